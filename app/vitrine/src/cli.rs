@@ -1,0 +1,62 @@
+//! Argument parsing and dispatch.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd_snapshot;
+use crate::common::{Ctx, Exit};
+
+/// Vitrine: review a vendor's source snapshot offline. With no subcommand, opens the window on the
+/// bundled demo snapshot.
+#[derive(Debug, Parser)]
+#[command(name = "vitrine", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Data directory for indexes, reviews and unpacked archives [default: $VITRINE_DATA, else the XDG
+    /// data directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// No progress output on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    #[command(flatten)]
+    Snapshot(cmd_snapshot::SnapshotCmd),
+}
+
+pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
+            let rendered = e.render();
+            let _ = if e.use_stderr() { write!(err, "{}", rendered.ansi()) } else { write!(out, "{rendered}") };
+            return code as u8;
+        }
+    };
+    let mut ctx = Ctx::new(cli.data.as_deref(), cli.quiet, out, err);
+    let result = match cli.command {
+        None => cmd_snapshot::open_window(None, &mut ctx),
+        Some(Command::Snapshot(cmd)) => cmd_snapshot::run(cmd, &mut ctx),
+    };
+    match result {
+        Ok(exit) => exit as u8,
+        Err(e) => {
+            let _ = writeln!(ctx.err, "vitrine: error: {e:#}");
+            Exit::Usage as u8
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! `digest`, `health` and `open`: the snapshot's identity, its health report, and the window.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::common::{Ctx, Exit};
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCmd {
+    /// Print the snapshot's identity: git tree ids (SHA-256 and SHA-1 object formats), SWHID, counts.
+    Digest(DigestArgs),
+    /// Print the snapshot health report: file classes and every suspicious finding.
+    Health(HealthArgs),
+    /// Open the workstation window on a snapshot (no PATH: the bundled demo snapshot).
+    Open(OpenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// A directory, or a .tar, .tar.gz, .tgz, .tar.xz, .txz or .zip archive.
+    pub path: PathBuf,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the `sha256sum -c` compatible manifest to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// A directory or archive.
+    pub path: PathBuf,
+    /// Print one JSON object: {files, classes, counts, findings: [{path, line, column, kind, detail}]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// A directory or archive; without it, the bundled demo snapshot.
+    pub path: Option<PathBuf>,
+}
+
+pub fn run(cmd: SnapshotCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    match cmd {
+        SnapshotCmd::Digest(a) => digest(a, ctx),
+        SnapshotCmd::Health(a) => health(a, ctx),
+        SnapshotCmd::Open(a) => open_window(a.path, ctx),
+    }
+}
+
+#[derive(Serialize)]
+struct DigestJson<'a> {
+    #[serde(flatten)]
+    ids: &'a vitrine_snapshot::TreeIds,
+    origin: &'a vitrine_snapshot::Origin,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git: Option<&'a vitrine_snapshot::GitCheckout>,
+}
+
+fn digest(a: DigestArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot(&a.path, false)?;
+    if let Some(m) = &a.manifest {
+        write_atomically(m, &vitrine_snapshot::manifest::render_bytes(snap.files()))?;
+    }
+    if a.json {
+        ctx.json(&DigestJson { ids: snap.ids(), origin: snap.origin(), git: snap.git() })?;
+        return Ok(Exit::Ok);
+    }
+    let ids = snap.ids();
+    writeln!(ctx.out, "tree (sha256)  {}", ids.tree_sha256)?;
+    writeln!(ctx.out, "tree (sha1)    {}", ids.tree_sha1)?;
+    writeln!(ctx.out, "swhid          {}", ids.swhid)?;
+    writeln!(ctx.out, "files          {} ({} in the tree ids)", ids.files, ids.files_in_tree)?;
+    writeln!(ctx.out, "bytes          {}", ids.bytes)?;
+    if let Some(g) = snap.git() {
+        print_git(g, ctx)?;
+    }
+    Ok(Exit::Ok)
+}
+
+fn print_git(g: &vitrine_snapshot::GitCheckout, ctx: &mut Ctx<'_>) -> anyhow::Result<()> {
+    match (&g.commit, g.matches_head) {
+        (Some(c), Some(true)) => writeln!(ctx.out, "git checkout   HEAD {c}: working tree equals its tree")?,
+        (Some(c), Some(false)) => writeln!(
+            ctx.out,
+            "git checkout   HEAD {c}: working tree DIFFERS from its tree {}",
+            g.commit_tree.as_deref().unwrap_or("?")
+        )?,
+        _ => writeln!(ctx.out, "git checkout   {}", g.problem.as_deref().unwrap_or("HEAD unknown"))?,
+    }
+    Ok(())
+}
+
+fn health(a: HealthArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot(&a.path, false)?;
+    let report = snap.health();
+    if a.json {
+        ctx.json(report)?;
+        return Ok(Exit::Ok);
+    }
+    writeln!(ctx.out, "{} files", report.files)?;
+    for (class, n) in &report.classes {
+        writeln!(ctx.out, "  {class:<12} {n}")?;
+    }
+    writeln!(ctx.out, "{} findings", report.findings.len())?;
+    for (kind, n) in &report.counts {
+        writeln!(ctx.out, "  {kind:<24} {n}")?;
+    }
+    for f in &report.findings {
+        match (f.line, f.column) {
+            (Some(l), Some(c)) => writeln!(ctx.out, "{}:{l}:{c}: {}: {}", f.path, f.kind.as_str(), f.detail)?,
+            _ => writeln!(ctx.out, "{}: {}: {}", f.path, f.kind.as_str(), f.detail)?,
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn open_window(path: Option<PathBuf>, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let path = match path {
+        Some(p) => p,
+        None => crate::demo::unpack_demo(ctx.data.root()).context("cannot unpack the demo snapshot")?,
+    };
+    vitrine_gui::run(vitrine_gui::Launch { snapshot: path, data_dir: ctx.data.root().to_path_buf() })?;
+    Ok(Exit::Ok)
+}
+
+/// Writes a file through a temporary file and a rename, so a reader never sees half of it.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp-vitrine");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! What every subcommand shares: the output streams, the data directory, opening a snapshot with a
+//! progress line on stderr, and JSON output.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use vitrine_snapshot::progress::Progress;
+use vitrine_snapshot::store::DataDir;
+use vitrine_snapshot::{IngestConfig, Snapshot};
+
+/// Exit codes of every subcommand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    Ok = 0,
+    /// Verification failed, or nothing was found.
+    Failed = 1,
+    /// Usage or input error (also any error reported through `anyhow`).
+    Usage = 2,
+}
+
+/// The context a subcommand runs in.
+pub struct Ctx<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    pub data: DataDir,
+    pub quiet: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(data: Option<&Path>, quiet: bool, out: &'a mut dyn Write, err: &'a mut dyn Write) -> Ctx<'a> {
+        Ctx { out, err, data: DataDir::resolve(data), quiet }
+    }
+
+    /// Whether to draw progress on the terminal's stderr.
+    pub fn show_progress(&self) -> bool {
+        !self.quiet && std::io::stderr().is_terminal()
+    }
+
+    /// Writes one JSON value and a newline to stdout.
+    pub fn json(&mut self, value: &impl serde::Serialize) -> anyhow::Result<()> {
+        serde_json::to_writer(&mut *self.out, value)?;
+        writeln!(self.out)?;
+        Ok(())
+    }
+
+    /// Opens a snapshot. With `keep_content`, an archive is unpacked into the data directory so its files
+    /// can be read later (index, window); otherwise it is only digested.
+    pub fn open_snapshot(&mut self, path: &Path, keep_content: bool) -> anyhow::Result<Snapshot> {
+        let config = IngestConfig {
+            scratch_dir: keep_content.then(|| self.data.unpacked_dir()),
+            ..IngestConfig::default()
+        };
+        let progress = Arc::new(Progress::default());
+        let reporter = self.show_progress().then(|| spawn_progress_line(progress.clone()));
+        let result = Snapshot::open(path, &config, &progress);
+        if let Some((stop, handle)) = reporter {
+            stop.cancel();
+            handle.thread().unpark();
+            let _ = handle.join();
+        }
+        result.with_context(|| format!("cannot open snapshot {}", path.display()))
+    }
+}
+
+/// Draws `phase done/total` on stderr until the returned `Progress` is cancelled.
+pub fn spawn_progress_line(progress: Arc<Progress>) -> (Arc<Progress>, std::thread::JoinHandle<()>) {
+    let stop = Arc::new(Progress::default());
+    let stop2 = stop.clone();
+    let handle = std::thread::spawn(move || {
+        let mut stderr = std::io::stderr();
+        while !stop2.is_cancelled() {
+            let v = progress.view();
+            let _ = write!(
+                stderr,
+                "\r\x1b[K{} {}/{} ({} MB)",
+                v.phase,
+                v.done_items,
+                v.total_items,
+                v.done_bytes / 1_000_000
+            );
+            std::thread::park_timeout(Duration::from_millis(200));
+        }
+        let _ = write!(stderr, "\r\x1b[K");
+    });
+    (stop, handle)
+}

@@ -1,0 +1,1 @@
+//! Persistent per-snapshot search index (tantivy), query language, trigram-prefiltered regex.

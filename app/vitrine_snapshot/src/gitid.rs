@@ -1,0 +1,193 @@
+//! Git object ids: blob ids and tree ids in both object formats (SHA-256 and SHA-1).
+//!
+//! A tree object is `"tree " + size + NUL + entries`, each entry `mode SP name NUL raw-id`, entries sorted
+//! bytewise with a directory compared as `name + "/"`. Empty directories have no entry (git tracks files).
+//! Paths that stock git refuses to add (any component that is `.git` or an NTFS alias of it, which
+//! `core.protectNTFS` rejects by default) are left out of the ids, as git leaves them out.
+
+use serde::Serialize;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+/// The identity of a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TreeIds {
+    /// git tree id in the SHA-256 object format: the primary digest.
+    pub tree_sha256: String,
+    /// git tree id in the SHA-1 object format (what `git rev-parse COMMIT^{tree}` prints in most repos).
+    pub tree_sha1: String,
+    /// Software Heritage identifier of the directory (`swh:1:dir:` + the SHA-1 tree id).
+    pub swhid: String,
+    /// Number of files (regular files and symlinks), including those outside the tree ids.
+    pub files: u64,
+    /// Total bytes of those files.
+    pub bytes: u64,
+    /// Number of files that are part of the tree ids.
+    pub files_in_tree: u64,
+}
+
+/// The git blob ids of `content` (SHA-256 format, SHA-1 format), hashing it once per format.
+pub fn blob_ids(content: &[u8]) -> ([u8; 32], [u8; 20]) {
+    let header = format!("blob {}\0", content.len());
+    let mut s256 = Sha256::new();
+    s256.update(header.as_bytes());
+    s256.update(content);
+    let mut s1 = Sha1::new();
+    s1.update(header.as_bytes());
+    s1.update(content);
+    (s256.finalize().into(), s1.finalize().into())
+}
+
+/// Incremental blob hasher for content that is streamed (its size must be known up front).
+#[derive(Debug, Clone)]
+pub struct BlobHasher {
+    sha256: Sha256,
+    blob256: Sha256,
+    blob1: Sha1,
+}
+
+impl BlobHasher {
+    pub fn new(size: u64) -> BlobHasher {
+        let header = format!("blob {size}\0");
+        let mut blob256 = Sha256::new();
+        blob256.update(header.as_bytes());
+        let mut blob1 = Sha1::new();
+        blob1.update(header.as_bytes());
+        BlobHasher { sha256: Sha256::new(), blob256, blob1 }
+    }
+
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.sha256.update(chunk);
+        self.blob256.update(chunk);
+        self.blob1.update(chunk);
+    }
+
+    /// (SHA-256 of the content, SHA-256 blob id, SHA-1 blob id).
+    pub fn finish(self) -> ([u8; 32], [u8; 32], [u8; 20]) {
+        (self.sha256.finalize().into(), self.blob256.finalize().into(), self.blob1.finalize().into())
+    }
+}
+
+/// One file as the tree builder needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct TreeItem<'a> {
+    pub path: &'a [u8],
+    pub mode: &'a str,
+    pub blob_sha256: &'a [u8; 32],
+    pub blob_sha1: &'a [u8; 20],
+}
+
+/// Whether stock git (with its default `core.protectNTFS`) refuses to track a path: some component is
+/// `.git` or an alias of it (`.GIT`, `.git.`, `git~1`, `.git::$DATA`…), or is empty, `.` or `..`.
+pub fn git_refuses_path(path: &[u8]) -> bool {
+    path.split(|&b| b == b'/').any(|c| c.is_empty() || c == b"." || c == b".." || is_ntfs_dotgit(c))
+}
+
+/// git's `is_ntfs_dotgit`: a backslash-separated piece that is `.git` or `git~1`, case-insensitively,
+/// followed only by spaces and dots, or by an NTFS stream (`:`).
+fn is_ntfs_dotgit(component: &[u8]) -> bool {
+    component.split(|&b| b == b'\\').any(|piece| {
+        let rest = if piece.len() >= 4 && piece.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b".git")) {
+            piece.get(4..)
+        } else if piece.len() >= 5 && piece.get(..5).is_some_and(|p| p.eq_ignore_ascii_case(b"git~1")) {
+            piece.get(5..)
+        } else {
+            None
+        };
+        rest.is_some_and(|rest| {
+            let stream = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
+            rest.get(..stream).unwrap_or_default().iter().all(|&b| b == b'.' || b == b' ')
+        })
+    })
+}
+
+/// Computes (SHA-256 tree id, SHA-1 tree id) of the files, which must be sorted by path bytes and
+/// contain only paths that git accepts.
+pub fn tree_ids(items: &[TreeItem<'_>]) -> ([u8; 32], [u8; 20]) {
+    let t256 = build_tree::<Sha256>(items, 0, &|i: &TreeItem<'_>| i.blob_sha256.as_slice());
+    let t1 = build_tree::<Sha1>(items, 0, &|i: &TreeItem<'_>| i.blob_sha1.as_slice());
+    (to_array(&t256), to_array(&t1))
+}
+
+fn to_array<const N: usize>(v: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(v.get(..N).unwrap_or(&[0; N][..]));
+    out
+}
+
+/// Builds the tree of `items`, whose paths all share a prefix of `depth` bytes (the directory plus `/`).
+fn build_tree<'a, D: Digest>(items: &[TreeItem<'a>], depth: usize, id_of: &dyn Fn(&TreeItem<'a>) -> &'a [u8]) -> Vec<u8> {
+    // (sort key, mode, name, id): sort key is name for files, name + "/" for directories.
+    let mut entries: Vec<(Vec<u8>, &str, &[u8], Vec<u8>)> = Vec::new();
+    let mut i = 0;
+    while let Some(item) = items.get(i) {
+        let rest = item.path.get(depth..).unwrap_or_default();
+        match rest.iter().position(|&b| b == b'/') {
+            None => {
+                entries.push((rest.to_vec(), item.mode, rest, id_of(item).to_vec()));
+                i += 1;
+            }
+            Some(slash) => {
+                let name = rest.get(..slash).unwrap_or_default();
+                let prefix_len = depth + slash + 1;
+                let prefix = item.path.get(..prefix_len).unwrap_or_default();
+                let end = i + items
+                    .get(i..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|it| it.path.starts_with(prefix))
+                    .count();
+                let sub = build_tree::<D>(items.get(i..end).unwrap_or_default(), prefix_len, id_of);
+                let mut key = name.to_vec();
+                key.push(b'/');
+                entries.push((key, "40000", name, sub));
+                i = end;
+            }
+        }
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut body = Vec::new();
+    for (_, mode, name, id) in &entries {
+        body.extend_from_slice(mode.as_bytes());
+        body.push(b' ');
+        body.extend_from_slice(name);
+        body.push(0);
+        body.extend_from_slice(id);
+    }
+    let mut h = D::new();
+    h.update(format!("tree {}\0", body.len()).as_bytes());
+    h.update(&body);
+    h.finalize().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_tree_ids_are_gits() {
+        let (t256, t1) = tree_ids(&[]);
+        assert_eq!(hex::encode(t1), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+        assert_eq!(hex::encode(t256), "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321");
+    }
+
+    #[test]
+    fn blob_id_of_hello() {
+        // `printf 'hello\n' | git hash-object --stdin`
+        assert_eq!(hex::encode(blob_ids(b"hello\n").1), "ce013625030ba8dba906f756967f9e9ca394464a");
+        let mut h = BlobHasher::new(6);
+        h.update(b"hel");
+        h.update(b"lo\n");
+        assert_eq!(h.finish().2, blob_ids(b"hello\n").1);
+    }
+
+    #[test]
+    fn paths_git_refuses() {
+        for p in [".git/config", "a/.git/HEAD", "a/.GIT/x", "a/.git. /x", "git~1/x", "a/.git::$INDEX_ALLOCATION/x"] {
+            assert!(git_refuses_path(p.as_bytes()), "{p}");
+        }
+        for p in [".gitignore", "a/.github/x", "a/git/x", ".gitx", "a/.git-x", "b.git"] {
+            assert!(!git_refuses_path(p.as_bytes()), "{p}");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Paths inside a snapshot: raw bytes, `/`-separated, relative to the root.
+//!
+//! File names on Linux are bytes, not text; git stores them as bytes too. A `RelPath` keeps the exact
+//! bytes so that identity is exact, and renders them for people with invalid UTF-8 shown as `\xNN`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Serialize, Serializer};
+
+/// A path relative to the snapshot root, as raw bytes with `/` separators and no leading slash.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RelPath(Vec<u8>);
+
+impl RelPath {
+    pub fn from_bytes(bytes: Vec<u8>) -> RelPath {
+        RelPath(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The path for people: valid UTF-8 as is, other bytes as `\xNN`.
+    pub fn display(&self) -> String {
+        display_bytes(&self.0)
+    }
+
+    /// The last component.
+    pub fn file_name(&self) -> &[u8] {
+        match self.0.iter().rposition(|&b| b == b'/') {
+            Some(i) => self.0.get(i + 1..).unwrap_or_default(),
+            None => &self.0,
+        }
+    }
+
+    /// The parent directory (`""` at the root).
+    pub fn parent(&self) -> &[u8] {
+        match self.0.iter().rposition(|&b| b == b'/') {
+            Some(i) => self.0.get(..i).unwrap_or_default(),
+            None => &[],
+        }
+    }
+
+    /// The extension of the last component, if it is valid UTF-8.
+    pub fn extension(&self) -> Option<&str> {
+        let name = self.file_name();
+        let dot = name.iter().rposition(|&b| b == b'.')?;
+        if dot == 0 {
+            return None;
+        }
+        std::str::from_utf8(name.get(dot + 1..)?).ok()
+    }
+
+    pub fn components(&self) -> impl Iterator<Item = &[u8]> {
+        self.0.split(|&b| b == b'/')
+    }
+
+    /// The path on disk below `root`.
+    pub fn to_path(&self, root: &Path) -> PathBuf {
+        use std::os::unix::ffi::OsStrExt;
+        root.join(std::ffi::OsStr::from_bytes(&self.0))
+    }
+}
+
+impl fmt::Debug for RelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.display())
+    }
+}
+
+impl fmt::Display for RelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+impl Serialize for RelPath {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.display())
+    }
+}
+
+/// Renders bytes for people: valid UTF-8 stays, each invalid byte becomes `\xNN`.
+pub fn display_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+pub(crate) fn serialize_bytes_lossy<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&display_bytes(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_of_a_path() {
+        let p = RelPath::from_bytes(b"src/net/a.tar.gz".to_vec());
+        assert_eq!(p.file_name(), b"a.tar.gz");
+        assert_eq!(p.parent(), b"src/net");
+        assert_eq!(p.extension(), Some("gz"));
+        assert_eq!(RelPath::from_bytes(b".bashrc".to_vec()).extension(), None);
+        assert_eq!(RelPath::from_bytes(b"top".to_vec()).parent(), b"");
+    }
+
+    #[test]
+    fn invalid_utf8_is_escaped_for_display() {
+        assert_eq!(display_bytes(b"caf\xe9.c"), "caf\\xE9.c");
+        assert_eq!(display_bytes("ж.c".as_bytes()), "ж.c");
+    }
+}

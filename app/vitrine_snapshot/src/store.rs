@@ -1,0 +1,42 @@
+//! The data directory: where indexes, reviews and unpacked archives live, keyed by snapshot digest.
+//!
+//! Layout: `<data>/snapshots/<tree_sha256>/{index,symbols,review}` and `<data>/unpacked/<archive sha256>`.
+//! The directory is chosen by `--data`, else `VITRINE_DATA`, else the XDG data directory.
+
+use std::path::{Path, PathBuf};
+
+/// The root of Vitrine's persistent data.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// `explicit` (from `--data`), else `$VITRINE_DATA`, else `$XDG_DATA_HOME/vitrine` (or `~/.local/share`).
+    pub fn resolve(explicit: Option<&Path>) -> DataDir {
+        let root = explicit
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("VITRINE_DATA").filter(|v| !v.is_empty()).map(PathBuf::from))
+            .or_else(|| dirs::data_dir().map(|d| d.join("vitrine")))
+            .unwrap_or_else(|| PathBuf::from(".vitrine-data"));
+        DataDir { root }
+    }
+
+    pub fn at(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The directory for everything derived from one snapshot (by its SHA-256 tree id).
+    pub fn snapshot_dir(&self, tree_sha256: &str) -> PathBuf {
+        self.root.join("snapshots").join(tree_sha256)
+    }
+
+    /// Where archives are unpacked, by the archive file's SHA-256.
+    pub fn unpacked_dir(&self) -> PathBuf {
+        self.root.join("unpacked")
+    }
+}

@@ -1,0 +1,1 @@
+//! tree-sitter symbols (definitions, references, outline) and syntect highlighting as plain spans.

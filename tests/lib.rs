@@ -1,0 +1,1 @@
+//! Test support for the integration-test binary lives in `it/support`; this library is empty on purpose.
