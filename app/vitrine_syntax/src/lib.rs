@@ -1,1 +1,16 @@
 //! tree-sitter symbols (definitions, references, outline) and syntect highlighting as plain spans.
+//!
+//! Nothing here knows about the UI: highlighting yields byte ranges with a class, symbols yield names,
+//! kinds and positions. Parsing never fails on broken input: a file with syntax errors still yields
+//! every symbol outside the broken region, and the error count is reported with them.
+
+mod error;
+pub mod highlight;
+pub mod lang;
+
+pub use crate::error::SyntaxError;
+pub use crate::highlight::{
+    HighlightCache, HighlightClass, HighlightConfig, Rgb, Span, Style, Syntax, Theme, highlight_snippet,
+    syntax_for,
+};
+pub use crate::lang::{Language, language_for_path};
