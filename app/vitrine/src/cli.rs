@@ -43,7 +43,8 @@ where
         Err(e) => {
             let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
             let rendered = e.render();
-            let _ = if e.use_stderr() { write!(err, "{}", rendered.ansi()) } else { write!(out, "{rendered}") };
+            let _ =
+                if e.use_stderr() { write!(err, "{}", rendered.ansi()) } else { write!(out, "{rendered}") };
             return code as u8;
         }
     };

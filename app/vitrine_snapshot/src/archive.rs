@@ -51,10 +51,16 @@ impl Default for ArchiveLimits {
 /// What an archive entry is, once checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemKind {
-    File { executable: bool },
-    Symlink { target: Vec<u8> },
+    File {
+        executable: bool,
+    },
+    Symlink {
+        target: Vec<u8>,
+    },
     /// A hard link to an earlier regular file of the archive (by normalised path).
-    HardLink { target: Vec<u8> },
+    HardLink {
+        target: Vec<u8>,
+    },
 }
 
 /// One checked entry with its content (empty for links).
@@ -153,7 +159,9 @@ impl<'a> Guard<'a> {
     fn admit(&mut self, size: u64) -> Result<(), SnapshotError> {
         self.entries += 1;
         if self.entries > self.limits.max_entries {
-            return Err(self.refuse(format!("more than {} entries (decompression bomb?)", self.limits.max_entries)));
+            return Err(
+                self.refuse(format!("more than {} entries (decompression bomb?)", self.limits.max_entries))
+            );
         }
         self.total = self.total.saturating_add(size);
         if self.total > self.limits.max_total_bytes {
@@ -162,7 +170,8 @@ impl<'a> Guard<'a> {
                 self.limits.max_total_bytes
             )));
         }
-        if self.total > self.limits.ratio_floor_bytes && self.total / self.compressed > self.limits.max_ratio {
+        if self.total > self.limits.ratio_floor_bytes && self.total / self.compressed > self.limits.max_ratio
+        {
             return Err(self.refuse(format!(
                 "compression ratio above {}:1 after {} bytes (decompression bomb?)",
                 self.limits.max_ratio, self.total
@@ -186,7 +195,11 @@ impl<'a> Guard<'a> {
             }
         }
         if parts.is_empty() {
-            return if seen_as == Seen::Dir { Ok(None) } else { Err(self.refuse(format!("empty path `{shown}`"))) };
+            return if seen_as == Seen::Dir {
+                Ok(None)
+            } else {
+                Err(self.refuse(format!("empty path `{shown}`")))
+            };
         }
         let norm = parts.join(&b'/');
         // Every ancestor must be a directory (or not yet seen): an entry below a file or a symlink is how
@@ -203,7 +216,10 @@ impl<'a> Guard<'a> {
             match self.seen.get(&prefix) {
                 Some(Seen::Dir) => {}
                 Some(Seen::File) => {
-                    return Err(self.refuse(format!("`{shown}` lies below the file `{}`", crate::path::display_bytes(&prefix))));
+                    return Err(self.refuse(format!(
+                        "`{shown}` lies below the file `{}`",
+                        crate::path::display_bytes(&prefix)
+                    )));
                 }
                 Some(Seen::Link) => {
                     return Err(self.refuse(format!(
@@ -327,7 +343,11 @@ fn read_tar<R: Read>(
                     )));
                 }
                 let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
-                sink(ArchiveItem { path, kind: ItemKind::HardLink { target: norm_target }, content: Vec::new() })?;
+                sink(ArchiveItem {
+                    path,
+                    kind: ItemKind::HardLink { target: norm_target },
+                    content: Vec::new(),
+                })?;
             }
             EntryType::Char | EntryType::Block | EntryType::Fifo => {
                 let what = match kind {
@@ -337,21 +357,35 @@ fn read_tar<R: Read>(
                 };
                 return Err(guard.refuse(format!("`{shown}` is a {what}")));
             }
-            EntryType::XGlobalHeader | EntryType::XHeader | EntryType::GNULongName | EntryType::GNULongLink => {}
+            EntryType::XGlobalHeader
+            | EntryType::XHeader
+            | EntryType::GNULongName
+            | EntryType::GNULongLink => {}
             other => {
                 return Err(guard.refuse(format!("`{shown}` has an unsupported entry type {:?}", other)));
             }
         }
     }
     // tar-rs ends quietly at EOF on a header boundary; a complete archive has a zero block after its data.
-    let counted = tar.into_inner().count;
-    if counted < end_of_data + 512 {
-        return Err(SnapshotError::corrupt(archive, "truncated: no end-of-archive marker after the last entry"));
+    let mut rest = tar.into_inner();
+    if rest.count < end_of_data + 512 {
+        return Err(SnapshotError::corrupt(
+            archive,
+            "truncated: no end-of-archive marker after the last entry",
+        ));
     }
+    // Read the compressed stream to its end, so that its own integrity check (gzip CRC, xz check and
+    // index) runs: a stream cut after the tar's end marker is still a corrupt archive.
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| SnapshotError::corrupt(archive, e))?;
     Ok(())
 }
 
-fn read_exact_size(archive: &Path, reader: &mut dyn Read, size: u64, shown: &str) -> Result<Vec<u8>, SnapshotError> {
+fn read_exact_size(
+    archive: &Path,
+    reader: &mut dyn Read,
+    size: u64,
+    shown: &str,
+) -> Result<Vec<u8>, SnapshotError> {
     let mut content = Vec::with_capacity(usize::try_from(size.min(1 << 30)).unwrap_or(0));
     reader
         .take(size.saturating_add(1))
@@ -372,7 +406,8 @@ fn read_zip(
     guard: &mut Guard<'_>,
     sink: &mut dyn FnMut(ArchiveItem) -> Result<(), SnapshotError>,
 ) -> Result<(), SnapshotError> {
-    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| SnapshotError::corrupt(archive, e))?;
+    let mut zip =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| SnapshotError::corrupt(archive, e))?;
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| SnapshotError::corrupt(archive, e))?;
         let raw_path = entry.name_raw().to_vec();

@@ -124,7 +124,11 @@ pub fn detect_encoding(bytes: &[u8]) -> Option<TextEncoding> {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
-    Some(if guess == encoding_rs::UTF_8 { TextEncoding::Legacy(encoding_rs::WINDOWS_1252) } else { TextEncoding::Legacy(guess) })
+    Some(if guess == encoding_rs::UTF_8 {
+        TextEncoding::Legacy(encoding_rs::WINDOWS_1252)
+    } else {
+        TextEncoding::Legacy(guess)
+    })
 }
 
 /// Classifies a regular file from its path and full content.
@@ -207,7 +211,10 @@ mod tests {
         assert_eq!(detect_encoding(b"ELF\0\x01\x02"), None);
         let cp1251 = encoding_rs::WINDOWS_1251.encode("// Проверка длины буфера перед копированием\n").0;
         assert_eq!(detect_encoding(&cp1251).map(TextEncoding::name), Some("windows-1251"));
-        assert_eq!(detect_encoding(b"caf\xe9 cr\xe8me br\xfbl\xe9e\n").map(TextEncoding::name), Some("windows-1252"));
+        assert_eq!(
+            detect_encoding(b"caf\xe9 cr\xe8me br\xfbl\xe9e\n").map(TextEncoding::name),
+            Some("windows-1252")
+        );
     }
 
     #[test]

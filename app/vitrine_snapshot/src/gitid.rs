@@ -62,10 +62,24 @@ impl BlobHasher {
         self.blob1.update(chunk);
     }
 
-    /// (SHA-256 of the content, SHA-256 blob id, SHA-1 blob id).
-    pub fn finish(self) -> ([u8; 32], [u8; 32], [u8; 20]) {
-        (self.sha256.finalize().into(), self.blob256.finalize().into(), self.blob1.finalize().into())
+    pub fn finish(self) -> Hashes {
+        Hashes {
+            sha256: self.sha256.finalize().into(),
+            blob_sha256: self.blob256.finalize().into(),
+            blob_sha1: self.blob1.finalize().into(),
+        }
     }
+}
+
+/// The three hashes Vitrine keeps of every file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hashes {
+    /// SHA-256 of the content (the manifest).
+    pub sha256: [u8; 32],
+    /// git blob id, SHA-256 object format.
+    pub blob_sha256: [u8; 32],
+    /// git blob id, SHA-1 object format.
+    pub blob_sha1: [u8; 20],
 }
 
 /// One file as the tree builder needs it.
@@ -115,16 +129,33 @@ fn to_array<const N: usize>(v: &[u8]) -> [u8; N] {
     out
 }
 
+/// One entry of a tree object being built.
+struct TreeEntry<'a> {
+    /// Sort key: the name for files, name + "/" for directories.
+    key: Vec<u8>,
+    mode: &'a str,
+    name: &'a [u8],
+    id: Vec<u8>,
+}
+
 /// Builds the tree of `items`, whose paths all share a prefix of `depth` bytes (the directory plus `/`).
-fn build_tree<'a, D: Digest>(items: &[TreeItem<'a>], depth: usize, id_of: &dyn Fn(&TreeItem<'a>) -> &'a [u8]) -> Vec<u8> {
-    // (sort key, mode, name, id): sort key is name for files, name + "/" for directories.
-    let mut entries: Vec<(Vec<u8>, &str, &[u8], Vec<u8>)> = Vec::new();
+fn build_tree<'a, D: Digest>(
+    items: &[TreeItem<'a>],
+    depth: usize,
+    id_of: &dyn Fn(&TreeItem<'a>) -> &'a [u8],
+) -> Vec<u8> {
+    let mut entries: Vec<TreeEntry<'_>> = Vec::new();
     let mut i = 0;
     while let Some(item) = items.get(i) {
         let rest = item.path.get(depth..).unwrap_or_default();
         match rest.iter().position(|&b| b == b'/') {
             None => {
-                entries.push((rest.to_vec(), item.mode, rest, id_of(item).to_vec()));
+                entries.push(TreeEntry {
+                    key: rest.to_vec(),
+                    mode: item.mode,
+                    name: rest,
+                    id: id_of(item).to_vec(),
+                });
                 i += 1;
             }
             Some(slash) => {
@@ -140,14 +171,14 @@ fn build_tree<'a, D: Digest>(items: &[TreeItem<'a>], depth: usize, id_of: &dyn F
                 let sub = build_tree::<D>(items.get(i..end).unwrap_or_default(), prefix_len, id_of);
                 let mut key = name.to_vec();
                 key.push(b'/');
-                entries.push((key, "40000", name, sub));
+                entries.push(TreeEntry { key, mode: "40000", name, id: sub });
                 i = end;
             }
         }
     }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.sort_by(|a, b| a.key.cmp(&b.key));
     let mut body = Vec::new();
-    for (_, mode, name, id) in &entries {
+    for TreeEntry { mode, name, id, .. } in &entries {
         body.extend_from_slice(mode.as_bytes());
         body.push(b' ');
         body.extend_from_slice(name);
@@ -178,12 +209,14 @@ mod tests {
         let mut h = BlobHasher::new(6);
         h.update(b"hel");
         h.update(b"lo\n");
-        assert_eq!(h.finish().2, blob_ids(b"hello\n").1);
+        assert_eq!(h.finish().blob_sha1, blob_ids(b"hello\n").1);
     }
 
     #[test]
     fn paths_git_refuses() {
-        for p in [".git/config", "a/.git/HEAD", "a/.GIT/x", "a/.git. /x", "git~1/x", "a/.git::$INDEX_ALLOCATION/x"] {
+        for p in
+            [".git/config", "a/.git/HEAD", "a/.GIT/x", "a/.git. /x", "git~1/x", "a/.git::$INDEX_ALLOCATION/x"]
+        {
             assert!(git_refuses_path(p.as_bytes()), "{p}");
         }
         for p in [".gitignore", "a/.github/x", "a/git/x", ".gitx", "a/.git-x", "b.git"] {

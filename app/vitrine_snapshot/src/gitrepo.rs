@@ -168,7 +168,11 @@ impl ObjectStore {
             let raw = inflate(&compressed, 1 << 30)?;
             let nul = raw.iter().position(|&b| b == 0).ok_or("loose object without header")?;
             let header = raw.get(..nul).unwrap_or_default();
-            let kind = header.split(|&b| b == b' ').next().and_then(ObjKind::from_name).ok_or("bad loose object type")?;
+            let kind = header
+                .split(|&b| b == b' ')
+                .next()
+                .and_then(ObjKind::from_name)
+                .ok_or("bad loose object type")?;
             return Ok((kind, raw.get(nul + 1..).unwrap_or_default().to_vec()));
         }
         let raw_id = hex::decode(id).map_err(|e| e.to_string())?;
@@ -179,7 +183,8 @@ impl ObjectStore {
             if p.extension().is_some_and(|x| x == "idx") {
                 let idx = read_small(&p).map_err(|e| format!("{}: {e}", p.display()))?;
                 if let Some(offset) = find_in_idx(&idx, &raw_id, self.hex_len / 2)? {
-                    let pack = read_small(&p.with_extension("pack")).map_err(|e| format!("{}: {e}", p.display()))?;
+                    let pack =
+                        read_small(&p.with_extension("pack")).map_err(|e| format!("{}: {e}", p.display()))?;
                     return self.read_packed(&pack, offset, 0);
                 }
             }
@@ -272,7 +277,8 @@ fn find_in_idx(idx: &[u8], id: &[u8], id_len: usize) -> Result<Option<usize>, St
                     return Ok(Some(off as usize));
                 }
                 let large = offsets + n * 4 + (off & 0x7fff_ffff) as usize * 8;
-                let bytes: [u8; 8] = idx.get(large..large + 8).and_then(|b| b.try_into().ok()).ok_or("bad large offset")?;
+                let bytes: [u8; 8] =
+                    idx.get(large..large + 8).and_then(|b| b.try_into().ok()).ok_or("bad large offset")?;
                 return Ok(Some(u64::from_be_bytes(bytes) as usize));
             }
             std::cmp::Ordering::Less => a = mid + 1,

@@ -136,7 +136,13 @@ impl<'a> FileFindings<'a> {
         FileFindings { path, config, findings: Vec::new(), per_kind: HashMap::new() }
     }
 
-    pub fn push(&mut self, line: Option<u64>, column: Option<u64>, kind: FindingKind, detail: impl FnOnce() -> String) {
+    pub fn push(
+        &mut self,
+        line: Option<u64>,
+        column: Option<u64>,
+        kind: FindingKind,
+        detail: impl FnOnce() -> String,
+    ) {
         let n = self.per_kind.entry(kind).or_insert(0);
         *n += 1;
         if *n as usize <= self.config.max_findings_per_kind {
@@ -209,7 +215,9 @@ fn scan_ascii(bytes: &[u8], out: &mut FileFindings<'_>) {
         if has_control {
             for (col, &b) in line.iter().enumerate() {
                 if is_control(b) {
-                    out.push(Some(line_no), Some(col as u64 + 1), FindingKind::ControlChar, || describe(b as char));
+                    out.push(Some(line_no), Some(col as u64 + 1), FindingKind::ControlChar, || {
+                        describe(b as char)
+                    });
                 }
             }
         }
@@ -292,12 +300,19 @@ pub fn path_collisions(paths: &[String]) -> Vec<Finding> {
             by_nfc.entry(p.nfc().collect()).or_default().push(p);
         }
     }
-    for (kind, groups) in [(FindingKind::CaseCollision, by_case), (FindingKind::NormalizationCollision, by_nfc)] {
+    for (kind, groups) in
+        [(FindingKind::CaseCollision, by_case), (FindingKind::NormalizationCollision, by_nfc)]
+    {
         for group in groups.values().filter(|g| g.len() > 1) {
             for p in group {
                 let others: Vec<&str> = group.iter().filter(|o| *o != p).copied().collect();
-                let what = if kind == FindingKind::CaseCollision { "letter case" } else { "Unicode normalisation" };
-                findings.push(Finding::file_level(p, kind, format!("differs only by {what} from {}", others.join(", "))));
+                let what =
+                    if kind == FindingKind::CaseCollision { "letter case" } else { "Unicode normalisation" };
+                findings.push(Finding::file_level(
+                    p,
+                    kind,
+                    format!("differs only by {what} from {}", others.join(", ")),
+                ));
             }
         }
     }
@@ -337,8 +352,10 @@ mod tests {
 
     #[test]
     fn collisions() {
-        let paths: Vec<String> =
-            ["a/Makefile", "a/makefile", "caf\u{e9}.c", "cafe\u{301}.c", "b.c"].iter().map(|s| s.to_string()).collect();
+        let paths: Vec<String> = ["a/Makefile", "a/makefile", "caf\u{e9}.c", "cafe\u{301}.c", "b.c"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let f = path_collisions(&paths);
         let kinds: Vec<_> = f.iter().map(|f| (f.path.as_str(), f.kind)).collect();
         assert_eq!(
@@ -346,8 +363,8 @@ mod tests {
             [
                 ("a/Makefile", FindingKind::CaseCollision),
                 ("a/makefile", FindingKind::CaseCollision),
-                ("caf\u{e9}.c", FindingKind::NormalizationCollision),
                 ("cafe\u{301}.c", FindingKind::NormalizationCollision),
+                ("caf\u{e9}.c", FindingKind::NormalizationCollision),
             ]
         );
     }

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::archive::{self, ArchiveItem, ArchiveLimits, ItemKind, Unpacking};
 use crate::classify::{self, ClassifyConfig, ContentClass};
 use crate::error::SnapshotError;
-use crate::gitid::{self, BlobHasher, TreeIds, TreeItem};
+use crate::gitid::{self, BlobHasher, Hashes, TreeIds, TreeItem};
 use crate::health::{self, FileFindings, Finding, FindingKind, HealthConfig, HealthReport};
 use crate::progress::Progress;
 use crate::{EntryKind, FileEntry, Origin, RelPath, Snapshot, gitrepo, lines, text};
@@ -37,7 +37,11 @@ pub(crate) fn open_nofollow(path: &Path) -> std::io::Result<File> {
     std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NOCTTY).open(path)
 }
 
-pub(crate) fn open(path: &Path, config: &IngestConfig, progress: &Progress) -> Result<Snapshot, SnapshotError> {
+pub(crate) fn open(
+    path: &Path,
+    config: &IngestConfig,
+    progress: &Progress,
+) -> Result<Snapshot, SnapshotError> {
     let meta = std::fs::metadata(path).map_err(|e| SnapshotError::io(path, e))?;
     if meta.is_dir() {
         let root = path.to_path_buf();
@@ -66,12 +70,16 @@ fn walk(root: &Path, progress: &Progress) -> Result<Vec<Walked>, SnapshotError> 
         if progress.is_cancelled() {
             return Err(SnapshotError::Cancelled);
         }
-        let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(std::ffi::OsStr::from_bytes(&rel)) };
+        let dir =
+            if rel.is_empty() { root.to_path_buf() } else { root.join(std::ffi::OsStr::from_bytes(&rel)) };
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if rel.is_empty() => return Err(SnapshotError::io(&dir, e)),
             Err(e) => {
-                out.push(Walked::Unreadable { path: rel.clone(), error: format!("directory cannot be listed: {e}") });
+                out.push(Walked::Unreadable {
+                    path: rel.clone(),
+                    error: format!("directory cannot be listed: {e}"),
+                });
                 continue;
             }
         };
@@ -79,7 +87,10 @@ fn walk(root: &Path, progress: &Progress) -> Result<Vec<Walked>, SnapshotError> 
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    out.push(Walked::Unreadable { path: rel.clone(), error: format!("directory listing failed: {e}") });
+                    out.push(Walked::Unreadable {
+                        path: rel.clone(),
+                        error: format!("directory listing failed: {e}"),
+                    });
                     continue;
                 }
             };
@@ -106,8 +117,11 @@ fn walk(root: &Path, progress: &Progress) -> Result<Vec<Walked>, SnapshotError> 
                 });
             } else if ft.is_symlink() {
                 match std::fs::read_link(entry.path()) {
-                    Ok(t) => out.push(Walked::Symlink { path: child, target: t.as_os_str().as_bytes().to_vec() }),
-                    Err(e) => out.push(Walked::Unreadable { path: child, error: format!("symlink unreadable: {e}") }),
+                    Ok(t) => {
+                        out.push(Walked::Symlink { path: child, target: t.as_os_str().as_bytes().to_vec() })
+                    }
+                    Err(e) => out
+                        .push(Walked::Unreadable { path: child, error: format!("symlink unreadable: {e}") }),
                 }
             } else {
                 use std::os::unix::fs::FileTypeExt;
@@ -154,7 +168,9 @@ fn ingest_dir(
                     let rel = RelPath::from_bytes(path.clone());
                     read_and_analyse(root, rel, *executable, *size, buf, config)
                 }
-                Walked::Symlink { path, target } => analyse_symlink(RelPath::from_bytes(path.clone()), target.clone()),
+                Walked::Symlink { path, target } => {
+                    analyse_symlink(RelPath::from_bytes(path.clone()), target.clone())
+                }
                 Walked::Special { .. } | Walked::Unreadable { .. } => return None,
             };
             progress.advance(1, a.entry.size_bytes);
@@ -217,15 +233,21 @@ fn read_and_analyse(
     };
     if size >= STREAM_THRESHOLD {
         return match stream_large(&mut file, size) {
-            Ok((sha256, blob_sha256, blob_sha1, binary)) => {
+            Ok((Hashes { sha256, blob_sha256, blob_sha1 }, binary)) => {
                 let shown = path.display();
                 let (class, kind, detail) = if binary {
-                    (ContentClass::Binary, FindingKind::Binary, format!("binary file of {size} bytes, not indexed"))
+                    (
+                        ContentClass::Binary,
+                        FindingKind::Binary,
+                        format!("binary file of {size} bytes, not indexed"),
+                    )
                 } else {
                     (
                         ContentClass::TooLarge,
                         FindingKind::TooLarge,
-                        format!("text file of {size} bytes: too large to index or scan for hidden characters"),
+                        format!(
+                            "text file of {size} bytes: too large to index or scan for hidden characters"
+                        ),
                     )
                 };
                 let entry = FileEntry {
@@ -240,7 +262,11 @@ fn read_and_analyse(
                     encoding: None,
                     lines: 0,
                 };
-                Analysed { entry, findings: vec![Finding::file_level(&shown, kind, detail)], counts: vec![(kind, 1)] }
+                Analysed {
+                    entry,
+                    findings: vec![Finding::file_level(&shown, kind, detail)],
+                    counts: vec![(kind, 1)],
+                }
             }
             Err(e) => unreadable(path, format!("read failed: {e}")),
         };
@@ -252,7 +278,8 @@ fn read_and_analyse(
     analyse_file(path, executable, buf, config)
 }
 
-fn stream_large(file: &mut File, size: u64) -> std::io::Result<([u8; 32], [u8; 32], [u8; 20], bool)> {
+/// Hashes a large file in chunks; also says whether it holds a NUL byte (binary).
+fn stream_large(file: &mut File, size: u64) -> std::io::Result<(Hashes, bool)> {
     let mut hasher = BlobHasher::new(size);
     let mut chunk = vec![0u8; 1 << 20];
     let mut seen = 0u64;
@@ -270,22 +297,23 @@ fn stream_large(file: &mut File, size: u64) -> std::io::Result<([u8; 32], [u8; 3
     if seen != size {
         return Err(std::io::Error::other(format!("file changed size while read ({size} -> {seen} bytes)")));
     }
-    let (a, b, c) = hasher.finish();
-    Ok((a, b, c, binary))
+    Ok((hasher.finish(), binary))
 }
 
 /// Hashes, classifies and scans one regular file's full content.
 fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestConfig) -> Analysed {
     let mut h = BlobHasher::new(bytes.len() as u64);
     h.update(bytes);
-    let (sha256, blob_sha256, blob_sha1) = h.finish();
+    let Hashes { sha256, blob_sha256, blob_sha1 } = h.finish();
     let c = classify::classify(&path, bytes, &config.classify);
     let shown = path.display();
     let mut ff = FileFindings::new(&shown, &config.health);
     let mut line_count = 0;
     match (c.class, c.encoding) {
         (ContentClass::Binary, _) => {
-            ff.push(None, None, FindingKind::Binary, || format!("binary file of {} bytes, not indexed", bytes.len()));
+            ff.push(None, None, FindingKind::Binary, || {
+                format!("binary file of {} bytes, not indexed", bytes.len())
+            });
         }
         (class, Some(enc)) => {
             if !enc.is_utf8() {
@@ -297,7 +325,9 @@ fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestCo
                 });
             }
             if class == ContentClass::Generated {
-                ff.push(None, None, FindingKind::Generated, || "generated or minified: indexed, ranked lower".into());
+                ff.push(None, None, FindingKind::Generated, || {
+                    "generated or minified: indexed, ranked lower".into()
+                });
             }
             let decoded = text::decode(bytes, enc);
             line_count = lines::count_lines(decoded.as_bytes());
@@ -326,7 +356,10 @@ fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
     let sha256: [u8; 32] = Sha256::digest(&target).into();
     let shown = path.display();
     let where_to = symlink_destination(path.as_bytes(), &target);
-    let detail = format!("symlink to `{}` ({where_to}); recorded as a link, never followed", crate::path::display_bytes(&target));
+    let detail = format!(
+        "symlink to `{}` ({where_to}); recorded as a link, never followed",
+        crate::path::display_bytes(&target)
+    );
     let entry = FileEntry {
         in_tree: !gitid::git_refuses_path(path.as_bytes()),
         path,
@@ -382,7 +415,9 @@ fn ingest_archive(
     let mut batch: Vec<ArchiveItem> = Vec::new();
     let mut batch_bytes = 0usize;
     let mut by_path: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
-    let flush = |batch: &mut Vec<ArchiveItem>, analysed: &mut Vec<Analysed>, by_path: &mut BTreeMap<Vec<u8>, usize>| {
+    let flush = |batch: &mut Vec<ArchiveItem>,
+                 analysed: &mut Vec<Analysed>,
+                 by_path: &mut BTreeMap<Vec<u8>, usize>| {
         let done: Vec<Analysed> = batch.par_drain(..).map(|item| analyse_item(item, config)).collect();
         for a in done {
             by_path.insert(a.entry.path.as_bytes().to_vec(), analysed.len());
@@ -402,7 +437,10 @@ fn ingest_archive(
             flush(&mut batch, &mut analysed, &mut by_path);
             batch_bytes = 0;
             let original = by_path.get(target).and_then(|&i| analysed.get(i)).ok_or_else(|| {
-                SnapshotError::hostile(path, format!("hard link to `{}` which is not a file", crate::path::display_bytes(target)))
+                SnapshotError::hostile(
+                    path,
+                    format!("hard link to `{}` which is not a file", crate::path::display_bytes(target)),
+                )
             })?;
             let mut entry = original.entry.clone();
             let findings: Vec<Finding> = original
@@ -474,6 +512,10 @@ fn assemble(
 ) -> Snapshot {
     let mut files = Vec::with_capacity(analysed.len());
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    // Findings passed in come from the walk (special and unreadable entries); count them too.
+    for f in &findings {
+        *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
+    }
     for a in analysed {
         findings.extend(a.findings);
         for (k, n) in a.counts {
@@ -504,17 +546,23 @@ fn assemble(
         let (kind, detail) = if dir == b".git" {
             (
                 FindingKind::NestedRepo,
-                format!("the snapshot root is a git checkout: {n} files of `.git` are listed in the manifest, not part of the tree ids"),
+                format!(
+                    "the snapshot root is a git checkout: {n} files of `.git` are listed in the manifest, not part of the tree ids"
+                ),
             )
         } else if dir.ends_with(b".git") && dir.rsplit(|&b| b == b'/').next() == Some(b".git") {
             (
                 FindingKind::NestedRepo,
-                format!("nested git directory: {n} files listed in the manifest, left out of the tree ids as git leaves them out"),
+                format!(
+                    "nested git directory: {n} files listed in the manifest, left out of the tree ids as git leaves them out"
+                ),
             )
         } else {
             (
                 FindingKind::GitRefusedPath,
-                format!("git refuses this name (an alias of `.git`): {n} files listed, left out of the tree ids"),
+                format!(
+                    "git refuses this name (an alias of `.git`): {n} files listed, left out of the tree ids"
+                ),
             )
         };
         *counts.entry(kind.as_str().to_owned()).or_default() += 1;
@@ -526,27 +574,17 @@ fn assemble(
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
         findings.push(f);
     }
-    for f in &findings {
-        if matches!(f.kind, FindingKind::SpecialFile | FindingKind::Unreadable) && f.line.is_none() {
-            // Counted here because they came from the walk, not from a file's analysis.
-        }
-    }
-    let walk_only = findings
-        .iter()
-        .filter(|f| matches!(f.kind, FindingKind::SpecialFile) || (f.kind == FindingKind::Unreadable && !files.iter().any(|e| e.path.display() == f.path)))
-        .map(|f| f.kind.as_str().to_owned())
-        .collect::<Vec<_>>();
-    for k in walk_only {
-        *counts.entry(k).or_default() += 1;
-    }
-    findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind))
-    });
+    findings.sort_by(|a, b| (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind)));
 
     let items: Vec<TreeItem<'_>> = files
         .iter()
         .filter(|f| f.in_tree)
-        .map(|f| TreeItem { path: f.path.as_bytes(), mode: f.kind.git_mode(), blob_sha256: &f.blob_sha256, blob_sha1: &f.blob_sha1 })
+        .map(|f| TreeItem {
+            path: f.path.as_bytes(),
+            mode: f.kind.git_mode(),
+            blob_sha256: &f.blob_sha256,
+            blob_sha1: &f.blob_sha1,
+        })
         .collect();
     let (t256, t1) = gitid::tree_ids(&items);
     let files_in_tree = items.len() as u64;
@@ -572,7 +610,10 @@ pub(crate) fn read_raw(snapshot: &Snapshot, entry: &FileEntry) -> Result<Vec<u8>
     if let EntryKind::Symlink { target } = &entry.kind {
         return Ok(target.clone());
     }
-    let root = snapshot.content_root.as_deref().ok_or_else(|| SnapshotError::ContentNotKept { path: entry.path.display() })?;
+    let root = snapshot
+        .content_root
+        .as_deref()
+        .ok_or_else(|| SnapshotError::ContentNotKept { path: entry.path.display() })?;
     let disk = entry.path.to_path(root);
     let mut f = open_nofollow(&disk).map_err(|e| SnapshotError::io(&disk, e))?;
     let mut buf = Vec::with_capacity(usize::try_from(entry.size_bytes).unwrap_or(0));

@@ -139,7 +139,9 @@ impl Snapshot {
         let path = match &self.origin {
             Origin::Directory { path } | Origin::Archive { path, .. } => path,
         };
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string())
     }
 
     /// All files, sorted by path bytes.

@@ -58,6 +58,10 @@ impl Progress {
 impl ProgressView {
     /// Fraction done in 0..=1 (0 when the total is unknown).
     pub fn fraction(&self) -> f32 {
-        if self.total_items == 0 { 0.0 } else { (self.done_items as f64 / self.total_items as f64).min(1.0) as f32 }
+        if self.total_items == 0 {
+            0.0
+        } else {
+            (self.done_items as f64 / self.total_items as f64).min(1.0) as f32
+        }
     }
 }

@@ -9,7 +9,9 @@ use crate::classify::TextEncoding;
 pub fn decode(bytes: &[u8], encoding: TextEncoding) -> Cow<'_, str> {
     match encoding {
         TextEncoding::Utf8 => String::from_utf8_lossy(bytes),
-        TextEncoding::Utf8Bom => String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)),
+        TextEncoding::Utf8Bom => {
+            String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        }
         TextEncoding::Utf16Le => encoding_rs::UTF_16LE.decode_with_bom_removal(bytes).0,
         TextEncoding::Utf16Be => encoding_rs::UTF_16BE.decode_with_bom_removal(bytes).0,
         TextEncoding::Legacy(e) => e.decode_without_bom_handling(bytes).0,

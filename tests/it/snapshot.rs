@@ -1,0 +1,496 @@
+//! Snapshot identity, archives, hostile input and the health report, checked against stock git,
+//! sha256sum and hand-made hostile archives.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use vitrine_snapshot::archive::ArchiveLimits;
+use vitrine_snapshot::progress::Progress;
+use vitrine_snapshot::{FindingKind, IngestConfig, Snapshot, SnapshotError};
+
+use crate::support::{TempTree, arg, git_tree_ids, vitrine_os};
+
+fn open(p: &Path) -> Snapshot {
+    Snapshot::open(p, &IngestConfig::default(), &Progress::default()).expect("snapshot opens")
+}
+
+fn ids(p: &Path) -> (String, String) {
+    let s = open(p);
+    (s.ids().tree_sha256.clone(), s.ids().tree_sha1.clone())
+}
+
+/// A tree with everything that could make an identity differ from git's.
+fn tricky_tree() -> TempTree {
+    let t = TempTree::new();
+    t.file("README", "hello\n")
+        .exec("build.sh", "#!/bin/sh\necho hi\n")
+        .file("crlf.txt", "one\r\ntwo\r\n")
+        .file("blob.bin", [0u8, 1, 2, 255, 0, 10, 13])
+        .file("empty", "")
+        .file("a.b", "dot\n")
+        .file("a/x", "in a\n")
+        .file("a0", "zero\n")
+        .file("a-", "dash\n")
+        .file("a/b/c", "deep\n")
+        .file(".hidden", "hidden\n")
+        .file(".gitignore", "*.log\nignored/\n")
+        .file("debug.log", "ignored by .gitignore\n")
+        .file("ignored/file.c", "int x;\n")
+        .file(".gitattributes", "* text=auto eol=crlf\n*.txt filter=lfs\n")
+        .file("sub/.git/config", "[core]\n")
+        .file("sub/.git/HEAD", "not a real repo\n")
+        .file("sub/kept.c", "int kept;\n")
+        .file("caf\u{e9}.c", "nfc\n")
+        .file("cafe\u{301}.h", "nfd\n")
+        .file_bytes(b"latin1-\xe9.txt", b"not utf-8 name\n")
+        .symlink("link-in", "a/x")
+        .symlink("link-dangling", "nowhere/at/all")
+        .symlink("link-out", "../../etc/passwd")
+        .symlink("link-abs", "/etc/passwd")
+        .dir("empty-dir/nested-empty");
+    let mut deep = String::new();
+    for i in 0..40 {
+        deep.push_str(&format!("d{i}/"));
+    }
+    t.file(&format!("{deep}leaf"), "deep leaf\n");
+    t
+}
+
+#[test]
+fn tree_ids_equal_stock_git_on_a_tricky_tree() {
+    let t = tricky_tree();
+    assert_eq!(ids(t.path()), git_tree_ids(t.path()));
+}
+
+#[test]
+fn tree_ids_equal_stock_git_on_an_empty_snapshot_and_an_only_empty_dirs_one() {
+    let t = TempTree::new();
+    assert_eq!(ids(t.path()), git_tree_ids(t.path()));
+    t.dir("a/b/c");
+    assert_eq!(ids(t.path()), git_tree_ids(t.path()));
+    assert_eq!(open(t.path()).ids().tree_sha1, "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+}
+
+#[test]
+fn a_changed_byte_or_mode_changes_the_ids() {
+    let t = TempTree::new();
+    t.file("a.c", "int a;\n");
+    let before = ids(t.path());
+    t.file("a.c", "int a;\r\n");
+    let crlf = ids(t.path());
+    assert_ne!(before, crlf);
+    t.exec("a.c", "int a;\r\n");
+    assert_ne!(crlf, ids(t.path()));
+    assert_eq!(ids(t.path()), git_tree_ids(t.path()));
+}
+
+#[test]
+fn manifest_is_accepted_by_sha256sum() {
+    let t = tricky_tree();
+    t.file("back\\slash.c", "b\n").file("new\nline.c", "n\n");
+    let s = open(t.path());
+    let manifest = vitrine_snapshot::manifest::render_bytes(s.files());
+    let m = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(m.path(), &manifest).unwrap();
+    let out = Command::new("sha256sum")
+        .arg("-c")
+        .arg("--strict")
+        .arg(m.path())
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let regular =
+        s.files().iter().filter(|f| matches!(f.kind, vitrine_snapshot::EntryKind::File { .. })).count();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.ends_with(": OK")).count(), regular);
+    // The files under the nested .git are listed in the manifest but left out of the tree ids.
+    assert!(manifest.windows(15).any(|w| w == b"sub/.git/config"));
+    assert_eq!(s.ids().files - s.ids().files_in_tree, 2);
+}
+
+#[test]
+fn digest_cli_prints_the_ids_as_json_and_writes_the_manifest() {
+    let t = tricky_tree();
+    let m = tempfile::tempdir().unwrap();
+    let mpath = m.path().join("MANIFEST.sha256");
+    let (code, out, err) = vitrine_os(&[
+        "digest".as_ref(),
+        arg(t.path()),
+        "--json".as_ref(),
+        "--manifest".as_ref(),
+        arg(&mpath),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (s256, s1) = git_tree_ids(t.path());
+    assert_eq!(v["tree_sha256"], s256);
+    assert_eq!(v["tree_sha1"], s1);
+    assert_eq!(v["swhid"], format!("swh:1:dir:{s1}"));
+    assert!(v["files"].as_u64().unwrap() > 20);
+    assert!(v["bytes"].as_u64().unwrap() > 0);
+    assert!(std::fs::read(&mpath).unwrap().len() > 1000);
+}
+
+#[test]
+fn missing_path_is_an_input_error_naming_the_file() {
+    let (code, _, err) = vitrine_os(&["digest".as_ref(), "/nonexistent/snap".as_ref()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/snap"), "{err}");
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), "just text").unwrap();
+    let (code, _, err) = vitrine_os(&["health".as_ref(), arg(f.path())]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a directory or a supported archive"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Archives
+
+/// A tar of `t` built by the tar crate (symlinks kept as links, modes kept).
+fn tar_bytes(t: &Path) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    b.follow_symlinks(false);
+    b.append_dir_all(".", t).unwrap();
+    b.into_inner().unwrap()
+}
+
+fn zip_bytes(t: &Path) -> Vec<u8> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut stack = vec![t.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(t).unwrap().to_str().unwrap().to_owned();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            if meta.is_dir() {
+                w.add_directory(format!("{rel}/"), zip::write::SimpleFileOptions::default()).unwrap();
+                stack.push(p);
+            } else if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&p).unwrap();
+                w.add_symlink(rel, target.to_str().unwrap(), zip::write::SimpleFileOptions::default())
+                    .unwrap();
+            } else {
+                let opts = zip::write::SimpleFileOptions::default()
+                    .unix_permissions(meta.permissions().mode() & 0o777);
+                w.start_file(rel, opts).unwrap();
+                w.write_all(&std::fs::read(&p).unwrap()).unwrap();
+            }
+        }
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn portable_tree() -> TempTree {
+    let t = TempTree::new();
+    t.file("README", "hello\n")
+        .exec("tools/run.sh", "#!/bin/sh\n")
+        .file("src/a.c", "int a;\r\n")
+        .file("src/a.b", "x")
+        .file("src/a0", "y")
+        .file("blob.bin", [0u8, 159, 146, 150])
+        .file("empty", "")
+        .file(".gitignore", "*.c\n")
+        .file("caf\u{e9}.c", "nfc\n")
+        .symlink("src/link", "a.c")
+        .symlink("dangling", "no/such/file")
+        .dir("only/empty/dirs");
+    t
+}
+
+#[test]
+fn archives_have_the_same_ids_as_the_directory() {
+    let t = portable_tree();
+    let want = git_tree_ids(t.path());
+    assert_eq!(ids(t.path()), want);
+    let dir = tempfile::tempdir().unwrap();
+    let tar = tar_bytes(t.path());
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+    xz.write_all(&tar).unwrap();
+    let archives = [
+        write("s.tar", &tar),
+        write("s.tar.gz", &gz.finish().unwrap()),
+        write("s.tgz", &std::fs::read(dir.path().join("s.tar.gz")).unwrap()),
+        write("s.tar.xz", &xz.finish().unwrap()),
+        write("s.zip", &zip_bytes(t.path())),
+        // Recognised by content when the name says nothing.
+        write("snapshot-without-extension", &tar),
+    ];
+    let scratch = tempfile::tempdir().unwrap();
+    for a in &archives {
+        assert_eq!(ids(a), want, "{}", a.display());
+        // Unpacked for reading, the content is there and verifies.
+        let config =
+            IngestConfig { scratch_dir: Some(scratch.path().to_path_buf()), ..IngestConfig::default() };
+        let s = Snapshot::open(a, &config, &Progress::default()).unwrap();
+        let f = s.file(b"src/a.c").unwrap();
+        assert_eq!(s.read(f).unwrap(), b"int a;\r\n");
+        let link = s.file(b"src/link").unwrap();
+        assert_eq!(s.read(link).unwrap(), b"a.c");
+        assert_eq!(ids(s.content_root().unwrap()), want);
+    }
+}
+
+/// Builds a raw tar from (name, type flag, link name, content) without the tar crate's path checks.
+fn raw_tar(entries: &[(&[u8], u8, &[u8], &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, kind, link, content) in entries {
+        let mut h = [0u8; 512];
+        h[..name.len()].copy_from_slice(name);
+        h[100..108].copy_from_slice(b"0000644\0");
+        h[108..116].copy_from_slice(b"0000000\0");
+        h[116..124].copy_from_slice(b"0000000\0");
+        h[124..136].copy_from_slice(format!("{:011o}\0", content.len()).as_bytes());
+        h[136..148].copy_from_slice(b"00000000000\0");
+        h[156] = *kind;
+        h[157..157 + link.len()].copy_from_slice(link);
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u32 = h.iter().map(|&b| b as u32).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        out.extend_from_slice(&h);
+        out.extend_from_slice(content);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.extend_from_slice(&[0u8; 1024]);
+    out
+}
+
+fn assert_refused(name: &str, bytes: &[u8], want: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join(name);
+    std::fs::write(&archive, bytes).unwrap();
+    // Through the CLI: exit 2 and a message naming the archive and the problem.
+    let (code, _, err) = vitrine_os(&["digest".as_ref(), arg(&archive)]);
+    assert_eq!(code, 2, "{name}: {err}");
+    assert!(err.contains(&archive.display().to_string()), "{name}: {err}");
+    assert!(err.contains(want), "{name}: expected `{want}` in: {err}");
+    // Through the library with a scratch area: refused, and nothing is left behind.
+    let scratch = dir.path().join("scratch");
+    let config = IngestConfig { scratch_dir: Some(scratch.clone()), ..IngestConfig::default() };
+    let result = Snapshot::open(&archive, &config, &Progress::default());
+    assert!(
+        matches!(result, Err(SnapshotError::HostileArchive { .. } | SnapshotError::CorruptArchive { .. })),
+        "{name}: {result:?}"
+    );
+    let left: Vec<_> =
+        std::fs::read_dir(&scratch).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "{name}: left behind {left:?}");
+}
+
+#[test]
+fn hostile_tars_are_refused_and_leave_nothing_behind() {
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("dotdot.tar", raw_tar(&[(b"../evil.c", b'0', b"", b"x")]), "climbs out"),
+        ("nested-dotdot.tar", raw_tar(&[(b"a/../../evil.c", b'0', b"", b"x")]), "climbs out"),
+        ("absolute.tar", raw_tar(&[(b"/etc/evil", b'0', b"", b"x")]), "absolute path"),
+        ("link-escape.tar", raw_tar(&[(b"a/link", b'2', b"../../etc", b"")]), "escapes the archive root"),
+        ("link-absolute.tar", raw_tar(&[(b"link", b'2', b"/etc/passwd", b"")]), "absolute path"),
+        (
+            "write-through-link.tar",
+            raw_tar(&[(b"dir", b'5', b"", b""), (b"link", b'2', b"dir", b""), (b"link/x", b'0', b"", b"x")]),
+            "below the symlink",
+        ),
+        ("hardlink-out.tar", raw_tar(&[(b"h", b'1', b"/etc/passwd", b"")]), "hard link"),
+        ("hardlink-missing.tar", raw_tar(&[(b"h", b'1', b"nothing", b"")]), "hard link"),
+        ("chardev.tar", raw_tar(&[(b"dev/null", b'3', b"", b"")]), "character device"),
+        ("blockdev.tar", raw_tar(&[(b"dev/sda", b'4', b"", b"")]), "block device"),
+        ("fifo.tar", raw_tar(&[(b"pipe", b'6', b"", b"")]), "FIFO"),
+        (
+            "duplicate.tar",
+            raw_tar(&[(b"a.c", b'0', b"", b"one"), (b"./a.c", b'0', b"", b"two")]),
+            "duplicate entry",
+        ),
+        ("below-file.tar", raw_tar(&[(b"a", b'0', b"", b"x"), (b"a/b", b'0', b"", b"y")]), "below the file"),
+    ];
+    for (name, bytes, want) in cases {
+        assert_refused(name, &bytes, want);
+    }
+}
+
+#[test]
+fn truncated_and_corrupt_archives_are_errors_not_partial_snapshots() {
+    let good = raw_tar(&[(b"a.c", b'0', b"", &[b'x'; 2000]), (b"b.c", b'0', b"", b"int b;\n")]);
+    // Cut in the middle of a file, and cut exactly at a header boundary (no end-of-archive marker).
+    assert_refused("cut-in-file.tar", &good[..1200], "truncated");
+    assert_refused("cut-at-header.tar", &good[..good.len() - 1024], "truncated");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&good).unwrap();
+    let gz = gz.finish().unwrap();
+    assert_refused("cut.tar.gz", &gz[..gz.len() / 2], "corrupt");
+    let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+    xz.write_all(&good).unwrap();
+    let xz = xz.finish().unwrap();
+    assert_refused("cut.tar.xz", &xz[..xz.len() - 20], "corrupt");
+    let t = portable_tree();
+    let zip = zip_bytes(t.path());
+    assert_refused("cut.zip", &zip[..zip.len() - 30], "corrupt");
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("hello.txt", stored).unwrap();
+    w.write_all(b"hello\n").unwrap();
+    let mut flipped = w.finish().unwrap().into_inner();
+    let at = flipped.windows(6).position(|w| w == b"hello\n").unwrap();
+    flipped[at] ^= 0x20;
+    assert_refused("crc.zip", &flipped, "corrupt");
+}
+
+#[test]
+fn decompression_bombs_are_refused() {
+    // 128 MiB of zeros compresses about 1000:1.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let zeros = vec![0u8; 1 << 20];
+    let mut header = raw_tar(&[(b"bomb.bin", b'0', b"", b"")]);
+    header.truncate(512);
+    let size = 128u64 << 20;
+    header[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|&b| b as u32).sum();
+    header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    gz.write_all(&header).unwrap();
+    for _ in 0..128 {
+        gz.write_all(&zeros).unwrap();
+    }
+    gz.write_all(&[0u8; 1024]).unwrap();
+    assert_refused("bomb.tar.gz", &gz.finish().unwrap(), "decompression bomb");
+
+    // Limits on entries and total size are configurable.
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many.tar");
+    let entries: Vec<(Vec<u8>, u8, Vec<u8>, Vec<u8>)> =
+        (0..20).map(|i| (format!("f{i}").into_bytes(), b'0', Vec::new(), b"x".to_vec())).collect();
+    let refs: Vec<(&[u8], u8, &[u8], &[u8])> =
+        entries.iter().map(|(a, b, c, d)| (a.as_slice(), *b, c.as_slice(), d.as_slice())).collect();
+    std::fs::write(&many, raw_tar(&refs)).unwrap();
+    let limited = |archive: ArchiveLimits| IngestConfig { archive, ..IngestConfig::default() };
+    let r = Snapshot::open(
+        &many,
+        &limited(ArchiveLimits { max_entries: 10, ..ArchiveLimits::default() }),
+        &Progress::default(),
+    );
+    assert!(matches!(r, Err(SnapshotError::HostileArchive { .. })), "{r:?}");
+    let r = Snapshot::open(
+        &many,
+        &limited(ArchiveLimits { max_total_bytes: 5, ..ArchiveLimits::default() }),
+        &Progress::default(),
+    );
+    assert!(matches!(r, Err(SnapshotError::HostileArchive { .. })), "{r:?}");
+    assert!(Snapshot::open(&many, &IngestConfig::default(), &Progress::default()).is_ok());
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Health
+
+fn findings_of(t: &TempTree) -> Vec<(String, Option<u64>, Option<u64>, FindingKind)> {
+    open(t.path()).health().findings.iter().map(|f| (f.path.clone(), f.line, f.column, f.kind)).collect()
+}
+
+#[test]
+fn each_health_finding_is_at_its_line_and_column() {
+    let t = TempTree::new();
+    t.file("clean.cpp", "#include <vector>\n// комментарий по-русски\nint main() { return 0; }\n")
+        .file("trojan.c", "int check(int admin) {\n    /* \u{202E} } \u{2066}if (admin)\u{2069} \u{2066} begin admins only */\n")
+        .file("zw.c", "int a;\nint b\u{200B}c = 1;\n")
+        .file("homoglyph.cpp", "bool is_admin = false;\n\nbool is_\u{0430}dmin = true;\n")
+        .file("ctl.c", "int x;\nchar *s = \"\x1b[2J\";\n")
+        .file("long.c", format!("int y;\nint z = {};\n", "1+".repeat(600) + "1"))
+        .file("blob.bin", [0u8, 1, 2, 3])
+        .file("legacy.c", encoding_rs::WINDOWS_1251.encode("// Проверка длины буфера перед копированием\nint n;\n").0)
+        .file("vendor/.git/HEAD", "ref: refs/heads/main\n")
+        .symlink("passwd", "/etc/passwd")
+        .file("Makefile", "all:\n")
+        .file("makefile", "all:\n");
+    let f = findings_of(&t);
+    let at = |path: &str, kind: FindingKind| -> Vec<(Option<u64>, Option<u64>)> {
+        f.iter().filter(|x| x.0 == path && x.3 == kind).map(|x| (x.1, x.2)).collect()
+    };
+    assert_eq!(
+        at("trojan.c", FindingKind::BidiControl),
+        [(Some(2), Some(8)), (Some(2), Some(12)), (Some(2), Some(23)), (Some(2), Some(25))]
+    );
+    assert_eq!(at("zw.c", FindingKind::InvisibleChar), [(Some(2), Some(6))]);
+    assert_eq!(at("homoglyph.cpp", FindingKind::MixedScriptIdentifier), [(Some(3), Some(6))]);
+    assert_eq!(at("ctl.c", FindingKind::ControlChar), [(Some(2), Some(12))]);
+    assert_eq!(at("long.c", FindingKind::LongLine), [(Some(2), Some(1001))]);
+    assert_eq!(at("blob.bin", FindingKind::Binary), [(None, None)]);
+    assert_eq!(at("legacy.c", FindingKind::NonUtf8), [(None, None)]);
+    assert_eq!(at("vendor/.git", FindingKind::NestedRepo), [(None, None)]);
+    assert_eq!(at("passwd", FindingKind::Symlink), [(None, None)]);
+    assert_eq!(at("Makefile", FindingKind::CaseCollision), [(None, None)]);
+    assert_eq!(at("makefile", FindingKind::CaseCollision), [(None, None)]);
+    assert!(f.iter().all(|x| x.0 != "clean.cpp"), "clean file has findings: {f:?}");
+}
+
+#[test]
+fn health_cli_json_has_files_classes_and_findings() {
+    let t = TempTree::new();
+    t.file("a.c", "int a;\n").file("t.c", "x\u{202E}y\n").file("b.bin", [0u8, 0]);
+    let (code, out, err) = vitrine_os(&["health".as_ref(), arg(t.path()), "--json".as_ref()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["files"], 3);
+    assert_eq!(v["classes"]["text"], 2);
+    assert_eq!(v["classes"]["binary"], 1);
+    let kinds: Vec<&str> =
+        v["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["binary", "bidi-control"]);
+    let bidi = &v["findings"][1];
+    assert_eq!(
+        (bidi["path"].as_str(), bidi["line"].as_u64(), bidi["column"].as_u64()),
+        (Some("t.c"), Some(1), Some(2))
+    );
+    assert!(bidi["detail"].as_str().unwrap().contains("U+202E"));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The vendor's git checkout
+
+fn git_in(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "v")
+        .env("GIT_AUTHOR_EMAIL", "v@example")
+        .env("GIT_COMMITTER_NAME", "v")
+        .env("GIT_COMMITTER_EMAIL", "v@example")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_git_checkout_is_checked_against_its_head_commit() {
+    for format in ["sha1", "sha256"] {
+        let t = TempTree::new();
+        t.file("src/a.c", "int a;\n").exec("run.sh", "#!/bin/sh\n").file("doc/readme", "r\n");
+        git_in(t.path(), &["init", "-q", &format!("--object-format={format}"), "-b", "main"]);
+        git_in(t.path(), &["add", "-A"]);
+        git_in(t.path(), &["commit", "-q", "-m", "one"]);
+        let g = open(t.path()).git().cloned().unwrap();
+        assert_eq!(g.matches_head, Some(true), "{format}: {g:?}");
+        assert_eq!(g.head_ref.as_deref(), Some("refs/heads/main"));
+        assert_eq!(g.object_format, format);
+        // A second commit, then pack everything (deltas, packed refs): still read.
+        t.file("src/a.c", "int a;\nint b;\n");
+        git_in(t.path(), &["commit", "-q", "-a", "-m", "two"]);
+        git_in(t.path(), &["gc", "-q", "--aggressive"]);
+        git_in(t.path(), &["pack-refs", "--all"]);
+        let g = open(t.path()).git().cloned().unwrap();
+        assert_eq!(g.matches_head, Some(true), "{format} packed: {g:?}");
+        // A working tree that differs from HEAD is said to differ.
+        t.file("src/a.c", "int a; /* changed */\n");
+        let g = open(t.path()).git().cloned().unwrap();
+        assert_eq!(g.matches_head, Some(false), "{format}");
+    }
+}
