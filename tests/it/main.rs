@@ -1,0 +1,5 @@
+//! Vitrine's one integration-test binary: end-to-end behaviour of the libraries and the CLI.
+
+mod support;
+
+mod snapshot;
