@@ -1,1 +1,28 @@
-//! Persistent per-snapshot search index (tantivy), query language, trigram-prefiltered regex.
+//! Search over one snapshot: a persistent trigram index, a query language, and exact line matching.
+//!
+//! ```text
+//! Snapshot --build--> <data>/snapshots/<tree>/index/{files.bin, trigrams.bin, meta.json}
+//! query text --parse--> Query --trigrams--> candidate files --regex over each file--> lines, ranked
+//! ```
+//! Counts are counts of matching lines and equal ripgrep's (`rg --no-ignore --hidden`, with `-w` for
+//! words, `-i` unless `case:yes`) on the text files. The index only narrows the files to read; every
+//! reported line is verified against the file's bytes, so the index can make a search slower, never
+//! wrong. Search is a library call ([`Index::search`]) or a background job with streaming results and
+//! cancellation ([`spawn_search`]) for the workstation.
+
+mod error;
+mod index;
+mod lang;
+mod query;
+mod search;
+mod text;
+mod trigram;
+
+pub use crate::error::SearchError;
+pub use crate::index::{
+    FORMAT_VERSION, FileStatus, FileTable, Index, IndexMeta, Opened, build, build_into, open_or_build,
+};
+pub use crate::query::{Node, ParsedQuery, Term, TermKind, parse};
+pub use crate::search::{
+    FileHits, LineHit, Query, Rank, SearchEvent, SearchHandle, SearchOptions, Summary, spawn_search,
+};

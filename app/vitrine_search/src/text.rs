@@ -1,0 +1,80 @@
+//! The text a file is searched as, and word boundaries, both exactly as ripgrep sees them.
+//!
+//! ripgrep sniffs byte-order marks: a UTF-8 BOM is dropped and UTF-16 text is transcoded to UTF-8;
+//! everything else (UTF-8, legacy single-byte encodings) is searched as raw bytes. The index and the
+//! verifier both work on this text, so counts and columns agree with `rg`.
+
+use std::borrow::Cow;
+
+/// The searchable text of a file's raw bytes.
+pub fn search_text(raw: &[u8]) -> Cow<'_, [u8]> {
+    match raw {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => Cow::Borrowed(rest),
+        [0xFF, 0xFE, rest @ ..] => Cow::Owned(decode_utf16(rest, encoding_rs::UTF_16LE)),
+        [0xFE, 0xFF, rest @ ..] => Cow::Owned(decode_utf16(rest, encoding_rs::UTF_16BE)),
+        _ => Cow::Borrowed(raw),
+    }
+}
+
+fn decode_utf16(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> Vec<u8> {
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    text.into_owned().into_bytes()
+}
+
+/// Whether the character ending at `at` is a word character (an invalid UTF-8 byte is not, as in rg).
+pub fn word_char_before(text: &[u8], at: usize) -> bool {
+    let Some(head) = text.get(..at) else { return false };
+    let start = head.len().saturating_sub(4);
+    let tail = head.get(start..).unwrap_or_default();
+    // Try the longest valid UTF-8 suffix, up to four bytes.
+    for len in 1..=tail.len() {
+        if let Some(piece) = tail.get(tail.len() - len..)
+            && let Ok(s) = std::str::from_utf8(piece)
+            && let Some(c) = s.chars().next()
+        {
+            return is_word(c);
+        }
+    }
+    false
+}
+
+/// Whether the character starting at `at` is a word character.
+pub fn word_char_at(text: &[u8], at: usize) -> bool {
+    let Some(rest) = text.get(at..) else { return false };
+    let head = rest.get(..rest.len().min(4)).unwrap_or_default();
+    let valid = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
+    };
+    valid.chars().next().is_some_and(is_word)
+}
+
+fn is_word(c: char) -> bool {
+    regex_syntax::is_word_character(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boms_are_handled_like_ripgrep() {
+        assert_eq!(&*search_text(b"\xEF\xBB\xBFfoo"), b"foo");
+        assert_eq!(&*search_text(b"\xFF\xFEf\x00o\x00"), b"fo");
+        assert_eq!(&*search_text(b"\xFE\xFF\x00f\x00o"), b"fo");
+        assert_eq!(&*search_text(b"plain"), b"plain");
+    }
+
+    #[test]
+    fn word_characters_around_a_position() {
+        let t = "xé_foo\u{FF}".as_bytes();
+        assert!(word_char_before("xéfoo".as_bytes(), 3));
+        assert!(!word_char_before(b"\xFFfoo", 1));
+        assert!(!word_char_before(b" foo", 1));
+        assert!(!word_char_before(b"foo", 0));
+        assert!(word_char_at(t, 0));
+        assert!(word_char_at(t, 1));
+        assert!(!word_char_at(b"foo\xFF", 3));
+        assert!(!word_char_at(b"foo", 3));
+    }
+}
