@@ -31,6 +31,10 @@ pub struct Cli {
 pub enum Command {
     #[command(flatten)]
     Snapshot(cmd_snapshot::SnapshotCmd),
+    #[command(flatten)]
+    Symbols(crate::cmd_symbols::SymbolsCmd),
+    #[command(flatten)]
+    Search(crate::cmd_search::SearchCmd),
 }
 
 pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
@@ -52,6 +56,8 @@ where
     let result = match cli.command {
         None => cmd_snapshot::open_window(None, &mut ctx),
         Some(Command::Snapshot(cmd)) => cmd_snapshot::run(cmd, &mut ctx),
+        Some(Command::Symbols(cmd)) => crate::cmd_symbols::run(cmd, &mut ctx),
+        Some(Command::Search(cmd)) => crate::cmd_search::run(cmd, &mut ctx),
     };
     match result {
         Ok(exit) => exit as u8,

@@ -4,7 +4,9 @@
 //! The command line is a library so that the integration tests can run it in process.
 
 mod cli;
+mod cmd_search;
 mod cmd_snapshot;
+mod cmd_symbols;
 mod common;
 mod demo;
 

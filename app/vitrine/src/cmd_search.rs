@@ -1,0 +1,211 @@
+//! `index` and `search`: build a snapshot's search index, and query it from the command line.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use vitrine_search::{Index, Opened, Query, SearchError, SearchOptions};
+use vitrine_snapshot::progress::Progress;
+
+use crate::common::{Ctx, Exit, spawn_progress_line};
+
+#[derive(Debug, Subcommand)]
+pub enum SearchCmd {
+    /// Build (or reuse) the search index of a snapshot.
+    Index(IndexArgs),
+    /// Search a snapshot (builds the index first if it is missing). Exit 0 with hits, 1 with none.
+    ///
+    /// Query language: words (all must appear in a file; whole words, as `rg -w`), "a phrase",
+    /// /regex/, word* (prefix), sub:text (anywhere), path:text, -path:text, lang:c, sym:name,
+    /// case:yes, -term, `or`, parentheses. Case-insensitive unless case:yes.
+    Search(SearchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// A directory or archive.
+    pub path: PathBuf,
+    /// Print one JSON object describing the index.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// A directory or archive.
+    pub path: PathBuf,
+    /// The query.
+    pub query: String,
+    /// One JSON object per matching line: {"path", "line", "column", "end_column", "text"} (1-based;
+    /// columns are byte columns, as ripgrep's --column).
+    #[arg(long)]
+    pub json: bool,
+    /// Print at most N matching lines.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Print only the number of matching lines and files.
+    #[arg(long)]
+    pub count: bool,
+}
+
+pub fn run(cmd: SearchCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    match cmd {
+        SearchCmd::Index(a) => index(a, ctx),
+        SearchCmd::Search(a) => search(a, ctx),
+    }
+}
+
+#[derive(Serialize)]
+struct IndexJson<'a> {
+    index: String,
+    opened: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rebuilt_because: Option<&'a str>,
+    #[serde(flatten)]
+    meta: &'a vitrine_search::IndexMeta,
+}
+
+fn index(a: IndexArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let (index, opened) = open_index(&a.path, ctx)?;
+    let meta = index.meta();
+    let (label, reason) = match &opened {
+        Opened::Reused => ("reused", None),
+        Opened::Built => ("built", None),
+        Opened::Rebuilt { reason } => ("rebuilt", Some(reason.as_str())),
+    };
+    if a.json {
+        ctx.json(&IndexJson {
+            index: index.dir().display().to_string(),
+            opened: label,
+            rebuilt_because: reason,
+            meta,
+        })?;
+        return Ok(Exit::Ok);
+    }
+    writeln!(ctx.out, "index      {} ({label})", index.dir().display())?;
+    writeln!(ctx.out, "files      {} indexed of {}", meta.files_indexed, meta.files_total)?;
+    for (why, n) in &meta.left_out {
+        writeln!(ctx.out, "  not searched ({why}): {n}")?;
+    }
+    writeln!(ctx.out, "bytes      {}", meta.bytes_indexed)?;
+    writeln!(ctx.out, "trigrams   {} ({} bytes on disk)", meta.trigrams, meta.trigrams_bin_bytes + meta.files_bin_bytes)?;
+    Ok(Exit::Ok)
+}
+
+/// Opens the snapshot and its index, building it when missing; says so on stderr when it had to be
+/// rebuilt because the one on disk could not be trusted.
+fn open_index(path: &std::path::Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Index, Opened)> {
+    let snap = ctx.open_snapshot(path, true)?;
+    let dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256).join("index");
+    let progress = Arc::new(Progress::default());
+    let reporter = ctx.show_progress().then(|| spawn_progress_line(progress.clone()));
+    let result = vitrine_search::open_or_build(&snap, &dir, &progress);
+    if let Some((stop, handle)) = reporter {
+        stop.cancel();
+        handle.thread().unpark();
+        let _ = handle.join();
+    }
+    let (index, opened) = result.with_context(|| format!("cannot index {}", path.display()))?;
+    if let Opened::Rebuilt { reason } = &opened {
+        writeln!(ctx.err, "vitrine: the index could not be used ({reason}); rebuilt it")?;
+    }
+    Ok((index, opened))
+}
+
+#[derive(Serialize)]
+struct LineJson<'a> {
+    path: &'a str,
+    line: u64,
+    column: usize,
+    end_column: usize,
+    text: std::borrow::Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+struct CountJson {
+    lines: u64,
+    files: u64,
+}
+
+fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    // Parse first: a malformed query is a usage error, reported before any slow work.
+    let query = match Query::new(&a.query) {
+        Ok(q) => q,
+        Err(e @ SearchError::Query { .. }) => {
+            writeln!(ctx.err, "vitrine: {e}")?;
+            return Ok(Exit::Usage);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (index, _) = open_index(&a.path, ctx)?;
+    let opts = SearchOptions { with_text: !a.count, stop_after_lines: if a.count { None } else { a.limit } };
+    let cancel = AtomicBool::new(false);
+    let mut printed = 0u64;
+    let mut write_error: Option<std::io::Error> = None;
+    let (json, count, limit) = (a.json, a.count, a.limit);
+    let out = &mut *ctx.out;
+    let mut sink = |hits: vitrine_search::FileHits| {
+        if count {
+            return true;
+        }
+        for l in &hits.lines {
+            if limit.is_some_and(|n| printed >= n) {
+                return false;
+            }
+            printed += 1;
+            let (col, end) = l.ranges.first().map_or((0, 0), |&(s, e)| (s, e));
+            let text = String::from_utf8_lossy(&l.text);
+            let result = if json {
+                serde_json::to_writer(
+                    &mut *out,
+                    &LineJson { path: &hits.path, line: l.line, column: col + 1, end_column: end + 1, text },
+                )
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(out))
+            } else {
+                writeln!(out, "{}:{}:{}:{}", hits.path, l.line, col + 1, text)
+            };
+            if let Err(e) = result {
+                write_error = Some(e);
+                return false;
+            }
+        }
+        true
+    };
+    let summary = match index.search(&query, &opts, &cancel, &mut sink) {
+        Ok(s) => s,
+        Err(e @ SearchError::Query { .. }) => {
+            writeln!(ctx.err, "vitrine: {e}")?;
+            return Ok(Exit::Usage);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(e) = write_error {
+        // A closed pipe (`| head`) is not an error worth reporting.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e).context("cannot write results");
+        }
+    }
+    if a.count {
+        if a.json {
+            ctx.json(&CountJson { lines: summary.lines, files: summary.files })?;
+        } else {
+            writeln!(ctx.out, "{} lines in {} files", summary.lines, summary.files)?;
+        }
+    }
+    if !ctx.quiet {
+        if summary.files_not_searched > 0 {
+            writeln!(ctx.err, "vitrine: {} files not searched (binary, too large or links)", summary.files_not_searched)?;
+        }
+        for p in &summary.changed {
+            writeln!(ctx.err, "vitrine: {p}: changed since indexing, not searched")?;
+        }
+        for p in &summary.unreadable {
+            writeln!(ctx.err, "vitrine: {p}: cannot be read, not searched")?;
+        }
+    }
+    Ok(if summary.lines > 0 || summary.files > 0 { Exit::Ok } else { Exit::Failed })
+}
