@@ -5,12 +5,24 @@
 //! every symbol outside the broken region, and the error count is reported with them.
 
 mod error;
+pub mod grammar;
 pub mod highlight;
+pub mod index;
 pub mod lang;
+pub mod nav;
+pub mod symbols;
 
 pub use crate::error::SyntaxError;
 pub use crate::highlight::{
     HighlightCache, HighlightClass, HighlightConfig, Rgb, Span, Style, Syntax, Theme, highlight_snippet,
     syntax_for,
 };
+pub use crate::index::{
+    CallSite, CallerGroup, DefHit, IndexMeta, Match, RefHit, Role, SourceFile, SymbolIndex,
+};
 pub use crate::lang::{Language, language_for_path};
+pub use crate::nav::{Candidate, Confidence, Proximity, definition};
+pub use crate::symbols::{
+    ExtractOptions, FileSymbols, OutlineNode, Point, RefKind, Reference, Symbol, SymbolKind, TextRange,
+    extract, extract_definitions, extract_with,
+};

@@ -1,0 +1,387 @@
+//! `symbols`, `def`, `refs` and `callers`: a file's outline, and definitions, references and callers
+//! from the snapshot's symbol index (built on first use, then reopened).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use vitrine_snapshot::Snapshot;
+use vitrine_snapshot::progress::Progress;
+use vitrine_syntax::index::{self, DefHit, Match, Role, SymbolIndex};
+use vitrine_syntax::symbols::Point;
+use vitrine_syntax::{Candidate, language_for_path};
+
+use crate::common::{Ctx, Exit, spawn_progress_line};
+
+#[derive(Debug, Subcommand)]
+pub enum SymbolsCmd {
+    /// Print the outline of one file: its definitions, nested, then its declarations.
+    Symbols(SymbolsArgs),
+    /// Print the definitions (then declarations) of a name, best first.
+    Def(DefArgs),
+    /// Print every reference to a name (calls, type uses, field accesses, other uses).
+    Refs(NameArgs),
+    /// Print the calls of a function or macro, grouped by the definition they are written in.
+    Callers(NameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SymbolsArgs {
+    /// A directory or archive.
+    pub path: PathBuf,
+    /// The file, relative to the snapshot root.
+    pub file: String,
+    /// One JSON object per symbol: {path, line, column, end_line, kind, name, scope, role, depth}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DefArgs {
+    /// A directory or archive.
+    pub path: PathBuf,
+    /// The name (`Class::method` narrows by scope).
+    pub name: String,
+    /// One JSON object per candidate: {path, line, column, end_line, kind, name, scope, role, ...}.
+    #[arg(long)]
+    pub json: bool,
+    /// Match names case-insensitively.
+    #[arg(long, short = 'i', conflicts_with_all = ["prefix", "fuzzy"])]
+    pub ignore_case: bool,
+    /// Match names starting with NAME.
+    #[arg(long, conflicts_with = "fuzzy")]
+    pub prefix: bool,
+    /// Match names containing NAME's characters in order (as a symbol picker does).
+    #[arg(long)]
+    pub fuzzy: bool,
+    /// Rank candidates from a use site: FILE:LINE:COLUMN (1-based), e.g. `kernel/fork.c:120:9`.
+    #[arg(long, value_name = "FILE:LINE:COL")]
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NameArgs {
+    /// A directory or archive.
+    pub path: PathBuf,
+    /// The name.
+    pub name: String,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(cmd: SymbolsCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    match cmd {
+        SymbolsCmd::Symbols(a) => outline(a, ctx),
+        SymbolsCmd::Def(a) => def(a, ctx),
+        SymbolsCmd::Refs(a) => refs(a, ctx),
+        SymbolsCmd::Callers(a) => callers(a, ctx),
+    }
+}
+
+/// One symbol as printed by `--json` (1-based line and column).
+#[derive(Serialize)]
+struct SymbolJson<'a> {
+    path: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    kind: &'a str,
+    name: &'a str,
+    scope: &'a str,
+    role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    depth: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    via_macro: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proximity: Option<vitrine_syntax::Proximity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence: Option<vitrine_syntax::Confidence>,
+}
+
+impl<'a> SymbolJson<'a> {
+    fn of(hit: &'a DefHit) -> SymbolJson<'a> {
+        SymbolJson {
+            path: &hit.path,
+            line: hit.at.line + 1,
+            column: hit.at.column + 1,
+            end_line: hit.end_line + 1,
+            kind: hit.kind.as_str(),
+            name: &hit.name,
+            scope: &hit.scope,
+            role: hit.role,
+            depth: None,
+            language: hit.language.map(|l| l.as_str()),
+            via_macro: hit.via_macro,
+            proximity: None,
+            confidence: None,
+        }
+    }
+}
+
+fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot(&a.path, true)?;
+    let rel = relative_path(&a.path, &a.file);
+    let entry = snap.file(rel.as_bytes()).with_context(|| format!("{rel}: no such file in the snapshot"))?;
+    let bytes = snap.read(entry).with_context(|| format!("cannot read {rel}"))?;
+    let lang =
+        language_for_path(&rel, &bytes).with_context(|| format!("{rel}: no grammar for this file type"))?;
+    let fs = vitrine_syntax::extract(lang, &bytes);
+    let mut rows: Vec<(usize, &vitrine_syntax::Symbol, Role)> = Vec::new();
+    fn walk<'s>(
+        nodes: &[vitrine_syntax::OutlineNode],
+        fs: &'s vitrine_syntax::FileSymbols,
+        depth: usize,
+        rows: &mut Vec<(usize, &'s vitrine_syntax::Symbol, Role)>,
+    ) {
+        for n in nodes {
+            if let Some(s) = fs.definitions.get(n.symbol as usize) {
+                rows.push((depth, s, Role::Definition));
+            }
+            walk(&n.children, fs, depth + 1, rows);
+        }
+    }
+    walk(&fs.outline(), &fs, 0, &mut rows);
+    rows.extend(fs.declarations.iter().map(|s| (0, s, Role::Declaration)));
+    for (depth, s, role) in &rows {
+        if a.json {
+            ctx.json(&SymbolJson {
+                path: &rel,
+                line: s.name_range.start.line + 1,
+                column: s.name_range.start.column + 1,
+                end_line: index::last_line(&s.range) + 1,
+                kind: s.kind.as_str(),
+                name: &s.name,
+                scope: &s.scope,
+                role: *role,
+                depth: Some(*depth),
+                language: Some(lang.as_str()),
+                via_macro: s.via_macro.is_some(),
+                proximity: None,
+                confidence: None,
+            })?;
+        } else {
+            let decl = if *role == Role::Declaration { " (declaration)" } else { "" };
+            writeln!(
+                ctx.out,
+                "{:>6}  {}{} {}{decl}",
+                s.name_range.start.line + 1,
+                "  ".repeat(*depth),
+                s.kind.as_str(),
+                s.qualified_name(Some(lang))
+            )?;
+        }
+    }
+    if !a.json && fs.parse_errors > 0 {
+        writeln!(
+            ctx.err,
+            "{rel}: {} parse errors (symbols outside the broken regions are listed)",
+            fs.parse_errors
+        )?;
+    }
+    Ok(if rows.is_empty() { Exit::Failed } else { Exit::Ok })
+}
+
+fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let (snap, index) = open_index(&a.path, ctx)?;
+    let (qualifier, name) = match a.name.rsplit_once("::") {
+        Some((q, n)) if !n.is_empty() => (Some(q.to_string()), n.to_string()),
+        _ => (None, a.name.clone()),
+    };
+    let how = if a.ignore_case {
+        Match::IgnoreCase
+    } else if a.prefix {
+        Match::Prefix
+    } else if a.fuzzy {
+        Match::Fuzzy
+    } else {
+        Match::Exact
+    };
+    let candidates: Vec<Candidate> = match &a.from {
+        Some(from) => {
+            let (file, at) = parse_from(from)?;
+            let file = relative_path(&a.path, &file);
+            let entry = snap
+                .file(file.as_bytes())
+                .with_context(|| format!("{file}: no such file in the snapshot"))?;
+            let source = snap.read(entry).with_context(|| format!("cannot read {file}"))?;
+            vitrine_syntax::definition(&index, &file, &source, at)?
+        }
+        None => {
+            let hits = index.lookup(&name, how)?;
+            let target = vitrine_syntax::nav::NameAt {
+                name: name.clone(),
+                qualifier: qualifier.clone(),
+                member: false,
+                call: false,
+            };
+            let mut ranked = vitrine_syntax::nav::rank(hits, "", &[], &target);
+            if let Some(q) = &qualifier {
+                ranked.retain(|c| {
+                    c.confidence == vitrine_syntax::Confidence::ExactScope
+                        || c.hit.scope.is_empty() && q.is_empty()
+                });
+            }
+            if how != Match::Exact {
+                // Keep the matcher's order (fuzzy: best first) but definitions before declarations.
+                ranked.sort_by_key(|c| c.hit.role != Role::Definition);
+            }
+            ranked
+        }
+    };
+    for c in &candidates {
+        if a.json {
+            let mut j = SymbolJson::of(&c.hit);
+            if a.from.is_some() {
+                j.proximity = Some(c.proximity);
+                j.confidence = Some(c.confidence);
+            }
+            ctx.json(&j)?;
+        } else {
+            let decl = if c.hit.role == Role::Declaration { " (declaration)" } else { "" };
+            let scoped = if c.hit.scope.is_empty() {
+                c.hit.name.clone()
+            } else {
+                format!("{}::{}", c.hit.scope, c.hit.name)
+            };
+            writeln!(
+                ctx.out,
+                "{}:{}:{}: {} {scoped}{decl}",
+                c.hit.path,
+                c.hit.at.line + 1,
+                c.hit.at.column + 1,
+                c.hit.kind.as_str()
+            )?;
+        }
+    }
+    Ok(if candidates.is_empty() { Exit::Failed } else { Exit::Ok })
+}
+
+#[derive(Serialize)]
+struct RefJson<'a> {
+    path: &'a str,
+    line: u32,
+    column: u32,
+    kind: &'a str,
+    name: &'a str,
+    /// The enclosing definition.
+    scope: &'a str,
+}
+
+fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let (snap, index) = open_index(&a.path, ctx)?;
+    let read = |path: &str| -> Option<Vec<u8>> {
+        let entry = snap.file(path.as_bytes())?;
+        snap.read_unverified(entry).ok()
+    };
+    let hits = index.references(&a.name, read)?;
+    for h in &hits {
+        let enclosing = h.enclosing.as_deref().unwrap_or("");
+        if a.json {
+            ctx.json(&RefJson {
+                path: &h.path,
+                line: h.at.line + 1,
+                column: h.at.column + 1,
+                kind: h.kind.as_str(),
+                name: &h.name,
+                scope: enclosing,
+            })?;
+        } else {
+            let within = if enclosing.is_empty() { String::new() } else { format!(" in {enclosing}") };
+            writeln!(
+                ctx.out,
+                "{}:{}:{}: {}{within}",
+                h.path,
+                h.at.line + 1,
+                h.at.column + 1,
+                h.kind.as_str()
+            )?;
+        }
+    }
+    Ok(if hits.is_empty() { Exit::Failed } else { Exit::Ok })
+}
+
+#[derive(Serialize)]
+struct CallerJson<'a> {
+    /// Where the calling definition is (its name), or the first call site for file-level calls.
+    path: &'a str,
+    line: u32,
+    column: u32,
+    kind: &'a str,
+    name: &'a str,
+    scope: &'a str,
+    /// Each call site of the callee inside this caller (1-based).
+    calls: Vec<[u32; 2]>,
+}
+
+fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let (_snap, index) = open_index(&a.path, ctx)?;
+    let groups = index.callers(&a.name)?;
+    for g in &groups {
+        let calls: Vec<[u32; 2]> = g.sites.iter().map(|p| [p.line + 1, p.column + 1]).collect();
+        let first = g.sites.first().copied().unwrap_or_default();
+        let (line, column, kind, name, scope) = match &g.caller {
+            Some(c) => (c.at.line + 1, c.at.column + 1, c.kind.as_str(), c.name.as_str(), c.scope.as_str()),
+            None => (first.line + 1, first.column + 1, "file", "", ""),
+        };
+        if a.json {
+            ctx.json(&CallerJson { path: &g.path, line, column, kind, name, scope, calls })?;
+        } else {
+            let who = if name.is_empty() { "(file level)".to_string() } else { format!("{kind} {name}") };
+            let sites: Vec<String> = calls.iter().map(|[l, c]| format!("{l}:{c}")).collect();
+            writeln!(ctx.out, "{}:{line}:{column}: {who}  calls at {}", g.path, sites.join(", "))?;
+        }
+    }
+    Ok(if groups.is_empty() { Exit::Failed } else { Exit::Ok })
+}
+
+/// Opens the snapshot and its symbol index, building the index (with a progress line) if it is
+/// missing or stale.
+fn open_index(path: &Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Snapshot, SymbolIndex)> {
+    let snap = ctx.open_snapshot(path, true)?;
+    let dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256).join("symbols");
+    if let Ok(index) = SymbolIndex::open(&dir)
+        && index.meta().tree_sha256 == snap.ids().tree_sha256
+    {
+        return Ok((snap, index));
+    }
+    let progress = Arc::new(Progress::default());
+    let reporter = ctx.show_progress().then(|| spawn_progress_line(progress.clone()));
+    let result = index::build_for_snapshot(&snap, &dir, &progress);
+    if let Some((stop, handle)) = reporter {
+        stop.cancel();
+        handle.thread().unpark();
+        let _ = handle.join();
+    }
+    let index = result.context("cannot build the symbol index")?;
+    Ok((snap, index))
+}
+
+/// A file argument relative to the snapshot root: a path under the snapshot directory is made
+/// relative.
+fn relative_path(root: &Path, file: &str) -> String {
+    let p = Path::new(file);
+    if let Ok(rest) = p.strip_prefix(root) {
+        return rest.to_string_lossy().into_owned();
+    }
+    file.trim_start_matches("./").to_string()
+}
+
+/// `FILE:LINE:COL` (1-based) to a path and a 0-based point.
+fn parse_from(s: &str) -> anyhow::Result<(String, Point)> {
+    let mut parts = s.rsplitn(3, ':');
+    let col = parts.next().and_then(|c| c.parse::<u32>().ok());
+    let line = parts.next().and_then(|l| l.parse::<u32>().ok());
+    let file = parts.next();
+    match (file, line, col) {
+        (Some(f), Some(l), Some(c)) if l > 0 && c > 0 => {
+            Ok((f.to_string(), Point { line: l - 1, column: c - 1 }))
+        }
+        _ => anyhow::bail!("--from wants FILE:LINE:COLUMN with 1-based numbers, got {s:?}"),
+    }
+}

@@ -1,0 +1,1271 @@
+//! Per-file symbols from tree-sitter: definitions and declarations (name, kind, qualified scope, full
+//! and name ranges), references classified call / type / field / other, includes, an outline tree, and
+//! the count of parse errors.
+//!
+//! The embedded queries (`assets/queries/<lang>/definitions.scm`, `references.scm`) say what is a
+//! definition or a reference; this module turns their matches into symbols: it resolves C declarators
+//! to names, splits qualified names (`A::B::f`), nests symbols into scopes, refines kinds
+//! (method, constructor, destructor, operator), drops locals, and recovers definitions that macros
+//! hide from the grammar (`SYSCALL_DEFINE3(...) {`, `static int __init f(void) {`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, Parser, Query, QueryCursor, Tree};
+
+use crate::grammar;
+use crate::lang::Language;
+
+/// A position in a file: 0-based line and 0-based byte column within the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+pub struct Point {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A range of a file, as positions and as byte offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct TextRange {
+    pub start: Point,
+    pub end: Point,
+    pub start_byte: u32,
+    pub end_byte: u32,
+}
+
+/// What a symbol is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SymbolKind {
+    Function,
+    Method,
+    Constructor,
+    Destructor,
+    Operator,
+    Macro,
+    Class,
+    Struct,
+    Union,
+    Enum,
+    Enumerator,
+    Typedef,
+    Field,
+    Namespace,
+    Variable,
+    Constant,
+    Interface,
+    Trait,
+    Impl,
+    Module,
+    Property,
+}
+
+/// How a name is used at a reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefKind {
+    Call,
+    Type,
+    Field,
+    Other,
+}
+
+/// A definition or a declaration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Symbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    /// The qualified scope the name lives in (`ns::Class`, `pkg.Class`); empty at file level.
+    pub scope: String,
+    /// The whole construct (for a function: signature and body).
+    pub range: TextRange,
+    /// The name itself.
+    pub name_range: TextRange,
+    /// Index in `FileSymbols::definitions` of the enclosing definition (the outline parent).
+    pub parent: Option<u32>,
+    /// The macro that wraps this definition when the name was recovered from a macro invocation
+    /// (`SYSCALL_DEFINE3`), so the match is known to be heuristic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_macro: Option<String>,
+}
+
+/// An occurrence of a name that is not its definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    pub name: String,
+    pub kind: RefKind,
+    pub at: Point,
+    pub byte: u32,
+    /// Index in `FileSymbols::definitions` of the innermost definition containing the reference
+    /// (for a call: the caller).
+    pub enclosing: Option<u32>,
+}
+
+/// Everything extracted from one file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FileSymbols {
+    pub language: Option<Language>,
+    /// Definitions in source order (functions with bodies, types with bodies, macros, variables,
+    /// fields, enumerators, ...).
+    pub definitions: Vec<Symbol>,
+    /// Declarations without a body: prototypes, method declarations in a class, `extern` variables,
+    /// forward declarations.
+    pub declarations: Vec<Symbol>,
+    /// References in source order (empty when extracted with `references: false`).
+    pub references: Vec<Reference>,
+    /// Paths named by `#include` / `import` in the file, as written.
+    pub includes: Vec<String>,
+    /// Number of ERROR and MISSING nodes in the syntax tree.
+    pub parse_errors: u32,
+}
+
+/// One node of a file's outline: a definition and the definitions nested in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutlineNode {
+    /// Index in `FileSymbols::definitions`.
+    pub symbol: u32,
+    pub children: Vec<OutlineNode>,
+}
+
+/// What to extract.
+#[derive(Debug, Clone)]
+pub struct ExtractOptions {
+    /// Also collect references (slower; the search index only needs definitions).
+    pub references: bool,
+    /// Files larger than this are not parsed (an empty result with no error is returned).
+    pub max_file_bytes: usize,
+}
+
+impl Default for ExtractOptions {
+    fn default() -> Self {
+        ExtractOptions { references: true, max_file_bytes: 32 * 1024 * 1024 }
+    }
+}
+
+/// Extracts definitions, declarations, references and includes from one file. Never fails: broken
+/// code yields what can be recovered and a parse error count.
+pub fn extract(lang: Language, source: &[u8]) -> FileSymbols {
+    extract_with(lang, source, &ExtractOptions::default())
+}
+
+/// Extracts definitions, declarations and includes only (for the search index's `sym:` filter).
+pub fn extract_definitions(lang: Language, source: &[u8]) -> FileSymbols {
+    extract_with(lang, source, &ExtractOptions { references: false, ..ExtractOptions::default() })
+}
+
+/// `extract` with options.
+pub fn extract_with(lang: Language, source: &[u8], options: &ExtractOptions) -> FileSymbols {
+    let mut out = FileSymbols { language: Some(lang), ..FileSymbols::default() };
+    if source.len() > options.max_file_bytes {
+        return out;
+    }
+    let Some(tree) = parse(lang, source) else { return out };
+    let root = tree.root_node();
+    out.parse_errors = count_errors(root);
+    let mut ex = Extractor { lang, source, raw: Vec::new() };
+    if let Ok(query) = grammar::definitions_query(lang) {
+        ex.run_definitions(query, root, &mut out.includes);
+    }
+    if matches!(lang, Language::C | Language::Cpp) {
+        ex.recover_from_errors(root);
+    }
+    let (definitions, declarations) = ex.finish();
+    out.definitions = definitions;
+    out.declarations = declarations;
+    if options.references
+        && let Ok(query) = grammar::references_query(lang)
+    {
+        out.references = collect_references(lang, query, root, source, &out);
+    }
+    out
+}
+
+/// The syntax tree of a file as an S-expression with positions (for writing queries).
+pub fn debug_tree(lang: Language, source: &[u8]) -> Option<String> {
+    let tree = parse(lang, source)?;
+    let mut out = String::new();
+    let mut cursor = tree.walk();
+    let mut depth = 0usize;
+    loop {
+        let node = cursor.node();
+        if node.is_named() || node.is_missing() {
+            let field = cursor.field_name().map(|f| format!("{f}: ")).unwrap_or_default();
+            let p = node.start_position();
+            let text = if node.child_count() == 0 {
+                format!(" {:?}", node.utf8_text(source).unwrap_or("?"))
+            } else {
+                String::new()
+            };
+            let missing = if node.is_missing() { " MISSING" } else { "" };
+            out.push_str(&format!(
+                "{}{field}{}{missing} [{}:{}]{text}\n",
+                "  ".repeat(depth),
+                node.kind(),
+                p.row + 1,
+                p.column + 1
+            ));
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return Some(out);
+            }
+            depth = depth.saturating_sub(1);
+        }
+    }
+}
+
+/// Whether a capture name is one the extractor understands (checked by the query test).
+pub fn capture_is_known(name: &str) -> bool {
+    if matches!(name, "name" | "declarator" | "include" | "macro.body") {
+        return true;
+    }
+    if let Some(kind) = name.strip_prefix("definition.").or_else(|| name.strip_prefix("declaration.")) {
+        return kind == "auto" || kind_from_str(kind).is_some();
+    }
+    if let Some(kind) = name.strip_prefix("reference.") {
+        return ref_kind_from_str(kind).is_some();
+    }
+    name.starts_with('_')
+}
+
+impl SymbolKind {
+    /// The lowercase name used in JSON and queries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SymbolKind::Function => "function",
+            SymbolKind::Method => "method",
+            SymbolKind::Constructor => "constructor",
+            SymbolKind::Destructor => "destructor",
+            SymbolKind::Operator => "operator",
+            SymbolKind::Macro => "macro",
+            SymbolKind::Class => "class",
+            SymbolKind::Struct => "struct",
+            SymbolKind::Union => "union",
+            SymbolKind::Enum => "enum",
+            SymbolKind::Enumerator => "enumerator",
+            SymbolKind::Typedef => "typedef",
+            SymbolKind::Field => "field",
+            SymbolKind::Namespace => "namespace",
+            SymbolKind::Variable => "variable",
+            SymbolKind::Constant => "constant",
+            SymbolKind::Interface => "interface",
+            SymbolKind::Trait => "trait",
+            SymbolKind::Impl => "impl",
+            SymbolKind::Module => "module",
+            SymbolKind::Property => "property",
+        }
+    }
+
+    /// Every kind, in a stable order (the persisted index stores the position).
+    pub const ALL: [SymbolKind; 21] = [
+        SymbolKind::Function,
+        SymbolKind::Method,
+        SymbolKind::Constructor,
+        SymbolKind::Destructor,
+        SymbolKind::Operator,
+        SymbolKind::Macro,
+        SymbolKind::Class,
+        SymbolKind::Struct,
+        SymbolKind::Union,
+        SymbolKind::Enum,
+        SymbolKind::Enumerator,
+        SymbolKind::Typedef,
+        SymbolKind::Field,
+        SymbolKind::Namespace,
+        SymbolKind::Variable,
+        SymbolKind::Constant,
+        SymbolKind::Interface,
+        SymbolKind::Trait,
+        SymbolKind::Impl,
+        SymbolKind::Module,
+        SymbolKind::Property,
+    ];
+
+    /// Functions and everything callable.
+    pub fn is_callable(self) -> bool {
+        matches!(
+            self,
+            SymbolKind::Function
+                | SymbolKind::Method
+                | SymbolKind::Constructor
+                | SymbolKind::Destructor
+                | SymbolKind::Operator
+                | SymbolKind::Macro
+        )
+    }
+
+    /// Kinds that name a scope for what is nested in them.
+    pub fn is_scope(self) -> bool {
+        matches!(
+            self,
+            SymbolKind::Class
+                | SymbolKind::Struct
+                | SymbolKind::Union
+                | SymbolKind::Enum
+                | SymbolKind::Namespace
+                | SymbolKind::Interface
+                | SymbolKind::Trait
+                | SymbolKind::Impl
+                | SymbolKind::Module
+                | SymbolKind::Typedef
+        )
+    }
+}
+
+impl RefKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefKind::Call => "call",
+            RefKind::Type => "type",
+            RefKind::Field => "field",
+            RefKind::Other => "other",
+        }
+    }
+
+    pub const ALL: [RefKind; 4] = [RefKind::Call, RefKind::Type, RefKind::Field, RefKind::Other];
+}
+
+impl Symbol {
+    /// `scope::name` (or `scope.name`), or the bare name at file level.
+    pub fn qualified_name(&self, lang: Option<Language>) -> String {
+        if self.scope.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}{}{}", self.scope, scope_separator(lang), self.name)
+        }
+    }
+}
+
+impl FileSymbols {
+    /// The outline: definitions nested by their `parent`, in source order.
+    pub fn outline(&self) -> Vec<OutlineNode> {
+        let mut children: HashMap<Option<u32>, Vec<u32>> = HashMap::new();
+        for (i, d) in self.definitions.iter().enumerate() {
+            children.entry(d.parent).or_default().push(i as u32);
+        }
+        fn build(
+            at: Option<u32>,
+            children: &HashMap<Option<u32>, Vec<u32>>,
+            depth: usize,
+        ) -> Vec<OutlineNode> {
+            if depth > 64 {
+                return Vec::new();
+            }
+            children
+                .get(&at)
+                .map(|list| {
+                    list.iter()
+                        .map(|&i| OutlineNode { symbol: i, children: build(Some(i), children, depth + 1) })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        build(None, &children, 0)
+    }
+
+    /// The innermost definition whose range contains `byte`.
+    pub fn enclosing_definition(&self, byte: u32) -> Option<u32> {
+        innermost(&self.definitions, byte)
+    }
+
+    /// The outline as indented text, one definition per line (`kind name [scope] line`), used by the
+    /// golden tests and the CLI.
+    pub fn outline_text(&self) -> String {
+        let mut out = String::new();
+        fn walk(nodes: &[OutlineNode], fs: &FileSymbols, depth: usize, out: &mut String) {
+            for n in nodes {
+                if let Some(s) = fs.definitions.get(n.symbol as usize) {
+                    let via = s.via_macro.as_deref().map(|m| format!(" via {m}")).unwrap_or_default();
+                    let scope = if s.scope.is_empty() { String::new() } else { format!(" [{}]", s.scope) };
+                    out.push_str(&format!(
+                        "{}{} {}{scope} {}-{}{via}\n",
+                        "  ".repeat(depth),
+                        s.kind.as_str(),
+                        s.name,
+                        s.range.start.line + 1,
+                        s.range.end.line + 1
+                    ));
+                }
+                walk(&n.children, fs, depth + 1, out);
+            }
+        }
+        walk(&self.outline(), self, 0, &mut out);
+        if !self.declarations.is_empty() {
+            out.push_str("-- declarations\n");
+            for s in &self.declarations {
+                let scope = if s.scope.is_empty() { String::new() } else { format!(" [{}]", s.scope) };
+                out.push_str(&format!(
+                    "{} {}{scope} {}\n",
+                    s.kind.as_str(),
+                    s.name,
+                    s.name_range.start.line + 1
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// `::` for C++ and Rust, `.` elsewhere.
+pub fn scope_separator(lang: Option<Language>) -> &'static str {
+    match lang {
+        Some(Language::C | Language::Cpp | Language::Rust) | None => "::",
+        _ => ".",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+thread_local! {
+    static PARSER: RefCell<Parser> = RefCell::new(Parser::new());
+}
+
+fn parse(lang: Language, source: &[u8]) -> Option<Tree> {
+    PARSER.with(|p| {
+        let mut parser = p.borrow_mut();
+        parser.set_language(&grammar::ts_language(lang)).ok()?;
+        parser.parse(source, None)
+    })
+}
+
+fn count_errors(root: Node<'_>) -> u32 {
+    if !root.has_error() {
+        return 0;
+    }
+    let mut count = 0u32;
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            count += 1;
+        }
+        if node.has_error() {
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                if child.has_error() || child.is_missing() {
+                    stack.push(child);
+                }
+            }
+        }
+    }
+    count
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Definition,
+    Declaration,
+}
+
+#[derive(Debug)]
+struct Raw {
+    name: String,
+    kind: SymbolKind,
+    role: Role,
+    /// Qualifiers written in the name (`A::B` of `A::B::f`).
+    qualifier: Vec<String>,
+    range: TextRange,
+    name_range: TextRange,
+    via_macro: Option<String>,
+}
+
+struct Extractor<'a> {
+    lang: Language,
+    source: &'a [u8],
+    raw: Vec<Raw>,
+}
+
+impl<'a> Extractor<'a> {
+    fn run_definitions(&mut self, query: &Query, root: Node<'_>, includes: &mut Vec<String>) {
+        let names = query.capture_names();
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(query, root, self.source);
+        while let Some(m) = matches.next() {
+            let mut def: Option<(Node<'_>, &str)> = None;
+            let mut name: Option<Node<'_>> = None;
+            let mut declarator: Option<Node<'_>> = None;
+            for c in m.captures() {
+                let Some(cname) = names.get(c.index as usize) else { continue };
+                match *cname {
+                    "name" => name = Some(c.node),
+                    "declarator" => declarator = Some(c.node),
+                    "include" => {
+                        let t = node_text(c.node, self.source);
+                        let t = t.trim_matches(|ch| ch == '"' || ch == '<' || ch == '>' || ch == '\'');
+                        includes.push(t.to_string());
+                    }
+                    other if other.starts_with("definition.") || other.starts_with("declaration.") => {
+                        def = Some((c.node, other));
+                    }
+                    _ => {}
+                }
+            }
+            let Some((node, cname)) = def else { continue };
+            let (role, kind_str) = match cname.split_once('.') {
+                Some(("definition", k)) => (Role::Definition, k),
+                Some((_, k)) => (Role::Declaration, k),
+                None => continue,
+            };
+            if let Some(d) = declarator {
+                self.add_from_declarator(node, d, role, kind_str);
+            } else if let Some(n) = name {
+                let Some(kind) = kind_from_str(kind_str) else { continue };
+                self.add_named(node, n, kind, role, None);
+            }
+        }
+    }
+
+    /// A C/C++ declaration: resolves the declarator to its name and decides what it declares.
+    fn add_from_declarator(&mut self, node: Node<'_>, declarator: Node<'_>, role: Role, kind_str: &str) {
+        let Some(resolved) = resolve_declarator(declarator) else { return };
+        let (kind, role) = match kind_str {
+            // `declaration`: a prototype, or a variable (file or namespace level only).
+            "auto" => {
+                if is_local(node) {
+                    return;
+                }
+                if resolved.is_function {
+                    let in_class = node.parent().is_some_and(|p| p.kind() == "field_declaration_list");
+                    if !in_class && !has_type(node) {
+                        // `EXPORT_SYMBOL(f);` and other macro calls at file level parse as
+                        // declarations with no type: they declare nothing.
+                        return;
+                    }
+                    (SymbolKind::Function, Role::Declaration)
+                } else if is_extern(node, self.source) {
+                    (SymbolKind::Variable, Role::Declaration)
+                } else {
+                    (SymbolKind::Variable, Role::Definition)
+                }
+            }
+            "field" => {
+                if resolved.is_function {
+                    (SymbolKind::Method, Role::Declaration)
+                } else {
+                    (SymbolKind::Field, Role::Definition)
+                }
+            }
+            "function" if role == Role::Definition && !resolved.is_function => {
+                // A function definition whose declarator is not a function: macro-mangled code the
+                // grammar misread. Keep it only if it looks like a name.
+                (SymbolKind::Function, Role::Definition)
+            }
+            other => match kind_from_str(other) {
+                Some(k) => (k, role),
+                None => return,
+            },
+        };
+        // A variable's extent is its own declarator: `struct S {..} s;` declares the struct beside the
+        // variable, not inside it. A typedef of an anonymous type keeps the whole construct so that the
+        // fields nest under the typedef name.
+        let extent = match kind {
+            SymbolKind::Variable => declarator,
+            SymbolKind::Typedef => {
+                let anonymous_body = node.child_by_field_name("type").is_some_and(|t| {
+                    t.child_by_field_name("body").is_some() && t.child_by_field_name("name").is_none()
+                });
+                if anonymous_body { node } else { declarator }
+            }
+            _ => node,
+        };
+        self.add_named(extent, resolved.name, kind, role, None);
+    }
+
+    fn add_named(
+        &mut self,
+        node: Node<'_>,
+        name_node: Node<'_>,
+        kind: SymbolKind,
+        role: Role,
+        via: Option<String>,
+    ) {
+        let (qualifier, name, name_node) = split_name(name_node, self.source);
+        if name.is_empty() || !name_is_plausible(&name) {
+            return;
+        }
+        self.raw.push(Raw {
+            name,
+            kind,
+            role,
+            qualifier,
+            range: text_range(node),
+            name_range: text_range(name_node),
+            via_macro: via,
+        });
+    }
+
+    /// Finds function definitions that macros hid from the grammar. tree-sitter keeps the pieces it
+    /// understood, at file level or inside ERROR nodes; a call-like `name(args)` directly followed by
+    /// a body `{ ... }` is a definition (`SYSCALL_DEFINE3(open, ...) {`, `FOO_DEFINE(bar) {`).
+    fn recover_from_errors(&mut self, root: Node<'_>) {
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            if node.is_error() || matches!(node.kind(), "translation_unit" | "declaration_list") {
+                self.recover_in(node);
+            }
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                if child.has_error()
+                    || child.kind() == "namespace_definition"
+                    || child.kind() == "declaration_list"
+                {
+                    stack.push(child);
+                }
+            }
+        }
+    }
+
+    fn recover_in(&mut self, parent: Node<'_>) {
+        let mut cursor = parent.walk();
+        let children: Vec<Node<'_>> = parent.children(&mut cursor).collect();
+        for (i, body) in children.iter().enumerate() {
+            if body.kind() != "compound_statement" || i == 0 {
+                continue;
+            }
+            let Some(prev) = children.get(i - 1) else { continue };
+            let mut call = *prev;
+            if call.kind() == "expression_statement" {
+                let Some(inner) = first_named_child(call) else { continue };
+                call = inner;
+            }
+            let (function, first_arg) = match call.kind() {
+                "call_expression" => {
+                    let args = call.child_by_field_name("arguments");
+                    (call.child_by_field_name("function"), args.and_then(first_named_child))
+                }
+                "function_declarator" => {
+                    let params = call.child_by_field_name("parameters");
+                    (call.child_by_field_name("declarator"), params.and_then(first_named_child))
+                }
+                _ => (None, None),
+            };
+            let Some(function) = function.filter(|f| f.kind() == "identifier") else { continue };
+            let fname = node_text(function, self.source).to_string();
+            if is_keyword_like(&fname) {
+                continue;
+            }
+            let range = TextRange {
+                start: point(call.start_position()),
+                end: point(body.end_position()),
+                start_byte: call.start_byte() as u32,
+                end_byte: body.end_byte() as u32,
+            };
+            let wrapped = first_arg.filter(|a| {
+                is_macro_name(&fname)
+                    && matches!(a.kind(), "identifier" | "type_identifier" | "parameter_declaration")
+                    && a.byte_range().len() < 256
+            });
+            let (name, name_node, via) = match wrapped {
+                Some(arg) => {
+                    let arg_name = node_text(arg, self.source).to_string();
+                    (format!("{}{arg_name}", syscall_prefix(&fname)), arg, Some(fname))
+                }
+                None => (fname, function, None),
+            };
+            if !name_is_plausible(&name) || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            if self.raw.iter().any(|r| r.name_range.start_byte as usize == name_node.start_byte()) {
+                continue;
+            }
+            self.raw.push(Raw {
+                name,
+                kind: SymbolKind::Function,
+                role: Role::Definition,
+                qualifier: Vec::new(),
+                range,
+                name_range: text_range(name_node),
+                via_macro: via,
+            });
+        }
+    }
+
+    /// Nests, scopes and sorts the raw symbols.
+    fn finish(mut self) -> (Vec<Symbol>, Vec<Symbol>) {
+        self.unwrap_macro_definitions();
+        // Source order; an enclosing construct before what it contains.
+        self.raw.sort_by(|a, b| {
+            a.range
+                .start_byte
+                .cmp(&b.range.start_byte)
+                .then(b.range.end_byte.cmp(&a.range.end_byte))
+                .then(a.name_range.start_byte.cmp(&b.name_range.start_byte))
+        });
+        self.raw.dedup_by(|b, a| a.name_range.start_byte == b.name_range.start_byte && a.name == b.name);
+        let sep = scope_separator(Some(self.lang));
+        let mut definitions: Vec<Symbol> = Vec::new();
+        let mut declarations: Vec<Symbol> = Vec::new();
+        // Open definitions containing the current position: indexes into `definitions`.
+        let mut open: Vec<u32> = Vec::new();
+        let class_names: Vec<String> = self
+            .raw
+            .iter()
+            .filter(|r| matches!(r.kind, SymbolKind::Class | SymbolKind::Struct))
+            .map(|r| r.name.clone())
+            .collect();
+        for r in self.raw {
+            while let Some(&top) = open.last() {
+                let Some(t) = definitions.get(top as usize) else { break };
+                if r.range.start_byte >= t.range.end_byte || r.range.end_byte > t.range.end_byte {
+                    open.pop();
+                } else {
+                    break;
+                }
+            }
+            let parent = open.last().copied();
+            let parent_sym = parent.and_then(|p| definitions.get(p as usize));
+            let mut scope = match parent_sym {
+                Some(p) if p.kind.is_scope() || matches!(self.lang, Language::Python) => {
+                    if p.scope.is_empty() { p.name.clone() } else { format!("{}{sep}{}", p.scope, p.name) }
+                }
+                Some(p) => p.scope.clone(),
+                None => String::new(),
+            };
+            let parent_is_type = parent_sym.is_some_and(|p| {
+                matches!(
+                    p.kind,
+                    SymbolKind::Class | SymbolKind::Struct | SymbolKind::Union | SymbolKind::Interface
+                )
+            });
+            let parent_name = parent_sym.map(|p| p.name.clone()).unwrap_or_default();
+            if !r.qualifier.is_empty() {
+                let q = r.qualifier.join(sep);
+                scope = if scope.is_empty() { q } else { format!("{scope}{sep}{q}") };
+            }
+            let kind = refine_kind(self.lang, &r, parent_is_type, &parent_name, &class_names);
+            let sym = Symbol {
+                name: r.name,
+                kind,
+                scope,
+                range: r.range,
+                name_range: r.name_range,
+                parent,
+                via_macro: r.via_macro,
+            };
+            match r.role {
+                Role::Definition => {
+                    definitions.push(sym);
+                    open.push((definitions.len() - 1) as u32);
+                }
+                Role::Declaration => declarations.push(sym),
+            }
+        }
+        (definitions, declarations)
+    }
+
+    /// `SYSCALL_DEFINE3(open, ...) { }` parses as a definition of a function named SYSCALL_DEFINE3
+    /// whose parameters are `open, ...`. Such macro-named definitions are renamed after their first
+    /// argument (with the `sys_` prefix for the syscall macros, which is the name the kernel gives
+    /// them), remembering the macro.
+    fn unwrap_macro_definitions(&mut self) {
+        if !matches!(self.lang, Language::C | Language::Cpp) {
+            return;
+        }
+        for r in &mut self.raw {
+            if r.role != Role::Definition || r.kind != SymbolKind::Function || !is_macro_name(&r.name) {
+                continue;
+            }
+            let Some(args) = self.source.get(r.name_range.end_byte as usize..r.range.end_byte as usize)
+            else {
+                continue;
+            };
+            let args = String::from_utf8_lossy(args);
+            let Some(inner) = args.trim_start().strip_prefix('(') else { continue };
+            let first: String =
+                inner.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if first.is_empty() || first.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let offset = inner.len() - inner.trim_start().len();
+            let macro_name = std::mem::take(&mut r.name);
+            let prefix = syscall_prefix(&macro_name);
+            // Position of the wrapped name: after the macro name, `(` and any blanks.
+            let lead = args.len() - args.trim_start().len();
+            let start = r.name_range.end_byte + (lead + 1 + offset) as u32;
+            let col = r.name_range.end.column + (lead + 1 + offset) as u32;
+            r.name = format!("{prefix}{first}");
+            r.name_range = TextRange {
+                start: Point { line: r.name_range.start.line, column: col },
+                end: Point { line: r.name_range.start.line, column: col + first.len() as u32 },
+                start_byte: start,
+                end_byte: start + first.len() as u32,
+            };
+            r.via_macro = Some(macro_name);
+        }
+    }
+}
+
+/// What a C declarator declares.
+struct Resolved<'t> {
+    name: Node<'t>,
+    /// A function (not a pointer to one).
+    is_function: bool,
+}
+
+/// Descends a C/C++ declarator to the declared name, noting whether it declares a function:
+/// `*f(void)` is a function returning a pointer, `(*f)(void)` a pointer to a function.
+fn resolve_declarator(mut node: Node<'_>) -> Option<Resolved<'_>> {
+    let mut is_function = false;
+    let mut inside_parens_after_function = false;
+    for _ in 0..32 {
+        match node.kind() {
+            "identifier"
+            | "field_identifier"
+            | "type_identifier"
+            | "qualified_identifier"
+            | "operator_name"
+            | "destructor_name"
+            | "template_function"
+            | "primitive_type"
+            | "namespace_identifier" => {
+                return Some(Resolved {
+                    name: node,
+                    is_function: is_function && !inside_parens_after_function,
+                });
+            }
+            "function_declarator" => {
+                if !is_function {
+                    is_function = true;
+                }
+                node = node.child_by_field_name("declarator")?;
+            }
+            "parenthesized_declarator" => {
+                if is_function {
+                    inside_parens_after_function = true;
+                }
+                node = first_named_child(node)?;
+            }
+            "pointer_declarator"
+            | "reference_declarator"
+            | "array_declarator"
+            | "init_declarator"
+            | "attributed_declarator" => {
+                let next = node.child_by_field_name("declarator").or_else(|| {
+                    // reference_declarator has no field name: its declarator is the last named child.
+                    let count = node.named_child_count();
+                    node.named_child(count.checked_sub(1)? as u32)
+                })?;
+                node = next;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Splits a possibly qualified name node into (qualifiers, name, name node).
+fn split_name<'t>(node: Node<'t>, source: &[u8]) -> (Vec<String>, String, Node<'t>) {
+    let mut qualifier = Vec::new();
+    let mut node = node;
+    for _ in 0..32 {
+        match node.kind() {
+            "qualified_identifier"
+            | "nested_namespace_specifier"
+            | "scoped_identifier"
+            | "scoped_type_identifier" => {
+                if let Some(scope) =
+                    node.child_by_field_name("scope").or_else(|| node.child_by_field_name("path"))
+                {
+                    qualifier.extend(qualifier_parts(scope, source));
+                }
+                let Some(name) = node.child_by_field_name("name") else {
+                    // nested_namespace_specifier: `a::b` with no fields.
+                    let text = node_text(node, source);
+                    let mut parts: Vec<String> =
+                        text.split("::").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                    let last = parts.pop().unwrap_or_default();
+                    qualifier.extend(parts);
+                    return (qualifier, last, node);
+                };
+                node = name;
+            }
+            "template_function" | "template_type" | "template_method" | "generic_type" => {
+                let Some(name) = node.child_by_field_name("name").or_else(|| first_named_child(node)) else {
+                    break;
+                };
+                node = name;
+            }
+            _ => break,
+        }
+    }
+    let text = normalize_name(node_text(node, source));
+    (qualifier, text, node)
+}
+
+fn qualifier_parts(node: Node<'_>, source: &[u8]) -> Vec<String> {
+    let text = node_text(node, source);
+    let mut parts = Vec::new();
+    // Template arguments are not part of the scope name: `A<T>::f` is in scope `A`.
+    let mut depth = 0i32;
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ':' if depth == 0 && chars.peek() == Some(&':') => {
+                chars.next();
+                parts.push(std::mem::take(&mut current));
+            }
+            c if depth == 0 && !c.is_whitespace() => current.push(c),
+            _ => {}
+        }
+    }
+    parts.push(current);
+    parts.into_iter().filter(|p| !p.is_empty()).collect()
+}
+
+/// `operator ==` and `operator  new` become `operator==` and `operator new`.
+fn normalize_name(text: &str) -> String {
+    if let Some(rest) = text.strip_prefix("operator") {
+        let rest = rest.trim();
+        let word = rest.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_');
+        let squashed: String = rest.split_whitespace().collect::<Vec<_>>().join(if word { " " } else { "" });
+        return if word { format!("operator {squashed}") } else { format!("operator{squashed}") };
+    }
+    if text.contains(char::is_whitespace) {
+        return text.split_whitespace().collect::<Vec<_>>().join("");
+    }
+    text.to_string()
+}
+
+fn refine_kind(
+    lang: Language,
+    r: &Raw,
+    parent_is_type: bool,
+    parent_name: &str,
+    class_names: &[String],
+) -> SymbolKind {
+    if !matches!(r.kind, SymbolKind::Function | SymbolKind::Method)
+        || !matches!(lang, Language::Cpp | Language::C)
+    {
+        return r.kind;
+    }
+    let owner =
+        r.qualifier.last().map(String::as_str).unwrap_or(if parent_is_type { parent_name } else { "" });
+    if r.name.starts_with('~') {
+        return SymbolKind::Destructor;
+    }
+    if r.name.starts_with("operator") && !r.name.starts_with("operator_") {
+        let after = r.name.get(8..).unwrap_or_default();
+        if after.is_empty()
+            || !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            || after.starts_with(' ')
+        {
+            return SymbolKind::Operator;
+        }
+    }
+    if !owner.is_empty() && owner == r.name {
+        return SymbolKind::Constructor;
+    }
+    if parent_is_type || (!owner.is_empty() && class_names.iter().any(|c| c == owner)) {
+        return SymbolKind::Method;
+    }
+    if !r.qualifier.is_empty() && owner.starts_with(|c: char| c.is_uppercase()) {
+        return SymbolKind::Method;
+    }
+    r.kind
+}
+
+/// Whether a C declaration sits inside a function body (a local, which the outline leaves out).
+fn is_local(node: Node<'_>) -> bool {
+    let mut p = node.parent();
+    while let Some(n) = p {
+        match n.kind() {
+            "compound_statement" | "function_definition" | "lambda_expression" | "for_statement" => {
+                return true;
+            }
+            "translation_unit" | "namespace_definition" | "declaration_list" | "linkage_specification" => {
+                return false;
+            }
+            _ => {}
+        }
+        p = n.parent();
+    }
+    false
+}
+
+fn has_type(node: Node<'_>) -> bool {
+    node.child_by_field_name("type").is_some_and(|t| !t.is_missing() && !t.byte_range().is_empty())
+}
+
+fn is_extern(node: Node<'_>, source: &[u8]) -> bool {
+    let mut cursor = node.walk();
+    let found = node
+        .children(&mut cursor)
+        .any(|c| c.kind() == "storage_class_specifier" && node_text(c, source) == "extern");
+    found
+        || node
+            .parent()
+            .is_some_and(|p| p.kind() == "linkage_specification" && p.child_by_field_name("body").is_none())
+}
+
+fn first_named_child(node: Node<'_>) -> Option<Node<'_>> {
+    node.named_child(0)
+}
+
+fn node_text<'s>(node: Node<'_>, source: &'s [u8]) -> &'s str {
+    source.get(node.byte_range()).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or_default()
+}
+
+fn point(p: tree_sitter::Point) -> Point {
+    Point { line: p.row as u32, column: p.column as u32 }
+}
+
+fn text_range(node: Node<'_>) -> TextRange {
+    TextRange {
+        start: point(node.start_position()),
+        end: point(node.end_position()),
+        start_byte: node.start_byte() as u32,
+        end_byte: node.end_byte() as u32,
+    }
+}
+
+fn name_is_plausible(name: &str) -> bool {
+    name.len() <= 512 && !name.contains('\n')
+}
+
+fn is_macro_name(name: &str) -> bool {
+    name.len() > 1
+        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && name.chars().any(|c| c.is_ascii_uppercase())
+}
+
+/// The prefix the kernel's syscall macros give the function they define.
+fn syscall_prefix(macro_name: &str) -> &'static str {
+    if macro_name.starts_with("COMPAT_SYSCALL_DEFINE") {
+        "compat_sys_"
+    } else if macro_name.starts_with("SYSCALL_DEFINE") {
+        "sys_"
+    } else {
+        ""
+    }
+}
+
+fn is_keyword_like(name: &str) -> bool {
+    matches!(
+        name,
+        "if" | "for"
+            | "while"
+            | "switch"
+            | "return"
+            | "sizeof"
+            | "do"
+            | "else"
+            | "case"
+            | "goto"
+            | "typeof"
+            | "__typeof__"
+    )
+}
+
+fn kind_from_str(s: &str) -> Option<SymbolKind> {
+    SymbolKind::ALL.into_iter().find(|k| k.as_str() == s)
+}
+
+fn ref_kind_from_str(s: &str) -> Option<RefKind> {
+    RefKind::ALL.into_iter().find(|k| k.as_str() == s)
+}
+
+/// The innermost symbol (of a list sorted by start, containers first) whose range contains `byte`.
+fn innermost(defs: &[Symbol], byte: u32) -> Option<u32> {
+    let mut best: Option<u32> = None;
+    for (i, d) in defs.iter().enumerate() {
+        if d.range.start_byte > byte {
+            break;
+        }
+        if byte < d.range.end_byte {
+            best = Some(i as u32);
+        }
+    }
+    best
+}
+
+fn collect_references(
+    lang: Language,
+    query: &Query,
+    root: Node<'_>,
+    source: &[u8],
+    fs: &FileSymbols,
+) -> Vec<Reference> {
+    let names = query.capture_names();
+    let mut found: Vec<(u32, RefKind, Node<'_>)> = Vec::new();
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(query, root, source);
+    while let Some(m) = matches.next() {
+        let mut name = None;
+        let mut kind = None;
+        for c in m.captures() {
+            match names.get(c.index as usize).copied() {
+                Some("name") => name = Some(c.node),
+                Some(other) => {
+                    if let Some(k) = other.strip_prefix("reference.").and_then(ref_kind_from_str) {
+                        kind = Some(k);
+                    }
+                }
+                None => {}
+            }
+        }
+        if let (Some(n), Some(k)) = (name, kind) {
+            found.push((n.start_byte() as u32, k, n));
+        }
+    }
+    // The most specific classification of a name wins (call before field before type before other).
+    found.sort_by_key(|(b, k, _)| (*b, *k));
+    found.dedup_by_key(|(b, _, _)| *b);
+    let mut defined: Vec<u32> =
+        fs.definitions.iter().chain(&fs.declarations).map(|d| d.name_range.start_byte).collect();
+    defined.sort_unstable();
+    let mut refs: Vec<Reference> = Vec::with_capacity(found.len());
+    for (byte, kind, node) in found {
+        if defined.binary_search(&byte).is_ok() {
+            continue;
+        }
+        let (_, name, _) = split_name(node, source);
+        if name.is_empty() {
+            continue;
+        }
+        refs.push(Reference { name, kind, at: point(node.start_position()), byte, enclosing: None });
+    }
+    if matches!(lang, Language::C | Language::Cpp) {
+        macro_body_references(fs, source, &mut refs);
+        refs.sort_by_key(|r| r.byte);
+    }
+    for r in &mut refs {
+        r.enclosing = fs.enclosing_definition(r.byte);
+    }
+    refs
+}
+
+/// Macro bodies are raw text to the grammar; their identifiers are scanned here so that calls made
+/// through a macro show the macro as a caller.
+fn macro_body_references(fs: &FileSymbols, source: &[u8], refs: &mut Vec<Reference>) {
+    for d in fs.definitions.iter().filter(|d| d.kind == SymbolKind::Macro) {
+        let start = d.name_range.end_byte as usize;
+        let end = d.range.end_byte as usize;
+        let Some(body) = source.get(start..end) else { continue };
+        // Skip the parameter list of a function-like macro.
+        let mut i = 0usize;
+        if body.first() == Some(&b'(') {
+            i = body.iter().position(|&b| b == b')').map(|p| p + 1).unwrap_or(body.len());
+        }
+        let mut line = d.name_range.end.line;
+        let mut line_start_byte: i64 = d.name_range.end_byte as i64 - i64::from(d.name_range.end.column);
+        let mut k = 0;
+        while k < i {
+            if body.get(k) == Some(&b'\n') {
+                line += 1;
+                line_start_byte = (start + k + 1) as i64;
+            }
+            k += 1;
+        }
+        while i < body.len() {
+            let b = body.get(i).copied().unwrap_or(b' ');
+            if b == b'\n' {
+                line += 1;
+                line_start_byte = (start + i + 1) as i64;
+                i += 1;
+                continue;
+            }
+            if b == b'"' || b == b'\'' {
+                // Skip string and character literals.
+                let quote = b;
+                i += 1;
+                while i < body.len() && body.get(i) != Some(&quote) && body.get(i) != Some(&b'\n') {
+                    if body.get(i) == Some(&b'\\') {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            if b.is_ascii_alphabetic() || b == b'_' {
+                let s = i;
+                while i < body.len() && body.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+                    i += 1;
+                }
+                let word = String::from_utf8_lossy(body.get(s..i).unwrap_or_default()).to_string();
+                let mut j = i;
+                while body.get(j).is_some_and(|c| *c == b' ' || *c == b'\t') {
+                    j += 1;
+                }
+                let prev = if s > 0 { body.get(s - 1).copied() } else { None };
+                let kind = if body.get(j) == Some(&b'(') {
+                    RefKind::Call
+                } else if prev == Some(b'.')
+                    || (prev == Some(b'>') && s >= 2 && body.get(s - 2) == Some(&b'-'))
+                {
+                    RefKind::Field
+                } else {
+                    RefKind::Other
+                };
+                if !is_c_keyword(&word) {
+                    let byte = (start + s) as u32;
+                    let column = (byte as i64 - line_start_byte).max(0) as u32;
+                    refs.push(Reference {
+                        name: word,
+                        kind,
+                        at: Point { line, column },
+                        byte,
+                        enclosing: None,
+                    });
+                }
+                continue;
+            }
+            if b.is_ascii_digit() {
+                while i < body.len()
+                    && body.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
+                {
+                    i += 1;
+                }
+                continue;
+            }
+            i += 1;
+        }
+    }
+}
+
+fn is_c_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "if" | "else"
+            | "for"
+            | "while"
+            | "do"
+            | "switch"
+            | "case"
+            | "default"
+            | "return"
+            | "break"
+            | "continue"
+            | "goto"
+            | "sizeof"
+            | "typeof"
+            | "struct"
+            | "union"
+            | "enum"
+            | "int"
+            | "char"
+            | "void"
+            | "long"
+            | "short"
+            | "unsigned"
+            | "signed"
+            | "const"
+            | "volatile"
+            | "static"
+            | "extern"
+            | "inline"
+            | "float"
+            | "double"
+            | "defined"
+    )
+}
