@@ -32,6 +32,8 @@ pub enum Command {
     #[command(flatten)]
     Snapshot(cmd_snapshot::SnapshotCmd),
     #[command(flatten)]
+    Record(crate::cmd_record::RecordCmd),
+    #[command(flatten)]
     Symbols(crate::cmd_symbols::SymbolsCmd),
     #[command(flatten)]
     Search(crate::cmd_search::SearchCmd),
@@ -56,6 +58,7 @@ where
     let result = match cli.command {
         None => cmd_snapshot::open_window(None, &mut ctx),
         Some(Command::Snapshot(cmd)) => cmd_snapshot::run(cmd, &mut ctx),
+        Some(Command::Record(cmd)) => crate::cmd_record::run(cmd, &mut ctx),
         Some(Command::Symbols(cmd)) => crate::cmd_symbols::run(cmd, &mut ctx),
         Some(Command::Search(cmd)) => crate::cmd_search::run(cmd, &mut ctx),
     };

@@ -1,1 +1,29 @@
-//! The review record: canonical JSON entries, SSHSIG signatures, append-only log, Merkle checkpoints, export, import and verify.
+//! The review record: canonical JSON entries, SSHSIG signatures, an append-only log with RFC 6962
+//! checkpoints, export to a `.vitrine` bundle, import and verification.
+//!
+//! Architecture invariant: this crate depends on no other Vitrine crate and on nothing that parses source
+//! code or draws a window; it takes the snapshot's identity and bytes as plain data from its caller, so it
+//! can be audited alone. It never opens a socket and never runs a program.
+
+pub mod allowed;
+pub mod bundle;
+pub mod canon;
+pub mod entry;
+mod error;
+pub mod keys;
+pub mod merkle;
+pub mod report;
+pub mod sarif;
+pub mod store;
+pub mod thread;
+pub mod verify;
+
+pub use crate::allowed::{AllowedSigners, Person};
+pub use crate::bundle::{BundleFiles, ExportConfig, SnapshotData, VerifyReport};
+pub use crate::entry::{Class, Entry, Kind, Severity, Status};
+pub use crate::error::RecordError;
+pub use crate::keys::Signer;
+pub use crate::store::{Draft, Review};
+pub use crate::verify::{Problem, Verified};
+/// Re-exported so callers build times without naming the crate themselves.
+pub use time;

@@ -1,0 +1,683 @@
+//! The review record on the command line: keys, people, annotations, replies, review marks, the log,
+//! export, import and verify. The record logic lives in `vitrine_record`; this module only resolves the
+//! snapshot, the review directory and the key, and prints.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use vitrine_record::bundle::{self, BundleFiles, ExportConfig, SnapshotData};
+use vitrine_record::entry::{Quote, Target, blob_id, quote_lines};
+use vitrine_record::keys::{self, Signer};
+use vitrine_record::time::OffsetDateTime;
+use vitrine_record::{Class, Draft, Kind, Review, Severity, Status, allowed};
+use vitrine_snapshot::Snapshot;
+
+use crate::common::{Ctx, Exit};
+
+#[derive(Debug, Subcommand)]
+pub enum RecordCmd {
+    /// Make or inspect an OpenSSH Ed25519 signing key.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// The people of a review (its allowed_signers file).
+    #[command(subcommand)]
+    People(PeopleCmd),
+    /// Sign and record an annotation on a line range; prints the entry id on the last line.
+    Annotate(AnnotateArgs),
+    /// Answer an entry, optionally setting the thread's status; prints the entry id.
+    Reply(ReplyArgs),
+    /// Attest that a file (by its blob id) was reviewed; prints the entry id.
+    MarkReviewed(MarkArgs),
+    /// List the review's entries (each verified on load) and threads.
+    Log(LogArgs),
+    /// Export the review as a signed .vitrine bundle (a plain tar).
+    Export(ExportArgs),
+    /// Verify a bundle and merge its entries and people into this review.
+    Import(ImportArgs),
+    /// Verify a .vitrine bundle: signatures, chains, checkpoint, and with --snapshot the snapshot and anchors.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Write a new key to FILE and FILE.pub, as ssh-keygen does (encrypted with a passphrase from
+    /// $VITRINE_PASSPHRASE or the terminal).
+    New {
+        #[arg(long)]
+        principal: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Write the private key unencrypted (only for throw-away keys).
+        #[arg(long)]
+        no_passphrase: bool,
+    },
+    /// Print a key's fingerprint and principal (from a private or public key file).
+    Show {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCmd {
+    /// Add a person (principal, role, public key) to the review of the snapshot at PATH.
+    Add {
+        path: PathBuf,
+        #[arg(long)]
+        principal: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long, value_name = "FILE.pub")]
+        pubkey: PathBuf,
+        /// The key is valid from this time (YYYYMMDD[HHMM[SS]]Z, UTC).
+        #[arg(long, value_name = "TIME")]
+        valid_after: Option<String>,
+        /// The key is valid until this time (YYYYMMDD[HHMM[SS]]Z, UTC).
+        #[arg(long, value_name = "TIME")]
+        valid_before: Option<String>,
+    },
+    /// List the people of the review of the snapshot at PATH.
+    List {
+        path: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    /// The snapshot (directory or archive).
+    pub path: PathBuf,
+    /// Private key file.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// File path relative to the snapshot root.
+    #[arg(long)]
+    pub file: String,
+    /// Line range A-B (1-based, inclusive) or a single line.
+    #[arg(long)]
+    pub lines: String,
+    #[arg(long, value_parser = parse_word::<Class>)]
+    pub kind: Class,
+    #[arg(long, value_parser = parse_word::<Severity>)]
+    pub severity: Severity,
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long)]
+    pub body: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplyArgs {
+    pub path: PathBuf,
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The entry answered (id or unique prefix of at least 6 characters).
+    #[arg(long)]
+    pub to: String,
+    #[arg(long)]
+    pub body: String,
+    /// open, acknowledged, disputed, fixed, accepted-risk or closed.
+    #[arg(long, value_parser = parse_word::<Status>)]
+    pub status: Option<Status>,
+}
+
+#[derive(Debug, Args)]
+pub struct MarkArgs {
+    pub path: PathBuf,
+    #[arg(long)]
+    pub key: PathBuf,
+    #[arg(long)]
+    pub file: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    pub path: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    pub path: PathBuf,
+    #[arg(long)]
+    pub key: PathBuf,
+    #[arg(long, value_name = "FILE.vitrine")]
+    pub out: PathBuf,
+    /// Leave out everything that reveals source beyond hashes (snippets, quoted lines, health details).
+    #[arg(long)]
+    pub questions_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub path: PathBuf,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    pub record: PathBuf,
+    /// Also check the snapshot ids, the manifest and every anchor against this snapshot.
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_word<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
+    s.parse()
+}
+
+pub fn run(cmd: RecordCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    match cmd {
+        RecordCmd::Key(KeyCmd::New { principal, role, out, no_passphrase }) => {
+            key_new(&principal, &role, &out, no_passphrase, ctx)
+        }
+        RecordCmd::Key(KeyCmd::Show { file, json }) => key_show(&file, json, ctx),
+        RecordCmd::People(PeopleCmd::Add { path, principal, role, pubkey, valid_after, valid_before }) => {
+            people_add(
+                &path,
+                &principal,
+                &role,
+                &pubkey,
+                valid_after.as_deref(),
+                valid_before.as_deref(),
+                ctx,
+            )
+        }
+        RecordCmd::People(PeopleCmd::List { path, json }) => people_list(&path, json, ctx),
+        RecordCmd::Annotate(a) => annotate(a, ctx),
+        RecordCmd::Reply(a) => reply(a, ctx),
+        RecordCmd::MarkReviewed(a) => mark_reviewed(a, ctx),
+        RecordCmd::Log(a) => log(a, ctx),
+        RecordCmd::Export(a) => export(a, ctx),
+        RecordCmd::Import(a) => import(a, ctx),
+        RecordCmd::Verify(a) => verify(a, ctx),
+    }
+}
+
+fn review_dir(ctx: &Ctx<'_>, snap: &Snapshot) -> PathBuf {
+    ctx.data.snapshot_dir(&snap.ids().tree_sha256).join("review")
+}
+
+/// Opens the review of `snap`, reporting on stderr anything that was quarantined on load.
+fn open_review(ctx: &mut Ctx<'_>, snap: &Snapshot) -> anyhow::Result<Review> {
+    let dir = review_dir(ctx, snap);
+    let review = Review::open(&dir, &snap.ids().tree_sha256)
+        .with_context(|| format!("cannot open the review in {}", dir.display()))?;
+    for p in review.problems() {
+        writeln!(ctx.err, "vitrine: warning: review {}: {p}", dir.display())?;
+    }
+    Ok(review)
+}
+
+fn signer(path: &Path) -> anyhow::Result<Signer> {
+    let prompt = format!("Passphrase for {}: ", path.display());
+    Ok(Signer::read(path, || keys::passphrase(&prompt))?)
+}
+
+fn key_new(
+    principal: &str,
+    role: &str,
+    out: &Path,
+    no_passphrase: bool,
+    ctx: &mut Ctx<'_>,
+) -> anyhow::Result<Exit> {
+    // Validates the principal and role the same way `people add` will.
+    let signer = Signer::generate(&format!("{principal} role={role}"))?;
+    allowed::person(principal, role, &signer.public_openssh()?)?;
+    let pub_path = PathBuf::from(format!("{}.pub", out.display()));
+    for p in [out, pub_path.as_path()] {
+        if p.exists() {
+            bail!("{} already exists", p.display());
+        }
+    }
+    let pass = if no_passphrase { None } else { Some(keys::new_passphrase()?) };
+    let text = signer.to_openssh(pass.as_deref())?;
+    write_private(out, text.as_bytes())?;
+    std::fs::write(&pub_path, format!("{}\n", signer.public_openssh()?))
+        .with_context(|| format!("cannot write {}", pub_path.display()))?;
+    writeln!(ctx.out, "{} {principal} ({role})", signer.fingerprint())?;
+    writeln!(ctx.out, "wrote {} and {}", out.display(), pub_path.display())?;
+    Ok(Exit::Ok)
+}
+
+/// Creates the private key file readable by its owner only, as ssh-keygen does.
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct KeyJson {
+    fingerprint: String,
+    principal: String,
+    role: Option<String>,
+    comment: String,
+    encrypted: Option<bool>,
+}
+
+fn key_show(file: &Path, json: bool, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (key, encrypted) = if text.contains("PRIVATE KEY") {
+        let k = ssh_key_public_of_private(&text)
+            .with_context(|| format!("{}: not an OpenSSH private key", file.display()))?;
+        (k.0, Some(k.1))
+    } else {
+        (keys::parse_public_key(&text)?, None)
+    };
+    // An encrypted private key keeps its comment in the encrypted part; the .pub beside it has it in clear.
+    let pub_beside = PathBuf::from(format!("{}.pub", file.display()));
+    let comment =
+        match std::fs::read_to_string(&pub_beside).ok().and_then(|t| keys::parse_public_key(&t).ok()) {
+            Some(p) if key.comment().is_empty() && p.key_data() == key.key_data() => p.comment().to_owned(),
+            _ => key.comment().to_owned(),
+        };
+    let principal = comment.split_whitespace().next().unwrap_or("").to_owned();
+    let role = comment.split_whitespace().find_map(|w| w.strip_prefix("role=")).map(str::to_owned);
+    let k = KeyJson { fingerprint: keys::fingerprint(&key), principal, role, comment, encrypted };
+    if json {
+        ctx.json(&k)?;
+    } else {
+        writeln!(ctx.out, "fingerprint  {}", k.fingerprint)?;
+        writeln!(ctx.out, "principal    {}", k.principal)?;
+        if let Some(r) = &k.role {
+            writeln!(ctx.out, "role         {r}")?;
+        }
+        if let Some(e) = k.encrypted {
+            writeln!(ctx.out, "encrypted    {}", if e { "yes" } else { "NO" })?;
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// The public half of a private key file, readable without the passphrase (OpenSSH stores it in clear).
+fn ssh_key_public_of_private(text: &str) -> anyhow::Result<(keys::PublicKey, bool)> {
+    let k = keys::PrivateKey::from_openssh(text)?;
+    let mut public = k.public_key().clone();
+    public.set_comment(k.comment());
+    Ok((public, k.is_encrypted()))
+}
+
+fn people_add(
+    path: &Path,
+    principal: &str,
+    role: &str,
+    pubkey: &Path,
+    after: Option<&str>,
+    before: Option<&str>,
+    ctx: &mut Ctx<'_>,
+) -> anyhow::Result<Exit> {
+    let text =
+        std::fs::read_to_string(pubkey).with_context(|| format!("cannot read {}", pubkey.display()))?;
+    let mut person = allowed::person(principal, role, &text)?;
+    person.valid_after = after.map(allowed::parse_ssh_time).transpose().map_err(anyhow::Error::msg)?;
+    person.valid_before = before.map(allowed::parse_ssh_time).transpose().map_err(anyhow::Error::msg)?;
+    let snap = ctx.open_snapshot(path, false)?;
+    let mut review = open_review(ctx, &snap)?;
+    let fp = person.fingerprint.clone();
+    if review.add_person(person)? {
+        writeln!(ctx.out, "added {principal} ({role}) {fp}")?;
+    } else {
+        writeln!(ctx.out, "{principal} with {fp} is already in the review")?;
+    }
+    Ok(Exit::Ok)
+}
+
+#[derive(Serialize)]
+struct PersonJson<'a> {
+    principal: &'a str,
+    role: &'a str,
+    fingerprint: &'a str,
+    valid_after: Option<String>,
+    valid_before: Option<String>,
+}
+
+fn people_list(path: &Path, json: bool, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot(path, false)?;
+    let review = open_review(ctx, &snap)?;
+    let people: Vec<PersonJson<'_>> = review
+        .people()
+        .people
+        .iter()
+        .map(|p| PersonJson {
+            principal: &p.principal,
+            role: &p.role,
+            fingerprint: &p.fingerprint,
+            valid_after: p.valid_after.map(allowed::format_ssh_time),
+            valid_before: p.valid_before.map(allowed::format_ssh_time),
+        })
+        .collect();
+    if json {
+        ctx.json(&people)?;
+    } else {
+        for p in &people {
+            writeln!(ctx.out, "{:<24} {:<10} {}", p.principal, p.role, p.fingerprint)?;
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn parse_lines(s: &str) -> anyhow::Result<(u64, u64)> {
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let a: u64 = a.trim().parse().with_context(|| format!("bad line range {s:?} (expected A-B)"))?;
+    let b: u64 = b.trim().parse().with_context(|| format!("bad line range {s:?} (expected A-B)"))?;
+    if a == 0 || b < a {
+        bail!("bad line range {s:?}: lines count from 1 and A <= B");
+    }
+    Ok((a, b))
+}
+
+/// Reads a snapshot file through the verified reader (the bytes must still hash as at ingest).
+fn read_file(snap: &Snapshot, rel: &str) -> anyhow::Result<Vec<u8>> {
+    let entry = snap.file(rel.as_bytes()).with_context(|| format!("{rel} is not a file of the snapshot"))?;
+    Ok(snap.read(entry).with_context(|| format!("cannot read {rel}"))?)
+}
+
+fn annotate(a: AnnotateArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let (first, last) = parse_lines(&a.lines)?;
+    let snap = ctx.open_snapshot(&a.path, true)?;
+    let content = read_file(&snap, &a.file)?;
+    let quote: Quote = quote_lines(&content, first, last).with_context(|| {
+        format!(
+            "lines {first}-{last} are outside {} ({} lines)",
+            a.file,
+            vitrine_record::entry::split_lines(&content).len()
+        )
+    })?;
+    let signer = signer(&a.key)?;
+    let mut review = open_review(ctx, &snap)?;
+    let mut d = Draft::new(Kind::Annotation);
+    d.target = Some(Target {
+        path: nfc(&a.file),
+        blob: blob_id(&content),
+        lines: Some([first, last]),
+        quote: Some(quote),
+    });
+    d.class = Some(a.kind);
+    d.severity = Some(a.severity);
+    d.category = a.category.as_deref().map(nfc);
+    d.body = Some(nfc(&a.body));
+    let v = review.append(&signer, d, OffsetDateTime::now_utc())?;
+    writeln!(ctx.out, "{}", v.id)?;
+    Ok(Exit::Ok)
+}
+
+/// Text enters entries in NFC, as the canonical form requires.
+fn nfc(s: &str) -> String {
+    vitrine_record::canon::to_nfc(s)
+}
+
+fn reply(a: ReplyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot(&a.path, false)?;
+    let signer = signer(&a.key)?;
+    let mut review = open_review(ctx, &snap)?;
+    let parent = review.find(&a.to)?.id.clone();
+    let mut d = Draft::new(Kind::Reply);
+    d.parent = Some(parent);
+    d.body = Some(nfc(&a.body));
+    d.status = a.status;
+    let v = review.append(&signer, d, OffsetDateTime::now_utc())?;
+    writeln!(ctx.out, "{}", v.id)?;
+    Ok(Exit::Ok)
+}
+
+fn mark_reviewed(a: MarkArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot(&a.path, true)?;
+    let content = read_file(&snap, &a.file)?;
+    let signer = signer(&a.key)?;
+    let mut review = open_review(ctx, &snap)?;
+    let mut d = Draft::new(Kind::ReviewMark);
+    d.target = Some(Target { path: nfc(&a.file), blob: blob_id(&content), lines: None, quote: None });
+    let v = review.append(&signer, d, OffsetDateTime::now_utc())?;
+    writeln!(ctx.out, "{}", v.id)?;
+    Ok(Exit::Ok)
+}
+
+#[derive(Serialize)]
+struct LogEntryJson<'a> {
+    id: &'a str,
+    file: &'a str,
+    verified: bool,
+    #[serde(flatten)]
+    entry: &'a vitrine_record::Entry,
+}
+
+#[derive(Serialize)]
+struct ThreadJson<'a> {
+    id: &'a str,
+    status: &'static str,
+    retracted: bool,
+    follow_ups: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct LogJson<'a> {
+    snapshot: &'a str,
+    entries: Vec<LogEntryJson<'a>>,
+    threads: Vec<ThreadJson<'a>>,
+    problems: &'a [vitrine_record::Problem],
+}
+
+fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot(&a.path, false)?;
+    let review = open_review(ctx, &snap)?;
+    let threads = vitrine_record::thread::threads(review.entries());
+    if a.json {
+        let j = LogJson {
+            snapshot: review.snapshot(),
+            entries: review
+                .entries()
+                .iter()
+                .map(|v| LogEntryJson { id: &v.id, file: &v.name, verified: true, entry: &v.entry })
+                .collect(),
+            threads: threads
+                .iter()
+                .map(|t| ThreadJson {
+                    id: &t.root.id,
+                    status: t.status.as_str(),
+                    retracted: t.retracted,
+                    follow_ups: t.follow_ups.iter().map(|f| f.id.as_str()).collect(),
+                })
+                .collect(),
+            problems: review.problems(),
+        };
+        ctx.json(&j)?;
+        return Ok(Exit::Ok);
+    }
+    writeln!(ctx.out, "{} entries, all verified; {} threads", review.entries().len(), threads.len())?;
+    for t in &threads {
+        let e = &t.root.entry;
+        let (path, [l1, l2]) =
+            e.target.as_ref().map_or(("", [0, 0]), |t| (t.path.as_str(), t.lines.unwrap_or([0, 0])));
+        writeln!(
+            ctx.out,
+            "\n{} {} {} [{}{}] {}:{l1}-{l2}  {} ({}) {}",
+            &t.root.id.get(..12).unwrap_or(""),
+            e.class.map_or("", Class::as_str),
+            e.severity.map_or("", Severity::as_str),
+            t.status.as_str(),
+            if t.retracted { ", retracted" } else { "" },
+            path,
+            e.author.principal,
+            e.role,
+            e.time
+        )?;
+        writeln!(ctx.out, "    {}", e.body.as_deref().unwrap_or(""))?;
+        for f in &t.follow_ups {
+            let fe = &f.entry;
+            let status = fe.status.map(|s| format!(" -> {}", s.as_str())).unwrap_or_default();
+            writeln!(
+                ctx.out,
+                "  {} {}{status} {} ({}) {}: {}",
+                &f.id.get(..12).unwrap_or(""),
+                fe.kind.as_str(),
+                fe.author.principal,
+                fe.role,
+                fe.time,
+                fe.body.as_deref().unwrap_or("")
+            )?;
+        }
+    }
+    let marks: Vec<_> = review.entries().iter().filter(|v| v.entry.kind == Kind::ReviewMark).collect();
+    if !marks.is_empty() {
+        writeln!(ctx.out, "\nreviewed files:")?;
+        for m in marks {
+            writeln!(
+                ctx.out,
+                "  {} by {} at {}",
+                m.entry.target.as_ref().map_or("", |t| t.path.as_str()),
+                m.entry.author.principal,
+                m.entry.time
+            )?;
+        }
+    }
+    for p in review.problems() {
+        writeln!(ctx.out, "quarantined: {p}")?;
+    }
+    Ok(Exit::Ok)
+}
+
+fn snapshot_data<'a>(snap: &'a Snapshot, read: &'a dyn Fn(&str) -> Option<Vec<u8>>) -> SnapshotData<'a> {
+    let ids = snap.ids();
+    SnapshotData {
+        tree_sha256: ids.tree_sha256.clone(),
+        tree_sha1: ids.tree_sha1.clone(),
+        swhid: ids.swhid.clone(),
+        manifest: vitrine_snapshot::manifest::render_bytes(snap.files()),
+        read,
+    }
+}
+
+fn export(a: ExportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot(&a.path, true)?;
+    let signer = signer(&a.key)?;
+    let mut review = open_review(ctx, &snap)?;
+    let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
+    let config = ExportConfig {
+        snapshot: snapshot_data(&snap, &read),
+        health_json: serde_json::to_vec_pretty(snap.health())?,
+        tool: format!("vitrine {}", env!("CARGO_PKG_VERSION")),
+        questions_only: a.questions_only,
+        now: OffsetDateTime::now_utc(),
+    };
+    let files = bundle::export(&mut review, &signer, &config)?;
+    files.write(&a.out, u64::try_from(config.now.unix_timestamp()).unwrap_or(0))?;
+    writeln!(ctx.out, "exported {} entries to {}", review.entries().len(), a.out.display())?;
+    Ok(Exit::Ok)
+}
+
+fn import(a: ImportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let files = BundleFiles::read(&a.file)?;
+    let snap = ctx.open_snapshot(&a.path, false)?;
+    let report = bundle::verify(&files, None);
+    if let Some(h) = &report.header
+        && h.snapshot.tree_sha256 != snap.ids().tree_sha256
+    {
+        writeln!(
+            ctx.err,
+            "vitrine: import refused: {} is a record of snapshot {}, not {}",
+            a.file.display(),
+            h.snapshot.tree_sha256,
+            snap.ids().tree_sha256
+        )?;
+        return Ok(Exit::Failed);
+    }
+    if !report.is_valid() {
+        for p in &report.problems {
+            writeln!(ctx.err, "{p}")?;
+        }
+        writeln!(
+            ctx.err,
+            "vitrine: import refused: {} does not verify ({} problems)",
+            a.file.display(),
+            report.problems.len()
+        )?;
+        return Ok(Exit::Failed);
+    }
+    let mut review = open_review(ctx, &snap)?;
+    match review.import(&report.people, &report.accepted) {
+        Ok(r) => {
+            for p in &r.people_added {
+                writeln!(ctx.out, "added person {p}")?;
+            }
+            for id in &r.added {
+                writeln!(ctx.out, "added {id}")?;
+            }
+            writeln!(
+                ctx.out,
+                "imported {} new entries ({} already present)",
+                r.added.len(),
+                r.already_present
+            )?;
+            Ok(Exit::Ok)
+        }
+        Err(e @ vitrine_record::RecordError::Import(_)) => {
+            writeln!(ctx.err, "vitrine: {e}")?;
+            Ok(Exit::Failed)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Serialize)]
+struct VerifyJson<'a> {
+    valid: bool,
+    entries: usize,
+    verified_entries: usize,
+    snapshot: Option<&'a str>,
+    snapshot_checked: bool,
+    problems: &'a [vitrine_record::Problem],
+}
+
+fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let files = BundleFiles::read(&a.record)?;
+    let snap = match &a.snapshot {
+        Some(p) => Some(ctx.open_snapshot(p, true)?),
+        None => None,
+    };
+    let read = |p: &str| snap.as_ref().and_then(|s| s.file(p.as_bytes()).and_then(|e| s.read(e).ok()));
+    let data = snap.as_ref().map(|s| snapshot_data(s, &read));
+    let report = bundle::verify(&files, data.as_ref());
+    if a.json {
+        ctx.json(&VerifyJson {
+            valid: report.is_valid(),
+            entries: report.entry_files,
+            verified_entries: report.accepted.len(),
+            snapshot: report.header.as_ref().map(|h| h.snapshot.tree_sha256.as_str()),
+            snapshot_checked: report.snapshot_checked,
+            problems: &report.problems,
+        })?;
+    } else {
+        for p in &report.problems {
+            writeln!(ctx.out, "{p}")?;
+        }
+        if report.is_valid() {
+            writeln!(
+                ctx.out,
+                "OK: {} entries; signatures, chains and checkpoint verified{}",
+                report.entry_files,
+                if report.snapshot_checked { "; snapshot, manifest and anchors match" } else { "" }
+            )?;
+        } else {
+            writeln!(ctx.out, "INVALID: {} problems", report.problems.len())?;
+        }
+    }
+    Ok(if report.is_valid() { Exit::Ok } else { Exit::Failed })
+}

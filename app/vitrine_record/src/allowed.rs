@@ -1,0 +1,244 @@
+//! The people of a review, as an OpenSSH `allowed_signers` file (see `ssh-keygen(1)`, ALLOWED SIGNERS).
+//!
+//! One line per key: `principal namespaces="entry@vitrine,checkpoint@vitrine"[,valid-after=…][,valid-before=…]
+//! ssh-ed25519 AAAA… role=ROLE`. The role rides in the key comment, which `ssh-keygen` ignores, so the same
+//! file serves both Vitrine and stock `ssh-keygen -Y verify`.
+
+use ssh_key::PublicKey;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::error::RecordError;
+use crate::keys::{fingerprint, parse_public_key};
+
+/// One allowed signer.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub principal: String,
+    pub role: String,
+    pub key: PublicKey,
+    pub fingerprint: String,
+    /// `None` means every namespace (as in `ssh-keygen`).
+    pub namespaces: Option<Vec<String>>,
+    pub valid_after: Option<OffsetDateTime>,
+    pub valid_before: Option<OffsetDateTime>,
+}
+
+impl Person {
+    pub fn allows_namespace(&self, ns: &str) -> bool {
+        self.namespaces.as_ref().is_none_or(|list| list.iter().any(|n| n == ns))
+    }
+
+    /// Whether the key is valid at `t`, with the same inclusive bounds as `ssh-keygen`.
+    pub fn valid_at(&self, t: OffsetDateTime) -> bool {
+        self.valid_after.is_none_or(|a| t >= a) && self.valid_before.is_none_or(|b| t <= b)
+    }
+
+    /// The line for the file.
+    pub fn to_line(&self) -> Result<String, RecordError> {
+        let mut opts = match &self.namespaces {
+            Some(ns) => format!("namespaces=\"{}\"", ns.join(",")),
+            None => String::new(),
+        };
+        for (name, t) in [("valid-after", self.valid_after), ("valid-before", self.valid_before)] {
+            if let Some(t) = t {
+                if !opts.is_empty() {
+                    opts.push(',');
+                }
+                opts.push_str(&format!("{name}=\"{}\"", format_ssh_time(t)));
+            }
+        }
+        let key = self.key.to_openssh().map_err(|e| RecordError::Key(e.to_string()))?;
+        // The key text may carry the comment of the .pub file; only "type base64" is kept.
+        let key: Vec<&str> = key.split_whitespace().take(2).collect();
+        let opts = if opts.is_empty() { String::new() } else { format!(" {opts}") };
+        Ok(format!("{}{opts} {} role={}", self.principal, key.join(" "), self.role))
+    }
+}
+
+/// All people of a review, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedSigners {
+    pub people: Vec<Person>,
+}
+
+impl AllowedSigners {
+    pub fn parse(text: &str) -> Result<AllowedSigners, RecordError> {
+        let mut people = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            people.push(
+                parse_line(line).map_err(|message| RecordError::AllowedSigners { line: i + 1, message })?,
+            );
+        }
+        Ok(AllowedSigners { people })
+    }
+
+    pub fn render(&self) -> Result<String, RecordError> {
+        let mut s = String::new();
+        for p in &self.people {
+            s.push_str(&p.to_line()?);
+            s.push('\n');
+        }
+        Ok(s)
+    }
+
+    /// The people whose principal is `principal` and whose key has fingerprint `fp`.
+    pub fn find(&self, principal: &str, fp: &str) -> impl Iterator<Item = &Person> {
+        self.people.iter().filter(move |p| p.principal == principal && p.fingerprint == fp)
+    }
+
+    /// The people holding the key with fingerprint `fp`.
+    pub fn by_fingerprint(&self, fp: &str) -> impl Iterator<Item = &Person> {
+        self.people.iter().filter(move |p| p.fingerprint == fp)
+    }
+
+    /// Adds a person unless the same principal and key are already present. Returns whether it was added.
+    pub fn add(&mut self, person: Person) -> bool {
+        if self.find(&person.principal, &person.fingerprint).next().is_some() {
+            return false;
+        }
+        self.people.push(person);
+        true
+    }
+}
+
+/// A new person with the namespaces Vitrine signs in.
+pub fn person(principal: &str, role: &str, pubkey_text: &str) -> Result<Person, RecordError> {
+    check_principal(principal).map_err(RecordError::Usage)?;
+    if role.is_empty() || !role.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(RecordError::Usage(format!(
+            "role {role:?} must be a word (e.g. reviewer, vendor, lead)"
+        )));
+    }
+    let key = parse_public_key(pubkey_text)?;
+    Ok(Person {
+        principal: principal.to_owned(),
+        role: role.to_owned(),
+        fingerprint: fingerprint(&key),
+        key,
+        namespaces: Some(vec![crate::keys::NS_ENTRY.into(), crate::keys::NS_CHECKPOINT.into()]),
+        valid_after: None,
+        valid_before: None,
+    })
+}
+
+fn check_principal(p: &str) -> Result<(), String> {
+    // Principals are patterns in allowed_signers; Vitrine only writes literal ones, so the characters with
+    // meaning there (and whitespace, quotes, commas) are refused.
+    if p.is_empty()
+        || p.bytes().any(|b| {
+            b.is_ascii_whitespace()
+                || b.is_ascii_control()
+                || matches!(b, b'*' | b'?' | b'!' | b',' | b'"' | b'#')
+        })
+    {
+        return Err(format!("principal {p:?} must be non-empty, without spaces, quotes, commas or * ? ! #"));
+    }
+    Ok(())
+}
+
+/// Splits off the next whitespace-delimited token, honouring double quotes.
+fn next_token(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    let mut quoted = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => return (s.get(..i).unwrap_or(s), s.get(i..).unwrap_or("")),
+            _ => {}
+        }
+    }
+    (s, "")
+}
+
+fn parse_line(line: &str) -> Result<Person, String> {
+    let (principal, rest) = next_token(line);
+    let principal = principal.trim_matches('"');
+    check_principal(principal)?;
+    let (tok, mut rest) = next_token(rest);
+    let mut options = "";
+    let key_type = if tok.starts_with("ssh-") || tok.starts_with("sk-") || tok.starts_with("ecdsa-") {
+        tok
+    } else {
+        options = tok;
+        let (t, r) = next_token(rest);
+        rest = r;
+        t
+    };
+    let (b64, comment) = next_token(rest);
+    let key = parse_public_key(&format!("{key_type} {b64}")).map_err(|e| e.to_string())?;
+    let role = comment.split_whitespace().find_map(|w| w.strip_prefix("role=")).unwrap_or("").to_owned();
+    let mut person = Person {
+        principal: principal.to_owned(),
+        role,
+        fingerprint: fingerprint(&key),
+        key,
+        namespaces: None,
+        valid_after: None,
+        valid_before: None,
+    };
+    for opt in split_options(options) {
+        let (name, value) = opt.split_once('=').unwrap_or((opt, ""));
+        let value = value.trim_matches('"');
+        match name.to_ascii_lowercase().as_str() {
+            "namespaces" => person.namespaces = Some(value.split(',').map(str::to_owned).collect()),
+            "valid-after" => person.valid_after = Some(parse_ssh_time(value)?),
+            "valid-before" => person.valid_before = Some(parse_ssh_time(value)?),
+            "cert-authority" => return Err("cert-authority keys are not supported".into()),
+            other => return Err(format!("unknown option {other:?}")),
+        }
+    }
+    Ok(person)
+}
+
+fn split_options(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(s.get(start..i).unwrap_or(""));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < s.len() {
+        out.push(s.get(start..).unwrap_or(""));
+    }
+    out
+}
+
+/// `YYYYMMDD[HHMM[SS]][Z]` as `ssh-keygen` accepts. Vitrine always writes `Z`; a time without it is read
+/// as UTC too (ssh-keygen would use the local zone, which is UTC on the workstations Vitrine targets).
+pub fn parse_ssh_time(s: &str) -> Result<OffsetDateTime, String> {
+    let digits = s.strip_suffix('Z').or_else(|| s.strip_suffix('z')).unwrap_or(s);
+    let padded = match digits.len() {
+        8 => format!("{digits}000000"),
+        12 => format!("{digits}00"),
+        14 => digits.to_owned(),
+        _ => return Err(format!("bad time {s:?}")),
+    };
+    let fmt = time::macros::format_description!("[year][month][day][hour][minute][second]");
+    PrimitiveDateTime::parse(&padded, &fmt)
+        .map(PrimitiveDateTime::assume_utc)
+        .map_err(|_| format!("bad time {s:?}"))
+}
+
+pub fn format_ssh_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}

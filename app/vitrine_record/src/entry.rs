@@ -1,0 +1,330 @@
+//! Review entries: the immutable, signed units of a review record, and the rules each kind must follow.
+//!
+//! An entry is stored as canonical JSON ([`crate::canon`]); its id is the SHA-256 of those bytes. `seq`
+//! and `prev` chain the entries of one author key (seq 1 has no `prev`), so that the entries of several
+//! parties can be merged as a union while each author's chain stays checkable.
+//!
+//! Anchors never carry source text: `target.quote` holds the SHA-256 of the quoted lines and of the lines
+//! just before and after them, so a record (and a questions-only packet) reveals no code, while a later
+//! snapshot can still be searched for the same lines.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::canon;
+use crate::error::RecordError;
+
+/// The format version written in every entry's `v`.
+pub const FORMAT_VERSION: u64 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Annotation,
+    Reply,
+    Status,
+    Retract,
+    ReviewMark,
+    AnchorPort,
+}
+
+/// What an annotation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    Finding,
+    Question,
+    Note,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Open,
+    Acknowledged,
+    Disputed,
+    Fixed,
+    AcceptedRisk,
+    Closed,
+}
+
+macro_rules! word_enum {
+    ($t:ty { $($v:ident = $s:literal),* }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),* }
+            }
+        }
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s { $($s => Ok(Self::$v),)* _ => Err(format!("expected one of: {}", [$($s),*].join(", "))) }
+            }
+        }
+    };
+}
+word_enum!(Kind { Annotation = "annotation", Reply = "reply", Status = "status", Retract = "retract", ReviewMark = "review-mark", AnchorPort = "anchor-port" });
+word_enum!(Class { Finding = "finding", Question = "question", Note = "note" });
+word_enum!(Severity { Info = "info", Low = "low", Medium = "medium", High = "high", Critical = "critical" });
+word_enum!(Status { Open = "open", Acknowledged = "acknowledged", Disputed = "disputed", Fixed = "fixed", AcceptedRisk = "accepted-risk", Closed = "closed" });
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Author {
+    pub principal: String,
+    /// `SHA256:…` of the signing key.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quote {
+    /// SHA-256 (hex) of the bytes of the quoted lines, from the start of the first to the end of the last
+    /// including its line terminator.
+    pub sha256: String,
+    /// SHA-256 (hex) of the line before the range (with its terminator); empty at the start of the file.
+    pub prefix: String,
+    /// SHA-256 (hex) of the line after the range; empty at the end of the file.
+    pub suffix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Path relative to the snapshot root, `/`-separated.
+    pub path: String,
+    /// git blob id of the file in the SHA-256 object format (hex).
+    pub blob: String,
+    /// First and last line, 1-based, inclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<[u64; 2]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<Quote>,
+}
+
+/// One entry, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub v: u64,
+    pub seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    pub kind: Kind,
+    pub author: Author,
+    pub role: String,
+    /// RFC 3339 UTC, whole seconds (`2026-01-31T12:00:00Z`).
+    pub time: String,
+    /// SHA-256 git tree id of the snapshot.
+    pub snapshot: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<Class>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The entry this one answers, changes or retracts (its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
+
+/// SHA-256 of `bytes` in lower-case hex: the id of an entry stored as `bytes`.
+pub fn entry_id(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Formats a time as entries store it.
+pub fn format_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+impl Entry {
+    /// The canonical bytes of this entry (after checking its shape).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, RecordError> {
+        self.validate()?;
+        canon::canonical_bytes(self)
+    }
+
+    /// Parses stored bytes: they must be canonical, of a known version and shape.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Entry, RecordError> {
+        let value = canon::parse_canonical(bytes)?;
+        if let canon::Value::Object(m) = &value
+            && m.get("v") != Some(&canon::Value::Int(FORMAT_VERSION as i64))
+        {
+            return Err(RecordError::Entry(format!(
+                "unknown format version (this Vitrine reads v{FORMAT_VERSION})"
+            )));
+        }
+        let entry: Entry = serde_json::from_slice(bytes).map_err(|e| RecordError::Entry(e.to_string()))?;
+        entry.validate()?;
+        Ok(entry)
+    }
+
+    /// The entry time, parsed.
+    pub fn parsed_time(&self) -> Result<OffsetDateTime, RecordError> {
+        let t = OffsetDateTime::parse(&self.time, &Rfc3339)
+            .map_err(|_| RecordError::Entry(format!("bad time {:?}", self.time)))?;
+        if format_time(t) != self.time {
+            return Err(RecordError::Entry(format!(
+                "time {:?} is not RFC 3339 UTC in whole seconds",
+                self.time
+            )));
+        }
+        Ok(t)
+    }
+
+    /// Checks the rules of each kind, so that no reader has to guess what a malformed entry means.
+    pub fn validate(&self) -> Result<(), RecordError> {
+        let bad = |m: String| Err(RecordError::Entry(m));
+        if self.v != FORMAT_VERSION {
+            return bad(format!("unknown format version {}", self.v));
+        }
+        if self.seq == 0 {
+            return bad("seq starts at 1".into());
+        }
+        match (&self.prev, self.seq) {
+            (None, 1) => {}
+            (Some(p), s) if s > 1 && is_hex64(p) => {}
+            _ => return bad("prev must be absent for seq 1 and the previous entry id otherwise".into()),
+        }
+        if !is_hex64(&self.snapshot) {
+            return bad("snapshot must be a SHA-256 tree id".into());
+        }
+        self.parsed_time()?;
+        if let Some(p) = &self.parent
+            && !is_hex64(p)
+        {
+            return bad("parent must be an entry id".into());
+        }
+        if let Some(t) = &self.target {
+            if !is_hex64(&t.blob) || t.path.is_empty() {
+                return bad("target needs a path and a SHA-256 blob id".into());
+            }
+            if let Some([a, b]) = t.lines
+                && (a == 0 || b < a)
+            {
+                return bad(format!("bad line range {a}-{b}"));
+            }
+            if let Some(q) = &t.quote
+                && (!is_hex64(&q.sha256)
+                    || !(q.prefix.is_empty() || is_hex64(&q.prefix))
+                    || !(q.suffix.is_empty() || is_hex64(&q.suffix)))
+            {
+                return bad("quote hashes must be SHA-256 hex".into());
+            }
+        }
+        let has = |b: bool, what: &str| {
+            if b { Ok(()) } else { Err(RecordError::Entry(format!("{} entry {what}", self.kind.as_str()))) }
+        };
+        let nonempty_body = self.body.as_deref().is_some_and(|b| !b.trim().is_empty());
+        match self.kind {
+            Kind::Annotation => {
+                has(
+                    self.target.as_ref().is_some_and(|t| t.lines.is_some() && t.quote.is_some()),
+                    "needs a target with lines and quote",
+                )?;
+                has(self.class.is_some() && self.severity.is_some(), "needs class and severity")?;
+                has(nonempty_body, "needs a body")?;
+                has(self.parent.is_none() && self.status.is_none(), "has no parent or status")?;
+            }
+            Kind::Reply => {
+                has(self.parent.is_some(), "needs a parent")?;
+                has(nonempty_body, "needs a body")?;
+            }
+            Kind::Status => {
+                has(self.parent.is_some() && self.status.is_some(), "needs a parent and a status")?
+            }
+            Kind::Retract => has(self.parent.is_some(), "needs a parent")?,
+            Kind::ReviewMark => {
+                has(self.target.as_ref().is_some_and(|t| t.lines.is_none()), "needs a whole-file target")?
+            }
+            Kind::AnchorPort => {
+                has(self.parent.is_some() && self.target.is_some(), "needs a parent and a target")?
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The quote of lines `first..=last` (1-based) of `content`, or `None` when the range is outside the file.
+pub fn quote_lines(content: &[u8], first: u64, last: u64) -> Option<Quote> {
+    let lines = split_lines(content);
+    let a = usize::try_from(first).ok()?.checked_sub(1)?;
+    let b = usize::try_from(last).ok()?.checked_sub(1)?;
+    if b < a || b >= lines.len() {
+        return None;
+    }
+    let start = lines.get(a)?.start;
+    let end = lines.get(b)?.end;
+    let hash = |r: Option<&std::ops::Range<usize>>| {
+        r.and_then(|r| content.get(r.clone())).map(|s| hex::encode(Sha256::digest(s))).unwrap_or_default()
+    };
+    Some(Quote {
+        sha256: hex::encode(Sha256::digest(content.get(start..end)?)),
+        prefix: if a == 0 { String::new() } else { hash(lines.get(a - 1)) },
+        suffix: hash(lines.get(b + 1)),
+    })
+}
+
+/// The quoted lines' bytes (for snippets in reports), or `None` when out of range.
+pub fn line_bytes(content: &[u8], first: u64, last: u64) -> Option<&[u8]> {
+    let lines = split_lines(content);
+    let a = lines.get(usize::try_from(first).ok()?.checked_sub(1)?)?;
+    let b = lines.get(usize::try_from(last).ok()?.checked_sub(1)?)?;
+    content.get(a.start..b.end)
+}
+
+/// Byte ranges of each line including its `\n`; a last line without a newline counts.
+pub fn split_lines(content: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, &b) in content.iter().enumerate() {
+        if b == b'\n' {
+            out.push(start..i + 1);
+            start = i + 1;
+        }
+    }
+    if start < content.len() {
+        out.push(start..content.len());
+    }
+    out
+}
+
+/// git blob id (SHA-256 object format) of `content`, hex.
+pub fn blob_id(content: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("blob {}\0", content.len()).as_bytes());
+    h.update(content);
+    hex::encode(h.finalize())
+}

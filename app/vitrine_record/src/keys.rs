@@ -1,0 +1,182 @@
+//! OpenSSH Ed25519 keys and SSHSIG signatures, byte-compatible with `ssh-keygen`.
+//!
+//! Private keys are read and written in the `openssh-key-v1` format, encrypted with bcrypt-pbkdf and
+//! aes256-ctr exactly as `ssh-keygen -t ed25519` does, so a key made by either tool works in the other.
+//! Signatures are the armored SSHSIG blobs `ssh-keygen -Y sign` writes (SHA-512 message hash).
+
+use std::path::Path;
+
+use ssh_key::rand_core::OsRng;
+use ssh_key::{Algorithm, HashAlg, LineEnding, SshSig};
+pub use ssh_key::{PrivateKey, PublicKey};
+
+use crate::error::RecordError;
+
+/// Namespace of entry signatures.
+pub const NS_ENTRY: &str = "entry@vitrine";
+/// Namespace of checkpoint signatures.
+pub const NS_CHECKPOINT: &str = "checkpoint@vitrine";
+
+/// An unlocked private key, ready to sign.
+pub struct Signer {
+    key: PrivateKey,
+    fingerprint: String,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer").field("fingerprint", &self.fingerprint).finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// Reads an OpenSSH private key file. `passphrase` is asked only when the key is encrypted.
+    pub fn read(
+        path: &Path,
+        passphrase: impl FnOnce() -> Result<String, RecordError>,
+    ) -> Result<Signer, RecordError> {
+        let text = std::fs::read(path).map_err(RecordError::io(path))?;
+        let key = PrivateKey::from_openssh(&text)
+            .map_err(|e| RecordError::Key(format!("{}: not an OpenSSH private key ({e})", path.display())))?;
+        let key = if key.is_encrypted() {
+            let pass = passphrase()?;
+            key.decrypt(pass.as_bytes()).map_err(|_| RecordError::Passphrase(path.to_path_buf()))?
+        } else {
+            key
+        };
+        Signer::from_key(key)
+    }
+
+    pub fn from_key(key: PrivateKey) -> Result<Signer, RecordError> {
+        if key.algorithm() != Algorithm::Ed25519 {
+            return Err(RecordError::Key(format!("only Ed25519 keys are accepted, not {}", key.algorithm())));
+        }
+        let fingerprint = key.public_key().fingerprint(HashAlg::Sha256).to_string();
+        Ok(Signer { key, fingerprint })
+    }
+
+    /// A fresh random Ed25519 key with `comment`.
+    pub fn generate(comment: &str) -> Result<Signer, RecordError> {
+        let mut key = PrivateKey::random(&mut OsRng, Algorithm::Ed25519)
+            .map_err(|e| RecordError::Key(e.to_string()))?;
+        key.set_comment(comment);
+        Signer::from_key(key)
+    }
+
+    /// `SHA256:…` as `ssh-keygen -l` prints it.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    pub fn public_key(&self) -> &PublicKey {
+        self.key.public_key()
+    }
+
+    /// The private key file text, encrypted with `passphrase` unless it is `None`.
+    pub fn to_openssh(&self, passphrase: Option<&str>) -> Result<String, RecordError> {
+        let key = match passphrase {
+            Some(p) => {
+                self.key.encrypt(&mut OsRng, p.as_bytes()).map_err(|e| RecordError::Key(e.to_string()))?
+            }
+            None => self.key.clone(),
+        };
+        let text = key.to_openssh(LineEnding::LF).map_err(|e| RecordError::Key(e.to_string()))?;
+        Ok(text.as_str().to_owned())
+    }
+
+    /// The `.pub` line (`ssh-ed25519 AAAA… comment`).
+    pub fn public_openssh(&self) -> Result<String, RecordError> {
+        self.key.public_key().to_openssh().map_err(|e| RecordError::Key(e.to_string()))
+    }
+
+    /// An armored SSHSIG signature over `msg`, exactly what `ssh-keygen -Y sign -n NAMESPACE` writes.
+    pub fn sign(&self, namespace: &str, msg: &[u8]) -> Result<String, RecordError> {
+        let sig = self
+            .key
+            .sign(namespace, HashAlg::Sha512, msg)
+            .map_err(|e| RecordError::Signature(e.to_string()))?;
+        sig.to_pem(LineEnding::LF).map_err(|e| RecordError::Signature(e.to_string()))
+    }
+}
+
+/// Reads a `.pub` file or line.
+pub fn parse_public_key(text: &str) -> Result<PublicKey, RecordError> {
+    let key = PublicKey::from_openssh(text.trim())
+        .map_err(|e| RecordError::Key(format!("not an OpenSSH public key: {e}")))?;
+    if key.algorithm() != Algorithm::Ed25519 {
+        return Err(RecordError::Key(format!("only Ed25519 keys are accepted, not {}", key.algorithm())));
+    }
+    Ok(key)
+}
+
+pub fn fingerprint(key: &PublicKey) -> String {
+    key.fingerprint(HashAlg::Sha256).to_string()
+}
+
+/// A parsed armored signature, with the fingerprint of the key that made it.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    sig: SshSig,
+}
+
+impl Signature {
+    pub fn parse(armored: &[u8]) -> Result<Signature, RecordError> {
+        let sig = SshSig::from_pem(armored)
+            .map_err(|e| RecordError::Signature(format!("unreadable SSHSIG: {e}")))?;
+        Ok(Signature { sig })
+    }
+
+    pub fn fingerprint(&self) -> String {
+        self.sig.public_key().fingerprint(HashAlg::Sha256).to_string()
+    }
+
+    pub fn namespace(&self) -> &str {
+        self.sig.namespace()
+    }
+
+    /// Checks the signature over `msg` under `namespace` by `key`.
+    pub fn verify(&self, key: &PublicKey, namespace: &str, msg: &[u8]) -> Result<(), RecordError> {
+        if self.sig.algorithm() != Algorithm::Ed25519 {
+            return Err(RecordError::Signature("not an Ed25519 signature".into()));
+        }
+        key.verify(namespace, msg, &self.sig).map_err(|e| match e {
+            ssh_key::Error::Namespace => RecordError::Signature(format!(
+                "wrong namespace {:?}, expected {namespace:?}",
+                self.sig.namespace()
+            )),
+            ssh_key::Error::PublicKey => RecordError::Signature("made by a different key".into()),
+            _ => RecordError::Signature("does not verify".into()),
+        })
+    }
+}
+
+/// The passphrase of a key: `$VITRINE_PASSPHRASE` when set (for scripts), else asked on the terminal
+/// (`/dev/tty`, without echo) so it never passes through arguments, history or stdin redirections.
+pub fn passphrase(prompt: &str) -> Result<String, RecordError> {
+    if let Some(p) = std::env::var_os("VITRINE_PASSPHRASE") {
+        return p.into_string().map_err(|_| RecordError::Usage("VITRINE_PASSPHRASE is not UTF-8".into()));
+    }
+    rpassword::prompt_password(prompt).map_err(|e| {
+        RecordError::Usage(format!(
+            "cannot read a passphrase from the terminal ({e}); set VITRINE_PASSPHRASE"
+        ))
+    })
+}
+
+/// A new passphrase: `$VITRINE_PASSPHRASE`, or asked twice on the terminal.
+pub fn new_passphrase() -> Result<String, RecordError> {
+    if std::env::var_os("VITRINE_PASSPHRASE").is_some() {
+        return passphrase("");
+    }
+    let a = passphrase("New passphrase: ")?;
+    let b = passphrase("Same passphrase again: ")?;
+    if a != b {
+        return Err(RecordError::Usage("the two passphrases differ".into()));
+    }
+    if a.is_empty() {
+        return Err(RecordError::Usage(
+            "empty passphrase: use --no-passphrase to write an unencrypted key on purpose".into(),
+        ));
+    }
+    Ok(a)
+}

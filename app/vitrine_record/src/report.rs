@@ -1,0 +1,160 @@
+//! `report.html`: one self-contained, printable page (no scripts, no external resources) that a person
+//! can read without Vitrine: snapshot identity, participants, summary, every thread with its quoted lines,
+//! the verification result and the health summary.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::bundle::ViewInput;
+use crate::entry::line_bytes;
+use crate::thread::threads;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font:14px/1.45 sans-serif;max-width:60em;margin:2em auto;color:#111}\
+table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .5em;text-align:left;vertical-align:top}\
+code,pre{font:12px/1.4 monospace}pre{background:#f4f4f4;border:1px solid #ddd;padding:.5em;overflow-x:auto;white-space:pre-wrap}\
+.thread{border:1px solid #999;margin:1em 0;padding:.5em 1em;page-break-inside:avoid}.meta{color:#555;font-size:12px}\
+.reply{border-left:3px solid #ccc;margin:.5em 0;padding-left:.7em}.sev-critical,.sev-high{color:#a00}\
+@media print{body{margin:0;max-width:none}}";
+
+/// Renders the report. `verification` is a sentence saying what was verified and the outcome.
+pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
+    let h = view.header;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Vitrine review record {}</title><style>{STYLE}</style></head><body>\n",
+        esc(&h.snapshot.tree_sha256)
+    );
+    let _ = write!(s, "<h1>Review record</h1>\n<h2>Snapshot</h2>\n<table>");
+    for (k, v) in [
+        ("git tree (SHA-256)", &h.snapshot.tree_sha256),
+        ("git tree (SHA-1)", &h.snapshot.tree_sha1),
+        ("SWHID", &h.snapshot.swhid),
+        ("exported by", &h.exported_by.principal),
+        ("exported at", &h.exported_at),
+        ("tool", &h.tool),
+    ] {
+        let _ = write!(s, "<tr><th>{}</th><td><code>{}</code></td></tr>", esc(k), esc(v));
+    }
+    let _ = write!(
+        s,
+        "</table>\n<h2>Verification</h2>\n<p>{}</p>\n<h2>Participants</h2>\n<table><tr><th>principal</th><th>role</th><th>key fingerprint</th></tr>",
+        esc(verification)
+    );
+    for p in &h.participants {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            esc(&p.principal),
+            esc(&p.role),
+            esc(&p.fingerprint)
+        );
+    }
+    s.push_str("</table>\n");
+
+    let all = threads(view.entries);
+    let mut by_severity: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in &all {
+        *by_severity.entry(t.root.entry.severity.map_or("-", |x| x.as_str())).or_default() += 1;
+        *by_status.entry(if t.retracted { "retracted" } else { t.status.as_str() }).or_default() += 1;
+    }
+    let marks = view.entries.iter().filter(|e| e.entry.kind == crate::entry::Kind::ReviewMark).count();
+    let _ = write!(
+        s,
+        "<h2>Summary</h2>\n<p>{} entries, {} threads, {} files marked reviewed.</p>\n<table><tr><th>severity</th><th>threads</th></tr>",
+        view.entries.len(),
+        all.len(),
+        marks
+    );
+    for (k, n) in &by_severity {
+        let _ = write!(s, "<tr><td>{}</td><td>{n}</td></tr>", esc(k));
+    }
+    s.push_str("</table>\n<table><tr><th>status</th><th>threads</th></tr>");
+    for (k, n) in &by_status {
+        let _ = write!(s, "<tr><td>{}</td><td>{n}</td></tr>", esc(k));
+    }
+    s.push_str("</table>\n<h2>Threads</h2>\n");
+    for t in &all {
+        let e = &t.root.entry;
+        let sev = e.severity.map_or("-", |x| x.as_str());
+        let (path, lines) = e
+            .target
+            .as_ref()
+            .map_or((String::new(), [0, 0]), |t| (t.path.clone(), t.lines.unwrap_or([0, 0])));
+        let _ = write!(
+            s,
+            "<div class=\"thread\" id=\"e{id}\"><h3 class=\"sev-{sev}\">{class} · {sev} · {status}{retracted}</h3>\n<p class=\"meta\"><code>{path}:{a}-{b}</code> · {who} ({role}) · {time} · entry <code>{id}</code>{cat}</p>\n",
+            id = esc(&t.root.id),
+            class = e.class.map_or("annotation", |c| c.as_str()),
+            sev = esc(sev),
+            status = t.status.as_str(),
+            retracted = if t.retracted { " · retracted" } else { "" },
+            path = esc(&path),
+            a = lines[0],
+            b = lines[1],
+            who = esc(&e.author.principal),
+            role = esc(&e.role),
+            time = esc(&e.time),
+            cat = e.category.as_ref().map(|c| format!(" · {}", esc(c))).unwrap_or_default(),
+        );
+        if let Some(snap) = view.snapshot
+            && let Some(content) = (snap.read)(&path)
+            && let Some(quoted) = line_bytes(&content, lines[0], lines[1])
+        {
+            let _ = writeln!(s, "<pre>{}</pre>", esc(&String::from_utf8_lossy(quoted)));
+        }
+        let _ = writeln!(s, "<p>{}</p>", esc(e.body.as_deref().unwrap_or("")));
+        for f in &t.follow_ups {
+            let fe = &f.entry;
+            let _ = writeln!(
+                s,
+                "<div class=\"reply\"><p class=\"meta\">{} · {} ({}) · {}{}</p><p>{}</p></div>",
+                fe.kind.as_str(),
+                esc(&fe.author.principal),
+                esc(&fe.role),
+                esc(&fe.time),
+                fe.status.map(|x| format!(" · status {}", x.as_str())).unwrap_or_default(),
+                esc(fe.body.as_deref().unwrap_or(""))
+            );
+        }
+        s.push_str("</div>\n");
+    }
+    s.push_str("<h2>Snapshot health</h2>\n");
+    match view.snapshot.and(health_summary(view)) {
+        Some(rows) => {
+            s.push_str("<table><tr><th>finding</th><th>count</th></tr>");
+            for (k, n) in rows {
+                let _ = write!(s, "<tr><td>{}</td><td>{n}</td></tr>", esc(&k));
+            }
+            s.push_str("</table>\n<p>The full report is <code>health.json</code> in this record.</p>\n");
+        }
+        None => s.push_str("<p>Not included (questions-only packet, or no health report).</p>\n"),
+    }
+    s.push_str("</body></html>\n");
+    s
+}
+
+/// Counts per finding kind, read from the health JSON handed to the export.
+fn health_summary(view: &ViewInput<'_>) -> Option<Vec<(String, u64)>> {
+    let json = view.health?;
+    let v: serde_json::Value = serde_json::from_slice(json).ok()?;
+    let counts = v.get("counts")?.as_object()?;
+    Some(counts.iter().map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0))).collect())
+}

@@ -1,0 +1,453 @@
+//! A review directory on disk: the people, the entries in log order, and the checkpoints exported.
+//!
+//! Layout: `snapshot` (the tree id the review belongs to), `allowed_signers`, `entries/NNNNNN.json` and
+//! `entries/NNNNNN.json.sig`, `checkpoints/NNNNNN` (every checkpoint exported from here), `quarantine/`
+//! (files refused at load, kept for inspection), `lock`.
+//!
+//! Every file is written to a temporary name, synced, renamed into place, and the directory synced, so a
+//! crash leaves either the old state or the new one. An entry's signature is renamed into place before
+//! the entry itself: an entry file that exists is complete, and a signature without its entry is the trace
+//! of an interrupted append. Opening a review takes an exclusive lock for the life of the [`Review`], so two
+//! processes never interleave writes, and re-verifies everything; whatever fails is moved to `quarantine/`
+//! and reported, never dropped silently and never trusted.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+
+use crate::allowed::{AllowedSigners, Person};
+use crate::entry::{Author, Class, Entry, FORMAT_VERSION, Kind, Severity, Status, Target, format_time};
+use crate::error::RecordError;
+use crate::keys::Signer;
+use crate::merkle::{self, Checkpoint};
+use crate::verify::{Problem, RawEntry, Verified, check_log};
+
+/// What the author chooses in a new entry; the review fills in the rest (seq, prev, author, time, …).
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub kind: Kind,
+    pub target: Option<Target>,
+    pub class: Option<Class>,
+    pub severity: Option<Severity>,
+    pub category: Option<String>,
+    pub body: Option<String>,
+    pub parent: Option<String>,
+    pub status: Option<Status>,
+}
+
+impl Draft {
+    pub fn new(kind: Kind) -> Draft {
+        Draft {
+            kind,
+            target: None,
+            class: None,
+            severity: None,
+            category: None,
+            body: None,
+            parent: None,
+            status: None,
+        }
+    }
+}
+
+/// An open, locked, verified review directory.
+#[derive(Debug)]
+pub struct Review {
+    dir: PathBuf,
+    _lock: File,
+    snapshot: String,
+    people: AllowedSigners,
+    entries: Vec<Verified>,
+    /// Number of the next entry file.
+    next_number: u64,
+    problems: Vec<Problem>,
+}
+
+/// The entries added by an import.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub added: Vec<String>,
+    pub already_present: usize,
+    pub people_added: Vec<String>,
+}
+
+impl Review {
+    /// Opens (creating if needed) the review of snapshot `snapshot` (its SHA-256 tree id) in `dir`, waiting
+    /// for any other process that has it open, then loads and re-verifies every entry.
+    pub fn open(dir: &Path, snapshot: &str) -> Result<Review, RecordError> {
+        for d in [dir.to_path_buf(), dir.join("entries"), dir.join("checkpoints")] {
+            fs::create_dir_all(&d).map_err(RecordError::io(&d))?;
+        }
+        let lock_path = dir.join("lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(RecordError::io(&lock_path))?;
+        lock.lock().map_err(RecordError::io(&lock_path))?;
+
+        let snap_path = dir.join("snapshot");
+        match fs::read_to_string(&snap_path) {
+            Ok(s) if s.trim() == snapshot => {}
+            Ok(s) => {
+                return Err(RecordError::Usage(format!(
+                    "{} belongs to snapshot {}, not {snapshot}",
+                    dir.display(),
+                    s.trim()
+                )));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                write_atomic(&snap_path, format!("{snapshot}\n").as_bytes())?
+            }
+            Err(e) => return Err(RecordError::io(&snap_path)(e)),
+        }
+        let signers_path = dir.join("allowed_signers");
+        let people = match fs::read_to_string(&signers_path) {
+            Ok(t) => AllowedSigners::parse(&t)
+                .map_err(|e| RecordError::Usage(format!("{}: {e}", signers_path.display())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => AllowedSigners::default(),
+            Err(e) => return Err(RecordError::io(&signers_path)(e)),
+        };
+        let mut review = Review {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            snapshot: snapshot.to_owned(),
+            people,
+            entries: Vec::new(),
+            next_number: 1,
+            problems: Vec::new(),
+        };
+        review.load()?;
+        Ok(review)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn snapshot(&self) -> &str {
+        &self.snapshot
+    }
+
+    pub fn people(&self) -> &AllowedSigners {
+        &self.people
+    }
+
+    /// Verified entries in log order.
+    pub fn entries(&self) -> &[Verified] {
+        &self.entries
+    }
+
+    /// What was found wrong (and quarantined) when the review was opened.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// Adds a person to `allowed_signers`. Returns false if that principal already has that key.
+    pub fn add_person(&mut self, person: Person) -> Result<bool, RecordError> {
+        if let Some(other) =
+            self.people.by_fingerprint(&person.fingerprint).find(|p| p.principal != person.principal)
+        {
+            return Err(RecordError::Usage(format!(
+                "key {} already belongs to {}",
+                person.fingerprint, other.principal
+            )));
+        }
+        let mut people = self.people.clone();
+        if !people.add(person) {
+            return Ok(false);
+        }
+        write_atomic(&self.dir.join("allowed_signers"), people.render()?.as_bytes())?;
+        self.people = people;
+        Ok(true)
+    }
+
+    /// Finds an entry by id or unique id prefix.
+    pub fn find(&self, id_or_prefix: &str) -> Result<&Verified, RecordError> {
+        let mut hits = self.entries.iter().filter(|e| e.id.starts_with(id_or_prefix));
+        match (hits.next(), hits.next()) {
+            (Some(e), None) if id_or_prefix.len() >= 6 || e.id == id_or_prefix => Ok(e),
+            (Some(_), Some(_)) => {
+                Err(RecordError::Usage(format!("entry id prefix {id_or_prefix} is ambiguous")))
+            }
+            _ => Err(RecordError::Usage(format!("no entry {id_or_prefix} in this review"))),
+        }
+    }
+
+    /// Signs and appends a new entry, returning it once it is durably on disk.
+    pub fn append(
+        &mut self,
+        signer: &Signer,
+        draft: Draft,
+        now: OffsetDateTime,
+    ) -> Result<&Verified, RecordError> {
+        let staged = self.stage(signer, draft, now)?;
+        self.write_entries(vec![staged])?;
+        self.entries.last().ok_or_else(|| RecordError::Entry("append lost its entry".into()))
+    }
+
+    /// Signs and appends several entries with one directory sync (for bulk work such as benchmarks and
+    /// imports); each entry file is still synced before it is renamed into place.
+    pub fn append_many(
+        &mut self,
+        signer: &Signer,
+        drafts: Vec<Draft>,
+        now: OffsetDateTime,
+    ) -> Result<(), RecordError> {
+        let mut staged = Vec::with_capacity(drafts.len());
+        let base = self.entries.len();
+        for d in drafts {
+            let v = self.stage(signer, d, now)?;
+            // Stage against the entries staged so far, so that seq/prev chain within the batch.
+            self.entries.push(v);
+        }
+        staged.extend(self.entries.drain(base..));
+        self.write_entries(staged)
+    }
+
+    fn stage(&self, signer: &Signer, draft: Draft, now: OffsetDateTime) -> Result<Verified, RecordError> {
+        let fp = signer.fingerprint().to_owned();
+        let person = self.people.by_fingerprint(&fp).next().ok_or_else(|| {
+            RecordError::Usage(format!(
+                "key {fp} is not one of this review's people: add it with `vitrine people add`"
+            ))
+        })?;
+        if let Some(p) = &draft.parent
+            && !self.entries.iter().any(|e| &e.id == p)
+        {
+            return Err(RecordError::Usage(format!("no entry {p} in this review")));
+        }
+        let last = self.entries.iter().rev().find(|e| e.entry.author.fingerprint == fp);
+        let entry = Entry {
+            v: FORMAT_VERSION,
+            seq: last.map_or(1, |l| l.entry.seq + 1),
+            prev: last.map(|l| l.id.clone()),
+            kind: draft.kind,
+            author: Author { principal: person.principal.clone(), fingerprint: fp.clone() },
+            role: person.role.clone(),
+            time: format_time(now),
+            snapshot: self.snapshot.clone(),
+            target: draft.target,
+            class: draft.class,
+            severity: draft.severity,
+            category: draft.category,
+            body: draft.body,
+            parent: draft.parent,
+            status: draft.status,
+        };
+        let bytes = entry.to_bytes()?;
+        let sig = signer.sign(crate::keys::NS_ENTRY, &bytes)?.into_bytes();
+        Ok(Verified { name: String::new(), id: crate::entry::entry_id(&bytes), bytes, sig, entry })
+    }
+
+    /// Writes entries (already verified or freshly signed) at the end of the log.
+    fn write_entries(&mut self, entries: Vec<Verified>) -> Result<(), RecordError> {
+        let dir = self.dir.join("entries");
+        for mut v in entries {
+            let name = format!("{:06}.json", self.next_number);
+            write_file_synced(&dir.join(format!("{name}.sig")), &v.sig)?;
+            write_file_synced(&dir.join(&name), &v.bytes)?;
+            v.name = format!("entries/{name}");
+            self.next_number += 1;
+            self.entries.push(v);
+        }
+        sync_dir(&dir)
+    }
+
+    /// Reads every entry file, verifies the whole log and quarantines what fails.
+    fn load(&mut self) -> Result<(), RecordError> {
+        let dir = self.dir.join("entries");
+        let mut numbers: Vec<u64> = Vec::new();
+        let mut stray: Vec<String> = Vec::new();
+        for item in fs::read_dir(&dir).map_err(RecordError::io(&dir))? {
+            let item = item.map_err(RecordError::io(&dir))?;
+            let name = item.file_name().to_string_lossy().into_owned();
+            let number = name.strip_suffix(".json").or_else(|| name.strip_suffix(".json.sig"));
+            match number
+                .filter(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                Some(n) => numbers.push(n),
+                None => stray.push(name),
+            }
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        for name in stray {
+            let why = if name.starts_with(".tmp-") {
+                "leftover of an interrupted write"
+            } else {
+                "not an entry file"
+            };
+            self.quarantine(&dir.join(&name), &format!("entries/{name}"), why)?;
+        }
+        let mut raws = Vec::with_capacity(numbers.len());
+        for &n in &numbers {
+            let json = dir.join(format!("{n:06}.json"));
+            let sig = dir.join(format!("{n:06}.json.sig"));
+            let name = format!("entries/{n:06}.json");
+            match fs::read(&json) {
+                Ok(bytes) => {
+                    let sig = match fs::read(&sig) {
+                        Ok(s) => Some(s),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                        Err(e) => return Err(RecordError::io(&sig)(e)),
+                    };
+                    raws.push(RawEntry { name, bytes, sig });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    self.quarantine(
+                        &sig,
+                        &format!("{name}.sig"),
+                        "signature without its entry: an interrupted append",
+                    )?;
+                }
+                Err(e) => return Err(RecordError::io(&json)(e)),
+            }
+            self.next_number = self.next_number.max(n + 1);
+        }
+        let check = check_log(&raws, &self.people, &self.snapshot);
+        for (i, problem) in &check.refused {
+            if let Some(raw) = raws.get(*i) {
+                let json = self.dir.join(&raw.name);
+                self.quarantine(&json, &raw.name, &problem.message)?;
+                let sig = self.dir.join(format!("{}.sig", raw.name));
+                if sig.exists() {
+                    self.quarantine(&sig, &format!("{}.sig", raw.name), "signature of a quarantined entry")?;
+                }
+            }
+        }
+        self.entries = check.accepted;
+        Ok(())
+    }
+
+    fn quarantine(&mut self, path: &Path, name: &str, why: &str) -> Result<(), RecordError> {
+        let qdir = self.dir.join("quarantine");
+        fs::create_dir_all(&qdir).map_err(RecordError::io(&qdir))?;
+        let stamp = OffsetDateTime::now_utc().unix_timestamp();
+        let base = name.replace('/', "_");
+        let mut dest = qdir.join(format!("{stamp}-{base}"));
+        let mut k = 1;
+        while dest.exists() {
+            dest = qdir.join(format!("{stamp}-{k}-{base}"));
+            k += 1;
+        }
+        fs::rename(path, &dest).map_err(RecordError::io(path))?;
+        if let Some(parent) = path.parent() {
+            sync_dir(parent)?;
+        }
+        sync_dir(&qdir)?;
+        self.problems.push(Problem::new(name, format!("{why}; moved to {}", dest.display())));
+        Ok(())
+    }
+
+    /// The RFC 6962 root of the log as it stands.
+    pub fn root(&self) -> merkle::Hash {
+        let leaves: Vec<merkle::Hash> = self.entries.iter().map(|e| merkle::leaf_hash(&e.bytes)).collect();
+        merkle::root_from_leaves(&leaves)
+    }
+
+    /// Checks the log against every checkpoint exported from this directory before, then records `cp`.
+    pub fn record_checkpoint(&mut self, cp: &Checkpoint) -> Result<(), RecordError> {
+        let leaves: Vec<merkle::Hash> = self.entries.iter().map(|e| merkle::leaf_hash(&e.bytes)).collect();
+        let dir = self.dir.join("checkpoints");
+        let mut count = 0u64;
+        for item in fs::read_dir(&dir).map_err(RecordError::io(&dir))? {
+            let path = item.map_err(RecordError::io(&dir))?.path();
+            let old = Checkpoint::parse(&fs::read(&path).map_err(RecordError::io(&path))?)?;
+            if !merkle::is_consistent(old.size, &old.root, &leaves) {
+                return Err(RecordError::Usage(format!(
+                    "the log is not consistent with the checkpoint exported earlier ({}): its first {} entries changed",
+                    path.display(),
+                    old.size
+                )));
+            }
+            count += 1;
+        }
+        write_atomic(&dir.join(format!("{:06}", count + 1)), cp.to_text().as_bytes())
+    }
+
+    /// Merges verified entries and people from a bundle. Nothing is written unless every new entry chains
+    /// onto this log; a fork (two different entries with the same author and seq) is refused, naming it.
+    pub fn import(
+        &mut self,
+        people: &AllowedSigners,
+        entries: &[Verified],
+    ) -> Result<ImportReport, RecordError> {
+        let mut report = ImportReport::default();
+        let mut merged = self.people.clone();
+        for p in &people.people {
+            if let Some(other) =
+                merged.by_fingerprint(&p.fingerprint).find(|o| o.principal != p.principal || o.role != p.role)
+            {
+                return Err(RecordError::Import(format!(
+                    "key {} is {} ({}) here but {} ({}) in the bundle",
+                    p.fingerprint, other.principal, other.role, p.principal, p.role
+                )));
+            }
+            if merged.add(p.clone()) {
+                report.people_added.push(p.principal.clone());
+            }
+        }
+        let known: std::collections::HashSet<&str> = self.entries.iter().map(|e| e.id.as_str()).collect();
+        let mut fresh: Vec<Verified> = Vec::new();
+        for e in entries {
+            if known.contains(e.id.as_str()) {
+                report.already_present += 1;
+            } else {
+                fresh.push(e.clone());
+            }
+        }
+        let mut raws: Vec<RawEntry> = self
+            .entries
+            .iter()
+            .map(|e| RawEntry { name: e.name.clone(), bytes: e.bytes.clone(), sig: Some(e.sig.clone()) })
+            .collect();
+        raws.extend(fresh.iter().map(|e| RawEntry {
+            name: e.name.clone(),
+            bytes: e.bytes.clone(),
+            sig: Some(e.sig.clone()),
+        }));
+        let check = check_log(&raws, &merged, &self.snapshot);
+        if let Some((_, p)) = check.refused.first() {
+            return Err(RecordError::Import(format!("{} (in the bundle: {})", p.message, p.subject)));
+        }
+        if merged.people.len() != self.people.people.len() {
+            write_atomic(&self.dir.join("allowed_signers"), merged.render()?.as_bytes())?;
+            self.people = merged;
+        }
+        report.added = fresh.iter().map(|e| e.id.clone()).collect();
+        self.write_entries(fresh)?;
+        Ok(report)
+    }
+}
+
+/// Writes `bytes` to `path` atomically: temporary file, sync, rename, directory sync.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
+    write_file_synced(path, bytes)?;
+    sync_dir(parent_dir(path))
+}
+
+/// Temporary file + sync + rename (the caller syncs the directory once for a batch).
+fn write_file_synced(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
+    let dir = parent_dir(path);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".tmp-{name}-{}", std::process::id()));
+    let mut f = File::create(&tmp).map_err(RecordError::io(&tmp))?;
+    f.write_all(bytes).map_err(RecordError::io(&tmp))?;
+    f.sync_all().map_err(RecordError::io(&tmp))?;
+    drop(f);
+    fs::rename(&tmp, path).map_err(RecordError::io(path))
+}
+
+/// The directory holding `path` (`.` for a bare file name, whose parent is the empty path).
+fn parent_dir(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), RecordError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(RecordError::io(dir))
+}

@@ -1,0 +1,49 @@
+//! Threads: an annotation with the replies, status changes and retractions that point at it, and the
+//! status that results. Derived from the log on every read; never stored.
+
+use std::collections::HashMap;
+
+use crate::entry::{Kind, Status};
+use crate::verify::Verified;
+
+/// One annotation and what followed it.
+#[derive(Debug, Clone)]
+pub struct Thread<'a> {
+    pub root: &'a Verified,
+    /// Replies, status changes and retractions, in log order.
+    pub follow_ups: Vec<&'a Verified>,
+    /// The last status set in the thread (open when none was).
+    pub status: Status,
+    pub retracted: bool,
+}
+
+/// Groups the annotations of a log into threads, in log order of their roots.
+pub fn threads(entries: &[Verified]) -> Vec<Thread<'_>> {
+    let mut out: Vec<Thread<'_>> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for e in entries {
+        match e.entry.kind {
+            Kind::Annotation => {
+                index.insert(&e.id, out.len());
+                out.push(Thread { root: e, follow_ups: Vec::new(), status: Status::Open, retracted: false });
+            }
+            Kind::Reply | Kind::Status | Kind::Retract | Kind::AnchorPort => {
+                let Some(parent) = e.entry.parent.as_deref() else { continue };
+                let Some(&t) = index.get(parent) else { continue };
+                // A reply to a reply belongs to the same thread.
+                index.insert(&e.id, t);
+                if let Some(thread) = out.get_mut(t) {
+                    thread.follow_ups.push(e);
+                    if let Some(s) = e.entry.status {
+                        thread.status = s;
+                    }
+                    if e.entry.kind == Kind::Retract && e.entry.author == thread.root.entry.author {
+                        thread.retracted = true;
+                    }
+                }
+            }
+            Kind::ReviewMark => {}
+        }
+    }
+    out
+}
