@@ -2,4 +2,6 @@
 
 mod support;
 
+mod gui;
 mod snapshot;
+mod search;

@@ -43,13 +43,22 @@ pub struct HealthArgs {
 pub struct OpenArgs {
     /// A directory or archive; without it, the bundled demo snapshot.
     pub path: Option<PathBuf>,
+    /// A file to open at start (path relative to the snapshot root).
+    #[arg(long, value_name = "REL")]
+    pub file: Option<String>,
+    /// The 1-based line to show in that file.
+    #[arg(long, value_name = "N", requires = "file")]
+    pub line: Option<usize>,
 }
 
 pub fn run(cmd: SnapshotCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     match cmd {
         SnapshotCmd::Digest(a) => digest(a, ctx),
         SnapshotCmd::Health(a) => health(a, ctx),
-        SnapshotCmd::Open(a) => open_window(a.path, ctx),
+        SnapshotCmd::Open(a) => {
+            let file = a.file.map(|f| (f.into_bytes(), a.line));
+            open_window(a.path, file, ctx)
+        }
     }
 }
 
@@ -120,12 +129,16 @@ fn health(a: HealthArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn open_window(path: Option<PathBuf>, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+pub fn open_window(
+    path: Option<PathBuf>,
+    file: Option<(Vec<u8>, Option<usize>)>,
+    ctx: &mut Ctx<'_>,
+) -> anyhow::Result<Exit> {
     let path = match path {
         Some(p) => p,
         None => crate::demo::unpack_demo(ctx.data.root()).context("cannot unpack the demo snapshot")?,
     };
-    vitrine_gui::run(vitrine_gui::Launch { snapshot: path, data_dir: ctx.data.root().to_path_buf() })?;
+    vitrine_gui::run(vitrine_gui::Launch { snapshot: path, data_dir: ctx.data.root().to_path_buf(), file })?;
     Ok(Exit::Ok)
 }
 

@@ -1,15 +1,59 @@
 //! The Vitrine workstation window (eframe/egui). The only crate that names egui.
+//!
+//! Architecture: [`state::AppState`] holds everything and changes only through
+//! [`state::AppState::apply`]; the `*_ui` functions draw from the state and emit
+//! [`state::Command`]s. Long work (ingest, highlighting of large files) runs on background threads
+//! and reports through channels.
+
+mod app;
+mod code_view;
+pub mod document;
+mod fonts;
+mod health_ui;
+pub mod state;
+pub mod tree;
+mod tree_ui;
 
 use std::path::PathBuf;
+
+pub use crate::app::VitrineApp;
+pub use crate::state::{AppState, Command, Load, Prefs};
 
 /// What the window opens.
 #[derive(Debug, Clone)]
 pub struct Launch {
     pub snapshot: PathBuf,
     pub data_dir: PathBuf,
+    /// A file (path relative to the snapshot root) to open once the snapshot is ready, and a 1-based line.
+    pub file: Option<(Vec<u8>, Option<usize>)>,
 }
 
-/// Runs the window until it is closed.
+/// Runs the window until it is closed. Uses the glow (OpenGL) renderer, which also runs on software GL.
 pub fn run(launch: Launch) -> anyhow::Result<()> {
-    anyhow::bail!("the window is not built yet (snapshot {})", launch.snapshot.display())
+    let options = eframe::NativeOptions {
+        renderer: eframe::Renderer::Glow,
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Vitrine")
+            .with_app_id("vitrine")
+            .with_inner_size([1500.0, 940.0])
+            .with_min_inner_size([640.0, 400.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Vitrine",
+        options,
+        Box::new(move |cc| {
+            let prefs = cc.storage.and_then(|s| eframe::get_value::<Prefs>(s, PREFS_KEY)).unwrap_or_default();
+            let mut state = AppState::new(vitrine_snapshot::store::DataDir::at(&launch.data_dir), prefs);
+            state.apply(Command::OpenSnapshot(launch.snapshot.clone()));
+            if let Some((path, line)) = launch.file.clone() {
+                state.after_load(Command::OpenFile { path, line: line.map(|l| l.saturating_sub(1)) });
+            }
+            Ok(Box::new(VitrineApp::new(state)))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("the window could not start: {e}"))
 }
+
+/// Storage key of the persisted [`Prefs`].
+pub const PREFS_KEY: &str = "vitrine-prefs";

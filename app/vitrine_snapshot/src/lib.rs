@@ -33,7 +33,7 @@ pub use crate::gitrepo::GitCheckout;
 pub use crate::health::{Finding, FindingKind, HealthReport};
 pub use crate::ingest::IngestConfig;
 pub use crate::lines::LineIndex;
-pub use crate::path::RelPath;
+pub use crate::path::{RelPath, display_bytes as path_display};
 pub use crate::progress::Progress;
 
 /// What kind of tree entry a file is, as git sees it.

@@ -1,0 +1,242 @@
+//! The window's frame: menu bar, banner, file tree, tabs and code view, health panel, status bar.
+
+use std::path::PathBuf;
+
+use crossbeam_channel::Receiver;
+use egui::{Color32, RichText};
+
+use crate::state::{AppState, Command, Load};
+use crate::{code_view, fonts, health_ui, tree_ui};
+
+pub struct VitrineApp {
+    pub state: AppState,
+    /// A file dialog running on its own thread (a blocking dialog in `ui` would freeze the window).
+    picker: Option<Receiver<Option<PathBuf>>>,
+    fonts_installed: bool,
+    applied_dark: Option<bool>,
+}
+
+impl VitrineApp {
+    pub fn new(state: AppState) -> VitrineApp {
+        VitrineApp { state, picker: None, fonts_installed: false, applied_dark: None }
+    }
+
+    /// Draws the whole window and applies the commands it emitted. eframe and the tests both call this.
+    pub fn ui_root(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        if !self.fonts_installed {
+            ctx.set_fonts(fonts::definitions());
+            self.fonts_installed = true;
+        }
+        if self.applied_dark != Some(self.state.prefs.dark) {
+            ctx.set_theme(if self.state.prefs.dark { egui::Theme::Dark } else { egui::Theme::Light });
+            self.applied_dark = Some(self.state.prefs.dark);
+        }
+        self.state.poll();
+        let mut commands = Vec::new();
+        if let Some(picked) = self.picker.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            if let Some(path) = picked {
+                commands.push(Command::OpenSnapshot(path));
+            }
+            self.picker = None;
+        }
+        self.keyboard(&ctx, &mut commands);
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut commands));
+        if let Some(snapshot) = &self.state.snapshot {
+            let bidi = snapshot.health().counts.get("bidi-control").copied().unwrap_or(0);
+            if bidi > 0 {
+                egui::Panel::top("trojan-banner")
+                    .frame(egui::Frame::new().fill(Color32::from_rgb(150, 24, 24)).inner_margin(6.0))
+                    .show(ui, |ui| {
+                        ui.horizontal(|ui| {
+                            ui.label(
+                                RichText::new(format!(
+                                    "⚠ Trojan Source: this snapshot contains {bidi} bidirectional control characters. \
+                                     They are drawn as red <U+…> markers in the code."
+                                ))
+                                .color(Color32::WHITE)
+                                .strong(),
+                            );
+                            if !self.state.prefs.show_health && ui.button("Show findings").clicked() {
+                                commands.push(Command::ToggleHealthPanel);
+                            }
+                        });
+                    });
+            }
+        }
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        match &self.state.load {
+            Load::Ready => {
+                egui::Panel::left("files")
+                    .resizable(true)
+                    .default_size(300.0)
+                    .min_size(160.0)
+                    .show(ui, |ui| tree_ui::tree_ui(ui, &self.state, &mut commands));
+                if self.state.prefs.show_health {
+                    egui::Panel::bottom("health")
+                        .resizable(true)
+                        .default_size(230.0)
+                        .min_size(80.0)
+                        .show(ui, |ui| health_ui::health_ui(ui, &self.state, &mut commands));
+                }
+                egui::CentralPanel::default()
+                    .show(ui, |ui| code_view::tabs_ui(ui, &mut self.state, &mut commands));
+            }
+            Load::Loading { path, progress, .. } => {
+                let view = progress.view();
+                let path = path.display().to_string();
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(ui.available_height() / 3.0);
+                        ui.heading(format!("Opening {path}"));
+                        ui.label(format!(
+                            "{}: {} of {} files, {} MB",
+                            view.phase,
+                            view.done_items,
+                            view.total_items,
+                            view.done_bytes / 1_000_000
+                        ));
+                        ui.add(
+                            egui::ProgressBar::new(view.fraction()).desired_width(420.0).show_percentage(),
+                        );
+                        if ui.button("Cancel").clicked() {
+                            commands.push(Command::CancelLoading);
+                        }
+                    });
+                });
+                ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            }
+            Load::Failed { path, error } => {
+                let (path, error) = (path.display().to_string(), error.clone());
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(ui.available_height() / 3.0);
+                        ui.heading(format!("Could not open {path}"));
+                        ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+                        ui.label("Nothing was changed. Open another folder or archive from the menu.");
+                    });
+                });
+            }
+            Load::Idle => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(ui.available_height() / 3.0);
+                        ui.heading("Open a snapshot: a folder, or a .tar, .tar.gz, .tar.xz or .zip archive");
+                    });
+                });
+            }
+        }
+        if let Some(error) = self.state.error.clone() {
+            egui::Window::new("Error").collapsible(false).resizable(false).show(&ctx, |ui| {
+                ui.label(error);
+                if ui.button("Close").clicked() {
+                    commands.push(Command::DismissError);
+                }
+            });
+        }
+        for c in commands {
+            self.state.apply(c);
+        }
+    }
+
+    fn keyboard(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let close = ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::W));
+        if let (true, Some(a)) = (close, self.state.active) {
+            commands.push(Command::CloseTab(a));
+        }
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Vitrine").strong());
+            ui.separator();
+            if ui.button("Open folder…").on_hover_text("Open a snapshot directory").clicked() {
+                self.pick(true);
+            }
+            if ui
+                .button("Open archive…")
+                .on_hover_text("Open a .tar, .tar.gz, .tar.xz or .zip snapshot")
+                .clicked()
+            {
+                self.pick(false);
+            }
+            ui.separator();
+            let health = if self.state.prefs.show_health { "Hide health" } else { "Show health" };
+            if ui.button(health).on_hover_text("The snapshot health report").clicked() {
+                commands.push(Command::ToggleHealthPanel);
+            }
+            let theme = if self.state.prefs.dark { "Light theme" } else { "Dark theme" };
+            if ui.button(theme).on_hover_text("Switch between the light and the dark theme").clicked() {
+                commands.push(Command::SetDarkTheme(!self.state.prefs.dark));
+            }
+            if let Some(s) = &self.state.snapshot {
+                ui.separator();
+                ui.label(RichText::new(s.name()).strong());
+            }
+        });
+    }
+
+    fn pick(&mut self, folder: bool) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let spawned = std::thread::Builder::new().name("file-dialog".into()).spawn(move || {
+            let dialog = rfd::FileDialog::new().set_title("Open a snapshot");
+            let picked = if folder {
+                dialog.pick_folder()
+            } else {
+                dialog.add_filter("Snapshot archives", &["tar", "gz", "tgz", "xz", "txz", "zip"]).pick_file()
+            };
+            let _ = tx.send(picked);
+        });
+        if spawned.is_ok() {
+            self.picker = Some(rx);
+        }
+    }
+
+    fn status_ui(&self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let Some(s) = &self.state.snapshot else {
+                ui.label("No snapshot");
+                return;
+            };
+            let ids = s.ids();
+            ui.label("tree sha256")
+                .on_hover_text("git tree id, SHA-256 object format: the snapshot's identity");
+            ui.label(RichText::new(&ids.tree_sha256).monospace())
+                .on_hover_text(format!("sha1 tree {}\n{}", ids.tree_sha1, ids.swhid));
+            ui.separator();
+            ui.label(format!("{} files", ids.files));
+            if let Some(g) = s.git() {
+                ui.separator();
+                match (g.matches_head, &g.commit) {
+                    (Some(true), Some(c)) => ui.label(
+                        RichText::new(format!("= HEAD {}", short(c))).color(Color32::from_rgb(60, 170, 90)),
+                    ),
+                    (Some(false), Some(c)) => ui.label(
+                        RichText::new(format!("≠ HEAD {}", short(c))).color(ui.visuals().warn_fg_color),
+                    ),
+                    _ => ui.label(g.problem.clone().unwrap_or_default()),
+                };
+            }
+            if let Some(tab) = self.state.active_tab() {
+                ui.separator();
+                let enc = tab.doc.entry.encoding.map(|e| e.name()).unwrap_or(tab.doc.entry.class.as_str());
+                ui.label(format!("Ln {}  {}", tab.cursor_line + 1, enc));
+            }
+        });
+    }
+}
+
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+impl eframe::App for VitrineApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.ui_root(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, crate::PREFS_KEY, &self.state.prefs);
+    }
+}

@@ -1,0 +1,280 @@
+//! Tabs and the code view. Only visible rows are laid out (`show_rows`), so a 200k-line file scrolls
+//! like a 20-line one. Suspicious characters (bidi controls, invisible and control characters) are
+//! never rendered as themselves: each is drawn as a red `<U+XXXX>` marker, so the reader sees the
+//! bytes the compiler sees.
+
+use egui::text::LayoutJob;
+use egui::{Color32, FontFamily, FontId, RichText, TextFormat};
+use vitrine_snapshot::text::suspicious;
+use vitrine_syntax::{HighlightClass, Span, Theme};
+
+use crate::document::{Content, Document};
+use crate::fonts::MONO_BOLD_FAMILY;
+use crate::state::{AppState, Command};
+
+/// Code font size in points.
+const CODE_SIZE: f32 = 13.5;
+/// Visual width of a tab stop.
+const TAB_WIDTH: usize = 4;
+/// Characters of one line laid out at most; the rest is summarised (a minified megabyte line would
+/// otherwise cost a frame's budget to lay out).
+const MAX_LINE_CHARS: usize = 4000;
+
+pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+    if state.tabs.is_empty() {
+        ui.vertical_centered(|ui| {
+            ui.add_space(ui.available_height() / 3.0);
+            ui.heading("Open a file from the tree, or a finding from the health panel");
+        });
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        for (i, tab) in state.tabs.iter().enumerate() {
+            let name = vitrine_snapshot::path_display(tab.doc.path.file_name());
+            let active = state.active == Some(i);
+            let r = ui
+                .selectable_label(active, RichText::new(&name).strong())
+                .on_hover_text(tab.doc.path.display());
+            if r.clicked() {
+                commands.push(Command::ActivateTab(i));
+            }
+            if ui.small_button("×").on_hover_text(format!("Close {name} (Ctrl+W)")).clicked() {
+                commands.push(Command::CloseTab(i));
+            }
+            ui.add_space(6.0);
+        }
+    });
+    ui.separator();
+    let dark = state.prefs.dark;
+    let Some(tab) = state.active_tab_mut() else { return };
+    header_ui(ui, &tab.doc);
+    let theme = if dark { Theme::dark() } else { Theme::light() };
+    let scroll_to = tab.scroll_to.take();
+    let cursor = tab.cursor_line;
+    egui::Frame::new().fill(rgb(theme.background)).show(ui, |ui| match &tab.doc.content {
+        Content::Text(_) => text_view(ui, &tab.doc, &theme, cursor, scroll_to, commands),
+        Content::Binary { bytes } => hex_view(ui, bytes, &theme),
+        Content::Symlink { target } => {
+            ui.label(
+                RichText::new(format!("symbolic link → {target}")).monospace().color(rgb(theme.foreground)),
+            );
+            ui.label("Recorded as a link and never followed: its target text is part of the tree id.");
+        }
+        Content::Unreadable { error } => {
+            ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+        }
+    });
+}
+
+fn header_ui(ui: &mut egui::Ui, doc: &Document) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(doc.path.display()).monospace().strong());
+        let mut facts = vec![doc.entry.class.as_str().to_owned(), format!("{} bytes", doc.entry.size_bytes)];
+        if let Content::Text(t) = &doc.content {
+            facts.push(format!("{} lines", t.lines.line_count()));
+            facts.push(t.syntax.name().to_owned());
+            if !t.encoding.is_utf8() {
+                facts.push(format!("decoded from {}", t.encoding.name()));
+            }
+        }
+        if let vitrine_snapshot::EntryKind::File { executable: true } = doc.entry.kind {
+            facts.push("executable".into());
+        }
+        ui.label(RichText::new(facts.join(" · ")).weak());
+        if let Some(file_level) = doc.findings.get(&None) {
+            ui.label(
+                RichText::new(format!("⚑ {}", file_level.join("; "))).color(Color32::from_rgb(200, 150, 40)),
+            );
+        }
+    });
+}
+
+fn rgb(c: vitrine_syntax::Rgb) -> Color32 {
+    Color32::from_rgb(c.r, c.g, c.b)
+}
+
+fn text_view(
+    ui: &mut egui::Ui,
+    doc: &Document,
+    theme: &Theme,
+    cursor: usize,
+    scroll_to: Option<usize>,
+    commands: &mut Vec<Command>,
+) {
+    let Content::Text(t) = &doc.content else { return };
+    let font = FontId::monospace(CODE_SIZE);
+    let row_height = ui.fonts_mut(|f| f.row_height(&font));
+    let rows = t.lines.line_count();
+    let digits = rows.to_string().len();
+    let mut area =
+        egui::ScrollArea::both().auto_shrink([false, false]).id_salt(("code", doc.path.as_bytes()));
+    if let Some(line) = scroll_to {
+        area = area.vertical_scroll_offset(line.saturating_sub(8) as f32 * row_height);
+    }
+    let mut waiting_for_highlight = false;
+    area.show_rows(ui, row_height, rows, |ui, visible| {
+        ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
+        // Highlight what is visible, but never parse past the checkpoints the background thread has
+        // prepared: that would block this frame on a long parse. Those rows are drawn plain until then.
+        let mut cache = t.highlight.try_lock().ok();
+        if let Some(c) = cache.as_mut() {
+            let prepared = if c.is_prepared() { rows } else { c.prepared_lines() };
+            let end = visible.end.min(prepared + 1);
+            if visible.start < end {
+                c.highlight_range(visible.start..end);
+            }
+            waiting_for_highlight = visible.end > prepared + 1;
+        } else {
+            waiting_for_highlight = true;
+        }
+        for line in visible {
+            let text = doc.line_text(line).unwrap_or_default();
+            let spans = cache.as_ref().and_then(|c| c.cached_line_spans(line));
+            let job = line_job(text, spans, theme, &font);
+            let findings = doc.findings.get(&Some(line));
+            ui.horizontal(|ui| {
+                let bg = ui.painter().add(egui::Shape::Noop);
+                let number_color = if findings.is_some() {
+                    Color32::from_rgb(230, 70, 60)
+                } else {
+                    rgb(theme.foreground).gamma_multiply(0.45)
+                };
+                let number = ui.add(
+                    egui::Label::new(
+                        RichText::new(format!("{:>digits$}  ", line + 1))
+                            .font(font.clone())
+                            .color(number_color),
+                    )
+                    .selectable(false)
+                    .sense(egui::Sense::click()),
+                );
+                if let Some(f) = findings {
+                    number.clone().on_hover_text(f.join("\n"));
+                }
+                let code = ui.add(egui::Label::new(job).extend().sense(egui::Sense::click()));
+                if number.clicked() || code.clicked() {
+                    commands.push(Command::SetCursorLine(line));
+                }
+                if line == cursor {
+                    let rect = egui::Rect::from_min_max(
+                        number.rect.min,
+                        egui::pos2(ui.clip_rect().right(), number.rect.max.y),
+                    );
+                    ui.painter().set(
+                        bg,
+                        egui::Shape::rect_filled(rect, 0.0, rgb(theme.foreground).gamma_multiply(0.08)),
+                    );
+                }
+            });
+        }
+    });
+    if waiting_for_highlight {
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Lays out one line: highlighted spans, tabs expanded, suspicious characters as visible markers.
+pub fn line_job(text: &str, spans: Option<&[Span]>, theme: &Theme, font: &FontId) -> LayoutJob {
+    let mut job = LayoutJob::default();
+    let format_of = |class: HighlightClass| {
+        let style = theme.style(class);
+        let font_id = if style.bold {
+            FontId::new(font.size, FontFamily::Name(MONO_BOLD_FAMILY.into()))
+        } else {
+            font.clone()
+        };
+        TextFormat { font_id, color: rgb(style.color), italics: style.italic, ..Default::default() }
+    };
+    let marker = TextFormat {
+        font_id: FontId::new(font.size, FontFamily::Name(MONO_BOLD_FAMILY.into())),
+        color: Color32::WHITE,
+        background: Color32::from_rgb(200, 30, 30),
+        ..Default::default()
+    };
+    let plain = [Span { range: 0..text.len(), class: HighlightClass::Plain }];
+    let spans = spans.unwrap_or(&plain);
+    let mut column = 0usize;
+    let mut shown = 0usize;
+    let mut run = String::new();
+    for span in spans {
+        let Some(piece) = text.get(span.range.clone()) else { continue };
+        let format = format_of(span.class);
+        for c in piece.chars() {
+            if shown >= MAX_LINE_CHARS {
+                break;
+            }
+            shown += 1;
+            if suspicious(c).is_some() {
+                if !run.is_empty() {
+                    job.append(&std::mem::take(&mut run), 0.0, format.clone());
+                }
+                let label = format!("<U+{:04X}>", c as u32);
+                column += label.len();
+                job.append(&label, 0.0, marker.clone());
+            } else if c == '\t' {
+                let n = TAB_WIDTH - column % TAB_WIDTH;
+                run.extend(std::iter::repeat_n(' ', n));
+                column += n;
+            } else {
+                run.push(c);
+                column += 1;
+            }
+        }
+        if !run.is_empty() {
+            job.append(&std::mem::take(&mut run), 0.0, format);
+        }
+    }
+    let total = text.chars().count();
+    if total > MAX_LINE_CHARS {
+        let note = format!("  … {} more characters on this line", total - MAX_LINE_CHARS);
+        job.append(
+            &note,
+            0.0,
+            TextFormat {
+                font_id: font.clone(),
+                color: Color32::from_rgb(200, 150, 40),
+                ..Default::default()
+            },
+        );
+    }
+    job.wrap.max_width = f32::INFINITY;
+    job
+}
+
+fn hex_view(ui: &mut egui::Ui, bytes: &[u8], theme: &Theme) {
+    let font = FontId::monospace(CODE_SIZE);
+    let row_height = ui.fonts_mut(|f| f.row_height(&font));
+    let rows = bytes.len().div_ceil(16).max(1);
+    ui.label(RichText::new(format!("binary file, {} bytes: hex view", bytes.len())).weak());
+    egui::ScrollArea::both().auto_shrink([false, false]).show_rows(ui, row_height, rows, |ui, visible| {
+        ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
+        for row in visible {
+            let chunk = bytes.get(row * 16..(row * 16 + 16).min(bytes.len())).unwrap_or_default();
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            let ascii: String = chunk
+                .iter()
+                .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' })
+                .collect();
+            let line = format!("{:08x}  {:<47}  |{ascii}|", row * 16, hex.join(" "));
+            ui.label(RichText::new(line).font(font.clone()).color(rgb(theme.foreground)));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suspicious_characters_become_markers_and_tabs_expand() {
+        let theme = Theme::dark();
+        let font = FontId::monospace(12.0);
+        let job = line_job("\tif (x)\u{202E} y", None, &theme, &font);
+        assert_eq!(job.text, "    if (x)<U+202E> y");
+        let at = job.text.find("<U+202E>").unwrap();
+        let marker = job.sections.iter().find(|s| s.byte_range.start.0 == at).unwrap();
+        assert_eq!(marker.format.background, Color32::from_rgb(200, 30, 30));
+        let long = "x".repeat(MAX_LINE_CHARS + 10);
+        assert!(line_job(&long, None, &theme, &font).text.ends_with("10 more characters on this line"));
+    }
+}

@@ -1,0 +1,133 @@
+//! An open file: its bytes decoded for display, its lines, the suspicious characters in it, and its
+//! highlighting, prepared on a background thread so that the first jump to the end of a huge file
+//! does not freeze the window.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use vitrine_snapshot::{ContentClass, EntryKind, FileEntry, LineIndex, RelPath, Snapshot, TextEncoding};
+use vitrine_syntax::{HighlightCache, Syntax};
+
+/// What the view shows for a file.
+#[derive(Debug)]
+pub enum Content {
+    Text(TextContent),
+    /// Shown as a hex dump.
+    Binary {
+        bytes: Arc<[u8]>,
+    },
+    Symlink {
+        target: String,
+    },
+    Unreadable {
+        error: String,
+    },
+}
+
+pub struct TextContent {
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    pub encoding: TextEncoding,
+    pub syntax: Syntax,
+    /// Shared with the background thread that prepares it; the view only `try_lock`s it.
+    pub highlight: Arc<Mutex<HighlightCache>>,
+    /// Set when the document is dropped, so the preparing thread stops.
+    stop: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for TextContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextContent")
+            .field("lines", &self.lines.line_count())
+            .field("encoding", &self.encoding)
+            .finish()
+    }
+}
+
+impl Drop for TextContent {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[derive(Debug)]
+pub struct Document {
+    pub path: RelPath,
+    pub entry: FileEntry,
+    pub content: Content,
+    /// Health findings of this file by 0-based line (file-level findings under `None`).
+    pub findings: BTreeMap<Option<usize>, Vec<String>>,
+}
+
+/// Lines of highlighting prepared per lock of the background thread: small enough that the view,
+/// which only `try_lock`s, rarely finds the lock taken for long.
+const PREPARE_CHUNK: usize = 2048;
+
+impl Document {
+    pub fn open(snapshot: &Snapshot, entry: &FileEntry) -> Document {
+        let content = match (&entry.kind, entry.class, entry.encoding) {
+            (EntryKind::Symlink { target }, _, _) => {
+                Content::Symlink { target: vitrine_snapshot::path_display(target) }
+            }
+            (_, ContentClass::Unreadable, _) => {
+                Content::Unreadable { error: "the file could not be read at ingest".into() }
+            }
+            (_, _, None) => match snapshot.read(entry) {
+                Ok(bytes) => Content::Binary { bytes: bytes.into() },
+                Err(e) => Content::Unreadable { error: e.to_string() },
+            },
+            (_, _, Some(encoding)) => match snapshot.read(entry) {
+                Ok(bytes) => Content::Text(text_content(&entry.path, &bytes, encoding)),
+                Err(e) => Content::Unreadable { error: e.to_string() },
+            },
+        };
+        let shown = entry.path.display();
+        let mut findings: BTreeMap<Option<usize>, Vec<String>> = BTreeMap::new();
+        for f in snapshot.health().findings.iter().filter(|f| f.path == shown) {
+            let line = f.line.map(|l| l.saturating_sub(1) as usize);
+            findings.entry(line).or_default().push(format!("{}: {}", f.kind.as_str(), f.detail));
+        }
+        Document { path: entry.path.clone(), entry: entry.clone(), content, findings }
+    }
+
+    /// Number of rows the view shows.
+    pub fn line_count(&self) -> usize {
+        match &self.content {
+            Content::Text(t) => t.lines.line_count(),
+            Content::Binary { bytes } => bytes.len().div_ceil(16).max(1),
+            Content::Symlink { .. } | Content::Unreadable { .. } => 1,
+        }
+    }
+
+    /// The text of a 0-based line (text documents only).
+    pub fn line_text(&self, line: usize) -> Option<&str> {
+        let Content::Text(t) = &self.content else { return None };
+        let range = t.lines.line_range(t.text.as_bytes(), line)?;
+        t.text.get(range)
+    }
+}
+
+fn text_content(path: &RelPath, bytes: &[u8], encoding: TextEncoding) -> TextContent {
+    let text: Arc<str> = Arc::from(vitrine_snapshot::text::decode(bytes, encoding).into_owned());
+    let lines = LineIndex::new(text.as_bytes());
+    let head = bytes.get(..bytes.len().min(512)).unwrap_or_default();
+    let syntax = vitrine_syntax::syntax_for(&path.display(), head);
+    let highlight = Arc::new(Mutex::new(HighlightCache::new(text.clone(), syntax)));
+    let stop = Arc::new(AtomicBool::new(false));
+    // Small files are highlighted on demand; large ones get their parse checkpoints prepared in the
+    // background so that any later jump costs at most one checkpoint interval.
+    if lines.line_count() > PREPARE_CHUNK {
+        let cache = highlight.clone();
+        let stop2 = stop.clone();
+        let _ = std::thread::Builder::new().name("highlight".into()).spawn(move || {
+            while !stop2.load(Ordering::Relaxed) {
+                let Ok(mut c) = cache.lock() else { return };
+                if c.prepare(PREPARE_CHUNK) {
+                    return;
+                }
+            }
+        });
+    }
+    TextContent { text, lines, encoding, syntax, highlight, stop }
+}

@@ -1,0 +1,367 @@
+//! The window's state and the one place it changes: panels emit [`Command`]s, [`AppState::apply`]
+//! applies them. Nothing here names egui, so every behaviour can be tested without a screen.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, TryRecvError};
+use vitrine_snapshot::progress::Progress;
+use vitrine_snapshot::store::DataDir;
+use vitrine_snapshot::{IngestConfig, Snapshot};
+
+use crate::document::Document;
+use crate::tree::FileTree;
+
+/// Everything the user (or a test) can ask the window to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Start opening a snapshot (directory or archive) in the background.
+    OpenSnapshot(PathBuf),
+    /// Stop the ingest in progress.
+    CancelLoading,
+    /// Open a file of the snapshot in a tab (or switch to its tab), optionally at a 0-based line.
+    OpenFile {
+        path: Vec<u8>,
+        line: Option<usize>,
+    },
+    ActivateTab(usize),
+    CloseTab(usize),
+    /// Move the cursor of the active tab to a 0-based line.
+    SetCursorLine(usize),
+    /// Expand or collapse a directory of the file tree.
+    ToggleDir(Vec<u8>),
+    SetTreeFilter(String),
+    ToggleHealthPanel,
+    SetDarkTheme(bool),
+    DismissError,
+}
+
+/// Where the snapshot is in its life.
+#[derive(Debug)]
+pub enum Load {
+    Idle,
+    Loading { path: PathBuf, progress: Arc<Progress>, result: Receiver<Result<Snapshot, String>> },
+    Ready,
+    Failed { path: PathBuf, error: String },
+}
+
+/// One open file.
+#[derive(Debug)]
+pub struct Tab {
+    pub doc: Document,
+    /// 0-based line of the cursor.
+    pub cursor_line: usize,
+    /// A line the view must scroll to on its next frame (consumed by the view).
+    pub scroll_to: Option<usize>,
+}
+
+/// User preferences kept across restarts (never review data).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Prefs {
+    pub dark: bool,
+    pub show_health: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs { dark: true, show_health: true }
+    }
+}
+
+#[derive(Debug)]
+pub struct AppState {
+    pub data: DataDir,
+    pub load: Load,
+    pub snapshot: Option<Arc<Snapshot>>,
+    pub tree: FileTree,
+    /// Directories expanded in the tree, by path bytes.
+    pub expanded: BTreeSet<Vec<u8>>,
+    pub tree_filter: String,
+    pub tabs: Vec<Tab>,
+    pub active: Option<usize>,
+    pub prefs: Prefs,
+    pub error: Option<String>,
+    /// Finding path (as displayed) to file path bytes, for opening findings.
+    finding_paths: HashMap<String, Vec<u8>>,
+    /// Applied once the snapshot being loaded is ready (e.g. a file to open at start).
+    pending: Vec<Command>,
+}
+
+impl AppState {
+    pub fn new(data: DataDir, prefs: Prefs) -> AppState {
+        AppState {
+            data,
+            load: Load::Idle,
+            snapshot: None,
+            tree: FileTree::default(),
+            expanded: BTreeSet::new(),
+            tree_filter: String::new(),
+            tabs: Vec::new(),
+            active: None,
+            prefs,
+            error: None,
+            finding_paths: HashMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Queues a command to run when the snapshot being loaded is ready (at once if it already is).
+    pub fn after_load(&mut self, cmd: Command) {
+        if matches!(self.load, Load::Ready) {
+            self.apply(cmd);
+        } else {
+            self.pending.push(cmd);
+        }
+    }
+
+    /// The only writer of the state.
+    pub fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::OpenSnapshot(path) => self.start_loading(path),
+            Command::CancelLoading => {
+                if let Load::Loading { progress, .. } = &self.load {
+                    progress.cancel();
+                }
+            }
+            Command::OpenFile { path, line } => self.open_file(&path, line),
+            Command::ActivateTab(i) => {
+                if i < self.tabs.len() {
+                    self.active = Some(i);
+                }
+            }
+            Command::CloseTab(i) => {
+                if i < self.tabs.len() {
+                    self.tabs.remove(i);
+                    self.active = match self.active {
+                        _ if self.tabs.is_empty() => None,
+                        Some(a) if a > i => Some(a - 1),
+                        Some(a) => Some(a.min(self.tabs.len() - 1)),
+                        None => None,
+                    };
+                }
+            }
+            Command::SetCursorLine(line) => {
+                if let Some(tab) = self.active_tab_mut() {
+                    tab.cursor_line = line.min(tab.doc.line_count().saturating_sub(1));
+                }
+            }
+            Command::ToggleDir(dir) => {
+                if !self.expanded.remove(&dir) {
+                    self.expanded.insert(dir);
+                }
+            }
+            Command::SetTreeFilter(f) => self.tree_filter = f,
+            Command::ToggleHealthPanel => self.prefs.show_health = !self.prefs.show_health,
+            Command::SetDarkTheme(dark) => self.prefs.dark = dark,
+            Command::DismissError => self.error = None,
+        }
+    }
+
+    /// Collects the results of background work. Returns true if anything changed.
+    pub fn poll(&mut self) -> bool {
+        let Load::Loading { path, result, .. } = &self.load else { return false };
+        match result.try_recv() {
+            Ok(Ok(snapshot)) => {
+                self.install(snapshot);
+                true
+            }
+            Ok(Err(error)) => {
+                let path = path.clone();
+                self.fail(path, error);
+                true
+            }
+            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Disconnected) => {
+                let path = path.clone();
+                self.fail(path, "the ingest thread stopped".into());
+                true
+            }
+        }
+    }
+
+    /// Blocks until the snapshot being loaded is ready or failed (for tests and the CLI).
+    pub fn wait_loaded(&mut self) {
+        while let Load::Loading { result, .. } = &self.load {
+            let r = result.recv().unwrap_or_else(|_| Err("the ingest thread stopped".into()));
+            let Load::Loading { path, .. } = &self.load else { break };
+            let path = path.clone();
+            match r {
+                Ok(s) => self.install(s),
+                Err(error) => self.fail(path, error),
+            }
+        }
+    }
+
+    /// The snapshot could not be opened: what was queued for it is dropped with it.
+    fn fail(&mut self, path: PathBuf, error: String) {
+        self.pending.clear();
+        self.load = Load::Failed { path, error };
+    }
+
+    pub fn active_tab(&self) -> Option<&Tab> {
+        self.active.and_then(|i| self.tabs.get(i))
+    }
+
+    pub fn active_tab_mut(&mut self) -> Option<&mut Tab> {
+        self.active.and_then(|i| self.tabs.get_mut(i))
+    }
+
+    /// File path bytes for a finding's displayed path.
+    pub fn path_of_finding(&self, shown: &str) -> Option<&Vec<u8>> {
+        self.finding_paths.get(shown)
+    }
+
+    fn start_loading(&mut self, path: PathBuf) {
+        if let Load::Loading { progress, .. } = &self.load {
+            progress.cancel();
+        }
+        let progress = Arc::new(Progress::default());
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let config = IngestConfig { scratch_dir: Some(self.data.unpacked_dir()), ..IngestConfig::default() };
+        let p = progress.clone();
+        let input = path.clone();
+        let spawned = std::thread::Builder::new().name("ingest".into()).spawn(move || {
+            let r = Snapshot::open(&input, &config, &p).map_err(|e| e.to_string());
+            let _ = tx.send(r);
+        });
+        self.load = match spawned {
+            Ok(_) => Load::Loading { path, progress, result: rx },
+            Err(e) => Load::Failed { path, error: format!("cannot start the ingest thread: {e}") },
+        };
+    }
+
+    fn install(&mut self, snapshot: Snapshot) {
+        self.tree = FileTree::build(&snapshot);
+        self.finding_paths =
+            snapshot.files().iter().map(|f| (f.path.display(), f.path.as_bytes().to_vec())).collect();
+        self.expanded.clear();
+        // Top-level directories start expanded when there are few of them.
+        if self.tree.top_level_dirs().len() <= 12 {
+            self.expanded.extend(self.tree.top_level_dirs());
+        }
+        self.tabs.clear();
+        self.active = None;
+        self.snapshot = Some(Arc::new(snapshot));
+        self.load = Load::Ready;
+        for cmd in std::mem::take(&mut self.pending) {
+            self.apply(cmd);
+        }
+    }
+
+    fn open_file(&mut self, path: &[u8], line: Option<usize>) {
+        if let Some(i) = self.tabs.iter().position(|t| t.doc.path.as_bytes() == path) {
+            self.active = Some(i);
+        } else {
+            let Some(snapshot) = self.snapshot.clone() else { return };
+            let Some(entry) = snapshot.file(path) else {
+                self.error =
+                    Some(format!("no file {} in this snapshot", vitrine_snapshot::path_display(path)));
+                return;
+            };
+            let doc = Document::open(&snapshot, entry);
+            self.tabs.push(Tab { doc, cursor_line: 0, scroll_to: None });
+            self.active = Some(self.tabs.len() - 1);
+            // Reveal the file in the tree.
+            let mut prefix = Vec::new();
+            for c in
+                path.split(|&b| b == b'/').collect::<Vec<_>>().split_last().map(|x| x.1).unwrap_or_default()
+            {
+                if !prefix.is_empty() {
+                    prefix.push(b'/');
+                }
+                prefix.extend_from_slice(c);
+                self.expanded.insert(prefix.clone());
+            }
+        }
+        if let (Some(line), Some(tab)) = (line, self.active_tab_mut()) {
+            tab.cursor_line = line.min(tab.doc.line_count().saturating_sub(1));
+            tab.scroll_to = Some(tab.cursor_line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded() -> (tempfile::TempDir, AppState) {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = dir.path().join("snap");
+        for (p, c) in [("a/one.c", "int one;\n"), ("a/b/two.c", "1\n2\n3\n4\n"), ("top.txt", "t\n")] {
+            let f = snap.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, c).unwrap();
+        }
+        let mut s = AppState::new(DataDir::at(dir.path().join("data")), Prefs::default());
+        s.apply(Command::OpenSnapshot(snap));
+        s.wait_loaded();
+        (dir, s)
+    }
+
+    #[test]
+    fn opening_files_reuses_tabs_reveals_them_and_clamps_lines() {
+        let (_d, mut s) = loaded();
+        assert!(matches!(s.load, Load::Ready));
+        s.apply(Command::OpenFile { path: b"a/b/two.c".to_vec(), line: Some(99) });
+        assert_eq!(s.tabs.len(), 1);
+        let tab = s.active_tab().unwrap();
+        assert_eq!((tab.cursor_line, tab.scroll_to), (3, Some(3)));
+        assert!(s.expanded.contains(&b"a/b".to_vec()) && s.expanded.contains(&b"a".to_vec()));
+        s.apply(Command::OpenFile { path: b"top.txt".to_vec(), line: None });
+        s.apply(Command::OpenFile { path: b"a/b/two.c".to_vec(), line: None });
+        assert_eq!((s.tabs.len(), s.active), (2, Some(0)));
+        s.apply(Command::SetCursorLine(1));
+        assert_eq!(s.active_tab().unwrap().cursor_line, 1);
+        s.apply(Command::OpenFile { path: b"missing".to_vec(), line: None });
+        assert!(s.error.as_deref().unwrap().contains("missing"));
+        s.apply(Command::DismissError);
+        assert!(s.error.is_none());
+    }
+
+    #[test]
+    fn closing_tabs_keeps_a_sensible_active_tab() {
+        let (_d, mut s) = loaded();
+        for p in ["a/one.c", "a/b/two.c", "top.txt"] {
+            s.apply(Command::OpenFile { path: p.as_bytes().to_vec(), line: None });
+        }
+        s.apply(Command::ActivateTab(2));
+        s.apply(Command::CloseTab(0));
+        assert_eq!(s.active, Some(1));
+        assert_eq!(s.active_tab().unwrap().doc.path.display(), "top.txt");
+        s.apply(Command::CloseTab(1));
+        assert_eq!(s.active, Some(0));
+        s.apply(Command::CloseTab(0));
+        assert_eq!(s.active, None);
+        s.apply(Command::CloseTab(5));
+        assert!(s.tabs.is_empty());
+    }
+
+    #[test]
+    fn tree_filter_theme_health_and_dirs_toggle() {
+        let (_d, mut s) = loaded();
+        s.apply(Command::ToggleDir(b"a".to_vec()));
+        let open = s.expanded.contains(&b"a".to_vec());
+        s.apply(Command::ToggleDir(b"a".to_vec()));
+        assert_ne!(open, s.expanded.contains(&b"a".to_vec()));
+        s.apply(Command::SetTreeFilter("two".into()));
+        assert_eq!(s.tree.filter(&s.tree_filter, 10).len(), 1);
+        let health = s.prefs.show_health;
+        s.apply(Command::ToggleHealthPanel);
+        assert_ne!(health, s.prefs.show_health);
+        s.apply(Command::SetDarkTheme(false));
+        assert!(!s.prefs.dark);
+    }
+
+    #[test]
+    fn a_bad_snapshot_fails_with_its_path_and_a_queued_open_waits_for_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = AppState::new(DataDir::at(dir.path()), Prefs::default());
+        s.apply(Command::OpenSnapshot(dir.path().join("nope")));
+        s.after_load(Command::OpenFile { path: b"x".to_vec(), line: None });
+        s.wait_loaded();
+        let Load::Failed { error, .. } = &s.load else { panic!("{:?}", s.load) };
+        assert!(error.contains("nope"), "{error}");
+        assert!(s.tabs.is_empty());
+    }
+}
