@@ -56,7 +56,7 @@ where
     };
     let mut ctx = Ctx::new(cli.data.as_deref(), cli.quiet, out, err);
     let result = match cli.command {
-        None => cmd_snapshot::open_window(None, None, &mut ctx),
+        None => cmd_snapshot::open_window(None, Default::default(), &mut ctx),
         Some(Command::Snapshot(cmd)) => cmd_snapshot::run(cmd, &mut ctx),
         Some(Command::Record(cmd)) => crate::cmd_record::run(cmd, &mut ctx),
         Some(Command::Symbols(cmd)) => crate::cmd_symbols::run(cmd, &mut ctx),

@@ -49,6 +49,15 @@ pub struct OpenArgs {
     /// The 1-based line to show in that file.
     #[arg(long, value_name = "N", requires = "file")]
     pub line: Option<usize>,
+    /// Colour theme for this run (default: the one last chosen in the window).
+    #[arg(long, value_enum)]
+    pub theme: Option<ThemeArg>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ThemeArg {
+    Light,
+    Dark,
 }
 
 pub fn run(cmd: SnapshotCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
@@ -56,8 +65,11 @@ pub fn run(cmd: SnapshotCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         SnapshotCmd::Digest(a) => digest(a, ctx),
         SnapshotCmd::Health(a) => health(a, ctx),
         SnapshotCmd::Open(a) => {
-            let file = a.file.map(|f| (f.into_bytes(), a.line));
-            open_window(a.path, file, ctx)
+            let launch = LaunchOptions {
+                file: a.file.map(|f| (f.into_bytes(), a.line)),
+                dark: a.theme.map(|t| matches!(t, ThemeArg::Dark)),
+            };
+            open_window(a.path, launch, ctx)
         }
     }
 }
@@ -129,16 +141,24 @@ fn health(a: HealthArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-pub fn open_window(
-    path: Option<PathBuf>,
-    file: Option<(Vec<u8>, Option<usize>)>,
-    ctx: &mut Ctx<'_>,
-) -> anyhow::Result<Exit> {
+/// How the window starts, beyond the snapshot it opens.
+#[derive(Debug, Default)]
+pub struct LaunchOptions {
+    pub file: Option<(Vec<u8>, Option<usize>)>,
+    pub dark: Option<bool>,
+}
+
+pub fn open_window(path: Option<PathBuf>, launch: LaunchOptions, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let path = match path {
         Some(p) => p,
         None => crate::demo::unpack_demo(ctx.data.root()).context("cannot unpack the demo snapshot")?,
     };
-    vitrine_gui::run(vitrine_gui::Launch { snapshot: path, data_dir: ctx.data.root().to_path_buf(), file })?;
+    vitrine_gui::run(vitrine_gui::Launch {
+        snapshot: path,
+        data_dir: ctx.data.root().to_path_buf(),
+        file: launch.file,
+        dark: launch.dark,
+    })?;
     Ok(Exit::Ok)
 }
 

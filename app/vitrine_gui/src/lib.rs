@@ -26,6 +26,8 @@ pub struct Launch {
     pub data_dir: PathBuf,
     /// A file (path relative to the snapshot root) to open once the snapshot is ready, and a 1-based line.
     pub file: Option<(Vec<u8>, Option<usize>)>,
+    /// Force the dark (true) or light (false) theme instead of the saved preference.
+    pub dark: Option<bool>,
 }
 
 /// Runs the window until it is closed. Uses the glow (OpenGL) renderer, which also runs on software GL.
@@ -43,7 +45,10 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
         "Vitrine",
         options,
         Box::new(move |cc| {
-            let prefs = cc.storage.and_then(|s| eframe::get_value::<Prefs>(s, PREFS_KEY)).unwrap_or_default();
+            let mut prefs: Prefs = cc.storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
+            if let Some(dark) = launch.dark {
+                prefs.dark = dark;
+            }
             let mut state = AppState::new(vitrine_snapshot::store::DataDir::at(&launch.data_dir), prefs);
             state.apply(Command::OpenSnapshot(launch.snapshot.clone()));
             if let Some((path, line)) = launch.file.clone() {
