@@ -494,3 +494,39 @@ fn a_git_checkout_is_checked_against_its_head_commit() {
         assert_eq!(g.matches_head, Some(false), "{format}");
     }
 }
+
+#[test]
+fn digest_lists_every_file_with_its_ids_and_limits_are_configurable() {
+    let t = TempTree::new();
+    t.file("a.c", "hello\n").file("big.c", "x".repeat(100)).exec("run.sh", "#!/bin/sh\n").symlink("l", "a.c");
+    let (code, out, err) =
+        vitrine_os(&["digest".as_ref(), arg(t.path()), "--files".as_ref(), "--json".as_ref()]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 4);
+    let a = rows.iter().find(|r| r["path"] == "a.c").unwrap();
+    // `printf 'hello\n' | git hash-object --stdin` and `sha256sum`
+    assert_eq!(a["blob_sha1"], "ce013625030ba8dba906f756967f9e9ca394464a");
+    assert_eq!(a["sha256"], "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+    assert_eq!(a["mode"], "100644");
+    assert_eq!(rows.iter().find(|r| r["path"] == "run.sh").unwrap()["mode"], "100755");
+    assert_eq!(rows.iter().find(|r| r["path"] == "l").unwrap()["mode"], "120000");
+    // A lower text limit makes the 100-byte file too large to index.
+    let (_, out, _) = vitrine_os(&[
+        "health".as_ref(),
+        arg(t.path()),
+        "--json".as_ref(),
+        "--max-text-bytes".as_ref(),
+        "50".as_ref(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["classes"]["too-large"], 1);
+    // Archive limits from the command line.
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("s.tar");
+    std::fs::write(&tar, tar_bytes(t.path())).unwrap();
+    let (code, _, err) =
+        vitrine_os(&["digest".as_ref(), arg(&tar), "--archive-max-entries".as_ref(), "2".as_ref()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("more than 2 entries"), "{err}");
+}

@@ -4,7 +4,8 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use vitrine_snapshot::IngestConfig;
 
 use crate::cmd_snapshot;
 use crate::common::{Ctx, Exit};
@@ -23,8 +24,48 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Limits applied when a snapshot is opened (all subcommands).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Snapshot limits")]
+pub struct IngestArgs {
+    /// Text files larger than this are hashed and listed but not indexed [default: 67108864]
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub max_text_bytes: Option<u64>,
+    /// Refuse an archive that unpacks to more bytes than this [default: 34359738368]
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub archive_max_bytes: Option<u64>,
+    /// Refuse an archive with more entries than this [default: 2000000]
+    #[arg(long, global = true, value_name = "N")]
+    pub archive_max_entries: Option<u64>,
+    /// Refuse an archive that unpacks to more than N bytes per archive byte (past 64 MiB) [default: 100]
+    #[arg(long, global = true, value_name = "N")]
+    pub archive_max_ratio: Option<u64>,
+}
+
+impl IngestArgs {
+    fn config(&self) -> IngestConfig {
+        let mut c = IngestConfig::default();
+        if let Some(n) = self.max_text_bytes {
+            c.classify.max_text_bytes = n;
+        }
+        if let Some(n) = self.archive_max_bytes {
+            c.archive.max_total_bytes = n;
+        }
+        if let Some(n) = self.archive_max_entries {
+            c.archive.max_entries = n;
+        }
+        if let Some(n) = self.archive_max_ratio {
+            c.archive.max_ratio = n;
+        }
+        c
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,12 +90,12 @@ where
         Err(e) => {
             let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
             let rendered = e.render();
-            let _ =
-                if e.use_stderr() { write!(err, "{}", rendered.ansi()) } else { write!(out, "{rendered}") };
+            let _ = if e.use_stderr() { write!(err, "{rendered}") } else { write!(out, "{rendered}") };
             return code as u8;
         }
     };
     let mut ctx = Ctx::new(cli.data.as_deref(), cli.quiet, out, err);
+    ctx.ingest = cli.ingest.config();
     let result = match cli.command {
         None => cmd_snapshot::open_window(None, Default::default(), &mut ctx),
         Some(Command::Snapshot(cmd)) => cmd_snapshot::run(cmd, &mut ctx),

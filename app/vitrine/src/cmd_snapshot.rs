@@ -28,6 +28,10 @@ pub struct DigestArgs {
     /// Also write the `sha256sum -c` compatible manifest to FILE.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// Print every file instead (with --json: one object per line with path, mode, size, sha256, blob
+    /// ids, class, encoding and whether it is part of the tree ids).
+    #[arg(long)]
+    pub files: bool,
 }
 
 #[derive(Debug, Args)]
@@ -83,10 +87,39 @@ struct DigestJson<'a> {
     git: Option<&'a vitrine_snapshot::GitCheckout>,
 }
 
+#[derive(Serialize)]
+struct FileJson<'a> {
+    mode: &'a str,
+    #[serde(flatten)]
+    entry: &'a vitrine_snapshot::FileEntry,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn digest(a: DigestArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let snap = ctx.open_snapshot(&a.path, false)?;
     if let Some(m) = &a.manifest {
         write_atomically(m, &vitrine_snapshot::manifest::render_bytes(snap.files()))?;
+    }
+    if a.files {
+        for f in snap.files() {
+            if a.json {
+                ctx.json(&FileJson { mode: f.kind.git_mode(), entry: f })?;
+            } else {
+                let mark = if f.in_tree { "" } else { "  (not in the tree ids)" };
+                writeln!(
+                    ctx.out,
+                    "{} {} {} {}{mark}",
+                    f.kind.git_mode(),
+                    hex(&f.blob_sha256),
+                    hex(&f.sha256),
+                    f.path
+                )?;
+            }
+        }
+        return Ok(Exit::Ok);
     }
     if a.json {
         ctx.json(&DigestJson { ids: snap.ids(), origin: snap.origin(), git: snap.git() })?;

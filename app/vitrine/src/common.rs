@@ -28,11 +28,13 @@ pub struct Ctx<'a> {
     pub err: &'a mut dyn Write,
     pub data: DataDir,
     pub quiet: bool,
+    /// How snapshots are opened (limits from the command line); the scratch directory is set per call.
+    pub ingest: IngestConfig,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(data: Option<&Path>, quiet: bool, out: &'a mut dyn Write, err: &'a mut dyn Write) -> Ctx<'a> {
-        Ctx { out, err, data: DataDir::resolve(data), quiet }
+        Ctx { out, err, data: DataDir::resolve(data), quiet, ingest: IngestConfig::default() }
     }
 
     /// Whether to draw progress on the terminal's stderr.
@@ -52,7 +54,7 @@ impl<'a> Ctx<'a> {
     pub fn open_snapshot(&mut self, path: &Path, keep_content: bool) -> anyhow::Result<Snapshot> {
         let config = IngestConfig {
             scratch_dir: keep_content.then(|| self.data.unpacked_dir()),
-            ..IngestConfig::default()
+            ..self.ingest.clone()
         };
         let progress = Arc::new(Progress::default());
         let reporter = self.show_progress().then(|| spawn_progress_line(progress.clone()));
