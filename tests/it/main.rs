@@ -5,3 +5,4 @@ mod support;
 mod gui;
 mod snapshot;
 mod search;
+mod record;

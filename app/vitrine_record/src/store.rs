@@ -215,6 +215,14 @@ impl Review {
                 "key {fp} is not one of this review's people: add it with `vitrine people add`"
             ))
         })?;
+        // Refused here rather than quarantined at the next load: an entry the log would not accept is
+        // never written.
+        if !person.allows_namespace(crate::keys::NS_ENTRY) || !person.valid_at(now) {
+            return Err(RecordError::Usage(format!(
+                "the key of {} may not sign entries now (namespace or validity in allowed_signers)",
+                person.principal
+            )));
+        }
         if let Some(p) = &draft.parent
             && !self.entries.iter().any(|e| &e.id == p)
         {

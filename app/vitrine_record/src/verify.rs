@@ -151,7 +151,10 @@ fn check_links(
     match heads.get(&entry.author.fingerprint) {
         None if entry.seq == 1 => {}
         None => {
-            return Err(format!("seq {} of {who}, but no earlier entry of that key is in the log", entry.seq));
+            return Err(format!(
+                "seq {} of {who}, but no earlier entry of that key is in the log",
+                entry.seq
+            ));
         }
         Some((seq, prev_id)) => {
             if entry.seq != seq + 1 {

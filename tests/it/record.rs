@@ -1,0 +1,818 @@
+//! The review record end to end: interop with stock `ssh-keygen`, the reviewer/vendor round trip through
+//! the CLI, the tamper matrix (each case caught by `vitrine verify` and by the bundle's `verify.sh`,
+//! naming the right file), crash safety under SIGKILL, and the format golden of version 1.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use vitrine_record::bundle::{self, BundleFiles, SnapshotData};
+use vitrine_record::entry::{Target, blob_id, quote_lines};
+use vitrine_record::keys::{NS_ENTRY, Signature};
+use vitrine_record::time::OffsetDateTime;
+use vitrine_record::{Class, Draft, Kind, Review, Severity, Signer, allowed};
+
+use crate::support::{TempTree, vitrine_os};
+
+fn sh(cmd: &mut Command) -> std::process::Output {
+    cmd.output().expect("command runs")
+}
+
+/// `ssh-keygen -t ed25519` into `dir/name`, encrypted with `pass` (empty: unencrypted).
+fn keygen(dir: &Path, name: &str, pass: &str) -> PathBuf {
+    let path = dir.join(name);
+    let out =
+        sh(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", pass, "-C", name, "-f"]).arg(&path));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    path
+}
+
+fn pub_path(key: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.pub", key.display()))
+}
+
+/// Runs the CLI in process against data directory `data`.
+fn cli(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> (u8, String, String) {
+    let mut all: Vec<&std::ffi::OsStr> = vec!["--data".as_ref(), data.as_os_str()];
+    all.extend(args.iter().map(|a| a.as_ref()));
+    vitrine_os(&all)
+}
+
+fn small_snapshot() -> TempTree {
+    let t = TempTree::new();
+    t.file("src/main.c", "#include <stdio.h>\n\nint main(void)\n{\n    puts(\"hello\");\n    return 0;\n}\n");
+    t.file("src/util.h", "#pragma once\nint add(int a, int b);\n");
+    t.file("README", "demo\nno newline at end");
+    t
+}
+
+/// A review with a reviewer and a vendor (unencrypted stock ssh-keygen keys, since in-process CLI runs
+/// cannot set the passphrase variable), annotations, a reply, and an exported bundle.
+struct Fixture {
+    tmp: tempfile::TempDir,
+    snap: TempTree,
+    data: PathBuf,
+    rev: PathBuf,
+    ven: PathBuf,
+    bundle: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let snap = small_snapshot();
+        let data = tmp.path().join("data");
+        let rev = keygen(tmp.path(), "rev", "");
+        let ven = keygen(tmp.path(), "ven", "");
+        let s = snap.path();
+        for (p, r, k) in [("reviewer@example", "reviewer", &rev), ("vendor@example", "vendor", &ven)] {
+            let (code, _, err) = cli(
+                &data,
+                &[&"people", &"add", &s, &"--principal", &p, &"--role", &r, &"--pubkey", &pub_path(k)],
+            );
+            assert_eq!(code, 0, "{err}");
+        }
+        let a = annotate(&data, s, &rev, "src/main.c", "3-5", "finding", "high", "Unchecked puts");
+        let _b = annotate(&data, s, &rev, "src/util.h", "2-2", "question", "low", "Overflow?");
+        let (code, _, err) = cli(
+            &data,
+            &[
+                &"reply",
+                &s,
+                &"--key",
+                &ven,
+                &"--to",
+                &a,
+                &"--body",
+                &"It cannot fail here",
+                &"--status",
+                &"disputed",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let (code, _, err) = cli(&data, &[&"mark-reviewed", &s, &"--key", &rev, &"--file", &"src/util.h"]);
+        assert_eq!(code, 0, "{err}");
+        let bundle = tmp.path().join("r.vitrine");
+        let (code, _, err) = cli(&data, &[&"export", &s, &"--key", &rev, &"--out", &bundle]);
+        assert_eq!(code, 0, "{err}");
+        Fixture { tmp, snap, data, rev, ven, bundle }
+    }
+}
+
+fn annotate(
+    data: &Path,
+    snap: &Path,
+    key: &Path,
+    file: &str,
+    lines: &str,
+    kind: &str,
+    sev: &str,
+    body: &str,
+) -> String {
+    let (code, out, err) = cli(
+        data,
+        &[
+            &"annotate",
+            &snap,
+            &"--key",
+            &key,
+            &"--file",
+            &file,
+            &"--lines",
+            &lines,
+            &"--kind",
+            &kind,
+            &"--severity",
+            &sev,
+            &"--body",
+            &body,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let id = out.lines().last().unwrap().to_owned();
+    assert_eq!(id.len(), 64, "{out}");
+    id
+}
+
+fn unpack(bundle: &Path, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let out = sh(Command::new("tar").arg("-xf").arg(bundle).arg("-C").arg(dir));
+    assert!(out.status.success());
+}
+
+fn repack(dir: &Path, bundle: &Path) {
+    let out = sh(Command::new("tar").arg("-cf").arg(bundle).arg(".").current_dir(dir));
+    assert!(out.status.success());
+}
+
+/// Runs the bundle's own verify.sh with `sh`; returns (exit code, stdout).
+fn verify_sh(dir: &Path, snapshot: Option<&Path>) -> (i32, String) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("./verify.sh").current_dir(dir);
+    if let Some(s) = snapshot {
+        cmd.arg(s);
+    }
+    let out = sh(&mut cmd);
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn log_ids(data: &Path, snap: &Path) -> Vec<String> {
+    let (code, out, err) = cli(data, &[&"log", &snap, &"--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["entries"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn keys_interoperate_with_ssh_keygen_both_ways() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A key made by ssh-keygen, encrypted: Vitrine opens it with the passphrase and only with it.
+    let k = keygen(tmp.path(), "stock", "correct horse");
+    let signer = Signer::read(&k, || Ok("correct horse".into())).unwrap();
+    assert!(matches!(
+        Signer::read(&k, || Ok("wrong".into())),
+        Err(vitrine_record::RecordError::Passphrase(_))
+    ));
+    let stock_pub = std::fs::read_to_string(pub_path(&k)).unwrap();
+    assert_eq!(
+        signer.public_openssh().unwrap().split_whitespace().nth(1),
+        stock_pub.split_whitespace().nth(1)
+    );
+
+    // A key made by Vitrine, encrypted: ssh-keygen derives the same public key with the passphrase.
+    let mine = Signer::generate("me@example").unwrap();
+    let path = tmp.path().join("mine");
+    std::fs::write(&path, mine.to_openssh(Some("s3cret")).unwrap()).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let out = sh(Command::new("ssh-keygen").args(["-y", "-P", "s3cret", "-f"]).arg(&path));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let derived = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(derived.split_whitespace().nth(1), mine.public_openssh().unwrap().split_whitespace().nth(1));
+    assert!(!sh(Command::new("ssh-keygen").args(["-y", "-P", "nope", "-f"]).arg(&path)).status.success());
+
+    // Vitrine's signature is accepted by ssh-keygen -Y verify, through an allowed_signers Vitrine wrote.
+    let people = allowed::AllowedSigners {
+        people: vec![allowed::person("me@example", "lead", &mine.public_openssh().unwrap()).unwrap()],
+    };
+    std::fs::write(tmp.path().join("allowed_signers"), people.render().unwrap()).unwrap();
+    let msg = tmp.path().join("msg");
+    std::fs::write(&msg, b"{\"a\":1}").unwrap();
+    std::fs::write(tmp.path().join("msg.sig"), mine.sign(NS_ENTRY, b"{\"a\":1}").unwrap()).unwrap();
+    let verify =
+        |file: &str| {
+            sh(Command::new("sh").arg("-c").arg(format!(
+            "ssh-keygen -Y verify -f allowed_signers -I me@example -n entry@vitrine -s msg.sig < {file}"
+        )).current_dir(tmp.path()))
+        .status
+        .success()
+        };
+    assert!(verify("msg"));
+    std::fs::write(tmp.path().join("other"), b"{\"a\":2}").unwrap();
+    assert!(!verify("other"));
+
+    // ssh-keygen -Y sign's signature is accepted by Vitrine; a changed message or namespace is not.
+    std::fs::remove_file(tmp.path().join("msg.sig")).unwrap();
+    let out = sh(Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", "entry@vitrine", "-P", "correct horse", "-f"])
+        .arg(&k)
+        .arg(&msg));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sig = Signature::parse(&std::fs::read(tmp.path().join("msg.sig")).unwrap()).unwrap();
+    assert_eq!(sig.fingerprint(), signer.fingerprint());
+    sig.verify(signer.public_key(), NS_ENTRY, b"{\"a\":1}").unwrap();
+    assert!(sig.verify(signer.public_key(), NS_ENTRY, b"{\"a\":3}").is_err());
+    assert!(sig.verify(signer.public_key(), "checkpoint@vitrine", b"{\"a\":1}").is_err());
+    assert!(sig.verify(mine.public_key(), NS_ENTRY, b"{\"a\":1}").is_err());
+}
+
+#[test]
+fn cli_key_new_writes_an_encrypted_key_ssh_keygen_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("k");
+    let (code, stdout, err) = cli(
+        &tmp.path().join("d"),
+        &[
+            &"key",
+            &"new",
+            &"--principal",
+            &"lead@example",
+            &"--role",
+            &"lead",
+            &"--out",
+            &out,
+            &"--no-passphrase",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.starts_with("SHA256:"));
+    let listed = sh(Command::new("ssh-keygen").arg("-lf").arg(pub_path(&out)));
+    let fp = String::from_utf8_lossy(&listed.stdout).split_whitespace().nth(1).unwrap().to_owned();
+    let (code, shown, _) = cli(&tmp.path().join("d"), &[&"key", &"show", &out, &"--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(v["fingerprint"], fp.as_str());
+    assert_eq!(v["principal"], "lead@example");
+    assert_eq!(v["encrypted"], false);
+    // Refuses to overwrite.
+    let (code, _, _) = cli(
+        &tmp.path().join("d"),
+        &[&"key", &"new", &"--principal", &"x", &"--role", &"lead", &"--out", &out, &"--no-passphrase"],
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn reviewer_and_vendor_round_trip_to_the_same_verified_log() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    // The export verifies with vitrine, with the snapshot, with stock ssh-keygen and with verify.sh.
+    let (code, out, _) = cli(&fx.data, &[&"verify", &fx.bundle, &"--snapshot", &s]);
+    assert_eq!(code, 0, "{out}");
+    let x = fx.tmp.path().join("x");
+    unpack(&fx.bundle, &x);
+    let (code, out) = verify_sh(&x, Some(s));
+    assert_eq!(code, 0, "{out}");
+    for e in std::fs::read_dir(x.join("entries")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|e| e == "json") {
+            let principal = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&p).unwrap()).unwrap()
+                ["author"]["principal"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let ok = sh(Command::new("sh").arg("-c").arg(format!(
+                "ssh-keygen -Y verify -f allowed_signers -I {principal} -n entry@vitrine -s {0}.sig < {0}",
+                p.display()
+            )).current_dir(&x));
+            assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        }
+    }
+
+    // The vendor imports, answers and exports; the reviewer imports that.
+    let vdata = fx.tmp.path().join("vendor-data");
+    let (code, out, err) = cli(&vdata, &[&"import", &s, &fx.bundle]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("imported 4 new entries"), "{out}");
+    let ids = log_ids(&vdata, s);
+    let (code, _, err) = cli(
+        &vdata,
+        &[
+            &"reply",
+            &s,
+            &"--key",
+            &fx.ven,
+            &"--to",
+            &ids[1],
+            &"--body",
+            &"Bounded by the caller",
+            &"--status",
+            &"accepted-risk",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let r2 = fx.tmp.path().join("r2.vitrine");
+    let (code, _, err) = cli(&vdata, &[&"export", &s, &"--key", &fx.ven, &"--out", &r2]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = cli(&fx.data, &[&"import", &s, &r2]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("imported 1 new entries (4 already present)"), "{out}");
+    // Importing again adds nothing.
+    let (code, out, _) = cli(&fx.data, &[&"import", &s, &r2]);
+    assert_eq!(code, 0);
+    assert!(out.contains("imported 0 new entries"), "{out}");
+    assert_eq!(log_ids(&fx.data, s), log_ids(&vdata, s));
+    let (_, log, _) = cli(&fx.data, &[&"log", &s, &"--json"]);
+    let v: serde_json::Value = serde_json::from_str(&log).unwrap();
+    let statuses: Vec<&str> =
+        v["threads"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["disputed", "accepted-risk"]);
+    assert!(v["problems"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn annotate_refuses_lines_outside_the_file_and_unknown_people() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let (code, _, err) = cli(
+        &fx.data,
+        &[
+            &"annotate",
+            &s,
+            &"--key",
+            &fx.rev,
+            &"--file",
+            &"src/util.h",
+            &"--lines",
+            &"2-3",
+            &"--kind",
+            &"note",
+            &"--severity",
+            &"info",
+            &"--body",
+            &"x",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("outside src/util.h (2 lines)"), "{err}");
+    let stranger = keygen(fx.tmp.path(), "stranger", "");
+    let (code, _, err) = cli(
+        &fx.data,
+        &[
+            &"annotate",
+            &s,
+            &"--key",
+            &stranger,
+            &"--file",
+            &"README",
+            &"--lines",
+            &"2",
+            &"--kind",
+            &"note",
+            &"--severity",
+            &"info",
+            &"--body",
+            &"x",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("not one of this review's people"), "{err}");
+    // The last line without a newline can be quoted.
+    annotate(&fx.data, s, &fx.rev, "README", "2-2", "note", "info", "fine");
+}
+
+#[test]
+fn import_refuses_another_snapshot_and_forks() {
+    let fx = Fixture::new();
+    let other = TempTree::new();
+    other.file("a.txt", "other\n");
+    let (code, _, err) = cli(&fx.data, &[&"import", &other.path(), &fx.bundle]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is a record of snapshot"), "{err}");
+
+    // A second reviewer data directory with the same reviewer key writes a different seq-1 entry: a fork.
+    let s = fx.snap.path();
+    let fork_data = fx.tmp.path().join("fork");
+    for (p, r, k) in [("reviewer@example", "reviewer", &fx.rev)] {
+        let (code, _, err) = cli(
+            &fork_data,
+            &[&"people", &"add", &s, &"--principal", &p, &"--role", &r, &"--pubkey", &pub_path(k)],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    annotate(&fork_data, s, &fx.rev, "README", "1-1", "note", "info", "forked history");
+    let fork = fx.tmp.path().join("fork.vitrine");
+    let (code, _, err) = cli(&fork_data, &[&"export", &s, &"--key", &fx.rev, &"--out", &fork]);
+    assert_eq!(code, 0, "{err}");
+    let before = log_ids(&fx.data, s);
+    let (code, _, err) = cli(&fx.data, &[&"import", &s, &fork]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("entries/000001.json"), "{err}");
+    assert_eq!(log_ids(&fx.data, s), before, "a refused import writes nothing");
+}
+
+/// One tamper case: how to damage the unpacked bundle, and the file both verifiers must name.
+struct Case {
+    name: &'static str,
+    damage: Box<dyn Fn(&Path)>,
+    names: &'static str,
+}
+
+fn flip_byte(path: &Path, at: usize) {
+    let mut b = std::fs::read(path).unwrap();
+    let i = at.min(b.len() - 2);
+    b[i] ^= 0x01;
+    std::fs::write(path, b).unwrap();
+}
+
+fn rename_pair(dir: &Path, from: &str, to: &str) {
+    std::fs::rename(dir.join(format!("entries/{from}.json")), dir.join(format!("entries/{to}.json")))
+        .unwrap();
+    std::fs::rename(dir.join(format!("entries/{from}.json.sig")), dir.join(format!("entries/{to}.json.sig")))
+        .unwrap();
+}
+
+/// Re-signs the checkpoint after editing a bound file, as a lead would when legitimately changing it.
+fn rebind(dir: &Path, key: &Path, ext: &str, file: &str) {
+    let cp_path = dir.join("checkpoint");
+    let cp = std::fs::read_to_string(&cp_path).unwrap();
+    let hash = vitrine_record::bundle::sha256_hex(&std::fs::read(dir.join(file)).unwrap());
+    let cp: String = cp
+        .lines()
+        .map(|l| {
+            if l.starts_with(&format!("{ext} ")) {
+                format!("{ext} sha256:{hash}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&cp_path, cp).unwrap();
+    std::fs::remove_file(dir.join("checkpoint.sig")).unwrap();
+    let out = sh(Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", "checkpoint@vitrine", "-f"])
+        .arg(key)
+        .arg(&cp_path));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn tamper_matrix_is_caught_by_vitrine_verify_and_verify_sh() {
+    let fx = Fixture::new();
+    let s = fx.snap.path().to_path_buf();
+    // An entry of the same reviewer from a review of another snapshot, to replay.
+    let other = TempTree::new();
+    other.file("x.c", "int x;\n");
+    let odata = fx.tmp.path().join("other");
+    let (code, _, _) = cli(
+        &odata,
+        &[
+            &"people",
+            &"add",
+            &other.path(),
+            &"--principal",
+            &"reviewer@example",
+            &"--role",
+            &"reviewer",
+            &"--pubkey",
+            &pub_path(&fx.rev),
+        ],
+    );
+    assert_eq!(code, 0);
+    annotate(&odata, other.path(), &fx.rev, "x.c", "1-1", "note", "info", "elsewhere");
+    annotate(&odata, other.path(), &fx.rev, "x.c", "1-1", "note", "info", "elsewhere again");
+    let foreign_dir = std::fs::read_dir(odata.join("snapshots"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("review/entries");
+    let rev_key = fx.rev.clone();
+    let vendor_principal_line = "vendor@example namespaces=\"entry@vitrine,checkpoint@vitrine\"";
+
+    // The bundle holds: 1 rev annotation, 2 rev annotation, 3 vendor reply, 4 rev review-mark.
+    let cases = vec![
+        Case {
+            name: "byte flipped in an entry",
+            damage: Box::new(|d| flip_byte(&d.join("entries/000002.json"), 40)),
+            names: "entries/000002.json",
+        },
+        Case {
+            name: "byte flipped in a signature",
+            damage: Box::new(|d| flip_byte(&d.join("entries/000001.json.sig"), 150)),
+            names: "entries/000001.json",
+        },
+        Case {
+            name: "byte flipped in the checkpoint",
+            damage: Box::new(|d| flip_byte(&d.join("checkpoint"), 80)),
+            names: "checkpoint",
+        },
+        Case {
+            name: "byte flipped in allowed_signers",
+            damage: Box::new(|d| {
+                let p = d.join("allowed_signers");
+                let t = std::fs::read_to_string(&p).unwrap().replacen("role=vendor", "role=lead", 1);
+                std::fs::write(p, t).unwrap();
+            }),
+            names: "allowed_signers",
+        },
+        Case {
+            name: "byte flipped in the manifest",
+            damage: Box::new(|d| flip_byte(&d.join("MANIFEST.sha256"), 3)),
+            names: "MANIFEST.sha256",
+        },
+        Case {
+            name: "entry deleted",
+            damage: Box::new(|d| {
+                std::fs::remove_file(d.join("entries/000002.json")).unwrap();
+                std::fs::remove_file(d.join("entries/000002.json.sig")).unwrap();
+            }),
+            names: "entries/000004.json",
+        },
+        Case {
+            name: "entries reordered",
+            damage: Box::new(|d| {
+                rename_pair(d, "000001", "tmp");
+                rename_pair(d, "000002", "000001");
+                rename_pair(d, "tmp", "000002");
+            }),
+            names: "entries/000001.json",
+        },
+        Case {
+            name: "entry duplicated",
+            damage: Box::new(|d| {
+                std::fs::copy(d.join("entries/000002.json"), d.join("entries/000005.json")).unwrap();
+                std::fs::copy(d.join("entries/000002.json.sig"), d.join("entries/000005.json.sig")).unwrap();
+            }),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "entry replayed from another snapshot",
+            damage: Box::new(move |d| {
+                std::fs::copy(foreign_dir.join("000001.json"), d.join("entries/000005.json")).unwrap();
+                std::fs::copy(foreign_dir.join("000001.json.sig"), d.join("entries/000005.json.sig"))
+                    .unwrap();
+            }),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "key used outside its validity window",
+            damage: Box::new(move |d| {
+                let p = d.join("allowed_signers");
+                let t = std::fs::read_to_string(&p).unwrap().replace(
+                    vendor_principal_line,
+                    &format!("{vendor_principal_line},valid-before=\"20200101Z\""),
+                );
+                std::fs::write(&p, t).unwrap();
+                rebind(d, &rev_key, "allowed_signers", "allowed_signers");
+            }),
+            names: "entries/000003.json",
+        },
+    ];
+
+    // The untouched bundle is valid for both.
+    let clean = fx.tmp.path().join("clean");
+    unpack(&fx.bundle, &clean);
+    assert_eq!(verify_sh(&clean, Some(&s)).0, 0);
+    assert_eq!(cli(&fx.data, &[&"verify", &fx.bundle, &"--snapshot", &s]).0, 0);
+
+    for (i, case) in cases.iter().enumerate() {
+        let dir = fx.tmp.path().join(format!("case{i}"));
+        unpack(&fx.bundle, &dir);
+        (case.damage)(&dir);
+        let bad = fx.tmp.path().join(format!("case{i}.vitrine"));
+        repack(&dir, &bad);
+        let (code, out, err) = cli(&fx.data, &[&"verify", &bad, &"--snapshot", &s]);
+        assert_eq!(code, 1, "{}: vitrine verify should fail\n{out}{err}", case.name);
+        assert!(
+            out.lines().any(|l| l.starts_with(&format!("{}: ", case.names))),
+            "{}: vitrine verify should name {}\n{out}",
+            case.name,
+            case.names
+        );
+        let (code, out) = verify_sh(&dir, Some(&s));
+        assert_eq!(code, 1, "{}: verify.sh should fail\n{out}", case.name);
+        assert!(
+            out.lines().any(|l| l.starts_with(&format!("{}: ", case.names))),
+            "{}: verify.sh should name {}\n{out}",
+            case.name,
+            case.names
+        );
+    }
+}
+
+#[test]
+fn verify_checks_anchors_against_the_snapshot() {
+    let fx = Fixture::new();
+    // Same tree id is impossible with changed content, so a changed snapshot is reported as another one.
+    let changed = TempTree::new();
+    for f in ["src/main.c", "src/util.h", "README"] {
+        changed.file(f, std::fs::read(fx.snap.path().join(f)).unwrap());
+    }
+    changed.file("src/util.h", "#pragma once\nint add(long a, long b);\n");
+    let (code, out, _) = cli(&fx.data, &[&"verify", &fx.bundle, &"--snapshot", &changed.path()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("record.json: is a record of snapshot"), "{out}");
+    let x = fx.tmp.path().join("x");
+    unpack(&fx.bundle, &x);
+    let (code, out) = verify_sh(&x, Some(changed.path()));
+    assert_eq!(code, 1);
+    assert!(out.contains("record.json: is a record of snapshot"), "{out}");
+}
+
+/// Child side of the crash test: appends entries forever, printing each id once `append` returned.
+#[test]
+fn crash_writer_child() {
+    let Some(dir) = std::env::var_os("VITRINE_CRASH_WRITER_DIR") else { return };
+    let key = PathBuf::from(std::env::var_os("VITRINE_CRASH_WRITER_KEY").unwrap());
+    let snapshot = std::env::var("VITRINE_CRASH_WRITER_SNAPSHOT").unwrap();
+    let signer = Signer::read(&key, || unreachable!()).unwrap();
+    let mut review = Review::open(Path::new(&dir), &snapshot).unwrap();
+    let mut out = std::io::stdout().lock();
+    for i in 0.. {
+        let v = review.append(&signer, note_draft(i), OffsetDateTime::now_utc()).unwrap();
+        use std::io::Write;
+        writeln!(out, "appended {}", v.id).unwrap();
+        out.flush().unwrap();
+    }
+}
+
+fn note_draft(i: u64) -> Draft {
+    let content = b"one\ntwo\n";
+    let mut d = Draft::new(Kind::Annotation);
+    d.target = Some(Target {
+        path: "f.c".into(),
+        blob: blob_id(content),
+        lines: Some([1, 1]),
+        quote: quote_lines(content, 1, 1),
+    });
+    d.class = Some(Class::Note);
+    d.severity = Some(Severity::Info);
+    d.body = Some(format!("note {i}"));
+    d
+}
+
+#[test]
+fn killed_writers_never_leave_a_corrupt_or_lost_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snapshot = "ab".repeat(32);
+    let dir = tmp.path().join("review");
+    let signer = Signer::generate("w@example").unwrap();
+    let key = tmp.path().join("key");
+    std::fs::write(&key, signer.to_openssh(None).unwrap()).unwrap();
+    {
+        let mut r = Review::open(&dir, &snapshot).unwrap();
+        r.add_person(allowed::person("w@example", "reviewer", &signer.public_openssh().unwrap()).unwrap())
+            .unwrap();
+    }
+    let mut confirmed: Vec<String> = Vec::new();
+    let mut seed: u64 = u64::from(std::process::id()) | 1;
+    let rounds = 12;
+    for round in 0..rounds {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let stop_after = 1 + (seed >> 33) % 6;
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["record::crash_writer_child", "--exact", "--nocapture", "--test-threads=1"])
+            .env("VITRINE_CRASH_WRITER_DIR", &dir)
+            .env("VITRINE_CRASH_WRITER_KEY", &key)
+            .env("VITRINE_CRASH_WRITER_SNAPSHOT", &snapshot)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut seen = 0;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(id) = line.strip_prefix("appended ") {
+                confirmed.push(id.to_owned());
+                seen += 1;
+                if seen == stop_after {
+                    break;
+                }
+            }
+        }
+        // SIGKILL while the child is somewhere inside its next append.
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(seen, stop_after, "round {round}: the writer stopped early");
+
+        let review = Review::open(&dir, &snapshot).unwrap();
+        let present: std::collections::HashSet<&str> =
+            review.entries().iter().map(|e| e.id.as_str()).collect();
+        for id in &confirmed {
+            assert!(present.contains(id.as_str()), "round {round}: confirmed entry {id} is missing");
+        }
+        // Everything loaded verified (Review::open re-verifies); anything else was quarantined and reported.
+        for p in review.problems() {
+            assert!(p.message.contains("interrupted") || p.message.contains("moved to"), "{p}");
+        }
+        let seqs: Vec<u64> = review.entries().iter().map(|e| e.entry.seq).collect();
+        assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "round {round}: chain has gaps");
+    }
+    assert!(confirmed.len() >= rounds);
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/record/v1")
+}
+
+fn snapshot_of(dir: &Path) -> vitrine_snapshot::Snapshot {
+    vitrine_snapshot::Snapshot::open(
+        dir,
+        &vitrine_snapshot::IngestConfig::default(),
+        &vitrine_snapshot::Progress::default(),
+    )
+    .unwrap()
+}
+
+/// Writes the v1 golden (run once with UPDATE_GOLDEN=1; the committed files are then kept forever).
+fn write_golden(dir: &Path) {
+    let snap_dir = dir.join("snapshot");
+    std::fs::create_dir_all(snap_dir.join("src")).unwrap();
+    std::fs::write(snap_dir.join("src/main.c"), "int main(void)\n{\n    return 0;\n}\n").unwrap();
+    std::fs::write(snap_dir.join("README"), "golden snapshot for record format v1\n").unwrap();
+    let snap = snapshot_of(&snap_dir);
+    let tmp = tempfile::tempdir().unwrap();
+    let rev = Signer::generate("reviewer@example").unwrap();
+    let ven = Signer::generate("vendor@example").unwrap();
+    let mut review = Review::open(tmp.path(), &snap.ids().tree_sha256).unwrap();
+    review
+        .add_person(allowed::person("reviewer@example", "reviewer", &rev.public_openssh().unwrap()).unwrap())
+        .unwrap();
+    review
+        .add_person(allowed::person("vendor@example", "vendor", &ven.public_openssh().unwrap()).unwrap())
+        .unwrap();
+    let t0 = OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap();
+    let content = std::fs::read(snap_dir.join("src/main.c")).unwrap();
+    let mut d = Draft::new(Kind::Annotation);
+    d.target = Some(Target {
+        path: "src/main.c".into(),
+        blob: blob_id(&content),
+        lines: Some([3, 3]),
+        quote: quote_lines(&content, 3, 3),
+    });
+    d.class = Some(Class::Question);
+    d.severity = Some(Severity::Low);
+    d.category = Some("error-handling".into());
+    d.body = Some("Why does main always return 0? «ünïcödé» text".into());
+    let a = review.append(&rev, d, t0).unwrap().id.clone();
+    let mut r = Draft::new(Kind::Reply);
+    r.parent = Some(a);
+    r.body = Some("Errors are reported by the caller.".into());
+    r.status = Some(vitrine_record::Status::Acknowledged);
+    review.append(&ven, r, t0 + vitrine_record::time::Duration::minutes(5)).unwrap();
+    let mut m = Draft::new(Kind::ReviewMark);
+    m.target = Some(Target { path: "src/main.c".into(), blob: blob_id(&content), lines: None, quote: None });
+    review.append(&rev, m, t0 + vitrine_record::time::Duration::minutes(9)).unwrap();
+    let read = |p: &str| std::fs::read(snap_dir.join(p)).ok();
+    let config = bundle::ExportConfig {
+        snapshot: SnapshotData {
+            tree_sha256: snap.ids().tree_sha256.clone(),
+            tree_sha1: snap.ids().tree_sha1.clone(),
+            swhid: snap.ids().swhid.clone(),
+            manifest: vitrine_snapshot::manifest::render_bytes(snap.files()),
+            read: &read,
+        },
+        health_json: serde_json::to_vec_pretty(snap.health()).unwrap(),
+        tool: "vitrine 0.1.0".into(),
+        questions_only: false,
+        now: t0 + vitrine_record::time::Duration::minutes(10),
+    };
+    let files = bundle::export(&mut review, &rev, &config).unwrap();
+    files.write(&dir.join("record.vitrine"), 1_790_000_600).unwrap();
+}
+
+#[test]
+fn format_v1_golden_still_verifies() {
+    let dir = golden_dir();
+    if std::env::var_os("UPDATE_GOLDEN").is_some() && !dir.join("record.vitrine").exists() {
+        write_golden(&dir);
+    }
+    let snap_dir = dir.join("snapshot");
+    let snap = snapshot_of(&snap_dir);
+    let files = BundleFiles::read(&dir.join("record.vitrine")).unwrap();
+    let read = |p: &str| std::fs::read(snap_dir.join(p)).ok();
+    let data = SnapshotData {
+        tree_sha256: snap.ids().tree_sha256.clone(),
+        tree_sha1: snap.ids().tree_sha1.clone(),
+        swhid: snap.ids().swhid.clone(),
+        manifest: vitrine_snapshot::manifest::render_bytes(snap.files()),
+        read: &read,
+    };
+    let report = bundle::verify(&files, Some(&data));
+    assert!(report.is_valid(), "{:?}", report.problems);
+    assert_eq!(report.accepted.len(), 3);
+    // Through the CLI, and with the verify.sh shipped inside the v1 record.
+    let (code, out, _) =
+        cli(&dir.join("unused-data"), &[&"verify", &dir.join("record.vitrine"), &"--snapshot", &snap_dir]);
+    assert_eq!(code, 0, "{out}");
+    let tmp = tempfile::tempdir().unwrap();
+    unpack(&dir.join("record.vitrine"), tmp.path());
+    let (code, out) = verify_sh(tmp.path(), Some(&snap_dir));
+    assert_eq!(code, 0, "{out}");
+    // And with the verify.sh of this version.
+    std::fs::write(tmp.path().join("verify.sh"), bundle::VERIFY_SH).unwrap();
+    let (code, out) = verify_sh(tmp.path(), Some(&snap_dir));
+    assert_eq!(code, 0, "{out}");
+}
