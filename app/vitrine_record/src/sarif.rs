@@ -183,3 +183,244 @@ pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
     out.push(b'\n');
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use serde_json::Value;
+
+    use super::*;
+    use crate::bundle::{ExportConfig, SnapshotData, export};
+    use crate::entry::{Kind, Target, blob_id, quote_lines};
+    use crate::store::{Draft, Review};
+    use crate::{Signer, allowed};
+
+    /// A small JSON Schema (draft-07) validator covering the keywords the SARIF schema uses. Returns
+    /// the paths of every violation.
+    struct Validator<'a> {
+        root: &'a Value,
+        errors: Vec<String>,
+    }
+
+    impl Validator<'_> {
+        fn check(&mut self, schema: &Value, v: &Value, path: &str) {
+            if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+                let name = r.strip_prefix("#/definitions/").expect("local ref");
+                let target = &self.root["definitions"][name];
+                assert!(!target.is_null(), "unknown ref {r}");
+                return self.check(target, v, path);
+            }
+            if let Some(t) = schema.get("type") {
+                let types: Vec<&str> = match t {
+                    Value::String(s) => vec![s.as_str()],
+                    Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                    _ => vec![],
+                };
+                let ok = types.iter().any(|t| match *t {
+                    "object" => v.is_object(),
+                    "array" => v.is_array(),
+                    "string" => v.is_string(),
+                    "integer" => v.is_i64() || v.is_u64(),
+                    "number" => v.is_number(),
+                    "boolean" => v.is_boolean(),
+                    "null" => v.is_null(),
+                    _ => false,
+                });
+                if !ok {
+                    self.errors.push(format!("{path}: expected {types:?}"));
+                    return;
+                }
+            }
+            if let Some(e) = schema.get("enum").and_then(Value::as_array)
+                && !e.contains(v)
+            {
+                self.errors.push(format!("{path}: {v} not in {e:?}"));
+            }
+            if let (Some(m), Some(n)) = (schema.get("minimum").and_then(Value::as_f64), v.as_f64())
+                && n < m
+            {
+                self.errors.push(format!("{path}: {n} < {m}"));
+            }
+            if let (Some(p), Some(s)) = (schema.get("pattern").and_then(Value::as_str), v.as_str())
+                && !regex::Regex::new(p).unwrap().is_match(s)
+            {
+                self.errors.push(format!("{path}: {s:?} does not match {p}"));
+            }
+            if schema.get("format").and_then(Value::as_str) == Some("uri")
+                && let Some(s) = v.as_str()
+                && !s.split_once(':').is_some_and(|(scheme, _)| {
+                    !scheme.is_empty()
+                        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                })
+            {
+                self.errors.push(format!("{path}: {s:?} is not a URI"));
+            }
+            if let Some(any) = schema.get("anyOf").and_then(Value::as_array) {
+                let ok = any.iter().any(|alt| {
+                    let mut sub = Validator { root: self.root, errors: Vec::new() };
+                    sub.check(alt, v, path);
+                    sub.errors.is_empty()
+                });
+                if !ok {
+                    self.errors.push(format!("{path}: matches none of anyOf"));
+                }
+            }
+            if let Some(obj) = v.as_object() {
+                if let Some(req) = schema.get("required").and_then(Value::as_array) {
+                    for r in req.iter().filter_map(Value::as_str) {
+                        if !obj.contains_key(r) {
+                            self.errors.push(format!("{path}: missing required {r}"));
+                        }
+                    }
+                }
+                let props = schema.get("properties").and_then(Value::as_object);
+                for (k, x) in obj {
+                    let sub = format!("{path}/{k}");
+                    match (props.and_then(|p| p.get(k)), schema.get("additionalProperties")) {
+                        (Some(s), _) => self.check(s, x, &sub),
+                        (None, Some(Value::Bool(false))) => self.errors.push(format!("{sub}: not allowed")),
+                        (None, Some(s @ Value::Object(_))) => self.check(s, x, &sub),
+                        _ => {}
+                    }
+                }
+            }
+            if let Some(arr) = v.as_array() {
+                if let Some(m) = schema.get("minItems").and_then(Value::as_u64)
+                    && (arr.len() as u64) < m
+                {
+                    self.errors.push(format!("{path}: fewer than {m} items"));
+                }
+                if schema.get("uniqueItems") == Some(&Value::Bool(true)) {
+                    for (i, a) in arr.iter().enumerate() {
+                        if arr.iter().skip(i + 1).any(|b| a == b) {
+                            self.errors.push(format!("{path}: items not unique"));
+                        }
+                    }
+                }
+                if let Some(items) = schema.get("items") {
+                    for (i, x) in arr.iter().enumerate() {
+                        self.check(items, x, &format!("{path}/{i}"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn schema() -> Value {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/data/record/sarif-schema-2.1.0-subset.json");
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    }
+
+    fn validate(doc: &Value) -> Vec<String> {
+        let schema = schema();
+        let mut v = Validator { root: &schema, errors: Vec::new() };
+        v.check(&schema, doc, "");
+        v.errors
+    }
+
+    fn exported(questions_only: bool) -> (crate::bundle::BundleFiles, String) {
+        let tmp = tempfile::tempdir().unwrap();
+        let snapshot = "cd".repeat(32);
+        let files: HashMap<&str, &[u8]> =
+            HashMap::from([("src/a.c", b"int a;\nint b = a / 0;\nint c;\n".as_slice())]);
+        let rev = Signer::generate("r").unwrap();
+        let ven = Signer::generate("v").unwrap();
+        let mut review = Review::open(tmp.path(), &snapshot).unwrap();
+        review
+            .add_person(allowed::person("rev@x", "reviewer", &rev.public_openssh().unwrap()).unwrap())
+            .unwrap();
+        review
+            .add_person(allowed::person("ven@x", "vendor", &ven.public_openssh().unwrap()).unwrap())
+            .unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let content = files["src/a.c"];
+        let mut d = Draft::new(Kind::Annotation);
+        d.target = Some(Target {
+            path: "src/a.c".into(),
+            blob: blob_id(content),
+            lines: Some([2, 2]),
+            quote: quote_lines(content, 2, 2),
+        });
+        d.class = Some(Class::Finding);
+        d.severity = Some(Severity::High);
+        d.body = Some("Division by zero <b>".into());
+        let id = review.append(&rev, d, now).unwrap().id.clone();
+        let mut r = Draft::new(Kind::Reply);
+        r.parent = Some(id.clone());
+        r.body = Some("Dead code".into());
+        r.status = Some(Status::AcceptedRisk);
+        review.append(&ven, r, now).unwrap();
+        let read = |p: &str| files.get(p).map(|b| b.to_vec());
+        let config = ExportConfig {
+            snapshot: SnapshotData {
+                tree_sha256: snapshot.clone(),
+                tree_sha1: "ab".repeat(20),
+                swhid: format!("swh:1:dir:{}", "ab".repeat(20)),
+                manifest: b"".to_vec(),
+                read: &read,
+            },
+            health_json: b"{\"counts\":{\"bidi-control\":2}}".to_vec(),
+            tool: "test".into(),
+            questions_only,
+            now,
+        };
+        (export(&mut review, &rev, &config).unwrap(), id)
+    }
+
+    #[test]
+    fn results_sarif_validates_against_the_sarif_2_1_0_schema() {
+        let (files, id) = exported(false);
+        let doc: Value = serde_json::from_slice(files.get("results.sarif").unwrap()).unwrap();
+        assert_eq!(validate(&doc), Vec::<String>::new());
+        let result = &doc["runs"][0]["results"][0];
+        assert_eq!(result["guid"], guid_from_id(&id).as_str());
+        assert_eq!(result["properties"]["entryId"], id.as_str());
+        assert_eq!(result["level"], "error");
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["region"]["snippet"]["text"],
+            "int b = a / 0;\n"
+        );
+        assert_eq!(result["suppressions"][0]["status"], "accepted");
+        assert_eq!(result["properties"]["thread"][0]["role"], "vendor");
+        assert_eq!(
+            doc["runs"][0]["versionControlProvenance"][0]["properties"]["treeSha256"],
+            "cd".repeat(32).as_str()
+        );
+        // The validator itself rejects what the schema forbids.
+        let mut broken = doc.clone();
+        broken["runs"][0]["results"][0]["guid"] = Value::String(id.clone());
+        broken["runs"][0]["results"][0]["level"] = Value::String("fatal".into());
+        broken["runs"][0]["results"][0].as_object_mut().unwrap().remove("message");
+        assert_eq!(validate(&broken).len(), 3, "{:?}", validate(&broken));
+    }
+
+    #[test]
+    fn questions_only_packet_carries_no_source() {
+        let (files, _) = exported(true);
+        assert!(files.get("health.json").is_none());
+        for name in ["results.sarif", "report.html"] {
+            let text = String::from_utf8(files.get(name).unwrap().to_vec()).unwrap();
+            assert!(!text.contains("a / 0"), "{name} leaks source");
+        }
+        for (name, bytes) in &files.files {
+            assert!(!String::from_utf8_lossy(bytes).contains("a / 0"), "{name} leaks source");
+        }
+        let doc: Value = serde_json::from_slice(files.get("results.sarif").unwrap()).unwrap();
+        assert_eq!(validate(&doc), Vec::<String>::new());
+        assert!(crate::bundle::verify(&files, None).is_valid());
+    }
+
+    #[test]
+    fn report_html_is_self_contained_and_escaped() {
+        let (files, _) = exported(false);
+        let html = String::from_utf8(files.get("report.html").unwrap().to_vec()).unwrap();
+        assert!(html.contains("Division by zero &lt;b&gt;"));
+        assert!(html.contains("int b = a / 0;"));
+        assert!(html.contains("bidi-control"));
+        for external in ["<script", "src=", "href=\"http", "@import", "url("] {
+            assert!(!html.contains(external), "report.html references {external}");
+        }
+    }
+}
