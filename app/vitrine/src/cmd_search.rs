@@ -91,7 +91,12 @@ fn index(a: IndexArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         writeln!(ctx.out, "  not searched ({why}): {n}")?;
     }
     writeln!(ctx.out, "bytes      {}", meta.bytes_indexed)?;
-    writeln!(ctx.out, "trigrams   {} ({} bytes on disk)", meta.trigrams, meta.trigrams_bin_bytes + meta.files_bin_bytes)?;
+    writeln!(
+        ctx.out,
+        "trigrams   {} ({} bytes on disk)",
+        meta.trigrams,
+        meta.trigrams_bin_bytes + meta.files_bin_bytes
+    )?;
     Ok(Exit::Ok)
 }
 
@@ -198,7 +203,11 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     }
     if !ctx.quiet {
         if summary.files_not_searched > 0 {
-            writeln!(ctx.err, "vitrine: {} files not searched (binary, too large or links)", summary.files_not_searched)?;
+            writeln!(
+                ctx.err,
+                "vitrine: {} files not searched (binary, too large or links)",
+                summary.files_not_searched
+            )?;
         }
         for p in &summary.changed {
             writeln!(ctx.err, "vitrine: {p}: changed since indexing, not searched")?;

@@ -265,13 +265,22 @@ impl TrigramFile {
         {
             return Err(bad("inconsistent trigram table"));
         }
-        Ok(TrigramFile { file, path: path.to_path_buf(), prefix_start, entries_at, postings_at, postings_len, files })
+        Ok(TrigramFile {
+            file,
+            path: path.to_path_buf(),
+            prefix_start,
+            entries_at,
+            postings_at,
+            postings_len,
+            files,
+        })
     }
 
     /// The sorted ids of the files containing trigram `t`.
     pub fn postings(&self, t: Trigram) -> Result<Vec<u32>, SearchError> {
         let prefix = (t >> 8) as usize;
-        let (Some(&lo), Some(&hi)) = (self.prefix_start.get(prefix), self.prefix_start.get(prefix + 1)) else {
+        let (Some(&lo), Some(&hi)) = (self.prefix_start.get(prefix), self.prefix_start.get(prefix + 1))
+        else {
             return Ok(Vec::new());
         };
         if lo == hi {
@@ -302,8 +311,11 @@ impl TrigramFile {
             return Err(SearchError::corrupt(&self.path, "posting offsets out of range"));
         }
         let mut buf = vec![0u8; (end - off) as usize];
-        self.file.read_exact_at(&mut buf, self.postings_at + off).map_err(|e| SearchError::io(&self.path, e))?;
-        decode_postings(&buf, count, self.files).ok_or_else(|| SearchError::corrupt(&self.path, "bad posting list"))
+        self.file
+            .read_exact_at(&mut buf, self.postings_at + off)
+            .map_err(|e| SearchError::io(&self.path, e))?;
+        decode_postings(&buf, count, self.files)
+            .ok_or_else(|| SearchError::corrupt(&self.path, "bad posting list"))
     }
 
     fn next_list_start(&self, entry: u32) -> Result<u64, SearchError> {
@@ -387,8 +399,8 @@ impl Index {
             std::io::ErrorKind::NotFound => SearchError::io(&meta_path, e),
             _ => SearchError::corrupt(&meta_path, e.to_string()),
         })?;
-        let meta: IndexMeta =
-            serde_json::from_slice(&meta_bytes).map_err(|e| SearchError::corrupt(&meta_path, e.to_string()))?;
+        let meta: IndexMeta = serde_json::from_slice(&meta_bytes)
+            .map_err(|e| SearchError::corrupt(&meta_path, e.to_string()))?;
         if meta.format != FORMAT_VERSION {
             return Err(SearchError::Mismatch {
                 path: dir.to_path_buf(),
@@ -402,7 +414,8 @@ impl Index {
             });
         }
         let files_path = dir.join("files.bin");
-        let files_bytes = std::fs::read(&files_path).map_err(|e| SearchError::corrupt(&files_path, e.to_string()))?;
+        let files_bytes =
+            std::fs::read(&files_path).map_err(|e| SearchError::corrupt(&files_path, e.to_string()))?;
         if files_bytes.len() as u64 != meta.files_bin_bytes {
             return Err(SearchError::corrupt(&files_path, "length differs from meta.json"));
         }
@@ -410,7 +423,8 @@ impl Index {
         if files.len() as u64 != meta.files_total {
             return Err(SearchError::corrupt(&files_path, "file count differs from meta.json"));
         }
-        let n = u32::try_from(files.len()).map_err(|_| SearchError::corrupt(&files_path, "too many files"))?;
+        let n =
+            u32::try_from(files.len()).map_err(|_| SearchError::corrupt(&files_path, "too many files"))?;
         let trigrams = TrigramFile::open(&dir.join("trigrams.bin"), meta.trigrams_bin_bytes, n)?;
         Ok(Index { dir: dir.to_path_buf(), meta, files, trigrams, content_root: content_root.to_path_buf() })
     }
@@ -474,29 +488,39 @@ pub enum Opened {
 
 /// Opens the index of `snap` under `index_dir`, building it when missing and rebuilding it when the one
 /// on disk cannot be trusted.
-pub fn open_or_build(snap: &Snapshot, index_dir: &Path, progress: &Progress) -> Result<(Index, Opened), SearchError> {
+pub fn open_or_build(
+    snap: &Snapshot,
+    index_dir: &Path,
+    progress: &Progress,
+) -> Result<(Index, Opened), SearchError> {
     let root = snap.content_root().ok_or(SearchError::NoContent)?;
     let tree = &snap.ids().tree_sha256;
     let reason = match Index::open(index_dir, tree, root) {
         Ok(index) => return Ok((index, Opened::Reused)),
-        Err(SearchError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound && !index_dir.exists() => {
+        Err(SearchError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound && !index_dir.exists() =>
+        {
             None
         }
         Err(e) => Some(e.to_string()),
     };
     build_into(snap, index_dir, progress)?;
     let index = Index::open(index_dir, tree, root)?;
-    Ok((index, match reason {
-        None => Opened::Built,
-        Some(reason) => Opened::Rebuilt { reason },
-    }))
+    Ok((
+        index,
+        match reason {
+            None => Opened::Built,
+            Some(reason) => Opened::Rebuilt { reason },
+        },
+    ))
 }
 
 /// Builds the index of `snap` into `index_dir`, replacing whatever is there.
 pub fn build_into(snap: &Snapshot, index_dir: &Path, progress: &Progress) -> Result<IndexMeta, SearchError> {
     let parent = index_dir.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| SearchError::io(parent, e))?;
-    let name = index_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
+    let name =
+        index_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
     let tmp = parent.join(format!("{name}.tmp-{}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| SearchError::io(&tmp, e))?;
@@ -523,6 +547,9 @@ fn sync_dir(dir: &Path) {
     }
 }
 
+/// A file's distinct trigrams and its size in bytes.
+type FileTrigrams = (Vec<Trigram>, u64);
+
 /// Files per parallel batch: large enough to keep both cores busy, small enough to bound memory.
 const BATCH: usize = 512;
 
@@ -548,7 +575,7 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
         if progress.is_cancelled() {
             return Err(SearchError::Cancelled);
         }
-        let results: Vec<(u32, Option<(Vec<Trigram>, u64)>)> = batch
+        let results: Vec<(u32, Option<FileTrigrams>)> = batch
             .par_iter()
             .map(|&id| {
                 let out = entries.get(id as usize).and_then(|entry| {

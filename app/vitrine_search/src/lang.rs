@@ -6,7 +6,11 @@
 /// (canonical name, aliases, extensions). Headers `.h` count as both C and C++, as reviewers expect.
 const LANGS: &[(&str, &[&str], &[&str])] = &[
     ("c", &["c"], &["c", "h"]),
-    ("cpp", &["c++", "cxx", "cc"], &["cc", "cpp", "cxx", "c++", "hh", "hpp", "hxx", "h++", "h", "ipp", "tpp", "inl"]),
+    (
+        "cpp",
+        &["c++", "cxx", "cc"],
+        &["cc", "cpp", "cxx", "c++", "hh", "hpp", "hxx", "h++", "h", "ipp", "tpp", "inl"],
+    ),
     ("rust", &["rs"], &["rs"]),
     ("python", &["py"], &["py", "pyi"]),
     ("java", &[], &["java"]),
@@ -29,7 +33,9 @@ pub fn canonical(name: &str) -> Option<&'static str> {
 /// Whether a path (bytes) belongs to the canonical language `lang`.
 pub fn path_is(lang: &str, path: &[u8]) -> bool {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-    if lang == "make" && (name == b"Makefile" || name == b"makefile" || name == b"GNUmakefile" || name == b"Kbuild") {
+    if lang == "make"
+        && (name == b"Makefile" || name == b"makefile" || name == b"GNUmakefile" || name == b"Kbuild")
+    {
         return true;
     }
     let Some(dot) = name.iter().rposition(|&b| b == b'.') else { return false };

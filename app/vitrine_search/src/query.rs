@@ -191,7 +191,11 @@ fn lex(q: &str) -> Result<Vec<Token>, SearchError> {
 }
 
 /// Reads a `"..."` body after the opening quote at `at`; `\"` and `\\` are escapes.
-fn quoted(q: &str, at: usize, it: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Result<String, SearchError> {
+fn quoted(
+    q: &str,
+    at: usize,
+    it: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
+) -> Result<String, SearchError> {
     let mut s = String::new();
     while let Some((_, c)) = it.next() {
         match c {
@@ -211,7 +215,11 @@ fn quoted(q: &str, at: usize, it: &mut std::iter::Peekable<std::str::CharIndices
 }
 
 /// Reads a `/.../` body after the opening slash at `at`; `\/` is a literal slash.
-fn regex_body(q: &str, at: usize, it: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -> Result<String, SearchError> {
+fn regex_body(
+    q: &str,
+    at: usize,
+    it: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
+) -> Result<String, SearchError> {
     let mut s = String::new();
     while let Some((_, c)) = it.next() {
         match c {

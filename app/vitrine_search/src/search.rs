@@ -22,7 +22,7 @@ use crate::error::SearchError;
 use crate::index::{FileStatus, Index};
 use crate::lang;
 use crate::query::{self, Node, TermKind};
-use crate::text::{word_char_at, word_char_before};
+use crate::text::{boundary_after, boundary_before};
 use crate::trigram::{self, TriQuery};
 
 /// A compiled query, ready to run against any index.
@@ -203,7 +203,8 @@ impl Query {
 
 /// The pattern and word-boundary checks of a term, compiled to a line-based matcher.
 fn compile_term(query: &str, t: &query::Term, case_sensitive: bool) -> Result<Matcher, SearchError> {
-    let qerr = |at: usize, m: String| SearchError::Query { query: query.to_owned(), position: at, message: m };
+    let qerr =
+        |at: usize, m: String| SearchError::Query { query: query.to_owned(), position: at, message: m };
     let (pattern, start_bound, end_bound) = match t.kind {
         TermKind::Word => (regex::escape(&t.text), true, true),
         TermKind::Prefix => (regex::escape(&t.text), true, false),
@@ -268,7 +269,9 @@ fn strip_newlines(hir: Hir) -> Option<Hir> {
             Hir::capture(c)
         }
         HirKind::Concat(v) => Hir::concat(v.into_iter().map(strip_newlines).collect::<Option<_>>()?),
-        HirKind::Alternation(v) => Hir::alternation(v.into_iter().map(strip_newlines).collect::<Option<_>>()?),
+        HirKind::Alternation(v) => {
+            Hir::alternation(v.into_iter().map(strip_newlines).collect::<Option<_>>()?)
+        }
     })
 }
 
@@ -277,8 +280,8 @@ impl Matcher {
     fn find(&self, hay: &[u8], mut from: usize) -> Option<(usize, usize)> {
         loop {
             let m = self.re.find_at(hay, from)?;
-            let ok = (!self.start_bound || !word_char_before(hay, m.start()))
-                && (!self.end_bound || !word_char_at(hay, m.end()));
+            let ok = (!self.start_bound || boundary_before(hay, m.start()))
+                && (!self.end_bound || boundary_after(hay, m.end()));
             if ok {
                 return Some((m.start(), m.end()));
             }
@@ -445,7 +448,14 @@ impl Index {
         })
     }
 
-    fn search_file(&self, q: &Query, opts: &SearchOptions, rank: Rank, id: u32, cancel: &AtomicBool) -> FileOutcome {
+    fn search_file(
+        &self,
+        q: &Query,
+        opts: &SearchOptions,
+        rank: Rank,
+        id: u32,
+        cancel: &AtomicBool,
+    ) -> FileOutcome {
         if cancel.load(Ordering::Relaxed) {
             return FileOutcome::NoMatch;
         }
@@ -453,7 +463,13 @@ impl Index {
         let display = String::from_utf8_lossy(path).into_owned();
         if q.matchers.is_empty() {
             // Only path and language filters: the file itself is the hit.
-            return FileOutcome::Hit(FileHits { file: id, path: display, rank, line_count: 0, lines: Vec::new() });
+            return FileOutcome::Hit(FileHits {
+                file: id,
+                path: display,
+                rank,
+                line_count: 0,
+                lines: Vec::new(),
+            });
         }
         let buf = match self.read_text(id) {
             Ok(Some(b)) => b,
@@ -490,7 +506,8 @@ impl Index {
             let mut line_no = 1u64;
             let mut counted_to = 0usize;
             for &(ls, _, _) in &merged {
-                line_no += buf.get(counted_to..ls).map_or(0, |s| memchr::memchr_iter(b'\n', s).count() as u64);
+                line_no +=
+                    buf.get(counted_to..ls).map_or(0, |s| memchr::memchr_iter(b'\n', s).count() as u64);
                 counted_to = ls;
                 let le = buf.get(ls..).and_then(|t| memchr::memchr(b'\n', t)).map_or(buf.len(), |i| ls + i);
                 let hay = buf.get(..le).unwrap_or_default();
@@ -703,7 +720,10 @@ mod tests {
 
     #[test]
     fn phrases_allow_any_inline_whitespace() {
-        assert_eq!(lines("\"struct file\"", "struct  file\nstruct\tfile x\nstruct\nfile\nstruct files\n"), vec![1, 2]);
+        assert_eq!(
+            lines("\"struct file\"", "struct  file\nstruct\tfile x\nstruct\nfile\nstruct files\n"),
+            vec![1, 2]
+        );
     }
 
     #[test]

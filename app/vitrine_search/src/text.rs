@@ -21,32 +21,39 @@ fn decode_utf16(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> Vec<u
     text.into_owned().into_bytes()
 }
 
-/// Whether the character ending at `at` is a word character (an invalid UTF-8 byte is not, as in rg).
-pub fn word_char_before(text: &[u8], at: usize) -> bool {
+/// Whether a word may begin at `at`: at the start of the text, or after a valid UTF-8 character that is
+/// not a word character. An invalid byte before the word blocks it, as in `rg -w` (13), whose `\W` only
+/// matches valid characters.
+pub fn boundary_before(text: &[u8], at: usize) -> bool {
     let Some(head) = text.get(..at) else { return false };
-    let start = head.len().saturating_sub(4);
-    let tail = head.get(start..).unwrap_or_default();
-    // Try the longest valid UTF-8 suffix, up to four bytes.
+    if head.is_empty() {
+        return true;
+    }
+    let tail = head.get(head.len().saturating_sub(4)..).unwrap_or_default();
     for len in 1..=tail.len() {
         if let Some(piece) = tail.get(tail.len() - len..)
             && let Ok(s) = std::str::from_utf8(piece)
             && let Some(c) = s.chars().next()
         {
-            return is_word(c);
+            return !is_word(c);
         }
     }
     false
 }
 
-/// Whether the character starting at `at` is a word character.
-pub fn word_char_at(text: &[u8], at: usize) -> bool {
+/// Whether a word may end at `at`: at the end of the text, or before a valid UTF-8 character that is not
+/// a word character.
+pub fn boundary_after(text: &[u8], at: usize) -> bool {
     let Some(rest) = text.get(at..) else { return false };
+    if rest.is_empty() {
+        return true;
+    }
     let head = rest.get(..rest.len().min(4)).unwrap_or_default();
     let valid = match std::str::from_utf8(head) {
         Ok(s) => s,
         Err(e) => std::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
     };
-    valid.chars().next().is_some_and(is_word)
+    valid.chars().next().is_some_and(|c| !is_word(c))
 }
 
 fn is_word(c: char) -> bool {
@@ -66,15 +73,15 @@ mod tests {
     }
 
     #[test]
-    fn word_characters_around_a_position() {
-        let t = "xé_foo\u{FF}".as_bytes();
-        assert!(word_char_before("xéfoo".as_bytes(), 3));
-        assert!(!word_char_before(b"\xFFfoo", 1));
-        assert!(!word_char_before(b" foo", 1));
-        assert!(!word_char_before(b"foo", 0));
-        assert!(word_char_at(t, 0));
-        assert!(word_char_at(t, 1));
-        assert!(!word_char_at(b"foo\xFF", 3));
-        assert!(!word_char_at(b"foo", 3));
+    fn word_boundaries_like_rg_w() {
+        assert!(!boundary_before("xéfoo".as_bytes(), 3));
+        assert!(boundary_before(" foo".as_bytes(), 1));
+        assert!(boundary_before(b"foo", 0));
+        assert!(boundary_before("日本 foo".as_bytes(), 7));
+        assert!(!boundary_before(b"\xFFfoo", 1), "an invalid byte is not a non-word character");
+        assert!(boundary_after(b"foo", 3));
+        assert!(boundary_after(b"foo(", 3));
+        assert!(!boundary_after("fooé".as_bytes(), 3));
+        assert!(!boundary_after(b"foo\xFF", 3));
     }
 }

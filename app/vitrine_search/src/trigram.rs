@@ -67,7 +67,9 @@ impl TriQuery {
 
 /// Packs three bytes, lower-casing ASCII letters.
 pub fn pack(a: u8, b: u8, c: u8) -> Trigram {
-    (u32::from(a.to_ascii_lowercase()) << 16) | (u32::from(b.to_ascii_lowercase()) << 8) | u32::from(c.to_ascii_lowercase())
+    (u32::from(a.to_ascii_lowercase()) << 16)
+        | (u32::from(b.to_ascii_lowercase()) << 8)
+        | u32::from(c.to_ascii_lowercase())
 }
 
 /// Collects the distinct trigrams of `text` into `out` (sorted), using `seen` (a 2^24-bit set that is

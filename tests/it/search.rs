@@ -1,0 +1,480 @@
+//! Search: matching lines equal ripgrep's on generated fixtures, the query language's parse table, index
+//! persistence (reuse, per-snapshot, corruption), streaming with cancellation, and the CLI.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use vitrine_search::{Index, Opened, Query, SearchError, SearchEvent, SearchOptions};
+use vitrine_snapshot::progress::Progress;
+use vitrine_snapshot::{IngestConfig, Snapshot};
+
+use crate::support::{TempTree, arg, data_dir, vitrine_os};
+
+fn open_snapshot(p: &Path) -> Snapshot {
+    Snapshot::open(p, &IngestConfig::default(), &Progress::default()).expect("snapshot opens")
+}
+
+fn index_of(snap: &Snapshot, data: &Path) -> (Index, Opened) {
+    let dir = data.join("snapshots").join(&snap.ids().tree_sha256).join("index");
+    vitrine_search::open_or_build(snap, &dir, &Progress::default()).expect("index builds")
+}
+
+/// A small deterministic generator, so fixtures are varied but the same on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.next() % items.len()]
+    }
+}
+
+const VOCAB: &[&str] = &[
+    "foo",
+    "Foo",
+    "FOO",
+    "foobar",
+    "foo_bar",
+    "_foo",
+    "foo2",
+    "barfoo",
+    "bar",
+    "foo(",
+    "foo()",
+    "(foo)",
+    "foo.bar",
+    "kmalloc",
+    "kmalloc(",
+    "kmalloc_array",
+    "vkmalloc",
+    "struct",
+    "file_operations",
+    "struct file_operations",
+    "struct\tfile_operations",
+    "structfile_operations",
+    "café",
+    "cafés",
+    "éfoo",
+    "fooé",
+    "日本foo",
+    "foo日本",
+    "Straße",
+    "ǅfoo",
+    "x",
+    "=",
+    "->",
+    ";",
+    "{",
+    "}",
+    "0x1f",
+    "0xDEADBEEF",
+    "spin_lock_irqsave(",
+    "spin_lock_irqrestore(",
+    "spin_lock_irq(",
+    "$foo",
+    "foo$",
+    "é",
+    "\u{212A}malloc",
+    "KMALLOC",
+];
+
+/// Files covering the corner cases: matches at file start and end, CRLF, very long lines, multibyte
+/// text around matches, identifiers that are prefixes of others, no trailing newline, BOMs, UTF-16,
+/// legacy bytes, binary files, hidden files.
+fn fixture() -> TempTree {
+    let t = TempTree::new();
+    let mut rng = Lcg(7);
+    for f in 0..24 {
+        let mut s = String::new();
+        let lines = 1 + rng.next() % 60;
+        for _ in 0..lines {
+            let words = rng.next() % 9;
+            for w in 0..words {
+                if w > 0 {
+                    s.push_str(rng.pick(&[" ", " ", "  ", "\t", ""]));
+                }
+                s.push_str(rng.pick(VOCAB));
+            }
+            s.push_str(if f % 3 == 0 { "\r\n" } else { "\n" });
+        }
+        if f % 4 == 1 {
+            s.pop(); // no trailing newline
+        }
+        t.file(&format!("src/gen{f}.c"), s);
+    }
+    t.file("start_end.c", "foo at start\nmiddle\nends with foo")
+        .file("crlf.c", "foo\r\nbar foo\r\nkmalloc(\r\n")
+        .file(
+            "long.c",
+            format!("{}foo{}\n{}\n", "x ".repeat(70_000), " y".repeat(70_000), "a".repeat(200_000)),
+        )
+        .file("multibyte.c", "éfoo\nfooé\n日本 foo 日本\nfoo日本\n日本foo\ncafé café\n")
+        .file("prefixes.h", "kmalloc\nkmalloc_array\nvkmalloc\nkmalloc_node(x)\n__kmalloc\n")
+        .file("empty.c", "")
+        .file("only_newlines.c", "\n\n\n")
+        .file("bom.c", "\u{FEFF}foo first\nsecond foo\n")
+        .file("latin1.c", b"caf\xe9 foo\n\xfffoo\nfoo\xff\n".as_slice())
+        .file("binary.o", b"foo\0bar foo\n".as_slice())
+        .file(".hidden/inside.c", "foo hidden\n")
+        .file("deep/a/b/c/d.txt", "struct   file_operations fops;\nstruct file_operationsX\n");
+    // UTF-16 LE with a BOM: ripgrep transcodes it, so must we.
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in "foo in utf16\r\nnot here\r\nkmalloc foo\r\n".encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    t.file("wide.txt", utf16);
+    t
+}
+
+/// (path, line, column of the first match) as ripgrep reports them.
+fn rg(root: &Path, args: &[&str]) -> BTreeSet<(String, u64, u64)> {
+    let out = Command::new("rg")
+        .args(["--no-ignore", "--hidden", "--no-heading", "-H", "-n", "--column", "--null", "--no-config"])
+        .args(args)
+        .arg(".")
+        .current_dir(root)
+        .output()
+        .expect("rg runs (it is installed at /usr/bin/rg)");
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "rg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut set = BTreeSet::new();
+    for line in out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let nul = line.iter().position(|&b| b == 0).expect("--null separates the path");
+        let path = String::from_utf8_lossy(&line[..nul]).trim_start_matches("./").to_owned();
+        let rest = String::from_utf8_lossy(&line[nul + 1..]).into_owned();
+        let mut parts = rest.splitn(3, ':');
+        let l: u64 = parts.next().unwrap().parse().unwrap();
+        let c: u64 = parts.next().unwrap().parse().unwrap();
+        set.insert((path, l, c));
+    }
+    set
+}
+
+fn vitrine_lines(index: &Index, query: &str) -> BTreeSet<(String, u64, u64)> {
+    let q = Query::new(query).unwrap_or_else(|e| panic!("{query}: {e}"));
+    let mut set = BTreeSet::new();
+    let summary = index
+        .search(&q, &SearchOptions::default(), &AtomicBool::new(false), &mut |h| {
+            assert_eq!(h.line_count as usize, h.lines.len());
+            for l in &h.lines {
+                let col = l.ranges.first().map_or(0, |r| r.0 as u64 + 1);
+                assert!(
+                    set.insert((h.path.clone(), l.line, col)),
+                    "line reported twice: {}:{}",
+                    h.path,
+                    l.line
+                );
+            }
+            true
+        })
+        .unwrap();
+    assert_eq!(summary.lines as usize, set.len());
+    assert!(summary.complete);
+    set
+}
+
+/// Every query paired with the ripgrep arguments that mean the same thing.
+const EQUIVALENTS: &[(&str, &[&str])] = &[
+    ("foo", &["-i", "-w", "-e", "foo"]),
+    ("case:yes foo", &["-s", "-w", "-e", "foo"]),
+    ("case:yes Foo", &["-s", "-w", "-e", "Foo"]),
+    ("kmalloc", &["-i", "-w", "-e", "kmalloc"]),
+    ("case:yes kmalloc", &["-s", "-w", "-e", "kmalloc"]),
+    ("café", &["-i", "-w", "-e", "café"]),
+    ("foo(", &["-i", "-w", "-F", "-e", "foo("]),
+    ("foo.bar", &["-i", "-w", "-F", "-e", "foo.bar"]),
+    ("$foo", &["-i", "-w", "-F", "-e", "$foo"]),
+    ("kmalloc*", &["-i", "-e", r"\bkmalloc"]),
+    ("sub:oo_b", &["-i", "-F", "-e", "oo_b"]),
+    ("sub:日本", &["-i", "-F", "-e", "日本"]),
+    ("\"struct file_operations\"", &["-i", "-w", "-e", r"struct\s+file_operations"]),
+    ("case:yes \"struct file_operations\"", &["-s", "-w", "-e", r"struct\s+file_operations"]),
+    (r"/spin_lock_irq(save|restore)\(/", &["-i", "-e", r"spin_lock_irq(save|restore)\("]),
+    (r"case:yes /0x[0-9a-f]+/", &["-s", "-e", r"0x[0-9a-f]+"]),
+    (r"/0x[0-9a-f]{2}/", &["-i", "-e", r"0x[0-9a-f]{2}"]),
+    (r"/^foo/", &["-i", "-e", r"^foo"]),
+    (r"/foo$/", &["-i", "-e", r"foo$"]),
+    (r"/^$/", &["-i", "-e", r"^$"]),
+    (r"/foo\s*$/", &["-i", "-e", r"foo\s*$"]),
+    (r"/f[^x]*o/", &["-i", "-e", r"f[^x]*o"]),
+    (r"/\bfoo\b/", &["-i", "-e", r"\bfoo\b"]),
+    (r"/\w+é/", &["-i", "-e", r"\w+é"]),
+    (r"case:yes /[A-Z]{3}/", &["-s", "-e", r"[A-Z]{3}"]),
+    (r"/x/", &["-i", "-e", "x"]),
+    (r"/a{1000}/", &["-i", "-e", "a{1000}"]),
+];
+
+#[test]
+fn matching_lines_equal_ripgreps() {
+    let tree = fixture();
+    let (_d, data) = data_dir();
+    let snap = open_snapshot(tree.path());
+    let (index, _) = index_of(&snap, &data);
+    for (query, rg_args) in EQUIVALENTS {
+        let want = rg(tree.path(), rg_args);
+        let got = vitrine_lines(&index, query);
+        assert!(!want.is_empty(), "{query}: the fixture has no match at all");
+        assert_eq!(got, want, "query {query} vs rg {rg_args:?}");
+    }
+}
+
+#[test]
+fn boolean_queries_combine_files_and_lines() {
+    let t = TempTree::new();
+    t.file("a.c", "alpha\nbeta\n")
+        .file("b.c", "alpha only\n")
+        .file("test/c.c", "alpha\nbeta\n")
+        .file("d.h", "beta\n");
+    let (_d, data) = data_dir();
+    let (index, _) = index_of(&open_snapshot(t.path()), &data);
+    let files = |q: &str| -> Vec<(String, u64)> {
+        let q = Query::new(q).unwrap();
+        let mut v = Vec::new();
+        index
+            .search(&q, &SearchOptions::default(), &AtomicBool::new(false), &mut |h| {
+                v.push((h.path.clone(), h.line_count));
+                true
+            })
+            .unwrap();
+        v.sort();
+        v
+    };
+    let s = |v: &[(&str, u64)]| v.iter().map(|(p, n)| (p.to_string(), *n)).collect::<Vec<_>>();
+    assert_eq!(files("alpha beta"), s(&[("a.c", 2), ("test/c.c", 2)]));
+    assert_eq!(files("alpha -beta"), s(&[("b.c", 1)]));
+    assert_eq!(files("alpha beta -path:test"), s(&[("a.c", 2)]));
+    assert_eq!(files("(alpha or beta) lang:c -path:test/"), s(&[("a.c", 2), ("b.c", 1), ("d.h", 1)]));
+    assert_eq!(files("(alpha or beta) -lang:c"), s(&[]));
+    assert_eq!(files("beta path:*.h"), s(&[("d.h", 1)]));
+    assert_eq!(files("zeta or beta"), s(&[("a.c", 1), ("d.h", 1), ("test/c.c", 1)]));
+}
+
+#[test]
+fn query_parse_table() {
+    // (query, Ok(debug form of the tree) or Err(byte position of the offending character))
+    let cases: &[(&str, Result<&str, usize>)] = &[
+        ("foo", Ok(r#"Term(Term { kind: Word, text: "foo", at: 0 })"#)),
+        ("kmalloc*", Ok(r#"Term(Term { kind: Prefix, text: "kmalloc", at: 0 })"#)),
+        ("sub:alloc", Ok(r#"Term(Term { kind: Sub, text: "alloc", at: 4 })"#)),
+        ("std::vector", Ok(r#"Term(Term { kind: Word, text: "std::vector", at: 0 })"#)),
+        ("\"a b\"", Ok(r#"Term(Term { kind: Phrase, text: "a b", at: 1 })"#)),
+        (r"/a\/b/", Ok(r#"Term(Term { kind: Regex, text: "a/b", at: 1 })"#)),
+        ("-path:x", Ok(r#"Not(Path("x"))"#)),
+        ("lang:C++", Ok(r#"Lang("cpp")"#)),
+        ("path:\"a b\"", Ok(r#"Path("a b")"#)),
+        ("sym:main", Ok(r#"Sym("main")"#)),
+        (
+            "a or b c",
+            Ok(
+                r#"Or([Term(Term { kind: Word, text: "a", at: 0 }), And([Term(Term { kind: Word, text: "b", at: 5 }), Term(Term { kind: Word, text: "c", at: 7 })])])"#,
+            ),
+        ),
+        ("(a)", Ok(r#"Term(Term { kind: Word, text: "a", at: 1 })"#)),
+        ("f()", Ok(r#"Term(Term { kind: Word, text: "f()", at: 0 })"#)),
+        ("", Err(0)),
+        ("   ", Err(0)),
+        ("case:yes", Err(0)),
+        ("\"abc", Err(0)),
+        ("x \"\"", Err(2)),
+        ("foo /ab", Err(4)),
+        ("//", Err(0)),
+        ("/a(b/", Err(2)),
+        ("x /[z-a]/", Err(4)),
+        (r"/a\nb/", Err(1)),
+        ("(foo", Err(0)),
+        ("foo )", Err(4)),
+        ("(a b))", Err(5)),
+        ("()", Err(0)),
+        ("or foo", Err(0)),
+        ("foo or", Err(6)),
+        ("foo or or bar", Err(7)),
+        ("- foo", Err(0)),
+        ("foo -", Err(4)),
+        ("path:", Err(5)),
+        ("x lang:klingon", Err(7)),
+        ("case:maybe x", Err(5)),
+        ("case:yes case:no x", Err(14)),
+        ("-case:yes x", Err(1)),
+    ];
+    for (query, want) in cases {
+        let got = vitrine_search::parse(query).and_then(|p| Query::new(query).map(|_| p));
+        match (got, want) {
+            (Ok(p), Ok(tree)) => assert_eq!(format!("{:?}", p.root), *tree, "{query:?}"),
+            (Err(SearchError::Query { position, .. }), Err(at)) => assert_eq!(position, *at, "{query:?}"),
+            (got, want) => panic!("{query:?}: got {got:?}, want {want:?}"),
+        }
+    }
+    // The message shows the query with a caret under the offending character.
+    let e = Query::new("foo (bar").unwrap_err().to_string();
+    assert!(e.contains("column 5") && e.contains("foo (bar\n      ^"), "{e}");
+}
+
+#[test]
+fn reopening_reuses_and_each_snapshot_has_its_own_index() {
+    let a = TempTree::new();
+    a.file("x.c", "alpha\n");
+    let b = TempTree::new();
+    b.file("x.c", "beta\n");
+    let (_d, data) = data_dir();
+    let sa = open_snapshot(a.path());
+    let (ia, opened) = index_of(&sa, &data);
+    assert_eq!(opened, Opened::Built);
+    let stamp = std::fs::metadata(ia.dir().join("trigrams.bin")).unwrap().modified().unwrap();
+    drop(ia);
+    let (ia, opened) = index_of(&sa, &data);
+    assert_eq!(opened, Opened::Reused);
+    assert_eq!(std::fs::metadata(ia.dir().join("trigrams.bin")).unwrap().modified().unwrap(), stamp);
+
+    let (ib, opened) = index_of(&open_snapshot(b.path()), &data);
+    assert_eq!(opened, Opened::Built);
+    assert_ne!(ia.dir(), ib.dir());
+    assert_eq!(vitrine_lines(&ia, "beta").len(), 0);
+    assert_eq!(vitrine_lines(&ib, "beta").len(), 1);
+    // An index opened for the wrong snapshot is refused, not trusted.
+    assert!(matches!(
+        Index::open(ib.dir(), &sa.ids().tree_sha256, a.path()),
+        Err(SearchError::Mismatch { .. })
+    ));
+}
+
+#[test]
+fn corrupt_index_is_detected_and_rebuilt() {
+    let t = TempTree::new();
+    t.file("x.c", "alpha beta\n");
+    let (_d, data) = data_dir();
+    let snap = open_snapshot(t.path());
+    let (index, _) = index_of(&snap, &data);
+    let dir = index.dir().to_path_buf();
+    drop(index);
+    let damage: [(&str, fn(&Path)); 4] = [
+        ("truncated postings", |p| {
+            let f = std::fs::OpenOptions::new().write(true).open(p.join("trigrams.bin")).unwrap();
+            let len = f.metadata().unwrap().len();
+            f.set_len(len - 3).unwrap();
+        }),
+        ("garbage meta", |p| std::fs::write(p.join("meta.json"), "{not json").unwrap()),
+        ("bad magic", |p| {
+            let mut b = std::fs::read(p.join("files.bin")).unwrap();
+            b[0] ^= 0xff;
+            std::fs::write(p.join("files.bin"), b).unwrap();
+        }),
+        ("missing file", |p| std::fs::remove_file(p.join("trigrams.bin")).unwrap()),
+    ];
+    for (what, harm) in damage {
+        harm(&dir);
+        let (index, opened) = index_of(&snap, &data);
+        assert!(matches!(opened, Opened::Rebuilt { .. }), "{what}: {opened:?}");
+        assert_eq!(vitrine_lines(&index, "beta").len(), 1, "{what}");
+    }
+    // Through the CLI, the rebuild is said on stderr.
+    std::fs::write(dir.join("meta.json"), "{}").unwrap();
+    let (code, out, err) = vitrine_os(&[
+        "--data".as_ref(),
+        arg(&data),
+        "search".as_ref(),
+        arg(t.path()),
+        "alpha".as_ref(),
+        "--count".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), r#"{"lines":1,"files":1}"#);
+    assert!(err.contains("rebuilt"), "{err}");
+}
+
+#[test]
+fn background_search_streams_in_order_and_cancels() {
+    let t = TempTree::new();
+    for i in 0..1500 {
+        t.file(&format!("d{:02}/f{i:04}.c", i % 37), format!("int needle_{i};\nneedle here\n"));
+    }
+    t.file("zz/needle.c", "needle\n");
+    let (_d, data) = data_dir();
+    let (index, _) = index_of(&open_snapshot(t.path()), &data);
+    let index = Arc::new(index);
+
+    // Complete run: files whose name holds the word come first; Done comes last with the totals.
+    let handle =
+        vitrine_search::spawn_search(index.clone(), Query::new("needle").unwrap(), SearchOptions::default());
+    let mut paths = Vec::new();
+    let summary = loop {
+        match handle.events().recv().unwrap() {
+            SearchEvent::Hits(h) => paths.push(h.path),
+            SearchEvent::Done(r) => break r.unwrap(),
+        }
+    };
+    assert_eq!(paths.first().map(String::as_str), Some("zz/needle.c"));
+    assert_eq!(summary.files, 1501);
+    assert_eq!(summary.lines, 1501);
+
+    // Cancelled after the first result: the worker stops instead of producing every file.
+    let handle = vitrine_search::spawn_search(index, Query::new("needle").unwrap(), SearchOptions::default());
+    assert!(matches!(handle.events().recv().unwrap(), SearchEvent::Hits(_)), "first page before the total");
+    handle.cancel();
+    let mut received = 1;
+    let mut done = None;
+    for ev in handle.events().iter() {
+        match ev {
+            SearchEvent::Hits(_) => received += 1,
+            SearchEvent::Done(r) => done = Some(r),
+        }
+    }
+    assert!(received < 1501, "cancel stopped the search ({received} files)");
+    if let Some(r) = done {
+        assert!(matches!(r, Err(SearchError::Cancelled)), "{r:?}");
+    }
+}
+
+#[test]
+fn cli_search_json_count_limit_and_exit_codes() {
+    let t = TempTree::new();
+    t.file("a.c", "int foo;\nfoo(1); foo(2);\n").file("b/c.h", "é foo\n").file("bin.o", b"foo\0".as_slice());
+    let (_d, data) = data_dir();
+    let run = |args: &[&str]| {
+        let mut all: Vec<&std::ffi::OsStr> =
+            vec!["--data".as_ref(), arg(&data), "search".as_ref(), arg(t.path())];
+        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+        vitrine_os(&all)
+    };
+    let (code, out, err) = run(&["foo", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        rows[0],
+        serde_json::json!({"path": "a.c", "line": 1, "column": 5, "end_column": 8, "text": "int foo;"})
+    );
+    assert_eq!(
+        rows[2],
+        serde_json::json!({"path": "b/c.h", "line": 1, "column": 4, "end_column": 7, "text": "é foo"})
+    );
+    assert!(err.contains("1 files not searched"), "{err}");
+
+    let (code, out, _) = run(&["foo", "--count", "--json"]);
+    assert_eq!((code, out.trim()), (0, r#"{"lines":3,"files":2}"#));
+    let (code, out, _) = run(&["foo", "--limit", "1"]);
+    assert_eq!((code, out.as_str()), (0, "a.c:1:5:int foo;\n"));
+    let (code, out, _) = run(&["nothing_here", "--count", "--json"]);
+    assert_eq!((code, out.trim()), (1, r#"{"lines":0,"files":0}"#));
+    let (code, _, err) = run(&["foo (", "--json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("column 5"), "{err}");
+
+    let (code, out, _) =
+        vitrine_os(&["--data".as_ref(), arg(&data), "index".as_ref(), arg(t.path()), "--json".as_ref()]);
+    assert_eq!(code, 0);
+    let meta: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(meta["opened"], "reused");
+    assert_eq!(meta["files_indexed"], 2);
+    assert_eq!(meta["left_out"]["binary"], 1);
+}
