@@ -19,8 +19,10 @@ fn demo_app() -> (tempfile::TempDir, VitrineApp) {
 }
 
 fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
+    // Scrolling animates over a few frames: allow `run` enough steps to settle.
     Harness::builder()
         .with_size(egui::vec2(1500.0, 950.0))
+        .with_max_steps(64)
         .build_ui_state(|ui, app: &mut VitrineApp| app.ui_root(ui), app)
 }
 
@@ -86,4 +88,108 @@ fn legacy_encodings_are_decoded_and_named() {
     h.run();
     h.get_by_label_contains("Проверка контрольной суммы");
     h.get_by_label_contains("decoded from windows-1251");
+}
+
+fn type_text(h: &mut Harness<'static, VitrineApp>, text: &str) {
+    h.event(egui::Event::Text(text.into()));
+    h.run();
+}
+
+fn cursor(h: &Harness<'static, VitrineApp>) -> (String, usize) {
+    let t = h.state().state.active_tab().expect("a tab is open");
+    (t.doc.path.display(), t.cursor_line)
+}
+
+#[test]
+fn keyboard_first_quick_open_go_to_line_find_and_history() {
+    let (_dir, app) = demo_app();
+    let mut h = harness(app);
+    h.run();
+    // F1 lists the shortcuts.
+    h.key_press(egui::Key::F1);
+    h.run();
+    h.get_by_label("Keyboard shortcuts");
+    h.get_by_label("Go to line");
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.query_by_label("Keyboard shortcuts").is_none());
+
+    // Ctrl+P, a fuzzy name, Enter.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::P);
+    h.run();
+    type_text(&mut h, "pktcpp");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(cursor(&h), ("src/packet.cpp".into(), 0));
+
+    // Ctrl+G 21 Enter puts the cursor on line 21.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::G);
+    h.run();
+    type_text(&mut h, "21");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(cursor(&h).1, 20);
+
+    // Down, then Shift+Down twice selects three lines.
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowDown);
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowDown);
+    h.run();
+    assert_eq!(h.state().state.active_tab().unwrap().selection(), 21..=23);
+
+    // Ctrl+F finds from the cursor; F3 steps on and wraps.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    h.run();
+    type_text(&mut h, "memcpy");
+    let find = h.state().state.active_tab().unwrap().find.clone().unwrap();
+    // Both matches are above the cursor (line 24): the search wraps to the first.
+    assert_eq!(find.matches.iter().map(|m| m.0).collect::<Vec<_>>(), [9, 18]);
+    assert_eq!(cursor(&h).1, 9);
+    h.get_by_label("1 of 2");
+    h.key_press(egui::Key::F3);
+    h.run();
+    assert_eq!(cursor(&h).1, 18);
+    h.get_by_label("2 of 2");
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.state().state.active_tab().unwrap().find.is_none());
+
+    // Alt+Left returns to where Ctrl+G left from, then to the previous file; Alt+Right comes back.
+    h.get_by_label("auth.cpp  ⚑6").click();
+    h.run();
+    assert_eq!(cursor(&h).0, "src/auth.cpp");
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowLeft);
+    h.run();
+    assert_eq!(cursor(&h).0, "src/packet.cpp");
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowRight);
+    h.run();
+    assert_eq!(cursor(&h).0, "src/auth.cpp");
+
+    // Ctrl+= and Ctrl+- change the code font.
+    let before = h.state().state.prefs.font_size();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Equals);
+    h.run();
+    assert_eq!(h.state().state.prefs.font_size(), before + 1.0);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Minus);
+    h.run();
+    assert_eq!(h.state().state.prefs.font_size(), before);
+}
+
+#[test]
+fn reading_coverage_grows_as_lines_come_on_screen() {
+    let (_dir, app) = demo_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("packet.cpp").click();
+    h.run();
+    let first = h.state().state.active_tab().unwrap().seen.count();
+    assert!(first > 10, "{first}");
+    // Ctrl+End brings the last lines on screen: every line has now been seen.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::End);
+    h.run();
+    let seen = h.state().state.active_tab().unwrap().seen.clone();
+    assert_eq!((seen.count(), seen.total()), (33, 33));
+    assert_eq!(h.state().state.active_tab().unwrap().cursor_line, 32);
+    h.get_by_label("seen 100%");
 }

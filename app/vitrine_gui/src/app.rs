@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use crossbeam_channel::Receiver;
 use egui::{Color32, RichText};
 
+use crate::state::OverlayKind;
 use crate::state::{AppState, Command, Load};
-use crate::{code_view, fonts, health_ui, tree_ui};
+use crate::{code_view, fonts, health_ui, overlay_ui, tree_ui};
 
 pub struct VitrineApp {
     pub state: AppState,
@@ -14,11 +15,13 @@ pub struct VitrineApp {
     picker: Option<Receiver<Option<PathBuf>>>,
     fonts_installed: bool,
     applied_dark: Option<bool>,
+    /// Rows of code that fit on screen at the last frame (PageUp / PageDown step).
+    page_rows: usize,
 }
 
 impl VitrineApp {
     pub fn new(state: AppState) -> VitrineApp {
-        VitrineApp { state, picker: None, fonts_installed: false, applied_dark: None }
+        VitrineApp { state, picker: None, fonts_installed: false, applied_dark: None, page_rows: 30 }
     }
 
     /// Draws the whole window and applies the commands it emitted. eframe and the tests both call this.
@@ -26,6 +29,8 @@ impl VitrineApp {
         let ctx = ui.ctx().clone();
         if !self.fonts_installed {
             ctx.set_fonts(fonts::definitions());
+            // Ctrl+= and Ctrl+- change the code font, not the whole interface.
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
             self.fonts_installed = true;
         }
         if self.applied_dark != Some(self.state.prefs.dark) {
@@ -127,6 +132,7 @@ impl VitrineApp {
                 });
             }
         }
+        overlay_ui::overlay_ui(&ctx, &self.state, &mut commands);
         if let Some(error) = self.state.error.clone() {
             egui::Window::new("Error").collapsible(false).resizable(false).show(&ctx, |ui| {
                 ui.label(error);
@@ -140,10 +146,96 @@ impl VitrineApp {
         }
     }
 
+    /// The keyboard map (F1 lists it). Keys that move the cursor act only when no text field has focus.
     fn keyboard(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        let close = ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::W));
-        if let (true, Some(a)) = (close, self.state.active) {
-            commands.push(Command::CloseTab(a));
+        use egui::{Key, Modifiers};
+        let cmd = Modifiers::COMMAND;
+        let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
+        let pressed = |m: Modifiers, k: Key| ctx.input_mut(|i| i.consume_key(m, k));
+        if let Some(o) = &self.state.overlay {
+            if pressed(Modifiers::NONE, Key::Escape)
+                || (o.kind == OverlayKind::Help && pressed(Modifiers::NONE, Key::F1))
+            {
+                commands.push(Command::ShowOverlay(None));
+            } else if pressed(Modifiers::NONE, Key::ArrowDown) {
+                commands.push(Command::OverlayMove(1));
+            } else if pressed(Modifiers::NONE, Key::ArrowUp) {
+                commands.push(Command::OverlayMove(-1));
+            } else if pressed(Modifiers::NONE, Key::Enter) {
+                commands.push(Command::OverlayAccept);
+            }
+            return;
+        }
+        let ready = matches!(self.state.load, Load::Ready);
+        if pressed(Modifiers::NONE, Key::F1) {
+            commands.push(Command::ShowOverlay(Some(OverlayKind::Help)));
+        }
+        if ready && pressed(cmd, Key::P) {
+            commands.push(Command::ShowOverlay(Some(OverlayKind::QuickOpen)));
+        }
+        if pressed(cmd, Key::Equals) || pressed(cmd, Key::Plus) || pressed(cmd_shift, Key::Equals) {
+            commands.push(Command::FontSize(1));
+        }
+        if pressed(cmd, Key::Minus) {
+            commands.push(Command::FontSize(-1));
+        }
+        if pressed(cmd, Key::Num0) {
+            commands.push(Command::FontSize(0));
+        }
+        if pressed(Modifiers::ALT, Key::ArrowLeft) {
+            commands.push(Command::HistoryBack);
+        }
+        if pressed(Modifiers::ALT, Key::ArrowRight) {
+            commands.push(Command::HistoryForward);
+        }
+        let Some(tab) = self.state.active_tab() else { return };
+        if pressed(cmd, Key::W) {
+            if let Some(a) = self.state.active {
+                commands.push(Command::CloseTab(a));
+            }
+            return;
+        }
+        if pressed(cmd, Key::G) {
+            commands.push(Command::ShowOverlay(Some(OverlayKind::GoToLine)));
+        }
+        if pressed(cmd, Key::F) {
+            let q = tab.find.as_ref().map(|f| f.query.clone()).unwrap_or_default();
+            commands.push(Command::Find(Some(q)));
+            ctx.memory_mut(|m| m.request_focus(egui::Id::unique("find-in-file")));
+        }
+        if tab.find.is_some() {
+            if pressed(Modifiers::NONE, Key::F3) {
+                commands.push(Command::FindStep(true));
+            }
+            if pressed(Modifiers::SHIFT, Key::F3) {
+                commands.push(Command::FindStep(false));
+            }
+            if pressed(Modifiers::NONE, Key::Escape) {
+                commands.push(Command::Find(None));
+            }
+        }
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        let page = self.page_rows.max(2) as isize - 1;
+        // Shift+key first: egui's key matching ignores an unrequested Shift, so the plain key would
+        // also take Shift+key.
+        for extend in [true, false] {
+            let m = if extend { Modifiers::SHIFT } else { Modifiers::NONE };
+            let moves =
+                [(Key::ArrowDown, 1), (Key::ArrowUp, -1), (Key::PageDown, page), (Key::PageUp, -page)];
+            for (key, delta) in moves {
+                if pressed(m, key) {
+                    commands.push(Command::MoveCursor { delta, extend });
+                }
+            }
+            let m = if extend { cmd_shift } else { cmd };
+            if pressed(m, Key::Home) {
+                commands.push(Command::CursorTo { line: 0, extend });
+            }
+            if pressed(m, Key::End) {
+                commands.push(Command::CursorTo { line: usize::MAX, extend });
+            }
         }
     }
 
@@ -162,6 +254,9 @@ impl VitrineApp {
                 self.pick(false);
             }
             ui.separator();
+            if ui.button("Go to file…").on_hover_text("Open a file by name (Ctrl+P)").clicked() {
+                commands.push(Command::ShowOverlay(Some(OverlayKind::QuickOpen)));
+            }
             let health = if self.state.prefs.show_health { "Hide health" } else { "Show health" };
             if ui.button(health).on_hover_text("The snapshot health report").clicked() {
                 commands.push(Command::ToggleHealthPanel);
@@ -169,6 +264,9 @@ impl VitrineApp {
             let theme = if self.state.prefs.dark { "Light theme" } else { "Dark theme" };
             if ui.button(theme).on_hover_text("Switch between the light and the dark theme").clicked() {
                 commands.push(Command::SetDarkTheme(!self.state.prefs.dark));
+            }
+            if ui.button("Help").on_hover_text("Keyboard shortcuts (F1)").clicked() {
+                commands.push(Command::ShowOverlay(Some(OverlayKind::Help)));
             }
             if let Some(s) = &self.state.snapshot {
                 ui.separator();

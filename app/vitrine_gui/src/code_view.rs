@@ -12,21 +12,22 @@ use crate::document::{Content, Document};
 use crate::fonts::MONO_BOLD_FAMILY;
 use crate::state::{AppState, Command};
 
-/// Code font size in points.
-const CODE_SIZE: f32 = 13.5;
 /// Visual width of a tab stop.
 const TAB_WIDTH: usize = 4;
 /// Characters of one line laid out at most; the rest is summarised (a minified megabyte line would
 /// otherwise cost a frame's budget to lay out).
 const MAX_LINE_CHARS: usize = 4000;
 
-pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+/// Draws the tabs and the active document. Returns how many rows of code fit on screen (the page size
+/// for PageUp / PageDown).
+pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) -> usize {
     if state.tabs.is_empty() {
         ui.vertical_centered(|ui| {
             ui.add_space(ui.available_height() / 3.0);
-            ui.heading("Open a file from the tree, or a finding from the health panel");
+            ui.heading("Open a file from the tree (Ctrl+P), or a finding from the health panel");
+            ui.label("F1 lists every shortcut.");
         });
-        return;
+        return 0;
     }
     ui.horizontal_wrapped(|ui| {
         for (i, tab) in state.tabs.iter().enumerate() {
@@ -46,27 +47,84 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
     });
     ui.separator();
     let dark = state.prefs.dark;
-    let Some(tab) = state.active_tab_mut() else { return };
-    header_ui(ui, &tab.doc);
+    let font = FontId::monospace(state.prefs.font_size());
+    let Some(tab) = state.active_tab_mut() else { return 0 };
+    header_ui(ui, tab);
+    if let Some(find) = &tab.find {
+        find_bar_ui(ui, find, commands);
+    }
     let theme = if dark { Theme::dark() } else { Theme::light() };
-    let scroll_to = tab.scroll_to.take();
-    let cursor = tab.cursor_line;
-    egui::Frame::new().fill(rgb(theme.background)).show(ui, |ui| match &tab.doc.content {
-        Content::Text(_) => text_view(ui, &tab.doc, &theme, cursor, scroll_to, commands),
-        Content::Binary { bytes } => hex_view(ui, bytes, &theme),
-        Content::Symlink { target } => {
-            ui.label(
-                RichText::new(format!("symbolic link → {target}")).monospace().color(rgb(theme.foreground)),
-            );
-            ui.label("Recorded as a link and never followed: its target text is part of the tree id.");
+    let view = View {
+        cursor: tab.cursor_line,
+        selection: tab.anchor_line.map(|_| tab.selection()),
+        scroll_to: tab.scroll_to.take(),
+        find: tab.find.as_ref(),
+    };
+    egui::Frame::new()
+        .fill(rgb(theme.background))
+        .show(ui, |ui| match &tab.doc.content {
+            Content::Text(_) => text_view(ui, &tab.doc, &theme, &font, &view, commands),
+            Content::Binary { bytes } => {
+                hex_view(ui, bytes, &theme, &font);
+                0
+            }
+            Content::Symlink { target } => {
+                ui.label(
+                    RichText::new(format!("symbolic link → {target}"))
+                        .monospace()
+                        .color(rgb(theme.foreground)),
+                );
+                ui.label("Recorded as a link and never followed: its target text is part of the tree id.");
+                0
+            }
+            Content::Unreadable { error } => {
+                ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+                0
+            }
+        })
+        .inner
+}
+
+/// What the text view needs to know about the tab besides its document.
+struct View<'a> {
+    cursor: usize,
+    selection: Option<std::ops::RangeInclusive<usize>>,
+    scroll_to: Option<usize>,
+    find: Option<&'a crate::state::FindState>,
+}
+
+fn find_bar_ui(ui: &mut egui::Ui, find: &crate::state::FindState, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Find");
+        let mut q = find.query.clone();
+        let edit = ui
+            .add(egui::TextEdit::singleline(&mut q).id(egui::Id::unique("find-in-file")).desired_width(260.0))
+            .labelled_by(label.id);
+        if edit.changed() {
+            commands.push(Command::Find(Some(q)));
         }
-        Content::Unreadable { error } => {
-            ui.label(RichText::new(error).color(ui.visuals().error_fg_color));
+        if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            let back = ui.input(|i| i.modifiers.shift);
+            commands.push(Command::FindStep(!back));
+            edit.request_focus();
+        }
+        let n = find.matches.len();
+        let place = if n == 0 { "no matches".to_owned() } else { format!("{} of {n}", find.current + 1) };
+        ui.label(place);
+        if ui.small_button("↑").on_hover_text("Previous match (Shift+Enter, Shift+F3)").clicked() {
+            commands.push(Command::FindStep(false));
+        }
+        if ui.small_button("↓").on_hover_text("Next match (Enter, F3)").clicked() {
+            commands.push(Command::FindStep(true));
+        }
+        if ui.small_button("×").on_hover_text("Close find (Escape)").clicked() {
+            commands.push(Command::Find(None));
         }
     });
 }
 
-fn header_ui(ui: &mut egui::Ui, doc: &Document) {
+fn header_ui(ui: &mut egui::Ui, tab: &crate::state::Tab) {
+    let doc = &tab.doc;
     ui.horizontal(|ui| {
         ui.label(RichText::new(doc.path.display()).monospace().strong());
         let mut facts = vec![doc.entry.class.as_str().to_owned(), format!("{} bytes", doc.entry.size_bytes)];
@@ -86,6 +144,17 @@ fn header_ui(ui: &mut egui::Ui, doc: &Document) {
                 RichText::new(format!("⚑ {}", file_level.join("; "))).color(Color32::from_rgb(200, 150, 40)),
             );
         }
+        if matches!(doc.content, Content::Text(_)) {
+            let seen = tab.seen.fraction();
+            let hover = format!(
+                "{} of {} lines of this file have been on screen",
+                tab.seen.count(),
+                tab.seen.total()
+            );
+            ui.add(egui::ProgressBar::new(seen).desired_width(60.0).desired_height(6.0))
+                .on_hover_text(&hover);
+            ui.label(RichText::new(format!("seen {:.0}%", seen * 100.0)).weak()).on_hover_text(hover);
+        }
     });
 }
 
@@ -97,23 +166,42 @@ fn text_view(
     ui: &mut egui::Ui,
     doc: &Document,
     theme: &Theme,
-    cursor: usize,
-    scroll_to: Option<usize>,
+    font: &FontId,
+    view: &View<'_>,
     commands: &mut Vec<Command>,
-) {
-    let Content::Text(t) = &doc.content else { return };
-    let font = FontId::monospace(CODE_SIZE);
-    let row_height = ui.fonts_mut(|f| f.row_height(&font));
+) -> usize {
+    let Content::Text(t) = &doc.content else { return 0 };
+    let row_height = ui.fonts_mut(|f| f.row_height(font));
+    let page_rows = (ui.available_height() / row_height.max(1.0)) as usize;
     let rows = t.lines.line_count();
     let digits = rows.to_string().len();
     let mut area =
         egui::ScrollArea::both().auto_shrink([false, false]).id_salt(("code", doc.path.as_bytes()));
-    if let Some(line) = scroll_to {
-        area = area.vertical_scroll_offset(line.saturating_sub(8) as f32 * row_height);
+    if let Some(line) = view.scroll_to {
+        // Keep the target in view with some context; scroll only when it is not already visible.
+        let top = ui.ctx().data(|d| d.get_temp::<usize>(egui::Id::unique(("top-row", doc.path.as_bytes()))));
+        let visible = top.is_some_and(|t| line >= t + 2 && line + 3 < t + page_rows);
+        if !visible {
+            area = area.vertical_scroll_offset(line.saturating_sub(page_rows / 3) as f32 * row_height);
+        }
     }
     let mut waiting_for_highlight = false;
     area.show_rows(ui, row_height, rows, |ui, visible| {
+        ui.ctx()
+            .data_mut(|d| d.insert_temp(egui::Id::unique(("top-row", doc.path.as_bytes())), visible.start));
+        commands.push(Command::Seen(visible.clone()));
         ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
+        let marks_of = |line: usize| -> Vec<(std::ops::Range<usize>, bool)> {
+            let Some(f) = view.find else { return Vec::new() };
+            let first = f.matches.partition_point(|m| m.0 < line);
+            f.matches
+                .iter()
+                .enumerate()
+                .skip(first)
+                .take_while(|(_, m)| m.0 == line)
+                .map(|(i, m)| (m.1.clone(), i == f.current))
+                .collect()
+        };
         // Highlight what is visible, but never parse past the checkpoints the background thread has
         // prepared: that would block this frame on a long parse. Those rows are drawn plain until then.
         let mut cache = t.highlight.try_lock().ok();
@@ -130,7 +218,7 @@ fn text_view(
         for line in visible {
             let text = doc.line_text(line).unwrap_or_default();
             let spans = cache.as_ref().and_then(|c| c.cached_line_spans(line));
-            let job = line_job(text, spans, theme, &font);
+            let job = line_job(text, spans, theme, font, &marks_of(line));
             let findings = doc.findings.get(&Some(line));
             ui.horizontal(|ui| {
                 let bg = ui.painter().add(egui::Shape::Noop);
@@ -153,17 +241,21 @@ fn text_view(
                 }
                 let code = ui.add(egui::Label::new(job).extend().sense(egui::Sense::click()));
                 if number.clicked() || code.clicked() {
-                    commands.push(Command::SetCursorLine(line));
+                    let extend = ui.input(|i| i.modifiers.shift);
+                    commands.push(Command::CursorTo { line, extend });
                 }
-                if line == cursor {
+                let selected = view.selection.as_ref().is_some_and(|s| s.contains(&line));
+                if line == view.cursor || selected {
                     let rect = egui::Rect::from_min_max(
                         number.rect.min,
                         egui::pos2(ui.clip_rect().right(), number.rect.max.y),
                     );
-                    ui.painter().set(
-                        bg,
-                        egui::Shape::rect_filled(rect, 0.0, rgb(theme.foreground).gamma_multiply(0.08)),
-                    );
+                    let fill = if selected {
+                        Color32::from_rgba_unmultiplied(70, 130, 220, 60)
+                    } else {
+                        rgb(theme.foreground).gamma_multiply(0.08)
+                    };
+                    ui.painter().set(bg, egui::Shape::rect_filled(rect, 0.0, fill));
                 }
             });
         }
@@ -171,11 +263,27 @@ fn text_view(
     if waiting_for_highlight {
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
     }
+    page_rows
 }
 
-/// Lays out one line: highlighted spans, tabs expanded, suspicious characters as visible markers.
-pub fn line_job(text: &str, spans: Option<&[Span]>, theme: &Theme, font: &FontId) -> LayoutJob {
+/// Lays out one line: highlighted spans, tabs expanded, suspicious characters as visible markers, and
+/// find matches (byte ranges in the line; `true` for the current match) with a background.
+pub fn line_job(
+    text: &str,
+    spans: Option<&[Span]>,
+    theme: &Theme,
+    font: &FontId,
+    marks: &[(std::ops::Range<usize>, bool)],
+) -> LayoutJob {
     let mut job = LayoutJob::default();
+    let mark_at = |off: usize| marks.iter().find(|(r, _)| r.contains(&off)).map(|(_, current)| *current);
+    let mark_bg = |current: bool| {
+        if current {
+            Color32::from_rgba_unmultiplied(255, 170, 0, 150)
+        } else {
+            Color32::from_rgba_unmultiplied(255, 200, 0, 70)
+        }
+    };
     let format_of = |class: HighlightClass| {
         let style = theme.style(class);
         let font_id = if style.bold {
@@ -196,14 +304,27 @@ pub fn line_job(text: &str, spans: Option<&[Span]>, theme: &Theme, font: &FontId
     let mut column = 0usize;
     let mut shown = 0usize;
     let mut run = String::new();
+    let mut run_format: Option<TextFormat> = None;
     for span in spans {
         let Some(piece) = text.get(span.range.clone()) else { continue };
-        let format = format_of(span.class);
-        for c in piece.chars() {
+        let base = format_of(span.class);
+        for (i, c) in piece.char_indices() {
             if shown >= MAX_LINE_CHARS {
                 break;
             }
             shown += 1;
+            let mut format = base.clone();
+            if let Some(current) = mark_at(span.range.start + i) {
+                format.background = mark_bg(current);
+            }
+            if run_format.as_ref() != Some(&format) {
+                if let Some(f) = run_format.take()
+                    && !run.is_empty()
+                {
+                    job.append(&std::mem::take(&mut run), 0.0, f);
+                }
+                run_format = Some(format.clone());
+            }
             if suspicious(c).is_some() {
                 if !run.is_empty() {
                     job.append(&std::mem::take(&mut run), 0.0, format.clone());
@@ -220,9 +341,11 @@ pub fn line_job(text: &str, spans: Option<&[Span]>, theme: &Theme, font: &FontId
                 column += 1;
             }
         }
-        if !run.is_empty() {
-            job.append(&std::mem::take(&mut run), 0.0, format);
-        }
+    }
+    if let Some(f) = run_format
+        && !run.is_empty()
+    {
+        job.append(&run, 0.0, f);
     }
     let total = text.chars().count();
     if total > MAX_LINE_CHARS {
@@ -241,9 +364,8 @@ pub fn line_job(text: &str, spans: Option<&[Span]>, theme: &Theme, font: &FontId
     job
 }
 
-fn hex_view(ui: &mut egui::Ui, bytes: &[u8], theme: &Theme) {
-    let font = FontId::monospace(CODE_SIZE);
-    let row_height = ui.fonts_mut(|f| f.row_height(&font));
+fn hex_view(ui: &mut egui::Ui, bytes: &[u8], theme: &Theme, font: &FontId) {
+    let row_height = ui.fonts_mut(|f| f.row_height(font));
     let rows = bytes.len().div_ceil(16).max(1);
     ui.label(RichText::new(format!("binary file, {} bytes: hex view", bytes.len())).weak());
     egui::ScrollArea::both().auto_shrink([false, false]).show_rows(ui, row_height, rows, |ui, visible| {
@@ -269,12 +391,21 @@ mod tests {
     fn suspicious_characters_become_markers_and_tabs_expand() {
         let theme = Theme::dark();
         let font = FontId::monospace(12.0);
-        let job = line_job("\tif (x)\u{202E} y", None, &theme, &font);
+        let job = line_job("\tif (x)\u{202E} y", None, &theme, &font, &[]);
         assert_eq!(job.text, "    if (x)<U+202E> y");
         let at = job.text.find("<U+202E>").unwrap();
         let marker = job.sections.iter().find(|s| s.byte_range.start.0 == at).unwrap();
         assert_eq!(marker.format.background, Color32::from_rgb(200, 30, 30));
         let long = "x".repeat(MAX_LINE_CHARS + 10);
-        assert!(line_job(&long, None, &theme, &font).text.ends_with("10 more characters on this line"));
+        assert!(line_job(&long, None, &theme, &font, &[]).text.ends_with("10 more characters on this line"));
+        // Find matches get a background; the current one a stronger one.
+        let job = line_job("size = size;", None, &theme, &font, &[(0..4, false), (7..11, true)]);
+        assert_eq!(job.text, "size = size;");
+        let bg: Vec<_> = job.sections.iter().map(|s| (s.byte_range.start.0, s.format.background)).collect();
+        assert_eq!(bg.iter().map(|b| b.0).collect::<Vec<_>>(), [0, 4, 7, 11]);
+        assert_ne!(bg[0].1, Color32::TRANSPARENT);
+        assert_eq!(bg[1].1, Color32::TRANSPARENT);
+        assert_ne!(bg[2].1, bg[0].1);
+        assert_eq!(bg[3].1, Color32::TRANSPARENT);
     }
 }

@@ -7,9 +7,13 @@
 
 mod app;
 mod code_view;
+mod coverage;
 pub mod document;
+mod find;
 mod fonts;
+mod fuzzy;
 mod health_ui;
+mod overlay_ui;
 pub mod state;
 pub mod tree;
 mod tree_ui;
@@ -45,7 +49,8 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
         "Vitrine",
         options,
         Box::new(move |cc| {
-            let mut prefs: Prefs = cc.storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
+            let mut prefs: Prefs =
+                cc.storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
             if let Some(dark) = launch.dark {
                 prefs.dark = dark;
             }

@@ -35,7 +35,75 @@ pub enum Command {
     ToggleHealthPanel,
     SetDarkTheme(bool),
     DismissError,
+    /// Move the cursor by `delta` lines (negative: up); with `extend`, grow the line selection.
+    MoveCursor {
+        delta: isize,
+        extend: bool,
+    },
+    /// Put the cursor on a 0-based line; with `extend`, select from the anchor to it.
+    CursorTo {
+        line: usize,
+        extend: bool,
+    },
+    /// Open an overlay (quick open, go to line, help), or close it with `None`.
+    ShowOverlay(Option<OverlayKind>),
+    /// The text typed in the open overlay.
+    SetOverlayInput(String),
+    /// Move the overlay's highlighted row.
+    OverlayMove(isize),
+    /// Accept the overlay's highlighted row or input.
+    OverlayAccept,
+    /// Open find-in-file on the active tab (with its query), or close it with `None`.
+    Find(Option<String>),
+    /// Go to the next (true) or previous (false) find match.
+    FindStep(bool),
+    HistoryBack,
+    HistoryForward,
+    /// Change the code font size by a step (+1 / -1), or reset it with 0.
+    FontSize(i32),
+    /// Record that lines of the active tab have been on screen (reading coverage).
+    Seen(std::ops::Range<usize>),
 }
+
+/// The modal pickers and panels over the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlayKind {
+    QuickOpen,
+    GoToLine,
+    Help,
+}
+
+/// An open overlay and what has been typed in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlay {
+    pub kind: OverlayKind,
+    pub input: String,
+    /// Highlighted row of the result list.
+    pub selected: usize,
+    /// Result rows (file paths for quick open).
+    pub results: Vec<Vec<u8>>,
+}
+
+/// Find-in-file state of a tab.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindState {
+    pub query: String,
+    /// (0-based line, byte range in the line) of every match, in order.
+    pub matches: Vec<(usize, std::ops::Range<usize>)>,
+    /// Index of the current match.
+    pub current: usize,
+}
+
+/// Most find matches collected in one file.
+const FIND_LIMIT: usize = 100_000;
+/// Rows listed by quick open.
+const QUICK_OPEN_ROWS: usize = 50;
+/// Steps of history kept.
+const HISTORY_LEN: usize = 200;
+/// Code font sizes in points.
+pub const FONT_MIN: f32 = 8.0;
+pub const FONT_MAX: f32 = 32.0;
+pub const FONT_DEFAULT: f32 = 13.5;
 
 /// Where the snapshot is in its life.
 #[derive(Debug)]
@@ -52,20 +120,65 @@ pub struct Tab {
     pub doc: Document,
     /// 0-based line of the cursor.
     pub cursor_line: usize,
+    /// Other end of the line selection (the selection is anchor..=cursor, in either order).
+    pub anchor_line: Option<usize>,
     /// A line the view must scroll to on its next frame (consumed by the view).
     pub scroll_to: Option<usize>,
+    pub find: Option<FindState>,
+    /// Lines that have been on screen: the reader's coverage of this file.
+    pub seen: crate::coverage::LineSet,
+}
+
+impl Tab {
+    fn new(doc: Document) -> Tab {
+        let lines = doc.line_count();
+        Tab {
+            doc,
+            cursor_line: 0,
+            anchor_line: None,
+            scroll_to: None,
+            find: None,
+            seen: crate::coverage::LineSet::new(lines),
+        }
+    }
+
+    /// The selected lines (0-based, inclusive), or just the cursor line.
+    pub fn selection(&self) -> std::ops::RangeInclusive<usize> {
+        let a = self.anchor_line.unwrap_or(self.cursor_line);
+        a.min(self.cursor_line)..=a.max(self.cursor_line)
+    }
+
+    fn move_to(&mut self, line: usize, extend: bool) {
+        let line = line.min(self.doc.line_count().saturating_sub(1));
+        if extend {
+            self.anchor_line.get_or_insert(self.cursor_line);
+        } else {
+            self.anchor_line = None;
+        }
+        self.cursor_line = line;
+        self.scroll_to = Some(line);
+    }
 }
 
 /// User preferences kept across restarts (never review data).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Prefs {
     pub dark: bool,
     pub show_health: bool,
+    /// Code font size in points (stored as tenths, to stay an integer in the settings file).
+    pub font_tenths: u32,
 }
 
 impl Default for Prefs {
     fn default() -> Self {
-        Prefs { dark: true, show_health: true }
+        Prefs { dark: true, show_health: true, font_tenths: (FONT_DEFAULT * 10.0) as u32 }
+    }
+}
+
+impl Prefs {
+    pub fn font_size(&self) -> f32 {
+        (self.font_tenths as f32 / 10.0).clamp(FONT_MIN, FONT_MAX)
     }
 }
 
@@ -86,6 +199,11 @@ pub struct AppState {
     finding_paths: HashMap<String, Vec<u8>>,
     /// Applied once the snapshot being loaded is ready (e.g. a file to open at start).
     pending: Vec<Command>,
+    pub overlay: Option<Overlay>,
+    /// Places visited (file, line), for Alt+Left / Alt+Right.
+    history: Vec<(Vec<u8>, usize)>,
+    /// Position in `history` (the current place).
+    history_pos: usize,
 }
 
 impl AppState {
@@ -103,6 +221,9 @@ impl AppState {
             error: None,
             finding_paths: HashMap::new(),
             pending: Vec::new(),
+            overlay: None,
+            history: Vec::new(),
+            history_pos: 0,
         }
     }
 
@@ -124,7 +245,11 @@ impl AppState {
                     progress.cancel();
                 }
             }
-            Command::OpenFile { path, line } => self.open_file(&path, line),
+            Command::OpenFile { path, line } => {
+                self.remember_place();
+                self.open_file(&path, line);
+                self.remember_place();
+            }
             Command::ActivateTab(i) => {
                 if i < self.tabs.len() {
                     self.active = Some(i);
@@ -144,6 +269,72 @@ impl AppState {
             Command::SetCursorLine(line) => {
                 if let Some(tab) = self.active_tab_mut() {
                     tab.cursor_line = line.min(tab.doc.line_count().saturating_sub(1));
+                    tab.anchor_line = None;
+                }
+            }
+            Command::MoveCursor { delta, extend } => {
+                if let Some(tab) = self.active_tab_mut() {
+                    let line = tab.cursor_line.saturating_add_signed(delta);
+                    tab.move_to(line, extend);
+                }
+            }
+            Command::CursorTo { line, extend } => {
+                if let Some(tab) = self.active_tab_mut() {
+                    tab.move_to(line, extend);
+                }
+            }
+            Command::ShowOverlay(kind) => {
+                self.overlay =
+                    kind.map(|kind| Overlay { kind, input: String::new(), selected: 0, results: Vec::new() });
+                self.refresh_overlay();
+            }
+            Command::SetOverlayInput(input) => {
+                if let Some(o) = &mut self.overlay {
+                    o.input = input;
+                    o.selected = 0;
+                }
+                self.refresh_overlay();
+            }
+            Command::OverlayMove(delta) => {
+                if let Some(o) = &mut self.overlay {
+                    let last = o.results.len().saturating_sub(1);
+                    o.selected = o.selected.saturating_add_signed(delta).min(last);
+                }
+            }
+            Command::OverlayAccept => self.accept_overlay(),
+            Command::Find(query) => {
+                if let Some(tab) = self.active_tab_mut() {
+                    tab.find = query.map(|q| find_state(&tab.doc, q, tab.cursor_line));
+                    if let Some(line) = tab.find.as_ref().and_then(|f| f.matches.get(f.current)).map(|m| m.0)
+                    {
+                        tab.cursor_line = line;
+                        tab.scroll_to = Some(line);
+                    }
+                }
+            }
+            Command::FindStep(forward) => {
+                if let Some(tab) = self.active_tab_mut()
+                    && let Some(f) = &mut tab.find
+                    && !f.matches.is_empty()
+                {
+                    let n = f.matches.len();
+                    f.current = if forward { (f.current + 1) % n } else { (f.current + n - 1) % n };
+                    if let Some(line) = f.matches.get(f.current).map(|m| m.0) {
+                        tab.cursor_line = line;
+                        tab.anchor_line = None;
+                        tab.scroll_to = Some(line);
+                    }
+                }
+            }
+            Command::HistoryBack => self.go_history(false),
+            Command::HistoryForward => self.go_history(true),
+            Command::FontSize(step) => {
+                let size = if step == 0 { FONT_DEFAULT } else { self.prefs.font_size() + step as f32 };
+                self.prefs.font_tenths = (size.clamp(FONT_MIN, FONT_MAX) * 10.0).round() as u32;
+            }
+            Command::Seen(range) => {
+                if let Some(tab) = self.active_tab_mut() {
+                    tab.seen.insert(range);
                 }
             }
             Command::ToggleDir(dir) => {
@@ -212,6 +403,72 @@ impl AppState {
         self.finding_paths.get(shown)
     }
 
+    /// Records where the cursor is, so Alt+Left can come back to it. Consecutive duplicates collapse.
+    fn remember_place(&mut self) {
+        let Some(tab) = self.active_tab() else { return };
+        let place = (tab.doc.path.as_bytes().to_vec(), tab.cursor_line);
+        self.history.truncate(self.history_pos + 1);
+        if self.history.last() != Some(&place) {
+            self.history.push(place);
+            if self.history.len() > HISTORY_LEN {
+                self.history.remove(0);
+            }
+        }
+        self.history_pos = self.history.len().saturating_sub(1);
+    }
+
+    fn go_history(&mut self, forward: bool) {
+        // The current place may have moved since it was recorded: record it before leaving it.
+        if !forward && self.history_pos + 1 == self.history.len() {
+            self.remember_place();
+        }
+        let target = if forward { self.history_pos + 1 } else { self.history_pos.wrapping_sub(1) };
+        let Some((path, line)) = self.history.get(target).cloned() else { return };
+        self.history_pos = target;
+        self.open_file(&path, Some(line));
+    }
+
+    /// Recomputes the overlay's result rows from its input.
+    fn refresh_overlay(&mut self) {
+        let Some(o) = &mut self.overlay else { return };
+        if o.kind == OverlayKind::QuickOpen {
+            let files = self.tree.nodes.iter().filter(|n| !n.is_dir);
+            let shown: Vec<(Vec<u8>, String)> =
+                files.map(|n| (n.path.clone(), String::from_utf8_lossy(&n.path).into_owned())).collect();
+            o.results = crate::fuzzy::best(
+                &o.input,
+                shown.iter().map(|(p, s)| (p.clone(), s.as_str())),
+                QUICK_OPEN_ROWS,
+            );
+        }
+    }
+
+    fn accept_overlay(&mut self) {
+        let Some(o) = self.overlay.take() else { return };
+        match o.kind {
+            OverlayKind::QuickOpen => {
+                if let Some(path) = o.results.get(o.selected).cloned() {
+                    self.apply(Command::OpenFile { path, line: None });
+                }
+            }
+            OverlayKind::GoToLine => {
+                // "120" or "120:7" (the column is accepted and ignored: the cursor is a line).
+                let line = o.input.trim().split(':').next().and_then(|l| l.trim().parse::<usize>().ok());
+                match line {
+                    Some(l) if l > 0 => {
+                        self.remember_place();
+                        if let Some(tab) = self.active_tab_mut() {
+                            tab.move_to(l - 1, false);
+                        }
+                        self.remember_place();
+                    }
+                    _ => self.overlay = Some(o),
+                }
+            }
+            OverlayKind::Help => {}
+        }
+    }
+
     fn start_loading(&mut self, path: PathBuf) {
         if let Load::Loading { progress, .. } = &self.load {
             progress.cancel();
@@ -260,7 +517,7 @@ impl AppState {
                 return;
             };
             let doc = Document::open(&snapshot, entry);
-            self.tabs.push(Tab { doc, cursor_line: 0, scroll_to: None });
+            self.tabs.push(Tab::new(doc));
             self.active = Some(self.tabs.len() - 1);
             // Reveal the file in the tree.
             let mut prefix = Vec::new();
@@ -275,10 +532,19 @@ impl AppState {
             }
         }
         if let (Some(line), Some(tab)) = (line, self.active_tab_mut()) {
-            tab.cursor_line = line.min(tab.doc.line_count().saturating_sub(1));
-            tab.scroll_to = Some(tab.cursor_line);
+            tab.move_to(line, false);
         }
     }
+}
+
+/// Find state for `query` in `doc`, starting at the first match at or after `from_line`.
+fn find_state(doc: &Document, query: String, from_line: usize) -> FindState {
+    let matches = match &doc.content {
+        crate::document::Content::Text(t) => crate::find::find_all(&t.text, &query, FIND_LIMIT),
+        _ => Vec::new(),
+    };
+    let current = matches.iter().position(|m| m.0 >= from_line).unwrap_or(0);
+    FindState { query, matches, current }
 }
 
 #[cfg(test)]
@@ -307,7 +573,7 @@ mod tests {
         assert_eq!(s.tabs.len(), 1);
         let tab = s.active_tab().unwrap();
         assert_eq!((tab.cursor_line, tab.scroll_to), (3, Some(3)));
-        assert!(s.expanded.contains(&b"a/b".to_vec()) && s.expanded.contains(&b"a".to_vec()));
+        assert!(s.expanded.contains(b"a/b".as_slice()) && s.expanded.contains(b"a".as_slice()));
         s.apply(Command::OpenFile { path: b"top.txt".to_vec(), line: None });
         s.apply(Command::OpenFile { path: b"a/b/two.c".to_vec(), line: None });
         assert_eq!((s.tabs.len(), s.active), (2, Some(0)));
@@ -341,9 +607,9 @@ mod tests {
     fn tree_filter_theme_health_and_dirs_toggle() {
         let (_d, mut s) = loaded();
         s.apply(Command::ToggleDir(b"a".to_vec()));
-        let open = s.expanded.contains(&b"a".to_vec());
+        let open = s.expanded.contains(b"a".as_slice());
         s.apply(Command::ToggleDir(b"a".to_vec()));
-        assert_ne!(open, s.expanded.contains(&b"a".to_vec()));
+        assert_ne!(open, s.expanded.contains(b"a".as_slice()));
         s.apply(Command::SetTreeFilter("two".into()));
         assert_eq!(s.tree.filter(&s.tree_filter, 10).len(), 1);
         let health = s.prefs.show_health;

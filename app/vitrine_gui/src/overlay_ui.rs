@@ -1,0 +1,82 @@
+//! The overlays over the code: quick open (Ctrl+P), go to line (Ctrl+G) and the shortcut help (F1).
+
+use egui::{Align2, RichText};
+
+use crate::state::{AppState, Command, OverlayKind};
+
+/// Every shortcut, as the help overlay lists them.
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("Ctrl+P", "Open a file by name (fuzzy)"),
+    ("Ctrl+G", "Go to line"),
+    ("Ctrl+F", "Find in file; Enter / Shift+Enter, F3 / Shift+F3: next / previous"),
+    ("Alt+Left / Alt+Right", "Back / forward through places visited"),
+    ("Up, Down, PageUp, PageDown", "Move the cursor line"),
+    ("Ctrl+Home / Ctrl+End", "First / last line"),
+    ("Shift + movement, Shift+click", "Select lines"),
+    ("Ctrl+W", "Close the tab"),
+    ("Ctrl+= / Ctrl+- / Ctrl+0", "Larger / smaller / default code font"),
+    ("Escape", "Close the overlay or the find bar"),
+    ("F1", "This help"),
+];
+
+pub fn overlay_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Command>) {
+    let Some(o) = &state.overlay else { return };
+    let title = match o.kind {
+        OverlayKind::QuickOpen => "Open file",
+        OverlayKind::GoToLine => "Go to line",
+        OverlayKind::Help => "Keyboard shortcuts",
+    };
+    egui::Window::new(title)
+        .anchor(Align2::CENTER_TOP, [0.0, 70.0])
+        .collapsible(false)
+        .resizable(false)
+        .default_width(560.0)
+        .show(ctx, |ui| match o.kind {
+            OverlayKind::Help => {
+                egui::Grid::new("shortcuts").striped(true).num_columns(2).show(ui, |ui| {
+                    for (keys, what) in SHORTCUTS {
+                        ui.label(RichText::new(*keys).monospace().strong());
+                        ui.label(*what);
+                        ui.end_row();
+                    }
+                });
+                if ui.button("Close").clicked() {
+                    commands.push(Command::ShowOverlay(None));
+                }
+            }
+            OverlayKind::QuickOpen | OverlayKind::GoToLine => {
+                let hint =
+                    if o.kind == OverlayKind::QuickOpen { "file name, e.g. pktcpp" } else { "line number" };
+                let mut input = o.input.clone();
+                let label = ui.label(title);
+                let edit = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut input)
+                            .id(egui::Id::unique("overlay-input"))
+                            .hint_text(hint)
+                            .desired_width(f32::INFINITY),
+                    )
+                    .labelled_by(label.id);
+                edit.request_focus();
+                if edit.changed() {
+                    commands.push(Command::SetOverlayInput(input));
+                }
+                if o.kind == OverlayKind::GoToLine {
+                    if let Some(tab) = state.active_tab() {
+                        ui.label(format!("1 to {} (now {})", tab.doc.line_count(), tab.cursor_line + 1));
+                    }
+                    return;
+                }
+                for (i, path) in o.results.iter().enumerate() {
+                    let text = RichText::new(String::from_utf8_lossy(path)).monospace();
+                    if ui.selectable_label(i == o.selected, text).clicked() {
+                        commands.push(Command::OverlayMove(i as isize - o.selected as isize));
+                        commands.push(Command::OverlayAccept);
+                    }
+                }
+                if o.results.is_empty() {
+                    ui.label(RichText::new("no file matches").weak());
+                }
+            }
+        });
+}
