@@ -8,7 +8,7 @@ use ssh_key::PublicKey;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::error::RecordError;
-use crate::keys::{fingerprint, parse_public_key};
+use crate::keys::{fingerprint, parse_public_key, verifying_key};
 
 /// One allowed signer.
 #[derive(Debug, Clone)]
@@ -16,6 +16,8 @@ pub struct Person {
     pub principal: String,
     pub role: String,
     pub key: PublicKey,
+    /// The key's Ed25519 point, decoded once for fast verification.
+    pub verifying_key: ed25519_dalek::VerifyingKey,
     pub fingerprint: String,
     /// `None` means every namespace (as in `ssh-keygen`).
     pub namespaces: Option<Vec<String>>,
@@ -118,6 +120,7 @@ pub fn person(principal: &str, role: &str, pubkey_text: &str) -> Result<Person, 
         principal: principal.to_owned(),
         role: role.to_owned(),
         fingerprint: fingerprint(&key),
+        verifying_key: verifying_key(&key)?,
         key,
         namespaces: Some(vec![crate::keys::NS_ENTRY.into(), crate::keys::NS_CHECKPOINT.into()]),
         valid_after: None,
@@ -175,6 +178,7 @@ fn parse_line(line: &str) -> Result<Person, String> {
         principal: principal.to_owned(),
         role,
         fingerprint: fingerprint(&key),
+        verifying_key: verifying_key(&key).map_err(|e| e.to_string())?,
         key,
         namespaces: None,
         valid_after: None,

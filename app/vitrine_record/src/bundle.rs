@@ -6,7 +6,7 @@
 //! `allowed_signers`, `MANIFEST.sha256` and `health.json`, so the exporter's one signature binds them all.
 //! `results.sarif` and `report.html` are views derived from the signed files and are not bound.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
 
@@ -257,10 +257,22 @@ pub fn export(
     };
     let cp_text = cp.to_text();
     let cp_sig = signer.sign(NS_CHECKPOINT, cp_text.as_bytes())?;
+    // Each annotated file is read (and hash-checked by the caller) once, however many threads quote it.
+    let mut contents: HashMap<String, Vec<u8>> = HashMap::new();
+    if !config.questions_only {
+        for e in entries {
+            if let Some(t) = &e.entry.target
+                && !contents.contains_key(&t.path)
+                && let Some(c) = (snap.read)(&t.path)
+            {
+                contents.insert(t.path.clone(), c);
+            }
+        }
+    }
     let view = ViewInput {
         header: &header,
         entries: review.entries(),
-        snapshot: if config.questions_only { None } else { Some(snap) },
+        contents: if config.questions_only { None } else { Some(&contents) },
         health: if config.questions_only { None } else { Some(&config.health_json) },
     };
     files.files.insert("results.sarif".into(), crate::sarif::render(&view)?);
@@ -284,8 +296,9 @@ pub fn export(
 pub struct ViewInput<'a> {
     pub header: &'a RecordHeader,
     pub entries: &'a [Verified],
-    /// The snapshot, for snippets; `None` in a questions-only packet.
-    pub snapshot: Option<&'a SnapshotData<'a>>,
+    /// The content of each annotated file, for snippets, read once per file; `None` in a questions-only
+    /// packet.
+    pub contents: Option<&'a HashMap<String, Vec<u8>>>,
     /// The health report JSON, for the summary; `None` in a questions-only packet.
     pub health: Option<&'a [u8]>,
 }
@@ -487,7 +500,7 @@ fn check_checkpoint_sig(
         } else if !p.valid_at(at) {
             why = format!("the key of {} is not valid at the export time {}", p.principal, h.exported_at);
         } else {
-            return sig.verify(&p.key, NS_CHECKPOINT, text).map_err(|e| e.to_string());
+            return sig.verify_with(&p.key, &p.verifying_key, NS_CHECKPOINT, text).map_err(|e| e.to_string());
         }
     }
     Err(why)

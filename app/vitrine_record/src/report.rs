@@ -114,9 +114,8 @@ pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
             time = esc(&e.time),
             cat = e.category.as_ref().map(|c| format!(" · {}", esc(c))).unwrap_or_default(),
         );
-        if let Some(snap) = view.snapshot
-            && let Some(content) = (snap.read)(&path)
-            && let Some(quoted) = line_bytes(&content, lines[0], lines[1])
+        if let Some(content) = view.contents.and_then(|c| c.get(&path))
+            && let Some(quoted) = line_bytes(content, lines[0], lines[1])
         {
             let _ = writeln!(s, "<pre>{}</pre>", esc(&String::from_utf8_lossy(quoted)));
         }
@@ -137,7 +136,7 @@ pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
         s.push_str("</div>\n");
     }
     s.push_str("<h2>Snapshot health</h2>\n");
-    match view.snapshot.and(health_summary(view)) {
+    match view.contents.and(health_summary(view)) {
         Some(rows) => {
             s.push_str("<table><tr><th>finding</th><th>count</th></tr>");
             for (k, n) in rows {

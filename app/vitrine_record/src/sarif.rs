@@ -89,7 +89,7 @@ pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
     for t in threads(view.entries) {
         let e = &t.root.entry;
         let Some(target) = &e.target else { continue };
-        let content = view.snapshot.and_then(|s| (s.read)(&target.path));
+        let content = view.contents.and_then(|c| c.get(&target.path));
         let next = artifacts.len();
         let (index, _) = artifacts.entry(target.path.clone()).or_insert_with(|| {
             let mut hashes = json!({"git-blob-sha256": target.blob});

@@ -95,7 +95,7 @@ pub fn check_one(raw: &RawEntry, people: &AllowedSigners, snapshot: &str) -> Res
                 entry.role, person.role
             );
         } else {
-            return match sig.verify(&person.key, NS_ENTRY, &raw.bytes) {
+            return match sig.verify_with(&person.key, &person.verifying_key, NS_ENTRY, &raw.bytes) {
                 Ok(()) => Ok(entry),
                 Err(RecordError::Signature(m)) => Err(format!("signature {m}")),
                 Err(e) => Err(e.to_string()),

@@ -1,0 +1,180 @@
+//! Benchmark of the review record: annotate N entries, reopen (load + re-verify), export, verify.
+//!
+//! `cargo run --release -p vitrine_record --example bench -- [N] [DIR]`; prints one line per phase and a
+//! JSON summary. DIR (default: a temporary directory) must be on the disk whose speed you want to know,
+//! since every entry is synced before it counts as written.
+
+use std::time::Instant;
+
+use vitrine_record::bundle::{self, BundleFiles, ExportConfig, SnapshotData};
+use vitrine_record::entry::{Target, blob_id, quote_lines};
+use vitrine_record::time::OffsetDateTime;
+use vitrine_record::{Class, Draft, Kind, RecordError, Review, Severity, Signer, allowed};
+
+/// Entries appended one by one (each synced, with its directory) before switching to batches, to measure
+/// the interactive path too.
+const SINGLE: usize = 1_000;
+const BATCH: usize = 1_000;
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("VmHWM:")
+                    .map(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().unwrap_or(0.0))
+            })
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn draft(i: usize, content: &[u8]) -> Draft {
+    let line = (i % 40) as u64 + 1;
+    let mut d = Draft::new(Kind::Annotation);
+    d.target = Some(Target {
+        path: format!("src/file{:03}.c", i % 500),
+        blob: blob_id(content),
+        lines: Some([line, line + 2]),
+        quote: quote_lines(content, line, line + 2),
+    });
+    d.class = Some(if i % 3 == 0 { Class::Question } else { Class::Finding });
+    d.severity = Some(Severity::Medium);
+    d.category = Some("memory-safety".into());
+    d.body =
+        Some(format!("Entry {i}: the length is not checked before the copy into the fixed-size buffer."));
+    d
+}
+
+fn main() -> Result<(), RecordError> {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let tmp = tempfile_dir(args.next())?;
+    let dir = tmp.join("review");
+    let snapshot = "5a".repeat(32);
+    let content: Vec<u8> =
+        (0..50).map(|i| format!("    line {i} of a C file;\n")).collect::<String>().into_bytes();
+    let signer = Signer::generate("bench@example")?;
+    let now = OffsetDateTime::now_utc();
+    let mut summary = serde_json::Map::new();
+    let mut put = |k: &str, v: serde_json::Value| {
+        summary.insert(k.into(), v);
+    };
+
+    // Annotate.
+    let t = Instant::now();
+    {
+        let mut review = Review::open(&dir, &snapshot)?;
+        review.add_person(allowed::person("bench@example", "reviewer", &signer.public_openssh()?)?)?;
+        let single = SINGLE.min(n);
+        let t1 = Instant::now();
+        for i in 0..single {
+            review.append(&signer, draft(i, &content), now)?;
+        }
+        let single_s = t1.elapsed().as_secs_f64();
+        println!(
+            "annotate one by one: {single} entries in {single_s:.2} s = {:.0} entries/s",
+            single as f64 / single_s
+        );
+        put("annotate_single_entries_per_s", (single as f64 / single_s).round().into());
+        let mut i = single;
+        let t2 = Instant::now();
+        while i < n {
+            let end = (i + BATCH).min(n);
+            review.append_many(&signer, (i..end).map(|k| draft(k, &content)).collect(), now)?;
+            i = end;
+        }
+        let batch_s = t2.elapsed().as_secs_f64();
+        if n > single {
+            println!(
+                "annotate in batches of {BATCH}: {} entries in {batch_s:.2} s = {:.0} entries/s",
+                n - single,
+                (n - single) as f64 / batch_s
+            );
+            put("annotate_batch_entries_per_s", ((n - single) as f64 / batch_s).round().into());
+        }
+    }
+    let annotate_s = t.elapsed().as_secs_f64();
+    println!(
+        "annotate total: {n} entries in {annotate_s:.2} s = {:.0} entries/s; peak RSS {:.0} MB",
+        n as f64 / annotate_s,
+        peak_rss_mb()
+    );
+    put("annotate_entries_per_s", (n as f64 / annotate_s).round().into());
+
+    // Load: open the review again, which re-reads and re-verifies every entry.
+    let t = Instant::now();
+    let mut review = Review::open(&dir, &snapshot)?;
+    let load_s = t.elapsed().as_secs_f64();
+    assert_eq!(review.entries().len(), n);
+    println!(
+        "load + re-verify: {n} entries in {load_s:.2} s ({} threads); peak RSS {:.0} MB",
+        rayon::current_num_threads(),
+        peak_rss_mb()
+    );
+    put("load_s", ((load_s * 1000.0).round() / 1000.0).into());
+
+    // Export.
+    let read = |_: &str| Some(content.clone());
+    let config = ExportConfig {
+        snapshot: SnapshotData {
+            tree_sha256: snapshot.clone(),
+            tree_sha1: "5a".repeat(20),
+            swhid: format!("swh:1:dir:{}", "5a".repeat(20)),
+            manifest: Vec::new(),
+            read: &read,
+        },
+        health_json: b"{}".to_vec(),
+        tool: "bench".into(),
+        questions_only: false,
+        now,
+    };
+    let t = Instant::now();
+    let files = bundle::export(&mut review, &signer, &config)?;
+    let out = tmp.join("bench.vitrine");
+    files.write(&out, 0)?;
+    let export_s = t.elapsed().as_secs_f64();
+    let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    drop(files);
+    drop(review);
+    println!(
+        "export: {n} entries in {export_s:.2} s = {:.0} entries/s; bundle {:.1} MB; peak RSS {:.0} MB",
+        n as f64 / export_s,
+        size as f64 / 1e6,
+        peak_rss_mb()
+    );
+    put("export_entries_per_s", (n as f64 / export_s).round().into());
+    put("bundle_mb", ((size as f64 / 1e5).round() / 10.0).into());
+
+    // Verify, on one thread and on all.
+    let files = BundleFiles::read(&out)?;
+    for threads in [1, rayon::current_num_threads()] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| RecordError::Usage(e.to_string()))?;
+        let t = Instant::now();
+        let report = pool.install(|| bundle::verify(&files, None));
+        let verify_s = t.elapsed().as_secs_f64();
+        assert!(report.is_valid(), "{:?}", report.problems.first());
+        println!(
+            "verify on {threads} thread(s): {n} entries in {verify_s:.2} s = {:.0} entries/s",
+            n as f64 / verify_s
+        );
+        put(&format!("verify_{threads}_thread_entries_per_s"), (n as f64 / verify_s).round().into());
+    }
+    put("peak_rss_mb", peak_rss_mb().round().into());
+    put("entries", n.into());
+    println!("{}", serde_json::Value::Object(summary));
+    if std::env::var_os("BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(())
+}
+
+fn tempfile_dir(arg: Option<String>) -> Result<std::path::PathBuf, RecordError> {
+    let base = arg.map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("vitrine-record-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(RecordError::io(&dir))?;
+    Ok(dir)
+}

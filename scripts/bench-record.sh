@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Benchmark of the review record (issue 5): annotate N entries (default 100,000), reopen the review (load and
+# re-verify everything), export the bundle, verify it on one thread and on all. Prints entries per second for
+# each phase, the bundle size and the peak memory. Usage: scripts/bench-record.sh [N] [DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p vitrine_record --example bench
+exec target/release/examples/bench "$@"
