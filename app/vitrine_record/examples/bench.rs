@@ -38,7 +38,7 @@ fn draft(i: usize, content: &[u8]) -> Draft {
         lines: Some([line, line + 2]),
         quote: quote_lines(content, line, line + 2),
     });
-    d.class = Some(if i % 3 == 0 { Class::Question } else { Class::Finding });
+    d.class = Some(if i.is_multiple_of(3) { Class::Question } else { Class::Finding });
     d.severity = Some(Severity::Medium);
     d.category = Some("memory-safety".into());
     d.body =
