@@ -246,3 +246,44 @@ pub fn format_ssh_time(t: OffsetDateTime) -> String {
         t.second()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIX4JXhfUDeUDGi9vj81W0kk6joWsoO347ylnjS3hBaG";
+
+    #[test]
+    fn parses_what_ssh_keygen_accepts_and_round_trips() {
+        let text = format!(
+            "# people\nalice@x namespaces=\"entry@vitrine,checkpoint@vitrine\",valid-after=\"20250101\",valid-before=\"202701011230Z\" {KEY} role=reviewer\n\n\"bob@x\" {KEY} some comment\n"
+        );
+        let a = AllowedSigners::parse(&text).unwrap();
+        assert_eq!(a.people.len(), 2);
+        let alice = &a.people[0];
+        assert_eq!((alice.principal.as_str(), alice.role.as_str()), ("alice@x", "reviewer"));
+        assert!(alice.allows_namespace("entry@vitrine") && !alice.allows_namespace("file"));
+        assert!(alice.valid_at(parse_ssh_time("20260101").unwrap()));
+        assert!(!alice.valid_at(parse_ssh_time("20241231235959Z").unwrap()));
+        assert!(!alice.valid_at(parse_ssh_time("20270101123001Z").unwrap()));
+        assert!(a.people[1].allows_namespace("anything"));
+        let again = AllowedSigners::parse(&a.render().unwrap()).unwrap();
+        assert_eq!(again.render().unwrap(), a.render().unwrap());
+        assert_eq!(again.people[0].valid_after, alice.valid_after);
+    }
+
+    #[test]
+    fn refuses_bad_lines_naming_them() {
+        for bad in [
+            format!("x cert-authority {KEY}"),
+            format!("x nope=1 {KEY}"),
+            "x ssh-ed25519 AAAA".to_owned(),
+            format!("x valid-after=\"2025\" {KEY}"),
+        ] {
+            let e = AllowedSigners::parse(&format!("ok {KEY}\n{bad}\n")).unwrap_err();
+            assert!(e.to_string().starts_with("allowed_signers line 2"), "{e}");
+        }
+        assert!(person("a b", "reviewer", KEY).is_err());
+        assert!(person("a", "two words", KEY).is_err());
+    }
+}

@@ -328,3 +328,82 @@ pub fn blob_id(content: &[u8]) -> String {
     h.update(content);
     hex::encode(h.finalize())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Entry {
+        let c = b"l1\nl2\nl3";
+        Entry {
+            v: 1,
+            seq: 1,
+            prev: None,
+            kind: Kind::Annotation,
+            author: Author { principal: "a@x".into(), fingerprint: "SHA256:x".into() },
+            role: "reviewer".into(),
+            time: "2026-01-31T12:00:00Z".into(),
+            snapshot: "ab".repeat(32),
+            target: Some(Target {
+                path: "f".into(),
+                blob: blob_id(c),
+                lines: Some([2, 3]),
+                quote: quote_lines(c, 2, 3),
+            }),
+            class: Some(Class::Finding),
+            severity: Some(Severity::High),
+            category: None,
+            body: Some("café".into()),
+            parent: None,
+            status: None,
+        }
+    }
+
+    #[test]
+    fn bytes_round_trip_and_refuse_other_forms() {
+        let e = sample();
+        let b = e.to_bytes().unwrap();
+        assert_eq!(Entry::from_bytes(&b).unwrap(), e);
+        assert!(b.starts_with(b"{\"author\":{\"fingerprint\""));
+        let spaced = String::from_utf8(b.clone()).unwrap().replacen(':', ": ", 1);
+        assert!(Entry::from_bytes(spaced.as_bytes()).is_err());
+        let extra = String::from_utf8(b).unwrap().replacen("{", "{\"zz\":1,", 1);
+        assert!(Entry::from_bytes(extra.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn kinds_have_rules() {
+        let mut e = sample();
+        e.time = "2026-01-31T12:00:00+01:00".into();
+        assert!(e.validate().is_err());
+        let mut e = sample();
+        e.body = Some("  ".into());
+        assert!(e.validate().is_err());
+        let mut e = sample();
+        e.seq = 2;
+        assert!(e.validate().is_err(), "seq 2 needs prev");
+        let mut r = sample();
+        r.kind = Kind::Reply;
+        assert!(r.validate().is_err(), "a reply needs a parent");
+        r.parent = Some("cd".repeat(32));
+        r.target = None;
+        r.class = None;
+        r.severity = None;
+        r.validate().unwrap();
+    }
+
+    #[test]
+    fn quotes_and_lines() {
+        let c = b"l1\nl2\nl3";
+        let q = quote_lines(c, 3, 3).unwrap();
+        assert_eq!(q.sha256, hex::encode(Sha256::digest(b"l3")));
+        assert_eq!(q.prefix, hex::encode(Sha256::digest(b"l2\n")));
+        assert_eq!(q.suffix, "");
+        assert!(quote_lines(c, 3, 4).is_none());
+        assert!(quote_lines(c, 0, 1).is_none());
+        assert!(quote_lines(b"", 1, 1).is_none());
+        assert_eq!(line_bytes(c, 1, 2), Some(&b"l1\nl2\n"[..]));
+        // git's blob id of "l1\nl2\nl3" in the SHA-256 object format.
+        assert_eq!(blob_id(b""), "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813");
+    }
+}

@@ -459,3 +459,128 @@ fn parent_dir(path: &Path) -> &Path {
 fn sync_dir(dir: &Path) -> Result<(), RecordError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(RecordError::io(dir))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::allowed::person;
+    use crate::entry::{Kind, Target, blob_id, quote_lines};
+
+    fn setup() -> (tempfile::TempDir, Signer, String) {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = Signer::generate("t").unwrap();
+        let snap = "ef".repeat(32);
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        r.add_person(person("t@x", "reviewer", &s.public_openssh().unwrap()).unwrap()).unwrap();
+        (tmp, s, snap)
+    }
+
+    fn note(i: u64) -> Draft {
+        let c = b"a\nb\n";
+        let mut d = Draft::new(Kind::Annotation);
+        d.target = Some(Target {
+            path: "f".into(),
+            blob: blob_id(c),
+            lines: Some([1, 2]),
+            quote: quote_lines(c, 1, 2),
+        });
+        d.class = Some(Class::Note);
+        d.severity = Some(Severity::Info);
+        d.body = Some(format!("n{i}"));
+        d
+    }
+
+    fn write_three(tmp: &tempfile::TempDir, s: &Signer, snap: &str) -> Vec<String> {
+        let mut r = Review::open(tmp.path(), snap).unwrap();
+        (0..3).map(|i| r.append(s, note(i), OffsetDateTime::now_utc()).unwrap().id.clone()).collect()
+    }
+
+    #[test]
+    fn entries_survive_reopening_and_chain() {
+        let (tmp, s, snap) = setup();
+        let ids = write_three(&tmp, &s, &snap);
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        assert!(r.problems().is_empty());
+        let got: Vec<&str> = r.entries().iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(got, ids);
+        assert_eq!(r.entries()[2].entry.prev.as_deref(), Some(ids[1].as_str()));
+        assert_eq!(r.entries()[2].entry.seq, 3);
+    }
+
+    #[test]
+    fn a_tampered_entry_is_quarantined_with_its_successors_and_reported() {
+        let (tmp, s, snap) = setup();
+        let ids = write_three(&tmp, &s, &snap);
+        let p = tmp.path().join("entries/000002.json");
+        let t = std::fs::read_to_string(&p).unwrap().replace("\"n1\"", "\"n9\"");
+        std::fs::write(&p, t).unwrap();
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        let got: Vec<&str> = r.entries().iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(got, [ids[0].as_str()]);
+        let subjects: Vec<&str> = r.problems().iter().map(|p| p.subject.as_str()).collect();
+        assert_eq!(
+            subjects,
+            [
+                "entries/000002.json",
+                "entries/000002.json.sig",
+                "entries/000003.json",
+                "entries/000003.json.sig"
+            ]
+        );
+        assert!(r.problems()[0].message.contains("signature"), "{}", r.problems()[0]);
+        assert_eq!(std::fs::read_dir(tmp.path().join("quarantine")).unwrap().count(), 4);
+        // The next entry continues the verified chain; the quarantined files keep their own names.
+        drop(r);
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        let v = r.append(&s, note(7), OffsetDateTime::now_utc()).unwrap();
+        assert_eq!((v.entry.seq, v.entry.prev.as_deref()), (2, Some(ids[0].as_str())));
+    }
+
+    #[test]
+    fn torn_writes_are_quarantined_never_trusted() {
+        let (tmp, s, snap) = setup();
+        write_three(&tmp, &s, &snap);
+        let e = tmp.path().join("entries");
+        // A signature renamed into place without its entry, a half-written temporary, a truncated entry.
+        std::fs::copy(e.join("000003.json.sig"), e.join("000004.json.sig")).unwrap();
+        std::fs::write(e.join(".tmp-000005.json-99"), b"{\"v\":1,").unwrap();
+        let b = std::fs::read(e.join("000003.json")).unwrap();
+        std::fs::write(e.join("000003.json"), &b[..b.len() / 2]).unwrap();
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        assert_eq!(r.entries().len(), 2);
+        let msgs: Vec<String> = r.problems().iter().map(ToString::to_string).collect();
+        assert!(
+            msgs.iter()
+                .any(|m| m.starts_with("entries/.tmp-000005.json-99: leftover of an interrupted write")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.starts_with("entries/000004.json.sig: signature without its entry")),
+            "{msgs:?}"
+        );
+        assert!(msgs.iter().any(|m| m.starts_with("entries/000003.json: not canonical JSON")), "{msgs:?}");
+    }
+
+    #[test]
+    fn a_second_opener_waits_for_the_lock() {
+        let (tmp, _s, snap) = setup();
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        let lock = File::options().write(true).open(tmp.path().join("lock")).unwrap();
+        assert!(matches!(lock.try_lock(), Err(std::fs::TryLockError::WouldBlock)));
+        drop(r);
+        assert!(lock.try_lock().is_ok());
+    }
+
+    #[test]
+    fn a_review_belongs_to_one_snapshot_and_refuses_keys_out_of_validity() {
+        let (tmp, s, _snap) = setup();
+        assert!(Review::open(tmp.path(), &"00".repeat(32)).is_err());
+        let tmp2 = tempfile::tempdir().unwrap();
+        let mut r = Review::open(tmp2.path(), &"11".repeat(32)).unwrap();
+        let mut p = person("t@x", "reviewer", &s.public_openssh().unwrap()).unwrap();
+        p.valid_before = Some(OffsetDateTime::from_unix_timestamp(1_600_000_000).unwrap());
+        r.add_person(p).unwrap();
+        let err = r.append(&s, note(1), OffsetDateTime::now_utc()).unwrap_err();
+        assert!(err.to_string().contains("may not sign"), "{err}");
+    }
+}
