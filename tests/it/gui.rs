@@ -193,3 +193,37 @@ fn reading_coverage_grows_as_lines_come_on_screen() {
     assert_eq!(h.state().state.active_tab().unwrap().cursor_line, 32);
     h.get_by_label("seen 100%");
 }
+
+#[test]
+fn ctrl_shift_f_searches_the_snapshot_and_enter_opens_a_hit() {
+    let (_dir, app) = demo_app();
+    let mut h = harness(app);
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::F);
+    h.run();
+    type_text(&mut h, "memcpy");
+    // The index builds in the background after the snapshot loads; the typed query runs once it is ready.
+    h.state_mut().state.search.wait_index();
+    h.state_mut().state.search.wait_results();
+    h.run();
+    let search = &h.state().state.search;
+    let summary = search.summary.clone().expect("the search completed");
+    assert_eq!((summary.lines, summary.files), (2, 1));
+    assert_eq!(summary.files_not_searched, 2, "the binary and the symlink are counted, not hidden");
+    h.get_by_label_contains("2 lines in 1 files");
+    h.get_by_label_contains("2 files not searched");
+    h.get_by_label_contains("src/packet.cpp  (2)");
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    h.key_press(egui::Key::ArrowDown);
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(cursor(&h), ("src/packet.cpp".into(), 18));
+
+    // A malformed query says where it is wrong, and nothing runs.
+    h.state_mut().state.apply(Command::SetSearchQuery("/unclosed(/".into()));
+    h.run();
+    assert!(h.state().state.search.error.is_some());
+    assert!(h.state().state.search.rows.is_empty());
+}

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use crossbeam_channel::Receiver;
 use egui::{Color32, RichText};
 
-use crate::state::OverlayKind;
 use crate::state::{AppState, Command, Load};
-use crate::{code_view, fonts, health_ui, overlay_ui, tree_ui};
+use crate::state::{BottomTab, OverlayKind};
+use crate::{code_view, fonts, health_ui, overlay_ui, search_ui, tree_ui};
 
 pub struct VitrineApp {
     pub state: AppState,
@@ -79,11 +79,30 @@ impl VitrineApp {
                     .min_size(160.0)
                     .show(ui, |ui| tree_ui::tree_ui(ui, &self.state, &mut commands));
                 if self.state.prefs.show_health {
-                    egui::Panel::bottom("health")
-                        .resizable(true)
-                        .default_size(230.0)
-                        .min_size(80.0)
-                        .show(ui, |ui| health_ui::health_ui(ui, &self.state, &mut commands));
+                    egui::Panel::bottom("bottom").resizable(true).default_size(240.0).min_size(80.0).show(
+                        ui,
+                        |ui| {
+                            ui.horizontal(|ui| {
+                                let findings =
+                                    self.state.snapshot.as_ref().map_or(0, |s| s.health().findings.len());
+                                for (tab, name) in [
+                                    (BottomTab::Health, format!("Health ({findings})")),
+                                    (BottomTab::Search, "Search (Ctrl+Shift+F)".to_owned()),
+                                ] {
+                                    if ui.selectable_label(self.state.bottom == tab, name).clicked() {
+                                        commands.push(Command::ShowBottom(tab));
+                                    }
+                                }
+                            });
+                            ui.separator();
+                            match self.state.bottom {
+                                BottomTab::Health => health_ui::health_ui(ui, &self.state, &mut commands),
+                                BottomTab::Search => {
+                                    search_ui::search_ui(ui, &self.state.search, &mut commands)
+                                }
+                            }
+                        },
+                    );
                 }
                 egui::CentralPanel::default()
                     .show(ui, |ui| code_view::tabs_ui(ui, &mut self.state, &mut commands));
@@ -144,6 +163,9 @@ impl VitrineApp {
         for c in commands {
             self.state.apply(c);
         }
+        if self.state.busy() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
     }
 
     /// The keyboard map (F1 lists it). Keys that move the cursor act only when no text field has focus.
@@ -169,6 +191,10 @@ impl VitrineApp {
         let ready = matches!(self.state.load, Load::Ready);
         if pressed(Modifiers::NONE, Key::F1) {
             commands.push(Command::ShowOverlay(Some(OverlayKind::Help)));
+        }
+        if ready && pressed(cmd_shift, Key::F) {
+            commands.push(Command::ShowBottom(BottomTab::Search));
+            ctx.memory_mut(|m| m.request_focus(search_ui::query_id()));
         }
         if ready && pressed(cmd, Key::P) {
             commands.push(Command::ShowOverlay(Some(OverlayKind::QuickOpen)));

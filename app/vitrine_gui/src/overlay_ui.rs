@@ -9,6 +9,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl+P", "Open a file by name (fuzzy)"),
     ("Ctrl+G", "Go to line"),
     ("Ctrl+F", "Find in file; Enter / Shift+Enter, F3 / Shift+F3: next / previous"),
+    ("Ctrl+Shift+F", "Search the whole snapshot; Up / Down and Enter in the results"),
     ("Alt+Left / Alt+Right", "Back / forward through places visited"),
     ("Up, Down, PageUp, PageDown", "Move the cursor line"),
     ("Ctrl+Home / Ctrl+End", "First / last line"),

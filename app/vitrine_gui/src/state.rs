@@ -63,6 +63,22 @@ pub enum Command {
     FontSize(i32),
     /// Record that lines of the active tab have been on screen (reading coverage).
     Seen(std::ops::Range<usize>),
+    /// Show a tab of the bottom panel (and the panel itself).
+    ShowBottom(BottomTab),
+    /// The search query typed: cancels the previous search and starts this one.
+    SetSearchQuery(String),
+    /// Move the highlighted search result row.
+    SearchMove(isize),
+    /// Open a search result row (its file at its line).
+    SearchOpen(usize),
+}
+
+/// The tabs of the bottom panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BottomTab {
+    #[default]
+    Health,
+    Search,
 }
 
 /// The modal pickers and panels over the code.
@@ -204,6 +220,8 @@ pub struct AppState {
     history: Vec<(Vec<u8>, usize)>,
     /// Position in `history` (the current place).
     history_pos: usize,
+    pub bottom: BottomTab,
+    pub search: crate::search_state::SearchState,
 }
 
 impl AppState {
@@ -224,6 +242,8 @@ impl AppState {
             overlay: None,
             history: Vec::new(),
             history_pos: 0,
+            bottom: BottomTab::default(),
+            search: crate::search_state::SearchState::default(),
         }
     }
 
@@ -337,6 +357,22 @@ impl AppState {
                     tab.seen.insert(range);
                 }
             }
+            Command::ShowBottom(tab) => {
+                self.bottom = tab;
+                self.prefs.show_health = true;
+            }
+            Command::SetSearchQuery(q) => self.search.set_query(q),
+            Command::SearchMove(delta) => {
+                let last = self.search.rows.len().saturating_sub(1);
+                self.search.selected = self.search.selected.saturating_add_signed(delta).min(last);
+            }
+            Command::SearchOpen(row) => {
+                let crate::search_state::IndexState::Ready(index) = &self.search.index else { return };
+                self.search.selected = row;
+                if let Some((path, line)) = self.search.target(row, index) {
+                    self.apply(Command::OpenFile { path, line: Some(line) });
+                }
+            }
             Command::ToggleDir(dir) => {
                 if !self.expanded.remove(&dir) {
                     self.expanded.insert(dir);
@@ -351,6 +387,16 @@ impl AppState {
 
     /// Collects the results of background work. Returns true if anything changed.
     pub fn poll(&mut self) -> bool {
+        let searched = self.search.poll();
+        self.poll_load() || searched
+    }
+
+    /// Whether background work is under way (the window keeps repainting to show it).
+    pub fn busy(&self) -> bool {
+        matches!(self.load, Load::Loading { .. }) || self.search.is_running()
+    }
+
+    fn poll_load(&mut self) -> bool {
         let Load::Loading { path, result, .. } = &self.load else { return false };
         match result.try_recv() {
             Ok(Ok(snapshot)) => {
@@ -473,6 +519,7 @@ impl AppState {
         if let Load::Loading { progress, .. } = &self.load {
             progress.cancel();
         }
+        self.search.cancel();
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
         let config = IngestConfig { scratch_dir: Some(self.data.unpacked_dir()), ..IngestConfig::default() };
@@ -499,7 +546,10 @@ impl AppState {
         }
         self.tabs.clear();
         self.active = None;
-        self.snapshot = Some(Arc::new(snapshot));
+        let snapshot = Arc::new(snapshot);
+        self.search = crate::search_state::SearchState::default();
+        self.search.start_index(snapshot.clone(), &self.data);
+        self.snapshot = Some(snapshot);
         self.load = Load::Ready;
         for cmd in std::mem::take(&mut self.pending) {
             self.apply(cmd);

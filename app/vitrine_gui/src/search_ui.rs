@@ -1,0 +1,142 @@
+//! The search tab of the bottom panel: the query box (the query language of `vitrine search`), results
+//! streaming in grouped by file, keyboard navigation, and the count of files not searched, never hidden.
+
+use egui::text::LayoutJob;
+use egui::{Color32, FontId, RichText, TextFormat};
+
+use crate::search_state::{IndexState, MAX_RESULT_LINES, Row, SearchState};
+use crate::state::Command;
+
+/// Id of the query box, so Ctrl+Shift+F can focus it.
+pub fn query_id() -> egui::Id {
+    egui::Id::unique("search-query")
+}
+
+pub fn search_ui(ui: &mut egui::Ui, search: &SearchState, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Search");
+        let mut q = search.query.clone();
+        let edit = ui
+            .add(
+                egui::TextEdit::singleline(&mut q)
+                    .id(query_id())
+                    .hint_text("words  \"phrase\"  /regex/  path:  lang:  sym:  case:yes  -term  or")
+                    .font(egui::TextStyle::Monospace)
+                    .desired_width(520.0),
+            )
+            .labelled_by(label.id);
+        if edit.changed() {
+            commands.push(Command::SetSearchQuery(q));
+        }
+        if edit.has_focus() {
+            if ui.input(|i| i.key_pressed(egui::Key::ArrowDown)) {
+                commands.push(Command::SearchMove(1));
+            }
+            if ui.input(|i| i.key_pressed(egui::Key::ArrowUp)) {
+                commands.push(Command::SearchMove(-1));
+            }
+        }
+        if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !search.rows.is_empty() {
+            commands.push(Command::SearchOpen(search.selected));
+        }
+        ui.label(status(search));
+    });
+    if let Some(e) = &search.error {
+        ui.label(RichText::new(e).monospace().color(ui.visuals().error_fg_color));
+    }
+    let font = FontId::monospace(12.5);
+    let row_height = ui.fonts_mut(|f| f.row_height(&font)) + 2.0;
+    egui::ScrollArea::both().auto_shrink([false, false]).id_salt("search-results").show_rows(
+        ui,
+        row_height,
+        search.rows.len(),
+        |ui, visible| {
+            for i in visible {
+                let Some(row) = search.rows.get(i) else { continue };
+                let selected = i == search.selected;
+                let clicked = match *row {
+                    Row::File(f) => {
+                        let Some(h) = search.files.get(f) else { continue };
+                        let rank = match h.rank {
+                            vitrine_search::Rank::Definition => "  · defines it",
+                            vitrine_search::Rank::PathMatch => "  · name matches",
+                            vitrine_search::Rank::Other => "",
+                        };
+                        let text = RichText::new(format!("{}  ({}){rank}", h.path, h.line_count))
+                            .font(font.clone())
+                            .strong();
+                        ui.selectable_label(selected, text).clicked()
+                    }
+                    Row::Line(f, l) => {
+                        let Some(hit) = search.files.get(f).and_then(|h| h.lines.get(l)) else { continue };
+                        ui.selectable_label(selected, hit_job(hit, &font, ui.visuals().text_color()))
+                            .clicked()
+                    }
+                };
+                if clicked {
+                    commands.push(Command::SearchOpen(i));
+                }
+            }
+        },
+    );
+}
+
+fn status(search: &SearchState) -> String {
+    match &search.index {
+        IndexState::None => "no index".into(),
+        IndexState::Failed(e) => format!("index unavailable: {e}"),
+        IndexState::Building { progress, .. } => {
+            let v = progress.view();
+            format!("indexing: {} {}/{} files", v.phase, v.done_items, v.total_items)
+        }
+        IndexState::Ready(index) => {
+            let not = index.meta().files_not_searched();
+            let skipped = if not > 0 {
+                format!(" · {not} files not searched (binary or too large)")
+            } else {
+                String::new()
+            };
+            match &search.summary {
+                _ if search.query.trim().is_empty() => {
+                    format!("{} files indexed{skipped}", index.files().len())
+                }
+                None => format!("searching… {} lines so far{skipped}", search.lines_so_far),
+                Some(s) => {
+                    let more = if s.complete { "" } else { "+ (stopped: refine the query)" };
+                    let scan = if s.scanned_all { " · no literal to index: every file scanned" } else { "" };
+                    let lines = if s.complete { s.lines } else { MAX_RESULT_LINES.min(s.lines) };
+                    format!("{lines}{more} lines in {} files{scan}{skipped}", s.files)
+                }
+            }
+        }
+    }
+}
+
+/// A result line: its number, its text, the matches highlighted.
+fn hit_job(hit: &vitrine_search::LineHit, font: &FontId, color: Color32) -> LayoutJob {
+    let mut job = LayoutJob::default();
+    let plain = TextFormat { font_id: font.clone(), color, ..Default::default() };
+    let dim = TextFormat { color: color.gamma_multiply(0.5), ..plain.clone() };
+    let mark = TextFormat { background: Color32::from_rgba_unmultiplied(255, 190, 0, 90), ..plain.clone() };
+    job.append(&format!("{:>7}: ", hit.line), 0.0, dim);
+    let text = String::from_utf8_lossy(&hit.text);
+    let text = text.trim_end();
+    // Show at most 400 characters around the first match.
+    let mut at = 0usize;
+    for &(s, e) in &hit.ranges {
+        let (s, e) = (s.min(text.len()), e.min(text.len()));
+        if s < at || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+            continue;
+        }
+        job.append(text.get(at..s).unwrap_or_default(), 0.0, plain.clone());
+        job.append(text.get(s..e).unwrap_or_default(), 0.0, mark.clone());
+        at = e;
+        if at > 400 {
+            break;
+        }
+    }
+    let rest = text.get(at..).unwrap_or_default();
+    let cut: String = rest.chars().take(400).collect();
+    job.append(&cut, 0.0, plain);
+    job
+}
