@@ -152,6 +152,18 @@ impl Signature {
         msg: &[u8],
     ) -> Result<(), RecordError> {
         use ed25519_dalek::Verifier;
+        let (data, sig) = self.prepare(key, namespace, msg)?;
+        vk.verify(&data, &sig).map_err(|_| RecordError::Signature("does not verify".into()))
+    }
+
+    /// Every check but the final Ed25519 equation: the key, the namespace, and the SSHSIG signed data
+    /// with the raw signature, ready for single or batch verification.
+    pub fn prepare(
+        &self,
+        key: &PublicKey,
+        namespace: &str,
+        msg: &[u8],
+    ) -> Result<(Vec<u8>, ed25519_dalek::Signature), RecordError> {
         if self.sig.algorithm() != Algorithm::Ed25519 {
             return Err(RecordError::Signature("not an Ed25519 signature".into()));
         }
@@ -168,7 +180,7 @@ impl Signature {
             .map_err(|e| RecordError::Signature(e.to_string()))?;
         let sig = ed25519_dalek::Signature::from_slice(self.sig.signature_bytes())
             .map_err(|_| RecordError::Signature("malformed Ed25519 signature".into()))?;
-        vk.verify(&data, &sig).map_err(|_| RecordError::Signature("does not verify".into()))
+        Ok((data, sig))
     }
 
     /// Checks the signature over `msg` under `namespace` by `key`.

@@ -22,7 +22,7 @@ use crate::entry::{Author, Class, Entry, FORMAT_VERSION, Kind, Severity, Status,
 use crate::error::RecordError;
 use crate::keys::Signer;
 use crate::merkle::{self, Checkpoint};
-use crate::verify::{Problem, RawEntry, Verified, check_log};
+use crate::verify::{Problem, RawEntry, SigCheck, Verified, check_log, check_log_with};
 
 /// What the author chooses in a new entry; the review fills in the rest (seq, prev, author, time, …).
 #[derive(Debug, Clone)]
@@ -317,7 +317,9 @@ impl Review {
             }
             self.next_number = self.next_number.max(n + 1);
         }
-        let check = check_log(&raws, &self.people, &self.snapshot);
+        // Every entry here was verified one by one when it was written or imported; re-verifying the
+        // whole directory at load is where batch verification pays.
+        let check = check_log_with(&raws, &self.people, &self.snapshot, SigCheck::Batch);
         for (i, problem) in &check.refused {
             if let Some(raw) = raws.get(*i) {
                 let json = self.dir.join(&raw.name);
