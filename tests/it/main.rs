@@ -4,5 +4,6 @@ mod support;
 
 mod gui;
 mod snapshot;
+mod symbols;
 mod search;
 mod record;

@@ -224,7 +224,7 @@ pub fn debug_tree(lang: Language, source: &[u8]) -> Option<String> {
 
 /// Whether a capture name is one the extractor understands (checked by the query test).
 pub fn capture_is_known(name: &str) -> bool {
-    if matches!(name, "name" | "declarator" | "include" | "macro.body") {
+    if matches!(name, "name" | "declarator" | "include" | "scope") {
         return true;
     }
     if let Some(kind) = name.strip_prefix("definition.").or_else(|| name.strip_prefix("declaration.")) {
@@ -491,11 +491,13 @@ impl<'a> Extractor<'a> {
             let mut def: Option<(Node<'_>, &str)> = None;
             let mut name: Option<Node<'_>> = None;
             let mut declarator: Option<Node<'_>> = None;
+            let mut scope: Option<Node<'_>> = None;
             for c in m.captures() {
                 let Some(cname) = names.get(c.index as usize) else { continue };
                 match *cname {
                     "name" => name = Some(c.node),
                     "declarator" => declarator = Some(c.node),
+                    "scope" => scope = Some(c.node),
                     "include" => {
                         let t = node_text(c.node, self.source);
                         let t = t.trim_matches(|ch| ch == '"' || ch == '<' || ch == '>' || ch == '\'');
@@ -517,7 +519,12 @@ impl<'a> Extractor<'a> {
                 self.add_from_declarator(node, d, role, kind_str);
             } else if let Some(n) = name {
                 let Some(kind) = kind_from_str(kind_str) else { continue };
+                let before = self.raw.len();
                 self.add_named(node, n, kind, role, None);
+                if let (Some(scope), Some(r)) = (scope, self.raw.get_mut(before)) {
+                    // A Go method's receiver type is its scope.
+                    r.qualifier.insert(0, node_text(scope, self.source).to_string());
+                }
             }
         }
     }
@@ -588,6 +595,10 @@ impl<'a> Extractor<'a> {
     ) {
         let (qualifier, name, name_node) = split_name(name_node, self.source);
         if name.is_empty() || !name_is_plausible(&name) {
+            return;
+        }
+        if matches!(self.lang, Language::C | Language::Cpp) && is_c_keyword(&name) {
+            // Macro-mangled code can make the grammar take a keyword for a declared name.
             return;
         }
         self.raw.push(Raw {
@@ -697,6 +708,7 @@ impl<'a> Extractor<'a> {
                 .cmp(&b.range.start_byte)
                 .then(b.range.end_byte.cmp(&a.range.end_byte))
                 .then(a.name_range.start_byte.cmp(&b.name_range.start_byte))
+                .then(kind_generality(a.kind).cmp(&kind_generality(b.kind)))
         });
         self.raw.dedup_by(|b, a| a.name_range.start_byte == b.name_range.start_byte && a.name == b.name);
         let sep = scope_separator(Some(self.lang));
@@ -731,7 +743,12 @@ impl<'a> Extractor<'a> {
             let parent_is_type = parent_sym.is_some_and(|p| {
                 matches!(
                     p.kind,
-                    SymbolKind::Class | SymbolKind::Struct | SymbolKind::Union | SymbolKind::Interface
+                    SymbolKind::Class
+                        | SymbolKind::Struct
+                        | SymbolKind::Union
+                        | SymbolKind::Interface
+                        | SymbolKind::Impl
+                        | SymbolKind::Trait
                 )
             });
             let parent_name = parent_sym.map(|p| p.name.clone()).unwrap_or_default();
@@ -830,6 +847,7 @@ fn resolve_declarator(mut node: Node<'_>) -> Option<Resolved<'_>> {
                     is_function: is_function && !inside_parens_after_function,
                 });
             }
+            "operator_cast" => return Some(Resolved { name: node, is_function: true }),
             "function_declarator" => {
                 if !is_function {
                     is_function = true;
@@ -869,9 +887,12 @@ fn split_name<'t>(node: Node<'t>, source: &[u8]) -> (Vec<String>, String, Node<'
             "qualified_identifier"
             | "nested_namespace_specifier"
             | "scoped_identifier"
-            | "scoped_type_identifier" => {
-                if let Some(scope) =
-                    node.child_by_field_name("scope").or_else(|| node.child_by_field_name("path"))
+            | "scoped_type_identifier"
+            | "qualified_name" => {
+                if let Some(scope) = node
+                    .child_by_field_name("scope")
+                    .or_else(|| node.child_by_field_name("path"))
+                    .or_else(|| node.child_by_field_name("qualifier"))
                 {
                     qualifier.extend(qualifier_parts(scope, source));
                 }
@@ -886,14 +907,28 @@ fn split_name<'t>(node: Node<'t>, source: &[u8]) -> (Vec<String>, String, Node<'
                 };
                 node = name;
             }
-            "template_function" | "template_type" | "template_method" | "generic_type" => {
-                let Some(name) = node.child_by_field_name("name").or_else(|| first_named_child(node)) else {
+            "template_function" | "template_type" | "template_method" | "generic_type" | "reference_type"
+            | "pointer_type" => {
+                let Some(name) = node
+                    .child_by_field_name("name")
+                    .or_else(|| node.child_by_field_name("type"))
+                    .or_else(|| first_named_child(node))
+                else {
                     break;
                 };
                 node = name;
             }
             _ => break,
         }
+    }
+    if node.kind() == "operator_cast" {
+        // `operator bool()`: the name is the operator and its target type.
+        let ty = node.child_by_field_name("type").map(|t| node_text(t, source)).unwrap_or_default();
+        return (
+            qualifier,
+            format!("operator {}", ty.split_whitespace().collect::<Vec<_>>().join(" ")),
+            node,
+        );
     }
     let text = normalize_name(node_text(node, source));
     (qualifier, text, node)
@@ -914,6 +949,8 @@ fn qualifier_parts(node: Node<'_>, source: &[u8]) -> Vec<String> {
                 chars.next();
                 parts.push(std::mem::take(&mut current));
             }
+            '.' if depth == 0 => parts.push(std::mem::take(&mut current)),
+            '*' | '&' => {}
             c if depth == 0 && !c.is_whitespace() => current.push(c),
             _ => {}
         }
@@ -943,9 +980,12 @@ fn refine_kind(
     parent_name: &str,
     class_names: &[String],
 ) -> SymbolKind {
-    if !matches!(r.kind, SymbolKind::Function | SymbolKind::Method)
-        || !matches!(lang, Language::Cpp | Language::C)
-    {
+    if !matches!(lang, Language::Cpp | Language::C) {
+        // Elsewhere a function inside a type (class, impl, trait, interface) is a method.
+        let in_type = parent_is_type || !r.qualifier.is_empty();
+        return if r.kind == SymbolKind::Function && in_type { SymbolKind::Method } else { r.kind };
+    }
+    if !matches!(r.kind, SymbolKind::Function | SymbolKind::Method) {
         return r.kind;
     }
     let owner =
@@ -975,11 +1015,17 @@ fn refine_kind(
 }
 
 /// Whether a C declaration sits inside a function body (a local, which the outline leaves out).
+/// Only a real function counts: after a parse error, tree-sitter may wrap the rest of the file in a
+/// bogus block, and the declarations in it are still file-level ones.
 fn is_local(node: Node<'_>) -> bool {
     let mut p = node.parent();
     while let Some(n) = p {
         match n.kind() {
-            "compound_statement" | "function_definition" | "lambda_expression" | "for_statement" => {
+            "function_definition" | "lambda_expression" | "for_statement" => {
+                return true;
+            }
+            // A block at file level is the body of a macro-wrapped definition.
+            "compound_statement" if n.parent().is_some_and(|g| g.kind() == "translation_unit") => {
                 return true;
             }
             "translation_unit" | "namespace_definition" | "declaration_list" | "linkage_specification" => {
@@ -1064,6 +1110,15 @@ fn is_keyword_like(name: &str) -> bool {
             | "typeof"
             | "__typeof__"
     )
+}
+
+/// When two patterns find the same name, the more specific kind wins (a Go `type X struct` is a
+/// struct, not just a type; a JavaScript `const f = () => {}` is a function, not just a variable).
+fn kind_generality(kind: SymbolKind) -> u8 {
+    match kind {
+        SymbolKind::Typedef | SymbolKind::Variable => 1,
+        _ => 0,
+    }
 }
 
 fn kind_from_str(s: &str) -> Option<SymbolKind> {

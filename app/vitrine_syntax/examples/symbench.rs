@@ -1,0 +1,175 @@
+//! Benchmark and recall check of the symbol index on a source tree (used by
+//! `scripts/bench-symbols.sh`):
+//!
+//! `symbench build DIR OUT` builds the index of every file under DIR into OUT and prints one JSON
+//! line (time, size, peak memory, counts); `symbench lookup OUT NAME...` times lookups and callers;
+//! `symbench recall OUT TSV` reads `name<TAB>line<TAB>path` lines (as `ctags -x --_xformat` prints
+//! them) and reports how many have a definition or declaration of that name in that file at that
+//! line (and within 2 lines), with the misses grouped by kind letter when a 4th column is given.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use vitrine_snapshot::progress::Progress;
+use vitrine_syntax::index::{self, Match, SourceFile, SymbolIndex};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build") if args.len() == 3 => build(Path::new(&args[1]), Path::new(&args[2])),
+        Some("lookup") if args.len() >= 3 => lookup(Path::new(&args[1]), &args[2..]),
+        Some("recall") if args.len() == 3 => recall(Path::new(&args[1]), Path::new(&args[2])),
+        _ => Err("usage: symbench build DIR OUT | lookup OUT NAME... | recall OUT TSV".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("symbench: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            walk(root, &e.path(), out);
+        } else if ft.is_file() {
+            out.push(e.path());
+        }
+    }
+}
+
+fn build(dir: &Path, out: &Path) -> Result<(), String> {
+    let mut paths = Vec::new();
+    walk(dir, dir, &mut paths);
+    paths.sort();
+    let files: Vec<SourceFile> = paths
+        .iter()
+        .map(|p| SourceFile {
+            path: p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned(),
+            language: None,
+        })
+        .collect();
+    let progress = Progress::default();
+    let started = Instant::now();
+    let read = |i: usize| paths.get(i).and_then(|p| std::fs::read(p).ok());
+    let idx = index::build(&files, read, out, "bench", &progress).map_err(|e| e.to_string())?;
+    let elapsed = started.elapsed();
+    let meta = idx.meta();
+    let peak_kb = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .unwrap_or(0);
+    println!(
+        "{}",
+        serde_json::json!({
+            "files": meta.files,
+            "parsed_files": meta.parsed_files,
+            "seconds": elapsed.as_secs_f64(),
+            "size_bytes": meta.size_bytes,
+            "peak_rss_mb": peak_kb / 1024,
+            "definitions": meta.definitions,
+            "declarations": meta.declarations,
+            "calls": meta.calls,
+            "names": meta.names,
+            "files_with_errors": meta.files_with_errors,
+            "parse_errors": meta.parse_errors,
+            "kinds": meta.kinds,
+        })
+    );
+    Ok(())
+}
+
+fn lookup(out: &Path, names: &[String]) -> Result<(), String> {
+    let t = Instant::now();
+    let idx = SymbolIndex::open(out).map_err(|e| e.to_string())?;
+    let open_ms = t.elapsed().as_secs_f64() * 1000.0;
+    for name in names {
+        // First call warms the page cache; the median of the next five is reported.
+        let mut def_ms = Vec::new();
+        let mut callers_ms = Vec::new();
+        let mut found = (0, 0);
+        for _ in 0..6 {
+            let t = Instant::now();
+            let hits = idx.lookup(name, Match::Exact).map_err(|e| e.to_string())?;
+            def_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            let callers = idx.callers(name).map_err(|e| e.to_string())?;
+            callers_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            found = (hits.len(), callers.len());
+        }
+        let median = |v: &mut Vec<f64>| {
+            let mut w: Vec<f64> = v.iter().skip(1).copied().collect();
+            w.sort_by(|a, b| a.total_cmp(b));
+            w.get(w.len() / 2).copied().unwrap_or(0.0)
+        };
+        println!(
+            "{}",
+            serde_json::json!({
+                "name": name, "open_ms": open_ms, "defs": found.0, "caller_groups": found.1,
+                "def_ms": median(&mut def_ms), "callers_ms": median(&mut callers_ms),
+            })
+        );
+    }
+    Ok(())
+}
+
+fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
+    let idx = SymbolIndex::open(out).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(tsv).map_err(|e| e.to_string())?;
+    let (mut n, mut exact, mut near) = (0u64, 0u64, 0u64);
+    let mut missed_by_kind: BTreeMap<String, u64> = BTreeMap::new();
+    let mut total_by_kind: BTreeMap<String, u64> = BTreeMap::new();
+    let mut examples: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut cache: std::collections::HashMap<String, Vec<(String, u32)>> = std::collections::HashMap::new();
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (Some(name), Some(lno), Some(path)) = (cols.first(), cols.get(1), cols.get(2)) else { continue };
+        let Ok(lno) = lno.parse::<u32>() else { continue };
+        let kind = cols.get(3).map(|k| k.to_string()).unwrap_or_default();
+        let path = path.trim_start_matches("./");
+        n += 1;
+        *total_by_kind.entry(kind.clone()).or_default() += 1;
+        if !cache.contains_key(*name) {
+            let hits = idx.lookup(name, Match::Exact).map_err(|e| e.to_string())?;
+            cache.insert(name.to_string(), hits.into_iter().map(|h| (h.path, h.at.line + 1)).collect());
+        }
+        let hits = cache.get(*name).map(Vec::as_slice).unwrap_or_default();
+        let same_file = || hits.iter().filter(|(p, _)| p == path);
+        if same_file().any(|(_, l)| *l == lno) {
+            exact += 1;
+            near += 1;
+        } else if same_file().any(|(_, l)| l.abs_diff(lno) <= 2) {
+            near += 1;
+        } else {
+            *missed_by_kind.entry(kind.clone()).or_default() += 1;
+            let ex = examples.entry(kind).or_default();
+            if ex.len() < 8 {
+                ex.push(format!("{name} {path}:{lno}"));
+            }
+        }
+        if cache.len() > 200_000 {
+            cache.clear();
+        }
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "ctags_definitions": n,
+            "same_line": exact,
+            "within_2_lines": near,
+            "recall_same_line": if n > 0 { exact as f64 / n as f64 } else { 0.0 },
+            "recall_within_2": if n > 0 { near as f64 / n as f64 } else { 0.0 },
+            "total_by_kind": total_by_kind,
+            "missed_by_kind": missed_by_kind,
+            "missed_examples": examples,
+        })
+    );
+    Ok(())
+}

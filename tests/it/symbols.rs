@@ -1,0 +1,300 @@
+//! Symbols end to end: golden outlines per language, error recovery, the persisted index and its
+//! lookups, definition ranking, callers, and the `symbols`/`def`/`refs`/`callers` commands.
+
+use std::path::{Path, PathBuf};
+
+use vitrine_snapshot::progress::Progress;
+use vitrine_syntax::index::{self, Match, Role, SourceFile, SymbolIndex};
+use vitrine_syntax::symbols::Point;
+use vitrine_syntax::{Confidence, Proximity, RefKind, SymbolKind, extract, language_for_path};
+
+use crate::support::{TempTree, arg, data_dir, vitrine_os};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/symbols").join(rel)
+}
+
+/// Compares `actual` with the golden file, or rewrites it when `UPDATE_EXPECT=1`.
+fn check_golden(golden: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(golden, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(golden)
+        .unwrap_or_else(|_| panic!("{} is missing: run with UPDATE_EXPECT=1", golden.display()));
+    if expected != actual {
+        panic!(
+            "{} differs (run with UPDATE_EXPECT=1 and review the diff)\n--- expected\n{expected}\n--- actual\n{actual}",
+            golden.display()
+        );
+    }
+}
+
+fn outline_of(fixture: &str) -> (vitrine_syntax::FileSymbols, String) {
+    let source = std::fs::read(data(fixture)).unwrap();
+    let lang = language_for_path(fixture, &source).unwrap();
+    let fs = extract(lang, &source);
+    let text = format!("{}-- {} parse errors\n", fs.outline_text(), fs.parse_errors);
+    (fs, text)
+}
+
+#[test]
+fn golden_outlines_for_every_language() {
+    for fixture in [
+        "constructs.cpp",
+        "kernel_style.c",
+        "sample.rs",
+        "sample.py",
+        "Sample.java",
+        "sample.go",
+        "sample.js",
+        "sample.ts",
+        "Sample.cs",
+    ] {
+        let (_, text) = outline_of(fixture);
+        check_golden(&data(&format!("{fixture}.outline")), &text);
+    }
+}
+
+fn find<'a>(fs: &'a vitrine_syntax::FileSymbols, name: &str) -> Vec<&'a vitrine_syntax::Symbol> {
+    fs.definitions.iter().filter(|d| d.name == name).collect()
+}
+
+#[test]
+fn cpp_constructs_have_the_right_kinds_and_scopes() {
+    let (fs, _) = outline_of("constructs.cpp");
+    let one = |name: &str, kind: SymbolKind, scope: &str| {
+        let found = find(&fs, name);
+        assert!(
+            found.iter().any(|d| d.kind == kind && d.scope == scope),
+            "{name}: want {kind:?} in {scope:?}, got {found:?}"
+        );
+    };
+    one("Buffer", SymbolKind::Class, "gfx::detail::impl");
+    // Out-of-line definitions take the scope written in their name.
+    one("Buffer", SymbolKind::Constructor, "gfx::detail::impl::Buffer");
+    one("~Buffer", SymbolKind::Destructor, "gfx::detail::impl::Buffer");
+    one("operator==", SymbolKind::Operator, "gfx::detail::impl::Buffer");
+    one("operator[]", SymbolKind::Operator, "gfx::detail::impl::Buffer");
+    one("convert", SymbolKind::Method, "gfx::detail::impl::Buffer");
+    one("draw", SymbolKind::Method, "Widget");
+    one("Widget", SymbolKind::Constructor, "Widget");
+    one("area", SymbolKind::Function, "gfx");
+    one("Green", SymbolKind::Enumerator, "gfx::detail::impl::Color");
+    one("transform", SymbolKind::Field, "gfx::detail::impl::Point");
+    one("index_type", SymbolKind::Typedef, "gfx::detail::impl");
+    one("callback_t", SymbolKind::Typedef, "");
+    one("WIDGET_MAX", SymbolKind::Macro, "");
+    one("impl", SymbolKind::Namespace, "gfx::detail");
+    // Prototypes are declarations, never definitions; the definition of helper is the one with a body.
+    let helper_defs = find(&fs, "helper");
+    assert_eq!(helper_defs.len(), 1);
+    assert_eq!(helper_defs[0].range.start.line + 1, 72);
+    assert!(fs.declarations.iter().any(|d| d.name == "helper" && d.name_range.start.line + 1 == 71));
+    assert!(fs.declarations.iter().any(|d| d.name == "Forward" && d.kind == SymbolKind::Class));
+    assert!(fs.declarations.iter().any(|d| d.name == "external_counter" && d.kind == SymbolKind::Variable));
+    assert!(find(&fs, "external_counter").is_empty());
+    assert_eq!(fs.includes, vec!["vector".to_string(), "widget.h".to_string()]);
+}
+
+#[test]
+fn kernel_style_macros_and_broken_regions_keep_their_symbols() {
+    let (fs, _) = outline_of("kernel_style.c");
+    assert!(fs.parse_errors > 0, "the fixture has a broken function");
+    let sys = find(&fs, "sys_demo");
+    assert_eq!(sys.len(), 1, "SYSCALL_DEFINE3(demo, ...) defines sys_demo");
+    assert_eq!(sys[0].via_macro.as_deref(), Some("SYSCALL_DEFINE3"));
+    for name in ["demo_init", "demo_exit", "demo_kr", "demo_get", "demo_do_work", "demo_after_error"] {
+        assert_eq!(find(&fs, name).len(), 1, "{name}");
+        assert_eq!(find(&fs, name)[0].kind, SymbolKind::Function);
+    }
+    // After the broken function, file-level declarations are still found.
+    assert_eq!(find(&fs, "demo_fops").len(), 1);
+    assert!(fs.declarations.iter().any(|d| d.name == "demo_prototype"));
+    assert!(fs.declarations.iter().any(|d| d.name == "demo_count"));
+    // EXPORT_SYMBOL and module_init are uses, not declarations.
+    assert!(find(&fs, "EXPORT_SYMBOL_GPL").is_empty());
+    assert!(!fs.declarations.iter().any(|d| d.name == "EXPORT_SYMBOL_GPL" || d.name == "module_init"));
+    assert!(fs.references.iter().any(|r| r.name == "demo_kr" && r.kind == RefKind::Other));
+    // Locals of the macro-wrapped function stay out of the outline.
+    assert!(find(&fs, "d").is_empty());
+    // The call written inside the macro body is a call made by the macro.
+    let macro_idx = fs.definitions.iter().position(|d| d.name == "demo_call").unwrap() as u32;
+    assert!(
+        fs.references
+            .iter()
+            .any(|r| r.name == "demo_do_work" && r.kind == RefKind::Call && r.enclosing == Some(macro_idx))
+    );
+}
+
+/// Builds an index over in-memory files.
+fn index_of(files: &[(&str, &str)]) -> (tempfile::TempDir, SymbolIndex) {
+    let dir = tempfile::tempdir().unwrap();
+    let sources: Vec<SourceFile> = files.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
+    let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
+    let idx = index::build(&sources, read, &dir.path().join("symbols"), "test-digest", &Progress::default()).unwrap();
+    (dir, idx)
+}
+
+#[test]
+fn definition_candidates_are_ranked_by_proximity() {
+    let main = "#include \"a/setup.h\"\nint run(void) { return setup(1); }\nint setup(int x) { return x; }\n";
+    let files = [
+        ("b/far.c", "int setup(int x) { return 4; }\n"),
+        ("include/a/setup.h", "static inline int setup(int x) { return 3; }\n"),
+        ("include/z/proto.h", "int setup(int x);\n"),
+        ("src/a/main.c", main),
+        ("src/a/other.c", "int setup(int x) { return 2; }\n"),
+    ];
+    let (_tmp, idx) = index_of(&files);
+    let at = Point { line: 1, column: 24 };
+    let got = vitrine_syntax::definition(&idx, "src/a/main.c", main.as_bytes(), at).unwrap();
+    let order: Vec<(&str, Proximity, Role)> =
+        got.iter().map(|c| (c.hit.path.as_str(), c.proximity, c.hit.role)).collect();
+    assert_eq!(
+        order,
+        vec![
+            ("src/a/main.c", Proximity::SameFile, Role::Definition),
+            ("src/a/other.c", Proximity::SameDirectory, Role::Definition),
+            ("include/a/setup.h", Proximity::Included, Role::Definition),
+            ("b/far.c", Proximity::Elsewhere, Role::Definition),
+            ("include/z/proto.h", Proximity::Elsewhere, Role::Declaration),
+        ]
+    );
+    assert_eq!(got[0].confidence, Confidence::SameFile);
+    assert_eq!(got[2].confidence, Confidence::Included);
+    assert_eq!(got[3].confidence, Confidence::SameName);
+}
+
+#[test]
+fn a_written_qualifier_picks_the_matching_scope() {
+    let use_site = "void f() { net::open(1); }\n";
+    let files = [
+        ("fs/open.cpp", "namespace fs { int open(int) { return 0; } }\n"),
+        ("net/open.cpp", "namespace net { int open(int) { return 1; } }\n"),
+        ("use.cpp", use_site),
+    ];
+    let (_tmp, idx) = index_of(&files);
+    let got = vitrine_syntax::definition(&idx, "use.cpp", use_site.as_bytes(), Point { line: 0, column: 17 }).unwrap();
+    assert_eq!(got[0].hit.path, "net/open.cpp");
+    assert_eq!(got[0].confidence, Confidence::ExactScope);
+    assert_eq!(got[1].confidence, Confidence::SameName);
+}
+
+#[test]
+fn callers_are_grouped_by_enclosing_definition() {
+    let files = [
+        (
+            "calls.c",
+            "#define CALL_TARGET(x) target(x)\n\
+             int target(int x) { return x; }\n\
+             int direct(void) { return target(1) + target(2); }\n\
+             int via_macro(void) { return CALL_TARGET(3); }\n",
+        ),
+        ("method.cpp", "struct S { int target(int); };\nvoid method_caller(S& s) {\n  s.target(1);\n}\n"),
+    ];
+    let (_tmp, idx) = index_of(&files);
+    let groups = idx.callers("target").unwrap();
+    let summary: Vec<(String, String, usize)> = groups
+        .iter()
+        .map(|g| (g.path.clone(), g.caller.as_ref().map(|c| c.name.clone()).unwrap_or_default(), g.sites.len()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("calls.c".to_string(), "CALL_TARGET".to_string(), 1),
+            ("calls.c".to_string(), "direct".to_string(), 2),
+            ("method.cpp".to_string(), "method_caller".to_string(), 1),
+        ]
+    );
+    assert_eq!(groups[2].sites, vec![Point { line: 2, column: 4 }]);
+    let via = idx.callers("CALL_TARGET").unwrap();
+    assert_eq!(via.len(), 1);
+    assert_eq!(via[0].caller.as_ref().unwrap().name, "via_macro");
+    assert!(idx.callers("nobody_calls_this").unwrap().is_empty());
+}
+
+#[test]
+fn the_index_reopens_and_answers_every_kind_of_lookup() {
+    let files = [
+        ("k/alloc.c", "void *kmalloc_node(int n) { return 0; }\nvoid *KMALLOC_big(void) { return 0; }\n"),
+        ("k/alloc.h", "void *kmalloc_node(int n);\n#define KMALLOC_MAX 8\n"),
+        ("README", "kmalloc_node is not code here\n"),
+    ];
+    let (tmp, built) = index_of(&files);
+    assert_eq!(built.meta().parsed_files, 2);
+    drop(built);
+    let idx = SymbolIndex::open(&tmp.path().join("symbols")).unwrap();
+    assert_eq!(idx.meta().tree_sha256, "test-digest");
+    let exact = idx.lookup("kmalloc_node", Match::Exact).unwrap();
+    assert_eq!(exact.len(), 2);
+    assert_eq!((exact[0].path.as_str(), exact[0].role), ("k/alloc.c", Role::Definition));
+    assert_eq!((exact[1].path.as_str(), exact[1].role), ("k/alloc.h", Role::Declaration));
+    assert_eq!((exact[0].at.line, exact[0].at.column), (0, 6));
+    let ci: Vec<String> = idx.lookup("kmalloc_big", Match::IgnoreCase).unwrap().into_iter().map(|h| h.name).collect();
+    assert_eq!(ci, vec!["KMALLOC_big".to_string()]);
+    let mut prefix = idx.names("KMALLOC", Match::Prefix, 10).unwrap();
+    prefix.sort();
+    assert_eq!(prefix, vec!["KMALLOC_MAX".to_string(), "KMALLOC_big".to_string()]);
+    let fuzzy = idx.names("kmnode", Match::Fuzzy, 10).unwrap();
+    assert_eq!(fuzzy.first().map(String::as_str), Some("kmalloc_node"));
+    assert!(idx.lookup("kmalloc", Match::Exact).unwrap().is_empty());
+}
+
+#[test]
+fn cli_symbols_def_refs_callers() {
+    let snap = TempTree::new();
+    snap.file("drivers/demo.c", std::fs::read_to_string(data("kernel_style.c")).unwrap())
+        .file("lib/widget.cpp", std::fs::read_to_string(data("constructs.cpp")).unwrap());
+    let (_d, data_path) = data_dir();
+    let run = |args: &[&str]| {
+        let mut all: Vec<&std::ffi::OsStr> = vec![arg(&data_path)];
+        all.insert(0, std::ffi::OsStr::new("--data"));
+        all.extend(args.iter().map(std::ffi::OsStr::new));
+        vitrine_os(&all)
+    };
+    let root = snap.path().to_str().unwrap();
+
+    let (code, out, err) = run(&["def", root, "demo_do_work", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(first["path"], "drivers/demo.c");
+    assert_eq!(first["line"], 26);
+    assert_eq!(first["column"], 12);
+    assert_eq!(first["kind"], "function");
+    assert_eq!(first["name"], "demo_do_work");
+    assert_eq!(first["scope"], "");
+
+    let (code, out, _) = run(&["def", root, "Widget::draw", "--json"]);
+    assert_eq!(code, 0);
+    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows[0]["line"], 68);
+    assert_eq!(rows[0]["role"], "definition");
+    assert_eq!(rows[1]["role"], "declaration");
+
+    let (code, out, _) = run(&["def", root, "no_such_symbol"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+
+    let (code, out, _) = run(&["callers", root, "demo_do_work", "--json"]);
+    assert_eq!(code, 0);
+    let callers: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(callers, vec!["demo_call", "sys_demo", "demo_after_error"]);
+
+    let (code, out, _) = run(&["refs", root, "demo_kr", "--json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"line\":56"), "{out}");
+
+    let (code, out, _) = run(&["symbols", root, "lib/widget.cpp"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("constructor gfx::detail::impl::Buffer::Buffer"), "{out}");
+
+    let (code, _, err) = run(&["symbols", root, "missing.c"]);
+    assert_eq!(code, 2, "{err}");
+
+    let (code, out, _) = run(&["def", root, "sys_dem", "--prefix"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("drivers/demo.c:44:17: function sys_demo"), "{out}");
+}
