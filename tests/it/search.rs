@@ -478,3 +478,42 @@ fn cli_search_json_count_limit_and_exit_codes() {
     assert_eq!(meta["files_indexed"], 2);
     assert_eq!(meta["left_out"]["binary"], 1);
 }
+
+#[test]
+fn sym_finds_definitions_and_defining_files_rank_first() {
+    let t = TempTree::new();
+    t.file("a_use.c", "int x = helper(1);\n")
+        .file("b_def.c", "int y;\nint helper(int v) { return v; }\n")
+        .file("c_helper.c", "void f(void) { helper(); }\n");
+    let (_d, data) = data_dir();
+    let run = |args: &[&str]| {
+        let mut all: Vec<&std::ffi::OsStr> =
+            vec!["--data".as_ref(), arg(&data), "search".as_ref(), arg(t.path())];
+        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+        vitrine_os(&all)
+    };
+    // Without a symbol index, the library says sym: cannot be answered rather than answering nothing.
+    let (index, _) = index_of(&open_snapshot(t.path()), &data);
+    let err = index.search(
+        &Query::new("sym:helper").unwrap(),
+        &SearchOptions::default(),
+        &AtomicBool::new(false),
+        &mut |_| true,
+    );
+    assert!(matches!(err, Err(SearchError::Query { .. })), "{err:?}");
+
+    // The CLI builds the symbol index when the query needs it.
+    let (code, out, err) = run(&["sym:helper", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim(),
+        r#"{"path":"b_def.c","line":2,"column":5,"end_column":11,"text":"int helper(int v) { return v; }"}"#
+    );
+    // Defining file first, then the file named after the word, then the rest.
+    let (code, out, _) = run(&["helper"]);
+    assert_eq!(code, 0);
+    let order: Vec<&str> = out.lines().map(|l| l.split(':').next().unwrap()).collect();
+    assert_eq!(order, ["b_def.c", "c_helper.c", "a_use.c"]);
+    let (code, out, _) = run(&["sym:helper -path:b_def", "--count", "--json"]);
+    assert_eq!((code, out.trim()), (1, r#"{"lines":0,"files":0}"#));
+}

@@ -7,8 +7,9 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use vitrine_search::{Index, Opened, Query, SearchError, SearchOptions};
+use vitrine_search::{Definition, DefinitionSource, Index, Opened, Query, SearchError, SearchOptions};
 use vitrine_snapshot::progress::Progress;
+use vitrine_syntax::{Match, Role, SymbolIndex};
 
 use crate::common::{Ctx, Exit, spawn_progress_line};
 
@@ -69,7 +70,7 @@ struct IndexJson<'a> {
 }
 
 fn index(a: IndexArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let (index, opened) = open_index(&a.path, ctx)?;
+    let (index, opened) = open_index(&a.path, false, ctx)?;
     let meta = index.meta();
     let (label, reason) = match &opened {
         Opened::Reused => ("reused", None),
@@ -101,10 +102,16 @@ fn index(a: IndexArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 }
 
 /// Opens the snapshot and its index, building it when missing; says so on stderr when it had to be
-/// rebuilt because the one on disk could not be trusted.
-fn open_index(path: &std::path::Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Index, Opened)> {
+/// rebuilt because the one on disk could not be trusted. The symbol index (for `sym:` and ranking
+/// definitions first) is plugged in when it exists, and built first when `need_symbols`.
+fn open_index(
+    path: &std::path::Path,
+    need_symbols: bool,
+    ctx: &mut Ctx<'_>,
+) -> anyhow::Result<(Index, Opened)> {
     let snap = ctx.open_snapshot(path, true)?;
-    let dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256).join("index");
+    let snap_dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256);
+    let dir = snap_dir.join("index");
     let progress = Arc::new(Progress::default());
     let reporter = ctx.show_progress().then(|| spawn_progress_line(progress.clone()));
     let result = vitrine_search::open_or_build(&snap, &dir, &progress);
@@ -113,11 +120,50 @@ fn open_index(path: &std::path::Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Inde
         handle.thread().unpark();
         let _ = handle.join();
     }
-    let (index, opened) = result.with_context(|| format!("cannot index {}", path.display()))?;
+    let (mut index, opened) = result.with_context(|| format!("cannot index {}", path.display()))?;
+    let symbols_dir = snap_dir.join("symbols");
+    let symbols = match SymbolIndex::open(&symbols_dir) {
+        Ok(s) if s.meta().tree_sha256 == snap.ids().tree_sha256 => Some(s),
+        _ if need_symbols => {
+            let progress = Arc::new(Progress::default());
+            let reporter = ctx.show_progress().then(|| spawn_progress_line(progress.clone()));
+            let built = vitrine_syntax::index::build_for_snapshot(&snap, &symbols_dir, &progress);
+            if let Some((stop, handle)) = reporter {
+                stop.cancel();
+                handle.thread().unpark();
+                let _ = handle.join();
+            }
+            Some(built.context("cannot build the symbol index")?)
+        }
+        _ => None,
+    };
+    if let Some(s) = symbols {
+        index.set_definitions(Arc::new(SymbolDefinitions(s)));
+    }
     if let Opened::Rebuilt { reason } = &opened {
         writeln!(ctx.err, "vitrine: the index could not be used ({reason}); rebuilt it")?;
     }
     Ok((index, opened))
+}
+
+/// The symbol index as the search's source of definitions.
+#[derive(Debug)]
+struct SymbolDefinitions(SymbolIndex);
+
+impl DefinitionSource for SymbolDefinitions {
+    fn definitions(&self, name: &str, case_sensitive: bool) -> Result<Vec<Definition>, String> {
+        let how = if case_sensitive { Match::Exact } else { Match::IgnoreCase };
+        let hits = self.0.lookup(name, how).map_err(|e| e.to_string())?;
+        Ok(hits
+            .into_iter()
+            .filter(|h| h.role == Role::Definition)
+            .map(|h| Definition {
+                path: h.path.into_bytes(),
+                line: u64::from(h.at.line) + 1,
+                column: h.at.column as usize,
+            })
+            .collect())
+    }
 }
 
 #[derive(Serialize)]
@@ -145,7 +191,7 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         }
         Err(e) => return Err(e.into()),
     };
-    let (index, _) = open_index(&a.path, ctx)?;
+    let (index, _) = open_index(&a.path, a.query.contains("sym:"), ctx)?;
     let opts = SearchOptions { with_text: !a.count, stop_after_lines: if a.count { None } else { a.limit } };
     let cancel = AtomicBool::new(false);
     let mut printed = 0u64;

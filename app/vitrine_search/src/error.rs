@@ -22,6 +22,9 @@ pub enum SearchError {
     Query { query: String, position: usize, message: String },
     #[error("the snapshot's content is not available on disk (an archive opened without unpacking)")]
     NoContent,
+    /// The definition source behind `sym:` failed.
+    #[error("symbol index: {0}")]
+    Definitions(String),
     #[error("cancelled")]
     Cancelled,
     #[error("index too large: {0}")]

@@ -19,6 +19,7 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -148,6 +149,20 @@ impl FileTable {
 
     pub fn status(&self, id: u32) -> FileStatus {
         self.status.get(id as usize).and_then(|&c| FileStatus::from_code(c)).unwrap_or(FileStatus::Unreadable)
+    }
+
+    /// The id of the file at `path` (the table is sorted by path bytes, as the snapshot is).
+    pub fn find(&self, path: &[u8]) -> Option<u32> {
+        let (mut lo, mut hi) = (0usize, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.path(mid as u32).cmp(path) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid as u32),
+            }
+        }
+        None
     }
 
     pub fn size_bytes(&self, id: u32) -> u64 {
@@ -389,6 +404,25 @@ pub struct Index {
     files: FileTable,
     trigrams: TrigramFile,
     content_root: PathBuf,
+    definitions: Option<Arc<dyn DefinitionSource>>,
+}
+
+/// Where `sym:` finds definitions and what lets files that define a query word rank first: the symbol
+/// index, plugged in by the application, so that this crate needs no parser.
+pub trait DefinitionSource: Send + Sync + std::fmt::Debug {
+    /// Every definition named exactly `name` (ignoring case unless `case_sensitive`).
+    fn definitions(&self, name: &str, case_sensitive: bool) -> Result<Vec<Definition>, String>;
+}
+
+/// Where a definition's name is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    /// The file's path as in the snapshot.
+    pub path: Vec<u8>,
+    /// 1-based line of the name.
+    pub line: u64,
+    /// 0-based byte column of the name in its line.
+    pub column: usize,
 }
 
 impl Index {
@@ -426,7 +460,14 @@ impl Index {
         let n =
             u32::try_from(files.len()).map_err(|_| SearchError::corrupt(&files_path, "too many files"))?;
         let trigrams = TrigramFile::open(&dir.join("trigrams.bin"), meta.trigrams_bin_bytes, n)?;
-        Ok(Index { dir: dir.to_path_buf(), meta, files, trigrams, content_root: content_root.to_path_buf() })
+        Ok(Index {
+            dir: dir.to_path_buf(),
+            meta,
+            files,
+            trigrams,
+            content_root: content_root.to_path_buf(),
+            definitions: None,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -443,6 +484,15 @@ impl Index {
 
     pub fn trigrams(&self) -> &TrigramFile {
         &self.trigrams
+    }
+
+    /// Plugs in the definitions behind `sym:` and the ranking of defining files.
+    pub fn set_definitions(&mut self, source: Arc<dyn DefinitionSource>) {
+        self.definitions = Some(source);
+    }
+
+    pub fn definitions(&self) -> Option<&dyn DefinitionSource> {
+        self.definitions.as_deref()
     }
 
     pub fn content_root(&self) -> &Path {

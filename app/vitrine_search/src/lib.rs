@@ -20,7 +20,8 @@ mod trigram;
 
 pub use crate::error::SearchError;
 pub use crate::index::{
-    FORMAT_VERSION, FileStatus, FileTable, Index, IndexMeta, Opened, build, build_into, open_or_build,
+    Definition, DefinitionSource, FORMAT_VERSION, FileStatus, FileTable, Index, IndexMeta, Opened, build,
+    build_into, open_or_build,
 };
 pub use crate::query::{Node, ParsedQuery, Term, TermKind, parse};
 pub use crate::search::{

@@ -35,6 +35,10 @@ pub struct Query {
     positive: Vec<bool>,
     /// Lower-cased words used to rank files whose name contains them first.
     rank_words: Vec<Vec<u8>>,
+    /// Bare words: files that define one of them rank first.
+    def_words: Vec<String>,
+    /// `sym:` names, and whether each contributes lines (false when only negated).
+    syms: Vec<(String, bool)>,
     case_sensitive: bool,
 }
 
@@ -46,7 +50,7 @@ enum Expr {
     Term(usize),
     Path(Regex),
     Lang(&'static str),
-    Sym(String),
+    Sym(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +142,8 @@ impl Query {
             matchers: Vec::new(),
             positive: Vec::new(),
             rank_words: Vec::new(),
+            def_words: Vec::new(),
+            syms: Vec::new(),
             case_sensitive: parsed.case_sensitive,
         };
         q.expr = q.compile(&parsed.root, true)?;
@@ -159,11 +165,17 @@ impl Query {
             Node::Not(n) => Expr::Not(Box::new(self.compile(n, !positive)?)),
             Node::Path(p) => Expr::Path(self.path_regex(p)?),
             Node::Lang(l) => Expr::Lang(l),
-            Node::Sym(s) => Expr::Sym(s.clone()),
+            Node::Sym(s) => {
+                self.syms.push((s.clone(), positive));
+                Expr::Sym(self.syms.len() - 1)
+            }
             Node::Term(t) => {
                 let m = compile_term(&self.text, t, self.case_sensitive)?;
                 if positive && matches!(t.kind, TermKind::Word | TermKind::Prefix | TermKind::Sub) {
                     self.rank_words.push(t.text.to_lowercase().into_bytes());
+                }
+                if positive && t.kind == TermKind::Word {
+                    self.def_words.push(t.text.clone());
                 }
                 self.matchers.push(m);
                 self.positive.push(positive);
@@ -180,23 +192,16 @@ impl Query {
             .map_err(|e| SearchError::Query { query: self.text.clone(), position: 0, message: e.to_string() })
     }
 
-    /// The trigram query that selects candidate files.
-    fn trigram_query(&self, e: &Expr) -> TriQuery {
+    /// The query that selects candidate files: trigrams, and the defining files of `sym:` names.
+    fn trigram_query(&self, e: &Expr, syms: &[SymFiles]) -> TriQuery {
         match e {
             Expr::Term(i) => self.matchers.get(*i).map_or(TriQuery::All, |m| m.tri.clone()),
-            Expr::And(v) => v.iter().fold(TriQuery::All, |acc, x| acc.and(self.trigram_query(x))),
-            Expr::Or(v) => v.iter().fold(TriQuery::None, |acc, x| acc.or(self.trigram_query(x))),
-            Expr::Not(_) | Expr::Path(_) | Expr::Lang(_) | Expr::Sym(_) => TriQuery::All,
-        }
-    }
-
-    /// The first `sym:` name in the query, if any.
-    fn first_sym(e: &Expr) -> Option<&str> {
-        match e {
-            Expr::Sym(s) => Some(s),
-            Expr::And(v) | Expr::Or(v) => v.iter().find_map(Query::first_sym),
-            Expr::Not(x) => Query::first_sym(x),
-            _ => None,
+            Expr::Sym(i) => {
+                syms.get(*i).map_or(TriQuery::All, |m| TriQuery::Files(m.keys().copied().collect()))
+            }
+            Expr::And(v) => v.iter().fold(TriQuery::All, |acc, x| acc.and(self.trigram_query(x, syms))),
+            Expr::Or(v) => v.iter().fold(TriQuery::None, |acc, x| acc.or(self.trigram_query(x, syms))),
+            Expr::Not(_) | Expr::Path(_) | Expr::Lang(_) => TriQuery::All,
         }
     }
 }
@@ -315,6 +320,9 @@ impl Matcher {
     }
 }
 
+/// For one `sym:` name: the files defining it and (1-based line, 0-based byte column) of each definition.
+type SymFiles = std::collections::BTreeMap<u32, Vec<(u64, usize)>>;
+
 enum FileOutcome {
     Hit(FileHits),
     NoMatch,
@@ -332,21 +340,16 @@ impl Index {
         cancel: &AtomicBool,
         sink: &mut dyn FnMut(FileHits) -> bool,
     ) -> Result<Summary, SearchError> {
-        if let Some(name) = Query::first_sym(&query.expr) {
-            return Err(SearchError::Query {
-                query: query.text.clone(),
-                position: query.text.find("sym:").unwrap_or(0),
-                message: format!("sym:{name} needs the symbol index, which this build does not have yet"),
-            });
-        }
-        let tri = query.trigram_query(&query.expr);
+        let syms = self.resolve_syms(query)?;
+        let def_files = self.defining_files(query);
+        let tri = query.trigram_query(&query.expr, &syms);
         let scanned_all = tri.is_all();
         let ids = self.candidates(&tri)?;
         let mut ranked: Vec<(Rank, u32)> = ids
             .into_iter()
             .filter(|&id| self.files().status(id) == FileStatus::Indexed)
             .filter(|&id| eval_path(&query.expr, self.files().path(id)) != Some(false))
-            .map(|id| (self.rank_of(query, id), id))
+            .map(|id| (if def_files.contains(&id) { Rank::Definition } else { self.rank_of(query, id) }, id))
             .collect();
         ranked.sort_unstable();
         let mut summary = Summary {
@@ -365,8 +368,10 @@ impl Index {
             let (now, later) = rest.split_at(batch.min(rest.len()));
             rest = later;
             batch = (batch * 2).min(512);
-            let outcomes: Vec<FileOutcome> =
-                now.par_iter().map(|&(rank, id)| self.search_file(query, opts, rank, id, cancel)).collect();
+            let outcomes: Vec<FileOutcome> = now
+                .par_iter()
+                .map(|&(rank, id)| self.search_file(query, &syms, opts, rank, id, cancel))
+                .collect();
             for outcome in outcomes {
                 match outcome {
                     FileOutcome::Hit(h) => {
@@ -391,6 +396,48 @@ impl Index {
             return Err(SearchError::Cancelled);
         }
         Ok(summary)
+    }
+
+    /// Looks every `sym:` name up in the definition source.
+    fn resolve_syms(&self, query: &Query) -> Result<Vec<SymFiles>, SearchError> {
+        let mut out = Vec::with_capacity(query.syms.len());
+        for (name, _) in &query.syms {
+            let Some(source) = self.definitions() else {
+                return Err(SearchError::Query {
+                    query: query.text.clone(),
+                    position: query.text.find("sym:").unwrap_or(0),
+                    message: format!("sym:{name} needs the symbol index, which is not available"),
+                });
+            };
+            let defs = source.definitions(name, query.case_sensitive).map_err(SearchError::Definitions)?;
+            let mut files = SymFiles::new();
+            for d in defs {
+                if let Some(id) = self.files().find(&d.path) {
+                    files.entry(id).or_default().push((d.line, d.column));
+                }
+            }
+            for lines in files.values_mut() {
+                lines.sort_unstable();
+                lines.dedup();
+            }
+            out.push(files);
+        }
+        Ok(out)
+    }
+
+    /// Files that define one of the query's bare words (ranked first); empty without a source.
+    fn defining_files(&self, query: &Query) -> std::collections::HashSet<u32> {
+        let mut out = std::collections::HashSet::new();
+        let Some(source) = self.definitions() else { return out };
+        for w in &query.def_words {
+            // Ranking is a nicety: a failed lookup leaves the order by path; it does not fail the search.
+            for d in source.definitions(w, query.case_sensitive).unwrap_or_default() {
+                if let Some(id) = self.files().find(&d.path) {
+                    out.insert(id);
+                }
+            }
+        }
+        out
     }
 
     fn rank_of(&self, query: &Query, id: u32) -> Rank {
@@ -420,6 +467,7 @@ impl Index {
             TriQuery::All => None,
             TriQuery::None => Some(Vec::new()),
             TriQuery::Tri(t) => Some(self.trigrams().postings(*t)?),
+            TriQuery::Files(ids) => Some(ids.clone()),
             TriQuery::And(v) => {
                 let mut acc: Option<Vec<u32>> = None;
                 for x in v {
@@ -451,6 +499,7 @@ impl Index {
     fn search_file(
         &self,
         q: &Query,
+        syms: &[SymFiles],
         opts: &SearchOptions,
         rank: Rank,
         id: u32,
@@ -461,7 +510,8 @@ impl Index {
         }
         let path = self.files().path(id);
         let display = String::from_utf8_lossy(path).into_owned();
-        if q.matchers.is_empty() {
+        let has_sym = |i: usize| syms.get(i).is_some_and(|m| m.contains_key(&id));
+        if q.matchers.is_empty() && q.syms.is_empty() {
             // Only path and language filters: the file itself is the hit.
             return FileOutcome::Hit(FileHits {
                 file: id,
@@ -486,7 +536,7 @@ impl Index {
             });
             per_term.push(lines);
         }
-        if !eval_full(&q.expr, path, &|i| per_term.get(i).is_some_and(|l| !l.is_empty())) {
+        if !eval_full(&q.expr, path, &|i| per_term.get(i).is_some_and(|l| !l.is_empty()), &has_sym) {
             return FileOutcome::NoMatch;
         }
         let mut merged: Vec<(usize, usize, usize)> = Vec::new();
@@ -495,7 +545,12 @@ impl Index {
                 merged.extend_from_slice(lines);
             }
         }
-        if per_term.len() > 1 {
+        for ((name, positive), files) in q.syms.iter().zip(syms) {
+            if let (true, Some(lines)) = (*positive, files.get(&id)) {
+                merged.extend(definition_lines(&buf, lines, name));
+            }
+        }
+        if per_term.len() + q.syms.len() > 1 {
             merged.sort_unstable();
             merged.dedup_by_key(|l| l.0);
         }
@@ -512,6 +567,12 @@ impl Index {
                 let le = buf.get(ls..).and_then(|t| memchr::memchr(b'\n', t)).map_or(buf.len(), |i| ls + i);
                 let hay = buf.get(..le).unwrap_or_default();
                 let mut ranges = Vec::new();
+                for ((name, positive), files) in q.syms.iter().zip(syms) {
+                    let Some(defs) = files.get(&id).filter(|_| *positive) else { continue };
+                    for &(_, col) in defs.iter().filter(|&&(l, _)| l == line_no) {
+                        ranges.push((col, (col + name.len()).min(le - ls)));
+                    }
+                }
                 for (m, &positive) in q.matchers.iter().zip(&q.positive) {
                     if !positive {
                         continue;
@@ -536,6 +597,28 @@ impl Index {
         }
         FileOutcome::Hit(FileHits { file: id, path: display, rank, line_count, lines })
     }
+}
+
+/// (line_start, name_start, name_end) of each definition in `defs` (sorted by line), for `sym:` hits.
+fn definition_lines(buf: &[u8], defs: &[(u64, usize)], name: &str) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::with_capacity(defs.len());
+    let mut line_no = 1u64;
+    let mut start = 0usize;
+    for &(want, col) in defs {
+        while line_no < want {
+            match buf.get(start..).and_then(|t| memchr::memchr(b'\n', t)) {
+                Some(i) => {
+                    start += i + 1;
+                    line_no += 1;
+                }
+                None => return out,
+            }
+        }
+        let end = buf.get(start..).and_then(|t| memchr::memchr(b'\n', t)).map_or(buf.len(), |i| start + i);
+        let at = (start + col).min(end);
+        out.push((start, at, (at + name.len()).min(end)));
+    }
+    out
 }
 
 /// What the path alone decides: `None` when content terms must be checked.
@@ -570,15 +653,15 @@ fn eval_path(e: &Expr, path: &[u8]) -> Option<bool> {
     }
 }
 
-fn eval_full(e: &Expr, path: &[u8], term: &dyn Fn(usize) -> bool) -> bool {
+fn eval_full(e: &Expr, path: &[u8], term: &dyn Fn(usize) -> bool, sym: &dyn Fn(usize) -> bool) -> bool {
     match e {
         Expr::Term(i) => term(*i),
-        Expr::Sym(_) => false,
+        Expr::Sym(i) => sym(*i),
         Expr::Path(re) => re.is_match(path),
         Expr::Lang(l) => lang::path_is(l, path),
-        Expr::Not(x) => !eval_full(x, path, term),
-        Expr::And(v) => v.iter().all(|x| eval_full(x, path, term)),
-        Expr::Or(v) => v.iter().any(|x| eval_full(x, path, term)),
+        Expr::Not(x) => !eval_full(x, path, term, sym),
+        Expr::And(v) => v.iter().all(|x| eval_full(x, path, term, sym)),
+        Expr::Or(v) => v.iter().any(|x| eval_full(x, path, term, sym)),
     }
 }
 

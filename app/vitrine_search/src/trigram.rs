@@ -22,6 +22,8 @@ pub enum TriQuery {
     /// No file can match.
     None,
     Tri(Trigram),
+    /// Exactly these files (sorted ids), e.g. those that define a `sym:` name.
+    Files(Vec<u32>),
     And(Vec<TriQuery>),
     Or(Vec<TriQuery>),
 }
