@@ -227,3 +227,67 @@ fn ctrl_shift_f_searches_the_snapshot_and_enter_opens_a_hit() {
     assert!(h.state().state.search.error.is_some());
     assert!(h.state().state.search.rows.is_empty());
 }
+
+/// Opens `path` and puts the cursor on the first occurrence of `name` (as a click would).
+fn cursor_on(h: &mut Harness<'static, VitrineApp>, path: &str, name: &str) {
+    h.state_mut().state.apply(Command::OpenFile { path: path.as_bytes().to_vec(), line: None });
+    let tab = h.state().state.active_tab().unwrap();
+    let text: Vec<String> =
+        (0..tab.doc.line_count()).map(|l| tab.doc.line_text(l).unwrap_or_default().to_owned()).collect();
+    let (line, col) = text.iter().enumerate().find_map(|(l, t)| t.find(name).map(|c| (l, c + 1))).unwrap();
+    h.state_mut().state.apply(Command::ClickAt { line, col, extend: false });
+    h.run();
+}
+
+#[test]
+fn f12_definitions_references_callers_symbols_and_outline() {
+    let (_dir, app) = demo_app();
+    let mut h = harness(app);
+    h.state_mut().state.symbols.wait_index();
+    h.run();
+
+    // F12 on a call with a definition and a declaration: candidates, definition first, labelled.
+    cursor_on(&mut h, "src/main.cpp", "load_config(");
+    h.key_press(egui::Key::F12);
+    h.run();
+    h.get_by_label_contains("src/config.cpp:8");
+    h.get_by_label_contains("(declaration)");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(cursor(&h), ("src/config.cpp".into(), 7));
+
+    // Shift+F12: the references, in the bottom panel.
+    cursor_on(&mut h, "src/main.cpp", "log_line(\"license");
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::F12);
+    h.run();
+    h.state_mut().state.symbols.wait_result();
+    h.run();
+    h.get_by_label_contains("references to log_line");
+    h.get_by_label_contains("src/main.cpp:20:19");
+
+    // Ctrl+Shift+H: callers, grouped by the calling function.
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::H);
+    h.run();
+    h.state_mut().state.symbols.wait_result();
+    h.run();
+    h.get_by_label_contains("callers of log_line");
+    h.get_by_label_contains("main  src/main.cpp:20  (1 calls)");
+
+    // Ctrl+T: a symbol by a fuzzy name.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::T);
+    h.run();
+    type_text(&mut h, "run_comm");
+    h.get_by_label_contains("function netguard::run_command   src/auth.cpp:8");
+    h.get_by_label_contains("function netguard::run_command (declaration)");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(cursor(&h).0, "src/auth.cpp");
+
+    // The outline of a file, with the breadcrumbs of the cursor's scope.
+    h.state_mut().state.apply(Command::OpenFile { path: b"src/packet.cpp".to_vec(), line: Some(15) });
+    h.state().state.active_tab().unwrap().doc.wait_outline();
+    h.run();
+    h.get_by_label("ƒ parse");
+    h.get_by_label("ƒ payload_size");
+    h.get_by_label_contains("namespace netguard  ›  method parse");
+}

@@ -7,7 +7,7 @@ use egui::{Color32, RichText};
 
 use crate::state::{AppState, Command, Load};
 use crate::state::{BottomTab, OverlayKind};
-use crate::{code_view, fonts, health_ui, overlay_ui, search_ui, tree_ui};
+use crate::{code_view, fonts, health_ui, overlay_ui, search_ui, symbols_ui, tree_ui};
 
 pub struct VitrineApp {
     pub state: AppState,
@@ -88,6 +88,8 @@ impl VitrineApp {
                                 for (tab, name) in [
                                     (BottomTab::Health, format!("Health ({findings})")),
                                     (BottomTab::Search, "Search (Ctrl+Shift+F)".to_owned()),
+                                    (BottomTab::References, "References (Shift+F12)".to_owned()),
+                                    (BottomTab::Callers, "Callers (Ctrl+Shift+H)".to_owned()),
                                 ] {
                                     if ui.selectable_label(self.state.bottom == tab, name).clicked() {
                                         commands.push(Command::ShowBottom(tab));
@@ -100,12 +102,29 @@ impl VitrineApp {
                                 BottomTab::Search => {
                                     search_ui::search_ui(ui, &self.state.search, &mut commands)
                                 }
+                                BottomTab::References => {
+                                    symbols_ui::references_ui(ui, &self.state, false, &mut commands)
+                                }
+                                BottomTab::Callers => {
+                                    symbols_ui::references_ui(ui, &self.state, true, &mut commands)
+                                }
                             }
                         },
                     );
                 }
-                egui::CentralPanel::default()
-                    .show(ui, |ui| code_view::tabs_ui(ui, &mut self.state, &mut commands));
+                if self.state.active_tab().is_some() {
+                    egui::Panel::right("outline")
+                        .resizable(true)
+                        .default_size(250.0)
+                        .min_size(120.0)
+                        .show(ui, |ui| symbols_ui::outline_ui(ui, &self.state, &mut commands));
+                }
+                let page = egui::CentralPanel::default()
+                    .show(ui, |ui| code_view::tabs_ui(ui, &mut self.state, &mut commands))
+                    .inner;
+                if page > 0 {
+                    self.page_rows = page;
+                }
             }
             Load::Loading { path, progress, .. } => {
                 let view = progress.view();
@@ -195,6 +214,18 @@ impl VitrineApp {
         if ready && pressed(cmd_shift, Key::F) {
             commands.push(Command::ShowBottom(BottomTab::Search));
             ctx.memory_mut(|m| m.request_focus(search_ui::query_id()));
+        }
+        if ready && pressed(cmd, Key::T) {
+            commands.push(Command::ShowOverlay(Some(OverlayKind::Symbols)));
+        }
+        if ready && pressed(cmd_shift, Key::H) {
+            commands.push(Command::ShowCallers { name: None, deeper: false });
+        }
+        if ready && pressed(Modifiers::SHIFT, Key::F12) {
+            commands.push(Command::FindReferences);
+        }
+        if ready && pressed(Modifiers::NONE, Key::F12) {
+            commands.push(Command::GoToDefinition);
         }
         if ready && pressed(cmd, Key::P) {
             commands.push(Command::ShowOverlay(Some(OverlayKind::QuickOpen)));

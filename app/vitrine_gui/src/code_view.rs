@@ -125,6 +125,14 @@ fn find_bar_ui(ui: &mut egui::Ui, find: &crate::state::FindState, commands: &mut
 
 fn header_ui(ui: &mut egui::Ui, tab: &crate::state::Tab) {
     let doc = &tab.doc;
+    if let Some(outline) = doc.outline() {
+        let crumbs = outline.scope_at(tab.cursor_line as u32);
+        if !crumbs.is_empty() {
+            let trail: Vec<String> =
+                crumbs.iter().map(|s| format!("{} {}", s.kind.as_str(), s.name)).collect();
+            ui.label(RichText::new(trail.join("  ›  ")).weak().monospace());
+        }
+    }
     ui.horizontal(|ui| {
         ui.label(RichText::new(doc.path.display()).monospace().strong());
         let mut facts = vec![doc.entry.class.as_str().to_owned(), format!("{} bytes", doc.entry.size_bytes)];
@@ -240,9 +248,19 @@ fn text_view(
                     number.clone().on_hover_text(f.join("\n"));
                 }
                 let code = ui.add(egui::Label::new(job).extend().sense(egui::Sense::click()));
-                if number.clicked() || code.clicked() {
+                if number.clicked() {
                     let extend = ui.input(|i| i.modifiers.shift);
                     commands.push(Command::CursorTo { line, extend });
+                }
+                if code.clicked() {
+                    let (extend, ctrl) = ui.input(|i| (i.modifiers.shift, i.modifiers.command));
+                    let x = code.interact_pointer_pos().map_or(0.0, |p| p.x - code.rect.left());
+                    let glyph = ui.fonts_mut(|f| f.glyph_width(font, 'x')).max(1.0);
+                    let col = byte_of_display_col(text, (x / glyph) as usize);
+                    commands.push(Command::ClickAt { line, col, extend });
+                    if ctrl {
+                        commands.push(Command::GoToDefinition);
+                    }
                 }
                 let selected = view.selection.as_ref().is_some_and(|s| s.contains(&line));
                 if line == view.cursor || selected {
@@ -364,6 +382,26 @@ pub fn line_job(
     job
 }
 
+/// The byte offset in `text` of display column `col`, laid out as `line_job` lays it out (tabs
+/// expanded, suspicious characters as `<U+XXXX>` markers).
+pub fn byte_of_display_col(text: &str, col: usize) -> usize {
+    let mut column = 0usize;
+    for (i, c) in text.char_indices() {
+        let width = if suspicious(c).is_some() {
+            format!("<U+{:04X}>", c as u32).len()
+        } else if c == '\t' {
+            TAB_WIDTH - column % TAB_WIDTH
+        } else {
+            1
+        };
+        if col < column + width {
+            return i;
+        }
+        column += width;
+    }
+    text.len()
+}
+
 fn hex_view(ui: &mut egui::Ui, bytes: &[u8], theme: &Theme, font: &FontId) {
     let row_height = ui.fonts_mut(|f| f.row_height(font));
     let rows = bytes.len().div_ceil(16).max(1);
@@ -386,6 +424,18 @@ fn hex_view(ui: &mut egui::Ui, bytes: &[u8], theme: &Theme, font: &FontId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_columns_map_back_to_bytes() {
+        let text = "\tab\u{202E}cd";
+        assert_eq!(byte_of_display_col(text, 0), 0);
+        assert_eq!(byte_of_display_col(text, 3), 0);
+        assert_eq!(byte_of_display_col(text, 4), 1);
+        assert_eq!(byte_of_display_col(text, 6), 3);
+        assert_eq!(byte_of_display_col(text, 13), 3);
+        assert_eq!(byte_of_display_col(text, 14), 6);
+        assert_eq!(byte_of_display_col(text, 99), text.len());
+    }
 
     #[test]
     fn suspicious_characters_become_markers_and_tabs_expand() {

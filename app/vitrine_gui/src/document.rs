@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use vitrine_snapshot::{ContentClass, EntryKind, FileEntry, LineIndex, RelPath, Snapshot, TextEncoding};
 use vitrine_syntax::{HighlightCache, Syntax};
@@ -58,6 +58,35 @@ pub struct Document {
     pub content: Content,
     /// Health findings of this file by 0-based line (file-level findings under `None`).
     pub findings: BTreeMap<Option<usize>, Vec<String>>,
+    /// The outline, parsed with tree-sitter on a background thread.
+    outline: Arc<OnceLock<Outline>>,
+}
+
+/// The definitions of a file and their nesting.
+#[derive(Debug, Default)]
+pub struct Outline {
+    pub symbols: Vec<vitrine_syntax::Symbol>,
+    pub tree: Vec<vitrine_syntax::OutlineNode>,
+    pub parse_errors: u32,
+}
+
+impl Outline {
+    /// Names of the definitions containing a 0-based line, outermost first (the breadcrumbs).
+    pub fn scope_at(&self, line: u32) -> Vec<&vitrine_syntax::Symbol> {
+        let mut out = Vec::new();
+        let mut level = &self.tree;
+        'descend: loop {
+            for node in level {
+                let Some(sym) = self.symbols.get(node.symbol as usize) else { continue };
+                if sym.range.start.line <= line && line <= sym.range.end.line {
+                    out.push(sym);
+                    level = &node.children;
+                    continue 'descend;
+                }
+            }
+            return out;
+        }
+    }
 }
 
 /// Lines of highlighting prepared per lock of the background thread: small enough that the view,
@@ -88,7 +117,37 @@ impl Document {
             let line = f.line.map(|l| l.saturating_sub(1) as usize);
             findings.entry(line).or_default().push(format!("{}: {}", f.kind.as_str(), f.detail));
         }
-        Document { path: entry.path.clone(), entry: entry.clone(), content, findings }
+        let outline = Arc::new(OnceLock::new());
+        if let Content::Text(t) = &content {
+            let head = t.text.as_bytes().get(..t.text.len().min(512)).unwrap_or_default();
+            if let Some(lang) = vitrine_syntax::language_for_path(&shown, head) {
+                let (text, slot) = (t.text.clone(), outline.clone());
+                let _ = std::thread::Builder::new().name("outline".into()).spawn(move || {
+                    let (fs, tree) = vitrine_syntax::nav::outline(lang, text.as_bytes());
+                    let _ =
+                        slot.set(Outline { symbols: fs.definitions, tree, parse_errors: fs.parse_errors });
+                });
+            }
+        }
+        Document { path: entry.path.clone(), entry: entry.clone(), content, findings, outline }
+    }
+
+    /// The outline, once parsed.
+    pub fn outline(&self) -> Option<&Outline> {
+        self.outline.get()
+    }
+
+    /// Blocks until the outline is parsed, if the file has a language (tests).
+    pub fn wait_outline(&self) -> Option<&Outline> {
+        let Content::Text(t) = &self.content else { return None };
+        let head = t.text.as_bytes().get(..t.text.len().min(512)).unwrap_or_default();
+        vitrine_syntax::language_for_path(&self.path.display(), head)?;
+        loop {
+            if let Some(o) = self.outline.get() {
+                return Some(o);
+            }
+            std::thread::yield_now();
+        }
     }
 
     /// Number of rows the view shows.

@@ -17,6 +17,8 @@ mod overlay_ui;
 pub mod search_state;
 mod search_ui;
 pub mod state;
+pub mod symbols_state;
+mod symbols_ui;
 pub mod tree;
 mod tree_ui;
 

@@ -10,6 +10,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl+G", "Go to line"),
     ("Ctrl+F", "Find in file; Enter / Shift+Enter, F3 / Shift+F3: next / previous"),
     ("Ctrl+Shift+F", "Search the whole snapshot; Up / Down and Enter in the results"),
+    ("Ctrl+T", "Go to a symbol of the snapshot by name (fuzzy)"),
+    ("F12 (or Ctrl+click)", "Go to the definition of the name under the cursor"),
+    ("Shift+F12", "Find every reference to the name under the cursor"),
+    ("Ctrl+Shift+H", "Callers of the function under the cursor (callers of callers from there)"),
     ("Alt+Left / Alt+Right", "Back / forward through places visited"),
     ("Up, Down, PageUp, PageDown", "Move the cursor line"),
     ("Ctrl+Home / Ctrl+End", "First / last line"),
@@ -26,6 +30,8 @@ pub fn overlay_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Comm
         OverlayKind::QuickOpen => "Open file",
         OverlayKind::GoToLine => "Go to line",
         OverlayKind::Help => "Keyboard shortcuts",
+        OverlayKind::Definitions => "Definitions (syntactic match: check the confidence)",
+        OverlayKind::Symbols => "Go to symbol",
     };
     egui::Window::new(title)
         .anchor(Align2::CENTER_TOP, [0.0, 70.0])
@@ -45,9 +51,16 @@ pub fn overlay_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Comm
                     commands.push(Command::ShowOverlay(None));
                 }
             }
-            OverlayKind::QuickOpen | OverlayKind::GoToLine => {
-                let hint =
-                    if o.kind == OverlayKind::QuickOpen { "file name, e.g. pktcpp" } else { "line number" };
+            OverlayKind::Definitions => {
+                items_ui(ui, o, commands);
+                ui.label(RichText::new("Enter opens the highlighted candidate; Escape closes.").weak());
+            }
+            OverlayKind::QuickOpen | OverlayKind::GoToLine | OverlayKind::Symbols => {
+                let hint = match o.kind {
+                    OverlayKind::QuickOpen => "file name, e.g. pktcpp",
+                    OverlayKind::Symbols => "symbol name, e.g. parse",
+                    _ => "line number",
+                };
                 let mut input = o.input.clone();
                 let label = ui.label(title);
                 let edit = ui
@@ -68,16 +81,46 @@ pub fn overlay_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Comm
                     }
                     return;
                 }
-                for (i, path) in o.results.iter().enumerate() {
-                    let text = RichText::new(String::from_utf8_lossy(path)).monospace();
-                    if ui.selectable_label(i == o.selected, text).clicked() {
-                        commands.push(Command::OverlayMove(i as isize - o.selected as isize));
-                        commands.push(Command::OverlayAccept);
-                    }
-                }
-                if o.results.is_empty() {
-                    ui.label(RichText::new("no file matches").weak());
+                items_ui(ui, o, commands);
+                if o.results.is_empty() && !o.input.is_empty() {
+                    let what = if o.kind == OverlayKind::Symbols {
+                        "no symbol matches (or the index is not ready)"
+                    } else {
+                        "no file matches"
+                    };
+                    ui.label(RichText::new(what).weak());
                 }
             }
         });
+}
+
+fn items_ui(ui: &mut egui::Ui, o: &crate::state::Overlay, commands: &mut Vec<Command>) {
+    egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
+        for (i, item) in o.results.iter().enumerate() {
+            let mut job = egui::text::LayoutJob::default();
+            let color = ui.visuals().text_color();
+            let mono = egui::FontId::monospace(13.0);
+            job.append(
+                &item.label,
+                0.0,
+                egui::TextFormat { font_id: mono.clone(), color, ..Default::default() },
+            );
+            if !item.detail.is_empty() {
+                let weak = egui::TextFormat {
+                    font_id: mono,
+                    color: color.gamma_multiply(0.55),
+                    ..Default::default()
+                };
+                job.append(&format!("   {}", item.detail), 0.0, weak);
+            }
+            let r = ui.selectable_label(i == o.selected, job);
+            if i == o.selected {
+                r.scroll_to_me(None);
+            }
+            if r.clicked() {
+                commands.push(Command::OverlayMove(i as isize - o.selected as isize));
+                commands.push(Command::OverlayAccept);
+            }
+        }
+    });
 }

@@ -175,6 +175,8 @@ impl SearchState {
                 self.lines_so_far += h.line_count;
                 self.files.push(h);
             }
+            // How many files the index let through: shown by the summary at the end.
+            SearchEvent::Plan(_) => {}
             SearchEvent::Done(r) => {
                 match r {
                     Ok(s) => self.summary = Some(s),

@@ -71,6 +71,22 @@ pub enum Command {
     SearchMove(isize),
     /// Open a search result row (its file at its line).
     SearchOpen(usize),
+    /// A click in the code: cursor to a 0-based line and byte column.
+    ClickAt {
+        line: usize,
+        col: usize,
+        extend: bool,
+    },
+    /// F12: go to the definition of the identifier at the cursor (a candidate list when ambiguous).
+    GoToDefinition,
+    /// Shift+F12: every reference to the identifier at the cursor.
+    FindReferences,
+    /// The callers of a function (`None`: the identifier at the cursor). Following a caller's callers
+    /// keeps a trail.
+    ShowCallers {
+        name: Option<String>,
+        deeper: bool,
+    },
 }
 
 /// The tabs of the bottom panel.
@@ -79,6 +95,8 @@ pub enum BottomTab {
     #[default]
     Health,
     Search,
+    References,
+    Callers,
 }
 
 /// The modal pickers and panels over the code.
@@ -87,6 +105,20 @@ pub enum OverlayKind {
     QuickOpen,
     GoToLine,
     Help,
+    /// Go-to-definition candidates, when there is more than one.
+    Definitions,
+    /// Ctrl+T: symbols of the whole snapshot by name.
+    Symbols,
+}
+
+/// One row of an overlay's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlayItem {
+    pub label: String,
+    pub detail: String,
+    pub path: Vec<u8>,
+    /// 0-based line to open at.
+    pub line: Option<usize>,
 }
 
 /// An open overlay and what has been typed in it.
@@ -96,8 +128,7 @@ pub struct Overlay {
     pub input: String,
     /// Highlighted row of the result list.
     pub selected: usize,
-    /// Result rows (file paths for quick open).
-    pub results: Vec<Vec<u8>>,
+    pub results: Vec<OverlayItem>,
 }
 
 /// Find-in-file state of a tab.
@@ -136,6 +167,8 @@ pub struct Tab {
     pub doc: Document,
     /// 0-based line of the cursor.
     pub cursor_line: usize,
+    /// Byte column of the cursor in its line (set by clicks; used to find the identifier under it).
+    pub cursor_col: usize,
     /// Other end of the line selection (the selection is anchor..=cursor, in either order).
     pub anchor_line: Option<usize>,
     /// A line the view must scroll to on its next frame (consumed by the view).
@@ -151,6 +184,7 @@ impl Tab {
         Tab {
             doc,
             cursor_line: 0,
+            cursor_col: 0,
             anchor_line: None,
             scroll_to: None,
             find: None,
@@ -222,6 +256,7 @@ pub struct AppState {
     history_pos: usize,
     pub bottom: BottomTab,
     pub search: crate::search_state::SearchState,
+    pub symbols: crate::symbols_state::SymbolState,
 }
 
 impl AppState {
@@ -244,6 +279,7 @@ impl AppState {
             history_pos: 0,
             bottom: BottomTab::default(),
             search: crate::search_state::SearchState::default(),
+            symbols: crate::symbols_state::SymbolState::default(),
         }
     }
 
@@ -366,6 +402,35 @@ impl AppState {
                 let last = self.search.rows.len().saturating_sub(1);
                 self.search.selected = self.search.selected.saturating_add_signed(delta).min(last);
             }
+            Command::ClickAt { line, col, extend } => {
+                if let Some(tab) = self.active_tab_mut() {
+                    tab.move_to(line, extend);
+                    tab.scroll_to = None;
+                    tab.cursor_col = col;
+                }
+            }
+            Command::GoToDefinition => self.go_to_definition(),
+            Command::FindReferences => {
+                if let (Some(name), Some(snapshot)) = (self.name_at_cursor(), self.snapshot.clone()) {
+                    self.symbols.trail.clear();
+                    self.symbols.query(name, false, snapshot);
+                    self.apply(Command::ShowBottom(BottomTab::References));
+                }
+            }
+            Command::ShowCallers { name, deeper } => {
+                let name = name.or_else(|| self.name_at_cursor());
+                if let (Some(name), Some(snapshot)) = (name, self.snapshot.clone()) {
+                    if deeper {
+                        if let Some(prev) = self.symbols.subject.clone() {
+                            self.symbols.trail.push(prev);
+                        }
+                    } else {
+                        self.symbols.trail.clear();
+                    }
+                    self.symbols.query(name, true, snapshot);
+                    self.apply(Command::ShowBottom(BottomTab::Callers));
+                }
+            }
             Command::SearchOpen(row) => {
                 let crate::search_state::IndexState::Ready(index) = &self.search.index else { return };
                 self.search.selected = row;
@@ -388,12 +453,13 @@ impl AppState {
     /// Collects the results of background work. Returns true if anything changed.
     pub fn poll(&mut self) -> bool {
         let searched = self.search.poll();
-        self.poll_load() || searched
+        let navigated = self.symbols.poll();
+        self.poll_load() || searched || navigated
     }
 
     /// Whether background work is under way (the window keeps repainting to show it).
     pub fn busy(&self) -> bool {
-        matches!(self.load, Load::Loading { .. }) || self.search.is_running()
+        matches!(self.load, Load::Loading { .. }) || self.search.is_running() || self.symbols.is_running()
     }
 
     fn poll_load(&mut self) -> bool {
@@ -477,24 +543,99 @@ impl AppState {
     /// Recomputes the overlay's result rows from its input.
     fn refresh_overlay(&mut self) {
         let Some(o) = &mut self.overlay else { return };
-        if o.kind == OverlayKind::QuickOpen {
-            let files = self.tree.nodes.iter().filter(|n| !n.is_dir);
-            let shown: Vec<(Vec<u8>, String)> =
-                files.map(|n| (n.path.clone(), String::from_utf8_lossy(&n.path).into_owned())).collect();
-            o.results = crate::fuzzy::best(
-                &o.input,
-                shown.iter().map(|(p, s)| (p.clone(), s.as_str())),
-                QUICK_OPEN_ROWS,
-            );
+        match o.kind {
+            OverlayKind::QuickOpen => {
+                let files = self.tree.nodes.iter().filter(|n| !n.is_dir);
+                let shown: Vec<(Vec<u8>, String)> =
+                    files.map(|n| (n.path.clone(), String::from_utf8_lossy(&n.path).into_owned())).collect();
+                let best = crate::fuzzy::best(
+                    &o.input,
+                    shown.iter().map(|(p, s)| (p.clone(), s.as_str())),
+                    QUICK_OPEN_ROWS,
+                );
+                o.results = best
+                    .into_iter()
+                    .map(|path| OverlayItem {
+                        label: String::from_utf8_lossy(&path).into_owned(),
+                        detail: String::new(),
+                        path,
+                        line: None,
+                    })
+                    .collect();
+            }
+            OverlayKind::Symbols => {
+                o.results.clear();
+                let (Some(index), false) = (self.symbols.ready(), o.input.trim().is_empty()) else { return };
+                let names = index
+                    .names(o.input.trim(), vitrine_syntax::Match::Fuzzy, QUICK_OPEN_ROWS)
+                    .unwrap_or_default();
+                for name in names {
+                    for hit in index.lookup(&name, vitrine_syntax::Match::Exact).unwrap_or_default() {
+                        o.results.push(def_item(&hit, None));
+                        if o.results.len() >= QUICK_OPEN_ROWS {
+                            return;
+                        }
+                    }
+                }
+            }
+            OverlayKind::GoToLine | OverlayKind::Help | OverlayKind::Definitions => {}
+        }
+    }
+
+    /// The identifier under the cursor of the active tab.
+    fn name_at_cursor(&self) -> Option<String> {
+        let tab = self.active_tab()?;
+        let crate::document::Content::Text(t) = &tab.doc.content else { return None };
+        let at = vitrine_syntax::Point { line: tab.cursor_line as u32, column: tab.cursor_col as u32 };
+        vitrine_syntax::nav::name_at(t.text.as_bytes(), at).map(|n| n.name)
+    }
+
+    fn go_to_definition(&mut self) {
+        let Some(index) = self.symbols.ready().cloned() else {
+            self.error = Some("The symbol index is still being built; try again in a moment.".into());
+            return;
+        };
+        let Some(tab) = self.active_tab() else { return };
+        let crate::document::Content::Text(t) = &tab.doc.content else { return };
+        let at = vitrine_syntax::Point { line: tab.cursor_line as u32, column: tab.cursor_col as u32 };
+        let file = tab.doc.path.display();
+        let candidates = match vitrine_syntax::definition(&index, &file, t.text.as_bytes(), at) {
+            Ok(c) => c,
+            Err(e) => {
+                self.error = Some(e.to_string());
+                return;
+            }
+        };
+        match candidates.as_slice() {
+            [] => {
+                let name = vitrine_syntax::nav::name_at(t.text.as_bytes(), at).map(|n| n.name);
+                self.error = Some(match name {
+                    Some(n) => format!("No definition of `{n}` found in this snapshot."),
+                    None => "No identifier at the cursor (click on a name first).".into(),
+                });
+            }
+            [one] => {
+                let (path, line) = (one.hit.path.clone().into_bytes(), one.hit.at.line as usize);
+                self.apply(Command::OpenFile { path, line: Some(line) });
+            }
+            many => {
+                let results = many.iter().map(|c| def_item(&c.hit, Some(c.confidence))).collect();
+                self.overlay = Some(Overlay {
+                    kind: OverlayKind::Definitions,
+                    input: String::new(),
+                    selected: 0,
+                    results,
+                });
+            }
         }
     }
 
     fn accept_overlay(&mut self) {
         let Some(o) = self.overlay.take() else { return };
         match o.kind {
-            OverlayKind::QuickOpen => {
-                if let Some(path) = o.results.get(o.selected).cloned() {
-                    self.apply(Command::OpenFile { path, line: None });
+            OverlayKind::QuickOpen | OverlayKind::Symbols | OverlayKind::Definitions => {
+                if let Some(item) = o.results.get(o.selected).cloned() {
+                    self.apply(Command::OpenFile { path: item.path, line: item.line });
                 }
             }
             OverlayKind::GoToLine => {
@@ -520,6 +661,7 @@ impl AppState {
             progress.cancel();
         }
         self.search.cancel();
+        self.symbols.cancel();
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
         let config = IngestConfig { scratch_dir: Some(self.data.unpacked_dir()), ..IngestConfig::default() };
@@ -549,6 +691,8 @@ impl AppState {
         let snapshot = Arc::new(snapshot);
         self.search = crate::search_state::SearchState::default();
         self.search.start_index(snapshot.clone(), &self.data);
+        self.symbols = crate::symbols_state::SymbolState::default();
+        self.symbols.start_index(snapshot.clone(), &self.data);
         self.snapshot = Some(snapshot);
         self.load = Load::Ready;
         for cmd in std::mem::take(&mut self.pending) {
@@ -584,6 +728,25 @@ impl AppState {
         if let (Some(line), Some(tab)) = (line, self.active_tab_mut()) {
             tab.move_to(line, false);
         }
+    }
+}
+
+/// An overlay row for a definition: `kind name`, where, and how sure the match is.
+fn def_item(hit: &vitrine_syntax::DefHit, confidence: Option<vitrine_syntax::Confidence>) -> OverlayItem {
+    let scope = if hit.scope.is_empty() { String::new() } else { format!("{}::", hit.scope) };
+    let sure = match confidence {
+        Some(vitrine_syntax::Confidence::ExactScope) => " · exact scope",
+        Some(vitrine_syntax::Confidence::SameFile) => " · same file",
+        Some(vitrine_syntax::Confidence::Included) => " · included header",
+        Some(vitrine_syntax::Confidence::SameName) => " · same name only",
+        None => "",
+    };
+    let role = if matches!(hit.role, vitrine_syntax::Role::Declaration) { " (declaration)" } else { "" };
+    OverlayItem {
+        label: format!("{} {scope}{}{role}", hit.kind.as_str(), hit.name),
+        detail: format!("{}:{}{sure}", hit.path, hit.at.line + 1),
+        path: hit.path.clone().into_bytes(),
+        line: Some(hit.at.line as usize),
     }
 }
 

@@ -1,0 +1,162 @@
+//! Symbol navigation state: the snapshot's symbol index (opened or built in the background), and the
+//! results of the last references / callers query, computed on a background thread because references
+//! re-read every file a name occurs in.
+
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, TryRecvError};
+use vitrine_snapshot::Snapshot;
+use vitrine_snapshot::progress::Progress;
+use vitrine_snapshot::store::DataDir;
+use vitrine_syntax::{CallerGroup, RefHit, SymbolIndex};
+
+#[derive(Debug, Default)]
+pub enum SymIndexState {
+    #[default]
+    None,
+    Building {
+        progress: Arc<Progress>,
+        result: Receiver<Result<SymbolIndex, String>>,
+    },
+    Ready(Arc<SymbolIndex>),
+    Failed(String),
+}
+
+/// What the references / callers tabs show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NavResult {
+    References(Vec<RefHit>),
+    Callers(Vec<CallerGroup>),
+    Error(String),
+}
+
+#[derive(Debug, Default)]
+pub struct SymbolState {
+    pub index: SymIndexState,
+    /// The name the references / callers tab is about, and the trail of callers followed to reach it.
+    pub subject: Option<String>,
+    pub trail: Vec<String>,
+    pub result: Option<NavResult>,
+    running: Option<Receiver<NavResult>>,
+}
+
+impl SymbolState {
+    pub fn start_index(&mut self, snapshot: Arc<Snapshot>, data: &DataDir) {
+        let progress = Arc::new(Progress::default());
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let dir = data.snapshot_dir(&snapshot.ids().tree_sha256).join("symbols");
+        let p = progress.clone();
+        let spawned = std::thread::Builder::new().name("symbols".into()).spawn(move || {
+            let r = vitrine_syntax::index::open_or_build(&snapshot, &dir, &p).map_err(|e| e.to_string());
+            let _ = tx.send(r);
+        });
+        self.index = match spawned {
+            Ok(_) => SymIndexState::Building { progress, result: rx },
+            Err(e) => SymIndexState::Failed(format!("cannot start the symbol thread: {e}")),
+        };
+    }
+
+    pub fn cancel(&mut self) {
+        if let SymIndexState::Building { progress, .. } = &self.index {
+            progress.cancel();
+        }
+        self.running = None;
+    }
+
+    pub fn ready(&self) -> Option<&Arc<SymbolIndex>> {
+        match &self.index {
+            SymIndexState::Ready(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.is_some() || matches!(self.index, SymIndexState::Building { .. })
+    }
+
+    /// Blocks until the index is ready or failed (tests).
+    pub fn wait_index(&mut self) {
+        if let SymIndexState::Building { result, .. } = &self.index {
+            self.index = match result.recv() {
+                Ok(Ok(i)) => SymIndexState::Ready(Arc::new(i)),
+                Ok(Err(e)) => SymIndexState::Failed(e),
+                Err(_) => SymIndexState::Failed("the symbol thread stopped".into()),
+            };
+        }
+    }
+
+    /// Blocks until the running references / callers query is done (tests).
+    pub fn wait_result(&mut self) {
+        if let Some(rx) = self.running.take() {
+            self.result = rx.recv().ok();
+        }
+    }
+
+    /// Starts finding the references (or the callers) of `name` on a background thread.
+    pub fn query(&mut self, name: String, callers: bool, snapshot: Arc<Snapshot>) {
+        let Some(index) = self.ready().cloned() else {
+            self.result = Some(NavResult::Error("the symbol index is not ready yet".into()));
+            return;
+        };
+        self.subject = Some(name.clone());
+        self.result = None;
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let spawned = std::thread::Builder::new().name("references".into()).spawn(move || {
+            let r = if callers {
+                index.callers(&name).map(NavResult::Callers)
+            } else {
+                let read = |path: &str| {
+                    let entry = snapshot.file(path.as_bytes())?;
+                    let bytes = snapshot.read_unverified(entry).ok()?;
+                    Some(match entry.encoding {
+                        Some(e) if !e.is_utf8() => {
+                            vitrine_snapshot::text::decode(&bytes, e).into_owned().into_bytes()
+                        }
+                        _ => bytes,
+                    })
+                };
+                index.references(&name, read).map(NavResult::References)
+            };
+            let _ = tx.send(r.unwrap_or_else(|e| NavResult::Error(e.to_string())));
+        });
+        match spawned {
+            Ok(_) => self.running = Some(rx),
+            Err(e) => self.result = Some(NavResult::Error(e.to_string())),
+        }
+    }
+
+    pub fn poll(&mut self) -> bool {
+        let mut changed = false;
+        if let SymIndexState::Building { result, .. } = &self.index {
+            match result.try_recv() {
+                Ok(r) => {
+                    self.index = match r {
+                        Ok(i) => SymIndexState::Ready(Arc::new(i)),
+                        Err(e) => SymIndexState::Failed(e),
+                    };
+                    changed = true;
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => {
+                    self.index = SymIndexState::Failed("the symbol thread stopped".into());
+                    changed = true;
+                }
+            }
+        }
+        if let Some(rx) = &self.running {
+            match rx.try_recv() {
+                Ok(r) => {
+                    self.result = Some(r);
+                    self.running = None;
+                    changed = true;
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => {
+                    self.running = None;
+                    changed = true;
+                }
+            }
+        }
+        changed
+    }
+}

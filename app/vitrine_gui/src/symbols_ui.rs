@@ -1,0 +1,163 @@
+//! References and callers (bottom panel tabs) and the outline of the current file (right panel).
+
+use egui::RichText;
+use vitrine_syntax::{OutlineNode, Symbol};
+
+use crate::state::{AppState, Command};
+use crate::symbols_state::{NavResult, SymIndexState};
+
+/// Rows listed at most in the references tab.
+const MAX_ROWS: usize = 5000;
+
+pub fn references_ui(ui: &mut egui::Ui, state: &AppState, callers: bool, commands: &mut Vec<Command>) {
+    let sym = &state.symbols;
+    ui.horizontal(|ui| {
+        match &sym.index {
+            SymIndexState::Building { progress, .. } => {
+                let v = progress.view();
+                ui.label(format!("symbol index: {} {}/{}", v.phase, v.done_items, v.total_items));
+            }
+            SymIndexState::Failed(e) => {
+                ui.label(
+                    RichText::new(format!("symbol index unavailable: {e}"))
+                        .color(ui.visuals().error_fg_color),
+                );
+            }
+            _ => {}
+        }
+        if callers && !sym.trail.is_empty() {
+            for (i, name) in sym.trail.iter().enumerate() {
+                if ui.link(name).on_hover_text("Back to the callers of this function").clicked() {
+                    commands.push(Command::ShowCallers { name: Some(name.clone()), deeper: false });
+                    let _ = i;
+                }
+                ui.label("←");
+            }
+        }
+        if let Some(subject) = &sym.subject {
+            let what = if callers { "callers of" } else { "references to" };
+            ui.label(RichText::new(format!("{what} {subject}")).strong());
+        } else {
+            ui.label("Put the cursor on a name: Shift+F12 for references, Ctrl+Shift+H for callers.");
+        }
+        ui.label(RichText::new("(syntactic: macros and overloads are matched by name)").weak());
+    });
+    let open = |commands: &mut Vec<Command>, path: &str, line: u32| {
+        commands.push(Command::OpenFile { path: path.as_bytes().to_vec(), line: Some(line as usize) });
+    };
+    egui::ScrollArea::vertical().auto_shrink([false, false]).id_salt(("nav", callers)).show(ui, |ui| {
+        match &sym.result {
+            None if sym.subject.is_some() => {
+                ui.label("searching…");
+            }
+            None => {}
+            Some(NavResult::Error(e)) => {
+                ui.label(RichText::new(e).color(ui.visuals().error_fg_color));
+            }
+            Some(NavResult::References(refs)) if !callers => {
+                ui.label(format!("{} references", refs.len()));
+                for r in refs.iter().take(MAX_ROWS) {
+                    let inside = r.enclosing.as_deref().map(|e| format!("  in {e}")).unwrap_or_default();
+                    let text =
+                        format!("{}:{}:{}  {:?}{inside}", r.path, r.at.line + 1, r.at.column + 1, r.kind);
+                    if ui.selectable_label(false, RichText::new(text).monospace()).clicked() {
+                        open(commands, &r.path, r.at.line);
+                    }
+                }
+            }
+            Some(NavResult::Callers(groups)) if callers => {
+                ui.label(format!(
+                    "{} callers, {} call sites",
+                    groups.len(),
+                    groups.iter().map(|g| g.sites.len()).sum::<usize>()
+                ));
+                for g in groups {
+                    ui.horizontal(|ui| {
+                        let who = g.caller.as_ref().map_or("(file level)".to_owned(), |c| c.name.clone());
+                        let first = g.sites.first().map_or(0, |p| p.line);
+                        let text = format!("{who}  {}:{}  ({} calls)", g.path, first + 1, g.sites.len());
+                        if ui.selectable_label(false, RichText::new(text).monospace()).clicked() {
+                            open(commands, &g.path, first);
+                        }
+                        if let Some(c) = &g.caller
+                            && ui
+                                .small_button("callers ▸")
+                                .on_hover_text(format!("Who calls {}?", c.name))
+                                .clicked()
+                        {
+                            commands.push(Command::ShowCallers { name: Some(c.name.clone()), deeper: true });
+                        }
+                    });
+                }
+            }
+            Some(_) => {}
+        }
+    });
+}
+
+/// The outline of the active file: definitions nested by scope; a click goes to the definition, and
+/// the one containing the cursor is highlighted.
+pub fn outline_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    ui.label(RichText::new("Outline").strong());
+    ui.separator();
+    let Some(tab) = state.active_tab() else { return };
+    let Some(outline) = tab.doc.outline() else {
+        ui.label(RichText::new("no symbols (not a recognised language, or still parsing)").weak());
+        return;
+    };
+    if outline.parse_errors > 0 {
+        ui.label(
+            RichText::new(format!(
+                "{} parse errors: symbols outside them are still listed",
+                outline.parse_errors
+            ))
+            .weak(),
+        );
+    }
+    let path = tab.doc.path.as_bytes();
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+        for node in &outline.tree {
+            node_ui(ui, &outline.symbols, node, tab.cursor_line as u32, path, commands);
+        }
+    });
+}
+
+fn node_ui(
+    ui: &mut egui::Ui,
+    symbols: &[Symbol],
+    node: &OutlineNode,
+    cursor: u32,
+    path: &[u8],
+    commands: &mut Vec<Command>,
+) {
+    let Some(sym) = symbols.get(node.symbol as usize) else { return };
+    let here = sym.range.start.line <= cursor && cursor <= sym.range.end.line;
+    let text = RichText::new(format!("{} {}", kind_icon(sym.kind.as_str()), sym.name)).monospace();
+    if ui
+        .selectable_label(here, text)
+        .on_hover_text(format!("{} · line {}", sym.kind.as_str(), sym.name_range.start.line + 1))
+        .clicked()
+    {
+        commands
+            .push(Command::OpenFile { path: path.to_vec(), line: Some(sym.name_range.start.line as usize) });
+    }
+    if !node.children.is_empty() {
+        ui.indent(("outline", node.symbol), |ui| {
+            for c in &node.children {
+                node_ui(ui, symbols, c, cursor, path, commands);
+            }
+        });
+    }
+}
+
+fn kind_icon(kind: &str) -> &'static str {
+    match kind {
+        "function" | "method" | "constructor" | "destructor" | "operator" => "ƒ",
+        "class" | "struct" | "union" | "interface" | "trait" => "◆",
+        "enum" => "∈",
+        "macro" => "#",
+        "namespace" | "module" => "▣",
+        "field" | "variable" | "constant" | "enumerator" => "·",
+        _ => "○",
+    }
+}
