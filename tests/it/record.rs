@@ -480,13 +480,12 @@ fn tamper_matrix_is_caught_by_vitrine_verify_and_verify_sh() {
     assert_eq!(code, 0);
     annotate(&odata, other.path(), &fx.rev, "x.c", "1-1", "note", "info", "elsewhere");
     annotate(&odata, other.path(), &fx.rev, "x.c", "1-1", "note", "info", "elsewhere again");
-    let foreign_dir = std::fs::read_dir(odata.join("snapshots"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-        .join("review/entries");
+    let foreign = fx.tmp.path().join("other.vitrine");
+    let (code, _, err) = cli(&odata, &[&"export", &other.path(), &"--key", &fx.rev, &"--out", &foreign]);
+    assert_eq!(code, 0, "{err}");
+    let foreign_dir = fx.tmp.path().join("other-unpacked");
+    unpack(&foreign, &foreign_dir);
+    let foreign_dir = foreign_dir.join("entries");
     let rev_key = fx.rev.clone();
     let vendor_principal_line = "vendor@example namespaces=\"entry@vitrine,checkpoint@vitrine\"";
 

@@ -1,15 +1,18 @@
 //! A review directory on disk: the people, the entries in log order, and the checkpoints exported.
 //!
-//! Layout: `snapshot` (the tree id the review belongs to), `allowed_signers`, `entries/NNNNNN.json` and
-//! `entries/NNNNNN.json.sig`, `checkpoints/NNNNNN` (every checkpoint exported from here), `quarantine/`
-//! (files refused at load, kept for inspection), `lock`.
+//! Layout: `snapshot` (the tree id the review belongs to), `allowed_signers`, `log/NNNNNN.seg` (the
+//! entries in log order, up to 1,024 per segment), `checkpoints/NNNNNN` (every checkpoint exported from
+//! here), `quarantine/` (what was refused at load, kept for inspection), `lock`.
 //!
-//! Every file is written to a temporary name, synced, renamed into place, and the directory synced, so a
-//! crash leaves either the old state or the new one. An entry's signature is renamed into place before
-//! the entry itself: an entry file that exists is complete, and a signature without its entry is the trace
-//! of an interrupted append. Opening a review takes an exclusive lock for the life of the [`Review`], so two
-//! processes never interleave writes, and re-verifies everything; whatever fails is moved to `quarantine/`
-//! and reported, never dropped silently and never trusted.
+//! A segment holds one record per line: the entry's canonical JSON bytes (which never contain a raw tab
+//! or newline), a tab, the base64 of its armored SSHSIG signature. Segments keep a 100,000-entry review to
+//! about a hundred files, so it loads in one pass instead of 200,000 opens.
+//!
+//! Every write replaces a whole segment: temporary file, sync, rename, directory sync, so a crash leaves
+//! either the old segment or the new one, never half a record. Opening a review takes an exclusive lock for
+//! the life of the [`Review`], so two processes never interleave writes, and re-verifies every entry;
+//! whatever fails is reported, the segment as found is copied to `quarantine/`, and the segment is
+//! rewritten without it: never dropped silently and never trusted.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -60,8 +63,9 @@ pub struct Review {
     snapshot: String,
     people: AllowedSigners,
     entries: Vec<Verified>,
-    /// Number of the next entry file.
-    next_number: u64,
+    /// Number of the last segment and the index in `entries` of its first entry.
+    last_segment: u64,
+    last_segment_start: usize,
     problems: Vec<Problem>,
 }
 
@@ -77,7 +81,7 @@ impl Review {
     /// Opens (creating if needed) the review of snapshot `snapshot` (its SHA-256 tree id) in `dir`, waiting
     /// for any other process that has it open, then loads and re-verifies every entry.
     pub fn open(dir: &Path, snapshot: &str) -> Result<Review, RecordError> {
-        for d in [dir.to_path_buf(), dir.join("entries"), dir.join("checkpoints")] {
+        for d in [dir.to_path_buf(), dir.join("log"), dir.join("checkpoints")] {
             fs::create_dir_all(&d).map_err(RecordError::io(&d))?;
         }
         let lock_path = dir.join("lock");
@@ -117,7 +121,8 @@ impl Review {
             snapshot: snapshot.to_owned(),
             people,
             entries: Vec::new(),
-            next_number: 1,
+            last_segment: 0,
+            last_segment_start: 0,
             problems: Vec::new(),
         };
         review.load()?;
@@ -251,90 +256,149 @@ impl Review {
         Ok(Verified { name: String::new(), id: crate::entry::entry_id(&bytes), bytes, sig, entry })
     }
 
-    /// Writes entries (already verified or freshly signed) at the end of the log.
+    /// Writes entries (already verified or freshly signed) at the end of the log: the last segment is
+    /// rewritten with them, and new segments are started as segments fill.
     fn write_entries(&mut self, entries: Vec<Verified>) -> Result<(), RecordError> {
-        let dir = self.dir.join("entries");
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut touched: Vec<u64> = Vec::new();
         for mut v in entries {
-            let name = format!("{:06}.json", self.next_number);
-            write_file_synced(&dir.join(format!("{name}.sig")), &v.sig)?;
-            write_file_synced(&dir.join(&name), &v.bytes)?;
-            v.name = format!("entries/{name}");
-            self.next_number += 1;
+            if self.last_segment == 0 || self.entries.len() - self.last_segment_start >= SEGMENT_ENTRIES {
+                self.last_segment += 1;
+                self.last_segment_start = self.entries.len();
+            }
+            if touched.last() != Some(&self.last_segment) {
+                touched.push(self.last_segment);
+            }
+            v.name = format!(
+                "log/{:06}.seg:{}",
+                self.last_segment,
+                self.entries.len() - self.last_segment_start + 1
+            );
             self.entries.push(v);
+        }
+        // Segment k (counting back from the last) covers a known slice of `entries`.
+        let dir = self.dir.join("log");
+        for &seg in &touched {
+            let back = usize::try_from(self.last_segment - seg).unwrap_or(usize::MAX);
+            let start = self.last_segment_start.saturating_sub(back * SEGMENT_ENTRIES);
+            let end = if back == 0 { self.entries.len() } else { start + SEGMENT_ENTRIES };
+            let records = self.entries.get(start..end).unwrap_or_default();
+            write_file_synced(&dir.join(format!("{seg:06}.seg")), &encode_segment(records))?;
         }
         sync_dir(&dir)
     }
 
-    /// Reads every entry file, verifies the whole log and quarantines what fails.
+    /// Reads every segment, verifies the whole log and sets aside what fails.
     fn load(&mut self) -> Result<(), RecordError> {
-        let dir = self.dir.join("entries");
-        let mut numbers: Vec<u64> = Vec::new();
+        let dir = self.dir.join("log");
+        let mut segments: Vec<u64> = Vec::new();
         let mut stray: Vec<String> = Vec::new();
         for item in fs::read_dir(&dir).map_err(RecordError::io(&dir))? {
             let item = item.map_err(RecordError::io(&dir))?;
             let name = item.file_name().to_string_lossy().into_owned();
-            let number = name.strip_suffix(".json").or_else(|| name.strip_suffix(".json.sig"));
-            match number
+            match name
+                .strip_suffix(".seg")
                 .filter(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
                 .and_then(|n| n.parse::<u64>().ok())
             {
-                Some(n) => numbers.push(n),
-                None => stray.push(name),
+                Some(n) if n > 0 => segments.push(n),
+                _ => stray.push(name),
             }
         }
-        numbers.sort_unstable();
-        numbers.dedup();
+        segments.sort_unstable();
         for name in stray {
             let why = if name.starts_with(".tmp-") {
                 "leftover of an interrupted write"
             } else {
-                "not an entry file"
+                "not a segment file"
             };
-            self.quarantine(&dir.join(&name), &format!("entries/{name}"), why)?;
+            self.quarantine(&dir.join(&name), &format!("log/{name}"), why)?;
         }
-        let mut raws = Vec::with_capacity(numbers.len());
-        for &n in &numbers {
-            let json = dir.join(format!("{n:06}.json"));
-            let sig = dir.join(format!("{n:06}.json.sig"));
-            let name = format!("entries/{n:06}.json");
-            match fs::read(&json) {
-                Ok(bytes) => {
-                    let sig = match fs::read(&sig) {
-                        Ok(s) => Some(s),
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                        Err(e) => return Err(RecordError::io(&sig)(e)),
-                    };
-                    raws.push(RawEntry { name, bytes, sig });
+        // Entries, with the segment each came from; lines that cannot even be split are refused here.
+        let mut raws: Vec<RawEntry> = Vec::new();
+        let mut origin: Vec<u64> = Vec::new();
+        let mut unreadable: Vec<(u64, Problem)> = Vec::new();
+        for &seg in &segments {
+            let path = dir.join(format!("{seg:06}.seg"));
+            let bytes = fs::read(&path).map_err(RecordError::io(&path))?;
+            for (i, rec) in decode_segment(&bytes).into_iter().enumerate() {
+                let name = format!("log/{seg:06}.seg:{}", i + 1);
+                match rec {
+                    Ok((entry, sig)) => {
+                        raws.push(RawEntry { name, bytes: entry, sig: Some(sig) });
+                        origin.push(seg);
+                    }
+                    Err(m) => unreadable.push((seg, Problem::new(name, m))),
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    self.quarantine(
-                        &sig,
-                        &format!("{name}.sig"),
-                        "signature without its entry: an interrupted append",
-                    )?;
-                }
-                Err(e) => return Err(RecordError::io(&json)(e)),
             }
-            self.next_number = self.next_number.max(n + 1);
         }
         // Every entry here was verified one by one when it was written or imported; re-verifying the
-        // whole directory at load is where batch verification pays.
+        // whole log at load is where batch verification pays.
         let check = check_log_with(&raws, &self.people, &self.snapshot, SigCheck::Batch);
-        for (i, problem) in &check.refused {
-            if let Some(raw) = raws.get(*i) {
-                let json = self.dir.join(&raw.name);
-                self.quarantine(&json, &raw.name, &problem.message)?;
-                let sig = self.dir.join(format!("{}.sig", raw.name));
-                if sig.exists() {
-                    self.quarantine(&sig, &format!("{}.sig", raw.name), "signature of a quarantined entry")?;
-                }
+        let mut damaged: Vec<u64> = unreadable.iter().map(|(s, _)| *s).collect();
+        for (i, _) in &check.refused {
+            if let Some(&s) = origin.get(*i) {
+                damaged.push(s);
             }
         }
-        self.entries = check.accepted;
+        damaged.sort_unstable();
+        damaged.dedup();
+        let mut set_aside = std::collections::HashMap::new();
+        for &seg in &damaged {
+            let name = format!("log/{seg:06}.seg");
+            let copy = self.quarantine_copy(&dir.join(format!("{seg:06}.seg")), &name)?;
+            set_aside.insert(seg, copy);
+        }
+        let note = |seg: u64| {
+            set_aside
+                .get(&seg)
+                .map(|p: &PathBuf| format!("; the segment as found is in {}", p.display()))
+                .unwrap_or_default()
+        };
+        for (seg, p) in unreadable {
+            self.problems.push(Problem::new(p.subject, format!("{}{}", p.message, note(seg))));
+        }
+        for (i, p) in &check.refused {
+            let seg = origin.get(*i).copied().unwrap_or(0);
+            self.problems.push(Problem::new(
+                p.subject.clone(),
+                format!("{}; left out of the log{}", p.message, note(seg)),
+            ));
+        }
+        self.entries = Vec::new();
+        self.last_segment = 0;
+        self.last_segment_start = 0;
+        // Rewrite the log from the accepted entries when anything was set aside, so that what stays on
+        // disk is exactly what was verified; otherwise only note where the last segment starts.
+        let per_seg = |s: u64| origin.iter().filter(|&&o| o == s).count();
+        // Appends assume every segment but the last is full; anything else is laid out again.
+        let irregular = segments.iter().rev().skip(1).any(|&s| per_seg(s) != SEGMENT_ENTRIES);
+        if damaged.is_empty() && !irregular {
+            self.last_segment = segments.last().copied().unwrap_or(0);
+            self.entries = check.accepted;
+            self.last_segment_start = self.entries.len() - per_seg(self.last_segment).min(self.entries.len());
+        } else {
+            for &seg in &segments {
+                let path = dir.join(format!("{seg:06}.seg"));
+                fs::remove_file(&path).map_err(RecordError::io(&path))?;
+            }
+            self.write_entries(check.accepted)?;
+        }
         Ok(())
     }
 
-    fn quarantine(&mut self, path: &Path, name: &str, why: &str) -> Result<(), RecordError> {
+    /// Copies a file into `quarantine/` and returns where it went.
+    fn quarantine_copy(&mut self, path: &Path, name: &str) -> Result<PathBuf, RecordError> {
+        let dest = self.quarantine_dest(name)?;
+        fs::copy(path, &dest).map_err(RecordError::io(path))?;
+        File::open(&dest).and_then(|f| f.sync_all()).map_err(RecordError::io(&dest))?;
+        sync_dir(&self.dir.join("quarantine"))?;
+        Ok(dest)
+    }
+
+    fn quarantine_dest(&self, name: &str) -> Result<PathBuf, RecordError> {
         let qdir = self.dir.join("quarantine");
         fs::create_dir_all(&qdir).map_err(RecordError::io(&qdir))?;
         let stamp = OffsetDateTime::now_utc().unix_timestamp();
@@ -345,11 +409,14 @@ impl Review {
             dest = qdir.join(format!("{stamp}-{k}-{base}"));
             k += 1;
         }
+        Ok(dest)
+    }
+
+    fn quarantine(&mut self, path: &Path, name: &str, why: &str) -> Result<(), RecordError> {
+        let dest = self.quarantine_dest(name)?;
         fs::rename(path, &dest).map_err(RecordError::io(path))?;
-        if let Some(parent) = path.parent() {
-            sync_dir(parent)?;
-        }
-        sync_dir(&qdir)?;
+        sync_dir(parent_dir(path))?;
+        sync_dir(&self.dir.join("quarantine"))?;
         self.problems.push(Problem::new(name, format!("{why}; moved to {}", dest.display())));
         Ok(())
     }
@@ -435,6 +502,53 @@ impl Review {
     }
 }
 
+/// Entries per segment: small enough that rewriting the last segment on each append stays cheap (about
+/// a megabyte), large enough that loading a big review opens few files.
+const SEGMENT_ENTRIES: usize = 1024;
+
+fn encode_segment(entries: &[Verified]) -> Vec<u8> {
+    use base64::Engine;
+    let mut out = Vec::with_capacity(entries.len() * 1200);
+    for v in entries {
+        out.extend_from_slice(&v.bytes);
+        out.push(b'\t');
+        out.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(&v.sig).as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Splits a segment into (entry bytes, signature) records; a record that cannot be split is an error
+/// naming what is wrong with it, and does not stop the others from being read.
+fn decode_segment(bytes: &[u8]) -> Vec<Result<(Vec<u8>, Vec<u8>), String>> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    let body = match bytes.strip_suffix(b"\n") {
+        Some(b) => b,
+        None if bytes.is_empty() => return out,
+        None => bytes,
+    };
+    let complete = bytes.ends_with(b"\n");
+    let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').collect();
+    let last = lines.len().saturating_sub(1);
+    for (i, line) in lines.into_iter().enumerate() {
+        if i == last && !complete {
+            out.push(Err("truncated record (no end of line)".to_owned()));
+            continue;
+        }
+        let Some(tab) = line.iter().position(|&b| b == b'\t') else {
+            out.push(Err("record without a signature".to_owned()));
+            continue;
+        };
+        let (entry, sig) = line.split_at(tab);
+        match base64::engine::general_purpose::STANDARD.decode(sig.get(1..).unwrap_or_default()) {
+            Ok(sig) => out.push(Ok((entry.to_vec(), sig))),
+            Err(_) => out.push(Err("signature is not base64".to_owned())),
+        }
+    }
+    out
+}
+
 /// Writes `bytes` to `path` atomically: temporary file, sync, rename, directory sync.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
     write_file_synced(path, bytes)?;
@@ -509,58 +623,75 @@ mod tests {
         assert_eq!(r.entries()[2].entry.seq, 3);
     }
 
+    /// Rewrites line `n` (1-based) of the first segment with `f`.
+    fn edit_record(tmp: &tempfile::TempDir, n: usize, f: impl Fn(String) -> String) {
+        let p = tmp.path().join("log/000001.seg");
+        let text = std::fs::read_to_string(&p).unwrap();
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i + 1 == n { f(l.to_owned()) } else { l.to_owned() })
+            .collect();
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    }
+
     #[test]
-    fn a_tampered_entry_is_quarantined_with_its_successors_and_reported() {
+    fn a_tampered_entry_is_set_aside_with_its_successors_and_reported() {
         let (tmp, s, snap) = setup();
         let ids = write_three(&tmp, &s, &snap);
-        let p = tmp.path().join("entries/000002.json");
-        let t = std::fs::read_to_string(&p).unwrap().replace("\"n1\"", "\"n9\"");
-        std::fs::write(&p, t).unwrap();
+        let original = std::fs::read(tmp.path().join("log/000001.seg")).unwrap();
+        edit_record(&tmp, 2, |l| l.replace("\"n1\"", "\"n9\""));
         let r = Review::open(tmp.path(), &snap).unwrap();
         let got: Vec<&str> = r.entries().iter().map(|e| e.id.as_str()).collect();
         assert_eq!(got, [ids[0].as_str()]);
         let subjects: Vec<&str> = r.problems().iter().map(|p| p.subject.as_str()).collect();
-        assert_eq!(
-            subjects,
-            [
-                "entries/000002.json",
-                "entries/000002.json.sig",
-                "entries/000003.json",
-                "entries/000003.json.sig"
-            ]
-        );
-        assert!(r.problems()[0].message.contains("signature"), "{}", r.problems()[0]);
-        assert_eq!(std::fs::read_dir(tmp.path().join("quarantine")).unwrap().count(), 4);
-        // The next entry continues the verified chain; the quarantined files keep their own names.
+        assert_eq!(subjects, ["log/000001.seg:2", "log/000001.seg:3"]);
+        assert!(r.problems()[0].message.contains("signature does not verify"), "{}", r.problems()[0]);
+        assert!(r.problems()[1].message.contains("entries missing"), "{}", r.problems()[1]);
+        // The segment as found is kept; the log on disk now holds only what verified.
+        let kept: Vec<_> =
+            std::fs::read_dir(tmp.path().join("quarantine")).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(kept.len(), 1);
+        assert_ne!(std::fs::read(&kept[0]).unwrap(), original);
+        assert_eq!(std::fs::read_to_string(tmp.path().join("log/000001.seg")).unwrap().lines().count(), 1);
         drop(r);
         let mut r = Review::open(tmp.path(), &snap).unwrap();
+        assert!(r.problems().is_empty());
         let v = r.append(&s, note(7), OffsetDateTime::now_utc()).unwrap();
         assert_eq!((v.entry.seq, v.entry.prev.as_deref()), (2, Some(ids[0].as_str())));
     }
 
     #[test]
-    fn torn_writes_are_quarantined_never_trusted() {
+    fn torn_or_damaged_records_are_set_aside_never_trusted() {
         let (tmp, s, snap) = setup();
         write_three(&tmp, &s, &snap);
-        let e = tmp.path().join("entries");
-        // A signature renamed into place without its entry, a half-written temporary, a truncated entry.
-        std::fs::copy(e.join("000003.json.sig"), e.join("000004.json.sig")).unwrap();
-        std::fs::write(e.join(".tmp-000005.json-99"), b"{\"v\":1,").unwrap();
-        let b = std::fs::read(e.join("000003.json")).unwrap();
-        std::fs::write(e.join("000003.json"), &b[..b.len() / 2]).unwrap();
+        std::fs::write(tmp.path().join("log/.tmp-000001.seg-99"), b"{\"v\":1,").unwrap();
+        edit_record(&tmp, 2, |l| l.replace('\t', " "));
+        let p = tmp.path().join("log/000001.seg");
+        let b = std::fs::read(&p).unwrap();
+        std::fs::write(&p, &b[..b.len() - 20]).unwrap();
         let r = Review::open(tmp.path(), &snap).unwrap();
-        assert_eq!(r.entries().len(), 2);
+        assert_eq!(r.entries().len(), 1);
         let msgs: Vec<String> = r.problems().iter().map(ToString::to_string).collect();
-        assert!(
-            msgs.iter()
-                .any(|m| m.starts_with("entries/.tmp-000005.json-99: leftover of an interrupted write")),
-            "{msgs:?}"
-        );
-        assert!(
-            msgs.iter().any(|m| m.starts_with("entries/000004.json.sig: signature without its entry")),
-            "{msgs:?}"
-        );
-        assert!(msgs.iter().any(|m| m.starts_with("entries/000003.json: not canonical JSON")), "{msgs:?}");
+        assert!(msgs[0].starts_with("log/.tmp-000001.seg-99: leftover of an interrupted write"), "{msgs:?}");
+        assert!(msgs[1].starts_with("log/000001.seg:2: record without a signature"), "{msgs:?}");
+        assert!(msgs[2].starts_with("log/000001.seg:3: truncated record"), "{msgs:?}");
+    }
+
+    #[test]
+    fn segments_fill_and_roll_over() {
+        let (tmp, s, snap) = setup();
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        r.append_many(&s, (0..SEGMENT_ENTRIES as u64 + 5).map(note).collect(), OffsetDateTime::now_utc())
+            .unwrap();
+        r.append(&s, note(9999), OffsetDateTime::now_utc()).unwrap();
+        drop(r);
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        assert!(r.problems().is_empty());
+        assert_eq!(r.entries().len(), SEGMENT_ENTRIES + 6);
+        let count =
+            |n: &str| std::fs::read_to_string(tmp.path().join("log").join(n)).unwrap().lines().count();
+        assert_eq!((count("000001.seg"), count("000002.seg")), (SEGMENT_ENTRIES, 6));
     }
 
     #[test]
