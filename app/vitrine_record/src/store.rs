@@ -518,9 +518,12 @@ fn encode_segment(entries: &[Verified]) -> Vec<u8> {
     out
 }
 
+/// One record of a segment: the entry bytes and its armored signature.
+type SegmentRecord = (Vec<u8>, Vec<u8>);
+
 /// Splits a segment into (entry bytes, signature) records; a record that cannot be split is an error
 /// naming what is wrong with it, and does not stop the others from being read.
-fn decode_segment(bytes: &[u8]) -> Vec<Result<(Vec<u8>, Vec<u8>), String>> {
+fn decode_segment(bytes: &[u8]) -> Vec<Result<SegmentRecord, String>> {
     use base64::Engine;
     let mut out = Vec::new();
     let body = match bytes.strip_suffix(b"\n") {
