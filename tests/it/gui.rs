@@ -291,3 +291,145 @@ fn f12_definitions_references_callers_symbols_and_outline() {
     h.get_by_label("ƒ payload_size");
     h.get_by_label_contains("namespace netguard  ›  method parse");
 }
+
+/// Writes a fresh Ed25519 key (encrypted with `pass`, or not) and returns its path.
+fn write_key(dir: &std::path::Path, name: &str, pass: Option<&str>) -> std::path::PathBuf {
+    let signer = vitrine_record::Signer::generate(name).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, signer.to_openssh(pass).unwrap()).unwrap();
+    std::fs::write(dir.join(format!("{name}.pub")), signer.public_openssh().unwrap()).unwrap();
+    path
+}
+
+fn sign_in(
+    h: &mut Harness<'static, VitrineApp>,
+    key: &std::path::Path,
+    pass: &str,
+    principal: &str,
+    role: &str,
+) {
+    h.get_by_label("Sign in…").click();
+    h.run();
+    for (field, text) in [
+        ("Private key file", key.display().to_string()),
+        ("Passphrase", pass.to_owned()),
+        ("Principal (new key)", principal.to_owned()),
+        ("Role (new key)", role.to_owned()),
+    ] {
+        h.get_by_label(field).focus();
+        h.run();
+        type_text(h, &text);
+    }
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Sign in").click();
+    h.run();
+    assert!(h.state().state.error.is_none(), "{:?}", h.state().state.error);
+}
+
+#[test]
+fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
+    let (dir, app) = demo_app();
+    let keys = tempfile::tempdir().unwrap();
+    let reviewer = write_key(keys.path(), "reviewer", Some("rev-pass"));
+    let vendor = write_key(keys.path(), "vendor", Some("ven-pass"));
+    let mut h = harness(app);
+    h.run();
+    sign_in(&mut h, &reviewer, "rev-pass", "alice@agency.example", "reviewer");
+    h.get_by_label_contains("alice@agency.example (reviewer)");
+
+    // Select the Trojan Source lines (13-17) and annotate them.
+    h.state_mut().state.apply(Command::OpenFile { path: b"src/auth.cpp".to_vec(), line: Some(12) });
+    h.run();
+    for _ in 0..4 {
+        h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowDown);
+    }
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::ALT, egui::Key::A);
+    h.run();
+    h.get_by_label_contains("src/auth.cpp: lines 13–17");
+    h.get_by_label("high").click();
+    h.get_by_label("What you found, asked or noted (Markdown)").focus();
+    h.run();
+    type_text(&mut h, "Bidi controls hide an early return: the admin check is not what it reads.");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run();
+    let review = h.state().state.review.as_ref().unwrap();
+    assert!(review.composer.is_none());
+    assert_eq!(review.entries.len(), 1);
+    let root = review.entries[0].id.clone();
+    assert_eq!(review.entries[0].entry.target.as_ref().unwrap().lines, Some([13, 17]));
+    h.get_by_label_contains("finding high · open · 13–17");
+
+    // Mark the file reviewed.
+    h.get_by_label("Mark reviewed").click();
+    h.run();
+    h.get_by_label_contains("reviewed by alice@agency.example");
+
+    // The vendor engineer signs in with their own key and answers with a status.
+    h.get_by_label("Sign out").click();
+    h.run();
+    sign_in(&mut h, &vendor, "ven-pass", "bob@vendor.example", "vendor");
+    // The thread submitted last is the one expanded, with its reply box.
+    assert_eq!(h.state().state.review.as_ref().unwrap().selected.as_deref(), Some(root.as_str()));
+    h.get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Reply").focus();
+    h.run();
+    type_text(&mut h, "Confirmed; removed in 2.4.2.");
+    h.get_by_label("fixed").click();
+    h.run();
+    let review = h.state().state.review.as_ref().unwrap();
+    assert_eq!(review.entries.len(), 3);
+    let answer = &review.entries[2].entry;
+    assert_eq!((answer.parent.as_deref(), answer.role.as_str()), (Some(root.as_str()), "vendor"));
+    h.get_by_label_contains("finding high · fixed");
+    h.get_by_label_contains("bob@vendor.example (vendor): [fixed] Confirmed; removed in 2.4.2.");
+
+    // The command line loads and re-verifies the same log.
+    let data = dir.path().to_path_buf();
+    let demo = vitrine::unpack_demo(&data).unwrap();
+    let (code, out, err) = crate::support::vitrine_os(&[
+        "log".as_ref(),
+        demo.as_os_str(),
+        "--json".as_ref(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("removed in 2.4.2") && out.contains("early return"), "{out}");
+}
+
+/// The child half of the draft crash test: writes a draft, then dies without any clean-up.
+#[test]
+fn draft_child_process() {
+    let Some(data) = std::env::var_os("VITRINE_TEST_DRAFT_CHILD") else { return };
+    let data = std::path::PathBuf::from(data);
+    let demo = vitrine::unpack_demo(&data).unwrap();
+    let mut state = AppState::new(DataDir::at(&data), Prefs::default());
+    state.apply(Command::OpenSnapshot(demo));
+    state.wait_loaded();
+    state.apply(Command::OpenFile { path: b"src/packet.cpp".to_vec(), line: Some(20) });
+    state.apply(Command::Annotate);
+    let mut c = state.review.as_ref().unwrap().composer.clone().unwrap();
+    c.body = "The declared length is trusted: heap overread.".into();
+    state.apply(Command::EditComposer(c));
+    std::process::abort();
+}
+
+#[test]
+fn a_draft_annotation_survives_a_killed_process() {
+    let (dir, data) = crate::support::data_dir();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "gui::draft_child_process", "--nocapture", "--test-threads=1"])
+        .env("VITRINE_TEST_DRAFT_CHILD", &data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the child was meant to die");
+    let demo = vitrine::unpack_demo(&data).unwrap();
+    let mut state = AppState::new(DataDir::at(&data), Prefs::default());
+    state.apply(Command::OpenSnapshot(demo));
+    state.wait_loaded();
+    let c = state.review.as_ref().unwrap().composer.clone().expect("the draft came back");
+    assert_eq!((c.path.as_str(), c.first, c.last), ("src/packet.cpp", 21, 21));
+    assert_eq!(c.body, "The declared length is trusted: heap overread.");
+    drop(dir);
+}

@@ -6,8 +6,8 @@ use crossbeam_channel::Receiver;
 use egui::{Color32, RichText};
 
 use crate::state::{AppState, Command, Load};
-use crate::state::{BottomTab, OverlayKind};
-use crate::{code_view, fonts, health_ui, overlay_ui, search_ui, symbols_ui, tree_ui};
+use crate::state::{BottomTab, OverlayKind, RightTab};
+use crate::{code_view, fonts, health_ui, overlay_ui, review_ui, search_ui, symbols_ui, tree_ui};
 
 pub struct VitrineApp {
     pub state: AppState,
@@ -113,11 +113,32 @@ impl VitrineApp {
                     );
                 }
                 if self.state.active_tab().is_some() {
-                    egui::Panel::right("outline")
-                        .resizable(true)
-                        .default_size(250.0)
-                        .min_size(120.0)
-                        .show(ui, |ui| symbols_ui::outline_ui(ui, &self.state, &mut commands));
+                    egui::Panel::right("outline").resizable(true).default_size(250.0).min_size(120.0).show(
+                        ui,
+                        |ui| {
+                            ui.horizontal(|ui| {
+                                let n = self.state.review.as_ref().map_or(0, |r| {
+                                    let path = self.state.active_tab().map(|t| t.doc.path.display());
+                                    r.threads(path.as_deref()).len()
+                                });
+                                for (tab, name) in [
+                                    (RightTab::Outline, "Outline".to_owned()),
+                                    (RightTab::Annotations, format!("Annotations ({n})")),
+                                ] {
+                                    if ui.selectable_label(self.state.right == tab, name).clicked() {
+                                        commands.push(Command::ShowRight(tab));
+                                    }
+                                }
+                            });
+                            ui.separator();
+                            match self.state.right {
+                                RightTab::Outline => symbols_ui::outline_ui(ui, &self.state, &mut commands),
+                                RightTab::Annotations => {
+                                    review_ui::annotations_ui(ui, &self.state, &mut commands)
+                                }
+                            }
+                        },
+                    );
                 }
                 let page = egui::CentralPanel::default()
                     .show(ui, |ui| code_view::tabs_ui(ui, &mut self.state, &mut commands))
@@ -171,6 +192,10 @@ impl VitrineApp {
             }
         }
         overlay_ui::overlay_ui(&ctx, &self.state, &mut commands);
+        if let Some(review) = &self.state.review {
+            review_ui::sign_in_ui(&ctx, review, &mut commands);
+            review_ui::composer_ui(&ctx, review, &mut commands);
+        }
         if let Some(error) = self.state.error.clone() {
             egui::Window::new("Error").collapsible(false).resizable(false).show(&ctx, |ui| {
                 ui.label(error);
@@ -214,6 +239,9 @@ impl VitrineApp {
         if ready && pressed(cmd_shift, Key::F) {
             commands.push(Command::ShowBottom(BottomTab::Search));
             ctx.memory_mut(|m| m.request_focus(search_ui::query_id()));
+        }
+        if ready && pressed(Modifiers::COMMAND | Modifiers::ALT, Key::A) {
+            commands.push(Command::Annotate);
         }
         if ready && pressed(cmd, Key::T) {
             commands.push(Command::ShowOverlay(Some(OverlayKind::Symbols)));
@@ -328,6 +356,14 @@ impl VitrineApp {
             if let Some(s) = &self.state.snapshot {
                 ui.separator();
                 ui.label(RichText::new(s.name()).strong());
+            }
+            if let Some(review) = &self.state.review {
+                ui.separator();
+                if ui.button("Annotate…").on_hover_text("Annotate the selected lines (Ctrl+Alt+A)").clicked()
+                {
+                    commands.push(Command::Annotate);
+                }
+                review_ui::identity_ui(ui, review, commands);
             }
         });
     }

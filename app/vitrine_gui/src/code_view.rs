@@ -48,6 +48,24 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
     ui.separator();
     let dark = state.prefs.dark;
     let font = FontId::monospace(state.prefs.font_size());
+    // Annotated line ranges of the active file (0-based, inclusive) with their severity colour.
+    let annotated: Vec<(usize, usize, Color32)> = match (&state.review, state.active_tab()) {
+        (Some(r), Some(tab)) => r
+            .threads(Some(&tab.doc.path.display()))
+            .iter()
+            .filter(|t| !t.retracted)
+            .filter_map(|t| {
+                let [a, b] = t.root.entry.target.as_ref()?.lines?;
+                let sev = t.root.entry.severity.unwrap_or(vitrine_record::Severity::Info);
+                Some((
+                    a.saturating_sub(1) as usize,
+                    b.saturating_sub(1) as usize,
+                    crate::review_ui::severity_color(sev),
+                ))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let Some(tab) = state.active_tab_mut() else { return 0 };
     header_ui(ui, tab);
     if let Some(find) = &tab.find {
@@ -59,6 +77,7 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
         selection: tab.anchor_line.map(|_| tab.selection()),
         scroll_to: tab.scroll_to.take(),
         find: tab.find.as_ref(),
+        annotated: &annotated,
     };
     egui::Frame::new()
         .fill(rgb(theme.background))
@@ -91,6 +110,7 @@ struct View<'a> {
     selection: Option<std::ops::RangeInclusive<usize>>,
     scroll_to: Option<usize>,
     find: Option<&'a crate::state::FindState>,
+    annotated: &'a [(usize, usize, Color32)],
 }
 
 fn find_bar_ui(ui: &mut egui::Ui, find: &crate::state::FindState, commands: &mut Vec<Command>) {
@@ -261,6 +281,13 @@ fn text_view(
                     if ctrl {
                         commands.push(Command::GoToDefinition);
                     }
+                }
+                if let Some(&(_, _, color)) =
+                    view.annotated.iter().find(|(a, b, _)| (*a..=*b).contains(&line))
+                {
+                    let r = number.rect;
+                    let bar = egui::Rect::from_min_max(r.min, egui::pos2(r.min.x + 3.0, r.max.y));
+                    ui.painter().rect_filled(bar, 0.0, color);
                 }
                 let selected = view.selection.as_ref().is_some_and(|s| s.contains(&line));
                 if line == view.cursor || selected {

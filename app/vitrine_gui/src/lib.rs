@@ -14,6 +14,8 @@ mod fonts;
 mod fuzzy;
 mod health_ui;
 mod overlay_ui;
+pub mod review_state;
+mod review_ui;
 pub mod search_state;
 mod search_ui;
 pub mod state;
@@ -25,7 +27,7 @@ mod tree_ui;
 use std::path::PathBuf;
 
 pub use crate::app::VitrineApp;
-pub use crate::state::{AppState, BottomTab, Command, Load, Prefs};
+pub use crate::state::{AppState, BottomTab, Command, Load, Prefs, RightTab};
 
 /// What the window opens.
 #[derive(Debug, Clone)]

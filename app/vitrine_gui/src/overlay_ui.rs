@@ -18,6 +18,8 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Up, Down, PageUp, PageDown", "Move the cursor line"),
     ("Ctrl+Home / Ctrl+End", "First / last line"),
     ("Shift + movement, Shift+click", "Select lines"),
+    ("Ctrl+Alt+A", "Annotate the selected lines (signed with your key)"),
+    ("Ctrl+Enter", "Submit the annotation being written"),
     ("Ctrl+W", "Close the tab"),
     ("Ctrl+= / Ctrl+- / Ctrl+0", "Larger / smaller / default code font"),
     ("Escape", "Close the overlay or the find bar"),

@@ -11,6 +11,7 @@ use vitrine_snapshot::store::DataDir;
 use vitrine_snapshot::{IngestConfig, Snapshot};
 
 use crate::document::Document;
+use crate::review_state::{Composer, ReviewState, SignInForm};
 use crate::tree::FileTree;
 
 /// Everything the user (or a test) can ask the window to do.
@@ -87,6 +88,36 @@ pub enum Command {
         name: Option<String>,
         deeper: bool,
     },
+    /// Show or hide the sign-in form.
+    ShowSignIn(bool),
+    EditSignIn(SignInForm),
+    SignIn,
+    SignOut,
+    /// Ctrl+Alt+A: open the composer on the selected lines of the active tab.
+    Annotate,
+    EditComposer(Composer),
+    SubmitAnnotation,
+    DiscardComposer,
+    /// Expand a thread (by its root entry id) in the annotations panel.
+    SelectThread(Option<String>),
+    EditReply(String),
+    /// Reply to a thread with the typed text and/or set its status.
+    Answer {
+        parent: String,
+        status: Option<vitrine_record::Status>,
+    },
+    Retract(String),
+    /// Sign a review-mark for the active file.
+    MarkReviewed,
+    ShowRight(RightTab),
+}
+
+/// The tabs of the right panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RightTab {
+    #[default]
+    Outline,
+    Annotations,
 }
 
 /// The tabs of the bottom panel.
@@ -257,6 +288,8 @@ pub struct AppState {
     pub bottom: BottomTab,
     pub search: crate::search_state::SearchState,
     pub symbols: crate::symbols_state::SymbolState,
+    pub review: Option<ReviewState>,
+    pub right: RightTab,
 }
 
 impl AppState {
@@ -280,6 +313,8 @@ impl AppState {
             bottom: BottomTab::default(),
             search: crate::search_state::SearchState::default(),
             symbols: crate::symbols_state::SymbolState::default(),
+            review: None,
+            right: RightTab::default(),
         }
     }
 
@@ -431,6 +466,97 @@ impl AppState {
                     self.apply(Command::ShowBottom(BottomTab::Callers));
                 }
             }
+            Command::ShowSignIn(show) => {
+                if let Some(r) = &mut self.review {
+                    r.sign_in = show.then(SignInForm::default);
+                }
+            }
+            Command::EditSignIn(form) => {
+                if let Some(r) = &mut self.review {
+                    r.sign_in = Some(form);
+                }
+            }
+            Command::SignIn => {
+                let Some(r) = &mut self.review else { return };
+                let Some(form) = r.sign_in.clone() else { return };
+                match r.sign_in(&form) {
+                    Ok(()) => r.sign_in = None,
+                    Err(e) => self.error = Some(e),
+                }
+            }
+            Command::SignOut => {
+                if let Some(r) = &mut self.review {
+                    r.sign_out();
+                }
+            }
+            Command::Annotate => {
+                let Some(tab) = self.active_tab() else { return };
+                let sel = tab.selection();
+                let (path, first, last) =
+                    (tab.doc.path.display(), *sel.start() as u64 + 1, *sel.end() as u64 + 1);
+                if let Some(r) = &mut self.review {
+                    r.compose(path, first, last);
+                    if r.identity.is_none() {
+                        r.sign_in.get_or_insert_with(SignInForm::default);
+                    }
+                }
+            }
+            Command::EditComposer(c) => {
+                if let Some(r) = &mut self.review {
+                    r.edit(c);
+                }
+            }
+            Command::SubmitAnnotation => {
+                let (Some(r), Some(snap)) = (&mut self.review, &self.snapshot) else { return };
+                if let Err(e) = r.submit(snap) {
+                    self.error = Some(e);
+                } else {
+                    self.right = RightTab::Annotations;
+                }
+            }
+            Command::DiscardComposer => {
+                if let Some(r) = &mut self.review {
+                    r.discard();
+                }
+            }
+            Command::SelectThread(id) => {
+                if let Some(r) = &mut self.review {
+                    if r.selected != id {
+                        r.reply.clear();
+                    }
+                    r.selected = id;
+                }
+                self.right = RightTab::Annotations;
+            }
+            Command::EditReply(text) => {
+                if let Some(r) = &mut self.review {
+                    r.reply = text;
+                }
+            }
+            Command::Answer { parent, status } => {
+                let Some(r) = &mut self.review else { return };
+                let body = r.reply.clone();
+                if let Err(e) = r.answer(&parent, &body, status) {
+                    self.error = Some(e);
+                }
+            }
+            Command::Retract(id) => {
+                if let Some(r) = &mut self.review
+                    && let Err(e) = r.retract(&id)
+                {
+                    self.error = Some(e);
+                }
+            }
+            Command::MarkReviewed => {
+                let path = self.active_tab().map(|t| t.doc.path.as_bytes().to_vec());
+                let (Some(r), Some(snap), Some(path)) = (&mut self.review, &self.snapshot, path) else {
+                    return;
+                };
+                if let Err(e) = r.mark_reviewed(snap, &path) {
+                    self.error = Some(e);
+                }
+            }
+            Command::ShowRight(tab) => self.right = tab,
             Command::SearchOpen(row) => {
                 let crate::search_state::IndexState::Ready(index) = &self.search.index else { return };
                 self.search.selected = row;
@@ -693,6 +819,16 @@ impl AppState {
         self.search.start_index(snapshot.clone(), &self.data);
         self.symbols = crate::symbols_state::SymbolState::default();
         self.symbols.start_index(snapshot.clone(), &self.data);
+        let dir = self.data.snapshot_dir(&snapshot.ids().tree_sha256);
+        let (review, problem) = ReviewState::open(
+            dir.join("review"),
+            snapshot.ids().tree_sha256.clone(),
+            dir.join("drafts").join("annotation.json"),
+        );
+        self.review = Some(review);
+        if let Some(p) = problem {
+            self.error = Some(p);
+        }
         self.snapshot = Some(snapshot);
         self.load = Load::Ready;
         for cmd in std::mem::take(&mut self.pending) {

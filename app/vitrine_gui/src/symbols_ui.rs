@@ -98,8 +98,6 @@ pub fn references_ui(ui: &mut egui::Ui, state: &AppState, callers: bool, command
 /// The outline of the active file: definitions nested by scope; a click goes to the definition, and
 /// the one containing the cursor is highlighted.
 pub fn outline_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
-    ui.label(RichText::new("Outline").strong());
-    ui.separator();
     let Some(tab) = state.active_tab() else { return };
     let Some(outline) = tab.doc.outline() else {
         ui.label(RichText::new("no symbols (not a recognised language, or still parsing)").weak());

@@ -1,0 +1,270 @@
+//! The review in the window: who is signed in, the composer of a new annotation (autosaved, so a crash
+//! loses nothing typed), and the verified entries of the review, grouped in threads.
+//!
+//! The review directory is opened (locked and re-verified) for each write and closed again, so the
+//! command line can work on the same review while the window is open; the window keeps a verified copy
+//! of the entries for display.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use vitrine_record::entry::{Target, quote_lines};
+use vitrine_record::{Class, Draft, Kind, Problem, Review, Severity, Signer, Status, Verified};
+use vitrine_snapshot::Snapshot;
+
+/// The signed-in reviewer or vendor engineer.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub signer: Arc<Signer>,
+    pub principal: String,
+    pub role: String,
+}
+
+/// A new annotation being written. Saved to disk on every change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Composer {
+    /// File path relative to the snapshot root.
+    pub path: String,
+    /// First and last line, 1-based, inclusive.
+    pub first: u64,
+    pub last: u64,
+    pub class: Class,
+    pub severity: Severity,
+    pub category: String,
+    pub body: String,
+}
+
+/// The sign-in form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInForm {
+    pub key_path: String,
+    pub passphrase: String,
+    /// For a key not yet among the review's people: who it is.
+    pub principal: String,
+    pub role: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ReviewState {
+    dir: PathBuf,
+    tree: String,
+    draft_path: PathBuf,
+    pub entries: Vec<Verified>,
+    /// What was quarantined or failed to verify when the review was last loaded.
+    pub problems: Vec<Problem>,
+    pub identity: Option<Identity>,
+    pub composer: Option<Composer>,
+    pub sign_in: Option<SignInForm>,
+    /// The thread shown expanded (its root entry id) and the reply being typed to it.
+    pub selected: Option<String>,
+    pub reply: String,
+}
+
+impl ReviewState {
+    /// The review of the snapshot with SHA-256 tree id `tree`, kept in `dir`; a draft left by an
+    /// earlier session (or a crash) in `draft_path` comes back into the composer.
+    pub fn open(dir: PathBuf, tree: String, draft_path: PathBuf) -> (ReviewState, Option<String>) {
+        let mut s = ReviewState { dir, tree, draft_path, ..ReviewState::default() };
+        let error = s.reload().err();
+        if let Ok(bytes) = std::fs::read(&s.draft_path) {
+            s.composer = serde_json::from_slice(&bytes).ok();
+        }
+        (s, error)
+    }
+
+    /// Re-reads and re-verifies the review from disk.
+    pub fn reload(&mut self) -> Result<(), String> {
+        let review = self.lock()?;
+        self.take(&review);
+        Ok(())
+    }
+
+    fn lock(&self) -> Result<Review, String> {
+        Review::open(&self.dir, &self.tree)
+            .map_err(|e| format!("cannot open the review in {}: {e}", self.dir.display()))
+    }
+
+    fn take(&mut self, review: &Review) {
+        self.entries = review.entries().to_vec();
+        self.problems = review.problems().to_vec();
+    }
+
+    /// Unlocks a key and signs in as the person it belongs to (adding that person to the review's
+    /// `allowed_signers` when a principal and role are given for a new key).
+    pub fn sign_in(&mut self, form: &SignInForm) -> Result<(), String> {
+        let path = Path::new(form.key_path.trim());
+        let pass = form.passphrase.clone();
+        let signer = Signer::read(path, || Ok(pass)).map_err(|e| e.to_string())?;
+        let mut review = self.lock()?;
+        let known = review
+            .people()
+            .by_fingerprint(signer.fingerprint())
+            .next()
+            .map(|p| (p.principal.clone(), p.role.clone()));
+        let (principal, role) = match known {
+            Some(who) => who,
+            None if !form.principal.trim().is_empty() && !form.role.trim().is_empty() => {
+                let public = signer.public_openssh().map_err(|e| e.to_string())?;
+                let person =
+                    vitrine_record::allowed::person(form.principal.trim(), form.role.trim(), &public)
+                        .map_err(|e| e.to_string())?;
+                review.add_person(person).map_err(|e| e.to_string())?;
+                (form.principal.trim().to_owned(), form.role.trim().to_owned())
+            }
+            None => {
+                return Err(format!(
+                    "key {} is not among this review's people: give a principal and a role to add it",
+                    signer.fingerprint()
+                ));
+            }
+        };
+        self.take(&review);
+        self.identity = Some(Identity { signer: Arc::new(signer), principal, role });
+        Ok(())
+    }
+
+    pub fn sign_out(&mut self) {
+        self.identity = None;
+    }
+
+    /// Opens the composer on lines `first..=last` (1-based) of `path`, unless a draft is already open.
+    pub fn compose(&mut self, path: String, first: u64, last: u64) {
+        if self.composer.is_none() {
+            self.composer = Some(Composer {
+                path,
+                first,
+                last,
+                class: Class::Finding,
+                severity: Severity::Medium,
+                category: String::new(),
+                body: String::new(),
+            });
+        }
+        self.save_draft();
+    }
+
+    /// Replaces the composer's content and saves it (temp file, fsync, rename).
+    pub fn edit(&mut self, c: Composer) {
+        self.composer = Some(c);
+        self.save_draft();
+    }
+
+    pub fn discard(&mut self) {
+        self.composer = None;
+        let _ = std::fs::remove_file(&self.draft_path);
+    }
+
+    fn save_draft(&self) {
+        let Some(c) = &self.composer else { return };
+        if let (Some(parent), Ok(bytes)) = (self.draft_path.parent(), serde_json::to_vec(c)) {
+            let _ = std::fs::create_dir_all(parent);
+            // Losing a draft is not fatal, but it is what this file exists to prevent: a failed save
+            // is retried on the next keystroke.
+            let _ = vitrine_record::store::write_atomic(&self.draft_path, &bytes);
+        }
+    }
+
+    fn identity(&self) -> Result<Identity, String> {
+        self.identity.clone().ok_or_else(|| "sign in first (menu: Sign in…)".to_owned())
+    }
+
+    fn append(&mut self, draft: Draft) -> Result<String, String> {
+        let who = self.identity()?;
+        let mut review = self.lock()?;
+        let id = review
+            .append(&who.signer, draft, vitrine_record::time::OffsetDateTime::now_utc())
+            .map_err(|e| e.to_string())?
+            .id
+            .clone();
+        self.take(&review);
+        Ok(id)
+    }
+
+    /// Signs the composer's annotation and appends it; the quote hash is taken from the snapshot's bytes.
+    pub fn submit(&mut self, snapshot: &Snapshot) -> Result<String, String> {
+        let c = self.composer.clone().ok_or("nothing to submit")?;
+        if c.body.trim().is_empty() {
+            return Err("write what the annotation says first".into());
+        }
+        let entry =
+            snapshot.file(c.path.as_bytes()).ok_or_else(|| format!("no file {} in the snapshot", c.path))?;
+        let content = snapshot.read(entry).map_err(|e| e.to_string())?;
+        let quote = quote_lines(&content, c.first, c.last)
+            .ok_or_else(|| format!("lines {}-{} are outside {}", c.first, c.last, c.path))?;
+        let nfc = vitrine_record::canon::to_nfc;
+        let mut d = Draft::new(Kind::Annotation);
+        d.target = Some(Target {
+            path: nfc(&c.path),
+            blob: hex_of(&entry.blob_sha256),
+            lines: Some([c.first, c.last]),
+            quote: Some(quote),
+        });
+        d.class = Some(c.class);
+        d.severity = Some(c.severity);
+        d.category = (!c.category.trim().is_empty()).then(|| nfc(c.category.trim()));
+        d.body = Some(nfc(&c.body));
+        let id = self.append(d)?;
+        self.discard();
+        self.selected = Some(id.clone());
+        Ok(id)
+    }
+
+    /// A reply to a thread, optionally changing its status.
+    pub fn answer(&mut self, parent: &str, body: &str, status: Option<Status>) -> Result<String, String> {
+        let mut d = Draft::new(if body.trim().is_empty() { Kind::Status } else { Kind::Reply });
+        d.parent = Some(parent.to_owned());
+        d.body = (!body.trim().is_empty()).then(|| vitrine_record::canon::to_nfc(body));
+        d.status = status;
+        if d.body.is_none() && d.status.is_none() {
+            return Err("write a reply or choose a status".into());
+        }
+        let id = self.append(d)?;
+        self.reply.clear();
+        Ok(id)
+    }
+
+    pub fn retract(&mut self, id: &str) -> Result<String, String> {
+        let mut d = Draft::new(Kind::Retract);
+        d.parent = Some(id.to_owned());
+        self.append(d)
+    }
+
+    /// Attests, with a signed review-mark, that `path` (by its blob id) has been reviewed.
+    pub fn mark_reviewed(&mut self, snapshot: &Snapshot, path: &[u8]) -> Result<String, String> {
+        let entry = snapshot.file(path).ok_or("no such file")?;
+        let mut d = Draft::new(Kind::ReviewMark);
+        d.target = Some(Target {
+            path: vitrine_record::canon::to_nfc(&entry.path.display()),
+            blob: hex_of(&entry.blob_sha256),
+            lines: None,
+            quote: None,
+        });
+        self.append(d)
+    }
+
+    /// Threads whose annotation targets `path` (all threads when `None`).
+    pub fn threads(&self, path: Option<&str>) -> Vec<vitrine_record::thread::Thread<'_>> {
+        vitrine_record::thread::threads(&self.entries)
+            .into_iter()
+            .filter(|t| path.is_none_or(|p| t.root.entry.target.as_ref().is_some_and(|x| x.path == p)))
+            .collect()
+    }
+
+    /// Who marked `path` reviewed (principals), from the review-mark entries for its current blob.
+    pub fn reviewed_by(&self, path: &str, blob: &str) -> Vec<String> {
+        let mut who: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|e| e.entry.kind == Kind::ReviewMark)
+            .filter(|e| e.entry.target.as_ref().is_some_and(|t| t.path == path && t.blob == blob))
+            .map(|e| e.entry.author.principal.clone())
+            .collect();
+        who.dedup();
+        who
+    }
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

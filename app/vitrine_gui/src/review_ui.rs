@@ -1,0 +1,309 @@
+//! The review in the window: the sign-in form, the annotation composer, and the threads of the current
+//! file (or of the whole review) with replies, status changes and retraction.
+
+use egui::{Color32, RichText};
+use vitrine_record::{Class, Kind, Severity, Status};
+
+use crate::review_state::{Composer, ReviewState, SignInForm};
+use crate::state::{AppState, Command};
+
+pub const SEVERITIES: [Severity; 5] =
+    [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+pub const STATUSES: [Status; 6] = [
+    Status::Open,
+    Status::Acknowledged,
+    Status::Disputed,
+    Status::Fixed,
+    Status::AcceptedRisk,
+    Status::Closed,
+];
+
+pub fn severity_color(s: Severity) -> Color32 {
+    match s {
+        Severity::Info => Color32::from_rgb(90, 150, 220),
+        Severity::Low => Color32::from_rgb(90, 180, 120),
+        Severity::Medium => Color32::from_rgb(220, 170, 50),
+        Severity::High => Color32::from_rgb(235, 110, 50),
+        Severity::Critical => Color32::from_rgb(230, 50, 60),
+    }
+}
+
+pub fn word<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Who is signed in, for the menu bar.
+pub fn identity_ui(ui: &mut egui::Ui, review: &ReviewState, commands: &mut Vec<Command>) {
+    match &review.identity {
+        Some(who) => {
+            ui.label(RichText::new(format!("✔ {} ({})", who.principal, who.role)).strong())
+                .on_hover_text(format!("Signing with {}", who.signer.fingerprint()));
+            if ui.button("Sign out").clicked() {
+                commands.push(Command::SignOut);
+            }
+        }
+        None => {
+            if ui.button("Sign in…").on_hover_text("Unlock your Ed25519 key to sign annotations").clicked()
+            {
+                commands.push(Command::ShowSignIn(true));
+            }
+        }
+    }
+    if !review.problems.is_empty() {
+        ui.label(
+            RichText::new(format!("⚠ {} review problems", review.problems.len()))
+                .color(Color32::from_rgb(230, 70, 60)),
+        )
+        .on_hover_text(
+            review
+                .problems
+                .iter()
+                .map(|p| format!("{}: {}", p.subject, p.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+}
+
+pub fn sign_in_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Vec<Command>) {
+    let Some(form) = &review.sign_in else { return };
+    let mut f: SignInForm = form.clone();
+    let mut submit = false;
+    egui::Window::new("Sign in")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_TOP, [0.0, 90.0])
+        .show(ctx, |ui| {
+            egui::Grid::new("sign-in").num_columns(2).show(ui, |ui| {
+                let l = ui.label("Private key file");
+                ui.add(
+                    egui::TextEdit::singleline(&mut f.key_path)
+                        .hint_text("~/.ssh/id_ed25519")
+                        .desired_width(320.0),
+                )
+                .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("Passphrase");
+                let r = ui
+                    .add(egui::TextEdit::singleline(&mut f.passphrase).password(true).desired_width(320.0))
+                    .labelled_by(l.id);
+                submit |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.end_row();
+                let l = ui.label("Principal (new key)");
+                ui.add(
+                    egui::TextEdit::singleline(&mut f.principal)
+                        .hint_text("alice@agency.example")
+                        .desired_width(320.0),
+                )
+                .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("Role (new key)");
+                ui.add(
+                    egui::TextEdit::singleline(&mut f.role)
+                        .hint_text("reviewer, vendor or lead")
+                        .desired_width(320.0),
+                )
+                .labelled_by(l.id);
+                ui.end_row();
+            });
+            ui.label(
+                RichText::new("A key already among the review's people needs no principal or role.").weak(),
+            );
+            ui.horizontal(|ui| {
+                submit |= ui.button("Sign in").clicked();
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::ShowSignIn(false));
+                }
+            });
+        });
+    if f != *form {
+        commands.push(Command::EditSignIn(f));
+    }
+    if submit {
+        commands.push(Command::SignIn);
+    }
+}
+
+pub fn composer_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Vec<Command>) {
+    let Some(c) = &review.composer else { return };
+    let mut d: Composer = c.clone();
+    let mut submit = false;
+    egui::Window::new("New annotation")
+        .collapsible(false)
+        .default_width(560.0)
+        .anchor(egui::Align2::RIGHT_TOP, [-20.0, 90.0])
+        .show(ctx, |ui| {
+            ui.label(RichText::new(format!("{}: lines {}–{}", d.path, d.first, d.last)).monospace().strong());
+            ui.horizontal(|ui| {
+                for (class, name) in
+                    [(Class::Finding, "Finding"), (Class::Question, "Question"), (Class::Note, "Note")]
+                {
+                    ui.radio_value(&mut d.class, class, name);
+                }
+            });
+            ui.horizontal(|ui| {
+                ui.label("Severity");
+                for s in SEVERITIES {
+                    ui.radio_value(&mut d.severity, s, RichText::new(word(s)).color(severity_color(s)));
+                }
+            });
+            ui.horizontal(|ui| {
+                let l = ui.label("Category");
+                ui.add(
+                    egui::TextEdit::singleline(&mut d.category)
+                        .hint_text("e.g. memory-safety, crypto, backdoor")
+                        .desired_width(300.0),
+                )
+                .labelled_by(l.id);
+            });
+            let l = ui.label("What you found, asked or noted (Markdown)");
+            ui.add(
+                egui::TextEdit::multiline(&mut d.body)
+                    .desired_rows(6)
+                    .desired_width(f32::INFINITY)
+                    .id(egui::Id::unique("composer-body")),
+            )
+            .labelled_by(l.id);
+            ui.label(RichText::new("The draft is saved as you type; it survives a crash.").weak());
+            ui.horizontal(|ui| {
+                let signer = review.identity.as_ref().map(|i| i.principal.clone());
+                let label = match &signer {
+                    Some(p) => format!("Sign as {p} and submit (Ctrl+Enter)"),
+                    None => "Sign in to submit".to_owned(),
+                };
+                if ui.add_enabled(signer.is_some(), egui::Button::new(label)).clicked() {
+                    submit = true;
+                }
+                if ui.button("Discard").clicked() {
+                    commands.push(Command::DiscardComposer);
+                }
+            });
+            submit |= review.identity.is_some()
+                && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
+        });
+    if d != *c {
+        commands.push(Command::EditComposer(d));
+    }
+    if submit {
+        commands.push(Command::SubmitAnnotation);
+    }
+}
+
+/// The annotations panel: threads of the active file (or the whole review), newest activity visible.
+pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let Some(review) = &state.review else { return };
+    let path = state.active_tab().map(|t| t.doc.path.display());
+    let threads = review.threads(path.as_deref());
+    let all = vitrine_record::thread::threads(&review.entries).len();
+    ui.label(RichText::new(format!("{} threads here · {} in the review", threads.len(), all)).weak());
+    if let (Some(tab), Some(snap)) = (state.active_tab(), &state.snapshot)
+        && let Some(entry) = snap.file(tab.doc.path.as_bytes())
+    {
+        let blob: String = entry.blob_sha256.iter().map(|b| format!("{b:02x}")).collect();
+        let by = review.reviewed_by(&tab.doc.path.display(), &blob);
+        ui.horizontal(|ui| {
+            if by.is_empty() {
+                ui.label("not marked reviewed");
+            } else {
+                ui.label(
+                    RichText::new(format!("✔ reviewed by {}", by.join(", ")))
+                        .color(Color32::from_rgb(60, 170, 90)),
+                );
+            }
+            if ui
+                .add_enabled(review.identity.is_some(), egui::Button::new("Mark reviewed"))
+                .on_hover_text("Sign a review-mark for this file's exact content")
+                .clicked()
+            {
+                commands.push(Command::MarkReviewed);
+            }
+        });
+    }
+    ui.separator();
+    egui::ScrollArea::vertical().auto_shrink([false, false]).id_salt("threads").show(ui, |ui| {
+        for t in threads {
+            let e = &t.root.entry;
+            let sev = e.severity.unwrap_or(Severity::Info);
+            let lines =
+                e.target.as_ref().and_then(|x| x.lines).map(|[a, b]| format!("{a}–{b}")).unwrap_or_default();
+            let selected = review.selected.as_deref() == Some(t.root.id.as_str());
+            let title = format!(
+                "{} {} · {} · {}{}",
+                word(e.class.unwrap_or(Class::Note)),
+                word(sev),
+                word(t.status),
+                if path.is_none() {
+                    format!("{} ", e.target.as_ref().map(|x| x.path.as_str()).unwrap_or_default())
+                } else {
+                    String::new()
+                },
+                lines
+            );
+            let mut text = RichText::new(title).color(severity_color(sev)).strong();
+            if t.retracted {
+                text = text.strikethrough();
+            }
+            if ui.selectable_label(selected, text).clicked() {
+                commands.push(Command::SelectThread(if selected { None } else { Some(t.root.id.clone()) }));
+                if let Some([a, _]) = e.target.as_ref().and_then(|x| x.lines) {
+                    let p = e.target.as_ref().map(|x| x.path.clone()).unwrap_or_default();
+                    commands.push(Command::OpenFile {
+                        path: p.into_bytes(),
+                        line: Some(a.saturating_sub(1) as usize),
+                    });
+                }
+            }
+            ui.label(format!("{}: {}", e.author.principal, e.body.as_deref().unwrap_or_default()));
+            for f in &t.follow_ups {
+                let what = match f.entry.kind {
+                    Kind::Retract => "retracted".to_owned(),
+                    _ => f.entry.status.map(|s| format!("[{}] ", word(s))).unwrap_or_default(),
+                };
+                ui.label(RichText::new(format!(
+                    "  ↳ {} ({}): {what}{}",
+                    f.entry.author.principal,
+                    f.entry.role,
+                    f.entry.body.as_deref().unwrap_or_default()
+                )));
+            }
+            if selected {
+                thread_actions_ui(ui, review, &t.root.id, commands);
+            }
+            ui.separator();
+        }
+    });
+}
+
+fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands: &mut Vec<Command>) {
+    let signed_in = review.identity.is_some();
+    let mut reply = review.reply.clone();
+    let l = ui.label("Reply");
+    if ui
+        .add(egui::TextEdit::multiline(&mut reply).desired_rows(2).desired_width(f32::INFINITY))
+        .labelled_by(l.id)
+        .changed()
+    {
+        commands.push(Command::EditReply(reply));
+    }
+    ui.horizontal_wrapped(|ui| {
+        if ui.add_enabled(signed_in, egui::Button::new("Reply")).clicked() {
+            commands.push(Command::Answer { parent: id.to_owned(), status: None });
+        }
+        ui.label("or set status:");
+        for s in STATUSES {
+            if ui.add_enabled(signed_in, egui::Button::new(word(s)).small()).clicked() {
+                commands.push(Command::Answer { parent: id.to_owned(), status: Some(s) });
+            }
+        }
+        if ui
+            .add_enabled(signed_in, egui::Button::new("Retract").small())
+            .on_hover_text("A signed retraction; the annotation stays in the log")
+            .clicked()
+        {
+            commands.push(Command::Retract(id.to_owned()));
+        }
+    });
+    if !signed_in {
+        ui.label(RichText::new("Sign in to answer.").weak());
+    }
+}
