@@ -363,6 +363,15 @@ fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
     h.get_by_label("Mark reviewed").click();
     h.run();
     h.get_by_label_contains("reviewed by alice@agency.example");
+    // Review progress: the tree counts it, and the filter of unreviewed files with findings drops it.
+    h.get_by_label_contains("reviewed 1/21 files");
+    assert_eq!(h.query_all_by_label("auth.cpp  ⚑6  ✎1").count(), 1);
+    h.get_by_label("Unreviewed files with findings").click();
+    h.run();
+    assert!(h.query_by_label("src/auth.cpp  ⚑6  ✎1").is_none());
+    h.get_by_label("src/license.cpp  ⚑2");
+    h.get_by_label("Unreviewed files with findings").click();
+    h.run();
 
     // The vendor engineer signs in with their own key and answers with a status.
     h.get_by_label("Sign out").click();

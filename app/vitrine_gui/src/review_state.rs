@@ -59,6 +59,10 @@ pub struct ReviewState {
     /// The thread shown expanded (its root entry id) and the reply being typed to it.
     pub selected: Option<String>,
     pub reply: String,
+    /// Path -> blob ids marked reviewed (a mark counts only for the content it was made on).
+    reviewed: std::collections::HashMap<String, Vec<String>>,
+    /// Path -> number of live (not retracted) annotation threads.
+    annotated: std::collections::HashMap<String, u32>,
 }
 
 impl ReviewState {
@@ -88,6 +92,28 @@ impl ReviewState {
     fn take(&mut self, review: &Review) {
         self.entries = review.entries().to_vec();
         self.problems = review.problems().to_vec();
+        self.reviewed.clear();
+        for e in self.entries.iter().filter(|e| e.entry.kind == Kind::ReviewMark) {
+            if let Some(t) = &e.entry.target {
+                self.reviewed.entry(t.path.clone()).or_default().push(t.blob.clone());
+            }
+        }
+        self.annotated.clear();
+        for t in vitrine_record::thread::threads(&self.entries).iter().filter(|t| !t.retracted) {
+            if let Some(target) = &t.root.entry.target {
+                *self.annotated.entry(target.path.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    /// Whether `path` has been marked reviewed for its content `blob` (hex SHA-256 blob id).
+    pub fn is_reviewed(&self, path: &str, blob: &str) -> bool {
+        self.reviewed.get(path).is_some_and(|b| b.iter().any(|x| x == blob))
+    }
+
+    /// Live annotation threads on `path`.
+    pub fn annotations_on(&self, path: &str) -> u32 {
+        self.annotated.get(path).copied().unwrap_or(0)
     }
 
     /// Unlocks a key and signs in as the person it belongs to (adding that person to the review's

@@ -110,6 +110,8 @@ pub enum Command {
     /// Sign a review-mark for the active file.
     MarkReviewed,
     ShowRight(RightTab),
+    /// Show only files not yet reviewed that have findings or annotations.
+    SetUnreviewedFilter(bool),
 }
 
 /// The tabs of the right panel.
@@ -290,6 +292,22 @@ pub struct AppState {
     pub symbols: crate::symbols_state::SymbolState,
     pub review: Option<ReviewState>,
     pub right: RightTab,
+    /// Files opened in this session, and the reading coverage of files whose tab was closed.
+    pub opened: std::collections::HashSet<Vec<u8>>,
+    coverage: HashMap<Vec<u8>, crate::coverage::LineSet>,
+    /// Review progress per tree node (reviewed files, annotations), refreshed when the review changes.
+    pub progress: Vec<NodeProgress>,
+    pub unreviewed_filter: bool,
+}
+
+/// Review progress of a tree node (a file, or every file below a folder).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NodeProgress {
+    pub reviewed: u32,
+    pub annotations: u32,
+    /// Lines below the node, and lines in reviewed files.
+    pub lines: u64,
+    pub reviewed_lines: u64,
 }
 
 impl AppState {
@@ -315,6 +333,10 @@ impl AppState {
             symbols: crate::symbols_state::SymbolState::default(),
             review: None,
             right: RightTab::default(),
+            opened: Default::default(),
+            coverage: HashMap::new(),
+            progress: Vec::new(),
+            unreviewed_filter: false,
         }
     }
 
@@ -329,6 +351,54 @@ impl AppState {
 
     /// The only writer of the state.
     pub fn apply(&mut self, cmd: Command) {
+        let review_changes = matches!(
+            cmd,
+            Command::SubmitAnnotation
+                | Command::Answer { .. }
+                | Command::Retract(_)
+                | Command::MarkReviewed
+                | Command::SignIn
+        );
+        self.apply_one(cmd);
+        if review_changes {
+            self.refresh_progress();
+        }
+    }
+
+    /// Recomputes review progress for every node of the tree (files, then folders bottom-up).
+    pub fn refresh_progress(&mut self) {
+        let (Some(snap), Some(review)) = (&self.snapshot, &self.review) else { return };
+        let mut progress = vec![NodeProgress::default(); self.tree.nodes.len()];
+        // Nodes are created parents first, so walking backwards visits children before parents.
+        for i in (0..self.tree.nodes.len()).rev() {
+            let Some(node) = self.tree.nodes.get(i) else { continue };
+            let mut p = NodeProgress::default();
+            if node.is_dir {
+                for &c in &node.children {
+                    if let Some(cp) = progress.get(c) {
+                        p.reviewed += cp.reviewed;
+                        p.annotations += cp.annotations;
+                        p.lines += cp.lines;
+                        p.reviewed_lines += cp.reviewed_lines;
+                    }
+                }
+            } else if let Some(entry) = snap.file(&node.path) {
+                let shown = entry.path.display();
+                let blob: String = entry.blob_sha256.iter().map(|b| format!("{b:02x}")).collect();
+                let done = review.is_reviewed(&shown, &blob);
+                p.reviewed = u32::from(done);
+                p.annotations = review.annotations_on(&shown);
+                p.lines = entry.lines;
+                p.reviewed_lines = if done { entry.lines } else { 0 };
+            }
+            if let Some(slot) = progress.get_mut(i) {
+                *slot = p;
+            }
+        }
+        self.progress = progress;
+    }
+
+    fn apply_one(&mut self, cmd: Command) {
         match cmd {
             Command::OpenSnapshot(path) => self.start_loading(path),
             Command::CancelLoading => {
@@ -348,7 +418,8 @@ impl AppState {
             }
             Command::CloseTab(i) => {
                 if i < self.tabs.len() {
-                    self.tabs.remove(i);
+                    let tab = self.tabs.remove(i);
+                    self.coverage.insert(tab.doc.path.as_bytes().to_vec(), tab.seen);
                     self.active = match self.active {
                         _ if self.tabs.is_empty() => None,
                         Some(a) if a > i => Some(a - 1),
@@ -557,6 +628,7 @@ impl AppState {
                 }
             }
             Command::ShowRight(tab) => self.right = tab,
+            Command::SetUnreviewedFilter(on) => self.unreviewed_filter = on,
             Command::SearchOpen(row) => {
                 let crate::search_state::IndexState::Ready(index) = &self.search.index else { return };
                 self.search.selected = row;
@@ -829,8 +901,11 @@ impl AppState {
         if let Some(p) = problem {
             self.error = Some(p);
         }
+        self.opened.clear();
+        self.coverage.clear();
         self.snapshot = Some(snapshot);
         self.load = Load::Ready;
+        self.refresh_progress();
         for cmd in std::mem::take(&mut self.pending) {
             self.apply(cmd);
         }
@@ -847,7 +922,12 @@ impl AppState {
                 return;
             };
             let doc = Document::open(&snapshot, entry);
-            self.tabs.push(Tab::new(doc));
+            let mut tab = Tab::new(doc);
+            if let Some(seen) = self.coverage.remove(path) {
+                tab.seen = seen;
+            }
+            self.tabs.push(tab);
+            self.opened.insert(path.to_vec());
             self.active = Some(self.tabs.len() - 1);
             // Reveal the file in the tree.
             let mut prefix = Vec::new();

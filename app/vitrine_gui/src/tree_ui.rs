@@ -1,38 +1,74 @@
 //! The file tree panel: directories expand and collapse, files open in a tab; a filter box turns it
-//! into a flat list of matching paths. Health findings are counted beside each file and folder.
+//! into a flat list of matching paths. Beside each file: its review state (unread, opened, reviewed),
+//! its health findings and its annotations; beside each folder, the same summed up.
 
 use egui::{Color32, RichText};
 
-use crate::state::{AppState, Command};
+use crate::state::{AppState, Command, NodeProgress};
+use crate::tree::Node;
 
 /// Most paths listed for a filter (the tree of a kernel has 78k files).
 const FILTER_LIMIT: usize = 500;
 
+const REVIEWED: Color32 = Color32::from_rgb(60, 170, 90);
+
 pub fn tree_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
-        ui.label("Files");
+        let label = ui.label("Files");
         let mut filter = state.tree_filter.clone();
-        let edit = ui.add(
-            egui::TextEdit::singleline(&mut filter).hint_text("filter paths").desired_width(f32::INFINITY),
-        );
+        let edit = ui
+            .add(
+                egui::TextEdit::singleline(&mut filter)
+                    .hint_text("filter paths")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
         if edit.changed() {
             commands.push(Command::SetTreeFilter(filter));
         }
     });
+    let root_progress = state.progress.first().copied().unwrap_or_default();
+    if let Some(root) = state.tree.root() {
+        let files = root.files.max(1);
+        let lines = root_progress.lines.max(1);
+        ui.label(
+            RichText::new(format!(
+                "reviewed {}/{} files ({:.0}%), {:.0}% of lines",
+                root_progress.reviewed,
+                root.files,
+                100.0 * root_progress.reviewed as f64 / files as f64,
+                100.0 * root_progress.reviewed_lines as f64 / lines as f64
+            ))
+            .weak(),
+        );
+    }
+    let mut only = state.unreviewed_filter;
+    if ui.checkbox(&mut only, "Unreviewed files with findings").changed() {
+        commands.push(Command::SetUnreviewedFilter(only));
+    }
     ui.separator();
     let active = state.active_tab().map(|t| t.doc.path.as_bytes().to_vec());
     egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
-        if !state.tree_filter.is_empty() {
-            let hits = state.tree.filter(&state.tree_filter, FILTER_LIMIT);
-            for n in &hits {
-                let text = String::from_utf8_lossy(&n.path).into_owned();
-                let selected = active.as_deref() == Some(n.path.as_slice());
-                if ui.selectable_label(selected, file_label(&text, n.findings, n.deceptive)).clicked() {
-                    commands.push(Command::OpenFile { path: n.path.clone(), line: None });
+        if !state.tree_filter.is_empty() || state.unreviewed_filter {
+            let needle = state.tree_filter.to_lowercase();
+            let mut shown = 0;
+            for (i, n) in state.tree.nodes.iter().enumerate() {
+                if n.is_dir || !String::from_utf8_lossy(&n.path).to_lowercase().contains(&needle) {
+                    continue;
+                }
+                let p = state.progress.get(i).copied().unwrap_or_default();
+                if state.unreviewed_filter && (p.reviewed > 0 || (n.findings == 0 && p.annotations == 0)) {
+                    continue;
+                }
+                file_row_ui(ui, state, n, &p, &String::from_utf8_lossy(&n.path), active.as_deref(), commands);
+                shown += 1;
+                if shown == FILTER_LIMIT {
+                    ui.label(RichText::new(format!("first {FILTER_LIMIT} matches shown")).weak());
+                    break;
                 }
             }
-            if hits.len() == FILTER_LIMIT {
-                ui.label(RichText::new(format!("first {FILTER_LIMIT} matches shown")).weak());
+            if shown == 0 {
+                ui.label(RichText::new("no file matches").weak());
             }
             return;
         }
@@ -52,14 +88,21 @@ fn node_ui(
     commands: &mut Vec<Command>,
 ) {
     let Some(node) = state.tree.node(idx) else { return };
+    let p = state.progress.get(idx).copied().unwrap_or_default();
     if node.is_dir {
         let open = state.expanded.contains(&node.path);
         let arrow = if open { "▾" } else { "▸" };
-        let label = file_label(&format!("{arrow} {}/", node.name), node.findings, node.deceptive);
-        let response = ui.selectable_label(false, label).on_hover_text(format!("{} files", node.files));
-        if response.clicked() {
-            commands.push(Command::ToggleDir(node.path.clone()));
-        }
+        ui.horizontal(|ui| {
+            let label =
+                file_label(&format!("{arrow} {}/", node.name), node.findings, node.deceptive, p.annotations);
+            let response = ui.selectable_label(false, label).on_hover_text(format!("{} files", node.files));
+            if response.clicked() {
+                commands.push(Command::ToggleDir(node.path.clone()));
+            }
+            let color = if p.reviewed == node.files { REVIEWED } else { ui.visuals().weak_text_color() };
+            ui.label(RichText::new(format!("{}/{} ✔", p.reviewed, node.files)).small().color(color))
+                .on_hover_text("files marked reviewed / files in this folder");
+        });
         if open {
             ui.indent(("dir", idx), |ui| {
                 for &c in &node.children {
@@ -68,22 +111,52 @@ fn node_ui(
             });
         }
     } else {
-        let selected = active == Some(node.path.as_slice());
-        if ui.selectable_label(selected, file_label(&node.name, node.findings, node.deceptive)).clicked() {
-            commands.push(Command::OpenFile { path: node.path.clone(), line: None });
-        }
+        file_row_ui(ui, state, node, &p, &node.name, active, commands);
     }
 }
 
-/// A file or folder name with its finding count: red when a finding can deceive a reader.
-fn file_label(name: &str, findings: u32, deceptive: u32) -> egui::WidgetText {
+fn file_row_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    node: &Node,
+    p: &NodeProgress,
+    name: &str,
+    active: Option<&[u8]>,
+    commands: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        let (mark, color, what) = if p.reviewed > 0 {
+            ("●", REVIEWED, "reviewed (a signed review-mark for this content)")
+        } else if state.opened.contains(&node.path) {
+            ("◐", ui.visuals().text_color(), "opened, not marked reviewed")
+        } else {
+            ("○", ui.visuals().weak_text_color(), "not opened yet")
+        };
+        ui.label(RichText::new(mark).color(color)).on_hover_text(what);
+        let selected = active == Some(node.path.as_slice());
+        if ui
+            .selectable_label(selected, file_label(name, node.findings, node.deceptive, p.annotations))
+            .clicked()
+        {
+            commands.push(Command::OpenFile { path: node.path.clone(), line: None });
+        }
+    });
+}
+
+/// A file or folder name with its finding count (red when a finding can deceive a reader) and its
+/// annotation count.
+fn file_label(name: &str, findings: u32, deceptive: u32, annotations: u32) -> egui::WidgetText {
     let mut job = egui::text::LayoutJob::default();
     let plain = egui::TextFormat::default();
     job.append(name, 0.0, egui::TextFormat { color: Color32::PLACEHOLDER, ..plain.clone() });
     if findings > 0 {
         let color =
             if deceptive > 0 { Color32::from_rgb(230, 70, 60) } else { Color32::from_rgb(200, 150, 40) };
-        job.append(&format!("  ⚑{findings}"), 0.0, egui::TextFormat { color, ..plain });
+        job.append(&format!("  ⚑{findings}"), 0.0, egui::TextFormat { color, ..plain.clone() });
+    }
+    if annotations > 0 {
+        let color = Color32::from_rgb(90, 150, 220);
+        job.append(&format!("  ✎{annotations}"), 0.0, egui::TextFormat { color, ..plain });
     }
     job.into()
 }
