@@ -141,10 +141,13 @@ impl BundleFiles {
     }
 
     /// Writes a deterministic tar (sorted names, fixed owner, the export time as mtime).
+    /// Written straight to a temporary file (a big record is hundreds of megabytes), synced, then
+    /// renamed into place.
     pub fn write(&self, path: &Path, mtime: u64) -> Result<(), RecordError> {
-        let mut buf = Vec::new();
+        let tmp = crate::store::temp_path(path);
+        let file = std::fs::File::create(&tmp).map_err(RecordError::io(&tmp))?;
         {
-            let mut b = tar::Builder::new(&mut buf);
+            let mut b = tar::Builder::new(std::io::BufWriter::with_capacity(1 << 20, &file));
             let mut dirs = std::collections::BTreeSet::new();
             for name in self.files.keys() {
                 if let Some((d, _)) = name.rsplit_once('/') {
@@ -170,9 +173,11 @@ impl BundleFiles {
                 h.set_cksum();
                 b.append_data(&mut h, name, bytes.as_slice()).map_err(io)?;
             }
-            b.finish().map_err(io)?;
+            b.into_inner().and_then(|mut w| std::io::Write::flush(&mut w)).map_err(io)?;
         }
-        crate::store::write_atomic(path, &buf)
+        file.sync_all().map_err(RecordError::io(&tmp))?;
+        drop(file);
+        crate::store::rename_synced(&tmp, path)
     }
 }
 

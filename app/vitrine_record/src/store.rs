@@ -1,7 +1,7 @@
 //! A review directory on disk: the people, the entries in log order, and the checkpoints exported.
 //!
 //! Layout: `snapshot` (the tree id the review belongs to), `allowed_signers`, `log/NNNNNN.seg` (the
-//! entries in log order, up to 1,024 per segment), `checkpoints/NNNNNN` (every checkpoint exported from
+//! entries in log order, up to 256 per segment), `checkpoints/NNNNNN` (every checkpoint exported from
 //! here), `quarantine/` (what was refused at load, kept for inspection), `lock`.
 //!
 //! A segment holds one record per line: the entry's canonical JSON bytes (which never contain a raw tab
@@ -503,8 +503,8 @@ impl Review {
 }
 
 /// Entries per segment: small enough that rewriting the last segment on each append stays cheap (about
-/// a megabyte), large enough that loading a big review opens few files.
-const SEGMENT_ENTRIES: usize = 1024;
+/// 300 kB), large enough that loading a big review opens few files.
+const SEGMENT_ENTRIES: usize = 256;
 
 fn encode_segment(entries: &[Verified]) -> Vec<u8> {
     use base64::Engine;
@@ -558,11 +558,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
     sync_dir(parent_dir(path))
 }
 
+/// Where a file is written before it is renamed to `path`: beside it, so the rename stays in one file
+/// system, and with a `.tmp-` prefix that a load recognises as the trace of an interrupted write.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    parent_dir(path).join(format!(".tmp-{name}-{}", std::process::id()))
+}
+
+/// Renames a synced temporary file into place and syncs the directory.
+pub fn rename_synced(tmp: &Path, path: &Path) -> Result<(), RecordError> {
+    fs::rename(tmp, path).map_err(RecordError::io(path))?;
+    sync_dir(parent_dir(path))
+}
+
 /// Temporary file + sync + rename (the caller syncs the directory once for a batch).
 fn write_file_synced(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
-    let dir = parent_dir(path);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".tmp-{name}-{}", std::process::id()));
+    let tmp = temp_path(path);
     let mut f = File::create(&tmp).map_err(RecordError::io(&tmp))?;
     f.write_all(bytes).map_err(RecordError::io(&tmp))?;
     f.sync_all().map_err(RecordError::io(&tmp))?;
