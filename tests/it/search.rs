@@ -109,6 +109,16 @@ fn fixture() -> TempTree {
         }
         t.file(&format!("src/gen{f}.c"), s);
     }
+    // Large enough for a word filter (see vitrine_search's words.rs): it must never hide a match.
+    let mut big = String::new();
+    while big.len() < 300_000 {
+        for w in 0..(1 + rng.next() % 8) {
+            big.push_str(if w > 0 { " " } else { "" });
+            big.push_str(rng.pick(VOCAB));
+        }
+        big.push('\n');
+    }
+    t.file("big/generated_regs.h", big);
     t.file("start_end.c", "foo at start\nmiddle\nends with foo")
         .file("crlf.c", "foo\r\nbar foo\r\nkmalloc(\r\n")
         .file(
@@ -407,8 +417,14 @@ fn background_search_streams_in_order_and_cancels() {
     let handle =
         vitrine_search::spawn_search(index.clone(), Query::new("needle").unwrap(), SearchOptions::default());
     let mut paths = Vec::new();
+    let plan = handle.events().recv().unwrap();
+    assert!(
+        matches!(plan, SearchEvent::Plan(vitrine_search::Plan { candidates: 1501, scanned_all: false })),
+        "{plan:?}"
+    );
     let summary = loop {
         match handle.events().recv().unwrap() {
+            SearchEvent::Plan(p) => panic!("second plan {p:?}"),
             SearchEvent::Hits(h) => paths.push(h.path),
             SearchEvent::Done(r) => break r.unwrap(),
         }
@@ -419,6 +435,7 @@ fn background_search_streams_in_order_and_cancels() {
 
     // Cancelled after the first result: the worker stops instead of producing every file.
     let handle = vitrine_search::spawn_search(index, Query::new("needle").unwrap(), SearchOptions::default());
+    assert!(matches!(handle.events().recv().unwrap(), SearchEvent::Plan(_)));
     assert!(matches!(handle.events().recv().unwrap(), SearchEvent::Hits(_)), "first page before the total");
     handle.cancel();
     let mut received = 1;
@@ -427,6 +444,7 @@ fn background_search_streams_in_order_and_cancels() {
         match ev {
             SearchEvent::Hits(_) => received += 1,
             SearchEvent::Done(r) => done = Some(r),
+            SearchEvent::Plan(p) => panic!("second plan {p:?}"),
         }
     }
     assert!(received < 1501, "cancel stopped the search ({received} files)");

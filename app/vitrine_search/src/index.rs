@@ -32,13 +32,14 @@ use crate::text::search_text;
 use crate::trigram::{self, Trigram};
 
 /// Bumped whenever the on-disk layout changes; an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const FILES_MAGIC: &[u8; 8] = b"VTFILES1";
 const TRI_MAGIC: &[u8; 8] = b"VTTRI001";
+const WORDS_MAGIC: &[u8; 8] = b"VTWORDS1";
+const WORDS_ENTRY_BYTES: usize = 24;
 const PREFIXES: usize = 1 << 16;
 const ENTRY_BYTES: usize = 16;
-const NONE: u32 = u32::MAX;
 
 /// Why a file is, or is not, in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -112,6 +113,7 @@ pub struct IndexMeta {
     pub trigrams: u64,
     pub files_bin_bytes: u64,
     pub trigrams_bin_bytes: u64,
+    pub words_bin_bytes: u64,
     pub build_ms: u64,
 }
 
@@ -403,6 +405,7 @@ pub struct Index {
     meta: IndexMeta,
     files: FileTable,
     trigrams: TrigramFile,
+    words: WordFilters,
     content_root: PathBuf,
     definitions: Option<Arc<dyn DefinitionSource>>,
 }
@@ -460,11 +463,13 @@ impl Index {
         let n =
             u32::try_from(files.len()).map_err(|_| SearchError::corrupt(&files_path, "too many files"))?;
         let trigrams = TrigramFile::open(&dir.join("trigrams.bin"), meta.trigrams_bin_bytes, n)?;
+        let words = WordFilters::open(&dir.join("words.bin"), meta.words_bin_bytes, n)?;
         Ok(Index {
             dir: dir.to_path_buf(),
             meta,
             files,
             trigrams,
+            words,
             content_root: content_root.to_path_buf(),
             definitions: None,
         })
@@ -484,6 +489,12 @@ impl Index {
 
     pub fn trigrams(&self) -> &TrigramFile {
         &self.trigrams
+    }
+
+    /// Whether file `id` may contain the whole word `word` (lower-case ASCII identifier): false only
+    /// when its word filter rules it out; files without a filter always may.
+    pub(crate) fn may_contain_word(&self, id: u32, word: &str) -> bool {
+        self.words.may_contain(id, word)
     }
 
     /// Plugs in the definitions behind `sym:` and the ranking of defining files.
@@ -521,6 +532,63 @@ impl Index {
             std::borrow::Cow::Borrowed(b) if b.len() == raw.len() => raw,
             other => other.into_owned(),
         }))
+    }
+}
+
+/// The word filters of the large files (see `words.rs`), read on demand.
+#[derive(Debug)]
+struct WordFilters {
+    file: File,
+    /// file id -> (offset of the filter's bytes in the file, length in bytes), sorted by id.
+    table: Vec<(u32, u64, u64)>,
+}
+
+impl WordFilters {
+    fn open(path: &Path, expected_len: u64, files: u32) -> Result<WordFilters, SearchError> {
+        let bad = |d: &str| SearchError::corrupt(path, d.to_owned());
+        let file = File::open(path).map_err(|e| SearchError::corrupt(path, e.to_string()))?;
+        let len = file.metadata().map_err(|e| SearchError::io(path, e))?.len();
+        if len != expected_len {
+            return Err(bad("length differs from meta.json"));
+        }
+        let mut head = [0u8; 16];
+        file.read_exact_at(&mut head, 0).map_err(|_| bad("truncated header"))?;
+        let mut r = Reader { bytes: &head, pos: 0 };
+        if r.take(8) != Some(WORDS_MAGIC) {
+            return Err(bad("bad magic"));
+        }
+        let n = r.u64().ok_or_else(|| bad("truncated"))?;
+        if n > u64::from(files) {
+            return Err(bad("too many filters"));
+        }
+        let mut raw = vec![0u8; n as usize * WORDS_ENTRY_BYTES];
+        file.read_exact_at(&mut raw, 16).map_err(|_| bad("truncated table"))?;
+        let mut table = Vec::with_capacity(n as usize);
+        let mut r = Reader { bytes: &raw, pos: 0 };
+        for _ in 0..n {
+            let mut field = || r.u64().ok_or_else(|| bad("truncated table"));
+            let (id_word, off, len_word) = (field()?, field()?, field()?);
+            // Little-endian: the low half of each 8-byte field holds the 4-byte value; the rest is zero.
+            let (id, flen) = ((id_word & 0xffff_ffff) as u32, len_word & 0xffff_ffff);
+            if id >= files || off.checked_add(flen).is_none_or(|end| end > len) || flen == 0 {
+                return Err(bad("filter out of range"));
+            }
+            table.push((id, off, flen));
+        }
+        if table.windows(2).any(|w| matches!(w, [a, b] if a.0 >= b.0)) {
+            return Err(bad("table not sorted"));
+        }
+        Ok(WordFilters { file, table })
+    }
+
+    fn may_contain(&self, id: u32, word: &str) -> bool {
+        let Ok(i) = self.table.binary_search_by_key(&id, |e| e.0) else { return true };
+        let Some(&(_, off, len)) = self.table.get(i) else { return true };
+        crate::words::probes(word.as_bytes(), len * 8).all(|bit| {
+            let mut byte = [0u8; 1];
+            // An unreadable filter must not hide a file: treat it as "maybe".
+            self.file.read_exact_at(&mut byte, off + bit / 8).is_err() || byte[0] & (1 << (bit % 8)) != 0
+        })
     }
 }
 
@@ -597,8 +665,49 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// A file's distinct trigrams and its size in bytes.
-type FileTrigrams = (Vec<Trigram>, u64);
+/// The ordered part of pass 1: what has been gathered so far, in file order.
+struct Fold {
+    forward: Vec<u8>,
+    files: Vec<u32>,
+    bytes: u64,
+    filters: Vec<(u32, Vec<u8>)>,
+}
+
+impl Fold {
+    fn add(
+        &mut self,
+        results: Vec<(u32, Option<FileTrigrams>)>,
+        acc: &mut [[u32; 3]],
+        status: &mut [FileStatus],
+    ) {
+        for (id, result) in results {
+            let Some((tris, len, filter)) = result else {
+                if let Some(s) = status.get_mut(id as usize) {
+                    *s = FileStatus::Unreadable;
+                }
+                continue;
+            };
+            self.bytes += len;
+            if let Some(f) = filter {
+                self.filters.push((id, f));
+            }
+            self.files.push(id);
+            write_varint(&mut self.forward, tris.len() as u32);
+            let mut prev = 0u32;
+            for &t in &tris {
+                write_varint(&mut self.forward, t - prev);
+                prev = t;
+                let Some(a) = acc.get_mut(t as usize) else { continue };
+                a[0] += 1;
+                a[1] += varint_len(if a[2] == 0 { id } else { id - (a[2] - 1) });
+                a[2] = id + 1;
+            }
+        }
+    }
+}
+
+/// A file's distinct trigrams, its size in bytes, and its word filter when it is large.
+type FileTrigrams = (Vec<Trigram>, u64, Option<Vec<u8>>);
 
 /// Files per parallel batch: large enough to keep both cores busy, small enough to bound memory.
 const BATCH: usize = 512;
@@ -614,23 +723,20 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
     progress.set_phase("indexing", indexable.len() as u64);
 
     // Pass 1: each file's distinct trigrams, in parallel; in file order, count list lengths and encoded
-    // sizes, and keep each file's trigrams delta-encoded (the "forward" lists) for pass 2.
-    let mut count = vec![0u32; 1 << 24];
-    let mut size = vec![0u32; 1 << 24];
-    let mut last = vec![NONE; 1 << 24];
-    let mut forward: Vec<u8> = Vec::new();
-    let mut forward_files: Vec<u32> = Vec::new();
-    let mut bytes_indexed = 0u64;
-    for batch in indexable.chunks(BATCH) {
-        if progress.is_cancelled() {
-            return Err(SearchError::Cancelled);
-        }
-        let results: Vec<(u32, Option<FileTrigrams>)> = batch
+    // sizes, and keep each file's trigrams delta-encoded (the "forward" lists) for pass 2. The ordered
+    // fold of one batch runs while the next batch is read, so neither waits for the other.
+    // Per trigram: [list length, encoded bytes, last file id + 1 (0: none)], together for one cache miss.
+    let mut acc: Vec<[u32; 3]> = vec![[0; 3]; 1 << 24];
+    let mut fold = Fold { forward: Vec::new(), files: Vec::new(), bytes: 0, filters: Vec::new() };
+    let compute = |batch: &[u32]| -> Vec<(u32, Option<FileTrigrams>)> {
+        batch
             .par_iter()
             .map(|&id| {
                 let out = entries.get(id as usize).and_then(|entry| {
                     let raw = snap.read_unverified(entry).ok()?;
                     let text = search_text(&raw);
+                    let filter = (text.len() as u64 >= crate::words::MIN_FILE_BYTES)
+                        .then(|| crate::words::build(&text));
                     let tris = SEEN.with(|seen| {
                         let mut seen = seen.borrow_mut();
                         if seen.is_empty() {
@@ -641,51 +747,48 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
                         out
                     });
                     progress.advance(1, raw.len() as u64);
-                    Some((tris, raw.len() as u64))
+                    Some((tris, raw.len() as u64, filter))
                 });
                 (id, out)
             })
-            .collect();
-        for (id, result) in results {
-            let Some((tris, len)) = result else {
-                if let Some(s) = status.get_mut(id as usize) {
-                    *s = FileStatus::Unreadable;
-                }
-                continue;
-            };
-            bytes_indexed += len;
-            forward_files.push(id);
-            write_varint(&mut forward, tris.len() as u32);
-            let mut prev = 0u32;
-            for &t in &tris {
-                write_varint(&mut forward, t - prev);
-                prev = t;
-                let i = t as usize;
-                let (Some(c), Some(s), Some(l)) = (count.get_mut(i), size.get_mut(i), last.get_mut(i)) else {
-                    continue;
-                };
-                *c += 1;
-                *s += varint_len(if *l == NONE { id } else { id - *l });
-                *l = id;
-            }
+            .collect()
+    };
+    let mut pending: Option<Vec<(u32, Option<FileTrigrams>)>> = None;
+    for batch in indexable.chunks(BATCH) {
+        if progress.is_cancelled() {
+            return Err(SearchError::Cancelled);
         }
+        let previous = pending.take();
+        let ((), results) = rayon::join(
+            || {
+                if let Some(p) = previous {
+                    fold.add(p, &mut acc, &mut status);
+                }
+            },
+            || compute(batch),
+        );
+        pending = Some(results);
+    }
+    if let Some(p) = pending.take() {
+        fold.add(p, &mut acc, &mut status);
     }
     if progress.is_cancelled() {
         return Err(SearchError::Cancelled);
     }
     progress.set_phase("writing index", 1);
+    let Fold { forward, files: forward_files, bytes: bytes_indexed, filters } = fold;
 
-    // Pass 2: place every list at its offset.
-    let mut pos = size; // reused: becomes each list's write position
+    // Pass 2: place every list at its offset. acc[t][1] becomes the list's write position and
+    // acc[t][2] its last file id + 1 again.
     let mut total: u64 = 0;
-    for p in pos.iter_mut() {
-        let len = *p;
-        *p = u32::try_from(total).map_err(|_| SearchError::TooLarge("posting lists exceed 4 GB".into()))?;
+    for a in acc.iter_mut() {
+        let len = a[1];
+        a[1] = u32::try_from(total).map_err(|_| SearchError::TooLarge("posting lists exceed 4 GB".into()))?;
+        a[2] = 0;
         total += u64::from(len);
     }
     let total_len = usize::try_from(total).map_err(|_| SearchError::TooLarge("posting lists".into()))?;
     let mut postings = vec![0u8; total_len];
-    last.fill(NONE);
     let mut r = 0usize;
     let mut scratch = Vec::with_capacity(5);
     for &id in &forward_files {
@@ -696,27 +799,25 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
             let (d, used) = read_varint(forward.get(r..).unwrap_or_default()).unwrap_or((0, 1));
             r += used;
             t += d;
-            let i = t as usize;
-            let (Some(p), Some(l)) = (pos.get_mut(i), last.get_mut(i)) else { continue };
+            let Some(a) = acc.get_mut(t as usize) else { continue };
             scratch.clear();
-            write_varint(&mut scratch, if *l == NONE { id } else { id - *l });
-            *l = id;
-            let at = *p as usize;
+            write_varint(&mut scratch, if a[2] == 0 { id } else { id - (a[2] - 1) });
+            a[2] = id + 1;
+            let at = a[1] as usize;
             if let Some(dst) = postings.get_mut(at..at + scratch.len()) {
                 dst.copy_from_slice(&scratch);
             }
-            *p += scratch.len() as u32;
+            a[1] += scratch.len() as u32;
         }
     }
     drop(forward);
-    drop(last);
 
     // Table: one entry per present trigram; a list's start is its end minus its length.
     let mut table: Vec<u8> = Vec::new();
     let mut prefix_start = vec![0u32; PREFIXES + 1];
     let mut n_entries = 0u32;
     let mut running: u64 = 0;
-    for (t, (&c, &end)) in count.iter().zip(pos.iter()).enumerate() {
+    for (t, &[c, end, _]) in acc.iter().enumerate() {
         let prefix = t >> 8;
         if t & 0xff == 0
             && let Some(slot) = prefix_start.get_mut(prefix)
@@ -751,6 +852,9 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
     f.sync_all().map_err(io)?;
     let trigrams_bin_bytes = f.metadata().map_err(io)?.len();
 
+    let words_bin_bytes = write_word_filters(&dir.join("words.bin"), &filters)?;
+    drop(filters);
+
     let mut offsets = Vec::with_capacity(entries.len() + 1);
     let mut paths = Vec::new();
     offsets.push(0u32);
@@ -783,12 +887,35 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
         trigrams: u64::from(n_entries),
         files_bin_bytes: files_bytes.len() as u64,
         trigrams_bin_bytes,
+        words_bin_bytes,
         build_ms: started.elapsed().as_millis() as u64,
     };
     let meta_json = serde_json::to_vec_pretty(&meta).map_err(|e| SearchError::corrupt(dir, e.to_string()))?;
     write_synced(&dir.join("meta.json"), &meta_json)?;
     progress.advance(1, 0);
     Ok(meta)
+}
+
+/// Writes `words.bin`: magic, count, (id, 0, offset, length) entries sorted by id, then the filters.
+fn write_word_filters(path: &Path, filters: &[(u32, Vec<u8>)]) -> Result<u64, SearchError> {
+    let mut out = Vec::new();
+    out.extend_from_slice(WORDS_MAGIC);
+    out.extend_from_slice(&(filters.len() as u64).to_le_bytes());
+    let mut off = (16 + filters.len() * WORDS_ENTRY_BYTES) as u64;
+    for (id, f) in filters {
+        let len = u32::try_from(f.len()).map_err(|_| SearchError::TooLarge("word filter".into()))?;
+        out.extend_from_slice(&id.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&off.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        off += u64::from(len);
+    }
+    for (_, f) in filters {
+        out.extend_from_slice(f);
+    }
+    write_synced(path, &out)?;
+    Ok(out.len() as u64)
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SearchError> {

@@ -17,6 +17,7 @@ mod query;
 mod search;
 mod text;
 mod trigram;
+mod words;
 
 pub use crate::error::SearchError;
 pub use crate::index::{
@@ -25,5 +26,5 @@ pub use crate::index::{
 };
 pub use crate::query::{Node, ParsedQuery, Term, TermKind, parse};
 pub use crate::search::{
-    FileHits, LineHit, Query, Rank, SearchEvent, SearchHandle, SearchOptions, Summary, spawn_search,
+    FileHits, LineHit, Plan, Query, Rank, SearchEvent, SearchHandle, SearchOptions, Summary, spawn_search,
 };

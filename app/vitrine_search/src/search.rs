@@ -59,6 +59,8 @@ struct Matcher {
     start_bound: bool,
     end_bound: bool,
     tri: TriQuery,
+    /// Whole words every match contains (checked against large files' word filters).
+    words: Vec<String>,
 }
 
 /// Options for one run of a query.
@@ -109,6 +111,15 @@ pub struct FileHits {
     pub line_count: u64,
     /// The lines (with text only when asked for).
     pub lines: Vec<LineHit>,
+}
+
+/// What a run is about to do, known before any file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// Files to verify.
+    pub candidates: u64,
+    /// No usable literal: every indexed file is read.
+    pub scanned_all: bool,
 }
 
 /// The outcome of a completed (or stopped) run.
@@ -243,7 +254,16 @@ fn compile_term(query: &str, t: &query::Term, case_sensitive: bool) -> Result<Ma
     let re = regex::bytes::RegexBuilder::new(&hir.to_string())
         .build()
         .map_err(|e| qerr(t.at, format!("invalid regex: {e}")))?;
-    Ok(Matcher { re, start_bound, end_bound, tri })
+    let words = match t.kind {
+        TermKind::Word | TermKind::Phrase => t
+            .text
+            .split_whitespace()
+            .filter(|w| crate::words::filterable(w))
+            .map(str::to_ascii_lowercase)
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Matcher { re, start_bound, end_bound, tri, words })
 }
 
 /// Removes `\n` from every class, as ripgrep does, so no match spans lines; `None` for a literal `\n`.
@@ -340,6 +360,19 @@ impl Index {
         cancel: &AtomicBool,
         sink: &mut dyn FnMut(FileHits) -> bool,
     ) -> Result<Summary, SearchError> {
+        self.search_planned(query, opts, cancel, &mut |_| {}, sink)
+    }
+
+    /// Like [`Index::search`], first telling `on_plan` how many files will be read and whether the
+    /// query forced a scan of every file (no usable literal), so a window can show "scanning".
+    pub fn search_planned(
+        &self,
+        query: &Query,
+        opts: &SearchOptions,
+        cancel: &AtomicBool,
+        on_plan: &mut dyn FnMut(Plan),
+        sink: &mut dyn FnMut(FileHits) -> bool,
+    ) -> Result<Summary, SearchError> {
         let syms = self.resolve_syms(query)?;
         let def_files = self.defining_files(query);
         let tri = query.trigram_query(&query.expr, &syms);
@@ -352,6 +385,7 @@ impl Index {
             .map(|id| (if def_files.contains(&id) { Rank::Definition } else { self.rank_of(query, id) }, id))
             .collect();
         ranked.sort_unstable();
+        }
         let mut summary = Summary {
             candidates: ranked.len() as u64,
             scanned_all,
@@ -359,6 +393,7 @@ impl Index {
             complete: true,
             ..Summary::default()
         };
+        on_plan(Plan { candidates: summary.candidates, scanned_all });
         let mut batch = 8usize;
         let mut rest = ranked.as_slice();
         while !rest.is_empty() {
@@ -378,6 +413,9 @@ impl Index {
                         summary.lines += h.line_count;
                         summary.files += 1;
                         if !sink(h) {
+                            if cancel.load(Ordering::Relaxed) {
+                                return Err(SearchError::Cancelled);
+                            }
                             summary.complete = false;
                             return Ok(summary);
                         }
@@ -511,6 +549,14 @@ impl Index {
         let path = self.files().path(id);
         let display = String::from_utf8_lossy(path).into_owned();
         let has_sym = |i: usize| syms.get(i).is_some_and(|m| m.contains_key(&id));
+        // Large files: skip reading when their word filter rules out a required whole word.
+        let maybe =
+            |i: usize| q.matchers.get(i).is_none_or(|m| m.words.iter().all(|w| self.may_contain_word(id, w)));
+        if self.files().size_bytes(id) >= crate::words::MIN_FILE_BYTES
+            && !eval_maybe(&q.expr, path, &maybe, &has_sym)
+        {
+            return FileOutcome::NoMatch;
+        }
         if q.matchers.is_empty() && q.syms.is_empty() {
             // Only path and language filters: the file itself is the hit.
             return FileOutcome::Hit(FileHits {
@@ -653,6 +699,20 @@ fn eval_path(e: &Expr, path: &[u8]) -> Option<bool> {
     }
 }
 
+/// An over-approximation of [`eval_full`] from what is known without reading the file: `maybe(i)` may
+/// say true wrongly, never false wrongly, so a negation cannot be decided and counts as true.
+fn eval_maybe(e: &Expr, path: &[u8], maybe: &dyn Fn(usize) -> bool, sym: &dyn Fn(usize) -> bool) -> bool {
+    match e {
+        Expr::Term(i) => maybe(*i),
+        Expr::Sym(i) => sym(*i),
+        Expr::Path(re) => re.is_match(path),
+        Expr::Lang(l) => lang::path_is(l, path),
+        Expr::Not(_) => true,
+        Expr::And(v) => v.iter().all(|x| eval_maybe(x, path, maybe, sym)),
+        Expr::Or(v) => v.iter().any(|x| eval_maybe(x, path, maybe, sym)),
+    }
+}
+
 fn eval_full(e: &Expr, path: &[u8], term: &dyn Fn(usize) -> bool, sym: &dyn Fn(usize) -> bool) -> bool {
     match e {
         Expr::Term(i) => term(*i),
@@ -713,6 +773,8 @@ fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
 /// What a background search sends.
 #[derive(Debug)]
 pub enum SearchEvent {
+    /// Sent once, first.
+    Plan(Plan),
     Hits(FileHits),
     Done(Result<Summary, SearchError>),
 }
@@ -749,8 +811,11 @@ pub fn spawn_search(index: Arc<Index>, query: Query, opts: SearchOptions) -> Sea
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
     std::thread::spawn(move || {
+        let mut on_plan = |p: Plan| {
+            send(&tx, SearchEvent::Plan(p), &flag);
+        };
         let mut sink = |h: FileHits| send(&tx, SearchEvent::Hits(h), &flag);
-        let result = index.search(&query, &opts, &flag, &mut sink);
+        let result = index.search_planned(&query, &opts, &flag, &mut on_plan, &mut sink);
         send(&tx, SearchEvent::Done(result), &flag);
     });
     SearchHandle { events: rx, cancel }

@@ -1,0 +1,116 @@
+//! Per-file word filters for large files: a Bloom filter of the identifiers a file contains.
+//!
+//! Trigrams stop filtering on big files, which contain nearly every common trigram (the Linux tree has
+//! 24 MB generated register headers that are candidates for almost any identifier). For each file of at
+//! least [`MIN_FILE_BYTES`] the index keeps a Bloom filter of its lower-cased identifiers, so a whole-word
+//! term can skip the file without reading it. The filter may say "maybe" wrongly, never "no" wrongly:
+//! a whole-word match (`rg -w` rules) is preceded and followed by a non-word character, so it is exactly
+//! one run of `[A-Za-z0-9_]`; the two non-ASCII characters that fold to ASCII letters (KELVIN SIGN to
+//! `k`, LONG S to `s`) are read as those letters, so case-insensitive matches are covered too.
+
+/// Files smaller than this are cheap to read: no filter.
+pub const MIN_FILE_BYTES: u64 = 256 * 1024;
+const BITS_PER_WORD: usize = 10;
+const PROBES: u64 = 4;
+
+/// Calls `f` with each identifier of `text`, lower-cased (ASCII), as described in the module docs.
+pub fn each_word(text: &[u8], mut f: impl FnMut(&[u8])) {
+    let mut word: Vec<u8> = Vec::with_capacity(64);
+    let mut i = 0usize;
+    while let Some(&b) = text.get(i) {
+        let (letter, len) = match b {
+            b'a'..=b'z' | b'0'..=b'9' | b'_' => (Some(b), 1),
+            b'A'..=b'Z' => (Some(b.to_ascii_lowercase()), 1),
+            0xE2 if text.get(i + 1..i + 3) == Some(&[0x84, 0xAA]) => (Some(b'k'), 3),
+            0xC5 if text.get(i + 1) == Some(&0xBF) => (Some(b's'), 2),
+            _ => (None, 1),
+        };
+        match letter {
+            Some(l) => word.push(l),
+            None if !word.is_empty() => {
+                f(&word);
+                word.clear();
+            }
+            None => {}
+        }
+        i += len;
+    }
+    if !word.is_empty() {
+        f(&word);
+    }
+}
+
+/// Whether a query word can be checked against the filter: ASCII identifier characters only.
+pub fn filterable(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn hash(word: &[u8]) -> u64 {
+    // FNV-1a, then a final mix so both halves are usable for double hashing.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in word {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+/// The bit positions of `word` in a filter of `bits` bits.
+pub fn probes(word: &[u8], bits: u64) -> impl Iterator<Item = u64> {
+    let h = hash(word);
+    let (h1, h2) = (h & 0xffff_ffff, (h >> 32) | 1);
+    (0..PROBES).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)) % bits.max(1))
+}
+
+/// Builds the filter of `text`: its bytes (a multiple of 8 bits).
+pub fn build(text: &[u8]) -> Vec<u8> {
+    let mut words: Vec<u64> = Vec::new();
+    each_word(text, |w| words.push(hash(w)));
+    words.sort_unstable();
+    words.dedup();
+    let bytes = (words.len() * BITS_PER_WORD).div_ceil(8).max(8);
+    let bits = bytes as u64 * 8;
+    let mut filter = vec![0u8; bytes];
+    for h in words {
+        let (h1, h2) = (h & 0xffff_ffff, (h >> 32) | 1);
+        for i in 0..PROBES {
+            let bit = h1.wrapping_add(i.wrapping_mul(h2)) % bits;
+            if let Some(byte) = filter.get_mut((bit / 8) as usize) {
+                *byte |= 1 << (bit % 8);
+            }
+        }
+    }
+    filter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contains(filter: &[u8], word: &str) -> bool {
+        let bits = filter.len() as u64 * 8;
+        probes(word.as_bytes(), bits).all(|b| filter[(b / 8) as usize] & (1 << (b % 8)) != 0)
+    }
+
+    #[test]
+    fn words_are_ascii_identifier_runs_with_folding_letters() {
+        let mut got = Vec::new();
+        each_word("Foo_bar(x)+éBaz \u{212A}malloc ca\u{17F}e 9".as_bytes(), |w| {
+            got.push(String::from_utf8(w.to_vec()).unwrap())
+        });
+        assert_eq!(got, ["foo_bar", "x", "baz", "kmalloc", "case", "9"]);
+    }
+
+    #[test]
+    fn filter_never_misses_a_word() {
+        let text = "int kmalloc_node(void);\nstatic struct file_operations fops;\n".repeat(10);
+        let f = build(text.as_bytes());
+        for w in ["kmalloc_node", "KMALLOC_NODE", "struct", "file_operations", "fops", "int", "void"] {
+            assert!(contains(&f, w), "{w}");
+        }
+        assert!(!contains(&f, "ext4_fc_record_regions"));
+        assert!(filterable("ext4_fc") && !filterable("foo(") && !filterable("café"));
+    }
+}
