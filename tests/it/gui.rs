@@ -391,6 +391,27 @@ fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
     h.get_by_label_contains("finding high · fixed");
     h.get_by_label_contains("bob@vendor.example (vendor): [fixed] Confirmed; removed in 2.4.2.");
 
+    // Export from the window: the bundle is written, read back and verified entry by entry.
+    let bundle = keys.path().join("answers.vitrine");
+    h.state_mut().state.apply(Command::Record(vitrine_gui::records::RecordAction::Export {
+        path: bundle.clone(),
+        questions_only: false,
+    }));
+    h.state_mut().state.review.as_mut().unwrap().wait_record();
+    h.run();
+    h.get_by_label_contains("✔ VALID: 3 of 3 entries verified, snapshot checked");
+    // A flipped byte in an entry is caught, and named.
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.windows(16).position(|w| w == b"removed in 2.4.2").unwrap();
+    bytes[at + 15] = b'3';
+    let tampered = keys.path().join("tampered.vitrine");
+    std::fs::write(&tampered, bytes).unwrap();
+    h.state_mut().state.apply(Command::Record(vitrine_gui::records::RecordAction::Verify { path: tampered }));
+    h.state_mut().state.review.as_mut().unwrap().wait_record();
+    h.run();
+    h.get_by_label_contains("✘ INVALID");
+    h.get_by_label_contains("✘ entries/000003.json");
+
     // The command line loads and re-verifies the same log.
     let data = dir.path().to_path_buf();
     let demo = vitrine::unpack_demo(&data).unwrap();

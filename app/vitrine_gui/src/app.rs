@@ -5,14 +5,25 @@ use std::path::PathBuf;
 use crossbeam_channel::Receiver;
 use egui::{Color32, RichText};
 
+use crate::records::RecordAction;
 use crate::state::{AppState, Command, Load};
 use crate::state::{BottomTab, OverlayKind, RightTab};
 use crate::{code_view, fonts, health_ui, overlay_ui, review_ui, search_ui, symbols_ui, tree_ui};
 
+/// What a file dialog was opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    Folder,
+    Archive,
+    Export { questions_only: bool },
+    Import,
+    Verify,
+}
+
 pub struct VitrineApp {
     pub state: AppState,
     /// A file dialog running on its own thread (a blocking dialog in `ui` would freeze the window).
-    picker: Option<Receiver<Option<PathBuf>>>,
+    picker: Option<(Pick, Receiver<Option<PathBuf>>)>,
     fonts_installed: bool,
     applied_dark: Option<bool>,
     /// Rows of code that fit on screen at the last frame (PageUp / PageDown step).
@@ -39,9 +50,18 @@ impl VitrineApp {
         }
         self.state.poll();
         let mut commands = Vec::new();
-        if let Some(picked) = self.picker.as_ref().and_then(|rx| rx.try_recv().ok()) {
+        if let Some((pick, picked)) =
+            self.picker.as_ref().and_then(|(p, rx)| rx.try_recv().ok().map(|r| (*p, r)))
+        {
             if let Some(path) = picked {
-                commands.push(Command::OpenSnapshot(path));
+                commands.push(match pick {
+                    Pick::Folder | Pick::Archive => Command::OpenSnapshot(path),
+                    Pick::Export { questions_only } => {
+                        Command::Record(RecordAction::Export { path, questions_only })
+                    }
+                    Pick::Import => Command::Record(RecordAction::Import { path }),
+                    Pick::Verify => Command::Record(RecordAction::Verify { path }),
+                });
             }
             self.picker = None;
         }
@@ -90,6 +110,7 @@ impl VitrineApp {
                                     (BottomTab::Search, "Search (Ctrl+Shift+F)".to_owned()),
                                     (BottomTab::References, "References (Shift+F12)".to_owned()),
                                     (BottomTab::Callers, "Callers (Ctrl+Shift+H)".to_owned()),
+                                    (BottomTab::Record, "Record".to_owned()),
                                 ] {
                                     if ui.selectable_label(self.state.bottom == tab, name).clicked() {
                                         commands.push(Command::ShowBottom(tab));
@@ -108,6 +129,7 @@ impl VitrineApp {
                                 BottomTab::Callers => {
                                     symbols_ui::references_ui(ui, &self.state, true, &mut commands)
                                 }
+                                BottomTab::Record => review_ui::record_ui(ui, &self.state),
                             }
                         },
                     );
@@ -325,18 +347,19 @@ impl VitrineApp {
     }
 
     fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        let mut want_pick = None;
         ui.horizontal(|ui| {
             ui.label(RichText::new("Vitrine").strong());
             ui.separator();
             if ui.button("Open folder…").on_hover_text("Open a snapshot directory").clicked() {
-                self.pick(true);
+                want_pick = Some(Pick::Folder);
             }
             if ui
                 .button("Open archive…")
                 .on_hover_text("Open a .tar, .tar.gz, .tar.xz or .zip snapshot")
                 .clicked()
             {
-                self.pick(false);
+                want_pick = Some(Pick::Archive);
             }
             ui.separator();
             if ui.button("Go to file…").on_hover_text("Open a file by name (Ctrl+P)").clicked() {
@@ -363,24 +386,60 @@ impl VitrineApp {
                 {
                     commands.push(Command::Annotate);
                 }
+                ui.menu_button("Record", |ui| {
+                    let items = [
+                        (
+                            "Export…",
+                            "A signed .vitrine bundle that stock tools verify",
+                            Pick::Export { questions_only: false },
+                        ),
+                        (
+                            "Export questions only…",
+                            "Hashes only, no source: for the vendor to carry out",
+                            Pick::Export { questions_only: true },
+                        ),
+                        ("Import answers…", "Verify, then merge another party's entries", Pick::Import),
+                        ("Verify a record…", "Check a record against this snapshot", Pick::Verify),
+                    ];
+                    for (name, hover, pick) in items {
+                        if ui.button(name).on_hover_text(hover).clicked() {
+                            want_pick = Some(pick);
+                        }
+                    }
+                });
                 review_ui::identity_ui(ui, review, commands);
             }
         });
+        if let Some(pick) = want_pick {
+            self.pick(pick);
+        }
     }
 
-    fn pick(&mut self, folder: bool) {
+    /// Opens a file dialog on its own thread (a blocking dialog inside `ui` would freeze the window).
+    fn pick(&mut self, pick: Pick) {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let spawned = std::thread::Builder::new().name("file-dialog".into()).spawn(move || {
-            let dialog = rfd::FileDialog::new().set_title("Open a snapshot");
-            let picked = if folder {
-                dialog.pick_folder()
-            } else {
-                dialog.add_filter("Snapshot archives", &["tar", "gz", "tgz", "xz", "txz", "zip"]).pick_file()
+            let dialog = rfd::FileDialog::new();
+            let picked = match pick {
+                Pick::Folder => dialog.set_title("Open a snapshot folder").pick_folder(),
+                Pick::Archive => dialog
+                    .set_title("Open a snapshot archive")
+                    .add_filter("Snapshot archives", &["tar", "gz", "tgz", "xz", "txz", "zip"])
+                    .pick_file(),
+                Pick::Export { .. } => dialog
+                    .set_title("Export the review record")
+                    .add_filter("Vitrine record", &["vitrine"])
+                    .set_file_name("review.vitrine")
+                    .save_file(),
+                Pick::Import | Pick::Verify => dialog
+                    .set_title("Choose a review record")
+                    .add_filter("Vitrine record", &["vitrine"])
+                    .pick_file(),
             };
             let _ = tx.send(picked);
         });
         if spawned.is_ok() {
-            self.picker = Some(rx);
+            self.picker = Some((pick, rx));
         }
     }
 

@@ -14,6 +14,7 @@ mod fonts;
 mod fuzzy;
 mod health_ui;
 mod overlay_ui;
+pub mod records;
 pub mod review_state;
 mod review_ui;
 pub mod search_state;

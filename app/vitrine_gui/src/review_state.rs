@@ -63,6 +63,9 @@ pub struct ReviewState {
     reviewed: std::collections::HashMap<String, Vec<String>>,
     /// Path -> number of live (not retracted) annotation threads.
     annotated: std::collections::HashMap<String, u32>,
+    /// An export, import or verification running in the background, and the last one's outcome.
+    job: Option<crossbeam_channel::Receiver<Result<crate::records::RecordOutcome, String>>>,
+    pub outcome: Option<Result<crate::records::RecordOutcome, String>>,
 }
 
 impl ReviewState {
@@ -148,6 +151,54 @@ impl ReviewState {
         self.take(&review);
         self.identity = Some(Identity { signer: Arc::new(signer), principal, role });
         Ok(())
+    }
+
+    /// Starts an export, import or verification on a background thread.
+    pub fn start_record(&mut self, action: crate::records::RecordAction, snap: Arc<Snapshot>) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let dir = self.dir.clone();
+        let signer = self.identity.as_ref().map(|i| i.signer.clone());
+        let spawned = std::thread::Builder::new().name("record".into()).spawn(move || {
+            let _ = tx.send(crate::records::run(action, &dir, &snap, signer));
+        });
+        match spawned {
+            Ok(_) => {
+                self.job = Some(rx);
+                self.outcome = None;
+            }
+            Err(e) => self.outcome = Some(Err(e.to_string())),
+        }
+    }
+
+    pub fn record_running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Takes the outcome of a finished record job (reloading the review after an import).
+    pub fn poll(&mut self) -> bool {
+        let Some(rx) = &self.job else { return false };
+        match rx.try_recv() {
+            Ok(outcome) => {
+                self.job = None;
+                self.outcome = Some(outcome);
+                let _ = self.reload();
+                true
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) => false,
+            Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                self.job = None;
+                self.outcome = Some(Err("the record thread stopped".into()));
+                true
+            }
+        }
+    }
+
+    /// Blocks until the record job is done (tests).
+    pub fn wait_record(&mut self) {
+        if let Some(rx) = self.job.take() {
+            self.outcome = Some(rx.recv().unwrap_or_else(|_| Err("the record thread stopped".into())));
+            let _ = self.reload();
+        }
     }
 
     pub fn sign_out(&mut self) {

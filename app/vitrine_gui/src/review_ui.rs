@@ -307,3 +307,48 @@ fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands
         ui.label(RichText::new("Sign in to answer.").weak());
     }
 }
+
+/// The record tab: the last export, import or verification, entry by entry.
+pub fn record_ui(ui: &mut egui::Ui, state: &AppState) {
+    let Some(review) = &state.review else { return };
+    if review.record_running() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("signing and verifying…");
+        });
+        return;
+    }
+    let Some(outcome) = &review.outcome else {
+        ui.label("Export, import or verify a record from the Record menu.");
+        return;
+    };
+    let o = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            ui.label(RichText::new(e).color(ui.visuals().error_fg_color));
+            return;
+        }
+    };
+    ui.label(RichText::new(&o.summary).strong());
+    let Some(v) = &o.verification else { return };
+    let checked = if v.snapshot_checked { ", snapshot checked" } else { "" };
+    let (text, color) = if v.valid {
+        (
+            format!("✔ VALID: {} of {} entries verified{checked}", v.accepted.len(), v.entry_files),
+            Color32::from_rgb(60, 170, 90),
+        )
+    } else {
+        (format!("✘ INVALID: {} problems", v.problems.len()), Color32::from_rgb(230, 60, 60))
+    };
+    ui.label(RichText::new(text).color(color).strong());
+    egui::ScrollArea::vertical().auto_shrink([false, false]).id_salt("record-rows").show(ui, |ui| {
+        for p in &v.problems {
+            let line = format!("✘ {}: {}", p.subject, p.message);
+            ui.label(RichText::new(line).monospace().color(Color32::from_rgb(230, 60, 60)));
+        }
+        for e in &v.accepted {
+            let id = e.id.get(..16).unwrap_or(&e.id);
+            ui.label(RichText::new(format!("✔ {:>6}  {:<12} {id}  {}", e.seq, e.kind, e.author)).monospace());
+        }
+    });
+}

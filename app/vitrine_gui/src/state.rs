@@ -112,6 +112,8 @@ pub enum Command {
     ShowRight(RightTab),
     /// Show only files not yet reviewed that have findings or annotations.
     SetUnreviewedFilter(bool),
+    /// Export, import or verify a review record (in the background).
+    Record(crate::records::RecordAction),
 }
 
 /// The tabs of the right panel.
@@ -130,6 +132,7 @@ pub enum BottomTab {
     Search,
     References,
     Callers,
+    Record,
 }
 
 /// The modal pickers and panels over the code.
@@ -629,6 +632,12 @@ impl AppState {
             }
             Command::ShowRight(tab) => self.right = tab,
             Command::SetUnreviewedFilter(on) => self.unreviewed_filter = on,
+            Command::Record(action) => {
+                let (Some(r), Some(snap)) = (&mut self.review, &self.snapshot) else { return };
+                r.start_record(action, snap.clone());
+                self.bottom = BottomTab::Record;
+                self.prefs.show_health = true;
+            }
             Command::SearchOpen(row) => {
                 let crate::search_state::IndexState::Ready(index) = &self.search.index else { return };
                 self.search.selected = row;
@@ -652,12 +661,19 @@ impl AppState {
     pub fn poll(&mut self) -> bool {
         let searched = self.search.poll();
         let navigated = self.symbols.poll();
-        self.poll_load() || searched || navigated
+        let recorded = self.review.as_mut().is_some_and(|r| r.poll());
+        if recorded {
+            self.refresh_progress();
+        }
+        self.poll_load() || searched || navigated || recorded
     }
 
     /// Whether background work is under way (the window keeps repainting to show it).
     pub fn busy(&self) -> bool {
-        matches!(self.load, Load::Loading { .. }) || self.search.is_running() || self.symbols.is_running()
+        matches!(self.load, Load::Loading { .. })
+            || self.search.is_running()
+            || self.symbols.is_running()
+            || self.review.as_ref().is_some_and(|r| r.record_running())
     }
 
     fn poll_load(&mut self) -> bool {
