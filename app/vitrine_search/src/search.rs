@@ -385,7 +385,6 @@ impl Index {
             .map(|id| (if def_files.contains(&id) { Rank::Definition } else { self.rank_of(query, id) }, id))
             .collect();
         ranked.sort_unstable();
-        }
         let mut summary = Summary {
             candidates: ranked.len() as u64,
             scanned_all,
