@@ -1,37 +1,63 @@
 #!/usr/bin/env bash
-# Starts the real window under Xvfb on the demo snapshot, scene by scene, and writes PNGs to screenshots/.
-# Usage: scripts/screenshots.sh [--debug]   (default: release build)
+# Starts the real window under Xvfb on the demo snapshot, scene by scene (driven with xdotool where a
+# scene needs keys), and writes PNGs to screenshots/. Usage: scripts/screenshots.sh [--debug]
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-ensure_packages "${RUN_PACKAGES[@]}" xvfb xauth x11-utils imagemagick
+ensure_packages "${RUN_PACKAGES[@]}" xvfb xauth x11-utils xdotool imagemagick
 profile=release; [ "${1:-}" = "--debug" ] && profile=debug
 cargo build --locked $([ $profile = release ] && echo --release) --bin vitrine
 bin=$PWD/target/$profile/vitrine
 out=$PWD/screenshots; mkdir -p "$out"
-export VITRINE_DATA=$(mktemp -d) XDG_DATA_HOME=$(mktemp -d)
+work=$(mktemp -d)
+export VITRINE_DATA=$work/data XDG_DATA_HOME=$work/xdg
+demo=$PWD/assets/demo
 disp=:$((100 + RANDOM % 400))
 Xvfb $disp -screen 0 1500x940x24 -nolisten tcp >/dev/null 2>&1 & xvfb=$!
-trap 'kill $xvfb 2>/dev/null' EXIT
+trap 'kill $xvfb 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do DISPLAY=$disp xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 
-# shot NAME ARGS...: start the window with ARGS, wait until it has drawn and settled, capture it.
-shot() {
-  local name=$1; shift
-  DISPLAY=$disp "$bin" open "$@" >/dev/null 2>&1 & local app=$!
-  local prev="" cur n
-  for n in $(seq 60); do
+# A review to show: a reviewer's signed finding on the Trojan Source lines, a vendor's signed answer, and an
+# exported record.
+"$bin" key new --principal alice@agency.example --role reviewer --out "$work/rev" --no-passphrase -q >/dev/null
+"$bin" key new --principal bob@vendor.example --role vendor --out "$work/ven" --no-passphrase -q >/dev/null
+"$bin" people add "$demo" --principal alice@agency.example --role reviewer --pubkey "$work/rev.pub" -q >/dev/null
+"$bin" people add "$demo" --principal bob@vendor.example --role vendor --pubkey "$work/ven.pub" -q >/dev/null
+id=$("$bin" annotate "$demo" --key "$work/rev" --file src/auth.cpp --lines 13-17 --kind finding --severity high \
+  --category backdoor -q --body 'Bidi controls hide an early return: `shutdown` runs for every user, not only admins.' | tail -1)
+"$bin" reply "$demo" --key "$work/ven" --to "$id" --status acknowledged -q \
+  --body 'Confirmed. The comment was pasted from a translation tool; fixed in 2.4.2.' >/dev/null
+"$bin" annotate "$demo" --key "$work/rev" --file src/license.cpp --lines 7-7 --kind question --severity medium -q \
+  --body 'Why are there two license flags that render the same?' >/dev/null
+"$bin" mark-reviewed "$demo" --key "$work/rev" --file src/packet.cpp -q >/dev/null
+"$bin" export "$demo" --key "$work/rev" --out "$work/review.vitrine" -q >/dev/null
+
+# settle FILE: capture until the picture has text (many colours) and is the same twice in a row.
+settle() {
+  local prev="" cur
+  for _ in $(seq 60); do
     sleep 0.5
-    DISPLAY=$disp import -window root "$out/$name.png" 2>/dev/null || continue
-    cur=$(/usr/bin/convert "$out/$name.png" -format '%k %#' info: 2>/dev/null)
-    # Settled: many colours (text drawn) and the same picture twice in a row.
-    if [ "${cur%% *}" -gt 200 ] 2>/dev/null && [ "$cur" = "$prev" ]; then break; fi
+    DISPLAY=$disp import -window root "$1" 2>/dev/null || continue
+    cur=$(/usr/bin/convert "$1" -format '%k %#' info: 2>/dev/null)
+    if [ "${cur%% *}" -gt 200 ] 2>/dev/null && [ "$cur" = "$prev" ]; then return 0; fi
     prev=$cur
   done
+}
+keys() { DISPLAY=$disp xdotool search --sync --name '^Vitrine$' windowfocus --sync >/dev/null 2>&1; DISPLAY=$disp xdotool "$@"; }
+# shot NAME "ACTIONS" ARGS...: start the window on the demo with ARGS, let it settle, run ACTIONS, capture.
+shot() {
+  local name=$1 actions=$2; shift 2
+  DISPLAY=$disp "$bin" open "$demo" "$@" >/dev/null 2>&1 & local app=$!
+  settle "$out/$name.png"
+  if [ -n "$actions" ]; then eval "$actions"; settle "$out/$name.png"; fi
   kill $app 2>/dev/null; wait $app 2>/dev/null || true
   echo "screenshots/$name.png"
 }
-shot overview --file src/auth.cpp --line 13
-shot homoglyph --file src/license.cpp --line 7
-shot legacy-encoding --file src/legacy/crc16.c --line 2
-shot hex-view --file firmware/ng-fw-2.4.1.bin
-shot light-theme --theme light --file src/packet.cpp --line 14
+shot overview "" --file src/auth.cpp --line 13
+shot search "" --search 'memcpy or sizeof' --file src/packet.cpp --line 19
+shot definition "keys key ctrl+f; keys type 'load_config('; keys key Escape F12" --file src/main.cpp --line 16
+shot homoglyph "" --file src/license.cpp --line 7
+shot verify-record "" --verify "$work/review.vitrine" --file src/packet.cpp --line 1
+shot help "keys key F1" --file src/crypto.cpp --line 20
+shot legacy-encoding "" --file src/legacy/crc16.c --line 2
+shot hex-view "" --file firmware/ng-fw-2.4.1.bin
+shot light-theme "" --theme light --file src/packet.cpp --line 14

@@ -56,6 +56,12 @@ pub struct OpenArgs {
     /// Colour theme for this run (default: the one last chosen in the window).
     #[arg(long, value_enum)]
     pub theme: Option<ThemeArg>,
+    /// Run this query in the search panel once the snapshot is open.
+    #[arg(long, value_name = "QUERY")]
+    pub search: Option<String>,
+    /// Verify this review record against the snapshot once it is open (shown in the Record tab).
+    #[arg(long, value_name = "FILE.vitrine")]
+    pub verify: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -72,6 +78,8 @@ pub fn run(cmd: SnapshotCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             let launch = LaunchOptions {
                 file: a.file.map(|f| (f.into_bytes(), a.line)),
                 dark: a.theme.map(|t| matches!(t, ThemeArg::Dark)),
+                search: a.search,
+                verify: a.verify,
             };
             open_window(a.path, launch, ctx)
         }
@@ -179,6 +187,8 @@ fn health(a: HealthArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 pub struct LaunchOptions {
     pub file: Option<(Vec<u8>, Option<usize>)>,
     pub dark: Option<bool>,
+    pub search: Option<String>,
+    pub verify: Option<PathBuf>,
 }
 
 pub fn open_window(path: Option<PathBuf>, launch: LaunchOptions, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
@@ -191,6 +201,8 @@ pub fn open_window(path: Option<PathBuf>, launch: LaunchOptions, ctx: &mut Ctx<'
         data_dir: ctx.data.root().to_path_buf(),
         file: launch.file,
         dark: launch.dark,
+        search: launch.search,
+        verify: launch.verify,
     })?;
     Ok(Exit::Ok)
 }

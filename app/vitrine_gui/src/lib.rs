@@ -39,6 +39,10 @@ pub struct Launch {
     pub file: Option<(Vec<u8>, Option<usize>)>,
     /// Force the dark (true) or light (false) theme instead of the saved preference.
     pub dark: Option<bool>,
+    /// A query to run in the search panel once the snapshot is open.
+    pub search: Option<String>,
+    /// A review record to verify against the snapshot once it is open.
+    pub verify: Option<PathBuf>,
 }
 
 /// Runs the window until it is closed. Uses the glow (OpenGL) renderer, which also runs on software GL.
@@ -63,6 +67,13 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
             }
             let mut state = AppState::new(vitrine_snapshot::store::DataDir::at(&launch.data_dir), prefs);
             state.apply(Command::OpenSnapshot(launch.snapshot.clone()));
+            if let Some(q) = launch.search.clone() {
+                state.after_load(Command::ShowBottom(BottomTab::Search));
+                state.after_load(Command::SetSearchQuery(q));
+            }
+            if let Some(path) = launch.verify.clone() {
+                state.after_load(Command::Record(records::RecordAction::Verify { path }));
+            }
             if let Some((path, line)) = launch.file.clone() {
                 state.after_load(Command::OpenFile { path, line: line.map(|l| l.saturating_sub(1)) });
             }

@@ -92,7 +92,7 @@ fn status(search: &SearchState) -> String {
         IndexState::Ready(index) => {
             let not = index.meta().files_not_searched();
             let skipped = if not > 0 {
-                format!(" · {not} files not searched (binary or too large)")
+                format!(" · {not} files not searched (binary, too large or symlinks)")
             } else {
                 String::new()
             };

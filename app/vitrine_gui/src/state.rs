@@ -413,6 +413,19 @@ impl AppState {
                 self.remember_place();
                 self.open_file(&path, line);
                 self.remember_place();
+                // Landing on an annotated line shows its thread.
+                if let (Some(line), Some(r)) = (line, &mut self.review) {
+                    let shown = vitrine_snapshot::path_display(&path);
+                    let l = line as u64 + 1;
+                    let hit = r.threads(Some(&shown)).iter().find_map(|t| {
+                        let [a, b] = t.root.entry.target.as_ref()?.lines?;
+                        (a..=b).contains(&l).then(|| t.root.id.clone())
+                    });
+                    if let Some(id) = hit {
+                        r.selected = Some(id);
+                        self.right = RightTab::Annotations;
+                    }
+                }
             }
             Command::ActivateTab(i) => {
                 if i < self.tabs.len() {
@@ -470,9 +483,11 @@ impl AppState {
             Command::Find(query) => {
                 if let Some(tab) = self.active_tab_mut() {
                     tab.find = query.map(|q| find_state(&tab.doc, q, tab.cursor_line));
-                    if let Some(line) = tab.find.as_ref().and_then(|f| f.matches.get(f.current)).map(|m| m.0)
+                    if let Some((line, range)) =
+                        tab.find.as_ref().and_then(|f| f.matches.get(f.current)).cloned()
                     {
                         tab.cursor_line = line;
+                        tab.cursor_col = range.start;
                         tab.scroll_to = Some(line);
                     }
                 }
@@ -484,8 +499,9 @@ impl AppState {
                 {
                     let n = f.matches.len();
                     f.current = if forward { (f.current + 1) % n } else { (f.current + n - 1) % n };
-                    if let Some(line) = f.matches.get(f.current).map(|m| m.0) {
+                    if let Some((line, range)) = f.matches.get(f.current).cloned() {
                         tab.cursor_line = line;
+                        tab.cursor_col = range.start;
                         tab.anchor_line = None;
                         tab.scroll_to = Some(line);
                     }
