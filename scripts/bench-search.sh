@@ -54,7 +54,7 @@ now_ms() { date +%s%N | awk '{printf "%.1f", $1/1e6}'; }
 wall_ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s%N); echo "$(( (t1 - t0) / 1000 ))" | awk '{printf "%.1f", $1/1000}'; }
 rg_count() { rg --no-ignore --hidden -c "$@" 2>/dev/null | awk -F: '{s+=$NF} END {print s+0}'; }
 
-run_corpus() { # run_corpus NAME TREE then four "vitrine query|rg args|csearch args" specs on stdin
+run_corpus() { # run_corpus NAME TREE, then one "vitrine query @@ rg args @@ csearch args" per line on stdin
   local name=$1 tree=$2 idx=$WORK/$1.vidx cidx=$WORK/$1.csearch
   echo "== $name: $tree ($(du -sh --apparent-size "$tree" | cut -f1))" >&2
   # Build: Vitrine (ingest reported separately: it hashes every file for the snapshot identity).
@@ -74,9 +74,12 @@ run_corpus() { # run_corpus NAME TREE then four "vitrine query|rg args|csearch a
   echo "| $name | peak RSS (MB), build incl. ingest | $(( $(printf '%s\n' "${vm[@]}" | median) / 1024 )) | $(( $(printf '%s\n' "${cm[@]}" | median) / 1024 )) | - | |"
   echo "| $name | index size (MB) | $(du -sm "$idx" | cut -f1) | $(du -sm "$cidx" | cut -f1) | - | |"
 
-  local vq rgargs csargs
-  while IFS='|' read -r vq rgargs csargs; do
-    [ -n "$vq" ] || continue
+  local spec vq rgargs csargs specs
+  mapfile -t specs # read all specs first: nothing in the loop may eat them from stdin
+  for spec in "${specs[@]}"; do
+    [ -n "$spec" ] || continue
+    # "vitrine query @@ ripgrep arguments @@ csearch arguments" ('|' belongs to the regexes)
+    vq=${spec%% @@ *}; rgargs=${spec#* @@ }; csargs=${rgargs#* @@ }; rgargs=${rgargs%% @@ *}
     # Vitrine warm: one process, RUNS runs of first page and full count.
     local warm; warm=$("$BENCH" query "$tree" "$idx" "$RUNS" "$vq")
     # Vitrine cold: new process after eviction, first page then count (wall time of the process).
@@ -116,17 +119,17 @@ for corpus in "${@:-linux boost}"; do
   for c in $corpus; do
     case $c in
       linux) run_corpus linux "$(linux_tree)" <<'EOF'
-kmalloc|-i -w kmalloc|-i '\bkmalloc\b'
-ext4_fc_record_regions|-i -w ext4_fc_record_regions|-i '\bext4_fc_record_regions\b'
-/spin_lock_irq(save|restore)\(/|-i spin_lock_irq(save|restore)\(|-i 'spin_lock_irq(save|restore)\('
-"struct file_operations"|-i -w struct\s+file_operations|-i '\bstruct\s+file_operations\b'
+kmalloc @@ -i -w kmalloc @@ -i '\bkmalloc\b'
+ext4_fc_record_regions @@ -i -w ext4_fc_record_regions @@ -i '\bext4_fc_record_regions\b'
+/spin_lock_irq(save|restore)\(/ @@ -i spin_lock_irq(save|restore)\( @@ -i 'spin_lock_irq(save|restore)\('
+"struct file_operations" @@ -i -w struct\s+file_operations @@ -i '\bstruct\s+file_operations\b'
 EOF
       ;;
       boost) run_corpus boost "$(boost_tree)" <<'EOF'
-shared_ptr|-i -w shared_ptr|-i '\bshared_ptr\b'
-is_nothrow_swappable_impl|-i -w is_nothrow_swappable_impl|-i '\bis_nothrow_swappable_impl\b'
-/template\s*<\s*class\s+T\s*>/|-i template\s*<\s*class\s+T\s*>|-i 'template\s*<\s*class\s+T\s*>'
-"struct is_same"|-i -w struct\s+is_same|-i '\bstruct\s+is_same\b'
+shared_ptr @@ -i -w shared_ptr @@ -i '\bshared_ptr\b'
+is_nothrow_swappable_impl @@ -i -w is_nothrow_swappable_impl @@ -i '\bis_nothrow_swappable_impl\b'
+/template\s*<\s*class\s+T\s*>/ @@ -i template\s*<\s*class\s+T\s*> @@ -i 'template\s*<\s*class\s+T\s*>'
+"struct is_same" @@ -i -w struct\s+is_same @@ -i '\bstruct\s+is_same\b'
 EOF
       ;;
       *) echo "unknown corpus $c" >&2; exit 2 ;;

@@ -535,3 +535,18 @@ fn sym_finds_definitions_and_defining_files_rank_first() {
     let (code, out, _) = run(&["sym:helper -path:b_def", "--count", "--json"]);
     assert_eq!((code, out.trim()), (1, r#"{"lines":0,"files":0}"#));
 }
+
+#[test]
+fn cancelled_build_leaves_no_index_behind() {
+    let t = TempTree::new();
+    t.file("a.c", "alpha\n");
+    let (_d, data) = data_dir();
+    let snap = open_snapshot(t.path());
+    let dir = data.join("index");
+    let progress = Progress::default();
+    progress.cancel();
+    let r = vitrine_search::open_or_build(&snap, &dir, &progress);
+    assert!(matches!(r, Err(SearchError::Cancelled)), "{r:?}");
+    assert!(!dir.exists());
+    assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0, "the temporary build directory is removed");
+}
