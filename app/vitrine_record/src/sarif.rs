@@ -4,7 +4,7 @@
 //! of the entry id (shaped as a version-4 UUID); the full entry id is in `partialFingerprints` and
 //! `properties.entryId`. The vendor's disposition becomes a `suppressions` entry.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::bundle::ViewInput;
 use crate::entry::{Class, Severity, Status, line_bytes};
 use crate::error::RecordError;
-use crate::thread::threads;
+use crate::thread::{Thread, threads};
 use crate::verify::Verified;
 
 /// A UUID-shaped identifier derived from an entry id (hex SHA-256).
@@ -81,82 +81,123 @@ fn entry_summary(v: &Verified) -> Value {
     m
 }
 
+/// One result per annotation thread.
+fn result_value(t: &Thread<'_>, contents: Option<&HashMap<String, Vec<u8>>>, index: usize) -> Option<Value> {
+    let e = &t.root.entry;
+    let target = e.target.as_ref()?;
+    let content = contents.and_then(|c| c.get(&target.path));
+    let [a, b] = target.lines.unwrap_or([1, 1]);
+    let mut region = json!({"startLine": a, "endLine": b});
+    if let (Some(c), Some(obj)) = (content, region.as_object_mut())
+        && let Some(snippet) = line_bytes(c, a, b)
+    {
+        obj.insert("snippet".into(), json!({"text": String::from_utf8_lossy(snippet)}));
+    }
+    let mut fingerprints = json!({"entryId/v1": t.root.id});
+    if let (Some(q), Some(obj)) = (&target.quote, fingerprints.as_object_mut()) {
+        obj.insert("quoteSha256/v1".into(), json!(q.sha256));
+    }
+    let mut result = json!({
+        "ruleId": e.class.map_or("note", Class::as_str),
+        "kind": result_kind(e.class),
+        "level": level(e.severity),
+        "message": {"text": e.body.clone().unwrap_or_default()},
+        "guid": guid_from_id(&t.root.id),
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": target.path, "index": index}, "region": region}}],
+        "partialFingerprints": fingerprints,
+        "properties": {
+            "entryId": t.root.id,
+            "author": {"principal": e.author.principal, "fingerprint": e.author.fingerprint},
+            "role": e.role,
+            "time": e.time,
+            "severity": e.severity.map(Severity::as_str),
+            "category": e.category,
+            "status": t.status.as_str(),
+            "retracted": t.retracted,
+            "signature": String::from_utf8_lossy(&t.root.sig),
+            "thread": t.follow_ups.iter().map(|f| entry_summary(f)).collect::<Vec<_>>(),
+        },
+    });
+    if let (Some(status), Some(obj)) = (suppression_status(t.status), result.as_object_mut()) {
+        let last = t.follow_ups.iter().rev().find(|f| f.entry.status.is_some());
+        let mut s = json!({"kind": "external", "status": status});
+        if let (Some(l), Some(so)) = (last, s.as_object_mut()) {
+            so.insert(
+                "justification".into(),
+                json!(format!(
+                    "{} ({}, {}): {}",
+                    t.status.as_str(),
+                    l.entry.author.principal,
+                    l.entry.role,
+                    l.entry.body.clone().unwrap_or_default()
+                )),
+            );
+        }
+        obj.insert("suppressions".into(), json!([s]));
+    }
+    Some(result)
+}
+
+/// The results array, built one result at a time while it is written, so a record of 100,000 threads
+/// never holds 100,000 JSON trees at once.
+struct Results<'a> {
+    threads: &'a [Thread<'a>],
+    contents: Option<&'a HashMap<String, Vec<u8>>>,
+    index: &'a HashMap<&'a str, usize>,
+}
+
+impl serde::Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.threads.iter().filter_map(|t| {
+            let path = t.root.entry.target.as_ref()?.path.as_str();
+            result_value(t, self.contents, self.index.get(path).copied().unwrap_or(0))
+        }))
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    version_control_provenance: Value,
+    artifacts: Vec<Value>,
+    results: Results<'a>,
+    properties: Value,
+}
+
 /// Renders the SARIF log.
 pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
     let h = view.header;
-    let mut artifacts: BTreeMap<String, (usize, Value)> = BTreeMap::new();
-    let mut results = Vec::new();
-    for t in threads(view.entries) {
-        let e = &t.root.entry;
-        let Some(target) = &e.target else { continue };
-        let content = view.contents.and_then(|c| c.get(&target.path));
-        let next = artifacts.len();
-        let (index, _) = artifacts.entry(target.path.clone()).or_insert_with(|| {
-            let mut hashes = json!({"git-blob-sha256": target.blob});
-            if let (Some(c), Some(obj)) = (&content, hashes.as_object_mut()) {
-                obj.insert("sha-256".into(), json!(hex::encode(Sha256::digest(c))));
-            }
-            (next, json!({"location": {"uri": target.path}, "hashes": hashes}))
-        });
-        let index = *index;
-        let [a, b] = target.lines.unwrap_or([1, 1]);
-        let mut region = json!({"startLine": a, "endLine": b});
-        if let (Some(c), Some(obj)) = (&content, region.as_object_mut())
-            && let Some(snippet) = line_bytes(c, a, b)
+    let all = threads(view.entries);
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut artifacts: Vec<Value> = Vec::new();
+    for t in &all {
+        let Some(target) = &t.root.entry.target else { continue };
+        if index.contains_key(target.path.as_str()) {
+            continue;
+        }
+        index.insert(&target.path, artifacts.len());
+        let mut hashes = json!({"git-blob-sha256": target.blob});
+        if let (Some(c), Some(obj)) =
+            (view.contents.and_then(|c| c.get(&target.path)), hashes.as_object_mut())
         {
-            obj.insert("snippet".into(), json!({"text": String::from_utf8_lossy(snippet)}));
+            obj.insert("sha-256".into(), json!(hex::encode(Sha256::digest(c))));
         }
-        let mut fingerprints = json!({"entryId/v1": t.root.id});
-        if let (Some(q), Some(obj)) = (&target.quote, fingerprints.as_object_mut()) {
-            obj.insert("quoteSha256/v1".into(), json!(q.sha256));
-        }
-        let mut result = json!({
-            "ruleId": e.class.map_or("note", Class::as_str),
-            "kind": result_kind(e.class),
-            "level": level(e.severity),
-            "message": {"text": e.body.clone().unwrap_or_default()},
-            "guid": guid_from_id(&t.root.id),
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": target.path, "index": index}, "region": region}}],
-            "partialFingerprints": fingerprints,
-            "properties": {
-                "entryId": t.root.id,
-                "author": {"principal": e.author.principal, "fingerprint": e.author.fingerprint},
-                "role": e.role,
-                "time": e.time,
-                "severity": e.severity.map(Severity::as_str),
-                "category": e.category,
-                "status": t.status.as_str(),
-                "retracted": t.retracted,
-                "signature": String::from_utf8_lossy(&t.root.sig),
-                "thread": t.follow_ups.iter().map(|f| entry_summary(f)).collect::<Vec<_>>(),
-            },
-        });
-        if let (Some(status), Some(obj)) = (suppression_status(t.status), result.as_object_mut()) {
-            let last = t.follow_ups.iter().rev().find(|f| f.entry.status.is_some());
-            let mut s = json!({"kind": "external", "status": status});
-            if let (Some(l), Some(so)) = (last, s.as_object_mut()) {
-                so.insert(
-                    "justification".into(),
-                    json!(format!(
-                        "{} ({}, {}): {}",
-                        t.status.as_str(),
-                        l.entry.author.principal,
-                        l.entry.role,
-                        l.entry.body.clone().unwrap_or_default()
-                    )),
-                );
-            }
-            obj.insert("suppressions".into(), json!([s]));
-        }
-        results.push(result);
+        artifacts.push(json!({"location": {"uri": target.path}, "hashes": hashes}));
     }
-    let mut artifact_list: Vec<(usize, Value)> = artifacts.into_values().collect();
-    artifact_list.sort_by_key(|(i, _)| *i);
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({"driver": {
                 "name": "Vitrine",
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": [
@@ -164,21 +205,21 @@ pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
                     {"id": "question", "shortDescription": {"text": "A question to the vendor"}},
                     {"id": "note", "shortDescription": {"text": "A note"}},
                 ],
-            }},
-            "versionControlProvenance": [{
+            }}),
+            version_control_provenance: json!([{
                 "repositoryUri": h.snapshot.swhid,
                 "revisionId": h.snapshot.tree_sha1,
                 "properties": {"treeSha256": h.snapshot.tree_sha256, "treeSha1": h.snapshot.tree_sha1, "swhid": h.snapshot.swhid},
-            }],
-            "artifacts": artifact_list.into_iter().map(|(_, a)| a).collect::<Vec<_>>(),
-            "results": results,
-            "properties": {
+            }]),
+            artifacts,
+            results: Results { threads: &all, contents: view.contents, index: &index },
+            properties: json!({
                 "exportedBy": {"principal": h.exported_by.principal, "fingerprint": h.exported_by.fingerprint},
                 "exportedAt": h.exported_at,
                 "questionsOnly": h.questions_only,
-            },
+            }),
         }],
-    });
+    };
     let mut out = serde_json::to_vec_pretty(&log).map_err(|e| RecordError::Bundle(e.to_string()))?;
     out.push(b'\n');
     Ok(out)
