@@ -81,6 +81,10 @@ fn entry_summary(v: &Verified) -> Value {
     m
 }
 
+/// The base every artifact path is relative to: the snapshot root, which the version-control provenance
+/// maps to the snapshot's tree.
+const URI_BASE: &str = "SNAPSHOT";
+
 /// One result per annotation thread.
 fn result_value(t: &Thread<'_>, contents: Option<&HashMap<String, Vec<u8>>>, index: usize) -> Option<Value> {
     let e = &t.root.entry;
@@ -103,7 +107,7 @@ fn result_value(t: &Thread<'_>, contents: Option<&HashMap<String, Vec<u8>>>, ind
         "level": level(e.severity),
         "message": {"text": e.body.clone().unwrap_or_default()},
         "guid": guid_from_id(&t.root.id),
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": target.path, "index": index}, "region": region}}],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": target.path, "uriBaseId": URI_BASE, "index": index}, "region": region}}],
         "partialFingerprints": fingerprints,
         "properties": {
             "entryId": t.root.id,
@@ -191,7 +195,7 @@ pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
         {
             obj.insert("sha-256".into(), json!(hex::encode(Sha256::digest(c))));
         }
-        artifacts.push(json!({"location": {"uri": target.path}, "hashes": hashes}));
+        artifacts.push(json!({"location": {"uri": target.path, "uriBaseId": URI_BASE}, "hashes": hashes}));
     }
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -209,6 +213,7 @@ pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
             version_control_provenance: json!([{
                 "repositoryUri": h.snapshot.swhid,
                 "revisionId": h.snapshot.tree_sha1,
+                "mappedTo": {"uriBaseId": URI_BASE},
                 "properties": {"treeSha256": h.snapshot.tree_sha256, "treeSha1": h.snapshot.tree_sha1, "swhid": h.snapshot.swhid},
             }]),
             artifacts,
