@@ -21,6 +21,8 @@ fn main() -> ExitCode {
         Some("build") if args.len() == 3 => build(Path::new(&args[1]), Path::new(&args[2])),
         Some("lookup") if args.len() >= 3 => lookup(Path::new(&args[1]), &args[2..]),
         Some("recall") if args.len() == 3 => recall(Path::new(&args[1]), Path::new(&args[2])),
+        Some("slow") if args.len() == 2 => slow(Path::new(&args[1])),
+        Some("query") if args.len() == 2 => query_time(Path::new(&args[1])),
         _ => Err("usage: symbench build DIR OUT | lookup OUT NAME... | recall OUT TSV".to_string()),
     };
     match result {
@@ -32,12 +34,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
-            walk(root, &e.path(), out);
+            walk(&e.path(), out);
         } else if ft.is_file() {
             out.push(e.path());
         }
@@ -46,7 +48,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn build(dir: &Path, out: &Path) -> Result<(), String> {
     let mut paths = Vec::new();
-    walk(dir, dir, &mut paths);
+    walk(dir, &mut paths);
     paths.sort();
     let files: Vec<SourceFile> = paths
         .iter()
@@ -128,11 +130,16 @@ fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
     let mut total_by_kind: BTreeMap<String, u64> = BTreeMap::new();
     let mut examples: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut cache: std::collections::HashMap<String, Vec<(String, u32)>> = std::collections::HashMap::new();
+    // With MISSES=FILE, every missed ctags line is written there.
+    let mut misses = std::env::var_os("MISSES").and_then(|p| std::fs::File::create(p).ok());
     for line in text.lines() {
         let cols: Vec<&str> = line.split('\t').collect();
         let (Some(name), Some(lno), Some(path)) = (cols.first(), cols.get(1), cols.get(2)) else { continue };
         let Ok(lno) = lno.parse::<u32>() else { continue };
         let kind = cols.get(3).map(|k| k.to_string()).unwrap_or_default();
+        // ctags writes `operator ()`; Vitrine names it `operator()` (and `operator new` keeps its space).
+        let normalized = normalize_operator(name);
+        let name = &normalized.as_str();
         let path = path.trim_start_matches("./");
         n += 1;
         *total_by_kind.entry(kind.clone()).or_default() += 1;
@@ -149,6 +156,10 @@ fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
             near += 1;
         } else {
             *missed_by_kind.entry(kind.clone()).or_default() += 1;
+            if let Some(f) = misses.as_mut() {
+                use std::io::Write;
+                let _ = writeln!(f, "{line}");
+            }
             let ex = examples.entry(kind).or_default();
             if ex.len() < 8 {
                 ex.push(format!("{name} {path}:{lno}"));
@@ -172,4 +183,90 @@ fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
         })
     );
     Ok(())
+}
+
+/// Prints the 20 files that take longest to extract (to find grammar pathologies).
+fn slow(dir: &Path) -> Result<(), String> {
+    use rayon::prelude::*;
+    let mut paths = Vec::new();
+    walk(dir, &mut paths);
+    let mut times: Vec<(f64, usize, String)> = paths
+        .par_iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(p).ok()?;
+            let rel = p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned();
+            let lang = vitrine_syntax::language_for_path(&rel, &bytes)?;
+            let t = Instant::now();
+            let fs = vitrine_syntax::extract(lang, &bytes);
+            let parse = {
+                let t = Instant::now();
+                let _ = vitrine_syntax::symbols::debug_tree_len(lang, &bytes);
+                t.elapsed().as_secs_f64()
+            };
+            let _ = fs;
+            let full = t.elapsed().as_secs_f64() - parse;
+            let t = Instant::now();
+            let _ = vitrine_syntax::extract_definitions(lang, &bytes);
+            let defs = t.elapsed().as_secs_f64();
+            Some((full, bytes.len(), format!("{rel} (parse alone {parse:.2}s, definitions only {defs:.2}s)")))
+        })
+        .collect();
+    let total: f64 = times.iter().map(|t| t.0).sum();
+    times.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("total extract-minus-parse cpu {total:.1}s");
+    for (t, len, p) in times.iter().take(20) {
+        println!("{t:8.2}s {len:>9} {p}");
+    }
+    Ok(())
+}
+
+/// Times the references query alone on one file.
+fn query_time(file: &Path) -> Result<(), String> {
+    use streaming_iterator::StreamingIterator;
+    let bytes = std::fs::read(file).map_err(|e| e.to_string())?;
+    let lang = vitrine_syntax::language_for_path(&file.to_string_lossy(), &bytes).ok_or("no language")?;
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&vitrine_syntax::grammar::ts_language(lang)).map_err(|e| e.to_string())?;
+    let tree = parser.parse(&bytes, None).ok_or("no tree")?;
+    for (label, q) in [
+        ("definitions", vitrine_syntax::grammar::definitions_query(lang)),
+        ("references", vitrine_syntax::grammar::references_query(lang)),
+    ] {
+        let q = q.map_err(|e| e.to_string())?;
+        let t = Instant::now();
+        let mut cursor = tree_sitter::QueryCursor::new();
+        let mut m = cursor.matches(q, tree.root_node(), bytes.as_slice());
+        let mut n = 0usize;
+        while m.next().is_some() {
+            n += 1;
+        }
+        println!("{label}: {n} matches in {:.3}s", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let mut cursor = tree_sitter::QueryCursor::new();
+        let mut c = cursor.captures(q, tree.root_node(), bytes.as_slice());
+        let mut n = 0usize;
+        while c.next().is_some() {
+            n += 1;
+        }
+        println!("{label}: {n} captures in {:.3}s", t.elapsed().as_secs_f64());
+    }
+    let t = Instant::now();
+    let fs = vitrine_syntax::extract(lang, &bytes);
+    println!(
+        "extract: {} refs {} defs in {:.3}s",
+        fs.references.len(),
+        fs.definitions.len(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn normalize_operator(name: &str) -> String {
+    let Some(rest) = name.strip_prefix("operator") else { return name.to_string() };
+    let rest = rest.trim();
+    if rest.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        format!("operator {}", rest.split_whitespace().collect::<Vec<_>>().join(" "))
+    } else {
+        format!("operator{}", rest.split_whitespace().collect::<String>())
+    }
 }

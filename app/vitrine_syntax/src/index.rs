@@ -157,7 +157,8 @@ pub struct SymbolIndex {
     occ: File,
     name_count: u32,
     includes: std::sync::OnceLock<Vec<Vec<String>>>,
-    all_names: std::sync::OnceLock<Vec<u8>>,
+    /// Every name at once (blob and `(offset, length)` per id), loaded on the first fuzzy lookup.
+    all_names: std::sync::OnceLock<(Vec<u8>, Vec<(u64, u32)>)>,
 }
 
 /// Builds the symbol index of `files` into `dir` (replacing what is there), reading each file with
@@ -548,18 +549,18 @@ impl SymbolIndex {
     }
 
     fn find_fuzzy(&self, query: &str, limit: usize) -> Result<Vec<u32>, SyntaxError> {
-        let blob =
-            self.all_names.get_or_init(|| std::fs::read(self.dir.join("names.bin")).unwrap_or_default());
+        let (blob, spans) = self.all_names.get_or_init(|| {
+            let blob = std::fs::read(self.dir.join("names.bin")).unwrap_or_default();
+            let idx = std::fs::read(self.dir.join("names.idx")).unwrap_or_default();
+            let spans = idx.chunks_exact(NAME_ENTRY).map(|e| (le64(e, 0), le32(e, 8))).collect();
+            (blob, spans)
+        });
         let q: Vec<u8> = query.bytes().map(|b| b.to_ascii_lowercase()).collect();
         let mut scored: Vec<(i64, u32)> = Vec::new();
-        for id in 0..self.name_count {
-            let e = self.entry(id)?;
-            let Some(name) = blob.get(e.name_off as usize..(e.name_off + u64::from(e.name_len)) as usize)
-            else {
-                continue;
-            };
+        for (id, &(off, len)) in spans.iter().enumerate() {
+            let Some(name) = blob.get(off as usize..(off + u64::from(len)) as usize) else { continue };
             if let Some(score) = fuzzy_score(&q, name) {
-                scored.push((score, id));
+                scored.push((score, id as u32));
             }
         }
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));

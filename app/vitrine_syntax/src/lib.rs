@@ -9,6 +9,7 @@ pub mod grammar;
 pub mod highlight;
 pub mod index;
 pub mod lang;
+mod macros;
 pub mod nav;
 pub mod symbols;
 

@@ -160,6 +160,11 @@ pub fn extract_with(lang: Language, source: &[u8], options: &ExtractOptions) -> 
     if source.len() > options.max_file_bytes {
         return out;
     }
+    // Attribute-like macros are blanked (same length) so the grammar sees the declarations they
+    // decorate; every offset still refers to the real file.
+    let neutralized =
+        if matches!(lang, Language::C | Language::Cpp) { crate::macros::neutralize(source) } else { None };
+    let source: &[u8] = neutralized.as_deref().unwrap_or(source);
     let Some(tree) = parse(lang, source) else { return out };
     let root = tree.root_node();
     out.parse_errors = count_errors(root);
@@ -220,6 +225,11 @@ pub fn debug_tree(lang: Language, source: &[u8]) -> Option<String> {
             depth = depth.saturating_sub(1);
         }
     }
+}
+
+/// Parses a file and returns its node count (for benchmarks: the cost of parsing alone).
+pub fn debug_tree_len(lang: Language, source: &[u8]) -> usize {
+    parse(lang, source).map(|t| t.root_node().descendant_count()).unwrap_or(0)
 }
 
 /// Whether a capture name is one the extractor understands (checked by the query test).
@@ -637,6 +647,7 @@ impl<'a> Extractor<'a> {
         let mut cursor = parent.walk();
         let children: Vec<Node<'_>> = parent.children(&mut cursor).collect();
         for (i, body) in children.iter().enumerate() {
+            self.recover_class_head(parent, &children, i);
             if body.kind() != "compound_statement" || i == 0 {
                 continue;
             }
@@ -696,6 +707,44 @@ impl<'a> Extractor<'a> {
                 via_macro: via,
             });
         }
+    }
+
+    /// `class Name {` or `struct Name : Base {` whose body the grammar lost (an `#if` splitting a
+    /// member list is enough): the class runs from its keyword to the end of the broken region.
+    fn recover_class_head(&mut self, parent: Node<'_>, children: &[Node<'_>], i: usize) {
+        if self.lang != Language::Cpp {
+            return;
+        }
+        let Some(keyword) = children.get(i) else { return };
+        let kind = match keyword.kind() {
+            "class" => SymbolKind::Class,
+            "struct" => SymbolKind::Struct,
+            "union" => SymbolKind::Union,
+            _ => return,
+        };
+        if keyword.is_named() {
+            return;
+        }
+        let Some(name) = children.get(i + 1).filter(|n| n.kind() == "type_identifier") else { return };
+        let opens = children.get(i + 2).is_some_and(|n| matches!(n.kind(), "{" | ":" | "base_class_clause"));
+        if !opens || self.raw.iter().any(|r| r.name_range.start_byte as usize == name.start_byte()) {
+            return;
+        }
+        let range = TextRange {
+            start: point(keyword.start_position()),
+            end: point(parent.end_position()),
+            start_byte: keyword.start_byte() as u32,
+            end_byte: parent.end_byte() as u32,
+        };
+        self.raw.push(Raw {
+            name: node_text(*name, self.source).to_string(),
+            kind,
+            role: Role::Definition,
+            qualifier: Vec::new(),
+            range,
+            name_range: text_range(*name),
+            via_macro: None,
+        });
     }
 
     /// Nests, scopes and sorts the raw symbols.
@@ -1129,6 +1178,25 @@ fn ref_kind_from_str(s: &str) -> Option<RefKind> {
     RefKind::ALL.into_iter().find(|k| k.as_str() == s)
 }
 
+/// Sets each reference's innermost enclosing definition in one sweep (references sorted by byte,
+/// definitions by start with containers first), instead of a scan of all definitions per reference.
+fn assign_enclosing(defs: &[Symbol], refs: &mut [Reference]) {
+    let mut open: Vec<u32> = Vec::new();
+    let mut next = 0usize;
+    for r in refs.iter_mut() {
+        while let Some(d) = defs.get(next) {
+            if d.range.start_byte > r.byte {
+                break;
+            }
+            open.push(next as u32);
+            next += 1;
+        }
+        // Drop finished definitions; one still open lower in the stack stays until it ends too.
+        open.retain(|&i| defs.get(i as usize).is_some_and(|d| r.byte < d.range.end_byte));
+        r.enclosing = open.last().copied();
+    }
+}
+
 /// The innermost symbol (of a list sorted by start, containers first) whose range contains `byte`.
 fn innermost(defs: &[Symbol], byte: u32) -> Option<u32> {
     let mut best: Option<u32> = None;
@@ -1193,9 +1261,7 @@ fn collect_references(
         macro_body_references(fs, source, &mut refs);
         refs.sort_by_key(|r| r.byte);
     }
-    for r in &mut refs {
-        r.enclosing = fs.enclosing_definition(r.byte);
-    }
+    assign_enclosing(&fs.definitions, &mut refs);
     refs
 }
 

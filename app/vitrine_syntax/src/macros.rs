@@ -1,0 +1,285 @@
+//! Blanks out attribute-like macros in C and C++ before parsing (`BOOST_FORCEINLINE`, `BOOST_NOEXCEPT`,
+//! `__init`, `__user`), which the grammar cannot know are empty and which otherwise turn whole
+//! definitions into ERROR nodes. The code is not preprocessed: a token is replaced by spaces of the
+//! same length only where its position shows it cannot be a type or a value, so byte offsets, lines
+//! and columns stay those of the real file.
+
+/// Kernel annotations that expand to attributes or nothing.
+const KERNEL_ANNOTATIONS: &[&str] = &[
+    "__init",
+    "__exit",
+    "__user",
+    "__iomem",
+    "__rcu",
+    "__percpu",
+    "__must_check",
+    "__always_inline",
+    "noinline",
+    "asmlinkage",
+    "__cold",
+    "__maybe_unused",
+    "__ro_after_init",
+    "__initdata",
+    "__initconst",
+    "__exitdata",
+    "__read_mostly",
+    "notrace",
+    "__weak",
+    "__visible",
+    "__sched",
+    "__net_init",
+    "__net_exit",
+    "__kprobes",
+    "__noreturn",
+    "__packed",
+    "__force",
+    "__bitwise",
+    "__latent_entropy",
+    "__randomize_layout",
+    "__counted_by_placeholder",
+];
+
+/// A copy of `source` with attribute-like macros replaced by spaces, or `None` when there are none.
+pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
+    let tokens = tokenize(source);
+    let mut blank: Vec<(usize, usize)> = Vec::new();
+    let text = |t: &Token| source.get(t.start..t.end).unwrap_or_default();
+    for (i, t) in tokens.iter().enumerate() {
+        if t.kind != Kind::Ident {
+            continue;
+        }
+        let word = text(t);
+        let next = tokens.get(i + 1);
+        let next_text = next.map(text).unwrap_or_default();
+        if next_text == b"(" {
+            continue;
+        }
+        if KERNEL_ANNOTATIONS.iter().any(|k| k.as_bytes() == word) {
+            blank.push((t.start, t.end));
+            continue;
+        }
+        if !is_macro_like(word) {
+            continue;
+        }
+        let prev = i.checked_sub(1).and_then(|p| tokens.get(p)).map(text).unwrap_or_default();
+        let prev2 = i.checked_sub(2).and_then(|p| tokens.get(p)).map(text).unwrap_or_default();
+        if matches!(
+            prev,
+            b"typedef" | b"struct" | b"class" | b"union" | b"enum" | b"::" | b"." | b"->" | b"#"
+        ) {
+            continue;
+        }
+        if is_specifier_name(word) {
+            blank.push((t.start, t.end));
+            continue;
+        }
+        let next2 = tokens.get(i + 2);
+        let next2_text = next2.map(text).unwrap_or_default();
+        let next_is_ident = next.is_some_and(|n| n.kind == Kind::Ident);
+        // `MACRO type name(`: a leading specifier before a declaration.
+        let leading = next_is_ident
+            && (next2.is_some_and(|n| n.kind == Kind::Ident)
+                || matches!(next2_text, b"*" | b"&" | b"&&" | b"::" | b"<"));
+        // `) const MACRO {` / `) MACRO;` / `class X MACRO : base`: a trailing specifier.
+        let after_signature = prev == b")"
+            || matches!(prev, b"const" | b"volatile" | b"override" | b"final" | b"noexcept" | b"&" | b"&&")
+            || blank.last().is_some_and(|&(_, e)| tokens.get(i - 1).is_some_and(|p| p.end == e));
+        let trailing = after_signature
+            && (matches!(next_text, b"{" | b";" | b"=" | b":" | b"->")
+                || next.is_some_and(|n| n.kind == Kind::Ident && is_macro_like(text(n))));
+        let class_name = matches!(prev2, b"class" | b"struct") && matches!(next_text, b":" | b"{");
+        if leading || trailing || class_name {
+            blank.push((t.start, t.end));
+        }
+    }
+    if blank.is_empty() {
+        return None;
+    }
+    let mut out = source.to_vec();
+    for (s, e) in blank {
+        if let Some(slice) = out.get_mut(s..e) {
+            slice.fill(b' ');
+        }
+    }
+    Some(out)
+}
+
+/// Macro names that say they are specifiers wherever they appear (`BOOST_CONSTEXPR`,
+/// `BOOST_FUSION_GPU_ENABLED`, `FOO_API`, `BAR_NOEXCEPT`).
+fn is_specifier_name(word: &[u8]) -> bool {
+    const PARTS: &[&str] = &[
+        "INLINE",
+        "CONSTEXPR",
+        "NOEXCEPT",
+        "NODISCARD",
+        "DEPRECATED",
+        "GPU_ENABLED",
+        "_DECL",
+        "_API",
+        "_EXPORT",
+        "_IMPORT",
+        "_VISIBLE",
+        "_VISIBILITY",
+        "NORETURN",
+        "OVERRIDE",
+        "_FINAL",
+        "_NOTHROW",
+        "_MAY_ALIAS",
+        "_HOST_DEVICE",
+        "_ATTRIBUTE_UNUSED",
+        "_UNUSED",
+        "_FORCEINLINE",
+        "_NO_SANITIZE",
+    ];
+    is_macro_like(word) && {
+        let w = String::from_utf8_lossy(word);
+        PARTS.iter().any(|p| w.contains(p))
+    }
+}
+
+/// `BOOST_FORCEINLINE`, `MY_API`: upper case, digits and underscores, with an underscore or long
+/// enough not to be a short type name such as `T` or `U8`.
+fn is_macro_like(word: &[u8]) -> bool {
+    word.len() >= 4
+        && word.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        && word.first().is_some_and(|b| b.is_ascii_uppercase() || *b == b'_')
+        && word.contains(&b'_')
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ident,
+    Punct,
+}
+
+#[derive(Debug)]
+struct Token {
+    kind: Kind,
+    start: usize,
+    end: usize,
+}
+
+/// Identifiers and punctuation, skipping comments, literals and preprocessor lines (macro
+/// definitions are left as written).
+fn tokenize(s: &[u8]) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut i = 0usize;
+    let mut line_start = true;
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    while i < s.len() {
+        let c = at(i);
+        if c == b'\n' {
+            line_start = true;
+            i += 1;
+            continue;
+        }
+        if c == b' ' || c == b'\t' || c == b'\r' {
+            i += 1;
+            continue;
+        }
+        if line_start && c == b'#' {
+            // A preprocessor line, with its backslash continuations.
+            while i < s.len() && !(at(i) == b'\n' && at(i.saturating_sub(1)) != b'\\') {
+                i += 1;
+            }
+            continue;
+        }
+        line_start = false;
+        if c == b'/' && at(i + 1) == b'/' {
+            while i < s.len() && at(i) != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'/' && at(i + 1) == b'*' {
+            i += 2;
+            while i < s.len() && !(at(i) == b'*' && at(i + 1) == b'/') {
+                i += 1;
+            }
+            i += 2;
+            continue;
+        }
+        if c == b'"' || c == b'\'' {
+            i += 1;
+            while i < s.len() && at(i) != c && at(i) != b'\n' {
+                if at(i) == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < s.len() && (at(i).is_ascii_alphanumeric() || at(i) == b'_') {
+                i += 1;
+            }
+            out.push(Token { kind: Kind::Ident, start, end: i });
+            continue;
+        }
+        if c.is_ascii_digit() {
+            let start = i;
+            while i < s.len() && (at(i).is_ascii_alphanumeric() || at(i) == b'.' || at(i) == b'\'') {
+                i += 1;
+            }
+            out.push(Token { kind: Kind::Punct, start, end: i });
+            continue;
+        }
+        let two = [c, at(i + 1)];
+        let len = if matches!(&two, b"::" | b"->" | b"&&") { 2 } else { 1 };
+        out.push(Token { kind: Kind::Punct, start: i, end: i + len });
+        i += len;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &str) -> String {
+        neutralize(src.as_bytes()).map(|v| String::from_utf8(v).unwrap()).unwrap_or_else(|| src.to_string())
+    }
+
+    #[test]
+    fn blanks_specifier_macros_keeping_offsets() {
+        let src = "static BOOST_FORCEINLINE bool add(int v) BOOST_NOEXCEPT\n{ return v; }\n";
+        let out = run(src);
+        assert_eq!(out.len(), src.len());
+        assert_eq!(out, "static                   bool add(int v)               \n{ return v; }\n");
+        assert_eq!(
+            run("BOOST_UBLAS_INLINE\nconst_iterator find2 (int i) const {"),
+            "                  \nconst_iterator find2 (int i) const {"
+        );
+        assert_eq!(
+            run("auto cend()const BOOST_NOEXCEPT{return 1;}"),
+            "auto cend()const               {return 1;}"
+        );
+        assert_eq!(run("class any BOOST_FINAL : public base {"), "class any             : public base {");
+        assert_eq!(run("static int __init demo(char __user *p)"), "static int        demo(char        *p)");
+        assert_eq!(
+            run("BOOST_CONSTEXPR ptr() BOOST_SP_NOEXCEPT : px(0) {}"),
+            "                ptr()                   : px(0) {}"
+        );
+    }
+
+    #[test]
+    fn leaves_types_values_calls_and_definitions_alone() {
+        for src in [
+            "#define BOOST_FORCEINLINE inline __attribute__((always_inline))\n",
+            "int x = MAX_SIZE;\n",
+            "HANDLE h;\n",
+            "DWORD get(HANDLE h) { return 0; }\n",
+            "typedef MY_TYPE alias_t;\n",
+            "BOOST_STATIC_ASSERT(sizeof(int) == 4);\n",
+            "struct MY_STRUCT s;\n",
+            "x = FOO_A + FOO_B;\n",
+            "BOOST_NOEXCEPT_IF(true)\n",
+            "// BOOST_FORCEINLINE bool f in a comment\n",
+            "const char *s = \"BOOST_FORCEINLINE bool f\";\n",
+        ] {
+            assert_eq!(run(src), src, "{src}");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Symbol index benchmark: Vitrine's symbol index beside universal-ctags, GNU global and cscope on the
+# same trees, in one run; then recall of Vitrine's definitions against ctags'.
+#
+#   scripts/bench-symbols.sh [linux|boost|all]      (default: all)
+#
+# Corpora: LINUX (default /tmp/vitrine-corpora/linux-source-6.1) and BOOST (default /usr/include/boost).
+# Output: a summary on stdout and raw files under OUT (default /tmp/vitrine-bench-symbols).
+# Needs: universal-ctags, global, cscope, GNU time (/usr/bin/time), jq.
+set -u
+cd "$(dirname "$0")/.."
+WHICH=${1:-all}
+LINUX=${LINUX:-/tmp/vitrine-corpora/linux-source-6.1}
+BOOST=${BOOST:-/usr/include/boost}
+OUT=${OUT:-/tmp/vitrine-bench-symbols}
+mkdir -p "$OUT"
+cargo build --release -q -p vitrine_syntax --example symbench || exit 2
+SB=$PWD/target/release/examples/symbench
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
+
+# timed LABEL CMD...: runs CMD, prints "LABEL seconds peak_MB" and keeps CMD's stdout in $OUT/LABEL.out
+timed() {
+  local label=$1; shift
+  "$TIME" -f '%e %M' -o "$OUT/$label.time" "$@" > "$OUT/$label.out" 2> "$OUT/$label.err"
+  read -r secs kb < "$OUT/$label.time"
+  printf '%-28s %8.1f s %7d MB\n' "$label" "$secs" $((kb / 1024))
+}
+
+# ms_per_call N CMD...: mean wall time of N runs, in milliseconds (process start included).
+ms_per_call() {
+  local n=$1; shift
+  "$@" >/dev/null 2>&1
+  local t0 t1
+  t0=$(date +%s%N)
+  for _ in $(seq "$n"); do "$@" >/dev/null 2>&1; done
+  t1=$(date +%s%N)
+  echo $(( (t1 - t0) / n / 1000000 ))
+}
+
+bench() {
+  local name=$1 dir=$2; shift 2
+  local names=("$@")
+  [ -d "$dir" ] || { echo "skip $name: $dir missing" >&2; return; }
+  local files mb
+  files=$(find "$dir" -type f | wc -l); mb=$(du -sm "$dir" | cut -f1)
+  echo "== $name: $dir ($files files, $mb MB)"
+  rm -rf "$OUT/$name-vitrine" "$OUT/$name-gtags" "$OUT/$name-cscope"; mkdir -p "$OUT/$name-gtags" "$OUT/$name-cscope"
+
+  echo "-- index build (wall time, peak RSS)"
+  timed "$name-vitrine" "$SB" build "$dir" "$OUT/$name-vitrine"
+  timed "$name-ctags" sh -c "cd '$dir' && ctags -R --languages=C,C++ -f '$OUT/$name.tags' ."
+  timed "$name-gtags" sh -c "cd '$dir' && gtags '$OUT/$name-gtags'"
+  (cd "$dir" && find . -type f \( -name '*.[ch]' -o -name '*.[ch]pp' -o -name '*.cc' -o -name '*.hh' -o -name '*.ipp' \) > "$OUT/$name-cscope/files")
+  timed "$name-cscope" sh -c "cd '$dir' && cscope -b -q -k -i '$OUT/$name-cscope/files' -f '$OUT/$name-cscope/cscope.out'"
+  echo "-- index size"
+  printf '%-28s %8s MB\n' "$name-vitrine" "$(du -sm "$OUT/$name-vitrine" | cut -f1)"
+  printf '%-28s %8s MB\n' "$name-ctags" "$(du -sm "$OUT/$name.tags" | cut -f1)"
+  printf '%-28s %8s MB\n' "$name-gtags" "$(du -sm "$OUT/$name-gtags" | cut -f1)"
+  printf '%-28s %8s MB\n' "$name-cscope" "$(du -sm "$OUT/$name-cscope" | cut -f1)"
+  echo "-- vitrine counts"
+  jq -c '{files, parsed_files, definitions, declarations, calls, names, files_with_errors, parse_errors, kinds}' "$OUT/$name-vitrine.out"
+
+  echo "-- lookups (vitrine: in process, index reopened, median of 5 warm; others: per process, mean of 5)"
+  "$SB" lookup "$OUT/$name-vitrine" "${names[@]}" | jq -c '{name, defs, caller_groups, open_ms, def_ms, callers_ms}'
+  for n in "${names[@]}"; do
+    local gd gr cs1 cs3
+    gd=$(cd "$dir" && GTAGSROOT=$dir GTAGSDBPATH=$OUT/$name-gtags ms_per_call 5 global -d "$n")
+    gr=$(cd "$dir" && GTAGSROOT=$dir GTAGSDBPATH=$OUT/$name-gtags ms_per_call 5 global -r "$n")
+    cs1=$(cd "$dir" && ms_per_call 5 cscope -d -f "$OUT/$name-cscope/cscope.out" -L1 "$n")
+    cs3=$(cd "$dir" && ms_per_call 5 cscope -d -f "$OUT/$name-cscope/cscope.out" -L3 "$n")
+    echo "{\"name\":\"$n\",\"global_d_ms\":$gd,\"global_r_ms\":$gr,\"cscope_L1_ms\":$cs1,\"cscope_L3_ms\":$cs3}"
+  done
+
+  echo "-- recall against ctags (function, class, struct, union, enum, typedef, macro definitions in C/C++ files)"
+  (cd "$dir" && ctags -R -x --languages=C,C++ --kinds-C=fsugtd --kinds-C++=fcsugtd --_xformat='%N	%n	%F	%K' . 2>/dev/null) \
+    | awk -F'\t' '$1 !~ /^__anon/' > "$OUT/$name-ctags.tsv"
+  "$SB" recall "$OUT/$name-vitrine" "$OUT/$name-ctags.tsv" > "$OUT/$name-recall.json"
+  jq -c '{ctags_definitions, same_line, within_2_lines, recall_same_line, recall_within_2, missed_by_kind}' "$OUT/$name-recall.json"
+  jq -r '.missed_examples | to_entries[] | "   missed \(.key): \(.value[:4] | join(", "))"' "$OUT/$name-recall.json"
+}
+
+case $WHICH in
+  linux|all) bench linux "$LINUX" kmalloc schedule do_sys_open task_struct mutex_lock ;;
+esac
+case $WHICH in
+  boost|all) bench boost "$BOOST" shared_ptr any_cast lexical_cast io_context to_string ;;
+esac
