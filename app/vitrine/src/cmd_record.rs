@@ -387,7 +387,7 @@ fn parse_lines(s: &str) -> anyhow::Result<(u64, u64)> {
 /// Reads a snapshot file through the verified reader (the bytes must still hash as at ingest).
 fn read_file(snap: &Snapshot, rel: &str) -> anyhow::Result<Vec<u8>> {
     let entry = snap.file(rel.as_bytes()).with_context(|| format!("{rel} is not a file of the snapshot"))?;
-    Ok(snap.read(entry).with_context(|| format!("cannot read {rel}"))?)
+    snap.read(entry).with_context(|| format!("cannot read {rel}"))
 }
 
 fn annotate(a: AnnotateArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
