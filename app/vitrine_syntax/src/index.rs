@@ -158,7 +158,7 @@ pub struct SymbolIndex {
     name_count: u32,
     includes: std::sync::OnceLock<Vec<Vec<String>>>,
     /// Every name at once (blob and `(offset, length)` per id), loaded on the first fuzzy lookup.
-    all_names: std::sync::OnceLock<(Vec<u8>, Vec<(u64, u32)>)>,
+    all_names: std::sync::OnceLock<AllNames>,
 }
 
 /// Builds the symbol index of `files` into `dir` (replacing what is there), reading each file with
@@ -625,6 +625,9 @@ impl SymbolIndex {
 }
 
 // ---------------------------------------------------------------------------------------------------
+
+/// Every name's bytes and `(offset, length)` per name id.
+type AllNames = (Vec<u8>, Vec<(u64, u32)>);
 
 struct NameEntry {
     name_off: u64,
