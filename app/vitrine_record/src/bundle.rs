@@ -283,7 +283,7 @@ pub fn export(
     files.files.insert("results.sarif".into(), crate::sarif::render(&view)?);
     files.files.insert(
         "report.html".into(),
-        crate::report::render(&view, "verified at export: every signature, chain and the checkpoint")
+        crate::report::render(&view, "Every entry's signature, author chain and snapshot binding were verified when this record was exported, and the log extends every checkpoint exported before from the same review. Check it again, without Vitrine, with verify.sh (see VERIFY.md).")
             .into_bytes(),
     );
     files.files.insert("record.json".into(), record);

@@ -709,6 +709,28 @@ mod tests {
     }
 
     #[test]
+    fn every_export_must_extend_the_checkpoints_exported_before() {
+        let (tmp, s, snap) = setup();
+        write_three(&tmp, &s, &snap);
+        let cp = |r: &Review| Checkpoint {
+            origin: "o".into(),
+            size: r.entries().len() as u64,
+            root: r.root(),
+            extensions: Vec::new(),
+        };
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        r.record_checkpoint(&cp(&r)).unwrap();
+        r.append(&s, note(3), OffsetDateTime::now_utc()).unwrap();
+        r.record_checkpoint(&cp(&r)).unwrap();
+        drop(r);
+        // The second entry is damaged on disk: the log that remains no longer starts with what was signed.
+        edit_record(&tmp, 2, |l| l.replace("\"n1\"", "\"n8\""));
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        let err = r.record_checkpoint(&cp(&r)).unwrap_err();
+        assert!(err.to_string().contains("not consistent with the checkpoint exported earlier"), "{err}");
+    }
+
+    #[test]
     fn a_second_opener_waits_for_the_lock() {
         let (tmp, _s, snap) = setup();
         let r = Review::open(tmp.path(), &snap).unwrap();
