@@ -8,8 +8,11 @@
 //! one run of `[A-Za-z0-9_]`; the two non-ASCII characters that fold to ASCII letters (KELVIN SIGN to
 //! `k`, LONG S to `s`) are read as those letters, so case-insensitive matches are covered too.
 
-/// Files smaller than this are cheap to read: no filter.
-pub const MIN_FILE_BYTES: u64 = 256 * 1024;
+/// Files smaller than this are cheap to read: no filter. Measured on the Linux tree (release, same
+/// minute, CPU time of 5 first pages + 5 counts): 256 KB -> 64 KB cut the system time of the phrase
+/// query by a third (reading candidates dominates) for 10 MB of filters and no measurable build cost;
+/// 16 KB saved a little more but cost about a fifth more build CPU.
+pub const MIN_FILE_BYTES: u64 = 64 * 1024;
 const BITS_PER_WORD: usize = 10;
 const PROBES: u64 = 4;
 
