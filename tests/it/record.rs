@@ -77,6 +77,10 @@ impl Fixture {
         }
         let a = annotate(&data, s, &rev, "src/main.c", "3-5", "finding", "high", "Unchecked puts");
         let _b = annotate(&data, s, &rev, "src/util.h", "2-2", "question", "low", "Overflow?");
+        // A first export, whose checkpoint the final record must carry and extend.
+        let (code, _, err) =
+            cli(&data, &[&"export", &s, &"--key", &rev, &"--out", &tmp.path().join("r0.vitrine")]);
+        assert_eq!(code, 0, "{err}");
         let (code, _, err) = cli(
             &data,
             &[
@@ -324,6 +328,19 @@ fn reviewer_and_vendor_round_trip_to_the_same_verified_log() {
     assert_eq!(code, 0);
     assert!(out.contains("imported 0 new entries"), "{out}");
     assert_eq!(log_ids(&fx.data, s), log_ids(&vdata, s));
+    // The reviewer's next export carries both earlier checkpoints, and extends them.
+    let r3 = fx.tmp.path().join("r3.vitrine");
+    let (code, _, err) = cli(&fx.data, &[&"export", &s, &"--key", &fx.rev, &"--out", &r3]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = cli(&fx.data, &[&"verify", &r3, &"--snapshot", &s]);
+    assert_eq!(code, 0, "{out}");
+    let x3 = fx.tmp.path().join("x3");
+    unpack(&r3, &x3);
+    for n in ["000001", "000002", "000001.sig", "000002.sig"] {
+        assert!(x3.join("checkpoints").join(n).exists(), "checkpoints/{n}");
+    }
+    let (code, out) = verify_sh(&x3, Some(s));
+    assert_eq!(code, 0, "{out}");
     let (_, log, _) = cli(&fx.data, &[&"log", &s, &"--json"]);
     let v: serde_json::Value = serde_json::from_str(&log).unwrap();
     let statuses: Vec<&str> =
@@ -521,6 +538,17 @@ fn tamper_matrix_is_caught_by_vitrine_verify_and_verify_sh() {
             name: "byte flipped in the manifest",
             damage: Box::new(|d| flip_byte(&d.join("MANIFEST.sha256"), 3)),
             names: "MANIFEST.sha256",
+        },
+        Case {
+            name: "earlier checkpoint altered",
+            damage: Box::new(|d| {
+                let p = d.join("checkpoints/000001");
+                let t = std::fs::read_to_string(&p).unwrap();
+                let mut lines: Vec<&str> = t.lines().collect();
+                lines[1] = "1";
+                std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+            }),
+            names: "checkpoints/000001",
         },
         Case {
             name: "entry deleted",

@@ -245,6 +245,7 @@ pub fn export(
     record.push(b'\n');
     let signers = people.render()?.into_bytes();
     let mut extensions = vec![
+        format!("exported {}", format_time(config.now)),
         format!("record sha256:{}", sha256_hex(&record)),
         format!("allowed_signers sha256:{}", sha256_hex(&signers)),
     ];
@@ -289,10 +290,17 @@ pub fn export(
     files.files.insert("record.json".into(), record);
     files.files.insert("allowed_signers".into(), signers);
     files.files.insert("checkpoint".into(), cp_text.into_bytes());
-    files.files.insert("checkpoint.sig".into(), cp_sig.into_bytes());
+    let cp_sig_bytes = cp_sig.into_bytes();
+    files.files.insert("checkpoint.sig".into(), cp_sig_bytes.clone());
     files.files.insert("verify.sh".into(), VERIFY_SH.as_bytes().to_vec());
     files.files.insert("VERIFY.md".into(), VERIFY_MD.as_bytes().to_vec());
-    review.record_checkpoint(&cp)?;
+    // Every checkpoint exported before from this review travels with the record, so a third party can
+    // check that this log extends each of them (RFC 6962: the old root is the root of the first n entries).
+    for (i, (text, sig)) in review.earlier_checkpoints()?.into_iter().enumerate() {
+        files.files.insert(format!("checkpoints/{:06}", i + 1), text);
+        files.files.insert(format!("checkpoints/{:06}.sig", i + 1), sig);
+    }
+    review.record_checkpoint(&cp, cp_sig_bytes.as_slice())?;
     Ok(files)
 }
 
@@ -394,6 +402,7 @@ pub fn verify(files: &BundleFiles, snapshot: Option<&SnapshotData<'_>>) -> Verif
 
     // The checkpoint.
     check_checkpoint(files, header.as_ref(), &people, &raws, &mut r.problems);
+    check_earlier_checkpoints(files, header.as_ref(), &people, &raws, &mut r.problems);
     if let Some(h) = &header
         && h.entries as usize != raws.len()
     {
@@ -478,6 +487,70 @@ fn check_checkpoint(
             (None, Some(_)) => problems.push(Problem::new(file, "not covered by the checkpoint")),
             (None, None) if required => problems.push(Problem::new("checkpoint", format!("no {ext} line"))),
             (None, None) => {}
+        }
+    }
+}
+
+/// Each `checkpoints/NNNNNN` (exported before from the same review) must be signed by one of the
+/// people, valid at the time on its `exported` line, and its root must be the root of the first `size`
+/// entries of this record.
+fn check_earlier_checkpoints(
+    files: &BundleFiles,
+    header: Option<&RecordHeader>,
+    people: &AllowedSigners,
+    raws: &[RawEntry],
+    problems: &mut Vec<Problem>,
+) {
+    let leaves: Vec<merkle::Hash> = raws.iter().map(|r| merkle::leaf_hash(&r.bytes)).collect();
+    for (name, text) in files.files.iter().filter(|(n, _)| n.starts_with("checkpoints/")) {
+        if name.ends_with(".sig") {
+            if files.get(name.trim_end_matches(".sig")).is_none() {
+                problems.push(Problem::new(name.as_str(), "signature without its checkpoint"));
+            }
+            continue;
+        }
+        let cp = match Checkpoint::parse(text) {
+            Ok(c) => c,
+            Err(e) => {
+                problems.push(Problem::new(name.as_str(), e.to_string()));
+                continue;
+            }
+        };
+        if let Some(h) = header
+            && cp.origin != origin(&h.snapshot.tree_sha256)
+        {
+            problems.push(Problem::new(
+                name.as_str(),
+                format!("origin {} is not this record's snapshot", cp.origin),
+            ));
+        }
+        let at = cp.extension("exported").and_then(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        });
+        let signed =
+            files.get(&format!("{name}.sig")).ok_or_else(|| "no signature".to_owned()).and_then(|sig| {
+                let sig = Signature::parse(sig).map_err(|e| e.to_string())?;
+                let fp = sig.fingerprint();
+                let p = people
+                    .by_fingerprint(&fp)
+                    .find(|p| p.allows_namespace(NS_CHECKPOINT))
+                    .ok_or_else(|| format!("signed by key {fp}, which may not sign checkpoints here"))?;
+                if !at.is_some_and(|t| p.valid_at(t)) {
+                    return Err(format!(
+                        "the key of {} is not valid at the time on its exported line",
+                        p.principal
+                    ));
+                }
+                sig.verify_with(&p.key, &p.verifying_key, NS_CHECKPOINT, text).map_err(|e| e.to_string())
+            });
+        if let Err(m) = signed {
+            problems.push(Problem::new(name.as_str(), format!("signature: {m}")));
+        }
+        if !merkle::is_consistent(cp.size, &cp.root, &leaves) {
+            problems.push(Problem::new(
+                name.as_str(),
+                format!("this log does not extend it: the root of the first {} entries differs", cp.size),
+            ));
         }
     }
 }

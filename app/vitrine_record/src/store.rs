@@ -427,24 +427,47 @@ impl Review {
         merkle::root_from_leaves(&leaves)
     }
 
-    /// Checks the log against every checkpoint exported from this directory before, then records `cp`.
-    pub fn record_checkpoint(&mut self, cp: &Checkpoint) -> Result<(), RecordError> {
-        let leaves: Vec<merkle::Hash> = self.entries.iter().map(|e| merkle::leaf_hash(&e.bytes)).collect();
+    /// The checkpoints exported from this directory before, oldest first: (text, signature).
+    pub fn earlier_checkpoints(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, RecordError> {
         let dir = self.dir.join("checkpoints");
-        let mut count = 0u64;
+        let mut names: Vec<String> = Vec::new();
         for item in fs::read_dir(&dir).map_err(RecordError::io(&dir))? {
-            let path = item.map_err(RecordError::io(&dir))?.path();
-            let old = Checkpoint::parse(&fs::read(&path).map_err(RecordError::io(&path))?)?;
+            let name = item.map_err(RecordError::io(&dir))?.file_name().to_string_lossy().into_owned();
+            if name.len() == 6 && name.bytes().all(|b| b.is_ascii_digit()) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        let mut out = Vec::with_capacity(names.len());
+        for n in names {
+            let text_path = dir.join(&n);
+            let sig_path = dir.join(format!("{n}.sig"));
+            let text = fs::read(&text_path).map_err(RecordError::io(&text_path))?;
+            let sig = fs::read(&sig_path).unwrap_or_default();
+            out.push((text, sig));
+        }
+        Ok(out)
+    }
+
+    /// Checks the log against every checkpoint exported from this directory before, then records `cp`
+    /// with its signature.
+    pub fn record_checkpoint(&mut self, cp: &Checkpoint, sig: &[u8]) -> Result<(), RecordError> {
+        let leaves: Vec<merkle::Hash> = self.entries.iter().map(|e| merkle::leaf_hash(&e.bytes)).collect();
+        let earlier = self.earlier_checkpoints()?;
+        for (i, (text, _)) in earlier.iter().enumerate() {
+            let old = Checkpoint::parse(text)?;
             if !merkle::is_consistent(old.size, &old.root, &leaves) {
                 return Err(RecordError::Usage(format!(
-                    "the log is not consistent with the checkpoint exported earlier ({}): its first {} entries changed",
-                    path.display(),
+                    "the log is not consistent with the checkpoint exported earlier (checkpoints/{:06}): its first {} entries changed",
+                    i + 1,
                     old.size
                 )));
             }
-            count += 1;
         }
-        write_atomic(&dir.join(format!("{:06}", count + 1)), cp.to_text().as_bytes())
+        let dir = self.dir.join("checkpoints");
+        let n = earlier.len() + 1;
+        write_atomic(&dir.join(format!("{n:06}.sig")), sig)?;
+        write_atomic(&dir.join(format!("{n:06}")), cp.to_text().as_bytes())
     }
 
     /// Merges verified entries and people from a bundle. Nothing is written unless every new entry chains
@@ -719,14 +742,15 @@ mod tests {
             extensions: Vec::new(),
         };
         let mut r = Review::open(tmp.path(), &snap).unwrap();
-        r.record_checkpoint(&cp(&r)).unwrap();
+        r.record_checkpoint(&cp(&r), b"sig").unwrap();
         r.append(&s, note(3), OffsetDateTime::now_utc()).unwrap();
-        r.record_checkpoint(&cp(&r)).unwrap();
+        r.record_checkpoint(&cp(&r), b"sig").unwrap();
+        assert_eq!(r.earlier_checkpoints().unwrap().len(), 2);
         drop(r);
         // The second entry is damaged on disk: the log that remains no longer starts with what was signed.
         edit_record(&tmp, 2, |l| l.replace("\"n1\"", "\"n8\""));
         let mut r = Review::open(tmp.path(), &snap).unwrap();
-        let err = r.record_checkpoint(&cp(&r)).unwrap_err();
+        let err = r.record_checkpoint(&cp(&r), b"sig").unwrap_err();
         assert!(err.to_string().contains("not consistent with the checkpoint exported earlier"), "{err}");
     }
 

@@ -92,28 +92,48 @@ for s in entries/*.json.sig; do
 done
 [ "$(jq -r .entries record.json)" = "$n" ] || problem record.json "says $(jq -r .entries record.json) entries, the bundle has $n"
 
-# RFC 6962 Merkle root: leaves are SHA-256(0x00 || entry); a lone last node moves up a level unchanged.
+# RFC 6962 Merkle root of the first $1 entries: leaves are SHA-256(0x00 || entry); a lone last node moves
+# up a level unchanged.
+root_of() {
+  if [ "$1" -eq 0 ]; then printf '' | sha256sum | cut -d' ' -f1; return; fi
+  head -n "$1" "$T/leaves" > "$T/level"
+  while [ "$(wc -l < "$T/level")" -gt 1 ]; do
+    : > "$T/next"; left=
+    while read -r h; do
+      if [ -z "$left" ]; then left=$h; else
+        { printf '\001'; printf '%s%s' "$left" "$h" | xxd -r -p; } | sha256sum | cut -d' ' -f1 >> "$T/next"; left=
+      fi
+    done < "$T/level"
+    [ -n "$left" ] && echo "$left" >> "$T/next"
+    mv "$T/next" "$T/level"
+  done
+  cat "$T/level"
+}
 if [ -f checkpoint ]; then
   [ "$(sed -n 2p checkpoint)" = "$n" ] || problem checkpoint "covers $(sed -n 2p checkpoint) entries, the bundle has $n"
-  cp "$T/leaves" "$T/level"
-  if [ "$n" -eq 0 ]; then
-    root=$(printf '' | sha256sum | cut -d' ' -f1)
-  else
-    while [ "$(wc -l < "$T/level")" -gt 1 ]; do
-      : > "$T/next"; left=
-      while read -r h; do
-        if [ -z "$left" ]; then left=$h; else
-          { printf '\001'; printf '%s%s' "$left" "$h" | xxd -r -p; } | sha256sum | cut -d' ' -f1 >> "$T/next"; left=
-        fi
-      done < "$T/level"
-      [ -n "$left" ] && echo "$left" >> "$T/next"
-      mv "$T/next" "$T/level"
-    done
-    root=$(cat "$T/level")
-  fi
-  [ "$(printf '%s' "$root" | xxd -r -p | base64)" = "$(sed -n 3p checkpoint)" ] \
+  [ "$(root_of "$n" | xxd -r -p | base64)" = "$(sed -n 3p checkpoint)" ] \
     || problem checkpoint "the Merkle root of the entries does not match: entries changed, added, removed or reordered"
 fi
+
+# Checkpoints exported before from the same review: each signed by one of the people (valid at the time
+# on its "exported" line), and this log must extend each (its root is the root of the first SIZE entries).
+for c in checkpoints/*; do
+  [ -f "$c" ] || continue
+  case "$c" in
+    *.sig) [ -f "${c%.sig}" ] || problem "$c" "signature without its checkpoint"; continue ;;
+  esac
+  when=$(sshtime "$(sed -n 's/^exported //p' "$c" | head -n 1)")
+  who=$(ssh-keygen -Y find-principals -s "$c.sig" -f allowed_signers -Overify-time="$when" 2> /dev/null | head -n 1)
+  if [ -z "$who" ] || ! ssh-keygen -Y verify -f allowed_signers -I "$who" -n checkpoint@vitrine -s "$c.sig" \
+      -Overify-time="$when" < "$c" > /dev/null 2>&1; then
+    problem "$c" "signature: does not verify"
+  fi
+  [ "$(sed -n 1p "$c")" = "vitrine.review/$snap" ] || problem "$c" "origin is not this record's snapshot"
+  size=$(sed -n 2p "$c")
+  if [ "$size" -gt "$n" ] 2> /dev/null || [ "$(root_of "$size" | xxd -r -p | base64)" != "$(sed -n 3p "$c")" ]; then
+    problem "$c" "this log does not extend it: the root of the first $size entries differs"
+  fi
+done
 
 # The snapshot, when given: git tree id (SHA-256 object format), manifest, anchors.
 if [ -n "$SNAP_DIR" ]; then
