@@ -428,7 +428,7 @@ impl Review {
     }
 
     /// The checkpoints exported from this directory before, oldest first: (text, signature).
-    pub fn earlier_checkpoints(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, RecordError> {
+    pub fn earlier_checkpoints(&self) -> Result<Vec<SignedText>, RecordError> {
         let dir = self.dir.join("checkpoints");
         let mut names: Vec<String> = Vec::new();
         for item in fs::read_dir(&dir).map_err(RecordError::io(&dir))? {
@@ -540,6 +540,9 @@ fn encode_segment(entries: &[Verified]) -> Vec<u8> {
     }
     out
 }
+
+/// A signed text: its bytes and its armored signature.
+pub type SignedText = (Vec<u8>, Vec<u8>);
 
 /// One record of a segment: the entry bytes and its armored signature.
 type SegmentRecord = (Vec<u8>, Vec<u8>);
