@@ -380,11 +380,14 @@ impl Review {
             self.entries = check.accepted;
             self.last_segment_start = self.entries.len() - per_seg(self.last_segment).min(self.entries.len());
         } else {
-            for &seg in &segments {
+            // Each segment is replaced atomically, and only then are the segments left over removed: a crash
+            // in between leaves entries twice (the second copy is refused as a duplicate), never lost.
+            self.write_entries(check.accepted)?;
+            for &seg in segments.iter().filter(|&&s| s > self.last_segment) {
                 let path = dir.join(format!("{seg:06}.seg"));
                 fs::remove_file(&path).map_err(RecordError::io(&path))?;
             }
-            self.write_entries(check.accepted)?;
+            sync_dir(&dir)?;
         }
         Ok(())
     }
