@@ -427,6 +427,30 @@ fn import_refuses_another_snapshot_and_forks() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("entries/000001.json"), "{err}");
     assert_eq!(log_ids(&fx.data, s), before, "a refused import writes nothing");
+
+    // A bundle that brings a person the review does not know is refused unless that is accepted.
+    let third = fx.tmp.path().join("third");
+    let stranger = keygen(fx.tmp.path(), "stranger", "");
+    for (p, r, k) in [("reviewer@example", "reviewer", &fx.rev), ("mallory@example", "lead", &stranger)] {
+        let (code, _, err) = cli(
+            &third,
+            &[&"people", &"add", &s, &"--principal", &p, &"--role", &r, &"--pubkey", &pub_path(k)],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, _, err) = cli(&third, &[&"import", &s, &fx.bundle]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("vendor@example"), "the vendor is new to this review: {err}");
+    let (code, _, err) = cli(&third, &[&"import", &s, &fx.bundle, &"--accept-new-people"]);
+    assert_eq!(code, 0, "{err}");
+    annotate(&third, s, &stranger, "README", "1-1", "note", "info", "hello");
+    let m = fx.tmp.path().join("mallory.vitrine");
+    let (code, _, err) = cli(&third, &[&"export", &s, &"--key", &stranger, &"--out", &m]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cli(&fx.data, &[&"import", &s, &m]);
+    assert_eq!(code, 1);
+    assert!(err.contains("new person in the bundle: mallory@example (lead)"), "{err}");
+    assert_eq!(log_ids(&fx.data, s), before);
 }
 
 /// One tamper case: how to damage the unpacked bundle, and the file both verifiers must name.

@@ -160,6 +160,10 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     pub path: PathBuf,
     pub file: PathBuf,
+    /// Accept people (keys) the review does not know yet from the bundle's allowed_signers. Without it,
+    /// only a review with no people yet learns them from a bundle (its first import).
+    #[arg(long)]
+    pub accept_new_people: bool,
 }
 
 #[derive(Debug, Args)]
@@ -612,6 +616,26 @@ fn import(a: ImportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         return Ok(Exit::Failed);
     }
     let mut review = open_review(ctx, &snap)?;
+    // A bundle's allowed_signers is the exporter's word: new keys are taken on first use only, or when
+    // asked, so that a record cannot quietly bring its own signers into a review.
+    let known = &review.people().people;
+    let strangers: Vec<String> = report
+        .people
+        .people
+        .iter()
+        .filter(|p| !known.iter().any(|k| k.fingerprint == p.fingerprint && k.principal == p.principal))
+        .map(|p| format!("{} ({}) {}", p.principal, p.role, p.fingerprint))
+        .collect();
+    if !known.is_empty() && !strangers.is_empty() && !a.accept_new_people {
+        for s in &strangers {
+            writeln!(ctx.err, "new person in the bundle: {s}")?;
+        }
+        writeln!(
+            ctx.err,
+            "vitrine: import refused: the bundle brings people this review does not know; check their fingerprints and rerun with --accept-new-people"
+        )?;
+        return Ok(Exit::Failed);
+    }
     match review.import(&report.people, &report.accepted) {
         Ok(r) => {
             for p in &r.people_added {
