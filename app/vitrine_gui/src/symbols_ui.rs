@@ -1,7 +1,6 @@
 //! References and callers (bottom panel tabs) and the outline of the current file (right panel).
 
 use egui::RichText;
-use vitrine_syntax::{OutlineNode, Symbol};
 
 use crate::state::{AppState, Command};
 use crate::symbols_state::{NavResult, SymIndexState};
@@ -113,39 +112,31 @@ pub fn outline_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Comman
         );
     }
     let path = tab.doc.path.as_bytes();
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        for node in &outline.tree {
-            node_ui(ui, &outline.symbols, node, tab.cursor_line as u32, path, commands);
-        }
-    });
-}
-
-fn node_ui(
-    ui: &mut egui::Ui,
-    symbols: &[Symbol],
-    node: &OutlineNode,
-    cursor: u32,
-    path: &[u8],
-    commands: &mut Vec<Command>,
-) {
-    let Some(sym) = symbols.get(node.symbol as usize) else { return };
-    let here = sym.range.start.line <= cursor && cursor <= sym.range.end.line;
-    let text = RichText::new(format!("{} {}", kind_icon(sym.kind.as_str()), sym.name)).monospace();
-    if ui
-        .selectable_label(here, text)
-        .on_hover_text(format!("{} · line {}", sym.kind.as_str(), sym.name_range.start.line + 1))
-        .clicked()
-    {
-        commands
-            .push(Command::OpenFile { path: path.to_vec(), line: Some(sym.name_range.start.line as usize) });
-    }
-    if !node.children.is_empty() {
-        ui.indent(("outline", node.symbol), |ui| {
-            for c in &node.children {
-                node_ui(ui, symbols, c, cursor, path, commands);
+    let cursor = tab.cursor_line as u32;
+    let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + ui.spacing().item_spacing.y + 2.0;
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show_rows(
+        ui,
+        row_height,
+        outline.rows.len(),
+        |ui, visible| {
+            for &(depth, idx) in outline.rows.get(visible).unwrap_or_default() {
+                let Some(sym) = outline.symbols.get(idx as usize) else { continue };
+                let here = sym.range.start.line <= cursor && cursor <= sym.range.end.line;
+                ui.horizontal(|ui| {
+                    ui.add_space(depth as f32 * 14.0);
+                    let text =
+                        RichText::new(format!("{} {}", kind_icon(sym.kind.as_str()), sym.name)).monospace();
+                    let hover = format!("{} · line {}", sym.kind.as_str(), sym.name_range.start.line + 1);
+                    if ui.selectable_label(here, text).on_hover_text(hover).clicked() {
+                        commands.push(Command::OpenFile {
+                            path: path.to_vec(),
+                            line: Some(sym.name_range.start.line as usize),
+                        });
+                    }
+                });
             }
-        });
-    }
+        },
+    );
 }
 
 fn kind_icon(kind: &str) -> &'static str {

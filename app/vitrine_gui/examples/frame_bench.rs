@@ -1,0 +1,181 @@
+//! Frame-time benchmark of the real window, driven headless with egui_kittest: opens a large C file,
+//! scrolls through it a page at a time, jumps to its end, types a search query, and reports the CPU time
+//! time of each frame on the UI thread (UI logic, layout and tessellation; no GPU), so the load of other
+//! processes does not count. Memory is the process's peak RSS.
+//!
+//! Usage: cargo run --release -p vitrine_gui --example frame_bench -- [SNAPSHOT_DIR FILE] [--pages N]
+//! Without arguments it generates a 200,000-line C file in a temporary snapshot.
+
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use vitrine_gui::{AppState, Command, Prefs, VitrineApp};
+use vitrine_snapshot::store::DataDir;
+
+/// CPU time consumed by the calling thread (the UI thread), unaffected by other processes' load.
+#[allow(unsafe_code)]
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime only writes the timespec we pass, which lives for the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Measures `f` in CPU time of this thread.
+struct Instant(Duration);
+
+impl Instant {
+    fn now() -> Instant {
+        Instant(thread_cpu())
+    }
+
+    fn elapsed(&self) -> Duration {
+        thread_cpu().saturating_sub(self.0)
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let pages: usize = args
+        .iter()
+        .position(|a| a == "--pages")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(400);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (snap, file) = match (args.first(), args.get(1)) {
+        (Some(s), Some(f)) if !s.starts_with("--") => (std::path::PathBuf::from(s), f.clone()),
+        _ => {
+            let dir = tmp.path().join("snap");
+            std::fs::create_dir_all(&dir).expect("snapshot dir");
+            std::fs::write(dir.join("big.c"), generated_c(200_000)).expect("write big.c");
+            (dir, "big.c".to_owned())
+        }
+    };
+    let data = tmp.path().join("data");
+    let mut state = AppState::new(DataDir::at(&data), Prefs::default());
+    state.apply(Command::OpenSnapshot(snap.clone()));
+    state.wait_loaded();
+    state.search.wait_index();
+    let app = VitrineApp::new(state);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1500.0, 940.0))
+        .with_max_steps(1000)
+        .build_ui_state(|ui, app: &mut VitrineApp| app.ui_root(ui), app);
+    h.run();
+
+    let t = Instant::now();
+    h.state_mut().state.apply(Command::OpenFile { path: file.clone().into_bytes(), line: None });
+    h.step();
+    let open_first = t.elapsed();
+    let lines = h.state().state.active_tab().map_or(0, |t| t.doc.line_count());
+    let t = Instant::now();
+    h.state_mut().state.apply(Command::CursorTo { line: usize::MAX, extend: false });
+    h.step();
+    h.step();
+    let jump_end = t.elapsed();
+    h.state_mut().state.apply(Command::CursorTo { line: 0, extend: false });
+    h.run();
+    // Scroll only once the background highlighter has prepared the whole file, so every frame below
+    // draws highlighted rows (unprepared rows are drawn plain, which is cheaper).
+    let wall = std::time::Instant::now();
+    loop {
+        let prepared = match h.state().state.active_tab().map(|t| &t.doc.content) {
+            Some(vitrine_gui::document::Content::Text(t)) => {
+                t.highlight.lock().map(|c| c.is_prepared()).unwrap_or(true)
+            }
+            _ => true,
+        };
+        if prepared {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let prepare = wall.elapsed();
+
+    let mut scroll = Vec::new();
+    for _ in 0..pages {
+        h.key_press(egui::Key::PageDown);
+        let t = Instant::now();
+        h.step();
+        scroll.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut jumps = Vec::new();
+    for i in 0..50usize {
+        let line = (i * 7919 * 31) % lines.max(1);
+        h.state_mut().state.apply(Command::CursorTo { line, extend: false });
+        let t = Instant::now();
+        h.step();
+        jumps.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::F);
+    h.step();
+    let mut typing = Vec::new();
+    for c in "spin_lock_irqsave".chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        let t = Instant::now();
+        h.step();
+        typing.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("file: {} ({lines} lines)", file);
+    println!("open and draw the first frame: {:.1} ms", open_first.as_secs_f64() * 1000.0);
+    println!("jump to the last line (2 frames): {:.1} ms", jump_end.as_secs_f64() * 1000.0);
+    println!("highlighting prepared in the background in {:.1} s (wall clock)", prepare.as_secs_f64());
+    report("scroll a page per frame", &mut scroll);
+    report("jump to a random line", &mut jumps);
+    report("type a search query", &mut typing);
+    println!("peak RSS: {} MB", peak_rss_mb());
+}
+
+fn report(what: &str, ms: &mut [f64]) {
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| ms.get(((ms.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0);
+    println!(
+        "{what}: {} frames, p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms",
+        ms.len(),
+        at(0.5),
+        at(0.95),
+        at(1.0)
+    );
+}
+
+fn peak_rss_mb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// C code of `lines` lines: functions with loops, strings, comments and macros, like a driver.
+fn generated_c(lines: usize) -> String {
+    let mut s = String::with_capacity(lines * 40);
+    let mut n = 0;
+    let mut f = 0;
+    while n < lines {
+        s.push_str(&format!(
+            "/* Handler {f}: copies a request into the ring, under the device lock. */\n\
+             static int handle_{f}(struct dev *d, const char *buf, size_t len)\n\
+             {{\n\
+             \tunsigned long flags;\n\
+             \tint i, ret = 0;\n\n\
+             \tspin_lock_irqsave(&d->lock, flags);\n\
+             \tfor (i = 0; i < len && i < RING_SIZE; i++)\n\
+             \t\td->ring[(d->head + i) % RING_SIZE] = buf[i];\n\
+             \tif (len > RING_SIZE) {{\n\
+             \t\tpr_warn(\"handle_{f}: %zu bytes truncated\\n\", len - RING_SIZE);\n\
+             \t\tret = -EOVERFLOW;\n\
+             \t}}\n\
+             \tspin_unlock_irqrestore(&d->lock, flags);\n\
+             \treturn ret;\n\
+             }}\n\n"
+        ));
+        n += 17;
+        f += 1;
+    }
+    s
+}
