@@ -37,7 +37,7 @@ impl Instant {
     }
 }
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let pages: usize = args
         .iter()
@@ -45,13 +45,13 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(400);
-    let tmp = tempfile::tempdir().expect("temp dir");
+    let tmp = tempfile::tempdir()?;
     let (snap, file) = match (args.first(), args.get(1)) {
         (Some(s), Some(f)) if !s.starts_with("--") => (std::path::PathBuf::from(s), f.clone()),
         _ => {
             let dir = tmp.path().join("snap");
-            std::fs::create_dir_all(&dir).expect("snapshot dir");
-            std::fs::write(dir.join("big.c"), generated_c(200_000)).expect("write big.c");
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(dir.join("big.c"), generated_c(200_000))?;
             (dir, "big.c".to_owned())
         }
     };
@@ -128,6 +128,7 @@ fn main() {
     report("jump to a random line", &mut jumps);
     report("type a search query", &mut typing);
     println!("peak RSS: {} MB", peak_rss_mb());
+    Ok(())
 }
 
 fn report(what: &str, ms: &mut [f64]) {
