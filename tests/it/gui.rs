@@ -334,7 +334,8 @@ fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
     let mut h = harness(app);
     h.run();
     sign_in(&mut h, &reviewer, "rev-pass", "alice@agency.example", "reviewer");
-    h.get_by_label_contains("alice@agency.example (reviewer)");
+    h.get_by_label("✔ alice@agency.example (reviewer)");
+    h.get_by_label("signing as alice@agency.example (reviewer)");
 
     // Select the Trojan Source lines (13-17) and annotate them.
     h.state_mut().state.apply(Command::OpenFile { path: b"src/auth.cpp".to_vec(), line: Some(12) });

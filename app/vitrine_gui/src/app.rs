@@ -468,12 +468,60 @@ impl VitrineApp {
                     _ => ui.label(g.problem.clone().unwrap_or_default()),
                 };
             }
+            ui.separator();
+            ui.label(self.index_status()).on_hover_text("search index · symbol index");
+            if let Some(r) = &self.state.review {
+                ui.separator();
+                let entries = r.entries.len();
+                if r.problems.is_empty() {
+                    ui.label(
+                        RichText::new(format!("log: {entries} entries verified"))
+                            .color(Color32::from_rgb(60, 170, 90)),
+                    )
+                    .on_hover_text(
+                        "Every entry's signature, chain position and sequence was checked on load",
+                    );
+                } else {
+                    ui.label(
+                        RichText::new(format!("log: {entries} verified, {} problems", r.problems.len()))
+                            .color(Color32::from_rgb(230, 70, 60)),
+                    );
+                }
+                ui.separator();
+                match &r.identity {
+                    Some(who) => ui.label(format!("signing as {} ({})", who.principal, who.role)),
+                    None => ui.label(RichText::new("not signed in").weak()),
+                };
+            }
             if let Some(tab) = self.state.active_tab() {
                 ui.separator();
                 let enc = tab.doc.entry.encoding.map(|e| e.name()).unwrap_or(tab.doc.entry.class.as_str());
-                ui.label(format!("Ln {}  {}", tab.cursor_line + 1, enc));
+                ui.label(format!("Ln {}, Col {}  {}", tab.cursor_line + 1, tab.cursor_col + 1, enc));
             }
         });
+    }
+
+    /// "index ready · symbols 40%": the state of the background indexes.
+    fn index_status(&self) -> String {
+        use crate::search_state::IndexState;
+        use crate::symbols_state::SymIndexState;
+        let text = match &self.state.search.index {
+            IndexState::None => "index —".to_owned(),
+            IndexState::Building { progress, .. } => {
+                format!("indexing {:.0}%", progress.view().fraction() * 100.0)
+            }
+            IndexState::Ready(_) => "index ready".to_owned(),
+            IndexState::Failed(_) => "index failed".to_owned(),
+        };
+        let symbols = match &self.state.symbols.index {
+            SymIndexState::None => "symbols —".to_owned(),
+            SymIndexState::Building { progress, .. } => {
+                format!("symbols {:.0}%", progress.view().fraction() * 100.0)
+            }
+            SymIndexState::Ready(_) => "symbols ready".to_owned(),
+            SymIndexState::Failed(_) => "symbols failed".to_owned(),
+        };
+        format!("{text} · {symbols}")
     }
 }
 

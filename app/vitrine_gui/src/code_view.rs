@@ -72,7 +72,16 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
         find_bar_ui(ui, find, commands);
     }
     let theme = if dark { Theme::dark() } else { Theme::light() };
+    // The identifier under the cursor is marked wherever it appears on screen.
+    let word = match &tab.doc.content {
+        Content::Text(t) => {
+            let at = vitrine_syntax::Point { line: tab.cursor_line as u32, column: tab.cursor_col as u32 };
+            vitrine_syntax::nav::name_at(t.text.as_bytes(), at).map(|n| n.name).filter(|n| n.len() > 1)
+        }
+        _ => None,
+    };
     let view = View {
+        word: word.as_deref(),
         cursor: tab.cursor_line,
         selection: tab.anchor_line.map(|_| tab.selection()),
         scroll_to: tab.scroll_to.take(),
@@ -106,6 +115,8 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
 
 /// What the text view needs to know about the tab besides its document.
 struct View<'a> {
+    /// The identifier under the cursor, marked in every visible row.
+    word: Option<&'a str>,
     cursor: usize,
     selection: Option<std::ops::RangeInclusive<usize>>,
     scroll_to: Option<usize>,
@@ -220,7 +231,9 @@ fn text_view(
         commands.push(Command::Seen(visible.clone()));
         ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
         let marks_of = |line: usize| -> Vec<(std::ops::Range<usize>, bool)> {
-            let Some(f) = view.find else { return Vec::new() };
+            let Some(f) = view.find else {
+                return word_marks(doc.line_text(line).unwrap_or_default(), view.word);
+            };
             let first = f.matches.partition_point(|m| m.0 < line);
             f.matches
                 .iter()
@@ -409,6 +422,20 @@ pub fn line_job(
     job
 }
 
+/// Whole-word occurrences of `word` in a line (for the identifier under the cursor).
+fn word_marks(text: &str, word: Option<&str>) -> Vec<(std::ops::Range<usize>, bool)> {
+    let Some(w) = word else { return Vec::new() };
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(w)
+        .filter(|(i, _)| {
+            let before = text.get(..*i).and_then(|s| s.chars().next_back());
+            let after = text.get(i + w.len()..).and_then(|s| s.chars().next());
+            !before.is_some_and(ident) && !after.is_some_and(ident)
+        })
+        .map(|(i, _)| (i..i + w.len(), false))
+        .collect()
+}
+
 /// The byte offset in `text` of display column `col`, laid out as `line_job` lays it out (tabs
 /// expanded, suspicious characters as `<U+XXXX>` markers).
 pub fn byte_of_display_col(text: &str, col: usize) -> usize {
@@ -451,6 +478,12 @@ fn hex_view(ui: &mut egui::Ui, bytes: &[u8], theme: &Theme, font: &FontId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_under_the_cursor_is_marked_as_a_whole_word() {
+        assert_eq!(word_marks("len = strlen(len_x) + len;", Some("len")), [(0..3, false), (22..25, false)]);
+        assert!(word_marks("abc", None).is_empty());
+    }
 
     #[test]
     fn display_columns_map_back_to_bytes() {
