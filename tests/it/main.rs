@@ -1,9 +1,12 @@
 //! Vitrine's one integration-test binary: end-to-end behaviour of the libraries and the CLI.
 
+// Tests and their helpers fail loudly: an unwrap here is an assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod gui;
+mod record;
+mod search;
 mod snapshot;
 mod symbols;
-mod search;
-mod record;

@@ -239,8 +239,11 @@ fn archives_have_the_same_ids_as_the_directory() {
     }
 }
 
-/// Builds a raw tar from (name, type flag, link name, content) without the tar crate's path checks.
-fn raw_tar(entries: &[(&[u8], u8, &[u8], &[u8])]) -> Vec<u8> {
+/// A raw tar entry: (name, type flag, link name, content).
+type RawEntry<'a> = (&'a [u8], u8, &'a [u8], &'a [u8]);
+
+/// Builds a raw tar from entries without the tar crate's path checks.
+fn raw_tar(entries: &[RawEntry<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, kind, link, content) in entries {
         let mut h = [0u8; 512];
@@ -366,10 +369,8 @@ fn decompression_bombs_are_refused() {
     // Limits on entries and total size are configurable.
     let dir = tempfile::tempdir().unwrap();
     let many = dir.path().join("many.tar");
-    let entries: Vec<(Vec<u8>, u8, Vec<u8>, Vec<u8>)> =
-        (0..20).map(|i| (format!("f{i}").into_bytes(), b'0', Vec::new(), b"x".to_vec())).collect();
-    let refs: Vec<(&[u8], u8, &[u8], &[u8])> =
-        entries.iter().map(|(a, b, c, d)| (a.as_slice(), *b, c.as_slice(), d.as_slice())).collect();
+    let names: Vec<Vec<u8>> = (0..20).map(|i| format!("f{i}").into_bytes()).collect();
+    let refs: Vec<RawEntry<'_>> = names.iter().map(|n| (n.as_slice(), b'0', &b""[..], &b"x"[..])).collect();
     std::fs::write(&many, raw_tar(&refs)).unwrap();
     let limited = |archive: ArchiveLimits| IngestConfig { archive, ..IngestConfig::default() };
     let r = Snapshot::open(
