@@ -550,3 +550,28 @@ fn cancelled_build_leaves_no_index_behind() {
     assert!(!dir.exists());
     assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0, "the temporary build directory is removed");
 }
+
+#[test]
+fn a_regex_without_literals_is_reported_as_a_full_scan() {
+    let t = TempTree::new();
+    t.file("a.c", "alpha\n").file("b.c", "beta\n").file("c.o", b"\0".as_slice());
+    let (_d, data) = data_dir();
+    let (index, _) = index_of(&open_snapshot(t.path()), &data);
+    let plan = |q: &str| {
+        let mut got = None;
+        let s = index
+            .search_planned(
+                &Query::new(q).unwrap(),
+                &SearchOptions::default(),
+                &AtomicBool::new(false),
+                &mut |p| got = Some(p),
+                &mut |_| true,
+            )
+            .unwrap();
+        (got.unwrap(), s.lines, s.files_not_searched)
+    };
+    let (p, lines, not_searched) = plan(r"/\w+/");
+    assert_eq!((p.scanned_all, p.candidates, lines, not_searched), (true, 2, 2, 1));
+    let (p, lines, _) = plan("alpha");
+    assert_eq!((p.scanned_all, p.candidates, lines), (false, 1, 1));
+}
