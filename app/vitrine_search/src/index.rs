@@ -113,6 +113,8 @@ pub struct IndexMeta {
     pub trigrams: u64,
     pub files_bin_bytes: u64,
     pub trigrams_bin_bytes: u64,
+    /// Absent in format 1, so that such an index is refused for its version, not called corrupt.
+    #[serde(default)]
     pub words_bin_bytes: u64,
     pub build_ms: u64,
 }
