@@ -221,6 +221,27 @@ fn ctrl_shift_f_searches_the_snapshot_and_enter_opens_a_hit() {
     h.run();
     assert_eq!(cursor(&h), ("src/packet.cpp".into(), 18));
 
+    // `sym:` finds definitions through the symbol index, built alongside the search index.
+    h.state_mut().state.symbols.wait_index();
+    h.state_mut().state.apply(Command::SetSearchQuery("sym:load_config".into()));
+    h.state_mut().state.search.wait_results();
+    h.run();
+    let search = &h.state().state.search;
+    assert_eq!(search.error, None);
+    assert_eq!(
+        search.files.iter().map(|f| (f.path.as_str(), f.line_count)).collect::<Vec<_>>(),
+        [("src/config.cpp", 1)]
+    );
+    // A plain word ranks the file that defines it first.
+    h.state_mut().state.apply(Command::SetSearchQuery("load_config".into()));
+    h.state_mut().state.search.wait_results();
+    let search = &h.state().state.search;
+    assert_eq!(search.files.len(), 3);
+    assert_eq!(
+        (search.files[0].path.as_str(), search.files[0].rank),
+        ("src/config.cpp", vitrine_search::Rank::Definition)
+    );
+
     // A malformed query says where it is wrong, and nothing runs.
     h.state_mut().state.apply(Command::SetSearchQuery("/unclosed(/".into()));
     h.run();

@@ -51,14 +51,22 @@ pub struct SearchState {
 
 impl SearchState {
     /// Opens the snapshot's index, building it first if needed, on a background thread.
-    pub fn start_index(&mut self, snapshot: Arc<Snapshot>, data: &DataDir) {
+    pub fn start_index(
+        &mut self,
+        snapshot: Arc<Snapshot>,
+        data: &DataDir,
+        definitions: Arc<dyn vitrine_search::DefinitionSource>,
+    ) {
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
         let dir = data.snapshot_dir(&snapshot.ids().tree_sha256).join("index");
         let p = progress.clone();
         let spawned = std::thread::Builder::new().name("index".into()).spawn(move || {
             let r = vitrine_search::open_or_build(&snapshot, &dir, &p)
-                .map(|(index, _)| index)
+                .map(|(mut index, _)| {
+                    index.set_definitions(definitions);
+                    index
+                })
                 .map_err(|e| e.to_string());
             let _ = tx.send(r);
         });

@@ -920,8 +920,8 @@ impl AppState {
         self.active = None;
         let snapshot = Arc::new(snapshot);
         self.search = crate::search_state::SearchState::default();
-        self.search.start_index(snapshot.clone(), &self.data);
         self.symbols = crate::symbols_state::SymbolState::default();
+        self.search.start_index(snapshot.clone(), &self.data, self.symbols.definitions.clone());
         self.symbols.start_index(snapshot.clone(), &self.data);
         let dir = self.data.snapshot_dir(&snapshot.ids().tree_sha256);
         let (review, problem) = ReviewState::open(

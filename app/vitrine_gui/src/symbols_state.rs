@@ -30,8 +30,44 @@ pub enum NavResult {
     Error(String),
 }
 
+/// The symbol index as the search's source of definitions (for `sym:` and definitions-first ranking).
+/// Both indexes are built in parallel, so the search index gets this source at once and the symbol index
+/// is put into it when ready; until then `sym:` says it is not ready rather than finding nothing.
+#[derive(Debug, Default)]
+pub struct LateDefinitions(std::sync::OnceLock<Arc<SymbolIndex>>);
+
+impl LateDefinitions {
+    pub fn set(&self, index: Arc<SymbolIndex>) {
+        let _ = self.0.set(index);
+    }
+}
+
+impl vitrine_search::DefinitionSource for LateDefinitions {
+    fn definitions(
+        &self,
+        name: &str,
+        case_sensitive: bool,
+    ) -> Result<Vec<vitrine_search::Definition>, String> {
+        let index = self.0.get().ok_or("the symbol index is still being built")?;
+        let how =
+            if case_sensitive { vitrine_syntax::Match::Exact } else { vitrine_syntax::Match::IgnoreCase };
+        let hits = index.lookup(name, how).map_err(|e| e.to_string())?;
+        Ok(hits
+            .into_iter()
+            .filter(|h| h.role == vitrine_syntax::Role::Definition)
+            .map(|h| vitrine_search::Definition {
+                path: h.path.into_bytes(),
+                line: u64::from(h.at.line) + 1,
+                column: h.at.column as usize,
+            })
+            .collect())
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct SymbolState {
+    /// Filled when the symbol index is ready; shared with the search index.
+    pub definitions: Arc<LateDefinitions>,
     pub index: SymIndexState,
     /// The name the references / callers tab is about, and the trail of callers followed to reach it.
     pub subject: Option<String>,
@@ -78,7 +114,11 @@ impl SymbolState {
     pub fn wait_index(&mut self) {
         if let SymIndexState::Building { result, .. } = &self.index {
             self.index = match result.recv() {
-                Ok(Ok(i)) => SymIndexState::Ready(Arc::new(i)),
+                Ok(Ok(i)) => {
+                    let i = Arc::new(i);
+                    self.definitions.set(i.clone());
+                    SymIndexState::Ready(i)
+                }
                 Ok(Err(e)) => SymIndexState::Failed(e),
                 Err(_) => SymIndexState::Failed("the symbol thread stopped".into()),
             };
@@ -131,7 +171,11 @@ impl SymbolState {
             match result.try_recv() {
                 Ok(r) => {
                     self.index = match r {
-                        Ok(i) => SymIndexState::Ready(Arc::new(i)),
+                        Ok(i) => {
+                            let i = Arc::new(i);
+                            self.definitions.set(i.clone());
+                            SymIndexState::Ready(i)
+                        }
                         Err(e) => SymIndexState::Failed(e),
                     };
                     changed = true;
