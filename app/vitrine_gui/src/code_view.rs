@@ -225,7 +225,7 @@ fn text_view(
         }
     }
     let mut waiting_for_highlight = false;
-    area.show_rows(ui, row_height, rows, |ui, visible| {
+    let output = area.show_rows(ui, row_height, rows, |ui, visible| {
         ui.ctx()
             .data_mut(|d| d.insert_temp(egui::Id::unique(("top-row", doc.path.as_bytes())), visible.start));
         commands.push(Command::Seen(visible.clone()));
@@ -318,6 +318,7 @@ fn text_view(
             });
         }
     });
+    minimap_ui(ui, output.inner_rect, rows, doc, view);
     if waiting_for_highlight {
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
     }
@@ -420,6 +421,51 @@ pub fn line_job(
     }
     job.wrap.max_width = f32::INFINITY;
     job
+}
+
+/// Marks along the right edge of the code, one per annotation, find match and health finding, at the
+/// height of its line in the whole file: where to look, at a glance, in a file of any length.
+fn minimap_ui(ui: &egui::Ui, rect: egui::Rect, rows: usize, doc: &Document, view: &View<'_>) {
+    if rows == 0 {
+        return;
+    }
+    let strip = egui::Rect::from_min_max(
+        egui::pos2(rect.right() - 18.0, rect.top()),
+        egui::pos2(rect.right() - 12.0, rect.bottom()),
+    );
+    let y = |line: usize| strip.top() + strip.height() * (line as f32 / rows as f32);
+    let painter = ui.painter();
+    let tick = |line: usize, color: Color32, h: f32| {
+        let top = y(line);
+        painter.rect_filled(
+            egui::Rect::from_min_max(egui::pos2(strip.left(), top), egui::pos2(strip.right(), top + h)),
+            0.0,
+            color,
+        );
+    };
+    for line in doc.findings.keys().flatten() {
+        tick(*line, Color32::from_rgb(230, 70, 60), 2.0);
+    }
+    if let Some(f) = view.find {
+        // At most one tick per pixel row: a common word in a huge file must not cost a frame.
+        let mut last = f32::MIN;
+        for (line, _) in &f.matches {
+            let top = y(*line);
+            if top - last >= 1.0 {
+                tick(*line, Color32::from_rgb(255, 190, 0), 2.0);
+                last = top;
+            }
+        }
+    }
+    for &(a, b, color) in view.annotated {
+        let h = (y(b + 1) - y(a)).max(3.0);
+        let top = y(a);
+        painter.rect_filled(
+            egui::Rect::from_min_max(egui::pos2(strip.left() - 3.0, top), egui::pos2(strip.right(), top + h)),
+            1.0,
+            color,
+        );
+    }
 }
 
 /// Whole-word occurrences of `word` in a line (for the identifier under the cursor).
