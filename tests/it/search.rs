@@ -357,6 +357,9 @@ fn reopening_reuses_and_each_snapshot_has_its_own_index() {
     ));
 }
 
+/// A named way to damage an index directory.
+type Damage = (&'static str, fn(&Path));
+
 #[test]
 fn corrupt_index_is_detected_and_rebuilt() {
     let t = TempTree::new();
@@ -366,7 +369,7 @@ fn corrupt_index_is_detected_and_rebuilt() {
     let (index, _) = index_of(&snap, &data);
     let dir = index.dir().to_path_buf();
     drop(index);
-    let damage: [(&str, fn(&Path)); 4] = [
+    let damage: [Damage; 4] = [
         ("truncated postings", |p| {
             let f = std::fs::OpenOptions::new().write(true).open(p.join("trigrams.bin")).unwrap();
             let len = f.metadata().unwrap().len();
