@@ -869,3 +869,64 @@ fn format_v1_golden_still_verifies() {
     let (code, out) = verify_sh(tmp.path(), Some(&snap_dir));
     assert_eq!(code, 0, "{out}");
 }
+
+/// Validates a bundle's `results.sarif` against the official SARIF 2.1.0 schema (tests/data).
+fn assert_sarif_valid(bundle: &Path, scratch: &Path) {
+    unpack(bundle, scratch);
+    let sarif_path = std::fs::read_dir(scratch)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find_map(|p| {
+            let direct = p.join("results.sarif");
+            if p.file_name().is_some_and(|n| n == "results.sarif") {
+                Some(p)
+            } else {
+                direct.exists().then_some(direct)
+            }
+        })
+        .expect("results.sarif in the bundle");
+    let sarif: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif_path).unwrap()).unwrap();
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the official schema compiles");
+    let errors: Vec<String> =
+        validator.iter_errors(&sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "results.sarif violates SARIF 2.1.0:\n{}", errors.join("\n"));
+    // The validator does reject what the schema forbids.
+    let mut broken = sarif.clone();
+    broken["version"] = "2.0.0".into();
+    assert!(!validator.is_valid(&broken));
+    assert!(sarif["runs"][0]["results"].as_array().is_some_and(|r| !r.is_empty()));
+}
+
+#[test]
+fn results_sarif_validates_against_the_official_sarif_2_1_0_schema() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    assert_sarif_valid(&fx.bundle, &fx.tmp.path().join("sarif1"));
+    // With a vendor's disposition (SARIF suppressions) too.
+    let vdata = fx.tmp.path().join("vendor-data");
+    let (code, _, err) = cli(&vdata, &[&"import", &s, &fx.bundle]);
+    assert_eq!(code, 0, "{err}");
+    let ids = log_ids(&vdata, s);
+    let (code, _, err) = cli(
+        &vdata,
+        &[
+            &"reply",
+            &s,
+            &"--key",
+            &fx.ven,
+            &"--to",
+            &ids[1],
+            &"--body",
+            &"Accepted",
+            &"--status",
+            &"accepted-risk",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let r2 = fx.tmp.path().join("r2.vitrine");
+    let (code, _, err) = cli(&vdata, &[&"export", &s, &"--key", &fx.ven, &"--out", &r2]);
+    assert_eq!(code, 0, "{err}");
+    assert_sarif_valid(&r2, &fx.tmp.path().join("sarif2"));
+}
