@@ -592,7 +592,18 @@ impl<'a> Extractor<'a> {
             }
             _ => node,
         };
+        let before = self.raw.len();
         self.add_named(extent, resolved.name, kind, role, None);
+        // `SYSCALL_DEFINE0(name) {` parses as a function of "type" SYSCALL_DEFINE0.
+        if kind_str == "function" && !resolved.is_function {
+            let ty = node.child_by_field_name("type").map(|t| node_text(t, self.source)).unwrap_or_default();
+            if is_macro_name(ty)
+                && let Some(r) = self.raw.get_mut(before)
+            {
+                r.name = format!("{}{}", syscall_prefix(ty), r.name);
+                r.via_macro = Some(ty.to_string());
+            }
+        }
     }
 
     fn add_named(
@@ -836,6 +847,11 @@ impl<'a> Extractor<'a> {
         }
         for r in &mut self.raw {
             if r.role != Role::Definition || r.kind != SymbolKind::Function || !is_macro_name(&r.name) {
+                continue;
+            }
+            // Only a definition that starts with the macro is one: `static inline u32 REG_X(u32 v)`
+            // is a real function with an upper-case name.
+            if r.range.start_byte != r.name_range.start_byte {
                 continue;
             }
             let Some(args) = self.source.get(r.name_range.end_byte as usize..r.range.end_byte as usize)

@@ -77,3 +77,13 @@ static const struct file_operations demo_fops = {
 
 extern int demo_count;
 int demo_prototype(struct demo_dev *d, int flags);
+
+static inline uint32_t DEMO_REG_FIELD(uint32_t val)
+{
+	return val << 4;
+}
+
+SYSCALL_DEFINE0(demo_nop)
+{
+	return 0;
+}
