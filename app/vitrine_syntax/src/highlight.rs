@@ -157,7 +157,7 @@ pub struct HighlightConfig {
 
 impl Default for HighlightConfig {
     fn default() -> Self {
-        HighlightConfig { checkpoint_every: 128, max_line_bytes: 16 * 1024, cached_lines: 8192 }
+        HighlightConfig { checkpoint_every: 32, max_line_bytes: 16 * 1024, cached_lines: 8192 }
     }
 }
 
