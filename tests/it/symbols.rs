@@ -130,9 +130,11 @@ fn kernel_style_macros_and_broken_regions_keep_their_symbols() {
 /// Builds an index over in-memory files.
 fn index_of(files: &[(&str, &str)]) -> (tempfile::TempDir, SymbolIndex) {
     let dir = tempfile::tempdir().unwrap();
-    let sources: Vec<SourceFile> = files.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
+    let sources: Vec<SourceFile> =
+        files.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
     let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
-    let idx = index::build(&sources, read, &dir.path().join("symbols"), "test-digest", &Progress::default()).unwrap();
+    let idx = index::build(&sources, read, &dir.path().join("symbols"), "test-digest", &Progress::default())
+        .unwrap();
     (dir, idx)
 }
 
@@ -175,7 +177,8 @@ fn a_written_qualifier_picks_the_matching_scope() {
         ("use.cpp", use_site),
     ];
     let (_tmp, idx) = index_of(&files);
-    let got = vitrine_syntax::definition(&idx, "use.cpp", use_site.as_bytes(), Point { line: 0, column: 17 }).unwrap();
+    let got = vitrine_syntax::definition(&idx, "use.cpp", use_site.as_bytes(), Point { line: 0, column: 17 })
+        .unwrap();
     assert_eq!(got[0].hit.path, "net/open.cpp");
     assert_eq!(got[0].confidence, Confidence::ExactScope);
     assert_eq!(got[1].confidence, Confidence::SameName);
@@ -197,7 +200,9 @@ fn callers_are_grouped_by_enclosing_definition() {
     let groups = idx.callers("target").unwrap();
     let summary: Vec<(String, String, usize)> = groups
         .iter()
-        .map(|g| (g.path.clone(), g.caller.as_ref().map(|c| c.name.clone()).unwrap_or_default(), g.sites.len()))
+        .map(|g| {
+            (g.path.clone(), g.caller.as_ref().map(|c| c.name.clone()).unwrap_or_default(), g.sites.len())
+        })
         .collect();
     assert_eq!(
         summary,
@@ -231,7 +236,8 @@ fn the_index_reopens_and_answers_every_kind_of_lookup() {
     assert_eq!((exact[0].path.as_str(), exact[0].role), ("k/alloc.c", Role::Definition));
     assert_eq!((exact[1].path.as_str(), exact[1].role), ("k/alloc.h", Role::Declaration));
     assert_eq!((exact[0].at.line, exact[0].at.column), (0, 6));
-    let ci: Vec<String> = idx.lookup("kmalloc_big", Match::IgnoreCase).unwrap().into_iter().map(|h| h.name).collect();
+    let ci: Vec<String> =
+        idx.lookup("kmalloc_big", Match::IgnoreCase).unwrap().into_iter().map(|h| h.name).collect();
     assert_eq!(ci, vec!["KMALLOC_big".to_string()]);
     let mut prefix = idx.names("KMALLOC", Match::Prefix, 10).unwrap();
     prefix.sort();
