@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use vitrine_record::bundle::{self, BundleFiles, ExportConfig, SnapshotData};
+use vitrine_record::bundle::{self, BundleFiles, ExportConfig};
 use vitrine_record::entry::{Quote, Target, blob_id, quote_lines};
 use vitrine_record::keys::{self, Signer};
 use vitrine_record::time::OffsetDateTime;
@@ -558,24 +558,13 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn snapshot_data<'a>(snap: &'a Snapshot, read: &'a dyn Fn(&str) -> Option<Vec<u8>>) -> SnapshotData<'a> {
-    let ids = snap.ids();
-    SnapshotData {
-        tree_sha256: ids.tree_sha256.clone(),
-        tree_sha1: ids.tree_sha1.clone(),
-        swhid: ids.swhid.clone(),
-        manifest: vitrine_snapshot::manifest::render_bytes(snap.files()),
-        read,
-    }
-}
-
 fn export(a: ExportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let snap = ctx.open_snapshot(&a.path, true)?;
     let signer = signer(&a.key)?;
     let mut review = open_review(ctx, &snap)?;
     let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
     let config = ExportConfig {
-        snapshot: snapshot_data(&snap, &read),
+        snapshot: vitrine_gui::records::snapshot_data(&snap, &read),
         health_json: serde_json::to_vec_pretty(snap.health())?,
         tool: format!("vitrine {}", env!("CARGO_PKG_VERSION")),
         questions_only: a.questions_only,
@@ -677,7 +666,7 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         None => None,
     };
     let read = |p: &str| snap.as_ref().and_then(|s| s.file(p.as_bytes()).and_then(|e| s.read(e).ok()));
-    let data = snap.as_ref().map(|s| snapshot_data(s, &read));
+    let data = snap.as_ref().map(|s| vitrine_gui::records::snapshot_data(s, &read));
     let report = bundle::verify(&files, data.as_ref());
     if a.json {
         ctx.json(&VerifyJson {

@@ -7,9 +7,9 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use vitrine_search::{Definition, DefinitionSource, Index, Opened, Query, SearchError, SearchOptions};
+use vitrine_search::{Index, Opened, Query, SearchError, SearchOptions};
 use vitrine_snapshot::progress::Progress;
-use vitrine_syntax::{Match, Role, SymbolIndex};
+use vitrine_syntax::SymbolIndex;
 
 use crate::common::{Ctx, Exit, spawn_progress_line};
 
@@ -138,32 +138,14 @@ fn open_index(
         _ => None,
     };
     if let Some(s) = symbols {
-        index.set_definitions(Arc::new(SymbolDefinitions(s)));
+        let definitions = Arc::new(vitrine_gui::symbols_state::LateDefinitions::default());
+        definitions.set(Arc::new(s));
+        index.set_definitions(definitions);
     }
     if let Opened::Rebuilt { reason } = &opened {
         writeln!(ctx.err, "vitrine: the index could not be used ({reason}); rebuilt it")?;
     }
     Ok((index, opened))
-}
-
-/// The symbol index as the search's source of definitions.
-#[derive(Debug)]
-struct SymbolDefinitions(SymbolIndex);
-
-impl DefinitionSource for SymbolDefinitions {
-    fn definitions(&self, name: &str, case_sensitive: bool) -> Result<Vec<Definition>, String> {
-        let how = if case_sensitive { Match::Exact } else { Match::IgnoreCase };
-        let hits = self.0.lookup(name, how).map_err(|e| e.to_string())?;
-        Ok(hits
-            .into_iter()
-            .filter(|h| h.role == Role::Definition)
-            .map(|h| Definition {
-                path: h.path.into_bytes(),
-                line: u64::from(h.at.line) + 1,
-                column: h.at.column as usize,
-            })
-            .collect())
-    }
 }
 
 #[derive(Serialize)]

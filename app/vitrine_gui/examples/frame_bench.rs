@@ -58,8 +58,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = tmp.path().join("data");
     let mut state = AppState::new(DataDir::at(&data), Prefs::default());
     state.apply(Command::OpenSnapshot(snap.clone()));
+    let wall = std::time::Instant::now();
     state.wait_loaded();
+    let ingest = wall.elapsed();
     state.search.wait_index();
+    state.symbols.wait_index();
+    let indexes = wall.elapsed();
     let app = VitrineApp::new(state);
     let mut h = Harness::builder()
         .with_size(egui::vec2(1500.0, 940.0))
@@ -120,6 +124,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         h.step();
         typing.push(t.elapsed().as_secs_f64() * 1000.0);
     }
+    println!(
+        "snapshot: {} ({} files): ingest {:.1} s, search and symbol indexes ready {:.1} s after start (wall clock)",
+        snap.display(),
+        h.state().state.snapshot.as_ref().map_or(0, |s| s.files().len()),
+        ingest.as_secs_f64(),
+        indexes.as_secs_f64()
+    );
     println!("file: {} ({lines} lines)", file);
     println!("open and draw the first frame: {:.1} ms", open_first.as_secs_f64() * 1000.0);
     println!("jump to the last line (2 frames): {:.1} ms", jump_end.as_secs_f64() * 1000.0);

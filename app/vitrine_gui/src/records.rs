@@ -45,7 +45,7 @@ pub struct RecordOutcome {
 }
 
 /// The snapshot as the record crate sees it: ids, manifest, and a way to read files (for anchors).
-fn snapshot_data<'a>(snap: &'a Snapshot, read: &'a dyn Fn(&str) -> Option<Vec<u8>>) -> SnapshotData<'a> {
+pub fn snapshot_data<'a>(snap: &'a Snapshot, read: &'a dyn Fn(&str) -> Option<Vec<u8>>) -> SnapshotData<'a> {
     let ids = snap.ids();
     SnapshotData {
         tree_sha256: ids.tree_sha256.clone(),

@@ -248,21 +248,16 @@ impl<'a> Guard<'a> {
         if target.is_empty() {
             return Err(self.refuse(format!("symlink `{}` has an empty target", shown())));
         }
-        if target.first() == Some(&b'/') {
-            return Err(self.refuse(format!(
-                "symlink `{}` points to the absolute path `{}`",
-                shown(),
-                crate::path::display_bytes(target)
-            )));
-        }
-        let mut depth = link.split(|&b| b == b'/').count() as i64 - 1;
-        for c in target.split(|&b| b == b'/') {
-            match c {
-                b"" | b"." => {}
-                b".." => depth -= 1,
-                _ => depth += 1,
+        match crate::path::link_target(link, target) {
+            crate::path::LinkTarget::Inside => {}
+            crate::path::LinkTarget::Absolute => {
+                return Err(self.refuse(format!(
+                    "symlink `{}` points to the absolute path `{}`",
+                    shown(),
+                    crate::path::display_bytes(target)
+                )));
             }
-            if depth < 0 {
+            crate::path::LinkTarget::Escapes => {
                 return Err(self.refuse(format!(
                     "symlink `{}` -> `{}` escapes the archive root",
                     shown(),

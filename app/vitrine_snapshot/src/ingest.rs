@@ -379,23 +379,13 @@ fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
     }
 }
 
-/// Lexically resolves a link target: "inside the snapshot", "points outside the snapshot", "absolute".
+/// How the health report describes where a link leads.
 fn symlink_destination(link: &[u8], target: &[u8]) -> &'static str {
-    if target.first() == Some(&b'/') {
-        return "absolute path outside the snapshot";
+    match crate::path::link_target(link, target) {
+        crate::path::LinkTarget::Inside => "inside the snapshot",
+        crate::path::LinkTarget::Escapes => "points outside the snapshot",
+        crate::path::LinkTarget::Absolute => "absolute path outside the snapshot",
     }
-    let mut depth = link.split(|&b| b == b'/').count() as i64 - 1;
-    for c in target.split(|&b| b == b'/') {
-        match c {
-            b"" | b"." => {}
-            b".." => depth -= 1,
-            _ => depth += 1,
-        }
-        if depth < 0 {
-            return "points outside the snapshot";
-        }
-    }
-    "inside the snapshot"
 }
 
 fn ingest_archive(

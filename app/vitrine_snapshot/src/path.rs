@@ -81,6 +81,34 @@ impl Serialize for RelPath {
     }
 }
 
+/// Where a symbolic link at `link` (a path relative to the root) pointing to `target` leads, resolved
+/// lexically from the link's own directory, as the kernel would without following any other link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkTarget {
+    Inside,
+    /// The target climbs above the root with `..`.
+    Escapes,
+    Absolute,
+}
+
+pub fn link_target(link: &[u8], target: &[u8]) -> LinkTarget {
+    if target.first() == Some(&b'/') {
+        return LinkTarget::Absolute;
+    }
+    let mut depth = link.split(|&b| b == b'/').count() as i64 - 1;
+    for c in target.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => depth -= 1,
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return LinkTarget::Escapes;
+        }
+    }
+    LinkTarget::Inside
+}
+
 /// Renders bytes for people: valid UTF-8 stays, each invalid byte becomes `\xNN`.
 pub fn display_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
@@ -109,6 +137,15 @@ mod tests {
         assert_eq!(p.extension(), Some("gz"));
         assert_eq!(RelPath::from_bytes(b".bashrc".to_vec()).extension(), None);
         assert_eq!(RelPath::from_bytes(b"top".to_vec()).parent(), b"");
+    }
+
+    #[test]
+    fn link_targets_resolve_lexically() {
+        assert_eq!(link_target(b"a/l", b"../b"), LinkTarget::Inside);
+        assert_eq!(link_target(b"a/l", b"../../etc"), LinkTarget::Escapes);
+        assert_eq!(link_target(b"l", b"x/../../y"), LinkTarget::Escapes);
+        assert_eq!(link_target(b"l", b"/etc/passwd"), LinkTarget::Absolute);
+        assert_eq!(link_target(b"a/b/l", b"./../c/./d"), LinkTarget::Inside);
     }
 
     #[test]
