@@ -60,6 +60,8 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
         "Vitrine",
         options,
         Box::new(move |cc| {
+            // A snapshot can contain any character: one that no font has is drawn as a box, never a panic.
+            cc.egui_ctx.set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
             let mut prefs: Prefs =
                 cc.storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
             if let Some(dark) = launch.dark {
