@@ -103,8 +103,12 @@ impl VitrineApp {
                         ui,
                         |ui| {
                             ui.horizontal(|ui| {
-                                let findings =
-                                    self.state.snapshot.as_ref().map_or(0, |s| s.health().findings.len());
+                                // Every finding counts, including those summed up rather than listed one by one.
+                                let findings: u64 = self
+                                    .state
+                                    .snapshot
+                                    .as_ref()
+                                    .map_or(0, |s| s.health().counts.values().sum());
                                 for (tab, name) in [
                                     (BottomTab::Health, format!("Health ({findings})")),
                                     (BottomTab::Search, "Search (Ctrl+Shift+F)".to_owned()),
