@@ -531,3 +531,14 @@ fn digest_lists_every_file_with_its_ids_and_limits_are_configurable() {
     assert_eq!(code, 2);
     assert!(err.contains("more than 2 entries"), "{err}");
 }
+
+#[test]
+fn a_path_without_a_subcommand_opens_the_window_and_a_missing_one_is_named() {
+    let (code, _, err) = vitrine_os(&["/no/such/snapshot".as_ref()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot open snapshot /no/such/snapshot: no such file or directory"), "{err}");
+    // Subcommand names still win over a path.
+    let (code, out, _) = vitrine_os(&["digest".as_ref(), "--help".as_ref()]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--manifest"), "{out}");
+}

@@ -14,6 +14,10 @@ use crate::common::{Ctx, Exit};
 /// bundled demo snapshot.
 #[derive(Debug, Parser)]
 #[command(name = "vitrine", version, about, long_about = None, propagate_version = true)]
+#[command(
+    allow_external_subcommands = true,
+    override_usage = "vitrine [OPTIONS] [PATH]\n       vitrine [OPTIONS] <COMMAND>"
+)]
 pub struct Cli {
     /// Data directory for indexes, reviews and unpacked archives [default: $VITRINE_DATA, else the XDG
     /// data directory]
@@ -70,6 +74,9 @@ impl IngestArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// A snapshot path instead of a subcommand: open it in the window.
+    #[command(external_subcommand)]
+    Path(Vec<OsString>),
     #[command(flatten)]
     Snapshot(cmd_snapshot::SnapshotCmd),
     #[command(flatten)]
@@ -98,6 +105,13 @@ where
     ctx.ingest = cli.ingest.config();
     let result = match cli.command {
         None => cmd_snapshot::open_window(None, Default::default(), &mut ctx),
+        // `vitrine PATH` opens the window on PATH, as `vitrine open PATH` does.
+        Some(Command::Path(args)) => match args.as_slice() {
+            [path] => cmd_snapshot::open_window(Some(PathBuf::from(path)), Default::default(), &mut ctx),
+            _ => Err(anyhow::anyhow!(
+                "unexpected arguments {args:?}: give one snapshot PATH, or a subcommand (see --help)"
+            )),
+        },
         Some(Command::Snapshot(cmd)) => cmd_snapshot::run(cmd, &mut ctx),
         Some(Command::Record(cmd)) => crate::cmd_record::run(cmd, &mut ctx),
         Some(Command::Symbols(cmd)) => crate::cmd_symbols::run(cmd, &mut ctx),

@@ -193,6 +193,10 @@ pub struct LaunchOptions {
 
 pub fn open_window(path: Option<PathBuf>, launch: LaunchOptions, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let path = match path {
+        // Say so before a window opens on nothing (and before one is needed at all).
+        Some(p) if !p.exists() => {
+            anyhow::bail!("cannot open snapshot {}: no such file or directory", p.display())
+        }
         Some(p) => p,
         None => crate::demo::unpack_demo(ctx.data.root()).context("cannot unpack the demo snapshot")?,
     };
