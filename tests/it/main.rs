@@ -10,3 +10,4 @@ mod record;
 mod search;
 mod snapshot;
 mod symbols;
+mod tidy;
