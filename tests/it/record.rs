@@ -296,30 +296,7 @@ fn reviewer_and_vendor_round_trip_to_the_same_verified_log() {
     }
 
     // The vendor imports, answers and exports; the reviewer imports that.
-    let vdata = fx.tmp.path().join("vendor-data");
-    let (code, out, err) = cli(&vdata, &[&"import", &s, &fx.bundle]);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("imported 4 new entries"), "{out}");
-    let ids = log_ids(&vdata, s);
-    let (code, _, err) = cli(
-        &vdata,
-        &[
-            &"reply",
-            &s,
-            &"--key",
-            &fx.ven,
-            &"--to",
-            &ids[1],
-            &"--body",
-            &"Bounded by the caller",
-            &"--status",
-            &"accepted-risk",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let r2 = fx.tmp.path().join("r2.vitrine");
-    let (code, _, err) = cli(&vdata, &[&"export", &s, &"--key", &fx.ven, &"--out", &r2]);
-    assert_eq!(code, 0, "{err}");
+    let (vdata, r2) = vendor_answers(&fx, "Bounded by the caller");
     let (code, out, err) = cli(&fx.data, &[&"import", &s, &r2]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("imported 1 new entries (4 already present)"), "{out}");
@@ -870,6 +847,25 @@ fn format_v1_golden_still_verifies() {
     assert_eq!(code, 0, "{out}");
 }
 
+/// The vendor imports the fixture's export, answers its second entry with `body` and the status
+/// accepted-risk, and exports: returns the vendor's data directory and bundle.
+fn vendor_answers(fx: &Fixture, body: &str) -> (PathBuf, PathBuf) {
+    let s = fx.snap.path();
+    let vdata = fx.tmp.path().join("vendor-data");
+    let (code, out, err) = cli(&vdata, &[&"import", &s, &fx.bundle]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("imported 4 new entries"), "{out}");
+    let ids = log_ids(&vdata, s);
+    let args: [&dyn AsRef<std::ffi::OsStr>; 10] =
+        [&"reply", &s, &"--key", &fx.ven, &"--to", &ids[1], &"--body", &body, &"--status", &"accepted-risk"];
+    let (code, _, err) = cli(&vdata, &args);
+    assert_eq!(code, 0, "{err}");
+    let r2 = fx.tmp.path().join("r2.vitrine");
+    let (code, _, err) = cli(&vdata, &[&"export", &s, &"--key", &fx.ven, &"--out", &r2]);
+    assert_eq!(code, 0, "{err}");
+    (vdata, r2)
+}
+
 /// Validates a bundle's `results.sarif` against the official SARIF 2.1.0 schema (tests/data).
 fn assert_sarif_valid(bundle: &Path, scratch: &Path) {
     unpack(bundle, scratch);
@@ -902,31 +898,8 @@ fn assert_sarif_valid(bundle: &Path, scratch: &Path) {
 #[test]
 fn results_sarif_validates_against_the_official_sarif_2_1_0_schema() {
     let fx = Fixture::new();
-    let s = fx.snap.path();
     assert_sarif_valid(&fx.bundle, &fx.tmp.path().join("sarif1"));
     // With a vendor's disposition (SARIF suppressions) too.
-    let vdata = fx.tmp.path().join("vendor-data");
-    let (code, _, err) = cli(&vdata, &[&"import", &s, &fx.bundle]);
-    assert_eq!(code, 0, "{err}");
-    let ids = log_ids(&vdata, s);
-    let (code, _, err) = cli(
-        &vdata,
-        &[
-            &"reply",
-            &s,
-            &"--key",
-            &fx.ven,
-            &"--to",
-            &ids[1],
-            &"--body",
-            &"Accepted",
-            &"--status",
-            &"accepted-risk",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let r2 = fx.tmp.path().join("r2.vitrine");
-    let (code, _, err) = cli(&vdata, &[&"export", &s, &"--key", &fx.ven, &"--out", &r2]);
-    assert_eq!(code, 0, "{err}");
+    let (_, r2) = vendor_answers(&fx, "Accepted");
     assert_sarif_valid(&r2, &fx.tmp.path().join("sarif2"));
 }
