@@ -8,6 +8,7 @@
 //! parallel in growing batches and handed to the caller in ranked order, so the first page arrives long
 //! before the total count.
 
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -492,43 +493,62 @@ impl Index {
 
     /// Candidate file ids for a trigram query, sorted.
     fn candidates(&self, q: &TriQuery) -> Result<Vec<u32>, SearchError> {
-        Ok(match self.eval_tri(q)? {
-            Some(ids) => ids,
+        let mut lists = PostingCache::default();
+        Ok(match self.eval_tri(&q.clone().simplify(), &mut lists)? {
+            Some(ids) => Rc::try_unwrap(ids).unwrap_or_else(|shared| (*shared).clone()),
             None => (0..self.files().len() as u32).collect(),
         })
     }
 
-    /// `None` means every file.
-    fn eval_tri(&self, q: &TriQuery) -> Result<Option<Vec<u32>>, SearchError> {
+    /// `None` means every file. Each posting list is read and decoded once per query, and the lists of
+    /// an `And` are intersected shortest first.
+    fn eval_tri(&self, q: &TriQuery, lists: &mut PostingCache) -> Result<Option<Rc<Vec<u32>>>, SearchError> {
         Ok(match q {
             TriQuery::All => None,
-            TriQuery::None => Some(Vec::new()),
-            TriQuery::Tri(t) => Some(self.trigrams().postings(*t)?),
-            TriQuery::Files(ids) => Some(ids.clone()),
+            TriQuery::None => Some(Rc::new(Vec::new())),
+            TriQuery::Tri(t) => Some(match lists.get(t) {
+                Some(ids) => ids.clone(),
+                None => {
+                    let ids = Rc::new(self.trigrams().postings(*t)?);
+                    lists.insert(*t, ids.clone());
+                    ids
+                }
+            }),
+            TriQuery::Files(ids) => Some(Rc::new(ids.clone())),
             TriQuery::And(v) => {
-                let mut acc: Option<Vec<u32>> = None;
-                for x in v {
-                    if let Some(ids) = self.eval_tri(x)? {
-                        acc = Some(match acc {
-                            None => ids,
-                            Some(a) => intersect(&a, &ids),
-                        });
-                        if acc.as_ref().is_some_and(Vec::is_empty) {
-                            break;
+                let mut parts: Vec<Rc<Vec<u32>>> = Vec::with_capacity(v.len());
+                // Single trigrams first: cheap, and an empty one ends the evaluation.
+                let (tris, others): (Vec<&TriQuery>, Vec<&TriQuery>) =
+                    v.iter().partition(|x| matches!(x, TriQuery::Tri(_)));
+                for x in tris.into_iter().chain(others) {
+                    if let Some(ids) = self.eval_tri(x, lists)? {
+                        if ids.is_empty() {
+                            return Ok(Some(ids));
                         }
+                        parts.push(ids);
                     }
                 }
-                acc
-            }
-            TriQuery::Or(v) => {
-                let mut acc: Vec<u32> = Vec::new();
-                for x in v {
-                    match self.eval_tri(x)? {
-                        None => return Ok(None),
-                        Some(ids) => acc = union(&acc, &ids),
+                parts.sort_by_key(|p| p.len());
+                let mut iter = parts.into_iter();
+                let Some(first) = iter.next() else { return Ok(None) };
+                let mut acc = first;
+                for ids in iter {
+                    acc = Rc::new(intersect(&acc, &ids));
+                    if acc.is_empty() {
+                        break;
                     }
                 }
                 Some(acc)
+            }
+            TriQuery::Or(v) => {
+                let mut parts: Vec<Rc<Vec<u32>>> = Vec::with_capacity(v.len());
+                for x in v {
+                    match self.eval_tri(x, lists)? {
+                        None => return Ok(None),
+                        Some(ids) => parts.push(ids),
+                    }
+                }
+                Some(Rc::new(union_all(parts)))
             }
         })
     }
@@ -724,10 +744,36 @@ fn eval_full(e: &Expr, path: &[u8], term: &dyn Fn(usize) -> bool, sym: &dyn Fn(u
     }
 }
 
+/// Decoded posting lists of one query evaluation, by trigram.
+type PostingCache = std::collections::HashMap<trigram::Trigram, Rc<Vec<u32>>>;
+
+/// The sorted intersection of two sorted lists; a much shorter list is looked up in the longer one by
+/// galloping, so a rare trigram narrows a common one in time proportional to the rare one.
 fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(a.len().min(b.len()));
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let mut out = Vec::with_capacity(small.len());
+    if small.len().saturating_mul(16) < large.len() {
+        let mut rest = large;
+        for &x in small {
+            // Gallop: find a window that must hold x, then search it.
+            let mut step = 1usize;
+            while rest.get(step).is_some_and(|&y| y < x) {
+                step *= 2;
+            }
+            let window = rest.get(..(step + 1).min(rest.len())).unwrap_or_default();
+            let i = window.partition_point(|&y| y < x);
+            rest = rest.get(i..).unwrap_or_default();
+            if rest.first() == Some(&x) {
+                out.push(x);
+            }
+            if rest.is_empty() {
+                break;
+            }
+        }
+        return out;
+    }
     let (mut i, mut j) = (0, 0);
-    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+    while let (Some(&x), Some(&y)) = (small.get(i), large.get(j)) {
         match x.cmp(&y) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
@@ -739,6 +785,25 @@ fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
         }
     }
     out
+}
+
+/// The sorted union of sorted lists.
+fn union_all(parts: Vec<Rc<Vec<u32>>>) -> Vec<u32> {
+    if parts.len() <= 2 {
+        let mut iter = parts.into_iter();
+        let a = iter.next().map(|p| (*p).clone()).unwrap_or_default();
+        return match iter.next() {
+            Some(b) => union(&a, &b),
+            None => a,
+        };
+    }
+    let mut all: Vec<u32> = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in &parts {
+        all.extend_from_slice(p);
+    }
+    all.sort_unstable();
+    all.dedup();
+    all
 }
 
 fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
@@ -876,6 +941,13 @@ mod tests {
     #[test]
     fn set_operations() {
         assert_eq!(intersect(&[1, 3, 5], &[3, 4, 5]), vec![3, 5]);
+        let large: Vec<u32> = (0..1000).map(|i| i * 3).collect();
+        assert_eq!(intersect(&[0, 4, 6, 2997, 5000], &large), vec![0, 6, 2997]);
+        assert_eq!(intersect(&large, &[2, 2999]), Vec::<u32>::new());
+        assert_eq!(
+            union_all(vec![Rc::new(vec![1, 4]), Rc::new(vec![2]), Rc::new(vec![4, 9])]),
+            vec![1, 2, 4, 9]
+        );
         assert_eq!(union(&[1, 3, 5], &[3, 4, 5]), vec![1, 3, 4, 5]);
     }
 }

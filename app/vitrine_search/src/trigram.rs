@@ -65,6 +65,84 @@ impl TriQuery {
     pub fn is_all(&self) -> bool {
         matches!(self, TriQuery::All)
     }
+
+    /// An equivalent query that is cheaper to evaluate: nested operators flattened, duplicates removed,
+    /// and the terms every alternative of an `Or` shares pulled out of it (`(a b x) or (a b y)` becomes
+    /// `a b (x or y)`). A case-insensitive phrase such as `"struct file_operations"` otherwise asks for
+    /// the posting lists of `struct` once per whitespace character and spelling of `s` (48 times).
+    pub fn simplify(self) -> TriQuery {
+        match self {
+            TriQuery::And(v) => {
+                let mut out: Vec<TriQuery> = Vec::with_capacity(v.len());
+                for x in v {
+                    match x.simplify() {
+                        TriQuery::All => {}
+                        TriQuery::None => return TriQuery::None,
+                        TriQuery::And(inner) => {
+                            for y in inner {
+                                push_unique(&mut out, y);
+                            }
+                        }
+                        y => push_unique(&mut out, y),
+                    }
+                }
+                match out.len() {
+                    0 => TriQuery::All,
+                    1 => out.pop().unwrap_or(TriQuery::All),
+                    _ => TriQuery::And(out),
+                }
+            }
+            TriQuery::Or(v) => {
+                let mut alts: Vec<TriQuery> = Vec::with_capacity(v.len());
+                for x in v {
+                    match x.simplify() {
+                        TriQuery::None => {}
+                        TriQuery::All => return TriQuery::All,
+                        TriQuery::Or(inner) => {
+                            for y in inner {
+                                push_unique(&mut alts, y);
+                            }
+                        }
+                        y => push_unique(&mut alts, y),
+                    }
+                }
+                if alts.len() < 2 {
+                    return alts.pop().unwrap_or(TriQuery::None);
+                }
+                let conj = |q: &TriQuery| -> Vec<TriQuery> {
+                    match q {
+                        TriQuery::And(v) => v.clone(),
+                        other => vec![other.clone()],
+                    }
+                };
+                let mut common = conj(alts.first().unwrap_or(&TriQuery::All));
+                for a in alts.iter().skip(1) {
+                    let c = conj(a);
+                    common.retain(|x| c.contains(x));
+                }
+                if common.is_empty() {
+                    return TriQuery::Or(alts);
+                }
+                let rest: Vec<TriQuery> = alts
+                    .iter()
+                    .map(|a| {
+                        let mut c = conj(a);
+                        c.retain(|x| !common.contains(x));
+                        TriQuery::And(c)
+                    })
+                    .collect();
+                common.push(TriQuery::Or(rest));
+                TriQuery::And(common).simplify()
+            }
+            other => other,
+        }
+    }
+}
+
+fn push_unique(v: &mut Vec<TriQuery>, q: TriQuery) {
+    if !v.contains(&q) {
+        v.push(q);
+    }
 }
 
 /// Packs three bytes, lower-casing ASCII letters.
@@ -390,6 +468,33 @@ mod tests {
         let got = q(r"spin_lock_irq(save|restore)\(", false);
         let TriQuery::Or(alts) = got else { panic!("{got:?}") };
         assert_eq!(alts.len(), 2);
+    }
+
+    #[test]
+    fn simplify_pulls_shared_terms_out_of_alternatives() {
+        let t = TriQuery::Tri;
+        let q = TriQuery::Or(vec![
+            TriQuery::And(vec![t(1), t(2), t(3)]),
+            TriQuery::And(vec![t(2), t(1), t(4)]),
+            TriQuery::And(vec![t(1), t(2), t(3)]),
+        ]);
+        assert_eq!(q.simplify(), TriQuery::And(vec![t(1), t(2), TriQuery::Or(vec![t(3), t(4)])]));
+        // Absorption: `a or (a b)` is `a`.
+        let q = TriQuery::Or(vec![t(1), TriQuery::And(vec![t(1), t(2)])]);
+        assert_eq!(q.simplify(), t(1));
+        let q = TriQuery::And(vec![TriQuery::All, TriQuery::And(vec![t(1), t(1)]), TriQuery::Or(vec![t(2)])]);
+        assert_eq!(q.simplify(), TriQuery::And(vec![t(1), t(2)]));
+        assert_eq!(TriQuery::And(vec![t(1), TriQuery::None]).simplify(), TriQuery::None);
+        assert_eq!(TriQuery::Or(vec![t(1), TriQuery::All]).simplify(), TriQuery::All);
+    }
+
+    #[test]
+    fn phrase_query_asks_for_each_word_once() {
+        let q = q(r"struct[\s&&[^\n]]+file_operations", true).simplify();
+        let TriQuery::And(parts) = &q else { panic!("{q:?}") };
+        assert!(parts.contains(&TriQuery::Tri(pack(b'r', b'u', b'c'))));
+        assert!(parts.contains(&TriQuery::Tri(pack(b'a', b't', b'i'))));
+        assert!(parts.len() < 40, "{q:?}");
     }
 
     #[test]
