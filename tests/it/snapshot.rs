@@ -542,3 +542,37 @@ fn a_path_without_a_subcommand_opens_the_window_and_a_missing_one_is_named() {
     assert_eq!(code, 0);
     assert!(out.contains("--manifest"), "{out}");
 }
+
+fn ingest_caches(data: &Path) -> usize {
+    std::fs::read_dir(data.join("ingest-cache")).map(|d| d.count()).unwrap_or(0)
+}
+
+#[test]
+fn navigation_commands_cache_the_ingest_and_identity_commands_never_use_it() {
+    let t = TempTree::new();
+    t.file("src/a.c", "int alpha(void) { return 1; }\n")
+        .file("src/b.c", "int beta(void) { return alpha(); }\n");
+    let (_d, data) = crate::support::data_dir();
+    let search = |q: &str, extra: &[&str]| {
+        let mut args = vec!["--data".as_ref(), arg(&data), "-q".as_ref()];
+        args.extend(extra.iter().map(|s| std::ffi::OsStr::new(*s)));
+        args.extend(["search".as_ref(), arg(t.path()), q.as_ref(), "--count".as_ref(), "--json".as_ref()]);
+        vitrine_os(&args)
+    };
+    let (code, out, err) = vitrine_os(&["--data".as_ref(), arg(&data), "digest".as_ref(), arg(t.path())]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&git_tree_ids(t.path()).0));
+    assert_eq!(ingest_caches(&data), 0, "digest must hash everything and keep nothing");
+    let (code, _, err) = search("alpha", &["--no-cache"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ingest_caches(&data), 0, "--no-cache must not write a cache");
+    let (code, out, err) = search("alpha", &[]);
+    assert_eq!((code, out.trim()), (0, r#"{"lines":2,"files":2}"#), "{err}");
+    assert_eq!(ingest_caches(&data), 1);
+    // A changed file is seen by the next command, through the cache.
+    t.file("src/b.c", "int beta(void) { return gamma(); }\n");
+    let (code, out, err) = search("alpha", &[]);
+    assert_eq!((code, out.trim()), (0, r#"{"lines":1,"files":1}"#), "{err}");
+    let (code, out, _) = search("gamma", &[]);
+    assert_eq!((code, out.trim()), (0, r#"{"lines":1,"files":1}"#));
+}

@@ -28,6 +28,11 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
+    /// Hash every file again instead of reusing what an earlier run found in unchanged files. `digest`,
+    /// `health`, `export` and `verify` always hash everything.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
     #[command(flatten)]
     pub ingest: IngestArgs,
 
@@ -103,6 +108,7 @@ where
     };
     let mut ctx = Ctx::new(cli.data.as_deref(), cli.quiet, out, err);
     ctx.ingest = cli.ingest.config();
+    ctx.use_cache = !cli.no_cache;
     let result = match cli.command {
         None => cmd_snapshot::open_window(None, Default::default(), &mut ctx),
         // `vitrine PATH` opens the window on PATH, as `vitrine open PATH` does.

@@ -333,7 +333,7 @@ fn people_add(
     let mut person = allowed::person(principal, role, &text)?;
     person.valid_after = after.map(allowed::parse_ssh_time).transpose().map_err(anyhow::Error::msg)?;
     person.valid_before = before.map(allowed::parse_ssh_time).transpose().map_err(anyhow::Error::msg)?;
-    let snap = ctx.open_snapshot(path, false)?;
+    let snap = ctx.open_snapshot_cached(path, false)?;
     let mut review = open_review(ctx, &snap)?;
     let fp = person.fingerprint.clone();
     if review.add_person(person)? {
@@ -354,7 +354,7 @@ struct PersonJson<'a> {
 }
 
 fn people_list(path: &Path, json: bool, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let snap = ctx.open_snapshot(path, false)?;
+    let snap = ctx.open_snapshot_cached(path, false)?;
     let review = open_review(ctx, &snap)?;
     let people: Vec<PersonJson<'_>> = review
         .people()
@@ -396,7 +396,7 @@ fn read_file(snap: &Snapshot, rel: &str) -> anyhow::Result<Vec<u8>> {
 
 fn annotate(a: AnnotateArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let (first, last) = parse_lines(&a.lines)?;
-    let snap = ctx.open_snapshot(&a.path, true)?;
+    let snap = ctx.open_snapshot_cached(&a.path, true)?;
     let content = read_file(&snap, &a.file)?;
     let quote: Quote = quote_lines(&content, first, last).with_context(|| {
         format!(
@@ -429,7 +429,7 @@ fn nfc(s: &str) -> String {
 }
 
 fn reply(a: ReplyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let snap = ctx.open_snapshot(&a.path, false)?;
+    let snap = ctx.open_snapshot_cached(&a.path, false)?;
     let signer = signer(&a.key)?;
     let mut review = open_review(ctx, &snap)?;
     let parent = review.find(&a.to)?.id.clone();
@@ -443,7 +443,7 @@ fn reply(a: ReplyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 }
 
 fn mark_reviewed(a: MarkArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let snap = ctx.open_snapshot(&a.path, true)?;
+    let snap = ctx.open_snapshot_cached(&a.path, true)?;
     let content = read_file(&snap, &a.file)?;
     let signer = signer(&a.key)?;
     let mut review = open_review(ctx, &snap)?;
@@ -480,7 +480,7 @@ struct LogJson<'a> {
 }
 
 fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let snap = ctx.open_snapshot(&a.path, false)?;
+    let snap = ctx.open_snapshot_cached(&a.path, false)?;
     let review = open_review(ctx, &snap)?;
     let threads = vitrine_record::thread::threads(review.entries());
     if a.json {
@@ -578,7 +578,7 @@ fn export(a: ExportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 
 fn import(a: ImportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let files = BundleFiles::read(&a.file)?;
-    let snap = ctx.open_snapshot(&a.path, false)?;
+    let snap = ctx.open_snapshot_cached(&a.path, false)?;
     let report = bundle::verify(&files, None);
     if let Some(h) = &report.header
         && h.snapshot.tree_sha256 != snap.ids().tree_sha256

@@ -109,7 +109,7 @@ fn open_index(
     need_symbols: bool,
     ctx: &mut Ctx<'_>,
 ) -> anyhow::Result<(Index, Opened)> {
-    let snap = ctx.open_snapshot(path, true)?;
+    let snap = ctx.open_snapshot_cached(path, true)?;
     let snap_dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256);
     let dir = snap_dir.join("index");
     let progress = Arc::new(Progress::default());

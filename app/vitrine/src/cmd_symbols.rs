@@ -125,7 +125,7 @@ impl<'a> SymbolJson<'a> {
 }
 
 fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let snap = ctx.open_snapshot(&a.path, true)?;
+    let snap = ctx.open_snapshot_cached(&a.path, true)?;
     let rel = relative_path(&a.path, &a.file);
     let entry = snap.file(rel.as_bytes()).with_context(|| format!("{rel}: no such file in the snapshot"))?;
     let bytes = snap.read(entry).with_context(|| format!("cannot read {rel}"))?;
@@ -343,7 +343,7 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 /// Opens the snapshot and its symbol index, building the index (with a progress line) if it is
 /// missing or stale.
 fn open_index(path: &Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Snapshot, SymbolIndex)> {
-    let snap = ctx.open_snapshot(path, true)?;
+    let snap = ctx.open_snapshot_cached(path, true)?;
     let dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256).join("symbols");
     if let Ok(index) = SymbolIndex::open(&dir)
         && index.meta().tree_sha256 == snap.ids().tree_sha256

@@ -30,11 +30,20 @@ pub struct Ctx<'a> {
     pub quiet: bool,
     /// How snapshots are opened (limits from the command line); the scratch directory is set per call.
     pub ingest: IngestConfig,
+    /// Whether navigation commands may reuse the ingest cache (`--no-cache` turns it off).
+    pub use_cache: bool,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(data: Option<&Path>, quiet: bool, out: &'a mut dyn Write, err: &'a mut dyn Write) -> Ctx<'a> {
-        Ctx { out, err, data: DataDir::resolve(data), quiet, ingest: IngestConfig::default() }
+        Ctx {
+            out,
+            err,
+            data: DataDir::resolve(data),
+            quiet,
+            ingest: IngestConfig::default(),
+            use_cache: true,
+        }
     }
 
     /// Whether to draw progress on the terminal's stderr.
@@ -49,11 +58,24 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
-    /// Opens a snapshot. With `keep_content`, an archive is unpacked into the data directory so its files
-    /// can be read later (index, window); otherwise it is only digested.
+    /// Opens a snapshot, hashing every byte: for commands that state or bind its identity (`digest`,
+    /// `health`, `export`, `verify`). With `keep_content`, an archive is unpacked into the data directory
+    /// so its files can be read later (index, window); otherwise it is only digested.
     pub fn open_snapshot(&mut self, path: &Path, keep_content: bool) -> anyhow::Result<Snapshot> {
+        self.open_with(path, keep_content, false)
+    }
+
+    /// Opens a snapshot for navigation (search, symbols, annotating), reusing what an earlier run found
+    /// in files that have not changed since (unless `--no-cache`). Reads of file content are still checked
+    /// against the recorded hashes.
+    pub fn open_snapshot_cached(&mut self, path: &Path, keep_content: bool) -> anyhow::Result<Snapshot> {
+        self.open_with(path, keep_content, self.use_cache)
+    }
+
+    fn open_with(&mut self, path: &Path, keep_content: bool, cached: bool) -> anyhow::Result<Snapshot> {
         let config = IngestConfig {
             scratch_dir: keep_content.then(|| self.data.unpacked_dir()),
+            cache_dir: cached.then(|| self.data.ingest_cache_dir()),
             ..self.ingest.clone()
         };
         let progress = Arc::new(Progress::default());

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use vitrine_record::bundle::{self, BundleFiles, ExportConfig, SnapshotData};
 use vitrine_record::{Problem, Review, Signer, VerifyReport};
-use vitrine_snapshot::Snapshot;
+use vitrine_snapshot::progress::Progress;
+use vitrine_snapshot::{IngestConfig, Snapshot};
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,10 +77,31 @@ fn verification(path: &Path, report: &VerifyReport) -> Verification {
     }
 }
 
+/// Hashes every file of the open snapshot again, without the ingest cache the window opened it with, and
+/// checks that it is still the snapshot on screen: what an export binds and a verification checks must
+/// come from the bytes on disk now.
+fn rehash(snap: &Snapshot) -> Result<Snapshot, String> {
+    let path = match snap.origin() {
+        vitrine_snapshot::Origin::Directory { path } | vitrine_snapshot::Origin::Archive { path, .. } => path,
+    };
+    let fresh = Snapshot::open(path, &IngestConfig::default(), &Progress::default())
+        .map_err(|e| format!("cannot hash the snapshot again: {e}"))?;
+    if fresh.ids() != snap.ids() {
+        return Err(format!(
+            "{} changed on disk since it was opened (tree {} now, {} on screen): reopen it first",
+            path.display(),
+            fresh.ids().tree_sha256,
+            snap.ids().tree_sha256
+        ));
+    }
+    Ok(fresh)
+}
+
 fn verify_file(path: &Path, snap: &Snapshot) -> Result<Verification, String> {
     let files = BundleFiles::read(path).map_err(|e| e.to_string())?;
+    let fresh = rehash(snap)?;
     let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
-    let report = bundle::verify(&files, Some(&snapshot_data(snap, &read)));
+    let report = bundle::verify(&files, Some(&snapshot_data(&fresh, &read)));
     Ok(verification(path, &report))
 }
 
@@ -96,10 +118,11 @@ pub fn run(
             let signer = signer.ok_or("sign in first: an export signs a checkpoint")?;
             let mut review = Review::open(dir, &tree).map_err(|e| e.to_string())?;
             let now = vitrine_record::time::OffsetDateTime::now_utc();
+            let fresh = rehash(snap)?;
             let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
             let config = ExportConfig {
-                snapshot: snapshot_data(snap, &read),
-                health_json: serde_json::to_vec_pretty(snap.health()).map_err(|e| e.to_string())?,
+                snapshot: snapshot_data(&fresh, &read),
+                health_json: serde_json::to_vec_pretty(fresh.health()).map_err(|e| e.to_string())?,
                 tool: format!("vitrine {}", env!("CARGO_PKG_VERSION")),
                 questions_only,
                 now,

@@ -894,7 +894,11 @@ impl AppState {
         self.symbols.cancel();
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let config = IngestConfig { scratch_dir: Some(self.data.unpacked_dir()), ..IngestConfig::default() };
+        let config = IngestConfig {
+            scratch_dir: Some(self.data.unpacked_dir()),
+            cache_dir: Some(self.data.ingest_cache_dir()),
+            ..IngestConfig::default()
+        };
         let p = progress.clone();
         let input = path.clone();
         let spawned = std::thread::Builder::new().name("ingest".into()).spawn(move || {

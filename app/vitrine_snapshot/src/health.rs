@@ -36,6 +36,26 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
+    pub const ALL: [FindingKind; 16] = [
+        FindingKind::BidiControl,
+        FindingKind::InvisibleChar,
+        FindingKind::MixedScriptIdentifier,
+        FindingKind::ControlChar,
+        FindingKind::LongLine,
+        FindingKind::Binary,
+        FindingKind::NonUtf8,
+        FindingKind::TooLarge,
+        FindingKind::Generated,
+        FindingKind::NestedRepo,
+        FindingKind::Symlink,
+        FindingKind::CaseCollision,
+        FindingKind::NormalizationCollision,
+        FindingKind::GitRefusedPath,
+        FindingKind::SpecialFile,
+        FindingKind::Unreadable,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::BidiControl => "bidi-control",

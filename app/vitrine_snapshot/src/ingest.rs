@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::archive::{self, ArchiveItem, ArchiveLimits, ItemKind, Unpacking};
+use crate::cache::{self, StatKey};
 use crate::classify::{self, ClassifyConfig, ContentClass};
 use crate::error::SnapshotError;
 use crate::gitid::{self, BlobHasher, Hashes, TreeIds, TreeItem};
@@ -27,6 +28,10 @@ pub struct IngestConfig {
     /// Where an archive is unpacked so its files can be read later (the data directory's `unpacked/`).
     /// `None`: an archive is only digested.
     pub scratch_dir: Option<PathBuf>,
+    /// Where hashing results are cached between processes (the data directory's `ingest-cache/`), so
+    /// that opening an unchanged snapshot again reads only what changed (see the `cache` module).
+    /// `None` hashes every byte: what commands that state a snapshot's identity use.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Files at least this large are streamed through the hashers instead of being read whole.
@@ -42,12 +47,25 @@ pub(crate) fn open(
     config: &IngestConfig,
     progress: &Progress,
 ) -> Result<Snapshot, SnapshotError> {
+    open_at(path, config, progress, cache::now_ns())
+}
+
+/// [`open`], with the moment the ingest cache is taken at given (tests move it to make files look old).
+pub(crate) fn open_at(
+    path: &Path,
+    config: &IngestConfig,
+    progress: &Progress,
+    taken_ns: i64,
+) -> Result<Snapshot, SnapshotError> {
     let meta = std::fs::metadata(path).map_err(|e| SnapshotError::io(path, e))?;
     if meta.is_dir() {
         let root = path.to_path_buf();
-        let (files, findings) = ingest_dir(&root, config, progress)?;
+        let (files, findings, cached) = ingest_dir(&root, config, progress, taken_ns)?;
         let git_root = Some(root.clone());
-        Ok(assemble(Origin::Directory { path: root.clone() }, Some(root), files, findings, git_root, config))
+        let mut snap =
+            assemble(Origin::Directory { path: root.clone() }, Some(root), files, findings, git_root, config);
+        snap.cached_files = cached;
+        Ok(snap)
     } else if let Some(format) = archive::detect_format(path) {
         ingest_archive(path, format, config, progress)
     } else {
@@ -57,7 +75,7 @@ pub(crate) fn open(
 
 /// One thing found by the walk.
 enum Walked {
-    File { path: Vec<u8>, executable: bool, size: u64 },
+    File { path: Vec<u8>, executable: bool, size: u64, stat: StatKey },
     Symlink { path: Vec<u8>, target: Vec<u8> },
     Special { path: Vec<u8>, kind: &'static str },
     Unreadable { path: Vec<u8>, error: String },
@@ -114,6 +132,7 @@ fn walk(root: &Path, progress: &Progress) -> Result<Vec<Walked>, SnapshotError> 
                     path: child,
                     executable: meta.permissions().mode() & 0o100 != 0,
                     size: meta.len(),
+                    stat: StatKey::of(&meta),
                 });
             } else if ft.is_symlink() {
                 match std::fs::read_link(entry.path()) {
@@ -142,43 +161,76 @@ fn walk(root: &Path, progress: &Progress) -> Result<Vec<Walked>, SnapshotError> 
 }
 
 /// An analysed file and its own findings.
-struct Analysed {
-    entry: FileEntry,
-    findings: Vec<Finding>,
-    counts: Vec<(FindingKind, u64)>,
+#[derive(Clone)]
+pub(crate) struct Analysed {
+    pub(crate) entry: FileEntry,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) counts: Vec<(FindingKind, u64)>,
 }
 
+/// Walks, hashes and analyses a directory; also returns how many files came from the ingest cache.
 fn ingest_dir(
     root: &Path,
     config: &IngestConfig,
     progress: &Progress,
-) -> Result<(Vec<Analysed>, Vec<Finding>), SnapshotError> {
+    taken_ns: i64,
+) -> Result<(Vec<Analysed>, Vec<Finding>, u64), SnapshotError> {
+    let hits = std::sync::atomic::AtomicU64::new(0);
+    let cache_file = config.cache_dir.as_deref().map(|dir| cache::dir_cache_file(dir, root));
+    let cached = match &cache_file {
+        Some(file) => {
+            progress.set_phase("reading the ingest cache", 0);
+            cache::by_path(cache::load(file, config).unwrap_or_default())
+        }
+        None => Default::default(),
+    };
     progress.set_phase("listing files", 0);
     let walked = walk(root, progress)?;
     progress.set_phase("hashing", walked.len() as u64);
     let mut extra = Vec::new();
-    let results: Vec<Option<Analysed>> = walked
+    let results: Vec<Option<(Option<StatKey>, Analysed)>> = walked
         .par_iter()
         .map_init(Vec::new, |buf, w| {
             if progress.is_cancelled() {
                 return None;
             }
-            let a = match w {
-                Walked::File { path, executable, size } => {
-                    let rel = RelPath::from_bytes(path.clone());
-                    read_and_analyse(root, rel, *executable, *size, buf, config)
+            let (stat, a) = match w {
+                Walked::File { path, executable, size, stat } => {
+                    let hit = cached.get(path).filter(|c| {
+                        c.stat == Some(*stat)
+                            && c.analysed.entry.kind == EntryKind::File { executable: *executable }
+                    });
+                    let a = match hit {
+                        Some(c) => {
+                            hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            c.analysed.clone()
+                        }
+                        None => {
+                            let rel = RelPath::from_bytes(path.clone());
+                            read_and_analyse(root, rel, *executable, *size, buf, config)
+                        }
+                    };
+                    (Some(*stat), a)
                 }
                 Walked::Symlink { path, target } => {
-                    analyse_symlink(RelPath::from_bytes(path.clone()), target.clone())
+                    (None, analyse_symlink(RelPath::from_bytes(path.clone()), target.clone()))
                 }
                 Walked::Special { .. } | Walked::Unreadable { .. } => return None,
             };
             progress.advance(1, a.entry.size_bytes);
-            Some(a)
+            Some((stat, a))
         })
         .collect();
     if progress.is_cancelled() {
         return Err(SnapshotError::Cancelled);
+    }
+    drop(cached);
+    if let Some(file) = &cache_file {
+        // Only files that were read successfully are worth keeping; a failure to write is harmless.
+        let keep = results.iter().flatten().filter_map(|(stat, a)| {
+            (stat.is_some() && a.entry.class != ContentClass::Unreadable).then_some((*stat, a))
+        });
+        let _ = cache::store(file, config, taken_ns, keep);
     }
     for w in &walked {
         match w {
@@ -195,7 +247,7 @@ fn ingest_dir(
             _ => {}
         }
     }
-    Ok((results.into_iter().flatten().collect(), extra))
+    Ok((results.into_iter().flatten().map(|(_, a)| a).collect(), extra, hits.into_inner()))
 }
 
 fn read_and_analyse(
@@ -395,6 +447,23 @@ fn ingest_archive(
     progress: &Progress,
 ) -> Result<Snapshot, SnapshotError> {
     let archive_sha256 = sha256_file(path)?;
+    let origin = Origin::Archive { path: path.to_path_buf(), format, sha256: archive_sha256.clone() };
+    let cache_file = config.cache_dir.as_deref().map(|dir| cache::archive_cache_file(dir, &archive_sha256));
+    if let Some(file) = &cache_file {
+        // The content is a function of the archive's bytes: reuse what was found, as long as the unpacked
+        // copy the files are read from is still there (or no copy is wanted).
+        let unpacked = config.scratch_dir.as_ref().map(|dir| dir.join(&archive_sha256));
+        if unpacked.as_ref().is_none_or(|d| d.is_dir())
+            && let Some(entries) = cache::load(file, config)
+        {
+            let analysed: Vec<Analysed> = entries.into_iter().map(|c| c.analysed).collect();
+            let cached = analysed.len() as u64;
+            let git_root = unpacked.clone();
+            let mut snap = assemble(origin, unpacked, analysed, Vec::new(), git_root, config);
+            snap.cached_files = cached;
+            return Ok(snap);
+        }
+    }
     let unpacking = match &config.scratch_dir {
         Some(dir) => Some(Unpacking::start(dir.join(&archive_sha256))?),
         None => None,
@@ -462,7 +531,9 @@ fn ingest_archive(
         Some(u) => Some(u.finish()?),
         None => None,
     };
-    let origin = Origin::Archive { path: path.to_path_buf(), format, sha256: archive_sha256 };
+    if let Some(file) = &cache_file {
+        let _ = cache::store(file, config, cache::now_ns(), analysed.iter().map(|a| (None, a)));
+    }
     // The checkout check reads `.git` from the unpacked copy, when there is one.
     let git_root = content_root.clone();
     Ok(assemble(origin, content_root, analysed, Vec::new(), git_root, config))
@@ -593,7 +664,7 @@ fn assemble(
     }
     let health = HealthReport { files: files.len() as u64, classes, counts, findings };
     let git = git_root.as_deref().and_then(|root| gitrepo::inspect(root, &ids));
-    Snapshot { origin, content_root, files, ids, health, git }
+    Snapshot { origin, content_root, files, ids, health, git, cached_files: 0 }
 }
 
 pub(crate) fn read_raw(snapshot: &Snapshot, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {

@@ -9,6 +9,7 @@
 //! snapshot and never writes outside the scratch directory it is given.
 
 pub mod archive;
+mod cache;
 pub mod classify;
 mod error;
 pub mod gitid;
@@ -118,6 +119,8 @@ pub struct Snapshot {
     ids: TreeIds,
     health: HealthReport,
     git: Option<GitCheckout>,
+    /// Files whose hashes and findings came from the ingest cache instead of being read.
+    cached_files: u64,
 }
 
 impl Snapshot {
@@ -128,6 +131,11 @@ impl Snapshot {
     /// returns [`SnapshotError::ContentNotKept`].
     pub fn open(path: &Path, config: &IngestConfig, progress: &Progress) -> Result<Snapshot, SnapshotError> {
         ingest::open(path, config, progress)
+    }
+
+    /// How many files were taken from the ingest cache rather than read and hashed (0 without a cache).
+    pub fn cached_files(&self) -> u64 {
+        self.cached_files
     }
 
     pub fn origin(&self) -> &Origin {

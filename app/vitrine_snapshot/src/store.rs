@@ -1,6 +1,7 @@
 //! The data directory: where indexes, reviews and unpacked archives live, keyed by snapshot digest.
 //!
-//! Layout: `<data>/snapshots/<tree_sha256>/{index,symbols,review}` and `<data>/unpacked/<archive sha256>`.
+//! Layout: `<data>/snapshots/<tree_sha256>/{index,symbols,review}`, `<data>/unpacked/<archive sha256>` and
+//! `<data>/ingest-cache/` (hashing results reused by navigation commands and the window).
 //! The directory is chosen by `--data`, else `VITRINE_DATA`, else the XDG data directory.
 
 use std::path::{Path, PathBuf};
@@ -38,5 +39,10 @@ impl DataDir {
     /// Where archives are unpacked, by the archive file's SHA-256.
     pub fn unpacked_dir(&self) -> PathBuf {
         self.root.join("unpacked")
+    }
+
+    /// Where hashing results are kept between processes (see `IngestConfig::cache_dir`).
+    pub fn ingest_cache_dir(&self) -> PathBuf {
+        self.root.join("ingest-cache")
     }
 }

@@ -1,0 +1,513 @@
+//! The ingest cache: what hashing and classifying a snapshot found, kept between processes so that
+//! opening the same snapshot again does not re-read every byte.
+//!
+//! Directory snapshots are cached per root path and checked file by file against `lstat` — device, inode,
+//! mode, size, modification and change times, to the nanosecond — as git's index does. A file whose
+//! times are within [`RACY_WINDOW_NS`] of the moment the cache was taken is never cached (it could still
+//! change within the clock's granularity), so it is re-hashed on every open until it settles. Archives
+//! are cached by the archive's SHA-256: the archive is still hashed on every open, but not unpacked again.
+//!
+//! A cache file records a fingerprint of the code that produced it (the analysis sources are embedded in
+//! the binary) and of the configuration; any difference, a torn write or a bad checksum makes Vitrine
+//! ignore the cache and compute everything again. Commands that state a snapshot's identity (`digest`,
+//! `health`, `export`, `verify --snapshot`) do not use it at all; see [`crate::IngestConfig::cache_dir`].
+//!
+//! Layout (integers little-endian): `MAGIC`, then the body, then the SHA-256 of everything before it.
+//! The body is the fingerprint (32 bytes), the entry count, and per entry its `lstat` key, the file entry
+//! and its findings (see [`write_entry`]).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::classify::{ContentClass, TextEncoding};
+use crate::health::{Finding, FindingKind};
+use crate::ingest::{Analysed, IngestConfig};
+use crate::{EntryKind, FileEntry, RelPath};
+
+const MAGIC: &[u8; 16] = b"VITRINE-INGEST\x00\x01";
+
+/// Files changed this close (in nanoseconds) to the moment the cache was taken are not cached.
+pub const RACY_WINDOW_NS: i64 = 2_000_000_000;
+
+/// The source files whose behaviour a cache entry records: a change to any of them invalidates caches.
+const ANALYSIS_SOURCES: &[&[u8]] = &[
+    include_bytes!("classify.rs"),
+    include_bytes!("health.rs"),
+    include_bytes!("text.rs"),
+    include_bytes!("lines.rs"),
+    include_bytes!("ingest.rs"),
+    include_bytes!("gitid.rs"),
+    include_bytes!("path.rs"),
+    include_bytes!("cache.rs"),
+];
+
+/// What a file looked like on disk when it was hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StatKey {
+    dev: u64,
+    ino: u64,
+    mode: u32,
+    size: u64,
+    mtime_ns: i64,
+    ctime_ns: i64,
+}
+
+impl StatKey {
+    pub(crate) fn of(meta: &std::fs::Metadata) -> StatKey {
+        StatKey {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            mode: meta.mode(),
+            size: meta.size(),
+            mtime_ns: meta.mtime().saturating_mul(1_000_000_000).saturating_add(meta.mtime_nsec()),
+            ctime_ns: meta.ctime().saturating_mul(1_000_000_000).saturating_add(meta.ctime_nsec()),
+        }
+    }
+
+    /// Whether the file changed too close to `taken_ns` for its times to prove it unchanged later.
+    fn is_racy(&self, taken_ns: i64) -> bool {
+        self.mtime_ns.max(self.ctime_ns) >= taken_ns.saturating_sub(RACY_WINDOW_NS)
+    }
+}
+
+/// The current time in nanoseconds since the epoch, as file times count it.
+pub(crate) fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The fingerprint of the analysis code and of the settings that change its results.
+fn fingerprint(config: &IngestConfig) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for src in ANALYSIS_SOURCES {
+        h.update((src.len() as u64).to_le_bytes());
+        h.update(src);
+    }
+    h.update(config.classify.max_text_bytes.to_le_bytes());
+    h.update((config.health.long_line_chars as u64).to_le_bytes());
+    h.update((config.health.max_findings_per_kind as u64).to_le_bytes());
+    h.finalize().into()
+}
+
+/// The cache file of a directory snapshot (by its absolute path) or of an archive (by its SHA-256).
+pub(crate) fn dir_cache_file(cache_dir: &Path, root: &Path) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let key = hex::encode(Sha256::digest(abs.as_os_str().as_bytes()));
+    cache_dir.join(format!("dir-{key}.bin"))
+}
+
+pub(crate) fn archive_cache_file(cache_dir: &Path, archive_sha256: &str) -> PathBuf {
+    cache_dir.join(format!("archive-{archive_sha256}.bin"))
+}
+
+/// A cached file: the `lstat` key it was hashed under (none for archive members) and what was found.
+pub(crate) struct Cached {
+    pub stat: Option<StatKey>,
+    pub analysed: Analysed,
+}
+
+/// Reads a cache file; `None` when it is missing, torn, of other code or settings, or unreadable.
+pub(crate) fn load(file: &Path, config: &IngestConfig) -> Option<Vec<Cached>> {
+    let bytes = std::fs::read(file).ok()?;
+    let body_end = bytes.len().checked_sub(32)?;
+    let (content, sum) = bytes.split_at(body_end);
+    if Sha256::digest(content).as_slice() != sum {
+        return None;
+    }
+    let mut r = Reader { bytes: content, at: 0 };
+    if r.take(MAGIC.len())? != MAGIC || r.take(32)? != fingerprint(config) {
+        return None;
+    }
+    let n = r.u64()?;
+    let mut out = Vec::with_capacity(usize::try_from(n).ok()?.min(1 << 24));
+    for _ in 0..n {
+        out.push(read_entry(&mut r)?);
+    }
+    (r.at == content.len()).then_some(out)
+}
+
+/// Writes a cache file atomically (temporary file, then rename). Files changed within the racy window
+/// of `taken_ns` are left out. Errors are returned for the caller to ignore: a cache is never required.
+pub(crate) fn store<'a>(
+    file: &Path,
+    config: &IngestConfig,
+    taken_ns: i64,
+    entries: impl Iterator<Item = (Option<StatKey>, &'a Analysed)>,
+) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(1 << 20);
+    buf.extend_from_slice(MAGIC);
+    buf.extend_from_slice(&fingerprint(config));
+    let count_at = buf.len();
+    buf.extend_from_slice(&0u64.to_le_bytes());
+    let mut n = 0u64;
+    for (stat, a) in entries {
+        if stat.is_some_and(|s| s.is_racy(taken_ns)) {
+            continue;
+        }
+        write_entry(&mut buf, stat, a);
+        n += 1;
+    }
+    if let Some(slot) = buf.get_mut(count_at..count_at + 8) {
+        slot.copy_from_slice(&n.to_le_bytes());
+    }
+    let sum = Sha256::digest(&buf);
+    buf.extend_from_slice(&sum);
+    let dir = file.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".tmp-{}-{}",
+        file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&buf)?;
+        f.sync_data()?;
+        std::fs::rename(&tmp, file)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Keys cached entries by path for lookups during a walk.
+pub(crate) fn by_path(entries: Vec<Cached>) -> HashMap<Vec<u8>, Cached> {
+    entries.into_iter().map(|c| (c.analysed.entry.path.as_bytes().to_vec(), c)).collect()
+}
+
+fn write_entry(buf: &mut Vec<u8>, stat: Option<StatKey>, a: &Analysed) {
+    let e = &a.entry;
+    match stat {
+        Some(s) => {
+            buf.push(1);
+            for v in [s.dev, s.ino, u64::from(s.mode), s.size] {
+                buf.extend_from_slice(&v.to_le_bytes());
+            }
+            buf.extend_from_slice(&s.mtime_ns.to_le_bytes());
+            buf.extend_from_slice(&s.ctime_ns.to_le_bytes());
+        }
+        None => buf.push(0),
+    }
+    put_bytes(buf, e.path.as_bytes());
+    match &e.kind {
+        EntryKind::File { executable } => buf.push(u8::from(*executable)),
+        EntryKind::Symlink { target } => {
+            buf.push(2);
+            put_bytes(buf, target);
+        }
+    }
+    buf.extend_from_slice(&e.size_bytes.to_le_bytes());
+    buf.extend_from_slice(&e.sha256);
+    buf.extend_from_slice(&e.blob_sha256);
+    buf.extend_from_slice(&e.blob_sha1);
+    buf.push(ContentClass::ALL.iter().position(|c| *c == e.class).unwrap_or(0) as u8);
+    match e.encoding {
+        None => buf.push(0),
+        Some(TextEncoding::Utf8) => buf.push(1),
+        Some(TextEncoding::Utf8Bom) => buf.push(2),
+        Some(TextEncoding::Utf16Le) => buf.push(3),
+        Some(TextEncoding::Utf16Be) => buf.push(4),
+        Some(TextEncoding::Legacy(enc)) => {
+            buf.push(5);
+            put_bytes(buf, enc.name().as_bytes());
+        }
+    }
+    buf.extend_from_slice(&e.lines.to_le_bytes());
+    buf.push(u8::from(e.in_tree));
+    buf.extend_from_slice(&(a.findings.len() as u64).to_le_bytes());
+    for f in &a.findings {
+        put_bytes(buf, f.path.as_bytes());
+        for v in [f.line, f.column] {
+            match v {
+                Some(v) => {
+                    buf.push(1);
+                    buf.extend_from_slice(&v.to_le_bytes());
+                }
+                None => buf.push(0),
+            }
+        }
+        buf.push(kind_index(f.kind));
+        put_bytes(buf, f.detail.as_bytes());
+    }
+    buf.extend_from_slice(&(a.counts.len() as u64).to_le_bytes());
+    for (kind, n) in &a.counts {
+        buf.push(kind_index(*kind));
+        buf.extend_from_slice(&n.to_le_bytes());
+    }
+}
+
+fn read_entry(r: &mut Reader<'_>) -> Option<Cached> {
+    let stat = match r.u8()? {
+        0 => None,
+        1 => Some(StatKey {
+            dev: r.u64()?,
+            ino: r.u64()?,
+            mode: u32::try_from(r.u64()?).ok()?,
+            size: r.u64()?,
+            mtime_ns: r.i64()?,
+            ctime_ns: r.i64()?,
+        }),
+        _ => return None,
+    };
+    let path = RelPath::from_bytes(r.bytes()?.to_vec());
+    let kind = match r.u8()? {
+        0 => EntryKind::File { executable: false },
+        1 => EntryKind::File { executable: true },
+        2 => EntryKind::Symlink { target: r.bytes()?.to_vec() },
+        _ => return None,
+    };
+    let size_bytes = r.u64()?;
+    let sha256 = r.array::<32>()?;
+    let blob_sha256 = r.array::<32>()?;
+    let blob_sha1 = r.array::<20>()?;
+    let class = *ContentClass::ALL.get(usize::from(r.u8()?))?;
+    let encoding = match r.u8()? {
+        0 => None,
+        1 => Some(TextEncoding::Utf8),
+        2 => Some(TextEncoding::Utf8Bom),
+        3 => Some(TextEncoding::Utf16Le),
+        4 => Some(TextEncoding::Utf16Be),
+        5 => Some(TextEncoding::Legacy(encoding_rs::Encoding::for_label(r.bytes()?)?)),
+        _ => return None,
+    };
+    let lines = r.u64()?;
+    let in_tree = match r.u8()? {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let n = r.u64()?;
+    let mut findings = Vec::new();
+    for _ in 0..n {
+        let fpath = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+        let mut opt = || -> Option<Option<u64>> {
+            match r.u8()? {
+                0 => Some(None),
+                1 => Some(Some(r.u64()?)),
+                _ => None,
+            }
+        };
+        let line = opt()?;
+        let column = opt()?;
+        let kind = *FindingKind::ALL.get(usize::from(r.u8()?))?;
+        let detail = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+        findings.push(Finding { path: fpath, line, column, kind, detail });
+    }
+    let n = r.u64()?;
+    let mut counts = Vec::new();
+    for _ in 0..n {
+        let kind = *FindingKind::ALL.get(usize::from(r.u8()?))?;
+        counts.push((kind, r.u64()?));
+    }
+    let entry =
+        FileEntry { path, kind, size_bytes, sha256, blob_sha256, blob_sha1, class, encoding, lines, in_tree };
+    Some(Cached { stat, analysed: Analysed { entry, findings, counts } })
+}
+
+fn kind_index(kind: FindingKind) -> u8 {
+    FindingKind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u8
+}
+
+fn put_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
+    buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    buf.extend_from_slice(bytes);
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(s)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1)?.first().copied()
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.array::<8>()?))
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.array::<8>()?))
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        self.take(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn racy_window_counts_both_times() {
+        let s = StatKey { dev: 1, ino: 2, mode: 0o100644, size: 3, mtime_ns: 10, ctime_ns: 10 };
+        assert!(!s.is_racy(10 + RACY_WINDOW_NS + 1));
+        assert!(s.is_racy(10 + RACY_WINDOW_NS));
+        let late_ctime = StatKey { ctime_ns: 5_000_000_000, ..s };
+        assert!(late_ctime.is_racy(6_000_000_000));
+    }
+
+    use crate::Snapshot;
+    use crate::ingest::open_at;
+    use crate::progress::Progress;
+
+    /// A moment after every file of a test tree was written, so none of them is racy.
+    fn later() -> i64 {
+        now_ns() + 3600 * 1_000_000_000
+    }
+
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src/net")).unwrap();
+        std::fs::write(root.join("src/main.c"), "int main(void) { return 0; }\n").unwrap();
+        std::fs::write(root.join("src/net/trojan.c"), "/* \u{202E} } \u{2066} */\n").unwrap();
+        std::fs::write(root.join("cp1251.txt"), b"\xcf\xf0\xe8\xe2\xe5\xf2 \xec\xe8\xf0\n").unwrap();
+        std::fs::write(root.join("blob.bin"), b"\x7fELF\x00\x01").unwrap();
+        std::os::unix::fs::symlink("src/main.c", root.join("link")).unwrap();
+        dir
+    }
+
+    fn config(cache: &Path) -> IngestConfig {
+        IngestConfig { cache_dir: Some(cache.to_path_buf()), ..IngestConfig::default() }
+    }
+
+    /// Everything a snapshot says about its content, for comparing two opens.
+    fn observable(s: &Snapshot) -> String {
+        serde_json::to_string(&(s.ids(), s.files(), s.health())).unwrap()
+    }
+
+    fn fresh(path: &Path) -> Snapshot {
+        Snapshot::open(path, &IngestConfig::default(), &Progress::default()).unwrap()
+    }
+
+    #[test]
+    fn unchanged_files_come_from_the_cache_with_the_same_results() {
+        let t = tree();
+        let cache = tempfile::tempdir().unwrap();
+        let first = open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        assert_eq!(first.cached_files(), 0);
+        let second = open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        // Four regular files; the symlink is always read again (it costs one readlink).
+        assert_eq!(second.cached_files(), 4);
+        assert_eq!(observable(&second), observable(&fresh(t.path())));
+        assert!(second.health().has_trojan_source());
+        assert_eq!(second.file(b"cp1251.txt").unwrap().encoding.unwrap().name(), "windows-1251");
+    }
+
+    #[test]
+    fn a_changed_file_is_hashed_again() {
+        let t = tree();
+        let cache = tempfile::tempdir().unwrap();
+        open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        // Same size, other bytes: only the file's times and inode change tell.
+        std::fs::write(t.path().join("src/main.c"), "int main(void) { return 1; }\n").unwrap();
+        let s = open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        assert_eq!(s.cached_files(), 3);
+        assert_eq!(observable(&s), observable(&fresh(t.path())));
+        let e = s.file(b"src/main.c").unwrap();
+        assert_eq!(s.read(e).unwrap(), b"int main(void) { return 1; }\n");
+        // A file that disappeared is gone, a new one is there.
+        std::fs::remove_file(t.path().join("blob.bin")).unwrap();
+        std::fs::write(t.path().join("new.h"), "#define X 1\n").unwrap();
+        let s = open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        assert!(s.file(b"blob.bin").is_none() && s.file(b"new.h").is_some());
+        assert_eq!(observable(&s), observable(&fresh(t.path())));
+    }
+
+    #[test]
+    fn files_changed_just_before_the_cache_was_taken_are_not_cached() {
+        let t = tree();
+        let cache = tempfile::tempdir().unwrap();
+        open_at(t.path(), &config(cache.path()), &Progress::default(), now_ns()).unwrap();
+        let s = open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        assert_eq!(s.cached_files(), 0, "files written within the racy window must be read again");
+    }
+
+    #[test]
+    fn a_torn_tampered_or_foreign_cache_is_ignored() {
+        let t = tree();
+        let cache = tempfile::tempdir().unwrap();
+        let cfg = config(cache.path());
+        open_at(t.path(), &cfg, &Progress::default(), later()).unwrap();
+        let file = dir_cache_file(cache.path(), t.path());
+        let good = std::fs::read(&file).unwrap();
+        let expected = observable(&fresh(t.path()));
+
+        let mut flipped = good.clone();
+        let mid = flipped.len() / 2;
+        flipped[mid] ^= 0x20;
+        for damaged in [good[..good.len() - 1].to_vec(), flipped, Vec::new(), b"garbage".to_vec()] {
+            std::fs::write(&file, &damaged).unwrap();
+            let s = open_at(t.path(), &cfg, &Progress::default(), later()).unwrap();
+            assert_eq!(s.cached_files(), 0);
+            assert_eq!(observable(&s), expected);
+        }
+        // Other settings (here: the size above which text is not indexed) make another cache.
+        let mut other = cfg.clone();
+        other.classify.max_text_bytes = 4;
+        let s = open_at(t.path(), &other, &Progress::default(), later()).unwrap();
+        assert_eq!(s.cached_files(), 0);
+        assert_eq!(s.file(b"src/main.c").unwrap().class, ContentClass::TooLarge);
+    }
+
+    #[test]
+    fn an_archive_is_not_unpacked_again() {
+        let t = tree();
+        let work = tempfile::tempdir().unwrap();
+        let tar_path = work.path().join("snap.tar");
+        let mut b = tar::Builder::new(std::fs::File::create(&tar_path).unwrap());
+        b.follow_symlinks(false);
+        b.append_dir_all(".", t.path()).unwrap();
+        b.finish().unwrap();
+        drop(b);
+        let scratch = work.path().join("unpacked");
+        let cfg = IngestConfig { scratch_dir: Some(scratch.clone()), ..config(&work.path().join("cache")) };
+        let first = Snapshot::open(&tar_path, &cfg, &Progress::default()).unwrap();
+        assert_eq!(first.cached_files(), 0);
+        let second = Snapshot::open(&tar_path, &cfg, &Progress::default()).unwrap();
+        assert_eq!(second.cached_files(), 5);
+        assert_eq!(observable(&second), observable(&first));
+        assert_eq!(observable(&second), observable(&fresh(t.path())));
+        let e = second.file(b"src/main.c").unwrap();
+        assert_eq!(second.read(e).unwrap(), b"int main(void) { return 0; }\n");
+        // Without its unpacked copy, the archive is unpacked again.
+        std::fs::remove_dir_all(second.content_root().unwrap()).unwrap();
+        let third = Snapshot::open(&tar_path, &cfg, &Progress::default()).unwrap();
+        assert_eq!(third.cached_files(), 0);
+        assert_eq!(
+            third.read(third.file(b"src/main.c").unwrap()).unwrap(),
+            b"int main(void) { return 0; }\n"
+        );
+    }
+
+    #[test]
+    fn fingerprint_follows_settings() {
+        let a = IngestConfig::default();
+        let mut b = IngestConfig::default();
+        b.classify.max_text_bytes += 1;
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        assert_eq!(fingerprint(&a), fingerprint(&IngestConfig::default()));
+    }
+}
