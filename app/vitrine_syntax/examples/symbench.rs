@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         Some("recall") if args.len() == 3 => recall(Path::new(&args[1]), Path::new(&args[2])),
         Some("slow") if args.len() == 2 => slow(Path::new(&args[1])),
         Some("query") if args.len() == 2 => query_time(Path::new(&args[1])),
+        Some("phases") if args.len() == 2 => phases(Path::new(&args[1])),
+        Some("dump") if args.len() == 2 => dump(Path::new(&args[1])),
         _ => Err("usage: symbench build DIR OUT | lookup OUT NAME... | recall OUT TSV".to_string()),
     };
     match result {
@@ -217,6 +219,62 @@ fn slow(dir: &Path) -> Result<(), String> {
     for (t, len, p) in times.iter().take(20) {
         println!("{t:8.2}s {len:>9} {p}");
     }
+    Ok(())
+}
+
+/// Prints every file's extraction (outline, declarations, includes, references) under a directory, to
+/// compare two versions of the extractor with `diff`.
+fn dump(dir: &Path) -> Result<(), String> {
+    let mut paths = Vec::new();
+    walk(dir, &mut paths);
+    paths.sort();
+    for p in &paths {
+        let Ok(bytes) = std::fs::read(p) else { continue };
+        let rel = p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned();
+        let Some(lang) = vitrine_syntax::language_for_path(&rel, &bytes) else { continue };
+        let fs = vitrine_syntax::extract(lang, &bytes);
+        println!("== {rel} {} errors, includes {:?}", fs.parse_errors, fs.includes);
+        print!("{}", fs.outline_text());
+        for r in &fs.references {
+            let enclosing = r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str());
+            println!(
+                "ref {} {} {}:{} {:?}",
+                r.name,
+                r.kind.as_str(),
+                r.at.line + 1,
+                r.at.column + 1,
+                enclosing
+            );
+        }
+    }
+    Ok(())
+}
+
+/// CPU seconds per phase over every file under a directory, one thread: parsing alone, definitions
+/// (neutralize, parse, definitions query, recovery), everything (with references).
+fn phases(dir: &Path) -> Result<(), String> {
+    let mut paths = Vec::new();
+    walk(dir, &mut paths);
+    let (mut parse, mut defs, mut full, mut bytes_total) = (0f64, 0f64, 0f64, 0usize);
+    for p in &paths {
+        let Ok(bytes) = std::fs::read(p) else { continue };
+        let rel = p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned();
+        let Some(lang) = vitrine_syntax::language_for_path(&rel, &bytes) else { continue };
+        bytes_total += bytes.len();
+        let t = Instant::now();
+        let _ = vitrine_syntax::symbols::debug_tree_len(lang, &bytes);
+        parse += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let _ = vitrine_syntax::extract_definitions(lang, &bytes);
+        defs += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let _ = vitrine_syntax::extract(lang, &bytes);
+        full += t.elapsed().as_secs_f64();
+    }
+    println!(
+        "{}",
+        serde_json::json!({"mb": bytes_total / 1_000_000, "parse_s": parse, "definitions_s": defs, "full_s": full})
+    );
     Ok(())
 }
 

@@ -156,34 +156,100 @@ pub fn extract_definitions(lang: Language, source: &[u8]) -> FileSymbols {
 
 /// `extract` with options.
 pub fn extract_with(lang: Language, source: &[u8], options: &ExtractOptions) -> FileSymbols {
+    let (mut out, refs) = extract_raw(lang, source, options);
+    out.references = refs
+        .into_iter()
+        .map(|r| Reference {
+            name: r.name(source).to_string(),
+            kind: r.kind,
+            at: r.at,
+            byte: r.start,
+            enclosing: r.enclosing,
+        })
+        .collect();
+    out
+}
+
+/// A reference whose name is still a span of the source (or, rarely, a name built from several
+/// nodes): the symbol index interns names per file instead of allocating one string per reference.
+#[derive(Debug, Clone)]
+pub(crate) struct RawRef {
+    /// Byte range of the name in the source.
+    pub start: u32,
+    pub end: u32,
+    pub kind: RefKind,
+    pub at: Point,
+    pub enclosing: Option<u32>,
+    /// The name when it is not the span's text (a qualified name split by `split_name`).
+    pub owned: Option<Box<str>>,
+}
+
+impl RawRef {
+    pub fn name<'s>(&'s self, source: &'s [u8]) -> &'s str {
+        match &self.owned {
+            Some(name) => name,
+            None => source
+                .get(self.start as usize..self.end as usize)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// `extract_with`, with references left as spans of `source` (`FileSymbols::references` stays empty).
+pub(crate) fn extract_raw(
+    lang: Language,
+    source: &[u8],
+    options: &ExtractOptions,
+) -> (FileSymbols, Vec<RawRef>) {
+    extract_raw_by(lang, source, options, true)
+}
+
+/// `extract_raw`; `walk` false runs the queries for C and C++ too (the tests compare both ways).
+fn extract_raw_by(
+    lang: Language,
+    source: &[u8],
+    options: &ExtractOptions,
+    walk: bool,
+) -> (FileSymbols, Vec<RawRef>) {
     let mut out = FileSymbols { language: Some(lang), ..FileSymbols::default() };
     if source.len() > options.max_file_bytes {
-        return out;
+        return (out, Vec::new());
     }
     // Attribute-like macros are blanked (same length) so the grammar sees the declarations they
     // decorate; every offset still refers to the real file.
-    let neutralized =
-        if matches!(lang, Language::C | Language::Cpp) { crate::macros::neutralize(source) } else { None };
+    let is_c = matches!(lang, Language::C | Language::Cpp);
+    let neutralized = if is_c { crate::macros::neutralize(source) } else { None };
     let source: &[u8] = neutralized.as_deref().unwrap_or(source);
-    let Some(tree) = parse(lang, source) else { return out };
+    let Some(tree) = parse(lang, source) else { return (out, Vec::new()) };
     let root = tree.root_node();
     out.parse_errors = count_errors(root);
     let mut ex = Extractor { lang, source, raw: Vec::new() };
-    if let Ok(query) = grammar::definitions_query(lang) {
+    let mut refs = Vec::new();
+    let walker = if walk && is_c { c_grammar(lang) } else { None };
+    if let Some(g) = walker {
+        // C and C++: one walk of the tree finds definitions and references (tree-sitter queries
+        // cost several times more than the walk).
+        ex.walk_c(g, root, &mut out.includes, options.references.then_some(&mut refs));
+    } else if let Ok(query) = grammar::definitions_query(lang) {
         ex.run_definitions(query, root, &mut out.includes);
     }
-    if matches!(lang, Language::C | Language::Cpp) {
+    if is_c {
         ex.recover_from_errors(root);
     }
     let (definitions, declarations) = ex.finish();
     out.definitions = definitions;
     out.declarations = declarations;
-    if options.references
+    if !options.references {
+        return (out, Vec::new());
+    }
+    if walker.is_none()
         && let Ok(query) = grammar::references_query(lang)
     {
-        out.references = collect_references(lang, query, root, source, &out);
+        refs = query_references(query, root, source);
     }
-    out
+    let refs = finish_references(lang, refs, source, &out);
+    (out, refs)
 }
 
 /// The syntax tree of a file as an S-expression with positions (for writing queries).
@@ -446,6 +512,198 @@ fn parse(lang: Language, source: &[u8]) -> Option<Tree> {
     })
 }
 
+/// Node kinds and field ids of the C or C++ grammar that the walk dispatches on, looked up once.
+/// A kind the grammar lacks is `u16::MAX` (never a node's kind), a missing field 0.
+pub(crate) struct CGrammar {
+    identifier: u16,
+    field_identifier: u16,
+    type_identifier: u16,
+    namespace_identifier: u16,
+    call_expression: u16,
+    template_function: u16,
+    qualified_identifier: u16,
+    template_method: u16,
+    field_expression: u16,
+    field_designator: u16,
+    field_initializer: u16,
+    new_expression: u16,
+    function_definition: u16,
+    declaration: u16,
+    field_declaration: u16,
+    type_definition: u16,
+    struct_specifier: u16,
+    union_specifier: u16,
+    enum_specifier: u16,
+    class_specifier: u16,
+    enumerator: u16,
+    alias_declaration: u16,
+    namespace_definition: u16,
+    concept_definition: u16,
+    preproc_def: u16,
+    preproc_function_def: u16,
+    preproc_include: u16,
+    translation_unit: u16,
+    declaration_list: u16,
+    f_function: u16,
+    f_name: u16,
+    f_field: u16,
+    f_type: u16,
+    f_declarator: u16,
+    f_body: u16,
+    f_path: u16,
+    /// Kinds at which a definition pattern may match.
+    definition_kinds: Vec<u16>,
+    /// Kinds that may be references.
+    reference_kinds: Vec<u16>,
+}
+
+fn c_grammar(lang: Language) -> Option<&'static CGrammar> {
+    static C: std::sync::OnceLock<CGrammar> = std::sync::OnceLock::new();
+    static CPP: std::sync::OnceLock<CGrammar> = std::sync::OnceLock::new();
+    match lang {
+        Language::C => Some(C.get_or_init(|| CGrammar::new(lang))),
+        Language::Cpp => Some(CPP.get_or_init(|| CGrammar::new(lang))),
+        _ => None,
+    }
+}
+
+impl CGrammar {
+    fn new(lang: Language) -> CGrammar {
+        let l = grammar::ts_language(lang);
+        let k = |name: &str| match l.id_for_node_kind(name, true) {
+            0 => u16::MAX,
+            id => id,
+        };
+        let f = |name: &str| l.field_id_for_name(name).map_or(0, |f| f.get());
+        let mut g = CGrammar {
+            identifier: k("identifier"),
+            field_identifier: k("field_identifier"),
+            type_identifier: k("type_identifier"),
+            namespace_identifier: k("namespace_identifier"),
+            call_expression: k("call_expression"),
+            template_function: k("template_function"),
+            qualified_identifier: k("qualified_identifier"),
+            template_method: k("template_method"),
+            field_expression: k("field_expression"),
+            field_designator: k("field_designator"),
+            field_initializer: k("field_initializer"),
+            new_expression: k("new_expression"),
+            function_definition: k("function_definition"),
+            declaration: k("declaration"),
+            field_declaration: k("field_declaration"),
+            type_definition: k("type_definition"),
+            struct_specifier: k("struct_specifier"),
+            union_specifier: k("union_specifier"),
+            enum_specifier: k("enum_specifier"),
+            class_specifier: k("class_specifier"),
+            enumerator: k("enumerator"),
+            alias_declaration: k("alias_declaration"),
+            namespace_definition: k("namespace_definition"),
+            concept_definition: k("concept_definition"),
+            preproc_def: k("preproc_def"),
+            preproc_function_def: k("preproc_function_def"),
+            preproc_include: k("preproc_include"),
+            translation_unit: k("translation_unit"),
+            declaration_list: k("declaration_list"),
+            f_function: f("function"),
+            f_name: f("name"),
+            f_field: f("field"),
+            f_type: f("type"),
+            f_declarator: f("declarator"),
+            f_body: f("body"),
+            f_path: f("path"),
+            definition_kinds: Vec::new(),
+            reference_kinds: Vec::new(),
+        };
+        g.definition_kinds = [
+            g.function_definition,
+            g.declaration,
+            g.field_declaration,
+            g.type_definition,
+            g.struct_specifier,
+            g.union_specifier,
+            g.enum_specifier,
+            g.class_specifier,
+            g.enumerator,
+            g.alias_declaration,
+            g.namespace_definition,
+            g.concept_definition,
+            g.preproc_def,
+            g.preproc_function_def,
+            g.preproc_include,
+        ]
+        .into_iter()
+        .filter(|&k| k != u16::MAX)
+        .collect();
+        g.reference_kinds = [g.identifier, g.field_identifier, g.type_identifier, g.namespace_identifier]
+            .into_iter()
+            .filter(|&k| k != u16::MAX)
+            .collect();
+        g
+    }
+
+    /// How a leaf is used, from its own field and its ancestors (with their fields), as
+    /// `references.scm` classifies it; `None` when it is no reference.
+    fn classify(&self, kind: u16, field: u16, parents: &[(Node<'_>, u16)]) -> Option<RefKind> {
+        let at = |d: usize| d.checked_sub(1).and_then(|i| parents.get(i)).map(|(n, f)| (n.kind_id(), *f));
+        let mut d = parents.len();
+        let mut f = field;
+        if kind == self.identifier {
+            // `f(...)`, `ns::f(...)`, `f<T>(...)`, `ns::f<T>(...)`
+            if let Some((k, pf)) = at(d)
+                && k == self.template_function
+                && f == self.f_name
+            {
+                f = pf;
+                d -= 1;
+            }
+            while let Some((k, pf)) = at(d)
+                && k == self.qualified_identifier
+                && f == self.f_name
+            {
+                f = pf;
+                d -= 1;
+            }
+            let call = at(d).is_some_and(|(k, _)| k == self.call_expression) && f == self.f_function;
+            return Some(if call { RefKind::Call } else { RefKind::Other });
+        }
+        if kind == self.field_identifier {
+            let mut via_template = false;
+            if let Some((k, pf)) = at(d)
+                && k == self.template_method
+                && f == self.f_name
+            {
+                f = pf;
+                d -= 1;
+                via_template = true;
+            }
+            let (pk, pf) = at(d)?;
+            if pk == self.field_expression && f == self.f_field {
+                let call = at(d - 1).is_some_and(|(k, _)| k == self.call_expression) && pf == self.f_function;
+                return if call {
+                    Some(RefKind::Call)
+                } else if via_template {
+                    None
+                } else {
+                    Some(RefKind::Field)
+                };
+            }
+            if !via_template && (pk == self.field_designator || pk == self.field_initializer) {
+                return Some(RefKind::Field);
+            }
+            return None;
+        }
+        if kind == self.type_identifier {
+            let new = at(d).is_some_and(|(k, _)| k == self.new_expression) && f == self.f_type;
+            return Some(if new { RefKind::Call } else { RefKind::Type });
+        }
+        if kind == self.namespace_identifier {
+            return Some(RefKind::Type);
+        }
+        None
+    }
+}
+
 fn count_errors(root: Node<'_>) -> u32 {
     if !root.has_error() {
         return 0;
@@ -539,24 +797,211 @@ impl<'a> Extractor<'a> {
         }
     }
 
+    /// One pre-order walk of a C or C++ tree: the definitions that `definitions.scm` describes and, when
+    /// `refs` is given, the references that `references.scm` describes (call, field, type, other),
+    /// classified from the node's ancestors. Ancestors are kept on a stack (a node's parent is not
+    /// cheap to ask tree-sitter for).
+    fn walk_c(
+        &mut self,
+        g: &CGrammar,
+        root: Node<'_>,
+        includes: &mut Vec<String>,
+        mut refs: Option<&mut Vec<RawRef>>,
+    ) {
+        let mut cursor = root.walk();
+        // Ancestors of the current node, each with the field it has in its own parent.
+        let mut parents: Vec<(Node<'_>, u16)> = Vec::new();
+        let mut nodes: Vec<Node<'_>> = Vec::new();
+        loop {
+            let node = cursor.node();
+            let kind = node.kind_id();
+            let field = cursor.field_id().map_or(0, |f| f.get());
+            if g.definition_kinds.contains(&kind) {
+                nodes.clear();
+                nodes.extend(parents.iter().map(|(n, _)| *n));
+                self.visit_c_definition(g, node, kind, &nodes, includes);
+            }
+            if let Some(refs) = refs.as_deref_mut()
+                && g.reference_kinds.contains(&kind)
+                && let Some(ref_kind) = g.classify(kind, field, &parents)
+            {
+                let (start, end) = (node.start_byte() as u32, node.end_byte() as u32);
+                if end > start {
+                    refs.push(RawRef {
+                        start,
+                        end,
+                        kind: ref_kind,
+                        at: point(node.start_position()),
+                        enclosing: None,
+                        owned: None,
+                    });
+                }
+            }
+            if cursor.goto_first_child() {
+                parents.push((node, field));
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return;
+                }
+                parents.pop();
+            }
+        }
+    }
+
+    /// What the patterns of the C and C++ `definitions.scm` find at one node.
+    fn visit_c_definition(
+        &mut self,
+        g: &CGrammar,
+        node: Node<'_>,
+        kind: u16,
+        parents: &[Node<'_>],
+        includes: &mut Vec<String>,
+    ) {
+        let named_field = |f: u16| node.child_by_field_id(f).filter(|n| n.is_named());
+        if kind == g.function_definition {
+            if let Some(d) = named_field(g.f_declarator) {
+                self.add_from_declarator_in(node, d, Role::Definition, "function", Some(parents));
+            }
+        } else if kind == g.declaration || kind == g.field_declaration || kind == g.type_definition {
+            let kind_str = if kind == g.declaration {
+                "auto"
+            } else if kind == g.field_declaration {
+                "field"
+            } else {
+                "typedef"
+            };
+            let mut any = false;
+            if let Some(f) = std::num::NonZeroU16::new(g.f_declarator) {
+                let mut c = node.walk();
+                let declarators: Vec<Node<'_>> =
+                    node.children_by_field_id(f, &mut c).filter(|d| d.is_named()).collect();
+                for d in declarators {
+                    any = true;
+                    self.add_from_declarator_in(node, d, Role::Definition, kind_str, Some(parents));
+                }
+            }
+            // C++ `class Foo;` / `struct Foo;`: a declaration with a type and no declarator.
+            if !any
+                && kind == g.declaration
+                && self.lang == Language::Cpp
+                && let Some(t) = named_field(g.f_type)
+                && (t.kind_id() == g.class_specifier || t.kind_id() == g.struct_specifier)
+                && t.child_by_field_id(g.f_body).is_none()
+                && let Some(name) = t.child_by_field_id(g.f_name).filter(|n| n.is_named())
+            {
+                let k = if t.kind_id() == g.class_specifier { SymbolKind::Class } else { SymbolKind::Struct };
+                self.add_named(node, name, k, Role::Declaration, None);
+            }
+        } else if kind == g.struct_specifier
+            || kind == g.union_specifier
+            || kind == g.enum_specifier
+            || kind == g.class_specifier
+        {
+            let k = if kind == g.struct_specifier {
+                SymbolKind::Struct
+            } else if kind == g.union_specifier {
+                SymbolKind::Union
+            } else if kind == g.enum_specifier {
+                SymbolKind::Enum
+            } else {
+                SymbolKind::Class
+            };
+            let Some(name) = named_field(g.f_name) else { return };
+            // C names a type only with a type_identifier.
+            if self.lang == Language::C && name.kind_id() != g.type_identifier {
+                return;
+            }
+            if named_field(g.f_body).is_some() {
+                self.add_named(node, name, k, Role::Definition, None);
+            } else if node.child_by_field_id(g.f_body).is_none() {
+                // `struct foo;` at file level (C: struct and union; C++: class and struct, also in a
+                // namespace).
+                let parent = parents.last().map(|p| p.kind_id());
+                let at_top = parent == Some(g.translation_unit)
+                    || (self.lang == Language::Cpp && parent == Some(g.declaration_list));
+                let declares = if self.lang == Language::Cpp {
+                    matches!(k, SymbolKind::Class | SymbolKind::Struct)
+                } else {
+                    matches!(k, SymbolKind::Struct | SymbolKind::Union)
+                };
+                if at_top && declares {
+                    self.add_named(node, name, k, Role::Declaration, None);
+                }
+            }
+        } else if kind == g.enumerator {
+            if let Some(name) = named_field(g.f_name).filter(|n| n.kind_id() == g.identifier) {
+                self.add_named(node, name, SymbolKind::Enumerator, Role::Definition, None);
+            }
+        } else if kind == g.preproc_def || kind == g.preproc_function_def {
+            if let Some(name) = named_field(g.f_name).filter(|n| n.kind_id() == g.identifier) {
+                self.add_named(node, name, SymbolKind::Macro, Role::Definition, None);
+            }
+        } else if kind == g.preproc_include {
+            if let Some(path) = named_field(g.f_path) {
+                let t = node_text(path, self.source);
+                let t = t.trim_matches(|ch| ch == '"' || ch == '<' || ch == '>' || ch == '\'');
+                includes.push(t.to_string());
+            }
+        } else if kind == g.alias_declaration {
+            if let Some(name) = named_field(g.f_name).filter(|n| n.kind_id() == g.type_identifier) {
+                self.add_named(node, name, SymbolKind::Typedef, Role::Definition, None);
+            }
+        } else if kind == g.namespace_definition {
+            if let Some(name) = named_field(g.f_name)
+                && named_field(g.f_body).is_some()
+            {
+                self.add_named(node, name, SymbolKind::Namespace, Role::Definition, None);
+            }
+        } else if kind == g.concept_definition
+            && let Some(name) = named_field(g.f_name).filter(|n| n.kind_id() == g.identifier)
+        {
+            self.add_named(node, name, SymbolKind::Typedef, Role::Definition, None);
+        }
+    }
+
     /// A C/C++ declaration: resolves the declarator to its name and decides what it declares.
     fn add_from_declarator(&mut self, node: Node<'_>, declarator: Node<'_>, role: Role, kind_str: &str) {
+        self.add_from_declarator_in(node, declarator, role, kind_str, None);
+    }
+
+    /// `add_from_declarator` with the node's ancestors when the caller knows them (root first).
+    fn add_from_declarator_in(
+        &mut self,
+        node: Node<'_>,
+        declarator: Node<'_>,
+        role: Role,
+        kind_str: &str,
+        parents: Option<&[Node<'_>]>,
+    ) {
         let Some(resolved) = resolve_declarator(declarator) else { return };
+        let parent = match parents {
+            Some(p) => p.last().copied(),
+            None => node.parent(),
+        };
         let (kind, role) = match kind_str {
             // `declaration`: a prototype, or a variable (file or namespace level only).
             "auto" => {
-                if is_local(node) {
+                let local = match parents {
+                    Some(p) => is_local_in(p),
+                    None => is_local(node),
+                };
+                if local {
                     return;
                 }
                 if resolved.is_function {
-                    let in_class = node.parent().is_some_and(|p| p.kind() == "field_declaration_list");
+                    let in_class = parent.is_some_and(|p| p.kind() == "field_declaration_list");
                     if !in_class && !has_type(node) {
                         // `EXPORT_SYMBOL(f);` and other macro calls at file level parse as
                         // declarations with no type: they declare nothing.
                         return;
                     }
                     (SymbolKind::Function, Role::Declaration)
-                } else if is_extern(node, self.source) {
+                } else if is_extern(node, parent, self.source) {
                     (SymbolKind::Variable, Role::Declaration)
                 } else {
                     (SymbolKind::Variable, Role::Definition)
@@ -1103,18 +1548,38 @@ fn is_local(node: Node<'_>) -> bool {
     false
 }
 
+/// `is_local` given the node's ancestors (root first).
+fn is_local_in(parents: &[Node<'_>]) -> bool {
+    for (i, n) in parents.iter().enumerate().rev() {
+        match n.kind() {
+            "function_definition" | "lambda_expression" | "for_statement" => return true,
+            "compound_statement"
+                if i.checked_sub(1)
+                    .and_then(|g| parents.get(g))
+                    .is_some_and(|g| g.kind() == "translation_unit") =>
+            {
+                return true;
+            }
+            "translation_unit" | "namespace_definition" | "declaration_list" | "linkage_specification" => {
+                return false;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 fn has_type(node: Node<'_>) -> bool {
     node.child_by_field_name("type").is_some_and(|t| !t.is_missing() && !t.byte_range().is_empty())
 }
 
-fn is_extern(node: Node<'_>, source: &[u8]) -> bool {
+fn is_extern(node: Node<'_>, parent: Option<Node<'_>>, source: &[u8]) -> bool {
     let mut cursor = node.walk();
     let found = node
         .children(&mut cursor)
         .any(|c| c.kind() == "storage_class_specifier" && node_text(c, source) == "extern");
     found
-        || node
-            .parent()
+        || parent
             .is_some_and(|p| p.kind() == "linkage_specification" && p.child_by_field_name("body").is_none())
 }
 
@@ -1196,19 +1661,19 @@ fn ref_kind_from_str(s: &str) -> Option<RefKind> {
 
 /// Sets each reference's innermost enclosing definition in one sweep (references sorted by byte,
 /// definitions by start with containers first), instead of a scan of all definitions per reference.
-fn assign_enclosing(defs: &[Symbol], refs: &mut [Reference]) {
+fn assign_enclosing(defs: &[Symbol], refs: &mut [RawRef]) {
     let mut open: Vec<u32> = Vec::new();
     let mut next = 0usize;
     for r in refs.iter_mut() {
         while let Some(d) = defs.get(next) {
-            if d.range.start_byte > r.byte {
+            if d.range.start_byte > r.start {
                 break;
             }
             open.push(next as u32);
             next += 1;
         }
         // Drop finished definitions; one still open lower in the stack stays until it ends too.
-        open.retain(|&i| defs.get(i as usize).is_some_and(|d| r.byte < d.range.end_byte));
+        open.retain(|&i| defs.get(i as usize).is_some_and(|d| r.start < d.range.end_byte));
         r.enclosing = open.last().copied();
     }
 }
@@ -1227,13 +1692,8 @@ fn innermost(defs: &[Symbol], byte: u32) -> Option<u32> {
     best
 }
 
-fn collect_references(
-    lang: Language,
-    query: &Query,
-    root: Node<'_>,
-    source: &[u8],
-    fs: &FileSymbols,
-) -> Vec<Reference> {
+/// References from a language's `references.scm` (languages other than C and C++).
+fn query_references(query: &Query, root: Node<'_>, source: &[u8]) -> Vec<RawRef> {
     let names = query.capture_names();
     let mut found: Vec<(u32, RefKind, Node<'_>)> = Vec::new();
     let mut cursor = QueryCursor::new();
@@ -1259,23 +1719,35 @@ fn collect_references(
     // The most specific classification of a name wins (call before field before type before other).
     found.sort_by_key(|(b, k, _)| (*b, *k));
     found.dedup_by_key(|(b, _, _)| *b);
-    let mut defined: Vec<u32> =
-        fs.definitions.iter().chain(&fs.declarations).map(|d| d.name_range.start_byte).collect();
-    defined.sort_unstable();
-    let mut refs: Vec<Reference> = Vec::with_capacity(found.len());
+    let mut refs = Vec::with_capacity(found.len());
     for (byte, kind, node) in found {
-        if defined.binary_search(&byte).is_ok() {
-            continue;
-        }
         let (_, name, _) = split_name(node, source);
         if name.is_empty() {
             continue;
         }
-        refs.push(Reference { name, kind, at: point(node.start_position()), byte, enclosing: None });
+        let owned = (node_text(node, source) != name).then(|| name.into_boxed_str());
+        refs.push(RawRef {
+            start: byte,
+            end: node.end_byte() as u32,
+            kind,
+            at: point(node.start_position()),
+            enclosing: None,
+            owned,
+        });
     }
+    refs
+}
+
+/// Drops the names that are definitions, adds the identifiers of C macro bodies, sorts by position
+/// and sets each reference's enclosing definition.
+fn finish_references(lang: Language, mut refs: Vec<RawRef>, source: &[u8], fs: &FileSymbols) -> Vec<RawRef> {
+    let mut defined: Vec<u32> =
+        fs.definitions.iter().chain(&fs.declarations).map(|d| d.name_range.start_byte).collect();
+    defined.sort_unstable();
+    refs.retain(|r| defined.binary_search(&r.start).is_err());
     if matches!(lang, Language::C | Language::Cpp) {
         macro_body_references(fs, source, &mut refs);
-        refs.sort_by_key(|r| r.byte);
+        refs.sort_by_key(|r| r.start);
     }
     assign_enclosing(&fs.definitions, &mut refs);
     refs
@@ -1283,7 +1755,7 @@ fn collect_references(
 
 /// Macro bodies are raw text to the grammar; their identifiers are scanned here so that calls made
 /// through a macro show the macro as a caller.
-fn macro_body_references(fs: &FileSymbols, source: &[u8], refs: &mut Vec<Reference>) {
+fn macro_body_references(fs: &FileSymbols, source: &[u8], refs: &mut Vec<RawRef>) {
     for d in fs.definitions.iter().filter(|d| d.kind == SymbolKind::Macro) {
         let start = d.name_range.end_byte as usize;
         let end = d.range.end_byte as usize;
@@ -1329,7 +1801,7 @@ fn macro_body_references(fs: &FileSymbols, source: &[u8], refs: &mut Vec<Referen
                 while i < body.len() && body.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
                     i += 1;
                 }
-                let word = String::from_utf8_lossy(body.get(s..i).unwrap_or_default()).to_string();
+                let word = std::str::from_utf8(body.get(s..i).unwrap_or_default()).unwrap_or_default();
                 let mut j = i;
                 while body.get(j).is_some_and(|c| *c == b' ' || *c == b'\t') {
                     j += 1;
@@ -1344,15 +1816,16 @@ fn macro_body_references(fs: &FileSymbols, source: &[u8], refs: &mut Vec<Referen
                 } else {
                     RefKind::Other
                 };
-                if !is_c_keyword(&word) {
+                if !is_c_keyword(word) {
                     let byte = (start + s) as u32;
                     let column = (byte as i64 - line_start_byte).max(0) as u32;
-                    refs.push(Reference {
-                        name: word,
+                    refs.push(RawRef {
+                        start: byte,
+                        end: byte + word.len() as u32,
                         kind,
                         at: Point { line, column },
-                        byte,
                         enclosing: None,
+                        owned: None,
                     });
                 }
                 continue;
@@ -1405,4 +1878,48 @@ fn is_c_keyword(w: &str) -> bool {
             | "double"
             | "defined"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KERNEL: &[u8] = include_bytes!("../../../tests/data/symbols/kernel_style.c");
+    const CPP: &[u8] = include_bytes!("../../../tests/data/symbols/constructs.cpp");
+
+    /// (name, kind, position, enclosing definition) of each reference.
+    type Refs = Vec<(String, RefKind, Point, Option<u32>)>;
+
+    fn both_ways(lang: Language, source: &[u8]) -> [(FileSymbols, Refs); 2] {
+        [true, false].map(|walk| {
+            let (fs, refs) = extract_raw_by(lang, source, &ExtractOptions::default(), walk);
+            let refs = refs.iter().map(|r| (r.name(source).to_string(), r.kind, r.at, r.enclosing)).collect();
+            (fs, refs)
+        })
+    }
+
+    #[test]
+    fn the_c_and_cpp_walk_finds_what_the_queries_find() {
+        for (lang, source) in [(Language::C, KERNEL), (Language::Cpp, CPP)] {
+            let [walked, queried] = both_ways(lang, source);
+            assert_eq!(walked.0, queried.0, "{lang:?}: definitions differ");
+            assert_eq!(walked.1, queried.1, "{lang:?}: references differ");
+            assert!(walked.1.iter().any(|r| r.1 == RefKind::Call));
+            assert!(walked.1.iter().any(|r| r.1 == RefKind::Field));
+            assert!(walked.1.iter().any(|r| r.1 == RefKind::Type));
+        }
+    }
+
+    #[test]
+    fn a_qualified_call_is_a_call_of_its_last_name_at_that_name() {
+        let source = b"void f() { a::b::c(1); x.g(3); std::make<T>(2); }\n";
+        let fs = extract(Language::Cpp, source);
+        let kind_at = |name: &str| {
+            fs.references.iter().filter(|r| r.name == name).map(|r| (r.kind, r.at.column)).collect::<Vec<_>>()
+        };
+        assert_eq!(kind_at("c"), vec![(RefKind::Call, 17)]);
+        assert_eq!(kind_at("b"), vec![(RefKind::Type, 14)]);
+        assert_eq!(kind_at("g"), vec![(RefKind::Call, 25)]);
+        assert_eq!(kind_at("make"), vec![(RefKind::Call, 36)]);
+    }
 }
