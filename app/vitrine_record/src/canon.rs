@@ -66,6 +66,199 @@ pub fn parse_canonical(bytes: &[u8]) -> Result<Value, RecordError> {
     Ok(v)
 }
 
+/// Checks that `bytes` are JSON within the strict profile and exactly in canonical form, in one pass and
+/// without building the value: what [`parse_canonical`] accepts, and only that (the tests hold the two to
+/// the same answers). For every stored entry read, this replaces a parse and a re-serialisation.
+///
+/// The rules of canonical form, checked where they apply: no whitespace; object keys in strictly increasing
+/// byte order (ASCII keys: the RFC 8785 order), so no key twice; strings escaped exactly as
+/// `write_string` escapes (`\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`, `\u00xx` in lower-case hex for
+/// the other control characters, nothing else); integers without leading zeros, `-0` or fraction.
+/// When the bytes are refused, the error is the one [`parse_canonical`] gives.
+pub fn check_canonical(bytes: &[u8]) -> Result<(), RecordError> {
+    let mut c = Checker { bytes, pos: 0 };
+    let mut found = c.value(0);
+    if found.is_ok() && c.pos != bytes.len() {
+        found = Err(NOT_CANONICAL);
+    }
+    match found {
+        Ok(()) => Ok(()),
+        Err(why) => Err(match parse_canonical(bytes) {
+            Err(e) => e,
+            // Only if the two disagreed, which the tests rule out: refusing is the safe answer.
+            Ok(_) => RecordError::Canonical(why.to_owned()),
+        }),
+    }
+}
+
+const NOT_CANONICAL: &str = "the bytes are valid JSON but not in canonical form";
+
+/// The single-pass canonical checker behind [`check_canonical`]. Its errors are only a hint: the caller
+/// reports the error of the full parser.
+struct Checker<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Checker<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> Result<(), &'static str> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(NOT_CANONICAL)
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<(), &'static str> {
+        if depth > MAX_DEPTH {
+            return Err("nesting too deep");
+        }
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        for lit in [&b"null"[..], b"true", b"false"] {
+            if rest.starts_with(lit) {
+                self.pos += lit.len();
+                return Ok(());
+            }
+        }
+        match self.peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(b'[') => {
+                self.pos += 1;
+                if self.peek() == Some(b']') {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.value(depth + 1)?;
+                    match self.peek() {
+                        Some(b',') => self.pos += 1,
+                        Some(b']') => {
+                            self.pos += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(NOT_CANONICAL),
+                    }
+                }
+            }
+            Some(b'{') => {
+                self.pos += 1;
+                if self.peek() == Some(b'}') {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                let mut previous: Option<std::borrow::Cow<'a, str>> = None;
+                loop {
+                    if self.peek() != Some(b'"') {
+                        return Err(NOT_CANONICAL);
+                    }
+                    let key = self.string()?;
+                    if !key.is_ascii() {
+                        return Err("non-ASCII key");
+                    }
+                    if previous.as_deref().is_some_and(|p| p >= &*key) {
+                        return Err("keys out of order or repeated");
+                    }
+                    previous = Some(key);
+                    self.eat(b':')?;
+                    self.value(depth + 1)?;
+                    match self.peek() {
+                        Some(b',') => self.pos += 1,
+                        Some(b'}') => {
+                            self.pos += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(NOT_CANONICAL),
+                    }
+                }
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(NOT_CANONICAL),
+        }
+    }
+
+    fn number(&mut self) -> Result<(), &'static str> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        let digits = self.pos;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        let text = std::str::from_utf8(self.bytes.get(start..self.pos).unwrap_or_default())
+            .map_err(|_| NOT_CANONICAL)?;
+        let first = self.bytes.get(digits).copied();
+        // Digits, no leading zero (a lone 0 is fine, -0 is not), no fraction or exponent, in range.
+        if self.pos == digits
+            || (first == Some(b'0') && (self.pos - digits > 1 || digits > start))
+            || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
+        {
+            return Err(NOT_CANONICAL);
+        }
+        let i: i64 = text.parse().map_err(|_| NOT_CANONICAL)?;
+        check_int(i).map_err(|_| NOT_CANONICAL)
+    }
+
+    /// A string in canonical form, returned decoded (borrowed when it has no escape) once its text is
+    /// known to be NFC.
+    fn string(&mut self) -> Result<std::borrow::Cow<'a, str>, &'static str> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            match self.peek() {
+                None => return Err("unterminated string"),
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    let e = self.bytes.get(self.pos + 1).copied();
+                    self.pos += 2;
+                    match e {
+                        Some(b'"' | b'\\' | b'b' | b't' | b'n' | b'f' | b'r') => {}
+                        Some(b'u') => {
+                            // Only the control characters without a short escape, in lower-case hex.
+                            let h = self.bytes.get(self.pos..self.pos + 4).unwrap_or_default();
+                            let ok = match h {
+                                [b'0', b'0', a, b] => {
+                                    matches!(a, b'0' | b'1')
+                                        && matches!(b, b'0'..=b'9' | b'a'..=b'f')
+                                        && !matches!((a, b), (b'0', b'8' | b'9' | b'a' | b'c' | b'd'))
+                                }
+                                _ => false,
+                            };
+                            if !ok {
+                                return Err(NOT_CANONICAL);
+                            }
+                            self.pos += 4;
+                        }
+                        _ => return Err(NOT_CANONICAL),
+                    }
+                }
+                Some(b) if b < 0x20 => return Err("control character in a string"),
+                Some(_) => self.pos += 1,
+            }
+        }
+        let raw = self.bytes.get(start..self.pos).unwrap_or_default();
+        self.pos += 1;
+        let text: std::borrow::Cow<'a, str> = if escaped {
+            // Rare: decode with the full parser's string rules.
+            let mut p = Parser { bytes: self.bytes, pos: start - 1 };
+            std::borrow::Cow::Owned(p.string().map_err(|_| NOT_CANONICAL)?)
+        } else {
+            std::borrow::Cow::Borrowed(std::str::from_utf8(raw).map_err(|_| "invalid UTF-8 in a string")?)
+        };
+        if !is_nfc(&text) {
+            return Err("text is not in Unicode NFC");
+        }
+        Ok(text)
+    }
+}
+
 /// Converts any serde-serialisable value into the strict profile (refusing floats, non-ASCII keys,
 /// non-NFC text and out-of-range integers) and returns its canonical bytes.
 pub fn canonical_bytes<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, RecordError> {
@@ -424,6 +617,104 @@ mod tests {
         }
         assert!(parse(b"9007199254740991").is_ok());
         assert!(parse(b"-9007199254740991").is_ok());
+    }
+
+    /// `check_canonical` must give the answer of `parse_canonical`, and its error when refusing.
+    fn same_answer(bytes: &[u8]) {
+        let full = parse_canonical(bytes);
+        let fast = check_canonical(bytes);
+        assert_eq!(
+            fast.is_ok(),
+            full.is_ok(),
+            "{:?}: fast {fast:?}, full {full:?}",
+            String::from_utf8_lossy(bytes)
+        );
+        if let (Err(a), Err(b)) = (fast, full) {
+            assert_eq!(a.to_string(), b.to_string());
+        }
+    }
+
+    #[test]
+    fn the_one_pass_check_agrees_with_parse_and_reserialise() {
+        let samples: Vec<Vec<u8>> = vec![
+            br#"{"a":[1,-2,0,true,false,null,{},[]],"b":"x\n\u001fy\"\\\b\t\f\r\u0000\u000b","c":{"d":"","e":[9007199254740991]}}"#.to_vec(),
+            "{\"k\":\"caf\u{e9} \u{1f600} \u{2028} \u{7f}\",\"l\":-9007199254740991}".as_bytes().to_vec(),
+            br#"{"\n":1,"A":2,"a":3,"b":{"x":[[[]]]}}"#.to_vec(),
+        ];
+        for s in &samples {
+            assert!(check_canonical(s).is_ok(), "{}", String::from_utf8_lossy(s));
+            same_answer(s);
+        }
+        // Every single-byte change, deletion and insertion of the samples, with the bytes that matter.
+        let alphabet: &[u8] = b" \t\n\"\\/0123456789-+.eE{}[],:aAubnrtfl\x00\x1f\x7f\xc3\xa9\xcc\x81\xed\xf0";
+        for s in &samples {
+            for i in 0..=s.len() {
+                for &b in alphabet {
+                    if i < s.len() {
+                        let mut m = s.clone();
+                        m[i] = b;
+                        same_answer(&m);
+                    }
+                    let mut m = s.clone();
+                    m.insert(i, b);
+                    same_answer(&m);
+                }
+                if i < s.len() {
+                    let mut m = s.clone();
+                    m.remove(i);
+                    same_answer(&m);
+                }
+            }
+        }
+        let depth = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes();
+        for t in [
+            &b""[..],
+            b" ",
+            b"1",
+            b"0",
+            b"-0",
+            b"00",
+            b"-01",
+            b"1 ",
+            b" 1",
+            b"1.0",
+            b"1e2",
+            b"-",
+            b"9007199254740992",
+            br#""\u000B""#,
+            br#""\u000a""#,
+            br#""\u0008""#,
+            br#""\u001F""#,
+            br#""\u0020""#,
+            br#""\/""#,
+            br#""\u00e9""#,
+            br#""\ud83d\ude00""#,
+            "\"e\u{301}\"".as_bytes(),
+            "\"\u{e9}\"".as_bytes(),
+            br#"{"a":1,"a":1}"#,
+            br#"{"b":1,"a":1}"#,
+            br#"{"a":1,"b":1}"#,
+            br#"{"a" :1}"#,
+            br#"{"\u0041":1}"#,
+            "{\"\u{e9}\":1}".as_bytes(),
+            br#"[1,]"#,
+            br#"[,1]"#,
+            br#"{"a":1,}"#,
+            b"nul",
+            b"truex",
+            b"[true false]",
+            b"\"\xff\"",
+            b"\"\xc3\"",
+            b"\"unterminated",
+            br#""\u00"#,
+            br#"{"a"}"#,
+            br#"{1:2}"#,
+        ] {
+            same_answer(t);
+        }
+        for n in [63, 64, 65, 66] {
+            same_answer(&depth(n));
+        }
     }
 
     #[test]

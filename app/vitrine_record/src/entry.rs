@@ -177,16 +177,25 @@ impl Entry {
     }
 
     /// Parses stored bytes: they must be canonical, of a known version and shape.
+    /// The bytes are checked in one pass ([`canon::check_canonical`]) and decoded once; the canonical value
+    /// is built only to explain a refusal.
     pub fn from_bytes(bytes: &[u8]) -> Result<Entry, RecordError> {
-        let value = canon::parse_canonical(bytes)?;
-        if let canon::Value::Object(m) = &value
-            && m.get("v") != Some(&canon::Value::Int(FORMAT_VERSION as i64))
-        {
+        canon::check_canonical(bytes)?;
+        let parsed = serde_json::from_slice::<Entry>(bytes);
+        let known_version = match &parsed {
+            Ok(entry) => entry.v == FORMAT_VERSION,
+            // Another version may have other fields: say so rather than name a field.
+            Err(_) => match canon::parse(bytes)? {
+                canon::Value::Object(m) => m.get("v") == Some(&canon::Value::Int(FORMAT_VERSION as i64)),
+                _ => true,
+            },
+        };
+        if !known_version {
             return Err(RecordError::Entry(format!(
                 "unknown format version (this Vitrine reads v{FORMAT_VERSION})"
             )));
         }
-        let entry: Entry = serde_json::from_slice(bytes).map_err(|e| RecordError::Entry(e.to_string()))?;
+        let entry = parsed.map_err(|e| RecordError::Entry(e.to_string()))?;
         entry.validate()?;
         Ok(entry)
     }

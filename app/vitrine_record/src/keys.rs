@@ -137,6 +137,11 @@ impl Signature {
         self.sig.public_key().fingerprint(HashAlg::Sha256).to_string()
     }
 
+    /// The public key the signature names.
+    pub fn key_data(&self) -> &ssh_key::public::KeyData {
+        self.sig.public_key()
+    }
+
     pub fn namespace(&self) -> &str {
         self.sig.namespace()
     }

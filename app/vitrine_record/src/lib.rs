@@ -6,6 +6,7 @@
 //! can be audited alone. It never opens a socket and never runs a program.
 
 pub mod allowed;
+mod batch;
 pub mod bundle;
 pub mod canon;
 pub mod entry;

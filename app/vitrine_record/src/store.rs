@@ -18,6 +18,8 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use time::OffsetDateTime;
 
 use crate::allowed::{AllowedSigners, Person};
@@ -25,7 +27,7 @@ use crate::entry::{Author, Class, Entry, FORMAT_VERSION, Kind, Severity, Status,
 use crate::error::RecordError;
 use crate::keys::Signer;
 use crate::merkle::{self, Checkpoint};
-use crate::verify::{Problem, RawEntry, SigCheck, Verified, check_log, check_log_with};
+use crate::verify::{Chain, Problem, RawEntry, SigCheck, Single, Verified, check_chunk, check_log};
 
 /// What the author chooses in a new entry; the review fills in the rest (seq, prev, author, time, …).
 #[derive(Debug, Clone)]
@@ -316,33 +318,40 @@ impl Review {
             };
             self.quarantine(&dir.join(&name), &format!("log/{name}"), why)?;
         }
-        // Entries, with the segment each came from; lines that cannot even be split are refused here.
-        let mut raws: Vec<RawEntry> = Vec::new();
-        let mut origin: Vec<u64> = Vec::new();
+        // Each segment is read in one go and its entries checked on their own (content, signer, and one
+        // batch verification of the segment's signatures), segments in parallel; the links between entries
+        // (seq, prev, ids, parents) are then checked in log order. Every entry here was verified one by one
+        // when it was written or imported; re-verifying the whole log at load is where batches pay, and a
+        // batch that fails is checked again one by one to name the bad entries.
+        let (people, snapshot) = (&self.people, self.snapshot.as_str());
+        let read: Vec<Result<ReadSegment, RecordError>> =
+            segments.par_iter().map(|&seg| read_segment(&dir, seg, people, snapshot)).collect();
+        let mut accepted: Vec<Verified> = Vec::new();
+        // Problems with the segment they were found in: records that cannot even be split, then entries
+        // refused (on their own or in the chain).
         let mut unreadable: Vec<(u64, Problem)> = Vec::new();
-        for &seg in &segments {
-            let path = dir.join(format!("{seg:06}.seg"));
-            let bytes = fs::read(&path).map_err(RecordError::io(&path))?;
-            for (i, rec) in decode_segment(&bytes).into_iter().enumerate() {
-                let name = format!("log/{seg:06}.seg:{}", i + 1);
-                match rec {
-                    Ok((entry, sig)) => {
-                        raws.push(RawEntry { name, bytes: entry, sig: Some(sig) });
-                        origin.push(seg);
-                    }
-                    Err(m) => unreadable.push((seg, Problem::new(name, m))),
+        let mut refused: Vec<(u64, Problem)> = Vec::new();
+        // Records that could be split, per segment.
+        let mut records: Vec<usize> = Vec::with_capacity(segments.len());
+        let mut chain = Chain::default();
+        for (&seg, read) in segments.iter().zip(read) {
+            let read = read?;
+            records.push(read.entries.len());
+            unreadable.extend(read.unreadable.into_iter().map(|p| (seg, p)));
+            for (raw, single) in read.entries {
+                match single.and_then(|(entry, id)| chain.push(&entry, &id).map(|()| (entry, id))) {
+                    Ok((entry, id)) => accepted.push(Verified {
+                        name: raw.name,
+                        id,
+                        bytes: raw.bytes,
+                        sig: raw.sig.unwrap_or_default(),
+                        entry,
+                    }),
+                    Err(m) => refused.push((seg, Problem::new(raw.name, m))),
                 }
             }
         }
-        // Every entry here was verified one by one when it was written or imported; re-verifying the
-        // whole log at load is where batch verification pays.
-        let check = check_log_with(&raws, &self.people, &self.snapshot, SigCheck::Batch);
-        let mut damaged: Vec<u64> = unreadable.iter().map(|(s, _)| *s).collect();
-        for (i, _) in &check.refused {
-            if let Some(&s) = origin.get(*i) {
-                damaged.push(s);
-            }
-        }
+        let mut damaged: Vec<u64> = unreadable.iter().chain(&refused).map(|(s, _)| *s).collect();
         damaged.sort_unstable();
         damaged.dedup();
         let mut set_aside = std::collections::HashMap::new();
@@ -360,29 +369,26 @@ impl Review {
         for (seg, p) in unreadable {
             self.problems.push(Problem::new(p.subject, format!("{}{}", p.message, note(seg))));
         }
-        for (i, p) in &check.refused {
-            let seg = origin.get(*i).copied().unwrap_or(0);
-            self.problems.push(Problem::new(
-                p.subject.clone(),
-                format!("{}; left out of the log{}", p.message, note(seg)),
-            ));
+        for (seg, p) in refused {
+            self.problems
+                .push(Problem::new(p.subject, format!("{}; left out of the log{}", p.message, note(seg))));
         }
         self.entries = Vec::new();
         self.last_segment = 0;
         self.last_segment_start = 0;
         // Rewrite the log from the accepted entries when anything was set aside, so that what stays on
         // disk is exactly what was verified; otherwise only note where the last segment starts.
-        let per_seg = |s: u64| origin.iter().filter(|&&o| o == s).count();
         // Appends assume every segment but the last is full; anything else is laid out again.
-        let irregular = segments.iter().rev().skip(1).any(|&s| per_seg(s) != SEGMENT_ENTRIES);
+        let irregular = records.iter().rev().skip(1).any(|&n| n != SEGMENT_ENTRIES);
         if damaged.is_empty() && !irregular {
             self.last_segment = segments.last().copied().unwrap_or(0);
-            self.entries = check.accepted;
-            self.last_segment_start = self.entries.len() - per_seg(self.last_segment).min(self.entries.len());
+            self.entries = accepted;
+            let in_last = records.last().copied().unwrap_or(0);
+            self.last_segment_start = self.entries.len() - in_last.min(self.entries.len());
         } else {
             // Each segment is replaced atomically, and only then are the segments left over removed: a crash
             // in between leaves entries twice (the second copy is refused as a duplicate), never lost.
-            self.write_entries(check.accepted)?;
+            self.write_entries(accepted)?;
             for &seg in segments.iter().filter(|&&s| s > self.last_segment) {
                 let path = dir.join(format!("{seg:06}.seg"));
                 fs::remove_file(&path).map_err(RecordError::io(&path))?;
@@ -542,6 +548,36 @@ fn encode_segment(entries: &[Verified]) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+/// A segment as read at load: its records that could be split, each with the checks it passed on its own
+/// (or why it failed them), and the records that could not.
+struct ReadSegment {
+    entries: Vec<(RawEntry, Single)>,
+    unreadable: Vec<Problem>,
+}
+
+/// Reads segment `seg` with one read and checks each of its entries on its own, the segment's signatures as
+/// one batch.
+fn read_segment(
+    dir: &Path,
+    seg: u64,
+    people: &AllowedSigners,
+    snapshot: &str,
+) -> Result<ReadSegment, RecordError> {
+    let path = dir.join(format!("{seg:06}.seg"));
+    let bytes = fs::read(&path).map_err(RecordError::io(&path))?;
+    let mut raws: Vec<RawEntry> = Vec::new();
+    let mut unreadable = Vec::new();
+    for (i, rec) in decode_segment(&bytes).into_iter().enumerate() {
+        let name = format!("log/{seg:06}.seg:{}", i + 1);
+        match rec {
+            Ok((entry, sig)) => raws.push(RawEntry { name, bytes: entry, sig: Some(sig) }),
+            Err(m) => unreadable.push(Problem::new(name, m)),
+        }
+    }
+    let singles = check_chunk(&raws, people, snapshot, SigCheck::Batch);
+    Ok(ReadSegment { entries: raws.into_iter().zip(singles).collect(), unreadable })
 }
 
 /// A signed text: its bytes and its armored signature.
@@ -735,6 +771,49 @@ mod tests {
         let count =
             |n: &str| std::fs::read_to_string(tmp.path().join("log").join(n)).unwrap().lines().count();
         assert_eq!((count("000001.seg"), count("000002.seg")), (SEGMENT_ENTRIES, 6));
+    }
+
+    #[test]
+    fn a_bad_signature_among_full_segments_of_two_signers_is_named_exactly() {
+        let (tmp, s, snap) = setup();
+        let b = Signer::generate("b").unwrap();
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        r.add_person(person("b@x", "vendor", &b.public_openssh().unwrap()).unwrap()).unwrap();
+        // Two signers taking turns, ten entries each, over two full segments and a bit.
+        let turn = |i: usize| (i / 10) % 2;
+        let n = 2 * SEGMENT_ENTRIES + 3;
+        for start in (0..n).step_by(10) {
+            let signer = if turn(start) == 0 { &s } else { &b };
+            let drafts = (start..(start + 10).min(n)).map(|i| note(i as u64)).collect();
+            r.append_many(signer, drafts, OffsetDateTime::now_utc()).unwrap();
+        }
+        let ids: Vec<String> = r.entries().iter().map(|e| e.id.clone()).collect();
+        drop(r);
+        // Record 11 of the second segment (by the first signer) gets the valid signature of record 13, by the
+        // same key over other bytes: everything but the signature equation holds.
+        let p = tmp.path().join("log/000002.seg");
+        let text = std::fs::read_to_string(&p).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let sig13 = lines[12].split_once('\t').unwrap().1.to_owned();
+        let entry11 = lines[10].split_once('\t').unwrap().0.to_owned();
+        lines[10] = format!("{entry11}\t{sig13}");
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        let bad = SEGMENT_ENTRIES + 10;
+        assert_eq!(r.problems()[0].subject, "log/000002.seg:11");
+        assert!(r.problems()[0].message.contains("signature does not verify"), "{}", r.problems()[0]);
+        // The first signer's later entries no longer chain and are set aside too, each named; every entry
+        // of the other signer, and everything before, stays.
+        let expected: Vec<&str> = ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i < bad || turn(*i) == 1)
+            .map(|(_, id)| id.as_str())
+            .collect();
+        let got: Vec<&str> = r.entries().iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(got, expected);
+        assert_eq!(r.problems().len(), ids.len() - expected.len());
+        assert!(r.problems()[1..].iter().all(|p| p.message.contains("seq")), "{:?}", r.problems());
     }
 
     #[test]
