@@ -90,6 +90,31 @@ fn legacy_encodings_are_decoded_and_named() {
     h.get_by_label_contains("decoded from windows-1251");
 }
 
+#[test]
+fn alt_z_wraps_a_long_line_into_rows_and_back() {
+    let (_dir, app) = demo_app();
+    let mut h = harness(app);
+    h.state_mut().state.apply(Command::OpenFile { path: b"src/hosts.inc".to_vec(), line: Some(1) });
+    h.run();
+    // Unwrapped, the 2,068-character line is one row holding its first and last hosts.
+    let rows =
+        |h: &Harness<'static, VitrineApp>| h.query_all_by_label_contains("update.netguard.example").count();
+    assert_eq!(rows(&h), 1);
+    h.get_by_label_contains("host59.update.netguard.example");
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::Z);
+    h.run();
+    assert!(h.state().state.prefs.wrap);
+    // Wrapped at the view's width (about 120 columns here): many rows, none holding the whole line.
+    let n = rows(&h);
+    assert!(n >= 12, "{n} rows");
+    h.get_by_label_contains("static const char* kAllowedHosts[]");
+    assert!(h.query_by_label_contains("host59.update.netguard.example\"}").is_some());
+    h.get_by_label("No wrap");
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::Z);
+    h.run();
+    assert_eq!(rows(&h), 1);
+}
+
 fn type_text(h: &mut Harness<'static, VitrineApp>, text: &str) {
     h.event(egui::Event::Text(text.into()));
     h.run();
@@ -411,7 +436,24 @@ fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
     let answer = &review.entries[2].entry;
     assert_eq!((answer.parent.as_deref(), answer.role.as_str()), (Some(root.as_str()), "vendor"));
     h.get_by_label_contains("finding high · fixed");
-    h.get_by_label_contains("bob@vendor.example (vendor): [fixed] Confirmed; removed in 2.4.2.");
+    // The answer shows in the annotations panel and inline under the lines, its body as Markdown.
+    h.get_by_label("↳ bob@vendor.example (vendor): [fixed]");
+    h.get_by_label("↳ bob@vendor.example (vendor) · fixed");
+    assert_eq!(h.query_all_by_label("Confirmed; removed in 2.4.2.").count(), 2);
+    // Folding the inline thread leaves its header; Alt+T hides inline threads altogether.
+    h.get_by_label_contains("▾ finding · high · fixed — alice@agency.example (reviewer) · 1 answer").click();
+    h.run();
+    h.get_by_label_contains("▸ finding · high · fixed");
+    assert_eq!(h.query_all_by_label("Confirmed; removed in 2.4.2.").count(), 1);
+    h.get_by_label_contains("▸ finding · high · fixed").click();
+    h.run();
+    assert_eq!(h.query_all_by_label("Confirmed; removed in 2.4.2.").count(), 2);
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::T);
+    h.run();
+    assert!(h.query_by_label_contains("▾ finding · high").is_none());
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::T);
+    h.run();
+    h.get_by_label_contains("▾ finding · high");
 
     // Export from the window: the bundle is written, read back and verified entry by entry.
     let bundle = keys.path().join("answers.vitrine");

@@ -296,6 +296,12 @@ impl VitrineApp {
         if pressed(Modifiers::ALT, Key::ArrowLeft) {
             commands.push(Command::HistoryBack);
         }
+        if pressed(Modifiers::ALT, Key::Z) {
+            commands.push(Command::ToggleWrap);
+        }
+        if pressed(Modifiers::ALT, Key::T) {
+            commands.push(Command::ToggleInlineThreads);
+        }
         if pressed(Modifiers::ALT, Key::ArrowRight) {
             commands.push(Command::HistoryForward);
         }
@@ -372,6 +378,18 @@ impl VitrineApp {
             let health = if self.state.prefs.show_health { "Hide health" } else { "Show health" };
             if ui.button(health).on_hover_text("The snapshot health report").clicked() {
                 commands.push(Command::ToggleHealthPanel);
+            }
+            let wrap = if self.state.prefs.wrap { "No wrap" } else { "Wrap" };
+            if ui.button(wrap).on_hover_text("Wrap long lines at the width of the view (Alt+Z)").clicked() {
+                commands.push(Command::ToggleWrap);
+            }
+            let threads = if self.state.prefs.inline_threads { "Hide threads" } else { "Show threads" };
+            if ui
+                .button(threads)
+                .on_hover_text("Annotation threads under their lines in the code (Alt+T)")
+                .clicked()
+            {
+                commands.push(Command::ToggleInlineThreads);
             }
             let theme = if self.state.prefs.dark { "Light theme" } else { "Dark theme" };
             if ui.button(theme).on_hover_text("Switch between the light and the dark theme").clicked() {

@@ -10,6 +10,7 @@ use vitrine_syntax::{HighlightClass, Span, Theme};
 
 use crate::document::{Content, Document};
 use crate::fonts::MONO_BOLD_FAMILY;
+use crate::review_ui::{InlineThread, inline_threads};
 use crate::state::{AppState, Command};
 
 /// Visual width of a tab stop.
@@ -48,24 +49,15 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
     ui.separator();
     let dark = state.prefs.dark;
     let font = FontId::monospace(state.prefs.font_size());
-    // Annotated line ranges of the active file (0-based, inclusive) with their severity colour.
-    let annotated: Vec<(usize, usize, Color32)> = match (&state.review, state.active_tab()) {
-        (Some(r), Some(tab)) => r
-            .threads(Some(&tab.doc.path.display()))
-            .iter()
-            .filter(|t| !t.retracted)
-            .filter_map(|t| {
-                let [a, b] = t.root.entry.target.as_ref()?.lines?;
-                let sev = t.root.entry.severity.unwrap_or(vitrine_record::Severity::Info);
-                Some((
-                    a.saturating_sub(1) as usize,
-                    b.saturating_sub(1) as usize,
-                    crate::review_ui::severity_color(sev),
-                ))
-            })
-            .collect(),
+    // Threads of the active file, and their line ranges (0-based, inclusive) for the gutter.
+    let threads: Vec<InlineThread> = match (&state.review, state.active_tab()) {
+        (Some(r), Some(tab)) => inline_threads(r, &tab.doc.path.display(), &state.folded_threads),
         _ => Vec::new(),
     };
+    let annotated: Vec<(usize, usize, Color32)> =
+        threads.iter().filter(|t| !t.retracted).map(|t| (t.first, t.last, t.color)).collect();
+    let wrap = state.prefs.wrap;
+    let inline = if state.prefs.inline_threads { threads.as_slice() } else { &[] };
     let Some(tab) = state.active_tab_mut() else { return 0 };
     header_ui(ui, tab);
     if let Some(find) = &tab.find {
@@ -87,6 +79,8 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
         scroll_to: tab.scroll_to.take(),
         find: tab.find.as_ref(),
         annotated: &annotated,
+        wrap,
+        threads: inline,
     };
     egui::Frame::new()
         .fill(rgb(theme.background))
@@ -122,6 +116,10 @@ struct View<'a> {
     scroll_to: Option<usize>,
     find: Option<&'a crate::state::FindState>,
     annotated: &'a [(usize, usize, Color32)],
+    /// Wrap long lines at the view's width.
+    wrap: bool,
+    /// Threads drawn under their last line.
+    threads: &'a [InlineThread],
 }
 
 fn find_bar_ui(ui: &mut egui::Ui, find: &crate::state::FindState, commands: &mut Vec<Command>) {
@@ -201,6 +199,102 @@ fn rgb(c: vitrine_syntax::Rgb) -> Color32 {
     Color32::from_rgb(c.r, c.g, c.b)
 }
 
+/// Where lines and inline threads sit, top to bottom: a line takes one row, or as many as it wraps to;
+/// a thread takes the height it had when last drawn (an estimate before that).
+struct Vertical<'a> {
+    row_height: f32,
+    lines: usize,
+    /// With word wrap: display rows before each line (`lines + 1` entries).
+    wrap: Option<&'a [u32]>,
+    /// Inline threads: the 0-based line each one follows, and its height, in line order.
+    blocks: Vec<(usize, f32)>,
+    /// Heights of the blocks before each block (`blocks + 1` entries).
+    block_tops: Vec<f32>,
+}
+
+impl<'a> Vertical<'a> {
+    fn new(row_height: f32, lines: usize, wrap: Option<&'a [u32]>, blocks: Vec<(usize, f32)>) -> Self {
+        let mut block_tops = Vec::with_capacity(blocks.len() + 1);
+        let mut sum = 0.0;
+        block_tops.push(0.0);
+        for (_, h) in &blocks {
+            sum += h;
+            block_tops.push(sum);
+        }
+        Vertical { row_height, lines, wrap, blocks, block_tops }
+    }
+
+    fn rows_before(&self, line: usize) -> usize {
+        match self.wrap {
+            Some(w) => w.get(line.min(self.lines)).map_or(line, |&r| r as usize),
+            None => line,
+        }
+    }
+
+    fn rows_of(&self, line: usize) -> usize {
+        self.rows_before(line + 1) - self.rows_before(line)
+    }
+
+    /// Top of a line (content coordinates); `top(lines)` is the total height.
+    fn top(&self, line: usize) -> f32 {
+        let blocks = self.blocks.partition_point(|b| b.0 < line);
+        self.rows_before(line) as f32 * self.row_height + self.block_tops.get(blocks).copied().unwrap_or(0.0)
+    }
+
+    /// The line drawn at height `y` (or the one whose threads are there).
+    fn line_at(&self, y: f32) -> usize {
+        let (mut lo, mut hi) = (0usize, self.lines);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.top(mid + 1) <= y { lo = mid + 1 } else { hi = mid }
+        }
+        lo.min(self.lines.saturating_sub(1))
+    }
+}
+
+/// Marks a line width that needs the exact wrapping walk.
+const EXACT: u32 = 1 << 31;
+
+/// Per line of a document: its display width in columns, with the top bit set when the line holds a
+/// unit wider than one column (a `<U+XXXX>` marker, the overlong-line note) and must be wrapped exactly.
+fn line_widths<'t>(count: usize, line_text: impl Fn(usize) -> &'t str) -> Vec<u32> {
+    (0..count)
+        .map(|line| {
+            let text = line_text(line);
+            let b = text.as_bytes();
+            if b.iter().all(|&c| (0x20..0x7f).contains(&c)) && b.len() <= MAX_LINE_CHARS {
+                return b.len() as u32;
+            }
+            let mut width = 0u32;
+            let mut exact = false;
+            units(text, |_, u| {
+                let w = unit_width(&u);
+                exact |= w > 1;
+                width = width.saturating_add(w as u32);
+            });
+            if exact { EXACT | width.min(EXACT - 1) } else { width }
+        })
+        .collect()
+}
+
+/// Display rows before each line when wrapped at `cols` columns.
+fn wrap_prefix<'t>(widths: &[u32], cols: usize, line_text: impl Fn(usize) -> &'t str) -> Vec<u32> {
+    let cols = cols.max(1);
+    let mut out = Vec::with_capacity(widths.len() + 1);
+    let mut rows = 0u32;
+    out.push(0);
+    for (line, &w) in widths.iter().enumerate() {
+        let n = if w & EXACT != 0 {
+            wrapped_rows(line_text(line), cols)
+        } else {
+            (w as usize).div_ceil(cols).max(1)
+        };
+        rows = rows.saturating_add(n as u32);
+        out.push(rows);
+    }
+    out
+}
+
 fn text_view(
     ui: &mut egui::Ui,
     doc: &Document,
@@ -211,23 +305,81 @@ fn text_view(
 ) -> usize {
     let Content::Text(t) = &doc.content else { return 0 };
     let row_height = ui.fonts_mut(|f| f.row_height(font));
+    let glyph = ui.fonts_mut(|f| f.glyph_width(font, 'x')).max(1.0);
     let page_rows = (ui.available_height() / row_height.max(1.0)) as usize;
     let rows = t.lines.line_count();
     let digits = rows.to_string().len();
-    let mut area =
-        egui::ScrollArea::both().auto_shrink([false, false]).id_salt(("code", doc.path.as_bytes()));
+    let path_id = egui::Id::unique(("code", doc.path.as_bytes()));
+    // Word wrap: columns that fit beside the line numbers and the minimap.
+    let wrap_cols = view.wrap.then(|| {
+        let gutter = (digits + 2) as f32 * glyph;
+        (((ui.available_width() - gutter - 24.0) / glyph).floor() as usize).max(16)
+    });
+    let wrap: Option<std::sync::Arc<Vec<u32>>> = wrap_cols.map(|cols| {
+        let ctx = ui.ctx().clone();
+        let widths = ctx
+            .data_mut(|d| d.get_temp::<std::sync::Arc<Vec<u32>>>(path_id.with("widths")))
+            .unwrap_or_else(|| {
+                let w = std::sync::Arc::new(line_widths(rows, |l| doc.line_text(l).unwrap_or_default()));
+                ctx.data_mut(|d| d.insert_temp(path_id.with("widths"), w.clone()));
+                w
+            });
+        let key = path_id.with(("wrap", cols));
+        ctx.data_mut(|d| d.get_temp::<std::sync::Arc<Vec<u32>>>(key)).unwrap_or_else(|| {
+            let p = std::sync::Arc::new(wrap_prefix(&widths, cols, |l| doc.line_text(l).unwrap_or_default()));
+            ctx.data_mut(|d| d.insert_temp(key, p.clone()));
+            p
+        })
+    });
+    // Inline threads, at the height they had when last drawn.
+    let heights_id = path_id.with("thread-heights");
+    let mut heights: std::collections::HashMap<String, f32> =
+        ui.ctx().data_mut(|d| d.get_temp(heights_id)).unwrap_or_default();
+    let estimate = |t: &InlineThread| {
+        if t.expanded { row_height * (4.0 + 3.0 * t.follow_ups.len() as f32) } else { row_height * 1.6 }
+    };
+    let height_key = |t: &InlineThread| format!("{}:{}", t.id, t.expanded);
+    let blocks: Vec<(usize, f32)> = view
+        .threads
+        .iter()
+        .map(|t| {
+            (
+                t.last.min(rows.saturating_sub(1)),
+                heights.get(&height_key(t)).copied().unwrap_or_else(|| estimate(t)),
+            )
+        })
+        .collect();
+    let layout = Vertical::new(row_height, rows, wrap.as_deref().map(|v| v.as_slice()), blocks);
+    let total = layout.top(rows);
+    let mut area = if view.wrap { egui::ScrollArea::vertical() } else { egui::ScrollArea::both() }
+        .auto_shrink([false, false])
+        .id_salt(("code", doc.path.as_bytes()));
     if let Some(line) = view.scroll_to {
         // Keep the target in view with some context; scroll only when it is not already visible.
-        let top = ui.ctx().data(|d| d.get_temp::<usize>(egui::Id::unique(("top-row", doc.path.as_bytes()))));
-        let visible = top.is_some_and(|t| line >= t + 2 && line + 3 < t + page_rows);
+        let shown: Option<(f32, f32)> = ui.ctx().data(|d| d.get_temp(path_id.with("viewport")));
+        let y = layout.top(line.min(rows));
+        let visible =
+            shown.is_some_and(|(top, bottom)| y >= top + 2.0 * row_height && y + 3.0 * row_height <= bottom);
         if !visible {
-            area = area.vertical_scroll_offset(line.saturating_sub(page_rows / 3) as f32 * row_height);
+            area = area.vertical_scroll_offset((y - page_rows as f32 * row_height / 3.0).max(0.0));
         }
     }
     let mut waiting_for_highlight = false;
-    let output = area.show_rows(ui, row_height, rows, |ui, visible| {
-        ui.ctx()
-            .data_mut(|d| d.insert_temp(egui::Id::unique(("top-row", doc.path.as_bytes())), visible.start));
+    let mut measured = false;
+    let output = area.show_viewport(ui, |ui, viewport| {
+        ui.ctx().data_mut(|d| d.insert_temp(path_id.with("viewport"), (viewport.top(), viewport.bottom())));
+        let origin = ui.min_rect().min;
+        ui.set_min_height(total);
+
+        let first = layout.line_at(viewport.top());
+        let mut last = first;
+        while last < rows && layout.top(last) < viewport.bottom() {
+            last += 1;
+        }
+        let visible = first..last.max(first + 1).min(rows.max(1));
+        if rows == 0 {
+            return;
+        }
         commands.push(Command::Seen(visible.clone()));
         ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
         let marks_of = |line: usize| -> Vec<(std::ops::Range<usize>, bool)> {
@@ -256,68 +408,110 @@ fn text_view(
         } else {
             waiting_for_highlight = true;
         }
+        let width = ui.available_width().max(viewport.width());
         for line in visible {
             let text = doc.line_text(line).unwrap_or_default();
             let spans = cache.as_ref().and_then(|c| c.cached_line_spans(line));
-            let job = line_job(text, spans, theme, font, &marks_of(line));
+            let jobs = layout_line(text, spans, theme, font, &marks_of(line), wrap_cols);
             let findings = doc.findings.get(&Some(line));
-            ui.horizontal(|ui| {
-                let bg = ui.painter().add(egui::Shape::Noop);
-                let number_color = if findings.is_some() {
-                    Color32::from_rgb(230, 70, 60)
-                } else {
-                    rgb(theme.foreground).gamma_multiply(0.45)
-                };
-                let number = ui.add(
-                    egui::Label::new(
-                        RichText::new(format!("{:>digits$}  ", line + 1))
-                            .font(font.clone())
-                            .color(number_color),
-                    )
-                    .selectable(false)
-                    .sense(egui::Sense::click()),
-                );
-                if let Some(f) = findings {
-                    number.clone().on_hover_text(f.join("\n"));
-                }
-                let code = ui.add(egui::Label::new(job).extend().sense(egui::Sense::click()));
-                if number.clicked() {
-                    let extend = ui.input(|i| i.modifiers.shift);
-                    commands.push(Command::CursorTo { line, extend });
-                }
-                if code.clicked() {
-                    let (extend, ctrl) = ui.input(|i| (i.modifiers.shift, i.modifiers.command));
-                    let x = code.interact_pointer_pos().map_or(0.0, |p| p.x - code.rect.left());
-                    let glyph = ui.fonts_mut(|f| f.glyph_width(font, 'x')).max(1.0);
-                    let col = byte_of_display_col(text, (x / glyph) as usize);
-                    commands.push(Command::ClickAt { line, col, extend });
-                    if ctrl {
-                        commands.push(Command::GoToDefinition);
+            let top = origin.y + layout.top(line);
+            let rect = egui::Rect::from_min_size(
+                egui::pos2(origin.x, top),
+                egui::vec2(width, layout.rows_of(line) as f32 * row_height),
+            );
+            let bg = ui.painter().add(egui::Shape::Noop);
+            let mut row_ui = ui.new_child(
+                egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::left_to_right(egui::Align::Min)),
+            );
+            let row = &mut row_ui;
+            let number_color = if findings.is_some() {
+                Color32::from_rgb(230, 70, 60)
+            } else {
+                rgb(theme.foreground).gamma_multiply(0.45)
+            };
+            let number = row.add(
+                egui::Label::new(
+                    RichText::new(format!("{:>digits$}  ", line + 1)).font(font.clone()).color(number_color),
+                )
+                .selectable(false)
+                .sense(egui::Sense::click()),
+            );
+            if let Some(f) = findings {
+                number.clone().on_hover_text(f.join("\n"));
+            }
+            let code = if jobs.len() == 1 {
+                row.add(
+                    egui::Label::new(jobs.into_iter().next().unwrap_or_default())
+                        .extend()
+                        .sense(egui::Sense::click()),
+                )
+            } else {
+                row.vertical(|ui| {
+                    for job in jobs {
+                        ui.add(egui::Label::new(job).extend().selectable(false));
                     }
+                })
+                .response
+                .interact(egui::Sense::click())
+            };
+            if number.clicked() {
+                let extend = row.input(|i| i.modifiers.shift);
+                commands.push(Command::CursorTo { line, extend });
+            }
+            if code.clicked() {
+                let (extend, ctrl) = row.input(|i| (i.modifiers.shift, i.modifiers.command));
+                let pos = code.interact_pointer_pos().unwrap_or(code.rect.min);
+                let row = ((pos.y - code.rect.top()) / row_height).max(0.0) as usize;
+                let x = ((pos.x - code.rect.left()) / glyph).max(0.0) as usize;
+                let col = byte_of_display_col(text, row * wrap_cols.unwrap_or(0) + x);
+                commands.push(Command::ClickAt { line, col, extend });
+                if ctrl {
+                    commands.push(Command::GoToDefinition);
                 }
-                if let Some(&(_, _, color)) =
-                    view.annotated.iter().find(|(a, b, _)| (*a..=*b).contains(&line))
-                {
-                    let r = number.rect;
-                    let bar = egui::Rect::from_min_max(r.min, egui::pos2(r.min.x + 3.0, r.max.y));
-                    ui.painter().rect_filled(bar, 0.0, color);
+            }
+            if let Some(&(_, _, color)) = view.annotated.iter().find(|(a, b, _)| (*a..=*b).contains(&line)) {
+                let r = number.rect;
+                let bar = egui::Rect::from_min_max(r.min, egui::pos2(r.min.x + 3.0, rect.max.y));
+                row.painter().rect_filled(bar, 0.0, color);
+            }
+            let selected = view.selection.as_ref().is_some_and(|s| s.contains(&line));
+            if line == view.cursor || selected {
+                let band =
+                    egui::Rect::from_min_max(rect.min, egui::pos2(row.clip_rect().right(), rect.max.y));
+                let fill = if selected {
+                    Color32::from_rgba_unmultiplied(70, 130, 220, 60)
+                } else {
+                    rgb(theme.foreground).gamma_multiply(0.08)
+                };
+                row.painter().set(bg, egui::Shape::rect_filled(band, 0.0, fill));
+            }
+            let drawn = row_ui.min_rect();
+            ui.expand_to_include_rect(drawn);
+            // Threads that end on this line, under it.
+            let mut y = rect.max.y;
+            for t in view.threads.iter().filter(|t| t.last.min(rows.saturating_sub(1)) == line) {
+                let indent = (digits + 2) as f32 * glyph;
+                let avail = (viewport.width() - indent - 28.0).max(200.0);
+                let area =
+                    egui::Rect::from_min_size(egui::pos2(origin.x + indent, y), egui::vec2(avail, 10_000.0));
+                let mut block = ui.new_child(
+                    egui::UiBuilder::new().max_rect(area).layout(egui::Layout::top_down(egui::Align::Min)),
+                );
+                crate::review_ui::inline_thread_ui(&mut block, t, commands);
+                let h = block.min_rect().height() + row_height * 0.5;
+                let key = height_key(t);
+                if heights.get(&key).is_none_or(|old| (old - h).abs() > 0.5) {
+                    heights.insert(key, h);
+                    measured = true;
                 }
-                let selected = view.selection.as_ref().is_some_and(|s| s.contains(&line));
-                if line == view.cursor || selected {
-                    let rect = egui::Rect::from_min_max(
-                        number.rect.min,
-                        egui::pos2(ui.clip_rect().right(), number.rect.max.y),
-                    );
-                    let fill = if selected {
-                        Color32::from_rgba_unmultiplied(70, 130, 220, 60)
-                    } else {
-                        rgb(theme.foreground).gamma_multiply(0.08)
-                    };
-                    ui.painter().set(bg, egui::Shape::rect_filled(rect, 0.0, fill));
-                }
-            });
+                y += heights.get(&height_key(t)).copied().unwrap_or(h);
+            }
         }
     });
+    if measured {
+        ui.ctx().data_mut(|d| d.insert_temp(heights_id, heights));
+        ui.ctx().request_repaint();
+    }
     minimap_ui(ui, output.inner_rect, rows, doc, view);
     if waiting_for_highlight {
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
@@ -325,16 +519,76 @@ fn text_view(
     page_rows
 }
 
+/// One display unit of a line: a character, a space of an expanded tab, a `<U+XXXX>` marker or the note
+/// on an overlong line. A wrapped row never splits a unit.
+enum Unit<'a> {
+    Char(char),
+    Marker(String),
+    Note(&'a str),
+}
+
+/// Walks the display units of a line in order (what [`layout_line`] lays out and [`wrapped_rows`] counts),
+/// with the byte offset each comes from.
+fn units(text: &str, mut visit: impl FnMut(usize, Unit<'_>)) {
+    let mut column = 0usize;
+    for (shown, (i, c)) in text.char_indices().enumerate() {
+        if shown >= MAX_LINE_CHARS {
+            let note = format!("  … {} more characters on this line", text[i..].chars().count());
+            visit(i, Unit::Note(&note));
+            return;
+        }
+        if suspicious(c).is_some() {
+            let label = format!("<U+{:04X}>", c as u32);
+            column += label.len();
+            visit(i, Unit::Marker(label));
+        } else if c == '\t' {
+            let n = TAB_WIDTH - column % TAB_WIDTH;
+            for _ in 0..n {
+                visit(i, Unit::Char(' '));
+            }
+            column += n;
+        } else {
+            visit(i, Unit::Char(c));
+            column += 1;
+        }
+    }
+}
+
+fn unit_width(u: &Unit<'_>) -> usize {
+    match u {
+        Unit::Char(_) => 1,
+        Unit::Marker(s) => s.len(),
+        Unit::Note(s) => s.chars().count(),
+    }
+}
+
+/// How many rows a line takes when wrapped at `cols` columns (at least one).
+pub fn wrapped_rows(text: &str, cols: usize) -> usize {
+    let cols = cols.max(1);
+    let mut rows = 1;
+    let mut at = 0;
+    units(text, |_, u| {
+        let w = unit_width(&u);
+        if at > 0 && at + w > cols {
+            rows += 1;
+            at = 0;
+        }
+        at += w;
+    });
+    rows
+}
+
 /// Lays out one line: highlighted spans, tabs expanded, suspicious characters as visible markers, and
-/// find matches (byte ranges in the line; `true` for the current match) with a background.
-pub fn line_job(
+/// find matches (byte ranges in the line; `true` for the current match) with a background. One job, or
+/// with `wrap_cols` one job per wrapped row.
+pub fn layout_line(
     text: &str,
     spans: Option<&[Span]>,
     theme: &Theme,
     font: &FontId,
     marks: &[(std::ops::Range<usize>, bool)],
-) -> LayoutJob {
-    let mut job = LayoutJob::default();
+    wrap_cols: Option<usize>,
+) -> Vec<LayoutJob> {
     let mark_at = |off: usize| marks.iter().find(|(r, _)| r.contains(&off)).map(|(_, current)| *current);
     let mark_bg = |current: bool| {
         if current {
@@ -358,69 +612,76 @@ pub fn line_job(
         background: Color32::from_rgb(200, 30, 30),
         ..Default::default()
     };
+    let note_format =
+        TextFormat { font_id: font.clone(), color: Color32::from_rgb(200, 150, 40), ..Default::default() };
     let plain = [Span { range: 0..text.len(), class: HighlightClass::Plain }];
     let spans = spans.unwrap_or(&plain);
-    let mut column = 0usize;
-    let mut shown = 0usize;
+    // The highlight class of each byte offset, found by walking the spans alongside the units.
+    let mut span_at = 0usize;
+    let mut class_of = |off: usize| {
+        while spans.get(span_at).is_some_and(|s| s.range.end <= off) {
+            span_at += 1;
+        }
+        spans.get(span_at).filter(|s| s.range.contains(&off)).map_or(HighlightClass::Plain, |s| s.class)
+    };
+    let mut jobs = Vec::new();
+    let mut job = LayoutJob::default();
+    let mut at = 0usize;
     let mut run = String::new();
     let mut run_format: Option<TextFormat> = None;
-    for span in spans {
-        let Some(piece) = text.get(span.range.clone()) else { continue };
-        let base = format_of(span.class);
-        for (i, c) in piece.char_indices() {
-            if shown >= MAX_LINE_CHARS {
-                break;
-            }
-            shown += 1;
-            let mut format = base.clone();
-            if let Some(current) = mark_at(span.range.start + i) {
-                format.background = mark_bg(current);
-            }
-            if run_format.as_ref() != Some(&format) {
-                if let Some(f) = run_format.take()
-                    && !run.is_empty()
-                {
-                    job.append(&std::mem::take(&mut run), 0.0, f);
+    let mut last_class: Option<HighlightClass> = None;
+    let mut base = format_of(HighlightClass::Plain);
+    let flush = |job: &mut LayoutJob, run: &mut String, run_format: &Option<TextFormat>| {
+        if let Some(f) = run_format
+            && !run.is_empty()
+        {
+            job.append(&std::mem::take(run), 0.0, f.clone());
+        }
+    };
+    units(text, |off, unit| {
+        let w = unit_width(&unit);
+        if let Some(cols) = wrap_cols
+            && at > 0
+            && at + w > cols.max(1)
+        {
+            flush(&mut job, &mut run, &run_format);
+            jobs.push(std::mem::take(&mut job));
+            at = 0;
+        }
+        at += w;
+        match unit {
+            Unit::Char(c) => {
+                let class = class_of(off);
+                if last_class != Some(class) {
+                    base = format_of(class);
+                    last_class = Some(class);
                 }
-                run_format = Some(format.clone());
-            }
-            if suspicious(c).is_some() {
-                if !run.is_empty() {
-                    job.append(&std::mem::take(&mut run), 0.0, format.clone());
+                let mut format = base.clone();
+                if let Some(current) = mark_at(off) {
+                    format.background = mark_bg(current);
                 }
-                let label = format!("<U+{:04X}>", c as u32);
-                column += label.len();
-                job.append(&label, 0.0, marker.clone());
-            } else if c == '\t' {
-                let n = TAB_WIDTH - column % TAB_WIDTH;
-                run.extend(std::iter::repeat_n(' ', n));
-                column += n;
-            } else {
+                if run_format.as_ref() != Some(&format) {
+                    flush(&mut job, &mut run, &run_format);
+                    run_format = Some(format);
+                }
                 run.push(c);
-                column += 1;
+            }
+            Unit::Marker(label) => {
+                flush(&mut job, &mut run, &run_format);
+                job.append(&label, 0.0, marker.clone());
+            }
+            Unit::Note(note) => {
+                flush(&mut job, &mut run, &run_format);
+                job.append(note, 0.0, note_format.clone());
             }
         }
+    });
+    flush(&mut job, &mut run, &run_format);
+    jobs.push(job);
+    for j in &mut jobs {
+        j.wrap.max_width = f32::INFINITY;
     }
-    if let Some(f) = run_format
-        && !run.is_empty()
-    {
-        job.append(&run, 0.0, f);
-    }
-    let total = text.chars().count();
-    if total > MAX_LINE_CHARS {
-        let note = format!("  … {} more characters on this line", total - MAX_LINE_CHARS);
-        job.append(
-            &note,
-            0.0,
-            TextFormat {
-                font_id: font.clone(),
-                color: Color32::from_rgb(200, 150, 40),
-                ..Default::default()
-            },
-        );
-    }
-    job.wrap.max_width = f32::INFINITY;
-    job
+    jobs
 }
 
 /// Marks along the right edge of the code, one per annotation, find match and health finding, at the
@@ -482,7 +743,7 @@ fn word_marks(text: &str, word: Option<&str>) -> Vec<(std::ops::Range<usize>, bo
         .collect()
 }
 
-/// The byte offset in `text` of display column `col`, laid out as `line_job` lays it out (tabs
+/// The byte offset in `text` of display column `col`, laid out as `layout_line` lays it out (tabs
 /// expanded, suspicious characters as `<U+XXXX>` markers).
 pub fn byte_of_display_col(text: &str, col: usize) -> usize {
     let mut column = 0usize;
@@ -524,6 +785,76 @@ fn hex_view(ui: &mut egui::Ui, bytes: &[u8], theme: &Theme, font: &FontId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line_job(
+        text: &str,
+        spans: Option<&[Span]>,
+        theme: &Theme,
+        font: &FontId,
+        marks: &[(std::ops::Range<usize>, bool)],
+    ) -> LayoutJob {
+        let mut jobs = layout_line(text, spans, theme, font, marks, None);
+        assert_eq!(jobs.len(), 1);
+        jobs.remove(0)
+    }
+
+    #[test]
+    fn wrapping_counts_the_rows_it_lays_out() {
+        let theme = Theme::dark();
+        let font = FontId::monospace(12.0);
+        let long = "y".repeat(MAX_LINE_CHARS + 7);
+        let lines = [
+            "",
+            "int x;",
+            "\tif (a)\t{ return 1; }",
+            "/*\u{202E} } \u{2066}if (is_admin)\u{2069} \u{2066} begin admins only */",
+            "Проверка контрольной суммы: 漢字 and ASCII mixed",
+            "\u{202E}\u{202E}\u{202E}",
+            long.as_str(),
+        ];
+        for cols in [1, 3, 7, 16, 80] {
+            let widths = line_widths(lines.len(), |l| lines[l]);
+            let prefix = wrap_prefix(&widths, cols, |l| lines[l]);
+            for (i, text) in lines.iter().enumerate() {
+                let jobs = layout_line(text, None, &theme, &font, &[], Some(cols));
+                assert_eq!(wrapped_rows(text, cols), jobs.len(), "{text:?} at {cols}");
+                assert_eq!((prefix[i + 1] - prefix[i]) as usize, jobs.len(), "{text:?} at {cols}");
+                let whole = layout_line(text, None, &theme, &font, &[], None);
+                let joined: String = jobs.iter().map(|j| j.text.as_str()).collect();
+                assert_eq!(joined, whole[0].text, "wrapping only splits, at {cols}");
+                for j in &jobs {
+                    let w = j.text.chars().count();
+                    // A row overflows only when it holds one unit wider than the row (a marker, the note).
+                    assert!(w <= cols || j.sections.len() == 1, "{:?} at {cols}", j.text);
+                }
+            }
+        }
+        // Without markers the count is plain arithmetic: 6 columns at 4 per row is 2 rows.
+        assert_eq!(line_widths(1, |_| "abcdef")[0], 6);
+        assert_eq!(wrap_prefix(&[6, 0, 8], 4, |_| ""), [0, 2, 3, 5]);
+    }
+
+    #[test]
+    fn lines_and_inline_threads_stack_without_gaps() {
+        // Ten lines of 10 px; two threads under line 2 (30 and 10 px), one under line 7 (5 px).
+        let v = Vertical::new(10.0, 10, None, vec![(2, 30.0), (2, 10.0), (7, 5.0)]);
+        assert_eq!(v.top(0), 0.0);
+        assert_eq!(v.top(2), 20.0);
+        assert_eq!(v.top(3), 70.0);
+        assert_eq!(v.top(8), 125.0);
+        assert_eq!(v.top(10), 145.0);
+        assert_eq!(v.line_at(0.0), 0);
+        assert_eq!(v.line_at(25.0), 2);
+        assert_eq!(v.line_at(69.9), 2, "the threads under line 2 belong to it");
+        assert_eq!(v.line_at(70.0), 3);
+        assert_eq!(v.line_at(1e9), 9);
+        // Wrapped: line 1 takes three rows.
+        let wrap = [0, 1, 4, 5];
+        let v = Vertical::new(10.0, 3, Some(&wrap), Vec::new());
+        assert_eq!((v.top(1), v.top(2), v.top(3)), (10.0, 40.0, 50.0));
+        assert_eq!(v.rows_of(1), 3);
+        assert_eq!(v.line_at(39.0), 1);
+    }
 
     #[test]
     fn the_word_under_the_cursor_is_marked_as_a_whole_word() {

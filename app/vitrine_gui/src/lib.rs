@@ -13,6 +13,7 @@ mod find;
 mod fonts;
 mod fuzzy;
 mod health_ui;
+mod markdown;
 mod overlay_ui;
 pub mod records;
 pub mod review_state;

@@ -22,6 +22,8 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl+Enter", "Submit the annotation being written"),
     ("Ctrl+W", "Close the tab"),
     ("Ctrl+= / Ctrl+- / Ctrl+0", "Larger / smaller / default code font"),
+    ("Alt+Z", "Wrap long lines at the width of the view, or scroll sideways"),
+    ("Alt+T", "Show annotation threads under their lines, or only as gutter marks"),
     ("Escape", "Close the overlay or the find bar"),
     ("F1", "This help"),
 ];

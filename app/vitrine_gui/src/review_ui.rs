@@ -253,18 +253,20 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Co
                     });
                 }
             }
-            ui.label(format!("{}: {}", e.author.principal, e.body.as_deref().unwrap_or_default()));
+            ui.label(RichText::new(format!("{} ({}):", e.author.principal, e.role)).weak());
+            crate::markdown::show(ui, e.body.as_deref().unwrap_or_default());
             for f in &t.follow_ups {
                 let what = match f.entry.kind {
-                    Kind::Retract => "retracted".to_owned(),
-                    _ => f.entry.status.map(|s| format!("[{}] ", word(s))).unwrap_or_default(),
+                    Kind::Retract => " retracted".to_owned(),
+                    _ => f.entry.status.map(|s| format!(" [{}]", word(s))).unwrap_or_default(),
                 };
-                ui.label(RichText::new(format!(
-                    "  ↳ {} ({}): {what}{}",
-                    f.entry.author.principal,
-                    f.entry.role,
-                    f.entry.body.as_deref().unwrap_or_default()
-                )));
+                ui.indent(&f.id, |ui| {
+                    ui.label(
+                        RichText::new(format!("↳ {} ({}):{what}", f.entry.author.principal, f.entry.role))
+                            .weak(),
+                    );
+                    crate::markdown::show(ui, f.entry.body.as_deref().unwrap_or_default());
+                });
             }
             if selected {
                 thread_actions_ui(ui, review, &t.root.id, commands);
@@ -351,4 +353,125 @@ pub fn record_ui(ui: &mut egui::Ui, state: &AppState) {
             ui.label(RichText::new(format!("✔ {:>6}  {:<12} {id}  {}", e.seq, e.kind, e.author)).monospace());
         }
     });
+}
+
+/// A thread as the code view draws it under its lines.
+#[derive(Debug, Clone)]
+pub struct InlineThread {
+    /// The root annotation's entry id.
+    pub id: String,
+    /// Lines it is anchored to (0-based, inclusive).
+    pub first: usize,
+    pub last: usize,
+    pub color: Color32,
+    pub header: String,
+    pub body: String,
+    /// Each answer: who, role and what it set, then its body.
+    pub follow_ups: Vec<(String, String)>,
+    pub retracted: bool,
+    pub expanded: bool,
+}
+
+/// The threads of `path` for the code view, in line order; `collapsed` holds the root ids folded away.
+pub fn inline_threads(
+    review: &ReviewState,
+    path: &str,
+    collapsed: &std::collections::BTreeSet<String>,
+) -> Vec<InlineThread> {
+    let mut out: Vec<InlineThread> = review
+        .threads(Some(path))
+        .iter()
+        .filter_map(|t| {
+            let e = &t.root.entry;
+            let [a, b] = e.target.as_ref()?.lines?;
+            let sev = e.severity.unwrap_or(Severity::Info);
+            let follow_ups = t
+                .follow_ups
+                .iter()
+                .map(|f| {
+                    let what = match f.entry.kind {
+                        Kind::Retract => " · retracted".to_owned(),
+                        _ => f.entry.status.map(|s| format!(" · {}", word(s))).unwrap_or_default(),
+                    };
+                    (
+                        format!("↳ {} ({}){what}", f.entry.author.principal, f.entry.role),
+                        f.entry.body.clone().unwrap_or_default(),
+                    )
+                })
+                .collect::<Vec<_>>();
+            let replies = match follow_ups.len() {
+                0 => String::new(),
+                1 => " · 1 answer".to_owned(),
+                n => format!(" · {n} answers"),
+            };
+            let expanded = !collapsed.contains(&t.root.id);
+            Some(InlineThread {
+                id: t.root.id.clone(),
+                first: a.saturating_sub(1) as usize,
+                last: b.saturating_sub(1) as usize,
+                color: severity_color(sev),
+                header: format!(
+                    "{} {} · {} · {} — {} ({}){replies}",
+                    if expanded { "▾" } else { "▸" },
+                    word(e.class.unwrap_or(Class::Note)),
+                    word(sev),
+                    word(t.status),
+                    e.author.principal,
+                    e.role,
+                ),
+                body: e.body.clone().unwrap_or_default(),
+                follow_ups,
+                retracted: t.retracted,
+                expanded,
+            })
+        })
+        .collect();
+    out.sort_by_key(|t| (t.last, t.first));
+    out
+}
+
+/// Draws one thread under its lines: a header that folds it, the bodies in Markdown, and a way to the
+/// answer box in the annotations panel.
+pub fn inline_thread_ui(ui: &mut egui::Ui, t: &InlineThread, commands: &mut Vec<Command>) {
+    let fill = Color32::from_rgba_unmultiplied(t.color.r(), t.color.g(), t.color.b(), 22);
+    let r = egui::Frame::new().fill(fill).inner_margin(egui::Margin::symmetric(10, 5)).corner_radius(3).show(
+        ui,
+        |ui| {
+            ui.set_width(ui.available_width());
+            ui.spacing_mut().item_spacing = egui::vec2(6.0, 3.0);
+            ui.horizontal(|ui| {
+                let mut header = RichText::new(&t.header).color(t.color).strong();
+                if t.retracted {
+                    header = header.strikethrough();
+                }
+                let hover = if t.expanded { "Fold this thread" } else { "Unfold this thread" };
+                if ui.add(egui::Label::new(header).sense(egui::Sense::click())).on_hover_text(hover).clicked()
+                {
+                    commands.push(Command::ToggleInlineThread(t.id.clone()));
+                }
+                if ui
+                    .small_button("Answer…")
+                    .on_hover_text("Reply, set a status or retract, in the annotations panel")
+                    .clicked()
+                {
+                    commands.push(Command::SelectThread(Some(t.id.clone())));
+                    commands.push(Command::ShowRight(crate::state::RightTab::Annotations));
+                }
+            });
+            if t.expanded {
+                crate::markdown::show(ui, &t.body);
+                for (who, body) in &t.follow_ups {
+                    ui.label(RichText::new(who).weak());
+                    if !body.is_empty() {
+                        ui.indent(who, |ui| crate::markdown::show(ui, body));
+                    }
+                }
+            }
+        },
+    );
+    let bar = egui::Rect::from_min_max(
+        r.response.rect.min,
+        egui::pos2(r.response.rect.min.x + 3.0, r.response.rect.max.y),
+    );
+    ui.painter().rect_filled(bar, 0.0, t.color);
 }

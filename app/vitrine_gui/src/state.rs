@@ -110,6 +110,12 @@ pub enum Command {
     /// Sign a review-mark for the active file.
     MarkReviewed,
     ShowRight(RightTab),
+    /// Alt+Z: wrap long lines at the view's width, or scroll sideways.
+    ToggleWrap,
+    /// Draw annotation threads under their lines, or only as gutter marks.
+    ToggleInlineThreads,
+    /// Fold or unfold one thread (by its root entry id) in the code view.
+    ToggleInlineThread(String),
     /// Show only files not yet reviewed that have findings or annotations.
     SetUnreviewedFilter(bool),
     /// Export, import or verify a review record (in the background).
@@ -254,11 +260,21 @@ pub struct Prefs {
     pub show_health: bool,
     /// Code font size in points (stored as tenths, to stay an integer in the settings file).
     pub font_tenths: u32,
+    /// Long lines wrap at the width of the view instead of scrolling sideways (Alt+Z).
+    pub wrap: bool,
+    /// Annotation threads are drawn under the lines they are about.
+    pub inline_threads: bool,
 }
 
 impl Default for Prefs {
     fn default() -> Self {
-        Prefs { dark: true, show_health: true, font_tenths: (FONT_DEFAULT * 10.0) as u32 }
+        Prefs {
+            dark: true,
+            show_health: true,
+            font_tenths: (FONT_DEFAULT * 10.0) as u32,
+            wrap: false,
+            inline_threads: true,
+        }
     }
 }
 
@@ -301,6 +317,8 @@ pub struct AppState {
     /// Review progress per tree node (reviewed files, annotations), refreshed when the review changes.
     pub progress: Vec<NodeProgress>,
     pub unreviewed_filter: bool,
+    /// Threads folded in the code view, by root entry id.
+    pub folded_threads: BTreeSet<String>,
 }
 
 /// Review progress of a tree node (a file, or every file below a folder).
@@ -340,6 +358,7 @@ impl AppState {
             coverage: HashMap::new(),
             progress: Vec::new(),
             unreviewed_filter: false,
+            folded_threads: BTreeSet::new(),
         }
     }
 
@@ -647,6 +666,13 @@ impl AppState {
                 }
             }
             Command::ShowRight(tab) => self.right = tab,
+            Command::ToggleWrap => self.prefs.wrap = !self.prefs.wrap,
+            Command::ToggleInlineThreads => self.prefs.inline_threads = !self.prefs.inline_threads,
+            Command::ToggleInlineThread(id) => {
+                if !self.folded_threads.remove(&id) {
+                    self.folded_threads.insert(id);
+                }
+            }
             Command::SetUnreviewedFilter(on) => self.unreviewed_filter = on,
             Command::Record(action) => {
                 let (Some(r), Some(snap)) = (&mut self.review, &self.snapshot) else { return };
@@ -1082,6 +1108,19 @@ mod tests {
         assert_ne!(health, s.prefs.show_health);
         s.apply(Command::SetDarkTheme(false));
         assert!(!s.prefs.dark);
+        // Word wrap and inline threads are preferences; folding a thread is per thread.
+        assert!(!s.prefs.wrap && s.prefs.inline_threads);
+        s.apply(Command::ToggleWrap);
+        s.apply(Command::ToggleInlineThreads);
+        assert!(s.prefs.wrap && !s.prefs.inline_threads);
+        s.apply(Command::ToggleInlineThread("e1".into()));
+        s.apply(Command::ToggleInlineThread("e2".into()));
+        s.apply(Command::ToggleInlineThread("e1".into()));
+        assert_eq!(s.folded_threads.iter().collect::<Vec<_>>(), ["e2"]);
+        // Preferences written by an older version (without the new fields) still load.
+        let old: Prefs =
+            serde_json::from_str(r#"{"dark":false,"show_health":true,"font_tenths":140}"#).unwrap();
+        assert!(!old.dark && !old.wrap && old.inline_threads);
     }
 
     #[test]
