@@ -32,10 +32,10 @@ use vitrine_snapshot::progress::Progress;
 
 use crate::error::SyntaxError;
 use crate::lang::{Language, language_for_path};
-use crate::symbols::{ExtractOptions, Point, RefKind, Reference, SymbolKind, extract_with};
+use crate::symbols::{ExtractOptions, Point, RefKind, Reference, SymbolKind, extract_raw};
 
 /// Bumped whenever the on-disk layout changes; an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const NAME_ENTRY: usize = 40;
 const DEF_RECORD: usize = 28;
@@ -164,6 +164,10 @@ pub struct SymbolIndex {
 /// Builds the symbol index of `files` into `dir` (replacing what is there), reading each file with
 /// `read` (index into `files`). Parses in parallel on the rayon pool; advances `progress` per file and
 /// stops with `Cancelled` when it is cancelled.
+///
+/// Memory stays bounded: workers hand each file's result (names interned per file) to one merging
+/// thread, which interns names once for the whole snapshot and streams definitions, calls and
+/// occurrences to scratch files; the final files are then written a window of names at a time.
 pub fn build<R>(
     files: &[SourceFile],
     read: R,
@@ -176,42 +180,76 @@ where
 {
     let started = Instant::now();
     progress.set_phase("symbols", files.len() as u64);
-    let mut acc = Accumulator {
-        languages: vec![None; files.len()],
-        parse_errors: vec![0; files.len()],
-        includes: vec![Vec::new(); files.len()],
-        ..Accumulator::default()
-    };
-    // Batches keep memory bounded: only one batch's full extraction results live at a time.
-    const BATCH: usize = 1024;
-    let options = ExtractOptions::default();
-    for batch_start in (0..files.len()).step_by(BATCH) {
-        if progress.is_cancelled() {
-            return Err(SyntaxError::Cancelled);
-        }
-        let batch_end = (batch_start + BATCH).min(files.len());
-        let outs: Vec<Option<FileOut>> = (batch_start..batch_end)
-            .into_par_iter()
-            .map(|i| {
-                if progress.is_cancelled() {
-                    return None;
-                }
-                let out = files.get(i).and_then(|f| extract_file(f, &read, i, &options));
-                progress.advance(1, out.as_ref().map(|o| o.bytes).unwrap_or(0));
-                out
-            })
-            .collect();
-        for out in outs.into_iter().flatten() {
-            acc.merge(out);
-        }
+    // Write into a fresh sibling directory, then swap it in, so a reader never sees half an index.
+    let tmp = dir.with_extension("tmp-build");
+    let result = build_into(files, &read, dir, &tmp, tree_sha256, progress, started);
+    if result.is_err() && tmp.exists() {
+        let _ = std::fs::remove_dir_all(&tmp);
     }
+    result?;
+    progress.advance(1, 0);
+    SymbolIndex::open(dir)
+}
+
+fn build_into<R>(
+    files: &[SourceFile],
+    read: &R,
+    dir: &Path,
+    tmp: &Path,
+    tree_sha256: &str,
+    progress: &Progress,
+    started: Instant,
+) -> Result<(), SyntaxError>
+where
+    R: Fn(usize) -> Option<Vec<u8>> + Sync,
+{
+    if tmp.exists() {
+        std::fs::remove_dir_all(tmp).map_err(io_err(tmp))?;
+    }
+    std::fs::create_dir_all(tmp).map_err(io_err(tmp))?;
+    let acc = Accumulator::new(tmp, files.len())?;
+    let options = ExtractOptions::default();
+    // A few hundred files' results in flight at most.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<FileOut>(256);
+    let acc = std::thread::scope(|s| {
+        let merger = s.spawn(move || {
+            let mut acc = acc;
+            let mut result = Ok(());
+            for out in rx {
+                // After an error, keep draining so that the workers never block.
+                if result.is_ok() {
+                    result = acc.merge(out);
+                }
+            }
+            result.map(|()| acc)
+        });
+        (0..files.len()).into_par_iter().for_each_with(tx, |tx, i| {
+            if progress.is_cancelled() {
+                return;
+            }
+            let out = files.get(i).and_then(|f| extract_file(f, read, i, &options));
+            progress.advance(1, out.as_ref().map(|o| o.bytes).unwrap_or(0));
+            if let Some(out) = out {
+                let _ = tx.send(out);
+            }
+        });
+        merger.join().unwrap_or_else(|_| {
+            Err(SyntaxError::Corrupt { path: tmp.to_path_buf(), reason: "index merge panicked".into() })
+        })
+    })?;
     if progress.is_cancelled() {
         return Err(SyntaxError::Cancelled);
     }
     progress.set_phase("symbols: writing", 1);
-    write_index(acc, files, dir, tree_sha256, started)?;
-    progress.advance(1, 0);
-    SymbolIndex::open(dir)
+    acc.write(files, tmp, tree_sha256, started)?;
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(io_err(dir))?;
+    }
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
+    std::fs::rename(tmp, dir).map_err(io_err(dir))?;
+    Ok(())
 }
 
 /// Builds the index of a snapshot's indexable files into `dir`.
@@ -640,27 +678,55 @@ struct NameEntry {
     occ_len: u32,
 }
 
-/// One file's extraction, with names still as strings.
+/// A definition in a window of the final sort: (rank, declaration, file, line, column, sequence
+/// number) and its record.
+type WindowDef = (u32, u8, u32, u32, u32, u32, [u8; DEF_RECORD]);
+
+/// Names longer than this are not indexed as references (generated data, not identifiers).
+const MAX_NAME: usize = 1024;
+
+/// Records per window of the final sort (a window's records, their keys and the output buffer are
+/// what the writing phase holds beside the name table).
+const WINDOW: u64 = 1 << 20;
+
+/// Scratch records (little-endian `u32`s): a definition as in `defs.bin` but with the name id and
+/// its sequence number implied by its position; a call (callee id, file, line, column, caller
+/// definition's sequence number); an occurrence (name id, file).
+const SCRATCH_DEF: usize = DEF_RECORD;
+const SCRATCH_CALL: usize = 20;
+const SCRATCH_OCC: usize = 8;
+
+/// One file's extraction, with names interned per file (`names` holds them end to end).
 struct FileOut {
     file: u32,
     bytes: u64,
     language: Language,
     parse_errors: u32,
-    includes: Vec<String>,
+    /// The includes, encoded as in `includes.bin`.
+    includes: Vec<u8>,
+    names: Vec<u8>,
+    /// `(offset, length)` in `names` per local name id.
+    spans: Vec<(u32, u32)>,
     defs: Vec<FileDef>,
-    /// (callee, line, column, index of the caller in `defs`)
-    calls: Vec<(String, u32, u32, u32)>,
-    /// Distinct names referenced in the file.
-    occ: Vec<String>,
+    /// (callee local id, line, column, index of the caller in `defs` or `NONE`)
+    calls: Vec<[u32; 4]>,
+    /// Distinct local name ids referenced in the file.
+    occ: Vec<u32>,
 }
 
-/// One definition or declaration of a file, before names are interned.
+impl FileOut {
+    fn name(&self, local: u32) -> &[u8] {
+        let Some(&(off, len)) = self.spans.get(local as usize) else { return &[] };
+        self.names.get(off as usize..(off + len) as usize).unwrap_or_default()
+    }
+}
+
+/// One definition or declaration of a file, with a local name id.
 struct FileDef {
-    name: String,
+    name: u32,
     scope: String,
-    kind: SymbolKind,
-    is_declaration: bool,
-    via_macro: bool,
+    /// Kind index | 0x20 declaration | 0x40 via a macro.
+    flags: u8,
     /// The name's position.
     line: u32,
     column: u32,
@@ -668,45 +734,209 @@ struct FileDef {
     end_line: u32,
 }
 
+/// Per-file name interning (names borrowed from the file's source or its symbols).
 #[derive(Default)]
+struct LocalNames<'a> {
+    ids: HashMap<&'a [u8], u32, FastHash>,
+    names: Vec<u8>,
+    spans: Vec<(u32, u32)>,
+}
+
+impl<'a> LocalNames<'a> {
+    fn id(&mut self, name: &'a [u8]) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.spans.len() as u32;
+        self.spans.push((self.names.len() as u32, name.len() as u32));
+        self.names.extend_from_slice(name);
+        self.ids.insert(name, id);
+        id
+    }
+}
+
+fn extract_file<R>(f: &SourceFile, read: &R, i: usize, options: &ExtractOptions) -> Option<FileOut>
+where
+    R: Fn(usize) -> Option<Vec<u8>> + Sync,
+{
+    let bytes = read(i)?;
+    let lang = f.language.or_else(|| language_for_path(&f.path, &bytes))?;
+    let (fs, refs) = extract_raw(lang, &bytes, options);
+    let mut local = LocalNames::default();
+    // Definitions first, then declarations: caller indexes point into definitions, which come first.
+    let mut defs = Vec::with_capacity(fs.definitions.len() + fs.declarations.len());
+    for (list, is_decl) in [(&fs.definitions, false), (&fs.declarations, true)] {
+        for d in list {
+            let kind_idx = SymbolKind::ALL.iter().position(|k| *k == d.kind).unwrap_or(0) as u8;
+            let flags =
+                kind_idx | if is_decl { 0x20 } else { 0 } | if d.via_macro.is_some() { 0x40 } else { 0 };
+            defs.push(FileDef {
+                name: local.id(d.name.as_bytes()),
+                scope: d.scope.clone(),
+                flags,
+                line: d.name_range.start.line,
+                column: d.name_range.start.column,
+                start_line: d.range.start.line,
+                end_line: last_line(&d.range),
+            });
+        }
+    }
+    let mut calls = Vec::new();
+    let mut occ = Vec::new();
+    let seen_before = local.spans.len();
+    let mut seen = vec![false; seen_before];
+    for r in &refs {
+        let name = r.name(&bytes).as_bytes();
+        if name.len() > MAX_NAME {
+            continue;
+        }
+        let id = local.id(name);
+        if id as usize >= seen.len() {
+            seen.resize(id as usize + 1, false);
+        }
+        if let Some(s) = seen.get_mut(id as usize)
+            && !*s
+        {
+            *s = true;
+            occ.push(id);
+        }
+        if r.kind == RefKind::Call {
+            calls.push([id, r.at.line, r.at.column, r.enclosing.unwrap_or(NONE)]);
+        }
+    }
+    let mut includes = Vec::new();
+    includes.extend_from_slice(&(fs.includes.len() as u32).to_le_bytes());
+    for inc in &fs.includes {
+        includes.extend_from_slice(&(inc.len() as u32).to_le_bytes());
+        includes.extend_from_slice(inc.as_bytes());
+    }
+    let LocalNames { names, spans, .. } = local;
+    Some(FileOut {
+        file: i as u32,
+        bytes: bytes.len() as u64,
+        language: lang,
+        parse_errors: fs.parse_errors,
+        includes,
+        names,
+        spans,
+        defs,
+        calls,
+        occ,
+    })
+}
+
+/// The last line a range covers (a range ending at column 0 ends on the line before).
+pub fn last_line(r: &crate::symbols::TextRange) -> u32 {
+    if r.end.column == 0 && r.end.line > r.start.line { r.end.line - 1 } else { r.end.line }
+}
+
+/// What the merging thread keeps: the snapshot-wide name table, counts per name, per-file facts,
+/// and writers of the scratch files.
 struct Accumulator {
-    interner: HashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
-    scopes: HashMap<Box<str>, u32>,
+    names: Interner,
+    /// Definitions and declarations, calls and occurrences per name id.
+    def_count: Vec<u32>,
+    call_count: Vec<u32>,
+    occ_count: Vec<u32>,
+    scopes: HashMap<Box<str>, u32, FastHash>,
     scope_list: Vec<Box<str>>,
-    /// (name id, file, line, column, start line, span, kind|role|flags, scope, local index)
-    defs: Vec<DefRaw>,
-    /// Offset in `defs` of each file's first definition, for resolving callers.
-    file_def_base: HashMap<u32, u32>,
-    calls: Vec<(u32, u32, u32, u32, u32)>,
-    occ: Vec<(u32, u32)>,
+    defs: Scratch,
+    calls: Scratch,
+    occ: Scratch,
+    declarations: u64,
+    kinds: [u64; SymbolKind::ALL.len()],
     languages: Vec<Option<Language>>,
     parse_errors: Vec<u32>,
-    includes: Vec<Vec<String>>,
+    includes: Vec<Box<[u8]>>,
     parsed: u32,
 }
 
-#[derive(Clone, Copy)]
-struct DefRaw {
-    name: u32,
-    file: u32,
-    line: u32,
-    column: u32,
-    start_line: u32,
-    span: u32,
-    flags: u8,
-    scope: u32,
+/// A scratch file of fixed-size records, written while merging and read back in windows.
+struct Scratch {
+    path: PathBuf,
+    writer: BufWriter<File>,
+    count: u64,
+}
+
+impl Scratch {
+    fn create(path: PathBuf) -> Result<Scratch, SyntaxError> {
+        let file = File::create(&path).map_err(io_err(&path))?;
+        Ok(Scratch { writer: BufWriter::with_capacity(1 << 20, file), path, count: 0 })
+    }
+
+    fn push(&mut self, words: &[u32]) -> Result<(), SyntaxError> {
+        for w in words {
+            self.writer.write_all(&w.to_le_bytes()).map_err(io_err(&self.path))?;
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Flushes and reopens for reading.
+    fn finish(self) -> Result<(PathBuf, u64), SyntaxError> {
+        let Scratch { path, mut writer, count } = self;
+        writer.flush().map_err(io_err(&path))?;
+        drop(writer);
+        Ok((path, count))
+    }
+}
+
+/// Calls `each(record index, record)` for every `size`-byte record of a scratch file, in order.
+fn scan_scratch(path: &Path, size: usize, mut each: impl FnMut(u64, &[u8])) -> Result<(), SyntaxError> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let mut r = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut rec = vec![0u8; size];
+    let mut i = 0u64;
+    loop {
+        match std::io::Read::read_exact(&mut r, &mut rec) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(source) => return Err(SyntaxError::Io { path: path.to_path_buf(), source }),
+        }
+        each(i, &rec);
+        i += 1;
+    }
+}
+
+/// Consecutive ranges of name ranks whose records (counted by `count(rank)`) fill at most about
+/// `WINDOW` records each.
+fn windows(names: usize, count: impl Fn(usize) -> u64) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let (mut start, mut filled) = (0usize, 0u64);
+    for r in 0..names {
+        let c = count(r);
+        if filled > 0 && filled + c > WINDOW {
+            out.push((start as u32, r as u32));
+            start = r;
+            filled = 0;
+        }
+        filled += c;
+    }
+    if start < names || out.is_empty() {
+        out.push((start as u32, names as u32));
+    }
+    out
 }
 
 impl Accumulator {
-    fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.interner.get(name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.into());
-        self.interner.insert(name.into(), id);
-        id
+    fn new(tmp: &Path, files: usize) -> Result<Accumulator, SyntaxError> {
+        Ok(Accumulator {
+            names: Interner::default(),
+            def_count: Vec::new(),
+            call_count: Vec::new(),
+            occ_count: Vec::new(),
+            scopes: HashMap::default(),
+            scope_list: Vec::new(),
+            defs: Scratch::create(tmp.join("defs.scratch"))?,
+            calls: Scratch::create(tmp.join("calls.scratch"))?,
+            occ: Scratch::create(tmp.join("occ.scratch"))?,
+            declarations: 0,
+            kinds: [0; SymbolKind::ALL.len()],
+            languages: vec![None; files],
+            parse_errors: vec![0; files],
+            includes: vec![Box::default(); files],
+            parsed: 0,
+        })
     }
 
     fn scope_id(&mut self, scope: &str) -> u32 {
@@ -722,7 +952,7 @@ impl Accumulator {
         id
     }
 
-    fn merge(&mut self, out: FileOut) {
+    fn merge(&mut self, out: FileOut) -> Result<(), SyntaxError> {
         let f = out.file;
         self.parsed += 1;
         if let Some(slot) = self.languages.get_mut(f as usize) {
@@ -731,319 +961,469 @@ impl Accumulator {
         if let Some(slot) = self.parse_errors.get_mut(f as usize) {
             *slot = out.parse_errors;
         }
-        if let Some(slot) = self.includes.get_mut(f as usize) {
-            *slot = out.includes;
-        }
-        let base = self.defs.len() as u32;
-        self.file_def_base.insert(f, base);
-        for d in out.defs {
-            let name = self.intern(&d.name);
+        // Local name ids to global ones.
+        let global: Vec<u32> = (0..out.spans.len() as u32).map(|l| self.names.id(out.name(l))).collect();
+        let n = self.names.len();
+        self.def_count.resize(n, 0);
+        self.call_count.resize(n, 0);
+        self.occ_count.resize(n, 0);
+        let base = self.defs.count as u32;
+        for d in &out.defs {
+            let name = global.get(d.name as usize).copied().unwrap_or(0);
             let scope = self.scope_id(&d.scope);
-            let kind_idx = SymbolKind::ALL.iter().position(|k| *k == d.kind).unwrap_or(0) as u8;
-            let flags =
-                kind_idx | if d.is_declaration { 0x20 } else { 0 } | if d.via_macro { 0x40 } else { 0 };
-            self.defs.push(DefRaw {
-                name,
-                file: f,
-                line: d.line,
-                column: d.column,
-                start_line: d.start_line,
-                span: d.end_line.saturating_sub(d.start_line).min(0x00ff_ffff),
-                flags,
-                scope,
-            });
-        }
-        for (callee, line, column, caller) in out.calls {
-            let callee = self.intern(&callee);
-            let caller = if caller == NONE { NONE } else { base + caller };
-            self.calls.push((callee, f, line, column, caller));
-        }
-        for name in out.occ {
-            let id = self.intern(&name);
-            self.occ.push((id, f));
-        }
-    }
-}
-
-fn extract_file<R>(f: &SourceFile, read: &R, i: usize, options: &ExtractOptions) -> Option<FileOut>
-where
-    R: Fn(usize) -> Option<Vec<u8>> + Sync,
-{
-    let bytes = read(i)?;
-    let lang = f.language.or_else(|| language_for_path(&f.path, &bytes))?;
-    let fs = extract_with(lang, &bytes, options);
-    // Definitions first, then declarations: caller indexes point into definitions, which come first.
-    let mut defs = Vec::with_capacity(fs.definitions.len() + fs.declarations.len());
-    for (list, is_decl) in [(&fs.definitions, false), (&fs.declarations, true)] {
-        for d in list {
-            defs.push(FileDef {
-                name: d.name.clone(),
-                scope: d.scope.clone(),
-                kind: d.kind,
-                is_declaration: is_decl,
-                via_macro: d.via_macro.is_some(),
-                line: d.name_range.start.line,
-                column: d.name_range.start.column,
-                start_line: d.range.start.line,
-                end_line: last_line(&d.range),
-            });
-        }
-    }
-    let mut calls = Vec::new();
-    let mut occ: Vec<String> = Vec::new();
-    for r in &fs.references {
-        if r.kind == RefKind::Call {
-            calls.push((r.name.clone(), r.at.line, r.at.column, r.enclosing.unwrap_or(NONE)));
-        }
-        occ.push(r.name.clone());
-    }
-    occ.sort_unstable();
-    occ.dedup();
-    Some(FileOut {
-        file: i as u32,
-        bytes: bytes.len() as u64,
-        language: lang,
-        parse_errors: fs.parse_errors,
-        includes: fs.includes,
-        defs,
-        calls,
-        occ,
-    })
-}
-
-/// The last line a range covers (a range ending at column 0 ends on the line before).
-pub fn last_line(r: &crate::symbols::TextRange) -> u32 {
-    if r.end.column == 0 && r.end.line > r.start.line { r.end.line - 1 } else { r.end.line }
-}
-
-fn write_index(
-    acc: Accumulator,
-    files: &[SourceFile],
-    dir: &Path,
-    tree_sha256: &str,
-    started: Instant,
-) -> Result<(), SyntaxError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source: std::io::Error| SyntaxError::Io { path: path.clone(), source }
-    };
-    // Write into a fresh sibling directory, then swap it in, so a reader never sees half an index.
-    let tmp = dir.with_extension("tmp-build");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-
-    // Names sorted bytewise; `rank[id]` is the position of name `id`.
-    let mut order: Vec<u32> = (0..acc.names.len() as u32).collect();
-    order.sort_by(|&a, &b| acc.names.get(a as usize).cmp(&acc.names.get(b as usize)));
-    let mut rank = vec![0u32; acc.names.len()];
-    for (pos, &id) in order.iter().enumerate() {
-        if let Some(r) = rank.get_mut(id as usize) {
-            *r = pos as u32;
-        }
-    }
-
-    // Definitions grouped by name rank; remember where each original definition went.
-    let mut def_order: Vec<u32> = (0..acc.defs.len() as u32).collect();
-    let def_key = |i: u32| {
-        let d = acc.defs.get(i as usize).copied();
-        d.map(|d| (rank.get(d.name as usize).copied().unwrap_or(0), d.flags & 0x20, d.file, d.line))
-    };
-    def_order.sort_by_key(|&i| def_key(i));
-    let mut def_pos = vec![0u32; acc.defs.len()];
-    for (pos, &i) in def_order.iter().enumerate() {
-        if let Some(p) = def_pos.get_mut(i as usize) {
-            *p = pos as u32;
-        }
-    }
-
-    let mut calls = acc.calls;
-    calls.sort_unstable_by_key(|c| (rank.get(c.0 as usize).copied().unwrap_or(0), c.1, c.2, c.3));
-    let mut occ = acc.occ;
-    occ.sort_unstable_by_key(|&(n, f)| (rank.get(n as usize).copied().unwrap_or(0), f));
-    occ.dedup();
-
-    let mut kinds: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    let mut declarations = 0u64;
-    {
-        let path = tmp.join("defs.bin");
-        let mut w = BufWriter::new(File::create(&path).map_err(io(&path))?);
-        for &i in &def_order {
-            let Some(d) = acc.defs.get(i as usize) else { continue };
             if d.flags & 0x20 != 0 {
-                declarations += 1;
-            } else if let Some(k) = SymbolKind::ALL.get(usize::from(d.flags & 0x1f)) {
-                *kinds.entry(k.as_str().to_string()).or_default() += 1;
+                self.declarations += 1;
+            } else if let Some(k) = self.kinds.get_mut(usize::from(d.flags & 0x1f)) {
+                *k += 1;
             }
-            let mut rec = [0u8; DEF_RECORD];
-            put32(&mut rec, 0, rank.get(d.name as usize).copied().unwrap_or(0));
-            put32(&mut rec, 4, d.file);
-            put32(&mut rec, 8, d.line);
-            put32(&mut rec, 12, d.column);
-            put32(&mut rec, 16, d.start_line);
-            put32(&mut rec, 20, (d.span & 0x00ff_ffff) | (u32::from(d.flags) << 24));
-            put32(&mut rec, 24, d.scope);
-            w.write_all(&rec).map_err(io(&path))?;
+            if let Some(c) = self.def_count.get_mut(name as usize) {
+                *c += 1;
+            }
+            let span = d.end_line.saturating_sub(d.start_line).min(0x00ff_ffff);
+            self.defs.push(&[
+                name,
+                f,
+                d.line,
+                d.column,
+                d.start_line,
+                span | (u32::from(d.flags) << 24),
+                scope,
+            ])?;
         }
-        w.flush().map_err(io(&path))?;
-    }
-    {
-        let path = tmp.join("calls.bin");
-        let mut w = BufWriter::new(File::create(&path).map_err(io(&path))?);
-        for &(_, file, line, column, caller) in &calls {
-            let caller =
-                if caller == NONE { NONE } else { def_pos.get(caller as usize).copied().unwrap_or(NONE) };
-            let mut rec = [0u8; CALL_RECORD];
-            put32(&mut rec, 0, file);
-            put32(&mut rec, 4, line);
-            put32(&mut rec, 8, column);
-            put32(&mut rec, 12, caller);
-            w.write_all(&rec).map_err(io(&path))?;
+        for &[callee, line, column, caller] in &out.calls {
+            let callee = global.get(callee as usize).copied().unwrap_or(0);
+            let caller = if caller == NONE { NONE } else { base + caller };
+            if let Some(c) = self.call_count.get_mut(callee as usize) {
+                *c += 1;
+            }
+            self.calls.push(&[callee, f, line, column, caller])?;
         }
-        w.flush().map_err(io(&path))?;
+        for &l in &out.occ {
+            let name = global.get(l as usize).copied().unwrap_or(0);
+            if let Some(c) = self.occ_count.get_mut(name as usize) {
+                *c += 1;
+            }
+            self.occ.push(&[name, f])?;
+        }
+        if let Some(slot) = self.includes.get_mut(f as usize) {
+            *slot = out.includes.into_boxed_slice();
+        }
+        Ok(())
     }
-    // Names, their entries and occurrence lists, in rank order.
-    {
-        let (blob_path, idx_path, occ_path) =
-            (tmp.join("names.bin"), tmp.join("names.idx"), tmp.join("occ.bin"));
-        let mut blob = BufWriter::new(File::create(&blob_path).map_err(io(&blob_path))?);
-        let mut idx = BufWriter::new(File::create(&idx_path).map_err(io(&idx_path))?);
-        let mut occ_w = BufWriter::new(File::create(&occ_path).map_err(io(&occ_path))?);
-        let (mut name_off, mut occ_off) = (0u64, 0u64);
-        let (mut d, mut c, mut o) = (0usize, 0usize, 0usize);
-        let def_rank = |i: usize| {
-            def_order
-                .get(i)
-                .and_then(|&x| acc.defs.get(x as usize))
-                .map(|x| rank.get(x.name as usize).copied().unwrap_or(0))
+
+    /// Writes the index files into `tmp` from the name table and the scratch files.
+    fn write(
+        self,
+        files: &[SourceFile],
+        tmp: &Path,
+        tree_sha256: &str,
+        started: Instant,
+    ) -> Result<(), SyntaxError> {
+        let Accumulator {
+            mut names,
+            def_count,
+            call_count,
+            occ_count,
+            scope_list,
+            defs,
+            calls,
+            occ,
+            declarations,
+            kinds,
+            languages,
+            parse_errors,
+            includes,
+            parsed,
+            ..
+        } = self;
+        names.drop_table();
+        let (defs_path, def_total) = defs.finish()?;
+        let (calls_path, call_total) = calls.finish()?;
+        let (occ_path, _) = occ.finish()?;
+        let n = names.len();
+
+        // Names sorted bytewise; `rank[id]` is the position of name `id`.
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| names.get(a).cmp(names.get(b)));
+        let mut rank = vec![0u32; n];
+        for (pos, &id) in order.iter().enumerate() {
+            if let Some(r) = rank.get_mut(id as usize) {
+                *r = pos as u32;
+            }
+        }
+        let by_rank = |counts: &[u32]| -> Vec<u32> {
+            order.iter().map(|&id| counts.get(id as usize).copied().unwrap_or(0)).collect()
         };
-        for (r, &id) in order.iter().enumerate() {
-            let r = r as u32;
-            let name = acc.names.get(id as usize).map(|n| n.as_bytes()).unwrap_or_default();
-            blob.write_all(name).map_err(io(&blob_path))?;
-            let def_start = d;
-            while def_rank(d) == Some(r) {
-                d += 1;
+        let rank_of = |id: u32| rank.get(id as usize).copied().unwrap_or(0);
+        // Scopes sorted too, so that the files do not depend on the order in which files were merged.
+        let mut scope_order: Vec<u32> = (0..scope_list.len() as u32).collect();
+        scope_order.sort_unstable_by(|&a, &b| scope_list.get(a as usize).cmp(&scope_list.get(b as usize)));
+        let mut scope_rank = vec![NONE; scope_list.len()];
+        for (pos, &id) in scope_order.iter().enumerate() {
+            if let Some(r) = scope_rank.get_mut(id as usize) {
+                *r = pos as u32;
             }
-            let call_start = c;
-            while calls.get(c).is_some_and(|x| rank.get(x.0 as usize).copied() == Some(r)) {
-                c += 1;
-            }
-            let mut list = Vec::new();
-            let mut prev = 0u32;
-            while let Some(&(n, f)) = occ.get(o) {
-                if rank.get(n as usize).copied() != Some(r) {
-                    break;
+        }
+
+        // Definitions grouped by name rank, then definitions before declarations, then by file and
+        // position. `def_pos[sequence number]` is where each one went (calls name their caller so).
+        let defs_per_rank = by_rank(&def_count);
+        drop(def_count);
+        let mut def_pos = vec![NONE; def_total as usize];
+        {
+            let path = tmp.join("defs.bin");
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
+            let mut written = 0u32;
+            for (r0, r1) in windows(n, |r| u64::from(defs_per_rank.get(r).copied().unwrap_or(0))) {
+                let mut window: Vec<WindowDef> = Vec::new();
+                scan_scratch(&defs_path, SCRATCH_DEF, |seq, rec| {
+                    let r = rank_of(le32(rec, 0));
+                    if r >= r0 && r < r1 {
+                        let decl = (le32(rec, 20) >> 29) as u8 & 1;
+                        let mut out = [0u8; DEF_RECORD];
+                        out.copy_from_slice(rec);
+                        put32(&mut out, 0, r);
+                        let scope = le32(rec, 24);
+                        put32(&mut out, 24, scope_rank.get(scope as usize).copied().unwrap_or(NONE));
+                        window.push((r, decl, le32(rec, 4), le32(rec, 8), le32(rec, 12), seq as u32, out));
+                    }
+                })?;
+                window.par_sort_unstable_by_key(|e| (e.0, e.1, e.2, e.3, e.4, e.5));
+                for e in &window {
+                    if let Some(p) = def_pos.get_mut(e.5 as usize) {
+                        *p = written;
+                    }
+                    written += 1;
+                    w.write_all(&e.6).map_err(io_err(&path))?;
                 }
-                put_varint(&mut list, u64::from(f - prev));
-                prev = f;
-                o += 1;
             }
-            occ_w.write_all(&list).map_err(io(&occ_path))?;
-            let mut e = [0u8; NAME_ENTRY];
-            put64(&mut e, 0, name_off);
-            put32(&mut e, 8, name.len() as u32);
-            put32(&mut e, 12, def_start as u32);
-            put32(&mut e, 16, (d - def_start) as u32);
-            put32(&mut e, 20, call_start as u32);
-            put32(&mut e, 24, (c - call_start) as u32);
-            put64(&mut e, 28, occ_off);
-            put32(&mut e, 36, list.len() as u32);
-            idx.write_all(&e).map_err(io(&idx_path))?;
-            name_off += name.len() as u64;
-            occ_off += list.len() as u64;
+            w.flush().map_err(io_err(&path))?;
         }
-        blob.flush().map_err(io(&blob_path))?;
-        idx.flush().map_err(io(&idx_path))?;
-        occ_w.flush().map_err(io(&occ_path))?;
-    }
-    {
-        let path = tmp.join("names_ci.idx");
-        let mut ci: Vec<u32> = (0..order.len() as u32).collect();
-        let lower: Vec<String> = order
-            .iter()
-            .map(|&id| acc.names.get(id as usize).map(|n| n.to_lowercase()).unwrap_or_default())
-            .collect();
-        ci.sort_by(|&a, &b| lower.get(a as usize).cmp(&lower.get(b as usize)).then(a.cmp(&b)));
-        let mut w = BufWriter::new(File::create(&path).map_err(io(&path))?);
-        for r in ci {
-            w.write_all(&r.to_le_bytes()).map_err(io(&path))?;
+        std::fs::remove_file(&defs_path).map_err(io_err(&defs_path))?;
+
+        // Calls grouped by callee rank, then by file and position.
+        let calls_per_rank = by_rank(&call_count);
+        drop(call_count);
+        {
+            let path = tmp.join("calls.bin");
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
+            for (r0, r1) in windows(n, |r| u64::from(calls_per_rank.get(r).copied().unwrap_or(0))) {
+                let mut window: Vec<[u32; 5]> = Vec::new();
+                scan_scratch(&calls_path, SCRATCH_CALL, |_, rec| {
+                    let r = rank_of(le32(rec, 0));
+                    if r >= r0 && r < r1 {
+                        window.push([r, le32(rec, 4), le32(rec, 8), le32(rec, 12), le32(rec, 16)]);
+                    }
+                })?;
+                window.par_sort_unstable();
+                for &[_, file, line, column, caller] in &window {
+                    let caller = if caller == NONE {
+                        NONE
+                    } else {
+                        def_pos.get(caller as usize).copied().unwrap_or(NONE)
+                    };
+                    let mut rec = [0u8; CALL_RECORD];
+                    put32(&mut rec, 0, file);
+                    put32(&mut rec, 4, line);
+                    put32(&mut rec, 8, column);
+                    put32(&mut rec, 12, caller);
+                    w.write_all(&rec).map_err(io_err(&path))?;
+                }
+            }
+            w.flush().map_err(io_err(&path))?;
         }
-        w.flush().map_err(io(&path))?;
-    }
-    {
-        let (blob_path, idx_path) = (tmp.join("scopes.bin"), tmp.join("scopes.idx"));
-        let mut blob = BufWriter::new(File::create(&blob_path).map_err(io(&blob_path))?);
-        let mut idx = BufWriter::new(File::create(&idx_path).map_err(io(&idx_path))?);
-        let mut off = 0u64;
-        for s in &acc.scope_list {
-            blob.write_all(s.as_bytes()).map_err(io(&blob_path))?;
-            let mut e = [0u8; 12];
-            put64(&mut e, 0, off);
-            put32(&mut e, 8, s.len() as u32);
-            idx.write_all(&e).map_err(io(&idx_path))?;
-            off += s.len() as u64;
+        drop(def_pos);
+        std::fs::remove_file(&calls_path).map_err(io_err(&calls_path))?;
+
+        // Occurrence lists (files in order, delta-encoded) per name rank.
+        let occ_per_rank = by_rank(&occ_count);
+        drop(occ_count);
+        let mut occ_len = vec![0u32; n];
+        {
+            let path = tmp.join("occ.bin");
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
+            for (r0, r1) in windows(n, |r| u64::from(occ_per_rank.get(r).copied().unwrap_or(0))) {
+                let mut window: Vec<(u32, u32)> = Vec::new();
+                scan_scratch(&occ_path, SCRATCH_OCC, |_, rec| {
+                    let r = rank_of(le32(rec, 0));
+                    if r >= r0 && r < r1 {
+                        window.push((r, le32(rec, 4)));
+                    }
+                })?;
+                window.par_sort_unstable();
+                window.dedup();
+                let mut list = Vec::new();
+                let mut i = 0usize;
+                while let Some(&(r, _)) = window.get(i) {
+                    list.clear();
+                    let mut prev = 0u32;
+                    while let Some(&(rr, f)) = window.get(i) {
+                        if rr != r {
+                            break;
+                        }
+                        put_varint(&mut list, u64::from(f - prev));
+                        prev = f;
+                        i += 1;
+                    }
+                    if let Some(l) = occ_len.get_mut(r as usize) {
+                        *l = list.len() as u32;
+                    }
+                    w.write_all(&list).map_err(io_err(&path))?;
+                }
+            }
+            w.flush().map_err(io_err(&path))?;
         }
-        blob.flush().map_err(io(&blob_path))?;
-        idx.flush().map_err(io(&idx_path))?;
-    }
-    {
-        let path = tmp.join("files.bin");
-        let mut w = BufWriter::new(File::create(&path).map_err(io(&path))?);
-        for (i, f) in files.iter().enumerate() {
-            w.write_all(&(f.path.len() as u32).to_le_bytes()).map_err(io(&path))?;
-            w.write_all(f.path.as_bytes()).map_err(io(&path))?;
-            let lang = acc.languages.get(i).copied().flatten().map(Language::index).unwrap_or(255);
-            w.write_all(&[lang]).map_err(io(&path))?;
-            w.write_all(&acc.parse_errors.get(i).copied().unwrap_or(0).to_le_bytes()).map_err(io(&path))?;
+        drop(occ_per_rank);
+        std::fs::remove_file(&occ_path).map_err(io_err(&occ_path))?;
+
+        // Names and their entries, in rank order.
+        {
+            let (blob_path, idx_path) = (tmp.join("names.bin"), tmp.join("names.idx"));
+            let mut blob =
+                BufWriter::with_capacity(1 << 20, File::create(&blob_path).map_err(io_err(&blob_path))?);
+            let mut idx =
+                BufWriter::with_capacity(1 << 20, File::create(&idx_path).map_err(io_err(&idx_path))?);
+            let (mut name_off, mut occ_off, mut def_start, mut call_start) = (0u64, 0u64, 0u32, 0u32);
+            for (r, &id) in order.iter().enumerate() {
+                let name = names.get(id);
+                blob.write_all(name).map_err(io_err(&blob_path))?;
+                let dc = defs_per_rank.get(r).copied().unwrap_or(0);
+                let cc = calls_per_rank.get(r).copied().unwrap_or(0);
+                let ol = occ_len.get(r).copied().unwrap_or(0);
+                let mut e = [0u8; NAME_ENTRY];
+                put64(&mut e, 0, name_off);
+                put32(&mut e, 8, name.len() as u32);
+                put32(&mut e, 12, def_start);
+                put32(&mut e, 16, dc);
+                put32(&mut e, 20, call_start);
+                put32(&mut e, 24, cc);
+                put64(&mut e, 28, occ_off);
+                put32(&mut e, 36, ol);
+                idx.write_all(&e).map_err(io_err(&idx_path))?;
+                name_off += name.len() as u64;
+                occ_off += u64::from(ol);
+                def_start += dc;
+                call_start += cc;
+            }
+            blob.flush().map_err(io_err(&blob_path))?;
+            idx.flush().map_err(io_err(&idx_path))?;
         }
-        w.flush().map_err(io(&path))?;
-        let path = tmp.join("includes.bin");
-        let mut w = BufWriter::new(File::create(&path).map_err(io(&path))?);
-        for list in &acc.includes {
-            w.write_all(&(list.len() as u32).to_le_bytes()).map_err(io(&path))?;
-            for inc in list {
-                w.write_all(&(inc.len() as u32).to_le_bytes()).map_err(io(&path))?;
-                w.write_all(inc.as_bytes()).map_err(io(&path))?;
+        drop((defs_per_rank, calls_per_rank, occ_len));
+        {
+            // Case-insensitive order (as `to_lowercase` orders, which is what lookups compare).
+            let path = tmp.join("names_ci.idx");
+            let mut ci: Vec<u32> = (0..n as u32).collect();
+            let name_at = |r: u32| names.get(order.get(r as usize).copied().unwrap_or(0));
+            ci.par_sort_unstable_by(|&a, &b| cmp_ignore_case(name_at(a), name_at(b)).then(a.cmp(&b)));
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
+            for r in ci {
+                w.write_all(&r.to_le_bytes()).map_err(io_err(&path))?;
+            }
+            w.flush().map_err(io_err(&path))?;
+        }
+        drop((names, order, rank));
+        {
+            let (blob_path, idx_path) = (tmp.join("scopes.bin"), tmp.join("scopes.idx"));
+            let mut blob = BufWriter::new(File::create(&blob_path).map_err(io_err(&blob_path))?);
+            let mut idx = BufWriter::new(File::create(&idx_path).map_err(io_err(&idx_path))?);
+            let mut off = 0u64;
+            for s in scope_order.iter().filter_map(|&id| scope_list.get(id as usize)) {
+                blob.write_all(s.as_bytes()).map_err(io_err(&blob_path))?;
+                let mut e = [0u8; 12];
+                put64(&mut e, 0, off);
+                put32(&mut e, 8, s.len() as u32);
+                idx.write_all(&e).map_err(io_err(&idx_path))?;
+                off += s.len() as u64;
+            }
+            blob.flush().map_err(io_err(&blob_path))?;
+            idx.flush().map_err(io_err(&idx_path))?;
+        }
+        {
+            let path = tmp.join("files.bin");
+            let mut w = BufWriter::new(File::create(&path).map_err(io_err(&path))?);
+            for (i, f) in files.iter().enumerate() {
+                w.write_all(&(f.path.len() as u32).to_le_bytes()).map_err(io_err(&path))?;
+                w.write_all(f.path.as_bytes()).map_err(io_err(&path))?;
+                let lang = languages.get(i).copied().flatten().map(Language::index).unwrap_or(255);
+                w.write_all(&[lang]).map_err(io_err(&path))?;
+                w.write_all(&parse_errors.get(i).copied().unwrap_or(0).to_le_bytes())
+                    .map_err(io_err(&path))?;
+            }
+            w.flush().map_err(io_err(&path))?;
+            let path = tmp.join("includes.bin");
+            let mut w = BufWriter::new(File::create(&path).map_err(io_err(&path))?);
+            for list in &includes {
+                let list: &[u8] = if list.is_empty() { &[0, 0, 0, 0] } else { list };
+                w.write_all(list).map_err(io_err(&path))?;
+            }
+            w.flush().map_err(io_err(&path))?;
+        }
+        let mut kind_counts = std::collections::BTreeMap::new();
+        for (k, &c) in SymbolKind::ALL.iter().zip(kinds.iter()) {
+            if c > 0 {
+                kind_counts.insert(k.as_str().to_string(), c);
             }
         }
-        w.flush().map_err(io(&path))?;
+        let mut meta = IndexMeta {
+            format: FORMAT_VERSION,
+            tree_sha256: tree_sha256.to_string(),
+            files: files.len() as u32,
+            parsed_files: parsed,
+            names: n as u32,
+            definitions: def_total - declarations,
+            declarations,
+            calls: call_total,
+            files_with_errors: parse_errors.iter().filter(|&&e| e > 0).count() as u32,
+            parse_errors: parse_errors.iter().map(|&e| u64::from(e)).sum(),
+            kinds: kind_counts,
+            build_ms: 0,
+            size_bytes: 0,
+        };
+        let size: u64 = std::fs::read_dir(tmp)
+            .map_err(io_err(tmp))?
+            .filter_map(|e| e.ok()?.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        meta.size_bytes = size;
+        meta.build_ms = started.elapsed().as_millis() as u64;
+        let meta_path = tmp.join("meta.json");
+        let json = serde_json::to_vec_pretty(&meta)
+            .map_err(|e| SyntaxError::Corrupt { path: meta_path.clone(), reason: e.to_string() })?;
+        std::fs::write(&meta_path, json).map_err(io_err(&meta_path))?;
+        Ok(())
     }
-    let mut meta = IndexMeta {
-        format: FORMAT_VERSION,
-        tree_sha256: tree_sha256.to_string(),
-        files: files.len() as u32,
-        parsed_files: acc.parsed,
-        names: order.len() as u32,
-        definitions: acc.defs.len() as u64 - declarations,
-        declarations,
-        calls: calls.len() as u64,
-        files_with_errors: acc.parse_errors.iter().filter(|&&e| e > 0).count() as u32,
-        parse_errors: acc.parse_errors.iter().map(|&e| u64::from(e)).sum(),
-        kinds,
-        build_ms: 0,
-        size_bytes: 0,
-    };
-    let size: u64 = std::fs::read_dir(&tmp)
-        .map_err(io(&tmp))?
-        .filter_map(|e| e.ok()?.metadata().ok())
-        .map(|m| m.len())
-        .sum();
-    meta.size_bytes = size;
-    meta.build_ms = started.elapsed().as_millis() as u64;
-    let meta_path = tmp.join("meta.json");
-    let json = serde_json::to_vec_pretty(&meta)
-        .map_err(|e| SyntaxError::Corrupt { path: meta_path.clone(), reason: e.to_string() })?;
-    std::fs::write(&meta_path, json).map_err(io(&meta_path))?;
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(io(dir))?;
+}
+
+/// Orders names as their `to_lowercase` forms order (bytewise on ASCII, without allocating).
+fn cmp_ignore_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a.iter().map(u8::to_ascii_lowercase).cmp(b.iter().map(u8::to_ascii_lowercase));
     }
-    if let Some(parent) = dir.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    String::from_utf8_lossy(a).to_lowercase().cmp(&String::from_utf8_lossy(b).to_lowercase())
+}
+
+/// The snapshot-wide name table: every name once in one buffer, found through an open-addressing
+/// hash table of ids (no string per name).
+#[derive(Default)]
+struct Interner {
+    blob: Vec<u8>,
+    /// Per id: offset in `blob` << 24 | length.
+    spans: Vec<u64>,
+    /// Slots: hash tag << 32 | (id + 1); 0 is empty. The length is a power of two.
+    table: Vec<u64>,
+}
+
+impl Interner {
+    fn len(&self) -> usize {
+        self.spans.len()
     }
-    std::fs::rename(&tmp, dir).map_err(io(dir))?;
-    Ok(())
+
+    fn get(&self, id: u32) -> &[u8] {
+        let Some(&s) = self.spans.get(id as usize) else { return &[] };
+        let (off, len) = ((s >> 24) as usize, (s & 0x00ff_ffff) as usize);
+        self.blob.get(off..off + len).unwrap_or_default()
+    }
+
+    fn id(&mut self, name: &[u8]) -> u32 {
+        if self.table.len() < 2 * (self.spans.len() + 1) {
+            self.grow();
+        }
+        let h = hash_bytes(name);
+        let tag = h >> 32;
+        let mask = self.table.len() - 1;
+        let mut slot = (h as usize) & mask;
+        loop {
+            let v = self.table.get(slot).copied().unwrap_or(0);
+            if v == 0 {
+                let id = self.spans.len() as u32;
+                let len = name.len().min(0x00ff_ffff);
+                self.spans.push(((self.blob.len() as u64) << 24) | len as u64);
+                self.blob.extend_from_slice(name.get(..len).unwrap_or_default());
+                if let Some(s) = self.table.get_mut(slot) {
+                    *s = (tag << 32) | u64::from(id + 1);
+                }
+                return id;
+            }
+            if v >> 32 == tag {
+                let id = (v & 0xffff_ffff) as u32 - 1;
+                if self.get(id) == name {
+                    return id;
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.table.len() * 2).max(1 << 12);
+        let mut table = vec![0u64; size];
+        let mask = size - 1;
+        for id in 0..self.spans.len() as u32 {
+            let h = hash_bytes(self.get(id));
+            let mut slot = (h as usize) & mask;
+            while table.get(slot).is_some_and(|&v| v != 0) {
+                slot = (slot + 1) & mask;
+            }
+            if let Some(s) = table.get_mut(slot) {
+                *s = ((h >> 32) << 32) | u64::from(id + 1);
+            }
+        }
+        self.table = table;
+    }
+
+    /// Frees the hash table once no more names come (the writing phase only reads names by id).
+    fn drop_table(&mut self) {
+        self.table = Vec::new();
+    }
+}
+
+/// A fast non-cryptographic hash of a name (multiply-rotate over 8-byte words, then a final mix).
+fn hash_bytes(b: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = b.len() as u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        if let Some(dst) = w.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    h ^= h >> 29;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^ (h >> 32)
+}
+
+/// `BuildHasher` for the per-file and scope maps, using `hash_bytes`.
+#[derive(Default, Clone, Copy)]
+struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0)
+    }
+}
+
+struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(bytes) ^ self.0.rotate_left(7);
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> SyntaxError + '_ {
+    move |source| SyntaxError::Io { path: path.to_path_buf(), source }
 }
 
 fn load_includes(path: &Path, files: usize) -> Vec<Vec<String>> {
