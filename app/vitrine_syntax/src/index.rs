@@ -687,7 +687,7 @@ const MAX_NAME: usize = 1024;
 
 /// Records per window of the final sort (a window's records, their keys and the output buffer are
 /// what the writing phase holds beside the name table).
-const WINDOW: u64 = 1 << 20;
+const WINDOW: u64 = if cfg!(test) { 3 } else { 1 << 20 };
 
 /// Scratch records (little-endian `u32`s): a definition as in `defs.bin` but with the name id and
 /// its sequence number implied by its position; a call (callee id, file, line, column, caller
@@ -1559,5 +1559,130 @@ impl<'a> Reader<'a> {
                 return None;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    const FILES: [(&str, &str); 4] = [
+        (
+            "a.c",
+            "#include \"b.h\"\n#define MAX_A 4\nstruct point { int x, y; };\nstatic int helper(int v) { return v + MAX_A; }\nint run(struct point *p) {\n  p->x = helper(p->y);\n  return helper(2) + Shared();\n}\n",
+        ),
+        (
+            "b.h",
+            "#ifndef B_H\n#define B_H\nint run(struct point *p);\nint Shared(void);\nenum mode { MODE_OFF, MODE_ON };\ntypedef unsigned long word_t;\n#endif\n",
+        ),
+        (
+            "c.c",
+            "#include \"b.h\"\nint Shared(void) { return run(0) + helper_c(); }\nint helper_c(void) { return MODE_ON; }\nSYSCALL_DEFINE1(zap, int, fd) { return Shared(); }\n",
+        ),
+        (
+            "d.cpp",
+            "namespace ns { class Box { public: Box(); int get() const; }; }\nint ns::Box::get() const { return run(nullptr); }\nint shared() { ns::Box b; return b.get(); }\n",
+        ),
+    ];
+
+    fn build_in(dir: &Path) -> SymbolIndex {
+        let sources: Vec<SourceFile> =
+            FILES.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
+        let read = |i: usize| FILES.get(i).map(|(_, c)| c.as_bytes().to_vec());
+        build(&sources, read, dir, "digest", &Progress::default()).unwrap()
+    }
+
+    /// With windows of a few records (the test build), the index must still hold exactly what
+    /// per-file extraction finds: every definition and declaration, every call with its caller,
+    /// every file a name occurs in.
+    #[test]
+    fn the_index_holds_what_each_file_extracts_across_many_windows() {
+        let tmp = tempfile::tempdir().unwrap();
+        let idx = build_in(&tmp.path().join("sym"));
+        let mut def_total = 0;
+        let mut call_total = 0;
+        let mut occurs: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for (path, text) in FILES {
+            let lang = language_for_path(path, text.as_bytes()).unwrap();
+            let fs = crate::symbols::extract(lang, text.as_bytes());
+            for (list, role) in [(&fs.definitions, Role::Definition), (&fs.declarations, Role::Declaration)] {
+                for d in list {
+                    def_total += 1;
+                    let hits = idx.lookup(&d.name, Match::Exact).unwrap();
+                    assert!(
+                        hits.iter().any(|h| h.path == path
+                            && h.at == d.name_range.start
+                            && h.kind == d.kind
+                            && h.role == role
+                            && h.scope == d.scope),
+                        "{path}: {} {:?} missing from {hits:?}",
+                        d.name,
+                        d.kind
+                    );
+                }
+            }
+            for r in &fs.references {
+                occurs.entry(r.name.clone()).or_default().insert(path.to_string());
+                if r.kind != RefKind::Call {
+                    continue;
+                }
+                call_total += 1;
+                let caller = r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.clone());
+                let calls = idx.calls(&r.name).unwrap();
+                assert!(
+                    calls.iter().any(|c| c.path == path
+                        && c.at == r.at
+                        && c.caller.as_ref().map(|d| d.name.clone()) == caller),
+                    "{path}: call of {} at {:?} by {caller:?} missing from {calls:?}",
+                    r.name,
+                    r.at
+                );
+            }
+        }
+        let meta = idx.meta();
+        assert_eq!(meta.definitions + meta.declarations, def_total);
+        assert_eq!(meta.calls, call_total);
+        assert!(meta.names > 3 * WINDOW as u32, "several windows of names");
+        for (name, files) in &occurs {
+            let found: BTreeSet<String> = idx.files_with(name).unwrap().into_iter().collect();
+            assert_eq!(&found, files, "{name}");
+        }
+        // The sorted tables answer every kind of lookup.
+        assert_eq!(idx.lookup("sys_zap", Match::Exact).unwrap().len(), 1);
+        let ci: Vec<String> =
+            idx.lookup("SHARED", Match::IgnoreCase).unwrap().into_iter().map(|h| h.path).collect();
+        assert_eq!(ci, vec!["c.c", "d.cpp", "b.h"]);
+        assert_eq!(idx.names("MODE_", Match::Prefix, 10).unwrap(), vec!["MODE_OFF", "MODE_ON"]);
+        let helper = idx.callers("helper").unwrap();
+        assert_eq!(helper.len(), 1);
+        assert_eq!(helper[0].sites.len(), 2);
+        assert_eq!(idx.includes(idx.file_id("c.c").unwrap()), ["b.h".to_string()]);
+    }
+
+    #[test]
+    fn building_twice_gives_the_same_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        build_in(&a);
+        build_in(&b);
+        for name in
+            ["names.bin", "names.idx", "names_ci.idx", "defs.bin", "calls.bin", "occ.bin", "scopes.bin"]
+        {
+            assert_eq!(std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap(), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_name_table_grows_and_finds_every_name_again() {
+        let mut names = Interner::default();
+        let words: Vec<String> = (0..20_000).map(|i| format!("name_{i}")).collect();
+        let ids: Vec<u32> = words.iter().map(|w| names.id(w.as_bytes())).collect();
+        assert_eq!(names.len(), words.len());
+        for (w, &id) in words.iter().zip(&ids) {
+            assert_eq!(names.id(w.as_bytes()), id);
+            assert_eq!(names.get(id), w.as_bytes());
+        }
+        assert_eq!(names.id(b""), words.len() as u32);
     }
 }
