@@ -338,6 +338,42 @@ fn f12_definitions_references_callers_symbols_and_outline() {
     h.get_by_label_contains("namespace netguard  ›  method parse");
 }
 
+#[test]
+fn the_callers_tree_unfolds_into_callers_of_callers() {
+    let (_dir, app) = demo_app();
+    let mut h = harness(app);
+    h.state_mut().state.symbols.wait_index();
+    h.run();
+    cursor_on(&mut h, "src/auth.cpp", "is_operator(user) ?");
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::H);
+    h.run();
+    h.state_mut().state.symbols.wait_result();
+    h.run();
+    h.get_by_label_contains("callers of is_operator");
+    h.get_by_label_contains("run_command  src/auth.cpp:18  (1 calls)");
+    assert!(h.query_by_label_contains("main  src/main.cpp").is_none());
+    // Who calls run_command? main, one level down; main has no callers; run_command is not recursive.
+    h.get_by_label("▸ callers").click();
+    h.run();
+    h.state_mut().state.symbols.wait_callers();
+    h.run();
+    h.get_by_label("▾ callers");
+    h.get_by_label_contains("main  src/main.cpp:27  (1 calls)");
+    h.get_by_label("▸ callers").click();
+    h.run();
+    h.state_mut().state.symbols.wait_callers();
+    h.run();
+    h.get_by_label_contains("no calls of main found");
+    assert_eq!(h.query_all_by_label("▾ callers").count(), 2);
+    // Folding run_command hides everything below it; a row opens its call site.
+    h.query_all_by_label("▾ callers").next().unwrap().click();
+    h.run();
+    assert!(h.query_by_label_contains("main  src/main.cpp").is_none());
+    h.get_by_label_contains("run_command  src/auth.cpp:18").click();
+    h.run();
+    assert_eq!(cursor(&h), ("src/auth.cpp".into(), 17));
+}
+
 /// Writes a fresh Ed25519 key (encrypted with `pass`, or not) and returns its path.
 fn write_key(dir: &std::path::Path, name: &str, pass: Option<&str>) -> std::path::PathBuf {
     let signer = vitrine_record::Signer::generate(name).unwrap();

@@ -88,6 +88,8 @@ pub enum Command {
         name: Option<String>,
         deeper: bool,
     },
+    /// Expand or fold a node of the callers tree: the names from a caller of the subject down to it.
+    ToggleCallerNode(Vec<String>),
     /// Show or hide the sign-in form.
     ShowSignIn(bool),
     EditSignIn(SignInForm),
@@ -575,6 +577,7 @@ impl AppState {
                     self.apply(Command::ShowBottom(BottomTab::Callers));
                 }
             }
+            Command::ToggleCallerNode(node) => self.symbols.toggle_caller(node),
             Command::ShowSignIn(show) => {
                 if let Some(r) = &mut self.review {
                     r.sign_in = show.then(SignInForm::default);

@@ -64,6 +64,14 @@ impl vitrine_search::DefinitionSource for LateDefinitions {
     }
 }
 
+/// The callers of one function, for the callers tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallerLoad {
+    Loading,
+    Ready(Vec<CallerGroup>),
+    Error(String),
+}
+
 #[derive(Debug, Default)]
 pub struct SymbolState {
     /// Filled when the symbol index is ready; shared with the search index.
@@ -74,6 +82,11 @@ pub struct SymbolState {
     pub trail: Vec<String>,
     pub result: Option<NavResult>,
     running: Option<Receiver<NavResult>>,
+    /// Callers of the functions expanded in the callers tree, by function name, loaded on demand.
+    pub caller_cache: std::collections::HashMap<String, CallerLoad>,
+    /// Expanded nodes of the callers tree: the names from a caller of the subject down to the node.
+    pub expanded_callers: std::collections::BTreeSet<Vec<String>>,
+    loading_callers: Vec<(String, Receiver<CallerLoad>)>,
 }
 
 impl SymbolState {
@@ -140,6 +153,7 @@ impl SymbolState {
         };
         self.subject = Some(name.clone());
         self.result = None;
+        self.expanded_callers.clear();
         let (tx, rx) = crossbeam_channel::bounded(1);
         let spawned = std::thread::Builder::new().name("references".into()).spawn(move || {
             let r = if callers {
@@ -165,8 +179,57 @@ impl SymbolState {
         }
     }
 
+    /// Expands (loading its callers if needed) or folds a node of the callers tree.
+    pub fn toggle_caller(&mut self, node: Vec<String>) {
+        if self.expanded_callers.remove(&node) {
+            return;
+        }
+        let Some(name) = node.last().cloned() else { return };
+        self.expanded_callers.insert(node);
+        if self.caller_cache.contains_key(&name) {
+            return;
+        }
+        let Some(index) = self.ready().cloned() else { return };
+        self.caller_cache.insert(name.clone(), CallerLoad::Loading);
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let n = name.clone();
+        let spawned = std::thread::Builder::new().name("callers".into()).spawn(move || {
+            let r = index.callers(&n).map_or_else(|e| CallerLoad::Error(e.to_string()), CallerLoad::Ready);
+            let _ = tx.send(r);
+        });
+        match spawned {
+            Ok(_) => self.loading_callers.push((name, rx)),
+            Err(e) => {
+                self.caller_cache.insert(name, CallerLoad::Error(e.to_string()));
+            }
+        }
+    }
+
+    /// Blocks until every callers-tree node being loaded is loaded (tests).
+    pub fn wait_callers(&mut self) {
+        for (name, rx) in std::mem::take(&mut self.loading_callers) {
+            let r = rx.recv().unwrap_or_else(|_| CallerLoad::Error("the callers thread stopped".into()));
+            self.caller_cache.insert(name, r);
+        }
+    }
+
     pub fn poll(&mut self) -> bool {
         let mut changed = false;
+        let mut still = Vec::new();
+        for (name, rx) in std::mem::take(&mut self.loading_callers) {
+            match rx.try_recv() {
+                Ok(r) => {
+                    self.caller_cache.insert(name, r);
+                    changed = true;
+                }
+                Err(TryRecvError::Empty) => still.push((name, rx)),
+                Err(TryRecvError::Disconnected) => {
+                    self.caller_cache.insert(name, CallerLoad::Error("the callers thread stopped".into()));
+                    changed = true;
+                }
+            }
+        }
+        self.loading_callers = still;
         if let SymIndexState::Building { result, .. } = &self.index {
             match result.try_recv() {
                 Ok(r) => {

@@ -70,28 +70,70 @@ pub fn references_ui(ui: &mut egui::Ui, state: &AppState, callers: bool, command
                     groups.len(),
                     groups.iter().map(|g| g.sites.len()).sum::<usize>()
                 ));
-                for g in groups {
-                    ui.horizontal(|ui| {
-                        let who = g.caller.as_ref().map_or("(file level)".to_owned(), |c| c.name.clone());
-                        let first = g.sites.first().map_or(0, |p| p.line);
-                        let text = format!("{who}  {}:{}  ({} calls)", g.path, first + 1, g.sites.len());
-                        if ui.selectable_label(false, RichText::new(text).monospace()).clicked() {
-                            open(commands, &g.path, first);
-                        }
-                        if let Some(c) = &g.caller
-                            && ui
-                                .small_button("callers ▸")
-                                .on_hover_text(format!("Who calls {}?", c.name))
-                                .clicked()
-                        {
-                            commands.push(Command::ShowCallers { name: Some(c.name.clone()), deeper: true });
-                        }
-                    });
-                }
+                let root = sym.subject.clone().into_iter().collect::<Vec<_>>();
+                caller_rows(ui, sym, groups, &root, commands);
             }
             Some(_) => {}
         }
     });
+}
+
+/// Deepest level of the callers tree drawn.
+const MAX_CALLER_DEPTH: usize = 24;
+
+/// Rows of the callers tree below `above` (the subject, then the callers expanded to get here): each
+/// caller with its call sites, unfolding into its own callers.
+fn caller_rows(
+    ui: &mut egui::Ui,
+    sym: &crate::symbols_state::SymbolState,
+    groups: &[vitrine_syntax::CallerGroup],
+    above: &[String],
+    commands: &mut Vec<Command>,
+) {
+    for g in groups {
+        let who = g.caller.as_ref().map_or("(file level)".to_owned(), |c| c.name.clone());
+        let first = g.sites.first().map_or(0, |p| p.line);
+        // The node's names below the subject (the subject itself is not part of a node's key).
+        let node: Vec<String> = above.iter().skip(1).cloned().chain(std::iter::once(who.clone())).collect();
+        let recursive = g.caller.is_some() && above.contains(&who);
+        let expanded = sym.expanded_callers.contains(&node);
+        ui.horizontal(|ui| {
+            if g.caller.is_some() && !recursive && above.len() < MAX_CALLER_DEPTH {
+                let toggle = if expanded { "▾ callers" } else { "▸ callers" };
+                if ui.small_button(toggle).on_hover_text(format!("Who calls {who}?")).clicked() {
+                    commands.push(Command::ToggleCallerNode(node.clone()));
+                }
+            } else {
+                ui.add_space(ui.spacing().interact_size.x + 28.0);
+            }
+            let text = format!("{who}  {}:{}  ({} calls)", g.path, first + 1, g.sites.len());
+            if ui.selectable_label(false, RichText::new(text).monospace()).clicked() {
+                commands
+                    .push(Command::OpenFile { path: g.path.as_bytes().to_vec(), line: Some(first as usize) });
+            }
+            if recursive {
+                ui.label(RichText::new("(recursive)").weak());
+            }
+        });
+        if expanded {
+            ui.indent(("callers", &node), |ui| match sym.caller_cache.get(&who) {
+                None | Some(crate::symbols_state::CallerLoad::Loading) => {
+                    ui.label(RichText::new("finding callers…").weak());
+                }
+                Some(crate::symbols_state::CallerLoad::Error(e)) => {
+                    ui.label(RichText::new(e).color(ui.visuals().error_fg_color));
+                }
+                Some(crate::symbols_state::CallerLoad::Ready(children)) if children.is_empty() => {
+                    ui.label(RichText::new(format!("no calls of {who} found")).weak());
+                }
+                Some(crate::symbols_state::CallerLoad::Ready(children)) => {
+                    let mut path = above.to_vec();
+                    path.push(who.clone());
+                    caller_rows(ui, sym, children, &path, commands);
+                }
+            });
+        }
+    }
 }
 
 /// The outline of the active file: definitions nested by scope; a click goes to the definition, and
