@@ -211,6 +211,9 @@ impl<'a> Checker<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
+            // Plain text up to the next quote, backslash or control character, in one scan.
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            self.pos += rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(rest.len());
             match self.peek() {
                 None => return Err("unterminated string"),
                 Some(b'"') => break,
@@ -252,7 +255,7 @@ impl<'a> Checker<'a> {
         } else {
             std::borrow::Cow::Borrowed(std::str::from_utf8(raw).map_err(|_| "invalid UTF-8 in a string")?)
         };
-        if !is_nfc(&text) {
+        if !text.is_ascii() && !is_nfc(&text) {
             return Err("text is not in Unicode NFC");
         }
         Ok(text)

@@ -128,6 +128,9 @@ pub struct Signature {
 
 impl Signature {
     pub fn parse(armored: &[u8]) -> Result<Signature, RecordError> {
+        if let Some(sig) = parse_written_armor(armored) {
+            return Ok(Signature { sig });
+        }
         let sig = SshSig::from_pem(armored)
             .map_err(|e| RecordError::Signature(format!("unreadable SSHSIG: {e}")))?;
         Ok(Signature { sig })
@@ -204,6 +207,34 @@ impl Signature {
     }
 }
 
+/// The signature in `armored` when it is laid out exactly as `ssh-keygen -Y sign` and [`Signer::sign`] write
+/// it (the `SSH SIGNATURE` armor, LF line ends, 70-column lines, a final newline): the Base64 text is decoded
+/// with the fast (variable-time: signatures are public) decoder and the blob by `SshSig`'s own decoder, as
+/// `SshSig::from_pem` does after its constant-time Base64, which costs about a tenth of loading a review.
+/// `None` for any other layout or a blob that does not decode, left to `SshSig::from_pem` (and its error).
+fn parse_written_armor(armored: &[u8]) -> Option<SshSig> {
+    use base64::Engine;
+    use ssh_encoding::Decode;
+    const BEGIN: &[u8] = b"-----BEGIN SSH SIGNATURE-----\n";
+    const END: &[u8] = b"\n-----END SSH SIGNATURE-----\n";
+    const WIDTH: usize = 70;
+    let body = armored.strip_prefix(BEGIN)?.strip_suffix(END)?;
+    let mut text = Vec::with_capacity(body.len());
+    let mut lines = body.split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let last = lines.peek().is_none();
+        if line.is_empty() || line.len() > WIDTH || (!last && line.len() != WIDTH) {
+            return None;
+        }
+        text.extend_from_slice(line);
+    }
+    // The standard engine takes canonical Base64 only (padding, no stray bits), as the PEM decoder does.
+    let blob = base64::engine::general_purpose::STANDARD.decode(&text).ok()?;
+    let mut reader: &[u8] = &blob;
+    let sig = SshSig::decode(&mut reader).ok()?;
+    reader.is_empty().then_some(sig)
+}
+
 /// The passphrase of a key: `$VITRINE_PASSPHRASE` when set (for scripts), else asked on the terminal
 /// (`/dev/tty`, without echo) so it never passes through arguments, history or stdin redirections.
 pub fn passphrase(prompt: &str) -> Result<String, RecordError> {
@@ -233,4 +264,63 @@ pub fn new_passphrase() -> Result<String, RecordError> {
         ));
     }
     Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Signature::parse` must read exactly what `SshSig::from_pem` reads, fast path or not.
+    fn same_as_from_pem(armored: &[u8]) {
+        let ours = Signature::parse(armored).map(|s| s.sig);
+        let theirs = SshSig::from_pem(armored);
+        match (&ours, &theirs) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (Err(_), Err(_)) => {}
+            _ => panic!("{:?}: ours {ours:?}, from_pem {theirs:?}", String::from_utf8_lossy(armored)),
+        }
+    }
+
+    #[test]
+    fn signatures_as_written_take_the_fast_path_and_read_as_from_pem_reads_them() {
+        let s = Signer::generate("t").unwrap();
+        for msg in [&b""[..], b"x", &[7u8; 1000]] {
+            let armored = s.sign(NS_ENTRY, msg).unwrap();
+            assert!(parse_written_armor(armored.as_bytes()).is_some());
+            same_as_from_pem(armored.as_bytes());
+            let sig = Signature::parse(armored.as_bytes()).unwrap();
+            sig.verify(s.public_key(), NS_ENTRY, msg).unwrap();
+            // Other layouts and damage: the general parser decides, with the same answer.
+            let text = armored.as_str();
+            let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+            let rewrapped = |w: usize| {
+                let lines: Vec<&str> =
+                    body.as_bytes().chunks(w).map(|c| std::str::from_utf8(c).unwrap()).collect();
+                format!("-----BEGIN SSH SIGNATURE-----\n{}\n-----END SSH SIGNATURE-----\n", lines.join("\n"))
+            };
+            let mut variants = vec![
+                text.replace('\n', "\r\n"),
+                text.trim_end().to_owned(),
+                format!("{text}\n"),
+                rewrapped(64),
+                rewrapped(76),
+                rewrapped(69),
+                text.replacen('A', "B", 1),
+                text.replacen("SSH SIGNATURE", "SSH SIGNATURF", 1),
+                text.replacen("\n", "\n ", 2),
+            ];
+            // Every single character of the body changed, dropped, or a padding character moved.
+            let at = text.find('\n').unwrap() + 1;
+            for i in at..text.len() - 29 {
+                for c in ["A", "z", "=", "+", "\n", ""] {
+                    let mut v = text.to_owned();
+                    v.replace_range(i..i + 1, c);
+                    variants.push(v);
+                }
+            }
+            for v in variants {
+                same_as_from_pem(v.as_bytes());
+            }
+        }
+    }
 }

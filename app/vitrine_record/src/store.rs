@@ -326,7 +326,8 @@ impl Review {
         let (people, snapshot) = (&self.people, self.snapshot.as_str());
         let read: Vec<Result<ReadSegment, RecordError>> =
             segments.par_iter().map(|&seg| read_segment(&dir, seg, people, snapshot)).collect();
-        let mut accepted: Vec<Verified> = Vec::new();
+        let mut accepted: Vec<Verified> =
+            Vec::with_capacity(read.iter().map(|r| r.as_ref().map_or(0, |r| r.entries.len())).sum());
         // Problems with the segment they were found in: records that cannot even be split, then entries
         // refused (on their own or in the chain).
         let mut unreadable: Vec<(u64, Problem)> = Vec::new();
