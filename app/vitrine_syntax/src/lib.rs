@@ -4,6 +4,7 @@
 //! kinds and positions. Parsing never fails on broken input: a file with syntax errors still yields
 //! every symbol outside the broken region, and the error count is reported with them.
 
+mod defines;
 mod error;
 pub mod grammar;
 pub mod highlight;

@@ -206,7 +206,7 @@ pub(crate) fn extract_raw(
 }
 
 /// `extract_raw`; `walk` false runs the queries for C and C++ too (the tests compare both ways).
-fn extract_raw_by(
+pub(crate) fn extract_raw_by(
     lang: Language,
     source: &[u8],
     options: &ExtractOptions,
@@ -216,9 +216,18 @@ fn extract_raw_by(
     if source.len() > options.max_file_bytes {
         return (out, Vec::new());
     }
+    let is_c = matches!(lang, Language::C | Language::Cpp);
+    // A header of nothing but directives and comments (generated register maps) needs no tree.
+    if walk
+        && is_c
+        && let Some((mut fs, refs)) = crate::defines::scan(source)
+    {
+        fs.language = Some(lang);
+        let refs = if options.references { finish_references(lang, refs, source, &fs) } else { Vec::new() };
+        return (fs, refs);
+    }
     // Attribute-like macros are blanked (same length) so the grammar sees the declarations they
     // decorate; every offset still refers to the real file.
-    let is_c = matches!(lang, Language::C | Language::Cpp);
     let neutralized = if is_c { crate::macros::neutralize(source) } else { None };
     let source: &[u8] = neutralized.as_deref().unwrap_or(source);
     let Some(tree) = parse(lang, source) else { return (out, Vec::new()) };
@@ -1843,7 +1852,7 @@ fn macro_body_references(fs: &FileSymbols, source: &[u8], refs: &mut Vec<RawRef>
     }
 }
 
-fn is_c_keyword(w: &str) -> bool {
+pub(crate) fn is_c_keyword(w: &str) -> bool {
     matches!(
         w,
         "if" | "else"
