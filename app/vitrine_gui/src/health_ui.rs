@@ -6,8 +6,32 @@ use vitrine_snapshot::FindingKind;
 
 use crate::state::{AppState, Command};
 
-/// Findings listed per kind before "and N more" (the panel is for reading; the CLI lists all).
-const ROWS_PER_KIND: usize = 400;
+/// The findings of a report grouped by kind (deceptive kinds first), as indexes into its findings: built
+/// once per snapshot, so a frame never walks every finding.
+#[derive(Debug, Default, Clone)]
+pub struct HealthGroups {
+    pub groups: Vec<(FindingKind, Vec<u32>)>,
+}
+
+impl HealthGroups {
+    pub fn build(report: &vitrine_snapshot::HealthReport) -> HealthGroups {
+        let mut groups: Vec<(FindingKind, Vec<u32>)> = Vec::new();
+        for (i, f) in report.findings.iter().enumerate() {
+            match groups.iter_mut().find(|(k, _)| *k == f.kind) {
+                Some((_, rows)) => rows.push(i as u32),
+                None => groups.push((f.kind, vec![i as u32])),
+            }
+        }
+        groups.sort_by_key(|(k, _)| (!k.is_deceptive(), *k));
+        HealthGroups { groups }
+    }
+}
+
+/// One row of the panel: a kind's header, or one finding (by its index in the report).
+enum Row {
+    Kind(usize),
+    Finding(u32),
+}
 
 pub fn health_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let Some(snapshot) = &state.snapshot else { return };
@@ -20,35 +44,69 @@ pub fn health_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
         }
     });
     ui.separator();
-    let mut kinds: Vec<FindingKind> = Vec::new();
-    for f in &report.findings {
-        if !kinds.contains(&f.kind) {
-            kinds.push(f.kind);
-        }
+    let groups = &state.health_groups.groups;
+    if groups.is_empty() {
+        ui.label("No findings: no hidden characters, binaries, links or collisions.");
+        return;
     }
-    kinds.sort_by_key(|k| (!k.is_deceptive(), *k));
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        if kinds.is_empty() {
-            ui.label("No findings: no hidden characters, binaries, links or collisions.");
-        }
-        for kind in kinds {
-            let total = report.counts.get(kind.as_str()).copied().unwrap_or(0);
-            let color =
-                if kind.is_deceptive() { Color32::from_rgb(230, 70, 60) } else { ui.visuals().text_color() };
-            let title = RichText::new(format!("{}  ({total})", kind.as_str())).color(color).strong();
-            egui::CollapsingHeader::new(title).id_salt(kind.as_str()).default_open(kind.is_deceptive()).show(
-                ui,
-                |ui| {
-                    let rows = report.findings.iter().filter(|f| f.kind == kind);
-                    for (i, f) in rows.enumerate() {
-                        if i == ROWS_PER_KIND {
-                            ui.label(RichText::new("… more in `vitrine health`").weak());
-                            break;
+    // Every row of every open kind, laid out only when on screen (the Linux tree has thousands).
+    let rows: Vec<Row> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, (kind, found))| {
+            let open = !state.health_folded.contains(kind);
+            std::iter::once(Row::Kind(g)).chain(found.iter().filter(move |_| open).map(|&i| Row::Finding(i)))
+        })
+        .collect();
+    let row_height =
+        ui.text_style_height(&egui::TextStyle::Monospace).max(ui.text_style_height(&egui::TextStyle::Body))
+            + ui.spacing().item_spacing.y
+            + 4.0;
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show_rows(
+        ui,
+        row_height,
+        rows.len(),
+        |ui, visible| {
+            for row in rows.get(visible).unwrap_or_default() {
+                ui.allocate_ui(egui::vec2(ui.available_width(), row_height), |ui| match row {
+                    Row::Kind(g) => {
+                        let Some((kind, found)) = groups.get(*g) else { return };
+                        let total = report.counts.get(kind.as_str()).copied().unwrap_or(0);
+                        let color = if kind.is_deceptive() {
+                            Color32::from_rgb(230, 70, 60)
+                        } else {
+                            ui.visuals().text_color()
+                        };
+                        let open = !state.health_folded.contains(kind);
+                        let more = (total as usize).saturating_sub(found.len());
+                        let title = format!(
+                            "{} {}  ({total}){}",
+                            if open { "▾" } else { "▸" },
+                            kind.as_str(),
+                            if more > 0 {
+                                format!(", {more} more summed up per file")
+                            } else {
+                                String::new()
+                            }
+                        );
+                        if ui
+                            .add(
+                                egui::Label::new(RichText::new(title).color(color).strong())
+                                    .sense(egui::Sense::click()),
+                            )
+                            .on_hover_text(if open { "Fold" } else { "Unfold" })
+                            .clicked()
+                        {
+                            commands.push(Command::ToggleHealthKind(*kind));
                         }
+                    }
+                    Row::Finding(i) => {
+                        let Some(f) = report.findings.get(*i as usize) else { return };
                         let place = match (f.line, f.column) {
                             (Some(l), Some(c)) => format!("{}:{l}:{c}", f.path),
                             _ => f.path.clone(),
                         };
+                        ui.add_space(14.0);
                         let text = RichText::new(format!("{place}   {}", f.detail)).monospace();
                         if ui.selectable_label(false, text).clicked()
                             && let Some(path) = state.path_of_finding(&f.path)
@@ -57,8 +115,8 @@ pub fn health_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                             commands.push(Command::OpenFile { path: path.clone(), line });
                         }
                     }
-                },
-            );
-        }
-    });
+                });
+            }
+        },
+    );
 }

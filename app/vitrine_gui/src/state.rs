@@ -88,6 +88,8 @@ pub enum Command {
         name: Option<String>,
         deeper: bool,
     },
+    /// Fold or unfold a kind of finding in the health panel.
+    ToggleHealthKind(vitrine_snapshot::FindingKind),
     /// Expand or fold a node of the callers tree: the names from a caller of the subject down to it.
     ToggleCallerNode(Vec<String>),
     /// Show or hide the sign-in form.
@@ -321,6 +323,11 @@ pub struct AppState {
     pub unreviewed_filter: bool,
     /// Threads folded in the code view, by root entry id.
     pub folded_threads: BTreeSet<String>,
+    /// The snapshot's health findings grouped by kind, and the kinds folded in the health panel.
+    pub health_groups: crate::health_ui::HealthGroups,
+    pub health_folded: BTreeSet<vitrine_snapshot::FindingKind>,
+    /// With a tree filter or the unreviewed filter on: the matching file nodes, in tree order.
+    pub tree_matches: Vec<usize>,
 }
 
 /// Review progress of a tree node (a file, or every file below a folder).
@@ -361,6 +368,9 @@ impl AppState {
             progress: Vec::new(),
             unreviewed_filter: false,
             folded_threads: BTreeSet::new(),
+            health_groups: Default::default(),
+            health_folded: BTreeSet::new(),
+            tree_matches: Vec::new(),
         }
     }
 
@@ -420,6 +430,26 @@ impl AppState {
             }
         }
         self.progress = progress;
+        self.refresh_tree_matches();
+    }
+
+    /// Recomputes the files the tree filters let through (once per change, not per frame).
+    fn refresh_tree_matches(&mut self) {
+        self.tree_matches.clear();
+        if self.tree_filter.is_empty() && !self.unreviewed_filter {
+            return;
+        }
+        let needle = self.tree_filter.to_lowercase();
+        for (i, n) in self.tree.nodes.iter().enumerate() {
+            if n.is_dir || !String::from_utf8_lossy(&n.path).to_lowercase().contains(&needle) {
+                continue;
+            }
+            let p = self.progress.get(i).copied().unwrap_or_default();
+            if self.unreviewed_filter && (p.reviewed > 0 || (n.findings == 0 && p.annotations == 0)) {
+                continue;
+            }
+            self.tree_matches.push(i);
+        }
     }
 
     fn apply_one(&mut self, cmd: Command) {
@@ -578,6 +608,11 @@ impl AppState {
                 }
             }
             Command::ToggleCallerNode(node) => self.symbols.toggle_caller(node),
+            Command::ToggleHealthKind(kind) => {
+                if !self.health_folded.remove(&kind) {
+                    self.health_folded.insert(kind);
+                }
+            }
             Command::ShowSignIn(show) => {
                 if let Some(r) = &mut self.review {
                     r.sign_in = show.then(SignInForm::default);
@@ -676,7 +711,10 @@ impl AppState {
                     self.folded_threads.insert(id);
                 }
             }
-            Command::SetUnreviewedFilter(on) => self.unreviewed_filter = on,
+            Command::SetUnreviewedFilter(on) => {
+                self.unreviewed_filter = on;
+                self.refresh_tree_matches();
+            }
             Command::Record(action) => {
                 let (Some(r), Some(snap)) = (&mut self.review, &self.snapshot) else { return };
                 r.start_record(action, snap.clone());
@@ -695,7 +733,10 @@ impl AppState {
                     self.expanded.insert(dir);
                 }
             }
-            Command::SetTreeFilter(f) => self.tree_filter = f,
+            Command::SetTreeFilter(f) => {
+                self.tree_filter = f;
+                self.refresh_tree_matches();
+            }
             Command::ToggleHealthPanel => self.prefs.show_health = !self.prefs.show_health,
             Command::SetDarkTheme(dark) => self.prefs.dark = dark,
             Command::DismissError => self.error = None,
@@ -942,6 +983,10 @@ impl AppState {
 
     fn install(&mut self, snapshot: Snapshot) {
         self.tree = FileTree::build(&snapshot);
+        self.health_groups = crate::health_ui::HealthGroups::build(snapshot.health());
+        // Kinds that can change what code means start unfolded; the others folded.
+        self.health_folded =
+            self.health_groups.groups.iter().map(|(k, _)| *k).filter(|k| !k.is_deceptive()).collect();
         self.finding_paths =
             snapshot.files().iter().map(|f| (f.path.display(), f.path.as_bytes().to_vec())).collect();
         self.expanded.clear();
@@ -1104,8 +1149,14 @@ mod tests {
         let open = s.expanded.contains(b"a".as_slice());
         s.apply(Command::ToggleDir(b"a".to_vec()));
         assert_ne!(open, s.expanded.contains(b"a".as_slice()));
-        s.apply(Command::SetTreeFilter("two".into()));
+                s.apply(Command::SetTreeFilter("two".into()));
         assert_eq!(s.tree.filter(&s.tree_filter, 10).len(), 1);
+        let matched: Vec<&[u8]> = s.tree_matches.iter().map(|&i| s.tree.nodes[i].path.as_slice()).collect();
+        assert_eq!(matched, [b"a/b/two.c".as_slice()]);
+        s.apply(Command::SetTreeFilter(".C".into()));
+        assert_eq!(s.tree_matches.len(), 2, "the filter ignores case");
+        s.apply(Command::SetTreeFilter(String::new()));
+        assert!(s.tree_matches.is_empty());
         let health = s.prefs.show_health;
         s.apply(Command::ToggleHealthPanel);
         assert_ne!(health, s.prefs.show_health);

@@ -7,9 +7,6 @@ use egui::{Color32, RichText};
 use crate::state::{AppState, Command, NodeProgress};
 use crate::tree::Node;
 
-/// Most paths listed for a filter (the tree of a kernel has 78k files).
-const FILTER_LIMIT: usize = 500;
-
 const REVIEWED: Color32 = Color32::from_rgb(60, 170, 90);
 
 pub fn tree_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
@@ -48,30 +45,30 @@ pub fn tree_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
     }
     ui.separator();
     let active = state.active_tab().map(|t| t.doc.path.as_bytes().to_vec());
-    egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
-        if !state.tree_filter.is_empty() || state.unreviewed_filter {
-            let needle = state.tree_filter.to_lowercase();
-            let mut shown = 0;
-            for (i, n) in state.tree.nodes.iter().enumerate() {
-                if n.is_dir || !String::from_utf8_lossy(&n.path).to_lowercase().contains(&needle) {
-                    continue;
-                }
-                let p = state.progress.get(i).copied().unwrap_or_default();
-                if state.unreviewed_filter && (p.reviewed > 0 || (n.findings == 0 && p.annotations == 0)) {
-                    continue;
-                }
-                file_row_ui(ui, state, n, &p, &String::from_utf8_lossy(&n.path), active.as_deref(), commands);
-                shown += 1;
-                if shown == FILTER_LIMIT {
-                    ui.label(RichText::new(format!("first {FILTER_LIMIT} matches shown")).weak());
-                    break;
-                }
-            }
-            if shown == 0 {
-                ui.label(RichText::new("no file matches").weak());
-            }
+    if !state.tree_filter.is_empty() || state.unreviewed_filter {
+        // Matches are computed when a filter changes; only the rows on screen are laid out.
+        if state.tree_matches.is_empty() {
+            ui.label(RichText::new("no file matches").weak());
             return;
         }
+        ui.label(RichText::new(format!("{} files match", state.tree_matches.len())).weak());
+        let row_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y + 4.0;
+        egui::ScrollArea::both().auto_shrink([false, false]).id_salt("tree-matches").show_rows(
+            ui,
+            row_height,
+            state.tree_matches.len(),
+            |ui, visible| {
+                for &i in state.tree_matches.get(visible).unwrap_or_default() {
+                    let Some(n) = state.tree.nodes.get(i) else { continue };
+                    let p = state.progress.get(i).copied().unwrap_or_default();
+                    let name = String::from_utf8_lossy(&n.path);
+                    file_row_ui(ui, state, n, &p, &name, active.as_deref(), commands);
+                }
+            },
+        );
+        return;
+    }
+    egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
         if let Some(root) = state.tree.root() {
             for &c in &root.children {
                 node_ui(ui, state, c, active.as_deref(), commands);
