@@ -327,6 +327,93 @@ fn reviewer_and_vendor_round_trip_to_the_same_verified_log() {
 }
 
 #[test]
+fn status_and_retract_change_threads_and_travel_in_a_verified_bundle() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    // The fixture's log: two annotations by the reviewer, the vendor's reply to the first, a review mark.
+    let ids = log_ids(&fx.data, s);
+    assert_eq!(ids.len(), 4);
+    let run = |args: &[&dyn AsRef<std::ffi::OsStr>]| cli(&fx.data, args);
+    // The vendor sets the first thread's status through its reply; the reviewer closes the second,
+    // giving no reason.
+    let (code, out, err) = run(&[
+        &"status",
+        &s,
+        &"--key",
+        &fx.ven,
+        &"--to",
+        &ids[2],
+        &"--status",
+        &"fixed",
+        &"--body",
+        &"Patched",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim().len(), 64, "{out}");
+    let (code, _, err) =
+        run(&[&"status", &s, &"--key", &fx.rev, &"--to", &&ids[1][..8], &"--status", &"closed"]);
+    assert_eq!(code, 0, "{err}");
+    // Refused, and nothing written: a status outside any thread, an unknown status, someone else's
+    // retraction, the retraction of a reply.
+    let (code, _, err) = run(&[&"status", &s, &"--key", &fx.rev, &"--to", &ids[3], &"--status", &"fixed"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("neither an annotation nor part of an annotation's thread"), "{err}");
+    let (code, _, err) = run(&[&"status", &s, &"--key", &fx.rev, &"--to", &ids[0], &"--status", &"done"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected one of: open, acknowledged"), "{err}");
+    let (code, _, err) = run(&[&"retract", &s, &"--key", &fx.ven, &"--to", &ids[0]]);
+    assert_eq!(code, 2);
+    assert!(err.contains("was signed by reviewer@example") && err.contains("only that key"), "{err}");
+    let (code, _, err) = run(&[&"retract", &s, &"--key", &fx.rev, &"--to", &ids[2]]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is a reply, not an annotation"), "{err}");
+    assert_eq!(log_ids(&fx.data, s).len(), 6);
+    // The reviewer withdraws the second annotation; the reason enters in NFC.
+    let (code, _, err) =
+        run(&[&"retract", &s, &"--key", &fx.rev, &"--to", &ids[1], &"--body", &"Duplicate (cafe\u{301})"]);
+    assert_eq!(code, 0, "{err}");
+
+    let (code, log, err) = run(&[&"log", &s, &"--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&log).unwrap();
+    let threads: Vec<(&str, bool)> = v["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["status"].as_str().unwrap(), t["retracted"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(threads, [("fixed", false), ("closed", true)]);
+    let entries = v["entries"].as_array().unwrap();
+    // (kind, parent, status, body) of the entries added here.
+    type Added<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let added: Vec<Added<'_>> = entries[4..]
+        .iter()
+        .map(|e| {
+            (e["kind"].as_str().unwrap(), e["parent"].as_str(), e["status"].as_str(), e["body"].as_str())
+        })
+        .collect();
+    assert_eq!(
+        added,
+        [
+            ("status", Some(ids[2].as_str()), Some("fixed"), Some("Patched")),
+            ("status", Some(ids[1].as_str()), Some("closed"), None),
+            ("retract", Some(ids[1].as_str()), None, Some("Duplicate (caf\u{e9})")),
+        ]
+    );
+
+    // The new kinds verify like the others, with vitrine and with the bundle's verify.sh.
+    let bundle = fx.tmp.path().join("r-status.vitrine");
+    let (code, _, err) = run(&[&"export", &s, &"--key", &fx.rev, &"--out", &bundle]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(&[&"verify", &bundle, &"--snapshot", &s]);
+    assert_eq!(code, 0, "{out}");
+    let x = fx.tmp.path().join("x-status");
+    unpack(&bundle, &x);
+    let (code, out) = verify_sh(&x, Some(s));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
 fn annotate_refuses_lines_outside_the_file_and_unknown_people() {
     let fx = Fixture::new();
     let s = fx.snap.path();

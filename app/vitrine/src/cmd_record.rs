@@ -1,4 +1,5 @@
-//! The review record on the command line: keys, people, annotations, replies, review marks, the log,
+//! The review record on the command line: keys, people, annotations, replies, status changes,
+//! retractions, review marks, the log,
 //! export, import and verify. The record logic lives in `vitrine_record`; this module only resolves the
 //! snapshot, the review directory and the key, and prints.
 
@@ -29,6 +30,11 @@ pub enum RecordCmd {
     Annotate(AnnotateArgs),
     /// Answer an entry, optionally setting the thread's status; prints the entry id.
     Reply(ReplyArgs),
+    /// Set the status of an annotation's thread, with an optional reason; prints the entry id.
+    Status(StatusArgs),
+    /// Withdraw an annotation of your own (the entry stays in the log, marked retracted); prints the
+    /// entry id.
+    Retract(RetractArgs),
     /// Attest that a file (by its blob id) was reviewed; prints the entry id.
     MarkReviewed(MarkArgs),
     /// List the review's entries (each verified on load) and threads.
@@ -129,6 +135,36 @@ pub struct ReplyArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct StatusArgs {
+    pub path: PathBuf,
+    #[arg(long)]
+    pub key: PathBuf,
+    /// An annotation, or an entry of its thread (id or unique prefix of at least 6 characters).
+    #[arg(long)]
+    pub to: String,
+    /// open, acknowledged, disputed, fixed, accepted-risk or closed.
+    #[arg(long, value_parser = parse_word::<Status>)]
+    pub status: Status,
+    /// Why (optional).
+    #[arg(long)]
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RetractArgs {
+    pub path: PathBuf,
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The annotation withdrawn (id or unique prefix of at least 6 characters); it must be signed with
+    /// the same key.
+    #[arg(long)]
+    pub to: String,
+    /// Why (optional).
+    #[arg(long)]
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct MarkArgs {
     pub path: PathBuf,
     #[arg(long)]
@@ -200,6 +236,8 @@ pub fn run(cmd: RecordCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         RecordCmd::People(PeopleCmd::List { path, json }) => people_list(&path, json, ctx),
         RecordCmd::Annotate(a) => annotate(a, ctx),
         RecordCmd::Reply(a) => reply(a, ctx),
+        RecordCmd::Status(a) => set_status(a, ctx),
+        RecordCmd::Retract(a) => retract(a, ctx),
         RecordCmd::MarkReviewed(a) => mark_reviewed(a, ctx),
         RecordCmd::Log(a) => log(a, ctx),
         RecordCmd::Export(a) => export(a, ctx),
@@ -437,6 +475,63 @@ fn reply(a: ReplyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     d.parent = Some(parent);
     d.body = Some(nfc(&a.body));
     d.status = a.status;
+    let v = review.append(&signer, d, OffsetDateTime::now_utc())?;
+    writeln!(ctx.out, "{}", v.id)?;
+    Ok(Exit::Ok)
+}
+
+/// The thread `id` belongs to (as its annotation or a follow-up), if any.
+fn thread_of<'a>(
+    threads: &'a [vitrine_record::thread::Thread<'a>],
+    id: &str,
+) -> Option<&'a vitrine_record::thread::Thread<'a>> {
+    threads.iter().find(|t| t.root.id == id || t.follow_ups.iter().any(|f| f.id == id))
+}
+
+fn set_status(a: StatusArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot_cached(&a.path, false)?;
+    let signer = signer(&a.key)?;
+    let mut review = open_review(ctx, &snap)?;
+    let parent = review.find(&a.to)?.id.clone();
+    // A status only means something in a thread: refused rather than recorded to no effect.
+    let threads = vitrine_record::thread::threads(review.entries());
+    if thread_of(&threads, &parent).is_none() {
+        bail!("entry {parent} is neither an annotation nor part of an annotation's thread");
+    }
+    let mut d = Draft::new(Kind::Status);
+    d.parent = Some(parent);
+    d.status = Some(a.status);
+    d.body = a.body.as_deref().map(nfc);
+    let v = review.append(&signer, d, OffsetDateTime::now_utc())?;
+    writeln!(ctx.out, "{}", v.id)?;
+    Ok(Exit::Ok)
+}
+
+fn retract(a: RetractArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot_cached(&a.path, false)?;
+    let signer = signer(&a.key)?;
+    let mut review = open_review(ctx, &snap)?;
+    let target = review.find(&a.to)?;
+    // Only the annotation's author withdraws it (a retraction by anyone else would be recorded to no
+    // effect), and only a whole annotation: replies and status changes are answered, not withdrawn.
+    if target.entry.kind != Kind::Annotation {
+        bail!(
+            "entry {} is a {}, not an annotation: only annotations are retracted",
+            target.id,
+            target.entry.kind.as_str()
+        );
+    }
+    if target.entry.author.fingerprint != signer.fingerprint() {
+        bail!(
+            "annotation {} was signed by {} ({}); only that key can retract it",
+            target.id,
+            target.entry.author.principal,
+            target.entry.author.fingerprint
+        );
+    }
+    let mut d = Draft::new(Kind::Retract);
+    d.parent = Some(target.id.clone());
+    d.body = a.body.as_deref().map(nfc);
     let v = review.append(&signer, d, OffsetDateTime::now_utc())?;
     writeln!(ctx.out, "{}", v.id)?;
     Ok(Exit::Ok)
