@@ -187,12 +187,13 @@ fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Prints the 20 files that take longest to extract (to find grammar pathologies).
+/// Prints the 25 files that take longest to extract (to find grammar pathologies), the share of the
+/// total taken by the slowest files, and the CPU time per top-level directory.
 fn slow(dir: &Path) -> Result<(), String> {
     use rayon::prelude::*;
     let mut paths = Vec::new();
     walk(dir, &mut paths);
-    let mut times: Vec<(f64, usize, String)> = paths
+    let mut times: Vec<(f64, usize, u32, String)> = paths
         .par_iter()
         .filter_map(|p| {
             let bytes = std::fs::read(p).ok()?;
@@ -200,24 +201,31 @@ fn slow(dir: &Path) -> Result<(), String> {
             let lang = vitrine_syntax::language_for_path(&rel, &bytes)?;
             let t = Instant::now();
             let fs = vitrine_syntax::extract(lang, &bytes);
-            let parse = {
-                let t = Instant::now();
-                let _ = vitrine_syntax::symbols::debug_tree_len(lang, &bytes);
-                t.elapsed().as_secs_f64()
-            };
-            let _ = fs;
-            let full = t.elapsed().as_secs_f64() - parse;
-            let t = Instant::now();
-            let _ = vitrine_syntax::extract_definitions(lang, &bytes);
-            let defs = t.elapsed().as_secs_f64();
-            Some((full, bytes.len(), format!("{rel} (parse alone {parse:.2}s, definitions only {defs:.2}s)")))
+            Some((t.elapsed().as_secs_f64(), bytes.len(), fs.parse_errors, rel))
         })
         .collect();
     let total: f64 = times.iter().map(|t| t.0).sum();
+    let bytes: usize = times.iter().map(|t| t.1).sum();
     times.sort_by(|a, b| b.0.total_cmp(&a.0));
-    println!("total extract-minus-parse cpu {total:.1}s");
-    for (t, len, p) in times.iter().take(20) {
-        println!("{t:8.2}s {len:>9} {p}");
+    println!("total extract cpu {total:.1}s over {} files, {} MB", times.len(), bytes / 1_000_000);
+    for n in [10, 100, 1000] {
+        let share: f64 = times.iter().take(n).map(|t| t.0).sum::<f64>() / total.max(1e-9);
+        println!("slowest {n} files: {:.1}% of the time", share * 100.0);
+    }
+    for (t, len, errors, p) in times.iter().take(25) {
+        println!("{t:8.2}s {len:>9} bytes {errors:>6} errors  {p}");
+    }
+    let mut per_dir: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+    for (t, len, _, p) in &times {
+        let top = p.split('/').next().unwrap_or_default().to_string();
+        let e = per_dir.entry(top).or_default();
+        e.0 += t;
+        e.1 += len;
+    }
+    let mut per_dir: Vec<_> = per_dir.into_iter().collect();
+    per_dir.sort_by(|a, b| b.1.0.total_cmp(&a.1.0));
+    for (d, (t, len)) in per_dir.iter().take(12) {
+        println!("{t:8.1}s {:>6} MB  {d}/", len / 1_000_000);
     }
     Ok(())
 }
@@ -232,7 +240,12 @@ fn dump(dir: &Path) -> Result<(), String> {
         let Ok(bytes) = std::fs::read(p) else { continue };
         let rel = p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned();
         let Some(lang) = vitrine_syntax::language_for_path(&rel, &bytes) else { continue };
-        let fs = vitrine_syntax::extract(lang, &bytes);
+        // SKIM=1 dumps what the index sees (C function bodies read lexically).
+        let options = vitrine_syntax::ExtractOptions {
+            skim_bodies: std::env::var_os("SKIM").is_some(),
+            ..vitrine_syntax::ExtractOptions::default()
+        };
+        let fs = vitrine_syntax::extract_with(lang, &bytes, &options);
         println!("== {rel} {} errors, includes {:?}", fs.parse_errors, fs.includes);
         print!("{}", fs.outline_text());
         for r in &fs.references {

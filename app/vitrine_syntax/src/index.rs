@@ -208,7 +208,8 @@ where
     }
     std::fs::create_dir_all(tmp).map_err(io_err(tmp))?;
     let acc = Accumulator::new(tmp, files.len())?;
-    let options = ExtractOptions::default();
+    // C function bodies are read lexically: the index keeps only their calls and names.
+    let options = ExtractOptions { skim_bodies: true, ..ExtractOptions::default() };
     // A few hundred files' results in flight at most.
     let (tx, rx) = std::sync::mpsc::sync_channel::<FileOut>(256);
     let acc = std::thread::scope(|s| {
@@ -1605,7 +1606,8 @@ mod tests {
         let mut occurs: HashMap<String, BTreeSet<String>> = HashMap::new();
         for (path, text) in FILES {
             let lang = language_for_path(path, text.as_bytes()).unwrap();
-            let fs = crate::symbols::extract(lang, text.as_bytes());
+            let options = ExtractOptions { skim_bodies: true, ..ExtractOptions::default() };
+            let fs = crate::symbols::extract_with(lang, text.as_bytes(), &options);
             for (list, role) in [(&fs.definitions, Role::Definition), (&fs.declarations, Role::Declaration)] {
                 for d in list {
                     def_total += 1;

@@ -12,6 +12,7 @@ pub mod index;
 pub mod lang;
 mod macros;
 pub mod nav;
+mod skim;
 pub mod symbols;
 
 pub use crate::error::SyntaxError;

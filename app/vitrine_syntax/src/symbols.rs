@@ -135,11 +135,15 @@ pub struct ExtractOptions {
     pub references: bool,
     /// Files larger than this are not parsed (an empty result with no error is returned).
     pub max_file_bytes: usize,
+    /// C only: read function bodies lexically instead of parsing them (the snapshot-wide index,
+    /// where bodies only matter for their calls and names; see `skim`). Parse errors are then
+    /// counted outside those bodies only.
+    pub skim_bodies: bool,
 }
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        ExtractOptions { references: true, max_file_bytes: 32 * 1024 * 1024 }
+        ExtractOptions { references: true, max_file_bytes: 32 * 1024 * 1024, skim_bodies: false }
     }
 }
 
@@ -226,6 +230,12 @@ pub(crate) fn extract_raw_by(
         let refs = if options.references { finish_references(lang, refs, source, &fs) } else { Vec::new() };
         return (fs, refs);
     }
+    let skimmed =
+        if walk && options.skim_bodies && lang == Language::C { crate::skim::skim(source) } else { None };
+    let (source, mut refs) = match &skimmed {
+        Some(s) => (s.source.as_slice(), if options.references { s.refs.clone() } else { Vec::new() }),
+        None => (source, Vec::new()),
+    };
     // Attribute-like macros are blanked (same length) so the grammar sees the declarations they
     // decorate; every offset still refers to the real file.
     let neutralized = if is_c { crate::macros::neutralize(source) } else { None };
@@ -234,7 +244,6 @@ pub(crate) fn extract_raw_by(
     let root = tree.root_node();
     out.parse_errors = count_errors(root);
     let mut ex = Extractor { lang, source, raw: Vec::new() };
-    let mut refs = Vec::new();
     let walker = if walk && is_c { c_grammar(lang) } else { None };
     if let Some(g) = walker {
         // C and C++: one walk of the tree finds definitions and references (tree-sitter queries

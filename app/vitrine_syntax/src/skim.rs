@@ -1,0 +1,425 @@
+//! Function bodies of C files, read without the grammar (for the snapshot-wide index). Bodies are
+//! most of a C file's bytes but hold no definitions the index keeps; parsing them dominates the cost
+//! of indexing. `skim` finds each body lexically, blanks it (same length, newlines kept, so every
+//! offset, line and column stays that of the file) for the grammar, and reads its identifiers
+//! directly: an identifier before `(` is a call, after `.` or `->` a field, otherwise another
+//! reference.
+//!
+//! Only bodies that can be told apart with certainty are skimmed: a `{` at file level right after
+//! `)`, closed by a `}` that starts a line and balances it. A body is left to the grammar when it
+//! holds a definition of its own (`struct x {`, `enum {`, `typedef`, `#define`, `#include`) or a
+//! preprocessor conditional that does not close inside it; any imbalance (braces split by `#if`
+//! branches, a closing brace elsewhere than at the start of a line) leaves the body to the grammar.
+
+use crate::symbols::{Point, RawRef, RefKind};
+
+/// A C source with its skimmable bodies blanked, and the references read from them.
+pub(crate) struct Skimmed {
+    pub source: Vec<u8>,
+    pub refs: Vec<RawRef>,
+}
+
+/// `None` when no body could be skimmed.
+pub(crate) fn skim(src: &[u8]) -> Option<Skimmed> {
+    let bodies = find_bodies(src);
+    if bodies.is_empty() {
+        return None;
+    }
+    let mut out = src.to_vec();
+    let mut refs = Vec::new();
+    for b in &bodies {
+        if let Some(region) = out.get_mut(b.start..b.end) {
+            for byte in region.iter_mut().filter(|c| **c != b'\n') {
+                *byte = b' ';
+            }
+        }
+        read_body(src, b, &mut refs);
+    }
+    Some(Skimmed { source: out, refs })
+}
+
+/// The inside of a body: bytes `start..end` (after `{`, before `}`), starting on `line` whose first
+/// byte is at `line_start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Body {
+    start: usize,
+    end: usize,
+    line: u32,
+    line_start: usize,
+}
+
+fn find_bodies(s: &[u8]) -> Vec<Body> {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let mut bodies = Vec::new();
+    let (mut i, mut line, mut line_start) = (0usize, 0u32, 0usize);
+    let mut depth = 0i64;
+    let mut prev = 0u8; // last significant byte outside comments and literals
+    let mut open: Option<Body> = None;
+    let mut unsafe_body = false;
+    let mut conditionals = 0i64;
+    // Tokens since `struct`/`union`/`enum` inside the current body (1: the keyword, 2: its tag), to
+    // spot a type defined there.
+    let mut since_kw = 0u8;
+    // Whether the current line has had a token yet (a `#` first on a line starts a directive).
+    let mut bol = true;
+    while i < s.len() {
+        let c = at(i);
+        match c {
+            b'\n' => {
+                i += 1;
+                line += 1;
+                line_start = i;
+                bol = true;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
+                i += 1;
+                continue;
+            }
+            b'\\' if at(i + 1) == b'\n' => {
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let first_on_line = bol;
+        bol = false;
+        if c == b'#' && first_on_line {
+            // A preprocessor line, with its continuations.
+            let mut j = i + 1;
+            while matches!(at(j), b' ' | b'\t') {
+                j += 1;
+            }
+            let ws = j;
+            while at(j).is_ascii_alphabetic() {
+                j += 1;
+            }
+            let directive = s.get(ws..j).unwrap_or_default();
+            if open.is_some() {
+                match directive {
+                    b"if" | b"ifdef" | b"ifndef" => conditionals += 1,
+                    b"endif" => conditionals -= 1,
+                    b"define" | b"include" => unsafe_body = true,
+                    _ => {}
+                }
+                if conditionals < 0 {
+                    unsafe_body = true;
+                }
+            }
+            while i < s.len() && !(at(i) == b'\n' && at(i.saturating_sub(1)) != b'\\') {
+                if at(i) == b'\n' {
+                    line += 1;
+                    line_start = i + 1;
+                }
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'/' && at(i + 1) == b'/' {
+            while i < s.len() && at(i) != b'\n' {
+                i += 1;
+            }
+            bol = first_on_line;
+            continue;
+        }
+        if c == b'/' && at(i + 1) == b'*' {
+            i += 2;
+            while i < s.len() && !(at(i) == b'*' && at(i + 1) == b'/') {
+                if at(i) == b'\n' {
+                    line += 1;
+                    line_start = i + 1;
+                }
+                i += 1;
+            }
+            i += 2;
+            // A comment does not count as the line's first token.
+            bol = first_on_line;
+            continue;
+        }
+        if c == b'"' || c == b'\'' {
+            i += 1;
+            while i < s.len() && at(i) != c && at(i) != b'\n' {
+                if at(i) == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i += 1;
+            prev = c;
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            let start = i;
+            while i < s.len() && (at(i).is_ascii_alphanumeric() || at(i) == b'_') {
+                i += 1;
+            }
+            if open.is_some() {
+                let word = s.get(start..i).unwrap_or_default();
+                if word == b"typedef" {
+                    unsafe_body = true;
+                }
+                since_kw = match (word, since_kw) {
+                    (b"struct" | b"union" | b"enum", _) => 1,
+                    (_, 1) => 2,
+                    _ => 0,
+                };
+            }
+            prev = b'a';
+            continue;
+        }
+        match c {
+            b'{' => {
+                if depth == 0 && prev == b')' {
+                    open = Some(Body { start: i + 1, end: i + 1, line, line_start });
+                    unsafe_body = false;
+                    conditionals = 0;
+                } else if open.is_some() && since_kw > 0 {
+                    // A type defined inside the body: the grammar must see it.
+                    unsafe_body = true;
+                }
+                depth += 1;
+            }
+            b'}' => {
+                depth -= 1;
+                let at_line_start = i == line_start;
+                if let Some(mut body) = open
+                    && (depth <= 0 || at_line_start)
+                {
+                    // The body ends here: blanked only if this balances its `{` at the start of a line.
+                    if depth == 0 && at_line_start && !unsafe_body && conditionals == 0 {
+                        body.end = i;
+                        bodies.push(body);
+                    }
+                    open = None;
+                }
+                if depth < 0 || at_line_start {
+                    // A brace at the start of a line closes whatever is open at file level.
+                    depth = 0;
+                }
+            }
+            _ => {}
+        }
+        since_kw = 0;
+        prev = c;
+        i += 1;
+    }
+    bodies
+}
+
+/// The identifiers of one body, as references (kinds from the neighbouring bytes).
+fn read_body(s: &[u8], b: &Body, refs: &mut Vec<RawRef>) {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let (mut i, mut line, mut line_start) = (b.start, b.line, b.line_start);
+    // Inside a preprocessor line: whether its identifiers are references (`#if` conditions).
+    let mut directive: Option<bool> = None;
+    let mut first_on_line = false;
+    while i < b.end {
+        let c = at(i);
+        if c == b'\n' {
+            if at(i.saturating_sub(1)) != b'\\' {
+                directive = None;
+            }
+            i += 1;
+            line += 1;
+            line_start = i;
+            first_on_line = true;
+            continue;
+        }
+        if matches!(c, b' ' | b'\t' | b'\r' | 0x0b | 0x0c) {
+            i += 1;
+            continue;
+        }
+        if c == b'#' && first_on_line && directive.is_none() {
+            let mut j = i + 1;
+            while matches!(at(j), b' ' | b'\t') {
+                j += 1;
+            }
+            let ws = j;
+            while at(j).is_ascii_alphabetic() {
+                j += 1;
+            }
+            let word = s.get(ws..j).unwrap_or_default();
+            directive = Some(matches!(word, b"if" | b"elif" | b"ifdef" | b"ifndef"));
+            i = j;
+            first_on_line = false;
+            continue;
+        }
+        first_on_line = false;
+        if c == b'/' && at(i + 1) == b'/' {
+            while i < b.end && at(i) != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'/' && at(i + 1) == b'*' {
+            i += 2;
+            while i < b.end && !(at(i) == b'*' && at(i + 1) == b'/') {
+                if at(i) == b'\n' {
+                    line += 1;
+                    line_start = i + 1;
+                }
+                i += 1;
+            }
+            i += 2;
+            continue;
+        }
+        if c == b'"' || c == b'\'' {
+            i += 1;
+            while i < b.end && at(i) != c && at(i) != b'\n' {
+                if at(i) == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_digit() {
+            while i < b.end && (at(i).is_ascii_alphanumeric() || matches!(at(i), b'_' | b'.')) {
+                i += 1;
+            }
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < b.end && (at(i).is_ascii_alphanumeric() || at(i) == b'_') {
+                i += 1;
+            }
+            let word = std::str::from_utf8(s.get(start..i).unwrap_or_default()).unwrap_or_default();
+            let counts = match directive {
+                Some(is_condition) => is_condition && word != "defined",
+                None => true,
+            };
+            if counts && !is_not_a_name(word) {
+                let mut j = i;
+                while matches!(at(j), b' ' | b'\t' | b'\n' | b'\r') {
+                    j += 1;
+                }
+                let before = |k: usize| if start >= k { at(start - k) } else { 0 };
+                let mut p = 1;
+                while matches!(before(p), b' ' | b'\t' | b'\n' | b'\r') {
+                    p += 1;
+                }
+                let kind = if at(j) == b'(' {
+                    RefKind::Call
+                } else if before(p) == b'.' || (before(p) == b'>' && before(p + 1) == b'-') {
+                    RefKind::Field
+                } else {
+                    RefKind::Other
+                };
+                refs.push(RawRef {
+                    start: start as u32,
+                    end: i as u32,
+                    kind,
+                    at: Point { line, column: (start - line_start) as u32 },
+                    enclosing: None,
+                    owned: None,
+                });
+            }
+            continue;
+        }
+        i += 1;
+    }
+}
+
+/// Keywords, primitive types and literals that the grammar never reports as names.
+fn is_not_a_name(w: &str) -> bool {
+    crate::symbols::is_c_keyword(w)
+        || matches!(
+            w,
+            "__attribute__"
+                | "__attribute"
+                | "asm"
+                | "__asm__"
+                | "__asm"
+                | "__volatile__"
+                | "__typeof__"
+                | "__typeof"
+                | "_Alignof"
+                | "__alignof__"
+                | "alignof"
+                | "_Static_assert"
+                | "register"
+                | "auto"
+                | "restrict"
+                | "__restrict"
+                | "__restrict__"
+                | "_Bool"
+                | "bool"
+                | "true"
+                | "false"
+                | "NULL"
+                | "nullptr"
+                | "size_t"
+                | "ssize_t"
+                | "ptrdiff_t"
+                | "intptr_t"
+                | "uintptr_t"
+                | "int8_t"
+                | "int16_t"
+                | "int32_t"
+                | "int64_t"
+                | "uint8_t"
+                | "uint16_t"
+                | "uint32_t"
+                | "uint64_t"
+                | "char16_t"
+                | "char32_t"
+                | "__inline"
+                | "__inline__"
+                | "__extension__"
+                | "_Noreturn"
+                | "noreturn"
+                | "__thread"
+                | "_Thread_local"
+                | "thread_local"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KERNEL: &str = "static int f(int a)\n{\n\tstruct x *p = get(a); /* } */\n\tif (p->ops->open(p))\n\t\treturn \"}\"[0];\n#ifdef CONFIG_Y\n\tcall_y(p.field);\n#endif\n\treturn 0;\n}\n\nint g(void) { return 1; }\n\nvoid h(void)\n{\n#ifdef A\n\tif (a) {\n#else\n\tif (b) {\n#endif\n\t\tdo_it();\n\t}\n}\n\nvoid k(void)\n{\n\tstruct local { int v; } l;\n\tuse(&l);\n}\n\nint after(void)\n{\n\treturn done();\n}\n";
+
+    #[test]
+    fn only_clean_bodies_are_blanked_and_their_names_read() {
+        let s = KERNEL.as_bytes();
+        let bodies = find_bodies(s);
+        let text = |b: &Body| std::str::from_utf8(&s[b.start..b.end]).unwrap().to_string();
+        // f and after: blanked. g ends on its own line: kept. h's braces are split by #ifdef, k
+        // defines a type: both left to the grammar.
+        assert_eq!(bodies.len(), 2, "{:?}", bodies.iter().map(text).collect::<Vec<_>>());
+        assert!(text(&bodies[0]).contains("get(a)"));
+        assert!(text(&bodies[1]).contains("done()"));
+        let skimmed = skim(s).unwrap();
+        assert_eq!(skimmed.source.len(), s.len());
+        assert_eq!(
+            skimmed.source.iter().filter(|&&c| c == b'\n').count(),
+            s.iter().filter(|&&c| c == b'\n').count()
+        );
+        let got: Vec<(String, RefKind, u32, u32)> = skimmed
+            .refs
+            .iter()
+            .map(|r| (r.name(s).to_string(), r.kind, r.at.line + 1, r.at.column + 1))
+            .collect();
+        let want = [
+            ("x", RefKind::Other, 3, 9),
+            ("p", RefKind::Other, 3, 12),
+            ("get", RefKind::Call, 3, 16),
+            ("a", RefKind::Other, 3, 20),
+            ("p", RefKind::Other, 4, 6),
+            ("ops", RefKind::Field, 4, 9),
+            ("open", RefKind::Call, 4, 14),
+            ("p", RefKind::Other, 4, 19),
+            ("CONFIG_Y", RefKind::Other, 6, 8),
+            ("call_y", RefKind::Call, 7, 2),
+            ("p", RefKind::Other, 7, 9),
+            ("field", RefKind::Field, 7, 11),
+            ("done", RefKind::Call, 33, 9),
+        ];
+        let want: Vec<(String, RefKind, u32, u32)> =
+            want.iter().map(|(n, k, l, c)| (n.to_string(), *k, *l, *c)).collect();
+        assert_eq!(got, want);
+    }
+}
