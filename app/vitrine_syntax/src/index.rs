@@ -835,10 +835,6 @@ pub fn last_line(r: &crate::symbols::TextRange) -> u32 {
 /// and writers of the scratch files.
 struct Accumulator {
     names: Interner,
-    /// Definitions and declarations, calls and occurrences per name id.
-    def_count: Vec<u32>,
-    call_count: Vec<u32>,
-    occ_count: Vec<u32>,
     scopes: HashMap<Box<str>, u32, FastHash>,
     scope_list: Vec<Box<str>>,
     defs: Scratch,
@@ -899,6 +895,17 @@ fn scan_scratch(path: &Path, size: usize, mut each: impl FnMut(u64, &[u8])) -> R
     }
 }
 
+/// Records per name id in a scratch file (whose records start with the name id).
+fn count_names(path: &Path, size: usize, names: usize) -> Result<Vec<u32>, SyntaxError> {
+    let mut counts = vec![0u32; names];
+    scan_scratch(path, size, |_, rec| {
+        if let Some(c) = counts.get_mut(le32(rec, 0) as usize) {
+            *c += 1;
+        }
+    })?;
+    Ok(counts)
+}
+
 /// Consecutive ranges of name ranks whose records (counted by `count(rank)`) fill at most about
 /// `WINDOW` records each.
 fn windows(names: usize, count: impl Fn(usize) -> u64) -> Vec<(u32, u32)> {
@@ -923,9 +930,6 @@ impl Accumulator {
     fn new(tmp: &Path, files: usize) -> Result<Accumulator, SyntaxError> {
         Ok(Accumulator {
             names: Interner::default(),
-            def_count: Vec::new(),
-            call_count: Vec::new(),
-            occ_count: Vec::new(),
             scopes: HashMap::default(),
             scope_list: Vec::new(),
             defs: Scratch::create(tmp.join("defs.scratch"))?,
@@ -964,10 +968,6 @@ impl Accumulator {
         }
         // Local name ids to global ones.
         let global: Vec<u32> = (0..out.spans.len() as u32).map(|l| self.names.id(out.name(l))).collect();
-        let n = self.names.len();
-        self.def_count.resize(n, 0);
-        self.call_count.resize(n, 0);
-        self.occ_count.resize(n, 0);
         let base = self.defs.count as u32;
         for d in &out.defs {
             let name = global.get(d.name as usize).copied().unwrap_or(0);
@@ -976,9 +976,6 @@ impl Accumulator {
                 self.declarations += 1;
             } else if let Some(k) = self.kinds.get_mut(usize::from(d.flags & 0x1f)) {
                 *k += 1;
-            }
-            if let Some(c) = self.def_count.get_mut(name as usize) {
-                *c += 1;
             }
             let span = d.end_line.saturating_sub(d.start_line).min(0x00ff_ffff);
             self.defs.push(&[
@@ -994,16 +991,10 @@ impl Accumulator {
         for &[callee, line, column, caller] in &out.calls {
             let callee = global.get(callee as usize).copied().unwrap_or(0);
             let caller = if caller == NONE { NONE } else { base + caller };
-            if let Some(c) = self.call_count.get_mut(callee as usize) {
-                *c += 1;
-            }
             self.calls.push(&[callee, f, line, column, caller])?;
         }
         for &l in &out.occ {
             let name = global.get(l as usize).copied().unwrap_or(0);
-            if let Some(c) = self.occ_count.get_mut(name as usize) {
-                *c += 1;
-            }
             self.occ.push(&[name, f])?;
         }
         if let Some(slot) = self.includes.get_mut(f as usize) {
@@ -1022,9 +1013,6 @@ impl Accumulator {
     ) -> Result<(), SyntaxError> {
         let Accumulator {
             mut names,
-            def_count,
-            call_count,
-            occ_count,
             scope_list,
             defs,
             calls,
@@ -1068,8 +1056,7 @@ impl Accumulator {
 
         // Definitions grouped by name rank, then definitions before declarations, then by file and
         // position. `def_pos[sequence number]` is where each one went (calls name their caller so).
-        let defs_per_rank = by_rank(&def_count);
-        drop(def_count);
+        let defs_per_rank = by_rank(&count_names(&defs_path, SCRATCH_DEF, n)?);
         let mut def_pos = vec![NONE; def_total as usize];
         {
             let path = tmp.join("defs.bin");
@@ -1103,8 +1090,7 @@ impl Accumulator {
         std::fs::remove_file(&defs_path).map_err(io_err(&defs_path))?;
 
         // Calls grouped by callee rank, then by file and position.
-        let calls_per_rank = by_rank(&call_count);
-        drop(call_count);
+        let calls_per_rank = by_rank(&count_names(&calls_path, SCRATCH_CALL, n)?);
         {
             let path = tmp.join("calls.bin");
             let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
@@ -1137,8 +1123,7 @@ impl Accumulator {
         std::fs::remove_file(&calls_path).map_err(io_err(&calls_path))?;
 
         // Occurrence lists (files in order, delta-encoded) per name rank.
-        let occ_per_rank = by_rank(&occ_count);
-        drop(occ_count);
+        let occ_per_rank = by_rank(&count_names(&occ_path, SCRATCH_OCC, n)?);
         let mut occ_len = vec![0u32; n];
         {
             let path = tmp.join("occ.bin");
@@ -1303,16 +1288,19 @@ fn cmp_ignore_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     String::from_utf8_lossy(a).to_lowercase().cmp(&String::from_utf8_lossy(b).to_lowercase())
 }
 
-/// The snapshot-wide name table: every name once in one buffer, found through an open-addressing
-/// hash table of ids (no string per name).
+/// The snapshot-wide name table: every name once, in fixed-size blocks (no string per name, no
+/// doubling of one huge buffer), found through an open-addressing table of ids.
 #[derive(Default)]
 struct Interner {
-    blob: Vec<u8>,
-    /// Per id: offset in `blob` << 24 | length.
+    blocks: Vec<Vec<u8>>,
+    /// Per id: position (block * `BLOCK` + offset) << 24 | length.
     spans: Vec<u64>,
-    /// Slots: hash tag << 32 | (id + 1); 0 is empty. The length is a power of two.
-    table: Vec<u64>,
+    /// Slots: id + 1, 0 when empty. The length is a power of two, at most 70% full.
+    table: Vec<u32>,
 }
+
+/// Size of a block of names (a name longer than this gets a block of its own).
+const BLOCK: usize = 1 << 22;
 
 impl Interner {
     fn len(&self) -> usize {
@@ -1321,52 +1309,60 @@ impl Interner {
 
     fn get(&self, id: u32) -> &[u8] {
         let Some(&s) = self.spans.get(id as usize) else { return &[] };
-        let (off, len) = ((s >> 24) as usize, (s & 0x00ff_ffff) as usize);
-        self.blob.get(off..off + len).unwrap_or_default()
+        let (pos, len) = ((s >> 24) as usize, (s & 0x00ff_ffff) as usize);
+        let Some(block) = self.blocks.get(pos / BLOCK) else { return &[] };
+        block.get(pos % BLOCK..pos % BLOCK + len).unwrap_or_default()
     }
 
     fn id(&mut self, name: &[u8]) -> u32 {
-        if self.table.len() < 2 * (self.spans.len() + 1) {
+        let name = name.get(..name.len().min(BLOCK)).unwrap_or_default();
+        if (self.spans.len() + 1) * 10 > self.table.len() * 7 {
             self.grow();
         }
-        let h = hash_bytes(name);
-        let tag = h >> 32;
         let mask = self.table.len() - 1;
-        let mut slot = (h as usize) & mask;
+        let mut slot = (hash_bytes(name) as usize) & mask;
         loop {
             let v = self.table.get(slot).copied().unwrap_or(0);
             if v == 0 {
                 let id = self.spans.len() as u32;
-                let len = name.len().min(0x00ff_ffff);
-                self.spans.push(((self.blob.len() as u64) << 24) | len as u64);
-                self.blob.extend_from_slice(name.get(..len).unwrap_or_default());
+                let pos = self.store(name);
+                self.spans.push(((pos as u64) << 24) | name.len() as u64);
                 if let Some(s) = self.table.get_mut(slot) {
-                    *s = (tag << 32) | u64::from(id + 1);
+                    *s = id + 1;
                 }
                 return id;
             }
-            if v >> 32 == tag {
-                let id = (v & 0xffff_ffff) as u32 - 1;
-                if self.get(id) == name {
-                    return id;
-                }
+            if self.get(v - 1) == name {
+                return v - 1;
             }
             slot = (slot + 1) & mask;
         }
     }
 
+    /// Appends a name to the blocks; returns its position.
+    fn store(&mut self, name: &[u8]) -> usize {
+        let fits = self.blocks.last().is_some_and(|b| b.len() + name.len() <= BLOCK);
+        if !fits {
+            self.blocks.push(Vec::with_capacity(BLOCK));
+        }
+        let index = self.blocks.len() - 1;
+        let Some(block) = self.blocks.last_mut() else { return 0 };
+        let pos = index * BLOCK + block.len();
+        block.extend_from_slice(name);
+        pos
+    }
+
     fn grow(&mut self) {
         let size = (self.table.len() * 2).max(1 << 12);
-        let mut table = vec![0u64; size];
+        let mut table = vec![0u32; size];
         let mask = size - 1;
         for id in 0..self.spans.len() as u32 {
-            let h = hash_bytes(self.get(id));
-            let mut slot = (h as usize) & mask;
+            let mut slot = (hash_bytes(self.get(id)) as usize) & mask;
             while table.get(slot).is_some_and(|&v| v != 0) {
                 slot = (slot + 1) & mask;
             }
             if let Some(s) = table.get_mut(slot) {
-                *s = ((h >> 32) << 32) | u64::from(id + 1);
+                *s = id + 1;
             }
         }
         self.table = table;
