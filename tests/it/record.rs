@@ -562,6 +562,21 @@ fn rebind(dir: &Path, key: &Path, ext: &str, file: &str) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// Rewrites `entries/NAME.json` with `edit` (which must change it) and signs it again with `key`, as its
+/// author could.
+fn resign_edited(dir: &Path, name: &str, key: &Path, edit: impl Fn(String) -> String) {
+    let p = dir.join(format!("entries/{name}.json"));
+    let before = std::fs::read_to_string(&p).unwrap();
+    let after = edit(before.clone());
+    assert_ne!(before, after, "the edit must change entries/{name}.json");
+    std::fs::write(&p, after).unwrap();
+    let sig = dir.join(format!("entries/{name}.json.sig"));
+    std::fs::remove_file(&sig).unwrap();
+    let out = sh(Command::new("ssh-keygen").args(["-Y", "sign", "-n", NS_ENTRY, "-f"]).arg(key).arg(&p));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(sig.exists());
+}
+
 #[test]
 fn tamper_matrix_is_caught_by_vitrine_verify_and_verify_sh() {
     let fx = Fixture::new();
@@ -594,6 +609,7 @@ fn tamper_matrix_is_caught_by_vitrine_verify_and_verify_sh() {
     unpack(&foreign, &foreign_dir);
     let foreign_dir = foreign_dir.join("entries");
     let rev_key = fx.rev.clone();
+    let (rev_key2, rev_key3, rev_key4) = (fx.rev.clone(), fx.rev.clone(), fx.rev.clone());
     let vendor_principal_line = "vendor@example namespaces=\"entry@vitrine,checkpoint@vitrine\"";
 
     // The bundle holds: 1 rev annotation, 2 rev annotation, 3 vendor reply, 4 rev review-mark.
@@ -672,6 +688,29 @@ fn tamper_matrix_is_caught_by_vitrine_verify_and_verify_sh() {
             }),
             names: "entries/000005.json",
         },
+        // Entries rewritten in another JSON form and signed again by their author: the signature holds,
+        // only the canonical form is wrong.
+        Case {
+            name: "entry with whitespace, re-signed",
+            damage: Box::new(move |d| {
+                resign_edited(d, "000002", &rev_key2, |t| t.replacen("\":", "\": ", 1))
+            }),
+            names: "entries/000002.json",
+        },
+        Case {
+            name: "entry with a number written 1.0, re-signed",
+            damage: Box::new(move |d| {
+                resign_edited(d, "000001", &rev_key3, |t| t.replacen("\"seq\":1,", "\"seq\":1.0,", 1))
+            }),
+            names: "entries/000001.json",
+        },
+        Case {
+            name: "entry with a character escaped that JSON.stringify leaves as is, re-signed",
+            damage: Box::new(move |d| {
+                resign_edited(d, "000002", &rev_key4, |t| t.replacen("Overflow?", "Overflow\\u003f", 1))
+            }),
+            names: "entries/000002.json",
+        },
         Case {
             name: "key used outside its validity window",
             damage: Box::new(move |d| {
@@ -735,6 +774,140 @@ fn verify_checks_anchors_against_the_snapshot() {
     let (code, out) = verify_sh(&x, Some(changed.path()));
     assert_eq!(code, 1);
     assert!(out.contains("record.json: is a record of snapshot"), "{out}");
+}
+
+/// verify.sh's jq program for canonical form (`CANON` in the script).
+fn verify_sh_canon() -> String {
+    let script = bundle::VERIFY_SH;
+    let start = script.find("CANON='").unwrap() + "CANON='".len();
+    let len = script[start..].find('\'').unwrap();
+    script[start..start + len].to_owned()
+}
+
+#[test]
+fn verify_sh_judges_canonical_form_as_vitrine_does_except_nfc() {
+    let canon = verify_sh_canon();
+    // The program reads one file (slurped); its definitions also take text through `fromjson`, so that
+    // thousands of variants go through one jq process.
+    let (defs, main) = canon.trim_end().rsplit_once('\n').unwrap();
+    assert!(main.starts_with("if length == 1 then .[0] | canon"), "{main}");
+    let entry = {
+        let c = b"a\nb\n";
+        let mut d = Draft::new(Kind::Annotation);
+        d.target = Some(Target {
+            path: "src/é.c".into(),
+            blob: blob_id(c),
+            lines: Some([1, 2]),
+            quote: quote_lines(c, 1, 2),
+        });
+        d.class = Some(Class::Finding);
+        d.severity = Some(Severity::High);
+        d.body = Some("Quote \" and \\, tab\t, \u{1}\u{1f}\u{7f}, café 😀 \u{2028}".into());
+        let tmp = tempfile::tempdir().unwrap();
+        let signer = Signer::generate("t").unwrap();
+        let mut r = Review::open(tmp.path(), &"ab".repeat(32)).unwrap();
+        r.add_person(allowed::person("t@x", "reviewer", &signer.public_openssh().unwrap()).unwrap()).unwrap();
+        r.append(&signer, d, OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap())
+            .unwrap()
+            .bytes
+            .clone()
+    };
+    let generic = br#"{"a":[1,-2,0,true,false,null,{},[]],"b":"x\n\u001fy\"\\\b\t\f\r\u0000","c":{"d":"","e":[9007199254740991,-9007199254740991]}}"#.to_vec();
+    let mut variants: Vec<Vec<u8>> = vec![entry.clone(), generic.clone()];
+    for (sample, alphabet) in [(&entry, &b" \"\\.,u"[..]), (&generic, &b" \t\"\\/019-+.eE{}[],:uAbf\x7f"[..])]
+    {
+        for i in 0..=sample.len() {
+            for &b in alphabet {
+                let mut m = sample.clone();
+                m.insert(i, b);
+                variants.push(m);
+                if i < sample.len() {
+                    let mut m = sample.clone();
+                    m[i] = b;
+                    variants.push(m);
+                }
+            }
+            if i < sample.len() {
+                let mut m = sample.clone();
+                m.remove(i);
+                variants.push(m);
+            }
+        }
+    }
+    for extra in [
+        &br#"{"a":-0}"#[..],
+        br#"{"a":01}"#,
+        br#"{"a":1.0}"#,
+        br#"{"a":1e2}"#,
+        br#"{"a":9007199254740992}"#,
+        br#"{"a":100000000000000000000000001}"#,
+        br#"{"a":"\u0041"}"#,
+        br#"{"a":"\u001F"}"#,
+        br#"{"a":"\/"}"#,
+        br#"{"b":1,"a":2}"#,
+        br#"{"a":1,"a":1}"#,
+        "{\"é\":1}".as_bytes(),
+        br#"{"A":1,"B":2,"a":3}"#,
+        br#"{"a":"\ud83d\ude00"}"#,
+        "{\"a\":\"\u{1f600}\"}".as_bytes(),
+        "{\"a\":\"e\u{301}\"}".as_bytes(),
+    ] {
+        variants.push(extra.to_vec());
+    }
+    variants.retain(|v| std::str::from_utf8(v).is_ok());
+    let texts: Vec<&str> = variants.iter().map(|v| std::str::from_utf8(v).unwrap()).collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("variants.json");
+    std::fs::write(&input, serde_json::to_vec(&texts).unwrap()).unwrap();
+    let program = format!("{defs}\nmap(. as $t | try ((fromjson | canon) == $t) catch false)");
+    let out = sh(Command::new("jq").arg("-c").arg(&program).arg(&input));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let judged: Vec<bool> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(judged.len(), variants.len());
+    let (mut accepted, mut nfc_only) = (0, 0);
+    for (v, jq_says) in variants.iter().zip(judged) {
+        let vitrine = vitrine_record::canon::parse_canonical(v);
+        let text = String::from_utf8_lossy(v);
+        match (&vitrine, jq_says) {
+            (Ok(_), true) => accepted += 1,
+            (Err(_), false) => {}
+            // The one documented difference: jq cannot tell whether text is in NFC.
+            (Err(e), true) if e.to_string().contains("NFC") => nfc_only += 1,
+            _ => panic!("{text}: vitrine {vitrine:?}, verify.sh accepts: {jq_says}"),
+        }
+    }
+    assert!(accepted > 100 && nfc_only > 0, "{accepted} accepted, {nfc_only} refused for NFC only");
+
+    // Whole files, through the script's own command: one value only, nothing around it, valid UTF-8.
+    let entry_text = String::from_utf8(entry.clone()).unwrap();
+    // (bytes, what vitrine verify says, what verify.sh says)
+    let files: Vec<(Vec<u8>, bool, bool)> = vec![
+        (entry.clone(), true, true),
+        (generic, true, true),
+        (Vec::new(), false, false),
+        (b" ".to_vec(), false, false),
+        ([&entry[..], b"\n"].concat(), false, false),
+        ([&entry[..], &entry[..]].concat(), false, false),
+        ([&b"\xef\xbb\xbf"[..], &entry[..]].concat(), false, false),
+        (entry_text.replacen("caf\u{e9}", "caf\\udce9", 1).into_bytes(), false, false),
+        (entry_text.replacen("caf\u{e9}", "caf\\ud800", 1).into_bytes(), false, false),
+        ([&br#"{"a":""#[..], b"\xff", br#""}"#].concat(), false, false),
+        // The documented difference: decomposed text is canonical JSON, but not in NFC.
+        (entry_text.replacen("caf\u{e9}", "cafe\u{301}", 1).into_bytes(), false, true),
+    ];
+    for (i, (bytes, vitrine, verify_sh)) in files.iter().enumerate() {
+        let f = tmp.path().join(format!("f{i}.json"));
+        std::fs::write(&f, bytes).unwrap();
+        let out = sh(Command::new("jq").arg("-sj").arg(&canon).arg(&f));
+        let jq_says = out.status.success() && &out.stdout == bytes;
+        let text = String::from_utf8_lossy(bytes);
+        assert_eq!(
+            vitrine_record::canon::parse_canonical(bytes).is_ok(),
+            *vitrine,
+            "vitrine, file {i}: {text}"
+        );
+        assert_eq!(jq_says, *verify_sh, "verify.sh, file {i}: {text}");
+    }
 }
 
 /// Child side of the crash test: appends entries forever, printing each id once `append` returned.

@@ -1,8 +1,8 @@
 #!/bin/sh
 # verify.sh: checks this Vitrine review record with stock tools only (sh, git, ssh-keygen, sha256sum, xxd,
 # base64, jq). Run it inside the unpacked record:   sh ./verify.sh [SNAPSHOT_DIR]
-# It checks every entry signature against allowed_signers (principal, namespace, validity at the entry
-# time), each author's seq/prev chain, the Merkle root and size against the signed checkpoint, the files the
+# It checks that every entry is in canonical JSON form, every entry signature against allowed_signers
+# (principal, namespace, validity at the entry time), each author's seq/prev chain, the Merkle root and size against the signed checkpoint, the files the
 # checkpoint binds, and, given the snapshot directory, its git tree id, its manifest and every anchor.
 # Prints one line per problem ("entries/000003.json: ...") and exits 0 when valid, 1 when not, 2 when it
 # cannot run.
@@ -50,7 +50,35 @@ else
   done
 fi
 
-# Entries, in name order: numbering, signature, snapshot, role, chain.
+# Canonical form: jq parses the entry and writes it again by the rules of RFC 8785 as Vitrine's entries
+# use it (keys sorted, no whitespace, integers within +-(2^53-1) in plain decimal, strings escaped exactly
+# as JSON.stringify escapes them), spelled out here rather than left to jq's own printing, which escapes
+# DEL and, from jq 1.7, keeps number literals as written. The result must be the file, byte for byte, so
+# anything else cannot pass: a second value, whitespace, a fraction, an exponent, -0, a leading zero, another
+# escape, a duplicate or non-ASCII key, invalid UTF-8. Not checked here: that text is in Unicode NFC (no
+# stock tool normalises); vitrine verify checks that too.
+CANON='
+def canon_int: if . < 0 then "-" + (-. | canon_int) elif . < 10 then [48 + .] | implode
+  else ((. - (. % 10)) / 10 | canon_int) + ([48 + (. % 10)] | implode) end;
+def canon_str: "\"" + (explode | map(
+    if . == 34 then "\\\"" elif . == 92 then "\\\\" elif . == 8 then "\\b" elif . == 9 then "\\t"
+    elif . == 10 then "\\n" elif . == 12 then "\\f" elif . == 13 then "\\r"
+    elif . < 32 then . as $c | "\\u00" + ("01"[($c / 16 | floor):($c / 16 | floor) + 1])
+      + ("0123456789abcdef"[($c % 16):($c % 16) + 1])
+    else [.] | implode end) | add // "") + "\"";
+def canon: if type == "object" then
+    if all(keys[]; explode | all(. < 128)) then
+      "{" + ([keys[] as $k | ($k | canon_str) + ":" + (.[$k] | canon)] | join(",")) + "}"
+    else error("non-ASCII key") end
+  elif type == "array" then "[" + (map(canon) | join(",")) + "]"
+  elif type == "string" then canon_str
+  elif type == "number" then
+    if . == floor and . <= 9007199254740991 and . >= -9007199254740991 then canon_int
+    else error("not an integer within 2^53") end
+  else tojson end;
+if length == 1 then .[0] | canon else error("not one JSON value") end'
+
+# Entries, in name order: numbering, canonical form, signature, snapshot, role, chain.
 : > "$T/ids"; : > "$T/leaves"
 n=0
 for e in entries/*.json; do
@@ -61,6 +89,9 @@ for e in entries/*.json; do
   expected=$(printf 'entries/%06d.json' "$n")
   [ "$e" = "$expected" ] || problem "$e" "out of sequence: expected $expected here (an entry was deleted or added)"
   if [ ! -f "$e.sig" ]; then problem "$e" "no signature file"; continue; fi
+  if ! jq -sj "$CANON" "$e" > "$T/canon" 2> /dev/null || [ "$(sha "$T/canon")" != "$id" ]; then
+    problem "$e" "not in canonical JSON form (RFC 8785)"; continue
+  fi
   if ! jq -e 'type == "object" and .v == 1' "$e" > /dev/null 2>&1; then problem "$e" "not a version 1 entry"; continue; fi
   principal=$(jq -r .author.principal "$e"); fp=$(jq -r .author.fingerprint "$e")
   role=$(jq -r .role "$e"); when=$(jq -r .time "$e")
