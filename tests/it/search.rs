@@ -238,6 +238,156 @@ fn matching_lines_equal_ripgreps() {
     }
 }
 
+/// Matches that span lines: CRLF line ends, a match running to the end of a file with and without a
+/// final newline, blank lines, several matches starting on one line, overlapping line ranges.
+fn multiline_fixture() -> TempTree {
+    let t = TempTree::new();
+    t.file("a.c", "static int\n  foo(void)\n{\n}\nstatic int foo(int x);\nstatic\tint\n\tfoo(\n")
+        .file("crlf.c", "static int\r\nfoo(1)\r\nstatic int\r\n\r\nfoo(2)\r\nSTATIC INT\r\nFOO(3)")
+        .file("end.c", "x\nstatic int\nfoo(")
+        .file("end_newline.h", "int\n\n")
+        .file("same_line.c", "ab ab\nab\nb\n\na\n")
+        .file("blank.txt", "\n\n\n")
+        .file("utf8.c", "é static int\n日本 foo( é\n")
+        .file("kmalloc.c", "p = kmalloc(\n\tsize,\n\tGFP_KERNEL);\nq = kmalloc(n, GFP_ATOMIC);\n");
+    t
+}
+
+/// (path, first line, 1-based column, last line) of a multi-line match.
+type Span = (String, u64, u64, u64);
+
+/// Each match ripgrep finds with `-U`, from `--json`.
+fn rg_matches(root: &Path, args: &[&str]) -> BTreeSet<Span> {
+    let out = Command::new("rg")
+        .args(["--no-ignore", "--hidden", "--no-config", "-U", "--json"])
+        .args(args)
+        .arg(".")
+        .current_dir(root)
+        .output()
+        .expect("rg runs");
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "rg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut set = BTreeSet::new();
+    for line in String::from_utf8(out.stdout).expect("rg --json is UTF-8").lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("rg --json line");
+        if v["type"] != "match" {
+            continue;
+        }
+        let d = &v["data"];
+        let path = d["path"]["text"].as_str().expect("UTF-8 path").trim_start_matches("./").to_owned();
+        let text = d["lines"]["text"].as_str().expect("the fixture is UTF-8").as_bytes();
+        let first = d["line_number"].as_u64().expect("-n");
+        for sm in d["submatches"].as_array().expect("submatches") {
+            let (s, e) = (sm["start"].as_u64().unwrap() as usize, sm["end"].as_u64().unwrap() as usize);
+            let newlines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count() as u64;
+            let line = first + newlines(&text[..s]);
+            let col = s - text[..s].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1) + 1;
+            let last = if e > s && text[e - 1] == b'\n' { e - 1 } else { e };
+            set.insert((path.clone(), line, col as u64, first + newlines(&text[..last])));
+        }
+    }
+    set
+}
+
+/// Our hits as (path, line, first column, end line), and the lines they cover.
+fn vitrine_multiline(index: &Index, query: &str) -> (BTreeSet<Span>, BTreeSet<(String, u64)>) {
+    let q = Query::new(query).unwrap_or_else(|e| panic!("{query}: {e}"));
+    let (mut hits, mut covered) = (BTreeSet::new(), BTreeSet::new());
+    let summary = index
+        .search(&q, &SearchOptions::default(), &AtomicBool::new(false), &mut |h| {
+            for l in &h.lines {
+                assert!(l.end_line >= l.line);
+                let col = l.ranges.first().map_or(0, |r| r.0 as u64 + 1);
+                assert!(
+                    hits.insert((h.path.clone(), l.line, col, l.end_line)),
+                    "{}:{} twice",
+                    h.path,
+                    l.line
+                );
+                covered.extend((l.line..=l.end_line).map(|n| (h.path.clone(), n)));
+            }
+            true
+        })
+        .unwrap();
+    assert_eq!(summary.lines as usize, hits.len());
+    (hits, covered)
+}
+
+/// The lines `rg -U -n` prints (every line of every match).
+fn rg_covered(root: &Path, args: &[&str]) -> BTreeSet<(String, u64)> {
+    let out = Command::new("rg")
+        .args(["--no-ignore", "--hidden", "--no-config", "--no-heading", "-H", "-n", "--null", "-U"])
+        .args(args)
+        .arg(".")
+        .current_dir(root)
+        .output()
+        .expect("rg runs");
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "rg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut set = BTreeSet::new();
+    for line in out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let nul = line.iter().position(|&b| b == 0).expect("--null separates the path");
+        let path = String::from_utf8_lossy(&line[..nul]).trim_start_matches("./").to_owned();
+        let rest = String::from_utf8_lossy(&line[nul + 1..]).into_owned();
+        set.insert((path, rest.split(':').next().unwrap().parse().unwrap()));
+    }
+    set
+}
+
+const MULTILINE_EQUIVALENTS: &[(&str, &[&str])] = &[
+    (r"ml:yes /static\s+int\s*\n\s*foo\(/", &["-i", "-e", r"static\s+int\s*\n\s*foo\("]),
+    (r"multiline:yes case:yes /static\s+int\s*\n\s*foo\(/", &["-s", "-e", r"static\s+int\s*\n\s*foo\("]),
+    (r"ml:yes /int\s*\z/", &["-i", "-e", r"int\s*\z"]),
+    (r"ml:yes /foo\(\z/", &["-i", "-e", r"foo\(\z"]),
+    (r"ml:yes /b\s*a/", &["-i", "-e", r"b\s*a"]),
+    (r"ml:yes /b\s/", &["-i", "-e", r"b\s"]),
+    (r"ml:yes /\n\n/", &["-i", "-e", r"\n\n"]),
+    (r"ml:yes /^$/", &["-i", "-e", r"^$"]),
+    (r"ml:yes /ab/", &["-i", "-e", "ab"]),
+    (r"ml:yes /(?s)kmalloc\(.*?;/", &["-i", "-e", r"(?s)kmalloc\(.*?;"]),
+    (r"ml:yes /kmalloc\([^;]*\n[^;]*;/", &["-i", "-e", r"kmalloc\([^;]*\n[^;]*;"]),
+    (r"ml:yes /foo\s+foo/", &["-i", "-e", r"foo\s+foo"]),
+    (r"ml:yes /kmalloc\(\r?\n/", &["-i", "-e", r"kmalloc\(\r?\n"]),
+    (r"ml:yes /[;{}]\s*\n\s*\}/", &["-i", "-e", r"[;{}]\s*\n\s*\}"]),
+];
+
+#[test]
+fn multiline_matches_equal_ripgreps() {
+    let (_d, data) = data_dir();
+    // Per match (first line, column, last line) on UTF-8 fixtures, where rg --json gives the text.
+    let tree = multiline_fixture();
+    let (index, _) = index_of(&open_snapshot(tree.path()), &data);
+    let mut any = 0;
+    for (query, rg_args) in MULTILINE_EQUIVALENTS {
+        let want = rg_matches(tree.path(), rg_args);
+        let (got, covered) = vitrine_multiline(&index, query);
+        // Our hits are lines where matches start: the first match's column, the furthest end line.
+        let mut per_line: std::collections::BTreeMap<(String, u64), (u64, u64)> = Default::default();
+        for (p, l, c, e) in want {
+            let slot = per_line.entry((p, l)).or_insert((c, e));
+            *slot = (slot.0.min(c), slot.1.max(e));
+        }
+        let want: BTreeSet<_> = per_line.into_iter().map(|((p, l), (c, e))| (p, l, c, e)).collect();
+        any += want.len();
+        assert_eq!(got, want, "query {query} vs rg -U {rg_args:?}");
+        assert_eq!(covered, rg_covered(tree.path(), rg_args), "lines of {query}");
+    }
+    assert!(any > 20, "the fixture exercises the queries");
+    // On the general fixture (CRLF, UTF-16, BOM, legacy bytes, no final newline): the lines printed.
+    let tree = fixture();
+    let (index, _) = index_of(&open_snapshot(tree.path()), &data);
+    for (query, rg_args) in MULTILINE_EQUIVALENTS {
+        let (_, covered) = vitrine_multiline(&index, query);
+        assert_eq!(covered, rg_covered(tree.path(), rg_args), "lines of {query}");
+    }
+}
+
 #[test]
 fn boolean_queries_combine_files_and_lines() {
     let t = TempTree::new();
@@ -301,6 +451,14 @@ fn query_parse_table() {
         ("/a(b/", Err(2)),
         ("x /[z-a]/", Err(4)),
         (r"/a\nb/", Err(1)),
+        (r"ml:yes /a\nb/", Ok(r#"Term(Term { kind: Regex, text: "a\\nb", at: 8 })"#)),
+        (r"/a\s+b/ multiline:yes", Ok(r#"Term(Term { kind: Regex, text: "a\\s+b", at: 1 })"#)),
+        ("ml:yes foo", Err(3)),
+        ("ml:yes \"a b\"", Err(3)),
+        ("ml:maybe /a/", Err(3)),
+        ("ml:yes multiline:no /a/", Err(17)),
+        ("-ml:yes /a/", Err(1)),
+        (r"ml:no /a\nb/", Err(7)),
         ("(foo", Err(0)),
         ("foo )", Err(4)),
         ("(a b))", Err(5)),
@@ -473,11 +631,11 @@ fn cli_search_json_count_limit_and_exit_codes() {
     assert_eq!(rows.len(), 3);
     assert_eq!(
         rows[0],
-        serde_json::json!({"path": "a.c", "line": 1, "column": 5, "end_column": 8, "text": "int foo;"})
+        serde_json::json!({"path": "a.c", "line": 1, "end_line": 1, "column": 5, "end_column": 8, "text": "int foo;"})
     );
     assert_eq!(
         rows[2],
-        serde_json::json!({"path": "b/c.h", "line": 1, "column": 4, "end_column": 7, "text": "é foo"})
+        serde_json::json!({"path": "b/c.h", "line": 1, "end_line": 1, "column": 4, "end_column": 7, "text": "é foo"})
     );
     assert!(err.contains("1 files not searched"), "{err}");
 
@@ -487,6 +645,13 @@ fn cli_search_json_count_limit_and_exit_codes() {
     assert_eq!((code, out.as_str()), (0, "a.c:1:5:int foo;\n"));
     let (code, out, _) = run(&["nothing_here", "--count", "--json"]);
     assert_eq!((code, out.trim()), (1, r#"{"lines":0,"files":0}"#));
+    // A multiline match is reported at its first line, with the line where it ends.
+    let (code, out, err) = run(&[r"ml:yes /foo;\nfoo/", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(out.trim()).unwrap(),
+        serde_json::json!({"path": "a.c", "line": 1, "end_line": 2, "column": 5, "end_column": 9, "text": "int foo;"})
+    );
     let (code, _, err) = run(&["foo (", "--json"]);
     assert_eq!(code, 2);
     assert!(err.contains("column 5"), "{err}");
@@ -528,7 +693,7 @@ fn sym_finds_definitions_and_defining_files_rank_first() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out.trim(),
-        r#"{"path":"b_def.c","line":2,"column":5,"end_column":11,"text":"int helper(int v) { return v; }"}"#
+        r#"{"path":"b_def.c","line":2,"end_line":2,"column":5,"end_column":11,"text":"int helper(int v) { return v; }"}"#
     );
     // Defining file first, then the file named after the word, then the rest.
     let (code, out, _) = run(&["helper"]);

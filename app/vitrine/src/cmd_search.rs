@@ -21,7 +21,8 @@ pub enum SearchCmd {
     ///
     /// Query language: words (all must appear in a file; whole words, as `rg -w`), "a phrase",
     /// /regex/, word* (prefix), sub:text (anywhere), path:text, -path:text, lang:c, sym:name,
-    /// case:yes, -term, `or`, parentheses. Case-insensitive unless case:yes.
+    /// case:yes, multiline:yes (ml:yes: regexes may match line breaks, as `rg -U`), -term, `or`,
+    /// parentheses. Case-insensitive unless case:yes.
     Search(SearchArgs),
 }
 
@@ -40,8 +41,9 @@ pub struct SearchArgs {
     pub path: PathBuf,
     /// The query.
     pub query: String,
-    /// One JSON object per matching line: {"path", "line", "column", "end_column", "text"} (1-based;
-    /// columns are byte columns, as ripgrep's --column).
+    /// One JSON object per matching line: {"path", "line", "end_line", "column", "end_column", "text"}
+    /// (1-based; columns are byte columns, as ripgrep's --column; end_line is the last line the match
+    /// reaches, the same line unless multiline:yes).
     #[arg(long)]
     pub json: bool,
     /// Print at most N matching lines.
@@ -152,6 +154,7 @@ fn open_index(
 struct LineJson<'a> {
     path: &'a str,
     line: u64,
+    end_line: u64,
     column: usize,
     end_column: usize,
     text: std::borrow::Cow<'a, str>,
@@ -194,7 +197,14 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             let result = if json {
                 serde_json::to_writer(
                     &mut *out,
-                    &LineJson { path: &hits.path, line: l.line, column: col + 1, end_column: end + 1, text },
+                    &LineJson {
+                        path: &hits.path,
+                        line: l.line,
+                        end_line: l.end_line,
+                        column: col + 1,
+                        end_column: end + 1,
+                        text,
+                    },
                 )
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(out))

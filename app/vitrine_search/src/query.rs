@@ -6,12 +6,14 @@
 //! and    := unary+                      (adjacent terms: all must hold, per file)
 //! unary  := "-" unary | atom
 //! atom   := "(" or ")" | "phrase" | /regex/ | field:value | word | word*
-//! field  := path | file | lang | sym | sub | case
+//! field  := path | file | lang | sym | sub | case | multiline | ml
 //! ```
 //! A bare word matches whole words as `rg -w` does; `word*` matches words that start with it; `sub:x`
 //! matches `x` anywhere (identifier parts); a phrase matches its words in order with any whitespace
 //! between them on one line; `/re/` is a regex. Everything is case-insensitive unless `case:yes`
-//! appears anywhere in the query. Inside a word, `(` is literal (so `kmalloc(` is a word), and `)` closes
+//! appears anywhere in the query. Regexes match within one line unless `multiline:yes` (or `ml:yes`)
+//! appears anywhere in the query: then a regex's `\n`, `\s` or `[^x]` may match line breaks (and `.` too
+//! with `(?s)`), as with `rg -U`. Inside a word, `(` is literal (so `kmalloc(` is a word), and `)` closes
 //! a group only while one is open.
 
 use crate::error::SearchError;
@@ -56,17 +58,19 @@ pub enum Node {
     Or(Vec<Node>),
 }
 
-/// A parsed query: the tree and the global case flag.
+/// A parsed query: the tree and the global options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedQuery {
     pub root: Node,
     pub case_sensitive: bool,
+    /// `multiline:yes`: regexes may match across lines.
+    pub multiline: bool,
 }
 
 /// Parses a query string.
 pub fn parse(query: &str) -> Result<ParsedQuery, SearchError> {
     let tokens = lex(query)?;
-    let mut p = Parser { query, tokens, pos: 0, case_sensitive: None };
+    let mut p = Parser { query, tokens, pos: 0, case_sensitive: None, multiline: None };
     let Some(first) = p.tokens.first() else {
         return Err(err(query, 0, "empty query"));
     };
@@ -76,7 +80,23 @@ pub fn parse(query: &str) -> Result<ParsedQuery, SearchError> {
         return Err(err(query, tok.at, "unmatched ')'"));
     }
     let root = root.ok_or_else(|| err(query, 0, "the query has no search term (only options)"))?;
-    Ok(ParsedQuery { root, case_sensitive: p.case_sensitive.unwrap_or(false) })
+    let multiline = match p.multiline {
+        Some((true, at)) if !has_regex(&root) => {
+            return Err(err(query, at, "multiline: applies to /regex/ terms, and the query has none"));
+        }
+        Some((v, _)) => v,
+        None => false,
+    };
+    Ok(ParsedQuery { root, case_sensitive: p.case_sensitive.unwrap_or(false), multiline })
+}
+
+fn has_regex(node: &Node) -> bool {
+    match node {
+        Node::Term(t) => t.kind == TermKind::Regex,
+        Node::Not(n) => has_regex(n),
+        Node::And(v) | Node::Or(v) => v.iter().any(has_regex),
+        Node::Path(_) | Node::Lang(_) | Node::Sym(_) => false,
+    }
 }
 
 fn err(query: &str, position: usize, message: &str) -> SearchError {
@@ -101,7 +121,7 @@ struct Token {
     at: usize,
 }
 
-const FIELDS: [&str; 6] = ["path", "file", "lang", "sym", "sub", "case"];
+const FIELDS: [&str; 8] = ["path", "file", "lang", "sym", "sub", "case", "multiline", "ml"];
 
 fn lex(q: &str) -> Result<Vec<Token>, SearchError> {
     let mut out = Vec::new();
@@ -248,6 +268,8 @@ struct Parser<'q> {
     tokens: Vec<Token>,
     pos: usize,
     case_sensitive: Option<bool>,
+    /// The `multiline:` value and where it was given.
+    multiline: Option<(bool, usize)>,
 }
 
 impl Parser<'_> {
@@ -356,19 +378,32 @@ impl Parser<'_> {
                 None => Err(err(self.query, value_at, &format!("unknown language '{value}'"))),
             },
             "case" => {
-                let v = match value.as_str() {
-                    "yes" | "y" | "true" => true,
-                    "no" | "n" | "false" => false,
-                    _ => return Err(err(self.query, value_at, "case: takes yes or no")),
-                };
+                let v = yes_no(&value).ok_or_else(|| err(self.query, value_at, "case: takes yes or no"))?;
                 if self.case_sensitive.is_some_and(|c| c != v) {
                     return Err(err(self.query, value_at, "conflicting case: options"));
                 }
                 self.case_sensitive = Some(v);
                 Ok(None)
             }
+            "multiline" | "ml" => {
+                let v = yes_no(&value)
+                    .ok_or_else(|| err(self.query, value_at, &format!("{name}: takes yes or no")))?;
+                if self.multiline.is_some_and(|(m, _)| m != v) {
+                    return Err(err(self.query, value_at, "conflicting multiline: options"));
+                }
+                self.multiline = Some((v, value_at));
+                Ok(None)
+            }
             _ => Err(err(self.query, value_at, "unknown field")),
         }
+    }
+}
+
+fn yes_no(value: &str) -> Option<bool> {
+    match value {
+        "yes" | "y" | "true" => Some(true),
+        "no" | "n" | "false" => Some(false),
+        _ => None,
     }
 }
 
@@ -391,5 +426,13 @@ mod tests {
     fn parentheses_are_literal_inside_words() {
         assert_eq!(parse("kmalloc(").unwrap().root, word("kmalloc(", 0));
         assert_eq!(parse("(a or b)").unwrap().root, Node::Or(vec![word("a", 1), word("b", 6)]));
+    }
+
+    #[test]
+    fn multiline_is_a_query_option_for_regexes() {
+        let q = parse(r"ml:yes /a\nb/").unwrap();
+        assert!(q.multiline && !q.case_sensitive);
+        assert!(parse(r"/a/ multiline:no").is_ok_and(|q| !q.multiline));
+        assert!(matches!(parse("ml:yes foo"), Err(SearchError::Query { position: 3, .. })));
     }
 }

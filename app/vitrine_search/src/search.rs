@@ -4,9 +4,11 @@
 //! jumping to the next line after a hit: about nine times faster than matching line by line), plus a
 //! trigram query that selects the candidate files. Matching is line-based like ripgrep's: no term can
 //! match a newline (newlines are removed from classes, and a literal newline is an error), `^`/`$` are
-//! line anchors, and word boundaries are checked around the match as `rg -w` does. Files are verified in
-//! parallel in growing batches and handed to the caller in ranked order, so the first page arrives long
-//! before the total count.
+//! line anchors, and word boundaries are checked around the match as `rg -w` does. With `multiline:yes`
+//! a regex keeps its newlines and is run over the whole file as `rg -U` runs it (every match, each
+//! search starting where the previous match ended); a match is reported on the line where it starts,
+//! with the last line it reaches. Files are verified in parallel in growing batches and handed to the
+//! caller in ranked order, so the first page arrives long before the total count.
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -41,6 +43,7 @@ pub struct Query {
     /// `sym:` names, and whether each contributes lines (false when only negated).
     syms: Vec<(String, bool)>,
     case_sensitive: bool,
+    multiline: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +65,8 @@ struct Matcher {
     tri: TriQuery,
     /// Whole words every match contains (checked against large files' word filters).
     words: Vec<String>,
+    /// A `multiline:yes` regex: matches may span lines.
+    multiline: bool,
 }
 
 /// Options for one run of a query.
@@ -79,12 +84,16 @@ impl Default for SearchOptions {
     }
 }
 
-/// One matching line.
+/// One matching line: a line where at least one match starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineHit {
     /// 1-based line number.
     pub line: u64,
-    /// Byte ranges of the matches within the line (0-based, end exclusive), first one first.
+    /// The last line reached by a match that starts on this line: `line` itself unless a
+    /// `multiline:yes` regex matched across line breaks (a match ending with its `\n` ends on that line).
+    pub end_line: u64,
+    /// Byte ranges of the matches within the line (0-based, end exclusive), first one first; a match
+    /// that continues on the next lines is cut at the end of this one.
     pub ranges: Vec<(usize, usize)>,
     /// The line without its line terminator (`\n` or `\r\n`); empty unless `with_text`.
     pub text: Vec<u8>,
@@ -126,7 +135,7 @@ pub struct Plan {
 /// The outcome of a completed (or stopped) run.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
-    /// Matching lines.
+    /// Matching lines (with `multiline:yes`, lines where a match starts).
     pub lines: u64,
     /// Files with at least one match.
     pub files: u64,
@@ -157,6 +166,7 @@ impl Query {
             def_words: Vec::new(),
             syms: Vec::new(),
             case_sensitive: parsed.case_sensitive,
+            multiline: parsed.multiline,
         };
         q.expr = q.compile(&parsed.root, true)?;
         Ok(q)
@@ -168,6 +178,11 @@ impl Query {
 
     pub fn case_sensitive(&self) -> bool {
         self.case_sensitive
+    }
+
+    /// Whether the query said `multiline:yes` (its regexes may match across lines).
+    pub fn multiline(&self) -> bool {
+        self.multiline
     }
 
     fn compile(&mut self, node: &Node, positive: bool) -> Result<Expr, SearchError> {
@@ -182,7 +197,7 @@ impl Query {
                 Expr::Sym(self.syms.len() - 1)
             }
             Node::Term(t) => {
-                let m = compile_term(&self.text, t, self.case_sensitive)?;
+                let m = compile_term(&self.text, t, self.case_sensitive, self.multiline)?;
                 if positive && matches!(t.kind, TermKind::Word | TermKind::Prefix | TermKind::Sub) {
                     self.rank_words.push(t.text.to_lowercase().into_bytes());
                 }
@@ -218,8 +233,14 @@ impl Query {
     }
 }
 
-/// The pattern and word-boundary checks of a term, compiled to a line-based matcher.
-fn compile_term(query: &str, t: &query::Term, case_sensitive: bool) -> Result<Matcher, SearchError> {
+/// The pattern and word-boundary checks of a term, compiled to a line-based matcher (or, for a regex
+/// with `multiline`, to one whose matches may span lines).
+fn compile_term(
+    query: &str,
+    t: &query::Term,
+    case_sensitive: bool,
+    multiline: bool,
+) -> Result<Matcher, SearchError> {
     let qerr =
         |at: usize, m: String| SearchError::Query { query: query.to_owned(), position: at, message: m };
     let (pattern, start_bound, end_bound) = match t.kind {
@@ -248,9 +269,18 @@ fn compile_term(query: &str, t: &query::Term, case_sensitive: bool) -> Result<Ma
             let at = if t.kind == TermKind::Regex { t.at + offset } else { t.at };
             qerr(at, format!("invalid regex: {msg}"))
         })?;
-    let hir = strip_newlines(hir).ok_or_else(|| {
-        qerr(t.at, "a regex cannot match a line break: results are lines, as in ripgrep".to_owned())
-    })?;
+    let multiline = multiline && t.kind == TermKind::Regex;
+    let hir = if multiline {
+        hir
+    } else {
+        strip_newlines(hir).ok_or_else(|| {
+            qerr(
+                t.at,
+                "a regex matches within one line (as in ripgrep); add multiline:yes to match line breaks"
+                    .to_owned(),
+            )
+        })?
+    };
     let tri = trigram::query_for(&hir);
     let re = regex::bytes::RegexBuilder::new(&hir.to_string())
         .build()
@@ -264,7 +294,7 @@ fn compile_term(query: &str, t: &query::Term, case_sensitive: bool) -> Result<Ma
             .collect(),
         _ => Vec::new(),
     };
-    Ok(Matcher { re, start_bound, end_bound, tri, words })
+    Ok(Matcher { re, start_bound, end_bound, tri, words, multiline })
 }
 
 /// Removes `\n` from every class, as ripgrep does, so no match spans lines; `None` for a literal `\n`.
@@ -319,9 +349,27 @@ impl Matcher {
     }
 
     /// Calls `f(line_start, match_start, match_end)` for the first match on each matching line, in
-    /// order, until `f` returns false.
+    /// order, until `f` returns false. A multiline matcher reports every match instead (several may
+    /// start on one line), each search starting where the previous match ended, as `rg -U` does.
     fn each_line(&self, buf: &[u8], mut f: impl FnMut(usize, usize, usize) -> bool) {
         let ends_with_newline = buf.last() == Some(&b'\n');
+        if self.multiline {
+            let mut pos = 0usize;
+            while pos <= buf.len() {
+                let Some(m) = self.re.find_at(buf, pos) else { break };
+                let (s, e) = (m.start(), m.end());
+                // After the final newline, or in an empty file, there is no line (ripgrep agrees).
+                if s >= buf.len() && (ends_with_newline || buf.is_empty()) {
+                    break;
+                }
+                let line_start = buf.get(..s).and_then(|h| memchr::memrchr(b'\n', h)).map_or(0, |i| i + 1);
+                if !f(line_start, s, e) {
+                    break;
+                }
+                pos = if e > s { e } else { s + 1 };
+            }
+            return;
+        }
         let mut pos = 0usize;
         while pos < buf.len() {
             let Some((s, e)) = self.find(buf, pos) else { break };
@@ -617,12 +665,16 @@ impl Index {
         }
         if per_term.len() + q.syms.len() > 1 {
             merged.sort_unstable();
+        }
+        if per_term.len() + q.syms.len() > 1 || q.matchers.iter().any(|m| m.multiline) {
             merged.dedup_by_key(|l| l.0);
         }
         let line_count = merged.len() as u64;
         let mut lines = Vec::new();
         if opts.with_text {
             lines.reserve(merged.len());
+            // Per multiline matcher: the next of its matches to place on a line.
+            let mut next_match = vec![0usize; q.matchers.len()];
             let mut line_no = 1u64;
             let mut counted_to = 0usize;
             for &(ls, _, _) in &merged {
@@ -632,14 +684,35 @@ impl Index {
                 let le = buf.get(ls..).and_then(|t| memchr::memchr(b'\n', t)).map_or(buf.len(), |i| ls + i);
                 let hay = buf.get(..le).unwrap_or_default();
                 let mut ranges = Vec::new();
+                let mut end_line = line_no;
                 for ((name, positive), files) in q.syms.iter().zip(syms) {
                     let Some(defs) = files.get(&id).filter(|_| *positive) else { continue };
                     for &(_, col) in defs.iter().filter(|&&(l, _)| l == line_no) {
                         ranges.push((col, (col + name.len()).min(le - ls)));
                     }
                 }
-                for (m, &positive) in q.matchers.iter().zip(&q.positive) {
+                for (i, (m, &positive)) in q.matchers.iter().zip(&q.positive).enumerate() {
                     if !positive {
+                        continue;
+                    }
+                    if m.multiline {
+                        let (Some(found), Some(cursor)) = (per_term.get(i), next_match.get_mut(i)) else {
+                            continue;
+                        };
+                        while let Some(&(mls, s, e)) = found.get(*cursor) {
+                            if mls > ls {
+                                break;
+                            }
+                            *cursor += 1;
+                            if mls < ls {
+                                continue;
+                            }
+                            ranges.push((s - ls, e.min(le).max(s) - ls));
+                            // A match that ends with its line break ends on that line.
+                            let last = if e > s && buf.get(e - 1) == Some(&b'\n') { e - 1 } else { e };
+                            let spans = buf.get(s..last).map_or(0, |t| memchr::memchr_iter(b'\n', t).count());
+                            end_line = end_line.max(line_no + spans as u64);
+                        }
                         continue;
                     }
                     let mut from = ls;
@@ -657,7 +730,7 @@ impl Index {
                 if text.last() == Some(&b'\r') {
                     text.pop();
                 }
-                lines.push(LineHit { line: line_no, ranges, text });
+                lines.push(LineHit { line: line_no, end_line, ranges, text });
             }
         }
         FileOutcome::Hit(FileHits { file: id, path: display, rank, line_count, lines })
@@ -928,6 +1001,19 @@ mod tests {
         assert_eq!(lines(r"/a[^x]*b/", "a\nb\nab\n"), vec![3]);
         assert_eq!(lines(r"/^$/", "a\n\nb\n"), vec![2]);
         assert!(Query::new(r"/a\nb/").is_err());
+    }
+
+    #[test]
+    fn multiline_regexes_report_every_match_where_it_starts() {
+        assert_eq!(lines(r"ml:yes /a[^x]*b/", "a\nb\nab\n"), vec![1]);
+        assert_eq!(lines(r"ml:yes /a[^x]*?b/", "a\nb\nab\n"), vec![1, 3]);
+        assert_eq!(lines(r"ml:yes /a\nb/", "xa\nb a\nb\n"), vec![1, 2]);
+        assert_eq!(lines(r"ml:yes /b\s*a/", "ab ab\nab\n"), vec![1, 1]);
+        // After the final newline there is no line.
+        assert_eq!(lines(r"ml:yes /^/", "a\nb\n"), vec![1, 2]);
+        assert_eq!(lines(r"ml:yes /^/", "a\nb"), vec![1, 2]);
+        assert_eq!(lines(r"ml:yes /^$/", ""), Vec::<usize>::new());
+        assert!(Query::new(r"/a\nb/ ml:no").is_err());
     }
 
     #[test]
