@@ -27,7 +27,7 @@ use crate::entry::{Author, Class, Entry, FORMAT_VERSION, Kind, Severity, Status,
 use crate::error::RecordError;
 use crate::keys::Signer;
 use crate::merkle::{self, Checkpoint};
-use crate::verify::{Chain, Problem, RawEntry, SigCheck, Single, Verified, check_chunk, check_log};
+use crate::verify::{Chain, Problem, RawEntry, SigCheck, Single, Verified, check_chunk};
 
 /// What the author chooses in a new entry; the review fills in the rest (seq, prev, author, time, …).
 #[derive(Debug, Clone)]
@@ -511,19 +511,27 @@ impl Review {
                 fresh.push(e.clone());
             }
         }
-        let mut raws: Vec<RawEntry> = self
-            .entries
+        // This review's entries were verified when it was opened, under the lock held since: they seed the
+        // chain as they are. Each new entry is checked on its own (one signature verification each, against
+        // the merged people) and then against the chain.
+        let mut chain = Chain::default();
+        for e in &self.entries {
+            chain
+                .push(&e.entry, &e.id)
+                .map_err(|m| RecordError::Import(format!("{m} (in this review: {})", e.name)))?;
+        }
+        let raws: Vec<RawEntry> = fresh
             .iter()
             .map(|e| RawEntry { name: e.name.clone(), bytes: e.bytes.clone(), sig: Some(e.sig.clone()) })
             .collect();
-        raws.extend(fresh.iter().map(|e| RawEntry {
-            name: e.name.clone(),
-            bytes: e.bytes.clone(),
-            sig: Some(e.sig.clone()),
-        }));
-        let check = check_log(&raws, &merged, &self.snapshot);
-        if let Some((_, p)) = check.refused.first() {
-            return Err(RecordError::Import(format!("{} (in the bundle: {})", p.message, p.subject)));
+        let singles: Vec<Single> = raws
+            .par_chunks(64)
+            .flat_map_iter(|c| check_chunk(c, &merged, &self.snapshot, SigCheck::Each))
+            .collect();
+        for (r, single) in raws.iter().zip(singles) {
+            if let Err(m) = single.and_then(|(entry, id)| chain.push(&entry, &id)) {
+                return Err(RecordError::Import(format!("{m} (in the bundle: {})", r.name)));
+            }
         }
         if merged.people.len() != self.people.people.len() {
             write_atomic(&self.dir.join("allowed_signers"), merged.render()?.as_bytes())?;
