@@ -29,6 +29,14 @@ fn peak_rss_mb() -> f64 {
         / 1024.0
 }
 
+/// The 1-minute load average (`/proc/loadavg`): on a shared machine, the wall times mean little without it.
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()))
+        .unwrap_or(0.0)
+}
+
 /// CPU seconds (user + system, all threads) used by this process so far: with a busy machine the wall
 /// time says little, the CPU time still says what the work costs.
 fn cpu_s() -> f64 {
@@ -118,11 +126,14 @@ fn main() -> Result<(), RecordError> {
     let load_s = t.elapsed().as_secs_f64();
     let load_cpu = cpu_s() - c;
     assert_eq!(review.entries().len(), n);
+    let load_average = load_average();
     println!(
-        "load + re-verify: {n} entries in {load_s:.2} s ({} threads, {load_cpu:.2} CPU s); peak RSS {:.0} MB",
+        "load + re-verify: {n} entries in {load_s:.2} s ({} threads, {load_cpu:.2} CPU s, load average \
+         {load_average:.1}); peak RSS {:.0} MB",
         rayon::current_num_threads(),
         peak_rss_mb()
     );
+    put("load_average", load_average.into());
     put("load_s", ((load_s * 1000.0).round() / 1000.0).into());
     put("load_cpu_s", ((load_cpu * 100.0).round() / 100.0).into());
 

@@ -34,10 +34,13 @@ fn main() -> Result<(), RecordError> {
         let review = Review::open(&dir, &snapshot)?;
         let wall = t.elapsed().as_secs_f64();
         let cpu = cpu_s() - c;
+        let load_average = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
         println!(
-            "load + re-verify: {} entries in {wall:.3} s ({} threads, {cpu:.2} CPU s), {} problems",
+            "load + re-verify: {} entries in {wall:.3} s ({} threads, {cpu:.2} CPU s, load average {}), {} \
+             problems",
             review.entries().len(),
             rayon::current_num_threads(),
+            load_average.split_whitespace().next().unwrap_or("?"),
             review.problems().len()
         );
     }
