@@ -66,9 +66,11 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
     let theme = if dark { Theme::dark() } else { Theme::light() };
     // The identifier under the cursor is marked wherever it appears on screen.
     let word = match &tab.doc.content {
-        Content::Text(t) => {
-            let at = vitrine_syntax::Point { line: tab.cursor_line as u32, column: tab.cursor_col as u32 };
-            vitrine_syntax::nav::name_at(t.text.as_bytes(), at).map(|n| n.name).filter(|n| n.len() > 1)
+        Content::Text(_) => {
+            // Only the cursor's line: finding it in the whole text would cost a scan of the file per frame.
+            let line = tab.doc.line_text(tab.cursor_line).unwrap_or_default();
+            let at = vitrine_syntax::Point { line: 0, column: tab.cursor_col as u32 };
+            vitrine_syntax::nav::name_at(line.as_bytes(), at).map(|n| n.name).filter(|n| n.len() > 1)
         }
         _ => None,
     };
@@ -397,7 +399,10 @@ fn text_view(
         };
         // Highlight what is visible, but never parse past the checkpoints the background thread has
         // prepared: that would block this frame on a long parse. Those rows are drawn plain until then.
-        let mut cache = t.highlight.try_lock().ok();
+        // Once they are prepared the thread holds the lock for one block at a time, so waiting is short;
+        // it highlights the pages around the visible rows (told at the end of this frame), so scrolling
+        // finds them ready.
+        let mut cache = if t.is_prepared() { t.highlight.lock().ok() } else { t.highlight.try_lock().ok() };
         if let Some(c) = cache.as_mut() {
             let prepared = if c.is_prepared() { rows } else { c.prepared_lines() };
             let end = visible.end.min(prepared + 1);
@@ -409,6 +414,7 @@ fn text_view(
             waiting_for_highlight = true;
         }
         let width = ui.available_width().max(viewport.width());
+        let shown = visible.clone();
         for line in visible {
             let text = doc.line_text(line).unwrap_or_default();
             let spans = cache.as_ref().and_then(|c| c.cached_line_spans(line));
@@ -507,6 +513,8 @@ fn text_view(
                 y += heights.get(&height_key(t)).copied().unwrap_or(h);
             }
         }
+        drop(cache);
+        t.show_rows(shown);
     });
     if measured {
         ui.ctx().data_mut(|d| d.insert_temp(heights_id, heights));

@@ -30,10 +30,36 @@ pub struct TextContent {
     pub lines: LineIndex,
     pub encoding: TextEncoding,
     pub syntax: Syntax,
-    /// Shared with the background thread that prepares it; the view only `try_lock`s it.
+    /// Shared with the background thread that prepares it; the view only `try_lock`s it while the thread
+    /// prepares parse checkpoints (long holds), and locks it once they are ready (holds of one block).
     pub highlight: Arc<Mutex<HighlightCache>>,
     /// Set when the document is dropped, so the preparing thread stops.
     stop: Arc<AtomicBool>,
+    /// Set by the background thread once every checkpoint is prepared.
+    prepared: Arc<AtomicBool>,
+    /// The rows on screen, sent to the background thread, which highlights the pages around them before
+    /// the reader gets there (so scrolling draws from cached spans instead of parsing on the UI thread).
+    wanted: Option<crossbeam_channel::Sender<std::ops::Range<usize>>>,
+    last_wanted: Mutex<std::ops::Range<usize>>,
+}
+
+impl TextContent {
+    /// Whether the background thread has prepared every parse checkpoint (always true for small files,
+    /// which are highlighted on demand).
+    pub fn is_prepared(&self) -> bool {
+        self.prepared.load(Ordering::Relaxed)
+    }
+
+    /// Tells the background highlighter which rows are on screen (once per change).
+    pub fn show_rows(&self, rows: std::ops::Range<usize>) {
+        let Some(tx) = &self.wanted else { return };
+        if let Ok(mut last) = self.last_wanted.lock()
+            && *last != rows
+        {
+            *last = rows.clone();
+            let _ = tx.try_send(rows);
+        }
+    }
 }
 
 impl std::fmt::Debug for TextContent {
@@ -195,19 +221,143 @@ fn text_content(path: &RelPath, bytes: &[u8], encoding: TextEncoding) -> TextCon
     };
     let highlight = Arc::new(Mutex::new(HighlightCache::with_config(text.clone(), syntax, config)));
     let stop = Arc::new(AtomicBool::new(false));
+    let prepared = Arc::new(AtomicBool::new(true));
+    let mut wanted = None;
     // Small files are highlighted on demand; large ones get their parse checkpoints prepared in the
-    // background so that any later jump costs at most one checkpoint interval.
+    // background so that any later jump costs at most one checkpoint interval, then the pages around the
+    // rows on screen highlighted ahead of the reader.
     if lines.line_count() > PREPARE_CHUNK {
-        let cache = highlight.clone();
-        let stop2 = stop.clone();
-        let _ = std::thread::Builder::new().name("highlight".into()).spawn(move || {
-            while !stop2.load(Ordering::Relaxed) {
-                let Ok(mut c) = cache.lock() else { return };
-                if c.prepare(PREPARE_CHUNK) {
-                    return;
-                }
-            }
-        });
+        prepared.store(false, Ordering::Relaxed);
+        let (tx, rx) = crossbeam_channel::bounded(64);
+        let (cache, stop2, done) = (highlight.clone(), stop.clone(), prepared.clone());
+        let spawned = std::thread::Builder::new()
+            .name("highlight".into())
+            .spawn(move || highlight_worker(&cache, &stop2, &done, &rx));
+        match spawned {
+            Ok(_) => wanted = Some(tx),
+            // Without the thread the view highlights what it shows itself, from the first line.
+            Err(_) => prepared.store(true, Ordering::Relaxed),
+        }
     }
-    TextContent { text, lines, encoding, syntax, highlight, stop }
+    TextContent {
+        text,
+        lines,
+        encoding,
+        syntax,
+        highlight,
+        stop,
+        prepared,
+        wanted,
+        last_wanted: Mutex::new(0..0),
+    }
+}
+
+/// Lines per lock when highlighting ahead of the reader: one checkpoint block, about a millisecond.
+const PREFETCH_BLOCK: usize = 32;
+
+/// The background highlighter of a large file: prepares every parse checkpoint, serving the rows on
+/// screen first, then keeps the pages around the rows on screen highlighted until the file is closed.
+fn highlight_worker(
+    cache: &Mutex<HighlightCache>,
+    stop: &AtomicBool,
+    prepared: &AtomicBool,
+    wanted: &crossbeam_channel::Receiver<std::ops::Range<usize>>,
+) {
+    let mut pending: Option<std::ops::Range<usize>> = None;
+    while !stop.load(Ordering::Relaxed) {
+        while let Ok(r) = wanted.try_recv() {
+            pending = Some(r);
+        }
+        if let Some(rows) = pending.take() {
+            pending = prefetch(cache, stop, wanted, rows);
+            continue;
+        }
+        if !prepared.load(Ordering::Relaxed) {
+            let Ok(mut c) = cache.lock() else { return };
+            if c.prepare(PREPARE_CHUNK) {
+                prepared.store(true, Ordering::Relaxed);
+            }
+            continue;
+        }
+        match wanted.recv_timeout(std::time::Duration::from_millis(250)) {
+            Ok(r) => pending = Some(r),
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Highlights the rows on screen, the two pages below and the page above, a block per lock, as far as
+/// checkpoints are prepared. Returns a newer request that arrived meanwhile (the reader moved on).
+fn prefetch(
+    cache: &Mutex<HighlightCache>,
+    stop: &AtomicBool,
+    wanted: &crossbeam_channel::Receiver<std::ops::Range<usize>>,
+    rows: std::ops::Range<usize>,
+) -> Option<std::ops::Range<usize>> {
+    let page = rows.len().max(PREFETCH_BLOCK);
+    let below = rows.end..rows.end + 2 * page;
+    let above = rows.start.saturating_sub(page)..rows.start;
+    for range in [rows.clone(), below, above] {
+        let first = range.start / PREFETCH_BLOCK;
+        for block in first..range.end.div_ceil(PREFETCH_BLOCK) {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Ok(newer) = wanted.try_recv() {
+                return Some(newer);
+            }
+            let Ok(mut c) = cache.lock() else { return None };
+            let lines = block * PREFETCH_BLOCK..(block + 1) * PREFETCH_BLOCK;
+            // Past the prepared checkpoints a block would be parsed from far away: leave it for later.
+            if lines.start > c.prepared_lines() || lines.start >= c.line_count() {
+                break;
+            }
+            c.highlight_range(lines);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache_of(lines: usize) -> Mutex<HighlightCache> {
+        let text: String = (0..lines).map(|i| format!("static int f{i}(void) {{ return {i}; }}\n")).collect();
+        let syntax = vitrine_syntax::syntax_for("big.c", b"");
+        let config = vitrine_syntax::HighlightConfig { checkpoint_every: 32, ..Default::default() };
+        Mutex::new(HighlightCache::with_config(text, syntax, config))
+    }
+
+    #[test]
+    fn the_pages_around_the_rows_on_screen_are_highlighted_ahead() {
+        let cache = cache_of(3000);
+        let stop = AtomicBool::new(false);
+        let (_tx, rx) = crossbeam_channel::bounded(4);
+        // Nothing is prepared yet: only what checkpoints reach is highlighted (here the first block).
+        assert_eq!(prefetch(&cache, &stop, &rx, 1000..1050), None);
+        assert!(cache.lock().unwrap().cached_line_spans(1000).is_none());
+        while !cache.lock().unwrap().prepare(PREPARE_CHUNK) {}
+        assert_eq!(prefetch(&cache, &stop, &rx, 1000..1050), None);
+        let c = cache.lock().unwrap();
+        // The rows, two pages below and one above are ready; further away is not.
+        for line in [1000, 1049, 1050, 1149, 950] {
+            assert!(c.cached_line_spans(line).is_some_and(|s| !s.is_empty()), "line {line}");
+        }
+        assert!(c.cached_line_spans(1300).is_none() && c.cached_line_spans(800).is_none());
+    }
+
+    #[test]
+    fn a_newer_request_interrupts_highlighting_ahead() {
+        let cache = cache_of(3000);
+        while !cache.lock().unwrap().prepare(PREPARE_CHUNK) {}
+        let stop = AtomicBool::new(false);
+        let (tx, rx) = crossbeam_channel::bounded(4);
+        tx.send(2000..2050).unwrap();
+        assert_eq!(prefetch(&cache, &stop, &rx, 0..50), Some(2000..2050));
+        assert!(cache.lock().unwrap().cached_line_spans(0).is_none(), "stopped before its first block");
+        stop.store(true, Ordering::Relaxed);
+        assert_eq!(prefetch(&cache, &stop, &rx, 0..50), None);
+    }
 }

@@ -151,7 +151,8 @@ pub struct HighlightConfig {
     /// Longer lines are shown plain (regex engines are slow on minified megabyte lines); the parser
     /// state carries over them unchanged.
     pub max_line_bytes: usize,
-    /// How many lines' spans are kept before the cache is trimmed to the lines last asked for.
+    /// How many lines' spans are kept before the cache is trimmed to the neighbourhood of the lines last
+    /// asked for (a quarter of this on each side).
     pub cached_lines: usize,
 }
 
@@ -395,7 +396,10 @@ impl HighlightCache {
             return;
         }
         if self.spans.len() + (end - lines.start) > self.config.cached_lines {
-            self.spans.retain(|l, _| lines.contains(l));
+            // Keep the neighbourhood of the lines asked for (pages highlighted ahead of the reader).
+            let keep = self.config.cached_lines / 4;
+            let around = lines.start.saturating_sub(keep)..end + keep;
+            self.spans.retain(|l, _| around.contains(l));
         }
         let every = self.config.checkpoint_every;
         let wanted_block = lines.start / every;
