@@ -45,6 +45,15 @@ pub struct SignInForm {
     pub role: String,
 }
 
+/// A thread as positions in the log (see [`vitrine_record::thread::Thread`]).
+#[derive(Debug, Clone)]
+struct ThreadIndex {
+    root: usize,
+    follow_ups: Vec<usize>,
+    status: vitrine_record::Status,
+    retracted: bool,
+}
+
 #[derive(Debug, Default)]
 pub struct ReviewState {
     dir: PathBuf,
@@ -63,6 +72,10 @@ pub struct ReviewState {
     reviewed: std::collections::HashMap<String, Vec<String>>,
     /// Path -> number of live (not retracted) annotation threads.
     annotated: std::collections::HashMap<String, u32>,
+    /// The threads of `entries` (as positions in it), and the threads of each path: computed when the
+    /// log changes, so drawing a file's threads never walks the whole log.
+    thread_index: Vec<ThreadIndex>,
+    threads_of_path: std::collections::HashMap<String, Vec<usize>>,
     /// An export, import or verification running in the background, and the last one's outcome.
     job: Option<crossbeam_channel::Receiver<Result<crate::records::RecordOutcome, String>>>,
     pub outcome: Option<Result<crate::records::RecordOutcome, String>>,
@@ -102,10 +115,25 @@ impl ReviewState {
             }
         }
         self.annotated.clear();
-        for t in vitrine_record::thread::threads(&self.entries).iter().filter(|t| !t.retracted) {
+        self.thread_index.clear();
+        self.threads_of_path.clear();
+        let position: std::collections::HashMap<&str, usize> =
+            self.entries.iter().enumerate().map(|(i, e)| (e.id.as_str(), i)).collect();
+        let at = |e: &Verified| position.get(e.id.as_str()).copied();
+        for t in vitrine_record::thread::threads(&self.entries) {
+            let Some(root) = at(t.root) else { continue };
             if let Some(target) = &t.root.entry.target {
-                *self.annotated.entry(target.path.clone()).or_default() += 1;
+                if !t.retracted {
+                    *self.annotated.entry(target.path.clone()).or_default() += 1;
+                }
+                self.threads_of_path.entry(target.path.clone()).or_default().push(self.thread_index.len());
             }
+            self.thread_index.push(ThreadIndex {
+                root,
+                follow_ups: t.follow_ups.iter().filter_map(|f| at(f)).collect(),
+                status: t.status,
+                retracted: t.retracted,
+            });
         }
     }
 
@@ -322,10 +350,22 @@ impl ReviewState {
 
     /// Threads whose annotation targets `path` (all threads when `None`).
     pub fn threads(&self, path: Option<&str>) -> Vec<vitrine_record::thread::Thread<'_>> {
-        vitrine_record::thread::threads(&self.entries)
-            .into_iter()
-            .filter(|t| path.is_none_or(|p| t.root.entry.target.as_ref().is_some_and(|x| x.path == p)))
-            .collect()
+        let thread = |t: &ThreadIndex| {
+            Some(vitrine_record::thread::Thread {
+                root: self.entries.get(t.root)?,
+                follow_ups: t.follow_ups.iter().filter_map(|&i| self.entries.get(i)).collect(),
+                status: t.status,
+                retracted: t.retracted,
+            })
+        };
+        match path {
+            Some(p) => self
+                .threads_of_path
+                .get(p)
+                .map(|ts| ts.iter().filter_map(|&i| self.thread_index.get(i)).filter_map(thread).collect())
+                .unwrap_or_default(),
+            None => self.thread_index.iter().filter_map(thread).collect(),
+        }
     }
 
     /// Who marked `path` reviewed (principals), from the review-mark entries for its current blob.
