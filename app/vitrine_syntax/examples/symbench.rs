@@ -25,6 +25,14 @@ fn main() -> ExitCode {
         Some("query") if args.len() == 2 => query_time(Path::new(&args[1])),
         Some("phases") if args.len() == 2 => phases(Path::new(&args[1])),
         Some("dump") if args.len() == 2 => dump(Path::new(&args[1])),
+        Some("skim") if args.len() == 2 => {
+            // The file as the index's parser sees it (skimmed bodies blanked).
+            let bytes = std::fs::read(&args[1]).map_err(|e| e.to_string());
+            bytes.map(|b| {
+                let out = vitrine_syntax::symbols::debug_skim(&b).unwrap_or(b);
+                print!("{}", String::from_utf8_lossy(&out));
+            })
+        }
         _ => Err("usage: symbench build DIR OUT | lookup OUT NAME... | recall OUT TSV".to_string()),
     };
     match result {

@@ -1,15 +1,19 @@
-//! Function bodies of C files, read without the grammar (for the snapshot-wide index). Bodies are
-//! most of a C file's bytes but hold no definitions the index keeps; parsing them dominates the cost
-//! of indexing. `skim` finds each body lexically, blanks it (same length, newlines kept, so every
+//! Function bodies of C and C++ files, read without the grammar (for the snapshot-wide index).
+//! Bodies are most of a C file's bytes but hold no definitions the index keeps; parsing them
+//! dominates the cost of indexing. `skim` finds each body lexically, blanks it (same length, newlines kept, so every
 //! offset, line and column stays that of the file) for the grammar, and reads its identifiers
 //! directly: an identifier before `(` is a call, after `.` or `->` a field, otherwise another
 //! reference.
 //!
-//! Only bodies that can be told apart with certainty are skimmed: a `{` at file level right after
-//! `)`, closed by a `}` that starts a line and balances it. A body is left to the grammar when it
-//! holds a definition of its own (`struct x {`, `enum {`, `typedef`, `#define`, `#include`) or a
-//! preprocessor conditional that does not close inside it; any imbalance (braces split by `#if`
-//! branches, a closing brace elsewhere than at the start of a line) leaves the body to the grammar.
+//! Only bodies that can be told apart with certainty are skimmed: a `{` right after `)` (or a
+//! trailing `const`, `noexcept`, `override`, `final`) at file level or directly inside namespaces,
+//! `extern "C"` blocks and class bodies, in a statement without `=`, closed by a balancing `}` that
+//! starts its line at the indentation of the line of the `{`. A body is left to the grammar when it
+//! holds a definition of its own (`struct x {`, `enum {`, `typedef`, `using`, `#define`,
+//! `#include`) or a preprocessor conditional that does not close inside it; any imbalance (braces
+//! split by `#if` branches, a closing brace elsewhere than at the start of a line) leaves the body
+//! to the grammar. Error recovery is not local, so when the grammar loses most of a skimmed file
+//! (one ERROR over more than half of it) the file is parsed whole after all.
 
 use crate::symbols::{Point, RawRef, RefKind};
 
@@ -48,20 +52,37 @@ struct Body {
     line_start: usize,
 }
 
+/// What an open brace belongs to.
+#[derive(Debug, Clone, Copy)]
+enum Open {
+    /// `namespace x {`, `extern "C" {`, a class, struct or union body: functions may be inside.
+    Scope,
+    /// A function body being read, and the indentation of the line of its `{`.
+    Body(Body, usize),
+    /// Anything else (initializers, enums, blocks inside bodies).
+    Other,
+}
+
 fn find_bodies(s: &[u8]) -> Vec<Body> {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let mut bodies = Vec::new();
     let (mut i, mut line, mut line_start) = (0usize, 0u32, 0usize);
-    let mut depth = 0i64;
-    let mut prev = 0u8; // last significant byte outside comments and literals
-    let mut open: Option<Body> = None;
+    let mut stack: Vec<Open> = Vec::new();
+    // Index in `stack` of the open body, if any (braces inside it are `Other`).
+    let mut body_at: Option<usize> = None;
+    let mut prev = 0u8; // last significant byte outside comments ('a' for a word, '"' for a literal)
+    let mut prev_word: &[u8] = b"";
     let mut unsafe_body = false;
     let mut conditionals = 0i64;
     // Tokens since `struct`/`union`/`enum` inside the current body (1: the keyword, 2: its tag), to
     // spot a type defined there.
     let mut since_kw = 0u8;
+    // What the statement before a `{` at scope level holds.
+    let (mut st_scope, mut st_assign, mut st_extern) = (false, false, false);
     // Whether the current line has had a token yet (a `#` first on a line starts a directive).
     let mut bol = true;
+    let indent_of =
+        |ls: usize| s.get(ls..).map_or(0, |r| r.iter().take_while(|b| matches!(b, b' ' | b'\t')).count());
     while i < s.len() {
         let c = at(i);
         match c {
@@ -95,7 +116,7 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                 j += 1;
             }
             let directive = s.get(ws..j).unwrap_or_default();
-            if open.is_some() {
+            if body_at.is_some() {
                 match directive {
                     b"if" | b"ifdef" | b"ifndef" => conditionals += 1,
                     b"endif" => conditionals -= 1,
@@ -145,7 +166,7 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                 i += 1;
             }
             i += 1;
-            prev = c;
+            prev = b'"';
             continue;
         }
         if c.is_ascii_alphanumeric() || c == b'_' {
@@ -153,9 +174,9 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
             while i < s.len() && (at(i).is_ascii_alphanumeric() || at(i) == b'_') {
                 i += 1;
             }
-            if open.is_some() {
-                let word = s.get(start..i).unwrap_or_default();
-                if word == b"typedef" {
+            let word = s.get(start..i).unwrap_or_default();
+            if body_at.is_some() {
+                if word == b"typedef" || word == b"using" {
                     unsafe_body = true;
                 }
                 since_kw = match (word, since_kw) {
@@ -163,40 +184,77 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                     (_, 1) => 2,
                     _ => 0,
                 };
+            } else {
+                match word {
+                    b"namespace" | b"class" | b"struct" | b"union" => st_scope = true,
+                    b"extern" => st_extern = true,
+                    _ => {}
+                }
             }
             prev = b'a';
+            prev_word = word;
             continue;
         }
         match c {
             b'{' => {
-                if depth == 0 && prev == b')' {
-                    open = Some(Body { start: i + 1, end: i + 1, line, line_start });
-                    unsafe_body = false;
-                    conditionals = 0;
-                } else if open.is_some() && since_kw > 0 {
-                    // A type defined inside the body: the grammar must see it.
-                    unsafe_body = true;
+                if body_at.is_some() {
+                    if since_kw > 0 {
+                        // A type defined inside the body: the grammar must see it.
+                        unsafe_body = true;
+                    }
+                    stack.push(Open::Other);
+                } else if stack.iter().all(|o| matches!(o, Open::Scope)) {
+                    let after_signature = prev == b')'
+                        || (prev == b'a'
+                            && matches!(
+                                prev_word,
+                                b"const" | b"noexcept" | b"override" | b"final" | b"volatile"
+                            ));
+                    if after_signature && !st_assign {
+                        body_at = Some(stack.len());
+                        stack.push(Open::Body(
+                            Body { start: i + 1, end: i + 1, line, line_start },
+                            indent_of(line_start),
+                        ));
+                        unsafe_body = false;
+                        conditionals = 0;
+                    } else if (st_scope && !st_assign) || (st_extern && prev == b'"') {
+                        stack.push(Open::Scope);
+                    } else {
+                        stack.push(Open::Other);
+                    }
+                } else {
+                    stack.push(Open::Other);
                 }
-                depth += 1;
+                (st_scope, st_assign, st_extern) = (false, false, false);
             }
             b'}' => {
-                depth -= 1;
-                let at_line_start = i == line_start;
-                if let Some(mut body) = open
-                    && (depth <= 0 || at_line_start)
-                {
-                    // The body ends here: blanked only if this balances its `{` at the start of a line.
-                    if depth == 0 && at_line_start && !unsafe_body && conditionals == 0 {
+                let closed = stack.pop();
+                if let Some(Open::Body(mut body, indent)) = closed {
+                    // Blanked only if this `}` starts its line at the indentation of the `{` line.
+                    let aligned = first_on_line && i - line_start == indent;
+                    if aligned && !unsafe_body && conditionals == 0 {
                         body.end = i;
                         bodies.push(body);
                     }
-                    open = None;
+                    body_at = None;
+                } else if let Some(b) = body_at
+                    && let Some(Open::Body(_, indent)) = stack.get(b)
+                    && first_on_line
+                    && i - line_start <= *indent
+                {
+                    // A brace where the body's own should be, but the braces inside do not balance
+                    // (split by #if branches): the body ends here, left to the grammar.
+                    stack.truncate(b);
+                    body_at = None;
                 }
-                if depth < 0 || at_line_start {
-                    // A brace at the start of a line closes whatever is open at file level.
-                    depth = 0;
+                if closed.is_none() {
+                    return bodies;
                 }
+                (st_scope, st_assign, st_extern) = (false, false, false);
             }
+            b';' => (st_scope, st_assign, st_extern) = (false, false, false),
+            b'=' if prev_word != b"operator" || prev != b'a' => st_assign = true,
             _ => {}
         }
         since_kw = 0;
@@ -381,6 +439,19 @@ mod tests {
     use super::*;
 
     const KERNEL: &str = "static int f(int a)\n{\n\tstruct x *p = get(a); /* } */\n\tif (p->ops->open(p))\n\t\treturn \"}\"[0];\n#ifdef CONFIG_Y\n\tcall_y(p.field);\n#endif\n\treturn 0;\n}\n\nint g(void) { return 1; }\n\nvoid h(void)\n{\n#ifdef A\n\tif (a) {\n#else\n\tif (b) {\n#endif\n\t\tdo_it();\n\t}\n}\n\nvoid k(void)\n{\n\tstruct local { int v; } l;\n\tuse(&l);\n}\n\nint after(void)\n{\n\treturn done();\n}\n";
+
+    const CPP: &str = "namespace a {\nclass B : public C {\npublic:\n    int get() const\n    {\n        return helper(x_);\n    }\n    B() : x_(0) {}\n    int x_ = f(1);\n};\ninline void free_fn(int v)\n{\n    call(v);\n}\nauto l = [](int v) {\n    return v;\n};\n}\n";
+
+    #[test]
+    fn cpp_bodies_in_namespaces_and_classes_are_skimmed() {
+        let s = CPP.as_bytes();
+        let bodies = find_bodies(s);
+        let text: Vec<String> = bodies
+            .iter()
+            .map(|b| std::str::from_utf8(&s[b.start..b.end]).unwrap().trim().to_string())
+            .collect();
+        assert_eq!(text, vec!["return helper(x_);", "call(v);"]);
+    }
 
     #[test]
     fn only_clean_bodies_are_blanked_and_their_names_read() {

@@ -135,7 +135,7 @@ pub struct ExtractOptions {
     pub references: bool,
     /// Files larger than this are not parsed (an empty result with no error is returned).
     pub max_file_bytes: usize,
-    /// C only: read function bodies lexically instead of parsing them (the snapshot-wide index,
+    /// C and C++: read function bodies lexically instead of parsing them (the snapshot-wide index,
     /// where bodies only matter for their calls and names; see `skim`). Parse errors are then
     /// counted outside those bodies only.
     pub skim_bodies: bool,
@@ -230,8 +230,8 @@ pub(crate) fn extract_raw_by(
         let refs = if options.references { finish_references(lang, refs, source, &fs) } else { Vec::new() };
         return (fs, refs);
     }
-    let skimmed =
-        if walk && options.skim_bodies && lang == Language::C { crate::skim::skim(source) } else { None };
+    let original = source;
+    let skimmed = if walk && options.skim_bodies && is_c { crate::skim::skim(source) } else { None };
     let (source, mut refs) = match &skimmed {
         Some(s) => (s.source.as_slice(), if options.references { s.refs.clone() } else { Vec::new() }),
         None => (source, Vec::new()),
@@ -242,6 +242,12 @@ pub(crate) fn extract_raw_by(
     let source: &[u8] = neutralized.as_deref().unwrap_or(source);
     let Some(tree) = parse(lang, source) else { return (out, Vec::new()) };
     let root = tree.root_node();
+    if skimmed.is_some() && mostly_error(root) {
+        // Error recovery is not local: with bodies blanked the grammar may lose the whole file where
+        // it would have lost one construct. Then the bodies are parsed after all.
+        let full = ExtractOptions { skim_bodies: false, ..options.clone() };
+        return extract_raw_by(lang, original, &full, walk);
+    }
     out.parse_errors = count_errors(root);
     let mut ex = Extractor { lang, source, raw: Vec::new() };
     let walker = if walk && is_c { c_grammar(lang) } else { None };
@@ -309,6 +315,12 @@ pub fn debug_tree(lang: Language, source: &[u8]) -> Option<String> {
             depth = depth.saturating_sub(1);
         }
     }
+}
+
+/// A C or C++ source as the index's parser sees it: function bodies it reads lexically blanked
+/// (for checking the skimming on real code); `None` when nothing is skimmed.
+pub fn debug_skim(source: &[u8]) -> Option<Vec<u8>> {
+    crate::skim::skim(source).map(|s| s.source)
 }
 
 /// Parses a file and returns its node count (for benchmarks: the cost of parsing alone).
@@ -720,6 +732,19 @@ impl CGrammar {
         }
         None
     }
+}
+
+/// Whether one ERROR node covers most of the file (the root itself, or one of its children).
+fn mostly_error(root: Node<'_>) -> bool {
+    if !root.has_error() {
+        return false;
+    }
+    let half = root.byte_range().len() / 2;
+    if root.is_error() {
+        return true;
+    }
+    let mut cursor = root.walk();
+    root.children(&mut cursor).any(|c| c.is_error() && c.byte_range().len() > half)
 }
 
 fn count_errors(root: Node<'_>) -> u32 {
