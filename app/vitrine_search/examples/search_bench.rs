@@ -5,6 +5,7 @@
 //! search_bench build TREE INDEX_DIR              ingest, then build; {"ingest_ms", "build_ms", ...}
 //! search_bench query TREE INDEX_DIR RUNS QUERY...  per query: open (first query only), first page
 //!                                                (100 lines) and full count, median of RUNS in process
+//! search_bench first TREE INDEX_DIR RUNS QUERY      only the first page, RUNS times (for `perf record`)
 //! ```
 //! `query` with RUNS = 1 in a fresh process is the "cold" measurement (the script evicts the page cache
 //! of the index and the tree first where it can).
@@ -25,6 +26,9 @@ fn main() {
         Some("build") => build(Path::new(&args[2]), Path::new(&args[3])),
         Some("query") => {
             query(Path::new(&args[2]), Path::new(&args[3]), args[4].parse().unwrap(), &args[5..])
+        }
+        Some("first") => {
+            first_pages(Path::new(&args[2]), Path::new(&args[3]), args[4].parse().unwrap(), &args[5])
         }
         _ => {
             eprintln!("usage: search_bench build TREE INDEX_DIR | query TREE INDEX_DIR RUNS QUERY...");
@@ -49,6 +53,36 @@ fn build(tree: &Path, dir: &Path) {
     );
 }
 
+fn open(tree: &Path, dir: &Path) -> Index {
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
+    Index::open(dir, meta["tree_sha256"].as_str().unwrap(), tree).expect("open index")
+}
+
+fn first_page(index: &Index, q: &str) -> u64 {
+    let query = Query::new(q).expect("query");
+    let opts = SearchOptions { with_text: true, stop_after_lines: Some(100) };
+    let mut lines = 0u64;
+    index
+        .search(&query, &opts, &AtomicBool::new(false), &mut |h| {
+            lines += h.lines.len() as u64;
+            true
+        })
+        .expect("search");
+    lines
+}
+
+fn first_pages(tree: &Path, dir: &Path, runs: usize, q: &str) {
+    let index = open(tree, dir);
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        first_page(&index, q);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("{}", serde_json::json!({"query": q, "runs": runs, "first_page_ms": median(times)}));
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -56,9 +90,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn query(tree: &Path, dir: &Path, runs: usize, queries: &[String]) {
     let t = Instant::now();
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
-    let index = Index::open(dir, meta["tree_sha256"].as_str().unwrap(), tree).expect("open index");
+    let index = open(tree, dir);
     let open_ms = t.elapsed().as_secs_f64() * 1000.0;
     let cancel = AtomicBool::new(false);
     for q in queries {
@@ -68,15 +100,7 @@ fn query(tree: &Path, dir: &Path, runs: usize, queries: &[String]) {
         for _ in 0..runs {
             // First page: the first 100 lines with their text, as the window shows them.
             let t = Instant::now();
-            let query = Query::new(q).expect("query");
-            let opts = SearchOptions { with_text: true, stop_after_lines: Some(100) };
-            let mut lines = 0u64;
-            index
-                .search(&query, &opts, &cancel, &mut |h| {
-                    lines += h.lines.len() as u64;
-                    true
-                })
-                .expect("search");
+            first_page(&index, q);
             first.push(t.elapsed().as_secs_f64() * 1000.0);
             // Full count: every matching line, no text.
             let t = Instant::now();

@@ -295,15 +295,31 @@ impl TrigramFile {
         })
     }
 
+    /// The number of files containing trigram `t` (read from the table; the list is not decoded).
+    pub fn count(&self, t: Trigram) -> Result<u32, SearchError> {
+        Ok(self.entry(t)?.map_or(0, |(count, _, _)| count))
+    }
+
     /// The sorted ids of the files containing trigram `t`.
     pub fn postings(&self, t: Trigram) -> Result<Vec<u32>, SearchError> {
+        let Some((count, off, end)) = self.entry(t)? else { return Ok(Vec::new()) };
+        let mut buf = vec![0u8; (end - off) as usize];
+        self.file
+            .read_exact_at(&mut buf, self.postings_at + off)
+            .map_err(|e| SearchError::io(&self.path, e))?;
+        decode_postings(&buf, count, self.files)
+            .ok_or_else(|| SearchError::corrupt(&self.path, "bad posting list"))
+    }
+
+    /// (list length, start and end offsets of the encoded list) of trigram `t`, if any file has it.
+    fn entry(&self, t: Trigram) -> Result<Option<(u32, u64, u64)>, SearchError> {
         let prefix = (t >> 8) as usize;
         let (Some(&lo), Some(&hi)) = (self.prefix_start.get(prefix), self.prefix_start.get(prefix + 1))
         else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         if lo == hi {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let mut table = vec![0u8; (hi - lo) as usize * ENTRY_BYTES];
         self.file
@@ -314,7 +330,7 @@ impl TrigramFile {
             let (tri, count, off) = (r.u32()?, r.u32()?, r.u64()?);
             (tri == t).then_some((count, off))
         });
-        let Some((count, off)) = found else { return Ok(Vec::new()) };
+        let Some((count, off)) = found else { return Ok(None) };
         let next_off = table
             .chunks_exact(ENTRY_BYTES)
             .filter_map(|e| Some((u32::from_le_bytes(e.get(..4)?.try_into().ok()?), e.get(8..16)?)))
@@ -329,12 +345,7 @@ impl TrigramFile {
         if off > end || end > self.postings_len {
             return Err(SearchError::corrupt(&self.path, "posting offsets out of range"));
         }
-        let mut buf = vec![0u8; (end - off) as usize];
-        self.file
-            .read_exact_at(&mut buf, self.postings_at + off)
-            .map_err(|e| SearchError::io(&self.path, e))?;
-        decode_postings(&buf, count, self.files)
-            .ok_or_else(|| SearchError::corrupt(&self.path, "bad posting list"))
+        Ok(Some((count, off, end)))
     }
 
     fn next_list_start(&self, entry: u32) -> Result<u64, SearchError> {
@@ -354,19 +365,22 @@ impl TrigramFile {
 fn decode_postings(buf: &[u8], count: u32, files: u32) -> Option<Vec<u32>> {
     let mut out = Vec::with_capacity(count as usize);
     let mut pos = 0usize;
-    let mut last: Option<u32> = None;
+    // The first id is stored as is, every later one as a gap of at least 1.
+    let mut next_min = 0u32;
     for _ in 0..count {
-        let (v, used) = read_varint(buf.get(pos..)?)?;
-        pos += used;
-        let id = match last {
-            None => v,
-            Some(l) => l.checked_add(v).filter(|_| v > 0)?,
+        // Most gaps fit in one byte: decode those without the general loop.
+        let (v, used) = match buf.get(pos) {
+            Some(&b) if b < 0x80 => (u32::from(b), 1),
+            Some(_) => read_varint(buf.get(pos..)?)?,
+            None => return None,
         };
-        if id >= files {
+        pos += used;
+        let id = if out.is_empty() { v } else { next_min.checked_add(v)?.checked_sub(1)? };
+        if id >= files || (!out.is_empty() && v == 0) {
             return None;
         }
         out.push(id);
-        last = Some(id);
+        next_min = id + 1;
     }
     (pos == buf.len()).then_some(out)
 }
@@ -954,5 +968,11 @@ mod tests {
         assert_eq!(decode_postings(&buf, 3, 10), None, "id out of range");
         assert_eq!(decode_postings(&buf, 2, 100), None, "trailing bytes");
         assert_eq!(decode_postings(&[0x80], 1, 100), None, "truncated varint");
+        assert_eq!(decode_postings(&[3, 0], 2, 100), None, "a repeated id");
+        let mut buf = Vec::new();
+        for v in [0u32, 300, 1, 70_000] {
+            write_varint(&mut buf, v);
+        }
+        assert_eq!(decode_postings(&buf, 4, 100_000), Some(vec![0, 300, 301, 70_301]));
     }
 }

@@ -542,56 +542,79 @@ impl Index {
     /// Candidate file ids for a trigram query, sorted.
     fn candidates(&self, q: &TriQuery) -> Result<Vec<u32>, SearchError> {
         let mut lists = PostingCache::default();
-        Ok(match self.eval_tri(&q.clone().simplify(), &mut lists)? {
+        Ok(match self.eval_tri(&q.clone().simplify(), None, &mut lists)? {
             Some(ids) => Rc::try_unwrap(ids).unwrap_or_else(|shared| (*shared).clone()),
             None => (0..self.files().len() as u32).collect(),
         })
     }
 
-    /// `None` means every file. Each posting list is read and decoded once per query, and the lists of
-    /// an `And` are intersected shortest first.
-    fn eval_tri(&self, q: &TriQuery, lists: &mut PostingCache) -> Result<Option<Rc<Vec<u32>>>, SearchError> {
+    /// The files satisfying `q` among `within` (`None`: among all files); `None` means every file of
+    /// `within`'s range. Each posting list is read and decoded once per query; in an `And`, the single
+    /// trigrams are intersected shortest first, and the remaining parts (alternatives) are evaluated
+    /// only among the files that are left, so a common trigram inside an alternative costs little.
+    fn eval_tri(
+        &self,
+        q: &TriQuery,
+        within: Option<&Rc<Vec<u32>>>,
+        lists: &mut PostingCache,
+    ) -> Result<Option<Rc<Vec<u32>>>, SearchError> {
+        let restrict = |ids: Rc<Vec<u32>>| match within {
+            Some(w) => Rc::new(intersect(w, &ids)),
+            None => ids,
+        };
         Ok(match q {
-            TriQuery::All => None,
+            TriQuery::All => within.cloned(),
             TriQuery::None => Some(Rc::new(Vec::new())),
-            TriQuery::Tri(t) => Some(match lists.get(t) {
-                Some(ids) => ids.clone(),
-                None => {
-                    let ids = Rc::new(self.trigrams().postings(*t)?);
-                    lists.insert(*t, ids.clone());
-                    ids
-                }
-            }),
-            TriQuery::Files(ids) => Some(Rc::new(ids.clone())),
+            TriQuery::Tri(t) => Some(restrict(self.posting_list(*t, lists)?)),
+            TriQuery::Files(ids) => Some(restrict(Rc::new(ids.clone()))),
             TriQuery::And(v) => {
-                let mut parts: Vec<Rc<Vec<u32>>> = Vec::with_capacity(v.len());
-                // Single trigrams first: cheap, and an empty one ends the evaluation.
-                let (tris, others): (Vec<&TriQuery>, Vec<&TriQuery>) =
-                    v.iter().partition(|x| matches!(x, TriQuery::Tri(_)));
-                for x in tris.into_iter().chain(others) {
-                    if let Some(ids) = self.eval_tri(x, lists)? {
-                        if ids.is_empty() {
-                            return Ok(Some(ids));
+                let mut acc: Option<Rc<Vec<u32>>> = within.cloned();
+                let mut files: Vec<&Vec<u32>> = Vec::new();
+                let mut tris: Vec<(u32, trigram::Trigram)> = Vec::new();
+                for x in v {
+                    match x {
+                        TriQuery::Tri(t) => tris.push((self.list_len(*t, lists)?, *t)),
+                        TriQuery::Files(ids) => files.push(ids),
+                        _ => {}
+                    }
+                }
+                for ids in files {
+                    acc = Some(match acc {
+                        None => Rc::new(ids.clone()),
+                        Some(a) => Rc::new(intersect(&a, ids)),
+                    });
+                }
+                // Rarest first (lengths come from the table): an empty list ends the work before the
+                // long lists are decoded.
+                tris.sort_unstable();
+                for (_, t) in tris {
+                    if acc.as_ref().is_some_and(|a| a.is_empty()) {
+                        return Ok(acc);
+                    }
+                    let ids = self.posting_list(t, lists)?;
+                    acc = Some(match acc {
+                        None => ids,
+                        Some(a) => Rc::new(intersect(&a, &ids)),
+                    });
+                }
+                if acc.as_ref().is_some_and(|a| a.is_empty()) {
+                    return Ok(acc);
+                }
+                for x in v.iter().filter(|x| !matches!(x, TriQuery::Tri(_) | TriQuery::Files(_))) {
+                    if let Some(ids) = self.eval_tri(x, acc.as_ref(), lists)? {
+                        let empty = ids.is_empty();
+                        acc = Some(ids);
+                        if empty {
+                            break;
                         }
-                        parts.push(ids);
                     }
                 }
-                parts.sort_by_key(|p| p.len());
-                let mut iter = parts.into_iter();
-                let Some(first) = iter.next() else { return Ok(None) };
-                let mut acc = first;
-                for ids in iter {
-                    acc = Rc::new(intersect(&acc, &ids));
-                    if acc.is_empty() {
-                        break;
-                    }
-                }
-                Some(acc)
+                acc
             }
             TriQuery::Or(v) => {
                 let mut parts: Vec<Rc<Vec<u32>>> = Vec::with_capacity(v.len());
                 for x in v {
-                    match self.eval_tri(x, lists)? {
+                    match self.eval_tri(x, within, lists)? {
                         None => return Ok(None),
                         Some(ids) => parts.push(ids),
                     }
@@ -599,6 +622,28 @@ impl Index {
                 Some(Rc::new(union_all(parts)))
             }
         })
+    }
+
+    /// The length of the posting list of `t` (without decoding it unless it is already).
+    fn list_len(&self, t: trigram::Trigram, lists: &PostingCache) -> Result<u32, SearchError> {
+        match lists.get(&t) {
+            Some(ids) => Ok(ids.len() as u32),
+            None => self.trigrams().count(t),
+        }
+    }
+
+    /// The decoded posting list of `t`, read once per query.
+    fn posting_list(
+        &self,
+        t: trigram::Trigram,
+        lists: &mut PostingCache,
+    ) -> Result<Rc<Vec<u32>>, SearchError> {
+        if let Some(ids) = lists.get(&t) {
+            return Ok(ids.clone());
+        }
+        let ids = Rc::new(self.trigrams().postings(t)?);
+        lists.insert(t, ids.clone());
+        Ok(ids)
     }
 
     fn search_file(
@@ -825,7 +870,9 @@ type PostingCache = std::collections::HashMap<trigram::Trigram, Rc<Vec<u32>>>;
 fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     let mut out = Vec::with_capacity(small.len());
-    if small.len().saturating_mul(16) < large.len() {
+    // Measured on the Linux tree (CPU time of 100 phrase first pages): galloping from a 4x length
+    // ratio costs ~15% less than from 16x.
+    if small.len().saturating_mul(4) < large.len() {
         let mut rest = large;
         for &x in small {
             // Gallop: find a window that must hold x, then search it.
