@@ -443,6 +443,7 @@ impl Index {
         };
         on_plan(Plan { candidates: summary.candidates, scanned_all });
         let mut batch = 8usize;
+        let mut files_read = 0usize;
         let mut rest = ranked.as_slice();
         while !rest.is_empty() {
             if cancel.load(Ordering::Relaxed) {
@@ -450,7 +451,7 @@ impl Index {
             }
             let (now, later) = rest.split_at(batch.min(rest.len()));
             rest = later;
-            batch = (batch * 2).min(512);
+            files_read += now.len();
             let outcomes: Vec<FileOutcome> = now
                 .par_iter()
                 .map(|&(rank, id)| self.search_file(query, &syms, opts, rank, id, cancel))
@@ -477,6 +478,7 @@ impl Index {
                     FileOutcome::Unreadable(p) => summary.unreadable.push(p),
                 }
             }
+            batch = next_batch(batch, files_read, summary.lines, opts.stop_after_lines);
         }
         if cancel.load(Ordering::Relaxed) {
             return Err(SearchError::Cancelled);
@@ -782,6 +784,20 @@ impl Index {
     }
 }
 
+/// How many files to verify next: twice as many as last time (up to 512), but when the run stops after
+/// a number of lines, no more than the files read so far suggest are still needed (with a quarter more),
+/// so a first page does not read a large batch it mostly does not use.
+fn next_batch(batch: usize, files_read: usize, lines: u64, stop_after_lines: Option<u64>) -> usize {
+    let doubled = (batch * 2).min(512);
+    match stop_after_lines {
+        Some(stop) if lines > 0 && lines < stop => {
+            let need = (stop - lines) as f64 * files_read as f64 / lines as f64 * 1.25;
+            (need.ceil() as usize).clamp(rayon::current_num_threads().max(2), doubled)
+        }
+        _ => doubled,
+    }
+}
+
 /// (line_start, name_start, name_end) of each definition in `defs` (sorted by line), for `sym:` hits.
 fn definition_lines(buf: &[u8], defs: &[(u64, usize)], name: &str) -> Vec<(usize, usize, usize)> {
     let mut out = Vec::with_capacity(defs.len());
@@ -1069,6 +1085,17 @@ mod tests {
             lines("\"struct file\"", "struct  file\nstruct\tfile x\nstruct\nfile\nstruct files\n"),
             vec![1, 2]
         );
+    }
+
+    #[test]
+    fn batches_grow_but_a_first_page_reads_what_it_needs() {
+        assert_eq!(next_batch(8, 8, 3, None), 16);
+        assert_eq!(next_batch(512, 5000, 10, None), 512);
+        assert_eq!(next_batch(8, 8, 0, Some(100)), 16, "no line yet: no estimate");
+        // 120 files gave 80 lines: 20 more lines need about 30 files, plus a quarter.
+        assert_eq!(next_batch(64, 120, 80, Some(100)), 38);
+        assert!(next_batch(64, 120, 99, Some(100)) >= 2);
+        assert_eq!(next_batch(64, 120, 1, Some(100)), 128, "never more than doubling");
     }
 
     #[test]
