@@ -1033,7 +1033,13 @@ impl Accumulator {
 
         // Names sorted bytewise; `rank[id]` is the position of name `id`.
         let mut order: Vec<u32> = (0..n as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| names.get(a).cmp(names.get(b)));
+        // The first 8 bytes of each name as a number settle most comparisons without touching the
+        // names themselves.
+        let prefix: Vec<u64> =
+            (0..n as u32).into_par_iter().map(|id| prefix_key(names.get(id), false)).collect();
+        let key = |id: u32| prefix.get(id as usize).copied().unwrap_or(0);
+        order.par_sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then_with(|| names.get(a).cmp(names.get(b))));
+        drop(prefix);
         let mut rank = vec![0u32; n];
         for (pos, &id) in order.iter().enumerate() {
             if let Some(r) = rank.get_mut(id as usize) {
@@ -1200,7 +1206,16 @@ impl Accumulator {
             let path = tmp.join("names_ci.idx");
             let mut ci: Vec<u32> = (0..n as u32).collect();
             let name_at = |r: u32| names.get(order.get(r as usize).copied().unwrap_or(0));
-            ci.par_sort_unstable_by(|&a, &b| cmp_ignore_case(name_at(a), name_at(b)).then(a.cmp(&b)));
+            let prefix: Vec<u64> =
+                (0..n as u32).into_par_iter().map(|r| prefix_key(name_at(r), true)).collect();
+            let key = |r: u32| prefix.get(r as usize).copied().unwrap_or(0);
+            ci.par_sort_unstable_by(|&a, &b| {
+                let (ka, kb) = (key(a), key(b));
+                let by_key =
+                    if ka == u64::MAX || kb == u64::MAX { std::cmp::Ordering::Equal } else { ka.cmp(&kb) };
+                by_key.then_with(|| cmp_ignore_case(name_at(a), name_at(b))).then(a.cmp(&b))
+            });
+            drop(prefix);
             let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
             for r in ci {
                 w.write_all(&r.to_le_bytes()).map_err(io_err(&path))?;
@@ -1280,6 +1295,21 @@ impl Accumulator {
     }
 }
 
+/// The first 8 bytes of a name as a big-endian number (shorter names padded with zeros), ASCII
+/// letters lowered for `ignore_case`, so that comparing keys orders names as far as they go. A name
+/// with a byte above ASCII in those 8 bytes gets `u64::MAX` under `ignore_case` (its lowercase form
+/// is not predictable from bytes): comparisons with it are left to `cmp_ignore_case` entirely.
+fn prefix_key(name: &[u8], ignore_case: bool) -> u64 {
+    let mut k = [0u8; 8];
+    for (dst, &b) in k.iter_mut().zip(name) {
+        if ignore_case && !b.is_ascii() {
+            return u64::MAX;
+        }
+        *dst = if ignore_case { b.to_ascii_lowercase() } else { b };
+    }
+    u64::from_be_bytes(k)
+}
+
 /// Orders names as their `to_lowercase` forms order (bytewise on ASCII, without allocating).
 fn cmp_ignore_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     if a.is_ascii() && b.is_ascii() {
@@ -1297,6 +1327,8 @@ struct Interner {
     spans: Vec<u64>,
     /// Slots: id + 1, 0 when empty. The length is a power of two, at most 70% full.
     table: Vec<u32>,
+    /// A byte of each slot's hash, so that most probes compare no name.
+    tags: Vec<u8>,
 }
 
 /// Size of a block of names (a name longer than this gets a block of its own).
@@ -1320,7 +1352,9 @@ impl Interner {
             self.grow();
         }
         let mask = self.table.len() - 1;
-        let mut slot = (hash_bytes(name) as usize) & mask;
+        let h = hash_bytes(name);
+        let tag = (h >> 56) as u8;
+        let mut slot = (h as usize) & mask;
         loop {
             let v = self.table.get(slot).copied().unwrap_or(0);
             if v == 0 {
@@ -1330,9 +1364,12 @@ impl Interner {
                 if let Some(s) = self.table.get_mut(slot) {
                     *s = id + 1;
                 }
+                if let Some(t) = self.tags.get_mut(slot) {
+                    *t = tag;
+                }
                 return id;
             }
-            if self.get(v - 1) == name {
+            if self.tags.get(slot) == Some(&tag) && self.get(v - 1) == name {
                 return v - 1;
             }
             slot = (slot + 1) & mask;
@@ -1355,22 +1392,29 @@ impl Interner {
     fn grow(&mut self) {
         let size = (self.table.len() * 2).max(1 << 12);
         let mut table = vec![0u32; size];
+        let mut tags = vec![0u8; size];
         let mask = size - 1;
         for id in 0..self.spans.len() as u32 {
-            let mut slot = (hash_bytes(self.get(id)) as usize) & mask;
+            let h = hash_bytes(self.get(id));
+            let mut slot = (h as usize) & mask;
             while table.get(slot).is_some_and(|&v| v != 0) {
                 slot = (slot + 1) & mask;
             }
             if let Some(s) = table.get_mut(slot) {
                 *s = id + 1;
             }
+            if let Some(t) = tags.get_mut(slot) {
+                *t = (h >> 56) as u8;
+            }
         }
         self.table = table;
+        self.tags = tags;
     }
 
     /// Frees the hash table once no more names come (the writing phase only reads names by id).
     fn drop_table(&mut self) {
         self.table = Vec::new();
+        self.tags = Vec::new();
     }
 }
 
