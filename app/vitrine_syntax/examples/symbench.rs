@@ -93,6 +93,7 @@ fn build(dir: &Path, out: &Path) -> Result<(), String> {
             "files_with_errors": meta.files_with_errors,
             "parse_errors": meta.parse_errors,
             "kinds": meta.kinds,
+            "parse_timeouts": meta.parse_timeouts,
         })
     );
     Ok(())

@@ -60,6 +60,9 @@ pub struct IndexMeta {
     pub parse_errors: u64,
     /// Definitions per kind.
     pub kinds: std::collections::BTreeMap<String, u64>,
+    /// Files whose parse ran out of time (`PARSE_TIMEOUT`): only their names are indexed.
+    #[serde(default)]
+    pub parse_timeouts: Vec<String>,
     pub build_ms: u64,
     pub size_bytes: u64,
 }
@@ -208,8 +211,9 @@ where
     }
     std::fs::create_dir_all(tmp).map_err(io_err(tmp))?;
     let acc = Accumulator::new(tmp, files.len())?;
-    // C function bodies are read lexically: the index keeps only their calls and names.
-    let options = ExtractOptions { skim_bodies: true, ..ExtractOptions::default() };
+    // Function bodies are read lexically: the index keeps only their calls and names.
+    let options =
+        ExtractOptions { skim_bodies: true, parse_timeout: Some(PARSE_TIMEOUT), ..ExtractOptions::default() };
     // A few hundred files' results in flight at most.
     let (tx, rx) = std::sync::mpsc::sync_channel::<FileOut>(256);
     let acc = std::thread::scope(|s| {
@@ -683,6 +687,10 @@ struct NameEntry {
 /// number) and its record.
 type WindowDef = (u32, u8, u32, u32, u32, u32, [u8; DEF_RECORD]);
 
+/// How long one file may take to parse during a build (the slowest files of Linux and Boost take
+/// a few seconds on a loaded machine).
+pub const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Names longer than this are not indexed as references (generated data, not identifiers).
 const MAX_NAME: usize = 1024;
 
@@ -703,6 +711,7 @@ struct FileOut {
     bytes: u64,
     language: Language,
     parse_errors: u32,
+    timed_out: bool,
     /// The includes, encoded as in `includes.bin`.
     includes: Vec<u8>,
     names: Vec<u8>,
@@ -817,6 +826,7 @@ where
         bytes: bytes.len() as u64,
         language: lang,
         parse_errors: fs.parse_errors,
+        timed_out: fs.parse_timed_out,
         includes,
         names,
         spans,
@@ -845,6 +855,7 @@ struct Accumulator {
     languages: Vec<Option<Language>>,
     parse_errors: Vec<u32>,
     includes: Vec<Box<[u8]>>,
+    timed_out: Vec<u32>,
     parsed: u32,
 }
 
@@ -940,6 +951,7 @@ impl Accumulator {
             languages: vec![None; files],
             parse_errors: vec![0; files],
             includes: vec![Box::default(); files],
+            timed_out: Vec::new(),
             parsed: 0,
         })
     }
@@ -965,6 +977,9 @@ impl Accumulator {
         }
         if let Some(slot) = self.parse_errors.get_mut(f as usize) {
             *slot = out.parse_errors;
+        }
+        if out.timed_out {
+            self.timed_out.push(f);
         }
         // Local name ids to global ones.
         let global: Vec<u32> = (0..out.spans.len() as u32).map(|l| self.names.id(out.name(l))).collect();
@@ -1022,6 +1037,7 @@ impl Accumulator {
             languages,
             parse_errors,
             includes,
+            mut timed_out,
             parsed,
             ..
         } = self;
@@ -1277,6 +1293,10 @@ impl Accumulator {
             files_with_errors: parse_errors.iter().filter(|&&e| e > 0).count() as u32,
             parse_errors: parse_errors.iter().map(|&e| u64::from(e)).sum(),
             kinds: kind_counts,
+            parse_timeouts: {
+                timed_out.sort_unstable();
+                timed_out.iter().filter_map(|&f| files.get(f as usize)).map(|f| f.path.clone()).collect()
+            },
             build_ms: 0,
             size_bytes: 0,
         };

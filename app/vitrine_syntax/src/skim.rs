@@ -1,8 +1,8 @@
 //! Function bodies of C and C++ files, read without the grammar (for the snapshot-wide index).
 //! Bodies are most of a C file's bytes but hold no definitions the index keeps; parsing them
-//! dominates the cost of indexing. `skim` finds each body lexically, blanks it (same length, newlines kept, so every
-//! offset, line and column stays that of the file) for the grammar, and reads its identifiers
-//! directly: an identifier before `(` is a call, after `.` or `->` a field, otherwise another
+//! dominates the cost of indexing. `skim` finds each body lexically, empties it for the grammar
+//! (only its newlines are kept, so lines stay those of the file; offsets and columns are mapped
+//! back), and reads its identifiers directly: an identifier before `(` is a call, after `.` or `->` a field, otherwise another
 //! reference.
 //!
 //! Only bodies that can be told apart with certainty are skimmed: a `{` right after `)` (or a
@@ -15,12 +15,46 @@
 //! to the grammar. Error recovery is not local, so when the grammar loses most of a skimmed file
 //! (one ERROR over more than half of it) the file is parsed whole after all.
 
-use crate::symbols::{Point, RawRef, RefKind};
+use crate::symbols::{Point, RawRef, RefKind, TextRange};
 
-/// A C source with its skimmable bodies blanked, and the references read from them.
+/// A C or C++ source with its skimmable bodies emptied (only their newlines kept, so lines stay
+/// those of the file), the references read from them, and what it takes to map a position in the
+/// emptied source back to the file.
 pub(crate) struct Skimmed {
     pub source: Vec<u8>,
     pub refs: Vec<RawRef>,
+    /// (offset in `source` from which it applies, bytes removed before it), in order.
+    shifts: Vec<(u32, u32)>,
+    /// Offset in the file of each line's first byte.
+    line_starts: Vec<u32>,
+}
+
+impl Skimmed {
+    /// The file offset of an offset in the emptied source.
+    pub fn byte(&self, b: u32) -> u32 {
+        let i = self.shifts.partition_point(|&(at, _)| at <= b);
+        match i.checked_sub(1).and_then(|i| self.shifts.get(i)) {
+            Some(&(_, removed)) => b + removed,
+            None => b,
+        }
+    }
+
+    /// The file position of a position (and offset) in the emptied source: lines are unchanged,
+    /// the column is counted again from the file offset.
+    pub fn point(&self, p: Point, b: u32) -> Point {
+        let file_byte = self.byte(b);
+        let start = self.line_starts.get(p.line as usize).copied().unwrap_or(0);
+        Point { line: p.line, column: file_byte.saturating_sub(start) }
+    }
+
+    pub fn range(&self, r: TextRange) -> TextRange {
+        TextRange {
+            start: self.point(r.start, r.start_byte),
+            end: self.point(r.end, r.end_byte),
+            start_byte: self.byte(r.start_byte),
+            end_byte: self.byte(r.end_byte),
+        }
+    }
 }
 
 /// `None` when no body could be skimmed.
@@ -29,17 +63,32 @@ pub(crate) fn skim(src: &[u8]) -> Option<Skimmed> {
     if bodies.is_empty() {
         return None;
     }
-    let mut out = src.to_vec();
+    let mut out = Vec::with_capacity(src.len() / 2);
     let mut refs = Vec::new();
+    let mut shifts = Vec::with_capacity(bodies.len());
+    let (mut copied, mut removed) = (0usize, 0u32);
     for b in &bodies {
-        if let Some(region) = out.get_mut(b.start..b.end) {
-            for byte in region.iter_mut().filter(|c| **c != b'\n') {
-                *byte = b' ';
-            }
-        }
+        out.extend_from_slice(src.get(copied..b.start).unwrap_or_default());
+        let region = src.get(b.start..b.end).unwrap_or_default();
+        let newlines = region.iter().filter(|&&c| c == b'\n').count();
+        out.resize(out.len() + newlines, b'\n');
+        removed += (region.len() - newlines) as u32;
+        shifts.push((out.len() as u32, removed));
+        copied = b.end;
         read_body(src, b, &mut refs);
     }
-    Some(Skimmed { source: out, refs })
+    out.extend_from_slice(src.get(copied..).unwrap_or_default());
+    let mut line_starts = vec![0u32];
+    line_starts.extend(memchr::memchr_iter(b'\n', src).map(|i| i as u32 + 1));
+    Some(Skimmed { source: out, refs, shifts, line_starts })
+}
+
+/// Every identifier of a file as a reference, read lexically (for a file the grammar ran out of
+/// time on).
+pub(crate) fn read_all(src: &[u8]) -> Vec<RawRef> {
+    let mut refs = Vec::new();
+    read_body(src, &Body { start: 0, end: src.len(), line: 0, line_start: 0 }, &mut refs);
+    refs
 }
 
 /// The inside of a body: bytes `start..end` (after `{`, before `}`), starting on `line` whose first
@@ -464,11 +513,25 @@ mod tests {
         assert!(text(&bodies[0]).contains("get(a)"));
         assert!(text(&bodies[1]).contains("done()"));
         let skimmed = skim(s).unwrap();
-        assert_eq!(skimmed.source.len(), s.len());
         assert_eq!(
             skimmed.source.iter().filter(|&&c| c == b'\n').count(),
             s.iter().filter(|&&c| c == b'\n').count()
         );
+        // A position after an emptied body maps back to the file.
+        let compact = std::str::from_utf8(&skimmed.source).unwrap();
+        let (after, compact_after) = (KERNEL.find("int after").unwrap(), compact.find("int after").unwrap());
+        assert!(compact_after < after);
+        assert_eq!(skimmed.byte(compact_after as u32), after as u32);
+        let (closing, compact_closing) = (KERNEL.rfind('}').unwrap(), compact.rfind('}').unwrap());
+        assert_eq!(skimmed.byte(compact_closing as u32), closing as u32);
+        // The closing brace of `f` keeps its line; its column is counted from the file.
+        let f_end = KERNEL.find("\n}\n").unwrap() + 1;
+        let compact_f_end = compact.find("\n}\n").unwrap() + 1;
+        assert_eq!(
+            skimmed.point(Point { line: 9, column: 0 }, compact_f_end as u32),
+            Point { line: 9, column: 0 }
+        );
+        assert_eq!(skimmed.byte(compact_f_end as u32), f_end as u32);
         let got: Vec<(String, RefKind, u32, u32)> = skimmed
             .refs
             .iter()

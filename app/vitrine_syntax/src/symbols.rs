@@ -118,6 +118,10 @@ pub struct FileSymbols {
     pub includes: Vec<String>,
     /// Number of ERROR and MISSING nodes in the syntax tree.
     pub parse_errors: u32,
+    /// The parse ran out of `ExtractOptions::parse_timeout`: no definitions, and the references
+    /// are only the file's identifiers read lexically.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub parse_timed_out: bool,
 }
 
 /// One node of a file's outline: a definition and the definitions nested in it.
@@ -139,11 +143,19 @@ pub struct ExtractOptions {
     /// where bodies only matter for their calls and names; see `skim`). Parse errors are then
     /// counted outside those bodies only.
     pub skim_bodies: bool,
+    /// Parsing one file stops after this long (a pathological file cannot hold up a whole
+    /// snapshot); the file is then reported with `FileSymbols::parse_timed_out`.
+    pub parse_timeout: Option<std::time::Duration>,
 }
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        ExtractOptions { references: true, max_file_bytes: 32 * 1024 * 1024, skim_bodies: false }
+        ExtractOptions {
+            references: true,
+            max_file_bytes: 32 * 1024 * 1024,
+            skim_bodies: false,
+            parse_timeout: None,
+        }
     }
 }
 
@@ -232,15 +244,18 @@ pub(crate) fn extract_raw_by(
     }
     let original = source;
     let skimmed = if walk && options.skim_bodies && is_c { crate::skim::skim(source) } else { None };
-    let (source, mut refs) = match &skimmed {
-        Some(s) => (s.source.as_slice(), if options.references { s.refs.clone() } else { Vec::new() }),
-        None => (source, Vec::new()),
-    };
+    let source = skimmed.as_ref().map_or(source, |s| s.source.as_slice());
+    let mut refs = Vec::new();
     // Attribute-like macros are blanked (same length) so the grammar sees the declarations they
     // decorate; every offset still refers to the real file.
     let neutralized = if is_c { crate::macros::neutralize(source) } else { None };
     let source: &[u8] = neutralized.as_deref().unwrap_or(source);
-    let Some(tree) = parse(lang, source) else { return (out, Vec::new()) };
+    let Some(tree) = parse(lang, source, options.parse_timeout) else {
+        // Out of time: the file's identifiers, read lexically, are all it yields.
+        out.parse_timed_out = options.parse_timeout.is_some();
+        let refs = if options.references { crate::skim::read_all(original) } else { Vec::new() };
+        return (out, refs);
+    };
     let root = tree.root_node();
     if skimmed.is_some() && mostly_error(root) {
         // Error recovery is not local: with bodies blanked the grammar may lose the whole file where
@@ -264,21 +279,37 @@ pub(crate) fn extract_raw_by(
     let (definitions, declarations) = ex.finish();
     out.definitions = definitions;
     out.declarations = declarations;
-    if !options.references {
-        return (out, Vec::new());
-    }
     if walker.is_none()
+        && options.references
         && let Ok(query) = grammar::references_query(lang)
     {
         refs = query_references(query, root, source);
     }
-    let refs = finish_references(lang, refs, source, &out);
+    let Some(sk) = &skimmed else {
+        let refs = if options.references { finish_references(lang, refs, source, &out) } else { Vec::new() };
+        return (out, refs);
+    };
+    // Back to the file's offsets and columns; the bodies' own references already are.
+    for d in out.definitions.iter_mut().chain(out.declarations.iter_mut()) {
+        d.range = sk.range(d.range);
+        d.name_range = sk.range(d.name_range);
+    }
+    if !options.references {
+        return (out, Vec::new());
+    }
+    for r in &mut refs {
+        r.at = sk.point(r.at, r.start);
+        r.start = sk.byte(r.start);
+        r.end = sk.byte(r.end);
+    }
+    refs.extend(sk.refs.iter().cloned());
+    let refs = finish_references(lang, refs, original, &out);
     (out, refs)
 }
 
 /// The syntax tree of a file as an S-expression with positions (for writing queries).
 pub fn debug_tree(lang: Language, source: &[u8]) -> Option<String> {
-    let tree = parse(lang, source)?;
+    let tree = parse(lang, source, None)?;
     let mut out = String::new();
     let mut cursor = tree.walk();
     let mut depth = 0usize;
@@ -325,7 +356,7 @@ pub fn debug_skim(source: &[u8]) -> Option<Vec<u8>> {
 
 /// Parses a file and returns its node count (for benchmarks: the cost of parsing alone).
 pub fn debug_tree_len(lang: Language, source: &[u8]) -> usize {
-    parse(lang, source).map(|t| t.root_node().descendant_count()).unwrap_or(0)
+    parse(lang, source, None).map(|t| t.root_node().descendant_count()).unwrap_or(0)
 }
 
 /// Whether a capture name is one the extractor understands (checked by the query test).
@@ -534,11 +565,31 @@ thread_local! {
     static PARSER: RefCell<Parser> = RefCell::new(Parser::new());
 }
 
-fn parse(lang: Language, source: &[u8]) -> Option<Tree> {
+fn parse(lang: Language, source: &[u8], timeout: Option<std::time::Duration>) -> Option<Tree> {
     PARSER.with(|p| {
         let mut parser = p.borrow_mut();
         parser.set_language(&grammar::ts_language(lang)).ok()?;
-        parser.parse(source, None)
+        let Some(timeout) = timeout else { return parser.parse(source, None) };
+        let started = std::time::Instant::now();
+        let mut give_up = |_: &tree_sitter::ParseState| {
+            if started.elapsed() > timeout {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        };
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut give_up);
+        let len = source.len();
+        let tree = parser.parse_with_options(
+            &mut |i: usize, _| source.get(i..len).unwrap_or_default(),
+            None,
+            Some(options),
+        );
+        if tree.is_none() {
+            // A cancelled parse leaves state behind; the next file starts afresh.
+            parser.reset();
+        }
+        tree
     })
 }
 
@@ -1951,6 +2002,22 @@ mod tests {
             assert!(walked.1.iter().any(|r| r.1 == RefKind::Field));
             assert!(walked.1.iter().any(|r| r.1 == RefKind::Type));
         }
+    }
+
+    #[test]
+    fn a_parse_out_of_time_yields_the_names_only_and_says_so() {
+        let source: String =
+            (0..20_000).map(|i| format!("int f{i}(int a) {{ return g{i}(a); }}\n")).collect();
+        let options =
+            ExtractOptions { parse_timeout: Some(std::time::Duration::ZERO), ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source.as_bytes(), &options);
+        assert!(fs.parse_timed_out);
+        assert!(fs.definitions.is_empty());
+        assert!(fs.references.iter().any(|r| r.name == "g19999" && r.kind == RefKind::Call));
+        // The parser is usable again afterwards.
+        let fs = extract(Language::C, b"int ok(void) { return 0; }\n");
+        assert!(!fs.parse_timed_out);
+        assert_eq!(fs.definitions.len(), 1);
     }
 
     #[test]
