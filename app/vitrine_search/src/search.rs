@@ -681,16 +681,30 @@ impl Index {
                 lines: Vec::new(),
             });
         }
-        let buf = match self.read_text(id) {
-            Ok(Some(b)) => b,
-            Ok(None) => return FileOutcome::Changed(display),
-            Err(_) => return FileOutcome::Unreadable(display),
-        };
+        match self.with_text(id, |buf| self.verify(q, syms, opts, rank, id, buf)) {
+            Ok(Some(outcome)) => outcome,
+            Ok(None) => FileOutcome::Changed(display),
+            Err(_) => FileOutcome::Unreadable(display),
+        }
+    }
+
+    /// The hits of file `id` in its text `buf`.
+    fn verify(
+        &self,
+        q: &Query,
+        syms: &[SymFiles],
+        opts: &SearchOptions,
+        rank: Rank,
+        id: u32,
+        buf: &[u8],
+    ) -> FileOutcome {
+        let path = self.files().path(id);
+        let has_sym = |i: usize| syms.get(i).is_some_and(|m| m.contains_key(&id));
         // (line_start, match_start, match_end) of the first match of every matching line, per term.
         let mut per_term: Vec<Vec<(usize, usize, usize)>> = Vec::with_capacity(q.matchers.len());
         for (m, &positive) in q.matchers.iter().zip(&q.positive) {
             let mut lines = Vec::new();
-            m.each_line(&buf, |ls, s, e| {
+            m.each_line(buf, |ls, s, e| {
                 lines.push((ls, s, e));
                 positive
             });
@@ -707,7 +721,7 @@ impl Index {
         }
         for ((name, positive), files) in q.syms.iter().zip(syms) {
             if let (true, Some(lines)) = (*positive, files.get(&id)) {
-                merged.extend(definition_lines(&buf, lines, name));
+                merged.extend(definition_lines(buf, lines, name));
             }
         }
         if per_term.len() + q.syms.len() > 1 {
@@ -780,7 +794,13 @@ impl Index {
                 lines.push(LineHit { line: line_no, end_line, ranges, text });
             }
         }
-        FileOutcome::Hit(FileHits { file: id, path: display, rank, line_count, lines })
+        FileOutcome::Hit(FileHits {
+            file: id,
+            path: String::from_utf8_lossy(path).into_owned(),
+            rank,
+            line_count,
+            lines,
+        })
     }
 }
 
