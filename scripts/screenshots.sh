@@ -61,3 +61,5 @@ shot help "keys key F1" --file src/crypto.cpp --line 20
 shot legacy-encoding "" --file src/legacy/crc16.c --line 2
 shot hex-view "" --file firmware/ng-fw-2.4.1.bin
 shot light-theme "" --theme light --file src/packet.cpp --line 14
+shot callers "keys key ctrl+f; keys type 'is_operator(user)'; keys key Escape ctrl+shift+h" --file src/auth.cpp --line 18
+shot word-wrap "keys key alt+z" --file src/hosts.inc --line 2

@@ -62,16 +62,16 @@ fn the_window_opens_the_demo_lists_files_and_shows_one() {
 fn a_health_finding_opens_its_file_at_its_line_and_ctrl_w_closes_it() {
     let (_dir, app) = demo_app();
     let mut h = harness(app);
-        h.run();
+    h.run();
     // Kinds that change what code means come first, unfolded; only rows on screen are laid out, so the
     // homoglyph finding appears once the kinds above it are folded.
     h.get_by_label("▾ bidi-control  (6)");
     assert!(h.query_by_label_contains("src/license.cpp:7:13").is_none());
-        h.get_by_label("▾ bidi-control  (6)").click();
+    h.get_by_label("▾ bidi-control  (6)").click();
     h.run();
     h.get_by_label_contains("▾ invisible-char").click();
     h.run();
-        h.get_by_label("▸ bidi-control  (6)");
+    h.get_by_label("▸ bidi-control  (6)");
     h.get_by_label_contains("src/license.cpp:7:13").scroll_to_me();
     h.run();
     h.get_by_label_contains("src/license.cpp:7:13").click();

@@ -110,7 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         h.step();
         scroll.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-        // The same with word wrap on (Alt+Z): the first wrapped frame computes every line's row count.
+    // The same with word wrap on (Alt+Z): the first wrapped frame computes every line's row count.
     h.state_mut().state.apply(Command::CursorTo { line: 0, extend: false });
     h.run();
     let t = Instant::now();
@@ -154,7 +154,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("open and draw the first frame: {:.1} ms", open_first.as_secs_f64() * 1000.0);
     println!("jump to the last line (2 frames): {:.1} ms", jump_end.as_secs_f64() * 1000.0);
     println!("highlighting prepared in the background in {:.1} s (wall clock)", prepare.as_secs_f64());
-        report("scroll a page per frame", &mut scroll);
+    report("scroll a page per frame", &mut scroll);
     println!("turn word wrap on (first frame): {:.1} ms", wrap_on.as_secs_f64() * 1000.0);
     report("scroll a page per frame, wrapped", &mut wrapped);
     report("jump to a random line", &mut jumps);

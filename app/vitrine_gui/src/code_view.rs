@@ -504,7 +504,7 @@ fn text_view(
                     egui::UiBuilder::new().max_rect(area).layout(egui::Layout::top_down(egui::Align::Min)),
                 );
                 crate::review_ui::inline_thread_ui(&mut block, t, commands);
-                let h = block.min_rect().height() + row_height * 0.5;
+                let h = block.min_rect().height() + row_height * 0.3;
                 let key = height_key(t);
                 if heights.get(&key).is_none_or(|old| (old - h).abs() > 0.5) {
                     heights.insert(key, h);

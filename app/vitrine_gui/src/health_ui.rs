@@ -60,15 +60,24 @@ pub fn health_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
         .collect();
     let row_height =
         ui.text_style_height(&egui::TextStyle::Monospace).max(ui.text_style_height(&egui::TextStyle::Body))
-            + ui.spacing().item_spacing.y
-            + 4.0;
+            + 6.0;
     egui::ScrollArea::vertical().auto_shrink([false, false]).show_rows(
         ui,
         row_height,
         rows.len(),
         |ui, visible| {
+            // Each row takes exactly `row_height`, as `show_rows` assumes when it places them.
+            ui.spacing_mut().item_spacing.y = 0.0;
             for row in rows.get(visible).unwrap_or_default() {
-                ui.allocate_ui(egui::vec2(ui.available_width(), row_height), |ui| match row {
+                let (rect, _) = ui
+                    .allocate_exact_size(egui::vec2(ui.available_width(), row_height), egui::Sense::hover());
+                let mut cell = ui.new_child(
+                    egui::UiBuilder::new()
+                        .max_rect(rect)
+                        .layout(egui::Layout::left_to_right(egui::Align::Center)),
+                );
+                let ui = &mut cell;
+                match row {
                     Row::Kind(g) => {
                         let Some((kind, found)) = groups.get(*g) else { return };
                         let total = report.counts.get(kind.as_str()).copied().unwrap_or(0);
@@ -115,7 +124,7 @@ pub fn health_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                             commands.push(Command::OpenFile { path: path.clone(), line });
                         }
                     }
-                });
+                }
             }
         },
     );

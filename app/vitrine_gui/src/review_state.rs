@@ -349,6 +349,11 @@ impl ReviewState {
     }
 
     /// Threads whose annotation targets `path` (all threads when `None`).
+    /// How many threads the review has.
+    pub fn thread_count(&self) -> usize {
+        self.thread_index.len()
+    }
+
     pub fn threads(&self, path: Option<&str>) -> Vec<vitrine_record::thread::Thread<'_>> {
         let thread = |t: &ThreadIndex| {
             Some(vitrine_record::thread::Thread {

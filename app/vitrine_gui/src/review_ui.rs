@@ -194,8 +194,12 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Co
     let Some(review) = &state.review else { return };
     let path = state.active_tab().map(|t| t.doc.path.display());
     let threads = review.threads(path.as_deref());
-    let all = vitrine_record::thread::threads(&review.entries).len();
-    ui.label(RichText::new(format!("{} threads here · {} in the review", threads.len(), all)).weak());
+    let all = review.thread_count();
+    let plural = |n: usize| if n == 1 { "thread" } else { "threads" };
+    ui.label(
+        RichText::new(format!("{} {} here · {all} in the review", threads.len(), plural(threads.len())))
+            .weak(),
+    );
     if let (Some(tab), Some(snap)) = (state.active_tab(), &state.snapshot)
         && let Some(entry) = snap.file(tab.doc.path.as_bytes())
     {

@@ -1149,7 +1149,7 @@ mod tests {
         let open = s.expanded.contains(b"a".as_slice());
         s.apply(Command::ToggleDir(b"a".to_vec()));
         assert_ne!(open, s.expanded.contains(b"a".as_slice()));
-                s.apply(Command::SetTreeFilter("two".into()));
+        s.apply(Command::SetTreeFilter("two".into()));
         assert_eq!(s.tree.filter(&s.tree_filter, 10).len(), 1);
         let matched: Vec<&[u8]> = s.tree_matches.iter().map(|&i| s.tree.nodes[i].path.as_slice()).collect();
         assert_eq!(matched, [b"a/b/two.c".as_slice()]);

@@ -65,10 +65,12 @@ pub fn references_ui(ui: &mut egui::Ui, state: &AppState, callers: bool, command
                 }
             }
             Some(NavResult::Callers(groups)) if callers => {
+                let sites = groups.iter().map(|g| g.sites.len()).sum::<usize>();
                 ui.label(format!(
-                    "{} callers, {} call sites",
+                    "{} caller{}, {sites} call site{}",
                     groups.len(),
-                    groups.iter().map(|g| g.sites.len()).sum::<usize>()
+                    if groups.len() == 1 { "" } else { "s" },
+                    if sites == 1 { "" } else { "s" }
                 ));
                 let root = sym.subject.clone().into_iter().collect::<Vec<_>>();
                 caller_rows(ui, sym, groups, &root, commands);
