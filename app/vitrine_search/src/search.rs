@@ -901,14 +901,15 @@ fn eval_full(e: &Expr, path: &[u8], term: &dyn Fn(usize) -> bool, sym: &dyn Fn(u
 /// Decoded posting lists of one query evaluation, by trigram.
 type PostingCache = std::collections::HashMap<trigram::Trigram, Rc<Vec<u32>>>;
 
-/// The sorted intersection of two sorted lists; a much shorter list is looked up in the longer one by
-/// galloping, so a rare trigram narrows a common one in time proportional to the rare one.
+/// The sorted intersection of two sorted lists. A much shorter list is looked up in the longer one by
+/// galloping, in time proportional to the short one; otherwise the shorter list is marked in a bitmap
+/// of file ids and the longer one filtered through it (a predictable branch per id: measured on the
+/// Linux tree's phrase query, galloping from the 4x ratio a merge needs cost more than the page's
+/// reading).
 fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     let mut out = Vec::with_capacity(small.len());
-    // Measured on the Linux tree (CPU time of 100 phrase first pages): galloping from a 4x length
-    // ratio costs ~15% less than from 16x.
-    if small.len().saturating_mul(4) < large.len() {
+    if small.len().saturating_mul(64) < large.len() {
         let mut rest = large;
         for &x in small {
             // Gallop: find a window that must hold x, then search it.
@@ -928,16 +929,16 @@ fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
         }
         return out;
     }
-    let (mut i, mut j) = (0, 0);
-    while let (Some(&x), Some(&y)) = (small.get(i), large.get(j)) {
-        match x.cmp(&y) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(x);
-                i += 1;
-                j += 1;
-            }
+    let Some(&max) = small.last() else { return out };
+    let mut bits = vec![0u64; max as usize / 64 + 1];
+    for &x in small {
+        if let Some(w) = bits.get_mut(x as usize / 64) {
+            *w |= 1 << (x % 64);
+        }
+    }
+    for &y in large {
+        if bits.get(y as usize / 64).is_some_and(|w| w >> (y % 64) & 1 == 1) {
+            out.push(y);
         }
     }
     out
@@ -1124,6 +1125,12 @@ mod tests {
         let large: Vec<u32> = (0..1000).map(|i| i * 3).collect();
         assert_eq!(intersect(&[0, 4, 6, 2997, 5000], &large), vec![0, 6, 2997]);
         assert_eq!(intersect(&large, &[2, 2999]), Vec::<u32>::new());
+        let evens: Vec<u32> = (0..400).map(|i| i * 2).collect();
+        let thirds: Vec<u32> = (0..300).map(|i| i * 3).collect();
+        let sixths: Vec<u32> = (0..134).map(|i| i * 6).collect();
+        assert_eq!(intersect(&evens, &thirds), sixths, "bitmap path");
+        assert_eq!(intersect(&thirds, &evens), sixths);
+        assert_eq!(intersect(&[], &evens), Vec::<u32>::new());
         assert_eq!(
             union_all(vec![Rc::new(vec![1, 4]), Rc::new(vec![2]), Rc::new(vec![4, 9])]),
             vec![1, 2, 4, 9]
