@@ -21,6 +21,8 @@ mod review_ui;
 pub mod search_state;
 mod search_ui;
 pub mod state;
+#[cfg(test)]
+mod state_tests;
 pub mod symbols_state;
 mod symbols_ui;
 pub mod tree;
