@@ -51,17 +51,21 @@ pub struct SearchState {
 
 impl SearchState {
     /// Opens the snapshot's index, building it first if needed, on a background thread.
+    /// Opens or builds the snapshot's search index on a background thread. The receiver returned is
+    /// disconnected when that thread ends (whatever the outcome), for work that should not overlap it.
     pub fn start_index(
         &mut self,
         snapshot: Arc<Snapshot>,
         data: &DataDir,
         definitions: Arc<dyn vitrine_search::DefinitionSource>,
-    ) {
+    ) -> crossbeam_channel::Receiver<()> {
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
+        let (ended, ended_rx) = crossbeam_channel::bounded::<()>(0);
         let dir = data.snapshot_dir(&snapshot.ids().tree_sha256).join("index");
         let p = progress.clone();
         let spawned = std::thread::Builder::new().name("index".into()).spawn(move || {
+            let _ended = ended;
             let r = vitrine_search::open_or_build(&snapshot, &dir, &p)
                 .map(|(mut index, _)| {
                     index.set_definitions(definitions);
@@ -74,6 +78,7 @@ impl SearchState {
             Ok(_) => IndexState::Building { progress, result: rx },
             Err(e) => IndexState::Failed(format!("cannot start the index thread: {e}")),
         };
+        ended_rx
     }
 
     /// Blocks until the index is ready or failed (tests).

@@ -999,8 +999,10 @@ impl AppState {
         let snapshot = Arc::new(snapshot);
         self.search = crate::search_state::SearchState::default();
         self.symbols = crate::symbols_state::SymbolState::default();
-        self.search.start_index(snapshot.clone(), &self.data, self.symbols.definitions.clone());
-        self.symbols.start_index(snapshot.clone(), &self.data);
+        // One index after the other: each build uses every core, and their peaks of memory do not add up.
+        let search_done =
+            self.search.start_index(snapshot.clone(), &self.data, self.symbols.definitions.clone());
+        self.symbols.start_index(snapshot.clone(), &self.data, Some(search_done));
         let dir = self.data.snapshot_dir(&snapshot.ids().tree_sha256);
         let (review, problem) = ReviewState::open(
             dir.join("review"),

@@ -90,12 +90,24 @@ pub struct SymbolState {
 }
 
 impl SymbolState {
-    pub fn start_index(&mut self, snapshot: Arc<Snapshot>, data: &DataDir) {
+    /// Opens or builds the snapshot's symbol index on a background thread, once `after` is disconnected
+    /// (when given): building both indexes at once would add their peak memory for little gain, as each
+    /// build already uses every core.
+    pub fn start_index(
+        &mut self,
+        snapshot: Arc<Snapshot>,
+        data: &DataDir,
+        after: Option<crossbeam_channel::Receiver<()>>,
+    ) {
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
         let dir = data.snapshot_dir(&snapshot.ids().tree_sha256).join("symbols");
         let p = progress.clone();
         let spawned = std::thread::Builder::new().name("symbols".into()).spawn(move || {
+            if let Some(after) = after {
+                p.set_phase("waiting for the search index", 0);
+                let _ = after.recv();
+            }
             let r = vitrine_syntax::index::open_or_build(&snapshot, &dir, &p).map_err(|e| e.to_string());
             let _ = tx.send(r);
         });
@@ -265,5 +277,34 @@ impl SymbolState {
             }
         }
         changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_symbol_index_waits_for_the_work_it_is_told_to_follow() {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = dir.path().join("snap");
+        std::fs::create_dir_all(&snap).unwrap();
+        std::fs::write(snap.join("a.c"), "int alpha(void) { return 1; }\n").unwrap();
+        let snapshot = Arc::new(Snapshot::open(&snap, &Default::default(), &Progress::default()).unwrap());
+        let data = DataDir::at(dir.path().join("data"));
+        let (hold, after) = crossbeam_channel::bounded::<()>(0);
+        let mut s = SymbolState::default();
+        s.start_index(snapshot, &data, Some(after));
+        let SymIndexState::Building { progress, result } = &s.index else { panic!("{:?}", s.index) };
+        while progress.view().phase != "waiting for the search index" {
+            std::thread::yield_now();
+        }
+        // While the work it follows runs, nothing is built.
+        assert!(result.try_recv().is_err());
+        assert!(!dir.path().join("data").join("snapshots").exists());
+        drop(hold);
+        s.wait_index();
+        let index = s.ready().expect("built once the other work ended");
+        assert_eq!(index.lookup("alpha", vitrine_syntax::Match::Exact).unwrap().len(), 1);
     }
 }
