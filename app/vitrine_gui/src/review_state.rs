@@ -330,6 +330,16 @@ impl ReviewState {
     }
 
     pub fn retract(&mut self, id: &str) -> Result<String, String> {
+        // Only the author's retraction takes effect (a thread is the author's to withdraw); anyone else's
+        // would be a signed entry that changes nothing, so it is refused here, as `vitrine retract` does.
+        if let (Some(me), Some(target)) = (&self.identity, self.entries.iter().find(|e| e.id == id))
+            && target.entry.author.fingerprint != me.signer.fingerprint()
+        {
+            return Err(format!(
+                "only its author ({}) can retract this annotation; answer it with a status instead",
+                target.entry.author.principal
+            ));
+        }
         let mut d = Draft::new(Kind::Retract);
         d.parent = Some(id.to_owned());
         self.append(d)
@@ -348,12 +358,12 @@ impl ReviewState {
         self.append(d)
     }
 
-    /// Threads whose annotation targets `path` (all threads when `None`).
     /// How many threads the review has.
     pub fn thread_count(&self) -> usize {
         self.thread_index.len()
     }
 
+    /// Threads whose annotation targets `path` (all threads when `None`).
     pub fn threads(&self, path: Option<&str>) -> Vec<vitrine_record::thread::Thread<'_>> {
         let thread = |t: &ThreadIndex| {
             Some(vitrine_record::thread::Thread {

@@ -301,9 +301,13 @@ fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands
                 commands.push(Command::Answer { parent: id.to_owned(), status: Some(s) });
             }
         }
+        // Only the annotation's author can withdraw it.
+        let author = review.entries.iter().find(|e| e.id == id).map(|e| e.entry.author.fingerprint.as_str());
+        let mine = review.identity.as_ref().is_some_and(|me| Some(me.signer.fingerprint()) == author);
         if ui
-            .add_enabled(signed_in, egui::Button::new("Retract").small())
-            .on_hover_text("A signed retraction; the annotation stays in the log")
+            .add_enabled(mine, egui::Button::new("Retract").small())
+            .on_hover_text("A signed retraction by the annotation's author; the annotation stays in the log")
+            .on_disabled_hover_text("Only the annotation's author can retract it")
             .clicked()
         {
             commands.push(Command::Retract(id.to_owned()));

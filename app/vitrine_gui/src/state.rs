@@ -537,8 +537,11 @@ impl AppState {
                     if let Some((line, range)) =
                         tab.find.as_ref().and_then(|f| f.matches.get(f.current)).cloned()
                     {
+                        // As FindStep: the cursor goes to the match and the selection is dropped, so a
+                        // following Ctrl+Alt+A annotates the match's line, not a range reaching it.
                         tab.cursor_line = line;
                         tab.cursor_col = range.start;
+                        tab.anchor_line = None;
                         tab.scroll_to = Some(line);
                     }
                 }

@@ -734,8 +734,6 @@ fn find_starts_at_the_cursor_steps_and_wraps() {
 }
 
 #[test]
-#[ignore = "bug: Find(Some(q)) moves the cursor to the first match but keeps the selection anchor, so \
-            the selection becomes anchor..=match (FindStep clears it); Annotate then takes those lines"]
 fn find_moves_the_cursor_to_a_match_and_drops_the_selection_as_find_step_does() {
     let mut fx = fixture();
     open_file(&mut fx.s, "lines.txt", Some(30));
@@ -983,6 +981,10 @@ fn show_callers_groups_calls_by_caller_and_keeps_a_trail() {
 #[test]
 fn toggle_caller_node_loads_callers_of_callers_and_folds() {
     let mut fx = fixture();
+    // Before the symbol index is ready there is nothing to load: the node stays folded.
+    let mut early = crate::symbols_state::SymbolState::default();
+    early.toggle_caller(vec!["relay".to_owned()]);
+    assert!(early.expanded_callers.is_empty() && early.caller_cache.is_empty());
     fx.s.symbols.wait_index();
     fx.s.apply(Command::ShowCallers { name: Some("helper".into()), deeper: false });
     fx.s.symbols.wait_result();
@@ -1292,8 +1294,6 @@ fn retract_withdraws_a_thread_and_needs_a_signer() {
 }
 
 #[test]
-#[ignore = "bug: Retract by someone other than the annotation's author signs and appends a retract \
-            entry with no error, but the thread stays live (thread.rs only honours the author's retraction)"]
 fn retract_by_someone_other_than_the_author_is_refused() {
     let (mut fx, keys, id) = annotated();
     fx.s.apply(Command::SignOut);

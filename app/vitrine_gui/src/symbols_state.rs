@@ -197,11 +197,13 @@ impl SymbolState {
             return;
         }
         let Some(name) = node.last().cloned() else { return };
-        self.expanded_callers.insert(node);
         if self.caller_cache.contains_key(&name) {
+            self.expanded_callers.insert(node);
             return;
         }
+        // Without the index there is nothing to load: the node stays folded rather than waiting forever.
         let Some(index) = self.ready().cloned() else { return };
+        self.expanded_callers.insert(node);
         self.caller_cache.insert(name.clone(), CallerLoad::Loading);
         let (tx, rx) = crossbeam_channel::bounded(1);
         let n = name.clone();
