@@ -75,6 +75,8 @@ pub struct ReviewState {
     /// The threads of `entries` (as positions in it), and the threads of each path: computed when the
     /// log changes, so drawing a file's threads never walks the whole log.
     thread_index: Vec<ThreadIndex>,
+    /// Signatures of `entries`, verified by this window: reopening for a write skips their arithmetic.
+    known: vitrine_record::KnownSignatures,
     threads_of_path: std::collections::HashMap<String, Vec<usize>>,
     /// An export, import or verification running in the background, and the last one's outcome.
     job: Option<crossbeam_channel::Receiver<Result<crate::records::RecordOutcome, String>>>,
@@ -100,13 +102,16 @@ impl ReviewState {
         Ok(())
     }
 
+    /// Opens the review for one read or write: it re-verifies what is on disk, except the signature
+    /// arithmetic of entries this window verified already and that are byte for byte unchanged.
     fn lock(&self) -> Result<Review, String> {
-        Review::open(&self.dir, &self.tree)
+        Review::open_knowing(&self.dir, &self.tree, &self.known)
             .map_err(|e| format!("cannot open the review in {}: {e}", self.dir.display()))
     }
 
     fn take(&mut self, review: &Review) {
         self.entries = review.entries().to_vec();
+        self.known = vitrine_record::KnownSignatures::of(&self.entries);
         self.problems = review.problems().to_vec();
         self.reviewed.clear();
         for e in self.entries.iter().filter(|e| e.entry.kind == Kind::ReviewMark) {

@@ -2,7 +2,8 @@
 //! load phase of `bench` on its own, for profiling (`BENCH_KEEP=1 scripts/bench-record.sh` keeps a review).
 //!
 //! `cargo run --release -p vitrine_record --example load -- DIR [SNAPSHOT] [RUNS]`; SNAPSHOT defaults to the
-//! one recorded in `DIR/snapshot`.
+//! one recorded in `DIR/snapshot`. Each run also reopens the review knowing the signatures it has just
+//! verified, as the window does for every write.
 
 use std::time::Instant;
 
@@ -42,6 +43,18 @@ fn main() -> Result<(), RecordError> {
             rayon::current_num_threads(),
             load_average.split_whitespace().next().unwrap_or("?"),
             review.problems().len()
+        );
+        // What the window does for each write: reopen, knowing the signatures it verified.
+        let known = vitrine_record::KnownSignatures::of(review.entries());
+        drop(review);
+        let t = Instant::now();
+        let c = cpu_s();
+        let review = Review::open_knowing(&dir, &snapshot, &known)?;
+        println!(
+            "reopen knowing its signatures: {} entries in {:.3} s ({:.2} CPU s)",
+            review.entries().len(),
+            t.elapsed().as_secs_f64(),
+            cpu_s() - c
         );
     }
     Ok(())

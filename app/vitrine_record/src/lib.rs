@@ -25,6 +25,6 @@ pub use crate::entry::{Class, Entry, Kind, Severity, Status};
 pub use crate::error::RecordError;
 pub use crate::keys::Signer;
 pub use crate::store::{Draft, Review};
-pub use crate::verify::{Problem, Verified};
+pub use crate::verify::{KnownSignatures, Problem, Verified};
 /// Re-exported so callers build times without naming the crate themselves.
 pub use time;

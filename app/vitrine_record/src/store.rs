@@ -27,7 +27,7 @@ use crate::entry::{Author, Class, Entry, FORMAT_VERSION, Kind, Severity, Status,
 use crate::error::RecordError;
 use crate::keys::Signer;
 use crate::merkle::{self, Checkpoint};
-use crate::verify::{Chain, Problem, RawEntry, SigCheck, Single, Verified, check_chunk};
+use crate::verify::{Chain, KnownSignatures, Problem, RawEntry, SigCheck, Single, Verified, check_chunk};
 
 /// What the author chooses in a new entry; the review fills in the rest (seq, prev, author, time, …).
 #[derive(Debug, Clone)]
@@ -83,6 +83,12 @@ impl Review {
     /// Opens (creating if needed) the review of snapshot `snapshot` (its SHA-256 tree id) in `dir`, waiting
     /// for any other process that has it open, then loads and re-verifies every entry.
     pub fn open(dir: &Path, snapshot: &str) -> Result<Review, RecordError> {
+        Review::open_knowing(dir, snapshot, &KnownSignatures::default())
+    }
+
+    /// [`Review::open`], skipping the signature arithmetic of entries whose bytes, signature and key this
+    /// process verified already (`known`, from the entries of an earlier open); every other check runs.
+    pub fn open_knowing(dir: &Path, snapshot: &str, known: &KnownSignatures) -> Result<Review, RecordError> {
         for d in [dir.to_path_buf(), dir.join("log"), dir.join("checkpoints")] {
             fs::create_dir_all(&d).map_err(RecordError::io(&d))?;
         }
@@ -127,7 +133,7 @@ impl Review {
             last_segment_start: 0,
             problems: Vec::new(),
         };
-        review.load()?;
+        review.load(known)?;
         Ok(review)
     }
 
@@ -293,7 +299,7 @@ impl Review {
     }
 
     /// Reads every segment, verifies the whole log and sets aside what fails.
-    fn load(&mut self) -> Result<(), RecordError> {
+    fn load(&mut self, known: &KnownSignatures) -> Result<(), RecordError> {
         let dir = self.dir.join("log");
         let mut segments: Vec<u64> = Vec::new();
         let mut stray: Vec<String> = Vec::new();
@@ -325,7 +331,7 @@ impl Review {
         // batch that fails is checked again one by one to name the bad entries.
         let (people, snapshot) = (&self.people, self.snapshot.as_str());
         let read: Vec<Result<ReadSegment, RecordError>> =
-            segments.par_iter().map(|&seg| read_segment(&dir, seg, people, snapshot)).collect();
+            segments.par_iter().map(|&seg| read_segment(&dir, seg, people, snapshot, known)).collect();
         let mut accepted: Vec<Verified> =
             Vec::with_capacity(read.iter().map(|r| r.as_ref().map_or(0, |r| r.entries.len())).sum());
         // Problems with the segment they were found in: records that cannot even be split, then entries
@@ -526,7 +532,7 @@ impl Review {
             .collect();
         let singles: Vec<Single> = raws
             .par_chunks(64)
-            .flat_map_iter(|c| check_chunk(c, &merged, &self.snapshot, SigCheck::Each))
+            .flat_map_iter(|c| check_chunk(c, &merged, &self.snapshot, SigCheck::Each, None))
             .collect();
         for (r, single) in raws.iter().zip(singles) {
             if let Err(m) = single.and_then(|(entry, id)| chain.push(&entry, &id)) {
@@ -573,6 +579,7 @@ fn read_segment(
     seg: u64,
     people: &AllowedSigners,
     snapshot: &str,
+    known: &KnownSignatures,
 ) -> Result<ReadSegment, RecordError> {
     let path = dir.join(format!("{seg:06}.seg"));
     let bytes = fs::read(&path).map_err(RecordError::io(&path))?;
@@ -585,7 +592,7 @@ fn read_segment(
             Err(m) => unreadable.push(Problem::new(name, m)),
         }
     }
-    let singles = check_chunk(&raws, people, snapshot, SigCheck::Batch);
+    let singles = check_chunk(&raws, people, snapshot, SigCheck::Batch, Some(known));
     Ok(ReadSegment { entries: raws.into_iter().zip(singles).collect(), unreadable })
 }
 
@@ -697,6 +704,51 @@ mod tests {
     fn write_three(tmp: &tempfile::TempDir, s: &Signer, snap: &str) -> Vec<String> {
         let mut r = Review::open(tmp.path(), snap).unwrap();
         (0..3).map(|i| r.append(s, note(i), OffsetDateTime::now_utc()).unwrap().id.clone()).collect()
+    }
+
+    #[test]
+    fn reopening_with_known_signatures_still_checks_everything_but_their_arithmetic() {
+        let (tmp, s, snap) = setup();
+        let ids = write_three(&tmp, &s, &snap);
+        let first = Review::open(tmp.path(), &snap).unwrap();
+        let known = KnownSignatures::of(first.entries());
+        assert_eq!(known.len(), 3);
+        drop(first);
+        // Unchanged: the same entries.
+        let r = Review::open_knowing(tmp.path(), &snap, &known).unwrap();
+        let got: Vec<&str> = r.entries().iter().map(|e| e.id.as_str()).collect();
+        assert_eq!((got, r.problems().len()), (ids.iter().map(String::as_str).collect(), 0));
+        drop(r);
+        // A changed entry is not known any more: its signature is checked, and fails.
+        edit_record(&tmp, 2, |l| l.replace("\"n1\"", "\"n8\""));
+        let r = Review::open_knowing(tmp.path(), &snap, &known).unwrap();
+        assert_eq!(r.entries().len(), 1);
+        assert!(r.problems()[0].message.contains("signature does not verify"), "{}", r.problems()[0]);
+        drop(r);
+        // The signer's checks run for known entries too: a signer no longer allowed is refused.
+        std::fs::write(tmp.path().join("allowed_signers"), "").unwrap();
+        let r = Review::open_knowing(tmp.path(), &snap, &known).unwrap();
+        assert!(r.entries().is_empty());
+        assert!(r.problems()[0].message.contains("not in allowed_signers"), "{}", r.problems()[0]);
+    }
+
+    #[test]
+    fn a_known_signature_decides_the_check_so_the_set_must_come_from_verified_entries() {
+        // What makes reopening cheap is also why `KnownSignatures` is built only in memory from entries
+        // the process verified: an entry listed as known is not checked against its signature.
+        let (tmp, s, snap) = setup();
+        write_three(&tmp, &s, &snap);
+        edit_record(&tmp, 3, |l| l.replace("\"n2\"", "\"n7\""));
+        let line = std::fs::read_to_string(tmp.path().join("log/000001.seg")).unwrap();
+        let (bytes, sig) = line.lines().nth(2).unwrap().split_once('\t').unwrap();
+        let sig = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, sig).unwrap();
+        let entry = crate::entry::Entry::from_bytes(bytes.as_bytes()).unwrap();
+        let forged = Verified { name: String::new(), id: String::new(), bytes: bytes.into(), sig, entry };
+        let r = Review::open_knowing(tmp.path(), &snap, &KnownSignatures::of(&[forged])).unwrap();
+        assert_eq!(r.entries().len(), 3, "the listed entry's signature was not checked");
+        drop(r);
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        assert_eq!(r.entries().len(), 2, "without it, the edit is caught");
     }
 
     #[test]

@@ -151,6 +151,45 @@ const EACH_CHUNK: usize = 64;
 /// What the checks of one entry on its own found: the entry with its id, or why it is refused.
 pub(crate) type Single = Result<(Entry, String), String>;
 
+/// Signatures a process has verified already, by what went into the check: the entry's bytes, its
+/// signature as stored and the signing key's fingerprint. Reopening a review it just had open (the window
+/// does for every write) then skips the Ed25519 arithmetic of entries whose bytes are unchanged; every
+/// other check (content, snapshot, signer, validity, chain) runs again. Built only from entries this
+/// process verified itself, never read from disk.
+#[derive(Debug, Default, Clone)]
+pub struct KnownSignatures(HashSet<[u8; 32]>);
+
+impl KnownSignatures {
+    /// The signatures of `entries` (which this process has verified).
+    pub fn of(entries: &[Verified]) -> KnownSignatures {
+        KnownSignatures(
+            entries.iter().map(|v| known_key(&v.bytes, &v.sig, &v.entry.author.fingerprint)).collect(),
+        )
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn contains(&self, bytes: &[u8], sig: &[u8], fingerprint: &str) -> bool {
+        !self.0.is_empty() && self.0.contains(&known_key(bytes, sig, fingerprint))
+    }
+}
+
+fn known_key(bytes: &[u8], sig: &[u8], fingerprint: &str) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for part in [bytes, sig, fingerprint.as_bytes()] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    h.finalize().into()
+}
+
 /// Checks each entry of `raw` on its own (content, snapshot, signer, signature), in order, on the
 /// calling thread; with [`SigCheck::Batch`] all of `raw` is one batch.
 pub(crate) fn check_chunk(
@@ -158,23 +197,37 @@ pub(crate) fn check_chunk(
     people: &AllowedSigners,
     snapshot: &str,
     mode: SigCheck,
+    known: Option<&KnownSignatures>,
 ) -> Vec<Single> {
     use ed25519_dalek::Verifier;
     let prepared: Vec<Result<Prepared, String>> = raw.iter().map(|r| prepare(r, people, snapshot)).collect();
+    let is_known: Vec<bool> = prepared
+        .iter()
+        .zip(raw)
+        .map(|(p, r)| match (known, p) {
+            (Some(k), Ok(p)) => {
+                k.contains(&r.bytes, r.sig.as_deref().unwrap_or_default(), &p.entry.author.fingerprint)
+            }
+            _ => false,
+        })
+        .collect();
     let all_good = mode == SigCheck::Batch && {
         let items: Vec<batch::Item<'_>> = prepared
             .iter()
-            .filter_map(|p| p.as_ref().ok())
+            .zip(&is_known)
+            .filter(|(_, known)| !**known)
+            .filter_map(|(p, _)| p.as_ref().ok())
             .map(|p| batch::Item { message: &p.data, signature: &p.sig, key: &p.vk })
             .collect();
-        !items.is_empty() && batch::verify_batch(&items)
+        batch::verify_batch(&items)
     };
     prepared
         .into_iter()
         .zip(raw)
-        .map(|(p, r)| {
+        .zip(is_known)
+        .map(|((p, r), known)| {
             let p = p?;
-            if all_good || p.vk.verify(&p.data, &p.sig).is_ok() {
+            if known || all_good || p.vk.verify(&p.data, &p.sig).is_ok() {
                 Ok((p.entry, entry_id(&r.bytes)))
             } else {
                 Err("signature does not verify".to_owned())
@@ -186,7 +239,7 @@ pub(crate) fn check_chunk(
 pub fn check_log_with(raw: &[RawEntry], people: &AllowedSigners, snapshot: &str, mode: SigCheck) -> LogCheck {
     let chunk = if mode == SigCheck::Batch { BATCH } else { EACH_CHUNK };
     let singles: Vec<Single> =
-        raw.par_chunks(chunk).flat_map_iter(|c| check_chunk(c, people, snapshot, mode)).collect();
+        raw.par_chunks(chunk).flat_map_iter(|c| check_chunk(c, people, snapshot, mode, None)).collect();
     let mut out = LogCheck::default();
     let mut chain = Chain::default();
     for (i, (r, single)) in raw.iter().zip(singles).enumerate() {
