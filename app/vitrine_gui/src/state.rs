@@ -611,11 +611,7 @@ impl AppState {
                 }
             }
             Command::ToggleCallerNode(node) => self.symbols.toggle_caller(node),
-            Command::ToggleHealthKind(kind) => {
-                if !self.health_folded.remove(&kind) {
-                    self.health_folded.insert(kind);
-                }
-            }
+            Command::ToggleHealthKind(kind) => toggle(&mut self.health_folded, kind),
             Command::ShowSignIn(show) => {
                 if let Some(r) = &mut self.review {
                     r.sign_in = show.then(SignInForm::default);
@@ -709,11 +705,7 @@ impl AppState {
             Command::ShowRight(tab) => self.right = tab,
             Command::ToggleWrap => self.prefs.wrap = !self.prefs.wrap,
             Command::ToggleInlineThreads => self.prefs.inline_threads = !self.prefs.inline_threads,
-            Command::ToggleInlineThread(id) => {
-                if !self.folded_threads.remove(&id) {
-                    self.folded_threads.insert(id);
-                }
-            }
+            Command::ToggleInlineThread(id) => toggle(&mut self.folded_threads, id),
             Command::SetUnreviewedFilter(on) => {
                 self.unreviewed_filter = on;
                 self.refresh_tree_matches();
@@ -731,11 +723,7 @@ impl AppState {
                     self.apply(Command::OpenFile { path, line: Some(line) });
                 }
             }
-            Command::ToggleDir(dir) => {
-                if !self.expanded.remove(&dir) {
-                    self.expanded.insert(dir);
-                }
-            }
+            Command::ToggleDir(dir) => toggle(&mut self.expanded, dir),
             Command::SetTreeFilter(f) => {
                 self.tree_filter = f;
                 self.refresh_tree_matches();
@@ -1089,6 +1077,13 @@ fn find_state(doc: &Document, query: String, from_line: usize) -> FindState {
     };
     let current = matches.iter().position(|m| m.0 >= from_line).unwrap_or(0);
     FindState { query, matches, current }
+}
+
+/// Adds `item` to `set`, or takes it out if it was there.
+fn toggle<T: Ord>(set: &mut BTreeSet<T>, item: T) {
+    if !set.remove(&item) {
+        set.insert(item);
+    }
 }
 
 #[cfg(test)]
