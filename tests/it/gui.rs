@@ -276,6 +276,15 @@ fn ctrl_shift_f_searches_the_snapshot_and_enter_opens_a_hit() {
         ("src/config.cpp", vitrine_search::Rank::Definition)
     );
 
+    // A multi-line regex (ml:yes) shows its match at its first line and says where it ends.
+    h.state_mut()
+        .state
+        .apply(Command::SetSearchQuery(r"ml:yes /is_operator\(const std::string& user\);\s+int/".into()));
+    h.state_mut().state.search.wait_results();
+    h.run();
+    assert_eq!(h.state().state.search.error, None);
+    h.get_by_label_contains("      6: bool is_operator(const std::string& user);  ⏎ to line 8");
+
     // A malformed query says where it is wrong, and nothing runs.
     h.state_mut().state.apply(Command::SetSearchQuery("/unclosed(/".into()));
     h.run();
