@@ -47,7 +47,7 @@ bench() {
   echo "== $name: $dir ($files files, $mb MB)"
   rm -rf "$OUT/$name-vitrine" "$OUT/$name-gtags" "$OUT/$name-cscope"; mkdir -p "$OUT/$name-gtags" "$OUT/$name-cscope"
 
-  echo "-- index build (wall time, peak RSS)"
+  echo "-- index build (wall time, peak RSS; load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
   timed "$name-vitrine" "$SB" build "$dir" "$OUT/$name-vitrine"
   timed "$name-ctags" sh -c "cd '$dir' && ctags -R --languages=C,C++ -f '$OUT/$name.tags' ."
   timed "$name-gtags" sh -c "cd '$dir' && gtags '$OUT/$name-gtags'"
@@ -59,7 +59,7 @@ bench() {
   printf '%-28s %8s MB\n' "$name-gtags" "$(du -sm "$OUT/$name-gtags" | cut -f1)"
   printf '%-28s %8s MB\n' "$name-cscope" "$(du -sm "$OUT/$name-cscope" | cut -f1)"
   echo "-- vitrine counts"
-  jq -c '{files, parsed_files, definitions, declarations, calls, names, files_with_errors, parse_errors, kinds}' "$OUT/$name-vitrine.out"
+  jq -c '{files, parsed_files, definitions, declarations, calls, names, files_with_errors, parse_errors, parse_timeouts: (.parse_timeouts | length), kinds}' "$OUT/$name-vitrine.out"
 
   echo "-- lookups (vitrine: in process, index reopened, median of 5 warm; others: per process, mean of 5)"
   "$SB" lookup "$OUT/$name-vitrine" "${names[@]}" | jq -c '{name, defs, caller_groups, open_ms, def_ms, callers_ms}'
