@@ -70,8 +70,28 @@ fn build(dir: &Path, out: &Path) -> Result<(), String> {
     let progress = Progress::default();
     let started = Instant::now();
     let read = |i: usize| paths.get(i).and_then(|p| std::fs::read(p).ok());
-    let idx = index::build(&files, read, out, "bench", &progress).map_err(|e| e.to_string())?;
+    // The time at which the build starts writing (after every file is read and merged).
+    let writing_at = std::sync::Mutex::new(None::<f64>);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let idx = std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                if progress.view().phase.contains("writing") {
+                    if let Ok(mut w) = writing_at.lock() {
+                        w.get_or_insert(started.elapsed().as_secs_f64());
+                    }
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        });
+        let idx = index::build(&files, read, out, "bench", &progress);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        idx
+    })
+    .map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
+    let writing_s = writing_at.lock().ok().and_then(|w| *w).map(|w| elapsed.as_secs_f64() - w);
     let meta = idx.meta();
     let peak_kb = std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -84,6 +104,7 @@ fn build(dir: &Path, out: &Path) -> Result<(), String> {
             "files": meta.files,
             "parsed_files": meta.parsed_files,
             "seconds": elapsed.as_secs_f64(),
+            "writing_seconds": writing_s,
             "size_bytes": meta.size_bytes,
             "peak_rss_mb": peak_kb / 1024,
             "definitions": meta.definitions,
