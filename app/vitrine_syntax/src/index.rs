@@ -917,6 +917,40 @@ fn count_names(path: &Path, size: usize, names: usize) -> Result<Vec<u32>, Synta
     Ok(counts)
 }
 
+/// Splits a scratch file of `size`-byte records (name id first) in one pass into one file per
+/// window of name ranks, each record followed by its position in the scratch file (a `u32`), so that
+/// each window reads only its own records.
+fn split_scratch(
+    path: &Path,
+    size: usize,
+    windows: &[(u32, u32)],
+    rank_of: &impl Fn(u32) -> u32,
+) -> Result<Vec<PathBuf>, SyntaxError> {
+    let paths: Vec<PathBuf> = (0..windows.len()).map(|w| path.with_extension(format!("w{w}"))).collect();
+    let mut writers = Vec::with_capacity(paths.len());
+    for p in &paths {
+        writers.push(BufWriter::with_capacity(1 << 16, File::create(p).map_err(io_err(p))?));
+    }
+    let mut failed: Option<SyntaxError> = None;
+    scan_scratch(path, size, |seq, rec| {
+        let r = rank_of(le32(rec, 0));
+        let w = windows.partition_point(|&(r0, _)| r0 <= r).saturating_sub(1);
+        if let (Some(writer), Some(p), None) = (writers.get_mut(w), paths.get(w), failed.as_ref()) {
+            let wrote = writer.write_all(rec).and_then(|()| writer.write_all(&(seq as u32).to_le_bytes()));
+            if let Err(source) = wrote {
+                failed = Some(SyntaxError::Io { path: p.clone(), source });
+            }
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    for (mut w, p) in writers.into_iter().zip(&paths) {
+        w.flush().map_err(io_err(p))?;
+    }
+    Ok(paths)
+}
+
 /// Consecutive ranges of name ranks whose records (counted by `count(rank)`) fill at most about
 /// `WINDOW` records each.
 fn windows(names: usize, count: impl Fn(usize) -> u64) -> Vec<(u32, u32)> {
@@ -1084,20 +1118,24 @@ impl Accumulator {
             let path = tmp.join("defs.bin");
             let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
             let mut written = 0u32;
-            for (r0, r1) in windows(n, |r| u64::from(defs_per_rank.get(r).copied().unwrap_or(0))) {
+            let ws = windows(n, |r| u64::from(defs_per_rank.get(r).copied().unwrap_or(0)));
+            let buckets = split_scratch(&defs_path, SCRATCH_DEF, &ws, &rank_of)?;
+            for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
                 let mut window: Vec<WindowDef> = Vec::new();
-                scan_scratch(&defs_path, SCRATCH_DEF, |seq, rec| {
+                scan_scratch(bucket, SCRATCH_DEF + 4, |_, rec| {
+                    let seq = le32(rec, SCRATCH_DEF);
                     let r = rank_of(le32(rec, 0));
                     if r >= r0 && r < r1 {
                         let decl = (le32(rec, 20) >> 29) as u8 & 1;
                         let mut out = [0u8; DEF_RECORD];
-                        out.copy_from_slice(rec);
+                        out.copy_from_slice(rec.get(..DEF_RECORD).unwrap_or(&[0; DEF_RECORD]));
                         put32(&mut out, 0, r);
                         let scope = le32(rec, 24);
                         put32(&mut out, 24, scope_rank.get(scope as usize).copied().unwrap_or(NONE));
-                        window.push((r, decl, le32(rec, 4), le32(rec, 8), le32(rec, 12), seq as u32, out));
+                        window.push((r, decl, le32(rec, 4), le32(rec, 8), le32(rec, 12), seq, out));
                     }
                 })?;
+                std::fs::remove_file(bucket).map_err(io_err(bucket))?;
                 window.par_sort_unstable_by_key(|e| (e.0, e.1, e.2, e.3, e.4, e.5));
                 for e in &window {
                     if let Some(p) = def_pos.get_mut(e.5 as usize) {
@@ -1116,14 +1154,17 @@ impl Accumulator {
         {
             let path = tmp.join("calls.bin");
             let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
-            for (r0, r1) in windows(n, |r| u64::from(calls_per_rank.get(r).copied().unwrap_or(0))) {
+            let ws = windows(n, |r| u64::from(calls_per_rank.get(r).copied().unwrap_or(0)));
+            let buckets = split_scratch(&calls_path, SCRATCH_CALL, &ws, &rank_of)?;
+            for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
                 let mut window: Vec<[u32; 5]> = Vec::new();
-                scan_scratch(&calls_path, SCRATCH_CALL, |_, rec| {
+                scan_scratch(bucket, SCRATCH_CALL + 4, |_, rec| {
                     let r = rank_of(le32(rec, 0));
                     if r >= r0 && r < r1 {
                         window.push([r, le32(rec, 4), le32(rec, 8), le32(rec, 12), le32(rec, 16)]);
                     }
                 })?;
+                std::fs::remove_file(bucket).map_err(io_err(bucket))?;
                 window.par_sort_unstable();
                 for &[_, file, line, column, caller] in &window {
                     let caller = if caller == NONE {
@@ -1150,14 +1191,17 @@ impl Accumulator {
         {
             let path = tmp.join("occ.bin");
             let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
-            for (r0, r1) in windows(n, |r| u64::from(occ_per_rank.get(r).copied().unwrap_or(0))) {
+            let ws = windows(n, |r| u64::from(occ_per_rank.get(r).copied().unwrap_or(0)));
+            let buckets = split_scratch(&occ_path, SCRATCH_OCC, &ws, &rank_of)?;
+            for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
                 let mut window: Vec<(u32, u32)> = Vec::new();
-                scan_scratch(&occ_path, SCRATCH_OCC, |_, rec| {
+                scan_scratch(bucket, SCRATCH_OCC + 4, |_, rec| {
                     let r = rank_of(le32(rec, 0));
                     if r >= r0 && r < r1 {
                         window.push((r, le32(rec, 4)));
                     }
                 })?;
+                std::fs::remove_file(bucket).map_err(io_err(bucket))?;
                 window.par_sort_unstable();
                 window.dedup();
                 let mut list = Vec::new();
