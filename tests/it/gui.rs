@@ -118,10 +118,25 @@ fn alt_z_wraps_a_long_line_into_rows_and_back() {
     assert!(n >= 12, "{n} rows");
     h.get_by_label_contains("static const char* kAllowedHosts[]");
     assert!(h.query_by_label_contains("host59.update.netguard.example\"}").is_some());
-    h.get_by_label("No wrap");
+    h.get_by_label("Wrap");
     h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::Z);
     h.run();
     assert_eq!(rows(&h), 1);
+    // Ctrl+B hides the file tree, Ctrl+Alt+B the outline panel; again shows them.
+    h.get_by_label("Files");
+    h.get_by_label("Outline");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::B);
+    h.run();
+    assert!(h.query_by_label("Files").is_none());
+    h.get_by_label("Outline");
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::ALT, egui::Key::B);
+    h.run();
+    assert!(h.query_by_label("Outline").is_none());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::B);
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::ALT, egui::Key::B);
+    h.run();
+    h.get_by_label("Files");
+    h.get_by_label("Outline");
 }
 
 fn type_text(h: &mut Harness<'static, VitrineApp>, text: &str) {

@@ -93,11 +93,13 @@ impl VitrineApp {
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         match &self.state.load {
             Load::Ready => {
-                egui::Panel::left("files")
-                    .resizable(true)
-                    .default_size(300.0)
-                    .min_size(160.0)
-                    .show(ui, |ui| tree_ui::tree_ui(ui, &self.state, &mut commands));
+                if self.state.prefs.show_tree {
+                    egui::Panel::left("files")
+                        .resizable(true)
+                        .default_size(300.0)
+                        .min_size(160.0)
+                        .show(ui, |ui| tree_ui::tree_ui(ui, &self.state, &mut commands));
+                }
                 if self.state.prefs.show_health {
                     egui::Panel::bottom("bottom").resizable(true).default_size(240.0).min_size(80.0).show(
                         ui,
@@ -138,7 +140,7 @@ impl VitrineApp {
                         },
                     );
                 }
-                if self.state.active_tab().is_some() {
+                if self.state.active_tab().is_some() && self.state.prefs.show_side {
                     egui::Panel::right("outline").resizable(true).default_size(250.0).min_size(120.0).show(
                         ui,
                         |ui| {
@@ -306,6 +308,13 @@ impl VitrineApp {
             commands.push(Command::HistoryForward);
         }
         let Some(tab) = self.state.active_tab() else { return };
+        // Ctrl+Alt+B before Ctrl+B, so the longer chord is never taken for the shorter one.
+        if pressed(Modifiers::COMMAND | Modifiers::ALT, Key::B) {
+            commands.push(Command::ToggleSidePanel);
+        }
+        if pressed(cmd, Key::B) {
+            commands.push(Command::ToggleTreePanel);
+        }
         if pressed(cmd, Key::W) {
             if let Some(a) = self.state.active {
                 commands.push(Command::CloseTab(a));
@@ -375,21 +384,34 @@ impl VitrineApp {
             if ui.button("Go to file…").on_hover_text("Open a file by name (Ctrl+P)").clicked() {
                 commands.push(Command::ShowOverlay(Some(OverlayKind::QuickOpen)));
             }
-            let health = if self.state.prefs.show_health { "Hide health" } else { "Show health" };
-            if ui.button(health).on_hover_text("The snapshot health report").clicked() {
-                commands.push(Command::ToggleHealthPanel);
-            }
-            let wrap = if self.state.prefs.wrap { "No wrap" } else { "Wrap" };
-            if ui.button(wrap).on_hover_text("Wrap long lines at the width of the view (Alt+Z)").clicked() {
-                commands.push(Command::ToggleWrap);
-            }
-            let threads = if self.state.prefs.inline_threads { "Hide threads" } else { "Show threads" };
-            if ui
-                .button(threads)
-                .on_hover_text("Annotation threads under their lines in the code (Alt+T)")
-                .clicked()
-            {
-                commands.push(Command::ToggleInlineThreads);
+            // View toggles: highlighted when on.
+            let prefs = &self.state.prefs;
+            let toggles = [
+                (prefs.show_tree, "Tree", "The file tree (Ctrl+B)", Command::ToggleTreePanel),
+                (
+                    prefs.show_side,
+                    "Side panel",
+                    "The outline and annotations panel (Ctrl+Alt+B)",
+                    Command::ToggleSidePanel,
+                ),
+                (
+                    prefs.show_health,
+                    "Health",
+                    "The snapshot health report and the other tabs below",
+                    Command::ToggleHealthPanel,
+                ),
+                (prefs.wrap, "Wrap", "Wrap long lines at the width of the view (Alt+Z)", Command::ToggleWrap),
+                (
+                    prefs.inline_threads,
+                    "Threads",
+                    "Annotation threads under their lines in the code (Alt+T)",
+                    Command::ToggleInlineThreads,
+                ),
+            ];
+            for (on, text, hover, command) in toggles {
+                if ui.add(egui::Button::new(text).selected(on)).on_hover_text(hover).clicked() {
+                    commands.push(command);
+                }
             }
             let theme = if self.state.prefs.dark { "Light theme" } else { "Dark theme" };
             if ui.button(theme).on_hover_text("Switch between the light and the dark theme").clicked() {

@@ -23,6 +23,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl+W", "Close the tab"),
     ("Ctrl+= / Ctrl+- / Ctrl+0", "Larger / smaller / default code font"),
     ("Alt+Z", "Wrap long lines at the width of the view, or scroll sideways"),
+    ("Ctrl+B / Ctrl+Alt+B", "Hide or show the file tree / the outline and annotations panel"),
     ("Alt+T", "Show annotation threads under their lines, or only as gutter marks"),
     ("Escape", "Close the overlay or the find bar"),
     ("F1", "This help"),

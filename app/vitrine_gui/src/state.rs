@@ -116,6 +116,10 @@ pub enum Command {
     ShowRight(RightTab),
     /// Alt+Z: wrap long lines at the view's width, or scroll sideways.
     ToggleWrap,
+    /// Ctrl+B: show or hide the file tree.
+    ToggleTreePanel,
+    /// Ctrl+Alt+B: show or hide the outline / annotations panel.
+    ToggleSidePanel,
     /// Draw annotation threads under their lines, or only as gutter marks.
     ToggleInlineThreads,
     /// Fold or unfold one thread (by its root entry id) in the code view.
@@ -268,6 +272,9 @@ pub struct Prefs {
     pub wrap: bool,
     /// Annotation threads are drawn under the lines they are about.
     pub inline_threads: bool,
+    /// The file tree (left) and the outline / annotations panel (right) are shown.
+    pub show_tree: bool,
+    pub show_side: bool,
 }
 
 impl Default for Prefs {
@@ -278,6 +285,8 @@ impl Default for Prefs {
             font_tenths: (FONT_DEFAULT * 10.0) as u32,
             wrap: false,
             inline_threads: true,
+            show_tree: true,
+            show_side: true,
         }
     }
 }
@@ -729,6 +738,8 @@ impl AppState {
                 self.refresh_tree_matches();
             }
             Command::ToggleHealthPanel => self.prefs.show_health = !self.prefs.show_health,
+            Command::ToggleTreePanel => self.prefs.show_tree = !self.prefs.show_tree,
+            Command::ToggleSidePanel => self.prefs.show_side = !self.prefs.show_side,
             Command::SetDarkTheme(dark) => self.prefs.dark = dark,
             Command::DismissError => self.error = None,
         }
@@ -1167,6 +1178,12 @@ mod tests {
         s.apply(Command::ToggleWrap);
         s.apply(Command::ToggleInlineThreads);
         assert!(s.prefs.wrap && !s.prefs.inline_threads);
+        assert!(s.prefs.show_tree && s.prefs.show_side);
+        s.apply(Command::ToggleTreePanel);
+        s.apply(Command::ToggleSidePanel);
+        assert!(!s.prefs.show_tree && !s.prefs.show_side);
+        s.apply(Command::ToggleTreePanel);
+        assert!(s.prefs.show_tree);
         s.apply(Command::ToggleInlineThread("e1".into()));
         s.apply(Command::ToggleInlineThread("e2".into()));
         s.apply(Command::ToggleInlineThread("e1".into()));
@@ -1174,7 +1191,7 @@ mod tests {
         // Preferences written by an older version (without the new fields) still load.
         let old: Prefs =
             serde_json::from_str(r#"{"dark":false,"show_health":true,"font_tenths":140}"#).unwrap();
-        assert!(!old.dark && !old.wrap && old.inline_threads);
+        assert!(!old.dark && !old.wrap && old.inline_threads && old.show_tree && old.show_side);
     }
 
     #[test]
