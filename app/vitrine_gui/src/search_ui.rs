@@ -118,7 +118,7 @@ fn hit_job(hit: &vitrine_search::LineHit, font: &FontId, color: Color32) -> Layo
     let plain = TextFormat { font_id: font.clone(), color, ..Default::default() };
     let dim = TextFormat { color: color.gamma_multiply(0.5), ..plain.clone() };
     let mark = TextFormat { background: Color32::from_rgba_unmultiplied(255, 190, 0, 90), ..plain.clone() };
-        job.append(&format!("{:>7}: ", hit.line), 0.0, dim.clone());
+    job.append(&format!("{:>7}: ", hit.line), 0.0, dim.clone());
     let text = String::from_utf8_lossy(&hit.text);
     let text = text.trim_end();
     // Show at most 400 characters around the first match.
@@ -136,7 +136,7 @@ fn hit_job(hit: &vitrine_search::LineHit, font: &FontId, color: Color32) -> Layo
         }
     }
     let rest = text.get(at..).unwrap_or_default();
-        let cut: String = rest.chars().take(400).collect();
+    let cut: String = rest.chars().take(400).collect();
     job.append(&cut, 0.0, plain);
     // A multiline:yes match that goes on over the next lines says how far.
     if hit.end_line > hit.line {
