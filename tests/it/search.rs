@@ -143,10 +143,12 @@ fn fixture() -> TempTree {
     t
 }
 
-/// (path, line, column of the first match) as ripgrep reports them.
-fn rg(root: &Path, args: &[&str]) -> BTreeSet<(String, u64, u64)> {
+/// Runs ripgrep in `root` with `fixed` then `args`, and returns each output line as (path, the rest after
+/// the path), from `--null` output.
+fn rg_output(root: &Path, fixed: &[&str], args: &[&str]) -> Vec<(String, String)> {
     let out = Command::new("rg")
-        .args(["--no-ignore", "--hidden", "--no-heading", "-H", "-n", "--column", "--null", "--no-config"])
+        .args(["--no-ignore", "--hidden", "--no-config", "--no-heading", "-H", "-n", "--null"])
+        .args(fixed)
         .args(args)
         .arg(".")
         .current_dir(root)
@@ -157,17 +159,28 @@ fn rg(root: &Path, args: &[&str]) -> BTreeSet<(String, u64, u64)> {
         "rg {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut set = BTreeSet::new();
-    for line in out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        let nul = line.iter().position(|&b| b == 0).expect("--null separates the path");
-        let path = String::from_utf8_lossy(&line[..nul]).trim_start_matches("./").to_owned();
-        let rest = String::from_utf8_lossy(&line[nul + 1..]).into_owned();
-        let mut parts = rest.splitn(3, ':');
-        let l: u64 = parts.next().unwrap().parse().unwrap();
-        let c: u64 = parts.next().unwrap().parse().unwrap();
-        set.insert((path, l, c));
-    }
-    set
+    out.stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let nul = line.iter().position(|&b| b == 0).expect("--null separates the path");
+            let path = String::from_utf8_lossy(&line[..nul]).trim_start_matches("./").to_owned();
+            (path, String::from_utf8_lossy(&line[nul + 1..]).into_owned())
+        })
+        .collect()
+}
+
+/// (path, line, column of the first match) as ripgrep reports them.
+fn rg(root: &Path, args: &[&str]) -> BTreeSet<(String, u64, u64)> {
+    rg_output(root, &["--column"], args)
+        .into_iter()
+        .map(|(path, rest)| {
+            let mut parts = rest.splitn(3, ':');
+            let l: u64 = parts.next().unwrap().parse().unwrap();
+            let c: u64 = parts.next().unwrap().parse().unwrap();
+            (path, l, c)
+        })
+        .collect()
 }
 
 fn vitrine_lines(index: &Index, query: &str) -> BTreeSet<(String, u64, u64)> {
@@ -318,26 +331,10 @@ fn vitrine_multiline(index: &Index, query: &str) -> (BTreeSet<Span>, BTreeSet<(S
 
 /// The lines `rg -U -n` prints (every line of every match).
 fn rg_covered(root: &Path, args: &[&str]) -> BTreeSet<(String, u64)> {
-    let out = Command::new("rg")
-        .args(["--no-ignore", "--hidden", "--no-config", "--no-heading", "-H", "-n", "--null", "-U"])
-        .args(args)
-        .arg(".")
-        .current_dir(root)
-        .output()
-        .expect("rg runs");
-    assert!(
-        out.status.code().is_some_and(|c| c <= 1),
-        "rg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut set = BTreeSet::new();
-    for line in out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        let nul = line.iter().position(|&b| b == 0).expect("--null separates the path");
-        let path = String::from_utf8_lossy(&line[..nul]).trim_start_matches("./").to_owned();
-        let rest = String::from_utf8_lossy(&line[nul + 1..]).into_owned();
-        set.insert((path, rest.split(':').next().unwrap().parse().unwrap()));
-    }
-    set
+    rg_output(root, &["-U"], args)
+        .into_iter()
+        .map(|(path, rest)| (path, rest.split(':').next().unwrap().parse().unwrap()))
+        .collect()
 }
 
 const MULTILINE_EQUIVALENTS: &[(&str, &[&str])] = &[
