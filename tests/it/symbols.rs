@@ -56,6 +56,37 @@ fn golden_outlines_for_every_language() {
     }
 }
 
+/// The snapshot-wide index reads function bodies and initializers lexically (`skim_bodies`). On the
+/// C and C++ fixtures that must lose nothing: the same definitions and declarations at the same
+/// places, the same calls, and the same names referenced.
+#[test]
+fn skimmed_extraction_keeps_every_definition_and_call() {
+    use std::collections::BTreeSet;
+    type Def = (String, SymbolKind, String, Point, Point);
+    fn defs(list: &[vitrine_syntax::Symbol]) -> Vec<Def> {
+        list.iter()
+            .map(|d| (d.name.clone(), d.kind, d.scope.clone(), d.name_range.start, d.range.end))
+            .collect()
+    }
+    for fixture in ["constructs.cpp", "kernel_style.c"] {
+        let source = std::fs::read(data(fixture)).unwrap();
+        let lang = language_for_path(fixture, &source).unwrap();
+        let full = extract(lang, &source);
+        let options = vitrine_syntax::ExtractOptions { skim_bodies: true, ..Default::default() };
+        let skimmed = vitrine_syntax::extract_with(lang, &source, &options);
+        assert_eq!(defs(&skimmed.definitions), defs(&full.definitions), "{fixture}: definitions");
+        assert_eq!(defs(&skimmed.declarations), defs(&full.declarations), "{fixture}: declarations");
+        let calls = |fs: &vitrine_syntax::FileSymbols| -> BTreeSet<(String, Point)> {
+            fs.references.iter().filter(|r| r.kind == RefKind::Call).map(|r| (r.name.clone(), r.at)).collect()
+        };
+        assert_eq!(calls(&skimmed), calls(&full), "{fixture}: calls");
+        let names = |fs: &vitrine_syntax::FileSymbols| -> BTreeSet<String> {
+            fs.references.iter().map(|r| r.name.clone()).collect()
+        };
+        assert_eq!(names(&skimmed), names(&full), "{fixture}: referenced names");
+    }
+}
+
 fn find<'a>(fs: &'a vitrine_syntax::FileSymbols, name: &str) -> Vec<&'a vitrine_syntax::Symbol> {
     fs.definitions.iter().filter(|d| d.name == name).collect()
 }

@@ -229,8 +229,13 @@ fn slow(dir: &Path) -> Result<(), String> {
             let bytes = std::fs::read(p).ok()?;
             let rel = p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned();
             let lang = vitrine_syntax::language_for_path(&rel, &bytes)?;
+            // As the snapshot-wide index extracts (bodies skimmed).
+            let options = vitrine_syntax::symbols::ExtractOptions {
+                skim_bodies: true,
+                ..vitrine_syntax::symbols::ExtractOptions::default()
+            };
             let t = Instant::now();
-            let fs = vitrine_syntax::extract(lang, &bytes);
+            let fs = vitrine_syntax::extract_with(lang, &bytes, &options);
             Some((t.elapsed().as_secs_f64(), bytes.len(), fs.parse_errors, rel))
         })
         .collect();

@@ -1,19 +1,21 @@
-//! Function bodies of C and C++ files, read without the grammar (for the snapshot-wide index).
-//! Bodies are most of a C file's bytes but hold no definitions the index keeps; parsing them
-//! dominates the cost of indexing. `skim` finds each body lexically, empties it for the grammar
-//! (only its newlines are kept, so lines stay those of the file; offsets and columns are mapped
-//! back), and reads its identifiers directly: an identifier before `(` is a call, after `.` or `->` a field, otherwise another
-//! reference.
+//! Function bodies and initializers of C and C++ files, read without the grammar (for the
+//! snapshot-wide index). Bodies and data tables (`static const u32 regs[] = { ... };`) are most of
+//! a C file's bytes but hold no definitions the index keeps; parsing them dominates the cost of
+//! indexing. `skim` finds each body lexically, empties it for the grammar (only its newlines are
+//! kept, so lines stay those of the file; offsets and columns are mapped back), and reads its
+//! identifiers directly: an identifier before `(` is a call, after `.` or `->` a field, otherwise
+//! another reference.
 //!
 //! Only bodies that can be told apart with certainty are skimmed: a `{` right after `)` (or a
-//! trailing `const`, `noexcept`, `override`, `final`) at file level or directly inside namespaces,
-//! `extern "C"` blocks and class bodies, in a statement without `=`, closed by a balancing `}` that
-//! starts its line at the indentation of the line of the `{`. A body is left to the grammar when it
-//! holds a definition of its own (`struct x {`, `enum {`, `typedef`, `using`, `#define`,
-//! `#include`) or a preprocessor conditional that does not close inside it; any imbalance (braces
-//! split by `#if` branches, a closing brace elsewhere than at the start of a line) leaves the body
-//! to the grammar. Error recovery is not local, so when the grammar loses most of a skimmed file
-//! (one ERROR over more than half of it) the file is parsed whole after all.
+//! trailing `const`, `noexcept`, `override`, `final`) in a statement without `=`, or right after
+//! `=` (an initializer), at file level or directly inside namespaces, `extern "C"` blocks and class
+//! bodies, closed by a balancing `}` that starts its line at the indentation of the line of the
+//! `{`. A body is left to the grammar when it holds a definition of its own (`struct x {`, `enum
+//! {`, `typedef`, `using`, `#define`, `#include`) or a preprocessor conditional that does not close
+//! inside it; any imbalance (braces split by `#if` branches, a closing brace elsewhere than at the
+//! start of a line) leaves the body to the grammar. Error recovery is not local, so when the
+//! grammar loses most of a skimmed file (one ERROR over more than half of it) the file is parsed
+//! whole after all.
 
 use crate::symbols::{Point, RawRef, RefKind, TextRange};
 
@@ -25,8 +27,12 @@ pub(crate) struct Skimmed {
     pub refs: Vec<RawRef>,
     /// (offset in `source` from which it applies, bytes removed before it), in order.
     shifts: Vec<(u32, u32)>,
+    /// Offsets in `source` of the braces (`{`, `}`) of each emptied function body, in order.
+    pub functions: Vec<(u32, u32)>,
     /// Offset in the file of each line's first byte.
     line_starts: Vec<u32>,
+    /// The emptied bodies, in order.
+    bodies: Vec<Body>,
 }
 
 impl Skimmed {
@@ -57,37 +63,110 @@ impl Skimmed {
     }
 }
 
+impl Skimmed {
+    /// The file offsets of the braces of each emptied function body.
+    pub fn function_braces_in_file(&self) -> Vec<(u32, u32)> {
+        self.bodies.iter().filter(|b| b.function).map(|b| (b.start as u32 - 1, b.end as u32)).collect()
+    }
+
+    /// The offset in the emptied source of a file offset outside the emptied bodies.
+    pub fn to_source(&self, file_offset: u32) -> u32 {
+        let i = self.shifts.partition_point(|&(at, removed)| at + removed <= file_offset);
+        match i.checked_sub(1).and_then(|i| self.shifts.get(i)) {
+            Some(&(_, removed)) => file_offset - removed,
+            None => file_offset,
+        }
+    }
+
+    /// `self` with the bodies that start inside one of the `keep` file ranges given back to the
+    /// grammar (`src` is the file), and the edits that turn a syntax tree of `self.source` into one
+    /// of the new source, last first (as `Tree::edit` wants them, each in the coordinates left by
+    /// the ones before).
+    pub fn restore(&self, src: &[u8], keep: &[(u32, u32)]) -> (Option<Skimmed>, Vec<tree_sitter::InputEdit>) {
+        let kept =
+            |b: &Body| keep.iter().any(|&(start, end)| (start as usize..end as usize).contains(&b.start));
+        let mut edits = Vec::new();
+        let mut removed_before = 0u32;
+        for (b, &(_, removed)) in self.bodies.iter().zip(&self.shifts) {
+            if kept(b) {
+                let len = b.end - b.start;
+                let newlines = len - (removed - removed_before) as usize;
+                let start = b.start - removed_before as usize;
+                let column = start
+                    - memchr::memrchr(b'\n', self.source.get(..start).unwrap_or_default())
+                        .map_or(0, |i| i + 1);
+                let row = b.line as usize;
+                let body = src.get(b.start..b.end).unwrap_or_default();
+                let (old_end, new_end) = match memchr::memrchr(b'\n', body) {
+                    None => {
+                        (tree_sitter::Point::new(row, column), tree_sitter::Point::new(row, column + len))
+                    }
+                    Some(last) => (
+                        tree_sitter::Point::new(row + newlines, 0),
+                        tree_sitter::Point::new(row + newlines, len - last - 1),
+                    ),
+                };
+                edits.push(tree_sitter::InputEdit {
+                    start_byte: start,
+                    old_end_byte: start + newlines,
+                    new_end_byte: start + len,
+                    start_position: tree_sitter::Point::new(row, column),
+                    old_end_position: old_end,
+                    new_end_position: new_end,
+                });
+            }
+            removed_before = removed;
+        }
+        edits.reverse();
+        let bodies: Vec<Body> = self.bodies.iter().filter(|b| !kept(b)).copied().collect();
+        (skim_bodies(src, bodies), edits)
+    }
+}
+
+/// The offsets of the braces (`{`, `}`) of the function bodies that `skim` would empty.
+pub(crate) fn function_braces(src: &[u8]) -> Vec<(u32, u32)> {
+    find_bodies(src).iter().filter(|b| b.function).map(|b| (b.start as u32 - 1, b.end as u32)).collect()
+}
+
 /// `None` when no body could be skimmed.
 pub(crate) fn skim(src: &[u8]) -> Option<Skimmed> {
-    let bodies = find_bodies(src);
+    skim_bodies(src, find_bodies(src))
+}
+
+fn skim_bodies(src: &[u8], bodies: Vec<Body>) -> Option<Skimmed> {
     if bodies.is_empty() {
         return None;
     }
     let mut out = Vec::with_capacity(src.len() / 2);
     let mut refs = Vec::new();
     let mut shifts = Vec::with_capacity(bodies.len());
+    let mut functions = Vec::new();
     let (mut copied, mut removed) = (0usize, 0u32);
     for b in &bodies {
         out.extend_from_slice(src.get(copied..b.start).unwrap_or_default());
         let region = src.get(b.start..b.end).unwrap_or_default();
         let newlines = region.iter().filter(|&&c| c == b'\n').count();
+        let open = out.len().saturating_sub(1) as u32;
         out.resize(out.len() + newlines, b'\n');
         removed += (region.len() - newlines) as u32;
         shifts.push((out.len() as u32, removed));
+        if b.function {
+            functions.push((open, out.len() as u32));
+        }
         copied = b.end;
         read_body(src, b, &mut refs);
     }
     out.extend_from_slice(src.get(copied..).unwrap_or_default());
     let mut line_starts = vec![0u32];
     line_starts.extend(memchr::memchr_iter(b'\n', src).map(|i| i as u32 + 1));
-    Some(Skimmed { source: out, refs, shifts, line_starts })
+    Some(Skimmed { source: out, refs, shifts, functions, line_starts, bodies })
 }
 
 /// Every identifier of a file as a reference, read lexically (for a file the grammar ran out of
 /// time on).
 pub(crate) fn read_all(src: &[u8]) -> Vec<RawRef> {
     let mut refs = Vec::new();
-    read_body(src, &Body { start: 0, end: src.len(), line: 0, line_start: 0 }, &mut refs);
+    read_body(src, &Body { start: 0, end: src.len(), line: 0, line_start: 0, function: false }, &mut refs);
     refs
 }
 
@@ -99,6 +178,8 @@ struct Body {
     end: usize,
     line: u32,
     line_start: usize,
+    /// A function's body (else an initializer's).
+    function: bool,
 }
 
 /// What an open brace belongs to.
@@ -259,10 +340,11 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                                 prev_word,
                                 b"const" | b"noexcept" | b"override" | b"final" | b"volatile"
                             ));
-                    if after_signature && !st_assign {
+                    // A function body, or the initializer of a variable (`= {`, data tables).
+                    if (after_signature && !st_assign) || (st_assign && prev == b'=') {
                         body_at = Some(stack.len());
                         stack.push(Open::Body(
-                            Body { start: i + 1, end: i + 1, line, line_start },
+                            Body { start: i + 1, end: i + 1, line, line_start, function: prev != b'=' },
                             indent_of(line_start),
                         ));
                         unsafe_body = false;
@@ -500,6 +582,36 @@ mod tests {
             .map(|b| std::str::from_utf8(&s[b.start..b.end]).unwrap().trim().to_string())
             .collect();
         assert_eq!(text, vec!["return helper(x_);", "call(v);"]);
+    }
+
+    #[test]
+    fn initializers_of_variables_are_skimmed_but_not_types_or_enums() {
+        let src = "static const struct ops demo_ops = {\n\t.open = demo_open,\n\t.read = demo_read,\n};\n\nstatic const u32 table[] = {\n\t0x1, 0x2,\n#ifdef BIG\n\t0x3,\n#endif\n};\n\nenum e {\n\tA = 1,\n};\n\nstruct s {\n\tint v;\n};\n\nint one[] = { 1 };\n\nstatic int bad[] = {\n#define X 1\n\tX,\n};\n";
+        let s = src.as_bytes();
+        let text: Vec<String> = find_bodies(s)
+            .iter()
+            .map(|b| {
+                std::str::from_utf8(&s[b.start..b.end])
+                    .unwrap()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        // The enum and struct bodies define names; `one` closes on its own line; `bad` defines a macro.
+        assert_eq!(text, vec![".open = demo_open, .read = demo_read,", "0x1, 0x2, #ifdef BIG 0x3, #endif"]);
+        let skimmed = skim(s).unwrap();
+        let refs: Vec<(&str, RefKind)> = skimmed.refs.iter().map(|r| (r.name(s), r.kind)).collect();
+        assert_eq!(
+            refs,
+            vec![
+                ("open", RefKind::Field),
+                ("demo_open", RefKind::Other),
+                ("read", RefKind::Field),
+                ("demo_read", RefKind::Other),
+                ("BIG", RefKind::Other)
+            ]
+        );
     }
 
     #[test]

@@ -243,14 +243,54 @@ pub(crate) fn extract_raw_by(
         return (fs, refs);
     }
     let original = source;
-    let skimmed = if walk && options.skim_bodies && is_c { crate::skim::skim(source) } else { None };
-    let source = skimmed.as_ref().map_or(source, |s| s.source.as_slice());
-    let mut refs = Vec::new();
+    let mut skimmed = if walk && options.skim_bodies && is_c { crate::skim::skim(source) } else { None };
     // Attribute-like macros are blanked (same length) so the grammar sees the declarations they
     // decorate; every offset still refers to the real file.
-    let neutralized = if is_c { crate::macros::neutralize(source) } else { None };
+    let neutralize = |source: &[u8]| if is_c { crate::macros::neutralize(source) } else { None };
+    let first = skimmed.as_ref().map_or(original, |s| s.source.as_slice());
+    let mut neutralized = neutralize(first);
+    let mut tree = parse(lang, neutralized.as_deref().unwrap_or(first), options.parse_timeout, None);
+    // The braces of the function bodies found lexically, in the coordinates of the parsed text.
+    let mut functions: Vec<(u32, u32)> = match &skimmed {
+        Some(sk) => sk.functions.clone(),
+        None if walk && is_c && !options.skim_bodies => crate::skim::function_braces(original),
+        None => Vec::new(),
+    };
+    if let (Some(sk), Some(t)) = (&skimmed, &mut tree)
+        && !mostly_error(t.root_node())
+    {
+        // Error recovery is not local: a broken construct may run over emptied function bodies
+        // and the definitions around them, where their text would have let the grammar find its
+        // feet. Those bodies are given back to the grammar, once, and the tree parsed again
+        // incrementally (only the broken construct and what follows it until the grammar is back
+        // in step).
+        let keep = swallowed_ranges(t.root_node(), sk);
+        if !keep.is_empty() {
+            let (restored, edits) = sk.restore(original, &keep);
+            functions = sk.function_braces_in_file();
+            if let Some(r) = &restored {
+                for f in &mut functions {
+                    *f = (r.to_source(f.0), r.to_source(f.1));
+                }
+            }
+            let second = restored.as_ref().map_or(original, |s| s.source.as_slice());
+            let second_neutralized = neutralize(second);
+            let prepared = second_neutralized.as_deref().unwrap_or(second);
+            for edit in &edits {
+                t.edit(edit);
+            }
+            // Reuse needs the text outside the edits unchanged (blanking attribute-like macros
+            // is local, but a restored body may hold what changes a decision).
+            let old = neutralized.as_deref().unwrap_or(first);
+            let old_tree = unchanged_outside(old, prepared, &edits).then_some(&*t);
+            tree = parse(lang, prepared, options.parse_timeout, old_tree);
+            (skimmed, neutralized) = (restored, second_neutralized);
+        }
+    }
+    let source = skimmed.as_ref().map_or(original, |s| s.source.as_slice());
     let source: &[u8] = neutralized.as_deref().unwrap_or(source);
-    let Some(tree) = parse(lang, source, options.parse_timeout) else {
+    let mut refs = Vec::new();
+    let Some(tree) = tree else {
         // Out of time: the file's identifiers, read lexically, are all it yields.
         out.parse_timed_out = options.parse_timeout.is_some();
         let refs = if options.references { crate::skim::read_all(original) } else { Vec::new() };
@@ -276,6 +316,7 @@ pub(crate) fn extract_raw_by(
     if is_c {
         ex.recover_from_errors(root);
     }
+    ex.recover_skimmed_functions(&functions);
     let (definitions, declarations) = ex.finish();
     out.definitions = definitions;
     out.declarations = declarations;
@@ -309,7 +350,7 @@ pub(crate) fn extract_raw_by(
 
 /// The syntax tree of a file as an S-expression with positions (for writing queries).
 pub fn debug_tree(lang: Language, source: &[u8]) -> Option<String> {
-    let tree = parse(lang, source, None)?;
+    let tree = parse(lang, source, None, None)?;
     let mut out = String::new();
     let mut cursor = tree.walk();
     let mut depth = 0usize;
@@ -356,7 +397,7 @@ pub fn debug_skim(source: &[u8]) -> Option<Vec<u8>> {
 
 /// Parses a file and returns its node count (for benchmarks: the cost of parsing alone).
 pub fn debug_tree_len(lang: Language, source: &[u8]) -> usize {
-    parse(lang, source, None).map(|t| t.root_node().descendant_count()).unwrap_or(0)
+    parse(lang, source, None, None).map(|t| t.root_node().descendant_count()).unwrap_or(0)
 }
 
 /// Whether a capture name is one the extractor understands (checked by the query test).
@@ -374,6 +415,18 @@ pub fn capture_is_known(name: &str) -> bool {
 }
 
 impl SymbolKind {
+    /// Functions, methods, constructors, destructors and operators: what has a body.
+    pub fn is_function_like(self) -> bool {
+        matches!(
+            self,
+            SymbolKind::Function
+                | SymbolKind::Method
+                | SymbolKind::Constructor
+                | SymbolKind::Destructor
+                | SymbolKind::Operator
+        )
+    }
+
     /// The lowercase name used in JSON and queries.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -565,11 +618,16 @@ thread_local! {
     static PARSER: RefCell<Parser> = RefCell::new(Parser::new());
 }
 
-fn parse(lang: Language, source: &[u8], timeout: Option<std::time::Duration>) -> Option<Tree> {
+fn parse(
+    lang: Language,
+    source: &[u8],
+    timeout: Option<std::time::Duration>,
+    old_tree: Option<&Tree>,
+) -> Option<Tree> {
     PARSER.with(|p| {
         let mut parser = p.borrow_mut();
         parser.set_language(&grammar::ts_language(lang)).ok()?;
-        let Some(timeout) = timeout else { return parser.parse(source, None) };
+        let Some(timeout) = timeout else { return parser.parse(source, old_tree) };
         let started = std::time::Instant::now();
         let mut give_up = |_: &tree_sitter::ParseState| {
             if started.elapsed() > timeout {
@@ -582,7 +640,7 @@ fn parse(lang: Language, source: &[u8], timeout: Option<std::time::Duration>) ->
         let len = source.len();
         let tree = parser.parse_with_options(
             &mut |i: usize, _| source.get(i..len).unwrap_or_default(),
-            None,
+            old_tree,
             Some(options),
         );
         if tree.is_none() {
@@ -786,6 +844,40 @@ impl CGrammar {
 }
 
 /// Whether one ERROR node covers most of the file (the root itself, or one of its children).
+/// The file ranges of broken file-level constructs (other than function definitions, which keep
+/// their name) that span emptied function bodies: error recovery then ran over the functions.
+fn swallowed_ranges(root: Node<'_>, sk: &crate::skim::Skimmed) -> Vec<(u32, u32)> {
+    if !root.has_error() {
+        return Vec::new();
+    }
+    let ends: Vec<u32> = sk.functions.iter().map(|&(_, close)| close).collect();
+    let mut cursor = root.walk();
+    root.children(&mut cursor)
+        .filter(|c| c.has_error() && c.kind() != "function_definition")
+        .map(|c| (c.start_byte() as u32, c.end_byte() as u32))
+        .filter(|&(start, end)| {
+            let first = ends.partition_point(|&e| e <= start);
+            ends.get(first).is_some_and(|&e| e < end)
+        })
+        .map(|(start, end)| (sk.byte(start), sk.byte(end)))
+        .collect()
+}
+
+/// Whether `new` is `old` with `edits` (last first) applied and nothing else changed.
+fn unchanged_outside(old: &[u8], new: &[u8], edits: &[tree_sitter::InputEdit]) -> bool {
+    let (mut o, mut n) = (0usize, 0usize);
+    for e in edits.iter().rev() {
+        // Positions are those of the text left by the later edits, which lie after this one.
+        let (start, old_end, new_end) = (e.start_byte, e.old_end_byte, e.new_end_byte);
+        if start < o || old.get(o..start) != new.get(n..n + (start - o)) {
+            return false;
+        }
+        n += start - o + (new_end - start);
+        o = old_end;
+    }
+    old.get(o..) == new.get(n..)
+}
+
 fn mostly_error(root: Node<'_>) -> bool {
     if !root.has_error() {
         return false;
@@ -958,7 +1050,9 @@ impl<'a> Extractor<'a> {
     ) {
         let named_field = |f: u16| node.child_by_field_id(f).filter(|n| n.is_named());
         if kind == g.function_definition {
-            if let Some(d) = named_field(g.f_declarator) {
+            // `for_each_cpu(i) { ... }` inside a body reads as a definition of `i` whose type is
+            // `for_each_cpu`; a function's declarator is never just parenthesized.
+            if let Some(d) = named_field(g.f_declarator).filter(|d| d.kind() != "parenthesized_declarator") {
                 self.add_from_declarator_in(node, d, Role::Definition, "function", Some(parents));
             }
         } else if kind == g.declaration || kind == g.field_declaration || kind == g.type_definition {
@@ -1255,6 +1349,68 @@ impl<'a> Extractor<'a> {
                 range,
                 name_range: text_range(name_node),
                 via_macro: via,
+            });
+        }
+    }
+
+    /// Function bodies that `skim` found (so their braces are known to belong to a function; given
+    /// as the offsets of `{` and `}` in the parsed text) but that no definition holds: a broken construct before them ran over the signature. The name
+    /// is then read from the text before the body: `name(...) {`, `A::name(...) const {`, or a
+    /// macro that wraps the name, `SYSCALL_DEFINE2(name, ...) {`.
+    fn recover_skimmed_functions(&mut self, functions: &[(u32, u32)]) {
+        if functions.is_empty() {
+            return;
+        }
+        let mut held: Vec<(u32, u32)> = self
+            .raw
+            .iter()
+            .filter(|r| r.role == Role::Definition && r.kind.is_function_like())
+            .map(|r| (r.range.start_byte, r.range.end_byte))
+            .collect();
+        held.sort_unstable();
+        let mut lines: Option<Vec<u32>> = None;
+        for &(open, close) in functions {
+            // Definitions do not nest at these levels: the one starting last before the body is
+            // the only one that can hold it.
+            let i = held.partition_point(|&(start, _)| start <= open);
+            if i.checked_sub(1).and_then(|i| held.get(i)).is_some_and(|&(_, end)| end > close) {
+                continue;
+            }
+            let Some((name, qualifier, name_at, via_macro)) = signature_before(self.source, open as usize)
+            else {
+                continue;
+            };
+            let lines = lines.get_or_insert_with(|| {
+                std::iter::once(0)
+                    .chain(memchr::memchr_iter(b'\n', self.source).map(|i| i as u32 + 1))
+                    .collect()
+            });
+            let at = |b: u32| {
+                let line = lines.partition_point(|&l| l <= b).saturating_sub(1);
+                Point { line: line as u32, column: b - lines.get(line).copied().unwrap_or(0) }
+            };
+            let name_end = name_at + name.len() as u32;
+            let name_range =
+                TextRange { start: at(name_at), end: at(name_end), start_byte: name_at, end_byte: name_end };
+            let line_start = lines.get(name_range.start.line as usize).copied().unwrap_or(name_at);
+            let range = TextRange {
+                start: at(line_start),
+                end: at(close + 1),
+                start_byte: line_start,
+                end_byte: close + 1,
+            };
+            let name = match &via_macro {
+                Some(m) => format!("{}{name}", syscall_prefix(m)),
+                None => name,
+            };
+            self.raw.push(Raw {
+                name,
+                kind: SymbolKind::Function,
+                role: Role::Definition,
+                qualifier,
+                range,
+                name_range,
+                via_macro,
             });
         }
     }
@@ -1698,6 +1854,88 @@ fn text_range(node: Node<'_>) -> TextRange {
     }
 }
 
+/// The function name written before the body that opens at `open`: the identifier (or qualified
+/// name) before the parameter list, past trailing `const`, `noexcept`, `override`, `final` or
+/// `volatile`; for a macro wrapping a definition (`SYSCALL_DEFINE2(name, ...)`), its first
+/// argument. Returns (name, qualifiers, offset of the name, wrapping macro).
+fn signature_before(s: &[u8], open: usize) -> Option<(String, Vec<String>, u32, Option<String>)> {
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let skip_space = |mut i: usize| {
+        while i > 0 && s.get(i - 1).is_some_and(|c| c.is_ascii_whitespace()) {
+            i -= 1;
+        }
+        i
+    };
+    let word_before = |end: usize| {
+        let mut i = end;
+        while i > 0 && s.get(i - 1).is_some_and(|&c| is_word(c)) {
+            i -= 1;
+        }
+        (i, s.get(i..end).unwrap_or_default())
+    };
+    // `i` is just past the last byte of the signature.
+    let mut i = skip_space(open);
+    loop {
+        let (start, w) = word_before(i);
+        if matches!(w, b"const" | b"noexcept" | b"override" | b"final" | b"volatile") {
+            i = skip_space(start);
+        } else {
+            break;
+        }
+    }
+    if i == 0 || s.get(i - 1) != Some(&b')') {
+        return None;
+    }
+    // Back to the matching `(` (parameter lists hold no strings or comments with parentheses often
+    // enough to matter; any doubt ends the search).
+    let close = i - 1;
+    let mut depth = 0usize;
+    let mut j = close;
+    let paren = loop {
+        match s.get(j)? {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    break j;
+                }
+            }
+            b'{' | b'}' | b';' => return None,
+            _ => {}
+        }
+        j = j.checked_sub(1)?;
+    };
+    let (start, w) = word_before(skip_space(paren));
+    let word = std::str::from_utf8(w).ok()?;
+    if word.is_empty() || word.as_bytes().first().is_some_and(u8::is_ascii_digit) || is_keyword_like(word) {
+        return None;
+    }
+    if is_macro_name(word) {
+        // The first argument names the function the macro defines.
+        let args = s.get(paren + 1..close)?;
+        let lead = args.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        let len = args.iter().skip(lead).take_while(|&&c| is_word(c)).count();
+        let rest = args.get(lead + len..)?.iter().find(|c| !c.is_ascii_whitespace());
+        if len == 0 || !matches!(rest, None | Some(b',')) {
+            return None;
+        }
+        let arg = std::str::from_utf8(args.get(lead..lead + len)?).ok()?;
+        return Some((arg.to_string(), Vec::new(), (paren + 1 + lead) as u32, Some(word.to_string())));
+    }
+    // Qualifiers: `A::B::name`.
+    let mut qualifier = Vec::new();
+    let mut k = start;
+    while k >= 2 && s.get(k - 2..k) == Some(b"::") {
+        let (q_start, q) = word_before(k - 2);
+        if q.is_empty() {
+            break;
+        }
+        qualifier.insert(0, String::from_utf8_lossy(q).into_owned());
+        k = q_start;
+    }
+    Some((word.to_string(), qualifier, start as u32, None))
+}
+
 fn name_is_plausible(name: &str) -> bool {
     name.len() <= 512 && !name.contains('\n')
 }
@@ -1980,6 +2218,86 @@ mod tests {
 
     const KERNEL: &[u8] = include_bytes!("../../../tests/data/symbols/kernel_style.c");
     const CPP: &[u8] = include_bytes!("../../../tests/data/symbols/constructs.cpp");
+
+    /// A file-level macro call the grammar cannot read runs over the functions that follow (with
+    /// their bodies emptied or not); their names are then read from the text before each body.
+    #[test]
+    fn functions_swallowed_by_a_broken_construct_are_recovered() {
+        let source = include_bytes!("../../../tests/data/symbols/broken_tables.c");
+        let sk = crate::skim::skim(source).unwrap();
+        let neutralized = crate::macros::neutralize(&sk.source);
+        let first = parse(Language::C, neutralized.as_deref().unwrap_or(&sk.source), None, None).unwrap();
+        let keep = swallowed_ranges(first.root_node(), &sk);
+        assert!(!keep.is_empty(), "the fixture must show the grammar swallowing a body");
+        let options = ExtractOptions { skim_bodies: true, ..ExtractOptions::default() };
+        let skimmed = extract_with(Language::C, source, &options);
+        let full = extract(Language::C, source);
+        for fs in [&skimmed, &full] {
+            let functions: Vec<&str> = fs
+                .definitions
+                .iter()
+                .filter(|d| d.kind == SymbolKind::Function)
+                .map(|d| d.name.as_str())
+                .collect();
+            assert_eq!(functions, ["demo_reset", "demo_set_clock"]);
+        }
+    }
+
+    /// An iterator macro followed by a block inside a body reads, to the grammar, as a nested
+    /// function definition of its argument.
+    #[test]
+    fn iterator_macros_in_bodies_define_nothing() {
+        let source = b"static void start(int cpu)\n{\n\tstruct nb *nb;\n\tint i, id;\n\n\tid = die_id(cpu);\n\tfor_each_online_cpu(i) {\n\t\tnb = get(i);\n\t}\n}\n";
+        let fs = extract(Language::C, source);
+        let functions: Vec<&str> =
+            fs.definitions.iter().filter(|d| d.kind.is_function_like()).map(|d| d.name.as_str()).collect();
+        assert_eq!(functions, ["start"]);
+    }
+
+    /// Giving emptied bodies back to the grammar: the edits turn the old text into the new one, and
+    /// the tree parsed incrementally from the edited old tree is the tree of a fresh parse.
+    #[test]
+    fn restored_bodies_reparse_incrementally_to_the_same_tree() {
+        let source = include_bytes!("../../../tests/data/symbols/broken_tables.c");
+        let sk = crate::skim::skim(source).unwrap();
+        let old = parse(Language::C, &sk.source, None, None).unwrap();
+        let keep = swallowed_ranges(old.root_node(), &sk);
+        let (restored, edits) = sk.restore(source, &keep);
+        let new_text = restored.as_ref().map_or(&source[..], |r| r.source.as_slice());
+        assert!(!edits.is_empty() && new_text.len() > sk.source.len());
+        let at = |text: &[u8], b: usize| {
+            let line_start = text[..b].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
+            tree_sitter::Point::new(text[..b].iter().filter(|&&c| c == b'\n').count(), b - line_start)
+        };
+        // Edits come last first; applied in that order to the old text, they give the new one.
+        let mut text = sk.source.clone();
+        let mut shift = 0usize;
+        for e in edits.iter().rev() {
+            assert_eq!(e.start_position, at(&sk.source, e.start_byte));
+            assert_eq!(e.old_end_position, at(&sk.source, e.old_end_byte));
+            assert!(sk.source[e.start_byte..e.old_end_byte].iter().all(|&c| c == b'\n'));
+            assert_eq!(e.new_end_position, at(new_text, e.new_end_byte + shift));
+            shift += e.new_end_byte - e.old_end_byte;
+        }
+        for e in &edits {
+            let len = e.new_end_byte - e.start_byte;
+            let from = e.start_byte
+                + edits
+                    .iter()
+                    .filter(|o| o.start_byte < e.start_byte)
+                    .map(|o| o.new_end_byte - o.old_end_byte)
+                    .sum::<usize>();
+            text.splice(e.start_byte..e.old_end_byte, new_text[from..from + len].iter().copied());
+        }
+        assert_eq!(text, new_text);
+        let mut edited = old.clone();
+        for e in &edits {
+            edited.edit(e);
+        }
+        let incremental = parse(Language::C, new_text, None, Some(&edited)).unwrap();
+        let fresh = parse(Language::C, new_text, None, None).unwrap();
+        assert_eq!(incremental.root_node().to_sexp(), fresh.root_node().to_sexp());
+    }
 
     /// (name, kind, position, enclosing definition) of each reference.
     type Refs = Vec<(String, RefKind, Point, Option<u32>)>;
