@@ -1082,14 +1082,13 @@ impl Accumulator {
         let n = names.len();
 
         // Names sorted bytewise; `rank[id]` is the position of name `id`.
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        // The first 8 bytes of each name as a number settle most comparisons without touching the
-        // names themselves.
-        let prefix: Vec<u64> =
-            (0..n as u32).into_par_iter().map(|id| prefix_key(names.get(id), false)).collect();
-        let key = |id: u32| prefix.get(id as usize).copied().unwrap_or(0);
-        order.par_sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then_with(|| names.get(a).cmp(names.get(b))));
-        drop(prefix);
+        // The first 8 bytes of each name as a number, beside its id, settle most comparisons
+        // without touching the names themselves.
+        let mut keyed: Vec<(u64, u32)> =
+            (0..n as u32).into_par_iter().map(|id| (prefix_key(names.get(id), false), id)).collect();
+        keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| names.get(a.1).cmp(names.get(b.1))));
+        let order: Vec<u32> = keyed.iter().map(|&(_, id)| id).collect();
+        drop(keyed);
         let mut rank = vec![0u32; n];
         for (pos, &id) in order.iter().enumerate() {
             if let Some(r) = rank.get_mut(id as usize) {
@@ -1110,178 +1109,173 @@ impl Accumulator {
             }
         }
 
-        // Definitions grouped by name rank, then definitions before declarations, then by file and
-        // position. `def_pos[sequence number]` is where each one went (calls name their caller so).
-        let defs_per_rank = by_rank(&count_names(&defs_path, SCRATCH_DEF, n)?);
-        let mut def_pos = vec![NONE; def_total as usize];
-        {
-            let path = tmp.join("defs.bin");
-            let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
-            let mut written = 0u32;
-            let ws = windows(n, |r| u64::from(defs_per_rank.get(r).copied().unwrap_or(0)));
-            let buckets = split_scratch(&defs_path, SCRATCH_DEF, &ws, &rank_of)?;
-            for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
-                let mut window: Vec<WindowDef> = Vec::new();
-                scan_scratch(bucket, SCRATCH_DEF + 4, |_, rec| {
-                    let seq = le32(rec, SCRATCH_DEF);
-                    let r = rank_of(le32(rec, 0));
-                    if r >= r0 && r < r1 {
-                        let decl = (le32(rec, 20) >> 29) as u8 & 1;
-                        let mut out = [0u8; DEF_RECORD];
-                        out.copy_from_slice(rec.get(..DEF_RECORD).unwrap_or(&[0; DEF_RECORD]));
-                        put32(&mut out, 0, r);
-                        let scope = le32(rec, 24);
-                        put32(&mut out, 24, scope_rank.get(scope as usize).copied().unwrap_or(NONE));
-                        window.push((r, decl, le32(rec, 4), le32(rec, 8), le32(rec, 12), seq, out));
-                    }
-                })?;
-                std::fs::remove_file(bucket).map_err(io_err(bucket))?;
-                window.par_sort_unstable_by_key(|e| (e.0, e.1, e.2, e.3, e.4, e.5));
-                for e in &window {
-                    if let Some(p) = def_pos.get_mut(e.5 as usize) {
-                        *p = written;
-                    }
-                    written += 1;
-                    w.write_all(&e.6).map_err(io_err(&path))?;
-                }
-            }
-            w.flush().map_err(io_err(&path))?;
-        }
-        std::fs::remove_file(&defs_path).map_err(io_err(&defs_path))?;
-
-        // Calls grouped by callee rank, then by file and position.
-        let calls_per_rank = by_rank(&count_names(&calls_path, SCRATCH_CALL, n)?);
-        {
-            let path = tmp.join("calls.bin");
-            let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
-            let ws = windows(n, |r| u64::from(calls_per_rank.get(r).copied().unwrap_or(0)));
-            let buckets = split_scratch(&calls_path, SCRATCH_CALL, &ws, &rank_of)?;
-            for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
-                let mut window: Vec<[u32; 5]> = Vec::new();
-                scan_scratch(bucket, SCRATCH_CALL + 4, |_, rec| {
-                    let r = rank_of(le32(rec, 0));
-                    if r >= r0 && r < r1 {
-                        window.push([r, le32(rec, 4), le32(rec, 8), le32(rec, 12), le32(rec, 16)]);
-                    }
-                })?;
-                std::fs::remove_file(bucket).map_err(io_err(bucket))?;
-                window.par_sort_unstable();
-                for &[_, file, line, column, caller] in &window {
-                    let caller = if caller == NONE {
-                        NONE
-                    } else {
-                        def_pos.get(caller as usize).copied().unwrap_or(NONE)
-                    };
-                    let mut rec = [0u8; CALL_RECORD];
-                    put32(&mut rec, 0, file);
-                    put32(&mut rec, 4, line);
-                    put32(&mut rec, 8, column);
-                    put32(&mut rec, 12, caller);
-                    w.write_all(&rec).map_err(io_err(&path))?;
-                }
-            }
-            w.flush().map_err(io_err(&path))?;
-        }
-        drop(def_pos);
-        std::fs::remove_file(&calls_path).map_err(io_err(&calls_path))?;
-
-        // Occurrence lists (files in order, delta-encoded) per name rank.
-        let occ_per_rank = by_rank(&count_names(&occ_path, SCRATCH_OCC, n)?);
-        let mut occ_len = vec![0u32; n];
-        {
-            let path = tmp.join("occ.bin");
-            let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
-            let ws = windows(n, |r| u64::from(occ_per_rank.get(r).copied().unwrap_or(0)));
-            let buckets = split_scratch(&occ_path, SCRATCH_OCC, &ws, &rank_of)?;
-            for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
-                let mut window: Vec<(u32, u32)> = Vec::new();
-                scan_scratch(bucket, SCRATCH_OCC + 4, |_, rec| {
-                    let r = rank_of(le32(rec, 0));
-                    if r >= r0 && r < r1 {
-                        window.push((r, le32(rec, 4)));
-                    }
-                })?;
-                std::fs::remove_file(bucket).map_err(io_err(bucket))?;
-                window.par_sort_unstable();
-                window.dedup();
-                let mut list = Vec::new();
-                let mut i = 0usize;
-                while let Some(&(r, _)) = window.get(i) {
-                    list.clear();
-                    let mut prev = 0u32;
-                    while let Some(&(rr, f)) = window.get(i) {
-                        if rr != r {
-                            break;
+        std::thread::scope(|sc| -> Result<(), SyntaxError> {
+            // The case-insensitive order needs only the names: it is sorted meanwhile.
+            let ci_job = sc.spawn(|| ci_order(&names, &order));
+            // Definitions grouped by name rank, then definitions before declarations, then by file and
+            // position. `def_pos[sequence number]` is where each one went (calls name their caller so).
+            let defs_per_rank = by_rank(&count_names(&defs_path, SCRATCH_DEF, n)?);
+            let mut def_pos = vec![NONE; def_total as usize];
+            {
+                let path = tmp.join("defs.bin");
+                let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
+                let mut written = 0u32;
+                let ws = windows(n, |r| u64::from(defs_per_rank.get(r).copied().unwrap_or(0)));
+                let buckets = split_scratch(&defs_path, SCRATCH_DEF, &ws, &rank_of)?;
+                for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
+                    let mut window: Vec<WindowDef> = Vec::new();
+                    scan_scratch(bucket, SCRATCH_DEF + 4, |_, rec| {
+                        let seq = le32(rec, SCRATCH_DEF);
+                        let r = rank_of(le32(rec, 0));
+                        if r >= r0 && r < r1 {
+                            let decl = (le32(rec, 20) >> 29) as u8 & 1;
+                            let mut out = [0u8; DEF_RECORD];
+                            out.copy_from_slice(rec.get(..DEF_RECORD).unwrap_or(&[0; DEF_RECORD]));
+                            put32(&mut out, 0, r);
+                            let scope = le32(rec, 24);
+                            put32(&mut out, 24, scope_rank.get(scope as usize).copied().unwrap_or(NONE));
+                            window.push((r, decl, le32(rec, 4), le32(rec, 8), le32(rec, 12), seq, out));
                         }
-                        put_varint(&mut list, u64::from(f - prev));
-                        prev = f;
-                        i += 1;
+                    })?;
+                    std::fs::remove_file(bucket).map_err(io_err(bucket))?;
+                    window.par_sort_unstable_by_key(|e| (e.0, e.1, e.2, e.3, e.4, e.5));
+                    for e in &window {
+                        if let Some(p) = def_pos.get_mut(e.5 as usize) {
+                            *p = written;
+                        }
+                        written += 1;
+                        w.write_all(&e.6).map_err(io_err(&path))?;
                     }
-                    if let Some(l) = occ_len.get_mut(r as usize) {
-                        *l = list.len() as u32;
-                    }
-                    w.write_all(&list).map_err(io_err(&path))?;
                 }
+                w.flush().map_err(io_err(&path))?;
             }
-            w.flush().map_err(io_err(&path))?;
-        }
-        drop(occ_per_rank);
-        std::fs::remove_file(&occ_path).map_err(io_err(&occ_path))?;
+            std::fs::remove_file(&defs_path).map_err(io_err(&defs_path))?;
 
-        // Names and their entries, in rank order.
-        {
-            let (blob_path, idx_path) = (tmp.join("names.bin"), tmp.join("names.idx"));
-            let mut blob =
-                BufWriter::with_capacity(1 << 20, File::create(&blob_path).map_err(io_err(&blob_path))?);
-            let mut idx =
-                BufWriter::with_capacity(1 << 20, File::create(&idx_path).map_err(io_err(&idx_path))?);
-            let (mut name_off, mut occ_off, mut def_start, mut call_start) = (0u64, 0u64, 0u32, 0u32);
-            for (r, &id) in order.iter().enumerate() {
-                let name = names.get(id);
-                blob.write_all(name).map_err(io_err(&blob_path))?;
-                let dc = defs_per_rank.get(r).copied().unwrap_or(0);
-                let cc = calls_per_rank.get(r).copied().unwrap_or(0);
-                let ol = occ_len.get(r).copied().unwrap_or(0);
-                let mut e = [0u8; NAME_ENTRY];
-                put64(&mut e, 0, name_off);
-                put32(&mut e, 8, name.len() as u32);
-                put32(&mut e, 12, def_start);
-                put32(&mut e, 16, dc);
-                put32(&mut e, 20, call_start);
-                put32(&mut e, 24, cc);
-                put64(&mut e, 28, occ_off);
-                put32(&mut e, 36, ol);
-                idx.write_all(&e).map_err(io_err(&idx_path))?;
-                name_off += name.len() as u64;
-                occ_off += u64::from(ol);
-                def_start += dc;
-                call_start += cc;
+            // Calls grouped by callee rank, then by file and position.
+            let calls_per_rank = by_rank(&count_names(&calls_path, SCRATCH_CALL, n)?);
+            {
+                let path = tmp.join("calls.bin");
+                let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
+                let ws = windows(n, |r| u64::from(calls_per_rank.get(r).copied().unwrap_or(0)));
+                let buckets = split_scratch(&calls_path, SCRATCH_CALL, &ws, &rank_of)?;
+                for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
+                    let mut window: Vec<[u32; 5]> = Vec::new();
+                    scan_scratch(bucket, SCRATCH_CALL + 4, |_, rec| {
+                        let r = rank_of(le32(rec, 0));
+                        if r >= r0 && r < r1 {
+                            window.push([r, le32(rec, 4), le32(rec, 8), le32(rec, 12), le32(rec, 16)]);
+                        }
+                    })?;
+                    std::fs::remove_file(bucket).map_err(io_err(bucket))?;
+                    window.par_sort_unstable();
+                    for &[_, file, line, column, caller] in &window {
+                        let caller = if caller == NONE {
+                            NONE
+                        } else {
+                            def_pos.get(caller as usize).copied().unwrap_or(NONE)
+                        };
+                        let mut rec = [0u8; CALL_RECORD];
+                        put32(&mut rec, 0, file);
+                        put32(&mut rec, 4, line);
+                        put32(&mut rec, 8, column);
+                        put32(&mut rec, 12, caller);
+                        w.write_all(&rec).map_err(io_err(&path))?;
+                    }
+                }
+                w.flush().map_err(io_err(&path))?;
             }
-            blob.flush().map_err(io_err(&blob_path))?;
-            idx.flush().map_err(io_err(&idx_path))?;
-        }
-        drop((defs_per_rank, calls_per_rank, occ_len));
-        {
+            drop(def_pos);
+            std::fs::remove_file(&calls_path).map_err(io_err(&calls_path))?;
+
+            // Occurrence lists (files in order, delta-encoded) per name rank.
+            let occ_per_rank = by_rank(&count_names(&occ_path, SCRATCH_OCC, n)?);
+            let mut occ_len = vec![0u32; n];
+            {
+                let path = tmp.join("occ.bin");
+                let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
+                let ws = windows(n, |r| u64::from(occ_per_rank.get(r).copied().unwrap_or(0)));
+                let buckets = split_scratch(&occ_path, SCRATCH_OCC, &ws, &rank_of)?;
+                for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
+                    let mut window: Vec<(u32, u32)> = Vec::new();
+                    scan_scratch(bucket, SCRATCH_OCC + 4, |_, rec| {
+                        let r = rank_of(le32(rec, 0));
+                        if r >= r0 && r < r1 {
+                            window.push((r, le32(rec, 4)));
+                        }
+                    })?;
+                    std::fs::remove_file(bucket).map_err(io_err(bucket))?;
+                    window.par_sort_unstable();
+                    window.dedup();
+                    let mut list = Vec::new();
+                    let mut i = 0usize;
+                    while let Some(&(r, _)) = window.get(i) {
+                        list.clear();
+                        let mut prev = 0u32;
+                        while let Some(&(rr, f)) = window.get(i) {
+                            if rr != r {
+                                break;
+                            }
+                            put_varint(&mut list, u64::from(f - prev));
+                            prev = f;
+                            i += 1;
+                        }
+                        if let Some(l) = occ_len.get_mut(r as usize) {
+                            *l = list.len() as u32;
+                        }
+                        w.write_all(&list).map_err(io_err(&path))?;
+                    }
+                }
+                w.flush().map_err(io_err(&path))?;
+            }
+            drop(occ_per_rank);
+            std::fs::remove_file(&occ_path).map_err(io_err(&occ_path))?;
+
+            // Names and their entries, in rank order.
+            {
+                let (blob_path, idx_path) = (tmp.join("names.bin"), tmp.join("names.idx"));
+                let mut blob =
+                    BufWriter::with_capacity(1 << 20, File::create(&blob_path).map_err(io_err(&blob_path))?);
+                let mut idx =
+                    BufWriter::with_capacity(1 << 20, File::create(&idx_path).map_err(io_err(&idx_path))?);
+                let (mut name_off, mut occ_off, mut def_start, mut call_start) = (0u64, 0u64, 0u32, 0u32);
+                for (r, &id) in order.iter().enumerate() {
+                    let name = names.get(id);
+                    blob.write_all(name).map_err(io_err(&blob_path))?;
+                    let dc = defs_per_rank.get(r).copied().unwrap_or(0);
+                    let cc = calls_per_rank.get(r).copied().unwrap_or(0);
+                    let ol = occ_len.get(r).copied().unwrap_or(0);
+                    let mut e = [0u8; NAME_ENTRY];
+                    put64(&mut e, 0, name_off);
+                    put32(&mut e, 8, name.len() as u32);
+                    put32(&mut e, 12, def_start);
+                    put32(&mut e, 16, dc);
+                    put32(&mut e, 20, call_start);
+                    put32(&mut e, 24, cc);
+                    put64(&mut e, 28, occ_off);
+                    put32(&mut e, 36, ol);
+                    idx.write_all(&e).map_err(io_err(&idx_path))?;
+                    name_off += name.len() as u64;
+                    occ_off += u64::from(ol);
+                    def_start += dc;
+                    call_start += cc;
+                }
+                blob.flush().map_err(io_err(&blob_path))?;
+                idx.flush().map_err(io_err(&idx_path))?;
+            }
+            drop((defs_per_rank, calls_per_rank, occ_len));
             // Case-insensitive order (as `to_lowercase` orders, which is what lookups compare).
+            let ci = ci_job.join().map_err(|_| SyntaxError::Corrupt {
+                path: tmp.to_path_buf(),
+                reason: "sorting names panicked".into(),
+            })?;
             let path = tmp.join("names_ci.idx");
-            let mut ci: Vec<u32> = (0..n as u32).collect();
-            let name_at = |r: u32| names.get(order.get(r as usize).copied().unwrap_or(0));
-            let prefix: Vec<u64> =
-                (0..n as u32).into_par_iter().map(|r| prefix_key(name_at(r), true)).collect();
-            let key = |r: u32| prefix.get(r as usize).copied().unwrap_or(0);
-            ci.par_sort_unstable_by(|&a, &b| {
-                let (ka, kb) = (key(a), key(b));
-                let by_key =
-                    if ka == u64::MAX || kb == u64::MAX { std::cmp::Ordering::Equal } else { ka.cmp(&kb) };
-                by_key.then_with(|| cmp_ignore_case(name_at(a), name_at(b))).then(a.cmp(&b))
-            });
-            drop(prefix);
             let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
             for r in ci {
                 w.write_all(&r.to_le_bytes()).map_err(io_err(&path))?;
             }
             w.flush().map_err(io_err(&path))?;
-        }
+            Ok(())
+        })?;
         drop((names, order, rank));
         {
             let (blob_path, idx_path) = (tmp.join("scopes.bin"), tmp.join("scopes.idx"));
@@ -1374,12 +1368,61 @@ fn prefix_key(name: &[u8], ignore_case: bool) -> u64 {
     u64::from_be_bytes(k)
 }
 
-/// Orders names as their `to_lowercase` forms order (bytewise on ASCII, without allocating).
+/// Name ranks (positions in the bytewise `order` of ids) in the order of their lowercase forms.
+fn ci_order(names: &Interner, order: &[u32]) -> Vec<u32> {
+    let name_at = |r: u32| names.get(order.get(r as usize).copied().unwrap_or(0));
+    let mut ci: Vec<(u64, u32)> =
+        (0..order.len() as u32).into_par_iter().map(|r| (prefix_key(name_at(r), true), r)).collect();
+    // Stable, from the bytewise order: names that differ only past a common case pattern are
+    // already in order, and runs of them are merged rather than sorted again.
+    ci.par_sort_by(|&(ka, a), &(kb, b)| {
+        let by_key = if ka == u64::MAX || kb == u64::MAX { std::cmp::Ordering::Equal } else { ka.cmp(&kb) };
+        by_key.then_with(|| cmp_ignore_case(name_at(a), name_at(b)))
+    });
+    ci.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Orders names as their `to_lowercase` forms order: on ASCII, eight bytes at a time without
+/// allocating (generated register names share long prefixes, so most comparisons of a sort run
+/// far into both names).
 fn cmp_ignore_case(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        return a.iter().map(u8::to_ascii_lowercase).cmp(b.iter().map(u8::to_ascii_lowercase));
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Big-endian, so that comparing the numbers compares the bytes in order; zeros past the end.
+    let chunk = |s: &[u8], at: usize| {
+        let mut k = [0u8; 8];
+        let part = s.get(at..).unwrap_or_default();
+        let n = part.len().min(8);
+        k[..n].copy_from_slice(&part[..n]);
+        u64::from_be_bytes(k)
+    };
+    let mut at = 0usize;
+    loop {
+        let (x, y) = (chunk(a, at), chunk(b, at));
+        if (x | y) & HIGH != 0 {
+            break;
+        }
+        let (x, y) = (ascii_lower8(x), ascii_lower8(y));
+        if x != y {
+            return x.cmp(&y);
+        }
+        if a.len() <= at + 8 || b.len() <= at + 8 {
+            return a.len().cmp(&b.len());
+        }
+        at += 8;
     }
+    // Only what comes before the first difference decides, and that was ASCII up to here.
     String::from_utf8_lossy(a).to_lowercase().cmp(&String::from_utf8_lossy(b).to_lowercase())
+}
+
+/// `to_ascii_lowercase` of eight ASCII bytes at once.
+fn ascii_lower8(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // A byte's high bit is set by the first sum when it is at least `A`, by the second when it is
+    // past `Z` (no byte carries into the next: they are all below 0x80).
+    let at_least_a = x + ONES * (0x80 - u64::from(b'A'));
+    let past_z = x + ONES * (0x80 - u64::from(b'Z') - 1);
+    let upper = at_least_a & !past_z & 0x8080_8080_8080_8080;
+    x | (upper >> 2)
 }
 
 /// The snapshot-wide name table: every name once, in fixed-size blocks (no string per name, no
@@ -1670,6 +1713,37 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ignore_case_order_is_that_of_lowercase_forms() {
+        let alphabet: Vec<&str> =
+            vec!["A", "Z", "a", "z", "_", "[", "`", "@", "0", "9", "M", "m", "é", "É", "K"];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut words: Vec<String> = Vec::new();
+        for _ in 0..3000 {
+            let len = (next() % 20) as usize;
+            words.push((0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect());
+        }
+        // Long shared prefixes, as in generated register names.
+        words.push("mmDCN_DCN_3_2_0_REG_A".into());
+        words.push("MMdcn_dcn_3_2_0_reg_b".into());
+        words.push("mmDCN_DCN_3_2_0_REG_".into());
+        for a in &words {
+            for b in words.iter().step_by(7) {
+                assert_eq!(
+                    cmp_ignore_case(a.as_bytes(), b.as_bytes()),
+                    a.to_lowercase().cmp(&b.to_lowercase()),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+    }
     use std::collections::BTreeSet;
 
     const FILES: [(&str, &str); 4] = [
