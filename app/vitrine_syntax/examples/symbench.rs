@@ -250,6 +250,19 @@ fn slow(dir: &Path) -> Result<(), String> {
     for (t, len, errors, p) in times.iter().take(25) {
         println!("{t:8.2}s {len:>9} bytes {errors:>6} errors  {p}");
     }
+    let mut per_ext: BTreeMap<String, (f64, usize, usize)> = BTreeMap::new();
+    for (t, len, _, p) in &times {
+        let ext = p.rsplit_once('.').map(|(_, e)| e.to_string()).unwrap_or_default();
+        let e = per_ext.entry(ext).or_default();
+        e.0 += t;
+        e.1 += len;
+        e.2 += 1;
+    }
+    let mut per_ext: Vec<_> = per_ext.into_iter().collect();
+    per_ext.sort_by(|a, b| b.1.0.total_cmp(&a.1.0));
+    for (ext, (t, len, n)) in per_ext.iter().take(10) {
+        println!("{t:8.1}s {:>6} MB {n:>6} files  .{ext}", len / 1_000_000);
+    }
     let mut per_dir: BTreeMap<String, (f64, usize)> = BTreeMap::new();
     for (t, len, _, p) in &times {
         let top = p.split('/').next().unwrap_or_default().to_string();
