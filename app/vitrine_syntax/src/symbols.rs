@@ -257,13 +257,16 @@ pub(crate) fn extract_raw_by(
         None => Vec::new(),
     };
     if let (Some(sk), Some(t)) = (&skimmed, &mut tree)
+        && lang == Language::C
         && !mostly_error(t.root_node())
     {
         // Error recovery is not local: a broken construct may run over emptied function bodies
         // and the definitions around them, where their text would have let the grammar find its
         // feet. Those bodies are given back to the grammar, once, and the tree parsed again
         // incrementally (only the broken construct and what follows it until the grammar is back
-        // in step).
+        // in step). Only for C: on Linux this finds 0.3% more variables for 1% more time; on
+        // Boost's C++ it cost a quarter more time and found nothing ctags reports (the functions
+        // themselves are recovered from their bodies below, in both languages).
         let keep = swallowed_ranges(t.root_node(), sk);
         if !keep.is_empty() {
             let (restored, edits) = sk.restore(original, &keep);
