@@ -482,17 +482,9 @@ impl SymbolKind {
         SymbolKind::Property,
     ];
 
-    /// Functions and everything callable.
+    /// Functions and everything callable (function-like macros too).
     pub fn is_callable(self) -> bool {
-        matches!(
-            self,
-            SymbolKind::Function
-                | SymbolKind::Method
-                | SymbolKind::Constructor
-                | SymbolKind::Destructor
-                | SymbolKind::Operator
-                | SymbolKind::Macro
-        )
+        self.is_function_like() || self == SymbolKind::Macro
     }
 
     /// Kinds that name a scope for what is nested in them.
