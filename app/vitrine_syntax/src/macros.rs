@@ -200,14 +200,7 @@ fn tokenize(s: &[u8]) -> Vec<Token> {
             continue;
         }
         if c == b'"' || c == b'\'' {
-            i += 1;
-            while i < s.len() && at(i) != c && at(i) != b'\n' {
-                if at(i) == b'\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
+            i = crate::skim::literal_end(s, i, s.len());
             continue;
         }
         if c.is_ascii_alphabetic() || c == b'_' {

@@ -66,7 +66,7 @@ impl Skimmed {
 impl Skimmed {
     /// The file offsets of the braces of each emptied function body.
     pub fn function_braces_in_file(&self) -> Vec<(u32, u32)> {
-        self.bodies.iter().filter(|b| b.function).map(|b| (b.start as u32 - 1, b.end as u32)).collect()
+        braces(&self.bodies)
     }
 
     /// The offset in the emptied source of a file offset outside the emptied bodies.
@@ -119,26 +119,41 @@ impl Skimmed {
         }
         edits.reverse();
         let bodies: Vec<Body> = self.bodies.iter().filter(|b| !kept(b)).copied().collect();
-        (skim_bodies(src, bodies), edits)
+        // The kept bodies' names were read already; the restored ones' are now the grammar's.
+        let restored: Vec<&Body> = self.bodies.iter().filter(|b| kept(b)).collect();
+        let refs = self
+            .refs
+            .iter()
+            .filter(|r| !restored.iter().any(|b| (b.start..b.end).contains(&(r.start as usize))))
+            .cloned()
+            .collect();
+        (skim_bodies(src, bodies, Some(refs)), edits)
     }
 }
 
 /// The offsets of the braces (`{`, `}`) of the function bodies that `skim` would empty.
 pub(crate) fn function_braces(src: &[u8]) -> Vec<(u32, u32)> {
-    find_bodies(src).iter().filter(|b| b.function).map(|b| (b.start as u32 - 1, b.end as u32)).collect()
+    braces(&find_bodies(src))
+}
+
+/// The file offsets of `{` and `}` of the function bodies among `bodies`.
+fn braces(bodies: &[Body]) -> Vec<(u32, u32)> {
+    bodies.iter().filter(|b| b.function).map(|b| (b.start as u32 - 1, b.end as u32)).collect()
 }
 
 /// `None` when no body could be skimmed.
 pub(crate) fn skim(src: &[u8]) -> Option<Skimmed> {
-    skim_bodies(src, find_bodies(src))
+    skim_bodies(src, find_bodies(src), None)
 }
 
-fn skim_bodies(src: &[u8], bodies: Vec<Body>) -> Option<Skimmed> {
+/// Empties `bodies` in `src`; their names are read, unless `read` already holds them.
+fn skim_bodies(src: &[u8], bodies: Vec<Body>, read: Option<Vec<RawRef>>) -> Option<Skimmed> {
     if bodies.is_empty() {
         return None;
     }
     let mut out = Vec::with_capacity(src.len() / 2);
-    let mut refs = Vec::new();
+    let reread = read.is_none();
+    let mut refs = read.unwrap_or_default();
     let mut shifts = Vec::with_capacity(bodies.len());
     let mut functions = Vec::new();
     let (mut copied, mut removed) = (0usize, 0u32);
@@ -154,7 +169,9 @@ fn skim_bodies(src: &[u8], bodies: Vec<Body>) -> Option<Skimmed> {
             functions.push((open, out.len() as u32));
         }
         copied = b.end;
-        read_body(src, b, &mut refs);
+        if reread {
+            read_body(src, b, &mut refs);
+        }
     }
     out.extend_from_slice(src.get(copied..).unwrap_or_default());
     let mut line_starts = vec![0u32];
@@ -237,14 +254,7 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
         bol = false;
         if c == b'#' && first_on_line {
             // A preprocessor line, with its continuations.
-            let mut j = i + 1;
-            while matches!(at(j), b' ' | b'\t') {
-                j += 1;
-            }
-            let ws = j;
-            while at(j).is_ascii_alphabetic() {
-                j += 1;
-            }
+            let (ws, j) = directive_name(s, i);
             let directive = s.get(ws..j).unwrap_or_default();
             if body_at.is_some() {
                 match directive {
@@ -288,14 +298,7 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
             continue;
         }
         if c == b'"' || c == b'\'' {
-            i += 1;
-            while i < s.len() && at(i) != c && at(i) != b'\n' {
-                if at(i) == b'\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
+            i = literal_end(s, i, s.len());
             prev = b'"';
             continue;
         }
@@ -419,14 +422,7 @@ fn read_body(s: &[u8], b: &Body, refs: &mut Vec<RawRef>) {
             continue;
         }
         if c == b'#' && first_on_line && directive.is_none() {
-            let mut j = i + 1;
-            while matches!(at(j), b' ' | b'\t') {
-                j += 1;
-            }
-            let ws = j;
-            while at(j).is_ascii_alphabetic() {
-                j += 1;
-            }
+            let (ws, j) = directive_name(s, i);
             let word = s.get(ws..j).unwrap_or_default();
             directive = Some(matches!(word, b"if" | b"elif" | b"ifdef" | b"ifndef"));
             i = j;
@@ -453,14 +449,7 @@ fn read_body(s: &[u8], b: &Body, refs: &mut Vec<RawRef>) {
             continue;
         }
         if c == b'"' || c == b'\'' {
-            i += 1;
-            while i < b.end && at(i) != c && at(i) != b'\n' {
-                if at(i) == b'\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
+            i = literal_end(s, i, b.end);
             continue;
         }
         if c.is_ascii_digit() {
@@ -509,6 +498,35 @@ fn read_body(s: &[u8], b: &Body, refs: &mut Vec<RawRef>) {
         }
         i += 1;
     }
+}
+
+/// Just past the character or string literal whose quote is at `i` (an unterminated one ends at
+/// its line's end, a backslash escapes the next byte); reads no further than `limit`.
+pub(crate) fn literal_end(s: &[u8], i: usize, limit: usize) -> usize {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let quote = at(i);
+    let mut i = i + 1;
+    while i < limit && at(i) != quote && at(i) != b'\n' {
+        if at(i) == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i + 1
+}
+
+/// The name of the preprocessor directive whose `#` is at `hash`: its start and end.
+fn directive_name(s: &[u8], hash: usize) -> (usize, usize) {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let mut j = hash + 1;
+    while matches!(at(j), b' ' | b'\t') {
+        j += 1;
+    }
+    let start = j;
+    while at(j).is_ascii_alphabetic() {
+        j += 1;
+    }
+    (start, j)
 }
 
 /// Keywords, primitive types and literals that the grammar never reports as names.
