@@ -1,0 +1,353 @@
+//! Building the index files of a snapshot: trigrams per file in parallel, posting lists placed in a
+//! second pass, then the file table, the word filters and `meta.json` last.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use vitrine_snapshot::Snapshot;
+use vitrine_snapshot::progress::Progress;
+
+use super::files::{FileStatus, FileTable};
+use super::format::*;
+use super::{FORMAT_VERSION, IndexMeta};
+use crate::error::SearchError;
+use crate::text::search_text;
+use crate::trigram::{self, Trigram};
+
+/// Builds the index of `snap` into `index_dir`, replacing whatever is there.
+pub fn build_into(snap: &Snapshot, index_dir: &Path, progress: &Progress) -> Result<IndexMeta, SearchError> {
+    let parent = index_dir.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| SearchError::io(parent, e))?;
+    let name =
+        index_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
+    let tmp = parent.join(format!("{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| SearchError::io(&tmp, e))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(|e| SearchError::io(&tmp, e))?;
+    let meta = match build(snap, &tmp, progress) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    if index_dir.exists() {
+        std::fs::remove_dir_all(index_dir).map_err(|e| SearchError::io(index_dir, e))?;
+    }
+    std::fs::rename(&tmp, index_dir).map_err(|e| SearchError::io(index_dir, e))?;
+    sync_dir(parent);
+    Ok(meta)
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// The ordered part of pass 1: what has been gathered so far, in file order.
+struct Fold {
+    forward: Vec<u8>,
+    files: Vec<u32>,
+    bytes: u64,
+    filters: Vec<(u32, Vec<u8>)>,
+}
+
+impl Fold {
+    fn add(
+        &mut self,
+        results: Vec<(u32, Option<FileTrigrams>)>,
+        acc: &mut [[u32; 3]],
+        status: &mut [FileStatus],
+    ) {
+        for (id, result) in results {
+            let Some((tris, len, filter)) = result else {
+                if let Some(s) = status.get_mut(id as usize) {
+                    *s = FileStatus::Unreadable;
+                }
+                continue;
+            };
+            self.bytes += len;
+            if let Some(f) = filter {
+                self.filters.push((id, f));
+            }
+            self.files.push(id);
+            write_varint(&mut self.forward, tris.len() as u32);
+            let mut prev = 0u32;
+            for &t in &tris {
+                write_varint(&mut self.forward, t - prev);
+                prev = t;
+                let Some(a) = acc.get_mut(t as usize) else { continue };
+                a[0] += 1;
+                a[1] += varint_len(if a[2] == 0 { id } else { id - (a[2] - 1) });
+                a[2] = id + 1;
+            }
+        }
+    }
+}
+
+/// A file's distinct trigrams, its size in bytes, and its word filter when it is large.
+type FileTrigrams = (Vec<Trigram>, u64, Option<Vec<u8>>);
+
+/// Files per parallel batch: large enough to keep both cores busy, small enough to bound memory.
+const BATCH: usize = 512;
+
+/// Builds the index files into `dir` (an empty directory).
+pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMeta, SearchError> {
+    let started = Instant::now();
+    let entries = snap.files();
+    let n = u32::try_from(entries.len()).map_err(|_| SearchError::TooLarge("more than 2^32 files".into()))?;
+    let mut status: Vec<FileStatus> = entries.iter().map(FileStatus::of).collect();
+    let indexable: Vec<u32> =
+        (0..n).filter(|&i| status.get(i as usize).copied() == Some(FileStatus::Indexed)).collect();
+    progress.set_phase("indexing", indexable.len() as u64);
+    let (fold, mut acc) = gather(snap, &indexable, &mut status, progress)?;
+    if progress.is_cancelled() {
+        return Err(SearchError::Cancelled);
+    }
+    progress.set_phase("writing index", 1);
+    let Fold { forward, files: forward_files, bytes: bytes_indexed, filters } = fold;
+    let postings = place_postings(&mut acc, &forward, &forward_files)?;
+    drop(forward);
+    let table = PostingTable::of(&acc);
+    let trigrams_bin_bytes = write_trigrams(&dir.join("trigrams.bin"), &table, &postings)?;
+    let words_bin_bytes = write_word_filters(&dir.join("words.bin"), &filters)?;
+    drop(filters);
+    let files_bytes = file_table(entries, &status)?.encode();
+    write_synced(&dir.join("files.bin"), &files_bytes)?;
+
+    let mut left_out = BTreeMap::new();
+    for s in &status {
+        if *s != FileStatus::Indexed {
+            *left_out.entry(s.as_str().to_owned()).or_insert(0) += 1;
+        }
+    }
+    let meta = IndexMeta {
+        format: FORMAT_VERSION,
+        tree_sha256: snap.ids().tree_sha256.clone(),
+        files_total: u64::from(n),
+        files_indexed: forward_files.len() as u64,
+        bytes_indexed,
+        left_out,
+        trigrams: u64::from(table.n_entries),
+        files_bin_bytes: files_bytes.len() as u64,
+        trigrams_bin_bytes,
+        words_bin_bytes,
+        build_ms: started.elapsed().as_millis() as u64,
+    };
+    let meta_json = serde_json::to_vec_pretty(&meta).map_err(|e| SearchError::corrupt(dir, e.to_string()))?;
+    write_synced(&dir.join("meta.json"), &meta_json)?;
+    progress.advance(1, 0);
+    Ok(meta)
+}
+
+/// Per trigram: [list length, encoded bytes, last file id + 1 (0: none)], together for one cache miss.
+type TrigramCounts = Vec<[u32; 3]>;
+
+/// Pass 1: each file's distinct trigrams, in parallel; in file order, count list lengths and encoded
+/// sizes, and keep each file's trigrams delta-encoded (the "forward" lists) for pass 2. The ordered
+/// fold of one batch runs while the next batch is read, so neither waits for the other. A file that
+/// cannot be read is marked so in `status`.
+fn gather(
+    snap: &Snapshot,
+    indexable: &[u32],
+    status: &mut [FileStatus],
+    progress: &Progress,
+) -> Result<(Fold, TrigramCounts), SearchError> {
+    let entries = snap.files();
+    let mut acc: TrigramCounts = vec![[0; 3]; 1 << 24];
+    let mut fold = Fold { forward: Vec::new(), files: Vec::new(), bytes: 0, filters: Vec::new() };
+    let compute = |batch: &[u32]| -> Vec<(u32, Option<FileTrigrams>)> {
+        batch
+            .par_iter()
+            .map(|&id| {
+                let out = entries.get(id as usize).and_then(|entry| {
+                    let raw = snap.read_unverified(entry).ok()?;
+                    let text = search_text(&raw);
+                    let filter = (text.len() as u64 >= crate::words::MIN_FILE_BYTES)
+                        .then(|| crate::words::build(&text));
+                    let tris = SEEN.with(|seen| {
+                        let mut seen = seen.borrow_mut();
+                        if seen.is_empty() {
+                            seen.resize(trigram::SEEN_WORDS, 0);
+                        }
+                        let mut out = Vec::new();
+                        trigram::distinct_trigrams(&text, &mut seen, &mut out);
+                        out
+                    });
+                    progress.advance(1, raw.len() as u64);
+                    Some((tris, raw.len() as u64, filter))
+                });
+                (id, out)
+            })
+            .collect()
+    };
+    let mut pending: Option<Vec<(u32, Option<FileTrigrams>)>> = None;
+    for batch in indexable.chunks(BATCH) {
+        if progress.is_cancelled() {
+            return Err(SearchError::Cancelled);
+        }
+        let previous = pending.take();
+        let ((), results) = rayon::join(
+            || {
+                if let Some(p) = previous {
+                    fold.add(p, &mut acc, status);
+                }
+            },
+            || compute(batch),
+        );
+        pending = Some(results);
+    }
+    if let Some(p) = pending.take() {
+        fold.add(p, &mut acc, status);
+    }
+    Ok((fold, acc))
+}
+
+/// Pass 2: places every list at its offset in one buffer of all posting lists. `acc[t][1]` becomes
+/// the list's end and `acc[t][2]` its last file id + 1 again.
+fn place_postings(acc: &mut TrigramCounts, forward: &[u8], files: &[u32]) -> Result<Vec<u8>, SearchError> {
+    let mut total: u64 = 0;
+    for a in acc.iter_mut() {
+        let len = a[1];
+        a[1] = u32::try_from(total).map_err(|_| SearchError::TooLarge("posting lists exceed 4 GB".into()))?;
+        a[2] = 0;
+        total += u64::from(len);
+    }
+    let total_len = usize::try_from(total).map_err(|_| SearchError::TooLarge("posting lists".into()))?;
+    let mut postings = vec![0u8; total_len];
+    let mut r = 0usize;
+    let mut scratch = Vec::with_capacity(5);
+    for &id in files {
+        let (k, used) = read_varint(forward.get(r..).unwrap_or_default()).unwrap_or((0, 1));
+        r += used;
+        let mut t = 0u32;
+        for _ in 0..k {
+            let (d, used) = read_varint(forward.get(r..).unwrap_or_default()).unwrap_or((0, 1));
+            r += used;
+            t += d;
+            let Some(a) = acc.get_mut(t as usize) else { continue };
+            scratch.clear();
+            write_varint(&mut scratch, if a[2] == 0 { id } else { id - (a[2] - 1) });
+            a[2] = id + 1;
+            let at = a[1] as usize;
+            if let Some(dst) = postings.get_mut(at..at + scratch.len()) {
+                dst.copy_from_slice(&scratch);
+            }
+            a[1] += scratch.len() as u32;
+        }
+    }
+    Ok(postings)
+}
+
+/// The table of `trigrams.bin`: one entry per present trigram, and where each two-byte prefix starts.
+struct PostingTable {
+    entries: Vec<u8>,
+    prefix_start: Vec<u32>,
+    n_entries: u32,
+}
+
+impl PostingTable {
+    /// From the placed lists (a list's start is its end minus its length).
+    fn of(acc: &TrigramCounts) -> PostingTable {
+        let mut entries: Vec<u8> = Vec::new();
+        let mut prefix_start = vec![0u32; PREFIXES + 1];
+        let mut n_entries = 0u32;
+        let mut running: u64 = 0;
+        for (t, &[c, end, _]) in acc.iter().enumerate() {
+            let prefix = t >> 8;
+            if t & 0xff == 0
+                && let Some(slot) = prefix_start.get_mut(prefix)
+            {
+                *slot = n_entries;
+            }
+            if c == 0 {
+                continue;
+            }
+            entries.extend_from_slice(&(t as u32).to_le_bytes());
+            entries.extend_from_slice(&c.to_le_bytes());
+            entries.extend_from_slice(&running.to_le_bytes());
+            running = u64::from(end);
+            n_entries += 1;
+        }
+        if let Some(slot) = prefix_start.get_mut(PREFIXES) {
+            *slot = n_entries;
+        }
+        PostingTable { entries, prefix_start, n_entries }
+    }
+}
+
+/// Writes `trigrams.bin`: magic, entry count, postings length, prefix table, entries, postings.
+/// Returns its length.
+fn write_trigrams(path: &Path, table: &PostingTable, postings: &[u8]) -> Result<u64, SearchError> {
+    let mut w = BufWriter::new(File::create(path).map_err(|e| SearchError::io(path, e))?);
+    let io = |e| SearchError::io(path, e);
+    w.write_all(TRI_MAGIC).map_err(io)?;
+    w.write_all(&u64::from(table.n_entries).to_le_bytes()).map_err(io)?;
+    w.write_all(&(postings.len() as u64).to_le_bytes()).map_err(io)?;
+    for p in &table.prefix_start {
+        w.write_all(&p.to_le_bytes()).map_err(io)?;
+    }
+    w.write_all(&table.entries).map_err(io)?;
+    w.write_all(postings).map_err(io)?;
+    let f = w.into_inner().map_err(|e| SearchError::io(path, e.into_error()))?;
+    f.sync_all().map_err(io)?;
+    Ok(f.metadata().map_err(io)?.len())
+}
+
+/// The file table: every entry's path, size and status, in snapshot order.
+fn file_table(
+    entries: &[vitrine_snapshot::FileEntry],
+    status: &[FileStatus],
+) -> Result<FileTable, SearchError> {
+    let mut offsets = Vec::with_capacity(entries.len() + 1);
+    let mut paths = Vec::new();
+    offsets.push(0u32);
+    for e in entries {
+        paths.extend_from_slice(e.path.as_bytes());
+        offsets.push(u32::try_from(paths.len()).map_err(|_| SearchError::TooLarge("path table".into()))?);
+    }
+    Ok(FileTable {
+        offsets,
+        status: status.iter().map(|s| s.code()).collect(),
+        sizes: entries.iter().map(|e| e.size_bytes).collect(),
+        paths,
+    })
+}
+
+/// Writes `words.bin`: magic, count, (id, 0, offset, length) entries sorted by id, then the filters.
+fn write_word_filters(path: &Path, filters: &[(u32, Vec<u8>)]) -> Result<u64, SearchError> {
+    let mut out = Vec::new();
+    out.extend_from_slice(WORDS_MAGIC);
+    out.extend_from_slice(&(filters.len() as u64).to_le_bytes());
+    let mut off = (16 + filters.len() * WORDS_ENTRY_BYTES) as u64;
+    for (id, f) in filters {
+        let len = u32::try_from(f.len()).map_err(|_| SearchError::TooLarge("word filter".into()))?;
+        out.extend_from_slice(&id.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&off.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        off += u64::from(len);
+    }
+    for (_, f) in filters {
+        out.extend_from_slice(f);
+    }
+    write_synced(path, &out)?;
+    Ok(out.len() as u64)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SearchError> {
+    let mut f = File::create(path).map_err(|e| SearchError::io(path, e))?;
+    f.write_all(bytes).map_err(|e| SearchError::io(path, e))?;
+    f.sync_all().map_err(|e| SearchError::io(path, e))
+}
+
+thread_local! {
+    static SEEN: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}

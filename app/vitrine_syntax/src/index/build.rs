@@ -1,0 +1,392 @@
+//! Building the index: files parsed in parallel, their results merged by one thread into the
+//! snapshot-wide name table and scratch files, then written and swapped into place.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use vitrine_snapshot::progress::Progress;
+
+use super::SourceFile;
+use super::format::*;
+use super::interner::{FastHash, Interner};
+use super::reader::SymbolIndex;
+use super::scratch::Scratch;
+use crate::error::SyntaxError;
+use crate::lang::{Language, language_for_path};
+use crate::symbols::{ExtractOptions, RefKind, SymbolKind, extract_raw};
+
+/// Builds the symbol index of `files` into `dir` (replacing what is there), reading each file with
+/// `read` (index into `files`). Parses in parallel on the rayon pool; advances `progress` per file and
+/// stops with `Cancelled` when it is cancelled.
+///
+/// Memory stays bounded: workers hand each file's result (names interned per file) to one merging
+/// thread, which interns names once for the whole snapshot and streams definitions, calls and
+/// occurrences to scratch files; the final files are then written a window of names at a time.
+pub fn build<R>(
+    files: &[SourceFile],
+    read: R,
+    dir: &Path,
+    tree_sha256: &str,
+    progress: &Progress,
+) -> Result<SymbolIndex, SyntaxError>
+where
+    R: Fn(usize) -> Option<Vec<u8>> + Sync,
+{
+    let started = Instant::now();
+    progress.set_phase("symbols", files.len() as u64);
+    // Write into a fresh sibling directory, then swap it in, so a reader never sees half an index.
+    let tmp = dir.with_extension("tmp-build");
+    let result = build_into(files, &read, dir, &tmp, tree_sha256, progress, started);
+    if result.is_err() && tmp.exists() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result?;
+    progress.advance(1, 0);
+    SymbolIndex::open(dir)
+}
+
+fn build_into<R>(
+    files: &[SourceFile],
+    read: &R,
+    dir: &Path,
+    tmp: &Path,
+    tree_sha256: &str,
+    progress: &Progress,
+    started: Instant,
+) -> Result<(), SyntaxError>
+where
+    R: Fn(usize) -> Option<Vec<u8>> + Sync,
+{
+    if tmp.exists() {
+        std::fs::remove_dir_all(tmp).map_err(io_err(tmp))?;
+    }
+    std::fs::create_dir_all(tmp).map_err(io_err(tmp))?;
+    let acc = Accumulator::new(tmp, files.len())?;
+    // Function bodies are read lexically: the index keeps only their calls and names.
+    let options =
+        ExtractOptions { skim_bodies: true, parse_timeout: Some(PARSE_TIMEOUT), ..ExtractOptions::default() };
+    // A few hundred files' results in flight at most.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<FileOut>(256);
+    let acc = std::thread::scope(|s| {
+        let merger = s.spawn(move || {
+            let mut acc = acc;
+            let mut result = Ok(());
+            for out in rx {
+                // After an error, keep draining so that the workers never block.
+                if result.is_ok() {
+                    result = acc.merge(out);
+                }
+            }
+            result.map(|()| acc)
+        });
+        (0..files.len()).into_par_iter().for_each_with(tx, |tx, i| {
+            if progress.is_cancelled() {
+                return;
+            }
+            let out = files.get(i).and_then(|f| extract_file(f, read, i, &options));
+            progress.advance(1, out.as_ref().map(|o| o.bytes).unwrap_or(0));
+            if let Some(out) = out {
+                let _ = tx.send(out);
+            }
+        });
+        merger.join().unwrap_or_else(|_| {
+            Err(SyntaxError::Corrupt { path: tmp.to_path_buf(), reason: "index merge panicked".into() })
+        })
+    })?;
+    if progress.is_cancelled() {
+        return Err(SyntaxError::Cancelled);
+    }
+    progress.set_phase("symbols: writing", 1);
+    acc.write(files, tmp, tree_sha256, started)?;
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(io_err(dir))?;
+    }
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
+    std::fs::rename(tmp, dir).map_err(io_err(dir))?;
+    Ok(())
+}
+
+/// Builds the index of a snapshot's indexable files into `dir`.
+pub fn build_for_snapshot(
+    snap: &vitrine_snapshot::Snapshot,
+    dir: &Path,
+    progress: &Progress,
+) -> Result<SymbolIndex, SyntaxError> {
+    let entries: Vec<&vitrine_snapshot::FileEntry> =
+        snap.files().iter().filter(|e| e.is_indexable()).collect();
+    let files: Vec<SourceFile> =
+        entries.iter().map(|e| SourceFile { path: e.path.display(), language: None }).collect();
+    let read = |i: usize| -> Option<Vec<u8>> {
+        let entry = entries.get(i)?;
+        let bytes = snap.read_unverified(entry).ok()?;
+        match entry.encoding {
+            Some(enc) if !enc.is_utf8() => {
+                Some(vitrine_snapshot::text::decode(&bytes, enc).into_owned().into_bytes())
+            }
+            _ => Some(bytes),
+        }
+    };
+    build(&files, read, dir, &snap.ids().tree_sha256, progress)
+}
+
+/// Opens the index of a snapshot in `dir` if it exists, matches the digest and the format version;
+/// otherwise builds it.
+pub fn open_or_build(
+    snap: &vitrine_snapshot::Snapshot,
+    dir: &Path,
+    progress: &Progress,
+) -> Result<SymbolIndex, SyntaxError> {
+    if let Ok(index) = SymbolIndex::open(dir)
+        && index.meta().tree_sha256 == snap.ids().tree_sha256
+    {
+        return Ok(index);
+    }
+    build_for_snapshot(snap, dir, progress)
+}
+
+/// How long one file may take to parse during a build (the slowest files of Linux and Boost take
+/// a few seconds on a loaded machine).
+pub const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Names longer than this are not indexed as references (generated data, not identifiers).
+const MAX_NAME: usize = 1024;
+
+/// One file's extraction, with names interned per file (`names` holds them end to end).
+struct FileOut {
+    file: u32,
+    bytes: u64,
+    language: Language,
+    parse_errors: u32,
+    timed_out: bool,
+    /// The includes, encoded as in `includes.bin`.
+    includes: Vec<u8>,
+    names: Vec<u8>,
+    /// `(offset, length)` in `names` per local name id.
+    spans: Vec<(u32, u32)>,
+    defs: Vec<FileDef>,
+    /// (callee local id, line, column, index of the caller in `defs` or `NONE`)
+    calls: Vec<[u32; 4]>,
+    /// Distinct local name ids referenced in the file.
+    occ: Vec<u32>,
+}
+
+impl FileOut {
+    fn name(&self, local: u32) -> &[u8] {
+        let Some(&(off, len)) = self.spans.get(local as usize) else { return &[] };
+        self.names.get(off as usize..(off + len) as usize).unwrap_or_default()
+    }
+}
+
+/// One definition or declaration of a file, with a local name id.
+struct FileDef {
+    name: u32,
+    scope: String,
+    /// Kind index | 0x20 declaration | 0x40 via a macro.
+    flags: u8,
+    /// The name's position.
+    line: u32,
+    column: u32,
+    start_line: u32,
+    end_line: u32,
+}
+
+/// Per-file name interning (names borrowed from the file's source or its symbols).
+#[derive(Default)]
+struct LocalNames<'a> {
+    ids: HashMap<&'a [u8], u32, FastHash>,
+    names: Vec<u8>,
+    spans: Vec<(u32, u32)>,
+}
+
+impl<'a> LocalNames<'a> {
+    fn id(&mut self, name: &'a [u8]) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.spans.len() as u32;
+        self.spans.push((self.names.len() as u32, name.len() as u32));
+        self.names.extend_from_slice(name);
+        self.ids.insert(name, id);
+        id
+    }
+}
+
+fn extract_file<R>(f: &SourceFile, read: &R, i: usize, options: &ExtractOptions) -> Option<FileOut>
+where
+    R: Fn(usize) -> Option<Vec<u8>> + Sync,
+{
+    let bytes = read(i)?;
+    let lang = f.language.or_else(|| language_for_path(&f.path, &bytes))?;
+    let (fs, refs) = extract_raw(lang, &bytes, options);
+    let mut local = LocalNames::default();
+    // Definitions first, then declarations: caller indexes point into definitions, which come first.
+    let mut defs = Vec::with_capacity(fs.definitions.len() + fs.declarations.len());
+    for (list, is_decl) in [(&fs.definitions, false), (&fs.declarations, true)] {
+        for d in list {
+            let kind_idx = SymbolKind::ALL.iter().position(|k| *k == d.kind).unwrap_or(0) as u8;
+            let flags =
+                kind_idx | if is_decl { 0x20 } else { 0 } | if d.via_macro.is_some() { 0x40 } else { 0 };
+            defs.push(FileDef {
+                name: local.id(d.name.as_bytes()),
+                scope: d.scope.clone(),
+                flags,
+                line: d.name_range.start.line,
+                column: d.name_range.start.column,
+                start_line: d.range.start.line,
+                end_line: last_line(&d.range),
+            });
+        }
+    }
+    let mut calls = Vec::new();
+    let mut occ = Vec::new();
+    let seen_before = local.spans.len();
+    let mut seen = vec![false; seen_before];
+    for r in &refs {
+        let name = r.name(&bytes).as_bytes();
+        if name.len() > MAX_NAME {
+            continue;
+        }
+        let id = local.id(name);
+        if id as usize >= seen.len() {
+            seen.resize(id as usize + 1, false);
+        }
+        if let Some(s) = seen.get_mut(id as usize)
+            && !*s
+        {
+            *s = true;
+            occ.push(id);
+        }
+        if r.kind == RefKind::Call {
+            calls.push([id, r.at.line, r.at.column, r.enclosing.unwrap_or(NONE)]);
+        }
+    }
+    let mut includes = Vec::new();
+    includes.extend_from_slice(&(fs.includes.len() as u32).to_le_bytes());
+    for inc in &fs.includes {
+        includes.extend_from_slice(&(inc.len() as u32).to_le_bytes());
+        includes.extend_from_slice(inc.as_bytes());
+    }
+    let LocalNames { names, spans, .. } = local;
+    Some(FileOut {
+        file: i as u32,
+        bytes: bytes.len() as u64,
+        language: lang,
+        parse_errors: fs.parse_errors,
+        timed_out: fs.parse_timed_out,
+        includes,
+        names,
+        spans,
+        defs,
+        calls,
+        occ,
+    })
+}
+
+/// The last line a range covers (a range ending at column 0 ends on the line before).
+pub fn last_line(r: &crate::symbols::TextRange) -> u32 {
+    if r.end.column == 0 && r.end.line > r.start.line { r.end.line - 1 } else { r.end.line }
+}
+
+/// What the merging thread keeps: the snapshot-wide name table, counts per name, per-file facts,
+/// and writers of the scratch files.
+pub(super) struct Accumulator {
+    pub(super) names: Interner,
+    pub(super) scopes: HashMap<Box<str>, u32, FastHash>,
+    pub(super) scope_list: Vec<Box<str>>,
+    pub(super) defs: Scratch,
+    pub(super) calls: Scratch,
+    pub(super) occ: Scratch,
+    pub(super) declarations: u64,
+    pub(super) kinds: [u64; SymbolKind::ALL.len()],
+    pub(super) languages: Vec<Option<Language>>,
+    pub(super) parse_errors: Vec<u32>,
+    pub(super) includes: Vec<Box<[u8]>>,
+    pub(super) timed_out: Vec<u32>,
+    pub(super) parsed: u32,
+}
+
+impl Accumulator {
+    fn new(tmp: &Path, files: usize) -> Result<Accumulator, SyntaxError> {
+        Ok(Accumulator {
+            names: Interner::default(),
+            scopes: HashMap::default(),
+            scope_list: Vec::new(),
+            defs: Scratch::create(tmp.join("defs.scratch"))?,
+            calls: Scratch::create(tmp.join("calls.scratch"))?,
+            occ: Scratch::create(tmp.join("occ.scratch"))?,
+            declarations: 0,
+            kinds: [0; SymbolKind::ALL.len()],
+            languages: vec![None; files],
+            parse_errors: vec![0; files],
+            includes: vec![Box::default(); files],
+            timed_out: Vec::new(),
+            parsed: 0,
+        })
+    }
+
+    fn scope_id(&mut self, scope: &str) -> u32 {
+        if scope.is_empty() {
+            return NONE;
+        }
+        if let Some(&id) = self.scopes.get(scope) {
+            return id;
+        }
+        let id = self.scope_list.len() as u32;
+        self.scope_list.push(scope.into());
+        self.scopes.insert(scope.into(), id);
+        id
+    }
+
+    fn merge(&mut self, out: FileOut) -> Result<(), SyntaxError> {
+        let f = out.file;
+        self.parsed += 1;
+        if let Some(slot) = self.languages.get_mut(f as usize) {
+            *slot = Some(out.language);
+        }
+        if let Some(slot) = self.parse_errors.get_mut(f as usize) {
+            *slot = out.parse_errors;
+        }
+        if out.timed_out {
+            self.timed_out.push(f);
+        }
+        // Local name ids to global ones.
+        let global = self.names.ids((0..out.spans.len() as u32).map(|l| out.name(l)));
+        let base = self.defs.count as u32;
+        for d in &out.defs {
+            let name = global.get(d.name as usize).copied().unwrap_or(0);
+            let scope = self.scope_id(&d.scope);
+            if d.flags & 0x20 != 0 {
+                self.declarations += 1;
+            } else if let Some(k) = self.kinds.get_mut(usize::from(d.flags & 0x1f)) {
+                *k += 1;
+            }
+            let span = d.end_line.saturating_sub(d.start_line).min(0x00ff_ffff);
+            self.defs.push(&[
+                name,
+                f,
+                d.line,
+                d.column,
+                d.start_line,
+                span | (u32::from(d.flags) << 24),
+                scope,
+            ])?;
+        }
+        for &[callee, line, column, caller] in &out.calls {
+            let callee = global.get(callee as usize).copied().unwrap_or(0);
+            let caller = if caller == NONE { NONE } else { base + caller };
+            self.calls.push(&[callee, f, line, column, caller])?;
+        }
+        for &l in &out.occ {
+            let name = global.get(l as usize).copied().unwrap_or(0);
+            self.occ.push(&[name, f])?;
+        }
+        if let Some(slot) = self.includes.get_mut(f as usize) {
+            *slot = out.includes.into_boxed_slice();
+        }
+        Ok(())
+    }
+}

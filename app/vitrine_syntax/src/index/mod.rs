@@ -1,0 +1,264 @@
+//! The snapshot-wide symbol index: definitions and declarations by name, call sites by callee, and the
+//! files each name occurs in. Built in parallel, persisted in a compact format of its own beside the
+//! text index (keyed by the snapshot digest), and reopened without loading it: lookups binary-search
+//! the sorted name table with positioned reads.
+//!
+//! Files in the index directory (all integers little-endian):
+//! - `meta.json`: format version, snapshot digest, counts;
+//! - `files.bin`: per file `u32 path length, path, u8 language, u32 parse errors`;
+//! - `includes.bin`: per file `u32 count` then `u32 length, bytes` per include;
+//! - `names.bin` + `names.idx`: the distinct names, sorted bytewise; `names.idx` holds one
+//!   `NAME_ENTRY`-byte entry per name (offset and length in `names.bin`, its definitions, calls and
+//!   occurrence list);
+//! - `names_ci.idx`: `u32` name ids in case-insensitive order;
+//! - `defs.bin`: `DEF_RECORD`-byte records grouped by name, in name order;
+//! - `scopes.bin` + `scopes.idx`: scope strings;
+//! - `calls.bin`: `CALL_RECORD`-byte records (file, line, column, caller) grouped by callee name;
+//! - `occ.bin`: per name, the files it occurs in as delta-encoded varints.
+//!
+//! References other than calls are not stored one by one (at Linux scale they would dwarf the rest):
+//! the occurrence lists say which files to re-parse, and `references` reads exact positions from them.
+//!
+//! The parts: `build` parses the files in parallel and merges them into scratch files (`scratch`),
+//! with names interned once (`interner`); `write` sorts the scratch records by name (`order`) and
+//! writes one output file per function; `format` holds the record layouts; `reader` opens an index
+//! and answers lookups.
+
+mod build;
+mod format;
+mod interner;
+mod order;
+mod reader;
+mod scratch;
+mod write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lang::Language;
+use crate::symbols::{Point, RefKind, SymbolKind};
+
+pub use self::build::{PARSE_TIMEOUT, build, build_for_snapshot, last_line, open_or_build};
+pub use self::format::FORMAT_VERSION;
+pub use self::reader::SymbolIndex;
+
+/// What the index says about itself (`meta.json`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IndexMeta {
+    pub format: u32,
+    /// The snapshot's primary digest (SHA-256 git tree id) the index was built from.
+    pub tree_sha256: String,
+    pub files: u32,
+    /// Files parsed (those with a grammar).
+    pub parsed_files: u32,
+    pub names: u32,
+    pub definitions: u64,
+    pub declarations: u64,
+    pub calls: u64,
+    /// Files with at least one parse error, and the total count of ERROR/MISSING nodes.
+    pub files_with_errors: u32,
+    pub parse_errors: u64,
+    /// Definitions per kind.
+    pub kinds: std::collections::BTreeMap<String, u64>,
+    /// Files whose parse ran out of time (`PARSE_TIMEOUT`): only their names are indexed.
+    #[serde(default)]
+    pub parse_timeouts: Vec<String>,
+    pub build_ms: u64,
+    pub size_bytes: u64,
+}
+
+/// A file to index: its path (relative to the snapshot, `/`-separated) and a way to read it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    /// Language override; `None` detects it from the path and content.
+    pub language: Option<Language>,
+}
+
+/// Whether a hit is a definition or a declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Definition,
+    Declaration,
+}
+
+/// One definition or declaration found in the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefHit {
+    /// Position in the index (stable for one index build).
+    #[serde(skip)]
+    pub id: u32,
+    pub name: String,
+    pub kind: SymbolKind,
+    pub role: Role,
+    pub scope: String,
+    pub path: String,
+    pub language: Option<Language>,
+    /// The name's position (0-based).
+    pub at: Point,
+    /// Lines of the whole construct (0-based, inclusive).
+    pub start_line: u32,
+    pub end_line: u32,
+    /// Recovered from a macro invocation (`SYSCALL_DEFINE3(open, ...)`).
+    pub via_macro: bool,
+}
+
+/// One call site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallSite {
+    pub path: String,
+    pub at: Point,
+    /// The definition the call is written in (the caller), if any.
+    pub caller: Option<DefHit>,
+}
+
+/// Calls grouped by the definition they are written in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallerGroup {
+    /// `None` for calls outside any definition (file-level macro invocations).
+    pub caller: Option<DefHit>,
+    pub path: String,
+    pub sites: Vec<Point>,
+}
+
+/// A reference found by re-reading the files a name occurs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefHit {
+    pub path: String,
+    pub name: String,
+    pub kind: RefKind,
+    pub at: Point,
+    /// Name of the enclosing definition.
+    pub enclosing: Option<String>,
+}
+
+/// How a name is matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    Exact,
+    IgnoreCase,
+    Prefix,
+    /// Characters of the query in order, anywhere in the name (case-insensitive), best first.
+    Fuzzy,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use vitrine_snapshot::progress::Progress;
+
+    use super::*;
+    use crate::lang::language_for_path;
+    use crate::index::scratch::WINDOW;
+    use crate::symbols::ExtractOptions;
+    use std::collections::BTreeSet;
+
+    const FILES: [(&str, &str); 4] = [
+        (
+            "a.c",
+            "#include \"b.h\"\n#define MAX_A 4\nstruct point { int x, y; };\nstatic int helper(int v) { return v + MAX_A; }\nint run(struct point *p) {\n  p->x = helper(p->y);\n  return helper(2) + Shared();\n}\n",
+        ),
+        (
+            "b.h",
+            "#ifndef B_H\n#define B_H\nint run(struct point *p);\nint Shared(void);\nenum mode { MODE_OFF, MODE_ON };\ntypedef unsigned long word_t;\n#endif\n",
+        ),
+        (
+            "c.c",
+            "#include \"b.h\"\nint Shared(void) { return run(0) + helper_c(); }\nint helper_c(void) { return MODE_ON; }\nSYSCALL_DEFINE1(zap, int, fd) { return Shared(); }\n",
+        ),
+        (
+            "d.cpp",
+            "namespace ns { class Box { public: Box(); int get() const; }; }\nint ns::Box::get() const { return run(nullptr); }\nint shared() { ns::Box b; return b.get(); }\n",
+        ),
+    ];
+
+    fn build_in(dir: &Path) -> SymbolIndex {
+        let sources: Vec<SourceFile> =
+            FILES.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
+        let read = |i: usize| FILES.get(i).map(|(_, c)| c.as_bytes().to_vec());
+        build(&sources, read, dir, "digest", &Progress::default()).unwrap()
+    }
+
+    /// With windows of a few records (the test build), the index must still hold exactly what
+    /// per-file extraction finds: every definition and declaration, every call with its caller,
+    /// every file a name occurs in.
+    #[test]
+    fn the_index_holds_what_each_file_extracts_across_many_windows() {
+        let tmp = tempfile::tempdir().unwrap();
+        let idx = build_in(&tmp.path().join("sym"));
+        let mut def_total = 0;
+        let mut call_total = 0;
+        let mut occurs: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for (path, text) in FILES {
+            let lang = language_for_path(path, text.as_bytes()).unwrap();
+            let options = ExtractOptions { skim_bodies: true, ..ExtractOptions::default() };
+            let fs = crate::symbols::extract_with(lang, text.as_bytes(), &options);
+            for (list, role) in [(&fs.definitions, Role::Definition), (&fs.declarations, Role::Declaration)] {
+                for d in list {
+                    def_total += 1;
+                    let hits = idx.lookup(&d.name, Match::Exact).unwrap();
+                    assert!(
+                        hits.iter().any(|h| h.path == path
+                            && h.at == d.name_range.start
+                            && h.kind == d.kind
+                            && h.role == role
+                            && h.scope == d.scope),
+                        "{path}: {} {:?} missing from {hits:?}",
+                        d.name,
+                        d.kind
+                    );
+                }
+            }
+            for r in &fs.references {
+                occurs.entry(r.name.clone()).or_default().insert(path.to_string());
+                if r.kind != RefKind::Call {
+                    continue;
+                }
+                call_total += 1;
+                let caller = r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.clone());
+                let calls = idx.calls(&r.name).unwrap();
+                assert!(
+                    calls.iter().any(|c| c.path == path
+                        && c.at == r.at
+                        && c.caller.as_ref().map(|d| d.name.clone()) == caller),
+                    "{path}: call of {} at {:?} by {caller:?} missing from {calls:?}",
+                    r.name,
+                    r.at
+                );
+            }
+        }
+        let meta = idx.meta();
+        assert_eq!(meta.definitions + meta.declarations, def_total);
+        assert_eq!(meta.calls, call_total);
+        assert!(meta.names > 3 * WINDOW as u32, "several windows of names");
+        for (name, files) in &occurs {
+            let found: BTreeSet<String> = idx.files_with(name).unwrap().into_iter().collect();
+            assert_eq!(&found, files, "{name}");
+        }
+        // The sorted tables answer every kind of lookup.
+        assert_eq!(idx.lookup("sys_zap", Match::Exact).unwrap().len(), 1);
+        let ci: Vec<String> =
+            idx.lookup("SHARED", Match::IgnoreCase).unwrap().into_iter().map(|h| h.path).collect();
+        assert_eq!(ci, vec!["c.c", "d.cpp", "b.h"]);
+        assert_eq!(idx.names("MODE_", Match::Prefix, 10).unwrap(), vec!["MODE_OFF", "MODE_ON"]);
+        let helper = idx.callers("helper").unwrap();
+        assert_eq!(helper.len(), 1);
+        assert_eq!(helper[0].sites.len(), 2);
+        assert_eq!(idx.includes(idx.file_id("c.c").unwrap()), ["b.h".to_string()]);
+    }
+
+    #[test]
+    fn building_twice_gives_the_same_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        build_in(&a);
+        build_in(&b);
+        for name in
+            ["names.bin", "names.idx", "names_ci.idx", "defs.bin", "calls.bin", "occ.bin", "scopes.bin"]
+        {
+            assert_eq!(std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap(), "{name}");
+        }
+    }
+}
