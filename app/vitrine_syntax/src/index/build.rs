@@ -355,9 +355,17 @@ impl Accumulator {
         }
         // Local name ids to global ones.
         let global = self.names.ids((0..out.spans.len() as u32).map(|l| out.name(l)));
+        // Every local id comes from the file's own interning, so each has a global id; a miss is a
+        // bug, reported rather than written as name 0.
+        let scratch = self.defs.path.clone();
+        let bug = |what: &str| SyntaxError::Corrupt {
+            path: scratch.clone(),
+            reason: format!("BUG: {what} of file {f} has no global name id"),
+        };
+        let global_id = |local: u32, what: &str| global.get(local as usize).copied().ok_or_else(|| bug(what));
         let base = self.defs.count as u32;
         for d in &out.defs {
-            let name = global.get(d.name as usize).copied().unwrap_or(0);
+            let name = global_id(d.name, "a definition")?;
             let scope = self.scope_id(&d.scope);
             if d.flags & 0x20 != 0 {
                 self.declarations += 1;
@@ -376,12 +384,12 @@ impl Accumulator {
             ])?;
         }
         for &[callee, line, column, caller] in &out.calls {
-            let callee = global.get(callee as usize).copied().unwrap_or(0);
+            let callee = global_id(callee, "a call")?;
             let caller = if caller == NONE { NONE } else { base + caller };
             self.calls.push(&[callee, f, line, column, caller])?;
         }
         for &l in &out.occ {
-            let name = global.get(l as usize).copied().unwrap_or(0);
+            let name = global_id(l, "an occurrence")?;
             self.occ.push(&[name, f])?;
         }
         if let Some(slot) = self.includes.get_mut(f as usize) {

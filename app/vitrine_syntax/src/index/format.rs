@@ -1,7 +1,5 @@
 //! The on-disk layout of the symbol index: record sizes, little-endian field access, a bounded reader.
 
-use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use crate::error::SyntaxError;
@@ -14,27 +12,94 @@ pub(super) const DEF_RECORD: usize = 28;
 pub(super) const CALL_RECORD: usize = 16;
 pub(super) const NONE: u32 = u32::MAX;
 
+/// One entry of `names.idx`: where the name's bytes, definitions, calls and occurrences are.
+#[derive(Debug, Clone, Copy)]
 pub(super) struct NameEntry {
     pub(super) name_off: u64,
     pub(super) name_len: u32,
     pub(super) def_start: u32,
     pub(super) def_count: u32,
-    pub(super) call_start: u64,
+    pub(super) call_start: u32,
     pub(super) call_count: u32,
     pub(super) occ_off: u64,
     pub(super) occ_len: u32,
 }
 
+impl NameEntry {
+    /// Decodes one `NAME_ENTRY`-byte record; `None` for a record of another size.
+    pub(super) fn decode(rec: &[u8]) -> Option<NameEntry> {
+        let mut r = Reader::exact(rec, NAME_ENTRY)?;
+        Some(NameEntry {
+            name_off: r.u64()?,
+            name_len: r.u32()?,
+            def_start: r.u32()?,
+            def_count: r.u32()?,
+            call_start: r.u32()?,
+            call_count: r.u32()?,
+            occ_off: r.u64()?,
+            occ_len: r.u32()?,
+        })
+    }
+}
+
+/// One record of `defs.bin`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct DefRecord {
+    pub(super) name: u32,
+    pub(super) file: u32,
+    pub(super) line: u32,
+    pub(super) column: u32,
+    pub(super) start_line: u32,
+    /// Lines of the construct after its first (24 bits).
+    pub(super) span: u32,
+    /// Kind index | 0x20 declaration | 0x40 via a macro.
+    pub(super) flags: u8,
+    /// Scope id, or `NONE`.
+    pub(super) scope: u32,
+}
+
+impl DefRecord {
+    /// Decodes one `DEF_RECORD`-byte record; `None` for a record of another size.
+    pub(super) fn decode(rec: &[u8]) -> Option<DefRecord> {
+        let mut r = Reader::exact(rec, DEF_RECORD)?;
+        let (name, file, line, column, start_line) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?);
+        let packed = r.u32()?;
+        Some(DefRecord {
+            name,
+            file,
+            line,
+            column,
+            start_line,
+            span: packed & 0x00ff_ffff,
+            flags: (packed >> 24) as u8,
+            scope: r.u32()?,
+        })
+    }
+}
+
+/// One record of `calls.bin`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CallRecord {
+    pub(super) file: u32,
+    pub(super) line: u32,
+    pub(super) column: u32,
+    /// The caller's position in `defs.bin`, or `NONE`.
+    pub(super) caller: u32,
+}
+
+impl CallRecord {
+    /// Decodes one `CALL_RECORD`-byte record; `None` for a record of another size.
+    pub(super) fn decode(rec: &[u8]) -> Option<CallRecord> {
+        let mut r = Reader::exact(rec, CALL_RECORD)?;
+        Some(CallRecord { file: r.u32()?, line: r.u32()?, column: r.u32()?, caller: r.u32()? })
+    }
+}
+
+/// One entry of `scopes.idx`: offset and length in `scopes.bin`.
+pub(super) const SCOPE_ENTRY: usize = 12;
+
 pub(super) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> SyntaxError + '_ {
     move |source| SyntaxError::Io { path: path.to_path_buf(), source }
-}
-
-pub(super) fn file_len(f: &File, path: &Path) -> Result<u64, SyntaxError> {
-    f.metadata().map(|m| m.len()).map_err(|source| SyntaxError::Io { path: path.to_path_buf(), source })
-}
-
-pub(super) fn read_exact_at(f: &File, buf: &mut [u8], offset: u64, path: &Path) -> Result<(), SyntaxError> {
-    f.read_exact_at(buf, offset).map_err(|source| SyntaxError::Io { path: path.to_path_buf(), source })
 }
 
 pub(super) fn le32(b: &[u8], at: usize) -> u32 {
@@ -43,14 +108,6 @@ pub(super) fn le32(b: &[u8], at: usize) -> u32 {
         a.copy_from_slice(s);
     }
     u32::from_le_bytes(a)
-}
-
-pub(super) fn le64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    if let Some(s) = b.get(at..at + 8) {
-        a.copy_from_slice(s);
-    }
-    u64::from_le_bytes(a)
 }
 
 pub(super) fn put32(b: &mut [u8], at: usize, v: u32) {
@@ -79,6 +136,16 @@ pub(super) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader over `bytes`, which must be exactly `size` long.
+    pub(super) fn exact(bytes: &'a [u8], size: usize) -> Option<Reader<'a>> {
+        (bytes.len() == size).then_some(Reader { bytes, pos: 0 })
+    }
+
+    /// Whether every byte has been read.
+    pub(super) fn at_end(&self) -> bool {
+        self.pos == self.bytes.len()
+    }
+
     pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let s = self.bytes.get(self.pos..self.pos.checked_add(n)?)?;
         self.pos += n;
@@ -90,7 +157,11 @@ impl<'a> Reader<'a> {
     }
 
     pub(super) fn u32(&mut self) -> Option<u32> {
-        Some(le32(self.take(4)?, 0))
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    pub(super) fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 
     pub(super) fn varint(&mut self) -> Option<u64> {
@@ -98,6 +169,10 @@ impl<'a> Reader<'a> {
         let mut shift = 0;
         loop {
             let b = self.u8()?;
+            // The tenth byte may hold one bit only.
+            if shift == 63 && b > 1 {
+                return None;
+            }
             v |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
                 return Some(v);

@@ -149,9 +149,11 @@ mod tests {
 
     use vitrine_snapshot::progress::Progress;
 
+    use super::format::{CALL_RECORD, DEF_RECORD};
     use super::*;
-    use crate::lang::language_for_path;
+    use crate::error::SyntaxError;
     use crate::index::scratch::WINDOW;
+    use crate::lang::language_for_path;
     use crate::symbols::ExtractOptions;
     use std::collections::BTreeSet;
 
@@ -247,6 +249,68 @@ mod tests {
         assert_eq!(helper.len(), 1);
         assert_eq!(helper[0].sites.len(), 2);
         assert_eq!(idx.includes(idx.file_id("c.c").unwrap()), ["b.h".to_string()]);
+    }
+
+    /// Overwrites the little-endian `u32` at `at` of `dir/name`.
+    fn poke(dir: &Path, name: &str, at: usize, v: u32) {
+        let mut bytes = std::fs::read(dir.join(name)).unwrap();
+        bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+
+    /// A record that points outside the index is an error, never an empty name, an empty path or a
+    /// default kind.
+    #[test]
+    fn records_that_point_outside_the_index_are_corrupt() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("sym");
+        let id = build_in(&dir).lookup("helper", Match::Exact).unwrap()[0].id as usize;
+        let fields: [(&str, usize, u32); 5] = [
+            ("file", 4, 9_999),
+            ("name", 0, 9_999_999),
+            ("kind", 20, 0x1f00_0000),
+            ("scope", 24, 9_999),
+            ("span", 20, 0x00ff_ffff),
+        ];
+        for (what, at, v) in fields {
+            build_in(&dir);
+            if what == "span" {
+                poke(&dir, "defs.bin", id * DEF_RECORD + 16, u32::MAX);
+            }
+            poke(&dir, "defs.bin", id * DEF_RECORD + at, v);
+            let idx = SymbolIndex::open(&dir).unwrap();
+            let got = idx.lookup("helper", Match::Exact);
+            assert!(matches!(got, Err(SyntaxError::Corrupt { .. })), "{what}: {got:?}");
+        }
+        // A name entry whose definitions run past defs.bin, and one whose bytes run past names.bin.
+        let rank = |idx: &SymbolIndex| {
+            idx.names("", Match::Prefix, 10_000).unwrap().iter().position(|n| n == "helper").unwrap()
+        };
+        let entry = rank(&build_in(&dir));
+        poke(&dir, "names.idx", entry * format::NAME_ENTRY + 16, u32::MAX);
+        let got = SymbolIndex::open(&dir).unwrap().lookup("helper", Match::Exact);
+        assert!(matches!(got, Err(SyntaxError::Corrupt { .. })), "definition count: {got:?}");
+        build_in(&dir);
+        poke(&dir, "names.idx", entry * format::NAME_ENTRY + 8, u32::MAX);
+        let got = SymbolIndex::open(&dir).unwrap().names("", Match::Prefix, 10_000);
+        assert!(matches!(got, Err(SyntaxError::Corrupt { .. })), "name length: {got:?}");
+        // A call whose caller is not a definition, and an occurrence of a file that is not indexed.
+        build_in(&dir);
+        poke(&dir, "calls.bin", 12, 9_999_999);
+        poke(&dir, "calls.bin", CALL_RECORD + 12, 9_999_999);
+        let idx = SymbolIndex::open(&dir).unwrap();
+        let names = idx.names("", Match::Prefix, 10_000).unwrap();
+        assert!(names.iter().any(|n| idx.calls(n).is_err()), "a bad caller is reported");
+        // Trailing bytes, a short table and an unknown language are refused on open.
+        build_in(&dir);
+        let mut files = std::fs::read(dir.join("files.bin")).unwrap();
+        files.push(0);
+        std::fs::write(dir.join("files.bin"), &files).unwrap();
+        assert!(matches!(SymbolIndex::open(&dir), Err(SyntaxError::Corrupt { .. })));
+        build_in(&dir);
+        let defs = std::fs::read(dir.join("defs.bin")).unwrap();
+        std::fs::write(dir.join("defs.bin"), &defs[..defs.len() - 1]).unwrap();
+        assert!(matches!(SymbolIndex::open(&dir), Err(SyntaxError::Corrupt { .. })));
     }
 
     #[test]

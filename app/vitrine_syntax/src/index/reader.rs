@@ -1,7 +1,11 @@
-//! An opened symbol index: the path list in memory, every other file read on demand.
+//! An opened symbol index: the path list in memory, every other file read on demand. Every record is
+//! decoded once, checked against the sizes of the files it points into, and a record that points
+//! outside them makes the lookup fail with `Corrupt`: a damaged index never yields an empty name, a
+//! path of another file or a definition that is not in it.
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -19,22 +23,89 @@ pub struct SymbolIndex {
     meta: IndexMeta,
     paths: Vec<String>,
     languages: Vec<Option<Language>>,
-    names_idx: File,
-    names_blob: File,
-    names_ci: File,
-    defs: File,
-    scopes_idx: File,
-    scopes_blob: File,
-    calls: File,
-    occ: File,
-    name_count: u32,
-    includes: std::sync::OnceLock<Vec<Vec<String>>>,
+    names_idx: Part,
+    names_blob: Part,
+    names_ci: Part,
+    defs: Part,
+    scopes_idx: Part,
+    scopes_blob: Part,
+    calls: Part,
+    occ: Part,
+    includes_bin: Part,
+    counts: Counts,
+    includes: std::sync::OnceLock<Result<Vec<Vec<String>>, String>>,
     /// Every name at once (blob and `(offset, length)` per id), loaded on the first fuzzy lookup.
-    all_names: std::sync::OnceLock<AllNames>,
+    all_names: std::sync::OnceLock<Result<AllNames, String>>,
+}
+
+/// How many records each table holds, from the files' lengths (checked on open).
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    names: u32,
+    defs: u32,
+    calls: u32,
+    scopes: u32,
+}
+
+/// One data file of the index, read by range; a range outside the file is `Corrupt`, never a short
+/// or wrapped read.
+#[derive(Debug)]
+struct Part {
+    file: File,
+    path: PathBuf,
+    len: u64,
+}
+
+impl Part {
+    fn open(dir: &Path, name: &str) -> Result<Part, SyntaxError> {
+        let path = dir.join(name);
+        let file = File::open(&path).map_err(io_err(&path))?;
+        let len = file.metadata().map_err(io_err(&path))?.len();
+        Ok(Part { file, path, len })
+    }
+
+    fn corrupt(&self, reason: impl Into<String>) -> SyntaxError {
+        SyntaxError::Corrupt { path: self.path.clone(), reason: reason.into() }
+    }
+
+    /// `len` bytes at `offset`.
+    fn read_at(&self, offset: u64, len: u64) -> Result<Vec<u8>, SyntaxError> {
+        if offset.checked_add(len).is_none_or(|end| end > self.len) {
+            return Err(self.corrupt(format!("{len} bytes at {offset} lie outside its {} bytes", self.len)));
+        }
+        let mut buf = vec![0u8; usize::try_from(len).map_err(|_| self.corrupt("range too large"))?];
+        self.file.read_exact_at(&mut buf, offset).map_err(io_err(&self.path))?;
+        Ok(buf)
+    }
+
+    fn read_all(&self) -> Result<Vec<u8>, SyntaxError> {
+        self.read_at(0, self.len)
+    }
+
+    /// Record `i` of `size` bytes.
+    fn record(&self, i: u32, size: usize) -> Result<Vec<u8>, SyntaxError> {
+        self.read_at(u64::from(i) * size as u64, size as u64)
+    }
+
+    /// Records `start..start + count` of `size` bytes.
+    fn records(&self, start: u32, count: u32, size: usize) -> Result<Vec<u8>, SyntaxError> {
+        self.read_at(u64::from(start) * size as u64, u64::from(count) * size as u64)
+    }
+
+    /// The number of `size`-byte records the file holds; `Corrupt` unless it holds whole records.
+    fn count(&self, size: usize) -> Result<u32, SyntaxError> {
+        if !self.len.is_multiple_of(size as u64) {
+            return Err(
+                self.corrupt(format!("{} bytes is not a whole number of {size}-byte records", self.len))
+            );
+        }
+        u32::try_from(self.len / size as u64).map_err(|_| self.corrupt("too many records"))
+    }
 }
 
 impl SymbolIndex {
-    /// Opens an index directory (reads `meta.json` and the path list; the rest stays on disk).
+    /// Opens an index directory (reads `meta.json` and the path list; the rest stays on disk), and
+    /// checks that the tables agree with each other and with `meta.json`.
     pub fn open(dir: &Path) -> Result<SymbolIndex, SyntaxError> {
         let meta_path = dir.join("meta.json");
         let meta_bytes = std::fs::read(&meta_path)
@@ -48,41 +119,47 @@ impl SymbolIndex {
                 expected: FORMAT_VERSION,
             });
         }
-        let files_path = dir.join("files.bin");
-        let files_bytes = std::fs::read(&files_path)
-            .map_err(|source| SyntaxError::Io { path: files_path.clone(), source })?;
-        let mut paths = Vec::with_capacity(meta.files as usize);
-        let mut languages = Vec::with_capacity(meta.files as usize);
-        let mut r = Reader { bytes: &files_bytes, pos: 0 };
-        for _ in 0..meta.files {
-            let corrupt = || SyntaxError::Corrupt { path: files_path.clone(), reason: "truncated".into() };
-            let len = r.u32().ok_or_else(corrupt)? as usize;
-            let path = r.take(len).ok_or_else(corrupt)?;
-            let lang = r.u8().ok_or_else(corrupt)?;
-            let _errors = r.u32().ok_or_else(corrupt)?;
-            paths.push(String::from_utf8_lossy(path).into_owned());
-            languages.push(if lang == 255 { None } else { Language::from_index(lang) });
-        }
-        let open = |name: &str| -> Result<File, SyntaxError> {
-            let p = dir.join(name);
-            File::open(&p).map_err(|source| SyntaxError::Io { path: p, source })
+        let files = Part::open(dir, "files.bin")?;
+        let (paths, languages) = decode_files(&files.read_all()?, meta.files)
+            .ok_or_else(|| files.corrupt("the file table does not decode"))?;
+        let names_idx = Part::open(dir, "names.idx")?;
+        let defs = Part::open(dir, "defs.bin")?;
+        let calls = Part::open(dir, "calls.bin")?;
+        let scopes_idx = Part::open(dir, "scopes.idx")?;
+        let names_ci = Part::open(dir, "names_ci.idx")?;
+        let counts = Counts {
+            names: names_idx.count(NAME_ENTRY)?,
+            defs: defs.count(DEF_RECORD)?,
+            calls: calls.count(CALL_RECORD)?,
+            scopes: scopes_idx.count(SCOPE_ENTRY)?,
         };
-        let names_idx = open("names.idx")?;
-        let name_count = file_len(&names_idx, &dir.join("names.idx"))? / NAME_ENTRY as u64;
+        if counts.names != meta.names {
+            return Err(names_idx.corrupt("name count differs from meta.json"));
+        }
+        if u64::from(counts.defs) != meta.definitions.saturating_add(meta.declarations) {
+            return Err(defs.corrupt("definition count differs from meta.json"));
+        }
+        if u64::from(counts.calls) != meta.calls {
+            return Err(calls.corrupt("call count differs from meta.json"));
+        }
+        if names_ci.count(4)? != counts.names {
+            return Err(names_ci.corrupt("does not hold one id per name"));
+        }
         Ok(SymbolIndex {
             dir: dir.to_path_buf(),
             meta,
             paths,
             languages,
             names_idx,
-            names_blob: open("names.bin")?,
-            names_ci: open("names_ci.idx")?,
-            defs: open("defs.bin")?,
-            scopes_idx: open("scopes.idx")?,
-            scopes_blob: open("scopes.bin")?,
-            calls: open("calls.bin")?,
-            occ: open("occ.bin")?,
-            name_count: name_count as u32,
+            names_blob: Part::open(dir, "names.bin")?,
+            names_ci,
+            defs,
+            scopes_idx,
+            scopes_blob: Part::open(dir, "scopes.bin")?,
+            calls,
+            occ: Part::open(dir, "occ.bin")?,
+            includes_bin: Part::open(dir, "includes.bin")?,
+            counts,
             includes: std::sync::OnceLock::new(),
             all_names: std::sync::OnceLock::new(),
         })
@@ -143,21 +220,20 @@ impl SymbolIndex {
     pub fn calls(&self, name: &str) -> Result<Vec<CallSite>, SyntaxError> {
         let Some(id) = self.find_exact(name)? else { return Ok(Vec::new()) };
         let entry = self.entry(id)?;
+        let buf = self.calls.records(entry.call_start, entry.call_count, CALL_RECORD)?;
         let mut out = Vec::with_capacity(entry.call_count as usize);
-        let mut buf = vec![0u8; entry.call_count as usize * CALL_RECORD];
-        read_exact_at(
-            &self.calls,
-            &mut buf,
-            entry.call_start * CALL_RECORD as u64,
-            &self.dir.join("calls.bin"),
-        )?;
         for rec in buf.chunks_exact(CALL_RECORD) {
-            let file = le32(rec, 0);
-            let line = le32(rec, 4);
-            let column = le32(rec, 8);
-            let caller = le32(rec, 12);
-            let caller = if caller == NONE { None } else { Some(self.def(caller)?) };
-            out.push(CallSite { path: self.path(file), at: Point { line, column }, caller });
+            let c = CallRecord::decode(rec).ok_or_else(|| self.calls.corrupt("short call record"))?;
+            let caller = match c.caller {
+                NONE => None,
+                d if d < self.counts.defs => Some(self.def(d)?),
+                d => return Err(self.calls.corrupt(format!("caller {d} is not a definition"))),
+            };
+            out.push(CallSite {
+                path: self.path(c.file, &self.calls)?,
+                at: Point { line: c.line, column: c.column },
+                caller,
+            });
         }
         Ok(out)
     }
@@ -186,7 +262,7 @@ impl SymbolIndex {
 
     /// Files in which `name` occurs (as a reference of any kind).
     pub fn files_with(&self, name: &str) -> Result<Vec<String>, SyntaxError> {
-        Ok(self.occurrence_files(name)?.into_iter().map(|f| self.path(f)).collect())
+        self.occurrence_files(name)?.into_iter().map(|f| self.path(f, &self.occ)).collect()
     }
 
     /// Every reference to `name`: the files it occurs in are re-parsed (in parallel) with `read`
@@ -199,7 +275,7 @@ impl SymbolIndex {
         let per_file: Vec<Vec<RefHit>> = files
             .par_iter()
             .map(|&f| {
-                let path = self.path(f);
+                let Some(path) = self.paths.get(f as usize).cloned() else { return Vec::new() };
                 let Some(bytes) = read(&path) else { return Vec::new() };
                 let lang = self.languages.get(f as usize).copied().flatten();
                 let Some(lang) = lang.or_else(|| language_for_path(&path, &bytes)) else { return Vec::new() };
@@ -223,11 +299,23 @@ impl SymbolIndex {
         Ok(per_file.into_iter().flatten().collect())
     }
 
-    /// The includes of every file (as written), loaded on first use.
+    /// The includes of every file (as written), loaded on first use; none when `includes.bin` is
+    /// damaged (see [`SymbolIndex::includes_checked`]).
     pub fn includes(&self, file: u32) -> &[String] {
-        let all =
-            self.includes.get_or_init(|| load_includes(&self.dir.join("includes.bin"), self.paths.len()));
-        all.get(file as usize).map(Vec::as_slice).unwrap_or_default()
+        self.includes_checked(file).unwrap_or_default()
+    }
+
+    /// The includes of `file` (as written), or why `includes.bin` cannot be read.
+    pub fn includes_checked(&self, file: u32) -> Result<&[String], SyntaxError> {
+        let all = self.includes.get_or_init(|| {
+            let bytes = self.includes_bin.read_all().map_err(|e| e.to_string())?;
+            decode_includes(&bytes, self.paths.len())
+                .ok_or_else(|| "the include lists do not decode".to_owned())
+        });
+        match all {
+            Ok(all) => Ok(all.get(file as usize).map(Vec::as_slice).unwrap_or_default()),
+            Err(reason) => Err(self.includes_bin.corrupt(reason.clone())),
+        }
     }
 
     /// The id of a path.
@@ -235,40 +323,42 @@ impl SymbolIndex {
         self.paths.iter().position(|p| p == path).map(|i| i as u32)
     }
 
-    fn path(&self, file: u32) -> String {
-        self.paths.get(file as usize).cloned().unwrap_or_default()
+    /// The path of file `file`, named by a record of `part`.
+    fn path(&self, file: u32, part: &Part) -> Result<String, SyntaxError> {
+        self.paths
+            .get(file as usize)
+            .cloned()
+            .ok_or_else(|| part.corrupt(format!("file {file} is not in the index")))
     }
 
+    /// The entry of name `id`, with every range it gives checked against the files it points into.
     fn entry(&self, id: u32) -> Result<NameEntry, SyntaxError> {
-        let mut buf = [0u8; NAME_ENTRY];
-        read_exact_at(
-            &self.names_idx,
-            &mut buf,
-            u64::from(id) * NAME_ENTRY as u64,
-            &self.dir.join("names.idx"),
-        )?;
-        Ok(NameEntry {
-            name_off: le64(&buf, 0),
-            name_len: le32(&buf, 8),
-            def_start: le32(&buf, 12),
-            def_count: le32(&buf, 16),
-            call_start: u64::from(le32(&buf, 20)),
-            call_count: le32(&buf, 24),
-            occ_off: le64(&buf, 28),
-            occ_len: le32(&buf, 36),
-        })
+        if id >= self.counts.names {
+            return Err(self.names_idx.corrupt(format!("name {id} is not in the index")));
+        }
+        let rec = self.names_idx.record(id, NAME_ENTRY)?;
+        let e = NameEntry::decode(&rec).ok_or_else(|| self.names_idx.corrupt("short name entry"))?;
+        let within =
+            |start: u64, count: u64, total: u64| start.checked_add(count).is_some_and(|end| end <= total);
+        if !within(e.name_off, u64::from(e.name_len), self.names_blob.len)
+            || !within(u64::from(e.def_start), u64::from(e.def_count), u64::from(self.counts.defs))
+            || !within(u64::from(e.call_start), u64::from(e.call_count), u64::from(self.counts.calls))
+            || !within(e.occ_off, u64::from(e.occ_len), self.occ.len)
+        {
+            return Err(self.names_idx.corrupt(format!("the entry of name {id} points outside the index")));
+        }
+        Ok(e)
     }
 
     fn name(&self, id: u32) -> Result<String, SyntaxError> {
         let e = self.entry(id)?;
-        let mut buf = vec![0u8; e.name_len as usize];
-        read_exact_at(&self.names_blob, &mut buf, e.name_off, &self.dir.join("names.bin"))?;
+        let buf = self.names_blob.read_at(e.name_off, u64::from(e.name_len))?;
         Ok(String::from_utf8_lossy(&buf).into_owned())
     }
 
     /// Binary search for the first name id whose name is >= `key` under `cmp`.
     fn lower_bound(&self, key: &str) -> Result<u32, SyntaxError> {
-        let (mut lo, mut hi) = (0u32, self.name_count);
+        let (mut lo, mut hi) = (0u32, self.counts.names);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.name(mid)?.as_bytes() < key.as_bytes() {
@@ -282,7 +372,7 @@ impl SymbolIndex {
 
     fn find_exact(&self, name: &str) -> Result<Option<u32>, SyntaxError> {
         let at = self.lower_bound(name)?;
-        if at < self.name_count && self.name(at)? == name {
+        if at < self.counts.names && self.name(at)? == name {
             return Ok(Some(at));
         }
         Ok(None)
@@ -291,22 +381,28 @@ impl SymbolIndex {
     fn find_prefix(&self, prefix: &str) -> Result<Vec<u32>, SyntaxError> {
         let mut at = self.lower_bound(prefix)?;
         let mut out = Vec::new();
-        while at < self.name_count && self.name(at)?.starts_with(prefix) && out.len() < 10_000 {
+        while at < self.counts.names && self.name(at)?.starts_with(prefix) && out.len() < 10_000 {
             out.push(at);
             at += 1;
         }
         Ok(out)
     }
 
+    /// The name id at position `pos` of the case-insensitive order.
     fn ci_id(&self, pos: u32) -> Result<u32, SyntaxError> {
-        let mut buf = [0u8; 4];
-        read_exact_at(&self.names_ci, &mut buf, u64::from(pos) * 4, &self.dir.join("names_ci.idx"))?;
-        Ok(le32(&buf, 0))
+        let rec = self.names_ci.record(pos, 4)?;
+        let id = Reader::exact(&rec, 4)
+            .and_then(|mut r| r.u32())
+            .ok_or_else(|| self.names_ci.corrupt("short id"))?;
+        if id >= self.counts.names {
+            return Err(self.names_ci.corrupt(format!("name {id} is not in the index")));
+        }
+        Ok(id)
     }
 
     fn find_ignore_case(&self, name: &str, prefix: bool) -> Result<Vec<u32>, SyntaxError> {
         let key = name.to_lowercase();
-        let (mut lo, mut hi) = (0u32, self.name_count);
+        let (mut lo, mut hi) = (0u32, self.counts.names);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.name(self.ci_id(mid)?)?.to_lowercase() < key {
@@ -316,7 +412,7 @@ impl SymbolIndex {
             }
         }
         let mut out = Vec::new();
-        while lo < self.name_count && out.len() < 10_000 {
+        while lo < self.counts.names && out.len() < 10_000 {
             let id = self.ci_id(lo)?;
             let n = self.name(id)?.to_lowercase();
             if n == key || (prefix && n.starts_with(&key)) {
@@ -330,16 +426,15 @@ impl SymbolIndex {
     }
 
     fn find_fuzzy(&self, query: &str, limit: usize) -> Result<Vec<u32>, SyntaxError> {
-        let (blob, spans) = self.all_names.get_or_init(|| {
-            let blob = std::fs::read(self.dir.join("names.bin")).unwrap_or_default();
-            let idx = std::fs::read(self.dir.join("names.idx")).unwrap_or_default();
-            let spans = idx.chunks_exact(NAME_ENTRY).map(|e| (le64(e, 0), le32(e, 8))).collect();
-            (blob, spans)
-        });
+        let loaded = self.all_names.get_or_init(|| self.load_all_names().map_err(|e| e.to_string()));
+        let (blob, spans) = match loaded {
+            Ok(all) => all,
+            Err(reason) => return Err(self.names_idx.corrupt(reason.clone())),
+        };
         let q: Vec<u8> = query.bytes().map(|b| b.to_ascii_lowercase()).collect();
         let mut scored: Vec<(i64, u32)> = Vec::new();
         for (id, &(off, len)) in spans.iter().enumerate() {
-            let Some(name) = blob.get(off as usize..(off + u64::from(len)) as usize) else { continue };
+            let Some(name) = blob.get(off..off + len) else { continue };
             if let Some(score) = fuzzy_score(&q, name) {
                 scored.push((score, id as u32));
             }
@@ -348,32 +443,50 @@ impl SymbolIndex {
         Ok(scored.into_iter().take(limit).map(|(_, id)| id).collect())
     }
 
+    /// Every name's bytes and span, each span checked to lie within the bytes.
+    fn load_all_names(&self) -> Result<AllNames, SyntaxError> {
+        let blob = self.names_blob.read_all()?;
+        let idx = self.names_idx.read_all()?;
+        let mut spans = Vec::with_capacity(self.counts.names as usize);
+        for rec in idx.chunks_exact(NAME_ENTRY) {
+            let e = NameEntry::decode(rec).ok_or_else(|| self.names_idx.corrupt("short name entry"))?;
+            let off = usize::try_from(e.name_off).map_err(|_| self.names_idx.corrupt("name out of range"))?;
+            let len = e.name_len as usize;
+            if off.checked_add(len).is_none_or(|end| end > blob.len()) {
+                return Err(self.names_idx.corrupt("a name lies outside names.bin"));
+            }
+            spans.push((off, len));
+        }
+        Ok((blob, spans))
+    }
+
+    /// Definition `id` (a position in `defs.bin`), every id in it checked.
     fn def(&self, id: u32) -> Result<DefHit, SyntaxError> {
-        let mut buf = [0u8; DEF_RECORD];
-        read_exact_at(&self.defs, &mut buf, u64::from(id) * DEF_RECORD as u64, &self.dir.join("defs.bin"))?;
-        let name_id = le32(&buf, 0);
-        let file = le32(&buf, 4);
-        let line = le32(&buf, 8);
-        let column = le32(&buf, 12);
-        let start_line = le32(&buf, 16);
-        let span = le32(&buf, 20) & 0x00ff_ffff;
-        let scope = le32(&buf, 24);
-        let role_flags = (le32(&buf, 20) >> 24) as u8;
-        let kind_byte = role_flags & 0x1f;
-        let role = if role_flags & 0x20 != 0 { Role::Declaration } else { Role::Definition };
-        let via_macro = role_flags & 0x40 != 0;
+        if id >= self.counts.defs {
+            return Err(self.defs.corrupt(format!("definition {id} is not in the index")));
+        }
+        let rec = self.defs.record(id, DEF_RECORD)?;
+        let d = DefRecord::decode(&rec).ok_or_else(|| self.defs.corrupt("short definition record"))?;
+        let kind = SymbolKind::ALL
+            .get(usize::from(d.flags & 0x1f))
+            .copied()
+            .ok_or_else(|| self.defs.corrupt(format!("definition {id} has no valid kind")))?;
+        let end_line = d
+            .start_line
+            .checked_add(d.span)
+            .ok_or_else(|| self.defs.corrupt(format!("definition {id} ends past any line")))?;
         Ok(DefHit {
             id,
-            name: self.name(name_id)?,
-            kind: SymbolKind::ALL.get(usize::from(kind_byte)).copied().unwrap_or(SymbolKind::Function),
-            role,
-            scope: self.scope(scope)?,
-            path: self.path(file),
-            language: self.languages.get(file as usize).copied().flatten(),
-            at: Point { line, column },
-            start_line,
-            end_line: start_line + span,
-            via_macro,
+            name: self.name(d.name)?,
+            kind,
+            role: if d.flags & 0x20 != 0 { Role::Declaration } else { Role::Definition },
+            scope: self.scope(d.scope)?,
+            path: self.path(d.file, &self.defs)?,
+            language: self.languages.get(d.file as usize).copied().flatten(),
+            at: Point { line: d.line, column: d.column },
+            start_line: d.start_line,
+            end_line,
+            via_macro: d.flags & 0x40 != 0,
         })
     }
 
@@ -381,48 +494,76 @@ impl SymbolIndex {
         if id == NONE {
             return Ok(String::new());
         }
-        let mut buf = [0u8; 12];
-        read_exact_at(&self.scopes_idx, &mut buf, u64::from(id) * 12, &self.dir.join("scopes.idx"))?;
-        let (off, len) = (le64(&buf, 0), le32(&buf, 8));
-        let mut s = vec![0u8; len as usize];
-        read_exact_at(&self.scopes_blob, &mut s, off, &self.dir.join("scopes.bin"))?;
+        if id >= self.counts.scopes {
+            return Err(self.scopes_idx.corrupt(format!("scope {id} is not in the index")));
+        }
+        let rec = self.scopes_idx.record(id, SCOPE_ENTRY)?;
+        let (off, len) = Reader::exact(&rec, SCOPE_ENTRY)
+            .and_then(|mut r| Some((r.u64()?, r.u32()?)))
+            .ok_or_else(|| self.scopes_idx.corrupt("short scope entry"))?;
+        let s = self.scopes_blob.read_at(off, u64::from(len))?;
         Ok(String::from_utf8_lossy(&s).into_owned())
     }
 
+    /// The files `name` occurs in, each checked to be a file of the index.
     fn occurrence_files(&self, name: &str) -> Result<Vec<u32>, SyntaxError> {
         let Some(id) = self.find_exact(name)? else { return Ok(Vec::new()) };
         let e = self.entry(id)?;
-        let mut buf = vec![0u8; e.occ_len as usize];
-        read_exact_at(&self.occ, &mut buf, e.occ_off, &self.dir.join("occ.bin"))?;
+        let buf = self.occ.read_at(e.occ_off, u64::from(e.occ_len))?;
         let mut out = Vec::new();
         let mut r = Reader { bytes: &buf, pos: 0 };
-        let mut prev = 0u32;
-        while let Some(delta) = r.varint() {
-            prev = prev.wrapping_add(delta as u32);
-            out.push(prev);
+        let mut prev = 0u64;
+        while !r.at_end() {
+            let delta =
+                r.varint().ok_or_else(|| self.occ.corrupt(format!("bad occurrence list of name {id}")))?;
+            prev = prev.checked_add(delta).ok_or_else(|| self.occ.corrupt("occurrence out of range"))?;
+            let file = u32::try_from(prev)
+                .ok()
+                .filter(|&f| (f as usize) < self.paths.len())
+                .ok_or_else(|| self.occ.corrupt(format!("file {prev} is not in the index")))?;
+            out.push(file);
         }
         Ok(out)
     }
 }
 
 /// Every name's bytes and `(offset, length)` per name id.
-type AllNames = (Vec<u8>, Vec<(u64, u32)>);
+type AllNames = (Vec<u8>, Vec<(usize, usize)>);
 
-fn load_includes(path: &Path, files: usize) -> Vec<Vec<String>> {
-    let Ok(bytes) = std::fs::read(path) else { return vec![Vec::new(); files] };
-    let mut r = Reader { bytes: &bytes, pos: 0 };
-    let mut out = Vec::with_capacity(files);
+/// The paths and languages of `files.bin` (`count` files, nothing after them); `None` when it does not
+/// decode (a truncated record, an unknown language, trailing bytes).
+fn decode_files(bytes: &[u8], count: u32) -> Option<(Vec<String>, Vec<Option<Language>>)> {
+    let mut paths = Vec::with_capacity((count as usize).min(bytes.len() / 9));
+    let mut languages = Vec::with_capacity(paths.capacity());
+    let mut r = Reader { bytes, pos: 0 };
+    for _ in 0..count {
+        let len = r.u32()? as usize;
+        let path = r.take(len)?;
+        let lang = match r.u8()? {
+            255 => None,
+            l => Some(Language::from_index(l)?),
+        };
+        let _errors = r.u32()?;
+        paths.push(String::from_utf8_lossy(path).into_owned());
+        languages.push(lang);
+    }
+    r.at_end().then_some((paths, languages))
+}
+
+/// The include lists of `includes.bin` (one per file, nothing after them).
+fn decode_includes(bytes: &[u8], files: usize) -> Option<Vec<Vec<String>>> {
+    let mut r = Reader { bytes, pos: 0 };
+    let mut out = Vec::with_capacity(files.min(bytes.len() / 4));
     for _ in 0..files {
-        let n = r.u32().unwrap_or(0);
-        let mut list = Vec::with_capacity(n as usize);
+        let n = r.u32()?;
+        let mut list = Vec::new();
         for _ in 0..n {
-            let len = r.u32().unwrap_or(0) as usize;
-            let Some(b) = r.take(len) else { break };
-            list.push(String::from_utf8_lossy(b).into_owned());
+            let len = r.u32()? as usize;
+            list.push(String::from_utf8_lossy(r.take(len)?).into_owned());
         }
         out.push(list);
     }
-    out
+    r.at_end().then_some(out)
 }
 
 /// Subsequence match score (higher is better), or `None` when `query` is not a subsequence of `name`.
