@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    match vitrine_syntax::symbols::debug_tree(lang, &source) {
+    match vitrine_syntax::debug::debug_tree(lang, &source) {
         Some(tree) => println!("{tree}"),
         None => return ExitCode::from(2),
     }

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
             // The file as the index's parser sees it (skimmed bodies blanked).
             let bytes = std::fs::read(&args[1]).map_err(|e| e.to_string());
             bytes.map(|b| {
-                let out = vitrine_syntax::symbols::debug_skim(&b).unwrap_or(b);
+                let out = vitrine_syntax::debug::debug_skim(&b).unwrap_or(b);
                 print!("{}", String::from_utf8_lossy(&out));
             })
         }
@@ -323,7 +323,7 @@ fn phases(dir: &Path) -> Result<(), String> {
         let Some(lang) = vitrine_syntax::language_for_path(&rel, &bytes) else { continue };
         bytes_total += bytes.len();
         let t = Instant::now();
-        let _ = vitrine_syntax::symbols::debug_tree_len(lang, &bytes);
+        let _ = vitrine_syntax::debug::debug_tree_len(lang, &bytes);
         parse += t.elapsed().as_secs_f64();
         let t = Instant::now();
         let _ = vitrine_syntax::extract_definitions(lang, &bytes);

@@ -29,3 +29,10 @@ pub use crate::symbols::{
     ExtractOptions, FileSymbols, OutlineNode, Point, RefKind, Reference, Symbol, SymbolKind, TextRange,
     extract, extract_definitions, extract_with,
 };
+
+/// Debug helpers for the examples and benchmarks (the syntax tree as text, the skimmed source, the
+/// cost of a parse). Not part of the API: hidden from the documentation and free to change.
+#[doc(hidden)]
+pub mod debug {
+    pub use crate::symbols::debug::{debug_skim, debug_tree, debug_tree_len};
+}

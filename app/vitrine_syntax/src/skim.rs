@@ -210,6 +210,11 @@ enum Open {
     Other,
 }
 
+/// The bodies `skim` may empty, in order.
+///
+/// One pass of a lexer with a little state (the brace stack, the statement before a `{`, the open
+/// body's safety) that every byte goes through; it stays one function, longer than the others,
+/// because splitting it would pass that state around by hand at every token.
 fn find_bodies(s: &[u8]) -> Vec<Body> {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let mut bodies = Vec::new();

@@ -1,0 +1,257 @@
+//! Name reading: C declarators down to the declared name, qualified names split into scope and name,
+//! operator names normalized, and the small lexical predicates on names.
+
+use tree_sitter::Node;
+
+use super::Point;
+use super::TextRange;
+
+/// What a C declarator declares.
+pub(super) struct Resolved<'t> {
+    pub(super) name: Node<'t>,
+    /// A function (not a pointer to one).
+    pub(super) is_function: bool,
+}
+
+/// Descends a C/C++ declarator to the declared name, noting whether it declares a function:
+/// `*f(void)` is a function returning a pointer, `(*f)(void)` a pointer to a function.
+pub(super) fn resolve_declarator(mut node: Node<'_>) -> Option<Resolved<'_>> {
+    let mut is_function = false;
+    let mut inside_parens_after_function = false;
+    for _ in 0..32 {
+        match node.kind() {
+            "identifier"
+            | "field_identifier"
+            | "type_identifier"
+            | "qualified_identifier"
+            | "operator_name"
+            | "destructor_name"
+            | "template_function"
+            | "primitive_type"
+            | "namespace_identifier" => {
+                return Some(Resolved {
+                    name: node,
+                    is_function: is_function && !inside_parens_after_function,
+                });
+            }
+            "operator_cast" => return Some(Resolved { name: node, is_function: true }),
+            "function_declarator" => {
+                if !is_function {
+                    is_function = true;
+                }
+                node = node.child_by_field_name("declarator")?;
+            }
+            "parenthesized_declarator" => {
+                if is_function {
+                    inside_parens_after_function = true;
+                }
+                node = first_named_child(node)?;
+            }
+            "pointer_declarator"
+            | "reference_declarator"
+            | "array_declarator"
+            | "init_declarator"
+            | "attributed_declarator" => {
+                let next = node.child_by_field_name("declarator").or_else(|| {
+                    // reference_declarator has no field name: its declarator is the last named child.
+                    let count = node.named_child_count();
+                    node.named_child(count.checked_sub(1)? as u32)
+                })?;
+                node = next;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Splits a possibly qualified name node into (qualifiers, name, name node).
+pub(super) fn split_name<'t>(node: Node<'t>, source: &[u8]) -> (Vec<String>, String, Node<'t>) {
+    let mut qualifier = Vec::new();
+    let mut node = node;
+    for _ in 0..32 {
+        match node.kind() {
+            "qualified_identifier"
+            | "nested_namespace_specifier"
+            | "scoped_identifier"
+            | "scoped_type_identifier"
+            | "qualified_name" => {
+                if let Some(scope) = node
+                    .child_by_field_name("scope")
+                    .or_else(|| node.child_by_field_name("path"))
+                    .or_else(|| node.child_by_field_name("qualifier"))
+                {
+                    qualifier.extend(qualifier_parts(scope, source));
+                }
+                let Some(name) = node.child_by_field_name("name") else {
+                    // nested_namespace_specifier: `a::b` with no fields.
+                    let text = node_text(node, source);
+                    let mut parts: Vec<String> =
+                        text.split("::").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                    let last = parts.pop().unwrap_or_default();
+                    qualifier.extend(parts);
+                    return (qualifier, last, node);
+                };
+                node = name;
+            }
+            "template_function" | "template_type" | "template_method" | "generic_type" | "reference_type"
+            | "pointer_type" => {
+                let Some(name) = node
+                    .child_by_field_name("name")
+                    .or_else(|| node.child_by_field_name("type"))
+                    .or_else(|| first_named_child(node))
+                else {
+                    break;
+                };
+                node = name;
+            }
+            _ => break,
+        }
+    }
+    if node.kind() == "operator_cast" {
+        // `operator bool()`: the name is the operator and its target type.
+        let ty = node.child_by_field_name("type").map(|t| node_text(t, source)).unwrap_or_default();
+        return (
+            qualifier,
+            format!("operator {}", ty.split_whitespace().collect::<Vec<_>>().join(" ")),
+            node,
+        );
+    }
+    let text = normalize_name(node_text(node, source));
+    (qualifier, text, node)
+}
+
+pub(super) fn qualifier_parts(node: Node<'_>, source: &[u8]) -> Vec<String> {
+    let text = node_text(node, source);
+    let mut parts = Vec::new();
+    // Template arguments are not part of the scope name: `A<T>::f` is in scope `A`.
+    let mut depth = 0i32;
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ':' if depth == 0 && chars.peek() == Some(&':') => {
+                chars.next();
+                parts.push(std::mem::take(&mut current));
+            }
+            '.' if depth == 0 => parts.push(std::mem::take(&mut current)),
+            '*' | '&' => {}
+            c if depth == 0 && !c.is_whitespace() => current.push(c),
+            _ => {}
+        }
+    }
+    parts.push(current);
+    parts.into_iter().filter(|p| !p.is_empty()).collect()
+}
+
+/// `operator ==` and `operator  new` become `operator==` and `operator new`.
+pub(super) fn normalize_name(text: &str) -> String {
+    if let Some(rest) = text.strip_prefix("operator") {
+        let rest = rest.trim();
+        let word = rest.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_');
+        let squashed: String = rest.split_whitespace().collect::<Vec<_>>().join(if word { " " } else { "" });
+        return if word { format!("operator {squashed}") } else { format!("operator{squashed}") };
+    }
+    if text.contains(char::is_whitespace) {
+        return text.split_whitespace().collect::<Vec<_>>().join("");
+    }
+    text.to_string()
+}
+
+pub(super) fn first_named_child(node: Node<'_>) -> Option<Node<'_>> {
+    node.named_child(0)
+}
+
+pub(super) fn node_text<'s>(node: Node<'_>, source: &'s [u8]) -> &'s str {
+    source.get(node.byte_range()).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or_default()
+}
+
+pub(super) fn point(p: tree_sitter::Point) -> Point {
+    Point { line: p.row as u32, column: p.column as u32 }
+}
+
+pub(super) fn text_range(node: Node<'_>) -> TextRange {
+    TextRange {
+        start: point(node.start_position()),
+        end: point(node.end_position()),
+        start_byte: node.start_byte() as u32,
+        end_byte: node.end_byte() as u32,
+    }
+}
+
+pub(super) fn name_is_plausible(name: &str) -> bool {
+    name.len() <= 512 && !name.contains('\n')
+}
+
+pub(super) fn is_macro_name(name: &str) -> bool {
+    name.len() > 1
+        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && name.chars().any(|c| c.is_ascii_uppercase())
+}
+
+/// The prefix the kernel's syscall macros give the function they define.
+pub(super) fn syscall_prefix(macro_name: &str) -> &'static str {
+    if macro_name.starts_with("COMPAT_SYSCALL_DEFINE") {
+        "compat_sys_"
+    } else if macro_name.starts_with("SYSCALL_DEFINE") {
+        "sys_"
+    } else {
+        ""
+    }
+}
+
+pub(super) fn is_keyword_like(name: &str) -> bool {
+    matches!(
+        name,
+        "if" | "for"
+            | "while"
+            | "switch"
+            | "return"
+            | "sizeof"
+            | "do"
+            | "else"
+            | "case"
+            | "goto"
+            | "typeof"
+            | "__typeof__"
+    )
+}
+
+pub(crate) fn is_c_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "if" | "else"
+            | "for"
+            | "while"
+            | "do"
+            | "switch"
+            | "case"
+            | "default"
+            | "return"
+            | "break"
+            | "continue"
+            | "goto"
+            | "sizeof"
+            | "typeof"
+            | "struct"
+            | "union"
+            | "enum"
+            | "int"
+            | "char"
+            | "void"
+            | "long"
+            | "short"
+            | "unsigned"
+            | "signed"
+            | "const"
+            | "volatile"
+            | "static"
+            | "extern"
+            | "inline"
+            | "float"
+            | "double"
+            | "defined"
+    )
+}

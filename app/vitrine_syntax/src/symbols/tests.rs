@@ -1,0 +1,139 @@
+//! Unit tests of the extraction pipeline, the C walk and the recovery.
+
+use super::pipeline::parse;
+use super::recover::swallowed_ranges;
+use super::*;
+
+const KERNEL: &[u8] = include_bytes!("../../../../tests/data/symbols/kernel_style.c");
+const CPP: &[u8] = include_bytes!("../../../../tests/data/symbols/constructs.cpp");
+
+/// A file-level macro call the grammar cannot read runs over the functions that follow (with
+/// their bodies emptied or not); their names are then read from the text before each body.
+#[test]
+fn functions_swallowed_by_a_broken_construct_are_recovered() {
+    let source = include_bytes!("../../../../tests/data/symbols/broken_tables.c");
+    let sk = crate::skim::skim(source).unwrap();
+    let neutralized = crate::macros::neutralize(&sk.source);
+    let first = parse(Language::C, neutralized.as_deref().unwrap_or(&sk.source), None, None).unwrap();
+    let keep = swallowed_ranges(first.root_node(), &sk);
+    assert!(!keep.is_empty(), "the fixture must show the grammar swallowing a body");
+    let options = ExtractOptions { skim_bodies: true, ..ExtractOptions::default() };
+    let skimmed = extract_with(Language::C, source, &options);
+    let full = extract(Language::C, source);
+    for fs in [&skimmed, &full] {
+        let functions: Vec<&str> = fs
+            .definitions
+            .iter()
+            .filter(|d| d.kind == SymbolKind::Function)
+            .map(|d| d.name.as_str())
+            .collect();
+        assert_eq!(functions, ["demo_reset", "demo_set_clock"]);
+    }
+}
+
+/// An iterator macro followed by a block inside a body reads, to the grammar, as a nested
+/// function definition of its argument.
+#[test]
+fn iterator_macros_in_bodies_define_nothing() {
+    let source = b"static void start(int cpu)\n{\n\tstruct nb *nb;\n\tint i, id;\n\n\tid = die_id(cpu);\n\tfor_each_online_cpu(i) {\n\t\tnb = get(i);\n\t}\n}\n";
+    let fs = extract(Language::C, source);
+    let functions: Vec<&str> =
+        fs.definitions.iter().filter(|d| d.kind.is_function_like()).map(|d| d.name.as_str()).collect();
+    assert_eq!(functions, ["start"]);
+}
+
+/// Giving emptied bodies back to the grammar: the edits turn the old text into the new one, and
+/// the tree parsed incrementally from the edited old tree is the tree of a fresh parse.
+#[test]
+fn restored_bodies_reparse_incrementally_to_the_same_tree() {
+    let source = include_bytes!("../../../../tests/data/symbols/broken_tables.c");
+    let sk = crate::skim::skim(source).unwrap();
+    let old = parse(Language::C, &sk.source, None, None).unwrap();
+    let keep = swallowed_ranges(old.root_node(), &sk);
+    let (restored, edits) = sk.restore(source, &keep);
+    let new_text = restored.as_ref().map_or(&source[..], |r| r.source.as_slice());
+    assert!(!edits.is_empty() && new_text.len() > sk.source.len());
+    let at = |text: &[u8], b: usize| {
+        let line_start = text[..b].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
+        tree_sitter::Point::new(text[..b].iter().filter(|&&c| c == b'\n').count(), b - line_start)
+    };
+    // Edits come last first; applied in that order to the old text, they give the new one.
+    let mut text = sk.source.clone();
+    let mut shift = 0usize;
+    for e in edits.iter().rev() {
+        assert_eq!(e.start_position, at(&sk.source, e.start_byte));
+        assert_eq!(e.old_end_position, at(&sk.source, e.old_end_byte));
+        assert!(sk.source[e.start_byte..e.old_end_byte].iter().all(|&c| c == b'\n'));
+        assert_eq!(e.new_end_position, at(new_text, e.new_end_byte + shift));
+        shift += e.new_end_byte - e.old_end_byte;
+    }
+    for e in &edits {
+        let len = e.new_end_byte - e.start_byte;
+        let from = e.start_byte
+            + edits
+                .iter()
+                .filter(|o| o.start_byte < e.start_byte)
+                .map(|o| o.new_end_byte - o.old_end_byte)
+                .sum::<usize>();
+        text.splice(e.start_byte..e.old_end_byte, new_text[from..from + len].iter().copied());
+    }
+    assert_eq!(text, new_text);
+    let mut edited = old.clone();
+    for e in &edits {
+        edited.edit(e);
+    }
+    let incremental = parse(Language::C, new_text, None, Some(&edited)).unwrap();
+    let fresh = parse(Language::C, new_text, None, None).unwrap();
+    assert_eq!(incremental.root_node().to_sexp(), fresh.root_node().to_sexp());
+}
+
+/// (name, kind, position, enclosing definition) of each reference.
+type Refs = Vec<(String, RefKind, Point, Option<u32>)>;
+
+fn both_ways(lang: Language, source: &[u8]) -> [(FileSymbols, Refs); 2] {
+    [true, false].map(|walk| {
+        let (fs, refs) = extract_raw_by(lang, source, &ExtractOptions::default(), walk);
+        let refs = refs.iter().map(|r| (r.name(source).to_string(), r.kind, r.at, r.enclosing)).collect();
+        (fs, refs)
+    })
+}
+
+#[test]
+fn the_c_and_cpp_walk_finds_what_the_queries_find() {
+    for (lang, source) in [(Language::C, KERNEL), (Language::Cpp, CPP)] {
+        let [walked, queried] = both_ways(lang, source);
+        assert_eq!(walked.0, queried.0, "{lang:?}: definitions differ");
+        assert_eq!(walked.1, queried.1, "{lang:?}: references differ");
+        assert!(walked.1.iter().any(|r| r.1 == RefKind::Call));
+        assert!(walked.1.iter().any(|r| r.1 == RefKind::Field));
+        assert!(walked.1.iter().any(|r| r.1 == RefKind::Type));
+    }
+}
+
+#[test]
+fn a_parse_out_of_time_yields_the_names_only_and_says_so() {
+    let source: String = (0..20_000).map(|i| format!("int f{i}(int a) {{ return g{i}(a); }}\n")).collect();
+    let options =
+        ExtractOptions { parse_timeout: Some(std::time::Duration::ZERO), ..ExtractOptions::default() };
+    let fs = extract_with(Language::C, source.as_bytes(), &options);
+    assert!(fs.parse_timed_out);
+    assert!(fs.definitions.is_empty());
+    assert!(fs.references.iter().any(|r| r.name == "g19999" && r.kind == RefKind::Call));
+    // The parser is usable again afterwards.
+    let fs = extract(Language::C, b"int ok(void) { return 0; }\n");
+    assert!(!fs.parse_timed_out);
+    assert_eq!(fs.definitions.len(), 1);
+}
+
+#[test]
+fn a_qualified_call_is_a_call_of_its_last_name_at_that_name() {
+    let source = b"void f() { a::b::c(1); x.g(3); std::make<T>(2); }\n";
+    let fs = extract(Language::Cpp, source);
+    let kind_at = |name: &str| {
+        fs.references.iter().filter(|r| r.name == name).map(|r| (r.kind, r.at.column)).collect::<Vec<_>>()
+    };
+    assert_eq!(kind_at("c"), vec![(RefKind::Call, 17)]);
+    assert_eq!(kind_at("b"), vec![(RefKind::Type, 14)]);
+    assert_eq!(kind_at("g"), vec![(RefKind::Call, 25)]);
+    assert_eq!(kind_at("make"), vec![(RefKind::Call, 36)]);
+}
