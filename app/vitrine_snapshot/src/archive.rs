@@ -186,6 +186,12 @@ impl<'a> Guard<'a> {
         if raw.first() == Some(&b'/') {
             return Err(self.refuse(format!("absolute path `{shown}`")));
         }
+        if raw.contains(&0) {
+            return Err(self.refuse(format!(
+                "path `{}` contains a NUL byte (no git tree can hold it)",
+                shown.replace('\0', "\\0")
+            )));
+        }
         let mut parts: Vec<&[u8]> = Vec::new();
         for c in raw.split(|&b| b == b'/') {
             match c {

@@ -3,14 +3,28 @@
 //!
 //! Only the object store is read (loose objects and packs, with deltas), by Vitrine's own code: running
 //! `git` on a repository from the party under review could execute its hooks or configured commands. Files
-//! are opened without following links, and a `.git` file pointing elsewhere is not followed.
+//! are opened without following links (and without blocking on a FIFO), and a `.git` file pointing
+//! elsewhere is not followed.
+//!
+//! The repository is hostile input, so every cost is bounded before it is paid ([`GitLimits`]): a delta
+//! chain is resolved iteratively, at most [`GitLimits::max_delta_depth`] deep, and a chain that comes back
+//! to an object it has already visited (by pack offset or by id) is a cycle; every object's size is
+//! checked against [`GitLimits::max_object_bytes`] before anything is allocated, zlib inflation stops at
+//! the declared size, a delta must copy only from inside its base and write exactly the size it declares,
+//! and everything inflated or built counts against [`GitLimits::total_bytes`]. Packs and their indexes are
+//! read at offsets, never whole. A repository that breaks a rule is reported as a problem (and a health
+//! finding, see [`GitCheckout::finding`]); it never stops the snapshot from opening.
 
-use std::io::Read;
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::gitid::TreeIds;
+use crate::health::{Finding, FindingKind};
 
 /// What the root `.git` says, and whether the snapshot matches it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,10 +41,55 @@ pub struct GitCheckout {
     pub matches_head: Option<bool>,
     /// Why any of the above could not be determined.
     pub problem: Option<String>,
+    /// Whether `problem` is a repository that could not be read (as opposed to one deliberately not read).
+    #[serde(skip)]
+    unreadable: bool,
 }
+
+impl GitCheckout {
+    /// The health finding for a repository that could not be read: what a reviewer must know, since its
+    /// claim about HEAD could not be checked.
+    pub fn finding(&self) -> Option<Finding> {
+        let problem = self.problem.as_deref().filter(|_| self.unreadable)?;
+        Some(Finding::file_level(
+            ".git",
+            FindingKind::GitMetadata,
+            format!("git metadata unreadable: {problem}; HEAD was not checked against the snapshot"),
+        ))
+    }
+}
+
+/// What reading a hostile repository may cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GitLimits {
+    /// Largest object (after inflation or delta resolution) that is read at all.
+    pub max_object_bytes: u64,
+    /// Bytes inflated and built by deltas, in total, for one inspection.
+    pub total_bytes: u64,
+    /// Longest delta chain followed (git itself never writes chains deeper than 4095; 50 by default).
+    pub max_delta_depth: usize,
+    /// Packs looked at.
+    pub max_packs: usize,
+}
+
+impl Default for GitLimits {
+    fn default() -> Self {
+        GitLimits { max_object_bytes: 16 << 20, total_bytes: 64 << 20, max_delta_depth: 4095, max_packs: 256 }
+    }
+}
+
+/// Largest `HEAD`, loose ref or `config` file read.
+const SMALL_FILE_BYTES: u64 = 1 << 20;
+/// Longest line of `packed-refs` considered (longer ones cannot name a ref and are skipped).
+const MAX_REF_LINE: usize = 4096;
 
 /// Inspects `root/.git`. Returns `None` when there is no `.git` at the root.
 pub fn inspect(root: &Path, ids: &TreeIds) -> Option<GitCheckout> {
+    inspect_with(root, ids, &GitLimits::default())
+}
+
+/// [`inspect`] with explicit limits.
+pub fn inspect_with(root: &Path, ids: &TreeIds, limits: &GitLimits) -> Option<GitCheckout> {
     let git_dir = root.join(".git");
     let meta = std::fs::symlink_metadata(&git_dir).ok()?;
     let mut out = GitCheckout {
@@ -40,6 +99,7 @@ pub fn inspect(root: &Path, ids: &TreeIds) -> Option<GitCheckout> {
         commit_tree: None,
         matches_head: None,
         problem: None,
+        unreadable: false,
     };
     if !meta.is_dir() {
         out.problem = Some(if meta.is_file() {
@@ -49,7 +109,7 @@ pub fn inspect(root: &Path, ids: &TreeIds) -> Option<GitCheckout> {
         });
         return Some(out);
     }
-    match resolve(&git_dir) {
+    match resolve(&git_dir, limits) {
         Ok((format, head_ref, commit, tree)) => {
             let ours = if format == "sha256" { &ids.tree_sha256 } else { &ids.tree_sha1 };
             out.matches_head = Some(*ours == tree);
@@ -58,14 +118,17 @@ pub fn inspect(root: &Path, ids: &TreeIds) -> Option<GitCheckout> {
             out.commit = Some(commit);
             out.commit_tree = Some(tree);
         }
-        Err(problem) => out.problem = Some(problem),
+        Err(problem) => {
+            out.problem = Some(problem);
+            out.unreadable = true;
+        }
     }
     Some(out)
 }
 
 /// (object format, HEAD ref, commit id, commit's tree id).
-fn resolve(git_dir: &Path) -> Result<(String, Option<String>, String, String), String> {
-    let config = read_small(&git_dir.join("config")).unwrap_or_default();
+fn resolve(git_dir: &Path, limits: &GitLimits) -> Result<(String, Option<String>, String, String), String> {
+    let config = read_small(&git_dir.join("config"), SMALL_FILE_BYTES).unwrap_or_default();
     let config = String::from_utf8_lossy(&config).to_ascii_lowercase();
     let format = if config.lines().any(|l| {
         let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
@@ -76,7 +139,8 @@ fn resolve(git_dir: &Path) -> Result<(String, Option<String>, String, String), S
         "sha1"
     };
     let hex_len = if format == "sha256" { 64 } else { 40 };
-    let head = read_small(&git_dir.join("HEAD")).map_err(|e| format!("cannot read .git/HEAD: {e}"))?;
+    let head = read_small(&git_dir.join("HEAD"), SMALL_FILE_BYTES)
+        .map_err(|e| format!("cannot read .git/HEAD: {e}"))?;
     let head = String::from_utf8_lossy(&head).trim().to_owned();
     let (head_ref, commit) = match head.strip_prefix("ref:") {
         Some(r) => {
@@ -86,10 +150,10 @@ fn resolve(git_dir: &Path) -> Result<(String, Option<String>, String, String), S
         }
         None => (None, head),
     };
-    if commit.len() != hex_len || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("HEAD does not name a {format} commit: `{commit}`"));
+    if !is_hex_id(&commit, hex_len) {
+        return Err(format!("HEAD does not name a {format} commit: `{}`", commit.escape_debug()));
     }
-    let store = ObjectStore { git_dir: git_dir.to_path_buf(), hex_len };
+    let mut store = ObjectStore::new(git_dir, hex_len, *limits);
     let (kind, body) = store.read(&commit)?;
     if kind != ObjKind::Commit {
         return Err(format!("HEAD {commit} is not a commit"));
@@ -98,30 +162,94 @@ fn resolve(git_dir: &Path) -> Result<(String, Option<String>, String, String), S
         .strip_prefix(b"tree ")
         .and_then(|rest| rest.get(..hex_len))
         .and_then(|t| std::str::from_utf8(t).ok())
+        .filter(|t| is_hex_id(t, hex_len))
         .ok_or_else(|| format!("commit {commit} has no tree line"))?;
-    Ok((format.to_owned(), head_ref, commit, tree.to_owned()))
+    Ok((format.to_owned(), head_ref, commit, tree.to_ascii_lowercase()))
+}
+
+fn is_hex_id(s: &str, hex_len: usize) -> bool {
+    s.len() == hex_len && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn resolve_ref(git_dir: &Path, name: &str) -> Result<String, String> {
     if name.split('/').any(|c| c == ".." || c.is_empty()) || !name.starts_with("refs/") {
-        return Err(format!("HEAD points to an unsafe ref name `{name}`"));
+        return Err(format!("HEAD points to an unsafe ref name `{}`", name.escape_debug()));
     }
-    if let Ok(bytes) = read_small(&git_dir.join(name)) {
+    if let Ok(bytes) = read_small(&git_dir.join(name), SMALL_FILE_BYTES) {
         return Ok(String::from_utf8_lossy(&bytes).trim().to_owned());
     }
-    let packed = read_small(&git_dir.join("packed-refs")).map_err(|_| format!("ref {name} not found"))?;
-    String::from_utf8_lossy(&packed)
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with('^'))
-        .find_map(|l| l.split_once(' ').filter(|(_, n)| *n == name).map(|(id, _)| id.to_owned()))
-        .ok_or_else(|| format!("ref {name} not found (HEAD names a branch with no commits?)"))
+    let packed = open_regular(&git_dir.join("packed-refs")).map_err(|_| format!("ref {name} not found"))?;
+    let mut found = None;
+    for_each_line(packed, MAX_REF_LINE, |line| {
+        if found.is_none()
+            && !line.starts_with(b"#")
+            && !line.starts_with(b"^")
+            && let Some(sp) = line.iter().position(|&b| b == b' ')
+            && line.get(sp + 1..) == Some(name.as_bytes())
+        {
+            found = Some(String::from_utf8_lossy(line.get(..sp).unwrap_or_default()).into_owned());
+        }
+    })
+    .map_err(|e| format!("cannot read .git/packed-refs: {e}"))?;
+    found.ok_or_else(|| format!("ref {name} not found (HEAD names a branch with no commits?)"))
 }
 
-/// Reads a regular file of at most 1 GiB without following a symlink.
-fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut f = crate::ingest::open_nofollow(path)?;
+/// Calls `f` on each line (without its newline) of at most `max_line` bytes; longer lines are skipped.
+/// Memory use is bounded whatever the file holds.
+fn for_each_line(file: File, max_line: usize, mut f: impl FnMut(&[u8])) -> std::io::Result<()> {
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    let mut too_long = false;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            if !too_long && !line.is_empty() {
+                f(&line);
+            }
+            return Ok(());
+        }
+        let (chunk, used, ends) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (buf.get(..i).unwrap_or_default(), i + 1, true),
+            None => (buf, buf.len(), false),
+        };
+        if !too_long && line.len() + chunk.len() <= max_line {
+            line.extend_from_slice(chunk);
+        } else {
+            too_long = true;
+            line.clear();
+        }
+        reader.consume(used);
+        if ends {
+            if !too_long {
+                f(&line);
+            }
+            line.clear();
+            too_long = false;
+        }
+    }
+}
+
+/// Opens a regular file without following a final symlink and without blocking on a FIFO or a device;
+/// anything other than a regular file is an error.
+fn open_regular(path: &Path) -> std::io::Result<File> {
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NOCTTY | libc::O_NONBLOCK)
+        .open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(f)
+}
+
+/// Reads a regular file of at most `limit` bytes (a larger one is an error).
+fn read_small(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let f = open_regular(path)?;
     let mut buf = Vec::new();
-    f.by_ref().take(1 << 30).read_to_end(&mut buf)?;
+    f.take(limit + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(std::io::Error::other(format!("larger than {limit} bytes")));
+    }
     Ok(buf)
 }
 
@@ -144,6 +272,15 @@ impl ObjKind {
         }
     }
 
+    fn name(self) -> &'static str {
+        match self {
+            ObjKind::Commit => "commit",
+            ObjKind::Tree => "tree",
+            ObjKind::Blob => "blob",
+            ObjKind::Tag => "tag",
+        }
+    }
+
     fn from_name(n: &[u8]) -> Option<ObjKind> {
         match n {
             b"commit" => Some(ObjKind::Commit),
@@ -155,131 +292,388 @@ impl ObjKind {
     }
 }
 
+/// Bytes that may still be inflated or built in this inspection.
+struct Budget {
+    left: u64,
+    total: u64,
+}
+
+impl Budget {
+    fn spend(&mut self, n: u64) -> Result<(), String> {
+        self.left = self.left.checked_sub(n).ok_or_else(|| {
+            format!(
+                "reading HEAD would take more than {} bytes of objects (a crafted repository?)",
+                self.total
+            )
+        })?;
+        Ok(())
+    }
+}
+
+/// A pack and its version-2 index, read at offsets.
+struct Pack {
+    name: String,
+    idx: File,
+    idx_len: u64,
+    data: File,
+    data_len: u64,
+    /// Number of objects (from the index).
+    count: u64,
+}
+
+/// Where an object lives.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Location {
+    Loose,
+    Packed { pack: usize, offset: u64 },
+}
+
+/// One object header of a pack: its type, declared size, and where its data (or delta base) starts.
+struct PackHeader {
+    type_code: u8,
+    size: u64,
+    data_at: u64,
+}
+
 struct ObjectStore {
     git_dir: PathBuf,
     hex_len: usize,
+    limits: GitLimits,
+    budget: Budget,
+    packs: Option<Vec<Pack>>,
 }
 
 impl ObjectStore {
-    fn read(&self, id: &str) -> Result<(ObjKind, Vec<u8>), String> {
-        let (dir, file) = id.split_at(2);
-        let loose = self.git_dir.join("objects").join(dir).join(file);
-        if let Ok(compressed) = read_small(&loose) {
-            let raw = inflate(&compressed, 1 << 30)?;
-            let nul = raw.iter().position(|&b| b == 0).ok_or("loose object without header")?;
-            let header = raw.get(..nul).unwrap_or_default();
-            let kind = header
-                .split(|&b| b == b' ')
-                .next()
-                .and_then(ObjKind::from_name)
-                .ok_or("bad loose object type")?;
-            return Ok((kind, raw.get(nul + 1..).unwrap_or_default().to_vec()));
+    fn new(git_dir: &Path, hex_len: usize, limits: GitLimits) -> ObjectStore {
+        ObjectStore {
+            git_dir: git_dir.to_path_buf(),
+            hex_len,
+            limits,
+            budget: Budget { left: limits.total_bytes, total: limits.total_bytes },
+            packs: None,
+        }
+    }
+
+    fn loose_path(&self, id: &str) -> PathBuf {
+        let (dir, file) = id.split_at(2.min(id.len()));
+        self.git_dir.join("objects").join(dir).join(file)
+    }
+
+    /// Reads an object, resolving its delta chain iteratively.
+    fn read(&mut self, id: &str) -> Result<(ObjKind, Vec<u8>), String> {
+        let mut deltas: Vec<Vec<u8>> = Vec::new();
+        let mut seen_at: HashSet<(usize, u64)> = HashSet::new();
+        let mut seen_ids: HashSet<String> = HashSet::new();
+        let mut at = (id.to_owned(), self.locate(id)?);
+        let (kind, mut data) = loop {
+            if deltas.len() > self.limits.max_delta_depth {
+                return Err(format!(
+                    "delta chain of object {id} is deeper than {} (a crafted pack?)",
+                    self.limits.max_delta_depth
+                ));
+            }
+            seen_ids.insert(at.0.clone());
+            let (pack_no, offset) = match at.1 {
+                Location::Loose => break self.read_loose(&at.0)?,
+                Location::Packed { pack, offset } => (pack, offset),
+            };
+            if !seen_at.insert((pack_no, offset)) {
+                return Err(format!(
+                    "delta chain of object {id} loops back to offset {offset} (a crafted pack)"
+                ));
+            }
+            let header = self.pack_header(pack_no, offset)?;
+            match header.type_code {
+                6 => {
+                    let (back, delta_at) = self.ofs_base(pack_no, header.data_at)?;
+                    // A base lies before its delta: the chain moves strictly backwards.
+                    let base = offset.checked_sub(back).filter(|_| back > 0).ok_or_else(|| {
+                        format!("{}: bad delta base offset at {offset}", self.pack_name(pack_no))
+                    })?;
+                    deltas.push(self.inflate_packed(pack_no, delta_at, header.size)?);
+                    at = (
+                        format!("{}@{base}", self.pack_name(pack_no)),
+                        Location::Packed { pack: pack_no, offset: base },
+                    );
+                }
+                7 => {
+                    let n = self.hex_len / 2;
+                    let mut raw = vec![0u8; n];
+                    self.pack(pack_no)?
+                        .data
+                        .read_exact_at(&mut raw, header.data_at)
+                        .map_err(|e| format!("{}: truncated at {offset}: {e}", self.pack_name(pack_no)))?;
+                    let base_id = hex::encode(&raw);
+                    if seen_ids.contains(&base_id) {
+                        return Err(format!(
+                            "delta chain of object {id} loops back to {base_id} (a crafted pack)"
+                        ));
+                    }
+                    deltas.push(self.inflate_packed(pack_no, header.data_at + n as u64, header.size)?);
+                    let location = self.locate(&base_id)?;
+                    at = (base_id, location);
+                }
+                t => {
+                    let kind = ObjKind::from_pack(t).ok_or_else(|| {
+                        format!("{}: unknown object type {t} at offset {offset}", self.pack_name(pack_no))
+                    })?;
+                    break (kind, self.inflate_packed(pack_no, header.data_at, header.size)?);
+                }
+            }
+        };
+        while let Some(delta) = deltas.pop() {
+            data = apply_delta(&data, &delta, &self.limits, &mut self.budget)?;
+        }
+        // The id is the claim being checked: an object stored under an id it does not hash to (say, a
+        // well-known upstream commit) must not be believed.
+        if object_id(kind, &data, self.hex_len) != id.to_ascii_lowercase() {
+            return Err(format!("object {id} does not hash to its id (a forged or corrupt object)"));
+        }
+        Ok((kind, data))
+    }
+
+    fn pack_name(&self, pack: usize) -> String {
+        self.packs.as_ref().and_then(|p| p.get(pack)).map_or_else(|| "pack".into(), |p| p.name.clone())
+    }
+
+    fn pack(&self, pack: usize) -> Result<&Pack, String> {
+        self.packs.as_ref().and_then(|p| p.get(pack)).ok_or_else(|| "pack vanished".to_string())
+    }
+
+    /// Finds an object: loose first, then in each pack.
+    fn locate(&mut self, id: &str) -> Result<Location, String> {
+        if std::fs::symlink_metadata(self.loose_path(id)).is_ok() {
+            return Ok(Location::Loose);
         }
         let raw_id = hex::decode(id).map_err(|e| e.to_string())?;
-        let pack_dir = self.git_dir.join("objects").join("pack");
-        let entries = std::fs::read_dir(&pack_dir).map_err(|_| format!("object {id} not found"))?;
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "idx") {
-                let idx = read_small(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-                if let Some(offset) = find_in_idx(&idx, &raw_id, self.hex_len / 2)? {
-                    let pack =
-                        read_small(&p.with_extension("pack")).map_err(|e| format!("{}: {e}", p.display()))?;
-                    return self.read_packed(&pack, offset, 0);
-                }
+        let id_len = self.hex_len / 2;
+        for (i, pack) in self.packs()?.iter().enumerate() {
+            if let Some(offset) = find_in_idx(pack, &raw_id, id_len)? {
+                return Ok(Location::Packed { pack: i, offset });
             }
         }
         Err(format!("object {id} not found in the repository"))
     }
 
-    fn read_packed(&self, pack: &[u8], offset: usize, depth: u32) -> Result<(ObjKind, Vec<u8>), String> {
-        if depth > 64 {
-            return Err("delta chain too deep".into());
+    /// The packs of `objects/pack`, opened once (sorted by name, at most `max_packs`).
+    fn packs(&mut self) -> Result<&[Pack], String> {
+        if self.packs.is_none() {
+            let dir = self.git_dir.join("objects").join("pack");
+            let mut names: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            names.sort();
+            names.truncate(self.limits.max_packs);
+            let mut packs = Vec::new();
+            for idx_path in names {
+                packs.push(open_pack(&idx_path, self.hex_len / 2)?);
+            }
+            self.packs = Some(packs);
         }
-        let mut pos = offset;
-        let byte = |p: usize| pack.get(p).copied().ok_or_else(|| "pack truncated".to_string());
-        let mut c = byte(pos)?;
-        pos += 1;
-        let t = (c >> 4) & 7;
-        let mut size = (c & 15) as usize;
-        let mut shift = 4;
+        Ok(self.packs.as_deref().unwrap_or_default())
+    }
+
+    fn pack_header(&self, pack_no: usize, offset: u64) -> Result<PackHeader, String> {
+        let pack = self.pack(pack_no)?;
+        let mut head = [0u8; 16];
+        let n = read_at_most(&pack.data, &mut head, offset, pack.data_len);
+        let bad = || format!("{}: bad object header at offset {offset}", pack.name);
+        let mut bytes = head.get(..n).unwrap_or_default().iter();
+        let mut c = *bytes.next().ok_or_else(bad)?;
+        let type_code = (c >> 4) & 7;
+        let mut size = u64::from(c & 15);
+        let mut shift = 4u32;
+        let mut used = 1u64;
         while c & 0x80 != 0 {
-            c = byte(pos)?;
-            pos += 1;
-            size |= ((c & 0x7f) as usize) << shift;
+            c = *bytes.next().ok_or_else(bad)?;
+            used += 1;
+            if shift > 57 {
+                return Err(bad());
+            }
+            size |= u64::from(c & 0x7f) << shift;
             shift += 7;
         }
-        match t {
-            6 => {
-                // OFS_DELTA: base at a negative offset, encoded big-endian with +1 per continuation.
-                let mut c = byte(pos)?;
-                pos += 1;
-                let mut back = (c & 0x7f) as usize;
-                while c & 0x80 != 0 {
-                    c = byte(pos)?;
-                    pos += 1;
-                    back = ((back + 1) << 7) | (c & 0x7f) as usize;
-                }
-                let base_off = offset.checked_sub(back).ok_or("bad delta offset")?;
-                let (kind, base) = self.read_packed(pack, base_off, depth + 1)?;
-                let delta = inflate(pack.get(pos..).unwrap_or_default(), size)?;
-                Ok((kind, apply_delta(&base, &delta)?))
-            }
-            7 => {
-                let n = self.hex_len / 2;
-                let base_id = pack.get(pos..pos + n).ok_or("pack truncated")?;
-                let (kind, base) = self.read(&hex::encode(base_id))?;
-                let delta = inflate(pack.get(pos + n..).unwrap_or_default(), size)?;
-                Ok((kind, apply_delta(&base, &delta)?))
-            }
-            t => {
-                let kind = ObjKind::from_pack(t).ok_or("bad pack object type")?;
-                Ok((kind, inflate(pack.get(pos..).unwrap_or_default(), size)?))
-            }
+        Ok(PackHeader { type_code, size, data_at: offset + used })
+    }
+
+    /// Reads the negative offset of an OFS_DELTA base; returns it and where the delta data starts.
+    fn ofs_base(&self, pack_no: usize, at: u64) -> Result<(u64, u64), String> {
+        let pack = self.pack(pack_no)?;
+        let mut head = [0u8; 10];
+        let n = read_at_most(&pack.data, &mut head, at, pack.data_len);
+        let bad = || format!("{}: bad delta base offset at {at}", pack.name);
+        let mut bytes = head.get(..n).unwrap_or_default().iter();
+        let mut c = *bytes.next().ok_or_else(bad)?;
+        let mut back = u64::from(c & 0x7f);
+        let mut used = 1u64;
+        while c & 0x80 != 0 {
+            c = *bytes.next().ok_or_else(bad)?;
+            used += 1;
+            back =
+                back.checked_add(1).and_then(|b| b.checked_mul(128)).ok_or_else(bad)? | u64::from(c & 0x7f);
         }
+        Ok((back, at + used))
+    }
+
+    /// Inflates the zlib stream at `at`, which must produce exactly `size` bytes.
+    fn inflate_packed(&mut self, pack_no: usize, at: u64, size: u64) -> Result<Vec<u8>, String> {
+        self.admit(size)?;
+        let pack = self.pack(pack_no)?;
+        let mut file = &pack.data;
+        file.seek(SeekFrom::Start(at)).map_err(|e| format!("{}: {e}", pack.name))?;
+        let reader = BufReader::with_capacity(64 * 1024, file);
+        let out = inflate_exact(flate2::read::ZlibDecoder::new(reader), size)
+            .map_err(|e| format!("{}: object at offset {at}: {e}", pack.name))?;
+        Ok(out)
+    }
+
+    /// Checks an object's declared size against the limits and charges it to the budget.
+    fn admit(&mut self, size: u64) -> Result<(), String> {
+        if size > self.limits.max_object_bytes {
+            return Err(format!(
+                "an object declares {size} bytes, more than the {} read (a crafted repository?)",
+                self.limits.max_object_bytes
+            ));
+        }
+        self.budget.spend(size)
+    }
+
+    fn read_loose(&mut self, id: &str) -> Result<(ObjKind, Vec<u8>), String> {
+        let path = self.loose_path(id);
+        let shown = format!("loose object {id}");
+        let file = open_regular(&path).map_err(|e| format!("{shown}: {e}"))?;
+        let mut z = BufReader::new(flate2::read::ZlibDecoder::new(BufReader::new(file)));
+        let mut header = Vec::new();
+        (&mut z).take(64).read_until(0, &mut header).map_err(|e| format!("{shown}: corrupt: {e}"))?;
+        let header = header.strip_suffix(b"\0").ok_or_else(|| format!("{shown}: no object header"))?;
+        let mut parts = header.splitn(2, |&b| b == b' ');
+        let kind = parts.next().and_then(ObjKind::from_name);
+        let size = parts.next().and_then(|s| std::str::from_utf8(s).ok()).and_then(|s| s.parse::<u64>().ok());
+        let (Some(kind), Some(size)) = (kind, size) else {
+            return Err(format!("{shown}: bad object header"));
+        };
+        self.admit(size)?;
+        let body = inflate_exact(z, size).map_err(|e| format!("{shown}: {e}"))?;
+        Ok((kind, body))
     }
 }
 
-fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    flate2::read::ZlibDecoder::new(data)
-        .take(limit as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("corrupt object: {e}"))?;
+/// The git object id of an object, in the format with ids of `hex_len` hex digits.
+fn object_id(kind: ObjKind, body: &[u8], hex_len: usize) -> String {
+    use sha2::Digest;
+    let header = format!("{} {}\0", kind.name(), body.len());
+    if hex_len == 64 {
+        let mut h = sha2::Sha256::new();
+        h.update(header.as_bytes());
+        h.update(body);
+        hex::encode(h.finalize())
+    } else {
+        let mut h = sha1::Sha1::new();
+        h.update(header.as_bytes());
+        h.update(body);
+        hex::encode(h.finalize())
+    }
+}
+
+/// Reads up to `buf.len()` bytes at `offset` (fewer near the end of the file); returns how many.
+fn read_at_most(file: &File, buf: &mut [u8], offset: u64, len: u64) -> usize {
+    let n = usize::try_from(len.saturating_sub(offset)).unwrap_or(usize::MAX).min(buf.len());
+    let read = buf.get_mut(..n).is_some_and(|part| file.read_exact_at(part, offset).is_ok());
+    if read { n } else { 0 }
+}
+
+/// Reads a zlib stream (or the rest of an already inflating reader) that must yield exactly `size`
+/// bytes; stops one byte past `size`, whatever the stream claims.
+fn inflate_exact(reader: impl Read, size: u64) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 20));
+    let mut limited = reader.take(size + 1);
+    match limited.read_to_end(&mut out) {
+        Ok(_) => {}
+        // A stream cut right after the declared size still gave everything needed.
+        Err(e) if out.len() as u64 != size => return Err(format!("corrupt: {e}")),
+        Err(_) => {}
+    }
+    if out.len() as u64 != size {
+        return Err(format!("inflates to {} bytes where {size} are declared", out.len()));
+    }
     Ok(out)
 }
 
-/// Looks an id up in a version-2 pack index; returns its offset in the pack.
-fn find_in_idx(idx: &[u8], id: &[u8], id_len: usize) -> Result<Option<usize>, String> {
-    let be32 = |p: usize| -> Result<u32, String> {
-        idx.get(p..p + 4)
-            .and_then(|b| b.try_into().ok())
-            .map(u32::from_be_bytes)
-            .ok_or_else(|| "pack index truncated".to_string())
-    };
-    if idx.get(..4) != Some(b"\xfftOc") || be32(4)? != 2 {
-        return Err("unsupported pack index version".into());
+fn open_pack(idx_path: &Path, id_len: usize) -> Result<Pack, String> {
+    let name = idx_path.file_name().map_or_else(|| "pack".into(), |n| n.to_string_lossy().into_owned());
+    let idx = open_regular(idx_path).map_err(|e| format!("{name}: {e}"))?;
+    let idx_len = idx.metadata().map_err(|e| format!("{name}: {e}"))?.len();
+    let data_path = idx_path.with_extension("pack");
+    let data = open_regular(&data_path).map_err(|e| format!("{name}: its pack: {e}"))?;
+    let data_len = data.metadata().map_err(|e| format!("{name}: {e}"))?.len();
+    let mut head = [0u8; 8];
+    idx.read_exact_at(&mut head, 0).map_err(|_| format!("{name}: truncated pack index"))?;
+    if head != *b"\xfftOc\0\0\0\x02" {
+        return Err(format!("{name}: unsupported pack index version"));
     }
-    let first = *id.first().ok_or("empty id")? as usize;
-    let lo = if first == 0 { 0 } else { be32(8 + (first - 1) * 4)? as usize };
-    let hi = be32(8 + first * 4)? as usize;
-    let n = be32(8 + 255 * 4)? as usize;
+    let mut sig = [0u8; 8];
+    data.read_exact_at(&mut sig, 0).map_err(|_| format!("{name}: truncated pack"))?;
+    if sig.get(..4) != Some(b"PACK") || !matches!(sig.get(4..8), Some([0, 0, 0, 2 | 3])) {
+        return Err(format!("{name}: not a version 2 or 3 pack"));
+    }
+    let count = u64::from(be32_at(&idx, 8 + 255 * 4).ok_or_else(|| format!("{name}: truncated pack index"))?);
+    // The names, the CRCs and the offsets must all be in the file.
+    let need = (8 + 256 * 4) + count * (id_len as u64 + 8);
+    if need > idx_len {
+        return Err(format!("{name}: pack index claims {count} objects but is {idx_len} bytes long"));
+    }
+    Ok(Pack { name, idx, idx_len, data, data_len, count })
+}
+
+fn be32_at(file: &File, at: u64) -> Option<u32> {
+    let mut b = [0u8; 4];
+    file.read_exact_at(&mut b, at).ok()?;
+    Some(u32::from_be_bytes(b))
+}
+
+/// Looks an id up in a version-2 pack index; returns its offset in the pack.
+fn find_in_idx(pack: &Pack, id: &[u8], id_len: usize) -> Result<Option<u64>, String> {
+    let corrupt = |what: &str| format!("{}: corrupt pack index ({what})", pack.name);
+    let be32 = |at: u64| be32_at(&pack.idx, at).ok_or_else(|| corrupt("truncated"));
+    let first = u64::from(*id.first().ok_or("empty id")?);
+    let lo = if first == 0 { 0 } else { u64::from(be32(8 + (first - 1) * 4)?) };
+    let hi = u64::from(be32(8 + first * 4)?);
+    let n = pack.count;
+    if lo > hi || hi > n {
+        return Err(corrupt("fan-out table out of order"));
+    }
     let names = 8 + 256 * 4;
+    let id_len64 = id_len as u64;
     let (mut a, mut b) = (lo, hi);
+    let mut name = vec![0u8; id_len];
     while a < b {
-        let mid = (a + b) / 2;
-        let name = idx.get(names + mid * id_len..names + (mid + 1) * id_len).ok_or("pack index truncated")?;
-        match name.cmp(id) {
+        let mid = a + (b - a) / 2;
+        pack.idx.read_exact_at(&mut name, names + mid * id_len64).map_err(|_| corrupt("truncated"))?;
+        match name.as_slice().cmp(id) {
             std::cmp::Ordering::Equal => {
-                let offsets = names + n * id_len + n * 4;
+                let offsets = names + n * id_len64 + n * 4;
                 let off = be32(offsets + mid * 4)?;
-                if off & 0x8000_0000 == 0 {
-                    return Ok(Some(off as usize));
+                let offset = if off & 0x8000_0000 == 0 {
+                    u64::from(off)
+                } else {
+                    let large = offsets + n * 4 + u64::from(off & 0x7fff_ffff) * 8;
+                    let mut b8 = [0u8; 8];
+                    if large + 8 > pack.idx_len {
+                        return Err(corrupt("bad large offset"));
+                    }
+                    pack.idx.read_exact_at(&mut b8, large).map_err(|_| corrupt("bad large offset"))?;
+                    u64::from_be_bytes(b8)
+                };
+                // Past the 12-byte pack header, and inside the pack.
+                if offset < 12 || offset >= pack.data_len {
+                    return Err(corrupt("object offset outside the pack"));
                 }
-                let large = offsets + n * 4 + (off & 0x7fff_ffff) as usize * 8;
-                let bytes: [u8; 8] =
-                    idx.get(large..large + 8).and_then(|b| b.try_into().ok()).ok_or("bad large offset")?;
-                return Ok(Some(u64::from_be_bytes(bytes) as usize));
+                return Ok(Some(offset));
             }
             std::cmp::Ordering::Less => a = mid + 1,
             std::cmp::Ordering::Greater => b = mid,
@@ -288,58 +682,395 @@ fn find_in_idx(idx: &[u8], id: &[u8], id_len: usize) -> Result<Option<usize>, St
     Ok(None)
 }
 
-fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, String> {
-    let mut pos = 0usize;
-    let varint = |pos: &mut usize| -> Result<usize, String> {
-        let mut v = 0usize;
-        let mut shift = 0;
-        loop {
-            let c = *delta.get(*pos).ok_or("delta truncated")?;
-            *pos += 1;
-            v |= ((c & 0x7f) as usize) << shift;
-            shift += 7;
-            if c & 0x80 == 0 {
-                return Ok(v);
-            }
+/// Reads a delta size: little-endian base-128, at most 64 bits.
+fn delta_varint(delta: &[u8], pos: &mut usize) -> Result<u64, String> {
+    let mut v = 0u64;
+    let mut shift = 0u32;
+    loop {
+        let c = *delta.get(*pos).ok_or("delta truncated")?;
+        *pos += 1;
+        if shift > 63 {
+            return Err("delta size field too long".into());
         }
-    };
-    let base_len = varint(&mut pos)?;
-    let out_len = varint(&mut pos)?;
-    if base_len != base.len() {
-        return Err("delta base size mismatch".into());
+        v |= u64::from(c & 0x7f).checked_shl(shift).unwrap_or(0);
+        shift += 7;
+        if c & 0x80 == 0 {
+            return Ok(v);
+        }
     }
+}
+
+/// Applies a git delta to its base. The declared result size is checked against the limits before
+/// anything is allocated, every copy must lie inside the base, and the result must be exactly as long as
+/// declared (checked as it grows, not after).
+fn apply_delta(
+    base: &[u8],
+    delta: &[u8],
+    limits: &GitLimits,
+    budget: &mut Budget,
+) -> Result<Vec<u8>, String> {
+    let mut pos = 0usize;
+    let base_len = delta_varint(delta, &mut pos)?;
+    let out_len = delta_varint(delta, &mut pos)?;
+    if base_len != base.len() as u64 {
+        return Err(format!("delta expects a base of {base_len} bytes, the base has {}", base.len()));
+    }
+    if out_len > limits.max_object_bytes {
+        return Err(format!(
+            "a delta declares a result of {out_len} bytes, more than the {} read (a crafted pack?)",
+            limits.max_object_bytes
+        ));
+    }
+    budget.spend(out_len)?;
+    let out_len = usize::try_from(out_len).map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(out_len);
     while let Some(&op) = delta.get(pos) {
         pos += 1;
-        if op & 0x80 != 0 {
+        let piece = if op & 0x80 != 0 {
             let mut off = 0usize;
             let mut len = 0usize;
             for i in 0..4 {
                 if op & (1 << i) != 0 {
-                    off |= (*delta.get(pos).ok_or("delta truncated")? as usize) << (8 * i);
+                    off |= usize::from(*delta.get(pos).ok_or("delta truncated")?) << (8 * i);
                     pos += 1;
                 }
             }
             for i in 0..3 {
                 if op & (0x10 << i) != 0 {
-                    len |= (*delta.get(pos).ok_or("delta truncated")? as usize) << (8 * i);
+                    len |= usize::from(*delta.get(pos).ok_or("delta truncated")?) << (8 * i);
                     pos += 1;
                 }
             }
             if len == 0 {
                 len = 0x10000;
             }
-            out.extend_from_slice(base.get(off..off + len).ok_or("delta copies outside its base")?);
+            off.checked_add(len).and_then(|end| base.get(off..end)).ok_or_else(|| {
+                format!("delta copies bytes {off}..+{len} from a base of {} bytes", base.len())
+            })?
         } else if op != 0 {
-            let n = op as usize;
-            out.extend_from_slice(delta.get(pos..pos + n).ok_or("delta truncated")?);
+            let n = usize::from(op);
+            let piece = delta.get(pos..pos + n).ok_or("delta truncated")?;
             pos += n;
+            piece
         } else {
             return Err("delta has a zero opcode".into());
+        };
+        if out.len() + piece.len() > out_len {
+            return Err(format!("delta writes more than the {out_len} bytes it declares"));
         }
+        out.extend_from_slice(piece);
     }
     if out.len() != out_len {
-        return Err("delta result size mismatch".into());
+        return Err(format!("delta builds {} bytes where {out_len} are declared", out.len()));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn ids() -> TreeIds {
+        TreeIds {
+            tree_sha256: String::new(),
+            tree_sha1: String::new(),
+            swhid: String::new(),
+            files: 0,
+            bytes: 0,
+            files_in_tree: 0,
+        }
+    }
+
+    fn zlib(bytes: &[u8]) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(bytes).unwrap();
+        z.finish().unwrap()
+    }
+
+    /// A pack object header: type and size, as pack files encode them.
+    fn header(type_code: u8, mut size: u64) -> Vec<u8> {
+        let mut out = vec![(type_code << 4) | (size & 15) as u8];
+        size >>= 4;
+        while size > 0 {
+            *out.last_mut().unwrap() |= 0x80;
+            out.push((size & 0x7f) as u8);
+            size >>= 7;
+        }
+        out
+    }
+
+    fn varint(mut v: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(b);
+                return out;
+            }
+            out.push(b | 0x80);
+        }
+    }
+
+    /// The OFS_DELTA back-offset encoding.
+    fn ofs(mut back: u64) -> Vec<u8> {
+        let mut out = vec![(back & 0x7f) as u8];
+        back >>= 7;
+        while back > 0 {
+            back -= 1;
+            out.insert(0, 0x80 | (back & 0x7f) as u8);
+            back >>= 7;
+        }
+        out
+    }
+
+    /// A delta: sizes, then ops.
+    fn delta(base_len: u64, out_len: u64, ops: &[u8]) -> Vec<u8> {
+        let mut d = varint(base_len);
+        d.extend(varint(out_len));
+        d.extend_from_slice(ops);
+        d
+    }
+
+    /// One pack entry: (id it is indexed under, raw entry bytes given its own offset).
+    type Entry = ([u8; 20], Box<dyn Fn(u64) -> Vec<u8>>);
+
+    /// A repository whose HEAD is `head` and whose only pack holds `entries` in order.
+    fn repo_with_pack(head: [u8; 20], entries: Vec<Entry>) -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let git = t.path().join(".git");
+        std::fs::create_dir_all(git.join("objects/pack")).unwrap();
+        std::fs::write(git.join("HEAD"), format!("{}\n", hex::encode(head))).unwrap();
+        let mut pack = b"PACK\0\0\0\x02".to_vec();
+        pack.extend((entries.len() as u32).to_be_bytes());
+        let mut index: Vec<([u8; 20], u64)> = Vec::new();
+        for (id, build) in &entries {
+            let at = pack.len() as u64;
+            pack.extend(build(at));
+            index.push((*id, at));
+        }
+        pack.extend([0u8; 20]);
+        index.sort();
+        let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
+        for first in 0..256usize {
+            let n = index.iter().filter(|(id, _)| usize::from(id[0]) <= first).count() as u32;
+            idx.extend(n.to_be_bytes());
+        }
+        for (id, _) in &index {
+            idx.extend(id);
+        }
+        idx.extend(std::iter::repeat_n(0u8, 4 * index.len()));
+        for (_, at) in &index {
+            idx.extend((*at as u32).to_be_bytes());
+        }
+        std::fs::write(git.join("objects/pack/pack-x.pack"), pack).unwrap();
+        std::fs::write(git.join("objects/pack/pack-x.idx"), idx).unwrap();
+        t
+    }
+
+    fn problem(t: &tempfile::TempDir, limits: &GitLimits) -> String {
+        let g = inspect_with(t.path(), &ids(), limits).expect("a .git is there");
+        assert_eq!(g.matches_head, None, "{g:?}");
+        let f = g.finding().expect("an unreadable repository is a health finding");
+        assert_eq!(f.kind, FindingKind::GitMetadata);
+        assert!(f.detail.starts_with("git metadata unreadable: "), "{}", f.detail);
+        g.problem.unwrap()
+    }
+
+    fn raw_id(body: &[u8]) -> [u8; 20] {
+        hex::decode(object_id(ObjKind::Blob, body, 40)).unwrap().try_into().unwrap()
+    }
+
+    #[test]
+    fn a_ref_delta_based_on_itself_is_a_cycle_not_a_stack_overflow() {
+        let id = [0xAB; 20];
+        let t = repo_with_pack(
+            id,
+            vec![(
+                id,
+                Box::new(move |_| {
+                    let d = zlib(&delta(1, 1, &[1, b'x']));
+                    let mut e = header(7, 4);
+                    e.extend(id);
+                    e.extend(d);
+                    e
+                }),
+            )],
+        );
+        let p = problem(&t, &GitLimits::default());
+        assert!(p.contains("loops back"), "{p}");
+    }
+
+    #[test]
+    fn ref_deltas_in_a_ring_are_a_cycle() {
+        let (a, b) = ([0x11; 20], [0x22; 20]);
+        let entry = move |base: [u8; 20]| -> Box<dyn Fn(u64) -> Vec<u8>> {
+            Box::new(move |_| {
+                let mut e = header(7, 4);
+                e.extend(base);
+                e.extend(zlib(&delta(1, 1, &[1, b'x'])));
+                e
+            })
+        };
+        let t = repo_with_pack(a, vec![(a, entry(b)), (b, entry(a))]);
+        let p = problem(&t, &GitLimits::default());
+        assert!(p.contains("loops back"), "{p}");
+    }
+
+    /// A blob entry at the start of the pack and its id.
+    fn blob_entry(body: Vec<u8>) -> Entry {
+        let id = raw_id(&body);
+        (id, Box::new(move |_| [header(3, body.len() as u64), zlib(&body)].concat()))
+    }
+
+    #[test]
+    fn a_delta_declaring_a_huge_result_is_refused_before_allocating() {
+        let base = blob_entry(b"base".to_vec());
+        let base_id = base.0;
+        let head = [0xCC; 20];
+        let d = delta(4, 1 << 62, &[0x91, 0, 4]);
+        let dl = d.len() as u64;
+        let t = repo_with_pack(
+            head,
+            vec![base, (head, Box::new(move |_| [header(7, dl), base_id.to_vec(), zlib(&d)].concat()))],
+        );
+        let p = problem(&t, &GitLimits::default());
+        assert!(p.contains("declares a result of 4611686018427387904 bytes"), "{p}");
+    }
+
+    #[test]
+    fn copies_must_stay_inside_the_base_and_the_declared_size() {
+        for (ops, want) in [
+            (vec![0x91u8, 2, 4], "copies bytes 2..+4 from a base of 4 bytes"),
+            (vec![0x91, 0, 4, 0x91, 0, 4], "writes more than the 6 bytes it declares"),
+            (vec![0x91, 0, 2], "builds 2 bytes where 6 are declared"),
+            (vec![0], "zero opcode"),
+        ] {
+            let base = blob_entry(b"base".to_vec());
+            let base_id = base.0;
+            let head = [0xCC; 20];
+            let d = delta(4, 6, &ops);
+            let dl = d.len() as u64;
+            let t = repo_with_pack(
+                head,
+                vec![base, (head, Box::new(move |_| [header(7, dl), base_id.to_vec(), zlib(&d)].concat()))],
+            );
+            let p = problem(&t, &GitLimits::default());
+            assert!(p.contains(want), "{want}: {p}");
+        }
+    }
+
+    /// A chain of `n` OFS deltas over a blob of `size` bytes, each copying its whole base twice.
+    fn doubling_chain(size: usize, n: usize) -> (tempfile::TempDir, [u8; 20]) {
+        let mut entries = vec![blob_entry(vec![b'a'; size])];
+        let mut starts = vec![12u64];
+        let mut at = 12 + header(3, size as u64).len() as u64 + zlib(&vec![b'a'; size]).len() as u64;
+        let mut len = size as u64;
+        let mut last = [0u8; 20];
+        for i in 0..n {
+            let mut ops = Vec::new();
+            for _ in 0..2 {
+                ops.push(0x80 | 0x10 | 0x20 | 0x40);
+                ops.extend(&(len as u32).to_le_bytes()[..3]);
+            }
+            let d = delta(len, len * 2, &ops);
+            let back = at - starts.last().unwrap();
+            let bytes = [header(6, d.len() as u64), ofs(back), zlib(&d)].concat();
+            last = [i as u8 + 1; 20];
+            starts.push(at);
+            at += bytes.len() as u64;
+            entries.push((last, Box::new(move |_| bytes.clone())));
+            len *= 2;
+        }
+        (repo_with_pack(last, entries), last)
+    }
+
+    #[test]
+    fn amplifying_deltas_stop_at_the_object_and_total_limits() {
+        let limits = GitLimits { max_object_bytes: 1 << 20, total_bytes: 3 << 20, ..GitLimits::default() };
+        // 64 KiB doubled five times is 2 MiB: over the object limit.
+        let (t, _) = doubling_chain(64 << 10, 5);
+        let p = problem(&t, &limits);
+        assert!(p.contains("more than the 1048576 read"), "{p}");
+        // Within the object limit, but 64+128+...+1024 KiB in all is over the total budget.
+        let (t, _) = doubling_chain(64 << 10, 4);
+        let p = problem(&t, &GitLimits { total_bytes: 1 << 20, ..limits });
+        assert!(p.contains("more than 1048576 bytes of objects"), "{p}");
+        // The same chain is read within a larger budget (and then fails only on its made-up id).
+        let p = problem(&t, &limits);
+        assert!(p.contains("does not hash to its id"), "{p}");
+    }
+
+    #[test]
+    fn a_chain_deeper_than_the_limit_is_refused() {
+        let (t, _) = doubling_chain(8, 6);
+        let p = problem(&t, &GitLimits { max_delta_depth: 4, ..GitLimits::default() });
+        assert!(p.contains("deeper than 4"), "{p}");
+    }
+
+    #[test]
+    fn an_ofs_delta_must_point_backwards() {
+        let head = [0xDD; 20];
+        let t = repo_with_pack(
+            head,
+            vec![(head, Box::new(|_| [header(6, 4), ofs(0), zlib(&delta(1, 1, &[1, b'x']))].concat()))],
+        );
+        let p = problem(&t, &GitLimits::default());
+        assert!(p.contains("bad delta base offset"), "{p}");
+    }
+
+    #[test]
+    fn an_object_inflating_past_its_declared_size_is_refused() {
+        let head = [0xEE; 20];
+        let t = repo_with_pack(head, vec![(head, Box::new(|_| [header(1, 3), zlib(b"tree 1234")].concat()))]);
+        let p = problem(&t, &GitLimits::default());
+        assert!(p.contains("inflates to 4 bytes where 3 are declared"), "{p}");
+    }
+
+    fn loose_repo(id: &str, stored: &[u8]) -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let git = t.path().join(".git");
+        let dir = git.join("objects").join(&id[..2]);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(git.join("HEAD"), format!("{id}\n")).unwrap();
+        std::fs::write(dir.join(&id[2..]), zlib(stored)).unwrap();
+        t
+    }
+
+    #[test]
+    fn loose_objects_are_bounded_and_must_hash_to_their_id() {
+        let id = "ab".repeat(20);
+        let t = loose_repo(&id, b"commit 4611686018427387904\0tree ");
+        let p = problem(&t, &GitLimits::default());
+        assert!(p.contains("declares 4611686018427387904 bytes"), "{p}");
+        // A commit that claims a well-known id it does not have.
+        let t = loose_repo(&id, format!("commit 46\0tree {}\n", "0".repeat(40)).as_bytes());
+        let p = problem(&t, &GitLimits::default());
+        assert!(p.contains("does not hash to its id"), "{p}");
+    }
+
+    #[test]
+    fn a_genuine_loose_commit_is_read() {
+        let body = format!("tree {}\nauthor a <a> 0 +0000\ncommitter a <a> 0 +0000\n\nm\n", "4b".repeat(20));
+        let id = object_id(ObjKind::Commit, body.as_bytes(), 40);
+        let t = loose_repo(&id, format!("commit {}\0{body}", body.len()).as_bytes());
+        let mut want = ids();
+        want.tree_sha1 = "4b".repeat(20);
+        let g = inspect(t.path(), &want).unwrap();
+        assert_eq!((g.matches_head, g.problem.as_deref()), (Some(true), None));
+        assert_eq!(g.finding(), None);
+    }
+
+    #[test]
+    fn a_fifo_for_head_does_not_hang() {
+        let t = tempfile::tempdir().unwrap();
+        let git = t.path().join(".git");
+        std::fs::create_dir_all(&git).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(git.join("HEAD")).status().unwrap();
+        assert!(made.success());
+        let p = problem(&t, &GitLimits::default());
+        assert!(p.contains("not a regular file"), "{p}");
+    }
 }

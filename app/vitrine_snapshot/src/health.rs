@@ -5,12 +5,14 @@
 //! [`HealthConfig::max_findings_per_kind`] are listed; the rest are summed up in one last finding, so a
 //! minified file cannot drown the report, and nothing is dropped without being counted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 use unicode_script::{Script, UnicodeScript};
 
+use crate::path::RelPath;
+use crate::terminators::{LineRules, line_rules, unicode_escape_newlines};
 use crate::text::{Suspicious, describe, suspicious};
 
 /// What a finding is about.
@@ -33,11 +35,16 @@ pub enum FindingKind {
     GitRefusedPath,
     SpecialFile,
     Unreadable,
+    /// The root `.git` could not be read (so HEAD could not be checked).
+    GitMetadata,
+    /// A line terminator the file's language honours and the viewer does not (a lone CR in C, U+2028 in
+    /// JavaScript, …): code after it is live while the view shows it inside a comment.
+    LineTerminator,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 16] = [
+    pub const ALL: [FindingKind; 18] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -54,6 +61,8 @@ impl FindingKind {
         FindingKind::GitRefusedPath,
         FindingKind::SpecialFile,
         FindingKind::Unreadable,
+        FindingKind::GitMetadata,
+        FindingKind::LineTerminator,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +83,8 @@ impl FindingKind {
             FindingKind::GitRefusedPath => "git-refused-path",
             FindingKind::SpecialFile => "special-file",
             FindingKind::Unreadable => "unreadable",
+            FindingKind::GitMetadata => "git-metadata",
+            FindingKind::LineTerminator => "line-terminator",
         }
     }
 
@@ -87,6 +98,7 @@ impl FindingKind {
                 | FindingKind::ControlChar
                 | FindingKind::CaseCollision
                 | FindingKind::NormalizationCollision
+                | FindingKind::LineTerminator
         )
     }
 }
@@ -187,10 +199,12 @@ impl<'a> FileFindings<'a> {
     }
 }
 
-/// Scans decoded text for suspicious characters, mixed-script identifiers and long lines.
+/// Scans decoded text for suspicious characters, line terminators the file's language honours and the
+/// viewer does not, mixed-script identifiers and long lines.
 pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
+    let rules = line_rules(out.path, text);
     if text.is_ascii() {
-        scan_ascii(text.as_bytes(), out);
+        scan_ascii(text.as_bytes(), rules, out);
         return;
     }
     let long = out.config.long_line_chars;
@@ -203,13 +217,28 @@ pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
             if c.is_ascii() && !c.is_ascii_control() {
                 continue;
             }
-            if let Some(kind) = suspicious(c) {
-                let kind = match kind {
-                    Suspicious::Bidi => FindingKind::BidiControl,
-                    Suspicious::Invisible => FindingKind::InvisibleChar,
-                    Suspicious::Control => FindingKind::ControlChar,
-                };
-                out.push(Some(line_no), Some(col as u64 + 1), kind, || describe(c));
+            let Some(kind) = suspicious(c) else { continue };
+            let column = Some(col as u64 + 1);
+            match (rules.filter(|r| r.ends_line(c)), kind) {
+                (Some(r), _) => out.push(Some(line_no), column, FindingKind::LineTerminator, || r.detail(c)),
+                (None, Suspicious::LineBreak) => {}
+                (None, Suspicious::Bidi) => {
+                    out.push(Some(line_no), column, FindingKind::BidiControl, || describe(c))
+                }
+                (None, Suspicious::Invisible) => {
+                    out.push(Some(line_no), column, FindingKind::InvisibleChar, || describe(c))
+                }
+                (None, Suspicious::Control) => {
+                    out.push(Some(line_no), column, FindingKind::ControlChar, || describe(c))
+                }
+            }
+        }
+        if rules.is_some_and(|r| r.unicode_escapes) {
+            for at in unicode_escape_newlines(line.as_bytes()) {
+                let column = line.get(..at).map_or(0, |l| l.chars().count()) as u64 + 1;
+                out.push(Some(line_no), Some(column), FindingKind::LineTerminator, || {
+                    java_escape_detail(line.as_bytes(), at)
+                });
             }
         }
         if chars > long {
@@ -223,10 +252,22 @@ pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
     }
 }
 
-/// The ASCII fast path: only control characters and long lines are possible.
-fn scan_ascii(bytes: &[u8], out: &mut FileFindings<'_>) {
+fn java_escape_detail(line: &[u8], at: usize) -> String {
+    let us = line.get(at + 1..).map_or(0, |r| r.iter().take_while(|&&b| b == b'u').count());
+    let escape = String::from_utf8_lossy(line.get(at..at + 1 + us + 4).unwrap_or_default()).into_owned();
+    format!(
+        "`{escape}` is a line break for javac, which reads Unicode escapes before comments (code after it is live even inside a `//` comment); the viewer does not break the line"
+    )
+}
+
+/// The ASCII fast path: only control characters, lone CRs, Java escapes and long lines are possible.
+fn scan_ascii(bytes: &[u8], rules: Option<LineRules>, out: &mut FileFindings<'_>) {
     let is_control = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || b == 0x7F;
     let has_control = bytes.chunks(4096).any(|chunk| chunk.iter().fold(false, |acc, &b| acc | is_control(b)));
+    let lone_cr = rules.filter(|r| r.lone_cr).filter(|_| {
+        memchr::memchr_iter(b'\r', bytes).any(|i| i + 1 < bytes.len() && bytes.get(i + 1) != Some(&b'\n'))
+    });
+    let escapes = rules.is_some_and(|r| r.unicode_escapes) && memchr::memmem::find(bytes, b"\\u").is_some();
     let long = out.config.long_line_chars;
     let mut start = 0usize;
     let mut line_no = 1u64;
@@ -241,15 +282,28 @@ fn scan_ascii(bytes: &[u8], out: &mut FileFindings<'_>) {
                 }
             }
         }
+        if let Some(r) = lone_cr {
+            for col in memchr::memchr_iter(b'\r', line) {
+                out.push(Some(line_no), Some(col as u64 + 1), FindingKind::LineTerminator, || r.detail('\r'));
+            }
+        }
+        if escapes {
+            for at in unicode_escape_newlines(line) {
+                out.push(Some(line_no), Some(at as u64 + 1), FindingKind::LineTerminator, || {
+                    java_escape_detail(line, at)
+                });
+            }
+        }
         if line.len() > long {
             out.push(Some(line_no), Some(long as u64 + 1), FindingKind::LongLine, || {
                 format!("line of {} characters", line.len())
             });
         }
     };
+    let any = has_control || lone_cr.is_some() || escapes;
     for nl in memchr::memchr_iter(b'\n', bytes) {
         let line = bytes.get(start..nl).unwrap_or_default();
-        if has_control || line.len() > long {
+        if any || line.len() > long {
             check_line(line, line_no, out);
         }
         start = nl + 1;
@@ -308,36 +362,156 @@ fn scan_identifiers(line: &str, line_no: u64, out: &mut FileFindings<'_>) {
     }
 }
 
-/// Paths that differ only by letter case, or only by Unicode normalisation: they collide on case-
-/// insensitive or normalising file systems (macOS, Windows), so what a reviewer reads may not be what builds.
-pub fn path_collisions(paths: &[String]) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let mut by_case: HashMap<String, Vec<&str>> = HashMap::new();
-    let mut by_nfc: HashMap<String, Vec<&str>> = HashMap::new();
+/// Names listed in one collision finding; the rest of a group are counted.
+const MAX_LISTED_NAMES: usize = 20;
+
+/// Findings about the names themselves, in time and output linear in the total length of the paths:
+///
+/// - names that differ only by letter case, or only by Unicode normalisation, collide on case-insensitive
+///   or normalising file systems (macOS, Windows), so what a reviewer reads may not be what builds.
+///   Directories take part (a file `Foo` next to a directory `foo/`), and each group of colliding names
+///   is one finding that lists them;
+/// - a name holding a bidi control, an invisible or a control character, as the content rules say;
+/// - a name that is not valid UTF-8 (shown with `\xNN` escapes).
+pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Finding> {
+    // Every file and every directory above one, once.
+    let mut seen: HashSet<&[u8]> = HashSet::new();
+    let mut nodes: Vec<(&[u8], bool)> = Vec::new();
     for p in paths {
-        by_case.entry(p.to_lowercase()).or_default().push(p);
-        if !p.is_ascii() {
-            by_nfc.entry(p.nfc().collect()).or_default().push(p);
+        let bytes = p.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'/'
+                && let Some(dir) = bytes.get(..i)
+                && seen.insert(dir)
+            {
+                nodes.push((dir, true));
+            }
+        }
+        if seen.insert(bytes) {
+            nodes.push((bytes, false));
         }
     }
-    for (kind, groups) in
-        [(FindingKind::CaseCollision, by_case), (FindingKind::NormalizationCollision, by_nfc)]
-    {
-        for group in groups.values().filter(|g| g.len() > 1) {
-            for p in group {
-                let others: Vec<&str> = group.iter().filter(|o| *o != p).copied().collect();
-                let what =
-                    if kind == FindingKind::CaseCollision { "letter case" } else { "Unicode normalisation" };
-                findings.push(Finding::file_level(
-                    p,
-                    kind,
-                    format!("differs only by {what} from {}", others.join(", ")),
-                ));
+    nodes.sort_unstable();
+    let mut findings = Vec::new();
+    for &(node, is_dir) in &nodes {
+        name_findings(node, is_dir, &mut findings);
+    }
+    let mut by_nfc: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+    let mut by_case: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+    for (i, &(node, _)) in nodes.iter().enumerate() {
+        if !node.is_ascii() {
+            by_nfc.entry(fold(node, false)).or_default().push(i);
+        }
+        by_case.entry(fold(node, true)).or_default().push(i);
+    }
+    let listed = |group: &[usize]| -> String {
+        let mut names: Vec<String> = group
+            .iter()
+            .take(MAX_LISTED_NAMES)
+            .filter_map(|&i| nodes.get(i))
+            .map(|&(n, is_dir)| {
+                format!("`{}{}`", crate::path::display_bytes(n), if is_dir { "/" } else { "" })
+            })
+            .collect();
+        if group.len() > MAX_LISTED_NAMES {
+            names.push(format!("and {} more", group.len() - MAX_LISTED_NAMES));
+        }
+        names.join(", ")
+    };
+    let first =
+        |group: &[usize]| group.first().and_then(|&i| nodes.get(i)).map(|&(n, _)| n).unwrap_or_default();
+    for group in by_nfc.values().filter(|g| g.len() > 1) {
+        findings.push(Finding::file_level(
+            &crate::path::display_bytes(first(group)),
+            FindingKind::NormalizationCollision,
+            format!(
+                "{} names differ only by Unicode normalisation (one name on macOS): {}",
+                group.len(),
+                listed(group)
+            ),
+        ));
+    }
+    for group in by_case.values().filter(|g| g.len() > 1) {
+        // A group whose names are all one name after normalisation is reported as such, above.
+        let distinct: HashSet<Vec<u8>> =
+            group.iter().filter_map(|&i| nodes.get(i)).map(|&(n, _)| fold(n, false)).collect();
+        if distinct.len() < 2 {
+            continue;
+        }
+        findings.push(Finding::file_level(
+            &crate::path::display_bytes(first(group)),
+            FindingKind::CaseCollision,
+            format!(
+                "{} names differ only by letter case (one name on case-insensitive file systems): {}",
+                group.len(),
+                listed(group)
+            ),
+        ));
+    }
+    findings.sort_by(|a, b| (&a.path, a.kind).cmp(&(&b.path, b.kind)));
+    findings
+}
+
+/// A path with its valid UTF-8 runs in NFC (and lower-cased with `lower`); each invalid byte is kept
+/// behind a 0xFF marker, which valid UTF-8 never holds, so it cannot meet a folded character.
+fn fold(path: &[u8], lower: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len());
+    for chunk in path.utf8_chunks() {
+        let valid = chunk.valid();
+        if valid.is_ascii() {
+            if lower {
+                out.extend(valid.bytes().map(|b| b.to_ascii_lowercase()));
+            } else {
+                out.extend_from_slice(valid.as_bytes());
+            }
+        } else {
+            let nfc: String = valid.nfc().collect();
+            let folded = if lower { nfc.to_lowercase().nfc().collect() } else { nfc };
+            out.extend_from_slice(folded.as_bytes());
+        }
+        for &b in chunk.invalid() {
+            out.extend_from_slice(&[0xFF, b]);
+        }
+    }
+    out
+}
+
+/// The content rules applied to the last component of a name.
+fn name_findings(path: &[u8], is_dir: bool, out: &mut Vec<Finding>) {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    if name.iter().all(|&b| b.is_ascii_graphic() || b == b' ') {
+        return;
+    }
+    let what = if is_dir { "directory name" } else { "file name" };
+    let shown = crate::path::display_bytes(path);
+    let mut per_kind: BTreeMap<FindingKind, Vec<char>> = BTreeMap::new();
+    let mut invalid = false;
+    for chunk in name.utf8_chunks() {
+        invalid |= !chunk.invalid().is_empty();
+        for c in chunk.valid().chars() {
+            let kind = match suspicious(c) {
+                Some(Suspicious::Bidi) => FindingKind::BidiControl,
+                Some(Suspicious::Invisible) => FindingKind::InvisibleChar,
+                Some(Suspicious::Control | Suspicious::LineBreak) => FindingKind::ControlChar,
+                None => continue,
+            };
+            let chars = per_kind.entry(kind).or_default();
+            if !chars.contains(&c) {
+                chars.push(c);
             }
         }
     }
-    findings.sort_by(|a, b| a.path.cmp(&b.path));
-    findings
+    for (kind, chars) in per_kind {
+        let listed: Vec<String> = chars.iter().take(8).map(|&c| describe(c)).collect();
+        out.push(Finding::file_level(&shown, kind, format!("the {what} contains {}", listed.join(", "))));
+    }
+    if invalid {
+        out.push(Finding::file_level(
+            &shown,
+            FindingKind::NonUtf8,
+            format!("the {what} is not valid UTF-8 (each invalid byte is shown as \\xNN)"),
+        ));
+    }
 }
 
 #[cfg(test)]
@@ -363,6 +537,41 @@ mod tests {
         assert_eq!(scan("int a;\r\nint b;\n"), []);
     }
 
+    fn scan_as(path: &str, text: &str) -> Vec<(u64, u64, FindingKind)> {
+        let config = HealthConfig::default();
+        let mut f = FileFindings::new(path, &config);
+        scan_text(text, &mut f);
+        f.finish().0.iter().map(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0), f.kind)).collect()
+    }
+
+    #[test]
+    fn line_terminators_the_language_honours_and_the_viewer_does_not() {
+        use FindingKind::LineTerminator as T;
+        // A lone CR ends a `//` or `#` comment for C compilers and Python, not for Rust or Go.
+        let c = "int f(int ok) {\n  // note\rok = 1;\n  return ok;\n}\n";
+        assert_eq!(scan_as("a.c", c), [(2, 10, T)]);
+        assert_eq!(scan_as("a.py", "# note\rok = True\n"), [(1, 7, T)]);
+        assert_eq!(scan_as("a.rs", "// note\rfn f() {}\n"), []);
+        assert_eq!(scan_as("a.go", c), []);
+        // The same in non-ASCII text.
+        assert_eq!(scan_as("a.c", "// caf\u{e9}\rok = 1;\n"), [(1, 8, T)]);
+        // CRLF is a line end for everyone; a CR before it is still a lone one.
+        assert_eq!(scan_as("a.c", "int a;\r\nint b;\r\r\n"), [(2, 7, T)]);
+        // U+2028/U+2029 end a line in JavaScript and C#, not in C.
+        assert_eq!(scan_as("a.js", "// x\u{2028}ok = true;\n"), [(1, 5, T)]);
+        assert_eq!(scan_as("a.tsx", "// x\u{2029}ok = true;\n"), [(1, 5, T)]);
+        assert_eq!(scan_as("a.c", "// x\u{2028}ok = 1;\n"), []);
+        // NEL: a line end in C#, a control character elsewhere.
+        assert_eq!(scan_as("a.cs", "// x\u{85}ok = true;\n"), [(1, 5, T)]);
+        assert_eq!(scan_as("a.c", "// x\u{85}ok = 1;\n"), [(1, 5, FindingKind::ControlChar)]);
+        // javac reads `\u000a` as a line break before it looks for comments.
+        assert_eq!(scan_as("A.java", "class A {\n  // \\u000a ok = true;\n}\n"), [(2, 6, T)]);
+        assert_eq!(scan_as("A.java", "// \u{e9} \\u000d x\n"), [(1, 6, T)]);
+        assert_eq!(scan_as("a.c", "// \\u000a\n"), []);
+        // A script with a shebang.
+        assert_eq!(scan_as("tool", "#!/usr/bin/env python3\n# x\ry = 1\n"), [(2, 4, T)]);
+    }
+
     #[test]
     fn caps_findings_per_kind_and_counts_the_rest() {
         let found = scan("\x01\x01\x01\x01\x01\n");
@@ -370,22 +579,112 @@ mod tests {
         assert_eq!(found.last(), Some(&(0, 0, FindingKind::ControlChar)));
     }
 
+    fn rel(names: &[&[u8]]) -> Vec<RelPath> {
+        names.iter().map(|n| RelPath::from_bytes(n.to_vec())).collect()
+    }
+
+    fn summary(f: &[Finding]) -> Vec<(&str, FindingKind, &str)> {
+        f.iter().map(|f| (f.path.as_str(), f.kind, f.detail.as_str())).collect()
+    }
+
     #[test]
-    fn collisions() {
-        let paths: Vec<String> = ["a/Makefile", "a/makefile", "caf\u{e9}.c", "cafe\u{301}.c", "b.c"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let f = path_collisions(&paths);
-        let kinds: Vec<_> = f.iter().map(|f| (f.path.as_str(), f.kind)).collect();
+    fn collisions_are_one_finding_per_group() {
+        let paths = rel(&[
+            b"a/Makefile",
+            b"a/makefile",
+            "caf\u{e9}.c".as_bytes(),
+            "cafe\u{301}.c".as_bytes(),
+            b"b.c",
+        ]);
         assert_eq!(
-            kinds,
+            summary(&path_findings(&paths)),
             [
-                ("a/Makefile", FindingKind::CaseCollision),
-                ("a/makefile", FindingKind::CaseCollision),
-                ("cafe\u{301}.c", FindingKind::NormalizationCollision),
-                ("caf\u{e9}.c", FindingKind::NormalizationCollision),
+                (
+                    "a/Makefile",
+                    FindingKind::CaseCollision,
+                    "2 names differ only by letter case (one name on case-insensitive file systems): `a/Makefile`, `a/makefile`"
+                ),
+                (
+                    "cafe\u{301}.c",
+                    FindingKind::NormalizationCollision,
+                    "2 names differ only by Unicode normalisation (one name on macOS): `cafe\u{301}.c`, `caf\u{e9}.c`"
+                ),
             ]
         );
+    }
+
+    #[test]
+    fn a_file_collides_with_a_directory() {
+        let f = path_findings(&rel(&[b"Foo", b"foo/x.c"]));
+        assert_eq!(summary(&f).len(), 1, "{f:?}");
+        assert!(f[0].detail.ends_with("`Foo`, `foo/`"), "{f:?}");
+        let f = path_findings(&rel(&[b"src/foo", b"src/FOO/x", b"src/FOO/y"]));
+        assert_eq!((f.len(), f[0].path.as_str()), (1, "src/FOO"), "{f:?}");
+        // Directories that collide, and so do files below them.
+        let f = path_findings(&rel(&[b"A/x", b"a/x", b"a/y"]));
+        assert_eq!(summary(&f).iter().map(|s| s.0).collect::<Vec<_>>(), ["A", "A/x"]);
+    }
+
+    #[test]
+    fn collisions_grow_linearly() {
+        // 8,192 spellings of one name: one finding, and a listing of bounded size.
+        let names: Vec<Vec<u8>> = (0u32..8192)
+            .map(|i| (0..13).map(|bit| if i >> bit & 1 == 1 { b'A' } else { b'a' }).collect())
+            .collect();
+        let paths: Vec<RelPath> = names.iter().map(|n| RelPath::from_bytes(n.clone())).collect();
+        let f = path_findings(&paths);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].detail.starts_with("8192 names differ only by letter case"), "{}", f[0].detail);
+        assert!(f[0].detail.ends_with("and 8172 more"), "{}", f[0].detail);
+        assert!(f[0].detail.len() < 40 * MAX_LISTED_NAMES, "{}", f[0].detail.len());
+        // The same names as directories each holding one file: two groups, still one finding each.
+        let paths: Vec<RelPath> =
+            names.iter().map(|n| RelPath::from_bytes([n.as_slice(), b"/f.c"].concat())).collect();
+        let f = path_findings(&paths);
+        assert_eq!(f.iter().map(|f| f.kind).collect::<Vec<_>>(), [FindingKind::CaseCollision; 2]);
+    }
+
+    #[test]
+    fn invalid_bytes_and_backslashes_never_make_names_alike() {
+        // `bad<FF>.c` and a file literally named `bad\xFF.c` (and its lower-case twin).
+        let f = path_findings(&rel(&[b"bad\xFF.c", br"bad\xFF.c", br"bad\xff.c"]));
+        let s = summary(&f);
+        assert_eq!(
+            s,
+            [
+                (
+                    r"bad\\xFF.c",
+                    FindingKind::CaseCollision,
+                    r"2 names differ only by letter case (one name on case-insensitive file systems): `bad\\xFF.c`, `bad\\xff.c`"
+                ),
+                (
+                    r"bad\xFF.c",
+                    FindingKind::NonUtf8,
+                    r"the file name is not valid UTF-8 (each invalid byte is shown as \xNN)"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn names_get_the_content_rules() {
+        let f = path_findings(&rel(&[
+            "src/evil\u{202E}c.h".as_bytes(),
+            "src/zero\u{200B}width.c".as_bytes(),
+            b"src/esc\x1b[2J.c",
+            "dir\u{2066}/a.c".as_bytes(),
+            b"plain name.c",
+        ]));
+        let s: Vec<(&str, FindingKind)> = f.iter().map(|f| (f.path.as_str(), f.kind)).collect();
+        assert_eq!(
+            s,
+            [
+                ("dir\u{2066}", FindingKind::BidiControl),
+                ("src/esc\x1b[2J.c", FindingKind::ControlChar),
+                ("src/evil\u{202E}c.h", FindingKind::BidiControl),
+                ("src/zero\u{200B}width.c", FindingKind::InvisibleChar),
+            ]
+        );
+        assert_eq!(f[0].detail, "the directory name contains U+2066 LEFT-TO-RIGHT ISOLATE");
     }
 }

@@ -378,7 +378,7 @@ fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestCo
             }
             if class == ContentClass::Generated {
                 ff.push(None, None, FindingKind::Generated, || {
-                    "generated or minified: indexed, ranked lower".into()
+                    "generated or minified (by its header, name or line lengths): indexed and searched like any file".into()
                 });
             }
             let decoded = text::decode(bytes, enc);
@@ -630,8 +630,7 @@ fn assemble(
         findings.push(Finding::file_level(&shown, kind, detail));
     }
 
-    let displayed: Vec<String> = files.iter().map(|f| f.path.display()).collect();
-    for f in health::path_collisions(&displayed) {
+    for f in health::path_findings(files.iter().map(|f| &f.path)) {
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
         findings.push(f);
     }
@@ -662,8 +661,14 @@ fn assemble(
     for f in &files {
         *classes.entry(f.class.as_str().to_owned()).or_default() += 1;
     }
-    let health = HealthReport { files: files.len() as u64, classes, counts, findings };
     let git = git_root.as_deref().and_then(|root| gitrepo::inspect(root, &ids));
+    if let Some(f) = git.as_ref().and_then(gitrepo::GitCheckout::finding) {
+        *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
+        let at = findings
+            .partition_point(|g| (&g.path, g.line, g.column, g.kind) <= (&f.path, None, None, f.kind));
+        findings.insert(at, f);
+    }
+    let health = HealthReport { files: files.len() as u64, classes, counts, findings };
     Snapshot { origin, content_root, files, ids, health, git, cached_files: 0 }
 }
 

@@ -21,6 +21,7 @@ pub mod manifest;
 mod path;
 pub mod progress;
 pub mod store;
+pub mod terminators;
 pub mod text;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,9 @@
 //! Paths inside a snapshot: raw bytes, `/`-separated, relative to the root.
 //!
 //! File names on Linux are bytes, not text; git stores them as bytes too. A `RelPath` keeps the exact
-//! bytes so that identity is exact, and renders them for people with invalid UTF-8 shown as `\xNN`.
+//! bytes so that identity is exact, and renders them for people with invalid UTF-8 shown as `\xNN` and a
+//! backslash as `\\`, so that two different names never render alike (`bad<FF>.c` is `bad\xFF.c`, a
+//! file literally named `bad\xFF.c` is `bad\\xFF.c`). Looking a path up is always done on its bytes.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ impl RelPath {
         &self.0
     }
 
-    /// The path for people: valid UTF-8 as is, other bytes as `\xNN`.
+    /// The path for people: valid UTF-8 as is except `\` as `\\`, other bytes as `\xNN` (one-to-one).
     pub fn display(&self) -> String {
         display_bytes(&self.0)
     }
@@ -109,11 +111,17 @@ pub fn link_target(link: &[u8], target: &[u8]) -> LinkTarget {
     LinkTarget::Inside
 }
 
-/// Renders bytes for people: valid UTF-8 stays, each invalid byte becomes `\xNN`.
+/// Renders bytes for people, one-to-one: valid UTF-8 stays except that a backslash is doubled, and each
+/// invalid byte becomes `\xNN`. (Control and bidi characters stay: a terminal printer escapes them.)
 pub fn display_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
+        let valid = chunk.valid();
+        if valid.contains('\\') {
+            out.push_str(&valid.replace('\\', "\\\\"));
+        } else {
+            out.push_str(valid);
+        }
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02X}"));
         }
@@ -152,5 +160,8 @@ mod tests {
     fn invalid_utf8_is_escaped_for_display() {
         assert_eq!(display_bytes(b"caf\xe9.c"), "caf\\xE9.c");
         assert_eq!(display_bytes("ж.c".as_bytes()), "ж.c");
+        assert_eq!(display_bytes(br"bad\xFF.c"), r"bad\\xFF.c");
+        assert_ne!(display_bytes(b"bad\xFF.c"), display_bytes(br"bad\xFF.c"));
+        assert_eq!(display_bytes(br"a\b"), r"a\\b");
     }
 }

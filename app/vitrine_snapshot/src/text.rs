@@ -27,11 +27,18 @@ pub enum Suspicious {
     Invisible,
     /// C0/C1 control other than tab, newline, carriage return and form feed.
     Control,
+    /// A line terminator for some languages that the viewer does not break lines at: a CR that is not
+    /// part of a CRLF pair, U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR. Whether it ends the line
+    /// for a given file is decided by [`crate::terminators::line_rules`].
+    LineBreak,
 }
 
-/// Classifies one character. Tab, LF, CR and FF are ordinary in source code.
+/// Classifies one character, as met inside a line: the CR of a CRLF pair is removed by the line splitter
+/// ([`crate::lines::LineIndex::line_range`]) before characters are classified, so a CR seen here is a
+/// lone one. Tab, LF and FF are ordinary in source code.
 pub fn suspicious(c: char) -> Option<Suspicious> {
     match c {
+        '\r' | '\u{2028}' | '\u{2029}' => Some(Suspicious::LineBreak),
         '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => {
             Some(Suspicious::Bidi)
         }
@@ -50,7 +57,7 @@ pub fn suspicious(c: char) -> Option<Suspicious> {
         | '\u{FE00}'..='\u{FE0F}'
         | '\u{E0000}'..='\u{E007F}'
         | '\u{E0100}'..='\u{E01EF}' => Some(Suspicious::Invisible),
-        '\t' | '\n' | '\r' | '\u{0C}' => None,
+        '\t' | '\n' | '\u{0C}' => None,
         '\u{00}'..='\u{1F}' | '\u{7F}'..='\u{9F}' => Some(Suspicious::Control),
         _ => None,
     }
@@ -82,6 +89,11 @@ pub fn describe(c: char) -> String {
         '\u{1B}' => "ESCAPE",
         '\u{08}' => "BACKSPACE",
         '\u{00}' => "NULL",
+        '\r' => "CARRIAGE RETURN",
+        '\u{0B}' => "LINE TABULATION",
+        '\u{85}' => "NEXT LINE",
+        '\u{2028}' => "LINE SEPARATOR",
+        '\u{2029}' => "PARAGRAPH SEPARATOR",
         '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}' => "VARIATION SELECTOR",
         '\u{E0000}'..='\u{E007F}' => "TAG CHARACTER",
         '\u{00}'..='\u{1F}' => "C0 CONTROL",
@@ -109,6 +121,10 @@ mod tests {
         assert_eq!(suspicious('\u{200B}'), Some(Suspicious::Invisible));
         assert_eq!(suspicious('\u{1B}'), Some(Suspicious::Control));
         assert_eq!(suspicious('\t'), None);
+        assert_eq!(suspicious('\r'), Some(Suspicious::LineBreak));
+        assert_eq!(suspicious('\u{2028}'), Some(Suspicious::LineBreak));
+        assert_eq!(suspicious('\u{85}'), Some(Suspicious::Control));
+        assert_eq!(describe('\u{2029}'), "U+2029 PARAGRAPH SEPARATOR");
         assert_eq!(suspicious('a'), None);
         assert_eq!(describe('\u{202E}'), "U+202E RIGHT-TO-LEFT OVERRIDE");
     }

@@ -1,0 +1,172 @@
+//! Line terminators that a compiler sees and a reader does not: which characters end a line for the
+//! language a file is written in, beyond the LF (and CRLF) on which the viewer splits lines.
+//!
+//! A lone CR inside a `//` comment ends the comment for GCC and Clang, so code after it is compiled
+//! while the view shows one comment line; JavaScript also ends lines at U+2028 and U+2029, C# at those
+//! and at NEL, and javac turns a `\u000a` escape into a line feed before it even looks for comments.
+//! Each language Vitrine highlights (see `vitrine_syntax::lang`) was checked against its specification
+//! or compiler:
+//!
+//! | language | ends a line at (besides LF, CRLF) | source |
+//! |---|---|---|
+//! | C, C++ | lone CR | GCC's libcpp and Clang's lexer treat `\r` as a newline |
+//! | Python | lone CR | language reference, "Physical lines" (Unix, Windows and old Mac forms) |
+//! | Java | lone CR; `\u000a`, `\u000d` escapes | JLS 3.4 (line terminators), 3.3 (Unicode escapes first) |
+//! | JavaScript, TypeScript, TSX | lone CR, U+2028, U+2029 | ECMA-262 "Line Terminators" (TypeScript follows it) |
+//! | C# | lone CR, NEL U+0085, U+2028, U+2029 | C# specification, "Line terminators" |
+//! | Rust | — | the reference: a comment runs to LF; a lone CR is whitespace (an error in doc comments) |
+//! | Go | — | the specification: a comment runs to the newline U+000A; CR is whitespace |
+//!
+//! Form feed and vertical tab end no line in any of them (FF is ordinary whitespace; VT is reported as a
+//! control character anyway). Files of other languages get no line-terminator findings, but the code
+//! view marks a lone CR, U+2028 and U+2029 everywhere (see [`crate::text::Suspicious::LineBreak`]).
+
+/// What ends a line in one language, besides LF and CRLF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineRules {
+    /// The language, as named in findings.
+    pub language: &'static str,
+    /// A CR not followed by LF ends a line.
+    pub lone_cr: bool,
+    /// U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR end a line.
+    pub unicode_separators: bool,
+    /// U+0085 NEXT LINE ends a line.
+    pub nel: bool,
+    /// `\u000a` and `\u000d` escapes are translated before lexing (Java).
+    pub unicode_escapes: bool,
+}
+
+const C: LineRules = LineRules {
+    language: "C and C++ compilers",
+    lone_cr: true,
+    unicode_separators: false,
+    nel: false,
+    unicode_escapes: false,
+};
+const PYTHON: LineRules = LineRules { language: "Python", ..C };
+const JAVA: LineRules = LineRules { language: "javac", unicode_escapes: true, ..C };
+const JS: LineRules = LineRules { language: "JavaScript and TypeScript", unicode_separators: true, ..C };
+const CSHARP: LineRules = LineRules { language: "C#", unicode_separators: true, nel: true, ..C };
+
+/// The rules for a file, from its path (as displayed; only the extension is read) and the start of its
+/// text (a `#!` line). `None`: a language that ends lines at LF only, or one not known here.
+pub fn line_rules(path: &str, text: &str) -> Option<LineRules> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if let Some((_, ext)) = name.rsplit_once('.') {
+        let by_ext = match ext.to_ascii_lowercase().as_str() {
+            "c" | "h" | "cc" | "cpp" | "cxx" | "c++" | "cp" | "hh" | "hpp" | "hxx" | "h++" | "ipp"
+            | "tpp" | "inl" | "tcc" | "ixx" | "cppm" => Some(C),
+            "py" | "pyw" | "pyi" => Some(PYTHON),
+            "java" => Some(JAVA),
+            "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" => Some(JS),
+            "cs" => Some(CSHARP),
+            _ => None,
+        };
+        if by_ext.is_some() {
+            return by_ext;
+        }
+    }
+    let first = text.get(..text.len().min(256)).or_else(|| text.split('\n').next()).unwrap_or_default();
+    let first = first.split(['\n', '\r']).next().unwrap_or_default();
+    let rest = first.strip_prefix("#!")?;
+    let mut words = rest.split_whitespace();
+    let mut prog = words.next().unwrap_or_default().rsplit('/').next().unwrap_or_default();
+    if prog == "env" {
+        prog = words.find(|w| !w.starts_with('-')).unwrap_or_default();
+    }
+    match prog.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.') {
+        "python" | "pypy" => Some(PYTHON),
+        "node" | "nodejs" | "deno" | "bun" | "ts-node" => Some(JS),
+        _ => None,
+    }
+}
+
+impl LineRules {
+    /// Whether `c` (met inside a line as the viewer splits lines) ends a line for this language.
+    pub fn ends_line(&self, c: char) -> bool {
+        match c {
+            '\r' => self.lone_cr,
+            '\u{2028}' | '\u{2029}' => self.unicode_separators,
+            '\u{85}' => self.nel,
+            _ => false,
+        }
+    }
+
+    /// Why `c` is reported.
+    pub fn detail(&self, c: char) -> String {
+        format!(
+            "{}: {} end the line here (code after it is live even inside a `//` or `#` comment); the viewer does not",
+            crate::text::describe(c),
+            self.language
+        )
+    }
+}
+
+/// Byte offsets, in an ASCII-compatible line, of Unicode escapes for LF or CR (`\u000a`, `\uu000D`, …)
+/// that javac translates before lexing. A backslash that is itself escaped (preceded by an odd number
+/// of backslashes) does not start an escape, as in JLS 3.3.
+pub fn unicode_escape_newlines(line: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut backslashes = 0usize;
+    for (i, &b) in line.iter().enumerate() {
+        if b == b'\\' {
+            if backslashes.is_multiple_of(2) && is_newline_escape(line.get(i + 1..).unwrap_or_default()) {
+                out.push(i);
+            }
+            backslashes += 1;
+        } else {
+            backslashes = 0;
+        }
+    }
+    out
+}
+
+/// Whether `rest` (what follows a backslash) is `u+000a` or `u+000d`, case-insensitive hex.
+fn is_newline_escape(rest: &[u8]) -> bool {
+    let us = rest.iter().take_while(|&&b| b == b'u').count();
+    if us == 0 {
+        return false;
+    }
+    match rest.get(us..us + 4) {
+        Some([b'0', b'0', b'0', last]) => matches!(last.to_ascii_lowercase(), b'a' | b'd'),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_by_extension_and_shebang() {
+        assert_eq!(line_rules("src/a.c", ""), Some(C));
+        assert_eq!(line_rules("a.HPP", ""), Some(C));
+        assert_eq!(line_rules("x/y.py", ""), Some(PYTHON));
+        assert_eq!(line_rules("tool", "#!/usr/bin/env python3\nprint(1)\n"), Some(PYTHON));
+        assert_eq!(line_rules("run", "#!/usr/bin/node\n"), Some(JS));
+        assert_eq!(line_rules("a.tsx", ""), Some(JS));
+        assert_eq!(line_rules("a.cs", ""), Some(CSHARP));
+        assert_eq!(line_rules("a.java", ""), Some(JAVA));
+        assert_eq!(line_rules("a.rs", ""), None);
+        assert_eq!(line_rules("a.go", ""), None);
+        assert_eq!(line_rules("run.sh", "#!/bin/sh\n"), None);
+    }
+
+    #[test]
+    fn what_ends_a_line_where() {
+        assert!(C.ends_line('\r') && !C.ends_line('\u{2028}') && !C.ends_line('\u{85}'));
+        assert!(JS.ends_line('\u{2028}') && JS.ends_line('\u{2029}') && JS.ends_line('\r'));
+        assert!(!JS.ends_line('\u{85}'));
+        assert!(CSHARP.ends_line('\u{85}'));
+        assert!(!C.ends_line('\u{0B}') && !C.ends_line('\u{0C}'));
+    }
+
+    #[test]
+    fn java_unicode_escapes_for_newlines() {
+        assert_eq!(unicode_escape_newlines(br"// x \u000a run();"), [5]);
+        assert_eq!(unicode_escape_newlines(br"// \uuu000D"), [3]);
+        assert_eq!(unicode_escape_newlines(br"s = '\\u000a';"), Vec::<usize>::new());
+        assert_eq!(unicode_escape_newlines(br"s = '\\\u000a';"), [7]);
+        assert_eq!(unicode_escape_newlines(br"\u0041 \u000b \u00a"), Vec::<usize>::new());
+    }
+}
