@@ -443,7 +443,7 @@ impl VerifyReport {
                 }
                 let others = principals.iter().copied().filter(|o| *o != p.principal);
                 if let Some(o) = crate::principal::looks_like(&p.principal, others) {
-                    flags.push(format!("looks like {}", crate::principal::display(o)));
+                    flags.push(format!("looks like {}", crate::principal::escape(o)));
                 }
                 let shown = if flags.iter().any(|f| !f.ends_with("share this principal")) {
                     crate::principal::escape(&p.principal)

@@ -215,7 +215,7 @@ pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
         s.push_str("</div>\n");
     }
     s.push_str("<h2>Snapshot health</h2>\n");
-    match view.contents.and(health_summary(view)) {
+    match health_summary(view) {
         Some(rows) => {
             s.push_str("<table><tr><th>finding</th><th>count</th></tr>");
             for (k, n) in rows {

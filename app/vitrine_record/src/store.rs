@@ -161,8 +161,11 @@ impl Review {
         &self.problems
     }
 
-    /// Adds a person to `allowed_signers`. Returns false if that principal already has that key.
+    /// Adds a person to `allowed_signers`. Returns false if that principal already has that key. The
+    /// principal must pass [`crate::principal::validate_principal`].
     pub fn add_person(&mut self, person: Person) -> Result<bool, RecordError> {
+        crate::principal::validate_principal(&person.principal)
+            .map_err(|e| RecordError::Usage(e.to_string()))?;
         if let Some(other) =
             self.people.by_fingerprint(&person.fingerprint).find(|p| p.principal != person.principal)
         {

@@ -161,6 +161,9 @@ if type == "object" and .v == 1
   and (.time | type == "string" and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))
   and (.snapshot | hex64)
   and ((.status // "") | . == "" or IN("open", "acknowledged", "disputed", "fixed", "accepted-risk", "closed"))
+  and (.target == null or (.target | type == "object" and (.path | type == "string") and (.blob | hex64)
+    and (.lines == null or (.lines | type == "array" and length == 2
+      and all(type == "number" and . == floor and . >= 1 and . <= 9007199254740991)))))
 then .seq, (.prev // "-"), (.parent // "-"), .kind, .author.principal, .author.fingerprint, .role, .time,
   .snapshot, (.status // "-")
 else error("fields") end'
