@@ -1812,3 +1812,36 @@ fn the_cli_refuses_a_vendor_closing_or_accepting_the_reviewers_finding() {
         cli(&fx.data, &[&"status", &s, &"--key", &fx.rev, &"--to", &ids[0], &"--status", &"closed"]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn a_view_its_exporter_signed_but_the_entries_do_not_say_is_caught_by_rendering_it_again() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    for (file, edit) in [
+        ("report.html", ("finding · high", "finding · low")),
+        ("results.sarif", ("\"level\": \"error\"", "\"level\": \"note\"")),
+    ] {
+        let dir = fx.tmp.path().join(format!("forged-{file}"));
+        unpack(&fx.bundle, &dir);
+        let p = dir.join(file);
+        let t = std::fs::read_to_string(&p).unwrap();
+        let forged = t.replace(edit.0, edit.1);
+        assert_ne!(t, forged, "{file}: the edit must change it");
+        std::fs::write(&p, forged).unwrap();
+        // The exporter signs the forged view into FILES.sha256: every signature holds.
+        reseal(&dir, &fx.rev);
+        let bad = fx.tmp.path().join(format!("forged-{file}.vitrine"));
+        repack(&dir, &bad);
+        for snapshot in [None, Some(s)] {
+            let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"verify", &bad];
+            if let Some(s) = &snapshot {
+                args.extend([&"--snapshot" as &dyn AsRef<std::ffi::OsStr>, s]);
+            }
+            let (code, out, _) = cli(&fx.data, &args);
+            assert_eq!(code, 1, "{file} (snapshot {snapshot:?}): {out}");
+            assert!(out.contains(&format!("{file}: says something the entries do not")), "{out}");
+        }
+        // Stock tools cannot render the views: verify.sh checks only that they are the ones signed.
+        assert_eq!(genuine_verify_sh("sh", &dir, Some(s)).0, 0);
+    }
+}
