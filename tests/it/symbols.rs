@@ -43,6 +43,8 @@ fn golden_outlines_for_every_language() {
     for fixture in [
         "constructs.cpp",
         "kernel_style.c",
+        "openssl_style.c",
+        "sqlite_style.c",
         "sample.rs",
         "sample.py",
         "Sample.java",
@@ -68,7 +70,7 @@ fn skimmed_extraction_keeps_every_definition_and_call() {
             .map(|d| (d.name.clone(), d.kind, d.scope.clone(), d.name_range.start, d.range.end))
             .collect()
     }
-    for fixture in ["constructs.cpp", "kernel_style.c"] {
+    for fixture in ["constructs.cpp", "kernel_style.c", "openssl_style.c", "sqlite_style.c"] {
         let source = std::fs::read(data(fixture)).unwrap();
         let lang = language_for_path(fixture, &source).unwrap();
         let full = extract(lang, &source);
@@ -156,6 +158,84 @@ fn kernel_style_macros_and_broken_regions_keep_their_symbols() {
             .iter()
             .any(|r| r.name == "demo_do_work" && r.kind == RefKind::Call && r.enclosing == Some(macro_idx))
     );
+}
+
+/// The names of the function definitions of a file, in order.
+fn functions(fs: &vitrine_syntax::FileSymbols) -> Vec<&str> {
+    fs.definitions.iter().filter(|d| d.kind == SymbolKind::Function).map(|d| d.name.as_str()).collect()
+}
+
+/// OpenSSL-style preprocessor use that a grammar reading `#if` as syntax loses: branches that each
+/// open a brace, a statement-like macro invocation with no `;`, a `#define` and an X-macro list in a
+/// body, signatures in `#ifdef` branches before one body.
+#[test]
+fn openssl_style_preprocessor_use_keeps_every_function() {
+    let (fs, _) = outline_of("openssl_style.c");
+    for skim in [false, true] {
+        let source = std::fs::read(data("openssl_style.c")).unwrap();
+        let options = vitrine_syntax::ExtractOptions { skim_bodies: skim, ..Default::default() };
+        let fs = vitrine_syntax::extract_with(vitrine_syntax::Language::C, &source, &options);
+        assert_eq!(
+            functions(&fs),
+            [
+                "demo_v2i_usage",
+                "demo_v2i_point",
+                "demo_check_public",
+                "demo_err_to_string",
+                "demo_cbc_encrypt",
+                "demo_after_everything"
+            ],
+            "skim {skim}"
+        );
+    }
+    // No fake definitions named after macro invocations, no locals at file level.
+    for fake in ["IMPLEMENT_DEMO_FUNCTIONS", "DECLARE_DEMO_TABLE", "X", "bits", "status", "demo_ncbc_encrypt"]
+    {
+        assert!(
+            !fs.definitions.iter().chain(&fs.declarations).any(|d| d.name == fake && d.parent.is_none()),
+            "{fake}"
+        );
+    }
+    assert!(!fs.declarations.iter().any(|d| d.name == "demo_cbc_encrypt"), "a definition, not a declaration");
+    // Calls inside the function whose branches open its block are the function's.
+    let check = fs.definitions.iter().position(|d| d.name == "demo_check_public").unwrap() as u32;
+    for callee in ["demo_raise", "demo_check_modulus"] {
+        let r = fs.references.iter().find(|r| r.name == callee).unwrap();
+        assert_eq!((r.kind, r.enclosing), (RefKind::Call, Some(check)), "{callee}");
+    }
+    // The invocations kept as text are still uses; the signature left as text is no call.
+    assert!(fs.references.iter().any(|r| r.name == "IMPLEMENT_DEMO_FUNCTIONS" && r.kind == RefKind::Call));
+    assert!(!fs.references.iter().any(|r| r.name == "demo_ncbc_encrypt" && r.kind == RefKind::Call));
+    // The branches left out, for the code view (1-based lines: `#else` at 38, `#else` at 66, `#if 0`
+    // at 74, and the `__cplusplus` blocks of a C file).
+    let source = std::fs::read(data("openssl_style.c")).unwrap();
+    let inactive: Vec<(u32, vitrine_syntax::Inactive)> =
+        vitrine_syntax::inactive_ranges(vitrine_syntax::Language::C, &source)
+            .iter()
+            .map(|r| (r.lines.start + 1, r.why))
+            .collect();
+    use vitrine_syntax::Inactive::{Alternative, Disabled};
+    assert_eq!(
+        inactive,
+        [(9, Disabled), (38, Alternative), (66, Alternative), (74, Disabled), (86, Disabled)]
+    );
+}
+
+/// Comments in macro definitions name no calls; definitions after inline assembly are kept.
+#[test]
+fn comments_are_not_calls_and_assembly_loses_nothing() {
+    let (fs, _) = outline_of("sqlite_style.c");
+    for callee in ["demo_malloc", "demo_open"] {
+        let calls: Vec<u32> = fs
+            .references
+            .iter()
+            .filter(|r| r.name == callee && r.kind == RefKind::Call)
+            .map(|r| r.at.line + 1)
+            .collect();
+        assert!(calls.iter().all(|&l| l > 8), "{callee} is named in a comment only: {calls:?}");
+    }
+    assert!(!fs.references.iter().any(|r| r.name == "at" || r.name == "EDX"));
+    assert_eq!(functions(&fs), ["demo_hwtime", "demo_hwtime", "demo_hwtime", "demo_get_token", "demo_read"]);
 }
 
 /// Builds an index over in-memory files.
@@ -334,4 +414,69 @@ fn cli_symbols_def_refs_callers() {
     let (code, out, _) = run(&["def", root, "sys_dem", "--prefix"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("drivers/demo.c:44:17: function sys_demo"), "{out}");
+}
+
+/// Templates get symbols by their guest extension, a user mapping adds a type, every name-taking
+/// command takes `A::b`, a limit that cuts results says so, and nothing found says what is close.
+#[test]
+fn cli_templates_mappings_name_forms_limits_and_suggestions() {
+    let snap = TempTree::new();
+    let many: String = (0..10_050).map(|i| format!("#define DEMO_LIMIT_{i:05} {i}\n")).collect();
+    snap.file("include/demo/ssl.h.in", "{-\n use OpenSSL::stackhash;\n-}\nint demo_err_raise(int lib, int reason);\n")
+        .file("providers/rsa_enc.c.in", "int demo_err_raise(int lib, int reason)\n{\n    return lib + reason;\n}\n")
+        .file("crypto/des/ncbc_enc.vitrine-test-inc", "void demo_ncbc(void)\n{\n    demo_err_raise(1, 2);\n}\n")
+        .file("db/db_impl.cc", "class DBImpl {\n  int WriteImpl(int n);\n  int Write(int n);\n};\nint DBImpl::WriteImpl(int n) { return n; }\nint DBImpl::Write(int n) { return WriteImpl(n); }\n")
+        .file("include/limits.h", many);
+    let (_d, data_path) = data_dir();
+    let root = snap.path().to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new("--data"), arg(&data_path)];
+        all.extend(args.iter().map(std::ffi::OsStr::new));
+        vitrine_os(&all)
+    };
+
+    let (code, out, err) = run(&["symbols", root, "include/demo/ssl.h.in"]);
+    assert_eq!((code, out.as_str()), (0, "     4  function demo_err_raise (declaration)\n"), "{err}");
+    let (code, out, _) = run(&["def", root, "demo_err_raise"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "providers/rsa_enc.c.in:1:5: function demo_err_raise\ninclude/demo/ssl.h.in:4:5: function demo_err_raise (declaration)\n"
+    );
+
+    // Without a mapping the `.vitrine-test-inc` file has no symbols; nothing found says so.
+    let (code, out, err) = run(&["def", root, "demo_ncbc"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(err, "vitrine: no definition of demo_ncbc\n");
+    let (code, out, err) = run(&["def", root, "demo_err_rais"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(err, "vitrine: no definition of demo_err_rais; close names: demo_err_raise\n");
+    let (code, out, err) = run(&["--lang-map", "*.vitrine-test-inc=c", "def", root, "demo_ncbc"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "crypto/des/ncbc_enc.vitrine-test-inc:1:6: function demo_ncbc\n"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["--lang-map", "*.inc=klingon", "def", root, "demo_ncbc"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown language \"klingon\""), "{err}");
+
+    // `callers` and `refs` take the qualified form `def` takes.
+    let (code, out, err) = run(&["callers", root, "DBImpl::WriteImpl"]);
+    assert_eq!((code, out.as_str()), (0, "db/db_impl.cc:6:13: method Write  calls at 6:35\n"), "{err}");
+    let (code, out, _) = run(&["refs", root, "DBImpl::WriteImpl"]);
+    assert_eq!((code, out.as_str()), (0, "db/db_impl.cc:6:35: call in Write\n"));
+    let (code, _, err) = run(&["callers", root, "DBImpl::NoSuch"]);
+    assert_eq!((code, err.as_str()), (1, "vitrine: no calls of DBImpl::NoSuch\n"));
+
+    // A prefix matching more names than the index returns says it was cut, on stderr and in JSON.
+    let (code, out, err) = run(&["def", root, "DEMO_LIMIT_", "--prefix", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 10_000);
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(first["truncated"], true);
+    assert!(err.contains("results cut at 10000 names"), "{err}");
+    let (code, out, err) = run(&["def", root, "DEMO_LIMIT_0000", "--prefix", "--json"]);
+    assert_eq!((code, out.lines().count(), err.as_str()), (0, 10, ""));
+    assert!(!out.contains("truncated"));
 }

@@ -33,6 +33,13 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_cache: bool,
 
+    /// Read the files matching PATTERN as LANGUAGE, e.g. `--lang-map '*.inc=c'`. A pattern without `/`
+    /// matches the file name, one with `/` the path in the snapshot; several are separated by commas
+    /// or given by repeating the option. Templates (`ssl.h.in`, `x.c.tmpl`) need none: they are read
+    /// by the extension before `.in`.
+    #[arg(long, global = true, value_name = "PATTERN=LANGUAGE")]
+    pub lang_map: Vec<String>,
+
     #[command(flatten)]
     pub ingest: IngestArgs,
 
@@ -106,6 +113,18 @@ where
             return code as u8;
         }
     };
+    let mut lang_map = vitrine_syntax::LangMap::default();
+    for spec in &cli.lang_map {
+        if let Err(e) = lang_map.extend(spec) {
+            let _ = writeln!(err, "vitrine: error: --lang-map: {e}");
+            return Exit::Usage as u8;
+        }
+    }
+    // Process-wide, as the data directory is: the snapshot-wide index build reads it on its workers.
+    // Only set when given, so that one in-process run cannot clear another's.
+    if !lang_map.is_empty() {
+        vitrine_syntax::set_user_map(Some(lang_map));
+    }
     let mut ctx = Ctx::new(cli.data.as_deref(), cli.quiet, out, err);
     ctx.ingest = cli.ingest.config();
     ctx.use_cache = !cli.no_cache;

@@ -65,7 +65,8 @@ pub struct DefArgs {
 pub struct NameArgs {
     /// A directory or archive.
     pub path: PathBuf,
-    /// The name.
+    /// The name (`Class::method` and `ns::f` are accepted as by `def`; calls and references are
+    /// matched by the last name).
     pub name: String,
     /// One JSON object per line.
     #[arg(long)]
@@ -102,6 +103,9 @@ struct SymbolJson<'a> {
     proximity: Option<vitrine_syntax::Proximity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence: Option<vitrine_syntax::Confidence>,
+    /// The index's limit cut the results: more names match than are listed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
 }
 
 impl<'a> SymbolJson<'a> {
@@ -120,6 +124,7 @@ impl<'a> SymbolJson<'a> {
             via_macro: hit.via_macro,
             proximity: None,
             confidence: None,
+            truncated: false,
         }
     }
 }
@@ -164,6 +169,7 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 via_macro: s.via_macro.is_some(),
                 proximity: None,
                 confidence: None,
+                truncated: false,
             })?;
         } else {
             let decl = if *role == Role::Declaration { " (declaration)" } else { "" };
@@ -189,10 +195,7 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 
 fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let (snap, index) = open_index(&a.path, ctx)?;
-    let (qualifier, name) = match a.name.rsplit_once("::") {
-        Some((q, n)) if !n.is_empty() => (Some(q.to_string()), n.to_string()),
-        _ => (None, a.name.clone()),
-    };
+    let (qualifier, name) = split_qualified(&a.name);
     let how = if a.ignore_case {
         Match::IgnoreCase
     } else if a.prefix {
@@ -234,6 +237,21 @@ fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             ranked
         }
     };
+    let cap = match how {
+        _ if a.from.is_some() => None,
+        Match::Exact => None,
+        Match::Prefix | Match::IgnoreCase => Some(INDEX_NAME_CAP),
+        Match::Fuzzy => Some(INDEX_FUZZY_CAP),
+    };
+    let names: std::collections::HashSet<&str> = candidates.iter().map(|c| c.hit.name.as_str()).collect();
+    let truncated = cap.is_some_and(|cap| names.len() >= cap);
+    if truncated {
+        writeln!(
+            ctx.err,
+            "vitrine: results cut at {} names (the symbol index's limit for this kind of match); narrow the name",
+            names.len()
+        )?;
+    }
     for c in &candidates {
         if a.json {
             let mut j = SymbolJson::of(&c.hit);
@@ -241,6 +259,7 @@ fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 j.proximity = Some(c.proximity);
                 j.confidence = Some(c.confidence);
             }
+            j.truncated = truncated;
             ctx.json(&j)?;
         } else {
             let decl = if c.hit.role == Role::Declaration { " (declaration)" } else { "" };
@@ -259,7 +278,11 @@ fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             )?;
         }
     }
-    Ok(if candidates.is_empty() { Exit::Failed } else { Exit::Ok })
+    if candidates.is_empty() {
+        nothing_found(ctx, &index, &format!("no definition of {}", a.name), &name)?;
+        return Ok(Exit::Failed);
+    }
+    Ok(Exit::Ok)
 }
 
 #[derive(Serialize)]
@@ -279,7 +302,8 @@ fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         let entry = snap.file(path.as_bytes())?;
         snap.read_unverified(entry).ok()
     };
-    let hits = index.references(&a.name, read)?;
+    let (_, name) = split_qualified(&a.name);
+    let hits = index.references(&name, read)?;
     for h in &hits {
         let enclosing = h.enclosing.as_deref().unwrap_or("");
         if a.json {
@@ -303,7 +327,11 @@ fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             )?;
         }
     }
-    Ok(if hits.is_empty() { Exit::Failed } else { Exit::Ok })
+    if hits.is_empty() {
+        nothing_found(ctx, &index, &format!("no references to {}", a.name), &name)?;
+        return Ok(Exit::Failed);
+    }
+    Ok(Exit::Ok)
 }
 
 #[derive(Serialize)]
@@ -321,7 +349,8 @@ struct CallerJson<'a> {
 
 fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let (_snap, index) = open_index(&a.path, ctx)?;
-    let groups = index.callers(&a.name)?;
+    let (_, name) = split_qualified(&a.name);
+    let groups = index.callers(&name)?;
     for g in &groups {
         let calls: Vec<[u32; 2]> = g.sites.iter().map(|p| [p.line + 1, p.column + 1]).collect();
         let first = g.sites.first().copied().unwrap_or_default();
@@ -337,14 +366,49 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             writeln!(ctx.out, "{}:{line}:{column}: {who}  calls at {}", g.path, sites.join(", "))?;
         }
     }
-    Ok(if groups.is_empty() { Exit::Failed } else { Exit::Ok })
+    if groups.is_empty() {
+        nothing_found(ctx, &index, &format!("no calls of {}", a.name), &name)?;
+        return Ok(Exit::Failed);
+    }
+    Ok(Exit::Ok)
+}
+
+/// How many names the symbol index returns at most for a prefix or case-insensitive match, and
+/// for a fuzzy one (`vitrine_syntax::index`'s `find_prefix`, `find_ignore_case`, `lookup`).
+const INDEX_NAME_CAP: usize = 10_000;
+const INDEX_FUZZY_CAP: usize = 200;
+
+/// A name as written on the command line: `A::B::name` gives (`A::B`, `name`); a trailing `::` or
+/// none gives the whole text as the name. Calls and references are matched by the last name.
+fn split_qualified(written: &str) -> (Option<String>, String) {
+    match written.rsplit_once("::") {
+        Some((q, n)) if !n.is_empty() => (Some(q.to_string()), n.to_string()),
+        _ => (None, written.to_string()),
+    }
+}
+
+/// Says on stderr that a lookup found nothing, with the close names a fuzzy match finds.
+fn nothing_found(ctx: &mut Ctx<'_>, index: &SymbolIndex, what: &str, name: &str) -> anyhow::Result<()> {
+    let close: Vec<String> =
+        index.names(name, Match::Fuzzy, 6)?.into_iter().filter(|n| n != name).take(5).collect();
+    if close.is_empty() {
+        writeln!(ctx.err, "vitrine: {what}")?;
+    } else {
+        writeln!(ctx.err, "vitrine: {what}; close names: {}", close.join(", "))?;
+    }
+    Ok(())
 }
 
 /// Opens the snapshot and its symbol index, building the index (with a progress line) if it is
 /// missing or stale.
 fn open_index(path: &Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Snapshot, SymbolIndex)> {
     let snap = ctx.open_snapshot_cached(path, true)?;
-    let dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256).join("symbols");
+    // A language mapping changes what is indexed: its index lives beside the default one.
+    let folder = match vitrine_syntax::user_map() {
+        Some(map) => format!("symbols-langmap-{:016x}", fnv1a(map.spec().as_bytes())),
+        None => "symbols".to_string(),
+    };
+    let dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256).join(folder);
     if let Ok(index) = SymbolIndex::open(&dir)
         && index.meta().tree_sha256 == snap.ids().tree_sha256
     {
@@ -360,6 +424,11 @@ fn open_index(path: &Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Snapshot, Symbo
     }
     let index = result.context("cannot build the symbol index")?;
     Ok((snap, index))
+}
+
+/// FNV-1a, 64 bits: a stable name for a cache folder (not a security measure).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// A file argument relative to the snapshot root: a path under the snapshot directory is made

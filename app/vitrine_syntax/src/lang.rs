@@ -1,5 +1,8 @@
-//! Which language a file is written in: by extension, then by its first line (shebang or modeline),
+//! Which language a file is written in: by a user mapping (`*.inc=c`), by extension (the "guest"
+//! extension of a template: `ssl.h.in` is a header), then by its first line (shebang or modeline),
 //! and for `.h` by its content (C or C++).
+
+use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -92,31 +95,175 @@ impl Language {
 
 /// The language of a file from its path (extension or well-known name) and the first bytes of its
 /// content (`head`; a few kilobytes are enough). `.h` is C++ when the content shows C++ constructs,
-/// else C. Returns `None` for files with no grammar here.
+/// else C. A template's own suffix is looked through (`ssl.h.in`, `rsa_enc.c.in`, `x.c.tmpl`). The
+/// process-wide user mapping (`set_user_map`) decides first. Returns `None` for files with no
+/// grammar here.
 pub fn language_for_path(path: &str, head: &[u8]) -> Option<Language> {
+    match user_map() {
+        Some(map) => language_for_path_in(path, head, &map),
+        None => language_for_path_in(path, head, &LangMap::default()),
+    }
+}
+
+/// `language_for_path` with an explicit user mapping instead of the process-wide one.
+pub fn language_for_path_in(path: &str, head: &[u8], map: &LangMap) -> Option<Language> {
+    if let Some(lang) = map.language(path) {
+        return Some(lang);
+    }
     let name = path.rsplit('/').next().unwrap_or(path);
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    if let Some(ext) = ext.as_deref() {
-        let by_ext = match ext {
-            "c" => Some(Language::C),
-            "h" => Some(if looks_like_cpp(head) { Language::Cpp } else { Language::C }),
-            "cc" | "cpp" | "cxx" | "c++" | "cp" | "hh" | "hpp" | "hxx" | "h++" | "ipp" | "tpp" | "inl"
-            | "tcc" | "ixx" | "cppm" => Some(Language::Cpp),
-            "rs" => Some(Language::Rust),
-            "py" | "pyw" | "pyi" => Some(Language::Python),
-            "java" => Some(Language::Java),
-            "go" => Some(Language::Go),
-            "js" | "mjs" | "cjs" | "jsx" => Some(Language::JavaScript),
-            "ts" | "mts" | "cts" => Some(Language::TypeScript),
-            "tsx" => Some(Language::Tsx),
-            "cs" => Some(Language::CSharp),
-            _ => None,
-        };
-        if by_ext.is_some() {
-            return by_ext;
-        }
+    if let Some(lang) = language_by_extension(name, head) {
+        return Some(lang);
+    }
+    if let Some(guest) = guest_name(name)
+        && let Some(lang) = language_by_extension(guest, head)
+    {
+        return Some(lang);
     }
     language_from_first_line(head)
+}
+
+/// Suffixes of template files whose real type is the extension before them, as universal-ctags
+/// strips `.in` (`config.h.in`, OpenSSL's `ssl.h.in` and provider `*.c.in`).
+const TEMPLATE_SUFFIXES: [&str; 4] = [".in", ".tmpl", ".template", ".tpl"];
+
+/// The file name without its template suffix (`ssl.h.in` gives `ssl.h`), if it has one.
+pub fn guest_name(name: &str) -> Option<&str> {
+    TEMPLATE_SUFFIXES.iter().find_map(|suffix| {
+        let cut = name.len().checked_sub(suffix.len())?;
+        let (stem, tail) = (name.get(..cut)?, name.get(cut..)?);
+        (tail.eq_ignore_ascii_case(suffix) && stem.contains('.')).then_some(stem)
+    })
+}
+
+fn language_by_extension(name: &str, head: &[u8]) -> Option<Language> {
+    let (_, ext) = name.rsplit_once('.')?;
+    match ext.to_ascii_lowercase().as_str() {
+        "c" => Some(Language::C),
+        "h" => Some(if looks_like_cpp(head) { Language::Cpp } else { Language::C }),
+        "cc" | "cpp" | "cxx" | "c++" | "cp" | "hh" | "hpp" | "hxx" | "h++" | "ipp" | "tpp" | "inl"
+        | "tcc" | "ixx" | "cppm" => Some(Language::Cpp),
+        "rs" => Some(Language::Rust),
+        "py" | "pyw" | "pyi" => Some(Language::Python),
+        "java" => Some(Language::Java),
+        "go" => Some(Language::Go),
+        "js" | "mjs" | "cjs" | "jsx" => Some(Language::JavaScript),
+        "ts" | "mts" | "cts" => Some(Language::TypeScript),
+        "tsx" => Some(Language::Tsx),
+        "cs" => Some(Language::CSharp),
+        _ => None,
+    }
+}
+
+/// The mapping set for this process (`--lang-map` on the command line, the window's settings).
+static USER_MAP: RwLock<Option<Arc<LangMap>>> = RwLock::new(None);
+
+/// Sets the mapping that `language_for_path` consults first, for the whole process; `None` clears it.
+/// An index built under one mapping is not rebuilt when the mapping changes.
+pub fn set_user_map(map: Option<LangMap>) {
+    if let Ok(mut slot) = USER_MAP.write() {
+        *slot = map.map(Arc::new);
+    }
+}
+
+/// The mapping `set_user_map` set, if any.
+pub fn user_map() -> Option<Arc<LangMap>> {
+    USER_MAP.read().ok().and_then(|m| m.clone())
+}
+
+/// A user's mapping of file names to languages: `*.inc=c`, `src/gen/*.tmpl=cpp`, several separated
+/// by commas. A pattern without `/` matches the file name, one with `/` the whole path relative to
+/// the snapshot root; `*` matches any run of characters (within a name), `?` one character. The
+/// first matching rule wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LangMap {
+    rules: Vec<(String, Language)>,
+}
+
+/// A `--lang-map` entry that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LangMapError {
+    #[error("language mapping {0:?}: expected PATTERN=LANGUAGE, e.g. '*.inc=c'")]
+    Syntax(String),
+    #[error("language mapping {entry:?}: unknown language {language:?} (known: {known})")]
+    UnknownLanguage { entry: String, language: String, known: String },
+}
+
+impl LangMap {
+    /// Parses `PATTERN=LANGUAGE[,PATTERN=LANGUAGE...]`.
+    pub fn parse(spec: &str) -> Result<LangMap, LangMapError> {
+        let mut map = LangMap::default();
+        map.extend(spec)?;
+        Ok(map)
+    }
+
+    /// Adds the rules of another `PATTERN=LANGUAGE[,...]` (after the ones already there).
+    pub fn extend(&mut self, spec: &str) -> Result<(), LangMapError> {
+        for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let Some((pattern, language)) = entry.split_once('=') else {
+                return Err(LangMapError::Syntax(entry.to_string()));
+            };
+            let (pattern, language) = (pattern.trim(), language.trim());
+            if pattern.is_empty() {
+                return Err(LangMapError::Syntax(entry.to_string()));
+            }
+            let Some(lang) = Language::from_name(language) else {
+                let known = Language::ALL.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ");
+                return Err(LangMapError::UnknownLanguage {
+                    entry: entry.to_string(),
+                    language: language.to_string(),
+                    known,
+                });
+            };
+            self.rules.push((pattern.to_string(), lang));
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The rules as `PATTERN=LANGUAGE,...` with canonical language names (what `parse` reads back).
+    pub fn spec(&self) -> String {
+        self.rules.iter().map(|(p, l)| format!("{p}={}", l.as_str())).collect::<Vec<_>>().join(",")
+    }
+
+    /// The language the first matching rule gives `path` (relative to the snapshot root).
+    pub fn language(&self, path: &str) -> Option<Language> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        self.rules.iter().find_map(|(pattern, lang)| {
+            let subject = if pattern.contains('/') { path.trim_start_matches("./") } else { name };
+            glob_match(pattern.as_bytes(), subject.as_bytes()).then_some(*lang)
+        })
+    }
+}
+
+/// `*` (any run of bytes other than `/`) and `?` (one byte other than `/`), iteratively with one
+/// backtrack point, so a hostile pattern costs at most pattern × subject steps.
+fn glob_match(pattern: &[u8], subject: &[u8]) -> bool {
+    let (mut p, mut s) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while s < subject.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, s));
+                p += 1;
+            }
+            Some(&c) if subject.get(s).is_some_and(|&b| (c == b'?' && b != b'/') || c == b) => {
+                p += 1;
+                s += 1;
+            }
+            _ => match star {
+                Some((sp, ss)) if subject.get(ss) != Some(&b'/') => {
+                    p = sp + 1;
+                    s = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                _ => return false,
+            },
+        }
+    }
+    pattern.get(p..).is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
 }
 
 /// The language named by a shebang (`#!/usr/bin/env python3`) or an Emacs/Vim modeline on the first
@@ -270,6 +417,51 @@ mod tests {
             Some(Language::Cpp)
         );
         assert_eq!(language_for_path("x.inc", b"/* vim: set ft=c: */\n"), Some(Language::C));
+    }
+
+    #[test]
+    fn templates_are_read_by_their_guest_extension() {
+        assert_eq!(language_for_path("include/openssl/ssl.h.in", b"int f(void);\n"), Some(Language::C));
+        assert_eq!(language_for_path("providers/rsa_enc.c.in", b""), Some(Language::C));
+        assert_eq!(language_for_path("x.cpp.tmpl", b""), Some(Language::Cpp));
+        assert_eq!(language_for_path("gen.h.template", b"namespace a {\n}\n"), Some(Language::Cpp));
+        assert_eq!(language_for_path("Makefile.in", b""), None);
+        assert_eq!(language_for_path("configure.ac.in", b""), None);
+        assert_eq!(guest_name("ssl.h.IN"), Some("ssl.h"));
+        assert_eq!(guest_name(".in"), None);
+    }
+
+    #[test]
+    fn a_user_mapping_decides_first() {
+        let map = LangMap::parse("*.inc=c, src/gen/*.def = c++").unwrap();
+        assert_eq!(map.spec(), "*.inc=c,src/gen/*.def=cpp");
+        assert_eq!(language_for_path_in("crypto/des/ncbc_enc.inc", b"", &map), Some(Language::C));
+        assert_eq!(language_for_path_in("src/gen/a.def", b"", &map), Some(Language::Cpp));
+        assert_eq!(language_for_path_in("src/gen/sub/a.def", b"", &map), None);
+        assert_eq!(language_for_path_in("x.inc", b"", &LangMap::default()), None);
+        // A mapping overrides the extension.
+        let map = LangMap::parse("*.h=cpp").unwrap();
+        assert_eq!(language_for_path_in("a/k.h", b"int f(void);\n", &map), Some(Language::Cpp));
+    }
+
+    #[test]
+    fn bad_mappings_say_what_is_wrong() {
+        assert!(matches!(LangMap::parse("*.inc"), Err(LangMapError::Syntax(_))));
+        assert!(matches!(LangMap::parse("=c"), Err(LangMapError::Syntax(_))));
+        let e = LangMap::parse("*.inc=klingon").unwrap_err();
+        assert!(e.to_string().contains("klingon") && e.to_string().contains("cpp"), "{e}");
+    }
+
+    #[test]
+    fn globs_match_names_without_crossing_directories() {
+        assert!(glob_match(b"*.inc", b"a.inc"));
+        assert!(glob_match(b"a?c*", b"abc.def"));
+        assert!(!glob_match(b"*.inc", b"a.inc.bak"));
+        assert!(!glob_match(b"src/*.c", b"src/a/b.c"));
+        assert!(glob_match(b"**", b"ab"));
+        // Many stars on a long subject stay linear in practice.
+        let pattern = "*a".repeat(200);
+        assert!(!glob_match(pattern.as_bytes(), "b".repeat(5000).as_bytes()));
     }
 
     #[test]

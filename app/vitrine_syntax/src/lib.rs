@@ -12,6 +12,7 @@ pub mod index;
 pub mod lang;
 mod macros;
 pub mod nav;
+pub mod preproc;
 mod skim;
 pub mod symbols;
 
@@ -23,8 +24,9 @@ pub use crate::highlight::{
 pub use crate::index::{
     CallSite, CallerGroup, DefHit, IndexMeta, Match, RefHit, Role, SourceFile, SymbolIndex,
 };
-pub use crate::lang::{Language, language_for_path};
+pub use crate::lang::{LangMap, Language, language_for_path, set_user_map, user_map};
 pub use crate::nav::{Candidate, Confidence, Proximity, definition};
+pub use crate::preproc::{Inactive, InactiveRange, inactive_ranges};
 pub use crate::symbols::{
     ExtractOptions, FileSymbols, OutlineNode, Point, RefKind, Reference, Symbol, SymbolKind, TextRange,
     extract, extract_definitions, extract_with,

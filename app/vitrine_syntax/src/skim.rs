@@ -170,7 +170,7 @@ fn skim_bodies(src: &[u8], bodies: Vec<Body>, read: Option<Vec<RawRef>>) -> Opti
         }
         copied = b.end;
         if reread {
-            read_body(src, b, &mut refs);
+            read_body(src, b, false, &mut refs);
         }
     }
     out.extend_from_slice(src.get(copied..).unwrap_or_default());
@@ -183,8 +183,20 @@ fn skim_bodies(src: &[u8], bodies: Vec<Body>, read: Option<Vec<RawRef>>) -> Opti
 /// time on).
 pub(crate) fn read_all(src: &[u8]) -> Vec<RawRef> {
     let mut refs = Vec::new();
-    read_body(src, &Body { start: 0, end: src.len(), line: 0, line_start: 0, function: false }, &mut refs);
+    let all = Body { start: 0, end: src.len(), line: 0, line_start: 0, function: false };
+    read_body(src, &all, false, &mut refs);
     refs
+}
+
+/// The identifiers of `range` of `src`, which starts on 0-based `line`, as references (for code
+/// kept out of the parse, which may hold signatures: `int f(void)` names `f` but does not call it).
+pub(crate) fn read_range(src: &[u8], range: std::ops::Range<u32>, line: u32, refs: &mut Vec<RawRef>) {
+    let (start, end) = (range.start as usize, (range.end as usize).min(src.len()));
+    if start >= end {
+        return;
+    }
+    let line_start = memchr::memrchr(b'\n', src.get(..start).unwrap_or_default()).map_or(0, |i| i + 1);
+    read_body(src, &Body { start, end, line, line_start, function: false }, true, refs);
 }
 
 /// The inside of a body: bytes `start..end` (after `{`, before `}`), starting on `line` whose first
@@ -303,7 +315,14 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
             continue;
         }
         if c == b'"' || c == b'\'' {
-            i = literal_end(s, i, s.len());
+            let end = literal_end(s, i, s.len());
+            // A backslash-newline inside a literal continues it on the next line.
+            if let Some(last) = memchr::memrchr(b'\n', s.get(i..end.min(s.len())).unwrap_or_default()) {
+                line +=
+                    memchr::memchr_iter(b'\n', s.get(i..end.min(s.len())).unwrap_or_default()).count() as u32;
+                line_start = i + last + 1;
+            }
+            i = end;
             prev = b'"';
             continue;
         }
@@ -403,8 +422,10 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
     bodies
 }
 
-/// The identifiers of one body, as references (kinds from the neighbouring bytes).
-fn read_body(s: &[u8], b: &Body, refs: &mut Vec<RawRef>) {
+/// The identifiers of one body, as references (kinds from the neighbouring bytes). With
+/// `signatures`, a name before `(` that follows another name (`int f(`, `Foo x(`) is declared
+/// there, not called.
+fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let (mut i, mut line, mut line_start) = (b.start, b.line, b.line_start);
     // Inside a preprocessor line: whether its identifiers are references (`#if` conditions).
@@ -454,7 +475,13 @@ fn read_body(s: &[u8], b: &Body, refs: &mut Vec<RawRef>) {
             continue;
         }
         if c == b'"' || c == b'\'' {
-            i = literal_end(s, i, b.end);
+            let end = literal_end(s, i, b.end);
+            if let Some(last) = memchr::memrchr(b'\n', s.get(i..end.min(b.end)).unwrap_or_default()) {
+                line +=
+                    memchr::memchr_iter(b'\n', s.get(i..end.min(b.end)).unwrap_or_default()).count() as u32;
+                line_start = i + last + 1;
+            }
+            i = end;
             continue;
         }
         if c.is_ascii_digit() {
@@ -483,8 +510,11 @@ fn read_body(s: &[u8], b: &Body, refs: &mut Vec<RawRef>) {
                 while matches!(before(p), b' ' | b'\t' | b'\n' | b'\r') {
                     p += 1;
                 }
-                let kind = if at(j) == b'(' {
+                let declared = signatures && at(j) == b'(' && is_declared(s, start - (p - 1));
+                let kind = if at(j) == b'(' && !declared {
                     RefKind::Call
+                } else if declared {
+                    RefKind::Other
                 } else if before(p) == b'.' || (before(p) == b'>' && before(p + 1) == b'-') {
                     RefKind::Field
                 } else {
@@ -503,6 +533,37 @@ fn read_body(s: &[u8], b: &Body, refs: &mut Vec<RawRef>) {
         }
         i += 1;
     }
+}
+
+/// Whether the word that ends just before `end` (past any blanks) is a type or a qualifier rather
+/// than a keyword that precedes an expression: `int f(` declares `f`, `return f(` calls it.
+fn is_declared(s: &[u8], end: usize) -> bool {
+    let word_end = end;
+    let mut start = word_end;
+    while start > 0 && s.get(start - 1).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+        start -= 1;
+    }
+    let word = s.get(start..word_end).unwrap_or_default();
+    !word.is_empty()
+        && !word.first().is_some_and(u8::is_ascii_digit)
+        && !matches!(
+            word,
+            b"return"
+                | b"else"
+                | b"case"
+                | b"do"
+                | b"new"
+                | b"throw"
+                | b"co_return"
+                | b"co_await"
+                | b"sizeof"
+                | b"typeof"
+                | b"defined"
+                | b"goto"
+                | b"and"
+                | b"or"
+                | b"not"
+        )
 }
 
 /// Just past the character or string literal whose quote is at `i` (an unterminated one ends at
@@ -635,6 +696,17 @@ mod tests {
                 ("BIG", RefKind::Other)
             ]
         );
+    }
+
+    #[test]
+    fn a_literal_continued_over_lines_keeps_the_lines_counted() {
+        // SQLite's hwtime.h: inline assembly in a string continued with backslash-newlines.
+        let src = b"void t(void)\n{\n    asm(\"\\n\\\n   mftbu %1\\n\\\n   bne 1b\");\n}\nint after(void)\n{\n    return callee();\n}\n";
+        let sk = skim(src).unwrap();
+        let call = sk.refs.iter().find(|r| r.name(src) == "callee").unwrap();
+        assert_eq!((call.at.line, call.at.column), (8, 11));
+        let lines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count();
+        assert_eq!(lines(&sk.source), lines(src));
     }
 
     #[test]

@@ -43,7 +43,10 @@ pub(crate) fn extract_raw_by(
         let refs = if options.references { finish_references(lang, refs, source, &fs) } else { Vec::new() };
         return (fs, refs);
     }
-    let original = source;
+    // Preprocessor branches the grammar cannot read together, and macro invocations written as
+    // statements, are blanked (same length): `original` is the file as the grammar should see it.
+    let prepared = if is_c { crate::preproc::prepare(lang, source) } else { None };
+    let original: &[u8] = prepared.as_ref().map_or(source, |p| p.source.as_slice());
     let mut parsed = Parsed::first(lang, original, options, walk);
     if lang == Language::C {
         parsed.give_back_swallowed(lang, original, options);
@@ -51,7 +54,7 @@ pub(crate) fn extract_raw_by(
     let Some(tree) = parsed.tree.take() else {
         // Out of time: the file's identifiers, read lexically, are all it yields.
         out.parse_timed_out = options.parse_timeout.is_some();
-        let refs = if options.references { crate::skim::read_all(original) } else { Vec::new() };
+        let refs = if options.references { crate::skim::read_all(source) } else { Vec::new() };
         return (out, refs);
     };
     let root = tree.root_node();
@@ -59,13 +62,24 @@ pub(crate) fn extract_raw_by(
         // Error recovery is not local: with bodies blanked the grammar may lose the whole file where
         // it would have lost one construct. Then the bodies are parsed after all.
         let full = ExtractOptions { skim_bodies: false, ..options.clone() };
-        return extract_raw_by(lang, original, &full, walk);
+        return extract_raw_by(lang, source, &full, walk);
     }
     out.parse_errors = count_errors(root);
+    let file = source;
     let source = parsed.text(original);
-    let refs = collect(lang, source, root, walk, options, &parsed.functions, &mut out);
+    let mut refs = collect(lang, source, root, walk, options, &parsed.functions, &mut out);
+    // The blanked code's identifiers, read lexically (already in the file's coordinates).
+    let text_refs = |refs: &mut Vec<RawRef>| {
+        for (range, line) in prepared.iter().flat_map(|p| &p.text) {
+            crate::skim::read_range(file, range.clone(), *line, refs);
+        }
+    };
     let Some(sk) = &parsed.skimmed else {
-        let refs = if options.references { finish_references(lang, refs, source, &out) } else { Vec::new() };
+        if !options.references {
+            return (out, Vec::new());
+        }
+        text_refs(&mut refs);
+        let refs = finish_references(lang, refs, source, &out);
         return (out, refs);
     };
     // Back to the file's offsets and columns; the bodies' own references already are.
@@ -76,13 +90,13 @@ pub(crate) fn extract_raw_by(
     if !options.references {
         return (out, Vec::new());
     }
-    let mut refs = refs;
     for r in &mut refs {
         r.at = sk.point(r.at, r.start);
         r.start = sk.byte(r.start);
         r.end = sk.byte(r.end);
     }
     refs.extend(sk.refs.iter().cloned());
+    text_refs(&mut refs);
     let refs = finish_references(lang, refs, original, &out);
     (out, refs)
 }

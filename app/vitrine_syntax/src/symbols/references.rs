@@ -164,6 +164,27 @@ pub(super) fn macro_body_references(fs: &FileSymbols, source: &[u8], refs: &mut 
                 i += 1;
                 continue;
             }
+            if b == b'/' && matches!(body.get(i + 1), Some(b'*' | b'/')) {
+                // A comment names no calls (`#define M 3 /* f() */`).
+                let block = body.get(i + 1) == Some(&b'*');
+                i += 2;
+                while i < body.len() {
+                    match body.get(i) {
+                        Some(b'*') if block && body.get(i + 1) == Some(&b'/') => {
+                            i += 2;
+                            break;
+                        }
+                        Some(b'\n') if !block => break,
+                        Some(b'\n') => {
+                            line += 1;
+                            line_start_byte = (start + i + 1) as i64;
+                            i += 1;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                continue;
+            }
             if b == b'"' || b == b'\'' {
                 // Skip string and character literals.
                 let quote = b;
