@@ -345,10 +345,12 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 fn open_index(path: &Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Snapshot, SymbolIndex)> {
     let snap = ctx.open_snapshot_cached(path, true)?;
     let dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256).join("symbols");
-    if let Ok(index) = SymbolIndex::open(&dir)
-        && index.meta().tree_sha256 == snap.ids().tree_sha256
-    {
-        return Ok((snap, index));
+    match SymbolIndex::open_for(&dir, &snap) {
+        Ok(index) => return Ok((snap, index)),
+        Err(e) if dir.exists() => {
+            writeln!(ctx.err, "vitrine: the symbol index could not be used ({e}); rebuilding it")?;
+        }
+        Err(_) => {}
     }
     let progress = Arc::new(Progress::default());
     let reporter = ctx.show_progress().then(|| spawn_progress_line(progress.clone()));
