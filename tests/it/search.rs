@@ -579,6 +579,33 @@ fn hostile_queries_are_refused_with_the_column() {
     }
 }
 
+/// Issue 13, item 5: `path:` anchored with `^` or a glob from the root with `**`; a header is both
+/// `lang:c` and `lang:cpp`.
+#[test]
+fn path_filters_can_be_anchored_and_headers_are_c_and_cpp() {
+    let t = TempTree::new();
+    t.file("ssl/s3_lib.c", "needle\n");
+    t.file("ssl/sub/deep.cc", "needle\n");
+    t.file("include/openssl/ssl.h", "needle\n");
+    let (_d, data) = data_dir();
+    let files = |q: &str| {
+        let (code, out, err) = cli(&data, &["search".as_ref(), arg(t.path()), q.as_ref()]);
+        assert!(code <= 1, "{q}: {err}");
+        let mut paths: Vec<String> = out.lines().map(|l| l.split(':').next().unwrap().to_owned()).collect();
+        paths.sort();
+        paths
+    };
+    assert_eq!(files("needle path:ssl/").len(), 3, "unanchored: anywhere");
+    assert_eq!(files("needle path:^ssl/"), ["ssl/s3_lib.c", "ssl/sub/deep.cc"]);
+    assert_eq!(files("needle path:ssl/**"), ["ssl/s3_lib.c", "ssl/sub/deep.cc"]);
+    assert_eq!(files("needle path:ssl/*"), ["include/openssl/ssl.h", "ssl/s3_lib.c", "ssl/sub/deep.cc"]);
+    assert_eq!(files("needle path:**/ssl/*.c"), ["ssl/s3_lib.c"]);
+    assert_eq!(files("needle path:.h$"), ["include/openssl/ssl.h"]);
+    assert_eq!(files("needle lang:c"), ["include/openssl/ssl.h", "ssl/s3_lib.c"]);
+    assert_eq!(files("needle lang:cpp"), ["include/openssl/ssl.h", "ssl/sub/deep.cc"]);
+    assert_eq!(files("needle lang:c -lang:cpp"), ["ssl/s3_lib.c"]);
+}
+
 /// Runs the CLI with `--data data` and `args`.
 fn cli(data: &Path, args: &[&std::ffi::OsStr]) -> (u8, String, String) {
     let mut all: Vec<&std::ffi::OsStr> = vec!["--data".as_ref(), arg(data)];

@@ -20,7 +20,8 @@ pub enum SearchCmd {
     /// Search a snapshot (builds the index first if it is missing). Exit 0 with hits, 1 with none.
     ///
     /// Query language: words (all must appear in a file; whole words, as `rg -w`), "a phrase",
-    /// /regex/, word* (prefix), sub:text (anywhere), path:text, -path:text, lang:c, sym:name,
+    /// /regex/, word* (prefix), sub:text (anywhere), path:text (^start, end$, or a glob with **),
+    /// -path:text, lang:c, sym:name,
     /// case:yes, multiline:yes (ml:yes: regexes may match line breaks, as `rg -U`), -term, `or`,
     /// parentheses. Case-insensitive unless case:yes.
     Search(SearchArgs),
