@@ -13,11 +13,11 @@ use vitrine_snapshot::{IngestConfig, Snapshot};
 
 use crate::support::{TempTree, arg, data_dir, vitrine_os};
 
-fn open_snapshot(p: &Path) -> Snapshot {
-    Snapshot::open(p, &IngestConfig::default(), &Progress::default()).expect("snapshot opens")
+fn open_snapshot(p: &Path) -> Arc<Snapshot> {
+    Arc::new(Snapshot::open(p, &IngestConfig::default(), &Progress::default()).expect("snapshot opens"))
 }
 
-fn index_of(snap: &Snapshot, data: &Path) -> (Index, Opened) {
+fn index_of(snap: &Arc<Snapshot>, data: &Path) -> (Index, Opened) {
     let dir = data.join("snapshots").join(&snap.ids().tree_sha256).join("index");
     vitrine_search::open_or_build(snap, &dir, &Progress::default()).expect("index builds")
 }
@@ -506,10 +506,7 @@ fn reopening_reuses_and_each_snapshot_has_its_own_index() {
     assert_eq!(vitrine_lines(&ia, "beta").len(), 0);
     assert_eq!(vitrine_lines(&ib, "beta").len(), 1);
     // An index opened for the wrong snapshot is refused, not trusted.
-    assert!(matches!(
-        Index::open(ib.dir(), &sa.ids().tree_sha256, a.path()),
-        Err(SearchError::Mismatch { .. })
-    ));
+    assert!(matches!(Index::open(ib.dir(), sa.clone()), Err(SearchError::Mismatch { .. })));
 }
 
 /// A named way to damage an index directory.
@@ -558,6 +555,139 @@ fn corrupt_index_is_detected_and_rebuilt() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), r#"{"lines":1,"files":1}"#);
     assert!(err.contains("rebuilt"), "{err}");
+}
+
+/// Issue 11, class 9: 20,000 nested `(`, 60,000 leading `-` and 8,000 `or` alternatives are usage
+/// errors (exit 2, naming the column), not a stack overflow or a long wait.
+#[test]
+fn hostile_queries_are_refused_with_the_column() {
+    let t = TempTree::new();
+    t.file("x.c", "alpha\n");
+    let (_d, data) = data_dir();
+    let deep = format!("{}alpha{}", "(".repeat(20_000), ")".repeat(20_000));
+    let negs = format!("{}alpha", "-".repeat(60_000));
+    let wide = vec!["alpha"; 8000].join(" or ");
+    let nested = format!("{}alpha{}", "(".repeat(100), ")".repeat(100));
+    let cases =
+        [("deep", &deep, 4097), ("negated", &negs, 4097), ("wide", &wide, 4097), ("nested", &nested, 33)];
+    for (what, q, column) in cases {
+        let (code, out, err) = cli(&data, &["search".as_ref(), arg(t.path()), "--".as_ref(), q.as_ref()]);
+        assert_eq!(code, 2, "{what}: {err}");
+        assert!(out.is_empty(), "{what}: {out}");
+        let head = err.get(..err.len().min(300)).unwrap_or_default();
+        assert!(err.contains(&format!("query error at column {column}:")), "{what}: {head}");
+    }
+}
+
+/// Issue 13, item 5: `path:` anchored with `^` or a glob from the root with `**`; a header is both
+/// `lang:c` and `lang:cpp`.
+#[test]
+fn path_filters_can_be_anchored_and_headers_are_c_and_cpp() {
+    let t = TempTree::new();
+    t.file("ssl/s3_lib.c", "needle\n");
+    t.file("ssl/sub/deep.cc", "needle\n");
+    t.file("include/openssl/ssl.h", "needle\n");
+    let (_d, data) = data_dir();
+    let files = |q: &str| {
+        let (code, out, err) = cli(&data, &["search".as_ref(), arg(t.path()), q.as_ref()]);
+        assert!(code <= 1, "{q}: {err}");
+        let mut paths: Vec<String> = out.lines().map(|l| l.split(':').next().unwrap().to_owned()).collect();
+        paths.sort();
+        paths
+    };
+    assert_eq!(files("needle path:ssl/").len(), 3, "unanchored: anywhere");
+    assert_eq!(files("needle path:^ssl/"), ["ssl/s3_lib.c", "ssl/sub/deep.cc"]);
+    assert_eq!(files("needle path:ssl/**"), ["ssl/s3_lib.c", "ssl/sub/deep.cc"]);
+    assert_eq!(files("needle path:ssl/*"), ["include/openssl/ssl.h", "ssl/s3_lib.c", "ssl/sub/deep.cc"]);
+    assert_eq!(files("needle path:**/ssl/*.c"), ["ssl/s3_lib.c"]);
+    assert_eq!(files("needle path:.h$"), ["include/openssl/ssl.h"]);
+    assert_eq!(files("needle lang:c"), ["include/openssl/ssl.h", "ssl/s3_lib.c"]);
+    assert_eq!(files("needle lang:cpp"), ["include/openssl/ssl.h", "ssl/sub/deep.cc"]);
+    assert_eq!(files("needle lang:c -lang:cpp"), ["ssl/s3_lib.c"]);
+}
+
+/// Runs the CLI with `--data data` and `args`.
+fn cli(data: &Path, args: &[&std::ffi::OsStr]) -> (u8, String, String) {
+    let mut all: Vec<&std::ffi::OsStr> = vec!["--data".as_ref(), arg(data)];
+    all.extend_from_slice(args);
+    vitrine_os(&all)
+}
+
+/// Issue 11, class 8: a flipped bit in any size field of the index (entry count, postings length,
+/// file count, filter count) is caught before it sizes anything; `search` rebuilds the index, says
+/// so, and answers right.
+#[test]
+fn a_flipped_size_bit_never_aborts_search() {
+    let t = TempTree::new();
+    t.file("x.c", "alpha beta\n");
+    let big: String = (0..3000).map(|i| format!("static int word_{i} = {i};\n")).collect();
+    t.file("big.c", big);
+    let (_d, data) = data_dir();
+    let count =
+        |data: &Path| cli(data, &["search".as_ref(), arg(t.path()), "beta".as_ref(), "--count".as_ref()]);
+    assert_eq!(count(&data).0, 0);
+    let dir =
+        std::fs::read_dir(data.join("snapshots")).unwrap().next().unwrap().unwrap().path().join("index");
+    // (file, byte) of each size field's bits.
+    let fields = [
+        ("trigrams.bin", 8),
+        ("trigrams.bin", 15),
+        ("trigrams.bin", 16),
+        ("trigrams.bin", 23),
+        ("files.bin", 8),
+        ("files.bin", 12),
+        ("words.bin", 8),
+        ("words.bin", 14),
+    ];
+    for (name, at) in fields {
+        for bit in [0u8, 7] {
+            let mut bytes = std::fs::read(dir.join(name)).unwrap();
+            bytes[at] ^= 1 << bit;
+            std::fs::write(dir.join(name), bytes).unwrap();
+            let (code, out, err) = count(&data);
+            assert_eq!(code, 0, "{name}[{at}] bit {bit}: {err}");
+            assert_eq!(out.trim(), "1 lines in 1 files", "{name}[{at}] bit {bit}");
+            assert!(err.contains("rebuilt"), "{name}[{at}] bit {bit}: {err}");
+        }
+    }
+}
+
+/// Issue 11, class 8: paths come from the snapshot's manifest, never from the index. An index whose
+/// file table is replaced by one naming `../s/a.c` (and resealed, as an attacker who knows the format
+/// would) cannot make `search` read or print a file outside the snapshot.
+#[test]
+fn a_crafted_path_in_the_index_never_reads_outside_the_snapshot() {
+    let outer = TempTree::new();
+    outer.file("s/a.c", "secret_outside\n");
+    outer.file("snap/a.c", "inside_only\n");
+    let root = outer.path().join("snap");
+    let (_d, data) = data_dir();
+    let search = |q: &str| cli(&data, &["search".as_ref(), root.as_os_str(), q.as_ref()]);
+    assert_eq!(search("inside_only").0, 0);
+    let dir =
+        std::fs::read_dir(data.join("snapshots")).unwrap().next().unwrap().unwrap().path().join("index");
+    // The old layout of files.bin: magic, count, offsets, status, sizes, paths.
+    let path = b"../s/a.c";
+    let mut crafted = b"VTFILES2".to_vec();
+    crafted.extend_from_slice(&1u64.to_le_bytes());
+    crafted.extend_from_slice(&0u32.to_le_bytes());
+    crafted.extend_from_slice(&(path.len() as u32).to_le_bytes());
+    crafted.push(0);
+    crafted.extend_from_slice(&15u64.to_le_bytes());
+    crafted.extend_from_slice(path);
+    std::fs::write(dir.join("files.bin"), &crafted).unwrap();
+    let mut seals = vitrine_indexfile::Seals::default();
+    for name in ["meta.json", "files.bin", "trigrams.bin", "words.bin"] {
+        seals.insert(name, vitrine_indexfile::Seal::of(&std::fs::read(dir.join(name)).unwrap()));
+    }
+    seals.write(&dir).unwrap();
+    for q in ["secret_outside", "/secret/", "sub:secret", "a"] {
+        let (code, out, err) = search(q);
+        assert!(!out.contains("secret") && !out.contains("../"), "{q}: {out}");
+        assert!(code == 0 || code == 1, "{q}: {code} {err}");
+    }
+    let (code, out, _) = search("inside_only");
+    assert_eq!((code, out.trim()), (0, "a.c:1:1:inside_only"));
 }
 
 #[test]

@@ -358,6 +358,52 @@ fn the_index_reopens_and_answers_every_kind_of_lookup() {
     assert!(idx.lookup("kmalloc", Match::Exact).unwrap().is_empty());
 }
 
+/// Issue 11, class 8: a changed byte in the symbol index (a path renamed to one that does not
+/// exist, with or without new seals) never makes `def` print a file that is not in the snapshot: the
+/// index is rebuilt, with a message, and `def` answers from the snapshot.
+#[test]
+fn a_changed_byte_in_the_symbol_index_never_names_a_missing_file() {
+    let snap = TempTree::new();
+    snap.file("lib/alpha.c", "int alpha_fn(void) { return 1; }\n");
+    snap.file("lib/omega.c", "int omega_fn(void) { return alpha_fn(); }\n");
+    let (_d, data_path) = data_dir();
+    let def = |name: &str| {
+        vitrine_os(&["--data".as_ref(), arg(&data_path), "def".as_ref(), arg(snap.path()), name.as_ref()])
+    };
+    let (code, out, err) = def("alpha_fn");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("lib/alpha.c:1:"), "{out}");
+    let dir = std::fs::read_dir(data_path.join("snapshots"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("symbols");
+    for reseal in [false, true] {
+        let mut files = std::fs::read(dir.join("files.bin")).unwrap();
+        let at = files.windows(5).position(|w| w == b"alpha").unwrap();
+        files[at] = b'b';
+        std::fs::write(dir.join("files.bin"), &files).unwrap();
+        if reseal {
+            let mut seals = vitrine_indexfile::Seals::default();
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                if name != vitrine_indexfile::SEALS_FILE {
+                    seals
+                        .insert(&name, vitrine_indexfile::Seal::of(&std::fs::read(dir.join(&name)).unwrap()));
+                }
+            }
+            seals.write(&dir).unwrap();
+        }
+        let (code, out, err) = def("alpha_fn");
+        assert_eq!(code, 0, "resealed {reseal}: {err}");
+        assert!(!out.contains("blpha"), "resealed {reseal}: {out}");
+        assert!(out.starts_with("lib/alpha.c:1:"), "resealed {reseal}: {out}");
+        assert!(err.contains("rebuilding"), "resealed {reseal}: {err}");
+    }
+}
+
 #[test]
 fn cli_symbols_def_refs_callers() {
     let snap = TempTree::new();

@@ -20,7 +20,8 @@ pub enum SearchCmd {
     /// Search a snapshot (builds the index first if it is missing). Exit 0 with hits, 1 with none.
     ///
     /// Query language: words (all must appear in a file; whole words, as `rg -w`), "a phrase",
-    /// /regex/, word* (prefix), sub:text (anywhere), path:text, -path:text, lang:c, sym:name,
+    /// /regex/, word* (prefix), sub:text (anywhere), path:text (^start, end$, or a glob with **),
+    /// -path:text, lang:c, sym:name,
     /// case:yes, multiline:yes (ml:yes: regexes may match line breaks, as `rg -U`), -term, `or`,
     /// parentheses. Case-insensitive unless case:yes.
     Search(SearchArgs),
@@ -111,7 +112,7 @@ fn open_index(
     need_symbols: bool,
     ctx: &mut Ctx<'_>,
 ) -> anyhow::Result<(Index, Opened)> {
-    let snap = ctx.open_snapshot_cached(path, true)?;
+    let snap = Arc::new(ctx.open_snapshot_cached(path, true)?);
     let snap_dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256);
     let dir = snap_dir.join("index");
     let progress = Arc::new(Progress::default());
@@ -124,9 +125,12 @@ fn open_index(
     }
     let (mut index, opened) = result.with_context(|| format!("cannot index {}", path.display()))?;
     let symbols_dir = snap_dir.join("symbols");
-    let symbols = match SymbolIndex::open(&symbols_dir) {
-        Ok(s) if s.meta().tree_sha256 == snap.ids().tree_sha256 => Some(s),
-        _ if need_symbols => {
+    let symbols = match SymbolIndex::open_for(&symbols_dir, &snap) {
+        Ok(s) => Some(s),
+        Err(e) if need_symbols => {
+            if symbols_dir.exists() {
+                writeln!(ctx.err, "vitrine: the symbol index could not be used ({e}); rebuilding it")?;
+            }
             let progress = Arc::new(Progress::default());
             let reporter = ctx.show_progress().then(|| spawn_progress_line(progress.clone()));
             let built = vitrine_syntax::index::build_for_snapshot(&snap, &symbols_dir, &progress);
@@ -137,7 +141,8 @@ fn open_index(
             }
             Some(built.context("cannot build the symbol index")?)
         }
-        _ => None,
+        // Without `sym:`, a missing or damaged symbol index only costs the ranking of definitions.
+        Err(_) => None,
     };
     if let Some(s) = symbols {
         let definitions = Arc::new(vitrine_gui::symbols_state::LateDefinitions::default());

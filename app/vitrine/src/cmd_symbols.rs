@@ -409,10 +409,12 @@ fn open_index(path: &Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Snapshot, Symbo
         None => "symbols".to_string(),
     };
     let dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256).join(folder);
-    if let Ok(index) = SymbolIndex::open(&dir)
-        && index.meta().tree_sha256 == snap.ids().tree_sha256
-    {
-        return Ok((snap, index));
+    match SymbolIndex::open_for(&dir, &snap) {
+        Ok(index) => return Ok((snap, index)),
+        Err(e) if dir.exists() => {
+            writeln!(ctx.err, "vitrine: the symbol index could not be used ({e}); rebuilding it")?;
+        }
+        Err(_) => {}
     }
     let progress = Arc::new(Progress::default());
     let reporter = ctx.show_progress().then(|| spawn_progress_line(progress.clone()));

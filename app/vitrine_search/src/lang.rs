@@ -3,7 +3,9 @@
 //! A small table of our own, so `lang:` works without the symbols crate; names follow the tree-sitter
 //! grammars Vitrine ships (C and C++ first).
 
-/// (canonical name, aliases, extensions). Headers `.h` count as both C and C++, as reviewers expect.
+/// (canonical name, aliases, extensions). A `.h` header counts as both C and C++: which language it
+/// is depends on the compiler that includes it, and a reviewer asking for either wants the headers too
+/// (`lang:c -lang:cpp` leaves them out).
 const LANGS: &[(&str, &[&str], &[&str])] = &[
     ("c", &["c"], &["c", "h"]),
     (

@@ -15,9 +15,22 @@
 //! appears anywhere in the query: then a regex's `\n`, `\s` or `[^x]` may match line breaks (and `.` too
 //! with `(?s)`), as with `rg -U`. Inside a word, `(` is literal (so `kmalloc(` is a word), and `)` closes
 //! a group only while one is open.
+//!
+//! A query is bounded, so that no text typed or pasted can exhaust the stack or the memory: at most
+//! [`MAX_QUERY_BYTES`] bytes, [`MAX_TOKENS`] terms and operators, and [`MAX_DEPTH`] levels of `(` and
+//! `-`. Parsing is one pass over the tokens; a query past a limit is an error at the column where it
+//! goes past.
 
 use crate::error::SearchError;
 use crate::lang;
+
+/// The longest query, in bytes.
+pub const MAX_QUERY_BYTES: usize = 4096;
+/// The most terms, operators and parentheses in one query.
+pub const MAX_TOKENS: usize = 256;
+/// The deepest nesting of `(` and `-` (each level is one frame of the recursive parser and of every
+/// walk over the tree after it).
+pub const MAX_DEPTH: usize = 32;
 
 /// What kind of text match a term is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,8 +82,15 @@ pub struct ParsedQuery {
 
 /// Parses a query string.
 pub fn parse(query: &str) -> Result<ParsedQuery, SearchError> {
+    if query.len() > MAX_QUERY_BYTES {
+        let at = (0..=MAX_QUERY_BYTES).rev().find(|&i| query.is_char_boundary(i)).unwrap_or(0);
+        return Err(err(query, at, &format!("the query is longer than {MAX_QUERY_BYTES} bytes")));
+    }
     let tokens = lex(query)?;
-    let mut p = Parser { query, tokens, pos: 0, case_sensitive: None, multiline: None };
+    if let Some(t) = tokens.get(MAX_TOKENS) {
+        return Err(err(query, t.at, &format!("the query has more than {MAX_TOKENS} terms and operators")));
+    }
+    let mut p = Parser { query, tokens, pos: 0, depth: 0, case_sensitive: None, multiline: None };
     let Some(first) = p.tokens.first() else {
         return Err(err(query, 0, "empty query"));
     };
@@ -267,6 +287,8 @@ struct Parser<'q> {
     query: &'q str,
     tokens: Vec<Token>,
     pos: usize,
+    /// Levels of `(` and `-` open at the current token.
+    depth: usize,
     case_sensitive: Option<bool>,
     /// The `multiline:` value and where it was given.
     multiline: Option<(bool, usize)>,
@@ -334,23 +356,15 @@ impl Parser<'_> {
         };
         self.pos += 1;
         match tok.tok {
-            Tok::Neg => {
-                let inner_at = self.here();
-                match self.parse_unary()? {
-                    Some(n) => Ok(Some(Node::Not(Box::new(n)))),
-                    None => Err(err(self.query, inner_at, "an option cannot be negated")),
+            Tok::Neg | Tok::Open => {
+                if self.depth >= MAX_DEPTH {
+                    let message = format!("the query nests '(' and '-' more than {MAX_DEPTH} levels deep");
+                    return Err(err(self.query, tok.at, &message));
                 }
-            }
-            Tok::Open => {
-                let inner = self.parse_or()?;
-                match self.peek() {
-                    Some(Token { tok: Tok::Close, .. }) => self.pos += 1,
-                    _ => return Err(err(self.query, tok.at, "unclosed '('")),
-                }
-                match inner {
-                    Some(n) => Ok(Some(n)),
-                    None => Err(err(self.query, tok.at, "empty group")),
-                }
+                self.depth += 1;
+                let node = self.parse_nested(tok);
+                self.depth -= 1;
+                node
             }
             Tok::Close => Err(err(self.query, tok.at, "unmatched ')'")),
             Tok::Or => Err(err(self.query, tok.at, "expected a search term")),
@@ -365,6 +379,26 @@ impl Parser<'_> {
                 Ok(Some(Node::Term(Term { kind, text, at: tok.at })))
             }
             Tok::Field(name, value, value_at) => self.field(&name, value, value_at),
+        }
+    }
+
+    /// A negation or a group (one level deeper, counted by the caller).
+    fn parse_nested(&mut self, tok: Token) -> Result<Option<Node>, SearchError> {
+        if tok.tok == Tok::Neg {
+            let inner_at = self.here();
+            return match self.parse_unary()? {
+                Some(n) => Ok(Some(Node::Not(Box::new(n)))),
+                None => Err(err(self.query, inner_at, "an option cannot be negated")),
+            };
+        }
+        let inner = self.parse_or()?;
+        match self.peek() {
+            Some(Token { tok: Tok::Close, .. }) => self.pos += 1,
+            _ => return Err(err(self.query, tok.at, "unclosed '('")),
+        }
+        match inner {
+            Some(n) => Ok(Some(n)),
+            None => Err(err(self.query, tok.at, "empty group")),
         }
     }
 
@@ -426,6 +460,38 @@ mod tests {
     fn parentheses_are_literal_inside_words() {
         assert_eq!(parse("kmalloc(").unwrap().root, word("kmalloc(", 0));
         assert_eq!(parse("(a or b)").unwrap().root, Node::Or(vec![word("a", 1), word("b", 6)]));
+    }
+
+    fn position(r: Result<ParsedQuery, SearchError>) -> usize {
+        match r {
+            Err(SearchError::Query { position, .. }) => position,
+            other => panic!("expected a query error, got {other:?}"),
+        }
+    }
+
+    /// Issue 11, class 9: nesting, length and term count are bounded; the error names the column.
+    #[test]
+    fn deep_long_and_wide_queries_are_refused_at_the_column_that_goes_too_far() {
+        let deep = format!("{}a{}", "(".repeat(20_000), ")".repeat(20_000));
+        assert_eq!(position(parse(&deep)), MAX_QUERY_BYTES);
+        let deep = format!("{}a{}", "(".repeat(100), ")".repeat(100));
+        assert_eq!(position(parse(&deep)), MAX_DEPTH, "the first '(' past the limit");
+        let negs = format!("{}a", "-".repeat(60_000));
+        assert_eq!(position(parse(&negs)), MAX_QUERY_BYTES);
+        assert_eq!(position(parse(&format!("{}a", "-".repeat(100)))), MAX_DEPTH);
+        let mixed = "-(".repeat(40) + "a" + &")".repeat(40);
+        assert_eq!(position(parse(&mixed)), MAX_DEPTH);
+        let wide = vec!["a"; 8000].join(" or ");
+        assert_eq!(position(parse(&wide)), MAX_QUERY_BYTES);
+        let wide = vec!["a"; 200].join(" or ");
+        assert_eq!(position(parse(&wide)), "a or ".len() * (MAX_TOKENS / 2));
+        // Just inside every limit still parses.
+        let ok = format!("{}a{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(parse(&ok).unwrap().root, word("a", MAX_DEPTH));
+        assert!(parse(&format!("{}a", "-".repeat(MAX_DEPTH))).is_ok());
+        assert!(parse(&vec!["a"; MAX_TOKENS / 2].join(" or ")).is_ok());
+        let long_multibyte = "é".repeat(MAX_QUERY_BYTES);
+        assert!(position(parse(&long_multibyte)) <= MAX_QUERY_BYTES);
     }
 
     #[test]

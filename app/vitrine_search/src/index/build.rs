@@ -11,9 +11,11 @@ use rayon::prelude::*;
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 
+use vitrine_indexfile::{SealingWriter, Seals, write_sealed};
+
 use super::files::{FileStatus, FileTable};
 use super::format::*;
-use super::{FORMAT_VERSION, IndexMeta};
+use super::{FORMAT_VERSION, IndexMeta, manifest_sha256};
 use crate::error::SearchError;
 use crate::text::search_text;
 use crate::trigram::{self, Trigram};
@@ -115,11 +117,12 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
     let postings = place_postings(&mut acc, &forward, &forward_files)?;
     drop(forward);
     let table = PostingTable::of(&acc);
-    let trigrams_bin_bytes = write_trigrams(&dir.join("trigrams.bin"), &table, &postings)?;
-    let words_bin_bytes = write_word_filters(&dir.join("words.bin"), &filters)?;
+    let mut seals = Seals::default();
+    let trigrams_bin_bytes = write_trigrams(dir, &table, &postings, &mut seals)?;
+    let words_bin_bytes = write_word_filters(dir, &filters, &mut seals)?;
     drop(filters);
-    let files_bytes = file_table(entries, &status)?.encode();
-    write_synced(&dir.join("files.bin"), &files_bytes)?;
+    let files_bytes = FileTable::encode(&status);
+    write_sealed(dir, "files.bin", &files_bytes, &mut seals).map_err(checked)?;
 
     let mut left_out = BTreeMap::new();
     for s in &status {
@@ -130,6 +133,7 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
     let meta = IndexMeta {
         format: FORMAT_VERSION,
         tree_sha256: snap.ids().tree_sha256.clone(),
+        manifest_sha256: manifest_sha256(snap),
         files_total: u64::from(n),
         files_indexed: forward_files.len() as u64,
         bytes_indexed,
@@ -141,7 +145,8 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
         build_ms: started.elapsed().as_millis() as u64,
     };
     let meta_json = serde_json::to_vec_pretty(&meta).map_err(|e| SearchError::corrupt(dir, e.to_string()))?;
-    write_synced(&dir.join("meta.json"), &meta_json)?;
+    write_sealed(dir, "meta.json", &meta_json, &mut seals).map_err(checked)?;
+    seals.write(dir).map_err(checked)?;
     progress.advance(1, 0);
     Ok(meta)
 }
@@ -284,9 +289,16 @@ impl PostingTable {
 
 /// Writes `trigrams.bin`: magic, entry count, postings length, prefix table, entries, postings.
 /// Returns its length.
-fn write_trigrams(path: &Path, table: &PostingTable, postings: &[u8]) -> Result<u64, SearchError> {
-    let mut w = BufWriter::new(File::create(path).map_err(|e| SearchError::io(path, e))?);
-    let io = |e| SearchError::io(path, e);
+fn write_trigrams(
+    dir: &Path,
+    table: &PostingTable,
+    postings: &[u8],
+    seals: &mut Seals,
+) -> Result<u64, SearchError> {
+    let path = dir.join("trigrams.bin");
+    let file = File::create(&path).map_err(|e| SearchError::io(&path, e))?;
+    let mut w = SealingWriter::new(BufWriter::new(file));
+    let io = |e| SearchError::io(&path, e);
     w.write_all(TRI_MAGIC).map_err(io)?;
     w.write_all(&u64::from(table.n_entries).to_le_bytes()).map_err(io)?;
     w.write_all(&(postings.len() as u64).to_le_bytes()).map_err(io)?;
@@ -295,33 +307,16 @@ fn write_trigrams(path: &Path, table: &PostingTable, postings: &[u8]) -> Result<
     }
     w.write_all(&table.entries).map_err(io)?;
     w.write_all(postings).map_err(io)?;
-    let f = w.into_inner().map_err(|e| SearchError::io(path, e.into_error()))?;
+    let (w, seal) = w.finish();
+    let f = w.into_inner().map_err(|e| SearchError::io(&path, e.into_error()))?;
     f.sync_all().map_err(io)?;
-    Ok(f.metadata().map_err(io)?.len())
-}
-
-/// The file table: every entry's path, size and status, in snapshot order.
-fn file_table(
-    entries: &[vitrine_snapshot::FileEntry],
-    status: &[FileStatus],
-) -> Result<FileTable, SearchError> {
-    let mut offsets = Vec::with_capacity(entries.len() + 1);
-    let mut paths = Vec::new();
-    offsets.push(0u32);
-    for e in entries {
-        paths.extend_from_slice(e.path.as_bytes());
-        offsets.push(u32::try_from(paths.len()).map_err(|_| SearchError::TooLarge("path table".into()))?);
-    }
-    Ok(FileTable {
-        offsets,
-        status: status.iter().map(|s| s.code()).collect(),
-        sizes: entries.iter().map(|e| e.size_bytes).collect(),
-        paths,
-    })
+    let len = seal.len();
+    seals.insert("trigrams.bin", seal);
+    Ok(len)
 }
 
 /// Writes `words.bin`: magic, count, (id, 0, offset, length) entries sorted by id, then the filters.
-fn write_word_filters(path: &Path, filters: &[(u32, Vec<u8>)]) -> Result<u64, SearchError> {
+fn write_word_filters(dir: &Path, filters: &[(u32, Vec<u8>)], seals: &mut Seals) -> Result<u64, SearchError> {
     let mut out = Vec::new();
     out.extend_from_slice(WORDS_MAGIC);
     out.extend_from_slice(&(filters.len() as u64).to_le_bytes());
@@ -338,14 +333,8 @@ fn write_word_filters(path: &Path, filters: &[(u32, Vec<u8>)]) -> Result<u64, Se
     for (_, f) in filters {
         out.extend_from_slice(f);
     }
-    write_synced(path, &out)?;
+    write_sealed(dir, "words.bin", &out, seals).map_err(checked)?;
     Ok(out.len() as u64)
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SearchError> {
-    let mut f = File::create(path).map_err(|e| SearchError::io(path, e))?;
-    f.write_all(bytes).map_err(|e| SearchError::io(path, e))?;
-    f.sync_all().map_err(|e| SearchError::io(path, e))
 }
 
 thread_local! {

@@ -1,9 +1,10 @@
-//! The file table (`files.bin`): every file of the snapshot, why it is or is not indexed, its size.
+//! The file table (`files.bin`): why each file of the snapshot is or is not indexed.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use vitrine_snapshot::{ContentClass, EntryKind, FileEntry};
+use vitrine_snapshot::{ContentClass, EntryKind, FileEntry, Snapshot};
 
 use super::format::*;
 use crate::error::SearchError;
@@ -67,13 +68,13 @@ impl FileStatus {
     }
 }
 
-/// Every file of the snapshot, in snapshot order; a file id is a position in this table.
+/// Every file of the snapshot, in snapshot order; a file id is a position in the snapshot's manifest.
+/// `files.bin` holds only why each file is or is not indexed: paths and sizes are the manifest's,
+/// never the index's, so a damaged or crafted index cannot name a file that is not in the snapshot.
 #[derive(Debug)]
 pub struct FileTable {
-    pub(super) offsets: Vec<u32>,
-    pub(super) status: Vec<u8>,
-    pub(super) sizes: Vec<u64>,
-    pub(super) paths: Vec<u8>,
+    snap: Arc<Snapshot>,
+    status: Vec<u8>,
 }
 
 impl FileTable {
@@ -85,78 +86,60 @@ impl FileTable {
         self.status.is_empty()
     }
 
-    /// The path bytes of file `id` (relative, `/`-separated).
+    /// The snapshot whose manifest this table follows.
+    pub(super) fn snapshot(&self) -> &Snapshot {
+        &self.snap
+    }
+
+    /// The manifest entry of file `id`.
+    pub fn entry(&self, id: u32) -> Option<&FileEntry> {
+        self.snap.files().get(id as usize)
+    }
+
+    /// The path bytes of file `id` (relative, `/`-separated); empty for an id that is not a file.
     pub fn path(&self, id: u32) -> &[u8] {
-        let i = id as usize;
-        let (Some(&a), Some(&b)) = (self.offsets.get(i), self.offsets.get(i + 1)) else { return &[] };
-        self.paths.get(a as usize..b as usize).unwrap_or_default()
+        self.entry(id).map_or(&[], |e| e.path.as_bytes())
     }
 
     pub fn status(&self, id: u32) -> FileStatus {
         self.status.get(id as usize).and_then(|&c| FileStatus::from_code(c)).unwrap_or(FileStatus::Unreadable)
     }
 
-    /// The id of the file at `path` (the table is sorted by path bytes, as the snapshot is).
+    /// The id of the file at `path`.
     pub fn find(&self, path: &[u8]) -> Option<u32> {
-        let (mut lo, mut hi) = (0usize, self.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.path(mid as u32).cmp(path) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(mid as u32),
-            }
-        }
-        None
+        let files = self.snap.files();
+        files.binary_search_by(|f| f.path.as_bytes().cmp(path)).ok().map(|i| i as u32)
     }
 
+    /// The size of file `id` as the manifest records it (0 for an id that is not a file).
     pub fn size_bytes(&self, id: u32) -> u64 {
-        self.sizes.get(id as usize).copied().unwrap_or(0)
+        self.entry(id).map_or(0, |e| e.size_bytes)
     }
 
-    pub(super) fn encode(&self) -> Vec<u8> {
-        let n = self.len();
-        let mut out = Vec::with_capacity(16 + (n + 1) * 4 + n * 9 + self.paths.len());
+    /// `files.bin`: magic, count, one status code per file.
+    pub(super) fn encode(status: &[FileStatus]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16 + status.len());
         out.extend_from_slice(FILES_MAGIC);
-        out.extend_from_slice(&(n as u64).to_le_bytes());
-        for o in &self.offsets {
-            out.extend_from_slice(&o.to_le_bytes());
-        }
-        out.extend_from_slice(&self.status);
-        for s in &self.sizes {
-            out.extend_from_slice(&s.to_le_bytes());
-        }
-        out.extend_from_slice(&self.paths);
+        out.extend_from_slice(&(status.len() as u64).to_le_bytes());
+        out.extend(status.iter().map(|s| s.code()));
         out
     }
 
-    pub(super) fn decode(bytes: &[u8], path: &Path) -> Result<FileTable, SearchError> {
+    /// Decodes `files.bin` for `snap`: exactly one known status per file of its manifest.
+    pub(super) fn decode(bytes: &[u8], path: &Path, snap: Arc<Snapshot>) -> Result<FileTable, SearchError> {
         let bad = |d: &str| SearchError::corrupt(path, d.to_owned());
         let mut r = Reader { bytes, pos: 0 };
         if r.take(8).ok_or_else(|| bad("truncated"))? != FILES_MAGIC {
             return Err(bad("bad magic"));
         }
-        let n = usize::try_from(r.u64().ok_or_else(|| bad("truncated"))?).map_err(|_| bad("bad count"))?;
-        if n > bytes.len() {
-            return Err(bad("bad count"));
+        let n = r.u64().ok_or_else(|| bad("truncated"))?;
+        if n != snap.files().len() as u64 {
+            return Err(bad("file count differs from the snapshot's manifest"));
         }
-        let mut offsets = Vec::with_capacity(n + 1);
-        for _ in 0..=n {
-            offsets.push(r.u32().ok_or_else(|| bad("truncated offsets"))?);
-        }
-        let status = r.take(n).ok_or_else(|| bad("truncated status"))?.to_vec();
-        let mut sizes = Vec::with_capacity(n);
-        for _ in 0..n {
-            sizes.push(r.u64().ok_or_else(|| bad("truncated sizes"))?);
-        }
-        let paths = bytes.get(r.pos..).ok_or_else(|| bad("truncated paths"))?.to_vec();
-        if offsets.first() != Some(&0)
-            || offsets.windows(2).any(|w| matches!(w, [a, b] if a > b))
-            || offsets.last().map(|&o| o as usize) != Some(paths.len())
-            || status.iter().any(|&s| FileStatus::from_code(s).is_none())
-        {
+        let status = bytes.get(r.pos..).unwrap_or_default().to_vec();
+        if status.len() as u64 != n || status.iter().any(|&s| FileStatus::from_code(s).is_none()) {
             return Err(bad("inconsistent file table"));
         }
-        Ok(FileTable { offsets, status, sizes, paths })
+        Ok(FileTable { snap, status })
     }
 }

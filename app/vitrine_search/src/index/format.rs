@@ -1,6 +1,6 @@
 //! What the index files share: magic numbers, record sizes, a bounded reader and varints.
 
-pub(super) const FILES_MAGIC: &[u8; 8] = b"VTFILES1";
+pub(super) const FILES_MAGIC: &[u8; 8] = b"VTFILES2";
 pub(super) const TRI_MAGIC: &[u8; 8] = b"VTTRI001";
 pub(super) const WORDS_MAGIC: &[u8; 8] = b"VTWORDS1";
 pub(super) const WORDS_ENTRY_BYTES: usize = 24;
@@ -54,5 +54,15 @@ pub(super) fn varint_len(v: u32) -> u32 {
         0x4000..0x20_0000 => 3,
         0x20_0000..0x1000_0000 => 4,
         _ => 5,
+    }
+}
+
+/// An index file that cannot be read or does not match its seal, as this crate's error.
+pub(super) fn checked(e: vitrine_indexfile::IndexFileError) -> crate::error::SearchError {
+    use crate::error::SearchError;
+    use vitrine_indexfile::IndexFileError;
+    match e {
+        IndexFileError::Io { path, source } => SearchError::Io { path, source },
+        IndexFileError::Corrupt { path, detail } => SearchError::Corrupt { path, detail },
     }
 }

@@ -1,14 +1,21 @@
 //! The on-disk index of one snapshot: the file table and the trigram posting file.
 //!
 //! Layout of `<data>/snapshots/<tree_sha256>/index/`:
-//! - `files.bin`: every file of the snapshot (indexed or not, and why not), its size and path;
+//! - `files.bin`: for every file of the snapshot's manifest, in manifest order, whether it is indexed
+//!   and why not (paths and sizes are the manifest's: an index never names a file);
 //! - `trigrams.bin`: for every lower-cased byte trigram, the ids of the files that contain it
 //!   (delta + varint), behind a table sorted by trigram and a 64 K-entry table by the first two bytes,
 //!   so that opening reads 256 KB and a lookup reads only the lists it needs;
-//! - `meta.json`: format version, snapshot id, counts and the byte length of each file, written last.
+//! - `words.bin`: the word filters of the large files;
+//! - `meta.json`: format version, snapshot id, a digest of the manifest it was built from, counts and
+//!   the byte length of each file;
+//! - `seals.bin`: a CRC-32 per 4 KiB block of every other file (`vitrine_indexfile`), written last.
 //!
 //! The build writes into a temporary sibling directory and renames it into place, so a reader never
-//! sees half an index; any structural inconsistency on open is reported as [`SearchError::Corrupt`].
+//! sees half an index. Every byte read from an index is checked against its seal before it is used,
+//! and every offset and length against the file it points into; a damaged or inconsistent index is
+//! reported as [`SearchError::Corrupt`] and [`open_or_build`] rebuilds it. File content is read only
+//! through the snapshot's accessor, by manifest entry.
 //!
 //! A plain posting file rather than a tantivy field: measured on the Linux tree (STACK.md), it builds in
 //! a third of the time of tantivy-based trigram storage with half the memory, and byte trigrams need no
@@ -23,8 +30,10 @@ mod filters;
 mod format;
 mod trigrams;
 
+#[cfg(test)]
+mod fuzz;
+
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -32,7 +41,10 @@ use serde::{Deserialize, Serialize};
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 
+use vitrine_indexfile::{CheckedFile, Seals};
+
 use self::filters::WordFilters;
+use self::format::checked;
 use crate::error::SearchError;
 use crate::text::search_text;
 
@@ -41,13 +53,16 @@ pub use self::files::{FileStatus, FileTable};
 pub use self::trigrams::TrigramFile;
 
 /// Bumped whenever the on-disk layout changes; an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// What `meta.json` records about a finished index.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IndexMeta {
     pub format: u32,
     pub tree_sha256: String,
+    /// SHA-256 over every manifest row (path, size, content hash, kind) the index was built from: an
+    /// index is used only for the very manifest whose ids it holds.
+    pub manifest_sha256: String,
     pub files_total: u64,
     pub files_indexed: u64,
     pub bytes_indexed: u64,
@@ -77,7 +92,6 @@ pub struct Index {
     files: FileTable,
     trigrams: TrigramFile,
     words: WordFilters,
-    content_root: PathBuf,
     definitions: Option<Arc<dyn DefinitionSource>>,
 }
 
@@ -100,50 +114,53 @@ pub struct Definition {
 }
 
 impl Index {
-    /// Opens the index in `dir` for the snapshot `tree_sha256` whose files are under `content_root`.
-    pub fn open(dir: &Path, tree_sha256: &str, content_root: &Path) -> Result<Index, SearchError> {
+    /// Opens the index in `dir` for the snapshot `snap`: it must have been built from `snap`'s very
+    /// manifest, and every file must match its seal.
+    pub fn open(dir: &Path, snap: Arc<Snapshot>) -> Result<Index, SearchError> {
         let meta_path = dir.join("meta.json");
         let meta_bytes = std::fs::read(&meta_path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => SearchError::io(&meta_path, e),
             _ => SearchError::corrupt(&meta_path, e.to_string()),
         })?;
-        let meta: IndexMeta = serde_json::from_slice(&meta_bytes)
-            .map_err(|e| SearchError::corrupt(&meta_path, e.to_string()))?;
-        if meta.format != FORMAT_VERSION {
+        // The format is read before the seals, so that an index of another version is called that,
+        // not damaged.
+        let format = serde_json::from_slice::<FormatOnly>(&meta_bytes)
+            .map_err(|e| SearchError::corrupt(&meta_path, e.to_string()))?
+            .format;
+        if format != FORMAT_VERSION {
             return Err(SearchError::Mismatch {
                 path: dir.to_path_buf(),
-                detail: format!("format {} (this build reads {FORMAT_VERSION})", meta.format),
+                detail: format!("format {format} (this build reads {FORMAT_VERSION})"),
             });
         }
-        if meta.tree_sha256 != tree_sha256 {
+        let seals = Seals::read(dir).map_err(checked)?;
+        let meta_bytes = vitrine_indexfile::read_checked(dir, "meta.json", &seals).map_err(checked)?;
+        let meta: IndexMeta = serde_json::from_slice(&meta_bytes)
+            .map_err(|e| SearchError::corrupt(&meta_path, e.to_string()))?;
+        if meta.tree_sha256 != snap.ids().tree_sha256 {
             return Err(SearchError::Mismatch {
                 path: dir.to_path_buf(),
                 detail: format!("built for snapshot {}", meta.tree_sha256),
             });
         }
-        let files_path = dir.join("files.bin");
-        let files_bytes =
-            std::fs::read(&files_path).map_err(|e| SearchError::corrupt(&files_path, e.to_string()))?;
-        if files_bytes.len() as u64 != meta.files_bin_bytes {
-            return Err(SearchError::corrupt(&files_path, "length differs from meta.json"));
+        if meta.manifest_sha256 != manifest_sha256(&snap) {
+            return Err(SearchError::Mismatch {
+                path: dir.to_path_buf(),
+                detail: "built from another manifest of this tree".to_owned(),
+            });
         }
-        let files = FileTable::decode(&files_bytes, &files_path)?;
+        let files_path = dir.join("files.bin");
+        let files_bytes = vitrine_indexfile::read_checked(dir, "files.bin", &seals).map_err(checked)?;
+        let files = FileTable::decode(&files_bytes, &files_path, snap)?;
         if files.len() as u64 != meta.files_total {
             return Err(SearchError::corrupt(&files_path, "file count differs from meta.json"));
         }
         let n =
             u32::try_from(files.len()).map_err(|_| SearchError::corrupt(&files_path, "too many files"))?;
-        let trigrams = TrigramFile::open(&dir.join("trigrams.bin"), meta.trigrams_bin_bytes, n)?;
-        let words = WordFilters::open(&dir.join("words.bin"), meta.words_bin_bytes, n)?;
-        Ok(Index {
-            dir: dir.to_path_buf(),
-            meta,
-            files,
-            trigrams,
-            words,
-            content_root: content_root.to_path_buf(),
-            definitions: None,
-        })
+        let open = |name: &str| CheckedFile::open(dir, name, &seals).map_err(checked);
+        let trigrams = TrigramFile::open(open("trigrams.bin")?, n)?;
+        let words = WordFilters::open(open("words.bin")?, n)?;
+        Ok(Index { dir: dir.to_path_buf(), meta, files, trigrams, words, definitions: None })
     }
 
     pub fn dir(&self) -> &Path {
@@ -177,68 +194,45 @@ impl Index {
         self.definitions.as_deref()
     }
 
-    pub fn content_root(&self) -> &Path {
-        &self.content_root
-    }
-
-    /// Reads file `id` from the snapshot content and calls `f` with its searchable text; `None` when the
-    /// file has changed size since indexing (reported to the caller rather than searched).
-    ///
-    /// Files are read into a buffer kept per thread (no allocation, no page faults per file) with one
-    /// `read` of one byte more than the indexed size: a regular file returns fewer bytes than asked only
-    /// at its end, so getting exactly the indexed size means the file still has that size, without the
-    /// second `read` that would confirm the end (a fifth of the syscalls of a count on Boost).
+    /// Reads file `id` through the snapshot's accessor and calls `f` with its searchable text; `None`
+    /// when the file no longer has the size the manifest records (reported to the caller rather than
+    /// searched).
     pub(crate) fn with_text<R>(&self, id: u32, f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, SearchError> {
-        use std::os::unix::ffi::OsStrExt;
-        use std::os::unix::fs::OpenOptionsExt;
-        let path = self.content_root.join(std::ffi::OsStr::from_bytes(self.files.path(id)));
-        // Never follow a link that appeared after ingest.
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)
-            .map_err(|e| SearchError::io(&path, e))?;
-        let Ok(size) = usize::try_from(self.files.size_bytes(id)) else { return Ok(None) };
-        let mut read = |buf: &mut Vec<u8>| -> Result<bool, SearchError> {
-            if buf.len() < size + 1 {
-                buf.resize(size + 1, 0);
-            }
-            let mut got = 0usize;
-            while let Some(dst) = buf.get_mut(got..=size) {
-                match file.read(dst) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        got += n;
-                        if got == size {
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(SearchError::io(&path, e)),
-                }
-            }
-            Ok(got == size)
-        };
-        let text = |raw: &[u8]| match search_text(raw) {
+        let entry = self
+            .files
+            .entry(id)
+            .ok_or_else(|| SearchError::corrupt(&self.dir, format!("file {id} is not in the snapshot")))?;
+        let raw = self.files.snapshot().read_unverified(entry)?;
+        if raw.len() as u64 != entry.size_bytes {
+            return Ok(None);
+        }
+        Ok(Some(match search_text(&raw) {
             std::borrow::Cow::Borrowed(b) => f(b),
             std::borrow::Cow::Owned(b) => f(&b),
-        };
-        if size > READ_BUFFER_MAX {
-            let mut own = Vec::new();
-            return Ok(read(&mut own)?.then(|| text(own.get(..size).unwrap_or_default())));
-        }
-        READ_BUFFER.with(|cell| {
-            let mut buf = cell.borrow_mut();
-            Ok(read(&mut buf)?.then(|| text(buf.get(..size).unwrap_or_default())))
-        })
+        }))
     }
 }
 
-/// Files up to this size are read into the per-thread buffer; larger ones into their own.
-const READ_BUFFER_MAX: usize = 1 << 20;
+/// The one field of `meta.json` read before its seal is checked.
+#[derive(Deserialize)]
+struct FormatOnly {
+    format: u32,
+}
 
-thread_local! {
-    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+/// SHA-256 over every row of `snap`'s manifest, in order: path (length first), size, content hash
+/// and whether it is a link.
+pub(crate) fn manifest_sha256(snap: &Snapshot) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for e in snap.files() {
+        let path = e.path.as_bytes();
+        h.update((path.len() as u64).to_le_bytes());
+        h.update(path);
+        h.update(e.size_bytes.to_le_bytes());
+        h.update(e.sha256);
+        h.update([u8::from(matches!(e.kind, vitrine_snapshot::EntryKind::Symlink { .. }))]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What happened when an index was asked for.
@@ -256,13 +250,14 @@ pub enum Opened {
 /// Opens the index of `snap` under `index_dir`, building it when missing and rebuilding it when the one
 /// on disk cannot be trusted.
 pub fn open_or_build(
-    snap: &Snapshot,
+    snap: &Arc<Snapshot>,
     index_dir: &Path,
     progress: &Progress,
 ) -> Result<(Index, Opened), SearchError> {
-    let root = snap.content_root().ok_or(SearchError::NoContent)?;
-    let tree = &snap.ids().tree_sha256;
-    let reason = match Index::open(index_dir, tree, root) {
+    if snap.content_root().is_none() {
+        return Err(SearchError::NoContent);
+    }
+    let reason = match Index::open(index_dir, snap.clone()) {
         Ok(index) => return Ok((index, Opened::Reused)),
         Err(SearchError::Io { source, .. })
             if source.kind() == std::io::ErrorKind::NotFound && !index_dir.exists() =>
@@ -272,7 +267,7 @@ pub fn open_or_build(
         Err(e) => Some(e.to_string()),
     };
     build_into(snap, index_dir, progress)?;
-    let index = Index::open(index_dir, tree, root)?;
+    let index = Index::open(index_dir, snap.clone())?;
     Ok((
         index,
         match reason {

@@ -1,8 +1,6 @@
 //! The trigram posting file (`trigrams.bin`), read on demand.
 
-use std::fs::File;
-use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use vitrine_indexfile::CheckedFile;
 
 use super::format::*;
 use crate::error::SearchError;
@@ -11,8 +9,7 @@ use crate::trigram::Trigram;
 /// The trigram posting file, read on demand.
 #[derive(Debug)]
 pub struct TrigramFile {
-    file: File,
-    path: PathBuf,
+    file: CheckedFile,
     /// Entry index where each two-byte prefix starts (65,537 values).
     prefix_start: Vec<u32>,
     entries_at: u64,
@@ -22,16 +19,11 @@ pub struct TrigramFile {
 }
 
 impl TrigramFile {
-    pub(super) fn open(path: &Path, expected_len: u64, files: u32) -> Result<TrigramFile, SearchError> {
-        let file = File::open(path).map_err(|e| SearchError::io(path, e))?;
-        let len = file.metadata().map_err(|e| SearchError::io(path, e))?.len();
-        let bad = |d: &str| SearchError::corrupt(path, d.to_owned());
-        if len != expected_len {
-            return Err(bad("length differs from meta.json"));
-        }
+    /// Reads and checks the header and the prefix table of `file`, for an index of `files` files.
+    pub(super) fn open(file: CheckedFile, files: u32) -> Result<TrigramFile, SearchError> {
+        let bad = |d: &str| SearchError::corrupt(file.path(), d.to_owned());
         let head_len = 24 + (PREFIXES + 1) * 4;
-        let mut head = vec![0u8; head_len];
-        file.read_exact_at(&mut head, 0).map_err(|_| bad("truncated header"))?;
+        let head = file.read_at(0, head_len).map_err(checked)?;
         let mut r = Reader { bytes: &head, pos: 0 };
         if r.take(8) != Some(TRI_MAGIC) {
             return Err(bad("bad magic"));
@@ -43,23 +35,18 @@ impl TrigramFile {
             prefix_start.push(r.u32().ok_or_else(|| bad("truncated prefix table"))?);
         }
         let entries_at = head_len as u64;
-        let postings_at = entries_at + n_entries * ENTRY_BYTES as u64;
-        if postings_at + postings_len != len
+        let postings_at = n_entries
+            .checked_mul(ENTRY_BYTES as u64)
+            .and_then(|t| t.checked_add(entries_at))
+            .ok_or_else(|| bad("entry count out of range"))?;
+        if postings_at.checked_add(postings_len) != Some(file.len())
             || prefix_start.first() != Some(&0)
             || prefix_start.windows(2).any(|w| matches!(w, [a, b] if a > b))
             || prefix_start.last().map(|&p| u64::from(p)) != Some(n_entries)
         {
             return Err(bad("inconsistent trigram table"));
         }
-        Ok(TrigramFile {
-            file,
-            path: path.to_path_buf(),
-            prefix_start,
-            entries_at,
-            postings_at,
-            postings_len,
-            files,
-        })
+        Ok(TrigramFile { file, prefix_start, entries_at, postings_at, postings_len, files })
     }
 
     /// The number of files containing trigram `t` (read from the table; the list is not decoded).
@@ -70,12 +57,9 @@ impl TrigramFile {
     /// The sorted ids of the files containing trigram `t`.
     pub fn postings(&self, t: Trigram) -> Result<Vec<u32>, SearchError> {
         let Some((count, off, end)) = self.entry(t)? else { return Ok(Vec::new()) };
-        let mut buf = vec![0u8; (end - off) as usize];
-        self.file
-            .read_exact_at(&mut buf, self.postings_at + off)
-            .map_err(|e| SearchError::io(&self.path, e))?;
-        decode_postings(&buf, count, self.files)
-            .ok_or_else(|| SearchError::corrupt(&self.path, "bad posting list"))
+        let len = usize::try_from(end - off).map_err(|_| self.corrupt("posting list too long"))?;
+        let buf = self.file.read_at(self.postings_at + off, len).map_err(checked)?;
+        decode_postings(&buf, count, self.files).ok_or_else(|| self.corrupt("bad posting list"))
     }
 
     /// (list length, start and end offsets of the encoded list) of trigram `t`, if any file has it.
@@ -88,10 +72,10 @@ impl TrigramFile {
         if lo == hi {
             return Ok(None);
         }
-        let mut table = vec![0u8; (hi - lo) as usize * ENTRY_BYTES];
-        self.file
-            .read_exact_at(&mut table, self.entries_at + u64::from(lo) * ENTRY_BYTES as u64)
-            .map_err(|e| SearchError::io(&self.path, e))?;
+        let table = self
+            .file
+            .read_at(self.entries_at + u64::from(lo) * ENTRY_BYTES as u64, (hi - lo) as usize * ENTRY_BYTES)
+            .map_err(checked)?;
         let found = table.chunks_exact(ENTRY_BYTES).find_map(|e| {
             let mut r = Reader { bytes: e, pos: 0 };
             let (tri, count, off) = (r.u32()?, r.u32()?, r.u64()?);
@@ -110,7 +94,7 @@ impl TrigramFile {
             None => self.next_list_start(hi)?,
         };
         if off > end || end > self.postings_len {
-            return Err(SearchError::corrupt(&self.path, "posting offsets out of range"));
+            return Err(self.corrupt("posting offsets out of range"));
         }
         Ok(Some((count, off, end)))
     }
@@ -120,16 +104,25 @@ impl TrigramFile {
         if entry >= total {
             return Ok(self.postings_len);
         }
-        let mut e = [0u8; ENTRY_BYTES];
-        self.file
-            .read_exact_at(&mut e, self.entries_at + u64::from(entry) * ENTRY_BYTES as u64)
-            .map_err(|err| SearchError::io(&self.path, err))?;
+        let e = self
+            .file
+            .read_at(self.entries_at + u64::from(entry) * ENTRY_BYTES as u64, ENTRY_BYTES)
+            .map_err(checked)?;
         let mut r = Reader { bytes: &e, pos: 8 };
-        r.u64().ok_or_else(|| SearchError::corrupt(&self.path, "truncated entry"))
+        r.u64().ok_or_else(|| self.corrupt("truncated entry"))
+    }
+
+    fn corrupt(&self, detail: &str) -> SearchError {
+        SearchError::corrupt(self.file.path(), detail.to_owned())
     }
 }
 
 fn decode_postings(buf: &[u8], count: u32, files: u32) -> Option<Vec<u32>> {
+    // Every id takes at least one byte: a count larger than the list cannot be true, and must not
+    // size an allocation.
+    if count as usize > buf.len() {
+        return None;
+    }
     let mut out = Vec::with_capacity(count as usize);
     let mut pos = 0usize;
     // The first id is stored as is, every later one as a gap of at least 1.

@@ -67,8 +67,7 @@ impl Query {
     }
 
     fn path_regex(&self, pattern: &str) -> Result<Regex, SearchError> {
-        let body: Vec<String> = pattern.split('*').map(regex::escape).collect();
-        regex::bytes::RegexBuilder::new(&body.join(".*"))
+        regex::bytes::RegexBuilder::new(&path_pattern(pattern))
             .case_insensitive(!self.case_sensitive)
             .build()
             .map_err(|e| SearchError::Query { query: self.text.clone(), position: 0, message: e.to_string() })
@@ -150,4 +149,76 @@ fn compile_term(
         _ => Vec::new(),
     };
     Ok(Matcher { re, start_bound, end_bound, tri, words, multiline })
+}
+
+/// The regex of a `path:` value.
+///
+/// - With `**` in it, the value is a glob over the whole path from the snapshot root (as in
+///   `.gitignore`): `**` matches any run of characters across directories (`**/` also none at all),
+///   `*` any run within one name, `?` one character within one name. `path:ssl/**` is everything
+///   under the top-level `ssl/`.
+/// - Otherwise the path contains the text anywhere, `*` matching any run of characters; a leading `^`
+///   anchors the text at the start of the path and a trailing `$` at its end (`path:^ssl/` is the
+///   top-level `ssl/` only, never `include/openssl/`).
+pub(super) fn path_pattern(value: &str) -> String {
+    if value.contains("**") {
+        return format!("^{}$", glob_body(value));
+    }
+    let (start, rest) = match value.strip_prefix('^') {
+        Some(rest) => ("^", rest),
+        None => ("", value),
+    };
+    let (rest, end) = match rest.strip_suffix('$') {
+        Some(rest) => (rest, "$"),
+        None => (rest, ""),
+    };
+    let body: Vec<String> = rest.split('*').map(regex::escape).collect();
+    format!("{start}{}{end}", body.join(".*"))
+}
+
+/// A glob (see [`path_pattern`]) as the body of a regex.
+fn glob_body(glob: &str) -> String {
+    let mut out = String::new();
+    let mut rest = glob;
+    while let Some(c) = rest.chars().next() {
+        let (piece, used) = if rest.starts_with("**/") {
+            ("(?:.*/)?".to_owned(), 3)
+        } else if rest.starts_with("**") {
+            (".*".to_owned(), 2)
+        } else if c == '*' {
+            ("[^/]*".to_owned(), 1)
+        } else if c == '?' {
+            ("[^/]".to_owned(), 1)
+        } else {
+            (regex::escape(c.encode_utf8(&mut [0u8; 4])), c.len_utf8())
+        };
+        out.push_str(&piece);
+        rest = rest.get(used..).unwrap_or_default();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(value: &str, path: &str) -> bool {
+        regex::bytes::Regex::new(&path_pattern(value)).unwrap().is_match(path.as_bytes())
+    }
+
+    /// Issue 13, item 5: `path:` can be anchored (`^`, `$`) or a glob from the root (`**`).
+    #[test]
+    fn paths_can_be_anchored_or_globbed() {
+        let (top, nested) = ("ssl/s3_lib.c", "include/openssl/ssl.h");
+        assert!(matches("ssl/", top) && matches("ssl/", nested), "unanchored: anywhere, as before");
+        assert!(matches("^ssl/", top) && !matches("^ssl/", nested));
+        assert!(matches("ssl/**", top) && matches("ssl/**", "ssl/sub/x.c") && !matches("ssl/**", nested));
+        assert!(matches("**/ssl/*.c", top) && matches("**/ssl/*.c", "crypto/ssl/a.c"));
+        assert!(!matches("**/ssl/*.c", "ssl/sub/x.c"), "`*` stays within one name");
+        assert!(matches("**/*.h", nested) && matches("**/*.h", "top.h") && !matches("**/*.h", "a.hpp"));
+        assert!(matches(".h$", nested) && !matches(".h$", "a.hpp") && matches("*.h", "a.hpp"));
+        assert!(matches("ssl/?3_lib.c**", top) && !matches("ssl/?3_lib.c**", "ssl/s/3_lib.c"));
+        assert!(matches("^ssl/s3_lib.c$", top) && !matches("^ssl/s3_lib.c$", "ssl/s3_lib.cc"));
+        assert!(matches("a.b", "a.b") && !matches("a.b", "axb"), "other characters are literal");
+    }
 }

@@ -110,14 +110,18 @@ where
     Ok(())
 }
 
+/// The files of `snap` the symbol index covers, in manifest order.
+fn indexed_entries(snap: &vitrine_snapshot::Snapshot) -> Vec<&vitrine_snapshot::FileEntry> {
+    snap.files().iter().filter(|e| e.is_indexable()).collect()
+}
+
 /// Builds the index of a snapshot's indexable files into `dir`.
 pub fn build_for_snapshot(
     snap: &vitrine_snapshot::Snapshot,
     dir: &Path,
     progress: &Progress,
 ) -> Result<SymbolIndex, SyntaxError> {
-    let entries: Vec<&vitrine_snapshot::FileEntry> =
-        snap.files().iter().filter(|e| e.is_indexable()).collect();
+    let entries = indexed_entries(snap);
     let files: Vec<SourceFile> =
         entries.iter().map(|e| SourceFile { path: e.path.display(), language: None }).collect();
     let read = |i: usize| -> Option<Vec<u8>> {
@@ -133,19 +137,59 @@ pub fn build_for_snapshot(
     build(&files, read, dir, &snap.ids().tree_sha256, progress)
 }
 
-/// Opens the index of a snapshot in `dir` if it exists, matches the digest and the format version;
+/// What happened when the symbol index of a snapshot was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// An existing index was opened as is.
+    Reused,
+    /// There was none; it was built.
+    Built,
+    /// The one on disk could not be used (damaged, another format, another snapshot); it was
+    /// rebuilt. The reason is for the user.
+    Rebuilt { reason: String },
+}
+
+impl SymbolIndex {
+    /// Opens the index in `dir` for `snap`: it must have been built for `snap`'s tree and name exactly
+    /// `snap`'s indexed files, in manifest order, so that every path it gives is one of the manifest.
+    pub fn open_for(dir: &Path, snap: &vitrine_snapshot::Snapshot) -> Result<SymbolIndex, SyntaxError> {
+        let index = SymbolIndex::open(dir)?;
+        let corrupt = |reason: String| SyntaxError::Corrupt { path: dir.to_path_buf(), reason };
+        if index.meta().tree_sha256 != snap.ids().tree_sha256 {
+            return Err(corrupt(format!("built for snapshot {}", index.meta().tree_sha256)));
+        }
+        let entries = indexed_entries(snap);
+        if index.paths().len() != entries.len()
+            || index.paths().iter().zip(&entries).any(|(p, e)| *p != e.path.display())
+        {
+            return Err(corrupt("its files are not the snapshot's".to_owned()));
+        }
+        Ok(index)
+    }
+}
+
+/// Opens the index of a snapshot in `dir` if it exists and can be trusted ([`SymbolIndex::open_for`]);
 /// otherwise builds it.
 pub fn open_or_build(
     snap: &vitrine_snapshot::Snapshot,
     dir: &Path,
     progress: &Progress,
 ) -> Result<SymbolIndex, SyntaxError> {
-    if let Ok(index) = SymbolIndex::open(dir)
-        && index.meta().tree_sha256 == snap.ids().tree_sha256
-    {
-        return Ok(index);
-    }
-    build_for_snapshot(snap, dir, progress)
+    open_or_build_reporting(snap, dir, progress).map(|(index, _)| index)
+}
+
+/// [`open_or_build`], saying whether the index was reused, built, or rebuilt and why.
+pub fn open_or_build_reporting(
+    snap: &vitrine_snapshot::Snapshot,
+    dir: &Path,
+    progress: &Progress,
+) -> Result<(SymbolIndex, Opened), SyntaxError> {
+    let opened = match SymbolIndex::open_for(dir, snap) {
+        Ok(index) => return Ok((index, Opened::Reused)),
+        Err(_) if !dir.exists() => Opened::Built,
+        Err(e) => Opened::Rebuilt { reason: e.to_string() },
+    };
+    Ok((build_for_snapshot(snap, dir, progress)?, opened))
 }
 
 /// How long one file may take to parse during a build (the slowest files of Linux and Boost take

@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::error::SyntaxError;
 
 /// Bumped whenever the on-disk layout changes; an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;
@@ -182,5 +182,14 @@ impl<'a> Reader<'a> {
                 return None;
             }
         }
+    }
+}
+
+/// An index file that cannot be read or does not match its seal, as this crate's error.
+pub(super) fn checked(e: vitrine_indexfile::IndexFileError) -> SyntaxError {
+    use vitrine_indexfile::IndexFileError;
+    match e {
+        IndexFileError::Io { path, source } => SyntaxError::Io { path, source },
+        IndexFileError::Corrupt { path, detail } => SyntaxError::Corrupt { path, reason: detail },
     }
 }

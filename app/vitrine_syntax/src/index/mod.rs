@@ -37,7 +37,9 @@ use serde::{Deserialize, Serialize};
 use crate::lang::Language;
 use crate::symbols::{Point, RefKind, SymbolKind};
 
-pub use self::build::{PARSE_TIMEOUT, build, build_for_snapshot, last_line, open_or_build};
+pub use self::build::{
+    Opened, PARSE_TIMEOUT, build, build_for_snapshot, last_line, open_or_build, open_or_build_reporting,
+};
 pub use self::format::FORMAT_VERSION;
 pub use self::reader::SymbolIndex;
 

@@ -1,14 +1,14 @@
 //! An opened symbol index: the path list in memory, every other file read on demand. Every record is
 //! decoded once, checked against the sizes of the files it points into, and a record that points
 //! outside them makes the lookup fail with `Corrupt`: a damaged index never yields an empty name, a
-//! path of another file or a definition that is not in it.
+//! path of another file or a definition that is not in it. Every byte read is first checked against
+//! the seals written with the index (`seals.bin`, see `vitrine_indexfile`).
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use vitrine_indexfile::{CheckedFile, Seals};
 
 use super::format::*;
 use super::{CallSite, CallerGroup, DefHit, IndexMeta, Match, RefHit, Role};
@@ -47,39 +47,32 @@ struct Counts {
     scopes: u32,
 }
 
-/// One data file of the index, read by range; a range outside the file is `Corrupt`, never a short
-/// or wrapped read.
+/// One data file of the index, read by range: every byte is checked against the file's seal, and a
+/// range outside the file is `Corrupt`, never a short or wrapped read.
 #[derive(Debug)]
 struct Part {
-    file: File,
-    path: PathBuf,
+    file: CheckedFile,
     len: u64,
 }
 
 impl Part {
-    fn open(dir: &Path, name: &str) -> Result<Part, SyntaxError> {
-        let path = dir.join(name);
-        let file = File::open(&path).map_err(io_err(&path))?;
-        let len = file.metadata().map_err(io_err(&path))?.len();
-        Ok(Part { file, path, len })
+    fn open(dir: &Path, name: &str, seals: &Seals) -> Result<Part, SyntaxError> {
+        let file = CheckedFile::open(dir, name, seals).map_err(checked)?;
+        Ok(Part { len: file.len(), file })
     }
 
     fn corrupt(&self, reason: impl Into<String>) -> SyntaxError {
-        SyntaxError::Corrupt { path: self.path.clone(), reason: reason.into() }
+        SyntaxError::Corrupt { path: self.file.path().to_path_buf(), reason: reason.into() }
     }
 
     /// `len` bytes at `offset`.
     fn read_at(&self, offset: u64, len: u64) -> Result<Vec<u8>, SyntaxError> {
-        if offset.checked_add(len).is_none_or(|end| end > self.len) {
-            return Err(self.corrupt(format!("{len} bytes at {offset} lie outside its {} bytes", self.len)));
-        }
-        let mut buf = vec![0u8; usize::try_from(len).map_err(|_| self.corrupt("range too large"))?];
-        self.file.read_exact_at(&mut buf, offset).map_err(io_err(&self.path))?;
-        Ok(buf)
+        let len = usize::try_from(len).map_err(|_| self.corrupt("range too large"))?;
+        self.file.read_at(offset, len).map_err(checked)
     }
 
     fn read_all(&self) -> Result<Vec<u8>, SyntaxError> {
-        self.read_at(0, self.len)
+        self.file.read_all().map_err(checked)
     }
 
     /// Record `i` of `size` bytes.
@@ -110,23 +103,27 @@ impl SymbolIndex {
         let meta_path = dir.join("meta.json");
         let meta_bytes = std::fs::read(&meta_path)
             .map_err(|source| SyntaxError::Io { path: meta_path.clone(), source })?;
-        let meta: IndexMeta = serde_json::from_slice(&meta_bytes)
-            .map_err(|e| SyntaxError::Corrupt { path: meta_path.clone(), reason: e.to_string() })?;
-        if meta.format != FORMAT_VERSION {
-            return Err(SyntaxError::Version {
-                path: meta_path,
-                found: meta.format,
-                expected: FORMAT_VERSION,
-            });
+        // The format is read before the seals, so that an index of another version is called that,
+        // not damaged.
+        let format = serde_json::from_slice::<FormatOnly>(&meta_bytes)
+            .map_err(|e| SyntaxError::Corrupt { path: meta_path.clone(), reason: e.to_string() })?
+            .format;
+        if format != FORMAT_VERSION {
+            return Err(SyntaxError::Version { path: meta_path, found: format, expected: FORMAT_VERSION });
         }
-        let files = Part::open(dir, "files.bin")?;
+        let seals = Seals::read(dir).map_err(checked)?;
+        let meta_bytes = vitrine_indexfile::read_checked(dir, "meta.json", &seals).map_err(checked)?;
+        let meta: IndexMeta = serde_json::from_slice(&meta_bytes)
+            .map_err(|e| SyntaxError::Corrupt { path: dir.join("meta.json"), reason: e.to_string() })?;
+        let open = |name: &str| Part::open(dir, name, &seals);
+        let files = open("files.bin")?;
         let (paths, languages) = decode_files(&files.read_all()?, meta.files)
             .ok_or_else(|| files.corrupt("the file table does not decode"))?;
-        let names_idx = Part::open(dir, "names.idx")?;
-        let defs = Part::open(dir, "defs.bin")?;
-        let calls = Part::open(dir, "calls.bin")?;
-        let scopes_idx = Part::open(dir, "scopes.idx")?;
-        let names_ci = Part::open(dir, "names_ci.idx")?;
+        let names_idx = open("names.idx")?;
+        let defs = open("defs.bin")?;
+        let calls = open("calls.bin")?;
+        let scopes_idx = open("scopes.idx")?;
+        let names_ci = open("names_ci.idx")?;
         let counts = Counts {
             names: names_idx.count(NAME_ENTRY)?,
             defs: defs.count(DEF_RECORD)?,
@@ -151,14 +148,14 @@ impl SymbolIndex {
             paths,
             languages,
             names_idx,
-            names_blob: Part::open(dir, "names.bin")?,
+            names_blob: open("names.bin")?,
             names_ci,
             defs,
             scopes_idx,
-            scopes_blob: Part::open(dir, "scopes.bin")?,
+            scopes_blob: open("scopes.bin")?,
             calls,
-            occ: Part::open(dir, "occ.bin")?,
-            includes_bin: Part::open(dir, "includes.bin")?,
+            occ: open("occ.bin")?,
+            includes_bin: open("includes.bin")?,
             counts,
             includes: std::sync::OnceLock::new(),
             all_names: std::sync::OnceLock::new(),
@@ -525,6 +522,12 @@ impl SymbolIndex {
         }
         Ok(out)
     }
+}
+
+/// The one field of `meta.json` read before its seal is checked.
+#[derive(serde::Deserialize)]
+struct FormatOnly {
+    format: u32,
 }
 
 /// Every name's bytes and `(offset, length)` per name id.

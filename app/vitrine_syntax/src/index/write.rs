@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use vitrine_indexfile::{SealingWriter, Seals};
+
 use super::build::Accumulator;
 use super::format::*;
 use super::interner::Interner;
@@ -54,30 +56,33 @@ impl Accumulator {
         let n = names.len();
         let order = NameOrder::new(&names);
         let scopes = Ranking::of(&scope_list);
+        let mut seals = Seals::default();
 
         std::thread::scope(|sc| -> Result<(), SyntaxError> {
+            let seals = &mut seals;
             // The case-insensitive order needs only the names: it is sorted meanwhile.
             let ci_job = sc.spawn(|| ci_order(&names, &order.order));
             let defs_per_rank = order.by_rank(&count_names(&defs_path, SCRATCH_DEF, n)?);
-            let def_pos = write_defs(tmp, &defs_path, def_total, &defs_per_rank, &order, &scopes.rank)?;
+            let def_pos =
+                write_defs(tmp, &defs_path, def_total, &defs_per_rank, &order, &scopes.rank, seals)?;
             let calls_per_rank = order.by_rank(&count_names(&calls_path, SCRATCH_CALL, n)?);
-            write_calls(tmp, &calls_path, &calls_per_rank, &order, &def_pos)?;
+            write_calls(tmp, &calls_path, &calls_per_rank, &order, &def_pos, seals)?;
             drop(def_pos);
-            let occ_len = write_occurrences(tmp, &occ_path, &order)?;
+            let occ_len = write_occurrences(tmp, &occ_path, &order, seals)?;
             let counts = RankCounts { defs: defs_per_rank, calls: calls_per_rank, occ_len };
-            write_names(tmp, &names, &order, &counts)?;
+            write_names(tmp, &names, &order, &counts, seals)?;
             drop(counts);
             // Case-insensitive order (as `to_lowercase` orders, which is what lookups compare).
             let ci = ci_job.join().map_err(|_| SyntaxError::Corrupt {
                 path: tmp.to_path_buf(),
                 reason: "sorting names panicked".into(),
             })?;
-            write_names_ci(tmp, &ci)
+            write_names_ci(tmp, &ci, seals)
         })?;
         drop((names, order));
-        write_scopes(tmp, &scope_list, &scopes.order)?;
-        write_files(tmp, files, &languages, &parse_errors)?;
-        write_includes(tmp, &includes)?;
+        write_scopes(tmp, &scope_list, &scopes.order, &mut seals)?;
+        write_files(tmp, files, &languages, &parse_errors, &mut seals)?;
+        write_includes(tmp, &includes, &mut seals)?;
         let mut kind_counts = std::collections::BTreeMap::new();
         for (k, &c) in SymbolKind::ALL.iter().zip(kinds.iter()) {
             if c > 0 {
@@ -100,7 +105,7 @@ impl Accumulator {
             build_ms: 0,
             size_bytes: 0,
         };
-        write_meta(tmp, meta, started)
+        write_meta(tmp, meta, started, seals)
     }
 }
 
@@ -171,12 +176,20 @@ struct RankCounts {
     occ_len: Vec<u32>,
 }
 
-fn create(path: &Path) -> Result<BufWriter<File>, SyntaxError> {
-    Ok(BufWriter::with_capacity(1 << 20, File::create(path).map_err(io_err(path))?))
+/// A file of the index being written, sealed as it goes.
+type Out = SealingWriter<BufWriter<File>>;
+
+fn create(path: &Path) -> Result<Out, SyntaxError> {
+    Ok(SealingWriter::new(BufWriter::with_capacity(1 << 20, File::create(path).map_err(io_err(path))?)))
 }
 
-fn finish(mut w: BufWriter<File>, path: &Path) -> Result<(), SyntaxError> {
-    w.flush().map_err(io_err(path))
+/// Flushes `w` and records the seal of what it wrote under the file's name.
+fn finish(w: Out, path: &Path, seals: &mut Seals) -> Result<(), SyntaxError> {
+    let (mut w, seal) = w.finish();
+    w.flush().map_err(io_err(path))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    seals.insert(&name, seal);
+    Ok(())
 }
 
 /// `defs.bin`: definitions grouped by name rank, then definitions before declarations, then by
@@ -189,6 +202,7 @@ fn write_defs(
     defs_per_rank: &[u32],
     order: &NameOrder,
     scope_rank: &[u32],
+    seals: &mut Seals,
 ) -> Result<Vec<u32>, SyntaxError> {
     let mut def_pos = vec![NONE; def_total as usize];
     let path = tmp.join("defs.bin");
@@ -221,7 +235,7 @@ fn write_defs(
             w.write_all(&e.6).map_err(io_err(&path))?;
         }
     }
-    finish(w, &path)?;
+    finish(w, &path, seals)?;
     std::fs::remove_file(scratch).map_err(io_err(scratch))?;
     Ok(def_pos)
 }
@@ -234,6 +248,7 @@ fn write_calls(
     calls_per_rank: &[u32],
     order: &NameOrder,
     def_pos: &[u32],
+    seals: &mut Seals,
 ) -> Result<(), SyntaxError> {
     let path = tmp.join("calls.bin");
     let mut w = create(&path)?;
@@ -260,13 +275,18 @@ fn write_calls(
             w.write_all(&rec).map_err(io_err(&path))?;
         }
     }
-    finish(w, &path)?;
+    finish(w, &path, seals)?;
     std::fs::remove_file(scratch).map_err(io_err(scratch))
 }
 
 /// `occ.bin`: per name rank, the files it occurs in (in order, delta-encoded). Returns each list's
 /// encoded length, by rank.
-fn write_occurrences(tmp: &Path, scratch: &Path, order: &NameOrder) -> Result<Vec<u32>, SyntaxError> {
+fn write_occurrences(
+    tmp: &Path,
+    scratch: &Path,
+    order: &NameOrder,
+    seals: &mut Seals,
+) -> Result<Vec<u32>, SyntaxError> {
     let n = order.len();
     let occ_per_rank = order.by_rank(&count_names(scratch, SCRATCH_OCC, n)?);
     let mut occ_len = vec![0u32; n];
@@ -304,7 +324,7 @@ fn write_occurrences(tmp: &Path, scratch: &Path, order: &NameOrder) -> Result<Ve
             w.write_all(&list).map_err(io_err(&path))?;
         }
     }
-    finish(w, &path)?;
+    finish(w, &path, seals)?;
     std::fs::remove_file(scratch).map_err(io_err(scratch))?;
     Ok(occ_len)
 }
@@ -315,6 +335,7 @@ fn write_names(
     names: &Interner,
     order: &NameOrder,
     counts: &RankCounts,
+    seals: &mut Seals,
 ) -> Result<(), SyntaxError> {
     let (blob_path, idx_path) = (tmp.join("names.bin"), tmp.join("names.idx"));
     let mut blob = create(&blob_path)?;
@@ -341,25 +362,30 @@ fn write_names(
         def_start += dc;
         call_start += cc;
     }
-    finish(blob, &blob_path)?;
-    finish(idx, &idx_path)
+    finish(blob, &blob_path, seals)?;
+    finish(idx, &idx_path, seals)
 }
 
 /// `names_ci.idx`: name ranks in case-insensitive order.
-fn write_names_ci(tmp: &Path, ci: &[u32]) -> Result<(), SyntaxError> {
+fn write_names_ci(tmp: &Path, ci: &[u32], seals: &mut Seals) -> Result<(), SyntaxError> {
     let path = tmp.join("names_ci.idx");
     let mut w = create(&path)?;
     for r in ci {
         w.write_all(&r.to_le_bytes()).map_err(io_err(&path))?;
     }
-    finish(w, &path)
+    finish(w, &path, seals)
 }
 
 /// `scopes.bin` and `scopes.idx`: the scope strings in sorted order.
-fn write_scopes(tmp: &Path, scope_list: &[Box<str>], scope_order: &[u32]) -> Result<(), SyntaxError> {
+fn write_scopes(
+    tmp: &Path,
+    scope_list: &[Box<str>],
+    scope_order: &[u32],
+    seals: &mut Seals,
+) -> Result<(), SyntaxError> {
     let (blob_path, idx_path) = (tmp.join("scopes.bin"), tmp.join("scopes.idx"));
-    let mut blob = BufWriter::new(File::create(&blob_path).map_err(io_err(&blob_path))?);
-    let mut idx = BufWriter::new(File::create(&idx_path).map_err(io_err(&idx_path))?);
+    let mut blob = create(&blob_path)?;
+    let mut idx = create(&idx_path)?;
     let mut off = 0u64;
     for s in scope_order.iter().filter_map(|&id| scope_list.get(id as usize)) {
         blob.write_all(s.as_bytes()).map_err(io_err(&blob_path))?;
@@ -369,8 +395,8 @@ fn write_scopes(tmp: &Path, scope_list: &[Box<str>], scope_order: &[u32]) -> Res
         idx.write_all(&e).map_err(io_err(&idx_path))?;
         off += s.len() as u64;
     }
-    finish(blob, &blob_path)?;
-    finish(idx, &idx_path)
+    finish(blob, &blob_path, seals)?;
+    finish(idx, &idx_path, seals)
 }
 
 /// `files.bin`: per file its path, language and parse error count.
@@ -379,9 +405,10 @@ fn write_files(
     files: &[SourceFile],
     languages: &[Option<Language>],
     parse_errors: &[u32],
+    seals: &mut Seals,
 ) -> Result<(), SyntaxError> {
     let path = tmp.join("files.bin");
-    let mut w = BufWriter::new(File::create(&path).map_err(io_err(&path))?);
+    let mut w = create(&path)?;
     for (i, f) in files.iter().enumerate() {
         w.write_all(&(f.path.len() as u32).to_le_bytes()).map_err(io_err(&path))?;
         w.write_all(f.path.as_bytes()).map_err(io_err(&path))?;
@@ -389,18 +416,18 @@ fn write_files(
         w.write_all(&[lang]).map_err(io_err(&path))?;
         w.write_all(&parse_errors.get(i).copied().unwrap_or(0).to_le_bytes()).map_err(io_err(&path))?;
     }
-    finish(w, &path)
+    finish(w, &path, seals)
 }
 
 /// `includes.bin`: per file its includes, as encoded while merging (a file without any: a zero count).
-fn write_includes(tmp: &Path, includes: &[Box<[u8]>]) -> Result<(), SyntaxError> {
+fn write_includes(tmp: &Path, includes: &[Box<[u8]>], seals: &mut Seals) -> Result<(), SyntaxError> {
     let path = tmp.join("includes.bin");
-    let mut w = BufWriter::new(File::create(&path).map_err(io_err(&path))?);
+    let mut w = create(&path)?;
     for list in includes {
         let list: &[u8] = if list.is_empty() { &[0, 0, 0, 0] } else { list };
         w.write_all(list).map_err(io_err(&path))?;
     }
-    finish(w, &path)
+    finish(w, &path, seals)
 }
 
 /// The paths of the files whose parse ran out of time, in file order.
@@ -410,7 +437,12 @@ fn timeout_paths(files: &[SourceFile], mut timed_out: Vec<u32>) -> Vec<String> {
 }
 
 /// `meta.json`, written last: `meta` completed with the size of the files written and the build time.
-fn write_meta(tmp: &Path, mut meta: IndexMeta, started: Instant) -> Result<(), SyntaxError> {
+fn write_meta(
+    tmp: &Path,
+    mut meta: IndexMeta,
+    started: Instant,
+    mut seals: Seals,
+) -> Result<(), SyntaxError> {
     let size: u64 = std::fs::read_dir(tmp)
         .map_err(io_err(tmp))?
         .filter_map(|e| e.ok()?.metadata().ok())
@@ -421,5 +453,6 @@ fn write_meta(tmp: &Path, mut meta: IndexMeta, started: Instant) -> Result<(), S
     let meta_path = tmp.join("meta.json");
     let json = serde_json::to_vec_pretty(&meta)
         .map_err(|e| SyntaxError::Corrupt { path: meta_path.clone(), reason: e.to_string() })?;
-    std::fs::write(&meta_path, json).map_err(io_err(&meta_path))
+    vitrine_indexfile::write_sealed(tmp, "meta.json", &json, &mut seals).map_err(checked)?;
+    seals.write(tmp).map_err(checked)
 }
