@@ -408,7 +408,7 @@ fn open_index(path: &Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Snapshot, Symbo
         Some(map) => format!("symbols-langmap-{:016x}", fnv1a(map.spec().as_bytes())),
         None => "symbols".to_string(),
     };
-    let dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256).join(folder);
+    let dir = ctx.data.snapshot_dir(snap.content_key()).join(folder);
     match SymbolIndex::open_for(&dir, &snap) {
         Ok(index) => return Ok((snap, index)),
         Err(e) if dir.exists() => {

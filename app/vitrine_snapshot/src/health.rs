@@ -40,11 +40,15 @@ pub enum FindingKind {
     /// A line terminator the file's language honours and the viewer does not (a lone CR in C, U+2028 in
     /// JavaScript, …): code after it is live while the view shows it inside a comment.
     LineTerminator,
+    /// A symlink to an absolute path: recorded as data, never followed.
+    SymlinkAbsolute,
+    /// A symlink whose target climbs out of the snapshot root: recorded as data, never followed.
+    SymlinkEscapes,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 18] = [
+    pub const ALL: [FindingKind; 20] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -63,6 +67,8 @@ impl FindingKind {
         FindingKind::Unreadable,
         FindingKind::GitMetadata,
         FindingKind::LineTerminator,
+        FindingKind::SymlinkAbsolute,
+        FindingKind::SymlinkEscapes,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +91,8 @@ impl FindingKind {
             FindingKind::Unreadable => "unreadable",
             FindingKind::GitMetadata => "git-metadata",
             FindingKind::LineTerminator => "line-terminator",
+            FindingKind::SymlinkAbsolute => "symlink-absolute",
+            FindingKind::SymlinkEscapes => "symlink-escapes",
         }
     }
 

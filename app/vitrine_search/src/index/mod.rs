@@ -254,7 +254,7 @@ pub fn open_or_build(
     index_dir: &Path,
     progress: &Progress,
 ) -> Result<(Index, Opened), SearchError> {
-    if snap.content_root().is_none() {
+    if !snap.has_content() {
         return Err(SearchError::NoContent);
     }
     let reason = match Index::open(index_dir, snap.clone()) {
