@@ -154,9 +154,20 @@ pub(crate) fn open_at(
 
 /// One thing found by the walk.
 enum Walked {
-    File { path: Vec<u8> },
-    Symlink { path: Vec<u8>, target: Vec<u8> },
-    Special { path: Vec<u8>, kind: &'static str },
+    /// A regular file, with what `lstat` said during the walk (for the ingest cache).
+    File {
+        path: Vec<u8>,
+        stat: StatKey,
+        executable: bool,
+    },
+    Symlink {
+        path: Vec<u8>,
+        target: Vec<u8>,
+    },
+    Special {
+        path: Vec<u8>,
+        kind: &'static str,
+    },
 }
 
 /// Lists the tree without following links. A directory that cannot be listed, or an entry that cannot
@@ -189,7 +200,11 @@ fn walk(root: &Path, progress: &Progress, hooks: Hooks<'_>) -> Result<Vec<Walked
             if ft.is_dir() {
                 stack.push(child);
             } else if ft.is_file() {
-                out.push(Walked::File { path: child });
+                out.push(Walked::File {
+                    path: child,
+                    stat: StatKey::of(&meta),
+                    executable: meta.mode() & 0o100 != 0,
+                });
             } else if ft.is_symlink() {
                 let target = std::fs::read_link(entry.path())
                     .map_err(|e| unreadable("read the link", entry.path(), e))?;
@@ -241,15 +256,23 @@ fn ingest_dir(
                 return Err(SnapshotError::Cancelled);
             }
             let (stat, a) = match w {
-                Walked::File { path } => {
-                    let (stat, a) = read_dir_file(root, path, buf, config, hooks, |stat, executable| {
+                Walked::File { path, stat, executable } => {
+                    let hit = |stat: &StatKey, executable: bool| {
                         let hit = cached.get(path).filter(|c| {
                             c.stat == Some(*stat) && c.analysed.entry.kind == EntryKind::File { executable }
                         })?;
                         hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         Some(hit.analysed.clone())
-                    })?;
-                    (Some(stat), a)
+                    };
+                    // Unchanged since it was cached (same inode, size and times to the nanosecond, as
+                    // git's index decides): not even opened. Otherwise read, checked on the descriptor.
+                    match hit(stat, *executable) {
+                        Some(a) => (Some(*stat), a),
+                        None => {
+                            let (stat, a) = read_dir_file(root, path, buf, config, hooks, hit)?;
+                            (Some(stat), a)
+                        }
+                    }
                 }
                 Walked::Symlink { path, target } => {
                     (None, analyse_symlink(RelPath::from_bytes(path.clone()), target.clone()))
