@@ -9,14 +9,14 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use crate::blobs::BlobStore;
 use crate::error::SnapshotError;
-use crate::ingest::{file_type_name, open_snapshot_file};
+use crate::ingest::{file_type_name, open_beneath, open_snapshot_file};
 use crate::{EntryKind, FileEntry};
 
 /// Where the bytes of a snapshot's files are.
@@ -31,35 +31,51 @@ pub(crate) enum Source {
 }
 
 impl Source {
-    /// The file holding the bytes of a regular file of the snapshot.
-    fn location(&self, path: &[u8], sha256: &[u8; 32]) -> Result<PathBuf, SnapshotError> {
+    /// Opens the file holding the bytes of a regular file of the snapshot: below the directory without
+    /// following any link on the way, or the blob named by the hash. Also returns its location.
+    fn open(
+        &self,
+        path: &[u8],
+        sha256: &[u8; 32],
+    ) -> Result<(std::io::Result<File>, PathBuf), SnapshotError> {
         match self {
             Source::Directory(root) => {
-                Ok(root.join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path)))
+                let disk = root.join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path));
+                Ok((open_beneath(root, path), disk))
             }
-            Source::Blobs(store) => Ok(store.path_of(sha256)),
+            Source::Blobs(store) => {
+                let disk = store.path_of(sha256);
+                Ok((open_snapshot_file(&disk), disk))
+            }
             Source::Digested => Err(SnapshotError::ContentNotKept { path: crate::path::display_bytes(path) }),
         }
     }
 }
 
-/// Opens the file at `disk` and checks it is (still) a regular file of `size` bytes.
-fn open_checked(disk: &Path, shown: impl Fn() -> String, size: u64) -> Result<File, SnapshotError> {
-    let file = open_snapshot_file(disk).map_err(|e| match e.raw_os_error() {
-        Some(libc::ELOOP) => SnapshotError::ChangedOnDisk { path: shown() },
-        _ => SnapshotError::io("open", disk, e),
+/// Opens a snapshot file and checks it is (still) a regular file of `size` bytes.
+fn open_checked(
+    source: &Source,
+    path: &[u8],
+    sha256: &[u8; 32],
+    shown: impl Fn() -> String,
+    size: u64,
+) -> Result<(File, PathBuf), SnapshotError> {
+    let (opened, disk) = source.open(path, sha256)?;
+    let file = opened.map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP | libc::EXDEV) => SnapshotError::ChangedOnDisk { path: shown() },
+        _ => SnapshotError::io("open", &disk, e),
     })?;
-    let meta = file.metadata().map_err(|e| SnapshotError::io("fstat", disk, e))?;
+    let meta = file.metadata().map_err(|e| SnapshotError::io("fstat", &disk, e))?;
     if !meta.is_file() {
         return Err(SnapshotError::ChangedWhileRead {
-            path: disk.to_path_buf(),
+            path: disk,
             detail: format!("is now a {}", file_type_name(meta.file_type())),
         });
     }
     if meta.len() != size {
         return Err(SnapshotError::ChangedOnDisk { path: shown() });
     }
-    Ok(file)
+    Ok((file, disk))
 }
 
 /// Reads a file's bytes (a symlink's target text), checking the size and, with `verify`, the SHA-256.
@@ -67,9 +83,8 @@ pub(crate) fn read(source: &Source, entry: &FileEntry, verify: bool) -> Result<V
     if let EntryKind::Symlink { target } = &entry.kind {
         return Ok(target.clone());
     }
-    let disk = source.location(entry.path.as_bytes(), &entry.sha256)?;
     let shown = || entry.path.display();
-    let file = open_checked(&disk, shown, entry.size_bytes)?;
+    let (file, disk) = open_checked(source, entry.path.as_bytes(), &entry.sha256, shown, entry.size_bytes)?;
     let mut buf = Vec::with_capacity(usize::try_from(entry.size_bytes).unwrap_or(0));
     file.take(entry.size_bytes.saturating_add(1))
         .read_to_end(&mut buf)
@@ -115,7 +130,6 @@ impl SnapshotContent {
         let shown = || crate::path::display_bytes(path);
         let (sha256, size) =
             self.files.get(path).ok_or_else(|| SnapshotError::NotInManifest { path: shown() })?;
-        let disk = self.source.location(path, sha256)?;
-        open_checked(&disk, shown, *size)
+        open_checked(&self.source, path, sha256, shown, *size).map(|(file, _)| file)
     }
 }

@@ -66,6 +66,22 @@ pub(crate) fn open_snapshot_file(path: &Path) -> std::io::Result<File> {
         .open(path)
 }
 
+/// Opens the file `rel` below the directory `root` as [`open_snapshot_file`] does, and without following
+/// a symlink at any component on the way (`openat2` with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`): a
+/// directory swapped for a link after the walk cannot redirect the read. Kernels without `openat2`
+/// (before Linux 5.6) get `O_NOFOLLOW` on the last component only.
+pub(crate) fn open_beneath(root: &Path, rel: &[u8]) -> std::io::Result<File> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
+    let dir = rustix::fs::open(root, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+    match rustix::fs::openat2(&dir, std::ffi::OsStr::from_bytes(rel), flags, Mode::empty(), resolve) {
+        Ok(fd) => Ok(File::from(fd)),
+        Err(rustix::io::Errno::NOSYS) => open_snapshot_file(&root.join(std::ffi::OsStr::from_bytes(rel))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// What a non-regular file type is called in messages.
 pub(crate) fn file_type_name(ft: std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
@@ -149,9 +165,20 @@ pub(crate) fn open_at(
 
 /// One thing found by the walk.
 enum Walked {
-    File { path: Vec<u8> },
-    Symlink { path: Vec<u8>, target: Vec<u8> },
-    Special { path: Vec<u8>, kind: &'static str },
+    /// A regular file, with what `lstat` said during the walk (for the ingest cache).
+    File {
+        path: Vec<u8>,
+        stat: StatKey,
+        executable: bool,
+    },
+    Symlink {
+        path: Vec<u8>,
+        target: Vec<u8>,
+    },
+    Special {
+        path: Vec<u8>,
+        kind: &'static str,
+    },
 }
 
 /// Lists the tree without following links. A directory that cannot be listed, or an entry that cannot
@@ -184,7 +211,11 @@ fn walk(root: &Path, progress: &Progress, hooks: Hooks<'_>) -> Result<Vec<Walked
             if ft.is_dir() {
                 stack.push(child);
             } else if ft.is_file() {
-                out.push(Walked::File { path: child });
+                out.push(Walked::File {
+                    path: child,
+                    stat: StatKey::of(&meta),
+                    executable: meta.mode() & 0o100 != 0,
+                });
             } else if ft.is_symlink() {
                 let target = std::fs::read_link(entry.path())
                     .map_err(|e| unreadable("read the link", entry.path(), e))?;
@@ -236,15 +267,23 @@ fn ingest_dir(
                 return Err(SnapshotError::Cancelled);
             }
             let (stat, a) = match w {
-                Walked::File { path } => {
-                    let (stat, a) = read_dir_file(root, path, buf, config, hooks, |stat, executable| {
+                Walked::File { path, stat, executable } => {
+                    let hit = |stat: &StatKey, executable: bool| {
                         let hit = cached.get(path).filter(|c| {
                             c.stat == Some(*stat) && c.analysed.entry.kind == EntryKind::File { executable }
                         })?;
                         hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         Some(hit.analysed.clone())
-                    })?;
-                    (Some(stat), a)
+                    };
+                    // Unchanged since it was cached (same inode, size and times to the nanosecond, as
+                    // git's index decides): not even opened. Otherwise read, checked on the descriptor.
+                    match hit(stat, *executable) {
+                        Some(a) => (Some(*stat), a),
+                        None => {
+                            let (stat, a) = read_dir_file(root, path, buf, config, hooks, hit)?;
+                            (Some(stat), a)
+                        }
+                    }
                 }
                 Walked::Symlink { path, target } => {
                     (None, analyse_symlink(RelPath::from_bytes(path.clone()), target.clone()))
@@ -308,12 +347,15 @@ fn read_dir_file(
     for _ in 0..READ_ATTEMPTS {
         let opened = match hooks.failure(rel) {
             Some(e) => Err(e),
-            None => open_snapshot_file(&disk),
+            None => open_beneath(root, rel),
         };
         let mut file = match opened {
             Ok(f) => f,
             Err(e) => {
                 // Say what the path is now, if it is no longer a regular file.
+                if e.raw_os_error() == Some(libc::ELOOP) || e.raw_os_error() == Some(libc::EXDEV) {
+                    return Err(changed("a symlink appeared on its path after it was listed".into()));
+                }
                 return Err(match std::fs::symlink_metadata(&disk) {
                     Err(gone) if gone.kind() == std::io::ErrorKind::NotFound => {
                         changed("removed after it was listed".into())
@@ -1005,6 +1047,22 @@ mod tests {
         let err = open_with(t.path(), Hooks { after_walk: Some(&swap), ..Hooks::default() }).unwrap_err();
         assert!(matches!(err, SnapshotError::ChangedWhileRead { .. }), "{err:?}");
         assert!(err.to_string().contains("symlink"), "{err}");
+    }
+
+    #[test]
+    fn a_directory_swapped_for_a_symlink_after_the_walk_does_not_redirect_the_read() {
+        let t = tree();
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::write(elsewhere.path().join("a.c"), "int elsewhere;\n").unwrap();
+        std::fs::create_dir(elsewhere.path().join("private")).unwrap();
+        std::fs::write(elsewhere.path().join("private/secret.c"), "int elsewhere;\n").unwrap();
+        let swap = || {
+            std::fs::rename(t.path().join("src"), t.path().join("src.orig")).unwrap();
+            std::os::unix::fs::symlink(elsewhere.path(), t.path().join("src")).unwrap();
+        };
+        let err = open_with(t.path(), Hooks { after_walk: Some(&swap), ..Hooks::default() }).unwrap_err();
+        assert!(matches!(err, SnapshotError::ChangedWhileRead { .. }), "{err:?}");
+        assert!(err.to_string().contains("symlink appeared on its path"), "{err}");
     }
 
     #[test]
