@@ -21,7 +21,9 @@ pub mod manifest;
 mod path;
 pub mod progress;
 pub mod store;
+pub mod tar;
 pub mod text;
+pub mod zipread;
 
 use std::path::{Path, PathBuf};
 
