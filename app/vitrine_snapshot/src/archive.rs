@@ -5,6 +5,11 @@
 //! below a symlink or a file, links that escape the root, hard links to anything but an earlier file,
 //! device files and FIFOs, duplicate entries, and decompression bombs (limits on total size, file count
 //! and compression ratio). A truncated or corrupt archive is an error, never a partial snapshot.
+//!
+//! Tar and zip are parsed by Vitrine's own readers, [`crate::tar`] and [`crate::zipread`], so that
+//! Vitrine's view of an archive (which bytes are which path, which members exist, modes, link targets)
+//! is the one GNU tar, bsdtar and Info-ZIP `unzip` extract, or the archive is refused as ambiguous,
+//! naming the member.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -269,60 +274,61 @@ impl<'a> Guard<'a> {
     }
 }
 
-/// Counts bytes read, so the end-of-archive marker of a tar can be checked after the last entry.
-struct Counting<R> {
-    inner: R,
-    count: u64,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count += n as u64;
-        Ok(n)
+fn tar_error(archive: &Path, e: crate::tar::TarError) -> SnapshotError {
+    match e {
+        crate::tar::TarError::Refused { .. } => SnapshotError::hostile(archive, e.to_string()),
+        crate::tar::TarError::Corrupt { .. } | crate::tar::TarError::Io { .. } => {
+            SnapshotError::corrupt(archive, e)
+        }
     }
 }
 
+fn zip_error(archive: &Path, e: crate::zipread::ZipError) -> SnapshotError {
+    match e {
+        crate::zipread::ZipError::Refused { .. } => SnapshotError::hostile(archive, e.to_string()),
+        crate::zipread::ZipError::Corrupt { .. } | crate::zipread::ZipError::Io { .. } => {
+            SnapshotError::corrupt(archive, e)
+        }
+    }
+}
+
+/// Reads a tar stream with Vitrine's own reader ([`crate::tar`]), which resolves headers as GNU tar does
+/// and refuses what GNU tar and bsdtar would extract differently; then applies the [`Guard`].
 fn read_tar<R: Read>(
     archive: &Path,
     reader: R,
     guard: &mut Guard<'_>,
     sink: &mut dyn FnMut(ArchiveItem) -> Result<(), SnapshotError>,
 ) -> Result<(), SnapshotError> {
-    use tar::EntryType;
-    let mut tar = tar::Archive::new(Counting { inner: reader, count: 0 });
-    let mut end_of_data = 0u64;
-    let entries = tar.entries().map_err(|e| SnapshotError::corrupt(archive, e))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| SnapshotError::corrupt(archive, e))?;
-        let raw_path = entry.path_bytes().into_owned();
-        let header_size = entry.header().entry_size().map_err(|e| SnapshotError::corrupt(archive, e))?;
-        end_of_data = entry.raw_file_position() + header_size.div_ceil(512) * 512;
-        let kind = entry.header().entry_type();
+    use crate::tar::MemberKind;
+    let mut tar = crate::tar::TarReader::new(reader);
+    while let Some(member) = tar.next_member().map_err(|e| tar_error(archive, e))? {
+        let raw_path = member.path;
         let shown = crate::path::display_bytes(&raw_path);
-        match kind {
-            EntryType::Directory => {
+        match member.kind {
+            MemberKind::Directory => {
                 guard.admit(0)?;
                 guard.path(&raw_path, Seen::Dir)?;
             }
-            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                let size = entry.size();
+            MemberKind::File => {
+                let size = member.size_bytes;
                 guard.admit(size)?;
                 let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
-                let mode = entry.header().mode().map_err(|e| SnapshotError::corrupt(archive, e))?;
-                let content = read_exact_size(archive, &mut entry, size, &shown)?;
-                sink(ArchiveItem { path, kind: ItemKind::File { executable: mode & 0o100 != 0 }, content })?;
+                let content = read_exact_size(archive, &mut tar.data(), size, &shown)?;
+                sink(ArchiveItem {
+                    path,
+                    kind: ItemKind::File { executable: member.mode & 0o100 != 0 },
+                    content,
+                })?;
             }
-            EntryType::Symlink => {
+            MemberKind::Symlink { target } => {
                 guard.admit(0)?;
-                let target = entry.link_name_bytes().map(|t| t.into_owned()).unwrap_or_default();
                 let Some(path) = guard.path(&raw_path, Seen::Link)? else { continue };
                 guard.check_link_target(&path, &target)?;
                 sink(ArchiveItem { path, kind: ItemKind::Symlink { target }, content: Vec::new() })?;
             }
-            EntryType::Link => {
+            MemberKind::HardLink { target } => {
                 guard.admit(0)?;
-                let target = entry.link_name_bytes().map(|t| t.into_owned()).unwrap_or_default();
                 let norm_target: Vec<u8> = target
                     .split(|&b| b == b'/')
                     .filter(|c| !c.is_empty() && *c != b".")
@@ -344,34 +350,16 @@ fn read_tar<R: Read>(
                     content: Vec::new(),
                 })?;
             }
-            EntryType::Char | EntryType::Block | EntryType::Fifo => {
-                let what = match kind {
-                    EntryType::Char => "character device",
-                    EntryType::Block => "block device",
+            MemberKind::CharDevice | MemberKind::BlockDevice | MemberKind::Fifo => {
+                let what = match member.kind {
+                    MemberKind::CharDevice => "character device",
+                    MemberKind::BlockDevice => "block device",
                     _ => "FIFO",
                 };
                 return Err(guard.refuse(format!("`{shown}` is a {what}")));
             }
-            EntryType::XGlobalHeader
-            | EntryType::XHeader
-            | EntryType::GNULongName
-            | EntryType::GNULongLink => {}
-            other => {
-                return Err(guard.refuse(format!("`{shown}` has an unsupported entry type {:?}", other)));
-            }
         }
     }
-    // tar-rs ends quietly at EOF on a header boundary; a complete archive has a zero block after its data.
-    let mut rest = tar.into_inner();
-    if rest.count < end_of_data + 512 {
-        return Err(SnapshotError::corrupt(
-            archive,
-            "truncated: no end-of-archive marker after the last entry",
-        ));
-    }
-    // Read the compressed stream to its end, so that its own integrity check (gzip CRC, xz check and
-    // index) runs: a stream cut after the tar's end marker is still a corrupt archive.
-    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| SnapshotError::corrupt(archive, e))?;
     Ok(())
 }
 
@@ -395,38 +383,37 @@ fn read_exact_size(
     Ok(content)
 }
 
+/// Reads a zip with Vitrine's own reader ([`crate::zipread`]), which checks the local headers, data
+/// descriptors and layout against the central directory; then applies the [`Guard`], which refuses
+/// duplicate names after normalisation.
 fn read_zip(
     archive: &Path,
     file: File,
     guard: &mut Guard<'_>,
     sink: &mut dyn FnMut(ArchiveItem) -> Result<(), SnapshotError>,
 ) -> Result<(), SnapshotError> {
-    let mut zip =
-        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| SnapshotError::corrupt(archive, e))?;
-    for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| SnapshotError::corrupt(archive, e))?;
-        let raw_path = entry.name_raw().to_vec();
-        let shown = crate::path::display_bytes(&raw_path);
-        let mode = entry.unix_mode().unwrap_or(0);
-        let file_type = mode & 0o170000;
-        if entry.is_dir() || file_type == 0o040000 {
+    use crate::zipread::ZipKind;
+    let mut zip = crate::zipread::ZipReader::open(BufReader::new(file), guard.limits.max_entries)
+        .map_err(|e| zip_error(archive, e))?;
+    for i in 0..zip.entries().len() {
+        let Some(entry) = zip.entries().get(i).cloned() else { break };
+        let shown = crate::path::display_bytes(&entry.name);
+        if entry.kind == ZipKind::Directory {
             guard.admit(0)?;
-            guard.path(&raw_path, Seen::Dir)?;
+            guard.path(&entry.name, Seen::Dir)?;
             continue;
         }
-        if file_type != 0 && file_type != 0o100000 && file_type != 0o120000 {
-            return Err(guard.refuse(format!("`{shown}` is a special file (mode {mode:o})")));
-        }
-        let size = entry.size();
-        guard.admit(size)?;
-        let content = read_exact_size(archive, &mut entry, size, &shown)?;
-        if file_type == 0o120000 {
-            let Some(path) = guard.path(&raw_path, Seen::Link)? else { continue };
+        guard.admit(entry.size_bytes)?;
+        let mut data = zip.data(i).map_err(|e| zip_error(archive, e))?;
+        // Reading to the end runs the size and CRC checks.
+        let content = read_exact_size(archive, &mut data, entry.size_bytes, &shown)?;
+        if entry.kind == ZipKind::Symlink {
+            let Some(path) = guard.path(&entry.name, Seen::Link)? else { continue };
             guard.check_link_target(&path, &content)?;
             sink(ArchiveItem { path, kind: ItemKind::Symlink { target: content }, content: Vec::new() })?;
         } else {
-            let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
-            sink(ArchiveItem { path, kind: ItemKind::File { executable: mode & 0o100 != 0 }, content })?;
+            let Some(path) = guard.path(&entry.name, Seen::File)? else { continue };
+            sink(ArchiveItem { path, kind: ItemKind::File { executable: entry.executable }, content })?;
         }
     }
     Ok(())
