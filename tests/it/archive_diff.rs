@@ -64,9 +64,16 @@ fn key(path: &[u8]) -> String {
 /// Vitrine's view through the library's archive reader (guard checks included).
 fn vitrine_view(path: &Path, format: ArchiveFormat) -> Result<View, String> {
     let mut view = View::new();
-    archive::read(path, format, &ArchiveLimits::default(), &mut |item: ArchiveItem| {
+    archive::read(path, format, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
         let node = match item.kind {
-            ItemKind::File { executable } => Node::File { executable, bytes: item.content },
+            ItemKind::File { executable } => {
+                let mut bytes = Vec::new();
+                if item.content.read_to_end(&mut bytes).is_err() {
+                    // The reader records the failure and reports the archive as corrupt.
+                    return Ok(());
+                }
+                Node::File { executable, bytes }
+            }
             ItemKind::Symlink { target } => Node::Symlink(target),
             ItemKind::HardLink { target } => {
                 view.get(&key(&target)).cloned().expect("hard link to a known file")

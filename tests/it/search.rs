@@ -18,7 +18,7 @@ fn open_snapshot(p: &Path) -> Snapshot {
 }
 
 fn index_of(snap: &Snapshot, data: &Path) -> (Index, Opened) {
-    let dir = data.join("snapshots").join(&snap.ids().tree_sha256).join("index");
+    let dir = data.join("snapshots").join(snap.content_key()).join("index");
     vitrine_search::open_or_build(snap, &dir, &Progress::default()).expect("index builds")
 }
 
@@ -507,7 +507,7 @@ fn reopening_reuses_and_each_snapshot_has_its_own_index() {
     assert_eq!(vitrine_lines(&ib, "beta").len(), 1);
     // An index opened for the wrong snapshot is refused, not trusted.
     assert!(matches!(
-        Index::open(ib.dir(), &sa.ids().tree_sha256, a.path()),
+        Index::open(ib.dir(), &sa.ids().tree_sha256, sa.content()),
         Err(SearchError::Mismatch { .. })
     ));
 }

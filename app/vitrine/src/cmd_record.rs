@@ -247,7 +247,7 @@ pub fn run(cmd: RecordCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 }
 
 fn review_dir(ctx: &Ctx<'_>, snap: &Snapshot) -> PathBuf {
-    ctx.data.snapshot_dir(&snap.ids().tree_sha256).join("review")
+    ctx.data.snapshot_dir(snap.content_key()).join("review")
 }
 
 /// Opens the review of `snap`, reporting on stderr anything that was quarantined on load.

@@ -112,7 +112,7 @@ fn open_index(
     ctx: &mut Ctx<'_>,
 ) -> anyhow::Result<(Index, Opened)> {
     let snap = ctx.open_snapshot_cached(path, true)?;
-    let snap_dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256);
+    let snap_dir = ctx.data.snapshot_dir(snap.content_key());
     let dir = snap_dir.join("index");
     let progress = Arc::new(Progress::default());
     let reporter = ctx.show_progress().then(|| spawn_progress_line(progress.clone()));

@@ -344,7 +344,7 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 /// missing or stale.
 fn open_index(path: &Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Snapshot, SymbolIndex)> {
     let snap = ctx.open_snapshot_cached(path, true)?;
-    let dir = ctx.data.snapshot_dir(&snap.ids().tree_sha256).join("symbols");
+    let dir = ctx.data.snapshot_dir(snap.content_key()).join("symbols");
     if let Ok(index) = SymbolIndex::open(&dir)
         && index.meta().tree_sha256 == snap.ids().tree_sha256
     {

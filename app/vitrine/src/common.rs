@@ -59,8 +59,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Opens a snapshot, hashing every byte: for commands that state or bind its identity (`digest`,
-    /// `health`, `export`, `verify`). With `keep_content`, an archive is unpacked into the data directory
-    /// so its files can be read later (index, window); otherwise it is only digested.
+    /// `health`, `export`, `verify`). With `keep_content`, an archive's files are kept in the data
+    /// directory's blob store so they can be read later (index, window); otherwise it is only digested.
     pub fn open_snapshot(&mut self, path: &Path, keep_content: bool) -> anyhow::Result<Snapshot> {
         self.open_with(path, keep_content, false)
     }
@@ -74,7 +74,7 @@ impl<'a> Ctx<'a> {
 
     fn open_with(&mut self, path: &Path, keep_content: bool, cached: bool) -> anyhow::Result<Snapshot> {
         let config = IngestConfig {
-            scratch_dir: keep_content.then(|| self.data.unpacked_dir()),
+            blob_dir: keep_content.then(|| self.data.blob_dir()),
             cache_dir: cached.then(|| self.data.ingest_cache_dir()),
             ..self.ingest.clone()
         };

@@ -62,7 +62,7 @@ impl SearchState {
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
         let (ended, ended_rx) = crossbeam_channel::bounded::<()>(0);
-        let dir = data.snapshot_dir(&snapshot.ids().tree_sha256).join("index");
+        let dir = data.snapshot_dir(snapshot.content_key()).join("index");
         let p = progress.clone();
         let spawned = std::thread::Builder::new().name("index".into()).spawn(move || {
             let _ended = ended;

@@ -967,7 +967,7 @@ impl AppState {
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
         let config = IngestConfig {
-            scratch_dir: Some(self.data.unpacked_dir()),
+            blob_dir: Some(self.data.blob_dir()),
             cache_dir: Some(self.data.ingest_cache_dir()),
             ..IngestConfig::default()
         };
@@ -1005,7 +1005,7 @@ impl AppState {
         let search_done =
             self.search.start_index(snapshot.clone(), &self.data, self.symbols.definitions.clone());
         self.symbols.start_index(snapshot.clone(), &self.data, Some(search_done));
-        let dir = self.data.snapshot_dir(&snapshot.ids().tree_sha256);
+        let dir = self.data.snapshot_dir(snapshot.content_key());
         let (review, problem) = ReviewState::open(
             dir.join("review"),
             snapshot.ids().tree_sha256.clone(),

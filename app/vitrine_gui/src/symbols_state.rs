@@ -101,7 +101,7 @@ impl SymbolState {
     ) {
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let dir = data.snapshot_dir(&snapshot.ids().tree_sha256).join("symbols");
+        let dir = data.snapshot_dir(snapshot.content_key()).join("symbols");
         let p = progress.clone();
         let spawned = std::thread::Builder::new().name("symbols".into()).spawn(move || {
             if let Some(after) = after {

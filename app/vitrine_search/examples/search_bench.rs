@@ -53,10 +53,15 @@ fn build(tree: &Path, dir: &Path) {
     );
 }
 
+/// Opens the index; the snapshot's files are read through its manifest, taken from an ingest cache next
+/// to the index (so that only the first run reads the whole tree).
 fn open(tree: &Path, dir: &Path) -> Index {
     let meta: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
-    Index::open(dir, meta["tree_sha256"].as_str().unwrap(), tree).expect("open index")
+    let config =
+        IngestConfig { cache_dir: Some(dir.with_extension("ingest-cache")), ..IngestConfig::default() };
+    let snap = Snapshot::open(tree, &config, &Progress::default()).expect("ingest");
+    Index::open(dir, meta["tree_sha256"].as_str().unwrap(), snap.content()).expect("open index")
 }
 
 fn first_page(index: &Index, q: &str) -> u64 {

@@ -25,7 +25,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use vitrine_snapshot::progress::Progress;
-use vitrine_snapshot::{ContentClass, EntryKind, FileEntry, Snapshot};
+use vitrine_snapshot::{ContentClass, EntryKind, FileEntry, Snapshot, SnapshotContent};
 
 use crate::error::SearchError;
 use crate::text::search_text;
@@ -422,7 +422,7 @@ pub struct Index {
     files: FileTable,
     trigrams: TrigramFile,
     words: WordFilters,
-    content_root: PathBuf,
+    content: SnapshotContent,
     definitions: Option<Arc<dyn DefinitionSource>>,
 }
 
@@ -445,8 +445,8 @@ pub struct Definition {
 }
 
 impl Index {
-    /// Opens the index in `dir` for the snapshot `tree_sha256` whose files are under `content_root`.
-    pub fn open(dir: &Path, tree_sha256: &str, content_root: &Path) -> Result<Index, SearchError> {
+    /// Opens the index in `dir` for the snapshot `tree_sha256` whose files are read through `content`.
+    pub fn open(dir: &Path, tree_sha256: &str, content: SnapshotContent) -> Result<Index, SearchError> {
         let meta_path = dir.join("meta.json");
         let meta_bytes = std::fs::read(&meta_path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => SearchError::io(&meta_path, e),
@@ -480,15 +480,7 @@ impl Index {
             u32::try_from(files.len()).map_err(|_| SearchError::corrupt(&files_path, "too many files"))?;
         let trigrams = TrigramFile::open(&dir.join("trigrams.bin"), meta.trigrams_bin_bytes, n)?;
         let words = WordFilters::open(&dir.join("words.bin"), meta.words_bin_bytes, n)?;
-        Ok(Index {
-            dir: dir.to_path_buf(),
-            meta,
-            files,
-            trigrams,
-            words,
-            content_root: content_root.to_path_buf(),
-            definitions: None,
-        })
+        Ok(Index { dir: dir.to_path_buf(), meta, files, trigrams, words, content, definitions: None })
     }
 
     pub fn dir(&self) -> &Path {
@@ -522,10 +514,6 @@ impl Index {
         self.definitions.as_deref()
     }
 
-    pub fn content_root(&self) -> &Path {
-        &self.content_root
-    }
-
     /// Reads file `id` from the snapshot content and calls `f` with its searchable text; `None` when the
     /// file has changed size since indexing (reported to the caller rather than searched).
     ///
@@ -534,15 +522,14 @@ impl Index {
     /// at its end, so getting exactly the indexed size means the file still has that size, without the
     /// second `read` that would confirm the end (a fifth of the syscalls of a count on Boost).
     pub(crate) fn with_text<R>(&self, id: u32, f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, SearchError> {
-        use std::os::unix::ffi::OsStrExt;
-        use std::os::unix::fs::OpenOptionsExt;
-        let path = self.content_root.join(std::ffi::OsStr::from_bytes(self.files.path(id)));
-        // Never follow a link that appeared after ingest.
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)
-            .map_err(|e| SearchError::io(&path, e))?;
+        let rel = self.files.path(id);
+        let path = PathBuf::from(vitrine_snapshot::path_display(rel));
+        // Only a regular file of the snapshot's manifest, never through a link (see `SnapshotContent`).
+        let mut file = match self.content.open(rel) {
+            Ok(f) => f,
+            Err(vitrine_snapshot::SnapshotError::ChangedOnDisk { .. }) => return Ok(None),
+            Err(e) => return Err(SearchError::io(&path, std::io::Error::other(e))),
+        };
         let Ok(size) = usize::try_from(self.files.size_bytes(id)) else { return Ok(None) };
         let mut read = |buf: &mut Vec<u8>| -> Result<bool, SearchError> {
             if buf.len() < size + 1 {
@@ -662,9 +649,11 @@ pub fn open_or_build(
     index_dir: &Path,
     progress: &Progress,
 ) -> Result<(Index, Opened), SearchError> {
-    let root = snap.content_root().ok_or(SearchError::NoContent)?;
+    if !snap.has_content() {
+        return Err(SearchError::NoContent);
+    }
     let tree = &snap.ids().tree_sha256;
-    let reason = match Index::open(index_dir, tree, root) {
+    let reason = match Index::open(index_dir, tree, snap.content()) {
         Ok(index) => return Ok((index, Opened::Reused)),
         Err(SearchError::Io { source, .. })
             if source.kind() == std::io::ErrorKind::NotFound && !index_dir.exists() =>
@@ -674,7 +663,7 @@ pub fn open_or_build(
         Err(e) => Some(e.to_string()),
     };
     build_into(snap, index_dir, progress)?;
-    let index = Index::open(index_dir, tree, root)?;
+    let index = Index::open(index_dir, tree, snap.content())?;
     Ok((
         index,
         match reason {

@@ -2,19 +2,24 @@
 //!
 //! An archive from the party under review is hostile until proven otherwise. Entries are streamed and
 //! checked one by one; the first bad entry refuses the whole archive: absolute paths and `..`, entries
-//! below a symlink or a file, links that escape the root, hard links to anything but an earlier file,
-//! device files and FIFOs, duplicate entries, and decompression bombs (limits on total size, file count
-//! and compression ratio). A truncated or corrupt archive is an error, never a partial snapshot.
+//! below a symlink or a file, hard links to anything but an earlier file, device files and FIFOs,
+//! duplicate entries, and decompression bombs (limits on total size, file count and compression ratio).
+//! A truncated or corrupt archive is an error, never a partial snapshot.
 //!
 //! Tar and zip are parsed by Vitrine's own readers, [`crate::tar`] and [`crate::zipread`], so that
 //! Vitrine's view of an archive (which bytes are which path, which members exist, modes, link targets)
 //! is the one GNU tar, bsdtar and Info-ZIP `unzip` extract, or the archive is refused as ambiguous,
 //! naming the member.
+//!
+//! Nothing here writes a file tree: each member's content is handed to the sink as a reader of exactly
+//! its declared size, so memory use does not depend on member size. Symlinks are data (their target
+//! text); where they point is for the health report to say, never a reason to refuse, since nothing
+//! ever follows them.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -68,13 +73,31 @@ pub enum ItemKind {
     },
 }
 
-/// One checked entry with its content (empty for links).
-#[derive(Debug)]
-pub struct ArchiveItem {
+/// One checked entry. `content` yields exactly `size` bytes (none for links); the sink may read any
+/// part of it, the rest is skipped after it returns. A short or failing read of the archive is reported
+/// as [`SnapshotError::CorruptArchive`], whatever the sink made of the read error.
+pub struct ArchiveItem<'a> {
     pub path: Vec<u8>,
     pub kind: ItemKind,
-    pub content: Vec<u8>,
+    pub size: u64,
+    pub content: &'a mut dyn Read,
 }
+
+impl std::fmt::Debug for ArchiveItem<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArchiveItem")
+            .field("path", &crate::path::display_bytes(&self.path))
+            .field("kind", &self.kind)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The longest symlink target accepted (Linux's `PATH_MAX` less the NUL: no directory holds a longer one).
+pub const MAX_LINK_TARGET: u64 = 4095;
+
+/// The sink an archive's checked members are streamed to.
+pub type Sink<'s> = dyn FnMut(ArchiveItem<'_>) -> Result<(), SnapshotError> + 's;
 
 /// Recognises an archive by its name, then by its first bytes.
 pub fn detect_format(path: &Path) -> Option<ArchiveFormat> {
@@ -114,10 +137,10 @@ pub fn read(
     archive: &Path,
     format: ArchiveFormat,
     limits: &ArchiveLimits,
-    sink: &mut dyn FnMut(ArchiveItem) -> Result<(), SnapshotError>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), SnapshotError> {
-    let file = File::open(archive).map_err(|e| SnapshotError::io(archive, e))?;
-    let compressed = file.metadata().map_err(|e| SnapshotError::io(archive, e))?.len();
+    let file = File::open(archive).map_err(|e| SnapshotError::io("open", archive, e))?;
+    let compressed = file.metadata().map_err(|e| SnapshotError::io("examine", archive, e))?.len();
     let mut guard = Guard::new(archive, limits, compressed);
     match format {
         ArchiveFormat::Tar => read_tar(archive, BufReader::with_capacity(1 << 20, file), &mut guard, sink),
@@ -247,28 +270,19 @@ impl<'a> Guard<'a> {
         Ok(Some(norm))
     }
 
-    /// A symlink target must stay inside the root, resolved from the link's own directory.
+    /// A symlink target is data and is never followed; where it points is a health finding. Only what no
+    /// directory can hold is refused: an empty target or one longer than [`MAX_LINK_TARGET`].
     fn check_link_target(&self, link: &[u8], target: &[u8]) -> Result<(), SnapshotError> {
         let shown = || crate::path::display_bytes(link);
         if target.is_empty() {
             return Err(self.refuse(format!("symlink `{}` has an empty target", shown())));
         }
-        match crate::path::link_target(link, target) {
-            crate::path::LinkTarget::Inside => {}
-            crate::path::LinkTarget::Absolute => {
-                return Err(self.refuse(format!(
-                    "symlink `{}` points to the absolute path `{}`",
-                    shown(),
-                    crate::path::display_bytes(target)
-                )));
-            }
-            crate::path::LinkTarget::Escapes => {
-                return Err(self.refuse(format!(
-                    "symlink `{}` -> `{}` escapes the archive root",
-                    shown(),
-                    crate::path::display_bytes(target)
-                )));
-            }
+        if target.len() as u64 > MAX_LINK_TARGET {
+            return Err(self.refuse(format!(
+                "symlink `{}` has a target of {} bytes (at most {MAX_LINK_TARGET})",
+                shown(),
+                target.len()
+            )));
         }
         Ok(())
     }
@@ -293,12 +307,14 @@ fn zip_error(archive: &Path, e: crate::zipread::ZipError) -> SnapshotError {
 }
 
 /// Reads a tar stream with Vitrine's own reader ([`crate::tar`]), which resolves headers as GNU tar does
-/// and refuses what GNU tar and bsdtar would extract differently; then applies the [`Guard`].
+/// and refuses what GNU tar and bsdtar would extract differently; then applies the [`Guard`]. The reader
+/// also checks that only zero bytes follow the end-of-archive marker, reading the stream to its end so
+/// that a compressed stream's own integrity check (gzip CRC, xz check and index) runs.
 fn read_tar<R: Read>(
     archive: &Path,
     reader: R,
     guard: &mut Guard<'_>,
-    sink: &mut dyn FnMut(ArchiveItem) -> Result<(), SnapshotError>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), SnapshotError> {
     use crate::tar::MemberKind;
     let mut tar = crate::tar::TarReader::new(reader);
@@ -314,18 +330,19 @@ fn read_tar<R: Read>(
                 let size = member.size_bytes;
                 guard.admit(size)?;
                 let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
-                let content = read_exact_size(archive, &mut tar.data(), size, &shown)?;
-                sink(ArchiveItem {
-                    path,
-                    kind: ItemKind::File { executable: member.mode & 0o100 != 0 },
-                    content,
-                })?;
+                let executable = member.mode & 0o100 != 0;
+                send_file(archive, sink, path, executable, size, &mut tar.data(), &shown)?;
             }
             MemberKind::Symlink { target } => {
                 guard.admit(0)?;
                 let Some(path) = guard.path(&raw_path, Seen::Link)? else { continue };
                 guard.check_link_target(&path, &target)?;
-                sink(ArchiveItem { path, kind: ItemKind::Symlink { target }, content: Vec::new() })?;
+                sink(ArchiveItem {
+                    path,
+                    kind: ItemKind::Symlink { target },
+                    size: 0,
+                    content: &mut std::io::empty(),
+                })?;
             }
             MemberKind::HardLink { target } => {
                 guard.admit(0)?;
@@ -347,7 +364,8 @@ fn read_tar<R: Read>(
                 sink(ArchiveItem {
                     path,
                     kind: ItemKind::HardLink { target: norm_target },
-                    content: Vec::new(),
+                    size: 0,
+                    content: &mut std::io::empty(),
                 })?;
             }
             MemberKind::CharDevice | MemberKind::BlockDevice | MemberKind::Fifo => {
@@ -363,15 +381,89 @@ fn read_tar<R: Read>(
     Ok(())
 }
 
-fn read_exact_size(
+/// Hands a file member to the sink as a reader of exactly `size` bytes, then checks that the archive
+/// held exactly that many (reading to the member's end also runs the zip CRC check).
+fn send_file(
+    archive: &Path,
+    sink: &mut Sink<'_>,
+    path: Vec<u8>,
+    executable: bool,
+    size: u64,
+    reader: &mut dyn Read,
+    shown: &str,
+) -> Result<(), SnapshotError> {
+    let mut exact = Exact { inner: reader, size, left: size, failure: None };
+    let result = sink(ArchiveItem { path, kind: ItemKind::File { executable }, size, content: &mut exact });
+    if result.is_ok() && exact.failure.is_none() {
+        // Skip what the sink left unread (a read error is recorded in `failure`), then probe for more.
+        let _ = std::io::copy(&mut exact, &mut std::io::sink());
+        if exact.failure.is_none() {
+            let mut probe = [0u8; 1];
+            match exact.inner.read(&mut probe) {
+                Ok(0) => {}
+                Ok(_) => exact.failure = Some(format!("more bytes than the {size} the header says")),
+                Err(e) => exact.failure = Some(e.to_string()),
+            }
+        }
+    }
+    if let Some(failure) = exact.failure {
+        return Err(SnapshotError::corrupt(archive, format!("`{shown}`: {failure}")));
+    }
+    result
+}
+
+/// A member's content: exactly `size` bytes of `inner`; a short or failing read is recorded.
+struct Exact<'r> {
+    inner: &'r mut dyn Read,
+    size: u64,
+    left: u64,
+    failure: Option<String>,
+}
+
+impl Read for Exact<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let max = usize::try_from(self.left).unwrap_or(usize::MAX).min(buf.len());
+        let dst = buf.get_mut(..max).unwrap_or_default();
+        let n = loop {
+            match self.inner.read(dst) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.failure = Some(e.to_string());
+                    return Err(e);
+                }
+            }
+        };
+        if n == 0 {
+            let got = self.size - self.left;
+            let msg = format!("{got} bytes where the header says {} (truncated?)", self.size);
+            self.failure = Some(msg.clone());
+            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, msg));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads a symlink's target stored as member content, refusing one longer than [`MAX_LINK_TARGET`].
+fn read_link_content(
     archive: &Path,
     reader: &mut dyn Read,
     size: u64,
     shown: &str,
 ) -> Result<Vec<u8>, SnapshotError> {
-    let mut content = Vec::with_capacity(usize::try_from(size.min(1 << 30)).unwrap_or(0));
+    if size > MAX_LINK_TARGET {
+        return Err(SnapshotError::hostile(
+            archive,
+            format!("symlink `{shown}` has a target of {size} bytes (at most {MAX_LINK_TARGET})"),
+        ));
+    }
+    let mut content = Vec::new();
     reader
-        .take(size.saturating_add(1))
+        .take(MAX_LINK_TARGET + 1)
         .read_to_end(&mut content)
         .map_err(|e| SnapshotError::corrupt(archive, format!("`{shown}`: {e}")))?;
     if content.len() as u64 != size {
@@ -390,7 +482,7 @@ fn read_zip(
     archive: &Path,
     file: File,
     guard: &mut Guard<'_>,
-    sink: &mut dyn FnMut(ArchiveItem) -> Result<(), SnapshotError>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), SnapshotError> {
     use crate::zipread::ZipKind;
     let mut zip = crate::zipread::ZipReader::open(BufReader::new(file), guard.limits.max_entries)
@@ -404,86 +496,22 @@ fn read_zip(
             continue;
         }
         guard.admit(entry.size_bytes)?;
+        // Reading an entry to its end runs the size, CRC and compressed-length checks.
         let mut data = zip.data(i).map_err(|e| zip_error(archive, e))?;
-        // Reading to the end runs the size and CRC checks.
-        let content = read_exact_size(archive, &mut data, entry.size_bytes, &shown)?;
         if entry.kind == ZipKind::Symlink {
+            let target = read_link_content(archive, &mut data, entry.size_bytes, &shown)?;
             let Some(path) = guard.path(&entry.name, Seen::Link)? else { continue };
-            guard.check_link_target(&path, &content)?;
-            sink(ArchiveItem { path, kind: ItemKind::Symlink { target: content }, content: Vec::new() })?;
+            guard.check_link_target(&path, &target)?;
+            sink(ArchiveItem {
+                path,
+                kind: ItemKind::Symlink { target },
+                size: 0,
+                content: &mut std::io::empty(),
+            })?;
         } else {
             let Some(path) = guard.path(&entry.name, Seen::File)? else { continue };
-            sink(ArchiveItem { path, kind: ItemKind::File { executable: entry.executable }, content })?;
+            send_file(archive, sink, path, entry.executable, entry.size_bytes, &mut data, &shown)?;
         }
     }
     Ok(())
-}
-
-/// A directory being unpacked: created empty, filled, then renamed into place as a whole, or removed on
-/// failure so that nothing half-written is left behind.
-#[derive(Debug)]
-pub struct Unpacking {
-    tmp: PathBuf,
-    dest: PathBuf,
-    done: bool,
-}
-
-impl Unpacking {
-    pub fn start(dest: PathBuf) -> Result<Unpacking, SnapshotError> {
-        let parent = dest.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        std::fs::create_dir_all(&parent).map_err(|e| SnapshotError::io(&parent, e))?;
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(|e| SnapshotError::io(&tmp, e))?;
-        }
-        std::fs::create_dir(&tmp).map_err(|e| SnapshotError::io(&tmp, e))?;
-        Ok(Unpacking { tmp, dest, done: false })
-    }
-
-    /// Writes one item below the temporary directory. Paths were checked by [`read`].
-    pub fn write(&self, item: &ArchiveItem) -> Result<(), SnapshotError> {
-        use std::os::unix::ffi::OsStrExt;
-        use std::os::unix::fs::PermissionsExt;
-        let target = self.tmp.join(std::ffi::OsStr::from_bytes(&item.path));
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| SnapshotError::io(parent, e))?;
-        }
-        match &item.kind {
-            ItemKind::File { executable } => {
-                std::fs::write(&target, &item.content).map_err(|e| SnapshotError::io(&target, e))?;
-                let mode = if *executable { 0o755 } else { 0o644 };
-                std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))
-                    .map_err(|e| SnapshotError::io(&target, e))?;
-            }
-            ItemKind::Symlink { target: link } => {
-                std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(link), &target)
-                    .map_err(|e| SnapshotError::io(&target, e))?;
-            }
-            ItemKind::HardLink { target: original } => {
-                let from = self.tmp.join(std::ffi::OsStr::from_bytes(original));
-                std::fs::copy(&from, &target).map_err(|e| SnapshotError::io(&target, e))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Moves the unpacked tree into place, replacing an earlier unpacking of the same archive.
-    pub fn finish(mut self) -> Result<PathBuf, SnapshotError> {
-        if self.dest.exists() {
-            std::fs::remove_dir_all(&self.dest).map_err(|e| SnapshotError::io(&self.dest, e))?;
-        }
-        std::fs::rename(&self.tmp, &self.dest).map_err(|e| SnapshotError::io(&self.dest, e))?;
-        self.done = true;
-        Ok(self.dest.clone())
-    }
-}
-
-impl Drop for Unpacking {
-    fn drop(&mut self) {
-        if !self.done {
-            // Best effort: a failure to clean up leaves only a `.tmp-` directory in the scratch area.
-            let _ = std::fs::remove_dir_all(&self.tmp);
-        }
-    }
 }

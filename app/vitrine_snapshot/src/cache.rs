@@ -5,7 +5,8 @@
 //! mode, size, modification and change times, to the nanosecond — as git's index does. A file whose
 //! times are within [`RACY_WINDOW_NS`] of the moment the cache was taken is never cached (it could still
 //! change within the clock's granularity), so it is re-hashed on every open until it settles. Archives
-//! are cached by the archive's SHA-256: the archive is still hashed on every open, but not unpacked again.
+//! are cached by the format they are read as and the archive's SHA-256: the archive is still hashed on
+//! every open, but its members are not read again while their blobs are in the blob store.
 //!
 //! A cache file records a fingerprint of the code that produced it (the analysis sources are embedded in
 //! the binary) and of the configuration; any difference, a torn write or a bad checksum makes Vitrine
@@ -95,7 +96,7 @@ fn fingerprint(config: &IngestConfig) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The cache file of a directory snapshot (by its absolute path) or of an archive (by its SHA-256).
+/// The cache file of a directory snapshot (by its absolute path).
 pub(crate) fn dir_cache_file(cache_dir: &Path, root: &Path) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
     let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
@@ -103,8 +104,10 @@ pub(crate) fn dir_cache_file(cache_dir: &Path, root: &Path) -> PathBuf {
     cache_dir.join(format!("dir-{key}.bin"))
 }
 
-pub(crate) fn archive_cache_file(cache_dir: &Path, archive_sha256: &str) -> PathBuf {
-    cache_dir.join(format!("archive-{archive_sha256}.bin"))
+/// The cache file of an archive: by the format family it is read as and its SHA-256, both of which
+/// determine its content (a tar/zip polyglot is two snapshots).
+pub(crate) fn archive_cache_file(cache_dir: &Path, family: &str, archive_sha256: &str) -> PathBuf {
+    cache_dir.join(format!("archive-{family}-{archive_sha256}.bin"))
 }
 
 /// A cached file: the `lstat` key it was hashed under (none for archive members) and what was found.
@@ -369,7 +372,7 @@ mod tests {
     }
 
     use crate::Snapshot;
-    use crate::ingest::open_at;
+    use crate::ingest::{Hooks, open_at};
     use crate::progress::Progress;
 
     /// A moment after every file of a test tree was written, so none of them is racy.
@@ -406,9 +409,12 @@ mod tests {
     fn unchanged_files_come_from_the_cache_with_the_same_results() {
         let t = tree();
         let cache = tempfile::tempdir().unwrap();
-        let first = open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        let first = open_at(t.path(), &config(cache.path()), &Progress::default(), later(), Hooks::default())
+            .unwrap();
         assert_eq!(first.cached_files(), 0);
-        let second = open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        let second =
+            open_at(t.path(), &config(cache.path()), &Progress::default(), later(), Hooks::default())
+                .unwrap();
         // Four regular files; the symlink is always read again (it costs one readlink).
         assert_eq!(second.cached_files(), 4);
         assert_eq!(observable(&second), observable(&fresh(t.path())));
@@ -420,10 +426,11 @@ mod tests {
     fn a_changed_file_is_hashed_again() {
         let t = tree();
         let cache = tempfile::tempdir().unwrap();
-        open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        open_at(t.path(), &config(cache.path()), &Progress::default(), later(), Hooks::default()).unwrap();
         // Same size, other bytes: only the file's times and inode change tell.
         std::fs::write(t.path().join("src/main.c"), "int main(void) { return 1; }\n").unwrap();
-        let s = open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        let s = open_at(t.path(), &config(cache.path()), &Progress::default(), later(), Hooks::default())
+            .unwrap();
         assert_eq!(s.cached_files(), 3);
         assert_eq!(observable(&s), observable(&fresh(t.path())));
         let e = s.file(b"src/main.c").unwrap();
@@ -431,7 +438,8 @@ mod tests {
         // A file that disappeared is gone, a new one is there.
         std::fs::remove_file(t.path().join("blob.bin")).unwrap();
         std::fs::write(t.path().join("new.h"), "#define X 1\n").unwrap();
-        let s = open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        let s = open_at(t.path(), &config(cache.path()), &Progress::default(), later(), Hooks::default())
+            .unwrap();
         assert!(s.file(b"blob.bin").is_none() && s.file(b"new.h").is_some());
         assert_eq!(observable(&s), observable(&fresh(t.path())));
     }
@@ -440,8 +448,9 @@ mod tests {
     fn files_changed_just_before_the_cache_was_taken_are_not_cached() {
         let t = tree();
         let cache = tempfile::tempdir().unwrap();
-        open_at(t.path(), &config(cache.path()), &Progress::default(), now_ns()).unwrap();
-        let s = open_at(t.path(), &config(cache.path()), &Progress::default(), later()).unwrap();
+        open_at(t.path(), &config(cache.path()), &Progress::default(), now_ns(), Hooks::default()).unwrap();
+        let s = open_at(t.path(), &config(cache.path()), &Progress::default(), later(), Hooks::default())
+            .unwrap();
         assert_eq!(s.cached_files(), 0, "files written within the racy window must be read again");
     }
 
@@ -450,7 +459,7 @@ mod tests {
         let t = tree();
         let cache = tempfile::tempdir().unwrap();
         let cfg = config(cache.path());
-        open_at(t.path(), &cfg, &Progress::default(), later()).unwrap();
+        open_at(t.path(), &cfg, &Progress::default(), later(), Hooks::default()).unwrap();
         let file = dir_cache_file(cache.path(), t.path());
         let good = std::fs::read(&file).unwrap();
         let expected = observable(&fresh(t.path()));
@@ -460,20 +469,20 @@ mod tests {
         flipped[mid] ^= 0x20;
         for damaged in [good[..good.len() - 1].to_vec(), flipped, Vec::new(), b"garbage".to_vec()] {
             std::fs::write(&file, &damaged).unwrap();
-            let s = open_at(t.path(), &cfg, &Progress::default(), later()).unwrap();
+            let s = open_at(t.path(), &cfg, &Progress::default(), later(), Hooks::default()).unwrap();
             assert_eq!(s.cached_files(), 0);
             assert_eq!(observable(&s), expected);
         }
         // Other settings (here: the size above which text is not indexed) make another cache.
         let mut other = cfg.clone();
         other.classify.max_text_bytes = 4;
-        let s = open_at(t.path(), &other, &Progress::default(), later()).unwrap();
+        let s = open_at(t.path(), &other, &Progress::default(), later(), Hooks::default()).unwrap();
         assert_eq!(s.cached_files(), 0);
         assert_eq!(s.file(b"src/main.c").unwrap().class, ContentClass::TooLarge);
     }
 
     #[test]
-    fn an_archive_is_not_unpacked_again() {
+    fn an_archive_is_not_read_again_while_its_blobs_are_there() {
         let t = tree();
         let work = tempfile::tempdir().unwrap();
         let tar_path = work.path().join("snap.tar");
@@ -482,8 +491,8 @@ mod tests {
         b.append_dir_all(".", t.path()).unwrap();
         b.finish().unwrap();
         drop(b);
-        let scratch = work.path().join("unpacked");
-        let cfg = IngestConfig { scratch_dir: Some(scratch.clone()), ..config(&work.path().join("cache")) };
+        let blobs = work.path().join("blobs");
+        let cfg = IngestConfig { blob_dir: Some(blobs.clone()), ..config(&work.path().join("cache")) };
         let first = Snapshot::open(&tar_path, &cfg, &Progress::default()).unwrap();
         assert_eq!(first.cached_files(), 0);
         let second = Snapshot::open(&tar_path, &cfg, &Progress::default()).unwrap();
@@ -492,8 +501,8 @@ mod tests {
         assert_eq!(observable(&second), observable(&fresh(t.path())));
         let e = second.file(b"src/main.c").unwrap();
         assert_eq!(second.read(e).unwrap(), b"int main(void) { return 0; }\n");
-        // Without its unpacked copy, the archive is unpacked again.
-        std::fs::remove_dir_all(second.content_root().unwrap()).unwrap();
+        // Without one of its blobs, the archive is read again and the blob is back.
+        std::fs::remove_file(crate::blobs::BlobStore::at(&blobs).path_of(&e.sha256)).unwrap();
         let third = Snapshot::open(&tar_path, &cfg, &Progress::default()).unwrap();
         assert_eq!(third.cached_files(), 0);
         assert_eq!(

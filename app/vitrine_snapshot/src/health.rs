@@ -33,11 +33,15 @@ pub enum FindingKind {
     GitRefusedPath,
     SpecialFile,
     Unreadable,
+    /// A symlink to an absolute path: recorded as data, never followed.
+    SymlinkAbsolute,
+    /// A symlink whose target climbs out of the snapshot root: recorded as data, never followed.
+    SymlinkEscapes,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 16] = [
+    pub const ALL: [FindingKind; 18] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -54,6 +58,8 @@ impl FindingKind {
         FindingKind::GitRefusedPath,
         FindingKind::SpecialFile,
         FindingKind::Unreadable,
+        FindingKind::SymlinkAbsolute,
+        FindingKind::SymlinkEscapes,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +80,8 @@ impl FindingKind {
             FindingKind::GitRefusedPath => "git-refused-path",
             FindingKind::SpecialFile => "special-file",
             FindingKind::Unreadable => "unreadable",
+            FindingKind::SymlinkAbsolute => "symlink-absolute",
+            FindingKind::SymlinkEscapes => "symlink-escapes",
         }
     }
 

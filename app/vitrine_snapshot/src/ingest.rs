@@ -1,18 +1,29 @@
 //! Walking, reading, hashing and classifying every file of a snapshot, in parallel.
+//!
+//! A directory is walked without following links, then each file is opened with `O_NOFOLLOW |
+//! O_NONBLOCK`, checked with `fstat` on the descriptor to be a regular file, read, and checked again:
+//! a file that changed while it was read is read again, and refused if it keeps changing. A file or
+//! directory that cannot be read refuses the whole snapshot: no identity is stated for a partly read
+//! tree. An archive's members stream from the decompressor into the analysis (and, when the content is
+//! kept, into the blob store), with a bound on the bytes in flight, so memory does not depend on member
+//! size.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::archive::{self, ArchiveItem, ArchiveLimits, ItemKind, Unpacking};
+use crate::archive::{self, ArchiveItem, ArchiveLimits, ItemKind};
+use crate::blobs::{Batch, BlobStore};
 use crate::cache::{self, StatKey};
 use crate::classify::{self, ClassifyConfig, ContentClass};
+use crate::content::Source;
 use crate::error::SnapshotError;
 use crate::gitid::{self, BlobHasher, Hashes, TreeIds, TreeItem};
 use crate::health::{self, FileFindings, Finding, FindingKind, HealthConfig, HealthReport};
@@ -25,21 +36,82 @@ pub struct IngestConfig {
     pub classify: ClassifyConfig,
     pub health: HealthConfig,
     pub archive: ArchiveLimits,
-    /// Where an archive is unpacked so its files can be read later (the data directory's `unpacked/`).
-    /// `None`: an archive is only digested.
-    pub scratch_dir: Option<PathBuf>,
+    /// The blob store an archive's files are kept in so they can be read later (the data directory's
+    /// `blobs/`). `None`: an archive is only digested. A directory is always read in place.
+    pub blob_dir: Option<PathBuf>,
     /// Where hashing results are cached between processes (the data directory's `ingest-cache/`), so
     /// that opening an unchanged snapshot again reads only what changed (see the `cache` module).
     /// `None` hashes every byte: what commands that state a snapshot's identity use.
     pub cache_dir: Option<PathBuf>,
 }
 
-/// Files at least this large are streamed through the hashers instead of being read whole.
-const STREAM_THRESHOLD: u64 = 256 * 1024 * 1024;
+/// Files larger than this are streamed through the hashers (and classified as binary or too large
+/// without a text scan) instead of being read whole; the same rule for directories and archives, so
+/// both give the same findings.
+pub(crate) const STREAM_THRESHOLD: u64 = 64 * 1024 * 1024;
 
-/// Opens a file for reading without following a final symlink.
+/// At most this many bytes of archive members wait in memory for analysis (one larger member alone
+/// is admitted: it is at most [`STREAM_THRESHOLD`]).
+const IN_FLIGHT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How often a file that changes while it is read is read again before the snapshot is refused.
+const READ_ATTEMPTS: usize = 3;
+
+/// Opens a file of a snapshot for reading: never through a final symlink, never blocking on a FIFO or
+/// device swapped in after the walk, never becoming a controlling terminal. Callers `fstat` the result.
+pub(crate) fn open_snapshot_file(path: &Path) -> std::io::Result<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+/// [`open_snapshot_file`], under the name the git reader uses.
 pub(crate) fn open_nofollow(path: &Path) -> std::io::Result<File> {
-    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NOCTTY).open(path)
+    open_snapshot_file(path)
+}
+
+/// What a non-regular file type is called in messages.
+pub(crate) fn file_type_name(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_file() {
+        "regular file"
+    } else if ft.is_dir() {
+        "directory"
+    } else if ft.is_symlink() {
+        "symlink"
+    } else if ft.is_fifo() {
+        "FIFO"
+    } else if ft.is_socket() {
+        "socket"
+    } else if ft.is_block_device() {
+        "block device"
+    } else {
+        "character device"
+    }
+}
+
+/// A test hook that may fail an open or listing of a relative path with an OS error.
+type FailHook<'a> = &'a (dyn Fn(&[u8]) -> Option<std::io::Error> + Sync);
+/// A test hook called with a relative path.
+type PathHook<'a> = &'a (dyn Fn(&[u8]) + Sync);
+
+/// Seams for tests of what cannot be staged from outside the process as root: a tree changed between
+/// the walk and the reads, and an open or listing refused with an OS error.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Hooks<'a> {
+    /// Runs after the walk, before any file is read.
+    pub(crate) after_walk: Option<&'a (dyn Fn() + Sync)>,
+    /// The error to fail opening or listing this relative path with, if any.
+    pub(crate) fail: Option<FailHook<'a>>,
+    /// Runs after a file's content was read, before it is checked unchanged.
+    pub(crate) after_read: Option<PathHook<'a>>,
+}
+
+impl Hooks<'_> {
+    fn failure(&self, rel: &[u8]) -> Option<std::io::Error> {
+        self.fail.and_then(|f| f(rel))
+    }
 }
 
 pub(crate) fn open(
@@ -47,23 +119,30 @@ pub(crate) fn open(
     config: &IngestConfig,
     progress: &Progress,
 ) -> Result<Snapshot, SnapshotError> {
-    open_at(path, config, progress, cache::now_ns())
+    open_at(path, config, progress, cache::now_ns(), Hooks::default())
 }
 
-/// [`open`], with the moment the ingest cache is taken at given (tests move it to make files look old).
+/// [`open`], with the moment the ingest cache is taken at given (tests move it to make files look old)
+/// and test hooks.
 pub(crate) fn open_at(
     path: &Path,
     config: &IngestConfig,
     progress: &Progress,
     taken_ns: i64,
+    hooks: Hooks<'_>,
 ) -> Result<Snapshot, SnapshotError> {
-    let meta = std::fs::metadata(path).map_err(|e| SnapshotError::io(path, e))?;
+    let meta = std::fs::metadata(path).map_err(|e| SnapshotError::io("open", path, e))?;
     if meta.is_dir() {
         let root = path.to_path_buf();
-        let (files, findings, cached) = ingest_dir(&root, config, progress, taken_ns)?;
+        let (files, findings, cached) = ingest_dir(&root, config, progress, taken_ns, hooks)?;
         let git_root = Some(root.clone());
-        let mut snap =
-            assemble(Origin::Directory { path: root.clone() }, Some(root), files, findings, git_root, config);
+        let mut snap = assemble(
+            Origin::Directory { path: root.clone() },
+            Source::Directory(root),
+            files,
+            findings,
+            git_root,
+        );
         snap.cached_files = cached;
         Ok(snap)
     } else if let Some(format) = archive::detect_format(path) {
@@ -75,85 +154,48 @@ pub(crate) fn open_at(
 
 /// One thing found by the walk.
 enum Walked {
-    File { path: Vec<u8>, executable: bool, size: u64, stat: StatKey },
+    File { path: Vec<u8> },
     Symlink { path: Vec<u8>, target: Vec<u8> },
     Special { path: Vec<u8>, kind: &'static str },
-    Unreadable { path: Vec<u8>, error: String },
 }
 
-fn walk(root: &Path, progress: &Progress) -> Result<Vec<Walked>, SnapshotError> {
+/// Lists the tree without following links. A directory that cannot be listed, or an entry that cannot
+/// be examined, refuses the snapshot.
+fn walk(root: &Path, progress: &Progress, hooks: Hooks<'_>) -> Result<Vec<Walked>, SnapshotError> {
     let mut out = Vec::new();
     let mut stack: Vec<Vec<u8>> = vec![Vec::new()];
+    let unreadable = |op, path: PathBuf, source| SnapshotError::Unreadable { op, path, source };
     while let Some(rel) = stack.pop() {
         if progress.is_cancelled() {
             return Err(SnapshotError::Cancelled);
         }
         let dir =
             if rel.is_empty() { root.to_path_buf() } else { root.join(std::ffi::OsStr::from_bytes(&rel)) };
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if rel.is_empty() => return Err(SnapshotError::io(&dir, e)),
-            Err(e) => {
-                out.push(Walked::Unreadable {
-                    path: rel.clone(),
-                    error: format!("directory cannot be listed: {e}"),
-                });
-                continue;
-            }
-        };
+        if let Some(e) = hooks.failure(&rel) {
+            return Err(unreadable("list the directory", dir, e));
+        }
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| unreadable("list the directory", dir.clone(), e))?;
         for entry in entries {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    out.push(Walked::Unreadable {
-                        path: rel.clone(),
-                        error: format!("directory listing failed: {e}"),
-                    });
-                    continue;
-                }
-            };
+            let entry = entry.map_err(|e| unreadable("list the directory", dir.clone(), e))?;
             let mut child = rel.clone();
             if !child.is_empty() {
                 child.push(b'/');
             }
             child.extend_from_slice(entry.file_name().as_bytes());
-            let meta = match std::fs::symlink_metadata(entry.path()) {
-                Ok(m) => m,
-                Err(e) => {
-                    out.push(Walked::Unreadable { path: child, error: e.to_string() });
-                    continue;
-                }
-            };
+            let meta = std::fs::symlink_metadata(entry.path())
+                .map_err(|e| unreadable("examine", entry.path(), e))?;
             let ft = meta.file_type();
             if ft.is_dir() {
                 stack.push(child);
             } else if ft.is_file() {
-                out.push(Walked::File {
-                    path: child,
-                    executable: meta.permissions().mode() & 0o100 != 0,
-                    size: meta.len(),
-                    stat: StatKey::of(&meta),
-                });
+                out.push(Walked::File { path: child });
             } else if ft.is_symlink() {
-                match std::fs::read_link(entry.path()) {
-                    Ok(t) => {
-                        out.push(Walked::Symlink { path: child, target: t.as_os_str().as_bytes().to_vec() })
-                    }
-                    Err(e) => out
-                        .push(Walked::Unreadable { path: child, error: format!("symlink unreadable: {e}") }),
-                }
+                let target = std::fs::read_link(entry.path())
+                    .map_err(|e| unreadable("read the link", entry.path(), e))?;
+                out.push(Walked::Symlink { path: child, target: target.as_os_str().as_bytes().to_vec() });
             } else {
-                use std::os::unix::fs::FileTypeExt;
-                let kind = if ft.is_fifo() {
-                    "FIFO"
-                } else if ft.is_socket() {
-                    "socket"
-                } else if ft.is_block_device() {
-                    "block device"
-                } else {
-                    "character device"
-                };
-                out.push(Walked::Special { path: child, kind });
+                out.push(Walked::Special { path: child, kind: file_type_name(ft) });
             }
         }
     }
@@ -174,6 +216,7 @@ fn ingest_dir(
     config: &IngestConfig,
     progress: &Progress,
     taken_ns: i64,
+    hooks: Hooks<'_>,
 ) -> Result<(Vec<Analysed>, Vec<Finding>, u64), SnapshotError> {
     let hits = std::sync::atomic::AtomicU64::new(0);
     let cache_file = config.cache_dir.as_deref().map(|dir| cache::dir_cache_file(dir, root));
@@ -185,169 +228,229 @@ fn ingest_dir(
         None => Default::default(),
     };
     progress.set_phase("listing files", 0);
-    let walked = walk(root, progress)?;
+    let walked = walk(root, progress, hooks)?;
+    if let Some(after_walk) = hooks.after_walk {
+        after_walk();
+    }
     progress.set_phase("hashing", walked.len() as u64);
-    let mut extra = Vec::new();
-    let results: Vec<Option<(Option<StatKey>, Analysed)>> = walked
+    type Hashed = Option<(Option<StatKey>, Analysed)>;
+    let results: Vec<Result<Hashed, SnapshotError>> = walked
         .par_iter()
         .map_init(Vec::new, |buf, w| {
             if progress.is_cancelled() {
-                return None;
+                return Err(SnapshotError::Cancelled);
             }
             let (stat, a) = match w {
-                Walked::File { path, executable, size, stat } => {
-                    let hit = cached.get(path).filter(|c| {
-                        c.stat == Some(*stat)
-                            && c.analysed.entry.kind == EntryKind::File { executable: *executable }
-                    });
-                    let a = match hit {
-                        Some(c) => {
-                            hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            c.analysed.clone()
-                        }
-                        None => {
-                            let rel = RelPath::from_bytes(path.clone());
-                            read_and_analyse(root, rel, *executable, *size, buf, config)
-                        }
-                    };
-                    (Some(*stat), a)
+                Walked::File { path } => {
+                    let (stat, a) = read_dir_file(root, path, buf, config, hooks, |stat, executable| {
+                        let hit = cached.get(path).filter(|c| {
+                            c.stat == Some(*stat) && c.analysed.entry.kind == EntryKind::File { executable }
+                        })?;
+                        hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        Some(hit.analysed.clone())
+                    })?;
+                    (Some(stat), a)
                 }
                 Walked::Symlink { path, target } => {
                     (None, analyse_symlink(RelPath::from_bytes(path.clone()), target.clone()))
                 }
-                Walked::Special { .. } | Walked::Unreadable { .. } => return None,
+                Walked::Special { .. } => return Ok(None),
             };
             progress.advance(1, a.entry.size_bytes);
-            Some((stat, a))
+            Ok(Some((stat, a)))
         })
         .collect();
     if progress.is_cancelled() {
         return Err(SnapshotError::Cancelled);
     }
     drop(cached);
-    if let Some(file) = &cache_file {
-        // Only files that were read successfully are worth keeping; a failure to write is harmless.
-        let keep = results.iter().flatten().filter_map(|(stat, a)| {
-            (stat.is_some() && a.entry.class != ContentClass::Unreadable).then_some((*stat, a))
-        });
-        let _ = cache::store(file, config, taken_ns, keep);
+    let mut done = Vec::with_capacity(results.len());
+    for r in results {
+        if let Some(x) = r? {
+            done.push(x);
+        }
     }
+    if let Some(file) = &cache_file {
+        // A failure to write is harmless: the cache is never required.
+        let _ = cache::store(file, config, taken_ns, done.iter().map(|(stat, a)| (*stat, a)));
+    }
+    let mut extra = Vec::new();
     for w in &walked {
-        match w {
-            Walked::Special { path, kind } => extra.push(Finding::file_level(
+        if let Walked::Special { path, kind } = w {
+            extra.push(Finding::file_level(
                 &crate::path::display_bytes(path),
                 FindingKind::SpecialFile,
                 format!("{kind}: not read, not part of the tree ids (git skips it too)"),
-            )),
-            Walked::Unreadable { path, error } => extra.push(Finding::file_level(
-                &crate::path::display_bytes(path),
-                FindingKind::Unreadable,
-                error.clone(),
-            )),
-            _ => {}
+            ));
         }
     }
-    Ok((results.into_iter().flatten().map(|(_, a)| a).collect(), extra, hits.into_inner()))
+    Ok((done.into_iter().map(|(_, a)| a).collect(), extra, hits.into_inner()))
 }
 
-fn read_and_analyse(
+/// Why reading a file's content failed.
+enum ReadFailure {
+    Io(std::io::Error),
+    /// Fewer or more bytes than `fstat` said: the file changed while it was read.
+    Size {
+        got: u64,
+    },
+}
+
+/// Reads and analyses one regular file of a directory: opened without following a link or blocking,
+/// checked to be a regular file on the descriptor, read, and checked unchanged after the read (size,
+/// inode, modification and change times). `cached` may supply the analysis for an unchanged `fstat`.
+fn read_dir_file(
     root: &Path,
+    rel: &[u8],
+    buf: &mut Vec<u8>,
+    config: &IngestConfig,
+    hooks: Hooks<'_>,
+    cached: impl Fn(&StatKey, bool) -> Option<Analysed>,
+) -> Result<(StatKey, Analysed), SnapshotError> {
+    let disk = root.join(std::ffi::OsStr::from_bytes(rel));
+    let changed = |detail: String| SnapshotError::ChangedWhileRead { path: disk.clone(), detail };
+    let mut last = String::new();
+    for _ in 0..READ_ATTEMPTS {
+        let opened = match hooks.failure(rel) {
+            Some(e) => Err(e),
+            None => open_snapshot_file(&disk),
+        };
+        let mut file = match opened {
+            Ok(f) => f,
+            Err(e) => {
+                // Say what the path is now, if it is no longer a regular file.
+                return Err(match std::fs::symlink_metadata(&disk) {
+                    Err(gone) if gone.kind() == std::io::ErrorKind::NotFound => {
+                        changed("removed after it was listed".into())
+                    }
+                    Ok(m) if !m.is_file() => changed(format!(
+                        "replaced by a {} after it was listed",
+                        file_type_name(m.file_type())
+                    )),
+                    _ => SnapshotError::Unreadable { op: "open", path: disk.clone(), source: e },
+                });
+            }
+        };
+        let before = file.metadata().map_err(|e| SnapshotError::Unreadable {
+            op: "fstat",
+            path: disk.clone(),
+            source: e,
+        })?;
+        if !before.is_file() {
+            return Err(changed(format!(
+                "replaced by a {} after it was listed",
+                file_type_name(before.file_type())
+            )));
+        }
+        let stat = StatKey::of(&before);
+        let executable = before.mode() & 0o100 != 0;
+        if let Some(a) = cached(&stat, executable) {
+            return Ok((stat, a));
+        }
+        let path = RelPath::from_bytes(rel.to_vec());
+        let result = analyse_reader(path, executable, before.len(), &mut file, buf, config);
+        if let Some(after_read) = hooks.after_read {
+            after_read(rel);
+        }
+        let after = file.metadata().map_err(|e| SnapshotError::Unreadable {
+            op: "fstat",
+            path: disk.clone(),
+            source: e,
+        })?;
+        match result {
+            Err(ReadFailure::Io(e)) => {
+                return Err(SnapshotError::Unreadable { op: "read", path: disk.clone(), source: e });
+            }
+            Err(ReadFailure::Size { got }) => {
+                last = format!("{got} bytes read where fstat said {}", before.len());
+            }
+            Ok(a) if StatKey::of(&after) == stat => return Ok((stat, a)),
+            Ok(_) => last = "size or times differ after the read".into(),
+        }
+    }
+    Err(changed(format!("{last}, {READ_ATTEMPTS} times")))
+}
+
+/// Reads exactly `size` bytes from `reader` and analyses them: whole when at most [`STREAM_THRESHOLD`],
+/// else streamed through the hashers.
+fn analyse_reader(
     path: RelPath,
     executable: bool,
     size: u64,
+    reader: &mut dyn Read,
     buf: &mut Vec<u8>,
     config: &IngestConfig,
-) -> Analysed {
-    let disk = path.to_path(root);
-    let unreadable = |path: RelPath, error: String| {
-        let shown = path.display();
-        let entry = FileEntry {
-            path,
-            kind: EntryKind::File { executable },
-            size_bytes: size,
-            sha256: [0; 32],
-            blob_sha256: [0; 32],
-            blob_sha1: [0; 20],
-            class: ContentClass::Unreadable,
-            encoding: None,
-            lines: 0,
-            in_tree: false,
-        };
-        Analysed {
-            entry,
-            findings: vec![Finding::file_level(&shown, FindingKind::Unreadable, error)],
-            counts: vec![(FindingKind::Unreadable, 1)],
-        }
-    };
-    let mut file = match open_nofollow(&disk) {
-        Ok(f) => f,
-        Err(e) => return unreadable(path, format!("cannot open: {e}")),
-    };
-    if size >= STREAM_THRESHOLD {
-        return match stream_large(&mut file, size) {
-            Ok((Hashes { sha256, blob_sha256, blob_sha1 }, binary)) => {
-                let shown = path.display();
-                let (class, kind, detail) = if binary {
-                    (
-                        ContentClass::Binary,
-                        FindingKind::Binary,
-                        format!("binary file of {size} bytes, not indexed"),
-                    )
-                } else {
-                    (
-                        ContentClass::TooLarge,
-                        FindingKind::TooLarge,
-                        format!(
-                            "text file of {size} bytes: too large to index or scan for hidden characters"
-                        ),
-                    )
-                };
-                let entry = FileEntry {
-                    in_tree: !gitid::git_refuses_path(path.as_bytes()),
-                    path,
-                    kind: EntryKind::File { executable },
-                    size_bytes: size,
-                    sha256,
-                    blob_sha256,
-                    blob_sha1,
-                    class,
-                    encoding: None,
-                    lines: 0,
-                };
-                Analysed {
-                    entry,
-                    findings: vec![Finding::file_level(&shown, kind, detail)],
-                    counts: vec![(kind, 1)],
-                }
-            }
-            Err(e) => unreadable(path, format!("read failed: {e}")),
-        };
+) -> Result<Analysed, ReadFailure> {
+    if size > STREAM_THRESHOLD {
+        let (hashes, binary) = stream_hash(reader, size, &mut |_| Ok(()))?;
+        return Ok(analyse_large(path, executable, size, hashes, binary));
     }
     buf.clear();
-    if let Err(e) = file.read_to_end(buf) {
-        return unreadable(path, format!("read failed: {e}"));
+    reader.take(size + 1).read_to_end(buf).map_err(ReadFailure::Io)?;
+    if buf.len() as u64 != size {
+        return Err(ReadFailure::Size { got: buf.len() as u64 });
     }
-    analyse_file(path, executable, buf, config)
+    Ok(analyse_file(path, executable, buf, config))
 }
 
-/// Hashes a large file in chunks; also says whether it holds a NUL byte (binary).
-fn stream_large(file: &mut File, size: u64) -> std::io::Result<(Hashes, bool)> {
+/// A file above [`STREAM_THRESHOLD`]: its hashes, and whether it holds a NUL byte (binary) or is a text
+/// too large to scan.
+fn analyse_large(path: RelPath, executable: bool, size: u64, hashes: Hashes, binary: bool) -> Analysed {
+    let Hashes { sha256, blob_sha256, blob_sha1 } = hashes;
+    let shown = path.display();
+    let (class, kind, detail) = if binary {
+        (ContentClass::Binary, FindingKind::Binary, format!("binary file of {size} bytes, not indexed"))
+    } else {
+        (
+            ContentClass::TooLarge,
+            FindingKind::TooLarge,
+            format!("text file of {size} bytes: too large to index or scan for hidden characters"),
+        )
+    };
+    let entry = FileEntry {
+        in_tree: !gitid::git_refuses_path(path.as_bytes()),
+        path,
+        kind: EntryKind::File { executable },
+        size_bytes: size,
+        sha256,
+        blob_sha256,
+        blob_sha1,
+        class,
+        encoding: None,
+        lines: 0,
+    };
+    Analysed { entry, findings: vec![Finding::file_level(&shown, kind, detail)], counts: vec![(kind, 1)] }
+}
+
+/// Hashes exactly `size` bytes of `reader` in chunks, handing each chunk to `also` (the blob store);
+/// also says whether the content holds a NUL byte (binary).
+fn stream_hash(
+    reader: &mut dyn Read,
+    size: u64,
+    also: &mut dyn FnMut(&[u8]) -> Result<(), ReadFailure>,
+) -> Result<(Hashes, bool), ReadFailure> {
     let mut hasher = BlobHasher::new(size);
     let mut chunk = vec![0u8; 1 << 20];
     let mut seen = 0u64;
     let mut binary = false;
+    let mut limited = reader.take(size + 1);
     loop {
-        let n = file.read(&mut chunk)?;
+        let n = match limited.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadFailure::Io(e)),
+        };
         if n == 0 {
             break;
         }
         let part = chunk.get(..n).unwrap_or_default();
         binary |= memchr::memchr(0, part).is_some();
         hasher.update(part);
+        also(part)?;
         seen += n as u64;
     }
     if seen != size {
-        return Err(std::io::Error::other(format!("file changed size while read ({size} -> {seen} bytes)")));
+        return Err(ReadFailure::Size { got: seen });
     }
     Ok((hasher.finish(), binary))
 }
@@ -407,7 +510,13 @@ fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
     let (blob_sha256, blob_sha1) = gitid::blob_ids(&target);
     let sha256: [u8; 32] = Sha256::digest(&target).into();
     let shown = path.display();
-    let where_to = symlink_destination(path.as_bytes(), &target);
+    let (kind, where_to) = match crate::path::link_target(path.as_bytes(), &target) {
+        crate::path::LinkTarget::Inside => (FindingKind::Symlink, "inside the snapshot"),
+        crate::path::LinkTarget::Escapes => (FindingKind::SymlinkEscapes, "climbs out of the snapshot root"),
+        crate::path::LinkTarget::Absolute => {
+            (FindingKind::SymlinkAbsolute, "an absolute path, outside the snapshot")
+        }
+    };
     let detail = format!(
         "symlink to `{}` ({where_to}); recorded as a link, never followed",
         crate::path::display_bytes(&target)
@@ -424,19 +533,15 @@ fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
         encoding: None,
         lines: 0,
     };
-    Analysed {
-        entry,
-        findings: vec![Finding::file_level(&shown, FindingKind::Symlink, detail)],
-        counts: vec![(FindingKind::Symlink, 1)],
-    }
+    Analysed { entry, findings: vec![Finding::file_level(&shown, kind, detail)], counts: vec![(kind, 1)] }
 }
 
-/// How the health report describes where a link leads.
-fn symlink_destination(link: &[u8], target: &[u8]) -> &'static str {
-    match crate::path::link_target(link, target) {
-        crate::path::LinkTarget::Inside => "inside the snapshot",
-        crate::path::LinkTarget::Escapes => "points outside the snapshot",
-        crate::path::LinkTarget::Absolute => "absolute path outside the snapshot",
+/// The format family a snapshot was read as: what, besides the manifest, its content key covers.
+pub(crate) fn format_family(origin: &Origin) -> &'static str {
+    match origin {
+        Origin::Directory { .. } => "dir",
+        Origin::Archive { format: archive::ArchiveFormat::Zip, .. } => "zip",
+        Origin::Archive { .. } => "tar",
     }
 }
 
@@ -448,113 +553,238 @@ fn ingest_archive(
 ) -> Result<Snapshot, SnapshotError> {
     let archive_sha256 = sha256_file(path)?;
     let origin = Origin::Archive { path: path.to_path_buf(), format, sha256: archive_sha256.clone() };
-    let cache_file = config.cache_dir.as_deref().map(|dir| cache::archive_cache_file(dir, &archive_sha256));
-    if let Some(file) = &cache_file {
-        // The content is a function of the archive's bytes: reuse what was found, as long as the unpacked
-        // copy the files are read from is still there (or no copy is wanted).
-        let unpacked = config.scratch_dir.as_ref().map(|dir| dir.join(&archive_sha256));
-        if unpacked.as_ref().is_none_or(|d| d.is_dir())
-            && let Some(entries) = cache::load(file, config)
-        {
-            let analysed: Vec<Analysed> = entries.into_iter().map(|c| c.analysed).collect();
+    let store = config.blob_dir.as_ref().map(BlobStore::at);
+    let source = || match &store {
+        Some(s) => Source::Blobs(s.clone()),
+        None => Source::Digested,
+    };
+    // The content is a function of the archive's bytes and of the format it is read as (a polyglot file
+    // is two snapshots).
+    let cache_file = config
+        .cache_dir
+        .as_deref()
+        .map(|dir| cache::archive_cache_file(dir, format_family(&origin), &archive_sha256));
+    if let Some(file) = &cache_file
+        && let Some(entries) = cache::load(file, config)
+    {
+        let analysed: Vec<Analysed> = entries.into_iter().map(|c| c.analysed).collect();
+        // Reuse it as long as every blob the files are read from is still there (or none is wanted).
+        let complete = store.as_ref().is_none_or(|s| {
+            analysed.iter().all(|a| {
+                !matches!(a.entry.kind, EntryKind::File { .. })
+                    || s.contains(&a.entry.sha256, a.entry.size_bytes)
+            })
+        });
+        if complete {
             let cached = analysed.len() as u64;
-            let git_root = unpacked.clone();
-            let mut snap = assemble(origin, unpacked, analysed, Vec::new(), git_root, config);
+            let mut snap = assemble(origin, source(), analysed, Vec::new(), None);
             snap.cached_files = cached;
             return Ok(snap);
         }
     }
-    let unpacking = match &config.scratch_dir {
-        Some(dir) => Some(Unpacking::start(dir.join(&archive_sha256))?),
-        None => None,
-    };
-    let compressed = std::fs::metadata(path).map_err(|e| SnapshotError::io(path, e))?.len();
-    progress.set_phase("unpacking", compressed);
-    let mut analysed: Vec<Analysed> = Vec::new();
-    let mut batch: Vec<ArchiveItem> = Vec::new();
-    let mut batch_bytes = 0usize;
-    let mut by_path: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
-    let flush = |batch: &mut Vec<ArchiveItem>,
-                 analysed: &mut Vec<Analysed>,
-                 by_path: &mut BTreeMap<Vec<u8>, usize>| {
-        let done: Vec<Analysed> = batch.par_drain(..).map(|item| analyse_item(item, config)).collect();
-        for a in done {
-            by_path.insert(a.entry.path.as_bytes().to_vec(), analysed.len());
-            progress.advance(1, a.entry.size_bytes);
-            analysed.push(a);
-        }
-    };
-    archive::read(path, format, &config.archive, &mut |item: ArchiveItem| {
-        if progress.is_cancelled() {
-            return Err(SnapshotError::Cancelled);
-        }
-        if let Some(u) = &unpacking {
-            u.write(&item)?;
-        }
-        if let ItemKind::HardLink { target } = &item.kind {
-            // The content is the earlier file's: flush so it is analysed, then copy its hashes.
-            flush(&mut batch, &mut analysed, &mut by_path);
-            batch_bytes = 0;
-            let original = by_path.get(target).and_then(|&i| analysed.get(i)).ok_or_else(|| {
-                SnapshotError::hostile(
-                    path,
-                    format!("hard link to `{}` which is not a file", crate::path::display_bytes(target)),
-                )
-            })?;
-            let mut entry = original.entry.clone();
-            let findings: Vec<Finding> = original
-                .findings
-                .iter()
-                .cloned()
-                .map(|mut f| {
-                    f.path = crate::path::display_bytes(&item.path);
-                    f
-                })
-                .collect();
-            let counts = original.counts.clone();
-            entry.path = RelPath::from_bytes(item.path.clone());
-            entry.in_tree = !gitid::git_refuses_path(&item.path);
-            by_path.insert(item.path.clone(), analysed.len());
-            analysed.push(Analysed { entry, findings, counts });
-            return Ok(());
-        }
-        batch_bytes += item.content.len();
-        batch.push(item);
-        if batch_bytes > 64 * 1024 * 1024 || batch.len() >= 2048 {
-            flush(&mut batch, &mut analysed, &mut by_path);
-            batch_bytes = 0;
-        }
-        Ok(())
-    })?;
-    flush(&mut batch, &mut analysed, &mut by_path);
-    let content_root = match unpacking {
-        Some(u) => Some(u.finish()?),
-        None => None,
-    };
+    let compressed = std::fs::metadata(path).map_err(|e| SnapshotError::io("examine", path, e))?.len();
+    progress.set_phase("reading the archive", compressed);
+    let batch = store.as_ref().map(BlobStore::batch).transpose()?;
+    let analysed = read_members(path, format, config, progress, batch.as_ref())?;
+    if let Some(b) = batch {
+        b.finish()?;
+    }
     if let Some(file) = &cache_file {
         let _ = cache::store(file, config, cache::now_ns(), analysed.iter().map(|a| (None, a)));
     }
-    // The checkout check reads `.git` from the unpacked copy, when there is one.
-    let git_root = content_root.clone();
-    Ok(assemble(origin, content_root, analysed, Vec::new(), git_root, config))
+    // No `.git` is read from an archive: there is no checkout on disk to inspect.
+    Ok(assemble(origin, source(), analysed, Vec::new(), None))
 }
 
-fn analyse_item(item: ArchiveItem, config: &IngestConfig) -> Analysed {
-    let path = RelPath::from_bytes(item.path);
-    match item.kind {
-        ItemKind::File { executable } => analyse_file(path, executable, &item.content, config),
-        ItemKind::Symlink { target } => analyse_symlink(path, target),
-        // Hard links are resolved by the caller before batching.
-        ItemKind::HardLink { .. } => analyse_file(path, false, &item.content, config),
+/// An archive member waiting for analysis: its whole content (at most [`STREAM_THRESHOLD`] bytes).
+struct Pending {
+    path: Vec<u8>,
+    executable: bool,
+    bytes: Vec<u8>,
+}
+
+/// Bounds the bytes of [`Pending`] members in memory: the reader waits while the workers are behind.
+struct Budget {
+    used: Mutex<u64>,
+    freed: Condvar,
+}
+
+impl Budget {
+    fn acquire(&self, n: u64) {
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        while *used > 0 && *used + n > IN_FLIGHT_BYTES {
+            used = self.freed.wait(used).unwrap_or_else(|p| p.into_inner());
+        }
+        *used += n;
+    }
+
+    fn release(&self, n: u64) {
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        *used = used.saturating_sub(n);
+        self.freed.notify_all();
     }
 }
 
+/// Streams the members of an archive: the calling thread decompresses and hands each member's bytes to
+/// the analysis workers (which also write the blob store); members above [`STREAM_THRESHOLD`] are hashed
+/// and stored while they stream, on the calling thread. Hard links take the analysis of their target.
+fn read_members(
+    path: &Path,
+    format: archive::ArchiveFormat,
+    config: &IngestConfig,
+    progress: &Progress,
+    store: Option<&Batch>,
+) -> Result<Vec<Analysed>, SnapshotError> {
+    let budget = Budget { used: Mutex::new(0), freed: Condvar::new() };
+    let mut direct: Vec<Analysed> = Vec::new();
+    let mut hard_links: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Pending>(1024);
+    let rx = Mutex::new(rx);
+    // Dedicated threads rather than the rayon pool: the reading thread blocks on the budget, which must
+    // never take a worker away from the analysis it waits for.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 16);
+    let (read, worked) = std::thread::scope(|scope| {
+        let work = || -> Vec<Result<Analysed, SnapshotError>> {
+            let mut done = Vec::new();
+            loop {
+                let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                let Ok(p) = next else { return done };
+                let size = p.bytes.len() as u64;
+                let r = analyse_member(p, config, store);
+                budget.release(size);
+                if let Ok(a) = &r {
+                    progress.advance(1, a.entry.size_bytes);
+                }
+                done.push(r);
+            }
+        };
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        let read = archive::read(path, format, &config.archive, &mut |item: ArchiveItem<'_>| {
+            if progress.is_cancelled() {
+                return Err(SnapshotError::Cancelled);
+            }
+            let ArchiveItem { path: member, kind, size, content } = item;
+            match kind {
+                ItemKind::Symlink { target } => {
+                    direct.push(analyse_symlink(RelPath::from_bytes(member), target))
+                }
+                ItemKind::HardLink { target } => hard_links.push((member, target)),
+                ItemKind::File { executable } if size > STREAM_THRESHOLD => {
+                    let a = stream_member(path, member, executable, size, content, store)?;
+                    progress.advance(1, size);
+                    direct.push(a);
+                }
+                ItemKind::File { executable } => {
+                    budget.acquire(size);
+                    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                    if let Err(e) = content.read_to_end(&mut bytes) {
+                        budget.release(size);
+                        // The archive reader reports the short or failed read as a corrupt archive.
+                        return Err(SnapshotError::corrupt(path, e));
+                    }
+                    if tx.send(Pending { path: member, executable, bytes }).is_err() {
+                        budget.release(size);
+                        return Err(SnapshotError::Cancelled);
+                    }
+                }
+            }
+            Ok(())
+        });
+        drop(tx);
+        let worked: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
+        (read, worked)
+    });
+    read?;
+    let mut analysed = direct;
+    for w in worked {
+        for r in w.map_err(|_| SnapshotError::Cancelled)? {
+            analysed.push(r?);
+        }
+    }
+    if !hard_links.is_empty() {
+        let mut by_path: HashMap<Vec<u8>, usize> =
+            analysed.iter().enumerate().map(|(i, a)| (a.entry.path.as_bytes().to_vec(), i)).collect();
+        for (link, target) in hard_links {
+            // The archive reader admits only hard links to an earlier file (or hard link), so it is here.
+            let original = by_path.get(&target).and_then(|&i| analysed.get(i)).ok_or_else(|| {
+                SnapshotError::hostile(
+                    path,
+                    format!("hard link to `{}` which is not a file", crate::path::display_bytes(&target)),
+                )
+            })?;
+            let shown = crate::path::display_bytes(&link);
+            let mut entry = original.entry.clone();
+            let findings: Vec<Finding> =
+                original.findings.iter().cloned().map(|f| Finding { path: shown.clone(), ..f }).collect();
+            let counts = original.counts.clone();
+            entry.in_tree = !gitid::git_refuses_path(&link);
+            entry.path = RelPath::from_bytes(link.clone());
+            by_path.insert(link, analysed.len());
+            analysed.push(Analysed { entry, findings, counts });
+        }
+    }
+    Ok(analysed)
+}
+
+/// Analyses a member held in memory and stores its blob when the content is kept.
+fn analyse_member(
+    p: Pending,
+    config: &IngestConfig,
+    store: Option<&Batch>,
+) -> Result<Analysed, SnapshotError> {
+    let a = analyse_file(RelPath::from_bytes(p.path), p.executable, &p.bytes, config);
+    if let Some(s) = store
+        && !s.store().contains(&a.entry.sha256, a.entry.size_bytes)
+    {
+        let mut spool = s.spool()?;
+        spool.write_all(&p.bytes)?;
+        spool.commit(s, &a.entry.sha256)?;
+    }
+    Ok(a)
+}
+
+/// Hashes a member above [`STREAM_THRESHOLD`] as it streams, writing it to the blob store on the way.
+fn stream_member(
+    archive: &Path,
+    member: Vec<u8>,
+    executable: bool,
+    size: u64,
+    content: &mut dyn Read,
+    store: Option<&Batch>,
+) -> Result<Analysed, SnapshotError> {
+    let mut spool = store.map(Batch::spool).transpose()?;
+    let mut store_error = None;
+    let streamed = stream_hash(content, size, &mut |part| {
+        if let Some(s) = &mut spool
+            && let Err(e) = s.write_all(part)
+        {
+            store_error = Some(e);
+            return Err(ReadFailure::Size { got: 0 });
+        }
+        Ok(())
+    });
+    if let Some(e) = store_error {
+        return Err(e);
+    }
+    let (hashes, binary) = streamed.map_err(|f| match f {
+        ReadFailure::Io(e) => SnapshotError::corrupt(archive, e),
+        ReadFailure::Size { got } => {
+            SnapshotError::corrupt(archive, format!("{got} bytes where {size} were declared"))
+        }
+    })?;
+    let a = analyse_large(RelPath::from_bytes(member), executable, size, hashes, binary);
+    if let (Some(spool), Some(s)) = (spool, store) {
+        spool.commit(s, &a.entry.sha256)?;
+    }
+    Ok(a)
+}
+
 fn sha256_file(path: &Path) -> Result<String, SnapshotError> {
-    let mut f = File::open(path).map_err(|e| SnapshotError::io(path, e))?;
+    let mut f = File::open(path).map_err(|e| SnapshotError::io("open", path, e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).map_err(|e| SnapshotError::io(path, e))?;
+        let n = f.read(&mut buf).map_err(|e| SnapshotError::io("read", path, e))?;
         if n == 0 {
             break;
         }
@@ -565,15 +795,14 @@ fn sha256_file(path: &Path) -> Result<String, SnapshotError> {
 
 fn assemble(
     origin: Origin,
-    content_root: Option<PathBuf>,
+    source: Source,
     analysed: Vec<Analysed>,
     mut findings: Vec<Finding>,
     git_root: Option<PathBuf>,
-    _config: &IngestConfig,
 ) -> Snapshot {
     let mut files = Vec::with_capacity(analysed.len());
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    // Findings passed in come from the walk (special and unreadable entries); count them too.
+    // Findings passed in come from the walk (special files); count them too.
     for f in &findings {
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
     }
@@ -586,21 +815,27 @@ fn assemble(
     }
     files.sort_by(|a: &FileEntry, b: &FileEntry| a.path.cmp(&b.path));
 
-    // Paths git refuses: `.git` directories (the root checkout's and nested ones) and NTFS aliases.
+    // Paths git refuses: `.git` directories (the root checkout's and nested ones) and NTFS aliases. Every
+    // file left out of the tree ids is left out for one of these reasons (ingest refuses a snapshot with
+    // an unreadable file rather than leaving it out), and is explained by the first refused component.
     let mut git_dirs: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
     for f in files.iter().filter(|f| !f.in_tree) {
         let p = f.path.as_bytes();
         let mut prefix = Vec::new();
+        let mut refused = false;
         for c in p.split(|&b| b == b'/') {
             if !prefix.is_empty() {
                 prefix.push(b'/');
             }
             prefix.extend_from_slice(c);
             if gitid::git_refuses_path(c) {
+                refused = true;
                 break;
             }
         }
-        *git_dirs.entry(prefix).or_default() += 1;
+        if refused {
+            *git_dirs.entry(prefix).or_default() += 1;
+        }
     }
     for (dir, n) in git_dirs {
         let shown = crate::path::display_bytes(&dir);
@@ -664,29 +899,165 @@ fn assemble(
     }
     let health = HealthReport { files: files.len() as u64, classes, counts, findings };
     let git = git_root.as_deref().and_then(|root| gitrepo::inspect(root, &ids));
-    Snapshot { origin, content_root, files, ids, health, git, cached_files: 0 }
+    let content_key = content_key(format_family(&origin), &files);
+    Snapshot { origin, source, files, ids, health, git, cached_files: 0, content_key }
 }
 
-pub(crate) fn read_raw(snapshot: &Snapshot, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
-    if let EntryKind::Symlink { target } = &entry.kind {
-        return Ok(target.clone());
+/// The key of everything derived from a snapshot's content (indexes, review records, caches): SHA-256
+/// over the format family it was read as and every manifest row (path bytes, git mode, SHA-256 and
+/// whether the row is part of the tree ids), so that files the tree ids leave out (`.git/…`, `.GIT/…`)
+/// and the format of a polyglot file are part of it. Integers are little-endian, lengths prefix bytes.
+pub(crate) fn content_key(family: &str, files: &[FileEntry]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"vitrine content key 1\0");
+    h.update(family.as_bytes());
+    h.update(b"\0");
+    h.update((files.len() as u64).to_le_bytes());
+    for f in files {
+        let path = f.path.as_bytes();
+        h.update((path.len() as u64).to_le_bytes());
+        h.update(path);
+        h.update(f.kind.git_mode().as_bytes());
+        h.update(f.sha256);
+        h.update([u8::from(f.in_tree)]);
     }
-    let root = snapshot
-        .content_root
-        .as_deref()
-        .ok_or_else(|| SnapshotError::ContentNotKept { path: entry.path.display() })?;
-    let disk = entry.path.to_path(root);
-    let mut f = open_nofollow(&disk).map_err(|e| SnapshotError::io(&disk, e))?;
-    let mut buf = Vec::with_capacity(usize::try_from(entry.size_bytes).unwrap_or(0));
-    f.read_to_end(&mut buf).map_err(|e| SnapshotError::io(&disk, e))?;
-    Ok(buf)
+    hex::encode(h.finalize())
 }
 
-pub(crate) fn read_verified(snapshot: &Snapshot, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
-    let bytes = read_raw(snapshot, entry)?;
-    let digest: [u8; 32] = Sha256::digest(&bytes).into();
-    if digest != entry.sha256 {
-        return Err(SnapshotError::ChangedOnDisk { path: entry.path.display() });
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src/private")).unwrap();
+        std::fs::write(dir.path().join("src/a.c"), "int a;\n").unwrap();
+        std::fs::write(dir.path().join("src/private/secret.c"), "int secret;\n").unwrap();
+        dir
     }
-    Ok(bytes)
+
+    fn open_with(root: &Path, hooks: Hooks<'_>) -> Result<Snapshot, SnapshotError> {
+        open_at(root, &IngestConfig::default(), &Progress::default(), cache::now_ns(), hooks)
+    }
+
+    fn eacces(name: &'static [u8]) -> impl Fn(&[u8]) -> Option<std::io::Error> + Sync {
+        move |rel: &[u8]| (rel == name).then(|| std::io::Error::from_raw_os_error(libc::EACCES))
+    }
+
+    // Tests run as root here, where mode 000 does not stop a read: the `fail` seam makes the open (or
+    // the listing) of one path fail with EACCES, exactly as the OS reports a mode-000 file to a user.
+    #[test]
+    fn an_unreadable_file_refuses_the_snapshot_naming_it() {
+        let t = tree();
+        let fail = eacces(b"src/private/secret.c");
+        let err = open_with(t.path(), Hooks { fail: Some(&fail), ..Hooks::default() }).unwrap_err();
+        assert!(matches!(err, SnapshotError::Unreadable { op: "open", .. }), "{err:?}");
+        let shown = err.to_string();
+        assert!(shown.contains("src/private/secret.c") && shown.contains("no tree id"), "{shown}");
+        assert!(std::error::Error::source(&err).is_some_and(|s| s.to_string().contains("ermission denied")));
+    }
+
+    #[test]
+    fn an_unlistable_directory_refuses_the_snapshot_naming_it() {
+        let t = tree();
+        let fail = eacces(b"src/private");
+        let err = open_with(t.path(), Hooks { fail: Some(&fail), ..Hooks::default() }).unwrap_err();
+        assert!(matches!(err, SnapshotError::Unreadable { op: "list the directory", .. }), "{err:?}");
+        assert!(err.to_string().contains("src/private"), "{err}");
+    }
+
+    #[test]
+    fn a_file_swapped_for_a_fifo_after_the_walk_is_refused_without_hanging() {
+        let t = tree();
+        let victim = t.path().join("src/a.c");
+        let swap = || {
+            std::fs::remove_file(&victim).unwrap();
+            let made = std::process::Command::new("mkfifo").arg(&victim).status().unwrap();
+            assert!(made.success());
+        };
+        // Without O_NONBLOCK the open would wait for a writer forever: run it where a hang is a failure.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _ = tx.send(open_with(t.path(), Hooks { after_walk: Some(&swap), ..Hooks::default() }));
+            });
+            let result = rx.recv_timeout(std::time::Duration::from_secs(60));
+            if result.is_err() {
+                // Unblock the reader so the scope can end, then fail.
+                let _ = std::fs::OpenOptions::new().write(true).open(&victim);
+                panic!("opening the snapshot hung on a FIFO");
+            }
+            let err = result.unwrap().unwrap_err();
+            assert!(matches!(err, SnapshotError::ChangedWhileRead { .. }), "{err:?}");
+            assert!(err.to_string().contains("src/a.c") && err.to_string().contains("FIFO"), "{err}");
+        });
+    }
+
+    #[test]
+    fn a_file_swapped_for_a_symlink_after_the_walk_is_not_followed() {
+        let t = tree();
+        let victim = t.path().join("src/a.c");
+        let swap = || {
+            std::fs::remove_file(&victim).unwrap();
+            std::os::unix::fs::symlink("/etc/passwd", &victim).unwrap();
+        };
+        let err = open_with(t.path(), Hooks { after_walk: Some(&swap), ..Hooks::default() }).unwrap_err();
+        assert!(matches!(err, SnapshotError::ChangedWhileRead { .. }), "{err:?}");
+        assert!(err.to_string().contains("symlink"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_changes_while_read_is_read_again() {
+        let t = tree();
+        let victim = t.path().join("src/a.c");
+        let reads = AtomicUsize::new(0);
+        // The first read of src/a.c is followed by a change: the bytes read are stale.
+        let change_once = |rel: &[u8]| {
+            if rel == b"src/a.c" && reads.fetch_add(1, Ordering::SeqCst) == 0 {
+                std::fs::write(&victim, "int a = 2; /* changed */\n").unwrap();
+            }
+        };
+        let s = open_with(t.path(), Hooks { after_read: Some(&change_once), ..Hooks::default() }).unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 2, "read again after the change");
+        let fresh = open_with(t.path(), Hooks::default()).unwrap();
+        assert_eq!(s.ids(), fresh.ids());
+        let e = s.file(b"src/a.c").unwrap();
+        assert_eq!(s.read(e).unwrap(), b"int a = 2; /* changed */\n");
+    }
+
+    #[test]
+    fn a_file_that_keeps_changing_is_refused() {
+        let t = tree();
+        let victim = t.path().join("src/a.c");
+        let n = AtomicUsize::new(0);
+        let change_always = |rel: &[u8]| {
+            if rel == b"src/a.c" {
+                let i = n.fetch_add(1, Ordering::SeqCst);
+                std::fs::write(&victim, "x".repeat(10 + i)).unwrap();
+            }
+        };
+        let err =
+            open_with(t.path(), Hooks { after_read: Some(&change_always), ..Hooks::default() }).unwrap_err();
+        assert!(matches!(err, SnapshotError::ChangedWhileRead { .. }), "{err:?}");
+        assert!(err.to_string().contains("src/a.c"), "{err}");
+        assert_eq!(n.load(Ordering::SeqCst), READ_ATTEMPTS);
+    }
+
+    #[test]
+    fn the_content_key_covers_the_format_and_files_left_out_of_the_tree_ids() {
+        let t = tree();
+        let a = open_with(t.path(), Hooks::default()).unwrap();
+        std::fs::create_dir(t.path().join(".GIT")).unwrap();
+        std::fs::write(t.path().join(".GIT/evil.h"), "#define X 1\n").unwrap();
+        let b = open_with(t.path(), Hooks::default()).unwrap();
+        assert_eq!(a.ids().tree_sha256, b.ids().tree_sha256, "git leaves `.GIT/evil.h` out of the tree ids");
+        assert_ne!(a.content_key(), b.content_key());
+        std::fs::write(t.path().join(".GIT/evil.h"), "#define X 2\n").unwrap();
+        let c = open_with(t.path(), Hooks::default()).unwrap();
+        assert_ne!(b.content_key(), c.content_key());
+        assert_eq!(b.content_key(), content_key("dir", b.files()));
+        assert_ne!(content_key("tar", b.files()), content_key("zip", b.files()));
+        assert_eq!(b.content_key().len(), 64);
+    }
 }

@@ -6,11 +6,16 @@
 //! it with ignore rules and attributes switched off, plus a `sha256sum`-compatible manifest.
 //!
 //! Architecture invariant: this crate never follows a symbolic link, never executes anything from the
-//! snapshot and never writes outside the scratch directory it is given.
+//! snapshot and never writes outside the blob store and cache directories it is given. An archive is
+//! never unpacked as a file tree: its files are kept in a content-addressed [`blobs::BlobStore`], and
+//! every read of a file's bytes goes through [`Snapshot::read`] (which re-hashes them) or, for bulk
+//! readers right after ingest, [`Snapshot::read_unverified`] / [`SnapshotContent`].
 
 pub mod archive;
+pub mod blobs;
 mod cache;
 pub mod classify;
+mod content;
 mod error;
 pub mod gitid;
 pub mod gitrepo;
@@ -30,6 +35,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use crate::classify::{ContentClass, TextEncoding};
+pub use crate::content::SnapshotContent;
 pub use crate::error::SnapshotError;
 pub use crate::gitid::TreeIds;
 pub use crate::gitrepo::GitCheckout;
@@ -114,23 +120,27 @@ pub enum Origin {
 #[derive(Debug)]
 pub struct Snapshot {
     origin: Origin,
-    /// Directory that holds the content on disk (the directory itself, or the unpacked archive); `None`
-    /// when an archive was only digested and its content not kept.
-    content_root: Option<PathBuf>,
+    /// Where the content is read from (the directory itself, the blob store, or nowhere when an archive
+    /// was only digested).
+    source: content::Source,
     files: Vec<FileEntry>,
     ids: TreeIds,
     health: HealthReport,
     git: Option<GitCheckout>,
     /// Files whose hashes and findings came from the ingest cache instead of being read.
     cached_files: u64,
+    /// See [`Snapshot::content_key`].
+    content_key: String,
 }
 
 impl Snapshot {
     /// Opens a directory or archive, hashes and classifies every file, and computes the tree ids.
     ///
-    /// For an archive, the content is unpacked (after every hostile-archive check) into
-    /// `config.scratch_dir` when one is given; otherwise it is only digested, and [`Snapshot::read`]
-    /// returns [`SnapshotError::ContentNotKept`].
+    /// For an archive, the files are kept in the blob store `config.blob_dir` when one is given (never as
+    /// a file tree); otherwise the archive is only digested, and [`Snapshot::read`] returns
+    /// [`SnapshotError::ContentNotKept`]. A file or directory that cannot be read completely refuses the
+    /// whole snapshot ([`SnapshotError::Unreadable`], [`SnapshotError::ChangedWhileRead`]): no identity is
+    /// stated for a partly read tree.
     pub fn open(path: &Path, config: &IngestConfig, progress: &Progress) -> Result<Snapshot, SnapshotError> {
         ingest::open(path, config, progress)
     }
@@ -177,22 +187,35 @@ impl Snapshot {
         self.git.as_ref()
     }
 
-    /// The directory holding the content, if the content is kept.
-    pub fn content_root(&self) -> Option<&Path> {
-        self.content_root.as_deref()
+    /// The key of everything derived from this snapshot's content (its data directory, indexes, review
+    /// records): hex SHA-256 over the format family read (`dir`, `tar`, `zip`) and every manifest row
+    /// (path bytes, mode, SHA-256, whether it is in the tree ids). Unlike the tree id, it differs for
+    /// snapshots that differ only in files git leaves out, and for the two readings of a polyglot file.
+    pub fn content_key(&self) -> &str {
+        &self.content_key
     }
 
     /// Reads the bytes of a file (for a symlink: its target text). Never follows a link, and checks that
     /// the bytes still hash to what was recorded at ingest, so content changed behind Vitrine's back is an
-    /// error rather than a silent mismatch.
+    /// error rather than a silent mismatch. The one accessor for bytes that are shown, signed or trusted.
     pub fn read(&self, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
-        ingest::read_verified(self, entry)
+        content::read(&self.source, entry, true)
     }
 
-    /// Reads a file without re-hashing it (for bulk readers, such as the indexer, that run right after
-    /// ingest and do not hand the bytes to a signature).
+    /// Reads a file checking only its size, not its hash (for bulk readers, such as the indexer, that run
+    /// right after ingest and do not hand the bytes to a signature).
     pub fn read_unverified(&self, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
-        ingest::read_raw(self, entry)
+        content::read(&self.source, entry, false)
+    }
+
+    /// Whether the content of the files can be read (false for an archive that was only digested).
+    pub fn has_content(&self) -> bool {
+        !matches!(self.source, content::Source::Digested)
+    }
+
+    /// A shareable handle that opens the regular files of the manifest by path (see [`SnapshotContent`]).
+    pub fn content(&self) -> SnapshotContent {
+        SnapshotContent::new(self.source.clone(), &self.files)
     }
 
     /// The `sha256sum -c` compatible manifest of every regular file.

@@ -1,7 +1,9 @@
-//! The data directory: where indexes, reviews and unpacked archives live, keyed by snapshot digest.
+//! The data directory: where indexes, reviews and archive content live.
 //!
-//! Layout: `<data>/snapshots/<tree_sha256>/{index,symbols,review}`, `<data>/unpacked/<archive sha256>` and
-//! `<data>/ingest-cache/` (hashing results reused by navigation commands and the window).
+//! Layout: `<data>/snapshots/<content key>/{index,symbols,review}` (keyed by
+//! [`crate::Snapshot::content_key`], never by the tree id alone), `<data>/blobs/` (the content-addressed
+//! store of archive files, see [`crate::blobs`]) and `<data>/ingest-cache/` (hashing results reused by
+//! navigation commands and the window).
 //! The directory is chosen by `--data`, else `VITRINE_DATA`, else the XDG data directory.
 
 use std::path::{Path, PathBuf};
@@ -31,14 +33,15 @@ impl DataDir {
         &self.root
     }
 
-    /// The directory for everything derived from one snapshot (by its SHA-256 tree id).
-    pub fn snapshot_dir(&self, tree_sha256: &str) -> PathBuf {
-        self.root.join("snapshots").join(tree_sha256)
+    /// The directory for everything derived from one snapshot, by its content key
+    /// ([`crate::Snapshot::content_key`]).
+    pub fn snapshot_dir(&self, content_key: &str) -> PathBuf {
+        self.root.join("snapshots").join(content_key)
     }
 
-    /// Where archives are unpacked, by the archive file's SHA-256.
-    pub fn unpacked_dir(&self) -> PathBuf {
-        self.root.join("unpacked")
+    /// The content-addressed blob store of archive files.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.root.join("blobs")
     }
 
     /// Where hashing results are kept between processes (see `IngestConfig::cache_dir`).

@@ -17,8 +17,8 @@
 //! - a NUL inside a pax path or after the end of a long name (no git can record such a path);
 //! - a non-zero data size on anything but a regular file (both readers then take data for a header);
 //! - numeric fields GNU tar rejects, a bad header checksum, an unknown magic, an archive that ends inside
-//!   a header or member, and anything but zero bytes after the end-of-archive marker (data there is
-//!   hidden from `tar x` and shown by `tar x -i`).
+//!   a header or member, and a valid tar header anywhere after the end-of-archive marker (hidden from
+//!   `tar x`, extracted by `tar x -i`).
 //!
 //! The reader streams: [`TarReader::next_member`] yields one member's header, [`TarReader::data`] reads
 //! exactly that member's bytes, and memory use does not depend on member sizes (extension headers are
@@ -463,31 +463,39 @@ impl<R: Read> TarReader<R> {
         Ok(value.to_vec())
     }
 
-    /// After the first zero block: everything up to the end of the stream must be zero bytes, which also
-    /// runs the integrity checks of a compressed stream.
+    /// After the first zero block, read to the end of the stream (which also runs the integrity checks
+    /// of a compressed stream). What follows the marker is ignored by `tar x` and bsdtar, but `tar x -i`
+    /// goes on reading headers there: a valid header at any block boundary is refused. Other bytes (an
+    /// appended zip, say) are left alone, up to [`MAX_TRAILING_BYTES`].
     fn check_trailer(&mut self) -> Result<(), TarError> {
-        let mut buf = vec![0u8; 64 * 1024];
         let mut trailing = 0u64;
         loop {
-            let n = match self.inner.read(&mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.io(e)),
-            };
-            let chunk = buf.get(..n).unwrap_or_default();
-            if let Some(pos) = chunk.iter().position(|&b| b != 0) {
-                let at = self.offset + pos as u64;
-                self.current = format!("byte {at}");
+            let at = self.offset;
+            let mut block = [0u8; BLOCK];
+            let mut filled = 0;
+            while let Some(rest) = block.get_mut(filled..).filter(|r| !r.is_empty()) {
+                match self.inner.read(rest) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(self.io(e)),
+                }
+            }
+            if filled == 0 {
+                return Ok(());
+            }
+            self.offset += filled as u64;
+            trailing += filled as u64;
+            if filled == BLOCK && block.iter().any(|&b| b != 0) && checksum_matches(&block).unwrap_or(false) {
+                self.current = format!("header at byte {at}");
                 return Err(self.refuse(
-                    "data after the end-of-archive marker (hidden from `tar x`, extracted by `tar x -i`)",
+                    "a tar header after the end-of-archive marker (hidden from `tar x`, extracted by `tar x -i`)",
                 ));
             }
-            self.offset += n as u64;
-            trailing += n as u64;
             if trailing > MAX_TRAILING_BYTES {
+                self.current = format!("byte {at}");
                 return Err(self.refuse(format!(
-                    "more than {MAX_TRAILING_BYTES} bytes of padding after the end-of-archive marker"
+                    "more than {MAX_TRAILING_BYTES} bytes after the end-of-archive marker"
                 )));
             }
         }
@@ -536,17 +544,8 @@ struct Header {
 impl Header {
     /// Checks the checksum and magic; the numeric fields are parsed, their errors kept for the caller.
     fn parse(block: &[u8; BLOCK]) -> Result<Header, String> {
-        let recorded = parse_numeric(field(block, 148, 8)).map_err(|e| format!("checksum field: {e}"))?;
-        let (mut unsigned, mut signed) = (0u64, 0i64);
-        for (i, &b) in block.iter().enumerate() {
-            let b = if (148..156).contains(&i) { b' ' } else { b };
-            unsigned += u64::from(b);
-            signed += i64::from(b as i8);
-        }
-        if recorded != unsigned && i64::try_from(recorded).ok() != Some(signed) {
-            return Err(format!(
-                "bad header checksum (recorded {recorded}, computed {unsigned}): not a tar header"
-            ));
+        if !checksum_matches(block)? {
+            return Err("bad header checksum: not a tar header".to_string());
         }
         let magic = field(block, 257, 8);
         let posix = match magic {
@@ -583,6 +582,19 @@ impl Header {
     fn linkname(&self) -> Vec<u8> {
         c_string(field(&self.block, 157, 100)).to_vec()
     }
+}
+
+/// Whether the recorded checksum equals the unsigned or (as some old writers computed it) the signed
+/// sum of the header bytes, the checksum field counted as spaces; as GNU tar checks it.
+fn checksum_matches(block: &[u8; BLOCK]) -> Result<bool, String> {
+    let recorded = parse_numeric(field(block, 148, 8)).map_err(|e| format!("checksum field: {e}"))?;
+    let (mut unsigned, mut signed) = (0u64, 0i64);
+    for (i, &b) in block.iter().enumerate() {
+        let b = if (148..156).contains(&i) { b' ' } else { b };
+        unsigned += u64::from(b);
+        signed += i64::from(b as i8);
+    }
+    Ok(recorded == unsigned || i64::try_from(recorded).ok() == Some(signed))
 }
 
 fn field(block: &[u8], start: usize, len: usize) -> &[u8] {

@@ -505,6 +505,13 @@ fn check_entry(
             c.compressed, c.size
         )));
     }
+    if expected == 0 && c.local_offset != 0 {
+        return Err(refuse(format!(
+            "{} bytes before the first entry (unzip skips such a prefix, bsdtar may read the file as \
+             another format, a tar for one)",
+            c.local_offset
+        )));
+    }
     if c.local_offset != expected {
         return Err(refuse(format!(
             "its local header is at byte {} where the previous entry ends at byte {expected} (entries must \

@@ -374,7 +374,14 @@ fn one_zero_block_ends_the_archive_but_data_after_it_is_refused() {
     a.extend([0u8; BLOCK]);
     assert_eq!(paths(&a).len(), 1);
     let hidden = archive(&[file(b"a.c", b"A"), end(), file(b"hidden.c", b"H"), end()]);
-    assert!(refusal(&hidden).contains("after the end-of-archive marker"));
+    assert!(refusal(&hidden).contains("a tar header after the end-of-archive marker"));
+    // Behind a block of garbage, as `tar x -i` would skip to it.
+    let behind = archive(&[file(b"a.c", b"A"), end(), vec![0xAA; BLOCK], file(b"hidden.c", b"H")]);
+    assert!(refusal(&behind).contains("a tar header after the end-of-archive marker"));
+    // Other bytes (an appended zip of a polyglot file) are ignored, as by `tar x` and bsdtar.
+    let mut polyglot = archive(&[file(b"a.c", b"A"), end()]);
+    polyglot.extend_from_slice(b"PK\x03\x04 not a tar header");
+    assert_eq!(paths(&polyglot).len(), 1);
     let mut padded_record = archive(&[file(b"a.c", b"A"), end()]);
     padded_record.resize(10240, 0);
     assert_eq!(paths(&padded_record).len(), 1);

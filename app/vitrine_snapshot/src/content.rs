@@ -1,0 +1,121 @@
+//! Reading a file of an opened snapshot: the one place that knows where its bytes are (the directory
+//! itself, or the blob store for an archive) and that checks them against what ingest recorded.
+//!
+//! Every reader goes through here: [`crate::Snapshot::read`] re-hashes the bytes and refuses a mismatch;
+//! [`crate::Snapshot::read_unverified`] and [`SnapshotContent`] check only the size, for bulk readers
+//! right after ingest. Files are opened without following a final link and without blocking, and must
+//! still be regular files of the recorded size.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::blobs::BlobStore;
+use crate::error::SnapshotError;
+use crate::ingest::{file_type_name, open_snapshot_file};
+use crate::{EntryKind, FileEntry};
+
+/// Where the bytes of a snapshot's files are.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// Read in place from the snapshot directory.
+    Directory(PathBuf),
+    /// An archive's files, kept in the blob store by content hash.
+    Blobs(BlobStore),
+    /// An archive that was only digested: its content was not kept.
+    Digested,
+}
+
+impl Source {
+    /// The file holding the bytes of a regular file of the snapshot.
+    fn location(&self, path: &[u8], sha256: &[u8; 32]) -> Result<PathBuf, SnapshotError> {
+        match self {
+            Source::Directory(root) => {
+                Ok(root.join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path)))
+            }
+            Source::Blobs(store) => Ok(store.path_of(sha256)),
+            Source::Digested => Err(SnapshotError::ContentNotKept { path: crate::path::display_bytes(path) }),
+        }
+    }
+}
+
+/// Opens the file at `disk` and checks it is (still) a regular file of `size` bytes.
+fn open_checked(disk: &Path, shown: impl Fn() -> String, size: u64) -> Result<File, SnapshotError> {
+    let file = open_snapshot_file(disk).map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP) => SnapshotError::ChangedOnDisk { path: shown() },
+        _ => SnapshotError::io("open", disk, e),
+    })?;
+    let meta = file.metadata().map_err(|e| SnapshotError::io("fstat", disk, e))?;
+    if !meta.is_file() {
+        return Err(SnapshotError::ChangedWhileRead {
+            path: disk.to_path_buf(),
+            detail: format!("is now a {}", file_type_name(meta.file_type())),
+        });
+    }
+    if meta.len() != size {
+        return Err(SnapshotError::ChangedOnDisk { path: shown() });
+    }
+    Ok(file)
+}
+
+/// Reads a file's bytes (a symlink's target text), checking the size and, with `verify`, the SHA-256.
+pub(crate) fn read(source: &Source, entry: &FileEntry, verify: bool) -> Result<Vec<u8>, SnapshotError> {
+    if let EntryKind::Symlink { target } = &entry.kind {
+        return Ok(target.clone());
+    }
+    let disk = source.location(entry.path.as_bytes(), &entry.sha256)?;
+    let shown = || entry.path.display();
+    let file = open_checked(&disk, shown, entry.size_bytes)?;
+    let mut buf = Vec::with_capacity(usize::try_from(entry.size_bytes).unwrap_or(0));
+    file.take(entry.size_bytes.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| SnapshotError::io("read", &disk, e))?;
+    if buf.len() as u64 != entry.size_bytes {
+        return Err(SnapshotError::ChangedOnDisk { path: shown() });
+    }
+    if verify {
+        let digest: [u8; 32] = Sha256::digest(&buf).into();
+        if digest != entry.sha256 {
+            return Err(SnapshotError::ChangedOnDisk { path: shown() });
+        }
+    }
+    Ok(buf)
+}
+
+/// Regular files of the manifest: path -> (SHA-256, size).
+type FileTable = HashMap<Vec<u8>, ([u8; 32], u64)>;
+
+/// A cheap, shareable handle on a snapshot's regular files for bulk readers that keep only paths (the
+/// search index): a path is opened only if it is a regular file of the manifest, from wherever the
+/// snapshot keeps it.
+#[derive(Debug, Clone)]
+pub struct SnapshotContent {
+    source: Source,
+    files: Arc<FileTable>,
+}
+
+impl SnapshotContent {
+    pub(crate) fn new(source: Source, files: &[FileEntry]) -> SnapshotContent {
+        let files = files
+            .iter()
+            .filter(|f| matches!(f.kind, EntryKind::File { .. }))
+            .map(|f| (f.path.as_bytes().to_vec(), (f.sha256, f.size_bytes)))
+            .collect();
+        SnapshotContent { source, files: Arc::new(files) }
+    }
+
+    /// Opens the regular file `path` of the manifest for reading, checked to be a regular file of the
+    /// recorded size (the content is not re-hashed). A path not in the manifest is
+    /// [`SnapshotError::NotInManifest`].
+    pub fn open(&self, path: &[u8]) -> Result<File, SnapshotError> {
+        let shown = || crate::path::display_bytes(path);
+        let (sha256, size) =
+            self.files.get(path).ok_or_else(|| SnapshotError::NotInManifest { path: shown() })?;
+        let disk = self.source.location(path, sha256)?;
+        open_checked(&disk, shown, *size)
+    }
+}
