@@ -424,3 +424,15 @@ fn zip_layouts_agree_with_unzip_and_bsdtar() {
         check(name, &bytes, expect);
     }
 }
+
+#[test]
+fn zips_from_the_zip_crate_with_zip64_fields_agree() {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let big = zip::write::SimpleFileOptions::default().large_file(true);
+    w.start_file("src/zip64.c", big).unwrap();
+    w.write_all(&b"zip64 extra fields\n".repeat(40)).unwrap();
+    w.start_file("src/plain.c", zip::write::SimpleFileOptions::default()).unwrap();
+    w.write_all(b"plain\n").unwrap();
+    check("zip64.zip", &w.finish().unwrap().into_inner(), Expect::Same);
+}

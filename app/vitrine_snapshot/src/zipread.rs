@@ -669,3 +669,6 @@ fn entry_kind(c: &Central, refuse: &dyn Fn(String) -> ZipError) -> Result<(ZipKi
     }
     Ok((kind, kind == ZipKind::File && mode & 0o100 != 0))
 }
+
+#[cfg(test)]
+mod tests;
