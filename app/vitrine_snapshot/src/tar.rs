@@ -537,7 +537,7 @@ struct Header {
     typeflag: u8,
     size: Result<u64, String>,
     mode: Result<u32, String>,
-    /// The POSIX magic `ustar\0` + `00`, the only format whose `prefix` field extends the name.
+    /// The POSIX magic `ustar\0`, the only format whose `prefix` field extends the name.
     posix: bool,
 }
 
@@ -548,8 +548,9 @@ impl Header {
             return Err("bad header checksum: not a tar header".to_string());
         }
         let magic = field(block, 257, 8);
+        // GNU tar and bsdtar both take `ustar\0` with any version as POSIX (the prefix extends the name).
         let posix = match magic {
-            b"ustar\x0000" => true,
+            [b'u', b's', b't', b'a', b'r', 0, _, _] => true,
             b"ustar  \0" | [0, 0, 0, 0, 0, 0, 0, 0] => false,
             _ => {
                 return Err(format!(

@@ -147,8 +147,11 @@ fn ustar_prefix_only_with_the_posix_magic() {
 #[test]
 fn unknown_magic_is_corrupt() {
     let mut h = H::new(b"a.c", b'0', 0);
-    h.set(257, b"ustar\x00xx");
+    h.set(257, b"ustaX\x0000");
     assert!(corruption(&archive(&[h.bytes(), end()])).contains("magic"));
+    // Any version after `ustar\0` is POSIX to GNU tar and bsdtar alike.
+    h.set(257, b"ustar\x00xx").set(345, b"pre");
+    assert_eq!(paths(&archive(&[h.bytes(), end()]))[0].0, "pre/a.c");
 }
 
 #[test]
