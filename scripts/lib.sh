@@ -12,7 +12,7 @@ ensure_packages() {
 }
 # What the tests call: stock git, ssh-keygen, sha256sum, ripgrep (search is checked against it), jq and xxd
 # (the record's verify.sh), a C compiler for the tree-sitter grammars.
-TEST_PACKAGES=(git openssh-client coreutils ripgrep jq xxd gcc tar xz-utils gzip)
+TEST_PACKAGES=(git openssh-client coreutils ripgrep jq xxd gcc tar xz-utils gzip libarchive-tools unzip)
 # What the window loads at run time (it links none of them at build time).
 RUN_PACKAGES=(libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1
   libfontconfig1 libdbus-1-3 gcc)

@@ -3,8 +3,10 @@
 // Tests and their helpers fail loudly: an unwrap here is an assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive_build;
 mod support;
 
+mod archive_diff;
 mod gui;
 mod record;
 mod search;

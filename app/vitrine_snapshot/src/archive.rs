@@ -6,6 +6,11 @@
 //! duplicate entries, and decompression bombs (limits on total size, file count and compression ratio).
 //! A truncated or corrupt archive is an error, never a partial snapshot.
 //!
+//! Tar and zip are parsed by Vitrine's own readers, [`crate::tar`] and [`crate::zipread`], so that
+//! Vitrine's view of an archive (which bytes are which path, which members exist, modes, link targets)
+//! is the one GNU tar, bsdtar and Info-ZIP `unzip` extract, or the archive is refused as ambiguous,
+//! naming the member.
+//!
 //! Nothing here writes a file tree: each member's content is handed to the sink as a reader of exactly
 //! its declared size, so memory use does not depend on member size. Symlinks are data (their target
 //! text); where they point is for the health report to say, never a reason to refuse, since nothing
@@ -289,52 +294,53 @@ impl<'a> Guard<'a> {
     }
 }
 
-/// Counts bytes read, so the end-of-archive marker of a tar can be checked after the last entry.
-struct Counting<R> {
-    inner: R,
-    count: u64,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count += n as u64;
-        Ok(n)
+fn tar_error(archive: &Path, e: crate::tar::TarError) -> SnapshotError {
+    match e {
+        crate::tar::TarError::Refused { .. } => SnapshotError::hostile(archive, e.to_string()),
+        crate::tar::TarError::Corrupt { .. } | crate::tar::TarError::Io { .. } => {
+            SnapshotError::corrupt(archive, e)
+        }
     }
 }
 
+fn zip_error(archive: &Path, e: crate::zipread::ZipError) -> SnapshotError {
+    match e {
+        crate::zipread::ZipError::Refused { .. } => SnapshotError::hostile(archive, e.to_string()),
+        crate::zipread::ZipError::Corrupt { .. } | crate::zipread::ZipError::Io { .. } => {
+            SnapshotError::corrupt(archive, e)
+        }
+    }
+}
+
+/// Reads a tar stream with Vitrine's own reader ([`crate::tar`]), which resolves headers as GNU tar does
+/// and refuses what GNU tar and bsdtar would extract differently; then applies the [`Guard`]. The reader
+/// also checks that only zero bytes follow the end-of-archive marker, reading the stream to its end so
+/// that a compressed stream's own integrity check (gzip CRC, xz check and index) runs.
 fn read_tar<R: Read>(
     archive: &Path,
     reader: R,
     guard: &mut Guard<'_>,
     sink: &mut Sink<'_>,
 ) -> Result<(), SnapshotError> {
-    use tar::EntryType;
-    let mut tar = tar::Archive::new(Counting { inner: reader, count: 0 });
-    let mut end_of_data = 0u64;
-    let entries = tar.entries().map_err(|e| SnapshotError::corrupt(archive, e))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| SnapshotError::corrupt(archive, e))?;
-        let raw_path = entry.path_bytes().into_owned();
-        let header_size = entry.header().entry_size().map_err(|e| SnapshotError::corrupt(archive, e))?;
-        end_of_data = entry.raw_file_position() + header_size.div_ceil(512) * 512;
-        let kind = entry.header().entry_type();
+    use crate::tar::MemberKind;
+    let mut tar = crate::tar::TarReader::new(reader);
+    while let Some(member) = tar.next_member().map_err(|e| tar_error(archive, e))? {
+        let raw_path = member.path;
         let shown = crate::path::display_bytes(&raw_path);
-        match kind {
-            EntryType::Directory => {
+        match member.kind {
+            MemberKind::Directory => {
                 guard.admit(0)?;
                 guard.path(&raw_path, Seen::Dir)?;
             }
-            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                let size = entry.size();
+            MemberKind::File => {
+                let size = member.size_bytes;
                 guard.admit(size)?;
                 let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
-                let mode = entry.header().mode().map_err(|e| SnapshotError::corrupt(archive, e))?;
-                send_file(archive, sink, path, mode & 0o100 != 0, size, &mut entry, &shown)?;
+                let executable = member.mode & 0o100 != 0;
+                send_file(archive, sink, path, executable, size, &mut tar.data(), &shown)?;
             }
-            EntryType::Symlink => {
+            MemberKind::Symlink { target } => {
                 guard.admit(0)?;
-                let target = entry.link_name_bytes().map(|t| t.into_owned()).unwrap_or_default();
                 let Some(path) = guard.path(&raw_path, Seen::Link)? else { continue };
                 guard.check_link_target(&path, &target)?;
                 sink(ArchiveItem {
@@ -344,9 +350,8 @@ fn read_tar<R: Read>(
                     content: &mut std::io::empty(),
                 })?;
             }
-            EntryType::Link => {
+            MemberKind::HardLink { target } => {
                 guard.admit(0)?;
-                let target = entry.link_name_bytes().map(|t| t.into_owned()).unwrap_or_default();
                 let norm_target: Vec<u8> = target
                     .split(|&b| b == b'/')
                     .filter(|c| !c.is_empty() && *c != b".")
@@ -369,34 +374,16 @@ fn read_tar<R: Read>(
                     content: &mut std::io::empty(),
                 })?;
             }
-            EntryType::Char | EntryType::Block | EntryType::Fifo => {
-                let what = match kind {
-                    EntryType::Char => "character device",
-                    EntryType::Block => "block device",
+            MemberKind::CharDevice | MemberKind::BlockDevice | MemberKind::Fifo => {
+                let what = match member.kind {
+                    MemberKind::CharDevice => "character device",
+                    MemberKind::BlockDevice => "block device",
                     _ => "FIFO",
                 };
                 return Err(guard.refuse(format!("`{shown}` is a {what}")));
             }
-            EntryType::XGlobalHeader
-            | EntryType::XHeader
-            | EntryType::GNULongName
-            | EntryType::GNULongLink => {}
-            other => {
-                return Err(guard.refuse(format!("`{shown}` has an unsupported entry type {:?}", other)));
-            }
         }
     }
-    // tar-rs ends quietly at EOF on a header boundary; a complete archive has a zero block after its data.
-    let mut rest = tar.into_inner();
-    if rest.count < end_of_data + 512 {
-        return Err(SnapshotError::corrupt(
-            archive,
-            "truncated: no end-of-archive marker after the last entry",
-        ));
-    }
-    // Read the compressed stream to its end, so that its own integrity check (gzip CRC, xz check and
-    // index) runs: a stream cut after the tar's end marker is still a corrupt archive.
-    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| SnapshotError::corrupt(archive, e))?;
     Ok(())
 }
 
@@ -494,33 +481,32 @@ fn read_link_content(
     Ok(content)
 }
 
+/// Reads a zip with Vitrine's own reader ([`crate::zipread`]), which checks the local headers, data
+/// descriptors and layout against the central directory; then applies the [`Guard`], which refuses
+/// duplicate names after normalisation.
 fn read_zip(
     archive: &Path,
     file: File,
     guard: &mut Guard<'_>,
     sink: &mut Sink<'_>,
 ) -> Result<(), SnapshotError> {
-    let mut zip =
-        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| SnapshotError::corrupt(archive, e))?;
-    for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| SnapshotError::corrupt(archive, e))?;
-        let raw_path = entry.name_raw().to_vec();
-        let shown = crate::path::display_bytes(&raw_path);
-        let mode = entry.unix_mode().unwrap_or(0);
-        let file_type = mode & 0o170000;
-        if entry.is_dir() || file_type == 0o040000 {
+    use crate::zipread::ZipKind;
+    let mut zip = crate::zipread::ZipReader::open(BufReader::new(file), guard.limits.max_entries)
+        .map_err(|e| zip_error(archive, e))?;
+    for i in 0..zip.entries().len() {
+        let Some(entry) = zip.entries().get(i).cloned() else { break };
+        let shown = crate::path::display_bytes(&entry.name);
+        if entry.kind == ZipKind::Directory {
             guard.admit(0)?;
-            guard.path(&raw_path, Seen::Dir)?;
+            guard.path(&entry.name, Seen::Dir)?;
             continue;
         }
-        if file_type != 0 && file_type != 0o100000 && file_type != 0o120000 {
-            return Err(guard.refuse(format!("`{shown}` is a special file (mode {mode:o})")));
-        }
-        let size = entry.size();
-        guard.admit(size)?;
-        if file_type == 0o120000 {
-            let target = read_link_content(archive, &mut entry, size, &shown)?;
-            let Some(path) = guard.path(&raw_path, Seen::Link)? else { continue };
+        guard.admit(entry.size_bytes)?;
+        // Reading an entry to its end runs the size, CRC and compressed-length checks.
+        let mut data = zip.data(i).map_err(|e| zip_error(archive, e))?;
+        if entry.kind == ZipKind::Symlink {
+            let target = read_link_content(archive, &mut data, entry.size_bytes, &shown)?;
+            let Some(path) = guard.path(&entry.name, Seen::Link)? else { continue };
             guard.check_link_target(&path, &target)?;
             sink(ArchiveItem {
                 path,
@@ -529,8 +515,8 @@ fn read_zip(
                 content: &mut std::io::empty(),
             })?;
         } else {
-            let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
-            send_file(archive, sink, path, mode & 0o100 != 0, size, &mut entry, &shown)?;
+            let Some(path) = guard.path(&entry.name, Seen::File)? else { continue };
+            send_file(archive, sink, path, entry.executable, entry.size_bytes, &mut data, &shown)?;
         }
     }
     Ok(())

@@ -26,8 +26,10 @@ pub mod manifest;
 mod path;
 pub mod progress;
 pub mod store;
+pub mod tar;
 pub mod terminators;
 pub mod text;
+pub mod zipread;
 
 use std::path::{Path, PathBuf};
 

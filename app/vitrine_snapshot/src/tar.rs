@@ -1,0 +1,686 @@
+//! Vitrine's own streaming tar reader: resolves each member's headers exactly as GNU tar 1.34 extracts
+//! them, and refuses every layout that GNU tar and bsdtar (libarchive) would read differently.
+//!
+//! A member's path comes from, in GNU tar's order of precedence: a pax `path` record, a GNU long name
+//! (`L`), the ustar `prefix` + `/` + `name` (only with the POSIX magic `ustar\0`), the `name` field. Its
+//! link target likewise from pax `linkpath`, a GNU long link (`K`) or the `linkname` field, and its data
+//! size from pax `size` or the `size` field. Where the two readers part ways this reader refuses instead
+//! of choosing, naming the member:
+//!
+//! - a GNU long name *and* a pax `path` for one member (GNU tar takes the pax value, bsdtar the long name),
+//!   and likewise for long links;
+//! - a pax global header (`g`) with `path`, `linkpath` or `size` (GNU tar applies it to every following
+//!   member, bsdtar ignores it);
+//! - two extension headers of one kind for one member, or one pax key given twice;
+//! - pax keys that change the view in one reader only (`GNU.sparse.*`, `SCHILY.realsize`, `hdrcharset`,
+//!   ...), sparse members, and type flags other than files, directories, links, devices and FIFOs;
+//! - a NUL inside a pax path or after the end of a long name (no git can record such a path);
+//! - a non-zero data size on anything but a regular file (both readers then take data for a header);
+//! - numeric fields GNU tar rejects, a bad header checksum, an unknown magic, an archive that ends inside
+//!   a header or member, and a valid tar header anywhere after the end-of-archive marker (hidden from
+//!   `tar x`, extracted by `tar x -i`).
+//!
+//! The reader streams: [`TarReader::next_member`] yields one member's header, [`TarReader::data`] reads
+//! exactly that member's bytes, and memory use does not depend on member sizes (extension headers are
+//! capped at [`MAX_EXTENSION_BYTES`]).
+
+use std::io::{self, Read};
+
+/// The tar block size.
+pub const BLOCK: usize = 512;
+/// The largest extension header (pax, long name, long link) the reader accepts.
+pub const MAX_EXTENSION_BYTES: u64 = 1 << 20;
+/// The most zero padding accepted after the end-of-archive marker (tar pads to its record size, 10 KiB
+/// by default; some writers pad to a few MiB).
+pub const MAX_TRAILING_BYTES: u64 = 64 << 20;
+
+/// Why a tar stream could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TarError {
+    /// A layout that the reference extractors read differently, or that git cannot record.
+    #[error("{member}: {reason}")]
+    Refused { member: String, reason: String },
+    /// A damaged or truncated archive.
+    #[error("{member}: {detail}")]
+    Corrupt { member: String, detail: String },
+    #[error("{member}: {source}")]
+    Io {
+        member: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What a member is, with its link target where it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberKind {
+    File,
+    Directory,
+    Symlink {
+        target: Vec<u8>,
+    },
+    /// A hard link to the member named by `target`, as written in the archive.
+    HardLink {
+        target: Vec<u8>,
+    },
+    CharDevice,
+    BlockDevice,
+    Fifo,
+}
+
+/// One member's resolved header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The path as GNU tar extracts it, trailing slashes of a directory removed; never empty and free of
+    /// NUL bytes.
+    pub path: Vec<u8>,
+    pub kind: MemberKind,
+    /// Permission bits (`mode & 0o7777`).
+    pub mode: u32,
+    /// Bytes of data; zero for anything but a file.
+    pub size_bytes: u64,
+    /// Where the member's first header starts in the tar stream.
+    pub header_offset: u64,
+}
+
+impl Member {
+    /// The member's path for messages.
+    pub fn display(&self) -> String {
+        format!("member `{}`", crate::path::display_bytes(&self.path))
+    }
+}
+
+/// A streaming reader of tar members.
+pub struct TarReader<R> {
+    inner: R,
+    /// Bytes consumed from `inner`.
+    offset: u64,
+    /// Data bytes of the current member not yet read, then the zero padding to the next block.
+    remaining: u64,
+    padding: u64,
+    /// The current member, for messages.
+    current: String,
+    finished: bool,
+}
+
+/// The (key, value) records of one pax header, in order.
+type PaxRecords = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Extension headers seen since the last member.
+#[derive(Default)]
+struct Pending {
+    first_offset: Option<u64>,
+    long_name: Option<Vec<u8>>,
+    long_link: Option<Vec<u8>>,
+    pax: Option<PaxRecords>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.long_name.is_none() && self.long_link.is_none() && self.pax.is_none()
+    }
+
+    fn pax_value(&self, key: &[u8]) -> Option<&[u8]> {
+        self.pax.as_ref()?.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_slice())
+    }
+}
+
+/// Pax keys that change what one of the reference readers extracts in a way this reader does not
+/// reproduce: sparse maps and sizes, name re-encodings, incremental dumps, multi-volume state.
+fn pax_key_refused(key: &[u8]) -> bool {
+    key.starts_with(b"GNU.sparse.")
+        || key.starts_with(b"GNU.volume.")
+        || key.starts_with(b"SUN.")
+        || matches!(key, b"GNU.dumpdir" | b"SCHILY.realsize" | b"SCHILY.filetype" | b"hdrcharset")
+}
+
+impl<R: Read> TarReader<R> {
+    pub fn new(inner: R) -> TarReader<R> {
+        TarReader { inner, offset: 0, remaining: 0, padding: 0, current: String::new(), finished: false }
+    }
+
+    /// The next member, or `None` after the end-of-archive marker (and the zero padding that may follow
+    /// it, read to the end of the stream). Unread data of the previous member is skipped.
+    pub fn next_member(&mut self) -> Result<Option<Member>, TarError> {
+        if self.finished {
+            return Ok(None);
+        }
+        self.skip_current()?;
+        let mut pending = Pending::default();
+        loop {
+            let offset = self.offset;
+            self.current = format!("header at byte {offset}");
+            let Some(block) = self.read_block()? else {
+                return Err(self.corrupt(if pending.is_empty() {
+                    "truncated: the archive ends without an end-of-archive marker".to_string()
+                } else {
+                    "truncated: the archive ends after an extension header".to_string()
+                }));
+            };
+            if block.iter().all(|&b| b == 0) {
+                if !pending.is_empty() {
+                    return Err(self.refuse("an extension header is followed by the end of the archive"));
+                }
+                self.check_trailer()?;
+                self.finished = true;
+                return Ok(None);
+            }
+            let header = Header::parse(&block).map_err(|detail| self.corrupt(detail))?;
+            pending.first_offset.get_or_insert(offset);
+            let size = header.size.clone().map_err(|detail| self.corrupt(format!("size field: {detail}")))?;
+            match header.typeflag {
+                b'L' | b'K' => {
+                    let data = self.read_extension(size)?;
+                    let name = self.long_name_value(data, header.typeflag)?;
+                    let slot =
+                        if header.typeflag == b'L' { &mut pending.long_name } else { &mut pending.long_link };
+                    if let Some(earlier) = slot {
+                        return Err(self.refuse(format!(
+                            "two GNU long-{} headers for one member (`{}`, then `{}`)",
+                            if header.typeflag == b'L' { "name" } else { "link" },
+                            crate::path::display_bytes(earlier),
+                            crate::path::display_bytes(&name)
+                        )));
+                    }
+                    *slot = Some(name);
+                }
+                b'x' => {
+                    let data = self.read_extension(size)?;
+                    let records = self.pax_records(&data)?;
+                    if pending.pax.is_some() {
+                        return Err(self.refuse("two pax extended headers for one member"));
+                    }
+                    pending.pax = Some(records);
+                }
+                b'g' => {
+                    let data = self.read_extension(size)?;
+                    for (key, value) in self.pax_records(&data)? {
+                        if matches!(key.as_slice(), b"path" | b"linkpath" | b"size") {
+                            return Err(self.refuse(format!(
+                                "a pax global header sets `{}` to `{}` (GNU tar applies it to every following \
+                                 member, bsdtar ignores it)",
+                                crate::path::display_bytes(&key),
+                                crate::path::display_bytes(&value)
+                            )));
+                        }
+                    }
+                }
+                _ => {
+                    let first = pending.first_offset.unwrap_or(offset);
+                    let member = self.resolve(&header, size, pending, first)?;
+                    self.remaining = member.size_bytes;
+                    self.padding = padding(member.size_bytes);
+                    self.current = member.display();
+                    return Ok(Some(member));
+                }
+            }
+        }
+    }
+
+    /// A reader of the current member's data: exactly its bytes, an error if the archive ends first.
+    pub fn data(&mut self) -> MemberData<'_, R> {
+        MemberData { tar: self }
+    }
+
+    /// The underlying stream; at its end once [`TarReader::next_member`] has returned `None`.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    fn refuse(&self, reason: impl Into<String>) -> TarError {
+        TarError::Refused { member: self.current.clone(), reason: reason.into() }
+    }
+
+    fn corrupt(&self, detail: impl Into<String>) -> TarError {
+        TarError::Corrupt { member: self.current.clone(), detail: detail.into() }
+    }
+
+    fn io(&self, source: io::Error) -> TarError {
+        TarError::Io { member: self.current.clone(), source }
+    }
+
+    /// Reads one block; `None` at a clean end of stream, an error inside a block.
+    fn read_block(&mut self) -> Result<Option<[u8; BLOCK]>, TarError> {
+        let mut block = [0u8; BLOCK];
+        let mut filled = 0;
+        while filled < BLOCK {
+            let Some(rest) = block.get_mut(filled..) else { break };
+            match self.inner.read(rest) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.io(e)),
+            }
+        }
+        self.offset += filled as u64;
+        match filled {
+            0 => Ok(None),
+            BLOCK => Ok(Some(block)),
+            _ => Err(self.corrupt("truncated: the archive ends inside a header block")),
+        }
+    }
+
+    /// Reads `len` bytes of the current member or extension header, then discards them.
+    fn skip_current(&mut self) -> Result<(), TarError> {
+        let len = self.remaining + self.padding;
+        self.remaining = 0;
+        self.padding = 0;
+        let copied = io::copy(&mut (&mut self.inner).take(len), &mut io::sink()).map_err(|e| self.io(e))?;
+        self.offset += copied;
+        if copied != len {
+            return Err(self.corrupt("truncated: the archive ends inside the member's data"));
+        }
+        Ok(())
+    }
+
+    /// Reads an extension header's data and its padding.
+    fn read_extension(&mut self, size: u64) -> Result<Vec<u8>, TarError> {
+        if size > MAX_EXTENSION_BYTES {
+            return Err(
+                self.refuse(format!("an extension header of {size} bytes (more than {MAX_EXTENSION_BYTES})"))
+            );
+        }
+        let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        let read = (&mut self.inner).take(size).read_to_end(&mut data).map_err(|e| self.io(e))?;
+        self.offset += read as u64;
+        if read as u64 != size {
+            return Err(self.corrupt("truncated: the archive ends inside an extension header"));
+        }
+        self.padding = padding(size);
+        self.skip_current()?;
+        Ok(data)
+    }
+
+    /// The name a GNU long-name or long-link header gives: its data up to the first NUL. Bytes after that
+    /// NUL other than NUL padding are refused, as is an empty name.
+    fn long_name_value(&self, mut data: Vec<u8>, typeflag: u8) -> Result<Vec<u8>, TarError> {
+        let what = if typeflag == b'L' { "long name" } else { "long link" };
+        if let Some(nul) = memchr::memchr(0, &data) {
+            if data.get(nul..).is_some_and(|tail| tail.iter().any(|&b| b != 0)) {
+                return Err(self.refuse(format!(
+                    "a GNU {what} `{}` holds a NUL byte followed by more text",
+                    crate::path::display_bytes(&data)
+                )));
+            }
+            data.truncate(nul);
+        }
+        if data.is_empty() {
+            return Err(self.refuse(format!("an empty GNU {what}")));
+        }
+        Ok(data)
+    }
+
+    /// Parses pax records strictly: `<length> <key>=<value>\n`, the lengths exactly covering the data.
+    fn pax_records(&self, data: &[u8]) -> Result<PaxRecords, TarError> {
+        let mut records = PaxRecords::new();
+        let mut rest = data;
+        while !rest.is_empty() {
+            let PaxRecord { key, value, rest: next } = split_pax_record(rest).map_err(|why| {
+                self.refuse(format!(
+                    "malformed pax record `{}`: {why}",
+                    crate::path::display_bytes(first_line(rest))
+                ))
+            })?;
+            if pax_key_refused(key) {
+                return Err(self.refuse(format!(
+                    "pax key `{}` (sparse, volume or charset data that GNU tar and bsdtar read differently)",
+                    crate::path::display_bytes(key)
+                )));
+            }
+            if let Some((_, earlier)) = records.iter().find(|(k, _)| k == key) {
+                return Err(self.refuse(format!(
+                    "pax key `{}` is given twice in one header (`{}`, then `{}`)",
+                    crate::path::display_bytes(key),
+                    crate::path::display_bytes(earlier),
+                    crate::path::display_bytes(value)
+                )));
+            }
+            records.push((key.to_vec(), value.to_vec()));
+            rest = next;
+        }
+        Ok(records)
+    }
+
+    /// Combines a member header with the extension headers before it.
+    fn resolve(
+        &mut self,
+        header: &Header,
+        size: u64,
+        pending: Pending,
+        first: u64,
+    ) -> Result<Member, TarError> {
+        let kind_flag = header.typeflag;
+        let pax_path = pending.pax_value(b"path");
+        let pax_link = pending.pax_value(b"linkpath");
+        let pax_size = pending.pax_value(b"size");
+        // Name the member in messages as GNU tar would, before its headers are checked any further.
+        let gnu_name = pax_path.map(<[u8]>::to_vec).or_else(|| pending.long_name.clone());
+        self.current = format!(
+            "member `{}`",
+            crate::path::display_bytes(&gnu_name.unwrap_or_else(|| header.ustar_path()))
+        );
+        let mut path = match (pax_path, &pending.long_name) {
+            (Some(_), Some(long)) => {
+                return Err(self.refuse(format!(
+                    "both a GNU long name `{}` and a pax `path` (GNU tar takes the pax path, bsdtar the long \
+                     name)",
+                    crate::path::display_bytes(long)
+                )));
+            }
+            (Some(p), None) => self.pax_path(p, "path")?,
+            (None, Some(long)) => long.clone(),
+            (None, None) => header.ustar_path(),
+        };
+        self.current = format!("member `{}`", crate::path::display_bytes(&path));
+        let link = match (pax_link, &pending.long_link) {
+            (Some(_), Some(_)) => {
+                return Err(self.refuse(
+                    "both a GNU long link and a pax `linkpath` (GNU tar takes the pax value, bsdtar the long link)",
+                ));
+            }
+            (Some(l), None) => Some(self.pax_path(l, "linkpath")?),
+            (None, Some(long)) => Some(long.clone()),
+            (None, None) => None,
+        };
+        let has_link = link.is_some();
+        let size = match pax_size {
+            Some(v) => parse_decimal(v).ok_or_else(|| {
+                self.refuse(format!("pax `size` `{}` is not a decimal number", crate::path::display_bytes(v)))
+            })?,
+            None => size,
+        };
+        let mode =
+            header.mode.clone().map_err(|detail| self.corrupt(format!("mode field: {detail}")))? & 0o7777;
+        if path.is_empty() {
+            return Err(self.refuse("the member has an empty name"));
+        }
+        let kind = match kind_flag {
+            b'0' | b'\0' | b'7' => MemberKind::File,
+            b'5' => MemberKind::Directory,
+            b'1' | b'2' => {
+                let target = match link {
+                    Some(l) => l,
+                    None => header.linkname(),
+                };
+                if target.is_empty() {
+                    return Err(self.refuse("a link with an empty target"));
+                }
+                if kind_flag == b'1' {
+                    MemberKind::HardLink { target }
+                } else {
+                    MemberKind::Symlink { target }
+                }
+            }
+            b'3' => MemberKind::CharDevice,
+            b'4' => MemberKind::BlockDevice,
+            b'6' => MemberKind::Fifo,
+            b'S' => return Err(self.refuse("a GNU sparse member (type `S`)")),
+            other => {
+                return Err(self.refuse(format!(
+                    "type flag `{}` (only files, directories, links, devices and FIFOs are read)",
+                    crate::path::display_bytes(&[other])
+                )));
+            }
+        };
+        if has_link && !matches!(kind, MemberKind::Symlink { .. } | MemberKind::HardLink { .. }) {
+            return Err(
+                self.refuse("a link target (GNU long link or pax `linkpath`) on a member that is not a link")
+            );
+        }
+        if kind != MemberKind::File && size != 0 {
+            return Err(self.refuse(format!(
+                "a data size of {size} bytes on a member that is not a regular file (GNU tar and bsdtar read \
+                 that data as headers)"
+            )));
+        }
+        if path.last() == Some(&b'/') {
+            if kind != MemberKind::Directory {
+                return Err(self.refuse("the name ends with `/` but the member is not a directory"));
+            }
+            while path.len() > 1 && path.last() == Some(&b'/') {
+                path.pop();
+            }
+        }
+        Ok(Member { path, kind, mode, size_bytes: size, header_offset: first })
+    }
+
+    /// A pax `path` or `linkpath` value: UTF-8 (POSIX), non-empty and free of NUL bytes.
+    fn pax_path(&self, value: &[u8], key: &str) -> Result<Vec<u8>, TarError> {
+        let shown = crate::path::display_bytes(value);
+        if value.contains(&0) {
+            return Err(self.refuse(format!(
+                "pax `{key}` `{shown}` holds a NUL byte (GNU tar cuts the name there; git cannot record it)"
+            )));
+        }
+        if value.is_empty() {
+            return Err(self.refuse(format!("pax `{key}` is empty")));
+        }
+        if std::str::from_utf8(value).is_err() {
+            return Err(self.refuse(format!(
+                "pax `{key}` `{shown}` is not UTF-8 (the extractors re-encode it differently)"
+            )));
+        }
+        Ok(value.to_vec())
+    }
+
+    /// After the first zero block, read to the end of the stream (which also runs the integrity checks
+    /// of a compressed stream). What follows the marker is ignored by `tar x` and bsdtar, but `tar x -i`
+    /// goes on reading headers there: a valid header at any block boundary is refused. Other bytes (an
+    /// appended zip, say) are left alone, up to [`MAX_TRAILING_BYTES`].
+    fn check_trailer(&mut self) -> Result<(), TarError> {
+        let mut trailing = 0u64;
+        loop {
+            let at = self.offset;
+            let mut block = [0u8; BLOCK];
+            let mut filled = 0;
+            while let Some(rest) = block.get_mut(filled..).filter(|r| !r.is_empty()) {
+                match self.inner.read(rest) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(self.io(e)),
+                }
+            }
+            if filled == 0 {
+                return Ok(());
+            }
+            self.offset += filled as u64;
+            trailing += filled as u64;
+            if filled == BLOCK && block.iter().any(|&b| b != 0) && checksum_matches(&block).unwrap_or(false) {
+                self.current = format!("header at byte {at}");
+                return Err(self.refuse(
+                    "a tar header after the end-of-archive marker (hidden from `tar x`, extracted by `tar x -i`)",
+                ));
+            }
+            if trailing > MAX_TRAILING_BYTES {
+                self.current = format!("byte {at}");
+                return Err(self.refuse(format!(
+                    "more than {MAX_TRAILING_BYTES} bytes after the end-of-archive marker"
+                )));
+            }
+        }
+    }
+}
+
+/// The data of the current member.
+pub struct MemberData<'a, R> {
+    tar: &'a mut TarReader<R>,
+}
+
+impl<R: Read> Read for MemberData<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = usize::try_from(self.tar.remaining).unwrap_or(usize::MAX).min(buf.len());
+        let Some(buf) = buf.get_mut(..want) else { return Ok(0) };
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let n = self.tar.inner.read(buf)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("{}: truncated: the archive ends inside the member's data", self.tar.current),
+            ));
+        }
+        self.tar.remaining -= n as u64;
+        self.tar.offset += n as u64;
+        Ok(n)
+    }
+}
+
+fn padding(size: u64) -> u64 {
+    (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64
+}
+
+/// The header block fields this reader uses.
+struct Header {
+    block: [u8; BLOCK],
+    typeflag: u8,
+    size: Result<u64, String>,
+    mode: Result<u32, String>,
+    /// The POSIX magic `ustar\0`, the only format whose `prefix` field extends the name.
+    posix: bool,
+}
+
+impl Header {
+    /// Checks the checksum and magic; the numeric fields are parsed, their errors kept for the caller.
+    fn parse(block: &[u8; BLOCK]) -> Result<Header, String> {
+        if !checksum_matches(block)? {
+            return Err("bad header checksum: not a tar header".to_string());
+        }
+        let magic = field(block, 257, 8);
+        // GNU tar and bsdtar both take `ustar\0` with any version as POSIX (the prefix extends the name).
+        let posix = match magic {
+            [b'u', b's', b't', b'a', b'r', 0, _, _] => true,
+            b"ustar  \0" | [0, 0, 0, 0, 0, 0, 0, 0] => false,
+            _ => {
+                return Err(format!(
+                    "unknown header magic `{}` (neither POSIX ustar, GNU nor v7)",
+                    crate::path::display_bytes(magic)
+                ));
+            }
+        };
+        let typeflag = block.get(156).copied().unwrap_or(0);
+        let size = parse_numeric(field(block, 124, 12));
+        let mode = parse_numeric(field(block, 100, 8))
+            .and_then(|m| u32::try_from(m).map_err(|_| format!("mode {m} out of range")));
+        Ok(Header { block: *block, typeflag, size, mode, posix })
+    }
+
+    /// `prefix/name` for POSIX headers with a prefix, else `name`; each up to its first NUL.
+    fn ustar_path(&self) -> Vec<u8> {
+        let name = c_string(field(&self.block, 0, 100));
+        let prefix = c_string(field(&self.block, 345, 155));
+        if self.posix && !prefix.is_empty() {
+            let mut path = prefix.to_vec();
+            path.push(b'/');
+            path.extend_from_slice(name);
+            path
+        } else {
+            name.to_vec()
+        }
+    }
+
+    fn linkname(&self) -> Vec<u8> {
+        c_string(field(&self.block, 157, 100)).to_vec()
+    }
+}
+
+/// Whether the recorded checksum equals the unsigned or (as some old writers computed it) the signed
+/// sum of the header bytes, the checksum field counted as spaces; as GNU tar checks it.
+fn checksum_matches(block: &[u8; BLOCK]) -> Result<bool, String> {
+    let recorded = parse_numeric(field(block, 148, 8)).map_err(|e| format!("checksum field: {e}"))?;
+    let (mut unsigned, mut signed) = (0u64, 0i64);
+    for (i, &b) in block.iter().enumerate() {
+        let b = if (148..156).contains(&i) { b' ' } else { b };
+        unsigned += u64::from(b);
+        signed += i64::from(b as i8);
+    }
+    Ok(recorded == unsigned || i64::try_from(recorded).ok() == Some(signed))
+}
+
+fn field(block: &[u8], start: usize, len: usize) -> &[u8] {
+    block.get(start..start + len).unwrap_or_default()
+}
+
+fn c_string(bytes: &[u8]) -> &[u8] {
+    match memchr::memchr(0, bytes) {
+        Some(nul) => bytes.get(..nul).unwrap_or_default(),
+        None => bytes,
+    }
+}
+
+/// A numeric header field as GNU tar reads it: base-256 when the top bit of the first byte is set
+/// (negative values refused), else octal digits after optional spaces, ended by a space or NUL, with only
+/// spaces and NULs after them. GNU tar's base-64 and empty fields are refused.
+fn parse_numeric(bytes: &[u8]) -> Result<u64, String> {
+    let shown = || crate::path::display_bytes(bytes);
+    let Some((&first, rest)) = bytes.split_first() else { return Err("empty field".to_string()) };
+    if first & 0x80 != 0 {
+        if first & 0x40 != 0 {
+            return Err("negative base-256 value".to_string());
+        }
+        let mut value = u64::from(first & 0x3f);
+        for &b in rest {
+            value = value
+                .checked_mul(256)
+                .and_then(|v| v.checked_add(u64::from(b)))
+                .ok_or_else(|| "base-256 value out of range".to_string())?;
+        }
+        return Ok(value);
+    }
+    let start = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
+    let digits_end =
+        bytes.iter().skip(start).position(|b| !(b'0'..=b'7').contains(b)).map_or(bytes.len(), |p| p + start);
+    let digits = bytes.get(start..digits_end).unwrap_or_default();
+    if digits.is_empty() {
+        return Err(format!("`{}` where an octal number is expected", shown()));
+    }
+    if bytes.get(digits_end..).unwrap_or_default().iter().any(|&b| b != b' ' && b != 0) {
+        return Err(format!("`{}` is not an octal number", shown()));
+    }
+    digits.iter().try_fold(0u64, |acc, &d| {
+        acc.checked_mul(8)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .ok_or_else(|| format!("`{}` out of range", shown()))
+    })
+}
+
+fn parse_decimal(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    bytes.iter().try_fold(0u64, |acc, &d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+}
+
+/// One pax record and what follows it.
+struct PaxRecord<'a> {
+    key: &'a [u8],
+    value: &'a [u8],
+    rest: &'a [u8],
+}
+
+/// Splits one pax record off `data`.
+fn split_pax_record(data: &[u8]) -> Result<PaxRecord<'_>, &'static str> {
+    let space = data.iter().position(|&b| b == b' ').ok_or("no length")?;
+    let len = data.get(..space).and_then(parse_decimal).ok_or("the length is not a decimal number")?;
+    let len = usize::try_from(len).map_err(|_| "length out of range")?;
+    let record = data.get(..len).ok_or("the length runs past the end of the header")?;
+    let rest = data.get(len..).unwrap_or_default();
+    let body = record.get(space + 1..).ok_or("the length is shorter than the record")?;
+    let body = body.strip_suffix(b"\n").ok_or("the record does not end with a newline")?;
+    let eq = body.iter().position(|&b| b == b'=').ok_or("no `=`")?;
+    let key = body.get(..eq).unwrap_or_default();
+    let value = body.get(eq + 1..).unwrap_or_default();
+    if key.is_empty() || key.contains(&0) {
+        return Err("an empty key or a NUL in the key");
+    }
+    Ok(PaxRecord { key, value, rest })
+}
+
+fn first_line(data: &[u8]) -> &[u8] {
+    let end = memchr::memchr(b'\n', data).unwrap_or(data.len()).min(80);
+    data.get(..end).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,403 @@
+//! Unit tests of the tar reader on archives crafted byte by byte.
+
+use std::io::Read;
+
+use super::*;
+
+/// Builds one 512-byte header; the checksum is computed last.
+struct H {
+    block: [u8; BLOCK],
+}
+
+impl H {
+    fn new(name: &[u8], typeflag: u8, size: u64) -> H {
+        let mut h = H { block: [0u8; BLOCK] };
+        h.set(0, name);
+        h.set(100, b"0000644\0");
+        h.set(108, b"0000000\0");
+        h.set(116, b"0000000\0");
+        h.set(124, format!("{size:011o}\0").as_bytes());
+        h.set(136, b"00000000000\0");
+        h.block[156] = typeflag;
+        h.set(257, b"ustar\x0000");
+        h
+    }
+
+    fn set(&mut self, at: usize, bytes: &[u8]) -> &mut H {
+        self.block[at..at + bytes.len()].copy_from_slice(bytes);
+        self
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let mut block = self.block;
+        block[148..156].copy_from_slice(b"        ");
+        let sum: u32 = block.iter().map(|&b| u32::from(b)).sum();
+        block[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        block.to_vec()
+    }
+}
+
+fn padded(data: &[u8]) -> Vec<u8> {
+    let mut v = data.to_vec();
+    v.resize(data.len().div_ceil(BLOCK) * BLOCK, 0);
+    v
+}
+
+fn file(name: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut v = H::new(name, b'0', data.len() as u64).bytes();
+    v.extend(padded(data));
+    v
+}
+
+fn ext(typeflag: u8, data: &[u8]) -> Vec<u8> {
+    let mut v = H::new(b"././@LongLink", typeflag, data.len() as u64).bytes();
+    v.extend(padded(data));
+    v
+}
+
+fn record(key: &str, value: &[u8]) -> Vec<u8> {
+    let body_len = key.len() + value.len() + 3;
+    let mut len = body_len + 1;
+    while len.to_string().len() + body_len != len {
+        len = len.to_string().len() + body_len;
+    }
+    let mut r = format!("{len} {key}=").into_bytes();
+    r.extend_from_slice(value);
+    r.push(b'\n');
+    r
+}
+
+fn pax(typeflag: u8, records: &[(&str, &[u8])]) -> Vec<u8> {
+    let data: Vec<u8> = records.iter().flat_map(|(k, v)| record(k, v)).collect();
+    ext(typeflag, &data)
+}
+
+fn end() -> Vec<u8> {
+    vec![0u8; 2 * BLOCK]
+}
+
+fn archive(parts: &[Vec<u8>]) -> Vec<u8> {
+    parts.concat()
+}
+
+/// Reads every member with its data.
+fn read_all(bytes: &[u8]) -> Result<Vec<(Member, Vec<u8>)>, TarError> {
+    let mut tar = TarReader::new(bytes);
+    let mut out = Vec::new();
+    while let Some(m) = tar.next_member()? {
+        let mut data = Vec::new();
+        tar.data().read_to_end(&mut data).map_err(|e| TarError::Io { member: m.display(), source: e })?;
+        out.push((m, data));
+    }
+    Ok(out)
+}
+
+fn paths(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    read_all(bytes).unwrap().into_iter().map(|(m, d)| (String::from_utf8(m.path).unwrap(), d)).collect()
+}
+
+fn refusal(bytes: &[u8]) -> String {
+    match read_all(bytes) {
+        Err(TarError::Refused { member, reason }) => format!("{member}: {reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn corruption(bytes: &[u8]) -> String {
+    match read_all(bytes) {
+        Err(TarError::Corrupt { member, detail }) => format!("{member}: {detail}"),
+        other => panic!("expected a corrupt-archive error, got {other:?}"),
+    }
+}
+
+#[test]
+fn plain_ustar_members_and_their_data() {
+    let a = archive(&[file(b"a.c", b"AAA"), file(b"dir/b.c", &[7u8; 1000]), end()]);
+    assert_eq!(paths(&a), vec![("a.c".into(), b"AAA".to_vec()), ("dir/b.c".into(), vec![7u8; 1000])]);
+}
+
+#[test]
+fn unread_data_is_skipped() {
+    let a = archive(&[file(b"a.c", &[1u8; 700]), file(b"b.c", b"B"), end()]);
+    let mut tar = TarReader::new(a.as_slice());
+    assert_eq!(tar.next_member().unwrap().unwrap().path, b"a.c");
+    let mut two = [0u8; 2];
+    tar.data().read_exact(&mut two).unwrap();
+    let b = tar.next_member().unwrap().unwrap();
+    assert_eq!(b.path, b"b.c");
+    assert_eq!(b.header_offset, 3 * BLOCK as u64);
+    assert!(tar.next_member().unwrap().is_none());
+    assert!(tar.next_member().unwrap().is_none());
+}
+
+#[test]
+fn ustar_prefix_only_with_the_posix_magic() {
+    let mut h = H::new(b"a.c", b'0', 0);
+    h.set(345, b"src/deep");
+    let posix = archive(&[h.bytes(), end()]);
+    assert_eq!(paths(&posix)[0].0, "src/deep/a.c");
+    h.set(257, b"ustar  \0");
+    let gnu = archive(&[h.bytes(), end()]);
+    assert_eq!(paths(&gnu)[0].0, "a.c");
+    h.set(257, &[0u8; 8]);
+    let v7 = archive(&[h.bytes(), end()]);
+    assert_eq!(paths(&v7)[0].0, "a.c");
+}
+
+#[test]
+fn unknown_magic_is_corrupt() {
+    let mut h = H::new(b"a.c", b'0', 0);
+    h.set(257, b"ustaX\x0000");
+    assert!(corruption(&archive(&[h.bytes(), end()])).contains("magic"));
+    // Any version after `ustar\0` is POSIX to GNU tar and bsdtar alike.
+    h.set(257, b"ustar\x00xx").set(345, b"pre");
+    assert_eq!(paths(&archive(&[h.bytes(), end()]))[0].0, "pre/a.c");
+}
+
+#[test]
+fn gnu_long_name_and_long_link() {
+    let long = vec![b'n'; 300];
+    let mut name = long.clone();
+    name.push(0);
+    let link_target = vec![b't'; 200];
+    let mut link = H::new(b"short", b'2', 0);
+    link.set(157, b"ignored");
+    let a = archive(&[ext(b'L', &name), file(b"short", b"X"), ext(b'K', &link_target), link.bytes(), end()]);
+    let members = read_all(&a).unwrap();
+    assert_eq!(members[0].0.path, long);
+    assert_eq!(members[1].0.kind, MemberKind::Symlink { target: link_target });
+}
+
+#[test]
+fn pax_path_linkpath_and_size() {
+    let a = archive(&[
+        pax(b'x', &[("path", b"from/pax.c"), ("size", b"2"), ("mtime", b"1.5")]),
+        file(b"header.c", b"AAA"),
+        pax(b'x', &[("linkpath", b"from/pax.c")]),
+        H::new(b"l", b'2', 0).bytes(),
+        end(),
+    ]);
+    let members = read_all(&a).unwrap();
+    assert_eq!(members[0].0.path, b"from/pax.c");
+    assert_eq!(members[0].1, b"AA");
+    assert_eq!(members[1].0.kind, MemberKind::Symlink { target: b"from/pax.c".to_vec() });
+}
+
+#[test]
+fn pax_global_header_with_path_is_refused() {
+    let a = archive(&[pax(b'g', &[("path", b"src/auth.c")]), file(b"a.c", b"A"), end()]);
+    assert!(refusal(&a).contains("global"));
+}
+
+#[test]
+fn pax_global_header_with_harmless_keys_is_read() {
+    // `git archive` writes the commit id as a global comment.
+    let a = archive(&[pax(b'g', &[("comment", b"0123abcd")]), file(b"a.c", b"A"), end()]);
+    assert_eq!(paths(&a), vec![("a.c".into(), b"A".to_vec())]);
+}
+
+#[test]
+fn long_name_together_with_pax_path_is_refused() {
+    for parts in [
+        vec![ext(b'L', b"long.c\0"), pax(b'x', &[("path", b"pax.c")])],
+        vec![pax(b'x', &[("path", b"pax.c")]), ext(b'L', b"long.c\0")],
+    ] {
+        let mut all = parts;
+        all.push(file(b"a.c", b"A"));
+        all.push(end());
+        let why = refusal(&archive(&all));
+        assert!(why.contains("GNU long name `long.c` and a pax `path`"), "{why}");
+        assert!(why.contains("pax.c"), "the refusal names the member: {why}");
+    }
+}
+
+#[test]
+fn long_link_together_with_pax_linkpath_is_refused() {
+    let a =
+        archive(&[ext(b'K', b"k\0"), pax(b'x', &[("linkpath", b"p")]), H::new(b"l", b'2', 0).bytes(), end()]);
+    assert!(refusal(&a).contains("long link and a pax"));
+}
+
+#[test]
+fn a_key_given_twice_is_refused() {
+    let a = archive(&[pax(b'x', &[("path", b"one.c"), ("path", b"two.c")]), file(b"a.c", b"A"), end()]);
+    assert!(refusal(&a).contains("given twice"));
+}
+
+#[test]
+fn two_extension_headers_of_one_kind_are_refused() {
+    let a = archive(&[ext(b'L', b"one.c\0"), ext(b'L', b"two.c\0"), file(b"a.c", b"A"), end()]);
+    assert!(refusal(&a).contains("two GNU long-name"));
+    let a =
+        archive(&[pax(b'x', &[("path", b"one.c")]), pax(b'x', &[("mtime", b"1")]), file(b"a", b""), end()]);
+    assert!(refusal(&a).contains("two pax"));
+}
+
+#[test]
+fn nul_in_names_is_refused() {
+    let a = archive(&[pax(b'x', &[("path", b"a\0b.c")]), file(b"a.c", b"A"), end()]);
+    assert!(refusal(&a).contains("NUL"));
+    let a = archive(&[ext(b'L', b"x.c\0hidden.c\0"), file(b"a.c", b"A"), end()]);
+    assert!(refusal(&a).contains("NUL"));
+    // NUL padding after a long name is how GNU tar writes it.
+    let a = archive(&[ext(b'L', b"x.c\0\0\0"), file(b"a.c", b"A"), end()]);
+    assert_eq!(paths(&a)[0].0, "x.c");
+}
+
+#[test]
+fn sparse_members_and_sparse_keys_are_refused() {
+    let a = archive(&[H::new(b"s", b'S', 0).bytes(), end()]);
+    assert!(refusal(&a).contains("sparse"));
+    let a = archive(&[pax(b'x', &[("GNU.sparse.name", b"s.c")]), file(b"a.c", b"A"), end()]);
+    assert!(refusal(&a).contains("GNU.sparse.name"));
+    let a = archive(&[pax(b'g', &[("GNU.sparse.major", b"1")]), file(b"a.c", b"A"), end()]);
+    assert!(refusal(&a).contains("GNU.sparse.major"));
+}
+
+#[test]
+fn malformed_pax_records_are_refused() {
+    for data in [&b"5 a=1\n"[..], b"7 path=x", b"x path=a\n", b"99 path=a\n", b"7 path\n\n", b"6 =abc\n"] {
+        let a = archive(&[ext(b'x', data), file(b"a.c", b"A"), end()]);
+        assert!(refusal(&a).contains("malformed pax record"), "{:?}", String::from_utf8_lossy(data));
+    }
+}
+
+#[test]
+fn link_dir_and_device_types() {
+    let mut hard = H::new(b"h", b'1', 0);
+    hard.set(157, b"a.c");
+    let a = archive(&[
+        H::new(b"d/", b'5', 0).bytes(),
+        file(b"a.c", b"A"),
+        hard.bytes(),
+        H::new(b"c", b'3', 0).bytes(),
+        H::new(b"b", b'4', 0).bytes(),
+        H::new(b"f", b'6', 0).bytes(),
+        end(),
+    ]);
+    let kinds: Vec<(Vec<u8>, MemberKind)> =
+        read_all(&a).unwrap().into_iter().map(|(m, _)| (m.path, m.kind)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (b"d".to_vec(), MemberKind::Directory),
+            (b"a.c".to_vec(), MemberKind::File),
+            (b"h".to_vec(), MemberKind::HardLink { target: b"a.c".to_vec() }),
+            (b"c".to_vec(), MemberKind::CharDevice),
+            (b"b".to_vec(), MemberKind::BlockDevice),
+            (b"f".to_vec(), MemberKind::Fifo),
+        ]
+    );
+}
+
+#[test]
+fn data_on_a_non_file_is_refused() {
+    let mut link = H::new(b"l", b'2', 5);
+    link.set(157, b"a.c");
+    let mut a = link.bytes();
+    a.extend(padded(b"XXXXX"));
+    a.extend(end());
+    assert!(refusal(&a).contains("not a regular file"));
+}
+
+#[test]
+fn a_file_name_ending_in_slash_is_refused() {
+    assert!(refusal(&archive(&[file(b"a.c/", b""), end()])).contains("ends with `/`"));
+}
+
+#[test]
+fn unknown_type_flags_are_refused() {
+    for t in [b'V', b'M', b'N', b'D', b'X', b'A'] {
+        assert!(refusal(&archive(&[H::new(b"v", t, 0).bytes(), end()])).contains("type flag"));
+    }
+}
+
+#[test]
+fn numeric_fields_base256_octal_with_spaces() {
+    let mut h = H::new(b"a.c", b'0', 0);
+    let mut size = [0u8; 12];
+    size[0] = 0x80;
+    size[11] = 3;
+    h.set(124, &size);
+    let mut a = h.bytes();
+    a.extend(padded(b"abc"));
+    a.extend(end());
+    assert_eq!(paths(&a)[0].1, b"abc");
+    h.set(124, b"   3 \0\0\0\0\0\0\0");
+    h.set(100, b" 755 \0\0\0");
+    let mut a = h.bytes();
+    a.extend(padded(b"abc"));
+    a.extend(end());
+    let m = &read_all(&a).unwrap()[0].0;
+    assert_eq!((m.size_bytes, m.mode), (3, 0o755));
+    assert_eq!(parse_numeric(b"\xff\xff\xff\xff"), Err("negative base-256 value".into()));
+    assert!(parse_numeric(b"12x4\0").is_err());
+    assert!(parse_numeric(b"   \0").is_err());
+    assert!(parse_numeric(b"\x80\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff").is_err());
+}
+
+#[test]
+fn a_bad_size_field_is_corrupt() {
+    let mut h = H::new(b"a.c", b'0', 0);
+    h.set(124, b"+0000000001\0");
+    assert!(corruption(&archive(&[h.bytes(), end()])).contains("size field"));
+}
+
+#[test]
+fn checksum_is_verified_signed_or_unsigned() {
+    let mut bytes = file(b"a.c", b"A");
+    bytes[0] = b'b';
+    assert!(corruption(&archive(&[bytes, end()])).contains("checksum"));
+    // A high byte in the name: the signed sum (old writers) is accepted as GNU tar does.
+    let mut h = H::new(b"\xe9.c", b'0', 0);
+    let mut block = h.set(148, b"        ").block;
+    let signed: i64 = block.iter().map(|&b| i64::from(b as i8)).sum();
+    block[148..156].copy_from_slice(format!("{signed:06o}\0 ").as_bytes());
+    let mut a = block.to_vec();
+    a.extend(end());
+    assert_eq!(read_all(&a).unwrap()[0].0.path, b"\xe9.c");
+}
+
+#[test]
+fn truncation_is_an_error_everywhere() {
+    let full = archive(&[pax(b'x', &[("path", b"p.c")]), file(b"a.c", &[9u8; 600]), end()]);
+    // Cut inside the pax data, the member header, the member data, and right after the member.
+    for cut in [BLOCK + 10, 2 * BLOCK + 100, 3 * BLOCK + 10, 5 * BLOCK] {
+        let err = read_all(&full[..cut]).unwrap_err();
+        assert!(err.to_string().contains("truncated"), "cut at {cut}: {err}");
+    }
+    // An extension header right before the end marker.
+    let a = archive(&[ext(b'L', b"x\0"), end()]);
+    assert!(refusal(&a).contains("extension header"));
+}
+
+#[test]
+fn one_zero_block_ends_the_archive_but_data_after_it_is_refused() {
+    let mut a = file(b"a.c", b"A");
+    a.extend([0u8; BLOCK]);
+    assert_eq!(paths(&a).len(), 1);
+    let hidden = archive(&[file(b"a.c", b"A"), end(), file(b"hidden.c", b"H"), end()]);
+    assert!(refusal(&hidden).contains("a tar header after the end-of-archive marker"));
+    // Behind a block of garbage, as `tar x -i` would skip to it.
+    let behind = archive(&[file(b"a.c", b"A"), end(), vec![0xAA; BLOCK], file(b"hidden.c", b"H")]);
+    assert!(refusal(&behind).contains("a tar header after the end-of-archive marker"));
+    // Other bytes (an appended zip of a polyglot file) are ignored, as by `tar x` and bsdtar.
+    let mut polyglot = archive(&[file(b"a.c", b"A"), end()]);
+    polyglot.extend_from_slice(b"PK\x03\x04 not a tar header");
+    assert_eq!(paths(&polyglot).len(), 1);
+    let mut padded_record = archive(&[file(b"a.c", b"A"), end()]);
+    padded_record.resize(10240, 0);
+    assert_eq!(paths(&padded_record).len(), 1);
+}
+
+#[test]
+fn an_oversized_extension_header_is_refused_before_it_is_read() {
+    let h = H::new(b"././@LongLink", b'L', MAX_EXTENSION_BYTES + 1).bytes();
+    assert!(refusal(&h).contains("extension header of"));
+}
+
+#[test]
+fn non_utf8_pax_path_is_refused() {
+    let a = archive(&[pax(b'x', &[("path", b"\xff.c")]), file(b"a.c", b"A"), end()]);
+    assert!(refusal(&a).contains("not UTF-8"));
+}

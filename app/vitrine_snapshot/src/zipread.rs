@@ -1,0 +1,674 @@
+//! Vitrine's own zip reader: checks that the central directory and the local headers describe the same
+//! entries, byte for byte and back to back, then streams each entry's data with its CRC and sizes
+//! verified; everything Info-ZIP `unzip` (central directory) and bsdtar (central directory when it can
+//! seek, local headers when it streams) could read differently is refused, naming the entry.
+//!
+//! The layout rule makes a second view impossible: local entries start at byte 0 and follow one another
+//! in central-directory order with nothing between them (header, name, extra, data, data descriptor),
+//! the central directory starts right after the last one and ends right where the end records begin, and
+//! the end-of-central-directory record ends the file. Per entry, the local header must repeat the central
+//! directory's name, flags and method, and its CRC and sizes unless they are deferred to a data
+//! descriptor, which must then hold them. Refused outright: encryption, methods other than stored and
+//! deflate, a stored entry with a data descriptor (a streaming reader cannot find its end), non-ASCII
+//! names without the UTF-8 flag (the extractors re-encode them differently), backslashes and NUL bytes in
+//! names, an Info-ZIP Unicode path that differs from the name, multi-disk archives, and a type that the
+//! name and the mode disagree on (a directory is a name ending in `/`).
+
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+
+/// The largest symlink target read into memory.
+pub const MAX_LINK_BYTES: u64 = 64 * 1024;
+
+const LOCAL_SIG: u32 = 0x0403_4b50;
+const CENTRAL_SIG: u32 = 0x0201_4b50;
+const EOCD_SIG: u32 = 0x0605_4b50;
+const ZIP64_EOCD_SIG: u32 = 0x0606_4b50;
+const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
+const DESCRIPTOR_SIG: u32 = 0x0807_4b50;
+const EOCD_LEN: u64 = 22;
+const ZIP64_LOCATOR_LEN: u64 = 20;
+const ZIP64_EOCD_LEN: u64 = 56;
+const FLAG_ENCRYPTED: u16 = 1;
+const FLAG_DESCRIPTOR: u16 = 1 << 3;
+const FLAG_STRONG_ENCRYPTION: u16 = 1 << 6;
+const FLAG_UTF8: u16 = 1 << 11;
+const FLAG_MASKED_HEADERS: u16 = 1 << 13;
+const METHOD_STORED: u16 = 0;
+const METHOD_DEFLATE: u16 = 8;
+const HOST_UNIX: u8 = 3;
+
+/// Why a zip could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ZipError {
+    /// A layout the reference extractors read differently, or one Vitrine does not read.
+    #[error("{member}: {reason}")]
+    Refused { member: String, reason: String },
+    /// A damaged or truncated archive.
+    #[error("{member}: {detail}")]
+    Corrupt { member: String, detail: String },
+    #[error("{member}: {source}")]
+    Io {
+        member: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZipKind {
+    File,
+    Directory,
+    Symlink,
+}
+
+/// One entry of the central directory, checked against its local header.
+#[derive(Debug, Clone)]
+pub struct ZipEntry {
+    /// The name as stored (both headers agree on it).
+    pub name: Vec<u8>,
+    pub kind: ZipKind,
+    /// Owner execute bit of a Unix mode (never set for entries made on other systems).
+    pub executable: bool,
+    pub size_bytes: u64,
+    compressed_bytes: u64,
+    crc32: u32,
+    method: u16,
+    /// Where the entry's compressed data starts.
+    data_offset: u64,
+}
+
+impl ZipEntry {
+    pub fn display(&self) -> String {
+        format!("entry `{}`", crate::path::display_bytes(&self.name))
+    }
+}
+
+/// A zip file whose structure has been checked.
+pub struct ZipReader<R> {
+    file: R,
+    entries: Vec<ZipEntry>,
+}
+
+/// The fixed part of a central directory record, with zip64 values resolved.
+struct Central {
+    made_by_host: u8,
+    flags: u16,
+    method: u16,
+    crc32: u32,
+    compressed: u64,
+    size: u64,
+    local_offset: u64,
+    external: u32,
+    name: Vec<u8>,
+    extra: Vec<u8>,
+}
+
+impl<R: Read + Seek> ZipReader<R> {
+    /// Reads and cross-checks the whole structure; `max_entries` bounds the work before any is done.
+    pub fn open(mut file: R, max_entries: u64) -> Result<ZipReader<R>, ZipError> {
+        let archive = "archive".to_string();
+        let corrupt = |detail: String| ZipError::Corrupt { member: archive.clone(), detail };
+        let len = file.seek(SeekFrom::End(0)).map_err(|e| io_err("archive", e))?;
+        let end = find_end(&mut file, len)?;
+        if end.entries > max_entries {
+            return Err(ZipError::Refused {
+                member: archive.clone(),
+                reason: format!("{} entries, more than {max_entries} (decompression bomb?)", end.entries),
+            });
+        }
+        if end.cd_offset.checked_add(end.cd_size) != Some(end.cd_end) {
+            return Err(corrupt(format!(
+                "the central directory ({} bytes at {}) does not end where the end records begin ({})",
+                end.cd_size, end.cd_offset, end.cd_end
+            )));
+        }
+        file.seek(SeekFrom::Start(end.cd_offset)).map_err(|e| io_err("central directory", e))?;
+        let mut cd = BufReader::new((&mut file).take(end.cd_size));
+        let mut centrals = Vec::new();
+        for i in 0..end.entries {
+            centrals.push(read_central(&mut cd).map_err(|e| match e {
+                ZipError::Io { source, .. } if source.kind() == io::ErrorKind::UnexpectedEof => {
+                    corrupt(format!("the central directory ends inside record {i}"))
+                }
+                other => other,
+            })?);
+        }
+        let mut rest = [0u8; 1];
+        if cd.read(&mut rest).map_err(|e| io_err("central directory", e))? != 0 {
+            return Err(corrupt(format!(
+                "the central directory holds more than the {} records the end record counts",
+                end.entries
+            )));
+        }
+        drop(cd);
+        let mut entries = Vec::with_capacity(centrals.len());
+        let mut expected_offset = 0u64;
+        for c in centrals {
+            let (entry, next) = check_entry(&mut file, &c, expected_offset)?;
+            expected_offset = next;
+            entries.push(entry);
+        }
+        if expected_offset != end.cd_offset {
+            return Err(ZipError::Refused {
+                member: archive,
+                reason: format!(
+                    "{} bytes between the last entry and the central directory (a hidden entry?)",
+                    end.cd_offset.saturating_sub(expected_offset)
+                ),
+            });
+        }
+        Ok(ZipReader { file, entries })
+    }
+
+    pub fn entries(&self) -> &[ZipEntry] {
+        &self.entries
+    }
+
+    /// The entry's uncompressed bytes; reading to the end verifies size, CRC and that the compressed
+    /// stream ends exactly at the entry's compressed size (an error otherwise).
+    pub fn data(&mut self, index: usize) -> Result<EntryData<'_, R>, ZipError> {
+        let Some(entry) = self.entries.get(index) else {
+            return Err(ZipError::Corrupt { member: "archive".into(), detail: format!("no entry {index}") });
+        };
+        let entry = entry.clone();
+        self.file.seek(SeekFrom::Start(entry.data_offset)).map_err(|e| io_err(&entry.display(), e))?;
+        let raw = BufReader::new((&mut self.file).take(entry.compressed_bytes));
+        let inner = if entry.method == METHOD_DEFLATE {
+            Inner::Deflate(flate2::bufread::DeflateDecoder::new(raw))
+        } else {
+            Inner::Stored(raw)
+        };
+        Ok(EntryData { inner, entry, crc: flate2::Crc::new(), done: false })
+    }
+}
+
+/// Streams one entry's data; the checks run when the end is reached.
+pub struct EntryData<'a, R: Read> {
+    inner: Inner<'a, R>,
+    entry: ZipEntry,
+    crc: flate2::Crc,
+    done: bool,
+}
+
+enum Inner<'a, R: Read> {
+    Stored(BufReader<io::Take<&'a mut R>>),
+    Deflate(flate2::bufread::DeflateDecoder<BufReader<io::Take<&'a mut R>>>),
+}
+
+impl<R: Read> EntryData<'_, R> {
+    fn verify(&mut self) -> io::Result<()> {
+        let bad = |why: String| {
+            io::Error::new(io::ErrorKind::InvalidData, format!("{}: {why}", self.entry.display()))
+        };
+        let consumed = match &mut self.inner {
+            Inner::Stored(r) => self.entry.compressed_bytes - r.get_ref().limit() - r.buffer().len() as u64,
+            Inner::Deflate(d) => d.total_in(),
+        };
+        if consumed != self.entry.compressed_bytes {
+            return Err(bad(format!(
+                "the compressed data ends after {consumed} of its {} bytes",
+                self.entry.compressed_bytes
+            )));
+        }
+        if self.total() != self.entry.size_bytes {
+            return Err(bad(format!(
+                "{} bytes where the headers say {}",
+                self.total(),
+                self.entry.size_bytes
+            )));
+        }
+        if self.crc.sum() != self.entry.crc32 {
+            return Err(bad(format!(
+                "CRC {:08x} where the headers say {:08x}",
+                self.crc.sum(),
+                self.entry.crc32
+            )));
+        }
+        Ok(())
+    }
+
+    fn total(&self) -> u64 {
+        match &self.inner {
+            Inner::Stored(r) => self.entry.compressed_bytes - r.get_ref().limit() - r.buffer().len() as u64,
+            Inner::Deflate(d) => d.total_out(),
+        }
+    }
+}
+
+impl<R: Read> Read for EntryData<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.done || buf.is_empty() {
+            return Ok(0);
+        }
+        // Never more than the declared size: a bomb is cut off at its header's word.
+        let room = self.entry.size_bytes.saturating_sub(self.total()).saturating_add(1);
+        let want = usize::try_from(room).unwrap_or(usize::MAX).min(buf.len());
+        let Some(buf) = buf.get_mut(..want) else { return Ok(0) };
+        let n = match &mut self.inner {
+            Inner::Stored(r) => r.read(buf)?,
+            Inner::Deflate(d) => d.read(buf)?,
+        };
+        if let Some(chunk) = buf.get(..n) {
+            self.crc.update(chunk);
+        }
+        if self.total() > self.entry.size_bytes {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{}: more data than the declared {} bytes",
+                    self.entry.display(),
+                    self.entry.size_bytes
+                ),
+            ));
+        }
+        if n == 0 {
+            self.done = true;
+            self.verify()?;
+        }
+        Ok(n)
+    }
+}
+
+fn io_err(member: &str, source: io::Error) -> ZipError {
+    ZipError::Io { member: member.to_string(), source }
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    b.get(at..at + 2).map_or(0, |s| u16::from_le_bytes([s[0], s[1]]))
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4).map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8).map_or(0, |s| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(s);
+        u64::from_le_bytes(a)
+    })
+}
+
+fn read_vec(r: &mut impl Read, len: usize, what: &str) -> Result<Vec<u8>, ZipError> {
+    let mut v = vec![0u8; len];
+    r.read_exact(&mut v).map_err(|e| io_err(what, e))?;
+    Ok(v)
+}
+
+/// Where the central directory is, from the end records.
+struct End {
+    entries: u64,
+    cd_offset: u64,
+    cd_size: u64,
+    /// Where the end records (zip64 or not) begin.
+    cd_end: u64,
+}
+
+/// Finds the end-of-central-directory record: it must end the file (its comment reaching the last byte),
+/// and no other end signature may appear in its comment.
+fn find_end(file: &mut (impl Read + Seek), len: u64) -> Result<End, ZipError> {
+    let corrupt = |detail: &str| ZipError::Corrupt { member: "archive".into(), detail: detail.into() };
+    let tail_len = len.min(EOCD_LEN + 0xffff);
+    file.seek(SeekFrom::Start(len - tail_len)).map_err(|e| io_err("archive", e))?;
+    let tail = read_vec(file, usize::try_from(tail_len).unwrap_or(0), "archive")?;
+    let sig = EOCD_SIG.to_le_bytes();
+    let candidates: Vec<usize> = tail
+        .windows(4)
+        .enumerate()
+        .filter(|(i, w)| *w == sig && (*i as u64 + EOCD_LEN + u64::from(u16_at(&tail, i + 20))) == tail_len)
+        .map(|(i, _)| i)
+        .collect();
+    let at = match candidates.as_slice() {
+        [] => return Err(corrupt("no end-of-central-directory record (not a zip, or truncated)")),
+        [one] => *one,
+        _ => {
+            return Err(ZipError::Refused {
+                member: "archive".into(),
+                reason: "more than one end-of-central-directory record fits the end of the file".into(),
+            });
+        }
+    };
+    let rec = tail.get(at..).unwrap_or_default();
+    let comment = rec.get(EOCD_LEN as usize..).unwrap_or_default();
+    if comment
+        .windows(4)
+        .any(|w| w == sig || w == ZIP64_EOCD_SIG.to_le_bytes() || w == ZIP64_LOCATOR_SIG.to_le_bytes())
+    {
+        return Err(ZipError::Refused {
+            member: "archive".into(),
+            reason: "the archive comment holds an end-record signature".into(),
+        });
+    }
+    let eocd_pos = len - tail_len + at as u64;
+    let (disk, cd_disk) = (u16_at(rec, 4), u16_at(rec, 6));
+    let (on_disk, total) = (u16_at(rec, 8), u16_at(rec, 10));
+    let (cd_size, cd_offset) = (u32_at(rec, 12), u32_at(rec, 16));
+    if disk != 0 || cd_disk != 0 || on_disk != total {
+        return Err(ZipError::Refused {
+            member: "archive".into(),
+            reason: "a multi-disk (spanned) zip".into(),
+        });
+    }
+    let zip64 = total == 0xffff || cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff;
+    if !zip64 {
+        return Ok(End {
+            entries: u64::from(total),
+            cd_offset: u64::from(cd_offset),
+            cd_size: u64::from(cd_size),
+            cd_end: eocd_pos,
+        });
+    }
+    let locator_pos = eocd_pos
+        .checked_sub(ZIP64_LOCATOR_LEN)
+        .ok_or_else(|| corrupt("a zip64 end record is announced but missing"))?;
+    file.seek(SeekFrom::Start(locator_pos)).map_err(|e| io_err("archive", e))?;
+    let loc = read_vec(file, ZIP64_LOCATOR_LEN as usize, "archive")?;
+    if u32_at(&loc, 0) != ZIP64_LOCATOR_SIG {
+        return Err(corrupt("a zip64 end record is announced but its locator is missing"));
+    }
+    let record_pos = u64_at(&loc, 8);
+    if u32_at(&loc, 4) != 0 || u32_at(&loc, 16) != 1 {
+        return Err(ZipError::Refused {
+            member: "archive".into(),
+            reason: "a multi-disk (spanned) zip".into(),
+        });
+    }
+    if record_pos.checked_add(ZIP64_EOCD_LEN) != Some(locator_pos) {
+        return Err(corrupt("the zip64 end record is not right before its locator"));
+    }
+    file.seek(SeekFrom::Start(record_pos)).map_err(|e| io_err("archive", e))?;
+    let r = read_vec(file, ZIP64_EOCD_LEN as usize, "archive")?;
+    if u32_at(&r, 0) != ZIP64_EOCD_SIG || u64_at(&r, 4) != ZIP64_EOCD_LEN - 12 {
+        return Err(corrupt("bad zip64 end-of-central-directory record"));
+    }
+    if u32_at(&r, 16) != 0 || u32_at(&r, 20) != 0 || u64_at(&r, 24) != u64_at(&r, 32) {
+        return Err(ZipError::Refused {
+            member: "archive".into(),
+            reason: "a multi-disk (spanned) zip".into(),
+        });
+    }
+    let agrees = |small: u64, big: u64, max: u64| small == max || small == big;
+    let (entries, size, offset) = (u64_at(&r, 32), u64_at(&r, 40), u64_at(&r, 48));
+    if !agrees(u64::from(total), entries, 0xffff)
+        || !agrees(u64::from(cd_size), size, 0xffff_ffff)
+        || !agrees(u64::from(cd_offset), offset, 0xffff_ffff)
+    {
+        return Err(ZipError::Refused {
+            member: "archive".into(),
+            reason: "the zip64 end record and the end record disagree".into(),
+        });
+    }
+    Ok(End { entries, cd_offset: offset, cd_size: size, cd_end: record_pos })
+}
+
+fn read_central(cd: &mut impl Read) -> Result<Central, ZipError> {
+    let fixed = read_vec(cd, 46, "central directory")?;
+    if u32_at(&fixed, 0) != CENTRAL_SIG {
+        return Err(ZipError::Corrupt {
+            member: "central directory".into(),
+            detail: "a record without the central-directory signature".into(),
+        });
+    }
+    let name = read_vec(cd, usize::from(u16_at(&fixed, 28)), "central directory")?;
+    let extra = read_vec(cd, usize::from(u16_at(&fixed, 30)), "central directory")?;
+    read_vec(cd, usize::from(u16_at(&fixed, 32)), "central directory")?;
+    let shown = format!("entry `{}`", crate::path::display_bytes(&name));
+    let mut c = Central {
+        made_by_host: fixed.get(5).copied().unwrap_or(0),
+        flags: u16_at(&fixed, 8),
+        method: u16_at(&fixed, 10),
+        crc32: u32_at(&fixed, 16),
+        compressed: u64::from(u32_at(&fixed, 20)),
+        size: u64::from(u32_at(&fixed, 24)),
+        local_offset: u64::from(u32_at(&fixed, 42)),
+        external: u32_at(&fixed, 38),
+        name,
+        extra,
+    };
+    if u16_at(&fixed, 34) != 0 {
+        return Err(ZipError::Refused { member: shown, reason: "an entry on another disk".into() });
+    }
+    let mut wanted = Vec::new();
+    if c.size == 0xffff_ffff {
+        wanted.push(0);
+    }
+    if c.compressed == 0xffff_ffff {
+        wanted.push(1);
+    }
+    if c.local_offset == 0xffff_ffff {
+        wanted.push(2);
+    }
+    if !wanted.is_empty() {
+        let values = zip64_values(&c.extra, wanted.len()).ok_or_else(|| ZipError::Corrupt {
+            member: shown.clone(),
+            detail: "a zip64 size or offset is announced but its extra field is missing or short".into(),
+        })?;
+        for (which, value) in wanted.into_iter().zip(values) {
+            match which {
+                0 => c.size = value,
+                1 => c.compressed = value,
+                _ => c.local_offset = value,
+            }
+        }
+    }
+    Ok(c)
+}
+
+/// Extra fields as (id, data); `None` if they do not tile the extra area exactly.
+fn extra_fields(extra: &[u8]) -> Option<Vec<(u16, &[u8])>> {
+    let mut fields = Vec::new();
+    let mut rest = extra;
+    while !rest.is_empty() {
+        let id = u16_at(rest, 0);
+        let len = usize::from(u16_at(rest, 2));
+        let data = rest.get(4..4 + len)?;
+        fields.push((id, data));
+        rest = rest.get(4 + len..)?;
+    }
+    Some(fields)
+}
+
+/// The first `count` 8-byte values of the zip64 extra field.
+fn zip64_values(extra: &[u8], count: usize) -> Option<Vec<u64>> {
+    let fields = extra_fields(extra)?;
+    let (_, data) = fields.iter().find(|(id, _)| *id == 1)?;
+    (0..count).map(|i| data.get(i * 8..i * 8 + 8).map(|_| u64_at(data, i * 8))).collect()
+}
+
+/// Checks one entry's local header, data placement and data descriptor against its central record.
+/// Returns the entry and the offset right after it.
+fn check_entry(
+    file: &mut (impl Read + Seek),
+    c: &Central,
+    expected: u64,
+) -> Result<(ZipEntry, u64), ZipError> {
+    let shown = format!("entry `{}`", crate::path::display_bytes(&c.name));
+    let refuse = |reason: String| ZipError::Refused { member: shown.clone(), reason };
+    let corrupt = |detail: String| ZipError::Corrupt { member: shown.clone(), detail };
+    check_name(c, &refuse)?;
+    if c.flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) != 0 {
+        return Err(refuse("an encrypted entry".into()));
+    }
+    if c.method != METHOD_STORED && c.method != METHOD_DEFLATE {
+        return Err(refuse(format!("compression method {} (only stored and deflate are read)", c.method)));
+    }
+    if c.method == METHOD_STORED && c.flags & FLAG_DESCRIPTOR != 0 {
+        return Err(refuse(
+            "a stored entry with a data descriptor (a streaming reader cannot tell where its data ends)"
+                .into(),
+        ));
+    }
+    if c.method == METHOD_STORED && c.compressed != c.size {
+        return Err(corrupt(format!(
+            "stored with {} bytes compressed and {} bytes uncompressed",
+            c.compressed, c.size
+        )));
+    }
+    if expected == 0 && c.local_offset != 0 {
+        return Err(refuse(format!(
+            "{} bytes before the first entry (unzip skips such a prefix, bsdtar may read the file as \
+             another format, a tar for one)",
+            c.local_offset
+        )));
+    }
+    if c.local_offset != expected {
+        return Err(refuse(format!(
+            "its local header is at byte {} where the previous entry ends at byte {expected} (entries must \
+             follow one another in central-directory order)",
+            c.local_offset
+        )));
+    }
+    file.seek(SeekFrom::Start(c.local_offset)).map_err(|e| io_err(&shown, e))?;
+    let fixed = read_vec(file, 30, &shown)?;
+    if u32_at(&fixed, 0) != LOCAL_SIG {
+        return Err(corrupt("no local header where the central directory points".into()));
+    }
+    let local_name = read_vec(file, usize::from(u16_at(&fixed, 26)), &shown)?;
+    let local_extra = read_vec(file, usize::from(u16_at(&fixed, 28)), &shown)?;
+    if local_name != c.name {
+        return Err(refuse(format!(
+            "the local header names it `{}` (unzip extracts the central-directory name, a streaming reader \
+             the local one)",
+            crate::path::display_bytes(&local_name)
+        )));
+    }
+    let local_flags = u16_at(&fixed, 6);
+    if local_flags != c.flags {
+        return Err(refuse(format!(
+            "local flags {local_flags:#06x} differ from central flags {:#06x}",
+            c.flags
+        )));
+    }
+    if u16_at(&fixed, 8) != c.method {
+        return Err(refuse("the local header and the central directory give different methods".into()));
+    }
+    let unicode = extra_fields(&local_extra)
+        .and_then(|local| extra_fields(&c.extra).map(|central| (local, central)))
+        .ok_or_else(|| corrupt("malformed extra field".into()))?;
+    for (id, data) in unicode.0.iter().chain(unicode.1.iter()) {
+        // Info-ZIP Unicode path: version, CRC of the header name, then the UTF-8 name, which unzip uses.
+        if *id == 0x7075 && data.get(5..) != Some(c.name.as_slice()) {
+            return Err(refuse("an Info-ZIP Unicode path extra field that differs from the name".into()));
+        }
+    }
+    let local_zip64 = unicode.0.iter().any(|(id, _)| *id == 1);
+    let (crc, mut csize, mut usize_) =
+        (u32_at(&fixed, 14), u64::from(u32_at(&fixed, 18)), u64::from(u32_at(&fixed, 22)));
+    if usize_ == 0xffff_ffff || csize == 0xffff_ffff {
+        let v =
+            zip64_values(&local_extra, 2).ok_or_else(|| corrupt("local zip64 sizes are missing".into()))?;
+        if let [u, c2] = v.as_slice() {
+            usize_ = *u;
+            csize = *c2;
+        }
+    }
+    let data_offset = c.local_offset + 30 + local_name.len() as u64 + local_extra.len() as u64;
+    let data_end = data_offset
+        .checked_add(c.compressed)
+        .ok_or_else(|| corrupt("compressed size out of range".into()))?;
+    let mut next = data_end;
+    if c.flags & FLAG_DESCRIPTOR == 0 {
+        if (crc, csize, usize_) != (c.crc32, c.compressed, c.size) {
+            return Err(refuse(format!(
+                "the local header says CRC {crc:08x}, {csize} bytes compressed, {usize_} bytes; the central \
+                 directory {:08x}, {}, {}",
+                c.crc32, c.compressed, c.size
+            )));
+        }
+    } else {
+        if (crc, csize, usize_) != (0, 0, 0) && (crc, csize, usize_) != (c.crc32, c.compressed, c.size) {
+            return Err(refuse(
+                "the local header's CRC and sizes differ from the central directory's".into(),
+            ));
+        }
+        file.seek(SeekFrom::Start(data_end)).map_err(|e| io_err(&shown, e))?;
+        let wide = if local_zip64 { 8 } else { 4 };
+        let d = read_vec(file, 4 + 4 + 2 * wide, &shown)
+            .map_err(|_| corrupt("truncated: the data descriptor is missing".into()))?;
+        let signed = u32_at(&d, 0) == DESCRIPTOR_SIG;
+        let base = if signed { 4 } else { 0 };
+        let read_size = |at: usize| if wide == 8 { u64_at(&d, at) } else { u64::from(u32_at(&d, at)) };
+        let (dcrc, dcsize, dusize) = (u32_at(&d, base), read_size(base + 4), read_size(base + 4 + wide));
+        if (dcrc, dcsize, dusize) != (c.crc32, c.compressed, c.size) {
+            return Err(refuse(format!(
+                "the data descriptor says CRC {dcrc:08x}, {dcsize} bytes compressed, {dusize} bytes; the central \
+                 directory {:08x}, {}, {}",
+                c.crc32, c.compressed, c.size
+            )));
+        }
+        next = data_end + (base + 4 + 2 * wide) as u64;
+    }
+    let (kind, executable) = entry_kind(c, &refuse)?;
+    if kind == ZipKind::Directory && c.size != 0 {
+        return Err(refuse("a directory entry with data".into()));
+    }
+    if kind == ZipKind::Symlink && c.size > MAX_LINK_BYTES {
+        return Err(refuse(format!("a symlink target of {} bytes", c.size)));
+    }
+    let entry = ZipEntry {
+        name: c.name.clone(),
+        kind,
+        executable,
+        size_bytes: c.size,
+        compressed_bytes: c.compressed,
+        crc32: c.crc32,
+        method: c.method,
+        data_offset,
+    };
+    Ok((entry, next))
+}
+
+/// Names both extractors write the same way: no NUL or backslash, ASCII unless flagged UTF-8.
+fn check_name(c: &Central, refuse: &dyn Fn(String) -> ZipError) -> Result<(), ZipError> {
+    if c.name.is_empty() {
+        return Err(refuse("an empty name".into()));
+    }
+    if c.name.contains(&0) {
+        return Err(refuse("a NUL byte in the name".into()));
+    }
+    if c.name.contains(&b'\\') {
+        return Err(refuse("a backslash in the name (unzip turns it into `/` for some systems)".into()));
+    }
+    if !c.name.is_ascii() {
+        if c.flags & FLAG_UTF8 == 0 {
+            return Err(refuse(
+                "a non-ASCII name without the UTF-8 flag (unzip and bsdtar decode it differently)".into(),
+            ));
+        }
+        if std::str::from_utf8(&c.name).is_err() {
+            return Err(refuse("a name flagged UTF-8 that is not UTF-8".into()));
+        }
+    }
+    Ok(())
+}
+
+/// The entry's type and execute bit. A directory is a name ending in `/`; a Unix mode must agree.
+fn entry_kind(c: &Central, refuse: &dyn Fn(String) -> ZipError) -> Result<(ZipKind, bool), ZipError> {
+    let slash = c.name.last() == Some(&b'/');
+    if c.made_by_host != HOST_UNIX {
+        if c.external & 0x10 != 0 && !slash {
+            return Err(refuse("the MS-DOS directory attribute on a name without a trailing `/`".into()));
+        }
+        return Ok((if slash { ZipKind::Directory } else { ZipKind::File }, false));
+    }
+    let mode = c.external >> 16;
+    let kind = match mode & 0o170000 {
+        0 if slash => ZipKind::Directory,
+        0 | 0o100000 => ZipKind::File,
+        0o040000 => ZipKind::Directory,
+        0o120000 => ZipKind::Symlink,
+        _ => return Err(refuse(format!("a special file (mode {mode:o})"))),
+    };
+    if slash != (kind == ZipKind::Directory) {
+        return Err(refuse(format!(
+            "the name {} with `/` but the mode {mode:o} says {}",
+            if slash { "ends" } else { "does not end" },
+            if kind == ZipKind::Directory { "directory" } else { "not a directory" }
+        )));
+    }
+    Ok((kind, kind == ZipKind::File && mode & 0o100 != 0))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,230 @@
+//! Unit tests of the zip reader on archives crafted byte by byte.
+
+use std::io::{Cursor, Read, Write};
+
+use super::*;
+
+/// One entry to write; `compressed` replaces the real compressed bytes when set.
+#[derive(Clone)]
+struct E {
+    name: Vec<u8>,
+    data: Vec<u8>,
+    deflate: bool,
+    /// `Some(true)`: a descriptor with its signature; `Some(false)`: without.
+    descriptor: Option<bool>,
+    host: u8,
+    external: u32,
+    compressed: Option<Vec<u8>>,
+}
+
+fn e(name: &str, data: &[u8]) -> E {
+    E {
+        name: name.as_bytes().to_vec(),
+        data: data.to_vec(),
+        deflate: true,
+        descriptor: None,
+        host: HOST_UNIX,
+        external: 0o100644 << 16,
+        compressed: None,
+    }
+}
+
+fn crc(data: &[u8]) -> u32 {
+    let mut c = flate2::Crc::new();
+    c.update(data);
+    c.sum()
+}
+
+fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+fn build(entries: &[E], comment: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut cd = Vec::new();
+    for x in entries {
+        let offset = out.len() as u32;
+        let packed =
+            x.compressed.clone().unwrap_or_else(|| if x.deflate { deflate(&x.data) } else { x.data.clone() });
+        let (method, flags): (u16, u16) =
+            (if x.deflate { 8 } else { 0 }, if x.descriptor.is_some() { 8 } else { 0 });
+        let sums = [crc(&x.data), packed.len() as u32, x.data.len() as u32];
+        out.extend(LOCAL_SIG.to_le_bytes());
+        out.extend(20u16.to_le_bytes());
+        out.extend(flags.to_le_bytes());
+        out.extend(method.to_le_bytes());
+        out.extend([0u8; 4]);
+        for v in if x.descriptor.is_some() { [0, 0, 0] } else { sums } {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend((x.name.len() as u16).to_le_bytes());
+        out.extend(0u16.to_le_bytes());
+        out.extend(&x.name);
+        out.extend(&packed);
+        if let Some(signed) = x.descriptor {
+            if signed {
+                out.extend(DESCRIPTOR_SIG.to_le_bytes());
+            }
+            for v in sums {
+                out.extend(v.to_le_bytes());
+            }
+        }
+        cd.extend(CENTRAL_SIG.to_le_bytes());
+        cd.extend([20, x.host]);
+        cd.extend(20u16.to_le_bytes());
+        cd.extend(flags.to_le_bytes());
+        cd.extend(method.to_le_bytes());
+        cd.extend([0u8; 4]);
+        for v in sums {
+            cd.extend(v.to_le_bytes());
+        }
+        cd.extend((x.name.len() as u16).to_le_bytes());
+        cd.extend([0u8; 8]);
+        cd.extend(x.external.to_le_bytes());
+        cd.extend(offset.to_le_bytes());
+        cd.extend(&x.name);
+    }
+    let cd_offset = out.len() as u32;
+    out.extend(&cd);
+    out.extend(EOCD_SIG.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend((entries.len() as u16).to_le_bytes());
+    out.extend((entries.len() as u16).to_le_bytes());
+    out.extend((cd.len() as u32).to_le_bytes());
+    out.extend(cd_offset.to_le_bytes());
+    out.extend((comment.len() as u16).to_le_bytes());
+    out.extend(comment);
+    out
+}
+
+fn read_all(bytes: &[u8]) -> Result<Vec<(ZipEntry, Vec<u8>)>, ZipError> {
+    let mut zip = ZipReader::open(Cursor::new(bytes.to_vec()), 1000)?;
+    let mut out = Vec::new();
+    for i in 0..zip.entries().len() {
+        let entry = zip.entries()[i].clone();
+        let mut data = Vec::new();
+        zip.data(i)?
+            .read_to_end(&mut data)
+            .map_err(|e| ZipError::Io { member: entry.display(), source: e })?;
+        out.push((entry, data));
+    }
+    Ok(out)
+}
+
+fn refusal(bytes: &[u8]) -> String {
+    match read_all(bytes) {
+        Err(ZipError::Refused { member, reason }) => format!("{member}: {reason}"),
+        other => panic!("expected a refusal, got {:?}", other.map(|v| v.len())),
+    }
+}
+
+fn failure(bytes: &[u8]) -> String {
+    match read_all(bytes) {
+        Err(e @ (ZipError::Corrupt { .. } | ZipError::Io { .. })) => e.to_string(),
+        other => panic!("expected a corrupt-archive error, got {:?}", other.map(|v| v.len())),
+    }
+}
+
+#[test]
+fn entries_kinds_and_data() {
+    let bytes = build(
+        &[
+            E { external: 0o040755 << 16, deflate: false, ..e("src/", b"") },
+            e("src/a.c", &b"int a;\n".repeat(100)),
+            E { deflate: false, external: 0o100755 << 16, ..e("run.sh", b"#!/bin/sh\n") },
+            E { deflate: false, external: 0o120777 << 16, ..e("link", b"src/a.c") },
+            E { host: 0, external: 0x20, ..e("dos.txt", b"dos") },
+        ],
+        b"a comment",
+    );
+    let all = read_all(&bytes).unwrap();
+    let kinds: Vec<(&[u8], ZipKind, bool)> =
+        all.iter().map(|(e, _)| (e.name.as_slice(), e.kind, e.executable)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (&b"src/"[..], ZipKind::Directory, false),
+            (b"src/a.c", ZipKind::File, false),
+            (b"run.sh", ZipKind::File, true),
+            (b"link", ZipKind::Symlink, false),
+            (b"dos.txt", ZipKind::File, false),
+        ]
+    );
+    assert_eq!(all[1].1, b"int a;\n".repeat(100));
+    assert_eq!(all[3].1, b"src/a.c");
+}
+
+#[test]
+fn data_descriptors_with_and_without_signature() {
+    let bytes = build(
+        &[
+            E { descriptor: Some(true), ..e("a.c", b"aaaa") },
+            E { descriptor: Some(false), ..e("b.c", b"bbbb") },
+        ],
+        b"",
+    );
+    let all = read_all(&bytes).unwrap();
+    assert_eq!((all[0].1.as_slice(), all[1].1.as_slice()), (&b"aaaa"[..], &b"bbbb"[..]));
+}
+
+#[test]
+fn a_deflate_stream_that_ends_early_or_never_is_an_error() {
+    let mut early = deflate(b"hello hello hello");
+    early.extend_from_slice(b"HIDDEN");
+    let err = failure(&build(&[E { compressed: Some(early), ..e("a.c", b"hello hello hello") }], b""));
+    assert!(err.contains("ends after"), "{err}");
+    let full = deflate(b"hello hello hello");
+    let cut = full[..full.len() - 3].to_vec();
+    let bytes = build(&[E { compressed: Some(cut), ..e("a.c", b"hello hello hello") }], b"");
+    let err = failure(&bytes);
+    assert!(err.contains("a.c"), "{err}");
+}
+
+#[test]
+fn a_wrong_crc_is_an_error_at_the_end_of_the_data() {
+    let mut bytes = build(&[E { deflate: false, ..e("a.c", b"hello") }], b"");
+    let at = bytes.windows(5).position(|w| w == b"hello").unwrap();
+    bytes[at] = b'j';
+    assert!(failure(&bytes).contains("CRC"));
+}
+
+#[test]
+fn end_record_must_end_the_file_and_be_the_only_one() {
+    let mut bytes = build(&[e("a.c", b"a")], b"");
+    bytes.push(0);
+    assert!(failure(&bytes).contains("end-of-central-directory"));
+    let mut fake = EOCD_SIG.to_le_bytes().to_vec();
+    fake.extend([0u8; 18]);
+    let bytes = build(&[e("a.c", b"a")], &fake);
+    assert!(refusal(&bytes).contains("end"));
+}
+
+#[test]
+fn the_central_directory_count_must_match() {
+    let mut bytes = build(&[e("a.c", b"a"), e("b.c", b"b")], b"");
+    let n = bytes.len();
+    bytes[n - 12] = 1; // entries on this disk
+    bytes[n - 14] = 1; // total entries
+    assert!(failure(&bytes).contains("more than the 1 records"));
+}
+
+#[test]
+fn type_and_name_disagreements_are_refused() {
+    assert!(
+        refusal(&build(&[E { external: 0o100644 << 16, ..e("d/", b"") }], b"")).contains("ends with `/`")
+    );
+    assert!(
+        refusal(&build(&[E { external: 0o020644 << 16, ..e("dev", b"") }], b"")).contains("special file")
+    );
+    assert!(refusal(&build(&[E { host: 0, external: 0x10, ..e("dir", b"") }], b"")).contains("MS-DOS"));
+    assert!(refusal(&build(&[e("a\0b", b"")], b"")).contains("NUL"));
+    assert!(refusal(&build(&[E { name: b"\xff.c".to_vec(), ..e("", b"") }], b"")).contains("non-ASCII"));
+}
+
+#[test]
+fn too_many_entries_are_refused_before_reading_them() {
+    let bytes = build(&[e("a.c", b"a"), e("b.c", b"b")], b"");
+    assert!(matches!(ZipReader::open(Cursor::new(bytes), 1), Err(ZipError::Refused { .. })));
+}
