@@ -6,6 +6,7 @@
 mod support;
 
 mod gui;
+mod hostile;
 mod record;
 mod search;
 mod snapshot;
