@@ -99,7 +99,11 @@ fn put(dir: &Path, rel: &[u8], content: &[u8]) {
 }
 
 fn plain(root: &Path) -> PathBuf {
-    let d = dir(root, "plain");
+    plain_in(dir(root, "plain"))
+}
+
+/// A fixture directory holding the plain snapshot's files.
+fn plain_in(d: PathBuf) -> PathBuf {
     put(&d, b"src/main.c", b"int helper(void) { return 1; }\nint main(void) { return helper(); }\n");
     put(&d, b"README", b"a plain snapshot\n");
     d
@@ -186,7 +190,7 @@ fn repo_with_pack(d: &Path, head: [u8; 20], entries: Vec<([u8; 20], PackBuilder)
 
 /// The 65-byte pack of the report: a REF_DELTA whose base is itself.
 fn git_self_ref_delta(root: &Path) -> PathBuf {
-    let d = plain(&dir(root, "git-self-ref-delta"));
+    let d = plain_in(dir(root, "git-self-ref-delta"));
     let id = [0xAB; 20];
     repo_with_pack(
         &d,
@@ -197,7 +201,7 @@ fn git_self_ref_delta(root: &Path) -> PathBuf {
 }
 
 fn git_ref_delta_ring(root: &Path) -> PathBuf {
-    let d = plain(&dir(root, "git-ref-delta-ring"));
+    let d = plain_in(dir(root, "git-ref-delta-ring"));
     let (a, b) = ([0x11; 20], [0x22; 20]);
     let entry = move |base: [u8; 20]| -> Box<dyn Fn(u64) -> Vec<u8>> {
         Box::new(move |_| [obj_header(7, 4), base.to_vec(), zlib(&[1, 1, 1, b'x'])].concat())
@@ -208,7 +212,7 @@ fn git_ref_delta_ring(root: &Path) -> PathBuf {
 
 /// A delta declaring a 2^62-byte result.
 fn git_huge_delta(root: &Path) -> PathBuf {
-    let d = plain(&dir(root, "git-huge-delta"));
+    let d = plain_in(dir(root, "git-huge-delta"));
     let base = b"base".to_vec();
     let base_id = [0x0B; 20];
     let head = [0xCC; 20];
@@ -231,7 +235,7 @@ fn git_huge_delta(root: &Path) -> PathBuf {
 
 /// A 16 MiB blob of zeros (16 KB compressed) and a delta of 4-byte copy ops, each adding 16 MiB.
 fn git_amplifying_delta(root: &Path) -> PathBuf {
-    let d = plain(&dir(root, "git-amplifying-delta"));
+    let d = plain_in(dir(root, "git-amplifying-delta"));
     let size = (16u64 << 20) - 1;
     let base_z = zlib(&vec![0u8; size as usize]);
     let head = [0xCD; 20];
@@ -256,7 +260,7 @@ fn git_amplifying_delta(root: &Path) -> PathBuf {
 
 /// 5,000 OFS deltas in a row, deeper than git ever writes (4,095).
 fn git_deep_chain(root: &Path) -> PathBuf {
-    let d = plain(&dir(root, "git-deep-chain"));
+    let d = plain_in(dir(root, "git-deep-chain"));
     let blob = [obj_header(3, 1), zlib(b"x")].concat();
     // Every delta has the same length, so each base lies a fixed distance back.
     let delta = |back: u64| [obj_header(6, 4), ofs(back), zlib(&[1, 1, 1, b'x'])].concat();
@@ -276,14 +280,14 @@ fn git_deep_chain(root: &Path) -> PathBuf {
 }
 
 fn git_fifo_head(root: &Path) -> PathBuf {
-    let d = plain(&dir(root, "git-fifo-head"));
+    let d = plain_in(dir(root, "git-fifo-head"));
     std::fs::create_dir_all(d.join(".git")).unwrap();
     assert!(Command::new("mkfifo").arg(d.join(".git/HEAD")).status().unwrap().success());
     d
 }
 
 fn git_huge_loose(root: &Path) -> PathBuf {
-    let d = plain(&dir(root, "git-huge-loose-object"));
+    let d = plain_in(dir(root, "git-huge-loose-object"));
     let id = "ab".repeat(20);
     let git = d.join(".git");
     std::fs::create_dir_all(git.join("objects/ab")).unwrap();
@@ -379,7 +383,7 @@ fn nul_in_pax_path(root: &Path) -> PathBuf {
 }
 
 fn fifo_in_dir(root: &Path) -> PathBuf {
-    let d = plain(&dir(root, "fifo-in-dir"));
+    let d = plain_in(dir(root, "fifo-in-dir"));
     assert!(Command::new("mkfifo").arg(d.join("src/pipe.c")).status().unwrap().success());
     d
 }
