@@ -8,6 +8,7 @@ mod support;
 
 mod archive_diff;
 mod gui;
+mod hostile;
 mod record;
 mod search;
 mod snapshot;

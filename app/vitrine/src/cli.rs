@@ -145,7 +145,7 @@ where
     match result {
         Ok(exit) => exit as u8,
         Err(e) => {
-            let _ = writeln!(ctx.err, "vitrine: error: {e:#}");
+            let _ = writeln!(ctx.err, "vitrine: error: {}", crate::common::term(&format!("{e:#}")));
             Exit::Usage as u8
         }
     }

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::common::{Ctx, Exit};
+use crate::common::{Ctx, Exit, term};
 
 #[derive(Debug, Subcommand)]
 pub enum SnapshotCmd {
@@ -123,7 +123,7 @@ fn digest(a: DigestArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                     f.kind.git_mode(),
                     hex(&f.blob_sha256),
                     hex(&f.sha256),
-                    f.path
+                    term(&f.path.display())
                 )?;
             }
         }
@@ -153,7 +153,7 @@ fn print_git(g: &vitrine_snapshot::GitCheckout, ctx: &mut Ctx<'_>) -> anyhow::Re
             "git checkout   HEAD {c}: working tree DIFFERS from its tree {}",
             g.commit_tree.as_deref().unwrap_or("?")
         )?,
-        _ => writeln!(ctx.out, "git checkout   {}", g.problem.as_deref().unwrap_or("HEAD unknown"))?,
+        _ => writeln!(ctx.out, "git checkout   {}", term(g.problem.as_deref().unwrap_or("HEAD unknown")))?,
     }
     Ok(())
 }
@@ -173,10 +173,12 @@ fn health(a: HealthArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     for (kind, n) in &report.counts {
         writeln!(ctx.out, "  {kind:<24} {n}")?;
     }
+    // Paths and details come from the snapshot: escaped, so that no name can rewrite the terminal.
     for f in &report.findings {
+        let (path, kind, detail) = (term(&f.path), f.kind.as_str(), term(&f.detail));
         match (f.line, f.column) {
-            (Some(l), Some(c)) => writeln!(ctx.out, "{}:{l}:{c}: {}: {}", f.path, f.kind.as_str(), f.detail)?,
-            _ => writeln!(ctx.out, "{}: {}: {}", f.path, f.kind.as_str(), f.detail)?,
+            (Some(l), Some(c)) => writeln!(ctx.out, "{path}:{l}:{c}: {kind}: {detail}")?,
+            _ => writeln!(ctx.out, "{path}: {kind}: {detail}")?,
         }
     }
     Ok(Exit::Ok)

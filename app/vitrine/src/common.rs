@@ -1,6 +1,7 @@
 //! What every subcommand shares: the output streams, the data directory, opening a snapshot with a
 //! progress line on stderr, and JSON output.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -111,4 +112,43 @@ pub fn spawn_progress_line(progress: Arc<Progress>) -> (Arc<Progress>, std::thre
         let _ = write!(stderr, "\r\x1b[K");
     });
     (stop, handle)
+}
+
+/// Makes a snapshot-derived string safe to print to a terminal: C0 controls and DEL become `\xNN`, and
+/// C1 controls, bidi controls, invisible characters and line separators become `<U+XXXX>`, so a name or
+/// a line cannot move the cursor, recolour or erase what was printed before it, or reorder itself.
+/// Paths are escaped on top of their display form (where a backslash is already doubled), so two
+/// different names still print differently. JSON output does not go through this: it stays exact JSON.
+pub fn term(s: &str) -> Cow<'_, str> {
+    let needs = |c: char| c.is_control() || vitrine_snapshot::text::suspicious(c).is_some();
+    if !s.chars().any(needs) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if !needs(c) {
+            out.push(c);
+        } else if (c as u32) < 0x20 || c == '\u{7F}' {
+            out.push_str(&format!("\\x{:02X}", c as u32));
+        } else {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_escapes() {
+        assert_eq!(term("src/a.c"), "src/a.c");
+        assert_eq!(term("x\u{1b}[2J\ty"), r"x\x1B[2J\x09y");
+        assert_eq!(term("a\u{202E}b\u{200B}c\u{85}d\u{2028}"), "a<U+202E>b<U+200B>c<U+0085>d<U+2028>");
+        assert_eq!(term("caf\u{e9} \u{416}"), "caf\u{e9} \u{416}");
+        // A literal backslash is doubled by the path display, so it never reads as an escape.
+        let shown = vitrine_snapshot::path_display(b"x\\x1B");
+        assert_ne!(term(&shown), term("x\u{1b}"));
+    }
 }

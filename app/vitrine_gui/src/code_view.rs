@@ -891,6 +891,9 @@ mod tests {
         let at = job.text.find("<U+202E>").unwrap();
         let marker = job.sections.iter().find(|s| s.byte_range.start.0 == at).unwrap();
         assert_eq!(marker.format.background, Color32::from_rgb(200, 30, 30));
+        // Line terminators a compiler honours and the view does not break at are marked too.
+        let job = line_job("// note\rok = 1;\u{2028}x\u{2029}", None, &theme, &font, &[]);
+        assert_eq!(job.text, "// note<U+000D>ok = 1;<U+2028>x<U+2029>");
         let long = "x".repeat(MAX_LINE_CHARS + 10);
         assert!(line_job(&long, None, &theme, &font, &[]).text.ends_with("10 more characters on this line"));
         // Find matches get a background; the current one a stronger one.

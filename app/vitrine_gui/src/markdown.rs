@@ -337,6 +337,14 @@ mod tests {
     }
 
     #[test]
+    fn crlf_line_ends_are_not_marked_and_a_lone_cr_is() {
+        let b = parse("Text\r\nmore\r\n\r\n```c\r\nint a;\r\n```\r\n");
+        assert!(!format!("{b:?}").contains("U+000D"), "{b:?}");
+        let b = parse("```c\r\n// note\rrun();\r\n```\r\n");
+        assert!(format!("{b:?}").contains("<U+000D>"), "{b:?}");
+    }
+
+    #[test]
     fn inline_styles_become_runs() {
         let b = parse("Use **`memcpy_s`** here, *not* ~~memcpy~~.");
         let [Block::Paragraph { runs }] = b.as_slice() else { panic!("{b:?}") };

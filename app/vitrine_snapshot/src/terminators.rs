@@ -95,7 +95,7 @@ impl LineRules {
     /// Why `c` is reported.
     pub fn detail(&self, c: char) -> String {
         format!(
-            "{}: {} end the line here (code after it is live even inside a `//` or `#` comment); the viewer does not",
+            "{} ends the line here for {} (code after it is live even inside a `//` or `#` comment); the viewer does not break the line",
             crate::text::describe(c),
             self.language
         )
