@@ -1346,6 +1346,11 @@ fn format_v2_golden_verifies_with_every_file_bound() {
     unpack(&bundle_path, tmp.path());
     let (code, out) = verify_sh(tmp.path(), Some(&snap_dir));
     assert_eq!(code, 0, "{out}");
+    // And with the verify.sh of this version, under dash and bash.
+    for shell in ["dash", "bash"] {
+        let (code, out) = genuine_verify_sh(shell, tmp.path(), Some(&snap_dir));
+        assert_eq!(code, 0, "{shell}: {out}");
+    }
     // The archivist's check of verify.sh before running it (VERIFY.md), with the golden's own signers
     // standing in for a trusted file.
     let trusted = tmp.path().join("allowed_signers");

@@ -218,6 +218,7 @@ pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
             tool: json!({"driver": {
                 "name": "Vitrine",
                 "fullName": h.tool,
+                "version": h.tool.rsplit(' ').next().unwrap_or_default(),
                 "rules": [
                     {"id": "finding", "shortDescription": {"text": "A reviewer's finding"}},
                     {"id": "question", "shortDescription": {"text": "A question to the vendor"}},

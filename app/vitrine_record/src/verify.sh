@@ -79,8 +79,22 @@ select(test("^[ \t]*(#|$)") | not)
 | (.[$k] // ""), (.[$k + 1] // ""),
   ((.[$k + 2:] | map(select(startswith("role="))) | first // "role=") | .[5:]),
   (.[0] | ltrimstr("\"") | rtrimstr("\"") | @base64)'
+# A line vitrine verify would refuse (a principal pattern, another key type, an option it does not know)
+# makes the whole file unreadable for both: no entry then has a signer.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+ODD='
+select(test("^[ \t]*(#|$)") | not)
+| [splits("[ \t]+")] | map(select(length > 0))
+| (if (.[1] // "" | startswith("ssh-")) then 1 else 2 end) as $k
+| select((.[0] | ltrimstr("\"") | rtrimstr("\"") | length == 0 or test("[*?!,\"#]"))
+  or .[$k] != "ssh-ed25519"
+  or ($k == 2 and (.[1] | gsub("\"[^\"]*\""; "") | split(",") | map(split("=")[0] | ascii_downcase)
+    | any(IN("namespaces", "valid-after", "valid-before") | not))))
+| "odd"'
 : > "$T/people"
-if [ -f allowed_signers ] && jq -Rr "$PEOPLE" allowed_signers > "$T/people.raw" 2> /dev/null; then
+if [ -f allowed_signers ] && [ -n "$(jq -Rr "$ODD" allowed_signers 2> /dev/null | head -n 1)" ]; then
+  problem allowed_signers "a line is not one Vitrine reads (principal pattern, key type or option)"
+elif [ -f allowed_signers ] && jq -Rr "$PEOPLE" allowed_signers > "$T/people.raw" 2> /dev/null; then
   while read -r ktype; read -r kdata; read -r krole; read -r kwho; do
     printf '%s %s\n' "$ktype" "$kdata" > "$T/key.pub"
     kfp=$(ssh-keygen -l -f "$T/key.pub" 2> /dev/null | cut -d' ' -f2)
