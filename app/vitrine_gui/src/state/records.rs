@@ -67,7 +67,7 @@ fn verification(path: &Path, report: &VerifyReport) -> Verification {
             .iter()
             .map(|v| EntryRow {
                 seq: v.entry.seq,
-                kind: crate::review_ui::word(v.entry.kind),
+                kind: crate::state::review::word(v.entry.kind),
                 author: format!("{} ({})", v.entry.author.principal, v.entry.role),
                 id: v.id.clone(),
             })
