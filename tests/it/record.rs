@@ -163,6 +163,96 @@ fn verify_sh(dir: &Path, snapshot: Option<&Path>) -> (i32, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Runs this version's verify.sh (not the copy in the bundle, which a case may have replaced) with
+/// `shell`, as `./verify.sh` inside `dir`; returns (exit code, stdout).
+fn genuine_verify_sh(shell: &str, dir: &Path, snapshot: Option<&Path>) -> (i32, String) {
+    let mut cmd = Command::new(shell);
+    cmd.arg("-c").arg(bundle::VERIFY_SH).arg("./verify.sh").current_dir(dir);
+    if let Some(s) = snapshot {
+        cmd.arg(s);
+    }
+    let out = sh(&mut cmd);
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The entry files a verifier's output names (lines `entries/NNNNNN.json: …`).
+fn entries_named(out: &str) -> std::collections::BTreeSet<String> {
+    out.lines()
+        .filter(|l| l.starts_with("entries/"))
+        .filter_map(|l| l.split_once(": ").map(|(s, _)| s.to_owned()))
+        .collect()
+}
+
+/// Seals an edited bundle again as its exporter would: `record.json`'s entry count, the checkpoint's
+/// size, root and bound hashes (signed again), and `FILES.sha256` (signed again), all with `key`.
+fn reseal(dir: &Path, key: &Path) {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("entries"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    names.sort();
+    let bytes: Vec<Vec<u8>> = names.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let rj = dir.join("record.json");
+    let mut header: serde_json::Value = serde_json::from_slice(&std::fs::read(&rj).unwrap()).unwrap();
+    header["entries"] = names.len().into();
+    let mut text = serde_json::to_vec_pretty(&header).unwrap();
+    text.push(b'\n');
+    std::fs::write(&rj, text).unwrap();
+    let cp_path = dir.join("checkpoint");
+    let mut cp = vitrine_record::merkle::Checkpoint::parse(&std::fs::read(&cp_path).unwrap()).unwrap();
+    cp.size = names.len() as u64;
+    cp.root = vitrine_record::merkle::root(&bytes);
+    std::fs::write(&cp_path, cp.to_text()).unwrap();
+    rebind(dir, key, "record", "record.json");
+    let statement = dir.join("FILES.sha256");
+    let mut files = BundleFiles::default();
+    for e in walk(dir) {
+        let name = e.strip_prefix(dir).unwrap().to_str().unwrap().to_owned();
+        files.files.insert(name, std::fs::read(&e).unwrap());
+    }
+    std::fs::write(&statement, bundle::files_statement(&files)).unwrap();
+    let _ = std::fs::remove_file(dir.join("FILES.sha256.sig"));
+    let out = sh(Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", "bundle@vitrine", "-f"])
+        .arg(key)
+        .arg(&statement));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Every regular file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Writes `entry` (edited from an entry of the bundle) as the next entry file, signed with `key`.
+fn append_signed(dir: &Path, entry: &serde_json::Value, key: &Path) -> String {
+    let n = std::fs::read_dir(dir.join("entries"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json"))
+        .count();
+    let name = format!("{:06}", n + 1);
+    let bytes = vitrine_record::canon::canonical_bytes(entry).unwrap();
+    let p = dir.join(format!("entries/{name}.json"));
+    std::fs::write(&p, bytes).unwrap();
+    let out = sh(Command::new("ssh-keygen").args(["-Y", "sign", "-n", NS_ENTRY, "-f"]).arg(key).arg(&p));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    format!("entries/{name}.json")
+}
+
+fn entry_json(dir: &Path, name: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join(format!("entries/{name}.json"))).unwrap()).unwrap()
+}
+
 fn log_ids(data: &Path, snap: &Path) -> Vec<String> {
     let (code, out, err) = cli(data, &[&"log", &snap, &"--json"]);
     assert_eq!(code, 0, "{err}");
@@ -322,7 +412,7 @@ fn reviewer_and_vendor_round_trip_to_the_same_verified_log() {
     let v: serde_json::Value = serde_json::from_str(&log).unwrap();
     let statuses: Vec<&str> =
         v["threads"].as_array().unwrap().iter().map(|t| t["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["disputed", "accepted-risk"]);
+    assert_eq!(statuses, ["disputed", "fixed"]);
     assert!(v["problems"].as_array().unwrap().is_empty());
 }
 
@@ -610,7 +700,8 @@ fn tamper_matrix_is_caught_by_vitrine_verify_and_verify_sh() {
     let foreign_dir = foreign_dir.join("entries");
     let rev_key = fx.rev.clone();
     let (rev_key2, rev_key3, rev_key4) = (fx.rev.clone(), fx.rev.clone(), fx.rev.clone());
-    let vendor_principal_line = "vendor@example namespaces=\"entry@vitrine,checkpoint@vitrine\"";
+    let vendor_principal_line =
+        "vendor@example namespaces=\"entry@vitrine,checkpoint@vitrine,bundle@vitrine\"";
 
     // The bundle holds: 1 rev annotation, 2 rev annotation, 3 vendor reply, 4 rev review-mark.
     let cases = vec![
@@ -726,12 +817,17 @@ fn tamper_matrix_is_caught_by_vitrine_verify_and_verify_sh() {
         },
     ];
 
+    let mut cases = cases;
+    cases.extend(hostile_cases(&fx));
+
     // The untouched bundle is valid for both.
     let clean = fx.tmp.path().join("clean");
     unpack(&fx.bundle, &clean);
     assert_eq!(verify_sh(&clean, Some(&s)).0, 0);
     assert_eq!(cli(&fx.data, &[&"verify", &fx.bundle, &"--snapshot", &s]).0, 0);
 
+    // Each case: both verifiers refuse it and name the file; and (the differential) verify.sh, under
+    // dash and under bash, gives the same verdict as vitrine verify and names the same entries.
     for (i, case) in cases.iter().enumerate() {
         let dir = fx.tmp.path().join(format!("case{i}"));
         unpack(&fx.bundle, &dir);
@@ -746,15 +842,163 @@ fn tamper_matrix_is_caught_by_vitrine_verify_and_verify_sh() {
             case.name,
             case.names
         );
-        let (code, out) = verify_sh(&dir, Some(&s));
-        assert_eq!(code, 1, "{}: verify.sh should fail\n{out}", case.name);
-        assert!(
-            out.lines().any(|l| l.starts_with(&format!("{}: ", case.names))),
-            "{}: verify.sh should name {}\n{out}",
-            case.name,
-            case.names
-        );
+        let vitrine_entries = entries_named(&out);
+        for shell in ["dash", "bash"] {
+            let (code, sh_out) = genuine_verify_sh(shell, &dir, Some(&s));
+            assert_eq!(code, 1, "{}: verify.sh under {shell} should fail\n{sh_out}", case.name);
+            assert!(
+                sh_out.lines().any(|l| l.starts_with(&format!("{}: ", case.names))),
+                "{}: verify.sh under {shell} should name {}\n{sh_out}",
+                case.name,
+                case.names
+            );
+            assert_eq!(
+                entries_named(&sh_out),
+                vitrine_entries,
+                "{}: verify.sh under {shell} and vitrine verify name different entries\nverify.sh:\n{sh_out}\nvitrine:\n{out}",
+                case.name
+            );
+        }
     }
+    // Nothing in any bundle ran as a command or wrote a file.
+    let planted: Vec<PathBuf> = walk(fx.tmp.path())
+        .into_iter()
+        .chain(walk(fx.snap.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("pwned")))
+        .collect();
+    assert!(planted.is_empty(), "a record's data ran as a command: {planted:?}");
+}
+
+/// Bundles made by a hostile party (the vendor, or the exporter itself), each with the file both
+/// verifiers must name. Cases marked "resealed" have the checkpoint and FILES.sha256 signed again by the
+/// exporter, so that the case's own flaw is the only one.
+fn hostile_cases(fx: &Fixture) -> Vec<Case> {
+    let (rev, ven) = (fx.rev.clone(), fx.ven.clone());
+    let pwned = fx.tmp.path().join("pwned");
+    let (rev1, rev2, rev3, rev4) = (rev.clone(), rev.clone(), rev.clone(), rev.clone());
+    let (ven1, ven2, ven3) = (ven.clone(), ven.clone(), ven.clone());
+    let (pwned1, pwned2) = (pwned.clone(), pwned.clone());
+    vec![
+        Case {
+            name: "sed's e command in target.lines[0] of an unsigned entry",
+            damage: Box::new(move |d| {
+                let p = d.join("entries/000001.json");
+                let t = std::fs::read_to_string(&p).unwrap();
+                let evil = format!("\"lines\":[\"3e touch {}-e\",5]", pwned1.display());
+                let t2 = t.replacen("\"lines\":[3,5]", &evil, 1);
+                assert_ne!(t, t2);
+                std::fs::write(&p, t2).unwrap();
+            }),
+            names: "entries/000001.json",
+        },
+        Case {
+            name: "sed's w command in target.lines[0], signed by a key of the record, resealed",
+            damage: Box::new(move |d| {
+                let mut e = entry_json(d, "000001");
+                e["target"]["lines"][0] = format!("3w {}-w", pwned2.display()).into();
+                e["seq"] = 4.into();
+                e["prev"] = vitrine_record::bundle::sha256_hex(
+                    &std::fs::read(d.join("entries/000004.json")).unwrap(),
+                )
+                .into();
+                append_signed(d, &e, &rev1);
+                reseal(d, &rev1);
+            }),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "an 8 MB entry with no valid signature",
+            damage: Box::new(|d| {
+                let big = format!("{{\"body\":\"{}\"}}", "x".repeat(8 << 20));
+                std::fs::write(d.join("entries/000002.json"), big).unwrap();
+            }),
+            names: "entries/000002.json",
+        },
+        Case {
+            name: "an entry naming an empty author.fingerprint, a second seq-1 chain of the vendor key, resealed",
+            damage: Box::new(move |d| {
+                let mut e = entry_json(d, "000003");
+                e["author"]["fingerprint"] = "".into();
+                e["body"] = "Second chain".into();
+                append_signed(d, &e, &ven1);
+                reseal(d, &rev2);
+            }),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "an entry naming a truncated author.fingerprint, resealed",
+            damage: Box::new(move |d| {
+                let mut e = entry_json(d, "000003");
+                let fp = e["author"]["fingerprint"].as_str().unwrap().to_owned();
+                e["author"]["fingerprint"] = fp[..20].into();
+                e["body"] = "Third chain".into();
+                append_signed(d, &e, &ven2);
+                reseal(d, &rev3);
+            }),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "the vendor closes the reviewer's finding and accepts its risk, resealed",
+            damage: Box::new(move |d| {
+                let reply = entry_json(d, "000003");
+                let reply_id = vitrine_record::bundle::sha256_hex(
+                    &std::fs::read(d.join("entries/000003.json")).unwrap(),
+                );
+                let mut e = reply.clone();
+                e["kind"] = "status".into();
+                e["status"] = "closed".into();
+                e["seq"] = 2.into();
+                e["prev"] = reply_id.into();
+                e.as_object_mut().unwrap().remove("body");
+                append_signed(d, &e, &ven3);
+                reseal(d, &rev4);
+            }),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "verify.sh replaced by `echo OK`",
+            damage: Box::new(|d| std::fs::write(d.join("verify.sh"), "echo OK\n").unwrap()),
+            names: "verify.sh",
+        },
+        Case {
+            name: "report.html: the high finding made low, its body rewritten",
+            damage: Box::new(|d| {
+                let p = d.join("report.html");
+                let t = std::fs::read_to_string(&p).unwrap();
+                let t2 = t.replace("finding · high", "finding · low").replace("Unchecked puts", "Cosmetic");
+                assert_ne!(t, t2);
+                std::fs::write(&p, t2).unwrap();
+            }),
+            names: "report.html",
+        },
+        Case {
+            name: "results.sarif emptied",
+            damage: Box::new(|d| std::fs::write(d.join("results.sarif"), "").unwrap()),
+            names: "results.sarif",
+        },
+        Case {
+            name: "a file the statement does not list",
+            damage: Box::new(|d| std::fs::write(d.join("NOTES.txt"), "trust me\n").unwrap()),
+            names: "NOTES.txt",
+        },
+        Case {
+            name: "the vendor anchors an annotation in a file the snapshot does not have, resealed",
+            damage: Box::new(move |d| {
+                let reply_id = vitrine_record::bundle::sha256_hex(
+                    &std::fs::read(d.join("entries/000003.json")).unwrap(),
+                );
+                let mut e = entry_json(d, "000001");
+                e["author"] = entry_json(d, "000003")["author"].clone();
+                e["role"] = "vendor".into();
+                e["seq"] = 2.into();
+                e["prev"] = reply_id.into();
+                e["target"]["path"] = "src/missing.c".into();
+                append_signed(d, &e, &ven);
+                reseal(d, &rev);
+            }),
+            names: "entries/000005.json",
+        },
+    ]
 }
 
 #[test]
@@ -1004,7 +1248,11 @@ fn killed_writers_never_leave_a_corrupt_or_lost_entry() {
 }
 
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/record/v1")
+    golden_dir_of("v1")
+}
+
+fn golden_dir_of(version: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/record").join(version)
 }
 
 fn snapshot_of(dir: &Path) -> vitrine_snapshot::Snapshot {
@@ -1016,12 +1264,16 @@ fn snapshot_of(dir: &Path) -> vitrine_snapshot::Snapshot {
     .unwrap()
 }
 
-/// Writes the v1 golden (run once with UPDATE_GOLDEN=1; the committed files are then kept forever).
+/// Writes the golden of the format this Vitrine writes into `dir` (run once per format with
+/// UPDATE_GOLDEN=1; the committed files are then kept forever). The v1 golden was written by the format 1
+/// exporter; the v2 golden by this one.
 fn write_golden(dir: &Path) {
     let snap_dir = dir.join("snapshot");
+    let version = dir.file_name().unwrap().to_str().unwrap();
     std::fs::create_dir_all(snap_dir.join("src")).unwrap();
     std::fs::write(snap_dir.join("src/main.c"), "int main(void)\n{\n    return 0;\n}\n").unwrap();
-    std::fs::write(snap_dir.join("README"), "golden snapshot for record format v1\n").unwrap();
+    std::fs::write(snap_dir.join("README"), format!("golden snapshot for record format {version}\n"))
+        .unwrap();
     let snap = snapshot_of(&snap_dir);
     let tmp = tempfile::tempdir().unwrap();
     let rev = Signer::generate("reviewer@example").unwrap();
@@ -1074,6 +1326,44 @@ fn write_golden(dir: &Path) {
 }
 
 #[test]
+fn format_v2_golden_verifies_with_every_file_bound() {
+    let dir = golden_dir_of("v2");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() && !dir.join("record.vitrine").exists() {
+        write_golden(&dir);
+    }
+    let snap_dir = dir.join("snapshot");
+    let bundle_path = dir.join("record.vitrine");
+    let (code, out, _) = cli(&dir.join("unused-data"), &[&"verify", &bundle_path, &"--snapshot", &snap_dir]);
+    assert_eq!(code, 0, "{out}");
+    for name in ["verify.sh", "report.html", "results.sarif", "FILES.sha256"] {
+        assert!(out.lines().any(|l| l.starts_with(&format!("  ok  {name}: "))), "{name}\n{out}");
+    }
+    assert!(out.contains("re-derived from the entries: identical"), "{out}");
+    let files = BundleFiles::read(&bundle_path).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(files.get("record.json").unwrap()).unwrap();
+    assert_eq!(header["v"], 2);
+    let tmp = tempfile::tempdir().unwrap();
+    unpack(&bundle_path, tmp.path());
+    let (code, out) = verify_sh(tmp.path(), Some(&snap_dir));
+    assert_eq!(code, 0, "{out}");
+    // The archivist's check of verify.sh before running it (VERIFY.md), with the golden's own signers
+    // standing in for a trusted file.
+    let trusted = tmp.path().join("allowed_signers");
+    let ok = sh(Command::new("sh")
+        .arg("-c")
+        .arg("ssh-keygen -Y verify -f \"$1\" -I \"$(jq -r .exported_by.principal record.json)\" -n bundle@vitrine -s FILES.sha256.sig < FILES.sha256 && grep -E '  (verify\\.sh|VERIFY\\.md)$' FILES.sha256 | sha256sum --strict -c")
+        .arg("sh")
+        .arg(&trusted)
+        .current_dir(tmp.path()));
+    assert!(
+        ok.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&ok.stdout),
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[test]
 fn format_v1_golden_still_verifies() {
     let dir = golden_dir();
     if std::env::var_os("UPDATE_GOLDEN").is_some() && !dir.join("record.vitrine").exists() {
@@ -1108,7 +1398,8 @@ fn format_v1_golden_still_verifies() {
 }
 
 /// The vendor imports the fixture's export, answers its second entry with `body` and the status
-/// accepted-risk, and exports: returns the vendor's data directory and bundle.
+/// fixed (a vendor answers; accepting a risk is the reviewer's), and exports: returns the vendor's data
+/// directory and bundle.
 fn vendor_answers(fx: &Fixture, body: &str) -> (PathBuf, PathBuf) {
     let s = fx.snap.path();
     let vdata = fx.tmp.path().join("vendor-data");
@@ -1117,7 +1408,7 @@ fn vendor_answers(fx: &Fixture, body: &str) -> (PathBuf, PathBuf) {
     assert!(out.contains("imported 4 new entries"), "{out}");
     let ids = log_ids(&vdata, s);
     let args: [&dyn AsRef<std::ffi::OsStr>; 10] =
-        [&"reply", &s, &"--key", &fx.ven, &"--to", &ids[1], &"--body", &body, &"--status", &"accepted-risk"];
+        [&"reply", &s, &"--key", &fx.ven, &"--to", &ids[1], &"--body", &body, &"--status", &"fixed"];
     let (code, _, err) = cli(&vdata, &args);
     assert_eq!(code, 0, "{err}");
     let r2 = fx.tmp.path().join("r2.vitrine");
@@ -1159,7 +1450,398 @@ fn assert_sarif_valid(bundle: &Path, scratch: &Path) {
 fn results_sarif_validates_against_the_official_sarif_2_1_0_schema() {
     let fx = Fixture::new();
     assert_sarif_valid(&fx.bundle, &fx.tmp.path().join("sarif1"));
-    // With a vendor's disposition (SARIF suppressions) too.
-    let (_, r2) = vendor_answers(&fx, "Accepted");
+    // With the vendor's answer, and the reviewer's decision (a SARIF suppression) too.
+    let s = fx.snap.path();
+    let (_, r2) = vendor_answers(&fx, "Fixed");
     assert_sarif_valid(&r2, &fx.tmp.path().join("sarif2"));
+    let (code, _, err) = cli(&fx.data, &[&"import", &s, &r2]);
+    assert_eq!(code, 0, "{err}");
+    let ids = log_ids(&fx.data, s);
+    let (code, _, err) = cli(
+        &fx.data,
+        &[
+            &"status",
+            &s,
+            &"--key",
+            &fx.rev,
+            &"--to",
+            &ids[1],
+            &"--status",
+            &"accepted-risk",
+            &"--body",
+            &"Low impact",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let r3 = fx.tmp.path().join("r3.vitrine");
+    let (code, _, err) = cli(&fx.data, &[&"export", &s, &"--key", &fx.rev, &"--out", &r3]);
+    assert_eq!(code, 0, "{err}");
+    assert_sarif_valid(&r3, &fx.tmp.path().join("sarif3"));
+    let x = fx.tmp.path().join("sarif3");
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(x.join("results.sarif")).unwrap()).unwrap();
+    let suppressed: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .map(|r| r["properties"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(suppressed, ["accepted-risk"], "only the reviewer's decision suppresses; a dispute does not");
+}
+
+/// A vendor's own review of the fixture's snapshot, written with the library (so that it can sign what
+/// the CLI would refuse to write), holding the fixture's entries.
+fn vendor_review(fx: &Fixture, dir: &Path) -> (Review, vitrine_snapshot::Snapshot) {
+    let snap = snapshot_of(fx.snap.path());
+    let mut review = Review::open(dir, &snap.ids().tree_sha256).unwrap();
+    let files = BundleFiles::read(&fx.bundle).unwrap();
+    let report = bundle::verify(&files, None);
+    assert!(report.is_valid(), "{:?}", report.problems);
+    review.import(&report.people, &report.accepted).unwrap();
+    (review, snap)
+}
+
+/// Exports `review` signed by `signer` into `out`.
+fn export_with(
+    review: &mut Review,
+    snap: &vitrine_snapshot::Snapshot,
+    dir: &Path,
+    signer: &Signer,
+    out: &Path,
+) {
+    let read = |p: &str| std::fs::read(dir.join(p)).ok();
+    let config = bundle::ExportConfig {
+        snapshot: SnapshotData {
+            tree_sha256: snap.ids().tree_sha256.clone(),
+            tree_sha1: snap.ids().tree_sha1.clone(),
+            swhid: snap.ids().swhid.clone(),
+            manifest: vitrine_snapshot::manifest::render_bytes(snap.files()),
+            read: &read,
+        },
+        health_json: serde_json::to_vec_pretty(snap.health()).unwrap(),
+        tool: "vitrine test".into(),
+        questions_only: false,
+        now: OffsetDateTime::now_utc(),
+    };
+    let files = bundle::export(review, signer, &config).unwrap();
+    files.write(out, 1_790_000_000).unwrap();
+}
+
+#[test]
+fn import_holds_apart_entries_whose_anchors_do_not_resolve_and_later_exports_stay_valid() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let vdir = fx.tmp.path().join("vendor-lib");
+    let (mut review, snap) = vendor_review(&fx, &vdir);
+    let ven = Signer::read(&fx.ven, || Ok(String::new())).unwrap();
+    let content = std::fs::read(s.join("src/main.c")).unwrap();
+    // An annotation on a file the snapshot does not have, a reply to it, and a sound annotation.
+    let mut d = Draft::new(Kind::Annotation);
+    d.target = Some(Target {
+        path: "src/missing.c".into(),
+        blob: blob_id(&content),
+        lines: Some([1, 1]),
+        quote: quote_lines(&content, 1, 1),
+    });
+    d.class = Some(Class::Note);
+    d.severity = Some(Severity::Info);
+    d.body = Some("Nowhere".into());
+    let now = OffsetDateTime::now_utc();
+    let ghost = review.append(&ven, d.clone(), now).unwrap().id.clone();
+    let mut r = Draft::new(Kind::Reply);
+    r.parent = Some(ghost.clone());
+    r.body = Some("Follows the ghost".into());
+    review.append(&ven, r, now).unwrap();
+    let out = fx.tmp.path().join("ghost.vitrine");
+    export_with(&mut review, &snap, s, &ven, &out);
+
+    let before = log_ids(&fx.data, s);
+    let (code, stdout, err) = cli(&fx.data, &[&"import", &s, &out]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("held apart: entries/000005.json")
+            && err.contains("src/missing.c is not in the snapshot"),
+        "{err}"
+    );
+    assert!(err.contains("held apart: entries/000006.json") && err.contains("held apart"), "{err}");
+    assert!(stdout.contains("imported 0 new entries (4 already present, 2 held apart"), "{stdout}");
+    assert_eq!(log_ids(&fx.data, s), before, "held entries are not in the log");
+    // The reviewer's next export verifies against the snapshot: nothing was poisoned.
+    let later = fx.tmp.path().join("later.vitrine");
+    let (code, _, err) = cli(&fx.data, &[&"export", &s, &"--key", &fx.rev, &"--out", &later]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = cli(&fx.data, &[&"verify", &later, &"--snapshot", &s]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_second_key_for_a_known_principal_is_called_out_and_needs_its_own_flag() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let vdir = fx.tmp.path().join("vendor-lib");
+    let (mut review, snap) = vendor_review(&fx, &vdir);
+    // A new key claiming vendor@example answers the reviewer's first finding and exports.
+    let second = Signer::generate("second").unwrap();
+    review
+        .add_person(allowed::person("vendor@example", "vendor", &second.public_openssh().unwrap()).unwrap())
+        .unwrap();
+    let ids = log_ids(&fx.data, s);
+    let mut r = Draft::new(Kind::Reply);
+    r.parent = Some(ids[0].clone());
+    r.body = Some("From my other laptop".into());
+    review.append(&second, r, OffsetDateTime::now_utc()).unwrap();
+    let out = fx.tmp.path().join("second.vitrine");
+    export_with(&mut review, &snap, s, &second, &out);
+
+    let (code, _, err) = cli(&fx.data, &[&"import", &s, &out, &"--accept-new-people"]);
+    assert_eq!(code, 1, "{err}");
+    let expected =
+        format!("a second key for vendor@example, not the one this review knows: {}", second.fingerprint());
+    assert!(err.contains(&expected), "{err}");
+    assert!(err.contains("--accept-second-key"), "{err}");
+    assert!(!err.contains("new person in the bundle"), "a second key is not a new person: {err}");
+    assert_eq!(log_ids(&fx.data, s), ids);
+    let (code, _, err) = cli(&fx.data, &[&"import", &s, &out, &"--accept-second-key"]);
+    assert_eq!(code, 0, "{err}");
+    // From now on the log tells the two keys of vendor@example apart.
+    let (_, log, _) = cli(&fx.data, &[&"log", &s]);
+    assert!(log.contains(&format!("vendor@example [{}]", second.fingerprint())), "{log}");
+    let first_fp = review
+        .people()
+        .people
+        .iter()
+        .find(|p| p.principal == "vendor@example" && p.fingerprint != second.fingerprint())
+        .unwrap()
+        .fingerprint
+        .clone();
+    assert!(log.contains(&format!("vendor@example [{first_fp}]")), "{log}");
+    // verify names both keys in its signer table.
+    let (_, out, _) = cli(&fx.data, &[&"verify", &out, &"--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let flagged: Vec<&str> = v["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f.as_str().unwrap().contains("share this principal"))
+        })
+        .map(|r| r["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged.len(), 2, "{out}");
+}
+
+#[test]
+fn look_alike_and_hidden_principals_are_refused_when_added_and_escaped_on_import() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let key = keygen(fx.tmp.path(), "mallory", "");
+    for bad in ["v\u{0435}ndor@example", "vendor\u{202E}@example", "ven\u{200B}dor@example"] {
+        let (code, _, err) = cli(
+            &fx.data,
+            &[
+                &"people",
+                &"add",
+                &s,
+                &"--principal",
+                &bad,
+                &"--role",
+                &"vendor",
+                &"--pubkey",
+                &pub_path(&key),
+            ],
+        );
+        assert_eq!(code, 2, "{bad:?} was accepted");
+        assert!(err.contains("<U+"), "{bad:?} must be shown escaped: {err}");
+        assert!(!err.contains('\u{202E}') && !err.contains('\u{200B}'), "{err:?}");
+    }
+    // A record that brings a look-alike (its allowed_signers written by hand, as a forger would).
+    let vdir = fx.tmp.path().join("vendor-lib");
+    let (review, snap) = vendor_review(&fx, &vdir);
+    let pubkey = std::fs::read_to_string(pub_path(&key)).unwrap();
+    let look_alike = "vendor@\u{0435}\u{0445}\u{0430}\u{043c}\u{0440}\u{04cf}\u{0435}";
+    let line = format!(
+        "{look_alike} {} role=vendor\n",
+        pubkey.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+    );
+    let people = vitrine_record::AllowedSigners::parse(&line).unwrap();
+    let look = people.people[0].clone();
+    assert!(vitrine_record::validate_principal(look_alike).is_ok(), "one script per label: valid on its own");
+    drop(review);
+    let signers_file = vdir.join("allowed_signers");
+    let mut text = std::fs::read_to_string(&signers_file).unwrap();
+    text.push_str(&look.to_line().unwrap());
+    text.push('\n');
+    std::fs::write(&signers_file, text).unwrap();
+    let mut review = Review::open(&vdir, &snap.ids().tree_sha256).unwrap();
+    let signer = Signer::read(&key, || Ok(String::new())).unwrap();
+    let ids = log_ids(&fx.data, s);
+    let mut r = Draft::new(Kind::Reply);
+    r.parent = Some(ids[0].clone());
+    r.body = Some("Trust me".into());
+    review.append(&signer, r, OffsetDateTime::now_utc()).unwrap();
+    let out = fx.tmp.path().join("look-alike.vitrine");
+    export_with(&mut review, &snap, s, &signer, &out);
+    let (code, _, err) = cli(&fx.data, &[&"import", &s, &out]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("LOOK-ALIKE: vendor@<U+0435><U+0445><U+0430><U+043C><U+0440><U+04CF><U+0435> looks like vendor@example"), "{err}");
+    let (_, verified, _) = cli(&fx.data, &[&"verify", &out]);
+    assert!(verified.contains("[looks like vendor@example]"), "{verified}");
+    assert!(!verified.contains(look_alike), "the verify output shows the look-alike raw: {verified}");
+}
+
+#[test]
+fn verify_names_every_signer_and_pins_them_to_a_trusted_file() {
+    let fx = Fixture::new();
+    let (code, out, _) = cli(&fx.data, &[&"verify", &fx.bundle]);
+    assert_eq!(code, 0, "{out}");
+    let rev_fp = Signer::read(&fx.rev, || Ok(String::new())).unwrap().fingerprint().to_owned();
+    let ven_fp = Signer::read(&fx.ven, || Ok(String::new())).unwrap().fingerprint().to_owned();
+    assert!(
+        out.lines().any(|l| l.contains("reviewer@example")
+            && l.contains("reviewer")
+            && l.contains(&rev_fp)
+            && l.contains("3 entries, exported the record")),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.contains("vendor@example") && l.contains(&ven_fp) && l.contains("1 entries")),
+        "{out}"
+    );
+    let (_, json, _) = cli(&fx.data, &[&"verify", &fx.bundle, &"--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows: Vec<(&str, &str, &str, u64)> = v["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["principal"].as_str().unwrap(),
+                r["role"].as_str().unwrap(),
+                r["fingerprint"].as_str().unwrap(),
+                r["entries"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("reviewer@example", "reviewer", rev_fp.as_str(), 3),
+            ("vendor@example", "vendor", ven_fp.as_str(), 1)
+        ]
+    );
+    // The center's own allowed_signers knows the reviewer only: the vendor is named, and not VALID.
+    let trusted = fx.tmp.path().join("center_signers");
+    let rev_pub = std::fs::read_to_string(pub_path(&fx.rev)).unwrap();
+    std::fs::write(
+        &trusted,
+        format!("reviewer@example {}\n", rev_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" ")),
+    )
+    .unwrap();
+    let (code, out, _) = cli(&fx.data, &[&"verify", &fx.bundle, &"--trusted-signers", &trusted]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "signer vendor@example: vendor@example (vendor) key {ven_fp} is not in the trusted signers file"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("signer reviewer@example"), "{out}");
+    // The same key under another name in the trusted file is not the same signer.
+    std::fs::write(
+        &trusted,
+        format!(
+            "reviewer@example {}\nvendor@other {}\n",
+            rev_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" "),
+            std::fs::read_to_string(pub_path(&fx.ven))
+                .unwrap()
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    )
+    .unwrap();
+    assert_eq!(cli(&fx.data, &[&"verify", &fx.bundle, &"--trusted-signers", &trusted]).0, 1);
+    std::fs::write(
+        &trusted,
+        format!(
+            "reviewer@example {}\nvendor@example {}\n",
+            rev_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" "),
+            std::fs::read_to_string(pub_path(&fx.ven))
+                .unwrap()
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    )
+    .unwrap();
+    let (code, out, _) = cli(&fx.data, &[&"verify", &fx.bundle, &"--trusted-signers", &trusted]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("every signer is trusted"), "{out}");
+}
+
+#[test]
+fn the_cli_refuses_a_vendor_closing_or_accepting_the_reviewers_finding() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let ids = log_ids(&fx.data, s);
+    for status in ["closed", "accepted-risk", "open"] {
+        let (code, _, err) =
+            cli(&fx.data, &[&"status", &s, &"--key", &fx.ven, &"--to", &ids[0], &"--status", &status]);
+        assert_eq!(code, 2, "{status}: {err}");
+        assert!(
+            err.contains(&format!(
+                "vendor vendor@example may not set {status} on another party's annotation"
+            )),
+            "{err}"
+        );
+        let (code, _, _) = cli(
+            &fx.data,
+            &[&"reply", &s, &"--key", &fx.ven, &"--to", &ids[0], &"--body", &"x", &"--status", &status],
+        );
+        assert_eq!(code, 2, "{status} through a reply");
+    }
+    assert_eq!(log_ids(&fx.data, s), ids, "nothing was signed");
+    let (code, _, err) =
+        cli(&fx.data, &[&"status", &s, &"--key", &fx.rev, &"--to", &ids[0], &"--status", &"closed"]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_view_its_exporter_signed_but_the_entries_do_not_say_is_caught_by_rendering_it_again() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    for (file, edit) in [
+        ("report.html", ("finding · high", "finding · low")),
+        ("results.sarif", ("\"level\": \"error\"", "\"level\": \"note\"")),
+    ] {
+        let dir = fx.tmp.path().join(format!("forged-{file}"));
+        unpack(&fx.bundle, &dir);
+        let p = dir.join(file);
+        let t = std::fs::read_to_string(&p).unwrap();
+        let forged = t.replace(edit.0, edit.1);
+        assert_ne!(t, forged, "{file}: the edit must change it");
+        std::fs::write(&p, forged).unwrap();
+        // The exporter signs the forged view into FILES.sha256: every signature holds.
+        reseal(&dir, &fx.rev);
+        let bad = fx.tmp.path().join(format!("forged-{file}.vitrine"));
+        repack(&dir, &bad);
+        for snapshot in [None, Some(s)] {
+            let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"verify", &bad];
+            if let Some(s) = &snapshot {
+                args.extend([&"--snapshot" as &dyn AsRef<std::ffi::OsStr>, s]);
+            }
+            let (code, out, _) = cli(&fx.data, &args);
+            assert_eq!(code, 1, "{file} (snapshot {snapshot:?}): {out}");
+            assert!(out.contains(&format!("{file}: says something the entries do not")), "{out}");
+        }
+        // Stock tools cannot render the views: verify.sh checks only that they are the ones signed.
+        assert_eq!(genuine_verify_sh("sh", &dir, Some(s)).0, 0);
+    }
 }

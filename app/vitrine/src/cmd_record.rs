@@ -13,7 +13,7 @@ use vitrine_record::bundle::{self, BundleFiles, ExportConfig};
 use vitrine_record::entry::{Quote, Target, blob_id, quote_lines};
 use vitrine_record::keys::{self, Signer};
 use vitrine_record::time::OffsetDateTime;
-use vitrine_record::{Class, Draft, Kind, Review, Severity, Status, allowed};
+use vitrine_record::{Class, Consent, Draft, Kind, Review, Severity, Status, allowed};
 use vitrine_snapshot::Snapshot;
 
 use crate::common::{Ctx, Exit};
@@ -200,6 +200,10 @@ pub struct ImportArgs {
     /// only a review with no people yet learns them from a bundle (its first import).
     #[arg(long)]
     pub accept_new_people: bool,
+    /// Accept a second key for a principal this review already knows under another key (check its
+    /// fingerprint with that person first).
+    #[arg(long)]
+    pub accept_second_key: bool,
 }
 
 #[derive(Debug, Args)]
@@ -208,6 +212,10 @@ pub struct VerifyArgs {
     /// Also check the snapshot ids, the manifest and every anchor against this snapshot.
     #[arg(long)]
     pub snapshot: Option<PathBuf>,
+    /// An allowed_signers file from outside the bundle (e.g. the center's own): every key that signed
+    /// something in the bundle must be in it under the same principal, or the record is not valid.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_signers: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
 }
@@ -601,6 +609,16 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     writeln!(ctx.out, "{} entries, all verified; {} threads", review.entries().len(), threads.len())?;
+    // Where two keys share a principal, every name is shown with its key's fingerprint.
+    let people = &review.people().people;
+    let who = |a: &vitrine_record::entry::Author| {
+        let shown = vitrine_record::principal::display(&a.principal);
+        if people.iter().filter(|p| p.principal == a.principal).count() > 1 {
+            format!("{shown} [{}]", a.fingerprint)
+        } else {
+            shown
+        }
+    };
     for t in &threads {
         let e = &t.root.entry;
         let (path, [l1, l2]) =
@@ -614,7 +632,7 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             t.status.as_str(),
             if t.retracted { ", retracted" } else { "" },
             path,
-            e.author.principal,
+            who(&e.author),
             e.role,
             e.time
         )?;
@@ -627,7 +645,7 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 "  {} {}{status} {} ({}) {}: {}",
                 &f.id.get(..12).unwrap_or(""),
                 fe.kind.as_str(),
-                fe.author.principal,
+                who(&fe.author),
                 fe.role,
                 fe.time,
                 fe.body.as_deref().unwrap_or("")
@@ -642,7 +660,7 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 ctx.out,
                 "  {} by {} at {}",
                 m.entry.target.as_ref().map_or("", |t| t.path.as_str()),
-                m.entry.author.principal,
+                who(&m.entry.author),
                 m.entry.time
             )?;
         }
@@ -675,64 +693,74 @@ fn import(a: ImportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let files = BundleFiles::read(&a.file)?;
     let snap = ctx.open_snapshot_cached(&a.path, false)?;
     let report = bundle::verify(&files, None);
-    if let Some(h) = &report.header
-        && h.snapshot.tree_sha256 != snap.ids().tree_sha256
-    {
-        writeln!(
-            ctx.err,
-            "vitrine: import refused: {} is a record of snapshot {}, not {}",
-            a.file.display(),
-            h.snapshot.tree_sha256,
-            snap.ids().tree_sha256
-        )?;
-        return Ok(Exit::Failed);
-    }
     if !report.is_valid() {
         for p in &report.problems {
             writeln!(ctx.err, "{p}")?;
         }
-        writeln!(
-            ctx.err,
-            "vitrine: import refused: {} does not verify ({} problems)",
-            a.file.display(),
-            report.problems.len()
-        )?;
-        return Ok(Exit::Failed);
     }
     let mut review = open_review(ctx, &snap)?;
-    // A bundle's allowed_signers is the exporter's word: new keys are taken on first use only, or when
-    // asked, so that a record cannot quietly bring its own signers into a review.
-    let known = &review.people().people;
-    let strangers: Vec<String> = report
-        .people
-        .people
-        .iter()
-        .filter(|p| !known.iter().any(|k| k.fingerprint == p.fingerprint && k.principal == p.principal))
-        .map(|p| format!("{} ({}) {}", p.principal, p.role, p.fingerprint))
-        .collect();
-    if !known.is_empty() && !strangers.is_empty() && !a.accept_new_people {
-        for s in &strangers {
-            writeln!(ctx.err, "new person in the bundle: {s}")?;
+    let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
+    // Planned first, so that whoever imports sees who is new and what is held apart before anything is
+    // merged; a bundle's allowed_signers is the exporter's word, so new keys are taken on first use only,
+    // or when asked.
+    let plan = match review.plan_import(&report, &read) {
+        Ok(p) => p,
+        Err(e) => {
+            writeln!(ctx.err, "vitrine: {}: {e}", a.file.display())?;
+            return Ok(Exit::Failed);
         }
-        writeln!(
-            ctx.err,
-            "vitrine: import refused: the bundle brings people this review does not know; check their fingerprints and rerun with --accept-new-people"
-        )?;
+    };
+    for k in &plan.new_people {
+        writeln!(ctx.err, "new person in the bundle: {} ({}) {}", k.shown, k.role, k.fingerprint)?;
+        if let Some(other) = &k.looks_like {
+            writeln!(ctx.err, "  LOOK-ALIKE: {} looks like {other}, a person of this review", k.shown)?;
+        }
+        for line in &k.signed {
+            writeln!(ctx.err, "  signed: {line}")?;
+        }
+    }
+    for k in &plan.second_keys {
+        writeln!(ctx.err, "{} ({})", k.message(), k.key.role)?;
+        for line in &k.key.signed {
+            writeln!(ctx.err, "  signed: {line}")?;
+        }
+    }
+    for r in &plan.refused_people {
+        writeln!(ctx.err, "refused person in the bundle: {} {}: {}", r.shown, r.fingerprint, r.reason)?;
+    }
+    for h in &plan.held {
+        writeln!(ctx.err, "held apart: {} {}: {}", h.name, h.id, h.reason)?;
+    }
+    let consent = Consent { new_people: a.accept_new_people, second_keys: a.accept_second_key };
+    if let Some(why) = plan.missing(consent) {
+        let flag = if !plan.refused_people.is_empty() {
+            ""
+        } else if plan.needs().second_keys && !consent.second_keys {
+            "; check the fingerprint with that person and rerun with --accept-second-key"
+        } else {
+            "; check their fingerprints and rerun with --accept-new-people"
+        };
+        writeln!(ctx.err, "vitrine: import refused: {why}{flag}")?;
         return Ok(Exit::Failed);
     }
-    match review.import(&report.people, &report.accepted) {
+    match review.apply_import(plan, consent) {
         Ok(r) => {
             for p in &r.people_added {
-                writeln!(ctx.out, "added person {p}")?;
+                writeln!(ctx.out, "added person {}", vitrine_record::principal::display(p))?;
             }
             for id in &r.added {
                 writeln!(ctx.out, "added {id}")?;
             }
             writeln!(
                 ctx.out,
-                "imported {} new entries ({} already present)",
+                "imported {} new entries ({} already present{})",
                 r.added.len(),
-                r.already_present
+                r.already_present,
+                if r.held.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} held apart: their anchors do not resolve in this snapshot", r.held.len())
+                }
             )?;
             Ok(Exit::Ok)
         }
@@ -747,41 +775,79 @@ fn import(a: ImportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 #[derive(Serialize)]
 struct VerifyJson<'a> {
     valid: bool,
+    format: Option<u64>,
     entries: usize,
     verified_entries: usize,
     snapshot: Option<&'a str>,
     snapshot_checked: bool,
+    signers: Vec<bundle::SignerRow>,
+    files: &'a [bundle::FileCheck],
     problems: &'a [vitrine_record::Problem],
 }
 
 fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let files = BundleFiles::read(&a.record)?;
+    let trusted = match &a.trusted_signers {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            Some(
+                vitrine_record::AllowedSigners::parse(&text)
+                    .with_context(|| format!("{}: not an allowed_signers file", p.display()))?,
+            )
+        }
+        None => None,
+    };
     let snap = match &a.snapshot {
         Some(p) => Some(ctx.open_snapshot(p, true)?),
         None => None,
     };
     let read = |p: &str| snap.as_ref().and_then(|s| s.file(p.as_bytes()).and_then(|e| s.read(e).ok()));
     let data = snap.as_ref().map(|s| vitrine_gui::records::snapshot_data(s, &read));
-    let report = bundle::verify(&files, data.as_ref());
+    let mut report = bundle::verify(&files, data.as_ref());
+    if let (Some(t), Some(p)) = (&trusted, &a.trusted_signers) {
+        report.pin_signers(t, &format!("the trusted signers file {}", p.display()));
+    }
+    let signers = report.signers();
     if a.json {
         ctx.json(&VerifyJson {
             valid: report.is_valid(),
+            format: report.header.as_ref().map(|h| h.v),
             entries: report.entry_files,
             verified_entries: report.accepted.len(),
             snapshot: report.header.as_ref().map(|h| h.snapshot.tree_sha256.as_str()),
             snapshot_checked: report.snapshot_checked,
+            signers,
+            files: &report.files,
             problems: &report.problems,
         })?;
     } else {
         for p in &report.problems {
             writeln!(ctx.out, "{p}")?;
         }
+        writeln!(ctx.out, "signers:")?;
+        for s in &signers {
+            writeln!(
+                ctx.out,
+                "  {:<28} {:<9} {}  {} entries{}{}",
+                s.shown,
+                s.role,
+                s.fingerprint,
+                s.entries,
+                if s.exporter { ", exported the record" } else { "" },
+                s.flags.iter().map(|f| format!("  [{f}]")).collect::<String>()
+            )?;
+        }
+        writeln!(ctx.out, "files:")?;
+        for f in &report.files {
+            writeln!(ctx.out, "  {} {}: {}", if f.ok { "ok " } else { "BAD" }, f.name, f.how)?;
+        }
         if report.is_valid() {
             writeln!(
                 ctx.out,
-                "OK: {} entries; signatures, chains and checkpoint verified{}",
+                "OK: {} entries; signatures, chains and checkpoint verified{}{}",
                 report.entry_files,
-                if report.snapshot_checked { "; snapshot, manifest and anchors match" } else { "" }
+                if report.snapshot_checked { "; snapshot, manifest and anchors match" } else { "" },
+                if trusted.is_some() { "; every signer is trusted" } else { "" }
             )?;
         } else {
             writeln!(ctx.out, "INVALID: {} problems", report.problems.len())?;

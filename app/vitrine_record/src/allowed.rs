@@ -108,8 +108,9 @@ impl AllowedSigners {
 }
 
 /// A new person with the namespaces Vitrine signs in.
+/// The principal must pass [`crate::principal::validate_principal`].
 pub fn person(principal: &str, role: &str, pubkey_text: &str) -> Result<Person, RecordError> {
-    check_principal(principal).map_err(RecordError::Usage)?;
+    crate::principal::validate_principal(principal).map_err(|e| RecordError::Usage(e.to_string()))?;
     if role.is_empty() || !role.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(RecordError::Usage(format!(
             "role {role:?} must be a word (e.g. reviewer, vendor, lead)"
@@ -122,12 +123,18 @@ pub fn person(principal: &str, role: &str, pubkey_text: &str) -> Result<Person, 
         fingerprint: fingerprint(&key),
         verifying_key: verifying_key(&key)?,
         key,
-        namespaces: Some(vec![crate::keys::NS_ENTRY.into(), crate::keys::NS_CHECKPOINT.into()]),
+        namespaces: Some(vec![
+            crate::keys::NS_ENTRY.into(),
+            crate::keys::NS_CHECKPOINT.into(),
+            crate::keys::NS_BUNDLE.into(),
+        ]),
         valid_after: None,
         valid_before: None,
     })
 }
 
+/// The syntax a principal read from a file must have (a new one must also pass
+/// [`crate::principal::validate_principal`]).
 fn check_principal(p: &str) -> Result<(), String> {
     // Principals are patterns in allowed_signers; Vitrine only writes literal ones, so the characters with
     // meaning there (and whitespace, quotes, commas) are refused.

@@ -1,10 +1,15 @@
 //! The exported record (`.vitrine`): a plain tar that stock tools open, and its verification.
 //!
 //! Layout (all at the root of the tar): `record.json`, `entries/NNNNNN.json` + `.sig`, `checkpoint` +
-//! `checkpoint.sig`, `allowed_signers`, `MANIFEST.sha256`, `health.json`, `results.sarif`, `report.html`,
-//! `VERIFY.md`, `verify.sh`. The checkpoint's extension lines carry the SHA-256 of `record.json`,
-//! `allowed_signers`, `MANIFEST.sha256` and `health.json`, so the exporter's one signature binds them all.
-//! `results.sarif` and `report.html` are views derived from the signed files and are not bound.
+//! `checkpoint.sig`, `checkpoints/NNNNNN` + `.sig`, `allowed_signers`, `MANIFEST.sha256`, `health.json`,
+//! `results.sarif`, `report.html`, `VERIFY.md`, `verify.sh`, and (format 2) `FILES.sha256` +
+//! `FILES.sha256.sig`. The checkpoint's extension lines carry the SHA-256 of `record.json`,
+//! `allowed_signers`, `MANIFEST.sha256` and `health.json`. `FILES.sha256` (in `sha256sum` format) lists
+//! the SHA-256 of every other file of the bundle and is signed by the exporter in its own namespace
+//! (`bundle@vitrine`), so no file, not even `verify.sh` or a view, can change unnoticed; the views
+//! (`results.sarif`, `report.html`) are in addition rendered again from the entries by `vitrine verify`
+//! and compared, so a view that says what the entries do not is caught even when its exporter signed it.
+//! Format 1 (no `FILES.sha256`, views not bound) still verifies.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -15,9 +20,9 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::allowed::AllowedSigners;
-use crate::entry::{Kind, blob_id, format_time, quote_lines};
+use crate::entry::{Kind, Target, blob_id, format_time, quote_lines};
 use crate::error::RecordError;
-use crate::keys::{NS_CHECKPOINT, Signature, Signer};
+use crate::keys::{NS_BUNDLE, NS_CHECKPOINT, Signature, Signer};
 use crate::merkle::{self, Checkpoint};
 use crate::store::Review;
 use crate::verify::{Problem, RawEntry, Verified, check_log};
@@ -26,6 +31,14 @@ use crate::verify::{Problem, RawEntry, Verified, check_log};
 /// hostile input, far above any real record.
 const MAX_FILE_BYTES: u64 = 256 << 20;
 const MAX_TOTAL_BYTES: u64 = 4 << 30;
+
+/// The bundle format this Vitrine writes (`v` in `record.json`); it reads 1 and 2. Format 2 added
+/// `FILES.sha256` and views that `vitrine verify` renders again; a change to how the views are rendered
+/// is a new format.
+pub const BUNDLE_FORMAT: u64 = 2;
+/// The statement of every file's hash, and its signature.
+pub const FILES_STATEMENT: &str = "FILES.sha256";
+pub const FILES_STATEMENT_SIG: &str = "FILES.sha256.sig";
 
 pub const VERIFY_SH: &str = include_str!("verify.sh");
 pub const VERIFY_MD: &str = include_str!("VERIFY.md");
@@ -217,7 +230,7 @@ pub fn export(
     let people = review.people();
     let header = RecordHeader {
         format: "vitrine-record".into(),
-        v: crate::entry::FORMAT_VERSION,
+        v: BUNDLE_FORMAT,
         snapshot: SnapshotIds {
             tree_sha256: snap.tree_sha256.clone(),
             tree_sha1: snap.tree_sha1.clone(),
@@ -243,7 +256,18 @@ pub fn export(
     };
     let mut record = serde_json::to_vec_pretty(&header).map_err(|e| RecordError::Bundle(e.to_string()))?;
     record.push(b'\n');
-    let signers = people.render()?.into_bytes();
+    // Whoever may sign this review's checkpoints may sign the statement of its files (people added before
+    // format 2 were given only the entry and checkpoint namespaces).
+    let mut bundle_people = people.clone();
+    for p in &mut bundle_people.people {
+        if let Some(ns) = &mut p.namespaces
+            && ns.iter().any(|n| n == NS_CHECKPOINT)
+            && !ns.iter().any(|n| n == NS_BUNDLE)
+        {
+            ns.push(NS_BUNDLE.to_owned());
+        }
+    }
+    let signers = bundle_people.render()?.into_bytes();
     let mut extensions = vec![
         format!("exported {}", format_time(config.now)),
         format!("record sha256:{}", sha256_hex(&record)),
@@ -263,30 +287,16 @@ pub fn export(
     };
     let cp_text = cp.to_text();
     let cp_sig = signer.sign(NS_CHECKPOINT, cp_text.as_bytes())?;
-    // Each annotated file is read (and hash-checked by the caller) once, however many threads quote it.
-    let mut contents: HashMap<String, Vec<u8>> = HashMap::new();
-    if !config.questions_only {
-        for e in entries {
-            if let Some(t) = &e.entry.target
-                && !contents.contains_key(&t.path)
-                && let Some(c) = (snap.read)(&t.path)
-            {
-                contents.insert(t.path.clone(), c);
-            }
-        }
-    }
+    let contents = if config.questions_only { None } else { Some(view_contents(entries, snap.read)) };
     let view = ViewInput {
         header: &header,
         entries: review.entries(),
-        contents: if config.questions_only { None } else { Some(&contents) },
+        contents: contents.as_ref(),
         health: if config.questions_only { None } else { Some(&config.health_json) },
     };
-    files.files.insert("results.sarif".into(), crate::sarif::render(&view)?);
-    files.files.insert(
-        "report.html".into(),
-        crate::report::render(&view, "Every entry's signature, author chain and snapshot binding were verified when this record was exported, and the log extends every checkpoint exported before from the same review. Check it again, without Vitrine, with verify.sh (see VERIFY.md).")
-            .into_bytes(),
-    );
+    let (sarif, html) = render_views(&view)?;
+    files.files.insert("results.sarif".into(), sarif);
+    files.files.insert("report.html".into(), html);
     files.files.insert("record.json".into(), record);
     files.files.insert("allowed_signers".into(), signers);
     files.files.insert("checkpoint".into(), cp_text.into_bytes());
@@ -300,8 +310,50 @@ pub fn export(
         files.files.insert(format!("checkpoints/{:06}", i + 1), text);
         files.files.insert(format!("checkpoints/{:06}.sig", i + 1), sig);
     }
+    // Last, the statement of every other file, signed in its own namespace.
+    let statement = files_statement(&files);
+    let statement_sig = signer.sign(NS_BUNDLE, statement.as_bytes())?;
+    files.files.insert(FILES_STATEMENT.into(), statement.into_bytes());
+    files.files.insert(FILES_STATEMENT_SIG.into(), statement_sig.into_bytes());
     review.record_checkpoint(&cp, cp_sig_bytes.as_slice())?;
     Ok(files)
+}
+
+/// `FILES.sha256`: `sha256sum` lines (`HEX  NAME`) for every file of the bundle but the statement and its
+/// signature, in name order.
+pub fn files_statement(files: &BundleFiles) -> String {
+    let mut out = String::new();
+    for (name, bytes) in &files.files {
+        if name != FILES_STATEMENT && name != FILES_STATEMENT_SIG {
+            out.push_str(&format!("{}  {name}\n", sha256_hex(bytes)));
+        }
+    }
+    out
+}
+
+/// The content of every file an entry targets, read (and hash-checked by the caller) once each.
+pub fn view_contents(
+    entries: &[Verified],
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> HashMap<String, Vec<u8>> {
+    let mut contents: HashMap<String, Vec<u8>> = HashMap::new();
+    for e in entries {
+        if let Some(t) = &e.entry.target
+            && !contents.contains_key(&t.path)
+            && let Some(c) = read(&t.path)
+        {
+            contents.insert(t.path.clone(), c);
+        }
+    }
+    contents
+}
+
+/// The sentence on verification that `report.html` carries.
+const REPORT_VERIFICATION: &str = "Every entry's signature, author chain and snapshot binding were verified when this record was exported, and the log extends every checkpoint exported before from the same review. Check it again, without Vitrine, with verify.sh (see VERIFY.md).";
+
+/// `results.sarif` and `report.html`, rendered from the entries (at export, and again at verification).
+pub fn render_views(view: &ViewInput<'_>) -> Result<(Vec<u8>, Vec<u8>), RecordError> {
+    Ok((crate::sarif::render(view)?, crate::report::render(view, REPORT_VERIFICATION).into_bytes()))
 }
 
 /// What the derived views (SARIF, HTML) are made from.
@@ -327,12 +379,133 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
     /// Whether the snapshot itself was compared.
     pub snapshot_checked: bool,
+    /// Every file of the bundle, with what binds it (or what is wrong with it).
+    pub files: Vec<FileCheck>,
+    /// Fingerprints of the keys that signed the earlier checkpoints, in file order.
+    pub checkpoint_signers: Vec<String>,
+}
+
+/// One file of a bundle and how it was checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileCheck {
+    pub name: String,
+    /// Whether the file is bound by a signature and, for a view, matches its rendering from the entries.
+    pub ok: bool,
+    /// `signed (FILES.sha256)`, `re-derived from the entries: matches`, `hash differs`, …
+    pub how: String,
+}
+
+/// One key of a record's `allowed_signers`, with what it signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignerRow {
+    pub principal: String,
+    /// The principal as it may be shown (escaped when it is not what it looks like).
+    pub shown: String,
+    pub role: String,
+    pub fingerprint: String,
+    /// Entries of the bundle signed with this key (that verified).
+    pub entries: usize,
+    /// Whether this key signed the checkpoint (and the statement of files).
+    pub exporter: bool,
+    /// Earlier checkpoints signed with this key.
+    pub checkpoints: usize,
+    /// What a reader should know: a second key of the principal, a principal that is not valid or that
+    /// looks like another.
+    pub flags: Vec<String>,
+}
+
+impl SignerRow {
+    /// Whether this key signed anything in the bundle.
+    pub fn signed_anything(&self) -> bool {
+        self.entries > 0 || self.exporter || self.checkpoints > 0
+    }
 }
 
 impl VerifyReport {
     pub fn is_valid(&self) -> bool {
         self.problems.is_empty()
     }
+
+    /// Every key of the record's people, with its entry count and flags, in `allowed_signers` order.
+    pub fn signers(&self) -> Vec<SignerRow> {
+        let people = &self.people.people;
+        let principals: Vec<&str> = people.iter().map(|p| p.principal.as_str()).collect();
+        people
+            .iter()
+            .map(|p| {
+                let mut flags = Vec::new();
+                let keys = people.iter().filter(|o| o.principal == p.principal).count();
+                if keys > 1 {
+                    flags.push(format!("{keys} keys share this principal"));
+                }
+                if let Err(e) = crate::principal::validate_principal(&p.principal) {
+                    flags.push(e.to_string());
+                }
+                let others = principals.iter().copied().filter(|o| *o != p.principal);
+                if let Some(o) = crate::principal::looks_like(&p.principal, others) {
+                    flags.push(format!("looks like {}", crate::principal::escape(o)));
+                }
+                let shown = if flags.iter().any(|f| !f.ends_with("share this principal")) {
+                    crate::principal::escape(&p.principal)
+                } else {
+                    crate::principal::display(&p.principal)
+                };
+                SignerRow {
+                    principal: p.principal.clone(),
+                    shown,
+                    role: p.role.clone(),
+                    fingerprint: p.fingerprint.clone(),
+                    entries: self
+                        .accepted
+                        .iter()
+                        .filter(|v| {
+                            v.entry.author.fingerprint == p.fingerprint
+                                && v.entry.author.principal == p.principal
+                        })
+                        .count(),
+                    exporter: self.header.as_ref().is_some_and(|h| {
+                        h.exported_by.fingerprint == p.fingerprint && h.exported_by.principal == p.principal
+                    }),
+                    checkpoints: self.checkpoint_signers.iter().filter(|f| **f == p.fingerprint).count(),
+                    flags,
+                }
+            })
+            .collect()
+    }
+
+    /// Pins the signers to `trusted` (an `allowed_signers` file from outside the bundle, `label` naming
+    /// it): every key that signed anything in the bundle must be listed there under the same principal,
+    /// or it is reported by name and fingerprint and the record is not valid.
+    pub fn pin_signers(&mut self, trusted: &AllowedSigners, label: &str) {
+        for row in self.signers() {
+            if row.signed_anything() && trusted.find(&row.principal, &row.fingerprint).next().is_none() {
+                self.problems.push(Problem::new(
+                    format!("signer {}", row.shown),
+                    format!("{} ({}) key {} is not in {label}", row.shown, row.role, row.fingerprint),
+                ));
+            }
+        }
+    }
+}
+
+/// Why an entry's target does not resolve in the snapshot (`read` gives a file's bytes), or `None` when
+/// it does: the file is missing, its blob differs, or the quoted lines are not there.
+pub fn anchor_problem(kind: Kind, t: &Target, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Option<String> {
+    if !matches!(kind, Kind::Annotation | Kind::ReviewMark | Kind::AnchorPort) {
+        return None;
+    }
+    let Some(content) = read(&t.path) else {
+        return Some(format!("anchor: {} is not in the snapshot", crate::principal::escape(&t.path)));
+    };
+    if blob_id(&content) != t.blob {
+        return Some(format!("anchor: blob of {} differs", crate::principal::escape(&t.path)));
+    }
+    if let (Some([a, b]), Some(q)) = (t.lines, &t.quote)
+        && quote_lines(&content, a, b).as_ref() != Some(q)
+    {
+        return Some(format!("anchor: quote of {}:{a}-{b} differs", crate::principal::escape(&t.path)));
+    }
+    None
 }
 
 /// Verifies a bundle: every entry (signature, shape, chain), the checkpoint (signature, size, root, bound
@@ -345,7 +518,7 @@ pub fn verify(files: &BundleFiles, snapshot: Option<&SnapshotData<'_>>) -> Verif
             None
         }
         Some(b) => match serde_json::from_slice::<RecordHeader>(b) {
-            Ok(h) if h.format == "vitrine-record" && h.v == crate::entry::FORMAT_VERSION => Some(h),
+            Ok(h) if h.format == "vitrine-record" && (h.v == 1 || h.v == BUNDLE_FORMAT) => Some(h),
             Ok(h) => {
                 r.problems.push(Problem::new("record.json", format!("unknown format {} v{}", h.format, h.v)));
                 None
@@ -412,14 +585,240 @@ pub fn verify(files: &BundleFiles, snapshot: Option<&SnapshotData<'_>>) -> Verif
         ));
     }
 
+    // The status policy, over the entries that verified.
+    for (i, v) in crate::policy::violations(&check.accepted) {
+        if let Some(e) = check.accepted.get(i) {
+            r.problems.push(Problem::new(e.name.as_str(), format!("status policy: {v}")));
+        }
+    }
+
     if let Some(s) = snapshot {
         r.snapshot_checked = true;
         check_snapshot(files, header.as_ref(), &check.accepted, s, &mut r.problems);
     }
+    r.checkpoint_signers = files
+        .files
+        .iter()
+        .filter(|(n, _)| n.starts_with("checkpoints/") && n.ends_with(".sig"))
+        .filter_map(|(_, sig)| Signature::parse(sig).ok().map(|s| s.fingerprint()))
+        .collect();
     r.header = header;
     r.people = people;
     r.accepted = check.accepted;
+    r.files = check_files(files, &r, snapshot);
+    let file_problems: Vec<Problem> = r
+        .files
+        .iter()
+        .filter(|f| !f.ok)
+        .filter(|f| !r.problems.iter().any(|p| p.subject == f.name))
+        .map(|f| Problem::new(f.name.as_str(), f.how.as_str()))
+        .collect();
+    r.problems.extend(file_problems);
     r
+}
+
+/// What binds each file: the checkpoint (entries through the Merkle root, the files on its extension
+/// lines), the statement of files (format 2), and for the views, their rendering from the entries.
+fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&SnapshotData<'_>>) -> Vec<FileCheck> {
+    let format = r.header.as_ref().map_or(0, |h| h.v);
+    let mut out = Vec::new();
+    let statement = if format >= 2 { Some(check_statement(files, r)) } else { None };
+    let views = if format >= 2 { Some(rederive_views(files, r, snapshot)) } else { None };
+    for name in files.files.keys() {
+        let check = |ok: bool, how: String| FileCheck { name: name.clone(), ok, how };
+        let item = match &statement {
+            None => {
+                let bound = name.starts_with("entries/")
+                    || name.starts_with("checkpoint")
+                    || matches!(
+                        name.as_str(),
+                        "record.json" | "allowed_signers" | "MANIFEST.sha256" | "health.json"
+                    );
+                check(
+                    true,
+                    if bound { "bound by the checkpoint".into() } else { "not bound (format 1)".into() },
+                )
+            }
+            Some(Err(why)) if name == FILES_STATEMENT || name == FILES_STATEMENT_SIG => {
+                check(false, why.clone())
+            }
+            Some(Err(_)) => check(false, format!("not bound: {FILES_STATEMENT} does not verify")),
+            Some(Ok(_)) if name == FILES_STATEMENT || name == FILES_STATEMENT_SIG => {
+                check(true, format!("signed by the exporter ({NS_BUNDLE})"))
+            }
+            Some(Ok(listed)) => match listed.get(name.as_str()) {
+                None => check(false, format!("not listed in {FILES_STATEMENT}")),
+                Some(want) if *want != sha256_hex(files.get(name).unwrap_or_default()) => {
+                    check(false, format!("does not match its hash in the signed {FILES_STATEMENT}"))
+                }
+                Some(_) => match views.as_ref().and_then(|v| v.iter().find(|(n, _)| n == name)) {
+                    Some((_, Err(why))) => check(false, why.clone()),
+                    Some((_, Ok(how))) => check(true, format!("signed ({FILES_STATEMENT}); {how}")),
+                    None => check(true, format!("signed ({FILES_STATEMENT})")),
+                },
+            },
+        };
+        out.push(item);
+    }
+    if let Some(Ok(listed)) = &statement {
+        for name in listed.keys().filter(|n| files.get(n).is_none()) {
+            out.push(FileCheck {
+                name: (*name).to_owned(),
+                ok: false,
+                how: format!("missing, but {FILES_STATEMENT} lists it"),
+            });
+        }
+    }
+    if format >= 2 && files.get(FILES_STATEMENT).is_none() {
+        out.push(FileCheck {
+            name: FILES_STATEMENT.into(),
+            ok: false,
+            how: "missing (format 2 binds every file)".into(),
+        });
+    }
+    out
+}
+
+/// Checks the signature of `FILES.sha256` (by the exporter, in `bundle@vitrine`, valid at the export
+/// time) and reads it: file name to hash.
+fn check_statement<'a>(
+    files: &'a BundleFiles,
+    r: &VerifyReport,
+) -> Result<BTreeMap<&'a str, String>, String> {
+    let text = files.get(FILES_STATEMENT).ok_or_else(|| "missing (format 2 binds every file)".to_owned())?;
+    let sig = files.get(FILES_STATEMENT_SIG).ok_or_else(|| format!("{FILES_STATEMENT_SIG} missing"))?;
+    let h = r.header.as_ref().ok_or_else(|| "cannot tell who exported the record".to_owned())?;
+    check_signed_by_exporter(sig, text, h, &r.people, NS_BUNDLE)
+        .map_err(|m| format!("{FILES_STATEMENT_SIG}: {m}"))?;
+    let text = std::str::from_utf8(text).map_err(|_| "not UTF-8".to_owned())?;
+    let mut listed = BTreeMap::new();
+    for (i, line) in text.split_terminator('\n').enumerate() {
+        let bad = || format!("line {} is not `SHA256  NAME`", i + 1);
+        let (hash, name) = line.split_once("  ").ok_or_else(bad)?;
+        if !crate::entry::is_hex64(hash)
+            || name.is_empty()
+            || name == FILES_STATEMENT
+            || name == FILES_STATEMENT_SIG
+        {
+            return Err(bad());
+        }
+        if listed.insert(name, hash.to_owned()).is_some() {
+            return Err(format!("lists {name} twice"));
+        }
+    }
+    if !text.ends_with('\n') && !text.is_empty() {
+        return Err("does not end with a newline".into());
+    }
+    Ok(listed)
+}
+
+/// Renders the views again from the verified entries and compares them with the bundle's: byte for byte
+/// when the snippets can be read (a snapshot is given, or a questions-only packet has none); otherwise
+/// everything but the snippets (and the artifacts' content hashes), which only the snapshot holds.
+fn rederive_views(
+    files: &BundleFiles,
+    r: &VerifyReport,
+    snapshot: Option<&SnapshotData<'_>>,
+) -> Vec<(String, Result<String, String>)> {
+    let names = ["results.sarif", "report.html"];
+    let Some(h) = r.header.as_ref() else { return Vec::new() };
+    if r.accepted.len() != r.entry_files {
+        let why = "not re-derived: not every entry verified".to_owned();
+        return names.iter().map(|n| ((*n).to_owned(), Ok(why.clone()))).collect();
+    }
+    let contents = match (h.questions_only, snapshot) {
+        (true, _) => None,
+        (false, Some(s)) => Some(view_contents(&r.accepted, s.read)),
+        (false, None) => None,
+    };
+    let exact = h.questions_only || snapshot.is_some();
+    let view = ViewInput {
+        header: h,
+        entries: &r.accepted,
+        contents: contents.as_ref(),
+        health: if h.questions_only { None } else { files.get("health.json") },
+    };
+    let rendered = match render_views(&view) {
+        Ok((sarif, html)) => [sarif, html],
+        Err(e) => {
+            return names.iter().map(|n| ((*n).to_owned(), Err(format!("cannot render: {e}")))).collect();
+        }
+    };
+    names
+        .iter()
+        .zip(rendered)
+        .map(|(name, ours)| {
+            let theirs = files.get(name).unwrap_or_default();
+            let same = if exact {
+                ours.as_slice() == theirs
+            } else if *name == "results.sarif" {
+                without_snippets_sarif(&ours).is_some_and(|a| without_snippets_sarif(theirs) == Some(a))
+            } else {
+                without_snippets_html(&ours) == without_snippets_html(theirs)
+            };
+            let result = if same {
+                Ok(if exact {
+                    "re-derived from the entries: identical".to_owned()
+                } else {
+                    "re-derived from the entries: identical but for the quoted source (give --snapshot to compare it too)".to_owned()
+                })
+            } else {
+                Err("says something the entries do not: it differs from the view rendered from the verified entries".to_owned())
+            };
+            ((*name).to_owned(), result)
+        })
+        .collect()
+}
+
+fn without_snippets_sarif(bytes: &[u8]) -> Option<serde_json::Value> {
+    let mut v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    for run in v.get_mut("runs")?.as_array_mut()? {
+        if let Some(results) = run.get_mut("results").and_then(|r| r.as_array_mut()) {
+            for res in results {
+                if let Some(locs) = res.get_mut("locations").and_then(|l| l.as_array_mut()) {
+                    for l in locs {
+                        if let Some(region) =
+                            l.pointer_mut("/physicalLocation/region").and_then(|r| r.as_object_mut())
+                        {
+                            region.remove("snippet");
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(arts) = run.get_mut("artifacts").and_then(|a| a.as_array_mut()) {
+            for a in arts {
+                if let Some(h) = a.get_mut("hashes").and_then(|h| h.as_object_mut()) {
+                    h.remove("sha-256");
+                }
+            }
+        }
+    }
+    Some(v)
+}
+
+/// The report without its `<pre>` blocks (the quoted lines; text in them is escaped, so the first
+/// `</pre>` after `<pre>` ends the block).
+fn without_snippets_html(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(at) = find(rest, b"<pre>") {
+        out.extend_from_slice(rest.get(..at).unwrap_or_default());
+        let after = rest.get(at..).unwrap_or_default();
+        match find(after, b"</pre>\n") {
+            Some(end) => rest = after.get(end + 7..).unwrap_or_default(),
+            None => {
+                rest = after;
+                break;
+            }
+        }
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn check_checkpoint(
@@ -561,6 +960,18 @@ fn check_checkpoint_sig(
     h: &RecordHeader,
     people: &AllowedSigners,
 ) -> Result<(), String> {
+    check_signed_by_exporter(sig, text, h, people, NS_CHECKPOINT)
+}
+
+/// Checks that `sig` is the exporter's signature of `text` in `namespace`, made with the key
+/// `record.json` names, allowed that namespace and valid at the export time.
+fn check_signed_by_exporter(
+    sig: &[u8],
+    text: &[u8],
+    h: &RecordHeader,
+    people: &AllowedSigners,
+    namespace: &str,
+) -> Result<(), String> {
     let sig = Signature::parse(sig).map_err(|e| e.to_string())?;
     let fp = sig.fingerprint();
     if fp != h.exported_by.fingerprint {
@@ -573,12 +984,12 @@ fn check_checkpoint_sig(
         .map_err(|_| "record.json: bad exported_at".to_owned())?;
     let mut why = format!("{} with key {fp} is not in allowed_signers", h.exported_by.principal);
     for p in people.find(&h.exported_by.principal, &fp) {
-        if !p.allows_namespace(NS_CHECKPOINT) {
-            why = format!("allowed_signers does not allow {} to sign {NS_CHECKPOINT}", p.principal);
+        if !p.allows_namespace(namespace) {
+            why = format!("allowed_signers does not allow {} to sign {namespace}", p.principal);
         } else if !p.valid_at(at) {
             why = format!("the key of {} is not valid at the export time {}", p.principal, h.exported_at);
         } else {
-            return sig.verify_with(&p.key, &p.verifying_key, NS_CHECKPOINT, text).map_err(|e| e.to_string());
+            return sig.verify_with(&p.key, &p.verifying_key, namespace, text).map_err(|e| e.to_string());
         }
     }
     Err(why)
@@ -614,23 +1025,8 @@ fn check_snapshot(
     }
     for v in accepted {
         let Some(t) = &v.entry.target else { continue };
-        if !matches!(v.entry.kind, Kind::Annotation | Kind::ReviewMark | Kind::AnchorPort) {
-            continue;
-        }
-        let Some(content) = (s.read)(&t.path) else {
-            problems
-                .push(Problem::new(v.name.as_str(), format!("anchor: {} is not in the snapshot", t.path)));
-            continue;
-        };
-        if blob_id(&content) != t.blob {
-            problems.push(Problem::new(v.name.as_str(), format!("anchor: blob of {} differs", t.path)));
-            continue;
-        }
-        if let (Some([a, b]), Some(q)) = (t.lines, &t.quote)
-            && quote_lines(&content, a, b).as_ref() != Some(q)
-        {
-            problems
-                .push(Problem::new(v.name.as_str(), format!("anchor: quote of {}:{a}-{b} differs", t.path)));
+        if let Some(m) = anchor_problem(v.entry.kind, t, s.read) {
+            problems.push(Problem::new(v.name.as_str(), m));
         }
     }
 }

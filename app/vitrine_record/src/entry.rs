@@ -155,6 +155,14 @@ pub fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// Whether `s` is a whole key fingerprint as `ssh-keygen -l` prints it: `SHA256:` and 43 characters of
+/// unpadded Base64.
+pub fn is_fingerprint(s: &str) -> bool {
+    s.strip_prefix("SHA256:").is_some_and(|b| {
+        b.len() == 43 && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    })
+}
+
 /// Formats a time as entries store it.
 pub fn format_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -226,6 +234,9 @@ impl Entry {
             (None, 1) => {}
             (Some(p), s) if s > 1 && is_hex64(p) => {}
             _ => return bad("prev must be absent for seq 1 and the previous entry id otherwise".into()),
+        }
+        if !is_fingerprint(&self.author.fingerprint) {
+            return bad("author.fingerprint must be a whole SHA256: key fingerprint".into());
         }
         if !is_hex64(&self.snapshot) {
             return bad("snapshot must be a SHA-256 tree id".into());
@@ -349,7 +360,7 @@ mod tests {
             seq: 1,
             prev: None,
             kind: Kind::Annotation,
-            author: Author { principal: "a@x".into(), fingerprint: "SHA256:x".into() },
+            author: Author { principal: "a@x".into(), fingerprint: format!("SHA256:{}", "x".repeat(43)) },
             role: "reviewer".into(),
             time: "2026-01-31T12:00:00Z".into(),
             snapshot: "ab".repeat(32),
@@ -382,6 +393,17 @@ mod tests {
 
     #[test]
     fn kinds_have_rules() {
+        for fp in [
+            "",
+            "SHA256:",
+            "SHA256:xxxx",
+            &format!("SHA256:{}=", "x".repeat(42)),
+            &format!("MD5:{}", "x".repeat(43)),
+        ] {
+            let mut e = sample();
+            e.author.fingerprint = fp.to_owned();
+            assert!(e.validate().is_err(), "fingerprint {fp:?}");
+        }
         let mut e = sample();
         e.time = "2026-01-31T12:00:00+01:00".into();
         assert!(e.validate().is_err());

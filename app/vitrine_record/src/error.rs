@@ -27,6 +27,9 @@ pub enum RecordError {
     Bundle(String),
     #[error("import refused: {0}")]
     Import(String),
+    /// A change the status policy does not allow (see [`crate::policy`]).
+    #[error("not allowed: {0}")]
+    Policy(String),
 }
 
 impl RecordError {

@@ -16,6 +16,8 @@ use crate::error::RecordError;
 pub const NS_ENTRY: &str = "entry@vitrine";
 /// Namespace of checkpoint signatures.
 pub const NS_CHECKPOINT: &str = "checkpoint@vitrine";
+/// Namespace of the statement of every file of a bundle (`FILES.sha256`, format 2).
+pub const NS_BUNDLE: &str = "bundle@vitrine";
 
 /// An unlocked private key, ready to sign.
 pub struct Signer {

@@ -6,13 +6,15 @@
 //! can be audited alone. It never opens a socket and never runs a program.
 
 pub mod allowed;
-mod batch;
 pub mod bundle;
 pub mod canon;
 pub mod entry;
 mod error;
+pub mod import;
 pub mod keys;
 pub mod merkle;
+pub mod policy;
+pub mod principal;
 pub mod report;
 pub mod sarif;
 pub mod store;
@@ -23,7 +25,10 @@ pub use crate::allowed::{AllowedSigners, Person};
 pub use crate::bundle::{BundleFiles, ExportConfig, SnapshotData, VerifyReport};
 pub use crate::entry::{Class, Entry, Kind, Severity, Status};
 pub use crate::error::RecordError;
+pub use crate::import::{Consent, ImportPlan};
 pub use crate::keys::Signer;
+pub use crate::policy::{PolicyViolation, check_status};
+pub use crate::principal::{PrincipalProblem, validate_principal};
 pub use crate::store::{Draft, Review};
 pub use crate::verify::{KnownSignatures, Problem, Verified};
 /// Re-exported so callers build times without naming the crate themselves.

@@ -1,6 +1,12 @@
 //! `report.html`: one self-contained, printable page (no scripts, no external resources) that a person
-//! can read without Vitrine: snapshot identity, participants, summary, every thread with its quoted lines,
-//! the verification result and the health summary.
+//! can read without Vitrine: snapshot identity, participants, summary, every thread (most severe first)
+//! with its quoted lines, the verification result and the health summary.
+//!
+//! Everything taken from the record or the source is escaped, and characters that hide or reorder text
+//! (bidirectional controls, invisible characters, controls) are drawn as visible `<U+XXXX>` markers, as
+//! the window draws them. Bodies are Markdown, rendered as text only: emphasis, code, lists, quotes and
+//! headings become markup; raw HTML is shown as text, a link shows its target after its text and is
+//! never a link, an image shows its description and address and is never fetched.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -9,7 +15,8 @@ use crate::bundle::ViewInput;
 use crate::entry::line_bytes;
 use crate::thread::threads;
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values, drawing every character that hides or
+/// reorders text as a visible `<U+XXXX>` marker.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -19,7 +26,76 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if crate::principal::hidden_kind(c).is_some() => {
+                let _ = write!(out, "<span class=\"mark\">&lt;U+{:04X}&gt;</span>", c as u32);
+            }
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A body (Markdown) as HTML, text only (see the module documentation).
+pub fn markdown(body: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut out = String::with_capacity(body.len() + 16);
+    // Link and image targets, shown after their text when the link ends.
+    let mut targets: Vec<String> = Vec::new();
+    for event in Parser::new_ext(body, Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Start(tag) => match tag {
+                Tag::Paragraph => out.push_str("<p>"),
+                Tag::Heading { .. } => out.push_str("<p><strong>"),
+                Tag::BlockQuote(_) => out.push_str("<blockquote>"),
+                Tag::CodeBlock(_) => out.push_str("<pre class=\"md\">"),
+                Tag::List(Some(n)) => {
+                    let _ = write!(out, "<ol start=\"{n}\">");
+                }
+                Tag::List(None) => out.push_str("<ul>"),
+                Tag::Item => out.push_str("<li>"),
+                Tag::Emphasis => out.push_str("<em>"),
+                Tag::Strong => out.push_str("<strong>"),
+                Tag::Strikethrough => out.push_str("<del>"),
+                Tag::Link { dest_url, .. } => targets.push(dest_url.into_string()),
+                Tag::Image { dest_url, .. } => {
+                    out.push_str("[image: ");
+                    targets.push(dest_url.into_string());
+                }
+                _ => {}
+            },
+            Event::End(tag) => match tag {
+                TagEnd::Paragraph => out.push_str("</p>\n"),
+                TagEnd::Heading(_) => out.push_str("</strong></p>\n"),
+                TagEnd::BlockQuote(_) => out.push_str("</blockquote>\n"),
+                TagEnd::CodeBlock => out.push_str("</pre>\n"),
+                TagEnd::List(true) => out.push_str("</ol>\n"),
+                TagEnd::List(false) => out.push_str("</ul>\n"),
+                TagEnd::Item => out.push_str("</li>\n"),
+                TagEnd::Emphasis => out.push_str("</em>"),
+                TagEnd::Strong => out.push_str("</strong>"),
+                TagEnd::Strikethrough => out.push_str("</del>"),
+                TagEnd::Link => {
+                    let _ = write!(out, " (<code>{}</code>)", esc(&targets.pop().unwrap_or_default()));
+                }
+                TagEnd::Image => {
+                    let _ = write!(out, " <code>{}</code>]", esc(&targets.pop().unwrap_or_default()));
+                }
+                _ => {}
+            },
+            Event::Text(t) => out.push_str(&esc(&t)),
+            Event::Code(t) => {
+                let _ = write!(out, "<code>{}</code>", esc(&t));
+            }
+            Event::Html(t) | Event::InlineHtml(t) => out.push_str(&esc(&t)),
+            Event::SoftBreak => out.push('\n'),
+            Event::HardBreak => out.push_str("<br>\n"),
+            Event::Rule => out.push_str("<hr>\n"),
+            other => {
+                // Extensions not enabled above produce no other events; any would still be text only.
+                if let Event::FootnoteReference(t) | Event::InlineMath(t) | Event::DisplayMath(t) = other {
+                    out.push_str(&esc(&t));
+                }
+            }
         }
     }
     out
@@ -30,6 +106,7 @@ table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .5em;tex
 code,pre{font:12px/1.4 monospace}pre{background:#f4f4f4;border:1px solid #ddd;padding:.5em;overflow-x:auto;white-space:pre-wrap}\
 .thread{border:1px solid #999;margin:1em 0;padding:.5em 1em;page-break-inside:avoid}.meta{color:#555;font-size:12px}\
 .reply{border-left:3px solid #ccc;margin:.5em 0;padding-left:.7em}.sev-critical,.sev-high{color:#a00}\
+.mark{color:#fff;background:#c00;font:11px monospace;padding:0 .15em}blockquote{border-left:3px solid #ddd;margin:.3em 0;padding-left:.7em}\
 @media print{body{margin:0;max-width:none}}";
 
 /// Renders the report. `verification` is a sentence saying what was verified and the outcome.
@@ -68,7 +145,9 @@ pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
     }
     s.push_str("</table>\n");
 
-    let all = threads(view.entries);
+    let mut all = threads(view.entries);
+    // Most severe first; threads of equal severity in log order.
+    all.sort_by_key(|t| std::cmp::Reverse(t.root.entry.severity));
     let mut by_severity: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
     for t in &all {
@@ -119,24 +198,24 @@ pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
         {
             let _ = writeln!(s, "<pre>{}</pre>", esc(&String::from_utf8_lossy(quoted)));
         }
-        let _ = writeln!(s, "<p>{}</p>", esc(e.body.as_deref().unwrap_or("")));
+        let _ = writeln!(s, "<div class=\"body\">{}</div>", markdown(e.body.as_deref().unwrap_or("")));
         for f in &t.follow_ups {
             let fe = &f.entry;
             let _ = writeln!(
                 s,
-                "<div class=\"reply\"><p class=\"meta\">{} · {} ({}) · {}{}</p><p>{}</p></div>",
+                "<div class=\"reply\"><p class=\"meta\">{} · {} ({}) · {}{}</p>{}</div>",
                 fe.kind.as_str(),
                 esc(&fe.author.principal),
                 esc(&fe.role),
                 esc(&fe.time),
                 fe.status.map(|x| format!(" · status {}", x.as_str())).unwrap_or_default(),
-                esc(fe.body.as_deref().unwrap_or(""))
+                markdown(fe.body.as_deref().unwrap_or(""))
             );
         }
         s.push_str("</div>\n");
     }
     s.push_str("<h2>Snapshot health</h2>\n");
-    match view.contents.and(health_summary(view)) {
+    match health_summary(view) {
         Some(rows) => {
             s.push_str("<table><tr><th>finding</th><th>count</th></tr>");
             for (k, n) in rows {

@@ -2,7 +2,14 @@
 //!
 //! One result per annotation thread. SARIF's `guid` must be a UUID, so it is made from the first 128 bits
 //! of the entry id (shaped as a version-4 UUID); the full entry id is in `partialFingerprints` and
-//! `properties.entryId`. The vendor's disposition becomes a `suppressions` entry.
+//! `properties.entryId`.
+//!
+//! SARIF 2.1.0 rules kept here: only a finding is `kind: "fail"` with a `level`; a question or a note is
+//! `review` or `informational` with no `level` (§3.27.10 allows only `none` or absence). A thread is
+//! suppressed only when its risk was accepted or it was closed (which the status policy lets only the
+//! annotation's author or the reviewing side do); an acknowledged, disputed or fixed finding is still a
+//! result that viewers must show. Artifact locations are relative to `SNAPSHOT`, which
+//! `originalUriBaseIds` describes.
 
 use std::collections::HashMap;
 
@@ -52,11 +59,12 @@ fn result_kind(c: Option<Class>) -> &'static str {
     }
 }
 
+/// A suppression for a thread's status: only the reviewing side's decisions (accepted risk, closed)
+/// hide a result.
 fn suppression_status(s: Status) -> Option<&'static str> {
     match s {
-        Status::Open => None,
-        Status::Acknowledged | Status::Disputed => Some("underReview"),
-        Status::Fixed | Status::AcceptedRisk | Status::Closed => Some("accepted"),
+        Status::Open | Status::Acknowledged | Status::Disputed | Status::Fixed => None,
+        Status::AcceptedRisk | Status::Closed => Some("accepted"),
     }
 }
 
@@ -101,10 +109,10 @@ fn result_value(t: &Thread<'_>, contents: Option<&HashMap<String, Vec<u8>>>, ind
     if let (Some(q), Some(obj)) = (&target.quote, fingerprints.as_object_mut()) {
         obj.insert("quoteSha256/v1".into(), json!(q.sha256));
     }
+    let kind = result_kind(e.class);
     let mut result = json!({
         "ruleId": e.class.map_or("note", Class::as_str),
-        "kind": result_kind(e.class),
-        "level": level(e.severity),
+        "kind": kind,
         "message": {"text": e.body.clone().unwrap_or_default()},
         "guid": guid_from_id(&t.root.id),
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": target.path, "uriBaseId": URI_BASE, "index": index}, "region": region}}],
@@ -122,6 +130,9 @@ fn result_value(t: &Thread<'_>, contents: Option<&HashMap<String, Vec<u8>>>, ind
             "thread": t.follow_ups.iter().map(|f| entry_summary(f)).collect::<Vec<_>>(),
         },
     });
+    if let (true, Some(obj)) = (kind == "fail", result.as_object_mut()) {
+        obj.insert("level".into(), json!(level(e.severity)));
+    }
     if let (Some(status), Some(obj)) = (suppression_status(t.status), result.as_object_mut()) {
         let last = t.follow_ups.iter().rev().find(|f| f.entry.status.is_some());
         let mut s = json!({"kind": "external", "status": status});
@@ -171,6 +182,7 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Value,
+    original_uri_base_ids: Value,
     version_control_provenance: Value,
     artifacts: Vec<Value>,
     results: Results<'a>,
@@ -201,15 +213,22 @@ pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
         runs: [Run {
+            // The exporting tool as record.json names it (not this build's version), so that the view can
+            // be rendered again, identically, by a later Vitrine.
             tool: json!({"driver": {
                 "name": "Vitrine",
-                "version": env!("CARGO_PKG_VERSION"),
+                "fullName": h.tool,
+                "version": h.tool.rsplit(' ').next().unwrap_or_default(),
                 "rules": [
                     {"id": "finding", "shortDescription": {"text": "A reviewer's finding"}},
                     {"id": "question", "shortDescription": {"text": "A question to the vendor"}},
                     {"id": "note", "shortDescription": {"text": "A note"}},
                 ],
             }}),
+            original_uri_base_ids: json!({URI_BASE: {"description": {"text": format!(
+                "The root of the reviewed snapshot: git tree {} (SHA-256), {}",
+                h.snapshot.tree_sha256, h.snapshot.swhid
+            )}}}),
             version_control_provenance: json!([{
                 "repositoryUri": h.snapshot.swhid,
                 "revisionId": h.snapshot.tree_sha1,
@@ -392,12 +411,37 @@ mod tests {
         d.class = Some(Class::Finding);
         d.severity = Some(Severity::High);
         d.body = Some("Division by zero <b>".into());
-        let id = review.append(&rev, d, now).unwrap().id.clone();
+        let id = review.append(&rev, d.clone(), now).unwrap().id.clone();
         let mut r = Draft::new(Kind::Reply);
         r.parent = Some(id.clone());
         r.body = Some("Dead code".into());
+        r.status = Some(Status::Disputed);
+        review.append(&ven, r.clone(), now).unwrap();
+        // The vendor may dispute, never accept the risk: the reviewer does.
         r.status = Some(Status::AcceptedRisk);
+        let refused = review.append(&ven, r.clone(), now).unwrap_err();
+        assert!(matches!(refused, crate::RecordError::Policy(_)), "{refused}");
+        r.body = Some("Accepted **for this release**".into());
+        review.append(&rev, r, now).unwrap();
+        // A second finding, only disputed; a question; a note whose body hides characters.
+        d.severity = Some(Severity::Medium);
+        d.body = Some("Second finding".into());
+        let second = review.append(&rev, d.clone(), now).unwrap().id.clone();
+        let mut r = Draft::new(Kind::Reply);
+        r.parent = Some(second);
+        r.body = Some("Not a bug".into());
+        r.status = Some(Status::Disputed);
         review.append(&ven, r, now).unwrap();
+        d.class = Some(Class::Question);
+        d.severity = Some(Severity::Low);
+        d.body = Some("Why?".into());
+        review.append(&rev, d.clone(), now).unwrap();
+        d.class = Some(Class::Note);
+        d.severity = Some(Severity::Critical);
+        d.body = Some(
+            "See `x`\u{202E}evil <script>alert(1)</script> [docs](https://example.com/x) **bold**".into(),
+        );
+        review.append(&rev, d, now).unwrap();
         let read = |p: &str| files.get(p).map(|b| b.to_vec());
         let config = ExportConfig {
             snapshot: SnapshotData {
@@ -429,7 +473,14 @@ mod tests {
             "int b = a / 0;\n"
         );
         assert_eq!(result["suppressions"][0]["status"], "accepted");
+        assert!(result["suppressions"][0]["justification"].as_str().unwrap().contains("rev@x, reviewer"));
         assert_eq!(result["properties"]["thread"][0]["role"], "vendor");
+        assert_eq!(
+            doc["runs"][0]["originalUriBaseIds"]["SNAPSHOT"]["description"]["text"]
+                .as_str()
+                .map(|t| t.contains(&"cd".repeat(32))),
+            Some(true)
+        );
         assert_eq!(
             doc["runs"][0]["versionControlProvenance"][0]["properties"]["treeSha256"],
             "cd".repeat(32).as_str()
@@ -440,6 +491,54 @@ mod tests {
         broken["runs"][0]["results"][0]["level"] = Value::String("fatal".into());
         broken["runs"][0]["results"][0].as_object_mut().unwrap().remove("message");
         assert_eq!(validate(&broken).len(), 3, "{:?}", validate(&broken));
+    }
+
+    #[test]
+    fn only_findings_have_a_level_and_only_the_reviewing_side_suppresses() {
+        let (files, _) = exported(false);
+        let doc: Value = serde_json::from_slice(files.get("results.sarif").unwrap()).unwrap();
+        let results = doc["runs"][0]["results"].as_array().unwrap();
+        let by_body =
+            |b: &str| results.iter().find(|r| r["message"]["text"].as_str().unwrap().starts_with(b)).unwrap();
+        // SARIF 2.1.0 §3.27.10: a result whose kind is not "fail" has level "none" or none at all.
+        for r in results {
+            if r["kind"] != "fail" {
+                assert!(r.get("level").is_none_or(|l| l == "none"), "{r}");
+            }
+        }
+        assert_eq!(by_body("Why?")["kind"], "review");
+        assert!(by_body("Why?").get("level").is_none());
+        assert_eq!(by_body("Second finding")["level"], "warning");
+        // A dispute is not a suppression: viewers must keep showing the finding.
+        assert_eq!(by_body("Second finding")["properties"]["status"], "disputed");
+        assert!(by_body("Second finding").get("suppressions").is_none());
+        assert_eq!(by_body("Division")["suppressions"][0]["status"], "accepted");
+        // Every uriBaseId used is described.
+        let bases = doc["runs"][0]["originalUriBaseIds"].as_object().unwrap();
+        for r in results {
+            let base =
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"].as_str().unwrap();
+            assert!(bases.contains_key(base), "{base}");
+        }
+    }
+
+    #[test]
+    fn report_html_orders_by_severity_renders_markdown_as_text_and_shows_hidden_characters() {
+        let (files, _) = exported(false);
+        let html = String::from_utf8(files.get("report.html").unwrap().to_vec()).unwrap();
+        let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s} not in the report"));
+        // critical note, high finding, medium finding, low question.
+        assert!(at("See <code>x</code>") < at("Division by zero"));
+        assert!(at("Division by zero") < at("Second finding"));
+        assert!(at("Second finding") < at("Why?"));
+        assert!(!html.contains('\u{202E}'), "a raw bidi control in the report");
+        assert!(html.contains("<span class=\"mark\">&lt;U+202E&gt;</span>evil"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(html.contains("<strong>bold</strong>") && html.contains("<strong>for this release</strong>"));
+        assert!(html.contains("docs (<code>https://example.com/x</code>)"));
+        for forbidden in ["<script", "<a ", "href=", "<img", "src="] {
+            assert!(!html.contains(forbidden), "report.html has {forbidden}");
+        }
     }
 
     #[test]

@@ -77,6 +77,8 @@ pub struct ImportReport {
     pub added: Vec<String>,
     pub already_present: usize,
     pub people_added: Vec<String>,
+    /// Entries of the bundle left out of the log (see [`crate::import::ImportPlan::held`]).
+    pub held: Vec<crate::import::HeldEntry>,
 }
 
 impl Review {
@@ -159,8 +161,11 @@ impl Review {
         &self.problems
     }
 
-    /// Adds a person to `allowed_signers`. Returns false if that principal already has that key.
+    /// Adds a person to `allowed_signers`. Returns false if that principal already has that key. The
+    /// principal must pass [`crate::principal::validate_principal`].
     pub fn add_person(&mut self, person: Person) -> Result<bool, RecordError> {
+        crate::principal::validate_principal(&person.principal)
+            .map_err(|e| RecordError::Usage(e.to_string()))?;
         if let Some(other) =
             self.people.by_fingerprint(&person.fingerprint).find(|p| p.principal != person.principal)
         {
@@ -176,6 +181,20 @@ impl Review {
         write_atomic(&self.dir.join("allowed_signers"), people.render()?.as_bytes())?;
         self.people = people;
         Ok(true)
+    }
+
+    /// The annotation at the root of the thread entry `id` belongs to, if it is in one.
+    pub fn thread_root(&self, id: &str) -> Option<&Verified> {
+        let mut at = self.entries.iter().find(|e| e.id == id)?;
+        // Parents are earlier in the log, so the walk ends; the bound is only a guard.
+        for _ in 0..=self.entries.len() {
+            if at.entry.kind == Kind::Annotation {
+                return Some(at);
+            }
+            let parent = at.entry.parent.as_deref()?;
+            at = self.entries.iter().find(|e| e.id == parent)?;
+        }
+        None
     }
 
     /// Finds an entry by id or unique id prefix.
@@ -241,6 +260,19 @@ impl Review {
         {
             return Err(RecordError::Usage(format!("no entry {p} in this review")));
         }
+        // The status policy: an entry the policy does not allow is never signed.
+        let change = match (draft.kind, draft.status) {
+            (Kind::Retract, _) => Some(crate::policy::Change::Retract),
+            (Kind::Annotation | Kind::ReviewMark, _) => None,
+            (_, s) => s.map(crate::policy::Change::SetStatus),
+        };
+        if let (Some(change), Some(root)) =
+            (change, draft.parent.as_deref().and_then(|p| self.thread_root(p)))
+        {
+            let is_author = root.entry.author.principal == person.principal;
+            crate::policy::check(&person.principal, &person.role, is_author, change)
+                .map_err(|v| RecordError::Policy(v.to_string()))?;
+        }
         let last = self.entries.iter().rev().find(|e| e.entry.author.fingerprint == fp);
         let entry = Entry {
             v: FORMAT_VERSION,
@@ -260,6 +292,13 @@ impl Review {
             status: draft.status,
         };
         let bytes = entry.to_bytes()?;
+        if bytes.len() > crate::verify::MAX_ENTRY_BYTES {
+            return Err(RecordError::Usage(format!(
+                "the entry would be {} bytes; entries are at most {} bytes",
+                bytes.len(),
+                crate::verify::MAX_ENTRY_BYTES
+            )));
+        }
         let sig = signer.sign(crate::keys::NS_ENTRY, &bytes)?.into_bytes();
         Ok(Verified { name: String::new(), id: crate::entry::entry_id(&bytes), bytes, sig, entry })
     }
@@ -403,6 +442,13 @@ impl Review {
             sync_dir(&dir)?;
         }
         Ok(())
+    }
+
+    /// Writes a note into `quarantine/` (what an import held apart, and why) and returns where it went.
+    pub(crate) fn write_quarantine_note(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, RecordError> {
+        let dest = self.quarantine_dest(name)?;
+        write_atomic(&dest, bytes)?;
+        Ok(dest)
     }
 
     /// Copies a file into `quarantine/` and returns where it went.

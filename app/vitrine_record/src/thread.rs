@@ -1,9 +1,11 @@
 //! Threads: an annotation with the replies, status changes and retractions that point at it, and the
-//! status that results. Derived from the log on every read; never stored.
+//! status that results. Derived from the log on every read; never stored. A change the status policy
+//! ([`crate::policy`]) does not allow stays in the thread as written but changes nothing.
 
 use std::collections::HashMap;
 
 use crate::entry::{Kind, Status};
+use crate::policy::{self, Change};
 use crate::verify::Verified;
 
 /// One annotation and what followed it.
@@ -12,7 +14,7 @@ pub struct Thread<'a> {
     pub root: &'a Verified,
     /// Replies, status changes and retractions, in log order.
     pub follow_ups: Vec<&'a Verified>,
-    /// The last status set in the thread (open when none was).
+    /// The last status set in the thread by someone the policy allows (open when none was).
     pub status: Status,
     pub retracted: bool,
 }
@@ -34,11 +36,14 @@ pub fn threads(entries: &[Verified]) -> Vec<Thread<'_>> {
                 index.insert(&e.id, t);
                 if let Some(thread) = out.get_mut(t) {
                     thread.follow_ups.push(e);
-                    if let Some(s) = e.entry.status {
-                        thread.status = s;
-                    }
-                    if e.entry.kind == Kind::Retract && e.entry.author == thread.root.entry.author {
-                        thread.retracted = true;
+                    let root = &thread.root.entry;
+                    let is_author = root.author.principal == e.entry.author.principal;
+                    let permitted =
+                        |c| policy::check(&e.entry.author.principal, &e.entry.role, is_author, c).is_ok();
+                    match policy::change_of(e) {
+                        Some(c @ Change::SetStatus(s)) if permitted(c) => thread.status = s,
+                        Some(c @ Change::Retract) if permitted(c) => thread.retracted = true,
+                        _ => {}
                     }
                 }
             }

@@ -9,7 +9,6 @@ use std::fmt;
 use rayon::prelude::*;
 
 use crate::allowed::AllowedSigners;
-use crate::batch;
 use crate::entry::{Entry, entry_id};
 use crate::error::RecordError;
 use crate::keys::{NS_ENTRY, Signature};
@@ -67,11 +66,11 @@ pub struct LogCheck {
 pub enum SigCheck {
     /// One Ed25519 verification per entry, exactly as `ssh-keygen -Y verify` decides.
     Each,
-    /// Ed25519 batch verification, each key's signatures grouped (see `batch.rs`; about four times as
-    /// fast), falling back to [`SigCheck::Each`] for any batch that fails so that the bad entries are
-    /// named. Batch verification uses random coefficients: a signature crafted by its own key holder to
-    /// hold only up to a small-order component could pass a batch by chance and fail alone, so bundles
-    /// from elsewhere are checked with `Each`.
+    /// Ed25519 batch verification with `ed25519_dalek::verify_batch` (no curve arithmetic of our own),
+    /// falling back to [`SigCheck::Each`] for any batch that fails so that the bad entries are named.
+    /// Batch verification uses random coefficients: a signature crafted by its own key holder to hold
+    /// only up to a small-order component could pass a batch by chance and fail alone, so bundles and
+    /// imports are always checked with `Each`; only a review's own log, re-verified at load, is batched.
     Batch,
 }
 
@@ -91,7 +90,18 @@ pub fn check_one(raw: &RawEntry, people: &AllowedSigners, snapshot: &str) -> Res
     Ok(p.entry)
 }
 
+/// Largest entry accepted, in bytes (a bound `verify.sh` checks too, before it parses anything).
+pub const MAX_ENTRY_BYTES: usize = 1 << 20;
+/// Largest entry signature accepted, in bytes (an armored Ed25519 SSHSIG is under 300).
+pub const MAX_SIG_BYTES: usize = 4096;
+
 fn prepare(raw: &RawEntry, people: &AllowedSigners, snapshot: &str) -> Result<Prepared, String> {
+    if raw.bytes.len() > MAX_ENTRY_BYTES {
+        return Err(format!("larger than {MAX_ENTRY_BYTES} bytes: refused unread"));
+    }
+    if raw.sig.as_ref().is_some_and(|s| s.len() > MAX_SIG_BYTES) {
+        return Err(format!("signature larger than {MAX_SIG_BYTES} bytes: refused unread"));
+    }
     let entry = Entry::from_bytes(&raw.bytes).map_err(|e| e.to_string())?;
     if entry.snapshot != snapshot {
         return Err(format!(
@@ -212,14 +222,16 @@ pub(crate) fn check_chunk(
         })
         .collect();
     let all_good = mode == SigCheck::Batch && {
-        let items: Vec<batch::Item<'_>> = prepared
+        let items: Vec<&Prepared> = prepared
             .iter()
             .zip(&is_known)
             .filter(|(_, known)| !**known)
             .filter_map(|(p, _)| p.as_ref().ok())
-            .map(|p| batch::Item { message: &p.data, signature: &p.sig, key: &p.vk })
             .collect();
-        batch::verify_batch(&items)
+        let messages: Vec<&[u8]> = items.iter().map(|p| p.data.as_slice()).collect();
+        let signatures: Vec<ed25519_dalek::Signature> = items.iter().map(|p| p.sig).collect();
+        let keys: Vec<ed25519_dalek::VerifyingKey> = items.iter().map(|p| p.vk).collect();
+        items.is_empty() || ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
     };
     prepared
         .into_iter()

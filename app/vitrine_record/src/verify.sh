@@ -1,31 +1,95 @@
 #!/bin/sh
-# verify.sh: checks this Vitrine review record with stock tools only (sh, git, ssh-keygen, sha256sum, xxd,
-# base64, jq). Run it inside the unpacked record:   sh ./verify.sh [SNAPSHOT_DIR]
-# It checks that every entry is in canonical JSON form, every entry signature against allowed_signers
-# (principal, namespace, validity at the entry time), each author's seq/prev chain, the Merkle root and size against the signed checkpoint, the files the
-# checkpoint binds, and, given the snapshot directory, its git tree id, its manifest and every anchor.
-# Prints one line per problem ("entries/000003.json: ...") and exits 0 when valid, 1 when not, 2 when it
-# cannot run.
+# verify.sh: checks this Vitrine review record with stock tools only (sh, ssh-keygen, sha256sum, xxd,
+# base64, jq, coreutils; git with a snapshot). Run it inside the unpacked record:
+#   sh ./verify.sh [SNAPSHOT_DIR]
+# Before running it, check that it is the exporter's (see VERIFY.md: FILES.sha256 is signed).
+#
+# It checks every entry (size, then signature, then canonical JSON form, fields, signer and role, each
+# author's seq/prev chain, the status policy), the Merkle root and size against the signed checkpoint,
+# the earlier checkpoints, the files the checkpoint binds, the signed statement of every file of the
+# bundle (FILES.sha256, format 2), and, given the snapshot directory, its git tree id, its manifest and
+# every anchor. Prints one line per problem ("entries/000003.json: ...") and exits 0 when valid, 1 when
+# not, 2 when it cannot run.
+#
+# Every byte of the record is hostile input: each entry's size and signature are checked before it is
+# parsed any further; every field is checked against a strict pattern before it is used; no value from
+# the record is ever placed in a program text (sed, awk or jq programs, eval, command substitution):
+# values reach jq only as input or through --arg, and other tools only as arguments.
 set -u
+LC_ALL=C
+export LC_ALL
+umask 077
 SNAP_DIR=${1:-}
 cd "$(dirname "$0")" || exit 2
-for t in ssh-keygen sha256sum xxd base64 jq; do
-  command -v "$t" >/dev/null 2>&1 || { echo "verify.sh: $t is needed" >&2; exit 2; }
+for t in ssh-keygen sha256sum xxd base64 jq head tail wc cut tr; do
+  command -v "$t" > /dev/null 2>&1 || { echo "verify.sh: $t is needed" >&2; exit 2; }
 done
 fail=0
-problem() { echo "$1: $2"; fail=1; }
+problem() { printf '%s: %s\n' "$1" "$2"; fail=1; }
 T=$(mktemp -d) || exit 2
 trap 'rm -rf "$T"' EXIT
+# Bounds, the same as vitrine verify's: an entry or a signature above them is refused unread.
+MAX_ENTRY=1048576
+MAX_SIG=4096
+MAX_META=16777216
 sha() { sha256sum < "$1" | cut -d' ' -f1; }
-# An RFC 3339 UTC time (2026-01-31T12:00:00Z) as ssh-keygen takes it (20260131120000Z).
+size() { wc -c < "$1" | tr -d ' '; }
+# A file name shown in a message: only its safe characters.
+shown() { printf '%s' "$1" | tr -c 'A-Za-z0-9._/-' '?'; }
+# An RFC 3339 UTC time (2026-01-31T12:00:00Z, already checked) as ssh-keygen takes it (20260131120000Z).
 sshtime() { printf '%s' "$1" | tr -d ':T-'; }
+# Whether $1 is a decimal integer (no sign, no other character).
+is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
-[ -f record.json ] && jq -e '.format == "vitrine-record" and .v == 1' record.json >/dev/null 2>&1 \
-  || { echo "record.json: missing or unreadable"; exit 1; }
-snap=$(jq -r .snapshot.tree_sha256 record.json)
-exporter=$(jq -r .exported_by.principal record.json)
-exported_at=$(jq -r .exported_at record.json)
+# record.json: size, then its fields, each against a pattern.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+HEADER='
+def hex64: type == "string" and test("^[0-9a-f]{64}$");
+def name: type == "string" and length > 0 and length <= 256
+  and (explode | all(. > 32 and . != 127 and (. < 128 or . > 159) and . != 34 and . != 33 and . != 35
+    and . != 42 and . != 44 and . != 63));
+def time: type == "string" and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$");
+if type == "object" and .format == "vitrine-record" and (.v == 1 or .v == 2)
+  and (.snapshot | type == "object") and (.snapshot.tree_sha256 | hex64)
+  and (.exported_by | type == "object") and (.exported_by.principal | name)
+  and (.exported_at | time)
+  and (.entries | type == "number" and . == floor and . >= 0 and . <= 9007199254740991)
+then .v, .snapshot.tree_sha256, .exported_by.principal, .exported_at, .entries
+else error("record.json") end'
+if [ ! -f record.json ] || [ "$(size record.json)" -gt "$MAX_META" ] \
+    || ! jq -r "$HEADER" record.json > "$T/header" 2> /dev/null; then
+  echo "record.json: missing, unreadable or not a record of a format this script knows"
+  echo "INVALID"
+  exit 1
+fi
+{ read -r format; read -r snap; read -r exporter; read -r exported_at; read -r declared; } < "$T/header"
+for f in allowed_signers checkpoint checkpoint.sig FILES.sha256 FILES.sha256.sig MANIFEST.sha256 health.json; do
+  [ -f "$f" ] && [ "$(size "$f")" -gt "$MAX_META" ] && { problem "$f" "larger than $MAX_META bytes"; }
+done
+[ "$fail" -eq 0 ] || { echo "INVALID"; exit 1; }
 [ -f allowed_signers ] || problem allowed_signers missing
+
+# The people: one line "FINGERPRINT ROLE PRINCIPAL_BASE64" per key of allowed_signers, the fingerprint
+# computed by ssh-keygen, for the role check. jq splits each line (principal, options, key, comment).
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+PEOPLE='
+select(test("^[ \t]*(#|$)") | not)
+| [splits("[ \t]+")] | map(select(length > 0))
+| (if (.[1] // "" | startswith("ssh-")) then 1 else 2 end) as $k
+| (.[$k] // ""), (.[$k + 1] // ""),
+  ((.[$k + 2:] | map(select(startswith("role="))) | first // "role=") | .[5:]),
+  (.[0] | ltrimstr("\"") | rtrimstr("\"") | @base64)'
+: > "$T/people"
+if [ -f allowed_signers ] && jq -Rr "$PEOPLE" allowed_signers > "$T/people.raw" 2> /dev/null; then
+  while read -r ktype; read -r kdata; read -r krole; read -r kwho; do
+    printf '%s %s\n' "$ktype" "$kdata" > "$T/key.pub"
+    kfp=$(ssh-keygen -l -f "$T/key.pub" 2> /dev/null | cut -d' ' -f2)
+    [ -n "$kfp" ] && printf '%s %s %s\n' "$kfp" "$krole" "$kwho" >> "$T/people"
+  done < "$T/people.raw"
+else
+  [ -f allowed_signers ] && problem allowed_signers "unreadable"
+fi
+b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
 
 # The checkpoint: its signature, then the files its extension lines bind.
 if [ ! -f checkpoint ]; then
@@ -35,12 +99,13 @@ else
     problem checkpoint.sig missing
   elif ! ssh-keygen -Y verify -f allowed_signers -I "$exporter" -n checkpoint@vitrine -s checkpoint.sig \
       -Overify-time="$(sshtime "$exported_at")" < checkpoint > /dev/null 2>&1; then
-    problem checkpoint.sig "does not verify for $exporter (namespace checkpoint@vitrine)"
+    problem checkpoint.sig "does not verify for the exporter (namespace checkpoint@vitrine)"
   fi
-  [ "$(sed -n 1p checkpoint)" = "vitrine.review/$snap" ] || problem checkpoint "origin is not this record's snapshot"
+  [ "$(head -n 1 checkpoint)" = "vitrine.review/$snap" ] || problem checkpoint "origin is not this record's snapshot"
   for pair in record:record.json allowed_signers:allowed_signers manifest:MANIFEST.sha256 health:health.json; do
     name=${pair%%:*}; file=${pair#*:}
-    want=$(sed -n "4,\$s/^$name sha256://p" checkpoint)
+    # The extension lines from line 4 on: "NAME sha256:HEX", NAME one of the constants above.
+    want=$(tail -n +4 checkpoint | jq -Rr --arg n "$name " 'select(startswith($n)) | .[($n | length):] | ltrimstr("sha256:")' | head -n 1)
     if [ -n "$want" ]; then
       if [ ! -f "$file" ]; then problem "$file" "missing, but the checkpoint lists it"
       elif [ "$(sha "$file")" != "$want" ]; then problem "$file" "does not match the hash in the signed checkpoint"; fi
@@ -57,6 +122,7 @@ fi
 # anything else cannot pass: a second value, whitespace, a fraction, an exponent, -0, a leading zero, another
 # escape, a duplicate or non-ASCII key, invalid UTF-8. Not checked here: that text is in Unicode NFC (no
 # stock tool normalises); vitrine verify checks that too.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
 CANON='
 def canon_int: if . < 0 then "-" + (-. | canon_int) elif . < 10 then [48 + .] | implode
   else ((. - (. % 10)) / 10 | canon_int) + ([48 + (. % 10)] | implode) end;
@@ -78,50 +144,118 @@ def canon: if type == "object" then
   else tojson end;
 if length == 1 then .[0] | canon else error("not one JSON value") end'
 
-# Entries, in name order: numbering, canonical form, signature, snapshot, role, chain.
-: > "$T/ids"; : > "$T/leaves"
+# The fields of an entry, each checked against its pattern, one per line (or an error).
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+FIELDS='
+def hex64: type == "string" and test("^[0-9a-f]{64}$");
+def name: type == "string" and length > 0 and length <= 256
+  and (explode | all(. > 32 and . != 127 and (. < 128 or . > 159) and . != 34 and . != 33 and . != 35
+    and . != 42 and . != 44 and . != 63));
+if type == "object" and .v == 1
+  and (.seq | type == "number" and . == floor and . >= 1 and . <= 9007199254740991)
+  and ((.prev // "") | . == "" or hex64) and ((.parent // "") | . == "" or hex64)
+  and (.kind | IN("annotation", "reply", "status", "retract", "review-mark", "anchor-port"))
+  and (.author | type == "object") and (.author.principal | name)
+  and (.author.fingerprint | type == "string" and test("^SHA256:[A-Za-z0-9+/]{43}$"))
+  and (.role | type == "string" and test("^[A-Za-z0-9_-]{1,64}$"))
+  and (.time | type == "string" and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))
+  and (.snapshot | hex64)
+  and ((.status // "") | . == "" or IN("open", "acknowledged", "disputed", "fixed", "accepted-risk", "closed"))
+  and (.target == null or (.target | type == "object" and (.path | type == "string") and (.blob | hex64)
+    and (.lines == null or (.lines | type == "array" and length == 2
+      and all(type == "number" and . == floor and . >= 1 and . <= 9007199254740991)))))
+then .seq, (.prev // "-"), (.parent // "-"), .kind, .author.principal, .author.fingerprint, .role, .time,
+  .snapshot, (.status // "-")
+else error("fields") end'
+
+# The status policy (ARCHITECTURE.md): the annotation's author may change its thread; a reviewer or a
+# lead may set any status; a vendor may acknowledge, dispute or mark fixed; only the author retracts.
+# Prints why a change is not allowed, nothing when it is.
+policy() { # ROLE IS_AUTHOR KIND STATUS
+  [ "$2" = yes ] && return 0
+  if [ "$3" = retract ]; then echo "only the annotation's author retracts it"; return 0; fi
+  case $1 in
+    reviewer | lead) ;;
+    vendor) case $4 in
+        acknowledged | disputed | fixed) ;;
+        *) echo "a vendor may not set $4 on another party's annotation: only the annotation's author, a reviewer or a lead accepts a risk, closes or reopens" ;;
+      esac ;;
+    *) echo "role $1 may not set $4 on another party's annotation" ;;
+  esac
+}
+
+# Entries, in name order: numbering, size, signature, canonical form, fields, snapshot, signer, role,
+# chain, parent, policy. The entries that pass are listed in $T/ok for the anchor checks.
+: > "$T/ids"; : > "$T/leaves"; : > "$T/ok"; mkdir "$T/e" "$T/h" || exit 2
 n=0
-for e in entries/*.json; do
-  [ -f "$e" ] || continue
+for e in entries/*; do
+  [ -e "$e" ] || continue
+  case $e in
+    entries/*.json) ;;
+    entries/*.json.sig) [ -f "${e%.sig}" ] || problem "$(shown "$e")" "signature without its entry"; continue ;;
+    *) problem "$(shown "$e")" "unexpected file in entries/"; continue ;;
+  esac
   n=$((n + 1))
-  sha "$e" > "$T/id"; id=$(cat "$T/id")
   { printf '\000'; cat "$e"; } | sha256sum | cut -d' ' -f1 >> "$T/leaves"
   expected=$(printf 'entries/%06d.json' "$n")
-  [ "$e" = "$expected" ] || problem "$e" "out of sequence: expected $expected here (an entry was deleted or added)"
+  if [ "$e" != "$expected" ]; then
+    problem "$(shown "$e")" "out of sequence: expected $expected here (an entry was deleted or added)"
+    [ "$(shown "$e")" = "$e" ] || continue
+  fi
+  if [ ! -f "$e" ]; then problem "$e" "not a regular file"; continue; fi
+  if [ "$(size "$e")" -gt "$MAX_ENTRY" ]; then problem "$e" "larger than $MAX_ENTRY bytes: refused unread"; continue; fi
   if [ ! -f "$e.sig" ]; then problem "$e" "no signature file"; continue; fi
+  if [ "$(size "$e.sig")" -gt "$MAX_SIG" ]; then problem "$e" "signature larger than $MAX_SIG bytes: refused unread"; continue; fi
+  # The signature, by any key, before the entry is parsed; the signer is checked below.
+  if ! ssh-keygen -Y check-novalidate -n entry@vitrine -s "$e.sig" < "$e" > /dev/null 2>&1; then
+    problem "$e" "signature does not verify (namespace entry@vitrine)"; continue
+  fi
+  id=$(sha "$e")
   if ! jq -sj "$CANON" "$e" > "$T/canon" 2> /dev/null || [ "$(sha "$T/canon")" != "$id" ]; then
     problem "$e" "not in canonical JSON form (RFC 8785)"; continue
   fi
-  if ! jq -e 'type == "object" and .v == 1' "$e" > /dev/null 2>&1; then problem "$e" "not a version 1 entry"; continue; fi
-  principal=$(jq -r .author.principal "$e"); fp=$(jq -r .author.fingerprint "$e")
-  role=$(jq -r .role "$e"); when=$(jq -r .time "$e")
-  esnap=$(jq -r .snapshot "$e"); seq=$(jq -r .seq "$e"); prev=$(jq -r '.prev // ""' "$e")
-  parent=$(jq -r '.parent // ""' "$e")
+  if ! jq -r "$FIELDS" "$e" > "$T/fields" 2> /dev/null; then problem "$e" "a field is missing or malformed"; continue; fi
+  { read -r seq; read -r prev; read -r parent; read -r kind; read -r principal; read -r fp; read -r role
+    read -r when; read -r esnap; read -r status; } < "$T/fields"
   if [ "$esnap" != "$snap" ]; then problem "$e" "belongs to snapshot $esnap, not $snap (replayed from another review?)"; continue; fi
   if ! out=$(ssh-keygen -Y verify -f allowed_signers -I "$principal" -n entry@vitrine -s "$e.sig" \
       -Overify-time="$(sshtime "$when")" < "$e" 2>&1); then
-    problem "$e" "signature does not verify for $principal at $when (namespace entry@vitrine)"; continue
+    problem "$e" "signature does not verify for its author at $when (namespace entry@vitrine)"; continue
   fi
-  case "$out" in *" key $fp"*) ;; *) problem "$e" "signed by a key other than $fp"; continue ;; esac
-  awk -v p="$principal" -v r="role=$role" '$1 == p { for (i = 2; i <= NF; i++) if ($i == r) ok = 1 } END { exit !ok }' allowed_signers \
-    || { problem "$e" "role $role is not $principal's role in allowed_signers"; continue; }
-  if grep -qx "$id" "$T/ids"; then problem "$e" "duplicate of entry $id"; continue; fi
+  # ssh-keygen ends its line with the signing key's fingerprint: it must be the entry's, whole.
+  kfp=${out##* }
+  if [ "$kfp" != "$fp" ]; then problem "$e" "signed by key $(shown "$kfp"), not the $fp the entry names"; continue; fi
+  who=$(b64 "$principal")
+  grep -Fxq -e "$fp $role $who" "$T/people" || { problem "$e" "role $role is not its author's role in allowed_signers"; continue; }
+  if grep -Fxq -e "$id" "$T/ids"; then problem "$e" "duplicate of entry $id"; continue; fi
   key=$(printf '%s' "$fp" | sha256sum | cut -c1-16)
-  if [ -f "$T/head-$key" ]; then
-    read -r hseq hid < "$T/head-$key"
-    if [ "$seq" != "$((hseq + 1))" ]; then problem "$e" "seq $seq of $principal follows seq $hseq: entries missing, duplicated or out of order"; continue; fi
-    if [ "$prev" != "$hid" ]; then problem "$e" "prev does not match $principal's previous entry $hid: chain broken"; continue; fi
+  if [ -f "$T/h/$key" ]; then
+    read -r hseq hid < "$T/h/$key"
+    if [ "$seq" != "$((hseq + 1))" ]; then problem "$e" "seq $seq follows seq $hseq of that key: entries missing, duplicated or out of order"; continue; fi
+    if [ "$prev" != "$hid" ]; then problem "$e" "prev does not match the previous entry $hid of that key: chain broken"; continue; fi
   elif [ "$seq" != 1 ]; then
-    problem "$e" "seq $seq of $principal, but no earlier entry of that key is in the log"; continue
+    problem "$e" "seq $seq, but no earlier entry of that key is in the log"; continue
   fi
-  if [ -n "$parent" ] && ! grep -qx "$parent" "$T/ids"; then problem "$e" "refers to entry $parent, which is not earlier in the log"; continue; fi
-  echo "$seq $id" > "$T/head-$key"
+  if [ "$parent" != - ] && ! grep -Fxq -e "$parent" "$T/ids"; then problem "$e" "refers to entry $parent, which is not earlier in the log"; continue; fi
+  echo "$seq $id" > "$T/h/$key"
   echo "$id" >> "$T/ids"
+  echo "$e" >> "$T/ok"
+  # Threads: each entry's file holds its thread's annotation author (base64), or - outside a thread.
+  if [ "$kind" = annotation ]; then
+    echo "$who" > "$T/e/$id"
+  elif [ "$parent" != - ]; then
+    cat "$T/e/$parent" > "$T/e/$id"
+    root=$(cat "$T/e/$id")
+    if [ "$root" != - ] && [ "$kind" != review-mark ] && { [ "$kind" = retract ] || [ "$status" != - ]; }; then
+      author=no; [ "$root" = "$who" ] && author=yes
+      why=$(policy "$role" "$author" "$kind" "$status")
+      [ -z "$why" ] || problem "$e" "status policy: $why"
+    fi
+  else
+    echo - > "$T/e/$id"
+  fi
 done
-for s in entries/*.json.sig; do
-  [ -f "$s" ] && [ ! -f "${s%.sig}" ] && problem "$s" "signature without its entry"
-done
-[ "$(jq -r .entries record.json)" = "$n" ] || problem record.json "says $(jq -r .entries record.json) entries, the bundle has $n"
+[ "$declared" = "$n" ] || problem record.json "says $declared entries, the bundle has $n"
 
 # RFC 6962 Merkle root of the first $1 entries: leaves are SHA-256(0x00 || entry); a lone last node moves
 # up a level unchanged.
@@ -141,8 +275,9 @@ root_of() {
   cat "$T/level"
 }
 if [ -f checkpoint ]; then
-  [ "$(sed -n 2p checkpoint)" = "$n" ] || problem checkpoint "covers $(sed -n 2p checkpoint) entries, the bundle has $n"
-  [ "$(root_of "$n" | xxd -r -p | base64)" = "$(sed -n 3p checkpoint)" ] \
+  covers=$(head -n 2 checkpoint | tail -n 1)
+  [ "$covers" = "$n" ] || problem checkpoint "covers $(shown "$covers") entries, the bundle has $n"
+  [ "$(root_of "$n" | xxd -r -p | base64)" = "$(head -n 3 checkpoint | tail -n 1)" ] \
     || problem checkpoint "the Merkle root of the entries does not match: entries changed, added, removed or reordered"
 fi
 
@@ -150,24 +285,79 @@ fi
 # on its "exported" line), and this log must extend each (its root is the root of the first SIZE entries).
 for c in checkpoints/*; do
   [ -f "$c" ] || continue
-  case "$c" in
-    *.sig) [ -f "${c%.sig}" ] || problem "$c" "signature without its checkpoint"; continue ;;
+  case $c in
+    checkpoints/[0-9][0-9][0-9][0-9][0-9][0-9].sig) [ -f "${c%.sig}" ] || problem "$c" "signature without its checkpoint"; continue ;;
+    checkpoints/[0-9][0-9][0-9][0-9][0-9][0-9]) ;;
+    *) problem "$(shown "$c")" "unexpected file in checkpoints/"; continue ;;
   esac
-  when=$(sshtime "$(sed -n 's/^exported //p' "$c" | head -n 1)")
+  if [ "$(size "$c")" -gt "$MAX_META" ] || { [ -f "$c.sig" ] && [ "$(size "$c.sig")" -gt "$MAX_SIG" ]; }; then
+    problem "$c" "larger than allowed"; continue
+  fi
+  at=$(tail -n +4 "$c" | jq -Rr 'select(startswith("exported ")) | .[9:]' | head -n 1)
+  case $at in
+    [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z) when=$(sshtime "$at") ;;
+    *) problem "$c" "no valid exported line"; continue ;;
+  esac
   who=$(ssh-keygen -Y find-principals -s "$c.sig" -f allowed_signers -Overify-time="$when" 2> /dev/null | head -n 1)
   if [ -z "$who" ] || ! ssh-keygen -Y verify -f allowed_signers -I "$who" -n checkpoint@vitrine -s "$c.sig" \
       -Overify-time="$when" < "$c" > /dev/null 2>&1; then
     problem "$c" "signature: does not verify"
   fi
-  [ "$(sed -n 1p "$c")" = "vitrine.review/$snap" ] || problem "$c" "origin is not this record's snapshot"
-  size=$(sed -n 2p "$c")
-  if [ "$size" -gt "$n" ] 2> /dev/null || [ "$(root_of "$size" | xxd -r -p | base64)" != "$(sed -n 3p "$c")" ]; then
-    problem "$c" "this log does not extend it: the root of the first $size entries differs"
+  [ "$(head -n 1 "$c")" = "vitrine.review/$snap" ] || problem "$c" "origin is not this record's snapshot"
+  size=$(head -n 2 "$c" | tail -n 1)
+  if ! is_uint "$size" || [ "$size" -gt "$n" ] || [ "$(root_of "$size" | xxd -r -p | base64)" != "$(head -n 3 "$c" | tail -n 1)" ]; then
+    problem "$c" "this log does not extend it: the root of the first $(shown "$size") entries differs"
   fi
 done
 
-# The snapshot, when given: git tree id (SHA-256 object format), manifest, anchors.
+# Format 2: FILES.sha256 lists every other file of the bundle with its SHA-256, signed by the exporter
+# in the namespace bundle@vitrine.
+if [ "$format" = 2 ]; then
+  if [ ! -f FILES.sha256 ]; then
+    problem FILES.sha256 "missing (format 2 binds every file)"
+  elif [ ! -f FILES.sha256.sig ]; then
+    problem FILES.sha256.sig "missing"
+  elif ! ssh-keygen -Y verify -f allowed_signers -I "$exporter" -n bundle@vitrine -s FILES.sha256.sig \
+      -Overify-time="$(sshtime "$exported_at")" < FILES.sha256 > /dev/null 2>&1; then
+    problem FILES.sha256 "signature does not verify for the exporter (namespace bundle@vitrine)"
+  elif grep -Evxq -e '[0-9a-f]{64}  [A-Za-z0-9_][A-Za-z0-9._/-]*' FILES.sha256 \
+      || grep -Eq -e '(^|/)\.\.?(/|$)' FILES.sha256; then
+    problem FILES.sha256 "a line is not \"SHA256  NAME\" with a plain relative name"
+  else
+    cut -c67- FILES.sha256 > "$T/listed"
+    while read -r want name; do
+      if [ ! -f "$name" ]; then problem "$name" "missing, but FILES.sha256 lists it"
+      elif [ "$(sha "$name")" != "$want" ]; then problem "$name" "does not match its hash in the signed FILES.sha256"; fi
+    done < FILES.sha256
+    find . -type f > "$T/all"
+    while read -r f; do
+      f=${f#./}
+      case $f in FILES.sha256 | FILES.sha256.sig) continue ;; esac
+      grep -Fxq -e "$f" "$T/listed" || problem "$(shown "$f")" "not listed in FILES.sha256"
+    done < "$T/all"
+  fi
+fi
+
+# The snapshot, when given: git tree id (SHA-256 object format), manifest, anchors of the entries that
+# passed every check above.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+ANCHOR='
+def uint: type == "number" and . == floor and . >= 1 and . <= 9007199254740991;
+def hex64: type == "string" and test("^[0-9a-f]{64}$");
+if (.kind == "annotation" or .kind == "review-mark" or .kind == "anchor-port") and (.target | type == "object")
+then .target |
+  if (.path | type == "string" and length > 0 and length <= 4096
+      and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
+      and (split("/") | all(. != "" and . != "." and . != "..")))
+    and (.blob | hex64)
+    and (.lines == null or (.lines | type == "array" and length == 2 and (.[0] | uint) and (.[1] | uint)
+      and .[0] <= .[1]))
+  then .path, .blob, (if .lines == null or .quote == null then "-", "-", "-" else .lines[0], .lines[1],
+    ([.quote.sha256, .quote.prefix, .quote.suffix] | map(tostring) | join(" ")) end)
+  else error("target") end
+else empty end'
 if [ -n "$SNAP_DIR" ]; then
+  command -v git > /dev/null 2>&1 || { echo "verify.sh: git is needed to check a snapshot" >&2; exit 2; }
   S=$(cd "$SNAP_DIR" && pwd) || exit 2
   H="$T/git"; git init -q --bare --object-format=sha256 "$H" || exit 2
   printf '* -text -eol -filter -ident -working-tree-encoding\n' > "$H/info/attributes"
@@ -176,27 +366,31 @@ if [ -n "$SNAP_DIR" ]; then
   if [ "$tree" != "$snap" ]; then
     problem record.json "is a record of snapshot $snap, the snapshot given is $tree"
   else
-    [ -f MANIFEST.sha256 ] && ! (cd "$S" && sha256sum --quiet --strict -c "$OLDPWD/MANIFEST.sha256" > /dev/null 2>&1) \
+    here=$(pwd)
+    [ -f MANIFEST.sha256 ] && ! (cd "$S" && sha256sum --quiet --strict -c "$here/MANIFEST.sha256" > /dev/null 2>&1) \
       && problem MANIFEST.sha256 "differs from the snapshot's manifest"
-    for e in entries/*.json; do
-      [ -f "$e" ] || continue
-      jq -e '(.kind == "annotation" or .kind == "review-mark" or .kind == "anchor-port") and .target != null' "$e" > /dev/null 2>&1 || continue
-      p=$(jq -r .target.path "$e"); f="$S/$p"
-      if [ ! -f "$f" ]; then problem "$e" "anchor: $p is not in the snapshot"; continue; fi
-      blob=$({ printf 'blob %d\000' "$(wc -c < "$f")"; cat "$f"; } | sha256sum | cut -d' ' -f1)
-      [ "$blob" = "$(jq -r .target.blob "$e")" ] || { problem "$e" "anchor: blob of $p differs"; continue; }
-      jq -e '.target.lines != null' "$e" > /dev/null || continue
-      a=$(jq -r '.target.lines[0]' "$e"); b=$(jq -r '.target.lines[1]' "$e")
-      lines=$(wc -l < "$f"); [ -s "$f" ] && [ "$(tail -c 1 "$f" | xxd -p)" != 0a ] && lines=$((lines + 1))
+    [ -f MANIFEST.sha256 ] && cut -c67- MANIFEST.sha256 > "$T/manifest"
+    while read -r e; do
+      if ! jq -r "$ANCHOR" "$e" > "$T/anchor" 2> /dev/null; then problem "$e" "anchor: malformed target"; continue; fi
+      [ -s "$T/anchor" ] || continue
+      { IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/anchor"
+      # Only a path the manifest lists is opened.
+      if [ ! -f "$T/manifest" ] || ! grep -Fxq -e "$p" "$T/manifest" || [ ! -f "$S/$p" ]; then
+        problem "$e" "anchor: $(shown "$p") is not in the snapshot"; continue
+      fi
+      f="$S/$p"
+      got=$({ printf 'blob %d\000' "$(size "$f")"; cat "$f"; } | sha256sum | cut -d' ' -f1)
+      [ "$got" = "$blob" ] || { problem "$e" "anchor: blob of $(shown "$p") differs"; continue; }
+      [ "$a" = - ] && continue
+      lines=$(wc -l < "$f" | tr -d ' '); [ -s "$f" ] && [ "$(tail -c 1 "$f" | xxd -p)" != 0a ] && lines=$((lines + 1))
       q=; pre=; suf=
       if [ "$b" -le "$lines" ]; then
-        q=$(sed -n "${a},${b}p" "$f" | sha256sum | cut -d' ' -f1)
-        [ "$a" -gt 1 ] && pre=$(sed -n "$((a - 1))p" "$f" | sha256sum | cut -d' ' -f1)
-        [ "$b" -lt "$lines" ] && suf=$(sed -n "$((b + 1))p" "$f" | sha256sum | cut -d' ' -f1)
+        q=$(head -n "$b" "$f" | tail -n "+$a" | sha256sum | cut -d' ' -f1)
+        [ "$a" -gt 1 ] && pre=$(head -n "$((a - 1))" "$f" | tail -n 1 | sha256sum | cut -d' ' -f1)
+        [ "$b" -lt "$lines" ] && suf=$(head -n "$((b + 1))" "$f" | tail -n 1 | sha256sum | cut -d' ' -f1)
       fi
-      [ "$q $pre $suf" = "$(jq -r '[.target.quote.sha256, .target.quote.prefix, .target.quote.suffix] | join(" ")' "$e")" ] \
-        || problem "$e" "anchor: quote of $p:$a-$b differs"
-    done
+      [ "$q $pre $suf" = "$quote" ] || problem "$e" "anchor: quote of $(shown "$p"):$a-$b differs"
+    done < "$T/ok"
   fi
 fi
 

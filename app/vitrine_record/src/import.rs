@@ -1,0 +1,287 @@
+//! Importing a verified bundle into a review in two steps, so that a person decides before anything is
+//! merged: [`Review::plan_import`] says what the bundle would bring (new people with what they signed, a
+//! second key for a principal the review knows, people refused, entries held apart because their
+//! anchors do not resolve in the snapshot), and [`Review::apply_import`] merges it with the consent given.
+//! Cancelling is not calling `apply_import`: planning writes nothing.
+
+use std::collections::HashSet;
+
+use crate::allowed::AllowedSigners;
+use crate::bundle::{VerifyReport, anchor_problem};
+use crate::entry::Kind;
+use crate::error::RecordError;
+use crate::principal;
+use crate::store::{ImportReport, Review};
+use crate::verify::Verified;
+
+/// A key the review does not know, with who it claims to be and what it signed in the bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewKey {
+    pub principal: String,
+    /// The principal as it may be shown: itself, or escaped (`<U+0430>lice@x`) when it is not what it
+    /// looks like (see [`principal::display`]).
+    pub shown: String,
+    pub role: String,
+    pub fingerprint: String,
+    /// A principal of this review that this one differs from but looks like (`аlice` for `alice`).
+    pub looks_like: Option<String>,
+    /// One line per entry of the bundle signed with this key (`finding high on src/a.c:3-5`, …).
+    pub signed: Vec<String>,
+}
+
+/// A key for a principal the review already knows under other keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondKey {
+    pub key: NewKey,
+    /// The fingerprints this review knows for the principal.
+    pub known: Vec<String>,
+}
+
+impl SecondKey {
+    /// "a second key for alice@agency.example, not the one this review knows: SHA256:…".
+    pub fn message(&self) -> String {
+        format!(
+            "a second key for {}, not the one this review knows: {} (known: {})",
+            self.key.shown,
+            self.key.fingerprint,
+            self.known.join(", ")
+        )
+    }
+}
+
+/// A person of the bundle that cannot be added, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedPerson {
+    pub shown: String,
+    pub fingerprint: String,
+    pub reason: String,
+}
+
+/// An entry of the bundle left out of the log, and why (its anchor, or an entry it depends on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldEntry {
+    /// Where it is in the bundle (`entries/000003.json`).
+    pub name: String,
+    pub id: String,
+    pub reason: String,
+}
+
+/// What importing a bundle would do. Built by [`Review::plan_import`]; nothing is written until
+/// [`Review::apply_import`].
+#[derive(Debug, Clone)]
+pub struct ImportPlan {
+    /// Keys of principals this review does not know.
+    pub new_people: Vec<NewKey>,
+    /// New keys of principals this review knows: each needs [`Consent::second_keys`].
+    pub second_keys: Vec<SecondKey>,
+    /// People that cannot be added: when any, the import is refused as a whole.
+    pub refused_people: Vec<RefusedPerson>,
+    /// Entries that would be added, in bundle order.
+    pub entries: Vec<Verified>,
+    pub already_present: usize,
+    /// Entries held apart (not merged), each with its reason.
+    pub held: Vec<HeldEntry>,
+    /// Whether this review has no people yet (its first import learns them without asking).
+    pub first_import: bool,
+    people: AllowedSigners,
+}
+
+/// What the person importing agreed to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Consent {
+    /// Add the keys of principals the review does not know.
+    pub new_people: bool,
+    /// Add a second key for a principal the review knows.
+    pub second_keys: bool,
+}
+
+impl ImportPlan {
+    /// The consent this plan needs: what must be asked before [`Review::apply_import`].
+    pub fn needs(&self) -> Consent {
+        Consent {
+            new_people: !self.first_import && !self.new_people.is_empty(),
+            second_keys: !self.second_keys.is_empty(),
+        }
+    }
+
+    /// Why `consent` is not enough for this plan, if it is not.
+    pub fn missing(&self, consent: Consent) -> Option<String> {
+        if let Some(r) = self.refused_people.first() {
+            return Some(format!("{} ({}) cannot be added: {}", r.shown, r.fingerprint, r.reason));
+        }
+        let needs = self.needs();
+        if needs.second_keys && !consent.second_keys {
+            let all: Vec<String> = self.second_keys.iter().map(SecondKey::message).collect();
+            return Some(format!("the bundle brings {}", all.join("; ")));
+        }
+        if needs.new_people && !consent.new_people {
+            let all: Vec<String> = self
+                .new_people
+                .iter()
+                .map(|p| format!("{} ({}) {}", p.shown, p.role, p.fingerprint))
+                .collect();
+            return Some(format!("the bundle brings people this review does not know: {}", all.join(", ")));
+        }
+        None
+    }
+}
+
+/// One line saying what an entry is, for the list of what a new key signed.
+fn describe(v: &Verified) -> String {
+    let e = &v.entry;
+    let short = |id: &str| id.get(..12).unwrap_or(id).to_owned();
+    let at = e.target.as_ref().map(|t| match t.lines {
+        Some([a, b]) => format!(" on {}:{a}-{b}", principal::escape(&t.path)),
+        None => format!(" on {}", principal::escape(&t.path)),
+    });
+    match e.kind {
+        Kind::Annotation => format!(
+            "{} {}{}",
+            e.class.map_or("annotation", |c| c.as_str()),
+            e.severity.map_or("", |s| s.as_str()),
+            at.unwrap_or_default()
+        ),
+        Kind::ReviewMark => format!("review mark{}", at.unwrap_or_default()),
+        kind => format!(
+            "{}{} to {}",
+            kind.as_str(),
+            e.status.map(|s| format!(" ({})", s.as_str())).unwrap_or_default(),
+            e.parent.as_deref().map(short).unwrap_or_default()
+        ),
+    }
+}
+
+impl Review {
+    /// Plans the import of a verified bundle (`report`, from [`crate::bundle::verify`]), checking each
+    /// new entry's anchor against the snapshot through `read` (the caller's hash-checked reader). Writes
+    /// nothing. Refused when the bundle does not verify or belongs to another snapshot.
+    pub fn plan_import(
+        &self,
+        report: &VerifyReport,
+        read: &dyn Fn(&str) -> Option<Vec<u8>>,
+    ) -> Result<ImportPlan, RecordError> {
+        if let Some(h) = &report.header
+            && h.snapshot.tree_sha256 != self.snapshot()
+        {
+            return Err(RecordError::Import(format!(
+                "the bundle is a record of snapshot {}, not {}",
+                h.snapshot.tree_sha256,
+                self.snapshot()
+            )));
+        }
+        if !report.is_valid() {
+            let first = report.problems.first().map(ToString::to_string).unwrap_or_default();
+            return Err(RecordError::Import(format!(
+                "the bundle does not verify ({} problems; first: {first})",
+                report.problems.len()
+            )));
+        }
+        let known = &self.people().people;
+        let known_principals: Vec<&str> = known.iter().map(|p| p.principal.as_str()).collect();
+        let mut plan = ImportPlan {
+            new_people: Vec::new(),
+            second_keys: Vec::new(),
+            refused_people: Vec::new(),
+            entries: Vec::new(),
+            already_present: 0,
+            held: Vec::new(),
+            first_import: known.is_empty(),
+            people: AllowedSigners::default(),
+        };
+        for p in &report.people.people {
+            if known.iter().any(|k| k.fingerprint == p.fingerprint && k.principal == p.principal) {
+                continue;
+            }
+            let shown = principal::display(&p.principal);
+            if let Some(other) = known.iter().find(|k| k.fingerprint == p.fingerprint) {
+                plan.refused_people.push(RefusedPerson {
+                    shown,
+                    fingerprint: p.fingerprint.clone(),
+                    reason: format!("this key is {} here", principal::display(&other.principal)),
+                });
+                continue;
+            }
+            if let Err(e) = principal::validate_principal(&p.principal) {
+                plan.refused_people.push(RefusedPerson {
+                    shown,
+                    fingerprint: p.fingerprint.clone(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+            let looks_like = principal::looks_like(&p.principal, known_principals.iter().copied());
+            let key = NewKey {
+                shown: if looks_like.is_some() { principal::escape(&p.principal) } else { shown },
+                principal: p.principal.clone(),
+                role: p.role.clone(),
+                fingerprint: p.fingerprint.clone(),
+                looks_like: looks_like.map(str::to_owned),
+                signed: report
+                    .accepted
+                    .iter()
+                    .filter(|v| v.entry.author.fingerprint == p.fingerprint)
+                    .map(describe)
+                    .collect(),
+            };
+            let same: Vec<String> =
+                known.iter().filter(|k| k.principal == p.principal).map(|k| k.fingerprint.clone()).collect();
+            if same.is_empty() {
+                plan.new_people.push(key);
+            } else {
+                plan.second_keys.push(SecondKey { key, known: same });
+            }
+            plan.people.people.push(p.clone());
+        }
+        let present: HashSet<&str> = self.entries().iter().map(|e| e.id.as_str()).collect();
+        // Held apart: an entry whose anchor does not resolve, and every entry that depends on a held one
+        // (its parent, or its author key's previous entry, which its chain names).
+        let mut held_ids: HashSet<String> = HashSet::new();
+        for v in &report.accepted {
+            if present.contains(v.id.as_str()) {
+                plan.already_present += 1;
+                continue;
+            }
+            let e = &v.entry;
+            let depends = [e.parent.as_deref(), e.prev.as_deref()]
+                .into_iter()
+                .flatten()
+                .find(|d| held_ids.contains(*d));
+            let reason = match depends {
+                Some(d) => {
+                    Some(format!("depends on entry {}, which is held apart", d.get(..12).unwrap_or(d)))
+                }
+                None => e.target.as_ref().and_then(|t| anchor_problem(e.kind, t, read)),
+            };
+            match reason {
+                Some(reason) => {
+                    held_ids.insert(v.id.clone());
+                    plan.held.push(HeldEntry { name: v.name.clone(), id: v.id.clone(), reason });
+                }
+                None => plan.entries.push(v.clone()),
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Merges what `plan` (from [`Review::plan_import`] on this review) brings, if `consent` covers
+    /// what it needs ([`ImportPlan::needs`]); otherwise refuses, naming what was not agreed to. Held
+    /// entries are not merged: they are written to `quarantine/` with their reasons.
+    pub fn apply_import(&mut self, plan: ImportPlan, consent: Consent) -> Result<ImportReport, RecordError> {
+        if let Some(why) = plan.missing(consent) {
+            return Err(RecordError::Import(why));
+        }
+        let mut people = self.people().clone();
+        people.people.extend(plan.people.people.iter().cloned());
+        let mut report = self.import(&people, &plan.entries)?;
+        report.already_present += plan.already_present;
+        if !plan.held.is_empty() {
+            let mut text = String::from("Entries of an imported bundle held apart (not in the log):\n");
+            for h in &plan.held {
+                text.push_str(&format!("{} {}: {}\n", h.name, h.id, h.reason));
+            }
+            self.write_quarantine_note("import-held.txt", text.as_bytes())?;
+        }
+        report.held = plan.held;
+        Ok(report)
+    }
+}
