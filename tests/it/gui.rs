@@ -558,6 +558,33 @@ fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
     h.get_by_label_contains("✘ INVALID");
     h.get_by_label_contains("✘ entries/000003.json");
 
+    // Another reviewer's window imports the bundle: it shows who is new, with what they signed, and
+    // merges nothing until accepted. Cancel merges nothing.
+    let (_dir2, mut other) = demo_app();
+    other.state.apply(ReviewCmd::Record(vitrine_gui::records::RecordAction::Import { path: bundle.clone() }));
+    other.state.review.as_mut().unwrap().wait_record();
+    let mut o = harness(other);
+    o.run();
+    o.get_by_label_contains("New: alice@agency.example (reviewer)");
+    o.get_by_label_contains("New: bob@vendor.example (vendor)");
+    o.get_by_label_contains("signed: finding high on src/auth.cpp:13-17");
+    assert!(o.query_all_by_label_contains("SHA256:").count() >= 2, "fingerprints are shown");
+    o.get_by_label("Cancel").click();
+    o.run();
+    assert!(o.state().state.review.as_ref().unwrap().entries.is_empty());
+    o.get_by_label_contains("cancelled: nothing merged");
+    // Asked again, accepted: merged.
+    o.state_mut()
+        .state
+        .apply(ReviewCmd::Record(vitrine_gui::records::RecordAction::Import { path: bundle.clone() }));
+    o.state_mut().state.review.as_mut().unwrap().wait_record();
+    o.run();
+    o.get_by_label("Accept and import").click();
+    o.run();
+    o.state_mut().state.review.as_mut().unwrap().wait_record();
+    o.run();
+    assert_eq!(o.state().state.review.as_ref().unwrap().entries.len(), 3);
+
     // The command line loads and re-verifies the same log.
     let data = dir.path().to_path_buf();
     let demo = vitrine::unpack_demo(&data).unwrap();

@@ -1452,7 +1452,26 @@ fn record_export_verify_tamper_and_import_into_another_review() {
     let outcome = other.review.as_ref().unwrap().outcome.clone().unwrap().unwrap();
     assert!(outcome.summary.contains("refused"), "{}", outcome.summary);
     assert!(other.review.as_ref().unwrap().entries.is_empty());
+    // The bundle's signer is new here: the window shows who it is and what they signed, and asks.
     other.apply(ReviewCmd::Record(RecordAction::Import { path: bundle.clone() }));
+    other.review.as_mut().unwrap().wait_record();
+    let outcome = other.review.as_ref().unwrap().outcome.clone().unwrap().unwrap();
+    assert!(outcome.summary.contains("nothing merged"), "{}", outcome.summary);
+    let asked = other.review.as_ref().unwrap().import.clone().expect("a question before merging");
+    let alice = &asked.plan.new_people[0];
+    assert_eq!((alice.principal.as_str(), alice.role.as_str()), ("alice@example.org", "reviewer"));
+    assert!(alice.fingerprint.starts_with("SHA256:"), "{}", alice.fingerprint);
+    assert_eq!(alice.signed.len(), 2, "{:?}", alice.signed);
+    assert!(other.review.as_ref().unwrap().entries.is_empty(), "nothing merged while asking");
+    // Cancel merges nothing.
+    other.apply(ReviewCmd::CancelImport);
+    let r = other.review.as_ref().unwrap();
+    assert!(r.import.is_none() && r.entries.is_empty());
+    assert!(r.outcome.clone().unwrap().unwrap().summary.contains("cancelled: nothing merged"));
+    // Asked again and accepted: merged.
+    other.apply(ReviewCmd::Record(RecordAction::Import { path: bundle.clone() }));
+    other.review.as_mut().unwrap().wait_record();
+    other.apply(ReviewCmd::AcceptImport { second_keys: false });
     other.review.as_mut().unwrap().wait_record();
     let outcome = other.review.as_ref().unwrap().outcome.clone().unwrap().unwrap();
     assert!(outcome.summary.contains("imported 2 new entries"), "{}", outcome.summary);

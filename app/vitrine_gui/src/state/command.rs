@@ -147,6 +147,13 @@ pub enum ReviewCmd {
     CancelMark,
     /// Export, import or verify a review record (in the background).
     Record(RecordAction),
+    /// Merge the import waiting for an answer: its new people are accepted, and its second keys for
+    /// known principals only with `second_keys`.
+    AcceptImport {
+        second_keys: bool,
+    },
+    /// Drop the import waiting for an answer: nothing is merged.
+    CancelImport,
 }
 
 /// The review-wide list of threads.

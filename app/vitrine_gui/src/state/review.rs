@@ -108,6 +108,10 @@ pub struct ReviewState {
     /// An export, import or verification running in the background, and the last one's outcome.
     job: Option<crossbeam_channel::Receiver<Result<crate::state::records::RecordOutcome, String>>>,
     pub outcome: Option<Result<crate::state::records::RecordOutcome, String>>,
+    /// Principals with more than one key in this review: their entries are shown with the key.
+    shared_principals: std::collections::HashSet<String>,
+    /// An import waiting for the user to accept the people it brings (nothing merged yet).
+    pub import: Option<crate::state::records::PlannedImport>,
 }
 
 impl ReviewState {
@@ -137,6 +141,12 @@ impl ReviewState {
     }
 
     fn take(&mut self, review: &Review) {
+        let mut keys: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for p in &review.people().people {
+            *keys.entry(p.principal.as_str()).or_default() += 1;
+        }
+        self.shared_principals =
+            keys.into_iter().filter(|&(_, n)| n > 1).map(|(p, _)| p.to_owned()).collect();
         self.entries = review.entries().to_vec();
         self.known = vitrine_record::KnownSignatures::of(&self.entries);
         self.problems = review.problems().to_vec();
@@ -244,8 +254,7 @@ impl ReviewState {
         match rx.try_recv() {
             Ok(outcome) => {
                 self.job = None;
-                self.outcome = Some(outcome);
-                let _ = self.reload();
+                self.finish(outcome);
                 true
             }
             Err(crossbeam_channel::TryRecvError::Empty) => false,
@@ -257,11 +266,28 @@ impl ReviewState {
         }
     }
 
+    /// An entry's author as shown: the principal (escaped when it is not what it looks like), and the
+    /// key's fingerprint where two keys share the principal, so their entries can be told apart.
+    pub fn author(&self, a: &vitrine_record::entry::Author) -> String {
+        let shown = vitrine_record::principal::display(&a.principal);
+        if self.shared_principals.contains(&a.principal) {
+            format!("{shown} [{}]", a.fingerprint)
+        } else {
+            shown
+        }
+    }
+
+    /// Keeps a finished job's outcome; an import plan that needs the user's word waits in `import`.
+    fn finish(&mut self, outcome: Result<crate::state::records::RecordOutcome, String>) {
+        self.import = outcome.as_ref().ok().and_then(|o| o.plan.clone());
+        self.outcome = Some(outcome);
+        let _ = self.reload();
+    }
+
     /// Blocks until the record job is done (tests).
     pub fn wait_record(&mut self) {
         if let Some(rx) = self.job.take() {
-            self.outcome = Some(rx.recv().unwrap_or_else(|_| Err("the record thread stopped".into())));
-            let _ = self.reload();
+            self.finish(rx.recv().unwrap_or_else(|_| Err("the record thread stopped".into())));
         }
     }
 

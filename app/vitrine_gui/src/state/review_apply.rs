@@ -1,5 +1,6 @@
 //! Applies the review's commands: signing in, annotating, answering, marking reviewed, records.
 
+use crate::state::records::{RecordAction, RecordOutcome};
 use crate::state::review::SignInForm;
 
 /// Below this share of a file's lines seen on screen, "Mark reviewed" asks first.
@@ -133,6 +134,23 @@ impl AppState {
                 };
                 if let Err(e) = r.mark_reviewed(snap, &path) {
                     self.error = Some(e);
+                }
+            }
+            ReviewCmd::AcceptImport { second_keys } => {
+                let (Some(r), Some(snap)) = (&mut self.review, &self.snapshot) else { return false };
+                let Some(plan) = r.import.take() else { return false };
+                let consent = vitrine_record::Consent { new_people: true, second_keys };
+                r.start_record(RecordAction::ApplyImport { plan, consent }, snap.clone());
+            }
+            ReviewCmd::CancelImport => {
+                if let Some(r) = &mut self.review
+                    && let Some(plan) = r.import.take()
+                {
+                    r.outcome = Some(Ok(RecordOutcome {
+                        summary: format!("import of {} cancelled: nothing merged", plan.path.display()),
+                        verification: None,
+                        plan: None,
+                    }));
                 }
             }
             ReviewCmd::Record(action) => {

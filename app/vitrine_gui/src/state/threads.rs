@@ -140,7 +140,7 @@ fn rows_of(review: &ReviewState) -> Vec<ThreadRow> {
                 class: e.class.unwrap_or(Class::Note),
                 severity: e.severity,
                 status: t.status,
-                author: e.author.principal.clone(),
+                author: review.author(&e.author),
                 time: e.time.clone(),
                 last_time: last.clone(),
                 title: body.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim().to_owned(),

@@ -28,6 +28,8 @@ pub struct VitrineApp {
     /// The loading screen's phase and the furthest fraction shown in it, and the phases seen so far.
     load_shown: Option<(String, f32)>,
     load_steps: usize,
+    /// The import dialog's "I checked the second keys" box.
+    second_keys: bool,
 }
 
 impl VitrineApp {
@@ -41,6 +43,7 @@ impl VitrineApp {
             passphrase: review_ui::passphrase_buffer(),
             load_shown: None,
             load_steps: 0,
+            second_keys: false,
         }
     }
 
@@ -274,6 +277,7 @@ impl VitrineApp {
             let browse = review_ui::sign_in_ui(&ctx, review, &mut self.passphrase, &mut commands);
             review_ui::composer_ui(&ctx, review, &mut commands);
             review_ui::mark_warning_ui(&ctx, &self.state, &mut commands);
+            review_ui::import_ui(&ctx, review, &mut self.second_keys, &mut commands);
             if browse {
                 self.open_dialog(Pick::Key);
             }

@@ -153,6 +153,91 @@ pub fn sign_in_ui(
     browse
 }
 
+/// The import waiting for an answer: who is new (principal, role, fingerprint, what they signed), second
+/// keys for people the review knows, people refused, entries held apart. Cancel merges nothing.
+pub fn import_ui(ctx: &egui::Context, review: &ReviewState, second_keys: &mut bool, commands: &mut Commands) {
+    let Some(pending) = &review.import else {
+        *second_keys = false;
+        return;
+    };
+    let plan = &pending.plan;
+    egui::Window::new("Import: new people")
+        .collapsible(false)
+        .resizable(true)
+        .default_width(720.0)
+        .anchor(egui::Align2::CENTER_TOP, [0.0, 80.0])
+        .show(ctx, |ui| {
+            ui.label(format!(
+                "{} brings {} new entries. Nothing is merged until you accept the people who signed them.",
+                pending.path.display(),
+                plan.entries.len()
+            ));
+            egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
+                for p in &plan.new_people {
+                    ui.separator();
+                    ui.label(RichText::new(format!("New: {} ({})", p.shown, p.role)).strong());
+                    ui.label(RichText::new(&p.fingerprint).monospace());
+                    if let Some(other) = &p.looks_like {
+                        ui.label(
+                            RichText::new(format!("⚠ looks like {other}, but is a different name"))
+                                .color(ui.visuals().error_fg_color),
+                        );
+                    }
+                    for line in &p.signed {
+                        ui.label(RichText::new(format!("  signed: {line}")).weak());
+                    }
+                }
+                for k in &plan.second_keys {
+                    ui.separator();
+                    ui.label(RichText::new(k.message()).strong().color(ui.visuals().warn_fg_color));
+                    for line in &k.key.signed {
+                        ui.label(RichText::new(format!("  signed: {line}")).weak());
+                    }
+                }
+                for r in &plan.refused_people {
+                    ui.separator();
+                    ui.label(
+                        RichText::new(format!("Refused: {} ({}): {}", r.shown, r.fingerprint, r.reason))
+                            .color(ui.visuals().error_fg_color),
+                    );
+                }
+                if !plan.held.is_empty() {
+                    ui.separator();
+                    ui.label(
+                        RichText::new(format!("{} entries held apart (not merged):", plan.held.len()))
+                            .strong(),
+                    );
+                    for h in &plan.held {
+                        ui.label(RichText::new(format!("  {}: {}", h.name, h.reason)).weak());
+                    }
+                }
+            });
+            ui.separator();
+            if !plan.second_keys.is_empty() {
+                ui.checkbox(second_keys, "I checked each second key's fingerprint with its owner");
+            }
+            ui.horizontal(|ui| {
+                let can = plan.refused_people.is_empty() && (plan.second_keys.is_empty() || *second_keys);
+                let what = if plan.refused_people.is_empty() {
+                    "Merge the entries and add these people to the review"
+                } else {
+                    "A person of this bundle cannot be added: the import is refused"
+                };
+                if ui
+                    .add_enabled(can, egui::Button::new("Accept and import"))
+                    .on_hover_text(what)
+                    .on_disabled_hover_text(what)
+                    .clicked()
+                {
+                    commands.push(ReviewCmd::AcceptImport { second_keys: *second_keys });
+                }
+                if ui.button("Cancel").on_hover_text("Merge nothing").clicked() {
+                    commands.push(ReviewCmd::CancelImport);
+                }
+            });
+        });
+}
+
 /// Asks before marking reviewed a file that has not all been on screen.
 pub fn mark_warning_ui(ctx: &egui::Context, state: &AppState, commands: &mut Commands) {
     let Some(w) = &state.mark_warning else { return };
@@ -312,7 +397,8 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Comman
                 }
             }
             ui.label(
-                RichText::new(format!("{} ({}) · {}:", e.author.principal, e.role, when(&e.time))).weak(),
+                RichText::new(format!("{} ({}) · {}:", review.author(&e.author), e.role, when(&e.time)))
+                    .weak(),
             );
             crate::ui::markdown::show(ui, e.body.as_deref().unwrap_or_default());
             for f in &t.follow_ups {
@@ -324,7 +410,7 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Comman
                     ui.label(
                         RichText::new(format!(
                             "↳ {} ({}) · {}:{what}",
-                            f.entry.author.principal,
+                            review.author(&f.entry.author),
                             f.entry.role,
                             when(&f.entry.time)
                         ))
@@ -357,14 +443,27 @@ fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands
             commands.push(ReviewCmd::Answer { parent: id.to_owned(), status: None });
         }
         ui.label("or set status:");
+        // Only the annotation's author can withdraw it; the status policy says who sets what.
+        let author = review.entries.iter().find(|e| e.id == id).map(|e| e.entry.author.fingerprint.as_str());
+        let mine = review.identity.as_ref().is_some_and(|me| Some(me.signer.fingerprint()) == author);
+        let allowed =
+            review.identity.as_ref().map(|me| vitrine_record::policy::allowed_statuses(&me.role, mine));
         for s in STATUSES {
-            if ui.add_enabled(signed_in, egui::Button::new(word(s)).small()).clicked() {
+            let may = allowed.as_ref().is_some_and(|a| a.contains(&s));
+            let why = match &review.identity {
+                None => "Sign in to answer".to_owned(),
+                Some(me) if !may => format!("A {} may not set {} on this thread", me.role, word(s)),
+                Some(_) => format!("Set the thread's status to {}", word(s)),
+            };
+            if ui
+                .add_enabled(may, egui::Button::new(word(s)).small())
+                .on_disabled_hover_text(&why)
+                .on_hover_text(&why)
+                .clicked()
+            {
                 commands.push(ReviewCmd::Answer { parent: id.to_owned(), status: Some(s) });
             }
         }
-        // Only the annotation's author can withdraw it.
-        let author = review.entries.iter().find(|e| e.id == id).map(|e| e.entry.author.fingerprint.as_str());
-        let mine = review.identity.as_ref().is_some_and(|me| Some(me.signer.fingerprint()) == author);
         if ui
             .add_enabled(mine, egui::Button::new("Retract").small())
             .on_hover_text("A signed retraction by the annotation's author; the annotation stays in the log")
@@ -465,7 +564,7 @@ pub fn inline_threads(
                     (
                         format!(
                             "↳ {} ({}) · {}{what}",
-                            f.entry.author.principal,
+                            review.author(&f.entry.author),
                             f.entry.role,
                             when(&f.entry.time)
                         ),
@@ -490,7 +589,7 @@ pub fn inline_threads(
                     word(e.class.unwrap_or(Class::Note)),
                     word(sev),
                     word(t.status),
-                    e.author.principal,
+                    review.author(&e.author),
                     e.role,
                     when(&e.time),
                 ),
