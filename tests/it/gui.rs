@@ -3,7 +3,7 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use vitrine_gui::{AppState, Command, Prefs, VitrineApp};
+use vitrine_gui::{AppState, LoadCmd, NavCmd, Prefs, ReviewCmd, SearchCmd, SymbolsCmd, VitrineApp};
 use vitrine_snapshot::store::DataDir;
 
 use crate::support::data_dir;
@@ -12,7 +12,7 @@ fn demo_app() -> (tempfile::TempDir, VitrineApp) {
     let (dir, data) = data_dir();
     let demo = vitrine::unpack_demo(&data).expect("demo unpacks");
     let mut state = AppState::new(DataDir::at(&data), Prefs::default());
-    state.apply(Command::OpenSnapshot(demo));
+    state.apply(LoadCmd::Open(demo));
     state.wait_loaded();
     assert!(state.snapshot.is_some(), "demo snapshot loads: {:?}", state.load);
     (dir, VitrineApp::new(state))
@@ -103,7 +103,7 @@ fn legacy_encodings_are_decoded_and_named() {
 fn alt_z_wraps_a_long_line_into_rows_and_back() {
     let (_dir, app) = demo_app();
     let mut h = harness(app);
-    h.state_mut().state.apply(Command::OpenFile { path: b"src/hosts.inc".to_vec(), line: Some(1) });
+    h.state_mut().state.apply(NavCmd::OpenFile { path: b"src/hosts.inc".to_vec(), line: Some(1) });
     h.run();
     // Unwrapped, the 2,068-character line is one row holding its first and last hosts.
     let rows =
@@ -272,7 +272,7 @@ fn ctrl_shift_f_searches_the_snapshot_and_enter_opens_a_hit() {
 
     // `sym:` finds definitions through the symbol index, built alongside the search index.
     h.state_mut().state.symbols.wait_index();
-    h.state_mut().state.apply(Command::SetSearchQuery("sym:load_config".into()));
+    h.state_mut().state.apply(SearchCmd::SetQuery("sym:load_config".into()));
     h.state_mut().state.search.wait_results();
     h.run();
     let search = &h.state().state.search;
@@ -282,7 +282,7 @@ fn ctrl_shift_f_searches_the_snapshot_and_enter_opens_a_hit() {
         [("src/config.cpp", 1)]
     );
     // A plain word ranks the file that defines it first.
-    h.state_mut().state.apply(Command::SetSearchQuery("load_config".into()));
+    h.state_mut().state.apply(SearchCmd::SetQuery("load_config".into()));
     h.state_mut().state.search.wait_results();
     let search = &h.state().state.search;
     assert_eq!(search.files.len(), 3);
@@ -294,14 +294,14 @@ fn ctrl_shift_f_searches_the_snapshot_and_enter_opens_a_hit() {
     // A multi-line regex (ml:yes) shows its match at its first line and says where it ends.
     h.state_mut()
         .state
-        .apply(Command::SetSearchQuery(r"ml:yes /is_operator\(const std::string& user\);\s+int/".into()));
+        .apply(SearchCmd::SetQuery(r"ml:yes /is_operator\(const std::string& user\);\s+int/".into()));
     h.state_mut().state.search.wait_results();
     h.run();
     assert_eq!(h.state().state.search.error, None);
     h.get_by_label_contains("      6: bool is_operator(const std::string& user);  ⏎ to line 8");
 
     // A malformed query says where it is wrong, and nothing runs.
-    h.state_mut().state.apply(Command::SetSearchQuery("/unclosed(/".into()));
+    h.state_mut().state.apply(SearchCmd::SetQuery("/unclosed(/".into()));
     h.run();
     assert!(h.state().state.search.error.is_some());
     assert!(h.state().state.search.rows.is_empty());
@@ -309,12 +309,12 @@ fn ctrl_shift_f_searches_the_snapshot_and_enter_opens_a_hit() {
 
 /// Opens `path` and puts the cursor on the first occurrence of `name` (as a click would).
 fn cursor_on(h: &mut Harness<'static, VitrineApp>, path: &str, name: &str) {
-    h.state_mut().state.apply(Command::OpenFile { path: path.as_bytes().to_vec(), line: None });
+    h.state_mut().state.apply(NavCmd::OpenFile { path: path.as_bytes().to_vec(), line: None });
     let tab = h.state().state.active_tab().unwrap();
     let text: Vec<String> =
         (0..tab.doc.line_count()).map(|l| tab.doc.line_text(l).unwrap_or_default().to_owned()).collect();
     let (line, col) = text.iter().enumerate().find_map(|(l, t)| t.find(name).map(|c| (l, c + 1))).unwrap();
-    h.state_mut().state.apply(Command::ClickAt { line, col, extend: false });
+    h.state_mut().state.apply(NavCmd::ClickAt { line, col, extend: false });
     h.run();
 }
 
@@ -363,7 +363,7 @@ fn f12_definitions_references_callers_symbols_and_outline() {
     assert_eq!(cursor(&h).0, "src/auth.cpp");
 
     // The outline of a file, with the breadcrumbs of the cursor's scope.
-    h.state_mut().state.apply(Command::OpenFile { path: b"src/packet.cpp".to_vec(), line: Some(15) });
+    h.state_mut().state.apply(NavCmd::OpenFile { path: b"src/packet.cpp".to_vec(), line: Some(15) });
     h.state().state.active_tab().unwrap().doc.wait_outline();
     h.run();
     h.get_by_label("ƒ parse");
@@ -433,6 +433,14 @@ fn sign_in(
     ] {
         h.get_by_label(field).focus();
         h.run();
+        if field.starts_with("Principal") {
+            // Filled from the key's comment (its public half beside it); typed over here.
+            let comment = key.file_name().unwrap().to_str().unwrap();
+            let form = h.state().state.review.as_ref().unwrap().sign_in.clone().unwrap();
+            assert_eq!(form.principal, comment);
+            h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+            h.run();
+        }
         type_text(h, &text);
     }
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Sign in").click();
@@ -453,7 +461,7 @@ fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
     h.get_by_label("signing as alice@agency.example (reviewer)");
 
     // Select the Trojan Source lines (13-17) and annotate them.
-    h.state_mut().state.apply(Command::OpenFile { path: b"src/auth.cpp".to_vec(), line: Some(12) });
+    h.state_mut().state.apply(NavCmd::OpenFile { path: b"src/auth.cpp".to_vec(), line: Some(12) });
     h.run();
     for _ in 0..4 {
         h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowDown);
@@ -506,11 +514,14 @@ fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
     assert_eq!((answer.parent.as_deref(), answer.role.as_str()), (Some(root.as_str()), "vendor"));
     h.get_by_label_contains("finding high · fixed");
     // The answer shows in the annotations panel and inline under the lines, its body as Markdown.
-    h.get_by_label("↳ bob@vendor.example (vendor): [fixed]");
-    h.get_by_label("↳ bob@vendor.example (vendor) · fixed");
+    // Thread headers carry the time of each entry (UTC, to the minute).
+    let who = "↳ bob@vendor.example (vendor) · ";
+    assert_eq!(h.query_all_by_label_contains(who).count(), 2);
+    h.get_by_label_contains(" UTC: [fixed]");
+    h.get_by_label_contains(" UTC · fixed");
     assert_eq!(h.query_all_by_label("Confirmed; removed in 2.4.2.").count(), 2);
     // Folding the inline thread leaves its header; Alt+T hides inline threads altogether.
-    h.get_by_label_contains("▾ finding · high · fixed — alice@agency.example (reviewer) · 1 answer").click();
+    h.get_by_label_contains("▾ finding · high · fixed — alice@agency.example (reviewer) · 2").click();
     h.run();
     h.get_by_label_contains("▸ finding · high · fixed");
     assert_eq!(h.query_all_by_label("Confirmed; removed in 2.4.2.").count(), 1);
@@ -526,7 +537,7 @@ fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
 
     // Export from the window: the bundle is written, read back and verified entry by entry.
     let bundle = keys.path().join("answers.vitrine");
-    h.state_mut().state.apply(Command::Record(vitrine_gui::records::RecordAction::Export {
+    h.state_mut().state.apply(ReviewCmd::Record(vitrine_gui::records::RecordAction::Export {
         path: bundle.clone(),
         questions_only: false,
     }));
@@ -539,11 +550,40 @@ fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
     bytes[at + 15] = b'3';
     let tampered = keys.path().join("tampered.vitrine");
     std::fs::write(&tampered, bytes).unwrap();
-    h.state_mut().state.apply(Command::Record(vitrine_gui::records::RecordAction::Verify { path: tampered }));
+    h.state_mut()
+        .state
+        .apply(ReviewCmd::Record(vitrine_gui::records::RecordAction::Verify { path: tampered }));
     h.state_mut().state.review.as_mut().unwrap().wait_record();
     h.run();
     h.get_by_label_contains("✘ INVALID");
     h.get_by_label_contains("✘ entries/000003.json");
+
+    // Another reviewer's window imports the bundle: it shows who is new, with what they signed, and
+    // merges nothing until accepted. Cancel merges nothing.
+    let (_dir2, mut other) = demo_app();
+    other.state.apply(ReviewCmd::Record(vitrine_gui::records::RecordAction::Import { path: bundle.clone() }));
+    other.state.review.as_mut().unwrap().wait_record();
+    let mut o = harness(other);
+    o.run();
+    o.get_by_label_contains("New: alice@agency.example (reviewer)");
+    o.get_by_label_contains("New: bob@vendor.example (vendor)");
+    o.get_by_label_contains("signed: finding high on src/auth.cpp:13-17");
+    assert!(o.query_all_by_label_contains("SHA256:").count() >= 2, "fingerprints are shown");
+    o.get_by_label("Cancel").click();
+    o.run();
+    assert!(o.state().state.review.as_ref().unwrap().entries.is_empty());
+    o.get_by_label_contains("cancelled: nothing merged");
+    // Asked again, accepted: merged.
+    o.state_mut()
+        .state
+        .apply(ReviewCmd::Record(vitrine_gui::records::RecordAction::Import { path: bundle.clone() }));
+    o.state_mut().state.review.as_mut().unwrap().wait_record();
+    o.run();
+    o.get_by_label("Accept and import").click();
+    o.run();
+    o.state_mut().state.review.as_mut().unwrap().wait_record();
+    o.run();
+    assert_eq!(o.state().state.review.as_ref().unwrap().entries.len(), 3);
 
     // The command line loads and re-verifies the same log.
     let data = dir.path().to_path_buf();
@@ -566,13 +606,13 @@ fn draft_child_process() {
     let data = std::path::PathBuf::from(data);
     let demo = vitrine::unpack_demo(&data).unwrap();
     let mut state = AppState::new(DataDir::at(&data), Prefs::default());
-    state.apply(Command::OpenSnapshot(demo));
+    state.apply(LoadCmd::Open(demo));
     state.wait_loaded();
-    state.apply(Command::OpenFile { path: b"src/packet.cpp".to_vec(), line: Some(20) });
-    state.apply(Command::Annotate);
+    state.apply(NavCmd::OpenFile { path: b"src/packet.cpp".to_vec(), line: Some(20) });
+    state.apply(ReviewCmd::Annotate);
     let mut c = state.review.as_ref().unwrap().composer.clone().unwrap();
     c.body = "The declared length is trusted: heap overread.".into();
-    state.apply(Command::EditComposer(c));
+    state.apply(ReviewCmd::EditComposer(c));
     std::process::abort();
 }
 
@@ -589,10 +629,133 @@ fn a_draft_annotation_survives_a_killed_process() {
     assert!(!status.success(), "the child was meant to die");
     let demo = vitrine::unpack_demo(&data).unwrap();
     let mut state = AppState::new(DataDir::at(&data), Prefs::default());
-    state.apply(Command::OpenSnapshot(demo));
+    state.apply(LoadCmd::Open(demo));
     state.wait_loaded();
     let c = state.review.as_ref().unwrap().composer.clone().expect("the draft came back");
     assert_eq!((c.path.as_str(), c.first, c.last), ("src/packet.cpp", 21, 21));
     assert_eq!(c.body, "The declared length is trusted: heap overread.");
     drop(dir);
+}
+
+/// The colours of the text shapes painted last frame whose text contains `needle`.
+fn painted_colours(h: &Harness<'static, VitrineApp>, needle: &str) -> Vec<Vec<egui::Color32>> {
+    h.output()
+        .shapes
+        .iter()
+        .filter_map(|s| match &s.shape {
+            egui::epaint::Shape::Text(t) if t.galley.text().contains(needle) => {
+                Some(t.galley.job.sections.iter().map(|sec| sec.format.color).collect())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_large_file_opened_at_its_end_is_coloured_within_two_frames() {
+    let tree = crate::support::TempTree::new();
+    let lines = 120_000;
+    let text: String =
+        (0..lines).map(|i| format!("static int f{i}(void) {{ return {i}; /* note */ }}\n")).collect();
+    tree.file("big.c", text);
+    let (_d, data) = data_dir();
+    let mut state = AppState::new(DataDir::at(&data), Prefs::default());
+    state.apply(LoadCmd::Open(tree.path().to_path_buf()));
+    state.wait_loaded();
+    let mut h = harness(VitrineApp::new(state));
+    h.step();
+    h.state_mut().state.apply(NavCmd::OpenFile { path: b"big.c".to_vec(), line: Some(lines - 1) });
+    // Two frames: the first lays the view out and scrolls, the second draws the last rows. The
+    // background thread has not parsed 120k lines by then; the rows are coloured anyway.
+    h.step();
+    h.step();
+    let last = format!("f{}(void)", lines - 1);
+    let rows = painted_colours(&h, &last);
+    assert!(!rows.is_empty(), "the last line is on screen");
+    for colours in rows {
+        let distinct: std::collections::BTreeSet<_> = colours.iter().map(|c| c.to_array()).collect();
+        assert!(distinct.len() >= 3, "the last line is highlighted: {colours:?}");
+    }
+}
+
+#[test]
+fn f12_lands_on_the_definitions_name_not_the_call_sites_column() {
+    let tree = crate::support::TempTree::new();
+    tree.file("a.c", "static int helper(int x)\n{\n    return x;\n}\n");
+    tree.file("b.c", "/* helper */\nint main(void) { return                helper(1); }\n");
+    let (_d, data) = data_dir();
+    let mut state = AppState::new(DataDir::at(&data), Prefs::default());
+    state.apply(LoadCmd::Open(tree.path().to_path_buf()));
+    state.wait_loaded();
+    state.symbols.wait_index();
+    state.apply(NavCmd::OpenFile { path: b"b.c".to_vec(), line: Some(1) });
+    let col = "int main(void) { return                helper".find("helper").unwrap();
+    state.apply(NavCmd::ClickAt { line: 1, col, extend: false });
+    state.apply(SymbolsCmd::GoToDefinition);
+    assert_eq!(state.error, None);
+    let tab = state.active_tab().unwrap();
+    assert_eq!((tab.doc.path.display().as_str(), tab.cursor_line, tab.cursor_col), ("a.c", 0, 11));
+}
+
+#[test]
+fn the_help_lists_the_keyboard_table_and_f1_toggles_it() {
+    let (_dir, app) = demo_app();
+    let mut h = harness(app);
+    h.run();
+    h.key_press(egui::Key::F1);
+    h.run();
+    // Every row of the one table is in the help, keys and description.
+    for b in vitrine_gui::ui::keymap::BINDINGS {
+        assert!(h.query_all_by_label(b.help).count() > 0, "{} is not in the help", b.keys);
+        assert!(h.query_all_by_label(b.keys).count() > 0, "{} is not in the help", b.keys);
+    }
+    h.key_press(egui::Key::F1);
+    h.run();
+    assert!(h.state().state.overlay.is_none());
+}
+
+#[test]
+fn file_dialogs_fall_back_to_an_in_window_dialog_driven_by_the_keyboard() {
+    let (_dir, app) = demo_app();
+    let records = tempfile::tempdir().unwrap();
+    std::fs::create_dir(records.path().join("inbox")).unwrap();
+    std::fs::write(records.path().join("inbox").join("answers.vitrine"), "not a bundle").unwrap();
+    let mut h = harness(app.with_in_window_dialogs());
+    h.run();
+    // The menu's item opens the dialog: never a silent no-op.
+    // The menu's "Record" (the bottom panel has a tab of the same name, drawn after it).
+    h.get_all_by_label("Record").next().unwrap().click();
+    h.run();
+    h.get_by_label("Verify a record…").click();
+    h.run();
+    h.get_by_label_contains("Verify: choose a review record");
+    // Type a folder and Enter: the dialog lists it; Down selects its file; Enter chooses it.
+    h.get_by_label("Path").focus();
+    h.run();
+    for _ in 0..40 {
+        h.key_press(egui::Key::Backspace);
+    }
+    type_text(&mut h, &records.path().join("inbox").display().to_string());
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.get_by_label_contains("answers.vitrine");
+    h.key_press(egui::Key::ArrowDown);
+    h.key_press(egui::Key::ArrowUp);
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert!(h.query_by_label_contains("Verify: choose a review record").is_none(), "the dialog closed");
+    // The choice went where the menu item said: the record tab, verifying that file (and failing).
+    h.state_mut().state.review.as_mut().unwrap().wait_record();
+    h.run();
+    assert_eq!(h.state().state.bottom, vitrine_gui::BottomTab::Record);
+    let outcome = h.state().state.review.as_ref().unwrap().outcome.clone().unwrap();
+    assert!(outcome.is_err(), "{outcome:?}");
+    // Escape cancels a dialog.
+    h.state_mut().open_dialog(vitrine_gui::Pick::Folder);
+    h.run();
+    h.get_by_label_contains("Open a snapshot folder");
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.query_by_label_contains("Open a snapshot folder").is_none());
 }

@@ -86,3 +86,48 @@ fn only_the_gui_crate_names_egui() {
     }
     assert!(dependencies("vitrine_gui").iter().any(|d| d == "eframe"));
 }
+
+/// The words of a line of Rust outside its `//` comment and its string literals (enough for this
+/// check: no raw strings or `//` inside strings are needed to hide a use of a crate).
+fn code_words(line: &str) -> Vec<String> {
+    let code = line.split("//").next().unwrap_or_default();
+    let mut outside = String::new();
+    for (i, part) in code.split('"').enumerate() {
+        if i % 2 == 0 {
+            outside.push_str(part);
+            outside.push(' ');
+        }
+    }
+    outside
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_window_state_never_names_egui() {
+    // `vitrine_gui/src/state/` is the window's state and its only writer; `ui/` draws it. The state
+    // builds, runs and is tested without a screen, so it names no toolkit.
+    let mut files = Vec::new();
+    rust_files(&root().join("app/vitrine_gui/src/state"), &mut files);
+    assert!(files.len() > 10, "{files:?}");
+    let toolkit = ["egui", "eframe", "rfd", "egui_kittest", "winit"];
+    let mut found = Vec::new();
+    for f in &files {
+        for (n, line) in std::fs::read_to_string(f).unwrap().lines().enumerate() {
+            if code_words(line).iter().any(|w| toolkit.contains(&w.as_str())) {
+                found.push(format!(
+                    "{}:{}: {}",
+                    f.strip_prefix(root()).unwrap().display(),
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(found.is_empty(), "the state names the toolkit:\n{}", found.join("\n"));
+    // And the check sees what it looks for.
+    assert_eq!(code_words("use egui::Key; // not eframe"), ["use", "egui", "Key"]);
+    assert!(code_words("let s = \"egui\";").iter().all(|w| w != "egui"));
+}

@@ -255,7 +255,7 @@ pub fn run(cmd: RecordCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 }
 
 fn review_dir(ctx: &Ctx<'_>, snap: &Snapshot) -> PathBuf {
-    ctx.data.snapshot_dir(snap.content_key()).join("review")
+    ctx.data.review_dir(&snap.ids().tree_sha256)
 }
 
 /// Opens the review of `snap`, reporting on stderr anything that was quarantined on load.

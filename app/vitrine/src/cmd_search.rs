@@ -145,9 +145,7 @@ fn open_index(
         Err(_) => None,
     };
     if let Some(s) = symbols {
-        let definitions = Arc::new(vitrine_gui::symbols_state::LateDefinitions::default());
-        definitions.set(Arc::new(s));
-        index.set_definitions(definitions);
+        index.set_definitions(Arc::new(crate::definitions::SymbolDefinitions(Arc::new(s))));
     }
     if let Opened::Rebuilt { reason } = &opened {
         writeln!(ctx.err, "vitrine: the index could not be used ({reason}); rebuilt it")?;

@@ -9,6 +9,7 @@ mod cmd_search;
 mod cmd_snapshot;
 mod cmd_symbols;
 mod common;
+mod definitions;
 mod demo;
 
 use std::ffi::OsString;

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use egui_kittest::Harness;
-use vitrine_gui::{AppState, Command, Prefs, VitrineApp};
+use vitrine_gui::{AppState, LoadCmd, NavCmd, Prefs, ViewCmd, VitrineApp};
 use vitrine_snapshot::store::DataDir;
 
 /// CPU time consumed by the calling thread (the UI thread), unaffected by other processes' load.
@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let data = tmp.path().join("data");
     let mut state = AppState::new(DataDir::at(&data), Prefs::default());
-    state.apply(Command::OpenSnapshot(snap.clone()));
+    state.apply(LoadCmd::Open(snap.clone()));
     let wall = std::time::Instant::now();
     state.wait_loaded();
     let ingest = wall.elapsed();
@@ -75,31 +75,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     h.run();
 
     let t = Instant::now();
-    h.state_mut().state.apply(Command::OpenFile { path: file.clone().into_bytes(), line: None });
+    h.state_mut().state.apply(NavCmd::OpenFile { path: file.clone().into_bytes(), line: None });
     h.step();
     let open_first = t.elapsed();
     let lines = h.state().state.active_tab().map_or(0, |t| t.doc.line_count());
     let t = Instant::now();
-    h.state_mut().state.apply(Command::CursorTo { line: usize::MAX, extend: false });
+    h.state_mut().state.apply(NavCmd::CursorTo { line: usize::MAX, extend: false });
     h.step();
     h.step();
     let jump_end = t.elapsed();
-    h.state_mut().state.apply(Command::CursorTo { line: 0, extend: false });
+    h.state_mut().state.apply(NavCmd::CursorTo { line: 0, extend: false });
     h.run();
     // Scroll only once the background highlighter has prepared the whole file, so every frame below
-    // draws highlighted rows (unprepared rows are drawn plain, which is cheaper).
+    // draws exact spans published by the thread (not provisional ones computed in the frame).
     let wall = std::time::Instant::now();
-    loop {
-        let prepared = match h.state().state.active_tab().map(|t| &t.doc.content) {
-            Some(vitrine_gui::document::Content::Text(t)) => {
-                t.highlight.lock().map(|c| c.is_prepared()).unwrap_or(true)
-            }
-            _ => true,
-        };
-        if prepared {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    if let Some(vitrine_gui::document::Content::Text(t)) =
+        h.state().state.active_tab().map(|t| &t.doc.content)
+    {
+        t.highlight.wait_prepared();
     }
     let prepare = wall.elapsed();
 
@@ -111,10 +104,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         scroll.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     // The same with word wrap on (Alt+Z): the first wrapped frame computes every line's row count.
-    h.state_mut().state.apply(Command::CursorTo { line: 0, extend: false });
+    h.state_mut().state.apply(NavCmd::CursorTo { line: 0, extend: false });
     h.run();
     let t = Instant::now();
-    h.state_mut().state.apply(Command::ToggleWrap);
+    h.state_mut().state.apply(ViewCmd::ToggleWrap);
     h.step();
     let wrap_on = t.elapsed();
     let mut wrapped = Vec::new();
@@ -124,12 +117,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         h.step();
         wrapped.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    h.state_mut().state.apply(Command::ToggleWrap);
+    h.state_mut().state.apply(ViewCmd::ToggleWrap);
     h.run();
     let mut jumps = Vec::new();
     for i in 0..50usize {
         let line = (i * 7919 * 31) % lines.max(1);
-        h.state_mut().state.apply(Command::CursorTo { line, extend: false });
+        h.state_mut().state.apply(NavCmd::CursorTo { line, extend: false });
         let t = Instant::now();
         h.step();
         jumps.push(t.elapsed().as_secs_f64() * 1000.0);

@@ -1,37 +1,23 @@
 //! The Vitrine workstation window (eframe/egui). The only crate that names egui.
 //!
 //! Architecture: [`state::AppState`] holds everything and changes only through
-//! [`state::AppState::apply`]; the `*_ui` functions draw from the state and emit
-//! [`state::Command`]s. Long work (ingest, highlighting of large files) runs on background threads
-//! and reports through channels.
+//! [`state::AppState::apply`]. Everything under `state/` is plain Rust that never names egui (a tidy
+//! test holds it to that), so every behaviour is testable without a screen; everything under `ui/`
+//! draws from a `&AppState` and emits [`state::Command`]s. Long work (ingest, indexes, highlighting,
+//! records) runs on background threads and reports through channels, collected by `LoadCmd::Poll`.
 
-mod app;
-mod code_view;
-mod coverage;
-pub mod document;
-mod find;
-mod fonts;
-mod fuzzy;
-mod health_ui;
-mod markdown;
-mod overlay_ui;
-pub mod records;
-pub mod review_state;
-mod review_ui;
-pub mod search_state;
-mod search_ui;
 pub mod state;
-#[cfg(test)]
-mod state_tests;
-pub mod symbols_state;
-mod symbols_ui;
-pub mod tree;
-mod tree_ui;
+pub mod ui;
 
 use std::path::PathBuf;
 
-pub use crate::app::VitrineApp;
-pub use crate::state::{AppState, BottomTab, Command, Load, Prefs, RightTab};
+pub use crate::state::{
+    AppState, BottomTab, Command, Load, LoadCmd, NavCmd, OverlayCmd, Prefs, ReviewCmd, RightTab, SearchCmd,
+    SymbolsCmd, ThreadsCmd, ViewCmd,
+};
+pub use crate::state::{document, records, review, search, symbols, tree};
+pub use crate::ui::app::VitrineApp;
+pub use crate::ui::dialog::Pick;
 
 /// What the window opens.
 #[derive(Debug, Clone)]
@@ -71,16 +57,16 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
                 prefs.dark = dark;
             }
             let mut state = AppState::new(vitrine_snapshot::store::DataDir::at(&launch.data_dir), prefs);
-            state.apply(Command::OpenSnapshot(launch.snapshot.clone()));
+            state.apply(LoadCmd::Open(launch.snapshot.clone()));
             if let Some(q) = launch.search.clone() {
-                state.after_load(Command::ShowBottom(BottomTab::Search));
-                state.after_load(Command::SetSearchQuery(q));
+                state.after_load(ViewCmd::ShowBottom(BottomTab::Search));
+                state.after_load(SearchCmd::SetQuery(q));
             }
             if let Some(path) = launch.verify.clone() {
-                state.after_load(Command::Record(records::RecordAction::Verify { path }));
+                state.after_load(ReviewCmd::Record(records::RecordAction::Verify { path }));
             }
             if let Some((path, line)) = launch.file.clone() {
-                state.after_load(Command::OpenFile { path, line: line.map(|l| l.saturating_sub(1)) });
+                state.after_load(NavCmd::OpenFile { path, line: line.map(|l| l.saturating_sub(1)) });
             }
             Ok(Box::new(VitrineApp::new(state)))
         }),

@@ -1,7 +1,8 @@
 //! The data directory: where indexes, reviews and archive content live.
 //!
-//! Layout: `<data>/snapshots/<content key>/{index,symbols,review}` (keyed by
-//! [`crate::Snapshot::content_key`], never by the tree id alone), `<data>/blobs/` (the content-addressed
+//! Layout: `<data>/snapshots/<content key>/{index,symbols,view.json}` (caches, keyed by
+//! [`crate::Snapshot::content_key`], never by the tree id alone), `<data>/snapshots/<tree sha256>/review`
+//! (the review record, see [`DataDir::review_dir`]), `<data>/blobs/` (the content-addressed
 //! store of archive files, see [`crate::blobs`]) and `<data>/ingest-cache/` (hashing results reused by
 //! navigation commands and the window).
 //! The directory is chosen by `--data`, else `VITRINE_DATA`, else the XDG data directory.
@@ -37,6 +38,14 @@ impl DataDir {
     /// ([`crate::Snapshot::content_key`]).
     pub fn snapshot_dir(&self, content_key: &str) -> PathBuf {
         self.root.join("snapshots").join(content_key)
+    }
+
+    /// The review record of a snapshot, by its SHA-256 tree id: the record is bound to the tree id, and a
+    /// change that only touches files the tree ids leave out (`.git/index` rewritten by `git status`) must
+    /// not move the reviewer's annotations out of sight. The folder is the one earlier versions used, so
+    /// reviews written by them are found again.
+    pub fn review_dir(&self, tree_sha256: &str) -> PathBuf {
+        self.root.join("snapshots").join(tree_sha256).join("review")
     }
 
     /// The content-addressed blob store of archive files.

@@ -298,7 +298,11 @@ fn job(runs: &[Run], size: f32, colors: Colors, width: f32, bold_all: bool) -> L
         // The bundled sans font has no bold face: bold prose is drawn in the strong colour, bold code in
         // the bold monospace face.
         let family = if r.style.code || r.style.marker {
-            if bold { FontFamily::Name(crate::fonts::MONO_BOLD_FAMILY.into()) } else { FontFamily::Monospace }
+            if bold {
+                FontFamily::Name(crate::ui::fonts::MONO_BOLD_FAMILY.into())
+            } else {
+                FontFamily::Monospace
+            }
         } else {
             FontFamily::Proportional
         };

@@ -2,13 +2,14 @@
 
 use egui::RichText;
 
-use crate::state::{AppState, Command};
-use crate::symbols_state::{NavResult, SymIndexState};
+use crate::state::symbols::{NavResult, SymIndexState};
+use crate::state::{AppState, NavCmd, SymbolsCmd};
+use crate::ui::Commands;
 
 /// Rows listed at most in the references tab.
 const MAX_ROWS: usize = 5000;
 
-pub fn references_ui(ui: &mut egui::Ui, state: &AppState, callers: bool, commands: &mut Vec<Command>) {
+pub fn references_ui(ui: &mut egui::Ui, state: &AppState, callers: bool, commands: &mut Commands) {
     let sym = &state.symbols;
     ui.horizontal(|ui| {
         match &sym.index {
@@ -27,7 +28,7 @@ pub fn references_ui(ui: &mut egui::Ui, state: &AppState, callers: bool, command
         if callers && !sym.trail.is_empty() {
             for (i, name) in sym.trail.iter().enumerate() {
                 if ui.link(name).on_hover_text("Back to the callers of this function").clicked() {
-                    commands.push(Command::ShowCallers { name: Some(name.clone()), deeper: false });
+                    commands.push(SymbolsCmd::ShowCallers { name: Some(name.clone()), deeper: false });
                     let _ = i;
                 }
                 ui.label("←");
@@ -41,8 +42,8 @@ pub fn references_ui(ui: &mut egui::Ui, state: &AppState, callers: bool, command
         }
         ui.label(RichText::new("(syntactic: macros and overloads are matched by name)").weak());
     });
-    let open = |commands: &mut Vec<Command>, path: &str, line: u32| {
-        commands.push(Command::OpenFile { path: path.as_bytes().to_vec(), line: Some(line as usize) });
+    let open = |commands: &mut Commands, path: &str, line: u32| {
+        commands.push(NavCmd::OpenFile { path: path.as_bytes().to_vec(), line: Some(line as usize) });
     };
     egui::ScrollArea::vertical().auto_shrink([false, false]).id_salt(("nav", callers)).show(ui, |ui| {
         match &sym.result {
@@ -87,10 +88,10 @@ const MAX_CALLER_DEPTH: usize = 24;
 /// caller with its call sites, unfolding into its own callers.
 fn caller_rows(
     ui: &mut egui::Ui,
-    sym: &crate::symbols_state::SymbolState,
+    sym: &crate::state::symbols::SymbolState,
     groups: &[vitrine_syntax::CallerGroup],
     above: &[String],
-    commands: &mut Vec<Command>,
+    commands: &mut Commands,
 ) {
     for g in groups {
         let who = g.caller.as_ref().map_or("(file level)".to_owned(), |c| c.name.clone());
@@ -103,7 +104,7 @@ fn caller_rows(
             if g.caller.is_some() && !recursive && above.len() < MAX_CALLER_DEPTH {
                 let toggle = if expanded { "▾ callers" } else { "▸ callers" };
                 if ui.small_button(toggle).on_hover_text(format!("Who calls {who}?")).clicked() {
-                    commands.push(Command::ToggleCallerNode(node.clone()));
+                    commands.push(SymbolsCmd::ToggleCallerNode(node.clone()));
                 }
             } else {
                 ui.add_space(ui.spacing().interact_size.x + 28.0);
@@ -111,7 +112,7 @@ fn caller_rows(
             let text = format!("{who}  {}:{}  ({} calls)", g.path, first + 1, g.sites.len());
             if ui.selectable_label(false, RichText::new(text).monospace()).clicked() {
                 commands
-                    .push(Command::OpenFile { path: g.path.as_bytes().to_vec(), line: Some(first as usize) });
+                    .push(NavCmd::OpenFile { path: g.path.as_bytes().to_vec(), line: Some(first as usize) });
             }
             if recursive {
                 ui.label(RichText::new("(recursive)").weak());
@@ -119,16 +120,16 @@ fn caller_rows(
         });
         if expanded {
             ui.indent(("callers", &node), |ui| match sym.caller_cache.get(&who) {
-                None | Some(crate::symbols_state::CallerLoad::Loading) => {
+                None | Some(crate::state::symbols::CallerLoad::Loading) => {
                     ui.label(RichText::new("finding callers…").weak());
                 }
-                Some(crate::symbols_state::CallerLoad::Error(e)) => {
+                Some(crate::state::symbols::CallerLoad::Error(e)) => {
                     ui.label(RichText::new(e).color(ui.visuals().error_fg_color));
                 }
-                Some(crate::symbols_state::CallerLoad::Ready(children)) if children.is_empty() => {
+                Some(crate::state::symbols::CallerLoad::Ready(children)) if children.is_empty() => {
                     ui.label(RichText::new(format!("no calls of {who} found")).weak());
                 }
-                Some(crate::symbols_state::CallerLoad::Ready(children)) => {
+                Some(crate::state::symbols::CallerLoad::Ready(children)) => {
                     let mut path = above.to_vec();
                     path.push(who.clone());
                     caller_rows(ui, sym, children, &path, commands);
@@ -140,7 +141,7 @@ fn caller_rows(
 
 /// The outline of the active file: definitions nested by scope; a click goes to the definition, and
 /// the one containing the cursor is highlighted.
-pub fn outline_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub fn outline_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) {
     let Some(tab) = state.active_tab() else { return };
     let Some(outline) = tab.doc.outline() else {
         ui.label(RichText::new("no symbols (not a recognised language, or still parsing)").weak());
@@ -172,7 +173,7 @@ pub fn outline_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Comman
                         RichText::new(format!("{} {}", kind_icon(sym.kind.as_str()), sym.name)).monospace();
                     let hover = format!("{} · line {}", sym.kind.as_str(), sym.name_range.start.line + 1);
                     if ui.selectable_label(here, text).on_hover_text(hover).clicked() {
-                        commands.push(Command::OpenFile {
+                        commands.push(NavCmd::OpenFile {
                             path: path.to_vec(),
                             line: Some(sym.name_range.start.line as usize),
                         });

@@ -34,7 +34,7 @@ pub enum NavResult {
 /// Both indexes are built in parallel, so the search index gets this source at once and the symbol index
 /// is put into it when ready; until then `sym:` says it is not ready rather than finding nothing.
 #[derive(Debug, Default)]
-pub struct LateDefinitions(std::sync::OnceLock<Arc<SymbolIndex>>);
+pub(crate) struct LateDefinitions(std::sync::OnceLock<Arc<SymbolIndex>>);
 
 impl LateDefinitions {
     pub fn set(&self, index: Arc<SymbolIndex>) {
@@ -75,7 +75,7 @@ pub enum CallerLoad {
 #[derive(Debug, Default)]
 pub struct SymbolState {
     /// Filled when the symbol index is ready; shared with the search index.
-    pub definitions: Arc<LateDefinitions>,
+    pub(crate) definitions: Arc<LateDefinitions>,
     pub index: SymIndexState,
     /// The name the references / callers tab is about, and the trail of callers followed to reach it.
     pub subject: Option<String>,

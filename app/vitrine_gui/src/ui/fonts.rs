@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use egui::{FontData, FontDefinitions, FontFamily};
 
-static SANS: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-static MONO: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSansMono.ttf");
-static MONO_BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSansMono-Bold.ttf");
+static SANS: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
+static MONO: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSansMono.ttf");
+static MONO_BOLD: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSansMono-Bold.ttf");
 
 /// The family used for bold code.
 pub const MONO_BOLD_FAMILY: &str = "mono-bold";

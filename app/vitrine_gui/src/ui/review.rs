@@ -4,8 +4,9 @@
 use egui::{Color32, RichText};
 use vitrine_record::{Class, Kind, Severity, Status};
 
-use crate::review_state::{Composer, ReviewState, SignInForm};
-use crate::state::{AppState, Command};
+use crate::state::review::{Composer, Passphrase, ReviewState, SignInForm, word};
+use crate::state::{AppState, NavCmd, ReviewCmd, ViewCmd};
+use crate::ui::Commands;
 
 pub const SEVERITIES: [Severity; 5] =
     [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
@@ -28,24 +29,20 @@ pub fn severity_color(s: Severity) -> Color32 {
     }
 }
 
-pub fn word<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
 /// Who is signed in, for the menu bar.
-pub fn identity_ui(ui: &mut egui::Ui, review: &ReviewState, commands: &mut Vec<Command>) {
+pub fn identity_ui(ui: &mut egui::Ui, review: &ReviewState, commands: &mut Commands) {
     match &review.identity {
         Some(who) => {
             ui.label(RichText::new(format!("✔ {} ({})", who.principal, who.role)).strong())
                 .on_hover_text(format!("Signing with {}", who.signer.fingerprint()));
             if ui.button("Sign out").clicked() {
-                commands.push(Command::SignOut);
+                commands.push(ReviewCmd::SignOut);
             }
         }
         None => {
             if ui.button("Sign in…").on_hover_text("Unlock your Ed25519 key to sign annotations").clicked()
             {
-                commands.push(Command::ShowSignIn(true));
+                commands.push(ReviewCmd::ShowSignIn(true));
             }
         }
     }
@@ -65,10 +62,37 @@ pub fn identity_ui(ui: &mut egui::Ui, review: &ReviewState, commands: &mut Vec<C
     }
 }
 
-pub fn sign_in_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Vec<Command>) {
-    let Some(form) = &review.sign_in else { return };
+/// An entry's time as shown: `2026-01-31 12:00 UTC` (entries store RFC 3339 UTC, whole seconds).
+pub fn when(time: &str) -> String {
+    match time.strip_suffix('Z').and_then(|t| t.split_once('T')) {
+        Some((day, clock)) => format!("{day} {} UTC", clock.get(..5).unwrap_or(clock)),
+        None => time.to_owned(),
+    }
+}
+
+/// A passphrase field's buffer, with room enough that typing never reallocates (a reallocation would
+/// leave a copy of the text behind, unwiped).
+pub fn passphrase_buffer() -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(String::with_capacity(256))
+}
+
+/// The sign-in form. The passphrase is typed into `passphrase`, the view's own buffer, and moved into
+/// the sign-in command: it is never part of the state or cloned per frame. Returns true when the user
+/// asks to browse for the key file.
+pub fn sign_in_ui(
+    ctx: &egui::Context,
+    review: &ReviewState,
+    passphrase: &mut zeroize::Zeroizing<String>,
+    commands: &mut Commands,
+) -> bool {
+    let Some(form) = &review.sign_in else {
+        if !passphrase.is_empty() {
+            *passphrase = passphrase_buffer();
+        }
+        return false;
+    };
     let mut f: SignInForm = form.clone();
-    let mut submit = false;
+    let (mut submit, mut browse) = (false, false);
     egui::Window::new("Sign in")
         .collapsible(false)
         .resizable(false)
@@ -76,23 +100,26 @@ pub fn sign_in_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Vec<
         .show(ctx, |ui| {
             egui::Grid::new("sign-in").num_columns(2).show(ui, |ui| {
                 let l = ui.label("Private key file");
-                ui.add(
-                    egui::TextEdit::singleline(&mut f.key_path)
-                        .hint_text("~/.ssh/id_ed25519")
-                        .desired_width(320.0),
-                )
-                .labelled_by(l.id);
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut f.key_path)
+                            .hint_text("~/.ssh/id_ed25519")
+                            .desired_width(260.0),
+                    )
+                    .labelled_by(l.id);
+                    browse = ui.button("Browse…").on_hover_text("Choose the key file").clicked();
+                });
                 ui.end_row();
                 let l = ui.label("Passphrase");
                 let r = ui
-                    .add(egui::TextEdit::singleline(&mut f.passphrase).password(true).desired_width(320.0))
+                    .add(egui::TextEdit::singleline(&mut **passphrase).password(true).desired_width(320.0))
                     .labelled_by(l.id);
                 submit |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 ui.end_row();
                 let l = ui.label("Principal (new key)");
                 ui.add(
                     egui::TextEdit::singleline(&mut f.principal)
-                        .hint_text("alice@agency.example")
+                        .hint_text("alice@agency.example (filled from the key's comment)")
                         .desired_width(320.0),
                 )
                 .labelled_by(l.id);
@@ -112,26 +139,138 @@ pub fn sign_in_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Vec<
             ui.horizontal(|ui| {
                 submit |= ui.button("Sign in").clicked();
                 if ui.button("Cancel").clicked() {
-                    commands.push(Command::ShowSignIn(false));
+                    commands.push(ReviewCmd::ShowSignIn(false));
                 }
             });
         });
     if f != *form {
-        commands.push(Command::EditSignIn(f));
+        commands.push(ReviewCmd::EditSignIn(f));
     }
     if submit {
-        commands.push(Command::SignIn);
+        commands.push(ReviewCmd::SignIn(Passphrase::take_from(passphrase)));
+        passphrase.reserve(256);
     }
+    browse
 }
 
-pub fn composer_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Vec<Command>) {
+/// The import waiting for an answer: who is new (principal, role, fingerprint, what they signed), second
+/// keys for people the review knows, people refused, entries held apart. Cancel merges nothing.
+pub fn import_ui(ctx: &egui::Context, review: &ReviewState, second_keys: &mut bool, commands: &mut Commands) {
+    let Some(pending) = &review.import else {
+        *second_keys = false;
+        return;
+    };
+    let plan = &pending.plan;
+    egui::Window::new("Import: new people")
+        .collapsible(false)
+        .resizable(true)
+        .default_width(720.0)
+        .anchor(egui::Align2::CENTER_TOP, [0.0, 80.0])
+        .show(ctx, |ui| {
+            ui.label(format!(
+                "{} brings {} new entries. Nothing is merged until you accept the people who signed them.",
+                pending.path.display(),
+                plan.entries.len()
+            ));
+            egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
+                for p in &plan.new_people {
+                    ui.separator();
+                    ui.label(RichText::new(format!("New: {} ({})", p.shown, p.role)).strong());
+                    ui.label(RichText::new(&p.fingerprint).monospace());
+                    if let Some(other) = &p.looks_like {
+                        ui.label(
+                            RichText::new(format!("⚠ looks like {other}, but is a different name"))
+                                .color(ui.visuals().error_fg_color),
+                        );
+                    }
+                    for line in &p.signed {
+                        ui.label(RichText::new(format!("  signed: {line}")).weak());
+                    }
+                }
+                for k in &plan.second_keys {
+                    ui.separator();
+                    ui.label(RichText::new(k.message()).strong().color(ui.visuals().warn_fg_color));
+                    for line in &k.key.signed {
+                        ui.label(RichText::new(format!("  signed: {line}")).weak());
+                    }
+                }
+                for r in &plan.refused_people {
+                    ui.separator();
+                    ui.label(
+                        RichText::new(format!("Refused: {} ({}): {}", r.shown, r.fingerprint, r.reason))
+                            .color(ui.visuals().error_fg_color),
+                    );
+                }
+                if !plan.held.is_empty() {
+                    ui.separator();
+                    ui.label(
+                        RichText::new(format!("{} entries held apart (not merged):", plan.held.len()))
+                            .strong(),
+                    );
+                    for h in &plan.held {
+                        ui.label(RichText::new(format!("  {}: {}", h.name, h.reason)).weak());
+                    }
+                }
+            });
+            ui.separator();
+            if !plan.second_keys.is_empty() {
+                ui.checkbox(second_keys, "I checked each second key's fingerprint with its owner");
+            }
+            ui.horizontal(|ui| {
+                let can = plan.refused_people.is_empty() && (plan.second_keys.is_empty() || *second_keys);
+                let what = if plan.refused_people.is_empty() {
+                    "Merge the entries and add these people to the review"
+                } else {
+                    "A person of this bundle cannot be added: the import is refused"
+                };
+                if ui
+                    .add_enabled(can, egui::Button::new("Accept and import"))
+                    .on_hover_text(what)
+                    .on_disabled_hover_text(what)
+                    .clicked()
+                {
+                    commands.push(ReviewCmd::AcceptImport { second_keys: *second_keys });
+                }
+                if ui.button("Cancel").on_hover_text("Merge nothing").clicked() {
+                    commands.push(ReviewCmd::CancelImport);
+                }
+            });
+        });
+}
+
+/// Asks before marking reviewed a file that has not all been on screen.
+pub fn mark_warning_ui(ctx: &egui::Context, state: &AppState, commands: &mut Commands) {
+    let Some(w) = &state.mark_warning else { return };
+    egui::Window::new("Mark reviewed?")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_TOP, [0.0, 120.0])
+        .show(ctx, |ui| {
+            ui.label(format!(
+                "Only {}% of the lines of {} have been on screen in this window.",
+                w.seen_percent, w.path
+            ));
+            ui.label("A review-mark says that you reviewed this exact content. Mark it reviewed anyway?");
+            ui.horizontal(|ui| {
+                if ui.button("Mark reviewed anyway").clicked() {
+                    commands.push(ReviewCmd::MarkReviewed { anyway: true });
+                }
+                if ui.button("Cancel").clicked() {
+                    commands.push(ReviewCmd::CancelMark);
+                }
+            });
+        });
+}
+
+pub fn composer_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Commands) {
     let Some(c) = &review.composer else { return };
     let mut d: Composer = c.clone();
     let mut submit = false;
     egui::Window::new("New annotation")
         .collapsible(false)
         .default_width(560.0)
-        .anchor(egui::Align2::RIGHT_TOP, [-20.0, 90.0])
+        // Bottom right, over the panels rather than the code: the lines being annotated stay readable.
+        .anchor(egui::Align2::RIGHT_BOTTOM, [-20.0, -40.0])
         .show(ctx, |ui| {
             ui.label(RichText::new(format!("{}: lines {}–{}", d.path, d.first, d.last)).monospace().strong());
             ui.horizontal(|ui| {
@@ -175,22 +314,22 @@ pub fn composer_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Vec
                     submit = true;
                 }
                 if ui.button("Discard").clicked() {
-                    commands.push(Command::DiscardComposer);
+                    commands.push(ReviewCmd::DiscardComposer);
                 }
             });
             submit |= review.identity.is_some()
                 && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
         });
     if d != *c {
-        commands.push(Command::EditComposer(d));
+        commands.push(ReviewCmd::EditComposer(d));
     }
     if submit {
-        commands.push(Command::SubmitAnnotation);
+        commands.push(ReviewCmd::SubmitAnnotation);
     }
 }
 
 /// The annotations panel: threads of the active file (or the whole review), newest activity visible.
-pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) {
     let Some(review) = &state.review else { return };
     let path = state.active_tab().map(|t| t.doc.path.display());
     let threads = review.threads(path.as_deref());
@@ -219,7 +358,7 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Co
                 .on_hover_text("Sign a review-mark for this file's exact content")
                 .clicked()
             {
-                commands.push(Command::MarkReviewed);
+                commands.push(ReviewCmd::MarkReviewed { anyway: false });
             }
         });
     }
@@ -248,17 +387,20 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Co
                 text = text.strikethrough();
             }
             if ui.selectable_label(selected, text).clicked() {
-                commands.push(Command::SelectThread(if selected { None } else { Some(t.root.id.clone()) }));
+                commands.push(ReviewCmd::SelectThread(if selected { None } else { Some(t.root.id.clone()) }));
                 if let Some([a, _]) = e.target.as_ref().and_then(|x| x.lines) {
                     let p = e.target.as_ref().map(|x| x.path.clone()).unwrap_or_default();
-                    commands.push(Command::OpenFile {
+                    commands.push(NavCmd::OpenFile {
                         path: p.into_bytes(),
                         line: Some(a.saturating_sub(1) as usize),
                     });
                 }
             }
-            ui.label(RichText::new(format!("{} ({}):", e.author.principal, e.role)).weak());
-            crate::markdown::show(ui, e.body.as_deref().unwrap_or_default());
+            ui.label(
+                RichText::new(format!("{} ({}) · {}:", review.author(&e.author), e.role, when(&e.time)))
+                    .weak(),
+            );
+            crate::ui::markdown::show(ui, e.body.as_deref().unwrap_or_default());
             for f in &t.follow_ups {
                 let what = match f.entry.kind {
                     Kind::Retract => " retracted".to_owned(),
@@ -266,10 +408,15 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Co
                 };
                 ui.indent(&f.id, |ui| {
                     ui.label(
-                        RichText::new(format!("↳ {} ({}):{what}", f.entry.author.principal, f.entry.role))
-                            .weak(),
+                        RichText::new(format!(
+                            "↳ {} ({}) · {}:{what}",
+                            review.author(&f.entry.author),
+                            f.entry.role,
+                            when(&f.entry.time)
+                        ))
+                        .weak(),
                     );
-                    crate::markdown::show(ui, f.entry.body.as_deref().unwrap_or_default());
+                    crate::ui::markdown::show(ui, f.entry.body.as_deref().unwrap_or_default());
                 });
             }
             if selected {
@@ -280,7 +427,7 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Co
     });
 }
 
-fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands: &mut Vec<Command>) {
+fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands: &mut Commands) {
     let signed_in = review.identity.is_some();
     let mut reply = review.reply.clone();
     let l = ui.label("Reply");
@@ -289,28 +436,41 @@ fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands
         .labelled_by(l.id)
         .changed()
     {
-        commands.push(Command::EditReply(reply));
+        commands.push(ReviewCmd::EditReply(reply));
     }
     ui.horizontal_wrapped(|ui| {
         if ui.add_enabled(signed_in, egui::Button::new("Reply")).clicked() {
-            commands.push(Command::Answer { parent: id.to_owned(), status: None });
+            commands.push(ReviewCmd::Answer { parent: id.to_owned(), status: None });
         }
         ui.label("or set status:");
-        for s in STATUSES {
-            if ui.add_enabled(signed_in, egui::Button::new(word(s)).small()).clicked() {
-                commands.push(Command::Answer { parent: id.to_owned(), status: Some(s) });
-            }
-        }
-        // Only the annotation's author can withdraw it.
+        // Only the annotation's author can withdraw it; the status policy says who sets what.
         let author = review.entries.iter().find(|e| e.id == id).map(|e| e.entry.author.fingerprint.as_str());
         let mine = review.identity.as_ref().is_some_and(|me| Some(me.signer.fingerprint()) == author);
+        let allowed =
+            review.identity.as_ref().map(|me| vitrine_record::policy::allowed_statuses(&me.role, mine));
+        for s in STATUSES {
+            let may = allowed.as_ref().is_some_and(|a| a.contains(&s));
+            let why = match &review.identity {
+                None => "Sign in to answer".to_owned(),
+                Some(me) if !may => format!("A {} may not set {} on this thread", me.role, word(s)),
+                Some(_) => format!("Set the thread's status to {}", word(s)),
+            };
+            if ui
+                .add_enabled(may, egui::Button::new(word(s)).small())
+                .on_disabled_hover_text(&why)
+                .on_hover_text(&why)
+                .clicked()
+            {
+                commands.push(ReviewCmd::Answer { parent: id.to_owned(), status: Some(s) });
+            }
+        }
         if ui
             .add_enabled(mine, egui::Button::new("Retract").small())
             .on_hover_text("A signed retraction by the annotation's author; the annotation stays in the log")
             .on_disabled_hover_text("Only the annotation's author can retract it")
             .clicked()
         {
-            commands.push(Command::Retract(id.to_owned()));
+            commands.push(ReviewCmd::Retract(id.to_owned()));
         }
     });
     if !signed_in {
@@ -402,7 +562,12 @@ pub fn inline_threads(
                         _ => f.entry.status.map(|s| format!(" · {}", word(s))).unwrap_or_default(),
                     };
                     (
-                        format!("↳ {} ({}){what}", f.entry.author.principal, f.entry.role),
+                        format!(
+                            "↳ {} ({}) · {}{what}",
+                            review.author(&f.entry.author),
+                            f.entry.role,
+                            when(&f.entry.time)
+                        ),
                         f.entry.body.clone().unwrap_or_default(),
                     )
                 })
@@ -419,13 +584,14 @@ pub fn inline_threads(
                 last: b.saturating_sub(1) as usize,
                 color: severity_color(sev),
                 header: format!(
-                    "{} {} · {} · {} — {} ({}){replies}",
+                    "{} {} · {} · {} — {} ({}) · {}{replies}",
                     if expanded { "▾" } else { "▸" },
                     word(e.class.unwrap_or(Class::Note)),
                     word(sev),
                     word(t.status),
-                    e.author.principal,
+                    review.author(&e.author),
                     e.role,
+                    when(&e.time),
                 ),
                 body: e.body.clone().unwrap_or_default(),
                 follow_ups,
@@ -440,7 +606,7 @@ pub fn inline_threads(
 
 /// Draws one thread under its lines: a header that folds it, the bodies in Markdown, and a way to the
 /// answer box in the annotations panel.
-pub fn inline_thread_ui(ui: &mut egui::Ui, t: &InlineThread, commands: &mut Vec<Command>) {
+pub fn inline_thread_ui(ui: &mut egui::Ui, t: &InlineThread, commands: &mut Commands) {
     let fill = Color32::from_rgba_unmultiplied(t.color.r(), t.color.g(), t.color.b(), 22);
     let r = egui::Frame::new().fill(fill).inner_margin(egui::Margin::symmetric(10, 5)).corner_radius(3).show(
         ui,
@@ -455,23 +621,23 @@ pub fn inline_thread_ui(ui: &mut egui::Ui, t: &InlineThread, commands: &mut Vec<
                 let hover = if t.expanded { "Fold this thread" } else { "Unfold this thread" };
                 if ui.add(egui::Label::new(header).sense(egui::Sense::click())).on_hover_text(hover).clicked()
                 {
-                    commands.push(Command::ToggleInlineThread(t.id.clone()));
+                    commands.push(ViewCmd::ToggleInlineThread(t.id.clone()));
                 }
                 if ui
                     .small_button("Answer…")
                     .on_hover_text("Reply, set a status or retract, in the annotations panel")
                     .clicked()
                 {
-                    commands.push(Command::SelectThread(Some(t.id.clone())));
-                    commands.push(Command::ShowRight(crate::state::RightTab::Annotations));
+                    commands.push(ReviewCmd::SelectThread(Some(t.id.clone())));
+                    commands.push(ViewCmd::ShowRight(crate::state::RightTab::Annotations));
                 }
             });
             if t.expanded {
-                crate::markdown::show(ui, &t.body);
+                crate::ui::markdown::show(ui, &t.body);
                 for (who, body) in &t.follow_ups {
                     ui.label(RichText::new(who).weak());
                     if !body.is_empty() {
-                        ui.indent(who, |ui| crate::markdown::show(ui, body));
+                        ui.indent(who, |ui| crate::ui::markdown::show(ui, body));
                     }
                 }
             }

@@ -1,35 +1,12 @@
-//! The overlays over the code: quick open (Ctrl+P), go to line (Ctrl+G) and the shortcut help (F1).
+//! The overlays over the code: quick open (Ctrl+P), go to line (Ctrl+G), go to symbol (Ctrl+T),
+//! definition candidates and the shortcut help (F1), which lists [`crate::ui::keymap::BINDINGS`].
 
 use egui::{Align2, RichText};
 
-use crate::state::{AppState, Command, OverlayKind};
+use crate::state::{AppState, OverlayCmd, OverlayKind};
+use crate::ui::Commands;
 
-/// Every shortcut, as the help overlay lists them.
-pub const SHORTCUTS: &[(&str, &str)] = &[
-    ("Ctrl+P", "Open a file by name (fuzzy)"),
-    ("Ctrl+G", "Go to line"),
-    ("Ctrl+F", "Find in file; Enter / Shift+Enter, F3 / Shift+F3: next / previous"),
-    ("Ctrl+Shift+F", "Search the whole snapshot; Up / Down and Enter in the results"),
-    ("Ctrl+T", "Go to a symbol of the snapshot by name (fuzzy)"),
-    ("F12 (or Ctrl+click)", "Go to the definition of the name under the cursor"),
-    ("Shift+F12", "Find every reference to the name under the cursor"),
-    ("Ctrl+Shift+H", "Callers of the function under the cursor (callers of callers from there)"),
-    ("Alt+Left / Alt+Right", "Back / forward through places visited"),
-    ("Up, Down, PageUp, PageDown", "Move the cursor line"),
-    ("Ctrl+Home / Ctrl+End", "First / last line"),
-    ("Shift + movement, Shift+click", "Select lines"),
-    ("Ctrl+Alt+A", "Annotate the selected lines (signed with your key)"),
-    ("Ctrl+Enter", "Submit the annotation being written"),
-    ("Ctrl+W", "Close the tab"),
-    ("Ctrl+= / Ctrl+- / Ctrl+0", "Larger / smaller / default code font"),
-    ("Alt+Z", "Wrap long lines at the width of the view, or scroll sideways"),
-    ("Ctrl+B / Ctrl+Alt+B", "Hide or show the file tree / the outline and annotations panel"),
-    ("Alt+T", "Show annotation threads under their lines, or only as gutter marks"),
-    ("Escape", "Close the overlay or the find bar"),
-    ("F1", "This help"),
-];
-
-pub fn overlay_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Command>) {
+pub fn overlay_ui(ctx: &egui::Context, state: &AppState, commands: &mut Commands) {
     let Some(o) = &state.overlay else { return };
     let title = match o.kind {
         OverlayKind::QuickOpen => "Open file",
@@ -45,15 +22,18 @@ pub fn overlay_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Comm
         .default_width(560.0)
         .show(ctx, |ui| match o.kind {
             OverlayKind::Help => {
-                egui::Grid::new("shortcuts").striped(true).num_columns(2).show(ui, |ui| {
-                    for (keys, what) in SHORTCUTS {
-                        ui.label(RichText::new(*keys).monospace().strong());
-                        ui.label(*what);
-                        ui.end_row();
-                    }
+                // The keyboard handler's own table: what is listed is what the keys do.
+                egui::ScrollArea::vertical().max_height(560.0).show(ui, |ui| {
+                    egui::Grid::new("shortcuts").striped(true).num_columns(2).show(ui, |ui| {
+                        for b in crate::ui::keymap::BINDINGS {
+                            ui.label(RichText::new(b.keys).monospace().strong());
+                            ui.label(b.help);
+                            ui.end_row();
+                        }
+                    });
                 });
                 if ui.button("Close").clicked() {
-                    commands.push(Command::ShowOverlay(None));
+                    commands.push(OverlayCmd::Show(None));
                 }
             }
             OverlayKind::Definitions => {
@@ -78,7 +58,7 @@ pub fn overlay_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Comm
                     .labelled_by(label.id);
                 edit.request_focus();
                 if edit.changed() {
-                    commands.push(Command::SetOverlayInput(input));
+                    commands.push(OverlayCmd::Input(input));
                 }
                 if o.kind == OverlayKind::GoToLine {
                     if let Some(tab) = state.active_tab() {
@@ -99,7 +79,7 @@ pub fn overlay_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Comm
         });
 }
 
-fn items_ui(ui: &mut egui::Ui, o: &crate::state::Overlay, commands: &mut Vec<Command>) {
+fn items_ui(ui: &mut egui::Ui, o: &crate::state::Overlay, commands: &mut Commands) {
     egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
         for (i, item) in o.results.iter().enumerate() {
             let mut job = egui::text::LayoutJob::default();
@@ -123,8 +103,8 @@ fn items_ui(ui: &mut egui::Ui, o: &crate::state::Overlay, commands: &mut Vec<Com
                 r.scroll_to_me(None);
             }
             if r.clicked() {
-                commands.push(Command::OverlayMove(i as isize - o.selected as isize));
-                commands.push(Command::OverlayAccept);
+                commands.push(OverlayCmd::Move(i as isize - o.selected as isize));
+                commands.push(OverlayCmd::Accept);
             }
         }
     });

@@ -6,16 +6,53 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use vitrine_record::bundle::{self, BundleFiles, ExportConfig, SnapshotData};
-use vitrine_record::{Problem, Review, Signer, VerifyReport};
+use vitrine_record::{Consent, ImportPlan, Problem, Review, Signer, VerifyReport};
 use vitrine_snapshot::progress::Progress;
 use vitrine_snapshot::{IngestConfig, Snapshot};
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordAction {
-    Export { path: PathBuf, questions_only: bool },
-    Import { path: PathBuf },
-    Verify { path: PathBuf },
+    Export {
+        path: PathBuf,
+        questions_only: bool,
+    },
+    /// Verify a bundle and plan its import: merged at once only when it brings no one new; otherwise
+    /// the plan comes back ([`RecordOutcome::plan`]) for the user to accept or cancel.
+    Import {
+        path: PathBuf,
+    },
+    /// Merge a planned import with what the user agreed to.
+    ApplyImport {
+        plan: PlannedImport,
+        consent: Consent,
+    },
+    Verify {
+        path: PathBuf,
+    },
+}
+
+/// An import plan waiting for the user's answer (compared by identity: one plan, one question).
+#[derive(Debug, Clone)]
+pub struct PlannedImport {
+    pub path: PathBuf,
+    pub plan: Arc<ImportPlan>,
+}
+
+impl PartialEq for PlannedImport {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.plan, &other.plan)
+    }
+}
+
+impl Eq for PlannedImport {}
+
+impl PlannedImport {
+    /// Whether merging needs the user's word: someone new, a second key, or someone refused.
+    pub fn needs_asking(&self) -> bool {
+        let p = &self.plan;
+        !p.new_people.is_empty() || !p.second_keys.is_empty() || !p.refused_people.is_empty()
+    }
 }
 
 /// One entry of a verified bundle, for the per-entry view.
@@ -43,6 +80,8 @@ pub struct Verification {
 pub struct RecordOutcome {
     pub summary: String,
     pub verification: Option<Verification>,
+    /// An import that waits for the user to accept who it brings.
+    pub plan: Option<PlannedImport>,
 }
 
 /// The snapshot as the record crate sees it: ids, manifest, and a way to read files (for anchors).
@@ -67,7 +106,7 @@ fn verification(path: &Path, report: &VerifyReport) -> Verification {
             .iter()
             .map(|v| EntryRow {
                 seq: v.entry.seq,
-                kind: crate::review_ui::word(v.entry.kind),
+                kind: crate::state::review::word(v.entry.kind),
                 author: format!("{} ({})", v.entry.author.principal, v.entry.role),
                 id: v.id.clone(),
             })
@@ -138,6 +177,7 @@ pub fn run(
             Ok(RecordOutcome {
                 summary: format!("exported {entries} entries to {}", path.display()),
                 verification: Some(v),
+                plan: None,
             })
         }
         RecordAction::Import { path } => {
@@ -161,24 +201,35 @@ pub fn run(
                         report.problems.len()
                     ),
                     verification: Some(v),
+                    plan: None,
                 });
             }
-            let mut review = Review::open(dir, &tree).map_err(|e| e.to_string())?;
-            let r = review.import(&report.people, &report.accepted).map_err(|e| e.to_string())?;
-            Ok(RecordOutcome {
-                summary: format!(
-                    "imported {} new entries ({} already present){}",
-                    r.added.len(),
-                    r.already_present,
-                    if r.people_added.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; new people: {}", r.people_added.join(", "))
-                    }
-                ),
-                verification: Some(v),
-            })
+            let review = Review::open(dir, &tree).map_err(|e| e.to_string())?;
+            // Anchors are checked against the snapshot on screen: an entry that does not resolve is
+            // held apart rather than merged.
+            let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
+            let plan = review.plan_import(&report, &read).map_err(|e| e.to_string())?;
+            drop(review);
+            let planned = PlannedImport { path: path.clone(), plan: Arc::new(plan) };
+            if planned.needs_asking() {
+                let p = &planned.plan;
+                return Ok(RecordOutcome {
+                    summary: format!(
+                        "{}: {} new entries, signed by {} people this review does not know; nothing merged \
+                         until you accept them",
+                        path.display(),
+                        p.entries.len(),
+                        p.new_people.len() + p.second_keys.len() + p.refused_people.len()
+                    ),
+                    verification: Some(v),
+                    plan: Some(planned),
+                });
+            }
+            let mut outcome = apply_import(dir, &tree, &planned, Consent::default())?;
+            outcome.verification = Some(v);
+            Ok(outcome)
         }
+        RecordAction::ApplyImport { plan, consent } => apply_import(dir, &tree, &plan, consent),
         RecordAction::Verify { path } => {
             let v = verify_file(&path, snap)?;
             let summary = if v.valid {
@@ -190,7 +241,41 @@ pub fn run(
             } else {
                 format!("{} does NOT verify: {} problems", path.display(), v.problems.len())
             };
-            Ok(RecordOutcome { summary, verification: Some(v) })
+            Ok(RecordOutcome { summary, verification: Some(v), plan: None })
         }
     }
+}
+
+/// Merges a planned import into the review in `dir` with the consent given.
+fn apply_import(
+    dir: &Path,
+    tree: &str,
+    planned: &PlannedImport,
+    consent: Consent,
+) -> Result<RecordOutcome, String> {
+    let mut review = Review::open(dir, tree).map_err(|e| e.to_string())?;
+    let r = review.apply_import((*planned.plan).clone(), consent).map_err(|e| e.to_string())?;
+    let people = if r.people_added.is_empty() {
+        String::new()
+    } else {
+        format!("; new people: {}", r.people_added.join(", "))
+    };
+    let held = match r.held.as_slice() {
+        [] => String::new(),
+        held => format!(
+            "; {} held apart (not merged): {}",
+            held.len(),
+            held.iter().map(|h| format!("{}: {}", h.name, h.reason)).collect::<Vec<_>>().join("; ")
+        ),
+    };
+    Ok(RecordOutcome {
+        summary: format!(
+            "imported {} new entries from {} ({} already present){people}{held}",
+            r.added.len(),
+            planned.path.display(),
+            r.already_present
+        ),
+        verification: None,
+        plan: None,
+    })
 }

@@ -35,14 +35,41 @@ pub struct Composer {
     pub body: String,
 }
 
-/// The sign-in form.
+/// The sign-in form, without the passphrase (which travels only inside [`Passphrase`], once, when the
+/// user signs in).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SignInForm {
     pub key_path: String,
-    pub passphrase: String,
     /// For a key not yet among the review's people: who it is.
     pub principal: String,
     pub role: String,
+}
+
+/// A key's passphrase: wiped from memory when dropped, and never printed (`Debug` shows `<hidden>`;
+/// there is no `Display`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Passphrase(zeroize::Zeroizing<String>);
+
+impl Passphrase {
+    pub fn new(text: impl Into<String>) -> Passphrase {
+        Passphrase(zeroize::Zeroizing::new(text.into()))
+    }
+
+    /// Moves the text out of `buffer` (a field being typed in) without copying it, leaving the buffer
+    /// empty.
+    pub fn take_from(buffer: &mut zeroize::Zeroizing<String>) -> Passphrase {
+        Passphrase(zeroize::Zeroizing::new(std::mem::take(&mut **buffer)))
+    }
+
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passphrase(<hidden>)")
+    }
 }
 
 /// A thread as positions in the log (see [`vitrine_record::thread::Thread`]).
@@ -79,8 +106,12 @@ pub struct ReviewState {
     known: vitrine_record::KnownSignatures,
     threads_of_path: std::collections::HashMap<String, Vec<usize>>,
     /// An export, import or verification running in the background, and the last one's outcome.
-    job: Option<crossbeam_channel::Receiver<Result<crate::records::RecordOutcome, String>>>,
-    pub outcome: Option<Result<crate::records::RecordOutcome, String>>,
+    job: Option<crossbeam_channel::Receiver<Result<crate::state::records::RecordOutcome, String>>>,
+    pub outcome: Option<Result<crate::state::records::RecordOutcome, String>>,
+    /// Principals with more than one key in this review: their entries are shown with the key.
+    shared_principals: std::collections::HashSet<String>,
+    /// An import waiting for the user to accept the people it brings (nothing merged yet).
+    pub import: Option<crate::state::records::PlannedImport>,
 }
 
 impl ReviewState {
@@ -110,6 +141,12 @@ impl ReviewState {
     }
 
     fn take(&mut self, review: &Review) {
+        let mut keys: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for p in &review.people().people {
+            *keys.entry(p.principal.as_str()).or_default() += 1;
+        }
+        self.shared_principals =
+            keys.into_iter().filter(|&(_, n)| n > 1).map(|(p, _)| p.to_owned()).collect();
         self.entries = review.entries().to_vec();
         self.known = vitrine_record::KnownSignatures::of(&self.entries);
         self.problems = review.problems().to_vec();
@@ -154,10 +191,14 @@ impl ReviewState {
 
     /// Unlocks a key and signs in as the person it belongs to (adding that person to the review's
     /// `allowed_signers` when a principal and role are given for a new key).
-    pub fn sign_in(&mut self, form: &SignInForm) -> Result<(), String> {
-        let path = Path::new(form.key_path.trim());
-        let pass = form.passphrase.clone();
-        let signer = Signer::read(path, || Ok(pass)).map_err(|e| e.to_string())?;
+    pub fn sign_in(&mut self, form: &SignInForm, passphrase: &Passphrase) -> Result<(), String> {
+        let key_path = form.key_path.trim();
+        if key_path.is_empty() {
+            return Err("Choose your private key file (for example ~/.ssh/id_ed25519) to sign in.".into());
+        }
+        let path = Path::new(key_path);
+        // The record crate asks for a plain String; it lives only as long as the key is decrypted.
+        let signer = Signer::read(path, || Ok(passphrase.expose().to_owned())).map_err(|e| e.to_string())?;
         let mut review = self.lock()?;
         let known = review
             .people()
@@ -187,12 +228,12 @@ impl ReviewState {
     }
 
     /// Starts an export, import or verification on a background thread.
-    pub fn start_record(&mut self, action: crate::records::RecordAction, snap: Arc<Snapshot>) {
+    pub fn start_record(&mut self, action: crate::state::records::RecordAction, snap: Arc<Snapshot>) {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let dir = self.dir.clone();
         let signer = self.identity.as_ref().map(|i| i.signer.clone());
         let spawned = std::thread::Builder::new().name("record".into()).spawn(move || {
-            let _ = tx.send(crate::records::run(action, &dir, &snap, signer));
+            let _ = tx.send(crate::state::records::run(action, &dir, &snap, signer));
         });
         match spawned {
             Ok(_) => {
@@ -213,8 +254,7 @@ impl ReviewState {
         match rx.try_recv() {
             Ok(outcome) => {
                 self.job = None;
-                self.outcome = Some(outcome);
-                let _ = self.reload();
+                self.finish(outcome);
                 true
             }
             Err(crossbeam_channel::TryRecvError::Empty) => false,
@@ -226,11 +266,28 @@ impl ReviewState {
         }
     }
 
+    /// An entry's author as shown: the principal (escaped when it is not what it looks like), and the
+    /// key's fingerprint where two keys share the principal, so their entries can be told apart.
+    pub fn author(&self, a: &vitrine_record::entry::Author) -> String {
+        let shown = vitrine_record::principal::display(&a.principal);
+        if self.shared_principals.contains(&a.principal) {
+            format!("{shown} [{}]", a.fingerprint)
+        } else {
+            shown
+        }
+    }
+
+    /// Keeps a finished job's outcome; an import plan that needs the user's word waits in `import`.
+    fn finish(&mut self, outcome: Result<crate::state::records::RecordOutcome, String>) {
+        self.import = outcome.as_ref().ok().and_then(|o| o.plan.clone());
+        self.outcome = Some(outcome);
+        let _ = self.reload();
+    }
+
     /// Blocks until the record job is done (tests).
     pub fn wait_record(&mut self) {
         if let Some(rx) = self.job.take() {
-            self.outcome = Some(rx.recv().unwrap_or_else(|_| Err("the record thread stopped".into())));
-            let _ = self.reload();
+            self.finish(rx.recv().unwrap_or_else(|_| Err("the record thread stopped".into())));
         }
     }
 
@@ -404,4 +461,9 @@ impl ReviewState {
 
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The wire name of a record enum value (`high`, `accepted-risk`, `annotation`…), as shown.
+pub fn word<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }

@@ -8,10 +8,11 @@ use egui::{Color32, FontFamily, FontId, RichText, TextFormat};
 use vitrine_snapshot::text::suspicious;
 use vitrine_syntax::{HighlightClass, Span, Theme};
 
-use crate::document::{Content, Document};
-use crate::fonts::MONO_BOLD_FAMILY;
-use crate::review_ui::{InlineThread, inline_threads};
-use crate::state::{AppState, Command};
+use crate::state::document::{Content, Document};
+use crate::state::{AppState, NavCmd, SymbolsCmd};
+use crate::ui::Commands;
+use crate::ui::fonts::MONO_BOLD_FAMILY;
+use crate::ui::review::{InlineThread, inline_threads};
 
 /// Visual width of a tab stop.
 const TAB_WIDTH: usize = 4;
@@ -21,7 +22,7 @@ const MAX_LINE_CHARS: usize = 4000;
 
 /// Draws the tabs and the active document. Returns how many rows of code fit on screen (the page size
 /// for PageUp / PageDown).
-pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) -> usize {
+pub fn tabs_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) -> usize {
     if state.tabs.is_empty() {
         ui.vertical_centered(|ui| {
             ui.add_space(ui.available_height() / 3.0);
@@ -38,10 +39,10 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
                 .selectable_label(active, RichText::new(&name).strong())
                 .on_hover_text(tab.doc.path.display());
             if r.clicked() {
-                commands.push(Command::ActivateTab(i));
+                commands.push(NavCmd::ActivateTab(i));
             }
             if ui.small_button("×").on_hover_text(format!("Close {name} (Ctrl+W)")).clicked() {
-                commands.push(Command::CloseTab(i));
+                commands.push(NavCmd::CloseTab(i));
             }
             ui.add_space(6.0);
         }
@@ -58,7 +59,7 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
         threads.iter().filter(|t| !t.retracted).map(|t| (t.first, t.last, t.color)).collect();
     let wrap = state.prefs.wrap;
     let inline = if state.prefs.inline_threads { threads.as_slice() } else { &[] };
-    let Some(tab) = state.active_tab_mut() else { return 0 };
+    let Some(tab) = state.active_tab() else { return 0 };
     header_ui(ui, tab);
     if let Some(find) = &tab.find {
         find_bar_ui(ui, find, commands);
@@ -78,7 +79,7 @@ pub fn tabs_ui(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comma
         word: word.as_deref(),
         cursor: tab.cursor_line,
         selection: tab.anchor_line.map(|_| tab.selection()),
-        scroll_to: tab.scroll_to.take(),
+        scroll_to: tab.scroll_to.map(|line| (line, tab.scroll_seq)),
         find: tab.find.as_ref(),
         annotated: &annotated,
         wrap,
@@ -115,7 +116,8 @@ struct View<'a> {
     word: Option<&'a str>,
     cursor: usize,
     selection: Option<std::ops::RangeInclusive<usize>>,
-    scroll_to: Option<usize>,
+    /// A line to bring on screen, and the request's count (the view scrolls once per request).
+    scroll_to: Option<(usize, u64)>,
     find: Option<&'a crate::state::FindState>,
     annotated: &'a [(usize, usize, Color32)],
     /// Wrap long lines at the view's width.
@@ -124,32 +126,42 @@ struct View<'a> {
     threads: &'a [InlineThread],
 }
 
-fn find_bar_ui(ui: &mut egui::Ui, find: &crate::state::FindState, commands: &mut Vec<Command>) {
+/// Id of the find bar's field, so Ctrl+F can focus it.
+pub fn find_id() -> egui::Id {
+    egui::Id::unique("find-in-file")
+}
+
+fn find_bar_ui(ui: &mut egui::Ui, find: &crate::state::FindState, commands: &mut Commands) {
     ui.horizontal(|ui| {
         let label = ui.label("Find");
         let mut q = find.query.clone();
         let edit = ui
-            .add(egui::TextEdit::singleline(&mut q).id(egui::Id::unique("find-in-file")).desired_width(260.0))
+            .add(egui::TextEdit::singleline(&mut q).id(find_id()).desired_width(260.0))
             .labelled_by(label.id);
         if edit.changed() {
-            commands.push(Command::Find(Some(q)));
+            commands.push(NavCmd::Find(Some(q)));
         }
         if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
             let back = ui.input(|i| i.modifiers.shift);
-            commands.push(Command::FindStep(!back));
+            commands.push(NavCmd::FindStep(!back));
             edit.request_focus();
         }
         let n = find.matches.len();
-        let place = if n == 0 { "no matches".to_owned() } else { format!("{} of {n}", find.current + 1) };
-        ui.label(place);
+        let at_least = if find.capped { "≥" } else { "" };
+        let place =
+            if n == 0 { "no matches".to_owned() } else { format!("{} of {at_least}{n}", find.current + 1) };
+        let counted = ui.label(place);
+        if find.capped {
+            counted.on_hover_text(format!("Matches are counted up to {n}; this file has more."));
+        }
         if ui.small_button("↑").on_hover_text("Previous match (Shift+Enter, Shift+F3)").clicked() {
-            commands.push(Command::FindStep(false));
+            commands.push(NavCmd::FindStep(false));
         }
         if ui.small_button("↓").on_hover_text("Next match (Enter, F3)").clicked() {
-            commands.push(Command::FindStep(true));
+            commands.push(NavCmd::FindStep(true));
         }
         if ui.small_button("×").on_hover_text("Close find (Escape)").clicked() {
-            commands.push(Command::Find(None));
+            commands.push(NavCmd::Find(None));
         }
     });
 }
@@ -303,7 +315,7 @@ fn text_view(
     theme: &Theme,
     font: &FontId,
     view: &View<'_>,
-    commands: &mut Vec<Command>,
+    commands: &mut Commands,
 ) -> usize {
     let Content::Text(t) = &doc.content else { return 0 };
     let row_height = ui.fonts_mut(|f| f.row_height(font));
@@ -356,7 +368,10 @@ fn text_view(
     let mut area = if view.wrap { egui::ScrollArea::vertical() } else { egui::ScrollArea::both() }
         .auto_shrink([false, false])
         .id_salt(("code", doc.path.as_bytes()));
-    if let Some(line) = view.scroll_to {
+    let scroll_seq_id = path_id.with("scroll-seq");
+    let done_seq: Option<u64> = ui.ctx().data(|d| d.get_temp(scroll_seq_id));
+    if let Some((line, seq)) = view.scroll_to.filter(|&(_, seq)| done_seq != Some(seq)) {
+        ui.ctx().data_mut(|d| d.insert_temp(scroll_seq_id, seq));
         // Keep the target in view with some context; scroll only when it is not already visible.
         let shown: Option<(f32, f32)> = ui.ctx().data(|d| d.get_temp(path_id.with("viewport")));
         let y = layout.top(line.min(rows));
@@ -382,7 +397,7 @@ fn text_view(
         if rows == 0 {
             return;
         }
-        commands.push(Command::Seen(visible.clone()));
+        commands.push(NavCmd::Seen(visible.clone()));
         ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
         let marks_of = |line: usize| -> Vec<(std::ops::Range<usize>, bool)> {
             let Some(f) = view.find else {
@@ -397,28 +412,14 @@ fn text_view(
                 .map(|(i, m)| (m.1.clone(), i == f.current))
                 .collect()
         };
-        // Highlight what is visible, but never parse past the checkpoints the background thread has
-        // prepared: that would block this frame on a long parse. Those rows are drawn plain until then.
-        // Once they are prepared the thread holds the lock for one block at a time, so waiting is short;
-        // it highlights the pages around the visible rows (told at the end of this frame), so scrolling
-        // finds them ready.
-        let mut cache = if t.is_prepared() { t.highlight.lock().ok() } else { t.highlight.try_lock().ok() };
-        if let Some(c) = cache.as_mut() {
-            let prepared = if c.is_prepared() { rows } else { c.prepared_lines() };
-            let end = visible.end.min(prepared + 1);
-            if visible.start < end {
-                c.highlight_range(visible.start..end);
-            }
-            waiting_for_highlight = visible.end > prepared + 1;
-        } else {
-            waiting_for_highlight = true;
-        }
+        // Exact spans where the background thread has published them, provisional ones (computed
+        // here, for the rows on screen only) elsewhere: never a frame without colour, never a wait.
+        let spans = t.highlight.frame(visible.clone(), &t.lines);
+        waiting_for_highlight = !spans.exact_for(&visible);
         let width = ui.available_width().max(viewport.width());
-        let shown = visible.clone();
         for line in visible {
             let text = doc.line_text(line).unwrap_or_default();
-            let spans = cache.as_ref().and_then(|c| c.cached_line_spans(line));
-            let jobs = layout_line(text, spans, theme, font, &marks_of(line), wrap_cols);
+            let jobs = layout_line(text, spans.get(line), theme, font, &marks_of(line), wrap_cols);
             let findings = doc.findings.get(&Some(line));
             let top = origin.y + layout.top(line);
             let rect = egui::Rect::from_min_size(
@@ -462,7 +463,7 @@ fn text_view(
             };
             if number.clicked() {
                 let extend = row.input(|i| i.modifiers.shift);
-                commands.push(Command::CursorTo { line, extend });
+                commands.push(NavCmd::CursorTo { line, extend });
             }
             if code.clicked() {
                 let (extend, ctrl) = row.input(|i| (i.modifiers.shift, i.modifiers.command));
@@ -470,9 +471,9 @@ fn text_view(
                 let row = ((pos.y - code.rect.top()) / row_height).max(0.0) as usize;
                 let x = ((pos.x - code.rect.left()) / glyph).max(0.0) as usize;
                 let col = byte_of_display_col(text, row * wrap_cols.unwrap_or(0) + x);
-                commands.push(Command::ClickAt { line, col, extend });
+                commands.push(NavCmd::ClickAt { line, col, extend });
                 if ctrl {
-                    commands.push(Command::GoToDefinition);
+                    commands.push(SymbolsCmd::GoToDefinition);
                 }
             }
             if let Some(&(_, _, color)) = view.annotated.iter().find(|(a, b, _)| (*a..=*b).contains(&line)) {
@@ -503,7 +504,7 @@ fn text_view(
                 let mut block = ui.new_child(
                     egui::UiBuilder::new().max_rect(area).layout(egui::Layout::top_down(egui::Align::Min)),
                 );
-                crate::review_ui::inline_thread_ui(&mut block, t, commands);
+                crate::ui::review::inline_thread_ui(&mut block, t, commands);
                 let h = block.min_rect().height() + row_height * 0.3;
                 let key = height_key(t);
                 if heights.get(&key).is_none_or(|old| (old - h).abs() > 0.5) {
@@ -513,8 +514,6 @@ fn text_view(
                 y += heights.get(&height_key(t)).copied().unwrap_or(h);
             }
         }
-        drop(cache);
-        t.show_rows(shown);
     });
     if measured {
         ui.ctx().data_mut(|d| d.insert_temp(heights_id, heights));
@@ -522,7 +521,8 @@ fn text_view(
     }
     minimap_ui(ui, output.inner_rect, rows, doc, view);
     if waiting_for_highlight {
-        ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
+        // Exact spans replace the provisional ones when the thread publishes them: look again at ~10 Hz.
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
     }
     page_rows
 }

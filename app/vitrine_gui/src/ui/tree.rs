@@ -4,12 +4,13 @@
 
 use egui::{Color32, RichText};
 
-use crate::state::{AppState, Command, NodeProgress};
-use crate::tree::Node;
+use crate::state::tree::Node;
+use crate::state::{AppState, NavCmd, NodeProgress, ViewCmd};
+use crate::ui::Commands;
 
 const REVIEWED: Color32 = Color32::from_rgb(60, 170, 90);
 
-pub fn tree_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub fn tree_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) {
     ui.horizontal(|ui| {
         let label = ui.label("Files");
         let mut filter = state.tree_filter.clone();
@@ -21,7 +22,7 @@ pub fn tree_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
             )
             .labelled_by(label.id);
         if edit.changed() {
-            commands.push(Command::SetTreeFilter(filter));
+            commands.push(ViewCmd::SetTreeFilter(filter));
         }
     });
     let root_progress = state.progress.first().copied().unwrap_or_default();
@@ -41,7 +42,7 @@ pub fn tree_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
     }
     let mut only = state.unreviewed_filter;
     if ui.checkbox(&mut only, "Unreviewed files with findings").changed() {
-        commands.push(Command::SetUnreviewedFilter(only));
+        commands.push(ViewCmd::SetUnreviewedFilter(only));
     }
     ui.separator();
     let active = state.active_tab().map(|t| t.doc.path.as_bytes().to_vec());
@@ -77,13 +78,7 @@ pub fn tree_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
     });
 }
 
-fn node_ui(
-    ui: &mut egui::Ui,
-    state: &AppState,
-    idx: usize,
-    active: Option<&[u8]>,
-    commands: &mut Vec<Command>,
-) {
+fn node_ui(ui: &mut egui::Ui, state: &AppState, idx: usize, active: Option<&[u8]>, commands: &mut Commands) {
     let Some(node) = state.tree.node(idx) else { return };
     let p = state.progress.get(idx).copied().unwrap_or_default();
     if node.is_dir {
@@ -94,7 +89,7 @@ fn node_ui(
                 file_label(&format!("{arrow} {}/", node.name), node.findings, node.deceptive, p.annotations);
             let response = ui.selectable_label(false, label).on_hover_text(format!("{} files", node.files));
             if response.clicked() {
-                commands.push(Command::ToggleDir(node.path.clone()));
+                commands.push(ViewCmd::ToggleDir(node.path.clone()));
             }
             let color = if p.reviewed == node.files { REVIEWED } else { ui.visuals().weak_text_color() };
             ui.label(RichText::new(format!("{}/{} ✔", p.reviewed, node.files)).small().color(color))
@@ -119,7 +114,7 @@ fn file_row_ui(
     p: &NodeProgress,
     name: &str,
     active: Option<&[u8]>,
-    commands: &mut Vec<Command>,
+    commands: &mut Commands,
 ) {
     ui.horizontal(|ui| {
         let (mark, color, what) = if p.reviewed > 0 {
@@ -131,11 +126,18 @@ fn file_row_ui(
         };
         ui.label(RichText::new(mark).color(color)).on_hover_text(what);
         let selected = active == Some(node.path.as_slice());
-        if ui
-            .selectable_label(selected, file_label(name, node.findings, node.deceptive, p.annotations))
-            .clicked()
-        {
-            commands.push(Command::OpenFile { path: node.path.clone(), line: None });
+        let row =
+            ui.selectable_label(selected, file_label(name, node.findings, node.deceptive, p.annotations));
+        if selected {
+            // A file just opened (from anywhere) is scrolled into view, once per opening.
+            let id = egui::Id::unique("tree-revealed");
+            if ui.ctx().data(|d| d.get_temp::<u64>(id)) != Some(state.reveal) {
+                ui.ctx().data_mut(|d| d.insert_temp(id, state.reveal));
+                row.scroll_to_me(Some(egui::Align::Center));
+            }
+        }
+        if row.clicked() {
+            commands.push(NavCmd::OpenFile { path: node.path.clone(), line: None });
         }
     });
 }

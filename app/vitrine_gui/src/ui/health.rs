@@ -2,30 +2,9 @@
 //! opening its file at its line.
 
 use egui::{Color32, RichText};
-use vitrine_snapshot::FindingKind;
 
-use crate::state::{AppState, Command};
-
-/// The findings of a report grouped by kind (deceptive kinds first), as indexes into its findings: built
-/// once per snapshot, so a frame never walks every finding.
-#[derive(Debug, Default, Clone)]
-pub struct HealthGroups {
-    pub groups: Vec<(FindingKind, Vec<u32>)>,
-}
-
-impl HealthGroups {
-    pub fn build(report: &vitrine_snapshot::HealthReport) -> HealthGroups {
-        let mut groups: Vec<(FindingKind, Vec<u32>)> = Vec::new();
-        for (i, f) in report.findings.iter().enumerate() {
-            match groups.iter_mut().find(|(k, _)| *k == f.kind) {
-                Some((_, rows)) => rows.push(i as u32),
-                None => groups.push((f.kind, vec![i as u32])),
-            }
-        }
-        groups.sort_by_key(|(k, _)| (!k.is_deceptive(), *k));
-        HealthGroups { groups }
-    }
-}
+use crate::state::{AppState, NavCmd, ViewCmd};
+use crate::ui::Commands;
 
 /// One row of the panel: a kind's header, or one finding (by its index in the report).
 enum Row {
@@ -33,7 +12,7 @@ enum Row {
     Finding(u32),
 }
 
-pub fn health_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+pub fn health_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) {
     let Some(snapshot) = &state.snapshot else { return };
     let report = snapshot.health();
     ui.horizontal(|ui| {
@@ -106,7 +85,7 @@ pub fn health_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                             .on_hover_text(if open { "Fold" } else { "Unfold" })
                             .clicked()
                         {
-                            commands.push(Command::ToggleHealthKind(*kind));
+                            commands.push(ViewCmd::ToggleHealthKind(*kind));
                         }
                     }
                     Row::Finding(i) => {
@@ -121,7 +100,7 @@ pub fn health_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                             && let Some(path) = state.path_of_finding(&f.path)
                         {
                             let line = f.line.map(|l| l.saturating_sub(1) as usize);
-                            commands.push(Command::OpenFile { path: path.clone(), line });
+                            commands.push(NavCmd::OpenFile { path: path.clone(), line });
                         }
                     }
                 }

@@ -1,38 +1,65 @@
 //! The window's frame: menu bar, banner, file tree, tabs and code view, health panel, status bar.
 
-use std::path::PathBuf;
-
-use crossbeam_channel::Receiver;
 use egui::{Color32, RichText};
 
-use crate::records::RecordAction;
-use crate::state::{AppState, Command, Load};
-use crate::state::{BottomTab, OverlayKind, RightTab};
-use crate::{code_view, fonts, health_ui, overlay_ui, review_ui, search_ui, symbols_ui, tree_ui};
-
-/// What a file dialog was opened for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pick {
-    Folder,
-    Archive,
-    Export { questions_only: bool },
-    Import,
-    Verify,
-}
+use crate::state::records::RecordAction;
+use crate::state::{
+    AppState, BottomTab, Load, LoadCmd, OverlayCmd, OverlayKind, ReviewCmd, RightTab, ViewCmd,
+};
+use crate::ui::Commands;
+use crate::ui::dialog::{Backend, Dialogs, Outcome, Pick};
+use crate::ui::keymap::{self, Action};
+use crate::ui::{
+    code_view, fonts, health as health_ui, overlay as overlay_ui, review as review_ui, search as search_ui,
+    symbols as symbols_ui, threads as threads_ui, tree as tree_ui,
+};
 
 pub struct VitrineApp {
     pub state: AppState,
-    /// A file dialog running on its own thread (a blocking dialog in `ui` would freeze the window).
-    picker: Option<(Pick, Receiver<Option<PathBuf>>)>,
+    /// File dialogs: the desktop's, or the in-window one.
+    dialogs: Dialogs,
     fonts_installed: bool,
     applied_dark: Option<bool>,
     /// Rows of code that fit on screen at the last frame (PageUp / PageDown step).
     page_rows: usize,
+    /// The passphrase being typed in the sign-in form: kept here, in the view, and moved (not copied)
+    /// into the sign-in command; wiped when dropped.
+    passphrase: zeroize::Zeroizing<String>,
+    /// The loading screen's phase and the furthest fraction shown in it, and the phases seen so far.
+    load_shown: Option<(String, f32)>,
+    load_steps: usize,
+    /// The import dialog's "I checked the second keys" box.
+    second_keys: bool,
 }
 
 impl VitrineApp {
     pub fn new(state: AppState) -> VitrineApp {
-        VitrineApp { state, picker: None, fonts_installed: false, applied_dark: None, page_rows: 30 }
+        VitrineApp {
+            state,
+            dialogs: Dialogs::default(),
+            fonts_installed: false,
+            applied_dark: None,
+            page_rows: 30,
+            passphrase: review_ui::passphrase_buffer(),
+            load_shown: None,
+            load_steps: 0,
+            second_keys: false,
+        }
+    }
+
+    /// Always use the in-window file dialog (as on a machine with no desktop dialog).
+    pub fn with_in_window_dialogs(mut self) -> VitrineApp {
+        self.dialogs.backend = Backend::InWindow;
+        self
+    }
+
+    /// Opens the file dialog for `pick` (the menu's items; tests call it directly).
+    pub fn open_dialog(&mut self, pick: Pick) {
+        let start = match pick {
+            Pick::Folder | Pick::Archive => None,
+            _ => self.state.data.root().parent().map(std::path::Path::to_path_buf),
+        };
+        self.dialogs.open(pick, start.as_deref());
     }
 
     /// Draws the whole window and applies the commands it emitted. eframe and the tests both call this.
@@ -48,24 +75,27 @@ impl VitrineApp {
             ctx.set_theme(if self.state.prefs.dark { egui::Theme::Dark } else { egui::Theme::Light });
             self.applied_dark = Some(self.state.prefs.dark);
         }
-        self.state.poll();
-        let mut commands = Vec::new();
-        if let Some((pick, picked)) =
-            self.picker.as_ref().and_then(|(p, rx)| rx.try_recv().ok().map(|r| (*p, r)))
-        {
-            if let Some(path) = picked {
-                commands.push(match pick {
-                    Pick::Folder | Pick::Archive => Command::OpenSnapshot(path),
-                    Pick::Export { questions_only } => {
-                        Command::Record(RecordAction::Export { path, questions_only })
-                    }
-                    Pick::Import => Command::Record(RecordAction::Import { path }),
-                    Pick::Verify => Command::Record(RecordAction::Verify { path }),
-                });
-            }
-            self.picker = None;
+        self.state.apply(LoadCmd::Poll);
+        if !matches!(self.state.load, Load::Loading { .. }) {
+            (self.load_shown, self.load_steps) = (None, 0);
         }
-        self.keyboard(&ctx, &mut commands);
+        let mut commands = Commands::default();
+        if let Some((pick, path)) = self.dialogs.poll() {
+            self.picked(pick, path, &mut commands);
+        }
+        if let Some(dialog) = &mut self.dialogs.in_window {
+            match dialog.ui(&ctx) {
+                Outcome::Open => {}
+                Outcome::Cancelled => self.dialogs.in_window = None,
+                Outcome::Chosen(path) => {
+                    let pick = dialog.pick;
+                    self.dialogs.in_window = None;
+                    self.picked(pick, path, &mut commands);
+                }
+            }
+        } else {
+            self.keyboard(&ctx, &mut commands);
+        }
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut commands));
         if let Some(snapshot) = &self.state.snapshot {
@@ -84,7 +114,7 @@ impl VitrineApp {
                                 .strong(),
                             );
                             if !self.state.prefs.show_health && ui.button("Show findings").clicked() {
-                                commands.push(Command::ToggleHealthPanel);
+                                commands.push(ViewCmd::ToggleHealthPanel);
                             }
                         });
                     });
@@ -111,15 +141,23 @@ impl VitrineApp {
                                     .snapshot
                                     .as_ref()
                                     .map_or(0, |s| s.health().counts.values().sum());
+                                let threads = self.state.threads.total();
                                 for (tab, name) in [
                                     (BottomTab::Health, format!("Health ({findings})")),
-                                    (BottomTab::Search, "Search (Ctrl+Shift+F)".to_owned()),
-                                    (BottomTab::References, "References (Shift+F12)".to_owned()),
-                                    (BottomTab::Callers, "Callers (Ctrl+Shift+H)".to_owned()),
+                                    (BottomTab::Search, keymap::tooltip("Search", Action::SearchSnapshot)),
+                                    (
+                                        BottomTab::References,
+                                        keymap::tooltip("References", Action::References),
+                                    ),
+                                    (BottomTab::Callers, keymap::tooltip("Callers", Action::Callers)),
+                                    (
+                                        BottomTab::Threads,
+                                        keymap::tooltip(&format!("Threads {threads}"), Action::Threads),
+                                    ),
                                     (BottomTab::Record, "Record".to_owned()),
                                 ] {
                                     if ui.selectable_label(self.state.bottom == tab, name).clicked() {
-                                        commands.push(Command::ShowBottom(tab));
+                                        commands.push(ViewCmd::ShowBottom(tab));
                                     }
                                 }
                             });
@@ -135,6 +173,7 @@ impl VitrineApp {
                                 BottomTab::Callers => {
                                     symbols_ui::references_ui(ui, &self.state, true, &mut commands)
                                 }
+                                BottomTab::Threads => threads_ui::threads_ui(ui, &self.state, &mut commands),
                                 BottomTab::Record => review_ui::record_ui(ui, &self.state),
                             }
                         },
@@ -154,7 +193,7 @@ impl VitrineApp {
                                     (RightTab::Annotations, format!("Annotations ({n})")),
                                 ] {
                                     if ui.selectable_label(self.state.right == tab, name).clicked() {
-                                        commands.push(Command::ShowRight(tab));
+                                        commands.push(ViewCmd::ShowRight(tab));
                                     }
                                 }
                             });
@@ -169,7 +208,7 @@ impl VitrineApp {
                     );
                 }
                 let page = egui::CentralPanel::default()
-                    .show(ui, |ui| code_view::tabs_ui(ui, &mut self.state, &mut commands))
+                    .show(ui, |ui| code_view::tabs_ui(ui, &self.state, &mut commands))
                     .inner;
                 if page > 0 {
                     self.page_rows = page;
@@ -178,25 +217,39 @@ impl VitrineApp {
             Load::Loading { path, progress, .. } => {
                 let view = progress.view();
                 let path = path.display().to_string();
+                // Each phase counts from zero: the bar names the phase and never goes back within it.
+                let fraction = match &self.load_shown {
+                    Some((phase, shown)) if *phase == view.phase => view.fraction().max(*shown),
+                    _ => view.fraction(),
+                };
+                let steps = self.load_steps
+                    + usize::from(self.load_shown.as_ref().is_none_or(|(p, _)| *p != view.phase));
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.vertical_centered(|ui| {
                         ui.add_space(ui.available_height() / 3.0);
                         ui.heading(format!("Opening {path}"));
+                        let items = if view.total_items > 0 {
+                            format!("{} of {} files", view.done_items, view.total_items)
+                        } else {
+                            format!("{} files", view.done_items)
+                        };
                         ui.label(format!(
-                            "{}: {} of {} files, {} MB",
+                            "step {steps}, {}: {items}, {} MB",
                             view.phase,
-                            view.done_items,
-                            view.total_items,
                             view.done_bytes / 1_000_000
                         ));
-                        ui.add(
-                            egui::ProgressBar::new(view.fraction()).desired_width(420.0).show_percentage(),
-                        );
+                        ui.add(egui::ProgressBar::new(fraction).desired_width(420.0).text(format!(
+                            "{} {:.0}%",
+                            view.phase,
+                            fraction * 100.0
+                        )));
                         if ui.button("Cancel").clicked() {
-                            commands.push(Command::CancelLoading);
+                            commands.push(LoadCmd::Cancel);
                         }
                     });
                 });
+                self.load_steps = steps;
+                self.load_shown = Some((view.phase, fraction));
                 ctx.request_repaint_after(std::time::Duration::from_millis(100));
             }
             Load::Failed { path, error } => {
@@ -221,151 +274,65 @@ impl VitrineApp {
         }
         overlay_ui::overlay_ui(&ctx, &self.state, &mut commands);
         if let Some(review) = &self.state.review {
-            review_ui::sign_in_ui(&ctx, review, &mut commands);
+            let browse = review_ui::sign_in_ui(&ctx, review, &mut self.passphrase, &mut commands);
             review_ui::composer_ui(&ctx, review, &mut commands);
+            review_ui::mark_warning_ui(&ctx, &self.state, &mut commands);
+            review_ui::import_ui(&ctx, review, &mut self.second_keys, &mut commands);
+            if browse {
+                self.open_dialog(Pick::Key);
+            }
         }
         if let Some(error) = self.state.error.clone() {
             egui::Window::new("Error").collapsible(false).resizable(false).show(&ctx, |ui| {
                 ui.label(error);
                 if ui.button("Close").clicked() {
-                    commands.push(Command::DismissError);
+                    commands.push(ViewCmd::DismissError);
                 }
             });
         }
-        for c in commands {
+        for c in commands.into_vec() {
             self.state.apply(c);
         }
         if self.state.busy() {
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            // Background work shows its progress at a bounded rate (~10 Hz), not every frame it can.
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
     }
 
-    /// The keyboard map (F1 lists it). Keys that move the cursor act only when no text field has focus.
-    fn keyboard(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        use egui::{Key, Modifiers};
-        let cmd = Modifiers::COMMAND;
-        let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
-        let pressed = |m: Modifiers, k: Key| ctx.input_mut(|i| i.consume_key(m, k));
-        if let Some(o) = &self.state.overlay {
-            if pressed(Modifiers::NONE, Key::Escape)
-                || (o.kind == OverlayKind::Help && pressed(Modifiers::NONE, Key::F1))
-            {
-                commands.push(Command::ShowOverlay(None));
-            } else if pressed(Modifiers::NONE, Key::ArrowDown) {
-                commands.push(Command::OverlayMove(1));
-            } else if pressed(Modifiers::NONE, Key::ArrowUp) {
-                commands.push(Command::OverlayMove(-1));
-            } else if pressed(Modifiers::NONE, Key::Enter) {
-                commands.push(Command::OverlayAccept);
+    /// The keys of [`keymap::BINDINGS`] pressed this frame, as commands.
+    fn keyboard(&self, ctx: &egui::Context, commands: &mut Commands) {
+        let cx = keymap::Context { page_rows: self.page_rows };
+        for action in keymap::pressed(ctx, &self.state) {
+            match action {
+                Action::SearchSnapshot => ctx.memory_mut(|m| m.request_focus(search_ui::query_id())),
+                Action::FindInFile => ctx.memory_mut(|m| m.request_focus(code_view::find_id())),
+                _ => {}
             }
-            return;
-        }
-        let ready = matches!(self.state.load, Load::Ready);
-        if pressed(Modifiers::NONE, Key::F1) {
-            commands.push(Command::ShowOverlay(Some(OverlayKind::Help)));
-        }
-        if ready && pressed(cmd_shift, Key::F) {
-            commands.push(Command::ShowBottom(BottomTab::Search));
-            ctx.memory_mut(|m| m.request_focus(search_ui::query_id()));
-        }
-        if ready && pressed(Modifiers::COMMAND | Modifiers::ALT, Key::A) {
-            commands.push(Command::Annotate);
-        }
-        if ready && pressed(cmd, Key::T) {
-            commands.push(Command::ShowOverlay(Some(OverlayKind::Symbols)));
-        }
-        if ready && pressed(cmd_shift, Key::H) {
-            commands.push(Command::ShowCallers { name: None, deeper: false });
-        }
-        if ready && pressed(Modifiers::SHIFT, Key::F12) {
-            commands.push(Command::FindReferences);
-        }
-        if ready && pressed(Modifiers::NONE, Key::F12) {
-            commands.push(Command::GoToDefinition);
-        }
-        if ready && pressed(cmd, Key::P) {
-            commands.push(Command::ShowOverlay(Some(OverlayKind::QuickOpen)));
-        }
-        if pressed(cmd, Key::Equals) || pressed(cmd, Key::Plus) || pressed(cmd_shift, Key::Equals) {
-            commands.push(Command::FontSize(1));
-        }
-        if pressed(cmd, Key::Minus) {
-            commands.push(Command::FontSize(-1));
-        }
-        if pressed(cmd, Key::Num0) {
-            commands.push(Command::FontSize(0));
-        }
-        if pressed(Modifiers::ALT, Key::ArrowLeft) {
-            commands.push(Command::HistoryBack);
-        }
-        if pressed(Modifiers::ALT, Key::Z) {
-            commands.push(Command::ToggleWrap);
-        }
-        if pressed(Modifiers::ALT, Key::T) {
-            commands.push(Command::ToggleInlineThreads);
-        }
-        if pressed(Modifiers::ALT, Key::ArrowRight) {
-            commands.push(Command::HistoryForward);
-        }
-        let Some(tab) = self.state.active_tab() else { return };
-        // Ctrl+Alt+B before Ctrl+B, so the longer chord is never taken for the shorter one.
-        if pressed(Modifiers::COMMAND | Modifiers::ALT, Key::B) {
-            commands.push(Command::ToggleSidePanel);
-        }
-        if pressed(cmd, Key::B) {
-            commands.push(Command::ToggleTreePanel);
-        }
-        if pressed(cmd, Key::W) {
-            if let Some(a) = self.state.active {
-                commands.push(Command::CloseTab(a));
-            }
-            return;
-        }
-        if pressed(cmd, Key::G) {
-            commands.push(Command::ShowOverlay(Some(OverlayKind::GoToLine)));
-        }
-        if pressed(cmd, Key::F) {
-            let q = tab.find.as_ref().map(|f| f.query.clone()).unwrap_or_default();
-            commands.push(Command::Find(Some(q)));
-            ctx.memory_mut(|m| m.request_focus(egui::Id::unique("find-in-file")));
-        }
-        if tab.find.is_some() {
-            if pressed(Modifiers::NONE, Key::F3) {
-                commands.push(Command::FindStep(true));
-            }
-            if pressed(Modifiers::SHIFT, Key::F3) {
-                commands.push(Command::FindStep(false));
-            }
-            if pressed(Modifiers::NONE, Key::Escape) {
-                commands.push(Command::Find(None));
+            if let Some(c) = keymap::command(action, &self.state, cx) {
+                commands.push(c);
             }
         }
-        if ctx.egui_wants_keyboard_input() {
-            return;
-        }
-        let page = self.page_rows.max(2) as isize - 1;
-        // Shift+key first: egui's key matching ignores an unrequested Shift, so the plain key would
-        // also take Shift+key.
-        for extend in [true, false] {
-            let m = if extend { Modifiers::SHIFT } else { Modifiers::NONE };
-            let moves =
-                [(Key::ArrowDown, 1), (Key::ArrowUp, -1), (Key::PageDown, page), (Key::PageUp, -page)];
-            for (key, delta) in moves {
-                if pressed(m, key) {
-                    commands.push(Command::MoveCursor { delta, extend });
+    }
+
+    /// A dialog's answer, as the command it was opened for.
+    fn picked(&mut self, pick: Pick, path: std::path::PathBuf, commands: &mut Commands) {
+        match pick {
+            Pick::Folder | Pick::Archive => commands.push(LoadCmd::Open(path)),
+            Pick::Export { questions_only } => {
+                commands.push(ReviewCmd::Record(RecordAction::Export { path, questions_only }))
+            }
+            Pick::Import => commands.push(ReviewCmd::Record(RecordAction::Import { path })),
+            Pick::Verify => commands.push(ReviewCmd::Record(RecordAction::Verify { path })),
+            Pick::Key => {
+                if let Some(mut form) = self.state.review.as_ref().and_then(|r| r.sign_in.clone()) {
+                    form.key_path = path.display().to_string();
+                    commands.push(ReviewCmd::EditSignIn(form));
                 }
             }
-            let m = if extend { cmd_shift } else { cmd };
-            if pressed(m, Key::Home) {
-                commands.push(Command::CursorTo { line: 0, extend });
-            }
-            if pressed(m, Key::End) {
-                commands.push(Command::CursorTo { line: usize::MAX, extend });
-            }
         }
     }
 
-    fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Commands) {
         let mut want_pick = None;
         ui.horizontal(|ui| {
             ui.label(RichText::new("Vitrine").strong());
@@ -381,31 +348,48 @@ impl VitrineApp {
                 want_pick = Some(Pick::Archive);
             }
             ui.separator();
-            if ui.button("Go to file…").on_hover_text("Open a file by name (Ctrl+P)").clicked() {
-                commands.push(Command::ShowOverlay(Some(OverlayKind::QuickOpen)));
+            if ui
+                .button("Go to file…")
+                .on_hover_text(keymap::tooltip("Open a file by name", Action::QuickOpen))
+                .clicked()
+            {
+                commands.push(OverlayCmd::Show(Some(OverlayKind::QuickOpen)));
             }
             // View toggles: highlighted when on.
             let prefs = &self.state.prefs;
             let toggles = [
-                (prefs.show_tree, "Tree", "The file tree (Ctrl+B)", Command::ToggleTreePanel),
+                (
+                    prefs.show_tree,
+                    "Tree",
+                    keymap::tooltip("The file tree", Action::ToggleTree),
+                    ViewCmd::ToggleTreePanel,
+                ),
                 (
                     prefs.show_side,
                     "Side panel",
-                    "The outline and annotations panel (Ctrl+Alt+B)",
-                    Command::ToggleSidePanel,
+                    keymap::tooltip("The outline and annotations panel", Action::ToggleSide),
+                    ViewCmd::ToggleSidePanel,
                 ),
                 (
                     prefs.show_health,
                     "Health",
-                    "The snapshot health report and the other tabs below",
-                    Command::ToggleHealthPanel,
+                    "The snapshot health report and the other tabs below".to_owned(),
+                    ViewCmd::ToggleHealthPanel,
                 ),
-                (prefs.wrap, "Wrap", "Wrap long lines at the width of the view (Alt+Z)", Command::ToggleWrap),
+                (
+                    prefs.wrap,
+                    "Wrap",
+                    keymap::tooltip("Wrap long lines at the width of the view", Action::ToggleWrap),
+                    ViewCmd::ToggleWrap,
+                ),
                 (
                     prefs.inline_threads,
                     "Threads",
-                    "Annotation threads under their lines in the code (Alt+T)",
-                    Command::ToggleInlineThreads,
+                    keymap::tooltip(
+                        "Annotation threads under their lines in the code",
+                        Action::ToggleInlineThreads,
+                    ),
+                    ViewCmd::ToggleInlineThreads,
                 ),
             ];
             for (on, text, hover, command) in toggles {
@@ -415,10 +399,11 @@ impl VitrineApp {
             }
             let theme = if self.state.prefs.dark { "Light theme" } else { "Dark theme" };
             if ui.button(theme).on_hover_text("Switch between the light and the dark theme").clicked() {
-                commands.push(Command::SetDarkTheme(!self.state.prefs.dark));
+                commands.push(ViewCmd::SetDarkTheme(!self.state.prefs.dark));
             }
-            if ui.button("Help").on_hover_text("Keyboard shortcuts (F1)").clicked() {
-                commands.push(Command::ShowOverlay(Some(OverlayKind::Help)));
+            if ui.button("Help").on_hover_text(keymap::tooltip("Keyboard shortcuts", Action::Help)).clicked()
+            {
+                commands.push(OverlayCmd::Show(Some(OverlayKind::Help)));
             }
             if let Some(s) = &self.state.snapshot {
                 ui.separator();
@@ -426,9 +411,12 @@ impl VitrineApp {
             }
             if let Some(review) = &self.state.review {
                 ui.separator();
-                if ui.button("Annotate…").on_hover_text("Annotate the selected lines (Ctrl+Alt+A)").clicked()
+                if ui
+                    .button("Annotate…")
+                    .on_hover_text(keymap::tooltip("Annotate the selected lines", Action::Annotate))
+                    .clicked()
                 {
-                    commands.push(Command::Annotate);
+                    commands.push(ReviewCmd::Annotate);
                 }
                 ui.menu_button("Record", |ui| {
                     let items = [
@@ -455,35 +443,7 @@ impl VitrineApp {
             }
         });
         if let Some(pick) = want_pick {
-            self.pick(pick);
-        }
-    }
-
-    /// Opens a file dialog on its own thread (a blocking dialog inside `ui` would freeze the window).
-    fn pick(&mut self, pick: Pick) {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        let spawned = std::thread::Builder::new().name("file-dialog".into()).spawn(move || {
-            let dialog = rfd::FileDialog::new();
-            let picked = match pick {
-                Pick::Folder => dialog.set_title("Open a snapshot folder").pick_folder(),
-                Pick::Archive => dialog
-                    .set_title("Open a snapshot archive")
-                    .add_filter("Snapshot archives", &["tar", "gz", "tgz", "xz", "txz", "zip"])
-                    .pick_file(),
-                Pick::Export { .. } => dialog
-                    .set_title("Export the review record")
-                    .add_filter("Vitrine record", &["vitrine"])
-                    .set_file_name("review.vitrine")
-                    .save_file(),
-                Pick::Import | Pick::Verify => dialog
-                    .set_title("Choose a review record")
-                    .add_filter("Vitrine record", &["vitrine"])
-                    .pick_file(),
-            };
-            let _ = tx.send(picked);
-        });
-        if spawned.is_ok() {
-            self.picker = Some((pick, rx));
+            self.open_dialog(pick);
         }
     }
 
@@ -547,8 +507,8 @@ impl VitrineApp {
 
     /// "index ready · symbols 40%": the state of the background indexes.
     fn index_status(&self) -> String {
-        use crate::search_state::IndexState;
-        use crate::symbols_state::SymIndexState;
+        use crate::state::search::IndexState;
+        use crate::state::symbols::SymIndexState;
         let text = match &self.state.search.index {
             IndexState::None => "index —".to_owned(),
             IndexState::Building { progress, .. } => {
@@ -580,5 +540,8 @@ impl eframe::App for VitrineApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, crate::PREFS_KEY, &self.state.prefs);
+        // The tabs and cursors go with the snapshot's data, not with the window's settings. Failing to
+        // save them loses a convenience, not review data: nothing to interrupt the reader with.
+        let _ = self.state.save_view();
     }
 }

@@ -4,15 +4,16 @@
 use egui::text::LayoutJob;
 use egui::{Color32, FontId, RichText, TextFormat};
 
-use crate::search_state::{IndexState, MAX_RESULT_LINES, Row, SearchState};
-use crate::state::Command;
+use crate::state::SearchCmd;
+use crate::state::search::{IndexState, MAX_RESULT_LINES, Row, SearchState};
+use crate::ui::Commands;
 
 /// Id of the query box, so Ctrl+Shift+F can focus it.
 pub fn query_id() -> egui::Id {
     egui::Id::unique("search-query")
 }
 
-pub fn search_ui(ui: &mut egui::Ui, search: &SearchState, commands: &mut Vec<Command>) {
+pub fn search_ui(ui: &mut egui::Ui, search: &SearchState, commands: &mut Commands) {
     ui.horizontal(|ui| {
         let label = ui.label("Search");
         let mut q = search.query.clone();
@@ -26,18 +27,18 @@ pub fn search_ui(ui: &mut egui::Ui, search: &SearchState, commands: &mut Vec<Com
             )
             .labelled_by(label.id);
         if edit.changed() {
-            commands.push(Command::SetSearchQuery(q));
+            commands.push(SearchCmd::SetQuery(q));
         }
         if edit.has_focus() {
             if ui.input(|i| i.key_pressed(egui::Key::ArrowDown)) {
-                commands.push(Command::SearchMove(1));
+                commands.push(SearchCmd::Move(1));
             }
             if ui.input(|i| i.key_pressed(egui::Key::ArrowUp)) {
-                commands.push(Command::SearchMove(-1));
+                commands.push(SearchCmd::Move(-1));
             }
         }
         if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !search.rows.is_empty() {
-            commands.push(Command::SearchOpen(search.selected));
+            commands.push(SearchCmd::Open(search.selected));
         }
         ui.label(status(search));
     });
@@ -74,7 +75,7 @@ pub fn search_ui(ui: &mut egui::Ui, search: &SearchState, commands: &mut Vec<Com
                     }
                 };
                 if clicked {
-                    commands.push(Command::SearchOpen(i));
+                    commands.push(SearchCmd::Open(i));
                 }
             }
         },

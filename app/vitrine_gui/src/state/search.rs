@@ -101,6 +101,24 @@ impl SearchState {
         self.running = None;
     }
 
+    /// Applies a search command; returns a place to open (a result row's file and 0-based line).
+    pub(crate) fn apply(&mut self, cmd: crate::state::SearchCmd) -> Option<(Vec<u8>, usize)> {
+        use crate::state::SearchCmd;
+        match cmd {
+            SearchCmd::SetQuery(q) => self.set_query(q),
+            SearchCmd::Move(delta) => {
+                let last = self.rows.len().saturating_sub(1);
+                self.selected = self.selected.saturating_add_signed(delta).min(last);
+            }
+            SearchCmd::Open(row) => {
+                let IndexState::Ready(index) = &self.index else { return None };
+                self.selected = row;
+                return self.target(row, index);
+            }
+        }
+        None
+    }
+
     /// Sets the query: the previous search is cancelled and a new one starts (when the index is ready).
     pub fn set_query(&mut self, query: String) {
         self.query = query;

@@ -1,0 +1,157 @@
+//! Opening a snapshot: the ingest on its own thread, and what is set up once it is ready.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, TryRecvError};
+use vitrine_snapshot::progress::Progress;
+use vitrine_snapshot::{IngestConfig, Snapshot};
+
+use crate::state::review::ReviewState;
+use crate::state::tree::FileTree;
+use crate::state::{AppState, LoadCmd};
+
+/// Where the snapshot is in its life.
+#[derive(Debug)]
+pub enum Load {
+    Idle,
+    Loading { path: PathBuf, progress: Arc<Progress>, result: Receiver<Result<Snapshot, String>> },
+    Ready,
+    Failed { path: PathBuf, error: String },
+}
+
+impl AppState {
+    pub(crate) fn apply_load(&mut self, cmd: LoadCmd) {
+        match cmd {
+            LoadCmd::Open(path) => self.start_loading(path),
+            LoadCmd::Cancel => {
+                if let Load::Loading { progress, .. } = &self.load {
+                    progress.cancel();
+                }
+            }
+            LoadCmd::Poll => self.poll(),
+        }
+    }
+
+    /// Collects the results of background work.
+    fn poll(&mut self) {
+        self.search.poll();
+        self.symbols.poll();
+        if self.review.as_mut().is_some_and(|r| r.poll()) {
+            self.refresh_progress();
+            self.threads.refresh(self.review.as_ref());
+        }
+        self.poll_load();
+    }
+
+    /// Whether background work is under way (the window keeps repainting to show it).
+    pub fn busy(&self) -> bool {
+        matches!(self.load, Load::Loading { .. })
+            || self.search.is_running()
+            || self.symbols.is_running()
+            || self.review.as_ref().is_some_and(|r| r.record_running())
+    }
+
+    fn start_loading(&mut self, path: PathBuf) {
+        if let Load::Loading { progress, .. } = &self.load {
+            progress.cancel();
+        }
+        self.search.cancel();
+        self.symbols.cancel();
+        let progress = Arc::new(Progress::default());
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let config = IngestConfig {
+            blob_dir: Some(self.data.blob_dir()),
+            cache_dir: Some(self.data.ingest_cache_dir()),
+            ..IngestConfig::default()
+        };
+        let p = progress.clone();
+        let input = path.clone();
+        let spawned = std::thread::Builder::new().name("ingest".into()).spawn(move || {
+            let r = Snapshot::open(&input, &config, &p).map_err(|e| e.to_string());
+            let _ = tx.send(r);
+        });
+        self.load = match spawned {
+            Ok(_) => Load::Loading { path, progress, result: rx },
+            Err(e) => Load::Failed { path, error: format!("cannot start the ingest thread: {e}") },
+        };
+    }
+
+    fn install(&mut self, snapshot: Snapshot) {
+        self.tree = FileTree::build(&snapshot);
+        self.health_groups = crate::state::health::HealthGroups::build(snapshot.health());
+        // Kinds that can change what code means start unfolded; the others folded.
+        self.health_folded =
+            self.health_groups.groups.iter().map(|(k, _)| *k).filter(|k| !k.is_deceptive()).collect();
+        self.finding_paths =
+            snapshot.files().iter().map(|f| (f.path.display(), f.path.as_bytes().to_vec())).collect();
+        self.expanded.clear();
+        // Top-level directories start expanded when there are few of them.
+        if self.tree.top_level_dirs().len() <= 12 {
+            self.expanded.extend(self.tree.top_level_dirs());
+        }
+        self.tabs.clear();
+        self.active = None;
+        let snapshot = Arc::new(snapshot);
+        self.search = crate::state::search::SearchState::default();
+        self.symbols = crate::state::symbols::SymbolState::default();
+        // One index after the other: each build uses every core, and their peaks of memory do not add up.
+        let search_done =
+            self.search.start_index(snapshot.clone(), &self.data, self.symbols.definitions.clone());
+        self.symbols.start_index(snapshot.clone(), &self.data, Some(search_done));
+        // The review and its unsigned drafts are kept by tree id, beside each other (see `review_dir`).
+        let review_dir = self.data.review_dir(&snapshot.ids().tree_sha256);
+        let drafts = review_dir.with_file_name("drafts").join("annotation.json");
+        let (review, problem) = ReviewState::open(review_dir, snapshot.ids().tree_sha256.clone(), drafts);
+        self.review = Some(review);
+        if let Some(p) = problem {
+            self.error = Some(p);
+        }
+        self.opened.clear();
+        self.coverage.clear();
+        self.snapshot = Some(snapshot);
+        self.load = Load::Ready;
+        self.refresh_progress();
+        self.threads = Default::default();
+        self.threads.refresh(self.review.as_ref());
+        self.restore_view();
+        for cmd in std::mem::take(&mut self.pending) {
+            self.apply(cmd);
+        }
+    }
+
+    fn poll_load(&mut self) {
+        let Load::Loading { path, result, .. } = &self.load else { return };
+        match result.try_recv() {
+            Ok(Ok(snapshot)) => self.install(snapshot),
+            Ok(Err(error)) => {
+                let path = path.clone();
+                self.fail(path, error);
+            }
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => {
+                let path = path.clone();
+                self.fail(path, "the ingest thread stopped".into());
+            }
+        }
+    }
+
+    /// Blocks until the snapshot being loaded is ready or failed (for tests and the CLI).
+    pub fn wait_loaded(&mut self) {
+        while let Load::Loading { result, .. } = &self.load {
+            let r = result.recv().unwrap_or_else(|_| Err("the ingest thread stopped".into()));
+            let Load::Loading { path, .. } = &self.load else { break };
+            let path = path.clone();
+            match r {
+                Ok(s) => self.install(s),
+                Err(error) => self.fail(path, error),
+            }
+        }
+    }
+
+    /// The snapshot could not be opened: what was queued for it is dropped with it.
+    fn fail(&mut self, path: PathBuf, error: String) {
+        self.pending.clear();
+        self.load = Load::Failed { path, error };
+    }
+}
