@@ -6,6 +6,7 @@
 mod support;
 
 mod gui;
+mod network;
 mod record;
 mod search;
 mod snapshot;
