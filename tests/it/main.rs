@@ -7,6 +7,7 @@ mod support;
 
 mod gui;
 mod network;
+mod provenance;
 mod record;
 mod search;
 mod snapshot;

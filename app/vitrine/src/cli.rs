@@ -13,7 +13,7 @@ use crate::common::{Ctx, Exit};
 /// Vitrine: review a vendor's source snapshot offline. With no subcommand, opens the window on the
 /// bundled demo snapshot.
 #[derive(Debug, Parser)]
-#[command(name = "vitrine", version, about, long_about = None, propagate_version = true)]
+#[command(name = "vitrine", version, about, long_about = None, disable_version_flag = true)]
 #[command(
     allow_external_subcommands = true,
     override_usage = "vitrine [OPTIONS] [PATH]\n       vitrine [OPTIONS] <COMMAND>"
@@ -32,6 +32,15 @@ pub struct Cli {
     /// `health`, `export` and `verify` always hash everything.
     #[arg(long, global = true)]
     pub no_cache: bool,
+
+    /// Print the version.
+    #[arg(short = 'V', long)]
+    pub version: bool,
+
+    /// With --version: also print the build's provenance (source commit, Cargo.lock and SBOM SHA-256), which
+    /// ties this binary to its source bundle.
+    #[arg(long, requires = "version")]
+    pub verbose: bool,
 
     #[command(flatten)]
     pub ingest: IngestArgs,
@@ -92,6 +101,11 @@ pub enum Command {
     Search(crate::cmd_search::SearchCmd),
 }
 
+/// The command line's definition (for the man page and the shell completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
@@ -106,6 +120,10 @@ where
             return code as u8;
         }
     };
+    if cli.version {
+        let _ = write!(out, "{}", crate::version::text(cli.verbose));
+        return Exit::Ok as u8;
+    }
     let mut ctx = Ctx::new(cli.data.as_deref(), cli.quiet, out, err);
     ctx.ingest = cli.ingest.config();
     ctx.use_cache = !cli.no_cache;

@@ -10,6 +10,7 @@ mod cmd_snapshot;
 mod cmd_symbols;
 mod common;
 mod demo;
+mod version;
 
 use std::ffi::OsString;
 
@@ -36,3 +37,9 @@ where
 }
 
 pub use crate::demo::unpack_demo;
+
+/// The command line's definition, from which the man page and shell completions are generated
+/// (`examples/vitrine-docs.rs`).
+pub fn command() -> clap::Command {
+    cli::command()
+}
