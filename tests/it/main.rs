@@ -9,6 +9,8 @@ mod support;
 mod archive_diff;
 mod gui;
 mod hostile;
+mod network;
+mod provenance;
 mod record;
 mod search;
 mod snapshot;

@@ -13,7 +13,7 @@ use crate::common::{Ctx, Exit};
 /// Vitrine: review a vendor's source snapshot offline. With no subcommand, opens the window on the
 /// bundled demo snapshot.
 #[derive(Debug, Parser)]
-#[command(name = "vitrine", version, about, long_about = None, propagate_version = true)]
+#[command(name = "vitrine", version, about, long_about = None, disable_version_flag = true)]
 #[command(
     allow_external_subcommands = true,
     override_usage = "vitrine [OPTIONS] [PATH]\n       vitrine [OPTIONS] <COMMAND>"
@@ -39,6 +39,15 @@ pub struct Cli {
     /// by the extension before `.in`.
     #[arg(long, global = true, value_name = "PATTERN=LANGUAGE")]
     pub lang_map: Vec<String>,
+
+    /// Print the version.
+    #[arg(short = 'V', long)]
+    pub version: bool,
+
+    /// With --version: also print the build's provenance (source commit, Cargo.lock and SBOM SHA-256), which
+    /// ties this binary to its source bundle.
+    #[arg(long, requires = "version")]
+    pub verbose: bool,
 
     #[command(flatten)]
     pub ingest: IngestArgs,
@@ -99,6 +108,11 @@ pub enum Command {
     Search(crate::cmd_search::SearchCmd),
 }
 
+/// The command line's definition (for the man page and the shell completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
@@ -113,6 +127,10 @@ where
             return code as u8;
         }
     };
+    if cli.version {
+        let _ = write!(out, "{}", crate::version::text(cli.verbose));
+        return Exit::Ok as u8;
+    }
     let mut lang_map = vitrine_syntax::LangMap::default();
     for spec in &cli.lang_map {
         if let Err(e) = lang_map.extend(spec) {

@@ -11,6 +11,7 @@ mod cmd_symbols;
 mod common;
 mod definitions;
 mod demo;
+mod version;
 
 use std::ffi::OsString;
 
@@ -37,3 +38,9 @@ where
 }
 
 pub use crate::demo::unpack_demo;
+
+/// The command line's definition, from which the man page and shell completions are generated
+/// (`examples/vitrine-docs.rs`).
+pub fn command() -> clap::Command {
+    cli::command()
+}
