@@ -571,7 +571,15 @@ fn statement_macros(s: &[u8], toks: &[Tok], plan: &mut Plan) {
     let mut k = 0usize;
     while let Some(t) = live.get(k) {
         let word = s.get(t.start as usize..t.end as usize).unwrap_or_default();
-        if at_start && t.kind == Kind::Word && !is_not_a_macro(word) && punct(k + 1, b'(') {
+        // After a `)` that ended an earlier line, an upper-case invocation starting its own line
+        // starts a statement too: `ASN1_ITEM_TEMPLATE_END(X)` after `... = TEMPLATE(...)`.
+        let after_line_end = k
+            .checked_sub(1)
+            .and_then(|p| live.get(p))
+            .is_some_and(|p| p.kind == Kind::Punct && p.byte == b')' && p.end_line < t.line)
+            && is_macro_like(word);
+        if (at_start || after_line_end) && t.kind == Kind::Word && !is_not_a_macro(word) && punct(k + 1, b'(')
+        {
             // The matching `)`.
             let mut depth = 0i64;
             let mut close = None;
@@ -624,6 +632,15 @@ fn statement_ends_after(s: &[u8], live: &[&Tok], close: usize, name: &[u8]) -> b
         }
         _ => false,
     }
+}
+
+/// An upper-case name, or one that starts like a macro family (`DECLARE_ASN1_ENCODE_FUNCTIONS_name`,
+/// `static_ASN1_SEQUENCE_END` excluded: it starts lower-case).
+fn is_macro_like(w: &[u8]) -> bool {
+    is_macro_name(w)
+        || (w.first().is_some_and(u8::is_ascii_uppercase)
+            && w.contains(&b'_')
+            && w.iter().filter(|c| c.is_ascii_uppercase()).count() >= 2)
 }
 
 /// An upper-case name (`X` of an X-macro list included).
@@ -703,6 +720,15 @@ mod tests {
         let p = prepare(Language::C, src.as_bytes()).unwrap();
         assert_eq!(p.text.len(), 3);
         assert!(p.inactive.is_empty());
+    }
+
+    #[test]
+    fn invocations_after_an_unterminated_one_are_text_too() {
+        let src = "TEMPLATE(EKU) = TEMPLATE_TYPE(0, EKU)\nTEMPLATE_END(EKU)\n\nIMPLEMENT_FUNCTIONS(EKU)\nDECLARE_FUNCTIONS_name(EKU)\nstatic int v2i(void)\n{\n}\n";
+        assert_eq!(
+            kept(Language::C, src),
+            "TEMPLATE(EKU) = TEMPLATE_TYPE(0, EKU)\nstatic int v2i(void)\n{\n}"
+        );
     }
 
     #[test]
