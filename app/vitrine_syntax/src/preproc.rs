@@ -626,21 +626,20 @@ fn statement_ends_after(s: &[u8], live: &[&Tok], close: usize, name: &[u8]) -> b
         Kind::Word => {
             let next_word = s.get(next.start as usize..next.end as usize).unwrap_or_default();
             let called = live.get(close + 2).is_some_and(|t| t.kind == Kind::Punct && t.byte == b'(');
-            // `ret_type_macro(x)` then `name(args)` on the next line is a signature, unless both
-            // are upper-case macro invocations in a row.
-            !called || (is_macro_name(name) && is_macro_name(next_word))
+            // `ret_type(x)` then `name(args)` on the next line is a signature, unless one of them
+            // is named like a macro (invocations in a row: `IMPLEMENT_X(a)` / `DECLARE_Y(b)`).
+            !called || is_macro_like(name) || is_macro_like(next_word)
         }
         _ => false,
     }
 }
 
-/// An upper-case name, or one that starts like a macro family (`DECLARE_ASN1_ENCODE_FUNCTIONS_name`,
-/// `static_ASN1_SEQUENCE_END` excluded: it starts lower-case).
+/// An upper-case name, or a name with `_` mostly in upper case (`DECLARE_ASN1_ENCODE_FUNCTIONS_name`,
+/// `static_ASN1_SEQUENCE_END`).
 fn is_macro_like(w: &[u8]) -> bool {
-    is_macro_name(w)
-        || (w.first().is_some_and(u8::is_ascii_uppercase)
-            && w.contains(&b'_')
-            && w.iter().filter(|c| c.is_ascii_uppercase()).count() >= 2)
+    let upper = w.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = w.iter().filter(|c| c.is_ascii_lowercase()).count();
+    is_macro_name(w) || (w.contains(&b'_') && upper >= 2 && upper > lower)
 }
 
 /// An upper-case name (`X` of an X-macro list included).
@@ -724,10 +723,10 @@ mod tests {
 
     #[test]
     fn invocations_after_an_unterminated_one_are_text_too() {
-        let src = "TEMPLATE(EKU) = TEMPLATE_TYPE(0, EKU)\nTEMPLATE_END(EKU)\n\nIMPLEMENT_FUNCTIONS(EKU)\nDECLARE_FUNCTIONS_name(EKU)\nstatic int v2i(void)\n{\n}\n";
+        let src = "TEMPLATE(EKU) = TEMPLATE_TYPE(0, EKU)\nTEMPLATE_END(EKU)\n\nIMPLEMENT_FUNCTIONS(EKU)\nDECLARE_FUNCTIONS_name(EKU)\nstatic int v2i(void)\n{\n}\nSEQ(S) = {\n} static_SEQUENCE_END(S)\n\nIMPLEMENT_FUNCTIONS(S)\nS *s_new(void)\n{\n}\n";
         assert_eq!(
             kept(Language::C, src),
-            "TEMPLATE(EKU) = TEMPLATE_TYPE(0, EKU)\nstatic int v2i(void)\n{\n}"
+            "TEMPLATE(EKU) = TEMPLATE_TYPE(0, EKU)\nstatic int v2i(void)\n{\n}\nSEQ(S) = {\n}\nS *s_new(void)\n{\n}"
         );
     }
 
