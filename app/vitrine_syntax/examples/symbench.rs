@@ -5,7 +5,10 @@
 //! line (time, size, peak memory, counts); `symbench lookup OUT NAME...` times lookups and callers;
 //! `symbench recall OUT TSV` reads `name<TAB>line<TAB>path` lines (as `ctags -x --_xformat` prints
 //! them) and reports how many have a definition or declaration of that name in that file at that
-//! line (and within 2 lines), with the misses grouped by kind letter when a 4th column is given.
+//! line (and within 2 lines), with the misses grouped by kind letter when a 4th column is given;
+//! ctags' functions count only when Vitrine has a definition (not a declaration) there.
+//! `symbench extras DIR TSV` lists the function definitions Vitrine finds that ctags does not (same
+//! file, within 2 lines), with a sample to judge.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +28,7 @@ fn main() -> ExitCode {
         Some("query") if args.len() == 2 => query_time(Path::new(&args[1])),
         Some("phases") if args.len() == 2 => phases(Path::new(&args[1])),
         Some("dump") if args.len() == 2 => dump(Path::new(&args[1])),
+        Some("extras") if args.len() == 3 => extras(Path::new(&args[1]), Path::new(&args[2])),
         Some("skim") if args.len() == 2 => {
             // The file as the index's parser sees it (skimmed bodies blanked).
             let bytes = std::fs::read(&args[1]).map_err(|e| e.to_string());
@@ -161,7 +165,10 @@ fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
     let mut missed_by_kind: BTreeMap<String, u64> = BTreeMap::new();
     let mut total_by_kind: BTreeMap<String, u64> = BTreeMap::new();
     let mut examples: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut cache: std::collections::HashMap<String, Vec<(String, u32)>> = std::collections::HashMap::new();
+    let mut cache: std::collections::HashMap<String, Vec<(String, u32, bool)>> =
+        std::collections::HashMap::new();
+    // ctags' function definitions, found as Vitrine definitions within 2 lines.
+    let (mut functions, mut functions_defined) = (0u64, 0u64);
     // With MISSES=FILE, every missed ctags line is written there.
     let mut misses = std::env::var_os("MISSES").and_then(|p| std::fs::File::create(p).ok());
     for line in text.lines() {
@@ -177,14 +184,28 @@ fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
         *total_by_kind.entry(kind.clone()).or_default() += 1;
         if !cache.contains_key(*name) {
             let hits = idx.lookup(name, Match::Exact).map_err(|e| e.to_string())?;
-            cache.insert(name.to_string(), hits.into_iter().map(|h| (h.path, h.at.line + 1)).collect());
+            cache.insert(
+                name.to_string(),
+                hits.into_iter()
+                    .map(|h| (h.path, h.at.line + 1, h.role == index::Role::Definition))
+                    .collect(),
+            );
         }
         let hits = cache.get(*name).map(Vec::as_slice).unwrap_or_default();
-        let same_file = || hits.iter().filter(|(p, _)| p == path);
-        if same_file().any(|(_, l)| *l == lno) {
+        let same_file = || hits.iter().filter(|(p, _, _)| p == path);
+        if kind == "function" {
+            functions += 1;
+            if same_file().any(|(_, l, def)| *def && l.abs_diff(lno) <= 2) {
+                functions_defined += 1;
+            } else if let Some(f) = misses.as_mut() {
+                use std::io::Write;
+                let _ = writeln!(f, "F\t{line}");
+            }
+        }
+        if same_file().any(|(_, l, _)| *l == lno) {
             exact += 1;
             near += 1;
-        } else if same_file().any(|(_, l)| l.abs_diff(lno) <= 2) {
+        } else if same_file().any(|(_, l, _)| l.abs_diff(lno) <= 2) {
             near += 1;
         } else {
             *missed_by_kind.entry(kind.clone()).or_default() += 1;
@@ -209,6 +230,9 @@ fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
             "within_2_lines": near,
             "recall_same_line": if n > 0 { exact as f64 / n as f64 } else { 0.0 },
             "recall_within_2": if n > 0 { near as f64 / n as f64 } else { 0.0 },
+            "ctags_functions": functions,
+            "functions_defined_within_2": functions_defined,
+            "function_recall": if functions > 0 { functions_defined as f64 / functions as f64 } else { 0.0 },
             "total_by_kind": total_by_kind,
             "missed_by_kind": missed_by_kind,
             "missed_examples": examples,
@@ -280,6 +304,67 @@ fn slow(dir: &Path) -> Result<(), String> {
 
 /// Prints every file's extraction (outline, declarations, includes, references) under a directory, to
 /// compare two versions of the extractor with `diff`.
+/// Function definitions (as the index extracts them) that ctags' TSV does not have in the same file
+/// within 2 lines: the count, and every 1 in N of them (N from `SAMPLE_EVERY`, default 50) to judge.
+fn extras(dir: &Path, tsv: &Path) -> Result<(), String> {
+    use rayon::prelude::*;
+    let text = std::fs::read_to_string(tsv).map_err(|e| e.to_string())?;
+    let mut ctags: std::collections::HashMap<(String, String), Vec<u32>> = std::collections::HashMap::new();
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (Some(name), Some(lno), Some(path)) = (cols.first(), cols.get(1), cols.get(2)) else { continue };
+        let Ok(lno) = lno.parse::<u32>() else { continue };
+        let key = (path.trim_start_matches("./").to_string(), normalize_operator(name));
+        ctags.entry(key).or_default().push(lno);
+    }
+    let mut paths = Vec::new();
+    walk(dir, &mut paths);
+    paths.sort();
+    let found: Vec<(String, String, u32, Option<String>)> = paths
+        .par_iter()
+        .flat_map_iter(|p| {
+            let rel = p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned();
+            let bytes = std::fs::read(p).unwrap_or_default();
+            let options = vitrine_syntax::ExtractOptions { skim_bodies: true, ..Default::default() };
+            let defs = vitrine_syntax::language_for_path(&rel, &bytes)
+                .filter(|l| matches!(l, vitrine_syntax::Language::C | vitrine_syntax::Language::Cpp))
+                .map(|l| vitrine_syntax::extract_with(l, &bytes, &options).definitions)
+                .unwrap_or_default();
+            defs.into_iter()
+                .filter(|d| d.kind.is_function_like())
+                .map(|d| (rel.clone(), d.name, d.name_range.start.line + 1, d.via_macro))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let only: Vec<&(String, String, u32, Option<String>)> = found
+        .iter()
+        .filter(|(path, name, line, _)| {
+            !ctags
+                .get(&(path.clone(), normalize_operator(name)))
+                .is_some_and(|lines| lines.iter().any(|l| l.abs_diff(*line) <= 2))
+        })
+        .collect();
+    let every = std::env::var("SAMPLE_EVERY").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(50).max(1);
+    let sample: Vec<String> = only
+        .iter()
+        .step_by(every)
+        .map(|(p, n, l, via)| {
+            format!("{n} {p}:{l}{}", via.as_deref().map(|m| format!(" via {m}")).unwrap_or_default())
+        })
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({
+            "vitrine_functions": found.len(),
+            "only_vitrine": only.len(),
+            "only_vitrine_via_macro": only.iter().filter(|o| o.3.is_some()).count(),
+            "sample_every": every,
+            "sample": sample,
+        })
+    );
+    Ok(())
+}
+
 fn dump(dir: &Path) -> Result<(), String> {
     let mut paths = Vec::new();
     walk(dir, &mut paths);

@@ -159,6 +159,8 @@ fn lex(s: &[u8], cpp: bool) -> Vec<Tok> {
     let mut bol = true;
     // Once no `-}` follows some offset, none follows any later one.
     let mut template_ends = true;
+    // Likewise for the `}` that closes an `__asm {` block.
+    let mut asm_ends = true;
     let count_lines = |from: usize, to: usize| {
         memchr::memchr_iter(b'\n', s.get(from..to).unwrap_or_default()).count() as u32
     };
@@ -231,9 +233,13 @@ fn lex(s: &[u8], cpp: bool) -> Vec<Tok> {
         if kind == Kind::Word && matches!(s.get(start..i), Some(b"__asm" | b"_asm" | b"asm")) {
             let open =
                 i + s.get(i..).unwrap_or_default().iter().take_while(|b| b.is_ascii_whitespace()).count();
-            if at(open) == b'{'
-                && let Some(k) = memchr::memchr(b'}', s.get(open..).unwrap_or_default())
-            {
+            let close = if at(open) == b'{' && asm_ends {
+                memchr::memchr(b'}', s.get(open..).unwrap_or_default())
+            } else {
+                None
+            };
+            asm_ends &= at(open) != b'{' || close.is_some();
+            if let Some(k) = close {
                 line += count_lines(i, open);
                 toks.push(Tok {
                     kind: Kind::Punct,
@@ -367,6 +373,15 @@ struct Branch {
 /// Decides each `#if` chain: which branches are parsed, which blanked. Marks the tokens of blanked
 /// branches `Dead`. `None` when the nesting is too deep to resolve.
 fn resolve_conditionals(toks: &mut [Tok], plan: &mut Plan) -> Option<()> {
+    // For each token, the index of the first token at or after it that is not a directive.
+    let mut next_code = vec![toks.len() as u32; toks.len() + 1];
+    for i in (0..toks.len()).rev() {
+        let here = toks.get(i).is_some_and(|t| !matches!(t.kind, Kind::Directive(_)));
+        let after = next_code.get(i + 1).copied().unwrap_or(toks.len() as u32);
+        if let Some(slot) = next_code.get_mut(i) {
+            *slot = if here { i as u32 } else { after };
+        }
+    }
     let mut open: Vec<Vec<Branch>> = Vec::new();
     for i in 0..toks.len() {
         let Some(t) = toks.get(i).copied() else { break };
@@ -389,7 +404,7 @@ fn resolve_conditionals(toks: &mut [Tok], plan: &mut Plan) -> Option<()> {
             }
             Kind::Directive(Dir::Endif) => {
                 if let Some(chain) = open.pop() {
-                    let (braces, parens) = close_chain(toks, chain, Some(i), plan);
+                    let (braces, parens) = close_chain(toks, &next_code, chain, Some(i), plan);
                     if let Some(b) = open.last_mut().and_then(|c| c.last_mut()) {
                         b.braces += braces;
                         b.parens += parens;
@@ -412,7 +427,7 @@ fn resolve_conditionals(toks: &mut [Tok], plan: &mut Plan) -> Option<()> {
     }
     // Chains left open at the end of the file end there.
     while let Some(chain) = open.pop() {
-        let (braces, parens) = close_chain(toks, chain, None, plan);
+        let (braces, parens) = close_chain(toks, &next_code, chain, None, plan);
         if let Some(b) = open.last_mut().and_then(|c| c.last_mut()) {
             b.braces += braces;
             b.parens += parens;
@@ -424,7 +439,13 @@ fn resolve_conditionals(toks: &mut [Tok], plan: &mut Plan) -> Option<()> {
 /// Decides a chain that ends at `endif` (a token index; `None` at the end of the file): blanks the
 /// branches left out and, when any is, every directive of the chain. Returns the brace and
 /// parenthesis balance of the code the chain keeps.
-fn close_chain(toks: &mut [Tok], chain: Vec<Branch>, endif: Option<usize>, plan: &mut Plan) -> (i64, i64) {
+fn close_chain(
+    toks: &mut [Tok],
+    next_code: &[u32],
+    chain: Vec<Branch>,
+    endif: Option<usize>,
+    plan: &mut Plan,
+) -> (i64, i64) {
     // Known values first: branches after a true one, and false ones, are disabled.
     let mut out: Vec<Option<Inactive>> = Vec::with_capacity(chain.len());
     let mut taken = false;
@@ -440,11 +461,10 @@ fn close_chain(toks: &mut [Tok], chain: Vec<Branch>, endif: Option<usize>, plan:
         });
     }
     let end_tok = endif.unwrap_or(toks.len());
-    let body_follows = toks
-        .get(end_tok + 1..)
-        .unwrap_or_default()
-        .iter()
-        .find(|t| !matches!(t.kind, Kind::Directive(_) | Kind::Dead))
+    // Tokens after the `#endif` are not decided yet (chains close inner first, in file order).
+    let body_follows = next_code
+        .get(end_tok + 1)
+        .and_then(|&n| toks.get(n as usize))
         .is_some_and(|t| t.kind == Kind::Punct && t.byte == b'{');
     let live = || chain.iter().zip(&out).filter(|(_, o)| o.is_none()).map(|(b, _)| b);
     let fragmentary = live().any(|b| b.braces != 0 || b.parens != 0)
@@ -551,7 +571,15 @@ fn statement_macros(s: &[u8], toks: &[Tok], plan: &mut Plan) {
     let mut k = 0usize;
     while let Some(t) = live.get(k) {
         let word = s.get(t.start as usize..t.end as usize).unwrap_or_default();
-        if at_start && t.kind == Kind::Word && !is_not_a_macro(word) && punct(k + 1, b'(') {
+        // After a `)` that ended an earlier line, an upper-case invocation starting its own line
+        // starts a statement too: `ASN1_ITEM_TEMPLATE_END(X)` after `... = TEMPLATE(...)`.
+        let after_line_end = k
+            .checked_sub(1)
+            .and_then(|p| live.get(p))
+            .is_some_and(|p| p.kind == Kind::Punct && p.byte == b')' && p.end_line < t.line)
+            && is_macro_like(word);
+        if (at_start || after_line_end) && t.kind == Kind::Word && !is_not_a_macro(word) && punct(k + 1, b'(')
+        {
             // The matching `)`.
             let mut depth = 0i64;
             let mut close = None;
@@ -564,7 +592,8 @@ fn statement_macros(s: &[u8], toks: &[Tok], plan: &mut Plan) {
                         close = Some(j);
                         break;
                     }
-                } else if punct(j, b';') {
+                } else if punct(j, b';') || punct(j, b'{') || punct(j, b'}') {
+                    // Each scan stops where the next candidate could start: linear in the file.
                     break;
                 }
             }
@@ -597,12 +626,20 @@ fn statement_ends_after(s: &[u8], live: &[&Tok], close: usize, name: &[u8]) -> b
         Kind::Word => {
             let next_word = s.get(next.start as usize..next.end as usize).unwrap_or_default();
             let called = live.get(close + 2).is_some_and(|t| t.kind == Kind::Punct && t.byte == b'(');
-            // `ret_type_macro(x)` then `name(args)` on the next line is a signature, unless both
-            // are upper-case macro invocations in a row.
-            !called || (is_macro_name(name) && is_macro_name(next_word))
+            // `ret_type(x)` then `name(args)` on the next line is a signature, unless one of them
+            // is named like a macro (invocations in a row: `IMPLEMENT_X(a)` / `DECLARE_Y(b)`).
+            !called || is_macro_like(name) || is_macro_like(next_word)
         }
         _ => false,
     }
+}
+
+/// An upper-case name, or a name with `_` mostly in upper case (`DECLARE_ASN1_ENCODE_FUNCTIONS_name`,
+/// `static_ASN1_SEQUENCE_END`).
+fn is_macro_like(w: &[u8]) -> bool {
+    let upper = w.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = w.iter().filter(|c| c.is_ascii_lowercase()).count();
+    is_macro_name(w) || (w.contains(&b'_') && upper >= 2 && upper > lower)
 }
 
 /// An upper-case name (`X` of an X-macro list included).
@@ -685,6 +722,15 @@ mod tests {
     }
 
     #[test]
+    fn invocations_after_an_unterminated_one_are_text_too() {
+        let src = "TEMPLATE(EKU) = TEMPLATE_TYPE(0, EKU)\nTEMPLATE_END(EKU)\n\nIMPLEMENT_FUNCTIONS(EKU)\nDECLARE_FUNCTIONS_name(EKU)\nstatic int v2i(void)\n{\n}\nSEQ(S) = {\n} static_SEQUENCE_END(S)\n\nIMPLEMENT_FUNCTIONS(S)\nS *s_new(void)\n{\n}\n";
+        assert_eq!(
+            kept(Language::C, src),
+            "TEMPLATE(EKU) = TEMPLATE_TYPE(0, EKU)\nstatic int v2i(void)\n{\n}\nSEQ(S) = {\n}\nS *s_new(void)\n{\n}"
+        );
+    }
+
+    #[test]
     fn invocations_that_are_part_of_a_construct_stay() {
         for src in [
             "LHASH_OF(FOO)\n*foo_new(void)\n{\n}\n",
@@ -710,6 +756,23 @@ mod tests {
     fn assembly_blocks_are_blanked() {
         let src = "void t(void){\n  __asm {\n    rdtsc\n    ret ; value at EDX:EAX\n  }\n}\nint after(void) { return 0; }\n";
         assert_eq!(kept(Language::C, src), "void t(void){\n  __asm {\n  }\n}\nint after(void) { return 0; }");
+    }
+
+    /// Shapes that would cost quadratic time if a scan went on past where the next one starts.
+    #[test]
+    fn hostile_repetitions_stay_linear() {
+        let n = 100_000;
+        for src in [
+            "#if A\n#endif\n".repeat(n) + "int x;\n",
+            "{ a(((( ".repeat(n),
+            "__asm {\n".repeat(n),
+            "{-\n".repeat(n),
+        ] {
+            // Completes (in milliseconds) and keeps the length.
+            if let Some(p) = prepare(Language::C, src.as_bytes()) {
+                assert_eq!(p.source.len(), src.len());
+            }
+        }
     }
 
     #[test]

@@ -238,9 +238,10 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
     let mut prev_word: &[u8] = b"";
     let mut unsafe_body = false;
     let mut conditionals = 0i64;
-    // Tokens since `struct`/`union`/`enum` inside the current body (1: the keyword, 2: its tag), to
-    // spot a type defined there.
-    let mut since_kw = 0u8;
+    // Inside the current body, a `struct`/`union`/`enum`/`class` head is being read (its tag, base
+    // classes): a `{` then defines a type there, which the grammar must see (a local class's
+    // methods are definitions).
+    let mut type_head = false;
     // What the statement before a `{` at scope level holds.
     let (mut st_scope, mut st_assign, mut st_extern) = (false, false, false);
     // Whether the current line has had a token yet (a `#` first on a line starts a directive).
@@ -336,11 +337,9 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                 if word == b"typedef" || word == b"using" {
                     unsafe_body = true;
                 }
-                since_kw = match (word, since_kw) {
-                    (b"struct" | b"union" | b"enum", _) => 1,
-                    (_, 1) => 2,
-                    _ => 0,
-                };
+                if matches!(word, b"struct" | b"union" | b"enum" | b"class") {
+                    type_head = true;
+                }
             } else {
                 match word {
                     b"namespace" | b"class" | b"struct" | b"union" => st_scope = true,
@@ -355,7 +354,7 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
         match c {
             b'{' => {
                 if body_at.is_some() {
-                    if since_kw > 0 {
+                    if type_head {
                         // A type defined inside the body: the grammar must see it.
                         unsafe_body = true;
                     }
@@ -415,7 +414,9 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
             b'=' if prev_word != b"operator" || prev != b'a' => st_assign = true,
             _ => {}
         }
-        since_kw = 0;
+        // A head goes on through `:`, `::`, `<`, `>` and `,` (`struct A : public B, C {`); anything
+        // else (`*`, `=`, `(`, `;`, the `{` itself) ends it.
+        type_head &= matches!(c, b':' | b'<' | b'>' | b',');
         prev = c;
         i += 1;
     }
@@ -696,6 +697,14 @@ mod tests {
                 ("BIG", RefKind::Other)
             ]
         );
+    }
+
+    #[test]
+    fn bodies_defining_a_local_class_are_left_to_the_grammar() {
+        let src = b"void f(void)\n{\n    struct R : public log::Reader::Reporter {\n        void Corruption(int n) override {\n        }\n    };\n}\nvoid g(void)\n{\n    struct s *p = q;\n    return (struct s){ 0 };\n}\n";
+        let bodies = find_bodies(src);
+        assert_eq!(bodies.len(), 1, "only g's body is skimmed");
+        assert!(src[bodies[0].start..bodies[0].end].starts_with(b"\n    struct s *p"));
     }
 
     #[test]

@@ -5,7 +5,8 @@ use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Query, QueryCursor};
 
 use super::names::{
-    is_c_keyword, is_macro_name, name_is_plausible, node_text, split_name, syscall_prefix, text_range,
+    is_c_keyword, is_macro_name, name_is_plausible, names_by_second_argument, node_text, split_name,
+    syscall_prefix, text_range,
 };
 use super::{Point, Symbol, SymbolKind, TextRange, kind_from_str, scope_separator};
 use crate::lang::Language;
@@ -215,7 +216,24 @@ impl<'a> Extractor<'a> {
             if first.is_empty() || first.chars().next().is_some_and(|c| c.is_ascii_digit()) {
                 continue;
             }
-            let offset = inner.len() - inner.trim_start().len();
+            let mut offset = inner.len() - inner.trim_start().len();
+            let mut first = first;
+            if names_by_second_argument(&r.name) {
+                // `TEST_F(Fixture, Name) {` defines the test `Fixture::Name`.
+                let after = inner.get(offset + first.len()..).unwrap_or_default();
+                let Some(rest) = after.trim_start().strip_prefix(',') else { continue };
+                let second: String =
+                    rest.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if second.is_empty() || second.contains('\n') {
+                    continue;
+                }
+                let skipped = inner.len() - rest.trim_start().len();
+                if inner.get(offset..skipped).is_some_and(|t| t.contains('\n')) {
+                    continue;
+                }
+                r.qualifier = vec![std::mem::replace(&mut first, second)];
+                offset = skipped;
+            }
             let macro_name = std::mem::take(&mut r.name);
             let prefix = syscall_prefix(&macro_name);
             // Position of the wrapped name: after the macro name, `(` and any blanks.

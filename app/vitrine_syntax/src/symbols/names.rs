@@ -191,6 +191,12 @@ pub(super) fn is_macro_name(name: &str) -> bool {
         && name.chars().any(|c| c.is_ascii_uppercase())
 }
 
+/// Test macros that name what they define by their second argument, in the scope of their first
+/// (googletest's `TEST_F(Fixture, Name) {`): the first alone would name the fixture.
+pub(super) fn names_by_second_argument(macro_name: &str) -> bool {
+    matches!(macro_name, "TEST" | "TEST_F" | "TEST_P" | "TYPED_TEST" | "TYPED_TEST_P")
+}
+
 /// The prefix the kernel's syscall macros give the function they define.
 pub(super) fn syscall_prefix(macro_name: &str) -> &'static str {
     if macro_name.starts_with("COMPAT_SYSCALL_DEFINE") {

@@ -7,8 +7,8 @@ use tree_sitter::Node;
 use super::ExtractOptions;
 use super::extractor::{Extractor, Raw, Role};
 use super::names::{
-    first_named_child, is_keyword_like, is_macro_name, name_is_plausible, node_text, point, syscall_prefix,
-    text_range,
+    first_named_child, is_keyword_like, is_macro_name, name_is_plausible, names_by_second_argument,
+    node_text, point, syscall_prefix, text_range,
 };
 use super::pipeline::{Parsed, mostly_error, parse};
 use super::{Point, SymbolKind, TextRange};
@@ -343,6 +343,21 @@ pub(super) fn signature_before(s: &[u8], open: usize) -> Option<(String, Vec<Str
             return None;
         }
         let arg = std::str::from_utf8(args.get(lead..lead + len)?).ok()?;
+        if names_by_second_argument(word) {
+            // `TEST_F(Fixture, Name) {`: the test `Fixture::Name`.
+            let after = args.get(lead + len..)?;
+            let comma = after.iter().position(|&c| c == b',')?;
+            let from = lead + len + comma + 1;
+            let tail = args.get(from..)?;
+            let lead2 = tail.iter().take_while(|c| c.is_ascii_whitespace()).count();
+            let len2 = tail.iter().skip(lead2).take_while(|&&c| is_word(c)).count();
+            let name = std::str::from_utf8(tail.get(lead2..lead2 + len2)?).ok()?;
+            if len2 == 0 || tail.get(..lead2).is_some_and(|t| t.contains(&b'\n')) {
+                return None;
+            }
+            let at = (paren + 1 + from + lead2) as u32;
+            return Some((name.to_string(), vec![arg.to_string()], at, Some(word.to_string())));
+        }
         return Some((arg.to_string(), Vec::new(), (paren + 1 + lead) as u32, Some(word.to_string())));
     }
     // Qualifiers: `A::B::name`.

@@ -137,3 +137,28 @@ fn a_qualified_call_is_a_call_of_its_last_name_at_that_name() {
     assert_eq!(kind_at("g"), vec![(RefKind::Call, 25)]);
     assert_eq!(kind_at("make"), vec![(RefKind::Call, 36)]);
 }
+
+/// googletest's `TEST_F(Fixture, Name) {` defines the test `Fixture::Name`, not a function named
+/// after the fixture, whether the body is parsed or read lexically.
+#[test]
+fn test_macros_are_named_by_their_second_argument() {
+    let source = b"class DBBasicTest : public Base {\n public:\n  DBBasicTest() {}\n};\n\nTEST_F(DBBasicTest, OpenWhenOpen) {\n  Reopen(options);\n}\n\nTEST_P(DBMultiGetTest, Batched)\n{\n  Reopen();\n}\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::Cpp, source, &options);
+        let tests: Vec<(&str, &str, u32, Option<&str>)> = fs
+            .definitions
+            .iter()
+            .filter(|d| d.via_macro.is_some())
+            .map(|d| (d.scope.as_str(), d.name.as_str(), d.name_range.start.column, d.via_macro.as_deref()))
+            .collect();
+        assert_eq!(
+            tests,
+            [
+                ("DBBasicTest", "OpenWhenOpen", 20, Some("TEST_F")),
+                ("DBMultiGetTest", "Batched", 23, Some("TEST_P"))
+            ],
+            "skim {skim_bodies}"
+        );
+    }
+}
