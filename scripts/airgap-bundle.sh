@@ -36,13 +36,19 @@ echo "$commit" >"$stage/SOURCE_COMMIT"
 echo "$SOURCE_DATE_EPOCH" >"$stage/SOURCE_DATE_EPOCH"
 
 echo "== vendoring every crate of Cargo.lock" >&2
-(cd "$stage" && CARGO_TARGET_DIR="$work/target" cargo vendor --locked --versioned-dirs --quiet vendor) >"$work/vendor.toml"
+(cd "$stage" && CARGO_TARGET_DIR="$work/target" cargo vendor --locked --versioned-dirs vendor >/dev/null)
 mkdir -p "$stage/.cargo"
-{
-  echo "# Written by scripts/airgap-bundle.sh: every crate comes from vendor/, nothing from the network."
-  cat "$work/vendor.toml"
-  printf '\n[net]\noffline = true\n'
-} >"$stage/.cargo/config.toml"
+cat >"$stage/.cargo/config.toml" <<'TOML'
+# Written by scripts/airgap-bundle.sh: every crate comes from vendor/, nothing from the network.
+[source.crates-io]
+replace-with = "vendored-sources"
+
+[source.vendored-sources]
+directory = "vendor"
+
+[net]
+offline = true
+TOML
 
 echo "== SBOM" >&2
 (cd "$stage" && CARGO_TARGET_DIR="$work/target" bash scripts/sbom.sh vitrine.cdx.json)

@@ -13,7 +13,8 @@ use crate::common::{Ctx, Exit};
 /// Vitrine: review a vendor's source snapshot offline. With no subcommand, opens the window on the
 /// bundled demo snapshot.
 #[derive(Debug, Parser)]
-#[command(name = "vitrine", version, about, long_about = None, disable_version_flag = true)]
+#[command(name = "vitrine", version, long_about = None, disable_version_flag = true)]
+#[command(about = "Vitrine: an offline workstation for reviewing a vendor's source snapshot.")]
 #[command(
     allow_external_subcommands = true,
     override_usage = "vitrine [OPTIONS] [PATH]\n       vitrine [OPTIONS] <COMMAND>"
