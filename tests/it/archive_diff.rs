@@ -413,7 +413,8 @@ fn zip_layouts_agree_with_unzip_and_bsdtar() {
             Expect::Refused("hidden entry"),
         ),
         ("cp437-name.zip", zip(&[ZipEntry::file(b"caf\x82.c", b"x")], b""), Expect::Refused("caf\\x82.c")),
-        ("backslash.zip", zip(&[ZipEntry::file(b"src\\auth.c", b"x")], b""), Expect::Refused("src\\auth.c")),
+        // Named in the path display, where a literal backslash is doubled so that it never reads as an escape.
+        ("backslash.zip", zip(&[ZipEntry::file(b"src\\auth.c", b"x")], b""), Expect::Refused(r"src\\auth.c")),
         (
             "dir-mode-without-slash.zip",
             zip(&[ZipEntry { mode: 0o040755, ..ZipEntry::file(b"src", b"") }], b""),

@@ -50,6 +50,7 @@ pub fn fixtures() -> Vec<Fixture> {
             hostile_names,
             Findings(&[("bidi-control", 2), ("control-char", 2), ("invisible-char", 1)]),
         ),
+        f("hostile-lines", hostile_lines, Findings(&[])),
         f("invalid-utf8-names", invalid_utf8_names, Findings(&[("non-utf8", 1), ("case-collision", 0)])),
         f("line-terminators", line_terminators, Findings(&[("line-terminator", 4), ("control-char", 0)])),
         f("nul-in-pax-path.tar", nul_in_pax_path, Refused("NUL")),
@@ -343,6 +344,13 @@ fn hostile_names(root: &Path) -> PathBuf {
     d
 }
 
+/// Matched lines are printed by `search`: their text is escaped like a name.
+fn hostile_lines(root: &Path) -> PathBuf {
+    let d = dir(root, "hostile-lines");
+    put(&d, b"src/text.c", "int f; /* \x1b[2J\x1b[H \u{202E} */\n".as_bytes());
+    d
+}
+
 /// `bad<FF>.c` next to a file literally named `bad\xFF.c`.
 fn invalid_utf8_names(root: &Path) -> PathBuf {
     let d = dir(root, "invalid-utf8-names");
@@ -598,7 +606,7 @@ fn hostile_fixtures_through_the_cli() {
                     ));
                 }
             }
-            if matches!(*what, "digest" | "digest --files" | "health")
+            if matches!(*what, "digest" | "digest --files" | "health" | "search")
                 && (r.stdout.contains(['\x1b', '\x07', '\u{202E}', '\u{2066}', '\u{200B}'])
                     || r.stderr.contains(['\x1b', '\u{202E}']))
             {

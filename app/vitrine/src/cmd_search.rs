@@ -11,7 +11,7 @@ use vitrine_search::{Index, Opened, Query, SearchError, SearchOptions};
 use vitrine_snapshot::progress::Progress;
 use vitrine_syntax::SymbolIndex;
 
-use crate::common::{Ctx, Exit, spawn_progress_line};
+use crate::common::{Ctx, Exit, spawn_progress_line, term, term_line};
 
 #[derive(Debug, Subcommand)]
 pub enum SearchCmd {
@@ -212,7 +212,7 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(out))
             } else {
-                writeln!(out, "{}:{}:{}:{}", hits.path, l.line, col + 1, text)
+                writeln!(out, "{}:{}:{}:{}", term(&hits.path), l.line, col + 1, term_line(&text))
             };
             if let Err(e) = result {
                 write_error = Some(e);

@@ -13,7 +13,7 @@ use vitrine_syntax::index::{self, DefHit, Match, Role, SymbolIndex};
 use vitrine_syntax::symbols::Point;
 use vitrine_syntax::{Candidate, language_for_path};
 
-use crate::common::{Ctx, Exit, spawn_progress_line};
+use crate::common::{Ctx, Exit, spawn_progress_line, term};
 
 #[derive(Debug, Subcommand)]
 pub enum SymbolsCmd {
@@ -270,11 +270,12 @@ fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             };
             writeln!(
                 ctx.out,
-                "{}:{}:{}: {} {scoped}{decl}",
-                c.hit.path,
+                "{}:{}:{}: {} {}{decl}",
+                term(&c.hit.path),
                 c.hit.at.line + 1,
                 c.hit.at.column + 1,
-                c.hit.kind.as_str()
+                c.hit.kind.as_str(),
+                term(&scoped)
             )?;
         }
     }
@@ -316,11 +317,12 @@ fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 scope: enclosing,
             })?;
         } else {
-            let within = if enclosing.is_empty() { String::new() } else { format!(" in {enclosing}") };
+            let within =
+                if enclosing.is_empty() { String::new() } else { format!(" in {}", term(enclosing)) };
             writeln!(
                 ctx.out,
                 "{}:{}:{}: {}{within}",
-                h.path,
+                term(&h.path),
                 h.at.line + 1,
                 h.at.column + 1,
                 h.kind.as_str()
@@ -361,9 +363,10 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         if a.json {
             ctx.json(&CallerJson { path: &g.path, line, column, kind, name, scope, calls })?;
         } else {
-            let who = if name.is_empty() { "(file level)".to_string() } else { format!("{kind} {name}") };
+            let who =
+                if name.is_empty() { "(file level)".to_string() } else { format!("{kind} {}", term(name)) };
             let sites: Vec<String> = calls.iter().map(|[l, c]| format!("{l}:{c}")).collect();
-            writeln!(ctx.out, "{}:{line}:{column}: {who}  calls at {}", g.path, sites.join(", "))?;
+            writeln!(ctx.out, "{}:{line}:{column}: {who}  calls at {}", term(&g.path), sites.join(", "))?;
         }
     }
     if groups.is_empty() {

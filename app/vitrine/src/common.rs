@@ -120,7 +120,29 @@ pub fn spawn_progress_line(progress: Arc<Progress>) -> (Arc<Progress>, std::thre
 /// Paths are escaped on top of their display form (where a backslash is already doubled), so two
 /// different names still print differently. JSON output does not go through this: it stays exact JSON.
 pub fn term(s: &str) -> Cow<'_, str> {
-    let needs = |c: char| c.is_control() || vitrine_snapshot::text::suspicious(c).is_some();
+    escape_for_terminal(s, false)
+}
+
+/// [`term`] for a line of source text: a tab stays a tab (it is layout, and every C file has them), and so
+/// does the CR of a CRLF line end (the terminal's newline follows it at once, so it hides nothing); every
+/// other control, bidi and invisible character is escaped as in [`term`], a lone CR inside the line too.
+pub fn term_line(s: &str) -> Cow<'_, str> {
+    match s.strip_suffix('\r') {
+        Some(body) => match escape_for_terminal(body, true) {
+            Cow::Borrowed(_) => Cow::Borrowed(s),
+            Cow::Owned(mut e) => {
+                e.push('\r');
+                Cow::Owned(e)
+            }
+        },
+        None => escape_for_terminal(s, true),
+    }
+}
+
+fn escape_for_terminal(s: &str, keep_tab: bool) -> Cow<'_, str> {
+    let needs = |c: char| {
+        !(keep_tab && c == '\t') && (c.is_control() || vitrine_snapshot::text::suspicious(c).is_some())
+    };
     if !s.chars().any(needs) {
         return Cow::Borrowed(s);
     }
@@ -150,5 +172,12 @@ mod tests {
         // A literal backslash is doubled by the path display, so it never reads as an escape.
         let shown = vitrine_snapshot::path_display(b"x\\x1B");
         assert_ne!(term(&shown), term("x\u{1b}"));
+    }
+
+    #[test]
+    fn source_lines_keep_tabs_and_lose_everything_else() {
+        assert_eq!(term_line("\tint x;\u{1b}]0;owned\u{7}"), "\tint x;\\x1B]0;owned\\x07");
+        assert_eq!(term_line("/* \u{202E} } */\r"), "/* <U+202E> } */\r");
+        assert_eq!(term_line("// x\r y();\r"), "// x\\x0D y();\r");
     }
 }
