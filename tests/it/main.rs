@@ -5,6 +5,7 @@
 
 mod support;
 
+mod compare;
 mod gui;
 mod record;
 mod search;
