@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Update-review benchmark: Vitrine's snapshot diff beside `git diff --no-index -M --numstat` on the
+# libgit2 sources of two libgit2-sys crate versions (1.7.2 and 1.9.x), in one run, with peak memory.
+#
+#   scripts/bench-compare.sh
+#
+# The sources come from `cargo fetch` in throw-away projects (one per version: both crates link git2).
+# Output: a summary on stdout and raw files under OUT (default /tmp/vitrine-bench-compare).
+# Needs: git, GNU time (/usr/bin/time), cargo with access to the crates.io registry.
+set -u
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/vitrine-bench-compare}
+OLD_VERSION=${OLD_VERSION:-=0.16.2}
+NEW_VERSION=${NEW_VERSION:-0.18}
+mkdir -p "$OUT"
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
+cargo build --release -q -p vitrine_compare --example comparebench || exit 2
+CB=${CARGO_TARGET_DIR:-$PWD/target}/release/examples/comparebench
+
+# fetch_libgit2 VERSION: prints the directory of the libgit2 sources inside that libgit2-sys crate.
+fetch_libgit2() {
+  local proj="$OUT/fetch-${1//[^0-9.]/}"
+  mkdir -p "$proj/src"
+  printf '[package]\nname = "fetchonly"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nlibgit2-sys = "%s"\n' "$1" > "$proj/Cargo.toml"
+  echo 'fn main() {}' > "$proj/src/main.rs"
+  (cd "$proj" && cargo fetch -q) || exit 2
+  local v
+  v=$(cd "$proj" && cargo metadata --format-version 1 -q | jq -r '.packages[] | select(.name == "libgit2-sys") | .manifest_path')
+  echo "$(dirname "$v")/libgit2"
+}
+OLD=$(fetch_libgit2 "$OLD_VERSION")
+NEW=$(fetch_libgit2 "$NEW_VERSION")
+echo "old: $OLD"
+echo "new: $NEW"
+
+timed() {
+  local label=$1; shift
+  "$TIME" -f '%e %M' -o "$OUT/$label.time" "$@" > "$OUT/$label.out" 2> "$OUT/$label.err"
+  read -r secs kb < "$OUT/$label.time"
+  printf '%-12s %8.2f s %7d MB\n' "$label" "$secs" $((kb / 1024))
+}
+printf '* -text -eol -filter -ident -working-tree-encoding\n' > "$OUT/attributes"
+git_numstat() {
+  GIT_CONFIG_NOSYSTEM=1 HOME="$OUT" git -c core.autocrlf=false -c core.excludesFile=/dev/null \
+    -c core.attributesFile="$OUT/attributes" -c diff.renames=true \
+    diff --no-index -M --numstat "$OLD" "$NEW"
+}
+timed git git_numstat
+timed vitrine "$CB" "$OLD" "$NEW"
+grep '^diff' "$OUT/vitrine.err"
+
+# Same records? git prints paths with the directories' prefixes and {a => b} for renames; compare the
+# counts and the number of records, then the sorted counts per path.
+g=$(wc -l < "$OUT/git.out"); v=$(wc -l < "$OUT/vitrine.out")
+echo "records: git $g, vitrine $v"
+sed -E "s#$OLD/##g; s#$NEW/##g" "$OUT/git.out" | awk -F'\t' '{print $1"\t"$2}' | sort > "$OUT/git.counts"
+awk -F'\t' '{print $1"\t"$2}' "$OUT/vitrine.out" | sort > "$OUT/vitrine.counts"
+if cmp -s "$OUT/git.counts" "$OUT/vitrine.counts"; then echo "line counts: identical multiset"; else
+  echo "line counts differ:"; diff "$OUT/git.counts" "$OUT/vitrine.counts" | head -20; fi
+read -r gs _ < "$OUT/git.time"; read -r vs _ < "$OUT/vitrine.time"
+awk -v g="$gs" -v v="$vs" 'BEGIN { if (g > 0) printf "ratio vitrine/git: %.2fx (vitrine includes opening and hashing both snapshots)\n", v / g }'
