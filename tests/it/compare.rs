@@ -317,3 +317,52 @@ fn unchanged_blobs_are_not_read() {
     let e = vitrine_compare::diff(&old, &new, &Default::default()).unwrap_err();
     assert!(e.to_string().contains("edit.txt"), "{e}");
 }
+
+#[test]
+fn summary_lists_new_findings_binaries_and_symbol_changes() {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    let old_c = "int kept(void) { return 1; }\n\nint edited(int x) { return x; }\n\nint dropped(void) { return 0; }\n";
+    let new_c =
+        "int kept(void) { return 1; }\n\nint edited(int x) { return x + 1; }\n\nstruct added { int a; };\n";
+    a.file("src/lib.c", old_c);
+    b.file("src/lib.c", new_c);
+    // An old bidi finding in a renamed file stays old; a new one is reported.
+    let bidi_old = "int ok = 1; // \u{202E} old\n".to_owned() + &lines(10, "pad");
+    a.file("src/old_bidi.c", &bidi_old);
+    b.file("src/moved_bidi.c", &bidi_old);
+    b.file("src/new_bidi.c", "int x = 1; /* \u{2066} */\n");
+    b.file("blob.bin", b"\x00\x01".as_slice());
+    b.symlink("escape", "../../etc/passwd");
+    let (_d, data) = data_dir();
+    let (code, out, err) = vitrine_os(&[
+        "--data".as_ref(),
+        arg(&data),
+        "diff".as_ref(),
+        arg(&p.root.path().join("a")),
+        arg(&p.root.path().join("b")),
+        "--summary".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let s = &json["summary"];
+    let new_findings: Vec<(String, String)> = s["new_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_owned(), f["kind"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(new_findings.contains(&("src/new_bidi.c".into(), "bidi-control".into())), "{new_findings:?}");
+    assert!(new_findings.contains(&("escape".into(), "symlink".into())), "{new_findings:?}");
+    assert!(!new_findings.iter().any(|(p, _)| p == "src/moved_bidi.c"), "{new_findings:?}");
+    assert_eq!(s["binaries"][0]["path"], "blob.bin");
+    let files = s["symbols"].as_array().unwrap();
+    let lib = files.iter().find(|f| f["path"] == "src/lib.c").unwrap();
+    let names = |k: &str| -> Vec<String> {
+        lib[k].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(names("added"), ["added"]);
+    assert_eq!(names("removed"), ["dropped"]);
+    assert_eq!(names("changed"), ["edited"]);
+}

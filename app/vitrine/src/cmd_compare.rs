@@ -28,6 +28,11 @@ pub struct DiffArgs {
     /// Print git's `--numstat` lines (`added<TAB>deleted<TAB>path`, `-` for binary files).
     #[arg(long, conflicts_with = "json")]
     pub stat: bool,
+    /// Print what a reviewer of an update looks at first instead: new health findings (bidi,
+    /// invisible, homoglyph, nested repositories, symlinks), binaries added or changed, and functions
+    /// and types added, removed or changed per file. With --json: {old, new, summary}.
+    #[arg(long, conflicts_with = "stat")]
+    pub summary: bool,
     /// Minimum similarity of a rename, in percent.
     #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub rename_threshold: u8,
@@ -59,6 +64,9 @@ fn diff(a: DiffArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         ..Default::default()
     };
     let d = vitrine_compare::diff(&old, &new, &options)?;
+    if a.summary {
+        return summary(&old, &new, &d, a.json, ctx);
+    }
     if a.json {
         ctx.json(&DiffJson { old: &d.old, new: &d.new, files: &d.files })?;
         return Ok(Exit::Ok);
@@ -82,6 +90,60 @@ fn diff(a: DiffArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             _ => String::new(),
         };
         writeln!(ctx.out, "{status:<5} +{:<6} -{:<6} {path}{mode}", count(f.additions), count(f.deletions))?;
+    }
+    Ok(Exit::Ok)
+}
+
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    old: &'a vitrine_snapshot::TreeIds,
+    new: &'a vitrine_snapshot::TreeIds,
+    summary: &'a vitrine_compare::summary::Summary,
+}
+
+fn summary(
+    old: &vitrine_snapshot::Snapshot,
+    new: &vitrine_snapshot::Snapshot,
+    d: &vitrine_compare::SnapshotDiff,
+    json: bool,
+    ctx: &mut Ctx<'_>,
+) -> anyhow::Result<Exit> {
+    let s = vitrine_compare::summary::summarize(old, new, d)?;
+    if json {
+        ctx.json(&SummaryJson { old: &d.old, new: &d.new, summary: &s })?;
+        return Ok(Exit::Ok);
+    }
+    let count = |st: vitrine_compare::Status| d.files.iter().filter(|f| f.status == st).count();
+    writeln!(
+        ctx.out,
+        "{} files changed: {} added, {} deleted, {} modified, {} renamed, {} type-changed",
+        d.files.len(),
+        count(vitrine_compare::Status::Added),
+        count(vitrine_compare::Status::Deleted),
+        count(vitrine_compare::Status::Modified),
+        count(vitrine_compare::Status::Renamed),
+        count(vitrine_compare::Status::TypeChanged),
+    )?;
+    writeln!(ctx.out, "\nnew findings: {}", s.new_findings.len())?;
+    for f in &s.new_findings {
+        match f.line {
+            Some(l) => writeln!(ctx.out, "  {}:{l}: {}: {}", f.path, f.kind.as_str(), f.detail)?,
+            None => writeln!(ctx.out, "  {}: {}: {}", f.path, f.kind.as_str(), f.detail)?,
+        }
+    }
+    writeln!(ctx.out, "findings gone: {}", s.gone_findings.len())?;
+    writeln!(ctx.out, "\nbinaries added or changed: {}", s.binaries.len())?;
+    for b in &s.binaries {
+        writeln!(ctx.out, "  {} {}", b.status.letter(), b.path)?;
+    }
+    writeln!(ctx.out, "\nsymbols:")?;
+    for f in &s.symbols {
+        writeln!(ctx.out, "  {}", f.path)?;
+        for (mark, list) in [('+', &f.added), ('-', &f.removed), ('~', &f.changed)] {
+            for sym in list {
+                writeln!(ctx.out, "    {mark} {} {} (line {})", sym.kind, sym.name, sym.line)?;
+            }
+        }
     }
     Ok(Exit::Ok)
 }

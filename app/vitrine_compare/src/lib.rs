@@ -6,6 +6,7 @@
 //! and heuristics), so the counts agree with `git diff --numstat`.
 
 pub mod similarity;
+pub mod summary;
 
 use std::collections::HashMap;
 
