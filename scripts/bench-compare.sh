@@ -37,16 +37,13 @@ echo "new: $NEW"
 timed() {
   local label=$1; shift
   "$TIME" -f '%e %M' -o "$OUT/$label.time" "$@" > "$OUT/$label.out" 2> "$OUT/$label.err"
-  read -r secs kb < "$OUT/$label.time"
+  # GNU time writes "Command exited with non-zero status 1" first when git finds differences.
+  read -r secs kb < <(tail -n 1 "$OUT/$label.time")
   printf '%-12s %8.2f s %7d MB\n' "$label" "$secs" $((kb / 1024))
 }
 printf '* -text -eol -filter -ident -working-tree-encoding\n' > "$OUT/attributes"
-git_numstat() {
-  GIT_CONFIG_NOSYSTEM=1 HOME="$OUT" git -c core.autocrlf=false -c core.excludesFile=/dev/null \
-    -c core.attributesFile="$OUT/attributes" -c diff.renames=true \
-    diff --no-index -M --numstat "$OLD" "$NEW"
-}
-timed git git_numstat
+timed git env GIT_CONFIG_NOSYSTEM=1 HOME="$OUT" git -c core.autocrlf=false -c core.excludesFile=/dev/null \
+  -c core.attributesFile="$OUT/attributes" -c diff.renames=true diff --no-index -M --numstat "$OLD" "$NEW"
 timed vitrine "$CB" "$OLD" "$NEW"
 grep '^diff' "$OUT/vitrine.err"
 
@@ -58,5 +55,5 @@ sed -E "s#$OLD/##g; s#$NEW/##g" "$OUT/git.out" | awk -F'\t' '{print $1"\t"$2}' |
 awk -F'\t' '{print $1"\t"$2}' "$OUT/vitrine.out" | sort > "$OUT/vitrine.counts"
 if cmp -s "$OUT/git.counts" "$OUT/vitrine.counts"; then echo "line counts: identical multiset"; else
   echo "line counts differ:"; diff "$OUT/git.counts" "$OUT/vitrine.counts" | head -20; fi
-read -r gs _ < "$OUT/git.time"; read -r vs _ < "$OUT/vitrine.time"
+read -r gs _ < <(tail -n 1 "$OUT/git.time"); read -r vs _ < <(tail -n 1 "$OUT/vitrine.time")
 awk -v g="$gs" -v v="$vs" 'BEGIN { if (g > 0) printf "ratio vitrine/git: %.2fx (vitrine includes opening and hashing both snapshots)\n", v / g }'

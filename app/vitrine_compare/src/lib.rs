@@ -5,6 +5,7 @@
 //! come from imara-diff's Myers algorithm (git's default diff algorithm, with the same preprocessing
 //! and heuristics), so the counts agree with `git diff --numstat`.
 
+pub mod port;
 pub mod similarity;
 pub mod summary;
 
