@@ -43,17 +43,19 @@ timed() {
 }
 printf '* -text -eol -filter -ident -working-tree-encoding\n' > "$OUT/attributes"
 timed git env GIT_CONFIG_NOSYSTEM=1 HOME="$OUT" git -c core.autocrlf=false -c core.excludesFile=/dev/null \
-  -c core.attributesFile="$OUT/attributes" -c diff.renames=true diff --no-index -M --numstat "$OLD" "$NEW"
+  -c core.attributesFile="$OUT/attributes" -c diff.renames=true diff --no-index -M --numstat -z "$OLD" "$NEW"
 timed vitrine "$CB" "$OLD" "$NEW"
 grep '^diff' "$OUT/vitrine.err"
 
-# Same records? git prints paths with the directories' prefixes and {a => b} for renames; compare the
-# counts and the number of records, then the sorted counts per path.
-g=$(wc -l < "$OUT/git.out"); v=$(wc -l < "$OUT/vitrine.out")
-echo "records: git $g, vitrine $v"
-sed -E "s#$OLD/##g; s#$NEW/##g" "$OUT/git.out" | awk -F'\t' '{print $1"\t"$2}' | sort > "$OUT/git.counts"
-awk -F'\t' '{print $1"\t"$2}' "$OUT/vitrine.out" | sort > "$OUT/vitrine.counts"
-if cmp -s "$OUT/git.counts" "$OUT/vitrine.counts"; then echo "line counts: identical multiset"; else
-  echo "line counts differ:"; diff "$OUT/git.counts" "$OUT/vitrine.counts" | head -20; fi
+# Same records? git -z prints "A<TAB>D<TAB>" then the old and the new path (/dev/null when absent);
+# compare (additions, deletions, path) with Vitrine's, the path being the new one, else the old one.
+tr '\0' '\n' < "$OUT/git.out" | awk -v old="$OLD/" -v new="$NEW/" '
+  /^[0-9-]+\t[0-9-]+\t$/ { counts = $0; getline o; getline n
+    p = (n != "/dev/null") ? substr(n, length(new) + 1) : substr(o, length(old) + 1)
+    print counts p }' | sort > "$OUT/git.records"
+sed -E 's/^([^\t]*\t[^\t]*\t)(.* => )?/\1/' "$OUT/vitrine.out" | sort > "$OUT/vitrine.records"
+echo "records: git $(wc -l < "$OUT/git.records"), vitrine $(wc -l < "$OUT/vitrine.records")"
+if cmp -s "$OUT/git.records" "$OUT/vitrine.records"; then echo "records: identical (counts and paths)"; else
+  echo "records differ (< git, > vitrine):"; diff "$OUT/git.records" "$OUT/vitrine.records" | head -20; fi
 read -r gs _ < <(tail -n 1 "$OUT/git.time"); read -r vs _ < <(tail -n 1 "$OUT/vitrine.time")
 awk -v g="$gs" -v v="$vs" 'BEGIN { if (g > 0) printf "ratio vitrine/git: %.2fx (vitrine includes opening and hashing both snapshots)\n", v / g }'
