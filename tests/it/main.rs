@@ -7,6 +7,7 @@ mod archive_build;
 mod support;
 
 mod archive_diff;
+mod compare;
 mod gui;
 mod hostile;
 mod network;

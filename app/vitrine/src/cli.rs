@@ -107,6 +107,8 @@ pub enum Command {
     Symbols(crate::cmd_symbols::SymbolsCmd),
     #[command(flatten)]
     Search(crate::cmd_search::SearchCmd),
+    #[command(flatten)]
+    Compare(crate::cmd_compare::CompareCmd),
 }
 
 /// The command line's definition (for the man page and the shell completions).
@@ -160,6 +162,7 @@ where
         Some(Command::Record(cmd)) => crate::cmd_record::run(cmd, &mut ctx),
         Some(Command::Symbols(cmd)) => crate::cmd_symbols::run(cmd, &mut ctx),
         Some(Command::Search(cmd)) => crate::cmd_search::run(cmd, &mut ctx),
+        Some(Command::Compare(cmd)) => crate::cmd_compare::run(cmd, &mut ctx),
     };
     match result {
         Ok(exit) => exit as u8,

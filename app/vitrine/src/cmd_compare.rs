@@ -1,0 +1,149 @@
+//! `diff`: the changes between two snapshots (an update against the version reviewed before).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::common::{Ctx, Exit};
+
+#[derive(Debug, Subcommand)]
+pub enum CompareCmd {
+    /// List the files an update changed: added, deleted, modified, renamed (with similarity %),
+    /// type changes (file <-> symlink), mode changes, and lines added and deleted, as
+    /// `git diff --no-index -M --numstat` counts them.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old snapshot (directory or archive).
+    pub old: PathBuf,
+    /// The new snapshot (directory or archive).
+    pub new: PathBuf,
+    /// Print one JSON object: {old: {tree ids}, new: {tree ids}, files: [{status, old_path, new_path,
+    /// similarity, additions, deletions, ...}]}.
+    #[arg(long)]
+    pub json: bool,
+    /// Print git's `--numstat` lines (`added<TAB>deleted<TAB>path`, `-` for binary files).
+    #[arg(long, conflicts_with = "json")]
+    pub stat: bool,
+    /// Print what a reviewer of an update looks at first instead: new health findings (bidi,
+    /// invisible, homoglyph, nested repositories, symlinks), binaries added or changed, and functions
+    /// and types added, removed or changed per file. With --json: {old, new, summary}.
+    #[arg(long, conflicts_with = "stat")]
+    pub summary: bool,
+    /// Minimum similarity of a rename, in percent.
+    #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub rename_threshold: u8,
+    /// Do not detect renames.
+    #[arg(long)]
+    pub no_renames: bool,
+}
+
+pub fn run(cmd: CompareCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    match cmd {
+        CompareCmd::Diff(a) => diff(a, ctx),
+    }
+}
+
+#[derive(Serialize)]
+struct DiffJson<'a> {
+    old: &'a vitrine_snapshot::TreeIds,
+    new: &'a vitrine_snapshot::TreeIds,
+    files: &'a [vitrine_compare::FileChange],
+}
+
+fn diff(a: DiffArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    // Archives are unpacked (keep_content) because changed files are read.
+    let old = ctx.open_snapshot_cached(&a.old, true)?;
+    let new = ctx.open_snapshot_cached(&a.new, true)?;
+    let options = vitrine_compare::DiffOptions {
+        renames: !a.no_renames,
+        rename_threshold: a.rename_threshold,
+        ..Default::default()
+    };
+    let d = vitrine_compare::diff(&old, &new, &options)?;
+    if a.summary {
+        return summary(&old, &new, &d, a.json, ctx);
+    }
+    if a.json {
+        ctx.json(&DiffJson { old: &d.old, new: &d.new, files: &d.files })?;
+        return Ok(Exit::Ok);
+    }
+    let count = |n: Option<u64>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
+    for f in &d.files {
+        let path = match (&f.old_path, &f.new_path) {
+            (Some(o), Some(n)) if o != n => format!("{o} => {n}"),
+            _ => f.path().to_string(),
+        };
+        if a.stat {
+            writeln!(ctx.out, "{}\t{}\t{path}", count(f.additions), count(f.deletions))?;
+            continue;
+        }
+        let mut status = f.status.letter().to_string();
+        if let Some(s) = f.similarity {
+            status.push_str(&format!("{s:03}"));
+        }
+        let mode = match (f.old_mode, f.new_mode) {
+            (Some(o), Some(n)) if o != n => format!("  ({o} -> {n})"),
+            _ => String::new(),
+        };
+        writeln!(ctx.out, "{status:<5} +{:<6} -{:<6} {path}{mode}", count(f.additions), count(f.deletions))?;
+    }
+    Ok(Exit::Ok)
+}
+
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    old: &'a vitrine_snapshot::TreeIds,
+    new: &'a vitrine_snapshot::TreeIds,
+    summary: &'a vitrine_compare::summary::Summary,
+}
+
+fn summary(
+    old: &vitrine_snapshot::Snapshot,
+    new: &vitrine_snapshot::Snapshot,
+    d: &vitrine_compare::SnapshotDiff,
+    json: bool,
+    ctx: &mut Ctx<'_>,
+) -> anyhow::Result<Exit> {
+    let s = vitrine_compare::summary::summarize(old, new, d)?;
+    if json {
+        ctx.json(&SummaryJson { old: &d.old, new: &d.new, summary: &s })?;
+        return Ok(Exit::Ok);
+    }
+    let count = |st: vitrine_compare::Status| d.files.iter().filter(|f| f.status == st).count();
+    writeln!(
+        ctx.out,
+        "{} files changed: {} added, {} deleted, {} modified, {} renamed, {} type-changed",
+        d.files.len(),
+        count(vitrine_compare::Status::Added),
+        count(vitrine_compare::Status::Deleted),
+        count(vitrine_compare::Status::Modified),
+        count(vitrine_compare::Status::Renamed),
+        count(vitrine_compare::Status::TypeChanged),
+    )?;
+    writeln!(ctx.out, "\nnew findings: {}", s.new_findings.len())?;
+    for f in &s.new_findings {
+        match f.line {
+            Some(l) => writeln!(ctx.out, "  {}:{l}: {}: {}", f.path, f.kind.as_str(), f.detail)?,
+            None => writeln!(ctx.out, "  {}: {}: {}", f.path, f.kind.as_str(), f.detail)?,
+        }
+    }
+    writeln!(ctx.out, "findings gone: {}", s.gone_findings.len())?;
+    writeln!(ctx.out, "\nbinaries added or changed: {}", s.binaries.len())?;
+    for b in &s.binaries {
+        writeln!(ctx.out, "  {} {}", b.status.letter(), b.path)?;
+    }
+    writeln!(ctx.out, "\nsymbols:")?;
+    for f in &s.symbols {
+        writeln!(ctx.out, "  {}", f.path)?;
+        for (mark, list) in [('+', &f.added), ('-', &f.removed), ('~', &f.changed)] {
+            for sym in list {
+                writeln!(ctx.out, "    {mark} {} {} (line {})", sym.kind, sym.name, sym.line)?;
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,431 @@
+//! Snapshot comparison: which files an update added, deleted, modified, renamed or changed in type,
+//! with git's rename detection (`-M`, 50%) and the line counts `git diff --numstat` prints.
+//!
+//! Files whose blob id and mode are equal on both sides are skipped without being read. Line counts
+//! come from imara-diff's Myers algorithm (git's default diff algorithm, with the same preprocessing
+//! and heuristics), so the counts agree with `git diff --numstat`.
+
+pub mod port;
+pub mod similarity;
+pub mod summary;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use vitrine_snapshot::{EntryKind, FileEntry, Snapshot, SnapshotError, TreeIds};
+
+use crate::similarity::{Fingerprint, MAX_SCORE};
+
+/// What went wrong while comparing two snapshots.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("cannot read {path} of the {side} snapshot: {source}")]
+    Read {
+        path: String,
+        side: Side,
+        #[source]
+        source: SnapshotError,
+    },
+}
+
+/// Which of the two snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Side {
+    Old,
+    New,
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Side::Old => "old",
+            Side::New => "new",
+        })
+    }
+}
+
+/// How a file changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Added,
+    Deleted,
+    Modified,
+    Renamed,
+    Copied,
+    TypeChanged,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Added => "added",
+            Status::Deleted => "deleted",
+            Status::Modified => "modified",
+            Status::Renamed => "renamed",
+            Status::Copied => "copied",
+            Status::TypeChanged => "type-changed",
+        }
+    }
+
+    /// git's one-letter status (`--name-status`).
+    pub fn letter(self) -> char {
+        match self {
+            Status::Added => 'A',
+            Status::Deleted => 'D',
+            Status::Modified => 'M',
+            Status::Renamed => 'R',
+            Status::Copied => 'C',
+            Status::TypeChanged => 'T',
+        }
+    }
+}
+
+/// One changed file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    pub status: Status,
+    /// Path in the old snapshot (`None` when added).
+    pub old_path: Option<String>,
+    /// Path in the new snapshot (`None` when deleted).
+    pub new_path: Option<String>,
+    /// git tree modes (`100644`, `100755`, `120000`).
+    pub old_mode: Option<&'static str>,
+    pub new_mode: Option<&'static str>,
+    /// For renamed and copied files: git's similarity index in percent.
+    pub similarity: Option<u8>,
+    /// Lines added and deleted; `None` for a binary file (git prints `-`).
+    pub additions: Option<u64>,
+    pub deletions: Option<u64>,
+    /// Blob ids (SHA-256 object format, hex) on each side.
+    pub old_blob: Option<String>,
+    pub new_blob: Option<String>,
+}
+
+impl FileChange {
+    /// Whether git marks this change binary (`-\t-` in `--numstat`).
+    pub fn is_binary(&self) -> bool {
+        self.additions.is_none()
+    }
+
+    /// The path this change is listed under (the new one when there is one).
+    pub fn path(&self) -> &str {
+        self.new_path.as_deref().or(self.old_path.as_deref()).unwrap_or_default()
+    }
+}
+
+/// The changes between two snapshots.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotDiff {
+    pub old: TreeIds,
+    pub new: TreeIds,
+    /// Sorted by path (the new path when there is one).
+    pub files: Vec<FileChange>,
+}
+
+/// How to compare.
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    /// Detect renames (git's `-M`).
+    pub renames: bool,
+    /// Minimum similarity of an inexact rename, in percent (git's default 50).
+    pub rename_threshold: u8,
+    /// Inexact rename detection is skipped when deleted × added files exceed this squared (git's
+    /// `diff.renameLimit`, 1000 by default); exact and same-basename renames are still found.
+    pub rename_limit: u64,
+}
+
+impl Default for DiffOptions {
+    fn default() -> DiffOptions {
+        DiffOptions { renames: true, rename_threshold: 50, rename_limit: 1000 }
+    }
+}
+
+/// git's binary test: a NUL byte in the first 8000 bytes.
+pub fn is_binary(data: &[u8]) -> bool {
+    memchr_nul(&data[..data.len().min(8000)])
+}
+
+fn memchr_nul(data: &[u8]) -> bool {
+    data.contains(&0)
+}
+
+/// Lines added and deleted between two contents, as `git diff --numstat` counts them (`None` when
+/// either side is binary).
+pub fn line_counts(old: &[u8], new: &[u8]) -> Option<(u64, u64)> {
+    if is_binary(old) || is_binary(new) {
+        return None;
+    }
+    let input = imara_diff::InternedInput::new(old, new);
+    let diff = imara_diff::Diff::compute(imara_diff::Algorithm::Myers, &input);
+    Some((u64::from(diff.count_additions()), u64::from(diff.count_removals())))
+}
+
+/// Compares two opened snapshots. Only files that are part of the tree ids take part, as in a git
+/// tree diff.
+pub fn diff(old: &Snapshot, new: &Snapshot, options: &DiffOptions) -> Result<SnapshotDiff, CompareError> {
+    let olds: Vec<&FileEntry> = old.files().iter().filter(|f| f.in_tree).collect();
+    let news: Vec<&FileEntry> = new.files().iter().filter(|f| f.in_tree).collect();
+
+    // Both lists are sorted by path bytes: walk them together.
+    let mut pairs: Vec<(&FileEntry, &FileEntry)> = Vec::new();
+    let mut deleted: Vec<&FileEntry> = Vec::new();
+    let mut added: Vec<&FileEntry> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < olds.len() || j < news.len() {
+        match (olds.get(i), news.get(j)) {
+            (Some(o), Some(n)) if o.path.as_bytes() == n.path.as_bytes() => {
+                if o.blob_sha256 != n.blob_sha256 || o.kind.git_mode() != n.kind.git_mode() {
+                    pairs.push((o, n));
+                }
+                i += 1;
+                j += 1;
+            }
+            (Some(o), Some(n)) if o.path.as_bytes() < n.path.as_bytes() => {
+                deleted.push(o);
+                i += 1;
+            }
+            (Some(_), Some(n)) | (None, Some(n)) => {
+                added.push(n);
+                j += 1;
+            }
+            (Some(o), None) => {
+                deleted.push(o);
+                i += 1;
+            }
+            (None, None) => break,
+        }
+    }
+
+    let renames =
+        if options.renames { find_renames(old, new, &deleted, &added, options)? } else { Vec::new() };
+    let mut src_used = vec![false; deleted.len()];
+    let mut dst_used = vec![false; added.len()];
+    for r in &renames {
+        src_used[r.src] = true;
+        dst_used[r.dst] = true;
+    }
+
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    for (o, n) in pairs {
+        jobs.push(Job { old: Some(o), new: Some(n), score: None });
+    }
+    for r in &renames {
+        jobs.push(Job { old: Some(deleted[r.src]), new: Some(added[r.dst]), score: Some(r.score) });
+    }
+    for (k, d) in deleted.iter().enumerate() {
+        if !src_used[k] {
+            jobs.push(Job { old: Some(d), new: None, score: None });
+        }
+    }
+    for (k, a) in added.iter().enumerate() {
+        if !dst_used[k] {
+            jobs.push(Job { old: None, new: Some(a), score: None });
+        }
+    }
+    let mut files = jobs.into_par_iter().map(|job| job.run(old, new)).collect::<Result<Vec<_>, _>>()?;
+    files.sort_by(|a, b| a.path().cmp(b.path()).then_with(|| a.old_path.cmp(&b.old_path)));
+    Ok(SnapshotDiff { old: old.ids().clone(), new: new.ids().clone(), files })
+}
+
+struct Job<'a> {
+    old: Option<&'a FileEntry>,
+    new: Option<&'a FileEntry>,
+    /// A rename's score (git's scale).
+    score: Option<u64>,
+}
+
+impl Job<'_> {
+    fn run(self, old_snap: &Snapshot, new_snap: &Snapshot) -> Result<FileChange, CompareError> {
+        let read_old = |e: &FileEntry| read(old_snap, e, Side::Old);
+        let read_new = |e: &FileEntry| read(new_snap, e, Side::New);
+        let (status, counts) = match (self.old, self.new) {
+            (Some(o), Some(n)) => {
+                let status = if self.score.is_some() {
+                    Status::Renamed
+                } else if is_link(o) != is_link(n) {
+                    Status::TypeChanged
+                } else {
+                    Status::Modified
+                };
+                // A mode change alone: same bytes, nothing to read.
+                let counts = if o.blob_sha256 == n.blob_sha256 {
+                    Some((0, 0))
+                } else {
+                    line_counts(&read_old(o)?, &read_new(n)?)
+                };
+                (status, counts)
+            }
+            (Some(o), None) => (Status::Deleted, line_counts(&read_old(o)?, b"")),
+            (None, Some(n)) => (Status::Added, line_counts(b"", &read_new(n)?)),
+            (None, None) => (Status::Modified, Some((0, 0))),
+        };
+        Ok(FileChange {
+            status,
+            old_path: self.old.map(|e| e.path.display()),
+            new_path: self.new.map(|e| e.path.display()),
+            old_mode: self.old.map(|e| e.kind.git_mode()),
+            new_mode: self.new.map(|e| e.kind.git_mode()),
+            similarity: self.score.map(|s| (s * 100 / MAX_SCORE) as u8),
+            additions: counts.map(|c| c.0),
+            deletions: counts.map(|c| c.1),
+            old_blob: self.old.map(|e| hex(&e.blob_sha256)),
+            new_blob: self.new.map(|e| hex(&e.blob_sha256)),
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn is_link(e: &FileEntry) -> bool {
+    matches!(e.kind, EntryKind::Symlink { .. })
+}
+
+fn read(snap: &Snapshot, e: &FileEntry, side: Side) -> Result<Vec<u8>, CompareError> {
+    snap.read(e).map_err(|source| CompareError::Read { path: e.path.display(), side, source })
+}
+
+/// One detected rename: indexes into the deleted and added lists, and git's score.
+struct Rename {
+    src: usize,
+    dst: usize,
+    score: u64,
+}
+
+fn basename(e: &FileEntry) -> &[u8] {
+    e.path.file_name()
+}
+
+/// git's diffcore-rename for `-M`: exact renames by blob id, then unique basenames at a raised
+/// threshold, then the similarity matrix keeping the best 4 sources per destination.
+fn find_renames(
+    old: &Snapshot,
+    new: &Snapshot,
+    deleted: &[&FileEntry],
+    added: &[&FileEntry],
+    options: &DiffOptions,
+) -> Result<Vec<Rename>, CompareError> {
+    let mut renames = Vec::new();
+    let mut src_used = vec![false; deleted.len()];
+    let mut dst_used = vec![false; added.len()];
+
+    // 1. Exact renames: same blob and same kind of entry; an unused source with the same basename
+    //    first, else the first unused source in path order.
+    let mut by_blob: HashMap<([u8; 32], bool), Vec<usize>> = HashMap::new();
+    for (k, d) in deleted.iter().enumerate() {
+        by_blob.entry((d.blob_sha256, is_link(d))).or_default().push(k);
+    }
+    for (k, a) in added.iter().enumerate() {
+        let Some(cands) = by_blob.get(&(a.blob_sha256, is_link(a))) else { continue };
+        let unused = cands.iter().copied().filter(|&s| !src_used[s]);
+        let best =
+            unused.clone().find(|&s| basename(deleted[s]) == basename(a)).or_else(|| unused.clone().next());
+        if let Some(s) = best {
+            src_used[s] = true;
+            dst_used[k] = true;
+            renames.push(Rename { src: s, dst: k, score: MAX_SCORE });
+        }
+    }
+    let min_score = u64::from(options.rename_threshold.min(100)) * MAX_SCORE / 100;
+    if min_score >= MAX_SCORE {
+        return Ok(renames);
+    }
+
+    // Fingerprints of the regular files still unpaired (read once, in parallel).
+    let fingerprint =
+        |snap: &Snapshot, e: &FileEntry, side: Side| -> Result<Option<Fingerprint>, CompareError> {
+            if is_link(e) {
+                return Ok(None);
+            }
+            let data = read(snap, e, side)?;
+            Ok(Some(Fingerprint::new(&data, !is_binary(&data))))
+        };
+    let src_fp: Vec<Option<Fingerprint>> = deleted
+        .par_iter()
+        .enumerate()
+        .map(|(k, d)| if src_used[k] { Ok(None) } else { fingerprint(old, d, Side::Old) })
+        .collect::<Result<_, _>>()?;
+    let dst_fp: Vec<Option<Fingerprint>> = added
+        .par_iter()
+        .enumerate()
+        .map(|(k, a)| if dst_used[k] { Ok(None) } else { fingerprint(new, a, Side::New) })
+        .collect::<Result<_, _>>()?;
+    let estimate = |s: usize, d: usize, min: u64| -> u64 {
+        match (&src_fp[s], &dst_fp[d]) {
+            (Some(sf), Some(df)) => {
+                let (ss, ds) = (deleted[s].size_bytes, added[d].size_bytes);
+                if !similarity::sizes_compatible(ss, ds, min) {
+                    return 0;
+                }
+                similarity::score(sf, ss, df, ds)
+            }
+            _ => 0,
+        }
+    };
+
+    // 2. Basenames unique among the unpaired sources and among the unpaired destinations, at
+    //    halfway between the threshold and 100%.
+    let basename_min = min_score + (MAX_SCORE - min_score) / 2;
+    let mut src_names: HashMap<&[u8], Option<usize>> = HashMap::new();
+    for (k, d) in deleted.iter().enumerate().filter(|(k, _)| !src_used[*k]) {
+        src_names.entry(basename(d)).and_modify(|v| *v = None).or_insert(Some(k));
+    }
+    let mut dst_names: HashMap<&[u8], Option<usize>> = HashMap::new();
+    for (k, a) in added.iter().enumerate().filter(|(k, _)| !dst_used[*k]) {
+        dst_names.entry(basename(a)).and_modify(|v| *v = None).or_insert(Some(k));
+    }
+    for s in 0..deleted.len() {
+        if src_used[s] {
+            continue;
+        }
+        let name = basename(deleted[s]);
+        let (Some(Some(_)), Some(Some(d))) = (src_names.get(name), dst_names.get(name)) else { continue };
+        let d = *d;
+        let score = estimate(s, d, basename_min);
+        if score >= basename_min {
+            src_used[s] = true;
+            dst_used[d] = true;
+            renames.push(Rename { src: s, dst: d, score });
+        }
+    }
+
+    // 3. The matrix, unless it is too large.
+    let srcs: Vec<usize> = (0..deleted.len()).filter(|&s| !src_used[s]).collect();
+    let dsts: Vec<usize> = (0..added.len()).filter(|&d| !dst_used[d]).collect();
+    let limit = options.rename_limit.max(1);
+    if (srcs.len() as u128) * (dsts.len() as u128) > u128::from(limit) * u128::from(limit) {
+        return Ok(renames);
+    }
+    const CANDIDATES_PER_DST: usize = 4;
+    let mut candidates: Vec<(u64, bool, usize, usize)> = dsts
+        .par_iter()
+        .flat_map_iter(|&d| {
+            let mut best: Vec<(u64, bool, usize, usize)> = Vec::with_capacity(CANDIDATES_PER_DST + 1);
+            for &s in &srcs {
+                let score = estimate(s, d, min_score);
+                if score < min_score {
+                    continue;
+                }
+                best.push((score, basename(deleted[s]) == basename(added[d]), s, d));
+                best.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+                best.truncate(CANDIDATES_PER_DST);
+            }
+            best
+        })
+        .collect();
+    // Highest score first; on a tie, a same-basename pair, then path order of destination, source.
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.3.cmp(&b.3)).then(a.2.cmp(&b.2)));
+    for (score, _, s, d) in candidates {
+        if src_used[s] || dst_used[d] {
+            continue;
+        }
+        src_used[s] = true;
+        dst_used[d] = true;
+        renames.push(Rename { src: s, dst: d, score });
+    }
+    Ok(renames)
+}

@@ -1,0 +1,368 @@
+//! `vitrine diff` against stock git: `git diff --no-index -M --numstat` on generated fixture pairs,
+//! with the attribute-free recipe of DESIGN.md.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{arg, data_dir, vitrine_os};
+
+/// A pair of snapshots side by side: `root/a` (old) and `root/b` (new).
+struct Pair {
+    root: tempfile::TempDir,
+}
+
+impl Pair {
+    fn new() -> Pair {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("a")).unwrap();
+        std::fs::create_dir(root.path().join("b")).unwrap();
+        Pair { root }
+    }
+    fn old(&self) -> TempTreeAt<'_> {
+        TempTreeAt(self.root.path().join("a"), std::marker::PhantomData)
+    }
+    fn new_side(&self) -> TempTreeAt<'_> {
+        TempTreeAt(self.root.path().join("b"), std::marker::PhantomData)
+    }
+}
+
+/// One side of a [`Pair`].
+struct TempTreeAt<'a>(std::path::PathBuf, std::marker::PhantomData<&'a ()>);
+
+impl TempTreeAt<'_> {
+    fn file(&self, rel: &str, content: impl AsRef<[u8]>) -> &Self {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        self
+    }
+    fn exec(&self, rel: &str, content: &str) -> &Self {
+        use std::os::unix::fs::PermissionsExt;
+        self.file(rel, content);
+        std::fs::set_permissions(self.0.join(rel), std::fs::Permissions::from_mode(0o755)).unwrap();
+        self
+    }
+    fn symlink(&self, rel: &str, target: &str) -> &Self {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, p).unwrap();
+        self
+    }
+}
+
+/// One numstat record, normalised: (additions, deletions, old path, new path); "-" for binary.
+type Stat = (String, String, Option<String>, Option<String>);
+
+fn git(root: &Path, args: &[&str]) -> Vec<u8> {
+    let attrs = root.join("attributes");
+    std::fs::write(&attrs, "* -text -eol -filter -ident -working-tree-encoding\n").unwrap();
+    let out = Command::new("git")
+        .current_dir(root)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", root)
+        .args(["-c", "core.autocrlf=false", "-c", "core.excludesFile=/dev/null", "-c", "diff.renames=true"])
+        .arg("-c")
+        .arg(format!("core.attributesFile={}", attrs.display()))
+        .args(["diff", "--no-index", "-M", "-z"])
+        .args(args)
+        .args(["a", "b"])
+        .output()
+        .expect("git runs");
+    // --no-index exits 1 when the trees differ.
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+fn side(p: &str, prefix: &str) -> Option<String> {
+    (p != "/dev/null").then(|| p.strip_prefix(prefix).unwrap().to_owned())
+}
+
+/// `git diff --no-index -M --numstat -z a b`: every record is `A\tD\t\0old\0new\0` in this mode.
+fn git_numstat(root: &Path) -> BTreeSet<Stat> {
+    let out = String::from_utf8(git(root, &["--numstat"])).unwrap();
+    let mut fields = out.split('\0');
+    let mut stats = BTreeSet::new();
+    while let Some(head) = fields.next() {
+        if head.is_empty() {
+            continue;
+        }
+        let mut counts = head.split('\t');
+        let (add, del) = (counts.next().unwrap().to_owned(), counts.next().unwrap().to_owned());
+        let old = fields.next().unwrap();
+        let new = fields.next().unwrap();
+        stats.insert((add, del, side(old, "a/"), side(new, "b/")));
+    }
+    stats
+}
+
+/// Renames git finds: (old, new, similarity %).
+fn git_renames(root: &Path) -> BTreeSet<(String, String, u8)> {
+    let out = String::from_utf8(git(root, &["--name-status"])).unwrap();
+    let mut fields = out.split('\0').filter(|f| !f.is_empty());
+    let mut renames = BTreeSet::new();
+    while let Some(status) = fields.next() {
+        let first = fields.next().unwrap();
+        if let Some(score) = status.strip_prefix('R') {
+            let second = fields.next().unwrap();
+            renames.insert((side(first, "a/").unwrap(), side(second, "b/").unwrap(), score.parse().unwrap()));
+        }
+    }
+    renames
+}
+
+fn vitrine_json(root: &Path) -> serde_json::Value {
+    let (_d, data) = data_dir();
+    let (code, out, err) = vitrine_os(&[
+        "--data".as_ref(),
+        arg(&data),
+        "diff".as_ref(),
+        arg(&root.join("a")),
+        arg(&root.join("b")),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn vitrine_numstat(json: &serde_json::Value) -> BTreeSet<Stat> {
+    let count = |v: &serde_json::Value| v.as_u64().map_or_else(|| "-".to_owned(), |n| n.to_string());
+    let path = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (count(&f["additions"]), count(&f["deletions"]), path(&f["old_path"]), path(&f["new_path"])))
+        .collect()
+}
+
+fn vitrine_renames(json: &serde_json::Value) -> BTreeSet<(String, String, u8)> {
+    json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "renamed")
+        .map(|f| {
+            (
+                f["old_path"].as_str().unwrap().to_owned(),
+                f["new_path"].as_str().unwrap().to_owned(),
+                f["similarity"].as_u64().unwrap() as u8,
+            )
+        })
+        .collect()
+}
+
+fn statuses(json: &serde_json::Value) -> BTreeSet<(String, String)> {
+    json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = f["new_path"].as_str().or(f["old_path"].as_str()).unwrap().to_owned();
+            (p, f["status"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn lines(n: usize, tag: &str) -> String {
+    (0..n).map(|i| format!("{tag} line number {i} with some words to make it long enough\n")).collect()
+}
+
+fn every_status_fixture() -> Pair {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    // unchanged
+    a.file("same.txt", "same\n");
+    b.file("same.txt", "same\n");
+    // modified, and a last line losing its newline
+    a.file("src/main.c", lines(30, "main"));
+    b.file("src/main.c", lines(30, "main").replace("line number 7 ", "LINE 7 ").replace("number 20", "n20"));
+    a.file("noeol.txt", "a\nb\n");
+    b.file("noeol.txt", "a\nb");
+    // exact rename, and a rename with edits into another directory (same basename)
+    a.file("old/exact.txt", lines(10, "exact"));
+    b.file("new/exact-moved.txt", lines(10, "exact"));
+    let body = lines(40, "moved");
+    a.file("lib/util.c", &body);
+    b.file("src/util.c", body.replace("number 3 ", "three ").replace("number 30 ", "thirty "));
+    // rename with edits and a new basename (found by the matrix)
+    let body = lines(20, "renamed");
+    a.file("docs/guide.md", &body);
+    b.file("docs/manual.md", body.replace("number 5 ", "five ") + "one more line\n");
+    // too different to be a rename: a deletion and an addition
+    a.file("gone.txt", lines(8, "gone"));
+    b.file("fresh.txt", lines(8, "fresh"));
+    // a symlink that becomes a file, and a file that becomes a symlink
+    a.symlink("link", "target");
+    b.file("link", "one\n");
+    a.file("becomes-link", "text\n");
+    b.symlink("becomes-link", "text");
+    // exec bit flip, with and without a content change
+    a.exec("run.sh", "#!/bin/sh\necho hi\n");
+    b.file("run.sh", "#!/bin/sh\necho hi\n");
+    a.file("build.sh", "#!/bin/sh\nmake\n");
+    b.exec("build.sh", "#!/bin/sh\nmake all\n");
+    // CRLF changes
+    a.file("crlf.txt", "one\ntwo\nthree\n");
+    b.file("crlf.txt", "one\r\ntwo\r\nthree\n");
+    // binary change, binary added and deleted
+    a.file("img.bin", b"\x00\x01\x02binary\n".as_slice());
+    b.file("img.bin", b"\x00\x01\x03binary\n".as_slice());
+    b.file("new.bin", b"PK\x00\x00".as_slice());
+    a.file("old.bin", b"\x7fELF\x00\x00\x00".as_slice());
+    // empty files: one renamed exactly, one deleted, one becomes non-empty, one added
+    a.file("empty1", "");
+    a.file("empty2", "");
+    b.file("empty3", "");
+    a.file("fill", "");
+    b.file("fill", "now text\n");
+    // symlink retargeted
+    a.symlink("cfg", "etc/a.conf");
+    b.symlink("cfg", "etc/b.conf");
+    p
+}
+
+#[test]
+fn diff_numstat_agrees_with_git_on_every_status() {
+    let p = every_status_fixture();
+    let json = vitrine_json(p.root.path());
+    assert_eq!(vitrine_numstat(&json), git_numstat(p.root.path()));
+    assert_eq!(vitrine_renames(&json), git_renames(p.root.path()));
+    let st = statuses(&json);
+    for (path, status) in [
+        ("src/main.c", "modified"),
+        ("new/exact-moved.txt", "renamed"),
+        ("src/util.c", "renamed"),
+        ("docs/manual.md", "renamed"),
+        ("gone.txt", "deleted"),
+        ("fresh.txt", "added"),
+        ("link", "type-changed"),
+        ("becomes-link", "type-changed"),
+        ("run.sh", "modified"),
+        ("img.bin", "modified"),
+        ("empty3", "renamed"),
+        ("empty2", "deleted"),
+    ] {
+        assert!(st.contains(&(path.to_owned(), status.to_owned())), "{path} {status}: {st:?}");
+    }
+    assert!(!st.iter().any(|(p, _)| p == "same.txt"));
+    // The JSON carries both snapshots' tree ids.
+    assert_eq!(json["old"]["tree_sha256"].as_str().unwrap().len(), 64);
+    assert_ne!(json["old"]["tree_sha256"], json["new"]["tree_sha256"]);
+}
+
+#[test]
+fn diff_stat_prints_numstat_lines() {
+    let p = every_status_fixture();
+    let (_d, data) = data_dir();
+    let (code, out, err) = vitrine_os(&[
+        "--data".as_ref(),
+        arg(&data),
+        "diff".as_ref(),
+        arg(&p.root.path().join("a")),
+        arg(&p.root.path().join("b")),
+        "--stat".as_ref(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().any(|l| l == "-\t-\timg.bin"), "{out}");
+    assert!(out.lines().any(|l| l == "0\t0\trun.sh"), "{out}");
+    assert!(out.lines().any(|l| l == "2\t2\tsrc/main.c"), "{out}");
+}
+
+#[test]
+fn many_renames_with_edits_agree_with_git() {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    for i in 0..40 {
+        let body = lines(10 + i, &format!("file{i}"));
+        a.file(&format!("d{}/f{i}.c", i % 3), &body);
+        // Every third file keeps its name in another directory; others get a new name. The edits
+        // grow with i, so some fall under the 50% threshold.
+        let edited: String = body
+            .lines()
+            .enumerate()
+            .map(|(n, l)| if n % 10 < i / 5 { format!("{l} edited\n") } else { format!("{l}\n") })
+            .collect();
+        let name = if i % 3 == 0 { format!("e/f{i}.c") } else { format!("e/g{i}.c") };
+        b.file(&name, edited);
+    }
+    let json = vitrine_json(p.root.path());
+    assert_eq!(vitrine_numstat(&json), git_numstat(p.root.path()));
+    let renames = vitrine_renames(&json);
+    assert_eq!(renames, git_renames(p.root.path()));
+    // The fixture exercises both sides of the threshold and both rename passes.
+    assert!(renames.iter().any(|(o, n, _)| o == "d1/f10.c" && n == "e/g10.c"), "{renames:?}");
+    assert!(renames.iter().any(|(_, n, _)| n.starts_with("e/f")), "{renames:?}");
+    assert!(renames.iter().any(|(_, _, s)| *s < 100), "{renames:?}");
+    assert!(renames.len() < 40, "some files are edited past 50%: {renames:?}");
+}
+
+#[test]
+fn unchanged_blobs_are_not_read() {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    a.file("keep.txt", "kept\n").file("edit.txt", "1\n");
+    b.file("keep.txt", "kept\n").file("edit.txt", "2\n");
+    let cfg = vitrine_snapshot::IngestConfig::default();
+    let progress = vitrine_snapshot::Progress::default();
+    let old = vitrine_snapshot::Snapshot::open(&p.root.path().join("a"), &cfg, &progress).unwrap();
+    let new = vitrine_snapshot::Snapshot::open(&p.root.path().join("b"), &cfg, &progress).unwrap();
+    // Content changed behind Vitrine's back fails a read: so a file that is read would fail.
+    std::fs::write(p.root.path().join("b/keep.txt"), "tampered\n").unwrap();
+    let d = vitrine_compare::diff(&old, &new, &Default::default()).unwrap();
+    assert_eq!(d.files.len(), 1);
+    assert_eq!(d.files[0].path(), "edit.txt");
+    // And the check is real: the tampered file, once changed, is reported as unreadable.
+    std::fs::write(p.root.path().join("b/edit.txt"), "3\n").unwrap();
+    let e = vitrine_compare::diff(&old, &new, &Default::default()).unwrap_err();
+    assert!(e.to_string().contains("edit.txt"), "{e}");
+}
+
+#[test]
+fn summary_lists_new_findings_binaries_and_symbol_changes() {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    let old_c = "int kept(void) { return 1; }\n\nint edited(int x) { return x; }\n\nint dropped(void) { return 0; }\n";
+    let new_c =
+        "int kept(void) { return 1; }\n\nint edited(int x) { return x + 1; }\n\nstruct added { int a; };\n";
+    a.file("src/lib.c", old_c);
+    b.file("src/lib.c", new_c);
+    // An old bidi finding in a renamed file stays old; a new one is reported.
+    let bidi_old = "int ok = 1; // \u{202E} old\n".to_owned() + &lines(10, "pad");
+    a.file("src/old_bidi.c", &bidi_old);
+    b.file("src/moved_bidi.c", &bidi_old);
+    b.file("src/new_bidi.c", "int x = 1; /* \u{2066} */\n");
+    b.file("blob.bin", b"\x00\x01".as_slice());
+    b.symlink("escape", "../../etc/passwd");
+    let (_d, data) = data_dir();
+    let (code, out, err) = vitrine_os(&[
+        "--data".as_ref(),
+        arg(&data),
+        "diff".as_ref(),
+        arg(&p.root.path().join("a")),
+        arg(&p.root.path().join("b")),
+        "--summary".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let s = &json["summary"];
+    let new_findings: Vec<(String, String)> = s["new_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap().to_owned(), f["kind"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(new_findings.contains(&("src/new_bidi.c".into(), "bidi-control".into())), "{new_findings:?}");
+    assert!(new_findings.contains(&("escape".into(), "symlink".into())), "{new_findings:?}");
+    assert!(!new_findings.iter().any(|(p, _)| p == "src/moved_bidi.c"), "{new_findings:?}");
+    assert_eq!(s["binaries"][0]["path"], "blob.bin");
+    let files = s["symbols"].as_array().unwrap();
+    let lib = files.iter().find(|f| f["path"] == "src/lib.c").unwrap();
+    let names = |k: &str| -> Vec<String> {
+        lib[k].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(names("added"), ["added"]);
+    assert_eq!(names("removed"), ["dropped"]);
+    assert_eq!(names("changed"), ["edited"]);
+}
