@@ -354,7 +354,7 @@ fn summary_lists_new_findings_binaries_and_symbol_changes() {
         .map(|f| (f["path"].as_str().unwrap().to_owned(), f["kind"].as_str().unwrap().to_owned()))
         .collect();
     assert!(new_findings.contains(&("src/new_bidi.c".into(), "bidi-control".into())), "{new_findings:?}");
-    assert!(new_findings.contains(&("escape".into(), "symlink".into())), "{new_findings:?}");
+    assert!(new_findings.contains(&("escape".into(), "symlink-escapes".into())), "{new_findings:?}");
     assert!(!new_findings.iter().any(|(p, _)| p == "src/moved_bidi.c"), "{new_findings:?}");
     assert_eq!(s["binaries"][0]["path"], "blob.bin");
     let files = s["symbols"].as_array().unwrap();

@@ -53,7 +53,14 @@ pub struct SymbolRef {
 /// Whether a finding kind belongs in the update summary (what can hide or smuggle code).
 fn summarised(kind: FindingKind) -> bool {
     kind.is_deceptive()
-        || matches!(kind, FindingKind::NestedRepo | FindingKind::Symlink | FindingKind::Binary)
+        || matches!(
+            kind,
+            FindingKind::NestedRepo
+                | FindingKind::Symlink
+                | FindingKind::SymlinkAbsolute
+                | FindingKind::SymlinkEscapes
+                | FindingKind::Binary
+        )
 }
 
 /// Builds the summary of `diff` between `old` and `new`. Reads only the changed files with a grammar.
