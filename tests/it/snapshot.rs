@@ -511,6 +511,66 @@ fn a_git_checkout_is_checked_against_its_head_commit() {
     }
 }
 
+/// `tar cf` (the stock command) of the checkout `dir`, `.git` included, into `out`.
+fn stock_tar(dir: &Path, out: &Path) {
+    let st = Command::new("tar").arg("cf").arg(out).arg("-C").arg(dir).arg(".").status().unwrap();
+    assert!(st.success(), "tar cf {}", out.display());
+}
+
+#[test]
+fn an_archived_git_checkout_is_checked_against_its_head_commit_from_the_blob_store() {
+    for format in ["sha1", "sha256"] {
+        let t = TempTree::new();
+        t.file("src/a.c", "int a;\n").exec("run.sh", "#!/bin/sh\n").file("doc/readme", "r\n");
+        git_in(t.path(), &["init", "-q", &format!("--object-format={format}"), "-b", "main"]);
+        git_in(t.path(), &["add", "-A"]);
+        git_in(t.path(), &["commit", "-q", "-m", "one"]);
+        let work = tempfile::tempdir().unwrap();
+        let config = IngestConfig { blob_dir: Some(work.path().join("blobs")), ..IngestConfig::default() };
+        let archive_git = |name: &str| {
+            let tar = work.path().join(name);
+            stock_tar(t.path(), &tar);
+            let s = Snapshot::open(&tar, &config, &Progress::default()).expect("archive opens");
+            s.git().cloned()
+        };
+        // Loose objects and a loose ref: the same checkout as the directory says, HEAD matched.
+        let want = open(t.path()).git().cloned().unwrap();
+        assert_eq!(want.matches_head, Some(true), "{format}: {want:?}");
+        let g = archive_git("loose.tar").expect("the archive's .git is inspected");
+        assert_eq!(g, want, "{format}");
+        assert!(g.commit.is_some() && g.problem.is_none(), "{format}: {g:?}");
+        // Packed objects (read at offsets from their blobs) and packed refs.
+        t.file("src/a.c", "int a;\nint b;\n");
+        git_in(t.path(), &["commit", "-q", "-a", "-m", "two"]);
+        git_in(t.path(), &["gc", "-q", "--aggressive"]);
+        git_in(t.path(), &["pack-refs", "--all"]);
+        let want = open(t.path()).git().cloned().unwrap();
+        assert_eq!(want.matches_head, Some(true), "{format} packed: {want:?}");
+        assert_ne!(g.commit, want.commit);
+        assert_eq!(archive_git("packed.tar"), Some(want.clone()), "{format} packed");
+        // A working tree that differs from HEAD is said to differ, in the archive as in the directory.
+        t.file("src/a.c", "int a; /* changed */\n");
+        let g = archive_git("changed.tar").unwrap();
+        assert_eq!(g.matches_head, Some(false), "{format}: {g:?}");
+        assert_eq!(g.commit, want.commit);
+        assert_eq!(Some(g), open(t.path()).git().cloned());
+    }
+}
+
+/// Only a snapshot whose content is kept can have its `.git` read; a digested archive has none.
+#[test]
+fn a_digested_archive_does_not_claim_a_git_check() {
+    let t = TempTree::new();
+    t.file("a.c", "int a;\n");
+    git_in(t.path(), &["init", "-q", "-b", "main"]);
+    git_in(t.path(), &["add", "-A"]);
+    git_in(t.path(), &["commit", "-q", "-m", "one"]);
+    let work = tempfile::tempdir().unwrap();
+    let tar = work.path().join("s.tar");
+    stock_tar(t.path(), &tar);
+    assert_eq!(open(&tar).git(), None);
+}
+
 #[test]
 fn digest_lists_every_file_with_its_ids_and_limits_are_configurable() {
     let t = TempTree::new();

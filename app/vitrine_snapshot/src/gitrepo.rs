@@ -6,6 +6,9 @@
 //! are opened without following links (and without blocking on a FIFO), and a `.git` file pointing
 //! elsewhere is not followed.
 //!
+//! The files of `.git` are read through [`GitFiles`]: from the snapshot directory ([`DirFiles`]) or, for
+//! an archive, from the blob store by way of the manifest ([`ArchiveFiles`]); no file tree is unpacked.
+//!
 //! The repository is hostile input, so every cost is bounded before it is paid ([`GitLimits`]): a delta
 //! chain is resolved iteratively, at most [`GitLimits::max_delta_depth`] deep, and a chain that comes back
 //! to an object it has already visited (by pack offset or by id) is a cycle; every object's size is
@@ -16,15 +19,152 @@
 //! finding, see [`GitCheckout::finding`]); it never stops the snapshot from opening.
 
 use std::collections::HashSet;
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::blobs::BlobStore;
 use crate::gitid::TreeIds;
 use crate::health::{Finding, FindingKind};
+use crate::{EntryKind, FileEntry};
+
+/// What the snapshot root's `.git` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitEntry {
+    Directory,
+    /// A regular file (a linked worktree or a submodule's `gitdir:` pointer).
+    File,
+    /// A symlink or anything else: never followed.
+    Other,
+}
+
+/// The files of the snapshot root's `.git`, named by their path relative to the snapshot root
+/// (`.git/HEAD`, `.git/objects/pack/…`).
+pub trait GitFiles {
+    /// What `.git` at the root is; `None` when there is none.
+    fn git_entry(&self) -> Option<GitEntry>;
+    /// Whether anything (of any type) is at `rel`.
+    fn exists(&self, rel: &Path) -> bool;
+    /// Opens the regular file at `rel` for (positioned) reading, without following a final link and
+    /// without blocking; anything other than a regular file is an error.
+    fn open(&self, rel: &Path) -> std::io::Result<File>;
+    /// The names of the entries directly inside the directory `rel`, in no particular order.
+    fn list(&self, rel: &Path) -> std::io::Result<Vec<OsString>>;
+}
+
+/// `.git` read in place below a snapshot directory.
+#[derive(Debug, Clone, Copy)]
+pub struct DirFiles<'a> {
+    root: &'a Path,
+}
+
+impl<'a> DirFiles<'a> {
+    pub fn new(root: &'a Path) -> DirFiles<'a> {
+        DirFiles { root }
+    }
+}
+
+impl GitFiles for DirFiles<'_> {
+    fn git_entry(&self) -> Option<GitEntry> {
+        let meta = std::fs::symlink_metadata(self.root.join(".git")).ok()?;
+        Some(if meta.is_dir() {
+            GitEntry::Directory
+        } else if meta.is_file() {
+            GitEntry::File
+        } else {
+            GitEntry::Other
+        })
+    }
+
+    fn exists(&self, rel: &Path) -> bool {
+        std::fs::symlink_metadata(self.root.join(rel)).is_ok()
+    }
+
+    fn open(&self, rel: &Path) -> std::io::Result<File> {
+        open_regular(&self.root.join(rel))
+    }
+
+    fn list(&self, rel: &Path) -> std::io::Result<Vec<OsString>> {
+        Ok(std::fs::read_dir(self.root.join(rel))?.flatten().map(|e| e.file_name()).collect())
+    }
+}
+
+/// `.git` of an archive snapshot: its files are the manifest's regular files (sorted by path, as a
+/// [`crate::Snapshot`] holds them), their bytes the blobs of the store named by their SHA-256. Symlinks
+/// are not files, and are never followed.
+#[derive(Debug, Clone, Copy)]
+pub struct ArchiveFiles<'a> {
+    files: &'a [FileEntry],
+    store: &'a BlobStore,
+}
+
+impl<'a> ArchiveFiles<'a> {
+    /// `files` must be sorted by path.
+    pub fn new(files: &'a [FileEntry], store: &'a BlobStore) -> ArchiveFiles<'a> {
+        ArchiveFiles { files, store }
+    }
+
+    fn entry(&self, rel: &[u8]) -> Option<&'a FileEntry> {
+        let at = self.files.binary_search_by(|f| f.path.as_bytes().cmp(rel)).ok()?;
+        self.files.get(at)
+    }
+
+    /// The entries below the directory `rel` (their paths start with `rel/`).
+    fn below(&self, rel: &[u8]) -> impl Iterator<Item = &'a [u8]> {
+        let mut prefix = rel.to_vec();
+        prefix.push(b'/');
+        let start = self.files.partition_point(|f| f.path.as_bytes() < prefix.as_slice());
+        self.files.get(start..).unwrap_or_default().iter().map_while(move |f| {
+            f.path.as_bytes().strip_prefix(prefix.as_slice()).filter(|rest| !rest.is_empty())
+        })
+    }
+}
+
+impl GitFiles for ArchiveFiles<'_> {
+    fn git_entry(&self) -> Option<GitEntry> {
+        match self.entry(b".git").map(|f| &f.kind) {
+            Some(EntryKind::File { .. }) => Some(GitEntry::File),
+            Some(EntryKind::Symlink { .. }) => Some(GitEntry::Other),
+            None => self.below(b".git").next().map(|_| GitEntry::Directory),
+        }
+    }
+
+    fn exists(&self, rel: &Path) -> bool {
+        let rel = rel.as_os_str().as_bytes();
+        self.entry(rel).is_some() || self.below(rel).next().is_some()
+    }
+
+    fn open(&self, rel: &Path) -> std::io::Result<File> {
+        let entry = self.entry(rel.as_os_str().as_bytes()).ok_or(std::io::ErrorKind::NotFound)?;
+        if !matches!(entry.kind, EntryKind::File { .. }) {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        let f = open_regular(&self.store.path_of(&entry.sha256))?;
+        if f.metadata()?.len() != entry.size_bytes {
+            return Err(std::io::Error::other("its blob is not the size the manifest records"));
+        }
+        Ok(f)
+    }
+
+    fn list(&self, rel: &Path) -> std::io::Result<Vec<OsString>> {
+        let mut names: Vec<OsString> = Vec::new();
+        for rest in self.below(rel.as_os_str().as_bytes()) {
+            let name = rest.split(|&b| b == b'/').next().unwrap_or_default();
+            if names.last().is_none_or(|last| last.as_bytes() != name) {
+                names.push(OsStr::from_bytes(name).to_os_string());
+            }
+        }
+        if names.is_empty() {
+            return Err(std::io::ErrorKind::NotFound.into());
+        }
+        Ok(names)
+    }
+}
 
 /// What the root `.git` says, and whether the snapshot matches it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,15 +223,20 @@ const SMALL_FILE_BYTES: u64 = 1 << 20;
 /// Longest line of `packed-refs` considered (longer ones cannot name a ref and are skipped).
 const MAX_REF_LINE: usize = 4096;
 
-/// Inspects `root/.git`. Returns `None` when there is no `.git` at the root.
+/// Inspects `root/.git` of a snapshot directory. Returns `None` when there is no `.git` at the root.
 pub fn inspect(root: &Path, ids: &TreeIds) -> Option<GitCheckout> {
-    inspect_with(root, ids, &GitLimits::default())
+    inspect_files(&DirFiles::new(root), ids, &GitLimits::default())
 }
 
 /// [`inspect`] with explicit limits.
 pub fn inspect_with(root: &Path, ids: &TreeIds, limits: &GitLimits) -> Option<GitCheckout> {
-    let git_dir = root.join(".git");
-    let meta = std::fs::symlink_metadata(&git_dir).ok()?;
+    inspect_files(&DirFiles::new(root), ids, limits)
+}
+
+/// Inspects the `.git` of a snapshot whose files are read through `files` (a directory or an archive's
+/// blobs). Returns `None` when there is no `.git` at the root.
+pub fn inspect_files(files: &dyn GitFiles, ids: &TreeIds, limits: &GitLimits) -> Option<GitCheckout> {
+    let kind = files.git_entry()?;
     let mut out = GitCheckout {
         object_format: "sha1".into(),
         head_ref: None,
@@ -101,15 +246,15 @@ pub fn inspect_with(root: &Path, ids: &TreeIds, limits: &GitLimits) -> Option<Gi
         problem: None,
         unreadable: false,
     };
-    if !meta.is_dir() {
-        out.problem = Some(if meta.is_file() {
+    if kind != GitEntry::Directory {
+        out.problem = Some(if kind == GitEntry::File {
             "`.git` is a file (a linked worktree or submodule); its repository lies outside the snapshot and is not read".into()
         } else {
             "`.git` is a symlink; it is not followed".into()
         });
         return Some(out);
     }
-    match resolve(&git_dir, limits) {
+    match resolve(files, limits) {
         Ok((format, head_ref, commit, tree)) => {
             let ours = if format == "sha256" { &ids.tree_sha256 } else { &ids.tree_sha1 };
             out.matches_head = Some(*ours == tree);
@@ -127,8 +272,12 @@ pub fn inspect_with(root: &Path, ids: &TreeIds, limits: &GitLimits) -> Option<Gi
 }
 
 /// (object format, HEAD ref, commit id, commit's tree id).
-fn resolve(git_dir: &Path, limits: &GitLimits) -> Result<(String, Option<String>, String, String), String> {
-    let config = read_small(&git_dir.join("config"), SMALL_FILE_BYTES).unwrap_or_default();
+fn resolve(
+    files: &dyn GitFiles,
+    limits: &GitLimits,
+) -> Result<(String, Option<String>, String, String), String> {
+    let git_dir = Path::new(".git");
+    let config = read_small(files, &git_dir.join("config"), SMALL_FILE_BYTES).unwrap_or_default();
     let config = String::from_utf8_lossy(&config).to_ascii_lowercase();
     let format = if config.lines().any(|l| {
         let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
@@ -139,13 +288,13 @@ fn resolve(git_dir: &Path, limits: &GitLimits) -> Result<(String, Option<String>
         "sha1"
     };
     let hex_len = if format == "sha256" { 64 } else { 40 };
-    let head = read_small(&git_dir.join("HEAD"), SMALL_FILE_BYTES)
+    let head = read_small(files, &git_dir.join("HEAD"), SMALL_FILE_BYTES)
         .map_err(|e| format!("cannot read .git/HEAD: {e}"))?;
     let head = String::from_utf8_lossy(&head).trim().to_owned();
     let (head_ref, commit) = match head.strip_prefix("ref:") {
         Some(r) => {
             let r = r.trim().to_owned();
-            let id = resolve_ref(git_dir, &r)?;
+            let id = resolve_ref(files, git_dir, &r)?;
             (Some(r), id)
         }
         None => (None, head),
@@ -153,7 +302,7 @@ fn resolve(git_dir: &Path, limits: &GitLimits) -> Result<(String, Option<String>
     if !is_hex_id(&commit, hex_len) {
         return Err(format!("HEAD does not name a {format} commit: `{}`", commit.escape_debug()));
     }
-    let mut store = ObjectStore::new(git_dir, hex_len, *limits);
+    let mut store = ObjectStore::new(files, git_dir, hex_len, *limits);
     let (kind, body) = store.read(&commit)?;
     if kind != ObjKind::Commit {
         return Err(format!("HEAD {commit} is not a commit"));
@@ -171,14 +320,14 @@ fn is_hex_id(s: &str, hex_len: usize) -> bool {
     s.len() == hex_len && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn resolve_ref(git_dir: &Path, name: &str) -> Result<String, String> {
+fn resolve_ref(files: &dyn GitFiles, git_dir: &Path, name: &str) -> Result<String, String> {
     if name.split('/').any(|c| c == ".." || c.is_empty()) || !name.starts_with("refs/") {
         return Err(format!("HEAD points to an unsafe ref name `{}`", name.escape_debug()));
     }
-    if let Ok(bytes) = read_small(&git_dir.join(name), SMALL_FILE_BYTES) {
+    if let Ok(bytes) = read_small(files, &git_dir.join(name), SMALL_FILE_BYTES) {
         return Ok(String::from_utf8_lossy(&bytes).trim().to_owned());
     }
-    let packed = open_regular(&git_dir.join("packed-refs")).map_err(|_| format!("ref {name} not found"))?;
+    let packed = files.open(&git_dir.join("packed-refs")).map_err(|_| format!("ref {name} not found"))?;
     let mut found = None;
     for_each_line(packed, MAX_REF_LINE, |line| {
         if found.is_none()
@@ -243,8 +392,8 @@ fn open_regular(path: &Path) -> std::io::Result<File> {
 }
 
 /// Reads a regular file of at most `limit` bytes (a larger one is an error).
-fn read_small(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    let f = open_regular(path)?;
+fn read_small(files: &dyn GitFiles, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let f = files.open(path)?;
     let mut buf = Vec::new();
     f.take(limit + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > limit {
@@ -335,7 +484,8 @@ struct PackHeader {
     data_at: u64,
 }
 
-struct ObjectStore {
+struct ObjectStore<'f> {
+    files: &'f dyn GitFiles,
     git_dir: PathBuf,
     hex_len: usize,
     limits: GitLimits,
@@ -343,9 +493,10 @@ struct ObjectStore {
     packs: Option<Vec<Pack>>,
 }
 
-impl ObjectStore {
-    fn new(git_dir: &Path, hex_len: usize, limits: GitLimits) -> ObjectStore {
+impl<'f> ObjectStore<'f> {
+    fn new(files: &'f dyn GitFiles, git_dir: &Path, hex_len: usize, limits: GitLimits) -> ObjectStore<'f> {
         ObjectStore {
+            files,
             git_dir: git_dir.to_path_buf(),
             hex_len,
             limits,
@@ -442,7 +593,7 @@ impl ObjectStore {
 
     /// Finds an object: loose first, then in each pack.
     fn locate(&mut self, id: &str) -> Result<Location, String> {
-        if std::fs::symlink_metadata(self.loose_path(id)).is_ok() {
+        if self.files.exists(&self.loose_path(id)) {
             return Ok(Location::Loose);
         }
         let raw_id = hex::decode(id).map_err(|e| e.to_string())?;
@@ -459,10 +610,10 @@ impl ObjectStore {
     fn packs(&mut self) -> Result<&[Pack], String> {
         if self.packs.is_none() {
             let dir = self.git_dir.join("objects").join("pack");
-            let mut names: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+            let mut names: Vec<PathBuf> = match self.files.list(&dir) {
                 Ok(entries) => entries
-                    .flatten()
-                    .map(|e| e.path())
+                    .into_iter()
+                    .map(|name| dir.join(name))
                     .filter(|p| p.extension().is_some_and(|x| x == "idx"))
                     .collect(),
                 Err(_) => Vec::new(),
@@ -471,7 +622,7 @@ impl ObjectStore {
             names.truncate(self.limits.max_packs);
             let mut packs = Vec::new();
             for idx_path in names {
-                packs.push(open_pack(&idx_path, self.hex_len / 2)?);
+                packs.push(open_pack(self.files, &idx_path, self.hex_len / 2)?);
             }
             self.packs = Some(packs);
         }
@@ -546,7 +697,7 @@ impl ObjectStore {
     fn read_loose(&mut self, id: &str) -> Result<(ObjKind, Vec<u8>), String> {
         let path = self.loose_path(id);
         let shown = format!("loose object {id}");
-        let file = open_regular(&path).map_err(|e| format!("{shown}: {e}"))?;
+        let file = self.files.open(&path).map_err(|e| format!("{shown}: {e}"))?;
         let mut z = BufReader::new(flate2::read::ZlibDecoder::new(BufReader::new(file)));
         let mut header = Vec::new();
         (&mut z).take(64).read_until(0, &mut header).map_err(|e| format!("{shown}: corrupt: {e}"))?;
@@ -604,12 +755,12 @@ fn inflate_exact(reader: impl Read, size: u64) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-fn open_pack(idx_path: &Path, id_len: usize) -> Result<Pack, String> {
+fn open_pack(files: &dyn GitFiles, idx_path: &Path, id_len: usize) -> Result<Pack, String> {
     let name = idx_path.file_name().map_or_else(|| "pack".into(), |n| n.to_string_lossy().into_owned());
-    let idx = open_regular(idx_path).map_err(|e| format!("{name}: {e}"))?;
+    let idx = files.open(idx_path).map_err(|e| format!("{name}: {e}"))?;
     let idx_len = idx.metadata().map_err(|e| format!("{name}: {e}"))?.len();
     let data_path = idx_path.with_extension("pack");
-    let data = open_regular(&data_path).map_err(|e| format!("{name}: its pack: {e}"))?;
+    let data = files.open(&data_path).map_err(|e| format!("{name}: its pack: {e}"))?;
     let data_len = data.metadata().map_err(|e| format!("{name}: {e}"))?.len();
     let mut head = [0u8; 8];
     idx.read_exact_at(&mut head, 0).map_err(|_| format!("{name}: truncated pack index"))?;
@@ -1072,5 +1223,93 @@ mod tests {
         assert!(made.success());
         let p = problem(&t, &GitLimits::default());
         assert!(p.contains("not a regular file"), "{p}");
+    }
+
+    /// `.git` read from an archive's manifest and blob store.
+    mod archive {
+        use sha2::Digest;
+
+        use super::*;
+        use crate::{ContentClass, RelPath};
+
+        fn file(path: &str, bytes: &[u8], store: &BlobStore) -> FileEntry {
+            let sha256: [u8; 32] = sha2::Sha256::digest(bytes).into();
+            let blob = store.path_of(&sha256);
+            std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
+            std::fs::write(&blob, bytes).unwrap();
+            entry(path, EntryKind::File { executable: false }, sha256, bytes.len() as u64)
+        }
+
+        fn entry(path: &str, kind: EntryKind, sha256: [u8; 32], size_bytes: u64) -> FileEntry {
+            FileEntry {
+                path: RelPath::from_bytes(path.as_bytes().to_vec()),
+                kind,
+                size_bytes,
+                sha256,
+                blob_sha256: [0; 32],
+                blob_sha1: [0; 20],
+                class: ContentClass::Binary,
+                encoding: None,
+                lines: 0,
+                in_tree: false,
+            }
+        }
+
+        /// The files below `root`, as an archive's sorted manifest with their blobs in `store`.
+        fn manifest_of(root: &Path, store: &BlobStore) -> Vec<FileEntry> {
+            fn walk(root: &Path, dir: &Path, store: &BlobStore, out: &mut Vec<FileEntry>) {
+                for e in std::fs::read_dir(dir).unwrap() {
+                    let p = e.unwrap().path();
+                    if p.is_dir() {
+                        walk(root, &p, store, out);
+                    } else {
+                        let rel = p.strip_prefix(root).unwrap().to_str().unwrap();
+                        out.push(file(rel, &std::fs::read(&p).unwrap(), store));
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            walk(root, root, store, &mut out);
+            out.sort_by(|a, b| a.path.cmp(&b.path));
+            out
+        }
+
+        fn inspect_archive(files: &[FileEntry], store: &BlobStore) -> Option<GitCheckout> {
+            inspect_files(&ArchiveFiles::new(files, store), &ids(), &GitLimits::default())
+        }
+
+        #[test]
+        fn a_pack_in_the_blob_store_is_read_with_the_same_bounds_as_on_disk() {
+            let id = [0xAB; 20];
+            let entry: Entry =
+                (id, Box::new(move |_| [header(7, 4), id.to_vec(), zlib(&delta(1, 1, &[1, b'x']))].concat()));
+            let t = repo_with_pack(id, vec![entry]);
+            let blobs = tempfile::tempdir().unwrap();
+            let store = BlobStore::at(blobs.path());
+            let files = manifest_of(t.path(), &store);
+            let g = inspect_archive(&files, &store).expect("the archive has a .git");
+            assert!(g.problem.as_deref().is_some_and(|p| p.contains("loops back")), "{g:?}");
+            assert_eq!(Some(g), inspect_with(t.path(), &ids(), &GitLimits::default()));
+        }
+
+        #[test]
+        fn symlinks_and_blobs_of_the_wrong_size_are_not_files() {
+            let blobs = tempfile::tempdir().unwrap();
+            let store = BlobStore::at(blobs.path());
+            assert_eq!(inspect_archive(&[file("a.c", b"int a;\n", &store)], &store), None);
+
+            let link = EntryKind::Symlink { target: b"/etc".to_vec() };
+            let g = inspect_archive(&[entry(".git", link.clone(), [0; 32], 4)], &store).unwrap();
+            assert!(g.problem.as_deref().is_some_and(|p| p.contains("symlink")), "{g:?}");
+            let head = entry(".git/HEAD", link, [0; 32], 4);
+            let g = inspect_archive(&[head], &store).unwrap();
+            assert!(g.problem.as_deref().is_some_and(|p| p.contains("not a regular file")), "{g:?}");
+
+            // The manifest says 60 bytes; the blob holds 41.
+            let mut head = file(".git/HEAD", format!("{}\n", "ab".repeat(20)).as_bytes(), &store);
+            head.size_bytes = 60;
+            let g = inspect_archive(&[head], &store).unwrap();
+            assert!(g.problem.as_deref().is_some_and(|p| p.contains("not the size")), "{g:?}");
+        }
     }
 }

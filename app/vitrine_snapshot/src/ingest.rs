@@ -146,14 +146,8 @@ pub(crate) fn open_at(
     if meta.is_dir() {
         let root = path.to_path_buf();
         let (files, findings, cached) = ingest_dir(&root, config, progress, taken_ns, hooks)?;
-        let git_root = Some(root.clone());
-        let mut snap = assemble(
-            Origin::Directory { path: root.clone() },
-            Source::Directory(root),
-            files,
-            findings,
-            git_root,
-        );
+        let mut snap =
+            assemble(Origin::Directory { path: root.clone() }, Source::Directory(root), files, findings);
         snap.cached_files = cached;
         Ok(snap)
     } else if let Some(format) = archive::detect_format(path) {
@@ -614,7 +608,7 @@ fn ingest_archive(
         });
         if complete {
             let cached = analysed.len() as u64;
-            let mut snap = assemble(origin, source(), analysed, Vec::new(), None);
+            let mut snap = assemble(origin, source(), analysed, Vec::new());
             snap.cached_files = cached;
             return Ok(snap);
         }
@@ -629,8 +623,8 @@ fn ingest_archive(
     if let Some(file) = &cache_file {
         let _ = cache::store(file, config, cache::now_ns(), analysed.iter().map(|a| (None, a)));
     }
-    // No `.git` is read from an archive: there is no checkout on disk to inspect.
-    Ok(assemble(origin, source(), analysed, Vec::new(), None))
+    // The blobs are in the store now, so `assemble` can read the archive's `.git` from them.
+    Ok(assemble(origin, source(), analysed, Vec::new()))
 }
 
 /// An archive member waiting for analysis: its whole content (at most [`STREAM_THRESHOLD`] bytes).
@@ -830,13 +824,7 @@ fn sha256_file(path: &Path) -> Result<String, SnapshotError> {
     Ok(hex::encode(h.finalize()))
 }
 
-fn assemble(
-    origin: Origin,
-    source: Source,
-    analysed: Vec<Analysed>,
-    mut findings: Vec<Finding>,
-    git_root: Option<PathBuf>,
-) -> Snapshot {
+fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut findings: Vec<Finding>) -> Snapshot {
     let mut files = Vec::with_capacity(analysed.len());
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     // Findings passed in come from the walk (special files); count them too.
@@ -933,7 +921,17 @@ fn assemble(
     for f in &files {
         *classes.entry(f.class.as_str().to_owned()).or_default() += 1;
     }
-    let git = git_root.as_deref().and_then(|root| gitrepo::inspect(root, &ids));
+    // The root `.git`, read where the snapshot's bytes are: in place, or (an archive) from the blob store
+    // through the manifest. An archive that was only digested has no content to read it from.
+    let git = match &source {
+        Source::Directory(root) => gitrepo::inspect(root, &ids),
+        Source::Blobs(store) => gitrepo::inspect_files(
+            &gitrepo::ArchiveFiles::new(&files, store),
+            &ids,
+            &gitrepo::GitLimits::default(),
+        ),
+        Source::Digested => None,
+    };
     if let Some(f) = git.as_ref().and_then(gitrepo::GitCheckout::finding) {
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
         let at = findings
