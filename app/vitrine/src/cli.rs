@@ -97,6 +97,8 @@ pub enum Command {
     Symbols(crate::cmd_symbols::SymbolsCmd),
     #[command(flatten)]
     Search(crate::cmd_search::SearchCmd),
+    #[command(flatten)]
+    Findings(crate::cmd_findings::FindingsCmd),
 }
 
 pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
@@ -141,6 +143,7 @@ where
         Some(Command::Record(cmd)) => crate::cmd_record::run(cmd, &mut ctx),
         Some(Command::Symbols(cmd)) => crate::cmd_symbols::run(cmd, &mut ctx),
         Some(Command::Search(cmd)) => crate::cmd_search::run(cmd, &mut ctx),
+        Some(Command::Findings(cmd)) => crate::cmd_findings::run(cmd, &mut ctx),
     };
     match result {
         Ok(exit) => exit as u8,

@@ -4,6 +4,7 @@
 //! The command line is a library so that the integration tests can run it in process.
 
 mod cli;
+mod cmd_findings;
 mod cmd_record;
 mod cmd_search;
 mod cmd_snapshot;
