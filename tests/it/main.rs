@@ -8,6 +8,7 @@ mod support;
 
 mod archive_diff;
 mod compare;
+mod findings;
 mod gui;
 mod hostile;
 mod network;

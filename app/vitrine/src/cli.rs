@@ -109,6 +109,8 @@ pub enum Command {
     Search(crate::cmd_search::SearchCmd),
     #[command(flatten)]
     Compare(crate::cmd_compare::CompareCmd),
+    #[command(flatten)]
+    Findings(crate::cmd_findings::FindingsCmd),
 }
 
 /// The command line's definition (for the man page and the shell completions).
@@ -163,6 +165,7 @@ where
         Some(Command::Symbols(cmd)) => crate::cmd_symbols::run(cmd, &mut ctx),
         Some(Command::Search(cmd)) => crate::cmd_search::run(cmd, &mut ctx),
         Some(Command::Compare(cmd)) => crate::cmd_compare::run(cmd, &mut ctx),
+        Some(Command::Findings(cmd)) => crate::cmd_findings::run(cmd, &mut ctx),
     };
     match result {
         Ok(exit) => exit as u8,
