@@ -63,6 +63,9 @@ pub enum Status {
 macro_rules! word_enum {
     ($t:ty { $($v:ident = $s:literal),* }) => {
         impl $t {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$v),*];
+
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$v => $s),* }
             }

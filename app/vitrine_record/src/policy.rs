@@ -106,17 +106,7 @@ pub fn check(principal: &str, role: &str, is_author: bool, change: Change) -> Re
 
 /// The statuses `role` may set on a thread (for menus): every status for the author.
 pub fn allowed_statuses(role: &str, is_author: bool) -> Vec<Status> {
-    [
-        Status::Open,
-        Status::Acknowledged,
-        Status::Disputed,
-        Status::Fixed,
-        Status::AcceptedRisk,
-        Status::Closed,
-    ]
-    .into_iter()
-    .filter(|&s| check_status("", role, is_author, s).is_ok())
-    .collect()
+    Status::ALL.iter().copied().filter(|&s| check_status("", role, is_author, s).is_ok()).collect()
 }
 
 /// The change entry `e` makes to its thread, if any: a status (on any follow-up kind) or a retraction.

@@ -10,14 +10,6 @@ use crate::ui::Commands;
 
 pub const SEVERITIES: [Severity; 5] =
     [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
-pub const STATUSES: [Status; 6] = [
-    Status::Open,
-    Status::Acknowledged,
-    Status::Disputed,
-    Status::Fixed,
-    Status::AcceptedRisk,
-    Status::Closed,
-];
 
 pub fn severity_color(s: Severity) -> Color32 {
     match s {
@@ -448,7 +440,7 @@ fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands
         let mine = review.identity.as_ref().is_some_and(|me| Some(me.signer.fingerprint()) == author);
         let allowed =
             review.identity.as_ref().map(|me| vitrine_record::policy::allowed_statuses(&me.role, mine));
-        for s in STATUSES {
+        for &s in Status::ALL {
             let may = allowed.as_ref().is_some_and(|a| a.contains(&s));
             let why = match &review.identity {
                 None => "Sign in to answer".to_owned(),

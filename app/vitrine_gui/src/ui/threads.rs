@@ -14,14 +14,6 @@ use crate::ui::review::severity_color;
 
 const SEVERITIES: [Severity; 5] =
     [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
-const STATUSES: [Status; 6] = [
-    Status::Open,
-    Status::Acknowledged,
-    Status::Disputed,
-    Status::Fixed,
-    Status::AcceptedRisk,
-    Status::Closed,
-];
 const CLASSES: [Class; 3] = [Class::Finding, Class::Question, Class::Note];
 
 /// Id of the list, which takes the keyboard when clicked.
@@ -53,7 +45,7 @@ pub fn threads_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) 
     let mut changed = false;
     ui.horizontal_wrapped(|ui| {
         changed |= choice(ui, "severity", &mut f.severity, &SEVERITIES);
-        changed |= choice(ui, "status", &mut f.status, &STATUSES);
+        changed |= choice(ui, "status", &mut f.status, Status::ALL);
         changed |= choice(ui, "kind", &mut f.class, &CLASSES);
         let l = ui.label("author");
         changed |= ui
