@@ -33,6 +33,18 @@ fn version_verbose_prints_the_commit_and_the_hashes_of_cargo_lock_and_the_sbom()
     assert!(sbom.len() == 64 || sbom.starts_with("none ("), "{sbom}");
     assert!(field(&out, "rustc").starts_with("rustc 1."), "{out}");
 
+    // After a subcommand too, with or without its required arguments, as clap's own flag answers.
+    for args in [&["search", "--version"][..], &["digest", "-V"], &["search", ".", "x", "--version"]] {
+        let (code, out, err) = vitrine(args);
+        assert_eq!((code, out.as_str()), (0, plain.as_str()), "{args:?}: {err}");
+    }
+    let (code, out, err) = vitrine(&["verify", "--version", "--verbose"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(&plain) && out.contains("cargo-lock-sha256: "), "{out}");
+    // After `--` it is an operand, not the flag.
+    let (code, out, _) = vitrine(&["search", "--", "--version"]);
+    assert_ne!((code, out.as_str()), (0, plain.as_str()));
+
     // --verbose alone is not a way to run anything else.
     let (code, _, err) = vitrine(&["--verbose"]);
     assert_eq!(code, 2, "{err}");

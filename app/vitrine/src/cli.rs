@@ -42,7 +42,7 @@ pub struct Cli {
     pub lang_map: Vec<String>,
 
     /// Print the version.
-    #[arg(short = 'V', long)]
+    #[arg(short = 'V', long, global = true)]
     pub version: bool,
 
     /// With --version: also print the build's provenance (source commit, Cargo.lock and SBOM SHA-256), which
@@ -118,13 +118,26 @@ pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
 
+/// Whether `--version` or `-V` stands among the options (before any `--`), after the program name.
+fn asks_version(args: &[OsString]) -> bool {
+    args.iter().skip(1).take_while(|a| *a != "--").any(|a| a == "--version" || a == "-V")
+}
+
 pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        // `--version` answers after any subcommand too, as clap's own flag does, even where the
+        // subcommand's required arguments are missing (`vitrine search --version`).
+        Err(_) if asks_version(&args) => {
+            let verbose = args.iter().skip(1).take_while(|a| *a != "--").any(|a| a == "--verbose");
+            let _ = write!(out, "{}", crate::version::text(verbose));
+            return Exit::Ok as u8;
+        }
         Err(e) => {
             let code = if e.use_stderr() { Exit::Usage } else { Exit::Ok };
             let rendered = e.render();
