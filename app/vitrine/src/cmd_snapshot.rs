@@ -102,10 +102,6 @@ struct FileJson<'a> {
     entry: &'a vitrine_snapshot::FileEntry,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn digest(a: DigestArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let snap = ctx.open_snapshot(&a.path, false)?;
     if let Some(m) = &a.manifest {
@@ -121,8 +117,8 @@ fn digest(a: DigestArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                     ctx.out,
                     "{} {} {} {}{mark}",
                     f.kind.git_mode(),
-                    hex(&f.blob_sha256),
-                    hex(&f.sha256),
+                    hex::encode(f.blob_sha256),
+                    hex::encode(f.sha256),
                     term(&f.path.display())
                 )?;
             }
@@ -213,10 +209,7 @@ pub fn open_window(path: Option<PathBuf>, launch: LaunchOptions, ctx: &mut Ctx<'
     Ok(Exit::Ok)
 }
 
-/// Writes a file through a temporary file and a rename, so a reader never sees half of it.
+/// Writes a file through a temporary file, a sync and a rename, so a reader never sees half of it.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp-vitrine");
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    Ok(vitrine_base::fs::write_atomic(path, bytes)?)
 }

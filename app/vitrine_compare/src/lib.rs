@@ -271,14 +271,10 @@ impl Job<'_> {
             similarity: self.score.map(|s| (s * 100 / MAX_SCORE) as u8),
             additions: counts.map(|c| c.0),
             deletions: counts.map(|c| c.1),
-            old_blob: self.old.map(|e| hex(&e.blob_sha256)),
-            new_blob: self.new.map(|e| hex(&e.blob_sha256)),
+            old_blob: self.old.map(|e| hex::encode(e.blob_sha256)),
+            new_blob: self.new.map(|e| hex::encode(e.blob_sha256)),
         })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn is_link(e: &FileEntry) -> bool {

@@ -15,7 +15,6 @@
 //! rewritten without it: never dropped silently and never trusted.
 
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -681,15 +680,13 @@ fn decode_segment(bytes: &[u8]) -> Vec<Result<SegmentRecord, String>> {
 
 /// Writes `bytes` to `path` atomically: temporary file, sync, rename, directory sync.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
-    write_file_synced(path, bytes)?;
-    sync_dir(parent_dir(path))
+    vitrine_base::fs::write_atomic(path, bytes).map_err(write_error)
 }
 
 /// Where a file is written before it is renamed to `path`: beside it, so the rename stays in one file
 /// system, and with a `.tmp-` prefix that a load recognises as the trace of an interrupted write.
 pub fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    parent_dir(path).join(format!(".tmp-{name}-{}", std::process::id()))
+    vitrine_base::fs::temp_path(path)
 }
 
 /// Renames a synced temporary file into place and syncs the directory.
@@ -700,21 +697,19 @@ pub fn rename_synced(tmp: &Path, path: &Path) -> Result<(), RecordError> {
 
 /// Temporary file + sync + rename (the caller syncs the directory once for a batch).
 fn write_file_synced(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
-    let tmp = temp_path(path);
-    let mut f = File::create(&tmp).map_err(RecordError::io(&tmp))?;
-    f.write_all(bytes).map_err(RecordError::io(&tmp))?;
-    f.sync_all().map_err(RecordError::io(&tmp))?;
-    drop(f);
-    fs::rename(&tmp, path).map_err(RecordError::io(path))
+    vitrine_base::fs::replace_synced(path, bytes).map_err(write_error)
 }
 
-/// The directory holding `path` (`.` for a bare file name, whose parent is the empty path).
 fn parent_dir(path: &Path) -> &Path {
-    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+    vitrine_base::fs::parent_dir(path)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), RecordError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(RecordError::io(dir))
+    vitrine_base::fs::sync_dir(dir).map_err(write_error)
+}
+
+fn write_error(e: vitrine_base::fs::WriteError) -> RecordError {
+    RecordError::Io { path: e.path, source: e.source }
 }
 
 #[cfg(test)]

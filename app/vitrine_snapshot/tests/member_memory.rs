@@ -64,12 +64,8 @@ fn a_huge_member_streams_into_the_blob_store_without_being_held_in_memory() {
 
     let f = snap.file(b"big.bin").unwrap();
     assert_eq!((f.size_bytes, f.sha256, f.class), (SIZE, want, ContentClass::Binary));
-    let blob = work.path().join("blobs").join(&hex(&want)[..2]).join(&hex(&want)[2..]);
+    let blob = work.path().join("blobs").join(&hex::encode(want)[..2]).join(&hex::encode(want)[2..]);
     assert_eq!(std::fs::metadata(&blob).unwrap().len(), SIZE);
     // Held whole, the member alone would add 192 MiB.
     assert!(grown < 96 * 1024 * 1024, "peak RSS grew by {} MiB", grown >> 20);
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

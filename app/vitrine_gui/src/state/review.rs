@@ -363,7 +363,7 @@ impl ReviewState {
         let mut d = Draft::new(Kind::Annotation);
         d.target = Some(Target {
             path: nfc(&c.path),
-            blob: hex_of(&entry.blob_sha256),
+            blob: hex::encode(entry.blob_sha256),
             lines: Some([c.first, c.last]),
             quote: Some(quote),
         });
@@ -413,7 +413,7 @@ impl ReviewState {
         let mut d = Draft::new(Kind::ReviewMark);
         d.target = Some(Target {
             path: vitrine_record::canon::to_nfc(&entry.path.display()),
-            blob: hex_of(&entry.blob_sha256),
+            blob: hex::encode(entry.blob_sha256),
             lines: None,
             quote: None,
         });
@@ -457,10 +457,6 @@ impl ReviewState {
         who.dedup();
         who
     }
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The wire name of a record enum value (`high`, `accepted-risk`, `annotation`…), as shown.

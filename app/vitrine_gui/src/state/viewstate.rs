@@ -50,10 +50,7 @@ impl AppState {
             active: self.active,
         };
         let json = serde_json::to_vec(&view).map_err(|e| e.to_string())?;
-        let tmp = file.with_extension("json.tmp");
-        std::fs::write(&tmp, json)
-            .and_then(|()| std::fs::rename(&tmp, &file))
-            .map_err(|e| format!("cannot save the view to {}: {e}", file.display()))
+        vitrine_base::fs::write_atomic(&file, &json).map_err(|e| format!("{e}: {}", e.source))
     }
 
     /// Reopens the tabs saved for this snapshot, each at its cursor (files no longer in the snapshot,

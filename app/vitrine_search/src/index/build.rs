@@ -46,10 +46,9 @@ pub fn build_into(snap: &Snapshot, index_dir: &Path, progress: &Progress) -> Res
     Ok(meta)
 }
 
+/// Best effort: the index is a cache, rebuilt if a crash loses it.
 fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
+    let _ = vitrine_base::fs::sync_dir(dir);
 }
 
 /// The ordered part of pass 1: what has been gathered so far, in file order.
@@ -79,14 +78,14 @@ impl Fold {
                 self.filters.push((id, f));
             }
             self.files.push(id);
-            write_varint(&mut self.forward, tris.len() as u32);
+            varint::put_u32(&mut self.forward, tris.len() as u32);
             let mut prev = 0u32;
             for &t in &tris {
-                write_varint(&mut self.forward, t - prev);
+                varint::put_u32(&mut self.forward, t - prev);
                 prev = t;
                 let Some(a) = acc.get_mut(t as usize) else { continue };
                 a[0] += 1;
-                a[1] += varint_len(if a[2] == 0 { id } else { id - (a[2] - 1) });
+                a[1] += varint::len_u32(if a[2] == 0 { id } else { id - (a[2] - 1) });
                 a[2] = id + 1;
             }
         }
@@ -229,16 +228,16 @@ fn place_postings(acc: &mut TrigramCounts, forward: &[u8], files: &[u32]) -> Res
     let mut r = 0usize;
     let mut scratch = Vec::with_capacity(5);
     for &id in files {
-        let (k, used) = read_varint(forward.get(r..).unwrap_or_default()).unwrap_or((0, 1));
+        let (k, used) = varint::read_u32(forward.get(r..).unwrap_or_default()).unwrap_or((0, 1));
         r += used;
         let mut t = 0u32;
         for _ in 0..k {
-            let (d, used) = read_varint(forward.get(r..).unwrap_or_default()).unwrap_or((0, 1));
+            let (d, used) = varint::read_u32(forward.get(r..).unwrap_or_default()).unwrap_or((0, 1));
             r += used;
             t += d;
             let Some(a) = acc.get_mut(t as usize) else { continue };
             scratch.clear();
-            write_varint(&mut scratch, if a[2] == 0 { id } else { id - (a[2] - 1) });
+            varint::put_u32(&mut scratch, if a[2] == 0 { id } else { id - (a[2] - 1) });
             a[2] = id + 1;
             let at = a[1] as usize;
             if let Some(dst) = postings.get_mut(at..at + scratch.len()) {

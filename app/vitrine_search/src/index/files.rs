@@ -128,7 +128,7 @@ impl FileTable {
     /// Decodes `files.bin` for `snap`: exactly one known status per file of its manifest.
     pub(super) fn decode(bytes: &[u8], path: &Path, snap: Arc<Snapshot>) -> Result<FileTable, SearchError> {
         let bad = |d: &str| SearchError::corrupt(path, d.to_owned());
-        let mut r = Reader { bytes, pos: 0 };
+        let mut r = Reader::new(bytes);
         if r.take(8).ok_or_else(|| bad("truncated"))? != FILES_MAGIC {
             return Err(bad("bad magic"));
         }
@@ -136,7 +136,7 @@ impl FileTable {
         if n != snap.files().len() as u64 {
             return Err(bad("file count differs from the snapshot's manifest"));
         }
-        let status = bytes.get(r.pos..).unwrap_or_default().to_vec();
+        let status = r.rest().to_vec();
         if status.len() as u64 != n || status.iter().any(|&s| FileStatus::from_code(s).is_none()) {
             return Err(bad("inconsistent file table"));
         }

@@ -19,7 +19,7 @@ impl WordFilters {
         let bad = |d: &str| SearchError::corrupt(file.path(), d.to_owned());
         let len = file.len();
         let head = file.read_at(0, 16).map_err(checked)?;
-        let mut r = Reader { bytes: &head, pos: 0 };
+        let mut r = Reader::new(&head);
         if r.take(8) != Some(WORDS_MAGIC) {
             return Err(bad("bad magic"));
         }
@@ -29,7 +29,7 @@ impl WordFilters {
         }
         let raw = file.read_at(16, n as usize * WORDS_ENTRY_BYTES).map_err(checked)?;
         let mut table = Vec::with_capacity(n as usize);
-        let mut r = Reader { bytes: &raw, pos: 0 };
+        let mut r = Reader::new(&raw);
         for _ in 0..n {
             let mut field = || r.u64().ok_or_else(|| bad("truncated table"));
             let (id_word, off, len_word) = (field()?, field()?, field()?);

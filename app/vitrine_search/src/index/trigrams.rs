@@ -24,7 +24,7 @@ impl TrigramFile {
         let bad = |d: &str| SearchError::corrupt(file.path(), d.to_owned());
         let head_len = 24 + (PREFIXES + 1) * 4;
         let head = file.read_at(0, head_len).map_err(checked)?;
-        let mut r = Reader { bytes: &head, pos: 0 };
+        let mut r = Reader::new(&head);
         if r.take(8) != Some(TRI_MAGIC) {
             return Err(bad("bad magic"));
         }
@@ -77,7 +77,7 @@ impl TrigramFile {
             .read_at(self.entries_at + u64::from(lo) * ENTRY_BYTES as u64, (hi - lo) as usize * ENTRY_BYTES)
             .map_err(checked)?;
         let found = table.chunks_exact(ENTRY_BYTES).find_map(|e| {
-            let mut r = Reader { bytes: e, pos: 0 };
+            let mut r = Reader::new(e);
             let (tri, count, off) = (r.u32()?, r.u32()?, r.u64()?);
             (tri == t).then_some((count, off))
         });
@@ -108,7 +108,7 @@ impl TrigramFile {
             .file
             .read_at(self.entries_at + u64::from(entry) * ENTRY_BYTES as u64, ENTRY_BYTES)
             .map_err(checked)?;
-        let mut r = Reader { bytes: &e, pos: 8 };
+        let mut r = Reader::new(e.get(8..).unwrap_or_default());
         r.u64().ok_or_else(|| self.corrupt("truncated entry"))
     }
 
@@ -131,7 +131,7 @@ fn decode_postings(buf: &[u8], count: u32, files: u32) -> Option<Vec<u32>> {
         // Most gaps fit in one byte: decode those without the general loop.
         let (v, used) = match buf.get(pos) {
             Some(&b) if b < 0x80 => (u32::from(b), 1),
-            Some(_) => read_varint(buf.get(pos..)?)?,
+            Some(_) => varint::read_u32(buf.get(pos..)?)?,
             None => return None,
         };
         pos += used;
@@ -150,20 +150,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn varints_round_trip() {
-        for v in [0u32, 1, 127, 128, 16_383, 16_384, u32::MAX] {
-            let mut buf = Vec::new();
-            write_varint(&mut buf, v);
-            assert_eq!(buf.len() as u32, varint_len(v));
-            assert_eq!(read_varint(&buf), Some((v, buf.len())));
-        }
-    }
-
-    #[test]
     fn posting_lists_decode_and_reject_garbage() {
         let mut buf = Vec::new();
         for v in [3u32, 2, 10] {
-            write_varint(&mut buf, v);
+            varint::put_u32(&mut buf, v);
         }
         assert_eq!(decode_postings(&buf, 3, 100), Some(vec![3, 5, 15]));
         assert_eq!(decode_postings(&buf, 3, 10), None, "id out of range");
@@ -172,7 +162,7 @@ mod tests {
         assert_eq!(decode_postings(&[3, 0], 2, 100), None, "a repeated id");
         let mut buf = Vec::new();
         for v in [0u32, 300, 1, 70_000] {
-            write_varint(&mut buf, v);
+            varint::put_u32(&mut buf, v);
         }
         assert_eq!(decode_postings(&buf, 4, 100_000), Some(vec![0, 300, 301, 70_301]));
     }

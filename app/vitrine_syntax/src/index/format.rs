@@ -122,68 +122,7 @@ pub(super) fn put64(b: &mut [u8], at: usize, v: u64) {
     }
 }
 
-pub(super) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-pub(super) struct Reader<'a> {
-    pub(super) bytes: &'a [u8],
-    pub(super) pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    /// A reader over `bytes`, which must be exactly `size` long.
-    pub(super) fn exact(bytes: &'a [u8], size: usize) -> Option<Reader<'a>> {
-        (bytes.len() == size).then_some(Reader { bytes, pos: 0 })
-    }
-
-    /// Whether every byte has been read.
-    pub(super) fn at_end(&self) -> bool {
-        self.pos == self.bytes.len()
-    }
-
-    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let s = self.bytes.get(self.pos..self.pos.checked_add(n)?)?;
-        self.pos += n;
-        Some(s)
-    }
-
-    pub(super) fn u8(&mut self) -> Option<u8> {
-        self.take(1)?.first().copied()
-    }
-
-    pub(super) fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-
-    pub(super) fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-
-    pub(super) fn varint(&mut self) -> Option<u64> {
-        let mut v = 0u64;
-        let mut shift = 0;
-        loop {
-            let b = self.u8()?;
-            // The tenth byte may hold one bit only.
-            if shift == 63 && b > 1 {
-                return None;
-            }
-            v |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Some(v);
-            }
-            shift += 7;
-            if shift > 63 {
-                return None;
-            }
-        }
-    }
-}
+pub(super) use vitrine_base::{Reader, varint};
 
 /// An index file that cannot be read or does not match its seal, as this crate's error.
 pub(super) fn checked(e: vitrine_indexfile::IndexFileError) -> SyntaxError {

@@ -508,7 +508,7 @@ impl SymbolIndex {
         let e = self.entry(id)?;
         let buf = self.occ.read_at(e.occ_off, u64::from(e.occ_len))?;
         let mut out = Vec::new();
-        let mut r = Reader { bytes: &buf, pos: 0 };
+        let mut r = Reader::new(&buf);
         let mut prev = 0u64;
         while !r.at_end() {
             let delta =
@@ -538,7 +538,7 @@ type AllNames = (Vec<u8>, Vec<(usize, usize)>);
 fn decode_files(bytes: &[u8], count: u32) -> Option<(Vec<String>, Vec<Option<Language>>)> {
     let mut paths = Vec::with_capacity((count as usize).min(bytes.len() / 9));
     let mut languages = Vec::with_capacity(paths.capacity());
-    let mut r = Reader { bytes, pos: 0 };
+    let mut r = Reader::new(bytes);
     for _ in 0..count {
         let len = r.u32()? as usize;
         let path = r.take(len)?;
@@ -555,7 +555,7 @@ fn decode_files(bytes: &[u8], count: u32) -> Option<(Vec<String>, Vec<Option<Lan
 
 /// The include lists of `includes.bin` (one per file, nothing after them).
 fn decode_includes(bytes: &[u8], files: usize) -> Option<Vec<Vec<String>>> {
-    let mut r = Reader { bytes, pos: 0 };
+    let mut r = Reader::new(bytes);
     let mut out = Vec::with_capacity(files.min(bytes.len() / 4));
     for _ in 0..files {
         let n = r.u32()?;

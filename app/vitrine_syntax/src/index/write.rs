@@ -314,7 +314,7 @@ fn write_occurrences(
                 if rr != r {
                     break;
                 }
-                put_varint(&mut list, u64::from(f - prev));
+                varint::put_u64(&mut list, u64::from(f - prev));
                 prev = f;
                 i += 1;
             }
