@@ -111,7 +111,7 @@ fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     {
         let mut review = Review::open(&review_dir, &tree)?;
-        let signer = Signer::read(&key, || bail_passphrase())?;
+        let signer = Signer::read(&key, bail_passphrase)?;
         let drafts: Vec<Draft> = (1..n)
             .map(|i| {
                 let (path, content) = &files[i % files.len()];
