@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Update-review benchmark: Vitrine's snapshot diff beside `git diff --no-index -M --numstat` on the
 # libgit2 sources of two libgit2-sys crate versions (1.7.2 and 1.9.x), in one run, with peak memory.
+# Then `vitrine port` of 10,000 threads between the same two versions.
 #
 #   scripts/bench-compare.sh
 #
@@ -59,3 +60,10 @@ if cmp -s "$OUT/git.records" "$OUT/vitrine.records"; then echo "records: identic
   echo "records differ (< git, > vitrine):"; diff "$OUT/git.records" "$OUT/vitrine.records" | head -20; fi
 read -r gs _ < <(tail -n 1 "$OUT/git.time"); read -r vs _ < <(tail -n 1 "$OUT/vitrine.time")
 awk -v g="$gs" -v v="$vs" 'BEGIN { if (g > 0) printf "ratio vitrine/git: %.2fx (vitrine includes opening and hashing both snapshots)\n", v / g }'
+
+# Porting threads (`vitrine port`): PORT_THREADS (10,000) single-line threads on the old version, carried
+# over to the new one in process; the example prints the port's own time (target: <= 5 s), `timed` the
+# whole run with writing the threads, and its peak memory.
+cargo build --release -q -p vitrine --example portbench || exit 2
+timed port "${CARGO_TARGET_DIR:-$PWD/target}/release/examples/portbench" "$OLD" "$NEW" "${PORT_THREADS:-10000}"
+cat "$OUT/port.out"

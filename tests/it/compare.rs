@@ -251,6 +251,34 @@ fn diff_numstat_agrees_with_git_on_every_status() {
     assert_ne!(json["old"]["tree_sha256"], json["new"]["tree_sha256"]);
 }
 
+/// The counts gap of imara-diff's own preprocessing (see `vitrine_compare::numstat`): a line that is
+/// frequent in the other file, between unmatched lines, is kept by git unless more than 3 × (frequent
+/// lines + 2) lines around it are unmatched; the limit of "frequent" is git's rounded-up square root.
+#[test]
+fn frequent_lines_between_unmatched_lines_count_as_git_counts_them() {
+    let p = Pair::new();
+    let blanks = "\n".repeat(4);
+    p.old()
+        .file("kept.txt", "x1\nx2\n\ny1\ny2\n")
+        .file("dropped.txt", "x1\nx2\nx3\nx4\n\ny1\ny2\ny3\n")
+        .file("braces.c", format!("{}{}", lines(12, "old"), "}\n}\n"))
+        .file("limit.txt", format!("a\nb\n\nc\nd\n{}", lines(11, "k")));
+    p.new_side()
+        .file("kept.txt", format!("{blanks}z\n"))
+        .file("dropped.txt", format!("{blanks}z\n"))
+        .file("braces.c", format!("}}\n{}}}\n}}\n{}", lines(3, "new"), "}\n".repeat(5)))
+        .file("limit.txt", format!("\n\n\nz\n{}", lines(11, "k")));
+    let json = vitrine_json(p.root.path());
+    assert_eq!(vitrine_numstat(&json), git_numstat(p.root.path()));
+    // The first pair is the smallest case: git and Vitrine say 4 4 (imara-diff alone 5 5).
+    assert!(vitrine_numstat(&json).contains(&(
+        "4".into(),
+        "4".into(),
+        Some("kept.txt".into()),
+        Some("kept.txt".into())
+    )));
+}
+
 #[test]
 fn diff_stat_prints_numstat_lines() {
     let p = every_status_fixture();
@@ -365,4 +393,316 @@ fn summary_lists_new_findings_binaries_and_symbol_changes() {
     assert_eq!(names("added"), ["added"]);
     assert_eq!(names("removed"), ["dropped"]);
     assert_eq!(names("changed"), ["edited"]);
+}
+
+// ---- Threads carried over to the next version (`vitrine port`) ----
+
+/// `ssh-keygen -t ed25519` without a passphrase into `dir/name`.
+fn keygen(dir: &Path, name: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    path
+}
+
+/// Runs the CLI in process against data directory `data`; asserts success and returns stdout.
+fn ok(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
+    let (code, out, err) = run(data, args);
+    assert_eq!(code, 0, "{args:?}: {out}{err}", args = args.iter().map(|a| a.as_ref()).collect::<Vec<_>>());
+    out
+}
+
+fn run(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> (u8, String, String) {
+    let mut all: Vec<&std::ffi::OsStr> = vec!["--data".as_ref(), data.as_os_str()];
+    all.extend(args.iter().map(|a| a.as_ref()));
+    vitrine_os(&all)
+}
+
+fn last_line(out: &str) -> String {
+    out.lines().last().unwrap().to_owned()
+}
+
+/// v1 and v2 of a product: one file per port outcome, a retracted thread, and the reviewer's and the
+/// vendor's keys, with v1 reviewed (five threads, one retracted).
+struct Versions {
+    pair: Pair,
+    data: std::path::PathBuf,
+    rev: std::path::PathBuf,
+    ven: std::path::PathBuf,
+    /// Annotation ids by file.
+    threads: std::collections::BTreeMap<&'static str, String>,
+    _data: tempfile::TempDir,
+}
+
+impl Versions {
+    fn new() -> Versions {
+        let pair = Pair::new();
+        pair.old()
+            .file("same.c", "int same(void)\n{\n    return 1;\n}\n")
+            .file("shift.c", "a\nb\nint risky(char *p)\n{\n    strcpy(buf, p);\n}\n")
+            .file("old_name.c", "int renamed(void)\n{\n    return 2;\n}\n")
+            .file("edit.c", "int f(int n)\n{\n    int x = n * 2;\n    return x;\n}\n")
+            .file("gone.c", "int gone(void);\n")
+            .file("retracted.c", "int r;\n");
+        pair.new_side()
+            .file("same.c", "int same(void)\n{\n    return 1;\n}\n")
+            .file("shift.c", "#include <string.h>\n\na\nb\nint risky(char *p)\n{\n    strcpy(buf, p);\n}\n")
+            .file("new_name.c", "int renamed(void)\n{\n    return 2;\n}\n")
+            .file("edit.c", "int f(int n)\n{\n    if (n > 1000)\n        return -1;\n    return n * 2;\n}\n")
+            .file("retracted.c", "int r;\n");
+        let (tmp, data) = data_dir();
+        let rev = keygen(pair.root.path(), "rev");
+        let ven = keygen(pair.root.path(), "ven");
+        let v1 = pair.root.path().join("a");
+        for (p, r, k) in [("reviewer@example", "reviewer", &rev), ("vendor@example", "vendor", &ven)] {
+            let pubkey = std::path::PathBuf::from(format!("{}.pub", k.display()));
+            ok(&data, &[&"people", &"add", &v1, &"--principal", &p, &"--role", &r, &"--pubkey", &pubkey]);
+        }
+        let mut threads = std::collections::BTreeMap::new();
+        for (file, lines) in [
+            ("same.c", "2-3"),
+            ("shift.c", "5-5"),
+            ("old_name.c", "3-3"),
+            ("edit.c", "3-4"),
+            ("gone.c", "1-1"),
+            ("retracted.c", "1-1"),
+        ] {
+            let out = ok(
+                &data,
+                &[
+                    &"annotate",
+                    &v1,
+                    &"--key",
+                    &rev,
+                    &"--file",
+                    &file,
+                    &"--lines",
+                    &lines,
+                    &"--kind",
+                    &"finding",
+                    &"--severity",
+                    &"high",
+                    &"--body",
+                    &format!("check {file}"),
+                ],
+            );
+            threads.insert(file, last_line(&out));
+        }
+        ok(&data, &[&"retract", &v1, &"--key", &rev, &"--to", &threads["retracted.c"]]);
+        ok(
+            &data,
+            &[
+                &"reply",
+                &v1,
+                &"--key",
+                &ven,
+                &"--to",
+                &threads["edit.c"],
+                &"--body",
+                &"will fix",
+                &"--status",
+                &"acknowledged",
+            ],
+        );
+        Versions { pair, data, rev, ven, threads, _data: tmp }
+    }
+
+    fn v1(&self) -> std::path::PathBuf {
+        self.pair.root.path().join("a")
+    }
+
+    fn v2(&self) -> std::path::PathBuf {
+        self.pair.root.path().join("b")
+    }
+
+    /// `vitrine port v1 v2 --json`, the ports by old file.
+    fn port(&self) -> (serde_json::Value, std::collections::BTreeMap<String, serde_json::Value>) {
+        let out = ok(&self.data, &[&"port", &self.v1(), &self.v2(), &"--key", &self.rev, &"--json"]);
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let by_file = json["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["from"]["path"].as_str().unwrap().to_owned(), p.clone()))
+            .collect();
+        (json, by_file)
+    }
+}
+
+#[test]
+fn port_finds_each_outcome_and_signs_one_entry_per_thread() {
+    let v = Versions::new();
+    let (json, ports) = v.port();
+    assert_eq!(ports.len(), 5, "{json}");
+    assert_eq!(json["skipped"]["retracted"], 1);
+    let to = |f: &str| (ports[f]["outcome"].clone(), ports[f]["to"].clone(), ports[f]["confidence"].clone());
+    use serde_json::json;
+    assert_eq!(to("same.c"), (json!("exact"), json!({"path": "same.c", "lines": [2, 3]}), json!(null)));
+    assert_eq!(to("shift.c"), (json!("moved"), json!({"path": "shift.c", "lines": [7, 7]}), json!(null)));
+    assert_eq!(
+        to("old_name.c"),
+        (json!("moved"), json!({"path": "new_name.c", "lines": [3, 3]}), json!(null))
+    );
+    // Lines 3-4 were rewritten as 3-5, between the same "{" and "}".
+    assert_eq!(to("edit.c"), (json!("changed"), json!({"path": "edit.c", "lines": [3, 5]}), json!(75)));
+    assert_eq!(to("gone.c"), (json!("outdated"), json!(null), json!(null)));
+    for (f, p) in &ports {
+        assert_eq!(p["annotation"], v.threads[f.as_str()].as_str(), "{f}");
+    }
+    assert_eq!(json["continues"]["tree_sha256"], json["old"]["tree_sha256"]);
+
+    // The new review lists the ported threads with their state; the old review is unchanged.
+    let log: serde_json::Value = serde_json::from_str(&ok(&v.data, &[&"log", &v.v2(), &"--json"])).unwrap();
+    let mut states: Vec<String> =
+        log["threads"].as_array().unwrap().iter().map(|t| t["ported"].as_str().unwrap().to_owned()).collect();
+    states.sort();
+    assert_eq!(states, ["changed", "exact", "moved", "moved", "outdated"]);
+    let old_log: serde_json::Value =
+        serde_json::from_str(&ok(&v.data, &[&"log", &v.v1(), &"--json"])).unwrap();
+    assert_eq!(old_log["entries"].as_array().unwrap().len(), 8, "6 annotations, a retraction and a reply");
+
+    // Porting again carries nothing twice.
+    let (again, _) = v.port();
+    assert_eq!(again["ports"].as_array().unwrap().len(), 0);
+    assert_eq!(again["skipped"]["ported before"], 5);
+}
+
+#[test]
+fn port_round_trip_vendor_answers_fixed_in_v2_and_verify_checks_both_snapshots() {
+    let v = Versions::new();
+    let (_, ports) = v.port();
+    let edit_port = ports["edit.c"]["entry"].as_str().unwrap().to_owned();
+    // The vendor answers on v2, pointing at the new lines.
+    ok(
+        &v.data,
+        &[
+            &"reply",
+            &v.v2(),
+            &"--key",
+            &v.ven,
+            &"--to",
+            &edit_port,
+            &"--body",
+            &"fixed in v2",
+            &"--status",
+            &"fixed",
+            &"--file",
+            &"edit.c",
+            &"--lines",
+            &"3-4",
+        ],
+    );
+    let log: serde_json::Value = serde_json::from_str(&ok(&v.data, &[&"log", &v.v2(), &"--json"])).unwrap();
+    let thread = log["threads"].as_array().unwrap().iter().find(|t| t["id"] == edit_port.as_str()).unwrap();
+    assert_eq!(thread["status"], "fixed");
+    let text = ok(&v.data, &[&"log", &v.v2()]);
+    assert!(text.contains("ported changed (75%) from edit.c:3-4"), "{text}");
+    assert!(text.contains("-> fixed at edit.c:3-4"), "{text}");
+
+    let bundle = v.pair.root.path().join("v2.vitrine");
+    ok(&v.data, &[&"export", &v.v2(), &"--key", &v.rev, &"--out", &bundle]);
+    let out = ok(&v.data, &[&"verify", &bundle, &"--snapshot", &v.v2(), &"--previous", &v.v1()]);
+    assert!(out.contains("OK:") && out.contains("ported threads match the previous snapshot"), "{out}");
+    // The record names the version it continues.
+    let files = vitrine_record::BundleFiles::read(&bundle).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(files.get("record.json").unwrap()).unwrap();
+    let (old_tree, old_sha1) = crate::support::git_tree_ids(&v.v1());
+    assert_eq!(header["continues"]["tree_sha256"], old_tree.as_str());
+    assert_eq!(header["continues"]["tree_sha1"], old_sha1.as_str());
+    assert_eq!(header["continues"]["checkpoint"]["size"], 8);
+    // Given the wrong previous snapshot, it is not valid.
+    let (code, out, _) = run(&v.data, &[&"verify", &bundle, &"--snapshot", &v.v2(), &"--previous", &v.v2()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("record.json: continues snapshot"), "{out}");
+
+    // verify.sh checks every ported thread's new place with stock tools.
+    let dir = v.pair.root.path().join("unpacked");
+    std::fs::create_dir(&dir).unwrap();
+    let tar = Command::new("tar").arg("-xf").arg(&bundle).arg("-C").arg(&dir).output().unwrap();
+    assert!(tar.status.success());
+    let sh =
+        Command::new("sh").arg("./verify.sh").arg(v.v2()).arg(v.v1()).current_dir(&dir).output().unwrap();
+    let out = String::from_utf8_lossy(&sh.stdout);
+    assert_eq!(sh.status.code(), Some(0), "{out}");
+}
+
+#[test]
+fn lying_port_entries_are_invalid_against_the_snapshots() {
+    use vitrine_record::port::PortBody;
+    let v = Versions::new();
+    let (_, ports) = v.port();
+    let (new_tree, _) = crate::support::git_tree_ids(&v.v2());
+    let dir = v.data.join("snapshots").join(&new_tree).join("review");
+    let shift_port = ports["shift.c"]["entry"].as_str().unwrap().to_owned();
+    {
+        let mut review = vitrine_record::Review::open(&dir, &new_tree).unwrap();
+        let signer = vitrine_record::Signer::read(&v.rev, || unreachable!("unencrypted")).unwrap();
+        let honest = review.find(&shift_port).unwrap().entry.clone();
+        let draft = |target: vitrine_record::entry::Target, body: &PortBody| {
+            let mut d = vitrine_record::Draft::new(vitrine_record::Kind::AnchorPort);
+            d.target = Some(target);
+            d.body = Some(body.to_body().unwrap());
+            d
+        };
+        let body = PortBody::parse(honest.body.as_deref().unwrap()).unwrap();
+        let t = honest.target.clone().unwrap();
+        // 1. The right lines and quote, a wrong blob.
+        let wrong_blob =
+            vitrine_record::entry::Target { blob: vitrine_record::entry::blob_id(b"other"), ..t.clone() };
+        // 2. The old quote claimed at other lines.
+        let wrong_lines = vitrine_record::entry::Target { lines: Some([6, 6]), ..t.clone() };
+        // 3. A wrong place in the old snapshot (only the previous snapshot tells).
+        let mut wrong_from = body.clone();
+        wrong_from.from.lines = [4, 4];
+        let now = vitrine_record::time::OffsetDateTime::now_utc();
+        for d in [draft(wrong_blob, &body), draft(wrong_lines, &body), draft(t.clone(), &wrong_from)] {
+            review.append(&signer, d, now).unwrap();
+        }
+    }
+    let bundle = v.pair.root.path().join("lies.vitrine");
+    ok(&v.data, &[&"export", &v.v2(), &"--key", &v.rev, &"--out", &bundle]);
+    let (code, out, _) = run(&v.data, &[&"verify", &bundle, &"--snapshot", &v.v2(), &"--json"]);
+    assert_eq!(code, 1, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let problems: Vec<String> = json["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}: {}", p["subject"].as_str().unwrap(), p["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            "entries/000006.json: anchor: blob of shift.c differs",
+            "entries/000007.json: anchor: quote of shift.c:6-6 differs"
+        ]
+    );
+    let (code, out, _) =
+        run(&v.data, &[&"verify", &bundle, &"--snapshot", &v.v2(), &"--previous", &v.v1(), &"--json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("entries/000008.json")
+            && out.contains("port: quote of shift.c:4-4 in the previous snapshot differs"),
+        "{out}"
+    );
+    // verify.sh finds the same three with stock tools.
+    let dir = v.pair.root.path().join("unpacked");
+    std::fs::create_dir(&dir).unwrap();
+    let tar = Command::new("tar").arg("-xf").arg(&bundle).arg("-C").arg(&dir).output().unwrap();
+    assert!(tar.status.success());
+    let sh =
+        Command::new("sh").arg("./verify.sh").arg(v.v2()).arg(v.v1()).current_dir(&dir).output().unwrap();
+    let out = String::from_utf8_lossy(&sh.stdout);
+    assert_eq!(sh.status.code(), Some(1), "{out}");
+    for (entry, what) in [
+        ("entries/000006.json", "anchor: blob of shift.c differs"),
+        ("entries/000007.json", "anchor: quote of shift.c:6-6 differs"),
+        ("entries/000008.json", "port: quote of shift.c:4-4 in the previous snapshot differs"),
+    ] {
+        assert!(out.contains(&format!("{entry}: {what}")), "{out}");
+    }
 }

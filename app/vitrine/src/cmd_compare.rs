@@ -1,4 +1,5 @@
-//! `diff`: the changes between two snapshots (an update against the version reviewed before).
+//! `diff`: the changes between two snapshots (an update against the version reviewed before); `port`:
+//! the threads of the old version's review carried over to the new version's review, signed.
 
 use std::path::PathBuf;
 
@@ -13,6 +14,27 @@ pub enum CompareCmd {
     /// type changes (file <-> symlink), mode changes, and lines added and deleted, as
     /// `git diff --no-index -M --numstat` counts them.
     Diff(DiffArgs),
+    /// Carry the threads of OLD's review over to NEW's review: one signed anchor-port entry per thread
+    /// (not retracted, not closed) saying where it now points and how it was found (exact: same blob;
+    /// moved: renamed or shifted; changed: edited, found again near its old neighbours, with a
+    /// confidence; outdated: gone). The old entries are never edited; NEW's review records that it
+    /// continues OLD's (tree ids and the old log's checkpoint) and learns OLD's people.
+    Port(PortArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PortArgs {
+    /// The snapshot reviewed before (directory or archive).
+    pub old: PathBuf,
+    /// The new snapshot (directory or archive).
+    pub new: PathBuf,
+    /// Private key file of the person who signs the port entries.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Print one JSON object: {old, new, continues, ports: [{annotation, entry, outcome, from, to,
+    /// confidence}], skipped}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -44,6 +66,7 @@ pub struct DiffArgs {
 pub fn run(cmd: CompareCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     match cmd {
         CompareCmd::Diff(a) => diff(a, ctx),
+        CompareCmd::Port(a) => crate::cmd_port::port(a, ctx),
     }
 }
 

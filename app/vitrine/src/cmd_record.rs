@@ -132,6 +132,12 @@ pub struct ReplyArgs {
     /// open, acknowledged, disputed, fixed, accepted-risk or closed.
     #[arg(long, value_parser = parse_word::<Status>)]
     pub status: Option<Status>,
+    /// Point the reply at a file of this snapshot (e.g. where a finding was fixed), with --lines.
+    #[arg(long, requires = "lines")]
+    pub file: Option<String>,
+    /// Line range A-B of --file (1-based, inclusive) or a single line.
+    #[arg(long, requires = "file")]
+    pub lines: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +218,10 @@ pub struct VerifyArgs {
     /// Also check the snapshot ids, the manifest and every anchor against this snapshot.
     #[arg(long)]
     pub snapshot: Option<PathBuf>,
+    /// The snapshot of the version this record continues (`vitrine port`): check the record's
+    /// `continues` ids and where every port entry says its thread pointed.
+    #[arg(long, value_name = "OLD")]
+    pub previous: Option<PathBuf>,
     /// An allowed_signers file from outside the bundle (e.g. the center's own): every key that signed
     /// something in the bundle must be in it under the same principal, or the record is not valid.
     #[arg(long, value_name = "FILE")]
@@ -259,7 +269,7 @@ fn review_dir(ctx: &Ctx<'_>, snap: &Snapshot) -> PathBuf {
 }
 
 /// Opens the review of `snap`, reporting on stderr anything that was quarantined on load.
-fn open_review(ctx: &mut Ctx<'_>, snap: &Snapshot) -> anyhow::Result<Review> {
+pub(crate) fn open_review(ctx: &mut Ctx<'_>, snap: &Snapshot) -> anyhow::Result<Review> {
     let dir = review_dir(ctx, snap);
     let review = Review::open(&dir, &snap.ids().tree_sha256)
         .with_context(|| format!("cannot open the review in {}", dir.display()))?;
@@ -269,7 +279,7 @@ fn open_review(ctx: &mut Ctx<'_>, snap: &Snapshot) -> anyhow::Result<Review> {
     Ok(review)
 }
 
-fn signer(path: &Path) -> anyhow::Result<Signer> {
+pub(crate) fn signer(path: &Path) -> anyhow::Result<Signer> {
     let prompt = format!("Passphrase for {}: ", path.display());
     Ok(Signer::read(path, || keys::passphrase(&prompt))?)
 }
@@ -475,11 +485,27 @@ fn nfc(s: &str) -> String {
 }
 
 fn reply(a: ReplyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let snap = ctx.open_snapshot_cached(&a.path, false)?;
+    let snap = ctx.open_snapshot_cached(&a.path, a.file.is_some())?;
+    let target = match (&a.file, &a.lines) {
+        (Some(file), Some(lines)) => {
+            let (first, last) = parse_lines(lines)?;
+            let content = read_file(&snap, file)?;
+            let quote = quote_lines(&content, first, last)
+                .with_context(|| format!("lines {first}-{last} are outside {file}"))?;
+            Some(Target {
+                path: nfc(file),
+                blob: blob_id(&content),
+                lines: Some([first, last]),
+                quote: Some(quote),
+            })
+        }
+        _ => None,
+    };
     let signer = signer(&a.key)?;
     let mut review = open_review(ctx, &snap)?;
     let parent = review.find(&a.to)?.id.clone();
     let mut d = Draft::new(Kind::Reply);
+    d.target = target;
     d.parent = Some(parent);
     d.body = Some(nfc(&a.body));
     d.status = a.status;
@@ -572,6 +598,9 @@ struct ThreadJson<'a> {
     status: &'static str,
     retracted: bool,
     follow_ups: Vec<&'a str>,
+    /// For a thread carried over from an earlier version (`vitrine port`): how it was found again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ported: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -601,6 +630,14 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                     status: t.status.as_str(),
                     retracted: t.retracted,
                     follow_ups: t.follow_ups.iter().map(|f| f.id.as_str()).collect(),
+                    ported: (t.root.entry.kind == Kind::AnchorPort)
+                        .then(|| {
+                            vitrine_record::port::PortBody::parse(
+                                t.root.entry.body.as_deref().unwrap_or_default(),
+                            )
+                        })
+                        .and_then(Result::ok)
+                        .map(|p| p.outcome.as_str()),
                 })
                 .collect(),
             problems: review.problems(),
@@ -636,10 +673,31 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             e.role,
             e.time
         )?;
-        writeln!(ctx.out, "    {}", e.body.as_deref().unwrap_or(""))?;
+        match vitrine_record::port::PortBody::parse(e.body.as_deref().unwrap_or_default()) {
+            Ok(p) if e.kind == Kind::AnchorPort => {
+                let conf = p.confidence.map(|c| format!(" ({c}%)")).unwrap_or_default();
+                writeln!(
+                    ctx.out,
+                    "    ported {}{conf} from {}:{}-{} of {} (annotation {} by {})",
+                    p.outcome.as_str(),
+                    p.from.path,
+                    p.from.lines[0],
+                    p.from.lines[1],
+                    p.from.snapshot.get(..12).unwrap_or(""),
+                    p.annotation.get(..12).unwrap_or(""),
+                    vitrine_record::principal::display(&p.author)
+                )?;
+                writeln!(ctx.out, "    {}", p.text)?;
+            }
+            _ => writeln!(ctx.out, "    {}", e.body.as_deref().unwrap_or(""))?,
+        }
         for f in &t.follow_ups {
             let fe = &f.entry;
-            let status = fe.status.map(|s| format!(" -> {}", s.as_str())).unwrap_or_default();
+            let mut status = fe.status.map(|s| format!(" -> {}", s.as_str())).unwrap_or_default();
+            if let Some([l1, l2]) = fe.target.as_ref().and_then(|t| t.lines) {
+                let path = fe.target.as_ref().map_or("", |t| t.path.as_str());
+                status.push_str(&format!(" at {path}:{l1}-{l2}"));
+            }
             writeln!(
                 ctx.out,
                 "  {} {}{status} {} ({}) {}: {}",
@@ -803,7 +861,13 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     };
     let read = |p: &str| snap.as_ref().and_then(|s| s.file(p.as_bytes()).and_then(|e| s.read(e).ok()));
     let data = snap.as_ref().map(|s| vitrine_gui::records::snapshot_data(s, &read));
-    let mut report = bundle::verify(&files, data.as_ref());
+    let prev = match &a.previous {
+        Some(p) => Some(ctx.open_snapshot(p, true)?),
+        None => None,
+    };
+    let read_prev = |p: &str| prev.as_ref().and_then(|s| s.file(p.as_bytes()).and_then(|e| s.read(e).ok()));
+    let prev_data = prev.as_ref().map(|s| vitrine_gui::records::snapshot_data(s, &read_prev));
+    let mut report = bundle::verify_with_previous(&files, data.as_ref(), prev_data.as_ref());
     if let (Some(t), Some(p)) = (&trusted, &a.trusted_signers) {
         report.pin_signers(t, &format!("the trusted signers file {}", p.display()));
     }
@@ -854,9 +918,10 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         if report.is_valid() {
             writeln!(
                 ctx.out,
-                "OK: {} entries; signatures, chains and checkpoint verified{}{}",
+                "OK: {} entries; signatures, chains and checkpoint verified{}{}{}",
                 report.entry_files,
                 if report.snapshot_checked { "; snapshot, manifest and anchors match" } else { "" },
+                if prev.is_some() { "; ported threads match the previous snapshot" } else { "" },
                 if trusted.is_some() { "; every signer is trusted" } else { "" }
             )?;
         } else {

@@ -2,9 +2,10 @@
 //! with git's rename detection (`-M`, 50%) and the line counts `git diff --numstat` prints.
 //!
 //! Files whose blob id and mode are equal on both sides are skipped without being read. Line counts
-//! come from imara-diff's Myers algorithm (git's default diff algorithm, with the same preprocessing
-//! and heuristics), so the counts agree with `git diff --numstat`.
+//! come from imara-diff's Myers algorithm (git's default diff algorithm, with its heuristics) behind
+//! git's own preprocessing ([`numstat`]), so the counts agree with `git diff --numstat`.
 
+pub mod numstat;
 pub mod port;
 pub mod similarity;
 pub mod summary;
@@ -158,9 +159,7 @@ pub fn line_counts(old: &[u8], new: &[u8]) -> Option<(u64, u64)> {
     if is_binary(old) || is_binary(new) {
         return None;
     }
-    let input = imara_diff::InternedInput::new(old, new);
-    let diff = imara_diff::Diff::compute(imara_diff::Algorithm::Myers, &input);
-    Some((u64::from(diff.count_additions()), u64::from(diff.count_removals())))
+    Some(numstat::counts(old, new))
 }
 
 /// Compares two opened snapshots. Only files that are part of the tree ids take part, as in a git

@@ -98,6 +98,9 @@ pub struct RecordHeader {
     pub tool: String,
     pub questions_only: bool,
     pub entries: u64,
+    /// The review of the earlier version this review continues (see [`crate::port`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<crate::port::Continues>,
 }
 
 /// The files of a bundle by name.
@@ -253,6 +256,7 @@ pub fn export(
         tool: config.tool.clone(),
         questions_only: config.questions_only,
         entries: entries.len() as u64,
+        continues: crate::port::read_continues(review.dir())?,
     };
     let mut record = serde_json::to_vec_pretty(&header).map_err(|e| RecordError::Bundle(e.to_string()))?;
     record.push(b'\n');
@@ -511,6 +515,16 @@ pub fn anchor_problem(kind: Kind, t: &Target, read: &dyn Fn(&str) -> Option<Vec<
 /// Verifies a bundle: every entry (signature, shape, chain), the checkpoint (signature, size, root, bound
 /// files) and, given the snapshot, its ids, its manifest and every anchor. All problems are collected.
 pub fn verify(files: &BundleFiles, snapshot: Option<&SnapshotData<'_>>) -> VerifyReport {
+    verify_with_previous(files, snapshot, None)
+}
+
+/// [`verify`], and given the snapshot of the version this record continues (`previous`), the record's
+/// `continues` ids and where every port entry says its thread pointed (see [`crate::port`]).
+pub fn verify_with_previous(
+    files: &BundleFiles,
+    snapshot: Option<&SnapshotData<'_>>,
+    previous: Option<&SnapshotData<'_>>,
+) -> VerifyReport {
     let mut r = VerifyReport::default();
     let header: Option<RecordHeader> = match files.get("record.json") {
         None => {
@@ -595,6 +609,14 @@ pub fn verify(files: &BundleFiles, snapshot: Option<&SnapshotData<'_>>) -> Verif
     if let Some(s) = snapshot {
         r.snapshot_checked = true;
         check_snapshot(files, header.as_ref(), &check.accepted, s, &mut r.problems);
+    }
+    if let Some(p) = previous {
+        crate::port::check_previous(
+            header.as_ref().and_then(|h| h.continues.as_ref()),
+            &check.accepted,
+            p,
+            &mut r.problems,
+        );
     }
     r.checkpoint_signers = files
         .files

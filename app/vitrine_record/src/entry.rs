@@ -292,9 +292,7 @@ impl Entry {
             Kind::ReviewMark => {
                 has(self.target.as_ref().is_some_and(|t| t.lines.is_none()), "needs a whole-file target")?
             }
-            Kind::AnchorPort => {
-                has(self.parent.is_some() && self.target.is_some(), "needs a parent and a target")?
-            }
+            Kind::AnchorPort => crate::port::check_entry(self).map_err(RecordError::Entry)?,
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ pub mod import;
 pub mod keys;
 pub mod merkle;
 pub mod policy;
+pub mod port;
 pub mod principal;
 pub mod report;
 pub mod sarif;

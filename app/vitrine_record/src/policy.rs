@@ -125,7 +125,8 @@ pub fn violations(entries: &[Verified]) -> Vec<(usize, PolicyViolation)> {
     let mut root_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate() {
-        if e.entry.kind == Kind::Annotation {
+        // Thread roots: annotations, and port entries (the threads carried over from an earlier version).
+        if matches!(e.entry.kind, Kind::Annotation | Kind::AnchorPort) && e.entry.parent.is_none() {
             root_of.insert(&e.id, i);
             continue;
         }

@@ -187,7 +187,7 @@ impl Review {
         let mut at = self.entries.iter().find(|e| e.id == id)?;
         // Parents are earlier in the log, so the walk ends; the bound is only a guard.
         for _ in 0..=self.entries.len() {
-            if at.entry.kind == Kind::Annotation {
+            if matches!(at.entry.kind, Kind::Annotation | Kind::AnchorPort) && at.entry.parent.is_none() {
                 return Some(at);
             }
             let parent = at.entry.parent.as_deref()?;

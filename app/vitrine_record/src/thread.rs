@@ -25,11 +25,13 @@ pub fn threads(entries: &[Verified]) -> Vec<Thread<'_>> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     for e in entries {
         match e.entry.kind {
-            Kind::Annotation => {
+            // A port entry is the root of the thread it carries over from the review of an earlier
+            // version (it names that annotation in its body, not as a parent).
+            Kind::Annotation | Kind::AnchorPort if e.entry.parent.is_none() => {
                 index.insert(&e.id, out.len());
                 out.push(Thread { root: e, follow_ups: Vec::new(), status: Status::Open, retracted: false });
             }
-            Kind::Reply | Kind::Status | Kind::Retract | Kind::AnchorPort => {
+            Kind::Annotation | Kind::Reply | Kind::Status | Kind::Retract | Kind::AnchorPort => {
                 let Some(parent) = e.entry.parent.as_deref() else { continue };
                 let Some(&t) = index.get(parent) else { continue };
                 // A reply to a reply belongs to the same thread.

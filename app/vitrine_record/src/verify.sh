@@ -1,14 +1,16 @@
 #!/bin/sh
 # verify.sh: checks this Vitrine review record with stock tools only (sh, ssh-keygen, sha256sum, xxd,
 # base64, jq, coreutils; git with a snapshot). Run it inside the unpacked record:
-#   sh ./verify.sh [SNAPSHOT_DIR]
+#   sh ./verify.sh [SNAPSHOT_DIR [PREVIOUS_SNAPSHOT_DIR]]
 # Before running it, check that it is the exporter's (see VERIFY.md: FILES.sha256 is signed).
 #
 # It checks every entry (size, then signature, then canonical JSON form, fields, signer and role, each
 # author's seq/prev chain, the status policy), the Merkle root and size against the signed checkpoint,
 # the earlier checkpoints, the files the checkpoint binds, the signed statement of every file of the
 # bundle (FILES.sha256, format 2), and, given the snapshot directory, its git tree id, its manifest and
-# every anchor. Prints one line per problem ("entries/000003.json: ...") and exits 0 when valid, 1 when
+# every anchor; given the snapshot of the version this record continues (`vitrine port`), its git tree
+# id and where every ported thread pointed there (same blob, the quote's hash at the old lines). Each
+# port entry's claim (exact, moved, changed) is checked against its own hashes. Prints one line per problem ("entries/000003.json: ...") and exits 0 when valid, 1 when
 # not, 2 when it cannot run.
 #
 # Every byte of the record is hostile input: each entry's size and signature are checked before it is
@@ -20,6 +22,7 @@ LC_ALL=C
 export LC_ALL
 umask 077
 SNAP_DIR=${1:-}
+PREV_DIR=${2:-}
 cd "$(dirname "$0")" || exit 2
 for t in ssh-keygen sha256sum xxd base64 jq head tail wc cut tr; do
   command -v "$t" > /dev/null 2>&1 || { echo "verify.sh: $t is needed" >&2; exit 2; }
@@ -255,7 +258,8 @@ for e in entries/*; do
   echo "$id" >> "$T/ids"
   echo "$e" >> "$T/ok"
   # Threads: each entry's file holds its thread's annotation author (base64), or - outside a thread.
-  if [ "$kind" = annotation ]; then
+  # A port entry (no parent) is the root of a thread carried over from an earlier version.
+  if [ "$kind" = annotation ] || { [ "$kind" = anchor-port ] && [ "$parent" = - ]; }; then
     echo "$who" > "$T/e/$id"
   elif [ "$parent" != - ]; then
     cat "$T/e/$parent" > "$T/e/$id"
@@ -270,6 +274,35 @@ for e in entries/*; do
   fi
 done
 [ "$declared" = "$n" ] || problem record.json "says $declared entries, the bundle has $n"
+
+# Port entries: the claim of each outcome against the entry's own hashes (the body is JSON in a string;
+# jq decodes it as input).
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+PORT='
+if .kind != "anchor-port" then empty else
+  (.body | fromjson) as $b | .target as $t
+  | if ($b | type) != "object" or $b.port != 1 or ($b.from | type) != "object"
+      or ($b.from.quote | type) != "object" then "port: malformed body"
+    elif $b.outcome == "outdated" then (if $t == null then empty else "an outdated port has no target" end)
+    elif ($t | type) != "object" or ($t.quote | type) != "object" then "a port needs a target with lines and quote"
+    elif $b.outcome == "exact" then
+      (if $t.path == $b.from.path and $t.blob == $b.from.blob and $t.lines == $b.from.lines
+         and $t.quote == $b.from.quote then empty
+       else "exact port: the target is not the same path, blob, lines and quote" end)
+    elif $b.outcome == "moved" then
+      (if $t.quote.sha256 == $b.from.quote.sha256 then empty
+       else "moved port: the quote at the new lines is not the old quote" end)
+    elif $b.outcome == "changed" then
+      (if $t.quote.sha256 == $b.from.quote.sha256
+         or ($t.quote.prefix != "" and $t.quote.prefix == $b.from.quote.prefix)
+         or ($t.quote.suffix != "" and $t.quote.suffix == $b.from.quote.suffix) then empty
+       else "changed port: the new lines are neither the old quote nor next to its prefix or suffix" end)
+    else "port: unknown outcome" end
+end'
+while read -r e; do
+  if ! jq -r "$PORT" "$e" > "$T/port" 2> /dev/null; then problem "$e" "port: malformed body"; continue; fi
+  [ -s "$T/port" ] && problem "$e" "$(head -n 1 "$T/port" | tr -c 'A-Za-z0-9 .,:-' '?')"
+done < "$T/ok"
 
 # RFC 6962 Merkle root of the first $1 entries: leaves are SHA-256(0x00 || entry); a lone last node moves
 # up a level unchanged.
@@ -370,13 +403,28 @@ then .target |
     ([.quote.sha256, .quote.prefix, .quote.suffix] | map(tostring) | join(" ")) end)
   else error("target") end
 else empty end'
+# The quote hashes of lines $2-$3 of file $1 (quote, prefix, suffix; empty where out of range).
+quote_of() {
+  lines=$(wc -l < "$1" | tr -d ' '); [ -s "$1" ] && [ "$(tail -c 1 "$1" | xxd -p)" != 0a ] && lines=$((lines + 1))
+  q=; pre=; suf=
+  if [ "$3" -le "$lines" ]; then
+    q=$(head -n "$3" "$1" | tail -n "+$2" | sha256sum | cut -d' ' -f1)
+    [ "$2" -gt 1 ] && pre=$(head -n "$(($2 - 1))" "$1" | tail -n 1 | sha256sum | cut -d' ' -f1)
+    [ "$3" -lt "$lines" ] && suf=$(head -n "$(($3 + 1))" "$1" | tail -n 1 | sha256sum | cut -d' ' -f1)
+  fi
+  printf '%s %s %s' "$q" "$pre" "$suf"
+}
+# The SHA-256 git tree id of directory $1, its objects written to the bare repository $2.
+tree_of() {
+  git init -q --bare --object-format=sha256 "$2" || exit 2
+  printf '* -text -eol -filter -ident -working-tree-encoding\n' > "$2/info/attributes"
+  GIT_DIR=$2 GIT_INDEX_FILE=$2/idx git -c core.autocrlf=false -c core.excludesFile=/dev/null --work-tree="$1" add -A -f > /dev/null 2>&1
+  GIT_DIR=$2 GIT_INDEX_FILE=$2/idx git write-tree
+}
 if [ -n "$SNAP_DIR" ]; then
   command -v git > /dev/null 2>&1 || { echo "verify.sh: git is needed to check a snapshot" >&2; exit 2; }
   S=$(cd "$SNAP_DIR" && pwd) || exit 2
-  H="$T/git"; git init -q --bare --object-format=sha256 "$H" || exit 2
-  printf '* -text -eol -filter -ident -working-tree-encoding\n' > "$H/info/attributes"
-  GIT_DIR=$H GIT_INDEX_FILE=$H/idx git -c core.autocrlf=false -c core.excludesFile=/dev/null --work-tree="$S" add -A -f > /dev/null 2>&1
-  tree=$(GIT_DIR=$H GIT_INDEX_FILE=$H/idx git write-tree)
+  tree=$(tree_of "$S" "$T/git")
   if [ "$tree" != "$snap" ]; then
     problem record.json "is a record of snapshot $snap, the snapshot given is $tree"
   else
@@ -396,20 +444,56 @@ if [ -n "$SNAP_DIR" ]; then
       got=$({ printf 'blob %d\000' "$(size "$f")"; cat "$f"; } | sha256sum | cut -d' ' -f1)
       [ "$got" = "$blob" ] || { problem "$e" "anchor: blob of $(shown "$p") differs"; continue; }
       [ "$a" = - ] && continue
-      lines=$(wc -l < "$f" | tr -d ' '); [ -s "$f" ] && [ "$(tail -c 1 "$f" | xxd -p)" != 0a ] && lines=$((lines + 1))
-      q=; pre=; suf=
-      if [ "$b" -le "$lines" ]; then
-        q=$(head -n "$b" "$f" | tail -n "+$a" | sha256sum | cut -d' ' -f1)
-        [ "$a" -gt 1 ] && pre=$(head -n "$((a - 1))" "$f" | tail -n 1 | sha256sum | cut -d' ' -f1)
-        [ "$b" -lt "$lines" ] && suf=$(head -n "$((b + 1))" "$f" | tail -n 1 | sha256sum | cut -d' ' -f1)
-      fi
-      [ "$q $pre $suf" = "$quote" ] || problem "$e" "anchor: quote of $(shown "$p"):$a-$b differs"
+      [ "$(quote_of "$f" "$a" "$b")" = "$quote" ] || problem "$e" "anchor: quote of $(shown "$p"):$a-$b differs"
     done < "$T/ok"
   fi
 fi
 
+# The previous version's snapshot, when given: the tree id the record continues, and for every port entry
+# the blob at its old path (from git's own tree, so nothing outside the snapshot is opened) and the
+# quote's hash at its old lines.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+FROM='
+def uint: type == "number" and . == floor and . >= 1 and . <= 9007199254740991;
+def hex64: type == "string" and test("^[0-9a-f]{64}$");
+if .kind == "anchor-port" then (.body | fromjson | .from) |
+  if (.snapshot | hex64) and (.blob | hex64)
+    and (.path | type == "string" and length > 0 and length <= 4096
+      and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
+      and (split("/") | all(. != "" and . != "." and . != "..")))
+    and (.lines | type == "array" and length == 2 and (.[0] | uint) and (.[1] | uint) and .[0] <= .[1])
+    and (.quote | type == "object")
+  then .snapshot, .path, .blob, .lines[0], .lines[1],
+    ([.quote.sha256, .quote.prefix, .quote.suffix] | map(tostring) | join(" "))
+  else error("from") end
+else empty end'
+if [ -n "$PREV_DIR" ]; then
+  command -v git > /dev/null 2>&1 || { echo "verify.sh: git is needed to check a snapshot" >&2; exit 2; }
+  P=$(cd "$PREV_DIR" && pwd) || exit 2
+  PG="$T/prev"
+  ptree=$(tree_of "$P" "$PG")
+  cont=$(jq -r '.continues.tree_sha256 // "-" | tostring' record.json 2> /dev/null)
+  [ "$cont" = "$ptree" ] || problem record.json "continues snapshot $(shown "$cont"), the previous snapshot given is $ptree"
+  while read -r e; do
+    if ! jq -r "$FROM" "$e" > "$T/from" 2> /dev/null; then problem "$e" "port: malformed from"; continue; fi
+    [ -s "$T/from" ] || continue
+    { read -r fsnap; IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/from"
+    if [ "$fsnap" != "$ptree" ]; then
+      problem "$e" "port: continues snapshot $fsnap, the previous snapshot given is $ptree"; continue
+    fi
+    got=$(GIT_DIR=$PG git rev-parse -q --verify "$ptree:$p" 2> /dev/null)
+    if [ -z "$got" ] || [ "$(GIT_DIR=$PG git cat-file -t "$got" 2> /dev/null)" != blob ]; then
+      problem "$e" "port: $(shown "$p") is not in the previous snapshot"; continue
+    fi
+    [ "$got" = "$blob" ] || { problem "$e" "port: blob of $(shown "$p") in the previous snapshot differs"; continue; }
+    GIT_DIR=$PG git cat-file blob "$got" > "$T/prevfile" || exit 2
+    [ "$(quote_of "$T/prevfile" "$a" "$b")" = "$quote" ] \
+      || problem "$e" "port: quote of $(shown "$p"):$a-$b in the previous snapshot differs"
+  done < "$T/ok"
+fi
+
 if [ "$fail" -eq 0 ]; then
-  echo "OK: $n entries; signatures, chains and checkpoint verified${SNAP_DIR:+; snapshot, manifest and anchors match}"
+  echo "OK: $n entries; signatures, chains and checkpoint verified${SNAP_DIR:+; snapshot, manifest and anchors match}${PREV_DIR:+; ported threads match the previous snapshot}"
   exit 0
 fi
 echo "INVALID"
