@@ -11,6 +11,7 @@ mod compare;
 mod findings;
 mod gui;
 mod hostile;
+mod latency;
 mod network;
 mod provenance;
 mod record;

@@ -149,6 +149,19 @@ impl Snapshot {
         ingest::open(path, config, progress)
     }
 
+    /// [`Snapshot::open`] as if the ingest cache and reopen table were taken at `taken_ns` (nanoseconds
+    /// since the epoch). For tests only: files a test has just written are within the racy window, so
+    /// no table would vouch for them; a later `taken_ns` lets a test exercise the reopen path.
+    #[doc(hidden)]
+    pub fn open_taken_at(
+        path: &Path,
+        config: &IngestConfig,
+        progress: &Progress,
+        taken_ns: i64,
+    ) -> Result<Snapshot, SnapshotError> {
+        ingest::open_at(path, config, progress, taken_ns, ingest::Hooks::default())
+    }
+
     /// Whether this directory snapshot was taken whole from its reopen table, after a stat of every
     /// entry found nothing changed since the table was written (see the `reopen` module): nothing was
     /// walked, read or hashed. Only with an ingest cache directory.
