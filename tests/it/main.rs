@@ -12,6 +12,7 @@ mod compare;
 mod findings;
 mod gui;
 mod hostile;
+mod latency;
 mod network;
 mod provenance;
 mod record;

@@ -73,7 +73,7 @@ struct IndexJson<'a> {
 }
 
 fn index(a: IndexArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let (index, opened) = open_index(&a.path, false, ctx)?;
+    let (index, opened) = open_index(&a.path, Symbols::Skip, ctx)?;
     let meta = index.meta();
     let (label, reason) = match &opened {
         Opened::Reused => ("reused", None),
@@ -104,12 +104,23 @@ fn index(a: IndexArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// Whether a command needs the symbol index beside the search index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Symbols {
+    /// Not at all (`index`, and `search --count` without `sym:`, whose answer does not depend on order).
+    Skip,
+    /// For ranking definitions first, when it exists.
+    IfPresent,
+    /// For `sym:`: built first when missing.
+    Required,
+}
+
 /// Opens the snapshot and its index, building it when missing; says so on stderr when it had to be
 /// rebuilt because the one on disk could not be trusted. The symbol index (for `sym:` and ranking
-/// definitions first) is plugged in when it exists, and built first when `need_symbols`.
+/// definitions first) is plugged in as `symbols` says.
 fn open_index(
     path: &std::path::Path,
-    need_symbols: bool,
+    symbols: Symbols,
     ctx: &mut Ctx<'_>,
 ) -> anyhow::Result<(Index, Opened)> {
     let snap = Arc::new(ctx.open_snapshot_cached(path, true)?);
@@ -124,10 +135,16 @@ fn open_index(
         let _ = handle.join();
     }
     let (mut index, opened) = result.with_context(|| format!("cannot index {}", path.display()))?;
+    if let Opened::Rebuilt { reason } = &opened {
+        writeln!(ctx.err, "vitrine: the index could not be used ({reason}); rebuilt it")?;
+    }
+    if symbols == Symbols::Skip {
+        return Ok((index, opened));
+    }
     let symbols_dir = snap_dir.join("symbols");
     let symbols = match SymbolIndex::open_for(&symbols_dir, &snap) {
         Ok(s) => Some(s),
-        Err(e) if need_symbols => {
+        Err(e) if symbols == Symbols::Required => {
             if symbols_dir.exists() {
                 writeln!(ctx.err, "vitrine: the symbol index could not be used ({e}); rebuilding it")?;
             }
@@ -146,9 +163,6 @@ fn open_index(
     };
     if let Some(s) = symbols {
         index.set_definitions(Arc::new(crate::definitions::SymbolDefinitions(Arc::new(s))));
-    }
-    if let Opened::Rebuilt { reason } = &opened {
-        writeln!(ctx.err, "vitrine: the index could not be used ({reason}); rebuilt it")?;
     }
     Ok((index, opened))
 }
@@ -179,7 +193,14 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         }
         Err(e) => return Err(e.into()),
     };
-    let (index, _) = open_index(&a.path, a.query.contains("sym:"), ctx)?;
+    let symbols = if a.query.contains("sym:") {
+        Symbols::Required
+    } else if a.count {
+        Symbols::Skip
+    } else {
+        Symbols::IfPresent
+    };
+    let (index, _) = open_index(&a.path, symbols, ctx)?;
     let opts = SearchOptions { with_text: !a.count, stop_after_lines: if a.count { None } else { a.limit } };
     let cancel = AtomicBool::new(false);
     let mut printed = 0u64;

@@ -45,6 +45,7 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("gitid.rs"),
     include_bytes!("path.rs"),
     include_bytes!("cache.rs"),
+    include_bytes!("reopen.rs"),
 ];
 
 /// What a file looked like on disk when it was hashed.
@@ -70,8 +71,23 @@ impl StatKey {
         }
     }
 
+    /// The key of what `statx` said (as `std::fs::symlink_metadata` computes it, so the two compare).
+    pub(crate) fn of_statx(st: &rustix::fs::Statx) -> StatKey {
+        let ns = |t: rustix::fs::StatxTimestamp| {
+            t.tv_sec.saturating_mul(1_000_000_000).saturating_add(i64::from(t.tv_nsec))
+        };
+        StatKey {
+            dev: libc::makedev(st.stx_dev_major, st.stx_dev_minor),
+            ino: st.stx_ino,
+            mode: u32::from(st.stx_mode),
+            size: st.stx_size,
+            mtime_ns: ns(st.stx_mtime),
+            ctime_ns: ns(st.stx_ctime),
+        }
+    }
+
     /// Whether the file changed too close to `taken_ns` for its times to prove it unchanged later.
-    fn is_racy(&self, taken_ns: i64) -> bool {
+    pub(crate) fn is_racy(&self, taken_ns: i64) -> bool {
         self.mtime_ns.max(self.ctime_ns) >= taken_ns.saturating_sub(RACY_WINDOW_NS)
     }
 }
@@ -85,7 +101,7 @@ pub(crate) fn now_ns() -> i64 {
 }
 
 /// The fingerprint of the analysis code and of the settings that change its results.
-fn fingerprint(config: &IngestConfig) -> [u8; 32] {
+pub(crate) fn fingerprint(config: &IngestConfig) -> [u8; 32] {
     let mut h = Sha256::new();
     for src in ANALYSIS_SOURCES {
         h.update((src.len() as u64).to_le_bytes());
@@ -188,18 +204,47 @@ pub(crate) fn by_path(entries: Vec<Cached>) -> HashMap<Vec<u8>, Cached> {
 }
 
 fn write_entry(buf: &mut Vec<u8>, stat: Option<StatKey>, a: &Analysed) {
-    let e = &a.entry;
     match stat {
         Some(s) => {
             buf.push(1);
-            for v in [s.dev, s.ino, u64::from(s.mode), s.size] {
-                buf.extend_from_slice(&v.to_le_bytes());
-            }
-            buf.extend_from_slice(&s.mtime_ns.to_le_bytes());
-            buf.extend_from_slice(&s.ctime_ns.to_le_bytes());
+            put_stat(buf, &s);
         }
         None => buf.push(0),
     }
+    put_file_entry(buf, &a.entry);
+    buf.extend_from_slice(&(a.findings.len() as u64).to_le_bytes());
+    for f in &a.findings {
+        put_finding(buf, f);
+    }
+    buf.extend_from_slice(&(a.counts.len() as u64).to_le_bytes());
+    for (kind, n) in &a.counts {
+        buf.push(kind_index(*kind));
+        buf.extend_from_slice(&n.to_le_bytes());
+    }
+}
+
+/// Appends a stat key: six little-endian 64-bit fields.
+pub(crate) fn put_stat(buf: &mut Vec<u8>, s: &StatKey) {
+    for v in [s.dev, s.ino, u64::from(s.mode), s.size] {
+        buf.extend_from_slice(&v.to_le_bytes());
+    }
+    buf.extend_from_slice(&s.mtime_ns.to_le_bytes());
+    buf.extend_from_slice(&s.ctime_ns.to_le_bytes());
+}
+
+pub(crate) fn get_stat(r: &mut Reader<'_>) -> Option<StatKey> {
+    Some(StatKey {
+        dev: r.u64()?,
+        ino: r.u64()?,
+        mode: u32::try_from(r.u64()?).ok()?,
+        size: r.u64()?,
+        mtime_ns: r.i64()?,
+        ctime_ns: r.i64()?,
+    })
+}
+
+/// Appends a manifest entry (path, kind, size, hashes, class, encoding, lines, whether in the tree).
+pub(crate) fn put_file_entry(buf: &mut Vec<u8>, e: &FileEntry) {
     put_bytes(buf, e.path.as_bytes());
     match &e.kind {
         EntryKind::File { executable } => buf.push(u8::from(*executable)),
@@ -226,41 +271,46 @@ fn write_entry(buf: &mut Vec<u8>, stat: Option<StatKey>, a: &Analysed) {
     }
     buf.extend_from_slice(&e.lines.to_le_bytes());
     buf.push(u8::from(e.in_tree));
-    buf.extend_from_slice(&(a.findings.len() as u64).to_le_bytes());
-    for f in &a.findings {
-        put_bytes(buf, f.path.as_bytes());
-        for v in [f.line, f.column] {
-            match v {
-                Some(v) => {
-                    buf.push(1);
-                    buf.extend_from_slice(&v.to_le_bytes());
-                }
-                None => buf.push(0),
+}
+
+/// Appends a finding (path, line, column, kind, detail).
+pub(crate) fn put_finding(buf: &mut Vec<u8>, f: &Finding) {
+    put_bytes(buf, f.path.as_bytes());
+    for v in [f.line, f.column] {
+        match v {
+            Some(v) => {
+                buf.push(1);
+                buf.extend_from_slice(&v.to_le_bytes());
             }
+            None => buf.push(0),
         }
-        buf.push(kind_index(f.kind));
-        put_bytes(buf, f.detail.as_bytes());
     }
-    buf.extend_from_slice(&(a.counts.len() as u64).to_le_bytes());
-    for (kind, n) in &a.counts {
-        buf.push(kind_index(*kind));
-        buf.extend_from_slice(&n.to_le_bytes());
-    }
+    buf.push(kind_index(f.kind));
+    put_bytes(buf, f.detail.as_bytes());
 }
 
 fn read_entry(r: &mut Reader<'_>) -> Option<Cached> {
     let stat = match r.u8()? {
         0 => None,
-        1 => Some(StatKey {
-            dev: r.u64()?,
-            ino: r.u64()?,
-            mode: u32::try_from(r.u64()?).ok()?,
-            size: r.u64()?,
-            mtime_ns: r.i64()?,
-            ctime_ns: r.i64()?,
-        }),
+        1 => Some(get_stat(r)?),
         _ => return None,
     };
+    let entry = get_file_entry(r)?;
+    let n = r.u64()?;
+    let mut findings = Vec::new();
+    for _ in 0..n {
+        findings.push(get_finding(r)?);
+    }
+    let n = r.u64()?;
+    let mut counts = Vec::new();
+    for _ in 0..n {
+        let kind = *FindingKind::ALL.get(usize::from(r.u8()?))?;
+        counts.push((kind, r.u64()?));
+    }
+    Some(Cached { stat, analysed: Analysed { entry, findings, counts } })
+}
+
+pub(crate) fn get_file_entry(r: &mut Reader<'_>) -> Option<FileEntry> {
     let path = RelPath::from_bytes(r.bytes()?.to_vec());
     let kind = match r.u8()? {
         0 => EntryKind::File { executable: false },
@@ -288,72 +338,75 @@ fn read_entry(r: &mut Reader<'_>) -> Option<Cached> {
         1 => true,
         _ => return None,
     };
-    let n = r.u64()?;
-    let mut findings = Vec::new();
-    for _ in 0..n {
-        let fpath = String::from_utf8(r.bytes()?.to_vec()).ok()?;
-        let mut opt = || -> Option<Option<u64>> {
-            match r.u8()? {
-                0 => Some(None),
-                1 => Some(Some(r.u64()?)),
-                _ => None,
-            }
-        };
-        let line = opt()?;
-        let column = opt()?;
-        let kind = *FindingKind::ALL.get(usize::from(r.u8()?))?;
-        let detail = String::from_utf8(r.bytes()?.to_vec()).ok()?;
-        findings.push(Finding { path: fpath, line, column, kind, detail });
-    }
-    let n = r.u64()?;
-    let mut counts = Vec::new();
-    for _ in 0..n {
-        let kind = *FindingKind::ALL.get(usize::from(r.u8()?))?;
-        counts.push((kind, r.u64()?));
-    }
-    let entry =
-        FileEntry { path, kind, size_bytes, sha256, blob_sha256, blob_sha1, class, encoding, lines, in_tree };
-    Some(Cached { stat, analysed: Analysed { entry, findings, counts } })
+    Some(FileEntry {
+        path,
+        kind,
+        size_bytes,
+        sha256,
+        blob_sha256,
+        blob_sha1,
+        class,
+        encoding,
+        lines,
+        in_tree,
+    })
+}
+
+pub(crate) fn get_finding(r: &mut Reader<'_>) -> Option<Finding> {
+    let path = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+    let mut opt = || -> Option<Option<u64>> {
+        match r.u8()? {
+            0 => Some(None),
+            1 => Some(Some(r.u64()?)),
+            _ => None,
+        }
+    };
+    let line = opt()?;
+    let column = opt()?;
+    let kind = *FindingKind::ALL.get(usize::from(r.u8()?))?;
+    let detail = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+    Some(Finding { path, line, column, kind, detail })
 }
 
 fn kind_index(kind: FindingKind) -> u8 {
     FindingKind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u8
 }
 
-fn put_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn put_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
     buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
     buf.extend_from_slice(bytes);
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// Reads the cache's little-endian fields; every read is bounds-checked (`None` past the end).
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
         self.at += n;
         Some(s)
     }
 
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.take(N)?.try_into().ok()
     }
 
-    fn u8(&mut self) -> Option<u8> {
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         self.take(1)?.first().copied()
     }
 
-    fn u64(&mut self) -> Option<u64> {
+    pub(crate) fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.array::<8>()?))
     }
 
-    fn i64(&mut self) -> Option<i64> {
+    pub(crate) fn i64(&mut self) -> Option<i64> {
         Some(i64::from_le_bytes(self.array::<8>()?))
     }
 
-    fn bytes(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = usize::try_from(self.u64()?).ok()?;
         self.take(n)
     }
@@ -393,6 +446,11 @@ mod tests {
         dir
     }
 
+    /// Removes the reopen table, so that the next open goes through this cache.
+    fn without_table(cache: &Path, root: &Path) {
+        std::fs::remove_file(crate::reopen::table_file(cache, root)).unwrap();
+    }
+
     fn config(cache: &Path) -> IngestConfig {
         IngestConfig { cache_dir: Some(cache.to_path_buf()), ..IngestConfig::default() }
     }
@@ -413,6 +471,7 @@ mod tests {
         let first = open_at(t.path(), &config(cache.path()), &Progress::default(), later(), Hooks::default())
             .unwrap();
         assert_eq!(first.cached_files(), 0);
+        without_table(cache.path(), t.path());
         let second =
             open_at(t.path(), &config(cache.path()), &Progress::default(), later(), Hooks::default())
                 .unwrap();
@@ -469,6 +528,7 @@ mod tests {
         let mid = flipped.len() / 2;
         flipped[mid] ^= 0x20;
         for damaged in [good[..good.len() - 1].to_vec(), flipped, Vec::new(), b"garbage".to_vec()] {
+            without_table(cache.path(), t.path());
             std::fs::write(&file, &damaged).unwrap();
             let s = open_at(t.path(), &cfg, &Progress::default(), later(), Hooks::default()).unwrap();
             assert_eq!(s.cached_files(), 0);

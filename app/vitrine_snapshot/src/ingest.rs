@@ -28,6 +28,7 @@ use crate::error::SnapshotError;
 use crate::gitid::{self, BlobHasher, Hashes, TreeIds, TreeItem};
 use crate::health::{self, FileFindings, Finding, FindingKind, HealthConfig, HealthReport};
 use crate::progress::Progress;
+use crate::reopen::{self, Seen};
 use crate::{EntryKind, FileEntry, Origin, RelPath, Snapshot, gitrepo, lines, text};
 
 /// How to open a snapshot.
@@ -145,16 +146,67 @@ pub(crate) fn open_at(
     let meta = std::fs::metadata(path).map_err(|e| SnapshotError::io("open", path, e))?;
     if meta.is_dir() {
         let root = path.to_path_buf();
-        let (files, findings, cached) = ingest_dir(&root, config, progress, taken_ns, hooks)?;
-        let mut snap =
-            assemble(Origin::Directory { path: root.clone() }, Source::Directory(root), files, findings);
+        let table = config.cache_dir.as_deref().map(|dir| reopen::table_file(dir, &root));
+        if let Some(snap) = table.as_deref().and_then(|file| reopen_dir(file, &root, config, progress)) {
+            return Ok(snap);
+        }
+        let (files, findings, cached, seen) = ingest_dir(&root, config, progress, taken_ns, hooks)?;
+        let mut snap = assemble(
+            Origin::Directory { path: root.clone() },
+            Source::Directory(root.clone()),
+            files,
+            findings,
+        );
         snap.cached_files = cached;
+        if let Some(file) = &table {
+            // The root's own stat, taken before it was listed (a name added later changes its times).
+            let seen = seen.map(|mut seen| {
+                seen.push(Seen { path: Vec::new(), stat: StatKey::of(&meta) });
+                seen
+            });
+            // Never required: a table that cannot be written (or must not be: racy) is simply absent.
+            match seen.and_then(|seen| reopen::encode(config, &root, taken_ns, &seen, &snap)) {
+                Some(bytes) => {
+                    let _ = reopen::store(file, &bytes);
+                }
+                None => {
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+        }
         Ok(snap)
     } else if let Some(format) = archive::detect_format(path) {
         ingest_archive(path, format, config, progress)
     } else {
         Err(SnapshotError::UnsupportedInput { path: path.to_path_buf() })
     }
+}
+
+/// The snapshot of directory `root` from its reopen table, when the table is there, intact, of this
+/// code and settings, and every entry it records is unchanged; `None` sends the caller down the full
+/// path. The `.git` check runs again (it reads only files the table vouches for).
+fn reopen_dir(file: &Path, root: &Path, config: &IngestConfig, progress: &Progress) -> Option<Snapshot> {
+    progress.set_phase("checking for changes", 0);
+    let bytes = std::fs::read(file).ok()?;
+    let table = reopen::Table::parse(&bytes, config, root)?;
+    if !table.unchanged(root) {
+        return None;
+    }
+    let reopen::Parts { files, ids, health, content_key } = table.parts()?;
+    let cached_files = files.iter().filter(|f| matches!(f.kind, EntryKind::File { .. })).count() as u64;
+    let git = gitrepo::inspect(root, &ids);
+    let root = root.to_path_buf();
+    Some(Snapshot {
+        origin: Origin::Directory { path: root.clone() },
+        source: Source::Directory(root),
+        files,
+        ids,
+        health,
+        git,
+        cached_files,
+        content_key,
+        reopened: true,
+    })
 }
 
 /// One thing found by the walk.
@@ -168,17 +220,35 @@ enum Walked {
     Symlink {
         path: Vec<u8>,
         target: Vec<u8>,
+        stat: StatKey,
     },
     Special {
         path: Vec<u8>,
         kind: &'static str,
+        stat: StatKey,
     },
 }
 
-/// Lists the tree without following links. A directory that cannot be listed, or an entry that cannot
-/// be examined, refuses the snapshot.
-fn walk(root: &Path, progress: &Progress, hooks: Hooks<'_>) -> Result<Vec<Walked>, SnapshotError> {
+impl Walked {
+    fn seen(&self) -> Seen {
+        match self {
+            Walked::File { path, stat, .. }
+            | Walked::Symlink { path, stat, .. }
+            | Walked::Special { path, stat, .. } => Seen { path: path.clone(), stat: *stat },
+        }
+    }
+}
+
+/// Lists the tree without following links; also returns every directory below the root with the
+/// `lstat` taken before it was listed (for the reopen table). A directory that cannot be listed, or an
+/// entry that cannot be examined, refuses the snapshot.
+fn walk(
+    root: &Path,
+    progress: &Progress,
+    hooks: Hooks<'_>,
+) -> Result<(Vec<Walked>, Vec<Seen>), SnapshotError> {
     let mut out = Vec::new();
+    let mut dirs = Vec::new();
     let mut stack: Vec<Vec<u8>> = vec![Vec::new()];
     let unreadable = |op, path: PathBuf, source| SnapshotError::Unreadable { op, path, source };
     while let Some(rel) = stack.pop() {
@@ -203,6 +273,7 @@ fn walk(root: &Path, progress: &Progress, hooks: Hooks<'_>) -> Result<Vec<Walked
                 .map_err(|e| unreadable("examine", entry.path(), e))?;
             let ft = meta.file_type();
             if ft.is_dir() {
+                dirs.push(Seen { path: child.clone(), stat: StatKey::of(&meta) });
                 stack.push(child);
             } else if ft.is_file() {
                 out.push(Walked::File {
@@ -213,13 +284,17 @@ fn walk(root: &Path, progress: &Progress, hooks: Hooks<'_>) -> Result<Vec<Walked
             } else if ft.is_symlink() {
                 let target = std::fs::read_link(entry.path())
                     .map_err(|e| unreadable("read the link", entry.path(), e))?;
-                out.push(Walked::Symlink { path: child, target: target.as_os_str().as_bytes().to_vec() });
+                out.push(Walked::Symlink {
+                    path: child,
+                    target: target.as_os_str().as_bytes().to_vec(),
+                    stat: StatKey::of(&meta),
+                });
             } else {
-                out.push(Walked::Special { path: child, kind: file_type_name(ft) });
+                out.push(Walked::Special { path: child, kind: file_type_name(ft), stat: StatKey::of(&meta) });
             }
         }
     }
-    Ok(out)
+    Ok((out, dirs))
 }
 
 /// An analysed file and its own findings.
@@ -230,15 +305,21 @@ pub(crate) struct Analysed {
     pub(crate) counts: Vec<(FindingKind, u64)>,
 }
 
-/// Walks, hashes and analyses a directory; also returns how many files came from the ingest cache.
+/// What [`ingest_dir`] found: the analysed files, findings of the walk, how many files came from the
+/// ingest cache, and every entry below the root with its `lstat` (`None` when a file's stat changed
+/// between the walk and its read, so no reopen table may vouch for it).
+type IngestedDir = (Vec<Analysed>, Vec<Finding>, u64, Option<Vec<Seen>>);
+
+/// Walks, hashes and analyses a directory.
 fn ingest_dir(
     root: &Path,
     config: &IngestConfig,
     progress: &Progress,
     taken_ns: i64,
     hooks: Hooks<'_>,
-) -> Result<(Vec<Analysed>, Vec<Finding>, u64), SnapshotError> {
+) -> Result<IngestedDir, SnapshotError> {
     let hits = std::sync::atomic::AtomicU64::new(0);
+    let moved = std::sync::atomic::AtomicBool::new(false);
     let cache_file = config.cache_dir.as_deref().map(|dir| cache::dir_cache_file(dir, root));
     let cached = match &cache_file {
         Some(file) => {
@@ -248,7 +329,7 @@ fn ingest_dir(
         None => Default::default(),
     };
     progress.set_phase("listing files", 0);
-    let walked = walk(root, progress, hooks)?;
+    let (walked, dirs) = walk(root, progress, hooks)?;
     if let Some(after_walk) = hooks.after_walk {
         after_walk();
     }
@@ -274,12 +355,15 @@ fn ingest_dir(
                     match hit(stat, *executable) {
                         Some(a) => (Some(*stat), a),
                         None => {
-                            let (stat, a) = read_dir_file(root, path, buf, config, hooks, hit)?;
-                            (Some(stat), a)
+                            let (read, a) = read_dir_file(root, path, buf, config, hooks, hit)?;
+                            if read != *stat {
+                                moved.store(true, std::sync::atomic::Ordering::Relaxed);
+                            }
+                            (Some(read), a)
                         }
                     }
                 }
-                Walked::Symlink { path, target } => {
+                Walked::Symlink { path, target, .. } => {
                     (None, analyse_symlink(RelPath::from_bytes(path.clone()), target.clone()))
                 }
                 Walked::Special { .. } => return Ok(None),
@@ -302,9 +386,13 @@ fn ingest_dir(
         // A failure to write is harmless: the cache is never required.
         let _ = cache::store(file, config, taken_ns, done.iter().map(|(stat, a)| (*stat, a)));
     }
+    // What the reopen table records: each entry as the walk saw it, valid only if every file was
+    // hashed under that same stat (a file changed between the walk and its read is not vouched for).
+    let consistent = !moved.into_inner();
+    let seen = consistent.then(|| walked.iter().map(Walked::seen).chain(dirs).collect());
     let mut extra = Vec::new();
     for w in &walked {
-        if let Walked::Special { path, kind } = w {
+        if let Walked::Special { path, kind, .. } = w {
             extra.push(Finding::file_level(
                 &crate::path::display_bytes(path),
                 FindingKind::SpecialFile,
@@ -312,7 +400,7 @@ fn ingest_dir(
             ));
         }
     }
-    Ok((done.into_iter().map(|(_, a)| a).collect(), extra, hits.into_inner()))
+    Ok((done.into_iter().map(|(_, a)| a).collect(), extra, hits.into_inner(), seen))
 }
 
 /// Why reading a file's content failed.
@@ -940,7 +1028,7 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
     }
     let health = HealthReport { files: files.len() as u64, classes, counts, findings };
     let content_key = content_key(format_family(&origin), &files);
-    Snapshot { origin, source, files, ids, health, git, cached_files: 0, content_key }
+    Snapshot { origin, source, files, ids, health, git, cached_files: 0, content_key, reopened: false }
 }
 
 /// The key of everything derived from a snapshot's content (indexes, review records, caches): SHA-256

@@ -25,6 +25,7 @@ pub mod lines;
 pub mod manifest;
 mod path;
 pub mod progress;
+mod reopen;
 pub mod store;
 pub mod tar;
 pub mod terminators;
@@ -132,6 +133,8 @@ pub struct Snapshot {
     cached_files: u64,
     /// See [`Snapshot::content_key`].
     content_key: String,
+    /// Whether it was taken whole from the reopen table (see [`Snapshot::reopened`]).
+    reopened: bool,
 }
 
 impl Snapshot {
@@ -144,6 +147,26 @@ impl Snapshot {
     /// stated for a partly read tree.
     pub fn open(path: &Path, config: &IngestConfig, progress: &Progress) -> Result<Snapshot, SnapshotError> {
         ingest::open(path, config, progress)
+    }
+
+    /// [`Snapshot::open`] as if the ingest cache and reopen table were taken at `taken_ns` (nanoseconds
+    /// since the epoch). For tests only: files a test has just written are within the racy window, so
+    /// no table would vouch for them; a later `taken_ns` lets a test exercise the reopen path.
+    #[doc(hidden)]
+    pub fn open_taken_at(
+        path: &Path,
+        config: &IngestConfig,
+        progress: &Progress,
+        taken_ns: i64,
+    ) -> Result<Snapshot, SnapshotError> {
+        ingest::open_at(path, config, progress, taken_ns, ingest::Hooks::default())
+    }
+
+    /// Whether this directory snapshot was taken whole from its reopen table, after a stat of every
+    /// entry found nothing changed since the table was written (see the `reopen` module): nothing was
+    /// walked, read or hashed. Only with an ingest cache directory.
+    pub fn reopened(&self) -> bool {
+        self.reopened
     }
 
     /// How many files were taken from the ingest cache rather than read and hashed (0 without a cache).
