@@ -41,7 +41,8 @@ pub enum SearchError {
         message: String,
     },
     #[error("the snapshot's content is not available on disk (an archive opened without unpacking)")]
-    /// The snapshot has no unpacked content to index or search (it was opened from an archive without unpacking).
+    /// The snapshot has no unpacked content to index or search (it was opened from an archive
+    /// without unpacking).
     NoContent,
     /// The definition source behind `sym:` failed.
     #[error("symbol index: {0}")]
@@ -50,7 +51,8 @@ pub enum SearchError {
     /// The search or build was stopped through its cancel flag before it finished; nothing is wrong.
     Cancelled,
     #[error("index too large: {0}")]
-    /// The snapshot is beyond what the index format can address (more than 2^32 files, posting lists over 4 GB); the text says which limit.
+    /// The snapshot is beyond what the index format can address (more than 2^32 files, posting
+    /// lists over 4 GB); the text says which limit.
     TooLarge(String),
     #[error(transparent)]
     /// Opening or reading the snapshot itself failed.
