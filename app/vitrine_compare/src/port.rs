@@ -10,8 +10,11 @@ use crate::{FileChange, Status};
 /// What a thread points at in the old snapshot: a path and 1-based inclusive lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Anchor {
+    /// Path in the old snapshot, `/`-separated.
     pub path: String,
+    /// First quoted line, 1-based.
     pub start_line: u32,
+    /// Last quoted line, 1-based, inclusive (a value below `start_line` is read as `start_line`).
     pub end_line: u32,
 }
 
@@ -20,12 +23,34 @@ pub struct Anchor {
 #[serde(rename_all = "kebab-case", tag = "outcome")]
 pub enum Port {
     /// The same bytes at the same path: nothing moved.
-    Exact { path: String, start_line: u32, end_line: u32 },
+    Exact {
+        /// Path in the new snapshot, `/`-separated.
+        path: String,
+        /// First line of the anchor in the new file, 1-based.
+        start_line: u32,
+        /// Last line of the anchor in the new file, 1-based, inclusive.
+        end_line: u32,
+    },
     /// The same quoted lines, at another path (rename) or shifted by edits above them.
-    Moved { path: String, start_line: u32, end_line: u32 },
+    Moved {
+        /// Path in the new snapshot, `/`-separated.
+        path: String,
+        /// First line of the anchor in the new file, 1-based.
+        start_line: u32,
+        /// Last line of the anchor in the new file, 1-based, inclusive.
+        end_line: u32,
+    },
     /// The quoted lines were touched by an edit; the quote was found again at these lines.
-    /// `confidence` is 1 over the number of places the quote was found.
-    Changed { path: String, start_line: u32, end_line: u32, confidence: f32 },
+    Changed {
+        /// Path in the new snapshot, `/`-separated.
+        path: String,
+        /// First line of the anchor in the new file, 1-based.
+        start_line: u32,
+        /// Last line of the anchor in the new file, 1-based, inclusive.
+        end_line: u32,
+        /// 1 over the number of places the quote was found: 1.0 when it was found once.
+        confidence: f32,
+    },
     /// The file is gone, or the quote is nowhere in the new file.
     Outdated,
 }
