@@ -4,6 +4,7 @@
 //! Files whose blob id and mode are equal on both sides are skipped without being read. Line counts
 //! come from imara-diff's Myers algorithm (git's default diff algorithm, with its heuristics) behind
 //! git's own preprocessing ([`numstat`]), so the counts agree with `git diff --numstat`.
+#![warn(missing_docs)]
 
 pub mod numstat;
 pub mod port;
@@ -22,10 +23,14 @@ use crate::similarity::{Fingerprint, MAX_SCORE};
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
     #[error("cannot read {path} of the {side} snapshot: {source}")]
+    /// A file could not be read from one of the snapshots (its content is gone or fails its check).
     Read {
+        /// The file's path in that snapshot, `/`-separated, invalid UTF-8 escaped for display.
         path: String,
+        /// Which snapshot it is missing from.
         side: Side,
         #[source]
+        /// The snapshot's error.
         source: SnapshotError,
     },
 }
@@ -34,7 +39,9 @@ pub enum CompareError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Side {
+    /// The snapshot before the update.
     Old,
+    /// The snapshot after the update.
     New,
 }
 
@@ -51,15 +58,22 @@ impl std::fmt::Display for Side {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// Only in the new snapshot.
     Added,
+    /// Only in the old snapshot.
     Deleted,
+    /// Same path, other content or mode.
     Modified,
+    /// Another path with similar content (git's `-M`, similarity at least 50%).
     Renamed,
+    /// A copy of another file (git's `C`); not produced today, since only renames are detected.
     Copied,
+    /// Same path, another kind of entry (a regular file became a symlink or the reverse).
     TypeChanged,
 }
 
 impl Status {
+    /// The status as a word (`added`, `type-changed`), the same as its JSON value.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Added => "added",
@@ -87,6 +101,7 @@ impl Status {
 /// One changed file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileChange {
+    /// How the file changed.
     pub status: Status,
     /// Path in the old snapshot (`None` when added).
     pub old_path: Option<String>,
@@ -94,14 +109,17 @@ pub struct FileChange {
     pub new_path: Option<String>,
     /// git tree modes (`100644`, `100755`, `120000`).
     pub old_mode: Option<&'static str>,
+    /// Mode on the new side (`None` when deleted).
     pub new_mode: Option<&'static str>,
     /// For renamed and copied files: git's similarity index in percent.
     pub similarity: Option<u8>,
     /// Lines added and deleted; `None` for a binary file (git prints `-`).
     pub additions: Option<u64>,
+    /// Lines deleted; `None` for a binary file.
     pub deletions: Option<u64>,
     /// Blob ids (SHA-256 object format, hex) on each side.
     pub old_blob: Option<String>,
+    /// Blob id on the new side (`None` when deleted).
     pub new_blob: Option<String>,
 }
 
@@ -120,7 +138,9 @@ impl FileChange {
 /// The changes between two snapshots.
 #[derive(Debug, Clone, Serialize)]
 pub struct SnapshotDiff {
+    /// Identity of the old snapshot.
     pub old: TreeIds,
+    /// Identity of the new snapshot.
     pub new: TreeIds,
     /// Sorted by path (the new path when there is one).
     pub files: Vec<FileChange>,

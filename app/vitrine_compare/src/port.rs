@@ -17,8 +17,11 @@ use crate::{FileChange, Status};
 /// What a thread points at in the old snapshot: a path and 1-based inclusive lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Anchor {
+    /// Path in the old snapshot, `/`-separated.
     pub path: String,
+    /// First quoted line, 1-based.
     pub start_line: u32,
+    /// Last quoted line, 1-based, inclusive (a value below `start_line` is read as `start_line`).
     pub end_line: u32,
 }
 
@@ -27,14 +30,36 @@ pub struct Anchor {
 #[serde(rename_all = "kebab-case", tag = "outcome")]
 pub enum Port {
     /// The same bytes at the same path: nothing moved.
-    Exact { path: String, start_line: u32, end_line: u32 },
+    Exact {
+        /// Path in the new snapshot, `/`-separated.
+        path: String,
+        /// First line of the anchor in the new file, 1-based.
+        start_line: u32,
+        /// Last line of the anchor in the new file, 1-based, inclusive.
+        end_line: u32,
+    },
     /// The same quoted lines, at another path (rename), shifted by edits above them, or found intact
     /// at exactly one other place after an edit touched them.
-    Moved { path: String, start_line: u32, end_line: u32 },
-    /// The quoted lines were edited; these lines are where they most likely are now. `confidence` in
-    /// percent: 90 between the old line before and the old line after them (75 when the count of lines
-    /// changed), 50 next to only one of them, divided among the places that fit equally.
-    Changed { path: String, start_line: u32, end_line: u32, confidence: u8 },
+    Moved {
+        /// Path in the new snapshot, `/`-separated.
+        path: String,
+        /// First line of the anchor in the new file, 1-based.
+        start_line: u32,
+        /// Last line of the anchor in the new file, 1-based, inclusive.
+        end_line: u32,
+    },
+    /// The quoted lines were edited; these lines are where they most likely are now.
+    Changed {
+        /// Path in the new snapshot, `/`-separated.
+        path: String,
+        /// First line of the anchor in the new file, 1-based.
+        start_line: u32,
+        /// Last line of the anchor in the new file, 1-based, inclusive.
+        end_line: u32,
+        /// In percent: 90 between the old line before and the old line after them (75 when the count
+        /// of lines changed), 50 next to only one of them, divided among the places that fit equally.
+        confidence: u8,
+    },
     /// The file is gone, or nothing of the quote or its neighbours is in the new file.
     Outdated,
 }

@@ -24,17 +24,23 @@ pub struct Summary {
     pub symbols: Vec<FileSymbolDelta>,
 }
 
+/// A binary file the update added or whose content it changed.
 #[derive(Debug, Clone, Serialize)]
 pub struct BinaryChange {
+    /// Where it is in the new snapshot, `/`-separated.
     pub path: String,
+    /// Added, modified, renamed or type-changed (never deleted).
     pub status: Status,
 }
 
 /// The symbol changes of one file.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FileSymbolDelta {
+    /// The file's path (the new one when there is one), `/`-separated.
     pub path: String,
+    /// Symbols only in the new version.
     pub added: Vec<SymbolRef>,
+    /// Symbols only in the old version.
     pub removed: Vec<SymbolRef>,
     /// Present on both sides with a different text (signature or body).
     pub changed: Vec<SymbolRef>,
@@ -43,6 +49,7 @@ pub struct FileSymbolDelta {
 /// A function or type, located on the side where it exists (the new side when on both).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SymbolRef {
+    /// What the symbol is (`function`, `struct`, …, as [`SymbolKind`]'s lowercase name).
     pub kind: &'static str,
     /// `scope::name` when it has a scope.
     pub name: String,

@@ -13,6 +13,7 @@
 //!
 //! Layout of `seals.bin` (little-endian): magic `VTSEALS1`, `u32` file count, then per file `u16`
 //! name length, name bytes, `u64` length, one `u32` CRC per block; then the `u32` CRC of all that.
+#![warn(missing_docs)]
 
 use std::fs::File;
 use std::io::Write;
@@ -33,13 +34,20 @@ pub enum IndexFileError {
     /// The file could not be read or written.
     #[error("cannot read or write {path}")]
     Io {
+        /// The file that failed, as the caller named it (inside the index directory).
         path: PathBuf,
         #[source]
+        /// What the operating system reported; [`IndexFileError::is_not_found`] tells a missing file apart.
         source: std::io::Error,
     },
     /// The file is not what was sealed, or asks for bytes it does not have.
     #[error("{path} is damaged: {detail}")]
-    Corrupt { path: PathBuf, detail: String },
+    Corrupt {
+        /// The damaged file, as the caller named it (inside the index directory).
+        path: PathBuf,
+        /// What does not check out, for people: which block, which length, which name.
+        detail: String,
+    },
 }
 
 impl IndexFileError {
@@ -77,6 +85,7 @@ impl Seal {
         self.len
     }
 
+    /// Whether the sealed file is zero bytes long.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -91,6 +100,7 @@ pub struct Sealer {
 }
 
 impl Sealer {
+    /// Feeds the next `bytes` of the file; pieces may be of any size, block boundaries are tracked here.
     pub fn update(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             let (now, rest) = bytes.split_at((BLOCK - self.in_block).min(bytes.len()));
@@ -106,6 +116,7 @@ impl Sealer {
         }
     }
 
+    /// The seal of everything fed so far; a trailing partial block gets its own CRC.
     pub fn finish(mut self) -> Seal {
         if self.in_block > 0 {
             self.seal.crcs.push(self.block.finalize());
@@ -121,6 +132,7 @@ pub struct SealingWriter<W: Write> {
 }
 
 impl<W: Write> SealingWriter<W> {
+    /// Wraps `inner`; nothing has been written or sealed yet.
     pub fn new(inner: W) -> SealingWriter<W> {
         SealingWriter { inner, sealer: Sealer::default() }
     }
@@ -158,6 +170,7 @@ impl Seals {
         }
     }
 
+    /// The seal recorded for the file `name`, or `None` if that file was never sealed.
     pub fn get(&self, name: &str) -> Option<&Seal> {
         self.files.iter().find(|(n, _)| n == name).map(|(_, s)| s)
     }
@@ -264,6 +277,7 @@ impl CheckedFile {
         Ok(CheckedFile { file, path, seal })
     }
 
+    /// The file's full path (`dir/name` as given to [`CheckedFile::open`]), for error messages.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -273,6 +287,7 @@ impl CheckedFile {
         self.seal.len
     }
 
+    /// Whether the file is zero bytes long.
     pub fn is_empty(&self) -> bool {
         self.seal.len == 0
     }

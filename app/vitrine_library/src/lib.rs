@@ -11,6 +11,7 @@
 //! query word matches when either stemmed form matches. Reviews mix both languages within one note, so a
 //! per-document language guess would stem half of such a note wrongly; two fields cost a second
 //! posting list and make the choice per word instead.
+#![warn(missing_docs)]
 
 mod docs;
 mod error;
@@ -53,7 +54,9 @@ pub enum Sort {
     /// By BM25 relevance when there are query words, else newest first.
     #[default]
     Relevance,
+    /// Most recent entry time first.
     Newest,
+    /// Earliest entry time first.
     Oldest,
     /// Most severe first.
     Severity,
@@ -62,16 +65,25 @@ pub enum Sort {
 /// A search: words (stemmed, all must match) and exact-value filters.
 #[derive(Debug, Clone, Default)]
 pub struct FindingsQuery {
+    /// Words to find in the body (and, for a thread, its follow-ups); empty matches every document.
     pub text: String,
+    /// Only hits whose thread has this status (`open`, `fixed`, …, or `retracted`).
     pub status: Option<String>,
+    /// Only hits with this severity (`info` … `critical`), a follow-up taking its thread's.
     pub severity: Option<String>,
+    /// Only entries of this kind (`annotation`, `reply`, `status`, …).
     pub kind: Option<String>,
+    /// Only hits with this category, a follow-up taking its thread's.
     pub category: Option<String>,
+    /// Only entries signed by this principal.
     pub author: Option<String>,
     /// A snapshot's SHA-256 tree id, or a prefix of it.
     pub snapshot: Option<String>,
+    /// One hit per entry or one per thread.
     pub scope: Scope,
+    /// Order of the hits.
     pub sort: Sort,
+    /// Most hits returned; 0 is taken as 1.
     pub limit: usize,
 }
 
@@ -79,21 +91,38 @@ pub struct FindingsQuery {
 /// terminal must neutralise it (see [`printable`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hit {
+    /// Id of the entry (SHA-256 hex); for a thread hit, its annotation's.
     pub entry: String,
+    /// Id of the thread's annotation (the entry's own id when it starts a thread or belongs to none).
     pub thread: String,
+    /// SHA-256 git tree id of the snapshot the entry is about.
     pub snapshot: String,
+    /// What the review is shown as (`snapshot ` and the first 12 hex digits of the tree id).
     pub label: String,
+    /// Path of the target file, relative to the snapshot root, `/`-separated; a follow-up has its thread's.
     pub path: Option<String>,
+    /// First line of the target range, 1-based, when the target names lines.
     pub line: Option<u64>,
+    /// Kind of the entry (`annotation`, `reply`, `status`, `retract`, …); a thread hit carries its
+    /// annotation's.
     pub kind: String,
+    /// `finding`, `question` or `note`, a follow-up taking its thread's.
     pub class: Option<String>,
+    /// `info` … `critical`, a follow-up taking its thread's.
     pub severity: Option<String>,
+    /// The thread's current status, `retracted` for a retracted thread, `none` outside any thread.
     pub status: String,
+    /// Free-text category, a follow-up taking its thread's.
     pub category: Option<String>,
+    /// Principal that signed the entry.
     pub author: String,
+    /// Role the author signed the entry in, as written in the entry.
     pub role: String,
+    /// `SHA256:…` fingerprint of the signing key.
     pub fingerprint: String,
+    /// Entry time as written in the log (RFC 3339 UTC, whole seconds).
     pub time: String,
+    /// The body on one line (whitespace runs collapsed), cut at 160 characters with `…`.
     pub excerpt: String,
 }
 
@@ -411,6 +440,7 @@ impl Library {
         self.reader.searcher().num_docs()
     }
 
+    /// Whether the index holds no document (no review, or reviews without entries).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

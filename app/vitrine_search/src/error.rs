@@ -6,30 +6,56 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     #[error("{path}: {source}")]
+    /// A file of the index, or of the snapshot behind it, could not be read or written.
     Io {
+        /// The file that failed.
         path: PathBuf,
         #[source]
+        /// What the operating system reported.
         source: std::io::Error,
     },
     /// The index directory exists but cannot be trusted; the caller rebuilds it.
     #[error("index at {path} is corrupt: {detail}")]
-    Corrupt { path: PathBuf, detail: String },
+    Corrupt {
+        /// The index file (or directory) that failed its checks.
+        path: PathBuf,
+        /// What does not check out, for the user.
+        detail: String,
+    },
     /// The index was built for another snapshot or by another format version.
     #[error("index at {path} does not match: {detail}")]
-    Mismatch { path: PathBuf, detail: String },
+    Mismatch {
+        /// The index directory whose `meta.json` does not match.
+        path: PathBuf,
+        /// Which of tree id, manifest hash or format version differs, and how.
+        detail: String,
+    },
     /// The query could not be parsed; `position` is the byte offset of the offending character.
     #[error("{}", render_query_error(.query, *.position, .message))]
-    Query { query: String, position: usize, message: String },
+    Query {
+        /// The whole query as the user typed it.
+        query: String,
+        /// Byte offset in `query` of the offending character (shown as a column under the query).
+        position: usize,
+        /// What is wrong there, for the user (`case: takes yes or no`).
+        message: String,
+    },
     #[error("the snapshot's content is not available on disk (an archive opened without unpacking)")]
+    /// The snapshot has no unpacked content to index or search (it was opened from an archive
+    /// without unpacking).
     NoContent,
     /// The definition source behind `sym:` failed.
     #[error("symbol index: {0}")]
     Definitions(String),
     #[error("cancelled")]
+    /// The search or build was stopped through its cancel flag before it finished; nothing is wrong.
     Cancelled,
     #[error("index too large: {0}")]
+    /// The snapshot is beyond what the index format can address (more than 2^32 files, posting
+    /// lists over 4 GB); the text says which limit.
     TooLarge(String),
     #[error(transparent)]
+    /// Opening or reading the snapshot itself failed.
     Snapshot(#[from] vitrine_snapshot::SnapshotError),
 }
 

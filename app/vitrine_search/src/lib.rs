@@ -9,6 +9,7 @@
 //! reported line is verified against the file's bytes, so the index can make a search slower, never
 //! wrong. Search is a library call ([`Index::search`]) or a background job with streaming results and
 //! cancellation ([`spawn_search`]) for the workstation.
+#![warn(missing_docs)]
 
 mod error;
 mod index;

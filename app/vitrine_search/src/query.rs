@@ -50,7 +50,9 @@ pub enum TermKind {
 /// A text term of the query and where it sits in the query string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
+    /// How the text is matched (word, prefix, substring, phrase or regex).
     pub kind: TermKind,
+    /// The text to match, unescaped; a regex's pattern without its slashes.
     pub text: String,
     /// Byte offset in the query where the term's text starts (for error messages).
     pub at: usize,
@@ -59,6 +61,7 @@ pub struct Term {
 /// A parsed query, before compilation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
+    /// Text to find in the file's lines.
     Term(Term),
     /// `path:` (or `file:`): the path contains the text (`*` matches any run of characters).
     Path(String),
@@ -66,15 +69,20 @@ pub enum Node {
     Lang(&'static str),
     /// `sym:`: a definition with exactly this name.
     Sym(String),
+    /// `-x`: the inner node must not hold.
     Not(Box<Node>),
+    /// Adjacent terms: every node must hold, per file.
     And(Vec<Node>),
+    /// `a or b`: at least one node must hold.
     Or(Vec<Node>),
 }
 
 /// A parsed query: the tree and the global options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedQuery {
+    /// The query tree, with the options (`case:`, `multiline:`) lifted out of it.
     pub root: Node,
+    /// `case:yes`: terms match case-sensitively; off by default.
     pub case_sensitive: bool,
     /// `multiline:yes`: regexes may match across lines.
     pub multiline: bool,

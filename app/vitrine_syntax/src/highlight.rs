@@ -16,17 +16,25 @@ use crate::lang::{Language, language_for_path};
 /// What a piece of code is, for colouring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HighlightClass {
+    /// Text with no other class, and lines too long to highlight.
     Plain,
+    /// Comments, including documentation comments.
     Comment,
+    /// String and character literals.
     String,
     /// Escape sequences inside strings (`\n`).
     Escape,
+    /// Numeric literals.
     Number,
     /// Language constants (`true`, `NULL`, `this`) and named constants.
     Constant,
+    /// Keywords and storage modifiers (`if`, `return`, `static`).
     Keyword,
+    /// Operators (`+`, `->`, `&&`).
     Operator,
+    /// Type names at their use and definition.
     Type,
+    /// Function names at their definition and at calls.
     Function,
     /// Preprocessor directives and imports (`#include`, `#define`, `import`).
     Directive,
@@ -38,6 +46,7 @@ pub enum HighlightClass {
     Tag,
     /// Attributes and annotations.
     Attribute,
+    /// Brackets, separators and other punctuation.
     Punctuation,
     /// Code the grammar flags as invalid.
     Invalid,
@@ -101,15 +110,20 @@ impl HighlightClass {
 /// without its `\n` or `\r\n`); the spans of a line are sorted, do not overlap, and cover the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
+    /// Byte range within the line's text, end exclusive.
     pub range: Range<usize>,
+    /// What the bytes of `range` are.
     pub class: HighlightClass,
 }
 
 /// A colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rgb {
+    /// Red, 0–255.
     pub r: u8,
+    /// Green, 0–255.
     pub g: u8,
+    /// Blue, 0–255.
     pub b: u8,
 }
 
@@ -123,16 +137,22 @@ impl Rgb {
 /// How one class is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
+    /// Foreground colour of the text.
     pub color: Rgb,
+    /// Drawn in bold.
     pub bold: bool,
+    /// Drawn in italics.
     pub italic: bool,
 }
 
 /// Colours for every class, plus the editor background and foreground.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Theme {
+    /// `light` or `dark`, as in the settings.
     pub name: &'static str,
+    /// Background of the code view.
     pub background: Rgb,
+    /// Default text colour of the code view (the GUI dims it for line numbers and guides).
     pub foreground: Rgb,
     styles: [Style; HighlightClass::COUNT],
 }
@@ -330,6 +350,8 @@ impl HighlightCache {
         HighlightCache::with_config(text, syntax, HighlightConfig::default())
     }
 
+    /// A cache over `text` with the given checkpoint spacing, line-length limit and cache size.
+    /// Nothing is highlighted yet.
     pub fn with_config(text: impl Into<Arc<str>>, syntax: Syntax, config: HighlightConfig) -> HighlightCache {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];

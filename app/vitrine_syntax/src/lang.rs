@@ -10,15 +10,25 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
+    /// C (`.c`, and `.h` unless its first bytes look like C++).
     C,
+    /// C++ (`.cc`, `.cpp`, `.hpp`, … and C++-looking `.h`).
     Cpp,
+    /// Rust (`.rs`).
     Rust,
+    /// Python (`.py`, `.pyw`, `.pyi`).
     Python,
+    /// Java (`.java`).
     Java,
+    /// Go (`.go`).
     Go,
+    /// JavaScript, JSX included (`.js`, `.mjs`, `.cjs`, `.jsx`).
     JavaScript,
+    /// TypeScript without JSX (`.ts`, `.mts`, `.cts`).
     TypeScript,
+    /// TypeScript with JSX (`.tsx`), which has its own grammar.
     Tsx,
+    /// C# (`.cs`).
     CSharp,
 }
 
@@ -183,9 +193,18 @@ pub struct LangMap {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LangMapError {
     #[error("language mapping {0:?}: expected PATTERN=LANGUAGE, e.g. '*.inc=c'")]
+    /// An entry is not `PATTERN=LANGUAGE` or its pattern is empty; holds the entry as written.
     Syntax(String),
     #[error("language mapping {entry:?}: unknown language {language:?} (known: {known})")]
-    UnknownLanguage { entry: String, language: String, known: String },
+    /// The language of an entry is not one of [`Language::ALL`]'s names or aliases.
+    UnknownLanguage {
+        /// The whole `PATTERN=LANGUAGE` entry as written.
+        entry: String,
+        /// The unknown language name as written.
+        language: String,
+        /// The canonical names, comma-separated, for the message.
+        known: String,
+    },
 }
 
 impl LangMap {
@@ -219,6 +238,7 @@ impl LangMap {
         Ok(())
     }
 
+    /// Whether no rule was given (the built-in detection alone applies).
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }

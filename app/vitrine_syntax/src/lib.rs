@@ -3,6 +3,7 @@
 //! Nothing here knows about the UI: highlighting yields byte ranges with a class, symbols yield names,
 //! kinds and positions. Parsing never fails on broken input: a file with syntax errors still yields
 //! every symbol outside the broken region, and the error count is reported with them.
+#![warn(missing_docs)]
 
 mod defines;
 mod error;

@@ -13,9 +13,13 @@ use crate::symbols::{FileSymbols, OutlineNode, Point, extract};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Proximity {
+    /// In the file the user asked from.
     SameFile,
+    /// In another file of the same directory.
     SameDirectory,
+    /// In a file the asking file `#include`s or imports.
     Included,
+    /// Anywhere else in the snapshot.
     Elsewhere,
 }
 
@@ -37,14 +41,18 @@ pub enum Confidence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Candidate {
     #[serde(flatten)]
+    /// The definition or declaration itself.
     pub hit: DefHit,
+    /// Where it is relative to the asking file; nearer candidates sort first.
     pub proximity: Proximity,
+    /// How sure the match is (the label shown to the user).
     pub confidence: Confidence,
 }
 
 /// The identifier under a position and what is written just before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameAt {
+    /// The identifier under the position, as written.
     pub name: String,
     /// `A::B` of `A::B::name`, if written.
     pub qualifier: Option<String>,

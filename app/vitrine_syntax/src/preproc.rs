@@ -47,6 +47,7 @@ pub struct InactiveRange {
     pub lines: Range<u32>,
     /// File offsets, end exclusive.
     pub bytes: Range<u32>,
+    /// Why the range is left out.
     pub why: Inactive,
 }
 

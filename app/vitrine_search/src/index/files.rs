@@ -13,10 +13,15 @@ use crate::error::SearchError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileStatus {
+    /// A regular file whose text is in the trigram index.
     Indexed,
+    /// Classified as binary content; not searched.
     Binary,
+    /// Over the snapshot's size limit for text; not searched.
     TooLarge,
+    /// A symbolic link; its target is not followed or searched.
     Symlink,
+    /// Anything else that could not be read as text (special files, unreadable content).
     Unreadable,
 }
 
@@ -42,6 +47,7 @@ impl FileStatus {
         })
     }
 
+    /// The name used in `meta.json`'s `left_out` and in the CLI output (`too-large`, kebab-case).
     pub fn as_str(self) -> &'static str {
         match self {
             FileStatus::Indexed => "indexed",
@@ -78,10 +84,12 @@ pub struct FileTable {
 }
 
 impl FileTable {
+    /// Number of files in the table: every manifest entry, indexed or not.
     pub fn len(&self) -> usize {
         self.status.len()
     }
 
+    /// Whether the snapshot has no files at all.
     pub fn is_empty(&self) -> bool {
         self.status.is_empty()
     }
@@ -101,6 +109,7 @@ impl FileTable {
         self.entry(id).map_or(&[], |e| e.path.as_bytes())
     }
 
+    /// Why file `id` is or is not indexed; an id out of range reads as [`FileStatus::Unreadable`].
     pub fn status(&self, id: u32) -> FileStatus {
         self.status.get(id as usize).and_then(|&c| FileStatus::from_code(c)).unwrap_or(FileStatus::Unreadable)
     }

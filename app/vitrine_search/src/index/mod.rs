@@ -58,22 +58,31 @@ pub const FORMAT_VERSION: u32 = 3;
 /// What `meta.json` records about a finished index.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IndexMeta {
+    /// On-disk layout version the index was written with; only [`FORMAT_VERSION`] is read.
     pub format: u32,
+    /// SHA-256 git tree id of the snapshot the index was built for (hex).
     pub tree_sha256: String,
     /// SHA-256 over every manifest row (path, size, content hash, kind) the index was built from: an
     /// index is used only for the very manifest whose ids it holds.
     pub manifest_sha256: String,
+    /// Files in the snapshot's manifest, indexed or not (the ids run from 0 to this).
     pub files_total: u64,
+    /// Files whose text went into the trigram index.
     pub files_indexed: u64,
+    /// Bytes of text read from the indexed files.
     pub bytes_indexed: u64,
     /// Files not searched, by reason (`binary`, `too-large`, `symlink`, `unreadable`).
     pub left_out: BTreeMap<String, u64>,
+    /// Distinct trigrams in `trigrams.bin`.
     pub trigrams: u64,
+    /// Size of `files.bin` in bytes.
     pub files_bin_bytes: u64,
+    /// Size of `trigrams.bin` in bytes.
     pub trigrams_bin_bytes: u64,
     /// Absent in format 1, so that such an index is refused for its version, not called corrupt.
     #[serde(default)]
     pub words_bin_bytes: u64,
+    /// Wall-clock time the build took, in milliseconds.
     pub build_ms: u64,
 }
 
@@ -163,18 +172,22 @@ impl Index {
         Ok(Index { dir: dir.to_path_buf(), meta, files, trigrams, words, definitions: None })
     }
 
+    /// The index directory (`<data>/snapshots/<tree>/index`) the files were read from.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
+    /// What `meta.json` records: counts, sizes and the snapshot the index belongs to.
     pub fn meta(&self) -> &IndexMeta {
         &self.meta
     }
 
+    /// Why each file of the snapshot is or is not indexed, and its path by id.
     pub fn files(&self) -> &FileTable {
         &self.files
     }
 
+    /// The trigram posting lists, read and verified block by block on demand.
     pub fn trigrams(&self) -> &TrigramFile {
         &self.trigrams
     }
@@ -190,6 +203,8 @@ impl Index {
         self.definitions = Some(source);
     }
 
+    /// The definition source set with [`Index::set_definitions`], if any; without one a
+    /// `sym:` query is refused as a query error and no file is ranked as defining.
     pub fn definitions(&self) -> Option<&dyn DefinitionSource> {
         self.definitions.as_deref()
     }
@@ -244,7 +259,10 @@ pub enum Opened {
     Built,
     /// The one on disk could not be used (corrupt, other format); it was rebuilt. The reason is for
     /// the user.
-    Rebuilt { reason: String },
+    Rebuilt {
+        /// Why the old index was refused (the corrupt or mismatch message), for the user.
+        reason: String,
+    },
 }
 
 /// Opens the index of `snap` under `index_dir`, building it when missing and rebuilding it when the one

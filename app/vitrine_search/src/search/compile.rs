@@ -27,10 +27,12 @@ impl Query {
         Ok(q)
     }
 
+    /// The query as the user typed it.
     pub fn text(&self) -> &str {
         &self.text
     }
 
+    /// Whether terms match case-sensitively (`case:yes`).
     pub fn case_sensitive(&self) -> bool {
         self.case_sensitive
     }

@@ -15,7 +15,9 @@ use crate::index::Index;
 pub enum SearchEvent {
     /// Sent once, first.
     Plan(Plan),
+    /// The matching lines of one more file, in ranked order.
     Hits(FileHits),
+    /// Sent once, last: the totals, or why the search stopped (including [`SearchError::Cancelled`]).
     Done(Result<Summary, SearchError>),
 }
 

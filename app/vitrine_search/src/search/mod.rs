@@ -106,15 +106,18 @@ pub enum Rank {
     Definition,
     /// The file's name contains a query word.
     PathMatch,
+    /// Neither: after both; within a rank, files keep manifest (id) order.
     Other,
 }
 
 /// The matching lines of one file.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileHits {
+    /// The file's id in the index's [`FileTable`](crate::FileTable).
     pub file: u32,
     /// The path, for display (invalid UTF-8 shown lossily).
     pub path: String,
+    /// Why the file sits where it does in the result order.
     pub rank: Rank,
     /// Number of matching lines.
     pub line_count: u64,

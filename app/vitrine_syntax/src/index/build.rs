@@ -146,7 +146,10 @@ pub enum Opened {
     Built,
     /// The one on disk could not be used (damaged, another format, another snapshot); it was
     /// rebuilt. The reason is for the user.
-    Rebuilt { reason: String },
+    Rebuilt {
+        /// Why the old index was refused (the damage, format or snapshot mismatch), for the user.
+        reason: String,
+    },
 }
 
 impl SymbolIndex {

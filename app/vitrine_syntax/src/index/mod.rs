@@ -46,31 +46,41 @@ pub use self::reader::SymbolIndex;
 /// What the index says about itself (`meta.json`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IndexMeta {
+    /// On-disk layout version; only [`FORMAT_VERSION`] is read, any other is rebuilt.
     pub format: u32,
     /// The snapshot's primary digest (SHA-256 git tree id) the index was built from.
     pub tree_sha256: String,
+    /// Files handed to the build (every indexable file of the snapshot), parsed or not.
     pub files: u32,
     /// Files parsed (those with a grammar).
     pub parsed_files: u32,
+    /// Distinct names in the name table (definitions, declarations and called names).
     pub names: u32,
+    /// Definitions indexed (constructs with a body, macros, variables, fields, enumerators).
     pub definitions: u64,
+    /// Declarations indexed (prototypes and other constructs without a body).
     pub declarations: u64,
+    /// Call sites indexed.
     pub calls: u64,
     /// Files with at least one parse error, and the total count of ERROR/MISSING nodes.
     pub files_with_errors: u32,
+    /// Total ERROR and MISSING nodes over all parsed files.
     pub parse_errors: u64,
     /// Definitions per kind.
     pub kinds: std::collections::BTreeMap<String, u64>,
     /// Files whose parse ran out of time (`PARSE_TIMEOUT`): only their names are indexed.
     #[serde(default)]
     pub parse_timeouts: Vec<String>,
+    /// Wall-clock time the build took, in milliseconds.
     pub build_ms: u64,
+    /// Size in bytes of the index's data files, summed before `meta.json` and the seals are written.
     pub size_bytes: u64,
 }
 
 /// A file to index: its path (relative to the snapshot, `/`-separated) and a way to read it.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// Path relative to the snapshot root, `/`-separated, never absolute; how hits name the file.
     pub path: String,
     /// Language override; `None` detects it from the path and content.
     pub language: Option<Language>,
@@ -80,7 +90,9 @@ pub struct SourceFile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// A definition: the construct with its body (function body, type with fields, macro, variable).
     Definition,
+    /// A declaration without a body (prototype, `extern` variable, forward declaration).
     Declaration,
 }
 
@@ -90,16 +102,23 @@ pub struct DefHit {
     /// Position in the index (stable for one index build).
     #[serde(skip)]
     pub id: u32,
+    /// The symbol's name as written (unqualified).
     pub name: String,
+    /// What the symbol is.
     pub kind: SymbolKind,
+    /// Whether this hit is the definition or a declaration.
     pub role: Role,
+    /// The qualified scope the name lives in (`ns::Class`, `pkg.Class`); empty at file level.
     pub scope: String,
+    /// The file, relative to the snapshot root, `/`-separated.
     pub path: String,
+    /// The file's language, when it was detected or mapped.
     pub language: Option<Language>,
     /// The name's position (0-based).
     pub at: Point,
     /// Lines of the whole construct (0-based, inclusive).
     pub start_line: u32,
+    /// Last line of the construct (0-based, inclusive).
     pub end_line: u32,
     /// Recovered from a macro invocation (`SYSCALL_DEFINE3(open, ...)`).
     pub via_macro: bool,
@@ -108,7 +127,9 @@ pub struct DefHit {
 /// One call site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallSite {
+    /// The file the call is in, relative to the snapshot root, `/`-separated.
     pub path: String,
+    /// Position of the called name (0-based line and byte column).
     pub at: Point,
     /// The definition the call is written in (the caller), if any.
     pub caller: Option<DefHit>,
@@ -119,16 +140,22 @@ pub struct CallSite {
 pub struct CallerGroup {
     /// `None` for calls outside any definition (file-level macro invocations).
     pub caller: Option<DefHit>,
+    /// The file the calls are in, relative to the snapshot root, `/`-separated.
     pub path: String,
+    /// Position of each called name, in file order.
     pub sites: Vec<Point>,
 }
 
 /// A reference found by re-reading the files a name occurs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefHit {
+    /// The file, relative to the snapshot root, `/`-separated.
     pub path: String,
+    /// The name as written at the reference.
     pub name: String,
+    /// How the name is used there (call, type, field, other).
     pub kind: RefKind,
+    /// Position of the name (0-based line and byte column).
     pub at: Point,
     /// Name of the enclosing definition.
     pub enclosing: Option<String>,
@@ -137,8 +164,11 @@ pub struct RefHit {
 /// How a name is matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Match {
+    /// The name exactly, case included.
     Exact,
+    /// The name regardless of case (Unicode lower-casing; at most 10,000 hits).
     IgnoreCase,
+    /// Names that start with the query, case included (at most 10,000).
     Prefix,
     /// Characters of the query in order, anywhere in the name (case-insensitive), best first.
     Fuzzy,

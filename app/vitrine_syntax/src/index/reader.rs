@@ -162,10 +162,12 @@ impl SymbolIndex {
         })
     }
 
+    /// What `meta.json` records: counts, sizes, timing and the snapshot the index belongs to.
     pub fn meta(&self) -> &IndexMeta {
         &self.meta
     }
 
+    /// The index directory the files were opened from.
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -39,16 +39,22 @@ use references::innermost;
 /// A position in a file: 0-based line and 0-based byte column within the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Point {
+    /// 0-based line number.
     pub line: u32,
+    /// 0-based byte offset from the start of the line (not a character count).
     pub column: u32,
 }
 
 /// A range of a file, as positions and as byte offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct TextRange {
+    /// Where the range starts.
     pub start: Point,
+    /// Where the range ends (exclusive).
     pub end: Point,
+    /// Byte offset of the start from the start of the file.
     pub start_byte: u32,
+    /// Byte offset of the end from the start of the file (exclusive).
     pub end_byte: u32,
 }
 
@@ -56,26 +62,47 @@ pub struct TextRange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SymbolKind {
+    /// A function that belongs to no type.
     Function,
+    /// A function that belongs to a type (class, `impl`, trait or interface member, Go method).
     Method,
+    /// A constructor (C++, Java, C#).
     Constructor,
+    /// A destructor (C++ `~T`, C#).
     Destructor,
+    /// A C++ operator overload (`operator+`).
     Operator,
+    /// A macro: C/C++ `#define`, Rust `macro_rules!`.
     Macro,
+    /// A class.
     Class,
+    /// A struct.
     Struct,
+    /// A union (C, C++, Rust).
     Union,
+    /// An enum.
     Enum,
+    /// One constant of an enum.
     Enumerator,
+    /// A type alias (`typedef`, `using`, `type`).
     Typedef,
+    /// A field of a struct, class or union.
     Field,
+    /// A namespace (C++, C#, TypeScript).
     Namespace,
+    /// A variable outside a function (global, static, module-level).
     Variable,
+    /// A named constant (Go and Rust `const`, Java interface constants).
     Constant,
+    /// An interface (Java, C#, Go, TypeScript).
     Interface,
+    /// A Rust trait.
     Trait,
+    /// A Rust `impl` block.
     Impl,
+    /// A module (Rust `mod`, TypeScript `module`).
     Module,
+    /// A property (C#).
     Property,
 }
 
@@ -83,16 +110,22 @@ pub enum SymbolKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RefKind {
+    /// The name is called (`f(…)`, `obj.m(…)`, a macro invocation).
     Call,
+    /// The name is used as a type.
     Type,
+    /// The name is a field or member access (`s.f`, `p->f`).
     Field,
+    /// Any other use (a variable read, a function's address).
     Other,
 }
 
 /// A definition or a declaration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Symbol {
+    /// The name as written (unqualified).
     pub name: String,
+    /// What it is.
     pub kind: SymbolKind,
     /// The qualified scope the name lives in (`ns::Class`, `pkg.Class`); empty at file level.
     pub scope: String,
@@ -111,9 +144,13 @@ pub struct Symbol {
 /// An occurrence of a name that is not its definition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reference {
+    /// The name as written.
     pub name: String,
+    /// How the name is used there.
     pub kind: RefKind,
+    /// Position of the name.
     pub at: Point,
+    /// Byte offset of the name from the start of the file.
     pub byte: u32,
     /// Index in `FileSymbols::definitions` of the innermost definition containing the reference
     /// (for a call: the caller).
@@ -123,6 +160,7 @@ pub struct Reference {
 /// Everything extracted from one file.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FileSymbols {
+    /// The detected (or mapped) language; `None` when no grammar applies and nothing was parsed.
     pub language: Option<Language>,
     /// Definitions in source order (functions with bodies, types with bodies, macros, variables,
     /// fields, enumerators, ...).
@@ -147,6 +185,7 @@ pub struct FileSymbols {
 pub struct OutlineNode {
     /// Index in `FileSymbols::definitions`.
     pub symbol: u32,
+    /// The definitions nested directly in this one, in source order.
     pub children: Vec<OutlineNode>,
 }
 
@@ -308,6 +347,7 @@ impl SymbolKind {
 }
 
 impl RefKind {
+    /// The lowercase name used in JSON and the CLI (`call`, `type`, `field`, `other`).
     pub fn as_str(self) -> &'static str {
         match self {
             RefKind::Call => "call",
@@ -317,6 +357,7 @@ impl RefKind {
         }
     }
 
+    /// Every kind, in the order of the enum.
     pub const ALL: [RefKind; 4] = [RefKind::Call, RefKind::Type, RefKind::Field, RefKind::Other];
 }
 
