@@ -14,6 +14,7 @@ mod error;
 mod index;
 mod lang;
 mod query;
+pub mod regions;
 mod search;
 mod text;
 mod trigram;
