@@ -13,6 +13,7 @@ mod gui;
 mod hostile;
 mod network;
 mod provenance;
+mod ranked;
 mod record;
 mod search;
 mod snapshot;
