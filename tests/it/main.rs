@@ -15,6 +15,7 @@ mod hostile;
 mod latency;
 mod network;
 mod provenance;
+mod ranked;
 mod record;
 mod search;
 mod snapshot;

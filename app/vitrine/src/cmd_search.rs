@@ -23,7 +23,13 @@ pub enum SearchCmd {
     /// /regex/, word* (prefix), sub:text (anywhere), path:text (^start, end$, or a glob with **),
     /// -path:text, lang:c, sym:name,
     /// case:yes, multiline:yes (ml:yes: regexes may match line breaks, as `rg -U`), -term, `or`,
-    /// parentheses. Case-insensitive unless case:yes.
+    /// parentheses, in:comment / in:string / in:code (only matches inside that region). Case-insensitive
+    /// unless case:yes.
+    ///
+    /// A query starting with ~ is ranked concept search instead (`~upload telemetry`): functions (or
+    /// files) whose comments, strings and identifier parts hold the words, best first (BM25), each with
+    /// its enclosing function and a snippet; --json gives one object per hit {"path", "function",
+    /// "start_line", "end_line", "score", "line", "text", "matches"}.
     Search(SearchArgs),
 }
 
@@ -184,6 +190,9 @@ struct CountJson {
 }
 
 fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
+    if let Some(words) = a.query.trim_start().strip_prefix('~') {
+        return crate::cmd_ranked::run(&a, words, ctx);
+    }
     // Parse first: a malformed query is a usage error, reported before any slow work.
     let query = match Query::new(&a.query) {
         Ok(q) => q,

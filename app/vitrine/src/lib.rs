@@ -7,6 +7,7 @@ mod cli;
 mod cmd_compare;
 mod cmd_findings;
 mod cmd_port;
+mod cmd_ranked;
 mod cmd_record;
 mod cmd_search;
 mod cmd_snapshot;

@@ -15,6 +15,7 @@ mod error;
 mod index;
 mod lang;
 mod query;
+pub mod regions;
 mod search;
 mod text;
 mod trigram;

@@ -6,14 +6,16 @@
 //! and    := unary+                      (adjacent terms: all must hold, per file)
 //! unary  := "-" unary | atom
 //! atom   := "(" or ")" | "phrase" | /regex/ | field:value | word | word*
-//! field  := path | file | lang | sym | sub | case | multiline | ml
+//! field  := path | file | lang | sym | sub | case | multiline | ml | in
 //! ```
 //! A bare word matches whole words as `rg -w` does; `word*` matches words that start with it; `sub:x`
 //! matches `x` anywhere (identifier parts); a phrase matches its words in order with any whitespace
 //! between them on one line; `/re/` is a regex. Everything is case-insensitive unless `case:yes`
 //! appears anywhere in the query. Regexes match within one line unless `multiline:yes` (or `ml:yes`)
 //! appears anywhere in the query: then a regex's `\n`, `\s` or `[^x]` may match line breaks (and `.` too
-//! with `(?s)`), as with `rg -U`. Inside a word, `(` is literal (so `kmalloc(` is a word), and `)` closes
+//! with `(?s)`), as with `rg -U`. `in:comment`, `in:string` and `in:code` (a whole-query option; several
+//! allow any of them) keep only matches that lie wholly in that region of the file (see [`crate::regions`]).
+//! Inside a word, `(` is literal (so `kmalloc(` is a word), and `)` closes
 //! a group only while one is open.
 //!
 //! A query is bounded, so that no text typed or pasted can exhaust the stack or the memory: at most
@@ -23,6 +25,7 @@
 
 use crate::error::SearchError;
 use crate::lang;
+use crate::regions::Region;
 
 /// The longest query, in bytes.
 pub const MAX_QUERY_BYTES: usize = 4096;
@@ -86,6 +89,8 @@ pub struct ParsedQuery {
     pub case_sensitive: bool,
     /// `multiline:yes`: regexes may match across lines.
     pub multiline: bool,
+    /// `in:` regions: a match counts only inside one of them (empty: anywhere).
+    pub regions: Vec<Region>,
 }
 
 /// Parses a query string.
@@ -98,7 +103,15 @@ pub fn parse(query: &str) -> Result<ParsedQuery, SearchError> {
     if let Some(t) = tokens.get(MAX_TOKENS) {
         return Err(err(query, t.at, &format!("the query has more than {MAX_TOKENS} terms and operators")));
     }
-    let mut p = Parser { query, tokens, pos: 0, depth: 0, case_sensitive: None, multiline: None };
+    let mut p = Parser {
+        query,
+        tokens,
+        pos: 0,
+        depth: 0,
+        case_sensitive: None,
+        multiline: None,
+        regions: Vec::new(),
+    };
     let Some(first) = p.tokens.first() else {
         return Err(err(query, 0, "empty query"));
     };
@@ -115,7 +128,10 @@ pub fn parse(query: &str) -> Result<ParsedQuery, SearchError> {
         Some((v, _)) => v,
         None => false,
     };
-    Ok(ParsedQuery { root, case_sensitive: p.case_sensitive.unwrap_or(false), multiline })
+    let mut regions = p.regions;
+    regions.sort_unstable();
+    regions.dedup();
+    Ok(ParsedQuery { root, case_sensitive: p.case_sensitive.unwrap_or(false), multiline, regions })
 }
 
 fn has_regex(node: &Node) -> bool {
@@ -149,7 +165,7 @@ struct Token {
     at: usize,
 }
 
-const FIELDS: [&str; 8] = ["path", "file", "lang", "sym", "sub", "case", "multiline", "ml"];
+const FIELDS: [&str; 9] = ["path", "file", "lang", "sym", "sub", "case", "multiline", "ml", "in"];
 
 fn lex(q: &str) -> Result<Vec<Token>, SearchError> {
     let mut out = Vec::new();
@@ -300,6 +316,8 @@ struct Parser<'q> {
     case_sensitive: Option<bool>,
     /// The `multiline:` value and where it was given.
     multiline: Option<(bool, usize)>,
+    /// The `in:` regions given.
+    regions: Vec<Region>,
 }
 
 impl Parser<'_> {
@@ -436,6 +454,12 @@ impl Parser<'_> {
                 self.multiline = Some((v, value_at));
                 Ok(None)
             }
+            "in" => {
+                let r = Region::parse(&value)
+                    .ok_or_else(|| err(self.query, value_at, "in: takes comment, string or code"))?;
+                self.regions.push(r);
+                Ok(None)
+            }
             _ => Err(err(self.query, value_at, "unknown field")),
         }
     }
@@ -508,5 +532,15 @@ mod tests {
         assert!(q.multiline && !q.case_sensitive);
         assert!(parse(r"/a/ multiline:no").is_ok_and(|q| !q.multiline));
         assert!(matches!(parse("ml:yes foo"), Err(SearchError::Query { position: 3, .. })));
+    }
+
+    #[test]
+    fn in_is_a_query_option_naming_regions() {
+        let q = parse("in:string foo in:comment in:string").unwrap();
+        assert_eq!(q.regions, vec![Region::Comment, Region::String]);
+        assert_eq!(q.root, word("foo", 10));
+        assert!(parse("foo").unwrap().regions.is_empty());
+        assert!(matches!(parse("foo in:bar"), Err(SearchError::Query { position: 7, .. })));
+        assert!(matches!(parse("in:code"), Err(SearchError::Query { .. })), "an option alone is no query");
     }
 }

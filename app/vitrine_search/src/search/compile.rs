@@ -22,6 +22,7 @@ impl Query {
             syms: Vec::new(),
             case_sensitive: parsed.case_sensitive,
             multiline: parsed.multiline,
+            regions: parsed.regions.clone(),
         };
         q.expr = q.compile(&parsed.root, true)?;
         Ok(q)
@@ -40,6 +41,11 @@ impl Query {
     /// Whether the query said `multiline:yes` (its regexes may match across lines).
     pub fn multiline(&self) -> bool {
         self.multiline
+    }
+
+    /// The `in:` regions a match must lie in (empty: anywhere).
+    pub fn regions(&self) -> &[crate::regions::Region] {
+        &self.regions
     }
 
     fn compile(&mut self, node: &Node, positive: bool) -> Result<Expr, SearchError> {

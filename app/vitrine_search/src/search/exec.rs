@@ -9,15 +9,18 @@ use super::{Expr, FileHits, LineHit, Matcher, Plan, Query, Rank, SearchOptions, 
 use crate::error::SearchError;
 use crate::index::{FileStatus, Index};
 use crate::lang;
+use crate::regions::{Region, Regions};
 use crate::text::{boundary_after, boundary_before};
 
 impl Matcher {
-    /// The first accepted match starting at or after `from`, within `hay`.
-    fn find(&self, hay: &[u8], mut from: usize) -> Option<(usize, usize)> {
+    /// The first accepted match starting at or after `from`, within `hay`; `keep` is the `in:` filter
+    /// (whether a match's byte range lies in an asked-for region).
+    fn find(&self, hay: &[u8], mut from: usize, keep: &Keep<'_>) -> Option<(usize, usize)> {
         loop {
             let m = self.re.find_at(hay, from)?;
             let ok = (!self.start_bound || boundary_before(hay, m.start()))
-                && (!self.end_bound || boundary_after(hay, m.end()));
+                && (!self.end_bound || boundary_after(hay, m.end()))
+                && keep.allows(m.start(), m.end());
             if ok {
                 return Some((m.start(), m.end()));
             }
@@ -31,13 +34,17 @@ impl Matcher {
     /// Calls `f(line_start, match_start, match_end)` for the first match on each matching line, in
     /// order, until `f` returns false. A multiline matcher reports every match instead (several may
     /// start on one line), each search starting where the previous match ended, as `rg -U` does.
-    fn each_line(&self, buf: &[u8], mut f: impl FnMut(usize, usize, usize) -> bool) {
+    fn each_line(&self, buf: &[u8], keep: &Keep<'_>, mut f: impl FnMut(usize, usize, usize) -> bool) {
         let ends_with_newline = buf.last() == Some(&b'\n');
         if self.multiline {
             let mut pos = 0usize;
             while pos <= buf.len() {
                 let Some(m) = self.re.find_at(buf, pos) else { break };
                 let (s, e) = (m.start(), m.end());
+                if !keep.allows(s, e) {
+                    pos = if e > s { e } else { s + 1 };
+                    continue;
+                }
                 // After the final newline, or in an empty file, there is no line (ripgrep agrees).
                 if s >= buf.len() && (ends_with_newline || buf.is_empty()) {
                     break;
@@ -52,7 +59,7 @@ impl Matcher {
         }
         let mut pos = 0usize;
         while pos < buf.len() {
-            let Some((s, e)) = self.find(buf, pos) else { break };
+            let Some((s, e)) = self.find(buf, pos, keep) else { break };
             // A match after the final newline is on no line at all (ripgrep agrees).
             if s >= buf.len() && ends_with_newline {
                 break;
@@ -65,6 +72,21 @@ impl Matcher {
                 Some(i) => pos = s + i + 1,
                 None => break,
             }
+        }
+    }
+}
+
+/// The `in:` filter of one file: the regions asked for and the file's regions.
+enum Keep<'a> {
+    All,
+    In(&'a [Region], Regions),
+}
+
+impl Keep<'_> {
+    fn allows(&self, start: usize, end: usize) -> bool {
+        match self {
+            Keep::All => true,
+            Keep::In(wanted, regions) => wanted.iter().any(|&r| regions.contains(r, start, end)),
         }
     }
 }
@@ -270,11 +292,13 @@ impl Index {
     ) -> FileOutcome {
         let path = self.files().path(id);
         let has_sym = |i: usize| syms.get(i).is_some_and(|m| m.contains_key(&id));
+        let keep =
+            if q.regions.is_empty() { Keep::All } else { Keep::In(&q.regions, Regions::of_file(path, buf)) };
         // (line_start, match_start, match_end) of the first match of every matching line, per term.
         let mut per_term: Vec<Vec<(usize, usize, usize)>> = Vec::with_capacity(q.matchers.len());
         for (m, &positive) in q.matchers.iter().zip(&q.positive) {
             let mut lines = Vec::new();
-            m.each_line(buf, |ls, s, e| {
+            m.each_line(buf, &keep, |ls, s, e| {
                 lines.push((ls, s, e));
                 positive
             });
@@ -347,7 +371,7 @@ impl Index {
                         continue;
                     }
                     let mut from = ls;
-                    while let Some((s, e)) = m.find(hay, from) {
+                    while let Some((s, e)) = m.find(hay, from, &keep) {
                         ranges.push((s - ls, e - ls));
                         from = if e > s { e } else { s + 1 };
                         if from > le {
@@ -476,7 +500,12 @@ mod tests {
         let query = Query::new(q).unwrap();
         let m = &query.matchers[0];
         let mut out = Vec::new();
-        m.each_line(text.as_bytes(), |ls, _, _| {
+        let keep = if query.regions.is_empty() {
+            Keep::All
+        } else {
+            Keep::In(&query.regions, Regions::of_file(b"t.c", text.as_bytes()))
+        };
+        m.each_line(text.as_bytes(), &keep, |ls, _, _| {
             out.push(text[..ls].matches('\n').count() + 1);
             true
         });
@@ -509,6 +538,19 @@ mod tests {
         assert_eq!(lines(r"ml:yes /^/", "a\nb"), vec![1, 2]);
         assert_eq!(lines(r"ml:yes /^$/", ""), Vec::<usize>::new());
         assert!(Query::new(r"/a\nb/ ml:no").is_err());
+    }
+
+    #[test]
+    fn in_keeps_matches_wholly_inside_the_region() {
+        let text = "send(x); // send it\nchar *s = \"send\";\n/* a\n send */ send();\n";
+        assert_eq!(lines("send", text), vec![1, 2, 4]);
+        assert_eq!(lines("in:comment send", text), vec![1, 4]);
+        assert_eq!(lines("in:string send", text), vec![2]);
+        assert_eq!(lines("in:code send", text), vec![1, 4]);
+        assert_eq!(lines("in:string in:comment send", text), vec![1, 2, 4]);
+        // A match that starts in code and runs into a comment is in neither.
+        assert_eq!(lines("in:code \"x); //\"", text), Vec::<usize>::new());
+        assert_eq!(lines("ml:yes in:comment /a\\n send/", text), vec![3]);
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct Query {
     syms: Vec<(String, bool)>,
     case_sensitive: bool,
     multiline: bool,
+    /// `in:` regions: only matches wholly inside one of them count (empty: anywhere).
+    regions: Vec<crate::regions::Region>,
 }
 
 #[derive(Debug, Clone)]

@@ -442,6 +442,52 @@ impl SymbolIndex {
         Ok(scored.into_iter().take(limit).map(|(_, id)| id).collect())
     }
 
+    /// Every function definition (functions, methods, constructors, destructors, operators; not
+    /// declarations) per file id: `(name, first line, last line)`, 0-based and inclusive, sorted by
+    /// first line. One read of `defs.bin` and of the name table; every id is checked.
+    pub fn function_spans(&self) -> Result<Vec<Vec<FunctionSpan>>, SyntaxError> {
+        let loaded = self.all_names.get_or_init(|| self.load_all_names().map_err(|e| e.to_string()));
+        let (blob, spans) = match loaded {
+            Ok(all) => all,
+            Err(reason) => return Err(self.names_idx.corrupt(reason.clone())),
+        };
+        let mut out: Vec<Vec<FunctionSpan>> = vec![Vec::new(); self.paths.len()];
+        let defs = self.defs.read_all()?;
+        for rec in defs.chunks_exact(DEF_RECORD) {
+            let d = DefRecord::decode(rec).ok_or_else(|| self.defs.corrupt("short definition record"))?;
+            let kind = SymbolKind::ALL.get(usize::from(d.flags & 0x1f)).copied();
+            let function = matches!(
+                kind,
+                Some(
+                    SymbolKind::Function
+                        | SymbolKind::Method
+                        | SymbolKind::Constructor
+                        | SymbolKind::Destructor
+                        | SymbolKind::Operator
+                )
+            );
+            if !function || d.flags & 0x20 != 0 {
+                continue;
+            }
+            let name = spans
+                .get(d.name as usize)
+                .and_then(|&(off, len)| blob.get(off..off + len))
+                .ok_or_else(|| self.defs.corrupt(format!("name {} is not in the index", d.name)))?;
+            let end = d
+                .start_line
+                .checked_add(d.span)
+                .ok_or_else(|| self.defs.corrupt("a definition ends past any line"))?;
+            let file = out
+                .get_mut(d.file as usize)
+                .ok_or_else(|| self.defs.corrupt(format!("file {} is not in the index", d.file)))?;
+            file.push((String::from_utf8_lossy(name).into_owned(), d.start_line, end));
+        }
+        for f in &mut out {
+            f.sort_by_key(|&(_, start, end)| (start, std::cmp::Reverse(end)));
+        }
+        Ok(out)
+    }
+
     /// Every name's bytes and span, each span checked to lie within the bytes.
     fn load_all_names(&self) -> Result<AllNames, SyntaxError> {
         let blob = self.names_blob.read_all()?;
@@ -534,6 +580,9 @@ struct FormatOnly {
 
 /// Every name's bytes and `(offset, length)` per name id.
 type AllNames = (Vec<u8>, Vec<(usize, usize)>);
+
+/// A function of one file: name, first and last line (0-based, inclusive).
+pub type FunctionSpan = (String, u32, u32);
 
 /// The paths and languages of `files.bin` (`count` files, nothing after them); `None` when it does not
 /// decode (a truncated record, an unknown language, trailing bytes).

@@ -1,0 +1,139 @@
+//! One file's text for the ranked index: its comments, string literals and identifier parts, cut into
+//! one document per function (where the symbol index knows the functions) and one for the rest of the
+//! file. The comment right above a function (its doc comment) belongs to the function.
+
+use vitrine_search::regions::{Region, Regions};
+
+use crate::split::append_words;
+
+/// A function of a file as the symbol index knows it: name, first and last line (0-based, inclusive).
+pub type FunctionSpan = (String, u32, u32);
+
+/// The text of one document.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DocText {
+    /// The function, or `None` for the rest of the file.
+    pub function: Option<String>,
+    /// Lines covered (1-based, inclusive); for a function, from its doc comment to its end.
+    pub start_line: u64,
+    pub end_line: u64,
+    pub comments: String,
+    pub strings: String,
+    pub identifiers: String,
+}
+
+impl DocText {
+    fn is_empty(&self) -> bool {
+        self.comments.is_empty() && self.strings.is_empty() && self.identifiers.is_empty()
+    }
+}
+
+/// The documents of one file (the rest-of-file document first; empty documents left out).
+pub fn extract(path: &[u8], text: &[u8], functions: &[FunctionSpan]) -> Vec<DocText> {
+    let regions = Regions::of_file(path, text);
+    let mut line_starts = vec![0usize];
+    line_starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+    let line_of = |at: usize| line_starts.partition_point(|&s| s <= at) as u64;
+    let total_lines = line_of(text.len().saturating_sub(1)).max(1);
+
+    // Top-level functions only (a nested one's text is its parent's), as byte ranges.
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut docs =
+        vec![DocText { function: None, start_line: 1, end_line: total_lines, ..DocText::default() }];
+    let mut last_end_line: Option<u32> = None;
+    for (name, start, end) in functions {
+        if last_end_line.is_some_and(|l| *start <= l) || start > end {
+            continue;
+        }
+        let Some(&body_start) = line_starts.get(*start as usize) else { continue };
+        let body_end = line_starts.get(*end as usize + 1).copied().unwrap_or(text.len());
+        let floor = ranges.last().map_or(0, |r| r.1);
+        let begin = doc_comment_start(&regions, text, body_start, floor);
+        last_end_line = Some(*end);
+        ranges.push((begin, body_end));
+        docs.push(DocText {
+            function: Some(name.clone()),
+            start_line: line_of(begin),
+            end_line: u64::from(*end) + 1,
+            ..DocText::default()
+        });
+    }
+
+    let mut cursor = 0usize;
+    for (start, piece, region) in regions.pieces(text) {
+        crate::split::words(piece, |s, e| {
+            let at = start + s;
+            while ranges.get(cursor).is_some_and(|r| at >= r.1) {
+                cursor += 1;
+            }
+            let doc = match ranges.get(cursor) {
+                Some(r) if at >= r.0 => cursor + 1,
+                _ => 0,
+            };
+            if let Some(d) = docs.get_mut(doc) {
+                let out = match region {
+                    Region::Comment => &mut d.comments,
+                    Region::String => &mut d.strings,
+                    Region::Code => &mut d.identifiers,
+                };
+                append_words(out, piece.get(s..e).unwrap_or_default());
+            }
+        });
+    }
+    docs.retain(|d| !d.is_empty());
+    docs
+}
+
+/// Where a function's document starts: at the comments directly above `body_start` (only blank space
+/// between them), never before `floor` (the end of the previous function).
+fn doc_comment_start(regions: &Regions, text: &[u8], body_start: usize, floor: usize) -> usize {
+    let spans = regions.spans();
+    let mut begin = body_start;
+    let mut i = spans.partition_point(|&(_, e, _)| e <= begin);
+    while i > 0 {
+        let Some(&(s, e, r)) = spans.get(i - 1) else { break };
+        let between = text.get(e..begin).unwrap_or_default();
+        if r != Region::Comment || s < floor || !between.iter().all(u8::is_ascii_whitespace) {
+            break;
+        }
+        begin = s;
+        i -= 1;
+    }
+    begin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: &str = "// SPDX: GPL\n#include <x.h>\n\n/**\n * send_report - upload telemetry\n */\nint send_report(void)\n{\n\treturn post(\"https://collect\", myBuffer);\n}\n\nstatic int other; /* tail */\n";
+
+    #[test]
+    fn functions_get_their_doc_comment_and_body() {
+        let docs = extract(b"a.c", SRC.as_bytes(), &[("send_report".into(), 6, 9)]);
+        assert_eq!(docs.len(), 2);
+        let file = &docs[0];
+        assert_eq!(file.function, None);
+        assert_eq!(file.comments, "spdx gpl tail ");
+        assert_eq!(file.identifiers, "include x h static int other ");
+        let f = &docs[1];
+        assert_eq!(f.function.as_deref(), Some("send_report"));
+        assert_eq!((f.start_line, f.end_line), (4, 10));
+        assert_eq!(f.comments, "send report upload telemetry ");
+        assert_eq!(f.strings, "https collect ");
+        assert_eq!(f.identifiers, "int send report void return post my buffer ");
+    }
+
+    #[test]
+    fn without_functions_the_file_is_one_document() {
+        let docs = extract(b"a.c", SRC.as_bytes(), &[]);
+        assert_eq!(docs.len(), 1);
+        assert!(docs[0].comments.contains("upload telemetry"));
+        // Nested and reversed spans are ignored rather than trusted.
+        let docs =
+            extract(b"a.c", SRC.as_bytes(), &[("f".into(), 6, 9), ("g".into(), 7, 8), ("h".into(), 12, 11)]);
+        assert_eq!(docs.iter().filter(|d| d.function.is_some()).count(), 1);
+        // Spans past the end of the file are ignored.
+        assert_eq!(extract(b"a.c", SRC.as_bytes(), &[("f".into(), 900, 901)]).len(), 1);
+    }
+}

@@ -1,0 +1,489 @@
+//! Ranked concept search over a snapshot's code: what people write in code (comments, string literals,
+//! identifier parts) indexed as text in tantivy, one document per function where the symbol index knows
+//! the functions and one per file for the rest, scored by BM25.
+//!
+//! ```text
+//! Snapshot --regions (vitrine_search::regions) + identifier split--> documents --tantivy--> <data>/snapshots/<key>/ranked/
+//! "~upload telemetry" --same split + stemmer--> BM25 top N --re-read each hit's lines--> snippet with ranges
+//! ```
+//! Exact and regex search stay on the trigram index (`vitrine_search`), which knows nothing of this
+//! crate. This index is a cache: `ranked.json` (written last) binds it to the snapshot's content key and
+//! format; a missing, unfinished, damaged (tantivy's footer checksums are checked on open) or foreign
+//! index is deleted and built again. A build writes into a sibling directory and renames it into place,
+//! so an interrupted build never leaves a half index where a reader looks.
+
+mod error;
+pub mod extract;
+pub mod split;
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use vitrine_snapshot::Snapshot;
+use vitrine_snapshot::progress::Progress;
+
+pub use crate::error::RankError;
+pub use crate::extract::{DocText, FunctionSpan};
+pub use vitrine_search::Opened;
+
+/// Bumped whenever the documents or the analyzer change: an index of another format is rebuilt.
+pub const FORMAT: u32 = 1;
+/// Files larger than this are left out (generated register tables, not prose).
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+/// The tantivy writer's memory budget, shared by its threads.
+const WRITER_BYTES: usize = 256 << 20;
+const ANALYZER: &str = "vitrine_code";
+
+/// Functions per snapshot path (as the symbol index names them), each file's sorted by first line.
+pub type Functions = HashMap<String, Vec<FunctionSpan>>;
+
+/// What `ranked.json` records about a built index.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RankMeta {
+    pub format: u32,
+    pub content_key: String,
+    /// Whether functions were known (from the symbol index) when it was built.
+    pub per_function: bool,
+    pub files: u64,
+    pub documents: u64,
+    pub build_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    file: Field,
+    function: Field,
+    start: Field,
+    end: Field,
+    comments: Field,
+    strings: Field,
+    identifiers: Field,
+    path_words: Field,
+}
+
+impl Fields {
+    fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let fields = Fields {
+            file: b.add_u64_field("file", STORED | INDEXED),
+            function: b.add_text_field("function", STORED),
+            start: b.add_u64_field("start", STORED),
+            end: b.add_u64_field("end", STORED),
+            comments: b.add_text_field("comments", text.clone()),
+            strings: b.add_text_field("strings", text.clone()),
+            identifiers: b.add_text_field("identifiers", text.clone()),
+            path_words: b.add_text_field("path_words", text),
+        };
+        (b.build(), fields)
+    }
+
+    fn of(schema: &Schema) -> Option<Fields> {
+        let f = |name: &str| schema.get_field(name).ok();
+        Some(Fields {
+            file: f("file")?,
+            function: f("function")?,
+            start: f("start")?,
+            end: f("end")?,
+            comments: f("comments")?,
+            strings: f("strings")?,
+            identifiers: f("identifiers")?,
+            path_words: f("path_words")?,
+        })
+    }
+
+    fn text_fields(&self) -> [Field; 4] {
+        [self.comments, self.strings, self.identifiers, self.path_words]
+    }
+}
+
+/// The analyzer of every text field and of queries: words (already split by [`split`]), long ones
+/// dropped, lower-cased, English stop words dropped, English stems.
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove(Vec::new())))
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// An opened ranked index of one snapshot.
+pub struct RankIndex {
+    dir: PathBuf,
+    reader: IndexReader,
+    fields: Fields,
+    meta: RankMeta,
+    snap: Arc<Snapshot>,
+}
+
+impl std::fmt::Debug for RankIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RankIndex").field("dir", &self.dir).field("meta", &self.meta).finish()
+    }
+}
+
+/// One ranked hit: a function (or the rest of a file) with the line that best shows why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RankedHit {
+    /// The path, for display (invalid UTF-8 shown lossily, as exact search does).
+    pub path: String,
+    /// The enclosing function, `None` for text outside every known function.
+    pub function: Option<String>,
+    /// Lines of the document (1-based, inclusive).
+    pub start_line: u64,
+    pub end_line: u64,
+    /// BM25 score (higher is more relevant).
+    pub score: f32,
+    /// The line holding the most query words, with their byte ranges; `None` when the file cannot
+    /// be read now or changed size since indexing.
+    pub snippet: Option<Snippet>,
+}
+
+/// One line of a hit with the query's words marked.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Snippet {
+    /// 1-based.
+    pub line: u64,
+    /// The line without its terminator (invalid UTF-8 shown lossily).
+    pub text: String,
+    /// Byte ranges of the query's words within `text` (0-based, end exclusive).
+    pub ranges: Vec<(usize, usize)>,
+}
+
+/// Opens the ranked index of `snap` under `dir`, building it when missing and rebuilding it when the
+/// one there cannot be used (damaged, unfinished, another format or snapshot, or built without
+/// functions when `functions` are now known).
+pub fn open_or_build(
+    snap: &Arc<Snapshot>,
+    dir: &Path,
+    functions: Option<&Functions>,
+    progress: &Progress,
+) -> Result<(RankIndex, Opened), RankError> {
+    if !snap.has_content() {
+        return Err(RankError::NoContent);
+    }
+    let reason = match RankIndex::open(dir, snap.clone()) {
+        Ok(index) if functions.is_none() || index.meta.per_function => return Ok((index, Opened::Reused)),
+        Ok(_) => Some("the symbol index now knows the functions".to_owned()),
+        Err(RankError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound && !dir.exists() =>
+        {
+            None
+        }
+        Err(e) => Some(e.to_string()),
+    };
+    build(snap, dir, functions, progress)?;
+    let index = RankIndex::open(dir, snap.clone())?;
+    Ok((
+        index,
+        match reason {
+            None => Opened::Built,
+            Some(reason) => Opened::Rebuilt { reason },
+        },
+    ))
+}
+
+/// Builds the ranked index of `snap` into `dir` (replacing whatever is there) and returns its meta.
+pub fn build(
+    snap: &Arc<Snapshot>,
+    dir: &Path,
+    functions: Option<&Functions>,
+    progress: &Progress,
+) -> Result<RankMeta, RankError> {
+    let started = Instant::now();
+    let parent = dir.parent().unwrap_or_else(|| Path::new("."));
+    fs::create_dir_all(parent).map_err(RankError::io(parent))?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "ranked".into());
+    let tmp = parent.join(format!(".{name}.building-{}", std::process::id()));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(RankError::io(&tmp))?;
+    }
+    fs::create_dir_all(&tmp).map_err(RankError::io(&tmp))?;
+    let result = write_index(snap, &tmp, functions, progress, started);
+    let meta = match result {
+        Ok(meta) => meta,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    if dir.exists() {
+        fs::remove_dir_all(dir).map_err(RankError::io(dir))?;
+    }
+    fs::rename(&tmp, dir).map_err(RankError::io(dir))?;
+    Ok(meta)
+}
+
+fn write_index(
+    snap: &Arc<Snapshot>,
+    dir: &Path,
+    functions: Option<&Functions>,
+    progress: &Progress,
+    started: Instant,
+) -> Result<RankMeta, RankError> {
+    let (schema, fields) = Fields::schema();
+    let index = Index::create_in_dir(dir, schema).map_err(RankError::index(dir))?;
+    index.tokenizers().register(ANALYZER, analyzer());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let writer: IndexWriter<TantivyDocument> =
+        index.writer_with_num_threads(threads, WRITER_BYTES).map_err(RankError::index(dir))?;
+    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    let files: Vec<(usize, &vitrine_snapshot::FileEntry)> = snap
+        .files()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.is_indexable() && e.size_bytes <= MAX_FILE_BYTES)
+        .collect();
+    progress.set_phase("ranked index", files.len() as u64);
+    let documents = std::sync::atomic::AtomicU64::new(0);
+    let failed = AtomicBool::new(false);
+    let first_error: std::sync::Mutex<Option<RankError>> = std::sync::Mutex::new(None);
+    files.par_iter().for_each(|&(id, entry)| {
+        if failed.load(Ordering::Relaxed) {
+            return;
+        }
+        if progress.is_cancelled() {
+            failed.store(true, Ordering::Relaxed);
+            if let Ok(mut slot) = first_error.lock() {
+                slot.get_or_insert(RankError::Cancelled);
+            }
+            return;
+        }
+        // A file that cannot be read now is left out, as the trigram index leaves it out.
+        let Ok(bytes) = snap.read_unverified(entry) else { return };
+        progress.advance(1, bytes.len() as u64);
+        let path = entry.path.as_bytes();
+        let spans = functions
+            .and_then(|f| std::str::from_utf8(path).ok().and_then(|p| f.get(p)))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut path_words = String::new();
+        split::append_words(&mut path_words, path);
+        for d in extract::extract(path, &bytes, spans) {
+            let mut doc = TantivyDocument::new();
+            doc.add_u64(fields.file, id as u64);
+            if let Some(name) = &d.function {
+                doc.add_text(fields.function, name);
+            }
+            doc.add_u64(fields.start, d.start_line);
+            doc.add_u64(fields.end, d.end_line);
+            doc.add_text(fields.comments, &d.comments);
+            doc.add_text(fields.strings, &d.strings);
+            doc.add_text(fields.identifiers, &d.identifiers);
+            doc.add_text(fields.path_words, &path_words);
+            if let Err(e) = writer.add_document(doc) {
+                failed.store(true, Ordering::Relaxed);
+                if let Ok(mut slot) = first_error.lock() {
+                    slot.get_or_insert(RankError::Index { path: dir.to_path_buf(), source: e });
+                }
+                return;
+            }
+            documents.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    if let Some(e) = first_error.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let mut writer = writer;
+    writer.commit().map_err(RankError::index(dir))?;
+    writer.wait_merging_threads().map_err(RankError::index(dir))?;
+    let meta = RankMeta {
+        format: FORMAT,
+        content_key: snap.content_key().to_owned(),
+        per_function: functions.is_some(),
+        files: files.len() as u64,
+        documents: documents.into_inner(),
+        build_ms: started.elapsed().as_millis() as u64,
+    };
+    let meta_path = dir.join("ranked.json");
+    let text = serde_json::to_vec_pretty(&meta).map_err(|e| RankError::damaged(&meta_path, e.to_string()))?;
+    fs::write(&meta_path, text).map_err(RankError::io(&meta_path))?;
+    Ok(meta)
+}
+
+impl RankIndex {
+    /// Opens a built index and checks it belongs to `snap`, is of this format and is undamaged.
+    pub fn open(dir: &Path, snap: Arc<Snapshot>) -> Result<RankIndex, RankError> {
+        let meta_path = dir.join("ranked.json");
+        let text = fs::read(&meta_path).map_err(RankError::io(&meta_path))?;
+        let meta: RankMeta =
+            serde_json::from_slice(&text).map_err(|e| RankError::damaged(&meta_path, e.to_string()))?;
+        if meta.format != FORMAT {
+            return Err(RankError::damaged(
+                dir,
+                format!("format {} (this build reads {FORMAT})", meta.format),
+            ));
+        }
+        if meta.content_key != snap.content_key() {
+            return Err(RankError::damaged(dir, "it was built for another snapshot"));
+        }
+        let index = Index::open_in_dir(dir).map_err(RankError::index(dir))?;
+        let fields =
+            Fields::of(&index.schema()).ok_or_else(|| RankError::damaged(dir, "unexpected schema"))?;
+        index.tokenizers().register(ANALYZER, analyzer());
+        let bad = index.validate_checksum().map_err(RankError::index(dir))?;
+        if !bad.is_empty() {
+            return Err(RankError::damaged(dir, format!("{} files fail their checksum", bad.len())));
+        }
+        let reader: IndexReader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(RankError::index(dir))?;
+        let searcher = reader.searcher();
+        let docs = searcher.num_docs();
+        if docs != meta.documents {
+            return Err(RankError::damaged(
+                dir,
+                format!("{docs} documents, ranked.json says {}", meta.documents),
+            ));
+        }
+        Ok(RankIndex { dir: dir.to_path_buf(), reader, fields, meta, snap })
+    }
+
+    pub fn meta(&self) -> &RankMeta {
+        &self.meta
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The query's terms as the index holds them (identifier parts, lower-cased, stemmed), unique, in
+    /// the order written.
+    pub fn terms(query: &str) -> Vec<String> {
+        let mut words = String::new();
+        split::append_words(&mut words, query.as_bytes());
+        let mut a = analyzer();
+        let mut stream = a.token_stream(&words);
+        let mut out: Vec<String> = Vec::new();
+        while stream.advance() {
+            let t = &stream.token().text;
+            if !out.contains(t) {
+                out.push(t.clone());
+            }
+        }
+        out
+    }
+
+    /// The `limit` most relevant documents for `query` (free text; identifiers in it are split as in
+    /// the code), best first, each with a snippet.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<RankedHit>, RankError> {
+        let terms = RankIndex::terms(query);
+        if terms.is_empty() {
+            return Err(RankError::EmptyQuery);
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in &terms {
+            for field in self.fields.text_fields() {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(TermQuery::new(Term::from_field_text(field, t), IndexRecordOption::WithFreqs)),
+                ));
+            }
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())
+            .map_err(RankError::index(&self.dir))?;
+        let wanted: HashSet<&str> = terms.iter().map(String::as_str).collect();
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(RankError::index(&self.dir))?;
+            let u = |f: Field| doc.get_first(f).and_then(|v| v.as_u64());
+            let file =
+                u(self.fields.file).ok_or_else(|| RankError::damaged(&self.dir, "a document has no file"))?;
+            let entry =
+                usize::try_from(file).ok().and_then(|i| self.snap.files().get(i)).ok_or_else(|| {
+                    RankError::damaged(&self.dir, format!("file {file} is not in the snapshot"))
+                })?;
+            let (start_line, end_line) = (u(self.fields.start).unwrap_or(1), u(self.fields.end).unwrap_or(1));
+            let snippet = self.snippet(entry, start_line, end_line, &wanted);
+            hits.push(RankedHit {
+                path: String::from_utf8_lossy(entry.path.as_bytes()).into_owned(),
+                function: doc.get_first(self.fields.function).and_then(|v| v.as_str()).map(str::to_owned),
+                start_line,
+                end_line,
+                score,
+                snippet,
+            });
+        }
+        Ok(hits)
+    }
+
+    /// The line of `start..=end` holding the most distinct query terms (the first such line), with the
+    /// ranges of the words that are query terms.
+    fn snippet(
+        &self,
+        entry: &vitrine_snapshot::FileEntry,
+        start: u64,
+        end: u64,
+        wanted: &HashSet<&str>,
+    ) -> Option<Snippet> {
+        let bytes = self.snap.read_unverified(entry).ok()?;
+        if bytes.len() as u64 != entry.size_bytes {
+            return None;
+        }
+        let mut a = analyzer();
+        let mut best: Option<(usize, Snippet)> = None;
+        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            let no = i as u64 + 1;
+            if no < start {
+                continue;
+            }
+            if no > end {
+                break;
+            }
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let mut ranges = Vec::new();
+            let mut seen: HashSet<String> = HashSet::new();
+            split::words(line, |s, e| {
+                let word = String::from_utf8_lossy(line.get(s..e).unwrap_or_default()).to_lowercase();
+                let mut stream = a.token_stream(&word);
+                while stream.advance() {
+                    if wanted.contains(stream.token().text.as_str()) {
+                        seen.insert(stream.token().text.clone());
+                        ranges.push((s, e));
+                    }
+                }
+            });
+            if !ranges.is_empty() && best.as_ref().is_none_or(|(n, _)| seen.len() > *n) {
+                ranges.dedup();
+                // Byte ranges hold only in the line as it is: a lossily decoded line marks nothing.
+                let text = match std::str::from_utf8(line) {
+                    Ok(t) => t.to_owned(),
+                    Err(_) => {
+                        ranges.clear();
+                        String::from_utf8_lossy(line).into_owned()
+                    }
+                };
+                best = Some((seen.len(), Snippet { line: no, text, ranges }));
+            }
+        }
+        best.map(|(_, s)| s)
+    }
+}
+
+#[cfg(test)]
+mod tests;

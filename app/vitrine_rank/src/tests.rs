@@ -1,0 +1,113 @@
+//! Building, querying, reusing and rebuilding the ranked index on a small tree.
+
+use std::sync::Arc;
+
+use vitrine_snapshot::progress::Progress;
+use vitrine_snapshot::{IngestConfig, Snapshot};
+
+use super::*;
+
+const TELEMETRY: &str = "// SPDX-License-Identifier: GPL-2.0\n#include <net.h>\n\n/*\n * Periodically upload usage statistics to the vendor.\n */\nstatic int uploadTelemetryData(struct buf *b)\n{\n\treturn http_post(\"https://collect.example/metrics\", b);\n}\n\nstatic int add(int a, int b)\n{\n\treturn a + b;\n}\n";
+const LICENCE: &str = "/* Checks the licence key before the feature is enabled. */\nbool check_license_key(const char *key)\n{\n\treturn verify_signature(key);\n}\n";
+const OTHER: &str = "int main(void) { return sum(1, 2); } /* arithmetic only */\n";
+
+fn tree() -> (tempfile::TempDir, Arc<Snapshot>) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("net")).unwrap();
+    std::fs::write(src.join("net/stats.c"), TELEMETRY).unwrap();
+    std::fs::write(src.join("licence.c"), LICENCE).unwrap();
+    std::fs::write(src.join("main.c"), OTHER).unwrap();
+    let snap = Snapshot::open(&src, &IngestConfig::default(), &Progress::default()).unwrap();
+    (dir, Arc::new(snap))
+}
+
+fn functions() -> Functions {
+    let mut f = Functions::new();
+    f.insert("net/stats.c".into(), vec![("uploadTelemetryData".into(), 6, 9), ("add".into(), 11, 14)]);
+    f.insert("licence.c".into(), vec![("check_license_key".into(), 1, 4)]);
+    f
+}
+
+#[test]
+fn ranked_hits_name_the_function_and_mark_the_words() {
+    let (dir, snap) = tree();
+    let at = dir.path().join("data/ranked");
+    let (index, opened) = open_or_build(&snap, &at, Some(&functions()), &Progress::default()).unwrap();
+    assert_eq!(opened, Opened::Built);
+    assert!(index.meta().per_function);
+    let hits = index.search("send telemetry upload", 10).unwrap();
+    let first = &hits[0];
+    assert_eq!(first.path, "net/stats.c");
+    assert_eq!(first.function.as_deref(), Some("uploadTelemetryData"));
+    assert_eq!((first.start_line, first.end_line), (4, 10), "from its doc comment to its end");
+    let snip = first.snippet.as_ref().unwrap();
+    assert_eq!(snip.line, 7, "the line with both words");
+    let marked: Vec<&str> = snip.ranges.iter().map(|&(s, e)| &snip.text[s..e]).collect();
+    assert_eq!(marked, ["upload", "Telemetry"]);
+    // `add` shares no word with the query: it is not a hit at all.
+    assert!(hits.iter().all(|h| h.function.as_deref() != Some("add")));
+
+    // Stemming and identifier splitting meet in the middle: "licences checking" finds check_license_key.
+    let hits = index.search("checking licence keys", 10).unwrap();
+    assert_eq!(hits[0].function.as_deref(), Some("check_license_key"));
+    assert!(matches!(index.search("the of", 10), Err(RankError::EmptyQuery)));
+}
+
+#[test]
+fn without_functions_each_file_is_a_document() {
+    let (dir, snap) = tree();
+    let at = dir.path().join("ranked");
+    let (index, _) = open_or_build(&snap, &at, None, &Progress::default()).unwrap();
+    assert!(!index.meta().per_function);
+    assert_eq!(index.meta().documents, 3);
+    let hits = index.search("uploadTelemetryData", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!((hits[0].path.as_str(), hits[0].function.as_deref()), ("net/stats.c", None));
+    // Once functions are known, the per-file index is rebuilt per function.
+    let (index, opened) = open_or_build(&snap, &at, Some(&functions()), &Progress::default()).unwrap();
+    assert!(matches!(opened, Opened::Rebuilt { .. }));
+    assert!(index.meta().documents > 3);
+}
+
+#[test]
+fn a_built_index_is_reused_and_a_damaged_one_rebuilt() {
+    let (dir, snap) = tree();
+    let at = dir.path().join("ranked");
+    open_or_build(&snap, &at, None, &Progress::default()).unwrap();
+    let (_, opened) = open_or_build(&snap, &at, None, &Progress::default()).unwrap();
+    assert_eq!(opened, Opened::Reused);
+
+    // Flip a byte in the middle of every segment file: the footer checksum catches it on open.
+    for e in std::fs::read_dir(&at).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".idx") || name.ends_with(".term") {
+            let mut bytes = std::fs::read(&p).unwrap();
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 0xff;
+            std::fs::write(&p, bytes).unwrap();
+        }
+    }
+    let (index, opened) = open_or_build(&snap, &at, None, &Progress::default()).unwrap();
+    let Opened::Rebuilt { reason } = opened else { panic!("expected a rebuild, got {opened:?}") };
+    assert!(reason.contains("checksum"), "{reason}");
+    assert_eq!(index.search("telemetry", 5).unwrap()[0].path, "net/stats.c");
+
+    // An unfinished build (no ranked.json) and a ranked.json of another snapshot are both rebuilt.
+    std::fs::remove_file(at.join("ranked.json")).unwrap();
+    let (_, opened) = open_or_build(&snap, &at, None, &Progress::default()).unwrap();
+    assert!(matches!(opened, Opened::Rebuilt { .. }), "{opened:?}");
+    let meta = at.join("ranked.json");
+    let text = std::fs::read_to_string(&meta).unwrap().replace(snap.content_key(), &"0".repeat(64));
+    std::fs::write(&meta, text).unwrap();
+    let (_, opened) = open_or_build(&snap, &at, None, &Progress::default()).unwrap();
+    let Opened::Rebuilt { reason } = opened else { panic!("expected a rebuild") };
+    assert!(reason.contains("another snapshot"), "{reason}");
+}
+
+#[test]
+fn query_terms_are_split_and_stemmed_like_the_code() {
+    assert_eq!(RankIndex::terms("uploadTelemetry sending the DATA"), ["upload", "telemetri", "send", "data"]);
+    assert!(RankIndex::terms("(( ::: ))").is_empty());
+}
