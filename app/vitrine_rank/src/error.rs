@@ -2,18 +2,42 @@
 
 use std::path::{Path, PathBuf};
 
+/// Why the ranked index could not be built, opened or asked. The Display names the operation and the
+/// path; the OS or tantivy text is the source, so `{e:#}` prints it once.
 #[derive(Debug, thiserror::Error)]
 pub enum RankError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("ranked index {path}: {source}")]
-    Index { path: PathBuf, source: tantivy::TantivyError },
+    /// A file or directory of the index could not be read or written.
+    #[error("cannot read or write {path}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// tantivy refused the index directory.
+    #[error("ranked index {path}")]
+    Index {
+        /// The index directory.
+        path: PathBuf,
+        /// tantivy's error.
+        source: tantivy::TantivyError,
+    },
+    /// The index exists but does not belong to this snapshot or format, or fails its checks: it is
+    /// rebuilt.
     #[error("ranked index {path} cannot be used: {reason}")]
-    Damaged { path: PathBuf, reason: String },
+    Damaged {
+        /// The index directory or the file that failed.
+        path: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The query has no word left once split and stop words dropped.
     #[error("the ranked query has no word to look for")]
     EmptyQuery,
+    /// The build was cancelled by its caller.
     #[error("building the ranked index was cancelled")]
     Cancelled,
+    /// The snapshot was only digested: its files' bytes are not kept to be read.
     #[error("the snapshot's files cannot be read (an archive only digested)")]
     NoContent,
 }

@@ -14,11 +14,15 @@ pub type FunctionSpan = (String, u32, u32);
 pub struct DocText {
     /// The function, or `None` for the rest of the file.
     pub function: Option<String>,
-    /// Lines covered (1-based, inclusive); for a function, from its doc comment to its end.
+    /// First line covered (1-based); for a function, the first line of its doc comment.
     pub start_line: u64,
+    /// Last line covered (1-based, inclusive).
     pub end_line: u64,
+    /// The text of its comments, delimiters removed, separated by newlines.
     pub comments: String,
+    /// The text of its string literals, quotes removed, separated by newlines.
     pub strings: String,
+    /// The parts of its identifiers (`uploadTelemetryData` → `upload telemetry data`), space-separated.
     pub identifiers: String,
 }
 

@@ -11,6 +11,7 @@
 //! format; a missing, unfinished, damaged (tantivy's footer checksums are checked on open) or foreign
 //! index is deleted and built again. A build writes into a sibling directory and renames it into place,
 //! so an interrupted build never leaves a half index where a reader looks.
+#![warn(missing_docs)]
 
 mod error;
 pub mod extract;
@@ -55,12 +56,17 @@ pub type Functions = HashMap<String, Vec<FunctionSpan>>;
 /// What `ranked.json` records about a built index.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RankMeta {
+    /// The on-disk format version; another version is rebuilt.
     pub format: u32,
+    /// The snapshot's content key (hex), which binds the index to exactly one snapshot.
     pub content_key: String,
     /// Whether functions were known (from the symbol index) when it was built.
     pub per_function: bool,
+    /// Files read into documents.
     pub files: u64,
+    /// Documents in the index (checked against tantivy's count on open).
     pub documents: u64,
+    /// How long the build took, in milliseconds.
     pub build_ms: u64,
 }
 
@@ -149,8 +155,9 @@ pub struct RankedHit {
     pub path: String,
     /// The enclosing function, `None` for text outside every known function.
     pub function: Option<String>,
-    /// Lines of the document (1-based, inclusive).
+    /// First line of the document (1-based).
     pub start_line: u64,
+    /// Last line of the document (1-based, inclusive).
     pub end_line: u64,
     /// BM25 score (higher is more relevant).
     pub score: f32,
@@ -361,10 +368,12 @@ impl RankIndex {
         Ok(RankIndex { dir: dir.to_path_buf(), reader, fields, meta, snap })
     }
 
+    /// What `ranked.json` records about this index.
     pub fn meta(&self) -> &RankMeta {
         &self.meta
     }
 
+    /// The index directory.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
