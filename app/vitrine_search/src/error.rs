@@ -27,6 +27,9 @@ pub enum SearchError {
     Definitions(String),
     #[error("cancelled")]
     Cancelled,
+    /// A search's thread could not be started.
+    #[error("cannot start the search thread: {0}")]
+    Thread(String),
     #[error("index too large: {0}")]
     TooLarge(String),
     #[error(transparent)]
