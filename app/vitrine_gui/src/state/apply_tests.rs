@@ -730,6 +730,62 @@ fn find_starts_at_the_cursor_steps_and_wraps() {
 }
 
 #[test]
+fn find_in_a_large_file_runs_off_the_ui_thread_and_drops_a_superseded_needle() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    // Past FIND_SYNC_BYTES: `needle` on every 1000th line.
+    let lines = crate::state::tab::FIND_SYNC_BYTES / 10 + 5000;
+    let big: String = (0..lines)
+        .map(|i| if i % 1000 == 7 { format!("needle {i:07}\n") } else { format!("line {i:09}\n") })
+        .collect();
+    write_tree(&snap, &[("big.txt", big)]);
+    let mut s = open(&snap, &dir.path().join("data"));
+    open_file(&mut s, "big.txt", Some(2500));
+    s.apply(NavCmd::Find(Some("needl".into())));
+    let f = s.active_tab().unwrap().find.clone().unwrap();
+    assert!(f.searching && f.matches.is_empty(), "the apply did not scan the file: {f:?}");
+    // Typed over before the first answer: that answer, whenever it comes, is not taken.
+    s.apply(NavCmd::Find(Some("needle 00".into())));
+    let stale =
+        crate::state::tab::FoundMatches { query: "needl".into(), matches: vec![(7, 0..5)], capped: false };
+    let tab = s.active_tab_mut().unwrap();
+    assert!(!tab.find.as_mut().unwrap().accept(stale));
+    assert!(tab.find.as_ref().unwrap().searching);
+    tab.wait_find();
+    let f = tab.find.clone().unwrap();
+    assert!(!f.searching);
+    let expected: Vec<usize> = (0..lines).filter(|i| i % 1000 == 7 && *i < 100_000).collect();
+    assert_eq!(f.matches.iter().map(|m| m.0).collect::<Vec<_>>(), expected);
+    // The current match is the first at or after the cursor; a second answer is not taken.
+    assert_eq!(f.matches.get(f.current).map(|m| m.0), Some(3007));
+    let again =
+        crate::state::tab::FoundMatches { query: "needle 00".into(), matches: Vec::new(), capped: false };
+    assert!(!s.active_tab_mut().unwrap().find.as_mut().unwrap().accept(again));
+    assert_eq!(s.active_tab().unwrap().find.as_ref().unwrap().matches.len(), expected.len());
+}
+
+#[test]
+fn a_find_answer_reaches_the_cursor_through_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let lines = crate::state::tab::FIND_SYNC_BYTES / 10 + 100;
+    let big: String = (0..lines)
+        .map(|i| if i == lines - 3 { "target\n".to_owned() } else { format!("{i:09}\n") })
+        .collect();
+    write_tree(&snap, &[("big.txt", big)]);
+    let mut s = open(&snap, &dir.path().join("data"));
+    open_file(&mut s, "big.txt", None);
+    s.apply(NavCmd::Find(Some("target".into())));
+    assert!(s.busy(), "a find under way keeps the window polling");
+    // Polled as frames do, until the answer is in (or the thread ended).
+    while s.active_tab().unwrap().find.as_ref().unwrap().searching {
+        std::thread::yield_now();
+        s.apply(LoadCmd::Poll);
+    }
+    assert_eq!(cursor(&s).1, lines - 3, "the cursor goes to the match when it arrives");
+}
+
+#[test]
 fn find_moves_the_cursor_to_a_match_and_drops_the_selection_as_find_step_does() {
     let mut fx = fixture();
     open_file(&mut fx.s, "lines.txt", Some(30));

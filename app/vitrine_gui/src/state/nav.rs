@@ -2,7 +2,7 @@
 
 use crate::state::document::Document;
 use crate::state::overlay::{Overlay, OverlayKind, def_item};
-use crate::state::tab::{Tab, find_state};
+use crate::state::tab::{Tab, start_find};
 use crate::state::{AppState, BottomTab, NavCmd, RightTab, SymbolsCmd, ViewCmd};
 
 impl AppState {
@@ -59,16 +59,16 @@ impl AppState {
             }
             NavCmd::Find(query) => {
                 if let Some(tab) = self.active_tab_mut() {
-                    tab.find = query.map(|q| find_state(&tab.doc, q, tab.cursor_line));
-                    if let Some((line, range)) =
-                        tab.find.as_ref().and_then(|f| f.matches.get(f.current)).cloned()
-                    {
-                        // As FindStep: the cursor goes to the match and the selection is dropped, so a
-                        // following Ctrl+Alt+A annotates the match's line, not a range reaching it.
-                        tab.cursor_line = line;
-                        tab.cursor_col = range.start;
-                        tab.anchor_line = None;
-                        tab.scroll_to_line(line);
+                    match query {
+                        Some(q) => {
+                            let from = tab.cursor_line;
+                            start_find(tab, q, from);
+                            tab.go_to_find_match();
+                        }
+                        None => {
+                            tab.find = None;
+                            tab.find_job = None;
+                        }
                     }
                 }
             }

@@ -77,6 +77,8 @@ pub struct SymbolState {
     /// Filled when the symbol index is ready; shared with the search index.
     pub(crate) definitions: Arc<LateDefinitions>,
     pub index: SymIndexState,
+    /// The build's progress as shown: phase named, never going back.
+    pub meter: crate::state::meter::Meter,
     /// The name the references / callers tab is about, and the trail of callers followed to reach it.
     pub subject: Option<String>,
     pub trail: Vec<String>,
@@ -108,7 +110,9 @@ impl SymbolState {
                 p.set_phase("waiting for the search index", 0);
                 let _ = after.recv();
             }
-            let r = vitrine_syntax::index::open_or_build(&snapshot, &dir, &p).map_err(|e| e.to_string());
+            let r =
+                crate::state::background::run(|| vitrine_syntax::index::open_or_build(&snapshot, &dir, &p))
+                    .map_err(|e| e.to_string());
             let _ = tx.send(r);
         });
         self.index = match spawned {
@@ -244,7 +248,8 @@ impl SymbolState {
             }
         }
         self.loading_callers = still;
-        if let SymIndexState::Building { result, .. } = &self.index {
+        if let SymIndexState::Building { result, progress } = &self.index {
+            self.meter.update(&progress.view());
             match result.try_recv() {
                 Ok(r) => {
                     self.index = match r {
