@@ -21,6 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let query = opt("--query").unwrap_or_else(|| "kmalloc".to_owned());
     let tmp = tempfile::tempdir()?;
     let data = opt("--data").map_or_else(|| tmp.path().join("data"), std::path::PathBuf::from);
+    let fresh = !data.exists();
     let start = Instant::now();
     let mut state = AppState::new(DataDir::at(&data), Prefs::default());
     state.apply(LoadCmd::Open(snap.into()));
@@ -86,10 +87,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let s = &h.state().state;
     let files = s.snapshot.as_ref().map_or(0, |s| s.files().len());
     let f = |o: Option<f64>| o.map_or("-".to_owned(), |t| format!("{t:.1} s"));
-    println!(
-        "snapshot: {snap} ({files} files), data dir {}",
-        if opt("--data").is_some() { "reused" } else { "fresh" }
-    );
+    println!("snapshot: {snap} ({files} files), data dir {}", if fresh { "fresh" } else { "reused" });
     println!("  snapshot open          {}", f(loaded));
     if let Some((t, scan)) = first_hit {
         println!(
