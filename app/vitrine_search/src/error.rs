@@ -50,6 +50,9 @@ pub enum SearchError {
     #[error("cancelled")]
     /// The search or build was stopped through its cancel flag before it finished; nothing is wrong.
     Cancelled,
+    /// A search's thread could not be started.
+    #[error("cannot start the search thread: {0}")]
+    Thread(String),
     #[error("index too large: {0}")]
     /// The snapshot is beyond what the index format can address (more than 2^32 files, posting
     /// lists over 4 GB); the text says which limit.

@@ -28,5 +28,6 @@ pub use crate::index::{
 };
 pub use crate::query::{Node, ParsedQuery, Term, TermKind, parse};
 pub use crate::search::{
-    FileHits, LineHit, Plan, Query, Rank, SearchEvent, SearchHandle, SearchOptions, Summary, spawn_search,
+    FileHits, LineHit, Plan, Query, Rank, SearchEvent, SearchHandle, SearchOptions, Summary, search_pool,
+    spawn_search,
 };

@@ -730,6 +730,62 @@ fn find_starts_at_the_cursor_steps_and_wraps() {
 }
 
 #[test]
+fn find_in_a_large_file_runs_off_the_ui_thread_and_drops_a_superseded_needle() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    // Past FIND_SYNC_BYTES: `needle` on every 1000th line.
+    let lines = crate::state::tab::FIND_SYNC_BYTES / 10 + 5000;
+    let big: String = (0..lines)
+        .map(|i| if i % 1000 == 7 { format!("needle {i:07}\n") } else { format!("line {i:09}\n") })
+        .collect();
+    write_tree(&snap, &[("big.txt", big)]);
+    let mut s = open(&snap, &dir.path().join("data"));
+    open_file(&mut s, "big.txt", Some(2500));
+    s.apply(NavCmd::Find(Some("needl".into())));
+    let f = s.active_tab().unwrap().find.clone().unwrap();
+    assert!(f.searching && f.matches.is_empty(), "the apply did not scan the file: {f:?}");
+    // Typed over before the first answer: that answer, whenever it comes, is not taken.
+    s.apply(NavCmd::Find(Some("needle 00".into())));
+    let stale =
+        crate::state::tab::FoundMatches { query: "needl".into(), matches: vec![(7, 0..5)], capped: false };
+    let tab = s.active_tab_mut().unwrap();
+    assert!(!tab.find.as_mut().unwrap().accept(stale));
+    assert!(tab.find.as_ref().unwrap().searching);
+    tab.wait_find();
+    let f = tab.find.clone().unwrap();
+    assert!(!f.searching);
+    let expected: Vec<usize> = (0..lines).filter(|i| i % 1000 == 7 && *i < 100_000).collect();
+    assert_eq!(f.matches.iter().map(|m| m.0).collect::<Vec<_>>(), expected);
+    // The current match is the first at or after the cursor; a second answer is not taken.
+    assert_eq!(f.matches.get(f.current).map(|m| m.0), Some(3007));
+    let again =
+        crate::state::tab::FoundMatches { query: "needle 00".into(), matches: Vec::new(), capped: false };
+    assert!(!s.active_tab_mut().unwrap().find.as_mut().unwrap().accept(again));
+    assert_eq!(s.active_tab().unwrap().find.as_ref().unwrap().matches.len(), expected.len());
+}
+
+#[test]
+fn a_find_answer_reaches_the_cursor_through_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    let lines = crate::state::tab::FIND_SYNC_BYTES / 10 + 100;
+    let big: String = (0..lines)
+        .map(|i| if i == lines - 3 { "target\n".to_owned() } else { format!("{i:09}\n") })
+        .collect();
+    write_tree(&snap, &[("big.txt", big)]);
+    let mut s = open(&snap, &dir.path().join("data"));
+    open_file(&mut s, "big.txt", None);
+    s.apply(NavCmd::Find(Some("target".into())));
+    assert!(s.busy(), "a find under way keeps the window polling");
+    // Polled as frames do, until the answer is in (or the thread ended).
+    while s.active_tab().unwrap().find.as_ref().unwrap().searching {
+        std::thread::yield_now();
+        s.apply(LoadCmd::Poll);
+    }
+    assert_eq!(cursor(&s).1, lines - 3, "the cursor goes to the match when it arrives");
+}
+
+#[test]
 fn find_moves_the_cursor_to_a_match_and_drops_the_selection_as_find_step_does() {
     let mut fx = fixture();
     open_file(&mut fx.s, "lines.txt", Some(30));
@@ -878,9 +934,11 @@ fn go_to_definition_before_the_index_or_without_a_name_says_why() {
     let mut fx = fixture();
     open_file(&mut fx.s, "src/main.c", Some(MAIN_CALL_LINE));
     click_on(&mut fx.s, MAIN_CALL_LINE, "relay");
+    let built = still_building(&mut fx.s, &[]);
     fx.s.apply(SymbolsCmd::GoToDefinition);
     assert!(fx.s.error.as_deref().unwrap().contains("still being built"));
     fx.s.apply(ViewCmd::DismissError);
+    fx.s.symbols.index = built;
     fx.s.symbols.wait_index();
     // On blank space: no identifier.
     fx.s.apply(NavCmd::ClickAt { line: 1, col: 0, extend: false });
@@ -899,6 +957,62 @@ fn go_to_definition_before_the_index_or_without_a_name_says_why() {
     s.apply(SymbolsCmd::GoToDefinition);
     assert_eq!(s.error, None);
     assert!(s.tabs.is_empty() && s.overlay.is_none());
+}
+
+/// A definition as the build records it: name, 0-based line, byte column.
+type PartialDef = (&'static str, u32, u32);
+
+/// Makes the symbol index look as if it were being built, with `parsed` (path, definitions) the files
+/// parsed so far out of 4; returns the real index state to put back.
+fn still_building(s: &mut AppState, parsed: &[(&str, &[PartialDef])]) -> SymIndexState {
+    s.symbols.wait_index();
+    let partial = vitrine_syntax::index::PartialDefinitions::default();
+    partial.start(["a.c", "src/main.c", "src/util.c", "z.c"].map(String::from).to_vec());
+    for (path, defs) in parsed {
+        let file = ["a.c", "src/main.c", "src/util.c", "z.c"].iter().position(|p| p == path).unwrap() as u32;
+        partial.record(file, defs.iter().map(|(n, l, c)| (n.as_bytes(), *l, *c)));
+    }
+    s.symbols.partial = std::sync::Arc::new(partial);
+    let (_tx, result) = crossbeam_channel::bounded(1);
+    std::mem::replace(&mut s.symbols.index, SymIndexState::Building { progress: Default::default(), result })
+}
+
+#[test]
+fn while_the_symbols_are_built_files_already_parsed_answer_and_the_rest_are_named_pending() {
+    let mut fx = fixture();
+    open_file(&mut fx.s, "src/main.c", Some(MAIN_CALL_LINE));
+    // Only main.c parsed: `relay` (main.c, line 2) is found, `helper` (util.c, pending) is not.
+    still_building(&mut fx.s, &[("src/main.c", &[("relay", 2, 4), ("main", 7, 4)])]);
+    click_on(&mut fx.s, MAIN_CALL_LINE, "relay");
+    fx.s.apply(SymbolsCmd::GoToDefinition);
+    let t = fx.s.active_tab().unwrap();
+    assert_eq!((t.doc.path.display(), t.cursor_line, t.cursor_col), ("src/main.c".into(), 2, 4));
+    assert_eq!(
+        fx.s.error.as_deref(),
+        Some(
+            "Went to the one definition of `relay` found so far (the symbol index is still being built: \
+             1 of 4 files parsed, 3 pending)."
+        )
+    );
+    fx.s.apply(ViewCmd::DismissError);
+    fx.s.apply(NavCmd::CursorTo { line: MAIN_CALL_LINE, extend: false });
+    click_on(&mut fx.s, MAIN_CALL_LINE, "helper");
+    fx.s.apply(SymbolsCmd::GoToDefinition);
+    assert_eq!(
+        fx.s.error.as_deref(),
+        Some(
+            "No definition of `helper` found yet (the symbol index is still being built: 1 of 4 files parsed, 3 pending)."
+        )
+    );
+    assert_eq!(cursor(&fx.s), ("src/main.c".into(), MAIN_CALL_LINE), "the cursor stays");
+    // Two parsed files define it: both are listed, with what is still pending.
+    fx.s.apply(ViewCmd::DismissError);
+    still_building(&mut fx.s, &[("src/util.c", &[("helper", 0, 4)]), ("a.c", &[("helper", 9, 0)])]);
+    fx.s.apply(SymbolsCmd::GoToDefinition);
+    let o = fx.s.overlay.as_ref().expect("a list of the definitions found so far");
+    let rows: Vec<(&str, Option<usize>)> = o.results.iter().map(|r| (r.label.as_str(), r.line)).collect();
+    assert_eq!(rows, [("a.c:10", Some(9)), ("src/util.c:1", Some(0))]);
+    assert!(o.results[0].detail.contains("2 of 4 files parsed, 2 pending"), "{}", o.results[0].detail);
 }
 
 #[test]
@@ -1580,4 +1694,52 @@ fn stepping_through_an_empty_thread_list_says_so() {
     assert!(fx.s.error.as_deref().unwrap().contains("No thread"), "{:?}", fx.s.error);
     fx.s.apply(ThreadsCmd::Show);
     assert_eq!(fx.s.bottom, BottomTab::Threads);
+}
+
+#[test]
+fn tabs_cursors_and_the_active_tab_are_saved_with_the_snapshot_and_restored() {
+    let mut fx = fixture();
+    open_file(&mut fx.s, "lines.txt", Some(50));
+    fx.s.apply(NavCmd::ClickAt { line: 50, col: 3, extend: false });
+    open_file(&mut fx.s, "src/main.c", Some(MAIN_CALL_LINE));
+    open_file(&mut fx.s, "src/util.c", Some(2));
+    fx.s.apply(NavCmd::OpenFile { path: b"lines.txt".to_vec(), line: None });
+    assert_eq!(cursor(&fx.s), ("lines.txt".into(), 50));
+    fx.s.save_view().unwrap();
+    // Under the data directory, beside the snapshot's indexes: nothing in the window's own settings.
+    let saved = fx.data().join("snapshots");
+    let found = walk(&saved).into_iter().filter(|p| p.ends_with("view.json")).count();
+    assert_eq!(found, 1);
+
+    let again = fx.reopen();
+    let tabs: Vec<(String, usize, usize)> =
+        again.tabs.iter().map(|t| (t.doc.path.display(), t.cursor_line, t.cursor_col)).collect();
+    assert_eq!(
+        tabs,
+        [("lines.txt".into(), 50, 3), ("src/main.c".into(), MAIN_CALL_LINE, 0), ("src/util.c".into(), 2, 0)]
+    );
+    assert_eq!(cursor(&again), ("lines.txt".into(), 50), "the active tab comes back");
+    // The scroll follows the cursor: the view is asked to bring the cursor's line on screen.
+    assert_eq!(again.active_tab().unwrap().scroll_to, Some(50));
+
+    // A damaged or hostile view file is ignored, never an error.
+    let file = walk(&saved).into_iter().find(|p| p.ends_with("view.json")).unwrap();
+    std::fs::write(&file, b"{\"tabs\":[{\"path\":[110,111],\"line\":1,\"column\":0}],\"active\":7}").unwrap();
+    let again = fx.reopen();
+    assert!(again.tabs.is_empty() && again.error.is_none());
+    std::fs::write(&file, b"not json").unwrap();
+    assert!(fx.reopen().tabs.is_empty());
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

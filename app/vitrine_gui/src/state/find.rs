@@ -1,14 +1,25 @@
 //! Find in file: every occurrence of a literal (case-insensitive unless it has capitals, as editors do)
 //! in a document's text, as (0-based line, byte range within the line).
 
-/// Occurrences of `needle` in `text`, at most `limit`.
-pub fn find_all(text: &str, needle: &str, limit: usize) -> Vec<(usize, std::ops::Range<usize>)> {
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Occurrences of `needle` in `text`, at most `limit`; stops early (with what it found) once `cancel`
+/// is set, checked every few thousand lines.
+pub fn find_all(
+    text: &str,
+    needle: &str,
+    limit: usize,
+    cancel: &AtomicBool,
+) -> Vec<(usize, std::ops::Range<usize>)> {
     if needle.is_empty() {
         return Vec::new();
     }
     let smart_case = needle.chars().any(char::is_uppercase);
     let mut out = Vec::new();
     for (line_no, line) in text.split('\n').enumerate() {
+        if line_no % 4096 == 0 && cancel.load(Ordering::Relaxed) {
+            break;
+        }
         let line = line.strip_suffix('\r').unwrap_or(line);
         let mut from = 0;
         while from <= line.len() {
@@ -47,6 +58,8 @@ mod tests {
 
     #[test]
     fn finds_with_smart_case_across_lines() {
+        let no = AtomicBool::new(false);
+        let find_all = |t, n, l| find_all(t, n, l, &no);
         let t = "int Size;\r\nsize_t size = SIZE;\nнет size";
         assert_eq!(find_all(t, "size", 10), [(0, 4..8), (1, 0..4), (1, 7..11), (1, 14..18), (2, 7..11)]);
         assert_eq!(find_all(t, "Size", 10), [(0, 4..8)]);

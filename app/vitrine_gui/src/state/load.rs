@@ -35,6 +35,12 @@ impl AppState {
 
     /// Collects the results of background work.
     fn poll(&mut self) {
+        let active = self.active;
+        for (i, tab) in self.tabs.iter_mut().enumerate() {
+            if tab.poll_find() && Some(i) == active {
+                tab.go_to_find_match();
+            }
+        }
         self.search.poll();
         self.symbols.poll();
         if self.review.as_mut().is_some_and(|r| r.poll()) {
@@ -47,6 +53,7 @@ impl AppState {
     /// Whether background work is under way (the window keeps repainting to show it).
     pub fn busy(&self) -> bool {
         matches!(self.load, Load::Loading { .. })
+            || self.tabs.iter().any(|t| t.find_job.is_some())
             || self.search.is_running()
             || self.symbols.is_running()
             || self.review.as_ref().is_some_and(|r| r.record_running())

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::store::DataDir;
 
+pub mod background;
 pub mod command;
 pub mod coverage;
 pub mod document;
@@ -16,6 +17,7 @@ pub mod health;
 pub mod highlight;
 mod history;
 pub mod load;
+pub mod meter;
 mod nav;
 pub mod overlay;
 pub mod prefs;

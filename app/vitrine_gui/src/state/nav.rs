@@ -1,8 +1,8 @@
 //! Opening files and jumping to definitions.
 
 use crate::state::document::Document;
-use crate::state::overlay::{Overlay, OverlayKind, def_item};
-use crate::state::tab::{Tab, find_state};
+use crate::state::overlay::{Overlay, OverlayItem, OverlayKind, def_item};
+use crate::state::tab::{Tab, start_find};
 use crate::state::{AppState, BottomTab, NavCmd, RightTab, SymbolsCmd, ViewCmd};
 
 impl AppState {
@@ -59,16 +59,16 @@ impl AppState {
             }
             NavCmd::Find(query) => {
                 if let Some(tab) = self.active_tab_mut() {
-                    tab.find = query.map(|q| find_state(&tab.doc, q, tab.cursor_line));
-                    if let Some((line, range)) =
-                        tab.find.as_ref().and_then(|f| f.matches.get(f.current)).cloned()
-                    {
-                        // As FindStep: the cursor goes to the match and the selection is dropped, so a
-                        // following Ctrl+Alt+A annotates the match's line, not a range reaching it.
-                        tab.cursor_line = line;
-                        tab.cursor_col = range.start;
-                        tab.anchor_line = None;
-                        tab.scroll_to_line(line);
+                    match query {
+                        Some(q) => {
+                            let from = tab.cursor_line;
+                            start_find(tab, q, from);
+                            tab.go_to_find_match();
+                        }
+                        None => {
+                            tab.find = None;
+                            tab.find_job = None;
+                        }
                     }
                 }
             }
@@ -120,6 +120,58 @@ impl AppState {
         }
     }
 
+    /// Go to definition while the symbol index is built: the definitions found in the files parsed so
+    /// far answer (one jumps, several are listed), and the files still pending are named by count.
+    fn go_to_partial_definition(&mut self) {
+        let Some(tab) = self.active_tab() else {
+            self.error = Some("The symbol index is still being built; try again in a moment.".into());
+            return;
+        };
+        let crate::state::document::Content::Text(t) = &tab.doc.content else { return };
+        let at = vitrine_syntax::Point { line: tab.cursor_line as u32, column: tab.cursor_col as u32 };
+        let Some(name) = vitrine_syntax::nav::name_at(t.text.as_bytes(), at).map(|n| n.name) else {
+            self.error = Some("No identifier at the cursor (click on a name first).".into());
+            return;
+        };
+        let answer = self.symbols.partial.lookup(&name);
+        let pending = format!(
+            "the symbol index is still being built: {} of {} files parsed, {} pending",
+            answer.parsed,
+            answer.total,
+            answer.pending()
+        );
+        match answer.hits.as_slice() {
+            [] => self.error = Some(format!("No definition of `{name}` found yet ({pending}).")),
+            [one] => {
+                let (path, line, col) =
+                    (one.path.clone().into_bytes(), one.line as usize, one.column as usize);
+                self.apply(NavCmd::OpenAt { path, line, col });
+                if answer.pending() > 0 {
+                    self.error =
+                        Some(format!("Went to the one definition of `{name}` found so far ({pending})."));
+                }
+            }
+            many => {
+                let results = many
+                    .iter()
+                    .map(|h| OverlayItem {
+                        label: format!("{}:{}", h.path, h.line + 1),
+                        detail: format!("found so far; {pending}"),
+                        path: h.path.clone().into_bytes(),
+                        line: Some(h.line as usize),
+                        col: Some(h.column as usize),
+                    })
+                    .collect();
+                self.overlay = Some(Overlay {
+                    kind: OverlayKind::Definitions,
+                    input: String::new(),
+                    selected: 0,
+                    results,
+                });
+            }
+        }
+    }
+
     pub(crate) fn apply_symbols(&mut self, cmd: SymbolsCmd) {
         match cmd {
             SymbolsCmd::GoToDefinition => self.go_to_definition(),
@@ -158,7 +210,7 @@ impl AppState {
 
     fn go_to_definition(&mut self) {
         let Some(index) = self.symbols.ready().cloned() else {
-            self.error = Some("The symbol index is still being built; try again in a moment.".into());
+            self.go_to_partial_definition();
             return;
         };
         let Some(tab) = self.active_tab() else { return };

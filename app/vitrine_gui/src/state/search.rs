@@ -1,5 +1,8 @@
 //! The search panel's state: the index (opened or built in the background after a snapshot loads), the
-//! query being typed, and its results streaming in from a cancellable background search.
+//! query being typed, and its results streaming in from a cancellable background search. While the
+//! index is built, a query is answered by a scan of every file ([`Index::scan`]), whose results stream
+//! in the same way and which the panel names as a scan; the query runs again on the index once it is
+//! ready.
 
 use std::sync::Arc;
 
@@ -46,7 +49,18 @@ pub struct SearchState {
     pub selected: usize,
     pub summary: Option<Summary>,
     pub lines_so_far: u64,
+    /// Files the running query will read (from its plan), and files it has reported so far.
+    pub planned_files: Option<u64>,
+    /// The index build's progress as shown: phase named, never going back.
+    pub meter: crate::state::meter::Meter,
+    /// Whether the shown results come from a scan (the index is still being built).
+    pub scanning: bool,
     running: Option<SearchHandle>,
+    /// The index that answered the shown results (the scan or the built index): result rows name
+    /// files by its ids.
+    source: Option<Arc<Index>>,
+    /// Answers queries while the index is built; dropped once it is ready.
+    scan: Option<Arc<Index>>,
 }
 
 impl SearchState {
@@ -63,10 +77,13 @@ impl SearchState {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let (ended, ended_rx) = crossbeam_channel::bounded::<()>(0);
         let dir = data.snapshot_dir(snapshot.content_key()).join("index");
+        let mut scan = Index::scan(snapshot.clone());
+        scan.set_definitions(definitions.clone());
+        self.scan = Some(Arc::new(scan));
         let p = progress.clone();
         let spawned = std::thread::Builder::new().name("index".into()).spawn(move || {
             let _ended = ended;
-            let r = vitrine_search::open_or_build(&snapshot, &dir, &p)
+            let r = crate::state::background::run(|| vitrine_search::open_or_build(&snapshot, &dir, &p))
                 .map(|(mut index, _)| {
                     index.set_definitions(definitions);
                     index
@@ -111,9 +128,9 @@ impl SearchState {
                 self.selected = self.selected.saturating_add_signed(delta).min(last);
             }
             SearchCmd::Open(row) => {
-                let IndexState::Ready(index) = &self.index else { return None };
+                let index = self.source.clone()?;
                 self.selected = row;
-                return self.target(row, index);
+                return self.target(row, &index);
             }
         }
         None
@@ -125,6 +142,8 @@ impl SearchState {
         self.restart();
     }
 
+    /// Cancels the running query (dropping its handle) and starts the current one on the index, or on
+    /// the scan while the index is built.
     fn restart(&mut self) {
         self.running = None;
         self.files.clear();
@@ -133,16 +152,38 @@ impl SearchState {
         self.summary = None;
         self.error = None;
         self.lines_so_far = 0;
+        self.planned_files = None;
+        self.source = None;
+        self.scanning = false;
+        if matches!(self.index, IndexState::Ready(_)) {
+            self.scan = None;
+        }
         if self.query.trim().is_empty() {
             return;
         }
-        let IndexState::Ready(index) = &self.index else { return };
+        let index = match (&self.index, &self.scan) {
+            (IndexState::Ready(index), _) => index.clone(),
+            // A failed build leaves the scan: slower, never wrong.
+            (IndexState::Building { .. } | IndexState::Failed(_), Some(scan)) => scan.clone(),
+            _ => return,
+        };
         match Query::new(&self.query) {
             Ok(q) => {
                 let opts = SearchOptions { with_text: true, stop_after_lines: Some(MAX_RESULT_LINES) };
+                self.scanning = index.is_scan();
                 self.running = Some(vitrine_search::spawn_search(index.clone(), q, opts));
+                self.source = Some(index);
             }
             Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// Files searches leave out (binary, too large, links), from whichever index answers.
+    pub fn files_not_searched(&self) -> u64 {
+        match (&self.index, &self.source, &self.scan) {
+            (IndexState::Ready(i), _, _) => i.meta().files_not_searched(),
+            (_, Some(i), _) | (_, None, Some(i)) => i.meta().files_not_searched(),
+            _ => 0,
         }
     }
 
@@ -153,7 +194,8 @@ impl SearchState {
     /// Takes what the background threads have produced. Returns true if anything changed.
     pub fn poll(&mut self) -> bool {
         let mut changed = false;
-        if let IndexState::Building { result, .. } = &self.index {
+        if let IndexState::Building { result, progress } = &self.index {
+            self.meter.update(&progress.view());
             match result.try_recv() {
                 Ok(r) => {
                     self.index = match r {
@@ -206,8 +248,7 @@ impl SearchState {
                 self.lines_so_far += h.line_count;
                 self.files.push(h);
             }
-            // How many files the index let through: shown by the summary at the end.
-            SearchEvent::Plan(_) => {}
+            SearchEvent::Plan(p) => self.planned_files = Some(p.candidates),
             SearchEvent::Done(r) => {
                 match r {
                     Ok(s) => self.summary = Some(s),
@@ -227,5 +268,159 @@ impl SearchState {
         let hits = self.files.get(fi)?;
         let line = hits.lines.get(li).map_or(0, |l| l.line.saturating_sub(1) as usize);
         Some((index.files().path(hits.file).to_vec(), line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::state::symbols::{SymIndexState, SymbolState};
+
+    /// Long enough for any healthy run on a loaded machine; only a search stuck behind held workers
+    /// reaches it.
+    const LIMIT: Duration = Duration::from_secs(60);
+
+    /// Holds every worker of rayon's global pool and of the window's build pool, as a long index build
+    /// does, until dropped (also when a test fails, so that other tests are not stuck).
+    struct Gate {
+        release: Option<crossbeam_channel::Sender<()>>,
+    }
+
+    impl Gate {
+        fn hold_every_build_worker() -> Gate {
+            let (release, held) = crossbeam_channel::unbounded::<()>();
+            let (started, workers) = crossbeam_channel::unbounded::<()>();
+            let hold = move |_: rayon::BroadcastContext<'_>| {
+                let _ = started.send(());
+                let _ = held.recv();
+            };
+            let mut expected = rayon::current_num_threads();
+            rayon::spawn_broadcast(hold.clone());
+            let pool = crate::state::background::pool().expect("the build pool starts");
+            expected += pool.current_num_threads();
+            pool.spawn_broadcast(hold);
+            for _ in 0..expected {
+                workers.recv_timeout(LIMIT).expect("every worker is held");
+            }
+            Gate { release: Some(release) }
+        }
+    }
+
+    impl Drop for Gate {
+        fn drop(&mut self) {
+            self.release = None;
+        }
+    }
+
+    impl SearchState {
+        /// Takes the running query's events until it is done; false if it is not done within `limit`.
+        fn finish_within(&mut self, limit: Duration) -> bool {
+            while let Some(run) = &self.running {
+                match run.events().recv_timeout(limit) {
+                    Ok(ev) => self.take(ev),
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => self.running = None,
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => return false,
+                }
+            }
+            true
+        }
+    }
+
+    /// 40 files, `needle` on one line of every fourth; a function `alpha` in each.
+    fn snapshot(dir: &std::path::Path) -> Arc<Snapshot> {
+        let snap = dir.join("snap");
+        std::fs::create_dir_all(&snap).unwrap();
+        for i in 0..40 {
+            let needle = if i % 4 == 0 { "/* needle */\n" } else { "" };
+            std::fs::write(
+                snap.join(format!("f{i:02}.c")),
+                format!("int alpha{i}(void) {{ return {i}; }}\n{needle}"),
+            )
+            .unwrap();
+        }
+        Arc::new(Snapshot::open(&snap, &Default::default(), &Progress::default()).unwrap())
+    }
+
+    #[test]
+    fn a_search_answers_while_every_build_worker_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let snapshot = snapshot(dir.path());
+        let data = DataDir::at(dir.path().join("data"));
+        let mut symbols = SymbolState::default();
+        let mut search = SearchState::default();
+        search.start_index(snapshot.clone(), &data, symbols.definitions.clone());
+        search.wait_index();
+        assert!(matches!(search.index, IndexState::Ready(_)));
+
+        let gate = Gate::hold_every_build_worker();
+        symbols.start_index(snapshot, &data, None);
+        search.set_query("needle".into());
+        assert!(search.finish_within(LIMIT), "the search queued behind the symbol build");
+        assert_eq!(search.summary.as_ref().map(|s| (s.lines, s.files)), Some((10, 10)));
+        assert!(!search.scanning);
+        // The build could not move meanwhile: the answer did not wait for it.
+        let SymIndexState::Building { result, .. } = &symbols.index else { panic!("{:?}", symbols.index) };
+        assert!(result.try_recv().is_err());
+
+        drop(gate);
+        symbols.wait_index();
+        assert!(symbols.ready().is_some());
+    }
+
+    #[test]
+    fn while_the_index_builds_a_query_is_answered_by_a_scan_then_by_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let snapshot = snapshot(dir.path());
+        let data = DataDir::at(dir.path().join("data"));
+        let mut search = SearchState::default();
+        let gate = Gate::hold_every_build_worker();
+        search.start_index(snapshot, &data, Arc::new(crate::state::symbols::LateDefinitions::default()));
+
+        search.set_query("needle".into());
+        assert!(search.scanning, "the query runs on the scan");
+        assert!(search.finish_within(LIMIT), "the scan waited for the index");
+        assert!(matches!(search.index, IndexState::Building { .. }), "the index cannot be ready yet");
+        assert_eq!(search.summary.as_ref().map(|s| (s.lines, s.files)), Some((10, 10)));
+        assert_eq!(search.planned_files, Some(40));
+        let path = |s: &SearchState, row| {
+            let index = s.source.clone().unwrap();
+            s.target(row, &index).map(|(p, l)| (String::from_utf8(p).unwrap(), l))
+        };
+        assert_eq!(path(&search, 0), Some(("f00.c".to_owned(), 1)));
+
+        drop(gate);
+        search.wait_index();
+        assert!(matches!(search.index, IndexState::Ready(_)));
+        assert!(!search.scanning, "once ready, the query runs again on the index");
+        assert!(search.finish_within(LIMIT));
+        assert_eq!(search.summary.as_ref().map(|s| (s.lines, s.files)), Some((10, 10)));
+        assert_eq!(search.planned_files, Some(10), "the index narrows the files read");
+        assert_eq!(path(&search, 0), Some(("f00.c".to_owned(), 1)));
+        assert!(search.scan.is_none(), "the scan is dropped once the index answers");
+    }
+
+    #[test]
+    fn a_superseded_query_is_cancelled() {
+        let dir = tempfile::tempdir().unwrap();
+        let snapshot = snapshot(dir.path());
+        let data = DataDir::at(dir.path().join("data"));
+        let mut search = SearchState::default();
+        search.start_index(snapshot, &data, Arc::new(crate::state::symbols::LateDefinitions::default()));
+        search.wait_index();
+        search.set_query("needle".into());
+        let first = search.running.as_ref().map(|r| r.events().clone()).unwrap();
+        search.set_query("return".into());
+        // The first query's thread sees its handle dropped: it ends (cancelled or done) and its
+        // channel disconnects without anyone reading it.
+        loop {
+            match first.recv_timeout(LIMIT) {
+                Ok(_) => {}
+                Err(e) => break assert!(e.is_disconnected(), "the superseded search still runs"),
+            }
+        }
+        assert!(search.finish_within(LIMIT));
+        assert_eq!(search.summary.as_ref().map(|s| s.lines), Some(40));
     }
 }

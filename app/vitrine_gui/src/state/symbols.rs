@@ -77,6 +77,10 @@ pub struct SymbolState {
     /// Filled when the symbol index is ready; shared with the search index.
     pub(crate) definitions: Arc<LateDefinitions>,
     pub index: SymIndexState,
+    /// While the index is built: the definitions of the files parsed so far (emptied once it is ready).
+    pub partial: Arc<vitrine_syntax::index::PartialDefinitions>,
+    /// The build's progress as shown: phase named, never going back.
+    pub meter: crate::state::meter::Meter,
     /// The name the references / callers tab is about, and the trail of callers followed to reach it.
     pub subject: Option<String>,
     pub trail: Vec<String>,
@@ -103,12 +107,17 @@ impl SymbolState {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let dir = data.snapshot_dir(snapshot.content_key()).join("symbols");
         let p = progress.clone();
+        self.partial = Arc::default();
+        let partial = self.partial.clone();
         let spawned = std::thread::Builder::new().name("symbols".into()).spawn(move || {
             if let Some(after) = after {
                 p.set_phase("waiting for the search index", 0);
                 let _ = after.recv();
             }
-            let r = vitrine_syntax::index::open_or_build(&snapshot, &dir, &p).map_err(|e| e.to_string());
+            let r = crate::state::background::run(|| {
+                vitrine_syntax::index::open_or_build_progressive(&snapshot, &dir, &p, &partial)
+            })
+            .map_err(|e| e.to_string());
             let _ = tx.send(r);
         });
         self.index = match spawned {
@@ -142,6 +151,7 @@ impl SymbolState {
                 Ok(Ok(i)) => {
                     let i = Arc::new(i);
                     self.definitions.set(i.clone());
+                    self.partial = Arc::default();
                     SymIndexState::Ready(i)
                 }
                 Ok(Err(e)) => SymIndexState::Failed(e),
@@ -244,13 +254,15 @@ impl SymbolState {
             }
         }
         self.loading_callers = still;
-        if let SymIndexState::Building { result, .. } = &self.index {
+        if let SymIndexState::Building { result, progress } = &self.index {
+            self.meter.update(&progress.view());
             match result.try_recv() {
                 Ok(r) => {
                     self.index = match r {
                         Ok(i) => {
                             let i = Arc::new(i);
                             self.definitions.set(i.clone());
+                            self.partial = Arc::default();
                             SymIndexState::Ready(i)
                         }
                         Err(e) => SymIndexState::Failed(e),

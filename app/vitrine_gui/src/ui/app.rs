@@ -511,17 +511,13 @@ impl VitrineApp {
         use crate::state::symbols::SymIndexState;
         let text = match &self.state.search.index {
             IndexState::None => "index —".to_owned(),
-            IndexState::Building { progress, .. } => {
-                format!("indexing {:.0}%", progress.view().fraction() * 100.0)
-            }
+            IndexState::Building { .. } => format!("search index: {}", self.state.search.meter.label()),
             IndexState::Ready(_) => "index ready".to_owned(),
             IndexState::Failed(_) => "index failed".to_owned(),
         };
         let symbols = match &self.state.symbols.index {
             SymIndexState::None => "symbols —".to_owned(),
-            SymIndexState::Building { progress, .. } => {
-                format!("symbols {:.0}%", progress.view().fraction() * 100.0)
-            }
+            SymIndexState::Building { .. } => format!("symbols: {}", self.state.symbols.meter.label()),
             SymIndexState::Ready(_) => "symbols ready".to_owned(),
             SymIndexState::Failed(_) => "symbols failed".to_owned(),
         };

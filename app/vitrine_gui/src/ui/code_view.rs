@@ -148,8 +148,13 @@ fn find_bar_ui(ui: &mut egui::Ui, find: &crate::state::FindState, commands: &mut
         }
         let n = find.matches.len();
         let at_least = if find.capped { "≥" } else { "" };
-        let place =
-            if n == 0 { "no matches".to_owned() } else { format!("{} of {at_least}{n}", find.current + 1) };
+        let place = if find.searching {
+            "searching…".to_owned()
+        } else if n == 0 {
+            "no matches".to_owned()
+        } else {
+            format!("{} of {at_least}{n}", find.current + 1)
+        };
         let counted = ui.label(place);
         if find.capped {
             counted.on_hover_text(format!("Matches are counted up to {n}; this file has more."));

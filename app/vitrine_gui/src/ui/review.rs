@@ -474,10 +474,9 @@ fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands
 pub fn record_ui(ui: &mut egui::Ui, state: &AppState) {
     let Some(review) = &state.review else { return };
     if review.record_running() {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label("signing and verifying…");
-        });
+        // A label, not a spinner: a spinner repaints every frame it can, where background work is shown
+        // at the window's bounded rate (~10 Hz, `AppState::busy`).
+        ui.label("signing and verifying…");
         return;
     }
     let Some(outcome) = &review.outcome else {

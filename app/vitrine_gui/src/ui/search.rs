@@ -83,33 +83,53 @@ pub fn search_ui(ui: &mut egui::Ui, search: &SearchState, commands: &mut Command
 }
 
 fn status(search: &SearchState) -> String {
-    match &search.index {
-        IndexState::None => "no index".into(),
-        IndexState::Failed(e) => format!("index unavailable: {e}"),
+    let building = match &search.index {
+        IndexState::None => return "no index".into(),
+        IndexState::Failed(e) if !search.scanning => return format!("index unavailable: {e}"),
+        IndexState::Failed(_) => "index unavailable".to_owned(),
         IndexState::Building { progress, .. } => {
             let v = progress.view();
-            format!("indexing: {} {}/{} files", v.phase, v.done_items, v.total_items)
+            format!("index building ({} {}/{} files)", v.phase, v.done_items, v.total_items)
         }
-        IndexState::Ready(index) => {
-            let not = index.meta().files_not_searched();
-            let skipped = if not > 0 {
-                format!(" · {not} files not searched (binary, too large or symlinks)")
+        IndexState::Ready(_) => String::new(),
+    };
+    if search.query.trim().is_empty() {
+        return match &search.index {
+            IndexState::Ready(index) => format!("{} files indexed{}", index.files().len(), skipped(search)),
+            _ => format!("{building}: a search now scans every file"),
+        };
+    }
+    let how = if search.scanning { format!("scanning every file, {building}") } else { String::new() };
+    match &search.summary {
+        None => {
+            let of = search.planned_files.map(|n| format!(" of {n}")).unwrap_or_default();
+            let verb = if search.scanning { "scanning" } else { "searching" };
+            let lines = search.lines_so_far;
+            let files = search.files.len();
+            let extra = if search.scanning { format!(" ({building})") } else { String::new() };
+            format!("{verb}… {lines} lines in {files}{of} files so far{extra}{}", skipped(search))
+        }
+        Some(s) => {
+            let more = if s.complete { "" } else { "+ (stopped: refine the query)" };
+            let scan = if s.scanned_all && !search.scanning {
+                " · no literal to index: every file scanned"
             } else {
-                String::new()
+                ""
             };
-            match &search.summary {
-                _ if search.query.trim().is_empty() => {
-                    format!("{} files indexed{skipped}", index.files().len())
-                }
-                None => format!("searching… {} lines so far{skipped}", search.lines_so_far),
-                Some(s) => {
-                    let more = if s.complete { "" } else { "+ (stopped: refine the query)" };
-                    let scan = if s.scanned_all { " · no literal to index: every file scanned" } else { "" };
-                    let lines = if s.complete { s.lines } else { MAX_RESULT_LINES.min(s.lines) };
-                    format!("{lines}{more} lines in {} files{scan}{skipped}", s.files)
-                }
-            }
+            let lines = if s.complete { s.lines } else { MAX_RESULT_LINES.min(s.lines) };
+            let how = if how.is_empty() { how } else { format!(" · {how}") };
+            format!("{lines}{more} lines in {} files{scan}{how}{}", s.files, skipped(search))
         }
+    }
+}
+
+/// " · N files not searched (…)", from the index (or the scan) that answered.
+fn skipped(search: &SearchState) -> String {
+    let not = search.files_not_searched();
+    if not > 0 {
+        format!(" · {not} files not searched (binary, too large or symlinks)")
+    } else {
+        String::new()
     }
 }
 

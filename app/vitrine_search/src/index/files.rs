@@ -125,6 +125,11 @@ impl FileTable {
         self.entry(id).map_or(0, |e| e.size_bytes)
     }
 
+    /// The table of `snap` with the given statuses (one per manifest row).
+    pub(super) fn new(snap: Arc<Snapshot>, status: &[FileStatus]) -> FileTable {
+        FileTable { snap, status: status.iter().map(|s| s.code()).collect() }
+    }
+
     /// `files.bin`: magic, count, one status code per file.
     pub(super) fn encode(status: &[FileStatus]) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 + status.len());

@@ -93,14 +93,15 @@ impl IndexMeta {
     }
 }
 
-/// An opened index: the file table in memory and the posting file on demand.
+/// An opened index: the file table in memory and the posting file on demand. A scan ([`Index::scan`])
+/// has neither posting file nor word filters: every indexable file is a candidate.
 #[derive(Debug)]
 pub struct Index {
     dir: PathBuf,
     meta: IndexMeta,
     files: FileTable,
-    trigrams: TrigramFile,
-    words: WordFilters,
+    trigrams: Option<TrigramFile>,
+    words: Option<WordFilters>,
     definitions: Option<Arc<dyn DefinitionSource>>,
 }
 
@@ -169,7 +170,49 @@ impl Index {
         let open = |name: &str| CheckedFile::open(dir, name, &seals).map_err(checked);
         let trigrams = TrigramFile::open(open("trigrams.bin")?, n)?;
         let words = WordFilters::open(open("words.bin")?, n)?;
-        Ok(Index { dir: dir.to_path_buf(), meta, files, trigrams, words, definitions: None })
+        Ok(Index {
+            dir: dir.to_path_buf(),
+            meta,
+            files,
+            trigrams: Some(trigrams),
+            words: Some(words),
+            definitions: None,
+        })
+    }
+
+    /// An index with no posting file, for searching while the real one is built: every file the
+    /// build would index is a candidate and is read and verified in full, so its answers are the
+    /// index's answers (same counts, same ranking), only slower. Costs one status byte per file.
+    pub fn scan(snap: Arc<Snapshot>) -> Index {
+        let status: Vec<FileStatus> = snap.files().iter().map(FileStatus::of).collect();
+        let mut left_out = BTreeMap::new();
+        for s in status.iter().filter(|&&s| s != FileStatus::Indexed) {
+            *left_out.entry(s.as_str().to_owned()).or_insert(0) += 1;
+        }
+        let indexed = snap.files().iter().zip(&status).filter(|(_, s)| **s == FileStatus::Indexed);
+        let (files_indexed, bytes_indexed) =
+            indexed.fold((0u64, 0u64), |(n, b), (e, _)| (n + 1, b + e.size_bytes));
+        let meta = IndexMeta {
+            format: FORMAT_VERSION,
+            tree_sha256: snap.ids().tree_sha256.clone(),
+            manifest_sha256: manifest_sha256(&snap),
+            files_total: status.len() as u64,
+            files_indexed,
+            bytes_indexed,
+            left_out,
+            trigrams: 0,
+            files_bin_bytes: 0,
+            trigrams_bin_bytes: 0,
+            words_bin_bytes: 0,
+            build_ms: 0,
+        };
+        let files = FileTable::new(snap, &status);
+        Index { dir: PathBuf::new(), meta, files, trigrams: None, words: None, definitions: None }
+    }
+
+    /// Whether this is a scan ([`Index::scan`]): no posting file narrows the files read.
+    pub fn is_scan(&self) -> bool {
+        self.trigrams.is_none()
     }
 
     /// The index directory (`<data>/snapshots/<tree>/index`) the files were read from.
@@ -187,15 +230,15 @@ impl Index {
         &self.files
     }
 
-    /// The trigram posting lists, read and verified block by block on demand.
-    pub fn trigrams(&self) -> &TrigramFile {
-        &self.trigrams
+    /// The posting file (`None` for a scan).
+    pub fn trigrams(&self) -> Option<&TrigramFile> {
+        self.trigrams.as_ref()
     }
 
     /// Whether file `id` may contain the whole word `word` (lower-case ASCII identifier): false only
     /// when its word filter rules it out; files without a filter always may.
     pub(crate) fn may_contain_word(&self, id: u32, word: &str) -> bool {
-        self.words.may_contain(id, word)
+        self.words.as_ref().is_none_or(|w| w.may_contain(id, word))
     }
 
     /// Plugs in the definitions behind `sym:` and the ranking of defining files.

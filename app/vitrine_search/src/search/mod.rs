@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::trigram::TriQuery;
 
-pub use self::job::{SearchEvent, SearchHandle, spawn_search};
+pub use self::job::{SearchEvent, SearchHandle, search_pool, spawn_search};
 
 /// A compiled query, ready to run against any index.
 #[derive(Debug, Clone)]

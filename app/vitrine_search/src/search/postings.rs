@@ -10,6 +10,9 @@ use crate::trigram::{self, TriQuery};
 impl Index {
     /// Candidate file ids for a trigram query, sorted.
     pub(super) fn candidates(&self, q: &TriQuery) -> Result<Vec<u32>, SearchError> {
+        if self.is_scan() {
+            return Ok((0..self.files().len() as u32).collect());
+        }
         let mut lists = PostingCache::default();
         Ok(match self.eval_tri(&q.clone().simplify(), None, &mut lists)? {
             Some(ids) => Rc::try_unwrap(ids).unwrap_or_else(|shared| (*shared).clone()),
@@ -97,8 +100,13 @@ impl Index {
     fn list_len(&self, t: trigram::Trigram, lists: &PostingCache) -> Result<u32, SearchError> {
         match lists.get(&t) {
             Some(ids) => Ok(ids.len() as u32),
-            None => self.trigrams().count(t),
+            None => self.posting_file()?.count(t),
         }
+    }
+
+    /// The posting file; a scan never asks (its candidates are every file).
+    fn posting_file(&self) -> Result<&crate::index::TrigramFile, SearchError> {
+        self.trigrams().ok_or_else(|| SearchError::corrupt(self.dir(), "a scan has no posting file"))
     }
 
     /// The decoded posting list of `t`, read once per query.
@@ -110,7 +118,7 @@ impl Index {
         if let Some(ids) = lists.get(&t) {
             return Ok(ids.clone());
         }
-        let ids = Rc::new(self.trigrams().postings(t)?);
+        let ids = Rc::new(self.posting_file()?.postings(t)?);
         lists.insert(t, ids.clone());
         Ok(ids)
     }

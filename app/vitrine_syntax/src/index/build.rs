@@ -11,6 +11,7 @@ use vitrine_snapshot::progress::Progress;
 use super::SourceFile;
 use super::format::*;
 use super::interner::{FastHash, Interner};
+use super::partial::PartialDefinitions;
 use super::reader::SymbolIndex;
 use super::scratch::Scratch;
 use crate::error::SyntaxError;
@@ -34,11 +35,29 @@ pub fn build<R>(
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
 {
+    build_reporting(files, read, dir, tree_sha256, progress, None)
+}
+
+/// [`build`], recording each parsed file's definitions in `partial` as it goes.
+fn build_reporting<R>(
+    files: &[SourceFile],
+    read: R,
+    dir: &Path,
+    tree_sha256: &str,
+    progress: &Progress,
+    partial: Option<&PartialDefinitions>,
+) -> Result<SymbolIndex, SyntaxError>
+where
+    R: Fn(usize) -> Option<Vec<u8>> + Sync,
+{
     let started = Instant::now();
     progress.set_phase("symbols", files.len() as u64);
+    if let Some(p) = partial {
+        p.start(files.iter().map(|f| f.path.clone()).collect());
+    }
     // Write into a fresh sibling directory, then swap it in, so a reader never sees half an index.
     let tmp = dir.with_extension("tmp-build");
-    let result = build_into(files, &read, dir, &tmp, tree_sha256, progress, started);
+    let result = build_into(files, &read, dir, &tmp, tree_sha256, progress, started, partial);
     if result.is_err() && tmp.exists() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
@@ -47,6 +66,7 @@ where
     SymbolIndex::open(dir)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build_into<R>(
     files: &[SourceFile],
     read: &R,
@@ -55,6 +75,7 @@ fn build_into<R>(
     tree_sha256: &str,
     progress: &Progress,
     started: Instant,
+    partial: Option<&PartialDefinitions>,
 ) -> Result<(), SyntaxError>
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
@@ -74,6 +95,10 @@ where
             let mut acc = acc;
             let mut result = Ok(());
             for out in rx {
+                if let Some(p) = partial {
+                    let defs = out.defs.iter().filter(|d| d.flags & 0x20 == 0);
+                    p.record(out.file, defs.map(|d| (out.name(d.name), d.line, d.column)));
+                }
                 // After an error, keep draining so that the workers never block.
                 if result.is_ok() {
                     result = acc.merge(out);
@@ -87,8 +112,16 @@ where
             }
             let out = files.get(i).and_then(|f| extract_file(f, read, i, &options));
             progress.advance(1, out.as_ref().map(|o| o.bytes).unwrap_or(0));
-            if let Some(out) = out {
-                let _ = tx.send(out);
+            match out {
+                Some(out) => {
+                    let _ = tx.send(out);
+                }
+                // A file without symbols is parsed all the same: it is no longer pending.
+                None => {
+                    if let (Some(p), Ok(file)) = (partial, u32::try_from(i)) {
+                        p.record(file, std::iter::empty());
+                    }
+                }
             }
         });
         merger.join().unwrap_or_else(|_| {
@@ -121,6 +154,15 @@ pub fn build_for_snapshot(
     dir: &Path,
     progress: &Progress,
 ) -> Result<SymbolIndex, SyntaxError> {
+    build_snapshot_reporting(snap, dir, progress, None)
+}
+
+fn build_snapshot_reporting(
+    snap: &vitrine_snapshot::Snapshot,
+    dir: &Path,
+    progress: &Progress,
+    partial: Option<&PartialDefinitions>,
+) -> Result<SymbolIndex, SyntaxError> {
     let entries = indexed_entries(snap);
     let files: Vec<SourceFile> =
         entries.iter().map(|e| SourceFile { path: e.path.display(), language: None }).collect();
@@ -134,7 +176,7 @@ pub fn build_for_snapshot(
             _ => Some(bytes),
         }
     };
-    build(&files, read, dir, &snap.ids().tree_sha256, progress)
+    build_reporting(&files, read, dir, &snap.ids().tree_sha256, progress, partial)
 }
 
 /// What happened when the symbol index of a snapshot was asked for.
@@ -193,6 +235,20 @@ pub fn open_or_build_reporting(
         Err(e) => Opened::Rebuilt { reason: e.to_string() },
     };
     Ok((build_for_snapshot(snap, dir, progress)?, opened))
+}
+
+/// [`open_or_build`], recording while it builds the definitions of each file parsed in `partial`, so
+/// that they can be looked up before the index is ready.
+pub fn open_or_build_progressive(
+    snap: &vitrine_snapshot::Snapshot,
+    dir: &Path,
+    progress: &Progress,
+    partial: &PartialDefinitions,
+) -> Result<SymbolIndex, SyntaxError> {
+    if let Ok(index) = SymbolIndex::open_for(dir, snap) {
+        return Ok(index);
+    }
+    build_snapshot_reporting(snap, dir, progress, Some(partial))
 }
 
 /// How long one file may take to parse during a build (the slowest files of Linux and Boost take

@@ -28,6 +28,7 @@ mod build;
 mod format;
 mod interner;
 mod order;
+mod partial;
 mod reader;
 mod scratch;
 mod write;
@@ -38,9 +39,11 @@ use crate::lang::Language;
 use crate::symbols::{Point, RefKind, SymbolKind};
 
 pub use self::build::{
-    Opened, PARSE_TIMEOUT, build, build_for_snapshot, last_line, open_or_build, open_or_build_reporting,
+    Opened, PARSE_TIMEOUT, build, build_for_snapshot, last_line, open_or_build, open_or_build_progressive,
+    open_or_build_reporting,
 };
 pub use self::format::FORMAT_VERSION;
+pub use self::partial::{PartialAnswer, PartialDefinitions, PartialHit};
 pub use self::reader::SymbolIndex;
 
 /// What the index says about itself (`meta.json`).

@@ -1,0 +1,57 @@
+//! Where the window's background builds run: a pool of low-priority workers of its own, so that the
+//! indexes being built never hold the workers of interactive work (searches have their own pool in
+//! `vitrine_search`; references and highlighting use rayon's global pool or their own threads) and,
+//! when the cores are all busy, the scheduler serves the reader's work first.
+
+use std::sync::OnceLock;
+
+/// Niceness of the build workers: low enough that a search or a frame wins a contended core, not so
+/// low that the build starves on an otherwise idle machine (nice only weighs contended time).
+const BUILD_NICENESS: i32 = 10;
+
+/// The pool the window's index builds run in (one worker per core), `None` if it cannot be started.
+pub fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("build-{i}"))
+            .start_handler(|_| lower_priority())
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Runs `work` (a build) with its parallel parts on the build pool, lowering the calling thread's
+/// priority too (its sequential parts: merging, writing). Without the pool, on the global pool.
+/// Then hands the memory the build freed back to the system.
+pub fn run<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    lower_priority();
+    let out = match pool() {
+        Some(p) => p.install(work),
+        None => work(),
+    };
+    release_freed_memory();
+    out
+}
+
+/// Returns the heap memory that is free but still held by the allocator to the system. A build frees
+/// its buffers in many threads' malloc arenas, which glibc keeps (below the mmap threshold, in the top
+/// of each arena or in fragments) for reuse that never comes: the window would go on holding a build's
+/// peak. `malloc_trim` releases the free pages of every arena.
+#[allow(unsafe_code)]
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointer and only walks the allocator's own free lists under its
+    // locks (glibc documents it MT-Safe); it changes no memory that is in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (Linux: niceness is per thread). Failing leaves it
+/// as it was: the build is then only slower to yield, never wrong.
+fn lower_priority() {
+    let tid = rustix::thread::gettid();
+    let _ = rustix::process::setpriority_process(Some(tid), BUILD_NICENESS);
+}
