@@ -1850,3 +1850,84 @@ fn a_view_its_exporter_signed_but_the_entries_do_not_say_is_caught_by_rendering_
         assert_eq!(genuine_verify_sh("sh", &dir, Some(s)).0, 0);
     }
 }
+
+fn hex_of(bytes: impl AsRef<[u8]>) -> String {
+    bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Issue 11, class 7: two sibling files whose names differ only in normalisation (`é` as U+00E9, and as
+/// `e` + U+0301) are two files. A finding on one must never show, count or verify against the other: the
+/// entry names its file by the exact bytes, and every reader resolves it by those bytes only.
+#[test]
+fn a_finding_on_one_of_two_names_alike_but_for_normalisation_never_lands_on_the_other() {
+    let (nfc, nfd) = ("src/caf\u{e9}.c", "src/cafe\u{301}.c");
+    let snap = TempTree::new();
+    snap.file(nfc, "int nfc_one;\nint a;\n");
+    snap.file(nfd, "int nfd_one;\nint b;\n");
+    let s = snap.path();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let rev = keygen(tmp.path(), "rev", "");
+    let (code, _, err) = cli(
+        &data,
+        &[
+            &"people",
+            &"add",
+            &s,
+            &"--principal",
+            &"r@x",
+            &"--role",
+            &"reviewer",
+            &"--pubkey",
+            &pub_path(&rev),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    annotate(&data, s, &rev, nfd, "1-1", "finding", "high", "In the decomposed one");
+    let (code, _, err) = cli(&data, &[&"mark-reviewed", &s, &"--key", &rev, &"--file", &nfd]);
+    assert_eq!(code, 0, "{err}");
+
+    // The entries name the decomposed file by its bytes (and are of the version that says so).
+    let (_, out, _) = cli(&data, &[&"log", &s, &"--json"]);
+    let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for e in log["entries"].as_array().unwrap() {
+        assert_eq!(e["target"]["path_bytes"], hex_of(nfd), "{e}");
+        assert_eq!(e["target"]["path"], nfc, "the text form, NFC as the canonical JSON requires");
+        assert_eq!(e["v"], 2);
+    }
+
+    // Exported and verified against the snapshot: the anchor is the decomposed file's, and it holds.
+    let b = tmp.path().join("r.vitrine");
+    let (code, _, err) = cli(&data, &[&"export", &s, &"--key", &rev, &"--out", &b]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = cli(&data, &[&"verify", &b, &"--snapshot", &s]);
+    assert_eq!(code, 0, "{out}");
+    let dir = tmp.path().join("x");
+    unpack(&b, &dir);
+    let (code, out) = genuine_verify_sh("sh", &dir, Some(s));
+    assert_eq!(code, 0, "{out}");
+    // The views never show it under the other name.
+    let sarif = std::fs::read_to_string(dir.join("results.sarif")).unwrap();
+    assert!(sarif.contains("\"uri\": \"src/cafe%CC%81.c\""), "{sarif}");
+    assert!(!sarif.contains(&format!("\"uri\": \"{nfc}\"")), "{sarif}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains(&format!("[path bytes {}]", hex_of(nfd))), "{html}");
+
+    // A snapshot whose composed file holds exactly the decomposed one's bytes, and no decomposed file:
+    // the finding's file is gone, and the other name does not stand in for it (even with equal content).
+    let files = BundleFiles::read(&b).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(files.get("record.json").unwrap()).unwrap();
+    let read = |p: &[u8]| (p == nfc.as_bytes()).then(|| b"int nfd_one;\nint b;\n".to_vec());
+    let data_of = SnapshotData {
+        tree_sha256: header["snapshot"]["tree_sha256"].as_str().unwrap().to_owned(),
+        tree_sha1: header["snapshot"]["tree_sha1"].as_str().unwrap().to_owned(),
+        swhid: header["snapshot"]["swhid"].as_str().unwrap().to_owned(),
+        manifest: files.get("MANIFEST.sha256").unwrap().to_vec(),
+        read: &read,
+    };
+    let report = bundle::verify(&files, Some(&data_of));
+    let anchors: Vec<&str> =
+        report.problems.iter().filter(|p| p.message.contains("anchor")).map(|p| p.message.as_str()).collect();
+    assert_eq!(anchors.len(), 2, "{:?}", report.problems);
+    assert!(anchors.iter().all(|m| m.contains("is not in the snapshot")), "{anchors:?}");
+}

@@ -52,7 +52,8 @@ pub struct SnapshotData<'a> {
     pub tree_sha1: String,
     pub swhid: String,
     pub manifest: Vec<u8>,
-    pub read: &'a dyn Fn(&str) -> Option<Vec<u8>>,
+    /// Reads the file whose path is exactly these bytes (no normalisation, no other lookup).
+    pub read: &'a dyn Fn(&[u8]) -> Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for SnapshotData<'_> {
@@ -333,22 +334,23 @@ pub fn files_statement(files: &BundleFiles) -> String {
     out
 }
 
-/// The content of every file an entry targets, read (and hash-checked by the caller) once each.
-pub fn view_contents(
-    entries: &[Verified],
-    read: &dyn Fn(&str) -> Option<Vec<u8>>,
-) -> HashMap<String, Vec<u8>> {
-    let mut contents: HashMap<String, Vec<u8>> = HashMap::new();
+/// The content of every file an entry targets, by the path's exact bytes, read (and hash-checked by the
+/// caller) once each.
+pub fn view_contents(entries: &[Verified], read: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Contents {
+    let mut contents: Contents = HashMap::new();
     for e in entries {
-        if let Some(t) = &e.entry.target
-            && !contents.contains_key(&t.path)
-            && let Some(c) = read(&t.path)
+        if let Some(path) = e.entry.target.as_ref().and_then(Target::path_bytes)
+            && !contents.contains_key(path.as_ref())
+            && let Some(c) = read(&path)
         {
-            contents.insert(t.path.clone(), c);
+            contents.insert(path.into_owned(), c);
         }
     }
     contents
 }
+
+/// File contents by the exact bytes of their paths.
+pub type Contents = HashMap<Vec<u8>, Vec<u8>>;
 
 /// The sentence on verification that `report.html` carries.
 const REPORT_VERIFICATION: &str = "Every entry's signature, author chain and snapshot binding were verified when this record was exported, and the log extends every checkpoint exported before from the same review. Check it again, without Vitrine, with verify.sh (see VERIFY.md).";
@@ -365,7 +367,7 @@ pub struct ViewInput<'a> {
     pub entries: &'a [Verified],
     /// The content of each annotated file, for snippets, read once per file; `None` in a questions-only
     /// packet.
-    pub contents: Option<&'a HashMap<String, Vec<u8>>>,
+    pub contents: Option<&'a Contents>,
     /// The health report JSON, for the summary; `None` in a questions-only packet.
     pub health: Option<&'a [u8]>,
 }
@@ -492,20 +494,22 @@ impl VerifyReport {
 
 /// Why an entry's target does not resolve in the snapshot (`read` gives a file's bytes), or `None` when
 /// it does: the file is missing, its blob differs, or the quoted lines are not there.
-pub fn anchor_problem(kind: Kind, t: &Target, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Option<String> {
+/// The file is the one whose path is exactly the target's bytes: never another spelling of its name.
+pub fn anchor_problem(kind: Kind, t: &Target, read: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Option<String> {
     if !matches!(kind, Kind::Annotation | Kind::ReviewMark | Kind::AnchorPort) {
         return None;
     }
-    let Some(content) = read(&t.path) else {
-        return Some(format!("anchor: {} is not in the snapshot", crate::principal::escape(&t.path)));
+    let shown = crate::principal::escape(&t.label());
+    let Some(content) = t.path_bytes().and_then(|p| read(&p)) else {
+        return Some(format!("anchor: {shown} is not in the snapshot"));
     };
     if blob_id(&content) != t.blob {
-        return Some(format!("anchor: blob of {} differs", crate::principal::escape(&t.path)));
+        return Some(format!("anchor: blob of {shown} differs"));
     }
     if let (Some([a, b]), Some(q)) = (t.lines, &t.quote)
         && quote_lines(&content, a, b).as_ref() != Some(q)
     {
-        return Some(format!("anchor: quote of {}:{a}-{b} differs", crate::principal::escape(&t.path)));
+        return Some(format!("anchor: quote of {shown}:{a}-{b} differs"));
     }
     None
 }

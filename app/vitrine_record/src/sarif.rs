@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::bundle::ViewInput;
+use crate::bundle::{Contents, ViewInput};
 use crate::entry::{Class, Severity, Status, line_bytes};
 use crate::error::RecordError;
 use crate::thread::{Thread, threads};
@@ -173,13 +173,13 @@ impl SourceClaims {
 #[derive(Clone, Copy)]
 enum Source<'a> {
     /// The snapshot's files (at export, or verifying with the snapshot); `None` in a questions-only packet.
-    Contents(Option<&'a HashMap<String, Vec<u8>>>),
+    Contents(Option<&'a Contents>),
     /// Another log's claims, to compare everything but them.
     Claims(&'a SourceClaims),
 }
 
 impl Source<'_> {
-    fn snippet(self, result: usize, path: &str, a: u64, b: u64) -> Option<String> {
+    fn snippet(self, result: usize, path: &[u8], a: u64, b: u64) -> Option<String> {
         match self {
             Source::Contents(c) => {
                 let content = c?.get(path)?;
@@ -189,7 +189,7 @@ impl Source<'_> {
         }
     }
 
-    fn sha256(self, artifact: usize, path: &str) -> Option<String> {
+    fn sha256(self, artifact: usize, path: &[u8]) -> Option<String> {
         match self {
             Source::Contents(c) => Some(hex::encode(Sha256::digest(c?.get(path)?))),
             Source::Claims(c) => c.hashes.get(artifact)?.clone(),
@@ -197,13 +197,32 @@ impl Source<'_> {
     }
 }
 
+/// An artifact's URI, relative to `SNAPSHOT`: the path as it is when it is NFC UTF-8 (as format 2 wrote
+/// it); otherwise its exact bytes percent-encoded (RFC 3986: everything but unreserved characters and
+/// `/`), so that two files whose names differ only in their bytes never share a URI.
+fn uri(target: &crate::entry::Target) -> String {
+    let Some(bytes) = target.path_bytes.as_ref().and_then(|_| target.path_bytes()) else {
+        return target.path.clone();
+    };
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for &b in bytes.iter() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// One result per annotation thread (`number` counts the results).
 fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize) -> Option<Value> {
     let e = &t.root.entry;
     let target = e.target.as_ref()?;
     let [a, b] = target.lines.unwrap_or([1, 1]);
+    let path = target.path_bytes()?;
     let mut region = json!({"startLine": a, "endLine": b});
-    if let (Some(snippet), Some(obj)) = (source.snippet(number, &target.path, a, b), region.as_object_mut()) {
+    if let (Some(snippet), Some(obj)) = (source.snippet(number, &path, a, b), region.as_object_mut()) {
         obj.insert("snippet".into(), json!({"text": snippet}));
     }
     let mut fingerprints = json!({"entryId/v1": t.root.id});
@@ -216,7 +235,7 @@ fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize)
         "kind": kind,
         "message": {"text": e.body.clone().unwrap_or_default()},
         "guid": guid_from_id(&t.root.id),
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": target.path, "uriBaseId": URI_BASE, "index": index}, "region": region}}],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(target), "uriBaseId": URI_BASE, "index": index}, "region": region}}],
         "partialFingerprints": fingerprints,
         "properties": {
             "entryId": t.root.id,
@@ -259,15 +278,15 @@ fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize)
 struct Results<'a> {
     threads: &'a [Thread<'a>],
     source: Source<'a>,
-    index: &'a HashMap<&'a str, usize>,
+    index: &'a HashMap<Vec<u8>, usize>,
 }
 
 impl serde::Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.threads.iter().filter(|t| t.root.entry.target.is_some()).enumerate().filter_map(
             |(number, t)| {
-                let path = t.root.entry.target.as_ref()?.path.as_str();
-                result_value(t, self.source, number, self.index.get(path).copied().unwrap_or(0))
+                let path = t.root.entry.target.as_ref()?.path_bytes()?;
+                result_value(t, self.source, number, self.index.get(path.as_ref()).copied().unwrap_or(0))
             },
         ))
     }
@@ -306,20 +325,21 @@ pub fn render_with_claims(view: &ViewInput<'_>, claims: &SourceClaims) -> Result
 fn render_from(view: &ViewInput<'_>, source: Source<'_>) -> Result<Vec<u8>, RecordError> {
     let h = view.header;
     let all = threads(view.entries);
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut artifacts: Vec<Value> = Vec::new();
     for t in &all {
         let Some(target) = &t.root.entry.target else { continue };
-        if index.contains_key(target.path.as_str()) {
+        let Some(path) = target.path_bytes() else { continue };
+        if index.contains_key(path.as_ref()) {
             continue;
         }
         let number = artifacts.len();
-        index.insert(&target.path, number);
         let mut hashes = json!({"git-blob-sha256": target.blob});
-        if let (Some(sha), Some(obj)) = (source.sha256(number, &target.path), hashes.as_object_mut()) {
+        if let (Some(sha), Some(obj)) = (source.sha256(number, &path), hashes.as_object_mut()) {
             obj.insert("sha-256".into(), json!(sha));
         }
-        artifacts.push(json!({"location": {"uri": target.path, "uriBaseId": URI_BASE}, "hashes": hashes}));
+        index.insert(path.into_owned(), number);
+        artifacts.push(json!({"location": {"uri": uri(target), "uriBaseId": URI_BASE}, "hashes": hashes}));
     }
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -516,6 +536,7 @@ mod tests {
         let mut d = Draft::new(Kind::Annotation);
         d.target = Some(Target {
             path: "src/a.c".into(),
+            path_bytes: None,
             blob: blob_id(content),
             lines: Some([2, 2]),
             quote: quote_lines(content, 2, 2),
@@ -554,7 +575,7 @@ mod tests {
             "See `x`\u{202E}evil <script>alert(1)</script> [docs](https://example.com/x) **bold**".into(),
         );
         review.append(&rev, d, now).unwrap();
-        let read = |p: &str| files.get(p).map(|b| b.to_vec());
+        let read = |p: &[u8]| files.get(std::str::from_utf8(p).ok()?).map(|b| b.to_vec());
         let config = ExportConfig {
             snapshot: SnapshotData {
                 tree_sha256: snapshot.clone(),

@@ -165,7 +165,7 @@ def hex64: type == "string" and test("^[0-9a-f]{64}$");
 def name: type == "string" and length > 0 and length <= 256
   and (explode | all(. > 32 and . != 127 and (. < 128 or . > 159) and . != 34 and . != 33 and . != 35
     and . != 42 and . != 44 and . != 63));
-if type == "object" and .v == 1
+if type == "object" and (.v == 1 or .v == 2)
   and (.seq | type == "number" and . == floor and . >= 1 and . <= 9007199254740991)
   and ((.prev // "") | . == "" or hex64) and ((.parent // "") | . == "" or hex64)
   and (.kind | IN("annotation", "reply", "status", "retract", "review-mark", "anchor-port"))
@@ -176,8 +176,10 @@ if type == "object" and .v == 1
   and (.snapshot | hex64)
   and ((.status // "") | . == "" or IN("open", "acknowledged", "disputed", "fixed", "accepted-risk", "closed"))
   and (.target == null or (.target | type == "object" and (.path | type == "string") and (.blob | hex64)
+    and (.path_bytes == null or (.path_bytes | type == "string" and test("^([0-9a-f]{2})+$")))
     and (.lines == null or (.lines | type == "array" and length == 2
       and all(type == "number" and . == floor and . >= 1 and . <= 9007199254740991)))))
+  and ((.v == 2) == (.target != null and .target.path_bytes != null))
 then .seq, (.prev // "-"), (.parent // "-"), .kind, .author.principal, .author.fingerprint, .role, .time,
   .snapshot, (.status // "-")
 else error("fields") end'
@@ -360,13 +362,20 @@ def uint: type == "number" and . == floor and . >= 1 and . <= 9007199254740991;
 def hex64: type == "string" and test("^[0-9a-f]{64}$");
 if (.kind == "annotation" or .kind == "review-mark" or .kind == "anchor-port") and (.target | type == "object")
 then .target |
-  if (.path | type == "string" and length > 0 and length <= 4096
-      and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
-      and (split("/") | all(. != "" and . != "." and . != "..")))
+  if (if .path_bytes == null then
+        .path | type == "string" and length > 0 and length <= 4096
+        and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
+        and (split("/") | all(. != "" and . != "." and . != ".."))
+      else
+        .path_bytes | type == "string" and length <= 8192 and test("^([0-9a-f]{2})+$")
+        and ([range(0; length; 2) as $i | .[$i:$i + 2]] | all((test("^[01]") or . == "7f") | not))
+        and (startswith("2f") or startswith("2d") | not)
+      end)
     and (.blob | hex64)
     and (.lines == null or (.lines | type == "array" and length == 2 and (.[0] | uint) and (.[1] | uint)
       and .[0] <= .[1]))
-  then .path, .blob, (if .lines == null or .quote == null then "-", "-", "-" else .lines[0], .lines[1],
+  then (if .path_bytes == null then "text", .path else "hex", .path_bytes end), .blob,
+    (if .lines == null or .quote == null then "-", "-", "-" else .lines[0], .lines[1],
     ([.quote.sha256, .quote.prefix, .quote.suffix] | map(tostring) | join(" ")) end)
   else error("target") end
 else empty end'
@@ -387,7 +396,13 @@ if [ -n "$SNAP_DIR" ]; then
     while read -r e; do
       if ! jq -r "$ANCHOR" "$e" > "$T/anchor" 2> /dev/null; then problem "$e" "anchor: malformed target"; continue; fi
       [ -s "$T/anchor" ] || continue
-      { IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/anchor"
+      { read -r how; IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/anchor"
+      # A path that is not NFC UTF-8 is named by its exact bytes (hex, checked above: no control byte,
+      # not absolute); its components are checked here, after decoding.
+      if [ "$how" = hex ]; then
+        p=$(printf '%s' "$p" | xxd -r -p)
+        case /$p/ in */../* | */./* | *//*) problem "$e" "anchor: malformed target"; continue ;; esac
+      fi
       # Only a path the manifest lists is opened.
       if [ ! -f "$T/manifest" ] || ! grep -Fxq -e "$p" "$T/manifest" || [ ! -f "$S/$p" ]; then
         problem "$e" "anchor: $(shown "$p") is not in the snapshot"; continue
