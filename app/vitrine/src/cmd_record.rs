@@ -440,7 +440,7 @@ fn parse_lines(s: &str) -> anyhow::Result<(u64, u64)> {
 /// Reads a snapshot file, named by the exact bytes of its path, through the verified reader (the bytes
 /// must still hash as at ingest).
 fn read_file(snap: &Snapshot, rel: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let shown = || crate::common::term(&vitrine_snapshot::path_display(rel));
+    let shown = || crate::common::term(&vitrine_snapshot::path_display(rel)).into_owned();
     let entry = snap.file(rel).with_context(|| format!("{} is not a file of the snapshot", shown()))?;
     snap.read(entry).with_context(|| format!("cannot read {}", shown()))
 }
