@@ -3,8 +3,9 @@
 # re-verify everything), export the bundle, verify it on one thread and on all. Prints entries per second for
 # each phase, the bundle size, the peak memory and the load average when the review was reopened.
 # Usage: scripts/bench-record.sh [N] [DIR]. With BENCH_KEEP=1 the review is kept (DIR/vitrine-record-bench-PID/
-# review), and `cargo run --release -p vitrine_record --example load -- THAT_DIR - RUNS` times its load alone.
+# review), and `cargo run --release -p vitrine_record --example load -- THAT_DIR - RUNS` times its load alone,
+# `--example verify -- THAT_DIR/../bench.vitrine RUNS` its verify alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p vitrine_record --example bench
-exec target/release/examples/bench "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/examples/bench" "$@"

@@ -706,3 +706,70 @@ fn lying_port_entries_are_invalid_against_the_snapshots() {
         assert!(out.contains(&format!("{entry}: {what}")), "{out}");
     }
 }
+
+#[test]
+fn a_thread_on_one_of_two_names_alike_but_for_normalisation_is_ported_on_that_file_only() {
+    // `café.c` twice: é as one code point (NFC) and as e + U+0301 (NFD). The thread is on the NFD file;
+    // in v2 the NFD file is edited above the finding and the NFC one is not, so where it lands tells
+    // which file the port read.
+    const NFC: &str = "caf\u{e9}.c";
+    const NFD: &str = "cafe\u{301}.c";
+    let pair = Pair::new();
+    pair.old().file(NFC, "int a;\nint risky;\n").file(NFD, "int b;\nint risky;\n");
+    pair.new_side().file(NFC, "int a;\nint risky;\n").file(NFD, "// new\n// lines\nint b;\nint risky;\n");
+    let (_tmp, data) = data_dir();
+    let rev = keygen(pair.root.path(), "rev");
+    let (v1, v2) = (pair.root.path().join("a"), pair.root.path().join("b"));
+    let pubkey = std::path::PathBuf::from(format!("{}.pub", rev.display()));
+    ok(
+        &data,
+        &[&"people", &"add", &v1, &"--principal", &"r@x", &"--role", &"reviewer", &"--pubkey", &pubkey],
+    );
+    ok(
+        &data,
+        &[
+            &"annotate",
+            &v1,
+            &"--key",
+            &rev,
+            &"--file",
+            &NFD,
+            &"--lines",
+            &"2-2",
+            &"--kind",
+            &"finding",
+            &"--severity",
+            &"high",
+            &"--body",
+            &"risky",
+        ],
+    );
+    let out = ok(&data, &[&"port", &v1, &v2, &"--key", &rev, &"--json"]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ports = json["ports"].as_array().unwrap();
+    assert_eq!(ports.len(), 1, "{json}");
+    assert_eq!(ports[0]["from"]["path"], NFD, "{json}");
+    assert_eq!(ports[0]["outcome"], "moved", "{json}");
+    assert_eq!(ports[0]["to"], serde_json::json!({"path": NFD, "lines": [4, 4]}), "{json}");
+
+    // The signed entry names the NFD file by its exact bytes, in its body's `from` and in its target.
+    let log: serde_json::Value = serde_json::from_str(&ok(&data, &[&"log", &v2, &"--json"])).unwrap();
+    let entry = &log["entries"][0];
+    let nfd_hex: String = NFD.bytes().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(entry["target"]["path_bytes"], nfd_hex.as_str(), "{log}");
+    let body: serde_json::Value = serde_json::from_str(entry["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["from"]["path_bytes"], nfd_hex.as_str(), "{body}");
+
+    // And the record verifies against both snapshots.
+    let bundle = pair.root.path().join("v2.vitrine");
+    ok(&data, &[&"export", &v2, &"--key", &rev, &"--out", &bundle]);
+    ok(&data, &[&"verify", &bundle, &"--snapshot", &v2, &"--previous", &v1]);
+    // verify.sh too, which looks the old file up by the same exact bytes.
+    let dir = pair.root.path().join("unpacked");
+    std::fs::create_dir(&dir).unwrap();
+    let tar = Command::new("tar").arg("-xf").arg(&bundle).arg("-C").arg(&dir).output().unwrap();
+    assert!(tar.status.success());
+    let sh = Command::new("sh").arg("./verify.sh").arg(&v2).arg(&v1).current_dir(&dir).output().unwrap();
+    let out = String::from_utf8_lossy(&sh.stdout);
+    assert_eq!(sh.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&sh.stderr));
+}

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_arguments)]
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -1040,6 +1041,7 @@ fn verify_sh_judges_canonical_form_as_vitrine_does_except_nfc() {
         let mut d = Draft::new(Kind::Annotation);
         d.target = Some(Target {
             path: "src/é.c".into(),
+            path_bytes: None,
             blob: blob_id(c),
             lines: Some([1, 2]),
             quote: quote_lines(c, 1, 2),
@@ -1176,6 +1178,7 @@ fn note_draft(i: u64) -> Draft {
     let mut d = Draft::new(Kind::Annotation);
     d.target = Some(Target {
         path: "f.c".into(),
+        path_bytes: None,
         blob: blob_id(content),
         lines: Some([1, 1]),
         quote: quote_lines(content, 1, 1),
@@ -1290,6 +1293,7 @@ fn write_golden(dir: &Path) {
     let mut d = Draft::new(Kind::Annotation);
     d.target = Some(Target {
         path: "src/main.c".into(),
+        path_bytes: None,
         blob: blob_id(&content),
         lines: Some([3, 3]),
         quote: quote_lines(&content, 3, 3),
@@ -1305,9 +1309,15 @@ fn write_golden(dir: &Path) {
     r.status = Some(vitrine_record::Status::Acknowledged);
     review.append(&ven, r, t0 + vitrine_record::time::Duration::minutes(5)).unwrap();
     let mut m = Draft::new(Kind::ReviewMark);
-    m.target = Some(Target { path: "src/main.c".into(), blob: blob_id(&content), lines: None, quote: None });
+    m.target = Some(Target {
+        path: "src/main.c".into(),
+        path_bytes: None,
+        blob: blob_id(&content),
+        lines: None,
+        quote: None,
+    });
     review.append(&rev, m, t0 + vitrine_record::time::Duration::minutes(9)).unwrap();
-    let read = |p: &str| std::fs::read(snap_dir.join(p)).ok();
+    let read = |p: &[u8]| std::fs::read(snap_dir.join(std::ffi::OsStr::from_bytes(p))).ok();
     let config = bundle::ExportConfig {
         snapshot: SnapshotData {
             tree_sha256: snap.ids().tree_sha256.clone(),
@@ -1377,7 +1387,7 @@ fn format_v1_golden_still_verifies() {
     let snap_dir = dir.join("snapshot");
     let snap = snapshot_of(&snap_dir);
     let files = BundleFiles::read(&dir.join("record.vitrine")).unwrap();
-    let read = |p: &str| std::fs::read(snap_dir.join(p)).ok();
+    let read = |p: &[u8]| std::fs::read(snap_dir.join(std::ffi::OsStr::from_bytes(p))).ok();
     let data = SnapshotData {
         tree_sha256: snap.ids().tree_sha256.clone(),
         tree_sha1: snap.ids().tree_sha1.clone(),
@@ -1515,7 +1525,7 @@ fn export_with(
     signer: &Signer,
     out: &Path,
 ) {
-    let read = |p: &str| std::fs::read(dir.join(p)).ok();
+    let read = |p: &[u8]| std::fs::read(dir.join(std::ffi::OsStr::from_bytes(p))).ok();
     let config = bundle::ExportConfig {
         snapshot: SnapshotData {
             tree_sha256: snap.ids().tree_sha256.clone(),
@@ -1545,6 +1555,7 @@ fn import_holds_apart_entries_whose_anchors_do_not_resolve_and_later_exports_sta
     let mut d = Draft::new(Kind::Annotation);
     d.target = Some(Target {
         path: "src/missing.c".into(),
+        path_bytes: None,
         blob: blob_id(&content),
         lines: Some([1, 1]),
         quote: quote_lines(&content, 1, 1),
@@ -1848,5 +1859,117 @@ fn a_view_its_exporter_signed_but_the_entries_do_not_say_is_caught_by_rendering_
         }
         // Stock tools cannot render the views: verify.sh checks only that they are the ones signed.
         assert_eq!(genuine_verify_sh("sh", &dir, Some(s)).0, 0);
+    }
+}
+
+fn hex_of(bytes: impl AsRef<[u8]>) -> String {
+    bytes.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Issue 11, class 7: two sibling files whose names differ only in normalisation (`é` as U+00E9, and as
+/// `e` + U+0301) are two files. A finding on one must never show, count or verify against the other: the
+/// entry names its file by the exact bytes, and every reader resolves it by those bytes only.
+#[test]
+fn a_finding_on_one_of_two_names_alike_but_for_normalisation_never_lands_on_the_other() {
+    let (nfc, nfd) = ("src/caf\u{e9}.c", "src/cafe\u{301}.c");
+    let snap = TempTree::new();
+    snap.file(nfc, "int nfc_one;\nint a;\n");
+    snap.file(nfd, "int nfd_one;\nint b;\n");
+    let s = snap.path();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let rev = keygen(tmp.path(), "rev", "");
+    let (code, _, err) = cli(
+        &data,
+        &[
+            &"people",
+            &"add",
+            &s,
+            &"--principal",
+            &"r@x",
+            &"--role",
+            &"reviewer",
+            &"--pubkey",
+            &pub_path(&rev),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    annotate(&data, s, &rev, nfd, "1-1", "finding", "high", "In the decomposed one");
+    let (code, _, err) = cli(&data, &[&"mark-reviewed", &s, &"--key", &rev, &"--file", &nfd]);
+    assert_eq!(code, 0, "{err}");
+
+    // The entries name the decomposed file by its bytes (and are of the version that says so).
+    let (_, out, _) = cli(&data, &[&"log", &s, &"--json"]);
+    let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for e in log["entries"].as_array().unwrap() {
+        assert_eq!(e["target"]["path_bytes"], hex_of(nfd), "{e}");
+        assert_eq!(e["target"]["path"], nfc, "the text form, NFC as the canonical JSON requires");
+        assert_eq!(e["v"], 2);
+    }
+
+    // Exported and verified against the snapshot: the anchor is the decomposed file's, and it holds.
+    let b = tmp.path().join("r.vitrine");
+    let (code, _, err) = cli(&data, &[&"export", &s, &"--key", &rev, &"--out", &b]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = cli(&data, &[&"verify", &b, &"--snapshot", &s]);
+    assert_eq!(code, 0, "{out}");
+    let dir = tmp.path().join("x");
+    unpack(&b, &dir);
+    let (code, out) = genuine_verify_sh("sh", &dir, Some(s));
+    assert_eq!(code, 0, "{out}");
+    // The views never show it under the other name.
+    let sarif = std::fs::read_to_string(dir.join("results.sarif")).unwrap();
+    assert!(sarif.contains("\"uri\": \"src/cafe%CC%81.c\""), "{sarif}");
+    assert!(!sarif.contains(&format!("\"uri\": \"{nfc}\"")), "{sarif}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains(&format!("[path bytes {}]", hex_of(nfd))), "{html}");
+
+    // A snapshot whose composed file holds exactly the decomposed one's bytes, and no decomposed file:
+    // the finding's file is gone, and the other name does not stand in for it (even with equal content).
+    let files = BundleFiles::read(&b).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(files.get("record.json").unwrap()).unwrap();
+    let read = |p: &[u8]| (p == nfc.as_bytes()).then(|| b"int nfd_one;\nint b;\n".to_vec());
+    let data_of = SnapshotData {
+        tree_sha256: header["snapshot"]["tree_sha256"].as_str().unwrap().to_owned(),
+        tree_sha1: header["snapshot"]["tree_sha1"].as_str().unwrap().to_owned(),
+        swhid: header["snapshot"]["swhid"].as_str().unwrap().to_owned(),
+        manifest: files.get("MANIFEST.sha256").unwrap().to_vec(),
+        read: &read,
+    };
+    let report = bundle::verify(&files, Some(&data_of));
+    let anchors: Vec<&str> =
+        report.problems.iter().filter(|p| p.message.contains("anchor")).map(|p| p.message.as_str()).collect();
+    assert_eq!(anchors.len(), 2, "{:?}", report.problems);
+    assert!(anchors.iter().all(|m| m.contains("is not in the snapshot")), "{anchors:?}");
+}
+
+/// The golden of entry format v2 (bundle format 2): written once by `vitrine annotate`, `mark-reviewed`
+/// and `export` (release build) over a snapshot with `src/café.c` composed and decomposed, and kept
+/// forever. Its decomposed-name entries are v2 with `path_bytes`; the composed one stays v1.
+#[test]
+fn entry_v2_golden_names_its_file_by_the_path_bytes_and_verifies() {
+    let dir = golden_dir_of("v2-path-bytes");
+    let snap_dir = dir.join("snapshot");
+    let bundle_path = dir.join("record.vitrine");
+    let (code, out, _) = cli(&dir.join("unused-data"), &[&"verify", &bundle_path, &"--snapshot", &snap_dir]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("re-derived from the entries: identical"), "{out}");
+    let files = BundleFiles::read(&bundle_path).unwrap();
+    let versions: Vec<(u64, Option<String>)> = (1..=3)
+        .map(|i| {
+            let e: serde_json::Value =
+                serde_json::from_slice(files.get(&format!("entries/{i:06}.json")).unwrap()).unwrap();
+            (e["v"].as_u64().unwrap(), e["target"]["path_bytes"].as_str().map(str::to_owned))
+        })
+        .collect();
+    let nfd = Some(hex_of("src/cafe\u{301}.c"));
+    assert_eq!(versions, [(2, nfd.clone()), (1, None), (2, nfd)]);
+    let tmp = tempfile::tempdir().unwrap();
+    unpack(&bundle_path, tmp.path());
+    let (code, out) = verify_sh(tmp.path(), Some(&snap_dir));
+    assert_eq!(code, 0, "{out}");
+    for shell in ["dash", "bash"] {
+        let (code, out) = genuine_verify_sh(shell, tmp.path(), Some(&snap_dir));
+        assert_eq!(code, 0, "{shell}: {out}");
     }
 }

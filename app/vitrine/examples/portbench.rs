@@ -118,12 +118,12 @@ fn main() -> anyhow::Result<()> {
                 let lines = split_lines(content).len().max(1) as u64;
                 let line = (i as u64 * 7919) % lines + 1;
                 let mut d = Draft::new(Kind::Annotation);
-                d.target = Some(Target {
-                    path: path.clone(),
-                    blob: blob_id(content),
-                    lines: Some([line, line]),
-                    quote: quote_lines(content, line, line),
-                });
+                d.target = Some(Target::at(
+                    path.as_bytes(),
+                    blob_id(content),
+                    Some([line, line]),
+                    quote_lines(content, line, line),
+                ));
                 d.class = Some(Class::Finding);
                 d.severity = Some(Severity::Low);
                 d.body = Some(format!("bench {i}"));

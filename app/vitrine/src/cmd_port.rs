@@ -11,7 +11,7 @@ use vitrine_record::entry::Target;
 use vitrine_record::port::{Continues, Outcome, PortBody, PortFrom, target_at};
 use vitrine_record::time::OffsetDateTime;
 use vitrine_record::{Draft, Kind, Status};
-use vitrine_snapshot::Snapshot;
+use vitrine_snapshot::{FileEntry, Snapshot};
 
 use crate::cmd_compare::PortArgs;
 use crate::common::{Ctx, Exit};
@@ -105,9 +105,11 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let d = vitrine_compare::diff(&old, &new, &vitrine_compare::DiffOptions::default())?;
     let changes: HashMap<&str, &vitrine_compare::FileChange> =
         d.files.iter().filter_map(|f| Some((f.old_path.as_deref()?, f))).collect();
+    // Keyed by the path's one-to-one text form, which is how the diff names files: a thread on
+    // `cafe\u{301}.c` is never taken for one on `caf\u{e9}.c`.
     let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, j) in jobs.iter().enumerate() {
-        by_path.entry(j.body.from.path.clone()).or_default().push(i);
+        by_path.entry(j.body.from.as_target().shown()).or_default().push(i);
     }
     for (path, idx) in &by_path {
         let change = changes.get(path.as_str()).copied();
@@ -125,25 +127,25 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 bail!(
                     "thread {}: {} in the old snapshot is not the blob it was written on",
                     job.root_id,
-                    f.path
+                    f.as_target().label()
                 );
             }
             let anchor = Anchor {
-                path: f.path.clone(),
+                path: path.clone(),
                 start_line: u32::try_from(f.lines[0]).unwrap_or(u32::MAX),
                 end_line: u32::try_from(f.lines[1]).unwrap_or(u32::MAX),
             };
             let (outcome, target, confidence) = match fp.port(&anchor) {
-                Port::Exact { .. } => (Outcome::Exact, Some(same_bytes(f, &f.path)), None),
+                Port::Exact { .. } => (Outcome::Exact, Some(f.as_target()), None),
                 Port::Moved { path, .. } if new_path.is_none() => {
-                    (Outcome::Moved, Some(same_bytes(f, &path)), None)
+                    (Outcome::Moved, Some(same_bytes(f, file_of(&new, &path)?)), None)
                 }
                 Port::Moved { path, start_line, end_line } => {
-                    (Outcome::Moved, Some(located(&path, &new_bytes, start_line, end_line)?), None)
+                    (Outcome::Moved, Some(located(&new, &path, &new_bytes, start_line, end_line)?), None)
                 }
                 Port::Changed { path, start_line, end_line, confidence } => (
                     Outcome::Changed,
-                    Some(located(&path, &new_bytes, start_line, end_line)?),
+                    Some(located(&new, &path, &new_bytes, start_line, end_line)?),
                     Some(u64::from(confidence)),
                 ),
                 Port::Outdated => (Outcome::Outdated, None, None),
@@ -180,8 +182,8 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             annotation: j.body.annotation.clone(),
             entry: v.id.clone(),
             outcome: j.body.outcome.as_str(),
-            from: Place { path: j.body.from.path.clone(), lines: j.body.from.lines },
-            to: j.target.as_ref().and_then(|t| Some(Place { path: t.path.clone(), lines: t.lines? })),
+            from: Place { path: j.body.from.as_target().shown(), lines: j.body.from.lines },
+            to: j.target.as_ref().and_then(|t| Some(Place { path: t.shown(), lines: t.lines? })),
             confidence: j.body.confidence,
         })
         .collect();
@@ -242,6 +244,7 @@ fn job_of(root_id: &str, e: &vitrine_record::Entry, old_tree: &str) -> Option<Jo
             from: PortFrom {
                 snapshot: old_tree.to_owned(),
                 path: t.path.clone(),
+                path_bytes: t.path_bytes.clone(),
                 blob: t.blob.clone(),
                 lines,
                 quote,
@@ -256,17 +259,27 @@ fn job_of(root_id: &str, e: &vitrine_record::Entry, old_tree: &str) -> Option<Jo
     })
 }
 
-/// The target of a thread whose file kept its bytes (at `path`, the same or a new one).
-fn same_bytes(f: &PortFrom, path: &str) -> Target {
-    Target { path: path.to_owned(), blob: f.blob.clone(), lines: Some(f.lines), quote: Some(f.quote.clone()) }
+/// The target of a thread whose file kept its bytes, now at `file` (the same path or a new one).
+fn same_bytes(f: &PortFrom, file: &FileEntry) -> Target {
+    Target::at(file.path.as_bytes(), f.blob.clone(), Some(f.lines), Some(f.quote.clone()))
 }
 
-fn located(path: &str, content: &[u8], first: u32, last: u32) -> anyhow::Result<Target> {
-    target_at(path, content, u64::from(first), u64::from(last))
+fn located(snap: &Snapshot, path: &str, content: &[u8], first: u32, last: u32) -> anyhow::Result<Target> {
+    let file = file_of(snap, path)?;
+    target_at(file.path.as_bytes(), content, u64::from(first), u64::from(last))
         .with_context(|| format!("lines {first}-{last} are outside {path} in the new snapshot"))
 }
 
+/// The file a diff names by `shown`, the one-to-one text form of its path (`RelPath::display`): most
+/// paths are their own text form; the others (a backslash, bytes that are not UTF-8) are looked up.
+fn file_of<'s>(snap: &'s Snapshot, shown: &str) -> anyhow::Result<&'s FileEntry> {
+    snap.file(shown.as_bytes())
+        .filter(|e| e.path.display() == shown)
+        .or_else(|| snap.files().iter().find(|e| e.path.display() == shown))
+        .with_context(|| format!("{shown} is not a file of the snapshot"))
+}
+
 fn read(snap: &Snapshot, path: &str) -> anyhow::Result<Vec<u8>> {
-    let e = snap.file(path.as_bytes()).with_context(|| format!("{path} is not a file of the snapshot"))?;
+    let e = file_of(snap, path)?;
     snap.read(e).with_context(|| format!("cannot read {path}"))
 }

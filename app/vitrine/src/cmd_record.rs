@@ -4,6 +4,7 @@
 //! snapshot, the review directory and the key, and prints.
 
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -103,9 +104,10 @@ pub struct AnnotateArgs {
     /// Private key file.
     #[arg(long)]
     pub key: PathBuf,
-    /// File path relative to the snapshot root.
+    /// File path relative to the snapshot root, exactly as its bytes are in the snapshot (no
+    /// normalisation: `é` as one code point and as `e` + U+0301 are two files).
     #[arg(long)]
-    pub file: String,
+    pub file: std::ffi::OsString,
     /// Line range A-B (1-based, inclusive) or a single line.
     #[arg(long)]
     pub lines: String,
@@ -134,7 +136,7 @@ pub struct ReplyArgs {
     pub status: Option<Status>,
     /// Point the reply at a file of this snapshot (e.g. where a finding was fixed), with --lines.
     #[arg(long, requires = "lines")]
-    pub file: Option<String>,
+    pub file: Option<std::ffi::OsString>,
     /// Line range A-B of --file (1-based, inclusive) or a single line.
     #[arg(long, requires = "file")]
     pub lines: Option<String>,
@@ -175,8 +177,9 @@ pub struct MarkArgs {
     pub path: PathBuf,
     #[arg(long)]
     pub key: PathBuf,
+    /// File path relative to the snapshot root, exactly as its bytes are in the snapshot.
     #[arg(long)]
-    pub file: String,
+    pub file: std::ffi::OsString,
 }
 
 #[derive(Debug, Args)]
@@ -444,32 +447,31 @@ fn parse_lines(s: &str) -> anyhow::Result<(u64, u64)> {
     Ok((a, b))
 }
 
-/// Reads a snapshot file through the verified reader (the bytes must still hash as at ingest).
-fn read_file(snap: &Snapshot, rel: &str) -> anyhow::Result<Vec<u8>> {
-    let entry = snap.file(rel.as_bytes()).with_context(|| format!("{rel} is not a file of the snapshot"))?;
-    snap.read(entry).with_context(|| format!("cannot read {rel}"))
+/// Reads a snapshot file, named by the exact bytes of its path, through the verified reader (the bytes
+/// must still hash as at ingest).
+fn read_file(snap: &Snapshot, rel: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let shown = || crate::common::term(&vitrine_snapshot::path_display(rel)).into_owned();
+    let entry = snap.file(rel).with_context(|| format!("{} is not a file of the snapshot", shown()))?;
+    snap.read(entry).with_context(|| format!("cannot read {}", shown()))
 }
 
 fn annotate(a: AnnotateArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let (first, last) = parse_lines(&a.lines)?;
     let snap = ctx.open_snapshot_cached(&a.path, true)?;
-    let content = read_file(&snap, &a.file)?;
+    let rel = a.file.as_bytes();
+    let content = read_file(&snap, rel)?;
     let quote: Quote = quote_lines(&content, first, last).with_context(|| {
         format!(
             "lines {first}-{last} are outside {} ({} lines)",
-            a.file,
+            crate::common::term(&vitrine_snapshot::path_display(rel)),
             vitrine_record::entry::split_lines(&content).len()
         )
     })?;
     let signer = signer(&a.key)?;
     let mut review = open_review(ctx, &snap)?;
     let mut d = Draft::new(Kind::Annotation);
-    d.target = Some(Target {
-        path: nfc(&a.file),
-        blob: blob_id(&content),
-        lines: Some([first, last]),
-        quote: Some(quote),
-    });
+    // The path's exact bytes: never normalised, so that the entry names this file and no sibling.
+    d.target = Some(Target::at(rel, blob_id(&content), Some([first, last]), Some(quote)));
     d.class = Some(a.kind);
     d.severity = Some(a.severity);
     d.category = a.category.as_deref().map(nfc);
@@ -489,15 +491,14 @@ fn reply(a: ReplyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let target = match (&a.file, &a.lines) {
         (Some(file), Some(lines)) => {
             let (first, last) = parse_lines(lines)?;
-            let content = read_file(&snap, file)?;
-            let quote = quote_lines(&content, first, last)
-                .with_context(|| format!("lines {first}-{last} are outside {file}"))?;
-            Some(Target {
-                path: nfc(file),
-                blob: blob_id(&content),
-                lines: Some([first, last]),
-                quote: Some(quote),
-            })
+            let rel = file.as_bytes();
+            let content = read_file(&snap, rel)?;
+            let quote = quote_lines(&content, first, last).with_context(|| {
+                let shown = crate::common::term(&vitrine_snapshot::path_display(rel)).into_owned();
+                format!("lines {first}-{last} are outside {shown}")
+            })?;
+            // The path's exact bytes, as for an annotation.
+            Some(Target::at(rel, blob_id(&content), Some([first, last]), Some(quote)))
         }
         _ => None,
     };
@@ -573,11 +574,12 @@ fn retract(a: RetractArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 
 fn mark_reviewed(a: MarkArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let snap = ctx.open_snapshot_cached(&a.path, true)?;
-    let content = read_file(&snap, &a.file)?;
+    let rel = a.file.as_bytes();
+    let content = read_file(&snap, rel)?;
     let signer = signer(&a.key)?;
     let mut review = open_review(ctx, &snap)?;
     let mut d = Draft::new(Kind::ReviewMark);
-    d.target = Some(Target { path: nfc(&a.file), blob: blob_id(&content), lines: None, quote: None });
+    d.target = Some(Target::at(rel, blob_id(&content), None, None));
     let v = review.append(&signer, d, OffsetDateTime::now_utc())?;
     writeln!(ctx.out, "{}", v.id)?;
     Ok(Exit::Ok)
@@ -659,7 +661,7 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     for t in &threads {
         let e = &t.root.entry;
         let (path, [l1, l2]) =
-            e.target.as_ref().map_or(("", [0, 0]), |t| (t.path.as_str(), t.lines.unwrap_or([0, 0])));
+            e.target.as_ref().map_or((String::new(), [0, 0]), |t| (t.label(), t.lines.unwrap_or([0, 0])));
         writeln!(
             ctx.out,
             "\n{} {} {} [{}{}] {}:{l1}-{l2}  {} ({}) {}",
@@ -668,7 +670,7 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             e.severity.map_or("", Severity::as_str),
             t.status.as_str(),
             if t.retracted { ", retracted" } else { "" },
-            path,
+            crate::common::term(&path),
             who(&e.author),
             e.role,
             e.time
@@ -717,7 +719,7 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             writeln!(
                 ctx.out,
                 "  {} by {} at {}",
-                m.entry.target.as_ref().map_or("", |t| t.path.as_str()),
+                crate::common::term(&m.entry.target.as_ref().map_or(String::new(), Target::label)),
                 who(&m.entry.author),
                 m.entry.time
             )?;
@@ -733,7 +735,7 @@ fn export(a: ExportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let snap = ctx.open_snapshot(&a.path, true)?;
     let signer = signer(&a.key)?;
     let mut review = open_review(ctx, &snap)?;
-    let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
+    let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
     let config = ExportConfig {
         snapshot: vitrine_gui::records::snapshot_data(&snap, &read),
         health_json: serde_json::to_vec_pretty(snap.health())?,
@@ -757,7 +759,7 @@ fn import(a: ImportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         }
     }
     let mut review = open_review(ctx, &snap)?;
-    let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
+    let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
     // Planned first, so that whoever imports sees who is new and what is held apart before anything is
     // merged; a bundle's allowed_signers is the exporter's word, so new keys are taken on first use only,
     // or when asked.
@@ -859,13 +861,13 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         Some(p) => Some(ctx.open_snapshot(p, true)?),
         None => None,
     };
-    let read = |p: &str| snap.as_ref().and_then(|s| s.file(p.as_bytes()).and_then(|e| s.read(e).ok()));
+    let read = |p: &[u8]| snap.as_ref().and_then(|s| s.file(p).and_then(|e| s.read(e).ok()));
     let data = snap.as_ref().map(|s| vitrine_gui::records::snapshot_data(s, &read));
     let prev = match &a.previous {
         Some(p) => Some(ctx.open_snapshot(p, true)?),
         None => None,
     };
-    let read_prev = |p: &str| prev.as_ref().and_then(|s| s.file(p.as_bytes()).and_then(|e| s.read(e).ok()));
+    let read_prev = |p: &[u8]| prev.as_ref().and_then(|s| s.file(p).and_then(|e| s.read(e).ok()));
     let prev_data = prev.as_ref().map(|s| vitrine_gui::records::snapshot_data(s, &read_prev));
     let mut report = bundle::verify_with_previous(&files, data.as_ref(), prev_data.as_ref());
     if let (Some(t), Some(p)) = (&trusted, &a.trusted_signers) {

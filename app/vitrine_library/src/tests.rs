@@ -41,6 +41,7 @@ fn target(path: &str, first: u64) -> Target {
     let quote = vitrine_record::entry::quote_lines(content.as_bytes(), first, first + 2);
     Target {
         path: path.into(),
+        path_bytes: None,
         blob: vitrine_record::entry::blob_id(content.as_bytes()),
         lines: Some([first, first + 2]),
         quote,

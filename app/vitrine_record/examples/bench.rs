@@ -51,6 +51,7 @@ fn draft(i: usize, content: &[u8]) -> Draft {
     let mut d = Draft::new(Kind::Annotation);
     d.target = Some(Target {
         path: format!("src/file{:03}.c", i % 500),
+        path_bytes: None,
         blob: blob_id(content),
         lines: Some([line, line + 2]),
         quote: quote_lines(content, line, line + 2),
@@ -138,7 +139,7 @@ fn main() -> Result<(), RecordError> {
     put("load_cpu_s", ((load_cpu * 100.0).round() / 100.0).into());
 
     // Export.
-    let read = |_: &str| Some(content.clone());
+    let read = |_: &[u8]| Some(content.clone());
     let config = ExportConfig {
         snapshot: SnapshotData {
             tree_sha256: snapshot.clone(),

@@ -13,6 +13,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
+
+use rayon::prelude::*;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -50,7 +52,8 @@ pub struct SnapshotData<'a> {
     pub tree_sha1: String,
     pub swhid: String,
     pub manifest: Vec<u8>,
-    pub read: &'a dyn Fn(&str) -> Option<Vec<u8>>,
+    /// Reads the file whose path is exactly these bytes (no normalisation, no other lookup).
+    pub read: &'a dyn Fn(&[u8]) -> Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for SnapshotData<'_> {
@@ -335,22 +338,23 @@ pub fn files_statement(files: &BundleFiles) -> String {
     out
 }
 
-/// The content of every file an entry targets, read (and hash-checked by the caller) once each.
-pub fn view_contents(
-    entries: &[Verified],
-    read: &dyn Fn(&str) -> Option<Vec<u8>>,
-) -> HashMap<String, Vec<u8>> {
-    let mut contents: HashMap<String, Vec<u8>> = HashMap::new();
+/// The content of every file an entry targets, by the path's exact bytes, read (and hash-checked by the
+/// caller) once each.
+pub fn view_contents(entries: &[Verified], read: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Contents {
+    let mut contents: Contents = HashMap::new();
     for e in entries {
-        if let Some(t) = &e.entry.target
-            && !contents.contains_key(&t.path)
-            && let Some(c) = read(&t.path)
+        if let Some(path) = e.entry.target.as_ref().and_then(Target::path_bytes)
+            && !contents.contains_key(path.as_ref())
+            && let Some(c) = read(&path)
         {
-            contents.insert(t.path.clone(), c);
+            contents.insert(path.into_owned(), c);
         }
     }
     contents
 }
+
+/// File contents by the exact bytes of their paths.
+pub type Contents = HashMap<Vec<u8>, Vec<u8>>;
 
 /// The sentence on verification that `report.html` carries.
 const REPORT_VERIFICATION: &str = "Every entry's signature, author chain and snapshot binding were verified when this record was exported, and the log extends every checkpoint exported before from the same review. Check it again, without Vitrine, with verify.sh (see VERIFY.md).";
@@ -367,7 +371,7 @@ pub struct ViewInput<'a> {
     pub entries: &'a [Verified],
     /// The content of each annotated file, for snippets, read once per file; `None` in a questions-only
     /// packet.
-    pub contents: Option<&'a HashMap<String, Vec<u8>>>,
+    pub contents: Option<&'a Contents>,
     /// The health report JSON, for the summary; `None` in a questions-only packet.
     pub health: Option<&'a [u8]>,
 }
@@ -494,20 +498,22 @@ impl VerifyReport {
 
 /// Why an entry's target does not resolve in the snapshot (`read` gives a file's bytes), or `None` when
 /// it does: the file is missing, its blob differs, or the quoted lines are not there.
-pub fn anchor_problem(kind: Kind, t: &Target, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Option<String> {
+/// The file is the one whose path is exactly the target's bytes: never another spelling of its name.
+pub fn anchor_problem(kind: Kind, t: &Target, read: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Option<String> {
     if !matches!(kind, Kind::Annotation | Kind::ReviewMark | Kind::AnchorPort) {
         return None;
     }
-    let Some(content) = read(&t.path) else {
-        return Some(format!("anchor: {} is not in the snapshot", crate::principal::escape(&t.path)));
+    let shown = crate::principal::escape(&t.label());
+    let Some(content) = t.path_bytes().and_then(|p| read(&p)) else {
+        return Some(format!("anchor: {shown} is not in the snapshot"));
     };
     if blob_id(&content) != t.blob {
-        return Some(format!("anchor: blob of {} differs", crate::principal::escape(&t.path)));
+        return Some(format!("anchor: blob of {shown} differs"));
     }
     if let (Some([a, b]), Some(q)) = (t.lines, &t.quote)
         && quote_lines(&content, a, b).as_ref() != Some(q)
     {
-        return Some(format!("anchor: quote of {}:{a}-{b} differs", crate::principal::escape(&t.path)));
+        return Some(format!("anchor: quote of {shown}:{a}-{b} differs"));
     }
     None
 }
@@ -645,6 +651,11 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
     let format = r.header.as_ref().map_or(0, |h| h.v);
     let mut out = Vec::new();
     let statement = if format >= 2 { Some(check_statement(files, r)) } else { None };
+    // Every file hashed in parallel (a record of 100,000 entries has 200,000 files).
+    let hashes: HashMap<&str, String> = match &statement {
+        Some(Ok(_)) => files.files.par_iter().map(|(n, b)| (n.as_str(), sha256_hex(b))).collect(),
+        _ => HashMap::new(),
+    };
     let views = if format >= 2 { Some(rederive_views(files, r, snapshot)) } else { None };
     for name in files.files.keys() {
         let check = |ok: bool, how: String| FileCheck { name: name.clone(), ok, how };
@@ -670,7 +681,7 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
             }
             Some(Ok(listed)) => match listed.get(name.as_str()) {
                 None => check(false, format!("not listed in {FILES_STATEMENT}")),
-                Some(want) if *want != sha256_hex(files.get(name).unwrap_or_default()) => {
+                Some(want) if hashes.get(name.as_str()) != Some(want) => {
                     check(false, format!("does not match its hash in the signed {FILES_STATEMENT}"))
                 }
                 Some(_) => match views.as_ref().and_then(|v| v.iter().find(|(n, _)| n == name)) {
@@ -734,9 +745,11 @@ fn check_statement<'a>(
     Ok(listed)
 }
 
-/// Renders the views again from the verified entries and compares them with the bundle's: byte for byte
-/// when the snippets can be read (a snapshot is given, or a questions-only packet has none); otherwise
-/// everything but the snippets (and the artifacts' content hashes), which only the snapshot holds.
+/// Renders the views again from the verified entries and compares them with the bundle's, byte for byte.
+/// The quoted source (snippets, and the artifacts' content hashes) is read from the snapshot when it is
+/// given (a questions-only packet has none); otherwise only the snapshot could confirm it, so the log is
+/// rendered with the bundle's own snippets and hashes in their places, and the report is compared without
+/// its `<pre>` blocks: everything else must be what the entries say.
 fn rederive_views(
     files: &BundleFiles,
     r: &VerifyReport,
@@ -749,9 +762,8 @@ fn rederive_views(
         return names.iter().map(|n| ((*n).to_owned(), Ok(why.clone()))).collect();
     }
     let contents = match (h.questions_only, snapshot) {
-        (true, _) => None,
         (false, Some(s)) => Some(view_contents(&r.accepted, s.read)),
-        (false, None) => None,
+        _ => None,
     };
     let exact = h.questions_only || snapshot.is_some();
     let view = ViewInput {
@@ -760,63 +772,31 @@ fn rederive_views(
         contents: contents.as_ref(),
         health: if h.questions_only { None } else { files.get("health.json") },
     };
-    let rendered = match render_views(&view) {
-        Ok((sarif, html)) => [sarif, html],
-        Err(e) => {
-            return names.iter().map(|n| ((*n).to_owned(), Err(format!("cannot render: {e}")))).collect();
+    let theirs_sarif = files.get("results.sarif").unwrap_or_default();
+    let theirs_html = files.get("report.html").unwrap_or_default();
+    let sarif_same = if exact {
+        crate::sarif::render(&view).map(|ours| ours == theirs_sarif)
+    } else {
+        match crate::sarif::SourceClaims::of(theirs_sarif) {
+            Some(claims) => crate::sarif::render_with_claims(&view, &claims).map(|ours| ours == theirs_sarif),
+            None => Ok(false),
         }
     };
-    names
-        .iter()
-        .zip(rendered)
-        .map(|(name, ours)| {
-            let theirs = files.get(name).unwrap_or_default();
-            let same = if exact {
-                ours.as_slice() == theirs
-            } else if *name == "results.sarif" {
-                without_snippets_sarif(&ours).is_some_and(|a| without_snippets_sarif(theirs) == Some(a))
-            } else {
-                without_snippets_html(&ours) == without_snippets_html(theirs)
-            };
-            let result = if same {
-                Ok(if exact {
-                    "re-derived from the entries: identical".to_owned()
-                } else {
-                    "re-derived from the entries: identical but for the quoted source (give --snapshot to compare it too)".to_owned()
-                })
-            } else {
-                Err("says something the entries do not: it differs from the view rendered from the verified entries".to_owned())
-            };
-            ((*name).to_owned(), result)
-        })
-        .collect()
-}
-
-fn without_snippets_sarif(bytes: &[u8]) -> Option<serde_json::Value> {
-    let mut v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    for run in v.get_mut("runs")?.as_array_mut()? {
-        if let Some(results) = run.get_mut("results").and_then(|r| r.as_array_mut()) {
-            for res in results {
-                if let Some(locs) = res.get_mut("locations").and_then(|l| l.as_array_mut()) {
-                    for l in locs {
-                        if let Some(region) =
-                            l.pointer_mut("/physicalLocation/region").and_then(|r| r.as_object_mut())
-                        {
-                            region.remove("snippet");
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(arts) = run.get_mut("artifacts").and_then(|a| a.as_array_mut()) {
-            for a in arts {
-                if let Some(h) = a.get_mut("hashes").and_then(|h| h.as_object_mut()) {
-                    h.remove("sha-256");
-                }
-            }
-        }
+    let ours_html = crate::report::render(&view, REPORT_VERIFICATION).into_bytes();
+    let html_same = if exact {
+        ours_html == theirs_html
+    } else {
+        without_snippets_html(&ours_html) == without_snippets_html(theirs_html)
+    };
+    let verdict = |same: Result<bool, RecordError>| {
+        match same {
+        Ok(true) if exact => Ok("re-derived from the entries: identical".to_owned()),
+        Ok(true) => Ok("re-derived from the entries: identical but for the quoted source (give --snapshot to compare it too)".to_owned()),
+        Ok(false) => Err("says something the entries do not: it differs from the view rendered from the verified entries".to_owned()),
+        Err(e) => Err(format!("cannot render: {e}")),
     }
-    Some(v)
+    };
+    vec![(names[0].to_owned(), verdict(sarif_same)), (names[1].to_owned(), verdict(Ok(html_same)))]
 }
 
 /// The report without its `<pre>` blocks (the quoted lines; text in them is escaped, so the first
@@ -839,8 +819,18 @@ fn without_snippets_html(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The first position of `needle` in `hay`.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    let first = *needle.first()?;
+    let mut at = 0;
+    while let Some(i) = hay.get(at..)?.iter().position(|&b| b == first) {
+        let start = at + i;
+        if hay.get(start..)?.starts_with(needle) {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    None
 }
 
 fn check_checkpoint(

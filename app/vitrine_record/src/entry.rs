@@ -16,8 +16,13 @@ use time::format_description::well_known::Rfc3339;
 use crate::canon;
 use crate::error::RecordError;
 
-/// The format version written in every entry's `v`.
+/// The format version of an entry whose paths are all NFC UTF-8 (`v`).
 pub const FORMAT_VERSION: u64 = 1;
+/// The format version of an entry whose target carries `path_bytes` (a path that is not NFC UTF-8): the
+/// first version's fields plus that one. An entry is v2 exactly when it needs it, so every other entry
+/// stays readable by a Vitrine that knows only v1, and one that needs it is refused by such a Vitrine
+/// (unknown version) instead of being resolved to another file.
+pub const EXACT_PATH_VERSION: u64 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -106,8 +111,13 @@ pub struct Quote {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    /// Path relative to the snapshot root, `/`-separated.
+    /// Path relative to the snapshot root, `/`-separated: the path itself when it is NFC UTF-8, else
+    /// its one-to-one text form ([`shown_path`]) in NFC, for people; `path_bytes` then names the file.
     pub path: String,
+    /// The exact bytes of the path (lowercase hex), present exactly when the path is not NFC UTF-8 (the
+    /// canonical JSON holds only NFC text, and `é` as one code point or as `e` + U+0301 are two files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<String>,
     /// git blob id of the file in the SHA-256 object format (hex).
     pub blob: String,
     /// First and last line, 1-based, inclusive.
@@ -115,6 +125,74 @@ pub struct Target {
     pub lines: Option<[u64; 2]>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<Quote>,
+}
+
+impl Target {
+    /// The target of the file whose path is exactly `path` (bytes, as the snapshot's manifest has it).
+    pub fn at(path: &[u8], blob: String, lines: Option<[u64; 2]>, quote: Option<Quote>) -> Target {
+        let plain = std::str::from_utf8(path).ok().filter(|p| canon::to_nfc(p) == *p);
+        Target {
+            path: plain.map_or_else(|| canon::to_nfc(&shown_path(path)), str::to_owned),
+            path_bytes: plain.is_none().then(|| hex::encode(path)),
+            blob,
+            lines,
+            quote,
+        }
+    }
+
+    /// The exact bytes of the path: what names the file. `None` only for a malformed `path_bytes`, which
+    /// [`Entry::validate`] refuses.
+    pub fn path_bytes(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        match &self.path_bytes {
+            None => Some(std::borrow::Cow::Borrowed(self.path.as_bytes())),
+            Some(h) => hex::decode(h).ok().map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// The path as text, one-to-one with its bytes ([`shown_path`]): what to show and to key by.
+    pub fn shown(&self) -> String {
+        self.path_bytes().map_or_else(|| self.path.clone(), |b| shown_path(&b))
+    }
+
+    /// The path for people: `path`, followed by its exact bytes when they are not NFC UTF-8, so that two
+    /// files whose names look alike (`é` as one code point or two) are never shown alike.
+    pub fn label(&self) -> String {
+        match &self.path_bytes {
+            None => self.path.clone(),
+            Some(hex) => format!("{} [path bytes {hex}]", self.path),
+        }
+    }
+
+    pub(crate) fn check_path(&self) -> Result<(), String> {
+        let Some(hex) = &self.path_bytes else {
+            return if self.path.is_empty() { Err("target needs a path".into()) } else { Ok(()) };
+        };
+        let bytes = match hex::decode(hex) {
+            Ok(b) if !b.is_empty() && hex::encode(&b) == *hex => b,
+            _ => return Err("target.path_bytes must be the path's bytes in lowercase hex".into()),
+        };
+        if std::str::from_utf8(&bytes).is_ok_and(|p| canon::to_nfc(p) == p) {
+            return Err("target.path_bytes is only for a path that is not NFC UTF-8: use path".into());
+        }
+        if self.path != canon::to_nfc(&shown_path(&bytes)) {
+            return Err("target.path must be the text form of target.path_bytes".into());
+        }
+        Ok(())
+    }
+}
+
+/// A path's bytes as text, one-to-one (as `vitrine_snapshot`'s `RelPath::display`): UTF-8 as it is
+/// (not normalised), a backslash doubled, every byte that is not UTF-8 as `\xNN`. Two different paths
+/// never give the same text.
+pub fn shown_path(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
 }
 
 /// One entry, as stored.
@@ -193,22 +271,36 @@ impl Entry {
     pub fn from_bytes(bytes: &[u8]) -> Result<Entry, RecordError> {
         canon::check_canonical(bytes)?;
         let parsed = serde_json::from_slice::<Entry>(bytes);
+        let known = |v: u64| v == FORMAT_VERSION || v == EXACT_PATH_VERSION;
         let known_version = match &parsed {
-            Ok(entry) => entry.v == FORMAT_VERSION,
+            Ok(entry) => known(entry.v),
             // Another version may have other fields: say so rather than name a field.
             Err(_) => match canon::parse(bytes)? {
-                canon::Value::Object(m) => m.get("v") == Some(&canon::Value::Int(FORMAT_VERSION as i64)),
+                canon::Value::Object(m) => match m.get("v") {
+                    Some(canon::Value::Int(v)) => u64::try_from(*v).is_ok_and(known),
+                    _ => true,
+                },
                 _ => true,
             },
         };
         if !known_version {
             return Err(RecordError::Entry(format!(
-                "unknown format version (this Vitrine reads v{FORMAT_VERSION})"
+                "unknown format version (this Vitrine reads v{FORMAT_VERSION} and v{EXACT_PATH_VERSION})"
             )));
         }
         let entry = parsed.map_err(|e| RecordError::Entry(e.to_string()))?;
         entry.validate()?;
         Ok(entry)
+    }
+
+    /// The format version this entry's content needs: [`EXACT_PATH_VERSION`] when its target carries
+    /// `path_bytes`, else [`FORMAT_VERSION`].
+    pub fn version_needed(&self) -> u64 {
+        if self.target.as_ref().is_some_and(|t| t.path_bytes.is_some()) {
+            EXACT_PATH_VERSION
+        } else {
+            FORMAT_VERSION
+        }
     }
 
     /// The entry time, parsed.
@@ -227,8 +319,15 @@ impl Entry {
     /// Checks the rules of each kind, so that no reader has to guess what a malformed entry means.
     pub fn validate(&self) -> Result<(), RecordError> {
         let bad = |m: String| Err(RecordError::Entry(m));
-        if self.v != FORMAT_VERSION {
-            return bad(format!("unknown format version {}", self.v));
+        if self.v != self.version_needed() {
+            return bad(if self.v == FORMAT_VERSION || self.v == EXACT_PATH_VERSION {
+                format!(
+                    "v{} entry: an entry is v{EXACT_PATH_VERSION} exactly when its target has path_bytes",
+                    self.v
+                )
+            } else {
+                format!("unknown format version {}", self.v)
+            });
         }
         if self.seq == 0 {
             return bad("seq starts at 1".into());
@@ -254,6 +353,7 @@ impl Entry {
             if !is_hex64(&t.blob) || t.path.is_empty() {
                 return bad("target needs a path and a SHA-256 blob id".into());
             }
+            t.check_path().map_err(RecordError::Entry)?;
             if let Some([a, b]) = t.lines
                 && (a == 0 || b < a)
             {
@@ -367,6 +467,7 @@ mod tests {
             snapshot: "ab".repeat(32),
             target: Some(Target {
                 path: "f".into(),
+                path_bytes: None,
                 blob: blob_id(c),
                 lines: Some([2, 3]),
                 quote: quote_lines(c, 2, 3),
@@ -437,5 +538,71 @@ mod tests {
         assert_eq!(line_bytes(c, 1, 2), Some(&b"l1\nl2\n"[..]));
         // git's blob id of "l1\nl2\nl3" in the SHA-256 object format.
         assert_eq!(blob_id(b""), "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813");
+    }
+
+    /// An entry targeting exactly `path`, signed by no one (shape only), as `Review` would stage it.
+    fn targeting(path: &[u8]) -> Entry {
+        let mut e = sample();
+        let t = e.target.take().unwrap();
+        e.target = Some(Target::at(path, t.blob, t.lines, t.quote));
+        e.v = e.version_needed();
+        e
+    }
+
+    #[test]
+    fn a_path_is_named_by_its_exact_bytes_whenever_text_would_not_say_them() {
+        let (nfc, nfd) = ("caf\u{e9}.c".as_bytes(), "cafe\u{301}.c".as_bytes());
+        // NFC UTF-8: the path itself, version 1, byte for byte what v1 wrote.
+        let plain = targeting(nfc);
+        let t = plain.target.as_ref().unwrap();
+        assert_eq!((t.path.as_bytes(), t.path_bytes.as_deref(), plain.v), (nfc, None, 1));
+        assert_eq!(Entry::from_bytes(&plain.to_bytes().unwrap()).unwrap(), plain);
+        // The decomposed sibling: its bytes, version 2; the text form is NFC and alike, the bytes are not.
+        let decomposed = targeting(nfd);
+        let t = decomposed.target.as_ref().unwrap();
+        let want = hex::encode(nfd);
+        assert_eq!((t.path.as_bytes(), t.path_bytes.as_deref(), decomposed.v), (nfc, Some(want.as_str()), 2));
+        assert_eq!(t.path_bytes().unwrap().as_ref(), nfd);
+        assert_ne!(t.shown(), plain.target.as_ref().unwrap().shown(), "never shown alike");
+        assert!(t.label().contains(&hex::encode(nfd)));
+        let bytes = decomposed.to_bytes().unwrap();
+        assert_eq!(Entry::from_bytes(&bytes).unwrap(), decomposed);
+        // Not UTF-8 at all, and a backslash: one-to-one text, exact bytes.
+        let odd = targeting(b"bad\xff\\.c");
+        let t = odd.target.as_ref().unwrap();
+        assert_eq!((t.path.as_str(), t.shown().as_str()), ("bad\\xFF\\\\.c", "bad\\xFF\\\\.c"));
+        assert_eq!(t.path_bytes().unwrap().as_ref(), b"bad\xff\\.c");
+        assert_ne!(shown_path(b"bad\xff.c"), shown_path(b"bad\\xFF.c"));
+    }
+
+    #[test]
+    fn every_other_spelling_of_a_target_path_is_refused() {
+        let refused = |e: &Entry| e.validate().unwrap_err().to_string();
+        let nfd = "cafe\u{301}.c".as_bytes();
+        // v1 with path_bytes, v2 without.
+        let mut e = targeting(nfd);
+        e.v = 1;
+        assert!(refused(&e).contains("exactly when its target has path_bytes"), "{}", refused(&e));
+        let mut e = targeting(b"plain.c");
+        e.v = 2;
+        assert!(refused(&e).contains("exactly when its target has path_bytes"), "{}", refused(&e));
+        // path_bytes for a path that is NFC UTF-8 (two spellings of one entry).
+        let mut e = targeting(nfd);
+        e.target.as_mut().unwrap().path_bytes = Some(hex::encode("plain.c"));
+        e.target.as_mut().unwrap().path = "plain.c".into();
+        assert!(refused(&e).contains("only for a path that is not NFC UTF-8"), "{}", refused(&e));
+        // A text form that says another path than the bytes; upper-case or odd hex; empty.
+        let mut e = targeting(nfd);
+        e.target.as_mut().unwrap().path = "other.c".into();
+        assert!(refused(&e).contains("text form"), "{}", refused(&e));
+        for bad in [hex::encode(nfd).to_uppercase(), "6".into(), String::new()] {
+            let mut e = targeting(nfd);
+            e.target.as_mut().unwrap().path_bytes = Some(bad.clone());
+            assert!(refused(&e).contains("lowercase hex"), "{bad}: {}", refused(&e));
+        }
+        // A reader of v1 only would refuse a v2 entry by its version, never resolve its text form.
+        let v3 = String::from_utf8(targeting(nfd).to_bytes().unwrap()).unwrap().replace("\"v\":2", "\"v\":3");
+        let err = Entry::from_bytes(v3.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("unknown format version"), "{err}");
     }
 }

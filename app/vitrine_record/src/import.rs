@@ -131,8 +131,8 @@ fn describe(v: &Verified) -> String {
     let e = &v.entry;
     let short = |id: &str| id.get(..12).unwrap_or(id).to_owned();
     let at = e.target.as_ref().map(|t| match t.lines {
-        Some([a, b]) => format!(" on {}:{a}-{b}", principal::escape(&t.path)),
-        None => format!(" on {}", principal::escape(&t.path)),
+        Some([a, b]) => format!(" on {}:{a}-{b}", principal::escape(&t.label())),
+        None => format!(" on {}", principal::escape(&t.label())),
     });
     match e.kind {
         Kind::Annotation => format!(
@@ -158,7 +158,7 @@ impl Review {
     pub fn plan_import(
         &self,
         report: &VerifyReport,
-        read: &dyn Fn(&str) -> Option<Vec<u8>>,
+        read: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
     ) -> Result<ImportPlan, RecordError> {
         if let Some(h) = &report.header
             && h.snapshot.tree_sha256 != self.snapshot()

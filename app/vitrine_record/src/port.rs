@@ -63,10 +63,31 @@ impl Outcome {
 pub struct PortFrom {
     /// SHA-256 git tree id of the old snapshot.
     pub snapshot: String,
+    /// The old file's path as text (NFC); its exact bytes are `path_bytes` when they are not NFC UTF-8,
+    /// as in a [`Target`].
     pub path: String,
+    /// The old file's exact path bytes (lowercase hex), only when they are not NFC UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<String>,
+    /// git blob id (SHA-256 object format, hex) of the old file.
     pub blob: String,
+    /// First and last line of the old anchor, 1-based, inclusive.
     pub lines: [u64; 2],
+    /// The quote hashes of the old anchor.
     pub quote: Quote,
+}
+
+impl PortFrom {
+    /// The old anchor as a target, which names its file by the same rules (exact bytes).
+    pub fn as_target(&self) -> Target {
+        Target {
+            path: self.path.clone(),
+            path_bytes: self.path_bytes.clone(),
+            blob: self.blob.clone(),
+            lines: Some(self.lines),
+            quote: Some(self.quote.clone()),
+        }
+    }
 }
 
 /// The body of an `anchor-port` entry, stored as canonical JSON.
@@ -122,6 +143,7 @@ pub fn check_entry(e: &Entry) -> Result<(), String> {
     if f.path.is_empty() || f.lines[0] == 0 || f.lines[1] < f.lines[0] {
         return Err("port body: from needs a path and a line range".into());
     }
+    f.as_target().check_path().map_err(|m| format!("port body: from: {m}"))?;
     let hex_or_empty = |s: &str| s.is_empty() || is_hex64(s);
     if !is_hex64(&f.quote.sha256) || !hex_or_empty(&f.quote.prefix) || !hex_or_empty(&f.quote.suffix) {
         return Err("port body: from.quote hashes must be SHA-256 hex".into());
@@ -138,7 +160,8 @@ pub fn check_entry(e: &Entry) -> Result<(), String> {
         (Outcome::Outdated, _) => Ok(()),
         (_, None) => Err(format!("a {} port needs a target with lines and quote", body.outcome.as_str())),
         (Outcome::Exact, Some((t, lines, q))) => {
-            if t.path == f.path && t.blob == f.blob && lines == f.lines && *q == f.quote {
+            let same_path = t.path == f.path && t.path_bytes == f.path_bytes;
+            if same_path && t.blob == f.blob && lines == f.lines && *q == f.quote {
                 Ok(())
             } else {
                 Err("exact port: the target is not the same path, blob, lines and quote".into())
@@ -170,7 +193,7 @@ pub fn check_entry(e: &Entry) -> Result<(), String> {
 
 /// Why a port entry's `from` does not resolve in the old snapshot (tree id `old_tree`, `read` giving a
 /// file's bytes), or `None` when it does. Entries that are not port entries have nothing to check.
-pub fn from_problem(e: &Entry, old_tree: &str, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Option<String> {
+pub fn from_problem(e: &Entry, old_tree: &str, read: &dyn Fn(&[u8]) -> Option<Vec<u8>>) -> Option<String> {
     if e.kind != crate::entry::Kind::AnchorPort {
         return None;
     }
@@ -179,14 +202,15 @@ pub fn from_problem(e: &Entry, old_tree: &str, read: &dyn Fn(&str) -> Option<Vec
         Err(m) => return Some(m),
     };
     let f = &body.from;
-    let shown = crate::principal::escape(&f.path);
+    let from = f.as_target();
+    let shown = crate::principal::escape(&from.label());
     if f.snapshot != old_tree {
         return Some(format!(
             "port: continues snapshot {}, the previous snapshot given is {old_tree}",
             f.snapshot
         ));
     }
-    let Some(content) = read(&f.path) else {
+    let Some(content) = from.path_bytes().and_then(|p| read(&p)) else {
         return Some(format!("port: {shown} is not in the previous snapshot"));
     };
     if blob_id(&content) != f.blob {
@@ -235,14 +259,11 @@ pub fn check_previous(
     }
 }
 
-/// The target of a port found at `path`, lines `first..=last` of `content` in the new snapshot.
-pub fn target_at(path: &str, content: &[u8], first: u64, last: u64) -> Option<Target> {
-    Some(Target {
-        path: path.to_owned(),
-        blob: blob_id(content),
-        lines: Some([first, last]),
-        quote: Some(quote_lines(content, first, last)?),
-    })
+/// The target of a port found in the file whose path is exactly `path` (bytes), lines `first..=last` of
+/// its `content` in the new snapshot.
+pub fn target_at(path: &[u8], content: &[u8], first: u64, last: u64) -> Option<Target> {
+    let quote = quote_lines(content, first, last)?;
+    Some(Target::at(path, blob_id(content), Some([first, last]), Some(quote)))
 }
 
 /// Which review a review continues: the old snapshot's tree ids and the old log's state when it was
@@ -332,6 +353,7 @@ mod tests {
             from: PortFrom {
                 snapshot: "01".repeat(32),
                 path: "f.c".into(),
+                path_bytes: None,
                 blob: blob_id(OLD),
                 lines: [3, 3],
                 quote: quote_lines(OLD, 3, 3).unwrap(),
@@ -360,22 +382,22 @@ mod tests {
 
     #[test]
     fn each_outcome_claim_is_checked_on_the_entry() {
-        port(Outcome::Exact, target_at("f.c", OLD, 3, 3), None).validate().unwrap();
-        let e = port(Outcome::Exact, target_at("f.c", OLD, 2, 2), None);
+        port(Outcome::Exact, target_at(b"f.c", OLD, 3, 3), None).validate().unwrap();
+        let e = port(Outcome::Exact, target_at(b"f.c", OLD, 2, 2), None);
         assert!(e.validate().is_err(), "exact at other lines");
 
         let shifted = b"new\na\nb\nquote\nc\nd\n";
-        port(Outcome::Moved, target_at("g.c", shifted, 4, 4), None).validate().unwrap();
-        assert!(port(Outcome::Moved, target_at("g.c", shifted, 3, 3), None).validate().is_err());
+        port(Outcome::Moved, target_at(b"g.c", shifted, 4, 4), None).validate().unwrap();
+        assert!(port(Outcome::Moved, target_at(b"g.c", shifted, 3, 3), None).validate().is_err());
 
         let edited = b"a\nb\nQUOTE\nc\nd\n";
-        port(Outcome::Changed, target_at("f.c", edited, 3, 3), Some(90)).validate().unwrap();
-        assert!(port(Outcome::Changed, target_at("f.c", edited, 3, 3), None).validate().is_err());
-        assert!(port(Outcome::Changed, target_at("f.c", edited, 1, 1), Some(90)).validate().is_err());
-        assert!(port(Outcome::Changed, target_at("f.c", edited, 3, 3), Some(101)).validate().is_err());
+        port(Outcome::Changed, target_at(b"f.c", edited, 3, 3), Some(90)).validate().unwrap();
+        assert!(port(Outcome::Changed, target_at(b"f.c", edited, 3, 3), None).validate().is_err());
+        assert!(port(Outcome::Changed, target_at(b"f.c", edited, 1, 1), Some(90)).validate().is_err());
+        assert!(port(Outcome::Changed, target_at(b"f.c", edited, 3, 3), Some(101)).validate().is_err());
 
         port(Outcome::Outdated, None, None).validate().unwrap();
-        assert!(port(Outcome::Outdated, target_at("f.c", OLD, 3, 3), None).validate().is_err());
+        assert!(port(Outcome::Outdated, target_at(b"f.c", OLD, 3, 3), None).validate().is_err());
         assert!(port(Outcome::Moved, None, None).validate().is_err());
 
         let mut with_parent = port(Outcome::Outdated, None, None);
@@ -390,7 +412,7 @@ mod tests {
     fn from_is_checked_against_the_previous_snapshot() {
         let e = port(Outcome::Outdated, None, None);
         let old = "01".repeat(32);
-        assert_eq!(from_problem(&e, &old, &|p| (p == "f.c").then(|| OLD.to_vec())), None);
+        assert_eq!(from_problem(&e, &old, &|p| (p == b"f.c").then(|| OLD.to_vec())), None);
         assert!(from_problem(&e, &"03".repeat(32), &|_| Some(OLD.to_vec())).is_some(), "other snapshot");
         assert!(from_problem(&e, &old, &|_| None).is_some(), "file missing");
         assert!(from_problem(&e, &old, &|_| Some(b"a\nb\nquote\nc\n".to_vec())).is_some(), "other blob");

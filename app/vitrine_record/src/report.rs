@@ -173,10 +173,8 @@ pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
     for t in &all {
         let e = &t.root.entry;
         let sev = e.severity.map_or("-", |x| x.as_str());
-        let (path, lines) = e
-            .target
-            .as_ref()
-            .map_or((String::new(), [0, 0]), |t| (t.path.clone(), t.lines.unwrap_or([0, 0])));
+        let (path, lines) =
+            e.target.as_ref().map_or((String::new(), [0, 0]), |t| (t.label(), t.lines.unwrap_or([0, 0])));
         let _ = write!(
             s,
             "<div class=\"thread\" id=\"e{id}\"><h3 class=\"sev-{sev}\">{class} · {sev} · {status}{retracted}</h3>\n<p class=\"meta\"><code>{path}:{a}-{b}</code> · {who} ({role}) · {time} · entry <code>{id}</code>{cat}</p>\n",
@@ -193,7 +191,8 @@ pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
             time = esc(&e.time),
             cat = e.category.as_ref().map(|c| format!(" · {}", esc(c))).unwrap_or_default(),
         );
-        if let Some(content) = view.contents.and_then(|c| c.get(&path))
+        let exact = e.target.as_ref().and_then(|t| t.path_bytes());
+        if let Some(content) = view.contents.zip(exact).and_then(|(c, p)| c.get(p.as_ref()))
             && let Some(quoted) = line_bytes(content, lines[0], lines[1])
         {
             let _ = writeln!(s, "<pre>{}</pre>", esc(&String::from_utf8_lossy(quoted)));

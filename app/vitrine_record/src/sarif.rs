@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::bundle::ViewInput;
+use crate::bundle::{Contents, ViewInput};
 use crate::entry::{Class, Severity, Status, line_bytes};
 use crate::error::RecordError;
 use crate::thread::{Thread, threads};
@@ -93,17 +93,137 @@ fn entry_summary(v: &Verified) -> Value {
 /// maps to the snapshot's tree.
 const URI_BASE: &str = "SNAPSHOT";
 
-/// One result per annotation thread.
-fn result_value(t: &Thread<'_>, contents: Option<&HashMap<String, Vec<u8>>>, index: usize) -> Option<Value> {
+/// What a log says that only the snapshot can confirm: each result's quoted lines (`snippet.text` of its
+/// one location) and each artifact's content hash (`hashes["sha-256"]`), by position.
+///
+/// To compare a bundle's `results.sarif` with the log rendered again from its entries when the snapshot
+/// is not at hand, the log is rendered again with these taken from the bundle's own log, and the two are
+/// compared byte for byte: everything else must be exactly what the entries say. Read with typed serde
+/// (everything else skipped unparsed), so a 200 MB log costs no JSON tree.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SourceClaims {
+    pub snippets: Vec<Option<String>>,
+    pub hashes: Vec<Option<String>>,
+}
+
+impl SourceClaims {
+    /// Reads the claims of the first run of a SARIF log, or `None` when it is not a log of that shape
+    /// (then it cannot be the log the entries render to, whatever it says).
+    pub fn of(bytes: &[u8]) -> Option<SourceClaims> {
+        #[derive(serde::Deserialize)]
+        struct LogIn {
+            runs: Vec<RunIn>,
+        }
+        #[derive(serde::Deserialize)]
+        struct RunIn {
+            #[serde(default)]
+            artifacts: Vec<ArtifactIn>,
+            #[serde(default)]
+            results: Vec<ResultIn>,
+        }
+        #[derive(serde::Deserialize)]
+        struct ArtifactIn {
+            #[serde(default)]
+            hashes: Option<HashesIn>,
+        }
+        #[derive(serde::Deserialize)]
+        struct HashesIn {
+            #[serde(rename = "sha-256")]
+            sha256: Option<String>,
+        }
+        #[derive(serde::Deserialize)]
+        struct ResultIn {
+            #[serde(default)]
+            locations: Vec<LocationIn>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct LocationIn {
+            physical_location: Option<PhysicalIn>,
+        }
+        #[derive(serde::Deserialize)]
+        struct PhysicalIn {
+            region: Option<RegionIn>,
+        }
+        #[derive(serde::Deserialize)]
+        struct RegionIn {
+            snippet: Option<SnippetIn>,
+        }
+        #[derive(serde::Deserialize)]
+        struct SnippetIn {
+            text: String,
+        }
+        let log: LogIn = serde_json::from_slice(bytes).ok()?;
+        let run = log.runs.into_iter().next()?;
+        Some(SourceClaims {
+            snippets: run
+                .results
+                .into_iter()
+                .map(|r| {
+                    let first = r.locations.into_iter().next()?;
+                    Some(first.physical_location?.region?.snippet?.text)
+                })
+                .collect(),
+            hashes: run.artifacts.into_iter().map(|a| a.hashes?.sha256).collect(),
+        })
+    }
+}
+
+/// Where the quoted lines and content hashes of a rendering come from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// The snapshot's files (at export, or verifying with the snapshot); `None` in a questions-only packet.
+    Contents(Option<&'a Contents>),
+    /// Another log's claims, to compare everything but them.
+    Claims(&'a SourceClaims),
+}
+
+impl Source<'_> {
+    fn snippet(self, result: usize, path: &[u8], a: u64, b: u64) -> Option<String> {
+        match self {
+            Source::Contents(c) => {
+                let content = c?.get(path)?;
+                Some(String::from_utf8_lossy(line_bytes(content, a, b)?).into_owned())
+            }
+            Source::Claims(c) => c.snippets.get(result)?.clone(),
+        }
+    }
+
+    fn sha256(self, artifact: usize, path: &[u8]) -> Option<String> {
+        match self {
+            Source::Contents(c) => Some(hex::encode(Sha256::digest(c?.get(path)?))),
+            Source::Claims(c) => c.hashes.get(artifact)?.clone(),
+        }
+    }
+}
+
+/// An artifact's URI, relative to `SNAPSHOT`: the path as it is when it is NFC UTF-8 (as format 2 wrote
+/// it); otherwise its exact bytes percent-encoded (RFC 3986: everything but unreserved characters and
+/// `/`), so that two files whose names differ only in their bytes never share a URI.
+fn uri(target: &crate::entry::Target) -> String {
+    let Some(bytes) = target.path_bytes.as_ref().and_then(|_| target.path_bytes()) else {
+        return target.path.clone();
+    };
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for &b in bytes.iter() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// One result per annotation thread (`number` counts the results).
+fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize) -> Option<Value> {
     let e = &t.root.entry;
     let target = e.target.as_ref()?;
-    let content = contents.and_then(|c| c.get(&target.path));
     let [a, b] = target.lines.unwrap_or([1, 1]);
+    let path = target.path_bytes()?;
     let mut region = json!({"startLine": a, "endLine": b});
-    if let (Some(c), Some(obj)) = (content, region.as_object_mut())
-        && let Some(snippet) = line_bytes(c, a, b)
-    {
-        obj.insert("snippet".into(), json!({"text": String::from_utf8_lossy(snippet)}));
+    if let (Some(snippet), Some(obj)) = (source.snippet(number, &path, a, b), region.as_object_mut()) {
+        obj.insert("snippet".into(), json!({"text": snippet}));
     }
     let mut fingerprints = json!({"entryId/v1": t.root.id});
     if let (Some(q), Some(obj)) = (&target.quote, fingerprints.as_object_mut()) {
@@ -115,7 +235,7 @@ fn result_value(t: &Thread<'_>, contents: Option<&HashMap<String, Vec<u8>>>, ind
         "kind": kind,
         "message": {"text": e.body.clone().unwrap_or_default()},
         "guid": guid_from_id(&t.root.id),
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": target.path, "uriBaseId": URI_BASE, "index": index}, "region": region}}],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(target), "uriBaseId": URI_BASE, "index": index}, "region": region}}],
         "partialFingerprints": fingerprints,
         "properties": {
             "entryId": t.root.id,
@@ -157,16 +277,18 @@ fn result_value(t: &Thread<'_>, contents: Option<&HashMap<String, Vec<u8>>>, ind
 /// never holds 100,000 JSON trees at once.
 struct Results<'a> {
     threads: &'a [Thread<'a>],
-    contents: Option<&'a HashMap<String, Vec<u8>>>,
-    index: &'a HashMap<&'a str, usize>,
+    source: Source<'a>,
+    index: &'a HashMap<Vec<u8>, usize>,
 }
 
 impl serde::Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.threads.iter().filter_map(|t| {
-            let path = t.root.entry.target.as_ref()?.path.as_str();
-            result_value(t, self.contents, self.index.get(path).copied().unwrap_or(0))
-        }))
+        s.collect_seq(self.threads.iter().filter(|t| t.root.entry.target.is_some()).enumerate().filter_map(
+            |(number, t)| {
+                let path = t.root.entry.target.as_ref()?.path_bytes()?;
+                result_value(t, self.source, number, self.index.get(path.as_ref()).copied().unwrap_or(0))
+            },
+        ))
     }
 }
 
@@ -191,23 +313,33 @@ struct Run<'a> {
 
 /// Renders the SARIF log.
 pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
+    render_from(view, Source::Contents(view.contents))
+}
+
+/// Renders the SARIF log with the quoted lines and content hashes that `claims` gives, in place of the
+/// snapshot's: equal to a bundle's log exactly when that log says what the entries say.
+pub fn render_with_claims(view: &ViewInput<'_>, claims: &SourceClaims) -> Result<Vec<u8>, RecordError> {
+    render_from(view, Source::Claims(claims))
+}
+
+fn render_from(view: &ViewInput<'_>, source: Source<'_>) -> Result<Vec<u8>, RecordError> {
     let h = view.header;
     let all = threads(view.entries);
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut artifacts: Vec<Value> = Vec::new();
     for t in &all {
         let Some(target) = &t.root.entry.target else { continue };
-        if index.contains_key(target.path.as_str()) {
+        let Some(path) = target.path_bytes() else { continue };
+        if index.contains_key(path.as_ref()) {
             continue;
         }
-        index.insert(&target.path, artifacts.len());
+        let number = artifacts.len();
         let mut hashes = json!({"git-blob-sha256": target.blob});
-        if let (Some(c), Some(obj)) =
-            (view.contents.and_then(|c| c.get(&target.path)), hashes.as_object_mut())
-        {
-            obj.insert("sha-256".into(), json!(hex::encode(Sha256::digest(c))));
+        if let (Some(sha), Some(obj)) = (source.sha256(number, &path), hashes.as_object_mut()) {
+            obj.insert("sha-256".into(), json!(sha));
         }
-        artifacts.push(json!({"location": {"uri": target.path, "uriBaseId": URI_BASE}, "hashes": hashes}));
+        index.insert(path.into_owned(), number);
+        artifacts.push(json!({"location": {"uri": uri(target), "uriBaseId": URI_BASE}, "hashes": hashes}));
     }
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -236,7 +368,7 @@ pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
                 "properties": {"treeSha256": h.snapshot.tree_sha256, "treeSha1": h.snapshot.tree_sha1, "swhid": h.snapshot.swhid},
             }]),
             artifacts,
-            results: Results { threads: &all, contents: view.contents, index: &index },
+            results: Results { threads: &all, source, index: &index },
             properties: json!({
                 "exportedBy": {"principal": h.exported_by.principal, "fingerprint": h.exported_by.fingerprint},
                 "exportedAt": h.exported_at,
@@ -404,6 +536,7 @@ mod tests {
         let mut d = Draft::new(Kind::Annotation);
         d.target = Some(Target {
             path: "src/a.c".into(),
+            path_bytes: None,
             blob: blob_id(content),
             lines: Some([2, 2]),
             quote: quote_lines(content, 2, 2),
@@ -442,7 +575,7 @@ mod tests {
             "See `x`\u{202E}evil <script>alert(1)</script> [docs](https://example.com/x) **bold**".into(),
         );
         review.append(&rev, d, now).unwrap();
-        let read = |p: &str| files.get(p).map(|b| b.to_vec());
+        let read = |p: &[u8]| files.get(std::str::from_utf8(p).ok()?).map(|b| b.to_vec());
         let config = ExportConfig {
             snapshot: SnapshotData {
                 tree_sha256: snapshot.clone(),
@@ -567,5 +700,55 @@ mod tests {
         for external in ["<script", "src=", "href=\"http", "@import", "url("] {
             assert!(!html.contains(external), "report.html references {external}");
         }
+    }
+
+    /// The bundle's log with the first `from` replaced by `to` (which must change it).
+    fn edited(files: &crate::bundle::BundleFiles, from: &str, to: &str) -> Vec<u8> {
+        let text = String::from_utf8(files.get("results.sarif").unwrap().to_vec()).unwrap();
+        let out = text.replacen(from, to, 1);
+        assert_ne!(out, text, "{from} not in the log");
+        out.into_bytes()
+    }
+
+    #[test]
+    fn without_the_snapshot_everything_but_the_quoted_source_must_be_what_the_entries_say() {
+        let (files, _) = exported(false);
+        let report = crate::bundle::verify(&files, None);
+        assert!(report.is_valid(), "{:?}", report.problems);
+        let header = report.header.as_ref().unwrap();
+        let view =
+            ViewInput { header, entries: &report.accepted, contents: None, health: files.get("health.json") };
+        let agrees =
+            |log: &[u8]| SourceClaims::of(log).is_some_and(|c| render_with_claims(&view, &c).unwrap() == log);
+        let theirs = files.get("results.sarif").unwrap();
+        assert!(agrees(theirs));
+        assert_eq!(SourceClaims::of(theirs).unwrap().snippets[0].as_deref(), Some("int b = a / 0;\n"));
+        // Only the snapshot can tell a changed snippet or content hash.
+        let hash = hex::encode(Sha256::digest(b"int a;\nint b = a / 0;\nint c;\n"));
+        assert!(agrees(&edited(&files, "\"text\": \"int b = a / 0;\\n\"", "\"text\": \"int b = 1;\\n\"")));
+        assert!(theirs.windows(hash.len()).any(|w| w == hash.as_bytes()), "the artifact hash");
+        assert!(agrees(&edited(&files, &hash, &"00".repeat(32))));
+        // Anything else is caught: the message, the level, a snippet where the entries put none, one on a
+        // second location, a log of another shape.
+        for (what, log) in [
+            ("message", edited(&files, "Division by zero", "Fine")),
+            ("level", edited(&files, "\"level\": \"error\"", "\"level\": \"note\"")),
+            (
+                "snippet in a message",
+                edited(&files, "\"message\": {", "\"message\": {\"snippet\": {\"text\": \"x\"}, "),
+            ),
+            ("second location", edited(&files, "\"locations\": [", "\"locations\": [{}, ")),
+            ("no runs", b"{\"runs\": []}\n".to_vec()),
+            ("not JSON", b"<html>".to_vec()),
+        ] {
+            assert!(!agrees(&log), "{what}");
+        }
+        // A key given twice is not read as either value.
+        let twice = String::from_utf8(theirs.to_vec()).unwrap().replacen(
+            "\"snippet\": {",
+            "\"snippet\": {\"text\": \"other\"}, \"snippet\": {",
+            1,
+        );
+        assert!(SourceClaims::of(twice.as_bytes()).is_none());
     }
 }

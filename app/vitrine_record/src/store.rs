@@ -273,7 +273,7 @@ impl Review {
                 .map_err(|v| RecordError::Policy(v.to_string()))?;
         }
         let last = self.entries.iter().rev().find(|e| e.entry.author.fingerprint == fp);
-        let entry = Entry {
+        let mut entry = Entry {
             v: FORMAT_VERSION,
             seq: last.map_or(1, |l| l.entry.seq + 1),
             prev: last.map(|l| l.id.clone()),
@@ -290,6 +290,7 @@ impl Review {
             parent: draft.parent,
             status: draft.status,
         };
+        entry.v = entry.version_needed();
         let bytes = entry.to_bytes()?;
         if bytes.len() > crate::verify::MAX_ENTRY_BYTES {
             return Err(RecordError::Usage(format!(
@@ -732,6 +733,7 @@ mod tests {
         let mut d = Draft::new(Kind::Annotation);
         d.target = Some(Target {
             path: "f".into(),
+            path_bytes: None,
             blob: blob_id(c),
             lines: Some([1, 2]),
             quote: quote_lines(c, 1, 2),

@@ -168,7 +168,7 @@ def hex64: type == "string" and test("^[0-9a-f]{64}$");
 def name: type == "string" and length > 0 and length <= 256
   and (explode | all(. > 32 and . != 127 and (. < 128 or . > 159) and . != 34 and . != 33 and . != 35
     and . != 42 and . != 44 and . != 63));
-if type == "object" and .v == 1
+if type == "object" and (.v == 1 or .v == 2)
   and (.seq | type == "number" and . == floor and . >= 1 and . <= 9007199254740991)
   and ((.prev // "") | . == "" or hex64) and ((.parent // "") | . == "" or hex64)
   and (.kind | IN("annotation", "reply", "status", "retract", "review-mark", "anchor-port"))
@@ -179,8 +179,10 @@ if type == "object" and .v == 1
   and (.snapshot | hex64)
   and ((.status // "") | . == "" or IN("open", "acknowledged", "disputed", "fixed", "accepted-risk", "closed"))
   and (.target == null or (.target | type == "object" and (.path | type == "string") and (.blob | hex64)
+    and (.path_bytes == null or (.path_bytes | type == "string" and test("^([0-9a-f]{2})+$")))
     and (.lines == null or (.lines | type == "array" and length == 2
       and all(type == "number" and . == floor and . >= 1 and . <= 9007199254740991)))))
+  and ((.v == 2) == (.target != null and .target.path_bytes != null))
 then .seq, (.prev // "-"), (.parent // "-"), .kind, .author.principal, .author.fingerprint, .role, .time,
   .snapshot, (.status // "-")
 else error("fields") end'
@@ -393,13 +395,20 @@ def uint: type == "number" and . == floor and . >= 1 and . <= 9007199254740991;
 def hex64: type == "string" and test("^[0-9a-f]{64}$");
 if (.kind == "annotation" or .kind == "review-mark" or .kind == "anchor-port") and (.target | type == "object")
 then .target |
-  if (.path | type == "string" and length > 0 and length <= 4096
-      and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
-      and (split("/") | all(. != "" and . != "." and . != "..")))
+  if (if .path_bytes == null then
+        .path | type == "string" and length > 0 and length <= 4096
+        and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
+        and (split("/") | all(. != "" and . != "." and . != ".."))
+      else
+        .path_bytes | type == "string" and length <= 8192 and test("^([0-9a-f]{2})+$")
+        and ([range(0; length; 2) as $i | .[$i:$i + 2]] | all((test("^[01]") or . == "7f") | not))
+        and (startswith("2f") or startswith("2d") | not)
+      end)
     and (.blob | hex64)
     and (.lines == null or (.lines | type == "array" and length == 2 and (.[0] | uint) and (.[1] | uint)
       and .[0] <= .[1]))
-  then .path, .blob, (if .lines == null or .quote == null then "-", "-", "-" else .lines[0], .lines[1],
+  then (if .path_bytes == null then "text", .path else "hex", .path_bytes end), .blob,
+    (if .lines == null or .quote == null then "-", "-", "-" else .lines[0], .lines[1],
     ([.quote.sha256, .quote.prefix, .quote.suffix] | map(tostring) | join(" ")) end)
   else error("target") end
 else empty end'
@@ -435,7 +444,13 @@ if [ -n "$SNAP_DIR" ]; then
     while read -r e; do
       if ! jq -r "$ANCHOR" "$e" > "$T/anchor" 2> /dev/null; then problem "$e" "anchor: malformed target"; continue; fi
       [ -s "$T/anchor" ] || continue
-      { IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/anchor"
+      { read -r how; IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/anchor"
+      # A path that is not NFC UTF-8 is named by its exact bytes (hex, checked above: no control byte,
+      # not absolute); its components are checked here, after decoding.
+      if [ "$how" = hex ]; then
+        p=$(printf '%s' "$p" | xxd -r -p)
+        case /$p/ in */../* | */./* | *//*) problem "$e" "anchor: malformed target"; continue ;; esac
+      fi
       # Only a path the manifest lists is opened.
       if [ ! -f "$T/manifest" ] || ! grep -Fxq -e "$p" "$T/manifest" || [ ! -f "$S/$p" ]; then
         problem "$e" "anchor: $(shown "$p") is not in the snapshot"; continue
@@ -458,12 +473,19 @@ def uint: type == "number" and . == floor and . >= 1 and . <= 9007199254740991;
 def hex64: type == "string" and test("^[0-9a-f]{64}$");
 if .kind == "anchor-port" then (.body | fromjson | .from) |
   if (.snapshot | hex64) and (.blob | hex64)
-    and (.path | type == "string" and length > 0 and length <= 4096
-      and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
-      and (split("/") | all(. != "" and . != "." and . != "..")))
+    and (if .path_bytes == null then
+        .path | type == "string" and length > 0 and length <= 4096
+        and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
+        and (split("/") | all(. != "" and . != "." and . != ".."))
+      else
+        .path_bytes | type == "string" and length <= 8192 and test("^([0-9a-f]{2})+$")
+        and ([range(0; length; 2) as $i | .[$i:$i + 2]] | all((test("^[01]") or . == "7f") | not))
+        and (startswith("2f") or startswith("2d") | not)
+      end)
     and (.lines | type == "array" and length == 2 and (.[0] | uint) and (.[1] | uint) and .[0] <= .[1])
     and (.quote | type == "object")
-  then .snapshot, .path, .blob, .lines[0], .lines[1],
+  then .snapshot, (if .path_bytes == null then "text", .path else "hex", .path_bytes end), .blob,
+    .lines[0], .lines[1],
     ([.quote.sha256, .quote.prefix, .quote.suffix] | map(tostring) | join(" "))
   else error("from") end
 else empty end'
@@ -477,9 +499,14 @@ if [ -n "$PREV_DIR" ]; then
   while read -r e; do
     if ! jq -r "$FROM" "$e" > "$T/from" 2> /dev/null; then problem "$e" "port: malformed from"; continue; fi
     [ -s "$T/from" ] || continue
-    { read -r fsnap; IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/from"
+    { read -r fsnap; read -r how; IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/from"
     if [ "$fsnap" != "$ptree" ]; then
       problem "$e" "port: continues snapshot $fsnap, the previous snapshot given is $ptree"; continue
+    fi
+    # The old file's exact bytes when its path is not NFC UTF-8, as for an anchor.
+    if [ "$how" = hex ]; then
+      p=$(printf '%s' "$p" | xxd -r -p)
+      case /$p/ in */../* | */./* | *//*) problem "$e" "port: malformed from"; continue ;; esac
     fi
     got=$(GIT_DIR=$PG git rev-parse -q --verify "$ptree:$p" 2> /dev/null)
     if [ -z "$got" ] || [ "$(GIT_DIR=$PG git cat-file -t "$got" 2> /dev/null)" != blob ]; then

@@ -85,7 +85,7 @@ pub struct RecordOutcome {
 }
 
 /// The snapshot as the record crate sees it: ids, manifest, and a way to read files (for anchors).
-pub fn snapshot_data<'a>(snap: &'a Snapshot, read: &'a dyn Fn(&str) -> Option<Vec<u8>>) -> SnapshotData<'a> {
+pub fn snapshot_data<'a>(snap: &'a Snapshot, read: &'a dyn Fn(&[u8]) -> Option<Vec<u8>>) -> SnapshotData<'a> {
     let ids = snap.ids();
     SnapshotData {
         tree_sha256: ids.tree_sha256.clone(),
@@ -139,7 +139,7 @@ fn rehash(snap: &Snapshot) -> Result<Snapshot, String> {
 fn verify_file(path: &Path, snap: &Snapshot) -> Result<Verification, String> {
     let files = BundleFiles::read(path).map_err(|e| e.to_string())?;
     let fresh = rehash(snap)?;
-    let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
+    let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
     let report = bundle::verify(&files, Some(&snapshot_data(&fresh, &read)));
     Ok(verification(path, &report))
 }
@@ -158,7 +158,7 @@ pub fn run(
             let mut review = Review::open(dir, &tree).map_err(|e| e.to_string())?;
             let now = vitrine_record::time::OffsetDateTime::now_utc();
             let fresh = rehash(snap)?;
-            let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
+            let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
             let config = ExportConfig {
                 snapshot: snapshot_data(&fresh, &read),
                 health_json: serde_json::to_vec_pretty(fresh.health()).map_err(|e| e.to_string())?,
@@ -207,7 +207,7 @@ pub fn run(
             let review = Review::open(dir, &tree).map_err(|e| e.to_string())?;
             // Anchors are checked against the snapshot on screen: an entry that does not resolve is
             // held apart rather than merged.
-            let read = |p: &str| snap.file(p.as_bytes()).and_then(|e| snap.read(e).ok());
+            let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
             let plan = review.plan_import(&report, &read).map_err(|e| e.to_string())?;
             drop(review);
             let planned = PlannedImport { path: path.clone(), plan: Arc::new(plan) };

@@ -153,7 +153,8 @@ impl ReviewState {
         self.reviewed.clear();
         for e in self.entries.iter().filter(|e| e.entry.kind == Kind::ReviewMark) {
             if let Some(t) = &e.entry.target {
-                self.reviewed.entry(t.path.clone()).or_default().push(t.blob.clone());
+                // Keyed by the path's one-to-one text (as the tree shows it), from its exact bytes.
+                self.reviewed.entry(t.shown()).or_default().push(t.blob.clone());
             }
         }
         self.annotated.clear();
@@ -166,9 +167,9 @@ impl ReviewState {
             let Some(root) = at(t.root) else { continue };
             if let Some(target) = &t.root.entry.target {
                 if !t.retracted {
-                    *self.annotated.entry(target.path.clone()).or_default() += 1;
+                    *self.annotated.entry(target.shown()).or_default() += 1;
                 }
-                self.threads_of_path.entry(target.path.clone()).or_default().push(self.thread_index.len());
+                self.threads_of_path.entry(target.shown()).or_default().push(self.thread_index.len());
             }
             self.thread_index.push(ThreadIndex {
                 root,
@@ -361,12 +362,13 @@ impl ReviewState {
             .ok_or_else(|| format!("lines {}-{} are outside {}", c.first, c.last, c.path))?;
         let nfc = vitrine_record::canon::to_nfc;
         let mut d = Draft::new(Kind::Annotation);
-        d.target = Some(Target {
-            path: nfc(&c.path),
-            blob: hex::encode(entry.blob_sha256),
-            lines: Some([c.first, c.last]),
-            quote: Some(quote),
-        });
+        // The manifest entry's exact path bytes: never normalised, so the entry names this file only.
+        d.target = Some(Target::at(
+            entry.path.as_bytes(),
+            hex::encode(entry.blob_sha256),
+            Some([c.first, c.last]),
+            Some(quote),
+        ));
         d.class = Some(c.class);
         d.severity = Some(c.severity);
         d.category = (!c.category.trim().is_empty()).then(|| nfc(c.category.trim()));
@@ -411,12 +413,7 @@ impl ReviewState {
     pub fn mark_reviewed(&mut self, snapshot: &Snapshot, path: &[u8]) -> Result<String, String> {
         let entry = snapshot.file(path).ok_or("no such file")?;
         let mut d = Draft::new(Kind::ReviewMark);
-        d.target = Some(Target {
-            path: vitrine_record::canon::to_nfc(&entry.path.display()),
-            blob: hex::encode(entry.blob_sha256),
-            lines: None,
-            quote: None,
-        });
+        d.target = Some(Target::at(entry.path.as_bytes(), hex::encode(entry.blob_sha256), None, None));
         self.append(d)
     }
 
@@ -451,7 +448,7 @@ impl ReviewState {
             .entries
             .iter()
             .filter(|e| e.entry.kind == Kind::ReviewMark)
-            .filter(|e| e.entry.target.as_ref().is_some_and(|t| t.path == path && t.blob == blob))
+            .filter(|e| e.entry.target.as_ref().is_some_and(|t| t.shown() == path && t.blob == blob))
             .map(|e| e.entry.author.principal.clone())
             .collect();
         who.dedup();

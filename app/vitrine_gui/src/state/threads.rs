@@ -135,7 +135,7 @@ fn rows_of(review: &ReviewState) -> Vec<ThreadRow> {
             let last = t.follow_ups.last().map_or(&e.time, |f| &f.entry.time);
             Some(ThreadRow {
                 id: t.root.id.clone(),
-                path: target.path.clone(),
+                path: target.shown(),
                 line: target.lines.map(|[a, _]| a),
                 class: e.class.unwrap_or(Class::Note),
                 severity: e.severity,

@@ -1,0 +1,2 @@
+int decomposed;
+int b;

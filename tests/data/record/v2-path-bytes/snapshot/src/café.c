@@ -1,0 +1,2 @@
+int composed;
+int a;
