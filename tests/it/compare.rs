@@ -426,6 +426,23 @@ fn last_line(out: &str) -> String {
     out.lines().last().unwrap().to_owned()
 }
 
+/// Unpacks `bundle` with tar and runs its `verify.sh SNAP PREVIOUS` under `sh`: (exit code, stdout then
+/// stderr).
+fn verify_sh(bundle: &Path, snap: &Path, previous: &Path) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = Command::new("tar").arg("-xf").arg(bundle).arg("-C").arg(dir.path()).output().unwrap();
+    assert!(tar.status.success(), "{}", String::from_utf8_lossy(&tar.stderr));
+    let sh = Command::new("sh")
+        .arg("./verify.sh")
+        .arg(snap)
+        .arg(previous)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let out = format!("{}{}", String::from_utf8_lossy(&sh.stdout), String::from_utf8_lossy(&sh.stderr));
+    (sh.status.code(), out)
+}
+
 /// v1 and v2 of a product: one file per port outcome, a retracted thread, and the reviewer's and the
 /// vendor's keys, with v1 reviewed (five threads, one retracted).
 struct Versions {
@@ -620,14 +637,8 @@ fn port_round_trip_vendor_answers_fixed_in_v2_and_verify_checks_both_snapshots()
     assert!(out.contains("record.json: continues snapshot"), "{out}");
 
     // verify.sh checks every ported thread's new place with stock tools.
-    let dir = v.pair.root.path().join("unpacked");
-    std::fs::create_dir(&dir).unwrap();
-    let tar = Command::new("tar").arg("-xf").arg(&bundle).arg("-C").arg(&dir).output().unwrap();
-    assert!(tar.status.success());
-    let sh =
-        Command::new("sh").arg("./verify.sh").arg(v.v2()).arg(v.v1()).current_dir(&dir).output().unwrap();
-    let out = String::from_utf8_lossy(&sh.stdout);
-    assert_eq!(sh.status.code(), Some(0), "{out}");
+    let (code, out) = verify_sh(&bundle, &v.v2(), &v.v1());
+    assert_eq!(code, Some(0), "{out}");
 }
 
 #[test]
@@ -690,14 +701,8 @@ fn lying_port_entries_are_invalid_against_the_snapshots() {
         "{out}"
     );
     // verify.sh finds the same three with stock tools.
-    let dir = v.pair.root.path().join("unpacked");
-    std::fs::create_dir(&dir).unwrap();
-    let tar = Command::new("tar").arg("-xf").arg(&bundle).arg("-C").arg(&dir).output().unwrap();
-    assert!(tar.status.success());
-    let sh =
-        Command::new("sh").arg("./verify.sh").arg(v.v2()).arg(v.v1()).current_dir(&dir).output().unwrap();
-    let out = String::from_utf8_lossy(&sh.stdout);
-    assert_eq!(sh.status.code(), Some(1), "{out}");
+    let (code, out) = verify_sh(&bundle, &v.v2(), &v.v1());
+    assert_eq!(code, Some(1), "{out}");
     for (entry, what) in [
         ("entries/000006.json", "anchor: blob of shift.c differs"),
         ("entries/000007.json", "anchor: quote of shift.c:6-6 differs"),
@@ -765,11 +770,6 @@ fn a_thread_on_one_of_two_names_alike_but_for_normalisation_is_ported_on_that_fi
     ok(&data, &[&"export", &v2, &"--key", &rev, &"--out", &bundle]);
     ok(&data, &[&"verify", &bundle, &"--snapshot", &v2, &"--previous", &v1]);
     // verify.sh too, which looks the old file up by the same exact bytes.
-    let dir = pair.root.path().join("unpacked");
-    std::fs::create_dir(&dir).unwrap();
-    let tar = Command::new("tar").arg("-xf").arg(&bundle).arg("-C").arg(&dir).output().unwrap();
-    assert!(tar.status.success());
-    let sh = Command::new("sh").arg("./verify.sh").arg(&v2).arg(&v1).current_dir(&dir).output().unwrap();
-    let out = String::from_utf8_lossy(&sh.stdout);
-    assert_eq!(sh.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&sh.stderr));
+    let (code, out) = verify_sh(&bundle, &v2, &v1);
+    assert_eq!(code, Some(0), "{out}");
 }

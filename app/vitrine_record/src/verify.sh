@@ -389,21 +389,27 @@ fi
 
 # The snapshot, when given: git tree id (SHA-256 object format), manifest, anchors of the entries that
 # passed every check above.
+# A path in a target or a port's `from`: text that is a plain relative path, or, for a path that is not
+# NFC UTF-8, its exact bytes in hex, with no control byte and not absolute (its components are checked
+# after decoding).
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
-ANCHOR='
+PATH_OK='def path_ok:
+  if .path_bytes == null then
+    .path | type == "string" and length > 0 and length <= 4096
+    and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
+    and (split("/") | all(. != "" and . != "." and . != ".."))
+  else
+    .path_bytes | type == "string" and length <= 8192 and test("^([0-9a-f]{2})+$")
+    and ([range(0; length; 2) as $i | .[$i:$i + 2]] | all((test("^[01]") or . == "7f") | not))
+    and (startswith("2f") or startswith("2d") | not)
+  end;'
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+ANCHOR="$PATH_OK"'
 def uint: type == "number" and . == floor and . >= 1 and . <= 9007199254740991;
 def hex64: type == "string" and test("^[0-9a-f]{64}$");
 if (.kind == "annotation" or .kind == "review-mark" or .kind == "anchor-port") and (.target | type == "object")
 then .target |
-  if (if .path_bytes == null then
-        .path | type == "string" and length > 0 and length <= 4096
-        and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
-        and (split("/") | all(. != "" and . != "." and . != ".."))
-      else
-        .path_bytes | type == "string" and length <= 8192 and test("^([0-9a-f]{2})+$")
-        and ([range(0; length; 2) as $i | .[$i:$i + 2]] | all((test("^[01]") or . == "7f") | not))
-        and (startswith("2f") or startswith("2d") | not)
-      end)
+  if path_ok
     and (.blob | hex64)
     and (.lines == null or (.lines | type == "array" and length == 2 and (.[0] | uint) and (.[1] | uint)
       and .[0] <= .[1]))
@@ -468,20 +474,12 @@ fi
 # the blob at its old path (from git's own tree, so nothing outside the snapshot is opened) and the
 # quote's hash at its old lines.
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
-FROM='
+FROM="$PATH_OK"'
 def uint: type == "number" and . == floor and . >= 1 and . <= 9007199254740991;
 def hex64: type == "string" and test("^[0-9a-f]{64}$");
 if .kind == "anchor-port" then (.body | fromjson | .from) |
   if (.snapshot | hex64) and (.blob | hex64)
-    and (if .path_bytes == null then
-        .path | type == "string" and length > 0 and length <= 4096
-        and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
-        and (split("/") | all(. != "" and . != "." and . != ".."))
-      else
-        .path_bytes | type == "string" and length <= 8192 and test("^([0-9a-f]{2})+$")
-        and ([range(0; length; 2) as $i | .[$i:$i + 2]] | all((test("^[01]") or . == "7f") | not))
-        and (startswith("2f") or startswith("2d") | not)
-      end)
+    and path_ok
     and (.lines | type == "array" and length == 2 and (.[0] | uint) and (.[1] | uint) and .[0] <= .[1])
     and (.quote | type == "object")
   then .snapshot, (if .path_bytes == null then "text", .path else "hex", .path_bytes end), .blob,

@@ -141,7 +141,7 @@ pub(crate) fn load(file: &Path, config: &IngestConfig) -> Option<Vec<Cached>> {
     if Sha256::digest(content).as_slice() != sum {
         return None;
     }
-    let mut r = Reader { bytes: content, at: 0 };
+    let mut r = Reader::new(content);
     if r.take(MAGIC.len())? != MAGIC || r.take(32)? != fingerprint(config) {
         return None;
     }
@@ -150,7 +150,7 @@ pub(crate) fn load(file: &Path, config: &IngestConfig) -> Option<Vec<Cached>> {
     for _ in 0..n {
         out.push(read_entry(&mut r)?);
     }
-    (r.at == content.len()).then_some(out)
+    r.at_end().then_some(out)
 }
 
 /// Writes a cache file atomically (temporary file, then rename). Files changed within the racy window
@@ -378,39 +378,7 @@ pub(crate) fn put_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Reads the cache's little-endian fields; every read is bounds-checked (`None` past the end).
-pub(crate) struct Reader<'a> {
-    pub(crate) bytes: &'a [u8],
-    pub(crate) at: usize,
-}
-
-impl<'a> Reader<'a> {
-    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(s)
-    }
-
-    pub(crate) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-
-    pub(crate) fn u8(&mut self) -> Option<u8> {
-        self.take(1)?.first().copied()
-    }
-
-    pub(crate) fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.array::<8>()?))
-    }
-
-    pub(crate) fn i64(&mut self) -> Option<i64> {
-        Some(i64::from_le_bytes(self.array::<8>()?))
-    }
-
-    pub(crate) fn bytes(&mut self) -> Option<&'a [u8]> {
-        let n = usize::try_from(self.u64()?).ok()?;
-        self.take(n)
-    }
-}
+pub(crate) use vitrine_base::Reader;
 
 #[cfg(test)]
 mod tests {

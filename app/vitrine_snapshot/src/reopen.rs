@@ -147,7 +147,7 @@ impl<'a> Table<'a> {
         if crc32fast::hash(body).to_le_bytes() != crc {
             return None;
         }
-        let mut r = Reader { bytes: body, at: 0 };
+        let mut r = Reader::new(body);
         if r.take(MAGIC.len())? != MAGIC || r.take(32)? != cache::fingerprint(config) {
             return None;
         }
@@ -170,7 +170,7 @@ impl<'a> Table<'a> {
     /// Record `i`: the recorded stat key and the NUL-terminated path.
     fn record(&self, i: usize) -> Option<(StatKey, &'a CStr)> {
         let at = i.checked_mul(RECORD)?;
-        let mut r = Reader { bytes: self.records.get(at..at.checked_add(RECORD)?)?, at: 0 };
+        let mut r = Reader::new(self.records.get(at..at.checked_add(RECORD)?)?);
         let stat = cache::get_stat(&mut r)?;
         let off = usize::try_from(u32::from_le_bytes(r.array::<4>()?)).ok()?;
         let len = usize::try_from(u32::from_le_bytes(r.array::<4>()?)).ok()?;
@@ -221,7 +221,7 @@ impl<'a> Table<'a> {
         let n = usize::try_from(r.u64()?).ok()?;
         // Each entry takes at least 100 bytes: a count beyond what is left is damage, not a reason to
         // reserve memory.
-        let mut files = Vec::with_capacity(n.min(r.bytes.len() / 100));
+        let mut files = Vec::with_capacity(n.min(r.rest().len() / 100));
         for _ in 0..n {
             files.push(cache::get_file_entry(r)?);
         }
@@ -247,7 +247,7 @@ impl<'a> Table<'a> {
             bytes: r.u64()?,
             files_in_tree: r.u64()?,
         };
-        if r.at != r.bytes.len() {
+        if !r.at_end() {
             return None;
         }
         let [classes, counts] = maps;
@@ -456,7 +456,7 @@ mod tests {
         // A file count far beyond the bytes left does not reserve memory for it.
         let n_files_at = {
             let table = Table::parse(&good, &cfg, t.path()).unwrap();
-            table.rest.at
+            table.rest.pos()
         };
         let mut many = body.to_vec();
         many[n_files_at..n_files_at + 8].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
