@@ -13,19 +13,29 @@ use crate::keys::{fingerprint, parse_public_key, verifying_key};
 /// One allowed signer.
 #[derive(Debug, Clone)]
 pub struct Person {
+    /// Who signs: the name entries carry in `author.principal`. A literal name, never a pattern (no
+    /// whitespace, quotes, commas or `* ? ! #`); a new person must also pass
+    /// [`crate::validate_principal`].
     pub principal: String,
+    /// The person's role word (`reviewer`, `lead`, `vendor`, or any other word), which decides what
+    /// the status policy lets them change ([`crate::policy`]); empty when the line has no `role=`.
     pub role: String,
+    /// The Ed25519 public key the person signs with.
     pub key: PublicKey,
     /// The key's Ed25519 point, decoded once for fast verification.
     pub verifying_key: ed25519_dalek::VerifyingKey,
+    /// `SHA256:…` fingerprint of `key`, as `ssh-keygen -l` prints it.
     pub fingerprint: String,
     /// `None` means every namespace (as in `ssh-keygen`).
     pub namespaces: Option<Vec<String>>,
+    /// The key signs nothing dated before this time (`valid-after`, inclusive); `None`: no lower bound.
     pub valid_after: Option<OffsetDateTime>,
+    /// The key signs nothing dated after this time (`valid-before`, inclusive); `None`: no upper bound.
     pub valid_before: Option<OffsetDateTime>,
 }
 
 impl Person {
+    /// Whether the line lets this key sign in the SSHSIG namespace `ns` (`entry@vitrine`, …).
     pub fn allows_namespace(&self, ns: &str) -> bool {
         self.namespaces.as_ref().is_none_or(|list| list.iter().any(|n| n == ns))
     }
@@ -60,10 +70,13 @@ impl Person {
 /// All people of a review, in file order.
 #[derive(Debug, Clone, Default)]
 pub struct AllowedSigners {
+    /// One person per line, in file order; a principal may hold several keys.
     pub people: Vec<Person>,
 }
 
 impl AllowedSigners {
+    /// Parses an `allowed_signers` file; blank lines and `#` comments are skipped. A malformed line is
+    /// [`RecordError::AllowedSigners`] with its 1-based number.
     pub fn parse(text: &str) -> Result<AllowedSigners, RecordError> {
         let mut people = Vec::new();
         for (i, line) in text.lines().enumerate() {
@@ -78,6 +91,8 @@ impl AllowedSigners {
         Ok(AllowedSigners { people })
     }
 
+    /// The file text, one line per person in order, that [`AllowedSigners::parse`] and
+    /// `ssh-keygen -Y verify` read back. [`RecordError::Key`] if a key cannot be encoded.
     pub fn render(&self) -> Result<String, RecordError> {
         let mut s = String::new();
         for p in &self.people {
@@ -241,6 +256,8 @@ pub fn parse_ssh_time(s: &str) -> Result<OffsetDateTime, String> {
         .map_err(|_| format!("bad time {s:?}"))
 }
 
+/// `t` in UTC as `YYYYMMDDHHMMSSZ`, the form Vitrine writes in `valid-after`/`valid-before` (seconds
+/// precision; what [`parse_ssh_time`] reads back).
 pub fn format_ssh_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(

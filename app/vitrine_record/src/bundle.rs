@@ -40,17 +40,26 @@ const MAX_TOTAL_BYTES: u64 = 4 << 30;
 pub const BUNDLE_FORMAT: u64 = 2;
 /// The statement of every file's hash, and its signature.
 pub const FILES_STATEMENT: &str = "FILES.sha256";
+/// The exporter's SSHSIG over [`FILES_STATEMENT`], in the `bundle@vitrine` namespace.
 pub const FILES_STATEMENT_SIG: &str = "FILES.sha256.sig";
 
+/// `verify.sh`, written into every bundle: checks a record with stock tools only (`ssh-keygen`,
+/// `sha256sum`, `jq`, coreutils), without Vitrine.
 pub const VERIFY_SH: &str = include_str!("verify.sh");
+/// `VERIFY.md`, written into every bundle: how to check the record by hand and with `verify.sh`.
 pub const VERIFY_MD: &str = include_str!("VERIFY.md");
 
 /// The snapshot as the caller sees it: identity, manifest, and a way to read a file's bytes (verified
 /// against the ingest hashes by the caller).
 pub struct SnapshotData<'a> {
+    /// git tree id of the snapshot, SHA-256 object format (hex): what the review is bound to.
     pub tree_sha256: String,
+    /// git tree id, SHA-1 object format (hex).
     pub tree_sha1: String,
+    /// Software Heritage identifier of the snapshot directory (`swh:1:dir:…`).
     pub swhid: String,
+    /// The `sha256sum`-format manifest, written as `MANIFEST.sha256` and bound by the checkpoint (also
+    /// in a questions-only packet: it holds paths and hashes, no source).
     pub manifest: Vec<u8>,
     /// Reads the file whose path is exactly these bytes (no normalisation, no other lookup).
     pub read: &'a dyn Fn(&[u8]) -> Option<Vec<u8>>,
@@ -65,41 +74,62 @@ impl std::fmt::Debug for SnapshotData<'_> {
 /// What goes into an export besides the review itself.
 #[derive(Debug)]
 pub struct ExportConfig<'a> {
+    /// The reviewed snapshot; it must be the review's own (by SHA-256 tree id).
     pub snapshot: SnapshotData<'a>,
     /// The snapshot health report as JSON.
     pub health_json: Vec<u8>,
+    /// The exporting program and version, written in `record.json` (`vitrine 0.1.0`).
     pub tool: String,
     /// Leave out everything that reveals source beyond hashes (no manifest paths' neighbours, no
     /// snippets, no health details): the packet a vendor may carry out of the room.
     pub questions_only: bool,
+    /// The export time: `exported_at` in `record.json` and the checkpoint's `exported` line.
     pub now: OffsetDateTime,
 }
 
+/// The identity of the reviewed snapshot, as `record.json` states it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotIds {
+    /// git tree id, SHA-256 object format (hex): every entry's `snapshot` must equal it.
     pub tree_sha256: String,
+    /// git tree id, SHA-1 object format (hex).
     pub tree_sha1: String,
+    /// Software Heritage identifier of the directory (`swh:1:dir:` + the SHA-1 tree id).
     pub swhid: String,
 }
 
+/// One key of the review's people, as `record.json` lists it (a summary of `allowed_signers`, which is
+/// what verification trusts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Participant {
+    /// The person's principal.
     pub principal: String,
+    /// The person's role word.
     pub role: String,
+    /// `SHA256:…` fingerprint of the key.
     pub fingerprint: String,
 }
 
 /// `record.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordHeader {
+    /// Always `vitrine-record`: what the file is.
     pub format: String,
+    /// The bundle format, 1 or 2 (see [`BUNDLE_FORMAT`]).
     pub v: u64,
+    /// The snapshot the record is about.
     pub snapshot: SnapshotIds,
+    /// Every key of the review's people at export, in `allowed_signers` order.
     pub participants: Vec<Participant>,
+    /// Who exported the bundle and signed its checkpoint and statement of files.
     pub exported_by: crate::entry::Author,
+    /// Export time, RFC 3339 UTC in whole seconds.
     pub exported_at: String,
+    /// The exporting program and version.
     pub tool: String,
+    /// Whether this is a questions-only packet (no health report, no snippets).
     pub questions_only: bool,
+    /// Number of entries in `entries/`.
     pub entries: u64,
     /// The review of the earlier version this review continues (see [`crate::port`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -109,10 +139,12 @@ pub struct RecordHeader {
 /// The files of a bundle by name.
 #[derive(Debug, Clone, Default)]
 pub struct BundleFiles {
+    /// File name (relative, `/`-separated, no `.`/`..`, no leading `./`) to its bytes.
     pub files: BTreeMap<String, Vec<u8>>,
 }
 
 impl BundleFiles {
+    /// The bytes of the file `name`, if the bundle has it.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         self.files.get(name).map(Vec::as_slice)
     }
@@ -200,6 +232,7 @@ impl BundleFiles {
     }
 }
 
+/// SHA-256 of `bytes` in lower-case hex, as `sha256sum` prints it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -367,7 +400,9 @@ pub fn render_views(view: &ViewInput<'_>) -> Result<(Vec<u8>, Vec<u8>), RecordEr
 /// What the derived views (SARIF, HTML) are made from.
 #[derive(Debug)]
 pub struct ViewInput<'a> {
+    /// The record's `record.json`.
     pub header: &'a RecordHeader,
+    /// The verified entries, in log order.
     pub entries: &'a [Verified],
     /// The content of each annotated file, for snippets, read once per file; `None` in a questions-only
     /// packet.
@@ -379,11 +414,16 @@ pub struct ViewInput<'a> {
 /// The result of verifying a bundle.
 #[derive(Debug, Default)]
 pub struct VerifyReport {
+    /// `record.json`, when it could be read (a problem says why not otherwise).
     pub header: Option<RecordHeader>,
+    /// The bundle's `allowed_signers`: the keys its entries are checked against (empty if unreadable).
     pub people: AllowedSigners,
     /// Entries that passed every check, in bundle order.
     pub accepted: Vec<Verified>,
+    /// Entry files found in `entries/`; the bundle is complete only if all of them were accepted.
     pub entry_files: usize,
+    /// Everything that failed, all listed rather than stopping at the first; none means the bundle
+    /// verifies.
     pub problems: Vec<Problem>,
     /// Whether the snapshot itself was compared.
     pub snapshot_checked: bool,
@@ -396,6 +436,7 @@ pub struct VerifyReport {
 /// One file of a bundle and how it was checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileCheck {
+    /// The file's name in the bundle.
     pub name: String,
     /// Whether the file is bound by a signature and, for a view, matches its rendering from the entries.
     pub ok: bool,
@@ -406,10 +447,13 @@ pub struct FileCheck {
 /// One key of a record's `allowed_signers`, with what it signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SignerRow {
+    /// The principal exactly as `allowed_signers` has it.
     pub principal: String,
     /// The principal as it may be shown (escaped when it is not what it looks like).
     pub shown: String,
+    /// The person's role word.
     pub role: String,
+    /// `SHA256:…` fingerprint of the key.
     pub fingerprint: String,
     /// Entries of the bundle signed with this key (that verified).
     pub entries: usize,
@@ -430,6 +474,7 @@ impl SignerRow {
 }
 
 impl VerifyReport {
+    /// Whether the bundle verifies: no problem at all was found.
     pub fn is_valid(&self) -> bool {
         self.problems.is_empty()
     }

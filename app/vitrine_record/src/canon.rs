@@ -24,10 +24,15 @@ const MAX_DEPTH: usize = 64;
 /// A JSON value inside the strict profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer within ±[`MAX_SAFE_INTEGER`]; the profile has no fractions or exponents.
     Int(i64),
+    /// A string in Unicode NFC.
     String(String),
+    /// An array, in its order.
     Array(Vec<Value>),
     /// Keys are kept sorted by the map, which is the canonical order for ASCII keys.
     Object(BTreeMap<String, Value>),

@@ -24,14 +24,22 @@ pub const FORMAT_VERSION: u64 = 1;
 /// (unknown version) instead of being resolved to another file.
 pub const EXACT_PATH_VERSION: u64 = 2;
 
+/// What an entry does; each kind has its own required fields ([`Entry::validate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
+    /// Starts a thread on lines of a file: needs a target with lines and quote, a class, a severity and
+    /// a body; no parent, no status.
     Annotation,
+    /// Answers an entry of a thread (`parent`) with a body; may also set a status.
     Reply,
+    /// Sets the status of the thread of `parent`, as the status policy allows ([`crate::policy`]).
     Status,
+    /// Withdraws the annotation `parent`; only its author's retraction counts.
     Retract,
+    /// Marks a whole file as reviewed: a target without lines.
     ReviewMark,
+    /// Carries a thread over from the review of an earlier version ([`crate::port`]).
     AnchorPort,
 }
 
@@ -39,29 +47,46 @@ pub enum Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Class {
+    /// Something wrong in the code, to be answered and resolved.
     Finding,
+    /// Something the reviewer asks the vendor.
     Question,
+    /// A remark that asks for nothing.
     Note,
 }
 
+/// How serious an annotation is, in increasing order (the derived `Ord` sorts `Info` lowest). The
+/// reviewer judges it; Vitrine only orders, filters and maps it (to a SARIF level).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
+    /// No risk stated: for information (SARIF level `note`).
     Info,
+    /// The lowest risk level (SARIF `note`).
     Low,
+    /// Between low and high (SARIF `warning`).
     Medium,
+    /// Serious (SARIF `error`).
     High,
+    /// The most serious level (SARIF `error`).
     Critical,
 }
 
+/// Where a thread stands. Who may set which status is the status policy's ([`crate::policy`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// Not resolved: every thread's status until one is set, and what a reopen sets.
     Open,
+    /// The vendor (or the reviewing side) agrees there is something to do.
     Acknowledged,
+    /// The vendor (or the reviewing side) does not agree with the annotation.
     Disputed,
+    /// Said to be fixed; the reviewing side then closes the thread or reopens it.
     Fixed,
+    /// The reviewing side accepts the risk without a fix.
     AcceptedRisk,
+    /// The reviewing side closed the thread.
     Closed,
 }
 
@@ -71,6 +96,7 @@ macro_rules! word_enum {
             /// Every value, in declaration order.
             pub const ALL: &'static [Self] = &[$(Self::$v),*];
 
+            /// The kebab-case word stored in entries and accepted on the command line.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$v => $s),* }
             }
@@ -88,14 +114,17 @@ word_enum!(Class { Finding = "finding", Question = "question", Note = "note" });
 word_enum!(Severity { Info = "info", Low = "low", Medium = "medium", High = "high", Critical = "critical" });
 word_enum!(Status { Open = "open", Acknowledged = "acknowledged", Disputed = "disputed", Fixed = "fixed", AcceptedRisk = "accepted-risk", Closed = "closed" });
 
+/// Who signed an entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Author {
+    /// The signer's principal; it must be listed with `fingerprint` in `allowed_signers`.
     pub principal: String,
     /// `SHA256:…` of the signing key.
     pub fingerprint: String,
 }
 
+/// The hashes that pin an anchor's lines without carrying their text (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Quote {
@@ -108,6 +137,7 @@ pub struct Quote {
     pub suffix: String,
 }
 
+/// What an entry points at: a file of the snapshot (by path and blob) and, for an annotation, lines of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
@@ -123,6 +153,7 @@ pub struct Target {
     /// First and last line, 1-based, inclusive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lines: Option<[u64; 2]>,
+    /// The hashes of those lines and their neighbours; present with `lines` (an annotation needs both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<Quote>,
 }
@@ -199,30 +230,47 @@ pub fn shown_path(bytes: &[u8]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// Format version: [`FORMAT_VERSION`], or [`EXACT_PATH_VERSION`] exactly when the target carries
+    /// `path_bytes` (see [`Entry::version_needed`]).
     pub v: u64,
+    /// Position in its author key's chain, from 1.
     pub seq: u64,
+    /// Id of the same key's entry of `seq - 1`; absent exactly for seq 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev: Option<String>,
+    /// What the entry does.
     pub kind: Kind,
+    /// Who signed it.
     pub author: Author,
+    /// The signer's role when it was signed, as `allowed_signers` gave it; what the status policy
+    /// judges.
     pub role: String,
     /// RFC 3339 UTC, whole seconds (`2026-01-31T12:00:00Z`).
     pub time: String,
     /// SHA-256 git tree id of the snapshot.
     pub snapshot: String,
+    /// The file (and lines) it is about: required for an annotation, a review mark and a port (unless
+    /// `outdated`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
+    /// An annotation's class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<Class>,
+    /// An annotation's severity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<Severity>,
+    /// Free-text category the reviewer chose (a CWE id, "crypto", …); only filtered on, never
+    /// interpreted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// The text, NFC: an annotation's or a reply's words (required non-blank for both), or a port's
+    /// canonical [`crate::port::PortBody`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// The entry this one answers, changes or retracts (its id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// The status a status entry (or a reply) sets on the thread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
 }
@@ -232,6 +280,8 @@ pub fn entry_id(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Whether `s` is 64 lower-case hex digits: the form of every SHA-256 id in an entry (entry ids, tree
+/// ids, blob ids, quote hashes).
 pub fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }

@@ -17,11 +17,14 @@ use crate::verify::Verified;
 /// A key the review does not know, with who it claims to be and what it signed in the bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewKey {
+    /// The principal exactly as the bundle's `allowed_signers` has it.
     pub principal: String,
     /// The principal as it may be shown: itself, or escaped (`<U+0430>lice@x`) when it is not what it
     /// looks like (see [`principal::display`]).
     pub shown: String,
+    /// The role word the bundle gives the key.
     pub role: String,
+    /// `SHA256:…` fingerprint of the key.
     pub fingerprint: String,
     /// A principal of this review that this one differs from but looks like (`аlice` for `alice`).
     pub looks_like: Option<String>,
@@ -32,6 +35,7 @@ pub struct NewKey {
 /// A key for a principal the review already knows under other keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecondKey {
+    /// The new key, with what it signed.
     pub key: NewKey,
     /// The fingerprints this review knows for the principal.
     pub known: Vec<String>,
@@ -52,8 +56,11 @@ impl SecondKey {
 /// A person of the bundle that cannot be added, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusedPerson {
+    /// The principal as it may be shown (escaped when it is not what it looks like).
     pub shown: String,
+    /// `SHA256:…` fingerprint of the key.
     pub fingerprint: String,
+    /// Why it cannot be added: its principal is not valid, or it looks like a principal of this review.
     pub reason: String,
 }
 
@@ -62,7 +69,9 @@ pub struct RefusedPerson {
 pub struct HeldEntry {
     /// Where it is in the bundle (`entries/000003.json`).
     pub name: String,
+    /// The entry id (SHA-256 hex of its bytes).
     pub id: String,
+    /// Why it is held: its anchor does not resolve in the snapshot, or an entry it depends on is held.
     pub reason: String,
 }
 
@@ -78,6 +87,7 @@ pub struct ImportPlan {
     pub refused_people: Vec<RefusedPerson>,
     /// Entries that would be added, in bundle order.
     pub entries: Vec<Verified>,
+    /// Entries of the bundle this review already has (by id): skipped, not counted in `entries`.
     pub already_present: usize,
     /// Entries held apart (not merged), each with its reason.
     pub held: Vec<HeldEntry>,

@@ -49,6 +49,7 @@ impl Signer {
         Signer::from_key(key)
     }
 
+    /// Wraps an already decrypted private key; [`RecordError::Key`] unless it is Ed25519.
     pub fn from_key(key: PrivateKey) -> Result<Signer, RecordError> {
         if key.algorithm() != Algorithm::Ed25519 {
             return Err(RecordError::Key(format!("only Ed25519 keys are accepted, not {}", key.algorithm())));
@@ -70,6 +71,7 @@ impl Signer {
         &self.fingerprint
     }
 
+    /// The public half, as it goes into `allowed_signers`.
     pub fn public_key(&self) -> &PublicKey {
         self.key.public_key()
     }
@@ -118,6 +120,8 @@ pub fn verifying_key(key: &PublicKey) -> Result<ed25519_dalek::VerifyingKey, Rec
         .map_err(|_| RecordError::Key("invalid Ed25519 public key".into()))
 }
 
+/// `SHA256:…` fingerprint of `key`, as `ssh-keygen -l` prints it: how entries and `allowed_signers`
+/// name a key.
 pub fn fingerprint(key: &PublicKey) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
 }
@@ -129,6 +133,8 @@ pub struct Signature {
 }
 
 impl Signature {
+    /// Parses an armored SSHSIG (`-----BEGIN SSH SIGNATURE-----`). Parsing checks only the form;
+    /// [`RecordError::Signature`] if it is unreadable. Whether it verifies is a separate check.
     pub fn parse(armored: &[u8]) -> Result<Signature, RecordError> {
         if let Some(sig) = parse_written_armor(armored) {
             return Ok(Signature { sig });
@@ -138,6 +144,7 @@ impl Signature {
         Ok(Signature { sig })
     }
 
+    /// `SHA256:…` fingerprint of the key the signature names (not yet checked against anything).
     pub fn fingerprint(&self) -> String {
         self.sig.public_key().fingerprint(HashAlg::Sha256).to_string()
     }
@@ -147,6 +154,7 @@ impl Signature {
         self.sig.public_key()
     }
 
+    /// The SSHSIG namespace the signature was made in (`entry@vitrine`, …), as the blob states it.
     pub fn namespace(&self) -> &str {
         self.sig.namespace()
     }

@@ -5,6 +5,8 @@
 //! code or draws a window; it takes the snapshot's identity and bytes as plain data from its caller, so it
 //! can be audited alone. It never opens a socket and never runs a program.
 
+#![warn(missing_docs)]
+
 pub mod allowed;
 pub mod bundle;
 pub mod canon;

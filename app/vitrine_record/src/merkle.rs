@@ -73,9 +73,13 @@ pub fn is_consistent(old_size: u64, old_root: &Hash, leaves: &[Hash]) -> bool {
 /// `allowed_signers sha256:<hex>`, `manifest sha256:<hex>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
+    /// Names the log: `vitrine.review/<SHA-256 tree id>` for a review (see [`crate::bundle::origin`]).
     pub origin: String,
+    /// Number of entries in the log when it was taken.
     pub size: u64,
+    /// RFC 6962 root of the first `size` entries' bytes.
     pub root: Hash,
+    /// Extension lines, `NAME VALUE`, in order; none empty.
     pub extensions: Vec<String>,
 }
 
@@ -90,6 +94,8 @@ impl Checkpoint {
         s
     }
 
+    /// Parses a checkpoint body strictly (UTF-8, ends with a newline, decimal size without leading
+    /// zeros, 32-byte base64 root, no empty line); anything else is [`RecordError::Bundle`].
     pub fn parse(text: &[u8]) -> Result<Checkpoint, RecordError> {
         let bad = |m: &str| RecordError::Bundle(format!("checkpoint: {m}"));
         let text = std::str::from_utf8(text).map_err(|_| bad("not UTF-8"))?;

@@ -29,6 +29,8 @@ pub enum Side {
 }
 
 impl Side {
+    /// The side of the role word `role` as written in `allowed_signers` and in entries (exact,
+    /// case-sensitive: `Reviewer` is [`Side::Other`]).
     pub fn of(role: &str) -> Side {
         match role {
             "reviewer" | "lead" => Side::Reviewing,
@@ -41,7 +43,9 @@ impl Side {
 /// What a signer tried to do to a thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
+    /// A status set on the thread (by a `status` entry, or a reply carrying a status).
     SetStatus(Status),
+    /// A `retract` entry withdrawing the annotation.
     Retract,
 }
 
@@ -49,11 +53,15 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{role} {principal} may not {action} another party's annotation: {rule}")]
 pub struct PolicyViolation {
+    /// Who tried it (the signer's principal).
     pub principal: String,
+    /// The role the signer's entry carries.
     pub role: String,
+    /// What was tried.
     pub change: Change,
     /// `set accepted-risk on`, `retract`, …
     pub action: String,
+    /// The rule broken, as a sentence for the message (a row of the table above).
     pub rule: &'static str,
 }
 

@@ -47,6 +47,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The kebab-case name, as serialised in the body and shown in listings.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Exact => "exact",
@@ -98,10 +99,14 @@ pub struct PortBody {
     pub port: u64,
     /// The id of the annotation carried over (an entry of the old review).
     pub annotation: String,
-    /// Who signed that annotation, and what it said, so the new record reads without the old one.
+    /// Who signed that annotation (its principal), and what it said, so the new record reads without
+    /// the old one.
     pub author: String,
+    /// The annotation's body as carried over, so a reader need not open the old record.
     pub text: String,
+    /// Where the annotation pointed in the old snapshot.
     pub from: PortFrom,
+    /// How the anchor was found again; each outcome's claim is checked by [`check_entry`].
     pub outcome: Outcome,
     /// For `changed`: how sure the match is, 1 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,15 +277,22 @@ pub fn target_at(path: &[u8], content: &[u8], first: u64, last: u64) -> Option<T
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Continues {
+    /// SHA-256 git tree id (hex) of the earlier snapshot: the old review's own snapshot.
     pub tree_sha256: String,
+    /// SHA-1 git tree id (hex) of the earlier snapshot.
     pub tree_sha1: String,
+    /// The old log's state when it was carried over.
     pub checkpoint: ContinuedCheckpoint,
 }
 
+/// The first three lines of a checkpoint of the old review's log, to match against the old record's own
+/// signed checkpoints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContinuedCheckpoint {
+    /// The old log's origin, `vitrine.review/<old SHA-256 tree id>`.
     pub origin: String,
+    /// Number of entries of the old log carried over from.
     pub size: u64,
     /// The RFC 6962 root of the old log's first `size` entries, base64 as in a checkpoint.
     pub root: String,

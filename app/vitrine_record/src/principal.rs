@@ -16,20 +16,38 @@ pub const MAX_PRINCIPAL_BYTES: usize = 256;
 /// Why a principal is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrincipalProblem {
+    /// The principal is the empty string.
     #[error("principal is empty")]
     Empty,
+    /// Longer than [`MAX_PRINCIPAL_BYTES`]; holds the start of it, escaped.
     #[error("principal {0} is longer than 256 bytes")]
     TooLong(String),
+    /// Not in Unicode NFC, so one name could be written two ways; holds it escaped.
     #[error("principal {0} is not in Unicode NFC")]
     NotNfc(String),
+    /// Holds a character that is never shown as itself (see [`hidden_kind`]).
     #[error("principal {shown} holds {what} {code}")]
-    Hidden { shown: String, what: &'static str, code: String },
+    Hidden {
+        /// The principal, escaped.
+        shown: String,
+        /// What the character is ("a bidirectional control", "an invisible character", …).
+        what: &'static str,
+        /// The character as `<U+XXXX>`.
+        code: String,
+    },
+    /// Holds whitespace or a character with a meaning in `allowed_signers`; holds it escaped.
     #[error(
         "principal {0} holds a space, a quote, a comma or one of * ? ! # (they have a meaning in allowed_signers)"
     )]
     Reserved(String),
+    /// One label (between `@` and `.`) mixes letters of several scripts.
     #[error("principal {shown} mixes scripts ({scripts}): it can look like another name")]
-    MixedScripts { shown: String, scripts: String },
+    MixedScripts {
+        /// The principal, escaped.
+        shown: String,
+        /// The scripts' names, comma-separated ("Latin, Cyrillic").
+        scripts: String,
+    },
 }
 
 /// A character that must never be shown as itself: bidirectional controls, invisible characters and

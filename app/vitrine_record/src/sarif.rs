@@ -102,7 +102,9 @@ const URI_BASE: &str = "SNAPSHOT";
 /// (everything else skipped unparsed), so a 200 MB log costs no JSON tree.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SourceClaims {
+    /// Per result, in order: the `snippet.text` of its one location, if it has one.
     pub snippets: Vec<Option<String>>,
+    /// Per artifact, in order: its `hashes["sha-256"]` (hex), if it has one.
     pub hashes: Vec<Option<String>>,
 }
 

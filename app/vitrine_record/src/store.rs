@@ -31,17 +31,26 @@ use crate::verify::{Chain, KnownSignatures, Problem, RawEntry, SigCheck, Single,
 /// What the author chooses in a new entry; the review fills in the rest (seq, prev, author, time, …).
 #[derive(Debug, Clone)]
 pub struct Draft {
+    /// The entry's kind; it decides which of the other fields are required ([`Entry::validate`]).
     pub kind: Kind,
+    /// See [`Entry::target`].
     pub target: Option<Target>,
+    /// See [`Entry::class`].
     pub class: Option<Class>,
+    /// See [`Entry::severity`].
     pub severity: Option<Severity>,
+    /// See [`Entry::category`].
     pub category: Option<String>,
+    /// See [`Entry::body`].
     pub body: Option<String>,
+    /// Id of an entry already in this review (see [`Entry::parent`]).
     pub parent: Option<String>,
+    /// See [`Entry::status`]; checked against the status policy before signing.
     pub status: Option<Status>,
 }
 
 impl Draft {
+    /// A draft of `kind` with every other field empty, to fill in.
     pub fn new(kind: Kind) -> Draft {
         Draft {
             kind,
@@ -73,8 +82,11 @@ pub struct Review {
 /// The entries added by an import.
 #[derive(Debug, Default)]
 pub struct ImportReport {
+    /// Ids of the entries added to the log, in the order they were appended.
     pub added: Vec<String>,
+    /// Entries of the bundle this review already had (by id), skipped.
     pub already_present: usize,
+    /// Principals of the keys added to `allowed_signers`.
     pub people_added: Vec<String>,
     /// Entries of the bundle left out of the log (see [`crate::import::ImportPlan::held`]).
     pub held: Vec<crate::import::HeldEntry>,
@@ -138,14 +150,17 @@ impl Review {
         Ok(review)
     }
 
+    /// The review directory (`allowed_signers`, `snapshot`, `log/`, `checkpoints/`, `lock`).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
+    /// The SHA-256 tree id (hex) of the snapshot this review is bound to; every entry carries it.
     pub fn snapshot(&self) -> &str {
         &self.snapshot
     }
 
+    /// The review's people, as its `allowed_signers` holds them.
     pub fn people(&self) -> &AllowedSigners {
         &self.people
     }

@@ -11,11 +11,14 @@ use crate::verify::Verified;
 /// One annotation and what followed it.
 #[derive(Debug, Clone)]
 pub struct Thread<'a> {
+    /// The annotation (or `anchor-port` entry, for a thread carried over from an earlier version) that
+    /// starts the thread.
     pub root: &'a Verified,
     /// Replies, status changes and retractions, in log order.
     pub follow_ups: Vec<&'a Verified>,
     /// The last status set in the thread by someone the policy allows (open when none was).
     pub status: Status,
+    /// Whether the annotation's author retracted it (a retraction by anyone else changes nothing).
     pub retracted: bool,
 }
 

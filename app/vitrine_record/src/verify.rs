@@ -18,6 +18,7 @@ use crate::keys::{NS_ENTRY, Signature};
 pub struct RawEntry {
     /// Where it came from (`entries/000003.json`), used to name it in problems.
     pub name: String,
+    /// The entry file's bytes, exactly as read (they must be canonical JSON to be accepted).
     pub bytes: Vec<u8>,
     /// The armored SSHSIG, if the `.sig` file exists.
     pub sig: Option<Vec<u8>>,
@@ -26,10 +27,15 @@ pub struct RawEntry {
 /// An entry that passed every check.
 #[derive(Debug, Clone)]
 pub struct Verified {
+    /// Where it came from (`entries/000003.json`).
     pub name: String,
+    /// The entry id: SHA-256 (hex) of `bytes`.
     pub id: String,
+    /// The canonical bytes that were signed.
     pub bytes: Vec<u8>,
+    /// The armored SSHSIG over `bytes` (namespace `entry@vitrine`), as stored.
     pub sig: Vec<u8>,
+    /// The parsed entry.
     pub entry: Entry,
 }
 
@@ -38,10 +44,12 @@ pub struct Verified {
 pub struct Problem {
     /// The file it concerns (`entries/000003.json`, `checkpoint`, …).
     pub subject: String,
+    /// What is wrong with it, as a sentence for the reader.
     pub message: String,
 }
 
 impl Problem {
+    /// A problem with `subject` (a file name) and `message`.
     pub fn new(subject: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem { subject: subject.into(), message: message.into() }
     }
@@ -56,6 +64,7 @@ impl fmt::Display for Problem {
 /// The outcome of checking a list of entries in log order.
 #[derive(Debug, Default)]
 pub struct LogCheck {
+    /// Entries that passed every check, in log order.
     pub accepted: Vec<Verified>,
     /// Entries refused, by position in the input, each with why.
     pub refused: Vec<(usize, Problem)>,
@@ -177,10 +186,12 @@ impl KnownSignatures {
         )
     }
 
+    /// How many signatures are known.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Whether no signature is known (then every signature is verified).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -248,7 +259,14 @@ pub(crate) fn check_chunk(
         .collect()
 }
 
-pub fn check_log_with(raw: &[RawEntry], people: &AllowedSigners, snapshot: &str, mode: SigCheck) -> LogCheck {
+/// [`check_log`] with the signature check of `mode`: each entry on its own checked in parallel chunks,
+/// then the chains in log order.
+pub(crate) fn check_log_with(
+    raw: &[RawEntry],
+    people: &AllowedSigners,
+    snapshot: &str,
+    mode: SigCheck,
+) -> LogCheck {
     let chunk = if mode == SigCheck::Batch { BATCH } else { EACH_CHUNK };
     let singles: Vec<Single> =
         raw.par_chunks(chunk).flat_map_iter(|c| check_chunk(c, people, snapshot, mode, None)).collect();

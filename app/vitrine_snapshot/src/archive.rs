@@ -29,9 +29,13 @@ use crate::error::SnapshotError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArchiveFormat {
+    /// An uncompressed tar stream (`.tar`).
     Tar,
+    /// A tar stream in one or more concatenated gzip members (`.tar.gz`, `.tgz`).
     TarGz,
+    /// A tar stream in one or more concatenated xz streams (`.tar.xz`, `.txz`).
     TarXz,
+    /// A zip archive (`.zip`), read through its central directory by [`crate::zipread`].
     Zip,
 }
 
@@ -44,6 +48,8 @@ pub struct ArchiveLimits {
     pub max_entries: u64,
     /// Unpacked bytes per archive byte, enforced once more than `ratio_floor_bytes` are unpacked.
     pub max_ratio: u64,
+    /// Unpacked bytes below which `max_ratio` is not checked, so that a small, highly compressible
+    /// archive (a tree of empty or repetitive files) is not mistaken for a bomb.
     pub ratio_floor_bytes: u64,
 }
 
@@ -61,14 +67,20 @@ impl Default for ArchiveLimits {
 /// What an archive entry is, once checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemKind {
+    /// A regular file; its content is the item's `content` reader.
     File {
+        /// Whether the owner execute bit is set (git mode 100755 rather than 100644).
         executable: bool,
     },
+    /// A symbolic link: data, never followed.
     Symlink {
+        /// The link's target bytes as stored, non-empty and at most [`MAX_LINK_TARGET`] bytes; not
+        /// normalised, since where it points is for the health report to judge.
         target: Vec<u8>,
     },
     /// A hard link to an earlier regular file of the archive (by normalised path).
     HardLink {
+        /// Normalised path of the earlier regular file whose content this entry shares.
         target: Vec<u8>,
     },
 }
@@ -77,9 +89,14 @@ pub enum ItemKind {
 /// part of it, the rest is skipped after it returns. A short or failing read of the archive is reported
 /// as [`SnapshotError::CorruptArchive`], whatever the sink made of the read error.
 pub struct ArchiveItem<'a> {
+    /// Normalised path bytes: `/`-separated, never absolute, no empty, `.` or `..` components, no NUL,
+    /// and unique within the archive.
     pub path: Vec<u8>,
+    /// What the entry is.
     pub kind: ItemKind,
+    /// Declared content size in bytes (0 for links), already counted against the [`ArchiveLimits`].
     pub size: u64,
+    /// Reader of the entry's content, bounded to `size` bytes.
     pub content: &'a mut dyn Read,
 }
 

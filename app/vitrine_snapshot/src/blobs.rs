@@ -3,7 +3,7 @@
 //!
 //! Archives are never unpacked as a file tree: a member's bytes are streamed into a temporary file in
 //! the staging folder of its ingest (`tmp/<batch>/`), renamed there to their hash once hashed, and moved
-//! into place only when the whole archive was accepted ([`Batch::finish`]); a refused or failed ingest
+//! into place only when the whole archive was accepted (`Batch::finish`); a refused or failed ingest
 //! leaves nothing. A blob is either absent or complete, and nothing in the store is a link, a directory
 //! of the snapshot or a name chosen by the vendor. Blobs are not fsynced one by one: the store's file
 //! system is flushed once per ingest (`syncfs`), before the ingest cache that refers to the blobs is
@@ -27,10 +27,12 @@ pub struct BlobStore {
 static SPOOL_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl BlobStore {
+    /// The store at `root`; directories are created on the first ingest that keeps content.
     pub fn at(root: impl Into<PathBuf>) -> BlobStore {
         BlobStore { root: root.into() }
     }
 
+    /// The store's root directory.
     pub fn root(&self) -> &Path {
         &self.root
     }

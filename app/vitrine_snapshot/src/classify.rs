@@ -9,16 +9,27 @@ use crate::path::RelPath;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContentClass {
+    /// Hand-written text: indexed and scanned.
     Text,
+    /// Text written by a tool (a marker in its header comment, a tell-tale name, or minified): indexed.
     Generated,
+    /// Text below a third-party directory (`vendor/`, `third_party/`, `node_modules/`, …): indexed.
     Vendored,
+    /// Holds a NUL byte and no UTF-16 byte-order mark: hashed and listed, not indexed.
     Binary,
+    /// Text above [`ClassifyConfig::max_text_bytes`]: hashed and listed, not indexed.
     TooLarge,
+    /// A symbolic link; its "content" is its target text, which is never followed.
     Symlink,
+    /// Not produced by ingest: a file that cannot be read refuses the whole snapshot
+    /// ([`crate::SnapshotError::Unreadable`]). It keeps its place in [`ContentClass::ALL`], whose order
+    /// the ingest cache stores.
     Unreadable,
 }
 
 impl ContentClass {
+    /// Every class, in a fixed order: the ingest cache stores a class as its index here, so a new class
+    /// goes at the end.
     pub const ALL: [ContentClass; 7] = [
         ContentClass::Text,
         ContentClass::Generated,
@@ -29,6 +40,7 @@ impl ContentClass {
         ContentClass::Unreadable,
     ];
 
+    /// The kebab-case name used in JSON output and on screen (the serde name).
     pub fn as_str(self) -> &'static str {
         match self {
             ContentClass::Text => "text",
@@ -45,16 +57,21 @@ impl ContentClass {
 /// The detected encoding of a text file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TextEncoding {
+    /// Valid UTF-8 without a byte-order mark (plain ASCII included).
     Utf8,
     /// UTF-8 with a byte-order mark at the start.
     Utf8Bom,
+    /// UTF-16 little-endian, recognised only by its byte-order mark `FF FE`.
     Utf16Le,
+    /// UTF-16 big-endian, recognised only by its byte-order mark `FE FF`.
     Utf16Be,
     /// A legacy single- or multi-byte encoding, as guessed (e.g. `windows-1251`, `windows-1252`).
     Legacy(&'static encoding_rs::Encoding),
 }
 
 impl TextEncoding {
+    /// The encoding's name as shown (`utf-8`, `utf-8-bom`, `utf-16le`, `utf-16be`, or encoding_rs's name
+    /// of a legacy encoding such as `windows-1252` or `Shift_JIS`); serialised lower-cased.
     pub fn name(self) -> &'static str {
         match self {
             TextEncoding::Utf8 => "utf-8",
@@ -65,6 +82,8 @@ impl TextEncoding {
         }
     }
 
+    /// Whether the bytes are valid UTF-8 (with or without a byte-order mark), so they can be shown and
+    /// searched as they are, without transcoding.
     pub fn is_utf8(self) -> bool {
         matches!(self, TextEncoding::Utf8 | TextEncoding::Utf8Bom)
     }
@@ -97,7 +116,9 @@ impl Default for ClassifyConfig {
 /// The outcome of classifying one file's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Classification {
+    /// The file's one class.
     pub class: ContentClass,
+    /// The detected encoding; `None` exactly when the class is [`ContentClass::Binary`].
     pub encoding: Option<TextEncoding>,
 }
 

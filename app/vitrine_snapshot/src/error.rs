@@ -8,39 +8,86 @@ use std::path::PathBuf;
 /// Why a snapshot could not be opened or a file of it not read.
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
+    /// An OS call failed on a file Vitrine reads or writes (the input itself, the blob store, the
+    /// ingest cache), outside the walk of a directory snapshot (that is [`SnapshotError::Unreadable`]).
     #[error("{path}: cannot {op}")]
     Io {
+        /// The operation that failed, as a verb for the message ("open", "read", "fstat", …).
         op: &'static str,
+        /// The file on disk it failed on.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
+    /// The input is neither a directory nor an archive recognised by name or by its first bytes.
     #[error("{path}: not a directory or a supported archive (.tar, .tar.gz, .tgz, .tar.xz, .txz, .zip)")]
-    UnsupportedInput { path: PathBuf },
+    UnsupportedInput {
+        /// The input as given.
+        path: PathBuf,
+    },
+    /// The archive holds something Vitrine will not take (a path climbing out, an entry below a link, a
+    /// device file, a duplicate, a decompression bomb, an ambiguity between extractors, …): the whole
+    /// archive is refused, not just the entry.
     #[error("{archive}: refused: {reason}")]
-    HostileArchive { archive: PathBuf, reason: String },
+    HostileArchive {
+        /// The archive file.
+        archive: PathBuf,
+        /// What was refused, naming the member.
+        reason: String,
+    },
+    /// The archive cannot be read to its end as its format says: truncated, a failed checksum or
+    /// compression check, or a read error. No partial snapshot is made from it.
     #[error("{archive}: corrupt or truncated archive: {detail}")]
-    CorruptArchive { archive: PathBuf, detail: String },
+    CorruptArchive {
+        /// The archive file.
+        archive: PathBuf,
+        /// What is wrong, naming the member where there is one.
+        detail: String,
+    },
+    /// A file's size or SHA-256 no longer matches what was recorded at ingest (or it was replaced by a
+    /// link): its bytes are not handed out.
     #[error("{path}: changed on disk since the snapshot was opened (hash mismatch)")]
-    ChangedOnDisk { path: String },
+    ChangedOnDisk {
+        /// The snapshot path, as [`crate::RelPath::display`] renders it.
+        path: String,
+    },
+    /// Content was asked of an archive snapshot opened without a blob store: it was only digested.
     #[error("{path}: the content of this archive snapshot was digested but not kept")]
-    ContentNotKept { path: String },
+    ContentNotKept {
+        /// The snapshot path, as [`crate::RelPath::display`] renders it.
+        path: String,
+    },
+    /// A path asked of [`crate::SnapshotContent`] is not a regular file of the manifest.
     #[error("{path}: not a regular file of this snapshot's manifest")]
-    NotInManifest { path: String },
+    NotInManifest {
+        /// The path as asked, rendered as [`crate::RelPath::display`] does.
+        path: String,
+    },
     /// A file or directory of the snapshot could not be read completely: no identity is stated for a
     /// tree that was only partly read.
     #[error(
         "{path}: cannot {op}, so the snapshot cannot be read completely (no tree id is stated for a partly read tree)"
     )]
     Unreadable {
+        /// The operation that failed, as a verb for the message.
         op: &'static str,
+        /// The file or directory on disk.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
     /// A file kept changing (or was replaced by something else) while it was read.
     #[error("{path}: changed while it was read ({detail}); refused rather than mixing two versions")]
-    ChangedWhileRead { path: PathBuf, detail: String },
+    ChangedWhileRead {
+        /// The file on disk.
+        path: PathBuf,
+        /// How it changed: removed, replaced by a link or another kind of file, or different from one
+        /// read to the next.
+        detail: String,
+    },
+    /// The job was stopped through [`crate::Progress::cancel`]; nothing was kept.
     #[error("cancelled")]
     Cancelled,
 }

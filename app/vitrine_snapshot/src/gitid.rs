@@ -47,6 +47,8 @@ pub struct BlobHasher {
 }
 
 impl BlobHasher {
+    /// Starts hashing a blob of exactly `size` bytes; the git blob header holds the size, so the bytes
+    /// later passed to [`BlobHasher::update`] must add up to it or the blob ids are wrong.
     pub fn new(size: u64) -> BlobHasher {
         let header = format!("blob {size}\0");
         let mut blob256 = Sha256::new();
@@ -56,12 +58,14 @@ impl BlobHasher {
         BlobHasher { sha256: Sha256::new(), blob256, blob1 }
     }
 
+    /// Feeds the next chunk of the content to all three hashes.
     pub fn update(&mut self, chunk: &[u8]) {
         self.sha256.update(chunk);
         self.blob256.update(chunk);
         self.blob1.update(chunk);
     }
 
+    /// The content SHA-256 and both blob ids of everything fed so far.
     pub fn finish(self) -> Hashes {
         Hashes {
             sha256: self.sha256.finalize().into(),
@@ -85,9 +89,13 @@ pub struct Hashes {
 /// One file as the tree builder needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct TreeItem<'a> {
+    /// Path bytes relative to the root, `/`-separated, one that git accepts (see [`git_refuses_path`]).
     pub path: &'a [u8],
+    /// git tree mode as written in the tree object (`100644`, `100755` or `120000`).
     pub mode: &'a str,
+    /// git blob id of the content in the SHA-256 object format.
     pub blob_sha256: &'a [u8; 32],
+    /// git blob id of the content in the SHA-1 object format.
     pub blob_sha1: &'a [u8; 20],
 }
 

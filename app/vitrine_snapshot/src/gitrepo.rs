@@ -36,6 +36,7 @@ use crate::{EntryKind, FileEntry};
 /// What the snapshot root's `.git` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GitEntry {
+    /// A real directory: a repository whose objects can be read.
     Directory,
     /// A regular file (a linked worktree or a submodule's `gitdir:` pointer).
     File,
@@ -64,6 +65,7 @@ pub struct DirFiles<'a> {
 }
 
 impl<'a> DirFiles<'a> {
+    /// Reads `.git` below the snapshot directory `root`; nothing is opened until asked.
     pub fn new(root: &'a Path) -> DirFiles<'a> {
         DirFiles { root }
     }

@@ -19,21 +19,46 @@ use crate::text::{Suspicious, describe, suspicious};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
+    /// A bidirectional control character (Trojan Source, CVE-2021-42574) in the text or in a path: it
+    /// can reorder what a reader sees.
     BidiControl,
+    /// A zero-width or otherwise invisible character (U+200B, U+FEFF inside a line, variation
+    /// selectors, tag characters, …) in the text or in a path.
     InvisibleChar,
+    /// An identifier whose letters come from more than one script (Latin with a Cyrillic `а`): a
+    /// look-alike of another name.
     MixedScriptIdentifier,
+    /// A C0 or C1 control character other than tab, newline, form feed and the CR of a CRLF, in the
+    /// text or in a path (terminal escapes, backspace, NEL in C, …).
     ControlChar,
+    /// A line longer than [`HealthConfig::long_line_chars`] characters, where code can hide past the
+    /// edge of the view.
     LongLine,
+    /// The file holds a NUL byte: not indexed and not scanned.
     Binary,
+    /// Text in an encoding other than UTF-8 (decoded for display), or a path that is not valid UTF-8.
     NonUtf8,
+    /// Text above the size limit: hashed and listed, not indexed (see [`crate::ContentClass::TooLarge`]).
     TooLarge,
+    /// The file says it is generated or looks minified (see [`crate::ContentClass::Generated`]).
     Generated,
+    /// A `.git` directory at the root or deeper: its files are listed but left out of the tree ids, as
+    /// git leaves them out.
     NestedRepo,
+    /// A symlink pointing inside the snapshot: recorded as data, never followed.
     Symlink,
+    /// Names in one directory that differ only by letter case: one file on a case-insensitive file
+    /// system, so a checkout there keeps only one of them.
     CaseCollision,
+    /// Names in one directory that differ only by Unicode normalisation: one file on macOS.
     NormalizationCollision,
+    /// A path component that stock git refuses (an NTFS alias of `.git` such as `.GIT.` or `git~1`):
+    /// listed, left out of the tree ids.
     GitRefusedPath,
+    /// A device file, FIFO or socket in a directory snapshot: not read, not in the tree ids.
     SpecialFile,
+    /// Not produced by ingest (a file that cannot be read refuses the whole snapshot); kept for its
+    /// place in [`FindingKind::ALL`], which the ingest cache stores.
     Unreadable,
     /// The root `.git` could not be read (so HEAD could not be checked).
     GitMetadata,
@@ -71,6 +96,8 @@ impl FindingKind {
         FindingKind::SymlinkEscapes,
     ];
 
+    /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
+    /// name).
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::BidiControl => "bidi-control",
@@ -114,16 +141,20 @@ impl FindingKind {
 /// One thing a reviewer should know about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// The file or directory it is about, as [`crate::RelPath::display`] renders it.
     pub path: String,
     /// 1-based line, for findings inside a text file.
     pub line: Option<u64>,
     /// 1-based column in Unicode characters, for findings inside a text file.
     pub column: Option<u64>,
+    /// What it is about.
     pub kind: FindingKind,
+    /// One sentence for the reviewer, naming the character, target or names involved.
     pub detail: String,
 }
 
 impl Finding {
+    /// A finding about a whole file or directory (no line, no column).
     pub fn file_level(path: &str, kind: FindingKind, detail: impl Into<String>) -> Finding {
         Finding { path: path.to_owned(), line: None, column: None, kind, detail: detail.into() }
     }
@@ -147,11 +178,14 @@ impl Default for HealthConfig {
 /// The whole report.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct HealthReport {
+    /// Number of files in the snapshot (regular files and symlinks), as in [`crate::TreeIds::files`].
     pub files: u64,
     /// Number of files per class (`text`, `binary`, …).
     pub classes: BTreeMap<String, u64>,
     /// Number of findings per kind, including those summed up and not listed one by one.
     pub counts: BTreeMap<String, u64>,
+    /// Every listed finding, sorted by path, line, column and kind; per file and kind, those beyond
+    /// [`HealthConfig::max_findings_per_kind`] are summed up in one file-level finding.
     pub findings: Vec<Finding>,
 }
 
@@ -167,15 +201,19 @@ impl HealthReport {
 pub struct FileFindings<'a> {
     path: &'a str,
     config: &'a HealthConfig,
+    /// The findings listed so far (at most [`HealthConfig::max_findings_per_kind`] per kind).
     pub findings: Vec<Finding>,
     per_kind: HashMap<FindingKind, u64>,
 }
 
 impl<'a> FileFindings<'a> {
+    /// Starts collecting for the file `path` (as displayed), capped by `config`.
     pub fn new(path: &'a str, config: &'a HealthConfig) -> FileFindings<'a> {
         FileFindings { path, config, findings: Vec::new(), per_kind: HashMap::new() }
     }
 
+    /// Counts a finding of `kind` at the 1-based `line` and `column` (characters); lists it only while
+    /// the kind is under the cap, so `detail` is built only for listed findings.
     pub fn push(
         &mut self,
         line: Option<u64>,

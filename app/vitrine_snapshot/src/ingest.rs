@@ -34,8 +34,11 @@ use crate::{EntryKind, FileEntry, Origin, RelPath, Snapshot, gitrepo, lines, tex
 /// How to open a snapshot.
 #[derive(Debug, Clone, Default)]
 pub struct IngestConfig {
+    /// When text counts as too large to index.
     pub classify: ClassifyConfig,
+    /// Thresholds of the health scan (long lines, findings listed per file and kind).
     pub health: HealthConfig,
+    /// Limits that refuse an archive as a decompression bomb (unused for a directory).
     pub archive: ArchiveLimits,
     /// The blob store an archive's files are kept in so they can be read later (the data directory's
     /// `blobs/`). `None`: an archive is only digested. A directory is always read in place.

@@ -11,6 +11,8 @@
 //! every read of a file's bytes goes through [`Snapshot::read`] (which re-hashes them) or, for bulk
 //! readers right after ingest, [`Snapshot::read_unverified`] / [`SnapshotContent`].
 
+#![warn(missing_docs)]
+
 pub mod archive;
 pub mod blobs;
 mod cache;
@@ -52,9 +54,13 @@ pub use crate::progress::Progress;
 #[serde(rename_all = "kebab-case", tag = "type")]
 pub enum EntryKind {
     /// A regular file; `executable` is the owner execute bit (git mode 100755).
-    File { executable: bool },
+    File {
+        /// The owner execute bit: git mode 100755 when set, 100644 otherwise.
+        executable: bool,
+    },
     /// A symbolic link, recorded with its target bytes and never followed (git mode 120000).
     Symlink {
+        /// The link's target bytes exactly as stored (never resolved); the content git hashes.
         #[serde(serialize_with = "path::serialize_bytes_lossy")]
         target: Vec<u8>,
     },
@@ -74,7 +80,9 @@ impl EntryKind {
 /// One file of the snapshot with its hashes and classification.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileEntry {
+    /// Where the file is, relative to the snapshot root (exact bytes; the key the files are sorted by).
     pub path: RelPath,
+    /// Regular file or symlink (directories are not entries; special files are only findings).
     pub kind: EntryKind,
     /// Size in bytes of the content (for a symlink: of its target text).
     pub size_bytes: u64,
@@ -87,6 +95,7 @@ pub struct FileEntry {
     /// git blob id in the SHA-1 object format.
     #[serde(with = "hex_bytes")]
     pub blob_sha1: [u8; 20],
+    /// What the file is for indexing and the health report.
     pub class: ContentClass,
     /// Detected text encoding; `None` for binary, symlinks and unreadable files.
     pub encoding: Option<TextEncoding>,
@@ -114,8 +123,20 @@ impl FileEntry {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "type")]
 pub enum Origin {
-    Directory { path: PathBuf },
-    Archive { path: PathBuf, format: archive::ArchiveFormat, sha256: String },
+    /// A directory read in place.
+    Directory {
+        /// The directory as given to [`Snapshot::open`].
+        path: PathBuf,
+    },
+    /// An archive file, never unpacked as a file tree.
+    Archive {
+        /// The archive file as given to [`Snapshot::open`].
+        path: PathBuf,
+        /// How it was read (by name, else by its first bytes).
+        format: archive::ArchiveFormat,
+        /// Hex SHA-256 of the archive file's bytes, as `sha256sum` prints it.
+        sha256: String,
+    },
 }
 
 /// An opened, fully hashed and classified snapshot. Immutable once opened.
@@ -174,6 +195,7 @@ impl Snapshot {
         self.cached_files
     }
 
+    /// The directory or archive the snapshot was opened from.
     pub fn origin(&self) -> &Origin {
         &self.origin
     }
@@ -198,10 +220,12 @@ impl Snapshot {
         self.files.binary_search_by(|f| f.path.as_bytes().cmp(path)).ok().and_then(|i| self.files.get(i))
     }
 
+    /// The snapshot's identity: git tree ids in both object formats, its SWHID, and file counts.
     pub fn ids(&self) -> &TreeIds {
         &self.ids
     }
 
+    /// Everything found at ingest that could hide something from a reader.
     pub fn health(&self) -> &HealthReport {
         &self.health
     }

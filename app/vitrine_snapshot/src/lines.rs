@@ -8,6 +8,7 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// Indexes the line starts of `text` in one pass; the index is only valid for that same text.
     pub fn new(text: &[u8]) -> LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);

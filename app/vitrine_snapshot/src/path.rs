@@ -15,10 +15,13 @@ use serde::{Serialize, Serializer};
 pub struct RelPath(Vec<u8>);
 
 impl RelPath {
+    /// Wraps path bytes as they are, unchecked: the caller has already normalised them (`/`-separated,
+    /// no leading slash). Hostile paths are refused or flagged by ingest, not here.
     pub fn from_bytes(bytes: Vec<u8>) -> RelPath {
         RelPath(bytes)
     }
 
+    /// The exact path bytes: what identity, sorting and look-ups use.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -54,6 +57,7 @@ impl RelPath {
         std::str::from_utf8(name.get(dot + 1..)?).ok()
     }
 
+    /// The `/`-separated components, as bytes, from the root down.
     pub fn components(&self) -> impl Iterator<Item = &[u8]> {
         self.0.split(|&b| b == b'/')
     }

@@ -26,10 +26,13 @@ impl DataDir {
         DataDir { root }
     }
 
+    /// The data directory at exactly `root` (tests, and the window when the CLI has already resolved
+    /// it); nothing is created until something is written.
     pub fn at(root: impl Into<PathBuf>) -> DataDir {
         DataDir { root: root.into() }
     }
 
+    /// The root of the data directory.
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -39,13 +39,26 @@ pub const MAX_TRAILING_BYTES: u64 = 64 << 20;
 pub enum TarError {
     /// A layout that the reference extractors read differently, or that git cannot record.
     #[error("{member}: {reason}")]
-    Refused { member: String, reason: String },
+    Refused {
+        /// Where in the stream: ``member `path` `` once the path is known, else ``header at byte N``.
+        member: String,
+        /// What the readers would disagree on, or why git cannot record it.
+        reason: String,
+    },
     /// A damaged or truncated archive.
     #[error("{member}: {detail}")]
-    Corrupt { member: String, detail: String },
+    Corrupt {
+        /// Where in the stream, as for [`TarError::Refused`].
+        member: String,
+        /// What is wrong (bad checksum, bad number, unexpected end, …).
+        detail: String,
+    },
+    /// Reading the underlying stream failed (including a failed gzip or xz check).
     #[error("{member}: {source}")]
     Io {
+        /// Where in the stream, as for [`TarError::Refused`].
         member: String,
+        /// The error of the underlying reader.
         #[source]
         source: io::Error,
     },
@@ -54,17 +67,25 @@ pub enum TarError {
 /// What a member is, with its link target where it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberKind {
+    /// A regular file (type `0` or the old NUL type, or `7` contiguous); the only kind with data.
     File,
+    /// A directory (type `5`).
     Directory,
+    /// A symbolic link (type `2`).
     Symlink {
+        /// The link target bytes as written (pax `linkpath`, GNU long link or `linkname`); not checked.
         target: Vec<u8>,
     },
     /// A hard link to the member named by `target`, as written in the archive.
     HardLink {
+        /// The path of the earlier member, raw (not normalised; the caller checks it).
         target: Vec<u8>,
     },
+    /// A character device (type `3`); the caller refuses it.
     CharDevice,
+    /// A block device (type `4`); the caller refuses it.
     BlockDevice,
+    /// A FIFO (type `6`); the caller refuses it.
     Fifo,
 }
 
@@ -74,6 +95,7 @@ pub struct Member {
     /// The path as GNU tar extracts it, trailing slashes of a directory removed; never empty and free of
     /// NUL bytes.
     pub path: Vec<u8>,
+    /// What the member is.
     pub kind: MemberKind,
     /// Permission bits (`mode & 0o7777`).
     pub mode: u32,
@@ -135,6 +157,7 @@ fn pax_key_refused(key: &[u8]) -> bool {
 }
 
 impl<R: Read> TarReader<R> {
+    /// Reads tar members from the decompressed stream `inner`, from its first byte.
     pub fn new(inner: R) -> TarReader<R> {
         TarReader { inner, offset: 0, remaining: 0, padding: 0, current: String::new(), finished: false }
     }

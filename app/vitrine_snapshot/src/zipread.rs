@@ -42,13 +42,26 @@ const HOST_UNIX: u8 = 3;
 pub enum ZipError {
     /// A layout the reference extractors read differently, or one Vitrine does not read.
     #[error("{member}: {reason}")]
-    Refused { member: String, reason: String },
+    Refused {
+        /// What it is about: ``entry `name` ``, or `archive` / `central directory` for the structure.
+        member: String,
+        /// What the extractors would disagree on, or what Vitrine does not read.
+        reason: String,
+    },
     /// A damaged or truncated archive.
     #[error("{member}: {detail}")]
-    Corrupt { member: String, detail: String },
+    Corrupt {
+        /// What it is about, as for [`ZipError::Refused`].
+        member: String,
+        /// What is wrong (bad signature, CRC or size mismatch, unexpected end, …).
+        detail: String,
+    },
+    /// Reading or seeking the underlying file failed.
     #[error("{member}: {source}")]
     Io {
+        /// What was being read, as for [`ZipError::Refused`].
         member: String,
+        /// The error of the underlying file.
         #[source]
         source: io::Error,
     },
@@ -57,8 +70,11 @@ pub enum ZipError {
 /// What an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ZipKind {
+    /// A regular file: its data is the content.
     File,
+    /// A directory: the name ends in `/` (and a Unix mode, if any, agrees).
     Directory,
+    /// A symbolic link (Unix mode `120000`): its data, at most [`MAX_LINK_BYTES`], is the target.
     Symlink,
 }
 
@@ -67,9 +83,11 @@ pub enum ZipKind {
 pub struct ZipEntry {
     /// The name as stored (both headers agree on it).
     pub name: Vec<u8>,
+    /// What the entry is, from its name and Unix mode.
     pub kind: ZipKind,
     /// Owner execute bit of a Unix mode (never set for entries made on other systems).
     pub executable: bool,
+    /// Uncompressed size in bytes, as both headers state it; reading the data checks it.
     pub size_bytes: u64,
     compressed_bytes: u64,
     crc32: u32,
@@ -79,6 +97,7 @@ pub struct ZipEntry {
 }
 
 impl ZipEntry {
+    /// The entry for messages: ``entry `name` ``, with the name rendered one-to-one.
     pub fn display(&self) -> String {
         format!("entry `{}`", crate::path::display_bytes(&self.name))
     }
@@ -161,6 +180,7 @@ impl<R: Read + Seek> ZipReader<R> {
         Ok(ZipReader { file, entries })
     }
 
+    /// Every entry, in central-directory order (which is also their order in the file).
     pub fn entries(&self) -> &[ZipEntry] {
         &self.entries
     }
