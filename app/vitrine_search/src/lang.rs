@@ -26,6 +26,10 @@ const LANGS: &[(&str, &[&str], &[&str])] = &[
     ("perl", &["pl"], &["pl", "pm"]),
 ];
 
+/// Suffixes of template files whose language is the extension before them (`rsa_enc.c.in`, `x.h.tmpl`),
+/// the same list as `vitrine_syntax`'s.
+const TEMPLATE_SUFFIXES: [&str; 4] = [".in", ".tmpl", ".template", ".tpl"];
+
 /// The canonical name for a language name or alias, case-insensitively.
 pub fn canonical(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
@@ -35,6 +39,9 @@ pub fn canonical(name: &str) -> Option<&'static str> {
 /// Whether a path (bytes) belongs to the canonical language `lang`.
 pub fn path_is(lang: &str, path: &[u8]) -> bool {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    // A template is its guest's language (`ssl.h.in` is a C header, `Makefile.in` a makefile), as the
+    // symbol index reads it.
+    let name = TEMPLATE_SUFFIXES.iter().find_map(|s| name.strip_suffix(s.as_bytes())).unwrap_or(name);
     if lang == "make"
         && (name == b"Makefile" || name == b"makefile" || name == b"GNUmakefile" || name == b"Kbuild")
     {
@@ -58,5 +65,12 @@ mod tests {
         assert!(path_is("cpp", b"boost/any.HPP"));
         assert!(!path_is("c", b"a.cpp"));
         assert!(path_is("make", b"drivers/Makefile"));
+        // Templates are their guest's language; a bare `.in` file is nobody's.
+        assert!(path_is("c", b"crypto/rsa_enc.c.in"));
+        assert!(path_is("c", b"include/openssl/ssl.h.in"));
+        assert!(path_is("cpp", b"gen/x.hpp.tmpl"));
+        assert!(!path_is("c", b"Makefile.in"));
+        assert!(path_is("make", b"Makefile.in"));
+        assert!(!path_is("c", b"configure.in"));
     }
 }
