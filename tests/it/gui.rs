@@ -759,3 +759,42 @@ fn file_dialogs_fall_back_to_an_in_window_dialog_driven_by_the_keyboard() {
     h.run();
     assert!(h.query_by_label_contains("Open a snapshot folder").is_none());
 }
+
+#[test]
+fn preprocessor_branches_navigation_leaves_out_are_marked_in_the_view() {
+    use vitrine_syntax::Inactive;
+    let t = crate::support::TempTree::new();
+    t.file(
+        "src/x.c",
+        "int a;\n#if 0\nint hidden(void) { return 1; }\n#endif\n#ifdef FAST\nint f(void) {\n#else\nint f(int x) {\n#endif\n  return 0;\n}\n",
+    );
+    let (_d, data) = data_dir();
+    let mut state = AppState::new(DataDir::at(&data), Prefs::default());
+    state.apply(LoadCmd::Open(t.path().to_path_buf()));
+    state.wait_loaded();
+    state.apply(NavCmd::OpenFile { path: b"src/x.c".to_vec(), line: Some(3) });
+    let outline = state.active_tab().unwrap().doc.wait_outline().unwrap();
+    let marks: Vec<Option<Inactive>> = (0..11).map(|l| outline.inactive_at(l)).collect();
+    // `#if 0` to its `#endif` (0-based lines 1-2), and the `#else` branch of a chain whose branches each
+    // open the function (lines 6-7): navigation reads the first branch.
+    assert_eq!(
+        marks,
+        [
+            None,
+            Some(Inactive::Disabled),
+            Some(Inactive::Disabled),
+            None,
+            None,
+            None,
+            Some(Inactive::Alternative),
+            Some(Inactive::Alternative),
+            None,
+            None,
+            None
+        ]
+    );
+    // The view draws those rows (and survives them).
+    let mut h = harness(VitrineApp::new(state));
+    h.run();
+    h.get_by_label_contains("int hidden(void)");
+}

@@ -62,6 +62,9 @@ pub struct Outline {
     pub parse_errors: u32,
     /// The tree flattened in display order as (depth, symbol index), so the panel draws only visible rows.
     pub rows: Vec<(u32, u32)>,
+    /// The preprocessor branches navigation leaves out (C and C++), in file order: marked in the view so
+    /// a reader knows that what is there is not what the outline and go-to-definition read.
+    pub inactive: Vec<vitrine_syntax::InactiveRange>,
 }
 
 fn flatten(nodes: &[vitrine_syntax::OutlineNode], depth: u32, out: &mut Vec<(u32, u32)>) {
@@ -72,6 +75,11 @@ fn flatten(nodes: &[vitrine_syntax::OutlineNode], depth: u32, out: &mut Vec<(u32
 }
 
 impl Outline {
+    /// Why 0-based `line` lies in a branch navigation leaves out, if it does.
+    pub fn inactive_at(&self, line: u32) -> Option<vitrine_syntax::Inactive> {
+        self.inactive.iter().find(|r| r.lines.contains(&line)).map(|r| r.why)
+    }
+
     /// Names of the definitions containing a 0-based line, outermost first (the breadcrumbs).
     pub fn scope_at(&self, line: u32) -> Vec<&vitrine_syntax::Symbol> {
         let mut out = Vec::new();
@@ -123,11 +131,13 @@ impl Document {
                     let (fs, tree) = vitrine_syntax::nav::outline(lang, text.as_bytes());
                     let mut rows = Vec::new();
                     flatten(&tree, 0, &mut rows);
+                    let inactive = vitrine_syntax::inactive_ranges(lang, text.as_bytes());
                     let _ = slot.set(Outline {
                         symbols: fs.definitions,
                         tree,
                         parse_errors: fs.parse_errors,
                         rows,
+                        inactive,
                     });
                 });
             }

@@ -448,8 +448,13 @@ fn text_view(
                 .selectable(false)
                 .sense(egui::Sense::click()),
             );
-            if let Some(f) = findings {
-                number.clone().on_hover_text(f.join("\n"));
+            let inactive = doc.outline().and_then(|o| o.inactive_at(line as u32));
+            let mut hover: Vec<String> = findings.cloned().unwrap_or_default();
+            if let Some(why) = inactive {
+                hover.push(inactive_text(why).to_owned());
+            }
+            if !hover.is_empty() {
+                number.clone().on_hover_text(hover.join("\n"));
             }
             let code = if jobs.len() == 1 {
                 row.add(
@@ -487,9 +492,20 @@ fn text_view(
                 row.painter().rect_filled(bar, 0.0, color);
             }
             let selected = view.selection.as_ref().is_some_and(|s| s.contains(&line));
+            let band = egui::Rect::from_min_max(rect.min, egui::pos2(row.clip_rect().right(), rect.max.y));
+            if inactive.is_some() && line != view.cursor && !selected {
+                // Marked, not faded: the text keeps its colours and its markers, only the row's
+                // background says that navigation does not read it.
+                let fill = rgb(theme.foreground).gamma_multiply(0.05);
+                row.painter().set(bg, egui::Shape::rect_filled(band, 0.0, fill));
+                let r = number.rect;
+                let edge = egui::Rect::from_min_max(
+                    egui::pos2(r.max.x - glyph * 0.6, r.min.y),
+                    egui::pos2(r.max.x - glyph * 0.45, rect.max.y),
+                );
+                row.painter().rect_filled(edge, 0.0, rgb(theme.foreground).gamma_multiply(0.35));
+            }
             if line == view.cursor || selected {
-                let band =
-                    egui::Rect::from_min_max(rect.min, egui::pos2(row.clip_rect().right(), rect.max.y));
                 let fill = if selected {
                     Color32::from_rgba_unmultiplied(70, 130, 220, 60)
                 } else {
@@ -594,6 +610,19 @@ pub fn wrapped_rows(text: &str, cols: usize) -> usize {
 /// Lays out one line: highlighted spans, tabs expanded, suspicious characters as visible markers, and
 /// find matches (byte ranges in the line; `true` for the current match) with a background. One job, or
 /// with `wrap_cols` one job per wrapped row.
+/// What the gutter says of a line in a branch navigation leaves out.
+fn inactive_text(why: vitrine_syntax::Inactive) -> &'static str {
+    match why {
+        vitrine_syntax::Inactive::Disabled => {
+            "inactive branch (its condition is known false): not read by the outline or go-to-definition"
+        }
+        vitrine_syntax::Inactive::Alternative => {
+            "alternative #if branch: navigation reads the first branch of this chain, not this one"
+        }
+        vitrine_syntax::Inactive::Template => "template block: not read by the outline or go-to-definition",
+    }
+}
+
 pub fn layout_line(
     text: &str,
     spans: Option<&[Span]>,
