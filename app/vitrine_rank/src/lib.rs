@@ -197,7 +197,7 @@ pub fn open_or_build(
         {
             None
         }
-        Err(e) => Some(e.to_string()),
+        Err(e) => Some(error_chain(&e)),
     };
     build(snap, dir, functions, progress)?;
     let index = RankIndex::open(dir, snap.clone())?;
@@ -496,3 +496,16 @@ impl RankIndex {
 
 #[cfg(test)]
 mod tests;
+
+/// An error and its sources, `: `-separated, as `{e:#}` prints an anyhow chain: the reason a rebuild
+/// states names the path and says what was wrong with it.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
