@@ -585,6 +585,23 @@ fn a_reviewer_annotates_a_vendor_answers_and_the_log_verifies() {
     o.run();
     assert_eq!(o.state().state.review.as_ref().unwrap().entries.len(), 3);
 
+    // Ctrl+Shift+L: every thread of the review in one list, with its place, status and author; a click
+    // opens the thread's file. (`wait_record` took the job past `poll`, which refreshes the list in the
+    // window: refresh it as `poll` does.)
+    let st = &mut o.state_mut().state;
+    st.threads.refresh(st.review.as_ref());
+    o.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::L);
+    o.run();
+    o.get_by_label_contains("1 of 1 threads");
+    let row = o.get_by_label_contains("src/auth.cpp:13");
+    let text = egui_kittest::kittest::NodeT::accesskit_node(&row).label().unwrap_or_default();
+    assert!(text.contains("fixed") && text.contains("alice@agency.example"), "{text}");
+    o.state_mut().state.apply(NavCmd::OpenFile { path: b"src/main.cpp".to_vec(), line: Some(1) });
+    o.run();
+    o.get_by_label_contains("src/auth.cpp:13").click();
+    o.run();
+    assert_eq!(cursor(&o).0, "src/auth.cpp");
+
     // The command line loads and re-verifies the same log.
     let data = dir.path().to_path_buf();
     let demo = vitrine::unpack_demo(&data).unwrap();
