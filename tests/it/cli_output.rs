@@ -166,3 +166,52 @@ fn diff_prints_one_row_per_changed_file_in_every_form() {
     };
     assert_eq!(counts(&String::from_utf8(git.stdout).unwrap()), counts(&out));
 }
+
+#[test]
+fn a_role_the_policy_does_not_name_is_said_on_stderr_and_the_key_options_have_help() {
+    let (_d, data) = data_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(
+        &data,
+        &[
+            &"key",
+            &"new",
+            &"--principal",
+            &"a@x",
+            &"--role",
+            &"reviewer",
+            &"--out",
+            &dir.path().join("a"),
+            &"--no-passphrase",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    eqnice!("", err);
+    let (code, _, err) = run(
+        &data,
+        &[
+            &"key",
+            &"new",
+            &"--principal",
+            &"b@x",
+            &"--role",
+            &"Reviewer",
+            &"--out",
+            &dir.path().join("b"),
+            &"--no-passphrase",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    eqnice!(
+        "vitrine: note: role \"Reviewer\" is not reviewer, lead or vendor: the status policy treats it as an \
+         observer, who may annotate and reply but change no one else's thread\n",
+        err
+    );
+
+    let (_, help, _) = run(&data, &[&"key", &"new", &"--help"]);
+    for (option, says) in [("--principal", "Who signs"), ("--role", "reviewer"), ("--out", "private key")] {
+        let line =
+            help.lines().find(|l| l.trim_start().starts_with(option)).unwrap_or_else(|| panic!("{help}"));
+        assert!(line.contains(says), "{option} has no help: {line}");
+    }
+}

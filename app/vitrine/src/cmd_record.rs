@@ -53,10 +53,14 @@ pub enum KeyCmd {
     /// Write a new key to FILE and FILE.pub, as ssh-keygen does (encrypted with a passphrase from
     /// $VITRINE_PASSPHRASE or the terminal).
     New {
+        /// Who signs with the key, as the review names them (an e-mail-like word: `alice@agency.example`).
         #[arg(long)]
         principal: String,
+        /// Their role: `reviewer`, `lead` or `vendor` (the status policy's sides); any other word is an
+        /// observer, who may annotate and reply but change no one else's thread.
         #[arg(long)]
         role: String,
+        /// Where to write the private key; the public key goes to FILE.pub.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Write the private key unencrypted (only for throw-away keys).
@@ -76,10 +80,14 @@ pub enum PeopleCmd {
     /// Add a person (principal, role, public key) to the review of the snapshot at PATH.
     Add {
         path: PathBuf,
+        /// Who signs with the key, as the review names them (an e-mail-like word: `alice@agency.example`).
         #[arg(long)]
         principal: String,
+        /// Their role: `reviewer`, `lead` or `vendor` (the status policy's sides); any other word is an
+        /// observer, who may annotate and reply but change no one else's thread.
         #[arg(long)]
         role: String,
+        /// Their OpenSSH public key (`ssh-ed25519 AAAA…`), as `vitrine key new` or ssh-keygen writes it.
         #[arg(long, value_name = "FILE.pub")]
         pubkey: PathBuf,
         /// The key is valid from this time (YYYYMMDD[HHMM[SS]]Z, UTC).
@@ -287,6 +295,19 @@ pub(crate) fn signer(path: &Path) -> anyhow::Result<Signer> {
     Ok(Signer::read(path, || keys::passphrase(&prompt))?)
 }
 
+/// Says on stderr when `role` is none of the policy's named sides, so that a mistyped `Reviewer` or
+/// `vendr` does not silently become an observer.
+fn note_role(role: &str, ctx: &mut Ctx<'_>) -> anyhow::Result<()> {
+    if vitrine_record::policy::Side::of(role) == vitrine_record::policy::Side::Other {
+        writeln!(
+            ctx.err,
+            "vitrine: note: role {role:?} is not reviewer, lead or vendor: the status policy treats it as an \
+             observer, who may annotate and reply but change no one else's thread"
+        )?;
+    }
+    Ok(())
+}
+
 fn key_new(
     principal: &str,
     role: &str,
@@ -297,6 +318,7 @@ fn key_new(
     // Validates the principal and role the same way `people add` will.
     let signer = Signer::generate(&format!("{principal} role={role}"))?;
     allowed::person(principal, role, &signer.public_openssh()?)?;
+    note_role(role, ctx)?;
     let pub_path = PathBuf::from(format!("{}.pub", out.display()));
     for p in [out, pub_path.as_path()] {
         if p.exists() {
@@ -390,6 +412,7 @@ fn people_add(
     let text =
         std::fs::read_to_string(pubkey).with_context(|| format!("cannot read {}", pubkey.display()))?;
     let mut person = allowed::person(principal, role, &text)?;
+    note_role(role, ctx)?;
     person.valid_after = after.map(allowed::parse_ssh_time).transpose().map_err(anyhow::Error::msg)?;
     person.valid_before = before.map(allowed::parse_ssh_time).transpose().map_err(anyhow::Error::msg)?;
     let snap = ctx.open_snapshot_cached(path, false)?;
