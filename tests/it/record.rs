@@ -1014,6 +1014,10 @@ fn verify_checks_anchors_against_the_snapshot() {
     let (code, out, _) = cli(&fx.data, &[&"verify", &fx.bundle, &"--snapshot", &changed.path()]);
     assert_eq!(code, 1);
     assert!(out.contains("record.json: is a record of snapshot"), "{out}");
+    // The verdict counts its problems in English: "1 problem", "2 problems".
+    let verdict = out.lines().last().unwrap();
+    let n: usize = verdict.strip_prefix("INVALID: ").unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert_eq!(verdict, format!("INVALID: {n} problem{}", if n == 1 { "" } else { "s" }), "{out}");
     let x = fx.tmp.path().join("x");
     unpack(&fx.bundle, &x);
     let (code, out) = verify_sh(&x, Some(changed.path()));

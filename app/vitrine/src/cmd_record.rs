@@ -950,7 +950,8 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 if trusted.is_some() { "; every signer is trusted" } else { "" }
             )?;
         } else {
-            writeln!(ctx.out, "INVALID: {} problems", report.problems.len())?;
+            let n = report.problems.len();
+            writeln!(ctx.out, "INVALID: {n} problem{}", if n == 1 { "" } else { "s" })?;
         }
     }
     Ok(if report.is_valid() { Exit::Ok } else { Exit::Failed })

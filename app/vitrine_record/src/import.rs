@@ -181,9 +181,10 @@ impl Review {
         }
         if !report.is_valid() {
             let first = report.problems.first().map(ToString::to_string).unwrap_or_default();
+            let n = report.problems.len();
+            let problems = if n == 1 { "1 problem".to_owned() } else { format!("{n} problems") };
             return Err(RecordError::Import(format!(
-                "the bundle does not verify ({} problems; first: {first})",
-                report.problems.len()
+                "the bundle does not verify ({problems}; first: {first})"
             )));
         }
         let known = &self.people().people;

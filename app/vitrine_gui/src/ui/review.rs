@@ -499,7 +499,14 @@ pub fn record_ui(ui: &mut egui::Ui, state: &AppState) {
             Color32::from_rgb(60, 170, 90),
         )
     } else {
-        (format!("✘ INVALID: {} problems", v.problems.len()), Color32::from_rgb(230, 60, 60))
+        (
+            format!(
+                "✘ INVALID: {} problem{}",
+                v.problems.len(),
+                if v.problems.len() == 1 { "" } else { "s" }
+            ),
+            Color32::from_rgb(230, 60, 60),
+        )
     };
     ui.label(RichText::new(text).color(color).strong());
     egui::ScrollArea::vertical().auto_shrink([false, false]).id_salt("record-rows").show(ui, |ui| {
