@@ -381,7 +381,7 @@ pub(crate) fn put_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
 pub(crate) use vitrine_base::Reader;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -398,11 +398,12 @@ mod tests {
     use crate::progress::Progress;
 
     /// A moment after every file of a test tree was written, so none of them is racy.
-    fn later() -> i64 {
+    pub(crate) fn later() -> i64 {
         now_ns() + 3600 * 1_000_000_000
     }
 
-    fn tree() -> tempfile::TempDir {
+    /// A small tree with a bidi file, a legacy-encoded file, a binary and a symlink.
+    pub(crate) fn tree() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::create_dir_all(root.join("src/net")).unwrap();

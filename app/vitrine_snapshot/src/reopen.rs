@@ -284,21 +284,7 @@ mod tests {
     use crate::ingest::{Hooks, open_at};
     use crate::progress::Progress;
 
-    /// A moment well after every file of a test tree was written, so none of them is racy.
-    fn later() -> i64 {
-        now_ns() + 3600 * 1_000_000_000
-    }
-
-    fn tree() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::create_dir_all(root.join("src/net")).unwrap();
-        std::fs::write(root.join("src/main.c"), "int main(void) { return 0; }\n").unwrap();
-        std::fs::write(root.join("src/net/trojan.c"), "/* \u{202E} } \u{2066} */\n").unwrap();
-        std::fs::write(root.join("blob.bin"), b"\x7fELF\x00\x01").unwrap();
-        std::os::unix::fs::symlink("src/main.c", root.join("link")).unwrap();
-        dir
-    }
+    use crate::cache::tests::{later, tree};
 
     fn config(cache: &Path) -> IngestConfig {
         IngestConfig { cache_dir: Some(cache.to_path_buf()), ..IngestConfig::default() }
