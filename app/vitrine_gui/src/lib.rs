@@ -15,7 +15,7 @@ pub use crate::state::{
     AppState, BottomTab, Command, Load, LoadCmd, NavCmd, OverlayCmd, Prefs, ReviewCmd, RightTab, SearchCmd,
     SymbolsCmd, ThreadsCmd, ViewCmd,
 };
-pub use crate::state::{document, records, review, search, symbols, tree};
+pub use crate::state::{document, records};
 pub use crate::ui::app::VitrineApp;
 pub use crate::ui::dialog::Pick;
 

@@ -10,13 +10,14 @@ use vitrine_record::{Class, Kind, Severity, Status};
 use vitrine_snapshot::FindingKind;
 use vitrine_snapshot::store::DataDir;
 
+use crate::state::prefs::{FONT_DEFAULT, FONT_MAX, FONT_MIN};
 use crate::state::records::RecordAction;
 use crate::state::review::{Composer, Passphrase, SignInForm};
 use crate::state::search::{IndexState, Row};
 use crate::state::symbols::{CallerLoad, NavResult, SymIndexState};
 use crate::state::{
-    AppState, BottomTab, FONT_DEFAULT, FONT_MAX, FONT_MIN, Load, LoadCmd, NavCmd, OverlayCmd, OverlayKind,
-    Prefs, ReviewCmd, RightTab, SearchCmd, SymbolsCmd, ThreadsCmd, ViewCmd,
+    AppState, BottomTab, Load, LoadCmd, NavCmd, OverlayCmd, OverlayKind, Prefs, ReviewCmd, RightTab,
+    SearchCmd, SymbolsCmd, ThreadsCmd, ViewCmd,
 };
 
 /// `src/util.c` defines `helper`; `src/main.c` declares it and calls it from `relay` and `main`.

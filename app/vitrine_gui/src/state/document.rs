@@ -26,10 +26,10 @@ pub enum Content {
 }
 
 pub struct TextContent {
-    pub text: Arc<str>,
-    pub lines: LineIndex,
-    pub encoding: TextEncoding,
-    pub syntax: Syntax,
+    pub(crate) text: Arc<str>,
+    pub(crate) lines: LineIndex,
+    pub(crate) encoding: TextEncoding,
+    pub(crate) syntax: Syntax,
     /// Highlighting, prepared on a background thread and handed over without a lock the view can lose.
     pub highlight: Highlighter,
 }
@@ -46,7 +46,7 @@ impl std::fmt::Debug for TextContent {
 #[derive(Debug)]
 pub struct Document {
     pub path: RelPath,
-    pub entry: FileEntry,
+    pub(crate) entry: FileEntry,
     pub content: Content,
     /// Health findings of this file by 0-based line (file-level findings under `None`).
     pub findings: BTreeMap<Option<usize>, Vec<String>>,
@@ -57,9 +57,9 @@ pub struct Document {
 /// The definitions of a file and their nesting.
 #[derive(Debug, Default)]
 pub struct Outline {
-    pub symbols: Vec<vitrine_syntax::Symbol>,
-    pub tree: Vec<vitrine_syntax::OutlineNode>,
-    pub parse_errors: u32,
+    pub(crate) symbols: Vec<vitrine_syntax::Symbol>,
+    pub(crate) tree: Vec<vitrine_syntax::OutlineNode>,
+    pub(crate) parse_errors: u32,
     /// The tree flattened in display order as (depth, symbol index), so the panel draws only visible rows.
     pub rows: Vec<(u32, u32)>,
     /// The preprocessor branches navigation leaves out (C and C++), in file order: marked in the view so
@@ -99,7 +99,7 @@ impl Outline {
 }
 
 impl Document {
-    pub fn open(snapshot: &Snapshot, entry: &FileEntry) -> Document {
+    pub(crate) fn open(snapshot: &Snapshot, entry: &FileEntry) -> Document {
         let content = match (&entry.kind, entry.class, entry.encoding) {
             (EntryKind::Symlink { target }, _, _) => {
                 Content::Symlink { target: vitrine_snapshot::path_display(target) }

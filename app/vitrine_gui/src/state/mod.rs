@@ -8,29 +8,29 @@ use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::store::DataDir;
 
 pub mod background;
-pub mod command;
-pub mod coverage;
+pub(crate) mod command;
+pub(crate) mod coverage;
 pub mod document;
-pub mod find;
-pub mod fuzzy;
-pub mod health;
-pub mod highlight;
+pub(crate) mod find;
+pub(crate) mod fuzzy;
+pub(crate) mod health;
+pub(crate) mod highlight;
 mod history;
-pub mod load;
-pub mod meter;
+pub(crate) mod load;
+pub(crate) mod meter;
 mod nav;
-pub mod overlay;
-pub mod prefs;
-pub mod progress;
+pub(crate) mod overlay;
+pub(crate) mod prefs;
+pub(crate) mod progress;
 pub mod records;
-pub mod review;
-pub mod review_apply;
+pub(crate) mod review;
+pub(crate) mod review_apply;
 pub mod search;
-pub mod symbols;
-pub mod tab;
-pub mod threads;
-pub mod tree;
-pub mod view;
+pub(crate) mod symbols;
+pub(crate) mod tab;
+pub(crate) mod threads;
+pub(crate) mod tree;
+pub(crate) mod view;
 mod viewstate;
 
 #[cfg(test)]
@@ -42,10 +42,10 @@ pub use crate::state::command::{
     Command, LoadCmd, NavCmd, OverlayCmd, ReviewCmd, SearchCmd, SymbolsCmd, ThreadsCmd, ViewCmd,
 };
 pub use crate::state::load::Load;
-pub use crate::state::overlay::{Overlay, OverlayItem, OverlayKind};
-pub use crate::state::prefs::{FONT_DEFAULT, FONT_MAX, FONT_MIN, Prefs};
-pub use crate::state::progress::NodeProgress;
-pub use crate::state::tab::{FindState, Tab};
+pub(crate) use crate::state::overlay::{Overlay, OverlayKind};
+pub use crate::state::prefs::Prefs;
+pub(crate) use crate::state::progress::NodeProgress;
+pub(crate) use crate::state::tab::{FindState, Tab};
 pub use crate::state::view::{BottomTab, RightTab};
 
 use crate::state::review::ReviewState;
@@ -53,15 +53,15 @@ use crate::state::tree::FileTree;
 
 #[derive(Debug)]
 pub struct AppState {
-    pub data: DataDir,
+    pub(crate) data: DataDir,
     pub load: Load,
     pub snapshot: Option<Arc<Snapshot>>,
-    pub tree: FileTree,
+    pub(crate) tree: FileTree,
     /// Directories expanded in the tree, by path bytes.
     pub expanded: BTreeSet<Vec<u8>>,
-    pub tree_filter: String,
+    pub(crate) tree_filter: String,
     pub tabs: Vec<Tab>,
-    pub active: Option<usize>,
+    pub(crate) active: Option<usize>,
     pub prefs: Prefs,
     pub error: Option<String>,
     /// Finding path (as displayed) to file path bytes, for opening findings.
@@ -77,18 +77,18 @@ pub struct AppState {
     pub search: crate::state::search::SearchState,
     pub symbols: crate::state::symbols::SymbolState,
     pub review: Option<ReviewState>,
-    pub right: RightTab,
+    pub(crate) right: RightTab,
     /// Files opened in this session, and the reading coverage of files whose tab was closed.
     pub opened: std::collections::HashSet<Vec<u8>>,
     coverage: HashMap<Vec<u8>, crate::state::coverage::LineSet>,
     /// Review progress per tree node (reviewed files, annotations), refreshed when the review changes.
     pub progress: Vec<NodeProgress>,
-    pub unreviewed_filter: bool,
+    pub(crate) unreviewed_filter: bool,
     /// Threads folded in the code view, by root entry id.
     pub folded_threads: BTreeSet<String>,
     /// The snapshot's health findings grouped by kind, and the kinds folded in the health panel.
     pub health_groups: crate::state::health::HealthGroups,
-    pub health_folded: BTreeSet<vitrine_snapshot::FindingKind>,
+    pub(crate) health_folded: BTreeSet<vitrine_snapshot::FindingKind>,
     /// With a tree filter or the unreviewed filter on: the matching file nodes, in tree order.
     pub tree_matches: Vec<usize>,
     /// The review-wide list of threads.
@@ -175,7 +175,7 @@ impl AppState {
         self.active.and_then(|i| self.tabs.get(i))
     }
 
-    pub fn active_tab_mut(&mut self) -> Option<&mut Tab> {
+    pub(crate) fn active_tab_mut(&mut self) -> Option<&mut Tab> {
         self.active.and_then(|i| self.tabs.get_mut(i))
     }
 

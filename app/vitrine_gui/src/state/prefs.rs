@@ -9,8 +9,8 @@ pub const FONT_DEFAULT: f32 = 13.5;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Prefs {
-    pub dark: bool,
-    pub show_health: bool,
+    pub(crate) dark: bool,
+    pub(crate) show_health: bool,
     /// Code font size in points (stored as tenths, to stay an integer in the settings file).
     pub font_tenths: u32,
     /// Long lines wrap at the width of the view instead of scrolling sideways (Alt+Z).
@@ -19,7 +19,7 @@ pub struct Prefs {
     pub inline_threads: bool,
     /// The file tree (left) and the outline / annotations panel (right) are shown.
     pub show_tree: bool,
-    pub show_side: bool,
+    pub(crate) show_side: bool,
 }
 
 impl Default for Prefs {

@@ -13,7 +13,7 @@ pub struct NodeProgress {
 }
 
 impl AppState {
-    pub fn refresh_progress(&mut self) {
+    pub(crate) fn refresh_progress(&mut self) {
         let (Some(snap), Some(review)) = (&self.snapshot, &self.review) else { return };
         let mut progress = vec![NodeProgress::default(); self.tree.nodes.len()];
         // Nodes are created parents first, so walking backwards visits children before parents.

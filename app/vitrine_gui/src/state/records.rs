@@ -35,8 +35,8 @@ pub enum RecordAction {
 /// An import plan waiting for the user's answer (compared by identity: one plan, one question).
 #[derive(Debug, Clone)]
 pub struct PlannedImport {
-    pub path: PathBuf,
-    pub plan: Arc<ImportPlan>,
+    pub(crate) path: PathBuf,
+    pub(crate) plan: Arc<ImportPlan>,
 }
 
 impl PartialEq for PlannedImport {
@@ -58,28 +58,28 @@ impl PlannedImport {
 /// One entry of a verified bundle, for the per-entry view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryRow {
-    pub seq: u64,
-    pub kind: String,
-    pub author: String,
-    pub id: String,
+    pub(crate) seq: u64,
+    pub(crate) kind: String,
+    pub(crate) author: String,
+    pub(crate) id: String,
 }
 
 /// The verification of a bundle, as shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
-    pub path: PathBuf,
-    pub valid: bool,
-    pub entry_files: usize,
-    pub accepted: Vec<EntryRow>,
-    pub problems: Vec<Problem>,
-    pub snapshot_checked: bool,
+    pub(crate) path: PathBuf,
+    pub(crate) valid: bool,
+    pub(crate) entry_files: usize,
+    pub(crate) accepted: Vec<EntryRow>,
+    pub(crate) problems: Vec<Problem>,
+    pub(crate) snapshot_checked: bool,
 }
 
 /// How an action ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordOutcome {
-    pub summary: String,
-    pub verification: Option<Verification>,
+    pub(crate) summary: String,
+    pub(crate) verification: Option<Verification>,
     /// An import that waits for the user to accept who it brings.
     pub plan: Option<PlannedImport>,
 }

@@ -40,7 +40,7 @@ pub enum Row {
 #[derive(Debug, Default)]
 pub struct SearchState {
     pub index: IndexState,
-    pub query: String,
+    pub(crate) query: String,
     /// Why the query could not run (a parse error names the offending character).
     pub error: Option<String>,
     pub files: Vec<FileHits>,
@@ -48,7 +48,7 @@ pub struct SearchState {
     /// Highlighted row (keyboard navigation).
     pub selected: usize,
     pub summary: Option<Summary>,
-    pub lines_so_far: u64,
+    pub(crate) lines_so_far: u64,
     /// Files the running query will read (from its plan), and files it has reported so far.
     pub planned_files: Option<u64>,
     /// The index build's progress as shown: phase named, never going back.
@@ -187,7 +187,7 @@ impl SearchState {
         }
     }
 
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         self.running.is_some() || matches!(self.index, IndexState::Building { .. })
     }
 

@@ -134,14 +134,4 @@ impl FileTree {
             })
             .unwrap_or_default()
     }
-
-    /// Files whose path contains `needle` (case-insensitive), at most `limit`.
-    pub fn filter(&self, needle: &str, limit: usize) -> Vec<&Node> {
-        let needle = needle.to_lowercase();
-        self.nodes
-            .iter()
-            .filter(|n| !n.is_dir && String::from_utf8_lossy(&n.path).to_lowercase().contains(&needle))
-            .take(limit)
-            .collect()
-    }
 }

@@ -9,7 +9,7 @@ use crate::state::{
 
 /// One key with its modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Chord {
+pub(crate) struct Chord {
     pub mods: Modifiers,
     pub key: Key,
 }
@@ -38,7 +38,7 @@ const fn alt(key: Key) -> Chord {
 
 /// When a binding acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum When {
+pub(crate) enum When {
     /// An overlay is open (its keys take precedence over every other).
     Overlay,
     /// Always (no overlay open).
@@ -57,7 +57,7 @@ pub enum When {
 
 /// What a key does; [`command`] turns it into a [`Command`] with the frame's context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     CloseOverlay,
     OverlayDown,
     OverlayUp,
@@ -111,9 +111,9 @@ pub struct Binding {
     pub keys: &'static str,
     /// The chords that trigger it (a longer chord before a shorter one it contains: egui ignores an
     /// unrequested Shift, so Shift+F12 must be looked for before F12).
-    pub chords: &'static [Chord],
-    pub when: When,
-    pub action: Action,
+    pub(crate) chords: &'static [Chord],
+    pub(crate) when: When,
+    pub(crate) action: Action,
     pub help: &'static str,
 }
 
@@ -277,12 +277,12 @@ pub static BINDINGS: &[Binding] = &[
 ];
 
 /// The binding of an action (every action has exactly one row).
-pub fn binding(action: Action) -> Option<&'static Binding> {
+pub(crate) fn binding(action: Action) -> Option<&'static Binding> {
     BINDINGS.iter().find(|b| b.action == action)
 }
 
 /// A tooltip: `what` followed by the action's keys, e.g. "The file tree (Ctrl+B)".
-pub fn tooltip(what: &str, action: Action) -> String {
+pub(crate) fn tooltip(what: &str, action: Action) -> String {
     match binding(action) {
         Some(b) => format!("{what} ({})", b.keys),
         None => what.to_owned(),
@@ -291,13 +291,13 @@ pub fn tooltip(what: &str, action: Action) -> String {
 
 /// What the frame knows that an action needs.
 #[derive(Debug, Clone, Copy)]
-pub struct Context {
+pub(crate) struct Context {
     /// Rows of code on screen (the PageUp / PageDown step).
     pub page_rows: usize,
 }
 
 /// The command an action stands for in the current state (`None`: nothing to do).
-pub fn command(action: Action, state: &AppState, cx: Context) -> Option<Command> {
+pub(crate) fn command(action: Action, state: &AppState, cx: Context) -> Option<Command> {
     let page = cx.page_rows.max(2) as isize - 1;
     let tab = state.active_tab();
     Some(match action {
@@ -365,7 +365,7 @@ fn applies(when: When, state: &AppState, text_focus: bool) -> bool {
 
 /// The actions whose keys were pressed this frame, in table order (each key press is consumed, so a
 /// text field never sees a shortcut).
-pub fn pressed(ctx: &egui::Context, state: &AppState) -> Vec<Action> {
+pub(crate) fn pressed(ctx: &egui::Context, state: &AppState) -> Vec<Action> {
     let mut out = Vec::new();
     // The help overlay closes with F1 as well as Escape.
     if state.overlay.as_ref().is_some_and(|o| o.kind == OverlayKind::Help)

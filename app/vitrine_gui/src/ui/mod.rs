@@ -1,9 +1,9 @@
 //! Drawing: each panel reads the state (`&AppState`) and pushes [`crate::state::Command`]s; nothing
 //! here changes the state directly.
 
-pub mod app;
+pub(crate) mod app;
 pub(crate) mod code_view;
-pub mod dialog;
+pub(crate) mod dialog;
 pub(crate) mod fonts;
 pub(crate) mod health;
 pub mod keymap;
@@ -19,7 +19,7 @@ use crate::state::Command;
 
 /// The commands a frame emits, applied in order once it is drawn.
 #[derive(Debug, Default)]
-pub struct Commands(Vec<Command>);
+pub(crate) struct Commands(Vec<Command>);
 
 impl Commands {
     pub fn push(&mut self, cmd: impl Into<Command>) {
