@@ -6,6 +6,8 @@
 //! draws from a `&AppState` and emits [`state::Command`]s. Long work (ingest, indexes, highlighting,
 //! records) runs on background threads and reports through channels, collected by `LoadCmd::Poll`.
 
+#![warn(missing_docs)]
+
 pub mod state;
 pub mod ui;
 
@@ -22,7 +24,9 @@ pub use crate::ui::dialog::Pick;
 /// What the window opens.
 #[derive(Debug, Clone)]
 pub struct Launch {
+    /// The snapshot directory or archive to open.
     pub snapshot: PathBuf,
+    /// Where indexes, caches and reviews are kept.
     pub data_dir: PathBuf,
     /// A file (path relative to the snapshot root) to open once the snapshot is ready, and a 1-based line.
     pub file: Option<(Vec<u8>, Option<usize>)>,

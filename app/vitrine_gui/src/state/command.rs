@@ -11,13 +11,21 @@ use crate::state::view::{BottomTab, RightTab};
 /// A request to change the state; [`crate::state::AppState::apply`] is the only place one is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// Open a snapshot or collect background results.
     Load(LoadCmd),
+    /// Move between files, tabs, lines and places.
     Nav(NavCmd),
+    /// Drive the modal overlays.
     Overlay(OverlayCmd),
+    /// Drive the search of the whole snapshot.
     Search(SearchCmd),
+    /// Navigate by symbols (definitions, references, callers).
     Symbols(SymbolsCmd),
+    /// Sign in, annotate, answer, mark reviewed, move records.
     Review(ReviewCmd),
+    /// Drive the review-wide thread list.
     Threads(ThreadsCmd),
+    /// Change panels, preferences and the file tree.
     View(ViewCmd),
 }
 
@@ -37,40 +45,56 @@ pub enum LoadCmd {
 pub enum NavCmd {
     /// Open a file of the snapshot in a tab (or switch to its tab), optionally at a 0-based line.
     OpenFile {
+        /// The file's path bytes, relative to the snapshot root.
         path: Vec<u8>,
+        /// The 0-based line to put the cursor on (`None`: where the tab's cursor was, or the top).
         line: Option<usize>,
     },
     /// Open a file with the cursor on a 0-based line and byte column (a definition's name).
     OpenAt {
+        /// The file's path bytes, relative to the snapshot root.
         path: Vec<u8>,
+        /// The 0-based line.
         line: usize,
+        /// The 0-based byte column in that line.
         col: usize,
     },
+    /// Bring the tab at this index to the front (an index past the last tab is ignored).
     ActivateTab(usize),
+    /// Close the tab at this index, keeping its reading coverage for the session.
     CloseTab(usize),
     /// Move the cursor of the active tab to a 0-based line.
     SetCursorLine(usize),
     /// Move the cursor by `delta` lines (negative: up); with `extend`, grow the line selection.
     MoveCursor {
+        /// Lines to move by; negative moves up.
         delta: isize,
+        /// Grow the line selection instead of dropping it.
         extend: bool,
     },
     /// Put the cursor on a 0-based line; with `extend`, select from the anchor to it.
     CursorTo {
+        /// The 0-based line (past the end: the last line).
         line: usize,
+        /// Select from the anchor to the line instead of dropping the selection.
         extend: bool,
     },
     /// A click in the code: cursor to a 0-based line and byte column.
     ClickAt {
+        /// The 0-based line clicked.
         line: usize,
+        /// The 0-based byte column clicked.
         col: usize,
+        /// Shift was held: select from the anchor to the click.
         extend: bool,
     },
     /// Open find-in-file on the active tab (with its query), or close it with `None`.
     Find(Option<String>),
     /// Go to the next (true) or previous (false) find match.
     FindStep(bool),
+    /// Alt+Left: go back to the place before the last jump.
     HistoryBack,
+    /// Alt+Right: go forward again to the place `HistoryBack` left.
     HistoryForward,
     /// Record that lines of the active tab have been on screen (reading coverage).
     Seen(std::ops::Range<usize>),
@@ -109,7 +133,12 @@ pub enum SymbolsCmd {
     FindReferences,
     /// The callers of a function (`None`: the identifier at the cursor). Following a caller's callers
     /// keeps a trail.
-    ShowCallers { name: Option<String>, deeper: bool },
+    ShowCallers {
+        /// The function whose callers to show (`None`: the identifier at the cursor).
+        name: Option<String>,
+        /// Push the current subject onto the trail (following a caller) instead of starting afresh.
+        deeper: bool,
+    },
     /// Expand or fold a node of the callers tree: the names from a caller of the subject down to it.
     ToggleCallerNode(Vec<String>),
 }
@@ -123,24 +152,33 @@ pub enum ReviewCmd {
     EditSignIn(SignInForm),
     /// Unlock the form's key with this passphrase and sign in.
     SignIn(Passphrase),
+    /// Forget the unlocked key: nothing more is signed until the next sign-in.
     SignOut,
     /// Open the composer on the selected lines of the active tab.
     Annotate,
+    /// The composer's fields as edited (saved as a draft at once).
     EditComposer(Composer),
+    /// Sign and append the composed annotation to the review log.
     SubmitAnnotation,
+    /// Close the composer and delete its saved draft.
     DiscardComposer,
     /// Expand a thread (by its root entry id) in the annotations panel.
     SelectThread(Option<String>),
+    /// The reply text typed under the expanded thread.
     EditReply(String),
     /// Reply to a thread with the typed text and/or set its status.
     Answer {
+        /// The id of the entry answered.
         parent: String,
+        /// The thread's new status, if one was chosen.
         status: Option<vitrine_record::Status>,
     },
+    /// Retract one's own annotation (by entry id); someone else's is refused.
     Retract(String),
     /// Sign a review-mark for the active file. Unless `anyway`, a file not yet fully on screen asks
     /// first ([`crate::state::AppState::mark_warning`]).
     MarkReviewed {
+        /// Sign without asking even if the file has not all been on screen.
         anyway: bool,
     },
     /// Drop the question "mark reviewed anyway?".
@@ -150,6 +188,7 @@ pub enum ReviewCmd {
     /// Merge the import waiting for an answer: its new people are accepted, and its second keys for
     /// known principals only with `second_keys`.
     AcceptImport {
+        /// Also accept new keys the import brings for principals already known.
         second_keys: bool,
     },
     /// Drop the import waiting for an answer: nothing is merged.
@@ -176,18 +215,23 @@ pub enum ThreadsCmd {
 pub enum ViewCmd {
     /// Expand or collapse a directory of the file tree.
     ToggleDir(Vec<u8>),
+    /// Show only the files whose path contains this text (case-insensitive; empty: all files).
     SetTreeFilter(String),
     /// Show only files not yet reviewed that have findings or annotations.
     SetUnreviewedFilter(bool),
+    /// Show or hide the snapshot health panel (a saved preference).
     ToggleHealthPanel,
     /// Fold or unfold a kind of finding in the health panel.
     ToggleHealthKind(vitrine_snapshot::FindingKind),
+    /// Use the dark (true) or light (false) theme (a saved preference).
     SetDarkTheme(bool),
+    /// Close the error message shown at the top of the window.
     DismissError,
     /// Change the code font size by a step (+1 / -1), or reset it with 0.
     FontSize(i32),
     /// Show a tab of the bottom panel (and the panel itself).
     ShowBottom(BottomTab),
+    /// Show a tab of the right-hand side panel.
     ShowRight(RightTab),
     /// Alt+Z: wrap long lines at the view's width, or scroll sideways.
     ToggleWrap,

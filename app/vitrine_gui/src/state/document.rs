@@ -1,5 +1,5 @@
 //! An open file: its bytes decoded for display, its lines, the health findings on it, its outline, and
-//! its highlighting (see [`crate::state::highlight`]).
+//! its highlighting (see `state::highlight`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -12,19 +12,26 @@ use crate::state::highlight::Highlighter;
 /// What the view shows for a file.
 #[derive(Debug)]
 pub enum Content {
+    /// Text, decoded and split into lines for the code view.
     Text(TextContent),
     /// Shown as a hex dump.
     Binary {
+        /// The file's bytes, as stored in the snapshot.
         bytes: Arc<[u8]>,
     },
+    /// A symbolic link: shown as its target, never followed.
     Symlink {
+        /// The link's target, for display.
         target: String,
     },
+    /// The file could not be read from the snapshot: the view shows why.
     Unreadable {
+        /// Why the read failed.
         error: String,
     },
 }
 
+/// A text file ready to draw: its decoded text, its line starts and its highlighting.
 pub struct TextContent {
     pub(crate) text: Arc<str>,
     pub(crate) lines: LineIndex,
@@ -43,10 +50,13 @@ impl std::fmt::Debug for TextContent {
     }
 }
 
+/// A file open in a tab: what it is, what the view draws, and what is known about it.
 #[derive(Debug)]
 pub struct Document {
+    /// The file's path in the snapshot.
     pub path: RelPath,
     pub(crate) entry: FileEntry,
+    /// What the view draws for the file.
     pub content: Content,
     /// Health findings of this file by 0-based line (file-level findings under `None`).
     pub findings: BTreeMap<Option<usize>, Vec<String>>,

@@ -14,10 +14,26 @@ use crate::state::{AppState, LoadCmd};
 /// Where the snapshot is in its life.
 #[derive(Debug)]
 pub enum Load {
+    /// No snapshot opened yet: the window offers to open one.
     Idle,
-    Loading { path: PathBuf, progress: Arc<Progress>, result: Receiver<Result<Snapshot, String>> },
+    /// The ingest is running on its own thread.
+    Loading {
+        /// The directory or archive being opened.
+        path: PathBuf,
+        /// The ingest's progress, shown while it runs and cancelled by [`LoadCmd::Cancel`].
+        progress: Arc<Progress>,
+        /// Where the ingest thread sends the snapshot, or why it failed.
+        result: Receiver<Result<Snapshot, String>>,
+    },
+    /// The snapshot is open ([`AppState::snapshot`] holds it).
     Ready,
-    Failed { path: PathBuf, error: String },
+    /// Opening failed: the window says why and offers to open another.
+    Failed {
+        /// The directory or archive that could not be opened.
+        path: PathBuf,
+        /// Why it could not be opened.
+        error: String,
+    },
 }
 
 impl AppState {

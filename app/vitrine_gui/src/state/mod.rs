@@ -51,31 +51,42 @@ pub use crate::state::view::{BottomTab, RightTab};
 use crate::state::review::ReviewState;
 use crate::state::tree::FileTree;
 
+/// Everything the window shows and knows; [`AppState::apply`] is its only writer.
 #[derive(Debug)]
 pub struct AppState {
     pub(crate) data: DataDir,
+    /// Whether a snapshot is opening, open or failed to open.
     pub load: Load,
+    /// The open snapshot, once ingested.
     pub snapshot: Option<Arc<Snapshot>>,
     pub(crate) tree: FileTree,
     /// Directories expanded in the tree, by path bytes.
     pub expanded: BTreeSet<Vec<u8>>,
     pub(crate) tree_filter: String,
+    /// The open files, in tab order.
     pub tabs: Vec<Tab>,
     pub(crate) active: Option<usize>,
+    /// The preferences, persisted across restarts (see [`crate::PREFS_KEY`]).
     pub prefs: Prefs,
+    /// The last error to show the user (a file not found, a refused signature…) until dismissed.
     pub error: Option<String>,
     /// Finding path (as displayed) to file path bytes, for opening findings.
     finding_paths: HashMap<String, Vec<u8>>,
     /// Applied once the snapshot being loaded is ready (e.g. a file to open at start).
     pending: Vec<Command>,
+    /// The modal overlay open over the window (quick open, go to line, help…), if any.
     pub overlay: Option<Overlay>,
     /// Places visited (file, line), for Alt+Left / Alt+Right.
     history: Vec<(Vec<u8>, usize)>,
     /// Position in `history` (the current place).
     history_pos: usize,
+    /// The tab shown in the bottom panel.
     pub bottom: BottomTab,
+    /// The search of the whole snapshot: index, query and results.
     pub search: crate::state::search::SearchState,
+    /// The symbol index and the last definitions, references or callers asked for.
     pub symbols: crate::state::symbols::SymbolState,
+    /// The review of the open snapshot (its signed log, sign-in, composer, records), once opened.
     pub review: Option<ReviewState>,
     pub(crate) right: RightTab,
     /// Files opened in this session, and the reading coverage of files whose tab was closed.
@@ -101,6 +112,7 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// An empty window (no snapshot) keeping its indexes and reviews under `data`.
     pub fn new(data: DataDir, prefs: Prefs) -> AppState {
         AppState {
             data,
@@ -171,6 +183,7 @@ impl AppState {
         }
     }
 
+    /// The tab at the front, if any file is open.
     pub fn active_tab(&self) -> Option<&Tab> {
         self.active.and_then(|i| self.tabs.get(i))
     }

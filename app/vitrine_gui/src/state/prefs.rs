@@ -37,6 +37,7 @@ impl Default for Prefs {
 }
 
 impl Prefs {
+    /// The code font size in points, kept within `FONT_MIN..=FONT_MAX` whatever the settings file says.
     pub fn font_size(&self) -> f32 {
         (self.font_tenths as f32 / 10.0).clamp(FONT_MIN, FONT_MAX)
     }

@@ -13,21 +13,29 @@ use vitrine_snapshot::{IngestConfig, Snapshot};
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordAction {
+    /// Sign a checkpoint and write the review record as a bundle (needs a signed-in key).
     Export {
+        /// Where the bundle is written.
         path: PathBuf,
+        /// Leave out everything that reveals source beyond hashes: the packet a vendor may carry out.
         questions_only: bool,
     },
     /// Verify a bundle and plan its import: merged at once only when it brings no one new; otherwise
     /// the plan comes back ([`RecordOutcome::plan`]) for the user to accept or cancel.
     Import {
+        /// The bundle to import.
         path: PathBuf,
     },
     /// Merge a planned import with what the user agreed to.
     ApplyImport {
+        /// The plan the user answered.
         plan: PlannedImport,
+        /// Which new people and second keys the user accepted.
         consent: Consent,
     },
+    /// Verify a bundle against the open snapshot and show its entries and problems; nothing is merged.
     Verify {
+        /// The bundle to verify.
         path: PathBuf,
     },
 }

@@ -20,33 +20,46 @@ const DRAIN_PER_POLL: usize = 256;
 /// The search index of the open snapshot.
 #[derive(Debug, Default)]
 pub enum IndexState {
+    /// No snapshot open, so no index.
     #[default]
     None,
+    /// The index is being opened or built on a background thread (queries are answered by a scan).
     Building {
+        /// The build's progress: shown in the panel, cancelled when the window closes or another snapshot opens.
         progress: Arc<Progress>,
+        /// Where the build thread sends the index, or why it failed.
         result: Receiver<Result<Index, String>>,
     },
+    /// The index answers queries.
     Ready(Arc<Index>),
+    /// The index could not be built: why (queries keep being answered by a scan).
     Failed(String),
 }
 
 /// One row of the flattened result list: a file header or one of its lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
+    /// The header of the file at this index of [`SearchState::files`].
     File(usize),
+    /// A matching line: the file's index in [`SearchState::files`], then the line's index in its hits.
     Line(usize, usize),
 }
 
+/// The search panel: the index, the query and its results.
 #[derive(Debug, Default)]
 pub struct SearchState {
+    /// The snapshot's search index, built or opened in the background.
     pub index: IndexState,
     pub(crate) query: String,
     /// Why the query could not run (a parse error names the offending character).
     pub error: Option<String>,
+    /// The files with hits received so far, in the order they arrived.
     pub files: Vec<FileHits>,
+    /// The result list as drawn: each file's header followed by its matching lines.
     pub rows: Vec<Row>,
     /// Highlighted row (keyboard navigation).
     pub selected: usize,
+    /// The finished search's totals (`None` while it runs).
     pub summary: Option<Summary>,
     pub(crate) lines_so_far: u64,
     /// Files the running query will read (from its plan), and files it has reported so far.

@@ -8,21 +8,28 @@ use crate::state::{AppState, ViewCmd};
 /// The tabs of the right panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RightTab {
+    /// The definitions of the active file, nested.
     #[default]
     Outline,
+    /// The review's threads on the active file, with the one selected expanded.
     Annotations,
 }
 
 /// The tabs of the bottom panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BottomTab {
+    /// The snapshot's health findings, grouped by kind.
     #[default]
     Health,
+    /// The search of the whole snapshot.
     Search,
+    /// Every reference to a name (Shift+F12).
     References,
+    /// The callers of a function, as a tree (Ctrl+Shift+H).
     Callers,
     /// Every thread of the review, filtered and sorted.
     Threads,
+    /// Export, import and verification of review records, and how the last one ended.
     Record,
 }
 

@@ -14,7 +14,9 @@ use crate::ui::{
     symbols as symbols_ui, threads as threads_ui, tree as tree_ui,
 };
 
+/// The eframe application: draws [`AppState`] each frame and applies the commands the frame emitted.
 pub struct VitrineApp {
+    /// Everything the window shows; changed only through [`AppState::apply`].
     pub state: AppState,
     /// File dialogs: the desktop's, or the in-window one.
     dialogs: Dialogs,
@@ -33,6 +35,7 @@ pub struct VitrineApp {
 }
 
 impl VitrineApp {
+    /// A window over `state`, with the desktop's file dialogs where there are any.
     pub fn new(state: AppState) -> VitrineApp {
         VitrineApp {
             state,

@@ -15,12 +15,18 @@ use egui::{Key, RichText};
 /// What a file dialog was opened for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pick {
+    /// A snapshot directory to open.
     Folder,
+    /// A snapshot archive to open.
     Archive,
+    /// Where to write an exported review record.
     Export {
+        /// The questions-only packet (no source) rather than the full record.
         questions_only: bool,
     },
+    /// A review record whose answers to import.
     Import,
+    /// A review record to verify.
     Verify,
     /// A private key to sign in with.
     Key,

@@ -114,6 +114,7 @@ pub struct Binding {
     pub(crate) chords: &'static [Chord],
     pub(crate) when: When,
     pub(crate) action: Action,
+    /// What the keys do, as the help and the tooltips say it.
     pub help: &'static str,
 }
 
