@@ -79,4 +79,4 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
 }
 
 /// Storage key of the persisted [`Prefs`].
-pub const PREFS_KEY: &str = "vitrine-prefs";
+pub(crate) const PREFS_KEY: &str = "vitrine-prefs";

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 const BUILD_NICENESS: i32 = 10;
 
 /// The pool the window's index builds run in (one worker per core), `None` if it cannot be started.
-pub fn pool() -> Option<&'static rayon::ThreadPool> {
+pub(crate) fn pool() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
@@ -25,7 +25,7 @@ pub fn pool() -> Option<&'static rayon::ThreadPool> {
 /// Runs `work` (a build) with its parallel parts on the build pool, lowering the calling thread's
 /// priority too (its sequential parts: merging, writing). Without the pool, on the global pool.
 /// Then hands the memory the build freed back to the system.
-pub fn run<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+pub(crate) fn run<R: Send>(work: impl FnOnce() -> R + Send) -> R {
     lower_priority();
     let out = match pool() {
         Some(p) => p.install(work),

@@ -176,7 +176,7 @@ pub enum ReviewCmd {
     /// Retract one's own annotation (by entry id); someone else's is refused.
     Retract(String),
     /// Sign a review-mark for the active file. Unless `anyway`, a file not yet fully on screen asks
-    /// first ([`crate::state::AppState::mark_warning`]).
+    /// first (`AppState::mark_warning`).
     MarkReviewed {
         /// Sign without asking even if the file has not all been on screen.
         anyway: bool,

@@ -59,7 +59,7 @@ pub struct Document {
     /// What the view draws for the file.
     pub content: Content,
     /// Health findings of this file by 0-based line (file-level findings under `None`).
-    pub findings: BTreeMap<Option<usize>, Vec<String>>,
+    pub(crate) findings: BTreeMap<Option<usize>, Vec<String>>,
     /// The outline, parsed with tree-sitter on a background thread.
     outline: Arc<OnceLock<Outline>>,
 }
@@ -71,10 +71,10 @@ pub struct Outline {
     pub(crate) tree: Vec<vitrine_syntax::OutlineNode>,
     pub(crate) parse_errors: u32,
     /// The tree flattened in display order as (depth, symbol index), so the panel draws only visible rows.
-    pub rows: Vec<(u32, u32)>,
+    pub(crate) rows: Vec<(u32, u32)>,
     /// The preprocessor branches navigation leaves out (C and C++), in file order: marked in the view so
     /// a reader knows that what is there is not what the outline and go-to-definition read.
-    pub inactive: Vec<vitrine_syntax::InactiveRange>,
+    pub(crate) inactive: Vec<vitrine_syntax::InactiveRange>,
 }
 
 fn flatten(nodes: &[vitrine_syntax::OutlineNode], depth: u32, out: &mut Vec<(u32, u32)>) {
@@ -91,7 +91,7 @@ impl Outline {
     }
 
     /// Names of the definitions containing a 0-based line, outermost first (the breadcrumbs).
-    pub fn scope_at(&self, line: u32) -> Vec<&vitrine_syntax::Symbol> {
+    pub(crate) fn scope_at(&self, line: u32) -> Vec<&vitrine_syntax::Symbol> {
         let mut out = Vec::new();
         let mut level = &self.tree;
         'descend: loop {
@@ -156,7 +156,7 @@ impl Document {
     }
 
     /// The outline, once parsed.
-    pub fn outline(&self) -> Option<&Outline> {
+    pub(crate) fn outline(&self) -> Option<&Outline> {
         self.outline.get()
     }
 

@@ -61,12 +61,12 @@ pub struct AppState {
     pub snapshot: Option<Arc<Snapshot>>,
     pub(crate) tree: FileTree,
     /// Directories expanded in the tree, by path bytes.
-    pub expanded: BTreeSet<Vec<u8>>,
+    pub(crate) expanded: BTreeSet<Vec<u8>>,
     pub(crate) tree_filter: String,
     /// The open files, in tab order.
     pub tabs: Vec<Tab>,
     pub(crate) active: Option<usize>,
-    /// The preferences, persisted across restarts (see [`crate::PREFS_KEY`]).
+    /// The preferences, persisted across restarts in the window's storage.
     pub prefs: Prefs,
     /// The last error to show the user (a file not found, a refused signature…) until dismissed.
     pub error: Option<String>,
@@ -90,25 +90,25 @@ pub struct AppState {
     pub review: Option<ReviewState>,
     pub(crate) right: RightTab,
     /// Files opened in this session, and the reading coverage of files whose tab was closed.
-    pub opened: std::collections::HashSet<Vec<u8>>,
+    pub(crate) opened: std::collections::HashSet<Vec<u8>>,
     coverage: HashMap<Vec<u8>, crate::state::coverage::LineSet>,
     /// Review progress per tree node (reviewed files, annotations), refreshed when the review changes.
-    pub progress: Vec<NodeProgress>,
+    pub(crate) progress: Vec<NodeProgress>,
     pub(crate) unreviewed_filter: bool,
     /// Threads folded in the code view, by root entry id.
-    pub folded_threads: BTreeSet<String>,
+    pub(crate) folded_threads: BTreeSet<String>,
     /// The snapshot's health findings grouped by kind, and the kinds folded in the health panel.
-    pub health_groups: crate::state::health::HealthGroups,
+    pub(crate) health_groups: crate::state::health::HealthGroups,
     pub(crate) health_folded: BTreeSet<vitrine_snapshot::FindingKind>,
     /// With a tree filter or the unreviewed filter on: the matching file nodes, in tree order.
-    pub tree_matches: Vec<usize>,
+    pub(crate) tree_matches: Vec<usize>,
     /// The review-wide list of threads.
     pub threads: crate::state::threads::ThreadList,
     /// A "Mark reviewed" waiting for the reader to confirm (the file was not all on screen).
-    pub mark_warning: Option<crate::state::review_apply::MarkWarning>,
+    pub(crate) mark_warning: Option<crate::state::review_apply::MarkWarning>,
     /// Counts files brought to the front (opened or switched to): the tree scrolls to the active
     /// file when this changes.
-    pub reveal: u64,
+    pub(crate) reveal: u64,
 }
 
 impl AppState {
@@ -150,7 +150,7 @@ impl AppState {
     }
 
     /// Queues a command to run when the snapshot being loaded is ready (at once if it already is).
-    pub fn after_load(&mut self, cmd: impl Into<Command>) {
+    pub(crate) fn after_load(&mut self, cmd: impl Into<Command>) {
         let cmd = cmd.into();
         if matches!(self.load, Load::Ready) {
             self.apply(cmd);
@@ -193,7 +193,7 @@ impl AppState {
     }
 
     /// File path bytes for a finding's displayed path.
-    pub fn path_of_finding(&self, shown: &str) -> Option<&Vec<u8>> {
+    pub(crate) fn path_of_finding(&self, shown: &str) -> Option<&Vec<u8>> {
         self.finding_paths.get(shown)
     }
 }

@@ -12,13 +12,13 @@ pub struct Prefs {
     pub(crate) dark: bool,
     pub(crate) show_health: bool,
     /// Code font size in points (stored as tenths, to stay an integer in the settings file).
-    pub font_tenths: u32,
+    pub(crate) font_tenths: u32,
     /// Long lines wrap at the width of the view instead of scrolling sideways (Alt+Z).
     pub wrap: bool,
     /// Annotation threads are drawn under the lines they are about.
-    pub inline_threads: bool,
+    pub(crate) inline_threads: bool,
     /// The file tree (left) and the outline / annotations panel (right) are shown.
-    pub show_tree: bool,
+    pub(crate) show_tree: bool,
     pub(crate) show_side: bool,
 }
 

@@ -21,7 +21,7 @@ pub enum RecordAction {
         questions_only: bool,
     },
     /// Verify a bundle and plan its import: merged at once only when it brings no one new; otherwise
-    /// the plan comes back ([`RecordOutcome::plan`]) for the user to accept or cancel.
+    /// the plan comes back (`RecordOutcome::plan`) for the user to accept or cancel.
     Import {
         /// The bundle to import.
         path: PathBuf,
@@ -57,7 +57,7 @@ impl Eq for PlannedImport {}
 
 impl PlannedImport {
     /// Whether merging needs the user's word: someone new, a second key, or someone refused.
-    pub fn needs_asking(&self) -> bool {
+    pub(crate) fn needs_asking(&self) -> bool {
         let p = &self.plan;
         !p.new_people.is_empty() || !p.second_keys.is_empty() || !p.refused_people.is_empty()
     }
@@ -65,7 +65,7 @@ impl PlannedImport {
 
 /// One entry of a verified bundle, for the per-entry view.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryRow {
+pub(crate) struct EntryRow {
     pub(crate) seq: u64,
     pub(crate) kind: String,
     pub(crate) author: String,
@@ -74,7 +74,7 @@ pub struct EntryRow {
 
 /// The verification of a bundle, as shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verification {
+pub(crate) struct Verification {
     pub(crate) path: PathBuf,
     pub(crate) valid: bool,
     pub(crate) entry_files: usize,
@@ -89,7 +89,7 @@ pub struct RecordOutcome {
     pub(crate) summary: String,
     pub(crate) verification: Option<Verification>,
     /// An import that waits for the user to accept who it brings.
-    pub plan: Option<PlannedImport>,
+    pub(crate) plan: Option<PlannedImport>,
 }
 
 /// The snapshot as the record crate sees it: ids, manifest, and a way to read files (for anchors).
@@ -153,7 +153,7 @@ fn verify_file(path: &Path, snap: &Snapshot) -> Result<Verification, String> {
 }
 
 /// Runs `action` for the review in `dir` of `snap`, signing with `signer` where needed.
-pub fn run(
+pub(crate) fn run(
     action: RecordAction,
     dir: &Path,
     snap: &Arc<Snapshot>,

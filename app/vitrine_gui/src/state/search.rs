@@ -13,7 +13,7 @@ use vitrine_snapshot::progress::Progress;
 use vitrine_snapshot::store::DataDir;
 
 /// Lines of results kept for one query; past this the search stops and says so.
-pub const MAX_RESULT_LINES: u64 = 20_000;
+pub(crate) const MAX_RESULT_LINES: u64 = 20_000;
 /// Result files taken from the channel per frame, so a flood of hits never stalls a frame.
 const DRAIN_PER_POLL: usize = 256;
 
@@ -58,14 +58,14 @@ pub struct SearchState {
     /// The result list as drawn: each file's header followed by its matching lines.
     pub rows: Vec<Row>,
     /// Highlighted row (keyboard navigation).
-    pub selected: usize,
+    pub(crate) selected: usize,
     /// The finished search's totals (`None` while it runs).
     pub summary: Option<Summary>,
     pub(crate) lines_so_far: u64,
     /// Files the running query will read (from its plan), and files it has reported so far.
-    pub planned_files: Option<u64>,
+    pub(crate) planned_files: Option<u64>,
     /// The index build's progress as shown: phase named, never going back.
-    pub meter: crate::state::meter::Meter,
+    pub(crate) meter: crate::state::meter::Meter,
     /// Whether the shown results come from a scan (the index is still being built).
     pub scanning: bool,
     running: Option<SearchHandle>,
@@ -80,7 +80,7 @@ impl SearchState {
     /// Opens the snapshot's index, building it first if needed, on a background thread.
     /// Opens or builds the snapshot's search index on a background thread. The receiver returned is
     /// disconnected when that thread ends (whatever the outcome), for work that should not overlap it.
-    pub fn start_index(
+    pub(crate) fn start_index(
         &mut self,
         snapshot: Arc<Snapshot>,
         data: &DataDir,
@@ -124,7 +124,7 @@ impl SearchState {
     }
 
     /// Cancels a build in progress (the window is closing or another snapshot is opening).
-    pub fn cancel(&mut self) {
+    pub(crate) fn cancel(&mut self) {
         if let IndexState::Building { progress, .. } = &self.index {
             progress.cancel();
         }
@@ -150,7 +150,7 @@ impl SearchState {
     }
 
     /// Sets the query: the previous search is cancelled and a new one starts (when the index is ready).
-    pub fn set_query(&mut self, query: String) {
+    pub(crate) fn set_query(&mut self, query: String) {
         self.query = query;
         self.restart();
     }
@@ -192,7 +192,7 @@ impl SearchState {
     }
 
     /// Files searches leave out (binary, too large, links), from whichever index answers.
-    pub fn files_not_searched(&self) -> u64 {
+    pub(crate) fn files_not_searched(&self) -> u64 {
         match (&self.index, &self.source, &self.scan) {
             (IndexState::Ready(i), _, _) => i.meta().files_not_searched(),
             (_, Some(i), _) | (_, None, Some(i)) => i.meta().files_not_searched(),
@@ -205,7 +205,7 @@ impl SearchState {
     }
 
     /// Takes what the background threads have produced. Returns true if anything changed.
-    pub fn poll(&mut self) -> bool {
+    pub(crate) fn poll(&mut self) -> bool {
         let mut changed = false;
         if let IndexState::Building { result, progress } = &self.index {
             self.meter.update(&progress.view());
@@ -273,7 +273,7 @@ impl SearchState {
     }
 
     /// The file path bytes and 0-based line of a row (a file row points at its first match).
-    pub fn target(&self, row: usize, index: &Index) -> Option<(Vec<u8>, usize)> {
+    pub(crate) fn target(&self, row: usize, index: &Index) -> Option<(Vec<u8>, usize)> {
         let (fi, li) = match self.rows.get(row)? {
             Row::File(f) => (*f, 0),
             Row::Line(f, l) => (*f, *l),
