@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::state::compare::CompareCmd;
 use crate::state::overlay::OverlayKind;
 use crate::state::records::RecordAction;
 use crate::state::review::{Composer, Passphrase, SignInForm};
@@ -19,6 +20,7 @@ pub enum Command {
     Review(ReviewCmd),
     Threads(ThreadsCmd),
     View(ViewCmd),
+    Compare(CompareCmd),
 }
 
 /// Opening a snapshot and collecting the results of background work.
@@ -212,4 +214,5 @@ macro_rules! into_command {
 }
 
 into_command!(LoadCmd => Load, NavCmd => Nav, OverlayCmd => Overlay, SearchCmd => Search,
-    SymbolsCmd => Symbols, ReviewCmd => Review, ThreadsCmd => Threads, ViewCmd => View);
+    SymbolsCmd => Symbols, ReviewCmd => Review, ThreadsCmd => Threads, ViewCmd => View,
+    CompareCmd => Compare);

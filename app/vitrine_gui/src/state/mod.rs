@@ -9,6 +9,7 @@ use vitrine_snapshot::store::DataDir;
 
 pub mod background;
 pub mod command;
+pub mod compare;
 pub mod coverage;
 pub mod document;
 pub mod find;
@@ -37,6 +38,8 @@ mod viewstate;
 mod apply_tests;
 #[cfg(test)]
 mod basic_tests;
+#[cfg(test)]
+mod compare_tests;
 
 pub use crate::state::command::{
     Command, LoadCmd, NavCmd, OverlayCmd, ReviewCmd, SearchCmd, SymbolsCmd, ThreadsCmd, ViewCmd,
@@ -98,6 +101,8 @@ pub struct AppState {
     /// Counts files brought to the front (opened or switched to): the tree scrolls to the active
     /// file when this changes.
     pub reveal: u64,
+    /// "Compare with…": the version before, and the diff on screen.
+    pub compare: Option<crate::state::compare::CompareState>,
 }
 
 impl AppState {
@@ -134,6 +139,7 @@ impl AppState {
             threads: Default::default(),
             mark_warning: None,
             reveal: 0,
+            compare: None,
         }
     }
 
@@ -151,7 +157,15 @@ impl AppState {
     pub fn apply(&mut self, cmd: impl Into<Command>) {
         match cmd.into() {
             Command::Load(c) => self.apply_load(c),
-            Command::Nav(c) => self.apply_nav(c),
+            Command::Nav(c) => {
+                // Going to a place in the code shows the code view, not the diff.
+                if matches!(c, NavCmd::OpenFile { .. } | NavCmd::OpenAt { .. })
+                    && let Some(compare) = &mut self.compare
+                {
+                    compare.middle = crate::state::compare::Middle::Code;
+                }
+                self.apply_nav(c)
+            }
             Command::Overlay(c) => self.apply_overlay(c),
             Command::Search(c) => {
                 let open = self.search.apply(c);
@@ -168,6 +182,7 @@ impl AppState {
             }
             Command::Threads(c) => self.apply_threads(c),
             Command::View(c) => self.apply_view(c),
+            Command::Compare(c) => self.apply_compare(c),
         }
     }
 

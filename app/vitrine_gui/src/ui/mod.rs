@@ -4,6 +4,7 @@
 pub mod app;
 pub(crate) mod code_view;
 pub mod dialog;
+pub mod diff_view;
 pub(crate) mod fonts;
 pub(crate) mod health;
 pub mod keymap;
