@@ -70,6 +70,8 @@ pub struct CompareState {
     seen: HashMap<String, LineSet>,
     /// The background thread's messages (the file list, then the summary).
     rx: Option<Receiver<Message>>,
+    /// Commands given before the comparison was ready (a file to show at start), applied once it is.
+    pending: Vec<CompareCmd>,
 }
 
 /// What the middle of the window shows while comparing.
@@ -368,6 +370,14 @@ fn side_text(snapshot: &Snapshot, entry: &FileEntry) -> Result<String, String> {
 
 impl AppState {
     pub(crate) fn apply_compare(&mut self, cmd: CompareCmd) {
+        // What needs the file list waits for it.
+        if let Some(c) = &mut self.compare
+            && matches!(c.phase, Phase::Loading { .. })
+            && matches!(cmd, CompareCmd::OpenAt { .. } | CompareCmd::Show(_) | CompareCmd::SetInline(_))
+        {
+            c.pending.push(cmd);
+            return;
+        }
         match cmd {
             CompareCmd::Open(path) => self.start_compare(path),
             CompareCmd::Close => {
@@ -431,7 +441,9 @@ impl AppState {
                 c.inline = inline;
             }
             CompareCmd::Show(middle) => {
-                if let Some(c) = &mut self.compare {
+                if let Some(c) = &mut self.compare
+                    && c.compared().is_some()
+                {
                     c.middle = if middle == Middle::Diff && c.file.is_none() { Middle::Code } else { middle };
                 }
             }
@@ -537,14 +549,27 @@ impl AppState {
             summary: SummaryState::Pending,
             seen: HashMap::new(),
             rx,
+            pending: Vec::new(),
         });
     }
 
     /// Collects the compare thread's results (once per frame, with the other background work).
     pub(crate) fn poll_compare(&mut self) {
-        if let Some(c) = &mut self.compare {
-            c.poll();
+        let Some(c) = &mut self.compare else { return };
+        c.poll();
+        if c.compared().is_some() {
+            for cmd in std::mem::take(&mut c.pending) {
+                self.apply_compare(cmd);
+            }
         }
+    }
+
+    /// Blocks until the comparison and its summary are done, and applies what waited for it (tests).
+    pub fn wait_compared(&mut self) {
+        if let Some(c) = &mut self.compare {
+            c.wait();
+        }
+        self.poll_compare();
     }
 
     fn open_change(&mut self, index: usize) {

@@ -299,6 +299,8 @@ fn rows_ui(
         .to_string()
         .len();
     let shift = ui.input(|i| i.modifiers.shift);
+    // Rows touch: `show_rows` steps by the row height plus this spacing, so it must be none.
+    ui.spacing_mut().item_spacing.y = 0.0;
     area.show_rows(ui, row_height, rows, |ui, visible| {
         let seen_id = id.with("seen");
         if ui.ctx().data(|d| d.get_temp::<std::ops::Range<usize>>(seen_id)) != Some(visible.clone()) {

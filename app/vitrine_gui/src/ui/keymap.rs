@@ -109,6 +109,7 @@ pub enum Action {
     NextChangedFile,
     PreviousChangedFile,
     ToggleDiffLayout,
+    UpdateSummary,
     /// Help-only rows: keys that widgets handle themselves.
     WidgetKeys,
 }
@@ -251,6 +252,13 @@ pub static BINDINGS: &[Binding] = &[
     b("Shift+F6", &[shift(Key::F6)], When::Compare, Action::PreviousChangedFile, "Previous changed file"),
     b("F6", &[key(Key::F6)], When::Compare, Action::NextChangedFile, "Next changed file"),
     b("Alt+D", &[alt(Key::D)], When::Compare, Action::ToggleDiffLayout, "Diff side by side or inline"),
+    b(
+        "Ctrl+Shift+U",
+        &[ctrl_shift(Key::U)],
+        When::Compare,
+        Action::UpdateSummary,
+        "The update summary: new findings, binaries and symbols of this version",
+    ),
     b("Ctrl+B", &[ctrl(Key::B)], When::Tab, Action::ToggleTree, "Hide or show the file tree"),
     b("Ctrl+W", &[ctrl(Key::W)], When::Tab, Action::CloseTab, "Close the tab"),
     b("Ctrl+G", &[ctrl(Key::G)], When::Tab, Action::GoToLine, "Go to line"),
@@ -366,6 +374,7 @@ pub fn command(action: Action, state: &AppState, cx: Context) -> Option<Command>
         Action::PreviousHunk => CompareCmd::StepHunk(false).into(),
         Action::NextChangedFile => CompareCmd::StepFile(true).into(),
         Action::PreviousChangedFile => CompareCmd::StepFile(false).into(),
+        Action::UpdateSummary => CompareCmd::Show(Middle::Summary).into(),
         Action::ToggleDiffLayout => CompareCmd::SetInline(!state.compare.as_ref()?.inline).into(),
         Action::CloseTab => NavCmd::CloseTab(state.active?).into(),
         Action::FontLarger => ViewCmd::FontSize(1).into(),
