@@ -21,6 +21,7 @@ pub mod load;
 pub mod meter;
 mod nav;
 pub mod overlay;
+pub mod ported;
 pub mod prefs;
 pub mod progress;
 pub mod records;

@@ -16,6 +16,7 @@ use crate::state::highlight::FrameSpans;
 use crate::ui::Commands;
 use crate::ui::code_view::{layout_line_marked, rgb};
 use crate::ui::keymap::{self, Action};
+use crate::ui::review::{InlineThread, inline_threads};
 
 /// The colour of a status letter.
 fn status_color(status: Status) -> Color32 {
@@ -179,11 +180,18 @@ pub fn diff_ui(
     if file.hunks.is_empty() {
         ui.label(RichText::new("Same text on both sides (a rename or a mode change).").weak());
     }
+    // Threads of the new version on this file (ported ones show their state): a strip above the
+    // rows, and a bar beside the lines they are on.
+    let threads: Vec<InlineThread> = match (&state.review, &file.info.new_path) {
+        (Some(r), Some(path)) => inline_threads(r, path, &Default::default()),
+        _ => Vec::new(),
+    };
+    threads_strip_ui(ui, &threads, commands);
     let theme = if state.prefs.dark { Theme::dark() } else { Theme::light() };
     let font = FontId::monospace(state.prefs.font_size());
     egui::Frame::new()
         .fill(rgb(theme.background))
-        .show(ui, |ui| rows_ui(ui, compare, file, &theme, &font, commands))
+        .show(ui, |ui| rows_ui(ui, compare, file, &threads, &theme, &font, commands))
         .inner
 }
 
@@ -272,6 +280,7 @@ fn rows_ui(
     ui: &mut egui::Ui,
     compare: &CompareState,
     file: &FileDiff,
+    threads: &[InlineThread],
     theme: &Theme,
     font: &FontId,
     commands: &mut Commands,
@@ -326,6 +335,7 @@ fn rows_ui(
             old_spans: old_spans.as_ref(),
             new_spans: new_spans.as_ref(),
             shift,
+            threads,
         };
         ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
         let width = ui.available_width();
@@ -364,6 +374,8 @@ struct RowCtx<'a> {
     old_spans: Option<&'a FrameSpans>,
     new_spans: Option<&'a FrameSpans>,
     shift: bool,
+    /// Threads of the new version on this file.
+    threads: &'a [InlineThread],
 }
 
 impl RowCtx<'_> {
@@ -437,11 +449,23 @@ impl RowCtx<'_> {
             egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::left_to_right(egui::Align::Min)),
         );
         cell.set_clip_rect(rect.intersect(ui.clip_rect()));
-        let n = cell.add(
+        let mut n = cell.add(
             egui::Label::new(RichText::new(number).font(self.font.clone()).color(self.palette.number))
                 .selectable(false)
                 .sense(egui::Sense::click()),
         );
+        if side == Side::New {
+            let on = self.threads.iter().filter(|t| (t.first..=t.last).contains(&(line as usize)));
+            let mut hover = Vec::new();
+            for t in on {
+                let bar = egui::Rect::from_min_size(rect.min, egui::vec2(3.0, rect.height()));
+                ui.painter().rect_filled(bar, 0.0, t.color);
+                hover.push(format!("{}\n{}", t.header.trim_start_matches(['▾', '▸', ' ']), t.body));
+            }
+            if !hover.is_empty() {
+                n = n.on_hover_text(hover.join("\n\n"));
+            }
+        }
         let code = cell.add(
             egui::Label::new(jobs.into_iter().next().unwrap_or_default())
                 .extend()
@@ -453,6 +477,36 @@ impl RowCtx<'_> {
             commands.push(CompareCmd::Select { side, line, extend: self.shift });
         }
     }
+}
+
+/// The threads on the file's new version, one line each (header, then the first line of the body);
+/// a click selects the thread's lines in the diff.
+fn threads_strip_ui(ui: &mut egui::Ui, threads: &[InlineThread], commands: &mut Commands) {
+    let live: Vec<&InlineThread> = threads.iter().filter(|t| !t.retracted).collect();
+    if live.is_empty() {
+        return;
+    }
+    egui::ScrollArea::vertical().max_height(120.0).id_salt("diff-threads").show(ui, |ui| {
+        for t in live {
+            let header = t.header.trim_start_matches(['▾', '▸', ' ']);
+            let first = t.body.lines().map(|l| l.trim_start_matches(['>', '*', ' '])).find(|l| !l.is_empty());
+            ui.horizontal(|ui| {
+                let bar = RichText::new("▌").color(t.color);
+                ui.label(bar);
+                let text = format!("lines {}–{}  {header}", t.first + 1, t.last + 1);
+                if ui.link(RichText::new(text).color(t.color)).on_hover_text(&t.body).clicked() {
+                    commands.push(CompareCmd::Select {
+                        side: Side::New,
+                        line: t.first as u32,
+                        extend: false,
+                    });
+                    commands.push(CompareCmd::Select { side: Side::New, line: t.last as u32, extend: true });
+                }
+                ui.label(RichText::new(first.unwrap_or_default()).weak());
+            });
+        }
+    });
+    ui.separator();
 }
 
 /// The update summary: what the new version brings that can deceive or hide code, and its symbol
