@@ -310,6 +310,9 @@ fn rows_ui(
     let shift = ui.input(|i| i.modifiers.shift);
     // Rows touch: `show_rows` steps by the row height plus this spacing, so it must be none.
     ui.spacing_mut().item_spacing.y = 0.0;
+    // The width is the view's, fixed before the rows: a long line laid out inside must not widen the
+    // scrolled content (and with it both halves) on the next frame.
+    let width = (ui.available_width() - ui.spacing().scroll.allocated_width()).max(100.0);
     area.show_rows(ui, row_height, rows, |ui, visible| {
         let seen_id = id.with("seen");
         if ui.ctx().data(|d| d.get_temp::<std::ops::Range<usize>>(seen_id)) != Some(visible.clone()) {
@@ -338,7 +341,6 @@ fn rows_ui(
             threads,
         };
         ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
-        let width = ui.available_width();
         for row in slice {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(width, row_height), egui::Sense::hover());
             if compare.inline {
@@ -489,21 +491,22 @@ fn threads_strip_ui(ui: &mut egui::Ui, threads: &[InlineThread], commands: &mut 
     egui::ScrollArea::vertical().max_height(120.0).id_salt("diff-threads").show(ui, |ui| {
         for t in live {
             let header = t.header.trim_start_matches(['▾', '▸', ' ']);
-            let first = t.body.lines().map(|l| l.trim_start_matches(['>', '*', ' '])).find(|l| !l.is_empty());
-            ui.horizontal(|ui| {
-                let bar = RichText::new("▌").color(t.color);
-                ui.label(bar);
-                let text = format!("lines {}–{}  {header}", t.first + 1, t.last + 1);
-                if ui.link(RichText::new(text).color(t.color)).on_hover_text(&t.body).clicked() {
-                    commands.push(CompareCmd::Select {
-                        side: Side::New,
-                        line: t.first as u32,
-                        extend: false,
-                    });
-                    commands.push(CompareCmd::Select { side: Side::New, line: t.last as u32, extend: true });
-                }
-                ui.label(RichText::new(first.unwrap_or_default()).weak());
-            });
+            // The body's first line as plain text (a port's starts with its state, in bold).
+            let first = t
+                .body
+                .lines()
+                .map(|l| l.trim_start_matches(['>', ' ']).replace(['*', '`'], ""))
+                .find(|l| !l.is_empty());
+            // One truncated line per thread: a long header must not widen the view.
+            let text =
+                format!("▌ lines {}–{}  {header}  {}", t.first + 1, t.last + 1, first.unwrap_or_default());
+            let row = ui.add(
+                egui::Label::new(RichText::new(text).color(t.color)).truncate().sense(egui::Sense::click()),
+            );
+            if row.on_hover_text(&t.body).clicked() {
+                commands.push(CompareCmd::Select { side: Side::New, line: t.first as u32, extend: false });
+                commands.push(CompareCmd::Select { side: Side::New, line: t.last as u32, extend: true });
+            }
         }
     });
     ui.separator();
