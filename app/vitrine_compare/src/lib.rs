@@ -6,6 +6,7 @@
 //! git's own preprocessing ([`numstat`]), so the counts agree with `git diff --numstat`.
 #![warn(missing_docs)]
 
+pub mod carry;
 pub mod display;
 pub mod numstat;
 pub mod port;

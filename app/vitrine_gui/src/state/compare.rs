@@ -50,6 +50,9 @@ pub enum CompareCmd {
     Annotate,
     /// Rows of the diff that have been on screen (the new side's changed lines count as seen).
     Seen(Range<usize>),
+    /// Carry the threads of the version before's review over to the review on screen, signed with the
+    /// signed-in key (what `vitrine port` does).
+    Port,
 }
 
 /// The comparison and the diff on screen.
@@ -72,6 +75,8 @@ pub struct CompareState {
     rx: Option<Receiver<Message>>,
     /// Commands given before the comparison was ready (a file to show at start), applied once it is.
     pending: Vec<CompareCmd>,
+    /// What the last port did ("2 threads carried over: 1 changed, 1 moved"), or why it failed.
+    pub ported: Option<Result<String, String>>,
 }
 
 /// What the middle of the window shows while comparing.
@@ -472,6 +477,14 @@ impl AppState {
                 };
             }
             CompareCmd::Annotate => self.annotate_diff(),
+            CompareCmd::Port => {
+                let result = self.port_threads();
+                if let Some(c) = &mut self.compare {
+                    c.ported = Some(result);
+                }
+                self.refresh_progress();
+                self.threads.refresh(self.review.as_ref());
+            }
             CompareCmd::Seen(rows) => {
                 let Some(c) = &mut self.compare else { return };
                 let inline = c.inline;
@@ -550,6 +563,7 @@ impl AppState {
             seen: HashMap::new(),
             rx,
             pending: Vec::new(),
+            ported: None,
         });
     }
 
@@ -622,6 +636,34 @@ impl AppState {
         file.scroll(if c.inline { first_inline } else { first });
         c.file = Some(file);
         c.middle = Middle::Diff;
+    }
+
+    /// Carries the old review's threads over to the review on screen; says what it did.
+    fn port_threads(&mut self) -> Result<String, String> {
+        let compared =
+            self.compare.as_ref().and_then(|c| c.compared().cloned()).ok_or("the comparison is not ready")?;
+        let review = self.review.as_mut().ok_or("no review is open")?;
+        let old_dir = self.data.review_dir(&compared.old.ids().tree_sha256);
+        let old_review =
+            vitrine_record::Review::open(&old_dir, &compared.old.ids().tree_sha256).map_err(|e| {
+                format!("cannot open the review of the version before in {}: {e}", old_dir.display())
+            })?;
+        let report = review.carry_over(&compared.old, &compared.new, &old_review)?;
+        let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for p in &report.ports {
+            *counts.entry(p.outcome.as_str()).or_default() += 1;
+        }
+        let list = |m: &std::collections::BTreeMap<&str, usize>| {
+            m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ")
+        };
+        let mut text = format!("{} threads carried over", report.ports.len());
+        if !counts.is_empty() {
+            text.push_str(&format!(": {}", list(&counts)));
+        }
+        if !report.skipped.is_empty() {
+            text.push_str(&format!("; not carried over: {}", list(&report.skipped)));
+        }
+        Ok(text)
     }
 
     /// Opens the composer on the diff's selected lines: a selection of the new side annotates the

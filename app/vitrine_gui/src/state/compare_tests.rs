@@ -180,6 +180,75 @@ fn opening_a_place_from_the_summary_selects_its_line() {
 }
 
 #[test]
+fn port_carries_the_old_reviews_threads_over_signed_and_shows_their_state() {
+    let (dir, mut s) = compared();
+    let (v1, v2) = (dir.path().join("v1"), dir.path().join("v2"));
+    let key = dir.path().join("alice");
+    let signer = vitrine_record::Signer::generate("alice").unwrap();
+    std::fs::write(&key, signer.to_openssh(Some("pw")).unwrap()).unwrap();
+    let sign_in = |s: &mut AppState| {
+        s.apply(ReviewCmd::ShowSignIn(true));
+        s.apply(ReviewCmd::EditSignIn(crate::state::review::SignInForm {
+            key_path: key.display().to_string(),
+            principal: "alice@example.org".into(),
+            role: "reviewer".into(),
+        }));
+        s.apply(ReviewCmd::SignIn(crate::state::review::Passphrase::new("pw")));
+        assert_eq!(s.error, None);
+    };
+    // The review of the version before: a finding on the line v2 edits, one on a line v2 shifts.
+    s.apply(LoadCmd::Open(v1.clone()));
+    s.wait_loaded();
+    sign_in(&mut s);
+    for (first, last, body) in [(10, 10, "edited in v2"), (70, 71, "shifted in v2")] {
+        s.apply(crate::state::NavCmd::OpenFile { path: b"main.c".to_vec(), line: Some(first) });
+        s.apply(crate::state::NavCmd::CursorTo { line: last, extend: true });
+        s.apply(ReviewCmd::Annotate);
+        let mut c = s.review.as_ref().unwrap().composer.clone().unwrap();
+        c.body = body.into();
+        s.apply(ReviewCmd::EditComposer(c));
+        s.apply(ReviewCmd::SubmitAnnotation);
+        assert_eq!(s.error, None);
+    }
+    // The new version, compared with it: Port writes one signed anchor-port entry per thread.
+    s.apply(LoadCmd::Open(v2));
+    s.wait_loaded();
+    s.apply(CompareCmd::Open(v1));
+    s.wait_compared();
+    s.apply(CompareCmd::Port);
+    assert_eq!(
+        s.compare.as_ref().unwrap().ported,
+        Some(Err("sign in first".into())),
+        "nothing is signed without a key"
+    );
+    sign_in(&mut s);
+    s.apply(CompareCmd::Port);
+    let ported = s.compare.as_ref().unwrap().ported.clone().unwrap().unwrap();
+    assert_eq!(ported, "2 threads carried over: 1 changed, 1 moved");
+    let r = s.review.as_ref().unwrap();
+    let ports: Vec<_> =
+        r.entries.iter().filter(|v| v.entry.kind == vitrine_record::Kind::AnchorPort).collect();
+    assert_eq!(ports.len(), 2);
+    let shown: Vec<String> = ports.iter().map(|v| crate::state::ported::shown_body(&v.entry)).collect();
+    assert!(
+        shown.iter().any(|b| b.contains("Carried over: changed") && b.contains("lines 11–11")),
+        "{shown:?}"
+    );
+    assert!(
+        shown.iter().any(|b| b.contains("Carried over: moved") && b.contains("lines 71–72")),
+        "{shown:?}"
+    );
+    // The moved thread points at the shifted lines of the new version.
+    let moved =
+        ports.iter().find(|v| v.entry.body.as_deref().unwrap_or_default().contains("\"moved\"")).unwrap();
+    assert_eq!(moved.entry.target.as_ref().unwrap().lines, Some([72, 73]));
+    // Again: nothing twice.
+    s.apply(CompareCmd::Port);
+    let again = s.compare.as_ref().unwrap().ported.clone().unwrap().unwrap();
+    assert_eq!(again, "0 threads carried over; not carried over: 2 ported before");
+}
+
+#[test]
 fn a_missing_version_before_is_an_error_in_the_list_not_a_crash() {
     let (dir, mut s) = compared();
     s.apply(CompareCmd::Open(dir.path().join("nowhere")));

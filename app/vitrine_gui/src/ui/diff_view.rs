@@ -94,7 +94,23 @@ pub fn changes_ui(ui: &mut egui::Ui, state: &AppState, compare: &CompareState, c
         {
             commands.push(CompareCmd::Show(Middle::Diff));
         }
+        let signed_in = state.review.as_ref().is_some_and(|r| r.identity.is_some());
+        let port = ui.add_enabled(signed_in, egui::Button::new("Port threads"));
+        let hover = "Carry the threads of the version before's review over to this one, one signed \
+                     anchor-port entry each (as vitrine port)";
+        if port.on_hover_text(hover).on_disabled_hover_text("Sign in first").clicked() {
+            commands.push(CompareCmd::Port);
+        }
     });
+    match &compare.ported {
+        Some(Ok(text)) => {
+            ui.label(RichText::new(text).color(Color32::from_rgb(60, 170, 90)));
+        }
+        Some(Err(e)) => {
+            ui.label(RichText::new(e).color(ui.visuals().error_fg_color));
+        }
+        None => {}
+    }
     ui.separator();
     if files.is_empty() {
         ui.label(RichText::new("no file changed").weak());
