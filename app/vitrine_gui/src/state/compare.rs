@@ -77,6 +77,8 @@ pub struct CompareState {
     pending: Vec<CompareCmd>,
     /// What the last port did ("2 threads carried over: 1 changed, 1 moved"), or why it failed.
     pub ported: Option<Result<String, String>>,
+    /// Whether the review progress has counted the version before's review-marks yet.
+    progress_counted: bool,
 }
 
 /// What the middle of the window shows while comparing.
@@ -125,6 +127,11 @@ pub struct Compared {
     pub diff_ms: u64,
     /// Ingest of the old snapshot.
     pub ingest_ms: u64,
+    /// Review-marks of the version before's review, as (path, blob id): a file of the new version with
+    /// the same bytes (at the same path, or renamed without an edit) is reviewed already.
+    pub old_marks: std::collections::HashSet<(String, String)>,
+    /// New path -> old path of the exact renames.
+    renamed_from: HashMap<String, String>,
     /// Manifest entry index by displayed path, on each side.
     old_index: HashMap<String, usize>,
     new_index: HashMap<String, usize>,
@@ -137,6 +144,14 @@ impl Compared {
 
     pub fn new_entry(&self, path: &str) -> Option<&FileEntry> {
         self.new.files().get(*self.new_index.get(path)?)
+    }
+
+    /// Whether the new version's file `path` with blob `blob` (hex) carries a review-mark of the version
+    /// before: the same bytes were marked reviewed there, at this path or at the one it was renamed from.
+    pub fn reviewed_before(&self, path: &str, blob: &str) -> bool {
+        let key = |p: &str| (p.to_owned(), blob.to_owned());
+        self.old_marks.contains(&key(path))
+            || self.renamed_from.get(path).is_some_and(|old| self.old_marks.contains(&key(old)))
     }
 
     /// The change listed for a new path (or, for a deleted file, its old path).
@@ -361,6 +376,19 @@ impl CompareState {
     }
 }
 
+/// The (path, blob) pairs of the review-marks of the review in `dir` (none when it cannot be read: a
+/// missing review is no review, and the window's own review panel reports a broken one).
+fn review_marks(dir: &std::path::Path, tree: &str) -> std::collections::HashSet<(String, String)> {
+    let Ok(review) = vitrine_record::Review::open(dir, tree) else { return Default::default() };
+    review
+        .entries()
+        .iter()
+        .filter(|v| v.entry.kind == vitrine_record::Kind::ReviewMark)
+        .filter_map(|v| v.entry.target.as_ref())
+        .map(|t| (t.shown(), t.blob.clone()))
+        .collect()
+}
+
 /// The text of a manifest entry for the diff: decoded text, a symlink's target, or why there is none.
 fn side_text(snapshot: &Snapshot, entry: &FileEntry) -> Result<String, String> {
     if let EntryKind::Symlink { target } = &entry.kind {
@@ -390,6 +418,7 @@ impl AppState {
                     progress.cancel();
                 }
                 self.compare = None;
+                self.refresh_progress();
             }
             CompareCmd::OpenChange(i) => self.open_change(i),
             CompareCmd::StepFile(forward) => {
@@ -516,6 +545,7 @@ impl AppState {
             ..IngestConfig::default()
         };
         let (p, input) = (progress.clone(), path.clone());
+        let data = self.data.clone();
         let spawned = std::thread::Builder::new().name("compare".into()).spawn(move || {
             let started = Instant::now();
             let old = match Snapshot::open(&input, &config, &p) {
@@ -526,6 +556,7 @@ impl AppState {
                 }
             };
             let ingest_ms = started.elapsed().as_millis() as u64;
+            let old_review_dir = data.review_dir(&old.ids().tree_sha256);
             let started = Instant::now();
             let diff = match vitrine_compare::diff(&old, &new, &DiffOptions::default()) {
                 Ok(d) => d,
@@ -539,7 +570,24 @@ impl AppState {
             };
             let (old_index, new_index) = (index(&old), index(&new));
             let diff_ms = started.elapsed().as_millis() as u64;
-            let compared = Compared { old, new, diff, diff_ms, ingest_ms, old_index, new_index };
+            let renamed_from = diff
+                .files
+                .iter()
+                .filter(|f| f.old_blob == f.new_blob)
+                .filter_map(|f| Some((f.new_path.clone()?, f.old_path.clone()?)))
+                .collect();
+            let old_marks = review_marks(&old_review_dir, &old.ids().tree_sha256);
+            let compared = Compared {
+                old,
+                new,
+                diff,
+                diff_ms,
+                ingest_ms,
+                old_marks,
+                renamed_from,
+                old_index,
+                new_index,
+            };
             let compared = Arc::new(compared);
             if tx.send(Message::Diff(Ok(compared.clone()))).is_err() {
                 return;
@@ -564,6 +612,7 @@ impl AppState {
             rx,
             pending: Vec::new(),
             ported: None,
+            progress_counted: false,
         });
     }
 
@@ -572,7 +621,12 @@ impl AppState {
         let Some(c) = &mut self.compare else { return };
         c.poll();
         if c.compared().is_some() {
-            for cmd in std::mem::take(&mut c.pending) {
+            if !std::mem::replace(&mut c.progress_counted, true) {
+                // Files unchanged since a review-mark of the version before count as reviewed.
+                self.refresh_progress();
+            }
+            let pending = self.compare.as_mut().map(|c| std::mem::take(&mut c.pending)).unwrap_or_default();
+            for cmd in pending {
                 self.apply_compare(cmd);
             }
         }

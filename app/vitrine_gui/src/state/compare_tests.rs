@@ -249,6 +249,43 @@ fn port_carries_the_old_reviews_threads_over_signed_and_shows_their_state() {
 }
 
 #[test]
+fn a_file_unchanged_since_a_review_mark_of_the_version_before_counts_as_reviewed() {
+    let (dir, mut s) = compared();
+    let (v1, v2) = (dir.path().join("v1"), dir.path().join("v2"));
+    let key = dir.path().join("alice");
+    let signer = vitrine_record::Signer::generate("alice").unwrap();
+    std::fs::write(&key, signer.to_openssh(Some("pw")).unwrap()).unwrap();
+    s.apply(LoadCmd::Open(v1.clone()));
+    s.wait_loaded();
+    s.apply(ReviewCmd::ShowSignIn(true));
+    s.apply(ReviewCmd::EditSignIn(crate::state::review::SignInForm {
+        key_path: key.display().to_string(),
+        principal: "alice@example.org".into(),
+        role: "reviewer".into(),
+    }));
+    s.apply(ReviewCmd::SignIn(crate::state::review::Passphrase::new("pw")));
+    // same.c stays as it is in v2; main.c changes.
+    for path in ["same.c", "main.c"] {
+        s.apply(crate::state::NavCmd::OpenFile { path: path.as_bytes().to_vec(), line: None });
+        s.apply(ReviewCmd::MarkReviewed { anyway: true });
+        assert_eq!(s.error, None);
+    }
+    s.apply(LoadCmd::Open(v2));
+    s.wait_loaded();
+    let reviewed = |s: &AppState, path: &str| {
+        let i = s.tree.nodes.iter().position(|n| n.path == path.as_bytes()).unwrap();
+        s.progress[i].reviewed == 1
+    };
+    assert!(!reviewed(&s, "same.c"), "the new version's own review has no mark");
+    s.apply(CompareCmd::Open(v1));
+    s.wait_compared();
+    assert!(reviewed(&s, "same.c"), "same bytes as when it was marked reviewed");
+    assert!(!reviewed(&s, "main.c"), "its bytes changed since");
+    s.apply(CompareCmd::Close);
+    assert!(!reviewed(&s, "same.c"));
+}
+
+#[test]
 fn a_missing_version_before_is_an_error_in_the_list_not_a_crash() {
     let (dir, mut s) = compared();
     s.apply(CompareCmd::Open(dir.path().join("nowhere")));

@@ -80,6 +80,11 @@ pub fn changes_ui(ui: &mut egui::Ui, state: &AppState, compare: &CompareState, c
         .fold((0, 0), |(a, d), f| (a + f.additions.unwrap_or_default(), d + f.deletions.unwrap_or_default()));
     ui.label(format!("{} changed files, +{added} −{deleted}", files.len()))
         .on_hover_text(format!("compared in {} ms once both snapshots were ingested", compared.diff_ms));
+    let root = state.progress.first().copied().unwrap_or_default();
+    let all = state.tree.root().map_or(0, |r| r.files);
+    ui.label(RichText::new(format!("reviewed {}/{all} files", root.reviewed)).weak()).on_hover_text(
+        "Marked reviewed in this review, or unchanged since a signed review-mark of the version before",
+    );
     let (seen, total) = compare.changed_lines_seen();
     let percent = if total == 0 { 100.0 } else { 100.0 * seen as f64 / total as f64 };
     ui.label(RichText::new(format!("changed lines seen: {percent:.0}%")).weak())
@@ -171,11 +176,11 @@ fn change_row_ui(
 
 /// Whether the new side of a change has a signed review-mark for its content in the review on screen
 /// (a reviewed file whose blob an update leaves alone is not listed at all).
-fn reviewed_before(state: &AppState, _compare: &CompareState, change: &FileChange) -> bool {
+fn reviewed_before(state: &AppState, compare: &CompareState, change: &FileChange) -> bool {
     let (Some(review), Some(path), Some(blob)) = (&state.review, &change.new_path, &change.new_blob) else {
         return false;
     };
-    review.is_reviewed(path, blob)
+    review.is_reviewed(path, blob) || compare.compared().is_some_and(|c| c.reviewed_before(path, blob))
 }
 
 /// Draws the diff of the change on screen. Returns the rows that fit (the page size).
