@@ -76,7 +76,7 @@ fn compare_with_filters_the_tree_steps_through_hunks_and_annotates_the_new_side(
     let mut h = harness(open(&demo, &data).with_in_window_dialogs());
     h.run();
     // The menu's "Compare with…" opens the path dialog; the folder typed is the version before.
-    h.get_by_label("Compare with…").click();
+    h.get_by_label("Compare…").click();
     h.run();
     h.get_by_label("Folder…").click();
     h.run();

@@ -346,7 +346,9 @@ impl VitrineApp {
 
     fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Commands) {
         let mut want_pick = None;
-        ui.horizontal(|ui| {
+        // Wrapped: on a narrow window (or with a long identity) the last items go to a second row
+        // instead of off the edge.
+        ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Vitrine").strong());
             ui.separator();
             if ui.button("Open folder…").on_hover_text("Open a snapshot directory").clicked() {
@@ -360,7 +362,8 @@ impl VitrineApp {
                 want_pick = Some(Pick::Archive);
             }
             if self.state.snapshot.is_some() {
-                ui.menu_button("Compare with…", |ui| {
+                // Short: the menu row is full (its hover and items say what it compares with).
+                let menu = ui.menu_button("Compare…", |ui| {
                     let hover = keymap::tooltip("The version before, as a folder", Action::CompareWith);
                     if ui.button("Folder…").on_hover_text(hover).clicked() {
                         want_pick = Some(Pick::Compare { archive: false });
@@ -369,6 +372,7 @@ impl VitrineApp {
                         want_pick = Some(Pick::Compare { archive: true });
                     }
                 });
+                menu.response.on_hover_text("Compare with the version before (this snapshot is the new one)");
             }
             ui.separator();
             if ui
