@@ -3,7 +3,7 @@
 # scene needs keys), and writes PNGs to screenshots/. Usage: scripts/screenshots.sh [--debug]
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-ensure_packages "${RUN_PACKAGES[@]}" xvfb xauth x11-utils xdotool imagemagick
+ensure_packages "${RUN_PACKAGES[@]}" xvfb xauth x11-utils xdotool imagemagick jq
 profile=release; [ "${1:-}" = "--debug" ] && profile=debug
 cargo build --locked $([ $profile = release ] && echo --release) --bin vitrine
 bin=$PWD/target/$profile/vitrine
@@ -63,3 +63,22 @@ shot hex-view "" --file firmware/ng-fw-2.4.1.bin
 shot light-theme "" --theme light --file src/packet.cpp --line 14
 shot callers "keys key ctrl+f; keys type 'is_operator(user)'; keys key Escape ctrl+shift+h" --file src/auth.cpp --line 18
 shot word-wrap "keys key alt+z" --file src/hosts.inc --line 2
+
+# Compare: the demo is the update; the version before it had no size check in Packet::parse, no
+# Trojan Source comments, and no src/log.cpp. Its review's two findings are carried over (signed
+# anchor-port entries), and the vendor answers the one the update fixed.
+v1=$work/v1; cp -a "$demo" "$v1"
+sed -i 's/    if (data == nullptr || size < sizeof(Header)) {/    if (data == nullptr) {/; /The declared length is trusted here/d' \
+  "$v1/src/packet.cpp"
+perl -CSD -i -pe 's{^.*\x{202E}.*$}{    /* admins only */}' "$v1/src/auth.cpp"
+rm "$v1/src/log.cpp"
+"$bin" people add "$v1" --principal alice@agency.example --role reviewer --pubkey "$work/rev.pub" -q >/dev/null
+"$bin" people add "$v1" --principal bob@vendor.example --role vendor --pubkey "$work/ven.pub" -q >/dev/null
+"$bin" annotate "$v1" --key "$work/rev" --file src/packet.cpp --lines 15-15 --kind finding --severity high -q \
+  --body 'No size check: the `memcpy` below reads `sizeof(Header)` bytes from a buffer that may be shorter.' >/dev/null
+"$bin" annotate "$v1" --key "$work/rev" --file src/packet.cpp --lines 20-20 --kind finding --severity medium -q \
+  --body 'The declared length is trusted: `copy` reads past `size`.' >/dev/null
+fixed=$("$bin" port "$v1" "$demo" --key "$work/rev" --json | jq -r '.ports[] | select(.outcome == "changed") | .entry')
+"$bin" reply "$demo" --key "$work/ven" --to "$fixed" --status fixed --file src/packet.cpp --lines 15-17 -q --body 'Fixed in 2.4.2: the size is checked first.' >/dev/null
+shot compare-diff "" --compare "$v1" --file src/packet.cpp --line 15
+shot update-summary "keys key ctrl+shift+u" --compare "$v1" --file src/auth.cpp --line 13

@@ -62,6 +62,10 @@ pub struct OpenArgs {
     /// Verify this review record against the snapshot once it is open (shown in the Record tab).
     #[arg(long, value_name = "FILE.vitrine")]
     pub verify: Option<PathBuf>,
+    /// Compare the snapshot with the version before (a directory or archive) once it is open; with
+    /// --file, that file's diff is shown.
+    #[arg(long, value_name = "OLD")]
+    pub compare: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -80,6 +84,7 @@ pub fn run(cmd: SnapshotCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 dark: a.theme.map(|t| matches!(t, ThemeArg::Dark)),
                 search: a.search,
                 verify: a.verify,
+                compare: a.compare,
             };
             open_window(a.path, launch, ctx)
         }
@@ -187,6 +192,7 @@ pub struct LaunchOptions {
     pub dark: Option<bool>,
     pub search: Option<String>,
     pub verify: Option<PathBuf>,
+    pub compare: Option<PathBuf>,
 }
 
 pub fn open_window(path: Option<PathBuf>, launch: LaunchOptions, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
@@ -205,6 +211,7 @@ pub fn open_window(path: Option<PathBuf>, launch: LaunchOptions, ctx: &mut Ctx<'
         dark: launch.dark,
         search: launch.search,
         verify: launch.verify,
+        compare: launch.compare,
     })?;
     Ok(Exit::Ok)
 }

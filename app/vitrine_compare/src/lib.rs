@@ -6,6 +6,8 @@
 //! git's own preprocessing ([`numstat`]), so the counts agree with `git diff --numstat`.
 #![warn(missing_docs)]
 
+pub mod carry;
+pub mod display;
 pub mod numstat;
 pub mod port;
 pub mod similarity;

@@ -13,11 +13,12 @@ pub mod ui;
 
 use std::path::PathBuf;
 
+pub use crate::state::compare::CompareCmd;
 pub use crate::state::{
     AppState, BottomTab, Command, Load, LoadCmd, NavCmd, OverlayCmd, Prefs, ReviewCmd, RightTab, SearchCmd,
     SymbolsCmd, ThreadsCmd, ViewCmd,
 };
-pub use crate::state::{document, records};
+pub use crate::state::{compare, document, records};
 pub use crate::ui::app::VitrineApp;
 pub use crate::ui::dialog::Pick;
 
@@ -36,6 +37,8 @@ pub struct Launch {
     pub search: Option<String>,
     /// A review record to verify against the snapshot once it is open.
     pub verify: Option<PathBuf>,
+    /// The version before, to compare the snapshot with once it is open (`file` then opens its diff).
+    pub compare: Option<PathBuf>,
 }
 
 /// Runs the window until it is closed. Uses the glow (OpenGL) renderer, which also runs on software GL.
@@ -71,6 +74,14 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
             }
             if let Some((path, line)) = launch.file.clone() {
                 state.after_load(NavCmd::OpenFile { path, line: line.map(|l| l.saturating_sub(1)) });
+            }
+            if let Some(old) = launch.compare.clone() {
+                state.after_load(CompareCmd::Open(old));
+                if let Some((path, line)) = launch.file.clone() {
+                    let line = line.map(|l| (vitrine_compare::Side::New, l.saturating_sub(1) as u32));
+                    let path = vitrine_snapshot::path_display(&path);
+                    state.after_load(CompareCmd::OpenAt { path, line });
+                }
             }
             Ok(Box::new(VitrineApp::new(state)))
         }),

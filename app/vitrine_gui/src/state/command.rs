@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::state::compare::CompareCmd;
 use crate::state::overlay::OverlayKind;
 use crate::state::records::RecordAction;
 use crate::state::review::{Composer, Passphrase, SignInForm};
@@ -27,6 +28,8 @@ pub enum Command {
     Threads(ThreadsCmd),
     /// Change panels, preferences and the file tree.
     View(ViewCmd),
+    /// Compare the snapshot on screen with the version before, and drive the diff view.
+    Compare(CompareCmd),
 }
 
 /// Opening a snapshot and collecting the results of background work.
@@ -256,4 +259,5 @@ macro_rules! into_command {
 }
 
 into_command!(LoadCmd => Load, NavCmd => Nav, OverlayCmd => Overlay, SearchCmd => Search,
-    SymbolsCmd => Symbols, ReviewCmd => Review, ThreadsCmd => Threads, ViewCmd => View);
+    SymbolsCmd => Symbols, ReviewCmd => Review, ThreadsCmd => Threads, ViewCmd => View,
+    CompareCmd => Compare);

@@ -63,6 +63,7 @@ impl AppState {
             self.refresh_progress();
             self.threads.refresh(self.review.as_ref());
         }
+        self.poll_compare();
         self.poll_load();
     }
 
@@ -73,6 +74,7 @@ impl AppState {
             || self.search.is_running()
             || self.symbols.is_running()
             || self.review.as_ref().is_some_and(|r| r.record_running())
+            || self.compare.as_ref().is_some_and(|c| c.running())
     }
 
     fn start_loading(&mut self, path: PathBuf) {
@@ -115,6 +117,7 @@ impl AppState {
         }
         self.tabs.clear();
         self.active = None;
+        self.compare = None;
         let snapshot = Arc::new(snapshot);
         self.search = crate::state::search::SearchState::default();
         self.symbols = crate::state::symbols::SymbolState::default();

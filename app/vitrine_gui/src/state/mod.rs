@@ -9,6 +9,7 @@ use vitrine_snapshot::store::DataDir;
 
 pub mod background;
 pub(crate) mod command;
+pub mod compare;
 pub(crate) mod coverage;
 pub mod document;
 pub(crate) mod find;
@@ -20,6 +21,7 @@ pub(crate) mod load;
 pub(crate) mod meter;
 mod nav;
 pub(crate) mod overlay;
+pub(crate) mod ported;
 pub(crate) mod prefs;
 pub(crate) mod progress;
 pub mod records;
@@ -37,6 +39,8 @@ mod viewstate;
 mod apply_tests;
 #[cfg(test)]
 mod basic_tests;
+#[cfg(test)]
+mod compare_tests;
 
 pub use crate::state::command::{
     Command, LoadCmd, NavCmd, OverlayCmd, ReviewCmd, SearchCmd, SymbolsCmd, ThreadsCmd, ViewCmd,
@@ -109,6 +113,8 @@ pub struct AppState {
     /// Counts files brought to the front (opened or switched to): the tree scrolls to the active
     /// file when this changes.
     pub(crate) reveal: u64,
+    /// "Compare with…": the version before, and the diff on screen.
+    pub compare: Option<crate::state::compare::CompareState>,
 }
 
 impl AppState {
@@ -146,6 +152,7 @@ impl AppState {
             threads: Default::default(),
             mark_warning: None,
             reveal: 0,
+            compare: None,
         }
     }
 
@@ -163,7 +170,15 @@ impl AppState {
     pub fn apply(&mut self, cmd: impl Into<Command>) {
         match cmd.into() {
             Command::Load(c) => self.apply_load(c),
-            Command::Nav(c) => self.apply_nav(c),
+            Command::Nav(c) => {
+                // Going to a place in the code shows the code view, not the diff.
+                if matches!(c, NavCmd::OpenFile { .. } | NavCmd::OpenAt { .. })
+                    && let Some(compare) = &mut self.compare
+                {
+                    compare.middle = crate::state::compare::Middle::Code;
+                }
+                self.apply_nav(c)
+            }
             Command::Overlay(c) => self.apply_overlay(c),
             Command::Search(c) => {
                 let open = self.search.apply(c);
@@ -180,6 +195,7 @@ impl AppState {
             }
             Command::Threads(c) => self.apply_threads(c),
             Command::View(c) => self.apply_view(c),
+            Command::Compare(c) => self.apply_compare(c),
         }
     }
 

@@ -32,7 +32,12 @@ impl AppState {
             } else if let Some(entry) = snap.file(&node.path) {
                 let shown = entry.path.display();
                 let blob: String = entry.blob_sha256.iter().map(|b| format!("{b:02x}")).collect();
-                let done = review.is_reviewed(&shown, &blob);
+                let done = review.is_reviewed(&shown, &blob)
+                    || self
+                        .compare
+                        .as_ref()
+                        .and_then(|c| c.compared())
+                        .is_some_and(|c| c.reviewed_before(&shown, &blob));
                 p.reviewed = u32::from(done);
                 p.annotations = review.annotations_on(&shown);
                 p.lines = entry.lines;

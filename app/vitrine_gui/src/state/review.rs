@@ -379,6 +379,23 @@ impl ReviewState {
         Ok(id)
     }
 
+    /// Carries the threads of `old_review` (the review of `old`) over to this review of `new`, signed
+    /// with the signed-in key: the code of `vitrine port`.
+    pub fn carry_over(
+        &mut self,
+        old: &Snapshot,
+        new: &Snapshot,
+        old_review: &Review,
+    ) -> Result<vitrine_compare::carry::CarryReport, String> {
+        let signer = self.identity.as_ref().map(|i| i.signer.clone()).ok_or("sign in first")?;
+        let mut review = self.lock()?;
+        let now = vitrine_record::time::OffsetDateTime::now_utc();
+        let report = vitrine_compare::carry::carry_over(old, new, old_review, &mut review, &signer, now)
+            .map_err(|e| e.to_string());
+        self.take(&review);
+        report
+    }
+
     /// A reply to a thread, optionally changing its status.
     pub fn answer(&mut self, parent: &str, body: &str, status: Option<Status>) -> Result<String, String> {
         let mut d = Draft::new(if body.trim().is_empty() { Kind::Status } else { Kind::Reply });

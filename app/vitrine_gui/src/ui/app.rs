@@ -2,6 +2,7 @@
 
 use egui::{Color32, RichText};
 
+use crate::state::compare::{CompareCmd, Middle};
 use crate::state::records::RecordAction;
 use crate::state::{
     AppState, BottomTab, Load, LoadCmd, OverlayCmd, OverlayKind, ReviewCmd, RightTab, ViewCmd,
@@ -10,8 +11,8 @@ use crate::ui::Commands;
 use crate::ui::dialog::{Backend, Dialogs, Outcome, Pick};
 use crate::ui::keymap::{self, Action};
 use crate::ui::{
-    code_view, fonts, health as health_ui, overlay as overlay_ui, review as review_ui, search as search_ui,
-    symbols as symbols_ui, threads as threads_ui, tree as tree_ui,
+    code_view, diff_view, fonts, health as health_ui, overlay as overlay_ui, review as review_ui,
+    search as search_ui, symbols as symbols_ui, threads as threads_ui, tree as tree_ui,
 };
 
 /// The eframe application: draws [`AppState`] each frame and applies the commands the frame emitted.
@@ -59,7 +60,7 @@ impl VitrineApp {
     /// Opens the file dialog for `pick` (the menu's items; tests call it directly).
     pub fn open_dialog(&mut self, pick: Pick) {
         let start = match pick {
-            Pick::Folder | Pick::Archive => None,
+            Pick::Folder | Pick::Archive | Pick::Compare { .. } => None,
             _ => self.state.data.root().parent().map(std::path::Path::to_path_buf),
         };
         self.dialogs.open(pick, start.as_deref());
@@ -211,7 +212,16 @@ impl VitrineApp {
                     );
                 }
                 let page = egui::CentralPanel::default()
-                    .show(ui, |ui| code_view::tabs_ui(ui, &self.state, &mut commands))
+                    .show(ui, |ui| match &self.state.compare {
+                        Some(c) if c.middle == Middle::Diff => {
+                            diff_view::diff_ui(ui, &self.state, c, &mut commands)
+                        }
+                        Some(c) if c.middle == Middle::Summary => {
+                            diff_view::summary_ui(ui, c, &mut commands);
+                            0
+                        }
+                        _ => code_view::tabs_ui(ui, &self.state, &mut commands),
+                    })
                     .inner;
                 if page > 0 {
                     self.page_rows = page;
@@ -303,12 +313,13 @@ impl VitrineApp {
     }
 
     /// The keys of [`keymap::BINDINGS`] pressed this frame, as commands.
-    fn keyboard(&self, ctx: &egui::Context, commands: &mut Commands) {
+    fn keyboard(&mut self, ctx: &egui::Context, commands: &mut Commands) {
         let cx = keymap::Context { page_rows: self.page_rows };
         for action in keymap::pressed(ctx, &self.state) {
             match action {
                 Action::SearchSnapshot => ctx.memory_mut(|m| m.request_focus(search_ui::query_id())),
                 Action::FindInFile => ctx.memory_mut(|m| m.request_focus(code_view::find_id())),
+                Action::CompareWith => self.open_dialog(Pick::Compare { archive: false }),
                 _ => {}
             }
             if let Some(c) = keymap::command(action, &self.state, cx) {
@@ -321,6 +332,7 @@ impl VitrineApp {
     fn picked(&mut self, pick: Pick, path: std::path::PathBuf, commands: &mut Commands) {
         match pick {
             Pick::Folder | Pick::Archive => commands.push(LoadCmd::Open(path)),
+            Pick::Compare { .. } => commands.push(CompareCmd::Open(path)),
             Pick::Export { questions_only } => {
                 commands.push(ReviewCmd::Record(RecordAction::Export { path, questions_only }))
             }
@@ -337,7 +349,9 @@ impl VitrineApp {
 
     fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Commands) {
         let mut want_pick = None;
-        ui.horizontal(|ui| {
+        // Wrapped: on a narrow window (or with a long identity) the last items go to a second row
+        // instead of off the edge.
+        ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Vitrine").strong());
             ui.separator();
             if ui.button("Open folder…").on_hover_text("Open a snapshot directory").clicked() {
@@ -349,6 +363,19 @@ impl VitrineApp {
                 .clicked()
             {
                 want_pick = Some(Pick::Archive);
+            }
+            if self.state.snapshot.is_some() {
+                // Short: the menu row is full (its hover and items say what it compares with).
+                let menu = ui.menu_button("Compare…", |ui| {
+                    let hover = keymap::tooltip("The version before, as a folder", Action::CompareWith);
+                    if ui.button("Folder…").on_hover_text(hover).clicked() {
+                        want_pick = Some(Pick::Compare { archive: false });
+                    }
+                    if ui.button("Archive…").on_hover_text("The version before, as an archive").clicked() {
+                        want_pick = Some(Pick::Compare { archive: true });
+                    }
+                });
+                menu.response.on_hover_text("Compare with the version before (this snapshot is the new one)");
             }
             ui.separator();
             if ui
@@ -419,7 +446,10 @@ impl VitrineApp {
                     .on_hover_text(keymap::tooltip("Annotate the selected lines", Action::Annotate))
                     .clicked()
                 {
-                    commands.push(ReviewCmd::Annotate);
+                    match &self.state.compare {
+                        Some(c) if c.middle == Middle::Diff => commands.push(CompareCmd::Annotate),
+                        _ => commands.push(ReviewCmd::Annotate),
+                    }
                 }
                 ui.menu_button("Record", |ui| {
                     let items = [

@@ -214,7 +214,7 @@ fn header_ui(ui: &mut egui::Ui, tab: &crate::state::Tab) {
     });
 }
 
-fn rgb(c: vitrine_syntax::Rgb) -> Color32 {
+pub(crate) fn rgb(c: vitrine_syntax::Rgb) -> Color32 {
     Color32::from_rgb(c.r, c.g, c.b)
 }
 
@@ -631,14 +631,27 @@ pub fn layout_line(
     marks: &[(std::ops::Range<usize>, bool)],
     wrap_cols: Option<usize>,
 ) -> Vec<LayoutJob> {
-    let mark_at = |off: usize| marks.iter().find(|(r, _)| r.contains(&off)).map(|(_, current)| *current);
-    let mark_bg = |current: bool| {
+    let find_bg = |current: bool| {
         if current {
             Color32::from_rgba_unmultiplied(255, 170, 0, 150)
         } else {
             Color32::from_rgba_unmultiplied(255, 200, 0, 70)
         }
     };
+    layout_line_marked(text, spans, theme, font, marks, wrap_cols, find_bg)
+}
+
+/// [`layout_line`] with the marks' background chosen by the caller (the diff view's changed words).
+pub fn layout_line_marked(
+    text: &str,
+    spans: Option<&[Span]>,
+    theme: &Theme,
+    font: &FontId,
+    marks: &[(std::ops::Range<usize>, bool)],
+    wrap_cols: Option<usize>,
+    mark_bg: impl Fn(bool) -> Color32,
+) -> Vec<LayoutJob> {
+    let mark_at = |off: usize| marks.iter().find(|(r, _)| r.contains(&off)).map(|(_, current)| *current);
     let format_of = |class: HighlightClass| {
         let style = theme.style(class);
         let font_id = if style.bold {

@@ -30,6 +30,11 @@ pub enum Pick {
     Verify,
     /// A private key to sign in with.
     Key,
+    /// The version before, to compare the snapshot on screen with: a folder or an archive.
+    Compare {
+        /// Pick an archive file rather than a folder.
+        archive: bool,
+    },
 }
 
 impl Pick {
@@ -42,12 +47,14 @@ impl Pick {
             Pick::Import => "Import answers: choose a review record",
             Pick::Verify => "Verify: choose a review record",
             Pick::Key => "Choose your private key",
+            Pick::Compare { archive: false } => "Compare with the version before: its folder",
+            Pick::Compare { archive: true } => "Compare with the version before: its archive",
         }
     }
 
     /// Whether the answer is a directory (else a file).
     fn wants_dir(self) -> bool {
-        matches!(self, Pick::Folder)
+        matches!(self, Pick::Folder | Pick::Compare { archive: false })
     }
 
     /// Whether the answer may be a file that does not exist yet.
@@ -152,8 +159,8 @@ fn native_backend_present() -> bool {
 fn native_dialog(pick: Pick) -> Option<PathBuf> {
     let dialog = rfd::FileDialog::new().set_title(pick.title());
     match pick {
-        Pick::Folder => dialog.pick_folder(),
-        Pick::Archive => {
+        Pick::Folder | Pick::Compare { archive: false } => dialog.pick_folder(),
+        Pick::Archive | Pick::Compare { archive: true } => {
             dialog.add_filter("Snapshot archives", &["tar", "gz", "tgz", "xz", "txz", "zip"]).pick_file()
         }
         Pick::Export { .. } => {

@@ -3,6 +3,7 @@
 
 use egui::{Key, Modifiers};
 
+use crate::state::compare::{CompareCmd, Middle};
 use crate::state::{
     AppState, BottomTab, Command, NavCmd, OverlayCmd, OverlayKind, ReviewCmd, SymbolsCmd, ThreadsCmd, ViewCmd,
 };
@@ -51,6 +52,8 @@ pub(crate) enum When {
     Find,
     /// A file is open and no text field has the keyboard (cursor movement).
     Reading,
+    /// A comparison is open (Compare with…).
+    Compare,
     /// Handled by a widget rather than this table (listed in the help only).
     Widget,
 }
@@ -100,6 +103,13 @@ pub(crate) enum Action {
     ToggleTree,
     ToggleSide,
     ToggleInlineThreads,
+    CompareWith,
+    NextHunk,
+    PreviousHunk,
+    NextChangedFile,
+    PreviousChangedFile,
+    ToggleDiffLayout,
+    UpdateSummary,
     /// Help-only rows: keys that widgets handle themselves.
     WidgetKeys,
 }
@@ -231,6 +241,25 @@ pub static BINDINGS: &[Binding] = &[
         Action::ToggleSide,
         "Hide or show the outline and annotations panel",
     ),
+    b(
+        "Ctrl+Shift+D",
+        &[ctrl_shift(Key::D)],
+        When::Ready,
+        Action::CompareWith,
+        "Compare with the version before (a folder; the menu also takes an archive)",
+    ),
+    b("Shift+F7", &[shift(Key::F7)], When::Compare, Action::PreviousHunk, "Previous hunk of the diff"),
+    b("F7", &[key(Key::F7)], When::Compare, Action::NextHunk, "Next hunk of the diff"),
+    b("Shift+F6", &[shift(Key::F6)], When::Compare, Action::PreviousChangedFile, "Previous changed file"),
+    b("F6", &[key(Key::F6)], When::Compare, Action::NextChangedFile, "Next changed file"),
+    b("Alt+D", &[alt(Key::D)], When::Compare, Action::ToggleDiffLayout, "Diff side by side or inline"),
+    b(
+        "Ctrl+Shift+U",
+        &[ctrl_shift(Key::U)],
+        When::Compare,
+        Action::UpdateSummary,
+        "The update summary: new findings, binaries and symbols of this version",
+    ),
     b("Ctrl+B", &[ctrl(Key::B)], When::Tab, Action::ToggleTree, "Hide or show the file tree"),
     b("Ctrl+W", &[ctrl(Key::W)], When::Tab, Action::CloseTab, "Close the tab"),
     b("Ctrl+G", &[ctrl(Key::G)], When::Tab, Action::GoToLine, "Go to line"),
@@ -337,7 +366,17 @@ pub(crate) fn command(action: Action, state: &AppState, cx: Context) -> Option<C
         Action::SelectPageUp => NavCmd::MoveCursor { delta: -page, extend: true }.into(),
         Action::SelectTop => NavCmd::CursorTo { line: 0, extend: true }.into(),
         Action::SelectBottom => NavCmd::CursorTo { line: usize::MAX, extend: true }.into(),
-        Action::Annotate => ReviewCmd::Annotate.into(),
+        Action::Annotate => match &state.compare {
+            Some(c) if c.middle == Middle::Diff => CompareCmd::Annotate.into(),
+            _ => ReviewCmd::Annotate.into(),
+        },
+        Action::CompareWith => return None,
+        Action::NextHunk => CompareCmd::StepHunk(true).into(),
+        Action::PreviousHunk => CompareCmd::StepHunk(false).into(),
+        Action::NextChangedFile => CompareCmd::StepFile(true).into(),
+        Action::PreviousChangedFile => CompareCmd::StepFile(false).into(),
+        Action::UpdateSummary => CompareCmd::Show(Middle::Summary).into(),
+        Action::ToggleDiffLayout => CompareCmd::SetInline(!state.compare.as_ref()?.inline).into(),
         Action::CloseTab => NavCmd::CloseTab(state.active?).into(),
         Action::FontLarger => ViewCmd::FontSize(1).into(),
         Action::FontSmaller => ViewCmd::FontSize(-1).into(),
@@ -360,6 +399,9 @@ fn applies(when: When, state: &AppState, text_focus: bool) -> bool {
         When::Tab => state.overlay.is_none() && state.active_tab().is_some(),
         When::Find => state.overlay.is_none() && state.active_tab().is_some_and(|t| t.find.is_some()),
         When::Reading => state.overlay.is_none() && state.active_tab().is_some() && !text_focus,
+        When::Compare => {
+            state.overlay.is_none() && state.compare.as_ref().is_some_and(|c| c.compared().is_some())
+        }
         When::Widget => false,
     }
 }
@@ -401,9 +443,14 @@ mod tests {
         let snap = dir.path().join("snap");
         std::fs::create_dir_all(&snap).unwrap();
         std::fs::write(snap.join("a.c"), "int a;\nint b;\n").unwrap();
+        let old = dir.path().join("old");
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::write(old.join("a.c"), "int a;\n").unwrap();
         let mut s = AppState::new(DataDir::at(dir.path().join("data")), Prefs::default());
         s.apply(LoadCmd::Open(snap));
         s.wait_loaded();
+        s.apply(CompareCmd::Open(old));
+        s.compare.as_mut().unwrap().wait();
         s.apply(NavCmd::OpenFile { path: b"a.c".to_vec(), line: None });
         s.apply(NavCmd::Find(Some("int".into())));
         (dir, s)
@@ -432,7 +479,13 @@ mod tests {
         for b in BINDINGS.iter().filter(|b| !matches!(b.when, When::Overlay | When::Widget)) {
             for &c in b.chords {
                 assert_eq!(press(&s, c), [b.action], "{}", b.keys);
-                assert!(command(b.action, &s, Context { page_rows: 30 }).is_some(), "{}", b.keys);
+                // "Compare with…" opens a dialog, which the window does itself.
+                let by_window = b.action == Action::CompareWith;
+                assert!(
+                    by_window || command(b.action, &s, Context { page_rows: 30 }).is_some(),
+                    "{}",
+                    b.keys
+                );
             }
         }
         s.overlay = Some(Overlay {

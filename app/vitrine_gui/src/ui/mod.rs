@@ -4,6 +4,7 @@
 pub(crate) mod app;
 pub(crate) mod code_view;
 pub(crate) mod dialog;
+pub(crate) mod diff_view;
 pub(crate) mod fonts;
 pub(crate) mod health;
 pub mod keymap;

@@ -392,7 +392,7 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Comman
                 RichText::new(format!("{} ({}) · {}:", review.author(&e.author), e.role, when(&e.time)))
                     .weak(),
             );
-            crate::ui::markdown::show(ui, e.body.as_deref().unwrap_or_default());
+            crate::ui::markdown::show(ui, &crate::state::ported::shown_body(e));
             for f in &t.follow_ups {
                 let what = match f.entry.kind {
                     Kind::Retract => " retracted".to_owned(),
@@ -591,7 +591,7 @@ pub fn inline_threads(
                     e.role,
                     when(&e.time),
                 ),
-                body: e.body.clone().unwrap_or_default(),
+                body: crate::state::ported::shown_body(e),
                 follow_ups,
                 retracted: t.retracted,
                 expanded,

@@ -11,6 +11,11 @@ use crate::ui::Commands;
 const REVIEWED: Color32 = Color32::from_rgb(60, 170, 90);
 
 pub fn tree_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) {
+    // While comparing, the tree is the list of changed files with their status.
+    if let Some(compare) = &state.compare {
+        crate::ui::diff_view::changes_ui(ui, state, compare, commands);
+        return;
+    }
     ui.horizontal(|ui| {
         let label = ui.label("Files");
         let mut filter = state.tree_filter.clone();

@@ -1,0 +1,301 @@
+//! Carrying the threads of a version's review over to the next version's review: one signed
+//! `anchor-port` entry per thread (see `vitrine_record::port` for the entry and [`crate::port`] for how
+//! an anchor is found again). The one implementation behind `vitrine port` and the window's port action.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use vitrine_record::entry::Target;
+use vitrine_record::port::{Continues, Outcome, PortBody, PortFrom, target_at};
+use vitrine_record::time::OffsetDateTime;
+use vitrine_record::{Draft, Kind, RecordError, Review, Signer, Status};
+use vitrine_snapshot::{FileEntry, Snapshot, SnapshotError};
+
+use crate::port::{Anchor, FilePort, Port};
+use crate::{CompareError, DiffOptions, FileChange};
+
+/// Why threads could not be carried over.
+#[derive(Debug, thiserror::Error)]
+pub enum CarryError {
+    #[error("the two snapshots are the same (tree {0}): nothing to carry over")]
+    /// Both sides are one snapshot.
+    SameSnapshot(String),
+    #[error(transparent)]
+    /// The diff failed.
+    Compare(#[from] CompareError),
+    #[error(transparent)]
+    /// A review could not be read or written.
+    Record(#[from] RecordError),
+    #[error("thread {thread}: {file} in the old snapshot is not the blob it was written on")]
+    /// A thread's file in the old snapshot is not the content the thread was written on.
+    WrongBlob {
+        /// The thread's root entry id.
+        thread: String,
+        /// The file and lines, as the thread names them.
+        file: String,
+    },
+    #[error("lines {first}-{last} are outside {path} in the new snapshot")]
+    /// The lines a thread was ported to are not in the new file.
+    Outside {
+        /// The new file.
+        path: String,
+        /// First line, 1-based.
+        first: u32,
+        /// Last line, 1-based.
+        last: u32,
+    },
+    #[error("{0} is not a file of the snapshot")]
+    /// The diff names a file the snapshot does not have.
+    NotAFile(String),
+    #[error("cannot read {path}: {source}")]
+    /// A file's content could not be read back.
+    Read {
+        /// The file.
+        path: String,
+        #[source]
+        /// The snapshot's error.
+        source: SnapshotError,
+    },
+}
+
+/// One thread carried over.
+#[derive(Debug, Clone)]
+pub struct Ported {
+    /// The thread's root entry in the old review.
+    pub thread: String,
+    /// The annotation carried over (the original one, for a thread itself carried over before).
+    pub annotation: String,
+    /// The `anchor-port` entry written in the new review.
+    pub entry: String,
+    /// How the anchor was found again.
+    pub outcome: Outcome,
+    /// The old file (text form) and lines.
+    pub from: (String, [u64; 2]),
+    /// The new file and lines (`None` when outdated).
+    pub to: Option<(String, [u64; 2])>,
+    /// For `changed`: how sure, 1 to 100.
+    pub confidence: Option<u64>,
+}
+
+/// What a port did.
+#[derive(Debug, Clone)]
+pub struct CarryReport {
+    /// One per thread carried over, in the order written.
+    pub ports: Vec<Ported>,
+    /// Threads not carried over, by reason (retracted, closed, outdated before, ported before).
+    pub skipped: BTreeMap<&'static str, usize>,
+    /// The review the new one continues (written as its `continues.json`).
+    pub continues: Continues,
+    /// Principals of the old review added to the new one.
+    pub people_added: Vec<String>,
+}
+
+/// One thread of the old review to carry over.
+struct Job {
+    root_id: String,
+    body: PortBody,
+    class: Option<vitrine_record::Class>,
+    severity: Option<vitrine_record::Severity>,
+    category: Option<String>,
+    /// Where it lands in the new snapshot (set by the porting).
+    target: Option<Target>,
+}
+
+/// Carries every live thread of `old_review` (the review of `old`) over to `new_review` (the review of
+/// `new`), signed by `signer` at `now`: the new review also learns the old one's people and records
+/// that it continues it. Threads ported before are not ported again.
+pub fn carry_over(
+    old: &Snapshot,
+    new: &Snapshot,
+    old_review: &Review,
+    new_review: &mut Review,
+    signer: &Signer,
+    now: OffsetDateTime,
+) -> Result<CarryReport, CarryError> {
+    if old.ids().tree_sha256 == new.ids().tree_sha256 {
+        return Err(CarryError::SameSnapshot(old.ids().tree_sha256.clone()));
+    }
+    // The new review continues the old one, with its people (who may then sign and answer there).
+    let mut people_added = Vec::new();
+    for p in &old_review.people().people {
+        if new_review.add_person(p.clone())? {
+            people_added.push(p.principal.clone());
+        }
+    }
+    let already: HashSet<String> = new_review
+        .entries()
+        .iter()
+        .filter(|v| v.entry.kind == Kind::AnchorPort)
+        .filter_map(|v| PortBody::parse(v.entry.body.as_deref().unwrap_or_default()).ok())
+        .map(|b| b.annotation)
+        .collect();
+    let mut skipped: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut jobs: Vec<Job> = Vec::new();
+    for t in vitrine_record::thread::threads(old_review.entries()) {
+        let why = if t.retracted {
+            Some("retracted")
+        } else if t.status == Status::Closed {
+            Some("closed")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            *skipped.entry(why).or_default() += 1;
+            continue;
+        }
+        match job_of(&t.root.id, &t.root.entry, &old.ids().tree_sha256) {
+            None => *skipped.entry("outdated before").or_default() += 1,
+            Some(job) if already.contains(&job.body.annotation) => {
+                *skipped.entry("ported before").or_default() += 1
+            }
+            Some(job) => jobs.push(job),
+        }
+    }
+
+    let d = crate::diff(old, new, &DiffOptions::default())?;
+    let changes: HashMap<&str, &FileChange> =
+        d.files.iter().filter_map(|f| Some((f.old_path.as_deref()?, f))).collect();
+    // Keyed by the path's one-to-one text form, which is how the diff names files: a thread on
+    // `cafe\u{301}.c` is never taken for one on `caf\u{e9}.c`.
+    let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        by_path.entry(j.body.from.as_target().shown()).or_default().push(i);
+    }
+    for (path, idx) in &by_path {
+        let change = changes.get(path.as_str()).copied();
+        // Bytes are read only where the blob changed and the file is still there.
+        let new_path = change.filter(|c| c.old_blob != c.new_blob).and_then(|c| c.new_path.as_deref());
+        let (old_bytes, new_bytes) = match new_path {
+            Some(np) => (read(old, path)?, read(new, np)?),
+            None => (Vec::new(), Vec::new()),
+        };
+        let fp = FilePort::new(path, change, &old_bytes, &new_bytes);
+        for &i in idx {
+            let Some(job) = jobs.get_mut(i) else { continue };
+            let f = &job.body.from;
+            if new_path.is_some() && vitrine_record::entry::blob_id(&old_bytes) != f.blob {
+                return Err(CarryError::WrongBlob {
+                    thread: job.root_id.clone(),
+                    file: f.as_target().label(),
+                });
+            }
+            let anchor = Anchor {
+                path: path.clone(),
+                start_line: u32::try_from(f.lines[0]).unwrap_or(u32::MAX),
+                end_line: u32::try_from(f.lines[1]).unwrap_or(u32::MAX),
+            };
+            let (outcome, target, confidence) = match fp.port(&anchor) {
+                Port::Exact { .. } => (Outcome::Exact, Some(f.as_target()), None),
+                Port::Moved { path, .. } if new_path.is_none() => {
+                    (Outcome::Moved, Some(same_bytes(f, file_of(new, &path)?)), None)
+                }
+                Port::Moved { path, start_line, end_line } => {
+                    (Outcome::Moved, Some(located(new, &path, &new_bytes, start_line, end_line)?), None)
+                }
+                Port::Changed { path, start_line, end_line, confidence } => (
+                    Outcome::Changed,
+                    Some(located(new, &path, &new_bytes, start_line, end_line)?),
+                    Some(u64::from(confidence)),
+                ),
+                Port::Outdated => (Outcome::Outdated, None, None),
+            };
+            job.body.outcome = outcome;
+            job.body.confidence = confidence;
+            job.target = target;
+        }
+    }
+
+    let drafts = jobs
+        .iter()
+        .map(|j| {
+            let mut d = Draft::new(Kind::AnchorPort);
+            d.target = j.target.clone();
+            d.class = j.class;
+            d.severity = j.severity;
+            d.category = j.category.clone();
+            d.body = Some(j.body.to_body()?);
+            Ok(d)
+        })
+        .collect::<Result<Vec<Draft>, RecordError>>()?;
+    let first = new_review.entries().len();
+    new_review.append_many(signer, drafts, now)?;
+    let continues = Continues::of(old_review, &old.ids().tree_sha1);
+    vitrine_record::port::write_continues(new_review.dir(), &continues)?;
+
+    let written = new_review.entries().get(first..).unwrap_or_default();
+    let ports = jobs
+        .iter()
+        .zip(written)
+        .map(|(j, v)| Ported {
+            thread: j.root_id.clone(),
+            annotation: j.body.annotation.clone(),
+            entry: v.id.clone(),
+            outcome: j.body.outcome,
+            from: (j.body.from.as_target().shown(), j.body.from.lines),
+            to: j.target.as_ref().and_then(|t| Some((t.shown(), t.lines?))),
+            confidence: j.body.confidence,
+        })
+        .collect();
+    Ok(CarryReport { ports, skipped, continues, people_added })
+}
+
+/// What to carry over from the thread rooted at `e` (an annotation, or a port of an older version's
+/// annotation, which is carried on with the original's id); `None` for a port that found nothing.
+fn job_of(root_id: &str, e: &vitrine_record::Entry, old_tree: &str) -> Option<Job> {
+    let t = e.target.as_ref()?;
+    let (lines, quote) = (t.lines?, t.quote.clone()?);
+    let (annotation, author, text) = match e.kind {
+        Kind::AnchorPort => {
+            let b = PortBody::parse(e.body.as_deref().unwrap_or_default()).ok()?;
+            (b.annotation, b.author, b.text)
+        }
+        _ => (root_id.to_owned(), e.author.principal.clone(), e.body.clone().unwrap_or_default()),
+    };
+    Some(Job {
+        root_id: root_id.to_owned(),
+        body: PortBody {
+            port: vitrine_record::port::PORT_SCHEMA,
+            annotation,
+            author,
+            text,
+            from: PortFrom {
+                snapshot: old_tree.to_owned(),
+                path: t.path.clone(),
+                path_bytes: t.path_bytes.clone(),
+                blob: t.blob.clone(),
+                lines,
+                quote,
+            },
+            outcome: Outcome::Outdated,
+            confidence: None,
+        },
+        class: e.class,
+        severity: e.severity,
+        category: e.category.clone(),
+        target: None,
+    })
+}
+
+/// The target of a thread whose file kept its bytes, now at `file` (the same path or a new one).
+fn same_bytes(f: &PortFrom, file: &FileEntry) -> Target {
+    Target::at(file.path.as_bytes(), f.blob.clone(), Some(f.lines), Some(f.quote.clone()))
+}
+
+fn located(snap: &Snapshot, path: &str, content: &[u8], first: u32, last: u32) -> Result<Target, CarryError> {
+    let file = file_of(snap, path)?;
+    target_at(file.path.as_bytes(), content, u64::from(first), u64::from(last))
+        .ok_or_else(|| CarryError::Outside { path: path.to_owned(), first, last })
+}
+
+/// The file a diff names by `shown`, the one-to-one text form of its path (`RelPath::display`): most
+/// paths are their own text form; the others (a backslash, bytes that are not UTF-8) are looked up.
+fn file_of<'s>(snap: &'s Snapshot, shown: &str) -> Result<&'s FileEntry, CarryError> {
+    snap.file(shown.as_bytes())
+        .filter(|e| e.path.display() == shown)
+        .or_else(|| snap.files().iter().find(|e| e.path.display() == shown))
+        .ok_or_else(|| CarryError::NotAFile(shown.to_owned()))
+}
+
+fn read(snap: &Snapshot, path: &str) -> Result<Vec<u8>, CarryError> {
+    let e = file_of(snap, path)?;
+    snap.read(e).map_err(|source| CarryError::Read { path: path.to_owned(), source })
+}

@@ -1,0 +1,198 @@
+//! The compare view in the window, driven with egui_kittest: "Compare with…" through the menu and the
+//! in-window dialog, the tree filtered to changed files, hunk and file keys, side by side and inline,
+//! annotating the new side, the update summary, and a 200k-line diff that lays out only its visible rows.
+
+use std::path::{Path, PathBuf};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use vitrine_compare::Side;
+use vitrine_gui::compare::Middle;
+use vitrine_gui::{AppState, CompareCmd, LoadCmd, Prefs, VitrineApp};
+use vitrine_snapshot::store::DataDir;
+
+use crate::support::data_dir;
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        let kind = e.file_type().unwrap();
+        if kind.is_dir() {
+            copy_tree(&src, &dst);
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// The demo (the new version, on screen) and a version before it: `src/auth.cpp` without the Trojan
+/// Source comments, a `src/packet.cpp` line that differs, a file the update deleted, and the update's
+/// `src/log.cpp` not there yet.
+fn demo_pair(data: &Path) -> (PathBuf, PathBuf) {
+    let demo = vitrine::unpack_demo(data).expect("demo unpacks");
+    let old = data.join("v1");
+    copy_tree(&demo, &old);
+    let auth = std::fs::read_to_string(demo.join("src/auth.cpp")).unwrap();
+    let clean: String = auth
+        .lines()
+        .map(|l| if l.contains('\u{202E}') { "    /* admins only */".to_owned() } else { l.to_owned() })
+        .map(|l| l + "\n")
+        .collect();
+    std::fs::write(old.join("src/auth.cpp"), clean).unwrap();
+    let packet = std::fs::read_to_string(demo.join("src/packet.cpp")).unwrap();
+    std::fs::write(old.join("src/packet.cpp"), packet.replacen("sizeof", "sizeof ", 1)).unwrap();
+    std::fs::write(old.join("src/retired.c"), "int retired(void) { return 0; }\n").unwrap();
+    std::fs::remove_file(old.join("src/log.cpp")).unwrap();
+    (demo, old)
+}
+
+fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1500.0, 950.0))
+        .with_max_steps(64)
+        .build_ui_state(|ui, app: &mut VitrineApp| app.ui_root(ui), app)
+}
+
+fn open(snapshot: &Path, data: &Path) -> VitrineApp {
+    let mut state = AppState::new(DataDir::at(data), Prefs::default());
+    state.apply(LoadCmd::Open(snapshot.to_path_buf()));
+    state.wait_loaded();
+    assert!(state.snapshot.is_some(), "{:?}", state.load);
+    VitrineApp::new(state)
+}
+
+fn file_diff<'a>(h: &'a Harness<'static, VitrineApp>) -> &'a vitrine_gui::compare::FileDiff {
+    h.state().state.compare.as_ref().unwrap().file.as_ref().expect("a diff is open")
+}
+
+#[test]
+fn compare_with_filters_the_tree_steps_through_hunks_and_annotates_the_new_side() {
+    let (_dir, data) = data_dir();
+    let (demo, old) = demo_pair(&data);
+    let mut h = harness(open(&demo, &data).with_in_window_dialogs());
+    h.run();
+    // The menu's "Compare with…" opens the path dialog; the folder typed is the version before.
+    h.get_by_label("Compare…").click();
+    h.run();
+    h.get_by_label("Folder…").click();
+    h.run();
+    h.get_by_label_contains("Compare with the version before: its folder");
+    h.get_by_label("Path").focus();
+    h.run();
+    for _ in 0..80 {
+        h.key_press(egui::Key::Backspace);
+    }
+    h.event(egui::Event::Text(old.display().to_string()));
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.state_mut().state.wait_compared();
+    h.run();
+    // The tree is the list of changed files, each with its status.
+    h.get_by_label_contains("4 changed files");
+    h.get_by_label_contains("src/auth.cpp  +2 −2");
+    h.get_by_label_contains("src/log.cpp  +");
+    h.get_by_label_contains("src/retired.c  +0 −1");
+    assert!(h.query_by_label_contains("CMakeLists.txt").is_none(), "unchanged files are not listed");
+    for status in ["A", "D", "M"] {
+        assert!(h.query_all_by_label(status).count() >= 1, "{status}");
+    }
+    h.get_by_label_contains("src/auth.cpp  +2 −2").click();
+    h.run();
+    assert_eq!(h.state().state.compare.as_ref().unwrap().middle, Middle::Diff);
+    assert_eq!(file_diff(&h).info.path(), "src/auth.cpp");
+    h.get_by_label("hunk 1/2");
+    // The new side draws the bidi controls as markers; the old side has the clean comment.
+    h.get_by_label_contains("/*<U+202E> } <U+2066>if (is_admin)<U+2069> <U+2066> begin admins only */");
+    assert!(h.query_all_by_label_contains("/* admins only */").count() >= 2);
+    // F7: the next hunk; Shift+F7 back.
+    h.key_press(egui::Key::F7);
+    h.run();
+    h.get_by_label("hunk 2/2");
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::F7);
+    h.run();
+    h.get_by_label("hunk 1/2");
+    // Alt+D: inline, then side by side again; the new lines are still there.
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::D);
+    h.run();
+    assert!(h.state().state.compare.as_ref().unwrap().inline);
+    h.get_by_label_contains("<U+202E> } <U+2066>if (is_admin)");
+    h.key_press_modifiers(egui::Modifiers::ALT, egui::Key::D);
+    h.run();
+    assert!(!h.state().state.compare.as_ref().unwrap().inline);
+    // A click on a new line selects it; Ctrl+Alt+A opens the composer on the new snapshot's file.
+    h.get_by_label_contains("<U+202E> } <U+2066>if (is_admin)").click();
+    h.run();
+    let (side, first, last) = file_diff(&h).selected().unwrap();
+    assert_eq!((side, first, last), (Side::New, 12, 12));
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::ALT, egui::Key::A);
+    h.run();
+    let composer = h.state().state.review.as_ref().unwrap().composer.clone().expect("composer open");
+    assert_eq!((composer.path.as_str(), composer.first, composer.last), ("src/auth.cpp", 13, 13));
+    h.state_mut().state.apply(vitrine_gui::ReviewCmd::DiscardComposer);
+    h.run();
+    // F6: the next changed file (the list is in path order).
+    h.key_press(egui::Key::F6);
+    h.run();
+    assert_eq!(file_diff(&h).info.path(), "src/log.cpp");
+    // Ctrl+Shift+U: the update summary names the new bidi findings; a row opens its diff.
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::U);
+    h.run();
+    h.get_by_label_contains("Health delta:");
+    h.get_all_by_label("bidi-control").next().expect("a new bidi finding");
+    h.get_all_by_label("src/auth.cpp:13").next().unwrap().click();
+    h.run();
+    assert_eq!(file_diff(&h).info.path(), "src/auth.cpp");
+    assert_eq!(file_diff(&h).selected(), Some((Side::New, 12, 12)));
+    // Close: the tree again.
+    h.get_by_label("Close").click();
+    h.run();
+    assert!(h.state().state.compare.is_none());
+    h.get_by_label_contains("▾ src/");
+}
+
+#[test]
+fn a_200k_line_diff_lays_out_only_the_rows_on_screen() {
+    let (_dir, data) = data_dir();
+    let (old, new) = (data.join("old"), data.join("new"));
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::create_dir_all(&new).unwrap();
+    let lines = 200_000;
+    let text = |edited: bool| -> String {
+        (0..lines)
+            .map(|i| {
+                if edited && i % 1000 == 500 {
+                    format!("int big_line_{i} = {};\n", i + 1)
+                } else {
+                    format!("int big_line_{i} = {i};\n")
+                }
+            })
+            .collect()
+    };
+    std::fs::write(old.join("big.c"), text(false)).unwrap();
+    std::fs::write(new.join("big.c"), text(true)).unwrap();
+    let mut app = open(&new, &data);
+    app.state.apply(CompareCmd::Open(old));
+    app.state.wait_compared();
+    app.state.apply(CompareCmd::OpenChange(0));
+    let mut h = harness(app);
+    h.run();
+    assert_eq!(file_diff(&h).split.rows.len(), lines);
+    assert_eq!(file_diff(&h).hunks.len(), 200);
+    let laid_out = |h: &Harness<'static, VitrineApp>| h.query_all_by_label_contains("big_line_").count();
+    let at_top = laid_out(&h);
+    // Two sides of the rows that fit in 950 pixels: bounded, whatever the file's length.
+    assert!((20..=200).contains(&at_top), "{at_top} lines laid out");
+    h.get_by_label("int big_line_500 = 501;");
+    // The last hunk, through the summary's way in (a place of the new side): still only a screenful.
+    h.state_mut().state.apply(CompareCmd::OpenAt { path: "big.c".into(), line: Some((Side::New, 199_500)) });
+    h.run();
+    h.get_by_label("int big_line_199500 = 199501;");
+    let at_end = laid_out(&h);
+    assert!((20..=200).contains(&at_end), "{at_end} lines laid out");
+    assert!(h.query_by_label("int big_line_500 = 501;").is_none());
+}
