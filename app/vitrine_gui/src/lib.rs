@@ -12,8 +12,8 @@ pub mod ui;
 use std::path::PathBuf;
 
 pub use crate::state::{
-    AppState, BottomTab, Command, Load, LoadCmd, NavCmd, OverlayCmd, Prefs, ReviewCmd, RightTab, SearchCmd,
-    SymbolsCmd, ThreadsCmd, ViewCmd,
+    AppState, BottomTab, Command, Load, LoadCmd, NavCmd, OverlayCmd, Panel, PanelSizes, Prefs, ReviewCmd,
+    RightTab, SearchCmd, SymbolsCmd, ThreadsCmd, ViewCmd,
 };
 pub use crate::state::{document, records, review, search, symbols, tree};
 pub use crate::ui::app::VitrineApp;

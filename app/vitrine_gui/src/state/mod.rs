@@ -43,7 +43,7 @@ pub use crate::state::command::{
 };
 pub use crate::state::load::Load;
 pub use crate::state::overlay::{Overlay, OverlayItem, OverlayKind};
-pub use crate::state::prefs::{FONT_DEFAULT, FONT_MAX, FONT_MIN, Prefs};
+pub use crate::state::prefs::{FONT_DEFAULT, FONT_MAX, FONT_MIN, Panel, PanelSizes, Prefs};
 pub use crate::state::progress::NodeProgress;
 pub use crate::state::tab::{FindState, Tab};
 pub use crate::state::view::{BottomTab, RightTab};
