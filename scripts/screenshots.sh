@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ensure_packages "${RUN_PACKAGES[@]}" xvfb xauth x11-utils xdotool imagemagick
 profile=release; [ "${1:-}" = "--debug" ] && profile=debug
 cargo build --locked $([ $profile = release ] && echo --release) --bin vitrine
-bin=$PWD/target/$profile/vitrine
+bin=${CARGO_TARGET_DIR:-$PWD/target}/$profile/vitrine
 out=$PWD/screenshots; mkdir -p "$out"
 work=$(mktemp -d)
 export VITRINE_DATA=$work/data XDG_DATA_HOME=$work/xdg
@@ -63,3 +63,4 @@ shot hex-view "" --file firmware/ng-fw-2.4.1.bin
 shot light-theme "" --theme light --file src/packet.cpp --line 14
 shot callers "keys key ctrl+f; keys type 'is_operator(user)'; keys key Escape ctrl+shift+h" --file src/auth.cpp --line 18
 shot word-wrap "keys key alt+z" --file src/hosts.inc --line 2
+shot threads "keys key ctrl+shift+l" --file src/auth.cpp --line 13
