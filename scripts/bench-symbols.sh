@@ -2,22 +2,26 @@
 # Symbol index benchmark: Vitrine's symbol index beside universal-ctags, GNU global and cscope on the
 # same trees, in one run; then recall of Vitrine's definitions against ctags'.
 #
-#   scripts/bench-symbols.sh [linux|boost|openssl|rocksdb|all]      (default: all)
+#   scripts/bench-symbols.sh [linux|boost|openssl|rocksdb|all] [recall]      (default: all)
+#
+# With `recall`, only Vitrine's build, the recall against ctags and the extras (names only Vitrine
+# defines) are run: no gtags/cscope builds, no lookup timings.
 #
 # Corpora: LINUX (default /tmp/vitrine-corpora/linux-source-6.1), BOOST (default /usr/include/boost),
 # OPENSSL and ROCKSDB (source trees, e.g. `git archive` of openssl/openssl and facebook/rocksdb; skipped
 # when unset).
 # Output: a summary on stdout and raw files under OUT (default /tmp/vitrine-bench-symbols).
-# Needs: universal-ctags, global, cscope, GNU time (/usr/bin/time), jq.
+# Needs: universal-ctags, global and cscope (not with `recall`), GNU time (/usr/bin/time), jq.
 set -u
 cd "$(dirname "$0")/.."
 WHICH=${1:-all}
+ONLY_RECALL=$([ "${2:-}" = recall ] && echo 1 || echo 0)
 LINUX=${LINUX:-/tmp/vitrine-corpora/linux-source-6.1}
 BOOST=${BOOST:-/usr/include/boost}
 OUT=${OUT:-/tmp/vitrine-bench-symbols}
 mkdir -p "$OUT"
 cargo build --release -q -p vitrine_syntax --example symbench || exit 2
-SB=$PWD/target/release/examples/symbench
+SB=${CARGO_TARGET_DIR:-$PWD/target}/release/examples/symbench
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
 
@@ -51,6 +55,7 @@ bench() {
 
   echo "-- index build (wall time, peak RSS; load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
   timed "$name-vitrine" "$SB" build "$dir" "$OUT/$name-vitrine"
+  if [ "$ONLY_RECALL" = 0 ]; then
   timed "$name-ctags" sh -c "cd '$dir' && ctags -R --languages=C,C++ -f '$OUT/$name.tags' ."
   timed "$name-gtags" sh -c "cd '$dir' && gtags '$OUT/$name-gtags'"
   (cd "$dir" && find . -type f \( -name '*.[ch]' -o -name '*.[ch]pp' -o -name '*.cc' -o -name '*.hh' -o -name '*.ipp' \) > "$OUT/$name-cscope/files")
@@ -60,8 +65,10 @@ bench() {
   printf '%-28s %8s MB\n' "$name-ctags" "$(du -sm "$OUT/$name.tags" | cut -f1)"
   printf '%-28s %8s MB\n' "$name-gtags" "$(du -sm "$OUT/$name-gtags" | cut -f1)"
   printf '%-28s %8s MB\n' "$name-cscope" "$(du -sm "$OUT/$name-cscope" | cut -f1)"
+  fi
   echo "-- vitrine counts"
   jq -c '{files, parsed_files, definitions, declarations, calls, names, files_with_errors, parse_errors, parse_timeouts: (.parse_timeouts | length), kinds}' "$OUT/$name-vitrine.out"
+  if [ "$ONLY_RECALL" = 0 ]; then
 
   echo "-- lookups (vitrine: in process, index reopened, median of 5 warm; others: per process, mean of 5)"
   "$SB" lookup "$OUT/$name-vitrine" "${names[@]}" | jq -c '{name, defs, caller_groups, open_ms, def_ms, callers_ms}'
@@ -73,6 +80,7 @@ bench() {
     cs3=$(cd "$dir" && ms_per_call 5 cscope -d -f "$OUT/$name-cscope/cscope.out" -L3 "$n")
     echo "{\"name\":\"$n\",\"global_d_ms\":$gd,\"global_r_ms\":$gr,\"cscope_L1_ms\":$cs1,\"cscope_L3_ms\":$cs3}"
   done
+  fi
 
   echo "-- recall against ctags (function, class, struct, union, enum, typedef, macro definitions in C/C++ files)"
   (cd "$dir" && ctags -R -x --languages=C,C++ --kinds-C=fsugtd --kinds-C++=fcsugtd --_xformat='%N	%n	%F	%K' . 2>/dev/null) \

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ensure_packages "${RUN_PACKAGES[@]}" xvfb xauth x11-utils xdotool imagemagick jq
 profile=release; [ "${1:-}" = "--debug" ] && profile=debug
 cargo build --locked $([ $profile = release ] && echo --release) --bin vitrine
-bin=$PWD/target/$profile/vitrine
+bin=${CARGO_TARGET_DIR:-$PWD/target}/$profile/vitrine
 out=$PWD/screenshots; mkdir -p "$out"
 work=$(mktemp -d)
 export VITRINE_DATA=$work/data XDG_DATA_HOME=$work/xdg
@@ -63,6 +63,7 @@ shot hex-view "" --file firmware/ng-fw-2.4.1.bin
 shot light-theme "" --theme light --file src/packet.cpp --line 14
 shot callers "keys key ctrl+f; keys type 'is_operator(user)'; keys key Escape ctrl+shift+h" --file src/auth.cpp --line 18
 shot word-wrap "keys key alt+z" --file src/hosts.inc --line 2
+shot threads "keys key ctrl+shift+l" --file src/auth.cpp --line 13
 
 # Compare: the demo is the update; the version before it had no size check in Packet::parse, no
 # Trojan Source comments, and no src/log.cpp. Its review's two findings are carried over (signed

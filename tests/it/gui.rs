@@ -3,15 +3,21 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use vitrine_gui::{AppState, LoadCmd, NavCmd, Prefs, ReviewCmd, SearchCmd, SymbolsCmd, VitrineApp};
+use vitrine_gui::{
+    AppState, BottomTab, LoadCmd, NavCmd, Prefs, ReviewCmd, SearchCmd, SymbolsCmd, ViewCmd, VitrineApp,
+};
 use vitrine_snapshot::store::DataDir;
 
 use crate::support::data_dir;
 
 fn demo_app() -> (tempfile::TempDir, VitrineApp) {
+    demo_app_with(Prefs::default())
+}
+
+fn demo_app_with(prefs: Prefs) -> (tempfile::TempDir, VitrineApp) {
     let (dir, data) = data_dir();
     let demo = vitrine::unpack_demo(&data).expect("demo unpacks");
-    let mut state = AppState::new(DataDir::at(&data), Prefs::default());
+    let mut state = AppState::new(DataDir::at(&data), prefs);
     state.apply(LoadCmd::Open(demo));
     state.wait_loaded();
     assert!(state.snapshot.is_some(), "demo snapshot loads: {:?}", state.load);
@@ -60,7 +66,10 @@ fn the_window_opens_the_demo_lists_files_and_shows_one() {
 
 #[test]
 fn a_health_finding_opens_its_file_at_its_line_and_ctrl_w_closes_it() {
-    let (_dir, app) = demo_app();
+    // A bottom panel dragged small, so that the findings below the first kind are off screen.
+    let mut prefs = Prefs::default();
+    prefs.panels.bottom = 240;
+    let (_dir, app) = demo_app_with(prefs);
     let mut h = harness(app);
     h.run();
     // Kinds that change what code means come first, unfolded; only rows on screen are laid out, so the
@@ -814,4 +823,86 @@ fn preprocessor_branches_navigation_leaves_out_are_marked_in_the_view() {
     let mut h = harness(VitrineApp::new(state));
     h.run();
     h.get_by_label_contains("int hidden(void)");
+}
+
+/// The result rows of the search panel drawn wholly inside the window (rows are `   N: text`).
+fn visible_result_rows(h: &Harness<'static, VitrineApp>, window_height: f32) -> Vec<egui::Rect> {
+    h.query_all_by(|n| {
+        n.label().is_some_and(|l| {
+            let l = l.trim_start();
+            l.find(": ").is_some_and(|i| i > 0 && l[..i].bytes().all(|b| b.is_ascii_digit()))
+        })
+    })
+    .map(|n| n.rect())
+    .filter(|r| r.max.y <= window_height)
+    .collect()
+}
+
+#[test]
+fn the_search_panel_uses_the_height_and_a_dragged_panel_keeps_its_size_across_restarts() {
+    let (dir, app) = demo_app();
+    let size = egui::vec2(1500.0, 940.0);
+    let build = |app: VitrineApp| {
+        Harness::builder()
+            .with_size(size)
+            .with_max_steps(64)
+            .build_ui_state(|ui, app: &mut VitrineApp| app.ui_root(ui), app)
+    };
+    let mut h = build(app);
+    h.run();
+    h.state_mut().state.apply(ViewCmd::ShowBottom(BottomTab::Search));
+    h.state_mut().state.search.wait_index();
+    // Every line that ends with `;`: far more than fit.
+    h.state_mut().state.apply(SearchCmd::SetQuery("/;$/".into()));
+    h.state_mut().state.search.wait_results();
+    h.run();
+    assert!(h.state().state.search.rows.len() > 40, "{}", h.state().state.search.rows.len());
+    let rows = visible_result_rows(&h, size.y);
+    assert!(rows.len() > 7, "only {} result rows visible at 1500×940", rows.len());
+    let before = rows.len();
+
+    // Drag the bottom panel's top edge 120 points up: more rows, and the size goes into the settings.
+    let tab = h.get_by_label_contains("Health (").rect();
+    let mut edge = None;
+    for dy in 1..16 {
+        let y = tab.min.y - dy as f32;
+        h.hover_at(egui::pos2(700.0, y));
+        h.run();
+        let icon = h.output().platform_output.cursor_icon;
+        if matches!(
+            icon,
+            egui::CursorIcon::ResizeVertical | egui::CursorIcon::ResizeNorth | egui::CursorIcon::ResizeSouth
+        ) {
+            edge = Some(y);
+            break;
+        }
+    }
+    let edge = edge.expect("the bottom panel's edge shows a resize cursor above its tabs");
+    h.drag_at(egui::pos2(700.0, edge));
+    h.run();
+    for step in 1..=4 {
+        h.hover_at(egui::pos2(700.0, edge - 30.0 * step as f32));
+        h.run();
+    }
+    h.drop_at(egui::pos2(700.0, edge - 120.0));
+    h.run();
+    let saved = h.state().state.prefs.panels;
+    assert!(saved.bottom > 0, "the dragged height is kept: {saved:?}");
+    let rows = visible_result_rows(&h, size.y).len();
+    assert!(rows >= before + 4, "{before} rows before the drag, {rows} after");
+    let tab_after = h.get_by_label_contains("Health (").rect();
+    assert!((tab_after.min.y - (tab.min.y - 120.0)).abs() <= 2.0, "{tab:?} -> {tab_after:?}");
+
+    // A restart with the saved settings (a new window, no egui memory) opens the panel at that size.
+    let prefs = h.state().state.prefs.clone();
+    drop(h);
+    let data = dir.path().to_path_buf();
+    let mut state = AppState::new(DataDir::at(&data), prefs);
+    let demo = vitrine::unpack_demo(&data).expect("demo unpacks");
+    state.apply(LoadCmd::Open(demo));
+    state.wait_loaded();
+    let mut h = build(VitrineApp::new(state));
+    h.run();
+    let tab_restarted = h.get_by_label_contains("Health (").rect();
+    assert!((tab_restarted.min.y - tab_after.min.y).abs() <= 1.0, "{tab_after:?} vs {tab_restarted:?}");
 }

@@ -1977,3 +1977,178 @@ fn entry_v2_golden_names_its_file_by_the_path_bytes_and_verifies() {
         assert_eq!(code, 0, "{shell}: {out}");
     }
 }
+
+#[test]
+fn a_mistyped_person_is_renamed_and_a_departed_one_retired_by_signed_entries() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let run = |args: &[&dyn AsRef<std::ffi::OsStr>]| cli(&fx.data, args);
+    // A reviewer added under a mistyped principal signs a note with it.
+    let typo = keygen(fx.tmp.path(), "typo", "");
+    let (code, _, err) = run(&[
+        &"people",
+        &"add",
+        &s,
+        &"--principal",
+        &"alcie@example",
+        &"--role",
+        &"reviewer",
+        &"--pubkey",
+        &pub_path(&typo),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let note = annotate(&fx.data, s, &typo, "src/main.c", "1-1", "note", "info", "First look");
+    let before = log_ids(&fx.data, s).len();
+
+    // The vendor may not retire the reviewer: refused when written, nothing signed.
+    let (code, _, err) =
+        run(&[&"people", &"retire", &s, &"--principal", &"reviewer@example", &"--key", &fx.ven]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("vendor vendor@example may not retire or rename a person"), "{err}");
+    assert_eq!(log_ids(&fx.data, s).len(), before);
+
+    // The reviewer renames the mistyped principal: a signed entry; the key is listed under the new name.
+    let (code, out, err) = run(&[
+        &"people",
+        &"rename",
+        &s,
+        &"--principal",
+        &"alcie@example",
+        &"--to",
+        &"alice@example",
+        &"--reason",
+        &"typo",
+        &"--key",
+        &fx.rev,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("renamed alcie@example to alice@example"), "{out}");
+    let (code, out, _) = run(&[&"people", &"list", &s, &"--json"]);
+    assert_eq!(code, 0);
+    let people: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let row = |p: &str| people.as_array().unwrap().iter().find(|r| r["principal"] == p).cloned().unwrap();
+    assert_eq!(row("alcie@example")["renamed_to"], "alice@example");
+    assert!(row("alcie@example")["retired_by"].is_string());
+    assert_eq!(row("alice@example")["fingerprint"], row("alcie@example")["fingerprint"]);
+    assert!(row("alice@example").get("retired_by").is_none());
+
+    // The same key now signs as the new name; the note signed earlier keeps the name it was signed with.
+    let reply = annotate(&fx.data, s, &typo, "src/util.h", "1-1", "note", "info", "Renamed");
+    let (_, log, _) = run(&[&"log", &s, &"--json"]);
+    let v: serde_json::Value = serde_json::from_str(&log).unwrap();
+    let author = |id: &str| {
+        v["entries"].as_array().unwrap().iter().find(|e| e["id"] == id).unwrap()["author"]["principal"]
+            .clone()
+    };
+    assert_eq!((author(&note), author(&reply)), ("alcie@example".into(), "alice@example".into()));
+    let (code, text, _) = run(&[&"log", &s]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("renamed alcie@example to alice@example: typo by reviewer@example (reviewer)"),
+        "{text}"
+    );
+
+    // Attack: the vendor signs a retirement of the reviewer by hand (the tool refuses to). Both verifiers
+    // report it, and it changes nothing.
+    let x = export_unpacked(&fx, "r-renamed");
+    let (code, out) = verify_sh(&x, Some(s));
+    assert_eq!(code, 0, "{out}");
+    let forged = forge_next(&x, "vendor@example", &fx.ven, |e| {
+        e.insert("v".into(), 3.into());
+        e.insert("kind".into(), "retire".into());
+        e.insert("body".into(), canonical_text(&serde_json::json!({"principal": "reviewer@example"})).into());
+    });
+    reseal(&x, &fx.rev);
+    let (code, out) = verify_both(&fx, &x);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("{forged}: people: vendor vendor@example may not retire or rename a person")),
+        "{out}"
+    );
+    assert_eq!(
+        entries_named(&out).len(),
+        1,
+        "only the forged entry: the reviewer's later entries count\n{out}"
+    );
+
+    // The reviewer retires the vendor; what the vendor's key would sign next is refused when written…
+    let (code, out, err) =
+        run(&[&"people", &"retire", &s, &"--principal", &"vendor@example", &"--key", &fx.rev]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("retired vendor@example"), "{out}");
+    let (code, _, err) = run(&[&"reply", &s, &"--key", &fx.ven, &"--to", &note, &"--body", &"late"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("vendor@example was retired by entry"), "{err}");
+    // …and, signed by hand, reported by both verifiers.
+    let x = export_unpacked(&fx, "r-retired");
+    let (code, out) = verify_sh(&x, Some(s));
+    assert_eq!(code, 0, "{out}");
+    let late = forge_next(&x, "vendor@example", &fx.ven, |e| {
+        e.insert("kind".into(), "reply".into());
+        e.insert("parent".into(), note.clone().into());
+        e.insert("body".into(), "late".into());
+    });
+    reseal(&x, &fx.rev);
+    let (code, out) = verify_both(&fx, &x);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("{late}: people: signed by vendor@example, who was retired")), "{out}");
+}
+
+fn canonical_text(v: &serde_json::Value) -> String {
+    String::from_utf8(vitrine_record::canon::canonical_bytes(v).unwrap()).unwrap()
+}
+
+/// Exports the fixture's review and unpacks it under a new directory of the fixture.
+fn export_unpacked(fx: &Fixture, name: &str) -> PathBuf {
+    let bundle = fx.tmp.path().join(format!("{name}.vitrine"));
+    let (code, _, err) = cli(&fx.data, &[&"export", &fx.snap.path(), &"--key", &fx.rev, &"--out", &bundle]);
+    assert_eq!(code, 0, "{err}");
+    let x = fx.tmp.path().join(name);
+    unpack(&bundle, &x);
+    x
+}
+
+/// Signs with `key` the next entry of `principal`'s chain in the unpacked bundle `x`: a copy of its
+/// last entry without thread fields, edited by `edit`. Returns the new entry's file name.
+fn forge_next(
+    x: &Path,
+    principal: &str,
+    key: &Path,
+    edit: impl Fn(&mut serde_json::Map<String, serde_json::Value>),
+) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(x.join("entries"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    let last = names
+        .iter()
+        .rev()
+        .find(|n| entry_json(x, n.trim_end_matches(".json"))["author"]["principal"] == principal)
+        .unwrap();
+    let mut e = entry_json(x, last.trim_end_matches(".json"));
+    let prev = vitrine_record::entry::entry_id(&std::fs::read(x.join("entries").join(last)).unwrap());
+    let seq = e["seq"].as_u64().unwrap() + 1;
+    let obj = e.as_object_mut().unwrap();
+    for k in ["target", "class", "severity", "category", "parent", "status", "body"] {
+        obj.remove(k);
+    }
+    obj.insert("v".into(), 1.into());
+    obj.insert("seq".into(), seq.into());
+    obj.insert("prev".into(), prev.into());
+    edit(obj);
+    append_signed(x, &e, key)
+}
+
+/// Runs `vitrine verify` on `x` repacked, and this version's verify.sh in `x`: both must agree on the
+/// exit code and on the entries they name; returns the code and both outputs.
+fn verify_both(fx: &Fixture, x: &Path) -> (i32, String) {
+    let bundle = fx.tmp.path().join("repacked.vitrine");
+    repack(x, &bundle);
+    let (code, out, _) = cli(&fx.data, &[&"verify", &bundle]);
+    let (sh_code, sh_out) = genuine_verify_sh("sh", x, None);
+    assert_eq!(i32::from(code), sh_code, "vitrine:\n{out}\nverify.sh:\n{sh_out}");
+    assert_eq!(entries_named(&out), entries_named(&sh_out), "vitrine:\n{out}\nverify.sh:\n{sh_out}");
+    (sh_code, format!("{out}\n{sh_out}"))
+}

@@ -707,7 +707,7 @@ fn background_search_streams_in_order_and_cancels() {
     let mut paths = Vec::new();
     let plan = handle.events().recv().unwrap();
     assert!(
-        matches!(plan, SearchEvent::Plan(vitrine_search::Plan { candidates: 1501, scanned_all: false })),
+        matches!(plan, SearchEvent::Plan(vitrine_search::Plan { candidates: 1501, scanned_all: false, .. })),
         "{plan:?}"
     );
     let summary = loop {
@@ -829,6 +829,80 @@ fn sym_finds_definitions_and_defining_files_rank_first() {
     assert_eq!(order, ["b_def.c", "c_helper.c", "a_use.c"]);
     let (code, out, _) = run(&["sym:helper -path:b_def", "--count", "--json"]);
     assert_eq!((code, out.trim()), (1, r#"{"lines":0,"files":0}"#));
+}
+
+#[test]
+fn sym_takes_globs_and_qualified_names_and_says_when_it_finds_nothing() {
+    let t = TempTree::new();
+    t.file(
+        "evp.c",
+        "int EVP_DigestInit(int x) { return x; }\nint EVP_DigestUpdate(int x) { return x; }\nint EVP_EncryptInit(int x) { return x; }\n",
+    )
+    .file(
+        "db.cpp",
+        "class DBImpl { int Get(int k); };\nint DBImpl::Get(int k) { return k; }\nclass Other { int Get(int k) { return k; } };\n",
+    );
+    let (_d, data) = data_dir();
+    let run = |args: &[&str]| {
+        let mut all: Vec<&std::ffi::OsStr> =
+            vec!["--data".as_ref(), arg(&data), "search".as_ref(), arg(t.path())];
+        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+        vitrine_os(&all)
+    };
+    let lines = |out: &str| {
+        out.lines().map(|l| l.splitn(3, ':').take(2).collect::<Vec<_>>().join(":")).collect::<Vec<_>>()
+    };
+    // A prefix glob finds every name it covers, and only those.
+    let (code, out, err) = run(&["sym:EVP_Digest*"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines(&out), ["evp.c:1", "evp.c:2"]);
+    // The match is the name found, not the pattern.
+    let (_, out, _) = run(&["sym:EVP_Digest*", "--json"]);
+    assert!(out.starts_with(r#"{"path":"evp.c","line":1,"end_line":1,"column":5,"end_column":19,"#), "{out}");
+    // Wildcards anywhere, `?` for one character.
+    let (code, out, _) = run(&["sym:*Init"]);
+    assert_eq!((code, lines(&out)), (0, vec!["evp.c:1".to_string(), "evp.c:3".to_string()]));
+    let (_, out, _) = run(&["sym:EVP_?ncryptInit"]);
+    assert_eq!(lines(&out), ["evp.c:3"]);
+    // `Class::method` narrows by scope, as `def` does.
+    let (code, out, err) = run(&["sym:DBImpl::Get"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(lines(&out), ["db.cpp:2"]);
+    let (_, out, _) = run(&["sym:Get"]);
+    assert_eq!(lines(&out), ["db.cpp:2", "db.cpp:3"]);
+    // Nothing found is said, with close names; the exit code says it too.
+    let (code, out, err) = run(&["sym:EVP_DigestInt"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(err.contains("sym:EVP_DigestInt: no definition; close names: EVP_DigestInit"), "{err}");
+    let (code, _, err) = run(&["sym:Nowhere::Get"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("sym:Nowhere::Get: no definition"), "{err}");
+}
+
+#[test]
+fn a_sym_glob_cut_by_the_name_limit_says_so() {
+    let limit = vitrine_syntax::index::PATTERN_NAME_LIMIT;
+    let t = TempTree::new();
+    let source: String = (0..=limit).map(|i| format!("int gen_{i:05}(void) {{ return {i}; }}\n")).collect();
+    t.file("many.c", source.as_str());
+    let (_d, data) = data_dir();
+    let run = |args: &[&str]| {
+        let mut all: Vec<&std::ffi::OsStr> =
+            vec!["--data".as_ref(), arg(&data), "search".as_ref(), arg(t.path())];
+        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+        vitrine_os(&all)
+    };
+    let (code, out, err) = run(&["sym:gen_*", "--count", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), format!(r#"{{"lines":{limit},"files":1,"truncated":true}}"#));
+    assert!(err.contains(&format!("sym:gen_*: results cut at {limit} names")), "{err}");
+    let (_, out, _) = run(&["sym:gen_*", "--json"]);
+    assert_eq!(out.lines().count(), limit);
+    assert!(out.lines().all(|l| l.ends_with(r#""truncated":true}"#)), "{}", out.lines().next().unwrap_or(""));
+    // A glob within the limit is not marked.
+    let (_, out, err) = run(&["sym:gen_0000*", "--count", "--json"]);
+    assert_eq!(out.trim(), r#"{"lines":10,"files":1}"#);
+    assert!(!err.contains("cut"), "{err}");
 }
 
 #[test]

@@ -97,11 +97,43 @@ pub enum PeopleCmd {
         #[arg(long, value_name = "TIME")]
         valid_before: Option<String>,
     },
-    /// List the people of the review of the snapshot at PATH.
+    /// List the people of the review of the snapshot at PATH (with who is retired or renamed).
     List {
         path: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+    /// Retire a principal (mistyped, or gone): a signed entry; what it signs from now on does not count.
+    /// Only a reviewer or a lead may; earlier entries are never edited.
+    Retire {
+        path: PathBuf,
+        /// The principal to retire, as `people list` shows it.
+        #[arg(long)]
+        principal: String,
+        /// Why (kept in the signed entry).
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Your private key file (a reviewer's or a lead's).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Rename a principal (a mistyped name): retires the old name in a signed entry and lists the same key
+    /// under the new name. Only a reviewer or a lead may; earlier entries keep the name they were
+    /// signed with.
+    Rename {
+        path: PathBuf,
+        /// The principal as it is now.
+        #[arg(long)]
+        principal: String,
+        /// The new principal.
+        #[arg(long)]
+        to: String,
+        /// Why (kept in the signed entry).
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Your private key file (a reviewer's or a lead's).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
     },
 }
 
@@ -263,6 +295,12 @@ pub fn run(cmd: RecordCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             )
         }
         RecordCmd::People(PeopleCmd::List { path, json }) => people_list(&path, json, ctx),
+        RecordCmd::People(PeopleCmd::Retire { path, principal, reason, key }) => {
+            people_change(&path, &principal, None, &reason, &key, ctx)
+        }
+        RecordCmd::People(PeopleCmd::Rename { path, principal, to, reason, key }) => {
+            people_change(&path, &principal, Some(&to), &reason, &key, ctx)
+        }
         RecordCmd::Annotate(a) => annotate(a, ctx),
         RecordCmd::Reply(a) => reply(a, ctx),
         RecordCmd::Status(a) => set_status(a, ctx),
@@ -426,6 +464,40 @@ fn people_add(
     Ok(Exit::Ok)
 }
 
+/// Signs a `retire` (no `to`) or `rename` entry; a rename then lists the same key(s) under the new name.
+fn people_change(
+    path: &Path,
+    principal: &str,
+    to: Option<&str>,
+    reason: &str,
+    key: &Path,
+    ctx: &mut Ctx<'_>,
+) -> anyhow::Result<Exit> {
+    let snap = ctx.open_snapshot_cached(path, false)?;
+    let signer = signer(key)?;
+    let mut review = open_review(ctx, &snap)?;
+    let change = vitrine_record::people::PersonChange {
+        principal: principal.to_owned(),
+        to: to.map(str::to_owned),
+        reason: nfc(reason),
+    };
+    let mut d = Draft::new(if to.is_some() { Kind::Rename } else { Kind::Retire });
+    d.body = Some(change.to_body()?);
+    let id = review.append(&signer, d, OffsetDateTime::now_utc())?.id.clone();
+    let Some(to) = to else {
+        writeln!(ctx.out, "retired {principal} ({id})")?;
+        return Ok(Exit::Ok);
+    };
+    let moved: Vec<vitrine_record::Person> =
+        review.people().people.iter().filter(|p| p.principal == principal).cloned().collect();
+    for mut p in moved {
+        p.principal = to.to_owned();
+        review.add_person(p)?;
+    }
+    writeln!(ctx.out, "renamed {principal} to {to} ({id})")?;
+    Ok(Exit::Ok)
+}
+
 #[derive(Serialize)]
 struct PersonJson<'a> {
     principal: &'a str,
@@ -433,28 +505,51 @@ struct PersonJson<'a> {
     fingerprint: &'a str,
     valid_after: Option<String>,
     valid_before: Option<String>,
+    /// The entry that retired this principal, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retired_by: Option<&'a str>,
+    /// A rename's new principal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    renamed_to: Option<&'a str>,
 }
 
 fn people_list(path: &Path, json: bool, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let snap = ctx.open_snapshot_cached(path, false)?;
     let review = open_review(ctx, &snap)?;
+    let retirements = review.retirements();
     let people: Vec<PersonJson<'_>> = review
         .people()
         .people
         .iter()
-        .map(|p| PersonJson {
-            principal: &p.principal,
-            role: &p.role,
-            fingerprint: &p.fingerprint,
-            valid_after: p.valid_after.map(allowed::format_ssh_time),
-            valid_before: p.valid_before.map(allowed::format_ssh_time),
+        .map(|p| {
+            let retired = retirements.retired.get(&p.principal);
+            PersonJson {
+                principal: &p.principal,
+                role: &p.role,
+                fingerprint: &p.fingerprint,
+                valid_after: p.valid_after.map(allowed::format_ssh_time),
+                valid_before: p.valid_before.map(allowed::format_ssh_time),
+                retired_by: retired.map(|r| r.by.as_str()),
+                renamed_to: retired.and_then(|r| r.to.as_deref()),
+            }
         })
         .collect();
     if json {
         ctx.json(&people)?;
     } else {
         for p in &people {
-            writeln!(ctx.out, "{:<24} {:<10} {}", p.principal, p.role, p.fingerprint)?;
+            let state = match (p.retired_by, p.renamed_to) {
+                (_, Some(to)) => format!("  renamed to {}", vitrine_record::principal::display(to)),
+                (Some(_), None) => "  retired".to_owned(),
+                _ => String::new(),
+            };
+            writeln!(
+                ctx.out,
+                "{:<24} {:<10} {}{state}",
+                vitrine_record::principal::display(p.principal),
+                p.role,
+                p.fingerprint
+            )?;
         }
     }
     Ok(Exit::Ok)
@@ -747,6 +842,42 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 m.entry.time
             )?;
         }
+    }
+    // Retirements and renames, and what a retired principal signed afterwards (kept, not counted).
+    let changes: Vec<_> =
+        review.entries().iter().filter(|v| matches!(v.entry.kind, Kind::Retire | Kind::Rename)).collect();
+    let retirements = review.retirements();
+    if !changes.is_empty() || !retirements.violations.is_empty() {
+        writeln!(ctx.out, "\npeople:")?;
+    }
+    for v in changes {
+        let what =
+            match vitrine_record::people::PersonChange::parse(v.entry.body.as_deref().unwrap_or_default()) {
+                Ok(c) => {
+                    let name = vitrine_record::principal::display(&c.principal);
+                    let reason = if c.reason.is_empty() { String::new() } else { format!(": {}", c.reason) };
+                    match c.to {
+                        Some(to) => {
+                            format!("renamed {name} to {}{reason}", vitrine_record::principal::display(&to))
+                        }
+                        None => format!("retired {name}{reason}"),
+                    }
+                }
+                Err(e) => e,
+            };
+        writeln!(
+            ctx.out,
+            "  {} {} by {} ({}) {}",
+            v.id.get(..12).unwrap_or(""),
+            crate::common::term(&what),
+            who(&v.entry.author),
+            v.entry.role,
+            v.entry.time
+        )?;
+    }
+    for (i, why) in &retirements.violations {
+        let id = review.entries().get(*i).map_or("", |v| v.id.get(..12).unwrap_or(""));
+        writeln!(ctx.out, "  {id} does not count: {}", crate::common::term(why))?;
     }
     for p in review.problems() {
         writeln!(ctx.out, "quarantined: {p}")?;

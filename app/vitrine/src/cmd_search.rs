@@ -181,12 +181,18 @@ struct LineJson<'a> {
     column: usize,
     end_column: usize,
     text: std::borrow::Cow<'a, str>,
+    /// A `sym:` glob matched more names than the symbol index hands over: the results are cut.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
 }
 
 #[derive(Serialize)]
 struct CountJson {
     lines: u64,
     files: u64,
+    /// As in [`LineJson`].
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
 }
 
 fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
@@ -213,6 +219,8 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let opts = SearchOptions { with_text: !a.count, stop_after_lines: if a.count { None } else { a.limit } };
     let cancel = AtomicBool::new(false);
     let mut printed = 0u64;
+    // Set from the plan, before any hit: whether a `sym:` glob was cut (said on every JSON line).
+    let truncated = std::cell::Cell::new(false);
     let mut write_error: Option<std::io::Error> = None;
     let (json, count, limit) = (a.json, a.count, a.limit);
     let out = &mut *ctx.out;
@@ -237,6 +245,7 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                         column: col + 1,
                         end_column: end + 1,
                         text,
+                        truncated: truncated.get(),
                     },
                 )
                 .map_err(std::io::Error::other)
@@ -251,7 +260,8 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         }
         true
     };
-    let summary = match index.search(&query, &opts, &cancel, &mut sink) {
+    let mut on_plan = |plan: vitrine_search::Plan| truncated.set(plan.syms_truncated);
+    let summary = match index.search_planned(&query, &opts, &cancel, &mut on_plan, &mut sink) {
         Ok(s) => s,
         Err(e @ SearchError::Query { .. }) => {
             writeln!(ctx.err, "vitrine: {e}")?;
@@ -265,9 +275,28 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             return Err(e).context("cannot write results");
         }
     }
+    // An empty or cut `sym:` answer is said, never silent.
+    for r in &summary.syms {
+        if r.truncated {
+            writeln!(
+                ctx.err,
+                "vitrine: sym:{}: results cut at {} names (the symbol index's limit for a pattern); narrow it",
+                term(&r.written),
+                vitrine_syntax::index::PATTERN_NAME_LIMIT
+            )?;
+        } else if r.definitions == 0 {
+            let close = if r.close_names.is_empty() {
+                String::new()
+            } else {
+                format!("; close names: {}", term(&r.close_names.join(", ")))
+            };
+            writeln!(ctx.err, "vitrine: sym:{}: no definition{close}", term(&r.written))?;
+        }
+    }
+    let truncated = summary.syms.iter().any(|r| r.truncated);
     if a.count {
         if a.json {
-            ctx.json(&CountJson { lines: summary.lines, files: summary.files })?;
+            ctx.json(&CountJson { lines: summary.lines, files: summary.files, truncated })?;
         } else {
             writeln!(ctx.out, "{} lines in {} files", summary.lines, summary.files)?;
         }

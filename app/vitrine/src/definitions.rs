@@ -12,20 +12,39 @@ pub(crate) struct SymbolDefinitions(pub(crate) Arc<SymbolIndex>);
 impl vitrine_search::DefinitionSource for SymbolDefinitions {
     fn definitions(
         &self,
-        name: &str,
+        written: &str,
         case_sensitive: bool,
-    ) -> Result<Vec<vitrine_search::Definition>, String> {
-        let how =
-            if case_sensitive { vitrine_syntax::Match::Exact } else { vitrine_syntax::Match::IgnoreCase };
-        let hits = self.0.lookup(name, how).map_err(|e| e.to_string())?;
-        Ok(hits
+    ) -> Result<vitrine_search::Definitions, String> {
+        let pattern = vitrine_syntax::index::NamePattern::parse(written);
+        let found = self
+            .0
+            .definitions_matching(&pattern, case_sensitive, vitrine_syntax::index::PATTERN_NAME_LIMIT)
+            .map_err(|e| e.to_string())?;
+        Ok(vitrine_search::Definitions {
+            list: found
+                .hits
+                .into_iter()
+                .map(|h| vitrine_search::Definition {
+                    len: h.name.len(),
+                    path: h.path.into_bytes(),
+                    line: u64::from(h.at.line) + 1,
+                    column: h.at.column as usize,
+                })
+                .collect(),
+            truncated: found.truncated,
+        })
+    }
+
+    fn close_names(&self, written: &str) -> Vec<String> {
+        let bare = vitrine_syntax::index::NamePattern::parse(written).bare();
+        let index = &self.0;
+        // Suggestions are a nicety: an unreadable name table leaves none rather than failing the search.
+        index
+            .names(&bare, vitrine_syntax::Match::Fuzzy, 6)
+            .unwrap_or_default()
             .into_iter()
-            .filter(|h| h.role == vitrine_syntax::Role::Definition)
-            .map(|h| vitrine_search::Definition {
-                path: h.path.into_bytes(),
-                line: u64::from(h.at.line) + 1,
-                column: h.at.column as usize,
-            })
-            .collect())
+            .filter(|n| *n != bare)
+            .take(5)
+            .collect()
     }
 }

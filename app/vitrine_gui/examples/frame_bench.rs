@@ -3,8 +3,11 @@
 //! time of each frame on the UI thread (UI logic, layout and tessellation; no GPU), so the load of other
 //! processes does not count. Memory is the process's peak RSS.
 //!
+//! Then find in file (Ctrl+F) typed key by key: each frame's CPU time, and the wall time from a key
+//! until its matches are in.
+//!
 //! Usage: cargo run --release -p vitrine_gui --example frame_bench -- [SNAPSHOT_DIR FILE] [--pages N]
-//! Without arguments it generates a 200,000-line C file in a temporary snapshot.
+//! [--lines N]. Without a snapshot it generates a C file of N lines (200,000) in a temporary snapshot.
 
 use std::time::Duration;
 
@@ -45,13 +48,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(400);
+    let generated_lines: usize = args
+        .iter()
+        .position(|a| a == "--lines")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200_000);
     let tmp = tempfile::tempdir()?;
     let (snap, file) = match (args.first(), args.get(1)) {
         (Some(s), Some(f)) if !s.starts_with("--") => (std::path::PathBuf::from(s), f.clone()),
         _ => {
             let dir = tmp.path().join("snap");
             std::fs::create_dir_all(&dir)?;
-            std::fs::write(dir.join("big.c"), generated_c(200_000))?;
+            std::fs::write(dir.join("big.c"), generated_c(generated_lines))?;
             (dir, "big.c".to_owned())
         }
     };
@@ -136,6 +145,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         h.step();
         typing.push(t.elapsed().as_secs_f64() * 1000.0);
     }
+    // Find in file (Ctrl+F in the code view), typed key by key: the frame each key costs on the UI
+    // thread (CPU time), and the wall time from the key until its matches are in (the count is final;
+    // the search runs on a thread of its own, so this one counts other processes' load too).
+    h.key_press(egui::Key::Escape);
+    h.run();
+    h.state_mut().state.apply(NavCmd::CursorTo { line: 0, extend: false });
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    h.step();
+    let mut find_frames = Vec::new();
+    let mut find_ready = Vec::new();
+    for c in "spin_lock_irqsave".chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        let wall = std::time::Instant::now();
+        let t = Instant::now();
+        h.step();
+        find_frames.push(t.elapsed().as_secs_f64() * 1000.0);
+        while h.state().state.active_tab().and_then(|t| t.find.as_ref()).is_some_and(|f| f.searching) {
+            let f = Instant::now();
+            h.step();
+            find_frames.push(f.elapsed().as_secs_f64() * 1000.0);
+        }
+        find_ready.push(wall.elapsed().as_secs_f64() * 1000.0);
+    }
+    let found = h.state().state.active_tab().and_then(|t| t.find.as_ref()).map_or(0, |f| f.matches.len());
     println!(
         "snapshot: {} ({} files): ingest {:.1} s, search and symbol indexes ready {:.1} s after start (wall clock)",
         snap.display(),
@@ -152,6 +186,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     report("scroll a page per frame, wrapped", &mut wrapped);
     report("jump to a random line", &mut jumps);
     report("type a search query", &mut typing);
+    report("find in file, every frame while typing", &mut find_frames);
+    report(&format!("find in file, key to matches ready ({found} matches)"), &mut find_ready);
     println!("peak RSS: {} MB", peak_rss_mb());
     Ok(())
 }

@@ -15,8 +15,8 @@ use std::path::PathBuf;
 
 pub use crate::state::compare::CompareCmd;
 pub use crate::state::{
-    AppState, BottomTab, Command, Load, LoadCmd, NavCmd, OverlayCmd, Prefs, ReviewCmd, RightTab, SearchCmd,
-    SymbolsCmd, ThreadsCmd, ViewCmd,
+    AppState, BottomTab, Command, Load, LoadCmd, NavCmd, OverlayCmd, Panel, PanelSizes, Prefs, ReviewCmd,
+    RightTab, SearchCmd, SymbolsCmd, ThreadsCmd, ViewCmd,
 };
 pub use crate::state::{compare, document, records};
 pub use crate::ui::app::VitrineApp;

@@ -656,6 +656,12 @@ pub fn verify_with_previous(
             r.problems.push(Problem::new(e.name.as_str(), format!("status policy: {v}")));
         }
     }
+    // Retired principals sign nothing more; only the reviewing side retires or renames.
+    for (i, why) in crate::people::retirements(&check.accepted).violations {
+        if let Some(e) = check.accepted.get(i) {
+            r.problems.push(Problem::new(e.name.as_str(), format!("people: {why}")));
+        }
+    }
 
     if let Some(s) = snapshot {
         r.snapshot_checked = true;

@@ -23,6 +23,10 @@ pub const FORMAT_VERSION: u64 = 1;
 /// stays readable by a Vitrine that knows only v1, and one that needs it is refused by such a Vitrine
 /// (unknown version) instead of being resolved to another file.
 pub const EXACT_PATH_VERSION: u64 = 2;
+/// The format version of an entry that retires or renames a person ([`Kind::Retire`], [`Kind::Rename`]):
+/// an entry is v3 exactly when it is one of those, so a Vitrine that knows only v1 and v2 refuses it as
+/// an unknown version instead of ignoring a decision about who may sign.
+pub const PEOPLE_VERSION: u64 = 3;
 
 /// What an entry does; each kind has its own required fields ([`Entry::validate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +45,12 @@ pub enum Kind {
     ReviewMark,
     /// Carries a thread over from the review of an earlier version ([`crate::port`]).
     AnchorPort,
+    /// Retires a principal: nothing it signs later in the log counts ([`crate::people`]). The body is a
+    /// canonical [`crate::people::PersonChange`]; only the reviewing side may sign it.
+    Retire,
+    /// Retires a principal in favour of a new name for the same person (a mistyped principal): the body
+    /// is a canonical [`crate::people::PersonChange`] with `to`; only the reviewing side may sign it.
+    Rename,
 }
 
 /// What an annotation is.
@@ -109,7 +119,7 @@ macro_rules! word_enum {
         }
     };
 }
-word_enum!(Kind { Annotation = "annotation", Reply = "reply", Status = "status", Retract = "retract", ReviewMark = "review-mark", AnchorPort = "anchor-port" });
+word_enum!(Kind { Annotation = "annotation", Reply = "reply", Status = "status", Retract = "retract", ReviewMark = "review-mark", AnchorPort = "anchor-port", Retire = "retire", Rename = "rename" });
 word_enum!(Class { Finding = "finding", Question = "question", Note = "note" });
 word_enum!(Severity { Info = "info", Low = "low", Medium = "medium", High = "high", Critical = "critical" });
 word_enum!(Status { Open = "open", Acknowledged = "acknowledged", Disputed = "disputed", Fixed = "fixed", AcceptedRisk = "accepted-risk", Closed = "closed" });
@@ -321,7 +331,7 @@ impl Entry {
     pub fn from_bytes(bytes: &[u8]) -> Result<Entry, RecordError> {
         canon::check_canonical(bytes)?;
         let parsed = serde_json::from_slice::<Entry>(bytes);
-        let known = |v: u64| v == FORMAT_VERSION || v == EXACT_PATH_VERSION;
+        let known = |v: u64| v == FORMAT_VERSION || v == EXACT_PATH_VERSION || v == PEOPLE_VERSION;
         let known_version = match &parsed {
             Ok(entry) => known(entry.v),
             // Another version may have other fields: say so rather than name a field.
@@ -335,7 +345,7 @@ impl Entry {
         };
         if !known_version {
             return Err(RecordError::Entry(format!(
-                "unknown format version (this Vitrine reads v{FORMAT_VERSION} and v{EXACT_PATH_VERSION})"
+                "unknown format version (this Vitrine reads v{FORMAT_VERSION} to v{PEOPLE_VERSION})"
             )));
         }
         let entry = parsed.map_err(|e| RecordError::Entry(e.to_string()))?;
@@ -343,10 +353,12 @@ impl Entry {
         Ok(entry)
     }
 
-    /// The format version this entry's content needs: [`EXACT_PATH_VERSION`] when its target carries
-    /// `path_bytes`, else [`FORMAT_VERSION`].
+    /// The format version this entry's content needs: [`PEOPLE_VERSION`] for a retirement or a rename,
+    /// [`EXACT_PATH_VERSION`] when its target carries `path_bytes`, else [`FORMAT_VERSION`].
     pub fn version_needed(&self) -> u64 {
-        if self.target.as_ref().is_some_and(|t| t.path_bytes.is_some()) {
+        if matches!(self.kind, Kind::Retire | Kind::Rename) {
+            PEOPLE_VERSION
+        } else if self.target.as_ref().is_some_and(|t| t.path_bytes.is_some()) {
             EXACT_PATH_VERSION
         } else {
             FORMAT_VERSION
@@ -370,14 +382,17 @@ impl Entry {
     pub fn validate(&self) -> Result<(), RecordError> {
         let bad = |m: String| Err(RecordError::Entry(m));
         if self.v != self.version_needed() {
-            return bad(if self.v == FORMAT_VERSION || self.v == EXACT_PATH_VERSION {
-                format!(
-                    "v{} entry: an entry is v{EXACT_PATH_VERSION} exactly when its target has path_bytes",
-                    self.v
-                )
-            } else {
-                format!("unknown format version {}", self.v)
-            });
+            return bad(
+                if self.v == FORMAT_VERSION || self.v == EXACT_PATH_VERSION || self.v == PEOPLE_VERSION {
+                    format!(
+                        "v{} entry: an entry is v{EXACT_PATH_VERSION} exactly when its target has path_bytes, \
+                     and v{PEOPLE_VERSION} exactly when it retires or renames a person",
+                        self.v
+                    )
+                } else {
+                    format!("unknown format version {}", self.v)
+                },
+            );
         }
         if self.seq == 0 {
             return bad("seq starts at 1".into());
@@ -443,6 +458,7 @@ impl Entry {
                 has(self.target.as_ref().is_some_and(|t| t.lines.is_none()), "needs a whole-file target")?
             }
             Kind::AnchorPort => crate::port::check_entry(self).map_err(RecordError::Entry)?,
+            Kind::Retire | Kind::Rename => crate::people::check_entry(self).map_err(RecordError::Entry)?,
         }
         Ok(())
     }
@@ -651,8 +667,8 @@ mod tests {
             assert!(refused(&e).contains("lowercase hex"), "{bad}: {}", refused(&e));
         }
         // A reader of v1 only would refuse a v2 entry by its version, never resolve its text form.
-        let v3 = String::from_utf8(targeting(nfd).to_bytes().unwrap()).unwrap().replace("\"v\":2", "\"v\":3");
-        let err = Entry::from_bytes(v3.as_bytes()).unwrap_err().to_string();
+        let v4 = String::from_utf8(targeting(nfd).to_bytes().unwrap()).unwrap().replace("\"v\":2", "\"v\":4");
+        let err = Entry::from_bytes(v4.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("unknown format version"), "{err}");
     }
 }

@@ -152,6 +152,17 @@ fn describe(v: &Verified) -> String {
             at.unwrap_or_default()
         ),
         Kind::ReviewMark => format!("review mark{}", at.unwrap_or_default()),
+        Kind::Retire | Kind::Rename => {
+            match crate::people::PersonChange::parse(e.body.as_deref().unwrap_or_default()) {
+                Ok(c) => match c.to {
+                    Some(to) => {
+                        format!("rename of {} to {}", principal::escape(&c.principal), principal::escape(&to))
+                    }
+                    None => format!("retirement of {}", principal::escape(&c.principal)),
+                },
+                Err(_) => e.kind.as_str().to_owned(),
+            }
+        }
         kind => format!(
             "{}{} to {}",
             kind.as_str(),

@@ -180,9 +180,11 @@ impl Review {
     pub fn add_person(&mut self, person: Person) -> Result<bool, RecordError> {
         crate::principal::validate_principal(&person.principal)
             .map_err(|e| RecordError::Usage(e.to_string()))?;
-        if let Some(other) =
-            self.people.by_fingerprint(&person.fingerprint).find(|p| p.principal != person.principal)
-        {
+        // A renamed person's key may be listed again under the new name, and only under it.
+        let retirements = self.retirements();
+        if let Some(other) = self.people.by_fingerprint(&person.fingerprint).find(|p| {
+            p.principal != person.principal && retirements.current_name(&p.principal) != person.principal
+        }) {
             return Err(RecordError::Usage(format!(
                 "key {} already belongs to {}",
                 person.fingerprint, other.principal
@@ -195,6 +197,11 @@ impl Review {
         write_atomic(&self.dir.join("allowed_signers"), people.render()?.as_bytes())?;
         self.people = people;
         Ok(true)
+    }
+
+    /// Who the log retires or renames, and the entries that therefore do not count.
+    pub fn retirements(&self) -> crate::people::Retirements {
+        crate::people::retirements(&self.entries)
     }
 
     /// The annotation at the root of the thread entry `id` belongs to, if it is in one.
@@ -256,11 +263,16 @@ impl Review {
 
     fn stage(&self, signer: &Signer, draft: Draft, now: OffsetDateTime) -> Result<Verified, RecordError> {
         let fp = signer.fingerprint().to_owned();
-        let person = self.people.by_fingerprint(&fp).next().ok_or_else(|| {
-            RecordError::Usage(format!(
-                "key {fp} is not one of this review's people: add it with `vitrine people add`"
-            ))
-        })?;
+        // A renamed person's key is listed under both names: it signs as the name not retired.
+        let retirements = self.retirements();
+        let mut holders = self.people.by_fingerprint(&fp).peekable();
+        let first = holders.peek().copied();
+        let person =
+            holders.find(|p| !retirements.retired.contains_key(&p.principal)).or(first).ok_or_else(|| {
+                RecordError::Usage(format!(
+                    "key {fp} is not one of this review's people: add it with `vitrine people add`"
+                ))
+            })?;
         // Refused here rather than quarantined at the next load: an entry the log would not accept is
         // never written.
         if !person.allows_namespace(crate::keys::NS_ENTRY) || !person.valid_at(now) {
@@ -268,6 +280,25 @@ impl Review {
                 "the key of {} may not sign entries now (namespace or validity in allowed_signers)",
                 person.principal
             )));
+        }
+        // A retired principal signs nothing more; only the reviewing side retires or renames.
+        if let Some(r) = retirements.retired.get(&person.principal) {
+            return Err(RecordError::Policy(format!(
+                "{} was retired by entry {}: it signs nothing more",
+                person.principal,
+                r.by.get(..12).unwrap_or(&r.by)
+            )));
+        }
+        if matches!(draft.kind, Kind::Retire | Kind::Rename) {
+            crate::people::check_role(&person.principal, &person.role).map_err(RecordError::Policy)?;
+            let body = crate::people::PersonChange::parse(draft.body.as_deref().unwrap_or_default())
+                .map_err(RecordError::Usage)?;
+            if !self.people.people.iter().any(|p| p.principal == body.principal) {
+                return Err(RecordError::Usage(format!("{} is not a person of this review", body.principal)));
+            }
+            if retirements.retired.contains_key(&body.principal) {
+                return Err(RecordError::Usage(format!("{} is retired already", body.principal)));
+            }
         }
         if let Some(p) = &draft.parent
             && !self.entries.iter().any(|e| &e.id == p)

@@ -26,7 +26,13 @@ pub struct Thread<'a> {
 pub fn threads(entries: &[Verified]) -> Vec<Thread<'_>> {
     let mut out: Vec<Thread<'_>> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
-    for e in entries {
+    // What a retired principal signed after its retirement does not count.
+    let void: std::collections::HashSet<usize> =
+        crate::people::retirements(entries).violations.into_iter().map(|(i, _)| i).collect();
+    for (i, e) in entries.iter().enumerate() {
+        if void.contains(&i) {
+            continue;
+        }
         match e.entry.kind {
             // A port entry is the root of the thread it carries over from the review of an earlier
             // version (it names that annotation in its body, not as a parent).
@@ -52,7 +58,7 @@ pub fn threads(entries: &[Verified]) -> Vec<Thread<'_>> {
                     }
                 }
             }
-            Kind::ReviewMark => {}
+            Kind::ReviewMark | Kind::Retire | Kind::Rename => {}
         }
     }
     out

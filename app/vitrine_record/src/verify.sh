@@ -168,10 +168,16 @@ def hex64: type == "string" and test("^[0-9a-f]{64}$");
 def name: type == "string" and length > 0 and length <= 256
   and (explode | all(. > 32 and . != 127 and (. < 128 or . > 159) and . != 34 and . != 33 and . != 35
     and . != 42 and . != 44 and . != 63));
-if type == "object" and (.v == 1 or .v == 2)
+def person: (.kind | IN("retire", "rename")) as $p
+  | ($p == (.v == 3))
+  and (if $p then .target == null and .parent == null and .status == null and (.body | type == "string")
+    and (.body | fromjson | type == "object" and (.principal | name) and ((.to // "") | . == "" or name))
+    and ((.kind == "rename") == ((.body | fromjson | .to) != null))
+  else true end);
+if type == "object" and (.v == 1 or .v == 2 or .v == 3)
   and (.seq | type == "number" and . == floor and . >= 1 and . <= 9007199254740991)
   and ((.prev // "") | . == "" or hex64) and ((.parent // "") | . == "" or hex64)
-  and (.kind | IN("annotation", "reply", "status", "retract", "review-mark", "anchor-port"))
+  and (.kind | IN("annotation", "reply", "status", "retract", "review-mark", "anchor-port", "retire", "rename"))
   and (.author | type == "object") and (.author.principal | name)
   and (.author.fingerprint | type == "string" and test("^SHA256:[A-Za-z0-9+/]{43}$"))
   and (.role | type == "string" and test("^[A-Za-z0-9_-]{1,64}$"))
@@ -182,9 +188,9 @@ if type == "object" and (.v == 1 or .v == 2)
     and (.path_bytes == null or (.path_bytes | type == "string" and test("^([0-9a-f]{2})+$")))
     and (.lines == null or (.lines | type == "array" and length == 2
       and all(type == "number" and . == floor and . >= 1 and . <= 9007199254740991)))))
-  and ((.v == 2) == (.target != null and .target.path_bytes != null))
+  and ((.v == 2) == (.target != null and .target.path_bytes != null)) and person
 then .seq, (.prev // "-"), (.parent // "-"), .kind, .author.principal, .author.fingerprint, .role, .time,
-  .snapshot, (.status // "-")
+  .snapshot, (.status // "-"), (if .kind | IN("retire", "rename") then .body | fromjson | .principal else "-" end)
 else error("fields") end'
 
 # The status policy (ARCHITECTURE.md): the annotation's author may change its thread; a reviewer or a
@@ -205,7 +211,7 @@ policy() { # ROLE IS_AUTHOR KIND STATUS
 
 # Entries, in name order: numbering, size, signature, canonical form, fields, snapshot, signer, role,
 # chain, parent, policy. The entries that pass are listed in $T/ok for the anchor checks.
-: > "$T/ids"; : > "$T/leaves"; : > "$T/ok"; mkdir "$T/e" "$T/h" || exit 2
+: > "$T/ids"; : > "$T/leaves"; : > "$T/ok"; : > "$T/retired"; mkdir "$T/e" "$T/h" || exit 2
 n=0
 for e in entries/*; do
   [ -e "$e" ] || continue
@@ -235,7 +241,7 @@ for e in entries/*; do
   fi
   if ! jq -r "$FIELDS" "$e" > "$T/fields" 2> /dev/null; then problem "$e" "a field is missing or malformed"; continue; fi
   { read -r seq; read -r prev; read -r parent; read -r kind; read -r principal; read -r fp; read -r role
-    read -r when; read -r esnap; read -r status; } < "$T/fields"
+    read -r when; read -r esnap; read -r status; read -r subject; } < "$T/fields"
   if [ "$esnap" != "$snap" ]; then problem "$e" "belongs to snapshot $esnap, not $snap (replayed from another review?)"; continue; fi
   if ! out=$(ssh-keygen -Y verify -f allowed_signers -I "$principal" -n entry@vitrine -s "$e.sig" \
       -Overify-time="$(sshtime "$when")" < "$e" 2>&1); then
@@ -259,6 +265,19 @@ for e in entries/*; do
   echo "$seq $id" > "$T/h/$key"
   echo "$id" >> "$T/ids"
   echo "$e" >> "$T/ok"
+  # People: a principal retired (or renamed) earlier in the log signs nothing more; only the reviewing
+  # side retires or renames. Such entries stay in the log and change nothing.
+  if grep -Fxq -e "$who" "$T/retired"; then
+    problem "$e" "people: signed by $(shown "$principal"), who was retired earlier in the log"
+    echo - > "$T/e/$id"; continue
+  fi
+  if [ "$kind" = retire ] || [ "$kind" = rename ]; then
+    case $role in
+      reviewer | lead) b64 "$subject" >> "$T/retired"; echo >> "$T/retired" ;;
+      *) problem "$e" "people: $role $(shown "$principal") may not retire or rename a person: only a reviewer or a lead does" ;;
+    esac
+    echo - > "$T/e/$id"; continue
+  fi
   # Threads: each entry's file holds its thread's annotation author (base64), or - outside a thread.
   # A port entry (no parent) is the root of a thread carried over from an earlier version.
   if [ "$kind" = annotation ] || { [ "$kind" = anchor-port ] && [ "$parent" = - ]; }; then

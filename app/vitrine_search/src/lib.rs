@@ -23,11 +23,11 @@ mod words;
 
 pub use crate::error::SearchError;
 pub use crate::index::{
-    Definition, DefinitionSource, FORMAT_VERSION, FileStatus, FileTable, Index, IndexMeta, Opened, build,
-    build_into, open_or_build,
+    Definition, DefinitionSource, Definitions, FORMAT_VERSION, FileStatus, FileTable, Index, IndexMeta,
+    Opened, build, build_into, open_or_build,
 };
 pub use crate::query::{Node, ParsedQuery, Term, TermKind, parse};
 pub use crate::search::{
-    FileHits, LineHit, Plan, Query, Rank, SearchEvent, SearchHandle, SearchOptions, Summary, search_pool,
-    spawn_search,
+    FileHits, LineHit, Plan, Query, Rank, SearchEvent, SearchHandle, SearchOptions, Summary, SymReport,
+    search_pool, spawn_search,
 };

@@ -185,7 +185,7 @@ fn includes_path(include: &str, path: &str) -> bool {
 }
 
 /// Whether a written qualifier (`B`, `A::B`, `A<T>::B`) names the end of a scope path.
-fn scope_matches(scope: &str, qualifier: &str) -> bool {
+pub(crate) fn scope_matches(scope: &str, qualifier: &str) -> bool {
     let q: String = strip_template_args(qualifier);
     let q = q.trim_start_matches("::");
     scope == q || scope.ends_with(&format!("::{q}")) || scope.ends_with(&format!(".{q}"))

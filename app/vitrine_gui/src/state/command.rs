@@ -246,6 +246,8 @@ pub enum ViewCmd {
     ToggleInlineThreads,
     /// Fold or unfold one thread (by its root entry id) in the code view.
     ToggleInlineThread(String),
+    /// The reader dragged a panel to this size (points); kept in the window's settings.
+    PanelSize(crate::state::prefs::Panel, u32),
 }
 
 macro_rules! into_command {

@@ -47,7 +47,7 @@ pub use crate::state::command::{
 };
 pub use crate::state::load::Load;
 pub(crate) use crate::state::overlay::{Overlay, OverlayKind};
-pub use crate::state::prefs::Prefs;
+pub use crate::state::prefs::{Panel, PanelSizes, Prefs};
 pub(crate) use crate::state::progress::NodeProgress;
 pub(crate) use crate::state::tab::{FindState, Tab};
 pub use crate::state::view::{BottomTab, RightTab};

@@ -112,6 +112,18 @@ pub struct ReviewState {
     shared_principals: std::collections::HashSet<String>,
     /// An import waiting for the user to accept the people it brings (nothing merged yet).
     pub import: Option<crate::state::records::PlannedImport>,
+    /// The review's people (one row per key), with who the log retired or renamed.
+    pub people: Vec<PersonRow>,
+}
+
+/// One key of the review's people, as the Record tab lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRow {
+    pub principal: String,
+    pub role: String,
+    pub fingerprint: String,
+    /// "retired", or "renamed to NEW", when a signed entry of the log says so.
+    pub state: Option<String>,
 }
 
 impl ReviewState {
@@ -147,6 +159,21 @@ impl ReviewState {
         }
         self.shared_principals =
             keys.into_iter().filter(|&(_, n)| n > 1).map(|(p, _)| p.to_owned()).collect();
+        let retirements = review.retirements();
+        self.people = review
+            .people()
+            .people
+            .iter()
+            .map(|p| PersonRow {
+                principal: p.principal.clone(),
+                role: p.role.clone(),
+                fingerprint: p.fingerprint.clone(),
+                state: retirements.retired.get(&p.principal).map(|r| match &r.to {
+                    Some(to) => format!("renamed to {}", vitrine_record::principal::display(to)),
+                    None => "retired".to_owned(),
+                }),
+            })
+            .collect();
         self.entries = review.entries().to_vec();
         self.known = vitrine_record::KnownSignatures::of(&self.entries);
         self.problems = review.problems().to_vec();

@@ -45,22 +45,40 @@ impl LateDefinitions {
 impl vitrine_search::DefinitionSource for LateDefinitions {
     fn definitions(
         &self,
-        name: &str,
+        written: &str,
         case_sensitive: bool,
-    ) -> Result<Vec<vitrine_search::Definition>, String> {
+    ) -> Result<vitrine_search::Definitions, String> {
         let index = self.0.get().ok_or("the symbol index is still being built")?;
-        let how =
-            if case_sensitive { vitrine_syntax::Match::Exact } else { vitrine_syntax::Match::IgnoreCase };
-        let hits = index.lookup(name, how).map_err(|e| e.to_string())?;
-        Ok(hits
+        let pattern = vitrine_syntax::index::NamePattern::parse(written);
+        let found = index
+            .definitions_matching(&pattern, case_sensitive, vitrine_syntax::index::PATTERN_NAME_LIMIT)
+            .map_err(|e| e.to_string())?;
+        Ok(vitrine_search::Definitions {
+            list: found
+                .hits
+                .into_iter()
+                .map(|h| vitrine_search::Definition {
+                    len: h.name.len(),
+                    path: h.path.into_bytes(),
+                    line: u64::from(h.at.line) + 1,
+                    column: h.at.column as usize,
+                })
+                .collect(),
+            truncated: found.truncated,
+        })
+    }
+
+    fn close_names(&self, written: &str) -> Vec<String> {
+        let bare = vitrine_syntax::index::NamePattern::parse(written).bare();
+        let Some(index) = self.0.get() else { return Vec::new() };
+        // Suggestions are a nicety: an unreadable name table leaves none rather than failing the search.
+        index
+            .names(&bare, vitrine_syntax::Match::Fuzzy, 6)
+            .unwrap_or_default()
             .into_iter()
-            .filter(|h| h.role == vitrine_syntax::Role::Definition)
-            .map(|h| vitrine_search::Definition {
-                path: h.path.into_bytes(),
-                line: u64::from(h.at.line) + 1,
-                column: h.at.column as usize,
-            })
-            .collect())
+            .filter(|n| *n != bare)
+            .take(5)
+            .collect()
     }
 }
 

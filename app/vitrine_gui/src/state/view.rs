@@ -60,6 +60,7 @@ impl AppState {
             ViewCmd::ShowRight(tab) => self.right = tab,
             ViewCmd::ToggleWrap => self.prefs.wrap = !self.prefs.wrap,
             ViewCmd::ToggleTreePanel => self.prefs.show_tree = !self.prefs.show_tree,
+            ViewCmd::PanelSize(panel, points) => self.prefs.panels.set(panel, points),
             ViewCmd::ToggleSidePanel => self.prefs.show_side = !self.prefs.show_side,
             ViewCmd::ToggleInlineThreads => self.prefs.inline_threads = !self.prefs.inline_threads,
             ViewCmd::ToggleInlineThread(id) => toggle(&mut self.folded_threads, id),

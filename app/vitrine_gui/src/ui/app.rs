@@ -5,7 +5,7 @@ use egui::{Color32, RichText};
 use crate::state::compare::{CompareCmd, Middle};
 use crate::state::records::RecordAction;
 use crate::state::{
-    AppState, BottomTab, Load, LoadCmd, OverlayCmd, OverlayKind, ReviewCmd, RightTab, ViewCmd,
+    AppState, BottomTab, Load, LoadCmd, OverlayCmd, OverlayKind, Panel, ReviewCmd, RightTab, ViewCmd,
 };
 use crate::ui::Commands;
 use crate::ui::dialog::{Backend, Dialogs, Outcome, Pick};
@@ -33,6 +33,9 @@ pub struct VitrineApp {
     load_steps: usize,
     /// The import dialog's "I checked the second keys" box.
     second_keys: bool,
+    /// Each resizable panel's size at the last frame (tree, bottom, side), to tell a drag from a
+    /// window that was resized.
+    panel_seen: [u32; 3],
 }
 
 impl VitrineApp {
@@ -48,6 +51,7 @@ impl VitrineApp {
             load_shown: None,
             load_steps: 0,
             second_keys: false,
+            panel_seen: [0; 3],
         }
     }
 
@@ -127,17 +131,29 @@ impl VitrineApp {
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         match &self.state.load {
             Load::Ready => {
+                let sizes = self.state.prefs.panels;
                 if self.state.prefs.show_tree {
-                    egui::Panel::left("files")
+                    let open_at = sizes.size(Panel::Tree, ui.available_width());
+                    let shown = egui::Panel::left("files")
                         .resizable(true)
-                        .default_size(300.0)
+                        .default_size(open_at)
                         .min_size(160.0)
                         .show(ui, |ui| tree_ui::tree_ui(ui, &self.state, &mut commands));
+                    remember_drag(
+                        ui,
+                        Panel::Tree,
+                        shown.response.rect.width(),
+                        &mut self.panel_seen,
+                        &mut commands,
+                    );
                 }
                 if self.state.prefs.show_health {
-                    egui::Panel::bottom("bottom").resizable(true).default_size(240.0).min_size(80.0).show(
-                        ui,
-                        |ui| {
+                    let open_at = sizes.size(Panel::Bottom, ui.available_height());
+                    let shown = egui::Panel::bottom("bottom")
+                        .resizable(true)
+                        .default_size(open_at)
+                        .min_size(80.0)
+                        .show(ui, |ui| {
                             ui.horizontal(|ui| {
                                 // Every finding counts, including those summed up rather than listed one by one.
                                 let findings: u64 = self
@@ -180,13 +196,22 @@ impl VitrineApp {
                                 BottomTab::Threads => threads_ui::threads_ui(ui, &self.state, &mut commands),
                                 BottomTab::Record => review_ui::record_ui(ui, &self.state),
                             }
-                        },
+                        });
+                    remember_drag(
+                        ui,
+                        Panel::Bottom,
+                        shown.response.rect.height(),
+                        &mut self.panel_seen,
+                        &mut commands,
                     );
                 }
                 if self.state.active_tab().is_some() && self.state.prefs.show_side {
-                    egui::Panel::right("outline").resizable(true).default_size(250.0).min_size(120.0).show(
-                        ui,
-                        |ui| {
+                    let open_at = sizes.size(Panel::Side, ui.available_width());
+                    let shown = egui::Panel::right("outline")
+                        .resizable(true)
+                        .default_size(open_at)
+                        .min_size(120.0)
+                        .show(ui, |ui| {
                             ui.horizontal(|ui| {
                                 let n = self.state.review.as_ref().map_or(0, |r| {
                                     let path = self.state.active_tab().map(|t| t.doc.path.display());
@@ -208,7 +233,13 @@ impl VitrineApp {
                                     review_ui::annotations_ui(ui, &self.state, &mut commands)
                                 }
                             }
-                        },
+                        });
+                    remember_drag(
+                        ui,
+                        Panel::Side,
+                        shown.response.rect.width(),
+                        &mut self.panel_seen,
+                        &mut commands,
                     );
                 }
                 let page = egui::CentralPanel::default()
@@ -555,6 +586,23 @@ impl VitrineApp {
             SymIndexState::Failed(_) => "symbols failed".to_owned(),
         };
         format!("{text} · {symbols}")
+    }
+}
+
+/// Keeps a panel's size in the window's settings once the reader has dragged it: when it changed
+/// since the last frame while the pointer was pressed (or just released). A window resized under it
+/// is not a choice to keep.
+fn remember_drag(ui: &egui::Ui, panel: Panel, now: f32, seen: &mut [u32; 3], commands: &mut Commands) {
+    let slot = match panel {
+        Panel::Tree => 0,
+        Panel::Bottom => 1,
+        Panel::Side => 2,
+    };
+    let points = now.round().max(0.0) as u32;
+    let before = std::mem::replace(&mut seen[slot], points);
+    let pressed = ui.input(|i| i.pointer.primary_down() || i.pointer.primary_released());
+    if pressed && before != 0 && before != points {
+        commands.push(ViewCmd::PanelSize(panel, points));
     }
 }
 

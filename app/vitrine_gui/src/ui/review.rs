@@ -473,6 +473,7 @@ fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands
 /// The record tab: the last export, import or verification, entry by entry.
 pub fn record_ui(ui: &mut egui::Ui, state: &AppState) {
     let Some(review) = &state.review else { return };
+    people_ui(ui, review);
     if review.record_running() {
         // A label, not a spinner: a spinner repaints every frame it can, where background work is shown
         // at the window's bounded rate (~10 Hz, `AppState::busy`).
@@ -519,6 +520,33 @@ pub fn record_ui(ui: &mut egui::Ui, state: &AppState) {
             ui.label(RichText::new(format!("✔ {:>6}  {:<12} {id}  {}", e.seq, e.kind, e.author)).monospace());
         }
     });
+}
+
+/// The review's people, one row per key, with who a signed entry retired or renamed.
+fn people_ui(ui: &mut egui::Ui, review: &crate::state::review::ReviewState) {
+    if review.people.is_empty() {
+        return;
+    }
+    egui::CollapsingHeader::new(format!("People ({})", review.people.len())).default_open(true).show(
+        ui,
+        |ui| {
+            for p in &review.people {
+                let line = format!(
+                    "{:<28} {:<10} {}",
+                    vitrine_record::principal::display(&p.principal),
+                    p.role,
+                    p.fingerprint
+                );
+                match &p.state {
+                    Some(state) => ui.label(
+                        RichText::new(format!("{line}  ({state})")).monospace().strikethrough().weak(),
+                    ),
+                    None => ui.label(RichText::new(line).monospace()),
+                };
+            }
+        },
+    );
+    ui.separator();
 }
 
 /// A thread as the code view draws it under its lines.

@@ -108,8 +108,21 @@ pub struct Index {
 /// Where `sym:` finds definitions and what lets files that define a query word rank first: the symbol
 /// index, plugged in by the application, so that this crate needs no parser.
 pub trait DefinitionSource: Send + Sync + std::fmt::Debug {
-    /// Every definition named exactly `name` (ignoring case unless `case_sensitive`).
-    fn definitions(&self, name: &str, case_sensitive: bool) -> Result<Vec<Definition>, String>;
+    /// The definitions a written name finds (ignoring case unless `case_sensitive`): a plain name,
+    /// a qualified one (`Class::method`, `ns::f`) or a glob (`EVP_Digest*`, `*_init`, `ssl?_read`).
+    fn definitions(&self, written: &str, case_sensitive: bool) -> Result<Definitions, String>;
+
+    /// Names close to `written`, for saying what a name that finds nothing might have meant.
+    fn close_names(&self, written: &str) -> Vec<String>;
+}
+
+/// What a [`DefinitionSource`] found for one written name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Definitions {
+    /// The definitions.
+    pub list: Vec<Definition>,
+    /// The source's limit on matching names cut the answer (a broad glob).
+    pub truncated: bool,
 }
 
 /// Where a definition's name is.
@@ -121,6 +134,8 @@ pub struct Definition {
     pub line: u64,
     /// 0-based byte column of the name in its line.
     pub column: usize,
+    /// Byte length of the name (what a pattern matched, not the pattern).
+    pub len: usize,
 }
 
 impl Index {

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use super::{Expr, FileHits, LineHit, Matcher, Plan, Query, Rank, SearchOptions, Summary, SymFiles};
+use super::{
+    Expr, FileHits, LineHit, Matcher, Plan, Query, Rank, SearchOptions, Summary, SymFiles, SymReport,
+};
 use crate::error::SearchError;
 use crate::index::{FileStatus, Index};
 use crate::lang;
@@ -121,7 +123,7 @@ impl Index {
         on_plan: &mut dyn FnMut(Plan),
         sink: &mut dyn FnMut(FileHits) -> bool,
     ) -> Result<Summary, SearchError> {
-        let syms = self.resolve_syms(query)?;
+        let (syms, sym_reports) = self.resolve_syms(query)?;
         let def_files = self.defining_files(query);
         let tri = query.trigram_query(&query.expr, &syms);
         let scanned_all = tri.is_all();
@@ -138,9 +140,11 @@ impl Index {
             scanned_all,
             files_not_searched: self.meta().files_not_searched(),
             complete: true,
+            syms: sym_reports,
             ..Summary::default()
         };
-        on_plan(Plan { candidates: summary.candidates, scanned_all });
+        let syms_truncated = summary.syms.iter().any(|r| r.truncated);
+        on_plan(Plan { candidates: summary.candidates, scanned_all, syms_truncated });
         let mut batch = 8usize;
         let mut files_read = 0usize;
         let mut rest = ranked.as_slice();
@@ -185,9 +189,11 @@ impl Index {
         Ok(summary)
     }
 
-    /// Looks every `sym:` name up in the definition source.
-    fn resolve_syms(&self, query: &Query) -> Result<Vec<SymFiles>, SearchError> {
+    /// Looks every `sym:` name up in the definition source, with what each found (for saying that a
+    /// name found nothing, or that a broad glob was cut).
+    fn resolve_syms(&self, query: &Query) -> Result<(Vec<SymFiles>, Vec<SymReport>), SearchError> {
         let mut out = Vec::with_capacity(query.syms.len());
+        let mut reports = Vec::with_capacity(query.syms.len());
         for (name, _) in &query.syms {
             let Some(source) = self.definitions() else {
                 return Err(SearchError::Query {
@@ -198,18 +204,26 @@ impl Index {
             };
             let defs = source.definitions(name, query.case_sensitive).map_err(SearchError::Definitions)?;
             let mut files = SymFiles::new();
-            for d in defs {
+            for d in &defs.list {
                 if let Some(id) = self.files().find(&d.path) {
-                    files.entry(id).or_default().push((d.line, d.column));
+                    files.entry(id).or_default().push((d.line, d.column, d.len));
                 }
             }
             for lines in files.values_mut() {
                 lines.sort_unstable();
                 lines.dedup();
             }
+            let definitions = files.values().map(|l| l.len() as u64).sum();
+            let close_names = if definitions == 0 { source.close_names(name) } else { Vec::new() };
+            reports.push(SymReport {
+                written: name.clone(),
+                definitions,
+                truncated: defs.truncated,
+                close_names,
+            });
             out.push(files);
         }
-        Ok(out)
+        Ok((out, reports))
     }
 
     /// Files that define one of the query's bare words (ranked first); empty without a source.
@@ -218,7 +232,7 @@ impl Index {
         let Some(source) = self.definitions() else { return out };
         for w in &query.def_words {
             // Ranking is a nicety: a failed lookup leaves the order by path; it does not fail the search.
-            for d in source.definitions(w, query.case_sensitive).unwrap_or_default() {
+            for d in source.definitions(w, query.case_sensitive).map(|d| d.list).unwrap_or_default() {
                 if let Some(id) = self.files().find(&d.path) {
                     out.insert(id);
                 }
@@ -313,9 +327,9 @@ impl Index {
                 merged.extend_from_slice(lines);
             }
         }
-        for ((name, positive), files) in q.syms.iter().zip(syms) {
+        for ((_, positive), files) in q.syms.iter().zip(syms) {
             if let (true, Some(lines)) = (*positive, files.get(&id)) {
-                merged.extend(definition_lines(buf, lines, name));
+                merged.extend(definition_lines(buf, lines));
             }
         }
         if per_term.len() + q.syms.len() > 1 {
@@ -340,10 +354,10 @@ impl Index {
                 let hay = buf.get(..le).unwrap_or_default();
                 let mut ranges = Vec::new();
                 let mut end_line = line_no;
-                for ((name, positive), files) in q.syms.iter().zip(syms) {
+                for ((_, positive), files) in q.syms.iter().zip(syms) {
                     let Some(defs) = files.get(&id).filter(|_| *positive) else { continue };
-                    for &(_, col) in defs.iter().filter(|&&(l, _)| l == line_no) {
-                        ranges.push((col, (col + name.len()).min(le - ls)));
+                    for &(_, col, len) in defs.iter().filter(|&&(l, _, _)| l == line_no) {
+                        ranges.push((col, (col + len).min(le - ls)));
                     }
                 }
                 for (i, (m, &positive)) in q.matchers.iter().zip(&q.positive).enumerate() {
@@ -413,11 +427,11 @@ fn next_batch(batch: usize, files_read: usize, lines: u64, stop_after_lines: Opt
 }
 
 /// (line_start, name_start, name_end) of each definition in `defs` (sorted by line), for `sym:` hits.
-fn definition_lines(buf: &[u8], defs: &[(u64, usize)], name: &str) -> Vec<(usize, usize, usize)> {
+fn definition_lines(buf: &[u8], defs: &[(u64, usize, usize)]) -> Vec<(usize, usize, usize)> {
     let mut out = Vec::with_capacity(defs.len());
     let mut line_no = 1u64;
     let mut start = 0usize;
-    for &(want, col) in defs {
+    for &(want, col, len) in defs {
         while line_no < want {
             match buf.get(start..).and_then(|t| memchr::memchr(b'\n', t)) {
                 Some(i) => {
@@ -429,7 +443,7 @@ fn definition_lines(buf: &[u8], defs: &[(u64, usize)], name: &str) -> Vec<(usize
         }
         let end = buf.get(start..).and_then(|t| memchr::memchr(b'\n', t)).map_or(buf.len(), |i| start + i);
         let at = (start + col).min(end);
-        out.push((start, at, (at + name.len()).min(end)));
+        out.push((start, at, (at + len).min(end)));
     }
     out
 }

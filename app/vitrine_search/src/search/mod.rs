@@ -134,6 +134,8 @@ pub struct Plan {
     pub candidates: u64,
     /// No usable literal: every indexed file is read.
     pub scanned_all: bool,
+    /// A `sym:` glob matched more names than the symbol index hands over: the answer is cut.
+    pub syms_truncated: bool,
 }
 
 /// The outcome of a completed (or stopped) run.
@@ -155,7 +157,23 @@ pub struct Summary {
     pub unreadable: Vec<String>,
     /// False when the run stopped early (`stop_after_lines`).
     pub complete: bool,
+    /// What each `sym:` name found, in query order.
+    pub syms: Vec<SymReport>,
 }
 
-/// For one `sym:` name: the files defining it and (1-based line, 0-based byte column) of each definition.
-type SymFiles = std::collections::BTreeMap<u32, Vec<(u64, usize)>>;
+/// What one `sym:` name found, so that an empty or cut answer is said rather than silent.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct SymReport {
+    /// The name as written after `sym:`.
+    pub written: String,
+    /// Definitions found in indexed files.
+    pub definitions: u64,
+    /// The symbol index's limit on matching names cut the answer: more names match than were used.
+    pub truncated: bool,
+    /// Without definitions: close names the index knows (what a fuzzy match finds).
+    pub close_names: Vec<String>,
+}
+
+/// For one `sym:` name: the files defining it and (1-based line, 0-based byte column, name length) of
+/// each definition.
+type SymFiles = std::collections::BTreeMap<u32, Vec<(u64, usize, usize)>>;

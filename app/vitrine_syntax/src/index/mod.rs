@@ -29,6 +29,7 @@ mod format;
 mod interner;
 mod order;
 mod partial;
+mod pattern;
 mod reader;
 mod scratch;
 mod write;
@@ -44,6 +45,7 @@ pub use self::build::{
 };
 pub use self::format::FORMAT_VERSION;
 pub use self::partial::{PartialAnswer, PartialDefinitions, PartialHit};
+pub use self::pattern::{NamePattern, PATTERN_NAME_LIMIT, PatternHits};
 pub use self::reader::SymbolIndex;
 
 /// What the index says about itself (`meta.json`).

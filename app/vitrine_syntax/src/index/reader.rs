@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use vitrine_indexfile::{CheckedFile, Seals};
 
 use super::format::*;
-use super::{CallSite, CallerGroup, DefHit, IndexMeta, Match, RefHit, Role};
+use super::{CallSite, CallerGroup, DefHit, IndexMeta, Match, NamePattern, PatternHits, RefHit, Role};
 use crate::error::SyntaxError;
 use crate::lang::{Language, language_for_path};
 use crate::symbols::{Point, Reference, SymbolKind};
@@ -213,6 +213,70 @@ impl SymbolIndex {
             Match::Fuzzy => self.find_fuzzy(query, limit)?,
         };
         ids.into_iter().take(limit).map(|id| self.name(id)).collect()
+    }
+
+    /// Definitions (not declarations) whose name matches `pattern` (a name, `Class::method`, a glob),
+    /// for at most `max_names` distinct names; `truncated` says when more matched. A glob reads the
+    /// names sharing its literal prefix, or the whole name table when it starts with a wildcard or
+    /// ignores case.
+    pub fn definitions_matching(
+        &self,
+        pattern: &NamePattern,
+        case_sensitive: bool,
+        max_names: usize,
+    ) -> Result<PatternHits, SyntaxError> {
+        let mut ids: Vec<u32> = if !pattern.is_glob() {
+            if case_sensitive {
+                self.find_exact(&pattern.name)?.into_iter().collect()
+            } else {
+                self.find_ignore_case(&pattern.name, false)?
+            }
+        } else if case_sensitive && !pattern.literal_prefix().is_empty() {
+            let prefix = pattern.literal_prefix();
+            let mut at = self.lower_bound(prefix)?;
+            let mut out = Vec::new();
+            while at < self.counts.names && out.len() <= max_names {
+                let name = self.name(at)?;
+                if !name.starts_with(prefix) {
+                    break;
+                }
+                if pattern.matches(&name, true) {
+                    out.push(at);
+                }
+                at += 1;
+            }
+            out
+        } else {
+            let loaded = self.all_names.get_or_init(|| self.load_all_names().map_err(|e| e.to_string()));
+            let (blob, spans) = match loaded {
+                Ok(all) => all,
+                Err(reason) => return Err(self.names_idx.corrupt(reason.clone())),
+            };
+            let mut out = Vec::new();
+            for (id, &(off, len)) in spans.iter().enumerate() {
+                let Some(name) = blob.get(off..off + len) else { continue };
+                if pattern.matches(&String::from_utf8_lossy(name), case_sensitive) {
+                    out.push(id as u32);
+                    if out.len() > max_names {
+                        break;
+                    }
+                }
+            }
+            out
+        };
+        let truncated = ids.len() > max_names;
+        ids.truncate(max_names);
+        let mut hits = Vec::new();
+        for &id in &ids {
+            let entry = self.entry(id)?;
+            for d in entry.def_start..entry.def_start + entry.def_count {
+                let hit = self.def(d)?;
+                if hit.role == Role::Definition && pattern.scope_ok(&hit.scope) {
+                    hits.push(hit);
+                }
+            }
+        }
+        Ok(PatternHits { hits, names: ids.len(), truncated })
     }
 
     /// Every call of a function or macro named `name`.
