@@ -11,6 +11,7 @@ mod cli_output;
 mod compare;
 mod findings;
 mod gui;
+mod gui_ranked;
 mod hostile;
 mod latency;
 mod network;

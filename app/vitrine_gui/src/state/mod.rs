@@ -16,12 +16,14 @@ pub mod fuzzy;
 pub mod health;
 pub mod highlight;
 mod history;
+pub mod library;
 pub mod load;
 pub mod meter;
 mod nav;
 pub mod overlay;
 pub mod prefs;
 pub mod progress;
+pub mod ranked;
 pub mod records;
 pub mod review;
 pub mod review_apply;
@@ -164,6 +166,9 @@ impl AppState {
                 if self.apply_review(c) {
                     self.refresh_progress();
                     self.threads.refresh(self.review.as_ref());
+                    if self.threads.library.active() {
+                        self.search_library();
+                    }
                 }
             }
             Command::Threads(c) => self.apply_threads(c),
