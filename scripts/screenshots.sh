@@ -71,7 +71,7 @@ shot hex-view "" --file firmware/ng-fw-2.4.1.bin
 shot light-theme "" --theme light --file src/packet.cpp --line 14
 shot callers "keys key ctrl+f; keys type 'is_operator(user)'; keys key Escape ctrl+shift+h" --file src/auth.cpp --line 18
 shot word-wrap "keys key alt+z" --file src/hosts.inc --line 2
-shot ranked-search "" --search '~licence check' --file src/license.cpp --line 9
+shot ranked-search "sleep 10" --search '~licence check' --file src/license.cpp --line 9
 # The Threads tab of 2.4.2 searching every review: the scope radio and the search box are clicked.
-SNAP=$demo2 shot findings-library "keys key ctrl+shift+l; sleep 1; click 520 796; click 900 796; keys type 'bidi'" \
+SNAP=$demo2 shot findings-library "keys key ctrl+shift+l; sleep 1; click 420 719; click 880 719; keys type 'bidi'" \
   --file src/auth.cpp --line 13
