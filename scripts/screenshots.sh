@@ -30,6 +30,12 @@ id=$("$bin" annotate "$demo" --key "$work/rev" --file src/auth.cpp --lines 13-17
   --body 'Why are there two license flags that render the same?' >/dev/null
 "$bin" mark-reviewed "$demo" --key "$work/rev" --file src/packet.cpp -q >/dev/null
 "$bin" export "$demo" --key "$work/rev" --out "$work/review.vitrine" -q >/dev/null
+# A second review for the findings library: the vendor's next version (2.4.2), its own note on the same lines.
+demo2=$work/demo-2.4.2
+cp -r "$demo" "$demo2" && printf '\n// 2.4.2: the early return is removed.\n' >> "$demo2/src/auth.cpp"
+"$bin" people add "$demo2" --principal alice@agency.example --role reviewer --pubkey "$work/rev.pub" -q >/dev/null
+"$bin" annotate "$demo2" --key "$work/rev" --file src/auth.cpp --lines 13-17 --kind finding --severity medium -q \
+  --body 'Still there in 2.4.2: the bidi controls remain in the comment, though the early return is gone.' >/dev/null
 
 # settle FILE: capture until the picture has text (many colours) and is the same twice in a row.
 settle() {
@@ -43,10 +49,12 @@ settle() {
   done
 }
 keys() { DISPLAY=$disp xdotool search --sync --name '^Vitrine$' windowfocus --sync >/dev/null 2>&1; DISPLAY=$disp xdotool "$@"; }
-# shot NAME "ACTIONS" ARGS...: start the window on the demo with ARGS, let it settle, run ACTIONS, capture.
+# click X Y: a left click at window coordinates (the window fills the 1500x940 screen).
+click() { DISPLAY=$disp xdotool mousemove "$1" "$2" click 1; sleep 0.3; }
+# shot NAME "ACTIONS" ARGS...: start the window on the demo (or $SNAP) with ARGS, let it settle, run ACTIONS, capture.
 shot() {
   local name=$1 actions=$2; shift 2
-  DISPLAY=$disp "$bin" open "$demo" "$@" >/dev/null 2>&1 & local app=$!
+  DISPLAY=$disp "$bin" open "${SNAP:-$demo}" "$@" >/dev/null 2>&1 & local app=$!
   settle "$out/$name.png"
   if [ -n "$actions" ]; then eval "$actions"; settle "$out/$name.png"; fi
   kill $app 2>/dev/null; wait $app 2>/dev/null || true
@@ -63,6 +71,11 @@ shot hex-view "" --file firmware/ng-fw-2.4.1.bin
 shot light-theme "" --theme light --file src/packet.cpp --line 14
 shot callers "keys key ctrl+f; keys type 'is_operator(user)'; keys key Escape ctrl+shift+h" --file src/auth.cpp --line 18
 shot word-wrap "keys key alt+z" --file src/hosts.inc --line 2
+shot ranked-search "sleep 10" --search '~licence check' --file src/license.cpp --line 9
+# The Threads tab of 2.4.2 searching every review: the scope radio and the search box are clicked.
+SNAP=$demo2 shot findings-library "keys key ctrl+shift+l; sleep 1; click 420 719; click 880 719; keys type 'bidi'" \
+  --file src/auth.cpp --line 13
+
 shot threads "keys key ctrl+shift+l" --file src/auth.cpp --line 13
 
 # Compare: the demo is the update; the version before it had no size check in Packet::parse, no

@@ -12,6 +12,7 @@ mod compare;
 mod findings;
 mod gui;
 mod gui_compare;
+mod gui_ranked;
 mod hostile;
 mod latency;
 mod network;

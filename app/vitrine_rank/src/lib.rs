@@ -151,6 +151,9 @@ impl std::fmt::Debug for RankIndex {
 /// One ranked hit: a function (or the rest of a file) with the line that best shows why.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RankedHit {
+    /// The file's index in the snapshot's manifest (`Snapshot::files`): its exact path bytes, to open it.
+    #[serde(skip)]
+    pub file: usize,
     /// The path, for display (invalid UTF-8 shown lossily, as exact search does).
     pub path: String,
     /// The enclosing function, `None` for text outside every known function.
@@ -416,82 +419,151 @@ impl RankIndex {
         let top = searcher
             .search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())
             .map_err(RankError::index(&self.dir))?;
-        let wanted: HashSet<&str> = terms.iter().map(String::as_str).collect();
+        let wanted = Wanted::new(&terms);
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(RankError::index(&self.dir))?;
             let u = |f: Field| doc.get_first(f).and_then(|v| v.as_u64());
             let file =
                 u(self.fields.file).ok_or_else(|| RankError::damaged(&self.dir, "a document has no file"))?;
-            let entry =
-                usize::try_from(file).ok().and_then(|i| self.snap.files().get(i)).ok_or_else(|| {
-                    RankError::damaged(&self.dir, format!("file {file} is not in the snapshot"))
-                })?;
+            let entry_index = usize::try_from(file).unwrap_or(usize::MAX);
+            let entry = self.snap.files().get(entry_index).ok_or_else(|| {
+                RankError::damaged(&self.dir, format!("file {file} is not in the snapshot"))
+            })?;
             let (start_line, end_line) = (u(self.fields.start).unwrap_or(1), u(self.fields.end).unwrap_or(1));
-            let snippet = self.snippet(entry, start_line, end_line, &wanted);
             hits.push(RankedHit {
+                file: entry_index,
                 path: String::from_utf8_lossy(entry.path.as_bytes()).into_owned(),
                 function: doc.get_first(self.fields.function).and_then(|v| v.as_str()).map(str::to_owned),
                 start_line,
                 end_line,
                 score,
-                snippet,
+                snippet: None,
             });
         }
+        // Each snippet re-reads its file: the hits' files are read in parallel.
+        hits.par_iter_mut().for_each(|hit| {
+            if let Some(entry) = self.snap.files().get(hit.file) {
+                hit.snippet = self.snippet(entry, hit.start_line, hit.end_line, &wanted);
+            }
+        });
         Ok(hits)
     }
 
     /// The line of `start..=end` holding the most distinct query terms (the first such line), with the
-    /// ranges of the words that are query terms.
+    /// ranges of the words that are query terms; `None` when the file cannot be read back as indexed.
     fn snippet(
         &self,
         entry: &vitrine_snapshot::FileEntry,
         start: u64,
         end: u64,
-        wanted: &HashSet<&str>,
+        wanted: &Wanted,
     ) -> Option<Snippet> {
         let bytes = self.snap.read_unverified(entry).ok()?;
         if bytes.len() as u64 != entry.size_bytes {
             return None;
         }
-        let mut a = analyzer();
-        let mut best: Option<(usize, Snippet)> = None;
-        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-            let no = i as u64 + 1;
-            if no < start {
-                continue;
-            }
-            if no > end {
-                break;
-            }
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let mut ranges = Vec::new();
-            let mut seen: HashSet<String> = HashSet::new();
-            split::words(line, |s, e| {
-                let word = String::from_utf8_lossy(line.get(s..e).unwrap_or_default()).to_lowercase();
-                let mut stream = a.token_stream(&word);
+        best_line(&bytes, start, end, wanted)
+    }
+}
+
+/// The query's terms, and for each the bytes a line must hold (ASCII case-insensitively) to have a word
+/// that stems to it: the term's first letters, at most 3 and never its last (a stem is its word's
+/// lower-cased prefix but for its last letter: `happi` ← happy, `hope` ← hoping, `die` ← dying).
+struct Wanted {
+    terms: HashSet<String>,
+    /// `None` when a term is not ASCII (no cheap test then: every line is read word by word).
+    prefixes: Option<Vec<Vec<u8>>>,
+}
+
+impl Wanted {
+    fn new(terms: &[String]) -> Wanted {
+        let prefixes = terms
+            .iter()
+            .map(|t| {
+                let k = t.len().saturating_sub(1).clamp(1, 3).min(t.len());
+                t.is_ascii().then(|| t.as_bytes().get(..k).unwrap_or_default().to_vec())
+            })
+            .collect();
+        Wanted { terms: terms.iter().cloned().collect(), prefixes }
+    }
+
+    /// Whether `line` may hold a word that stems to a term (false only when it certainly does not).
+    fn may_hold(&self, line: &[u8], lowered: &mut Vec<u8>) -> bool {
+        let Some(prefixes) = &self.prefixes else { return true };
+        if !line.is_ascii() {
+            return true;
+        }
+        lowered.clear();
+        lowered.extend(line.iter().map(u8::to_ascii_lowercase));
+        prefixes.iter().any(|p| memchr::memmem::find(lowered, p).is_some())
+    }
+}
+
+/// The line of `start..=end` (1-based) of `bytes` holding the most distinct query terms (the first such
+/// line), with the byte ranges of its words that are query terms. Each distinct word is stemmed once;
+/// lines that cannot hold a term are skipped without being split into words.
+fn best_line(bytes: &[u8], start: u64, end: u64, wanted: &Wanted) -> Option<Snippet> {
+    let mut a = analyzer();
+    // Lower-cased word → the query term it stems to, if any.
+    let mut stems: HashMap<Vec<u8>, Option<String>> = HashMap::new();
+    let mut lowered = Vec::new();
+    let mut best: Option<(usize, Snippet)> = None;
+    let (mut pos, mut no) = (0usize, 0u64);
+    while pos <= bytes.len() {
+        no += 1;
+        let rest = bytes.get(pos..).unwrap_or_default();
+        let nl = memchr::memchr(b'\n', rest).map_or(bytes.len(), |i| pos + i);
+        if no > end {
+            break;
+        }
+        let line = bytes.get(pos..nl).unwrap_or_default();
+        pos = nl + 1;
+        if no < start {
+            continue;
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !wanted.may_hold(line, &mut lowered) {
+            continue;
+        }
+        let mut ranges = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut words: Vec<(usize, usize)> = Vec::new();
+        split::words(line, |s, e| words.push((s, e)));
+        for (s, e) in words {
+            let word = line.get(s..e).unwrap_or_default();
+            let key = word.to_ascii_lowercase();
+            let term = stems.entry(key).or_insert_with(|| {
+                let lower = String::from_utf8_lossy(word).to_lowercase();
+                let mut stream = a.token_stream(&lower);
+                let mut found = None;
                 while stream.advance() {
-                    if wanted.contains(stream.token().text.as_str()) {
-                        seen.insert(stream.token().text.clone());
-                        ranges.push((s, e));
+                    if wanted.terms.contains(stream.token().text.as_str()) {
+                        found = Some(stream.token().text.clone());
+                        break;
                     }
                 }
+                found
             });
-            if !ranges.is_empty() && best.as_ref().is_none_or(|(n, _)| seen.len() > *n) {
-                ranges.dedup();
-                // Byte ranges hold only in the line as it is: a lossily decoded line marks nothing.
-                let text = match std::str::from_utf8(line) {
-                    Ok(t) => t.to_owned(),
-                    Err(_) => {
-                        ranges.clear();
-                        String::from_utf8_lossy(line).into_owned()
-                    }
-                };
-                best = Some((seen.len(), Snippet { line: no, text, ranges }));
+            if let Some(t) = term.as_deref().and_then(|t| wanted.terms.get(t)) {
+                seen.insert(t.as_str());
+                ranges.push((s, e));
             }
         }
-        best.map(|(_, s)| s)
+        if !ranges.is_empty() && best.as_ref().is_none_or(|(n, _)| seen.len() > *n) {
+            ranges.dedup();
+            // Byte ranges hold only in the line as it is: a lossily decoded line marks nothing.
+            let text = match std::str::from_utf8(line) {
+                Ok(t) => t.to_owned(),
+                Err(_) => {
+                    ranges.clear();
+                    String::from_utf8_lossy(line).into_owned()
+                }
+            };
+            best = Some((seen.len(), Snippet { line: no, text, ranges }));
+        }
     }
+    best.map(|(_, s)| s)
 }
 
 #[cfg(test)]

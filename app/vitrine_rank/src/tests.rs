@@ -114,3 +114,29 @@ fn query_terms_are_split_and_stemmed_like_the_code() {
     assert_eq!(RankIndex::terms("uploadTelemetry sending the DATA"), ["upload", "telemetri", "send", "data"]);
     assert!(RankIndex::terms("(( ::: ))").is_empty());
 }
+
+#[test]
+fn snippets_find_every_word_form_and_the_line_test_never_skips_a_holding_line() {
+    let terms = RankIndex::terms("happiness hoping dying skies");
+    let text =
+        "nothing here\nHAPPY path\nfor Hoping and dyingNow\n/* the sky is \u{212A}elvin */\r\nsky SKIES\n";
+    let fast = Wanted::new(&terms);
+    let slow = Wanted { prefixes: None, ..Wanted::new(&terms) };
+    let s = best_line(text.as_bytes(), 1, 9, &fast).unwrap();
+    assert_eq!((s.line, s.text.as_str()), (3, "for Hoping and dyingNow"));
+    let marked: Vec<&str> = s.ranges.iter().map(|&(a, b)| &s.text[a..b]).collect();
+    assert_eq!(marked, ["Hoping", "dying"]);
+    // Every range of lines gives what reading every line word by word gives.
+    for start in 1..=6 {
+        for end in start..=6 {
+            assert_eq!(
+                best_line(text.as_bytes(), start, end, &fast),
+                best_line(text.as_bytes(), start, end, &slow),
+                "{start}..={end}"
+            );
+        }
+    }
+    assert_eq!(best_line(text.as_bytes(), 2, 2, &fast).map(|s| s.ranges), Some(vec![(0, 5)]));
+    assert_eq!(best_line(text.as_bytes(), 5, 5, &fast).map(|s| s.ranges), Some(vec![(0, 3), (4, 9)]));
+    assert_eq!(best_line(text.as_bytes(), 1, 1, &fast), None);
+}

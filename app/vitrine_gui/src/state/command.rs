@@ -121,6 +121,8 @@ pub enum OverlayCmd {
 pub enum SearchCmd {
     /// The search query typed: cancels the previous search and starts this one.
     SetQuery(String),
+    /// The Ranked toggle: every query is ranked (as `~words` is).
+    SetRanked(bool),
     /// Move the highlighted result row.
     Move(isize),
     /// Open a result row (its file at its line).
@@ -211,6 +213,12 @@ pub enum ThreadsCmd {
     Open,
     /// Go to the next (true) or previous (false) finding of the list, from the place in the list.
     Step(bool),
+    /// List this review's threads or every review's on this workstation (the findings library).
+    SetScope(crate::state::library::ThreadScope),
+    /// The search box: words the findings library looks for in the threads of the scope.
+    SetSearch(String),
+    /// Close the read-only thread of another review, back to the list.
+    CloseForeign,
 }
 
 /// Panels, preferences and the file tree.

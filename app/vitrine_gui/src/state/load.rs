@@ -59,9 +59,13 @@ impl AppState {
         }
         self.search.poll();
         self.symbols.poll();
+        self.threads.library.poll();
         if self.review.as_mut().is_some_and(|r| r.poll()) {
             self.refresh_progress();
             self.threads.refresh(self.review.as_ref());
+            if self.threads.library.active() {
+                self.search_library();
+            }
         }
         self.poll_compare();
         self.poll_load();
@@ -72,9 +76,11 @@ impl AppState {
         matches!(self.load, Load::Loading { .. })
             || self.tabs.iter().any(|t| t.find_job.is_some())
             || self.search.is_running()
+            || self.search.ranked.is_running()
             || self.symbols.is_running()
             || self.review.as_ref().is_some_and(|r| r.record_running())
             || self.compare.as_ref().is_some_and(|c| c.running())
+            || self.threads.library.is_running()
     }
 
     fn start_loading(&mut self, path: PathBuf) {
@@ -124,7 +130,9 @@ impl AppState {
         // One index after the other: each build uses every core, and their peaks of memory do not add up.
         let search_done =
             self.search.start_index(snapshot.clone(), &self.data, self.symbols.definitions.clone());
-        self.symbols.start_index(snapshot.clone(), &self.data, Some(search_done));
+        let symbols_done = self.symbols.start_index(snapshot.clone(), &self.data, Some(search_done));
+        // The ranked index last, on the same nice pool: it never delays exact search.
+        self.search.ranked.start_index(snapshot.clone(), &self.data, Some(symbols_done));
         // The review and its unsigned drafts are kept by tree id, beside each other (see `review_dir`).
         let review_dir = self.data.review_dir(&snapshot.ids().tree_sha256);
         let drafts = review_dir.with_file_name("drafts").join("annotation.json");

@@ -17,6 +17,7 @@ pub(crate) mod fuzzy;
 pub(crate) mod health;
 pub(crate) mod highlight;
 mod history;
+pub mod library;
 pub(crate) mod load;
 pub(crate) mod meter;
 mod nav;
@@ -24,6 +25,7 @@ pub(crate) mod overlay;
 pub(crate) mod ported;
 pub(crate) mod prefs;
 pub(crate) mod progress;
+pub mod ranked;
 pub mod records;
 pub(crate) mod review;
 pub(crate) mod review_apply;
@@ -191,6 +193,9 @@ impl AppState {
                 if self.apply_review(c) {
                     self.refresh_progress();
                     self.threads.refresh(self.review.as_ref());
+                    if self.threads.library.active() {
+                        self.search_library();
+                    }
                 }
             }
             Command::Threads(c) => self.apply_threads(c),

@@ -2,7 +2,8 @@
 //! query being typed, and its results streaming in from a cancellable background search. While the
 //! index is built, a query is answered by a scan of every file ([`Index::scan`]), whose results stream
 //! in the same way and which the panel names as a scan; the query runs again on the index once it is
-//! ready.
+//! ready. A query starting with `~`, or any query with the Ranked toggle on, is a ranked query,
+//! answered by [`RankedState`] instead.
 
 use std::sync::Arc;
 
@@ -11,6 +12,8 @@ use vitrine_search::{FileHits, Index, Query, SearchEvent, SearchHandle, SearchOp
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 use vitrine_snapshot::store::DataDir;
+
+use crate::state::ranked::RankedState;
 
 /// Lines of results kept for one query; past this the search stops and says so.
 pub(crate) const MAX_RESULT_LINES: u64 = 20_000;
@@ -74,6 +77,10 @@ pub struct SearchState {
     source: Option<Arc<Index>>,
     /// Answers queries while the index is built; dropped once it is ready.
     scan: Option<Arc<Index>>,
+    /// The Ranked toggle: every query is a ranked one (as if it started with `~`).
+    pub ranked_mode: bool,
+    /// The ranked index and the answer to a ranked query.
+    pub ranked: RankedState,
 }
 
 impl SearchState {
@@ -129,6 +136,7 @@ impl SearchState {
             progress.cancel();
         }
         self.running = None;
+        self.ranked.cancel();
     }
 
     /// Applies a search command; returns a place to open (a result row's file and 0-based line).
@@ -136,9 +144,18 @@ impl SearchState {
         use crate::state::SearchCmd;
         match cmd {
             SearchCmd::SetQuery(q) => self.set_query(q),
+            SearchCmd::SetRanked(on) => {
+                self.ranked_mode = on;
+                self.restart();
+            }
             SearchCmd::Move(delta) => {
-                let last = self.rows.len().saturating_sub(1);
+                let rows = if self.is_ranked() { self.ranked.hits.len() } else { self.rows.len() };
+                let last = rows.saturating_sub(1);
                 self.selected = self.selected.saturating_add_signed(delta).min(last);
+            }
+            SearchCmd::Open(row) if self.is_ranked() => {
+                self.selected = row;
+                return self.ranked.target(row);
             }
             SearchCmd::Open(row) => {
                 let index = self.source.clone()?;
@@ -155,8 +172,22 @@ impl SearchState {
         self.restart();
     }
 
+    /// The words of the ranked query, when the query is one (`~words`, or anything with the toggle on).
+    pub fn ranked_words(&self) -> Option<&str> {
+        let q = self.query.trim_start();
+        match q.strip_prefix('~') {
+            Some(words) => Some(words),
+            None => self.ranked_mode.then_some(q),
+        }
+    }
+
+    /// Whether the panel shows ranked hits.
+    pub fn is_ranked(&self) -> bool {
+        self.ranked_words().is_some()
+    }
+
     /// Cancels the running query (dropping its handle) and starts the current one on the index, or on
-    /// the scan while the index is built.
+    /// the scan while the index is built; a ranked query goes to the ranked index.
     fn restart(&mut self) {
         self.running = None;
         self.files.clear();
@@ -171,6 +202,12 @@ impl SearchState {
         if matches!(self.index, IndexState::Ready(_)) {
             self.scan = None;
         }
+        if let Some(words) = self.ranked_words() {
+            let words = words.to_owned();
+            self.ranked.set_query(&words);
+            return;
+        }
+        self.ranked.clear();
         if self.query.trim().is_empty() {
             return;
         }
@@ -206,7 +243,7 @@ impl SearchState {
 
     /// Takes what the background threads have produced. Returns true if anything changed.
     pub(crate) fn poll(&mut self) -> bool {
-        let mut changed = false;
+        let mut changed = self.ranked.poll();
         if let IndexState::Building { result, progress } = &self.index {
             self.meter.update(&progress.view());
             match result.try_recv() {

@@ -114,13 +114,14 @@ pub struct SymbolState {
 impl SymbolState {
     /// Opens or builds the snapshot's symbol index on a background thread, once `after` is disconnected
     /// (when given): building both indexes at once would add their peak memory for little gain, as each
-    /// build already uses every core.
+    /// build already uses every core. The receiver returned is disconnected when that thread ends.
     pub fn start_index(
         &mut self,
         snapshot: Arc<Snapshot>,
         data: &DataDir,
         after: Option<crossbeam_channel::Receiver<()>>,
-    ) {
+    ) -> crossbeam_channel::Receiver<()> {
+        let (ended, ended_rx) = crossbeam_channel::bounded::<()>(0);
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
         let dir = data.snapshot_dir(snapshot.content_key()).join("symbols");
@@ -128,6 +129,7 @@ impl SymbolState {
         self.partial = Arc::default();
         let partial = self.partial.clone();
         let spawned = std::thread::Builder::new().name("symbols".into()).spawn(move || {
+            let _ended = ended;
             if let Some(after) = after {
                 p.set_phase("waiting for the search index", 0);
                 let _ = after.recv();
@@ -142,6 +144,7 @@ impl SymbolState {
             Ok(_) => SymIndexState::Building { progress, result: rx },
             Err(e) => SymIndexState::Failed(format!("cannot start the symbol thread: {e}")),
         };
+        ended_rx
     }
 
     pub fn cancel(&mut self) {

@@ -1,5 +1,7 @@
 //! The review-wide list of threads: every annotation thread of the review, filtered by severity,
-//! status, kind, author and file, sorted, and walked with the keyboard (next / previous finding).
+//! status, kind, author and file, sorted, and walked with the keyboard (next / previous finding). With
+//! words in its search box, or the scope "all reviews on this workstation", it lists the findings
+//! library's hits instead (`state::library`).
 
 use vitrine_record::{Class, Severity, Status};
 
@@ -69,7 +71,7 @@ impl ThreadRow {
 }
 
 /// The list: every thread of the review, and the rows the filter lets through, in order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct ThreadList {
     pub filter: ThreadFilter,
     all: Vec<ThreadRow>,
@@ -77,6 +79,8 @@ pub struct ThreadList {
     pub shown: Vec<usize>,
     /// The highlighted row (an index into `shown`).
     pub selected: usize,
+    /// The scope, the search box and the findings library's answer.
+    pub library: crate::state::library::LibrarySearch,
 }
 
 impl ThreadList {
@@ -158,7 +162,23 @@ impl AppState {
             ThreadsCmd::SetFilter(filter) => {
                 self.threads.filter = filter;
                 self.threads.reorder();
+                self.search_library();
             }
+            ThreadsCmd::SetScope(scope) => {
+                self.threads.library.scope = scope;
+                self.search_library();
+            }
+            ThreadsCmd::SetSearch(text) => {
+                self.threads.library.text = text;
+                self.search_library();
+            }
+            ThreadsCmd::CloseForeign => self.threads.library.foreign = None,
+            ThreadsCmd::Move(delta) if self.threads.library.active() => {
+                let lib = &mut self.threads.library;
+                let last = lib.hits.len().saturating_sub(1);
+                lib.selected = lib.selected.saturating_add_signed(delta).min(last);
+            }
+            ThreadsCmd::Open if self.threads.library.active() => self.open_library_hit(),
             ThreadsCmd::Move(delta) => {
                 let last = self.threads.shown.len().saturating_sub(1);
                 self.threads.selected = self.threads.selected.saturating_add_signed(delta).min(last);
@@ -189,6 +209,43 @@ impl AppState {
         let path = tab.doc.path.display();
         let line = tab.cursor_line as u64 + 1;
         self.threads.rows().position(|r| r.path == path && r.line == Some(line))
+    }
+
+    /// Runs the library search of the tab's scope, words and severity / status filters (when the tab
+    /// shows the library).
+    pub(crate) fn search_library(&mut self) {
+        let f = &self.threads.filter;
+        let status = f.status.map(|s| s.as_str().to_owned());
+        let severity = f.severity.map(|s| s.as_str().to_owned());
+        let tree = self.snapshot.as_ref().map(|s| s.ids().tree_sha256.clone());
+        let data = self.data.root().to_path_buf();
+        self.threads.library.run(data, tree.as_deref(), status, severity);
+    }
+
+    /// Opens the highlighted library hit: a thread of this review at its line; a thread of another
+    /// snapshot's review read-only, with that snapshot named.
+    fn open_library_hit(&mut self) {
+        let lib = &self.threads.library;
+        let Some(hit) = lib.hits.get(lib.selected).cloned() else { return };
+        let here = self.snapshot.as_ref().is_some_and(|s| s.ids().tree_sha256 == hit.snapshot);
+        if !here {
+            let data = self.data.root().to_path_buf();
+            self.threads.library.read_foreign(data, &hit);
+            return;
+        }
+        self.threads.library.foreign = None;
+        let Some(path) = hit.path.as_ref().and_then(|p| self.finding_paths.get(p)).cloned() else {
+            self.error = Some(format!(
+                "The thread's file {} is not in this snapshot.",
+                hit.path.as_deref().unwrap_or("(none)")
+            ));
+            return;
+        };
+        let line = hit.line.map(|l| l.saturating_sub(1) as usize);
+        self.apply(NavCmd::OpenFile { path, line });
+        if let Some(r) = &mut self.review {
+            r.selected = Some(hit.thread);
+        }
     }
 
     fn open_selected_thread(&mut self) {

@@ -1,5 +1,6 @@
 //! The search tab of the bottom panel: the query box (the query language of `vitrine search`), results
 //! streaming in grouped by file, keyboard navigation, and the count of files not searched, never hidden.
+//! With the Ranked toggle on (or a query starting with `~`) the results are ranked hits (`ui::ranked`).
 
 use egui::text::LayoutJob;
 use egui::{Color32, FontId, RichText, TextFormat};
@@ -17,11 +18,17 @@ pub fn search_ui(ui: &mut egui::Ui, search: &SearchState, commands: &mut Command
     ui.horizontal(|ui| {
         let label = ui.label("Search");
         let mut q = search.query.clone();
+        let ranked = search.is_ranked();
+        let hint = if ranked {
+            "what the code does, in words: upload telemetry, licence check"
+        } else {
+            "words  \"phrase\"  /regex/  path:  lang:  sym:  in:comment  -term  or  ~ranked words"
+        };
         let edit = ui
             .add(
                 egui::TextEdit::singleline(&mut q)
                     .id(query_id())
-                    .hint_text("words  \"phrase\"  /regex/  path:  lang:  sym:  case:yes  -term  or")
+                    .hint_text(hint)
                     .font(egui::TextStyle::Monospace)
                     .desired_width(520.0),
             )
@@ -37,11 +44,24 @@ pub fn search_ui(ui: &mut egui::Ui, search: &SearchState, commands: &mut Command
                 commands.push(SearchCmd::Move(-1));
             }
         }
-        if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !search.rows.is_empty() {
+        let any = if ranked { !search.ranked.hits.is_empty() } else { !search.rows.is_empty() };
+        if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && any {
             commands.push(SearchCmd::Open(search.selected));
         }
-        ui.label(status(search));
+        let mut toggle = search.ranked_mode;
+        if ui
+            .toggle_value(&mut toggle, "Ranked")
+            .on_hover_text("Rank functions by what their comments, strings and names say (BM25); same as starting the query with ~")
+            .changed()
+        {
+            commands.push(SearchCmd::SetRanked(toggle));
+        }
+        ui.label(if ranked { crate::ui::ranked::status(search) } else { status(search) });
     });
+    if search.is_ranked() {
+        crate::ui::ranked::results_ui(ui, search, commands);
+        return;
+    }
     if let Some(e) = &search.error {
         ui.label(RichText::new(e).monospace().color(ui.visuals().error_fg_color));
     }

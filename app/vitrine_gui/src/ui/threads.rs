@@ -1,6 +1,7 @@
 //! The Threads tab of the bottom panel: every thread of the review, with filters (severity, status,
 //! kind, author, file), a sort order, and keyboard navigation (Up / Down / Enter once the list has
-//! focus; F8 / Shift+F8 from anywhere).
+//! focus; F8 / Shift+F8 from anywhere). A scope (this review / all reviews on this workstation) and a
+//! search box turn it into a search of the findings library (`ui::library`).
 
 use egui::{Key, RichText};
 use vitrine_record::{Class, Severity, Status};
@@ -41,6 +42,10 @@ fn choice<T: Copy + PartialEq + serde::Serialize>(
 
 pub fn threads_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) {
     let list = &state.threads;
+    if crate::ui::library::foreign_ui(ui, &list.library, commands) {
+        return;
+    }
+    crate::ui::library::scope_ui(ui, &list.library, commands);
     let mut f: ThreadFilter = list.filter.clone();
     let mut changed = false;
     ui.horizontal_wrapped(|ui| {
@@ -70,17 +75,25 @@ pub fn threads_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) 
                 changed |= ui.selectable_value(&mut f.sort, v, name).changed();
             }
         });
-        ui.label(RichText::new(format!("{} of {} threads", list.shown.len(), list.total())).weak())
-            .on_hover_text(format!(
-                "{}; {}",
-                keymap::tooltip("Next thread", Action::NextFinding),
-                keymap::tooltip("previous", Action::PreviousFinding)
-            ));
+        let count = if list.library.active() {
+            crate::ui::library::count(&list.library)
+        } else {
+            format!("{} of {} threads", list.shown.len(), list.total())
+        };
+        ui.label(RichText::new(count).weak()).on_hover_text(format!(
+            "{}; {}",
+            keymap::tooltip("Next thread", Action::NextFinding),
+            keymap::tooltip("previous", Action::PreviousFinding)
+        ));
     });
     if changed {
         commands.push(ThreadsCmd::SetFilter(f));
     }
     ui.separator();
+    if list.library.active() {
+        crate::ui::library::hits_ui(ui, state, commands);
+        return;
+    }
     if list.total() == 0 {
         ui.label("No thread in this review yet: select lines and annotate them (Ctrl+Alt+A).");
         return;
