@@ -5,9 +5,11 @@
 #   scripts/bench-latency.sh [1x] [4x]          (default: 1x; RUNS=5 per-process repetitions, medians)
 #
 # For each corpus: `vitrine index` with a fresh data directory (ingest + build: time, peak RSS, index size)
-# beside `cindex`; then, per process and warm (page cache), `vitrine search --count` for a rare and a
-# common identifier beside `rg -w -c` and `csearch -c`, and `vitrine def` (1x; the symbol index is built
-# first, untimed). The 4x corpus is four copies of the tree (plain copies, no hard links), each with 1%
+# beside `cindex`; `vitrine index --import` (the copy into the blob store, timed on its own); then, per
+# process and warm (page cache), `vitrine search --count` for a rare and a common identifier, with the
+# snapshot named by its directory (reopen table: a stat of every entry) and by its id (the store: no
+# stat), beside `rg -w -c` and `csearch -c`, and `vitrine def` both ways (1x; the symbol index is built
+# first, timed apart). Every row carries the 1-minute load average when it was measured. The 4x corpus is four copies of the tree (plain copies, no hard links), each with 1%
 # of its files given one extra line so that their blobs differ (about 5.2 GB); it is built under
 # $CORPORA when the disk has room, and deleted afterwards unless KEEP_4X=1. VITRINE=path picks a binary
 # (default: a release build of this checkout).
@@ -27,6 +29,7 @@ RARE=ext4_fc_record_regions
 COMMON=kmalloc
 
 # ms_median CMD...: median wall time in ms of RUNS runs of CMD (after one warm-up), one process each.
+load() { cut -d' ' -f1 /proc/loadavg; }
 ms_median() {
   local t0 t1 times=()
   "$@" >/dev/null 2>&1 || true
@@ -72,20 +75,26 @@ run_corpus() { # run_corpus NAME TREE WITH_DEF
   local vsize csize
   vsize=$(find "$data/snapshots" -mindepth 2 -maxdepth 2 -name index -exec du -sm {} + | awk '{s += $1} END {print s}')
   csize=$(du -sm "$cidx" | cut -f1)
-  echo "| $name | \`vitrine index\`, fresh data dir (s) | $vi_s | cindex $ci_s | $(ratio "$vi_s" "$ci_s") |"
+  echo "| $name | \`vitrine index\`, fresh data dir (s) | $vi_s | cindex $ci_s | $(ratio "$vi_s" "$ci_s"); load $(load) |"
   echo "| $name | peak RSS of the index build (MB) | $vi_mb | cindex $ci_mb | $(ratio "$vi_mb" "$ci_mb") |"
   echo "| $name | index size (MB; Vitrine's reopen table and ingest cache: $(du -sm "$data/ingest-cache" | cut -f1) MB more) | $vsize | cindex $csize | $(ratio "$vsize" "$csize") |"
-  local q v rg cs
+  timed imp "$VITRINE" --data "$data" index "$tree" --import --json
+  local id
+  id=$("$VITRINE" --data "$data" index "$tree" --import --json | sed -n 's/.*"id":"\(sha256:[0-9a-f]*\)".*/\1/p')
+  echo "| $name | \`index --import\` after it: copy into the blob store (s; peak MB) | $imp_s; $imp_mb MB | - | load $(load) |"
+  local q v vid rg cs
   for q in "$RARE" "$COMMON"; do
     v=$(ms_median "$VITRINE" --data "$data" search "$tree" "$q" --count)
+    vid=$(ms_median "$VITRINE" --data "$data" search "$id" "$q" --count)
     rg=$(ms_median rg --no-ignore --hidden --no-config -w -c "$q" "$tree")
     cs=$(ms_median csearch -c "\\b$q\\b")
-    echo "| $name | \`search $q --count\`, per process, warm (ms) | $v | rg -w -c $rg; csearch -c $cs | $(ratio "$v" "$rg") × rg |"
+    echo "| $name | \`search $q --count\`, per process, warm (ms): by id; by directory | $vid; $v | rg -w -c $rg; csearch -c $cs | $(ratio "$vid" "$rg"); $(ratio "$v" "$rg") × rg; load $(load) |"
   done
   if [ "$with_def" = 1 ]; then
     timed sym "$VITRINE" --data "$data" def "$tree" "$RARE"
     v=$(ms_median "$VITRINE" --data "$data" def "$tree" "$RARE")
-    echo "| $name | \`def $RARE\`, per process, warm (ms; symbol build before it: $sym_s s) | $v | - | |"
+    vid=$(ms_median "$VITRINE" --data "$data" def "$id" "$RARE")
+    echo "| $name | \`def $RARE\`, per process, warm (ms; by id; by directory; symbol build before it: $sym_s s, $sym_mb MB) | $vid; $v | - | load $(load) |"
   fi
   rm -rf "$data" "$cidx"
   unset CSEARCHINDEX
