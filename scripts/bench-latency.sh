@@ -9,9 +9,11 @@
 # process and warm (page cache), `vitrine search --count` for a rare and a common identifier, with the
 # snapshot named by its directory (reopen table: a stat of every entry) and by its id (the store: no
 # stat), beside `rg -w -c` and `csearch -c`, and `vitrine def` both ways (1x; the symbol index is built
-# first, timed apart). Every row carries the 1-minute load average when it was measured. The 4x corpus is four copies of the tree (plain copies, no hard links), each with 1%
-# of its files given one extra line so that their blobs differ (about 5.2 GB); it is built under
-# $CORPORA when the disk has room, and deleted afterwards unless KEEP_4X=1. VITRINE=path picks a binary
+# first, timed apart). Every row carries the 1-minute load average when it was measured. The 4x corpus
+# is four copies of the tree (plain copies, no hard links), each with 1% of its files given one extra
+# line so that their blobs differ (about 5.2 GB); it is built at $FOURX
+# (default $CORPORA/linux-4x) when the disk has room, reused when complete, and deleted afterwards unless
+# KEEP_4X=1. VITRINE=path picks a binary
 # (default: a release build of this checkout).
 set -euo pipefail
 set -f
@@ -26,6 +28,7 @@ fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vitrine-latency.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 RARE=ext4_fc_record_regions
+FOURX=${FOURX:-$CORPORA/linux-4x}
 COMMON=kmalloc
 
 # ms_median CMD...: median wall time in ms of RUNS runs of CMD (after one warm-up), one process each.
@@ -48,8 +51,9 @@ timed() {
   printf -v "${name}_mb" '%s' "$(( mem / 1024 ))"
 }
 
-make_4x() { # make_4x DEST: four copies of $LINUX, 1% of each copy's files perturbed
+make_4x() { # make_4x DEST: four copies of $LINUX, 1% of each copy's files perturbed (reused when complete)
   local dest=$1 need_kb avail_kb
+  [ -e "$dest.complete" ] && [ -d "$dest" ] && return 0
   need_kb=$(( $(du -sk --apparent-size "$LINUX" | cut -f1) * 4 * 12 / 10 ))
   avail_kb=$(df -Pk "$(dirname "$dest")" | awk 'NR == 2 {print $4}')
   if [ "$avail_kb" -lt $(( need_kb * 2 )) ]; then
@@ -63,6 +67,7 @@ make_4x() { # make_4x DEST: four copies of $LINUX, 1% of each copy's files pertu
     (cd "$dest/copy$i" && find . -type f -print0 | sort -z | awk -v RS='\0' -v ORS='\0' -v i="$i" 'NR % 100 == i' |
       xargs -0 -n 256 sh -c 'for f; do printf "\n/* vitrine bench copy %s */\n" "$0" >> "$f"; done' "$i")
   done
+  touch "$dest.complete"
 }
 
 run_corpus() { # run_corpus NAME TREE WITH_DEF
@@ -107,9 +112,9 @@ for scale in "${@:-1x}"; do
   case $scale in
     1x) run_corpus 1x "$LINUX" 1 ;;
     4x)
-      if make_4x "$CORPORA/linux-4x"; then
-        run_corpus 4x "$CORPORA/linux-4x" 0
-        [ "${KEEP_4X:-0}" = 1 ] || rm -rf "$CORPORA/linux-4x"
+      if make_4x "$FOURX"; then
+        run_corpus 4x "$FOURX" 0
+        [ "${KEEP_4X:-0}" = 1 ] || rm -rf "$FOURX" "$FOURX.complete"
       fi
       ;;
     *) echo "unknown corpus $scale (1x, 4x)" >&2; exit 2 ;;
