@@ -5,11 +5,15 @@
 #   scripts/bench-latency.sh [1x] [4x]          (default: 1x; RUNS=5 per-process repetitions, medians)
 #
 # For each corpus: `vitrine index` with a fresh data directory (ingest + build: time, peak RSS, index size)
-# beside `cindex`; then, per process and warm (page cache), `vitrine search --count` for a rare and a
-# common identifier beside `rg -w -c` and `csearch -c`, and `vitrine def` (1x; the symbol index is built
-# first, untimed). The 4x corpus is four copies of the tree (plain copies, no hard links), each with 1%
-# of its files given one extra line so that their blobs differ (about 5.2 GB); it is built under
-# $CORPORA when the disk has room, and deleted afterwards unless KEEP_4X=1. VITRINE=path picks a binary
+# beside `cindex`; `vitrine index --import` (the copy into the blob store, timed on its own); then, per
+# process and warm (page cache), `vitrine search --count` for a rare and a common identifier, with the
+# snapshot named by its directory (reopen table: a stat of every entry) and by its id (the store: no
+# stat), beside `rg -w -c` and `csearch -c`, and `vitrine def` both ways (1x; the symbol index is built
+# first, timed apart). Every row carries the 1-minute load average when it was measured. The 4x corpus
+# is four copies of the tree (plain copies, no hard links), each with 1% of its files given one extra
+# line so that their blobs differ (about 5.2 GB); it is built at $FOURX
+# (default $CORPORA/linux-4x) when the disk has room, reused when complete, and deleted afterwards unless
+# KEEP_4X=1. VITRINE=path picks a binary
 # (default: a release build of this checkout).
 set -euo pipefail
 set -f
@@ -24,9 +28,11 @@ fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vitrine-latency.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 RARE=ext4_fc_record_regions
+FOURX=${FOURX:-$CORPORA/linux-4x}
 COMMON=kmalloc
 
 # ms_median CMD...: median wall time in ms of RUNS runs of CMD (after one warm-up), one process each.
+load() { cut -d' ' -f1 /proc/loadavg; }
 ms_median() {
   local t0 t1 times=()
   "$@" >/dev/null 2>&1 || true
@@ -45,8 +51,9 @@ timed() {
   printf -v "${name}_mb" '%s' "$(( mem / 1024 ))"
 }
 
-make_4x() { # make_4x DEST: four copies of $LINUX, 1% of each copy's files perturbed
+make_4x() { # make_4x DEST: four copies of $LINUX, 1% of each copy's files perturbed (reused when complete)
   local dest=$1 need_kb avail_kb
+  [ -e "$dest.complete" ] && [ -d "$dest" ] && return 0
   need_kb=$(( $(du -sk --apparent-size "$LINUX" | cut -f1) * 4 * 12 / 10 ))
   avail_kb=$(df -Pk "$(dirname "$dest")" | awk 'NR == 2 {print $4}')
   if [ "$avail_kb" -lt $(( need_kb * 2 )) ]; then
@@ -60,6 +67,7 @@ make_4x() { # make_4x DEST: four copies of $LINUX, 1% of each copy's files pertu
     (cd "$dest/copy$i" && find . -type f -print0 | sort -z | awk -v RS='\0' -v ORS='\0' -v i="$i" 'NR % 100 == i' |
       xargs -0 -n 256 sh -c 'for f; do printf "\n/* vitrine bench copy %s */\n" "$0" >> "$f"; done' "$i")
   done
+  touch "$dest.complete"
 }
 
 run_corpus() { # run_corpus NAME TREE WITH_DEF
@@ -72,20 +80,26 @@ run_corpus() { # run_corpus NAME TREE WITH_DEF
   local vsize csize
   vsize=$(find "$data/snapshots" -mindepth 2 -maxdepth 2 -name index -exec du -sm {} + | awk '{s += $1} END {print s}')
   csize=$(du -sm "$cidx" | cut -f1)
-  echo "| $name | \`vitrine index\`, fresh data dir (s) | $vi_s | cindex $ci_s | $(ratio "$vi_s" "$ci_s") |"
+  echo "| $name | \`vitrine index\`, fresh data dir (s) | $vi_s | cindex $ci_s | $(ratio "$vi_s" "$ci_s"); load $(load) |"
   echo "| $name | peak RSS of the index build (MB) | $vi_mb | cindex $ci_mb | $(ratio "$vi_mb" "$ci_mb") |"
   echo "| $name | index size (MB; Vitrine's reopen table and ingest cache: $(du -sm "$data/ingest-cache" | cut -f1) MB more) | $vsize | cindex $csize | $(ratio "$vsize" "$csize") |"
-  local q v rg cs
+  timed imp "$VITRINE" --data "$data" index "$tree" --import --json
+  local id
+  id=$("$VITRINE" --data "$data" index "$tree" --import --json | sed -n 's/.*"id":"\(sha256:[0-9a-f]*\)".*/\1/p')
+  echo "| $name | \`index --import\` after it: copy into the blob store (s; peak MB) | $imp_s; $imp_mb MB | - | load $(load) |"
+  local q v vid rg cs
   for q in "$RARE" "$COMMON"; do
     v=$(ms_median "$VITRINE" --data "$data" search "$tree" "$q" --count)
+    vid=$(ms_median "$VITRINE" --data "$data" search "$id" "$q" --count)
     rg=$(ms_median rg --no-ignore --hidden --no-config -w -c "$q" "$tree")
     cs=$(ms_median csearch -c "\\b$q\\b")
-    echo "| $name | \`search $q --count\`, per process, warm (ms) | $v | rg -w -c $rg; csearch -c $cs | $(ratio "$v" "$rg") × rg |"
+    echo "| $name | \`search $q --count\`, per process, warm (ms): by id; by directory | $vid; $v | rg -w -c $rg; csearch -c $cs | $(ratio "$vid" "$rg"); $(ratio "$v" "$rg") × rg; load $(load) |"
   done
   if [ "$with_def" = 1 ]; then
     timed sym "$VITRINE" --data "$data" def "$tree" "$RARE"
     v=$(ms_median "$VITRINE" --data "$data" def "$tree" "$RARE")
-    echo "| $name | \`def $RARE\`, per process, warm (ms; symbol build before it: $sym_s s) | $v | - | |"
+    vid=$(ms_median "$VITRINE" --data "$data" def "$id" "$RARE")
+    echo "| $name | \`def $RARE\`, per process, warm (ms; by id; by directory; symbol build before it: $sym_s s, $sym_mb MB) | $vid; $v | - | load $(load) |"
   fi
   rm -rf "$data" "$cidx"
   unset CSEARCHINDEX
@@ -98,9 +112,9 @@ for scale in "${@:-1x}"; do
   case $scale in
     1x) run_corpus 1x "$LINUX" 1 ;;
     4x)
-      if make_4x "$CORPORA/linux-4x"; then
-        run_corpus 4x "$CORPORA/linux-4x" 0
-        [ "${KEEP_4X:-0}" = 1 ] || rm -rf "$CORPORA/linux-4x"
+      if make_4x "$FOURX"; then
+        run_corpus 4x "$FOURX" 0
+        [ "${KEEP_4X:-0}" = 1 ] || rm -rf "$FOURX" "$FOURX.complete"
       fi
       ;;
     *) echo "unknown corpus $scale (1x, 4x)" >&2; exit 2 ;;

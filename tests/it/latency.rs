@@ -154,3 +154,152 @@ fn every_change_after_indexing_is_noticed_before_counting() {
         assert_eq!(opened, "reused", "{what}: the query should have built the new index");
     }
 }
+
+/// A tree imported with `index --import`, named by its id: every query command answers from the store
+/// exactly as it does from the directory, without the directory.
+struct Imported {
+    tree: TempTree,
+    data: tempfile::TempDir,
+    id: String,
+}
+
+impl Imported {
+    fn new() -> Imported {
+        let tree = TempTree::new();
+        tree.file("src/a.c", "int needle(int x) { return x + 1; }\nint caller(void) { return needle(2); }\n")
+            .file("src/b.c", "/* needle */\nint other(void) { return needle(3); }\n")
+            .file("docs/readme.txt", "no match here\n");
+        let data = tempfile::tempdir().unwrap();
+        let (code, out, err) = vitrine_os(&[
+            "--data".as_ref(),
+            data.path().as_os_str(),
+            "index".as_ref(),
+            tree.path().as_os_str(),
+            "--import".as_ref(),
+            "--label".as_ref(),
+            "rel-1".as_ref(),
+            "--json".as_ref(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let id = v["id"].as_str().unwrap().to_owned();
+        assert!(id.starts_with("sha256:") && id.len() == 7 + 64, "{id}");
+        Imported { tree, data, id }
+    }
+
+    /// `vitrine --data DATA CMD NAME ARGS...`: exit code and stdout (stderr has timings).
+    fn answer(&self, cmd: &str, name: &std::ffi::OsStr, args: &[&str]) -> (u8, String) {
+        let (code, out, _) = self.run(cmd, name, args);
+        (code, out)
+    }
+
+    /// `vitrine --data DATA CMD NAME ARGS...`.
+    fn run(&self, cmd: &str, name: &std::ffi::OsStr, args: &[&str]) -> (u8, String, String) {
+        let mut all: Vec<&std::ffi::OsStr> =
+            vec!["--data".as_ref(), self.data.path().as_os_str(), cmd.as_ref(), name];
+        all.extend(args.iter().map(std::ffi::OsStr::new));
+        vitrine_os(&all)
+    }
+}
+
+/// Every query command, as (command, arguments after the snapshot).
+const QUERIES: &[(&str, &[&str])] = &[
+    ("search", &["needle", "--json"]),
+    ("search", &["needle", "--count", "--json"]),
+    ("search", &["sym:needle", "--json"]),
+    ("search", &["~needle", "--json"]),
+    ("def", &["needle", "--json"]),
+    ("refs", &["needle", "--json"]),
+    ("callers", &["needle", "--json"]),
+    ("symbols", &["src/a.c", "--json"]),
+];
+
+#[test]
+fn a_snapshot_named_by_id_answers_every_query_as_its_directory() {
+    let t = Imported::new();
+    let short = &t.id[..7 + 10];
+    for (cmd, args) in QUERIES {
+        let by_dir = t.answer(cmd, t.tree.path().as_os_str(), args);
+        assert_eq!(by_dir.0, 0, "{cmd} {args:?}");
+        assert!(!by_dir.1.is_empty(), "{cmd} {args:?}: no answer to compare");
+        for name in [t.id.as_str(), short, "@rel-1"] {
+            let by_id = t.answer(cmd, name.as_ref(), args);
+            assert_eq!(by_id, by_dir, "{cmd} {name} {args:?}");
+        }
+    }
+    // The store holds everything: the directory itself is not needed (nor looked at).
+    let answers: Vec<_> =
+        QUERIES.iter().map(|(cmd, args)| t.answer(cmd, t.tree.path().as_os_str(), args)).collect();
+    let gone = t.tree.path().with_extension("moved");
+    std::fs::rename(t.tree.path(), &gone).unwrap();
+    for ((cmd, args), want) in QUERIES.iter().zip(&answers) {
+        assert_eq!(&t.answer(cmd, t.id.as_ref(), args), want, "{cmd} {args:?} with the directory gone");
+    }
+    std::fs::rename(&gone, t.tree.path()).unwrap();
+}
+
+/// An imported snapshot is immutable: a change to the directory it came from is the directory's (named
+/// by path, it is noticed as before), never the id's; importing the changed tree makes a new id.
+#[test]
+fn the_directory_changes_and_the_id_does_not() {
+    let t = Imported::new();
+    let count = |name: &std::ffi::OsStr| {
+        let (code, out, err) = t.run("search", name, &["needle", "--count", "--json"]);
+        assert!(code <= 1, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (v["lines"].as_u64().unwrap(), v["files"].as_u64().unwrap())
+    };
+    assert_eq!(count(t.id.as_ref()), (4, 2));
+    std::fs::write(t.tree.path().join("src/new.c"), "void needle2(void); int n = needle;\n").unwrap();
+    assert_eq!(count(t.tree.path().as_os_str()), (5, 3), "the directory, named by path, is the changed tree");
+    assert_eq!(count(t.id.as_ref()), (4, 2), "the id names the imported snapshot");
+    let (code, out, err) = t.run("index", t.tree.path().as_os_str(), &["--import", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let new_id = v["id"].as_str().unwrap();
+    assert_ne!(new_id, t.id);
+    assert_eq!(count(new_id.as_ref()), (5, 3));
+}
+
+/// A blob of the store changed on disk (same size, one bit) is refused before any of its lines is shown
+/// or counted: every read of a blob re-hashes it.
+#[test]
+fn a_blob_flipped_on_disk_is_detected_before_its_lines_are_shown() {
+    let t = Imported::new();
+    let snap = Snapshot::open(t.tree.path(), &IngestConfig::default(), &Progress::default()).unwrap();
+    let sha: String = snap.file(b"src/a.c").unwrap().sha256.iter().map(|b| format!("{b:02x}")).collect();
+    let blob = t.data.path().join("blobs").join(&sha[..2]).join(&sha[2..]);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let at = bytes.windows(6).position(|w| w == b"needle").unwrap();
+    bytes[at] = b'N'; // "Needle": still a match, case-insensitively, but not the recorded bytes
+    std::fs::write(&blob, &bytes).unwrap();
+    let (code, out, err) = t.run("search", t.id.as_ref(), &["needle"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("src/a.c"), "lines of a changed blob were shown: {out}");
+    assert!(out.contains("src/b.c"), "{out}");
+    assert!(err.contains("src/a.c"), "the changed file is not named: {err}");
+    let (_, out, _) = t.run("search", t.id.as_ref(), &["needle", "--count", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["lines"].as_u64(), v["files"].as_u64()), (Some(2), Some(1)), "counted from a changed blob");
+    let (code, _, err) = t.run("symbols", t.id.as_ref(), &["src/a.c"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("changed on disk"), "{err}");
+}
+
+#[test]
+fn unknown_ambiguous_and_identity_uses_of_an_id_are_clear_errors() {
+    let t = Imported::new();
+    let (code, _, err) = t.run("search", "sha256:0000000000".as_ref(), &["needle"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no imported snapshot"), "{err}");
+    let (code, _, err) = t.run("search", "@nope".as_ref(), &["needle"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no imported snapshot"), "{err}");
+    let (code, _, err) = t.run("search", "sha256:zz".as_ref(), &["needle"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a snapshot name"), "{err}");
+    // digest and health state an identity by hashing every byte: not from an id.
+    let (code, _, err) = t.run("digest", t.id.as_ref(), &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("give its path"), "{err}");
+}

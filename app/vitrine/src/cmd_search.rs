@@ -35,16 +35,25 @@ pub enum SearchCmd {
 
 #[derive(Debug, Args)]
 pub struct IndexArgs {
-    /// A directory or archive.
+    /// A directory or archive (or an imported snapshot: sha256:ID, @LABEL).
     pub path: PathBuf,
     /// Print one JSON object describing the index.
     #[arg(long)]
     pub json: bool,
+    /// Also import the snapshot into the data directory's blob store (only content it lacks is copied)
+    /// and print its id: every query command then takes `sha256:ID` (or a unique prefix) in place of
+    /// the path and answers from the store, without walking or checking the directory.
+    #[arg(long)]
+    pub import: bool,
+    /// With --import: let `@NAME` name the imported snapshot too.
+    #[arg(long, value_name = "NAME", requires = "import")]
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// A directory or archive.
+    /// A directory or archive, or an imported snapshot (sha256:ID, a unique prefix of it, or @LABEL; see
+    /// `index --import`).
     pub path: PathBuf,
     /// The query.
     pub query: String,
@@ -74,12 +83,40 @@ struct IndexJson<'a> {
     opened: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     rebuilt_because: Option<&'a str>,
+    /// With --import: `sha256:<content key>`, the name queries take.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
     #[serde(flatten)]
     meta: &'a vitrine_search::IndexMeta,
 }
 
 fn index(a: IndexArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let (index, opened) = open_index(&a.path, Symbols::Skip, ctx)?;
+    let snap = Arc::new(ctx.open_snapshot_cached(&a.path, true)?);
+    let (index, opened) = open_index_of(snap.clone(), &a.path, Symbols::Skip, ctx)?;
+    let id = if a.import {
+        let progress = Arc::new(Progress::default());
+        let reporter = ctx.show_progress().then(|| spawn_progress_line(progress.clone()));
+        let result = snap.import(&ctx.data, &ctx.ingest, &progress);
+        if let Some((stop, handle)) = reporter {
+            stop.cancel();
+            handle.thread().unpark();
+            let _ = handle.join();
+        }
+        let report = result.with_context(|| format!("cannot import {}", a.path.display()))?;
+        if let Some(label) = &a.label {
+            ctx.data.set_label(label, snap.content_key())?;
+        }
+        if !a.json {
+            writeln!(
+                ctx.out,
+                "imported   {} blobs copied ({} bytes), {} already in the store",
+                report.blobs_copied, report.bytes_copied, report.blobs_shared
+            )?;
+        }
+        Some(format!("sha256:{}", snap.content_key()))
+    } else {
+        None
+    };
     let meta = index.meta();
     let (label, reason) = match &opened {
         Opened::Reused => ("reused", None),
@@ -91,9 +128,13 @@ fn index(a: IndexArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             index: index.dir().display().to_string(),
             opened: label,
             rebuilt_because: reason,
+            id,
             meta,
         })?;
         return Ok(Exit::Ok);
+    }
+    if let Some(id) = &id {
+        writeln!(ctx.out, "id         {id}")?;
     }
     writeln!(ctx.out, "index      {} ({label})", index.dir().display())?;
     writeln!(ctx.out, "files      {} indexed of {}", meta.files_indexed, meta.files_total)?;
@@ -130,6 +171,16 @@ fn open_index(
     ctx: &mut Ctx<'_>,
 ) -> anyhow::Result<(Index, Opened)> {
     let snap = Arc::new(ctx.open_snapshot_cached(path, true)?);
+    open_index_of(snap, path, symbols, ctx)
+}
+
+/// [`open_index`] of a snapshot already opened from `path`.
+fn open_index_of(
+    snap: Arc<vitrine_snapshot::Snapshot>,
+    path: &std::path::Path,
+    symbols: Symbols,
+    ctx: &mut Ctx<'_>,
+) -> anyhow::Result<(Index, Opened)> {
     let snap_dir = ctx.data.snapshot_dir(snap.content_key());
     let dir = snap_dir.join("index");
     let progress = Arc::new(Progress::default());

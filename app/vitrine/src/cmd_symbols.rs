@@ -29,7 +29,7 @@ pub enum SymbolsCmd {
 
 #[derive(Debug, Args)]
 pub struct SymbolsArgs {
-    /// A directory or archive.
+    /// A directory or archive, or an imported snapshot (sha256:ID or @LABEL; see `index --import`).
     pub path: PathBuf,
     /// The file, relative to the snapshot root.
     pub file: String,
@@ -40,7 +40,7 @@ pub struct SymbolsArgs {
 
 #[derive(Debug, Args)]
 pub struct DefArgs {
-    /// A directory or archive.
+    /// A directory or archive, or an imported snapshot (sha256:ID or @LABEL; see `index --import`).
     pub path: PathBuf,
     /// The name (`Class::method` narrows by scope).
     pub name: String,
@@ -63,7 +63,7 @@ pub struct DefArgs {
 
 #[derive(Debug, Args)]
 pub struct NameArgs {
-    /// A directory or archive.
+    /// A directory or archive, or an imported snapshot (sha256:ID or @LABEL; see `index --import`).
     pub path: PathBuf,
     /// The name (`Class::method` and `ns::f` are accepted as by `def`; calls and references are
     /// matched by the last name).

@@ -1,5 +1,5 @@
-//! What every subcommand shares: the output streams, the data directory, opening a snapshot with a
-//! progress line on stderr, and JSON output.
+//! What every subcommand shares: the output streams, the data directory, opening a snapshot (by path,
+//! or an imported one by id or label) with a progress line on stderr, and JSON output.
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
@@ -62,14 +62,25 @@ impl<'a> Ctx<'a> {
     /// Opens a snapshot, hashing every byte: for commands that state or bind its identity (`digest`,
     /// `health`, `export`, `verify`). With `keep_content`, an archive's files are kept in the data
     /// directory's blob store so they can be read later (index, window); otherwise it is only digested.
+    /// An imported snapshot's name is refused: these commands hash a directory or archive.
     pub fn open_snapshot(&mut self, path: &Path, keep_content: bool) -> anyhow::Result<Snapshot> {
+        if let Some(name) = stored_name(path) {
+            anyhow::bail!(
+                "{name}: this command hashes every byte of a directory or archive; give its path (an imported snapshot's id or label is for queries)"
+            );
+        }
         self.open_with(path, keep_content, false)
     }
 
     /// Opens a snapshot for navigation (search, symbols, annotating), reusing what an earlier run found
     /// in files that have not changed since (unless `--no-cache`). Reads of file content are still checked
-    /// against the recorded hashes.
+    /// against the recorded hashes. A name `sha256:ID` or `@LABEL` ([`stored_name`]) opens an imported
+    /// snapshot from the data directory's store without looking at any directory.
     pub fn open_snapshot_cached(&mut self, path: &Path, keep_content: bool) -> anyhow::Result<Snapshot> {
+        if let Some(name) = stored_name(path) {
+            return Snapshot::open_stored(&self.data, name, &self.ingest)
+                .with_context(|| format!("cannot open snapshot {name}"));
+        }
         self.open_with(path, keep_content, self.use_cache)
     }
 
@@ -89,6 +100,12 @@ impl<'a> Ctx<'a> {
         }
         result.with_context(|| format!("cannot open snapshot {}", path.display()))
     }
+}
+
+/// The name of an imported snapshot, when `arg` is one: `sha256:` and an id (or a unique prefix of it),
+/// or `@` and a label. Anything else is a path; a directory whose name starts so is named `./sha256:…`.
+pub fn stored_name(arg: &Path) -> Option<&str> {
+    arg.to_str().filter(|s| s.starts_with("sha256:") || s.starts_with('@'))
 }
 
 /// Draws `phase done/total` on stderr until the returned `Progress` is cancelled.

@@ -2,8 +2,8 @@
 //! itself, or the blob store for an archive) and that checks them against what ingest recorded.
 //!
 //! Every reader goes through here: [`crate::Snapshot::read`] re-hashes the bytes and refuses a mismatch;
-//! [`crate::Snapshot::read_unverified`] and [`SnapshotContent`] check only the size, for bulk readers
-//! right after ingest. Files are opened without following a final link and without blocking, and must
+//! [`crate::Snapshot::read_unverified`] and [`SnapshotContent`] check only the size of a file read in
+//! place, for bulk readers right after ingest (a blob of the store is re-hashed by both reads). Files are opened without following a final link and without blocking, and must
 //! still be regular files of the recorded size.
 
 use std::collections::HashMap;
@@ -33,7 +33,7 @@ pub(crate) enum Source {
 impl Source {
     /// Opens the file holding the bytes of a regular file of the snapshot: below the directory without
     /// following any link on the way, or the blob named by the hash. Also returns its location.
-    fn open(
+    pub(crate) fn open(
         &self,
         path: &[u8],
         sha256: &[u8; 32],
@@ -78,8 +78,12 @@ fn open_checked(
     Ok((file, disk))
 }
 
-/// Reads a file's bytes (a symlink's target text), checking the size and, with `verify`, the SHA-256.
+/// Reads a file's bytes (a symlink's target text), checking the size and, with `verify`, the SHA-256. A
+/// blob is always checked against its hash, `verify` or not: no stat table vouches for the store between
+/// opens (an imported snapshot is opened without looking at its files), and the blob's name is the hash
+/// it must have, so the check is what makes reading it safe.
 pub(crate) fn read(source: &Source, entry: &FileEntry, verify: bool) -> Result<Vec<u8>, SnapshotError> {
+    let verify = verify || matches!(source, Source::Blobs(_));
     if let EntryKind::Symlink { target } = &entry.kind {
         return Ok(target.clone());
     }

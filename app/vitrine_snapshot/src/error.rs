@@ -90,6 +90,45 @@ pub enum SnapshotError {
     /// The job was stopped through [`crate::Progress::cancel`]; nothing was kept.
     #[error("cancelled")]
     Cancelled,
+    /// A snapshot named by id (`sha256:PREFIX`) or label (`@NAME`) that the data directory does not
+    /// hold.
+    #[error(
+        "{name}: no imported snapshot has this name in {data} (`vitrine index --import DIR` imports one and prints its id)"
+    )]
+    UnknownSnapshot {
+        /// The name as given.
+        name: String,
+        /// The data directory searched.
+        data: PathBuf,
+    },
+    /// An id prefix that more than one imported snapshot starts with.
+    #[error("{name}: names {} imported snapshots ({}); give more digits", .matches.len(), .matches.join(", "))]
+    AmbiguousSnapshot {
+        /// The name as given.
+        name: String,
+        /// The content keys it matches.
+        matches: Vec<String>,
+    },
+    /// A snapshot name that is neither `sha256:` and hex digits nor `@` and a label of letters, digits,
+    /// `.`, `_` and `-`.
+    #[error("{name}: not a snapshot name ({detail})")]
+    BadSnapshotName {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        detail: &'static str,
+    },
+    /// The record of an imported snapshot cannot be used (damaged, written by another version of
+    /// Vitrine's analysis or with other limits, or not the snapshot its id names).
+    #[error(
+        "{path}: cannot use this imported snapshot: {detail}; import it again (`vitrine index --import DIR`)"
+    )]
+    StoredRecord {
+        /// The record file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: &'static str,
+    },
 }
 
 impl SnapshotError {

@@ -664,6 +664,7 @@ pub(crate) fn format_family(origin: &Origin) -> &'static str {
         Origin::Directory { .. } => "dir",
         Origin::Archive { format: archive::ArchiveFormat::Zip, .. } => "zip",
         Origin::Archive { .. } => "tar",
+        Origin::Store { family, .. } => family,
     }
 }
 

@@ -29,6 +29,7 @@ mod path;
 pub mod progress;
 mod reopen;
 pub mod store;
+mod stored;
 pub mod tar;
 pub mod terminators;
 pub mod text;
@@ -48,6 +49,7 @@ pub use crate::ingest::IngestConfig;
 pub use crate::lines::LineIndex;
 pub use crate::path::{RelPath, display_bytes as path_display};
 pub use crate::progress::Progress;
+pub use crate::stored::ImportReport;
 
 /// What kind of tree entry a file is, as git sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -137,6 +139,14 @@ pub enum Origin {
         /// Hex SHA-256 of the archive file's bytes, as `sha256sum` prints it.
         sha256: String,
     },
+    /// A snapshot imported into the data directory's store ([`Snapshot::import`]) and opened by its id
+    /// or label: its files are read from the blob store, never from where it was imported from.
+    Store {
+        /// The directory or archive it was imported from (for display only; never read).
+        imported_from: PathBuf,
+        /// The format family it was read as when imported (`dir`, `tar`, `zip`; part of its content key).
+        family: &'static str,
+    },
 }
 
 /// An opened, fully hashed and classified snapshot. Immutable once opened.
@@ -168,6 +178,37 @@ impl Snapshot {
     /// stated for a partly read tree.
     pub fn open(path: &Path, config: &IngestConfig, progress: &Progress) -> Result<Snapshot, SnapshotError> {
         ingest::open(path, config, progress)
+    }
+
+    /// Opens a snapshot imported into `data` ([`Snapshot::import`]) by its name: `sha256:` and its id
+    /// (the content key) or a prefix of it that only one imported snapshot has, or `@` and a label
+    /// ([`store::DataDir::set_label`]). Nothing of the tree is walked or stat-ed: only the snapshot's
+    /// record is read, and it must hash to the id; every file is read from the blob store and re-hashed
+    /// on every read (see the `stored` module), so a blob changed on disk is an error, never content.
+    /// Refused with a clear error when the name is malformed, unknown or ambiguous, or the record was
+    /// written by another version of the analysis or with other `config` limits.
+    pub fn open_stored(
+        data: &store::DataDir,
+        name: &str,
+        config: &IngestConfig,
+    ) -> Result<Snapshot, SnapshotError> {
+        let key = data.resolve_name(name)?;
+        let record = data.snapshot_dir(&key).join(stored::RECORD_FILE);
+        stored::open(&record, &key, blobs::BlobStore::at(data.blob_dir()), config)
+    }
+
+    /// Imports this snapshot into `data`: copies every file whose content the blob store lacks (checking
+    /// that it still hashes to what the open recorded) and writes the record that
+    /// [`Snapshot::open_stored`] opens by the id `sha256:<content key>`. Blobs are shared by every
+    /// snapshot that holds the same content. `config` must be the one the snapshot was opened with.
+    pub fn import(
+        &self,
+        data: &store::DataDir,
+        config: &IngestConfig,
+        progress: &Progress,
+    ) -> Result<ImportReport, SnapshotError> {
+        let record = data.snapshot_dir(&self.content_key).join(stored::RECORD_FILE);
+        stored::import(self, &blobs::BlobStore::at(data.blob_dir()), &record, config, progress)
     }
 
     /// [`Snapshot::open`] as if the ingest cache and reopen table were taken at `taken_ns` (nanoseconds
@@ -204,6 +245,7 @@ impl Snapshot {
     pub fn name(&self) -> String {
         let path = match &self.origin {
             Origin::Directory { path } | Origin::Archive { path, .. } => path,
+            Origin::Store { imported_from, .. } => imported_from,
         };
         path.file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -251,7 +293,8 @@ impl Snapshot {
     }
 
     /// Reads a file checking only its size, not its hash (for bulk readers, such as the indexer, that run
-    /// right after ingest and do not hand the bytes to a signature).
+    /// right after ingest and do not hand the bytes to a signature). A file of the blob store (an
+    /// archive's, an imported snapshot's) is re-hashed all the same.
     pub fn read_unverified(&self, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
         content::read(&self.source, entry, false)
     }

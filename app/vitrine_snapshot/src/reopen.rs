@@ -100,30 +100,7 @@ pub(crate) fn encode(
     }
     cache::put_bytes(&mut buf, &paths);
 
-    buf.extend_from_slice(&(snap.files.len() as u64).to_le_bytes());
-    for f in &snap.files {
-        cache::put_file_entry(&mut buf, f);
-    }
-    let h = &snap.health;
-    buf.extend_from_slice(&h.files.to_le_bytes());
-    for map in [&h.classes, &h.counts] {
-        buf.extend_from_slice(&(map.len() as u64).to_le_bytes());
-        for (k, n) in map {
-            cache::put_bytes(&mut buf, k.as_bytes());
-            buf.extend_from_slice(&n.to_le_bytes());
-        }
-    }
-    buf.extend_from_slice(&(h.findings.len() as u64).to_le_bytes());
-    for f in &h.findings {
-        cache::put_finding(&mut buf, f);
-    }
-    let ids = &snap.ids;
-    for s in [&ids.tree_sha256, &ids.tree_sha1, &ids.swhid, &snap.content_key] {
-        cache::put_bytes(&mut buf, s.as_bytes());
-    }
-    for n in [ids.files, ids.bytes, ids.files_in_tree] {
-        buf.extend_from_slice(&n.to_le_bytes());
-    }
+    put_parts(&mut buf, snap);
     let crc = crc32fast::hash(&buf);
     buf.extend_from_slice(&crc.to_le_bytes());
     Some(buf)
@@ -217,43 +194,68 @@ impl<'a> Table<'a> {
 
     /// Decodes the snapshot part.
     pub(crate) fn parts(mut self) -> Option<Parts> {
-        let r = &mut self.rest;
-        let n = usize::try_from(r.u64()?).ok()?;
-        // Each entry takes at least 100 bytes: a count beyond what is left is damage, not a reason to
-        // reserve memory.
-        let mut files = Vec::with_capacity(n.min(r.rest().len() / 100));
-        for _ in 0..n {
-            files.push(cache::get_file_entry(r)?);
-        }
-        let hfiles = r.u64()?;
-        let mut maps: [BTreeMap<String, u64>; 2] = Default::default();
-        for map in &mut maps {
-            for _ in 0..r.u64()? {
-                let k = String::from_utf8(r.bytes()?.to_vec()).ok()?;
-                map.insert(k, r.u64()?);
-            }
-        }
-        let mut findings = Vec::new();
-        for _ in 0..r.u64()? {
-            findings.push(cache::get_finding(r)?);
-        }
-        let mut text = || String::from_utf8(r.bytes()?.to_vec()).ok();
-        let (tree_sha256, tree_sha1, swhid, content_key) = (text()?, text()?, text()?, text()?);
-        let ids = TreeIds {
-            tree_sha256,
-            tree_sha1,
-            swhid,
-            files: r.u64()?,
-            bytes: r.u64()?,
-            files_in_tree: r.u64()?,
-        };
-        if !r.at_end() {
-            return None;
-        }
-        let [classes, counts] = maps;
-        let health = HealthReport { files: hfiles, classes, counts, findings };
-        Some(Parts { files, ids, health, content_key })
+        let parts = get_parts(&mut self.rest)?;
+        self.rest.at_end().then_some(parts)
     }
+}
+
+/// Appends the snapshot part of a table (also the body of an imported snapshot's record, see
+/// `stored`): manifest entries, health report, tree ids, content key.
+pub(crate) fn put_parts(buf: &mut Vec<u8>, snap: &Snapshot) {
+    buf.extend_from_slice(&(snap.files.len() as u64).to_le_bytes());
+    for f in &snap.files {
+        cache::put_file_entry(buf, f);
+    }
+    let h = &snap.health;
+    buf.extend_from_slice(&h.files.to_le_bytes());
+    for map in [&h.classes, &h.counts] {
+        buf.extend_from_slice(&(map.len() as u64).to_le_bytes());
+        for (k, n) in map {
+            cache::put_bytes(buf, k.as_bytes());
+            buf.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+    buf.extend_from_slice(&(h.findings.len() as u64).to_le_bytes());
+    for f in &h.findings {
+        cache::put_finding(buf, f);
+    }
+    let ids = &snap.ids;
+    for s in [&ids.tree_sha256, &ids.tree_sha1, &ids.swhid, &snap.content_key] {
+        cache::put_bytes(buf, s.as_bytes());
+    }
+    for n in [ids.files, ids.bytes, ids.files_in_tree] {
+        buf.extend_from_slice(&n.to_le_bytes());
+    }
+}
+
+/// Decodes what [`put_parts`] wrote; `None` for anything it cannot have written.
+pub(crate) fn get_parts(r: &mut Reader<'_>) -> Option<Parts> {
+    let n = usize::try_from(r.u64()?).ok()?;
+    // Each entry takes at least 100 bytes: a count beyond what is left is damage, not a reason to
+    // reserve memory.
+    let mut files = Vec::with_capacity(n.min(r.rest().len() / 100));
+    for _ in 0..n {
+        files.push(cache::get_file_entry(r)?);
+    }
+    let hfiles = r.u64()?;
+    let mut maps: [BTreeMap<String, u64>; 2] = Default::default();
+    for map in &mut maps {
+        for _ in 0..r.u64()? {
+            let k = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+            map.insert(k, r.u64()?);
+        }
+    }
+    let mut findings = Vec::new();
+    for _ in 0..r.u64()? {
+        findings.push(cache::get_finding(r)?);
+    }
+    let mut text = || String::from_utf8(r.bytes()?.to_vec()).ok();
+    let (tree_sha256, tree_sha1, swhid, content_key) = (text()?, text()?, text()?, text()?);
+    let ids =
+        TreeIds { tree_sha256, tree_sha1, swhid, files: r.u64()?, bytes: r.u64()?, files_in_tree: r.u64()? };
+    let [classes, counts] = maps;
+    let health = HealthReport { files: hfiles, classes, counts, findings };
+    Some(Parts { files, ids, health, content_key })
 }
 
 /// Writes a table atomically (temporary file, then rename); errors are for the caller to ignore, a

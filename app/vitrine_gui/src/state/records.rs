@@ -130,6 +130,12 @@ fn verification(path: &Path, report: &VerifyReport) -> Verification {
 fn rehash(snap: &Snapshot) -> Result<Snapshot, String> {
     let path = match snap.origin() {
         vitrine_snapshot::Origin::Directory { path } | vitrine_snapshot::Origin::Archive { path, .. } => path,
+        vitrine_snapshot::Origin::Store { imported_from, .. } => {
+            return Err(format!(
+                "this snapshot was opened from the blob store: open {} itself to hash it again",
+                imported_from.display()
+            ));
+        }
     };
     let fresh = Snapshot::open(path, &IngestConfig::default(), &Progress::default())
         .map_err(|e| format!("cannot hash the snapshot again: {e}"))?;

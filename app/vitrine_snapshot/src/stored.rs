@@ -1,0 +1,390 @@
+//! Imported snapshots: a snapshot whose files were copied once into the content-addressed blob store,
+//! so that naming it by its id later opens it with no walk and no stat of the tree.
+//!
+//! `Snapshot::import` copies every regular file whose blob the store lacks (blobs are shared by every
+//! snapshot that holds the same content, so a second version of a tree costs only its changed files),
+//! checking while it copies that the bytes still hash to what the open recorded, then writes the
+//! snapshot's **record** `<data>/snapshots/<content key>/snapshot.bin`: the manifest, health report and
+//! tree ids. `Snapshot::open_stored` reads that one file back.
+//!
+//! **Why no stat is needed.** Everything an imported snapshot answers from is named by a hash: the
+//! record by the content key (which is recomputed from the decoded manifest on every open and must equal
+//! the id it was found by, so the record cannot describe another snapshot), and every file's bytes by
+//! their SHA-256 (a blob is re-hashed on every read, `content::read`, so a blob changed or damaged on
+//! disk is an error before any of its lines is shown or counted). Nothing in the store is ever
+//! rewritten in place with other content, so nothing can be stale: a later change to the directory the
+//! snapshot was imported from is simply not part of this snapshot (importing it again makes a new one).
+//!
+//! Record layout (integers little-endian): `MAGIC`, the analysis fingerprint (32 bytes: the record is
+//! refused by a Vitrine whose analysis or limits differ), the format family (`dir`, `tar`, `zip`), the
+//! path it was imported from, the snapshot part of the reopen table (`reopen::put_parts`), then a
+//! CRC-32 of everything before it.
+
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::blobs::{Batch, BlobStore};
+use crate::cache::{self, Reader};
+use crate::content::Source;
+use crate::error::SnapshotError;
+use crate::ingest::{self, IngestConfig, file_type_name};
+use crate::progress::Progress;
+use crate::reopen::{self, Parts};
+use crate::{EntryKind, FileEntry, Origin, Snapshot, gitrepo};
+
+const MAGIC: &[u8; 16] = b"VITRINE-STORED\x00\x01";
+
+/// The record's file name inside the snapshot's folder of the data directory.
+pub(crate) const RECORD_FILE: &str = "snapshot.bin";
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Blobs copied into the store (content it did not hold yet).
+    pub blobs_copied: u64,
+    /// Bytes of those blobs.
+    pub bytes_copied: u64,
+    /// Regular files whose content the store already held.
+    pub blobs_shared: u64,
+}
+
+/// Copies the content of `snap` that `store` lacks into it, then writes the record `record`.
+pub(crate) fn import(
+    snap: &Snapshot,
+    store: &BlobStore,
+    record: &Path,
+    config: &IngestConfig,
+    progress: &Progress,
+) -> Result<ImportReport, SnapshotError> {
+    if !snap.has_content() {
+        return Err(SnapshotError::ContentNotKept { path: snap.name() });
+    }
+    let mut missing: Vec<&FileEntry> = snap
+        .files
+        .iter()
+        .filter(|f| matches!(f.kind, EntryKind::File { .. }))
+        .filter(|f| !store.contains(&f.sha256, f.size_bytes))
+        .collect();
+    let regular = snap.files.iter().filter(|f| matches!(f.kind, EntryKind::File { .. })).count() as u64;
+    // One copy per content, even when several files hold it.
+    missing.sort_by_key(|f| f.sha256);
+    missing.dedup_by_key(|f| f.sha256);
+    let bytes_copied = missing.iter().map(|f| f.size_bytes).sum();
+    progress.set_phase("copying into the blob store", missing.len() as u64);
+    if !missing.is_empty() {
+        let batch = store.batch()?;
+        missing.par_iter().try_for_each(|f| {
+            if progress.is_cancelled() {
+                return Err(SnapshotError::Cancelled);
+            }
+            copy_in(&snap.source, f, &batch)?;
+            progress.advance(1, f.size_bytes);
+            Ok(())
+        })?;
+        batch.finish()?;
+    }
+    let bytes = encode(snap, config);
+    if let Some(dir) = record.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| SnapshotError::io("create directory", dir, e))?;
+    }
+    vitrine_base::fs::write_atomic(record, &bytes).map_err(|e| SnapshotError::io(e.op, e.path, e.source))?;
+    let blobs_copied = missing.len() as u64;
+    Ok(ImportReport { blobs_copied, bytes_copied, blobs_shared: regular.saturating_sub(blobs_copied) })
+}
+
+/// Streams one file into a staged blob, checking that it is still a regular file of its recorded size
+/// whose bytes hash to the recorded SHA-256: a file changed since the open is refused, never stored
+/// under the old hash.
+fn copy_in(source: &Source, entry: &FileEntry, batch: &Batch) -> Result<(), SnapshotError> {
+    let (opened, disk) = source.open(entry.path.as_bytes(), &entry.sha256)?;
+    let file = opened.map_err(|e| SnapshotError::io("open", &disk, e))?;
+    let meta = file.metadata().map_err(|e| SnapshotError::io("fstat", &disk, e))?;
+    let changed = |detail: String| SnapshotError::ChangedWhileRead { path: disk.clone(), detail };
+    if !meta.is_file() {
+        return Err(changed(format!("is now a {}", file_type_name(meta.file_type()))));
+    }
+    let mut spool = batch.spool()?;
+    let mut hasher = Sha256::new();
+    let mut reader = file.take(entry.size_bytes.saturating_add(1));
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(SnapshotError::io("read", &disk, e)),
+        };
+        let chunk = buf.get(..n).unwrap_or_default();
+        hasher.update(chunk);
+        spool.write_all(chunk)?;
+        total += n as u64;
+    }
+    let digest: [u8; 32] = hasher.finalize().into();
+    if total != entry.size_bytes || digest != entry.sha256 {
+        return Err(changed("its content differs from what was hashed when the snapshot was opened".into()));
+    }
+    spool.commit(batch, &entry.sha256)
+}
+
+fn encode(snap: &Snapshot, config: &IngestConfig) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(snap.files.len() * 160 + (1 << 16));
+    buf.extend_from_slice(MAGIC);
+    buf.extend_from_slice(&cache::fingerprint(config));
+    cache::put_bytes(&mut buf, ingest::format_family(&snap.origin).as_bytes());
+    let from = match &snap.origin {
+        Origin::Directory { path }
+        | Origin::Archive { path, .. }
+        | Origin::Store { imported_from: path, .. } => {
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())
+        }
+    };
+    cache::put_bytes(&mut buf, from.as_os_str().as_bytes());
+    reopen::put_parts(&mut buf, snap);
+    let crc = crc32fast::hash(&buf);
+    buf.extend_from_slice(&crc.to_le_bytes());
+    buf
+}
+
+/// Opens the snapshot whose record is `record`, reading its files from `store`. `content_key` is the id
+/// the record was found by: the manifest must hash to it.
+pub(crate) fn open(
+    record: &Path,
+    content_key: &str,
+    store: BlobStore,
+    config: &IngestConfig,
+) -> Result<Snapshot, SnapshotError> {
+    let bytes = std::fs::read(record).map_err(|e| SnapshotError::io("read", record, e))?;
+    let bad = |detail: &'static str| SnapshotError::StoredRecord { path: record.to_path_buf(), detail };
+    let (family, imported_from, parts) = decode(&bytes, config).map_err(bad)?;
+    let Parts { files, ids, health, content_key: recorded } = parts;
+    // The id is the hash of the manifest: a record that does not hash to the id it was found by is
+    // another snapshot's, or damaged in a way its checksum missed.
+    if recorded != content_key || ingest::content_key(family, &files) != content_key {
+        return Err(bad("its manifest does not hash to its id"));
+    }
+    let git = gitrepo::inspect_files(
+        &gitrepo::ArchiveFiles::new(&files, &store),
+        &ids,
+        &gitrepo::GitLimits::default(),
+    );
+    Ok(Snapshot {
+        origin: Origin::Store { imported_from, family },
+        source: Source::Blobs(store),
+        files,
+        ids,
+        health,
+        git,
+        cached_files: 0,
+        content_key: recorded,
+        reopened: false,
+    })
+}
+
+/// Checks the frame and decodes a record; the error says what is wrong.
+fn decode(bytes: &[u8], config: &IngestConfig) -> Result<(&'static str, PathBuf, Parts), &'static str> {
+    const DAMAGED: &str = "the record is damaged";
+    let body_end = bytes.len().checked_sub(4).ok_or(DAMAGED)?;
+    let (body, crc) = bytes.split_at(body_end);
+    if crc32fast::hash(body).to_le_bytes() != crc {
+        return Err("the record is damaged (checksum)");
+    }
+    let mut r = Reader::new(body);
+    if r.take(MAGIC.len()) != Some(MAGIC.as_slice()) {
+        return Err("not a record of an imported snapshot");
+    }
+    if r.take(32) != Some(cache::fingerprint(config).as_slice()) {
+        return Err("it was imported by another version of Vitrine's analysis, or with other limits");
+    }
+    let family = match r.bytes().ok_or(DAMAGED)? {
+        b"dir" => "dir",
+        b"tar" => "tar",
+        b"zip" => "zip",
+        _ => return Err(DAMAGED),
+    };
+    let from = PathBuf::from(std::ffi::OsStr::from_bytes(r.bytes().ok_or(DAMAGED)?));
+    let parts = reopen::get_parts(&mut r).ok_or(DAMAGED)?;
+    if !r.at_end() {
+        return Err(DAMAGED);
+    }
+    Ok((family, from, parts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::tests::tree;
+    use crate::store::DataDir;
+
+    fn observable(s: &Snapshot) -> String {
+        serde_json::to_string(&(s.ids(), s.files(), s.health(), s.content_key(), s.git())).unwrap()
+    }
+
+    fn imported(root: &Path, data: &DataDir) -> Snapshot {
+        let cfg = IngestConfig::default();
+        let snap = Snapshot::open(root, &cfg, &Progress::default()).unwrap();
+        snap.import(data, &cfg, &Progress::default()).unwrap();
+        snap
+    }
+
+    #[test]
+    fn an_imported_snapshot_opens_by_id_equal_to_the_directory_and_reads_its_files() {
+        let t = tree();
+        let d = tempfile::tempdir().unwrap();
+        let data = DataDir::at(d.path());
+        let dir = imported(t.path(), &data);
+        let key = dir.content_key().to_owned();
+        for name in [format!("sha256:{key}"), format!("sha256:{}", &key[..8])] {
+            let s = Snapshot::open_stored(&data, &name, &IngestConfig::default()).unwrap();
+            assert_eq!(observable(&s), observable(&dir), "{name}");
+            assert!(matches!(s.origin(), Origin::Store { family: "dir", .. }));
+            for f in s.files() {
+                assert_eq!(s.read(f).unwrap(), dir.read(f).unwrap(), "{}", f.path.display());
+            }
+        }
+        // The directory can go: the store holds everything.
+        std::fs::remove_dir_all(t.path()).unwrap();
+        let s = Snapshot::open_stored(&data, &format!("sha256:{key}"), &IngestConfig::default()).unwrap();
+        let e = s.file(b"src/main.c").unwrap();
+        assert_eq!(s.read(e).unwrap(), b"int main(void) { return 0; }\n");
+    }
+
+    #[test]
+    fn a_blob_changed_on_disk_is_refused_before_its_bytes_are_handed_out() {
+        let t = tree();
+        let d = tempfile::tempdir().unwrap();
+        let data = DataDir::at(d.path());
+        let key = imported(t.path(), &data).content_key().to_owned();
+        let s = Snapshot::open_stored(&data, &format!("sha256:{key}"), &IngestConfig::default()).unwrap();
+        let e = s.file(b"src/main.c").unwrap().clone();
+        let blob = BlobStore::at(data.blob_dir()).path_of(&e.sha256);
+        let mut bytes = std::fs::read(&blob).unwrap();
+        bytes[0] ^= 0x01; // same size, one bit flipped
+        std::fs::write(&blob, &bytes).unwrap();
+        for read in [Snapshot::read, Snapshot::read_unverified] {
+            let err = read(&s, &e).unwrap_err();
+            assert!(matches!(err, SnapshotError::ChangedOnDisk { .. }), "{err}");
+        }
+        std::fs::remove_file(&blob).unwrap();
+        assert!(s.read(&e).is_err());
+    }
+
+    #[test]
+    fn a_second_version_shares_the_blobs_of_the_first() {
+        let t = tree();
+        let d = tempfile::tempdir().unwrap();
+        let data = DataDir::at(d.path());
+        let cfg = IngestConfig::default();
+        let first = Snapshot::open(t.path(), &cfg, &Progress::default()).unwrap();
+        let r1 = first.import(&data, &cfg, &Progress::default()).unwrap();
+        assert!(r1.blobs_copied > 0);
+        std::fs::write(t.path().join("src/main.c"), "int main(void) { return 7; }\n").unwrap();
+        let second = Snapshot::open(t.path(), &cfg, &Progress::default()).unwrap();
+        let r2 = second.import(&data, &cfg, &Progress::default()).unwrap();
+        assert_eq!(r2.blobs_copied, 1, "{r2:?}");
+        assert_eq!(r2.blobs_shared + 1, r1.blobs_copied + r1.blobs_shared);
+        // Both versions stay openable, each with its own content.
+        for (snap, text) in [(&first, "return 0"), (&second, "return 7")] {
+            let s = Snapshot::open_stored(&data, &format!("sha256:{}", snap.content_key()), &cfg).unwrap();
+            let e = s.file(b"src/main.c").unwrap();
+            assert!(String::from_utf8(s.read(e).unwrap()).unwrap().contains(text));
+        }
+    }
+
+    #[test]
+    fn a_file_changed_after_the_open_is_not_imported_under_its_old_hash() {
+        let t = tree();
+        let d = tempfile::tempdir().unwrap();
+        let data = DataDir::at(d.path());
+        let cfg = IngestConfig::default();
+        let snap = Snapshot::open(t.path(), &cfg, &Progress::default()).unwrap();
+        std::fs::write(t.path().join("src/main.c"), "int main(void) { return 9; }\n").unwrap();
+        let err = snap.import(&data, &cfg, &Progress::default()).unwrap_err();
+        assert!(matches!(err, SnapshotError::ChangedWhileRead { .. }), "{err}");
+        let sha = snap.file(b"src/main.c").unwrap().sha256;
+        assert!(!BlobStore::at(data.blob_dir()).path_of(&sha).exists());
+        assert!(!data.snapshot_dir(snap.content_key()).join(RECORD_FILE).exists());
+    }
+
+    #[test]
+    fn unknown_ambiguous_and_malformed_names_are_clear_errors() {
+        let d = tempfile::tempdir().unwrap();
+        let data = DataDir::at(d.path());
+        let cfg = IngestConfig::default();
+        let t = tree();
+        let a = imported(t.path(), &data).content_key().to_owned();
+        // A second record whose id shares the first 6 digits (what a resolver sees of two snapshots).
+        let b = format!("{}{}", &a[..6], if a.as_bytes()[6] == b'0' { "1" } else { "0" }.repeat(58));
+        std::fs::create_dir_all(data.snapshot_dir(&b)).unwrap();
+        std::fs::copy(data.snapshot_dir(&a).join(RECORD_FILE), data.snapshot_dir(&b).join(RECORD_FILE))
+            .unwrap();
+        match Snapshot::open_stored(&data, &format!("sha256:{}", &a[..6]), &cfg).unwrap_err() {
+            SnapshotError::AmbiguousSnapshot { matches, .. } => assert_eq!(matches.len(), 2, "{matches:?}"),
+            e => panic!("{e}"),
+        }
+        assert_eq!(Snapshot::open_stored(&data, &format!("sha256:{a}"), &cfg).unwrap().content_key(), a);
+        let keys = [a.clone(), b];
+        // The keys are fixed by the tree's content: none starts with this.
+        assert!(keys.iter().all(|k| !k.starts_with("0000000")));
+        assert!(matches!(
+            Snapshot::open_stored(&data, "sha256:0000000", &cfg).unwrap_err(),
+            SnapshotError::UnknownSnapshot { .. }
+        ));
+        for bad in ["sha256:", "sha256:xyz", "sha256:../../etc", "@", "@../x", "@a/b", "@.hidden", "plain"] {
+            let e = Snapshot::open_stored(&data, bad, &cfg).unwrap_err();
+            assert!(matches!(e, SnapshotError::BadSnapshotName { .. }), "{bad}: {e}");
+        }
+        assert!(matches!(
+            Snapshot::open_stored(&data, "@nobody", &cfg).unwrap_err(),
+            SnapshotError::UnknownSnapshot { .. }
+        ));
+        data.set_label("v1.2", &a).unwrap();
+        let s = Snapshot::open_stored(&data, "@v1.2", &cfg).unwrap();
+        assert_eq!(s.content_key(), a);
+        assert!(data.set_label("../x", &a).is_err());
+    }
+
+    #[test]
+    fn damaged_foreign_or_misfiled_records_are_refused() {
+        let t = tree();
+        let d = tempfile::tempdir().unwrap();
+        let data = DataDir::at(d.path());
+        let cfg = IngestConfig::default();
+        let key = imported(t.path(), &data).content_key().to_owned();
+        let record = data.snapshot_dir(&key).join(RECORD_FILE);
+        let good = std::fs::read(&record).unwrap();
+        let open = || Snapshot::open_stored(&data, &format!("sha256:{key}"), &cfg);
+        let refused = |what: &str| match open() {
+            Err(SnapshotError::StoredRecord { detail, .. }) => detail,
+            Ok(_) => panic!("{what}: opened"),
+            Err(e) => panic!("{what}: {e}"),
+        };
+        for at in (0..good.len()).step_by(11) {
+            let mut bad = good.clone();
+            bad[at] ^= 0x04;
+            std::fs::write(&record, &bad).unwrap();
+            refused(&format!("flipped at {at}"));
+        }
+        std::fs::write(&record, &good[..good.len() / 2]).unwrap();
+        refused("truncated");
+        // Other limits: the analysis it records is not this one's.
+        std::fs::write(&record, &good).unwrap();
+        let mut other = cfg.clone();
+        other.classify.max_text_bytes = 4;
+        let e = Snapshot::open_stored(&data, &format!("sha256:{key}"), &other).unwrap_err();
+        assert!(e.to_string().contains("another version"), "{e}");
+        // A valid record filed under another id (a checksum cannot catch that; the id check does).
+        let other_key = "0".repeat(64);
+        let misfiled = data.snapshot_dir(&other_key).join(RECORD_FILE);
+        std::fs::create_dir_all(misfiled.parent().unwrap()).unwrap();
+        std::fs::copy(&record, &misfiled).unwrap();
+        match Snapshot::open_stored(&data, &format!("sha256:{other_key}"), &cfg) {
+            Err(SnapshotError::StoredRecord { detail, .. }) => assert!(detail.contains("id"), "{detail}"),
+            r => panic!("{:?}", r.map(|s| s.content_key().to_owned())),
+        }
+    }
+}
