@@ -93,7 +93,7 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             *skipped.entry(why).or_default() += 1;
             continue;
         }
-        match job_of(&t.root.id, &t.root.entry, &old.ids().tree_sha256) {
+        match job_of(&t.root.id, &t.root.entry, &old.ids().tree_sha256.to_string()) {
             None => *skipped.entry("outdated before").or_default() += 1,
             Some(job) if already.contains(&job.body.annotation) => {
                 *skipped.entry("ported before").or_default() += 1
@@ -170,7 +170,7 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         .collect::<anyhow::Result<Vec<Draft>>>()?;
     let first = new_review.entries().len();
     new_review.append_many(&signer, drafts, OffsetDateTime::now_utc())?;
-    let continues = Continues::of(&old_review, &old.ids().tree_sha1);
+    let continues = Continues::of(&old_review, &old.ids().tree_sha1.to_string());
     vitrine_record::port::write_continues(new_review.dir(), &continues)?;
 
     let written = new_review.entries().get(first..).unwrap_or_default();

@@ -59,7 +59,7 @@ pub struct RankMeta {
     /// The on-disk format version; another version is rebuilt.
     pub format: u32,
     /// The snapshot's content key (hex), which binds the index to exactly one snapshot.
-    pub content_key: String,
+    pub content_key: vitrine_snapshot::Sha256Id,
     /// Whether functions were known (from the symbol index) when it was built.
     pub per_function: bool,
     /// Files read into documents.
@@ -316,7 +316,7 @@ fn write_index(
     writer.wait_merging_threads().map_err(RankError::index(dir))?;
     let meta = RankMeta {
         format: FORMAT,
-        content_key: snap.content_key().to_owned(),
+        content_key: *snap.content_key(),
         per_function: functions.is_some(),
         files: files.len() as u64,
         documents: documents.into_inner(),
@@ -341,7 +341,7 @@ impl RankIndex {
                 format!("format {} (this build reads {FORMAT})", meta.format),
             ));
         }
-        if meta.content_key != snap.content_key() {
+        if meta.content_key != *snap.content_key() {
             return Err(RankError::damaged(dir, "it was built for another snapshot"));
         }
         let index = Index::open_in_dir(dir).map_err(RankError::index(dir))?;

@@ -109,7 +109,7 @@ impl AppState {
         // The review and its unsigned drafts are kept by tree id, beside each other (see `review_dir`).
         let review_dir = self.data.review_dir(&snapshot.ids().tree_sha256);
         let drafts = review_dir.with_file_name("drafts").join("annotation.json");
-        let (review, problem) = ReviewState::open(review_dir, snapshot.ids().tree_sha256.clone(), drafts);
+        let (review, problem) = ReviewState::open(review_dir, snapshot.ids().tree_sha256.to_string(), drafts);
         self.review = Some(review);
         if let Some(p) = problem {
             self.error = Some(p);

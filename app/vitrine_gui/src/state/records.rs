@@ -88,8 +88,8 @@ pub struct RecordOutcome {
 pub fn snapshot_data<'a>(snap: &'a Snapshot, read: &'a dyn Fn(&[u8]) -> Option<Vec<u8>>) -> SnapshotData<'a> {
     let ids = snap.ids();
     SnapshotData {
-        tree_sha256: ids.tree_sha256.clone(),
-        tree_sha1: ids.tree_sha1.clone(),
+        tree_sha256: ids.tree_sha256.to_string(),
+        tree_sha1: ids.tree_sha1.to_string(),
         swhid: ids.swhid.clone(),
         manifest: vitrine_snapshot::manifest::render_bytes(snap.files()),
         read,
@@ -151,7 +151,7 @@ pub fn run(
     snap: &Arc<Snapshot>,
     signer: Option<Arc<Signer>>,
 ) -> Result<RecordOutcome, String> {
-    let tree = snap.ids().tree_sha256.clone();
+    let tree = snap.ids().tree_sha256.to_string();
     match action {
         RecordAction::Export { path, questions_only } => {
             let signer = signer.ok_or("sign in first: an export signs a checkpoint")?;

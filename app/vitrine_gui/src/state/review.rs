@@ -365,7 +365,7 @@ impl ReviewState {
         // The manifest entry's exact path bytes: never normalised, so the entry names this file only.
         d.target = Some(Target::at(
             entry.path.as_bytes(),
-            hex::encode(entry.blob_sha256),
+            entry.blob_sha256.to_string(),
             Some([c.first, c.last]),
             Some(quote),
         ));
@@ -413,7 +413,7 @@ impl ReviewState {
     pub fn mark_reviewed(&mut self, snapshot: &Snapshot, path: &[u8]) -> Result<String, String> {
         let entry = snapshot.file(path).ok_or("no such file")?;
         let mut d = Draft::new(Kind::ReviewMark);
-        d.target = Some(Target::at(entry.path.as_bytes(), hex::encode(entry.blob_sha256), None, None));
+        d.target = Some(Target::at(entry.path.as_bytes(), entry.blob_sha256.to_string(), None, None));
         self.append(d)
     }
 

@@ -131,7 +131,7 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
     }
     let meta = IndexMeta {
         format: FORMAT_VERSION,
-        tree_sha256: snap.ids().tree_sha256.clone(),
+        tree_sha256: snap.ids().tree_sha256,
         manifest_sha256: manifest_sha256(snap),
         files_total: u64::from(n),
         files_indexed: forward_files.len() as u64,

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use rayon::prelude::*;
+use vitrine_base::Sha256Id;
 use vitrine_snapshot::progress::Progress;
 
 use super::SourceFile;
@@ -29,7 +30,7 @@ pub fn build<R>(
     files: &[SourceFile],
     read: R,
     dir: &Path,
-    tree_sha256: &str,
+    tree_sha256: &Sha256Id,
     progress: &Progress,
 ) -> Result<SymbolIndex, SyntaxError>
 where
@@ -43,7 +44,7 @@ fn build_reporting<R>(
     files: &[SourceFile],
     read: R,
     dir: &Path,
-    tree_sha256: &str,
+    tree_sha256: &Sha256Id,
     progress: &Progress,
     partial: Option<&PartialDefinitions>,
 ) -> Result<SymbolIndex, SyntaxError>
@@ -72,7 +73,7 @@ fn build_into<R>(
     read: &R,
     dir: &Path,
     tmp: &Path,
-    tree_sha256: &str,
+    tree_sha256: &Sha256Id,
     progress: &Progress,
     started: Instant,
     partial: Option<&PartialDefinitions>,

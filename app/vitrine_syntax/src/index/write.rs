@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use vitrine_base::Sha256Id;
 use vitrine_indexfile::{SealingWriter, Seals};
 
 use super::build::Accumulator;
@@ -31,7 +32,7 @@ impl Accumulator {
         self,
         files: &[SourceFile],
         tmp: &Path,
-        tree_sha256: &str,
+        tree_sha256: &Sha256Id,
         started: Instant,
     ) -> Result<(), SyntaxError> {
         let Accumulator {
@@ -91,7 +92,7 @@ impl Accumulator {
         }
         let meta = IndexMeta {
             format: FORMAT_VERSION,
-            tree_sha256: tree_sha256.to_string(),
+            tree_sha256: *tree_sha256,
             files: files.len() as u32,
             parsed_files: parsed,
             names: n as u32,
