@@ -219,13 +219,13 @@ pub fn build(
 ) -> Result<RankMeta, RankError> {
     let started = Instant::now();
     let parent = dir.parent().unwrap_or_else(|| Path::new("."));
-    fs::create_dir_all(parent).map_err(RankError::io(parent))?;
+    fs::create_dir_all(parent).map_err(RankError::io("create directory", parent))?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "ranked".into());
     let tmp = parent.join(format!(".{name}.building-{}", std::process::id()));
     if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(RankError::io(&tmp))?;
+        fs::remove_dir_all(&tmp).map_err(RankError::io("remove", &tmp))?;
     }
-    fs::create_dir_all(&tmp).map_err(RankError::io(&tmp))?;
+    fs::create_dir_all(&tmp).map_err(RankError::io("create directory", &tmp))?;
     let result = write_index(snap, &tmp, functions, progress, started);
     let meta = match result {
         Ok(meta) => meta,
@@ -235,9 +235,9 @@ pub fn build(
         }
     };
     if dir.exists() {
-        fs::remove_dir_all(dir).map_err(RankError::io(dir))?;
+        fs::remove_dir_all(dir).map_err(RankError::io("remove", dir))?;
     }
-    fs::rename(&tmp, dir).map_err(RankError::io(dir))?;
+    fs::rename(&tmp, dir).map_err(RankError::io("move into place", dir))?;
     Ok(meta)
 }
 
@@ -324,7 +324,7 @@ fn write_index(
     };
     let meta_path = dir.join("ranked.json");
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| RankError::damaged(&meta_path, e.to_string()))?;
-    fs::write(&meta_path, text).map_err(RankError::io(&meta_path))?;
+    fs::write(&meta_path, text).map_err(RankError::io("write", &meta_path))?;
     Ok(meta)
 }
 
@@ -332,7 +332,7 @@ impl RankIndex {
     /// Opens a built index and checks it belongs to `snap`, is of this format and is undamaged.
     pub fn open(dir: &Path, snap: Arc<Snapshot>) -> Result<RankIndex, RankError> {
         let meta_path = dir.join("ranked.json");
-        let text = fs::read(&meta_path).map_err(RankError::io(&meta_path))?;
+        let text = fs::read(&meta_path).map_err(RankError::io("read", &meta_path))?;
         let meta: RankMeta =
             serde_json::from_slice(&text).map_err(|e| RankError::damaged(&meta_path, e.to_string()))?;
         if meta.format != FORMAT {

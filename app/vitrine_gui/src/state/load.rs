@@ -7,6 +7,7 @@ use crossbeam_channel::{Receiver, TryRecvError};
 use vitrine_snapshot::progress::Progress;
 use vitrine_snapshot::{IngestConfig, Snapshot};
 
+use crate::state::errors::error_chain;
 use crate::state::review::ReviewState;
 use crate::state::tree::FileTree;
 use crate::state::{AppState, LoadCmd};
@@ -75,7 +76,7 @@ impl AppState {
         let p = progress.clone();
         let input = path.clone();
         let spawned = std::thread::Builder::new().name("ingest".into()).spawn(move || {
-            let r = Snapshot::open(&input, &config, &p).map_err(|e| e.to_string());
+            let r = Snapshot::open(&input, &config, &p).map_err(|e| error_chain(&e));
             let _ = tx.send(r);
         });
         self.load = match spawned {

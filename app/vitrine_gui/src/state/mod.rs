@@ -11,6 +11,7 @@ pub mod background;
 pub mod command;
 pub mod coverage;
 pub mod document;
+pub mod errors;
 pub mod find;
 pub mod fuzzy;
 pub mod health;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::state::errors::error_chain;
 use crossbeam_channel::{Receiver, TryRecvError};
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
@@ -51,7 +52,7 @@ impl vitrine_search::DefinitionSource for LateDefinitions {
         let index = self.0.get().ok_or("the symbol index is still being built")?;
         let how =
             if case_sensitive { vitrine_syntax::Match::Exact } else { vitrine_syntax::Match::IgnoreCase };
-        let hits = index.lookup(name, how).map_err(|e| e.to_string())?;
+        let hits = index.lookup(name, how).map_err(|e| error_chain(&e))?;
         Ok(hits
             .into_iter()
             .filter(|h| h.role == vitrine_syntax::Role::Definition)
@@ -117,7 +118,7 @@ impl SymbolState {
             let r = crate::state::background::run(|| {
                 vitrine_syntax::index::open_or_build_progressive(&snapshot, &dir, &p, &partial)
             })
-            .map_err(|e| e.to_string());
+            .map_err(|e| error_chain(&e));
             let _ = tx.send(r);
         });
         self.index = match spawned {
@@ -193,11 +194,11 @@ impl SymbolState {
                 };
                 index.references(&name, read).map(NavResult::References)
             };
-            let _ = tx.send(r.unwrap_or_else(|e| NavResult::Error(e.to_string())));
+            let _ = tx.send(r.unwrap_or_else(|e| NavResult::Error(error_chain(&e))));
         });
         match spawned {
             Ok(_) => self.running = Some(rx),
-            Err(e) => self.result = Some(NavResult::Error(e.to_string())),
+            Err(e) => self.result = Some(NavResult::Error(error_chain(&e))),
         }
     }
 
@@ -218,13 +219,13 @@ impl SymbolState {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let n = name.clone();
         let spawned = std::thread::Builder::new().name("callers".into()).spawn(move || {
-            let r = index.callers(&n).map_or_else(|e| CallerLoad::Error(e.to_string()), CallerLoad::Ready);
+            let r = index.callers(&n).map_or_else(|e| CallerLoad::Error(error_chain(&e)), CallerLoad::Ready);
             let _ = tx.send(r);
         });
         match spawned {
             Ok(_) => self.loading_callers.push((name, rx)),
             Err(e) => {
-                self.caller_cache.insert(name, CallerLoad::Error(e.to_string()));
+                self.caller_cache.insert(name, CallerLoad::Error(error_chain(&e)));
             }
         }
     }

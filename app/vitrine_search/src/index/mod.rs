@@ -130,7 +130,7 @@ impl Index {
     pub fn open(dir: &Path, snap: Arc<Snapshot>) -> Result<Index, SearchError> {
         let meta_path = dir.join("meta.json");
         let meta_bytes = std::fs::read(&meta_path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => SearchError::io(&meta_path, e),
+            std::io::ErrorKind::NotFound => SearchError::io("read", &meta_path, e),
             _ => SearchError::corrupt(&meta_path, e.to_string()),
         })?;
         // The format is read before the seals, so that an index of another version is called that,

@@ -82,9 +82,9 @@ where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
 {
     if tmp.exists() {
-        std::fs::remove_dir_all(tmp).map_err(io_err(tmp))?;
+        std::fs::remove_dir_all(tmp).map_err(io_err("remove", tmp))?;
     }
-    std::fs::create_dir_all(tmp).map_err(io_err(tmp))?;
+    std::fs::create_dir_all(tmp).map_err(io_err("create directory", tmp))?;
     let acc = Accumulator::new(tmp, files.len())?;
     // Function bodies are read lexically: the index keeps only their calls and names.
     let options =
@@ -135,12 +135,12 @@ where
     progress.set_phase("symbols: writing", 1);
     acc.write(files, tmp, tree_sha256, started)?;
     if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(io_err(dir))?;
+        std::fs::remove_dir_all(dir).map_err(io_err("remove", dir))?;
     }
     if let Some(parent) = dir.parent() {
-        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+        std::fs::create_dir_all(parent).map_err(io_err("create directory", parent))?;
     }
-    std::fs::rename(tmp, dir).map_err(io_err(dir))?;
+    std::fs::rename(tmp, dir).map_err(io_err("move into place", dir))?;
     Ok(())
 }
 
