@@ -35,7 +35,7 @@ fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
 #[test]
 fn the_window_opens_the_demo_lists_files_and_shows_one() {
     let (_dir, app) = demo_app();
-    let tree_id = app.state.snapshot.as_ref().unwrap().ids().tree_sha256.clone();
+    let tree_id = app.state.snapshot.as_ref().unwrap().ids().tree_sha256.to_string();
     let mut h = harness(app);
     h.run();
     // The status bar carries the identity; the tree lists folders and files.

@@ -1285,7 +1285,7 @@ fn write_golden(dir: &Path) {
     let tmp = tempfile::tempdir().unwrap();
     let rev = Signer::generate("reviewer@example").unwrap();
     let ven = Signer::generate("vendor@example").unwrap();
-    let mut review = Review::open(tmp.path(), &snap.ids().tree_sha256).unwrap();
+    let mut review = Review::open(tmp.path(), &snap.ids().tree_sha256.to_string()).unwrap();
     review
         .add_person(allowed::person("reviewer@example", "reviewer", &rev.public_openssh().unwrap()).unwrap())
         .unwrap();
@@ -1324,8 +1324,8 @@ fn write_golden(dir: &Path) {
     let read = |p: &[u8]| std::fs::read(snap_dir.join(std::ffi::OsStr::from_bytes(p))).ok();
     let config = bundle::ExportConfig {
         snapshot: SnapshotData {
-            tree_sha256: snap.ids().tree_sha256.clone(),
-            tree_sha1: snap.ids().tree_sha1.clone(),
+            tree_sha256: snap.ids().tree_sha256.to_string(),
+            tree_sha1: snap.ids().tree_sha1.to_string(),
             swhid: snap.ids().swhid.clone(),
             manifest: vitrine_snapshot::manifest::render_bytes(snap.files()),
             read: &read,
@@ -1393,8 +1393,8 @@ fn format_v1_golden_still_verifies() {
     let files = BundleFiles::read(&dir.join("record.vitrine")).unwrap();
     let read = |p: &[u8]| std::fs::read(snap_dir.join(std::ffi::OsStr::from_bytes(p))).ok();
     let data = SnapshotData {
-        tree_sha256: snap.ids().tree_sha256.clone(),
-        tree_sha1: snap.ids().tree_sha1.clone(),
+        tree_sha256: snap.ids().tree_sha256.to_string(),
+        tree_sha1: snap.ids().tree_sha1.to_string(),
         swhid: snap.ids().swhid.clone(),
         manifest: vitrine_snapshot::manifest::render_bytes(snap.files()),
         read: &read,
@@ -1513,7 +1513,7 @@ fn results_sarif_validates_against_the_official_sarif_2_1_0_schema() {
 /// the CLI would refuse to write), holding the fixture's entries.
 fn vendor_review(fx: &Fixture, dir: &Path) -> (Review, vitrine_snapshot::Snapshot) {
     let snap = snapshot_of(fx.snap.path());
-    let mut review = Review::open(dir, &snap.ids().tree_sha256).unwrap();
+    let mut review = Review::open(dir, &snap.ids().tree_sha256.to_string()).unwrap();
     let files = BundleFiles::read(&fx.bundle).unwrap();
     let report = bundle::verify(&files, None);
     assert!(report.is_valid(), "{:?}", report.problems);
@@ -1532,8 +1532,8 @@ fn export_with(
     let read = |p: &[u8]| std::fs::read(dir.join(std::ffi::OsStr::from_bytes(p))).ok();
     let config = bundle::ExportConfig {
         snapshot: SnapshotData {
-            tree_sha256: snap.ids().tree_sha256.clone(),
-            tree_sha1: snap.ids().tree_sha1.clone(),
+            tree_sha256: snap.ids().tree_sha256.to_string(),
+            tree_sha1: snap.ids().tree_sha1.to_string(),
             swhid: snap.ids().swhid.clone(),
             manifest: vitrine_snapshot::manifest::render_bytes(snap.files()),
             read: &read,
@@ -1697,7 +1697,7 @@ fn look_alike_and_hidden_principals_are_refused_when_added_and_escaped_on_import
     text.push_str(&look.to_line().unwrap());
     text.push('\n');
     std::fs::write(&signers_file, text).unwrap();
-    let mut review = Review::open(&vdir, &snap.ids().tree_sha256).unwrap();
+    let mut review = Review::open(&vdir, &snap.ids().tree_sha256.to_string()).unwrap();
     let signer = Signer::read(&key, || Ok(String::new())).unwrap();
     let ids = log_ids(&fx.data, s);
     let mut r = Draft::new(Kind::Reply);

@@ -18,7 +18,7 @@ fn open_snapshot(p: &Path) -> Arc<Snapshot> {
 }
 
 fn index_of(snap: &Arc<Snapshot>, data: &Path) -> (Index, Opened) {
-    let dir = data.join("snapshots").join(snap.content_key()).join("index");
+    let dir = data.join("snapshots").join(snap.content_key().to_string()).join("index");
     vitrine_search::open_or_build(snap, &dir, &Progress::default()).expect("index builds")
 }
 

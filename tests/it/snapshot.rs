@@ -17,7 +17,7 @@ fn open(p: &Path) -> Snapshot {
 
 fn ids(p: &Path) -> (String, String) {
     let s = open(p);
-    (s.ids().tree_sha256.clone(), s.ids().tree_sha1.clone())
+    (s.ids().tree_sha256.to_string(), s.ids().tree_sha1.to_string())
 }
 
 /// A tree with everything that could make an identity differ from git's.
@@ -69,7 +69,7 @@ fn tree_ids_equal_stock_git_on_an_empty_snapshot_and_an_only_empty_dirs_one() {
     assert_eq!(ids(t.path()), git_tree_ids(t.path()));
     t.dir("a/b/c");
     assert_eq!(ids(t.path()), git_tree_ids(t.path()));
-    assert_eq!(open(t.path()).ids().tree_sha1, "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+    assert_eq!(open(t.path()).ids().tree_sha1.to_string(), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
 }
 
 #[test]
@@ -700,7 +700,7 @@ fn the_same_tree_gives_the_same_ids_files_and_findings_from_a_directory_and_ever
         .dir("only/empty");
     let want = git_tree_ids(t.path());
     let dir_snap = open(t.path());
-    assert_eq!((dir_snap.ids().tree_sha256.clone(), dir_snap.ids().tree_sha1.clone()), want);
+    assert_eq!((dir_snap.ids().tree_sha256.to_string(), dir_snap.ids().tree_sha1.to_string()), want);
     let observable = |s: &Snapshot| serde_json::to_string(&(s.ids(), s.files(), s.health())).unwrap();
     let kinds = |s: &Snapshot, path: &str| -> Vec<FindingKind> {
         s.health().findings.iter().filter(|f| f.path == path).map(|f| f.kind).collect()
@@ -767,7 +767,7 @@ fn a_polyglot_file_is_read_as_the_tar_and_refused_as_a_zip_and_search_never_mixe
     let as_tar = put(work.path(), "p.tar", &bytes);
     let as_zip = put(work.path(), "p.zip", &bytes);
     let tar_snap = open(&as_tar);
-    assert_eq!(tar_snap.ids().tree_sha256, git_tree_ids(t_tar.path()).0);
+    assert_eq!(tar_snap.ids().tree_sha256.to_string(), git_tree_ids(t_tar.path()).0);
     let zip_view = Snapshot::open(&as_zip, &IngestConfig::default(), &Progress::default());
     assert!(
         matches!(&zip_view, Err(SnapshotError::HostileArchive { reason, .. }) if reason.contains("before the first entry")),

@@ -10,6 +10,9 @@ use vitrine_syntax::{Confidence, Proximity, RefKind, SymbolKind, extract, langua
 
 use crate::support::{TempTree, arg, data_dir, vitrine_os};
 
+/// The tree id the index tests build under (any id: the index records it and `open_for` compares it).
+const TEST_DIGEST: vitrine_snapshot::Sha256Id = vitrine_snapshot::Sha256Id::from_bytes([0x7e; 32]);
+
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/symbols").join(rel)
 }
@@ -244,7 +247,7 @@ fn index_of(files: &[(&str, &str)]) -> (tempfile::TempDir, SymbolIndex) {
     let sources: Vec<SourceFile> =
         files.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
     let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
-    let idx = index::build(&sources, read, &dir.path().join("symbols"), "test-digest", &Progress::default())
+    let idx = index::build(&sources, read, &dir.path().join("symbols"), &TEST_DIGEST, &Progress::default())
         .unwrap();
     (dir, idx)
 }
@@ -341,7 +344,7 @@ fn the_index_reopens_and_answers_every_kind_of_lookup() {
     assert_eq!(built.meta().parsed_files, 2);
     drop(built);
     let idx = SymbolIndex::open(&tmp.path().join("symbols")).unwrap();
-    assert_eq!(idx.meta().tree_sha256, "test-digest");
+    assert_eq!(idx.meta().tree_sha256, TEST_DIGEST);
     let exact = idx.lookup("kmalloc_node", Match::Exact).unwrap();
     assert_eq!(exact.len(), 2);
     assert_eq!((exact[0].path.as_str(), exact[0].role), ("k/alloc.c", Role::Definition));

@@ -76,8 +76,8 @@ fn the_record_and_the_snapshot_crates_stay_small_and_auditable() {
     );
     assert_eq!(
         dependencies("vitrine_base"),
-        ["tempfile"],
-        "vitrine_base is std only (tempfile for its tests)"
+        ["serde", "tempfile"],
+        "vitrine_base is std only (serde behind its optional feature, tempfile for its tests)"
     );
 }
 

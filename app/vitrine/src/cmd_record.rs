@@ -320,7 +320,7 @@ fn review_dir(ctx: &Ctx<'_>, snap: &Snapshot) -> PathBuf {
 /// Opens the review of `snap`, reporting on stderr anything that was quarantined on load.
 pub(crate) fn open_review(ctx: &mut Ctx<'_>, snap: &Snapshot) -> anyhow::Result<Review> {
     let dir = review_dir(ctx, snap);
-    let review = Review::open(&dir, &snap.ids().tree_sha256)
+    let review = Review::open(&dir, &snap.ids().tree_sha256.to_string())
         .with_context(|| format!("cannot open the review in {}", dir.display()))?;
     for p in review.problems() {
         writeln!(ctx.err, "vitrine: warning: review {}: {p}", dir.display())?;

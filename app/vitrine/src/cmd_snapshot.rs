@@ -122,8 +122,8 @@ fn digest(a: DigestArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                     ctx.out,
                     "{} {} {} {}{mark}",
                     f.kind.git_mode(),
-                    hex::encode(f.blob_sha256),
-                    hex::encode(f.sha256),
+                    f.blob_sha256,
+                    f.sha256,
                     term(&f.path.display())
                 )?;
             }

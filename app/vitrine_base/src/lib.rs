@@ -1,14 +1,18 @@
 //! The std-only leaf every Vitrine crate may use: what was copied between crates before, kept once.
-//! (Hex is the `hex` crate's, everywhere.)
+//! Ids are [`Sha256Id`] and [`Sha1Id`]: raw digest bytes that print and parse as lowercase hex.
 //!
 //! - [`Reader`]: a bounded little-endian reader over a byte slice, which answers `None` instead of
 //!   reading past the end, for the on-disk formats (index files, caches) that are decoded once, checked.
 //! - [`varint`]: LEB128 unsigned varints, the encoding of the posting lists and the symbol index.
+//! - [`id`]: the typed digest ids, with serde behind the optional `serde` feature (the one optional
+//!   dependency: the crate stays std-only for everything else).
 //! - [`fs`]: atomic file replacement (temporary file beside the target, sync, rename, directory sync).
 #![warn(missing_docs)]
 
 pub mod fs;
+pub mod id;
 mod reader;
 pub mod varint;
 
+pub use id::{ParseIdError, Sha1Id, Sha256Id};
 pub use reader::Reader;

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use vitrine_snapshot::{EntryKind, FileEntry, Snapshot, SnapshotError, TreeIds};
+use vitrine_snapshot::{EntryKind, FileEntry, Sha256Id, Snapshot, SnapshotError, TreeIds};
 
 use crate::similarity::{Fingerprint, MAX_SCORE};
 
@@ -120,9 +120,9 @@ pub struct FileChange {
     /// Lines deleted; `None` for a binary file.
     pub deletions: Option<u64>,
     /// Blob ids (SHA-256 object format, hex) on each side.
-    pub old_blob: Option<String>,
+    pub old_blob: Option<Sha256Id>,
     /// Blob id on the new side (`None` when deleted).
-    pub new_blob: Option<String>,
+    pub new_blob: Option<Sha256Id>,
 }
 
 impl FileChange {
@@ -292,8 +292,8 @@ impl Job<'_> {
             similarity: self.score.map(|s| (s * 100 / MAX_SCORE) as u8),
             additions: counts.map(|c| c.0),
             deletions: counts.map(|c| c.1),
-            old_blob: self.old.map(|e| hex::encode(e.blob_sha256)),
-            new_blob: self.new.map(|e| hex::encode(e.blob_sha256)),
+            old_blob: self.old.map(|e| e.blob_sha256),
+            new_blob: self.new.map(|e| e.blob_sha256),
         })
     }
 }
@@ -332,7 +332,7 @@ fn find_renames(
 
     // 1. Exact renames: same blob and same kind of entry; an unused source with the same basename
     //    first, else the first unused source in path order.
-    let mut by_blob: HashMap<([u8; 32], bool), Vec<usize>> = HashMap::new();
+    let mut by_blob: HashMap<(Sha256Id, bool), Vec<usize>> = HashMap::new();
     for (k, d) in deleted.iter().enumerate() {
         by_blob.entry((d.blob_sha256, is_link(d))).or_default().push(k);
     }

@@ -251,8 +251,10 @@ mod tests {
             similarity: None,
             additions: Some(0),
             deletions: Some(0),
-            old_blob: Some("a".into()),
-            new_blob: new.map(|_| if same_blob { "a".into() } else { "b".into() }),
+            old_blob: Some(vitrine_snapshot::Sha256Id::from_bytes([0xa; 32])),
+            new_blob: new.map(|_| {
+                vitrine_snapshot::Sha256Id::from_bytes(if same_blob { [0xa; 32] } else { [0xb; 32] })
+            }),
         }
     }
 

@@ -32,8 +32,10 @@ const MAGIC: &[u8; 8] = b"VTSEALS1";
 #[derive(Debug, thiserror::Error)]
 pub enum IndexFileError {
     /// The file could not be read or written.
-    #[error("cannot read or write {path}")]
+    #[error("{path}: cannot {op}")]
     Io {
+        /// What was being done (`read`, `create`, `sync`…).
+        op: &'static str,
         /// The file that failed, as the caller named it (inside the index directory).
         path: PathBuf,
         #[source]
@@ -51,8 +53,8 @@ pub enum IndexFileError {
 }
 
 impl IndexFileError {
-    fn io(path: &Path, source: std::io::Error) -> IndexFileError {
-        IndexFileError::Io { path: path.to_path_buf(), source }
+    fn io(op: &'static str, path: &Path, source: std::io::Error) -> IndexFileError {
+        IndexFileError::Io { op, path: path.to_path_buf(), source }
     }
 
     fn corrupt(path: &Path, detail: impl Into<String>) -> IndexFileError {
@@ -195,15 +197,15 @@ impl Seals {
         }
         let crc = crc32fast::hash(&out);
         out.extend_from_slice(&crc.to_le_bytes());
-        let mut f = File::create(&path).map_err(|e| IndexFileError::io(&path, e))?;
-        f.write_all(&out).map_err(|e| IndexFileError::io(&path, e))?;
-        f.sync_all().map_err(|e| IndexFileError::io(&path, e))
+        let mut f = File::create(&path).map_err(|e| IndexFileError::io("create", &path, e))?;
+        f.write_all(&out).map_err(|e| IndexFileError::io("write", &path, e))?;
+        f.sync_all().map_err(|e| IndexFileError::io("sync", &path, e))
     }
 
     /// Reads and checks `dir/seals.bin`.
     pub fn read(dir: &Path) -> Result<Seals, IndexFileError> {
         let path = dir.join(SEALS_FILE);
-        let bytes = std::fs::read(&path).map_err(|e| IndexFileError::io(&path, e))?;
+        let bytes = std::fs::read(&path).map_err(|e| IndexFileError::io("read", &path, e))?;
         Seals::decode(&bytes).ok_or_else(|| IndexFileError::corrupt(&path, "seals do not check out"))
     }
 
@@ -269,8 +271,8 @@ impl CheckedFile {
     pub fn open(dir: &Path, name: &str, seals: &Seals) -> Result<CheckedFile, IndexFileError> {
         let path = dir.join(name);
         let seal = seals.get(name).ok_or_else(|| IndexFileError::corrupt(&path, "not sealed"))?.clone();
-        let file = File::open(&path).map_err(|e| IndexFileError::io(&path, e))?;
-        let len = file.metadata().map_err(|e| IndexFileError::io(&path, e))?.len();
+        let file = File::open(&path).map_err(|e| IndexFileError::io("open", &path, e))?;
+        let len = file.metadata().map_err(|e| IndexFileError::io("stat", &path, e))?.len();
         if len != seal.len {
             return Err(IndexFileError::corrupt(&path, format!("{len} bytes, sealed with {}", seal.len)));
         }
@@ -307,7 +309,7 @@ impl CheckedFile {
         let span = usize::try_from(stop - start)
             .map_err(|_| IndexFileError::corrupt(&self.path, "range too large"))?;
         let mut buf = vec![0u8; span];
-        self.file.read_exact_at(&mut buf, start).map_err(|e| IndexFileError::io(&self.path, e))?;
+        self.file.read_exact_at(&mut buf, start).map_err(|e| IndexFileError::io("read", &self.path, e))?;
         for (i, block) in buf.chunks(BLOCK).enumerate() {
             let b = first as usize + i;
             if self.seal.crcs.get(b) != Some(&crc32fast::hash(block)) {
@@ -339,9 +341,9 @@ pub fn read_checked(dir: &Path, name: &str, seals: &Seals) -> Result<Vec<u8>, In
 /// Writes `bytes` to `dir/name` (synced) and records its seal.
 pub fn write_sealed(dir: &Path, name: &str, bytes: &[u8], seals: &mut Seals) -> Result<(), IndexFileError> {
     let path = dir.join(name);
-    let mut f = File::create(&path).map_err(|e| IndexFileError::io(&path, e))?;
-    f.write_all(bytes).map_err(|e| IndexFileError::io(&path, e))?;
-    f.sync_all().map_err(|e| IndexFileError::io(&path, e))?;
+    let mut f = File::create(&path).map_err(|e| IndexFileError::io("create", &path, e))?;
+    f.write_all(bytes).map_err(|e| IndexFileError::io("write", &path, e))?;
+    f.sync_all().map_err(|e| IndexFileError::io("sync", &path, e))?;
     seals.insert(name, Seal::of(bytes));
     Ok(())
 }

@@ -6,15 +6,18 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
     /// A file or directory of the library or of the data directory could not be read or written.
-    #[error("{path}: {source}")]
+    /// Its Display names the operation and the path; the OS text is only the source.
+    #[error("{path}: cannot {op}")]
     Io {
+        /// What was being done (`read`, `list`, `lock`…).
+        op: &'static str,
         /// The file or directory that failed.
         path: PathBuf,
         /// What the operating system reported.
         source: std::io::Error,
     },
     /// tantivy failed on the index directory (open, write, commit or search).
-    #[error("findings index {path}: {source}")]
+    #[error("findings index {path}")]
     Index {
         /// The tantivy index directory (`<data>/library/index`).
         path: PathBuf,
@@ -33,8 +36,11 @@ pub enum LibraryError {
 }
 
 impl LibraryError {
-    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LibraryError + '_ {
-        move |source| LibraryError::Io { path: path.to_path_buf(), source }
+    pub(crate) fn io<'a>(
+        op: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(std::io::Error) -> LibraryError + 'a {
+        move |source| LibraryError::Io { op, path: path.to_path_buf(), source }
     }
 
     pub(crate) fn index(path: &Path) -> impl FnOnce(tantivy::TantivyError) -> LibraryError + '_ {

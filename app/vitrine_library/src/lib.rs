@@ -167,7 +167,7 @@ impl Library {
     /// or of another format) from the review logs, and brings it up to date with them.
     pub fn open(data: &Path) -> Result<(Library, SyncReport), LibraryError> {
         let dir = data.join("library");
-        fs::create_dir_all(&dir).map_err(LibraryError::io(&dir))?;
+        fs::create_dir_all(&dir).map_err(LibraryError::io("create directory", &dir))?;
         let _lock = lock(&dir)?;
         let (mut lib, rebuilt) = match Library::open_existing(data, &dir) {
             Ok(lib) => (lib, false),
@@ -189,7 +189,7 @@ impl Library {
 
     fn open_existing(data: &Path, dir: &Path) -> Result<Library, LibraryError> {
         let state_path = dir.join("state.json");
-        let text = fs::read(&state_path).map_err(LibraryError::io(&state_path))?;
+        let text = fs::read(&state_path).map_err(LibraryError::io("read", &state_path))?;
         let state: State = serde_json::from_slice(&text)
             .map_err(|e| LibraryError::Damaged(format!("{}: {e}", state_path.display())))?;
         if state.format != FORMAT {
@@ -221,13 +221,13 @@ impl Library {
     fn create(data: &Path, dir: &Path) -> Result<Library, LibraryError> {
         let index_dir = dir.join("index");
         if index_dir.exists() {
-            fs::remove_dir_all(&index_dir).map_err(LibraryError::io(&index_dir))?;
+            fs::remove_dir_all(&index_dir).map_err(LibraryError::io("remove", &index_dir))?;
         }
         let state_path = dir.join("state.json");
         if state_path.exists() {
-            fs::remove_file(&state_path).map_err(LibraryError::io(&state_path))?;
+            fs::remove_file(&state_path).map_err(LibraryError::io("remove", &state_path))?;
         }
-        fs::create_dir_all(&index_dir).map_err(LibraryError::io(&index_dir))?;
+        fs::create_dir_all(&index_dir).map_err(LibraryError::io("create directory", &index_dir))?;
         let (schema, fields) = schema::build()?;
         let index = Index::create_in_dir(&index_dir, schema).map_err(LibraryError::index(&index_dir))?;
         schema::register_tokenizers(&index);
@@ -462,8 +462,8 @@ fn lock(dir: &Path) -> Result<File, LibraryError> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(LibraryError::io(&path))?;
-    file.lock().map_err(LibraryError::io(&path))?;
+        .map_err(LibraryError::io("open", &path))?;
+    file.lock().map_err(LibraryError::io("lock", &path))?;
     Ok(file)
 }
 
@@ -474,10 +474,10 @@ fn list_reviews(data: &Path) -> Result<BTreeMap<String, String>, LibraryError> {
     let entries = match fs::read_dir(&root) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(LibraryError::io(&root)(e)),
+        Err(e) => return Err(LibraryError::io("list", &root)(e)),
     };
     for e in entries {
-        let e = e.map_err(LibraryError::io(&root))?;
+        let e = e.map_err(LibraryError::io("list", &root))?;
         let Some(id) = e.file_name().to_str().map(str::to_owned) else { continue };
         if !is_hex64(&id) {
             continue;
@@ -499,8 +499,8 @@ fn fingerprint(review: &Path) -> Result<String, LibraryError> {
         ("allowed_signers".into(), review.join("allowed_signers")),
     ];
     let log = review.join("log");
-    for e in fs::read_dir(&log).map_err(LibraryError::io(&log))? {
-        let e = e.map_err(LibraryError::io(&log))?;
+    for e in fs::read_dir(&log).map_err(LibraryError::io("list", &log))? {
+        let e = e.map_err(LibraryError::io("list", &log))?;
         files.push((format!("log/{}", e.file_name().to_string_lossy()), e.path()));
     }
     files.sort();
@@ -514,7 +514,7 @@ fn fingerprint(review: &Path) -> Result<String, LibraryError> {
                 h.update(t.map_or(0, |d| d.as_nanos()).to_le_bytes());
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => h.update(b"-"),
-            Err(e) => return Err(LibraryError::io(&path)(e)),
+            Err(e) => return Err(LibraryError::io("stat", &path)(e)),
         }
     }
     Ok(hex::encode(h.finalize()))

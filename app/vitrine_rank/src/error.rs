@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum RankError {
     /// A file or directory of the index could not be read or written.
-    #[error("cannot read or write {path}")]
+    #[error("{path}: cannot {op}")]
     Io {
+        /// What was being done (`read`, `write`, `move into place`…).
+        op: &'static str,
         /// The file or directory.
         path: PathBuf,
         /// The OS error.
@@ -43,8 +45,8 @@ pub enum RankError {
 }
 
 impl RankError {
-    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RankError + '_ {
-        move |source| RankError::Io { path: path.to_path_buf(), source }
+    pub(crate) fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> RankError + 'a {
+        move |source| RankError::Io { op, path: path.to_path_buf(), source }
     }
 
     pub(crate) fn index(path: &Path) -> impl FnOnce(tantivy::TantivyError) -> RankError + '_ {

@@ -59,7 +59,7 @@ pub struct RankMeta {
     /// The on-disk format version; another version is rebuilt.
     pub format: u32,
     /// The snapshot's content key (hex), which binds the index to exactly one snapshot.
-    pub content_key: String,
+    pub content_key: vitrine_snapshot::Sha256Id,
     /// Whether functions were known (from the symbol index) when it was built.
     pub per_function: bool,
     /// Files read into documents.
@@ -222,13 +222,13 @@ pub fn build(
 ) -> Result<RankMeta, RankError> {
     let started = Instant::now();
     let parent = dir.parent().unwrap_or_else(|| Path::new("."));
-    fs::create_dir_all(parent).map_err(RankError::io(parent))?;
+    fs::create_dir_all(parent).map_err(RankError::io("create directory", parent))?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "ranked".into());
     let tmp = parent.join(format!(".{name}.building-{}", std::process::id()));
     if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(RankError::io(&tmp))?;
+        fs::remove_dir_all(&tmp).map_err(RankError::io("remove", &tmp))?;
     }
-    fs::create_dir_all(&tmp).map_err(RankError::io(&tmp))?;
+    fs::create_dir_all(&tmp).map_err(RankError::io("create directory", &tmp))?;
     let result = write_index(snap, &tmp, functions, progress, started);
     let meta = match result {
         Ok(meta) => meta,
@@ -238,9 +238,9 @@ pub fn build(
         }
     };
     if dir.exists() {
-        fs::remove_dir_all(dir).map_err(RankError::io(dir))?;
+        fs::remove_dir_all(dir).map_err(RankError::io("remove", dir))?;
     }
-    fs::rename(&tmp, dir).map_err(RankError::io(dir))?;
+    fs::rename(&tmp, dir).map_err(RankError::io("move into place", dir))?;
     Ok(meta)
 }
 
@@ -319,7 +319,7 @@ fn write_index(
     writer.wait_merging_threads().map_err(RankError::index(dir))?;
     let meta = RankMeta {
         format: FORMAT,
-        content_key: snap.content_key().to_owned(),
+        content_key: *snap.content_key(),
         per_function: functions.is_some(),
         files: files.len() as u64,
         documents: documents.into_inner(),
@@ -327,7 +327,7 @@ fn write_index(
     };
     let meta_path = dir.join("ranked.json");
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| RankError::damaged(&meta_path, e.to_string()))?;
-    fs::write(&meta_path, text).map_err(RankError::io(&meta_path))?;
+    fs::write(&meta_path, text).map_err(RankError::io("write", &meta_path))?;
     Ok(meta)
 }
 
@@ -335,7 +335,7 @@ impl RankIndex {
     /// Opens a built index and checks it belongs to `snap`, is of this format and is undamaged.
     pub fn open(dir: &Path, snap: Arc<Snapshot>) -> Result<RankIndex, RankError> {
         let meta_path = dir.join("ranked.json");
-        let text = fs::read(&meta_path).map_err(RankError::io(&meta_path))?;
+        let text = fs::read(&meta_path).map_err(RankError::io("read", &meta_path))?;
         let meta: RankMeta =
             serde_json::from_slice(&text).map_err(|e| RankError::damaged(&meta_path, e.to_string()))?;
         if meta.format != FORMAT {
@@ -344,7 +344,7 @@ impl RankIndex {
                 format!("format {} (this build reads {FORMAT})", meta.format),
             ));
         }
-        if meta.content_key != snap.content_key() {
+        if meta.content_key != *snap.content_key() {
             return Err(RankError::damaged(dir, "it was built for another snapshot"));
         }
         let index = Index::open_in_dir(dir).map_err(RankError::index(dir))?;

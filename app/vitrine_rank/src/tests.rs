@@ -102,7 +102,8 @@ fn a_built_index_is_reused_and_a_damaged_one_rebuilt() {
     let (_, opened) = open_or_build(&snap, &at, None, &Progress::default()).unwrap();
     assert!(matches!(opened, Opened::Rebuilt { .. }), "{opened:?}");
     let meta = at.join("ranked.json");
-    let text = std::fs::read_to_string(&meta).unwrap().replace(snap.content_key(), &"0".repeat(64));
+    let text =
+        std::fs::read_to_string(&meta).unwrap().replace(&snap.content_key().to_string(), &"0".repeat(64));
     std::fs::write(&meta, text).unwrap();
     let (_, opened) = open_or_build(&snap, &at, None, &Progress::default()).unwrap();
     let Opened::Rebuilt { reason } = opened else { panic!("expected a rebuild") };

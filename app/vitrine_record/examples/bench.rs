@@ -204,6 +204,6 @@ fn main() -> Result<(), RecordError> {
 fn tempfile_dir(arg: Option<String>) -> Result<std::path::PathBuf, RecordError> {
     let base = arg.map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
     let dir = base.join(format!("vitrine-record-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(RecordError::io(&dir))?;
+    std::fs::create_dir_all(&dir).map_err(RecordError::io("create directory", &dir))?;
     Ok(dir)
 }

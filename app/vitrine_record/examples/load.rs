@@ -25,7 +25,7 @@ fn main() -> Result<(), RecordError> {
         Some(s) if s != "-" => s,
         _ => {
             let p = dir.join("snapshot");
-            std::fs::read_to_string(&p).map_err(RecordError::io(&p))?.trim().to_owned()
+            std::fs::read_to_string(&p).map_err(RecordError::io("read", &p))?.trim().to_owned()
         }
     };
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);

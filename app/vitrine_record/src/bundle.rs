@@ -151,7 +151,7 @@ impl BundleFiles {
 
     /// Reads a tar. Refuses links, devices, absolute paths, `..`, duplicates and oversized members.
     pub fn read(path: &Path) -> Result<BundleFiles, RecordError> {
-        let file = std::fs::File::open(path).map_err(RecordError::io(path))?;
+        let file = std::fs::File::open(path).map_err(RecordError::io("open", path))?;
         let mut archive = tar::Archive::new(file);
         let mut files = BTreeMap::new();
         let mut total = 0u64;
@@ -196,7 +196,7 @@ impl BundleFiles {
     /// renamed into place.
     pub fn write(&self, path: &Path, mtime: u64) -> Result<(), RecordError> {
         let tmp = crate::store::temp_path(path);
-        let file = std::fs::File::create(&tmp).map_err(RecordError::io(&tmp))?;
+        let file = std::fs::File::create(&tmp).map_err(RecordError::io("create", &tmp))?;
         {
             let mut b = tar::Builder::new(std::io::BufWriter::with_capacity(1 << 20, &file));
             let mut dirs = std::collections::BTreeSet::new();
@@ -205,7 +205,7 @@ impl BundleFiles {
                     dirs.insert(d.to_owned());
                 }
             }
-            let io = |e: std::io::Error| RecordError::Io { path: path.to_path_buf(), source: e };
+            let io = RecordError::io_at("write", &tmp);
             for d in dirs {
                 let mut h = tar::Header::new_ustar();
                 h.set_entry_type(tar::EntryType::Directory);
@@ -226,7 +226,7 @@ impl BundleFiles {
             }
             b.into_inner().and_then(|mut w| std::io::Write::flush(&mut w)).map_err(io)?;
         }
-        file.sync_all().map_err(RecordError::io(&tmp))?;
+        file.sync_all().map_err(RecordError::io("sync", &tmp))?;
         drop(file);
         crate::store::rename_synced(&tmp, path)
     }

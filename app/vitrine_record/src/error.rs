@@ -8,11 +8,16 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     /// An OS call failed on a file of the record, a key or a bundle (see [`RecordError::io`]).
-    #[error("{path}: {source}")]
+    /// Its Display names the operation and the path; the OS text is only its [`std::error::Error::source`],
+    /// so a chain printed with `{e:#}` says it once.
+    #[error("{path}: cannot {op}")]
     Io {
+        /// What was being done (`read`, `create directory`, `move into place`…).
+        op: &'static str,
         /// The file or directory it failed on.
         path: PathBuf,
         /// The OS error.
+        #[source]
         source: std::io::Error,
     },
     /// Bytes that must be canonical JSON ([`crate::canon`]) are not, or a value cannot be made
@@ -60,9 +65,17 @@ pub enum RecordError {
 }
 
 impl RecordError {
-    /// Wraps an I/O error with the path it concerns, so every message names its file.
-    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> RecordError {
+    /// Wraps an I/O error with the operation and the path it concerns, so every message names its file.
+    pub fn io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> RecordError {
         let path = path.into();
-        move |source| RecordError::Io { path, source }
+        move |source| RecordError::Io { op, path, source }
+    }
+
+    /// [`RecordError::io`] for several errors of one operation on one file.
+    pub(crate) fn io_at<'a>(
+        op: &'static str,
+        path: &'a std::path::Path,
+    ) -> impl Fn(std::io::Error) -> RecordError + Copy + 'a {
+        move |source| RecordError::Io { op, path: path.to_path_buf(), source }
     }
 }

@@ -37,7 +37,7 @@ impl Signer {
         path: &Path,
         passphrase: impl FnOnce() -> Result<String, RecordError>,
     ) -> Result<Signer, RecordError> {
-        let text = std::fs::read(path).map_err(RecordError::io(path))?;
+        let text = std::fs::read(path).map_err(RecordError::io("read", path))?;
         let key = PrivateKey::from_openssh(&text)
             .map_err(|e| RecordError::Key(format!("{}: not an OpenSSH private key ({e})", path.display())))?;
         let key = if key.is_encrypted() {

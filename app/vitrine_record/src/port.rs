@@ -326,7 +326,7 @@ pub fn read_continues(dir: &Path) -> Result<Option<Continues>, RecordError> {
             .map(Some)
             .map_err(|e| RecordError::Usage(format!("{}: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(RecordError::io(&path)(e)),
+        Err(e) => Err(RecordError::io("read", &path)(e)),
     }
 }
 

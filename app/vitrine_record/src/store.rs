@@ -103,7 +103,7 @@ impl Review {
     /// process verified already (`known`, from the entries of an earlier open); every other check runs.
     pub fn open_knowing(dir: &Path, snapshot: &str, known: &KnownSignatures) -> Result<Review, RecordError> {
         for d in [dir.to_path_buf(), dir.join("log"), dir.join("checkpoints")] {
-            fs::create_dir_all(&d).map_err(RecordError::io(&d))?;
+            fs::create_dir_all(&d).map_err(RecordError::io("create directory", &d))?;
         }
         let lock_path = dir.join("lock");
         let lock = File::options()
@@ -111,8 +111,8 @@ impl Review {
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(RecordError::io(&lock_path))?;
-        lock.lock().map_err(RecordError::io(&lock_path))?;
+            .map_err(RecordError::io("open", &lock_path))?;
+        lock.lock().map_err(RecordError::io("lock", &lock_path))?;
 
         let snap_path = dir.join("snapshot");
         match fs::read_to_string(&snap_path) {
@@ -127,14 +127,14 @@ impl Review {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 write_atomic(&snap_path, format!("{snapshot}\n").as_bytes())?
             }
-            Err(e) => return Err(RecordError::io(&snap_path)(e)),
+            Err(e) => return Err(RecordError::io("read", &snap_path)(e)),
         }
         let signers_path = dir.join("allowed_signers");
         let people = match fs::read_to_string(&signers_path) {
             Ok(t) => AllowedSigners::parse(&t)
                 .map_err(|e| RecordError::Usage(format!("{}: {e}", signers_path.display())))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => AllowedSigners::default(),
-            Err(e) => return Err(RecordError::io(&signers_path)(e)),
+            Err(e) => return Err(RecordError::io("read", &signers_path)(e)),
         };
         let mut review = Review {
             dir: dir.to_path_buf(),
@@ -388,8 +388,8 @@ impl Review {
         let dir = self.dir.join("log");
         let mut segments: Vec<u64> = Vec::new();
         let mut stray: Vec<String> = Vec::new();
-        for item in fs::read_dir(&dir).map_err(RecordError::io(&dir))? {
-            let item = item.map_err(RecordError::io(&dir))?;
+        for item in fs::read_dir(&dir).map_err(RecordError::io("list", &dir))? {
+            let item = item.map_err(RecordError::io("list", &dir))?;
             let name = item.file_name().to_string_lossy().into_owned();
             match name
                 .strip_suffix(".seg")
@@ -483,7 +483,7 @@ impl Review {
             self.write_entries(accepted)?;
             for &seg in segments.iter().filter(|&&s| s > self.last_segment) {
                 let path = dir.join(format!("{seg:06}.seg"));
-                fs::remove_file(&path).map_err(RecordError::io(&path))?;
+                fs::remove_file(&path).map_err(RecordError::io("remove", &path))?;
             }
             sync_dir(&dir)?;
         }
@@ -500,15 +500,15 @@ impl Review {
     /// Copies a file into `quarantine/` and returns where it went.
     fn quarantine_copy(&mut self, path: &Path, name: &str) -> Result<PathBuf, RecordError> {
         let dest = self.quarantine_dest(name)?;
-        fs::copy(path, &dest).map_err(RecordError::io(path))?;
-        File::open(&dest).and_then(|f| f.sync_all()).map_err(RecordError::io(&dest))?;
+        fs::copy(path, &dest).map_err(RecordError::io("copy", path))?;
+        File::open(&dest).and_then(|f| f.sync_all()).map_err(RecordError::io("sync", &dest))?;
         sync_dir(&self.dir.join("quarantine"))?;
         Ok(dest)
     }
 
     fn quarantine_dest(&self, name: &str) -> Result<PathBuf, RecordError> {
         let qdir = self.dir.join("quarantine");
-        fs::create_dir_all(&qdir).map_err(RecordError::io(&qdir))?;
+        fs::create_dir_all(&qdir).map_err(RecordError::io("create directory", &qdir))?;
         let stamp = OffsetDateTime::now_utc().unix_timestamp();
         let base = name.replace('/', "_");
         let mut dest = qdir.join(format!("{stamp}-{base}"));
@@ -522,7 +522,7 @@ impl Review {
 
     fn quarantine(&mut self, path: &Path, name: &str, why: &str) -> Result<(), RecordError> {
         let dest = self.quarantine_dest(name)?;
-        fs::rename(path, &dest).map_err(RecordError::io(path))?;
+        fs::rename(path, &dest).map_err(RecordError::io("move to quarantine", path))?;
         sync_dir(parent_dir(path))?;
         sync_dir(&self.dir.join("quarantine"))?;
         self.problems.push(Problem::new(name, format!("{why}; moved to {}", dest.display())));
@@ -539,8 +539,9 @@ impl Review {
     pub fn earlier_checkpoints(&self) -> Result<Vec<SignedText>, RecordError> {
         let dir = self.dir.join("checkpoints");
         let mut names: Vec<String> = Vec::new();
-        for item in fs::read_dir(&dir).map_err(RecordError::io(&dir))? {
-            let name = item.map_err(RecordError::io(&dir))?.file_name().to_string_lossy().into_owned();
+        for item in fs::read_dir(&dir).map_err(RecordError::io("list", &dir))? {
+            let name =
+                item.map_err(RecordError::io("list", &dir))?.file_name().to_string_lossy().into_owned();
             if name.len() == 6 && name.bytes().all(|b| b.is_ascii_digit()) {
                 names.push(name);
             }
@@ -550,7 +551,7 @@ impl Review {
         for n in names {
             let text_path = dir.join(&n);
             let sig_path = dir.join(format!("{n}.sig"));
-            let text = fs::read(&text_path).map_err(RecordError::io(&text_path))?;
+            let text = fs::read(&text_path).map_err(RecordError::io("read", &text_path))?;
             let sig = fs::read(&sig_path).unwrap_or_default();
             out.push((text, sig));
         }
@@ -674,7 +675,7 @@ fn read_segment(
     known: &KnownSignatures,
 ) -> Result<ReadSegment, RecordError> {
     let path = dir.join(format!("{seg:06}.seg"));
-    let bytes = fs::read(&path).map_err(RecordError::io(&path))?;
+    let bytes = fs::read(&path).map_err(RecordError::io("read", &path))?;
     let mut raws: Vec<RawEntry> = Vec::new();
     let mut unreadable = Vec::new();
     for (i, rec) in decode_segment(&bytes).into_iter().enumerate() {
@@ -738,7 +739,7 @@ pub fn temp_path(path: &Path) -> PathBuf {
 
 /// Renames a synced temporary file into place and syncs the directory.
 pub fn rename_synced(tmp: &Path, path: &Path) -> Result<(), RecordError> {
-    fs::rename(tmp, path).map_err(RecordError::io(path))?;
+    fs::rename(tmp, path).map_err(RecordError::io("move into place", path))?;
     sync_dir(parent_dir(path))
 }
 
@@ -756,7 +757,7 @@ fn sync_dir(dir: &Path) -> Result<(), RecordError> {
 }
 
 fn write_error(e: vitrine_base::fs::WriteError) -> RecordError {
-    RecordError::Io { path: e.path, source: e.source }
+    RecordError::Io { op: e.op, path: e.path, source: e.source }
 }
 
 #[cfg(test)]

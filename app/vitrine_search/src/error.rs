@@ -5,9 +5,12 @@ use std::path::PathBuf;
 /// Everything that can go wrong while building, opening or querying an index.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    #[error("{path}: {source}")]
-    /// A file of the index, or of the snapshot behind it, could not be read or written.
+    #[error("{path}: cannot {op}")]
+    /// A file of the index, or of the snapshot behind it, could not be read or written. The Display
+    /// names the operation and the path; the OS text is only the source.
     Io {
+        /// What was being done (`read`, `create`, `move into place`…).
+        op: &'static str,
         /// The file that failed.
         path: PathBuf,
         #[source]
@@ -63,8 +66,8 @@ pub enum SearchError {
 }
 
 impl SearchError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> SearchError {
-        SearchError::Io { path: path.into(), source }
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> SearchError {
+        SearchError::Io { op, path: path.into(), source }
     }
 
     pub(crate) fn corrupt(path: impl Into<PathBuf>, detail: impl Into<String>) -> SearchError {

@@ -314,8 +314,10 @@ impl<'a> Guard<'a> {
 fn tar_error(archive: &Path, e: crate::tar::TarError) -> SnapshotError {
     match e {
         crate::tar::TarError::Refused { .. } => SnapshotError::hostile(archive, e.to_string()),
-        crate::tar::TarError::Corrupt { .. } | crate::tar::TarError::Io { .. } => {
-            SnapshotError::corrupt(archive, e)
+        crate::tar::TarError::Corrupt { .. } => SnapshotError::corrupt(archive, e),
+        // The detail is a string: the reader's text goes into it, once, after the member.
+        crate::tar::TarError::Io { member, source } => {
+            SnapshotError::corrupt(archive, format!("{member}: {source}"))
         }
     }
 }
@@ -323,8 +325,9 @@ fn tar_error(archive: &Path, e: crate::tar::TarError) -> SnapshotError {
 fn zip_error(archive: &Path, e: crate::zipread::ZipError) -> SnapshotError {
     match e {
         crate::zipread::ZipError::Refused { .. } => SnapshotError::hostile(archive, e.to_string()),
-        crate::zipread::ZipError::Corrupt { .. } | crate::zipread::ZipError::Io { .. } => {
-            SnapshotError::corrupt(archive, e)
+        crate::zipread::ZipError::Corrupt { .. } => SnapshotError::corrupt(archive, e),
+        crate::zipread::ZipError::Io { member, source } => {
+            SnapshotError::corrupt(archive, format!("{member}: {source}"))
         }
     }
 }

@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::Sha256Id;
 use crate::error::SnapshotError;
 
 /// A blob store rooted at a directory (the data directory's `blobs/`).
@@ -38,14 +39,14 @@ impl BlobStore {
     }
 
     /// Where the blob with content SHA-256 `sha256` lives (whether or not it is there).
-    pub fn path_of(&self, sha256: &[u8; 32]) -> PathBuf {
-        let name = hex::encode(sha256);
+    pub fn path_of(&self, sha256: &Sha256Id) -> PathBuf {
+        let name = sha256.to_string();
         let (fan, rest) = name.split_at(2);
         self.root.join(fan).join(rest)
     }
 
     /// Whether a blob of that hash and size is present (a regular file, not followed if a link).
-    pub fn contains(&self, sha256: &[u8; 32], size: u64) -> bool {
+    pub fn contains(&self, sha256: &Sha256Id, size: u64) -> bool {
         std::fs::symlink_metadata(self.path_of(sha256)).is_ok_and(|m| m.is_file() && m.len() == size)
     }
 
@@ -95,8 +96,7 @@ impl Batch {
         for entry in listing {
             let entry = entry.map_err(|e| SnapshotError::io("list", &self.dir, e))?;
             let name = entry.file_name();
-            let Some(sha256) = name.to_str().and_then(|n| <[u8; 32]>::try_from(hex::decode(n).ok()?).ok())
-            else {
+            let Some(sha256) = name.to_str().and_then(|n| n.parse::<Sha256Id>().ok()) else {
                 continue;
             };
             let dest = self.store.path_of(&sha256);
@@ -147,9 +147,9 @@ impl Spool {
     }
 
     /// Closes the file and stages it under its hash, for [`Batch::finish`] to move into the store.
-    pub(crate) fn commit(mut self, batch: &Batch, sha256: &[u8; 32]) -> Result<(), SnapshotError> {
+    pub(crate) fn commit(mut self, batch: &Batch, sha256: &Sha256Id) -> Result<(), SnapshotError> {
         drop(self.file.take());
-        let dest = batch.dir.join(hex::encode(sha256));
+        let dest = batch.dir.join(sha256.to_string());
         std::fs::rename(&self.path, &dest).map_err(|e| SnapshotError::io("stage blob", &dest, e))?;
         self.committed = true;
         Ok(())
@@ -174,7 +174,7 @@ mod tests {
     fn a_blob_is_named_by_its_hash_and_only_a_finished_batch_leaves_anything() {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::at(dir.path().join("blobs"));
-        let sum: [u8; 32] = Sha256::digest(b"hello\n").into();
+        let sum = Sha256Id::from_bytes(Sha256::digest(b"hello\n").into());
         let want = dir.path().join("blobs/58/91b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
         assert_eq!(store.path_of(&sum), want);
 

@@ -123,7 +123,11 @@ pub(crate) fn dir_cache_file(cache_dir: &Path, root: &Path) -> PathBuf {
 
 /// The cache file of an archive: by the format family it is read as and its SHA-256, both of which
 /// determine its content (a tar/zip polyglot is two snapshots).
-pub(crate) fn archive_cache_file(cache_dir: &Path, family: &str, archive_sha256: &str) -> PathBuf {
+pub(crate) fn archive_cache_file(
+    cache_dir: &Path,
+    family: &str,
+    archive_sha256: &crate::Sha256Id,
+) -> PathBuf {
     cache_dir.join(format!("archive-{family}-{archive_sha256}.bin"))
 }
 
@@ -254,9 +258,9 @@ pub(crate) fn put_file_entry(buf: &mut Vec<u8>, e: &FileEntry) {
         }
     }
     buf.extend_from_slice(&e.size_bytes.to_le_bytes());
-    buf.extend_from_slice(&e.sha256);
-    buf.extend_from_slice(&e.blob_sha256);
-    buf.extend_from_slice(&e.blob_sha1);
+    buf.extend_from_slice(e.sha256.as_bytes());
+    buf.extend_from_slice(e.blob_sha256.as_bytes());
+    buf.extend_from_slice(e.blob_sha1.as_bytes());
     buf.push(ContentClass::ALL.iter().position(|c| *c == e.class).unwrap_or(0) as u8);
     match e.encoding {
         None => buf.push(0),
@@ -342,9 +346,9 @@ pub(crate) fn get_file_entry(r: &mut Reader<'_>) -> Option<FileEntry> {
         path,
         kind,
         size_bytes,
-        sha256,
-        blob_sha256,
-        blob_sha1,
+        sha256: sha256.into(),
+        blob_sha256: blob_sha256.into(),
+        blob_sha1: blob_sha1.into(),
         class,
         encoding,
         lines,

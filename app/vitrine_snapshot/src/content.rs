@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::blobs::BlobStore;
 use crate::error::SnapshotError;
 use crate::ingest::{file_type_name, open_beneath, open_snapshot_file};
-use crate::{EntryKind, FileEntry};
+use crate::{EntryKind, FileEntry, Sha256Id};
 
 /// Where the bytes of a snapshot's files are.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ impl Source {
     pub(crate) fn open(
         &self,
         path: &[u8],
-        sha256: &[u8; 32],
+        sha256: &Sha256Id,
     ) -> Result<(std::io::Result<File>, PathBuf), SnapshotError> {
         match self {
             Source::Directory(root) => {
@@ -56,7 +56,7 @@ impl Source {
 fn open_checked(
     source: &Source,
     path: &[u8],
-    sha256: &[u8; 32],
+    sha256: &Sha256Id,
     shown: impl Fn() -> String,
     size: u64,
 ) -> Result<(File, PathBuf), SnapshotError> {
@@ -96,17 +96,14 @@ pub(crate) fn read(source: &Source, entry: &FileEntry, verify: bool) -> Result<V
     if buf.len() as u64 != entry.size_bytes {
         return Err(SnapshotError::ChangedOnDisk { path: shown() });
     }
-    if verify {
-        let digest: [u8; 32] = Sha256::digest(&buf).into();
-        if digest != entry.sha256 {
-            return Err(SnapshotError::ChangedOnDisk { path: shown() });
-        }
+    if verify && Sha256::digest(&buf).as_slice() != entry.sha256.as_bytes() {
+        return Err(SnapshotError::ChangedOnDisk { path: shown() });
     }
     Ok(buf)
 }
 
 /// Regular files of the manifest: path -> (SHA-256, size).
-type FileTable = HashMap<Vec<u8>, ([u8; 32], u64)>;
+type FileTable = HashMap<Vec<u8>, (Sha256Id, u64)>;
 
 /// A cheap, shareable handle on a snapshot's regular files for bulk readers that keep only paths (the
 /// search index): a path is opened only if it is a regular file of the manifest, from wherever the

@@ -8,14 +8,15 @@
 use serde::Serialize;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use vitrine_base::{Sha1Id, Sha256Id};
 
 /// The identity of a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TreeIds {
     /// git tree id in the SHA-256 object format: the primary digest.
-    pub tree_sha256: String,
+    pub tree_sha256: Sha256Id,
     /// git tree id in the SHA-1 object format (what `git rev-parse COMMIT^{tree}` prints in most repos).
-    pub tree_sha1: String,
+    pub tree_sha1: Sha1Id,
     /// Software Heritage identifier of the directory (`swh:1:dir:` + the SHA-1 tree id).
     pub swhid: String,
     /// Number of files (regular files and symlinks), including those outside the tree ids.
@@ -27,7 +28,7 @@ pub struct TreeIds {
 }
 
 /// The git blob ids of `content` (SHA-256 format, SHA-1 format), hashing it once per format.
-pub fn blob_ids(content: &[u8]) -> ([u8; 32], [u8; 20]) {
+pub fn blob_ids(content: &[u8]) -> (Sha256Id, Sha1Id) {
     let header = format!("blob {}\0", content.len());
     let mut s256 = Sha256::new();
     s256.update(header.as_bytes());
@@ -35,7 +36,7 @@ pub fn blob_ids(content: &[u8]) -> ([u8; 32], [u8; 20]) {
     let mut s1 = Sha1::new();
     s1.update(header.as_bytes());
     s1.update(content);
-    (s256.finalize().into(), s1.finalize().into())
+    (Sha256Id::from_bytes(s256.finalize().into()), Sha1Id::from_bytes(s1.finalize().into()))
 }
 
 /// Incremental blob hasher for content that is streamed (its size must be known up front).
@@ -68,9 +69,9 @@ impl BlobHasher {
     /// The content SHA-256 and both blob ids of everything fed so far.
     pub fn finish(self) -> Hashes {
         Hashes {
-            sha256: self.sha256.finalize().into(),
-            blob_sha256: self.blob256.finalize().into(),
-            blob_sha1: self.blob1.finalize().into(),
+            sha256: Sha256Id::from_bytes(self.sha256.finalize().into()),
+            blob_sha256: Sha256Id::from_bytes(self.blob256.finalize().into()),
+            blob_sha1: Sha1Id::from_bytes(self.blob1.finalize().into()),
         }
     }
 }
@@ -79,11 +80,11 @@ impl BlobHasher {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hashes {
     /// SHA-256 of the content (the manifest).
-    pub sha256: [u8; 32],
+    pub sha256: Sha256Id,
     /// git blob id, SHA-256 object format.
-    pub blob_sha256: [u8; 32],
+    pub blob_sha256: Sha256Id,
     /// git blob id, SHA-1 object format.
-    pub blob_sha1: [u8; 20],
+    pub blob_sha1: Sha1Id,
 }
 
 /// One file as the tree builder needs it.
@@ -94,9 +95,9 @@ pub struct TreeItem<'a> {
     /// git tree mode as written in the tree object (`100644`, `100755` or `120000`).
     pub mode: &'a str,
     /// git blob id of the content in the SHA-256 object format.
-    pub blob_sha256: &'a [u8; 32],
+    pub blob_sha256: &'a Sha256Id,
     /// git blob id of the content in the SHA-1 object format.
-    pub blob_sha1: &'a [u8; 20],
+    pub blob_sha1: &'a Sha1Id,
 }
 
 /// Whether stock git (with its default `core.protectNTFS`) refuses to track a path: some component is
@@ -125,16 +126,10 @@ fn is_ntfs_dotgit(component: &[u8]) -> bool {
 
 /// Computes (SHA-256 tree id, SHA-1 tree id) of the files, which must be sorted by path bytes and
 /// contain only paths that git accepts.
-pub fn tree_ids(items: &[TreeItem<'_>]) -> ([u8; 32], [u8; 20]) {
-    let t256 = build_tree::<Sha256>(items, 0, &|i: &TreeItem<'_>| i.blob_sha256.as_slice());
-    let t1 = build_tree::<Sha1>(items, 0, &|i: &TreeItem<'_>| i.blob_sha1.as_slice());
-    (to_array(&t256), to_array(&t1))
-}
-
-fn to_array<const N: usize>(v: &[u8]) -> [u8; N] {
-    let mut out = [0u8; N];
-    out.copy_from_slice(v.get(..N).unwrap_or(&[0; N][..]));
-    out
+pub fn tree_ids(items: &[TreeItem<'_>]) -> (Sha256Id, Sha1Id) {
+    let t256 = build_tree::<Sha256>(items, 0, &|i: &TreeItem<'_>| i.blob_sha256.as_bytes());
+    let t1 = build_tree::<Sha1>(items, 0, &|i: &TreeItem<'_>| i.blob_sha1.as_bytes());
+    (Sha256Id::from_bytes(t256.into()), Sha1Id::from_bytes(t1.into()))
 }
 
 /// One entry of a tree object being built.
@@ -151,7 +146,7 @@ fn build_tree<'a, D: Digest>(
     items: &[TreeItem<'a>],
     depth: usize,
     id_of: &dyn Fn(&TreeItem<'a>) -> &'a [u8],
-) -> Vec<u8> {
+) -> sha2::digest::Output<D> {
     let mut entries: Vec<TreeEntry<'_>> = Vec::new();
     let mut i = 0;
     while let Some(item) = items.get(i) {
@@ -179,7 +174,7 @@ fn build_tree<'a, D: Digest>(
                 let sub = build_tree::<D>(items.get(i..end).unwrap_or_default(), prefix_len, id_of);
                 let mut key = name.to_vec();
                 key.push(b'/');
-                entries.push(TreeEntry { key, mode: "40000", name, id: sub });
+                entries.push(TreeEntry { key, mode: "40000", name, id: sub.to_vec() });
                 i = end;
             }
         }
@@ -196,7 +191,7 @@ fn build_tree<'a, D: Digest>(
     let mut h = D::new();
     h.update(format!("tree {}\0", body.len()).as_bytes());
     h.update(&body);
-    h.finalize().to_vec()
+    h.finalize()
 }
 
 #[cfg(test)]
@@ -206,14 +201,14 @@ mod tests {
     #[test]
     fn empty_tree_ids_are_gits() {
         let (t256, t1) = tree_ids(&[]);
-        assert_eq!(hex::encode(t1), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
-        assert_eq!(hex::encode(t256), "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321");
+        assert_eq!(t1.to_string(), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+        assert_eq!(t256.to_string(), "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321");
     }
 
     #[test]
     fn blob_id_of_hello() {
         // `printf 'hello\n' | git hash-object --stdin`
-        assert_eq!(hex::encode(blob_ids(b"hello\n").1), "ce013625030ba8dba906f756967f9e9ca394464a");
+        assert_eq!(blob_ids(b"hello\n").1.to_string(), "ce013625030ba8dba906f756967f9e9ca394464a");
         let mut h = BlobHasher::new(6);
         h.update(b"hel");
         h.update(b"lo\n");

@@ -258,8 +258,9 @@ pub fn inspect_files(files: &dyn GitFiles, ids: &TreeIds, limits: &GitLimits) ->
     }
     match resolve(files, limits) {
         Ok((format, head_ref, commit, tree)) => {
-            let ours = if format == "sha256" { &ids.tree_sha256 } else { &ids.tree_sha1 };
-            out.matches_head = Some(*ours == tree);
+            let ours =
+                if format == "sha256" { ids.tree_sha256.to_string() } else { ids.tree_sha1.to_string() };
+            out.matches_head = Some(ours == tree);
             out.object_format = format;
             out.head_ref = head_ref;
             out.commit = Some(commit);
@@ -927,8 +928,8 @@ mod tests {
 
     fn ids() -> TreeIds {
         TreeIds {
-            tree_sha256: String::new(),
-            tree_sha1: String::new(),
+            tree_sha256: Default::default(),
+            tree_sha1: Default::default(),
             swhid: String::new(),
             files: 0,
             bytes: 0,
@@ -1210,7 +1211,7 @@ mod tests {
         let id = object_id(ObjKind::Commit, body.as_bytes(), 40);
         let t = loose_repo(&id, format!("commit {}\0{body}", body.len()).as_bytes());
         let mut want = ids();
-        want.tree_sha1 = "4b".repeat(20);
+        want.tree_sha1 = "4b".repeat(20).parse().unwrap();
         let g = inspect(t.path(), &want).unwrap();
         assert_eq!((g.matches_head, g.problem.as_deref()), (Some(true), None));
         assert_eq!(g.finding(), None);
@@ -1235,21 +1236,21 @@ mod tests {
         use crate::{ContentClass, RelPath};
 
         fn file(path: &str, bytes: &[u8], store: &BlobStore) -> FileEntry {
-            let sha256: [u8; 32] = sha2::Sha256::digest(bytes).into();
+            let sha256 = crate::Sha256Id::from_bytes(sha2::Sha256::digest(bytes).into());
             let blob = store.path_of(&sha256);
             std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
             std::fs::write(&blob, bytes).unwrap();
             entry(path, EntryKind::File { executable: false }, sha256, bytes.len() as u64)
         }
 
-        fn entry(path: &str, kind: EntryKind, sha256: [u8; 32], size_bytes: u64) -> FileEntry {
+        fn entry(path: &str, kind: EntryKind, sha256: crate::Sha256Id, size_bytes: u64) -> FileEntry {
             FileEntry {
                 path: RelPath::from_bytes(path.as_bytes().to_vec()),
                 kind,
                 size_bytes,
                 sha256,
-                blob_sha256: [0; 32],
-                blob_sha1: [0; 20],
+                blob_sha256: Default::default(),
+                blob_sha1: Default::default(),
                 class: ContentClass::Binary,
                 encoding: None,
                 lines: 0,
@@ -1301,9 +1302,9 @@ mod tests {
             assert_eq!(inspect_archive(&[file("a.c", b"int a;\n", &store)], &store), None);
 
             let link = EntryKind::Symlink { target: b"/etc".to_vec() };
-            let g = inspect_archive(&[entry(".git", link.clone(), [0; 32], 4)], &store).unwrap();
+            let g = inspect_archive(&[entry(".git", link.clone(), Default::default(), 4)], &store).unwrap();
             assert!(g.problem.as_deref().is_some_and(|p| p.contains("symlink")), "{g:?}");
-            let head = entry(".git/HEAD", link, [0; 32], 4);
+            let head = entry(".git/HEAD", link, Default::default(), 4);
             let g = inspect_archive(&[head], &store).unwrap();
             assert!(g.problem.as_deref().is_some_and(|p| p.contains("not a regular file")), "{g:?}");
 

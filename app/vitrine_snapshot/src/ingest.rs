@@ -29,7 +29,7 @@ use crate::gitid::{self, BlobHasher, Hashes, TreeIds, TreeItem};
 use crate::health::{self, FileFindings, Finding, FindingKind, HealthConfig, HealthReport};
 use crate::progress::Progress;
 use crate::reopen::{self, Seen};
-use crate::{EntryKind, FileEntry, Origin, RelPath, Snapshot, gitrepo, lines, text};
+use crate::{EntryKind, FileEntry, Origin, RelPath, Sha256Id, Snapshot, gitrepo, lines, text};
 
 /// How to open a snapshot.
 #[derive(Debug, Clone, Default)]
@@ -630,7 +630,7 @@ fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestCo
 
 fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
     let (blob_sha256, blob_sha1) = gitid::blob_ids(&target);
-    let sha256: [u8; 32] = Sha256::digest(&target).into();
+    let sha256 = Sha256Id::from_bytes(Sha256::digest(&target).into());
     let shown = path.display();
     let (kind, where_to) = match crate::path::link_target(path.as_bytes(), &target) {
         crate::path::LinkTarget::Inside => (FindingKind::Symlink, "inside the snapshot"),
@@ -675,7 +675,7 @@ fn ingest_archive(
     progress: &Progress,
 ) -> Result<Snapshot, SnapshotError> {
     let archive_sha256 = sha256_file(path)?;
-    let origin = Origin::Archive { path: path.to_path_buf(), format, sha256: archive_sha256.clone() };
+    let origin = Origin::Archive { path: path.to_path_buf(), format, sha256: archive_sha256 };
     let store = config.blob_dir.as_ref().map(BlobStore::at);
     let source = || match &store {
         Some(s) => Source::Blobs(s.clone()),
@@ -902,7 +902,7 @@ fn stream_member(
     Ok(a)
 }
 
-fn sha256_file(path: &Path) -> Result<String, SnapshotError> {
+fn sha256_file(path: &Path) -> Result<Sha256Id, SnapshotError> {
     let mut f = File::open(path).map_err(|e| SnapshotError::io("open", path, e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -913,7 +913,7 @@ fn sha256_file(path: &Path) -> Result<String, SnapshotError> {
         }
         h.update(buf.get(..n).unwrap_or_default());
     }
-    Ok(hex::encode(h.finalize()))
+    Ok(Sha256Id::from_bytes(h.finalize().into()))
 }
 
 fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut findings: Vec<Finding>) -> Snapshot {
@@ -1000,11 +1000,10 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
         .collect();
     let (t256, t1) = gitid::tree_ids(&items);
     let files_in_tree = items.len() as u64;
-    let tree_sha1 = hex::encode(t1);
     let ids = TreeIds {
-        tree_sha256: hex::encode(t256),
-        swhid: format!("swh:1:dir:{tree_sha1}"),
-        tree_sha1,
+        tree_sha256: t256,
+        swhid: format!("swh:1:dir:{t1}"),
+        tree_sha1: t1,
         files: files.len() as u64,
         bytes: files.iter().map(|f| f.size_bytes).sum(),
         files_in_tree,
@@ -1039,7 +1038,7 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
 /// over the format family it was read as and every manifest row (path bytes, git mode, SHA-256 and
 /// whether the row is part of the tree ids), so that files the tree ids leave out (`.git/…`, `.GIT/…`)
 /// and the format of a polyglot file are part of it. Integers are little-endian, lengths prefix bytes.
-pub(crate) fn content_key(family: &str, files: &[FileEntry]) -> String {
+pub(crate) fn content_key(family: &str, files: &[FileEntry]) -> Sha256Id {
     let mut h = Sha256::new();
     h.update(b"vitrine content key 1\0");
     h.update(family.as_bytes());
@@ -1050,10 +1049,10 @@ pub(crate) fn content_key(family: &str, files: &[FileEntry]) -> String {
         h.update((path.len() as u64).to_le_bytes());
         h.update(path);
         h.update(f.kind.git_mode().as_bytes());
-        h.update(f.sha256);
+        h.update(f.sha256.as_bytes());
         h.update([u8::from(f.in_tree)]);
     }
-    hex::encode(h.finalize())
+    Sha256Id::from_bytes(h.finalize().into())
 }
 
 #[cfg(test)]
@@ -1204,8 +1203,8 @@ mod tests {
         std::fs::write(t.path().join(".GIT/evil.h"), "#define X 2\n").unwrap();
         let c = open_with(t.path(), Hooks::default()).unwrap();
         assert_ne!(b.content_key(), c.content_key());
-        assert_eq!(b.content_key(), content_key("dir", b.files()));
+        assert_eq!(*b.content_key(), content_key("dir", b.files()));
         assert_ne!(content_key("tar", b.files()), content_key("zip", b.files()));
-        assert_eq!(b.content_key().len(), 64);
+        assert_eq!(b.content_key().to_string().len(), 64);
     }
 }

@@ -38,6 +38,7 @@ pub mod zipread;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+pub use vitrine_base::{Sha1Id, Sha256Id};
 
 pub use crate::classify::{ContentClass, TextEncoding};
 pub use crate::content::SnapshotContent;
@@ -89,14 +90,11 @@ pub struct FileEntry {
     /// Size in bytes of the content (for a symlink: of its target text).
     pub size_bytes: u64,
     /// SHA-256 of the content, as `sha256sum` prints it.
-    #[serde(with = "hex_bytes")]
-    pub sha256: [u8; 32],
+    pub sha256: Sha256Id,
     /// git blob id in the SHA-256 object format.
-    #[serde(with = "hex_bytes")]
-    pub blob_sha256: [u8; 32],
+    pub blob_sha256: Sha256Id,
     /// git blob id in the SHA-1 object format.
-    #[serde(with = "hex_bytes")]
-    pub blob_sha1: [u8; 20],
+    pub blob_sha1: Sha1Id,
     /// What the file is for indexing and the health report.
     pub class: ContentClass,
     /// Detected text encoding; `None` for binary, symlinks and unreadable files.
@@ -136,8 +134,8 @@ pub enum Origin {
         path: PathBuf,
         /// How it was read (by name, else by its first bytes).
         format: archive::ArchiveFormat,
-        /// Hex SHA-256 of the archive file's bytes, as `sha256sum` prints it.
-        sha256: String,
+        /// SHA-256 of the archive file's bytes (hex in JSON, as `sha256sum` prints it).
+        sha256: Sha256Id,
     },
     /// A snapshot imported into the data directory's store ([`Snapshot::import`]) and opened by its id
     /// or label: its files are read from the blob store, never from where it was imported from.
@@ -163,7 +161,7 @@ pub struct Snapshot {
     /// Files whose hashes and findings came from the ingest cache instead of being read.
     cached_files: u64,
     /// See [`Snapshot::content_key`].
-    content_key: String,
+    content_key: Sha256Id,
     /// Whether it was taken whole from the reopen table (see [`Snapshot::reopened`]).
     reopened: bool,
 }
@@ -281,7 +279,7 @@ impl Snapshot {
     /// records): hex SHA-256 over the format family read (`dir`, `tar`, `zip`) and every manifest row
     /// (path bytes, mode, SHA-256, whether it is in the tree ids). Unlike the tree id, it differs for
     /// snapshots that differ only in files git leaves out, and for the two readings of a polyglot file.
-    pub fn content_key(&self) -> &str {
+    pub fn content_key(&self) -> &Sha256Id {
         &self.content_key
     }
 
@@ -317,13 +315,5 @@ impl Snapshot {
     /// Total size in bytes of all files.
     pub fn total_bytes(&self) -> u64 {
         self.files.iter().map(|f| f.size_bytes).sum()
-    }
-}
-
-mod hex_bytes {
-    use serde::Serializer;
-
-    pub fn serialize<S: Serializer, const N: usize>(bytes: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(bytes))
     }
 }

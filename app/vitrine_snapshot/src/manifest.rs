@@ -5,7 +5,7 @@
 //! the line then starts with a backslash. Symlinks are not listed (`sha256sum` would follow them); they
 //! are covered by the tree ids.
 
-use crate::{EntryKind, FileEntry};
+use crate::{EntryKind, FileEntry, Sha256Id};
 
 /// Renders the manifest for display (non-UTF-8 names shown lossily; write [`render_bytes`] to disk).
 pub fn render(files: &[FileEntry]) -> String {
@@ -22,13 +22,13 @@ pub fn render_bytes(files: &[FileEntry]) -> Vec<u8> {
 }
 
 /// One manifest line as bytes.
-pub fn line_bytes(sha256: &[u8; 32], path: &[u8]) -> Vec<u8> {
+pub fn line_bytes(sha256: &Sha256Id, path: &[u8]) -> Vec<u8> {
     let needs_escape = path.iter().any(|&b| matches!(b, b'\\' | b'\n' | b'\r'));
     let mut l = Vec::with_capacity(path.len() + 70);
     if needs_escape {
         l.push(b'\\');
     }
-    l.extend_from_slice(hex::encode(sha256).as_bytes());
+    l.extend_from_slice(sha256.to_string().as_bytes());
     l.extend_from_slice(b"  ");
     for &b in path {
         match b {
@@ -48,7 +48,7 @@ mod tests {
 
     #[test]
     fn escapes_like_coreutils() {
-        let h = [0xab; 32];
+        let h = Sha256Id::from_bytes([0xab; 32]);
         let hex = "ab".repeat(32);
         assert_eq!(line_bytes(&h, b"a/b.c"), format!("{hex}  a/b.c\n").into_bytes());
         assert_eq!(line_bytes(&h, b"x\\y"), format!("\\{hex}  x\\\\y\n").into_bytes());

@@ -35,7 +35,7 @@ use crate::cache::{self, Reader, StatKey};
 use crate::gitid::TreeIds;
 use crate::health::HealthReport;
 use crate::ingest::IngestConfig;
-use crate::{FileEntry, Snapshot};
+use crate::{FileEntry, Sha256Id, Snapshot};
 
 const MAGIC: &[u8; 16] = b"VITRINE-REOPEN\x00\x01";
 
@@ -54,7 +54,7 @@ pub(crate) struct Parts {
     pub(crate) files: Vec<FileEntry>,
     pub(crate) ids: TreeIds,
     pub(crate) health: HealthReport,
-    pub(crate) content_key: String,
+    pub(crate) content_key: Sha256Id,
 }
 
 /// The table file of a directory snapshot (by its absolute path).
@@ -220,7 +220,7 @@ pub(crate) fn put_parts(buf: &mut Vec<u8>, snap: &Snapshot) {
         cache::put_finding(buf, f);
     }
     let ids = &snap.ids;
-    for s in [&ids.tree_sha256, &ids.tree_sha1, &ids.swhid, &snap.content_key] {
+    for s in [&ids.tree_sha256.to_string(), &ids.tree_sha1.to_string(), &ids.swhid, &snap.content_key.to_string()] {
         cache::put_bytes(buf, s.as_bytes());
     }
     for n in [ids.files, ids.bytes, ids.files_in_tree] {
@@ -251,11 +251,17 @@ pub(crate) fn get_parts(r: &mut Reader<'_>) -> Option<Parts> {
     }
     let mut text = || String::from_utf8(r.bytes()?.to_vec()).ok();
     let (tree_sha256, tree_sha1, swhid, content_key) = (text()?, text()?, text()?, text()?);
-    let ids =
-        TreeIds { tree_sha256, tree_sha1, swhid, files: r.u64()?, bytes: r.u64()?, files_in_tree: r.u64()? };
+    let ids = TreeIds {
+        tree_sha256: tree_sha256.parse().ok()?,
+        tree_sha1: tree_sha1.parse().ok()?,
+        swhid,
+        files: r.u64()?,
+        bytes: r.u64()?,
+        files_in_tree: r.u64()?,
+    };
     let [classes, counts] = maps;
     let health = HealthReport { files: hfiles, classes, counts, findings };
-    Some(Parts { files, ids, health, content_key })
+    Some(Parts { files, ids, health, content_key: content_key.parse().ok()? })
 }
 
 /// Writes a table atomically (temporary file, then rename); errors are for the caller to ignore, a

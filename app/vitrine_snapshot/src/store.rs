@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::Sha256Id;
 use crate::error::SnapshotError;
 
 /// The longest label [`DataDir::set_label`] accepts.
@@ -45,16 +46,16 @@ impl DataDir {
 
     /// The directory for everything derived from one snapshot, by its content key
     /// ([`crate::Snapshot::content_key`]).
-    pub fn snapshot_dir(&self, content_key: &str) -> PathBuf {
-        self.root.join("snapshots").join(content_key)
+    pub fn snapshot_dir(&self, content_key: &Sha256Id) -> PathBuf {
+        self.root.join("snapshots").join(content_key.to_string())
     }
 
     /// The review record of a snapshot, by its SHA-256 tree id: the record is bound to the tree id, and a
     /// change that only touches files the tree ids leave out (`.git/index` rewritten by `git status`) must
     /// not move the reviewer's annotations out of sight. The folder is the one earlier versions used, so
     /// reviews written by them are found again.
-    pub fn review_dir(&self, tree_sha256: &str) -> PathBuf {
-        self.root.join("snapshots").join(tree_sha256).join("review")
+    pub fn review_dir(&self, tree_sha256: &Sha256Id) -> PathBuf {
+        self.root.join("snapshots").join(tree_sha256.to_string()).join("review")
     }
 
     /// The content-addressed blob store of archive files.

@@ -53,8 +53,9 @@ pub enum TarError {
         /// What is wrong (bad checksum, bad number, unexpected end, …).
         detail: String,
     },
-    /// Reading the underlying stream failed (including a failed gzip or xz check).
-    #[error("{member}: {source}")]
+    /// Reading the underlying stream failed (including a failed gzip or xz check). The OS or
+    /// decompressor text is only the source.
+    #[error("{member}: cannot read")]
     Io {
         /// Where in the stream, as for [`TarError::Refused`].
         member: String,

@@ -56,8 +56,8 @@ pub enum ZipError {
         /// What is wrong (bad signature, CRC or size mismatch, unexpected end, …).
         detail: String,
     },
-    /// Reading or seeking the underlying file failed.
-    #[error("{member}: {source}")]
+    /// Reading or seeking the underlying file failed. The OS text is only the source.
+    #[error("{member}: cannot read")]
     Io {
         /// What was being read, as for [`ZipError::Refused`].
         member: String,

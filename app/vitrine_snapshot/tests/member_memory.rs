@@ -55,7 +55,7 @@ fn a_huge_member_streams_into_the_blob_store_without_being_held_in_memory() {
     }
     let mut want = Sha256::new();
     std::io::copy(&mut Pattern { left: SIZE, at: 0 }, &mut want).unwrap();
-    let want: [u8; 32] = want.finalize().into();
+    let want = vitrine_snapshot::Sha256Id::from_bytes(want.finalize().into());
 
     let before = peak_rss();
     let config = IngestConfig { blob_dir: Some(work.path().join("blobs")), ..IngestConfig::default() };
@@ -64,7 +64,7 @@ fn a_huge_member_streams_into_the_blob_store_without_being_held_in_memory() {
 
     let f = snap.file(b"big.bin").unwrap();
     assert_eq!((f.size_bytes, f.sha256, f.class), (SIZE, want, ContentClass::Binary));
-    let blob = work.path().join("blobs").join(&hex::encode(want)[..2]).join(&hex::encode(want)[2..]);
+    let blob = work.path().join("blobs").join(&want.to_string()[..2]).join(&want.to_string()[2..]);
     assert_eq!(std::fs::metadata(&blob).unwrap().len(), SIZE);
     // Held whole, the member alone would add 192 MiB.
     assert!(grown < 96 * 1024 * 1024, "peak RSS grew by {} MiB", grown >> 20);

@@ -89,7 +89,7 @@ fn build(dir: &Path, out: &Path) -> Result<(), String> {
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
         });
-        let idx = index::build(&files, read, out, "bench", &progress);
+        let idx = index::build(&files, read, out, &Default::default(), &progress);
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         idx
     })

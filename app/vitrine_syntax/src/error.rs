@@ -6,12 +6,16 @@ use std::path::PathBuf;
 /// these are I/O and index-format problems.
 #[derive(Debug, thiserror::Error)]
 pub enum SyntaxError {
-    /// A file of the symbol index could not be read or written.
-    #[error("cannot read or write {path}: {source}")]
+    /// A file of the symbol index could not be read or written. The Display names the operation and
+    /// the path; the OS text is only the source.
+    #[error("{path}: cannot {op}")]
     Io {
+        /// What was being done (`read`, `create`, `move into place`…).
+        op: &'static str,
         /// The index file that failed.
         path: PathBuf,
         /// What the operating system reported.
+        #[source]
         source: std::io::Error,
     },
     #[error("symbol index {path} is damaged: {reason}")]

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use vitrine_snapshot::{ContentClass, EntryKind, FileEntry, LineIndex, RelPath, Snapshot, TextEncoding};
 use vitrine_syntax::Syntax;
 
+use crate::state::errors::error_chain;
 use crate::state::highlight::Highlighter;
 
 /// What the view shows for a file.
@@ -119,11 +120,11 @@ impl Document {
             }
             (_, _, None) => match snapshot.read(entry) {
                 Ok(bytes) => Content::Binary { bytes: bytes.into() },
-                Err(e) => Content::Unreadable { error: e.to_string() },
+                Err(e) => Content::Unreadable { error: error_chain(&e) },
             },
             (_, _, Some(encoding)) => match snapshot.read(entry) {
                 Ok(bytes) => Content::Text(text_content(&entry.path, &bytes, encoding)),
-                Err(e) => Content::Unreadable { error: e.to_string() },
+                Err(e) => Content::Unreadable { error: error_chain(&e) },
             },
         };
         let shown = entry.path.display();

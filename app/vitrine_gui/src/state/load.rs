@@ -7,6 +7,7 @@ use crossbeam_channel::{Receiver, TryRecvError};
 use vitrine_snapshot::progress::Progress;
 use vitrine_snapshot::{IngestConfig, Snapshot};
 
+use crate::state::errors::error_chain;
 use crate::state::review::ReviewState;
 use crate::state::tree::FileTree;
 use crate::state::{AppState, LoadCmd};
@@ -99,7 +100,7 @@ impl AppState {
         let p = progress.clone();
         let input = path.clone();
         let spawned = std::thread::Builder::new().name("ingest".into()).spawn(move || {
-            let r = Snapshot::open(&input, &config, &p).map_err(|e| e.to_string());
+            let r = Snapshot::open(&input, &config, &p).map_err(|e| error_chain(&e));
             let _ = tx.send(r);
         });
         self.load = match spawned {
@@ -136,7 +137,7 @@ impl AppState {
         // The review and its unsigned drafts are kept by tree id, beside each other (see `review_dir`).
         let review_dir = self.data.review_dir(&snapshot.ids().tree_sha256);
         let drafts = review_dir.with_file_name("drafts").join("annotation.json");
-        let (review, problem) = ReviewState::open(review_dir, snapshot.ids().tree_sha256.clone(), drafts);
+        let (review, problem) = ReviewState::open(review_dir, snapshot.ids().tree_sha256.to_string(), drafts);
         self.review = Some(review);
         if let Some(p) = problem {
             self.error = Some(p);

@@ -1,6 +1,7 @@
 //! Opening files and jumping to definitions.
 
 use crate::state::document::Document;
+use crate::state::errors::error_chain;
 use crate::state::overlay::{Overlay, OverlayItem, OverlayKind, def_item};
 use crate::state::tab::{Tab, start_find};
 use crate::state::{AppState, BottomTab, NavCmd, RightTab, SymbolsCmd, ViewCmd};
@@ -220,7 +221,7 @@ impl AppState {
         let candidates = match vitrine_syntax::definition(&index, &file, t.text.as_bytes(), at) {
             Ok(c) => c,
             Err(e) => {
-                self.error = Some(e.to_string());
+                self.error = Some(error_chain(&e));
                 return;
             }
         };

@@ -31,7 +31,7 @@ impl AppState {
                 }
             } else if let Some(entry) = snap.file(&node.path) {
                 let shown = entry.path.display();
-                let blob: String = entry.blob_sha256.iter().map(|b| format!("{b:02x}")).collect();
+                let blob = entry.blob_sha256.to_string();
                 let done = review.is_reviewed(&shown, &blob)
                     || self
                         .compare

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::state::errors::error_chain;
 use vitrine_record::bundle::{self, BundleFiles, ExportConfig, SnapshotData};
 use vitrine_record::{Consent, ImportPlan, Problem, Review, Signer, VerifyReport};
 use vitrine_snapshot::progress::Progress;
@@ -96,8 +97,8 @@ pub struct RecordOutcome {
 pub fn snapshot_data<'a>(snap: &'a Snapshot, read: &'a dyn Fn(&[u8]) -> Option<Vec<u8>>) -> SnapshotData<'a> {
     let ids = snap.ids();
     SnapshotData {
-        tree_sha256: ids.tree_sha256.clone(),
-        tree_sha1: ids.tree_sha1.clone(),
+        tree_sha256: ids.tree_sha256.to_string(),
+        tree_sha1: ids.tree_sha1.to_string(),
         swhid: ids.swhid.clone(),
         manifest: vitrine_snapshot::manifest::render_bytes(snap.files()),
         read,
@@ -138,7 +139,7 @@ fn rehash(snap: &Snapshot) -> Result<Snapshot, String> {
         }
     };
     let fresh = Snapshot::open(path, &IngestConfig::default(), &Progress::default())
-        .map_err(|e| format!("cannot hash the snapshot again: {e}"))?;
+        .map_err(|e| format!("cannot hash the snapshot again: {}", error_chain(&e)))?;
     if fresh.ids() != snap.ids() {
         return Err(format!(
             "{} changed on disk since it was opened (tree {} now, {} on screen): reopen it first",
@@ -151,7 +152,7 @@ fn rehash(snap: &Snapshot) -> Result<Snapshot, String> {
 }
 
 fn verify_file(path: &Path, snap: &Snapshot) -> Result<Verification, String> {
-    let files = BundleFiles::read(path).map_err(|e| e.to_string())?;
+    let files = BundleFiles::read(path).map_err(|e| error_chain(&e))?;
     let fresh = rehash(snap)?;
     let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
     let report = bundle::verify(&files, Some(&snapshot_data(&fresh, &read)));
@@ -165,25 +166,25 @@ pub(crate) fn run(
     snap: &Arc<Snapshot>,
     signer: Option<Arc<Signer>>,
 ) -> Result<RecordOutcome, String> {
-    let tree = snap.ids().tree_sha256.clone();
+    let tree = snap.ids().tree_sha256.to_string();
     match action {
         RecordAction::Export { path, questions_only } => {
             let signer = signer.ok_or("sign in first: an export signs a checkpoint")?;
-            let mut review = Review::open(dir, &tree).map_err(|e| e.to_string())?;
+            let mut review = Review::open(dir, &tree).map_err(|e| error_chain(&e))?;
             let now = vitrine_record::time::OffsetDateTime::now_utc();
             let fresh = rehash(snap)?;
             let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
             let config = ExportConfig {
                 snapshot: snapshot_data(&fresh, &read),
-                health_json: serde_json::to_vec_pretty(fresh.health()).map_err(|e| e.to_string())?,
+                health_json: serde_json::to_vec_pretty(fresh.health()).map_err(|e| error_chain(&e))?,
                 tool: format!("vitrine {}", env!("CARGO_PKG_VERSION")),
                 questions_only,
                 now,
             };
-            let files = bundle::export(&mut review, &signer, &config).map_err(|e| e.to_string())?;
+            let files = bundle::export(&mut review, &signer, &config).map_err(|e| error_chain(&e))?;
             files
                 .write(&path, u64::try_from(now.unix_timestamp()).unwrap_or(0))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| error_chain(&e))?;
             let entries = review.entries().len();
             drop(review);
             // Read back what was written and verify it, as a third party would.
@@ -195,7 +196,7 @@ pub(crate) fn run(
             })
         }
         RecordAction::Import { path } => {
-            let files = BundleFiles::read(&path).map_err(|e| e.to_string())?;
+            let files = BundleFiles::read(&path).map_err(|e| error_chain(&e))?;
             let report = bundle::verify(&files, None);
             if let Some(h) = &report.header
                 && h.snapshot.tree_sha256 != tree
@@ -218,11 +219,11 @@ pub(crate) fn run(
                     plan: None,
                 });
             }
-            let review = Review::open(dir, &tree).map_err(|e| e.to_string())?;
+            let review = Review::open(dir, &tree).map_err(|e| error_chain(&e))?;
             // Anchors are checked against the snapshot on screen: an entry that does not resolve is
             // held apart rather than merged.
             let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
-            let plan = review.plan_import(&report, &read).map_err(|e| e.to_string())?;
+            let plan = review.plan_import(&report, &read).map_err(|e| error_chain(&e))?;
             drop(review);
             let planned = PlannedImport { path: path.clone(), plan: Arc::new(plan) };
             if planned.needs_asking() {
@@ -267,8 +268,8 @@ fn apply_import(
     planned: &PlannedImport,
     consent: Consent,
 ) -> Result<RecordOutcome, String> {
-    let mut review = Review::open(dir, tree).map_err(|e| e.to_string())?;
-    let r = review.apply_import((*planned.plan).clone(), consent).map_err(|e| e.to_string())?;
+    let mut review = Review::open(dir, tree).map_err(|e| error_chain(&e))?;
+    let r = review.apply_import((*planned.plan).clone(), consent).map_err(|e| error_chain(&e))?;
     let people = if r.people_added.is_empty() {
         String::new()
     } else {

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::state::errors::error_chain;
 use serde::{Deserialize, Serialize};
 use vitrine_record::entry::{Target, quote_lines};
 use vitrine_record::{Class, Draft, Kind, Problem, Review, Severity, Signer, Status, Verified};
@@ -149,7 +150,7 @@ impl ReviewState {
     /// arithmetic of entries this window verified already and that are byte for byte unchanged.
     fn lock(&self) -> Result<Review, String> {
         Review::open_knowing(&self.dir, &self.tree, &self.known)
-            .map_err(|e| format!("cannot open the review in {}: {e}", self.dir.display()))
+            .map_err(|e| format!("cannot open the review in {}: {}", self.dir.display(), error_chain(&e)))
     }
 
     fn take(&mut self, review: &Review) {
@@ -226,7 +227,8 @@ impl ReviewState {
         }
         let path = Path::new(key_path);
         // The record crate asks for a plain String; it lives only as long as the key is decrypted.
-        let signer = Signer::read(path, || Ok(passphrase.expose().to_owned())).map_err(|e| e.to_string())?;
+        let signer =
+            Signer::read(path, || Ok(passphrase.expose().to_owned())).map_err(|e| error_chain(&e))?;
         let mut review = self.lock()?;
         let known = review
             .people()
@@ -236,11 +238,11 @@ impl ReviewState {
         let (principal, role) = match known {
             Some(who) => who,
             None if !form.principal.trim().is_empty() && !form.role.trim().is_empty() => {
-                let public = signer.public_openssh().map_err(|e| e.to_string())?;
+                let public = signer.public_openssh().map_err(|e| error_chain(&e))?;
                 let person =
                     vitrine_record::allowed::person(form.principal.trim(), form.role.trim(), &public)
-                        .map_err(|e| e.to_string())?;
-                review.add_person(person).map_err(|e| e.to_string())?;
+                        .map_err(|e| error_chain(&e))?;
+                review.add_person(person).map_err(|e| error_chain(&e))?;
                 (form.principal.trim().to_owned(), form.role.trim().to_owned())
             }
             None => {
@@ -268,7 +270,7 @@ impl ReviewState {
                 self.job = Some(rx);
                 self.outcome = None;
             }
-            Err(e) => self.outcome = Some(Err(e.to_string())),
+            Err(e) => self.outcome = Some(Err(error_chain(&e))),
         }
     }
 
@@ -369,7 +371,7 @@ impl ReviewState {
         let mut review = self.lock()?;
         let id = review
             .append(&who.signer, draft, vitrine_record::time::OffsetDateTime::now_utc())
-            .map_err(|e| e.to_string())?
+            .map_err(|e| error_chain(&e))?
             .id
             .clone();
         self.take(&review);
@@ -384,7 +386,7 @@ impl ReviewState {
         }
         let entry =
             snapshot.file(c.path.as_bytes()).ok_or_else(|| format!("no file {} in the snapshot", c.path))?;
-        let content = snapshot.read(entry).map_err(|e| e.to_string())?;
+        let content = snapshot.read(entry).map_err(|e| error_chain(&e))?;
         let quote = quote_lines(&content, c.first, c.last)
             .ok_or_else(|| format!("lines {}-{} are outside {}", c.first, c.last, c.path))?;
         let nfc = vitrine_record::canon::to_nfc;
@@ -392,7 +394,7 @@ impl ReviewState {
         // The manifest entry's exact path bytes: never normalised, so the entry names this file only.
         d.target = Some(Target::at(
             entry.path.as_bytes(),
-            hex::encode(entry.blob_sha256),
+            entry.blob_sha256.to_string(),
             Some([c.first, c.last]),
             Some(quote),
         ));
@@ -457,7 +459,7 @@ impl ReviewState {
     pub fn mark_reviewed(&mut self, snapshot: &Snapshot, path: &[u8]) -> Result<String, String> {
         let entry = snapshot.file(path).ok_or("no such file")?;
         let mut d = Draft::new(Kind::ReviewMark);
-        d.target = Some(Target::at(entry.path.as_bytes(), hex::encode(entry.blob_sha256), None, None));
+        d.target = Some(Target::at(entry.path.as_bytes(), entry.blob_sha256.to_string(), None, None));
         self.append(d)
     }
 

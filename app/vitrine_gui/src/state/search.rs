@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::state::errors::error_chain;
 use crossbeam_channel::{Receiver, TryRecvError};
 use vitrine_search::{FileHits, Index, Query, SearchEvent, SearchHandle, SearchOptions, Summary};
 use vitrine_snapshot::Snapshot;
@@ -108,7 +109,7 @@ impl SearchState {
                     index.set_definitions(definitions);
                     index
                 })
-                .map_err(|e| e.to_string());
+                .map_err(|e| error_chain(&e));
             let _ = tx.send(r);
         });
         self.index = match spawned {
@@ -224,7 +225,7 @@ impl SearchState {
                 self.running = Some(vitrine_search::spawn_search(index.clone(), q, opts));
                 self.source = Some(index);
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.error = Some(error_chain(&e)),
         }
     }
 
@@ -302,7 +303,7 @@ impl SearchState {
             SearchEvent::Done(r) => {
                 match r {
                     Ok(s) => self.summary = Some(s),
-                    Err(e) => self.error = Some(e.to_string()),
+                    Err(e) => self.error = Some(error_chain(&e)),
                 }
                 self.running = None;
             }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::state::errors::error_chain;
 use crossbeam_channel::{Receiver, TryRecvError};
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
@@ -52,7 +53,7 @@ impl vitrine_search::DefinitionSource for LateDefinitions {
         let pattern = vitrine_syntax::index::NamePattern::parse(written);
         let found = index
             .definitions_matching(&pattern, case_sensitive, vitrine_syntax::index::PATTERN_NAME_LIMIT)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| error_chain(&e))?;
         Ok(vitrine_search::Definitions {
             list: found
                 .hits
@@ -137,7 +138,7 @@ impl SymbolState {
             let r = crate::state::background::run(|| {
                 vitrine_syntax::index::open_or_build_progressive(&snapshot, &dir, &p, &partial)
             })
-            .map_err(|e| e.to_string());
+            .map_err(|e| error_chain(&e));
             let _ = tx.send(r);
         });
         self.index = match spawned {
@@ -214,11 +215,11 @@ impl SymbolState {
                 };
                 index.references(&name, read).map(NavResult::References)
             };
-            let _ = tx.send(r.unwrap_or_else(|e| NavResult::Error(e.to_string())));
+            let _ = tx.send(r.unwrap_or_else(|e| NavResult::Error(error_chain(&e))));
         });
         match spawned {
             Ok(_) => self.running = Some(rx),
-            Err(e) => self.result = Some(NavResult::Error(e.to_string())),
+            Err(e) => self.result = Some(NavResult::Error(error_chain(&e))),
         }
     }
 
@@ -239,13 +240,13 @@ impl SymbolState {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let n = name.clone();
         let spawned = std::thread::Builder::new().name("callers".into()).spawn(move || {
-            let r = index.callers(&n).map_or_else(|e| CallerLoad::Error(e.to_string()), CallerLoad::Ready);
+            let r = index.callers(&n).map_or_else(|e| CallerLoad::Error(error_chain(&e)), CallerLoad::Ready);
             let _ = tx.send(r);
         });
         match spawned {
             Ok(_) => self.loading_callers.push((name, rx)),
             Err(e) => {
-                self.caller_cache.insert(name, CallerLoad::Error(e.to_string()));
+                self.caller_cache.insert(name, CallerLoad::Error(error_chain(&e)));
             }
         }
     }

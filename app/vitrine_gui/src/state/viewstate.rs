@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
+use crate::state::errors::error_chain;
 
 /// One tab as saved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,8 +50,8 @@ impl AppState {
                 .collect(),
             active: self.active,
         };
-        let json = serde_json::to_vec(&view).map_err(|e| e.to_string())?;
-        vitrine_base::fs::write_atomic(&file, &json).map_err(|e| format!("{e}: {}", e.source))
+        let json = serde_json::to_vec(&view).map_err(|e| error_chain(&e))?;
+        vitrine_base::fs::write_atomic(&file, &json).map_err(|e| error_chain(&e))
     }
 
     /// Reopens the tabs saved for this snapshot, each at its cursor (files no longer in the snapshot,

@@ -520,7 +520,7 @@ impl VitrineApp {
             let ids = s.ids();
             ui.label("tree sha256")
                 .on_hover_text("git tree id, SHA-256 object format: the snapshot's identity");
-            ui.label(RichText::new(&ids.tree_sha256).monospace())
+            ui.label(RichText::new(ids.tree_sha256.to_string()).monospace())
                 .on_hover_text(format!("sha1 tree {}\n{}", ids.tree_sha1, ids.swhid));
             ui.separator();
             ui.label(format!("{} files", ids.files));

@@ -334,7 +334,7 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Comman
     if let (Some(tab), Some(snap)) = (state.active_tab(), &state.snapshot)
         && let Some(entry) = snap.file(tab.doc.path.as_bytes())
     {
-        let blob: String = entry.blob_sha256.iter().map(|b| format!("{b:02x}")).collect();
+        let blob = entry.blob_sha256.to_string();
         let by = review.reviewed_by(&tab.doc.path.display(), &blob);
         ui.horizontal(|ui| {
             if by.is_empty() {

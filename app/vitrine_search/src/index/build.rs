@@ -23,14 +23,14 @@ use crate::trigram::{self, Trigram};
 /// Builds the index of `snap` into `index_dir`, replacing whatever is there.
 pub fn build_into(snap: &Snapshot, index_dir: &Path, progress: &Progress) -> Result<IndexMeta, SearchError> {
     let parent = index_dir.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| SearchError::io(parent, e))?;
+    std::fs::create_dir_all(parent).map_err(|e| SearchError::io("create directory", parent, e))?;
     let name =
         index_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
     let tmp = parent.join(format!("{name}.tmp-{}", std::process::id()));
     if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| SearchError::io(&tmp, e))?;
+        std::fs::remove_dir_all(&tmp).map_err(|e| SearchError::io("remove", &tmp, e))?;
     }
-    std::fs::create_dir_all(&tmp).map_err(|e| SearchError::io(&tmp, e))?;
+    std::fs::create_dir_all(&tmp).map_err(|e| SearchError::io("create directory", &tmp, e))?;
     let meta = match build(snap, &tmp, progress) {
         Ok(m) => m,
         Err(e) => {
@@ -39,9 +39,9 @@ pub fn build_into(snap: &Snapshot, index_dir: &Path, progress: &Progress) -> Res
         }
     };
     if index_dir.exists() {
-        std::fs::remove_dir_all(index_dir).map_err(|e| SearchError::io(index_dir, e))?;
+        std::fs::remove_dir_all(index_dir).map_err(|e| SearchError::io("remove", index_dir, e))?;
     }
-    std::fs::rename(&tmp, index_dir).map_err(|e| SearchError::io(index_dir, e))?;
+    std::fs::rename(&tmp, index_dir).map_err(|e| SearchError::io("move into place", index_dir, e))?;
     sync_dir(parent);
     Ok(meta)
 }
@@ -131,7 +131,7 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
     }
     let meta = IndexMeta {
         format: FORMAT_VERSION,
-        tree_sha256: snap.ids().tree_sha256.clone(),
+        tree_sha256: snap.ids().tree_sha256,
         manifest_sha256: manifest_sha256(snap),
         files_total: u64::from(n),
         files_indexed: forward_files.len() as u64,
@@ -295,9 +295,9 @@ fn write_trigrams(
     seals: &mut Seals,
 ) -> Result<u64, SearchError> {
     let path = dir.join("trigrams.bin");
-    let file = File::create(&path).map_err(|e| SearchError::io(&path, e))?;
+    let file = File::create(&path).map_err(|e| SearchError::io("create", &path, e))?;
     let mut w = SealingWriter::new(BufWriter::new(file));
-    let io = |e| SearchError::io(&path, e);
+    let io = |e| SearchError::io("write", &path, e);
     w.write_all(TRI_MAGIC).map_err(io)?;
     w.write_all(&u64::from(table.n_entries).to_le_bytes()).map_err(io)?;
     w.write_all(&(postings.len() as u64).to_le_bytes()).map_err(io)?;
@@ -307,7 +307,7 @@ fn write_trigrams(
     w.write_all(&table.entries).map_err(io)?;
     w.write_all(postings).map_err(io)?;
     let (w, seal) = w.finish();
-    let f = w.into_inner().map_err(|e| SearchError::io(&path, e.into_error()))?;
+    let f = w.into_inner().map_err(|e| SearchError::io("write", &path, e.into_error()))?;
     f.sync_all().map_err(io)?;
     let len = seal.len();
     seals.insert("trigrams.bin", seal);

@@ -14,7 +14,7 @@ pub(super) fn checked(e: vitrine_indexfile::IndexFileError) -> crate::error::Sea
     use crate::error::SearchError;
     use vitrine_indexfile::IndexFileError;
     match e {
-        IndexFileError::Io { path, source } => SearchError::Io { path, source },
+        IndexFileError::Io { op, path, source } => SearchError::Io { op, path, source },
         IndexFileError::Corrupt { path, detail } => SearchError::Corrupt { path, detail },
     }
 }

@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use vitrine_base::Sha256Id;
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 
@@ -61,10 +62,10 @@ pub struct IndexMeta {
     /// On-disk layout version the index was written with; only [`FORMAT_VERSION`] is read.
     pub format: u32,
     /// SHA-256 git tree id of the snapshot the index was built for (hex).
-    pub tree_sha256: String,
+    pub tree_sha256: Sha256Id,
     /// SHA-256 over every manifest row (path, size, content hash, kind) the index was built from: an
     /// index is used only for the very manifest whose ids it holds.
-    pub manifest_sha256: String,
+    pub manifest_sha256: Sha256Id,
     /// Files in the snapshot's manifest, indexed or not (the ids run from 0 to this).
     pub files_total: u64,
     /// Files whose text went into the trigram index.
@@ -144,7 +145,7 @@ impl Index {
     pub fn open(dir: &Path, snap: Arc<Snapshot>) -> Result<Index, SearchError> {
         let meta_path = dir.join("meta.json");
         let meta_bytes = std::fs::read(&meta_path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => SearchError::io(&meta_path, e),
+            std::io::ErrorKind::NotFound => SearchError::io("read", &meta_path, e),
             _ => SearchError::corrupt(&meta_path, e.to_string()),
         })?;
         // The format is read before the seals, so that an index of another version is called that,
@@ -209,7 +210,7 @@ impl Index {
             indexed.fold((0u64, 0u64), |(n, b), (e, _)| (n + 1, b + e.size_bytes));
         let meta = IndexMeta {
             format: FORMAT_VERSION,
-            tree_sha256: snap.ids().tree_sha256.clone(),
+            tree_sha256: snap.ids().tree_sha256,
             manifest_sha256: manifest_sha256(&snap),
             files_total: status.len() as u64,
             files_indexed,
@@ -294,7 +295,7 @@ struct FormatOnly {
 
 /// SHA-256 over every row of `snap`'s manifest, in order: path (length first), size, content hash
 /// and whether it is a link.
-pub(crate) fn manifest_sha256(snap: &Snapshot) -> String {
+pub(crate) fn manifest_sha256(snap: &Snapshot) -> Sha256Id {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     for e in snap.files() {
@@ -302,10 +303,10 @@ pub(crate) fn manifest_sha256(snap: &Snapshot) -> String {
         h.update((path.len() as u64).to_le_bytes());
         h.update(path);
         h.update(e.size_bytes.to_le_bytes());
-        h.update(e.sha256);
+        h.update(e.sha256.as_bytes());
         h.update([u8::from(matches!(e.kind, vitrine_snapshot::EntryKind::Symlink { .. }))]);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    Sha256Id::from_bytes(h.finalize().into())
 }
 
 /// What happened when an index was asked for.

@@ -364,7 +364,8 @@ fn truncation_is_an_error_everywhere() {
     // Cut inside the pax data, the member header, the member data, and right after the member.
     for cut in [BLOCK + 10, 2 * BLOCK + 100, 3 * BLOCK + 10, 5 * BLOCK] {
         let err = read_all(&full[..cut]).unwrap_err();
-        assert!(err.to_string().contains("truncated"), "cut at {cut}: {err}");
+        let source = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+        assert!(format!("{err}: {source}").contains("truncated"), "cut at {cut}: {err}: {source}");
     }
     // An extension header right before the end marker.
     let a = archive(&[ext(b'L', b"x\0"), end()]);

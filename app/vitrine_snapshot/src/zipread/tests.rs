@@ -122,7 +122,9 @@ fn refusal(bytes: &[u8]) -> String {
 
 fn failure(bytes: &[u8]) -> String {
     match read_all(bytes) {
-        Err(e @ (ZipError::Corrupt { .. } | ZipError::Io { .. })) => e.to_string(),
+        // The reader's own text (a CRC, an early end) is the source of an `Io` error.
+        Err(e @ ZipError::Corrupt { .. }) => e.to_string(),
+        Err(ZipError::Io { member, source }) => format!("{member}: {source}"),
         other => panic!("expected a corrupt-archive error, got {:?}", other.map(|v| v.len())),
     }
 }

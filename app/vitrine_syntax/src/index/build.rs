@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use rayon::prelude::*;
+use vitrine_base::Sha256Id;
 use vitrine_snapshot::progress::Progress;
 
 use super::SourceFile;
@@ -29,7 +30,7 @@ pub fn build<R>(
     files: &[SourceFile],
     read: R,
     dir: &Path,
-    tree_sha256: &str,
+    tree_sha256: &Sha256Id,
     progress: &Progress,
 ) -> Result<SymbolIndex, SyntaxError>
 where
@@ -43,7 +44,7 @@ fn build_reporting<R>(
     files: &[SourceFile],
     read: R,
     dir: &Path,
-    tree_sha256: &str,
+    tree_sha256: &Sha256Id,
     progress: &Progress,
     partial: Option<&PartialDefinitions>,
 ) -> Result<SymbolIndex, SyntaxError>
@@ -72,7 +73,7 @@ fn build_into<R>(
     read: &R,
     dir: &Path,
     tmp: &Path,
-    tree_sha256: &str,
+    tree_sha256: &Sha256Id,
     progress: &Progress,
     started: Instant,
     partial: Option<&PartialDefinitions>,
@@ -81,9 +82,9 @@ where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
 {
     if tmp.exists() {
-        std::fs::remove_dir_all(tmp).map_err(io_err(tmp))?;
+        std::fs::remove_dir_all(tmp).map_err(io_err("remove", tmp))?;
     }
-    std::fs::create_dir_all(tmp).map_err(io_err(tmp))?;
+    std::fs::create_dir_all(tmp).map_err(io_err("create directory", tmp))?;
     let acc = Accumulator::new(tmp, files.len())?;
     // Function bodies are read lexically: the index keeps only their calls and names.
     let options =
@@ -134,12 +135,12 @@ where
     progress.set_phase("symbols: writing", 1);
     acc.write(files, tmp, tree_sha256, started)?;
     if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(io_err(dir))?;
+        std::fs::remove_dir_all(dir).map_err(io_err("remove", dir))?;
     }
     if let Some(parent) = dir.parent() {
-        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+        std::fs::create_dir_all(parent).map_err(io_err("create directory", parent))?;
     }
-    std::fs::rename(tmp, dir).map_err(io_err(dir))?;
+    std::fs::rename(tmp, dir).map_err(io_err("move into place", dir))?;
     Ok(())
 }
 

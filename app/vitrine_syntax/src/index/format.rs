@@ -98,8 +98,8 @@ impl CallRecord {
 /// One entry of `scopes.idx`: offset and length in `scopes.bin`.
 pub(super) const SCOPE_ENTRY: usize = 12;
 
-pub(super) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> SyntaxError + '_ {
-    move |source| SyntaxError::Io { path: path.to_path_buf(), source }
+pub(super) fn io_err<'a>(op: &'static str, path: &'a Path) -> impl Fn(std::io::Error) -> SyntaxError + 'a {
+    move |source| SyntaxError::Io { op, path: path.to_path_buf(), source }
 }
 
 pub(super) fn le32(b: &[u8], at: usize) -> u32 {
@@ -128,7 +128,7 @@ pub(super) use vitrine_base::{Reader, varint};
 pub(super) fn checked(e: vitrine_indexfile::IndexFileError) -> SyntaxError {
     use vitrine_indexfile::IndexFileError;
     match e {
-        IndexFileError::Io { path, source } => SyntaxError::Io { path, source },
+        IndexFileError::Io { op, path, source } => SyntaxError::Io { op, path, source },
         IndexFileError::Corrupt { path, detail } => SyntaxError::Corrupt { path, reason: detail },
     }
 }

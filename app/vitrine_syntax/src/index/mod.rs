@@ -35,6 +35,7 @@ mod scratch;
 mod write;
 
 use serde::{Deserialize, Serialize};
+use vitrine_base::Sha256Id;
 
 use crate::lang::Language;
 use crate::symbols::{Point, RefKind, SymbolKind};
@@ -54,7 +55,7 @@ pub struct IndexMeta {
     /// On-disk layout version; only [`FORMAT_VERSION`] is read, any other is rebuilt.
     pub format: u32,
     /// The snapshot's primary digest (SHA-256 git tree id) the index was built from.
-    pub tree_sha256: String,
+    pub tree_sha256: Sha256Id,
     /// Files handed to the build (every indexable file of the snapshot), parsed or not.
     pub files: u32,
     /// Files parsed (those with a grammar).
@@ -217,7 +218,7 @@ mod tests {
         let sources: Vec<SourceFile> =
             FILES.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
         let read = |i: usize| FILES.get(i).map(|(_, c)| c.as_bytes().to_vec());
-        build(&sources, read, dir, "digest", &Progress::default()).unwrap()
+        build(&sources, read, dir, &Sha256Id::default(), &Progress::default()).unwrap()
     }
 
     /// With windows of a few records (the test build), the index must still hold exactly what

@@ -101,8 +101,11 @@ impl SymbolIndex {
     /// checks that the tables agree with each other and with `meta.json`.
     pub fn open(dir: &Path) -> Result<SymbolIndex, SyntaxError> {
         let meta_path = dir.join("meta.json");
-        let meta_bytes = std::fs::read(&meta_path)
-            .map_err(|source| SyntaxError::Io { path: meta_path.clone(), source })?;
+        let meta_bytes = std::fs::read(&meta_path).map_err(|source| SyntaxError::Io {
+            op: "read",
+            path: meta_path.clone(),
+            source,
+        })?;
         // The format is read before the seals, so that an index of another version is called that,
         // not damaged.
         let format = serde_json::from_slice::<FormatOnly>(&meta_bytes)

@@ -28,13 +28,13 @@ pub(super) struct Scratch {
 
 impl Scratch {
     pub(super) fn create(path: PathBuf) -> Result<Scratch, SyntaxError> {
-        let file = File::create(&path).map_err(io_err(&path))?;
+        let file = File::create(&path).map_err(io_err("create", &path))?;
         Ok(Scratch { writer: BufWriter::with_capacity(1 << 20, file), path, count: 0 })
     }
 
     pub(super) fn push(&mut self, words: &[u32]) -> Result<(), SyntaxError> {
         for w in words {
-            self.writer.write_all(&w.to_le_bytes()).map_err(io_err(&self.path))?;
+            self.writer.write_all(&w.to_le_bytes()).map_err(io_err("write", &self.path))?;
         }
         self.count += 1;
         Ok(())
@@ -43,7 +43,7 @@ impl Scratch {
     /// Flushes and reopens for reading.
     pub(super) fn finish(self) -> Result<(PathBuf, u64), SyntaxError> {
         let Scratch { path, mut writer, count } = self;
-        writer.flush().map_err(io_err(&path))?;
+        writer.flush().map_err(io_err("write", &path))?;
         drop(writer);
         Ok((path, count))
     }
@@ -55,7 +55,7 @@ pub(super) fn scan_scratch(
     size: usize,
     mut each: impl FnMut(u64, &[u8]),
 ) -> Result<(), SyntaxError> {
-    let file = File::open(path).map_err(io_err(path))?;
+    let file = File::open(path).map_err(io_err("open", path))?;
     let mut r = std::io::BufReader::with_capacity(1 << 20, file);
     let mut rec = vec![0u8; size];
     let mut i = 0u64;
@@ -63,7 +63,7 @@ pub(super) fn scan_scratch(
         match std::io::Read::read_exact(&mut r, &mut rec) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
-            Err(source) => return Err(SyntaxError::Io { path: path.to_path_buf(), source }),
+            Err(source) => return Err(SyntaxError::Io { op: "read", path: path.to_path_buf(), source }),
         }
         each(i, &rec);
         i += 1;
@@ -93,7 +93,7 @@ pub(super) fn split_scratch(
     let paths: Vec<PathBuf> = (0..windows.len()).map(|w| path.with_extension(format!("w{w}"))).collect();
     let mut writers = Vec::with_capacity(paths.len());
     for p in &paths {
-        writers.push(BufWriter::with_capacity(1 << 16, File::create(p).map_err(io_err(p))?));
+        writers.push(BufWriter::with_capacity(1 << 16, File::create(p).map_err(io_err("create", p))?));
     }
     let mut failed: Option<SyntaxError> = None;
     scan_scratch(path, size, |seq, rec| {
@@ -102,7 +102,7 @@ pub(super) fn split_scratch(
         if let (Some(writer), Some(p), None) = (writers.get_mut(w), paths.get(w), failed.as_ref()) {
             let wrote = writer.write_all(rec).and_then(|()| writer.write_all(&(seq as u32).to_le_bytes()));
             if let Err(source) = wrote {
-                failed = Some(SyntaxError::Io { path: p.clone(), source });
+                failed = Some(SyntaxError::Io { op: "write", path: p.clone(), source });
             }
         }
     })?;
@@ -110,7 +110,7 @@ pub(super) fn split_scratch(
         return Err(e);
     }
     for (mut w, p) in writers.into_iter().zip(&paths) {
-        w.flush().map_err(io_err(p))?;
+        w.flush().map_err(io_err("write", p))?;
     }
     Ok(paths)
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use vitrine_base::Sha256Id;
 use vitrine_indexfile::{SealingWriter, Seals};
 
 use super::build::Accumulator;
@@ -31,7 +32,7 @@ impl Accumulator {
         self,
         files: &[SourceFile],
         tmp: &Path,
-        tree_sha256: &str,
+        tree_sha256: &Sha256Id,
         started: Instant,
     ) -> Result<(), SyntaxError> {
         let Accumulator {
@@ -91,7 +92,7 @@ impl Accumulator {
         }
         let meta = IndexMeta {
             format: FORMAT_VERSION,
-            tree_sha256: tree_sha256.to_string(),
+            tree_sha256: *tree_sha256,
             files: files.len() as u32,
             parsed_files: parsed,
             names: n as u32,
@@ -180,13 +181,16 @@ struct RankCounts {
 type Out = SealingWriter<BufWriter<File>>;
 
 fn create(path: &Path) -> Result<Out, SyntaxError> {
-    Ok(SealingWriter::new(BufWriter::with_capacity(1 << 20, File::create(path).map_err(io_err(path))?)))
+    Ok(SealingWriter::new(BufWriter::with_capacity(
+        1 << 20,
+        File::create(path).map_err(io_err("create", path))?,
+    )))
 }
 
 /// Flushes `w` and records the seal of what it wrote under the file's name.
 fn finish(w: Out, path: &Path, seals: &mut Seals) -> Result<(), SyntaxError> {
     let (mut w, seal) = w.finish();
-    w.flush().map_err(io_err(path))?;
+    w.flush().map_err(io_err("write", path))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     seals.insert(&name, seal);
     Ok(())
@@ -225,18 +229,18 @@ fn write_defs(
                 window.push((r, decl, le32(rec, 4), le32(rec, 8), le32(rec, 12), seq, out));
             }
         })?;
-        std::fs::remove_file(bucket).map_err(io_err(bucket))?;
+        std::fs::remove_file(bucket).map_err(io_err("remove", bucket))?;
         window.par_sort_unstable_by_key(|e| (e.0, e.1, e.2, e.3, e.4, e.5));
         for e in &window {
             if let Some(p) = def_pos.get_mut(e.5 as usize) {
                 *p = written;
             }
             written += 1;
-            w.write_all(&e.6).map_err(io_err(&path))?;
+            w.write_all(&e.6).map_err(io_err("write", &path))?;
         }
     }
     finish(w, &path, seals)?;
-    std::fs::remove_file(scratch).map_err(io_err(scratch))?;
+    std::fs::remove_file(scratch).map_err(io_err("remove", scratch))?;
     Ok(def_pos)
 }
 
@@ -262,7 +266,7 @@ fn write_calls(
                 window.push([r, le32(rec, 4), le32(rec, 8), le32(rec, 12), le32(rec, 16)]);
             }
         })?;
-        std::fs::remove_file(bucket).map_err(io_err(bucket))?;
+        std::fs::remove_file(bucket).map_err(io_err("remove", bucket))?;
         window.par_sort_unstable();
         for &[_, file, line, column, caller] in &window {
             let caller =
@@ -272,11 +276,11 @@ fn write_calls(
             put32(&mut rec, 4, line);
             put32(&mut rec, 8, column);
             put32(&mut rec, 12, caller);
-            w.write_all(&rec).map_err(io_err(&path))?;
+            w.write_all(&rec).map_err(io_err("write", &path))?;
         }
     }
     finish(w, &path, seals)?;
-    std::fs::remove_file(scratch).map_err(io_err(scratch))
+    std::fs::remove_file(scratch).map_err(io_err("remove", scratch))
 }
 
 /// `occ.bin`: per name rank, the files it occurs in (in order, delta-encoded). Returns each list's
@@ -302,7 +306,7 @@ fn write_occurrences(
                 window.push((r, le32(rec, 4)));
             }
         })?;
-        std::fs::remove_file(bucket).map_err(io_err(bucket))?;
+        std::fs::remove_file(bucket).map_err(io_err("remove", bucket))?;
         window.par_sort_unstable();
         window.dedup();
         let mut list = Vec::new();
@@ -321,11 +325,11 @@ fn write_occurrences(
             if let Some(l) = occ_len.get_mut(r as usize) {
                 *l = list.len() as u32;
             }
-            w.write_all(&list).map_err(io_err(&path))?;
+            w.write_all(&list).map_err(io_err("write", &path))?;
         }
     }
     finish(w, &path, seals)?;
-    std::fs::remove_file(scratch).map_err(io_err(scratch))?;
+    std::fs::remove_file(scratch).map_err(io_err("remove", scratch))?;
     Ok(occ_len)
 }
 
@@ -343,7 +347,7 @@ fn write_names(
     let (mut name_off, mut occ_off, mut def_start, mut call_start) = (0u64, 0u64, 0u32, 0u32);
     for (r, &id) in order.order.iter().enumerate() {
         let name = names.get(id);
-        blob.write_all(name).map_err(io_err(&blob_path))?;
+        blob.write_all(name).map_err(io_err("write", &blob_path))?;
         let dc = counts.defs.get(r).copied().unwrap_or(0);
         let cc = counts.calls.get(r).copied().unwrap_or(0);
         let ol = counts.occ_len.get(r).copied().unwrap_or(0);
@@ -356,7 +360,7 @@ fn write_names(
         put32(&mut e, 24, cc);
         put64(&mut e, 28, occ_off);
         put32(&mut e, 36, ol);
-        idx.write_all(&e).map_err(io_err(&idx_path))?;
+        idx.write_all(&e).map_err(io_err("write", &idx_path))?;
         name_off += name.len() as u64;
         occ_off += u64::from(ol);
         def_start += dc;
@@ -371,7 +375,7 @@ fn write_names_ci(tmp: &Path, ci: &[u32], seals: &mut Seals) -> Result<(), Synta
     let path = tmp.join("names_ci.idx");
     let mut w = create(&path)?;
     for r in ci {
-        w.write_all(&r.to_le_bytes()).map_err(io_err(&path))?;
+        w.write_all(&r.to_le_bytes()).map_err(io_err("write", &path))?;
     }
     finish(w, &path, seals)
 }
@@ -388,11 +392,11 @@ fn write_scopes(
     let mut idx = create(&idx_path)?;
     let mut off = 0u64;
     for s in scope_order.iter().filter_map(|&id| scope_list.get(id as usize)) {
-        blob.write_all(s.as_bytes()).map_err(io_err(&blob_path))?;
+        blob.write_all(s.as_bytes()).map_err(io_err("write", &blob_path))?;
         let mut e = [0u8; 12];
         put64(&mut e, 0, off);
         put32(&mut e, 8, s.len() as u32);
-        idx.write_all(&e).map_err(io_err(&idx_path))?;
+        idx.write_all(&e).map_err(io_err("write", &idx_path))?;
         off += s.len() as u64;
     }
     finish(blob, &blob_path, seals)?;
@@ -410,11 +414,12 @@ fn write_files(
     let path = tmp.join("files.bin");
     let mut w = create(&path)?;
     for (i, f) in files.iter().enumerate() {
-        w.write_all(&(f.path.len() as u32).to_le_bytes()).map_err(io_err(&path))?;
-        w.write_all(f.path.as_bytes()).map_err(io_err(&path))?;
+        w.write_all(&(f.path.len() as u32).to_le_bytes()).map_err(io_err("write", &path))?;
+        w.write_all(f.path.as_bytes()).map_err(io_err("write", &path))?;
         let lang = languages.get(i).copied().flatten().map(Language::index).unwrap_or(255);
-        w.write_all(&[lang]).map_err(io_err(&path))?;
-        w.write_all(&parse_errors.get(i).copied().unwrap_or(0).to_le_bytes()).map_err(io_err(&path))?;
+        w.write_all(&[lang]).map_err(io_err("write", &path))?;
+        w.write_all(&parse_errors.get(i).copied().unwrap_or(0).to_le_bytes())
+            .map_err(io_err("write", &path))?;
     }
     finish(w, &path, seals)
 }
@@ -425,7 +430,7 @@ fn write_includes(tmp: &Path, includes: &[Box<[u8]>], seals: &mut Seals) -> Resu
     let mut w = create(&path)?;
     for list in includes {
         let list: &[u8] = if list.is_empty() { &[0, 0, 0, 0] } else { list };
-        w.write_all(list).map_err(io_err(&path))?;
+        w.write_all(list).map_err(io_err("write", &path))?;
     }
     finish(w, &path, seals)
 }
@@ -444,7 +449,7 @@ fn write_meta(
     mut seals: Seals,
 ) -> Result<(), SyntaxError> {
     let size: u64 = std::fs::read_dir(tmp)
-        .map_err(io_err(tmp))?
+        .map_err(io_err("list", tmp))?
         .filter_map(|e| e.ok()?.metadata().ok())
         .map(|m| m.len())
         .sum();
