@@ -160,7 +160,7 @@ fn the_threads_tab_searches_every_review_and_opens_another_versions_thread_read_
     h.state_mut().state.apply(ThreadsCmd::Show);
     h.run();
     let v1_tree = crate::support::git_tree_ids(v1.path()).0;
-    let v2_tree = h.state().state.snapshot.as_ref().unwrap().ids().tree_sha256.clone();
+    let v2_tree = h.state().state.snapshot.as_ref().unwrap().ids().tree_sha256.to_string();
 
     // This review: the search box finds the Russian note by another word form, and only this one.
     h.state_mut().state.apply(ThreadsCmd::SetSearch("переполнение".into()));

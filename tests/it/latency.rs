@@ -267,7 +267,7 @@ fn the_directory_changes_and_the_id_does_not() {
 fn a_blob_flipped_on_disk_is_detected_before_its_lines_are_shown() {
     let t = Imported::new();
     let snap = Snapshot::open(t.tree.path(), &IngestConfig::default(), &Progress::default()).unwrap();
-    let sha: String = snap.file(b"src/a.c").unwrap().sha256.iter().map(|b| format!("{b:02x}")).collect();
+    let sha: String = snap.file(b"src/a.c").unwrap().sha256.to_string();
     let blob = t.data.path().join("blobs").join(&sha[..2]).join(&sha[2..]);
     let mut bytes = std::fs::read(&blob).unwrap();
     let at = bytes.windows(6).position(|w| w == b"needle").unwrap();

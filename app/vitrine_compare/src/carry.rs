@@ -112,7 +112,7 @@ pub fn carry_over(
     now: OffsetDateTime,
 ) -> Result<CarryReport, CarryError> {
     if old.ids().tree_sha256 == new.ids().tree_sha256 {
-        return Err(CarryError::SameSnapshot(old.ids().tree_sha256.clone()));
+        return Err(CarryError::SameSnapshot(old.ids().tree_sha256.to_string()));
     }
     // The new review continues the old one, with its people (who may then sign and answer there).
     let mut people_added = Vec::new();
@@ -142,7 +142,7 @@ pub fn carry_over(
             *skipped.entry(why).or_default() += 1;
             continue;
         }
-        match job_of(&t.root.id, &t.root.entry, &old.ids().tree_sha256) {
+        match job_of(&t.root.id, &t.root.entry, &old.ids().tree_sha256.to_string()) {
             None => *skipped.entry("outdated before").or_default() += 1,
             Some(job) if already.contains(&job.body.annotation) => {
                 *skipped.entry("ported before").or_default() += 1
@@ -218,7 +218,7 @@ pub fn carry_over(
         .collect::<Result<Vec<Draft>, RecordError>>()?;
     let first = new_review.entries().len();
     new_review.append_many(signer, drafts, now)?;
-    let continues = Continues::of(old_review, &old.ids().tree_sha1);
+    let continues = Continues::of(old_review, &old.ids().tree_sha1.to_string());
     vitrine_record::port::write_continues(new_review.dir(), &continues)?;
 
     let written = new_review.entries().get(first..).unwrap_or_default();

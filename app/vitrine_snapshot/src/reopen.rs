@@ -220,7 +220,9 @@ pub(crate) fn put_parts(buf: &mut Vec<u8>, snap: &Snapshot) {
         cache::put_finding(buf, f);
     }
     let ids = &snap.ids;
-    for s in [&ids.tree_sha256.to_string(), &ids.tree_sha1.to_string(), &ids.swhid, &snap.content_key.to_string()] {
+    for s in
+        [&ids.tree_sha256.to_string(), &ids.tree_sha1.to_string(), &ids.swhid, &snap.content_key.to_string()]
+    {
         cache::put_bytes(buf, s.as_bytes());
     }
     for n in [ids.files, ids.bytes, ids.files_in_tree] {

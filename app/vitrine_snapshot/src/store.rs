@@ -71,10 +71,10 @@ impl DataDir {
     /// The content key a snapshot name stands for: `sha256:` with the key or a prefix of it (at least 4
     /// hex digits) that exactly one imported snapshot has, or `@` with a label. Only names of snapshots
     /// whose record is present are found. Costs one listing of `snapshots/` (or one small read).
-    pub fn resolve_name(&self, name: &str) -> Result<String, SnapshotError> {
+    pub fn resolve_name(&self, name: &str) -> Result<Sha256Id, SnapshotError> {
         let bad = |detail| SnapshotError::BadSnapshotName { name: name.to_owned(), detail };
         let unknown = || SnapshotError::UnknownSnapshot { name: name.to_owned(), data: self.root.clone() };
-        let has_record = |key: &str| self.snapshot_dir(key).join(crate::stored::RECORD_FILE).is_file();
+        let has_record = |key: &Sha256Id| self.snapshot_dir(key).join(crate::stored::RECORD_FILE).is_file();
         if let Some(label) = name.strip_prefix('@') {
             check_label(label).map_err(bad)?;
             let key = match std::fs::read_to_string(self.root.join("labels").join(label)) {
@@ -82,9 +82,10 @@ impl DataDir {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(unknown()),
                 Err(e) => return Err(SnapshotError::io("read", self.root.join("labels").join(label), e)),
             };
-            if !is_key(&key) {
+            // Sha256Id's parse is strict: 64 lower-case hex digits.
+            let Ok(key) = key.parse::<Sha256Id>() else {
                 return Err(bad("the label's file does not hold a snapshot id"));
-            }
+            };
             return if has_record(&key) { Ok(key) } else { Err(unknown()) };
         }
         let prefix =
@@ -104,30 +105,28 @@ impl DataDir {
             if let Some(key) = entry.file_name().to_str()
                 && is_key(key)
                 && key.starts_with(&prefix)
-                && has_record(key)
+                && let Ok(id) = key.parse::<Sha256Id>()
+                && has_record(&id)
             {
-                matches.push(key.to_owned());
+                matches.push(id);
             }
         }
         matches.sort();
         match matches.len() {
             0 => Err(unknown()),
             1 => Ok(matches.remove(0)),
-            _ => Err(SnapshotError::AmbiguousSnapshot { name: name.to_owned(), matches }),
+            _ => Err(SnapshotError::AmbiguousSnapshot {
+                name: name.to_owned(),
+                matches: matches.iter().map(Sha256Id::to_string).collect(),
+            }),
         }
     }
 
     /// Makes `@label` name the imported snapshot `content_key` (replacing what it named before). A label
     /// is 1 to 64 letters, digits, `.`, `_` and `-`, not starting with `.`.
-    pub fn set_label(&self, label: &str, content_key: &str) -> Result<(), SnapshotError> {
+    pub fn set_label(&self, label: &str, content_key: &Sha256Id) -> Result<(), SnapshotError> {
         check_label(label)
             .map_err(|detail| SnapshotError::BadSnapshotName { name: format!("@{label}"), detail })?;
-        if !is_key(content_key) {
-            return Err(SnapshotError::BadSnapshotName {
-                name: content_key.to_owned(),
-                detail: "a snapshot id is 64 lower-case hex digits",
-            });
-        }
         let dir = self.root.join("labels");
         std::fs::create_dir_all(&dir).map_err(|e| SnapshotError::io("create directory", &dir, e))?;
         vitrine_base::fs::write_atomic(&dir.join(label), format!("{content_key}\n").as_bytes())

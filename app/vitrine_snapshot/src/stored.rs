@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::Sha256Id;
 use crate::blobs::{Batch, BlobStore};
 use crate::cache::{self, Reader};
 use crate::content::Source;
@@ -125,7 +126,7 @@ fn copy_in(source: &Source, entry: &FileEntry, batch: &Batch) -> Result<(), Snap
         total += n as u64;
     }
     let digest: [u8; 32] = hasher.finalize().into();
-    if total != entry.size_bytes || digest != entry.sha256 {
+    if total != entry.size_bytes || &digest != entry.sha256.as_bytes() {
         return Err(changed("its content differs from what was hashed when the snapshot was opened".into()));
     }
     spool.commit(batch, &entry.sha256)
@@ -154,7 +155,7 @@ fn encode(snap: &Snapshot, config: &IngestConfig) -> Vec<u8> {
 /// the record was found by: the manifest must hash to it.
 pub(crate) fn open(
     record: &Path,
-    content_key: &str,
+    content_key: &Sha256Id,
     store: BlobStore,
     config: &IngestConfig,
 ) -> Result<Snapshot, SnapshotError> {
@@ -164,7 +165,7 @@ pub(crate) fn open(
     let Parts { files, ids, health, content_key: recorded } = parts;
     // The id is the hash of the manifest: a record that does not hash to the id it was found by is
     // another snapshot's, or damaged in a way its checksum missed.
-    if recorded != content_key || ingest::content_key(family, &files) != content_key {
+    if recorded != *content_key || ingest::content_key(family, &files) != *content_key {
         return Err(bad("its manifest does not hash to its id"));
     }
     let git = gitrepo::inspect_files(
@@ -237,7 +238,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let data = DataDir::at(d.path());
         let dir = imported(t.path(), &data);
-        let key = dir.content_key().to_owned();
+        let key = dir.content_key().to_string();
         for name in [format!("sha256:{key}"), format!("sha256:{}", &key[..8])] {
             let s = Snapshot::open_stored(&data, &name, &IngestConfig::default()).unwrap();
             assert_eq!(observable(&s), observable(&dir), "{name}");
@@ -316,17 +317,19 @@ mod tests {
         let data = DataDir::at(d.path());
         let cfg = IngestConfig::default();
         let t = tree();
-        let a = imported(t.path(), &data).content_key().to_owned();
+        let a_id = *imported(t.path(), &data).content_key();
+        let a = a_id.to_string();
         // A second record whose id shares the first 6 digits (what a resolver sees of two snapshots).
         let b = format!("{}{}", &a[..6], if a.as_bytes()[6] == b'0' { "1" } else { "0" }.repeat(58));
-        std::fs::create_dir_all(data.snapshot_dir(&b)).unwrap();
-        std::fs::copy(data.snapshot_dir(&a).join(RECORD_FILE), data.snapshot_dir(&b).join(RECORD_FILE))
+        let b_id: Sha256Id = b.parse().unwrap();
+        std::fs::create_dir_all(data.snapshot_dir(&b_id)).unwrap();
+        std::fs::copy(data.snapshot_dir(&a_id).join(RECORD_FILE), data.snapshot_dir(&b_id).join(RECORD_FILE))
             .unwrap();
         match Snapshot::open_stored(&data, &format!("sha256:{}", &a[..6]), &cfg).unwrap_err() {
             SnapshotError::AmbiguousSnapshot { matches, .. } => assert_eq!(matches.len(), 2, "{matches:?}"),
             e => panic!("{e}"),
         }
-        assert_eq!(Snapshot::open_stored(&data, &format!("sha256:{a}"), &cfg).unwrap().content_key(), a);
+        assert_eq!(*Snapshot::open_stored(&data, &format!("sha256:{a}"), &cfg).unwrap().content_key(), a_id);
         let keys = [a.clone(), b];
         // The keys are fixed by the tree's content: none starts with this.
         assert!(keys.iter().all(|k| !k.starts_with("0000000")));
@@ -342,10 +345,10 @@ mod tests {
             Snapshot::open_stored(&data, "@nobody", &cfg).unwrap_err(),
             SnapshotError::UnknownSnapshot { .. }
         ));
-        data.set_label("v1.2", &a).unwrap();
+        data.set_label("v1.2", &a_id).unwrap();
         let s = Snapshot::open_stored(&data, "@v1.2", &cfg).unwrap();
-        assert_eq!(s.content_key(), a);
-        assert!(data.set_label("../x", &a).is_err());
+        assert_eq!(*s.content_key(), a_id);
+        assert!(data.set_label("../x", &a_id).is_err());
     }
 
     #[test]
@@ -354,7 +357,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let data = DataDir::at(d.path());
         let cfg = IngestConfig::default();
-        let key = imported(t.path(), &data).content_key().to_owned();
+        let key = *imported(t.path(), &data).content_key();
         let record = data.snapshot_dir(&key).join(RECORD_FILE);
         let good = std::fs::read(&record).unwrap();
         let open = || Snapshot::open_stored(&data, &format!("sha256:{key}"), &cfg);
@@ -379,7 +382,7 @@ mod tests {
         assert!(e.to_string().contains("another version"), "{e}");
         // A valid record filed under another id (a checksum cannot catch that; the id check does).
         let other_key = "0".repeat(64);
-        let misfiled = data.snapshot_dir(&other_key).join(RECORD_FILE);
+        let misfiled = data.snapshot_dir(&other_key.parse().unwrap()).join(RECORD_FILE);
         std::fs::create_dir_all(misfiled.parent().unwrap()).unwrap();
         std::fs::copy(&record, &misfiled).unwrap();
         match Snapshot::open_stored(&data, &format!("sha256:{other_key}"), &cfg) {

@@ -622,7 +622,7 @@ impl AppState {
                 .filter(|f| f.old_blob == f.new_blob)
                 .filter_map(|f| Some((f.new_path.clone()?, f.old_path.clone()?)))
                 .collect();
-            let old_marks = review_marks(&old_review_dir, &old.ids().tree_sha256);
+            let old_marks = review_marks(&old_review_dir, &old.ids().tree_sha256.to_string());
             let compared = Compared {
                 old,
                 new,
@@ -744,8 +744,8 @@ impl AppState {
             self.compare.as_ref().and_then(|c| c.compared().cloned()).ok_or("the comparison is not ready")?;
         let review = self.review.as_mut().ok_or("no review is open")?;
         let old_dir = self.data.review_dir(&compared.old.ids().tree_sha256);
-        let old_review =
-            vitrine_record::Review::open(&old_dir, &compared.old.ids().tree_sha256).map_err(|e| {
+        let old_review = vitrine_record::Review::open(&old_dir, &compared.old.ids().tree_sha256.to_string())
+            .map_err(|e| {
                 format!("cannot open the review of the version before in {}: {e}", old_dir.display())
             })?;
         let report = review.carry_over(&compared.old, &compared.new, &old_review)?;

@@ -229,10 +229,10 @@ fn search(
 
 /// The thread `hit` belongs to, read from its review's log (verified on open).
 fn read_thread(data: &std::path::Path, hit: &Hit) -> Result<ForeignThread, String> {
-    if !vitrine_record::entry::is_hex64(&hit.snapshot) {
+    let Ok(tree) = hit.snapshot.parse::<vitrine_snapshot::Sha256Id>() else {
         return Err(format!("the library names a snapshot that is not a tree id: {}", hit.snapshot));
-    }
-    let dir = vitrine_snapshot::store::DataDir::at(data).review_dir(&hit.snapshot);
+    };
+    let dir = vitrine_snapshot::store::DataDir::at(data).review_dir(&tree);
     let review = vitrine_record::Review::open(&dir, &hit.snapshot)
         .map_err(|e| format!("cannot read the review of snapshot {}: {e}", hit.snapshot))?;
     let all = vitrine_record::thread::threads(review.entries());

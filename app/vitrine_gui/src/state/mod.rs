@@ -12,7 +12,7 @@ pub(crate) mod command;
 pub mod compare;
 pub(crate) mod coverage;
 pub mod document;
-pub(crate) mod errors;
+pub mod errors;
 pub(crate) mod find;
 pub(crate) mod fuzzy;
 pub(crate) mod health;

@@ -217,7 +217,7 @@ impl AppState {
         let f = &self.threads.filter;
         let status = f.status.map(|s| s.as_str().to_owned());
         let severity = f.severity.map(|s| s.as_str().to_owned());
-        let tree = self.snapshot.as_ref().map(|s| s.ids().tree_sha256.clone());
+        let tree = self.snapshot.as_ref().map(|s| s.ids().tree_sha256.to_string());
         let data = self.data.root().to_path_buf();
         self.threads.library.run(data, tree.as_deref(), status, severity);
     }
@@ -227,7 +227,7 @@ impl AppState {
     fn open_library_hit(&mut self) {
         let lib = &self.threads.library;
         let Some(hit) = lib.hits.get(lib.selected).cloned() else { return };
-        let here = self.snapshot.as_ref().is_some_and(|s| s.ids().tree_sha256 == hit.snapshot);
+        let here = self.snapshot.as_ref().is_some_and(|s| s.ids().tree_sha256.to_string() == hit.snapshot);
         if !here {
             let data = self.data.root().to_path_buf();
             self.threads.library.read_foreign(data, &hit);

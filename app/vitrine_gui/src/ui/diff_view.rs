@@ -180,7 +180,8 @@ fn reviewed_before(state: &AppState, compare: &CompareState, change: &FileChange
     let (Some(review), Some(path), Some(blob)) = (&state.review, &change.new_path, &change.new_blob) else {
         return false;
     };
-    review.is_reviewed(path, blob) || compare.compared().is_some_and(|c| c.reviewed_before(path, blob))
+    let blob = blob.to_string();
+    review.is_reviewed(path, &blob) || compare.compared().is_some_and(|c| c.reviewed_before(path, &blob))
 }
 
 /// Draws the diff of the change on screen. Returns the rows that fit (the page size).

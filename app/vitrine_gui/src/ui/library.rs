@@ -66,7 +66,7 @@ pub fn hits_ui(ui: &mut egui::Ui, state: &crate::state::AppState, commands: &mut
         ui.label("No thread matches (check the words and the severity and status filters).");
         return;
     }
-    let here = state.snapshot.as_ref().map(|s| s.ids().tree_sha256.clone()).unwrap_or_default();
+    let here = state.snapshot.as_ref().map(|s| s.ids().tree_sha256.to_string()).unwrap_or_default();
     let focused = ui.memory(|m| m.has_focus(crate::ui::threads::list_id()));
     if focused {
         let (down, up, enter) = ui.input_mut(|i| {
