@@ -52,17 +52,16 @@ set -euo pipefail
 run=$1 deb=$2 commit=$3 lock=$4 sbom=$5 tree=$6
 mount -t proc proc "$run/proc"
 mount --rbind /dev "$run/dev"
-in() { chroot "$run" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
-in apt-get update -qq
+inside() { chroot "$run" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
+inside apt-get update -qq
 echo "== apt-get install ./$deb"
-in env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "/tmp/$deb" \
+inside env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "/tmp/$deb" \
   >"$run/tmp/apt.log" 2>&1 || { cat "$run/tmp/apt.log"; exit 1; }
-grep -E '^(Setting up|The following NEW)' "$run/tmp/apt.log" | grep -c '^Setting up' |
-  xargs -I{} echo "installed vitrine and {} packages in all"
-in dpkg -s vitrine | grep -E '^(Version|Installed-Size|Depends):'
+echo "packages set up (vitrine and its dependencies): $(grep -c '^Setting up' "$run/tmp/apt.log" || true)"
+inside dpkg -s vitrine | grep -E '^(Version|Installed-Size|Depends):'
 
 echo "== vitrine --version --verbose"
-out=$(in vitrine --version --verbose)
+out=$(inside vitrine --version --verbose)
 echo "$out"
 field() { sed -n "s/^$1: //p" <<<"$out"; }
 [ "$(field commit)" = "$commit" ] || { echo "commit is not $commit" >&2; exit 1; }
@@ -79,14 +78,14 @@ done
 echo "installed: man page, bash/zsh/fish completions, desktop entry, icon, SBOM, copyright"
 
 echo "== vitrine digest /tmp/demo"
-in vitrine --data /tmp/vitrine-data digest /tmp/demo | tee "$run/tmp/digest.txt"
+inside vitrine --data /tmp/vitrine-data digest /tmp/demo | tee "$run/tmp/digest.txt"
 grep -q "$tree" "$run/tmp/digest.txt" || { echo "the digest does not show git's tree id $tree" >&2; exit 1; }
 echo "digest: git tree id $tree, as git computes it"
 
 echo "== the window under Xvfb (only the package's Depends installed, then xvfb for the display)"
-in env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xvfb xauth >/dev/null 2>&1
+inside env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xvfb xauth >/dev/null 2>&1
 set +e
-in xvfb-run -a -s "-nolisten tcp -screen 0 1280x800x24" \
+inside xvfb-run -a -s "-nolisten tcp -screen 0 1280x800x24" \
   timeout --signal=KILL 8 vitrine --data /tmp/vitrine-data open /tmp/demo >"$run/tmp/window.log" 2>&1
 status=$?
 set -e
@@ -96,6 +95,7 @@ if [ $status -ne 137 ]; then
   cat "$run/tmp/window.log" >&2
   exit 1
 fi
-echo "window: still running after 8 s on the demo, stopped (stderr: $(wc -l <"$run/tmp/window.log") lines)"
+echo "window: still running after 8 s on the demo, then stopped; what it wrote on stderr:"
+sed 's/^/    /' "$run/tmp/window.log"
 INNER
 echo "deb-test: $(basename "$deb") installs and runs on a fresh Debian 12"
