@@ -618,6 +618,42 @@ fn a_path_without_a_subcommand_opens_the_window_and_a_missing_one_is_named() {
     assert!(out.contains("--manifest"), "{out}");
 }
 
+#[test]
+fn the_snapshot_limits_are_listed_once_at_the_top_and_taken_after_any_subcommand() {
+    let limits = [
+        "--max-text-bytes <BYTES>",
+        "--archive-max-bytes <BYTES>",
+        "--archive-max-entries <N>",
+        "--archive-max-ratio <N>",
+    ];
+    let (code, top, _) = vitrine_os(&["--help".as_ref()]);
+    assert_eq!(code, 0);
+    for l in limits {
+        assert_eq!(top.matches(l).count(), 1, "{l} in the top-level help:\n{top}");
+    }
+    for sub in ["search", "people", "digest", "verify", "key"] {
+        let (code, help, _) = vitrine_os(&[sub.as_ref(), "--help".as_ref()]);
+        assert_eq!(code, 0, "{sub}");
+        assert!(
+            !help.contains("--max-text-bytes") && !help.contains("--archive-max"),
+            "{sub} --help:\n{help}"
+        );
+    }
+    // Hidden from the subcommand's help, still taken there.
+    let t = TempTree::new();
+    t.file_bytes(b"a.c", b"int big_enough_to_skip;\n");
+    let (code, out, err) = vitrine_os(&[
+        "health".as_ref(),
+        arg(t.path()),
+        "--json".as_ref(),
+        "--max-text-bytes".as_ref(),
+        "5".as_ref(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["classes"]["too-large"], 1, "{out}");
+}
+
 /// How many files in the data directory's `ingest-cache/` have a name starting with `prefix`
 /// (`dir-`: per-file caches; `reopen-`: reopen tables, written only for trees older than the racy window).
 fn ingest_caches(data: &Path, prefix: &str) -> usize {

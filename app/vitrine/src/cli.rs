@@ -57,22 +57,43 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Limits applied when a snapshot is opened (all subcommands).
+/// Limits applied when a snapshot is opened. Global, so they are taken in any position after any
+/// subcommand, but hidden from the subcommands' help pages, where they would repeat on every one:
+/// `vitrine --help` lists them once ([`limits_help`]).
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Snapshot limits")]
 pub struct IngestArgs {
     /// Text files larger than this are hashed and listed but not indexed [default: 67108864]
-    #[arg(long, global = true, value_name = "BYTES")]
+    #[arg(long, global = true, hide = true, value_name = "BYTES")]
     pub max_text_bytes: Option<u64>,
     /// Refuse an archive that unpacks to more bytes than this [default: 34359738368]
-    #[arg(long, global = true, value_name = "BYTES")]
+    #[arg(long, global = true, hide = true, value_name = "BYTES")]
     pub archive_max_bytes: Option<u64>,
     /// Refuse an archive with more entries than this [default: 2000000]
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, hide = true, value_name = "N")]
     pub archive_max_entries: Option<u64>,
     /// Refuse an archive that unpacks to more than N bytes per archive byte (past 64 MiB) [default: 100]
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, hide = true, value_name = "N")]
     pub archive_max_ratio: Option<u64>,
+}
+
+/// The snapshot limits as a help section for the top-level help, written from [`IngestArgs`]' own
+/// definitions so the two cannot drift apart.
+fn limits_help() -> String {
+    let limits = <IngestArgs as Args>::augment_args(clap::Command::new("limits"));
+    let rows: Vec<(String, String)> = limits
+        .get_arguments()
+        .filter_map(|a| {
+            let long = a.get_long()?;
+            let value =
+                a.get_value_names().and_then(|v| v.first()).map(|v| format!(" <{v}>")).unwrap_or_default();
+            Some((format!("--{long}{value}"), a.get_help().map(|h| h.to_string()).unwrap_or_default()))
+        })
+        .collect();
+    let mut text = String::from("Snapshot limits (any command that opens a snapshot, in any position):\n");
+    for (flag, help) in rows {
+        text.push_str(&format!("      {flag}\n          {help}\n"));
+    }
+    text
 }
 
 impl IngestArgs {
@@ -115,7 +136,7 @@ pub enum Command {
 
 /// The command line's definition (for the man page and the shell completions).
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    <Cli as clap::CommandFactory>::command().after_help(limits_help())
 }
 
 /// Whether `--version` or `-V` stands among the options (before any `--`), after the program name.
@@ -129,7 +150,10 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let cli = match Cli::try_parse_from(&args) {
+    let parsed = command()
+        .try_get_matches_from(&args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         // `--version` answers after any subcommand too, as clap's own flag does, even where the
         // subcommand's required arguments are missing (`vitrine search --version`).
