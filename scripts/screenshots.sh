@@ -72,8 +72,9 @@ shot light-theme "" --theme light --file src/packet.cpp --line 14
 shot callers "keys key ctrl+f; keys type 'is_operator(user)'; keys key Escape ctrl+shift+h" --file src/auth.cpp --line 18
 shot word-wrap "keys key alt+z" --file src/hosts.inc --line 2
 shot ranked-search "sleep 10" --search '~licence check' --file src/license.cpp --line 9
-# The Threads tab of 2.4.2 searching every review: the scope radio and the search box are clicked.
-SNAP=$demo2 shot findings-library "keys key ctrl+shift+l; sleep 1; click 420 719; click 880 719; keys type 'bidi'" \
+# The Threads tab of 2.4.2 searching every review: the scope radio and the search box are clicked (their
+# place in the 1500x940 window with the bottom panel at its default 42% of the height).
+SNAP=$demo2 shot findings-library "keys key ctrl+shift+l; sleep 1; click 411 599; click 877 599; keys type 'bidi'" \
   --file src/auth.cpp --line 13
 
 shot threads "keys key ctrl+shift+l" --file src/auth.cpp --line 13
