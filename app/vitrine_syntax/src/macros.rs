@@ -52,6 +52,9 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
         let next = tokens.get(i + 1);
         let next_text = next.map(text).unwrap_or_default();
         if next_text == b"(" {
+            if let Some(end) = attribute_invocation(source, &tokens, i) {
+                blank.push((t.start, end));
+            }
             continue;
         }
         if KERNEL_ANNOTATIONS.iter().any(|k| k.as_bytes() == word) {
@@ -92,6 +95,7 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
             blank.push((t.start, t.end));
         }
     }
+    blank.extend(extra_specifier_words(source, &tokens));
     if blank.is_empty() {
         return None;
     }
@@ -102,6 +106,171 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// Keywords that may stand among a declaration's specifiers before the declared name.
+const SPECIFIER_KEYWORDS: &[&[u8]] = &[
+    b"static",
+    b"extern",
+    b"inline",
+    b"__inline",
+    b"__inline__",
+    b"const",
+    b"volatile",
+    b"register",
+    b"restrict",
+    b"__restrict",
+    b"_Noreturn",
+    b"__extension__",
+    b"_Thread_local",
+    b"thread_local",
+    b"virtual",
+    b"explicit",
+    b"constexpr",
+    b"friend",
+    b"mutable",
+];
+
+/// Keywords that name a type by themselves.
+const TYPE_KEYWORDS: &[&[u8]] = &[
+    b"void",
+    b"char",
+    b"short",
+    b"int",
+    b"long",
+    b"float",
+    b"double",
+    b"signed",
+    b"unsigned",
+    b"_Bool",
+    b"bool",
+    b"wchar_t",
+    b"char8_t",
+    b"char16_t",
+    b"char32_t",
+    b"auto",
+    b"__int128",
+    b"_Complex",
+];
+
+/// Lower-case attribute macros among a function's specifiers (OpenSSL's `static ossl_inline
+/// ossl_unused BIO_POLL_DESCRIPTOR SSL_as_poll_descriptor(`): a declaration names at most one type
+/// with an identifier, so of the identifiers between the start of a declaration and the declared
+/// name, all but the type are attributes (all of them when a keyword names the type). Declarations
+/// that name a `struct`, `union`, `enum` or `class`, or a qualified or template type, are left alone.
+fn extra_specifier_words(source: &[u8], tokens: &[Token]) -> Vec<(usize, usize)> {
+    let text = |t: &Token| source.get(t.start..t.end).unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if t.kind != Kind::Ident || tokens.get(i + 1).map(text) != Some(&b"("[..]) {
+            continue;
+        }
+        // Back from the declared name over `*` and qualifiers, then over the specifiers, to the end
+        // of the previous statement (or the start of the file).
+        let mut words: Vec<&Token> = Vec::new();
+        let mut keyword_type = false;
+        let mut j = i;
+        let mut at_boundary = false;
+        while let Some(p) = j.checked_sub(1) {
+            let Some(prev) = tokens.get(p) else { break };
+            let w = text(prev);
+            if matches!(w, b";" | b"{" | b"}") {
+                at_boundary = true;
+                break;
+            }
+            if prev.kind != Kind::Ident {
+                if w == b"*" && words.is_empty() {
+                    j = p;
+                    continue;
+                }
+                break;
+            }
+            if TYPE_KEYWORDS.contains(&w) {
+                keyword_type = true;
+            } else if !SPECIFIER_KEYWORDS.contains(&w) {
+                if ends_specifiers(w) {
+                    break;
+                }
+                words.push(prev);
+            }
+            j = p;
+        }
+        if j == 0 && !at_boundary {
+            at_boundary = true;
+        }
+        let attributes = if keyword_type { words.len() } else { words.len().saturating_sub(1) };
+        if !at_boundary || attributes == 0 {
+            continue;
+        }
+        // `words` runs from the name back: the type is the first found unless a keyword names it.
+        let skip = usize::from(!keyword_type);
+        out.extend(words.iter().skip(skip).map(|w| (w.start, w.end)));
+    }
+    out
+}
+
+/// Keywords (and keyword-like names) that cannot stand among plain specifiers: a declaration
+/// holding one is not read here.
+fn ends_specifiers(w: &[u8]) -> bool {
+    std::str::from_utf8(w).is_ok_and(crate::symbols::is_c_keyword)
+        || matches!(
+            w,
+            b"typedef"
+                | b"class"
+                | b"typename"
+                | b"template"
+                | b"using"
+                | b"namespace"
+                | b"operator"
+                | b"new"
+                | b"delete"
+                | b"throw"
+                | b"public"
+                | b"private"
+                | b"protected"
+                | b"co_return"
+                | b"co_yield"
+                | b"co_await"
+                | b"decltype"
+                | b"alignof"
+                | b"static_assert"
+                | b"_Static_assert"
+                | b"__attribute__"
+                | b"__declspec"
+                | b"asm"
+                | b"__asm__"
+                | b"noexcept"
+                | b"override"
+                | b"final"
+                | b"requires"
+                | b"concept"
+        )
+}
+
+/// The end of an attribute macro invoked before a declarator, `__printf(4, 5)`, `__aligned(8)` or
+/// `__section(".init.text")`, when the identifier at `i` starts one: a `__name` or a macro-like name
+/// whose arguments are only numbers and strings, followed by a name or `*`. A call is never followed
+/// by a name, and a K&R parameter list holds names, so neither is taken.
+fn attribute_invocation(source: &[u8], tokens: &[Token], i: usize) -> Option<usize> {
+    let text = |t: &Token| source.get(t.start..t.end).unwrap_or_default();
+    let word = text(tokens.get(i)?);
+    if !(word.starts_with(b"__") || is_macro_like(word)) {
+        return None;
+    }
+    let mut j = i + 2;
+    loop {
+        let t = tokens.get(j)?;
+        match text(t) {
+            b")" => break,
+            b"," => {}
+            w if w.first().is_some_and(u8::is_ascii_digit) => {}
+            _ => return None,
+        }
+        j += 1;
+    }
+    let close = tokens.get(j)?;
+    let after = tokens.get(j + 1)?;
+    (after.kind == Kind::Ident || text(after) == b"*").then_some(close.end)
 }
 
 /// Macro names that say they are specifiers wherever they appear (`BOOST_CONSTEXPR`,
@@ -252,6 +421,19 @@ mod tests {
         assert_eq!(run("class any BOOST_FINAL : public base {"), "class any             : public base {");
         assert_eq!(run("static int __init demo(char __user *p)"), "static int        demo(char        *p)");
         assert_eq!(
+            run("static void __printf(4, 5)\nreport(int l, const char *f, ...)"),
+            format!("static void {}\nreport(int l, const char *f, ...)", " ".repeat(14))
+        );
+        assert_eq!(
+            run("static ossl_inline ossl_unused BIO_POLL_DESCRIPTOR\nSSL_as_poll_descriptor(SSL *s)"),
+            format!("static {} BIO_POLL_DESCRIPTOR\nSSL_as_poll_descriptor(SSL *s)", " ".repeat(23))
+        );
+        assert_eq!(
+            run("}\nstatic ossl_unused ossl_inline int ssl_tsan_lock(const SSL_CTX *ctx)"),
+            format!("}}\nstatic {} int ssl_tsan_lock(const SSL_CTX *ctx)", " ".repeat(23))
+        );
+        assert_eq!(run("int __section(\".x\") early(void)"), format!("int {} early(void)", " ".repeat(15)));
+        assert_eq!(
             run("BOOST_CONSTEXPR ptr() BOOST_SP_NOEXCEPT : px(0) {}"),
             "                ptr()                   : px(0) {}"
         );
@@ -269,6 +451,16 @@ mod tests {
             "struct MY_STRUCT s;\n",
             "x = FOO_A + FOO_B;\n",
             "BOOST_NOEXCEPT_IF(true)\n",
+            "int old_style(a, b) int a; int b; { return a; }\n",
+            "if (__builtin_expect(x, 0)) return;\n",
+            "__printf(1, 2);\n",
+            "typedef int handler_fn(int);\n",
+            "static const struct ops *pick(int);\n",
+            "static std::string name(int);\n",
+            "MyClass obj(1, 2);\n",
+            "x = a * b(c);\n",
+            "return wrap(x);\n",
+            "static inline u32 read_reg(void *p);\n",
             "// BOOST_FORCEINLINE bool f in a comment\n",
             "const char *s = \"BOOST_FORCEINLINE bool f\";\n",
         ] {

@@ -360,8 +360,10 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                     }
                     stack.push(Open::Other);
                 } else if stack.iter().all(|o| matches!(o, Open::Scope)) {
+                    // `class A final {` is a class head, not a signature ending in `final`.
                     let after_signature = prev == b')'
                         || (prev == b'a'
+                            && !st_scope
                             && matches!(
                                 prev_word,
                                 b"const" | b"noexcept" | b"override" | b"final" | b"volatile"
@@ -657,6 +659,18 @@ mod tests {
     const KERNEL: &str = "static int f(int a)\n{\n\tstruct x *p = get(a); /* } */\n\tif (p->ops->open(p))\n\t\treturn \"}\"[0];\n#ifdef CONFIG_Y\n\tcall_y(p.field);\n#endif\n\treturn 0;\n}\n\nint g(void) { return 1; }\n\nvoid h(void)\n{\n#ifdef A\n\tif (a) {\n#else\n\tif (b) {\n#endif\n\t\tdo_it();\n\t}\n}\n\nvoid k(void)\n{\n\tstruct local { int v; } l;\n\tuse(&l);\n}\n\nint after(void)\n{\n\treturn done();\n}\n";
 
     const CPP: &str = "namespace a {\nclass B : public C {\npublic:\n    int get() const\n    {\n        return helper(x_);\n    }\n    B() : x_(0) {}\n    int x_ = f(1);\n};\ninline void free_fn(int v)\n{\n    call(v);\n}\nauto l = [](int v) {\n    return v;\n};\n}\n";
+
+    /// A class declared `final` is a scope whose members' bodies are skimmed, not a function body
+    /// ending in `final` (which would hide every member from the grammar).
+    #[test]
+    fn a_final_class_is_a_scope_not_a_body() {
+        let s = b"class Manager final {\n public:\n  bool enabled() const { return size() > 0; }\n  int get() final\n  {\n    return 1;\n  }\n};\n";
+        let text: Vec<String> = find_bodies(s)
+            .iter()
+            .map(|b| std::str::from_utf8(&s[b.start..b.end]).unwrap().trim().to_string())
+            .collect();
+        assert_eq!(text, vec!["return 1;"]);
+    }
 
     #[test]
     fn cpp_bodies_in_namespaces_and_classes_are_skimmed() {

@@ -162,3 +162,33 @@ fn test_macros_are_named_by_their_second_argument() {
         );
     }
 }
+
+/// An attribute macro with arguments before the declarator (`static void __printf(4, 5)` and the
+/// name on the next line) is no function: the function is the name after it. Lower-case attribute
+/// macros among the specifiers (`static ossl_inline ossl_unused T name(`) lose no function either.
+#[test]
+fn attribute_macros_with_arguments_are_not_the_function() {
+    let source = b"static void __printf(4, 5)\nreport(struct dev *d, int level, const char *fmt, ...)\n{\n\tva_list args;\n\tva_start(args, fmt);\n}\n\nstatic __printf(2, 3) __cold int\nwarn_once(int level, const char *fmt, ...)\n{\n\treturn level;\n}\n\nint __aligned(8) table_get(int i)\n{\n\treturn i;\n}\n\nstatic inline void __section(\".init.text\") early(void)\n{\n}\n\nstatic ossl_inline ossl_unused BIO_POLL_DESCRIPTOR\nSSL_as_poll_descriptor(SSL *s)\n{\n\tBIO_POLL_DESCRIPTOR d;\n\treturn d;\n}\n\nstatic ossl_unused ossl_inline int ssl_tsan_lock(const SSL_CTX *ctx)\n{\n\treturn 1;\n}\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source, &options);
+        let functions: Vec<(&str, u32)> = fs
+            .definitions
+            .iter()
+            .filter(|d| d.kind.is_function_like())
+            .map(|d| (d.name.as_str(), d.name_range.start.line))
+            .collect();
+        assert_eq!(
+            functions,
+            [
+                ("report", 1),
+                ("warn_once", 8),
+                ("table_get", 13),
+                ("early", 18),
+                ("SSL_as_poll_descriptor", 23),
+                ("ssl_tsan_lock", 29)
+            ],
+            "skim {skim_bodies}"
+        );
+    }
+}
