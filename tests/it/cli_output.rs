@@ -215,3 +215,66 @@ fn a_role_the_policy_does_not_name_is_said_on_stderr_and_the_key_options_have_he
         assert!(line.contains(says), "{option} has no help: {line}");
     }
 }
+
+/// A writer that takes `room` bytes, then fails as a pipe whose reader has gone (`| head -1`).
+struct ClosedAfter {
+    room: usize,
+}
+
+impl std::io::Write for ClosedAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.room == 0 { Err(std::io::ErrorKind::BrokenPipe.into()) } else { Ok(()) }
+    }
+}
+
+/// Piping any command into `head`: the output stops where the reader stopped, with no error on
+/// stderr and a success exit status, as `grep | head` behaves.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let t = program();
+    let (_d, data) = data_dir();
+    let snap = t.path().to_str().unwrap();
+    let data = data.to_str().unwrap();
+    for args in [
+        vec!["digest", snap, "--files"],
+        vec!["health", snap],
+        vec!["search", snap, "helper"],
+        vec!["symbols", snap, "src/main.c"],
+        vec!["def", snap, "helper"],
+        vec!["callers", snap, "helper"],
+        vec!["refs", snap, "helper"],
+    ] {
+        for room in [0, 10] {
+            let mut all = vec!["vitrine", "--data", data, "-q"];
+            all.extend(&args);
+            let mut err = Vec::new();
+            let code = vitrine::run_with(all, &mut ClosedAfter { room }, &mut err);
+            let err = String::from_utf8_lossy(&err);
+            assert_eq!((code, err.as_ref()), (0, ""), "{args:?} with {room} bytes taken");
+        }
+    }
+}
+
+/// Global options are taken after a snapshot path given without a subcommand, as after any
+/// subcommand: `vitrine PATH --data DIR` opens PATH with that data directory.
+#[test]
+fn global_options_after_a_bare_path_are_options_not_more_paths() {
+    let (_d, data) = data_dir();
+    let (code, _, err) =
+        vitrine_os(&["/no/such/snapshot".as_ref(), "--data".as_ref(), data.as_os_str(), "-q".as_ref()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot open snapshot /no/such/snapshot: no such file or directory"), "{err}");
+    // Two paths are still one too many, and said so.
+    let (code, _, err) =
+        vitrine_os(&["/no/a".as_ref(), "/no/b".as_ref(), "--data".as_ref(), data.as_os_str()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("give one snapshot PATH"), "{err}");
+}

@@ -150,9 +150,21 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let parsed = command()
-        .try_get_matches_from(&args)
-        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let parse = |args: &[OsString]| {
+        command().try_get_matches_from(args).and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m))
+    };
+    let parsed = match parse(&args) {
+        // `vitrine PATH --data DIR`: clap hands everything after a path to the external subcommand,
+        // global options included. Parsed again with the path last, the options are taken as they are
+        // in any other position.
+        Ok(Cli { command: Some(Command::Path(rest)), .. }) if rest.len() > 1 => {
+            let (path, options) = rest.split_at(1);
+            let reordered: Vec<OsString> =
+                args.iter().take(args.len() - rest.len()).chain(options).chain(path).cloned().collect();
+            parse(&reordered)
+        }
+        other => other,
+    };
     let cli = match parsed {
         Ok(cli) => cli,
         // `--version` answers after any subcommand too, as clap's own flag does, even where the
@@ -206,9 +218,18 @@ where
     };
     match result {
         Ok(exit) => exit as u8,
+        // Output piped into a reader that stopped (`| head`): nothing is wrong and nothing is said.
+        Err(e) if is_broken_pipe(&e) => Exit::Ok as u8,
         Err(e) => {
             let _ = writeln!(ctx.err, "vitrine: error: {}", crate::common::term(&format!("{e:#}")));
             Exit::Usage as u8
         }
     }
+}
+
+/// Whether an error comes from writing into a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
