@@ -13,6 +13,7 @@ mod errors;
 mod findings;
 mod gui;
 mod gui_compare;
+mod gui_friction;
 mod gui_ranked;
 mod hostile;
 mod latency;

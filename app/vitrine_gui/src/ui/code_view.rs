@@ -506,6 +506,7 @@ fn text_view(
                 row.painter().rect_filled(edge, 0.0, rgb(theme.foreground).gamma_multiply(0.35));
             }
             if line == view.cursor || selected {
+                mark_selected_rows(row.ctx(), band);
                 let fill = if selected {
                     Color32::from_rgba_unmultiplied(70, 130, 220, 60)
                 } else {
@@ -592,6 +593,30 @@ fn unit_width(u: &Unit<'_>) -> usize {
 }
 
 /// How many rows a line takes when wrapped at `cols` columns (at least one).
+/// Where the rows of the cursor and the selection were drawn this frame (screen coordinates), for
+/// windows that must not cover them (the annotation composer).
+pub fn selected_rows(ctx: &egui::Context) -> Option<egui::Rect> {
+    let frame = ctx.cumulative_frame_nr();
+    ctx.data(|d| d.get_temp::<(u64, egui::Rect)>(selected_rows_id()))
+        .filter(|(f, _)| *f == frame)
+        .map(|(_, r)| r)
+}
+
+fn selected_rows_id() -> egui::Id {
+    egui::Id::unique("vitrine-selected-rows")
+}
+
+fn mark_selected_rows(ctx: &egui::Context, band: egui::Rect) {
+    let frame = ctx.cumulative_frame_nr();
+    ctx.data_mut(|d| {
+        let rows = match d.get_temp::<(u64, egui::Rect)>(selected_rows_id()) {
+            Some((f, r)) if f == frame => r.union(band),
+            _ => band,
+        };
+        d.insert_temp(selected_rows_id(), (frame, rows));
+    });
+}
+
 pub fn wrapped_rows(text: &str, cols: usize) -> usize {
     let cols = cols.max(1);
     let mut rows = 1;

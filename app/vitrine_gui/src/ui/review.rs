@@ -258,12 +258,19 @@ pub fn composer_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Com
     let Some(c) = &review.composer else { return };
     let mut d: Composer = c.clone();
     let mut submit = false;
-    egui::Window::new("New annotation")
-        .collapsible(false)
-        .default_width(560.0)
-        // Bottom right, over the panels rather than the code: the lines being annotated stay readable.
-        .anchor(egui::Align2::RIGHT_BOTTOM, [-20.0, -40.0])
-        .show(ctx, |ui| {
+    // On the right, at the bottom or the top, whichever leaves the lines being annotated (drawn
+    // earlier this frame) readable: the side with more room beyond them.
+    let screen = ctx.content_rect();
+    let at_top = crate::ui::code_view::selected_rows(ctx)
+        .is_some_and(|rows| rows.top() - screen.top() > screen.bottom() - rows.bottom());
+    let (anchor, offset) = if at_top {
+        (egui::Align2::RIGHT_TOP, [-20.0, 80.0])
+    } else {
+        (egui::Align2::RIGHT_BOTTOM, [-20.0, -40.0])
+    };
+    egui::Window::new("New annotation").collapsible(false).default_width(560.0).anchor(anchor, offset).show(
+        ctx,
+        |ui| {
             ui.label(RichText::new(format!("{}: lines {}–{}", d.path, d.first, d.last)).monospace().strong());
             ui.horizontal(|ui| {
                 for (class, name) in
@@ -311,7 +318,8 @@ pub fn composer_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Com
             });
             submit |= review.identity.is_some()
                 && ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter));
-        });
+        },
+    );
     if d != *c {
         commands.push(ReviewCmd::EditComposer(d));
     }
