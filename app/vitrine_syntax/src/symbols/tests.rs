@@ -162,3 +162,11 @@ fn test_macros_are_named_by_their_second_argument() {
         );
     }
 }
+
+/// The index stores a kind as its position in `SymbolKind::ALL`, computed as the enum's order.
+#[test]
+fn a_kind_index_is_its_position_in_all() {
+    for (i, k) in SymbolKind::ALL.iter().enumerate() {
+        assert_eq!(usize::from(k.index()), i, "{k:?}");
+    }
+}
