@@ -76,9 +76,18 @@ impl DefRecord {
     /// Decodes one `DEF_RECORD`-byte record; `None` for a record of another size.
     pub(super) fn decode(rec: &[u8]) -> Option<DefRecord> {
         let mut r = Reader::exact(rec, DEF_RECORD)?;
-        let (name, file, line, column, start_line) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?);
-        let packed = r.u32()?;
-        Some(DefRecord {
+        let mut words = [0u32; DEF_RECORD / 4];
+        for w in &mut words {
+            *w = r.u32()?;
+        }
+        Some(DefRecord::from_words(words))
+    }
+
+    /// The record from its seven words as stored: name, file, line, column, start line,
+    /// span | flags << 24, scope (the layout of `defs.bin` and of the build's scratch file).
+    pub(super) fn from_words(words: [u32; DEF_RECORD / 4]) -> DefRecord {
+        let [name, file, line, column, start_line, packed, scope] = words;
+        DefRecord {
             name,
             file,
             line,
@@ -86,8 +95,8 @@ impl DefRecord {
             start_line,
             span: packed & 0x00ff_ffff,
             flags: (packed >> 24) as u8,
-            scope: r.u32()?,
-        })
+            scope,
+        }
     }
 
     /// The record [`DefRecord::decode`] reads (`span` keeps its low 24 bits).

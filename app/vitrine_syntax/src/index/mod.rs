@@ -46,7 +46,7 @@ pub use self::build::{
 };
 pub use self::format::FORMAT_VERSION;
 pub use self::partial::{PartialAnswer, PartialDefinitions, PartialHit};
-pub use self::pattern::{NamePattern, PATTERN_NAME_LIMIT, PatternHits};
+pub use self::pattern::{NamePattern, PATTERN_NAME_LIMIT, PatternHits, WrittenDefinition};
 pub use self::reader::SymbolIndex;
 
 /// What the index says about itself (`meta.json`).

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::SyntaxError;
 
-use super::format::io_err;
+use super::format::{DEF_RECORD, io_err};
 
 /// Records per window of the final sort (a window's records, their keys and the output buffer are
 /// what the writing phase holds beside the name table).
@@ -21,7 +21,7 @@ pub(super) const WINDOW: u64 = if cfg!(test) { 3 } else { 1 << 20 };
 
 /// A definition as in `defs.bin` but keyed by name id (its sequence number is its position):
 /// name id, file, line, column, start line, span | flags << 24, scope id.
-pub(super) const DEF_WORDS: usize = 7;
+pub(super) const DEF_WORDS: usize = DEF_RECORD / 4;
 /// A call: callee id, file, line, column, the caller definition's sequence number (or `NONE`).
 pub(super) const CALL_WORDS: usize = 5;
 /// An occurrence: name id, file.

@@ -238,16 +238,7 @@ fn write_defs(
                     corrupt(bucket, format!("record {i} names scope {scope}, which the build never saw"))
                 })?
             };
-            let def = DefRecord {
-                name: r,
-                file,
-                line,
-                column,
-                start_line,
-                span: packed & 0x00ff_ffff,
-                flags: (packed >> 24) as u8,
-                scope,
-            };
+            let def = DefRecord::from_words([r, file, line, column, start_line, packed, scope]);
             let decl = (def.flags >> 5) & 1;
             window.push((r, decl, file, line, column, seq, def));
             Ok(())
