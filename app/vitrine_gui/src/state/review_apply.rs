@@ -53,7 +53,7 @@ impl AppState {
                 let Some(form) = r.sign_in.clone() else { return false };
                 match r.sign_in(&form, &passphrase) {
                     Ok(()) => r.sign_in = None,
-                    Err(e) => self.error = Some(e),
+                    Err(e) => self.error = Some(e.to_string()),
                 }
             }
             ReviewCmd::SignOut => {
@@ -81,7 +81,7 @@ impl AppState {
             ReviewCmd::SubmitAnnotation => {
                 let (Some(r), Some(snap)) = (&mut self.review, &self.snapshot) else { return false };
                 if let Err(e) = r.submit(snap) {
-                    self.error = Some(e);
+                    self.error = Some(e.to_string());
                 } else {
                     self.right = RightTab::Annotations;
                 }
@@ -109,14 +109,14 @@ impl AppState {
                 let Some(r) = &mut self.review else { return false };
                 let body = r.reply.clone();
                 if let Err(e) = r.answer(&parent, &body, status) {
-                    self.error = Some(e);
+                    self.error = Some(e.to_string());
                 }
             }
             ReviewCmd::Retract(id) => {
                 if let Some(r) = &mut self.review
                     && let Err(e) = r.retract(&id)
                 {
-                    self.error = Some(e);
+                    self.error = Some(e.to_string());
                 }
             }
             ReviewCmd::CancelMark => self.mark_warning = None,
@@ -136,7 +136,7 @@ impl AppState {
                     return false;
                 };
                 if let Err(e) = r.mark_reviewed(snap, &path) {
-                    self.error = Some(e);
+                    self.error = Some(e.to_string());
                 }
             }
             ReviewCmd::AcceptImport { second_keys } => {
