@@ -27,7 +27,7 @@ use crate::error::RecordError;
 use crate::keys::{NS_BUNDLE, NS_CHECKPOINT, Signature, Signer};
 use crate::merkle::{self, Checkpoint};
 use crate::store::Review;
-use crate::verify::{Problem, RawEntry, Verified, check_log};
+use crate::verify::{Problem, ProblemKind, RawEntry, Verified, check_log};
 
 /// Largest file accepted inside a bundle, and largest bundle: a bound against decompression bombs and
 /// hostile input, far above any real record.
@@ -533,6 +533,7 @@ impl VerifyReport {
         for row in self.signers() {
             if row.signed_anything() && trusted.find(&row.principal, &row.fingerprint).next().is_none() {
                 self.problems.push(Problem::new(
+                    ProblemKind::Signer,
                     format!("signer {}", row.shown),
                     format!("{} ({}) key {} is not in {label}", row.shown, row.role, row.fingerprint),
                 ));
@@ -571,6 +572,9 @@ pub fn verify(files: &BundleFiles, snapshot: Option<&SnapshotData<'_>>) -> Verif
 
 /// [`verify`], and given the snapshot of the version this record continues (`previous`), the record's
 /// `continues` ids and where every port entry says its thread pointed (see [`crate::port`]).
+///
+/// Longer than 120 lines on purpose: the checks run in the order `verify.sh` runs them and the report
+/// lists them, each a few lines adding to the one report; the larger ones are functions of their own.
 pub fn verify_with_previous(
     files: &BundleFiles,
     snapshot: Option<&SnapshotData<'_>>,
@@ -579,17 +583,25 @@ pub fn verify_with_previous(
     let mut r = VerifyReport::default();
     let header: Option<RecordHeader> = match files.get("record.json") {
         None => {
-            r.problems.push(Problem::new("record.json", "missing"));
+            r.problems.push(Problem::new(ProblemKind::Missing, "record.json", "missing"));
             None
         }
         Some(b) => match serde_json::from_slice::<RecordHeader>(b) {
             Ok(h) if h.format == "vitrine-record" && (h.v == 1 || h.v == BUNDLE_FORMAT) => Some(h),
             Ok(h) => {
-                r.problems.push(Problem::new("record.json", format!("unknown format {} v{}", h.format, h.v)));
+                r.problems.push(Problem::new(
+                    ProblemKind::Unreadable,
+                    "record.json",
+                    format!("unknown format {} v{}", h.format, h.v),
+                ));
                 None
             }
             Err(e) => {
-                r.problems.push(Problem::new("record.json", format!("unreadable: {e}")));
+                r.problems.push(Problem::new(
+                    ProblemKind::Unreadable,
+                    "record.json",
+                    format!("unreadable: {e}"),
+                ));
                 None
             }
         },
@@ -601,11 +613,11 @@ pub fn verify_with_previous(
     }) {
         Some(Ok(p)) => p,
         Some(Err(m)) => {
-            r.problems.push(Problem::new("allowed_signers", m));
+            r.problems.push(Problem::new(ProblemKind::Unreadable, "allowed_signers", m));
             AllowedSigners::default()
         }
         None => {
-            r.problems.push(Problem::new("allowed_signers", "missing"));
+            r.problems.push(Problem::new(ProblemKind::Missing, "allowed_signers", "missing"));
             AllowedSigners::default()
         }
     };
@@ -618,7 +630,7 @@ pub fn verify_with_previous(
             if let Some(num) = stem.strip_suffix(".json") {
                 let expected = format!("{:06}", raws.len() + 1);
                 if num != expected {
-                    r.problems.push(Problem::new(name.as_str(), format!("out of sequence: expected entries/{expected}.json here (an entry was deleted or added)")));
+                    r.problems.push(Problem::new(ProblemKind::Sequence, name.as_str(), format!("out of sequence: expected entries/{expected}.json here (an entry was deleted or added)")));
                 }
                 raws.push(RawEntry {
                     name: name.clone(),
@@ -627,10 +639,18 @@ pub fn verify_with_previous(
                 });
             } else if let Some(json) = stem.strip_suffix(".json.sig") {
                 if files.get(&format!("entries/{json}.json")).is_none() {
-                    r.problems.push(Problem::new(name.as_str(), "signature without its entry"));
+                    r.problems.push(Problem::new(
+                        ProblemKind::Unexpected,
+                        name.as_str(),
+                        "signature without its entry",
+                    ));
                 }
             } else {
-                r.problems.push(Problem::new(name.as_str(), "unexpected file in entries/"));
+                r.problems.push(Problem::new(
+                    ProblemKind::Unexpected,
+                    name.as_str(),
+                    "unexpected file in entries/",
+                ));
             }
         }
     }
@@ -645,6 +665,7 @@ pub fn verify_with_previous(
         && h.entries as usize != raws.len()
     {
         r.problems.push(Problem::new(
+            ProblemKind::Sequence,
             "record.json",
             format!("says {} entries, the bundle has {}", h.entries, raws.len()),
         ));
@@ -653,13 +674,17 @@ pub fn verify_with_previous(
     // The status policy, over the entries that verified.
     for (i, v) in crate::policy::violations(&check.accepted) {
         if let Some(e) = check.accepted.get(i) {
-            r.problems.push(Problem::new(e.name.as_str(), format!("status policy: {v}")));
+            r.problems.push(Problem::new(
+                ProblemKind::Policy,
+                e.name.as_str(),
+                format!("status policy: {v}"),
+            ));
         }
     }
     // Retired principals sign nothing more; only the reviewing side retires or renames.
     for (i, why) in crate::people::retirements(&check.accepted).violations {
         if let Some(e) = check.accepted.get(i) {
-            r.problems.push(Problem::new(e.name.as_str(), format!("people: {why}")));
+            r.problems.push(Problem::new(ProblemKind::People, e.name.as_str(), format!("people: {why}")));
         }
     }
 
@@ -690,7 +715,7 @@ pub fn verify_with_previous(
         .iter()
         .filter(|f| !f.ok)
         .filter(|f| !r.problems.iter().any(|p| p.subject == f.name))
-        .map(|f| Problem::new(f.name.as_str(), f.how.as_str()))
+        .map(|f| Problem::new(ProblemKind::File, f.name.as_str(), f.how.as_str()))
         .collect();
     r.problems.extend(file_problems);
     r
@@ -892,36 +917,41 @@ fn check_checkpoint(
     problems: &mut Vec<Problem>,
 ) {
     let Some(text) = files.get("checkpoint") else {
-        problems.push(Problem::new("checkpoint", "missing"));
+        problems.push(Problem::new(ProblemKind::Missing, "checkpoint", "missing"));
         return;
     };
     let cp = match Checkpoint::parse(text) {
         Ok(c) => c,
         Err(e) => {
-            problems.push(Problem::new("checkpoint", e.to_string()));
+            problems.push(Problem::new(ProblemKind::Unreadable, "checkpoint", e.to_string()));
             return;
         }
     };
     match (files.get("checkpoint.sig"), header) {
-        (None, _) => problems.push(Problem::new("checkpoint.sig", "missing")),
+        (None, _) => problems.push(Problem::new(ProblemKind::Missing, "checkpoint.sig", "missing")),
         (Some(_), None) => problems.push(Problem::new(
+            ProblemKind::Signature,
             "checkpoint.sig",
             "cannot tell who exported the record (record.json unreadable)",
         )),
         (Some(sig), Some(h)) => {
             if let Err(m) = check_checkpoint_sig(sig, text, h, people) {
-                problems.push(Problem::new("checkpoint.sig", m));
+                problems.push(Problem::new(ProblemKind::Signature, "checkpoint.sig", m));
             }
         }
     }
     if let Some(h) = header
         && cp.origin != origin(&h.snapshot.tree_sha256)
     {
-        problems
-            .push(Problem::new("checkpoint", format!("origin {} is not this record's snapshot", cp.origin)));
+        problems.push(Problem::new(
+            ProblemKind::Checkpoint,
+            "checkpoint",
+            format!("origin {} is not this record's snapshot", cp.origin),
+        ));
     }
     if cp.size != raws.len() as u64 {
         problems.push(Problem::new(
+            ProblemKind::Checkpoint,
             "checkpoint",
             format!("covers {} entries, the bundle has {}", cp.size, raws.len()),
         ));
@@ -929,6 +959,7 @@ fn check_checkpoint(
     let root = merkle::root(&raws.iter().map(|r| r.bytes.as_slice()).collect::<Vec<_>>());
     if root != cp.root {
         problems.push(Problem::new(
+            ProblemKind::Checkpoint,
             "checkpoint",
             "the Merkle root of the entries does not match: entries changed, added, removed or reordered",
         ));
@@ -942,12 +973,24 @@ fn check_checkpoint(
         match (cp.extension(ext), files.get(file)) {
             (Some(want), Some(bytes)) => {
                 if want != format!("sha256:{}", sha256_hex(bytes)) {
-                    problems.push(Problem::new(file, "does not match the hash in the signed checkpoint"));
+                    problems.push(Problem::new(
+                        ProblemKind::Checkpoint,
+                        file,
+                        "does not match the hash in the signed checkpoint",
+                    ));
                 }
             }
-            (Some(_), None) => problems.push(Problem::new(file, "missing, but the checkpoint lists it")),
-            (None, Some(_)) => problems.push(Problem::new(file, "not covered by the checkpoint")),
-            (None, None) if required => problems.push(Problem::new("checkpoint", format!("no {ext} line"))),
+            (Some(_), None) => problems.push(Problem::new(
+                ProblemKind::Missing,
+                file,
+                "missing, but the checkpoint lists it",
+            )),
+            (None, Some(_)) => {
+                problems.push(Problem::new(ProblemKind::Unexpected, file, "not covered by the checkpoint"))
+            }
+            (None, None) if required => {
+                problems.push(Problem::new(ProblemKind::Checkpoint, "checkpoint", format!("no {ext} line")))
+            }
             (None, None) => {}
         }
     }
@@ -967,14 +1010,18 @@ fn check_earlier_checkpoints(
     for (name, text) in files.files.iter().filter(|(n, _)| n.starts_with("checkpoints/")) {
         if name.ends_with(".sig") {
             if files.get(name.trim_end_matches(".sig")).is_none() {
-                problems.push(Problem::new(name.as_str(), "signature without its checkpoint"));
+                problems.push(Problem::new(
+                    ProblemKind::Unexpected,
+                    name.as_str(),
+                    "signature without its checkpoint",
+                ));
             }
             continue;
         }
         let cp = match Checkpoint::parse(text) {
             Ok(c) => c,
             Err(e) => {
-                problems.push(Problem::new(name.as_str(), e.to_string()));
+                problems.push(Problem::new(ProblemKind::Unreadable, name.as_str(), e.to_string()));
                 continue;
             }
         };
@@ -982,6 +1029,7 @@ fn check_earlier_checkpoints(
             && cp.origin != origin(&h.snapshot.tree_sha256)
         {
             problems.push(Problem::new(
+                ProblemKind::Checkpoint,
                 name.as_str(),
                 format!("origin {} is not this record's snapshot", cp.origin),
             ));
@@ -1006,10 +1054,11 @@ fn check_earlier_checkpoints(
                 sig.verify_with(&p.key, &p.verifying_key, NS_CHECKPOINT, text).map_err(|e| e.to_string())
             });
         if let Err(m) = signed {
-            problems.push(Problem::new(name.as_str(), format!("signature: {m}")));
+            problems.push(Problem::new(ProblemKind::Signature, name.as_str(), format!("signature: {m}")));
         }
         if !merkle::is_consistent(cp.size, &cp.root, &leaves) {
             problems.push(Problem::new(
+                ProblemKind::Checkpoint,
                 name.as_str(),
                 format!("this log does not extend it: the root of the first {} entries differs", cp.size),
             ));
@@ -1068,6 +1117,7 @@ fn check_snapshot(
     if let Some(h) = header {
         if h.snapshot.tree_sha256 != s.tree_sha256 {
             problems.push(Problem::new(
+                ProblemKind::Snapshot,
                 "record.json",
                 format!(
                     "is a record of snapshot {}, the snapshot given is {}",
@@ -1077,19 +1127,25 @@ fn check_snapshot(
             return;
         }
         if h.snapshot.tree_sha1 != s.tree_sha1 {
-            problems.push(Problem::new("record.json", "SHA-1 tree id differs from the snapshot's"));
+            problems.push(Problem::new(
+                ProblemKind::Snapshot,
+                "record.json",
+                "SHA-1 tree id differs from the snapshot's",
+            ));
         }
     }
     match files.get("MANIFEST.sha256") {
-        Some(m) if m != s.manifest.as_slice() => {
-            problems.push(Problem::new("MANIFEST.sha256", "differs from the snapshot's manifest"))
-        }
+        Some(m) if m != s.manifest.as_slice() => problems.push(Problem::new(
+            ProblemKind::Snapshot,
+            "MANIFEST.sha256",
+            "differs from the snapshot's manifest",
+        )),
         _ => {}
     }
     for v in accepted {
         let Some(t) = &v.entry.target else { continue };
         if let Some(m) = anchor_problem(v.entry.kind, t, s.read) {
-            problems.push(Problem::new(v.name.as_str(), m));
+            problems.push(Problem::new(ProblemKind::Anchor, v.name.as_str(), m));
         }
     }
 }

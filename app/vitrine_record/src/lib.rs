@@ -34,6 +34,6 @@ pub use crate::keys::Signer;
 pub use crate::policy::{PolicyViolation, check_status};
 pub use crate::principal::{PrincipalProblem, validate_principal};
 pub use crate::store::{Draft, Review};
-pub use crate::verify::{KnownSignatures, Problem, Verified};
+pub use crate::verify::{EntryProblem, KnownSignatures, Problem, ProblemKind, Verified};
 /// Re-exported so callers build times without naming the crate themselves.
 pub use time;

@@ -238,13 +238,15 @@ pub fn check_previous(
     previous: &crate::bundle::SnapshotData<'_>,
     problems: &mut Vec<crate::verify::Problem>,
 ) {
-    use crate::verify::Problem;
+    use crate::verify::{Problem, ProblemKind};
     match continues {
         None => problems.push(Problem::new(
+            ProblemKind::Snapshot,
             "record.json",
             "continues no earlier review, but a previous snapshot was given",
         )),
         Some(c) if c.tree_sha256 != previous.tree_sha256 => problems.push(Problem::new(
+            ProblemKind::Snapshot,
             "record.json",
             format!(
                 "continues snapshot {}, the previous snapshot given is {}",
@@ -252,6 +254,7 @@ pub fn check_previous(
             ),
         )),
         Some(c) if c.tree_sha1 != previous.tree_sha1 => problems.push(Problem::new(
+            ProblemKind::Snapshot,
             "record.json",
             "continues a snapshot whose SHA-1 tree id differs from the previous snapshot's",
         )),
@@ -259,7 +262,7 @@ pub fn check_previous(
     }
     for v in accepted {
         if let Some(m) = from_problem(&v.entry, &previous.tree_sha256, previous.read) {
-            problems.push(Problem::new(v.name.as_str(), m));
+            problems.push(Problem::new(ProblemKind::Port, v.name.as_str(), m));
         }
     }
 }

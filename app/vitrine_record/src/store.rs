@@ -26,7 +26,9 @@ use crate::entry::{Author, Class, Entry, FORMAT_VERSION, Kind, Severity, Status,
 use crate::error::RecordError;
 use crate::keys::Signer;
 use crate::merkle::{self, Checkpoint};
-use crate::verify::{Chain, KnownSignatures, Problem, RawEntry, SigCheck, Single, Verified, check_chunk};
+use crate::verify::{
+    Chain, KnownSignatures, Problem, ProblemKind, RawEntry, SigCheck, Single, Verified, check_chunk,
+};
 
 /// What the author chooses in a new entry; the review fills in the rest (seq, prev, author, time, …).
 #[derive(Debug, Clone)]
@@ -439,7 +441,7 @@ impl Review {
                         sig: raw.sig.unwrap_or_default(),
                         entry,
                     }),
-                    Err(m) => refused.push((seg, Problem::new(raw.name, m))),
+                    Err(why) => refused.push((seg, Problem::entry(raw.name, &why))),
                 }
             }
         }
@@ -459,11 +461,10 @@ impl Review {
                 .unwrap_or_default()
         };
         for (seg, p) in unreadable {
-            self.problems.push(Problem::new(p.subject, format!("{}{}", p.message, note(seg))));
+            self.problems.push(p.with_note(&note(seg)));
         }
         for (seg, p) in refused {
-            self.problems
-                .push(Problem::new(p.subject, format!("{}; left out of the log{}", p.message, note(seg))));
+            self.problems.push(p.with_note(&format!("; left out of the log{}", note(seg))));
         }
         self.entries = Vec::new();
         self.last_segment = 0;
@@ -525,7 +526,11 @@ impl Review {
         fs::rename(path, &dest).map_err(RecordError::io("move to quarantine", path))?;
         sync_dir(parent_dir(path))?;
         sync_dir(&self.dir.join("quarantine"))?;
-        self.problems.push(Problem::new(name, format!("{why}; moved to {}", dest.display())));
+        self.problems.push(Problem::new(
+            ProblemKind::Quarantined,
+            name,
+            format!("{why}; moved to {}", dest.display()),
+        ));
         Ok(())
     }
 
@@ -682,7 +687,7 @@ fn read_segment(
         let name = format!("log/{seg:06}.seg:{}", i + 1);
         match rec {
             Ok((entry, sig)) => raws.push(RawEntry { name, bytes: entry, sig: Some(sig) }),
-            Err(m) => unreadable.push(Problem::new(name, m)),
+            Err(m) => unreadable.push(Problem::new(ProblemKind::Unreadable, name, m)),
         }
     }
     let singles = check_chunk(&raws, people, snapshot, SigCheck::Batch, Some(known));

@@ -44,14 +44,195 @@ pub struct Verified {
 pub struct Problem {
     /// The file it concerns (`entries/000003.json`, `checkpoint`, …).
     pub subject: String,
+    /// What kind of check failed (in JSON: `"kind": "chain"`), for a program to act on.
+    pub kind: ProblemKind,
     /// What is wrong with it, as a sentence for the reader.
     pub message: String,
 }
 
+/// What kind of check a [`Problem`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A file the record needs is absent.
+    Missing,
+    /// A file or record that cannot be read or parsed (or is too large to be read).
+    Unreadable,
+    /// A file that does not belong (an unexpected file, a signature without what it signs).
+    Unexpected,
+    /// Entries out of sequence, or more or fewer than the record says.
+    Sequence,
+    /// An entry of another snapshot, or a record whose snapshot ids differ from the snapshot's.
+    Snapshot,
+    /// An entry whose signer `allowed_signers` does not allow (key, principal, namespace, validity,
+    /// role), or a signer missing from a list of people.
+    Signer,
+    /// A signature that cannot be read or does not verify.
+    Signature,
+    /// An entry that breaks the log's links: duplicate, `seq` or `prev` out of line, a reply to an
+    /// entry not earlier in the log.
+    Chain,
+    /// The checkpoint does not cover the entries as they are.
+    Checkpoint,
+    /// A file of the bundle that fails its own check (its line in the checkpoint).
+    File,
+    /// An entry the status policy does not allow.
+    Policy,
+    /// An entry whose people rules (roles, who may answer) are broken.
+    People,
+    /// An anchor that does not match the snapshot's file.
+    Anchor,
+    /// An `anchor-port` entry whose claim does not hold.
+    Port,
+    /// A file of the review store set aside in `quarantine/`.
+    Quarantined,
+}
+
 impl Problem {
-    /// A problem with `subject` (a file name) and `message`.
-    pub fn new(subject: impl Into<String>, message: impl Into<String>) -> Problem {
-        Problem { subject: subject.into(), message: message.into() }
+    /// A problem of `kind` with `subject` (a file name) and `message`.
+    pub fn new(kind: ProblemKind, subject: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem { subject: subject.into(), kind, message: message.into() }
+    }
+
+    /// The problem of an entry (`subject`) refused for `why`.
+    pub fn entry(subject: impl Into<String>, why: &EntryProblem) -> Problem {
+        Problem::new(why.kind(), subject, why.to_string())
+    }
+
+    /// The same problem with more said after its message (`; left out of the log`).
+    pub fn with_note(self, note: &str) -> Problem {
+        Problem { message: format!("{}{note}", self.message), ..self }
+    }
+}
+
+/// Why one entry is refused, by its own checks or by the chain of the log. The Display is the sentence a
+/// reader is shown (the command line's outputs hold it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EntryProblem {
+    /// The entry file is over [`MAX_ENTRY_BYTES`].
+    #[error("larger than {MAX_ENTRY_BYTES} bytes: refused unread")]
+    TooLarge,
+    /// The signature file is over [`MAX_SIG_BYTES`].
+    #[error("signature larger than {MAX_SIG_BYTES} bytes: refused unread")]
+    SignatureTooLarge,
+    /// The entry is not a canonical, well-formed entry (or its time does not parse).
+    #[error("{0}")]
+    Malformed(String),
+    /// The entry names another snapshot.
+    #[error("belongs to snapshot {found}, not {expected} (replayed from another review?)")]
+    OtherSnapshot {
+        /// The snapshot the entry names.
+        found: String,
+        /// The snapshot being checked.
+        expected: String,
+    },
+    /// The entry has no `.sig` file.
+    #[error("no signature file")]
+    NoSignature,
+    /// The signature file cannot be read as an SSHSIG, or its signed data cannot be built.
+    #[error("{0}")]
+    UnreadableSignature(String),
+    /// The signature's key is not the key the entry names as its author.
+    #[error("signed by key {signed}, but the entry names {named}")]
+    KeyMismatch {
+        /// The fingerprint of the key that signed.
+        signed: String,
+        /// The fingerprint the entry names.
+        named: String,
+    },
+    /// No line of `allowed_signers` has this principal with this key.
+    #[error("{principal} with key {fingerprint} is not in allowed_signers")]
+    UnknownSigner {
+        /// The entry's principal.
+        principal: String,
+        /// The signing key's fingerprint.
+        fingerprint: String,
+    },
+    /// `allowed_signers` does not let the principal sign entries.
+    #[error("allowed_signers does not allow {principal} to sign {NS_ENTRY}")]
+    Namespace {
+        /// The entry's principal.
+        principal: String,
+    },
+    /// The key's validity in `allowed_signers` does not cover the entry's time.
+    #[error("the key of {principal} is not valid at the entry time {time}")]
+    NotValidAt {
+        /// The entry's principal.
+        principal: String,
+        /// The entry's time, as written.
+        time: String,
+    },
+    /// The entry's role is not the principal's role in `allowed_signers`.
+    #[error("role {entry:?} differs from {principal}'s role {allowed:?} in allowed_signers")]
+    Role {
+        /// The role the entry claims.
+        entry: String,
+        /// The entry's principal.
+        principal: String,
+        /// The role `allowed_signers` gives.
+        allowed: String,
+    },
+    /// The SSHSIG is malformed for this key and namespace.
+    #[error("signature {0}")]
+    BadSignature(String),
+    /// The Ed25519 signature does not verify.
+    #[error("signature does not verify")]
+    DoesNotVerify,
+    /// The same entry id is earlier in the log.
+    #[error("duplicate of entry {0}")]
+    Duplicate(String),
+    /// A `seq` above 1 from a key with no earlier entry.
+    #[error("seq {seq} of {who}, but no earlier entry of that key is in the log")]
+    NoEarlierEntry {
+        /// The entry's `seq`.
+        seq: u64,
+        /// The entry's principal.
+        who: String,
+    },
+    /// A `seq` that does not follow the key's previous one.
+    #[error("seq {seq} of {who} follows seq {previous}: entries missing, duplicated or out of order")]
+    SeqGap {
+        /// The entry's `seq`.
+        seq: u64,
+        /// The entry's principal.
+        who: String,
+        /// The `seq` of the key's previous entry.
+        previous: u64,
+    },
+    /// `prev` is not the id of the key's previous entry.
+    #[error("prev does not match {who}'s previous entry {previous}: chain broken")]
+    PrevMismatch {
+        /// The entry's principal.
+        who: String,
+        /// The id of the key's previous entry.
+        previous: String,
+    },
+    /// A reply to an entry that is not earlier in the log.
+    #[error("refers to entry {0}, which is not earlier in the log")]
+    ParentNotEarlier(String),
+}
+
+impl EntryProblem {
+    /// The kind of check that failed.
+    pub fn kind(&self) -> ProblemKind {
+        use EntryProblem::*;
+        match self {
+            TooLarge | SignatureTooLarge | Malformed(_) => ProblemKind::Unreadable,
+            OtherSnapshot { .. } => ProblemKind::Snapshot,
+            NoSignature | UnreadableSignature(_) | BadSignature(_) | DoesNotVerify => ProblemKind::Signature,
+            KeyMismatch { .. }
+            | UnknownSigner { .. }
+            | Namespace { .. }
+            | NotValidAt { .. }
+            | Role { .. } => ProblemKind::Signer,
+            Duplicate(_)
+            | NoEarlierEntry { .. }
+            | SeqGap { .. }
+            | PrevMismatch { .. }
+            | ParentNotEarlier(_) => ProblemKind::Chain,
+        }
     }
 }
 
@@ -92,10 +273,10 @@ struct Prepared {
 }
 
 /// Checks the signature and content of one entry on its own (no chain): what can run in parallel.
-pub fn check_one(raw: &RawEntry, people: &AllowedSigners, snapshot: &str) -> Result<Entry, String> {
+pub fn check_one(raw: &RawEntry, people: &AllowedSigners, snapshot: &str) -> Result<Entry, EntryProblem> {
     use ed25519_dalek::Verifier;
     let p = prepare(raw, people, snapshot)?;
-    p.vk.verify(&p.data, &p.sig).map_err(|_| "signature does not verify".to_owned())?;
+    p.vk.verify(&p.data, &p.sig).map_err(|_| EntryProblem::DoesNotVerify)?;
     Ok(p.entry)
 }
 
@@ -104,52 +285,57 @@ pub const MAX_ENTRY_BYTES: usize = 1 << 20;
 /// Largest entry signature accepted, in bytes (an armored Ed25519 SSHSIG is under 300).
 pub const MAX_SIG_BYTES: usize = 4096;
 
-fn prepare(raw: &RawEntry, people: &AllowedSigners, snapshot: &str) -> Result<Prepared, String> {
+fn prepare(raw: &RawEntry, people: &AllowedSigners, snapshot: &str) -> Result<Prepared, EntryProblem> {
     if raw.bytes.len() > MAX_ENTRY_BYTES {
-        return Err(format!("larger than {MAX_ENTRY_BYTES} bytes: refused unread"));
+        return Err(EntryProblem::TooLarge);
     }
     if raw.sig.as_ref().is_some_and(|s| s.len() > MAX_SIG_BYTES) {
-        return Err(format!("signature larger than {MAX_SIG_BYTES} bytes: refused unread"));
+        return Err(EntryProblem::SignatureTooLarge);
     }
-    let entry = Entry::from_bytes(&raw.bytes).map_err(|e| e.to_string())?;
+    let entry = Entry::from_bytes(&raw.bytes).map_err(|e| EntryProblem::Malformed(e.to_string()))?;
     if entry.snapshot != snapshot {
-        return Err(format!(
-            "belongs to snapshot {}, not {snapshot} (replayed from another review?)",
-            entry.snapshot
-        ));
+        return Err(EntryProblem::OtherSnapshot { found: entry.snapshot, expected: snapshot.to_owned() });
     }
-    let sig_bytes = raw.sig.as_deref().ok_or("no signature file")?;
-    let sig = Signature::parse(sig_bytes).map_err(|e| e.to_string())?;
+    let sig_bytes = raw.sig.as_deref().ok_or(EntryProblem::NoSignature)?;
+    let sig = Signature::parse(sig_bytes).map_err(|e| EntryProblem::UnreadableSignature(e.to_string()))?;
     // The fingerprint of a known key was computed once, with the person; only a stranger's is computed here.
     let fp = match people.people.iter().find(|p| p.key.key_data() == sig.key_data()) {
         Some(p) => std::borrow::Cow::Borrowed(p.fingerprint.as_str()),
         None => std::borrow::Cow::Owned(sig.fingerprint()),
     };
     if fp != entry.author.fingerprint {
-        return Err(format!("signed by key {fp}, but the entry names {}", entry.author.fingerprint));
+        return Err(EntryProblem::KeyMismatch {
+            signed: fp.into_owned(),
+            named: entry.author.fingerprint.clone(),
+        });
     }
     let principal = entry.author.principal.clone();
     let mut candidates = people.find(&principal, &fp).peekable();
     if candidates.peek().is_none() {
-        return Err(format!("{principal} with key {fp} is not in allowed_signers"));
+        return Err(EntryProblem::UnknownSigner {
+            principal: principal.clone(),
+            fingerprint: fp.to_string(),
+        });
     }
-    let time = entry.parsed_time().map_err(|e| e.to_string())?;
-    let mut why = String::new();
+    let time = entry.parsed_time().map_err(|e| EntryProblem::Malformed(e.to_string()))?;
+    // Why the last candidate line refused (there is at least one).
+    let mut why = EntryProblem::Namespace { principal: principal.clone() };
     for person in candidates {
         if !person.allows_namespace(NS_ENTRY) {
-            why = format!("allowed_signers does not allow {principal} to sign {NS_ENTRY}");
+            why = EntryProblem::Namespace { principal: principal.clone() };
         } else if !person.valid_at(time) {
-            why = format!("the key of {principal} is not valid at the entry time {}", entry.time);
+            why = EntryProblem::NotValidAt { principal: principal.clone(), time: entry.time.clone() };
         } else if person.role != entry.role {
-            why = format!(
-                "role {:?} differs from {principal}'s role {:?} in allowed_signers",
-                entry.role, person.role
-            );
+            why = EntryProblem::Role {
+                entry: entry.role.clone(),
+                principal: principal.clone(),
+                allowed: person.role.clone(),
+            };
         } else {
             return match sig.prepare(&person.key, NS_ENTRY, &raw.bytes) {
                 Ok((data, sig)) => Ok(Prepared { entry, data, sig, vk: person.verifying_key }),
-                Err(RecordError::Signature(m)) => Err(format!("signature {m}")),
-                Err(e) => Err(e.to_string()),
+                Err(RecordError::Signature(m)) => Err(EntryProblem::BadSignature(m)),
+                Err(e) => Err(EntryProblem::UnreadableSignature(e.to_string())),
             };
         }
     }
@@ -168,7 +354,7 @@ const BATCH: usize = 256;
 const EACH_CHUNK: usize = 64;
 
 /// What the checks of one entry on its own found: the entry with its id, or why it is refused.
-pub(crate) type Single = Result<(Entry, String), String>;
+pub(crate) type Single = Result<(Entry, String), EntryProblem>;
 
 /// Signatures a process has verified already, by what went into the check: the entry's bytes, its
 /// signature as stored and the signing key's fingerprint. Reopening a review it just had open (the window
@@ -221,7 +407,8 @@ pub(crate) fn check_chunk(
     known: Option<&KnownSignatures>,
 ) -> Vec<Single> {
     use ed25519_dalek::Verifier;
-    let prepared: Vec<Result<Prepared, String>> = raw.iter().map(|r| prepare(r, people, snapshot)).collect();
+    let prepared: Vec<Result<Prepared, EntryProblem>> =
+        raw.iter().map(|r| prepare(r, people, snapshot)).collect();
     let is_known: Vec<bool> = prepared
         .iter()
         .zip(raw)
@@ -253,7 +440,7 @@ pub(crate) fn check_chunk(
             if known || all_good || p.vk.verify(&p.data, &p.sig).is_ok() {
                 Ok((p.entry, entry_id(&r.bytes)))
             } else {
-                Err("signature does not verify".to_owned())
+                Err(EntryProblem::DoesNotVerify)
             }
         })
         .collect()
@@ -281,7 +468,7 @@ pub(crate) fn check_log_with(
                 sig: r.sig.clone().unwrap_or_default(),
                 entry,
             }),
-            Err(m) => out.refused.push((i, Problem::new(&r.name, m))),
+            Err(why) => out.refused.push((i, Problem::entry(&r.name, &why))),
         }
     }
     out
@@ -298,7 +485,7 @@ pub(crate) struct Chain {
 
 impl Chain {
     /// Checks that `entry` (with id `id`, every check on its own passed) may come next, and takes it.
-    pub(crate) fn push(&mut self, entry: &Entry, id: &str) -> Result<(), String> {
+    pub(crate) fn push(&mut self, entry: &Entry, id: &str) -> Result<(), EntryProblem> {
         check_links(entry, id, &self.heads, &self.ids)?;
         match self.heads.get_mut(&entry.author.fingerprint) {
             Some(head) => *head = (entry.seq, id.to_owned()),
@@ -316,35 +503,27 @@ fn check_links(
     id: &str,
     heads: &HashMap<String, (u64, String)>,
     ids: &HashSet<String>,
-) -> Result<(), String> {
+) -> Result<(), EntryProblem> {
     if ids.contains(id) {
-        return Err(format!("duplicate of entry {id}"));
+        return Err(EntryProblem::Duplicate(id.to_owned()));
     }
     let who = &entry.author.principal;
     match heads.get(&entry.author.fingerprint) {
         None if entry.seq == 1 => {}
-        None => {
-            return Err(format!(
-                "seq {} of {who}, but no earlier entry of that key is in the log",
-                entry.seq
-            ));
-        }
+        None => return Err(EntryProblem::NoEarlierEntry { seq: entry.seq, who: who.clone() }),
         Some((seq, prev_id)) => {
             if entry.seq != seq + 1 {
-                return Err(format!(
-                    "seq {} of {who} follows seq {seq}: entries missing, duplicated or out of order",
-                    entry.seq
-                ));
+                return Err(EntryProblem::SeqGap { seq: entry.seq, who: who.clone(), previous: *seq });
             }
             if entry.prev.as_deref() != Some(prev_id.as_str()) {
-                return Err(format!("prev does not match {who}'s previous entry {prev_id}: chain broken"));
+                return Err(EntryProblem::PrevMismatch { who: who.clone(), previous: prev_id.clone() });
             }
         }
     }
     if let Some(p) = &entry.parent
         && !ids.contains(p)
     {
-        return Err(format!("refers to entry {p}, which is not earlier in the log"));
+        return Err(EntryProblem::ParentNotEarlier(p.clone()));
     }
     Ok(())
 }

@@ -105,3 +105,16 @@ fn a_bad_snapshot_fails_with_its_path_and_a_queued_open_waits_for_load() {
     assert!(error.contains("nope"), "{error}");
     assert!(s.tabs.is_empty());
 }
+
+/// A passphrase never prints: not on its own, not inside the command that carries it, and the sign-in
+/// form (cloned into a command on every edit) holds none.
+#[test]
+fn a_passphrase_never_prints() {
+    let pass = crate::state::review::Passphrase::new("hunter2-secret");
+    let cmd = ReviewCmd::SignIn(pass.clone());
+    for shown in [format!("{pass:?}"), format!("{cmd:?}"), format!("{:?}", Command::from(cmd.clone()))] {
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+    let form = format!("{:?}", crate::state::review::SignInForm::default());
+    assert!(!form.contains("pass"), "{form}");
+}

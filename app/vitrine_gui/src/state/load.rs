@@ -140,7 +140,7 @@ impl AppState {
         let (review, problem) = ReviewState::open(review_dir, snapshot.ids().tree_sha256.to_string(), drafts);
         self.review = Some(review);
         if let Some(p) = problem {
-            self.error = Some(p);
+            self.error = Some(p.to_string());
         }
         self.opened.clear();
         self.coverage.clear();

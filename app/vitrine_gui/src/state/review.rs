@@ -36,6 +36,71 @@ pub struct Composer {
     pub body: String,
 }
 
+/// Why a review action in the window did not happen. The window shows its Display; a program (or a
+/// test) can match the kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewProblem {
+    /// The review directory could not be opened and verified (the whole error chain).
+    Open { dir: PathBuf, why: String },
+    /// Sign-in without a key file.
+    NoKeyFile,
+    /// A key that is not among the review's people, with no principal and role to add it.
+    UnknownKey { fingerprint: String },
+    /// An action that signs, before anyone signed in.
+    NotSignedIn,
+    /// Submit with no annotation being composed.
+    NothingToSubmit,
+    /// Submit with an empty annotation.
+    EmptyAnnotation,
+    /// An answer with neither text nor a status.
+    EmptyAnswer,
+    /// The composer's or the mark's file is not in the snapshot.
+    NoSuchFile { path: String },
+    /// The composer's lines are outside its file.
+    LinesOutside { first: u64, last: u64, path: String },
+    /// A retraction by someone other than the thread's author.
+    NotAuthor { author: String },
+    /// An error of the key, the record or the snapshot below (its whole chain).
+    Failed(String),
+}
+
+impl std::fmt::Display for ReviewProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReviewProblem::Open { dir, why } => {
+                write!(f, "cannot open the review in {}: {why}", dir.display())
+            }
+            ReviewProblem::NoKeyFile => {
+                f.write_str("Choose your private key file (for example ~/.ssh/id_ed25519) to sign in.")
+            }
+            ReviewProblem::UnknownKey { fingerprint } => write!(
+                f,
+                "key {fingerprint} is not among this review's people: give a principal and a role to add it"
+            ),
+            ReviewProblem::NotSignedIn => f.write_str("sign in first (menu: Sign in…)"),
+            ReviewProblem::NothingToSubmit => f.write_str("nothing to submit"),
+            ReviewProblem::EmptyAnnotation => f.write_str("write what the annotation says first"),
+            ReviewProblem::EmptyAnswer => f.write_str("write a reply or choose a status"),
+            ReviewProblem::NoSuchFile { path } => write!(f, "no file {path} in the snapshot"),
+            ReviewProblem::LinesOutside { first, last, path } => {
+                write!(f, "lines {first}-{last} are outside {path}")
+            }
+            ReviewProblem::NotAuthor { author } => write!(
+                f,
+                "only its author ({author}) can retract this annotation; answer it with a status instead"
+            ),
+            ReviewProblem::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for ReviewProblem {}
+
+/// The whole chain of an error below the review state, as a [`ReviewProblem::Failed`].
+fn failed(e: &(dyn std::error::Error + 'static)) -> ReviewProblem {
+    ReviewProblem::Failed(error_chain(e))
+}
+
 /// The sign-in form, without the passphrase (which travels only inside [`Passphrase`], once, when the
 /// user signs in).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,7 +195,7 @@ pub struct PersonRow {
 impl ReviewState {
     /// The review of the snapshot with SHA-256 tree id `tree`, kept in `dir`; a draft left by an
     /// earlier session (or a crash) in `draft_path` comes back into the composer.
-    pub fn open(dir: PathBuf, tree: String, draft_path: PathBuf) -> (ReviewState, Option<String>) {
+    pub fn open(dir: PathBuf, tree: String, draft_path: PathBuf) -> (ReviewState, Option<ReviewProblem>) {
         let mut s = ReviewState { dir, tree, draft_path, ..ReviewState::default() };
         let error = s.reload().err();
         if let Ok(bytes) = std::fs::read(&s.draft_path) {
@@ -140,7 +205,7 @@ impl ReviewState {
     }
 
     /// Re-reads and re-verifies the review from disk.
-    pub fn reload(&mut self) -> Result<(), String> {
+    pub fn reload(&mut self) -> Result<(), ReviewProblem> {
         let review = self.lock()?;
         self.take(&review);
         Ok(())
@@ -148,9 +213,9 @@ impl ReviewState {
 
     /// Opens the review for one read or write: it re-verifies what is on disk, except the signature
     /// arithmetic of entries this window verified already and that are byte for byte unchanged.
-    fn lock(&self) -> Result<Review, String> {
+    fn lock(&self) -> Result<Review, ReviewProblem> {
         Review::open_knowing(&self.dir, &self.tree, &self.known)
-            .map_err(|e| format!("cannot open the review in {}: {}", self.dir.display(), error_chain(&e)))
+            .map_err(|e| ReviewProblem::Open { dir: self.dir.clone(), why: error_chain(&e) })
     }
 
     fn take(&mut self, review: &Review) {
@@ -220,15 +285,14 @@ impl ReviewState {
 
     /// Unlocks a key and signs in as the person it belongs to (adding that person to the review's
     /// `allowed_signers` when a principal and role are given for a new key).
-    pub fn sign_in(&mut self, form: &SignInForm, passphrase: &Passphrase) -> Result<(), String> {
+    pub fn sign_in(&mut self, form: &SignInForm, passphrase: &Passphrase) -> Result<(), ReviewProblem> {
         let key_path = form.key_path.trim();
         if key_path.is_empty() {
-            return Err("Choose your private key file (for example ~/.ssh/id_ed25519) to sign in.".into());
+            return Err(ReviewProblem::NoKeyFile);
         }
         let path = Path::new(key_path);
         // The record crate asks for a plain String; it lives only as long as the key is decrypted.
-        let signer =
-            Signer::read(path, || Ok(passphrase.expose().to_owned())).map_err(|e| error_chain(&e))?;
+        let signer = Signer::read(path, || Ok(passphrase.expose().to_owned())).map_err(|e| failed(&e))?;
         let mut review = self.lock()?;
         let known = review
             .people()
@@ -238,18 +302,15 @@ impl ReviewState {
         let (principal, role) = match known {
             Some(who) => who,
             None if !form.principal.trim().is_empty() && !form.role.trim().is_empty() => {
-                let public = signer.public_openssh().map_err(|e| error_chain(&e))?;
+                let public = signer.public_openssh().map_err(|e| failed(&e))?;
                 let person =
                     vitrine_record::allowed::person(form.principal.trim(), form.role.trim(), &public)
-                        .map_err(|e| error_chain(&e))?;
-                review.add_person(person).map_err(|e| error_chain(&e))?;
+                        .map_err(|e| failed(&e))?;
+                review.add_person(person).map_err(|e| failed(&e))?;
                 (form.principal.trim().to_owned(), form.role.trim().to_owned())
             }
             None => {
-                return Err(format!(
-                    "key {} is not among this review's people: give a principal and a role to add it",
-                    signer.fingerprint()
-                ));
+                return Err(ReviewProblem::UnknownKey { fingerprint: signer.fingerprint().to_string() });
             }
         };
         self.take(&review);
@@ -362,16 +423,16 @@ impl ReviewState {
         }
     }
 
-    fn identity(&self) -> Result<Identity, String> {
-        self.identity.clone().ok_or_else(|| "sign in first (menu: Sign in…)".to_owned())
+    fn identity(&self) -> Result<Identity, ReviewProblem> {
+        self.identity.clone().ok_or(ReviewProblem::NotSignedIn)
     }
 
-    fn append(&mut self, draft: Draft) -> Result<String, String> {
+    fn append(&mut self, draft: Draft) -> Result<String, ReviewProblem> {
         let who = self.identity()?;
         let mut review = self.lock()?;
         let id = review
             .append(&who.signer, draft, vitrine_record::time::OffsetDateTime::now_utc())
-            .map_err(|e| error_chain(&e))?
+            .map_err(|e| failed(&e))?
             .id
             .clone();
         self.take(&review);
@@ -379,16 +440,20 @@ impl ReviewState {
     }
 
     /// Signs the composer's annotation and appends it; the quote hash is taken from the snapshot's bytes.
-    pub fn submit(&mut self, snapshot: &Snapshot) -> Result<String, String> {
-        let c = self.composer.clone().ok_or("nothing to submit")?;
+    pub fn submit(&mut self, snapshot: &Snapshot) -> Result<String, ReviewProblem> {
+        let c = self.composer.clone().ok_or(ReviewProblem::NothingToSubmit)?;
         if c.body.trim().is_empty() {
-            return Err("write what the annotation says first".into());
+            return Err(ReviewProblem::EmptyAnnotation);
         }
-        let entry =
-            snapshot.file(c.path.as_bytes()).ok_or_else(|| format!("no file {} in the snapshot", c.path))?;
-        let content = snapshot.read(entry).map_err(|e| error_chain(&e))?;
-        let quote = quote_lines(&content, c.first, c.last)
-            .ok_or_else(|| format!("lines {}-{} are outside {}", c.first, c.last, c.path))?;
+        let entry = snapshot
+            .file(c.path.as_bytes())
+            .ok_or_else(|| ReviewProblem::NoSuchFile { path: c.path.clone() })?;
+        let content = snapshot.read(entry).map_err(|e| failed(&e))?;
+        let quote = quote_lines(&content, c.first, c.last).ok_or_else(|| ReviewProblem::LinesOutside {
+            first: c.first,
+            last: c.last,
+            path: c.path.clone(),
+        })?;
         let nfc = vitrine_record::canon::to_nfc;
         let mut d = Draft::new(Kind::Annotation);
         // The manifest entry's exact path bytes: never normalised, so the entry names this file only.
@@ -417,7 +482,7 @@ impl ReviewState {
         old_review: &Review,
     ) -> Result<vitrine_compare::carry::CarryReport, String> {
         let signer = self.identity.as_ref().map(|i| i.signer.clone()).ok_or("sign in first")?;
-        let mut review = self.lock()?;
+        let mut review = self.lock().map_err(|e| e.to_string())?;
         let now = vitrine_record::time::OffsetDateTime::now_utc();
         let report = vitrine_compare::carry::carry_over(old, new, old_review, &mut review, &signer, now)
             .map_err(|e| e.to_string());
@@ -426,29 +491,31 @@ impl ReviewState {
     }
 
     /// A reply to a thread, optionally changing its status.
-    pub fn answer(&mut self, parent: &str, body: &str, status: Option<Status>) -> Result<String, String> {
+    pub fn answer(
+        &mut self,
+        parent: &str,
+        body: &str,
+        status: Option<Status>,
+    ) -> Result<String, ReviewProblem> {
         let mut d = Draft::new(if body.trim().is_empty() { Kind::Status } else { Kind::Reply });
         d.parent = Some(parent.to_owned());
         d.body = (!body.trim().is_empty()).then(|| vitrine_record::canon::to_nfc(body));
         d.status = status;
         if d.body.is_none() && d.status.is_none() {
-            return Err("write a reply or choose a status".into());
+            return Err(ReviewProblem::EmptyAnswer);
         }
         let id = self.append(d)?;
         self.reply.clear();
         Ok(id)
     }
 
-    pub fn retract(&mut self, id: &str) -> Result<String, String> {
+    pub fn retract(&mut self, id: &str) -> Result<String, ReviewProblem> {
         // Only the author's retraction takes effect (a thread is the author's to withdraw); anyone else's
         // would be a signed entry that changes nothing, so it is refused here, as `vitrine retract` does.
         if let (Some(me), Some(target)) = (&self.identity, self.entries.iter().find(|e| e.id == id))
             && target.entry.author.fingerprint != me.signer.fingerprint()
         {
-            return Err(format!(
-                "only its author ({}) can retract this annotation; answer it with a status instead",
-                target.entry.author.principal
-            ));
+            return Err(ReviewProblem::NotAuthor { author: target.entry.author.principal.clone() });
         }
         let mut d = Draft::new(Kind::Retract);
         d.parent = Some(id.to_owned());
@@ -456,8 +523,10 @@ impl ReviewState {
     }
 
     /// Attests, with a signed review-mark, that `path` (by its blob id) has been reviewed.
-    pub fn mark_reviewed(&mut self, snapshot: &Snapshot, path: &[u8]) -> Result<String, String> {
-        let entry = snapshot.file(path).ok_or("no such file")?;
+    pub fn mark_reviewed(&mut self, snapshot: &Snapshot, path: &[u8]) -> Result<String, ReviewProblem> {
+        let entry = snapshot
+            .file(path)
+            .ok_or_else(|| ReviewProblem::NoSuchFile { path: String::from_utf8_lossy(path).into_owned() })?;
         let mut d = Draft::new(Kind::ReviewMark);
         d.target = Some(Target::at(entry.path.as_bytes(), entry.blob_sha256.to_string(), None, None));
         self.append(d)

@@ -17,6 +17,9 @@ use crate::state::{AppState, BottomTab, ReviewCmd, RightTab};
 impl AppState {
     /// Applies a review command; returns whether the review's log may have changed (progress and the
     /// thread list are then recomputed).
+    ///
+    /// Longer than 120 lines on purpose: one short arm per `ReviewCmd`, so the whole table of what each
+    /// review command does reads in one place (the other domains' `apply` are built the same way).
     pub(crate) fn apply_review(&mut self, cmd: ReviewCmd) -> bool {
         let changes = matches!(
             cmd,
@@ -50,7 +53,7 @@ impl AppState {
                 let Some(form) = r.sign_in.clone() else { return false };
                 match r.sign_in(&form, &passphrase) {
                     Ok(()) => r.sign_in = None,
-                    Err(e) => self.error = Some(e),
+                    Err(e) => self.error = Some(e.to_string()),
                 }
             }
             ReviewCmd::SignOut => {
@@ -78,7 +81,7 @@ impl AppState {
             ReviewCmd::SubmitAnnotation => {
                 let (Some(r), Some(snap)) = (&mut self.review, &self.snapshot) else { return false };
                 if let Err(e) = r.submit(snap) {
-                    self.error = Some(e);
+                    self.error = Some(e.to_string());
                 } else {
                     self.right = RightTab::Annotations;
                 }
@@ -106,14 +109,14 @@ impl AppState {
                 let Some(r) = &mut self.review else { return false };
                 let body = r.reply.clone();
                 if let Err(e) = r.answer(&parent, &body, status) {
-                    self.error = Some(e);
+                    self.error = Some(e.to_string());
                 }
             }
             ReviewCmd::Retract(id) => {
                 if let Some(r) = &mut self.review
                     && let Err(e) = r.retract(&id)
                 {
-                    self.error = Some(e);
+                    self.error = Some(e.to_string());
                 }
             }
             ReviewCmd::CancelMark => self.mark_warning = None,
@@ -133,7 +136,7 @@ impl AppState {
                     return false;
                 };
                 if let Err(e) = r.mark_reviewed(snap, &path) {
-                    self.error = Some(e);
+                    self.error = Some(e.to_string());
                 }
             }
             ReviewCmd::AcceptImport { second_keys } => {

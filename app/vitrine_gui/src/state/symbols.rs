@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::state::errors::error_chain;
 use crossbeam_channel::{Receiver, TryRecvError};
+use vitrine_search::{Definition, Definitions};
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 use vitrine_snapshot::store::DataDir;
@@ -44,42 +45,19 @@ impl LateDefinitions {
 }
 
 impl vitrine_search::DefinitionSource for LateDefinitions {
-    fn definitions(
-        &self,
-        written: &str,
-        case_sensitive: bool,
-    ) -> Result<vitrine_search::Definitions, String> {
+    fn definitions(&self, written: &str, case_sensitive: bool) -> Result<Definitions, String> {
         let index = self.0.get().ok_or("the symbol index is still being built")?;
-        let pattern = vitrine_syntax::index::NamePattern::parse(written);
-        let found = index
-            .definitions_matching(&pattern, case_sensitive, vitrine_syntax::index::PATTERN_NAME_LIMIT)
-            .map_err(|e| error_chain(&e))?;
-        Ok(vitrine_search::Definitions {
-            list: found
-                .hits
-                .into_iter()
-                .map(|h| vitrine_search::Definition {
-                    len: h.name.len(),
-                    path: h.path.into_bytes(),
-                    line: u64::from(h.at.line) + 1,
-                    column: h.at.column as usize,
-                })
-                .collect(),
-            truncated: found.truncated,
-        })
+        let (list, truncated) =
+            index.written_definitions(written, case_sensitive).map_err(|e| error_chain(&e))?;
+        let list = list
+            .into_iter()
+            .map(|d| Definition { path: d.path.into_bytes(), line: d.line, column: d.column, len: d.len })
+            .collect();
+        Ok(Definitions { list, truncated })
     }
 
     fn close_names(&self, written: &str) -> Vec<String> {
-        let bare = vitrine_syntax::index::NamePattern::parse(written).bare();
-        let Some(index) = self.0.get() else { return Vec::new() };
-        // Suggestions are a nicety: an unreadable name table leaves none rather than failing the search.
-        index
-            .names(&bare, vitrine_syntax::Match::Fuzzy, 6)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|n| *n != bare)
-            .take(5)
-            .collect()
+        self.0.get().map(|index| index.close_names(written)).unwrap_or_default()
     }
 }
 

@@ -9,6 +9,7 @@ use crate::state::ThreadsCmd;
 use crate::state::library::{ForeignThread, LibrarySearch, ThreadScope};
 use crate::ui::Commands;
 use crate::ui::ranked::safe;
+use crate::ui::threads::RowView;
 
 /// Id of the search box.
 pub fn search_id() -> egui::Id {
@@ -67,28 +68,8 @@ pub fn hits_ui(ui: &mut egui::Ui, state: &crate::state::AppState, commands: &mut
         return;
     }
     let here = state.snapshot.as_ref().map(|s| s.ids().tree_sha256.to_string()).unwrap_or_default();
-    let focused = ui.memory(|m| m.has_focus(crate::ui::threads::list_id()));
-    if focused {
-        let (down, up, enter) = ui.input_mut(|i| {
-            (
-                i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown),
-                i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp),
-                i.consume_key(egui::Modifiers::NONE, egui::Key::Enter),
-            )
-        });
-        if down {
-            commands.push(ThreadsCmd::Move(1));
-        }
-        if up {
-            commands.push(ThreadsCmd::Move(-1));
-        }
-        if enter {
-            commands.push(ThreadsCmd::Open);
-        }
-    }
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    let text = ui.visuals().text_color();
-    let weak = text.gamma_multiply(0.6);
+    crate::ui::threads::list_keys(ui, commands);
+    let row_height = crate::ui::threads::row_height(ui);
     egui::ScrollArea::vertical().auto_shrink([false, false]).id_salt("library-rows").show_rows(
         ui,
         row_height,
@@ -96,30 +77,19 @@ pub fn hits_ui(ui: &mut egui::Ui, state: &crate::state::AppState, commands: &mut
         |ui, visible| {
             for i in visible {
                 let Some(hit) = lib.hits.get(i) else { continue };
-                let mut job = egui::text::LayoutJob::default();
-                let fmt = |color| TextFormat { color, ..Default::default() };
-                let badge = hit.severity.as_deref().or(hit.class.as_deref()).unwrap_or(&hit.kind);
-                let color = severity_color(hit.severity.as_deref()).unwrap_or(weak);
-                safe(&mut job, &format!("{badge:<9}"), &fmt(color));
-                safe(&mut job, &format!(" {:<14}", hit.status), &fmt(text));
-                if hit.snapshot != here {
-                    safe(&mut job, &format!("[{}] ", hit.label), &fmt(Color32::from_rgb(90, 150, 230)));
-                }
-                let place = match (&hit.path, hit.line) {
-                    (Some(p), Some(l)) => format!("{p}:{l}"),
-                    (Some(p), None) => p.clone(),
-                    (None, _) => "(no file)".into(),
+                let view = RowView {
+                    badge: hit.severity.as_deref().or(hit.class.as_deref()).unwrap_or(&hit.kind),
+                    badge_color: severity_color(hit.severity.as_deref()),
+                    status: &hit.status,
+                    elsewhere: (hit.snapshot != here).then_some(hit.label.as_str()),
+                    path: hit.path.as_deref(),
+                    line: hit.line,
+                    title: &hit.excerpt,
+                    author: &hit.author,
+                    time: &hit.time,
+                    after: String::new(),
                 };
-                safe(&mut job, &place, &fmt(text));
-                safe(&mut job, &format!("  {}", hit.excerpt), &fmt(text));
-                let when = hit.time.replace('T', " ").trim_end_matches('Z').to_owned();
-                safe(&mut job, &format!("   {} · {when}", hit.author), &fmt(weak));
-                let r = ui.selectable_label(i == lib.selected, job);
-                if r.clicked() {
-                    ui.memory_mut(|m| m.request_focus(crate::ui::threads::list_id()));
-                    commands.push(ThreadsCmd::Move(i as isize - lib.selected as isize));
-                    commands.push(ThreadsCmd::Open);
-                }
+                crate::ui::threads::row_ui(ui, &view, (i, lib.selected), commands);
             }
         },
     );

@@ -98,6 +98,50 @@ pub fn threads_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) 
         ui.label("No thread in this review yet: select lines and annotate them (Ctrl+Alt+A).");
         return;
     }
+    let focused = list_keys(ui, commands);
+    let row_height = row_height(ui);
+    let output = egui::ScrollArea::vertical().auto_shrink([false, false]).id_salt("thread-rows").show_rows(
+        ui,
+        row_height,
+        list.shown.len(),
+        |ui, visible| {
+            for (i, row) in list.rows().enumerate().skip(visible.start).take(visible.len()) {
+                let retracted = if row.retracted { " · retracted" } else { "" };
+                let (badge, color) = match (row.class, row.severity) {
+                    (Class::Finding, Some(s)) => (word(s), Some(severity_color(s))),
+                    (class, _) => (word(class), None),
+                };
+                let status = word(row.status);
+                let view = RowView {
+                    badge: &badge,
+                    badge_color: color,
+                    status: &status,
+                    elsewhere: None,
+                    path: Some(&row.path),
+                    line: row.line,
+                    title: &row.title,
+                    author: &row.author,
+                    time: &row.last_time,
+                    after: format!(" · {} replies{retracted}", row.replies),
+                };
+                let r = row_ui(ui, &view, (i, list.selected), commands);
+                if i == list.selected && focused {
+                    r.scroll_to_me(None);
+                }
+            }
+        },
+    );
+    // The list keeps the keyboard once clicked; the rows are its parts.
+    let area = ui.interact(output.inner_rect, list_id(), egui::Sense::focusable_noninteractive());
+    if focused {
+        ui.painter().rect_stroke(area.rect, 2.0, ui.visuals().selection.stroke, egui::StrokeKind::Inside);
+    }
+}
+
+/// Up / Down / Enter, when the list of threads has the keyboard, move the selection and open the
+/// selected thread (in this review's list and in the findings library's hits alike). Returns whether
+/// the list has the keyboard.
+pub(crate) fn list_keys(ui: &mut egui::Ui, commands: &mut Commands) -> bool {
     let focused = ui.memory(|m| m.has_focus(list_id()));
     if focused {
         let (down, up, enter) = ui.input_mut(|i| {
@@ -117,52 +161,67 @@ pub fn threads_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) 
             commands.push(ThreadsCmd::Open);
         }
     }
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    let output = egui::ScrollArea::vertical().auto_shrink([false, false]).id_salt("thread-rows").show_rows(
-        ui,
-        row_height,
-        list.shown.len(),
-        |ui, visible| {
-            for (i, row) in list.rows().enumerate().skip(visible.start).take(visible.len()) {
-                let selected = i == list.selected;
-                let mut job = egui::text::LayoutJob::default();
-                let text = ui.visuals().text_color();
-                let weak = text.gamma_multiply(0.6);
-                let fmt = |color| egui::TextFormat { color, ..Default::default() };
-                let (badge, color) = match (row.class, row.severity) {
-                    (Class::Finding, Some(s)) => (word(s), severity_color(s)),
-                    (class, _) => (word(class), weak),
-                };
-                job.append(&format!("{badge:<9}"), 0.0, fmt(color));
-                job.append(&format!("{:<14}", word(row.status)), 6.0, fmt(text));
-                let place = match row.line {
-                    Some(l) => format!("{}:{l}", row.path),
-                    None => row.path.clone(),
-                };
-                job.append(&place, 6.0, fmt(text));
-                job.append(&format!("  {}", row.title), 0.0, fmt(text));
-                let when = row.last_time.replace('T', " ").trim_end_matches('Z').to_owned();
-                let retracted = if row.retracted { " · retracted" } else { "" };
-                job.append(
-                    &format!("   {} · {when} · {} replies{retracted}", row.author, row.replies),
-                    0.0,
-                    fmt(weak),
-                );
-                let r = ui.selectable_label(selected, job);
-                if selected && focused {
-                    r.scroll_to_me(None);
-                }
-                if r.clicked() {
-                    ui.memory_mut(|m| m.request_focus(list_id()));
-                    commands.push(ThreadsCmd::Move(i as isize - list.selected as isize));
-                    commands.push(ThreadsCmd::Open);
-                }
-            }
-        },
-    );
-    // The list keeps the keyboard once clicked; the rows are its parts.
-    let area = ui.interact(output.inner_rect, list_id(), egui::Sense::focusable_noninteractive());
-    if focused {
-        ui.painter().rect_stroke(area.rect, 2.0, ui.visuals().selection.stroke, egui::StrokeKind::Inside);
+    focused
+}
+
+/// The height of one row of a list of threads.
+pub(crate) fn row_height(ui: &egui::Ui) -> f32 {
+    ui.text_style_height(&egui::TextStyle::Body) + 6.0
+}
+
+/// What one row of a list of threads shows: this review's threads and the findings library's hits
+/// are drawn by the same [`row_ui`].
+pub(crate) struct RowView<'a> {
+    /// Severity, class or kind.
+    pub badge: &'a str,
+    /// The badge's colour (a severity's); `None`: the weak text colour.
+    pub badge_color: Option<egui::Color32>,
+    pub status: &'a str,
+    /// The label of the review's snapshot, when it is not the open one.
+    pub elsewhere: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub line: Option<u64>,
+    pub title: &'a str,
+    pub author: &'a str,
+    /// RFC 3339 time of the last entry.
+    pub time: &'a str,
+    /// What follows the author and time (` · 3 replies`).
+    pub after: String,
+}
+
+/// Draws one row as a selectable line; `at` is (this row's position, the selected one). A click gives
+/// the list the keyboard and opens the row. Every text may come from an imported log: suspicious
+/// characters are drawn as markers (`ui::ranked::safe`).
+pub(crate) fn row_ui(
+    ui: &mut egui::Ui,
+    row: &RowView<'_>,
+    (i, selected): (usize, usize),
+    commands: &mut Commands,
+) -> egui::Response {
+    use crate::ui::ranked::safe;
+    let text = ui.visuals().text_color();
+    let weak = text.gamma_multiply(0.6);
+    let fmt = |color| egui::TextFormat { color, ..Default::default() };
+    let mut job = egui::text::LayoutJob::default();
+    safe(&mut job, &format!("{:<9}", row.badge), &fmt(row.badge_color.unwrap_or(weak)));
+    safe(&mut job, &format!(" {:<14} ", row.status), &fmt(text));
+    if let Some(label) = row.elsewhere {
+        safe(&mut job, &format!("[{label}] "), &fmt(egui::Color32::from_rgb(90, 150, 230)));
     }
+    let place = match (row.path, row.line) {
+        (Some(p), Some(l)) => format!("{p}:{l}"),
+        (Some(p), None) => p.to_owned(),
+        (None, _) => "(no file)".into(),
+    };
+    safe(&mut job, &place, &fmt(text));
+    safe(&mut job, &format!("  {}", row.title), &fmt(text));
+    let when = row.time.replace('T', " ").trim_end_matches('Z').to_owned();
+    safe(&mut job, &format!("   {} · {when}{}", row.author, row.after), &fmt(weak));
+    let r = ui.selectable_label(i == selected, job);
+    if r.clicked() {
+        ui.memory_mut(|m| m.request_focus(list_id()));
+        commands.push(ThreadsCmd::Move(i as isize - selected as isize));
+        commands.push(ThreadsCmd::Open);
+    }
+    r
 }

@@ -215,6 +215,12 @@ fn gather(
 
 /// Pass 2: places every list at its offset in one buffer of all posting lists. `acc[t][1]` becomes
 /// the list's end and `acc[t][2]` its last file id + 1 again.
+///
+/// Invariant (local): `forward` is exactly what `Fold::add` wrote for `files`, in the same order
+/// (per file a count, then that many trigram gaps, each a varint `put_u32` wrote), and pass 1 sized
+/// each list from the same ids with the same gaps, so every read succeeds and every posting lands
+/// inside its list. A failure is a bug in this file, never data read from disk.
+#[expect(clippy::expect_used, reason = "forward lists and list sizes are written just above, in this build")]
 fn place_postings(acc: &mut TrigramCounts, forward: &[u8], files: &[u32]) -> Result<Vec<u8>, SearchError> {
     let mut total: u64 = 0;
     for a in acc.iter_mut() {
@@ -225,24 +231,28 @@ fn place_postings(acc: &mut TrigramCounts, forward: &[u8], files: &[u32]) -> Res
     }
     let total_len = usize::try_from(total).map_err(|_| SearchError::TooLarge("posting lists".into()))?;
     let mut postings = vec![0u8; total_len];
-    let mut r = 0usize;
+    let mut rest = forward;
+    let mut next = || {
+        let (v, used) = varint::read_u32(rest).expect("BUG: the forward lists end early");
+        rest = &rest[used..];
+        v
+    };
     let mut scratch = Vec::with_capacity(5);
     for &id in files {
-        let (k, used) = varint::read_u32(forward.get(r..).unwrap_or_default()).unwrap_or((0, 1));
-        r += used;
+        let k = next();
         let mut t = 0u32;
         for _ in 0..k {
-            let (d, used) = varint::read_u32(forward.get(r..).unwrap_or_default()).unwrap_or((0, 1));
-            r += used;
-            t += d;
+            t += next();
+            // `Fold::add` counted no trigram outside the table either.
             let Some(a) = acc.get_mut(t as usize) else { continue };
             scratch.clear();
             varint::put_u32(&mut scratch, if a[2] == 0 { id } else { id - (a[2] - 1) });
             a[2] = id + 1;
             let at = a[1] as usize;
-            if let Some(dst) = postings.get_mut(at..at + scratch.len()) {
-                dst.copy_from_slice(&scratch);
-            }
+            postings
+                .get_mut(at..at + scratch.len())
+                .expect("BUG: a posting past the list pass 1 sized")
+                .copy_from_slice(&scratch);
             a[1] += scratch.len() as u32;
         }
     }

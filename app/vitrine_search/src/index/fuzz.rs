@@ -158,3 +158,30 @@ fn every_changed_byte_is_caught_by_the_seals() {
     }
     assert!(Index::open(&dir, snap).is_ok());
 }
+
+/// A file id in a posting list flipped past the file table, with the seals rewritten, is an error
+/// naming `trigrams.bin`: never a hit on no file, never a list cut short without a word.
+#[test]
+fn a_flipped_file_id_in_a_posting_list_is_corrupt_and_named() {
+    use super::format::{ENTRY_BYTES, PREFIXES};
+    let (_tmp, snap, dir) = fixture();
+    let path = dir.join("trigrams.bin");
+    let mut bytes = std::fs::read(&path).unwrap();
+    // The last entry of the table owns the last posting list, which ends the file.
+    let head = 24 + (PREFIXES + 1) * 4;
+    let n = u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize;
+    let last = head + (n - 1) * ENTRY_BYTES;
+    let tri = u32::from_le_bytes(bytes[last..last + 4].try_into().unwrap());
+    let index = Index::open(&dir, snap.clone()).unwrap();
+    assert!(!index.trigrams().unwrap().postings(tri).unwrap().is_empty());
+    // The list's last byte ends a varint: 0x7f keeps it one, 127 or more past any file id.
+    *bytes.last_mut().unwrap() = 0x7f;
+    std::fs::write(&path, &bytes).unwrap();
+    reseal(&dir);
+    let index = Index::open(&dir, snap).unwrap();
+    let got = index.trigrams().unwrap().postings(tri);
+    assert!(
+        matches!(&got, Err(SearchError::Corrupt { path: p, detail }) if *p == path && detail.contains("posting")),
+        "{got:?}"
+    );
+}

@@ -14,7 +14,7 @@ use super::format::*;
 use super::interner::{FastHash, Interner};
 use super::partial::PartialDefinitions;
 use super::reader::SymbolIndex;
-use super::scratch::Scratch;
+use super::scratch::{CALL_WORDS, DEF_WORDS, OCC_WORDS, Scratch};
 use crate::error::SyntaxError;
 use crate::lang::{Language, language_for_path};
 use crate::symbols::{ExtractOptions, RefKind, SymbolKind, extract_raw};
@@ -279,9 +279,12 @@ struct FileOut {
 }
 
 impl FileOut {
+    /// The name of a local id. Invariant (local): every id this is asked for was handed out by the
+    /// file's `LocalNames::id`, which pushed its span into `names` as it stored the bytes.
+    #[expect(clippy::expect_used, reason = "local ids come from LocalNames, which stored each span")]
     fn name(&self, local: u32) -> &[u8] {
-        let Some(&(off, len)) = self.spans.get(local as usize) else { return &[] };
-        self.names.get(off as usize..(off + len) as usize).unwrap_or_default()
+        let &(off, len) = self.spans.get(local as usize).expect("BUG: a local name id without a span");
+        self.names.get(off as usize..(off + len) as usize).expect("BUG: a local name span past the names")
     }
 }
 
@@ -331,7 +334,7 @@ where
     let mut defs = Vec::with_capacity(fs.definitions.len() + fs.declarations.len());
     for (list, is_decl) in [(&fs.definitions, false), (&fs.declarations, true)] {
         for d in list {
-            let kind_idx = SymbolKind::ALL.iter().position(|k| *k == d.kind).unwrap_or(0) as u8;
+            let kind_idx = d.kind.index();
             let flags =
                 kind_idx | if is_decl { 0x20 } else { 0 } | if d.via_macro.is_some() { 0x40 } else { 0 };
             defs.push(FileDef {
@@ -401,9 +404,9 @@ pub(super) struct Accumulator {
     pub(super) names: Interner,
     pub(super) scopes: HashMap<Box<str>, u32, FastHash>,
     pub(super) scope_list: Vec<Box<str>>,
-    pub(super) defs: Scratch,
-    pub(super) calls: Scratch,
-    pub(super) occ: Scratch,
+    pub(super) defs: Scratch<DEF_WORDS>,
+    pub(super) calls: Scratch<CALL_WORDS>,
+    pub(super) occ: Scratch<OCC_WORDS>,
     pub(super) declarations: u64,
     pub(super) kinds: [u64; SymbolKind::ALL.len()],
     pub(super) languages: Vec<Option<Language>>,

@@ -40,6 +40,20 @@ impl NameEntry {
             occ_len: r.u32()?,
         })
     }
+
+    /// The record [`NameEntry::decode`] reads.
+    pub(super) fn encode(&self) -> [u8; NAME_ENTRY] {
+        record(&[
+            &self.name_off.to_le_bytes(),
+            &self.name_len.to_le_bytes(),
+            &self.def_start.to_le_bytes(),
+            &self.def_count.to_le_bytes(),
+            &self.call_start.to_le_bytes(),
+            &self.call_count.to_le_bytes(),
+            &self.occ_off.to_le_bytes(),
+            &self.occ_len.to_le_bytes(),
+        ])
+    }
 }
 
 /// One record of `defs.bin`.
@@ -62,9 +76,18 @@ impl DefRecord {
     /// Decodes one `DEF_RECORD`-byte record; `None` for a record of another size.
     pub(super) fn decode(rec: &[u8]) -> Option<DefRecord> {
         let mut r = Reader::exact(rec, DEF_RECORD)?;
-        let (name, file, line, column, start_line) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?);
-        let packed = r.u32()?;
-        Some(DefRecord {
+        let mut words = [0u32; DEF_RECORD / 4];
+        for w in &mut words {
+            *w = r.u32()?;
+        }
+        Some(DefRecord::from_words(words))
+    }
+
+    /// The record from its seven words as stored: name, file, line, column, start line,
+    /// span | flags << 24, scope (the layout of `defs.bin` and of the build's scratch file).
+    pub(super) fn from_words(words: [u32; DEF_RECORD / 4]) -> DefRecord {
+        let [name, file, line, column, start_line, packed, scope] = words;
+        DefRecord {
             name,
             file,
             line,
@@ -72,8 +95,22 @@ impl DefRecord {
             start_line,
             span: packed & 0x00ff_ffff,
             flags: (packed >> 24) as u8,
-            scope: r.u32()?,
-        })
+            scope,
+        }
+    }
+
+    /// The record [`DefRecord::decode`] reads (`span` keeps its low 24 bits).
+    pub(super) fn encode(&self) -> [u8; DEF_RECORD] {
+        let packed = (self.span & 0x00ff_ffff) | (u32::from(self.flags) << 24);
+        record(&[
+            &self.name.to_le_bytes(),
+            &self.file.to_le_bytes(),
+            &self.line.to_le_bytes(),
+            &self.column.to_le_bytes(),
+            &self.start_line.to_le_bytes(),
+            &packed.to_le_bytes(),
+            &self.scope.to_le_bytes(),
+        ])
     }
 }
 
@@ -93,33 +130,38 @@ impl CallRecord {
         let mut r = Reader::exact(rec, CALL_RECORD)?;
         Some(CallRecord { file: r.u32()?, line: r.u32()?, column: r.u32()?, caller: r.u32()? })
     }
+
+    /// The record [`CallRecord::decode`] reads.
+    pub(super) fn encode(&self) -> [u8; CALL_RECORD] {
+        record(&[
+            &self.file.to_le_bytes(),
+            &self.line.to_le_bytes(),
+            &self.column.to_le_bytes(),
+            &self.caller.to_le_bytes(),
+        ])
+    }
 }
 
 /// One entry of `scopes.idx`: offset and length in `scopes.bin`.
 pub(super) const SCOPE_ENTRY: usize = 12;
 
+/// The `scopes.idx` entry of a scope string at `off` in `scopes.bin`, `len` bytes long.
+pub(super) fn scope_entry(off: u64, len: u32) -> [u8; SCOPE_ENTRY] {
+    record(&[&off.to_le_bytes(), &len.to_le_bytes()])
+}
+
 pub(super) fn io_err<'a>(op: &'static str, path: &'a Path) -> impl Fn(std::io::Error) -> SyntaxError + 'a {
     move |source| SyntaxError::Io { op, path: path.to_path_buf(), source }
 }
 
-pub(super) fn le32(b: &[u8], at: usize) -> u32 {
-    let mut a = [0u8; 4];
-    if let Some(s) = b.get(at..at + 4) {
-        a.copy_from_slice(s);
+/// Lays out little-endian fields end to end into a record of exactly `N` bytes; the fields' sizes
+/// must add up to `N` (checked by the round-trip tests of every record).
+fn record<const N: usize>(fields: &[&[u8]]) -> [u8; N] {
+    let mut out = [0u8; N];
+    for (dst, src) in out.iter_mut().zip(fields.iter().flat_map(|f| f.iter())) {
+        *dst = *src;
     }
-    u32::from_le_bytes(a)
-}
-
-pub(super) fn put32(b: &mut [u8], at: usize, v: u32) {
-    if let Some(s) = b.get_mut(at..at + 4) {
-        s.copy_from_slice(&v.to_le_bytes());
-    }
-}
-
-pub(super) fn put64(b: &mut [u8], at: usize, v: u64) {
-    if let Some(s) = b.get_mut(at..at + 8) {
-        s.copy_from_slice(&v.to_le_bytes());
-    }
+    out
 }
 
 pub(super) use vitrine_base::{Reader, varint};
@@ -130,5 +172,44 @@ pub(super) fn checked(e: vitrine_indexfile::IndexFileError) -> SyntaxError {
     match e {
         IndexFileError::Io { op, path, source } => SyntaxError::Io { op, path, source },
         IndexFileError::Corrupt { path, detail } => SyntaxError::Corrupt { path, reason: detail },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record encodes to exactly its size and decodes to what was encoded (so the fields of
+    /// each layout add up to the record size).
+    #[test]
+    fn records_round_trip() {
+        let e = NameEntry {
+            name_off: 1 << 40,
+            name_len: 2,
+            def_start: 3,
+            def_count: 4,
+            call_start: 5,
+            call_count: 6,
+            occ_off: (1 << 33) + 7,
+            occ_len: 8,
+        };
+        let back = NameEntry::decode(&e.encode()).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{e:?}"));
+        let d = DefRecord {
+            name: 1,
+            file: 2,
+            line: 3,
+            column: 4,
+            start_line: 5,
+            span: 0x00ab_cdef,
+            flags: 0x65,
+            scope: NONE,
+        };
+        assert_eq!(format!("{:?}", DefRecord::decode(&d.encode()).unwrap()), format!("{d:?}"));
+        let c = CallRecord { file: 1, line: 2, column: 3, caller: NONE };
+        assert_eq!(format!("{:?}", CallRecord::decode(&c.encode()).unwrap()), format!("{c:?}"));
+        let s = scope_entry(1 << 35, 9);
+        let mut r = Reader::new(&s);
+        assert_eq!((r.u64(), r.u32(), r.at_end()), (Some(1 << 35), Some(9), true));
     }
 }

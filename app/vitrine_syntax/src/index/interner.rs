@@ -39,16 +39,22 @@ impl Interner {
         self.spans.len()
     }
 
+    /// The name of `id`. Invariant (local): ids are handed out only by `id_hashed`, which pushes
+    /// the span of the bytes `store` has just appended, so every id below `len()` has a span inside
+    /// the blocks; an id at or past `len()` is a caller's bug, never data read back from disk.
+    #[expect(clippy::expect_used, reason = "every id this table handed out has a span inside its blocks")]
     pub(super) fn get(&self, id: u32) -> &[u8] {
-        let Some(&s) = self.spans.get(id as usize) else { return &[] };
+        let s = *self.spans.get(id as usize).expect("BUG: a name id the interner never handed out");
         let (pos, len) = ((s >> 24) as usize, (s & 0x00ff_ffff) as usize);
-        let Some(block) = self.blocks.get(pos / BLOCK) else { return &[] };
-        block.get(pos % BLOCK..pos % BLOCK + len).unwrap_or_default()
+        self.blocks
+            .get(pos / BLOCK)
+            .and_then(|block| block.get(pos % BLOCK..pos % BLOCK + len))
+            .expect("BUG: a name span outside the interner's blocks")
     }
 
     #[cfg(test)]
     fn id(&mut self, name: &[u8]) -> u32 {
-        let name = name.get(..name.len().min(BLOCK)).unwrap_or_default();
+        let name = &name[..name.len().min(BLOCK)];
         self.id_hashed(name, hash_bytes(name))
     }
 
@@ -56,14 +62,16 @@ impl Interner {
     /// pass of independent loads, so that the memory system fetches many at once instead of one
     /// miss after another.
     pub(super) fn ids<'n>(&mut self, names: impl ExactSizeIterator<Item = &'n [u8]>) -> Vec<u32> {
-        let names: Vec<&[u8]> = names.map(|n| n.get(..n.len().min(BLOCK)).unwrap_or_default()).collect();
+        // A name longer than a block is cut to one (the extractor caps names far below that).
+        let names: Vec<&[u8]> = names.map(|n| &n[..n.len().min(BLOCK)]).collect();
         while (self.spans.len() + names.len() + 1) * 10 > self.table.len() * 7 {
             self.grow();
         }
         let hashes: Vec<u64> = names.iter().map(|n| hash_bytes(n)).collect();
         let mut touched = 0u64;
         for &h in &hashes {
-            touched ^= self.table.get(first_slot(h >> 32, self.table.len())).copied().unwrap_or(0);
+            // The table is not empty (grown above) and `first_slot` is below its length.
+            touched ^= self.table[first_slot(h >> 32, self.table.len())];
             touched ^= self.recent.get(recent_slot(h)).map_or(0, |e| e.hash);
         }
         std::hint::black_box(touched);
@@ -87,15 +95,15 @@ impl Interner {
         let mask = self.table.len() - 1;
         let tag = h & 0xffff_ffff_0000_0000;
         let mut slot = first_slot(h >> 32, self.table.len());
+        // Invariant (local): the table was grown above, so it is not empty and `mask` keeps every
+        // slot below its length; it is at most 70% full, so the probe ends at an empty slot.
         loop {
-            let v = self.table.get(slot).copied().unwrap_or(0);
+            let v = self.table[slot];
             if v == 0 {
                 let id = self.spans.len() as u32;
                 let pos = self.store(name);
                 self.spans.push(((pos as u64) << 24) | name.len() as u64);
-                if let Some(s) = self.table.get_mut(slot) {
-                    *s = tag | u64::from(id + 1);
-                }
+                self.table[slot] = tag | u64::from(id + 1);
                 return id;
             }
             let id = (v as u32).wrapping_sub(1);
@@ -127,7 +135,7 @@ impl Interner {
             self.blocks.push(Vec::with_capacity(BLOCK));
         }
         let index = self.blocks.len() - 1;
-        let Some(block) = self.blocks.last_mut() else { return 0 };
+        let block = &mut self.blocks[index]; // a block was pushed above if there was none
         let pos = index * BLOCK + block.len();
         block.extend_from_slice(name);
         pos

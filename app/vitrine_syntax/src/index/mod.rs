@@ -46,7 +46,7 @@ pub use self::build::{
 };
 pub use self::format::FORMAT_VERSION;
 pub use self::partial::{PartialAnswer, PartialDefinitions, PartialHit};
-pub use self::pattern::{NamePattern, PATTERN_NAME_LIMIT, PatternHits};
+pub use self::pattern::{NamePattern, PATTERN_NAME_LIMIT, PatternHits, WrittenDefinition};
 pub use self::reader::SymbolIndex;
 
 /// What the index says about itself (`meta.json`).
@@ -289,11 +289,21 @@ mod tests {
         assert_eq!(idx.includes(idx.file_id("c.c").unwrap()), ["b.h".to_string()]);
     }
 
-    /// Overwrites the little-endian `u32` at `at` of `dir/name`.
+    /// Overwrites the little-endian `u32` at `at` of `dir/name` and seals the file again, as an
+    /// attacker who knows the format would: only the reader's own checks stand in the way.
     fn poke(dir: &Path, name: &str, at: usize, v: u32) {
         let mut bytes = std::fs::read(dir.join(name)).unwrap();
         bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
-        std::fs::write(dir.join(name), bytes).unwrap();
+        std::fs::write(dir.join(name), &bytes).unwrap();
+        let mut seals = vitrine_indexfile::Seals::read(dir).unwrap();
+        seals.insert(name, vitrine_indexfile::Seal::of(&bytes));
+        seals.write(dir).unwrap();
+    }
+
+    /// Whether `got` is `Corrupt` naming `dir/name` for a reason other than its seal.
+    fn corrupt_in<T: std::fmt::Debug>(got: &Result<T, SyntaxError>, dir: &Path, name: &str) -> bool {
+        matches!(got, Err(SyntaxError::Corrupt { path, reason })
+            if *path == dir.join(name) && !reason.contains("checksum") && !reason.contains("seal"))
     }
 
     /// A record that points outside the index is an error, never an empty name, an empty path or a
@@ -318,7 +328,7 @@ mod tests {
             poke(&dir, "defs.bin", id * DEF_RECORD + at, v);
             let idx = SymbolIndex::open(&dir).unwrap();
             let got = idx.lookup("helper", Match::Exact);
-            assert!(matches!(got, Err(SyntaxError::Corrupt { .. })), "{what}: {got:?}");
+            assert!(corrupt_in(&got, &dir, "defs.bin"), "{what}: {got:?}");
         }
         // A name entry whose definitions run past defs.bin, and one whose bytes run past names.bin.
         let rank = |idx: &SymbolIndex| {
@@ -327,18 +337,21 @@ mod tests {
         let entry = rank(&build_in(&dir));
         poke(&dir, "names.idx", entry * format::NAME_ENTRY + 16, u32::MAX);
         let got = SymbolIndex::open(&dir).unwrap().lookup("helper", Match::Exact);
-        assert!(matches!(got, Err(SyntaxError::Corrupt { .. })), "definition count: {got:?}");
+        assert!(corrupt_in(&got, &dir, "names.idx"), "definition count: {got:?}");
         build_in(&dir);
         poke(&dir, "names.idx", entry * format::NAME_ENTRY + 8, u32::MAX);
         let got = SymbolIndex::open(&dir).unwrap().names("", Match::Prefix, 10_000);
-        assert!(matches!(got, Err(SyntaxError::Corrupt { .. })), "name length: {got:?}");
+        assert!(corrupt_in(&got, &dir, "names.idx"), "name length: {got:?}");
         // A call whose caller is not a definition, and an occurrence of a file that is not indexed.
         build_in(&dir);
         poke(&dir, "calls.bin", 12, 9_999_999);
         poke(&dir, "calls.bin", CALL_RECORD + 12, 9_999_999);
         let idx = SymbolIndex::open(&dir).unwrap();
         let names = idx.names("", Match::Prefix, 10_000).unwrap();
-        assert!(names.iter().any(|n| idx.calls(n).is_err()), "a bad caller is reported");
+        assert!(
+            names.iter().any(|n| corrupt_in(&idx.calls(n), &dir, "calls.bin")),
+            "a bad caller is reported"
+        );
         // Trailing bytes, a short table and an unknown language are refused on open.
         build_in(&dir);
         let mut files = std::fs::read(dir.join("files.bin")).unwrap();

@@ -21,7 +21,8 @@ pub(super) fn prefix_key(name: &[u8], ignore_case: bool) -> u64 {
 
 /// Name ranks (positions in the bytewise `order` of ids) in the order of their lowercase forms.
 pub(super) fn ci_order(names: &Interner, order: &[u32]) -> Vec<u32> {
-    let name_at = |r: u32| names.get(order.get(r as usize).copied().unwrap_or(0));
+    // Ranks run over `0..order.len()` below, so `order[r]` is always there.
+    let name_at = |r: u32| names.get(order[r as usize]);
     let mut ci: Vec<(u64, u32)> =
         (0..order.len() as u32).into_par_iter().map(|r| (prefix_key(name_at(r), true), r)).collect();
     // Stable, from the bytewise order: names that differ only past a common case pattern are

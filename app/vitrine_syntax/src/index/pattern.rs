@@ -98,6 +98,58 @@ fn glob_match(pattern: &[char], text: &[char]) -> bool {
     pattern[p..].iter().all(|&c| c == '*')
 }
 
+/// Where a definition found by a written name is, as a search reports a match: the one answer that
+/// both the command line's and the window's `sym:` give the search index (which cannot depend on this
+/// crate, so each adapter only renames these fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenDefinition {
+    /// The file's path as in the snapshot.
+    pub path: String,
+    /// 1-based line of the name.
+    pub line: u64,
+    /// 0-based byte column of the name in its line.
+    pub column: usize,
+    /// Byte length of the name (what the pattern matched, not the pattern).
+    pub len: usize,
+}
+
+impl super::SymbolIndex {
+    /// The definitions of a name as a query writes it (`sym:`: a name, `Class::method`, a glob), for
+    /// at most [`PATTERN_NAME_LIMIT`] names, and whether more names matched.
+    pub fn written_definitions(
+        &self,
+        written: &str,
+        case_sensitive: bool,
+    ) -> Result<(Vec<WrittenDefinition>, bool), crate::error::SyntaxError> {
+        let found =
+            self.definitions_matching(&NamePattern::parse(written), case_sensitive, PATTERN_NAME_LIMIT)?;
+        let list = found
+            .hits
+            .into_iter()
+            .map(|h| WrittenDefinition {
+                len: h.name.len(),
+                path: h.path,
+                line: u64::from(h.at.line) + 1,
+                column: h.at.column as usize,
+            })
+            .collect();
+        Ok((list, found.truncated))
+    }
+
+    /// Up to five names close to a written name (fuzzy, the name itself left out), for a `sym:` term
+    /// that found nothing. Suggestions are a nicety: an unreadable name table leaves none rather than
+    /// failing the search.
+    pub fn close_names(&self, written: &str) -> Vec<String> {
+        let bare = NamePattern::parse(written).bare();
+        self.names(&bare, crate::Match::Fuzzy, 6)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| *n != bare)
+            .take(5)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

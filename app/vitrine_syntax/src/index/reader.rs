@@ -587,6 +587,17 @@ impl SymbolIndex {
             .start_line
             .checked_add(d.span)
             .ok_or_else(|| self.defs.corrupt(format!("definition {id} ends past any line")))?;
+        // The record's ids are checked here, so that a bad one names `defs.bin`, the file holding it.
+        if d.name >= self.counts.names {
+            return Err(self
+                .defs
+                .corrupt(format!("definition {id} names name {}, not in the index", d.name)));
+        }
+        if d.scope != NONE && d.scope >= self.counts.scopes {
+            return Err(self
+                .defs
+                .corrupt(format!("definition {id} names scope {}, not in the index", d.scope)));
+        }
         Ok(DefHit {
             id,
             name: self.name(d.name)?,

@@ -22,7 +22,7 @@ use crate::symbols::SymbolKind;
 
 /// A definition in a window of the final sort: (rank, declaration, file, line, column, sequence
 /// number) and its record.
-type WindowDef = (u32, u8, u32, u32, u32, u32, [u8; DEF_RECORD]);
+type WindowDef = (u32, u8, u32, u32, u32, u32, DefRecord);
 
 impl Accumulator {
     /// Writes the index files into `tmp` from the name table and the scratch files: the name-keyed
@@ -63,10 +63,11 @@ impl Accumulator {
             let seals = &mut seals;
             // The case-insensitive order needs only the names: it is sorted meanwhile.
             let ci_job = sc.spawn(|| ci_order(&names, &order.order));
-            let defs_per_rank = order.by_rank(&count_names(&defs_path, SCRATCH_DEF, n)?);
+            let rank_of = |id| order.rank_of(id);
+            let defs_per_rank = count_ranks::<DEF_WORDS>(&defs_path, n, &rank_of)?;
             let def_pos =
                 write_defs(tmp, &defs_path, def_total, &defs_per_rank, &order, &scopes.rank, seals)?;
-            let calls_per_rank = order.by_rank(&count_names(&calls_path, SCRATCH_CALL, n)?);
+            let calls_per_rank = count_ranks::<CALL_WORDS>(&calls_path, n, &rank_of)?;
             write_calls(tmp, &calls_path, &calls_per_rank, &order, &def_pos, seals)?;
             drop(def_pos);
             let occ_len = write_occurrences(tmp, &occ_path, &order, seals)?;
@@ -139,13 +140,10 @@ impl NameOrder {
         self.order.len()
     }
 
-    fn rank_of(&self, id: u32) -> u32 {
-        self.rank.get(id as usize).copied().unwrap_or(0)
-    }
-
-    /// Per-id counts rearranged by rank.
-    fn by_rank(&self, counts: &[u32]) -> Vec<u32> {
-        self.order.iter().map(|&id| counts.get(id as usize).copied().unwrap_or(0)).collect()
+    /// The rank of a name id; `None` for an id the name table does not hold (a scratch record that
+    /// does not hold what the build wrote).
+    fn rank_of(&self, id: u32) -> Option<u32> {
+        self.rank.get(id as usize).copied()
     }
 }
 
@@ -196,6 +194,20 @@ fn finish(w: Out, path: &Path, seals: &mut Seals) -> Result<(), SyntaxError> {
     Ok(())
 }
 
+/// The rank of a bucket record's name, which must lie in the bucket's window `r0..r1`.
+fn window_rank(
+    bucket: &Path,
+    record: u64,
+    rank: Option<u32>,
+    (r0, r1): (u32, u32),
+) -> Result<u32, SyntaxError> {
+    match rank {
+        Some(r) if (r0..r1).contains(&r) => Ok(r),
+        Some(r) => Err(corrupt(bucket, format!("record {record}: rank {r} outside the window {r0}..{r1}"))),
+        None => Err(corrupt(bucket, format!("record {record} names an id the name table does not hold"))),
+    }
+}
+
 /// `defs.bin`: definitions grouped by name rank, then definitions before declarations, then by
 /// file and position. Returns where each definition went, by its sequence number in the scratch
 /// file (calls name their caller so).
@@ -212,31 +224,34 @@ fn write_defs(
     let path = tmp.join("defs.bin");
     let mut w = create(&path)?;
     let mut written = 0u32;
-    let ws = windows(order.len(), |r| u64::from(defs_per_rank.get(r).copied().unwrap_or(0)));
-    let buckets = split_scratch(scratch, SCRATCH_DEF, &ws, &|id| order.rank_of(id))?;
+    let ws = windows(defs_per_rank);
+    let buckets = split_scratch::<DEF_WORDS>(scratch, &ws, &|id| order.rank_of(id))?;
     for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
         let mut window: Vec<WindowDef> = Vec::new();
-        scan_scratch(bucket, SCRATCH_DEF + 4, |_, rec| {
-            let seq = le32(rec, SCRATCH_DEF);
-            let r = order.rank_of(le32(rec, 0));
-            if r >= r0 && r < r1 {
-                let decl = (le32(rec, 20) >> 29) as u8 & 1;
-                let mut out = [0u8; DEF_RECORD];
-                out.copy_from_slice(rec.get(..DEF_RECORD).unwrap_or(&[0; DEF_RECORD]));
-                put32(&mut out, 0, r);
-                let scope = le32(rec, 24);
-                put32(&mut out, 24, scope_rank.get(scope as usize).copied().unwrap_or(NONE));
-                window.push((r, decl, le32(rec, 4), le32(rec, 8), le32(rec, 12), seq, out));
-            }
+        scan_scratch::<{ DEF_WORDS + 1 }>(bucket, |i, rec| {
+            let [name, file, line, column, start_line, packed, scope, seq] = rec;
+            let r = window_rank(bucket, i, order.rank_of(name), (r0, r1))?;
+            let scope = if scope == NONE {
+                NONE
+            } else {
+                *scope_rank.get(scope as usize).ok_or_else(|| {
+                    corrupt(bucket, format!("record {i} names scope {scope}, which the build never saw"))
+                })?
+            };
+            let def = DefRecord::from_words([r, file, line, column, start_line, packed, scope]);
+            let decl = (def.flags >> 5) & 1;
+            window.push((r, decl, file, line, column, seq, def));
+            Ok(())
         })?;
         std::fs::remove_file(bucket).map_err(io_err("remove", bucket))?;
         window.par_sort_unstable_by_key(|e| (e.0, e.1, e.2, e.3, e.4, e.5));
         for e in &window {
-            if let Some(p) = def_pos.get_mut(e.5 as usize) {
-                *p = written;
-            }
+            let pos = def_pos.get_mut(e.5 as usize).ok_or_else(|| {
+                corrupt(bucket, format!("sequence number {} past the {def_total} definitions", e.5))
+            })?;
+            *pos = written;
             written += 1;
-            w.write_all(&e.6).map_err(io_err("write", &path))?;
+            w.write_all(&e.6.encode()).map_err(io_err("write", &path))?;
         }
     }
     finish(w, &path, seals)?;
@@ -256,27 +271,28 @@ fn write_calls(
 ) -> Result<(), SyntaxError> {
     let path = tmp.join("calls.bin");
     let mut w = create(&path)?;
-    let ws = windows(order.len(), |r| u64::from(calls_per_rank.get(r).copied().unwrap_or(0)));
-    let buckets = split_scratch(scratch, SCRATCH_CALL, &ws, &|id| order.rank_of(id))?;
+    let ws = windows(calls_per_rank);
+    let buckets = split_scratch::<CALL_WORDS>(scratch, &ws, &|id| order.rank_of(id))?;
     for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
-        let mut window: Vec<[u32; 5]> = Vec::new();
-        scan_scratch(bucket, SCRATCH_CALL + 4, |_, rec| {
-            let r = order.rank_of(le32(rec, 0));
-            if r >= r0 && r < r1 {
-                window.push([r, le32(rec, 4), le32(rec, 8), le32(rec, 12), le32(rec, 16)]);
-            }
+        let mut window: Vec<[u32; CALL_WORDS]> = Vec::new();
+        scan_scratch::<{ CALL_WORDS + 1 }>(bucket, |i, rec| {
+            let [callee, file, line, column, caller, _seq] = rec;
+            let r = window_rank(bucket, i, order.rank_of(callee), (r0, r1))?;
+            let caller = if caller == NONE {
+                NONE
+            } else {
+                *def_pos.get(caller as usize).ok_or_else(|| {
+                    corrupt(bucket, format!("record {i} names caller {caller}, past the definitions"))
+                })?
+            };
+            window.push([r, file, line, column, caller]);
+            Ok(())
         })?;
         std::fs::remove_file(bucket).map_err(io_err("remove", bucket))?;
         window.par_sort_unstable();
         for &[_, file, line, column, caller] in &window {
-            let caller =
-                if caller == NONE { NONE } else { def_pos.get(caller as usize).copied().unwrap_or(NONE) };
-            let mut rec = [0u8; CALL_RECORD];
-            put32(&mut rec, 0, file);
-            put32(&mut rec, 4, line);
-            put32(&mut rec, 8, column);
-            put32(&mut rec, 12, caller);
-            w.write_all(&rec).map_err(io_err("write", &path))?;
+            let rec = CallRecord { file, line, column, caller };
+            w.write_all(&rec.encode()).map_err(io_err("write", &path))?;
         }
     }
     finish(w, &path, seals)?;
@@ -292,19 +308,17 @@ fn write_occurrences(
     seals: &mut Seals,
 ) -> Result<Vec<u32>, SyntaxError> {
     let n = order.len();
-    let occ_per_rank = order.by_rank(&count_names(scratch, SCRATCH_OCC, n)?);
+    let occ_per_rank = count_ranks::<OCC_WORDS>(scratch, n, &|id| order.rank_of(id))?;
     let mut occ_len = vec![0u32; n];
     let path = tmp.join("occ.bin");
     let mut w = create(&path)?;
-    let ws = windows(n, |r| u64::from(occ_per_rank.get(r).copied().unwrap_or(0)));
-    let buckets = split_scratch(scratch, SCRATCH_OCC, &ws, &|id| order.rank_of(id))?;
+    let ws = windows(&occ_per_rank);
+    let buckets = split_scratch::<OCC_WORDS>(scratch, &ws, &|id| order.rank_of(id))?;
     for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
         let mut window: Vec<(u32, u32)> = Vec::new();
-        scan_scratch(bucket, SCRATCH_OCC + 4, |_, rec| {
-            let r = order.rank_of(le32(rec, 0));
-            if r >= r0 && r < r1 {
-                window.push((r, le32(rec, 4)));
-            }
+        scan_scratch::<{ OCC_WORDS + 1 }>(bucket, |i, [name, file, _seq]| {
+            window.push((window_rank(bucket, i, order.rank_of(name), (r0, r1))?, file));
+            Ok(())
         })?;
         std::fs::remove_file(bucket).map_err(io_err("remove", bucket))?;
         window.par_sort_unstable();
@@ -322,9 +336,10 @@ fn write_occurrences(
                 prev = f;
                 i += 1;
             }
-            if let Some(l) = occ_len.get_mut(r as usize) {
-                *l = list.len() as u32;
-            }
+            let l = occ_len
+                .get_mut(r as usize)
+                .ok_or_else(|| corrupt(bucket, format!("rank {r} past the names")))?;
+            *l = list.len() as u32;
             w.write_all(&list).map_err(io_err("write", &path))?;
         }
     }
@@ -344,27 +359,30 @@ fn write_names(
     let (blob_path, idx_path) = (tmp.join("names.bin"), tmp.join("names.idx"));
     let mut blob = create(&blob_path)?;
     let mut idx = create(&idx_path)?;
+    let n = order.order.len();
+    if [counts.defs.len(), counts.calls.len(), counts.occ_len.len()] != [n; 3] {
+        return Err(corrupt(tmp, "BUG: the per-rank counts do not cover every name"));
+    }
     let (mut name_off, mut occ_off, mut def_start, mut call_start) = (0u64, 0u64, 0u32, 0u32);
-    for (r, &id) in order.order.iter().enumerate() {
+    let per_rank = counts.defs.iter().zip(&counts.calls).zip(&counts.occ_len);
+    for (&id, ((&def_count, &call_count), &occ_len)) in order.order.iter().zip(per_rank) {
         let name = names.get(id);
         blob.write_all(name).map_err(io_err("write", &blob_path))?;
-        let dc = counts.defs.get(r).copied().unwrap_or(0);
-        let cc = counts.calls.get(r).copied().unwrap_or(0);
-        let ol = counts.occ_len.get(r).copied().unwrap_or(0);
-        let mut e = [0u8; NAME_ENTRY];
-        put64(&mut e, 0, name_off);
-        put32(&mut e, 8, name.len() as u32);
-        put32(&mut e, 12, def_start);
-        put32(&mut e, 16, dc);
-        put32(&mut e, 20, call_start);
-        put32(&mut e, 24, cc);
-        put64(&mut e, 28, occ_off);
-        put32(&mut e, 36, ol);
-        idx.write_all(&e).map_err(io_err("write", &idx_path))?;
+        let e = NameEntry {
+            name_off,
+            name_len: name.len() as u32,
+            def_start,
+            def_count,
+            call_start,
+            call_count,
+            occ_off,
+            occ_len,
+        };
+        idx.write_all(&e.encode()).map_err(io_err("write", &idx_path))?;
         name_off += name.len() as u64;
-        occ_off += u64::from(ol);
-        def_start += dc;
-        call_start += cc;
+        occ_off += u64::from(occ_len);
+        def_start += def_count;
+        call_start += call_count;
     }
     finish(blob, &blob_path, seals)?;
     finish(idx, &idx_path, seals)
@@ -393,10 +411,7 @@ fn write_scopes(
     let mut off = 0u64;
     for s in scope_order.iter().filter_map(|&id| scope_list.get(id as usize)) {
         blob.write_all(s.as_bytes()).map_err(io_err("write", &blob_path))?;
-        let mut e = [0u8; 12];
-        put64(&mut e, 0, off);
-        put32(&mut e, 8, s.len() as u32);
-        idx.write_all(&e).map_err(io_err("write", &idx_path))?;
+        idx.write_all(&scope_entry(off, s.len() as u32)).map_err(io_err("write", &idx_path))?;
         off += s.len() as u64;
     }
     finish(blob, &blob_path, seals)?;
@@ -413,13 +428,15 @@ fn write_files(
 ) -> Result<(), SyntaxError> {
     let path = tmp.join("files.bin");
     let mut w = create(&path)?;
-    for (i, f) in files.iter().enumerate() {
+    if languages.len() != files.len() || parse_errors.len() != files.len() {
+        return Err(corrupt(tmp, "BUG: the per-file tables do not cover every file"));
+    }
+    for ((f, lang), errors) in files.iter().zip(languages).zip(parse_errors) {
         w.write_all(&(f.path.len() as u32).to_le_bytes()).map_err(io_err("write", &path))?;
         w.write_all(f.path.as_bytes()).map_err(io_err("write", &path))?;
-        let lang = languages.get(i).copied().flatten().map(Language::index).unwrap_or(255);
-        w.write_all(&[lang]).map_err(io_err("write", &path))?;
-        w.write_all(&parse_errors.get(i).copied().unwrap_or(0).to_le_bytes())
-            .map_err(io_err("write", &path))?;
+        // 255: a file no grammar read.
+        w.write_all(&[lang.map_or(255, Language::index)]).map_err(io_err("write", &path))?;
+        w.write_all(&errors.to_le_bytes()).map_err(io_err("write", &path))?;
     }
     finish(w, &path, seals)
 }

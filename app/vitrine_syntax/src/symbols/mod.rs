@@ -323,6 +323,12 @@ impl SymbolKind {
         SymbolKind::Property,
     ];
 
+    /// The kind's position in [`SymbolKind::ALL`] (what the persisted index stores): the order of the
+    /// enum, which `ALL` lists in order (a test keeps the two equal).
+    pub fn index(self) -> u8 {
+        self as u8
+    }
+
     /// Functions and everything callable (function-like macros too).
     pub fn is_callable(self) -> bool {
         self.is_function_like() || self == SymbolKind::Macro

@@ -192,3 +192,11 @@ fn attribute_macros_with_arguments_are_not_the_function() {
         );
     }
 }
+
+/// The index stores a kind as its position in `SymbolKind::ALL`, computed as the enum's order.
+#[test]
+fn a_kind_index_is_its_position_in_all() {
+    for (i, k) in SymbolKind::ALL.iter().enumerate() {
+        assert_eq!(usize::from(k.index()), i, "{k:?}");
+    }
+}
