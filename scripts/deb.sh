@@ -3,8 +3,9 @@
 # bundle (then offline): the reproducible binary (scripts/lib.sh reproducible_env, Cargo.toml's
 # [profile.dist]: target/dist/vitrine, which cargo-deb --profile dist finds under the assets' magic
 # `target/release/` prefix), its man pages and shell completions (examples/vitrine-docs.rs: clap_mangen,
-# clap_complete), the desktop entry and icon (assets/packaging/), the CycloneDX SBOM (scripts/sbom.sh) and the README. Then checks the package:
-# its Depends name every run-time library of scripts/lib.sh, and lintian reports no error.
+# clap_complete), the desktop entry and icon (assets/packaging/), the CycloneDX SBOM (scripts/sbom.sh) and
+# the README. Then checks the package: its Depends name every run-time library of scripts/lib.sh, and
+# lintian reports no error.
 #   scripts/deb.sh [--no-build]     --no-build: package the target/dist/vitrine already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
