@@ -32,6 +32,7 @@ fi
 rm -rf "$docs/man" "$docs/completions"
 cargo run "${cargo_flags[@]}" --profile dist -p vitrine --example vitrine-docs -- "$docs" >/dev/null
 gzip -9n "$docs"/man/*.1
+gzip -9nc assets/packaging/changelog >"$docs/changelog.gz"
 
 mkdir -p target/debian
 deb=$(cargo deb -p vitrine --profile dist --no-build --output target/debian/ | tail -1)
