@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds, tests or installs Vitrine from an unpacked source bundle (scripts/airgap-bundle.sh) with no
 # network: every crate comes from vendor/ (.cargo/config.toml), and cargo runs --offline --frozen --locked.
-# The binary is reproducible (scripts/lib.sh reproducible_env): any directory, any time, same bytes.
-#   scripts/airgap-build.sh build            target/release/vitrine, plus its man pages and completions
+# The binary is reproducible (scripts/lib.sh reproducible_env, Cargo.toml's [profile.dist]): any directory,
+# any time, same bytes.
+#   scripts/airgap-build.sh build            target/dist/vitrine, plus its man pages and completions
 #   scripts/airgap-build.sh test [ARGS...]   the whole test suite (scripts/test.sh's command, offline)
 #   scripts/airgap-build.sh install PREFIX   build, then install into PREFIX/bin and PREFIX/share
 set -euo pipefail
@@ -15,13 +16,14 @@ if [ ! -d vendor ] || ! grep -q 'directory = "vendor"' .cargo/config.toml 2>/dev
 fi
 reproducible_env "$src"
 offline=(--offline --frozen --locked)
+out=target/dist
 
 build() {
-  cargo build "${offline[@]}" --release -p vitrine --bin vitrine
+  cargo build "${offline[@]}" --profile dist -p vitrine --bin vitrine
   # A separate cargo run, so that the example's dev-dependencies cannot change the binary's features.
-  cargo run "${offline[@]}" --release -p vitrine --example vitrine-docs -- target/release/docs >/dev/null
-  echo "built $src/target/release/vitrine"
-  sha256sum target/release/vitrine
+  cargo run "${offline[@]}" --profile dist -p vitrine --example vitrine-docs -- "$out/docs" >/dev/null
+  echo "built $src/$out/vitrine"
+  sha256sum "$out/vitrine"
 }
 
 case "${1:-}" in
@@ -30,8 +32,8 @@ case "${1:-}" in
   install)
     [ $# -eq 2 ] || { echo "usage: $0 install PREFIX" >&2; exit 2; }
     build
-    prefix=$2; docs=target/release/docs
-    install -Dm755 target/release/vitrine "$prefix/bin/vitrine"
+    prefix=$2; docs=$out/docs
+    install -Dm755 "$out/vitrine" "$prefix/bin/vitrine"
     install -d "$prefix/share/man/man1"
     install -m644 "$docs"/man/*.1 "$prefix/share/man/man1/"
     install -Dm644 "$docs/completions/vitrine.bash" "$prefix/share/bash-completion/completions/vitrine"

@@ -3,17 +3,27 @@
 # on 2 cores). Unpacks the source bundle into two fresh empty directories and, in each, checks SHA256SUMS
 # and builds with the README's offline command inside a network namespace with no interface
 # (`unshare -n`, as root) and an empty CARGO_HOME, the second build starting after the first has ended.
-# Prints both SHA-256 of the `vitrine` binary and fails unless they are identical.
-#   scripts/airgap-test.sh BUNDLE.tar.xz [--tests] [--keep]
-#   --tests: then run the test suite offline in the first directory; --keep: leave the directories.
+# Prints both SHA-256 of the `vitrine` binary (target/dist/vitrine, Cargo.toml's [profile.dist]) and fails
+# unless they are identical.
+#   scripts/airgap-test.sh BUNDLE.tar.xz [--deb OUT_DIR] [--tests] [--keep]
+#   --deb: then package the first build offline (scripts/deb.sh --no-build, lintian included) and copy the
+#   .deb into OUT_DIR; --tests: then run the test suite offline in the first directory (README's second
+#   command); --keep: leave the directories.
 # The directories are made under $TMPDIR (default /tmp).
 set -euo pipefail
-[ $# -ge 1 ] || { echo "usage: $0 BUNDLE.tar.xz [--tests] [--keep]" >&2; exit 2; }
+usage="usage: $0 BUNDLE.tar.xz [--deb OUT_DIR] [--tests] [--keep]"
+[ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
 bundle=$(realpath "$1")
 shift
-tests=false keep=false
-for a in "$@"; do
-  case $a in --tests) tests=true ;; --keep) keep=true ;; *) echo "unknown option $a" >&2; exit 2 ;; esac
+tests=false keep=false deb_out=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --tests) tests=true ;;
+    --keep) keep=true ;;
+    --deb) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; deb_out=$(realpath -m "$2"); shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
 done
 . "$(dirname "$0")/lib.sh"
 ensure_packages util-linux tar xz-utils coreutils
@@ -47,8 +57,8 @@ for run in 1 2; do
   echo "build $run: started $(date -u +%FT%TZ)"
   offline "$dir/cargo-home" "$src/scripts/airgap-build.sh" build
   echo "build $run: $(($(date +%s) - start)) s; CARGO_HOME now holds: $(ls -A "$dir/cargo-home" | tr '\n' ' ')"
-  sums+=("$(sha256sum "$src/target/release/vitrine" | cut -d' ' -f1)")
-  offline "$dir/cargo-home" "$src/target/release/vitrine" --version --verbose
+  sums+=("$(sha256sum "$src/target/dist/vitrine" | cut -d' ' -f1)")
+  offline "$dir/cargo-home" "$src/target/dist/vitrine" --version --verbose
   if [ $run = 1 ]; then first=$src first_home=$dir/cargo-home; fi
 done
 echo "sha256 build 1: ${sums[0]}"
@@ -59,6 +69,13 @@ if [ "${sums[0]}" != "${sums[1]}" ]; then
   reproducible=false
 else
   echo "reproducible: byte-identical"
+fi
+# The package from the first build, offline too: same CARGO_HOME and flags, so cargo rebuilds nothing.
+if [ -n "$deb_out" ]; then
+  offline "$first_home" "$first/scripts/deb.sh" --no-build
+  mkdir -p "$deb_out"
+  cp "$first"/target/debian/vitrine_*.deb "$deb_out/"
+  echo "deb: copied to $deb_out: $(cd "$deb_out" && sha256sum vitrine_*.deb)"
 fi
 # The tests last, so that the two builds' verdict comes first (the test build is the longest part).
 if $tests; then
