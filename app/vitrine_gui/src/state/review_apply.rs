@@ -76,8 +76,18 @@ impl AppState {
                 }
             }
             ReviewCmd::SubmitAnnotation => {
-                let (Some(r), Some(snap)) = (&mut self.review, &self.snapshot) else { return false };
-                if let Err(e) = r.submit(snap) {
+                // Lines of the version before (from the compare view) go to that version's review.
+                let before = self
+                    .review
+                    .as_ref()
+                    .and_then(|r| r.composer.as_ref())
+                    .is_some_and(|c| c.before.is_some());
+                let submitted = match (&mut self.review, &self.snapshot) {
+                    _ if before => self.submit_before(),
+                    (Some(r), Some(snap)) => r.submit(snap),
+                    _ => return false,
+                };
+                if let Err(e) = submitted {
                     self.error = Some(e);
                 } else {
                     self.right = RightTab::Annotations;

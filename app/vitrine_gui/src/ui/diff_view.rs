@@ -100,11 +100,20 @@ pub fn changes_ui(ui: &mut egui::Ui, state: &AppState, compare: &CompareState, c
             commands.push(CompareCmd::Show(Middle::Diff));
         }
         let signed_in = state.review.as_ref().is_some_and(|r| r.identity.is_some());
-        let port = ui.add_enabled(signed_in, egui::Button::new("Port threads"));
-        let hover = "Carry the threads of the version before's review over to this one, one signed \
-                     anchor-port entry each (as vitrine port)";
-        if port.on_hover_text(hover).on_disabled_hover_text("Sign in first").clicked() {
-            commands.push(CompareCmd::Port);
+        if let Some(progress) = compare.porting() {
+            let view = progress.view();
+            ui.label(format!("porting threads: {}/{}", view.done_items, view.total_items));
+            ui.add(egui::ProgressBar::new(view.fraction()).desired_width(160.0));
+            if ui.button("Stop").on_hover_text("Stop the port before it writes anything").clicked() {
+                commands.push(CompareCmd::CancelPort);
+            }
+        } else {
+            let port = ui.add_enabled(signed_in, egui::Button::new("Port threads"));
+            let hover = "Carry the threads of the version before's review over to this one, one signed \
+                         anchor-port entry each (as vitrine port)";
+            if port.on_hover_text(hover).on_disabled_hover_text("Sign in first").clicked() {
+                commands.push(CompareCmd::Port);
+            }
         }
     });
     match &compare.ported {
