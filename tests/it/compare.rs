@@ -398,7 +398,7 @@ fn summary_lists_new_findings_binaries_and_symbol_changes() {
 // ---- Threads carried over to the next version (`vitrine port`) ----
 
 /// `ssh-keygen -t ed25519` without a passphrase into `dir/name`.
-fn keygen(dir: &Path, name: &str) -> std::path::PathBuf {
+pub(crate) fn keygen(dir: &Path, name: &str) -> std::path::PathBuf {
     let path = dir.join(name);
     let out = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
@@ -410,25 +410,25 @@ fn keygen(dir: &Path, name: &str) -> std::path::PathBuf {
 }
 
 /// Runs the CLI in process against data directory `data`; asserts success and returns stdout.
-fn ok(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
+pub(crate) fn ok(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
     let (code, out, err) = run(data, args);
     assert_eq!(code, 0, "{args:?}: {out}{err}", args = args.iter().map(|a| a.as_ref()).collect::<Vec<_>>());
     out
 }
 
-fn run(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> (u8, String, String) {
+pub(crate) fn run(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> (u8, String, String) {
     let mut all: Vec<&std::ffi::OsStr> = vec!["--data".as_ref(), data.as_os_str()];
     all.extend(args.iter().map(|a| a.as_ref()));
     vitrine_os(&all)
 }
 
-fn last_line(out: &str) -> String {
+pub(crate) fn last_line(out: &str) -> String {
     out.lines().last().unwrap().to_owned()
 }
 
 /// Unpacks `bundle` with tar and runs its `verify.sh SNAP PREVIOUS` under `sh`: (exit code, stdout then
 /// stderr).
-fn verify_sh(bundle: &Path, snap: &Path, previous: &Path) -> (Option<i32>, String) {
+pub(crate) fn verify_sh(bundle: &Path, snap: &Path, previous: &Path) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let tar = Command::new("tar").arg("-xf").arg(bundle).arg("-C").arg(dir.path()).output().unwrap();
     assert!(tar.status.success(), "{}", String::from_utf8_lossy(&tar.stderr));
