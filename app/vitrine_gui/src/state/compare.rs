@@ -489,6 +489,13 @@ impl AppState {
         match cmd {
             CompareCmd::Open(path) => self.start_compare(path),
             CompareCmd::Close => {
+                // A port writes to the review on screen: its result must be taken before the comparison
+                // (which holds the job) goes.
+                if self.compare.as_ref().is_some_and(|c| c.porting.is_some()) {
+                    self.error =
+                        Some("Threads are being ported: wait for the port or stop it, then close.".into());
+                    return;
+                }
                 if let Some(Phase::Loading { progress }) = self.compare.as_ref().map(|c| &c.phase) {
                     progress.cancel();
                 }

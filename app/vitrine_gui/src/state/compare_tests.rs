@@ -228,6 +228,9 @@ fn port_carries_the_old_reviews_threads_over_signed_and_shows_their_state() {
     let c = s.compare.as_ref().unwrap();
     assert_eq!(c.ported, None);
     assert!(c.porting().is_some() && c.running());
+    s.apply(CompareCmd::Close);
+    assert!(s.error.take().unwrap().contains("being ported"), "the port's result is not dropped");
+    assert!(s.compare.is_some());
     s.wait_ported();
     assert!(s.compare.as_ref().unwrap().porting().is_none());
     let ported = s.compare.as_ref().unwrap().ported.clone().unwrap().unwrap();
