@@ -196,3 +196,209 @@ fn a_200k_line_diff_lays_out_only_the_rows_on_screen() {
     assert!((20..=200).contains(&at_end), "{at_end} lines laid out");
     assert!(h.query_by_label("int big_line_500 = 501;").is_none());
 }
+
+/// Signs in through the form with an unencrypted key (`principal` and `role` for a key the review does
+/// not know yet), signing out first if someone is signed in.
+fn sign_in_state(h: &mut Harness<'static, VitrineApp>, key: &Path, principal: &str, role: &str) {
+    if h.query_by_label("Sign out").is_some() {
+        h.get_by_label("Sign out").click();
+        h.run();
+    }
+    h.get_by_label("Sign in…").click();
+    h.run();
+    for (field, text) in [
+        ("Private key file", key.display().to_string()),
+        ("Principal (new key)", principal.to_owned()),
+        ("Role (new key)", role.to_owned()),
+    ] {
+        h.get_by_label(field).focus();
+        h.run();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.run();
+        h.event(egui::Event::Text(text));
+        h.run();
+    }
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Sign in").click();
+    h.run();
+    assert_eq!(h.state().state.error, None);
+    let who = h.state().state.review.as_ref().unwrap().identity.as_ref().map(|i| i.principal.clone());
+    assert_eq!(who.as_deref(), Some(principal));
+}
+
+/// The 0-based line of `path` in `root` that contains `needle`.
+fn line_of(root: &Path, path: &str, needle: &str) -> usize {
+    std::fs::read_to_string(root.join(path)).unwrap().lines().position(|l| l.contains(needle)).unwrap()
+}
+
+#[test]
+fn both_sides_are_annotated_and_the_vendor_answers_fixed_at_new_lines_then_verify_is_valid() {
+    use crate::compare::{keygen, last_line, ok, verify_sh};
+    let (_dir, data) = data_dir();
+    let (v2, v1) = demo_pair(&data);
+    let keys = tempfile::tempdir().unwrap();
+    let (rev, ven) = (keygen(keys.path(), "rev"), keygen(keys.path(), "ven"));
+    // v1 reviewed: a finding on the packet line v2 edits.
+    for (p, r, k) in [("reviewer@example", "reviewer", &rev), ("vendor@example", "vendor", &ven)] {
+        let pubkey = PathBuf::from(format!("{}.pub", k.display()));
+        ok(&data, &[&"people", &"add", &v1, &"--principal", &p, &"--role", &r, &"--pubkey", &pubkey]);
+    }
+    let packet_line = line_of(&v1, "src/packet.cpp", "sizeof ") + 1;
+    let lines = format!("{packet_line}-{packet_line}");
+    let finding = last_line(&ok(
+        &data,
+        &[
+            &"annotate",
+            &v1,
+            &"--key",
+            &rev,
+            &"--file",
+            &"src/packet.cpp",
+            &"--lines",
+            &lines,
+            &"--kind",
+            &"finding",
+            &"--severity",
+            &"high",
+            &"--body",
+            &"length unchecked",
+        ],
+    ));
+
+    // v2 on screen, compared with v1; the reviewer ports the threads with the panel's button.
+    let mut app = open(&v2, &data);
+    app.state.apply(CompareCmd::Open(v1.clone()));
+    app.state.wait_compared();
+    let mut h = harness(app);
+    h.run();
+    sign_in_state(&mut h, &rev, "reviewer@example", "reviewer");
+    h.get_by_label("Port threads").click();
+    h.run();
+    h.state_mut().state.wait_ported();
+    h.run();
+    h.get_by_label_contains("1 threads carried over: 1 changed");
+
+    // The old side: a click on v1's clean comment, Ctrl+Alt+A, and the composer says whose lines.
+    h.get_by_label_contains("src/auth.cpp  +2 −2").click();
+    h.run();
+    let old_line = line_of(&v1, "src/auth.cpp", "/* admins only */");
+    h.get_all_by_label_contains("/* admins only */").next().unwrap().click();
+    h.run();
+    assert_eq!(file_diff(&h).selected(), Some((Side::Old, old_line as u32, old_line as u32)));
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::ALT, egui::Key::A);
+    h.run();
+    let at = format!("src/auth.cpp: lines {n}–{n} of the version before", n = old_line + 1);
+    h.get_by_label(&at);
+    h.get_by_label("What you found, asked or noted (Markdown)").focus();
+    h.run();
+    h.event(egui::Event::Text("v1 said admins only, plainly".into()));
+    h.run();
+    h.get_by_label("Sign as reviewer@example and submit (Ctrl+Enter)").click();
+    h.run();
+    assert_eq!(h.state().state.error, None);
+    let ports: Vec<(String, String)> = h
+        .state()
+        .state
+        .review
+        .as_ref()
+        .unwrap()
+        .entries
+        .iter()
+        .filter(|v| v.entry.kind == vitrine_record::Kind::AnchorPort)
+        .map(|v| (v.id.clone(), v.entry.body.clone().unwrap()))
+        .collect();
+    assert_eq!(ports.len(), 2, "the finding and the old side's note, both carried over");
+    assert!(ports[1].1.contains("v1 said admins only, plainly"), "{ports:?}");
+    let packet_port = ports
+        .iter()
+        .find(|(_, b)| b.contains(&finding))
+        .map(|(id, _)| id.clone())
+        .expect("the finding's port");
+
+    // The vendor, signed in, selects the new packet line in the diff and answers the ported finding
+    // "fixed" there.
+    sign_in_state(&mut h, &ven, "vendor@example", "vendor");
+    h.state_mut().state.apply(vitrine_gui::NavCmd::OpenFile { path: b"src/packet.cpp".to_vec(), line: None });
+    h.state_mut().state.apply(CompareCmd::OpenAt { path: "src/packet.cpp".into(), line: None });
+    h.state_mut().state.apply(vitrine_gui::ReviewCmd::SelectThread(Some(packet_port.clone())));
+    h.run();
+    let new_line = line_of(&v2, "src/packet.cpp", "sizeof") as u32;
+    h.state_mut().state.apply(CompareCmd::Select { side: Side::New, line: new_line, extend: false });
+    h.run();
+    h.get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Reply").focus();
+    h.run();
+    h.event(egui::Event::Text("fixed in v2".into()));
+    h.run();
+    let fixed = format!("Fixed at src/packet.cpp:{}", new_line + 1);
+    h.get_by_label(&fixed).click();
+    h.run();
+    assert_eq!(h.state().state.error, None);
+    let r = h.state().state.review.as_ref().unwrap();
+    let answer = r.entries.last().unwrap();
+    assert_eq!(answer.entry.parent.as_deref(), Some(packet_port.as_str()));
+    assert_eq!(answer.entry.status, Some(vitrine_record::Status::Fixed));
+    assert_eq!(answer.entry.author.principal, "vendor@example");
+    let t = answer.entry.target.as_ref().unwrap();
+    assert_eq!((t.path.as_str(), t.lines), ("src/packet.cpp", Some([u64::from(new_line) + 1; 2])));
+    drop(h);
+
+    // The record of v2, exported, verifies against both snapshots, with Vitrine and with stock tools.
+    let bundle = keys.path().join("v2.vitrine");
+    ok(&data, &[&"export", &v2, &"--key", &rev, &"--out", &bundle]);
+    let out = ok(&data, &[&"verify", &bundle, &"--snapshot", &v2, &"--previous", &v1]);
+    assert!(out.contains("OK:") && out.contains("ported threads match the previous snapshot"), "{out}");
+    let (code, out) = verify_sh(&bundle, &v2, &v1);
+    assert_eq!(code, Some(0), "{out}");
+    // And v1's record holds the note on its own lines, valid against v1.
+    let old_bundle = keys.path().join("v1.vitrine");
+    ok(&data, &[&"export", &v1, &"--key", &rev, &"--out", &old_bundle]);
+    let out = ok(&data, &[&"verify", &old_bundle, &"--snapshot", &v1]);
+    assert!(out.contains("OK: 2 entries"), "{out}");
+}
+
+#[test]
+fn long_lines_scroll_sideways_and_both_sides_move_together() {
+    let (_dir, data) = data_dir();
+    let (old, new) = (data.join("old"), data.join("new"));
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::create_dir_all(&new).unwrap();
+    let long = |end: &str| format!("int wide = 1; /* {} */ {end}\nint next;\n", "padding ".repeat(60));
+    std::fs::write(old.join("wide.c"), long("END_OLD")).unwrap();
+    std::fs::write(new.join("wide.c"), long("END_NEW")).unwrap();
+    let mut app = open(&new, &data);
+    app.state.apply(CompareCmd::Open(old));
+    app.state.wait_compared();
+    app.state.apply(CompareCmd::OpenChange(0));
+    let mut h = harness(app);
+    h.run();
+    let at = |h: &Harness<'static, VitrineApp>, text: &str| h.get_by_label_contains(text).rect();
+    let (old_before, new_before) = (at(&h, "END_OLD"), at(&h, "END_NEW"));
+    let number_before = h.get_all_by_label("1   ").next().map(|n| n.rect());
+    // A sideways wheel over the diff: both sides' text moves left by the same amount.
+    h.hover_at(egui::pos2(new_before.left() + 40.0, new_before.center().y));
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(-300.0, 0.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run();
+    let (old_after, new_after) = (at(&h, "END_OLD"), at(&h, "END_NEW"));
+    let moved = old_before.left() - old_after.left();
+    assert!(moved > 100.0, "the old side moved {moved}");
+    assert!((moved - (new_before.left() - new_after.left())).abs() < 0.5, "{old_after:?} {new_after:?}");
+    assert_eq!(number_before, h.get_all_by_label("1   ").next().map(|n| n.rect()), "line numbers stay");
+    // Far to the left is bounded by the longest line: the text's end stays within the view.
+    for _ in 0..20 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(-2000.0, 0.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run();
+    }
+    let end = at(&h, "END_NEW");
+    assert!(end.right() > new_before.left() && end.right() <= 1500.0, "{end:?}");
+}

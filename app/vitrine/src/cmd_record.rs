@@ -1024,6 +1024,13 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let read_prev = |p: &[u8]| prev.as_ref().and_then(|s| s.file(p).and_then(|e| s.read(e).ok()));
     let prev_data = prev.as_ref().map(|s| vitrine_gui::records::snapshot_data(s, &read_prev));
     let mut report = bundle::verify_with_previous(&files, data.as_ref(), prev_data.as_ref());
+    // An `outdated` claim is checked by porting the thread again between the two snapshots.
+    if let (Some(new), Some(old)) = (&snap, &prev) {
+        let ported = report.accepted.iter().map(|v| (v.name.as_str(), &v.entry));
+        let disproved = vitrine_compare::carry::disproved_outdated(old, new, ported)
+            .context("cannot check the outdated ports against both snapshots")?;
+        report.problems.extend(disproved.into_iter().map(|(name, m)| vitrine_record::Problem::new(name, m)));
+    }
     if let (Some(t), Some(p)) = (&trusted, &a.trusted_signers) {
         report.pin_signers(t, &format!("the trusted signers file {}", p.display()));
     }

@@ -8,10 +8,11 @@ use vitrine_record::entry::Target;
 use vitrine_record::port::{Continues, Outcome, PortBody, PortFrom, target_at};
 use vitrine_record::time::OffsetDateTime;
 use vitrine_record::{Draft, Kind, RecordError, Review, Signer, Status};
+use vitrine_snapshot::progress::Progress;
 use vitrine_snapshot::{FileEntry, Snapshot, SnapshotError};
 
 use crate::port::{Anchor, FilePort, Port};
-use crate::{CompareError, DiffOptions, FileChange};
+use crate::{CompareError, DiffOptions, FileChange, SnapshotDiff};
 
 /// Why threads could not be carried over.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,9 @@ pub enum CarryError {
         /// Last line, 1-based.
         last: u32,
     },
+    #[error("cancelled before anything was written")]
+    /// The port was cancelled (the progress's flag) before it wrote an entry.
+    Cancelled,
     #[error("{0} is not a file of the snapshot")]
     /// The diff names a file the snapshot does not have.
     NotAFile(String),
@@ -100,6 +104,21 @@ struct Job {
     target: Option<Target>,
 }
 
+/// The two versions a port goes between, and what the caller knows already.
+#[derive(Debug, Clone, Copy)]
+pub struct Versions<'a> {
+    /// The version before (the old review's snapshot).
+    pub old: &'a Snapshot,
+    /// The version under review.
+    pub new: &'a Snapshot,
+    /// `crate::diff(old, new)` with the default options, when the caller has it (the window's
+    /// comparison); computed otherwise.
+    pub diff: Option<&'a SnapshotDiff>,
+    /// Where to report the threads placed (phase "porting threads", one item per thread), and the
+    /// cancel flag, honoured before anything is written.
+    pub progress: Option<&'a Progress>,
+}
+
 /// Carries every live thread of `old_review` (the review of `old`) over to `new_review` (the review of
 /// `new`), signed by `signer` at `now`: the new review also learns the old one's people and records
 /// that it continues it. Threads ported before are not ported again.
@@ -111,6 +130,56 @@ pub fn carry_over(
     signer: &Signer,
     now: OffsetDateTime,
 ) -> Result<CarryReport, CarryError> {
+    let versions = Versions { old, new, diff: None, progress: None };
+    carry_threads(&versions, old_review, new_review, signer, now, None)
+}
+
+/// Annotates lines of the version before from the comparison (`draft`, an annotation whose target is a
+/// file of `v.old`) and carries that one thread over at once.
+///
+/// An annotation of the old snapshot's lines is an annotation of the old snapshot: it is appended to
+/// `old_review` (the review of `v.old`, which learns the signer from `new_review`'s people if it did not
+/// know them), where its anchor is checked against the old snapshot like any other. The same thread is
+/// then carried over to `new_review` as an `anchor-port` entry (usually `outdated` or `changed`: the
+/// lines were removed or edited), so the new record holds it, the vendor answers it there, and a
+/// verifier given both snapshots checks its `from` against the old one. Returns the annotation's id
+/// and the port.
+pub fn annotate_before(
+    v: &Versions<'_>,
+    old_review: &mut Review,
+    new_review: &mut Review,
+    signer: &Signer,
+    draft: Draft,
+    now: OffsetDateTime,
+) -> Result<(String, CarryReport), CarryError> {
+    if draft.kind != Kind::Annotation || draft.parent.is_some() {
+        return Err(
+            RecordError::Usage("only a new annotation is written on the version before".into()).into()
+        );
+    }
+    let fp = signer.fingerprint();
+    if old_review.people().by_fingerprint(fp).next().is_none() {
+        let me = new_review.people().by_fingerprint(fp).next().cloned().ok_or_else(|| {
+            RecordError::Usage(format!("key {fp} is not one of this review's people: sign in to it first"))
+        })?;
+        old_review.add_person(me)?;
+    }
+    let id = old_review.append(signer, draft, now)?.id.clone();
+    let report = carry_threads(v, old_review, new_review, signer, now, Some(&id))?;
+    Ok((id, report))
+}
+
+/// [`carry_over`] between `v.old` and `v.new`; with `only`, the thread rooted at that entry of the old
+/// review and no other (the others are neither carried nor counted as skipped).
+pub fn carry_threads(
+    v: &Versions<'_>,
+    old_review: &Review,
+    new_review: &mut Review,
+    signer: &Signer,
+    now: OffsetDateTime,
+    only: Option<&str>,
+) -> Result<CarryReport, CarryError> {
+    let (old, new) = (v.old, v.new);
     if old.ids().tree_sha256 == new.ids().tree_sha256 {
         return Err(CarryError::SameSnapshot(old.ids().tree_sha256.to_string()));
     }
@@ -131,6 +200,9 @@ pub fn carry_over(
     let mut skipped: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut jobs: Vec<Job> = Vec::new();
     for t in vitrine_record::thread::threads(old_review.entries()) {
+        if only.is_some_and(|id| id != t.root.id) {
+            continue;
+        }
         let why = if t.retracted {
             Some("retracted")
         } else if t.status == Status::Closed {
@@ -151,7 +223,17 @@ pub fn carry_over(
         }
     }
 
-    let d = crate::diff(old, new, &DiffOptions::default())?;
+    if let Some(p) = v.progress {
+        p.set_phase("porting threads", jobs.len() as u64);
+    }
+    let computed;
+    let d = match v.diff {
+        Some(d) => d,
+        None => {
+            computed = crate::diff(old, new, &DiffOptions::default())?;
+            &computed
+        }
+    };
     let changes: HashMap<&str, &FileChange> =
         d.files.iter().filter_map(|f| Some((f.old_path.as_deref()?, f))).collect();
     // Keyed by the path's one-to-one text form, which is how the diff names files: a thread on
@@ -201,6 +283,12 @@ pub fn carry_over(
             job.body.outcome = outcome;
             job.body.confidence = confidence;
             job.target = target;
+        }
+        if let Some(p) = v.progress {
+            p.advance(idx.len() as u64, 0);
+            if p.is_cancelled() {
+                return Err(CarryError::Cancelled);
+            }
         }
     }
 
@@ -298,4 +386,70 @@ fn file_of<'s>(snap: &'s Snapshot, shown: &str) -> Result<&'s FileEntry, CarryEr
 fn read(snap: &Snapshot, path: &str) -> Result<Vec<u8>, CarryError> {
     let e = file_of(snap, path)?;
     snap.read(e).map_err(|source| CarryError::Read { path: path.to_owned(), source })
+}
+
+/// Checks the `outdated` claims of port entries against both snapshots: each such thread, planned again
+/// from `old` (where its `from` points) to `new` by the same diff and [`FilePort`] as the port, must
+/// still find nothing. Returns, per entry (by its `name`) that is found again, the problem; entries that
+/// are not outdated ports, or whose `from` does not resolve in `old` (reported by
+/// `vitrine_record::port::from_problem`), are left out. The diff is computed only if there is a claim
+/// to check.
+pub fn disproved_outdated<'e>(
+    old: &Snapshot,
+    new: &Snapshot,
+    entries: impl IntoIterator<Item = (&'e str, &'e vitrine_record::Entry)>,
+) -> Result<Vec<(String, String)>, CarryError> {
+    let claims: Vec<(&str, PortBody)> = entries
+        .into_iter()
+        .filter(|(_, e)| e.kind == Kind::AnchorPort)
+        .filter_map(|(name, e)| Some((name, PortBody::parse(e.body.as_deref().unwrap_or_default()).ok()?)))
+        .filter(|(_, b)| {
+            b.outcome == Outcome::Outdated && b.from.snapshot == old.ids().tree_sha256.to_string()
+        })
+        .collect();
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    let d = crate::diff(old, new, &DiffOptions::default())?;
+    let changes: HashMap<&str, &FileChange> =
+        d.files.iter().filter_map(|f| Some((f.old_path.as_deref()?, f))).collect();
+    let mut problems = Vec::new();
+    for (name, b) in claims {
+        let from = b.from.as_target();
+        let Some(entry) = from.path_bytes().and_then(|p| old.file(&p)) else { continue };
+        if entry.blob_sha256.to_string() != b.from.blob {
+            continue;
+        }
+        let path = entry.path.display();
+        let change = changes.get(path.as_str()).copied();
+        let new_path = change.filter(|c| c.old_blob != c.new_blob).and_then(|c| c.new_path.as_deref());
+        let (old_bytes, new_bytes) = match new_path {
+            Some(np) => (read(old, &path)?, read(new, np)?),
+            None => (Vec::new(), Vec::new()),
+        };
+        let anchor = Anchor {
+            path: path.clone(),
+            start_line: u32::try_from(b.from.lines[0]).unwrap_or(u32::MAX),
+            end_line: u32::try_from(b.from.lines[1]).unwrap_or(u32::MAX),
+        };
+        let found = match FilePort::new(&path, change, &old_bytes, &new_bytes).port(&anchor) {
+            Port::Outdated => None,
+            Port::Exact { path, start_line, end_line } => Some(("exact", path, start_line, end_line)),
+            Port::Moved { path, start_line, end_line } => Some(("moved", path, start_line, end_line)),
+            Port::Changed { path, start_line, end_line, .. } => Some(("changed", path, start_line, end_line)),
+        };
+        if let Some((how, p, a, z)) = found {
+            problems.push((
+                name.to_owned(),
+                format!(
+                    "port: claimed outdated, but {}:{}-{} of the previous snapshot is found again at {}:{a}-{z} ({how})",
+                    vitrine_record::principal::escape(&from.label()),
+                    b.from.lines[0],
+                    b.from.lines[1],
+                    vitrine_record::principal::escape(&p),
+                ),
+            ));
+        }
+    }
+    Ok(problems)
 }

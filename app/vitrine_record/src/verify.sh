@@ -496,14 +496,15 @@ fi
 FROM="$PATH_OK"'
 def uint: type == "number" and . == floor and . >= 1 and . <= 9007199254740991;
 def hex64: type == "string" and test("^[0-9a-f]{64}$");
-if .kind == "anchor-port" then (.body | fromjson | .from) |
+if .kind == "anchor-port" then (.body | fromjson) as $b | $b.from |
   if (.snapshot | hex64) and (.blob | hex64)
     and path_ok
     and (.lines | type == "array" and length == 2 and (.[0] | uint) and (.[1] | uint) and .[0] <= .[1])
     and (.quote | type == "object")
   then .snapshot, (if .path_bytes == null then "text", .path else "hex", .path_bytes end), .blob,
     .lines[0], .lines[1],
-    ([.quote.sha256, .quote.prefix, .quote.suffix] | map(tostring) | join(" "))
+    ([.quote.sha256, .quote.prefix, .quote.suffix] | map(tostring) | join(" ")),
+    ($b.outcome | tostring)
   else error("from") end
 else empty end'
 if [ -n "$PREV_DIR" ]; then
@@ -516,7 +517,7 @@ if [ -n "$PREV_DIR" ]; then
   while read -r e; do
     if ! jq -r "$FROM" "$e" > "$T/from" 2> /dev/null; then problem "$e" "port: malformed from"; continue; fi
     [ -s "$T/from" ] || continue
-    { read -r fsnap; read -r how; IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/from"
+    { read -r fsnap; read -r how; IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; read -r outcome; } < "$T/from"
     if [ "$fsnap" != "$ptree" ]; then
       problem "$e" "port: continues snapshot $fsnap, the previous snapshot given is $ptree"; continue
     fi
@@ -531,8 +532,26 @@ if [ -n "$PREV_DIR" ]; then
     fi
     [ "$got" = "$blob" ] || { problem "$e" "port: blob of $(shown "$p") in the previous snapshot differs"; continue; }
     GIT_DIR=$PG git cat-file blob "$got" > "$T/prevfile" || exit 2
-    [ "$(quote_of "$T/prevfile" "$a" "$b")" = "$quote" ] \
-      || problem "$e" "port: quote of $(shown "$p"):$a-$b in the previous snapshot differs"
+    if [ "$(quote_of "$T/prevfile" "$a" "$b")" != "$quote" ]; then
+      problem "$e" "port: quote of $(shown "$p"):$a-$b in the previous snapshot differs"; continue
+    fi
+    # An `outdated` claim, given the new snapshot too: a regular file at the same path in the new snapshot
+    # must not hold the quoted lines intact (the port would have found them: moved or changed). Where the
+    # file went otherwise (git's rename guess) is checked by `vitrine verify`, which ports it again.
+    if [ "$outcome" != outdated ] || [ -z "$SNAP_DIR" ] || [ "${tree:-}" != "$snap" ]; then continue; fi
+    mode=$(GIT_DIR=$T/git git ls-tree "$snap" -- "$p" 2> /dev/null | cut -d' ' -f1)
+    case $mode in 100644 | 100755) ;; *) continue ;; esac
+    GIT_DIR=$T/git git cat-file blob "$snap:$p" > "$T/newfile" || exit 2
+    sed -n "${a},${b}p" "$T/prevfile" > "$T/quoted"
+    first=$(head -n 1 "$T/quoted")
+    n=$((b - a + 1))
+    grep -a -n -x -F -e "$first" "$T/newfile" 2> /dev/null | cut -d: -f1 > "$T/starts"
+    while read -r k; do
+      if sed -n "${k},$((k + n - 1))p" "$T/newfile" | cmp -s - "$T/quoted"; then
+        problem "$e" "port: claimed outdated, but $(shown "$p"):$a-$b of the previous snapshot is intact at $(shown "$p"):$k-$((k + n - 1))"
+        break
+      fi
+    done < "$T/starts"
   done < "$T/ok"
 fi
 

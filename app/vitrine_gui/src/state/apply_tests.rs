@@ -1307,6 +1307,7 @@ fn submit_annotation_with_lines_outside_the_file_is_refused() {
     let key = write_key(keys.path(), "alice", "pw");
     sign_in(&mut fx.s, &key, "pw", "alice@example.org", "reviewer");
     let c = Composer {
+        before: None,
         path: "src/util.c".into(),
         first: 3,
         last: 400,

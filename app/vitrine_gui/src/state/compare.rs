@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, TryRecvError};
+use vitrine_compare::carry::{CarryReport, Versions};
 use vitrine_compare::display::{Hunk, line_hunks};
 use vitrine_compare::summary::Summary;
 use vitrine_compare::{DiffOptions, FileChange, Side, SnapshotDiff};
@@ -58,13 +59,25 @@ pub enum CompareCmd {
         /// Grow the selection from its anchor (Shift+click) instead of starting a new one.
         extend: bool,
     },
-    /// Annotate the selected lines: on the new side the review on screen, through its composer.
+    /// Annotate the selected lines, through the review's composer: on the new side an annotation of
+    /// the snapshot on screen; on the old side an annotation of the version before, written in its
+    /// review and carried over at once (`vitrine_compare::carry::annotate_before`).
     Annotate,
+    /// Answer a thread (by its root entry id) with the reply typed, pointing at the lines selected on
+    /// the new side of the diff (where the vendor fixed it), optionally setting its status.
+    AnswerAt {
+        /// The thread's root entry id.
+        parent: String,
+        /// The thread's new status, if one was chosen.
+        status: Option<vitrine_record::Status>,
+    },
     /// Rows of the diff that have been on screen (the new side's changed lines count as seen).
     Seen(Range<usize>),
     /// Carry the threads of the version before's review over to the review on screen, signed with the
-    /// signed-in key (what `vitrine port` does).
+    /// signed-in key (what `vitrine port` does), on a thread of its own with progress.
     Port,
+    /// Stop the port under way (before it writes anything).
+    CancelPort,
 }
 
 /// The comparison and the diff on screen.
@@ -90,8 +103,19 @@ pub struct CompareState {
     pending: Vec<CompareCmd>,
     /// What the last port did ("2 threads carried over: 1 changed, 1 moved"), or why it failed.
     pub ported: Option<Result<String, String>>,
+    /// The port under way: its progress, and where its result arrives.
+    porting: Option<PortJob>,
     /// Whether the review progress has counted the version before's review-marks yet.
     progress_counted: bool,
+}
+
+/// A port running on its own thread: the review it wrote (the window takes its entries) and the report.
+type PortResult = Result<(vitrine_record::Review, CarryReport), String>;
+
+#[derive(Debug)]
+struct PortJob {
+    progress: Arc<Progress>,
+    rx: Receiver<PortResult>,
 }
 
 /// What the middle of the window shows while comparing.
@@ -365,7 +389,12 @@ impl CompareState {
 
     /// Whether the background thread is still working (the window keeps repainting).
     pub fn running(&self) -> bool {
-        self.rx.is_some()
+        self.rx.is_some() || self.porting.is_some()
+    }
+
+    /// The progress of the port under way, if one is.
+    pub fn porting(&self) -> Option<&Arc<Progress>> {
+        self.porting.as_ref().map(|j| &j.progress)
     }
 
     /// Share of the changed lines of `path` (new side) seen on screen, 0..=1 (`None`: it adds no line).
@@ -460,6 +489,13 @@ impl AppState {
         match cmd {
             CompareCmd::Open(path) => self.start_compare(path),
             CompareCmd::Close => {
+                // A port writes to the review on screen: its result must be taken before the comparison
+                // (which holds the job) goes.
+                if self.compare.as_ref().is_some_and(|c| c.porting.is_some()) {
+                    self.error =
+                        Some("Threads are being ported: wait for the port or stop it, then close.".into());
+                    return;
+                }
                 if let Some(Phase::Loading { progress }) = self.compare.as_ref().map(|c| &c.phase) {
                     progress.cancel();
                 }
@@ -552,13 +588,18 @@ impl AppState {
                 };
             }
             CompareCmd::Annotate => self.annotate_diff(),
-            CompareCmd::Port => {
-                let result = self.port_threads();
-                if let Some(c) = &mut self.compare {
-                    c.ported = Some(result);
+            CompareCmd::AnswerAt { parent, status } => {
+                if let Err(e) = self.answer_at_selection(&parent, status) {
+                    self.error = Some(e);
                 }
                 self.refresh_progress();
                 self.threads.refresh(self.review.as_ref());
+            }
+            CompareCmd::Port => self.start_port(),
+            CompareCmd::CancelPort => {
+                if let Some(job) = self.compare.as_ref().and_then(|c| c.porting.as_ref()) {
+                    job.progress.cancel();
+                }
             }
             CompareCmd::Seen(rows) => {
                 let Some(c) = &mut self.compare else { return };
@@ -658,6 +699,7 @@ impl AppState {
             rx,
             pending: Vec::new(),
             ported: None,
+            porting: None,
             progress_counted: false,
         });
     }
@@ -666,6 +708,15 @@ impl AppState {
     pub(crate) fn poll_compare(&mut self) {
         let Some(c) = &mut self.compare else { return };
         c.poll();
+        let done = match c.porting.as_ref().map(|j| j.rx.try_recv()) {
+            Some(Ok(result)) => Some(result),
+            Some(Err(TryRecvError::Disconnected)) => Some(Err("the port thread stopped".into())),
+            Some(Err(TryRecvError::Empty)) | None => None,
+        };
+        if let Some(result) = done {
+            self.port_done(result);
+        }
+        let Some(c) = &mut self.compare else { return };
         if c.compared().is_some() {
             if !std::mem::replace(&mut c.progress_counted, true) {
                 // Files unchanged since a review-mark of the version before count as reviewed.
@@ -676,6 +727,15 @@ impl AppState {
                 self.apply_compare(cmd);
             }
         }
+    }
+
+    /// Blocks until the port under way is done and applies its result (tests and benchmarks).
+    pub fn wait_ported(&mut self) {
+        let result = match self.compare.as_ref().and_then(|c| c.porting.as_ref()) {
+            Some(job) => job.rx.recv().unwrap_or_else(|_| Err("the port thread stopped".into())),
+            None => return,
+        };
+        self.port_done(result);
     }
 
     /// Blocks until the comparison and its summary are done, and applies what waited for it (tests).
@@ -738,32 +798,127 @@ impl AppState {
         c.middle = Middle::Diff;
     }
 
-    /// Carries the old review's threads over to the review on screen; says what it did.
-    fn port_threads(&mut self) -> Result<String, String> {
+    /// Starts carrying the old review's threads over to the review on screen, on a thread of its own
+    /// (the diff the window has is reused): the window stays responsive and shows the progress.
+    fn start_port(&mut self) {
+        let Some(c) = &self.compare else { return };
+        if c.porting.is_some() {
+            return;
+        }
+        let ready =
+            c.compared().cloned().ok_or_else(|| "the comparison is not ready".to_owned()).and_then(|cmp| {
+                let review = self.review.as_ref().ok_or("no review is open")?;
+                Ok((cmp, review.port_writer().map_err(|e| e.to_string())?))
+            });
+        let (compared, writer) = match ready {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(c) = &mut self.compare {
+                    c.ported = Some(Err(e));
+                }
+                return;
+            }
+        };
+        let old_tree = compared.old.ids().tree_sha256.to_string();
+        let old_dir = self.data.review_dir(&compared.old.ids().tree_sha256);
+        let progress = Arc::new(Progress::default());
+        let p = progress.clone();
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let spawned = std::thread::Builder::new().name("port".into()).spawn(move || {
+            let run = || -> PortResult {
+                let old_review = vitrine_record::Review::open(&old_dir, &old_tree).map_err(|e| {
+                    format!(
+                        "cannot open the review of the version before in {}: {}",
+                        old_dir.display(),
+                        crate::state::errors::error_chain(&e)
+                    )
+                })?;
+                let mut review = writer.open()?;
+                let v = Versions {
+                    old: &compared.old,
+                    new: &compared.new,
+                    diff: Some(&compared.diff),
+                    progress: Some(&p),
+                };
+                let now = vitrine_record::time::OffsetDateTime::now_utc();
+                let report = vitrine_compare::carry::carry_threads(
+                    &v,
+                    &old_review,
+                    &mut review,
+                    &writer.signer,
+                    now,
+                    None,
+                )
+                .map_err(|e| crate::state::errors::error_chain(&e))?;
+                Ok((review, report))
+            };
+            let _ = tx.send(run());
+        });
+        let Some(c) = &mut self.compare else { return };
+        match spawned {
+            Ok(_) => {
+                c.ported = None;
+                c.porting = Some(PortJob { progress, rx });
+            }
+            Err(e) => c.ported = Some(Err(format!("cannot start the port thread: {e}"))),
+        }
+    }
+
+    /// Applies a finished port: the review's new entries, and what it did ("2 threads carried over: 1
+    /// changed, 1 moved"), or why it failed.
+    fn port_done(&mut self, result: PortResult) {
+        let text = result.map(|(review, report)| {
+            if let Some(r) = &mut self.review {
+                r.written(&review);
+            }
+            port_text(&report)
+        });
+        if let Some(c) = &mut self.compare {
+            c.porting = None;
+            c.ported = Some(text);
+        }
+        self.refresh_progress();
+        self.threads.refresh(self.review.as_ref());
+    }
+
+    /// Signs the review's reply to thread `parent`, pointing at the lines selected on the new side of the
+    /// diff (1-based in the entry), with `status` if one was chosen.
+    fn answer_at_selection(
+        &mut self,
+        parent: &str,
+        status: Option<vitrine_record::Status>,
+    ) -> Result<String, String> {
+        let c = self.compare.as_ref().ok_or("nothing is being compared")?;
+        let compared = c.compared().ok_or("the comparison is not ready")?;
+        let f = c.file.as_ref().ok_or("open a changed file and select lines of the new version first")?;
+        let Some((Side::New, first, last)) = f.selected() else {
+            return Err("select lines of the new version (the right side of the diff) first".into());
+        };
+        let entry = f
+            .info
+            .new_path
+            .as_deref()
+            .and_then(|p| compared.new_entry(p))
+            .ok_or("the selected lines are not in a file of the new version")?;
+        let content = compared.new.read(entry).map_err(|e| crate::state::errors::error_chain(&e))?;
+        let (first, last) = (u64::from(first) + 1, u64::from(last) + 1);
+        let target = vitrine_record::port::target_at(entry.path.as_bytes(), &content, first, last)
+            .ok_or_else(|| format!("lines {first}-{last} are outside {}", entry.path.display()))?;
+        let review = self.review.as_mut().ok_or("no review is open")?;
+        let body = review.reply.clone();
+        review.answer_at(parent, &body, status, Some(target)).map_err(|e| e.to_string())
+    }
+
+    /// Signs the composer's annotation of lines of the version before in that version's review and
+    /// carries it over to the review on screen (the composer's `before`).
+    pub(crate) fn submit_before(&mut self) -> Result<String, String> {
         let compared =
             self.compare.as_ref().and_then(|c| c.compared().cloned()).ok_or("the comparison is not ready")?;
-        let review = self.review.as_mut().ok_or("no review is open")?;
         let old_dir = self.data.review_dir(&compared.old.ids().tree_sha256);
-        let old_review = vitrine_record::Review::open(&old_dir, &compared.old.ids().tree_sha256.to_string())
-            .map_err(|e| {
-                format!("cannot open the review of the version before in {}: {e}", old_dir.display())
-            })?;
-        let report = review.carry_over(&compared.old, &compared.new, &old_review)?;
-        let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-        for p in &report.ports {
-            *counts.entry(p.outcome.as_str()).or_default() += 1;
-        }
-        let list = |m: &std::collections::BTreeMap<&str, usize>| {
-            m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ")
-        };
-        let mut text = format!("{} threads carried over", report.ports.len());
-        if !counts.is_empty() {
-            text.push_str(&format!(": {}", list(&counts)));
-        }
-        if !report.skipped.is_empty() {
-            text.push_str(&format!("; not carried over: {}", list(&report.skipped)));
-        }
-        Ok(text)
+        let review = self.review.as_mut().ok_or("no review is open")?;
+        let v =
+            Versions { old: &compared.old, new: &compared.new, diff: Some(&compared.diff), progress: None };
+        review.submit_before(&v, &old_dir).map_err(|e| e.to_string())
     }
 
     /// Opens the composer on the diff's selected lines: a selection of the new side annotates the
@@ -790,12 +945,44 @@ impl AppState {
                 }
             }
             Side::Old => {
-                self.error = Some(
-                    "The old version's lines are annotated in its own review: open it (Open folder or \
-                     archive) and annotate there. Threads carried over to this version show their state here."
-                        .into(),
-                );
+                let Some(entry) = f.info.old_path.as_deref().and_then(|p| compared.old_entry(p)) else {
+                    return;
+                };
+                let (path, tree) = (entry.path.display(), compared.old.ids().tree_sha256.to_string());
+                let Some(r) = &mut self.review else { return };
+                if r.composer.as_ref().is_some_and(|c| c.before.as_ref() != Some(&tree) || c.path != path) {
+                    self.error = Some("An annotation is being written: submit or discard it first.".into());
+                    return;
+                }
+                r.compose(path, u64::from(first) + 1, u64::from(last) + 1);
+                if let Some(c) = &mut r.composer {
+                    c.before = Some(tree);
+                    let c = c.clone();
+                    r.edit(c);
+                }
+                if r.identity.is_none() {
+                    r.sign_in.get_or_insert_with(Default::default);
+                }
             }
         }
     }
+}
+
+/// What a port did, as the compare panel says it: "2 threads carried over: 1 changed, 1 moved".
+fn port_text(report: &CarryReport) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for p in &report.ports {
+        *counts.entry(p.outcome.as_str()).or_default() += 1;
+    }
+    let list = |m: &std::collections::BTreeMap<&str, usize>| {
+        m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ")
+    };
+    let mut text = format!("{} threads carried over", report.ports.len());
+    if !counts.is_empty() {
+        text.push_str(&format!(": {}", list(&counts)));
+    }
+    if !report.skipped.is_empty() {
+        text.push_str(&format!("; not carried over: {}", list(&report.skipped)));
+    }
+    text
 }

@@ -223,6 +223,16 @@ fn port_carries_the_old_reviews_threads_over_signed_and_shows_their_state() {
     );
     sign_in(&mut s);
     s.apply(CompareCmd::Port);
+    // The port runs on a thread of its own: `apply` returns at once, the result is not applied yet
+    // (it is applied on a later poll, here by waiting for it), and the window shows its progress.
+    let c = s.compare.as_ref().unwrap();
+    assert_eq!(c.ported, None);
+    assert!(c.porting().is_some() && c.running());
+    s.apply(CompareCmd::Close);
+    assert!(s.error.take().unwrap().contains("being ported"), "the port's result is not dropped");
+    assert!(s.compare.is_some());
+    s.wait_ported();
+    assert!(s.compare.as_ref().unwrap().porting().is_none());
     let ported = s.compare.as_ref().unwrap().ported.clone().unwrap().unwrap();
     assert_eq!(ported, "2 threads carried over: 1 changed, 1 moved");
     let r = s.review.as_ref().unwrap();
@@ -244,6 +254,7 @@ fn port_carries_the_old_reviews_threads_over_signed_and_shows_their_state() {
     assert_eq!(moved.entry.target.as_ref().unwrap().lines, Some([72, 73]));
     // Again: nothing twice.
     s.apply(CompareCmd::Port);
+    s.wait_ported();
     let again = s.compare.as_ref().unwrap().ported.clone().unwrap().unwrap();
     assert_eq!(again, "0 threads carried over; not carried over: 2 ported before");
 }
@@ -295,4 +306,110 @@ fn a_missing_version_before_is_an_error_in_the_list_not_a_crash() {
         crate::state::compare::Phase::Failed(e) => assert!(e.contains("nowhere"), "{e}"),
         other => panic!("{other:?}"),
     }
+}
+
+/// Signs in with a new passphrase-protected key as `principal` (`role`) on the review on screen.
+fn sign_in_as(s: &mut AppState, dir: &std::path::Path, principal: &str, role: &str) {
+    let key = dir.join(principal);
+    if !key.exists() {
+        let signer = vitrine_record::Signer::generate(principal).unwrap();
+        std::fs::write(&key, signer.to_openssh(Some("pw")).unwrap()).unwrap();
+    }
+    s.apply(ReviewCmd::ShowSignIn(true));
+    s.apply(ReviewCmd::EditSignIn(crate::state::review::SignInForm {
+        key_path: key.display().to_string(),
+        principal: principal.into(),
+        role: role.into(),
+    }));
+    s.apply(ReviewCmd::SignIn(crate::state::review::Passphrase::new("pw")));
+    assert_eq!(s.error, None);
+}
+
+#[test]
+fn annotating_the_old_side_signs_it_in_the_old_review_and_carries_it_over() {
+    let (dir, mut s) = compared();
+    sign_in_as(&mut s, dir.path(), "alice@example.org", "reviewer");
+    s.apply(CompareCmd::OpenAt { path: "main.c".into(), line: Some((Side::Old, 10)) });
+    // Line 11 of v1 ("int line_10 = 10;") was edited in v2: the reviewer notes what it was.
+    assert_eq!(s.compare.as_ref().unwrap().file.as_ref().unwrap().selected(), Some((Side::Old, 10, 10)));
+    s.apply(CompareCmd::Annotate);
+    assert_eq!(s.error, None);
+    let mut c = s.review.as_ref().unwrap().composer.clone().expect("the composer opens");
+    let old = s.compare.as_ref().unwrap().compared().unwrap().old.clone();
+    let old_tree = old.ids().tree_sha256.to_string();
+    assert_eq!((c.path.as_str(), c.first, c.last), ("main.c", 11, 11));
+    assert_eq!(c.before.as_deref(), Some(old_tree.as_str()));
+    c.body = "v1 set it to 10; why 11 now?".into();
+    s.apply(ReviewCmd::EditComposer(c));
+    s.apply(ReviewCmd::SubmitAnnotation);
+    assert_eq!(s.error, None);
+    assert!(s.review.as_ref().unwrap().composer.is_none());
+
+    // The old review holds the annotation, anchored to v1's blob and lines.
+    let old_dir = s.data.review_dir(&old.ids().tree_sha256);
+    let old_review = vitrine_record::Review::open(&old_dir, &old_tree).unwrap();
+    let [annotation] = old_review.entries() else { panic!("{:?}", old_review.entries().len()) };
+    let annotation = annotation.clone();
+    assert_eq!(annotation.entry.snapshot, old_tree);
+    let t = annotation.entry.target.as_ref().unwrap();
+    let v1_main = old.read(old.file(b"main.c").unwrap()).unwrap();
+    assert_eq!(t.blob, vitrine_record::entry::blob_id(&v1_main));
+    assert_eq!(t.lines, Some([11, 11]));
+    assert_eq!(
+        vitrine_record::bundle::anchor_problem(annotation.entry.kind, t, &|_| Some(v1_main.clone())),
+        None
+    );
+    drop(old_review);
+
+    // The review on screen holds its port, selected, whose `from` resolves in v1.
+    let r = s.review.as_ref().unwrap();
+    let port = r.entries.iter().find(|v| v.entry.kind == vitrine_record::Kind::AnchorPort).expect("a port");
+    assert_eq!(r.selected.as_deref(), Some(port.id.as_str()));
+    let body = vitrine_record::port::PortBody::parse(port.entry.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body.annotation, annotation.id);
+    assert_eq!(body.outcome, vitrine_record::port::Outcome::Changed);
+    assert_eq!(body.text, "v1 set it to 10; why 11 now?");
+    let read_v1 = |p: &[u8]| old.file(p).map(|e| old.read(e).unwrap());
+    assert_eq!(vitrine_record::port::from_problem(&port.entry, &old_tree, &read_v1), None);
+    assert_eq!(port.entry.target.as_ref().unwrap().lines, Some([11, 11]), "v2's edited line 11");
+
+    // Porting the whole review later does not carry it twice.
+    s.apply(CompareCmd::Port);
+    s.wait_ported();
+    let again = s.compare.as_ref().unwrap().ported.clone().unwrap().unwrap();
+    assert_eq!(again, "0 threads carried over; not carried over: 1 ported before");
+}
+
+#[test]
+fn a_reply_points_at_the_new_lines_selected_in_the_diff() {
+    let (dir, mut s) = compared();
+    sign_in_as(&mut s, dir.path(), "alice@example.org", "reviewer");
+    s.apply(CompareCmd::OpenAt { path: "main.c".into(), line: Some((Side::Old, 60)) });
+    s.apply(CompareCmd::Annotate);
+    let mut c = s.review.as_ref().unwrap().composer.clone().unwrap();
+    c.body = "unchecked".into();
+    s.apply(ReviewCmd::EditComposer(c));
+    s.apply(ReviewCmd::SubmitAnnotation);
+    assert_eq!(s.error, None);
+    let port = s.review.as_ref().unwrap().selected.clone().unwrap();
+    // Nothing selected on the new side: refused, nothing signed.
+    s.apply(ReviewCmd::EditReply("fixed in v2".into()));
+    s.apply(CompareCmd::AnswerAt { parent: port.clone(), status: Some(vitrine_record::Status::Fixed) });
+    assert!(s.error.take().unwrap().contains("select lines of the new version"));
+    // New lines 61-62 (0-based 60-61) selected in the diff: the reply points at them.
+    s.apply(CompareCmd::Select { side: Side::New, line: 60, extend: false });
+    s.apply(CompareCmd::Select { side: Side::New, line: 61, extend: true });
+    s.apply(CompareCmd::AnswerAt { parent: port.clone(), status: Some(vitrine_record::Status::Fixed) });
+    assert_eq!(s.error, None);
+    let r = s.review.as_ref().unwrap();
+    let reply = r.entries.last().unwrap();
+    assert_eq!(reply.entry.parent.as_deref(), Some(port.as_str()));
+    assert_eq!(reply.entry.status, Some(vitrine_record::Status::Fixed));
+    assert_eq!(reply.entry.body.as_deref(), Some("fixed in v2"));
+    let t = reply.entry.target.as_ref().unwrap();
+    assert_eq!((t.path.as_str(), t.lines), ("main.c", Some([61, 62])));
+    let new = s.snapshot.clone().unwrap();
+    let v2_main = new.read(new.file(b"main.c").unwrap()).unwrap();
+    assert_eq!(vitrine_record::bundle::anchor_problem(reply.entry.kind, t, &|_| Some(v2_main.clone())), None);
+    assert!(r.reply.is_empty(), "the reply box is emptied once signed");
 }

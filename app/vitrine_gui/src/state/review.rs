@@ -34,6 +34,10 @@ pub struct Composer {
     pub severity: Severity,
     pub category: String,
     pub body: String,
+    /// The SHA-256 tree id of the version before, when the lines are its lines (annotated from the
+    /// old side of a comparison): the annotation goes to that version's review and is carried over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
 }
 
 /// Why a review action in the window did not happen. The window shows its Display; a program (or a
@@ -60,6 +64,10 @@ pub enum ReviewProblem {
     LinesOutside { first: u64, last: u64, path: String },
     /// A retraction by someone other than the thread's author.
     NotAuthor { author: String },
+    /// An annotation of lines of a version before other than the one being compared.
+    OtherVersionBefore,
+    /// An annotation of the version before that the carry-over did not bring to this review.
+    NotCarriedOver,
     /// An error of the key, the record or the snapshot below (its whole chain).
     Failed(String),
 }
@@ -89,6 +97,10 @@ impl std::fmt::Display for ReviewProblem {
                 f,
                 "only its author ({author}) can retract this annotation; answer it with a status instead"
             ),
+            ReviewProblem::OtherVersionBefore => {
+                f.write_str("this annotation is on another version before than the one compared: discard it")
+            }
+            ReviewProblem::NotCarriedOver => f.write_str("the annotation was not carried over"),
             ReviewProblem::Failed(why) => f.write_str(why),
         }
     }
@@ -397,6 +409,7 @@ impl ReviewState {
                 severity: Severity::Medium,
                 category: String::new(),
                 body: String::new(),
+                before: None,
             });
         }
         self.save_draft();
@@ -442,31 +455,7 @@ impl ReviewState {
     /// Signs the composer's annotation and appends it; the quote hash is taken from the snapshot's bytes.
     pub fn submit(&mut self, snapshot: &Snapshot) -> Result<String, ReviewProblem> {
         let c = self.composer.clone().ok_or(ReviewProblem::NothingToSubmit)?;
-        if c.body.trim().is_empty() {
-            return Err(ReviewProblem::EmptyAnnotation);
-        }
-        let entry = snapshot
-            .file(c.path.as_bytes())
-            .ok_or_else(|| ReviewProblem::NoSuchFile { path: c.path.clone() })?;
-        let content = snapshot.read(entry).map_err(|e| failed(&e))?;
-        let quote = quote_lines(&content, c.first, c.last).ok_or_else(|| ReviewProblem::LinesOutside {
-            first: c.first,
-            last: c.last,
-            path: c.path.clone(),
-        })?;
-        let nfc = vitrine_record::canon::to_nfc;
-        let mut d = Draft::new(Kind::Annotation);
-        // The manifest entry's exact path bytes: never normalised, so the entry names this file only.
-        d.target = Some(Target::at(
-            entry.path.as_bytes(),
-            entry.blob_sha256.to_string(),
-            Some([c.first, c.last]),
-            Some(quote),
-        ));
-        d.class = Some(c.class);
-        d.severity = Some(c.severity);
-        d.category = (!c.category.trim().is_empty()).then(|| nfc(c.category.trim()));
-        d.body = Some(nfc(&c.body));
+        let d = composer_draft(&c, snapshot)?;
         let id = self.append(d)?;
         self.discard();
         self.selected = Some(id.clone());
@@ -490,6 +479,48 @@ impl ReviewState {
         report
     }
 
+    /// What a port in the background needs to write to this review: the signed-in key, and the
+    /// review's directory, snapshot and the signatures already verified (so opening it is quick).
+    pub fn port_writer(&self) -> Result<PortWriter, ReviewProblem> {
+        let signer = self.identity.as_ref().map(|i| i.signer.clone()).ok_or(ReviewProblem::NotSignedIn)?;
+        Ok(PortWriter { signer, dir: self.dir.clone(), tree: self.tree.clone(), known: self.known.clone() })
+    }
+
+    /// Takes the entries of `review` (this review, written by a background job) as the window's own.
+    pub fn written(&mut self, review: &Review) {
+        self.take(review);
+    }
+
+    /// Signs the composer's annotation of lines of the version before (`v.old`, whose review is in
+    /// `old_dir`) there, and carries the thread over to this review at once
+    /// ([`vitrine_compare::carry::annotate_before`]). Returns the port entry's id, selected.
+    pub fn submit_before(
+        &mut self,
+        v: &vitrine_compare::carry::Versions<'_>,
+        old_dir: &Path,
+    ) -> Result<String, ReviewProblem> {
+        let c = self.composer.clone().ok_or(ReviewProblem::NothingToSubmit)?;
+        let old_tree = v.old.ids().tree_sha256.to_string();
+        if c.before.as_deref() != Some(old_tree.as_str()) {
+            return Err(ReviewProblem::OtherVersionBefore);
+        }
+        let draft = composer_draft(&c, v.old)?;
+        let who = self.identity()?;
+        let mut old_review = Review::open(old_dir, &old_tree)
+            .map_err(|e| ReviewProblem::Open { dir: old_dir.to_path_buf(), why: error_chain(&e) })?;
+        let mut review = self.lock()?;
+        let now = vitrine_record::time::OffsetDateTime::now_utc();
+        let done =
+            vitrine_compare::carry::annotate_before(v, &mut old_review, &mut review, &who.signer, draft, now)
+                .map_err(|e| failed(&e));
+        self.take(&review);
+        let (_, report) = done?;
+        let port = report.ports.first().map(|p| p.entry.clone()).ok_or(ReviewProblem::NotCarriedOver)?;
+        self.discard();
+        self.selected = Some(port.clone());
+        Ok(port)
+    }
+
     /// A reply to a thread, optionally changing its status.
     pub fn answer(
         &mut self,
@@ -497,8 +528,21 @@ impl ReviewState {
         body: &str,
         status: Option<Status>,
     ) -> Result<String, ReviewProblem> {
+        self.answer_at(parent, body, status, None)
+    }
+
+    /// A reply to a thread pointing at lines of this snapshot (`target`: where a finding was fixed, as
+    /// `vitrine reply --file --lines`), optionally changing its status.
+    pub fn answer_at(
+        &mut self,
+        parent: &str,
+        body: &str,
+        status: Option<Status>,
+        target: Option<Target>,
+    ) -> Result<String, ReviewProblem> {
         let mut d = Draft::new(if body.trim().is_empty() { Kind::Status } else { Kind::Reply });
         d.parent = Some(parent.to_owned());
+        d.target = target;
         d.body = (!body.trim().is_empty()).then(|| vitrine_record::canon::to_nfc(body));
         d.status = status;
         if d.body.is_none() && d.status.is_none() {
@@ -574,4 +618,51 @@ impl ReviewState {
 /// The wire name of a record enum value (`high`, `accepted-risk`, `annotation`…), as shown.
 pub fn word<T: serde::Serialize>(v: T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// What a background port writes with: the signer and the review to open (see
+/// [`ReviewState::port_writer`]).
+#[derive(Debug, Clone)]
+pub struct PortWriter {
+    pub signer: Arc<Signer>,
+    dir: PathBuf,
+    tree: String,
+    known: vitrine_record::KnownSignatures,
+}
+
+impl PortWriter {
+    /// Opens (locks and re-verifies, skipping the signatures the window verified) the review.
+    pub fn open(&self) -> Result<Review, String> {
+        Review::open_knowing(&self.dir, &self.tree, &self.known)
+            .map_err(|e| format!("cannot open the review in {}: {}", self.dir.display(), error_chain(&e)))
+    }
+}
+
+/// The annotation `c` describes, anchored in `snapshot` (the quote hash taken from its bytes).
+fn composer_draft(c: &Composer, snapshot: &Snapshot) -> Result<Draft, ReviewProblem> {
+    if c.body.trim().is_empty() {
+        return Err(ReviewProblem::EmptyAnnotation);
+    }
+    let entry =
+        snapshot.file(c.path.as_bytes()).ok_or_else(|| ReviewProblem::NoSuchFile { path: c.path.clone() })?;
+    let content = snapshot.read(entry).map_err(|e| failed(&e))?;
+    let quote = quote_lines(&content, c.first, c.last).ok_or_else(|| ReviewProblem::LinesOutside {
+        first: c.first,
+        last: c.last,
+        path: c.path.clone(),
+    })?;
+    let nfc = vitrine_record::canon::to_nfc;
+    let mut d = Draft::new(Kind::Annotation);
+    // The manifest entry's exact path bytes: never normalised, so the entry names this file only.
+    d.target = Some(Target::at(
+        entry.path.as_bytes(),
+        entry.blob_sha256.to_string(),
+        Some([c.first, c.last]),
+        Some(quote),
+    ));
+    d.class = Some(c.class);
+    d.severity = Some(c.severity);
+    d.category = (!c.category.trim().is_empty()).then(|| nfc(c.category.trim()));
+    d.body = Some(nfc(&c.body));
+    Ok(d)
 }

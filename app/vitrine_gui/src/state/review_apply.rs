@@ -79,9 +79,19 @@ impl AppState {
                 }
             }
             ReviewCmd::SubmitAnnotation => {
-                let (Some(r), Some(snap)) = (&mut self.review, &self.snapshot) else { return false };
-                if let Err(e) = r.submit(snap) {
-                    self.error = Some(e.to_string());
+                // Lines of the version before (from the compare view) go to that version's review.
+                let before = self
+                    .review
+                    .as_ref()
+                    .and_then(|r| r.composer.as_ref())
+                    .is_some_and(|c| c.before.is_some());
+                let submitted = match (&mut self.review, &self.snapshot) {
+                    _ if before => self.submit_before(),
+                    (Some(r), Some(snap)) => r.submit(snap).map_err(|e| e.to_string()),
+                    _ => return false,
+                };
+                if let Err(e) = submitted {
+                    self.error = Some(e);
                 } else {
                     self.right = RightTab::Annotations;
                 }

@@ -100,11 +100,20 @@ pub fn changes_ui(ui: &mut egui::Ui, state: &AppState, compare: &CompareState, c
             commands.push(CompareCmd::Show(Middle::Diff));
         }
         let signed_in = state.review.as_ref().is_some_and(|r| r.identity.is_some());
-        let port = ui.add_enabled(signed_in, egui::Button::new("Port threads"));
-        let hover = "Carry the threads of the version before's review over to this one, one signed \
-                     anchor-port entry each (as vitrine port)";
-        if port.on_hover_text(hover).on_disabled_hover_text("Sign in first").clicked() {
-            commands.push(CompareCmd::Port);
+        if let Some(progress) = compare.porting() {
+            let view = progress.view();
+            ui.label(format!("porting threads: {}/{}", view.done_items, view.total_items));
+            ui.add(egui::ProgressBar::new(view.fraction()).desired_width(160.0));
+            if ui.button("Stop").on_hover_text("Stop the port before it writes anything").clicked() {
+                commands.push(CompareCmd::CancelPort);
+            }
+        } else {
+            let port = ui.add_enabled(signed_in, egui::Button::new("Port threads"));
+            let hover = "Carry the threads of the version before's review over to this one, one signed \
+                         anchor-port entry each (as vitrine port)";
+            if port.on_hover_text(hover).on_disabled_hover_text("Sign in first").clicked() {
+                commands.push(CompareCmd::Port);
+            }
         }
     });
     match &compare.ported {
@@ -335,6 +344,29 @@ fn rows_ui(
     // The width is the view's, fixed before the rows: a long line laid out inside must not widen the
     // scrolled content (and with it both halves) on the next frame.
     let width = (ui.available_width() - ui.spacing().scroll.allocated_width()).max(100.0);
+    // Sideways: one offset for the whole diff, so both sides of side by side move together; the line
+    // numbers stay. Moved by a sideways wheel or Shift+wheel over the diff, kept within the longest
+    // line laid out on the last frame.
+    let x_id = id.with("x");
+    let widest_id = id.with("widest");
+    let number_w = ui.fonts_mut(|f| f.glyph_width(font, '0')) * (digits + 3) as f32;
+    let text_w = if compare.inline { width - number_w } else { width / 2.0 - 1.0 - number_w };
+    let widest = ui.ctx().data(|d| d.get_temp::<f32>(widest_id)).unwrap_or(0.0);
+    let mut x_offset = ui.ctx().data(|d| d.get_temp::<f32>(x_id)).unwrap_or(0.0);
+    if ui.rect_contains_pointer(ui.available_rect_before_wrap()) {
+        let (delta, shift_wheel) = ui.input(|i| (i.smooth_scroll_delta, i.modifiers.shift));
+        let dx = if delta.x != 0.0 {
+            delta.x
+        } else if shift_wheel {
+            delta.y
+        } else {
+            0.0
+        };
+        x_offset -= dx;
+    }
+    x_offset = x_offset.clamp(0.0, (widest - text_w + 2.0 * row_height).max(0.0));
+    ui.ctx().data_mut(|d| d.insert_temp(x_id, x_offset));
+    let mut widest_now = 0.0f32;
     area.show_rows(ui, row_height, rows, |ui, visible| {
         let seen_id = id.with("seen");
         if ui.ctx().data(|d| d.get_temp::<std::ops::Range<usize>>(seen_id)) != Some(visible.clone()) {
@@ -361,6 +393,9 @@ fn rows_ui(
             new_spans: new_spans.as_ref(),
             shift,
             threads,
+            number_w,
+            x_offset,
+            widest: std::cell::Cell::new(0.0),
         };
         ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
         for row in slice {
@@ -383,7 +418,9 @@ fn rows_ui(
                 ctx.cell_ui(ui, right, row, Side::New, row.new, false, commands);
             }
         }
+        widest_now = ctx.widest.get();
     });
+    ui.ctx().data_mut(|d| d.insert_temp(widest_id, widest_now));
     page_rows
 }
 
@@ -400,6 +437,12 @@ struct RowCtx<'a> {
     shift: bool,
     /// Threads of the new version on this file.
     threads: &'a [InlineThread],
+    /// Width of the line-number column (it does not scroll sideways).
+    number_w: f32,
+    /// How far the text is scrolled sideways, in points (the same on both sides).
+    x_offset: f32,
+    /// The widest line text laid out in this frame (bounds the sideways scroll on the next).
+    widest: std::cell::Cell<f32>,
 }
 
 impl RowCtx<'_> {
@@ -473,7 +516,8 @@ impl RowCtx<'_> {
             egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::left_to_right(egui::Align::Min)),
         );
         cell.set_clip_rect(rect.intersect(ui.clip_rect()));
-        let mut n = cell.add(
+        let mut n = cell.add_sized(
+            egui::vec2(self.number_w, rect.height()),
             egui::Label::new(RichText::new(number).font(self.font.clone()).color(self.palette.number))
                 .selectable(false)
                 .sense(egui::Sense::click()),
@@ -490,12 +534,23 @@ impl RowCtx<'_> {
                 n = n.on_hover_text(hover.join("\n\n"));
             }
         }
-        let code = cell.add(
+        // The text, shifted left by the sideways scroll and clipped at the number column.
+        let text_rect = egui::Rect::from_min_max(
+            egui::pos2(rect.min.x + self.number_w - self.x_offset, rect.min.y),
+            egui::pos2(f32::INFINITY, rect.max.y),
+        );
+        let mut text_ui = ui.new_child(
+            egui::UiBuilder::new().max_rect(text_rect).layout(egui::Layout::left_to_right(egui::Align::Min)),
+        );
+        let visible = egui::Rect::from_min_max(egui::pos2(rect.min.x + self.number_w, rect.min.y), rect.max);
+        text_ui.set_clip_rect(visible.intersect(ui.clip_rect()));
+        let code = text_ui.add(
             egui::Label::new(jobs.into_iter().next().unwrap_or_default())
                 .extend()
                 .selectable(false)
                 .sense(egui::Sense::click()),
         );
+        self.widest.set(self.widest.get().max(code.rect.width()));
         let _ = self.row_height;
         if n.clicked() || code.clicked() {
             commands.push(CompareCmd::Select { side, line, extend: self.shift });

@@ -4,6 +4,7 @@
 use egui::{Color32, RichText};
 use vitrine_record::{Class, Kind, Severity, Status};
 
+use crate::state::compare::CompareCmd;
 use crate::state::review::{Composer, Passphrase, ReviewState, SignInForm, word};
 use crate::state::{AppState, NavCmd, ReviewCmd, ViewCmd};
 use crate::ui::Commands;
@@ -271,7 +272,23 @@ pub fn composer_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Com
     egui::Window::new("New annotation").collapsible(false).default_width(560.0).anchor(anchor, offset).show(
         ctx,
         |ui| {
-            ui.label(RichText::new(format!("{}: lines {}–{}", d.path, d.first, d.last)).monospace().strong());
+            let place = format!("{}: lines {}–{}", d.path, d.first, d.last);
+            match &d.before {
+                Some(tree) => {
+                    let tree = tree.get(..12).unwrap_or(tree);
+                    ui.label(RichText::new(format!("{place} of the version before")).monospace().strong());
+                    ui.label(
+                        RichText::new(format!(
+                            "Signed in the review of the version before (tree {tree}…) and carried over \
+                             to this review at once."
+                        ))
+                        .weak(),
+                    );
+                }
+                None => {
+                    ui.label(RichText::new(place).monospace().strong());
+                }
+            }
             ui.horizontal(|ui| {
                 for (class, name) in
                     [(Class::Finding, "Finding"), (Class::Question, "Question"), (Class::Note, "Note")]
@@ -420,14 +437,30 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Comman
                 });
             }
             if selected {
-                thread_actions_ui(ui, review, &t.root.id, commands);
+                thread_actions_ui(ui, review, &t.root.id, new_lines_selected(state).as_ref(), commands);
             }
             ui.separator();
         }
     });
 }
 
-fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands: &mut Commands) {
+/// The lines selected on the new side of the compare view (path, first and last, 1-based), which a
+/// reply can point at.
+fn new_lines_selected(state: &AppState) -> Option<(String, u32, u32)> {
+    let f = state.compare.as_ref()?.file.as_ref()?;
+    match f.selected()? {
+        (vitrine_compare::Side::New, a, b) => Some((f.info.new_path.clone()?, a + 1, b + 1)),
+        _ => None,
+    }
+}
+
+fn thread_actions_ui(
+    ui: &mut egui::Ui,
+    review: &ReviewState,
+    id: &str,
+    new_lines: Option<&(String, u32, u32)>,
+    commands: &mut Commands,
+) {
     let signed_in = review.identity.is_some();
     let mut reply = review.reply.clone();
     let l = ui.label("Reply");
@@ -473,6 +506,32 @@ fn thread_actions_ui(ui: &mut egui::Ui, review: &ReviewState, id: &str, commands
             commands.push(ReviewCmd::Retract(id.to_owned()));
         }
     });
+    if let Some((path, a, b)) = new_lines {
+        // Comparing: the answer can point at the new version's lines selected in the diff.
+        let at = if a == b { format!("{path}:{a}") } else { format!("{path}:{a}-{b}") };
+        let author = review.entries.iter().find(|e| e.id == id).map(|e| e.entry.author.fingerprint.as_str());
+        let mine = review.identity.as_ref().is_some_and(|me| Some(me.signer.fingerprint()) == author);
+        let may_fix = review.identity.as_ref().is_some_and(|me| {
+            vitrine_record::policy::allowed_statuses(&me.role, mine).contains(&Status::Fixed)
+        });
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .add_enabled(signed_in, egui::Button::new(format!("Reply at {at}")))
+                .on_hover_text("The reply points at these lines of the new version (selected in the diff)")
+                .clicked()
+            {
+                commands.push(CompareCmd::AnswerAt { parent: id.to_owned(), status: None });
+            }
+            if ui
+                .add_enabled(may_fix, egui::Button::new(format!("Fixed at {at}")))
+                .on_hover_text("Status fixed, pointing at the new version's lines that fix it")
+                .on_disabled_hover_text("Your role may not set fixed on this thread")
+                .clicked()
+            {
+                commands.push(CompareCmd::AnswerAt { parent: id.to_owned(), status: Some(Status::Fixed) });
+            }
+        });
+    }
     if !signed_in {
         ui.label(RichText::new("Sign in to answer.").weak());
     }

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Update-review benchmark on the Linux pair: the Linux tree against one copy of it in which a script
+# changes 2% of the files (edits, renames with and without an edit, deletions, and as many additions).
+# In one run: `vitrine diff --stat` beside `git diff --no-index -M --numstat` (target <= 0.5x), their
+# peak memory and whether they list the same records, then the window's "Compare with…" once both
+# snapshots are ingested (target <= 2 s), with its memory.
+#
+#   scripts/bench-compare-linux.sh
+#
+# The copy lives under WORK (default /tmp/compare-linux2) and is deleted at the end (KEEP=1 keeps it).
+# Output: a summary on stdout, raw files under WORK/out. Needs: git, GNU time, ~2 GB free under WORK.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+# shellcheck source=scripts/corpora.sh
+. scripts/corpora.sh
+WORK=${WORK:-/tmp/compare-linux2}
+OLD=$LINUX
+NEW=$WORK/linux-v2
+OUT=$WORK/out
+NICE=${NICE:-10}
+rm -rf "$WORK"
+mkdir -p "$OUT"
+# VITRINE=path: use that release binary instead of building one; WINDOW=0: leave out the window's figure
+# (it needs a release build of vitrine_gui's compare_bench example).
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release
+if [ -z "${VITRINE:-}" ]; then
+  nice -n "$NICE" cargo build --release -q -p vitrine || exit 2
+  VITRINE=$BIN/vitrine
+fi
+if [ "${WINDOW:-1}" = 1 ]; then
+  nice -n "$NICE" cargo build --release -q -p vitrine_gui --example compare_bench || exit 2
+fi
+cleanup() { [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK/linux-v2" "$WORK/data"; }
+trap cleanup EXIT
+
+# The perturbed copy. Every 50th file (sorted by path, so the same files every run) is changed: of
+# those, 5 in 10 edited (a line changed near the top, three appended), 2 in 10 renamed within their
+# directory (one of them also edited), 1.5 in 10 deleted; and for each deleted file one new file is added.
+cp -a "$OLD" "$NEW" || exit 2
+(cd "$NEW" && find . -type f ! -path './.git/*' -printf '%P\n' | LC_ALL=C sort) > "$OUT/files"
+awk 'NR % 50 == 0' "$OUT/files" > "$OUT/chosen"
+edit() {
+  sed -i '5s/$/ \/* changed in v2 *\//' "$1" 2>/dev/null
+  printf '/* v2: one */\n/* v2: two */\n/* v2: three */\n' >> "$1"
+}
+i=0 added=0
+while IFS= read -r f; do
+  p=$NEW/$f
+  case $((i % 20)) in
+    0|1|2|3|4|5|6|7|8|9) edit "$p" ;;
+    10|11) mv "$p" "$(dirname "$p")/v2_$(basename "$p")" ;;
+    12|13) edit "$p"; mv "$p" "$(dirname "$p")/v2_$(basename "$p")" ;;
+    14|15|16) rm "$p"
+      printf '// SPDX-License-Identifier: GPL-2.0\n/* added in v2: %d */\nint v2_added_%d(void)\n{\n\treturn %d;\n}\n' \
+        "$added" "$added" "$added" > "$(dirname "$p")/v2_added_$added.c"
+      added=$((added + 1)) ;;
+    *) ;; # left as they are: 3 in 20 of the chosen files
+  esac
+  i=$((i + 1))
+done < "$OUT/chosen"
+echo "files: $(wc -l < "$OUT/files"); chosen (2%): $(wc -l < "$OUT/chosen"); added: $added"
+echo "vitrine: $VITRINE ($("$VITRINE" --version))"
+
+timed() {
+  local label=$1; shift
+  /usr/bin/time -f '%e %M' -o "$OUT/$label.time" nice -n "$NICE" "$@" > "$OUT/$label.out" 2> "$OUT/$label.err" || true  # git diff exits 1 when it finds differences
+  read -r secs kb < <(tail -n 1 "$OUT/$label.time")
+  printf '%-22s %8.2f s %7d MB\n' "$label" "$secs" $((kb / 1024))
+}
+printf '* -text -eol -filter -ident -working-tree-encoding\n' > "$OUT/attributes"
+# Both read every file once before the timed runs, so the page cache holds both trees for both tools.
+timed git-warmup env GIT_CONFIG_NOSYSTEM=1 HOME="$OUT" git -c core.autocrlf=false -c core.excludesFile=/dev/null \
+  -c core.attributesFile="$OUT/attributes" -c diff.renames=true diff --no-index -M --numstat -z "$OLD" "$NEW"
+timed git env GIT_CONFIG_NOSYSTEM=1 HOME="$OUT" git -c core.autocrlf=false -c core.excludesFile=/dev/null \
+  -c core.attributesFile="$OUT/attributes" -c diff.renames=true diff --no-index -M --numstat -z "$OLD" "$NEW"
+# vitrine diff: first with no ingest cache (hashing both trees, as git reads them), then again with it.
+timed vitrine-no-cache "$VITRINE" --data "$WORK/data" diff --stat -q --no-cache "$OLD" "$NEW"
+timed vitrine "$VITRINE" --data "$WORK/data" diff --stat -q "$OLD" "$NEW"
+
+# Same records? As in bench-compare.sh: (additions, deletions, path) with the new path, else the old.
+tr '\0' '\n' < "$OUT/git.out" | awk -v old="$OLD/" -v new="$NEW/" '
+  /^[0-9-]+\t[0-9-]+\t$/ { counts = $0; getline o; getline n
+    p = (n != "/dev/null") ? substr(n, length(new) + 1) : substr(o, length(old) + 1)
+    print counts p }' | sort > "$OUT/git.records"
+sed -E 's/^([^\t]*\t[^\t]*\t)(.* => )?/\1/' "$OUT/vitrine.out" | sort > "$OUT/vitrine.records"
+echo "records: git $(wc -l < "$OUT/git.records"), vitrine $(wc -l < "$OUT/vitrine.records")"
+if cmp -s "$OUT/git.records" "$OUT/vitrine.records"; then echo "records: identical (counts and paths)"; else
+  echo "records differ (< git, > vitrine):"; diff "$OUT/git.records" "$OUT/vitrine.records" | head -20 || true; fi
+read -r gs _ < <(tail -n 1 "$OUT/git.time")
+for v in vitrine-no-cache vitrine; do
+  read -r vs _ < <(tail -n 1 "$OUT/$v.time")
+  awk -v g="$gs" -v v="$vs" -v l="$v" 'BEGIN { if (g > 0) printf "ratio %s/git: %.2fx\n", l, v / g }'
+done
+
+# The window: NEW on screen, "Compare with…" OLD. The first run ingests both (the CLI above filled the
+# ingest cache already); the second is "both snapshots ingested", the target's starting point.
+[ "${WINDOW:-1}" = 1 ] || exit 0
+timed window-first "$BIN/examples/compare_bench" "$OLD" "$NEW" "$WORK/data"
+timed window "$BIN/examples/compare_bench" "$OLD" "$NEW" "$WORK/data"
+cat "$OUT/window.out"
