@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # Ranked code search (issue 15 part B) on the Linux kernel source: the ranked index's build time beside
-# cindex's (codesearch), its peak memory, warm query times, and precision@10 on the 20 reader-judged
-# queries of tests/data/ranked/linux-queries.json.
+# cindex's (codesearch) in the same run, its peak memory, document counts per file and per function,
+# warm query times (per process and in process), and precision@10 on the 20 reader-judged queries of
+# tests/data/ranked/linux-queries.json.
 #
-#   scripts/bench-ranked.sh            (one run: the ratios of one run on a shared machine)
+#   nice -n 10 scripts/bench-ranked.sh     (one run: the ratios of one run on a shared machine)
+#   SYMBOLS=1 nice -n 10 scripts/bench-ranked.sh
 #
 # The snapshot is ingested and its trigram index built first (not timed here: bench-search.sh times
-# them); then the ranked index is built by `vitrine search TREE '~…'` in a fresh data directory, timed
-# with /usr/bin/time, then every judged query runs twice through the CLI (`--json --limit 10`); the
-# second run's in-process query time (stderr: "N ranked hits in X ms", index open excluded, snippets
-# included) is the warm time. (`cargo run --release -p vitrine_rank --example rank_eval DATA TREE
-# JUDGED` does the same in one process.)
+# them); then the ranked index is built per file by `vitrine search TREE '~…'` in a fresh data directory,
+# timed with /usr/bin/time. With SYMBOLS=1 the symbol index is built next (untimed) and the same command,
+# timed again, rebuilds the ranked index per function (what the window builds); the queries then run on
+# that one. Every judged query runs twice through the CLI (`--json --limit 10`); the second run's
+# in-process query time (stderr: "N ranked hits in X ms", index open excluded, snippets included) is the
+# per-process warm time. Then `rank_eval` opens the index once and runs each query twice in one process:
+# the second run is the in-process warm time, as the window asks it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/corpora.sh
 ensure_packages codesearch
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 cargo build --release -q -p vitrine
+cargo build --release -q -p vitrine_rank --example rank_eval
 BIN=$CARGO_TARGET_DIR/release/vitrine
+EVAL=$CARGO_TARGET_DIR/release/examples/rank_eval
 if [ -z "${KEEP:-}" ]; then
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/vitrine-ranked.XXXXXX")
   trap 'rm -rf "$WORK"' EXIT
@@ -25,21 +31,33 @@ else # KEEP=DIR: keep the data directory there (a second run reuses its ingest, 
   WORK=$KEEP; mkdir -p "$WORK"; rm -rf "$WORK"/data/snapshots/*/ranked
 fi
 DATA=$WORK/data
+JUDGED=tests/data/ranked/linux-queries.json
 
 /usr/bin/time -f '%e %M' -o "$WORK/cindex.time" env CSEARCHINDEX="$WORK/csearchindex" cindex "$LINUX" >/dev/null 2>&1
 read -r cindex_s cindex_kb < "$WORK/cindex.time"
 
 "$BIN" --data "$DATA" index "$LINUX" >/dev/null 2>&1   # ingest + trigram index, untimed
-# SYMBOLS=1: build the symbol index too (untimed), so the ranked index is per function.
-[ "${SYMBOLS:-0}" = 1 ] && "$BIN" --data "$DATA" def "$LINUX" kmalloc >/dev/null 2>&1
-/usr/bin/time -f '%e %M' -o "$WORK/ranked.time" "$BIN" --data "$DATA" search "$LINUX" '~entropy' >/dev/null 2>"$WORK/ranked.err" || true
-read -r ranked_s ranked_kb < "$WORK/ranked.time"
-/usr/bin/time -f '%e %M' -o "$WORK/query.time" "$BIN" --data "$DATA" search "$LINUX" '~entropy pool' --json >/dev/null 2>&1 || true
-read -r cli_s _ < "$WORK/query.time"
-ranked_dir=$(ls -d "$DATA"/snapshots/*/ranked)
-build_ms=$(sed -n 's/.*"build_ms": \([0-9]*\).*/\1/p' "$ranked_dir/ranked.json")
 
-python3 - "$BIN" "$DATA" "$LINUX" tests/data/ranked/linux-queries.json > "$WORK/eval.jsonl" <<'PY'
+# build NAME: builds (or rebuilds) the ranked index through the CLI and reports it.
+build() {
+  /usr/bin/time -f '%e %M' -o "$WORK/$1.time" "$BIN" --data "$DATA" search "$LINUX" '~entropy' >/dev/null 2>"$WORK/$1.err" || true
+  local s kb dir ms docs
+  read -r s kb < "$WORK/$1.time"
+  dir=$(ls -d "$DATA"/snapshots/*/ranked)
+  ms=$(sed -n 's/.*"build_ms": \([0-9]*\).*/\1/p' "$dir/ranked.json")
+  docs=$(sed -n 's/.*"documents": \([0-9]*\).*/\1/p' "$dir/ranked.json")
+  echo "ranked index $1: command ${s} s ($(ratio "$s" "$cindex_s")x cindex), build alone $(awk -v m="$ms" 'BEGIN{printf "%.1f", m/1000}') s ($(ratio "$(awk -v m="$ms" 'BEGIN{print m/1000}')" "$cindex_s")x cindex), peak $((kb / 1024)) MB, ${docs} documents, $(du -sh "$dir" | cut -f1) on disk, $(ls "$dir"/*.idx 2>/dev/null | wc -l) segments"
+}
+report=$(build "per file")
+if [ "${SYMBOLS:-0}" = 1 ]; then
+  "$BIN" --data "$DATA" def "$LINUX" kmalloc >/dev/null 2>&1   # symbol index, untimed
+  report="$report
+$(build "per function")"
+fi
+/usr/bin/time -f '%e %M' -o "$WORK/query.time" "$BIN" --data "$DATA" search "$LINUX" '~entropy pool' --json >/dev/null 2>&1 || true
+read -r cli_s cli_kb < "$WORK/query.time"
+
+python3 - "$BIN" "$DATA" "$LINUX" "$JUDGED" > "$WORK/eval.jsonl" <<'PY'
 import fnmatch, json, re, subprocess, sys
 binary, data, tree, judged = sys.argv[1:5]
 queries = json.load(open(judged))["queries"]
@@ -60,11 +78,11 @@ times.sort()
 print(json.dumps({"queries": len(queries), "mean_p_at_10": round(total / len(queries), 3),
                   "warm_query_ms_median": times[len(times) // 2], "warm_query_ms_max": times[-1]}))
 PY
-cat "$WORK/eval.jsonl" >&2
-summary=$(tail -1 "$WORK/eval.jsonl")
+"$EVAL" "$DATA" "$LINUX" "$JUDGED" > "$WORK/inprocess.jsonl"
+echo "per process (CLI):" >&2; cat "$WORK/eval.jsonl" >&2
+echo "in process (rank_eval):" >&2; cat "$WORK/inprocess.jsonl" >&2
 echo "cindex build:            ${cindex_s} s, peak $((cindex_kb / 1024)) MB"
-echo "ranked index (CLI, incl. snapshot open from the ingest cache): ${ranked_s} s ($(ratio "$ranked_s" "$cindex_s")x cindex), peak $((ranked_kb / 1024)) MB"
-echo "ranked index build alone: $((build_ms / 1000)).$(printf %03d $((build_ms % 1000))) s ($(ratio "$(awk -v m="$build_ms" 'BEGIN{print m/1000}')" "$cindex_s")x cindex)"
-echo "ranked index size:       $(du -sh "$ranked_dir" | cut -f1)"
-echo "one CLI ranked query (new process, snapshot open included): ${cli_s} s"
-echo "summary: $summary"
+echo "$report"
+echo "one CLI ranked query (new process, snapshot and index open included): ${cli_s} s, peak $((cli_kb / 1024)) MB"
+echo "per process summary: $(tail -1 "$WORK/eval.jsonl")"
+echo "in process summary:  $(tail -1 "$WORK/inprocess.jsonl")"

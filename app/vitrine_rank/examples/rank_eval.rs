@@ -68,6 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "open_ms": open_ms,
             "documents": index.meta().documents,
             "per_function": index.meta().per_function,
+            "segments": index.segments(),
             "build_ms": index.meta().build_ms,
         })
     );

@@ -4,7 +4,7 @@
 
 use vitrine_search::regions::{Region, Regions};
 
-use crate::split::append_words;
+use crate::terms::Normalizer;
 
 /// A function of a file as the symbol index knows it: name, first and last line (0-based, inclusive).
 pub type FunctionSpan = (String, u32, u32);
@@ -18,11 +18,12 @@ pub struct DocText {
     pub start_line: u64,
     /// Last line covered (1-based, inclusive).
     pub end_line: u64,
-    /// The text of its comments, delimiters removed, separated by newlines.
+    /// The terms of its comments (see [`Normalizer`]), each followed by a space.
     pub comments: String,
-    /// The text of its string literals, quotes removed, separated by newlines.
+    /// The terms of its string literals, each followed by a space.
     pub strings: String,
-    /// The parts of its identifiers (`uploadTelemetryData` → `upload telemetry data`), space-separated.
+    /// The terms of its identifiers' parts (`uploadTelemetryData` → `upload telemetri data`), each
+    /// followed by a space.
     pub identifiers: String,
 }
 
@@ -32,8 +33,9 @@ impl DocText {
     }
 }
 
-/// The documents of one file (the rest-of-file document first; empty documents left out).
-pub fn extract(path: &[u8], text: &[u8], functions: &[FunctionSpan]) -> Vec<DocText> {
+/// The documents of one file (the rest-of-file document first; empty documents left out), their text
+/// made of index terms by `norm`.
+pub fn extract(path: &[u8], text: &[u8], functions: &[FunctionSpan], norm: &mut Normalizer) -> Vec<DocText> {
     let regions = Regions::of_file(path, text);
     let mut line_starts = vec![0usize];
     line_starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
@@ -80,7 +82,7 @@ pub fn extract(path: &[u8], text: &[u8], functions: &[FunctionSpan]) -> Vec<DocT
                     Region::String => &mut d.strings,
                     Region::Code => &mut d.identifiers,
                 };
-                append_words(out, piece.get(s..e).unwrap_or_default());
+                norm.push_word(out, piece.get(s..e).unwrap_or_default());
             }
         });
     }
@@ -114,30 +116,36 @@ mod tests {
 
     #[test]
     fn functions_get_their_doc_comment_and_body() {
-        let docs = extract(b"a.c", SRC.as_bytes(), &[("send_report".into(), 6, 9)]);
+        let docs =
+            extract(b"a.c", SRC.as_bytes(), &[("send_report".into(), 6, 9)], &mut Normalizer::default());
         assert_eq!(docs.len(), 2);
         let file = &docs[0];
         assert_eq!(file.function, None);
         assert_eq!(file.comments, "spdx gpl tail ");
-        assert_eq!(file.identifiers, "include x h static int other ");
+        assert_eq!(file.identifiers, "includ x h static int other ");
         let f = &docs[1];
         assert_eq!(f.function.as_deref(), Some("send_report"));
         assert_eq!((f.start_line, f.end_line), (4, 10));
-        assert_eq!(f.comments, "send report upload telemetry ");
+        assert_eq!(f.comments, "send report upload telemetri ");
         assert_eq!(f.strings, "https collect ");
         assert_eq!(f.identifiers, "int send report void return post my buffer ");
     }
 
     #[test]
     fn without_functions_the_file_is_one_document() {
-        let docs = extract(b"a.c", SRC.as_bytes(), &[]);
+        let n = &mut Normalizer::default();
+        let docs = extract(b"a.c", SRC.as_bytes(), &[], n);
         assert_eq!(docs.len(), 1);
-        assert!(docs[0].comments.contains("upload telemetry"));
+        assert!(docs[0].comments.contains("upload telemetri"));
         // Nested and reversed spans are ignored rather than trusted.
-        let docs =
-            extract(b"a.c", SRC.as_bytes(), &[("f".into(), 6, 9), ("g".into(), 7, 8), ("h".into(), 12, 11)]);
+        let docs = extract(
+            b"a.c",
+            SRC.as_bytes(),
+            &[("f".into(), 6, 9), ("g".into(), 7, 8), ("h".into(), 12, 11)],
+            n,
+        );
         assert_eq!(docs.iter().filter(|d| d.function.is_some()).count(), 1);
         // Spans past the end of the file are ignored.
-        assert_eq!(extract(b"a.c", SRC.as_bytes(), &[("f".into(), 900, 901)]).len(), 1);
+        assert_eq!(extract(b"a.c", SRC.as_bytes(), &[("f".into(), 900, 901)], n).len(), 1);
     }
 }

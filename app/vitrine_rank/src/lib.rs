@@ -6,6 +6,9 @@
 //! Snapshot --regions (vitrine_search::regions) + identifier split--> documents --tantivy--> <data>/snapshots/<key>/ranked/
 //! "~upload telemetry" --same split + stemmer--> BM25 top N --re-read each hit's lines--> snippet with ranges
 //! ```
+//! Each distinct word is lower-cased, filtered and stemmed once per build thread (`terms.rs`), so
+//! tantivy receives finished terms. The build ends with one segment (a merge of what the writer's
+//! threads flushed), which each query reads once through the one searcher the reader keeps.
 //! Exact and regex search stay on the trigram index (`vitrine_search`), which knows nothing of this
 //! crate. This index is a cache: `ranked.json` (written last) binds it to the snapshot's content key and
 //! format; a missing, unfinished, damaged (tantivy's footer checksums are checked on open) or foreign
@@ -15,9 +18,11 @@
 
 mod error;
 pub mod extract;
+mod snippet;
 pub mod split;
+pub mod terms;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,19 +36,19 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 
+use crate::snippet::{Wanted, best_line};
+
 pub use crate::error::RankError;
 pub use crate::extract::{DocText, FunctionSpan};
+pub use crate::terms::Normalizer;
 pub use vitrine_search::Opened;
 
 /// Bumped whenever the documents or the analyzer change: an index of another format is rebuilt.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// Files larger than this are left out (generated register tables, not prose).
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
 /// The tantivy writer's memory budget, shared by its threads.
@@ -120,17 +125,6 @@ impl Fields {
     fn text_fields(&self) -> [Field; 4] {
         [self.comments, self.strings, self.identifiers, self.path_words]
     }
-}
-
-/// The analyzer of every text field and of queries: words (already split by [`split`]), long ones
-/// dropped, lower-cased, English stop words dropped, English stems.
-fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove(Vec::new())))
-        .filter(Stemmer::new(Language::English))
-        .build()
 }
 
 /// An opened ranked index of one snapshot.
@@ -253,7 +247,7 @@ fn write_index(
 ) -> Result<RankMeta, RankError> {
     let (schema, fields) = Fields::schema();
     let index = Index::create_in_dir(dir, schema).map_err(RankError::index(dir))?;
-    index.tokenizers().register(ANALYZER, analyzer());
+    index.tokenizers().register(ANALYZER, terms::index_tokenizer());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
     let writer: IndexWriter<TantivyDocument> =
         index.writer_with_num_threads(threads, WRITER_BYTES).map_err(RankError::index(dir))?;
@@ -268,7 +262,7 @@ fn write_index(
     let documents = std::sync::atomic::AtomicU64::new(0);
     let failed = AtomicBool::new(false);
     let first_error: std::sync::Mutex<Option<RankError>> = std::sync::Mutex::new(None);
-    files.par_iter().for_each(|&(id, entry)| {
+    files.par_iter().for_each_init(Normalizer::default, |norm, &(id, entry)| {
         if failed.load(Ordering::Relaxed) {
             return;
         }
@@ -288,8 +282,8 @@ fn write_index(
             .map(Vec::as_slice)
             .unwrap_or_default();
         let mut path_words = String::new();
-        split::append_words(&mut path_words, path);
-        for d in extract::extract(path, &bytes, spans) {
+        norm.push_terms(&mut path_words, path);
+        for d in extract::extract(path, &bytes, spans, norm) {
             let mut doc = TantivyDocument::new();
             doc.add_u64(fields.file, id as u64);
             if let Some(name) = &d.function {
@@ -316,6 +310,14 @@ fn write_index(
     }
     let mut writer = writer;
     writer.commit().map_err(RankError::index(dir))?;
+    // One segment: a query then looks each term up once and runs one block-WAND over one posting
+    // list per term and field, rather than one per segment the writer's threads flushed.
+    let segments = index.searchable_segment_ids().map_err(RankError::index(dir))?;
+    if segments.len() > 1 {
+        progress.set_phase("ranked index: merging", 0);
+        writer.merge(&segments).wait().map_err(RankError::index(dir))?;
+        writer.garbage_collect_files().wait().map_err(RankError::index(dir))?;
+    }
     writer.wait_merging_threads().map_err(RankError::index(dir))?;
     let meta = RankMeta {
         format: FORMAT,
@@ -350,7 +352,7 @@ impl RankIndex {
         let index = Index::open_in_dir(dir).map_err(RankError::index(dir))?;
         let fields =
             Fields::of(&index.schema()).ok_or_else(|| RankError::damaged(dir, "unexpected schema"))?;
-        index.tokenizers().register(ANALYZER, analyzer());
+        index.tokenizers().register(ANALYZER, terms::index_tokenizer());
         let bad = index.validate_checksum().map_err(RankError::index(dir))?;
         if !bad.is_empty() {
             return Err(RankError::damaged(dir, format!("{} files fail their checksum", bad.len())));
@@ -381,21 +383,15 @@ impl RankIndex {
         &self.dir
     }
 
+    /// The segments a query reads (a build leaves one).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// The query's terms as the index holds them (identifier parts, lower-cased, stemmed), unique, in
     /// the order written.
     pub fn terms(query: &str) -> Vec<String> {
-        let mut words = String::new();
-        split::append_words(&mut words, query.as_bytes());
-        let mut a = analyzer();
-        let mut stream = a.token_stream(&words);
-        let mut out: Vec<String> = Vec::new();
-        while stream.advance() {
-            let t = &stream.token().text;
-            if !out.contains(t) {
-                out.push(t.clone());
-            }
-        }
-        out
+        Normalizer::default().terms(query)
     }
 
     /// The `limit` most relevant documents for `query` (free text; identifiers in it are split as in
@@ -465,105 +461,6 @@ impl RankIndex {
         }
         best_line(&bytes, start, end, wanted)
     }
-}
-
-/// The query's terms, and for each the bytes a line must hold (ASCII case-insensitively) to have a word
-/// that stems to it: the term's first letters, at most 3 and never its last (a stem is its word's
-/// lower-cased prefix but for its last letter: `happi` ← happy, `hope` ← hoping, `die` ← dying).
-struct Wanted {
-    terms: HashSet<String>,
-    /// `None` when a term is not ASCII (no cheap test then: every line is read word by word).
-    prefixes: Option<Vec<Vec<u8>>>,
-}
-
-impl Wanted {
-    fn new(terms: &[String]) -> Wanted {
-        let prefixes = terms
-            .iter()
-            .map(|t| {
-                let k = t.len().saturating_sub(1).clamp(1, 3).min(t.len());
-                t.is_ascii().then(|| t.as_bytes().get(..k).unwrap_or_default().to_vec())
-            })
-            .collect();
-        Wanted { terms: terms.iter().cloned().collect(), prefixes }
-    }
-
-    /// Whether `line` may hold a word that stems to a term (false only when it certainly does not).
-    fn may_hold(&self, line: &[u8], lowered: &mut Vec<u8>) -> bool {
-        let Some(prefixes) = &self.prefixes else { return true };
-        if !line.is_ascii() {
-            return true;
-        }
-        lowered.clear();
-        lowered.extend(line.iter().map(u8::to_ascii_lowercase));
-        prefixes.iter().any(|p| memchr::memmem::find(lowered, p).is_some())
-    }
-}
-
-/// The line of `start..=end` (1-based) of `bytes` holding the most distinct query terms (the first such
-/// line), with the byte ranges of its words that are query terms. Each distinct word is stemmed once;
-/// lines that cannot hold a term are skipped without being split into words.
-fn best_line(bytes: &[u8], start: u64, end: u64, wanted: &Wanted) -> Option<Snippet> {
-    let mut a = analyzer();
-    // Lower-cased word → the query term it stems to, if any.
-    let mut stems: HashMap<Vec<u8>, Option<String>> = HashMap::new();
-    let mut lowered = Vec::new();
-    let mut best: Option<(usize, Snippet)> = None;
-    let (mut pos, mut no) = (0usize, 0u64);
-    while pos <= bytes.len() {
-        no += 1;
-        let rest = bytes.get(pos..).unwrap_or_default();
-        let nl = memchr::memchr(b'\n', rest).map_or(bytes.len(), |i| pos + i);
-        if no > end {
-            break;
-        }
-        let line = bytes.get(pos..nl).unwrap_or_default();
-        pos = nl + 1;
-        if no < start {
-            continue;
-        }
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if !wanted.may_hold(line, &mut lowered) {
-            continue;
-        }
-        let mut ranges = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut words: Vec<(usize, usize)> = Vec::new();
-        split::words(line, |s, e| words.push((s, e)));
-        for (s, e) in words {
-            let word = line.get(s..e).unwrap_or_default();
-            let key = word.to_ascii_lowercase();
-            let term = stems.entry(key).or_insert_with(|| {
-                let lower = String::from_utf8_lossy(word).to_lowercase();
-                let mut stream = a.token_stream(&lower);
-                let mut found = None;
-                while stream.advance() {
-                    if wanted.terms.contains(stream.token().text.as_str()) {
-                        found = Some(stream.token().text.clone());
-                        break;
-                    }
-                }
-                found
-            });
-            if let Some(t) = term.as_deref().and_then(|t| wanted.terms.get(t)) {
-                seen.insert(t.as_str());
-                ranges.push((s, e));
-            }
-        }
-        if !ranges.is_empty() && best.as_ref().is_none_or(|(n, _)| seen.len() > *n) {
-            ranges.dedup();
-            // Byte ranges hold only in the line as it is: a lossily decoded line marks nothing.
-            let text = match std::str::from_utf8(line) {
-                Ok(t) => t.to_owned(),
-                Err(_) => {
-                    ranges.clear();
-                    String::from_utf8_lossy(line).into_owned()
-                }
-            };
-            best = Some((seen.len(), Snippet { line: no, text, ranges }));
-        }
-    }
-    best.map(|(_, s)| s)
 }
 
 #[cfg(test)]

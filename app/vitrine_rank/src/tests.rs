@@ -111,6 +111,46 @@ fn a_built_index_is_reused_and_a_damaged_one_rebuilt() {
 }
 
 #[test]
+fn an_index_of_another_format_is_rebuilt() {
+    let (dir, snap) = tree();
+    let at = dir.path().join("ranked");
+    open_or_build(&snap, &at, None, &Progress::default()).unwrap();
+    let meta = at.join("ranked.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    let old = text.replace(&format!("\"format\": {FORMAT}"), "\"format\": 1");
+    assert_ne!(old, text);
+    std::fs::write(&meta, old).unwrap();
+    let (index, opened) = open_or_build(&snap, &at, None, &Progress::default()).unwrap();
+    let Opened::Rebuilt { reason } = opened else { panic!("expected a rebuild, got {opened:?}") };
+    assert!(reason.contains("format 1"), "{reason}");
+    assert_eq!(index.meta().format, FORMAT);
+}
+
+#[test]
+fn a_build_leaves_one_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    // Enough documents that every writer thread flushes a segment of its own before the merge.
+    for i in 0..400 {
+        std::fs::write(
+            src.join(format!("f{i}.c")),
+            format!(
+                "/* part {i} of the upload code */
+int f{i}(void);
+"
+            ),
+        )
+        .unwrap();
+    }
+    let snap = Arc::new(Snapshot::open(&src, &IngestConfig::default(), &Progress::default()).unwrap());
+    let (index, _) = open_or_build(&snap, &dir.path().join("ranked"), None, &Progress::default()).unwrap();
+    assert_eq!(index.meta().documents, 400);
+    assert_eq!(index.segments(), 1);
+    assert_eq!(index.search("upload", 500).unwrap().len(), 400);
+}
+
+#[test]
 fn query_terms_are_split_and_stemmed_like_the_code() {
     assert_eq!(RankIndex::terms("uploadTelemetry sending the DATA"), ["upload", "telemetri", "send", "data"]);
     assert!(RankIndex::terms("(( ::: ))").is_empty());
