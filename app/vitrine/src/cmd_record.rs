@@ -1029,7 +1029,11 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         let ported = report.accepted.iter().map(|v| (v.name.as_str(), &v.entry));
         let disproved = vitrine_compare::carry::disproved_outdated(old, new, ported)
             .context("cannot check the outdated ports against both snapshots")?;
-        report.problems.extend(disproved.into_iter().map(|(name, m)| vitrine_record::Problem::new(name, m)));
+        report.problems.extend(
+            disproved
+                .into_iter()
+                .map(|(name, m)| vitrine_record::Problem::new(vitrine_record::ProblemKind::Port, name, m)),
+        );
     }
     if let (Some(t), Some(p)) = (&trusted, &a.trusted_signers) {
         report.pin_signers(t, &format!("the trusted signers file {}", p.display()));

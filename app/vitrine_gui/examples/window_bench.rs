@@ -2,8 +2,9 @@
 //! the 10 Hz the window repaints at while busy) opens a snapshot with an empty data directory, and a
 //! query is typed as soon as the snapshot is open. Reports, in wall-clock seconds from the start: the
 //! snapshot open, the first search results (and whether a scan gave them), the search's end, the search
-//! index ready, the symbols ready; and the resident
-//! memory (peak, when all is ready, and the heap the allocator holds free).
+//! index ready, the symbols ready, the ranked index ready (built last, for the Ranked mode); and the
+//! resident memory (peak; when the search and symbol indexes are ready; after every build has ended,
+//! and the heap the allocator holds free then).
 //!
 //! Usage: cargo run --release -p vitrine_gui --example window_bench -- SNAPSHOT_DIR [--query Q]
 //!        [--data DIR]   (an existing data directory: the window reopened, as after a restart)
@@ -37,6 +38,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut search_done: Option<(f64, bool, u64)> = None;
     let mut index_ready = None;
     let mut symbols_ready = None;
+    let mut ranked_ready = None;
+    let mut rss_at_symbols = None;
     let mut frames = 0u64;
     let mut frame_cpu = Duration::ZERO;
     let mut worst_frame = Duration::ZERO;
@@ -73,8 +76,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             if symbols_ready.is_none() && s.symbols.ready().is_some() {
                 symbols_ready = Some(secs(now));
+                rss_at_symbols = Some(rss_mb().0);
             }
-            if index_ready.is_some() && symbols_ready.is_some() && s.search.summary.is_some() {
+            if ranked_ready.is_none()
+                && !matches!(
+                    s.search.ranked.index,
+                    vitrine_gui::state::ranked::RankIndexState::None
+                        | vitrine_gui::state::ranked::RankIndexState::Building { .. }
+                )
+            {
+                ranked_ready = Some(secs(now));
+            }
+            if index_ready.is_some()
+                && symbols_ready.is_some()
+                && ranked_ready.is_some()
+                && s.search.summary.is_some()
+            {
                 break;
             }
         }
@@ -100,13 +117,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("  search index ready     {}", f(index_ready));
     println!("  symbols ready          {}", f(symbols_ready));
+    println!("  ranked index ready     {}", f(ranked_ready));
     println!(
         "  frames {frames}: {:.1} ms mean, {:.1} ms worst (wall, incl. background load)",
         frame_cpu.as_secs_f64() * 1000.0 / frames.max(1) as f64,
         worst_frame.as_secs_f64() * 1000.0
     );
     let (rss, peak) = rss_mb();
-    println!("  RSS when ready {rss} MB, peak {peak} MB; heap held free by malloc {} MB", heap_free_mb());
+    let at_symbols = rss_at_symbols.map_or("-".to_owned(), |m| format!("{m} MB"));
+    println!(
+        "  RSS when symbols ready {at_symbols}; when every build has ended {rss} MB, peak {peak} MB; \
+         heap held free by malloc {} MB",
+        heap_free_mb()
+    );
     vitrine_gui::state::background::release_freed_memory();
     println!("  RSS after another malloc_trim {} MB", rss_mb().0);
     Ok(())

@@ -24,7 +24,7 @@ mod words;
 pub use crate::error::SearchError;
 pub use crate::index::{
     Definition, DefinitionSource, Definitions, FORMAT_VERSION, FileStatus, FileTable, Index, IndexMeta,
-    Opened, build, build_into, open_or_build,
+    Opened, build, build_into, open_or_build, open_or_build_then,
 };
 pub use crate::query::{Node, ParsedQuery, Term, TermKind, parse};
 pub use crate::search::{

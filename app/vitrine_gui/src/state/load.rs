@@ -129,6 +129,8 @@ impl AppState {
         self.search = crate::state::search::SearchState::default();
         self.symbols = crate::state::symbols::SymbolState::default();
         // One index after the other: each build uses every core, and their peaks of memory do not add up.
+        // The symbols start as soon as the search build has read every file: its last step (placing
+        // and writing the posting lists) is short and mostly sequential, and leaves cores idle.
         let search_done =
             self.search.start_index(snapshot.clone(), &self.data, self.symbols.definitions.clone());
         let symbols_done = self.symbols.start_index(snapshot.clone(), &self.data, Some(search_done));

@@ -85,9 +85,10 @@ pub struct SearchState {
 }
 
 impl SearchState {
-    /// Opens the snapshot's index, building it first if needed, on a background thread.
     /// Opens or builds the snapshot's search index on a background thread. The receiver returned is
-    /// disconnected when that thread ends (whatever the outcome), for work that should not overlap it.
+    /// disconnected as soon as the build has read every file (placing and writing the posting lists,
+    /// short and mostly sequential, are left), or when that thread ends, whatever the outcome: the
+    /// next build may start then and share the cores with that last step.
     pub(crate) fn start_index(
         &mut self,
         snapshot: Arc<Snapshot>,
@@ -96,27 +97,28 @@ impl SearchState {
     ) -> crossbeam_channel::Receiver<()> {
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let (ended, ended_rx) = crossbeam_channel::bounded::<()>(0);
+        let (read_all, read_all_rx) = crossbeam_channel::bounded::<()>(0);
         let dir = data.snapshot_dir(snapshot.content_key()).join("index");
         let mut scan = Index::scan(snapshot.clone());
         scan.set_definitions(definitions.clone());
         self.scan = Some(Arc::new(scan));
         let p = progress.clone();
         let spawned = std::thread::Builder::new().name("index".into()).spawn(move || {
-            let _ended = ended;
-            let r = crate::state::background::run(|| vitrine_search::open_or_build(&snapshot, &dir, &p))
-                .map(|(mut index, _)| {
-                    index.set_definitions(definitions);
-                    index
-                })
-                .map_err(|e| error_chain(&e));
+            let r = crate::state::background::run(|| {
+                vitrine_search::open_or_build_then(&snapshot, &dir, &p, move || drop(read_all))
+            })
+            .map(|(mut index, _)| {
+                index.set_definitions(definitions);
+                index
+            })
+            .map_err(|e| error_chain(&e));
             let _ = tx.send(r);
         });
         self.index = match spawned {
             Ok(_) => IndexState::Building { progress, result: rx },
             Err(e) => IndexState::Failed(format!("cannot start the index thread: {e}")),
         };
-        ended_rx
+        read_all_rx
     }
 
     /// Blocks until the index is ready or failed (tests).

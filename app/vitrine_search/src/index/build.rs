@@ -22,6 +22,18 @@ use crate::trigram::{self, Trigram};
 
 /// Builds the index of `snap` into `index_dir`, replacing whatever is there.
 pub fn build_into(snap: &Snapshot, index_dir: &Path, progress: &Progress) -> Result<IndexMeta, SearchError> {
+    build_into_then(snap, index_dir, progress, || ())
+}
+
+/// [`build_into`], calling `read_all` once every file has been read: what is left (placing the
+/// posting lists, writing them) is short and mostly sequential, so another build may start then and
+/// share the cores. `read_all` is not called when the build stops before (error, cancelled).
+pub(crate) fn build_into_then(
+    snap: &Snapshot,
+    index_dir: &Path,
+    progress: &Progress,
+    read_all: impl FnOnce(),
+) -> Result<IndexMeta, SearchError> {
     let parent = index_dir.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| SearchError::io("create directory", parent, e))?;
     let name =
@@ -31,7 +43,7 @@ pub fn build_into(snap: &Snapshot, index_dir: &Path, progress: &Progress) -> Res
         std::fs::remove_dir_all(&tmp).map_err(|e| SearchError::io("remove", &tmp, e))?;
     }
     std::fs::create_dir_all(&tmp).map_err(|e| SearchError::io("create directory", &tmp, e))?;
-    let meta = match build(snap, &tmp, progress) {
+    let meta = match build_then(snap, &tmp, progress, read_all) {
         Ok(m) => m,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&tmp);
@@ -100,6 +112,16 @@ const BATCH: usize = 512;
 
 /// Builds the index files into `dir` (an empty directory).
 pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMeta, SearchError> {
+    build_then(snap, dir, progress, || ())
+}
+
+/// [`build`], calling `read_all` when the parallel pass is over (see [`build_into_then`]).
+fn build_then(
+    snap: &Snapshot,
+    dir: &Path,
+    progress: &Progress,
+    read_all: impl FnOnce(),
+) -> Result<IndexMeta, SearchError> {
     let started = Instant::now();
     let entries = snap.files();
     let n = u32::try_from(entries.len()).map_err(|_| SearchError::TooLarge("more than 2^32 files".into()))?;
@@ -111,6 +133,7 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
     if progress.is_cancelled() {
         return Err(SearchError::Cancelled);
     }
+    read_all();
     progress.set_phase("writing index", 1);
     let Fold { forward, files: forward_files, bytes: bytes_indexed, filters } = fold;
     let postings = place_postings(&mut acc, &forward, &forward_files)?;
@@ -216,11 +239,10 @@ fn gather(
 /// Pass 2: places every list at its offset in one buffer of all posting lists. `acc[t][1]` becomes
 /// the list's end and `acc[t][2]` its last file id + 1 again.
 ///
-/// Invariant (local): `forward` is exactly what `Fold::add` wrote for `files`, in the same order
-/// (per file a count, then that many trigram gaps, each a varint `put_u32` wrote), and pass 1 sized
-/// each list from the same ids with the same gaps, so every read succeeds and every posting lands
-/// inside its list. A failure is a bug in this file, never data read from disk.
-#[expect(clippy::expect_used, reason = "forward lists and list sizes are written just above, in this build")]
+/// The trigrams are cut into ranges of about equal encoded bytes, one per worker; each worker reads
+/// all the forward lists and places only its own range's entries (its own slices of `acc` and of
+/// the buffer), so the random writes, which are the cost, are shared and the bytes are those of a
+/// single pass.
 fn place_postings(acc: &mut TrigramCounts, forward: &[u8], files: &[u32]) -> Result<Vec<u8>, SearchError> {
     let mut total: u64 = 0;
     for a in acc.iter_mut() {
@@ -231,6 +253,51 @@ fn place_postings(acc: &mut TrigramCounts, forward: &[u8], files: &[u32]) -> Res
     }
     let total_len = usize::try_from(total).map_err(|_| SearchError::TooLarge("posting lists".into()))?;
     let mut postings = vec![0u8; total_len];
+    let parts = rayon::current_num_threads().clamp(1, 16) as u64;
+    // Trigram bounds of each range, and where its lists start in the buffer (starts only grow).
+    let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(parts as usize + 1);
+    for i in 0..parts {
+        let target = total * i / parts;
+        let t = acc.partition_point(|a| u64::from(a[1]) < target);
+        let t = bounds.last().map_or(t, |&(prev, _)| t.max(prev));
+        let at = acc.get(t).map_or(total_len, |a| a[1] as usize);
+        bounds.push((t, at));
+    }
+    bounds.push((acc.len(), total_len));
+    let mut ranges = Vec::with_capacity(parts as usize);
+    let (mut acc_rest, mut post_rest) = (acc.as_mut_slice(), postings.as_mut_slice());
+    for w in bounds.windows(2) {
+        let &[(t0, at0), (t1, at1)] = w else { continue };
+        let (a, rest) = std::mem::take(&mut acc_rest).split_at_mut(t1 - t0);
+        acc_rest = rest;
+        let (p, rest) = std::mem::take(&mut post_rest).split_at_mut(at1 - at0);
+        post_rest = rest;
+        ranges.push((t0 as u32, at0, a, p));
+    }
+    ranges.into_par_iter().for_each(|(first, base, acc, postings)| {
+        place_range(first, base, acc, postings, forward, files);
+    });
+    Ok(postings)
+}
+
+/// [`place_postings`] for the trigrams from `first` on that `acc` covers, whose lists start at `base`
+/// in the whole buffer and are placed into `postings`, this range's slice of it.
+///
+/// Invariant (local): `forward` is exactly what `Fold::add` wrote for `files`, in the same order
+/// (per file a count, then that many trigram gaps, each a varint `put_u32` wrote), and pass 1 sized
+/// each list from the same ids with the same gaps, so every read succeeds and every posting lands
+/// inside its list, which lies inside this range's slice. A failure is a bug in this file, never data
+/// read from disk.
+#[expect(clippy::expect_used, reason = "forward lists and list sizes are written just above, in this build")]
+fn place_range(
+    first: u32,
+    base: usize,
+    acc: &mut [[u32; 3]],
+    postings: &mut [u8],
+    forward: &[u8],
+    files: &[u32],
+) {
+    let end = first as usize + acc.len();
     let mut rest = forward;
     let mut next = || {
         let (v, used) = varint::read_u32(rest).expect("BUG: the forward lists end early");
@@ -243,12 +310,15 @@ fn place_postings(acc: &mut TrigramCounts, forward: &[u8], files: &[u32]) -> Res
         let mut t = 0u32;
         for _ in 0..k {
             t += next();
+            if (t as usize) < first as usize || t as usize >= end {
+                continue;
+            }
             // `Fold::add` counted no trigram outside the table either.
-            let Some(a) = acc.get_mut(t as usize) else { continue };
+            let Some(a) = acc.get_mut((t - first) as usize) else { continue };
             scratch.clear();
             varint::put_u32(&mut scratch, if a[2] == 0 { id } else { id - (a[2] - 1) });
             a[2] = id + 1;
-            let at = a[1] as usize;
+            let at = (a[1] as usize).wrapping_sub(base);
             postings
                 .get_mut(at..at + scratch.len())
                 .expect("BUG: a posting past the list pass 1 sized")
@@ -256,7 +326,6 @@ fn place_postings(acc: &mut TrigramCounts, forward: &[u8], files: &[u32]) -> Res
             a[1] += scratch.len() as u32;
         }
     }
-    Ok(postings)
 }
 
 /// The table of `trigrams.bin`: one entry per present trigram, and where each two-byte prefix starts.
@@ -348,4 +417,78 @@ fn write_word_filters(dir: &Path, filters: &[(u32, Vec<u8>)], seals: &mut Seals)
 
 thread_local! {
     static SEEN: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use vitrine_snapshot::IngestConfig;
+
+    use super::*;
+
+    /// A tree of files with overlapping and distinct trigrams, and its snapshot.
+    fn snapshot(dir: &Path) -> Arc<Snapshot> {
+        let tree = dir.join("tree");
+        std::fs::create_dir_all(tree.join("src")).unwrap();
+        for i in 0..40 {
+            let body: String =
+                (0..i * 7).map(|j| format!("int f_{i}_{j}(void) {{ return g{j}(); }}\n")).collect();
+            std::fs::write(tree.join("src").join(format!("f{i}.c")), body).unwrap();
+        }
+        std::fs::write(tree.join("one.h"), "x").unwrap();
+        Arc::new(Snapshot::open(&tree, &IngestConfig::default(), &Progress::default()).unwrap())
+    }
+
+    /// The lists are placed by as many workers as the pool has, each its own range of trigrams: the
+    /// files must be those of one worker, byte for byte, whatever the number of ranges (more ranges
+    /// than workers would be idle, and several empty ones, included).
+    #[test]
+    fn posting_lists_are_the_same_whatever_the_number_of_workers() {
+        let tmp = tempfile::tempdir().unwrap();
+        let snap = snapshot(tmp.path());
+        // Not `seals.bin`: it seals `meta.json`, which holds the build time.
+        const FILES: [&str; 3] = ["trigrams.bin", "files.bin", "words.bin"];
+        let built = |threads: usize| -> Vec<Vec<u8>> {
+            let dir = tmp.path().join(format!("index-{threads}"));
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| build_into(&snap, &dir, &Progress::default())).unwrap();
+            FILES.iter().map(|f| std::fs::read(dir.join(f)).unwrap()).collect()
+        };
+        let one = built(1);
+        assert!(one[0].len() > 10_000, "enough lists to cut into ranges");
+        for threads in [2, 3, 16] {
+            for (name, (a, b)) in FILES.iter().zip(built(threads).iter().zip(&one)) {
+                let first = a.iter().zip(b).position(|(x, y)| x != y);
+                assert!(
+                    a == b,
+                    "{threads} workers: {name} differs ({} vs {} bytes, first at {first:?})",
+                    a.len(),
+                    b.len()
+                );
+            }
+        }
+    }
+
+    /// `read_all` is called once when a build has read every file, and once when an index is reused.
+    #[test]
+    fn read_all_is_called_once_built_or_reused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let snap = snapshot(tmp.path());
+        let dir = tmp.path().join("index");
+        let calls = AtomicUsize::new(0);
+        let count = || {
+            calls.fetch_add(1, Ordering::SeqCst);
+        };
+        let (_, opened) = crate::open_or_build_then(&snap, &dir, &Progress::default(), count).unwrap();
+        assert_eq!((opened, calls.load(Ordering::SeqCst)), (crate::Opened::Built, 1));
+        let (_, opened) = crate::open_or_build_then(&snap, &dir, &Progress::default(), count).unwrap();
+        assert_eq!((opened, calls.load(Ordering::SeqCst)), (crate::Opened::Reused, 2));
+        let cancelled = Progress::default();
+        cancelled.cancel();
+        let other = tmp.path().join("cancelled");
+        assert!(crate::open_or_build_then(&snap, &other, &cancelled, count).is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "a cancelled build never read every file");
+    }
 }

@@ -331,11 +331,27 @@ pub fn open_or_build(
     index_dir: &Path,
     progress: &Progress,
 ) -> Result<(Index, Opened), SearchError> {
+    open_or_build_then(snap, index_dir, progress, || ())
+}
+
+/// [`open_or_build`], calling `read_all` as soon as the index no longer needs the cores for long:
+/// when every file has been read for a build (placing and writing the posting lists are left), or
+/// before returning an index opened as it was. Not called when a build fails or is
+/// cancelled before the end of its parallel pass.
+pub fn open_or_build_then(
+    snap: &Arc<Snapshot>,
+    index_dir: &Path,
+    progress: &Progress,
+    read_all: impl FnOnce(),
+) -> Result<(Index, Opened), SearchError> {
     if !snap.has_content() {
         return Err(SearchError::NoContent);
     }
     let reason = match Index::open(index_dir, snap.clone()) {
-        Ok(index) => return Ok((index, Opened::Reused)),
+        Ok(index) => {
+            read_all();
+            return Ok((index, Opened::Reused));
+        }
         Err(SearchError::Io { source, .. })
             if source.kind() == std::io::ErrorKind::NotFound && !index_dir.exists() =>
         {
@@ -343,7 +359,7 @@ pub fn open_or_build(
         }
         Err(e) => Some(e.to_string()),
     };
-    build_into(snap, index_dir, progress)?;
+    build::build_into_then(snap, index_dir, progress, read_all)?;
     let index = Index::open(index_dir, snap.clone())?;
     Ok((
         index,

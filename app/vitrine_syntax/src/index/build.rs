@@ -36,17 +36,19 @@ pub fn build<R>(
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
 {
-    build_reporting(files, read, dir, tree_sha256, progress, None)
+    build_reporting(files, read, dir, tree_sha256, progress, None, None)
 }
 
-/// [`build`], recording each parsed file's definitions in `partial` as it goes.
-fn build_reporting<R>(
+/// [`build`], recording each parsed file's definitions in `partial` as it goes, and parsing the
+/// files in the order of `sizes` (largest first) when given.
+pub(super) fn build_reporting<R>(
     files: &[SourceFile],
     read: R,
     dir: &Path,
     tree_sha256: &Sha256Id,
     progress: &Progress,
     partial: Option<&PartialDefinitions>,
+    sizes: Option<&[u64]>,
 ) -> Result<SymbolIndex, SyntaxError>
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
@@ -58,7 +60,8 @@ where
     }
     // Write into a fresh sibling directory, then swap it in, so a reader never sees half an index.
     let tmp = dir.with_extension("tmp-build");
-    let result = build_into(files, &read, dir, &tmp, tree_sha256, progress, started, partial);
+    let order = parse_order(files.len(), sizes);
+    let result = build_into(files, &order, &read, dir, &tmp, tree_sha256, progress, started, partial);
     if result.is_err() && tmp.exists() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
@@ -67,9 +70,21 @@ where
     SymbolIndex::open(dir)
 }
 
+/// The order in which the files are handed to the workers: the largest first when their sizes are
+/// known, so that the build does not end with one core parsing a large file while the others wait
+/// (the index does not depend on the order: it is sorted when written).
+pub(super) fn parse_order(n: usize, sizes: Option<&[u64]>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    if let Some(sizes) = sizes {
+        order.sort_by_key(|&i| std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)));
+    }
+    order
+}
+
 #[allow(clippy::too_many_arguments)]
 fn build_into<R>(
     files: &[SourceFile],
+    order: &[usize],
     read: &R,
     dir: &Path,
     tmp: &Path,
@@ -107,7 +122,7 @@ where
             }
             result.map(|()| acc)
         });
-        (0..files.len()).into_par_iter().for_each_with(tx, |tx, i| {
+        order.par_iter().for_each_with(tx, |tx, &i| {
             if progress.is_cancelled() {
                 return;
             }
@@ -177,7 +192,8 @@ fn build_snapshot_reporting(
             _ => Some(bytes),
         }
     };
-    build_reporting(&files, read, dir, &snap.ids().tree_sha256, progress, partial)
+    let sizes: Vec<u64> = entries.iter().map(|e| e.size_bytes).collect();
+    build_reporting(&files, read, dir, &snap.ids().tree_sha256, progress, partial, Some(&sizes))
 }
 
 /// What happened when the symbol index of a snapshot was asked for.

@@ -376,4 +376,44 @@ mod tests {
             assert_eq!(std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap(), "{name}");
         }
     }
+
+    /// The files are parsed largest first when their sizes are known; the index must not depend on
+    /// the order in which they were parsed and merged (nor on the number of workers).
+    #[test]
+    fn the_parse_order_does_not_change_the_index() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sources: Vec<SourceFile> =
+            FILES.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
+        let read = |i: usize| FILES.get(i).map(|(_, c)| c.as_bytes().to_vec());
+        let in_order = tmp.path().join("in-order");
+        build_in(&in_order);
+        // Sizes that put the files in the reverse order, on one worker so that it is followed.
+        let reversed: Vec<u64> = (0..FILES.len() as u64).collect();
+        assert_eq!(super::build::parse_order(FILES.len(), Some(&reversed)), [3, 2, 1, 0]);
+        let by_size = tmp.path().join("by-size");
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        pool.install(|| {
+            super::build::build_reporting(
+                &sources,
+                read,
+                &by_size,
+                &Sha256Id::default(),
+                &Progress::default(),
+                None,
+                Some(&reversed),
+            )
+        })
+        .unwrap();
+        for entry in std::fs::read_dir(&in_order).unwrap() {
+            let name = entry.unwrap().file_name();
+            if name == "meta.json" || name == "seals.bin" {
+                continue; // the build time, and the seal of meta.json
+            }
+            assert_eq!(
+                std::fs::read(in_order.join(&name)).unwrap(),
+                std::fs::read(by_size.join(&name)).unwrap(),
+                "{name:?}"
+            );
+        }
+    }
 }

@@ -61,8 +61,13 @@ impl Accumulator {
 
         std::thread::scope(|sc| -> Result<(), SyntaxError> {
             let seals = &mut seals;
-            // The case-insensitive order needs only the names: it is sorted meanwhile.
+            // The case-insensitive order needs only the names, and the occurrences only the name
+            // order: both are written meanwhile, on threads of their own.
             let ci_job = sc.spawn(|| ci_order(&names, &order.order));
+            let occ_job = sc.spawn(|| {
+                let mut own = Seals::default();
+                write_occurrences(tmp, &occ_path, &order, &mut own).map(|len| (len, own))
+            });
             let rank_of = |id| order.rank_of(id);
             let defs_per_rank = count_ranks::<DEF_WORDS>(&defs_path, n, &rank_of)?;
             let def_pos =
@@ -70,7 +75,14 @@ impl Accumulator {
             let calls_per_rank = count_ranks::<CALL_WORDS>(&calls_path, n, &rank_of)?;
             write_calls(tmp, &calls_path, &calls_per_rank, &order, &def_pos, seals)?;
             drop(def_pos);
-            let occ_len = write_occurrences(tmp, &occ_path, &order, seals)?;
+            let (occ_len, occ_seals) = occ_job.join().map_err(|_| SyntaxError::Corrupt {
+                path: tmp.to_path_buf(),
+                reason: "writing the occurrences panicked".into(),
+            })??;
+            // Sealed in the same order as before (defs, calls, occurrences), so `seals.bin` is too.
+            if let Some(seal) = occ_seals.get("occ.bin") {
+                seals.insert("occ.bin", seal.clone());
+            }
             let counts = RankCounts { defs: defs_per_rank, calls: calls_per_rank, occ_len };
             write_names(tmp, &names, &order, &counts, seals)?;
             drop(counts);
