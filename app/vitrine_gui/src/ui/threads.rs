@@ -22,7 +22,7 @@ pub fn list_id() -> egui::Id {
     egui::Id::unique("thread-list")
 }
 
-/// A combo box of "any" and the given values.
+/// A combo box of "any" and the given values, its label before it (as the text fields' are).
 fn choice<T: Copy + PartialEq + serde::Serialize>(
     ui: &mut egui::Ui,
     label: &str,
@@ -31,12 +31,17 @@ fn choice<T: Copy + PartialEq + serde::Serialize>(
 ) -> bool {
     let before = *value;
     let shown = value.map_or_else(|| "any".to_owned(), word);
-    egui::ComboBox::from_label(label).selected_text(shown).show_ui(ui, |ui| {
-        ui.selectable_value(value, None, "any");
-        for v in all {
-            ui.selectable_value(value, Some(*v), word(*v));
-        }
-    });
+    let l = ui.label(label);
+    egui::ComboBox::from_id_salt(label)
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(value, None, "any");
+            for v in all {
+                ui.selectable_value(value, Some(*v), word(*v));
+            }
+        })
+        .response
+        .labelled_by(l.id);
     before != *value
 }
 
@@ -66,15 +71,20 @@ pub fn threads_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) 
             ThreadSort::File => "file",
             ThreadSort::Recent => "recent activity",
         };
-        egui::ComboBox::from_label("sort").selected_text(sort).show_ui(ui, |ui| {
-            for (v, name) in [
-                (ThreadSort::Severity, "severity"),
-                (ThreadSort::File, "file"),
-                (ThreadSort::Recent, "recent activity"),
-            ] {
-                changed |= ui.selectable_value(&mut f.sort, v, name).changed();
-            }
-        });
+        let l = ui.label("sort by");
+        egui::ComboBox::from_id_salt("sort")
+            .selected_text(sort)
+            .show_ui(ui, |ui| {
+                for (v, name) in [
+                    (ThreadSort::Severity, "severity"),
+                    (ThreadSort::File, "file"),
+                    (ThreadSort::Recent, "recent activity"),
+                ] {
+                    changed |= ui.selectable_value(&mut f.sort, v, name).changed();
+                }
+            })
+            .response
+            .labelled_by(l.id);
         let count = if list.library.active() {
             crate::ui::library::count(&list.library)
         } else {
