@@ -218,7 +218,7 @@ fn port_carries_the_old_reviews_threads_over_signed_and_shows_their_state() {
     s.apply(CompareCmd::Port);
     assert_eq!(
         s.compare.as_ref().unwrap().ported,
-        Some(Err("sign in first".into())),
+        Some(Err(crate::state::review::ReviewProblem::NotSignedIn.to_string())),
         "nothing is signed without a key"
     );
     sign_in(&mut s);
