@@ -10,7 +10,7 @@ use vitrine_snapshot::store::DataDir;
 
 use crate::support::data_dir;
 
-fn demo_app() -> (tempfile::TempDir, VitrineApp) {
+pub(crate) fn demo_app() -> (tempfile::TempDir, VitrineApp) {
     demo_app_with(Prefs::default())
 }
 
@@ -24,7 +24,7 @@ fn demo_app_with(prefs: Prefs) -> (tempfile::TempDir, VitrineApp) {
     (dir, VitrineApp::new(state))
 }
 
-fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
+pub(crate) fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
     // Scrolling animates over a few frames: allow `run` enough steps to settle.
     Harness::builder()
         .with_size(egui::vec2(1500.0, 950.0))

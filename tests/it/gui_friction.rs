@@ -9,24 +9,8 @@ use egui_kittest::kittest::Queryable;
 use vitrine_gui::{AppState, LoadCmd, NavCmd, Prefs, ReviewCmd, VitrineApp};
 use vitrine_snapshot::store::DataDir;
 
+use crate::gui::{demo_app, harness};
 use crate::support::data_dir;
-
-fn demo_app() -> (tempfile::TempDir, VitrineApp) {
-    let (dir, data) = data_dir();
-    let demo = vitrine::unpack_demo(&data).expect("demo unpacks");
-    let mut state = AppState::new(DataDir::at(&data), Prefs::default());
-    state.apply(LoadCmd::Open(demo));
-    state.wait_loaded();
-    assert!(state.snapshot.is_some(), "demo snapshot loads: {:?}", state.load);
-    (dir, VitrineApp::new(state))
-}
-
-fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1500.0, 950.0))
-        .with_max_steps(64)
-        .build_ui_state(|ui, app: &mut VitrineApp| app.ui_root(ui), app)
-}
 
 fn type_text(h: &mut Harness<'static, VitrineApp>, text: &str) {
     h.event(egui::Event::Text(text.to_owned()));
