@@ -132,7 +132,11 @@ pub fn threads_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Commands) 
                     title: &row.title,
                     author: &row.author,
                     time: &row.last_time,
-                    after: format!(" · {} replies{retracted}", row.replies),
+                    after: format!(
+                        " · {} {}{retracted}",
+                        row.replies,
+                        if row.replies == 1 { "reply" } else { "replies" }
+                    ),
                 };
                 let r = row_ui(ui, &view, (i, list.selected), commands);
                 if i == list.selected && focused {
