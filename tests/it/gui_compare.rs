@@ -144,7 +144,8 @@ fn compare_with_filters_the_tree_steps_through_hunks_and_annotates_the_new_side(
     h.run();
     h.get_by_label_contains("Health delta:");
     h.get_all_by_label("bidi-control").next().expect("a new bidi finding");
-    h.get_all_by_label("src/auth.cpp:13").next().unwrap().click();
+    // Each finding is placed at its line and column (two on one line stay apart).
+    h.get_by_label("src/auth.cpp:13:7").click();
     h.run();
     assert_eq!(file_diff(&h).info.path(), "src/auth.cpp");
     assert_eq!(file_diff(&h).selected(), Some((Side::New, 12, 12)));

@@ -612,9 +612,11 @@ pub fn summary_ui(ui: &mut egui::Ui, compare: &CompareState, commands: &mut Comm
             ui.label(RichText::new("nothing new that can hide or smuggle code").weak());
         }
         for f in &summary.new_findings {
-            let place = match f.line {
-                Some(l) => format!("{}:{l}", f.path),
-                None => f.path.clone(),
+            // Line and column, as the health panel shows them: two findings on one line stay apart.
+            let place = match (f.line, f.column) {
+                (Some(l), Some(c)) => format!("{}:{l}:{c}", f.path),
+                (Some(l), None) => format!("{}:{l}", f.path),
+                _ => f.path.clone(),
             };
             let color = if f.kind.is_deceptive() {
                 Color32::from_rgb(230, 70, 60)
