@@ -736,119 +736,154 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let review = open_review(ctx, &snap)?;
     let threads = vitrine_record::thread::threads(review.entries());
     if a.json {
-        let j = LogJson {
-            snapshot: review.snapshot(),
-            entries: review
-                .entries()
-                .iter()
-                .map(|v| LogEntryJson { id: &v.id, file: &v.name, verified: true, entry: &v.entry })
-                .collect(),
-            threads: threads
-                .iter()
-                .map(|t| ThreadJson {
-                    id: &t.root.id,
-                    status: t.status.as_str(),
-                    retracted: t.retracted,
-                    follow_ups: t.follow_ups.iter().map(|f| f.id.as_str()).collect(),
-                    ported: (t.root.entry.kind == Kind::AnchorPort)
-                        .then(|| {
-                            vitrine_record::port::PortBody::parse(
-                                t.root.entry.body.as_deref().unwrap_or_default(),
-                            )
-                        })
-                        .and_then(Result::ok)
-                        .map(|p| p.outcome.as_str()),
-                })
-                .collect(),
-            problems: review.problems(),
-        };
-        ctx.json(&j)?;
+        ctx.json(&log_json(&review, &threads))?;
         return Ok(Exit::Ok);
     }
     writeln!(ctx.out, "{} entries, all verified; {} threads", review.entries().len(), threads.len())?;
-    // Where two keys share a principal, every name is shown with its key's fingerprint.
     let people = &review.people().people;
-    let who = |a: &vitrine_record::entry::Author| {
-        let shown = vitrine_record::principal::display(&a.principal);
-        if people.iter().filter(|p| p.principal == a.principal).count() > 1 {
-            format!("{shown} [{}]", a.fingerprint)
-        } else {
-            shown
-        }
-    };
     for t in &threads {
-        let e = &t.root.entry;
-        let (path, [l1, l2]) =
-            e.target.as_ref().map_or((String::new(), [0, 0]), |t| (t.label(), t.lines.unwrap_or([0, 0])));
-        writeln!(
-            ctx.out,
-            "\n{} {} {} [{}{}] {}:{l1}-{l2}  {} ({}) {}",
-            &t.root.id.get(..12).unwrap_or(""),
-            e.class.map_or("", Class::as_str),
-            e.severity.map_or("", Severity::as_str),
-            t.status.as_str(),
-            if t.retracted { ", retracted" } else { "" },
-            crate::common::term(&path),
-            who(&e.author),
-            e.role,
-            e.time
-        )?;
-        match vitrine_record::port::PortBody::parse(e.body.as_deref().unwrap_or_default()) {
-            Ok(p) if e.kind == Kind::AnchorPort => {
-                let conf = p.confidence.map(|c| format!(" ({c}%)")).unwrap_or_default();
-                writeln!(
-                    ctx.out,
-                    "    ported {}{conf} from {}:{}-{} of {} (annotation {} by {})",
-                    p.outcome.as_str(),
-                    p.from.path,
-                    p.from.lines[0],
-                    p.from.lines[1],
-                    p.from.snapshot.get(..12).unwrap_or(""),
-                    p.annotation.get(..12).unwrap_or(""),
-                    vitrine_record::principal::display(&p.author)
-                )?;
-                writeln!(ctx.out, "    {}", p.text)?;
-            }
-            _ => writeln!(ctx.out, "    {}", e.body.as_deref().unwrap_or(""))?,
-        }
-        for f in &t.follow_ups {
-            let fe = &f.entry;
-            let mut status = fe.status.map(|s| format!(" -> {}", s.as_str())).unwrap_or_default();
-            if let Some([l1, l2]) = fe.target.as_ref().and_then(|t| t.lines) {
-                let path = fe.target.as_ref().map_or("", |t| t.path.as_str());
-                status.push_str(&format!(" at {path}:{l1}-{l2}"));
-            }
-            writeln!(
-                ctx.out,
-                "  {} {}{status} {} ({}) {}: {}",
-                &f.id.get(..12).unwrap_or(""),
-                fe.kind.as_str(),
-                who(&fe.author),
-                fe.role,
-                fe.time,
-                fe.body.as_deref().unwrap_or("")
-            )?;
-        }
+        write_thread(ctx.out, people, t)?;
     }
+    write_marks(ctx.out, people, &review)?;
+    write_people_changes(ctx.out, people, &review)?;
+    for p in review.problems() {
+        writeln!(ctx.out, "quarantined: {p}")?;
+    }
+    Ok(Exit::Ok)
+}
+
+/// `vitrine record log --json`: every entry, every thread, and the quarantined files.
+fn log_json<'a>(review: &'a Review, threads: &'a [vitrine_record::thread::Thread<'a>]) -> LogJson<'a> {
+    LogJson {
+        snapshot: review.snapshot(),
+        entries: review
+            .entries()
+            .iter()
+            .map(|v| LogEntryJson { id: &v.id, file: &v.name, verified: true, entry: &v.entry })
+            .collect(),
+        threads: threads
+            .iter()
+            .map(|t| ThreadJson {
+                id: &t.root.id,
+                status: t.status.as_str(),
+                retracted: t.retracted,
+                follow_ups: t.follow_ups.iter().map(|f| f.id.as_str()).collect(),
+                ported: (t.root.entry.kind == Kind::AnchorPort)
+                    .then(|| {
+                        vitrine_record::port::PortBody::parse(
+                            t.root.entry.body.as_deref().unwrap_or_default(),
+                        )
+                    })
+                    .and_then(Result::ok)
+                    .map(|p| p.outcome.as_str()),
+            })
+            .collect(),
+        problems: review.problems(),
+    }
+}
+
+/// An author's name as the log shows it: where two keys share a principal, every name is shown with
+/// its key's fingerprint.
+fn who(people: &[allowed::Person], a: &vitrine_record::entry::Author) -> String {
+    let shown = vitrine_record::principal::display(&a.principal);
+    if people.iter().filter(|p| p.principal == a.principal).count() > 1 {
+        format!("{shown} [{}]", a.fingerprint)
+    } else {
+        shown
+    }
+}
+
+/// One thread of the text log: its root (or the port it carries on), then its follow-ups.
+fn write_thread(
+    out: &mut dyn Write,
+    people: &[allowed::Person],
+    t: &vitrine_record::thread::Thread<'_>,
+) -> anyhow::Result<()> {
+    let e = &t.root.entry;
+    let (path, [l1, l2]) =
+        e.target.as_ref().map_or((String::new(), [0, 0]), |t| (t.label(), t.lines.unwrap_or([0, 0])));
+    writeln!(
+        out,
+        "\n{} {} {} [{}{}] {}:{l1}-{l2}  {} ({}) {}",
+        &t.root.id.get(..12).unwrap_or(""),
+        e.class.map_or("", Class::as_str),
+        e.severity.map_or("", Severity::as_str),
+        t.status.as_str(),
+        if t.retracted { ", retracted" } else { "" },
+        crate::common::term(&path),
+        who(people, &e.author),
+        e.role,
+        e.time
+    )?;
+    match vitrine_record::port::PortBody::parse(e.body.as_deref().unwrap_or_default()) {
+        Ok(p) if e.kind == Kind::AnchorPort => {
+            let conf = p.confidence.map(|c| format!(" ({c}%)")).unwrap_or_default();
+            writeln!(
+                out,
+                "    ported {}{conf} from {}:{}-{} of {} (annotation {} by {})",
+                p.outcome.as_str(),
+                p.from.path,
+                p.from.lines[0],
+                p.from.lines[1],
+                p.from.snapshot.get(..12).unwrap_or(""),
+                p.annotation.get(..12).unwrap_or(""),
+                vitrine_record::principal::display(&p.author)
+            )?;
+            writeln!(out, "    {}", p.text)?;
+        }
+        _ => writeln!(out, "    {}", e.body.as_deref().unwrap_or(""))?,
+    }
+    for f in &t.follow_ups {
+        let fe = &f.entry;
+        let mut status = fe.status.map(|s| format!(" -> {}", s.as_str())).unwrap_or_default();
+        if let Some([l1, l2]) = fe.target.as_ref().and_then(|t| t.lines) {
+            let path = fe.target.as_ref().map_or("", |t| t.path.as_str());
+            status.push_str(&format!(" at {path}:{l1}-{l2}"));
+        }
+        writeln!(
+            out,
+            "  {} {}{status} {} ({}) {}: {}",
+            &f.id.get(..12).unwrap_or(""),
+            fe.kind.as_str(),
+            who(people, &fe.author),
+            fe.role,
+            fe.time,
+            fe.body.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
+}
+
+/// The text log's "reviewed files" section, when any file was marked reviewed.
+fn write_marks(out: &mut dyn Write, people: &[allowed::Person], review: &Review) -> anyhow::Result<()> {
     let marks: Vec<_> = review.entries().iter().filter(|v| v.entry.kind == Kind::ReviewMark).collect();
     if !marks.is_empty() {
-        writeln!(ctx.out, "\nreviewed files:")?;
+        writeln!(out, "\nreviewed files:")?;
         for m in marks {
             writeln!(
-                ctx.out,
+                out,
                 "  {} by {} at {}",
                 crate::common::term(&m.entry.target.as_ref().map_or(String::new(), Target::label)),
-                who(&m.entry.author),
+                who(people, &m.entry.author),
                 m.entry.time
             )?;
         }
     }
-    // Retirements and renames, and what a retired principal signed afterwards (kept, not counted).
+    Ok(())
+}
+
+/// The text log's "people" section: retirements and renames, and what a retired principal signed
+/// afterwards (kept, not counted).
+fn write_people_changes(
+    out: &mut dyn Write,
+    people: &[allowed::Person],
+    review: &Review,
+) -> anyhow::Result<()> {
     let changes: Vec<_> =
         review.entries().iter().filter(|v| matches!(v.entry.kind, Kind::Retire | Kind::Rename)).collect();
     let retirements = review.retirements();
     if !changes.is_empty() || !retirements.violations.is_empty() {
-        writeln!(ctx.out, "\npeople:")?;
+        writeln!(out, "\npeople:")?;
     }
     for v in changes {
         let what =
@@ -866,23 +901,20 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 Err(e) => e,
             };
         writeln!(
-            ctx.out,
+            out,
             "  {} {} by {} ({}) {}",
             v.id.get(..12).unwrap_or(""),
             crate::common::term(&what),
-            who(&v.entry.author),
+            who(people, &v.entry.author),
             v.entry.role,
             v.entry.time
         )?;
     }
     for (i, why) in &retirements.violations {
         let id = review.entries().get(*i).map_or("", |v| v.id.get(..12).unwrap_or(""));
-        writeln!(ctx.out, "  {id} does not count: {}", crate::common::term(why))?;
+        writeln!(out, "  {id} does not count: {}", crate::common::term(why))?;
     }
-    for p in review.problems() {
-        writeln!(ctx.out, "quarantined: {p}")?;
-    }
-    Ok(Exit::Ok)
+    Ok(())
 }
 
 fn export(a: ExportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {

@@ -284,27 +284,7 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 return false;
             }
             printed += 1;
-            let (col, end) = l.ranges.first().map_or((0, 0), |&(s, e)| (s, e));
-            let text = String::from_utf8_lossy(&l.text);
-            let result = if json {
-                serde_json::to_writer(
-                    &mut *out,
-                    &LineJson {
-                        path: &hits.path,
-                        line: l.line,
-                        end_line: l.end_line,
-                        column: col + 1,
-                        end_column: end + 1,
-                        text,
-                        truncated: truncated.get(),
-                    },
-                )
-                .map_err(std::io::Error::other)
-                .and_then(|()| writeln!(out))
-            } else {
-                writeln!(out, "{}:{}:{}:{}", term(&hits.path), l.line, col + 1, term_line(&text))
-            };
-            if let Err(e) = result {
+            if let Err(e) = write_line(&mut *out, &hits.path, l, json, truncated.get()) {
                 write_error = Some(e);
                 return false;
             }
@@ -326,11 +306,57 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             return Err(e).context("cannot write results");
         }
     }
-    // An empty or cut `sym:` answer is said, never silent.
-    for r in &summary.syms {
+    report_syms(ctx.err, &summary.syms)?;
+    let truncated = summary.syms.iter().any(|r| r.truncated);
+    if a.count {
+        if a.json {
+            ctx.json(&CountJson { lines: summary.lines, files: summary.files, truncated })?;
+        } else {
+            writeln!(ctx.out, "{} lines in {} files", summary.lines, summary.files)?;
+        }
+    }
+    if !ctx.quiet {
+        report_not_searched(ctx.err, &summary)?;
+    }
+    Ok(if summary.lines > 0 || summary.files > 0 { Exit::Ok } else { Exit::Failed })
+}
+
+/// One matching line: `path:line:column:text`, or a JSON line.
+fn write_line(
+    out: &mut dyn std::io::Write,
+    path: &str,
+    l: &vitrine_search::LineHit,
+    json: bool,
+    truncated: bool,
+) -> std::io::Result<()> {
+    let (col, end) = l.ranges.first().map_or((0, 0), |&(s, e)| (s, e));
+    let text = String::from_utf8_lossy(&l.text);
+    if json {
+        serde_json::to_writer(
+            &mut *out,
+            &LineJson {
+                path,
+                line: l.line,
+                end_line: l.end_line,
+                column: col + 1,
+                end_column: end + 1,
+                text,
+                truncated,
+            },
+        )
+        .map_err(std::io::Error::other)
+        .and_then(|()| writeln!(out))
+    } else {
+        writeln!(out, "{}:{}:{}:{}", term(path), l.line, col + 1, term_line(&text))
+    }
+}
+
+/// An empty or cut `sym:` answer is said, never silent.
+fn report_syms(err: &mut dyn std::io::Write, syms: &[vitrine_search::SymReport]) -> std::io::Result<()> {
+    for r in syms {
         if r.truncated {
             writeln!(
-                ctx.err,
+                err,
                 "vitrine: sym:{}: results cut at {} names (the symbol index's limit for a pattern); narrow it",
                 term(&r.written),
                 vitrine_syntax::index::PATTERN_NAME_LIMIT
@@ -341,31 +367,29 @@ fn search(a: SearchArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             } else {
                 format!("; close names: {}", term(&r.close_names.join(", ")))
             };
-            writeln!(ctx.err, "vitrine: sym:{}: no definition{close}", term(&r.written))?;
+            writeln!(err, "vitrine: sym:{}: no definition{close}", term(&r.written))?;
         }
     }
-    let truncated = summary.syms.iter().any(|r| r.truncated);
-    if a.count {
-        if a.json {
-            ctx.json(&CountJson { lines: summary.lines, files: summary.files, truncated })?;
-        } else {
-            writeln!(ctx.out, "{} lines in {} files", summary.lines, summary.files)?;
-        }
+    Ok(())
+}
+
+/// The files a search skipped: binary, too large or links; changed since indexing; unreadable.
+fn report_not_searched(
+    err: &mut dyn std::io::Write,
+    summary: &vitrine_search::Summary,
+) -> std::io::Result<()> {
+    if summary.files_not_searched > 0 {
+        writeln!(
+            err,
+            "vitrine: {} files not searched (binary, too large or links)",
+            summary.files_not_searched
+        )?;
     }
-    if !ctx.quiet {
-        if summary.files_not_searched > 0 {
-            writeln!(
-                ctx.err,
-                "vitrine: {} files not searched (binary, too large or links)",
-                summary.files_not_searched
-            )?;
-        }
-        for p in &summary.changed {
-            writeln!(ctx.err, "vitrine: {p}: changed since indexing, not searched")?;
-        }
-        for p in &summary.unreadable {
-            writeln!(ctx.err, "vitrine: {p}: cannot be read, not searched")?;
-        }
+    for p in &summary.changed {
+        writeln!(err, "vitrine: {p}: changed since indexing, not searched")?;
     }
-    Ok(if summary.lines > 0 || summary.files > 0 { Exit::Ok } else { Exit::Failed })
+    for p in &summary.unreadable {
+        writeln!(err, "vitrine: {p}: cannot be read, not searched")?;
+    }
+    Ok(())
 }

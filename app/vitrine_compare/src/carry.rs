@@ -190,6 +190,49 @@ pub fn carry_threads(
             people_added.push(p.principal.clone());
         }
     }
+    let (mut jobs, skipped) = threads_to_carry(old, old_review, new_review, only);
+
+    if let Some(p) = v.progress {
+        p.set_phase("porting threads", jobs.len() as u64);
+    }
+    let computed;
+    let d = match v.diff {
+        Some(d) => d,
+        None => {
+            computed = crate::diff(old, new, &DiffOptions::default())?;
+            &computed
+        }
+    };
+    let changes: HashMap<&str, &FileChange> =
+        d.files.iter().filter_map(|f| Some((f.old_path.as_deref()?, f))).collect();
+    // Keyed by the path's one-to-one text form, which is how the diff names files: a thread on
+    // `cafe\u{301}.c` is never taken for one on `caf\u{e9}.c`.
+    let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        by_path.entry(j.body.from.as_target().shown()).or_default().push(i);
+    }
+    for (path, idx) in &by_path {
+        port_file(v, path, changes.get(path.as_str()).copied(), idx, &mut jobs)?;
+        if let Some(p) = v.progress {
+            p.advance(idx.len() as u64, 0);
+            if p.is_cancelled() {
+                return Err(CarryError::Cancelled);
+            }
+        }
+    }
+
+    let (ports, continues) = write_ports(&jobs, old, old_review, new_review, signer, now)?;
+    Ok(CarryReport { ports, skipped, continues, people_added })
+}
+
+/// The threads of `old_review` to carry over (with `only`, that one thread), and how many were left
+/// out for each reason: retracted, closed, outdated before, or already ported into `new_review`.
+fn threads_to_carry(
+    old: &Snapshot,
+    old_review: &Review,
+    new_review: &Review,
+    only: Option<&str>,
+) -> (Vec<Job>, BTreeMap<&'static str, usize>) {
     let already: HashSet<String> = new_review
         .entries()
         .iter()
@@ -222,76 +265,69 @@ pub fn carry_threads(
             Some(job) => jobs.push(job),
         }
     }
+    (jobs, skipped)
+}
 
-    if let Some(p) = v.progress {
-        p.set_phase("porting threads", jobs.len() as u64);
-    }
-    let computed;
-    let d = match v.diff {
-        Some(d) => d,
-        None => {
-            computed = crate::diff(old, new, &DiffOptions::default())?;
-            &computed
-        }
+/// Finds the anchors of the jobs `idx` (all on the old snapshot's `path`, which the diff shows as
+/// `change`) in the new snapshot, and sets each job's outcome, confidence and new target.
+fn port_file(
+    v: &Versions<'_>,
+    path: &str,
+    change: Option<&FileChange>,
+    idx: &[usize],
+    jobs: &mut [Job],
+) -> Result<(), CarryError> {
+    let (old, new) = (v.old, v.new);
+    // Bytes are read only where the blob changed and the file is still there.
+    let new_path = change.filter(|c| c.old_blob != c.new_blob).and_then(|c| c.new_path.as_deref());
+    let (old_bytes, new_bytes) = match new_path {
+        Some(np) => (read(old, path)?, read(new, np)?),
+        None => (Vec::new(), Vec::new()),
     };
-    let changes: HashMap<&str, &FileChange> =
-        d.files.iter().filter_map(|f| Some((f.old_path.as_deref()?, f))).collect();
-    // Keyed by the path's one-to-one text form, which is how the diff names files: a thread on
-    // `cafe\u{301}.c` is never taken for one on `caf\u{e9}.c`.
-    let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, j) in jobs.iter().enumerate() {
-        by_path.entry(j.body.from.as_target().shown()).or_default().push(i);
-    }
-    for (path, idx) in &by_path {
-        let change = changes.get(path.as_str()).copied();
-        // Bytes are read only where the blob changed and the file is still there.
-        let new_path = change.filter(|c| c.old_blob != c.new_blob).and_then(|c| c.new_path.as_deref());
-        let (old_bytes, new_bytes) = match new_path {
-            Some(np) => (read(old, path)?, read(new, np)?),
-            None => (Vec::new(), Vec::new()),
+    let fp = FilePort::new(path, change, &old_bytes, &new_bytes);
+    for &i in idx {
+        let Some(job) = jobs.get_mut(i) else { continue };
+        let f = &job.body.from;
+        if new_path.is_some() && vitrine_record::entry::blob_id(&old_bytes) != f.blob {
+            return Err(CarryError::WrongBlob { thread: job.root_id.clone(), file: f.as_target().label() });
+        }
+        let anchor = Anchor {
+            path: path.to_owned(),
+            start_line: u32::try_from(f.lines[0]).unwrap_or(u32::MAX),
+            end_line: u32::try_from(f.lines[1]).unwrap_or(u32::MAX),
         };
-        let fp = FilePort::new(path, change, &old_bytes, &new_bytes);
-        for &i in idx {
-            let Some(job) = jobs.get_mut(i) else { continue };
-            let f = &job.body.from;
-            if new_path.is_some() && vitrine_record::entry::blob_id(&old_bytes) != f.blob {
-                return Err(CarryError::WrongBlob {
-                    thread: job.root_id.clone(),
-                    file: f.as_target().label(),
-                });
+        let (outcome, target, confidence) = match fp.port(&anchor) {
+            Port::Exact { .. } => (Outcome::Exact, Some(f.as_target()), None),
+            Port::Moved { path, .. } if new_path.is_none() => {
+                (Outcome::Moved, Some(same_bytes(f, file_of(new, &path)?)), None)
             }
-            let anchor = Anchor {
-                path: path.clone(),
-                start_line: u32::try_from(f.lines[0]).unwrap_or(u32::MAX),
-                end_line: u32::try_from(f.lines[1]).unwrap_or(u32::MAX),
-            };
-            let (outcome, target, confidence) = match fp.port(&anchor) {
-                Port::Exact { .. } => (Outcome::Exact, Some(f.as_target()), None),
-                Port::Moved { path, .. } if new_path.is_none() => {
-                    (Outcome::Moved, Some(same_bytes(f, file_of(new, &path)?)), None)
-                }
-                Port::Moved { path, start_line, end_line } => {
-                    (Outcome::Moved, Some(located(new, &path, &new_bytes, start_line, end_line)?), None)
-                }
-                Port::Changed { path, start_line, end_line, confidence } => (
-                    Outcome::Changed,
-                    Some(located(new, &path, &new_bytes, start_line, end_line)?),
-                    Some(u64::from(confidence)),
-                ),
-                Port::Outdated => (Outcome::Outdated, None, None),
-            };
-            job.body.outcome = outcome;
-            job.body.confidence = confidence;
-            job.target = target;
-        }
-        if let Some(p) = v.progress {
-            p.advance(idx.len() as u64, 0);
-            if p.is_cancelled() {
-                return Err(CarryError::Cancelled);
+            Port::Moved { path, start_line, end_line } => {
+                (Outcome::Moved, Some(located(new, &path, &new_bytes, start_line, end_line)?), None)
             }
-        }
+            Port::Changed { path, start_line, end_line, confidence } => (
+                Outcome::Changed,
+                Some(located(new, &path, &new_bytes, start_line, end_line)?),
+                Some(u64::from(confidence)),
+            ),
+            Port::Outdated => (Outcome::Outdated, None, None),
+        };
+        job.body.outcome = outcome;
+        job.body.confidence = confidence;
+        job.target = target;
     }
+    Ok(())
+}
 
+/// Signs one `anchor-port` entry per job into `new_review` and writes which review it continues;
+/// returns the ports as written and that link.
+fn write_ports(
+    jobs: &[Job],
+    old: &Snapshot,
+    old_review: &Review,
+    new_review: &mut Review,
+    signer: &Signer,
+    now: OffsetDateTime,
+) -> Result<(Vec<Ported>, Continues), CarryError> {
     let drafts = jobs
         .iter()
         .map(|j| {
@@ -323,7 +359,7 @@ pub fn carry_threads(
             confidence: j.body.confidence,
         })
         .collect();
-    Ok(CarryReport { ports, skipped, continues, people_added })
+    Ok((ports, continues))
 }
 
 /// What to carry over from the thread rooted at `e` (an annotation, or a port of an older version's

@@ -326,30 +326,15 @@ fn find_renames(
     added: &[&FileEntry],
     options: &DiffOptions,
 ) -> Result<Vec<Rename>, CompareError> {
-    let mut renames = Vec::new();
-    let mut src_used = vec![false; deleted.len()];
-    let mut dst_used = vec![false; added.len()];
-
-    // 1. Exact renames: same blob and same kind of entry; an unused source with the same basename
-    //    first, else the first unused source in path order.
-    let mut by_blob: HashMap<(Sha256Id, bool), Vec<usize>> = HashMap::new();
-    for (k, d) in deleted.iter().enumerate() {
-        by_blob.entry((d.blob_sha256, is_link(d))).or_default().push(k);
-    }
-    for (k, a) in added.iter().enumerate() {
-        let Some(cands) = by_blob.get(&(a.blob_sha256, is_link(a))) else { continue };
-        let unused = cands.iter().copied().filter(|&s| !src_used[s]);
-        let best =
-            unused.clone().find(|&s| basename(deleted[s]) == basename(a)).or_else(|| unused.clone().next());
-        if let Some(s) = best {
-            src_used[s] = true;
-            dst_used[k] = true;
-            renames.push(Rename { src: s, dst: k, score: MAX_SCORE });
-        }
-    }
+    let mut p = Pairing {
+        renames: Vec::new(),
+        src_used: vec![false; deleted.len()],
+        dst_used: vec![false; added.len()],
+    };
+    exact_renames(deleted, added, &mut p);
     let min_score = u64::from(options.rename_threshold.min(100)) * MAX_SCORE / 100;
     if min_score >= MAX_SCORE {
-        return Ok(renames);
+        return Ok(p.renames);
     }
 
     // Fingerprints of the regular files still unpaired (read once, in parallel).
@@ -364,12 +349,12 @@ fn find_renames(
     let src_fp: Vec<Option<Fingerprint>> = deleted
         .par_iter()
         .enumerate()
-        .map(|(k, d)| if src_used[k] { Ok(None) } else { fingerprint(old, d, Side::Old) })
+        .map(|(k, d)| if p.src_used[k] { Ok(None) } else { fingerprint(old, d, Side::Old) })
         .collect::<Result<_, _>>()?;
     let dst_fp: Vec<Option<Fingerprint>> = added
         .par_iter()
         .enumerate()
-        .map(|(k, a)| if dst_used[k] { Ok(None) } else { fingerprint(new, a, Side::New) })
+        .map(|(k, a)| if p.dst_used[k] { Ok(None) } else { fingerprint(new, a, Side::New) })
         .collect::<Result<_, _>>()?;
     let estimate = |s: usize, d: usize, min: u64| -> u64 {
         match (&src_fp[s], &dst_fp[d]) {
@@ -383,39 +368,91 @@ fn find_renames(
             _ => 0,
         }
     };
+    basename_renames(deleted, added, min_score, &estimate, &mut p);
+    matrix_renames(deleted, added, min_score, options.rename_limit, &estimate, &mut p);
+    Ok(p.renames)
+}
 
-    // 2. Basenames unique among the unpaired sources and among the unpaired destinations, at
-    //    halfway between the threshold and 100%.
+/// The renames found so far, and which deleted (source) and added (destination) files they pair.
+struct Pairing {
+    renames: Vec<Rename>,
+    src_used: Vec<bool>,
+    dst_used: Vec<bool>,
+}
+
+impl Pairing {
+    fn pair(&mut self, src: usize, dst: usize, score: u64) {
+        self.src_used[src] = true;
+        self.dst_used[dst] = true;
+        self.renames.push(Rename { src, dst, score });
+    }
+}
+
+/// Rename detection, step 1. Exact renames: same blob and same kind of entry; an unused source with the
+/// same basename first, else the first unused source in path order.
+fn exact_renames(deleted: &[&FileEntry], added: &[&FileEntry], p: &mut Pairing) {
+    let mut by_blob: HashMap<(Sha256Id, bool), Vec<usize>> = HashMap::new();
+    for (k, d) in deleted.iter().enumerate() {
+        by_blob.entry((d.blob_sha256, is_link(d))).or_default().push(k);
+    }
+    for (k, a) in added.iter().enumerate() {
+        let Some(cands) = by_blob.get(&(a.blob_sha256, is_link(a))) else { continue };
+        let unused = cands.iter().copied().filter(|&s| !p.src_used[s]);
+        let best =
+            unused.clone().find(|&s| basename(deleted[s]) == basename(a)).or_else(|| unused.clone().next());
+        if let Some(s) = best {
+            p.pair(s, k, MAX_SCORE);
+        }
+    }
+}
+
+/// Rename detection, step 2. Basenames unique among the unpaired sources and among the unpaired
+/// destinations, at halfway between the threshold and 100%.
+fn basename_renames(
+    deleted: &[&FileEntry],
+    added: &[&FileEntry],
+    min_score: u64,
+    estimate: &dyn Fn(usize, usize, u64) -> u64,
+    p: &mut Pairing,
+) {
     let basename_min = min_score + (MAX_SCORE - min_score) / 2;
     let mut src_names: HashMap<&[u8], Option<usize>> = HashMap::new();
-    for (k, d) in deleted.iter().enumerate().filter(|(k, _)| !src_used[*k]) {
+    for (k, d) in deleted.iter().enumerate().filter(|(k, _)| !p.src_used[*k]) {
         src_names.entry(basename(d)).and_modify(|v| *v = None).or_insert(Some(k));
     }
     let mut dst_names: HashMap<&[u8], Option<usize>> = HashMap::new();
-    for (k, a) in added.iter().enumerate().filter(|(k, _)| !dst_used[*k]) {
+    for (k, a) in added.iter().enumerate().filter(|(k, _)| !p.dst_used[*k]) {
         dst_names.entry(basename(a)).and_modify(|v| *v = None).or_insert(Some(k));
     }
-    for s in 0..deleted.len() {
-        if src_used[s] {
+    for (s, entry) in deleted.iter().enumerate() {
+        if p.src_used[s] {
             continue;
         }
-        let name = basename(deleted[s]);
+        let name = basename(entry);
         let (Some(Some(_)), Some(Some(d))) = (src_names.get(name), dst_names.get(name)) else { continue };
         let d = *d;
         let score = estimate(s, d, basename_min);
         if score >= basename_min {
-            src_used[s] = true;
-            dst_used[d] = true;
-            renames.push(Rename { src: s, dst: d, score });
+            p.pair(s, d, score);
         }
     }
+}
 
-    // 3. The matrix, unless it is too large.
-    let srcs: Vec<usize> = (0..deleted.len()).filter(|&s| !src_used[s]).collect();
-    let dsts: Vec<usize> = (0..added.len()).filter(|&d| !dst_used[d]).collect();
-    let limit = options.rename_limit.max(1);
+/// Rename detection, step 3. The similarity matrix of the unpaired files, unless it is larger than
+/// `rename_limit` squared: the best 4 sources per destination, then highest score first.
+fn matrix_renames(
+    deleted: &[&FileEntry],
+    added: &[&FileEntry],
+    min_score: u64,
+    rename_limit: u64,
+    estimate: &(dyn Fn(usize, usize, u64) -> u64 + Sync),
+    p: &mut Pairing,
+) {
+    let srcs: Vec<usize> = (0..deleted.len()).filter(|&s| !p.src_used[s]).collect();
+    let dsts: Vec<usize> = (0..added.len()).filter(|&d| !p.dst_used[d]).collect();
+    let limit = rename_limit.max(1);
     if (srcs.len() as u128) * (dsts.len() as u128) > u128::from(limit) * u128::from(limit) {
-        return Ok(renames);
+        return;
     }
     const CANDIDATES_PER_DST: usize = 4;
     let mut candidates: Vec<(u64, bool, usize, usize)> = dsts
@@ -437,12 +474,9 @@ fn find_renames(
     // Highest score first; on a tie, a same-basename pair, then path order of destination, source.
     candidates.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.3.cmp(&b.3)).then(a.2.cmp(&b.2)));
     for (score, _, s, d) in candidates {
-        if src_used[s] || dst_used[d] {
+        if p.src_used[s] || p.dst_used[d] {
             continue;
         }
-        src_used[s] = true;
-        dst_used[d] = true;
-        renames.push(Rename { src: s, dst: d, score });
+        p.pair(s, d, score);
     }
-    Ok(renames)
 }

@@ -42,18 +42,8 @@ impl Instant {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let pages: usize = args
-        .iter()
-        .position(|a| a == "--pages")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(400);
-    let generated_lines: usize = args
-        .iter()
-        .position(|a| a == "--lines")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(200_000);
+    let pages: usize = flag(&args, "--pages").unwrap_or(400);
+    let generated_lines: usize = flag(&args, "--lines").unwrap_or(200_000);
     let tmp = tempfile::tempdir()?;
     let (snap, file) = match (args.first(), args.get(1)) {
         (Some(s), Some(f)) if !s.starts_with("--") => (std::path::PathBuf::from(s), f.clone()),
@@ -83,16 +73,58 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_ui_state(|ui, app: &mut VitrineApp| app.ui_root(ui), app);
     h.run();
 
+    let mut f = Figures { ingest, indexes, ..Figures::default() };
+    open_and_jump_to_end(&mut h, &file, &mut f);
+    scroll_pages(&mut h, pages, &mut f);
+    jump_around(&mut h, &mut f);
+    type_search(&mut h, &mut f);
+    type_find(&mut h, &mut f);
+    let files = h.state().state.snapshot.as_ref().map_or(0, |s| s.files().len());
+    f.print(&snap, files, &file);
+    Ok(())
+}
+
+/// The number after `name` on the command line.
+fn flag(args: &[String], name: &str) -> Option<usize> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok())
+}
+
+/// Everything measured: wall times for the background work, CPU times of the UI thread for frames
+/// (in ms for the series).
+#[derive(Default)]
+struct Figures {
+    ingest: Duration,
+    indexes: Duration,
+    open_first: Duration,
+    /// Lines of the measured file.
+    lines: usize,
+    jump_end: Duration,
+    prepare: Duration,
+    scroll: Vec<f64>,
+    wrap_on: Duration,
+    wrapped: Vec<f64>,
+    jumps: Vec<f64>,
+    typing: Vec<f64>,
+    find_frames: Vec<f64>,
+    find_ready: Vec<f64>,
+    /// Matches of the find in file.
+    found: usize,
+}
+
+type Window = Harness<'static, VitrineApp>;
+
+/// Opens `file`, jumps to its last line and back, and waits for the background highlighter.
+fn open_and_jump_to_end(h: &mut Window, file: &str, f: &mut Figures) {
     let t = Instant::now();
-    h.state_mut().state.apply(NavCmd::OpenFile { path: file.clone().into_bytes(), line: None });
+    h.state_mut().state.apply(NavCmd::OpenFile { path: file.to_owned().into_bytes(), line: None });
     h.step();
-    let open_first = t.elapsed();
-    let lines = h.state().state.active_tab().map_or(0, |t| t.doc.line_count());
+    f.open_first = t.elapsed();
+    f.lines = h.state().state.active_tab().map_or(0, |t| t.doc.line_count());
     let t = Instant::now();
     h.state_mut().state.apply(NavCmd::CursorTo { line: usize::MAX, extend: false });
     h.step();
     h.step();
-    let jump_end = t.elapsed();
+    f.jump_end = t.elapsed();
     h.state_mut().state.apply(NavCmd::CursorTo { line: 0, extend: false });
     h.run();
     // Scroll only once the background highlighter has prepared the whole file, so every frame below
@@ -103,14 +135,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         t.highlight.wait_prepared();
     }
-    let prepare = wall.elapsed();
+    f.prepare = wall.elapsed();
+}
 
-    let mut scroll = Vec::new();
+/// A page per frame through the file, then the same with word wrap on.
+fn scroll_pages(h: &mut Window, pages: usize, f: &mut Figures) {
     for _ in 0..pages {
         h.key_press(egui::Key::PageDown);
         let t = Instant::now();
         h.step();
-        scroll.push(t.elapsed().as_secs_f64() * 1000.0);
+        f.scroll.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     // The same with word wrap on (Alt+Z): the first wrapped frame computes every line's row count.
     h.state_mut().state.apply(NavCmd::CursorTo { line: 0, extend: false });
@@ -118,78 +152,91 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     h.state_mut().state.apply(ViewCmd::ToggleWrap);
     h.step();
-    let wrap_on = t.elapsed();
-    let mut wrapped = Vec::new();
+    f.wrap_on = t.elapsed();
     for _ in 0..pages / 2 {
         h.key_press(egui::Key::PageDown);
         let t = Instant::now();
         h.step();
-        wrapped.push(t.elapsed().as_secs_f64() * 1000.0);
+        f.wrapped.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     h.state_mut().state.apply(ViewCmd::ToggleWrap);
     h.run();
-    let mut jumps = Vec::new();
+}
+
+/// 50 jumps to lines spread over the file.
+fn jump_around(h: &mut Window, f: &mut Figures) {
     for i in 0..50usize {
-        let line = (i * 7919 * 31) % lines.max(1);
+        let line = (i * 7919 * 31) % f.lines.max(1);
         h.state_mut().state.apply(NavCmd::CursorTo { line, extend: false });
         let t = Instant::now();
         h.step();
-        jumps.push(t.elapsed().as_secs_f64() * 1000.0);
+        f.jumps.push(t.elapsed().as_secs_f64() * 1000.0);
     }
+}
+
+/// A snapshot search query (Ctrl+Shift+F) typed key by key.
+fn type_search(h: &mut Window, f: &mut Figures) {
     h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::F);
     h.step();
-    let mut typing = Vec::new();
     for c in "spin_lock_irqsave".chars() {
         h.event(egui::Event::Text(c.to_string()));
         let t = Instant::now();
         h.step();
-        typing.push(t.elapsed().as_secs_f64() * 1000.0);
+        f.typing.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    // Find in file (Ctrl+F in the code view), typed key by key: the frame each key costs on the UI
-    // thread (CPU time), and the wall time from the key until its matches are in (the count is final;
-    // the search runs on a thread of its own, so this one counts other processes' load too).
+}
+
+/// Find in file (Ctrl+F in the code view), typed key by key: the frame each key costs on the UI
+/// thread (CPU time), and the wall time from the key until its matches are in (the count is final;
+/// the search runs on a thread of its own, so this one counts other processes' load too).
+fn type_find(h: &mut Window, f: &mut Figures) {
     h.key_press(egui::Key::Escape);
     h.run();
     h.state_mut().state.apply(NavCmd::CursorTo { line: 0, extend: false });
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
     h.step();
-    let mut find_frames = Vec::new();
-    let mut find_ready = Vec::new();
     for c in "spin_lock_irqsave".chars() {
         h.event(egui::Event::Text(c.to_string()));
         let wall = std::time::Instant::now();
         let t = Instant::now();
         h.step();
-        find_frames.push(t.elapsed().as_secs_f64() * 1000.0);
+        f.find_frames.push(t.elapsed().as_secs_f64() * 1000.0);
         while h.state().state.active_tab().and_then(|t| t.find.as_ref()).is_some_and(|f| f.searching) {
-            let f = Instant::now();
+            let t = Instant::now();
             h.step();
-            find_frames.push(f.elapsed().as_secs_f64() * 1000.0);
+            f.find_frames.push(t.elapsed().as_secs_f64() * 1000.0);
         }
-        find_ready.push(wall.elapsed().as_secs_f64() * 1000.0);
+        f.find_ready.push(wall.elapsed().as_secs_f64() * 1000.0);
     }
-    let found = h.state().state.active_tab().and_then(|t| t.find.as_ref()).map_or(0, |f| f.matches.len());
-    println!(
-        "snapshot: {} ({} files): ingest {:.1} s, search and symbol indexes ready {:.1} s after start (wall clock)",
-        snap.display(),
-        h.state().state.snapshot.as_ref().map_or(0, |s| s.files().len()),
-        ingest.as_secs_f64(),
-        indexes.as_secs_f64()
-    );
-    println!("file: {} ({lines} lines)", file);
-    println!("open and draw the first frame: {:.1} ms", open_first.as_secs_f64() * 1000.0);
-    println!("jump to the last line (2 frames): {:.1} ms", jump_end.as_secs_f64() * 1000.0);
-    println!("highlighting prepared in the background in {:.1} s (wall clock)", prepare.as_secs_f64());
-    report("scroll a page per frame", &mut scroll);
-    println!("turn word wrap on (first frame): {:.1} ms", wrap_on.as_secs_f64() * 1000.0);
-    report("scroll a page per frame, wrapped", &mut wrapped);
-    report("jump to a random line", &mut jumps);
-    report("type a search query", &mut typing);
-    report("find in file, every frame while typing", &mut find_frames);
-    report(&format!("find in file, key to matches ready ({found} matches)"), &mut find_ready);
-    println!("peak RSS: {} MB", peak_rss_mb());
-    Ok(())
+    f.found = h.state().state.active_tab().and_then(|t| t.find.as_ref()).map_or(0, |f| f.matches.len());
+}
+
+impl Figures {
+    /// Prints the figures of a run on `file` of the snapshot `snap` (of `files` files).
+    fn print(&mut self, snap: &std::path::Path, files: usize, file: &str) {
+        println!(
+            "snapshot: {} ({files} files): ingest {:.1} s, search and symbol indexes ready {:.1} s after start (wall clock)",
+            snap.display(),
+            self.ingest.as_secs_f64(),
+            self.indexes.as_secs_f64()
+        );
+        println!("file: {} ({} lines)", file, self.lines);
+        println!("open and draw the first frame: {:.1} ms", self.open_first.as_secs_f64() * 1000.0);
+        println!("jump to the last line (2 frames): {:.1} ms", self.jump_end.as_secs_f64() * 1000.0);
+        println!(
+            "highlighting prepared in the background in {:.1} s (wall clock)",
+            self.prepare.as_secs_f64()
+        );
+        report("scroll a page per frame", &mut self.scroll);
+        println!("turn word wrap on (first frame): {:.1} ms", self.wrap_on.as_secs_f64() * 1000.0);
+        report("scroll a page per frame, wrapped", &mut self.wrapped);
+        report("jump to a random line", &mut self.jumps);
+        report("type a search query", &mut self.typing);
+        report("find in file, every frame while typing", &mut self.find_frames);
+        report(&format!("find in file, key to matches ready ({} matches)", self.found), &mut self.find_ready);
+        println!("peak RSS: {} MB", peak_rss_mb());
+    }
 }
 
 fn report(what: &str, ms: &mut [f64]) {

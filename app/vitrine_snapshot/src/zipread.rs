@@ -507,6 +507,75 @@ fn check_entry(
     let refuse = |reason: String| ZipError::Refused { member: shown.clone(), reason };
     let corrupt = |detail: String| ZipError::Corrupt { member: shown.clone(), detail };
     check_name(c, &refuse)?;
+    check_central(c, expected, &refuse, &corrupt)?;
+    file.seek(SeekFrom::Start(c.local_offset)).map_err(|e| io_err(&shown, e))?;
+    let fixed = read_vec(file, 30, &shown)?;
+    if u32_at(&fixed, 0) != LOCAL_SIG {
+        return Err(corrupt("no local header where the central directory points".into()));
+    }
+    let local_name = read_vec(file, usize::from(u16_at(&fixed, 26)), &shown)?;
+    let local_extra = read_vec(file, usize::from(u16_at(&fixed, 28)), &shown)?;
+    let local_zip64 = check_local_header(c, &fixed, &local_name, &local_extra, &refuse, &corrupt)?;
+    let (crc, mut csize, mut usize_) =
+        (u32_at(&fixed, 14), u64::from(u32_at(&fixed, 18)), u64::from(u32_at(&fixed, 22)));
+    if usize_ == 0xffff_ffff || csize == 0xffff_ffff {
+        let v =
+            zip64_values(&local_extra, 2).ok_or_else(|| corrupt("local zip64 sizes are missing".into()))?;
+        if let [u, c2] = v.as_slice() {
+            usize_ = *u;
+            csize = *c2;
+        }
+    }
+    let data_offset = c.local_offset + 30 + local_name.len() as u64 + local_extra.len() as u64;
+    let data_end = data_offset
+        .checked_add(c.compressed)
+        .ok_or_else(|| corrupt("compressed size out of range".into()))?;
+    let mut next = data_end;
+    if c.flags & FLAG_DESCRIPTOR == 0 {
+        if (crc, csize, usize_) != (c.crc32, c.compressed, c.size) {
+            return Err(refuse(format!(
+                "the local header says CRC {crc:08x}, {csize} bytes compressed, {usize_} bytes; the central \
+                 directory {:08x}, {}, {}",
+                c.crc32, c.compressed, c.size
+            )));
+        }
+    } else {
+        if (crc, csize, usize_) != (0, 0, 0) && (crc, csize, usize_) != (c.crc32, c.compressed, c.size) {
+            return Err(refuse(
+                "the local header's CRC and sizes differ from the central directory's".into(),
+            ));
+        }
+        next = check_descriptor(file, c, data_end, local_zip64, &shown, &refuse, &corrupt)?;
+    }
+    let (kind, executable) = entry_kind(c, &refuse)?;
+    if kind == ZipKind::Directory && c.size != 0 {
+        return Err(refuse("a directory entry with data".into()));
+    }
+    if kind == ZipKind::Symlink && c.size > MAX_LINK_BYTES {
+        return Err(refuse(format!("a symlink target of {} bytes", c.size)));
+    }
+    let entry = ZipEntry {
+        name: c.name.clone(),
+        kind,
+        executable,
+        size_bytes: c.size,
+        compressed_bytes: c.compressed,
+        crc32: c.crc32,
+        method: c.method,
+        data_offset,
+    };
+    Ok((entry, next))
+}
+
+/// What the central record alone must satisfy: not encrypted, stored or deflated, a stored entry's
+/// sizes equal and without a data descriptor, and its local header right where the previous entry
+/// ends (`expected`).
+fn check_central(
+    c: &Central,
+    expected: u64,
+    refuse: &dyn Fn(String) -> ZipError,
+    corrupt: &dyn Fn(String) -> ZipError,
+) -> Result<(), ZipError> {
     if c.flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) != 0 {
         return Err(refuse("an encrypted entry".into()));
     }
@@ -539,31 +608,38 @@ fn check_entry(
             c.local_offset
         )));
     }
-    file.seek(SeekFrom::Start(c.local_offset)).map_err(|e| io_err(&shown, e))?;
-    let fixed = read_vec(file, 30, &shown)?;
-    if u32_at(&fixed, 0) != LOCAL_SIG {
-        return Err(corrupt("no local header where the central directory points".into()));
-    }
-    let local_name = read_vec(file, usize::from(u16_at(&fixed, 26)), &shown)?;
-    let local_extra = read_vec(file, usize::from(u16_at(&fixed, 28)), &shown)?;
+    Ok(())
+}
+
+/// Checks that the local header (`fixed`, its 30 fixed bytes, then its name and extra field) agrees
+/// with the central record on name, flags, method and any Info-ZIP Unicode path. Returns whether the
+/// local extra field holds zip64 sizes.
+fn check_local_header(
+    c: &Central,
+    fixed: &[u8],
+    local_name: &[u8],
+    local_extra: &[u8],
+    refuse: &dyn Fn(String) -> ZipError,
+    corrupt: &dyn Fn(String) -> ZipError,
+) -> Result<bool, ZipError> {
     if local_name != c.name {
         return Err(refuse(format!(
             "the local header names it `{}` (unzip extracts the central-directory name, a streaming reader \
              the local one)",
-            crate::path::display_bytes(&local_name)
+            crate::path::display_bytes(local_name)
         )));
     }
-    let local_flags = u16_at(&fixed, 6);
+    let local_flags = u16_at(fixed, 6);
     if local_flags != c.flags {
         return Err(refuse(format!(
             "local flags {local_flags:#06x} differ from central flags {:#06x}",
             c.flags
         )));
     }
-    if u16_at(&fixed, 8) != c.method {
+    if u16_at(fixed, 8) != c.method {
         return Err(refuse("the local header and the central directory give different methods".into()));
     }
-    let unicode = extra_fields(&local_extra)
+    let unicode = extra_fields(local_extra)
         .and_then(|local| extra_fields(&c.extra).map(|central| (local, central)))
         .ok_or_else(|| corrupt("malformed extra field".into()))?;
     for (id, data) in unicode.0.iter().chain(unicode.1.iter()) {
@@ -572,71 +648,36 @@ fn check_entry(
             return Err(refuse("an Info-ZIP Unicode path extra field that differs from the name".into()));
         }
     }
-    let local_zip64 = unicode.0.iter().any(|(id, _)| *id == 1);
-    let (crc, mut csize, mut usize_) =
-        (u32_at(&fixed, 14), u64::from(u32_at(&fixed, 18)), u64::from(u32_at(&fixed, 22)));
-    if usize_ == 0xffff_ffff || csize == 0xffff_ffff {
-        let v =
-            zip64_values(&local_extra, 2).ok_or_else(|| corrupt("local zip64 sizes are missing".into()))?;
-        if let [u, c2] = v.as_slice() {
-            usize_ = *u;
-            csize = *c2;
-        }
+    Ok(unicode.0.iter().any(|(id, _)| *id == 1))
+}
+
+/// Reads the data descriptor at `data_end` (sizes 8 bytes wide with a local zip64 field, 4 otherwise;
+/// signature optional) and checks it against the central record. Returns the offset right after it.
+fn check_descriptor(
+    file: &mut (impl Read + Seek),
+    c: &Central,
+    data_end: u64,
+    local_zip64: bool,
+    shown: &str,
+    refuse: &dyn Fn(String) -> ZipError,
+    corrupt: &dyn Fn(String) -> ZipError,
+) -> Result<u64, ZipError> {
+    file.seek(SeekFrom::Start(data_end)).map_err(|e| io_err(shown, e))?;
+    let wide = if local_zip64 { 8 } else { 4 };
+    let d = read_vec(file, 4 + 4 + 2 * wide, shown)
+        .map_err(|_| corrupt("truncated: the data descriptor is missing".into()))?;
+    let signed = u32_at(&d, 0) == DESCRIPTOR_SIG;
+    let base = if signed { 4 } else { 0 };
+    let read_size = |at: usize| if wide == 8 { u64_at(&d, at) } else { u64::from(u32_at(&d, at)) };
+    let (dcrc, dcsize, dusize) = (u32_at(&d, base), read_size(base + 4), read_size(base + 4 + wide));
+    if (dcrc, dcsize, dusize) != (c.crc32, c.compressed, c.size) {
+        return Err(refuse(format!(
+            "the data descriptor says CRC {dcrc:08x}, {dcsize} bytes compressed, {dusize} bytes; the central \
+             directory {:08x}, {}, {}",
+            c.crc32, c.compressed, c.size
+        )));
     }
-    let data_offset = c.local_offset + 30 + local_name.len() as u64 + local_extra.len() as u64;
-    let data_end = data_offset
-        .checked_add(c.compressed)
-        .ok_or_else(|| corrupt("compressed size out of range".into()))?;
-    let mut next = data_end;
-    if c.flags & FLAG_DESCRIPTOR == 0 {
-        if (crc, csize, usize_) != (c.crc32, c.compressed, c.size) {
-            return Err(refuse(format!(
-                "the local header says CRC {crc:08x}, {csize} bytes compressed, {usize_} bytes; the central \
-                 directory {:08x}, {}, {}",
-                c.crc32, c.compressed, c.size
-            )));
-        }
-    } else {
-        if (crc, csize, usize_) != (0, 0, 0) && (crc, csize, usize_) != (c.crc32, c.compressed, c.size) {
-            return Err(refuse(
-                "the local header's CRC and sizes differ from the central directory's".into(),
-            ));
-        }
-        file.seek(SeekFrom::Start(data_end)).map_err(|e| io_err(&shown, e))?;
-        let wide = if local_zip64 { 8 } else { 4 };
-        let d = read_vec(file, 4 + 4 + 2 * wide, &shown)
-            .map_err(|_| corrupt("truncated: the data descriptor is missing".into()))?;
-        let signed = u32_at(&d, 0) == DESCRIPTOR_SIG;
-        let base = if signed { 4 } else { 0 };
-        let read_size = |at: usize| if wide == 8 { u64_at(&d, at) } else { u64::from(u32_at(&d, at)) };
-        let (dcrc, dcsize, dusize) = (u32_at(&d, base), read_size(base + 4), read_size(base + 4 + wide));
-        if (dcrc, dcsize, dusize) != (c.crc32, c.compressed, c.size) {
-            return Err(refuse(format!(
-                "the data descriptor says CRC {dcrc:08x}, {dcsize} bytes compressed, {dusize} bytes; the central \
-                 directory {:08x}, {}, {}",
-                c.crc32, c.compressed, c.size
-            )));
-        }
-        next = data_end + (base + 4 + 2 * wide) as u64;
-    }
-    let (kind, executable) = entry_kind(c, &refuse)?;
-    if kind == ZipKind::Directory && c.size != 0 {
-        return Err(refuse("a directory entry with data".into()));
-    }
-    if kind == ZipKind::Symlink && c.size > MAX_LINK_BYTES {
-        return Err(refuse(format!("a symlink target of {} bytes", c.size)));
-    }
-    let entry = ZipEntry {
-        name: c.name.clone(),
-        kind,
-        executable,
-        size_bytes: c.size,
-        compressed_bytes: c.compressed,
-        crc32: c.crc32,
-        method: c.method,
-        data_offset,
-    };
-    Ok((entry, next))
+    Ok(data_end + (base + 4 + 2 * wide) as u64)
 }
 
 /// Names both extractors write the same way: no NUL or backslash, ASCII unless flagged UTF-8.

@@ -488,74 +488,11 @@ impl AppState {
         }
         match cmd {
             CompareCmd::Open(path) => self.start_compare(path),
-            CompareCmd::Close => {
-                // A port writes to the review on screen: its result must be taken before the comparison
-                // (which holds the job) goes.
-                if self.compare.as_ref().is_some_and(|c| c.porting.is_some()) {
-                    self.error =
-                        Some("Threads are being ported: wait for the port or stop it, then close.".into());
-                    return;
-                }
-                if let Some(Phase::Loading { progress }) = self.compare.as_ref().map(|c| &c.phase) {
-                    progress.cancel();
-                }
-                self.compare = None;
-                self.refresh_progress();
-            }
+            CompareCmd::Close => self.close_compare(),
             CompareCmd::OpenChange(i) => self.open_change(i),
-            CompareCmd::StepFile(forward) => {
-                let Some(c) = &self.compare else { return };
-                let Some(compared) = c.compared() else { return };
-                let n = compared.diff.files.len();
-                let next = match (c.file.as_ref().map(|f| f.change), forward) {
-                    (None, true) => 0,
-                    (None, false) => n.saturating_sub(1),
-                    (Some(i), true) => (i + 1).min(n.saturating_sub(1)),
-                    (Some(i), false) => i.saturating_sub(1),
-                };
-                if n > 0 {
-                    self.open_change(next);
-                }
-            }
-            CompareCmd::StepHunk(forward) => {
-                let Some(c) = &mut self.compare else { return };
-                if c.file.is_some() {
-                    c.middle = Middle::Diff;
-                }
-                let inline = c.inline;
-                let Some(f) = &mut c.file else { return };
-                let starts = &f.layout(inline).hunk_starts;
-                let target = if forward {
-                    starts.iter().copied().find(|&s| s > f.cursor)
-                } else {
-                    starts.iter().copied().rev().find(|&s| s < f.cursor)
-                };
-                if let Some(row) = target {
-                    f.scroll(row);
-                }
-            }
-            CompareCmd::SetInline(inline) => {
-                let Some(c) = &mut self.compare else { return };
-                if c.inline == inline {
-                    return;
-                }
-                if let Some(f) = &mut c.file {
-                    // The same place in the other layout: the first row at or after the cursor's lines.
-                    let at = f.layout(c.inline).rows.get(f.cursor).copied();
-                    let rows = &f.layout(inline).rows;
-                    let row = at.map_or(0, |at| {
-                        rows.iter()
-                            .position(|r| match (at.new, r.new, at.old, r.old) {
-                                (Some(a), Some(b), _, _) => b >= a,
-                                (_, _, Some(a), Some(b)) => b >= a,
-                                _ => false,
-                            })
-                            .unwrap_or(0)
-                    });
-                    f.scroll(row);
-                }
-                c.inline = inline;
-            }
+            CompareCmd::StepFile(forward) => self.step_file(forward),
+            CompareCmd::StepHunk(forward) => self.step_hunk(forward),
+            CompareCmd::SetInline(inline) => self.set_inline(inline),
             CompareCmd::Show(middle) => {
                 if let Some(c) = &mut self.compare
                     && c.compared().is_some()
@@ -563,23 +500,7 @@ impl AppState {
                     c.middle = if middle == Middle::Diff && c.file.is_none() { Middle::Code } else { middle };
                 }
             }
-            CompareCmd::OpenAt { path, line } => {
-                let Some(index) = self.compare.as_ref().and_then(|c| c.compared()?.change_of(&path)) else {
-                    return;
-                };
-                self.open_change(index);
-                let Some(c) = &mut self.compare else { return };
-                let inline = c.inline;
-                let (Some(f), Some((side, line))) = (&mut c.file, line) else { return };
-                let row = f.layout(inline).rows.iter().position(|r| match side {
-                    Side::Old => r.old.is_some_and(|o| o >= line),
-                    Side::New => r.new.is_some_and(|n| n >= line),
-                });
-                if let Some(row) = row {
-                    f.scroll(row);
-                    f.selection = Some((side, line, line));
-                }
-            }
+            CompareCmd::OpenAt { path, line } => self.open_at(&path, line),
             CompareCmd::Select { side, line, extend } => {
                 let Some(f) = self.compare.as_mut().and_then(|c| c.file.as_mut()) else { return };
                 f.selection = match f.selection {
@@ -601,17 +522,113 @@ impl AppState {
                     job.progress.cancel();
                 }
             }
-            CompareCmd::Seen(rows) => {
-                let Some(c) = &mut self.compare else { return };
-                let inline = c.inline;
-                let Some(f) = &c.file else { return };
-                let (Some(path), Some(new)) = (f.info.new_path.clone(), &f.new) else { return };
-                let set = c.seen.entry(path).or_insert_with(|| LineSet::new(new.count as usize));
-                for r in f.layout(inline).rows.get(rows).unwrap_or_default() {
-                    if let (RowKind::Changed | RowKind::Added, Some(n)) = (r.kind, r.new) {
-                        set.insert(n as usize..n as usize + 1);
-                    }
-                }
+            CompareCmd::Seen(rows) => self.mark_seen(rows),
+        }
+    }
+
+    /// Closes the comparison, cancelling its load; refused while a port is running.
+    fn close_compare(&mut self) {
+        // A port writes to the review on screen: its result must be taken before the comparison
+        // (which holds the job) goes.
+        if self.compare.as_ref().is_some_and(|c| c.porting.is_some()) {
+            self.error = Some("Threads are being ported: wait for the port or stop it, then close.".into());
+            return;
+        }
+        if let Some(Phase::Loading { progress }) = self.compare.as_ref().map(|c| &c.phase) {
+            progress.cancel();
+        }
+        self.compare = None;
+        self.refresh_progress();
+    }
+
+    /// Opens the next (or previous) changed file, the first (or last) when none is open.
+    fn step_file(&mut self, forward: bool) {
+        let Some(c) = &self.compare else { return };
+        let Some(compared) = c.compared() else { return };
+        let n = compared.diff.files.len();
+        let next = match (c.file.as_ref().map(|f| f.change), forward) {
+            (None, true) => 0,
+            (None, false) => n.saturating_sub(1),
+            (Some(i), true) => (i + 1).min(n.saturating_sub(1)),
+            (Some(i), false) => i.saturating_sub(1),
+        };
+        if n > 0 {
+            self.open_change(next);
+        }
+    }
+
+    /// Moves the diff's cursor to the next (or previous) hunk, showing the diff.
+    fn step_hunk(&mut self, forward: bool) {
+        let Some(c) = &mut self.compare else { return };
+        if c.file.is_some() {
+            c.middle = Middle::Diff;
+        }
+        let inline = c.inline;
+        let Some(f) = &mut c.file else { return };
+        let starts = &f.layout(inline).hunk_starts;
+        let target = if forward {
+            starts.iter().copied().find(|&s| s > f.cursor)
+        } else {
+            starts.iter().copied().rev().find(|&s| s < f.cursor)
+        };
+        if let Some(row) = target {
+            f.scroll(row);
+        }
+    }
+
+    /// Switches between the inline and the side-by-side diff, keeping the cursor's place.
+    fn set_inline(&mut self, inline: bool) {
+        let Some(c) = &mut self.compare else { return };
+        if c.inline == inline {
+            return;
+        }
+        if let Some(f) = &mut c.file {
+            // The same place in the other layout: the first row at or after the cursor's lines.
+            let at = f.layout(c.inline).rows.get(f.cursor).copied();
+            let rows = &f.layout(inline).rows;
+            let row = at.map_or(0, |at| {
+                rows.iter()
+                    .position(|r| match (at.new, r.new, at.old, r.old) {
+                        (Some(a), Some(b), _, _) => b >= a,
+                        (_, _, Some(a), Some(b)) => b >= a,
+                        _ => false,
+                    })
+                    .unwrap_or(0)
+            });
+            f.scroll(row);
+        }
+        c.inline = inline;
+    }
+
+    /// Opens the change of `path` and, with a line, scrolls to it and selects it.
+    fn open_at(&mut self, path: &str, line: Option<(Side, u32)>) {
+        let Some(index) = self.compare.as_ref().and_then(|c| c.compared()?.change_of(path)) else {
+            return;
+        };
+        self.open_change(index);
+        let Some(c) = &mut self.compare else { return };
+        let inline = c.inline;
+        let (Some(f), Some((side, line))) = (&mut c.file, line) else { return };
+        let row = f.layout(inline).rows.iter().position(|r| match side {
+            Side::Old => r.old.is_some_and(|o| o >= line),
+            Side::New => r.new.is_some_and(|n| n >= line),
+        });
+        if let Some(row) = row {
+            f.scroll(row);
+            f.selection = Some((side, line, line));
+        }
+    }
+
+    /// Counts the new side's changed and added lines among `rows` (on screen) as seen.
+    fn mark_seen(&mut self, rows: std::ops::Range<usize>) {
+        let Some(c) = &mut self.compare else { return };
+        let inline = c.inline;
+        let Some(f) = &c.file else { return };
+        let (Some(path), Some(new)) = (f.info.new_path.clone(), &f.new) else { return };
+        let set = c.seen.entry(path).or_insert_with(|| LineSet::new(new.count as usize));
+        for r in f.layout(inline).rows.get(rows).unwrap_or_default() {
+            if let (RowKind::Changed | RowKind::Added, Some(n)) = (r.kind, r.new) {
+                set.insert(n as usize..n as usize + 1);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The window's frame: menu bar, banner, file tree, tabs and code view, health panel, status bar.
 
 use egui::{Color32, RichText};
+use vitrine_snapshot::progress::ProgressView;
 
 use crate::state::compare::{CompareCmd, Middle};
 use crate::state::records::RecordAction;
@@ -73,227 +74,23 @@ impl VitrineApp {
     /// Draws the whole window and applies the commands it emitted. eframe and the tests both call this.
     pub fn ui_root(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        if !self.fonts_installed {
-            ctx.set_fonts(fonts::definitions());
-            // Ctrl+= and Ctrl+- change the code font, not the whole interface.
-            ctx.options_mut(|o| o.zoom_with_keyboard = false);
-            self.fonts_installed = true;
-        }
-        if self.applied_dark != Some(self.state.prefs.dark) {
-            ctx.set_theme(if self.state.prefs.dark { egui::Theme::Dark } else { egui::Theme::Light });
-            self.applied_dark = Some(self.state.prefs.dark);
-        }
+        self.install_style(&ctx);
         self.state.apply(LoadCmd::Poll);
         if !matches!(self.state.load, Load::Loading { .. }) {
             (self.load_shown, self.load_steps) = (None, 0);
         }
         let mut commands = Commands::default();
-        if let Some((pick, path)) = self.dialogs.poll() {
-            self.picked(pick, path, &mut commands);
-        }
-        if let Some(dialog) = &mut self.dialogs.in_window {
-            match dialog.ui(&ctx) {
-                Outcome::Open => {}
-                Outcome::Cancelled => self.dialogs.in_window = None,
-                Outcome::Chosen(path) => {
-                    let pick = dialog.pick;
-                    self.dialogs.in_window = None;
-                    self.picked(pick, path, &mut commands);
-                }
-            }
-        } else {
-            self.keyboard(&ctx, &mut commands);
-        }
+        self.dialogs_and_keys(&ctx, &mut commands);
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut commands));
-        if let Some(snapshot) = &self.state.snapshot {
-            let bidi = snapshot.health().counts.get("bidi-control").copied().unwrap_or(0);
-            if bidi > 0 {
-                egui::Panel::top("trojan-banner")
-                    .frame(egui::Frame::new().fill(Color32::from_rgb(150, 24, 24)).inner_margin(6.0))
-                    .show(ui, |ui| {
-                        ui.horizontal(|ui| {
-                            ui.label(
-                                RichText::new(format!(
-                                    "⚠ Trojan Source: this snapshot contains {bidi} bidirectional control characters. \
-                                     They are drawn as red <U+…> markers in the code."
-                                ))
-                                .color(Color32::WHITE)
-                                .strong(),
-                            );
-                            if !self.state.prefs.show_health && ui.button("Show findings").clicked() {
-                                commands.push(ViewCmd::ToggleHealthPanel);
-                            }
-                        });
-                    });
-            }
-        }
+        self.trojan_banner(ui, &mut commands);
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         match &self.state.load {
-            Load::Ready => {
-                let sizes = self.state.prefs.panels;
-                if self.state.prefs.show_tree {
-                    let open_at = sizes.size(Panel::Tree, ui.available_width());
-                    let shown = egui::Panel::left("files")
-                        .resizable(true)
-                        .default_size(open_at)
-                        .min_size(160.0)
-                        .show(ui, |ui| tree_ui::tree_ui(ui, &self.state, &mut commands));
-                    remember_drag(
-                        ui,
-                        Panel::Tree,
-                        shown.response.rect.width(),
-                        &mut self.panel_seen,
-                        &mut commands,
-                    );
-                }
-                if self.state.prefs.show_health {
-                    let open_at = sizes.size(Panel::Bottom, ui.available_height());
-                    let shown = egui::Panel::bottom("bottom")
-                        .resizable(true)
-                        .default_size(open_at)
-                        .min_size(80.0)
-                        .show(ui, |ui| {
-                            ui.horizontal(|ui| {
-                                // Every finding counts, including those summed up rather than listed one by one.
-                                let findings: u64 = self
-                                    .state
-                                    .snapshot
-                                    .as_ref()
-                                    .map_or(0, |s| s.health().counts.values().sum());
-                                let threads = self.state.threads.total();
-                                for (tab, name) in [
-                                    (BottomTab::Health, format!("Health ({findings})")),
-                                    (BottomTab::Search, keymap::tooltip("Search", Action::SearchSnapshot)),
-                                    (
-                                        BottomTab::References,
-                                        keymap::tooltip("References", Action::References),
-                                    ),
-                                    (BottomTab::Callers, keymap::tooltip("Callers", Action::Callers)),
-                                    (
-                                        BottomTab::Threads,
-                                        keymap::tooltip(&format!("Threads {threads}"), Action::Threads),
-                                    ),
-                                    (BottomTab::Record, "Record".to_owned()),
-                                ] {
-                                    if ui.selectable_label(self.state.bottom == tab, name).clicked() {
-                                        commands.push(ViewCmd::ShowBottom(tab));
-                                    }
-                                }
-                            });
-                            ui.separator();
-                            match self.state.bottom {
-                                BottomTab::Health => health_ui::health_ui(ui, &self.state, &mut commands),
-                                BottomTab::Search => {
-                                    search_ui::search_ui(ui, &self.state.search, &mut commands)
-                                }
-                                BottomTab::References => {
-                                    symbols_ui::references_ui(ui, &self.state, false, &mut commands)
-                                }
-                                BottomTab::Callers => {
-                                    symbols_ui::references_ui(ui, &self.state, true, &mut commands)
-                                }
-                                BottomTab::Threads => threads_ui::threads_ui(ui, &self.state, &mut commands),
-                                BottomTab::Record => review_ui::record_ui(ui, &self.state),
-                            }
-                        });
-                    remember_drag(
-                        ui,
-                        Panel::Bottom,
-                        shown.response.rect.height(),
-                        &mut self.panel_seen,
-                        &mut commands,
-                    );
-                }
-                if self.state.active_tab().is_some() && self.state.prefs.show_side {
-                    let open_at = sizes.size(Panel::Side, ui.available_width());
-                    let shown = egui::Panel::right("outline")
-                        .resizable(true)
-                        .default_size(open_at)
-                        .min_size(120.0)
-                        .show(ui, |ui| {
-                            ui.horizontal(|ui| {
-                                let n = self.state.review.as_ref().map_or(0, |r| {
-                                    let path = self.state.active_tab().map(|t| t.doc.path.display());
-                                    r.threads(path.as_deref()).len()
-                                });
-                                for (tab, name) in [
-                                    (RightTab::Outline, "Outline".to_owned()),
-                                    (RightTab::Annotations, format!("Annotations ({n})")),
-                                ] {
-                                    if ui.selectable_label(self.state.right == tab, name).clicked() {
-                                        commands.push(ViewCmd::ShowRight(tab));
-                                    }
-                                }
-                            });
-                            ui.separator();
-                            match self.state.right {
-                                RightTab::Outline => symbols_ui::outline_ui(ui, &self.state, &mut commands),
-                                RightTab::Annotations => {
-                                    review_ui::annotations_ui(ui, &self.state, &mut commands)
-                                }
-                            }
-                        });
-                    remember_drag(
-                        ui,
-                        Panel::Side,
-                        shown.response.rect.width(),
-                        &mut self.panel_seen,
-                        &mut commands,
-                    );
-                }
-                let page = egui::CentralPanel::default()
-                    .show(ui, |ui| match &self.state.compare {
-                        Some(c) if c.middle == Middle::Diff => {
-                            diff_view::diff_ui(ui, &self.state, c, &mut commands)
-                        }
-                        Some(c) if c.middle == Middle::Summary => {
-                            diff_view::summary_ui(ui, c, &mut commands);
-                            0
-                        }
-                        _ => code_view::tabs_ui(ui, &self.state, &mut commands),
-                    })
-                    .inner;
-                if page > 0 {
-                    self.page_rows = page;
-                }
-            }
+            Load::Ready => self.snapshot_ui(ui, &mut commands),
             Load::Loading { path, progress, .. } => {
                 let view = progress.view();
                 let path = path.display().to_string();
-                // Each phase counts from zero: the bar names the phase and never goes back within it.
-                let fraction = match &self.load_shown {
-                    Some((phase, shown)) if *phase == view.phase => view.fraction().max(*shown),
-                    _ => view.fraction(),
-                };
-                let steps = self.load_steps
-                    + usize::from(self.load_shown.as_ref().is_none_or(|(p, _)| *p != view.phase));
-                egui::CentralPanel::default().show(ui, |ui| {
-                    ui.vertical_centered(|ui| {
-                        ui.add_space(ui.available_height() / 3.0);
-                        ui.heading(format!("Opening {path}"));
-                        let items = if view.total_items > 0 {
-                            format!("{} of {} files", view.done_items, view.total_items)
-                        } else {
-                            format!("{} files", view.done_items)
-                        };
-                        ui.label(format!(
-                            "step {steps}, {}: {items}, {} MB",
-                            view.phase,
-                            view.done_bytes / 1_000_000
-                        ));
-                        ui.add(egui::ProgressBar::new(fraction).desired_width(420.0).text(format!(
-                            "{} {:.0}%",
-                            view.phase,
-                            fraction * 100.0
-                        )));
-                        if ui.button("Cancel").clicked() {
-                            commands.push(LoadCmd::Cancel);
-                        }
-                    });
-                });
-                self.load_steps = steps;
-                self.load_shown = Some((view.phase, fraction));
+                self.loading_ui(ui, &path, view, &mut commands);
                 ctx.request_repaint_after(std::time::Duration::from_millis(100));
             }
             Load::Failed { path, error } => {
@@ -316,30 +113,233 @@ impl VitrineApp {
                 });
             }
         }
-        overlay_ui::overlay_ui(&ctx, &self.state, &mut commands);
-        if let Some(review) = &self.state.review {
-            let browse = review_ui::sign_in_ui(&ctx, review, &mut self.passphrase, &mut commands);
-            review_ui::composer_ui(&ctx, review, &mut commands);
-            review_ui::mark_warning_ui(&ctx, &self.state, &mut commands);
-            review_ui::import_ui(&ctx, review, &mut self.second_keys, &mut commands);
-            if browse {
-                self.open_dialog(Pick::Key);
-            }
-        }
-        if let Some(error) = self.state.error.clone() {
-            egui::Window::new("Error").collapsible(false).resizable(false).show(&ctx, |ui| {
-                ui.label(error);
-                if ui.button("Close").clicked() {
-                    commands.push(ViewCmd::DismissError);
-                }
-            });
-        }
+        self.windows_ui(&ctx, &mut commands);
         for c in commands.into_vec() {
             self.state.apply(c);
         }
         if self.state.busy() {
             // Background work shows its progress at a bounded rate (~10 Hz), not every frame it can.
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Installs the fonts once and follows the light/dark preference.
+    fn install_style(&mut self, ctx: &egui::Context) {
+        if !self.fonts_installed {
+            ctx.set_fonts(fonts::definitions());
+            // Ctrl+= and Ctrl+- change the code font, not the whole interface.
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
+            self.fonts_installed = true;
+        }
+        if self.applied_dark != Some(self.state.prefs.dark) {
+            ctx.set_theme(if self.state.prefs.dark { egui::Theme::Dark } else { egui::Theme::Light });
+            self.applied_dark = Some(self.state.prefs.dark);
+        }
+    }
+
+    /// Takes a path chosen in a file dialog; while the in-window dialog is open it has the keyboard,
+    /// otherwise the key bindings do.
+    fn dialogs_and_keys(&mut self, ctx: &egui::Context, commands: &mut Commands) {
+        if let Some((pick, path)) = self.dialogs.poll() {
+            self.picked(pick, path, commands);
+        }
+        if let Some(dialog) = &mut self.dialogs.in_window {
+            match dialog.ui(ctx) {
+                Outcome::Open => {}
+                Outcome::Cancelled => self.dialogs.in_window = None,
+                Outcome::Chosen(path) => {
+                    let pick = dialog.pick;
+                    self.dialogs.in_window = None;
+                    self.picked(pick, path, commands);
+                }
+            }
+        } else {
+            self.keyboard(ctx, commands);
+        }
+    }
+
+    /// The red Trojan Source banner, shown when the snapshot holds bidirectional control characters.
+    fn trojan_banner(&self, ui: &mut egui::Ui, commands: &mut Commands) {
+        let Some(snapshot) = &self.state.snapshot else { return };
+        let bidi = snapshot.health().counts.get("bidi-control").copied().unwrap_or(0);
+        if bidi == 0 {
+            return;
+        }
+        egui::Panel::top("trojan-banner")
+            .frame(egui::Frame::new().fill(Color32::from_rgb(150, 24, 24)).inner_margin(6.0))
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(
+                        RichText::new(format!(
+                            "⚠ Trojan Source: this snapshot contains {bidi} bidirectional control characters. \
+                             They are drawn as red <U+…> markers in the code."
+                        ))
+                        .color(Color32::WHITE)
+                        .strong(),
+                    );
+                    if !self.state.prefs.show_health && ui.button("Show findings").clicked() {
+                        commands.push(ViewCmd::ToggleHealthPanel);
+                    }
+                });
+            });
+    }
+
+    /// An open snapshot: the file tree, the bottom and side panels, and the code, diff or summary in
+    /// the middle.
+    fn snapshot_ui(&mut self, ui: &mut egui::Ui, commands: &mut Commands) {
+        let sizes = self.state.prefs.panels;
+        if self.state.prefs.show_tree {
+            let open_at = sizes.size(Panel::Tree, ui.available_width());
+            let shown = egui::Panel::left("files")
+                .resizable(true)
+                .default_size(open_at)
+                .min_size(160.0)
+                .show(ui, |ui| tree_ui::tree_ui(ui, &self.state, commands));
+            remember_drag(ui, Panel::Tree, shown.response.rect.width(), &mut self.panel_seen, commands);
+        }
+        if self.state.prefs.show_health {
+            let open_at = sizes.size(Panel::Bottom, ui.available_height());
+            let shown = egui::Panel::bottom("bottom")
+                .resizable(true)
+                .default_size(open_at)
+                .min_size(80.0)
+                .show(ui, |ui| self.bottom_panel_ui(ui, commands));
+            remember_drag(ui, Panel::Bottom, shown.response.rect.height(), &mut self.panel_seen, commands);
+        }
+        if self.state.active_tab().is_some() && self.state.prefs.show_side {
+            let open_at = sizes.size(Panel::Side, ui.available_width());
+            let shown = egui::Panel::right("outline")
+                .resizable(true)
+                .default_size(open_at)
+                .min_size(120.0)
+                .show(ui, |ui| self.side_panel_ui(ui, commands));
+            remember_drag(ui, Panel::Side, shown.response.rect.width(), &mut self.panel_seen, commands);
+        }
+        let page = egui::CentralPanel::default()
+            .show(ui, |ui| match &self.state.compare {
+                Some(c) if c.middle == Middle::Diff => diff_view::diff_ui(ui, &self.state, c, commands),
+                Some(c) if c.middle == Middle::Summary => {
+                    diff_view::summary_ui(ui, c, commands);
+                    0
+                }
+                _ => code_view::tabs_ui(ui, &self.state, commands),
+            })
+            .inner;
+        if page > 0 {
+            self.page_rows = page;
+        }
+    }
+
+    /// The bottom panel: its tab strip, then the chosen tab.
+    fn bottom_panel_ui(&self, ui: &mut egui::Ui, commands: &mut Commands) {
+        ui.horizontal(|ui| {
+            // Every finding counts, including those summed up rather than listed one by one.
+            let findings: u64 = self.state.snapshot.as_ref().map_or(0, |s| s.health().counts.values().sum());
+            let threads = self.state.threads.total();
+            for (tab, name) in [
+                (BottomTab::Health, format!("Health ({findings})")),
+                (BottomTab::Search, keymap::tooltip("Search", Action::SearchSnapshot)),
+                (BottomTab::References, keymap::tooltip("References", Action::References)),
+                (BottomTab::Callers, keymap::tooltip("Callers", Action::Callers)),
+                (BottomTab::Threads, keymap::tooltip(&format!("Threads {threads}"), Action::Threads)),
+                (BottomTab::Record, "Record".to_owned()),
+            ] {
+                if ui.selectable_label(self.state.bottom == tab, name).clicked() {
+                    commands.push(ViewCmd::ShowBottom(tab));
+                }
+            }
+        });
+        ui.separator();
+        match self.state.bottom {
+            BottomTab::Health => health_ui::health_ui(ui, &self.state, commands),
+            BottomTab::Search => search_ui::search_ui(ui, &self.state.search, commands),
+            BottomTab::References => symbols_ui::references_ui(ui, &self.state, false, commands),
+            BottomTab::Callers => symbols_ui::references_ui(ui, &self.state, true, commands),
+            BottomTab::Threads => threads_ui::threads_ui(ui, &self.state, commands),
+            BottomTab::Record => review_ui::record_ui(ui, &self.state),
+        }
+    }
+
+    /// The side panel: the outline or the open file's annotations.
+    fn side_panel_ui(&self, ui: &mut egui::Ui, commands: &mut Commands) {
+        ui.horizontal(|ui| {
+            let n = self.state.review.as_ref().map_or(0, |r| {
+                let path = self.state.active_tab().map(|t| t.doc.path.display());
+                r.threads(path.as_deref()).len()
+            });
+            for (tab, name) in [
+                (RightTab::Outline, "Outline".to_owned()),
+                (RightTab::Annotations, format!("Annotations ({n})")),
+            ] {
+                if ui.selectable_label(self.state.right == tab, name).clicked() {
+                    commands.push(ViewCmd::ShowRight(tab));
+                }
+            }
+        });
+        ui.separator();
+        match self.state.right {
+            RightTab::Outline => symbols_ui::outline_ui(ui, &self.state, commands),
+            RightTab::Annotations => review_ui::annotations_ui(ui, &self.state, commands),
+        }
+    }
+
+    /// The loading screen for `path`: the phase, its counts and a bar that never goes back within a
+    /// phase, and Cancel.
+    fn loading_ui(&mut self, ui: &mut egui::Ui, path: &str, view: ProgressView, commands: &mut Commands) {
+        // Each phase counts from zero: the bar names the phase and never goes back within it.
+        let fraction = match &self.load_shown {
+            Some((phase, shown)) if *phase == view.phase => view.fraction().max(*shown),
+            _ => view.fraction(),
+        };
+        let steps =
+            self.load_steps + usize::from(self.load_shown.as_ref().is_none_or(|(p, _)| *p != view.phase));
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() / 3.0);
+                ui.heading(format!("Opening {path}"));
+                let items = if view.total_items > 0 {
+                    format!("{} of {} files", view.done_items, view.total_items)
+                } else {
+                    format!("{} files", view.done_items)
+                };
+                ui.label(format!(
+                    "step {steps}, {}: {items}, {} MB",
+                    view.phase,
+                    view.done_bytes / 1_000_000
+                ));
+                ui.add(egui::ProgressBar::new(fraction).desired_width(420.0).text(format!(
+                    "{} {:.0}%",
+                    view.phase,
+                    fraction * 100.0
+                )));
+                if ui.button("Cancel").clicked() {
+                    commands.push(LoadCmd::Cancel);
+                }
+            });
+        });
+        self.load_steps = steps;
+        self.load_shown = Some((view.phase, fraction));
+    }
+
+    /// The floating windows: overlays, the review's sign-in, composer, warnings and import, and errors.
+    fn windows_ui(&mut self, ctx: &egui::Context, commands: &mut Commands) {
+        overlay_ui::overlay_ui(ctx, &self.state, commands);
+        if let Some(review) = &self.state.review {
+            let browse = review_ui::sign_in_ui(ctx, review, &mut self.passphrase, commands);
+            review_ui::composer_ui(ctx, review, commands);
+            review_ui::mark_warning_ui(ctx, &self.state, commands);
+            review_ui::import_ui(ctx, review, &mut self.second_keys, commands);
+            if browse {
+                self.open_dialog(Pick::Key);
+            }
+        }
+        if let Some(error) = self.state.error.clone() {
+            egui::Window::new("Error").collapsible(false).resizable(false).show(ctx, |ui| {
+                ui.label(error);
+                if ui.button("Close").clicked() {
+                    commands.push(ViewCmd::DismissError);
+                }
+            });
         }
     }
 
@@ -383,132 +383,152 @@ impl VitrineApp {
         // Wrapped: on a narrow window (or with a long identity) the last items go to a second row
         // instead of off the edge.
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new("Vitrine").strong());
+            self.open_menu_ui(ui, &mut want_pick);
             ui.separator();
-            if ui.button("Open folder…").on_hover_text("Open a snapshot directory").clicked() {
-                want_pick = Some(Pick::Folder);
-            }
-            if ui
-                .button("Open archive…")
-                .on_hover_text("Open a .tar, .tar.gz, .tar.xz or .zip snapshot")
-                .clicked()
-            {
-                want_pick = Some(Pick::Archive);
-            }
-            if self.state.snapshot.is_some() {
-                // Short: the menu row is full (its hover and items say what it compares with).
-                let menu = ui.menu_button("Compare…", |ui| {
-                    let hover = keymap::tooltip("The version before, as a folder", Action::CompareWith);
-                    if ui.button("Folder…").on_hover_text(hover).clicked() {
-                        want_pick = Some(Pick::Compare { archive: false });
-                    }
-                    if ui.button("Archive…").on_hover_text("The version before, as an archive").clicked() {
-                        want_pick = Some(Pick::Compare { archive: true });
-                    }
-                });
-                menu.response.on_hover_text("Compare with the version before (this snapshot is the new one)");
-            }
-            ui.separator();
-            if ui
-                .button("Go to file…")
-                .on_hover_text(keymap::tooltip("Open a file by name", Action::QuickOpen))
-                .clicked()
-            {
-                commands.push(OverlayCmd::Show(Some(OverlayKind::QuickOpen)));
-            }
-            // View toggles: highlighted when on.
-            let prefs = &self.state.prefs;
-            let toggles = [
-                (
-                    prefs.show_tree,
-                    "Tree",
-                    keymap::tooltip("The file tree", Action::ToggleTree),
-                    ViewCmd::ToggleTreePanel,
-                ),
-                (
-                    prefs.show_side,
-                    "Side panel",
-                    keymap::tooltip("The outline and annotations panel", Action::ToggleSide),
-                    ViewCmd::ToggleSidePanel,
-                ),
-                (
-                    prefs.show_health,
-                    "Health",
-                    "The snapshot health report and the other tabs below".to_owned(),
-                    ViewCmd::ToggleHealthPanel,
-                ),
-                (
-                    prefs.wrap,
-                    "Wrap",
-                    keymap::tooltip("Wrap long lines at the width of the view", Action::ToggleWrap),
-                    ViewCmd::ToggleWrap,
-                ),
-                (
-                    prefs.inline_threads,
-                    "Threads",
-                    keymap::tooltip(
-                        "Annotation threads under their lines in the code",
-                        Action::ToggleInlineThreads,
-                    ),
-                    ViewCmd::ToggleInlineThreads,
-                ),
-            ];
-            for (on, text, hover, command) in toggles {
-                if ui.add(egui::Button::new(text).selected(on)).on_hover_text(hover).clicked() {
-                    commands.push(command);
-                }
-            }
-            let theme = if self.state.prefs.dark { "Light theme" } else { "Dark theme" };
-            if ui.button(theme).on_hover_text("Switch between the light and the dark theme").clicked() {
-                commands.push(ViewCmd::SetDarkTheme(!self.state.prefs.dark));
-            }
-            if ui.button("Help").on_hover_text(keymap::tooltip("Keyboard shortcuts", Action::Help)).clicked()
-            {
-                commands.push(OverlayCmd::Show(Some(OverlayKind::Help)));
-            }
+            self.view_menu_ui(ui, commands);
             if let Some(s) = &self.state.snapshot {
                 ui.separator();
                 ui.label(RichText::new(s.name()).strong());
             }
             if let Some(review) = &self.state.review {
                 ui.separator();
-                if ui
-                    .button("Annotate…")
-                    .on_hover_text(keymap::tooltip("Annotate the selected lines", Action::Annotate))
-                    .clicked()
-                {
-                    match &self.state.compare {
-                        Some(c) if c.middle == Middle::Diff => commands.push(CompareCmd::Annotate),
-                        _ => commands.push(ReviewCmd::Annotate),
-                    }
-                }
-                ui.menu_button("Record", |ui| {
-                    let items = [
-                        (
-                            "Export…",
-                            "A signed .vitrine bundle that stock tools verify",
-                            Pick::Export { questions_only: false },
-                        ),
-                        (
-                            "Export questions only…",
-                            "Hashes only, no source: for the vendor to carry out",
-                            Pick::Export { questions_only: true },
-                        ),
-                        ("Import answers…", "Verify, then merge another party's entries", Pick::Import),
-                        ("Verify a record…", "Check a record against this snapshot", Pick::Verify),
-                    ];
-                    for (name, hover, pick) in items {
-                        if ui.button(name).on_hover_text(hover).clicked() {
-                            want_pick = Some(pick);
-                        }
-                    }
-                });
-                review_ui::identity_ui(ui, review, commands);
+                self.review_menu_ui(ui, review, &mut want_pick, commands);
             }
         });
         if let Some(pick) = want_pick {
             self.open_dialog(pick);
         }
+    }
+
+    /// The menu bar's start: the name, Open folder / Open archive, and Compare once a snapshot is open.
+    fn open_menu_ui(&self, ui: &mut egui::Ui, want_pick: &mut Option<Pick>) {
+        ui.label(RichText::new("Vitrine").strong());
+        ui.separator();
+        if ui.button("Open folder…").on_hover_text("Open a snapshot directory").clicked() {
+            *want_pick = Some(Pick::Folder);
+        }
+        if ui
+            .button("Open archive…")
+            .on_hover_text("Open a .tar, .tar.gz, .tar.xz or .zip snapshot")
+            .clicked()
+        {
+            *want_pick = Some(Pick::Archive);
+        }
+        if self.state.snapshot.is_some() {
+            // Short: the menu row is full (its hover and items say what it compares with).
+            let menu = ui.menu_button("Compare…", |ui| {
+                let hover = keymap::tooltip("The version before, as a folder", Action::CompareWith);
+                if ui.button("Folder…").on_hover_text(hover).clicked() {
+                    *want_pick = Some(Pick::Compare { archive: false });
+                }
+                if ui.button("Archive…").on_hover_text("The version before, as an archive").clicked() {
+                    *want_pick = Some(Pick::Compare { archive: true });
+                }
+            });
+            menu.response.on_hover_text("Compare with the version before (this snapshot is the new one)");
+        }
+    }
+
+    /// Go to file, the view toggles (highlighted when on), the theme switch and Help.
+    fn view_menu_ui(&self, ui: &mut egui::Ui, commands: &mut Commands) {
+        if ui
+            .button("Go to file…")
+            .on_hover_text(keymap::tooltip("Open a file by name", Action::QuickOpen))
+            .clicked()
+        {
+            commands.push(OverlayCmd::Show(Some(OverlayKind::QuickOpen)));
+        }
+        // View toggles: highlighted when on.
+        let prefs = &self.state.prefs;
+        let toggles = [
+            (
+                prefs.show_tree,
+                "Tree",
+                keymap::tooltip("The file tree", Action::ToggleTree),
+                ViewCmd::ToggleTreePanel,
+            ),
+            (
+                prefs.show_side,
+                "Side panel",
+                keymap::tooltip("The outline and annotations panel", Action::ToggleSide),
+                ViewCmd::ToggleSidePanel,
+            ),
+            (
+                prefs.show_health,
+                "Health",
+                "The snapshot health report and the other tabs below".to_owned(),
+                ViewCmd::ToggleHealthPanel,
+            ),
+            (
+                prefs.wrap,
+                "Wrap",
+                keymap::tooltip("Wrap long lines at the width of the view", Action::ToggleWrap),
+                ViewCmd::ToggleWrap,
+            ),
+            (
+                prefs.inline_threads,
+                "Threads",
+                keymap::tooltip(
+                    "Annotation threads under their lines in the code",
+                    Action::ToggleInlineThreads,
+                ),
+                ViewCmd::ToggleInlineThreads,
+            ),
+        ];
+        for (on, text, hover, command) in toggles {
+            if ui.add(egui::Button::new(text).selected(on)).on_hover_text(hover).clicked() {
+                commands.push(command);
+            }
+        }
+        let theme = if self.state.prefs.dark { "Light theme" } else { "Dark theme" };
+        if ui.button(theme).on_hover_text("Switch between the light and the dark theme").clicked() {
+            commands.push(ViewCmd::SetDarkTheme(!self.state.prefs.dark));
+        }
+        if ui.button("Help").on_hover_text(keymap::tooltip("Keyboard shortcuts", Action::Help)).clicked() {
+            commands.push(OverlayCmd::Show(Some(OverlayKind::Help)));
+        }
+    }
+
+    /// With a review open: Annotate, the Record menu (export, import, verify) and the identity.
+    fn review_menu_ui(
+        &self,
+        ui: &mut egui::Ui,
+        review: &crate::state::review::ReviewState,
+        want_pick: &mut Option<Pick>,
+        commands: &mut Commands,
+    ) {
+        if ui
+            .button("Annotate…")
+            .on_hover_text(keymap::tooltip("Annotate the selected lines", Action::Annotate))
+            .clicked()
+        {
+            match &self.state.compare {
+                Some(c) if c.middle == Middle::Diff => commands.push(CompareCmd::Annotate),
+                _ => commands.push(ReviewCmd::Annotate),
+            }
+        }
+        ui.menu_button("Record", |ui| {
+            let items = [
+                (
+                    "Export…",
+                    "A signed .vitrine bundle that stock tools verify",
+                    Pick::Export { questions_only: false },
+                ),
+                (
+                    "Export questions only…",
+                    "Hashes only, no source: for the vendor to carry out",
+                    Pick::Export { questions_only: true },
+                ),
+                ("Import answers…", "Verify, then merge another party's entries", Pick::Import),
+                ("Verify a record…", "Check a record against this snapshot", Pick::Verify),
+            ];
+            for (name, hover, pick) in items {
+                if ui.button(name).on_hover_text(hover).clicked() {
+                    *want_pick = Some(pick);
+                }
+            }
+        });
+        review_ui::identity_ui(ui, review, commands);
     }
 
     fn status_ui(&self, ui: &mut egui::Ui) {

@@ -334,22 +334,7 @@ fn text_view(
         let gutter = (digits + 2) as f32 * glyph;
         (((ui.available_width() - gutter - 24.0) / glyph).floor() as usize).max(16)
     });
-    let wrap: Option<std::sync::Arc<Vec<u32>>> = wrap_cols.map(|cols| {
-        let ctx = ui.ctx().clone();
-        let widths = ctx
-            .data_mut(|d| d.get_temp::<std::sync::Arc<Vec<u32>>>(path_id.with("widths")))
-            .unwrap_or_else(|| {
-                let w = std::sync::Arc::new(line_widths(rows, |l| doc.line_text(l).unwrap_or_default()));
-                ctx.data_mut(|d| d.insert_temp(path_id.with("widths"), w.clone()));
-                w
-            });
-        let key = path_id.with(("wrap", cols));
-        ctx.data_mut(|d| d.get_temp::<std::sync::Arc<Vec<u32>>>(key)).unwrap_or_else(|| {
-            let p = std::sync::Arc::new(wrap_prefix(&widths, cols, |l| doc.line_text(l).unwrap_or_default()));
-            ctx.data_mut(|d| d.insert_temp(key, p.clone()));
-            p
-        })
-    });
+    let wrap = wrap_cols.map(|cols| wrap_rows_cached(ui.ctx(), doc, path_id, rows, cols));
     // Inline threads, at the height they had when last drawn.
     let heights_id = path_id.with("thread-heights");
     let mut heights: std::collections::HashMap<String, f32> =
@@ -357,7 +342,6 @@ fn text_view(
     let estimate = |t: &InlineThread| {
         if t.expanded { row_height * (4.0 + 3.0 * t.follow_ups.len() as f32) } else { row_height * 1.6 }
     };
-    let height_key = |t: &InlineThread| format!("{}:{}", t.id, t.expanded);
     let blocks: Vec<(usize, f32)> = view
         .threads
         .iter()
@@ -370,22 +354,10 @@ fn text_view(
         .collect();
     let layout = Vertical::new(row_height, rows, wrap.as_deref().map(|v| v.as_slice()), blocks);
     let total = layout.top(rows);
-    let mut area = if view.wrap { egui::ScrollArea::vertical() } else { egui::ScrollArea::both() }
+    let area = if view.wrap { egui::ScrollArea::vertical() } else { egui::ScrollArea::both() }
         .auto_shrink([false, false])
         .id_salt(("code", doc.path.as_bytes()));
-    let scroll_seq_id = path_id.with("scroll-seq");
-    let done_seq: Option<u64> = ui.ctx().data(|d| d.get_temp(scroll_seq_id));
-    if let Some((line, seq)) = view.scroll_to.filter(|&(_, seq)| done_seq != Some(seq)) {
-        ui.ctx().data_mut(|d| d.insert_temp(scroll_seq_id, seq));
-        // Keep the target in view with some context; scroll only when it is not already visible.
-        let shown: Option<(f32, f32)> = ui.ctx().data(|d| d.get_temp(path_id.with("viewport")));
-        let y = layout.top(line.min(rows));
-        let visible =
-            shown.is_some_and(|(top, bottom)| y >= top + 2.0 * row_height && y + 3.0 * row_height <= bottom);
-        if !visible {
-            area = area.vertical_scroll_offset((y - page_rows as f32 * row_height / 3.0).max(0.0));
-        }
-    }
+    let area = scroll_to_target(ui, area, view.scroll_to, path_id, &layout, page_rows);
     let mut waiting_for_highlight = false;
     let mut measured = false;
     let output = area.show_viewport(ui, |ui, viewport| {
@@ -404,137 +376,16 @@ fn text_view(
         }
         commands.push(NavCmd::Seen(visible.clone()));
         ui.spacing_mut().item_spacing = egui::vec2(0.0, 0.0);
-        let marks_of = |line: usize| -> Vec<(std::ops::Range<usize>, bool)> {
-            let Some(f) = view.find else {
-                return word_marks(doc.line_text(line).unwrap_or_default(), view.word);
-            };
-            let first = f.matches.partition_point(|m| m.0 < line);
-            f.matches
-                .iter()
-                .enumerate()
-                .skip(first)
-                .take_while(|(_, m)| m.0 == line)
-                .map(|(i, m)| (m.1.clone(), i == f.current))
-                .collect()
-        };
         // Exact spans where the background thread has published them, provisional ones (computed
         // here, for the rows on screen only) elsewhere: never a frame without colour, never a wait.
         let spans = t.highlight.frame(visible.clone(), &t.lines);
         waiting_for_highlight = !spans.exact_for(&visible);
         let width = ui.available_width().max(viewport.width());
+        let frame =
+            RowFrame { doc, theme, font, view, layout: &layout, origin, width, glyph, digits, wrap_cols };
         for line in visible {
-            let text = doc.line_text(line).unwrap_or_default();
-            let jobs = layout_line(text, spans.get(line), theme, font, &marks_of(line), wrap_cols);
-            let findings = doc.findings.get(&Some(line));
-            let top = origin.y + layout.top(line);
-            let rect = egui::Rect::from_min_size(
-                egui::pos2(origin.x, top),
-                egui::vec2(width, layout.rows_of(line) as f32 * row_height),
-            );
-            let bg = ui.painter().add(egui::Shape::Noop);
-            let mut row_ui = ui.new_child(
-                egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::left_to_right(egui::Align::Min)),
-            );
-            let row = &mut row_ui;
-            let number_color = if findings.is_some() {
-                Color32::from_rgb(230, 70, 60)
-            } else {
-                rgb(theme.foreground).gamma_multiply(0.45)
-            };
-            let number = row.add(
-                egui::Label::new(
-                    RichText::new(format!("{:>digits$}  ", line + 1)).font(font.clone()).color(number_color),
-                )
-                .selectable(false)
-                .sense(egui::Sense::click()),
-            );
-            let inactive = doc.outline().and_then(|o| o.inactive_at(line as u32));
-            let mut hover: Vec<String> = findings.cloned().unwrap_or_default();
-            if let Some(why) = inactive {
-                hover.push(inactive_text(why).to_owned());
-            }
-            if !hover.is_empty() {
-                number.clone().on_hover_text(hover.join("\n"));
-            }
-            let code = if jobs.len() == 1 {
-                row.add(
-                    egui::Label::new(jobs.into_iter().next().unwrap_or_default())
-                        .extend()
-                        .sense(egui::Sense::click()),
-                )
-            } else {
-                row.vertical(|ui| {
-                    for job in jobs {
-                        ui.add(egui::Label::new(job).extend().selectable(false));
-                    }
-                })
-                .response
-                .interact(egui::Sense::click())
-            };
-            if number.clicked() {
-                let extend = row.input(|i| i.modifiers.shift);
-                commands.push(NavCmd::CursorTo { line, extend });
-            }
-            if code.clicked() {
-                let (extend, ctrl) = row.input(|i| (i.modifiers.shift, i.modifiers.command));
-                let pos = code.interact_pointer_pos().unwrap_or(code.rect.min);
-                let row = ((pos.y - code.rect.top()) / row_height).max(0.0) as usize;
-                let x = ((pos.x - code.rect.left()) / glyph).max(0.0) as usize;
-                let col = byte_of_display_col(text, row * wrap_cols.unwrap_or(0) + x);
-                commands.push(NavCmd::ClickAt { line, col, extend });
-                if ctrl {
-                    commands.push(SymbolsCmd::GoToDefinition);
-                }
-            }
-            if let Some(&(_, _, color)) = view.annotated.iter().find(|(a, b, _)| (*a..=*b).contains(&line)) {
-                let r = number.rect;
-                let bar = egui::Rect::from_min_max(r.min, egui::pos2(r.min.x + 3.0, rect.max.y));
-                row.painter().rect_filled(bar, 0.0, color);
-            }
-            let selected = view.selection.as_ref().is_some_and(|s| s.contains(&line));
-            let band = egui::Rect::from_min_max(rect.min, egui::pos2(row.clip_rect().right(), rect.max.y));
-            if inactive.is_some() && line != view.cursor && !selected {
-                // Marked, not faded: the text keeps its colours and its markers, only the row's
-                // background says that navigation does not read it.
-                let fill = rgb(theme.foreground).gamma_multiply(0.05);
-                row.painter().set(bg, egui::Shape::rect_filled(band, 0.0, fill));
-                let r = number.rect;
-                let edge = egui::Rect::from_min_max(
-                    egui::pos2(r.max.x - glyph * 0.6, r.min.y),
-                    egui::pos2(r.max.x - glyph * 0.45, rect.max.y),
-                );
-                row.painter().rect_filled(edge, 0.0, rgb(theme.foreground).gamma_multiply(0.35));
-            }
-            if line == view.cursor || selected {
-                mark_selected_rows(row.ctx(), band);
-                let fill = if selected {
-                    Color32::from_rgba_unmultiplied(70, 130, 220, 60)
-                } else {
-                    rgb(theme.foreground).gamma_multiply(0.08)
-                };
-                row.painter().set(bg, egui::Shape::rect_filled(band, 0.0, fill));
-            }
-            let drawn = row_ui.min_rect();
-            ui.expand_to_include_rect(drawn);
-            // Threads that end on this line, under it.
-            let mut y = rect.max.y;
-            for t in view.threads.iter().filter(|t| t.last.min(rows.saturating_sub(1)) == line) {
-                let indent = (digits + 2) as f32 * glyph;
-                let avail = (viewport.width() - indent - 28.0).max(200.0);
-                let area =
-                    egui::Rect::from_min_size(egui::pos2(origin.x + indent, y), egui::vec2(avail, 10_000.0));
-                let mut block = ui.new_child(
-                    egui::UiBuilder::new().max_rect(area).layout(egui::Layout::top_down(egui::Align::Min)),
-                );
-                crate::ui::review::inline_thread_ui(&mut block, t, commands);
-                let h = block.min_rect().height() + row_height * 0.3;
-                let key = height_key(t);
-                if heights.get(&key).is_none_or(|old| (old - h).abs() > 0.5) {
-                    heights.insert(key, h);
-                    measured = true;
-                }
-                y += heights.get(&height_key(t)).copied().unwrap_or(h);
-            }
+            let bottom = code_row(ui, &frame, line, spans.get(line), commands);
+            measured |= threads_under(ui, &frame, line, bottom, viewport.width(), &mut heights, commands);
         }
     });
     if measured {
@@ -547,6 +398,234 @@ fn text_view(
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
     }
     page_rows
+}
+
+/// The display rows before each line wrapped at `cols` columns, kept in the context's memory (with
+/// the lines' widths) per document and width.
+fn wrap_rows_cached(
+    ctx: &egui::Context,
+    doc: &Document,
+    path_id: egui::Id,
+    rows: usize,
+    cols: usize,
+) -> std::sync::Arc<Vec<u32>> {
+    let widths = ctx
+        .data_mut(|d| d.get_temp::<std::sync::Arc<Vec<u32>>>(path_id.with("widths")))
+        .unwrap_or_else(|| {
+            let w = std::sync::Arc::new(line_widths(rows, |l| doc.line_text(l).unwrap_or_default()));
+            ctx.data_mut(|d| d.insert_temp(path_id.with("widths"), w.clone()));
+            w
+        });
+    let key = path_id.with(("wrap", cols));
+    ctx.data_mut(|d| d.get_temp::<std::sync::Arc<Vec<u32>>>(key)).unwrap_or_else(|| {
+        let p = std::sync::Arc::new(wrap_prefix(&widths, cols, |l| doc.line_text(l).unwrap_or_default()));
+        ctx.data_mut(|d| d.insert_temp(key, p.clone()));
+        p
+    })
+}
+
+/// The memory key of an inline thread's measured height (it differs folded and expanded).
+fn height_key(t: &InlineThread) -> String {
+    format!("{}:{}", t.id, t.expanded)
+}
+
+/// Scrolls `area` to a requested line once per request, keeping some context above it, and only
+/// when the line is not already on screen.
+fn scroll_to_target<'a>(
+    ui: &egui::Ui,
+    mut area: egui::ScrollArea,
+    scroll_to: Option<(usize, u64)>,
+    path_id: egui::Id,
+    layout: &Vertical<'a>,
+    page_rows: usize,
+) -> egui::ScrollArea {
+    let (rows, row_height) = (layout.lines, layout.row_height);
+    let scroll_seq_id = path_id.with("scroll-seq");
+    let done_seq: Option<u64> = ui.ctx().data(|d| d.get_temp(scroll_seq_id));
+    if let Some((line, seq)) = scroll_to.filter(|&(_, seq)| done_seq != Some(seq)) {
+        ui.ctx().data_mut(|d| d.insert_temp(scroll_seq_id, seq));
+        // Keep the target in view with some context; scroll only when it is not already visible.
+        let shown: Option<(f32, f32)> = ui.ctx().data(|d| d.get_temp(path_id.with("viewport")));
+        let y = layout.top(line.min(rows));
+        let visible =
+            shown.is_some_and(|(top, bottom)| y >= top + 2.0 * row_height && y + 3.0 * row_height <= bottom);
+        if !visible {
+            area = area.vertical_scroll_offset((y - page_rows as f32 * row_height / 3.0).max(0.0));
+        }
+    }
+    area
+}
+
+/// What every row of one frame of the text view shares.
+struct RowFrame<'f, 'v> {
+    doc: &'f Document,
+    theme: &'f Theme,
+    font: &'f FontId,
+    view: &'f View<'v>,
+    layout: &'f Vertical<'f>,
+    /// The scrolled content's top left corner.
+    origin: egui::Pos2,
+    width: f32,
+    glyph: f32,
+    /// Digits of the last line number.
+    digits: usize,
+    wrap_cols: Option<usize>,
+}
+
+/// The find matches on `line` (the current one flagged), or else the marks of the word under the cursor.
+fn marks_of(doc: &Document, view: &View<'_>, line: usize) -> Vec<(std::ops::Range<usize>, bool)> {
+    let Some(f) = view.find else {
+        return word_marks(doc.line_text(line).unwrap_or_default(), view.word);
+    };
+    let first = f.matches.partition_point(|m| m.0 < line);
+    f.matches
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take_while(|(_, m)| m.0 == line)
+        .map(|(i, m)| (m.1.clone(), i == f.current))
+        .collect()
+}
+
+/// One line of code: its number (with finding and inactive-code hovers), its text, the clicks on
+/// both, the annotation bar, and the inactive, cursor and selection backgrounds. Returns the bottom
+/// of the line's rows.
+fn code_row(
+    ui: &mut egui::Ui,
+    frame: &RowFrame<'_, '_>,
+    line: usize,
+    spans: Option<&[Span]>,
+    commands: &mut Commands,
+) -> f32 {
+    let RowFrame { doc, theme, font, view, layout, origin, width, glyph, digits, wrap_cols } = *frame;
+    let row_height = layout.row_height;
+    let text = doc.line_text(line).unwrap_or_default();
+    let jobs = layout_line(text, spans, theme, font, &marks_of(doc, view, line), wrap_cols);
+    let findings = doc.findings.get(&Some(line));
+    let top = origin.y + layout.top(line);
+    let rect = egui::Rect::from_min_size(
+        egui::pos2(origin.x, top),
+        egui::vec2(width, layout.rows_of(line) as f32 * row_height),
+    );
+    let bg = ui.painter().add(egui::Shape::Noop);
+    let mut row_ui = ui.new_child(
+        egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::left_to_right(egui::Align::Min)),
+    );
+    let row = &mut row_ui;
+    let number_color = if findings.is_some() {
+        Color32::from_rgb(230, 70, 60)
+    } else {
+        rgb(theme.foreground).gamma_multiply(0.45)
+    };
+    let number = row.add(
+        egui::Label::new(
+            RichText::new(format!("{:>digits$}  ", line + 1)).font(font.clone()).color(number_color),
+        )
+        .selectable(false)
+        .sense(egui::Sense::click()),
+    );
+    let inactive = doc.outline().and_then(|o| o.inactive_at(line as u32));
+    let mut hover: Vec<String> = findings.cloned().unwrap_or_default();
+    if let Some(why) = inactive {
+        hover.push(inactive_text(why).to_owned());
+    }
+    if !hover.is_empty() {
+        number.clone().on_hover_text(hover.join("\n"));
+    }
+    let code = if jobs.len() == 1 {
+        row.add(
+            egui::Label::new(jobs.into_iter().next().unwrap_or_default())
+                .extend()
+                .sense(egui::Sense::click()),
+        )
+    } else {
+        row.vertical(|ui| {
+            for job in jobs {
+                ui.add(egui::Label::new(job).extend().selectable(false));
+            }
+        })
+        .response
+        .interact(egui::Sense::click())
+    };
+    if number.clicked() {
+        let extend = row.input(|i| i.modifiers.shift);
+        commands.push(NavCmd::CursorTo { line, extend });
+    }
+    if code.clicked() {
+        let (extend, ctrl) = row.input(|i| (i.modifiers.shift, i.modifiers.command));
+        let pos = code.interact_pointer_pos().unwrap_or(code.rect.min);
+        let row = ((pos.y - code.rect.top()) / row_height).max(0.0) as usize;
+        let x = ((pos.x - code.rect.left()) / glyph).max(0.0) as usize;
+        let col = byte_of_display_col(text, row * wrap_cols.unwrap_or(0) + x);
+        commands.push(NavCmd::ClickAt { line, col, extend });
+        if ctrl {
+            commands.push(SymbolsCmd::GoToDefinition);
+        }
+    }
+    if let Some(&(_, _, color)) = view.annotated.iter().find(|(a, b, _)| (*a..=*b).contains(&line)) {
+        let r = number.rect;
+        let bar = egui::Rect::from_min_max(r.min, egui::pos2(r.min.x + 3.0, rect.max.y));
+        row.painter().rect_filled(bar, 0.0, color);
+    }
+    let selected = view.selection.as_ref().is_some_and(|s| s.contains(&line));
+    let band = egui::Rect::from_min_max(rect.min, egui::pos2(row.clip_rect().right(), rect.max.y));
+    if inactive.is_some() && line != view.cursor && !selected {
+        // Marked, not faded: the text keeps its colours and its markers, only the row's
+        // background says that navigation does not read it.
+        let fill = rgb(theme.foreground).gamma_multiply(0.05);
+        row.painter().set(bg, egui::Shape::rect_filled(band, 0.0, fill));
+        let r = number.rect;
+        let edge = egui::Rect::from_min_max(
+            egui::pos2(r.max.x - glyph * 0.6, r.min.y),
+            egui::pos2(r.max.x - glyph * 0.45, rect.max.y),
+        );
+        row.painter().rect_filled(edge, 0.0, rgb(theme.foreground).gamma_multiply(0.35));
+    }
+    if line == view.cursor || selected {
+        mark_selected_rows(row.ctx(), band);
+        let fill = if selected {
+            Color32::from_rgba_unmultiplied(70, 130, 220, 60)
+        } else {
+            rgb(theme.foreground).gamma_multiply(0.08)
+        };
+        row.painter().set(bg, egui::Shape::rect_filled(band, 0.0, fill));
+    }
+    let drawn = row_ui.min_rect();
+    ui.expand_to_include_rect(drawn);
+    rect.max.y
+}
+
+/// The inline threads that end on `line`, drawn from `y` down; records each one's measured height
+/// and returns whether any changed.
+fn threads_under(
+    ui: &mut egui::Ui,
+    frame: &RowFrame<'_, '_>,
+    line: usize,
+    mut y: f32,
+    viewport_width: f32,
+    heights: &mut std::collections::HashMap<String, f32>,
+    commands: &mut Commands,
+) -> bool {
+    let (rows, row_height) = (frame.layout.lines, frame.layout.row_height);
+    let mut measured = false;
+    for t in frame.view.threads.iter().filter(|t| t.last.min(rows.saturating_sub(1)) == line) {
+        let indent = (frame.digits + 2) as f32 * frame.glyph;
+        let avail = (viewport_width - indent - 28.0).max(200.0);
+        let area =
+            egui::Rect::from_min_size(egui::pos2(frame.origin.x + indent, y), egui::vec2(avail, 10_000.0));
+        let mut block = ui.new_child(
+            egui::UiBuilder::new().max_rect(area).layout(egui::Layout::top_down(egui::Align::Min)),
+        );
+        crate::ui::review::inline_thread_ui(&mut block, t, commands);
+        let h = block.min_rect().height() + row_height * 0.3;
+        let key = height_key(t);
+        if heights.get(&key).is_none_or(|old| (old - h).abs() > 0.5) {
+            heights.insert(key, h);
+            measured = true;
+        }
+        y += heights.get(&height_key(t)).copied().unwrap_or(h);
+    }
+    measured
 }
 
 /// One display unit of a line: a character, a space of an expanded tab, a `<U+XXXX>` marker or the note
