@@ -422,6 +422,17 @@ pub(crate) fn run(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> (u8, Str
     vitrine_os(&all)
 }
 
+/// The problems of `vitrine verify --json`'s output, each as "subject: message".
+fn problem_lines(out: &str) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_str(out).unwrap();
+    json["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}: {}", p["subject"].as_str().unwrap(), p["message"].as_str().unwrap()))
+        .collect()
+}
+
 pub(crate) fn last_line(out: &str) -> String {
     out.lines().last().unwrap().to_owned()
 }
@@ -678,13 +689,7 @@ fn lying_port_entries_are_invalid_against_the_snapshots() {
     ok(&v.data, &[&"export", &v.v2(), &"--key", &v.rev, &"--out", &bundle]);
     let (code, out, _) = run(&v.data, &[&"verify", &bundle, &"--snapshot", &v.v2(), &"--json"]);
     assert_eq!(code, 1, "{out}");
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let problems: Vec<String> = json["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| format!("{}: {}", p["subject"].as_str().unwrap(), p["message"].as_str().unwrap()))
-        .collect();
+    let problems = problem_lines(&out);
     assert_eq!(
         problems,
         [
@@ -744,13 +749,7 @@ fn an_outdated_claim_is_disproved_when_the_thread_is_found_again_in_the_new_snap
     let (code, out, _) =
         run(&v.data, &[&"verify", &bundle, &"--snapshot", &v.v2(), &"--previous", &v.v1(), &"--json"]);
     assert_eq!(code, 1, "{out}");
-    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let problems: Vec<String> = json["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| format!("{}: {}", p["subject"].as_str().unwrap(), p["message"].as_str().unwrap()))
-        .collect();
+    let problems = problem_lines(&out);
     assert_eq!(
         problems,
         [

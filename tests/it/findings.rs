@@ -9,13 +9,13 @@ use std::process::Command;
 
 use crate::support::{TempTree, git_tree_ids, vitrine_os};
 
-fn cli(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> (u8, String, String) {
+pub(crate) fn cli(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> (u8, String, String) {
     let mut all: Vec<&std::ffi::OsStr> = vec!["--data".as_ref(), data.as_os_str()];
     all.extend(args.iter().map(|a| a.as_ref()));
     vitrine_os(&all)
 }
 
-fn keygen(dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn keygen(dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
     let out = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
@@ -26,7 +26,7 @@ fn keygen(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
-fn annotate(data: &Path, snap: &Path, key: &Path, file: &str, sev: &str, body: &str) -> String {
+pub(crate) fn annotate(data: &Path, snap: &Path, key: &Path, file: &str, sev: &str, body: &str) -> String {
     let (code, out, err) = cli(
         data,
         &[

@@ -3,8 +3,7 @@
 //! line, the status while the ranked index builds), and the Threads tab's search across every review
 //! on the workstation (a hit of another snapshot opens read-only, naming that snapshot).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -13,7 +12,8 @@ use vitrine_gui::state::ranked::RankIndexState;
 use vitrine_gui::{AppState, LoadCmd, Prefs, SearchCmd, ThreadsCmd, VitrineApp};
 use vitrine_snapshot::store::DataDir;
 
-use crate::support::{TempTree, data_dir, vitrine_os};
+use crate::findings::{annotate, cli, keygen};
+use crate::support::{TempTree, data_dir};
 
 fn harness(app: VitrineApp) -> Harness<'static, VitrineApp> {
     Harness::builder()
@@ -83,46 +83,6 @@ fn ranked_search_finds_the_function_by_what_it_says_and_opens_at_the_line() {
     let search = &h.state().state.search;
     assert!(!search.is_ranked());
     assert_eq!(search.summary.as_ref().map(|s| s.lines), Some(0), "no line holds both exact words");
-}
-
-fn cli(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> (u8, String, String) {
-    let mut all: Vec<&std::ffi::OsStr> = vec!["--data".as_ref(), data.as_os_str()];
-    all.extend(args.iter().map(|a| a.as_ref()));
-    vitrine_os(&all)
-}
-
-fn keygen(dir: &Path, name: &str) -> PathBuf {
-    let path = dir.join(name);
-    let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&path)
-        .output()
-        .expect("ssh-keygen runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    path
-}
-
-fn annotate(data: &Path, snap: &Path, key: &Path, file: &str, sev: &str, body: &str) {
-    let (code, _, err) = cli(
-        data,
-        &[
-            &"annotate",
-            &snap,
-            &"--key",
-            &key,
-            &"--file",
-            &file,
-            &"--lines",
-            &"1-1",
-            &"--kind",
-            &"finding",
-            &"--severity",
-            &sev,
-            &"--body",
-            &body,
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
 }
 
 #[test]
