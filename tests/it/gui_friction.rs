@@ -1,7 +1,8 @@
 //! The window's rough edges of a first day of review (issue 13, point 9), each driven with
 //! egui_kittest as a reviewer meets it: signing in without a typed path, the annotation composer
 //! beside the lines it annotates, find in file past its count limit, the file tree following the
-//! file opened, and marking a file reviewed that was not all on screen.
+//! file opened, marking a file reviewed that was not all on screen, and a thread row whose title is
+//! longer than the list is wide.
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -237,4 +238,42 @@ fn find_in_file_says_when_it_stopped_counting() {
         h.run();
         h.get_by_label(&shown);
     }
+}
+
+/// A thread whose title is longer than the list is wide keeps one row: the title is shortened with
+/// "…" (the whole of it in the tooltip), never the place, the author or the time, and the next
+/// thread's row does not overlap it (the list is virtualised with one row height).
+#[test]
+fn a_thread_row_with_a_long_title_stays_one_line_and_keeps_its_author_and_time() {
+    let text: String = (0..40).map(|i| format!("int v{i} = {i};\n")).collect();
+    let (_t, _d, mut h) = window_on(&[("long.c", text)]);
+    let keys = tempfile::tempdir().unwrap();
+    sign_in(&mut h, keys.path());
+    let long_title = "The length field read from the packet header is trusted without a bound check, \
+        so a peer can make the parser copy past the end of its buffer on every reconnect attempt";
+    for (line, body) in [(3usize, long_title), (20, "Short note")] {
+        let st = &mut h.state_mut().state;
+        st.apply(NavCmd::OpenFile { path: b"long.c".to_vec(), line: Some(line) });
+        st.apply(ReviewCmd::Annotate);
+        let mut composer = st.review.as_ref().unwrap().composer.clone().expect("the composer opens");
+        composer.body = body.to_owned();
+        st.apply(ReviewCmd::EditComposer(composer));
+        st.apply(ReviewCmd::SubmitAnnotation);
+        st.review.as_mut().unwrap().wait_record();
+        h.run();
+    }
+    assert_eq!(h.state().state.review.as_ref().unwrap().entries.len(), 2);
+    let st = &mut h.state_mut().state;
+    st.threads.refresh(st.review.as_ref());
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::L);
+    h.run();
+    h.get_by_label_contains("2 of 2 threads");
+    let long = h.get_by_label_contains("long.c:4");
+    let label = egui_kittest::kittest::NodeT::accesskit_node(&long).label().unwrap_or_default();
+    assert!(label.contains('…') && label.contains("alice@agency.example"), "{label}");
+    assert!(label.contains("The length field read"), "the title's start is kept: {label}");
+    let short = h.get_by_label_contains("long.c:21").rect();
+    let long = long.rect();
+    assert!(long.height() < 1.6 * short.height(), "one line: {long:?} against {short:?}");
+    assert!(!long.intersects(short.shrink(1.0)), "rows overlap: {long:?} {short:?}");
 }

@@ -183,6 +183,30 @@ pub(crate) fn row_height(ui: &egui::Ui) -> f32 {
     ui.text_style_height(&egui::TextStyle::Body) + 6.0
 }
 
+/// The text of one row, with `title` in the place of the row's title.
+fn row_job(ui: &egui::Ui, row: &RowView<'_>, title: &str) -> egui::text::LayoutJob {
+    use crate::ui::ranked::safe;
+    let text = ui.visuals().text_color();
+    let weak = text.gamma_multiply(0.6);
+    let fmt = |color| egui::TextFormat { color, ..Default::default() };
+    let mut job = egui::text::LayoutJob::default();
+    safe(&mut job, &format!("{:<9}", row.badge), &fmt(row.badge_color.unwrap_or(weak)));
+    safe(&mut job, &format!(" {:<14} ", row.status), &fmt(text));
+    if let Some(label) = row.elsewhere {
+        safe(&mut job, &format!("[{label}] "), &fmt(egui::Color32::from_rgb(90, 150, 230)));
+    }
+    let place = match (row.path, row.line) {
+        (Some(p), Some(l)) => format!("{p}:{l}"),
+        (Some(p), None) => p.to_owned(),
+        (None, _) => "(no file)".into(),
+    };
+    safe(&mut job, &place, &fmt(text));
+    safe(&mut job, &format!("  {title}"), &fmt(text));
+    let when = row.time.replace('T', " ").trim_end_matches('Z').to_owned();
+    safe(&mut job, &format!("   {} · {when}{}", row.author, row.after), &fmt(weak));
+    job
+}
+
 /// What one row of a list of threads shows: this review's threads and the findings library's hits
 /// are drawn by the same [`row_ui`].
 pub(crate) struct RowView<'a> {
@@ -212,26 +236,37 @@ pub(crate) fn row_ui(
     (i, selected): (usize, usize),
     commands: &mut Commands,
 ) -> egui::Response {
-    use crate::ui::ranked::safe;
-    let text = ui.visuals().text_color();
-    let weak = text.gamma_multiply(0.6);
-    let fmt = |color| egui::TextFormat { color, ..Default::default() };
-    let mut job = egui::text::LayoutJob::default();
-    safe(&mut job, &format!("{:<9}", row.badge), &fmt(row.badge_color.unwrap_or(weak)));
-    safe(&mut job, &format!(" {:<14} ", row.status), &fmt(text));
-    if let Some(label) = row.elsewhere {
-        safe(&mut job, &format!("[{label}] "), &fmt(egui::Color32::from_rgb(90, 150, 230)));
+    // One line per row, always: the list is virtualised with one row height, and a row that wrapped
+    // would overlap the next. When the row does not fit, the title is shortened (the whole title is
+    // in the tooltip), never the place, the author or the time.
+    let room = ui.available_width() - 2.0 * ui.spacing().button_padding.x;
+    let width =
+        |ui: &egui::Ui, job: &egui::text::LayoutJob| ui.fonts_mut(|f| f.layout_job(job.clone()).size().x);
+    let mut job = row_job(ui, row, row.title);
+    let mut shortened = false;
+    if width(ui, &job) > room {
+        let ends: Vec<usize> = row.title.char_indices().map(|(at, _)| at).collect();
+        // The longest prefix of the title whose row fits (binary search over char boundaries).
+        let (mut fits, mut over) = (0, ends.len());
+        while over - fits > 1 {
+            let mid = (fits + over) / 2;
+            let candidate = row_job(ui, row, &format!("{}…", &row.title[..ends[mid]]));
+            if width(ui, &candidate) <= room {
+                fits = mid;
+            } else {
+                over = mid;
+            }
+        }
+        let cut = ends.get(fits).copied().unwrap_or(0);
+        job = row_job(ui, row, &format!("{}…", &row.title[..cut]));
+        shortened = true;
     }
-    let place = match (row.path, row.line) {
-        (Some(p), Some(l)) => format!("{p}:{l}"),
-        (Some(p), None) => p.to_owned(),
-        (None, _) => "(no file)".into(),
-    };
-    safe(&mut job, &place, &fmt(text));
-    safe(&mut job, &format!("  {}", row.title), &fmt(text));
-    let when = row.time.replace('T', " ").trim_end_matches('Z').to_owned();
-    safe(&mut job, &format!("   {} · {when}{}", row.author, row.after), &fmt(weak));
-    let r = ui.selectable_label(i == selected, job);
+    job.wrap.max_rows = 1;
+    job.wrap.break_anywhere = true;
+    let mut r = ui.selectable_label(i == selected, job);
+    if shortened {
+        r = r.on_hover_text(row.title);
+    }
     if r.clicked() {
         ui.memory_mut(|m| m.request_focus(list_id()));
         commands.push(ThreadsCmd::Move(i as isize - selected as isize));
