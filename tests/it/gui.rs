@@ -740,6 +740,32 @@ fn the_help_lists_the_keyboard_table_and_f1_toggles_it() {
     assert!(h.state().state.overlay.is_none());
 }
 
+/// Ctrl+J hides the bottom panel (the code gets its height) and shows it again; a key that opens one
+/// of its tabs (Ctrl+Shift+F) shows it too.
+#[test]
+fn ctrl_j_hides_and_shows_the_bottom_panel_and_its_tab_keys_bring_it_back() {
+    let (_dir, app) = demo_app();
+    let mut h = harness(app);
+    h.run();
+    h.get_by_label("packet.cpp").click();
+    h.run();
+    let strip =
+        |h: &Harness<'static, VitrineApp>| h.query_by_label_contains("Search (Ctrl+Shift+F)").is_some();
+    assert!(strip(&h), "the bottom panel is shown at first");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::J);
+    h.run();
+    assert!(!strip(&h), "Ctrl+J hid the bottom panel");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::J);
+    h.run();
+    assert!(strip(&h), "Ctrl+J showed it again");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::J);
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::F);
+    h.run();
+    assert!(strip(&h), "Ctrl+Shift+F brings the panel back on its Search tab");
+    assert_eq!(h.state().state.bottom, BottomTab::Search);
+}
+
 #[test]
 fn file_dialogs_fall_back_to_an_in_window_dialog_driven_by_the_keyboard() {
     let (_dir, app) = demo_app();

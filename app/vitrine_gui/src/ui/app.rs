@@ -455,8 +455,11 @@ impl VitrineApp {
             ),
             (
                 prefs.show_health,
-                "Health",
-                "The snapshot health report and the other tabs below".to_owned(),
+                "Bottom panel",
+                keymap::tooltip(
+                    "The health, search, references, callers, threads and record tabs",
+                    Action::ToggleBottom,
+                ),
                 ViewCmd::ToggleHealthPanel,
             ),
             (

@@ -102,6 +102,7 @@ pub(crate) enum Action {
     ToggleWrap,
     ToggleTree,
     ToggleSide,
+    ToggleBottom,
     ToggleInlineThreads,
     CompareWith,
     NextHunk,
@@ -240,6 +241,13 @@ pub static BINDINGS: &[Binding] = &[
         When::Tab,
         Action::ToggleSide,
         "Hide or show the outline and annotations panel",
+    ),
+    b(
+        "Ctrl+J",
+        &[ctrl(Key::J)],
+        When::Always,
+        Action::ToggleBottom,
+        "Hide or show the bottom panel (health, search, references, callers, threads, record)",
     ),
     b(
         "Ctrl+Shift+D",
@@ -384,6 +392,7 @@ pub(crate) fn command(action: Action, state: &AppState, cx: Context) -> Option<C
         Action::ToggleWrap => ViewCmd::ToggleWrap.into(),
         Action::ToggleTree => ViewCmd::ToggleTreePanel.into(),
         Action::ToggleSide => ViewCmd::ToggleSidePanel.into(),
+        Action::ToggleBottom => ViewCmd::ToggleHealthPanel.into(),
         Action::ToggleInlineThreads => ViewCmd::ToggleInlineThreads.into(),
         Action::WidgetKeys => return None,
     })
