@@ -95,5 +95,7 @@ rm "$v1/src/log.cpp"
   --body 'The declared length is trusted: `copy` reads past `size`.' >/dev/null
 fixed=$("$bin" port "$v1" "$demo" --key "$work/rev" --json | jq -r '.ports[] | select(.outcome == "changed") | .entry')
 "$bin" reply "$demo" --key "$work/ven" --to "$fixed" --status fixed --file src/packet.cpp --lines 15-17 -q --body 'Fixed in 2.4.2: the size is checked first.' >/dev/null
-shot compare-diff "" --compare "$v1" --file src/packet.cpp --line 15
+# The diff gets the window's height: Ctrl+J hides the bottom panel (a saved preference, so the update
+# summary after it is shown without the panel too).
+shot compare-diff "keys key ctrl+j" --compare "$v1" --file src/packet.cpp --line 15
 shot update-summary "keys key ctrl+shift+u" --compare "$v1" --file src/auth.cpp --line 13
