@@ -232,3 +232,17 @@ fn reference_name_bytes_are_the_names() {
         assert_eq!(r.name_bytes(KERNEL), r.name(KERNEL).as_bytes());
     }
 }
+
+/// `symbench steps` times the steps the index runs: a directives-only header stops at the scan, a
+/// C file goes through the parse (its bytes as the grammar reads them: bodies emptied), and other
+/// languages are not timed.
+#[test]
+fn step_times_follow_the_index_pipeline() {
+    let header = super::debug::debug_step_times(Language::C, b"#define A 1\n#include <x.h>\n").unwrap();
+    assert!(header.defines_only);
+    assert_eq!(header.parsed_bytes, 0);
+    let c = super::debug::debug_step_times(Language::C, KERNEL).unwrap();
+    assert!(!c.defines_only);
+    assert!(c.parsed_bytes > 0 && c.parsed_bytes < KERNEL.len(), "bodies are emptied before the parse");
+    assert!(super::debug::debug_step_times(Language::Python, b"def f():\n    pass\n").is_none());
+}
