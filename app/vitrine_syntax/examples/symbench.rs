@@ -7,6 +7,9 @@
 //! them) and reports how many have a definition or declaration of that name in that file at that
 //! line (and within 2 lines), with the misses grouped by kind letter when a 4th column is given;
 //! ctags' functions count only when Vitrine has a definition (not a declaration) there.
+//! `symbench steps DIR` sums, over the C and C++ files under DIR, the time of each step of the
+//! index's extraction (directives-only scan, preprocessor blanking, skimming, macro blanking, the
+//! first parse, the rest), to see where a build's time goes.
 //! `symbench extras DIR TSV` lists the function definitions Vitrine finds that ctags does not (same
 //! file, within 2 lines), with a sample to judge.
 
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
         Some("slow") if args.len() == 2 => slow(Path::new(&args[1])),
         Some("query") if args.len() == 2 => query_time(Path::new(&args[1])),
         Some("phases") if args.len() == 2 => phases(Path::new(&args[1])),
+        Some("steps") if args.len() == 2 => steps(Path::new(&args[1])),
         Some("dump") if args.len() == 2 => dump(Path::new(&args[1])),
         Some("extras") if args.len() == 3 => extras(Path::new(&args[1]), Path::new(&args[2])),
         Some("skim") if args.len() == 2 => {
@@ -473,4 +477,53 @@ fn normalize_operator(name: &str) -> String {
     } else {
         format!("operator{}", rest.split_whitespace().collect::<String>())
     }
+}
+
+/// The time of each step of the index's extraction, summed over the C and C++ files under `dir`
+/// (on every core: the figures are CPU seconds, inflated alike when the machine is loaded).
+fn steps(dir: &Path) -> Result<(), String> {
+    use rayon::prelude::*;
+    use vitrine_syntax::debug::StepTimes;
+    let mut paths = Vec::new();
+    walk(dir, &mut paths);
+    let timed: Vec<(StepTimes, usize)> = paths
+        .par_iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(p).ok()?;
+            let rel = p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned();
+            let lang = vitrine_syntax::language_for_path(&rel, &bytes)?;
+            Some((vitrine_syntax::debug::debug_step_times(lang, &bytes)?, bytes.len()))
+        })
+        .collect();
+    let sum = |f: &dyn Fn(&StepTimes) -> f64| timed.iter().map(|(t, _)| f(t)).sum::<f64>();
+    let total = sum(&|t| t.total);
+    let share = |s: f64| 100.0 * s / total.max(1e-9);
+    let steps = sum(&|t| t.defines_scan + t.prepare + t.skim + t.neutralize + t.parse);
+    let defines_only = timed.iter().filter(|(t, _)| t.defines_only).count();
+    let with_errors: Vec<&StepTimes> = timed.iter().map(|(t, _)| t).filter(|t| t.parse_errors).collect();
+    let mb = |b: usize| b as f64 / 1e6;
+    println!(
+        "{} C/C++ files, {:.0} MB ({defines_only} read by the directives-only scan)",
+        timed.len(),
+        mb(timed.iter().map(|(_, b)| b).sum())
+    );
+    println!("{:<34} {:>8.1} s", "whole extraction", total);
+    for (label, s) in [
+        ("directives-only scan", sum(&|t| t.defines_scan)),
+        ("preprocessor blanking (prepare)", sum(&|t| t.prepare)),
+        ("skimming bodies", sum(&|t| t.skim)),
+        ("macro blanking (neutralize)", sum(&|t| t.neutralize)),
+        ("first parse (tree-sitter)", sum(&|t| t.parse)),
+        ("rest (walk, recovery, refs, reparse)", total - steps),
+    ] {
+        println!("{label:<34} {s:>8.1} s {:>5.1}%", share(s));
+    }
+    println!(
+        "parsed {:.0} MB; {} trees with errors: {:.0} MB parsed in {:.1} s",
+        mb(timed.iter().map(|(t, _)| t.parsed_bytes).sum()),
+        with_errors.len(),
+        mb(with_errors.iter().map(|t| t.parsed_bytes).sum()),
+        with_errors.iter().map(|t| t.parse).sum::<f64>()
+    );
+    Ok(())
 }

@@ -326,6 +326,14 @@ struct LocalNames<'a> {
 }
 
 impl<'a> LocalNames<'a> {
+    fn with_capacity(names: usize) -> LocalNames<'a> {
+        LocalNames {
+            ids: HashMap::with_capacity_and_hasher(names, FastHash),
+            names: Vec::with_capacity(names * 8),
+            spans: Vec::with_capacity(names),
+        }
+    }
+
     fn id(&mut self, name: &'a [u8]) -> u32 {
         if let Some(&id) = self.ids.get(name) {
             return id;
@@ -345,7 +353,9 @@ where
     let bytes = read(i)?;
     let lang = f.language.or_else(|| language_for_path(&f.path, &bytes))?;
     let (fs, refs) = extract_raw(lang, &bytes, options);
-    let mut local = LocalNames::default();
+    // A file names a few distinct names per reference: sized once, the table is not rehashed as
+    // it fills.
+    let mut local = LocalNames::with_capacity(fs.definitions.len() + fs.declarations.len() + refs.len() / 4);
     // Definitions first, then declarations: caller indexes point into definitions, which come first.
     let mut defs = Vec::with_capacity(fs.definitions.len() + fs.declarations.len());
     for (list, is_decl) in [(&fs.definitions, false), (&fs.declarations, true)] {
@@ -369,7 +379,7 @@ where
     let seen_before = local.spans.len();
     let mut seen = vec![false; seen_before];
     for r in &refs {
-        let name = r.name(&bytes).as_bytes();
+        let name = r.name_bytes(&bytes);
         if name.len() > MAX_NAME {
             continue;
         }

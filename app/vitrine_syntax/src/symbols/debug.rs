@@ -55,3 +55,70 @@ pub fn debug_skim(source: &[u8]) -> Option<Vec<u8>> {
 pub fn debug_tree_len(lang: Language, source: &[u8]) -> usize {
     parse(lang, source, None, None).map(|t| t.root_node().descendant_count()).unwrap_or(0)
 }
+
+/// Seconds spent in each step of the symbol index's extraction of one C or C++ file (for
+/// `symbench steps`: where the build's time goes).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StepTimes {
+    /// The whole extraction, as the index runs it (`extract_raw` with bodies skimmed).
+    pub total: f64,
+    /// The directives-only scan (`defines::scan`), which ends the extraction when it succeeds.
+    pub defines_scan: f64,
+    /// Whether the file was read by the directives-only scan (no other step then runs).
+    pub defines_only: bool,
+    /// Preprocessor branches and statement macros blanked (`preproc::prepare`).
+    pub prepare: f64,
+    /// Bodies and initializers read lexically and emptied (`skim::skim`).
+    pub skim: f64,
+    /// Attribute-like macros blanked (`macros::neutralize`).
+    pub neutralize: f64,
+    /// The first tree-sitter parse of the emptied text.
+    pub parse: f64,
+    /// Bytes of that text (what tree-sitter reads).
+    pub parsed_bytes: usize,
+    /// Whether that tree has ERROR or MISSING nodes.
+    pub parse_errors: bool,
+}
+
+/// Times the steps of the index's extraction of a C or C++ file, each run again on its own after
+/// a timed whole extraction (so `total` minus the steps is the walk, the recovery, the references
+/// and any second parse). `None` for other languages.
+pub fn debug_step_times(lang: Language, source: &[u8]) -> Option<StepTimes> {
+    use std::time::Instant;
+    if !matches!(lang, Language::C | Language::Cpp) {
+        return None;
+    }
+    let options = super::ExtractOptions {
+        skim_bodies: true,
+        parse_timeout: Some(crate::index::PARSE_TIMEOUT),
+        ..super::ExtractOptions::default()
+    };
+    let mut t = StepTimes::default();
+    let clock = Instant::now();
+    let _ = super::extract_raw(lang, source, &options);
+    t.total = clock.elapsed().as_secs_f64();
+    let clock = Instant::now();
+    t.defines_only = crate::defines::scan(source).is_some();
+    t.defines_scan = clock.elapsed().as_secs_f64();
+    if t.defines_only {
+        return Some(t);
+    }
+    let clock = Instant::now();
+    let prepared = crate::preproc::prepare(lang, source);
+    t.prepare = clock.elapsed().as_secs_f64();
+    let original: &[u8] = prepared.as_ref().map_or(source, |p| p.source.as_slice());
+    let clock = Instant::now();
+    let skimmed = crate::skim::skim(original);
+    t.skim = clock.elapsed().as_secs_f64();
+    let first = skimmed.as_ref().map_or(original, |s| s.source.as_slice());
+    let clock = Instant::now();
+    let neutralized = crate::macros::neutralize(first);
+    t.neutralize = clock.elapsed().as_secs_f64();
+    let text = neutralized.as_deref().unwrap_or(first);
+    let clock = Instant::now();
+    let tree = parse(lang, text, options.parse_timeout, None);
+    t.parse = clock.elapsed().as_secs_f64();
+    t.parsed_bytes = text.len();
+    t.parse_errors = tree.is_some_and(|tree| tree.root_node().has_error());
+    Some(t)
+}

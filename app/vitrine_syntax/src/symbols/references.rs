@@ -33,6 +33,16 @@ impl RawRef {
                 .unwrap_or_default(),
         }
     }
+
+    /// [`RawRef::name`] as bytes: the same bytes (empty where the span is not UTF-8), without
+    /// validating a span of ASCII, which nearly every identifier is.
+    pub fn name_bytes<'s>(&'s self, source: &'s [u8]) -> &'s [u8] {
+        match (&self.owned, source.get(self.start as usize..self.end as usize)) {
+            (Some(name), _) => name.as_bytes(),
+            (None, Some(span)) if span.is_ascii() => span,
+            (None, _) => self.name(source).as_bytes(),
+        }
+    }
 }
 
 /// Sets each reference's innermost enclosing definition in one sweep (references sorted by byte,

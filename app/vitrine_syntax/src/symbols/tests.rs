@@ -200,3 +200,49 @@ fn a_kind_index_is_its_position_in_all() {
         assert_eq!(usize::from(k.index()), i, "{k:?}");
     }
 }
+
+/// The index reads reference names as bytes without validating ASCII spans; the bytes must be
+/// those of `RawRef::name`: the span, a name built from several nodes, or empty where the span is
+/// not UTF-8.
+#[test]
+fn reference_name_bytes_are_the_names() {
+    let source: &[u8] = b"int f(void) { return caf\xc3\xa9 + g\xff(h); }";
+    let at = |start: u32, end: u32, owned: Option<&str>| RawRef {
+        start,
+        end,
+        kind: RefKind::Other,
+        at: Point::default(),
+        enclosing: None,
+        owned: owned.map(Into::into),
+    };
+    let cases =
+        [at(21, 26, None), at(29, 31, None), at(4, 5, None), at(0, 3, Some("a::b")), at(40, 90, None)];
+    for r in &cases {
+        assert_eq!(r.name_bytes(source), r.name(source).as_bytes());
+    }
+    assert_eq!(cases[0].name_bytes(source), "café".as_bytes());
+    assert_eq!(cases[1].name_bytes(source), b"");
+    assert_eq!(cases[2].name_bytes(source), b"f");
+    assert_eq!(cases[3].name_bytes(source), b"a::b");
+    // The extracted references, one by one.
+    let (_, refs) =
+        extract_raw(Language::C, KERNEL, &ExtractOptions { skim_bodies: true, ..Default::default() });
+    assert!(refs.len() > 20);
+    for r in &refs {
+        assert_eq!(r.name_bytes(KERNEL), r.name(KERNEL).as_bytes());
+    }
+}
+
+/// `symbench steps` times the steps the index runs: a directives-only header stops at the scan, a
+/// C file goes through the parse (its bytes as the grammar reads them: bodies emptied), and other
+/// languages are not timed.
+#[test]
+fn step_times_follow_the_index_pipeline() {
+    let header = super::debug::debug_step_times(Language::C, b"#define A 1\n#include <x.h>\n").unwrap();
+    assert!(header.defines_only);
+    assert_eq!(header.parsed_bytes, 0);
+    let c = super::debug::debug_step_times(Language::C, KERNEL).unwrap();
+    assert!(!c.defines_only);
+    assert!(c.parsed_bytes > 0 && c.parsed_bytes < KERNEL.len(), "bodies are emptied before the parse");
+    assert!(super::debug::debug_step_times(Language::Python, b"def f():\n    pass\n").is_none());
+}
