@@ -404,6 +404,11 @@ fn copies_fixture() -> Pair {
     a.file("twice.h", lines(12, "twice"));
     b.file("one/twice.h", lines(12, "twice"));
     b.file("two/twice.h", lines(12, "twice"));
+    // The same, where path order and git's tree-walk order differ (`-` sorts before `/`): the rename
+    // goes to the last destination in the walk, `t/a-b.h`, after `t/a/x.h`.
+    a.file("walk.h", lines(12, "walk"));
+    b.file("t/a-b.h", lines(12, "walk"));
+    b.file("t/a/x.h", lines(12, "walk"));
     p
 }
 
@@ -424,6 +429,8 @@ fn copies_agree_with_git() {
         ("lib3/util_copy.c", "renamed"),
         ("one/twice.h", "copied"),
         ("two/twice.h", "renamed"),
+        ("t/a/x.h", "copied"),
+        ("t/a-b.h", "renamed"),
     ] {
         assert!(st.contains(&(path.to_owned(), status.to_owned())), "{path} {status}: {st:?}");
     }

@@ -197,8 +197,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: &DiffOptions) -> Result<Sna
     let news: Vec<&FileEntry> = new.files().iter().filter(|f| f.in_tree).collect();
 
     // Both lists are sorted by path bytes: walk them together. The rename (and copy) sources are the
-    // deleted files and, with copies, the old side of every modified file, in path order as git
-    // registers them.
+    // deleted files and, with copies, the old side of every modified file.
     let mut pairs: Vec<(&FileEntry, &FileEntry)> = Vec::new();
     let mut sources: Vec<Source<'_>> = Vec::new();
     let mut added: Vec<&FileEntry> = Vec::new();
@@ -231,8 +230,13 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: &DiffOptions) -> Result<Sna
         }
     }
 
+    // git's rename detection sees sources and destinations in its diff queue's order, a tree walk:
+    // the first of several exact matches, ties in the matrix and which pairing of a source is its
+    // rename all follow it.
+    sources.sort_by(|a, b| tree_order(a.entry.path.as_bytes(), b.entry.path.as_bytes()));
+    added.sort_by(|a, b| tree_order(a.path.as_bytes(), b.path.as_bytes()));
     let found = if options.renames { find_renames(old, new, &sources, &added, options)? } else { Vec::new() };
-    let statuses = rename_or_copy(&sources, &added, &found);
+    let statuses = rename_or_copy(&sources, &found);
     let mut src_used = vec![false; sources.len()];
     let mut dst_used = vec![false; added.len()];
     for r in &found {
@@ -349,16 +353,15 @@ fn tree_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 
 /// Whether each pairing is a rename or a copy, as git's `diff_resolve_rename_copy` decides: a source
 /// that is still there (modified) is only ever copied; a deleted source used by several destinations
-/// is copied to all of them but the last in the diff's order, which is its rename.
-fn rename_or_copy(sources: &[Source<'_>], added: &[&FileEntry], found: &[Rename]) -> Vec<Status> {
+/// is copied to all of them but the last in the diff's order (destinations are in that order), which is
+/// its rename.
+fn rename_or_copy(sources: &[Source<'_>], found: &[Rename]) -> Vec<Status> {
     let mut uses = vec![0usize; sources.len()];
     for r in found {
         uses[r.src] += 1;
     }
     let mut order: Vec<usize> = (0..found.len()).collect();
-    order.sort_by(|&x, &y| {
-        tree_order(added[found[x].dst].path.as_bytes(), added[found[y].dst].path.as_bytes())
-    });
+    order.sort_by_key(|&k| found[k].dst);
     let mut statuses = vec![Status::Renamed; found.len()];
     for k in order {
         let src = found[k].src;
@@ -456,7 +459,7 @@ impl Pairing {
 
 /// Rename detection, step 1, as git's `find_identical_files`. Exact matches: same blob and same kind of
 /// entry. An unused source scores one more than a used one (with copies only: without, a used source
-/// is out), a source with the same basename one more; the first best in path order wins, and at most
+/// is out), a source with the same basename one more; the first best in tree order wins, and at most
 /// 100 candidates are looked at.
 fn exact_renames(sources: &[Source<'_>], added: &[&FileEntry], p: &mut Pairing) {
     let mut by_blob: HashMap<(Sha256Id, bool), Vec<usize>> = HashMap::new();
@@ -552,7 +555,7 @@ fn matrix_renames(
             best
         })
         .collect();
-    // Highest score first; on a tie, a same-basename pair, then path order of destination, source.
+    // Highest score first; on a tie, a same-basename pair, then tree order of destination, source.
     candidates.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.3.cmp(&b.3)).then(a.2.cmp(&b.2)));
     let passes: &[bool] = if p.copies { &[false, true] } else { &[false] };
     for &copies in passes {
