@@ -97,7 +97,7 @@ records() {
   tr '\0' '\n' < "$OUT/$1.out" | awk -v old="$OLD/" -v new="$NEW/" '
     /^[0-9-]+\t[0-9-]+\t$/ { counts = $0; getline o; getline n
       o = (o != "/dev/null") ? substr(o, length(old) + 1) : ""; n = (n != "/dev/null") ? substr(n, length(new) + 1) : ""
-      print counts ((o == "" || n == "" || o == n) ? o n : o " => " n) }' | LC_ALL=C sort > "$OUT/$1.records"
+      print counts ((o == "") ? n : (n == "" || o == n) ? o : o " => " n) }' | LC_ALL=C sort > "$OUT/$1.records"
   LC_ALL=C sort "$OUT/$2.out" > "$OUT/$2.records"
   echo "records $3: git $(wc -l < "$OUT/$1.records"), vitrine $(wc -l < "$OUT/$2.records")"
   if cmp -s "$OUT/$1.records" "$OUT/$2.records"; then echo "records $3: identical (counts and paths)"; else
