@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Update-review benchmark on the Linux pair: the Linux tree against one copy of it in which a script
-# changes 2% of the files (edits, renames with and without an edit, deletions, and as many additions).
+# changes 2% of the files (edits, renames with and without an edit, deletions, copies with an edit, and
+# as many additions as deletions).
 # In one run: `vitrine diff --stat` beside `git diff --no-index -M --numstat` (target <= 0.5x), cold
 # (neither snapshot seen before) and warm (both ingested before), with wall and CPU time, peak memory and
 # whether they list the same records, then the window's "Compare with…" once both
