@@ -80,7 +80,12 @@ fn side(p: &str, prefix: &str) -> Option<String> {
 
 /// `git diff --no-index -M --numstat -z a b`: every record is `A\tD\t\0old\0new\0` in this mode.
 fn git_numstat(root: &Path) -> BTreeSet<Stat> {
-    let out = String::from_utf8(git(root, &["--numstat"])).unwrap();
+    git_numstat_with(root, &[])
+}
+
+/// [`git_numstat`] with more options (`-C`).
+fn git_numstat_with(root: &Path, extra: &[&str]) -> BTreeSet<Stat> {
+    let out = String::from_utf8(git(root, &[extra, &["--numstat"]].concat())).unwrap();
     let mut fields = out.split('\0');
     let mut stats = BTreeSet::new();
     while let Some(head) = fields.next() {
@@ -111,16 +116,65 @@ fn git_renames(root: &Path) -> BTreeSet<(String, String, u8)> {
     renames
 }
 
+/// Every record of `git diff --no-index -M --name-status -z a b` (and `extra` options): (status with
+/// its score, old path, new path), the old path `None` when added, the new one `None` when deleted.
+fn git_name_status(root: &Path, extra: &[&str]) -> BTreeSet<(String, Option<String>, Option<String>)> {
+    let out = String::from_utf8(git(root, &[extra, &["--name-status"]].concat())).unwrap();
+    let mut fields = out.split('\0').filter(|f| !f.is_empty());
+    let mut records = BTreeSet::new();
+    while let Some(status) = fields.next() {
+        let first = fields.next().unwrap();
+        // A modified file is named once, by its old side's path.
+        let record = match status.as_bytes()[0] {
+            b'R' | b'C' => (status.to_owned(), side(first, "a/"), side(fields.next().unwrap(), "b/")),
+            b'A' => (status.to_owned(), None, side(first, "b/")),
+            b'D' => (status.to_owned(), side(first, "a/"), None),
+            _ => (status.to_owned(), side(first, "a/"), side(first, "a/")),
+        };
+        records.insert(record);
+    }
+    records
+}
+
+/// The same records from `vitrine diff --json`.
+fn vitrine_name_status(json: &serde_json::Value) -> BTreeSet<(String, Option<String>, Option<String>)> {
+    let letter = |s: &str| match s {
+        "added" => "A",
+        "deleted" => "D",
+        "modified" => "M",
+        "renamed" => "R",
+        "copied" => "C",
+        "type-changed" => "T",
+        other => panic!("unknown status {other}"),
+    };
+    json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let mut status = letter(f["status"].as_str().unwrap()).to_owned();
+            if let Some(s) = f["similarity"].as_u64() {
+                status.push_str(&format!("{s:03}"));
+            }
+            let path = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+            (status, path(&f["old_path"]), path(&f["new_path"]))
+        })
+        .collect()
+}
+
 fn vitrine_json(root: &Path) -> serde_json::Value {
+    vitrine_json_with(root, &[])
+}
+
+/// `vitrine diff a b --json` with more options (`-C`).
+fn vitrine_json_with(root: &Path, extra: &[&str]) -> serde_json::Value {
     let (_d, data) = data_dir();
-    let (code, out, err) = vitrine_os(&[
-        "--data".as_ref(),
-        arg(&data),
-        "diff".as_ref(),
-        arg(&root.join("a")),
-        arg(&root.join("b")),
-        "--json".as_ref(),
-    ]);
+    let (a, b) = (root.join("a"), root.join("b"));
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["--data".as_ref(), arg(&data), "diff".as_ref(), arg(&a), arg(&b)];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    args.push("--json".as_ref());
+    let (code, out, err) = vitrine_os(&args);
     assert_eq!(code, 0, "{err}");
     serde_json::from_str(&out).unwrap()
 }
@@ -323,6 +377,68 @@ fn many_renames_with_edits_agree_with_git() {
     assert!(renames.iter().any(|(_, n, _)| n.starts_with("e/f")), "{renames:?}");
     assert!(renames.iter().any(|(_, _, s)| *s < 100), "{renames:?}");
     assert!(renames.len() < 40, "some files are edited past 50%: {renames:?}");
+}
+
+/// Copies as `git diff -M -C` finds them: from a file modified in the same diff (with edits and exact),
+/// never from an unchanged file (git needs `--find-copies-harder` for that), and from a deleted file
+/// that is also renamed (the last destination in the diff's order is the rename, the others copies).
+fn copies_fixture() -> Pair {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    // A modified file, copied with edits into another directory and exactly under another name.
+    let body = lines(30, "parser");
+    a.file("src/parser.c", &body);
+    b.file("src/parser.c", body.replace("number 2 ", "two "));
+    b.file("vendor/parser_copy.c", body.replace("number 12 ", "twelve ") + "extra line\n");
+    b.file("src/parser_old.c", &body);
+    // An unchanged file and its exact copy: added, not copied.
+    a.file("keep.c", lines(20, "keep"));
+    b.file("keep.c", lines(20, "keep"));
+    b.file("keep_copy.c", lines(20, "keep"));
+    // A deleted file renamed exactly and copied with edits: one rename, one copy.
+    let body = lines(25, "util");
+    a.file("lib/util.c", &body);
+    b.file("lib2/util.c", &body);
+    b.file("lib3/util_copy.c", body.replace("number 9 ", "nine "));
+    // A deleted file copied exactly twice.
+    a.file("twice.h", lines(12, "twice"));
+    b.file("one/twice.h", lines(12, "twice"));
+    b.file("two/twice.h", lines(12, "twice"));
+    // The same, where path order and git's tree-walk order differ (`-` sorts before `/`): the rename
+    // goes to the last destination in the walk, `t/a-b.h`, after `t/a/x.h`.
+    a.file("walk.h", lines(12, "walk"));
+    b.file("t/a-b.h", lines(12, "walk"));
+    b.file("t/a/x.h", lines(12, "walk"));
+    p
+}
+
+#[test]
+fn copies_agree_with_git() {
+    let p = copies_fixture();
+    let json = vitrine_json_with(p.root.path(), &["-C"]);
+    let ours = vitrine_name_status(&json);
+    assert_eq!(ours, git_name_status(p.root.path(), &["-C"]));
+    assert_eq!(vitrine_numstat(&json), git_numstat_with(p.root.path(), &["-C"]));
+    let st = statuses(&json);
+    for (path, status) in [
+        ("src/parser.c", "modified"),
+        ("vendor/parser_copy.c", "copied"),
+        ("src/parser_old.c", "copied"),
+        ("keep_copy.c", "added"),
+        ("lib2/util.c", "copied"),
+        ("lib3/util_copy.c", "renamed"),
+        ("one/twice.h", "copied"),
+        ("two/twice.h", "renamed"),
+        ("t/a/x.h", "copied"),
+        ("t/a-b.h", "renamed"),
+    ] {
+        assert!(st.contains(&(path.to_owned(), status.to_owned())), "{path} {status}: {st:?}");
+    }
+    assert!(ours.iter().any(|(s, _, n)| s.starts_with('C') && s != "C100" && n.is_some()), "{ours:?}");
+    // Without -C the same pair has no copies, as git without -C.
+    let json = vitrine_json(p.root.path());
+    assert_eq!(vitrine_name_status(&json), git_name_status(p.root.path(), &[]));
+    assert!(!statuses(&json).iter().any(|(_, s)| s == "copied"));
 }
 
 #[test]

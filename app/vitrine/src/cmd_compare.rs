@@ -10,8 +10,8 @@ use crate::common::{Ctx, Exit};
 
 #[derive(Debug, Subcommand)]
 pub enum CompareCmd {
-    /// List the files an update changed: added, deleted, modified, renamed (with similarity %),
-    /// type changes (file <-> symlink), mode changes, and lines added and deleted, as
+    /// List the files an update changed: added, deleted, modified, renamed or (with -C) copied, with
+    /// similarity %, type changes (file <-> symlink), mode changes, and lines added and deleted, as
     /// `git diff --no-index -M --numstat` counts them.
     Diff(DiffArgs),
     /// Carry the threads of OLD's review over to NEW's review: one signed anchor-port entry per thread
@@ -58,9 +58,13 @@ pub struct DiffArgs {
     /// Minimum similarity of a rename, in percent.
     #[arg(long, value_name = "PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub rename_threshold: u8,
-    /// Do not detect renames.
-    #[arg(long)]
+    /// Do not detect renames (nor copies).
+    #[arg(long, conflicts_with = "find_copies")]
     pub no_renames: bool,
+    /// Also detect copies, as `git diff -C`: a new file similar to a file modified in the same update
+    /// (status copied, with similarity %). Files the update did not change are not copy sources.
+    #[arg(short = 'C', long)]
+    pub find_copies: bool,
 }
 
 pub fn run(cmd: CompareCmd, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
@@ -83,6 +87,7 @@ fn diff(a: DiffArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let new = ctx.open_snapshot_cached(&a.new, true)?;
     let options = vitrine_compare::DiffOptions {
         renames: !a.no_renames,
+        copies: a.find_copies,
         rename_threshold: a.rename_threshold,
         ..Default::default()
     };
@@ -139,12 +144,13 @@ fn summary(
     let count = |st: vitrine_compare::Status| d.files.iter().filter(|f| f.status == st).count();
     writeln!(
         ctx.out,
-        "{} files changed: {} added, {} deleted, {} modified, {} renamed, {} type-changed",
+        "{} files changed: {} added, {} deleted, {} modified, {} renamed, {} copied, {} type-changed",
         d.files.len(),
         count(vitrine_compare::Status::Added),
         count(vitrine_compare::Status::Deleted),
         count(vitrine_compare::Status::Modified),
         count(vitrine_compare::Status::Renamed),
+        count(vitrine_compare::Status::Copied),
         count(vitrine_compare::Status::TypeChanged),
     )?;
     writeln!(ctx.out, "\nnew findings: {}", s.new_findings.len())?;

@@ -203,8 +203,7 @@ pub fn carry_threads(
             &computed
         }
     };
-    let changes: HashMap<&str, &FileChange> =
-        d.files.iter().filter_map(|f| Some((f.old_path.as_deref()?, f))).collect();
+    let changes = changes_by_old_path(d);
     // Keyed by the path's one-to-one text form, which is how the diff names files: a thread on
     // `cafe\u{301}.c` is never taken for one on `caf\u{e9}.c`.
     let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -447,8 +446,7 @@ pub fn disproved_outdated<'e>(
         return Ok(Vec::new());
     }
     let d = crate::diff(old, new, &DiffOptions::default())?;
-    let changes: HashMap<&str, &FileChange> =
-        d.files.iter().filter_map(|f| Some((f.old_path.as_deref()?, f))).collect();
+    let changes = changes_by_old_path(&d);
     let mut problems = Vec::new();
     for (name, b) in claims {
         let from = b.from.as_target();
@@ -488,4 +486,14 @@ pub fn disproved_outdated<'e>(
         }
     }
     Ok(problems)
+}
+
+/// The diff's changes by old path. A copy leaves its source where it was (listed modified, or renamed
+/// elsewhere), so it never says where a thread went.
+fn changes_by_old_path(d: &SnapshotDiff) -> HashMap<&str, &FileChange> {
+    d.files
+        .iter()
+        .filter(|f| f.status != crate::Status::Copied)
+        .filter_map(|f| Some((f.old_path.as_deref()?, f)))
+        .collect()
 }

@@ -1,5 +1,6 @@
-//! Snapshot comparison: which files an update added, deleted, modified, renamed or changed in type,
-//! with git's rename detection (`-M`, 50%) and the line counts `git diff --numstat` prints.
+//! Snapshot comparison: which files an update added, deleted, modified, renamed, copied or changed in
+//! type, with git's rename and copy detection (`-M`, `-C`, 50%) and the line counts `git diff --numstat`
+//! prints.
 //!
 //! Files whose blob id and mode are equal on both sides are skipped without being read. Line counts
 //! come from imara-diff's Myers algorithm (git's default diff algorithm, with its heuristics) behind
@@ -68,7 +69,8 @@ pub enum Status {
     Modified,
     /// Another path with similar content (git's `-M`, similarity at least 50%).
     Renamed,
-    /// A copy of another file (git's `C`); not produced today, since only renames are detected.
+    /// A copy of another file that is still there, modified, or of a deleted file renamed elsewhere
+    /// too (git's `-C`, similarity at least 50%); only when [`DiffOptions::copies`] asks for it.
     Copied,
     /// Same path, another kind of entry (a regular file became a symlink or the reverse).
     TypeChanged,
@@ -153,6 +155,10 @@ pub struct SnapshotDiff {
 pub struct DiffOptions {
     /// Detect renames (git's `-M`).
     pub renames: bool,
+    /// Also detect copies (git's `-C`, with `renames`): a new file similar to a file modified in the
+    /// same diff, or a second copy of a deleted one. As in git without `--find-copies-harder`, files
+    /// that did not change are not copy sources.
+    pub copies: bool,
     /// Minimum similarity of an inexact rename, in percent (git's default 50).
     pub rename_threshold: u8,
     /// Inexact rename detection is skipped when deleted × added files exceed this squared (git's
@@ -162,7 +168,7 @@ pub struct DiffOptions {
 
 impl Default for DiffOptions {
     fn default() -> DiffOptions {
-        DiffOptions { renames: true, rename_threshold: 50, rename_limit: 1000 }
+        DiffOptions { renames: true, copies: false, rename_threshold: 50, rename_limit: 1000 }
     }
 }
 
@@ -190,22 +196,26 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: &DiffOptions) -> Result<Sna
     let olds: Vec<&FileEntry> = old.files().iter().filter(|f| f.in_tree).collect();
     let news: Vec<&FileEntry> = new.files().iter().filter(|f| f.in_tree).collect();
 
-    // Both lists are sorted by path bytes: walk them together.
+    // Both lists are sorted by path bytes: walk them together. The rename (and copy) sources are the
+    // deleted files and, with copies, the old side of every modified file.
     let mut pairs: Vec<(&FileEntry, &FileEntry)> = Vec::new();
-    let mut deleted: Vec<&FileEntry> = Vec::new();
+    let mut sources: Vec<Source<'_>> = Vec::new();
     let mut added: Vec<&FileEntry> = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < olds.len() || j < news.len() {
         match (olds.get(i), news.get(j)) {
             (Some(o), Some(n)) if o.path.as_bytes() == n.path.as_bytes() => {
                 if o.blob_sha256 != n.blob_sha256 || o.kind.git_mode() != n.kind.git_mode() {
+                    if options.copies {
+                        sources.push(Source { entry: o, modified: true });
+                    }
                     pairs.push((o, n));
                 }
                 i += 1;
                 j += 1;
             }
             (Some(o), Some(n)) if o.path.as_bytes() < n.path.as_bytes() => {
-                deleted.push(o);
+                sources.push(Source { entry: o, modified: false });
                 i += 1;
             }
             (Some(_), Some(n)) | (None, Some(n)) => {
@@ -213,37 +223,48 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: &DiffOptions) -> Result<Sna
                 j += 1;
             }
             (Some(o), None) => {
-                deleted.push(o);
+                sources.push(Source { entry: o, modified: false });
                 i += 1;
             }
             (None, None) => break,
         }
     }
 
-    let renames =
-        if options.renames { find_renames(old, new, &deleted, &added, options)? } else { Vec::new() };
-    let mut src_used = vec![false; deleted.len()];
+    // git's rename detection sees sources and destinations in its diff queue's order, a tree walk:
+    // the first of several exact matches, ties in the matrix and which pairing of a source is its
+    // rename all follow it.
+    sources.sort_by(|a, b| tree_order(a.entry.path.as_bytes(), b.entry.path.as_bytes()));
+    added.sort_by(|a, b| tree_order(a.path.as_bytes(), b.path.as_bytes()));
+    let found = if options.renames { find_renames(old, new, &sources, &added, options)? } else { Vec::new() };
+    let statuses = rename_or_copy(&sources, &found);
+    let mut src_used = vec![false; sources.len()];
     let mut dst_used = vec![false; added.len()];
-    for r in &renames {
+    for r in &found {
         src_used[r.src] = true;
         dst_used[r.dst] = true;
     }
 
     let mut jobs: Vec<Job<'_>> = Vec::new();
     for (o, n) in pairs {
-        jobs.push(Job { old: Some(o), new: Some(n), score: None });
+        jobs.push(Job { old: Some(o), new: Some(n), found: None });
     }
-    for r in &renames {
-        jobs.push(Job { old: Some(deleted[r.src]), new: Some(added[r.dst]), score: Some(r.score) });
+    for (r, status) in found.iter().zip(statuses) {
+        jobs.push(Job {
+            old: Some(sources[r.src].entry),
+            new: Some(added[r.dst]),
+            found: Some((status, r.score)),
+        });
     }
-    for (k, d) in deleted.iter().enumerate() {
-        if !src_used[k] {
-            jobs.push(Job { old: Some(d), new: None, score: None });
+    // A modified source stays where it is, listed as modified; a deleted one is deleted unless a
+    // rename or copy took it.
+    for (k, s) in sources.iter().enumerate() {
+        if !s.modified && !src_used[k] {
+            jobs.push(Job { old: Some(s.entry), new: None, found: None });
         }
     }
     for (k, a) in added.iter().enumerate() {
         if !dst_used[k] {
-            jobs.push(Job { old: None, new: Some(a), score: None });
+            jobs.push(Job { old: None, new: Some(a), found: None });
         }
     }
     let mut files = jobs.into_par_iter().map(|job| job.run(old, new)).collect::<Result<Vec<_>, _>>()?;
@@ -251,11 +272,18 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: &DiffOptions) -> Result<Sna
     Ok(SnapshotDiff { old: old.ids().clone(), new: new.ids().clone(), files })
 }
 
+/// A rename or copy source: a deleted file, or (with copies) the old side of a modified one.
+struct Source<'a> {
+    entry: &'a FileEntry,
+    /// The file is still there, modified: it can only be copied, never renamed.
+    modified: bool,
+}
+
 struct Job<'a> {
     old: Option<&'a FileEntry>,
     new: Option<&'a FileEntry>,
-    /// A rename's score (git's scale).
-    score: Option<u64>,
+    /// A rename's or copy's status and score (git's scale).
+    found: Option<(Status, u64)>,
 }
 
 impl Job<'_> {
@@ -264,8 +292,8 @@ impl Job<'_> {
         let read_new = |e: &FileEntry| read(new_snap, e, Side::New);
         let (status, counts) = match (self.old, self.new) {
             (Some(o), Some(n)) => {
-                let status = if self.score.is_some() {
-                    Status::Renamed
+                let status = if let Some((status, _)) = self.found {
+                    status
                 } else if is_link(o) != is_link(n) {
                     Status::TypeChanged
                 } else {
@@ -289,7 +317,7 @@ impl Job<'_> {
             new_path: self.new.map(|e| e.path.display()),
             old_mode: self.old.map(|e| e.kind.git_mode()),
             new_mode: self.new.map(|e| e.kind.git_mode()),
-            similarity: self.score.map(|s| (s * 100 / MAX_SCORE) as u8),
+            similarity: self.found.map(|(_, s)| (s * 100 / MAX_SCORE) as u8),
             additions: counts.map(|c| c.0),
             deletions: counts.map(|c| c.1),
             old_blob: self.old.map(|e| e.blob_sha256),
@@ -306,7 +334,7 @@ fn read(snap: &Snapshot, e: &FileEntry, side: Side) -> Result<Vec<u8>, CompareEr
     snap.read(e).map_err(|source| CompareError::Read { path: e.path.display(), side, source })
 }
 
-/// One detected rename: indexes into the deleted and added lists, and git's score.
+/// One detected rename or copy: indexes into the sources and added lists, and git's score.
 struct Rename {
     src: usize,
     dst: usize,
@@ -317,27 +345,59 @@ fn basename(e: &FileEntry) -> &[u8] {
     e.path.file_name()
 }
 
-/// git's diffcore-rename for `-M`: exact renames by blob id, then unique basenames at a raised
-/// threshold, then the similarity matrix keeping the best 4 sources per destination.
+/// The order of git's diff queue: a tree walk, so paths compare component by component (`a/x` comes
+/// before `a-b`, although `-` sorts before `/`).
+fn tree_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    a.split(|&c| c == b'/').cmp(b.split(|&c| c == b'/'))
+}
+
+/// Whether each pairing is a rename or a copy, as git's `diff_resolve_rename_copy` decides: a source
+/// that is still there (modified) is only ever copied; a deleted source used by several destinations
+/// is copied to all of them but the last in the diff's order (destinations are in that order), which is
+/// its rename.
+fn rename_or_copy(sources: &[Source<'_>], found: &[Rename]) -> Vec<Status> {
+    let mut uses = vec![0usize; sources.len()];
+    for r in found {
+        uses[r.src] += 1;
+    }
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by_key(|&k| found[k].dst);
+    let mut statuses = vec![Status::Renamed; found.len()];
+    for k in order {
+        let src = found[k].src;
+        uses[src] -= 1;
+        if sources[src].modified || uses[src] > 0 {
+            statuses[k] = Status::Copied;
+        }
+    }
+    statuses
+}
+
+/// git's diffcore-rename for `-M`, and for `-C` with copies: exact matches by blob id, then (renames
+/// only) unique basenames at a raised threshold, then the similarity matrix keeping the best 4 sources
+/// per destination, renames first and copies after.
 fn find_renames(
     old: &Snapshot,
     new: &Snapshot,
-    deleted: &[&FileEntry],
+    sources: &[Source<'_>],
     added: &[&FileEntry],
     options: &DiffOptions,
 ) -> Result<Vec<Rename>, CompareError> {
     let mut p = Pairing {
+        copies: options.copies,
         renames: Vec::new(),
-        src_used: vec![false; deleted.len()],
+        // git counts a modified source as used once by itself, so it is never renamed away.
+        src_used: sources.iter().map(|s| usize::from(s.modified)).collect(),
         dst_used: vec![false; added.len()],
     };
-    exact_renames(deleted, added, &mut p);
+    exact_renames(sources, added, &mut p);
     let min_score = u64::from(options.rename_threshold.min(100)) * MAX_SCORE / 100;
     if min_score >= MAX_SCORE {
         return Ok(p.renames);
     }
 
-    // Fingerprints of the regular files still unpaired (read once, in parallel).
+    // Fingerprints of the regular files that can still take part (read once, in parallel). Without
+    // copies a source already renamed is out; with copies every source stays one.
     let fingerprint =
         |snap: &Snapshot, e: &FileEntry, side: Side| -> Result<Option<Fingerprint>, CompareError> {
             if is_link(e) {
@@ -346,10 +406,10 @@ fn find_renames(
             let data = read(snap, e, side)?;
             Ok(Some(Fingerprint::new(&data, !is_binary(&data))))
         };
-    let src_fp: Vec<Option<Fingerprint>> = deleted
+    let src_fp: Vec<Option<Fingerprint>> = sources
         .par_iter()
         .enumerate()
-        .map(|(k, d)| if p.src_used[k] { Ok(None) } else { fingerprint(old, d, Side::Old) })
+        .map(|(k, s)| if p.src_out(k) { Ok(None) } else { fingerprint(old, s.entry, Side::Old) })
         .collect::<Result<_, _>>()?;
     let dst_fp: Vec<Option<Fingerprint>> = added
         .par_iter()
@@ -359,7 +419,7 @@ fn find_renames(
     let estimate = |s: usize, d: usize, min: u64| -> u64 {
         match (&src_fp[s], &dst_fp[d]) {
             (Some(sf), Some(df)) => {
-                let (ss, ds) = (deleted[s].size_bytes, added[d].size_bytes);
+                let (ss, ds) = (sources[s].entry.size_bytes, added[d].size_bytes);
                 if !similarity::sizes_compatible(ss, ds, min) {
                     return 0;
                 }
@@ -368,48 +428,70 @@ fn find_renames(
             _ => 0,
         }
     };
-    basename_renames(deleted, added, min_score, &estimate, &mut p);
-    matrix_renames(deleted, added, min_score, options.rename_limit, &estimate, &mut p);
+    if !options.copies {
+        basename_renames(sources, added, min_score, &estimate, &mut p);
+    }
+    matrix_renames(sources, added, min_score, options.rename_limit, &estimate, &mut p);
     Ok(p.renames)
 }
 
-/// The renames found so far, and which deleted (source) and added (destination) files they pair.
+/// The renames and copies found so far, how many times each source is used (git's `rename_used`), and
+/// which added files (destinations) are paired.
 struct Pairing {
+    copies: bool,
     renames: Vec<Rename>,
-    src_used: Vec<bool>,
+    src_used: Vec<usize>,
     dst_used: Vec<bool>,
 }
 
 impl Pairing {
     fn pair(&mut self, src: usize, dst: usize, score: u64) {
-        self.src_used[src] = true;
+        self.src_used[src] += 1;
         self.dst_used[dst] = true;
         self.renames.push(Rename { src, dst, score });
     }
+
+    /// Whether source `src` can no longer be paired: it is used and copies are off.
+    fn src_out(&self, src: usize) -> bool {
+        !self.copies && self.src_used[src] > 0
+    }
 }
 
-/// Rename detection, step 1. Exact renames: same blob and same kind of entry; an unused source with the
-/// same basename first, else the first unused source in path order.
-fn exact_renames(deleted: &[&FileEntry], added: &[&FileEntry], p: &mut Pairing) {
+/// Rename detection, step 1, as git's `find_identical_files`. Exact matches: same blob and same kind of
+/// entry. An unused source scores one more than a used one (with copies only: without, a used source
+/// is out), a source with the same basename one more; the first best in tree order wins, and at most
+/// 100 candidates are looked at.
+fn exact_renames(sources: &[Source<'_>], added: &[&FileEntry], p: &mut Pairing) {
     let mut by_blob: HashMap<(Sha256Id, bool), Vec<usize>> = HashMap::new();
-    for (k, d) in deleted.iter().enumerate() {
-        by_blob.entry((d.blob_sha256, is_link(d))).or_default().push(k);
+    for (k, s) in sources.iter().enumerate() {
+        by_blob.entry((s.entry.blob_sha256, is_link(s.entry))).or_default().push(k);
     }
     for (k, a) in added.iter().enumerate() {
         let Some(cands) = by_blob.get(&(a.blob_sha256, is_link(a))) else { continue };
-        let unused = cands.iter().copied().filter(|&s| !p.src_used[s]);
-        let best =
-            unused.clone().find(|&s| basename(deleted[s]) == basename(a)).or_else(|| unused.clone().next());
-        if let Some(s) = best {
+        let mut best: Option<(usize, u8)> = None;
+        for &s in cands.iter().take(100) {
+            if p.src_out(s) {
+                continue;
+            }
+            let score = u8::from(p.src_used[s] == 0) + u8::from(basename(sources[s].entry) == basename(a));
+            if best.is_none_or(|(_, b)| score > b) {
+                best = Some((s, score));
+                if score == 2 {
+                    break;
+                }
+            }
+        }
+        if let Some((s, _)) = best {
             p.pair(s, k, MAX_SCORE);
         }
     }
 }
 
-/// Rename detection, step 2. Basenames unique among the unpaired sources and among the unpaired
-/// destinations, at halfway between the threshold and 100%.
+/// Rename detection, step 2 (renames only: git skips it when it looks for copies). Basenames unique
+/// among the unpaired sources and among the unpaired destinations, at halfway between the threshold
+/// and 100%.
 fn basename_renames(
-    deleted: &[&FileEntry],
+    sources: &[Source<'_>],
     added: &[&FileEntry],
     min_score: u64,
     estimate: &dyn Fn(usize, usize, u64) -> u64,
@@ -417,18 +499,18 @@ fn basename_renames(
 ) {
     let basename_min = min_score + (MAX_SCORE - min_score) / 2;
     let mut src_names: HashMap<&[u8], Option<usize>> = HashMap::new();
-    for (k, d) in deleted.iter().enumerate().filter(|(k, _)| !p.src_used[*k]) {
-        src_names.entry(basename(d)).and_modify(|v| *v = None).or_insert(Some(k));
+    for (k, s) in sources.iter().enumerate().filter(|(k, _)| !p.src_out(*k)) {
+        src_names.entry(basename(s.entry)).and_modify(|v| *v = None).or_insert(Some(k));
     }
     let mut dst_names: HashMap<&[u8], Option<usize>> = HashMap::new();
     for (k, a) in added.iter().enumerate().filter(|(k, _)| !p.dst_used[*k]) {
         dst_names.entry(basename(a)).and_modify(|v| *v = None).or_insert(Some(k));
     }
-    for (s, entry) in deleted.iter().enumerate() {
-        if p.src_used[s] {
+    for (s, source) in sources.iter().enumerate() {
+        if p.src_out(s) {
             continue;
         }
-        let name = basename(entry);
+        let name = basename(source.entry);
         let (Some(Some(_)), Some(Some(d))) = (src_names.get(name), dst_names.get(name)) else { continue };
         let d = *d;
         let score = estimate(s, d, basename_min);
@@ -438,17 +520,19 @@ fn basename_renames(
     }
 }
 
-/// Rename detection, step 3. The similarity matrix of the unpaired files, unless it is larger than
-/// `rename_limit` squared: the best 4 sources per destination, then highest score first.
+/// Rename detection, step 3. The similarity matrix of the destinations still unpaired against the
+/// sources still in play, unless it is larger than `rename_limit` squared: the best 4 sources per
+/// destination, highest score first. Renames take unused sources first; with copies, a second pass
+/// pairs what is left with any source (git's `find_renames` twice).
 fn matrix_renames(
-    deleted: &[&FileEntry],
+    sources: &[Source<'_>],
     added: &[&FileEntry],
     min_score: u64,
     rename_limit: u64,
     estimate: &(dyn Fn(usize, usize, u64) -> u64 + Sync),
     p: &mut Pairing,
 ) {
-    let srcs: Vec<usize> = (0..deleted.len()).filter(|&s| !p.src_used[s]).collect();
+    let srcs: Vec<usize> = (0..sources.len()).filter(|&s| !p.src_out(s)).collect();
     let dsts: Vec<usize> = (0..added.len()).filter(|&d| !p.dst_used[d]).collect();
     let limit = rename_limit.max(1);
     if (srcs.len() as u128) * (dsts.len() as u128) > u128::from(limit) * u128::from(limit) {
@@ -464,19 +548,22 @@ fn matrix_renames(
                 if score < min_score {
                     continue;
                 }
-                best.push((score, basename(deleted[s]) == basename(added[d]), s, d));
+                best.push((score, basename(sources[s].entry) == basename(added[d]), s, d));
                 best.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
                 best.truncate(CANDIDATES_PER_DST);
             }
             best
         })
         .collect();
-    // Highest score first; on a tie, a same-basename pair, then path order of destination, source.
+    // Highest score first; on a tie, a same-basename pair, then tree order of destination, source.
     candidates.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.3.cmp(&b.3)).then(a.2.cmp(&b.2)));
-    for (score, _, s, d) in candidates {
-        if p.src_used[s] || p.dst_used[d] {
-            continue;
+    let passes: &[bool] = if p.copies { &[false, true] } else { &[false] };
+    for &copies in passes {
+        for &(score, _, s, d) in &candidates {
+            if p.dst_used[d] || (!copies && p.src_used[s] > 0) {
+                continue;
+            }
+            p.pair(s, d, score);
         }
-        p.pair(s, d, score);
     }
 }

@@ -965,9 +965,9 @@ impl AppState {
                 let Some(entry) = f.info.old_path.as_deref().and_then(|p| compared.old_entry(p)) else {
                     return;
                 };
-                let (path, tree) = (entry.path.display(), compared.old.ids().tree_sha256.to_string());
+                let (path, tree) = (entry.path.display(), compared.old.ids().tree_sha256);
                 let Some(r) = &mut self.review else { return };
-                if r.composer.as_ref().is_some_and(|c| c.before.as_ref() != Some(&tree) || c.path != path) {
+                if r.composer.as_ref().is_some_and(|c| c.before != Some(tree) || c.path != path) {
                     self.error = Some("An annotation is being written: submit or discard it first.".into());
                     return;
                 }

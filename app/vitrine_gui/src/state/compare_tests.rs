@@ -338,7 +338,7 @@ fn annotating_the_old_side_signs_it_in_the_old_review_and_carries_it_over() {
     let old = s.compare.as_ref().unwrap().compared().unwrap().old.clone();
     let old_tree = old.ids().tree_sha256.to_string();
     assert_eq!((c.path.as_str(), c.first, c.last), ("main.c", 11, 11));
-    assert_eq!(c.before.as_deref(), Some(old_tree.as_str()));
+    assert_eq!(c.before, Some(old.ids().tree_sha256));
     c.body = "v1 set it to 10; why 11 now?".into();
     s.apply(ReviewCmd::EditComposer(c));
     s.apply(ReviewCmd::SubmitAnnotation);

@@ -12,7 +12,7 @@ use crate::state::errors::error_chain;
 use serde::{Deserialize, Serialize};
 use vitrine_record::entry::{Target, quote_lines};
 use vitrine_record::{Class, Draft, Kind, Problem, Review, Severity, Signer, Status, Verified};
-use vitrine_snapshot::Snapshot;
+use vitrine_snapshot::{Sha256Id, Snapshot};
 
 /// The signed-in reviewer or vendor engineer.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ pub struct Composer {
     /// The SHA-256 tree id of the version before, when the lines are its lines (annotated from the
     /// old side of a comparison): the annotation goes to that version's review and is carried over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
+    pub before: Option<Sha256Id>,
 }
 
 /// Why a review action in the window did not happen. The window shows its Display; a program (or a
@@ -500,13 +500,13 @@ impl ReviewState {
         old_dir: &Path,
     ) -> Result<String, ReviewProblem> {
         let c = self.composer.clone().ok_or(ReviewProblem::NothingToSubmit)?;
-        let old_tree = v.old.ids().tree_sha256.to_string();
-        if c.before.as_deref() != Some(old_tree.as_str()) {
+        let old_tree = v.old.ids().tree_sha256;
+        if c.before != Some(old_tree) {
             return Err(ReviewProblem::OtherVersionBefore);
         }
         let draft = composer_draft(&c, v.old)?;
         let who = self.identity()?;
-        let mut old_review = Review::open(old_dir, &old_tree)
+        let mut old_review = Review::open(old_dir, &old_tree.to_hex())
             .map_err(|e| ReviewProblem::Open { dir: old_dir.to_path_buf(), why: error_chain(&e) })?;
         let mut review = self.lock()?;
         let now = vitrine_record::time::OffsetDateTime::now_utc();

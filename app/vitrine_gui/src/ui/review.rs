@@ -275,7 +275,8 @@ pub fn composer_ui(ctx: &egui::Context, review: &ReviewState, commands: &mut Com
             let place = format!("{}: lines {}–{}", d.path, d.first, d.last);
             match &d.before {
                 Some(tree) => {
-                    let tree = tree.get(..12).unwrap_or(tree);
+                    let tree = tree.to_hex();
+                    let tree = tree.get(..12).unwrap_or(&tree);
                     ui.label(RichText::new(format!("{place} of the version before")).monospace().strong());
                     ui.label(
                         RichText::new(format!(
