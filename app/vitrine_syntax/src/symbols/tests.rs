@@ -200,3 +200,33 @@ fn a_kind_index_is_its_position_in_all() {
         assert_eq!(usize::from(k.index()), i, "{k:?}");
     }
 }
+
+/// Code inside a macro's arguments (a trace event's `TP_fast_assign(…)`) or inside a multi-line
+/// `#define` (with comments between its lines) is no definition at file level, and a `##`-pasted
+/// name is no name; the definitions around them are kept.
+#[test]
+fn macro_arguments_and_macro_bodies_define_nothing() {
+    let source = b"TRACE_EVENT(intel_pipe_enable,\n\t    TP_PROTO(struct intel_crtc *crtc),\n\t    TP_ARGS(crtc),\n\t    TP_fast_assign(\n\t\t\t   struct intel_crtc *it__;\n\t\t\t   for_each_intel_crtc(&dev_priv->drm, it__) {\n\t\t\t\t   __entry->frame[it__->pipe] = 1;\n\t\t\t   }\n\t\t\t   __entry->pipe = crtc->pipe;\n\t\t\t   ),\n\t    TP_printk(\"pipe %c\", pipe_name(__entry->pipe))\n);\n\nstatic int first(void)\n{\n\treturn 0;\n}\n\n#define DEFINE_RING_TYPES(__name, __req_t, __rsp_t)         \\\n                                                            \\\n/* Shared ring entry */                                     \\\nunion __name##_sring_entry {                                \\\n    __req_t req;                                            \\\n};                                                          \\\n                                                            \\\n/* Shared ring page */                                      \\\nstruct __name##_sring {                                     \\\n    int req_prod;                                           \\\n};\n\n#define INTERVAL_TREE_DEFINE(ITSTRUCT, ITPREFIX)              \\\n/* Callbacks for augmented rbtree insert and remove */      \\\nRB_DECLARE_CALLBACKS_MAX(static, ITPREFIX ## _augment,      \\\n\t\t\t ITSTRUCT, ITLAST)                                  \\\n/* Insert / remove interval nodes from the tree */          \\\nstatic ITSTRUCT *                                           \\\nITPREFIX ## _iter_first(struct rb_root_cached *root)        \\\n{                                                           \\\n\treturn NULL;                                            \\\n}\n\nstatic int second(void)\n{\n\treturn 1;\n}\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source, &options);
+        let defined: Vec<(&str, SymbolKind)> = fs
+            .definitions
+            .iter()
+            .filter(|d| {
+                d.kind.is_function_like() || d.kind == SymbolKind::Macro || d.kind == SymbolKind::Struct
+            })
+            .map(|d| (d.name.as_str(), d.kind))
+            .collect();
+        assert_eq!(
+            defined,
+            [
+                ("first", SymbolKind::Function),
+                ("DEFINE_RING_TYPES", SymbolKind::Macro),
+                ("INTERVAL_TREE_DEFINE", SymbolKind::Macro),
+                ("second", SymbolKind::Function)
+            ],
+            "skim {skim_bodies}"
+        );
+    }
+}
