@@ -230,3 +230,25 @@ fn macro_arguments_and_macro_bodies_define_nothing() {
         );
     }
 }
+
+/// A type written as a macro invocation after an attribute macro (`__owur STACK_OF(X509_NAME) *f(`,
+/// OpenSSL's ssl.h.in) read as a function named `STACK_OF`; the error ran over the rest of the
+/// header (186 parse errors), losing `SSL_as_poll_descriptor` and the `#define`s before it.
+#[test]
+fn an_attribute_before_a_macro_type_breaks_nothing() {
+    let source = b"__owur STACK_OF(X509_NAME) *SSL_load_client_CA_file_ex(const char *file, OSSL_LIB_CTX *libctx,\n    const char *propq);\n__owur int SSL_add_file_cert_subjects_to_stack(STACK_OF(X509_NAME) *stackCAs,\n    const char *file);\n\n#define SSL_POLL_EVENT_F (1U << 0)\n\nstatic ossl_inline ossl_unused BIO_POLL_DESCRIPTOR\nSSL_as_poll_descriptor(SSL *s)\n{\n    BIO_POLL_DESCRIPTOR d;\n    return d;\n}\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source, &options);
+        assert_eq!(fs.parse_errors, 0, "skim {skim_bodies}: {}", fs.outline_text());
+        let names: Vec<(&str, SymbolKind)> =
+            fs.definitions.iter().map(|d| (d.name.as_str(), d.kind)).collect();
+        assert_eq!(
+            names,
+            [("SSL_POLL_EVENT_F", SymbolKind::Macro), ("SSL_as_poll_descriptor", SymbolKind::Function)],
+            "skim {skim_bodies}"
+        );
+        let declared: Vec<&str> = fs.declarations.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(declared, ["SSL_load_client_CA_file_ex", "SSL_add_file_cert_subjects_to_stack"]);
+    }
+}
