@@ -178,13 +178,18 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             })?;
         } else {
             let decl = if *role == Role::Declaration { " (declaration)" } else { "" };
+            // One row for a definition a macro wraps, saying which (`def MACRO` finds it too).
+            let via = match s.via_macro.as_deref() {
+                Some(m) if m != s.name => format!(" (via {})", term(m)),
+                _ => String::new(),
+            };
             writeln!(
                 ctx.out,
-                "{:>6}  {}{} {}{decl}",
+                "{:>6}  {}{} {}{decl}{via}",
                 s.name_range.start.line + 1,
                 "  ".repeat(*depth),
                 s.kind.as_str(),
-                s.qualified_name(Some(lang))
+                term(&s.qualified_name(Some(lang)))
             )?;
         }
     }

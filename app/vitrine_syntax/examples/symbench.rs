@@ -220,6 +220,8 @@ fn classify_miss(source: &[u8], name: &str, line: u32, functions: &[(String, u32
     let Some(close) = close.map(|c| i + c + 1) else { return MissClass::Other };
     let after = skip_blanks_and_comments(&rest[close..]);
     match after.first() {
+        // A template block of a `*.in` file (`{- perl -}`) is no body.
+        Some(b'{') if after.get(1) == Some(&b'-') => MissClass::NoFunction,
         // A body or a parameter list right after the macro: the macro writes the function head.
         Some(b'{') | Some(b'(') => MissClass::Other,
         _ => {
