@@ -352,8 +352,9 @@ pub(super) fn signature_before(s: &[u8], open: usize) -> Option<(String, Vec<Str
             return None;
         }
         let arg = std::str::from_utf8(args.get(lead..lead + len)?).ok()?;
-        if names_by_second_argument(word) {
-            // `TEST_F(Fixture, Name) {`: the test `Fixture::Name`.
+        if names_by_second_argument(word) && rest == Some(&b',') {
+            // `TEST_F(Fixture, Name) {`: the test `Fixture::Name` (a one-argument `TEST(name) {`
+            // is named by its argument).
             let after = args.get(lead + len..)?;
             let comma = after.iter().position(|&c| c == b',')?;
             let from = lead + len + comma + 1;

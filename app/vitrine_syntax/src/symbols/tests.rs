@@ -139,10 +139,11 @@ fn a_qualified_call_is_a_call_of_its_last_name_at_that_name() {
 }
 
 /// googletest's `TEST_F(Fixture, Name) {` defines the test `Fixture::Name`, not a function named
-/// after the fixture, whether the body is parsed or read lexically.
+/// after the fixture, whether the body is parsed or read lexically; kselftest's `TEST(name) {` the
+/// test `name`.
 #[test]
 fn test_macros_are_named_by_their_second_argument() {
-    let source = b"class DBBasicTest : public Base {\n public:\n  DBBasicTest() {}\n};\n\nTEST_F(DBBasicTest, OpenWhenOpen) {\n  Reopen(options);\n}\n\nTEST_P(DBMultiGetTest, Batched)\n{\n  Reopen();\n}\n";
+    let source = b"class DBBasicTest : public Base {\n public:\n  DBBasicTest() {}\n};\n\nTEST_F(DBBasicTest, OpenWhenOpen) {\n  Reopen(options);\n}\n\nTEST_P(DBMultiGetTest, Batched)\n{\n  Reopen();\n}\n\nTEST(kcmp)\n{\n  run();\n}\n";
     for skim_bodies in [false, true] {
         let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
         let fs = extract_with(Language::Cpp, source, &options);
@@ -156,7 +157,8 @@ fn test_macros_are_named_by_their_second_argument() {
             tests,
             [
                 ("DBBasicTest", "OpenWhenOpen", 20, Some("TEST_F")),
-                ("DBMultiGetTest", "Batched", 23, Some("TEST_P"))
+                ("DBMultiGetTest", "Batched", 23, Some("TEST_P")),
+                ("", "kcmp", 5, Some("TEST"))
             ],
             "skim {skim_bodies}"
         );
