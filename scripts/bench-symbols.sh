@@ -85,16 +85,14 @@ bench() {
   echo "-- recall against ctags (function, class, struct, union, enum, typedef, macro definitions in C/C++ files)"
   (cd "$dir" && ctags -R -x --languages=C,C++ --kinds-C=fsugtd --kinds-C++=fcsugtd --_xformat='%N	%n	%F	%K' . 2>/dev/null) \
     | awk -F'\t' '$1 !~ /^__anon/' > "$OUT/$name-ctags.tsv"
-  MISSES="$OUT/$name-misses.tsv" "$SB" recall "$OUT/$name-vitrine" "$OUT/$name-ctags.tsv" > "$OUT/$name-recall.json"
+  MISSES="$OUT/$name-misses.tsv" "$SB" recall "$OUT/$name-vitrine" "$OUT/$name-ctags.tsv" "$dir" > "$OUT/$name-recall.json"
   jq -c '{ctags_definitions, same_line, within_2_lines, recall_same_line, recall_within_2, missed_by_kind}' "$OUT/$name-recall.json"
   jq -r '.missed_examples | to_entries[] | "   missed \(.key): \(.value[:4] | join(", "))"' "$OUT/$name-recall.json"
   echo "-- function definitions (ctags kind f; Vitrine must have a definition, not a declaration, within 2 lines)"
-  jq -c '{ctags_functions, functions_defined_within_2, function_recall}' "$OUT/$name-recall.json"
-  # ctags names a macro-wrapped definition after the macro (TEST_F, DEFINE_RUN_ONCE_STATIC) and a
-  # statement-like invocation as a function; Vitrine names the function the macro defines, or nothing.
-  awk -F'\t' '$1=="F" {n=$2; u=gsub(/[A-Z]/,"",n); m=$2; l=gsub(/[a-z]/,"",m);
-      if (($2 ~ /_/ && u>=2 && u>l) || $2 ~ /^[A-Z0-9_]+$/) mac++; else real++}
-      END {printf "   missed: %d named like a macro by ctags, %d others\n", mac, real}' "$OUT/$name-misses.tsv"
+  jq -c '{ctags_functions, functions_defined_within_2, function_recall, function_recall_judged, function_misses_by_class}' "$OUT/$name-recall.json"
+  # Misses read from the source: ctags naming a return-type macro (STACK_OF(X) *f), a macro with no
+  # function written after it (IMPLEMENT_ASN1_FUNCTIONS(X), struct ALIGN_AS(64) S), or a real miss.
+  jq -r '.function_miss_examples | to_entries[] | "   \(.key): \(.value[:6] | join(", "))"' "$OUT/$name-recall.json"
   echo "-- function definitions only Vitrine has (sampled 1 in 25 to judge: $OUT/$name-extras.json)"
   SAMPLE_EVERY=25 "$SB" extras "$dir" "$OUT/$name-ctags.tsv" > "$OUT/$name-extras.json"
   jq -c '{vitrine_functions, only_vitrine, only_vitrine_via_macro}' "$OUT/$name-extras.json"

@@ -529,3 +529,53 @@ fn cli_templates_mappings_name_forms_limits_and_suggestions() {
     assert_eq!((code, out.lines().count(), err.as_str()), (0, 10, ""));
     assert!(!out.contains("truncated"));
 }
+
+/// A definition a macro wraps is one row of the outline and is found under both names a reviewer
+/// types: the macro's (as ctags names it) and its own; a macro invocation without a body defines
+/// nothing; a function returning a macro-written type is found by its own name.
+#[test]
+fn cli_macro_wrapped_definitions_under_both_names() {
+    let snap = TempTree::new();
+    snap.file("gtest.h", "#define TEST_F(fixture, name) void fixture##_##name##_Test::TestBody()\n")
+        .file("db_test.cc", "#include \"gtest.h\"\nclass DBTest {};\n\nTEST_F(DBTest, Reopens) {\n  Reopen();\n}\n")
+        .file(
+            "init.c",
+            "DEFINE_RUN_ONCE_STATIC(do_init)\n{\n    return 1;\n}\n\nIMPLEMENT_ASN1_FUNCTIONS(X509)\n\nSTACK_OF(X509) *chain_get(void)\n{\n    return 0;\n}\n",
+        );
+    let (_d, data_path) = data_dir();
+    let root = snap.path().to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new("--data"), arg(&data_path)];
+        all.extend(args.iter().map(std::ffi::OsStr::new));
+        vitrine_os(&all)
+    };
+    let (code, out, err) = run(&["symbols", root, "db_test.cc"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "     2  class DBTest\n     4  method DBTest::Reopens (via TEST_F)\n"),
+        "{err}"
+    );
+    let (code, out, err) = run(&["def", root, "TEST_F"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "gtest.h:1:9: macro TEST_F\ndb_test.cc:4:16: method DBTest::Reopens (via TEST_F)\n"),
+        "{err}"
+    );
+    let (code, out, _) = run(&["def", root, "DBTest::Reopens"]);
+    assert_eq!((code, out.as_str()), (0, "db_test.cc:4:16: method DBTest::Reopens\n"));
+    let (code, out, _) = run(&["def", root, "DEFINE_RUN_ONCE_STATIC", "--json"]);
+    assert_eq!(code, 0);
+    let hit: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (hit["name"].as_str(), hit["found_as_macro"].as_str()),
+        (Some("do_init"), Some("DEFINE_RUN_ONCE_STATIC"))
+    );
+    let (code, out, _) = run(&["def", root, "do_init"]);
+    assert_eq!((code, out.as_str()), (0, "init.c:1:24: function do_init\n"));
+    let (code, out, _) = run(&["def", root, "chain_get"]);
+    assert_eq!((code, out.as_str()), (0, "init.c:8:17: function chain_get\n"));
+    for nothing in ["IMPLEMENT_ASN1_FUNCTIONS", "X509", "STACK_OF"] {
+        let (code, out, _) = run(&["def", root, nothing]);
+        assert_eq!((code, out.as_str()), (1, ""), "{nothing}");
+    }
+}

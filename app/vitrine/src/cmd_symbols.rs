@@ -99,6 +99,9 @@ struct SymbolJson<'a> {
     language: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     via_macro: bool,
+    /// Found under the name of the macro that wraps the definition (`TEST_F`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    found_as_macro: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     proximity: Option<vitrine_syntax::Proximity>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,6 +125,7 @@ impl<'a> SymbolJson<'a> {
             depth: None,
             language: hit.language.map(|l| l.as_str()),
             via_macro: hit.via_macro,
+            found_as_macro: hit.found_as_macro.as_deref(),
             proximity: None,
             confidence: None,
             truncated: false,
@@ -167,19 +171,25 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 depth: Some(*depth),
                 language: Some(lang.as_str()),
                 via_macro: s.via_macro.is_some(),
+                found_as_macro: None,
                 proximity: None,
                 confidence: None,
                 truncated: false,
             })?;
         } else {
             let decl = if *role == Role::Declaration { " (declaration)" } else { "" };
+            // One row for a definition a macro wraps, saying which (`def MACRO` finds it too).
+            let via = match s.via_macro.as_deref() {
+                Some(m) if m != s.name => format!(" (via {})", term(m)),
+                _ => String::new(),
+            };
             writeln!(
                 ctx.out,
-                "{:>6}  {}{} {}{decl}",
+                "{:>6}  {}{} {}{decl}{via}",
                 s.name_range.start.line + 1,
                 "  ".repeat(*depth),
                 s.kind.as_str(),
-                s.qualified_name(Some(lang))
+                term(&s.qualified_name(Some(lang)))
             )?;
         }
     }
@@ -263,6 +273,8 @@ fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             ctx.json(&j)?;
         } else {
             let decl = if c.hit.role == Role::Declaration { " (declaration)" } else { "" };
+            let via =
+                c.hit.found_as_macro.as_deref().map(|m| format!(" (via {})", term(m))).unwrap_or_default();
             let scoped = if c.hit.scope.is_empty() {
                 c.hit.name.clone()
             } else {
@@ -270,7 +282,7 @@ fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             };
             writeln!(
                 ctx.out,
-                "{}:{}:{}: {} {}{decl}",
+                "{}:{}:{}: {} {}{decl}{via}",
                 term(&c.hit.path),
                 c.hit.at.line + 1,
                 c.hit.at.column + 1,

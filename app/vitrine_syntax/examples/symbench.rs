@@ -6,12 +6,15 @@
 //! `symbench recall OUT TSV` reads `name<TAB>line<TAB>path` lines (as `ctags -x --_xformat` prints
 //! them) and reports how many have a definition or declaration of that name in that file at that
 //! line (and within 2 lines), with the misses grouped by kind letter when a 4th column is given;
-//! ctags' functions count only when Vitrine has a definition (not a declaration) there.
+//! ctags' functions count only when Vitrine has a definition (not a declaration) there. With the
+//! source tree as a third argument, each missed ctags function is classed by reading its source
+//! (see `MissClass`), and a judged recall leaves out what ctags invents.
 //! `symbench steps DIR` sums, over the C and C++ files under DIR, the time of each step of the
 //! index's extraction (directives-only scan, preprocessor blanking, skimming, macro blanking, the
 //! first parse, the rest), to see where a build's time goes.
 //! `symbench extras DIR TSV` lists the function definitions Vitrine finds that ctags does not (same
-//! file, within 2 lines), with a sample to judge.
+//! file, within 2 lines, under the definition's name or the macro that wraps it), with a sample to
+//! judge.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,7 +29,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("build") if args.len() == 3 => build(Path::new(&args[1]), Path::new(&args[2])),
         Some("lookup") if args.len() >= 3 => lookup(Path::new(&args[1]), &args[2..]),
-        Some("recall") if args.len() == 3 => recall(Path::new(&args[1]), Path::new(&args[2])),
+        Some("recall") if args.len() == 3 => recall(Path::new(&args[1]), Path::new(&args[2]), None),
+        Some("recall") if args.len() == 4 => {
+            recall(Path::new(&args[1]), Path::new(&args[2]), Some(Path::new(&args[3])))
+        }
         Some("slow") if args.len() == 2 => slow(Path::new(&args[1])),
         Some("query") if args.len() == 2 => query_time(Path::new(&args[1])),
         Some("phases") if args.len() == 2 => phases(Path::new(&args[1])),
@@ -162,8 +168,111 @@ fn lookup(out: &Path, names: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
+/// Why Vitrine has no definition of a ctags function, read from the source after the name ctags
+/// gives (a macro's, for every class but `Other`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum MissClass {
+    /// `STACK_OF(X509) *f(…) {`: ctags names the macro of the return type; Vitrine has the
+    /// function under its own name (`f`), whose definition starts within 2 lines. Counted as found.
+    ReturnTypeMacro,
+    /// No function head and body follow: a statement-like invocation (`IMPLEMENT_ASN1_FUNCTIONS(X)`,
+    /// which ctags takes for a K&R function head) or one in a class head (`struct ALIGN_AS(64) S {`).
+    /// No function written there: left out of the judged figure.
+    NoFunction,
+    /// Anything else: a real miss.
+    Other,
+}
+
+impl MissClass {
+    fn as_str(self) -> &'static str {
+        match self {
+            MissClass::ReturnTypeMacro => "return_type_macro",
+            MissClass::NoFunction => "no_function",
+            MissClass::Other => "other",
+        }
+    }
+}
+
+/// Classes a missed ctags function `name` at 1-based `line` of `source`, given the first lines and
+/// names of Vitrine's function definitions in that file.
+fn classify_miss(source: &[u8], name: &str, line: u32, functions: &[(String, u32, u32)]) -> MissClass {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        match memchr_nth_newline(source, line - 2) {
+            Some(i) => i + 1,
+            None => return MissClass::Other,
+        }
+    };
+    let rest = &source[line_start.min(source.len())..];
+    let Some(at) = find(rest, name.as_bytes()) else { return MissClass::Other };
+    let mut i = at + name.len();
+    i += rest[i..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+    if rest.get(i) != Some(&b'(') {
+        return MissClass::Other;
+    }
+    // The matching `)`.
+    let mut depth = 0usize;
+    let close = rest[i..].iter().position(|&c| {
+        match c {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ => {}
+        }
+        depth == 0
+    });
+    let Some(close) = close.map(|c| i + c + 1) else { return MissClass::Other };
+    let after = skip_blanks_and_comments(&rest[close..]);
+    match after.first() {
+        // A template block of a `*.in` file (`{- perl -}`) is no body.
+        Some(b'{') if after.get(1) == Some(&b'-') => MissClass::NoFunction,
+        // A body or a parameter list right after the macro: the macro writes the function head.
+        Some(b'{') | Some(b'(') => MissClass::Other,
+        _ => {
+            // `*name(` after the macro: the macro is the return type, if Vitrine has that function.
+            let head = &after
+                [after.iter().take_while(|c| matches!(c, b'*' | b'&') || c.is_ascii_whitespace()).count()..];
+            let word_len = head.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+            let word = &head[..word_len];
+            let called = skip_blanks_and_comments(&head[word_len..]).first() == Some(&b'(');
+            let named =
+                functions.iter().any(|(f, start, _)| (start + 1).abs_diff(line) <= 2 && f.as_bytes() == word);
+            if called && named { MissClass::ReturnTypeMacro } else { MissClass::NoFunction }
+        }
+    }
+}
+
+fn memchr_nth_newline(s: &[u8], n: u32) -> Option<usize> {
+    s.iter().enumerate().filter(|(_, c)| **c == b'\n').nth(n as usize).map(|(i, _)| i)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len().max(1)).position(|w| w == needle)
+}
+
+fn skip_blanks_and_comments(mut s: &[u8]) -> &[u8] {
+    loop {
+        let n = s.iter().take_while(|c| c.is_ascii_whitespace() || **c == b'\\').count();
+        s = &s[n..];
+        if s.starts_with(b"/*") {
+            match find(s, b"*/") {
+                Some(e) => s = &s[e + 2..],
+                None => return &[],
+            }
+        } else if s.starts_with(b"//") {
+            s = &s[s.iter().position(|&c| c == b'\n').unwrap_or(s.len())..];
+        } else {
+            return s;
+        }
+    }
+}
+
+fn recall(out: &Path, tsv: &Path, src: Option<&Path>) -> Result<(), String> {
     let idx = SymbolIndex::open(out).map_err(|e| e.to_string())?;
+    let spans = if src.is_some() { idx.function_spans().map_err(|e| e.to_string())? } else { Vec::new() };
+    let mut classes: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut class_examples: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    let mut source_cache: Option<(String, Vec<u8>)> = None;
     let text = std::fs::read_to_string(tsv).map_err(|e| e.to_string())?;
     let (mut n, mut exact, mut near) = (0u64, 0u64, 0u64);
     let mut missed_by_kind: BTreeMap<String, u64> = BTreeMap::new();
@@ -201,9 +310,29 @@ fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
             functions += 1;
             if same_file().any(|(_, l, def)| *def && l.abs_diff(lno) <= 2) {
                 functions_defined += 1;
-            } else if let Some(f) = misses.as_mut() {
-                use std::io::Write;
-                let _ = writeln!(f, "F\t{line}");
+            } else {
+                if let Some(f) = misses.as_mut() {
+                    use std::io::Write;
+                    let _ = writeln!(f, "F\t{line}");
+                }
+                if let Some(dir) = src {
+                    if source_cache.as_ref().is_none_or(|(p, _)| p != path) {
+                        let bytes = std::fs::read(dir.join(path)).unwrap_or_default();
+                        source_cache = Some((path.to_string(), bytes));
+                    }
+                    let text = source_cache.as_ref().map(|(_, b)| b.as_slice()).unwrap_or_default();
+                    let functions = idx
+                        .file_id(path)
+                        .and_then(|f| spans.get(f as usize))
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    let class = classify_miss(text, name, lno, functions);
+                    *classes.entry(class.as_str()).or_default() += 1;
+                    let ex = class_examples.entry(class.as_str()).or_default();
+                    if ex.len() < 12 {
+                        ex.push(format!("{name} {path}:{lno}"));
+                    }
+                }
             }
         }
         if same_file().any(|(_, l, _)| *l == lno) {
@@ -226,6 +355,12 @@ fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
             cache.clear();
         }
     }
+    // ctags' functions less those where no function is written; a return-type macro counted as the
+    // function Vitrine names.
+    let no_function = classes.get("no_function").copied().unwrap_or(0);
+    let renamed = classes.get("return_type_macro").copied().unwrap_or(0);
+    let real = functions.saturating_sub(no_function);
+    let judged = (src.is_some() && real > 0).then(|| (functions_defined + renamed) as f64 / real as f64);
     println!(
         "{}",
         serde_json::json!({
@@ -237,6 +372,9 @@ fn recall(out: &Path, tsv: &Path) -> Result<(), String> {
             "ctags_functions": functions,
             "functions_defined_within_2": functions_defined,
             "function_recall": if functions > 0 { functions_defined as f64 / functions as f64 } else { 0.0 },
+            "function_misses_by_class": classes,
+            "function_miss_examples": class_examples,
+            "function_recall_judged": judged,
             "total_by_kind": total_by_kind,
             "missed_by_kind": missed_by_kind,
             "missed_examples": examples,
@@ -342,10 +480,14 @@ fn extras(dir: &Path, tsv: &Path) -> Result<(), String> {
         .collect();
     let only: Vec<&(String, String, u32, Option<String>)> = found
         .iter()
-        .filter(|(path, name, line, _)| {
-            !ctags
-                .get(&(path.clone(), normalize_operator(name)))
-                .is_some_and(|lines| lines.iter().any(|l| l.abs_diff(*line) <= 2))
+        .filter(|(path, name, line, via)| {
+            // Under its own name, or under the macro that wraps it (as ctags names `TEST_F(A, B) {`).
+            let known = |n: &str| {
+                ctags
+                    .get(&(path.clone(), normalize_operator(n)))
+                    .is_some_and(|lines| lines.iter().any(|l| l.abs_diff(*line) <= 2))
+            };
+            !known(name) && !via.as_deref().is_some_and(known)
         })
         .collect();
     let every = std::env::var("SAMPLE_EVERY").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(50).max(1);

@@ -183,6 +183,16 @@ fn extra_specifier_words(source: &[u8], tokens: &[Token]) -> Vec<(usize, usize)>
                     j = p;
                     continue;
                 }
+                // `STACK_OF(X509_NAME) *name(`: a type written as a macro invocation.
+                if w == b")"
+                    && words.is_empty()
+                    && !keyword_type
+                    && let Some(m) = macro_type_before(source, tokens, p)
+                {
+                    words.push(tokens.get(m).unwrap_or(prev));
+                    j = m;
+                    continue;
+                }
                 break;
             }
             if TYPE_KEYWORDS.contains(&w) {
@@ -207,6 +217,18 @@ fn extra_specifier_words(source: &[u8], tokens: &[Token]) -> Vec<(usize, usize)>
         out.extend(words.iter().skip(skip).map(|w| (w.start, w.end)));
     }
     out
+}
+
+/// The index of `NAME` in `NAME(word)` when the `)` at `close` ends a macro-like invocation of one
+/// identifier (`STACK_OF(X509_NAME)`, `LHASH_OF(OPENSSL_STRING)`), which stands for a type.
+fn macro_type_before(source: &[u8], tokens: &[Token], close: usize) -> Option<usize> {
+    let text = |t: &Token| source.get(t.start..t.end).unwrap_or_default();
+    let arg = tokens.get(close.checked_sub(1)?)?;
+    let open = tokens.get(close.checked_sub(2)?)?;
+    let name_at = close.checked_sub(3)?;
+    let name = tokens.get(name_at)?;
+    (arg.kind == Kind::Ident && text(open) == b"(" && name.kind == Kind::Ident && is_macro_like(text(name)))
+        .then_some(name_at)
 }
 
 /// Keywords (and keyword-like names) that cannot stand among plain specifiers: a declaration

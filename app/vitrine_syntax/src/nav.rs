@@ -155,6 +155,8 @@ pub fn rank(hits: Vec<DefHit>, file: &str, includes: &[String], target: &NameAt)
             let kind_fits = if target.call { c.hit.kind.is_callable() } else { true };
             (
                 c.hit.role != Role::Definition,
+                // Found under a macro that wraps it: the macro's own definition comes first.
+                c.hit.found_as_macro.is_some(),
                 c.proximity,
                 c.confidence != Confidence::ExactScope,
                 !kind_fits,

@@ -77,6 +77,9 @@ pub(crate) fn prepare(lang: Language, source: &[u8]) -> Option<Prepared> {
     for t in toks.iter().filter(|t| t.kind == Kind::Asm) {
         plan.blank.push(t.start..t.end);
     }
+    for t in toks.iter().filter(|t| matches!(t.kind, Kind::Directive(_)) && t.end_line > t.line) {
+        directive_comments(source, t.start as usize, t.end as usize, &mut plan.blank);
+    }
     for t in toks.iter().filter(|t| t.kind == Kind::Template) {
         plan.blank.push(t.start..t.end);
         plan.inactive.push(InactiveRange {
@@ -278,6 +281,30 @@ fn line_comment_end(s: &[u8], mut i: usize) -> usize {
         }
     }
     i
+}
+
+/// The block comments inside a directive continued over several lines, each within one line.
+/// tree-sitter ends a directive's text at a comment, so a `#define` whose lines are separated by
+/// `/* … */ \` lost the rest of its body, which the grammar then read as file-level code (a
+/// macro that writes functions gave fake definitions of half-pasted names). Blanked, the comments
+/// keep the directive whole; one spanning lines is kept (blanking it would end the directive).
+fn directive_comments(s: &[u8], start: usize, end: usize, out: &mut Vec<Range<u32>>) {
+    let mut i = start;
+    while i < end {
+        match (s.get(i), s.get(i + 1)) {
+            (Some(b'"' | b'\''), _) => i = crate::skim::literal_end(s, i, end).max(i + 1),
+            (Some(b'/'), Some(b'*')) => {
+                let e = block_comment_end(s, i).min(end);
+                if !s.get(i..e).unwrap_or_default().contains(&b'\n') {
+                    out.push(i as u32..e as u32);
+                }
+                i = e;
+            }
+            // A `//` comment runs to the directive's end (a continuation continues it).
+            (Some(b'/'), Some(b'/')) => return,
+            _ => i += 1,
+        }
+    }
 }
 
 /// Just past the `*/` of the block comment that opens at `i` (or the end of the file).

@@ -246,6 +246,11 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
     let (mut st_scope, mut st_assign, mut st_extern) = (false, false, false);
     // Whether the current line has had a token yet (a `#` first on a line starts a directive).
     let mut bol = true;
+    // Parentheses open at scope level: a `{` inside them is code handed to a macro
+    // (`TP_fast_assign(… for_each_x(a, b) { … } …)`), not a body. The count restarts at a word that
+    // starts a line at column 0 (a new file-level construct), so an imbalance (`#if` branches that
+    // each open a parameter list) cannot outlive its construct.
+    let mut parens = 0u32;
     let indent_of =
         |ls: usize| s.get(ls..).map_or(0, |r| r.iter().take_while(|b| matches!(b, b' ' | b'\t')).count());
     while i < s.len() {
@@ -329,6 +334,9 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
         }
         if c.is_ascii_alphanumeric() || c == b'_' {
             let start = i;
+            if first_on_line && start == line_start && body_at.is_none() {
+                parens = 0;
+            }
             while i < s.len() && (at(i).is_ascii_alphanumeric() || at(i) == b'_') {
                 i += 1;
             }
@@ -369,7 +377,9 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                                 b"const" | b"noexcept" | b"override" | b"final" | b"volatile"
                             ));
                     // A function body, or the initializer of a variable (`= {`, data tables).
-                    if (after_signature && !st_assign) || (st_assign && prev == b'=') {
+                    if parens > 0 {
+                        stack.push(Open::Other);
+                    } else if (after_signature && !st_assign) || (st_assign && prev == b'=') {
                         body_at = Some(stack.len());
                         stack.push(Open::Body(
                             Body { start: i + 1, end: i + 1, line, line_start, function: prev != b'=' },
@@ -412,6 +422,8 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                 }
                 (st_scope, st_assign, st_extern) = (false, false, false);
             }
+            b'(' if body_at.is_none() => parens += 1,
+            b')' if body_at.is_none() => parens = parens.saturating_sub(1),
             b';' => (st_scope, st_assign, st_extern) = (false, false, false),
             b'=' if prev_word != b"operator" || prev != b'a' => st_assign = true,
             _ => {}

@@ -112,7 +112,7 @@ where
             let mut result = Ok(());
             for out in rx {
                 if let Some(p) = partial {
-                    let defs = out.defs.iter().filter(|d| d.flags & 0x20 == 0);
+                    let defs = out.defs.iter().filter(|d| d.flags & (0x20 | FLAG_ALIAS) == 0);
                     p.record(out.file, defs.map(|d| (out.name(d.name), d.line, d.column)));
                 }
                 // After an error, keep draining so that the workers never block.
@@ -308,7 +308,7 @@ impl FileOut {
 struct FileDef {
     name: u32,
     scope: String,
-    /// Kind index | 0x20 declaration | 0x40 via a macro.
+    /// Kind index | 0x20 declaration | `FLAG_VIA_MACRO` | `FLAG_ALIAS`.
     flags: u8,
     /// The name's position.
     line: u32,
@@ -361,8 +361,9 @@ where
     for (list, is_decl) in [(&fs.definitions, false), (&fs.declarations, true)] {
         for d in list {
             let kind_idx = d.kind.index();
-            let flags =
-                kind_idx | if is_decl { 0x20 } else { 0 } | if d.via_macro.is_some() { 0x40 } else { 0 };
+            let flags = kind_idx
+                | if is_decl { 0x20 } else { 0 }
+                | if d.via_macro.is_some() { FLAG_VIA_MACRO } else { 0 };
             defs.push(FileDef {
                 name: local.id(d.name.as_bytes()),
                 scope: d.scope.clone(),
@@ -373,6 +374,23 @@ where
                 end_line: last_line(&d.range),
             });
         }
+    }
+    // A definition a macro wraps (`TEST_F(A, B) {…}`, `DEFINE_RUN_ONCE_STATIC(f) {…}`) is found under
+    // the macro's name as well: an alias record, after every real one so that caller indexes keep
+    // pointing into the definitions, whose scope holds the definition's qualified name.
+    for d in &fs.definitions {
+        let Some(m) = d.via_macro.as_deref().filter(|m| *m != d.name && m.len() <= MAX_NAME) else {
+            continue;
+        };
+        defs.push(FileDef {
+            name: local.id(m.as_bytes()),
+            scope: d.qualified_name(Some(lang)),
+            flags: d.kind.index() | FLAG_VIA_MACRO | FLAG_ALIAS,
+            line: d.name_range.start.line,
+            column: d.name_range.start.column,
+            start_line: d.range.start.line,
+            end_line: last_line(&d.range),
+        });
     }
     let mut calls = Vec::new();
     let mut occ = Vec::new();
@@ -434,6 +452,7 @@ pub(super) struct Accumulator {
     pub(super) calls: Scratch<CALL_WORDS>,
     pub(super) occ: Scratch<OCC_WORDS>,
     pub(super) declarations: u64,
+    pub(super) aliases: u64,
     pub(super) kinds: [u64; SymbolKind::ALL.len()],
     pub(super) languages: Vec<Option<Language>>,
     pub(super) parse_errors: Vec<u32>,
@@ -452,6 +471,7 @@ impl Accumulator {
             calls: Scratch::create(tmp.join("calls.scratch"))?,
             occ: Scratch::create(tmp.join("occ.scratch"))?,
             declarations: 0,
+            aliases: 0,
             kinds: [0; SymbolKind::ALL.len()],
             languages: vec![None; files],
             parse_errors: vec![0; files],
@@ -500,7 +520,10 @@ impl Accumulator {
         for d in &out.defs {
             let name = global_id(d.name, "a definition")?;
             let scope = self.scope_id(&d.scope);
-            if d.flags & 0x20 != 0 {
+            if d.flags & FLAG_ALIAS != 0 {
+                // Counted apart: the definition it names is counted once, by kind.
+                self.aliases += 1;
+            } else if d.flags & 0x20 != 0 {
                 self.declarations += 1;
             } else if let Some(k) = self.kinds.get_mut(usize::from(d.flags & 0x1f)) {
                 *k += 1;

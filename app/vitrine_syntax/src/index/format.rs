@@ -5,12 +5,18 @@ use std::path::Path;
 use crate::error::SyntaxError;
 
 /// Bumped whenever the on-disk layout changes; an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;
 pub(super) const CALL_RECORD: usize = 16;
 pub(super) const NONE: u32 = u32::MAX;
+/// A definition's flag: recovered from a macro invocation that wraps it (`SYSCALL_DEFINE3(open, …)`).
+pub(super) const FLAG_VIA_MACRO: u8 = 0x40;
+/// A definition's flag: an alias, filed under the name of the macro that wraps a definition
+/// (`TEST_F` for `TEST_F(A, B) {…}`), whose scope field holds the definition's qualified name
+/// (`A::B`). The definition itself has its own record; an alias is never counted.
+pub(super) const FLAG_ALIAS: u8 = 0x80;
 
 /// One entry of `names.idx`: where the name's bytes, definitions, calls and occurrences are.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +72,7 @@ pub(super) struct DefRecord {
     pub(super) start_line: u32,
     /// Lines of the construct after its first (24 bits).
     pub(super) span: u32,
-    /// Kind index | 0x20 declaration | 0x40 via a macro.
+    /// Kind index | 0x20 declaration | `FLAG_VIA_MACRO` | `FLAG_ALIAS`.
     pub(super) flags: u8,
     /// Scope id, or `NONE`.
     pub(super) scope: u32,

@@ -11,7 +11,8 @@
 //!   `NAME_ENTRY`-byte entry per name (offset and length in `names.bin`, its definitions, calls and
 //!   occurrence list);
 //! - `names_ci.idx`: `u32` name ids in case-insensitive order;
-//! - `defs.bin`: `DEF_RECORD`-byte records grouped by name, in name order;
+//! - `defs.bin`: `DEF_RECORD`-byte records grouped by name, in name order (a definition that a macro
+//!   wraps, `TEST_F(A, B) {…}`, also has an alias record under the macro's name: `FLAG_ALIAS`);
 //! - `scopes.bin` + `scopes.idx`: scope strings;
 //! - `calls.bin`: `CALL_RECORD`-byte records (file, line, column, caller) grouped by callee name;
 //! - `occ.bin`: per name, the files it occurs in as delta-encoded varints.
@@ -66,6 +67,10 @@ pub struct IndexMeta {
     pub definitions: u64,
     /// Declarations indexed (prototypes and other constructs without a body).
     pub declarations: u64,
+    /// Alias records: definitions that a macro wraps, filed under the macro's name as well (not
+    /// counted in `definitions`).
+    #[serde(default)]
+    pub aliases: u64,
     /// Call sites indexed.
     pub calls: u64,
     /// Files with at least one parse error, and the total count of ERROR/MISSING nodes.
@@ -128,6 +133,10 @@ pub struct DefHit {
     pub end_line: u32,
     /// Recovered from a macro invocation (`SYSCALL_DEFINE3(open, ...)`).
     pub via_macro: bool,
+    /// Set when the hit was found under the name of the macro that wraps the definition (`TEST_F`
+    /// for `TEST_F(A, B) {…}`): the hit is then that definition (`A::B`), the macro's name here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_as_macro: Option<String>,
 }
 
 /// One call site.
@@ -362,6 +371,88 @@ mod tests {
         let defs = std::fs::read(dir.join("defs.bin")).unwrap();
         std::fs::write(dir.join("defs.bin"), &defs[..defs.len() - 1]).unwrap();
         assert!(matches!(SymbolIndex::open(&dir), Err(SyntaxError::Corrupt { .. })));
+    }
+
+    /// A definition that a macro wraps is found under its own name and under the macro's (as
+    /// ctags names it), once per name: one definition counted, one function span, one hit for a
+    /// glob. Going to the macro's definition still lands on its `#define` first. A macro
+    /// invocation without a body defines nothing under either name.
+    #[test]
+    fn a_macro_wrapped_definition_is_found_under_the_macro_too() {
+        let files = [
+            ("gtest.h", "#define TEST_F(fixture, name) void fixture##_##name##_Test::TestBody()\n"),
+            (
+                "db_test.cc",
+                "#include \"gtest.h\"\nclass DBTest {};\n\nTEST_F(DBTest, Reopens) {\n  Reopen();\n}\n",
+            ),
+            (
+                "init.c",
+                "DEFINE_RUN_ONCE_STATIC(do_init)\n{\n    return 1;\n}\n\nIMPLEMENT_ASN1_FUNCTIONS(X509)\n\nstatic int after(void)\n{\n    return 0;\n}\n",
+            ),
+        ];
+        let tmp = tempfile::tempdir().unwrap();
+        let sources: Vec<SourceFile> =
+            files.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
+        let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
+        let idx = build(&sources, read, tmp.path(), &Sha256Id::default(), &Progress::default()).unwrap();
+        let shown = |hits: Vec<DefHit>| -> Vec<(String, String, String, u32, Option<String>)> {
+            hits.into_iter().map(|h| (h.path, h.scope, h.name, h.at.line + 1, h.found_as_macro)).collect()
+        };
+        let test = ("db_test.cc".to_string(), "DBTest".to_string(), "Reopens".to_string(), 4);
+        assert_eq!(
+            shown(idx.lookup("Reopens", Match::Exact).unwrap()),
+            [(test.0.clone(), test.1.clone(), test.2.clone(), test.3, None)]
+        );
+        let by_macro = shown(idx.lookup("TEST_F", Match::Exact).unwrap());
+        assert!(by_macro.contains(&(
+            test.0.clone(),
+            test.1.clone(),
+            test.2.clone(),
+            test.3,
+            Some("TEST_F".into())
+        )));
+        assert_eq!(by_macro.len(), 2, "the #define and the test: {by_macro:?}");
+        let once = shown(idx.lookup("DEFINE_RUN_ONCE_STATIC", Match::Exact).unwrap());
+        assert_eq!(
+            once,
+            [("init.c".into(), String::new(), "do_init".into(), 1, Some("DEFINE_RUN_ONCE_STATIC".into()))]
+        );
+        assert_eq!(idx.lookup("do_init", Match::Exact).unwrap().len(), 1);
+        assert!(idx.lookup("IMPLEMENT_ASN1_FUNCTIONS", Match::Exact).unwrap().is_empty());
+        assert!(idx.lookup("X509", Match::Exact).unwrap().is_empty());
+        assert_eq!(idx.lookup("after", Match::Exact).unwrap().len(), 1);
+
+        // Counted once: the figures, the function spans and a glob see each definition once.
+        let mut functions = 0;
+        let mut definitions = 0;
+        for (path, text) in files {
+            let lang = language_for_path(path, text.as_bytes()).unwrap();
+            let options = ExtractOptions { skim_bodies: true, ..ExtractOptions::default() };
+            let fs = crate::symbols::extract_with(lang, text.as_bytes(), &options);
+            definitions += fs.definitions.len();
+            functions += fs.definitions.iter().filter(|d| d.kind.is_function_like()).count();
+        }
+        assert_eq!(idx.meta().definitions as usize, definitions);
+        let spans: usize = idx.function_spans().unwrap().iter().map(Vec::len).sum();
+        assert_eq!((spans, functions), (3, 3));
+        let all = idx.definitions_matching(&NamePattern::parse("*"), true, 1000).unwrap();
+        let mut named: Vec<String> =
+            all.hits.iter().filter(|h| h.kind.is_function_like()).map(|h| h.name.clone()).collect();
+        named.sort();
+        assert_eq!(named, ["Reopens", "after", "do_init"]);
+
+        // Going to `TEST_F` from the test itself lands on the macro's `#define` first.
+        let target = crate::nav::NameAt { name: "TEST_F".into(), qualifier: None, member: false, call: true };
+        let ranked = crate::nav::rank(
+            idx.lookup("TEST_F", Match::Exact).unwrap(),
+            "db_test.cc",
+            &["gtest.h".into()],
+            &target,
+        );
+        assert_eq!(
+            ranked.first().map(|c| (c.hit.path.as_str(), c.hit.kind)),
+            Some(("gtest.h", SymbolKind::Macro))
+        );
     }
 
     #[test]

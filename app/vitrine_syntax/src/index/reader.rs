@@ -136,7 +136,9 @@ impl SymbolIndex {
         if counts.names != meta.names {
             return Err(names_idx.corrupt("name count differs from meta.json"));
         }
-        if u64::from(counts.defs) != meta.definitions.saturating_add(meta.declarations) {
+        if u64::from(counts.defs)
+            != meta.definitions.saturating_add(meta.declarations).saturating_add(meta.aliases)
+        {
             return Err(defs.corrupt("definition count differs from meta.json"));
         }
         if u64::from(counts.calls) != meta.calls {
@@ -274,7 +276,9 @@ impl SymbolIndex {
             let entry = self.entry(id)?;
             for d in entry.def_start..entry.def_start + entry.def_count {
                 let hit = self.def(d)?;
-                if hit.role == Role::Definition && pattern.scope_ok(&hit.scope) {
+                // An alias whose definition's own name matches is found under that name already.
+                let again = hit.found_as_macro.is_some() && pattern.matches(&hit.name, case_sensitive);
+                if hit.role == Role::Definition && pattern.scope_ok(&hit.scope) && !again {
                     hits.push(hit);
                 }
             }
@@ -533,7 +537,7 @@ impl SymbolIndex {
                         | SymbolKind::Operator
                 )
             );
-            if !function || d.flags & 0x20 != 0 {
+            if !function || d.flags & (0x20 | FLAG_ALIAS) != 0 {
                 continue;
             }
             let name = spans
@@ -598,18 +602,34 @@ impl SymbolIndex {
                 .defs
                 .corrupt(format!("definition {id} names scope {}, not in the index", d.scope)));
         }
+        let (name, scope, found_as_macro) = if d.flags & FLAG_ALIAS != 0 {
+            // Filed under the wrapping macro's name; the scope field holds the definition's
+            // qualified name.
+            let qualified = self.scope(d.scope)?;
+            let (scope, name) = match qualified.rsplit_once("::") {
+                Some((scope, name)) => (scope.to_string(), name.to_string()),
+                None => (String::new(), qualified),
+            };
+            if name.is_empty() {
+                return Err(self.defs.corrupt(format!("alias {id} names no definition")));
+            }
+            (name, scope, Some(self.name(d.name)?))
+        } else {
+            (self.name(d.name)?, self.scope(d.scope)?, None)
+        };
         Ok(DefHit {
             id,
-            name: self.name(d.name)?,
+            name,
             kind,
             role: if d.flags & 0x20 != 0 { Role::Declaration } else { Role::Definition },
-            scope: self.scope(d.scope)?,
+            scope,
+            found_as_macro,
             path: self.path(d.file, &self.defs)?,
             language: self.languages.get(d.file as usize).copied().flatten(),
             at: Point { line: d.line, column: d.column },
             start_line: d.start_line,
             end_line,
-            via_macro: d.flags & 0x40 != 0,
+            via_macro: d.flags & FLAG_VIA_MACRO != 0,
         })
     }
 

@@ -218,10 +218,12 @@ impl<'a> Extractor<'a> {
             }
             let mut offset = inner.len() - inner.trim_start().len();
             let mut first = first;
-            if names_by_second_argument(&r.name) {
-                // `TEST_F(Fixture, Name) {` defines the test `Fixture::Name`.
-                let after = inner.get(offset + first.len()..).unwrap_or_default();
-                let Some(rest) = after.trim_start().strip_prefix(',') else { continue };
+            // `TEST_F(Fixture, Name) {` defines the test `Fixture::Name`; kselftest's one-argument
+            // `TEST(name) {` is named by its argument like any wrapping macro.
+            let after = inner.get(offset + first.len()..).unwrap_or_default();
+            if names_by_second_argument(&r.name)
+                && let Some(rest) = after.trim_start().strip_prefix(',')
+            {
                 let second: String =
                     rest.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                 if second.is_empty() || second.contains('\n') {

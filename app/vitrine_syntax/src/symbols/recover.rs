@@ -137,7 +137,12 @@ impl Extractor<'_> {
             };
             let Some(function) = function.filter(|f| f.kind() == "identifier") else { continue };
             let fname = node_text(function, self.source).to_string();
-            if is_keyword_like(&fname) {
+            if is_keyword_like(&fname) || pasted(self.source, function.start_byte()) {
+                continue;
+            }
+            // Inside a macro's arguments (`TP_fast_assign(… for_each_x(a, b) { … } …)`), a call
+            // followed by a block is a statement of the code handed to the macro.
+            if inside_parentheses(self.source, call) {
                 continue;
             }
             let range = TextRange {
@@ -330,7 +335,11 @@ pub(super) fn signature_before(s: &[u8], open: usize) -> Option<(String, Vec<Str
     };
     let (start, w) = word_before(skip_space(paren));
     let word = std::str::from_utf8(w).ok()?;
-    if word.is_empty() || word.as_bytes().first().is_some_and(u8::is_ascii_digit) || is_keyword_like(word) {
+    if word.is_empty()
+        || word.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        || is_keyword_like(word)
+        || pasted(s, start)
+    {
         return None;
     }
     if is_macro_name(word) {
@@ -343,8 +352,9 @@ pub(super) fn signature_before(s: &[u8], open: usize) -> Option<(String, Vec<Str
             return None;
         }
         let arg = std::str::from_utf8(args.get(lead..lead + len)?).ok()?;
-        if names_by_second_argument(word) {
-            // `TEST_F(Fixture, Name) {`: the test `Fixture::Name`.
+        if names_by_second_argument(word) && rest == Some(&b',') {
+            // `TEST_F(Fixture, Name) {`: the test `Fixture::Name` (a one-argument `TEST(name) {`
+            // is named by its argument).
             let after = args.get(lead + len..)?;
             let comma = after.iter().position(|&c| c == b',')?;
             let from = lead + len + comma + 1;
@@ -372,4 +382,50 @@ pub(super) fn signature_before(s: &[u8], open: usize) -> Option<(String, Vec<Str
         k = q_start;
     }
     Some((word.to_string(), qualifier, start as u32, None))
+}
+
+/// Whether the word starting at `start` is pasted onto another by `##` (`ITPREFIX ## _iter_first`):
+/// half a name, which names nothing.
+pub(super) fn pasted(s: &[u8], start: usize) -> bool {
+    let before = s.get(..start).unwrap_or_default();
+    let trimmed = before.iter().rposition(|c| !matches!(c, b' ' | b'\t')).map_or(&[][..], |i| &before[..=i]);
+    trimmed.ends_with(b"##")
+}
+
+/// Whether `node` lies inside parentheses opened before it within its file-level construct (the
+/// arguments of a macro invocation), counted lexically from the construct's start: the grammar's
+/// error recovery may have split the invocation into pieces.
+fn inside_parentheses(s: &[u8], node: Node<'_>) -> bool {
+    let mut top = node;
+    while let Some(p) = top.parent() {
+        if matches!(p.kind(), "translation_unit" | "declaration_list") {
+            break;
+        }
+        top = p;
+    }
+    let text = s.get(top.start_byte()..node.start_byte()).unwrap_or_default();
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < text.len() {
+        match (text.get(i), text.get(i + 1)) {
+            (Some(b'"' | b'\''), _) => {
+                i = crate::skim::literal_end(text, i, text.len()).max(i + 1);
+                continue;
+            }
+            (Some(b'/'), Some(b'*')) => {
+                i = memchr::memmem::find(text.get(i + 2..).unwrap_or_default(), b"*/")
+                    .map_or(text.len(), |k| i + 4 + k);
+                continue;
+            }
+            (Some(b'/'), Some(b'/')) => {
+                i = memchr::memchr(b'\n', text.get(i..).unwrap_or_default()).map_or(text.len(), |k| i + k);
+                continue;
+            }
+            (Some(b'('), _) => depth += 1,
+            (Some(b')'), _) => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    depth > 0
 }

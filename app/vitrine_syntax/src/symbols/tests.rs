@@ -139,10 +139,11 @@ fn a_qualified_call_is_a_call_of_its_last_name_at_that_name() {
 }
 
 /// googletest's `TEST_F(Fixture, Name) {` defines the test `Fixture::Name`, not a function named
-/// after the fixture, whether the body is parsed or read lexically.
+/// after the fixture, whether the body is parsed or read lexically; kselftest's `TEST(name) {` the
+/// test `name`.
 #[test]
 fn test_macros_are_named_by_their_second_argument() {
-    let source = b"class DBBasicTest : public Base {\n public:\n  DBBasicTest() {}\n};\n\nTEST_F(DBBasicTest, OpenWhenOpen) {\n  Reopen(options);\n}\n\nTEST_P(DBMultiGetTest, Batched)\n{\n  Reopen();\n}\n";
+    let source = b"class DBBasicTest : public Base {\n public:\n  DBBasicTest() {}\n};\n\nTEST_F(DBBasicTest, OpenWhenOpen) {\n  Reopen(options);\n}\n\nTEST_P(DBMultiGetTest, Batched)\n{\n  Reopen();\n}\n\nTEST(kcmp)\n{\n  run();\n}\n";
     for skim_bodies in [false, true] {
         let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
         let fs = extract_with(Language::Cpp, source, &options);
@@ -156,7 +157,8 @@ fn test_macros_are_named_by_their_second_argument() {
             tests,
             [
                 ("DBBasicTest", "OpenWhenOpen", 20, Some("TEST_F")),
-                ("DBMultiGetTest", "Batched", 23, Some("TEST_P"))
+                ("DBMultiGetTest", "Batched", 23, Some("TEST_P")),
+                ("", "kcmp", 5, Some("TEST"))
             ],
             "skim {skim_bodies}"
         );
@@ -245,4 +247,56 @@ fn step_times_follow_the_index_pipeline() {
     assert!(!c.defines_only);
     assert!(c.parsed_bytes > 0 && c.parsed_bytes < KERNEL.len(), "bodies are emptied before the parse");
     assert!(super::debug::debug_step_times(Language::Python, b"def f():\n    pass\n").is_none());
+}
+
+/// Code inside a macro's arguments (a trace event's `TP_fast_assign(…)`) or inside a multi-line
+/// `#define` (with comments between its lines) is no definition at file level, and a `##`-pasted
+/// name is no name; the definitions around them are kept.
+#[test]
+fn macro_arguments_and_macro_bodies_define_nothing() {
+    let source = b"TRACE_EVENT(intel_pipe_enable,\n\t    TP_PROTO(struct intel_crtc *crtc),\n\t    TP_ARGS(crtc),\n\t    TP_fast_assign(\n\t\t\t   struct intel_crtc *it__;\n\t\t\t   for_each_intel_crtc(&dev_priv->drm, it__) {\n\t\t\t\t   __entry->frame[it__->pipe] = 1;\n\t\t\t   }\n\t\t\t   __entry->pipe = crtc->pipe;\n\t\t\t   ),\n\t    TP_printk(\"pipe %c\", pipe_name(__entry->pipe))\n);\n\nstatic int first(void)\n{\n\treturn 0;\n}\n\n#define DEFINE_RING_TYPES(__name, __req_t, __rsp_t)         \\\n                                                            \\\n/* Shared ring entry */                                     \\\nunion __name##_sring_entry {                                \\\n    __req_t req;                                            \\\n};                                                          \\\n                                                            \\\n/* Shared ring page */                                      \\\nstruct __name##_sring {                                     \\\n    int req_prod;                                           \\\n};\n\n#define INTERVAL_TREE_DEFINE(ITSTRUCT, ITPREFIX)              \\\n/* Callbacks for augmented rbtree insert and remove */      \\\nRB_DECLARE_CALLBACKS_MAX(static, ITPREFIX ## _augment,      \\\n\t\t\t ITSTRUCT, ITLAST)                                  \\\n/* Insert / remove interval nodes from the tree */          \\\nstatic ITSTRUCT *                                           \\\nITPREFIX ## _iter_first(struct rb_root_cached *root)        \\\n{                                                           \\\n\treturn NULL;                                            \\\n}\n\nstatic int second(void)\n{\n\treturn 1;\n}\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source, &options);
+        let defined: Vec<(&str, SymbolKind)> = fs
+            .definitions
+            .iter()
+            .filter(|d| {
+                d.kind.is_function_like() || d.kind == SymbolKind::Macro || d.kind == SymbolKind::Struct
+            })
+            .map(|d| (d.name.as_str(), d.kind))
+            .collect();
+        assert_eq!(
+            defined,
+            [
+                ("first", SymbolKind::Function),
+                ("DEFINE_RING_TYPES", SymbolKind::Macro),
+                ("INTERVAL_TREE_DEFINE", SymbolKind::Macro),
+                ("second", SymbolKind::Function)
+            ],
+            "skim {skim_bodies}"
+        );
+    }
+}
+
+/// A type written as a macro invocation after an attribute macro (`__owur STACK_OF(X509_NAME) *f(`,
+/// OpenSSL's ssl.h.in) read as a function named `STACK_OF`; the error ran over the rest of the
+/// header (186 parse errors), losing `SSL_as_poll_descriptor` and the `#define`s before it.
+#[test]
+fn an_attribute_before_a_macro_type_breaks_nothing() {
+    let source = b"__owur STACK_OF(X509_NAME) *SSL_load_client_CA_file_ex(const char *file, OSSL_LIB_CTX *libctx,\n    const char *propq);\n__owur int SSL_add_file_cert_subjects_to_stack(STACK_OF(X509_NAME) *stackCAs,\n    const char *file);\n\n#define SSL_POLL_EVENT_F (1U << 0)\n\nstatic ossl_inline ossl_unused BIO_POLL_DESCRIPTOR\nSSL_as_poll_descriptor(SSL *s)\n{\n    BIO_POLL_DESCRIPTOR d;\n    return d;\n}\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source, &options);
+        assert_eq!(fs.parse_errors, 0, "skim {skim_bodies}: {}", fs.outline_text());
+        let names: Vec<(&str, SymbolKind)> =
+            fs.definitions.iter().map(|d| (d.name.as_str(), d.kind)).collect();
+        assert_eq!(
+            names,
+            [("SSL_POLL_EVENT_F", SymbolKind::Macro), ("SSL_as_poll_descriptor", SymbolKind::Function)],
+            "skim {skim_bodies}"
+        );
+        let declared: Vec<&str> = fs.declarations.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(declared, ["SSL_load_client_CA_file_ex", "SSL_add_file_cert_subjects_to_stack"]);
+    }
 }
