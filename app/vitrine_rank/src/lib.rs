@@ -21,6 +21,7 @@ pub mod extract;
 mod snippet;
 pub mod split;
 pub mod terms;
+mod wordtable;
 
 use std::collections::HashMap;
 use std::fs;
