@@ -20,8 +20,9 @@ cd "$(dirname "$0")/.."
 . scripts/corpora.sh
 ensure_packages codesearch
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-cargo build --release -q -p vitrine
-cargo build --release -q -p vitrine_rank --example rank_eval
+# One cargo command: rank_eval shares vitrine's release build of tantivy (two commands may resolve its
+# features apart and build it twice).
+cargo build --release -q -p vitrine -p vitrine_rank --example rank_eval
 BIN=$CARGO_TARGET_DIR/release/vitrine
 EVAL=$CARGO_TARGET_DIR/release/examples/rank_eval
 if [ -z "${KEEP:-}" ]; then
@@ -33,22 +34,29 @@ fi
 DATA=$WORK/data
 JUDGED=tests/data/ranked/linux-queries.json
 
-/usr/bin/time -f '%e %M' -o "$WORK/cindex.time" env CSEARCHINDEX="$WORK/csearchindex" cindex "$LINUX" >/dev/null 2>&1
-read -r cindex_s cindex_kb < "$WORK/cindex.time"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+/usr/bin/time -f '%e %M %U %S' -o "$WORK/cindex.time" env CSEARCHINDEX="$WORK/csearchindex" cindex "$LINUX" >/dev/null 2>&1
+read -r cindex_s cindex_kb cindex_u cindex_sys < "$WORK/cindex.time"
+cindex_cpu=$(awk -v u="$cindex_u" -v s="$cindex_sys" 'BEGIN{printf "%.1f", u+s}')
 
 "$BIN" --data "$DATA" index "$LINUX" >/dev/null 2>&1   # ingest + trigram index, untimed
 
 # build NAME: builds (or rebuilds) the ranked index through the CLI and reports it.
 build() {
-  /usr/bin/time -f '%e %M' -o "$WORK/$1.time" "$BIN" --data "$DATA" search "$LINUX" '~entropy' >/dev/null 2>"$WORK/$1.err" || true
-  local s kb dir ms docs
-  read -r s kb < "$WORK/$1.time"
+  /usr/bin/time -f '%e %M %U %S' -o "$WORK/$1.time" "$BIN" --data "$DATA" search "$LINUX" '~entropy' >/dev/null 2>"$WORK/$1.err" || true
+  local s kb u sy cpu dir ms docs
+  read -r s kb u sy < "$WORK/$1.time"
+  cpu=$(awk -v u="$u" -v s="$sy" 'BEGIN{printf "%.1f", u+s}')
   dir=$(ls -d "$DATA"/snapshots/*/ranked)
   ms=$(sed -n 's/.*"build_ms": \([0-9]*\).*/\1/p' "$dir/ranked.json")
   docs=$(sed -n 's/.*"documents": \([0-9]*\).*/\1/p' "$dir/ranked.json")
-  echo "ranked index $1: command ${s} s ($(ratio "$s" "$cindex_s")x cindex), build alone $(awk -v m="$ms" 'BEGIN{printf "%.1f", m/1000}') s ($(ratio "$(awk -v m="$ms" 'BEGIN{print m/1000}')" "$cindex_s")x cindex), peak $((kb / 1024)) MB, ${docs} documents, $(du -sh "$dir" | cut -f1) on disk, $(ls "$dir"/*.idx 2>/dev/null | wc -l) segments"
+  echo "ranked index $1: command ${s} s ($(ratio "$s" "$cindex_s")x cindex), build alone $(awk -v m="$ms" 'BEGIN{printf "%.1f", m/1000}') s ($(ratio "$(awk -v m="$ms" 'BEGIN{print m/1000}')" "$cindex_s")x cindex), CPU ${cpu} s ($(ratio "$cpu" "$cindex_cpu")x cindex), peak $((kb / 1024)) MB, ${docs} documents, $(du -sh "$dir" | cut -f1) on disk, $(ls "$dir"/*.idx 2>/dev/null | wc -l) segments"
 }
+# Per file means without the symbol index: one a KEEP directory already holds is set aside meanwhile.
+snap_dir=$(ls -d "$DATA"/snapshots/*/)
+if [ -d "$snap_dir/symbols" ]; then mv "$snap_dir/symbols" "$snap_dir/symbols.aside"; fi
 report=$(build "per file")
+if [ -d "$snap_dir/symbols.aside" ]; then mv "$snap_dir/symbols.aside" "$snap_dir/symbols"; fi
 if [ "${SYMBOLS:-0}" = 1 ]; then
   "$BIN" --data "$DATA" def "$LINUX" kmalloc >/dev/null 2>&1   # symbol index, untimed
   report="$report
@@ -81,7 +89,8 @@ PY
 "$EVAL" "$DATA" "$LINUX" "$JUDGED" > "$WORK/inprocess.jsonl"
 echo "per process (CLI):" >&2; cat "$WORK/eval.jsonl" >&2
 echo "in process (rank_eval):" >&2; cat "$WORK/inprocess.jsonl" >&2
-echo "cindex build:            ${cindex_s} s, peak $((cindex_kb / 1024)) MB"
+echo "load average before / after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "cindex build:            ${cindex_s} s, CPU ${cindex_cpu} s (user+sys), peak $((cindex_kb / 1024)) MB"
 echo "$report"
 echo "one CLI ranked query (new process, snapshot and index open included): ${cli_s} s, peak $((cli_kb / 1024)) MB"
 echo "per process summary: $(tail -1 "$WORK/eval.jsonl")"

@@ -42,14 +42,16 @@ pub(crate) fn run(a: &SearchArgs, words: &str, ctx: &mut Ctx<'_>) -> anyhow::Res
     let snap_dir = ctx.data.snapshot_dir(snap.content_key());
     // Functions come from the symbol index when it was built; it is never built here (the ranked
     // index is then per file, and is rebuilt per function once the symbol index exists).
-    let functions: Option<Functions> =
+    // They are loaded only when a build needs them: an index built per function is reused as is.
+    let functions = || -> Option<Functions> {
         SymbolIndex::open_for(&snap_dir.join("symbols"), &snap).ok().and_then(|s| {
             let spans = s.function_spans().ok()?;
             Some(s.paths().iter().cloned().zip(spans).filter(|(_, f)| !f.is_empty()).collect())
-        });
+        })
+    };
     let progress = Arc::new(Progress::default());
     let reporter = ctx.show_progress().then(|| spawn_progress_line(progress.clone()));
-    let result = vitrine_rank::open_or_build(&snap, &snap_dir.join("ranked"), functions.as_ref(), &progress);
+    let result = vitrine_rank::open_or_build_lazy(&snap, &snap_dir.join("ranked"), functions, &progress);
     if let Some((stop, handle)) = reporter {
         stop.cancel();
         handle.thread().unpark();

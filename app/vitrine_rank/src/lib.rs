@@ -21,6 +21,7 @@ pub mod extract;
 mod snippet;
 pub mod split;
 pub mod terms;
+mod wordtable;
 
 use std::collections::HashMap;
 use std::fs;
@@ -183,20 +184,36 @@ pub fn open_or_build(
     functions: Option<&Functions>,
     progress: &Progress,
 ) -> Result<(RankIndex, Opened), RankError> {
+    open_or_build_lazy(snap, dir, || functions, progress)
+}
+
+/// [`open_or_build`] with the functions loaded only when they decide or make a build: an index built
+/// per function is reused without loading them (for Linux, the symbol index's 700,000 function names
+/// and spans: seconds and hundreds of MB that a reopened window would spend for nothing).
+pub fn open_or_build_lazy<F: std::borrow::Borrow<Functions>>(
+    snap: &Arc<Snapshot>,
+    dir: &Path,
+    load_functions: impl FnOnce() -> Option<F>,
+    progress: &Progress,
+) -> Result<(RankIndex, Opened), RankError> {
     if !snap.has_content() {
         return Err(RankError::NoContent);
     }
-    let reason = match RankIndex::open(dir, snap.clone()) {
-        Ok(index) if functions.is_none() || index.meta.per_function => return Ok((index, Opened::Reused)),
-        Ok(_) => Some("the symbol index now knows the functions".to_owned()),
+    let (functions, reason) = match RankIndex::open(dir, snap.clone()) {
+        Ok(index) if index.meta.per_function => return Ok((index, Opened::Reused)),
+        Ok(index) => match load_functions() {
+            None => return Ok((index, Opened::Reused)),
+            Some(f) => (Some(f), Some("the symbol index now knows the functions".to_owned())),
+        },
         Err(RankError::Io { source, .. })
             if source.kind() == std::io::ErrorKind::NotFound && !dir.exists() =>
         {
-            None
+            (load_functions(), None)
         }
-        Err(e) => Some(error_chain(&e)),
+        Err(e) => (load_functions(), Some(error_chain(&e))),
     };
-    build(snap, dir, functions, progress)?;
+    build(snap, dir, functions.as_ref().map(std::borrow::Borrow::borrow), progress)?;
+    drop(functions);
     let index = RankIndex::open(dir, snap.clone())?;
     Ok((
         index,

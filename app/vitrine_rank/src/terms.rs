@@ -7,48 +7,138 @@
 use std::collections::HashMap;
 
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer, Token,
+    TokenStream, Tokenizer,
 };
 
 use crate::split;
+use crate::wordtable::{self, Terms, WordTable};
 
 /// Distinct words remembered before the cache starts over (a bound against a hostile file made of
 /// millions of distinct words; a real tree's vocabulary stays far below it).
 const CACHE_WORDS: usize = 1 << 18;
+/// Bytes of cached terms kept before the cache starts over (with [`CACHED_WORD_BYTES`], what bounds the
+/// cache's memory whatever the input).
+const CACHE_TERM_BYTES: usize = 8 << 20;
+/// Words up to this many bytes are keyed by their bytes and length packed into one integer: a lookup
+/// compares two integers and follows no pointer (most words of code are this short).
+const PACKED_BYTES: usize = 15;
+/// Longer words up to this many bytes are cached by their bytes; longer ones (rare) are analyzed
+/// every time, so that no single word can make the cache large.
+const CACHED_WORD_BYTES: usize = 64;
+/// Tokens of this many bytes or more are dropped by the analyzer ([`RemoveLongFilter`]).
+const LONG_TOKEN_BYTES: usize = 40;
 
 /// The analysis of one word: lower case, long words dropped, English stop words dropped, English stems.
 pub(crate) fn word_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(LONG_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(StopWordFilter::new(Language::English).unwrap_or_else(|| StopWordFilter::remove(Vec::new())))
         .filter(Stemmer::new(Language::English))
         .build()
 }
 
-/// What tantivy runs over a document's text, already made of terms: cut at what is not a letter or
-/// a digit (the spaces between terms), nothing else.
+/// What tantivy runs over a document's text, already made of terms: cut at the spaces between terms,
+/// nothing else (the terms hold only letters and digits, so this cuts where `SimpleTokenizer` would,
+/// without decoding characters; a test checks it).
 pub(crate) fn index_tokenizer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default()).build()
+    TextAnalyzer::builder(SpaceTokenizer::default()).build()
+}
+
+/// Cuts text at ASCII spaces.
+#[derive(Clone, Default)]
+pub(crate) struct SpaceTokenizer {
+    token: Token,
+}
+
+/// The tokens of one text cut by [`SpaceTokenizer`].
+pub(crate) struct SpaceTokenStream<'a> {
+    text: &'a str,
+    at: usize,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for SpaceTokenizer {
+    type TokenStream<'a> = SpaceTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SpaceTokenStream<'a> {
+        self.token.reset();
+        SpaceTokenStream { text, at: 0, token: &mut self.token }
+    }
+}
+
+impl TokenStream for SpaceTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        let bytes = self.text.as_bytes();
+        while bytes.get(self.at) == Some(&b' ') {
+            self.at += 1;
+        }
+        if self.at >= bytes.len() {
+            return false;
+        }
+        let start = self.at;
+        let end =
+            bytes.get(start..).and_then(|rest| memchr::memchr(b' ', rest)).map_or(bytes.len(), |i| start + i);
+        self.at = end;
+        self.token.text.clear();
+        // A space is one byte: both ends are character boundaries.
+        self.token.text.push_str(self.text.get(start..end).unwrap_or_default());
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.position = self.token.position.wrapping_add(1);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
 }
 
 /// Turns code text into index terms, remembering each distinct word's terms.
 pub struct Normalizer {
     analyzer: TextAnalyzer,
-    /// A word as written → its terms, each followed by a space (empty for a stop word).
-    cache: HashMap<Box<[u8]>, Box<str>>,
+    /// A short word (its bytes and length packed by [`pack`]) → its terms, or where they are in
+    /// `terms`.
+    short: WordTable,
+    /// A longer word (up to [`CACHED_WORD_BYTES`]) → where its terms are in `terms`.
+    long: HashMap<Box<[u8]>, (usize, usize), foldhash::fast::RandomState>,
+    /// The terms of every cached word, back to back, each term followed by a space (a stop word has
+    /// an empty range).
+    terms: String,
 }
 
 impl Default for Normalizer {
     fn default() -> Normalizer {
-        Normalizer { analyzer: word_analyzer(), cache: HashMap::new() }
+        Normalizer {
+            analyzer: word_analyzer(),
+            short: WordTable::new(CACHE_WORDS),
+            long: HashMap::default(),
+            terms: String::new(),
+        }
     }
 }
 
 impl std::fmt::Debug for Normalizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Normalizer").field("cached_words", &self.cache.len()).finish()
+        f.debug_struct("Normalizer").field("cached_words", &self.cached_words()).finish()
     }
+}
+
+/// A word of at most [`PACKED_BYTES`] bytes as one integer: its bytes, zero-padded, and its length in
+/// the last byte (so that words differing only by trailing zero bytes differ).
+fn pack(word: &[u8]) -> u128 {
+    let mut key = [0u8; 16];
+    let n = word.len().min(PACKED_BYTES);
+    if let (Some(to), Some(from)) = (key.get_mut(..n), word.get(..n)) {
+        to.copy_from_slice(from);
+    }
+    key[15] = n as u8;
+    u128::from_le_bytes(key)
 }
 
 impl Normalizer {
@@ -63,22 +153,64 @@ impl Normalizer {
 
     /// Appends the terms of one word (a run [`split::words`] found) to `out`.
     pub fn push_word(&mut self, out: &mut String, word: &[u8]) {
-        if let Some(terms) = self.cache.get(word) {
-            out.push_str(terms);
+        if word.is_empty() {
             return;
         }
-        if self.cache.len() >= CACHE_WORDS {
-            self.cache.clear();
+        if word.len() <= PACKED_BYTES {
+            let key = pack(word);
+            match self.short.get(key) {
+                Some(Terms::Here(terms)) => return out.push_str(terms),
+                Some(Terms::Elsewhere(start, end)) => {
+                    return out.push_str(self.terms.get(start..end).unwrap_or_default());
+                }
+                None => {}
+            }
+            self.make_room();
+            let (start, end) = self.analyze_into_store(word);
+            let terms = self.terms.get(start..end).unwrap_or_default();
+            out.push_str(terms);
+            if !self.short.insert(key, terms, (start, end)) || end - start <= wordtable::INLINE {
+                // Kept in the table (or not cached at all): the store need not hold them.
+                self.terms.truncate(start);
+            }
+            return;
         }
-        let mut terms = String::new();
-        let lower = String::from_utf8_lossy(word).to_lowercase();
-        let mut stream = self.analyzer.token_stream(&lower);
-        while stream.advance() {
-            terms.push_str(&stream.token().text);
-            terms.push(' ');
+        if word.len() >= LONG_TOKEN_BYTES && word.iter().all(u8::is_ascii_alphanumeric) {
+            // One token, lower-cased to as many bytes: the analyzer drops it.
+            return;
         }
-        out.push_str(&terms);
-        self.cache.insert(word.into(), terms.into_boxed_str());
+        if word.len() > CACHED_WORD_BYTES {
+            analyze(&mut self.analyzer, word, out);
+            return;
+        }
+        if let Some(&(start, end)) = self.long.get(word) {
+            out.push_str(self.terms.get(start..end).unwrap_or_default());
+            return;
+        }
+        self.make_room();
+        let (start, end) = self.analyze_into_store(word);
+        out.push_str(self.terms.get(start..end).unwrap_or_default());
+        self.long.insert(word.into(), (start, end));
+    }
+
+    /// Starts the cache over when it holds its most words or term bytes.
+    fn make_room(&mut self) {
+        if self.cached_words() >= CACHE_WORDS || self.terms.len() >= CACHE_TERM_BYTES {
+            self.short.clear();
+            self.long.clear();
+            self.terms.clear();
+        }
+    }
+
+    /// Appends the terms of `word` to the store of terms and returns their range there.
+    fn analyze_into_store(&mut self, word: &[u8]) -> (usize, usize) {
+        let start = self.terms.len();
+        analyze(&mut self.analyzer, word, &mut self.terms);
+        (start, self.terms.len())
+    }
+
+    fn cached_words(&self) -> usize {
+        self.short.len() + self.long.len()
     }
 
     /// The terms of `text`, unique, in the order written.
@@ -92,6 +224,16 @@ impl Normalizer {
             }
         }
         out
+    }
+}
+
+/// Appends the terms `analyzer` makes of `word` (lower-cased first) to `out`, each followed by a space.
+fn analyze(analyzer: &mut TextAnalyzer, word: &[u8], out: &mut String) {
+    let lower = String::from_utf8_lossy(word).to_lowercase();
+    let mut stream = analyzer.token_stream(&lower);
+    while stream.advance() {
+        out.push_str(&stream.token().text);
+        out.push(' ');
     }
 }
 
@@ -114,10 +256,21 @@ mod tests {
         out
     }
 
+    /// Words of every length class the cache treats apart: packed (≤ 15 bytes; `ȺȺȺȺȺȺȺ` is 14 bytes
+    /// whose terms take 22, kept outside the table's slot), cached by bytes (16–64), ASCII of 40 bytes
+    /// or more (dropped without the analyzer), non-ASCII over 64 bytes (analyzed every time, with the
+    /// punctuation inside cut as the analyzer cuts it).
+    const TEXT: &str = "uploadTelemetryData sends the DATA; données—«Привет» happiness ipv6_addr \
+                        aVeryLongIdentifierPartThatGoesOnAndOnAndOnAndOnForeverAndEver x \u{212A}elvin \
+                        internationalization internationalizations abcdefghijklmno abcdefghijklmnop \
+                        zyxwvutsrqponmlkjihgfedcbazyxwvutsrqponm zyxwvutsrqponmlkjihgfedcbazyxwvutsrqponml \
+                        0123456789012345678901234567890123456789012 \
+                        ПриветПриветПривет«ДанныеДанные»ОтправкаОтправкаОтправкаТелеметрииТелеметрии \
+                        İstanbul ǅemal ﬃcient ȺȺȺȺȺȺȺ Ⱥ«ȺȺȺȺȺ ȺȺȺȺȺȺȺ";
+
     #[test]
     fn cached_terms_are_the_analyzers_terms() {
-        let text = "uploadTelemetryData sends the DATA; données—«Привет» happiness ipv6_addr \
-                    aVeryLongIdentifierPartThatGoesOnAndOnAndOnAndOnForeverAndEver x \u{212A}elvin";
+        let text = TEXT;
         let mut n = Normalizer::default();
         for _ in 0..2 {
             let mut out = String::new();
@@ -135,7 +288,40 @@ mod tests {
             out.clear();
             n.push_word(&mut out, format!("w{}x", i).as_bytes());
         }
-        assert!(n.cache.len() <= CACHE_WORDS);
+        assert!(n.cached_words() <= CACHE_WORDS);
         assert_eq!(out, format!("w{}x ", CACHE_WORDS + 9));
+        // Long words fill the terms' bytes before the count: that bound holds too.
+        for i in 0..CACHE_TERM_BYTES / 39 + 10 {
+            out.clear();
+            n.push_word(&mut out, format!("{i:012}«{i:012}»{i:012}").as_bytes());
+            assert_eq!(out, format!("{i:012} {i:012} {i:012} "));
+        }
+        assert!(n.terms.len() < CACHE_TERM_BYTES + CACHED_WORD_BYTES * 4, "{}", n.terms.len());
+        assert!(n.cached_words() <= CACHE_WORDS);
+    }
+
+    #[test]
+    fn packed_words_differ_by_length() {
+        assert_ne!(pack(b"ab"), pack(b"ab\0"));
+        assert_ne!(pack(b""), pack(b"\0"));
+        assert_ne!(pack(b"abcdefghijklmno"), pack(b"abcdefghijklmn"));
+    }
+
+    #[test]
+    fn the_index_tokenizer_cuts_terms_where_the_simple_tokenizer_does() {
+        let mut terms = String::new();
+        Normalizer::default().push_terms(&mut terms, TEXT.as_bytes());
+        assert!(terms.contains("uploadtelemetri") || terms.contains("telemetri"), "{terms}");
+        let tokens = |mut a: TextAnalyzer| {
+            let mut stream = a.token_stream(&terms);
+            let mut out = Vec::new();
+            while stream.advance() {
+                out.push(stream.token().text.clone());
+            }
+            out
+        };
+        let simple = tokens(TextAnalyzer::builder(SimpleTokenizer::default()).build());
+        assert_eq!(tokens(index_tokenizer()), simple);
+        assert!(simple.len() > 20, "{simple:?}");
     }
 }

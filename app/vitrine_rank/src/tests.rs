@@ -181,3 +181,31 @@ fn snippets_find_every_word_form_and_the_line_test_never_skips_a_holding_line() 
     assert_eq!(best_line(text.as_bytes(), 5, 5, &fast).map(|s| s.ranges), Some(vec![(0, 3), (4, 9)]));
     assert_eq!(best_line(text.as_bytes(), 1, 1, &fast), None);
 }
+
+#[test]
+fn an_index_built_per_function_is_reused_without_loading_the_functions() {
+    let (dir, snap) = tree();
+    let at = dir.path().join("ranked");
+    open_or_build(&snap, &at, Some(&functions()), &Progress::default()).unwrap();
+    let loaded = std::cell::Cell::new(false);
+    let (index, opened) = crate::open_or_build_lazy(
+        &snap,
+        &at,
+        || {
+            loaded.set(true);
+            Some(functions())
+        },
+        &Progress::default(),
+    )
+    .unwrap();
+    assert_eq!(opened, Opened::Reused);
+    assert!(index.meta().per_function);
+    assert!(!loaded.get(), "the functions were loaded for nothing");
+    // A per-file index asks for them, and is rebuilt per function when they exist.
+    let per_file = dir.path().join("per-file");
+    open_or_build(&snap, &per_file, None, &Progress::default()).unwrap();
+    let (index, opened) =
+        crate::open_or_build_lazy(&snap, &per_file, || Some(functions()), &Progress::default()).unwrap();
+    assert!(matches!(opened, Opened::Rebuilt { .. }), "{opened:?}");
+    assert!(index.meta().per_function);
+}

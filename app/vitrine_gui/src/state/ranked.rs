@@ -74,9 +74,15 @@ impl RankedState {
                 let _ = tx.send(Err("cancelled".to_owned()));
                 return;
             }
+            // The functions are loaded only when a build needs them (a reopened window reuses the
+            // index without them).
             let r = crate::state::background::run(|| {
-                let functions = functions(&snapshot, &snap_dir);
-                vitrine_rank::open_or_build(&snapshot, &snap_dir.join("ranked"), functions.as_ref(), &p)
+                vitrine_rank::open_or_build_lazy(
+                    &snapshot,
+                    &snap_dir.join("ranked"),
+                    || functions(&snapshot, &snap_dir),
+                    &p,
+                )
             })
             .map(|(index, _)| index)
             .map_err(|e| e.to_string());

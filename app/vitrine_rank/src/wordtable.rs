@@ -1,0 +1,207 @@
+//! The [`Normalizer`](crate::Normalizer)'s table of short words: one flat open-addressing table whose
+//! slot holds a packed word and, when they fit, its terms, so that looking a word up reads one cache
+//! line (a general hash map reads its control bytes, its bucket, the key behind a pointer and the
+//! value behind another: with a tree's vocabulary that is several cache misses per word of code).
+//! Probing stops after [`PROBES`] slots; a word that finds no place there is simply not cached, so no
+//! input, however chosen, can make a lookup long.
+
+use std::hash::BuildHasher;
+
+/// Slots looked at before giving up (a lookup or an insertion).
+pub(crate) const PROBES: usize = 16;
+/// The table starts with this many slots and doubles as it fills to half.
+const FIRST_SLOTS: usize = 1 << 12;
+/// Terms of up to this many bytes are kept in the slot itself.
+pub(crate) const INLINE: usize = 15;
+/// `Slot::len` of a slot whose terms are elsewhere (its `inline` then holds their range).
+const ELSEWHERE: u8 = u8::MAX;
+
+/// One slot: 32 bytes, aligned so that it never straddles two cache lines.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct Slot {
+    /// The packed word; 0 for an empty slot (a packed word is never 0: its length byte is not).
+    key: u128,
+    /// The terms (`len` bytes), or the start and end of their range elsewhere (little-endian u32s).
+    inline: [u8; INLINE],
+    len: u8,
+}
+
+/// Where a cached word's terms are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Terms<'a> {
+    /// In the table.
+    Here(&'a str),
+    /// A byte range of the caller's store of longer terms.
+    Elsewhere(usize, usize),
+}
+
+/// Packed words (non-zero `u128`s) → their terms.
+pub(crate) struct WordTable {
+    slots: Vec<Slot>,
+    used: usize,
+    /// The most slots the table grows to.
+    max_slots: usize,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl WordTable {
+    /// A table that grows to at most `max_words * 2` slots (rounded up to a power of two).
+    pub(crate) fn new(max_words: usize) -> WordTable {
+        let max_slots = (max_words.max(1) * 2).next_power_of_two().max(FIRST_SLOTS);
+        WordTable {
+            slots: vec![Slot::default(); FIRST_SLOTS],
+            used: 0,
+            max_slots,
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
+    /// Words cached.
+    pub(crate) fn len(&self) -> usize {
+        self.used
+    }
+
+    /// Forgets every word (the slots stay allocated).
+    pub(crate) fn clear(&mut self) {
+        self.slots.fill(Slot::default());
+        self.used = 0;
+    }
+
+    fn home(&self, key: u128) -> usize {
+        (self.hasher.hash_one(key) as usize) & (self.slots.len() - 1)
+    }
+
+    /// The terms of `key`, if cached.
+    pub(crate) fn get(&self, key: u128) -> Option<Terms<'_>> {
+        let mask = self.slots.len() - 1;
+        let home = self.home(key);
+        for i in 0..PROBES {
+            let slot = self.slots.get((home + i) & mask)?;
+            if slot.key == key {
+                return Some(terms_of(slot));
+            }
+            if slot.key == 0 {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Caches `key`'s terms: `here` when they fit in a slot, else the range `elsewhere`. Returns
+    /// false when the word was not cached (no free slot within [`PROBES`], or the table is full).
+    pub(crate) fn insert(&mut self, key: u128, here: &str, elsewhere: (usize, usize)) -> bool {
+        if key == 0 || self.used >= self.max_slots / 2 {
+            return false;
+        }
+        if (self.used + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mut slot = Slot { key, ..Slot::default() };
+        if here.len() <= INLINE {
+            if let Some(to) = slot.inline.get_mut(..here.len()) {
+                to.copy_from_slice(here.as_bytes());
+            }
+            slot.len = here.len() as u8;
+        } else {
+            let (Ok(start), Ok(end)) = (u32::try_from(elsewhere.0), u32::try_from(elsewhere.1)) else {
+                return false;
+            };
+            slot.inline[..4].copy_from_slice(&start.to_le_bytes());
+            slot.inline[4..8].copy_from_slice(&end.to_le_bytes());
+            slot.len = ELSEWHERE;
+        }
+        self.place(slot)
+    }
+
+    fn place(&mut self, slot: Slot) -> bool {
+        let mask = self.slots.len() - 1;
+        let home = self.home(slot.key);
+        for i in 0..PROBES {
+            let Some(s) = self.slots.get_mut((home + i) & mask) else { return false };
+            if s.key == 0 || s.key == slot.key {
+                if s.key == 0 {
+                    self.used += 1;
+                }
+                *s = slot;
+                return true;
+            }
+        }
+        false
+    }
+
+    fn grow(&mut self) {
+        let size = self.slots.len() * 2;
+        if size > self.max_slots {
+            return;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![Slot::default(); size]);
+        self.used = 0;
+        for slot in old.into_iter().filter(|s| s.key != 0) {
+            // A word that no longer finds a place is dropped: it is analyzed again when met.
+            self.place(slot);
+        }
+    }
+}
+
+fn terms_of(slot: &Slot) -> Terms<'_> {
+    if slot.len == ELSEWHERE {
+        let u = |r: std::ops::Range<usize>| {
+            slot.inline.get(r).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes) as usize
+        };
+        return Terms::Elsewhere(u(0..4), u(4..8));
+    }
+    let bytes = slot.inline.get(..usize::from(slot.len)).unwrap_or_default();
+    // The bytes were copied from a `str` whole, so they are UTF-8.
+    Terms::Here(std::str::from_utf8(bytes).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_found_with_their_terms_here_or_elsewhere() {
+        let mut t = WordTable::new(1 << 16);
+        assert!(t.insert(7, "send ", (0, 0)));
+        assert!(t.insert(8, "a much longer term list ", (10, 34)));
+        assert!(t.insert(9, "", (0, 0)));
+        assert_eq!(t.get(7), Some(Terms::Here("send ")));
+        assert_eq!(t.get(8), Some(Terms::Elsewhere(10, 34)));
+        assert_eq!(t.get(9), Some(Terms::Here("")));
+        assert_eq!(t.get(10), None);
+        assert!(!t.insert(0, "x ", (0, 0)), "0 marks an empty slot");
+        // Growing keeps what was cached.
+        for k in 100..20_000u128 {
+            assert!(t.insert(k, "w ", (0, 0)) || t.get(k).is_none());
+        }
+        assert!(t.slots.len() > FIRST_SLOTS);
+        assert_eq!(t.get(7), Some(Terms::Here("send ")));
+        assert_eq!(t.get(8), Some(Terms::Elsewhere(10, 34)));
+        t.clear();
+        assert_eq!((t.len(), t.get(7)), (0, None));
+    }
+
+    #[test]
+    fn the_table_stops_at_its_bound() {
+        let mut t = WordTable::new(1000);
+        let placed = (1..=10_000u128).filter(|&k| t.insert(k, "w ", (0, 0))).count();
+        assert!(placed <= t.max_slots / 2 && t.len() == placed, "{placed}");
+        assert!(t.slots.len() <= t.max_slots);
+    }
+
+    #[test]
+    fn colliding_words_never_probe_past_the_limit() {
+        // Words chosen to share one home slot (what a hostile file could aim at): beyond PROBES of
+        // them, the rest are not cached, and every lookup still reads at most PROBES slots.
+        let mut t = WordTable::new(1 << 16);
+        let mask = t.slots.len() - 1;
+        let home = t.home(1);
+        let same: Vec<u128> = (1..2_000_000u128).filter(|&k| t.home(k) == home).take(40).collect();
+        assert!(same.len() > PROBES, "{}", same.len());
+        let cached = same.iter().filter(|&&k| t.insert(k, "w ", (0, 0))).count();
+        assert!(cached <= PROBES, "{cached}");
+        assert!(same.iter().all(|&k| t.get(k).is_none_or(|v| v == Terms::Here("w "))));
+        assert_eq!(mask, t.slots.len() - 1, "no growth for 40 words");
+    }
+}
