@@ -339,10 +339,16 @@ mod tests {
     /// does, until dropped (also when a test fails, so that other tests are not stuck).
     struct Gate {
         release: Option<crossbeam_channel::Sender<()>>,
+        /// One gate at a time in the test process: two tests' gates at once would each wait for
+        /// workers the other holds.
+        _one_at_a_time: std::sync::MutexGuard<'static, ()>,
     }
+
+    static ONE_GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     impl Gate {
         fn hold_every_build_worker() -> Gate {
+            let one_at_a_time = ONE_GATE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let (release, held) = crossbeam_channel::unbounded::<()>();
             let (started, workers) = crossbeam_channel::unbounded::<()>();
             let hold = move |_: rayon::BroadcastContext<'_>| {
@@ -357,7 +363,7 @@ mod tests {
             for _ in 0..expected {
                 workers.recv_timeout(LIMIT).expect("every worker is held");
             }
-            Gate { release: Some(release) }
+            Gate { release: Some(release), _one_at_a_time: one_at_a_time }
         }
     }
 
