@@ -227,6 +227,18 @@ enum Open {
 /// One pass of a lexer with a little state (the brace stack, the statement before a `{`, the open
 /// body's safety) that every byte goes through; it stays one function, longer than the others,
 /// because splitting it would pass that state around by hand at every token.
+/// Whether braces after a macro invocation (`inner`: what they hold; `after`: the bytes after the
+/// closing brace) are a brace initializer rather than a function body: a designator first
+/// (`{ .field = 1, }`), or no `;` inside and a `;` after (`{ "a", "b" };`). A `;` in a comment or a
+/// string inside keeps it a body: the safe side.
+pub(crate) fn braced_initializer(inner: &[u8], after: &[u8]) -> bool {
+    let Some(first) = inner.iter().position(|b| !b.is_ascii_whitespace()) else { return false };
+    let designator =
+        inner[first] == b'.' && inner.get(first + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
+    let semicolon_after = after.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b';');
+    designator || (semicolon_after && !inner.contains(&b';'))
+}
+
 fn find_bodies(s: &[u8]) -> Vec<Body> {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let mut bodies = Vec::new();
@@ -402,7 +414,14 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                 if let Some(Open::Body(mut body, indent)) = closed {
                     // Blanked only if this `}` starts its line at the indentation of the `{` line.
                     let aligned = first_on_line && i - line_start == indent;
-                    if aligned && !unsafe_body && conditionals == 0 {
+                    // `MACRO(a, b) { .x = 1 };` is a variable's initializer behind a macro: left
+                    // to the grammar, so that it is seen whole and not taken for a function.
+                    let initializer = body.function
+                        && braced_initializer(
+                            s.get(body.start..i).unwrap_or_default(),
+                            s.get(i + 1..).unwrap_or_default(),
+                        );
+                    if aligned && !unsafe_body && conditionals == 0 && !initializer {
                         body.end = i;
                         bodies.push(body);
                     }

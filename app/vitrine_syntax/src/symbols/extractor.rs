@@ -196,6 +196,14 @@ impl<'a> Extractor<'a> {
         if !matches!(self.lang, Language::C | Language::Cpp) {
             return;
         }
+        let source = self.source;
+        self.raw.retain(|r| {
+            let candidate = r.role == Role::Definition
+                && r.kind == SymbolKind::Function
+                && is_macro_name(&r.name)
+                && r.range.start_byte == r.name_range.start_byte;
+            !(candidate && is_brace_initializer(source, r.name_range.end_byte, r.range.end_byte))
+        });
         for r in &mut self.raw {
             if r.role != Role::Definition || r.kind != SymbolKind::Function || !is_macro_name(&r.name) {
                 continue;
@@ -252,6 +260,48 @@ impl<'a> Extractor<'a> {
             r.via_macro = Some(macro_name);
         }
     }
+}
+
+/// Whether the "body" of a macro-named definition (`MACRO(args) { … }`, the bytes from the end of
+/// the macro's name to `end`) is a brace initializer rather than a function body
+/// (`FIXTURE_VARIANT_ADD(f, v) { .x = 1, };`, `STATIC_AVOID_DESTRUCTION(T, name){ "a", "b" };`):
+/// see [`crate::skim::braced_initializer`]. `skim` leaves such braces to the grammar, so they are
+/// seen whole here.
+pub(super) fn is_brace_initializer(source: &[u8], name_end: u32, end: u32) -> bool {
+    let Some(text) = source.get(name_end as usize..end as usize) else { return false };
+    // The body starts at the first `{` after the arguments' closing parenthesis.
+    let mut depth = 0i32;
+    let mut body_at = None;
+    for (i, &b) in text.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b'{' if depth == 0 => {
+                body_at = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let Some(body_at) = body_at else { return false };
+    let Some(body) = text.get(body_at + 1..) else { return false };
+    // The braces' own end, counted: after a parse error the grammar's definition may run on past
+    // it (to the end of an enclosing function).
+    let mut depth = 1usize;
+    let close = body.iter().position(|&b| {
+        match b {
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        depth == 0
+    });
+    let (inner, after_at) = match close {
+        Some(c) => (&body[..c], name_end as usize + body_at + 1 + c + 1),
+        None => (body, end as usize),
+    };
+    let after = source.get(after_at..).unwrap_or_default();
+    crate::skim::braced_initializer(inner, after)
 }
 
 pub(super) fn refine_kind(

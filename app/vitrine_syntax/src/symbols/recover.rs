@@ -156,6 +156,16 @@ impl Extractor<'_> {
                     && matches!(a.kind(), "identifier" | "type_identifier" | "parameter_declaration")
                     && a.byte_range().len() < 256
             });
+            // `MACRO(a, b) { .x = 1 };`: a variable's brace initializer, not a body.
+            if is_macro_name(&fname)
+                && super::extractor::is_brace_initializer(
+                    self.source,
+                    function.end_byte() as u32,
+                    body.end_byte() as u32,
+                )
+            {
+                continue;
+            }
             let (name, name_node, via) = match wrapped {
                 Some(arg) => {
                     let arg_name = node_text(arg, self.source).to_string();
@@ -208,6 +218,9 @@ impl Extractor<'_> {
             else {
                 continue;
             };
+            if via_macro.is_some() && super::extractor::is_brace_initializer(self.source, open, close + 1) {
+                continue;
+            }
             let lines = lines.get_or_insert_with(|| {
                 std::iter::once(0)
                     .chain(memchr::memchr_iter(b'\n', self.source).map(|i| i as u32 + 1))

@@ -165,6 +165,40 @@ fn test_macros_are_named_by_their_second_argument() {
     }
 }
 
+/// A macro invocation followed by a brace initializer and `;` defines a variable, not a function:
+/// kselftest's `FIXTURE_VARIANT_ADD(f, v) { .field = … };` and RocksDB's
+/// `STATIC_AVOID_DESTRUCTION(std::vector<std::string>, impls){ "a", "b", };` (inside a function)
+/// are no functions named `tls` or `std`; a wrapped body with statements stays a function, also
+/// one followed by a stray `;`.
+#[test]
+fn a_macro_followed_by_a_brace_initializer_is_no_function() {
+    let source = b"FIXTURE_VARIANT_ADD(tls, 12_aes_gcm_256)\n{\n\t.tls_version = TLS_1_2_VERSION,\n\t.cipher_type = TLS_CIPHER_AES_GCM_256,\n};\n\nstd::vector<std::string>& Impls() {\n  STATIC_AVOID_DESTRUCTION(std::vector<std::string>, impls){\n      // in filter_bench order\n      Legacy::kClassName(),\n      Fast::kClassName(),\n  };\n  return impls;\n}\n\nTEST_F(DBTest, Empty) {}\n\nTEST_F(DBTest, Stray) {\n  Reopen();\n};\n\nTEST(kcmp)\n{\n  run();\n}\n";
+    for lang in [Language::C, Language::Cpp] {
+        for skim_bodies in [false, true] {
+            let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+            let fs = extract_with(lang, source, &options);
+            let functions: Vec<(&str, &str)> = fs
+                .definitions
+                .iter()
+                .filter(|d| d.kind.is_function_like())
+                .map(|d| (d.scope.as_str(), d.name.as_str()))
+                .collect();
+            assert!(
+                !functions.iter().any(|(_, n)| *n == "tls" || *n == "std"),
+                "{lang:?} skim {skim_bodies}: {functions:?}"
+            );
+            // googletest's names are C++'s; kselftest's TEST(name) is C's and C++'s.
+            let kept: &[&str] = if lang == Language::Cpp { &["Stray", "kcmp"] } else { &["kcmp"] };
+            for kept in kept {
+                assert!(
+                    functions.iter().any(|(_, n)| n == kept),
+                    "{lang:?} skim {skim_bodies}: {kept} lost: {functions:?}"
+                );
+            }
+        }
+    }
+}
+
 /// An attribute macro with arguments before the declarator (`static void __printf(4, 5)` and the
 /// name on the next line) is no function: the function is the name after it. Lower-case attribute
 /// macros among the specifiers (`static ossl_inline ossl_unused T name(`) lose no function either.
