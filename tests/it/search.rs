@@ -11,7 +11,7 @@ use vitrine_search::{Index, Opened, Query, SearchError, SearchEvent, SearchOptio
 use vitrine_snapshot::progress::Progress;
 use vitrine_snapshot::{IngestConfig, Snapshot};
 
-use crate::support::{TempTree, arg, data_dir, vitrine_os};
+use crate::support::{TempTree, arg, data_dir, vitrine_in, vitrine_os};
 
 fn open_snapshot(p: &Path) -> Arc<Snapshot> {
     Arc::new(Snapshot::open(p, &IngestConfig::default(), &Progress::default()).expect("snapshot opens"))
@@ -746,12 +746,7 @@ fn cli_search_json_count_limit_and_exit_codes() {
     let t = TempTree::new();
     t.file("a.c", "int foo;\nfoo(1); foo(2);\n").file("b/c.h", "é foo\n").file("bin.o", b"foo\0".as_slice());
     let (_d, data) = data_dir();
-    let run = |args: &[&str]| {
-        let mut all: Vec<&std::ffi::OsStr> =
-            vec!["--data".as_ref(), arg(&data), "search".as_ref(), arg(t.path())];
-        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
-        vitrine_os(&all)
-    };
+    let run = |args: &[&str]| vitrine_in(&data, &["search".as_ref(), arg(t.path())], args);
     let (code, out, err) = run(&["foo", "--json"]);
     assert_eq!(code, 0, "{err}");
     let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -799,12 +794,7 @@ fn sym_finds_definitions_and_defining_files_rank_first() {
         .file("b_def.c", "int y;\nint helper(int v) { return v; }\n")
         .file("c_helper.c", "void f(void) { helper(); }\n");
     let (_d, data) = data_dir();
-    let run = |args: &[&str]| {
-        let mut all: Vec<&std::ffi::OsStr> =
-            vec!["--data".as_ref(), arg(&data), "search".as_ref(), arg(t.path())];
-        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
-        vitrine_os(&all)
-    };
+    let run = |args: &[&str]| vitrine_in(&data, &["search".as_ref(), arg(t.path())], args);
     // Without a symbol index, the library says sym: cannot be answered rather than answering nothing.
     let (index, _) = index_of(&open_snapshot(t.path()), &data);
     let err = index.search(
@@ -843,12 +833,7 @@ fn sym_takes_globs_and_qualified_names_and_says_when_it_finds_nothing() {
         "class DBImpl { int Get(int k); };\nint DBImpl::Get(int k) { return k; }\nclass Other { int Get(int k) { return k; } };\n",
     );
     let (_d, data) = data_dir();
-    let run = |args: &[&str]| {
-        let mut all: Vec<&std::ffi::OsStr> =
-            vec!["--data".as_ref(), arg(&data), "search".as_ref(), arg(t.path())];
-        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
-        vitrine_os(&all)
-    };
+    let run = |args: &[&str]| vitrine_in(&data, &["search".as_ref(), arg(t.path())], args);
     let lines = |out: &str| {
         out.lines().map(|l| l.splitn(3, ':').take(2).collect::<Vec<_>>().join(":")).collect::<Vec<_>>()
     };
@@ -886,12 +871,7 @@ fn a_sym_glob_cut_by_the_name_limit_says_so() {
     let source: String = (0..=limit).map(|i| format!("int gen_{i:05}(void) {{ return {i}; }}\n")).collect();
     t.file("many.c", source.as_str());
     let (_d, data) = data_dir();
-    let run = |args: &[&str]| {
-        let mut all: Vec<&std::ffi::OsStr> =
-            vec!["--data".as_ref(), arg(&data), "search".as_ref(), arg(t.path())];
-        all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
-        vitrine_os(&all)
-    };
+    let run = |args: &[&str]| vitrine_in(&data, &["search".as_ref(), arg(t.path())], args);
     let (code, out, err) = run(&["sym:gen_*", "--count", "--json"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), format!(r#"{{"lines":{limit},"files":1,"truncated":true}}"#));

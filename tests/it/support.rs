@@ -74,6 +74,15 @@ pub fn vitrine_os(args: &[&std::ffi::OsStr]) -> (u8, String, String) {
     (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
 }
 
+/// Runs `vitrine --data DATA LEAD... ARGS...` in process: a data directory, leading path arguments
+/// (a subcommand and a snapshot, say) and the rest as strings.
+pub fn vitrine_in(data: &Path, lead: &[&std::ffi::OsStr], args: &[&str]) -> (u8, String, String) {
+    let mut all: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new("--data"), arg(data)];
+    all.extend_from_slice(lead);
+    all.extend(args.iter().map(std::ffi::OsStr::new));
+    vitrine_os(&all)
+}
+
 /// The (SHA-256, SHA-1) tree ids stock git computes for directory `snap`, with the DESIGN.md recipe:
 /// no attributes, no ignore rules, no EOL conversion.
 pub fn git_tree_ids(snap: &Path) -> (String, String) {

@@ -8,7 +8,7 @@ use vitrine_syntax::index::{self, Match, Role, SourceFile, SymbolIndex};
 use vitrine_syntax::symbols::Point;
 use vitrine_syntax::{Confidence, Proximity, RefKind, SymbolKind, extract, language_for_path};
 
-use crate::support::{TempTree, arg, data_dir, vitrine_os};
+use crate::support::{TempTree, arg, data_dir, vitrine_in, vitrine_os};
 
 /// The tree id the index tests build under (any id: the index records it and `open_for` compares it).
 const TEST_DIGEST: vitrine_snapshot::Sha256Id = vitrine_snapshot::Sha256Id::from_bytes([0x7e; 32]);
@@ -413,12 +413,7 @@ fn cli_symbols_def_refs_callers() {
     snap.file("drivers/demo.c", std::fs::read_to_string(data("kernel_style.c")).unwrap())
         .file("lib/widget.cpp", std::fs::read_to_string(data("constructs.cpp")).unwrap());
     let (_d, data_path) = data_dir();
-    let run = |args: &[&str]| {
-        let mut all: Vec<&std::ffi::OsStr> = vec![arg(&data_path)];
-        all.insert(0, std::ffi::OsStr::new("--data"));
-        all.extend(args.iter().map(std::ffi::OsStr::new));
-        vitrine_os(&all)
-    };
+    let run = |args: &[&str]| vitrine_in(&data_path, &[], args);
     let root = snap.path().to_str().unwrap();
 
     let (code, out, err) = run(&["def", root, "demo_do_work", "--json"]);
@@ -478,11 +473,7 @@ fn cli_templates_mappings_name_forms_limits_and_suggestions() {
         .file("include/limits.h", many);
     let (_d, data_path) = data_dir();
     let root = snap.path().to_str().unwrap();
-    let run = |args: &[&str]| {
-        let mut all: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new("--data"), arg(&data_path)];
-        all.extend(args.iter().map(std::ffi::OsStr::new));
-        vitrine_os(&all)
-    };
+    let run = |args: &[&str]| vitrine_in(&data_path, &[], args);
 
     let (code, out, err) = run(&["symbols", root, "include/demo/ssl.h.in"]);
     assert_eq!((code, out.as_str()), (0, "     4  function demo_err_raise (declaration)\n"), "{err}");
@@ -544,11 +535,7 @@ fn cli_macro_wrapped_definitions_under_both_names() {
         );
     let (_d, data_path) = data_dir();
     let root = snap.path().to_str().unwrap();
-    let run = |args: &[&str]| {
-        let mut all: Vec<&std::ffi::OsStr> = vec![std::ffi::OsStr::new("--data"), arg(&data_path)];
-        all.extend(args.iter().map(std::ffi::OsStr::new));
-        vitrine_os(&all)
-    };
+    let run = |args: &[&str]| vitrine_in(&data_path, &[], args);
     let (code, out, err) = run(&["symbols", root, "db_test.cc"]);
     assert_eq!(
         (code, out.as_str()),
