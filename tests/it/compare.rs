@@ -549,6 +549,37 @@ fn problem_lines(out: &str) -> Vec<String> {
         .collect()
 }
 
+/// `vitrine annotate SNAP --key KEY --file FILE --lines LINES --kind finding --severity high --body
+/// BODY`, which must succeed; returns its output (the new entry's id on its last line).
+pub(crate) fn annotate_finding(
+    data: &Path,
+    snap: &Path,
+    key: &Path,
+    file: &str,
+    lines: &str,
+    body: &str,
+) -> String {
+    ok(
+        data,
+        &[
+            &"annotate",
+            &snap,
+            &"--key",
+            &key,
+            &"--file",
+            &file,
+            &"--lines",
+            &lines,
+            &"--kind",
+            &"finding",
+            &"--severity",
+            &"high",
+            &"--body",
+            &body,
+        ],
+    )
+}
+
 pub(crate) fn last_line(out: &str) -> String {
     out.lines().last().unwrap().to_owned()
 }
@@ -615,25 +646,7 @@ impl Versions {
             ("gone.c", "1-1"),
             ("retracted.c", "1-1"),
         ] {
-            let out = ok(
-                &data,
-                &[
-                    &"annotate",
-                    &v1,
-                    &"--key",
-                    &rev,
-                    &"--file",
-                    &file,
-                    &"--lines",
-                    &lines,
-                    &"--kind",
-                    &"finding",
-                    &"--severity",
-                    &"high",
-                    &"--body",
-                    &format!("check {file}"),
-                ],
-            );
+            let out = annotate_finding(&data, &v1, &rev, file, lines, &format!("check {file}"));
             threads.insert(file, last_line(&out));
         }
         ok(&data, &[&"retract", &v1, &"--key", &rev, &"--to", &threads["retracted.c"]]);
@@ -904,25 +917,7 @@ fn a_thread_on_one_of_two_names_alike_but_for_normalisation_is_ported_on_that_fi
         &data,
         &[&"people", &"add", &v1, &"--principal", &"r@x", &"--role", &"reviewer", &"--pubkey", &pubkey],
     );
-    ok(
-        &data,
-        &[
-            &"annotate",
-            &v1,
-            &"--key",
-            &rev,
-            &"--file",
-            &NFD,
-            &"--lines",
-            &"2-2",
-            &"--kind",
-            &"finding",
-            &"--severity",
-            &"high",
-            &"--body",
-            &"risky",
-        ],
-    );
+    annotate_finding(&data, &v1, &rev, NFD, "2-2", "risky");
     let out = ok(&data, &[&"port", &v1, &v2, &"--key", &rev, &"--json"]);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     let ports = json["ports"].as_array().unwrap();

@@ -147,32 +147,12 @@ fn mark_reviewed_below_full_coverage_warns_and_cancel_signs_nothing() {
 /// file, in its middle and at its end, with lines as long as real code has.
 #[test]
 fn the_annotation_composer_leaves_the_annotated_lines_readable() {
-    let tree = crate::support::TempTree::new();
     let text: String = (0..300)
         .map(|i| format!("    int value_{i} = compute_the_thing(alpha_{i}, beta_{i}, gamma_{i}); /* checked by the caller {i} */\n"))
         .collect();
-    tree.file("long.c", text);
-    let (_d, data) = data_dir();
-    let mut state = AppState::new(DataDir::at(&data), Prefs::default());
-    state.apply(LoadCmd::Open(tree.path().to_path_buf()));
-    state.wait_loaded();
+    let (_t, _d, mut h) = window_on(&[("long.c", text)]);
     let keys = tempfile::tempdir().unwrap();
-    let key = write_key(keys.path(), "id_ed25519", "alice@agency.example");
-    let mut h = harness(VitrineApp::new(state));
-    h.run();
-    h.get_by_label("Sign in…").click();
-    h.run();
-    for (field, text) in
-        [("Private key file", key.display().to_string()), ("Role (new key)", "reviewer".into())]
-    {
-        h.get_by_label(field).focus();
-        h.run();
-        type_text(&mut h, &text);
-    }
-    h.get_by_role_and_label(Role::Button, "Sign in").click();
-    h.run();
-    assert_eq!(h.state().state.error, None);
-    assert!(h.state().state.review.as_ref().unwrap().identity.is_some(), "signed in");
+    sign_in(&mut h, keys.path());
     for first in [3usize, 150, 294] {
         h.state_mut().state.apply(ReviewCmd::DiscardComposer);
         h.state_mut().state.apply(NavCmd::OpenFile { path: b"long.c".to_vec(), line: Some(first) });
