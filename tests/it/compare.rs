@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
+use crate::record::annotate;
 use crate::support::{arg, data_dir, vitrine_os};
 
 /// A pair of snapshots side by side: `root/a` (old) and `root/b` (new).
@@ -549,41 +550,6 @@ fn problem_lines(out: &str) -> Vec<String> {
         .collect()
 }
 
-/// `vitrine annotate SNAP --key KEY --file FILE --lines LINES --kind finding --severity high --body
-/// BODY`, which must succeed; returns its output (the new entry's id on its last line).
-pub(crate) fn annotate_finding(
-    data: &Path,
-    snap: &Path,
-    key: &Path,
-    file: &str,
-    lines: &str,
-    body: &str,
-) -> String {
-    ok(
-        data,
-        &[
-            &"annotate",
-            &snap,
-            &"--key",
-            &key,
-            &"--file",
-            &file,
-            &"--lines",
-            &lines,
-            &"--kind",
-            &"finding",
-            &"--severity",
-            &"high",
-            &"--body",
-            &body,
-        ],
-    )
-}
-
-pub(crate) fn last_line(out: &str) -> String {
-    out.lines().last().unwrap().to_owned()
-}
-
 /// Unpacks `bundle` with tar and runs its `verify.sh SNAP PREVIOUS` under `sh`: (exit code, stdout then
 /// stderr).
 pub(crate) fn verify_sh(bundle: &Path, snap: &Path, previous: &Path) -> (Option<i32>, String) {
@@ -646,8 +612,8 @@ impl Versions {
             ("gone.c", "1-1"),
             ("retracted.c", "1-1"),
         ] {
-            let out = annotate_finding(&data, &v1, &rev, file, lines, &format!("check {file}"));
-            threads.insert(file, last_line(&out));
+            let id = annotate(&data, &v1, &rev, file, lines, "finding", "high", &format!("check {file}"));
+            threads.insert(file, id);
         }
         ok(&data, &[&"retract", &v1, &"--key", &rev, &"--to", &threads["retracted.c"]]);
         ok(
@@ -917,7 +883,7 @@ fn a_thread_on_one_of_two_names_alike_but_for_normalisation_is_ported_on_that_fi
         &data,
         &[&"people", &"add", &v1, &"--principal", &"r@x", &"--role", &"reviewer", &"--pubkey", &pubkey],
     );
-    annotate_finding(&data, &v1, &rev, NFD, "2-2", "risky");
+    annotate(&data, &v1, &rev, NFD, "2-2", "finding", "high", "risky");
     let out = ok(&data, &[&"port", &v1, &v2, &"--key", &rev, &"--json"]);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     let ports = json["ports"].as_array().unwrap();

@@ -233,7 +233,8 @@ fn line_of(root: &Path, path: &str, needle: &str) -> usize {
 
 #[test]
 fn both_sides_are_annotated_and_the_vendor_answers_fixed_at_new_lines_then_verify_is_valid() {
-    use crate::compare::{annotate_finding, keygen, last_line, ok, verify_sh};
+    use crate::compare::{keygen, ok, verify_sh};
+    use crate::record::annotate;
     let (_dir, data) = data_dir();
     let (v2, v1) = demo_pair(&data);
     let keys = tempfile::tempdir().unwrap();
@@ -245,8 +246,7 @@ fn both_sides_are_annotated_and_the_vendor_answers_fixed_at_new_lines_then_verif
     }
     let packet_line = line_of(&v1, "src/packet.cpp", "sizeof ") + 1;
     let lines = format!("{packet_line}-{packet_line}");
-    let finding =
-        last_line(&annotate_finding(&data, &v1, &rev, "src/packet.cpp", &lines, "length unchecked"));
+    let finding = annotate(&data, &v1, &rev, "src/packet.cpp", &lines, "finding", "high", "length unchecked");
 
     // v2 on screen, compared with v1; the reviewer ports the threads with the panel's button.
     let mut app = open(&v2, &data);

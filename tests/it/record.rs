@@ -107,7 +107,8 @@ impl Fixture {
     }
 }
 
-fn annotate(
+/// `vitrine annotate`, which must succeed; returns the new entry's id.
+pub(crate) fn annotate(
     data: &Path,
     snap: &Path,
     key: &Path,
