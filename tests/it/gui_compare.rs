@@ -156,12 +156,18 @@ fn compare_with_filters_the_tree_steps_through_hunks_and_annotates_the_new_side(
     h.get_by_label_contains("▾ src/");
 }
 
-#[test]
-fn a_200k_line_diff_lays_out_only_the_rows_on_screen() {
-    let (_dir, data) = data_dir();
+/// A data directory with two empty snapshot folders in it, `old` and `new`: (guard, data, old, new).
+fn empty_pair() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let (dir, data) = data_dir();
     let (old, new) = (data.join("old"), data.join("new"));
     std::fs::create_dir_all(&old).unwrap();
     std::fs::create_dir_all(&new).unwrap();
+    (dir, data, old, new)
+}
+
+#[test]
+fn a_200k_line_diff_lays_out_only_the_rows_on_screen() {
+    let (_dir, data, old, new) = empty_pair();
     let lines = 200_000;
     let text = |edited: bool| -> String {
         (0..lines)
@@ -341,10 +347,7 @@ fn both_sides_are_annotated_and_the_vendor_answers_fixed_at_new_lines_then_verif
 
 #[test]
 fn long_lines_scroll_sideways_and_both_sides_move_together() {
-    let (_dir, data) = data_dir();
-    let (old, new) = (data.join("old"), data.join("new"));
-    std::fs::create_dir_all(&old).unwrap();
-    std::fs::create_dir_all(&new).unwrap();
+    let (_dir, data, old, new) = empty_pair();
     let long = |end: &str| format!("int wide = 1; /* {} */ {end}\nint next;\n", "padding ".repeat(60));
     std::fs::write(old.join("wide.c"), long("END_OLD")).unwrap();
     std::fs::write(new.join("wide.c"), long("END_NEW")).unwrap();
