@@ -189,6 +189,7 @@ fn gather(
     let entries = snap.files();
     let mut acc: TrigramCounts = vec![[0; 3]; 1 << 24];
     let mut fold = Fold { forward: Vec::new(), files: Vec::new(), bytes: 0, filters: Vec::new() };
+    let seen_sets = SeenSets::default();
     let compute = |batch: &[u32]| -> Vec<(u32, Option<FileTrigrams>)> {
         batch
             .par_iter()
@@ -198,13 +199,9 @@ fn gather(
                     let text = search_text(&raw);
                     let filter = (text.len() as u64 >= crate::words::MIN_FILE_BYTES)
                         .then(|| crate::words::build(&text));
-                    let tris = SEEN.with(|seen| {
-                        let mut seen = seen.borrow_mut();
-                        if seen.is_empty() {
-                            seen.resize(trigram::SEEN_WORDS, 0);
-                        }
+                    let tris = seen_sets.with(|seen| {
                         let mut out = Vec::new();
-                        trigram::distinct_trigrams(&text, &mut seen, &mut out);
+                        trigram::distinct_trigrams(&text, seen, &mut out);
                         out
                     });
                     progress.advance(1, raw.len() as u64);
@@ -415,8 +412,20 @@ fn write_word_filters(dir: &Path, filters: &[(u32, Vec<u8>)], seals: &mut Seals)
     Ok(out.len() as u64)
 }
 
-thread_local! {
-    static SEEN: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+/// The bit sets `distinct_trigrams` marks trigrams in (2 MB each), one per file being read at a time,
+/// owned by one build: a thread-local set would stay behind on every worker of the pool, which lives as
+/// long as the process. A set is handed back cleared (`distinct_trigrams` unmarks what it marked).
+#[derive(Default)]
+struct SeenSets(std::sync::Mutex<Vec<Vec<u64>>>);
+
+impl SeenSets {
+    fn with<R>(&self, f: impl FnOnce(&mut [u64]) -> R) -> R {
+        let free = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = free().pop().unwrap_or_else(|| vec![0; trigram::SEEN_WORDS]);
+        let out = f(&mut seen);
+        free().push(seen);
+        out
+    }
 }
 
 #[cfg(test)]
