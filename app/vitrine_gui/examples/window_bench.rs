@@ -4,7 +4,7 @@
 //! snapshot open, the first search results (and whether a scan gave them), the search's end, the search
 //! index ready, the symbols ready, the ranked index ready (built last, for the Ranked mode); and the
 //! resident memory (peak; when the search and symbol indexes are ready; after every build has ended,
-//! and the heap the allocator holds free then).
+//! and the heap the allocator holds free then; anonymous and file-backed apart).
 //!
 //! Usage: cargo run --release -p vitrine_gui --example window_bench -- SNAPSHOT_DIR [--query Q]
 //!        [--data DIR]   (an existing data directory: the window reopened, as after a restart)
@@ -132,20 +132,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     vitrine_gui::state::background::release_freed_memory();
     println!("  RSS after another malloc_trim {} MB", rss_mb().0);
+    let (anon, file) = (status_mb("RssAnon:"), status_mb("RssFile:"));
+    println!("    of which anonymous {anon} MB, file-backed {file} MB (the binary, the mapped indexes)");
     Ok(())
 }
 
 /// (VmRSS, VmHWM) of this process in MB.
 fn rss_mb() -> (u64, u64) {
+    (status_mb("VmRSS:"), status_mb("VmHWM:"))
+}
+
+/// A field of /proc/self/status given in kB, in MB (0 if absent).
+fn status_mb(name: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map_or(0, |kb| kb / 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
 }
 
 /// Bytes free in malloc's arenas (not returned to the system), in MB.

@@ -123,6 +123,7 @@ pub struct AppState {
 impl AppState {
     /// An empty window (no snapshot) keeping its indexes and reviews under `data`.
     pub fn new(data: DataDir, prefs: Prefs) -> AppState {
+        background::pin_mmap_threshold();
         AppState {
             data,
             load: Load::Idle,
