@@ -81,3 +81,39 @@ fn lower_priority() {
     let tid = rustix::thread::gettid();
     let _ = rustix::process::setpriority_process(Some(tid), BUILD_NICENESS);
 }
+
+#[cfg(test)]
+mod tests {
+    /// Whether glibc served a block of `bytes` with a mapping of its own (which it returns to the
+    /// system when the block is freed) rather than from an arena.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    fn mapped_alone(bytes: usize) -> bool {
+        // SAFETY: mallinfo2 takes no argument and returns a plain struct by value.
+        let mapped = || unsafe { libc::mallinfo2() }.hblks;
+        let before = mapped();
+        let block = std::hint::black_box(vec![1u8; bytes]);
+        let during = mapped();
+        drop(block);
+        during > before
+    }
+
+    /// Once the window has pinned the threshold, a buffer of a few MB freed by a build is returned to
+    /// the system even after a larger one was freed before it (glibc alone would have raised its
+    /// threshold to the larger one and served the next from an arena, where it fragments).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn large_buffers_stay_mapped_after_a_larger_one_was_freed() {
+        // mallinfo2 counts the whole process: nothing else may allocate meanwhile.
+        if !crate::state::alone::alone(
+            module_path!(),
+            "large_buffers_stay_mapped_after_a_larger_one_was_freed",
+        ) {
+            return;
+        }
+        super::pin_mmap_threshold();
+        drop(std::hint::black_box(vec![1u8; 24 << 20]));
+        assert!(mapped_alone(4 << 20), "a 4 MB block came from an arena");
+        assert!(mapped_alone(super::MMAP_THRESHOLD), "a block of the threshold's size came from an arena");
+    }
+}

@@ -39,6 +39,8 @@ pub(crate) mod view;
 mod viewstate;
 
 #[cfg(test)]
+mod alone;
+#[cfg(test)]
 mod apply_tests;
 #[cfg(test)]
 mod basic_tests;

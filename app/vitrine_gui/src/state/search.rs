@@ -361,26 +361,12 @@ mod tests {
         }
     }
 
-    /// Whether the calling test (`name`, its function's name) is to run its body here: only in a
-    /// process of its own. A gate needs every worker of the shared pools, which other tests of
-    /// this binary use at the same time (a worker busy with another test's job, itself waiting for
-    /// a job queued behind the gate, held the gate past its limit in full runs). Outside the
-    /// child, it runs the test again alone in a child process and asserts that the child passed.
+    /// Whether the calling test is to run its body here: only in a process of its own. A gate needs
+    /// every worker of the shared pools, which other tests of this binary use at the same time (a
+    /// worker busy with another test's job, itself waiting for a job queued behind the gate, held the
+    /// gate past its limit in full runs).
     fn alone(name: &str) -> bool {
-        const CHILD: &str = "VITRINE_TEST_POOLS_ALONE";
-        if std::env::var_os(CHILD).is_some() {
-            return true;
-        }
-        let module = module_path!().split_once("::").map_or(module_path!(), |(_, rest)| rest);
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", &format!("{module}::{name}"), "--test-threads=1", "--nocapture"])
-            .env(CHILD, "1")
-            .output()
-            .unwrap();
-        let text =
-            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success() && text.contains("1 passed"), "{name} alone:\n{text}");
-        false
+        crate::state::alone::alone(module_path!(), name)
     }
 
     impl Drop for Gate {
