@@ -4,8 +4,8 @@
 # as many additions as deletions).
 # In one run: `vitrine diff --stat` beside `git diff --no-index -M --numstat` (target <= 0.5x), cold
 # (neither snapshot seen before) and warm (both ingested before), with wall and CPU time, peak memory and
-# whether they list the same records, then the window's "Compare with…" once both
-# snapshots are ingested (target <= 2 s), with its memory.
+# whether they list the same records, the update summary (`diff --summary`, warm), then the window's
+# "Compare with…" once both snapshots are ingested (target <= 2 s), with its memory.
 #
 #   scripts/bench-compare-linux.sh
 #
@@ -91,6 +91,9 @@ timed vitrine-fill "$VITRINE" --data "$WORK/data" diff --stat -q "$OLD" "$NEW"
 timed git-again env GIT_CONFIG_NOSYSTEM=1 HOME="$OUT" git -c core.autocrlf=false -c core.excludesFile=/dev/null \
   -c core.attributesFile="$OUT/attributes" -c diff.renames=true diff --no-index -M --numstat -z "$OLD" "$NEW"
 timed vitrine "$VITRINE" --data "$WORK/data" diff --stat -q "$OLD" "$NEW"
+# The update summary (health delta and the symbol delta: both sides of every changed file parsed), warm.
+timed vitrine-summary "$VITRINE" --data "$WORK/data" diff --summary -q "$OLD" "$NEW"
+echo "summary: $(head -n 1 "$OUT/vitrine-summary.out"); $(grep -c '^  [^ ]' "$OUT/vitrine-summary.out") lines of files and findings"
 
 # Same records? git's `--numstat -z` records written as `vitrine diff --stat` prints them: additions,
 # deletions and the path, `old => new` when the paths differ (a rename or a copy, so its source counts).

@@ -82,9 +82,9 @@ struct DiffJson<'a> {
 }
 
 fn diff(a: DiffArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    // Archives are unpacked (keep_content) because changed files are read.
-    let old = ctx.open_snapshot_cached(&a.old, true)?;
-    let new = ctx.open_snapshot_cached(&a.new, true)?;
+    // Archives are unpacked (keep_content) because changed files are read. Two directories are opened
+    // together: what they share is hashed and analysed once.
+    let (old, new) = ctx.open_pair_cached(&a.old, &a.new, true)?;
     let options = vitrine_compare::DiffOptions {
         renames: !a.no_renames,
         copies: a.find_copies,

@@ -42,8 +42,7 @@ struct Report<'a> {
 }
 
 pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let old = ctx.open_snapshot_cached(&a.old, true)?;
-    let new = ctx.open_snapshot_cached(&a.new, true)?;
+    let (old, new) = ctx.open_pair_cached(&a.old, &a.new, true)?;
     // Said before the key's passphrase is asked for.
     if old.ids().tree_sha256 == new.ids().tree_sha256 {
         bail!("the two snapshots are the same (tree {}): nothing to carry over", old.ids().tree_sha256);

@@ -84,6 +84,36 @@ impl<'a> Ctx<'a> {
         self.open_with(path, keep_content, self.use_cache)
     }
 
+    /// [`Ctx::open_snapshot_cached`] for the two snapshots of a comparison: two directories are opened
+    /// together ([`Snapshot::open_pair`]), so the bytes they share are hashed and analysed once.
+    pub fn open_pair_cached(
+        &mut self,
+        old: &Path,
+        new: &Path,
+        keep_content: bool,
+    ) -> anyhow::Result<(Snapshot, Snapshot)> {
+        if stored_name(old).is_some() || stored_name(new).is_some() {
+            return Ok((
+                self.open_snapshot_cached(old, keep_content)?,
+                self.open_snapshot_cached(new, keep_content)?,
+            ));
+        }
+        let config = IngestConfig {
+            blob_dir: keep_content.then(|| self.data.blob_dir()),
+            cache_dir: self.use_cache.then(|| self.data.ingest_cache_dir()),
+            ..self.ingest.clone()
+        };
+        let progress = Arc::new(Progress::default());
+        let reporter = self.show_progress().then(|| spawn_progress_line(progress.clone()));
+        let result = Snapshot::open_pair(old, new, &config, &progress);
+        if let Some((stop, handle)) = reporter {
+            stop.cancel();
+            handle.thread().unpark();
+            let _ = handle.join();
+        }
+        result.with_context(|| format!("cannot open snapshots {} and {}", old.display(), new.display()))
+    }
+
     fn open_with(&mut self, path: &Path, keep_content: bool, cached: bool) -> anyhow::Result<Snapshot> {
         let config = IngestConfig {
             blob_dir: keep_content.then(|| self.data.blob_dir()),

@@ -11,8 +11,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let config = vitrine_snapshot::IngestConfig::default();
     let progress = vitrine_snapshot::Progress::default();
-    let old = vitrine_snapshot::Snapshot::open(old, &config, &progress)?;
-    let new = vitrine_snapshot::Snapshot::open(new, &config, &progress)?;
+    // As `vitrine diff` opens them: together, so the bytes both share are hashed and analysed once.
+    let (old, new) = vitrine_snapshot::Snapshot::open_pair(old, new, &config, &progress)?;
     let started = std::time::Instant::now();
     let d = vitrine_compare::diff(&old, &new, &Default::default())?;
     let elapsed = started.elapsed();

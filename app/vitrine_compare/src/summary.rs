@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use vitrine_snapshot::{ContentClass, Finding, FindingKind, Snapshot};
 use vitrine_syntax::{Language, SymbolKind};
@@ -70,7 +71,8 @@ fn summarised(kind: FindingKind) -> bool {
         )
 }
 
-/// Builds the summary of `diff` between `old` and `new`. Reads only the changed files with a grammar.
+/// Builds the summary of `diff` between `old` and `new`. Reads and parses only the changed files with a
+/// grammar (both sides of each), in parallel.
 pub fn summarize(old: &Snapshot, new: &Snapshot, diff: &SnapshotDiff) -> Result<Summary, CompareError> {
     // The path a new-side file had before (renames), so a renamed file's findings are not new.
     let renamed_from: HashMap<&str, &str> = diff
@@ -118,12 +120,11 @@ pub fn summarize(old: &Snapshot, new: &Snapshot, diff: &SnapshotDiff) -> Result<
         .map(|c| BinaryChange { path: c.path().to_owned(), status: c.status })
         .collect();
 
-    let mut symbols = Vec::new();
-    for c in &diff.files {
-        if let Some(delta) = symbol_delta(old, new, c)? {
-            symbols.push(delta);
-        }
-    }
+    // Only the changed files' two sides are parsed, each file on its own worker; the deltas stay in
+    // the diff's order.
+    let deltas: Vec<Option<FileSymbolDelta>> =
+        diff.files.par_iter().map(|c| symbol_delta(old, new, c)).collect::<Result<_, _>>()?;
+    let symbols = deltas.into_iter().flatten().collect();
     Ok(Summary { new_findings, gone_findings, binaries, symbols })
 }
 

@@ -60,6 +60,11 @@ pub(crate) struct StatKey {
 }
 
 impl StatKey {
+    /// The file's size in bytes.
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
     pub(crate) fn of(meta: &std::fs::Metadata) -> StatKey {
         StatKey {
             dev: meta.dev(),

@@ -14,6 +14,7 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
@@ -121,6 +122,9 @@ pub(crate) struct Hooks<'a> {
     pub(crate) fail: Option<FailHook<'a>>,
     /// Runs after a file's content was read, before it is checked unchanged.
     pub(crate) after_read: Option<PathHook<'a>>,
+    /// Runs when the content of a directory's regular file is about to be hashed and analysed (not for a
+    /// cache hit, nor for bytes a paired ingest found equal on the other side).
+    pub(crate) analysed: Option<PathHook<'a>>,
 }
 
 impl Hooks<'_> {
@@ -153,36 +157,165 @@ pub(crate) fn open_at(
         if let Some(snap) = table.as_deref().and_then(|file| reopen_dir(file, &root, config, progress)) {
             return Ok(snap);
         }
-        let (files, findings, cached, seen) = ingest_dir(&root, config, progress, taken_ns, hooks)?;
-        let mut snap = assemble(
-            Origin::Directory { path: root.clone() },
-            Source::Directory(root.clone()),
-            files,
-            findings,
-        );
-        snap.cached_files = cached;
-        if let Some(file) = &table {
-            // The root's own stat, taken before it was listed (a name added later changes its times).
-            let seen = seen.map(|mut seen| {
-                seen.push(Seen { path: Vec::new(), stat: StatKey::of(&meta) });
-                seen
-            });
-            // Never required: a table that cannot be written (or must not be: racy) is simply absent.
-            match seen.and_then(|seen| reopen::encode(config, &root, taken_ns, &seen, &snap)) {
-                Some(bytes) => {
-                    let _ = reopen::store(file, &bytes);
-                }
-                None => {
-                    let _ = std::fs::remove_file(file);
-                }
-            }
-        }
-        Ok(snap)
+        ingest_dir_alone(
+            DirSide::walk(root, &meta, table, config, progress, hooks)?,
+            config,
+            progress,
+            taken_ns,
+            hooks,
+        )
     } else if let Some(format) = archive::detect_format(path) {
         ingest_archive(path, format, config, progress)
     } else {
         Err(SnapshotError::UnsupportedInput { path: path.to_path_buf() })
     }
+}
+
+/// Opens two snapshots that are compared (an update against the version before). Two directories are
+/// ingested together: a file at the same path and of the same size on both sides is read on both sides
+/// and, when the bytes are equal, hashed and analysed once, the new side taking the old side's analysis
+/// (with its own mode). Every byte of both trees is still read and checked, so both snapshots, their
+/// ingest caches and reopen tables are exactly what two separate opens give; only the work on the
+/// bytes the two versions share is done once. A side that reopens from its table, and archives, are
+/// opened on their own.
+pub(crate) fn open_pair(
+    old: &Path,
+    new: &Path,
+    config: &IngestConfig,
+    progress: &Progress,
+) -> Result<(Snapshot, Snapshot), SnapshotError> {
+    open_pair_at(old, new, config, progress, cache::now_ns(), Hooks::default())
+}
+
+/// [`open_pair`] with the cache's moment and test hooks, as [`open_at`].
+pub(crate) fn open_pair_at(
+    old: &Path,
+    new: &Path,
+    config: &IngestConfig,
+    progress: &Progress,
+    taken_ns: i64,
+    hooks: Hooks<'_>,
+) -> Result<(Snapshot, Snapshot), SnapshotError> {
+    let old_meta = std::fs::metadata(old).map_err(|e| SnapshotError::io("open", old, e))?;
+    let new_meta = std::fs::metadata(new).map_err(|e| SnapshotError::io("open", new, e))?;
+    if !old_meta.is_dir() || !new_meta.is_dir() {
+        return Ok((
+            open_at(old, config, progress, taken_ns, hooks)?,
+            open_at(new, config, progress, taken_ns, hooks)?,
+        ));
+    }
+    let table = |root: &Path| config.cache_dir.as_deref().map(|dir| reopen::table_file(dir, root));
+    let (old_table, new_table) = (table(old), table(new));
+    let reopened = |table: &Option<PathBuf>, root: &Path| {
+        table.as_deref().and_then(|file| reopen_dir(file, root, config, progress))
+    };
+    let alone = |root: &Path, meta: &std::fs::Metadata, table: Option<PathBuf>| {
+        let side = DirSide::walk(root.to_path_buf(), meta, table, config, progress, hooks)?;
+        ingest_dir_alone(side, config, progress, taken_ns, hooks)
+    };
+    match (reopened(&old_table, old), reopened(&new_table, new)) {
+        (Some(o), Some(n)) => return Ok((o, n)),
+        (Some(o), None) => return Ok((o, alone(new, &new_meta, new_table)?)),
+        (None, Some(n)) => return Ok((alone(old, &old_meta, old_table)?, n)),
+        (None, None) => {}
+    }
+    let (a, b) = rayon::join(
+        || DirSide::walk(old.to_path_buf(), &old_meta, old_table, config, progress, hooks),
+        || DirSide::walk(new.to_path_buf(), &new_meta, new_table, config, progress, hooks),
+    );
+    let (a, b) = (a?, b?);
+    if let Some(after_walk) = hooks.after_walk {
+        after_walk();
+    }
+    progress.set_phase("hashing", (a.walked.len() + b.walked.len()) as u64);
+
+    // Same path, regular file on both sides, same size when walked, small enough to hold: read both.
+    let mut partner: HashMap<&[u8], usize> = HashMap::new();
+    for (i, w) in a.walked.iter().enumerate() {
+        if let Walked::File { path, stat, .. } = w
+            && stat.size() <= STREAM_THRESHOLD
+        {
+            partner.insert(path.as_slice(), i);
+        }
+    }
+    let mut paired = vec![false; a.walked.len()];
+    let mut work: Vec<Work> = Vec::with_capacity(a.walked.len() + b.walked.len());
+    for (j, w) in b.walked.iter().enumerate() {
+        let i = match w {
+            Walked::File { path, stat, .. } => partner.get(path.as_slice()).copied().filter(
+                |&i| matches!(a.walked.get(i), Some(Walked::File { stat: s, .. }) if s.size() == stat.size()),
+            ),
+            _ => None,
+        };
+        match i {
+            Some(i) => {
+                paired[i] = true;
+                work.push(Work::Two(i, j));
+            }
+            None => work.push(Work::One(Which::New, j)),
+        }
+    }
+    drop(partner);
+    work.extend(paired.iter().enumerate().filter(|(_, p)| !**p).map(|(i, _)| Work::One(Which::Old, i)));
+    let done: Vec<Done> = work
+        .par_iter()
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(buf_a, buf_b), w| match *w {
+                Work::One(Which::Old, i) => {
+                    Done::One(Which::Old, ingest_walked(&a, i, buf_a, config, hooks, progress))
+                }
+                Work::One(Which::New, j) => {
+                    Done::One(Which::New, ingest_walked(&b, j, buf_a, config, hooks, progress))
+                }
+                Work::Two(i, j) => {
+                    Done::Two(ingest_pair(&a, i, &b, j, buf_a, buf_b, config, hooks, progress))
+                }
+            },
+        )
+        .collect();
+    // Each walked entry is in exactly one work item, so each side gets one result per entry (in another
+    // order, which nothing depends on: `assemble` sorts). A pair's failure refuses the old side.
+    let (mut old_results, mut new_results) =
+        (Vec::with_capacity(a.walked.len()), Vec::with_capacity(b.walked.len()));
+    for d in done {
+        match d {
+            Done::One(Which::Old, r) => old_results.push(r),
+            Done::One(Which::New, r) => new_results.push(r),
+            Done::Two(pair) => match pair {
+                Ok((ra, rb)) => {
+                    old_results.push(Ok(ra));
+                    new_results.push(Ok(rb));
+                }
+                Err(e) => old_results.push(Err(e)),
+            },
+        }
+    }
+    let old_snap = finish_dir(a, old_results, config, progress, taken_ns)?;
+    let new_snap = finish_dir(b, new_results, config, progress, taken_ns)?;
+    Ok((old_snap, new_snap))
+}
+
+/// Which side of a pair.
+#[derive(Clone, Copy)]
+enum Which {
+    Old,
+    New,
+}
+
+/// One unit of a paired ingest: an entry of one side (index into its walk), or a file at the same path
+/// of both sides (old index, new index).
+enum Work {
+    One(Which, usize),
+    Two(usize, usize),
+}
+
+/// What a [`Work`] gave. Both variants hold whole analyses (a pair two of them): boxing would only add
+/// an allocation per file to a list that is taken apart right after it is collected.
+#[allow(clippy::large_enum_variant)]
+enum Done {
+    One(Which, Result<Hashed, SnapshotError>),
+    Two(Result<(Hashed, Hashed), SnapshotError>),
 }
 
 /// The snapshot of directory `root` from its reopen table, when the table is there, intact, of this
@@ -272,8 +405,8 @@ fn walk(
                 child.push(b'/');
             }
             child.extend_from_slice(entry.file_name().as_bytes());
-            let meta = std::fs::symlink_metadata(entry.path())
-                .map_err(|e| unreadable("examine", entry.path(), e))?;
+            // `lstat` relative to the listed directory's descriptor (no path walk from the root).
+            let meta = entry.metadata().map_err(|e| unreadable("examine", entry.path(), e))?;
             let ft = meta.file_type();
             if ft.is_dir() {
                 dirs.push(Seen { path: child.clone(), stat: StatKey::of(&meta) });
@@ -308,76 +441,214 @@ pub(crate) struct Analysed {
     pub(crate) counts: Vec<(FindingKind, u64)>,
 }
 
-/// What [`ingest_dir`] found: the analysed files, findings of the walk, how many files came from the
-/// ingest cache, and every entry below the root with its `lstat` (`None` when a file's stat changed
-/// between the walk and its read, so no reopen table may vouch for it).
-type IngestedDir = (Vec<Analysed>, Vec<Finding>, u64, Option<Vec<Seen>>);
+/// A walked entry's outcome: `None` for a special file (only a finding), else the `fstat` it was read
+/// under (`None` for a symlink) and its analysis.
+type Hashed = Option<(Option<StatKey>, Analysed)>;
 
-/// Walks, hashes and analyses a directory.
-fn ingest_dir(
-    root: &Path,
+/// A directory being ingested: its root and the root's own stat (taken before it was listed), where
+/// its reopen table and ingest cache go, the cache as loaded, what the walk found, and counters the
+/// workers update.
+struct DirSide {
+    root: PathBuf,
+    root_stat: StatKey,
+    table: Option<PathBuf>,
+    cache_file: Option<PathBuf>,
+    cached: HashMap<Vec<u8>, cache::Cached>,
+    walked: Vec<Walked>,
+    dirs: Vec<Seen>,
+    hits: AtomicU64,
+    /// A file's stat changed between the walk and its read: no reopen table may vouch for the walk.
+    moved: AtomicBool,
+}
+
+impl DirSide {
+    /// Loads the directory's ingest cache (if any) and walks it.
+    fn walk(
+        root: PathBuf,
+        meta: &std::fs::Metadata,
+        table: Option<PathBuf>,
+        config: &IngestConfig,
+        progress: &Progress,
+        hooks: Hooks<'_>,
+    ) -> Result<DirSide, SnapshotError> {
+        let cache_file = config.cache_dir.as_deref().map(|dir| cache::dir_cache_file(dir, &root));
+        let cached = match &cache_file {
+            Some(file) => {
+                progress.set_phase("reading the ingest cache", 0);
+                cache::by_path(cache::load(file, config).unwrap_or_default())
+            }
+            None => Default::default(),
+        };
+        progress.set_phase("listing files", 0);
+        let (walked, dirs) = walk(&root, progress, hooks)?;
+        Ok(DirSide {
+            root,
+            root_stat: StatKey::of(meta),
+            table,
+            cache_file,
+            cached,
+            walked,
+            dirs,
+            hits: AtomicU64::new(0),
+            moved: AtomicBool::new(false),
+        })
+    }
+
+    /// The cached analysis of `path`, when the cache holds it under this very stat and mode (same
+    /// inode, size and times to the nanosecond, as git's index decides).
+    fn hit(&self, path: &[u8], stat: &StatKey, executable: bool) -> Option<Analysed> {
+        let hit = self
+            .cached
+            .get(path)
+            .filter(|c| c.stat == Some(*stat) && c.analysed.entry.kind == EntryKind::File { executable })?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(hit.analysed.clone())
+    }
+
+    /// Notes the stat a file was read under, against the walk's.
+    fn read_under(&self, walked: &StatKey, read: StatKey) -> StatKey {
+        if read != *walked {
+            self.moved.store(true, Ordering::Relaxed);
+        }
+        read
+    }
+}
+
+/// Reads, hashes and analyses every entry of one directory on its own.
+fn ingest_dir_alone(
+    side: DirSide,
     config: &IngestConfig,
     progress: &Progress,
     taken_ns: i64,
     hooks: Hooks<'_>,
-) -> Result<IngestedDir, SnapshotError> {
-    let hits = std::sync::atomic::AtomicU64::new(0);
-    let moved = std::sync::atomic::AtomicBool::new(false);
-    let cache_file = config.cache_dir.as_deref().map(|dir| cache::dir_cache_file(dir, root));
-    let cached = match &cache_file {
-        Some(file) => {
-            progress.set_phase("reading the ingest cache", 0);
-            cache::by_path(cache::load(file, config).unwrap_or_default())
-        }
-        None => Default::default(),
-    };
-    progress.set_phase("listing files", 0);
-    let (walked, dirs) = walk(root, progress, hooks)?;
+) -> Result<Snapshot, SnapshotError> {
     if let Some(after_walk) = hooks.after_walk {
         after_walk();
     }
-    progress.set_phase("hashing", walked.len() as u64);
-    type Hashed = Option<(Option<StatKey>, Analysed)>;
-    let results: Vec<Result<Hashed, SnapshotError>> = walked
-        .par_iter()
-        .map_init(Vec::new, |buf, w| {
-            if progress.is_cancelled() {
-                return Err(SnapshotError::Cancelled);
-            }
-            let (stat, a) = match w {
-                Walked::File { path, stat, executable } => {
-                    let hit = |stat: &StatKey, executable: bool| {
-                        let hit = cached.get(path).filter(|c| {
-                            c.stat == Some(*stat) && c.analysed.entry.kind == EntryKind::File { executable }
-                        })?;
-                        hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        Some(hit.analysed.clone())
-                    };
-                    // Unchanged since it was cached (same inode, size and times to the nanosecond, as
-                    // git's index decides): not even opened. Otherwise read, checked on the descriptor.
-                    match hit(stat, *executable) {
-                        Some(a) => (Some(*stat), a),
-                        None => {
-                            let (read, a) = read_dir_file(root, path, buf, config, hooks, hit)?;
-                            if read != *stat {
-                                moved.store(true, std::sync::atomic::Ordering::Relaxed);
-                            }
-                            (Some(read), a)
-                        }
-                    }
-                }
-                Walked::Symlink { path, target, .. } => {
-                    (None, analyse_symlink(RelPath::from_bytes(path.clone()), target.clone()))
-                }
-                Walked::Special { .. } => return Ok(None),
-            };
-            progress.advance(1, a.entry.size_bytes);
-            Ok(Some((stat, a)))
-        })
+    progress.set_phase("hashing", side.walked.len() as u64);
+    let results = (0..side.walked.len())
+        .into_par_iter()
+        .map_init(Vec::new, |buf, i| ingest_walked(&side, i, buf, config, hooks, progress))
         .collect();
+    finish_dir(side, results, config, progress, taken_ns)
+}
+
+/// Reads, hashes and analyses the walked entry `i` of `side`: a regular file unchanged since it was
+/// cached is not even opened; otherwise it is read, checked on the descriptor.
+fn ingest_walked(
+    side: &DirSide,
+    i: usize,
+    buf: &mut Vec<u8>,
+    config: &IngestConfig,
+    hooks: Hooks<'_>,
+    progress: &Progress,
+) -> Result<Hashed, SnapshotError> {
     if progress.is_cancelled() {
         return Err(SnapshotError::Cancelled);
     }
+    let (stat, a) = match side.walked.get(i) {
+        Some(Walked::File { path, stat, executable }) => match side.hit(path, stat, *executable) {
+            Some(a) => (Some(*stat), a),
+            None => {
+                let hit = |s: &StatKey, x: bool| side.hit(path, s, x);
+                let (read, a) = read_dir_file(&side.root, path, buf, config, hooks, hit)?;
+                (Some(side.read_under(stat, read)), a)
+            }
+        },
+        Some(Walked::Symlink { path, target, .. }) => {
+            (None, analyse_symlink(RelPath::from_bytes(path.clone()), target.clone()))
+        }
+        Some(Walked::Special { .. }) | None => return Ok(None),
+    };
+    progress.advance(1, a.entry.size_bytes);
+    Ok(Some((stat, a)))
+}
+
+/// What a paired read got: an analysis already (from the cache, or a file above the stream threshold
+/// analysed as it streamed), or the file's bytes in the caller's buffer.
+enum Got {
+    Done(Box<Analysed>),
+    Bytes { executable: bool },
+}
+
+/// Reads the file at the same path of both sides (`a.walked[i]`, `b.walked[j]`, regular files of the
+/// same size when walked), each checked as [`read_dir_file`] checks it. When both bytes are equal the
+/// file is analysed once and the new side takes that analysis with its own mode; otherwise each side is
+/// analysed on its own. A side the cache vouches for is not read.
+#[allow(clippy::too_many_arguments)]
+fn ingest_pair(
+    a: &DirSide,
+    i: usize,
+    b: &DirSide,
+    j: usize,
+    buf_a: &mut Vec<u8>,
+    buf_b: &mut Vec<u8>,
+    config: &IngestConfig,
+    hooks: Hooks<'_>,
+    progress: &Progress,
+) -> Result<(Hashed, Hashed), SnapshotError> {
+    let (Some(Walked::File { path, stat: walked_a, .. }), Some(Walked::File { stat: walked_b, .. })) =
+        (a.walked.get(i), b.walked.get(j))
+    else {
+        return Ok((
+            ingest_walked(a, i, buf_a, config, hooks, progress)?,
+            ingest_walked(b, j, buf_a, config, hooks, progress)?,
+        ));
+    };
+    if progress.is_cancelled() {
+        return Err(SnapshotError::Cancelled);
+    }
+    let read = |side: &DirSide, walked: &StatKey, buf: &mut Vec<u8>| {
+        let cached = |s: &StatKey, x: bool| side.hit(path, s, x).map(|a| Got::Done(Box::new(a)));
+        let (stat, got) = read_checked(&side.root, path, hooks, cached, |executable, size, file| {
+            if size > STREAM_THRESHOLD {
+                let path = RelPath::from_bytes(path.clone());
+                return analyse_reader(path, executable, size, file, buf, config, hooks)
+                    .map(|a| Got::Done(Box::new(a)));
+            }
+            read_whole(file, size, buf).map(|()| Got::Bytes { executable })
+        })?;
+        Ok::<_, SnapshotError>((side.read_under(walked, stat), got))
+    };
+    let analyse = |executable: bool, bytes: &[u8]| {
+        if let Some(analysed) = hooks.analysed {
+            analysed(path);
+        }
+        analyse_file(RelPath::from_bytes(path.clone()), executable, bytes, config)
+    };
+    let (stat_a, got_a) = read(a, walked_a, buf_a)?;
+    let (stat_b, got_b) = read(b, walked_b, buf_b)?;
+    let (analysed_a, bytes_a) = match got_a {
+        Got::Done(x) => (*x, None),
+        Got::Bytes { executable } => (analyse(executable, &buf_a[..]), Some(&buf_a[..])),
+    };
+    let analysed_b = match got_b {
+        Got::Done(x) => *x,
+        Got::Bytes { executable } if bytes_a == Some(&buf_b[..]) => {
+            let mut shared = analysed_a.clone();
+            shared.entry.kind = EntryKind::File { executable };
+            shared
+        }
+        Got::Bytes { executable } => analyse(executable, &buf_b[..]),
+    };
+    progress.advance(1, analysed_a.entry.size_bytes);
+    progress.advance(1, analysed_b.entry.size_bytes);
+    Ok((Some((Some(stat_a), analysed_a)), Some((Some(stat_b), analysed_b))))
+}
+
+/// Stores the ingest cache of a directory's results and assembles its snapshot, with the reopen table
+/// when every file was hashed under the stat the walk saw.
+fn finish_dir(
+    side: DirSide,
+    results: Vec<Result<Hashed, SnapshotError>>,
+    config: &IngestConfig,
+    progress: &Progress,
+    taken_ns: i64,
+) -> Result<Snapshot, SnapshotError> {
+    if progress.is_cancelled() {
+        return Err(SnapshotError::Cancelled);
+    }
+    let DirSide { root, root_stat, table, cache_file, cached, walked, dirs, hits, moved } = side;
     drop(cached);
     let mut done = Vec::with_capacity(results.len());
     for r in results {
@@ -389,10 +660,6 @@ fn ingest_dir(
         // A failure to write is harmless: the cache is never required.
         let _ = cache::store(file, config, taken_ns, done.iter().map(|(stat, a)| (*stat, a)));
     }
-    // What the reopen table records: each entry as the walk saw it, valid only if every file was
-    // hashed under that same stat (a file changed between the walk and its read is not vouched for).
-    let consistent = !moved.into_inner();
-    let seen = consistent.then(|| walked.iter().map(Walked::seen).chain(dirs).collect());
     let mut extra = Vec::new();
     for w in &walked {
         if let Walked::Special { path, kind, .. } = w {
@@ -403,7 +670,33 @@ fn ingest_dir(
             ));
         }
     }
-    Ok((done.into_iter().map(|(_, a)| a).collect(), extra, hits.into_inner(), seen))
+    let mut snap = assemble(
+        Origin::Directory { path: root.clone() },
+        Source::Directory(root.clone()),
+        done.into_iter().map(|(_, a)| a).collect(),
+        extra,
+    );
+    snap.cached_files = hits.into_inner();
+    if let Some(file) = &table {
+        // What the reopen table records: each entry as the walk saw it, valid only if every file was
+        // hashed under that same stat (a file changed between the walk and its read is not vouched
+        // for), and the root's own stat, taken before it was listed (a name added later changes its
+        // times). Never required: a table that cannot be written (or must not be: racy) is simply absent.
+        let seen = (!moved.into_inner()).then(|| {
+            let mut seen: Vec<Seen> = walked.iter().map(Walked::seen).chain(dirs).collect();
+            seen.push(Seen { path: Vec::new(), stat: root_stat });
+            seen
+        });
+        match seen.and_then(|seen| reopen::encode(config, &root, taken_ns, &seen, &snap)) {
+            Some(bytes) => {
+                let _ = reopen::store(file, &bytes);
+            }
+            None => {
+                let _ = std::fs::remove_file(file);
+            }
+        }
+    }
+    Ok(snap)
 }
 
 /// Why reading a file's content failed.
@@ -415,9 +708,8 @@ enum ReadFailure {
     },
 }
 
-/// Reads and analyses one regular file of a directory: opened without following a link or blocking,
-/// checked to be a regular file on the descriptor, read, and checked unchanged after the read (size,
-/// inode, modification and change times). `cached` may supply the analysis for an unchanged `fstat`.
+/// Reads and analyses one regular file of a directory, as [`read_checked`] reads it. `cached` may supply
+/// the analysis for an unchanged `fstat`.
 fn read_dir_file(
     root: &Path,
     rel: &[u8],
@@ -426,6 +718,23 @@ fn read_dir_file(
     hooks: Hooks<'_>,
     cached: impl Fn(&StatKey, bool) -> Option<Analysed>,
 ) -> Result<(StatKey, Analysed), SnapshotError> {
+    read_checked(root, rel, hooks, cached, |executable, size, file| {
+        analyse_reader(RelPath::from_bytes(rel.to_vec()), executable, size, file, buf, config, hooks)
+    })
+}
+
+/// Reads one regular file of a directory through `consume` (given the mode bit, the size `fstat` said
+/// and the open file): opened without following a link or blocking, checked to be a regular file on
+/// the descriptor, read, and checked unchanged after the read (size, inode, modification and change
+/// times); read again when it changed, refused when it keeps changing. `cached` may supply the result
+/// for an unchanged `fstat` instead.
+fn read_checked<T>(
+    root: &Path,
+    rel: &[u8],
+    hooks: Hooks<'_>,
+    cached: impl Fn(&StatKey, bool) -> Option<T>,
+    mut consume: impl FnMut(bool, u64, &mut File) -> Result<T, ReadFailure>,
+) -> Result<(StatKey, T), SnapshotError> {
     let disk = root.join(std::ffi::OsStr::from_bytes(rel));
     let changed = |detail: String| SnapshotError::ChangedWhileRead { path: disk.clone(), detail };
     let mut last = String::new();
@@ -469,8 +778,7 @@ fn read_dir_file(
         if let Some(a) = cached(&stat, executable) {
             return Ok((stat, a));
         }
-        let path = RelPath::from_bytes(rel.to_vec());
-        let result = analyse_reader(path, executable, before.len(), &mut file, buf, config);
+        let result = consume(executable, before.len(), &mut file);
         if let Some(after_read) = hooks.after_read {
             after_read(rel);
         }
@@ -493,6 +801,15 @@ fn read_dir_file(
     Err(changed(format!("{last}, {READ_ATTEMPTS} times")))
 }
 
+/// Reads exactly `size` bytes of `reader` into `buf`.
+fn read_whole(reader: &mut dyn Read, size: u64, buf: &mut Vec<u8>) -> Result<(), ReadFailure> {
+    buf.clear();
+    reader.take(size + 1).read_to_end(buf).map_err(ReadFailure::Io)?;
+    if buf.len() as u64 != size {
+        return Err(ReadFailure::Size { got: buf.len() as u64 });
+    }
+    Ok(())
+}
 /// Reads exactly `size` bytes from `reader` and analyses them: whole when at most [`STREAM_THRESHOLD`],
 /// else streamed through the hashers.
 fn analyse_reader(
@@ -502,16 +819,16 @@ fn analyse_reader(
     reader: &mut dyn Read,
     buf: &mut Vec<u8>,
     config: &IngestConfig,
+    hooks: Hooks<'_>,
 ) -> Result<Analysed, ReadFailure> {
+    if let Some(analysed) = hooks.analysed {
+        analysed(path.as_bytes());
+    }
     if size > STREAM_THRESHOLD {
         let (hashes, binary) = stream_hash(reader, size, &mut |_| Ok(()))?;
         return Ok(analyse_large(path, executable, size, hashes, binary));
     }
-    buf.clear();
-    reader.take(size + 1).read_to_end(buf).map_err(ReadFailure::Io)?;
-    if buf.len() as u64 != size {
-        return Err(ReadFailure::Size { got: buf.len() as u64 });
-    }
+    read_whole(reader, size, buf)?;
     Ok(analyse_file(path, executable, buf, config))
 }
 
@@ -1189,6 +1506,105 @@ mod tests {
         assert!(matches!(err, SnapshotError::ChangedWhileRead { .. }), "{err:?}");
         assert!(err.to_string().contains("src/a.c"), "{err}");
         assert_eq!(n.load(Ordering::SeqCst), READ_ATTEMPTS);
+    }
+
+    /// Two versions of a tree: files shared byte for byte, one with the same size and other bytes, one
+    /// whose mode alone changed, one only on each side, a symlink, a shared file with a bidi control,
+    /// and a nested `.git`.
+    fn versions() -> (tempfile::TempDir, tempfile::TempDir) {
+        let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        for root in [old.path(), new.path()] {
+            std::fs::create_dir_all(root.join("src/vendor/.git")).unwrap();
+            std::fs::write(root.join("src/shared.c"), "int shared;\n").unwrap();
+            std::fs::write(root.join("src/bidi.c"), "/* \u{202E} */ int x;\n").unwrap();
+            std::fs::write(root.join("src/vendor/.git/HEAD"), "ref: refs/heads/main\n").unwrap();
+            std::os::unix::fs::symlink("shared.c", root.join("src/link.c")).unwrap();
+        }
+        std::fs::write(old.path().join("src/same_size.c"), "int a = 1;\n").unwrap();
+        std::fs::write(new.path().join("src/same_size.c"), "int a = 2;\n").unwrap();
+        for (root, mode) in [(old.path(), 0o644), (new.path(), 0o755)] {
+            let f = root.join("src/tool.sh");
+            std::fs::write(&f, "#!/bin/sh\necho hi\n").unwrap();
+            std::fs::set_permissions(&f, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+        }
+        std::fs::write(old.path().join("src/gone.c"), "int gone;\n").unwrap();
+        std::fs::write(new.path().join("src/added.c"), "int added;\n").unwrap();
+        (old, new)
+    }
+
+    /// Everything a snapshot states, as text: manifest rows with every field, ids, content key, findings.
+    fn stated(s: &Snapshot) -> String {
+        format!("{:?}\n{:?}\n{}\n{:?}\n{:?}", s.files(), s.ids(), s.content_key(), s.health(), s.git())
+    }
+
+    #[test]
+    fn a_pair_states_what_two_separate_opens_state() {
+        let (old, new) = versions();
+        let config = IngestConfig::default();
+        let (a, b) = open_pair(old.path(), new.path(), &config, &Progress::default()).unwrap();
+        let (alone_a, alone_b) = (
+            open_with(old.path(), Hooks::default()).unwrap(),
+            open_with(new.path(), Hooks::default()).unwrap(),
+        );
+        assert_eq!(stated(&a), stated(&alone_a));
+        assert_eq!(stated(&b), stated(&alone_b));
+        // The shared bytes gave the new side the old side's analysis, with its own mode.
+        assert_eq!(b.file(b"src/tool.sh").unwrap().kind, EntryKind::File { executable: true });
+        assert_eq!(a.file(b"src/tool.sh").unwrap().kind, EntryKind::File { executable: false });
+        assert_ne!(a.file(b"src/same_size.c").unwrap().sha256, b.file(b"src/same_size.c").unwrap().sha256);
+        assert!(
+            b.health().findings.iter().any(|f| f.path == "src/bidi.c" && f.kind == FindingKind::BidiControl)
+        );
+    }
+
+    #[test]
+    fn a_pair_hashes_and_analyses_the_bytes_both_sides_share_once() {
+        let (old, new) = versions();
+        let seen = Mutex::new(Vec::<Vec<u8>>::new());
+        let count = |rel: &[u8]| seen.lock().unwrap().push(rel.to_vec());
+        let hooks = Hooks { analysed: Some(&count), ..Hooks::default() };
+        open_pair_at(
+            old.path(),
+            new.path(),
+            &IngestConfig::default(),
+            &Progress::default(),
+            cache::now_ns(),
+            hooks,
+        )
+        .unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        let times = |p: &[u8]| seen.iter().filter(|s| s.as_slice() == p).count();
+        for shared in [&b"src/shared.c"[..], b"src/bidi.c", b"src/tool.sh", b"src/vendor/.git/HEAD"] {
+            assert_eq!(times(shared), 1, "{}", String::from_utf8_lossy(shared));
+        }
+        assert_eq!(times(b"src/same_size.c"), 2, "same size, other bytes: each side analysed");
+        assert_eq!((times(b"src/gone.c"), times(b"src/added.c")), (1, 1));
+    }
+
+    #[test]
+    fn a_pair_writes_the_caches_and_tables_two_separate_opens_write() {
+        let (old, new) = versions();
+        let cache_dir = tempfile::tempdir().unwrap();
+        let config =
+            IngestConfig { cache_dir: Some(cache_dir.path().to_path_buf()), ..IngestConfig::default() };
+        let later = cache::now_ns() + 10_000_000_000;
+        let (a, b) =
+            open_pair_at(old.path(), new.path(), &config, &Progress::default(), later, Hooks::default())
+                .unwrap();
+        for (dir, paired) in [(old.path(), &a), (new.path(), &b)] {
+            let again = open_at(dir, &config, &Progress::default(), later, Hooks::default()).unwrap();
+            assert!(again.reopened(), "{}: reopened from the table the pair wrote", dir.display());
+            assert_eq!(stated(&again), stated(paired));
+            // And the per-file cache alone (the table gone) vouches for the same analysis.
+            std::fs::remove_file(reopen::table_file(cache_dir.path(), dir)).unwrap();
+            let cached = open_at(dir, &config, &Progress::default(), later, Hooks::default()).unwrap();
+            assert_eq!(
+                cached.cached_files(),
+                paired.files().iter().filter(|f| matches!(f.kind, EntryKind::File { .. })).count() as u64
+            );
+            assert_eq!(stated(&cached), stated(paired));
+        }
     }
 
     #[test]

@@ -178,6 +178,20 @@ impl Snapshot {
         ingest::open(path, config, progress)
     }
 
+    /// Opens the two snapshots of a comparison (an update `new` against the version `old` before it),
+    /// giving exactly what two [`Snapshot::open`] calls give, with less work when both are directories:
+    /// a file at the same path with the same bytes on both sides is read on both sides, compared, and
+    /// hashed and analysed once. Archives, and a directory that reopens from its table, are opened on
+    /// their own.
+    pub fn open_pair(
+        old: &Path,
+        new: &Path,
+        config: &IngestConfig,
+        progress: &Progress,
+    ) -> Result<(Snapshot, Snapshot), SnapshotError> {
+        ingest::open_pair(old, new, config, progress)
+    }
+
     /// Opens a snapshot imported into `data` ([`Snapshot::import`]) by its name: `sha256:` and its id
     /// (the content key) or a prefix of it that only one imported snapshot has, or `@` and a label
     /// ([`store::DataDir::set_label`]). Nothing of the tree is walked or stat-ed: only the snapshot's

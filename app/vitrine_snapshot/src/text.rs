@@ -8,13 +8,20 @@ use crate::classify::TextEncoding;
 /// U+FFFD, which the code view shows as such: nothing is hidden.
 pub fn decode(bytes: &[u8], encoding: TextEncoding) -> Cow<'_, str> {
     match encoding {
-        TextEncoding::Utf8 => String::from_utf8_lossy(bytes),
-        TextEncoding::Utf8Bom => {
-            String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        }
+        TextEncoding::Utf8 => utf8(bytes),
+        TextEncoding::Utf8Bom => utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)),
         TextEncoding::Utf16Le => encoding_rs::UTF_16LE.decode_with_bom_removal(bytes).0,
         TextEncoding::Utf16Be => encoding_rs::UTF_16BE.decode_with_bom_removal(bytes).0,
         TextEncoding::Legacy(e) => e.decode_without_bom_handling(bytes).0,
+    }
+}
+
+/// UTF-8 text as it is when valid (the usual case, checked by the fast validator), else with U+FFFD for
+/// each invalid sequence.
+fn utf8(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -113,6 +120,10 @@ mod tests {
         assert_eq!(decode(b"\xEF\xBB\xBFok", TextEncoding::Utf8Bom), "ok");
         assert_eq!(decode(b"\xFF\xFEo\0k\0", TextEncoding::Utf16Le), "ok");
         assert_eq!(decode(b"\xE6", TextEncoding::Legacy(encoding_rs::WINDOWS_1251)), "ж");
+        // Valid UTF-8 is borrowed as it is; an invalid sequence still shows as U+FFFD, never dropped.
+        assert!(matches!(decode(b"int x;\n", TextEncoding::Utf8), Cow::Borrowed("int x;\n")));
+        assert_eq!(decode(b"a\xFFb", TextEncoding::Utf8), "a\u{FFFD}b");
+        assert_eq!(decode(b"\xEF\xBB\xBFa\xC3", TextEncoding::Utf8Bom), "a\u{FFFD}");
     }
 
     #[test]
