@@ -25,12 +25,26 @@ SB=${CARGO_TARGET_DIR:-$PWD/target}/release/examples/symbench
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
 
-# timed LABEL CMD...: runs CMD, prints "LABEL seconds peak_MB" and keeps CMD's stdout in $OUT/LABEL.out
+# timed LABEL CMD...: runs CMD, prints "LABEL seconds peak_MB CPU seconds (user + system)" and keeps
+# CMD's stdout in $OUT/LABEL.out. CPU time is printed because the wall time of a shared machine is not
+# comparable from run to run: the symbol build target (≤ 0.7× ctags' wall on 2 cores) needs both.
 timed() {
   local label=$1; shift
-  "$TIME" -f '%e %M' -o "$OUT/$label.time" "$@" > "$OUT/$label.out" 2> "$OUT/$label.err"
-  read -r secs kb < "$OUT/$label.time"
-  printf '%-28s %8.1f s %7d MB\n' "$label" "$secs" $((kb / 1024))
+  "$TIME" -f '%e %M %U %S' -o "$OUT/$label.time" "$@" > "$OUT/$label.out" 2> "$OUT/$label.err"
+  read -r secs kb user sys < "$OUT/$label.time"
+  printf '%-28s %8.1f s %7d MB %8.1f CPU s (%s user + %s sys)\n' "$label" "$secs" $((kb / 1024)) \
+    "$(echo "$user + $sys" | bc)" "$user" "$sys"
+}
+
+# ratio A B FIELD: A's wall time (FIELD 1) or CPU time (FIELD cpu) over B's, from their .time files.
+ratio() {
+  local a b
+  if [ "$3" = cpu ]; then
+    a=$(awk '{print $3 + $4}' "$OUT/$1.time"); b=$(awk '{print $3 + $4}' "$OUT/$2.time")
+  else
+    a=$(awk '{print $1}' "$OUT/$1.time"); b=$(awk '{print $1}' "$OUT/$2.time")
+  fi
+  awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'
 }
 
 # ms_per_call N CMD...: mean wall time of N runs, in milliseconds (process start included).
@@ -57,6 +71,7 @@ bench() {
   timed "$name-vitrine" "$SB" build "$dir" "$OUT/$name-vitrine"
   if [ "$ONLY_RECALL" = 0 ]; then
   timed "$name-ctags" sh -c "cd '$dir' && ctags -R --languages=C,C++ -f '$OUT/$name.tags' ."
+  echo "   vitrine/ctags: wall $(ratio "$name-vitrine" "$name-ctags" 1), CPU $(ratio "$name-vitrine" "$name-ctags" cpu) (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
   timed "$name-gtags" sh -c "cd '$dir' && gtags '$OUT/$name-gtags'"
   (cd "$dir" && find . -type f \( -name '*.[ch]' -o -name '*.[ch]pp' -o -name '*.cc' -o -name '*.hh' -o -name '*.ipp' \) > "$OUT/$name-cscope/files")
   timed "$name-cscope" sh -c "cd '$dir' && cscope -b -q -k -i '$OUT/$name-cscope/files' -f '$OUT/$name-cscope/cscope.out'"

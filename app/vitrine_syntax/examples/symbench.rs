@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Some("query") if args.len() == 2 => query_time(Path::new(&args[1])),
         Some("phases") if args.len() == 2 => phases(Path::new(&args[1])),
         Some("steps") if args.len() == 2 => steps(Path::new(&args[1])),
+        Some("errors") if args.len() == 3 => errors(Path::new(&args[1]), &args[2]),
         Some("dump") if args.len() == 2 => dump(Path::new(&args[1])),
         Some("extras") if args.len() == 3 => extras(Path::new(&args[1]), Path::new(&args[2])),
         Some("skim") if args.len() == 2 => {
@@ -667,5 +668,61 @@ fn steps(dir: &Path) -> Result<(), String> {
         mb(with_errors.iter().map(|t| t.parsed_bytes).sum()),
         with_errors.iter().map(|t| t.parse).sum::<f64>()
     );
+    Ok(())
+}
+
+/// `symbench errors DIR N`: which files' first parse holds errors, which are parsed a second time,
+/// and the line of the first error of N of them (evenly spaced in path order), to classify why.
+fn errors(dir: &Path, sample: &str) -> Result<(), String> {
+    use rayon::prelude::*;
+    let sample: usize = sample.parse().map_err(|_| format!("not a number: {sample}"))?;
+    let mut paths = Vec::new();
+    walk(dir, &mut paths);
+    paths.sort();
+    let found: Vec<(String, usize, vitrine_syntax::debug::FirstError)> = paths
+        .par_iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(p).ok()?;
+            let rel = p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned();
+            let lang = vitrine_syntax::language_for_path(&rel, &bytes)?;
+            Some((rel, bytes.len(), vitrine_syntax::debug::debug_first_error(lang, &bytes)?))
+        })
+        .collect();
+    let mb = |b: usize| b as f64 / 1e6;
+    let with_errors: Vec<&(String, usize, vitrine_syntax::debug::FirstError)> =
+        found.iter().filter(|f| f.2.first.is_some()).collect();
+    let whole: Vec<_> = found.iter().filter(|f| f.2.reparsed_whole).collect();
+    let given: Vec<_> = found.iter().filter(|f| f.2.bodies_given_back > 0).collect();
+    println!(
+        "{} files parsed ({:.0} MB parsed); {} with errors ({:.0} MB parsed), {} of them MISSING first",
+        found.len(),
+        mb(found.iter().map(|f| f.2.parsed_bytes).sum()),
+        with_errors.len(),
+        mb(with_errors.iter().map(|f| f.2.parsed_bytes).sum()),
+        with_errors.iter().filter(|f| f.2.missing).count()
+    );
+    println!(
+        "of the parsed text: {:.0} MB in function bodies left to the grammar, {:.0} MB comments, {:.0} MB #define lines",
+        mb(found.iter().map(|f| f.2.body_bytes).sum()),
+        mb(found.iter().map(|f| f.2.comment_bytes).sum()),
+        mb(found.iter().map(|f| f.2.define_bytes).sum())
+    );
+    println!(
+        "parsed again whole (one ERROR over most of the file): {} files, {:.0} MB of file",
+        whole.len(),
+        mb(whole.iter().map(|f| f.1).sum())
+    );
+    println!(
+        "bodies given back (swallowed by a broken construct): {} files, {} bodies",
+        given.len(),
+        given.iter().map(|f| f.2.bodies_given_back).sum::<usize>()
+    );
+    let step = (with_errors.len() / sample.max(1)).max(1);
+    for (path, _, e) in with_errors.iter().step_by(step).take(sample) {
+        if let Some((line, text)) = &e.first {
+            let what = if e.missing { "MISSING" } else { "ERROR" };
+            println!("{path}:{}: {what}: {text}", line + 1);
+        }
+    }
     Ok(())
 }

@@ -37,5 +37,7 @@ pub use crate::symbols::{
 /// cost of a parse). Not part of the API: hidden from the documentation and free to change.
 #[doc(hidden)]
 pub mod debug {
-    pub use crate::symbols::debug::{StepTimes, debug_skim, debug_step_times, debug_tree, debug_tree_len};
+    pub use crate::symbols::debug::{
+        FirstError, StepTimes, debug_first_error, debug_skim, debug_step_times, debug_tree, debug_tree_len,
+    };
 }

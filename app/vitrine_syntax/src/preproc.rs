@@ -401,6 +401,10 @@ struct Branch {
 /// Decides each `#if` chain: which branches are parsed, which blanked. Marks the tokens of blanked
 /// branches `Dead`. `None` when the nesting is too deep to resolve.
 fn resolve_conditionals(toks: &mut [Tok], plan: &mut Plan) -> Option<()> {
+    // Without an `#if` there is no chain to decide (most files): the table below is not built.
+    if !toks.iter().any(|t| matches!(t.kind, Kind::Directive(Dir::If(_)))) {
+        return Some(());
+    }
     // For each token, the index of the first token at or after it that is not a directive.
     let mut next_code = vec![toks.len() as u32; toks.len() + 1];
     for i in (0..toks.len()).rev() {

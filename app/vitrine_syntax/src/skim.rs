@@ -302,32 +302,18 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                     unsafe_body = true;
                 }
             }
-            while i < s.len() && !(at(i) == b'\n' && at(i.saturating_sub(1)) != b'\\') {
-                if at(i) == b'\n' {
-                    line += 1;
-                    line_start = i + 1;
-                }
-                i += 1;
-            }
+            i = directive_end(s, i, &mut line, &mut line_start);
             continue;
         }
         if c == b'/' && at(i + 1) == b'/' {
-            while i < s.len() && at(i) != b'\n' {
-                i += 1;
-            }
+            i = line_end(s, i, s.len());
             bol = first_on_line;
             continue;
         }
         if c == b'/' && at(i + 1) == b'*' {
-            i += 2;
-            while i < s.len() && !(at(i) == b'*' && at(i + 1) == b'/') {
-                if at(i) == b'\n' {
-                    line += 1;
-                    line_start = i + 1;
-                }
-                i += 1;
-            }
-            i += 2;
+            let close = comment_close(s, i + 2, s.len());
+            count_newlines(s, i + 2, close, &mut line, &mut line_start);
+            i = close + 2;
             // A comment does not count as the line's first token.
             bol = first_on_line;
             continue;
@@ -491,21 +477,13 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
         }
         first_on_line = false;
         if c == b'/' && at(i + 1) == b'/' {
-            while i < b.end && at(i) != b'\n' {
-                i += 1;
-            }
+            i = line_end(s, i, b.end);
             continue;
         }
         if c == b'/' && at(i + 1) == b'*' {
-            i += 2;
-            while i < b.end && !(at(i) == b'*' && at(i + 1) == b'/') {
-                if at(i) == b'\n' {
-                    line += 1;
-                    line_start = i + 1;
-                }
-                i += 1;
-            }
-            i += 2;
+            let close = comment_close(s, i + 2, b.end);
+            count_newlines(s, i + 2, close, &mut line, &mut line_start);
+            i = close + 2;
             continue;
         }
         if c == b'"' || c == b'\'' {
@@ -566,6 +544,43 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
             continue;
         }
         i += 1;
+    }
+}
+
+/// The offset of the newline at or after `from` (or `limit`, if none comes before it).
+pub(crate) fn line_end(s: &[u8], from: usize, limit: usize) -> usize {
+    let limit = limit.min(s.len());
+    s.get(from..limit).and_then(|r| memchr::memchr(b'\n', r)).map_or(limit.max(from), |k| from + k)
+}
+
+/// The offset of the `*/` that closes a block comment whose text starts at `from`, or `limit`
+/// (no further than `limit`).
+pub(crate) fn comment_close(s: &[u8], from: usize, limit: usize) -> usize {
+    let limit = limit.min(s.len());
+    s.get(from..limit).and_then(|r| memchr::memmem::find(r, b"*/")).map_or(limit.max(from), |k| from + k)
+}
+
+/// The offset of the newline that ends the preprocessor line holding `from` (backslash-newlines
+/// continue it), or the end of `s`; the continuations are counted into `line` and `line_start`.
+pub(crate) fn directive_end(s: &[u8], mut from: usize, line: &mut u32, line_start: &mut usize) -> usize {
+    while let Some(k) = s.get(from..).and_then(|r| memchr::memchr(b'\n', r)) {
+        let nl = from + k;
+        if nl == 0 || s.get(nl - 1) != Some(&b'\\') {
+            return nl;
+        }
+        *line += 1;
+        *line_start = nl + 1;
+        from = nl + 1;
+    }
+    s.len().max(from)
+}
+
+/// Counts the newlines of `s[from..to]` into `line`, and moves `line_start` past the last one.
+fn count_newlines(s: &[u8], from: usize, to: usize, line: &mut u32, line_start: &mut usize) {
+    let Some(text) = s.get(from..to) else { return };
+    if let Some(last) = memchr::memrchr(b'\n', text) {
+        *line += memchr::memchr_iter(b'\n', text).count() as u32;
+        *line_start = from + last + 1;
     }
 }
 

@@ -122,3 +122,92 @@ pub fn debug_step_times(lang: Language, source: &[u8]) -> Option<StepTimes> {
     t.parse_errors = tree.is_some_and(|tree| tree.root_node().has_error());
     Some(t)
 }
+
+/// What the first parse of the index's extraction made of a C or C++ file (for `symbench errors`:
+/// why trees hold errors, and which files are parsed a second time).
+#[derive(Debug, Clone, Default)]
+pub struct FirstError {
+    /// Bytes of the text the first parse read (bodies skimmed, macros blanked).
+    pub parsed_bytes: usize,
+    /// 0-based line (of the file) and text of the line of the first ERROR or MISSING node.
+    pub first: Option<(u32, String)>,
+    /// Whether the first node in error is MISSING (the grammar inserted a token) rather than ERROR.
+    pub missing: bool,
+    /// One ERROR covers most of the file: the extraction parses the whole file again, bodies and all.
+    pub reparsed_whole: bool,
+    /// Broken file-level constructs ran over skimmed bodies: those are given back and parsed again.
+    pub bodies_given_back: usize,
+    /// Bytes of the parsed text in function bodies the skimming left to the grammar (outermost
+    /// function definitions' bodies).
+    pub body_bytes: usize,
+    /// Bytes of the parsed text in comments.
+    pub comment_bytes: usize,
+    /// Bytes of the parsed text in `#define` lines.
+    pub define_bytes: usize,
+}
+
+/// The first parse of the index's extraction of a C or C++ file and its first error; `None` for
+/// other languages and for files read without a parse (directives only).
+pub fn debug_first_error(lang: Language, source: &[u8]) -> Option<FirstError> {
+    if !matches!(lang, Language::C | Language::Cpp) || crate::defines::scan(source).is_some() {
+        return None;
+    }
+    let prepared = crate::preproc::prepare(lang, source);
+    let original: &[u8] = prepared.as_ref().map_or(source, |p| p.source.as_slice());
+    let skimmed = crate::skim::skim(original);
+    let first = skimmed.as_ref().map_or(original, |s| s.source.as_slice());
+    let neutralized = crate::macros::neutralize(first);
+    let text = neutralized.as_deref().unwrap_or(first);
+    let tree = parse(lang, text, None, None)?;
+    let root = tree.root_node();
+    let mut out = FirstError { parsed_bytes: text.len(), ..FirstError::default() };
+    let mut stack = vec![root];
+    let mut cursor = root.walk();
+    while let Some(node) = stack.pop() {
+        let len = node.byte_range().len();
+        match node.kind() {
+            "comment" => out.comment_bytes += len,
+            "preproc_def" | "preproc_function_def" => out.define_bytes += len,
+            "function_definition" => {
+                out.body_bytes += node.child_by_field_name("body").map_or(0, |b| b.byte_range().len());
+            }
+            _ => stack.extend(node.children(&mut cursor)),
+        }
+    }
+    if !root.has_error() {
+        return Some(out);
+    }
+    out.reparsed_whole = skimmed.is_some() && super::pipeline::mostly_error(root);
+    if let Some(sk) = &skimmed
+        && lang == Language::C
+        && !out.reparsed_whole
+    {
+        out.bodies_given_back = super::recover::swallowed_ranges(root, sk).len();
+    }
+    // The first node in error, in document order.
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            let line = node.start_position().row;
+            let text_line = text.split(|&b| b == b'\n').nth(line).unwrap_or_default();
+            let shown: String = String::from_utf8_lossy(text_line).trim().chars().take(140).collect();
+            out.missing = node.is_missing();
+            out.first = Some((line as u32, shown));
+            break;
+        }
+        let descend = node.has_error() && cursor.goto_first_child();
+        if !descend && !cursor.goto_next_sibling() {
+            // Up until a sibling follows.
+            loop {
+                if !cursor.goto_parent() {
+                    return Some(out);
+                }
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+    }
+    Some(out)
+}
