@@ -181,6 +181,7 @@ fn open_index_of(
     symbols: Symbols,
     ctx: &mut Ctx<'_>,
 ) -> anyhow::Result<(Index, Opened)> {
+    crate::common::keep_until_exit(snap.clone());
     let snap_dir = ctx.data.snapshot_dir(snap.content_key());
     let dir = snap_dir.join("index");
     let progress = Arc::new(Progress::default());

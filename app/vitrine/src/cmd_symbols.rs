@@ -205,6 +205,13 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 
 fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let (snap, index) = open_index(&a.path, ctx)?;
+    let exit = def_in(a, &snap, &index, ctx);
+    crate::common::keep_until_exit((snap, index));
+    exit
+}
+
+/// [`def`] on an opened snapshot and its symbol index.
+fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let (qualifier, name) = split_qualified(&a.name);
     let how = if a.ignore_case {
         Match::IgnoreCase
@@ -223,7 +230,7 @@ fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 .file(file.as_bytes())
                 .with_context(|| format!("{file}: no such file in the snapshot"))?;
             let source = snap.read(entry).with_context(|| format!("cannot read {file}"))?;
-            vitrine_syntax::definition(&index, &file, &source, at)?
+            vitrine_syntax::definition(index, &file, &source, at)?
         }
         None => {
             let hits = index.lookup(&name, how)?;
@@ -292,7 +299,7 @@ fn def(a: DefArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         }
     }
     if candidates.is_empty() {
-        nothing_found(ctx, &index, &format!("no definition of {}", a.name), &name)?;
+        nothing_found(ctx, index, &format!("no definition of {}", a.name), &name)?;
         return Ok(Exit::Failed);
     }
     Ok(Exit::Ok)

@@ -27,6 +27,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    common::PROCESS_ENDS_AFTER_COMMAND.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr();
     cli::run(args, &mut out, &mut err)

@@ -156,6 +156,7 @@ fn build_then(
         format: FORMAT_VERSION,
         tree_sha256: snap.ids().tree_sha256,
         manifest_sha256: manifest_sha256(snap),
+        content_key: Some(*snap.content_key()),
         files_total: u64::from(n),
         files_indexed: forward_files.len() as u64,
         bytes_indexed,

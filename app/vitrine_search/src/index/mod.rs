@@ -63,9 +63,15 @@ pub struct IndexMeta {
     pub format: u32,
     /// SHA-256 git tree id of the snapshot the index was built for (hex).
     pub tree_sha256: Sha256Id,
-    /// SHA-256 over every manifest row (path, size, content hash, kind) the index was built from: an
-    /// index is used only for the very manifest whose ids it holds.
+    /// SHA-256 over every manifest row (path, size, content hash, kind) the index was built from.
+    /// Checked on open only for an index written before `content_key` was recorded.
     pub manifest_sha256: Sha256Id,
+    /// The content key of the snapshot the index was built from ([`Snapshot::content_key`]: a hash of
+    /// every manifest row and the format family), so that opening binds the index to the very manifest
+    /// whose ids it holds by comparing 32 bytes instead of re-hashing the manifest in every process.
+    /// `None` in an index written before it was recorded (then `manifest_sha256` is checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_key: Option<Sha256Id>,
     /// Files in the snapshot's manifest, indexed or not (the ids run from 0 to this).
     pub files_total: u64,
     /// Files whose text went into the trigram index.
@@ -169,7 +175,14 @@ impl Index {
                 detail: format!("built for snapshot {}", meta.tree_sha256),
             });
         }
-        if meta.manifest_sha256 != manifest_sha256(&snap) {
+        // The snapshot's content key is the hash of its manifest, computed when the snapshot was
+        // ingested (and carried, CRC-checked, by the reopen table and the store's record): equal keys
+        // are equal manifests, so the manifest is hashed again only for an index that predates the key.
+        let same_manifest = match meta.content_key {
+            Some(key) => key == *snap.content_key(),
+            None => meta.manifest_sha256 == manifest_sha256(&snap),
+        };
+        if !same_manifest {
             return Err(SearchError::Mismatch {
                 path: dir.to_path_buf(),
                 detail: "built from another manifest of this tree".to_owned(),
@@ -212,6 +225,7 @@ impl Index {
             format: FORMAT_VERSION,
             tree_sha256: snap.ids().tree_sha256,
             manifest_sha256: manifest_sha256(&snap),
+            content_key: Some(*snap.content_key()),
             files_total: status.len() as u64,
             files_indexed,
             bytes_indexed,
@@ -368,4 +382,64 @@ pub fn open_or_build_then(
             Some(reason) => Opened::Rebuilt { reason },
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use vitrine_indexfile::{Seal, Seals};
+    use vitrine_snapshot::IngestConfig;
+
+    use super::*;
+
+    fn snapshot(root: &Path) -> Arc<Snapshot> {
+        Arc::new(Snapshot::open(root, &IngestConfig::default(), &Progress::default()).unwrap())
+    }
+
+    /// Two snapshots with the same git tree but other manifests: a file inside `.git` is listed in
+    /// the manifest (and the content key) but left out of the tree ids.
+    fn same_tree_other_manifest() -> (tempfile::TempDir, Arc<Snapshot>, Arc<Snapshot>) {
+        let tmp = tempfile::tempdir().unwrap();
+        for (name, git_config) in [("a", "one\n"), ("b", "two\n")] {
+            let root = tmp.path().join(name);
+            std::fs::create_dir_all(root.join(".git")).unwrap();
+            std::fs::write(root.join("x.c"), "int alpha;\n").unwrap();
+            std::fs::write(root.join(".git/config"), git_config).unwrap();
+        }
+        let (a, b) = (snapshot(&tmp.path().join("a")), snapshot(&tmp.path().join("b")));
+        assert_eq!(a.ids().tree_sha256, b.ids().tree_sha256);
+        assert_ne!(a.content_key(), b.content_key());
+        (tmp, a, b)
+    }
+
+    fn mismatch(r: Result<Index, SearchError>) -> bool {
+        matches!(r, Err(SearchError::Mismatch { .. }))
+    }
+
+    #[test]
+    fn an_index_opens_only_for_the_content_key_it_was_built_for() {
+        let (tmp, a, b) = same_tree_other_manifest();
+        let dir = tmp.path().join("index");
+        build_into(&a, &dir, &Progress::default()).unwrap();
+        let meta = Index::open(&dir, a.clone()).unwrap().meta().clone();
+        assert_eq!(meta.content_key, Some(*a.content_key()));
+        assert!(mismatch(Index::open(&dir, b)), "same tree, another manifest");
+    }
+
+    #[test]
+    fn an_index_without_a_recorded_content_key_is_checked_by_its_manifest_digest() {
+        let (tmp, a, b) = same_tree_other_manifest();
+        let dir = tmp.path().join("index");
+        build_into(&a, &dir, &Progress::default()).unwrap();
+        // What an index written before the key was recorded holds: no `content_key` in meta.json.
+        let mut meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
+        assert!(meta.as_object_mut().unwrap().remove("content_key").is_some());
+        let bytes = serde_json::to_vec(&meta).unwrap();
+        std::fs::write(dir.join("meta.json"), &bytes).unwrap();
+        let mut seals = Seals::read(&dir).unwrap();
+        seals.insert("meta.json", Seal::of(&bytes));
+        seals.write(&dir).unwrap();
+        assert_eq!(Index::open(&dir, a.clone()).unwrap().meta().content_key, None);
+        assert!(mismatch(Index::open(&dir, b)), "the manifest digest still tells them apart");
+    }
 }
