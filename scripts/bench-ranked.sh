@@ -21,8 +21,9 @@ cd "$(dirname "$0")/.."
 ensure_packages codesearch
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 # One cargo command: rank_eval shares vitrine's release build of tantivy (two commands may resolve its
-# features apart and build it twice).
-cargo build --release -q -p vitrine -p vitrine_rank --example rank_eval
+# features apart and build it twice). `--bin vitrine` is needed: `--example` alone selects only the
+# example, and the benchmark then ran whatever vitrine binary an older build had left.
+cargo build --release -q -p vitrine -p vitrine_rank --bin vitrine --example rank_eval
 BIN=$CARGO_TARGET_DIR/release/vitrine
 EVAL=$CARGO_TARGET_DIR/release/examples/rank_eval
 if [ -z "${KEEP:-}" ]; then
