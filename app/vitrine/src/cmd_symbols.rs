@@ -136,8 +136,9 @@ impl<'a> SymbolJson<'a> {
 fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let snap = ctx.open_snapshot_cached(&a.path, true)?;
     let rel = relative_path(&a.path, &a.file);
-    let entry = snap.file(rel.as_bytes()).with_context(|| format!("{rel}: no such file in the snapshot"))?;
-    let bytes = snap.read(entry).with_context(|| format!("cannot read {rel}"))?;
+    let entry =
+        snap.file_entry(rel.as_bytes()).with_context(|| format!("{rel}: no such file in the snapshot"))?;
+    let bytes = snap.read(&entry).with_context(|| format!("cannot read {rel}"))?;
     let lang =
         language_for_path(&rel, &bytes).with_context(|| format!("{rel}: no grammar for this file type"))?;
     let fs = vitrine_syntax::extract(lang, &bytes);
@@ -227,9 +228,9 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
             let (file, at) = parse_from(from)?;
             let file = relative_path(&a.path, &file);
             let entry = snap
-                .file(file.as_bytes())
+                .file_entry(file.as_bytes())
                 .with_context(|| format!("{file}: no such file in the snapshot"))?;
-            let source = snap.read(entry).with_context(|| format!("cannot read {file}"))?;
+            let source = snap.read(&entry).with_context(|| format!("cannot read {file}"))?;
             vitrine_syntax::definition(index, &file, &source, at)?
         }
         None => {
@@ -319,8 +320,8 @@ struct RefJson<'a> {
 fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let (snap, index) = open_index(&a.path, ctx)?;
     let read = |path: &str| -> Option<Vec<u8>> {
-        let entry = snap.file(path.as_bytes())?;
-        snap.read_unverified(entry).ok()
+        let entry = snap.file_entry(path.as_bytes())?;
+        snap.read_unverified(&entry).ok()
     };
     let (_, name) = split_qualified(&a.name);
     let hits = index.references(&name, read)?;

@@ -320,11 +320,64 @@ fn read_entry(r: &mut Reader<'_>) -> Option<Cached> {
 }
 
 pub(crate) fn get_file_entry(r: &mut Reader<'_>) -> Option<FileEntry> {
-    let path = RelPath::from_bytes(r.bytes()?.to_vec());
-    let kind = match r.u8()? {
-        0 => EntryKind::File { executable: false },
-        1 => EntryKind::File { executable: true },
-        2 => EntryKind::Symlink { target: r.bytes()?.to_vec() },
+    parse_file_entry(r).map(|row| row.to_entry())
+}
+
+/// A manifest row as [`put_file_entry`] wrote it, checked field by field but not copied: parsing one
+/// allocates nothing, so a table of rows can be checked whole and decoded one row at a time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawEntry<'a> {
+    pub(crate) path: &'a [u8],
+    /// The symlink target for a symlink.
+    target: Option<&'a [u8]>,
+    executable: bool,
+    pub(crate) size_bytes: u64,
+    sha256: [u8; 32],
+    blob_sha256: [u8; 32],
+    blob_sha1: [u8; 20],
+    class: ContentClass,
+    encoding: Option<TextEncoding>,
+    lines: u64,
+    in_tree: bool,
+}
+
+impl RawEntry<'_> {
+    /// [`FileEntry::is_indexable`] of the row.
+    pub(crate) fn is_indexable(&self) -> bool {
+        crate::indexable(self.is_regular(), self.class)
+    }
+
+    /// Whether the row is a regular file (not a symlink).
+    pub(crate) fn is_regular(&self) -> bool {
+        self.target.is_none()
+    }
+
+    pub(crate) fn to_entry(self) -> FileEntry {
+        FileEntry {
+            path: RelPath::from_bytes(self.path.to_vec()),
+            kind: match self.target {
+                None => EntryKind::File { executable: self.executable },
+                Some(target) => EntryKind::Symlink { target: target.to_vec() },
+            },
+            size_bytes: self.size_bytes,
+            sha256: self.sha256.into(),
+            blob_sha256: self.blob_sha256.into(),
+            blob_sha1: self.blob_sha1.into(),
+            class: self.class,
+            encoding: self.encoding,
+            lines: self.lines,
+            in_tree: self.in_tree,
+        }
+    }
+}
+
+/// Parses what [`put_file_entry`] wrote; `None` for anything it cannot have written.
+pub(crate) fn parse_file_entry<'a>(r: &mut Reader<'a>) -> Option<RawEntry<'a>> {
+    let path = r.bytes()?;
+    let (executable, target) = match r.u8()? {
+        0 => (false, None),
+        1 => (true, None),
+        2 => (false, Some(r.bytes()?)),
         _ => return None,
     };
     let size_bytes = r.u64()?;
@@ -347,13 +400,14 @@ pub(crate) fn get_file_entry(r: &mut Reader<'_>) -> Option<FileEntry> {
         1 => true,
         _ => return None,
     };
-    Some(FileEntry {
+    Some(RawEntry {
         path,
-        kind,
+        target,
+        executable,
         size_bytes,
-        sha256: sha256.into(),
-        blob_sha256: blob_sha256.into(),
-        blob_sha1: blob_sha1.into(),
+        sha256,
+        blob_sha256,
+        blob_sha1,
         class,
         encoding,
         lines,

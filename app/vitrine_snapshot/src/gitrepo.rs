@@ -18,6 +18,7 @@
 //! read at offsets, never whole. A repository that breaks a rule is reported as a problem (and a health
 //! finding, see [`GitCheckout::finding`]); it never stops the snapshot from opening.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::blobs::BlobStore;
+use crate::files::Files;
 use crate::gitid::TreeIds;
 use crate::health::{Finding, FindingKind};
 use crate::{EntryKind, FileEntry};
@@ -101,35 +103,34 @@ impl GitFiles for DirFiles<'_> {
 /// are not files, and are never followed.
 #[derive(Debug, Clone, Copy)]
 pub struct ArchiveFiles<'a> {
-    files: &'a [FileEntry],
+    files: &'a Files,
     store: &'a BlobStore,
 }
 
 impl<'a> ArchiveFiles<'a> {
-    /// `files` must be sorted by path.
-    pub fn new(files: &'a [FileEntry], store: &'a BlobStore) -> ArchiveFiles<'a> {
+    pub(crate) fn new(files: &'a Files, store: &'a BlobStore) -> ArchiveFiles<'a> {
         ArchiveFiles { files, store }
     }
 
-    fn entry(&self, rel: &[u8]) -> Option<&'a FileEntry> {
-        let at = self.files.binary_search_by(|f| f.path.as_bytes().cmp(rel)).ok()?;
-        self.files.get(at)
+    fn entry(&self, rel: &[u8]) -> Option<Cow<'a, FileEntry>> {
+        self.files.get(self.files.find(rel)?)
     }
 
     /// The entries below the directory `rel` (their paths start with `rel/`).
     fn below(&self, rel: &[u8]) -> impl Iterator<Item = &'a [u8]> {
         let mut prefix = rel.to_vec();
         prefix.push(b'/');
-        let start = self.files.partition_point(|f| f.path.as_bytes() < prefix.as_slice());
-        self.files.get(start..).unwrap_or_default().iter().map_while(move |f| {
-            f.path.as_bytes().strip_prefix(prefix.as_slice()).filter(|rest| !rest.is_empty())
+        let files = self.files;
+        let start = files.partition_point(|p| p < prefix.as_slice());
+        (start..files.len()).map_while(move |i| {
+            files.path(i)?.strip_prefix(prefix.as_slice()).filter(|rest| !rest.is_empty())
         })
     }
 }
 
 impl GitFiles for ArchiveFiles<'_> {
     fn git_entry(&self) -> Option<GitEntry> {
-        match self.entry(b".git").map(|f| &f.kind) {
+        match self.entry(b".git").as_deref().map(|f| &f.kind) {
             Some(EntryKind::File { .. }) => Some(GitEntry::File),
             Some(EntryKind::Symlink { .. }) => Some(GitEntry::Other),
             None => self.below(b".git").next().map(|_| GitEntry::Directory),
@@ -1278,7 +1279,8 @@ mod tests {
         }
 
         fn inspect_archive(files: &[FileEntry], store: &BlobStore) -> Option<GitCheckout> {
-            inspect_files(&ArchiveFiles::new(files, store), &ids(), &GitLimits::default())
+            let files = Files::from(files.to_vec());
+            inspect_files(&ArchiveFiles::new(&files, store), &ids(), &GitLimits::default())
         }
 
         #[test]

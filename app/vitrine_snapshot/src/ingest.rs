@@ -26,6 +26,7 @@ use crate::cache::{self, StatKey};
 use crate::classify::{self, ClassifyConfig, ContentClass};
 use crate::content::Source;
 use crate::error::SnapshotError;
+use crate::files::Files;
 use crate::gitid::{self, BlobHasher, Hashes, TreeIds, TreeItem};
 use crate::health::{self, FileFindings, Finding, FindingKind, HealthConfig, HealthReport};
 use crate::progress::Progress;
@@ -328,8 +329,9 @@ fn reopen_dir(file: &Path, root: &Path, config: &IngestConfig, progress: &Progre
     if !table.unchanged(root) {
         return None;
     }
-    let reopen::Parts { files, ids, health, content_key } = table.parts()?;
-    let cached_files = files.iter().filter(|f| matches!(f.kind, EntryKind::File { .. })).count() as u64;
+    let reopen::Parts { rows, ids, health, content_key } = table.parts()?;
+    let files = Files::encoded(bytes.into_boxed_slice(), rows);
+    let cached_files = files.regular_files() as u64;
     let git = gitrepo::inspect(root, &ids);
     let root = root.to_path_buf();
     Some(Snapshot {
@@ -1331,6 +1333,7 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
     }
     // The root `.git`, read where the snapshot's bytes are: in place, or (an archive) from the blob store
     // through the manifest. An archive that was only digested has no content to read it from.
+    let files = Files::from(files);
     let git = match &source {
         Source::Directory(root) => gitrepo::inspect(root, &ids),
         Source::Blobs(store) => gitrepo::inspect_files(
@@ -1347,7 +1350,7 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
         findings.insert(at, f);
     }
     let health = HealthReport { files: files.len() as u64, classes, counts, findings };
-    let content_key = content_key(format_family(&origin), &files);
+    let content_key = content_key(format_family(&origin), files.all());
     Snapshot { origin, source, files, ids, health, git, cached_files: 0, content_key, reopened: false }
 }
 

@@ -19,6 +19,7 @@ mod cache;
 pub mod classify;
 mod content;
 mod error;
+mod files;
 pub mod gitid;
 pub mod gitrepo;
 pub mod health;
@@ -106,11 +107,15 @@ pub struct FileEntry {
     pub in_tree: bool,
 }
 
+/// [`FileEntry::is_indexable`] from a row's kind and class.
+pub(crate) fn indexable(regular: bool, class: ContentClass) -> bool {
+    regular && matches!(class, ContentClass::Text | ContentClass::Generated | ContentClass::Vendored)
+}
+
 impl FileEntry {
     /// Whether the search index and symbol extraction should read this file.
     pub fn is_indexable(&self) -> bool {
-        matches!(self.kind, EntryKind::File { .. })
-            && matches!(self.class, ContentClass::Text | ContentClass::Generated | ContentClass::Vendored)
+        indexable(matches!(self.kind, EntryKind::File { .. }), self.class)
     }
 
     /// Lower-case file extension, if any.
@@ -154,7 +159,7 @@ pub struct Snapshot {
     /// Where the content is read from (the directory itself, the blob store, or nowhere when an archive
     /// was only digested).
     source: content::Source,
-    files: Vec<FileEntry>,
+    files: files::Files,
     ids: TreeIds,
     health: HealthReport,
     git: Option<GitCheckout>,
@@ -264,14 +269,56 @@ impl Snapshot {
             .unwrap_or_else(|| path.display().to_string())
     }
 
-    /// All files, sorted by path bytes.
+    /// All files, sorted by path bytes. A snapshot opened from its stored record or reopen table keeps
+    /// its manifest encoded until this is first called; a command that looks at a few files uses
+    /// [`Snapshot::file_count`], [`Snapshot::find_file`], [`Snapshot::file_path`] and
+    /// [`Snapshot::file_at`], which decode only what they return.
     pub fn files(&self) -> &[FileEntry] {
-        &self.files
+        self.files.all()
     }
 
-    /// Looks a file up by its path relative to the snapshot root (`/`-separated).
+    /// Looks a file up by its path relative to the snapshot root (`/`-separated). Like
+    /// [`Snapshot::files`], decodes the whole manifest on the first call; see [`Snapshot::find_file`].
     pub fn file(&self, path: &[u8]) -> Option<&FileEntry> {
-        self.files.binary_search_by(|f| f.path.as_bytes().cmp(path)).ok().and_then(|i| self.files.get(i))
+        let files = self.files.all();
+        files.binary_search_by(|f| f.path.as_bytes().cmp(path)).ok().and_then(|i| files.get(i))
+    }
+
+    /// The file at `path`, like [`Snapshot::file`] but decoding only that row while the manifest is
+    /// encoded.
+    pub fn file_entry(&self, path: &[u8]) -> Option<std::borrow::Cow<'_, FileEntry>> {
+        self.files.get(self.files.find(path)?)
+    }
+
+    /// Number of files (the length of [`Snapshot::files`]).
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// The position in [`Snapshot::files`] of the file at `path`.
+    pub fn find_file(&self, path: &[u8]) -> Option<usize> {
+        self.files.find(path)
+    }
+
+    /// The path bytes of file `i` of [`Snapshot::files`].
+    pub fn file_path(&self, i: usize) -> Option<&[u8]> {
+        self.files.path(i)
+    }
+
+    /// The size of file `i` of [`Snapshot::files`].
+    pub fn file_size(&self, i: usize) -> Option<u64> {
+        self.files.size_bytes(i)
+    }
+
+    /// The paths of the files that [`FileEntry::is_indexable`] accepts, in manifest order, without
+    /// decoding the manifest.
+    pub fn indexable_paths(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.files.len()).filter_map(|i| self.files.indexable_path(i))
+    }
+
+    /// File `i` of [`Snapshot::files`]: borrowed once the manifest is decoded, else decoded alone.
+    pub fn file_at(&self, i: usize) -> Option<std::borrow::Cow<'_, FileEntry>> {
+        self.files.get(i)
     }
 
     /// The snapshot's identity: git tree ids in both object formats, its SWHID, and file counts.
@@ -318,16 +365,16 @@ impl Snapshot {
 
     /// A shareable handle that opens the regular files of the manifest by path (see [`SnapshotContent`]).
     pub fn content(&self) -> SnapshotContent {
-        SnapshotContent::new(self.source.clone(), &self.files)
+        SnapshotContent::new(self.source.clone(), self.files.all())
     }
 
     /// The `sha256sum -c` compatible manifest of every regular file.
     pub fn manifest(&self) -> String {
-        manifest::render(&self.files)
+        manifest::render(self.files.all())
     }
 
     /// Total size in bytes of all files.
     pub fn total_bytes(&self) -> u64 {
-        self.files.iter().map(|f| f.size_bytes).sum()
+        (0..self.files.len()).filter_map(|i| self.files.size_bytes(i)).sum()
     }
 }

@@ -32,10 +32,11 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::cache::{self, Reader, StatKey};
+use crate::files::{Files, Row};
 use crate::gitid::TreeIds;
 use crate::health::HealthReport;
 use crate::ingest::IngestConfig;
-use crate::{FileEntry, Sha256Id, Snapshot};
+use crate::{Sha256Id, Snapshot};
 
 const MAGIC: &[u8; 16] = b"VITRINE-REOPEN\x00\x01";
 
@@ -49,9 +50,10 @@ pub(crate) struct Seen {
     pub(crate) stat: StatKey,
 }
 
-/// What a snapshot is made of, apart from where it came from.
+/// What a snapshot is made of, apart from where it came from: its manifest rows (left encoded: where each
+/// starts in the bytes read, see [`Files::encoded`]), health report, tree ids and content key.
 pub(crate) struct Parts {
-    pub(crate) files: Vec<FileEntry>,
+    pub(crate) rows: Vec<Row>,
     pub(crate) ids: TreeIds,
     pub(crate) health: HealthReport,
     pub(crate) content_key: Sha256Id,
@@ -192,7 +194,8 @@ impl<'a> Table<'a> {
         (0..self.len()).into_par_iter().with_min_len(1024).all(same)
     }
 
-    /// Decodes the snapshot part.
+    /// Decodes the snapshot part, leaving the manifest rows encoded: where each starts in the bytes the
+    /// table was parsed from (see [`crate::files::Files::encoded`]).
     pub(crate) fn parts(mut self) -> Option<Parts> {
         let parts = get_parts(&mut self.rest)?;
         self.rest.at_end().then_some(parts)
@@ -203,7 +206,7 @@ impl<'a> Table<'a> {
 /// `stored`): manifest entries, health report, tree ids, content key.
 pub(crate) fn put_parts(buf: &mut Vec<u8>, snap: &Snapshot) {
     buf.extend_from_slice(&(snap.files.len() as u64).to_le_bytes());
-    for f in &snap.files {
+    for f in snap.files.all() {
         cache::put_file_entry(buf, f);
     }
     let h = &snap.health;
@@ -230,15 +233,11 @@ pub(crate) fn put_parts(buf: &mut Vec<u8>, snap: &Snapshot) {
     }
 }
 
-/// Decodes what [`put_parts`] wrote; `None` for anything it cannot have written.
+/// Decodes what [`put_parts`] wrote, the manifest rows checked but left encoded; `None` for anything
+/// it cannot have written.
 pub(crate) fn get_parts(r: &mut Reader<'_>) -> Option<Parts> {
     let n = usize::try_from(r.u64()?).ok()?;
-    // Each entry takes at least 100 bytes: a count beyond what is left is damage, not a reason to
-    // reserve memory.
-    let mut files = Vec::with_capacity(n.min(r.rest().len() / 100));
-    for _ in 0..n {
-        files.push(cache::get_file_entry(r)?);
-    }
+    let rows = Files::check_rows(r, n)?;
     let hfiles = r.u64()?;
     let mut maps: [BTreeMap<String, u64>; 2] = Default::default();
     for map in &mut maps {
@@ -263,7 +262,7 @@ pub(crate) fn get_parts(r: &mut Reader<'_>) -> Option<Parts> {
     };
     let [classes, counts] = maps;
     let health = HealthReport { files: hfiles, classes, counts, findings };
-    Some(Parts { files, ids, health, content_key: content_key.parse().ok()? })
+    Some(Parts { rows, ids, health, content_key: content_key.parse().ok()? })
 }
 
 /// Writes a table atomically (temporary file, then rename); errors are for the caller to ignore, a

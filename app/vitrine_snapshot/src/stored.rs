@@ -42,6 +42,7 @@ use crate::blobs::{Batch, BlobStore};
 use crate::cache::{self, Reader};
 use crate::content::Source;
 use crate::error::SnapshotError;
+use crate::files::Files;
 use crate::ingest::{self, IngestConfig, file_type_name};
 use crate::progress::Progress;
 use crate::reopen::{self, Parts};
@@ -76,11 +77,12 @@ pub(crate) fn import(
     }
     let mut missing: Vec<&FileEntry> = snap
         .files
+        .all()
         .iter()
         .filter(|f| matches!(f.kind, EntryKind::File { .. }))
         .filter(|f| !store.contains(&f.sha256, f.size_bytes))
         .collect();
-    let regular = snap.files.iter().filter(|f| matches!(f.kind, EntryKind::File { .. })).count() as u64;
+    let regular = snap.files.all().iter().filter(|f| matches!(f.kind, EntryKind::File { .. })).count() as u64;
     // One copy per content, even when several files hold it.
     missing.sort_by_key(|f| f.sha256);
     missing.dedup_by_key(|f| f.sha256);
@@ -172,7 +174,9 @@ pub(crate) fn open(
     let bytes = std::fs::read(record).map_err(|e| SnapshotError::io("read", record, e))?;
     let bad = |detail: &'static str| SnapshotError::StoredRecord { path: record.to_path_buf(), detail };
     let (family, imported_from, parts) = decode(&bytes, config).map_err(bad)?;
-    let Parts { files, ids, health, content_key: recorded } = parts;
+    let Parts { rows, ids, health, content_key: recorded } = parts;
+    // The manifest stays encoded in the record's bytes (see `files`): a query decodes the rows it uses.
+    let files = Files::encoded(bytes.into_boxed_slice(), rows);
     // The record carries the content key the import computed from the files themselves; a record
     // filed under another id is refused. The manifest is not hashed again (see the module's doc).
     if recorded != *content_key {
@@ -262,6 +266,37 @@ mod tests {
         let s = Snapshot::open_stored(&data, &format!("sha256:{key}"), &IngestConfig::default()).unwrap();
         let e = s.file(b"src/main.c").unwrap();
         assert_eq!(s.read(e).unwrap(), b"int main(void) { return 0; }\n");
+    }
+
+    #[test]
+    fn a_stored_snapshot_answers_lookups_from_its_record_without_decoding_the_manifest() {
+        let t = tree();
+        let d = tempfile::tempdir().unwrap();
+        let data = DataDir::at(d.path());
+        let dir = imported(t.path(), &data);
+        let s =
+            Snapshot::open_stored(&data, &format!("sha256:{}", dir.content_key()), &IngestConfig::default())
+                .unwrap();
+        let encoded = |s: &Snapshot| format!("{s:?}").contains("form: \"encoded\", decoded: false");
+        assert!(encoded(&s), "{s:?}");
+        assert_eq!(s.file_count(), dir.files().len());
+        assert_eq!(s.total_bytes(), dir.total_bytes());
+        let indexable: Vec<&[u8]> =
+            dir.files().iter().filter(|f| f.is_indexable()).map(|f| f.path.as_bytes()).collect();
+        assert_eq!(s.indexable_paths().collect::<Vec<_>>(), indexable);
+        for (i, f) in dir.files().iter().enumerate() {
+            assert_eq!(s.find_file(f.path.as_bytes()), Some(i));
+            assert_eq!(s.file_path(i), Some(f.path.as_bytes()));
+            assert_eq!(s.file_size(i), Some(f.size_bytes));
+            let one = s.file_entry(f.path.as_bytes()).unwrap();
+            assert_eq!(format!("{:?}", one), format!("{f:?}"));
+            assert_eq!(s.read(&one).unwrap(), dir.read(f).unwrap());
+        }
+        assert!(s.file_entry(b"src/nothing.c").is_none());
+        assert!(encoded(&s), "a lookup decoded the whole manifest: {s:?}");
+        // The whole list, once asked for, is the directory's.
+        assert_eq!(format!("{:?}", s.files()), format!("{:?}", dir.files()));
+        assert!(!encoded(&s));
     }
 
     #[test]

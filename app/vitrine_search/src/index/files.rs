@@ -1,5 +1,6 @@
 //! The file table (`files.bin`): why each file of the snapshot is or is not indexed.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -99,14 +100,15 @@ impl FileTable {
         &self.snap
     }
 
-    /// The manifest entry of file `id`.
-    pub fn entry(&self, id: u32) -> Option<&FileEntry> {
-        self.snap.files().get(id as usize)
+    /// The manifest entry of file `id` (decoded alone while the snapshot's manifest is not: see
+    /// [`Snapshot::file_at`]).
+    pub fn entry(&self, id: u32) -> Option<Cow<'_, FileEntry>> {
+        self.snap.file_at(id as usize)
     }
 
     /// The path bytes of file `id` (relative, `/`-separated); empty for an id that is not a file.
     pub fn path(&self, id: u32) -> &[u8] {
-        self.entry(id).map_or(&[], |e| e.path.as_bytes())
+        self.snap.file_path(id as usize).unwrap_or_default()
     }
 
     /// Why file `id` is or is not indexed; an id out of range reads as [`FileStatus::Unreadable`].
@@ -116,13 +118,12 @@ impl FileTable {
 
     /// The id of the file at `path`.
     pub fn find(&self, path: &[u8]) -> Option<u32> {
-        let files = self.snap.files();
-        files.binary_search_by(|f| f.path.as_bytes().cmp(path)).ok().map(|i| i as u32)
+        self.snap.find_file(path).and_then(|i| u32::try_from(i).ok())
     }
 
     /// The size of file `id` as the manifest records it (0 for an id that is not a file).
     pub fn size_bytes(&self, id: u32) -> u64 {
-        self.entry(id).map_or(0, |e| e.size_bytes)
+        self.snap.file_size(id as usize).unwrap_or(0)
     }
 
     /// The table of `snap` with the given statuses (one per manifest row).
@@ -147,7 +148,7 @@ impl FileTable {
             return Err(bad("bad magic"));
         }
         let n = r.u64().ok_or_else(|| bad("truncated"))?;
-        if n != snap.files().len() as u64 {
+        if n != snap.file_count() as u64 {
             return Err(bad("file count differs from the snapshot's manifest"));
         }
         let status = r.rest().to_vec();

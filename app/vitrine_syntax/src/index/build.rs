@@ -220,13 +220,24 @@ impl SymbolIndex {
         if index.meta().tree_sha256 != snap.ids().tree_sha256 {
             return Err(corrupt(format!("built for snapshot {}", index.meta().tree_sha256)));
         }
-        let entries = indexed_entries(snap);
-        if index.paths().len() != entries.len()
-            || index.paths().iter().zip(&entries).any(|(p, e)| *p != e.path.display())
-        {
+        // Row by row, without decoding the snapshot's manifest (a stored snapshot keeps it encoded).
+        let mut ours = snap.indexable_paths();
+        let same = index.paths().iter().all(|p| ours.next().is_some_and(|q| shown_as(q, p)));
+        if !same || ours.next().is_some() {
             return Err(corrupt("its files are not the snapshot's".to_owned()));
         }
         Ok(index)
+    }
+}
+
+/// Whether `shown` is how the index names the path `path` (its display form; see
+/// [`vitrine_snapshot::path_display`]), without building that form for the usual path.
+fn shown_as(path: &[u8], shown: &str) -> bool {
+    if path == shown.as_bytes() {
+        // Valid UTF-8, then, shown as is unless a backslash is doubled.
+        !shown.contains('\\')
+    } else {
+        vitrine_snapshot::path_display(path) == shown
     }
 }
 

@@ -48,7 +48,7 @@ pub use self::build::{
 pub use self::format::FORMAT_VERSION;
 pub use self::partial::{PartialAnswer, PartialDefinitions, PartialHit};
 pub use self::pattern::{NamePattern, PATTERN_NAME_LIMIT, PatternHits, WrittenDefinition};
-pub use self::reader::SymbolIndex;
+pub use self::reader::{PathTable, SymbolIndex};
 
 /// What the index says about itself (`meta.json`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -453,6 +453,50 @@ mod tests {
             ranked.first().map(|c| (c.hit.path.as_str(), c.hit.kind)),
             Some(("gtest.h", SymbolKind::Macro))
         );
+    }
+
+    /// An index opens only for a snapshot whose indexable files are the ones it names, compared row by
+    /// row without decoding a stored snapshot's manifest, paths that are not plain UTF-8 included.
+    #[test]
+    fn an_index_opens_only_for_the_files_it_was_built_from() {
+        use std::os::unix::ffi::OsStrExt;
+        use vitrine_snapshot::{IngestConfig, Progress, Snapshot, store::DataDir};
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("tree");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("small.c"), "int small(void) { return 1; }\n").unwrap();
+        std::fs::write(
+            root.join("large.c"),
+            format!("int large(void) {{ return 2; }}\n{}", "//\n".repeat(64)),
+        )
+        .unwrap();
+        std::fs::write(root.join("back\\slash.c"), "int back(void) { return 3; }\n").unwrap();
+        std::fs::write(root.join(std::ffi::OsStr::from_bytes(b"bad\xff.c")), "int bad(void) { return 4; }\n")
+            .unwrap();
+        let cfg = IngestConfig::default();
+        let snap = Snapshot::open(&root, &cfg, &Progress::default()).unwrap();
+        let dir = tmp.path().join("symbols");
+        build_for_snapshot(&snap, &dir, &Progress::default()).unwrap();
+        assert!(SymbolIndex::open_for(&dir, &snap).is_ok());
+
+        // Opened from the store, the manifest stays encoded through the check.
+        let data = DataDir::at(tmp.path().join("data"));
+        snap.import(&data, &cfg, &Progress::default()).unwrap();
+        let stored = Snapshot::open_stored(&data, &format!("sha256:{}", snap.content_key()), &cfg).unwrap();
+        let index = SymbolIndex::open_for(&dir, &stored).unwrap();
+        assert_eq!(index.lookup("bad", Match::Exact).unwrap().len(), 1);
+        assert!(format!("{stored:?}").contains("decoded: false"), "{stored:?}");
+
+        // The same tree, analysed with a lower size limit: `large.c` is no longer indexed, so the index
+        // names a file the snapshot does not index.
+        let mut small = cfg.clone();
+        small.classify.max_text_bytes = 100;
+        let other = Snapshot::open(&root, &small, &Progress::default()).unwrap();
+        assert_eq!(other.ids().tree_sha256, snap.ids().tree_sha256);
+        match SymbolIndex::open_for(&dir, &other) {
+            Err(e) => assert!(e.to_string().contains("not the snapshot's"), "{e}"),
+            Ok(_) => panic!("an index of other files opened"),
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::symbols::{Point, Reference, SymbolKind};
 pub struct SymbolIndex {
     dir: PathBuf,
     meta: IndexMeta,
-    paths: Vec<String>,
+    paths: PathTable,
     languages: Vec<Option<Language>>,
     names_idx: Part,
     names_blob: Part,
@@ -178,7 +178,7 @@ impl SymbolIndex {
     }
 
     /// Indexed file paths, in file-id order.
-    pub fn paths(&self) -> &[String] {
+    pub fn paths(&self) -> &PathTable {
         &self.paths
     }
 
@@ -345,7 +345,7 @@ impl SymbolIndex {
         let per_file: Vec<Vec<RefHit>> = files
             .par_iter()
             .map(|&f| {
-                let Some(path) = self.paths.get(f as usize).cloned() else { return Vec::new() };
+                let Some(path) = self.paths.get(f as usize).map(str::to_owned) else { return Vec::new() };
                 let Some(bytes) = read(&path) else { return Vec::new() };
                 let lang = self.languages.get(f as usize).copied().flatten();
                 let Some(lang) = lang.or_else(|| language_for_path(&path, &bytes)) else { return Vec::new() };
@@ -397,7 +397,7 @@ impl SymbolIndex {
     fn path(&self, file: u32, part: &Part) -> Result<String, SyntaxError> {
         self.paths
             .get(file as usize)
-            .cloned()
+            .map(str::to_owned)
             .ok_or_else(|| part.corrupt(format!("file {file} is not in the index")))
     }
 
@@ -682,11 +682,53 @@ type AllNames = (Vec<u8>, Vec<(usize, usize)>);
 /// A function of one file: name, first and last line (0-based, inclusive).
 pub type FunctionSpan = (String, u32, u32);
 
+/// The paths of an index's files in their display form (see `vitrine_snapshot::path_display`), in file-id
+/// order, held in one string: an index of Linux names 60k files, and a `String` each was a third of a
+/// `def`'s process.
+#[derive(Debug, Default)]
+pub struct PathTable {
+    text: String,
+    /// Where each path ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl PathTable {
+    /// Number of paths.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Path `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let start = match i.checked_sub(1) {
+            Some(before) => *self.ends.get(before)?,
+            None => 0,
+        };
+        self.text.get(start..*self.ends.get(i)?)
+    }
+
+    /// Every path, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i).unwrap_or_default())
+    }
+
+    fn push(&mut self, path: &str) {
+        self.text.push_str(path);
+        self.ends.push(self.text.len());
+    }
+}
+
 /// The paths and languages of `files.bin` (`count` files, nothing after them); `None` when it does not
 /// decode (a truncated record, an unknown language, trailing bytes).
-fn decode_files(bytes: &[u8], count: u32) -> Option<(Vec<String>, Vec<Option<Language>>)> {
-    let mut paths = Vec::with_capacity((count as usize).min(bytes.len() / 9));
-    let mut languages = Vec::with_capacity(paths.capacity());
+fn decode_files(bytes: &[u8], count: u32) -> Option<(PathTable, Vec<Option<Language>>)> {
+    let files = (count as usize).min(bytes.len() / 9);
+    let mut paths = PathTable { text: String::with_capacity(bytes.len()), ends: Vec::with_capacity(files) };
+    let mut languages = Vec::with_capacity(files);
     let mut r = Reader::new(bytes);
     for _ in 0..count {
         let len = r.u32()? as usize;
@@ -696,7 +738,11 @@ fn decode_files(bytes: &[u8], count: u32) -> Option<(Vec<String>, Vec<Option<Lan
             l => Some(Language::from_index(l)?),
         };
         let _errors = r.u32()?;
-        paths.push(String::from_utf8_lossy(path).into_owned());
+        // The validator's ASCII fast path, rather than the lossy decoder's chunking, for the usual path.
+        match std::str::from_utf8(path) {
+            Ok(plain) => paths.push(plain),
+            Err(_) => paths.push(&String::from_utf8_lossy(path)),
+        }
         languages.push(lang);
     }
     r.at_end().then_some((paths, languages))
