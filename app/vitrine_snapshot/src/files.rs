@@ -92,10 +92,17 @@ impl Files {
     pub(crate) fn all(&self) -> &[FileEntry] {
         match &self.0 {
             Repr::Decoded(files) => files,
-            Repr::Encoded { bytes, rows, decoded } => decoded.get_or_init(|| {
-                // Every row parsed when the table was made, and the bytes have not changed since.
-                rows.iter().filter_map(|row| raw(bytes, row.at)).map(|row| row.to_entry()).collect()
-            }),
+            Repr::Encoded { bytes, rows, decoded } => decoded.get_or_init(|| decode(bytes, rows)),
+        }
+    }
+
+    /// The table decoded, without the bytes it was read from.
+    pub(crate) fn into_decoded(self) -> Files {
+        match self.0 {
+            Repr::Decoded(files) => Files(Repr::Decoded(files)),
+            Repr::Encoded { bytes, rows, decoded } => {
+                Files(Repr::Decoded(decoded.into_inner().unwrap_or_else(|| decode(&bytes, &rows))))
+            }
         }
     }
 
@@ -164,6 +171,11 @@ impl Files {
         let at = self.partition_point(|p| p < path);
         (self.path(at)? == path).then_some(at)
     }
+}
+
+fn decode(bytes: &[u8], rows: &[Row]) -> Vec<FileEntry> {
+    // Every row parsed when the table was made, and the bytes have not changed since.
+    rows.iter().filter_map(|row| raw(bytes, row.at)).map(|row| row.to_entry()).collect()
 }
 
 /// The path of the row at `at` (its first field).
@@ -266,6 +278,12 @@ mod tests {
         assert_eq!(format!("{:?}", encoded.all()), format!("{entries:?}"));
         assert!(matches!(encoded.get(0), Some(Cow::Borrowed(_))));
         assert_eq!(shown(encoded.get(3).as_deref()), shown(Some(&entries[3])));
+        let (bytes, rows) = encode(&entries);
+        for files in [encoded, Files::encoded(bytes.into_boxed_slice(), rows)] {
+            let decoded = files.into_decoded();
+            assert!(matches!(decoded.0, Repr::Decoded(_)));
+            assert_eq!(format!("{:?}", decoded.all()), format!("{entries:?}"));
+        }
     }
 
     #[test]

@@ -290,6 +290,12 @@ impl Snapshot {
         self.files.get(self.files.find(path)?)
     }
 
+    /// The snapshot with its manifest decoded now, and the bytes it was read from let go: for a holder
+    /// that keeps the snapshot open and walks every row (the window), so that it does not keep both.
+    pub fn into_decoded(self) -> Snapshot {
+        Snapshot { files: self.files.into_decoded(), ..self }
+    }
+
     /// Number of files (the length of [`Snapshot::files`]).
     pub fn file_count(&self) -> usize {
         self.files.len()

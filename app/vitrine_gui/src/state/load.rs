@@ -100,7 +100,9 @@ impl AppState {
         let p = progress.clone();
         let input = path.clone();
         let spawned = std::thread::Builder::new().name("ingest".into()).spawn(move || {
-            let r = Snapshot::open(&input, &config, &p).map_err(|e| error_chain(&e));
+            // The window walks every manifest row (tree, health, search): decoded once, here.
+            let r =
+                Snapshot::open(&input, &config, &p).map(Snapshot::into_decoded).map_err(|e| error_chain(&e));
             let _ = tx.send(r);
         });
         self.load = match spawned {
