@@ -76,14 +76,41 @@ pub(crate) fn open_snapshot_file(path: &Path) -> std::io::Result<File> {
 /// directory swapped for a link after the walk cannot redirect the read. Kernels without `openat2`
 /// (before Linux 5.6) get `O_NOFOLLOW` on the last component only.
 pub(crate) fn open_beneath(root: &Path, rel: &[u8]) -> std::io::Result<File> {
-    use rustix::fs::{Mode, OFlags, ResolveFlags};
-    let dir = rustix::fs::open(root, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
-    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
-    match rustix::fs::openat2(&dir, std::ffi::OsStr::from_bytes(rel), flags, Mode::empty(), resolve) {
-        Ok(fd) => Ok(File::from(fd)),
-        Err(rustix::io::Errno::NOSYS) => open_snapshot_file(&root.join(std::ffi::OsStr::from_bytes(rel))),
-        Err(e) => Err(e.into()),
+    RootDir::open(root)?.open_file(rel)
+}
+
+/// A snapshot directory held open: every file below it is opened relative to this one descriptor (as
+/// [`open_beneath`] does), so reading a tree costs no extra open and close of the root per file.
+pub(crate) struct RootDir {
+    path: PathBuf,
+    fd: std::os::fd::OwnedFd,
+}
+
+impl RootDir {
+    /// Opens the directory `path` (following links on the way to it: it is the snapshot the user named).
+    pub(crate) fn open(path: &Path) -> std::io::Result<RootDir> {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
+        Ok(RootDir { path: path.to_path_buf(), fd })
+    }
+
+    /// The directory as named.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens the file `rel` below this directory as [`open_beneath`] does.
+    pub(crate) fn open_file(&self, rel: &[u8]) -> std::io::Result<File> {
+        use rustix::fs::{Mode, OFlags, ResolveFlags};
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+        match rustix::fs::openat2(&self.fd, std::ffi::OsStr::from_bytes(rel), flags, Mode::empty(), resolve) {
+            Ok(fd) => Ok(File::from(fd)),
+            Err(rustix::io::Errno::NOSYS) => {
+                open_snapshot_file(&self.path.join(std::ffi::OsStr::from_bytes(rel)))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
@@ -450,6 +477,8 @@ type Hashed = Option<(Option<StatKey>, Analysed)>;
 /// workers update.
 struct DirSide {
     root: PathBuf,
+    /// The root held open: its files are opened relative to it.
+    dir: RootDir,
     root_stat: StatKey,
     table: Option<PathBuf>,
     cache_file: Option<PathBuf>,
@@ -480,9 +509,15 @@ impl DirSide {
             None => Default::default(),
         };
         progress.set_phase("listing files", 0);
+        let dir = RootDir::open(&root).map_err(|e| SnapshotError::Unreadable {
+            op: "open",
+            path: root.clone(),
+            source: e,
+        })?;
         let (walked, dirs) = walk(&root, progress, hooks)?;
         Ok(DirSide {
             root,
+            dir,
             root_stat: StatKey::of(meta),
             table,
             cache_file,
@@ -551,7 +586,7 @@ fn ingest_walked(
             Some(a) => (Some(*stat), a),
             None => {
                 let hit = |s: &StatKey, x: bool| side.hit(path, s, x);
-                let (read, a) = read_dir_file(&side.root, path, buf, config, hooks, hit)?;
+                let (read, a) = read_dir_file(&side.dir, path, buf, config, hooks, hit)?;
                 (Some(side.read_under(stat, read)), a)
             }
         },
@@ -600,7 +635,7 @@ fn ingest_pair(
     }
     let read = |side: &DirSide, walked: &StatKey, buf: &mut Vec<u8>| {
         let cached = |s: &StatKey, x: bool| side.hit(path, s, x).map(|a| Got::Done(Box::new(a)));
-        let (stat, got) = read_checked(&side.root, path, hooks, cached, |executable, size, file| {
+        let (stat, got) = read_checked(&side.dir, path, hooks, cached, |executable, size, file| {
             if size > STREAM_THRESHOLD {
                 let path = RelPath::from_bytes(path.clone());
                 return analyse_reader(path, executable, size, file, buf, config, hooks)
@@ -648,8 +683,8 @@ fn finish_dir(
     if progress.is_cancelled() {
         return Err(SnapshotError::Cancelled);
     }
-    let DirSide { root, root_stat, table, cache_file, cached, walked, dirs, hits, moved } = side;
-    drop(cached);
+    let DirSide { root, dir, root_stat, table, cache_file, cached, walked, dirs, hits, moved } = side;
+    drop((cached, dir));
     let mut done = Vec::with_capacity(results.len());
     for r in results {
         if let Some(x) = r? {
@@ -711,7 +746,7 @@ enum ReadFailure {
 /// Reads and analyses one regular file of a directory, as [`read_checked`] reads it. `cached` may supply
 /// the analysis for an unchanged `fstat`.
 fn read_dir_file(
-    root: &Path,
+    root: &RootDir,
     rel: &[u8],
     buf: &mut Vec<u8>,
     config: &IngestConfig,
@@ -729,19 +764,19 @@ fn read_dir_file(
 /// times); read again when it changed, refused when it keeps changing. `cached` may supply the result
 /// for an unchanged `fstat` instead.
 fn read_checked<T>(
-    root: &Path,
+    root: &RootDir,
     rel: &[u8],
     hooks: Hooks<'_>,
     cached: impl Fn(&StatKey, bool) -> Option<T>,
     mut consume: impl FnMut(bool, u64, &mut File) -> Result<T, ReadFailure>,
 ) -> Result<(StatKey, T), SnapshotError> {
-    let disk = root.join(std::ffi::OsStr::from_bytes(rel));
+    let disk = root.path().join(std::ffi::OsStr::from_bytes(rel));
     let changed = |detail: String| SnapshotError::ChangedWhileRead { path: disk.clone(), detail };
     let mut last = String::new();
     for _ in 0..READ_ATTEMPTS {
         let opened = match hooks.failure(rel) {
             Some(e) => Err(e),
-            None => open_beneath(root, rel),
+            None => root.open_file(rel),
         };
         let mut file = match opened {
             Ok(f) => f,
@@ -801,10 +836,22 @@ fn read_checked<T>(
     Err(changed(format!("{last}, {READ_ATTEMPTS} times")))
 }
 
-/// Reads exactly `size` bytes of `reader` into `buf`.
-fn read_whole(reader: &mut dyn Read, size: u64, buf: &mut Vec<u8>) -> Result<(), ReadFailure> {
+/// Reads exactly `size` bytes of `file` into `buf`, straight into its spare capacity (`buf` is reused
+/// between files, so no fresh pages are faulted in and nothing is zeroed per file), in one `read` call
+/// for a file of a directory. No further read looks for bytes past `size`: the `fstat` after the read
+/// ([`read_checked`]) sees a file that grew (its size and times differ).
+fn read_whole(file: &File, size: u64, buf: &mut Vec<u8>) -> Result<(), ReadFailure> {
     buf.clear();
-    reader.take(size + 1).read_to_end(buf).map_err(ReadFailure::Io)?;
+    let want = usize::try_from(size).map_err(|_| ReadFailure::Size { got: 0 })?;
+    buf.reserve(want);
+    while buf.len() < want {
+        match rustix::io::read(file, rustix::buffer::spare_capacity(buf)) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(ReadFailure::Io(e.into())),
+        }
+    }
     if buf.len() as u64 != size {
         return Err(ReadFailure::Size { got: buf.len() as u64 });
     }
@@ -816,7 +863,7 @@ fn analyse_reader(
     path: RelPath,
     executable: bool,
     size: u64,
-    reader: &mut dyn Read,
+    reader: &mut File,
     buf: &mut Vec<u8>,
     config: &IngestConfig,
     hooks: Hooks<'_>,
