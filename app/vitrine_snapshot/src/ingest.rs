@@ -373,7 +373,7 @@ fn reopen_dir(file: &Path, root: &Path, config: &IngestConfig, progress: &Progre
 }
 
 /// One thing found by the walk.
-enum Walked {
+pub(crate) enum Walked {
     /// A regular file, with what `lstat` said during the walk (for the ingest cache).
     File {
         path: Vec<u8>,
@@ -393,6 +393,13 @@ enum Walked {
 }
 
 impl Walked {
+    /// The entry's path relative to the root.
+    pub(crate) fn path(&self) -> &[u8] {
+        match self {
+            Walked::File { path, .. } | Walked::Symlink { path, .. } | Walked::Special { path, .. } => path,
+        }
+    }
+
     fn seen(&self) -> Seen {
         match self {
             Walked::File { path, stat, .. }
@@ -405,7 +412,7 @@ impl Walked {
 /// Lists the tree without following links; also returns every directory below the root with the
 /// `lstat` taken before it was listed (for the reopen table). A directory that cannot be listed, or an
 /// entry that cannot be examined, refuses the snapshot.
-fn walk(
+pub(crate) fn walk(
     root: &Path,
     progress: &Progress,
     hooks: Hooks<'_>,
@@ -601,7 +608,7 @@ fn ingest_walked(
 
 /// What a paired read got: an analysis already (from the cache, or a file above the stream threshold
 /// analysed as it streamed), or the file's bytes in the caller's buffer.
-enum Got {
+pub(crate) enum Got {
     Done(Box<Analysed>),
     Bytes { executable: bool },
 }
@@ -735,7 +742,7 @@ fn finish_dir(
 }
 
 /// Why reading a file's content failed.
-enum ReadFailure {
+pub(crate) enum ReadFailure {
     Io(std::io::Error),
     /// Fewer or more bytes than `fstat` said: the file changed while it was read.
     Size {
@@ -745,7 +752,7 @@ enum ReadFailure {
 
 /// Reads and analyses one regular file of a directory, as [`read_checked`] reads it. `cached` may supply
 /// the analysis for an unchanged `fstat`.
-fn read_dir_file(
+pub(crate) fn read_dir_file(
     root: &RootDir,
     rel: &[u8],
     buf: &mut Vec<u8>,
@@ -763,7 +770,7 @@ fn read_dir_file(
 /// the descriptor, read, and checked unchanged after the read (size, inode, modification and change
 /// times); read again when it changed, refused when it keeps changing. `cached` may supply the result
 /// for an unchanged `fstat` instead.
-fn read_checked<T>(
+pub(crate) fn read_checked<T>(
     root: &RootDir,
     rel: &[u8],
     hooks: Hooks<'_>,
@@ -840,7 +847,7 @@ fn read_checked<T>(
 /// between files, so no fresh pages are faulted in and nothing is zeroed per file), in one `read` call
 /// for a file of a directory. No further read looks for bytes past `size`: the `fstat` after the read
 /// ([`read_checked`]) sees a file that grew (its size and times differ).
-fn read_whole(file: &File, size: u64, buf: &mut Vec<u8>) -> Result<(), ReadFailure> {
+pub(crate) fn read_whole(file: &File, size: u64, buf: &mut Vec<u8>) -> Result<(), ReadFailure> {
     buf.clear();
     let want = usize::try_from(size).map_err(|_| ReadFailure::Size { got: 0 })?;
     buf.reserve(want);
@@ -859,7 +866,7 @@ fn read_whole(file: &File, size: u64, buf: &mut Vec<u8>) -> Result<(), ReadFailu
 }
 /// Reads exactly `size` bytes from `reader` and analyses them: whole when at most [`STREAM_THRESHOLD`],
 /// else streamed through the hashers.
-fn analyse_reader(
+pub(crate) fn analyse_reader(
     path: RelPath,
     executable: bool,
     size: u64,
@@ -942,7 +949,7 @@ fn stream_hash(
 }
 
 /// Hashes, classifies and scans one regular file's full content.
-fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestConfig) -> Analysed {
+pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestConfig) -> Analysed {
     let mut h = BlobHasher::new(bytes.len() as u64);
     h.update(bytes);
     let Hashes { sha256, blob_sha256, blob_sha1 } = h.finish();
@@ -992,7 +999,7 @@ fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestCo
     Analysed { entry, findings, counts: counts.into_iter().collect() }
 }
 
-fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
+pub(crate) fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
     let (blob_sha256, blob_sha1) = gitid::blob_ids(&target);
     let sha256 = Sha256Id::from_bytes(Sha256::digest(&target).into());
     let shown = path.display();

@@ -16,6 +16,7 @@
 pub mod archive;
 pub mod blobs;
 mod cache;
+mod changed;
 pub mod classify;
 mod content;
 mod error;
@@ -40,6 +41,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 pub use vitrine_base::{Sha1Id, Sha256Id};
 
+pub use crate::changed::{ChangedSide, changed_between};
 pub use crate::classify::{ContentClass, TextEncoding};
 pub use crate::content::SnapshotContent;
 pub use crate::error::SnapshotError;
