@@ -8,6 +8,8 @@
 //! two files are called equal only on bytes read from a file that did not change during the read.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -15,7 +17,7 @@ use rayon::prelude::*;
 use crate::content::Source;
 use crate::error::SnapshotError;
 use crate::gitid;
-use crate::ingest::{self, Analysed, Got, Hooks, IngestConfig, RootDir, STREAM_THRESHOLD, Walked};
+use crate::ingest::{self, Analysed, Got, Hooks, IngestConfig, RootDir, STREAM_THRESHOLD};
 use crate::progress::Progress;
 use crate::{EntryKind, FileEntry, RelPath};
 
@@ -54,36 +56,152 @@ pub fn changed_between(
     changed_between_with(old, new, config, progress, Hooks::default())
 }
 
-/// A walked tree and its root, held open.
+/// What a directory entry is, as the listing's `d_type` says (an `lstat` only where the file system
+/// does not say): the walk itself stats nothing, a file is examined on its descriptor when it is read.
+enum Kind {
+    File,
+    Symlink(Vec<u8>),
+    Dir,
+    /// A FIFO, socket or device: not read, not part of the tree ids (git skips it too).
+    Other,
+}
+
+/// One directory of a tree: its path relative to the root and its entries, sorted by name.
+struct Listing {
+    rel: Vec<u8>,
+    entries: Vec<(Vec<u8>, Kind)>,
+}
+
+/// A listed tree and its root, held open.
 struct Tree {
     root: PathBuf,
     dir: RootDir,
-    walked: Vec<Walked>,
+    listings: Vec<Listing>,
 }
 
 impl Tree {
+    /// Lists the tree without following links; names git refuses (`.git` and its aliases) are left
+    /// out with everything below them, as git's tree ids leave them out.
     fn walk(root: &Path, progress: &Progress, hooks: Hooks<'_>) -> Result<Tree, SnapshotError> {
         let meta = std::fs::metadata(root).map_err(|e| SnapshotError::io("open", root, e))?;
         if !meta.is_dir() {
             return Err(SnapshotError::UnsupportedInput { path: root.to_path_buf() });
         }
         let dir = RootDir::open(root).map_err(|e| SnapshotError::io("open", root, e))?;
-        let (mut walked, _dirs) = ingest::walk(root, progress, hooks)?;
-        // What git's tree ids leave out (`.git` directories, names git refuses) takes no part.
-        walked.retain(|w| !gitid::git_refuses_path(w.path()));
-        Ok(Tree { root: root.to_path_buf(), dir, walked })
+        let unreadable = |op, path: PathBuf, source| SnapshotError::Unreadable { op, path, source };
+        let mut listings = Vec::new();
+        let mut stack: Vec<Vec<u8>> = vec![Vec::new()];
+        while let Some(rel) = stack.pop() {
+            if progress.is_cancelled() {
+                return Err(SnapshotError::Cancelled);
+            }
+            let path = if rel.is_empty() { root.to_path_buf() } else { root.join(OsStr::from_bytes(&rel)) };
+            if let Some(e) = hooks.failure(&rel) {
+                return Err(unreadable("list the directory", path, e));
+            }
+            let read =
+                std::fs::read_dir(&path).map_err(|e| unreadable("list the directory", path.clone(), e))?;
+            let mut entries = Vec::new();
+            for entry in read {
+                let entry = entry.map_err(|e| unreadable("list the directory", path.clone(), e))?;
+                let name = entry.file_name().as_bytes().to_vec();
+                if gitid::git_refuses_path(&name) {
+                    continue;
+                }
+                let ft = entry.file_type().map_err(|e| unreadable("examine", entry.path(), e))?;
+                let kind = if ft.is_dir() {
+                    let mut child = rel.clone();
+                    if !child.is_empty() {
+                        child.push(b'/');
+                    }
+                    child.extend_from_slice(&name);
+                    stack.push(child);
+                    Kind::Dir
+                } else if ft.is_file() {
+                    Kind::File
+                } else if ft.is_symlink() {
+                    let target = std::fs::read_link(entry.path())
+                        .map_err(|e| unreadable("read the link", entry.path(), e))?;
+                    Kind::Symlink(target.into_os_string().into_vec())
+                } else {
+                    Kind::Other
+                };
+                entries.push((name, kind));
+            }
+            entries.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+            listings.push(Listing { rel, entries });
+        }
+        Ok(Tree { root: root.to_path_buf(), dir, listings })
     }
 }
 
-/// One unit of work: an entry of one side only, or the entries at one path on both sides.
-enum Work {
-    Old(usize),
-    New(usize),
-    Both(usize, usize),
+/// The entries at one name of a directory on each side (`None`: absent there, or a directory, which
+/// its own listing covers).
+type Item<'t> = (Option<&'t Kind>, Option<&'t Kind>, &'t [u8]);
+
+/// At most this many entries of one directory are one unit of work, so that a large directory is
+/// shared among the workers.
+const CHUNK: usize = 256;
+
+/// One unit of work: some entries of the directory `rel`, on each side where the directory exists.
+struct Unit<'t> {
+    rel: &'t [u8],
+    old: bool,
+    new: bool,
+    items: Vec<Item<'t>>,
 }
 
-/// What one unit of work found: the old and the new side's entry, each when it differs.
-type Found = (Option<FileEntry>, Option<FileEntry>);
+/// What one unit of work found: the old and the new side's entries that differ.
+type Found = (Vec<FileEntry>, Vec<FileEntry>);
+
+/// Pairs the two trees' directories by path, and in each pair the entries by name.
+fn units<'t>(a: &'t Tree, b: &'t Tree) -> Vec<Unit<'t>> {
+    let mut old_at: HashMap<&[u8], &Listing> = a.listings.iter().map(|l| (l.rel.as_slice(), l)).collect();
+    let mut pairs: Vec<(Option<&Listing>, Option<&Listing>)> =
+        b.listings.iter().map(|l| (old_at.remove(l.rel.as_slice()), Some(l))).collect();
+    let mut only_old: Vec<&Listing> = old_at.into_values().collect();
+    only_old.sort_unstable_by(|x, y| x.rel.cmp(&y.rel));
+    pairs.extend(only_old.into_iter().map(|l| (Some(l), None)));
+    let not_dir = |k: &'t Kind| (!matches!(k, Kind::Dir)).then_some(k);
+    let mut out = Vec::new();
+    for (lo, ln) in pairs {
+        let rel = lo.or(ln).map(|l| l.rel.as_slice()).unwrap_or_default();
+        let (eo, en) = (lo.map_or(&[][..], |l| &l.entries), ln.map_or(&[][..], |l| &l.entries));
+        let mut items: Vec<Item<'t>> = Vec::with_capacity(eo.len().max(en.len()));
+        let (mut i, mut j) = (0, 0);
+        loop {
+            let item = match (eo.get(i), en.get(j)) {
+                (Some((n, ko)), Some((m, kn))) if n == m => {
+                    i += 1;
+                    j += 1;
+                    (not_dir(ko), not_dir(kn), n.as_slice())
+                }
+                (Some((n, ko)), Some((m, _))) if n < m => {
+                    i += 1;
+                    (not_dir(ko), None, n.as_slice())
+                }
+                (_, Some((m, kn))) => {
+                    j += 1;
+                    (None, not_dir(kn), m.as_slice())
+                }
+                (Some((n, ko)), None) => {
+                    i += 1;
+                    (not_dir(ko), None, n.as_slice())
+                }
+                (None, None) => break,
+            };
+            if item.0.is_some() || item.1.is_some() {
+                items.push(item);
+            }
+        }
+        while !items.is_empty() {
+            let rest = items.split_off(items.len().min(CHUNK));
+            out.push(Unit { rel, old: lo.is_some(), new: ln.is_some(), items });
+            items = rest;
+        }
+    }
+    out
+}
 
 /// [`changed_between`] with test hooks.
 pub(crate) fn changed_between_with(
@@ -99,34 +217,13 @@ pub(crate) fn changed_between_with(
     if let Some(after_walk) = hooks.after_walk {
         after_walk();
     }
-    let mut old_at: HashMap<&[u8], usize> = a.walked.iter().enumerate().map(|(i, w)| (w.path(), i)).collect();
-    let mut work: Vec<Work> = Vec::with_capacity(a.walked.len().max(b.walked.len()));
-    for (j, w) in b.walked.iter().enumerate() {
-        work.push(match old_at.remove(w.path()) {
-            Some(i) => Work::Both(i, j),
-            None => Work::New(j),
-        });
-    }
-    let mut only_old: Vec<usize> = old_at.into_values().collect();
-    only_old.sort_unstable();
-    work.extend(only_old.into_iter().map(Work::Old));
-    progress.set_phase("comparing", work.len() as u64);
-    let found: Vec<Result<Found, SnapshotError>> = work
+    let units = units(&a, &b);
+    progress.set_phase("comparing", units.iter().map(|u| u.items.len() as u64).sum());
+    let found: Vec<Result<Found, SnapshotError>> = units
         .par_iter()
         .map_init(
             || (Vec::new(), Vec::new()),
-            |(buf_a, buf_b), w| {
-                if progress.is_cancelled() {
-                    return Err(SnapshotError::Cancelled);
-                }
-                let found = match *w {
-                    Work::Old(i) => Ok((alone(&a, i, buf_a, config, hooks)?, None)),
-                    Work::New(j) => Ok((None, alone(&b, j, buf_a, config, hooks)?)),
-                    Work::Both(i, j) => both(&a, i, &b, j, buf_a, buf_b, config, hooks),
-                };
-                progress.advance(1, 0);
-                found
-            },
+            |(buf_a, buf_b), unit| run(&a, &b, unit, buf_a, buf_b, config, progress, hooks),
         )
         .collect();
     let (mut old_files, mut new_files) = (Vec::new(), Vec::new());
@@ -143,22 +240,83 @@ pub(crate) fn changed_between_with(
     ))
 }
 
-/// The entry `i` of `tree`, hashed and classified on its own (`None` for a special file).
+/// Holds the directory `rel` of a tree, to open its files by name.
+fn hold(tree: &Tree, rel: &[u8]) -> Result<RootDir, SnapshotError> {
+    if rel.is_empty() {
+        return RootDir::open(&tree.root).map_err(|e| SnapshotError::io("open", &tree.root, e));
+    }
+    let path = tree.root.join(OsStr::from_bytes(rel));
+    tree.dir.subdir(rel).map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP | libc::EXDEV | libc::ENOTDIR) => SnapshotError::ChangedWhileRead {
+            path,
+            detail: "no longer a directory (a symlink or file appeared on its path after it was listed)"
+                .into(),
+        },
+        _ => SnapshotError::Unreadable { op: "open", path, source: e },
+    })
+}
+
+/// Compares the entries of one unit.
+#[allow(clippy::too_many_arguments)]
+fn run(
+    a: &Tree,
+    b: &Tree,
+    unit: &Unit<'_>,
+    buf_a: &mut Vec<u8>,
+    buf_b: &mut Vec<u8>,
+    config: &IngestConfig,
+    progress: &Progress,
+    hooks: Hooks<'_>,
+) -> Result<Found, SnapshotError> {
+    if progress.is_cancelled() {
+        return Err(SnapshotError::Cancelled);
+    }
+    let dir_a = if unit.old { Some(hold(a, unit.rel)?) } else { None };
+    let dir_b = if unit.new { Some(hold(b, unit.rel)?) } else { None };
+    let (mut olds, mut news) = (Vec::new(), Vec::new());
+    for &(ko, kn, name) in &unit.items {
+        let mut path = Vec::with_capacity(unit.rel.len() + 1 + name.len());
+        path.extend_from_slice(unit.rel);
+        if !path.is_empty() {
+            path.push(b'/');
+        }
+        path.extend_from_slice(name);
+        let (o, n) = match (ko.zip(dir_a.as_ref()), kn.zip(dir_b.as_ref())) {
+            (Some((ko, da)), Some((kn, db))) => both(da, ko, db, kn, path, buf_a, buf_b, config, hooks)?,
+            (o, n) => {
+                let o = match o {
+                    Some((k, d)) => alone(d, k, path.clone(), buf_a, config, hooks)?,
+                    None => None,
+                };
+                let n = match n {
+                    Some((k, d)) => alone(d, k, path, buf_a, config, hooks)?,
+                    None => None,
+                };
+                (o, n)
+            }
+        };
+        olds.extend(o);
+        news.extend(n);
+    }
+    progress.advance(unit.items.len() as u64, 0);
+    Ok((olds, news))
+}
+
+/// An entry hashed and classified on its own (`None` for a special file).
 fn alone(
-    tree: &Tree,
-    i: usize,
+    dir: &RootDir,
+    kind: &Kind,
+    path: Vec<u8>,
     buf: &mut Vec<u8>,
     config: &IngestConfig,
     hooks: Hooks<'_>,
 ) -> Result<Option<FileEntry>, SnapshotError> {
-    Ok(match tree.walked.get(i) {
-        Some(Walked::File { path, .. }) => {
-            Some(ingest::read_dir_file(&tree.dir, path, buf, config, hooks, |_, _| None)?.1.entry)
+    Ok(match kind {
+        Kind::File => Some(ingest::read_dir_file(dir, &path, buf, config, hooks, |_, _| None)?.1.entry),
+        Kind::Symlink(target) => {
+            Some(ingest::analyse_symlink(RelPath::from_bytes(path), target.clone()).entry)
         }
-        Some(Walked::Symlink { path, target, .. }) => {
-            Some(ingest::analyse_symlink(RelPath::from_bytes(path.clone()), target.clone()).entry)
-        }
-        Some(Walked::Special { .. }) | None => None,
+        Kind::Dir | Kind::Other => None,
     })
 }
 
@@ -167,22 +325,23 @@ fn alone(
 /// byte; only when they differ (or differ in mode) are they hashed and classified.
 #[allow(clippy::too_many_arguments)]
 fn both(
-    a: &Tree,
-    i: usize,
-    b: &Tree,
-    j: usize,
+    dir_a: &RootDir,
+    ka: &Kind,
+    dir_b: &RootDir,
+    kb: &Kind,
+    path: Vec<u8>,
     buf_a: &mut Vec<u8>,
     buf_b: &mut Vec<u8>,
     config: &IngestConfig,
     hooks: Hooks<'_>,
-) -> Result<Found, SnapshotError> {
-    match (a.walked.get(i), b.walked.get(j)) {
-        (Some(Walked::File { path, .. }), Some(Walked::File { .. })) => {
-            let (got_a, got_b) =
-                (read(&a.dir, path, buf_a, config, hooks)?, read(&b.dir, path, buf_b, config, hooks)?);
+) -> Result<(Option<FileEntry>, Option<FileEntry>), SnapshotError> {
+    match (ka, kb) {
+        (Kind::File, Kind::File) => {
+            let got_a = read(dir_a, &path, buf_a, config, hooks)?;
+            let got_b = read(dir_b, &path, buf_b, config, hooks)?;
             let analyse = |executable: bool, bytes: &[u8]| {
                 if let Some(analysed) = hooks.analysed {
-                    analysed(path);
+                    analysed(&path);
                 }
                 ingest::analyse_file(RelPath::from_bytes(path.clone()), executable, bytes, config)
             };
@@ -211,10 +370,11 @@ fn both(
                 (Some(old), Some(new))
             })
         }
-        (Some(Walked::Symlink { target: ta, .. }), Some(Walked::Symlink { target: tb, .. })) if ta == tb => {
-            Ok((None, None))
-        }
-        _ => Ok((alone(a, i, buf_a, config, hooks)?, alone(b, j, buf_b, config, hooks)?)),
+        (Kind::Symlink(ta), Kind::Symlink(tb)) if ta == tb => Ok((None, None)),
+        _ => Ok((
+            alone(dir_a, ka, path.clone(), buf_a, config, hooks)?,
+            alone(dir_b, kb, path, buf_b, config, hooks)?,
+        )),
     }
 }
 
@@ -382,6 +542,39 @@ mod tests {
         let err = compare(old.path(), new.path(), Hooks { after_walk: Some(&swap), ..Hooks::default() })
             .unwrap_err();
         assert!(matches!(err, SnapshotError::ChangedWhileRead { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_directory_swapped_for_a_symlink_after_the_walk_does_not_redirect_the_read() {
+        let (old, new) = versions();
+        let elsewhere = tempfile::tempdir().unwrap();
+        write(elsewhere.path(), "shared.c", b"int elsewhere;\n");
+        let swap = || {
+            std::fs::rename(new.path().join("src"), new.path().join("src.orig")).unwrap();
+            std::os::unix::fs::symlink(elsewhere.path(), new.path().join("src")).unwrap();
+        };
+        let err = compare(old.path(), new.path(), Hooks { after_walk: Some(&swap), ..Hooks::default() })
+            .unwrap_err();
+        assert!(matches!(err, SnapshotError::ChangedWhileRead { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_large_directory_is_compared_in_parts_with_nothing_lost() {
+        let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        for i in 0..(3 * CHUNK + 7) {
+            let name = format!("d/f{i:04}.c");
+            write(old.path(), &name, format!("int f{i};\n").as_bytes());
+            // Every 100th file differs, the last one of each part of the directory too.
+            let changed = i % 100 == 0 || i % CHUNK == CHUNK - 1;
+            write(new.path(), &name, format!("int {}{i};\n", if changed { "g" } else { "f" }).as_bytes());
+        }
+        let (a, b) = compare(old.path(), new.path(), Hooks::default()).unwrap();
+        let want: Vec<String> = (0..(3 * CHUNK + 7))
+            .filter(|i| i % 100 == 0 || i % CHUNK == CHUNK - 1)
+            .map(|i| format!("d/f{i:04}.c"))
+            .collect();
+        assert_eq!(paths(&a), want);
+        assert_eq!(paths(&b), want);
     }
 
     #[test]

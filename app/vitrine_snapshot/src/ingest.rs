@@ -80,10 +80,15 @@ pub(crate) fn open_beneath(root: &Path, rel: &[u8]) -> std::io::Result<File> {
 }
 
 /// A snapshot directory held open: every file below it is opened relative to this one descriptor (as
-/// [`open_beneath`] does), so reading a tree costs no extra open and close of the root per file.
+/// [`open_beneath`] does), so reading a tree costs no extra open and close of the root per file. A
+/// [`RootDir::subdir`] holds a directory below the root the same way, so that the files of one
+/// directory are opened by their name alone (no walk of the path's components per file).
 pub(crate) struct RootDir {
+    /// The snapshot root as named (paths in messages are this joined with the relative path).
     path: PathBuf,
     fd: std::os::fd::OwnedFd,
+    /// Where the descriptor is, relative to the snapshot root (empty for the root itself).
+    prefix: Vec<u8>,
 }
 
 impl RootDir {
@@ -91,23 +96,58 @@ impl RootDir {
     pub(crate) fn open(path: &Path) -> std::io::Result<RootDir> {
         use rustix::fs::{Mode, OFlags};
         let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
-        Ok(RootDir { path: path.to_path_buf(), fd })
+        Ok(RootDir { path: path.to_path_buf(), fd, prefix: Vec::new() })
     }
 
-    /// The directory as named.
+    /// The snapshot root as named.
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Opens the file `rel` below this directory as [`open_beneath`] does.
+    /// Holds the directory `rel` below this root, reached as a file is (no link followed on the way).
+    pub(crate) fn subdir(&self, rel: &[u8]) -> std::io::Result<RootDir> {
+        use rustix::fs::OFlags;
+        let mut prefix = self.prefix.clone();
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(rel);
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = self.open_at(rel, flags)?;
+        Ok(RootDir { path: self.path.clone(), fd, prefix })
+    }
+
+    /// Opens the file `rel` (relative to the snapshot root, below this directory) as [`open_beneath`]
+    /// does.
     pub(crate) fn open_file(&self, rel: &[u8]) -> std::io::Result<File> {
-        use rustix::fs::{Mode, OFlags, ResolveFlags};
+        use rustix::fs::OFlags;
+        let below = if self.prefix.is_empty() {
+            rel
+        } else {
+            rel.strip_prefix(self.prefix.as_slice())
+                .and_then(|r| r.strip_prefix(b"/"))
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?
+        };
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        self.open_at(below, flags).map(File::from)
+    }
+
+    /// `openat2` below this descriptor without following any link (`O_NOFOLLOW` on the last component
+    /// only, by path from the root, on kernels without `openat2`).
+    fn open_at(&self, below: &[u8], flags: rustix::fs::OFlags) -> std::io::Result<std::os::fd::OwnedFd> {
+        use rustix::fs::{Mode, ResolveFlags};
         let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
-        match rustix::fs::openat2(&self.fd, std::ffi::OsStr::from_bytes(rel), flags, Mode::empty(), resolve) {
-            Ok(fd) => Ok(File::from(fd)),
+        match rustix::fs::openat2(&self.fd, std::ffi::OsStr::from_bytes(below), flags, Mode::empty(), resolve)
+        {
+            Ok(fd) => Ok(fd),
             Err(rustix::io::Errno::NOSYS) => {
-                open_snapshot_file(&self.path.join(std::ffi::OsStr::from_bytes(rel)))
+                let mut rel = self.prefix.clone();
+                if !rel.is_empty() {
+                    rel.push(b'/');
+                }
+                rel.extend_from_slice(below);
+                let full = self.path.join(std::ffi::OsStr::from_bytes(&rel));
+                Ok(rustix::fs::open(&full, flags, Mode::empty())?)
             }
             Err(e) => Err(e.into()),
         }
@@ -155,7 +195,7 @@ pub(crate) struct Hooks<'a> {
 }
 
 impl Hooks<'_> {
-    fn failure(&self, rel: &[u8]) -> Option<std::io::Error> {
+    pub(crate) fn failure(&self, rel: &[u8]) -> Option<std::io::Error> {
         self.fail.and_then(|f| f(rel))
     }
 }
@@ -373,7 +413,7 @@ fn reopen_dir(file: &Path, root: &Path, config: &IngestConfig, progress: &Progre
 }
 
 /// One thing found by the walk.
-pub(crate) enum Walked {
+enum Walked {
     /// A regular file, with what `lstat` said during the walk (for the ingest cache).
     File {
         path: Vec<u8>,
@@ -393,13 +433,6 @@ pub(crate) enum Walked {
 }
 
 impl Walked {
-    /// The entry's path relative to the root.
-    pub(crate) fn path(&self) -> &[u8] {
-        match self {
-            Walked::File { path, .. } | Walked::Symlink { path, .. } | Walked::Special { path, .. } => path,
-        }
-    }
-
     fn seen(&self) -> Seen {
         match self {
             Walked::File { path, stat, .. }
@@ -412,7 +445,7 @@ impl Walked {
 /// Lists the tree without following links; also returns every directory below the root with the
 /// `lstat` taken before it was listed (for the reopen table). A directory that cannot be listed, or an
 /// entry that cannot be examined, refuses the snapshot.
-pub(crate) fn walk(
+fn walk(
     root: &Path,
     progress: &Progress,
     hooks: Hooks<'_>,
