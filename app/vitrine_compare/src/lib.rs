@@ -655,6 +655,11 @@ mod tests {
             .unwrap();
         write(a, "link", "was a file\n");
         std::os::unix::fs::symlink("same.c", b.join("link")).unwrap();
+        // A directory that becomes a file, and a file that becomes a directory.
+        write(a, "swap/inner.c", &lines(5, "inner"));
+        write(b, "swap", &lines(5, "inner"));
+        write(a, "grow", "a file\n");
+        write(b, "grow/now.c", "a file\n");
         (old, new)
     }
 
@@ -689,5 +694,7 @@ mod tests {
         assert_eq!(status("mode.sh"), Some(Status::Modified));
         assert_eq!(status("link"), Some(Status::TypeChanged));
         assert_eq!(status("same.c"), None);
+        assert_eq!(status("swap"), Some(Status::Renamed));
+        assert_eq!(status("grow/now.c"), Some(Status::Renamed));
     }
 }
