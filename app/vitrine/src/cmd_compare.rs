@@ -12,7 +12,9 @@ use crate::common::{Ctx, Exit};
 pub enum CompareCmd {
     /// List the files an update changed: added, deleted, modified, renamed or (with -C) copied, with
     /// similarity %, type changes (file <-> symlink), mode changes, and lines added and deleted, as
-    /// `git diff --no-index -M --numstat` counts them.
+    /// `git diff --no-index -M --numstat` counts them. With --no-cache, the listings (--stat and the
+    /// plain one) of two directories compare the files byte for byte, as git does, and hash only those
+    /// that differ.
     Diff(DiffArgs),
     /// Carry the threads of OLD's review over to NEW's review: one signed anchor-port entry per thread
     /// (not retracted, not closed) saying where it now points and how it was found (exact: same blob;
