@@ -238,6 +238,51 @@ pub(crate) fn open_at(
     }
 }
 
+/// Opens the directory `path` as [`open`] does, beside the snapshot `beside` already open (the other
+/// version of a comparison): a regular file whose bytes hash to the SHA-256 of `beside`'s file at the
+/// same path, where `beside` has no finding, takes that file's analysis with its own mode (hashed once,
+/// not classified or scanned again). The result is what [`open`] gives. `beside` must have been
+/// opened with the classify and health settings of `config`. An archive is opened as [`open`] does.
+pub(crate) fn open_beside(
+    path: &Path,
+    beside: &Snapshot,
+    config: &IngestConfig,
+    progress: &Progress,
+) -> Result<Snapshot, SnapshotError> {
+    open_beside_at(path, beside, config, progress, cache::now_ns(), Hooks::default())
+}
+
+/// [`open_beside`] with the cache's moment and test hooks, as [`open_at`].
+pub(crate) fn open_beside_at(
+    path: &Path,
+    beside: &Snapshot,
+    config: &IngestConfig,
+    progress: &Progress,
+    taken_ns: i64,
+    hooks: Hooks<'_>,
+) -> Result<Snapshot, SnapshotError> {
+    let meta = std::fs::metadata(path).map_err(|e| SnapshotError::io("open", path, e))?;
+    if !meta.is_dir() {
+        return open_at(path, config, progress, taken_ns, hooks);
+    }
+    let root = path.to_path_buf();
+    let table = config.cache_dir.as_deref().map(|dir| reopen::table_file(dir, &root));
+    if let Some(snap) = table.as_deref().and_then(|file| reopen_dir(file, &root, config, progress)) {
+        return Ok(snap);
+    }
+    let mut side = DirSide::walk(root, &meta, table, config, progress, hooks)?;
+    let flagged: std::collections::HashSet<&str> =
+        beside.health().findings.iter().map(|f| f.path.as_str()).collect();
+    side.known = beside
+        .files()
+        .iter()
+        .filter(|f| matches!(f.kind, EntryKind::File { .. }) && f.size_bytes <= STREAM_THRESHOLD)
+        .filter(|f| !flagged.contains(f.path.display().as_str()))
+        .map(|f| (f.path.as_bytes().to_vec(), f.clone()))
+        .collect();
+    ingest_dir_alone(side, config, progress, taken_ns, hooks)
+}
+
 /// Opens two snapshots that are compared (an update against the version before). Two directories are
 /// ingested together: a file at the same path and of the same size on both sides is read on both sides
 /// and, when the bytes are equal, hashed and analysed once, the new side taking the old side's analysis
@@ -528,6 +573,9 @@ struct DirSide {
     hits: AtomicU64,
     /// A file's stat changed between the walk and its read: no reopen table may vouch for the walk.
     moved: AtomicBool,
+    /// Analyses of another snapshot's regular files (an open beside it, see [`open_beside`]) by path:
+    /// a file here with the same SHA-256 takes that analysis instead of being analysed again.
+    known: HashMap<Vec<u8>, FileEntry>,
 }
 
 impl DirSide {
@@ -566,6 +614,7 @@ impl DirSide {
             dirs,
             hits: AtomicU64::new(0),
             moved: AtomicBool::new(false),
+            known: HashMap::new(),
         })
     }
 
@@ -626,7 +675,17 @@ fn ingest_walked(
             Some(a) => (Some(*stat), a),
             None => {
                 let hit = |s: &StatKey, x: bool| side.hit(path, s, x);
-                let (read, a) = read_dir_file(&side.dir, path, buf, config, hooks, hit)?;
+                let (read, a) = match side.known.get(path.as_slice()) {
+                    Some(known) => read_checked(&side.dir, path, hooks, hit, |executable, size, file| {
+                        if size != known.size_bytes {
+                            let path = RelPath::from_bytes(path.clone());
+                            return analyse_reader(path, executable, size, file, buf, config, hooks);
+                        }
+                        read_whole(file, size, buf)?;
+                        Ok(analyse_or_reuse(path, executable, buf, known, config, hooks))
+                    })?,
+                    None => read_dir_file(&side.dir, path, buf, config, hooks, hit)?,
+                };
                 (Some(side.read_under(stat, read)), a)
             }
         },
@@ -637,6 +696,27 @@ fn ingest_walked(
     };
     progress.advance(1, a.entry.size_bytes);
     Ok(Some((stat, a)))
+}
+
+/// The analysis of a file's `bytes`: `known`'s (another snapshot's file at the same path, without
+/// findings, analysed under the same settings) with this file's mode when the bytes hash to its SHA-256,
+/// since everything else it states is a function of the path and the bytes; else a fresh analysis.
+fn analyse_or_reuse(
+    path: &[u8],
+    executable: bool,
+    bytes: &[u8],
+    known: &FileEntry,
+    config: &IngestConfig,
+    hooks: Hooks<'_>,
+) -> Analysed {
+    if Sha256::digest(bytes).as_slice() == known.sha256.as_bytes() {
+        let entry = FileEntry { kind: EntryKind::File { executable }, ..known.clone() };
+        return Analysed { entry, findings: Vec::new(), counts: Vec::new() };
+    }
+    if let Some(analysed) = hooks.analysed {
+        analysed(path);
+    }
+    analyse_file(RelPath::from_bytes(path.to_vec()), executable, bytes, config)
 }
 
 /// What a paired read got: an analysis already (from the cache, or a file above the stream threshold
@@ -723,8 +803,8 @@ fn finish_dir(
     if progress.is_cancelled() {
         return Err(SnapshotError::Cancelled);
     }
-    let DirSide { root, dir, root_stat, table, cache_file, cached, walked, dirs, hits, moved } = side;
-    drop((cached, dir));
+    let DirSide { root, dir, root_stat, table, cache_file, cached, walked, dirs, hits, moved, known } = side;
+    drop((cached, dir, known));
     let mut done = Vec::with_capacity(results.len());
     for r in results {
         if let Some(x) = r? {
@@ -1667,6 +1747,28 @@ mod tests {
         }
         assert_eq!(times(b"src/same_size.c"), 2, "same size, other bytes: each side analysed");
         assert_eq!((times(b"src/gone.c"), times(b"src/added.c")), (1, 1));
+    }
+
+    #[test]
+    fn an_open_beside_the_other_version_states_what_an_open_states_analysing_only_what_differs() {
+        let (old, new) = versions();
+        let on_screen = open_with(new.path(), Hooks::default()).unwrap();
+        let seen = Mutex::new(Vec::<Vec<u8>>::new());
+        let count = |rel: &[u8]| seen.lock().unwrap().push(rel.to_vec());
+        let hooks = Hooks { analysed: Some(&count), ..Hooks::default() };
+        let config = IngestConfig::default();
+        let beside =
+            open_beside_at(old.path(), &on_screen, &config, &Progress::default(), cache::now_ns(), hooks)
+                .unwrap();
+        assert_eq!(stated(&beside), stated(&open_with(old.path(), Hooks::default()).unwrap()));
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        // Shared bytes without findings take the other side's analysis (a mode change too); a file with
+        // a finding there, other bytes of the same size, and a file only here are analysed.
+        let want: Vec<Vec<u8>> =
+            [&b"src/bidi.c"[..], b"src/gone.c", b"src/same_size.c"].iter().map(|p| p.to_vec()).collect();
+        assert_eq!(seen, want);
+        assert_eq!(beside.file(b"src/tool.sh").unwrap().kind, EntryKind::File { executable: false });
     }
 
     #[test]

@@ -194,6 +194,21 @@ impl Snapshot {
         ingest::open_pair(old, new, config, progress)
     }
 
+    /// Opens `path` as [`Snapshot::open`] does, beside `beside`, the other version of a comparison that
+    /// is already open (the window's "Compare with…"): a file of `path` whose bytes hash to the SHA-256
+    /// of `beside`'s file at the same path, where `beside` has no finding, takes that analysis with its
+    /// own mode instead of being hashed in both object formats, classified and scanned again. Gives
+    /// exactly what [`Snapshot::open`] gives, provided `beside` was opened with the classify and health
+    /// settings of `config`.
+    pub fn open_beside(
+        path: &Path,
+        beside: &Snapshot,
+        config: &IngestConfig,
+        progress: &Progress,
+    ) -> Result<Snapshot, SnapshotError> {
+        ingest::open_beside(path, beside, config, progress)
+    }
+
     /// Opens a snapshot imported into `data` ([`Snapshot::import`]) by its name: `sha256:` and its id
     /// (the content key) or a prefix of it that only one imported snapshot has, or `@` and a label
     /// ([`store::DataDir::set_label`]). Nothing of the tree is walked or stat-ed: only the snapshot's
