@@ -10,7 +10,7 @@
 # Needs: git, GNU time (/usr/bin/time), cargo with access to the crates.io registry.
 set -u
 cd "$(dirname "$0")/.."
-OUT=${OUT:-/tmp/vitrine-bench-compare}
+OUT=$(realpath -m "${OUT:-/tmp/vitrine-bench-compare}")
 OLD_VERSION=${OLD_VERSION:-=0.16.2}
 NEW_VERSION=${NEW_VERSION:-0.18}
 mkdir -p "$OUT"
@@ -43,7 +43,9 @@ timed() {
   printf '%-12s %8.2f s %7d MB\n' "$label" "$secs" $((kb / 1024))
 }
 printf '* -text -eol -filter -ident -working-tree-encoding\n' > "$OUT/attributes"
-timed git env GIT_CONFIG_NOSYSTEM=1 HOME="$OUT" git -c core.autocrlf=false -c core.excludesFile=/dev/null \
+# git runs in $OUT (`-C`), outside any repository: inside this checkout it spends more (1.6x the CPU on
+# the Linux pair of bench-compare-linux.sh).
+timed git env GIT_CONFIG_NOSYSTEM=1 HOME="$OUT" git -C "$OUT" -c core.autocrlf=false -c core.excludesFile=/dev/null \
   -c core.attributesFile="$OUT/attributes" -c diff.renames=true diff --no-index -M --numstat -z "$OLD" "$NEW"
 timed vitrine "$CB" "$OLD" "$NEW"
 grep '^diff' "$OUT/vitrine.err"

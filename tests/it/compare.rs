@@ -352,6 +352,66 @@ fn diff_stat_prints_numstat_lines() {
     assert!(out.lines().any(|l| l == "2\t2\tsrc/main.c"), "{out}");
 }
 
+/// `vitrine diff a b ARGS` with a fresh data directory: its exit code and output.
+fn vitrine_diff_out(root: &Path, args: &[&str]) -> String {
+    let (_d, data) = data_dir();
+    let (a, b) = (root.join("a"), root.join("b"));
+    let mut all: Vec<&std::ffi::OsStr> =
+        vec!["--data".as_ref(), arg(&data), "diff".as_ref(), arg(&a), arg(&b)];
+    all.extend(args.iter().map(std::ffi::OsStr::new));
+    let (code, out, err) = vitrine_os(&all);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    out
+}
+
+/// `--stat` lines as numstat records: `old => new` split into both paths; a path alone is the same
+/// path on both sides, or (when git lists it so with these counts) an added or a deleted file.
+fn stat_records(out: &str, git: &BTreeSet<Stat>) -> BTreeSet<Stat> {
+    out.lines()
+        .map(|l| {
+            let mut f = l.splitn(3, '\t');
+            let (add, del, path) =
+                (f.next().unwrap().to_owned(), f.next().unwrap().to_owned(), f.next().unwrap());
+            let (old, new) = match path.split_once(" => ") {
+                Some((o, n)) => (Some(o.to_owned()), Some(n.to_owned())),
+                None => {
+                    let p = Some(path.to_owned());
+                    [(None, p.clone()), (p.clone(), None)]
+                        .into_iter()
+                        .find(|(o, n)| git.contains(&(add.clone(), del.clone(), o.clone(), n.clone())))
+                        .unwrap_or((p.clone(), p))
+                }
+            };
+            (add, del, old, new)
+        })
+        .collect()
+}
+
+/// Without the ingest cache, the listings (`--stat` and the plain one) come from the diff-only path,
+/// which hashes only the files that differ: the same bytes as the full paired open prints, and git's
+/// records.
+#[test]
+fn the_diff_only_listing_prints_what_the_full_open_prints() {
+    for (p, copies) in [(every_status_fixture(), false), (copies_fixture(), true)] {
+        let root = p.root.path();
+        let mut variants: Vec<Vec<&str>> =
+            vec![vec!["--stat"], vec![], vec!["--no-renames", "--stat"], vec!["--rename-threshold", "90"]];
+        if copies {
+            variants.push(vec!["-C", "--stat"]);
+            variants.push(vec!["-C"]);
+        }
+        for args in variants {
+            let full = vitrine_diff_out(root, &args);
+            let only = vitrine_diff_out(root, &[&args[..], &["--no-cache"]].concat());
+            assert_eq!(only, full, "{args:?}");
+            assert!(!full.is_empty());
+        }
+        let git = git_numstat_with(root, if copies { &["-C"] } else { &[] });
+        let extra: &[&str] = if copies { &["-C", "--stat", "--no-cache"] } else { &["--stat", "--no-cache"] };
+        assert_eq!(stat_records(&vitrine_diff_out(root, extra), &git), git);
+    }
+}
+
 #[test]
 fn many_renames_with_edits_agree_with_git() {
     let p = Pair::new();

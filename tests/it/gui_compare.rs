@@ -92,6 +92,14 @@ fn compare_with_filters_the_tree_steps_through_hunks_and_annotates_the_new_side(
     h.run();
     h.state_mut().state.wait_compared();
     h.run();
+    // The version before was opened beside the one on screen (shared files take its analysis): it
+    // states what opening it alone states.
+    let compared = h.state().state.compare.as_ref().unwrap().compared().unwrap().clone();
+    let alone = vitrine_snapshot::Snapshot::open(&old, &Default::default(), &Default::default()).unwrap();
+    assert_eq!(compared.old.ids(), alone.ids());
+    assert_eq!(compared.old.manifest(), alone.manifest());
+    assert_eq!(format!("{:?}", compared.old.files()), format!("{:?}", alone.files()));
+    assert_eq!(format!("{:?}", compared.old.health()), format!("{:?}", alone.health()));
     // The tree is the list of changed files, each with its status.
     h.get_by_label_contains("4 changed files");
     h.get_by_label_contains("src/auth.cpp  +2 −2");

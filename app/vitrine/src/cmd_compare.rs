@@ -12,7 +12,9 @@ use crate::common::{Ctx, Exit};
 pub enum CompareCmd {
     /// List the files an update changed: added, deleted, modified, renamed or (with -C) copied, with
     /// similarity %, type changes (file <-> symlink), mode changes, and lines added and deleted, as
-    /// `git diff --no-index -M --numstat` counts them.
+    /// `git diff --no-index -M --numstat` counts them. With --no-cache, the listings (--stat and the
+    /// plain one) of two directories compare the files byte for byte, as git does, and hash only those
+    /// that differ.
     Diff(DiffArgs),
     /// Carry the threads of OLD's review over to NEW's review: one signed anchor-port entry per thread
     /// (not retracted, not closed) saying where it now points and how it was found (exact: same blob;
@@ -82,15 +84,22 @@ struct DiffJson<'a> {
 }
 
 fn diff(a: DiffArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    // Archives are unpacked (keep_content) because changed files are read. Two directories are opened
-    // together: what they share is hashed and analysed once.
-    let (old, new) = ctx.open_pair_cached(&a.old, &a.new, true)?;
     let options = vitrine_compare::DiffOptions {
         renames: !a.no_renames,
         copies: a.find_copies,
         rename_threshold: a.rename_threshold,
         ..Default::default()
     };
+    // The listing states no identity: without the ingest cache (which a full open fills for the next
+    // run), two directories are compared as git compares them, hashing only the files that differ.
+    if !a.json && !a.summary && !ctx.use_cache && ctx.are_directories(&a.old, &a.new) {
+        let (old, new) = ctx.changed_between(&a.old, &a.new)?;
+        let files = vitrine_compare::changes(&old, &new, &options)?;
+        return listing(&files, a.stat, ctx);
+    }
+    // Archives are unpacked (keep_content) because changed files are read. Two directories are opened
+    // together: what they share is hashed and analysed once.
+    let (old, new) = ctx.open_pair_cached(&a.old, &a.new, true)?;
     let d = vitrine_compare::diff(&old, &new, &options)?;
     if a.summary {
         return summary(&old, &new, &d, a.json, ctx);
@@ -99,13 +108,19 @@ fn diff(a: DiffArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         ctx.json(&DiffJson { old: &d.old, new: &d.new, files: &d.files })?;
         return Ok(Exit::Ok);
     }
+    listing(&d.files, a.stat, ctx)
+}
+
+/// The changes as lines: git's `--numstat` lines with `stat`, else status (with similarity), counts,
+/// path and mode change.
+fn listing(files: &[vitrine_compare::FileChange], stat: bool, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let count = |n: Option<u64>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
-    for f in &d.files {
+    for f in files {
         let path = match (&f.old_path, &f.new_path) {
             (Some(o), Some(n)) if o != n => format!("{o} => {n}"),
             _ => f.path().to_string(),
         };
-        if a.stat {
+        if stat {
             writeln!(ctx.out, "{}\t{}\t{path}", count(f.additions), count(f.deletions))?;
             continue;
         }

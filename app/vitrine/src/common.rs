@@ -129,6 +129,29 @@ impl<'a> Ctx<'a> {
         result.with_context(|| format!("cannot open snapshots {} and {}", old.display(), new.display()))
     }
 
+    /// Whether `old` and `new` are both directories given by path (not imported snapshots' names).
+    pub fn are_directories(&self, old: &Path, new: &Path) -> bool {
+        [old, new].iter().all(|p| stored_name(p).is_none() && p.is_dir())
+    }
+
+    /// The files that differ between two directories ([`vitrine_snapshot::changed_between`]): what a
+    /// listing of changes needs, hashing nothing the two share.
+    pub fn changed_between(
+        &mut self,
+        old: &Path,
+        new: &Path,
+    ) -> anyhow::Result<(vitrine_snapshot::ChangedSide, vitrine_snapshot::ChangedSide)> {
+        let progress = Arc::new(Progress::default());
+        let reporter = self.show_progress().then(|| spawn_progress_line(progress.clone()));
+        let result = vitrine_snapshot::changed_between(old, new, &self.ingest, &progress);
+        if let Some((stop, handle)) = reporter {
+            stop.cancel();
+            handle.thread().unpark();
+            let _ = handle.join();
+        }
+        result.with_context(|| format!("cannot compare {} and {}", old.display(), new.display()))
+    }
+
     fn open_with(&mut self, path: &Path, keep_content: bool, cached: bool) -> anyhow::Result<Snapshot> {
         let config = IngestConfig {
             blob_dir: keep_content.then(|| self.data.blob_dir()),

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use vitrine_snapshot::{EntryKind, FileEntry, Sha256Id, Snapshot, SnapshotError, TreeIds};
+use vitrine_snapshot::{ChangedSide, EntryKind, FileEntry, Sha256Id, Snapshot, SnapshotError, TreeIds};
 
 use crate::similarity::{Fingerprint, MAX_SCORE};
 
@@ -190,9 +190,50 @@ pub fn line_counts(old: &[u8], new: &[u8]) -> Option<(u64, u64)> {
     Some(numstat::counts(old, new))
 }
 
+/// One side of a comparison: its files and a checked read of their bytes. A [`Snapshot`] is one (all
+/// its files); so is a [`ChangedSide`] (only the files that differ from the other side): both give the
+/// same changes, because a file the same on both sides (same blob, same mode) never takes part in one,
+/// not even as a rename or copy source.
+pub trait Tree: Sync {
+    /// The files, sorted by path bytes; those left out of the tree ids are skipped.
+    fn files(&self) -> &[FileEntry];
+    /// Reads a file's bytes (a symlink's target), checked against the hash recorded for it.
+    fn read(&self, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError>;
+}
+
+impl Tree for Snapshot {
+    fn files(&self) -> &[FileEntry] {
+        Snapshot::files(self)
+    }
+    fn read(&self, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
+        Snapshot::read(self, entry)
+    }
+}
+
+impl Tree for ChangedSide {
+    fn files(&self) -> &[FileEntry] {
+        ChangedSide::files(self)
+    }
+    fn read(&self, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
+        ChangedSide::read(self, entry)
+    }
+}
+
 /// Compares two opened snapshots. Only files that are part of the tree ids take part, as in a git
 /// tree diff.
 pub fn diff(old: &Snapshot, new: &Snapshot, options: &DiffOptions) -> Result<SnapshotDiff, CompareError> {
+    let files = changes(old, new, options)?;
+    Ok(SnapshotDiff { old: old.ids().clone(), new: new.ids().clone(), files })
+}
+
+/// The changes between two trees, sorted by path (the new path when there is one): what [`diff`] lists,
+/// without the snapshots' identities, so that it also runs on the two sides of
+/// [`vitrine_snapshot::changed_between`], which hashes only the files that differ.
+pub fn changes(
+    old: &dyn Tree,
+    new: &dyn Tree,
+    options: &DiffOptions,
+) -> Result<Vec<FileChange>, CompareError> {
     let olds: Vec<&FileEntry> = old.files().iter().filter(|f| f.in_tree).collect();
     let news: Vec<&FileEntry> = new.files().iter().filter(|f| f.in_tree).collect();
 
@@ -269,7 +310,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot, options: &DiffOptions) -> Result<Sna
     }
     let mut files = jobs.into_par_iter().map(|job| job.run(old, new)).collect::<Result<Vec<_>, _>>()?;
     files.sort_by(|a, b| a.path().cmp(b.path()).then_with(|| a.old_path.cmp(&b.old_path)));
-    Ok(SnapshotDiff { old: old.ids().clone(), new: new.ids().clone(), files })
+    Ok(files)
 }
 
 /// A rename or copy source: a deleted file, or (with copies) the old side of a modified one.
@@ -287,7 +328,7 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    fn run(self, old_snap: &Snapshot, new_snap: &Snapshot) -> Result<FileChange, CompareError> {
+    fn run(self, old_snap: &dyn Tree, new_snap: &dyn Tree) -> Result<FileChange, CompareError> {
         let read_old = |e: &FileEntry| read(old_snap, e, Side::Old);
         let read_new = |e: &FileEntry| read(new_snap, e, Side::New);
         let (status, counts) = match (self.old, self.new) {
@@ -330,7 +371,7 @@ fn is_link(e: &FileEntry) -> bool {
     matches!(e.kind, EntryKind::Symlink { .. })
 }
 
-fn read(snap: &Snapshot, e: &FileEntry, side: Side) -> Result<Vec<u8>, CompareError> {
+fn read(snap: &dyn Tree, e: &FileEntry, side: Side) -> Result<Vec<u8>, CompareError> {
     snap.read(e).map_err(|source| CompareError::Read { path: e.path.display(), side, source })
 }
 
@@ -377,8 +418,8 @@ fn rename_or_copy(sources: &[Source<'_>], found: &[Rename]) -> Vec<Status> {
 /// only) unique basenames at a raised threshold, then the similarity matrix keeping the best 4 sources
 /// per destination, renames first and copies after.
 fn find_renames(
-    old: &Snapshot,
-    new: &Snapshot,
+    old: &dyn Tree,
+    new: &dyn Tree,
     sources: &[Source<'_>],
     added: &[&FileEntry],
     options: &DiffOptions,
@@ -399,7 +440,7 @@ fn find_renames(
     // Fingerprints of the regular files that can still take part (read once, in parallel). Without
     // copies a source already renamed is out; with copies every source stays one.
     let fingerprint =
-        |snap: &Snapshot, e: &FileEntry, side: Side| -> Result<Option<Fingerprint>, CompareError> {
+        |snap: &dyn Tree, e: &FileEntry, side: Side| -> Result<Option<Fingerprint>, CompareError> {
             if is_link(e) {
                 return Ok(None);
             }
@@ -565,5 +606,95 @@ fn matrix_renames(
             }
             p.pair(s, d, score);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use vitrine_snapshot::{IngestConfig, Progress};
+
+    use super::*;
+
+    fn write(root: &Path, rel: &str, content: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+
+    fn lines(n: usize, tag: &str) -> String {
+        (0..n).map(|i| format!("{tag} line {i} with enough words to be a line\n")).collect()
+    }
+
+    /// Every status, renames exact and edited, copies from a modified file and a deleted one, and
+    /// unchanged files that would be copy or rename sources if they took part.
+    fn pair() -> (tempfile::TempDir, tempfile::TempDir) {
+        let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b) = (old.path(), new.path());
+        for root in [a, b] {
+            write(root, "same.c", &lines(20, "same"));
+            write(root, "dup/same.c", &lines(20, "same"));
+        }
+        // An unchanged file's exact copy: added (unchanged files are no sources), with -C too.
+        write(b, "copy_of_same.c", &lines(20, "same"));
+        write(a, "main.c", &lines(30, "main"));
+        write(b, "main.c", &lines(30, "main").replace("line 7 ", "LINE 7 "));
+        write(b, "vendor/main_copy.c", &(lines(30, "main") + "extra\n"));
+        write(a, "old/exact.txt", &lines(10, "exact"));
+        write(b, "new/exact.txt", &lines(10, "exact"));
+        write(a, "lib/util.c", &lines(40, "util"));
+        write(b, "src/util2.c", &lines(40, "util").replace("line 3 ", "three "));
+        write(a, "gone.txt", &lines(8, "gone"));
+        write(b, "fresh.txt", &lines(8, "fresh"));
+        write(a, "img.bin", "\0\x01binary\n");
+        write(b, "img.bin", "\0\x02binary\n");
+        write(a, "mode.sh", "#!/bin/sh\n");
+        write(b, "mode.sh", "#!/bin/sh\n");
+        std::fs::set_permissions(b.join("mode.sh"), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        write(a, "link", "was a file\n");
+        std::os::unix::fs::symlink("same.c", b.join("link")).unwrap();
+        // A directory that becomes a file, and a file that becomes a directory.
+        write(a, "swap/inner.c", &lines(5, "inner"));
+        write(b, "swap", &lines(5, "inner"));
+        write(a, "grow", "a file\n");
+        write(b, "grow/now.c", "a file\n");
+        (old, new)
+    }
+
+    #[test]
+    fn the_changed_files_alone_give_the_changes_the_whole_snapshots_give() {
+        let (old, new) = pair();
+        let (config, progress) = (IngestConfig::default(), Progress::default());
+        let whole_old = Snapshot::open(old.path(), &config, &progress).unwrap();
+        let whole_new = Snapshot::open(new.path(), &config, &progress).unwrap();
+        let (part_old, part_new) =
+            vitrine_snapshot::changed_between(old.path(), new.path(), &config, &progress).unwrap();
+        assert!(part_old.files().len() < whole_old.files().len());
+        for options in [
+            DiffOptions::default(),
+            DiffOptions { copies: true, ..DiffOptions::default() },
+            DiffOptions { renames: false, ..DiffOptions::default() },
+            DiffOptions { rename_threshold: 90, ..DiffOptions::default() },
+        ] {
+            let whole = changes(&whole_old, &whole_new, &options).unwrap();
+            let part = changes(&part_old, &part_new, &options).unwrap();
+            assert_eq!(part, whole, "{options:?}");
+            assert_eq!(diff(&whole_old, &whole_new, &options).unwrap().files, whole);
+        }
+        // The fixture has what it says: renames, copies with -C, a mode and a type change.
+        let with_copies =
+            changes(&part_old, &part_new, &DiffOptions { copies: true, ..DiffOptions::default() }).unwrap();
+        let status = |p: &str| with_copies.iter().find(|f| f.path() == p).map(|f| f.status);
+        assert_eq!(status("new/exact.txt"), Some(Status::Renamed));
+        assert_eq!(status("src/util2.c"), Some(Status::Renamed));
+        assert_eq!(status("vendor/main_copy.c"), Some(Status::Copied));
+        assert_eq!(status("copy_of_same.c"), Some(Status::Added));
+        assert_eq!(status("mode.sh"), Some(Status::Modified));
+        assert_eq!(status("link"), Some(Status::TypeChanged));
+        assert_eq!(status("same.c"), None);
+        assert_eq!(status("swap"), Some(Status::Renamed));
+        assert_eq!(status("grow/now.c"), Some(Status::Renamed));
     }
 }

@@ -77,14 +77,81 @@ pub(crate) fn open_snapshot_file(path: &Path) -> std::io::Result<File> {
 /// directory swapped for a link after the walk cannot redirect the read. Kernels without `openat2`
 /// (before Linux 5.6) get `O_NOFOLLOW` on the last component only.
 pub(crate) fn open_beneath(root: &Path, rel: &[u8]) -> std::io::Result<File> {
-    use rustix::fs::{Mode, OFlags, ResolveFlags};
-    let dir = rustix::fs::open(root, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
-    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
-    match rustix::fs::openat2(&dir, std::ffi::OsStr::from_bytes(rel), flags, Mode::empty(), resolve) {
-        Ok(fd) => Ok(File::from(fd)),
-        Err(rustix::io::Errno::NOSYS) => open_snapshot_file(&root.join(std::ffi::OsStr::from_bytes(rel))),
-        Err(e) => Err(e.into()),
+    RootDir::open(root)?.open_file(rel)
+}
+
+/// A snapshot directory held open: every file below it is opened relative to this one descriptor (as
+/// [`open_beneath`] does), so reading a tree costs no extra open and close of the root per file. A
+/// [`RootDir::subdir`] holds a directory below the root the same way, so that the files of one
+/// directory are opened by their name alone (no walk of the path's components per file).
+pub(crate) struct RootDir {
+    /// The snapshot root as named (paths in messages are this joined with the relative path).
+    path: PathBuf,
+    fd: std::os::fd::OwnedFd,
+    /// Where the descriptor is, relative to the snapshot root (empty for the root itself).
+    prefix: Vec<u8>,
+}
+
+impl RootDir {
+    /// Opens the directory `path` (following links on the way to it: it is the snapshot the user named).
+    pub(crate) fn open(path: &Path) -> std::io::Result<RootDir> {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
+        Ok(RootDir { path: path.to_path_buf(), fd, prefix: Vec::new() })
+    }
+
+    /// The snapshot root as named.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Holds the directory `rel` below this root, reached as a file is (no link followed on the way).
+    pub(crate) fn subdir(&self, rel: &[u8]) -> std::io::Result<RootDir> {
+        use rustix::fs::OFlags;
+        let mut prefix = self.prefix.clone();
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(rel);
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = self.open_at(rel, flags)?;
+        Ok(RootDir { path: self.path.clone(), fd, prefix })
+    }
+
+    /// Opens the file `rel` (relative to the snapshot root, below this directory) as [`open_beneath`]
+    /// does.
+    pub(crate) fn open_file(&self, rel: &[u8]) -> std::io::Result<File> {
+        use rustix::fs::OFlags;
+        let below = if self.prefix.is_empty() {
+            rel
+        } else {
+            rel.strip_prefix(self.prefix.as_slice())
+                .and_then(|r| r.strip_prefix(b"/"))
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?
+        };
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        self.open_at(below, flags).map(File::from)
+    }
+
+    /// `openat2` below this descriptor without following any link (`O_NOFOLLOW` on the last component
+    /// only, by path from the root, on kernels without `openat2`).
+    fn open_at(&self, below: &[u8], flags: rustix::fs::OFlags) -> std::io::Result<std::os::fd::OwnedFd> {
+        use rustix::fs::{Mode, ResolveFlags};
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
+        match rustix::fs::openat2(&self.fd, std::ffi::OsStr::from_bytes(below), flags, Mode::empty(), resolve)
+        {
+            Ok(fd) => Ok(fd),
+            Err(rustix::io::Errno::NOSYS) => {
+                let mut rel = self.prefix.clone();
+                if !rel.is_empty() {
+                    rel.push(b'/');
+                }
+                rel.extend_from_slice(below);
+                let full = self.path.join(std::ffi::OsStr::from_bytes(&rel));
+                Ok(rustix::fs::open(&full, flags, Mode::empty())?)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
@@ -129,7 +196,7 @@ pub(crate) struct Hooks<'a> {
 }
 
 impl Hooks<'_> {
-    fn failure(&self, rel: &[u8]) -> Option<std::io::Error> {
+    pub(crate) fn failure(&self, rel: &[u8]) -> Option<std::io::Error> {
         self.fail.and_then(|f| f(rel))
     }
 }
@@ -170,6 +237,51 @@ pub(crate) fn open_at(
     } else {
         Err(SnapshotError::UnsupportedInput { path: path.to_path_buf() })
     }
+}
+
+/// Opens the directory `path` as [`open`] does, beside the snapshot `beside` already open (the other
+/// version of a comparison): a regular file whose bytes hash to the SHA-256 of `beside`'s file at the
+/// same path, where `beside` has no finding, takes that file's analysis with its own mode (hashed once,
+/// not classified or scanned again). The result is what [`open`] gives. `beside` must have been
+/// opened with the classify and health settings of `config`. An archive is opened as [`open`] does.
+pub(crate) fn open_beside(
+    path: &Path,
+    beside: &Snapshot,
+    config: &IngestConfig,
+    progress: &Progress,
+) -> Result<Snapshot, SnapshotError> {
+    open_beside_at(path, beside, config, progress, cache::now_ns(), Hooks::default())
+}
+
+/// [`open_beside`] with the cache's moment and test hooks, as [`open_at`].
+pub(crate) fn open_beside_at(
+    path: &Path,
+    beside: &Snapshot,
+    config: &IngestConfig,
+    progress: &Progress,
+    taken_ns: i64,
+    hooks: Hooks<'_>,
+) -> Result<Snapshot, SnapshotError> {
+    let meta = std::fs::metadata(path).map_err(|e| SnapshotError::io("open", path, e))?;
+    if !meta.is_dir() {
+        return open_at(path, config, progress, taken_ns, hooks);
+    }
+    let root = path.to_path_buf();
+    let table = config.cache_dir.as_deref().map(|dir| reopen::table_file(dir, &root));
+    if let Some(snap) = table.as_deref().and_then(|file| reopen_dir(file, &root, config, progress)) {
+        return Ok(snap);
+    }
+    let mut side = DirSide::walk(root, &meta, table, config, progress, hooks)?;
+    let flagged: std::collections::HashSet<&str> =
+        beside.health().findings.iter().map(|f| f.path.as_str()).collect();
+    side.known = beside
+        .files()
+        .iter()
+        .filter(|f| matches!(f.kind, EntryKind::File { .. }) && f.size_bytes <= STREAM_THRESHOLD)
+        .filter(|f| !flagged.contains(f.path.display().as_str()))
+        .map(|f| (f.path.as_bytes().to_vec(), f.clone()))
+        .collect();
+    ingest_dir_alone(side, config, progress, taken_ns, hooks)
 }
 
 /// Opens two snapshots that are compared (an update against the version before). Two directories are
@@ -452,6 +564,8 @@ type Hashed = Option<(Option<StatKey>, Analysed)>;
 /// workers update.
 struct DirSide {
     root: PathBuf,
+    /// The root held open: its files are opened relative to it.
+    dir: RootDir,
     root_stat: StatKey,
     table: Option<PathBuf>,
     cache_file: Option<PathBuf>,
@@ -461,6 +575,9 @@ struct DirSide {
     hits: AtomicU64,
     /// A file's stat changed between the walk and its read: no reopen table may vouch for the walk.
     moved: AtomicBool,
+    /// Analyses of another snapshot's regular files (an open beside it, see [`open_beside`]) by path:
+    /// a file here with the same SHA-256 takes that analysis instead of being analysed again.
+    known: HashMap<Vec<u8>, FileEntry>,
 }
 
 impl DirSide {
@@ -482,9 +599,15 @@ impl DirSide {
             None => Default::default(),
         };
         progress.set_phase("listing files", 0);
+        let dir = RootDir::open(&root).map_err(|e| SnapshotError::Unreadable {
+            op: "open",
+            path: root.clone(),
+            source: e,
+        })?;
         let (walked, dirs) = walk(&root, progress, hooks)?;
         Ok(DirSide {
             root,
+            dir,
             root_stat: StatKey::of(meta),
             table,
             cache_file,
@@ -493,6 +616,7 @@ impl DirSide {
             dirs,
             hits: AtomicU64::new(0),
             moved: AtomicBool::new(false),
+            known: HashMap::new(),
         })
     }
 
@@ -553,7 +677,17 @@ fn ingest_walked(
             Some(a) => (Some(*stat), a),
             None => {
                 let hit = |s: &StatKey, x: bool| side.hit(path, s, x);
-                let (read, a) = read_dir_file(&side.root, path, buf, config, hooks, hit)?;
+                let (read, a) = match side.known.get(path.as_slice()) {
+                    Some(known) => read_checked(&side.dir, path, hooks, hit, |executable, size, file| {
+                        if size != known.size_bytes {
+                            let path = RelPath::from_bytes(path.clone());
+                            return analyse_reader(path, executable, size, file, buf, config, hooks);
+                        }
+                        read_whole(file, size, buf)?;
+                        Ok(analyse_or_reuse(path, executable, buf, known, config, hooks))
+                    })?,
+                    None => read_dir_file(&side.dir, path, buf, config, hooks, hit)?,
+                };
                 (Some(side.read_under(stat, read)), a)
             }
         },
@@ -566,9 +700,30 @@ fn ingest_walked(
     Ok(Some((stat, a)))
 }
 
+/// The analysis of a file's `bytes`: `known`'s (another snapshot's file at the same path, without
+/// findings, analysed under the same settings) with this file's mode when the bytes hash to its SHA-256,
+/// since everything else it states is a function of the path and the bytes; else a fresh analysis.
+fn analyse_or_reuse(
+    path: &[u8],
+    executable: bool,
+    bytes: &[u8],
+    known: &FileEntry,
+    config: &IngestConfig,
+    hooks: Hooks<'_>,
+) -> Analysed {
+    if Sha256::digest(bytes).as_slice() == known.sha256.as_bytes() {
+        let entry = FileEntry { kind: EntryKind::File { executable }, ..known.clone() };
+        return Analysed { entry, findings: Vec::new(), counts: Vec::new() };
+    }
+    if let Some(analysed) = hooks.analysed {
+        analysed(path);
+    }
+    analyse_file(RelPath::from_bytes(path.to_vec()), executable, bytes, config)
+}
+
 /// What a paired read got: an analysis already (from the cache, or a file above the stream threshold
 /// analysed as it streamed), or the file's bytes in the caller's buffer.
-enum Got {
+pub(crate) enum Got {
     Done(Box<Analysed>),
     Bytes { executable: bool },
 }
@@ -602,7 +757,7 @@ fn ingest_pair(
     }
     let read = |side: &DirSide, walked: &StatKey, buf: &mut Vec<u8>| {
         let cached = |s: &StatKey, x: bool| side.hit(path, s, x).map(|a| Got::Done(Box::new(a)));
-        let (stat, got) = read_checked(&side.root, path, hooks, cached, |executable, size, file| {
+        let (stat, got) = read_checked(&side.dir, path, hooks, cached, |executable, size, file| {
             if size > STREAM_THRESHOLD {
                 let path = RelPath::from_bytes(path.clone());
                 return analyse_reader(path, executable, size, file, buf, config, hooks)
@@ -650,8 +805,8 @@ fn finish_dir(
     if progress.is_cancelled() {
         return Err(SnapshotError::Cancelled);
     }
-    let DirSide { root, root_stat, table, cache_file, cached, walked, dirs, hits, moved } = side;
-    drop(cached);
+    let DirSide { root, dir, root_stat, table, cache_file, cached, walked, dirs, hits, moved, known } = side;
+    drop((cached, dir, known));
     let mut done = Vec::with_capacity(results.len());
     for r in results {
         if let Some(x) = r? {
@@ -702,7 +857,7 @@ fn finish_dir(
 }
 
 /// Why reading a file's content failed.
-enum ReadFailure {
+pub(crate) enum ReadFailure {
     Io(std::io::Error),
     /// Fewer or more bytes than `fstat` said: the file changed while it was read.
     Size {
@@ -712,8 +867,8 @@ enum ReadFailure {
 
 /// Reads and analyses one regular file of a directory, as [`read_checked`] reads it. `cached` may supply
 /// the analysis for an unchanged `fstat`.
-fn read_dir_file(
-    root: &Path,
+pub(crate) fn read_dir_file(
+    root: &RootDir,
     rel: &[u8],
     buf: &mut Vec<u8>,
     config: &IngestConfig,
@@ -730,20 +885,20 @@ fn read_dir_file(
 /// the descriptor, read, and checked unchanged after the read (size, inode, modification and change
 /// times); read again when it changed, refused when it keeps changing. `cached` may supply the result
 /// for an unchanged `fstat` instead.
-fn read_checked<T>(
-    root: &Path,
+pub(crate) fn read_checked<T>(
+    root: &RootDir,
     rel: &[u8],
     hooks: Hooks<'_>,
     cached: impl Fn(&StatKey, bool) -> Option<T>,
     mut consume: impl FnMut(bool, u64, &mut File) -> Result<T, ReadFailure>,
 ) -> Result<(StatKey, T), SnapshotError> {
-    let disk = root.join(std::ffi::OsStr::from_bytes(rel));
+    let disk = root.path().join(std::ffi::OsStr::from_bytes(rel));
     let changed = |detail: String| SnapshotError::ChangedWhileRead { path: disk.clone(), detail };
     let mut last = String::new();
     for _ in 0..READ_ATTEMPTS {
         let opened = match hooks.failure(rel) {
             Some(e) => Err(e),
-            None => open_beneath(root, rel),
+            None => root.open_file(rel),
         };
         let mut file = match opened {
             Ok(f) => f,
@@ -803,10 +958,22 @@ fn read_checked<T>(
     Err(changed(format!("{last}, {READ_ATTEMPTS} times")))
 }
 
-/// Reads exactly `size` bytes of `reader` into `buf`.
-fn read_whole(reader: &mut dyn Read, size: u64, buf: &mut Vec<u8>) -> Result<(), ReadFailure> {
+/// Reads exactly `size` bytes of `file` into `buf`, straight into its spare capacity (`buf` is reused
+/// between files, so no fresh pages are faulted in and nothing is zeroed per file), in one `read` call
+/// for a file of a directory. No further read looks for bytes past `size`: the `fstat` after the read
+/// ([`read_checked`]) sees a file that grew (its size and times differ).
+pub(crate) fn read_whole(file: &File, size: u64, buf: &mut Vec<u8>) -> Result<(), ReadFailure> {
     buf.clear();
-    reader.take(size + 1).read_to_end(buf).map_err(ReadFailure::Io)?;
+    let want = usize::try_from(size).map_err(|_| ReadFailure::Size { got: 0 })?;
+    buf.reserve(want);
+    while buf.len() < want {
+        match rustix::io::read(file, rustix::buffer::spare_capacity(buf)) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(ReadFailure::Io(e.into())),
+        }
+    }
     if buf.len() as u64 != size {
         return Err(ReadFailure::Size { got: buf.len() as u64 });
     }
@@ -814,11 +981,11 @@ fn read_whole(reader: &mut dyn Read, size: u64, buf: &mut Vec<u8>) -> Result<(),
 }
 /// Reads exactly `size` bytes from `reader` and analyses them: whole when at most [`STREAM_THRESHOLD`],
 /// else streamed through the hashers.
-fn analyse_reader(
+pub(crate) fn analyse_reader(
     path: RelPath,
     executable: bool,
     size: u64,
-    reader: &mut dyn Read,
+    reader: &mut File,
     buf: &mut Vec<u8>,
     config: &IngestConfig,
     hooks: Hooks<'_>,
@@ -897,7 +1064,7 @@ fn stream_hash(
 }
 
 /// Hashes, classifies and scans one regular file's full content.
-fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestConfig) -> Analysed {
+pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestConfig) -> Analysed {
     let mut h = BlobHasher::new(bytes.len() as u64);
     h.update(bytes);
     let Hashes { sha256, blob_sha256, blob_sha1 } = h.finish();
@@ -947,7 +1114,7 @@ fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestCo
     Analysed { entry, findings, counts: counts.into_iter().collect() }
 }
 
-fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
+pub(crate) fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
     let (blob_sha256, blob_sha1) = gitid::blob_ids(&target);
     let sha256 = Sha256Id::from_bytes(Sha256::digest(&target).into());
     let shown = path.display();
@@ -1583,6 +1750,28 @@ mod tests {
         }
         assert_eq!(times(b"src/same_size.c"), 2, "same size, other bytes: each side analysed");
         assert_eq!((times(b"src/gone.c"), times(b"src/added.c")), (1, 1));
+    }
+
+    #[test]
+    fn an_open_beside_the_other_version_states_what_an_open_states_analysing_only_what_differs() {
+        let (old, new) = versions();
+        let on_screen = open_with(new.path(), Hooks::default()).unwrap();
+        let seen = Mutex::new(Vec::<Vec<u8>>::new());
+        let count = |rel: &[u8]| seen.lock().unwrap().push(rel.to_vec());
+        let hooks = Hooks { analysed: Some(&count), ..Hooks::default() };
+        let config = IngestConfig::default();
+        let beside =
+            open_beside_at(old.path(), &on_screen, &config, &Progress::default(), cache::now_ns(), hooks)
+                .unwrap();
+        assert_eq!(stated(&beside), stated(&open_with(old.path(), Hooks::default()).unwrap()));
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        // Shared bytes without findings take the other side's analysis (a mode change too); a file with
+        // a finding there, other bytes of the same size, and a file only here are analysed.
+        let want: Vec<Vec<u8>> =
+            [&b"src/bidi.c"[..], b"src/gone.c", b"src/same_size.c"].iter().map(|p| p.to_vec()).collect();
+        assert_eq!(seen, want);
+        assert_eq!(beside.file(b"src/tool.sh").unwrap().kind, EntryKind::File { executable: false });
     }
 
     #[test]

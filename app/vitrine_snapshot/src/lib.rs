@@ -16,6 +16,7 @@
 pub mod archive;
 pub mod blobs;
 mod cache;
+mod changed;
 pub mod classify;
 mod content;
 mod error;
@@ -41,6 +42,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 pub use vitrine_base::{Sha1Id, Sha256Id};
 
+pub use crate::changed::{ChangedSide, changed_between};
 pub use crate::classify::{ContentClass, TextEncoding};
 pub use crate::content::SnapshotContent;
 pub use crate::error::SnapshotError;
@@ -195,6 +197,21 @@ impl Snapshot {
         progress: &Progress,
     ) -> Result<(Snapshot, Snapshot), SnapshotError> {
         ingest::open_pair(old, new, config, progress)
+    }
+
+    /// Opens `path` as [`Snapshot::open`] does, beside `beside`, the other version of a comparison that
+    /// is already open (the window's "Compare with…"): a file of `path` whose bytes hash to the SHA-256
+    /// of `beside`'s file at the same path, where `beside` has no finding, takes that analysis with its
+    /// own mode instead of being hashed in both object formats, classified and scanned again. Gives
+    /// exactly what [`Snapshot::open`] gives, provided `beside` was opened with the classify and health
+    /// settings of `config`.
+    pub fn open_beside(
+        path: &Path,
+        beside: &Snapshot,
+        config: &IngestConfig,
+        progress: &Progress,
+    ) -> Result<Snapshot, SnapshotError> {
+        ingest::open_beside(path, beside, config, progress)
     }
 
     /// Opens a snapshot imported into `data` ([`Snapshot::import`]) by its name: `sha256:` and its id

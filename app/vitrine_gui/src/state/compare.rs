@@ -652,7 +652,7 @@ impl AppState {
         let data = self.data.clone();
         let spawned = std::thread::Builder::new().name("compare".into()).spawn(move || {
             let started = Instant::now();
-            let old = match Snapshot::open(&input, &config, &p) {
+            let old = match Snapshot::open_beside(&input, &new, &config, &p) {
                 Ok(s) => Arc::new(s),
                 Err(e) => {
                     let _ = tx.send(Message::Diff(Err(format!("cannot open {}: {e}", input.display()))));
