@@ -34,9 +34,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
-};
+use tantivy::schema::{Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
@@ -49,7 +47,7 @@ pub use crate::terms::Normalizer;
 pub use vitrine_search::Opened;
 
 /// Bumped whenever the documents or the analyzer change: an index of another format is rebuilt.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 /// Files larger than this are left out (generated register tables, not prose).
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
 /// The tantivy writer's memory budget, shared by its threads.
@@ -97,7 +95,8 @@ impl Fields {
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
         let fields = Fields {
-            file: b.add_u64_field("file", STORED | INDEXED),
+            // Read back from each hit, never searched: no posting list (a token per document).
+            file: b.add_u64_field("file", STORED),
             function: b.add_text_field("function", STORED),
             start: b.add_u64_field("start", STORED),
             end: b.add_u64_field("end", STORED),
@@ -163,6 +162,24 @@ pub struct RankedHit {
     /// be read now or changed size since indexing.
     pub snippet: Option<Snippet>,
 }
+
+/// What one text field of the index holds.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldStats {
+    /// The field's name in the schema.
+    pub name: String,
+    /// Tokens indexed (the sum of the documents' lengths).
+    pub tokens: u64,
+    /// Distinct terms (summed over segments: a term in two segments counts twice).
+    pub terms: u64,
+    /// (term, document) pairs: the postings the build wrote.
+    pub postings: u64,
+    /// The terms in the most documents, with their document counts, most first.
+    pub most_frequent: Vec<(String, u64)>,
+}
+
+/// Terms [`FieldStats::most_frequent`] lists.
+const STATS_TERMS: usize = 40;
 
 /// One line of a hit with the query's words marked.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -403,6 +420,41 @@ impl RankIndex {
     /// The segments a query reads (a build leaves one).
     pub fn segments(&self) -> usize {
         self.reader.searcher().segment_readers().len()
+    }
+
+    /// Per text field: its name, the tokens indexed and the distinct terms, summed over segments (what
+    /// a build spent its indexing on; `rank_eval` prints it).
+    pub fn field_stats(&self) -> Result<Vec<FieldStats>, RankError> {
+        let searcher = self.reader.searcher();
+        let schema = searcher.schema();
+        let mut out = Vec::new();
+        for field in self.fields.text_fields() {
+            let mut stats = FieldStats {
+                name: schema.get_field_name(field).to_owned(),
+                tokens: 0,
+                terms: 0,
+                postings: 0,
+                most_frequent: Vec::new(),
+            };
+            let mut by_docs: HashMap<String, u64> = HashMap::new();
+            for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(field).map_err(RankError::index(&self.dir))?;
+                stats.tokens += inverted.total_num_tokens();
+                stats.terms += inverted.terms().num_terms() as u64;
+                let mut stream = inverted.terms().stream().map_err(RankError::io("read", &self.dir))?;
+                while stream.advance() {
+                    let docs = u64::from(stream.value().doc_freq);
+                    stats.postings += docs;
+                    *by_docs.entry(String::from_utf8_lossy(stream.key()).into_owned()).or_default() += docs;
+                }
+            }
+            let mut by_docs: Vec<(String, u64)> = by_docs.into_iter().collect();
+            by_docs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            by_docs.truncate(STATS_TERMS);
+            stats.most_frequent = by_docs;
+            out.push(stats);
+        }
+        Ok(out)
     }
 
     /// The query's terms as the index holds them (identifier parts, lower-cased, stemmed), unique, in
