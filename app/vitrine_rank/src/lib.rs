@@ -7,8 +7,9 @@
 //! "~upload telemetry" --same split + stemmer--> BM25 top N --re-read each hit's lines--> snippet with ranges
 //! ```
 //! Each distinct word is lower-cased, filtered and stemmed once per build thread (`terms.rs`), so
-//! tantivy receives finished terms. The build ends with one segment (a merge of what the writer's
-//! threads flushed), which each query reads once through the one searcher the reader keeps.
+//! tantivy receives finished terms. The build leaves at most [`MAX_SEGMENTS`] segments (one per
+//! writer thread, merged only when the threads flushed more), which each query reads through the one
+//! searcher the reader keeps; BM25's statistics are the searcher's, so the segments change no score.
 //! Exact and regex search stay on the trigram index (`vitrine_search`), which knows nothing of this
 //! crate. This index is a cache: `ranked.json` (written last) binds it to the snapshot's content key and
 //! format; a missing, unfinished, damaged (tantivy's footer checksums are checked on open) or foreign
@@ -50,8 +51,12 @@ pub use vitrine_search::Opened;
 pub const FORMAT: u32 = 3;
 /// Files larger than this are left out (generated register tables, not prose).
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
-/// The tantivy writer's memory budget, shared by its threads.
+/// The tantivy writer's memory budget, shared by its threads (Linux's per-function documents fit
+/// in it without a flush: each thread writes one segment).
 const WRITER_BYTES: usize = 256 << 20;
+/// The most segments a build leaves. A query reads each; more are merged, in at most this many merges
+/// at once.
+pub const MAX_SEGMENTS: usize = 2;
 const ANALYZER: &str = "vitrine_code";
 
 /// Functions per snapshot path (as the symbol index names them), each file's sorted by first line.
@@ -248,6 +253,23 @@ pub fn build(
     functions: Option<&Functions>,
     progress: &Progress,
 ) -> Result<RankMeta, RankError> {
+    build_with(snap, dir, functions, progress, writer_threads())
+}
+
+/// The tantivy writer's threads: one per core, at most [`MAX_SEGMENTS`]. Each writes its own segment
+/// while the build's pool extracts the documents; more threads would only mean segments to merge.
+fn writer_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, MAX_SEGMENTS)
+}
+
+/// [`build`] with `threads` writer threads.
+fn build_with(
+    snap: &Arc<Snapshot>,
+    dir: &Path,
+    functions: Option<&Functions>,
+    progress: &Progress,
+    threads: usize,
+) -> Result<RankMeta, RankError> {
     let started = Instant::now();
     let parent = dir.parent().unwrap_or_else(|| Path::new("."));
     fs::create_dir_all(parent).map_err(RankError::io("create directory", parent))?;
@@ -257,7 +279,7 @@ pub fn build(
         fs::remove_dir_all(&tmp).map_err(RankError::io("remove", &tmp))?;
     }
     fs::create_dir_all(&tmp).map_err(RankError::io("create directory", &tmp))?;
-    let result = write_index(snap, &tmp, functions, progress, started);
+    let result = write_index(snap, &tmp, functions, progress, started, threads);
     let meta = match result {
         Ok(meta) => meta,
         Err(e) => {
@@ -278,11 +300,11 @@ fn write_index(
     functions: Option<&Functions>,
     progress: &Progress,
     started: Instant,
+    threads: usize,
 ) -> Result<RankMeta, RankError> {
     let (schema, fields) = Fields::schema();
     let index = Index::create_in_dir(dir, schema).map_err(RankError::index(dir))?;
     index.tokenizers().register(ANALYZER, terms::index_tokenizer());
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
     let writer: IndexWriter<TantivyDocument> =
         index.writer_with_num_threads(threads, WRITER_BYTES).map_err(RankError::index(dir))?;
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
@@ -344,12 +366,19 @@ fn write_index(
     }
     let mut writer = writer;
     writer.commit().map_err(RankError::index(dir))?;
-    // One segment: a query then looks each term up once and runs one block-WAND over one posting
-    // list per term and field, rather than one per segment the writer's threads flushed.
-    let segments = index.searchable_segment_ids().map_err(RankError::index(dir))?;
-    if segments.len() > 1 {
+    // No merge when each writer thread wrote one segment (Linux per function: a final merge into one
+    // segment took 7% of the build's CPU on one core while the other sat idle). When the threads
+    // flushed more (a tree larger than the memory budget), merges bring them back to MAX_SEGMENTS,
+    // run at once: a query then still looks each term up in at most MAX_SEGMENTS dictionaries.
+    let metas = index.searchable_segment_metas().map_err(RankError::index(dir))?;
+    let sizes: Vec<_> = metas.iter().map(|m| (m.id(), m.num_docs())).collect();
+    let groups = merge_groups(&sizes, MAX_SEGMENTS);
+    if !groups.is_empty() {
         progress.set_phase("ranked index: merging", 0);
-        writer.merge(&segments).wait().map_err(RankError::index(dir))?;
+        let merges: Vec<_> = groups.iter().filter(|g| g.len() > 1).map(|g| writer.merge(g)).collect();
+        for merge in merges {
+            merge.wait().map_err(RankError::index(dir))?;
+        }
         writer.garbage_collect_files().wait().map_err(RankError::index(dir))?;
     }
     writer.wait_merging_threads().map_err(RankError::index(dir))?;
@@ -365,6 +394,25 @@ fn write_index(
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| RankError::damaged(&meta_path, e.to_string()))?;
     fs::write(&meta_path, text).map_err(RankError::io("write", &meta_path))?;
     Ok(meta)
+}
+
+/// The segments to merge so that at most `most` are left: nothing when there are no more than
+/// `most`, else `most` groups of about as many documents each (largest segment first, each to the
+/// group with the fewest documents so far), so that the merges share the work.
+fn merge_groups<Id: Copy>(segments: &[(Id, u32)], most: usize) -> Vec<Vec<Id>> {
+    if segments.len() <= most.max(1) {
+        return Vec::new();
+    }
+    let mut groups: Vec<(u64, Vec<Id>)> = vec![(0, Vec::new()); most.max(1)];
+    let mut by_size: Vec<&(Id, u32)> = segments.iter().collect();
+    by_size.sort_by_key(|&&(_, docs)| std::cmp::Reverse(docs));
+    for &(id, docs) in by_size {
+        if let Some(lightest) = groups.iter_mut().min_by_key(|g| g.0) {
+            lightest.0 += u64::from(docs);
+            lightest.1.push(id);
+        }
+    }
+    groups.into_iter().map(|(_, ids)| ids).collect()
 }
 
 impl RankIndex {
@@ -417,7 +465,7 @@ impl RankIndex {
         &self.dir
     }
 
-    /// The segments a query reads (a build leaves one).
+    /// The segments a query reads (a build leaves at most [`MAX_SEGMENTS`]).
     pub fn segments(&self) -> usize {
         self.reader.searcher().segment_readers().len()
     }
