@@ -2,14 +2,12 @@
 //! one document per function (where the symbol index knows the functions) and one for the rest of the
 //! file. The comment right above a function (its doc comment) belongs to the function.
 
-use std::collections::HashMap;
-
 use vitrine_search::regions::{Family, Region, Regions};
 
 use crate::terms::Normalizer;
 
-/// How many times one word of code (exactly as written) is indexed in one document; its further
-/// occurrences are left out. BM25 saturates a term's frequency anyway, and past two, repetition (a
+/// How many times one word of code (exactly as written, up to 15 bytes: longer ones, rare, are all
+/// kept) is indexed in one document; its further occurrences are left out. BM25 saturates a term's frequency anyway, and past two, repetition (a
 /// variable used thirty times) says more about a function's length than about its topic. On Linux per
 /// function this leaves a third of the identifier tokens (106 M -> 33 M), which tantivy's writer
 /// spent most of its time on, and precision@10 on the judged queries went 0.63 -> 0.635.
@@ -76,8 +74,8 @@ pub fn extract(path: &[u8], text: &[u8], functions: &[FunctionSpan], norm: &mut 
         });
     }
 
-    // How often each identifier word was indexed in each document (see IDENTIFIER_WORD_REPEATS).
-    let mut repeats: HashMap<(usize, &[u8]), u8, foldhash::fast::RandomState> = HashMap::default();
+    // Identifier words are counted per document (see IDENTIFIER_WORD_REPEATS).
+    norm.start_file();
     let mut cursor = 0usize;
     for (start, piece, region) in regions.pieces(text) {
         let each_word = |s: usize, e: usize| {
@@ -94,14 +92,8 @@ pub fn extract(path: &[u8], text: &[u8], functions: &[FunctionSpan], norm: &mut 
                 let out = match region {
                     Region::Comment => &mut d.comments,
                     Region::String => &mut d.strings,
-                    Region::Code => {
-                        let seen = repeats.entry((doc, word)).or_insert(0);
-                        if *seen >= IDENTIFIER_WORD_REPEATS {
-                            return;
-                        }
-                        *seen += 1;
-                        &mut d.identifiers
-                    }
+                    Region::Code if !norm.repeat(doc, word, IDENTIFIER_WORD_REPEATS) => return,
+                    Region::Code => &mut d.identifiers,
                 };
                 norm.push_word(out, word);
             }
