@@ -175,6 +175,15 @@ fn scores_do_not_depend_on_the_segments() {
 }
 
 #[test]
+fn path_words_leave_the_extension_out() {
+    assert_eq!(crate::without_extension(b"net/ipv4/tcp_cong.c"), b"net/ipv4/tcp_cong");
+    assert_eq!(crate::without_extension(b"a.b/Makefile"), b"a.b/Makefile");
+    assert_eq!(crate::without_extension(b"x/.gitignore"), b"x/.gitignore");
+    assert_eq!(crate::without_extension(b"doc.tar.gz"), b"doc.tar");
+    assert_eq!(crate::without_extension(b"README"), b"README");
+}
+
+#[test]
 fn merges_share_the_documents_and_leave_few_segments_alone() {
     assert!(crate::merge_groups::<u8>(&[], 2).is_empty());
     assert!(crate::merge_groups(&[(1u8, 10), (2, 20)], 2).is_empty());
