@@ -95,4 +95,8 @@ echo "cindex build:            ${cindex_s} s, CPU ${cindex_cpu} s (user+sys), pe
 echo "$report"
 echo "one CLI ranked query (new process, snapshot and index open included): ${cli_s} s, peak $((cli_kb / 1024)) MB"
 echo "per process summary: $(tail -1 "$WORK/eval.jsonl")"
-echo "in process summary:  $(tail -1 "$WORK/inprocess.jsonl")"
+# The per-field token and posting counts without the lists of most frequent terms (the file has them).
+echo "in process summary:  $(tail -1 "$WORK/inprocess.jsonl" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+for f in d.get("fields", []): f.pop("most_frequent", None)
+print(json.dumps(d))')"

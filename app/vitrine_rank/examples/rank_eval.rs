@@ -70,6 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "per_function": index.meta().per_function,
             "segments": index.segments(),
             "build_ms": index.meta().build_ms,
+            "fields": index.field_stats()?,
         })
     );
     Ok(())

@@ -7,8 +7,9 @@
 //! "~upload telemetry" --same split + stemmer--> BM25 top N --re-read each hit's lines--> snippet with ranges
 //! ```
 //! Each distinct word is lower-cased, filtered and stemmed once per build thread (`terms.rs`), so
-//! tantivy receives finished terms. The build ends with one segment (a merge of what the writer's
-//! threads flushed), which each query reads once through the one searcher the reader keeps.
+//! tantivy receives finished terms. The build leaves at most [`MAX_SEGMENTS`] segments (one per
+//! writer thread, merged only when the threads flushed more), which each query reads through the one
+//! searcher the reader keeps; BM25's statistics are the searcher's, so the segments change no score.
 //! Exact and regex search stay on the trigram index (`vitrine_search`), which knows nothing of this
 //! crate. This index is a cache: `ranked.json` (written last) binds it to the snapshot's content key and
 //! format; a missing, unfinished, damaged (tantivy's footer checksums are checked on open) or foreign
@@ -34,9 +35,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
-};
+use tantivy::schema::{Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
@@ -49,11 +48,15 @@ pub use crate::terms::Normalizer;
 pub use vitrine_search::Opened;
 
 /// Bumped whenever the documents or the analyzer change: an index of another format is rebuilt.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 /// Files larger than this are left out (generated register tables, not prose).
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
-/// The tantivy writer's memory budget, shared by its threads.
+/// The tantivy writer's memory budget, shared by its threads (Linux's per-function documents fit
+/// in it without a flush: each thread writes one segment, peak RSS of the build 480 MB).
 const WRITER_BYTES: usize = 256 << 20;
+/// The most segments a build leaves. A query reads each; more are merged, in at most this many merges
+/// at once.
+pub const MAX_SEGMENTS: usize = 2;
 const ANALYZER: &str = "vitrine_code";
 
 /// Functions per snapshot path (as the symbol index names them), each file's sorted by first line.
@@ -97,7 +100,8 @@ impl Fields {
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
         let fields = Fields {
-            file: b.add_u64_field("file", STORED | INDEXED),
+            // Read back from each hit, never searched: no posting list (a token per document).
+            file: b.add_u64_field("file", STORED),
             function: b.add_text_field("function", STORED),
             start: b.add_u64_field("start", STORED),
             end: b.add_u64_field("end", STORED),
@@ -163,6 +167,24 @@ pub struct RankedHit {
     /// be read now or changed size since indexing.
     pub snippet: Option<Snippet>,
 }
+
+/// What one text field of the index holds.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldStats {
+    /// The field's name in the schema.
+    pub name: String,
+    /// Tokens indexed (the sum of the documents' lengths).
+    pub tokens: u64,
+    /// Distinct terms (summed over segments: a term in two segments counts twice).
+    pub terms: u64,
+    /// (term, document) pairs: the postings the build wrote.
+    pub postings: u64,
+    /// The terms in the most documents, with their document counts, most first.
+    pub most_frequent: Vec<(String, u64)>,
+}
+
+/// Terms [`FieldStats::most_frequent`] lists.
+const STATS_TERMS: usize = 40;
 
 /// One line of a hit with the query's words marked.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -231,6 +253,26 @@ pub fn build(
     functions: Option<&Functions>,
     progress: &Progress,
 ) -> Result<RankMeta, RankError> {
+    build_with(snap, dir, functions, progress, writer_threads())
+}
+
+/// The tantivy writer's threads: one per two cores, at least one and at most [`MAX_SEGMENTS`]. Each
+/// writes its own segment while the build's pool extracts the documents, which takes the larger part
+/// of the CPU (Linux per function: 57% extraction, 43% writer), so on two cores one writer thread
+/// keeps up and leaves one segment; two writer threads there only competed with the extraction for
+/// the cores (user+sys 30.4-31.2 s against 28.1-28.9 s with one, load 6-7).
+fn writer_threads() -> usize {
+    (std::thread::available_parallelism().map_or(2, |n| n.get()) / 2).clamp(1, MAX_SEGMENTS)
+}
+
+/// [`build`] with `threads` writer threads.
+fn build_with(
+    snap: &Arc<Snapshot>,
+    dir: &Path,
+    functions: Option<&Functions>,
+    progress: &Progress,
+    threads: usize,
+) -> Result<RankMeta, RankError> {
     let started = Instant::now();
     let parent = dir.parent().unwrap_or_else(|| Path::new("."));
     fs::create_dir_all(parent).map_err(RankError::io("create directory", parent))?;
@@ -240,7 +282,7 @@ pub fn build(
         fs::remove_dir_all(&tmp).map_err(RankError::io("remove", &tmp))?;
     }
     fs::create_dir_all(&tmp).map_err(RankError::io("create directory", &tmp))?;
-    let result = write_index(snap, &tmp, functions, progress, started);
+    let result = write_index(snap, &tmp, functions, progress, started, threads);
     let meta = match result {
         Ok(meta) => meta,
         Err(e) => {
@@ -261,11 +303,11 @@ fn write_index(
     functions: Option<&Functions>,
     progress: &Progress,
     started: Instant,
+    threads: usize,
 ) -> Result<RankMeta, RankError> {
     let (schema, fields) = Fields::schema();
     let index = Index::create_in_dir(dir, schema).map_err(RankError::index(dir))?;
     index.tokenizers().register(ANALYZER, terms::index_tokenizer());
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
     let writer: IndexWriter<TantivyDocument> =
         index.writer_with_num_threads(threads, WRITER_BYTES).map_err(RankError::index(dir))?;
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
@@ -299,7 +341,7 @@ fn write_index(
             .map(Vec::as_slice)
             .unwrap_or_default();
         let mut path_words = String::new();
-        norm.push_terms(&mut path_words, path);
+        norm.push_terms(&mut path_words, without_extension(path));
         for d in extract::extract(path, &bytes, spans, norm) {
             let mut doc = TantivyDocument::new();
             doc.add_u64(fields.file, id as u64);
@@ -327,12 +369,19 @@ fn write_index(
     }
     let mut writer = writer;
     writer.commit().map_err(RankError::index(dir))?;
-    // One segment: a query then looks each term up once and runs one block-WAND over one posting
-    // list per term and field, rather than one per segment the writer's threads flushed.
-    let segments = index.searchable_segment_ids().map_err(RankError::index(dir))?;
-    if segments.len() > 1 {
+    // No merge when each writer thread wrote one segment (Linux per function: a final merge into one
+    // segment took 7% of the build's CPU on one core while the other sat idle). When the threads
+    // flushed more (a tree larger than the memory budget), merges bring them back to MAX_SEGMENTS,
+    // run at once: a query then still looks each term up in at most MAX_SEGMENTS dictionaries.
+    let metas = index.searchable_segment_metas().map_err(RankError::index(dir))?;
+    let sizes: Vec<_> = metas.iter().map(|m| (m.id(), m.num_docs())).collect();
+    let groups = merge_groups(&sizes, MAX_SEGMENTS);
+    if !groups.is_empty() {
         progress.set_phase("ranked index: merging", 0);
-        writer.merge(&segments).wait().map_err(RankError::index(dir))?;
+        let merges: Vec<_> = groups.iter().filter(|g| g.len() > 1).map(|g| writer.merge(g)).collect();
+        for merge in merges {
+            merge.wait().map_err(RankError::index(dir))?;
+        }
         writer.garbage_collect_files().wait().map_err(RankError::index(dir))?;
     }
     writer.wait_merging_threads().map_err(RankError::index(dir))?;
@@ -348,6 +397,37 @@ fn write_index(
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| RankError::damaged(&meta_path, e.to_string()))?;
     fs::write(&meta_path, text).map_err(RankError::io("write", &meta_path))?;
     Ok(meta)
+}
+
+/// `path` without its file name's extension (`net/ipv4/tcp_cong.c` → `net/ipv4/tcp_cong`): it says
+/// which language a file is in, not what it is about, and as a path word it was in nearly every
+/// document (`c` in 627,000 of Linux's 736,000). A name that starts with its only dot (`.gitignore`)
+/// keeps it.
+fn without_extension(path: &[u8]) -> &[u8] {
+    let name_start = memchr::memrchr(b'/', path).map_or(0, |i| i + 1);
+    match memchr::memrchr(b'.', path) {
+        Some(dot) if dot > name_start => path.get(..dot).unwrap_or(path),
+        _ => path,
+    }
+}
+
+/// The segments to merge so that at most `most` are left: nothing when there are no more than
+/// `most`, else `most` groups of about as many documents each (largest segment first, each to the
+/// group with the fewest documents so far), so that the merges share the work.
+fn merge_groups<Id: Copy>(segments: &[(Id, u32)], most: usize) -> Vec<Vec<Id>> {
+    if segments.len() <= most.max(1) {
+        return Vec::new();
+    }
+    let mut groups: Vec<(u64, Vec<Id>)> = vec![(0, Vec::new()); most.max(1)];
+    let mut by_size: Vec<&(Id, u32)> = segments.iter().collect();
+    by_size.sort_by_key(|&&(_, docs)| std::cmp::Reverse(docs));
+    for &(id, docs) in by_size {
+        if let Some(lightest) = groups.iter_mut().min_by_key(|g| g.0) {
+            lightest.0 += u64::from(docs);
+            lightest.1.push(id);
+        }
+    }
+    groups.into_iter().map(|(_, ids)| ids).collect()
 }
 
 impl RankIndex {
@@ -400,9 +480,44 @@ impl RankIndex {
         &self.dir
     }
 
-    /// The segments a query reads (a build leaves one).
+    /// The segments a query reads (a build leaves at most [`MAX_SEGMENTS`]).
     pub fn segments(&self) -> usize {
         self.reader.searcher().segment_readers().len()
+    }
+
+    /// Per text field: its name, the tokens indexed and the distinct terms, summed over segments (what
+    /// a build spent its indexing on; `rank_eval` prints it).
+    pub fn field_stats(&self) -> Result<Vec<FieldStats>, RankError> {
+        let searcher = self.reader.searcher();
+        let schema = searcher.schema();
+        let mut out = Vec::new();
+        for field in self.fields.text_fields() {
+            let mut stats = FieldStats {
+                name: schema.get_field_name(field).to_owned(),
+                tokens: 0,
+                terms: 0,
+                postings: 0,
+                most_frequent: Vec::new(),
+            };
+            let mut by_docs: HashMap<String, u64> = HashMap::new();
+            for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(field).map_err(RankError::index(&self.dir))?;
+                stats.tokens += inverted.total_num_tokens();
+                stats.terms += inverted.terms().num_terms() as u64;
+                let mut stream = inverted.terms().stream().map_err(RankError::io("read", &self.dir))?;
+                while stream.advance() {
+                    let docs = u64::from(stream.value().doc_freq);
+                    stats.postings += docs;
+                    *by_docs.entry(String::from_utf8_lossy(stream.key()).into_owned()).or_default() += docs;
+                }
+            }
+            let mut by_docs: Vec<(String, u64)> = by_docs.into_iter().collect();
+            by_docs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            by_docs.truncate(STATS_TERMS);
+            stats.most_frequent = by_docs;
+            out.push(stats);
+        }
+        Ok(out)
     }
 
     /// The query's terms as the index holds them (identifier parts, lower-cased, stemmed), unique, in

@@ -26,6 +26,9 @@ const PACKED_BYTES: usize = 15;
 /// Longer words up to this many bytes are cached by their bytes; longer ones (rare) are analyzed
 /// every time, so that no single word can make the cache large.
 const CACHED_WORD_BYTES: usize = 64;
+/// Entries the per-file count of repeated words keeps allocated between files (a larger file's are
+/// given back), so that one large file does not pin its table for the rest of the build.
+const REPEATS_KEPT: usize = 1 << 16;
 /// Tokens of this many bytes or more are dropped by the analyzer ([`RemoveLongFilter`]).
 const LONG_TOKEN_BYTES: usize = 40;
 
@@ -110,6 +113,9 @@ pub struct Normalizer {
     /// The terms of every cached word, back to back, each term followed by a space (a stop word has
     /// an empty range).
     terms: String,
+    /// How often each short word (packed) was let through in each document of the current file
+    /// ([`Normalizer::repeat`]).
+    repeats: HashMap<(u32, u128), u8, foldhash::fast::RandomState>,
 }
 
 impl Default for Normalizer {
@@ -119,6 +125,7 @@ impl Default for Normalizer {
             short: WordTable::new(CACHE_WORDS),
             long: HashMap::default(),
             terms: String::new(),
+            repeats: HashMap::default(),
         }
     }
 }
@@ -142,6 +149,30 @@ fn pack(word: &[u8]) -> u128 {
 }
 
 impl Normalizer {
+    /// Forgets the counts of [`Normalizer::repeat`]: a new file begins.
+    pub fn start_file(&mut self) {
+        self.repeats.clear();
+        if self.repeats.capacity() > REPEATS_KEPT {
+            self.repeats.shrink_to(REPEATS_KEPT);
+        }
+    }
+
+    /// Counts one occurrence of `word` in document `doc` of the current file and says whether it is
+    /// among the first `most` there. Words longer than [`PACKED_BYTES`] (rare in code: identifiers
+    /// are split into their parts) are not counted and always let through.
+    pub fn repeat(&mut self, doc: usize, word: &[u8], most: u8) -> bool {
+        if word.len() > PACKED_BYTES {
+            return true;
+        }
+        let doc = u32::try_from(doc).unwrap_or(u32::MAX);
+        let seen = self.repeats.entry((doc, pack(word))).or_insert(0);
+        if *seen >= most {
+            return false;
+        }
+        *seen += 1;
+        true
+    }
+
     /// Appends the terms of every word of `text` to `out`, each followed by a space.
     pub fn push_terms(&mut self, out: &mut String, text: &[u8]) {
         split::words(text, |s, e| {
@@ -298,6 +329,26 @@ mod tests {
         }
         assert!(n.terms.len() < CACHE_TERM_BYTES + CACHED_WORD_BYTES * 4, "{}", n.terms.len());
         assert!(n.cached_words() <= CACHE_WORDS);
+    }
+
+    #[test]
+    fn repeats_are_counted_per_document_and_file() {
+        let mut n = Normalizer::default();
+        let long = b"averyveryverylongword";
+        let through =
+            |n: &mut Normalizer, doc, word: &[u8]| (0..5).filter(|_| n.repeat(doc, word, 2)).count();
+        assert_eq!(through(&mut n, 0, b"data"), 2);
+        assert_eq!(through(&mut n, 1, b"data"), 2, "another document");
+        assert_eq!(through(&mut n, 0, b"Data"), 2, "another word");
+        assert_eq!(through(&mut n, 0, long), 5, "long words are not counted");
+        n.start_file();
+        assert_eq!(through(&mut n, 0, b"data"), 2, "a new file");
+        // A large file's table is given back when the next begins.
+        for i in 0..REPEATS_KEPT * 2 {
+            n.repeat(0, format!("w{i}").as_bytes(), 2);
+        }
+        n.start_file();
+        assert!(n.repeats.capacity() <= REPEATS_KEPT * 2, "{}", n.repeats.capacity());
     }
 
     #[test]

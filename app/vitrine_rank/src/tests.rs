@@ -116,38 +116,82 @@ fn an_index_of_another_format_is_rebuilt() {
     let at = dir.path().join("ranked");
     open_or_build(&snap, &at, None, &Progress::default()).unwrap();
     let meta = at.join("ranked.json");
-    let text = std::fs::read_to_string(&meta).unwrap();
-    let old = text.replace(&format!("\"format\": {FORMAT}"), "\"format\": 1");
-    assert_ne!(old, text);
-    std::fs::write(&meta, old).unwrap();
-    let (index, opened) = open_or_build(&snap, &at, None, &Progress::default()).unwrap();
-    let Opened::Rebuilt { reason } = opened else { panic!("expected a rebuild, got {opened:?}") };
-    assert!(reason.contains("format 1"), "{reason}");
-    assert_eq!(index.meta().format, FORMAT);
+    // Every earlier format (what an older Vitrine left on disk: format 2 still had C keywords and
+    // number literals among the identifier terms) is rebuilt, not read.
+    for old_format in 1..FORMAT {
+        let text = std::fs::read_to_string(&meta).unwrap();
+        let old = text.replace(&format!("\"format\": {FORMAT}"), &format!("\"format\": {old_format}"));
+        assert_ne!(old, text);
+        std::fs::write(&meta, old).unwrap();
+        let (index, opened) = open_or_build(&snap, &at, None, &Progress::default()).unwrap();
+        let Opened::Rebuilt { reason } = opened else { panic!("expected a rebuild, got {opened:?}") };
+        assert!(reason.contains(&format!("format {old_format} ")), "{reason}");
+        assert_eq!(index.meta().format, FORMAT);
+    }
+}
+
+/// A tree of `files` small C files, each with one function, and their functions.
+fn many_files(root: &std::path::Path, files: usize) -> (Arc<Snapshot>, Functions) {
+    let src = root.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let mut functions = Functions::new();
+    for i in 0..files {
+        let words = ["upload", "telemetry", "buffer", "licence", "checksum"];
+        let (a, b) = (words[i % 5], words[(i / 5) % 5]);
+        std::fs::write(
+            src.join(format!("f{i}.c")),
+            format!("/* part {i}: {a} {a} {b} */\nint f{i}_{b}(void)\n{{\n\treturn {a}_{i}();\n}}\n"),
+        )
+        .unwrap();
+        functions.insert(format!("f{i}.c"), vec![(format!("f{i}_{b}"), 1, 4)]);
+    }
+    (Arc::new(Snapshot::open(&src, &IngestConfig::default(), &Progress::default()).unwrap()), functions)
 }
 
 #[test]
-fn a_build_leaves_one_segment() {
+fn scores_do_not_depend_on_the_segments() {
     let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("src");
-    std::fs::create_dir_all(&src).unwrap();
-    // Enough documents that every writer thread flushes a segment of its own before the merge.
-    for i in 0..400 {
-        std::fs::write(
-            src.join(format!("f{i}.c")),
-            format!(
-                "/* part {i} of the upload code */
-int f{i}(void);
-"
-            ),
-        )
-        .unwrap();
+    let (snap, functions) = many_files(dir.path(), 2000);
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    build_with(&snap, &one, Some(&functions), &Progress::default(), 1).unwrap();
+    build_with(&snap, &two, Some(&functions), &Progress::default(), MAX_SEGMENTS).unwrap();
+    let (one, two) = (RankIndex::open(&one, snap.clone()).unwrap(), RankIndex::open(&two, snap).unwrap());
+    assert_eq!(one.segments(), 1);
+    // 2,000 documents go to both writer threads: each leaves its segment, and nothing is merged.
+    assert_eq!(two.segments(), MAX_SEGMENTS);
+    assert_eq!(one.meta().documents, 2000);
+    for query in ["upload telemetry", "licence checksum buffer", "part"] {
+        let key = |hits: Vec<RankedHit>| -> Vec<(String, Option<String>, u32)> {
+            let mut hits: Vec<_> =
+                hits.into_iter().map(|h| (h.path, h.function, (h.score * 1e4).round() as u32)).collect();
+            // Equal scores may come in either order: compare them as sets.
+            hits.sort();
+            hits
+        };
+        let (a, b) = (one.search(query, 3000).unwrap(), two.search(query, 3000).unwrap());
+        assert!(!a.is_empty());
+        assert_eq!(key(a), key(b), "{query}");
     }
-    let snap = Arc::new(Snapshot::open(&src, &IngestConfig::default(), &Progress::default()).unwrap());
-    let (index, _) = open_or_build(&snap, &dir.path().join("ranked"), None, &Progress::default()).unwrap();
-    assert_eq!(index.meta().documents, 400);
-    assert_eq!(index.segments(), 1);
-    assert_eq!(index.search("upload", 500).unwrap().len(), 400);
+}
+
+#[test]
+fn path_words_leave_the_extension_out() {
+    assert_eq!(crate::without_extension(b"net/ipv4/tcp_cong.c"), b"net/ipv4/tcp_cong");
+    assert_eq!(crate::without_extension(b"a.b/Makefile"), b"a.b/Makefile");
+    assert_eq!(crate::without_extension(b"x/.gitignore"), b"x/.gitignore");
+    assert_eq!(crate::without_extension(b"doc.tar.gz"), b"doc.tar");
+    assert_eq!(crate::without_extension(b"README"), b"README");
+}
+
+#[test]
+fn merges_share_the_documents_and_leave_few_segments_alone() {
+    assert!(crate::merge_groups::<u8>(&[], 2).is_empty());
+    assert!(crate::merge_groups(&[(1u8, 10), (2, 20)], 2).is_empty());
+    assert!(crate::merge_groups(&[(1u8, 10), (2, 20)], 1).len() == 1);
+    // Largest first, each to the lighter group (the first of equals): 50 + 5 | 30 + 20.
+    assert_eq!(crate::merge_groups(&[(1u8, 20), (2, 50), (3, 5), (4, 30)], 2), [vec![2, 3], vec![4, 1]]);
+    let groups = crate::merge_groups(&[(1u8, 10), (2, 10), (3, 10), (4, 10), (5, 10), (6, 10)], 2);
+    assert_eq!(groups.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3]);
 }
 
 #[test]
