@@ -158,8 +158,8 @@ impl Normalizer {
     }
 
     /// Counts one occurrence of `word` in document `doc` of the current file and says whether it is
-    /// among the first `most` there. Words longer than [`PACKED_BYTES`] (rare in code: identifiers
-    /// are split into their parts) are not counted and always let through.
+    /// among the first `most` there. Words longer than 15 bytes (`PACKED_BYTES`; rare in code:
+    /// identifiers are split into their parts) are not counted and always let through.
     pub fn repeat(&mut self, doc: usize, word: &[u8], most: u8) -> bool {
         if word.len() > PACKED_BYTES {
             return true;
