@@ -29,6 +29,9 @@ const CACHED_WORD_BYTES: usize = 64;
 /// Entries the per-file count of repeated words keeps allocated between files (a larger file's are
 /// given back), so that one large file does not pin its table for the rest of the build.
 const REPEATS_KEPT: usize = 1 << 16;
+
+/// The largest table of one function's counts kept from one function to the next.
+const CURRENT_KEPT: usize = 1 << 10;
 /// Tokens of this many bytes or more are dropped by the analyzer ([`RemoveLongFilter`]).
 const LONG_TOKEN_BYTES: usize = 40;
 
@@ -180,7 +183,13 @@ impl Normalizer {
         } else {
             if self.current.0 != doc {
                 self.current.0 = doc;
-                self.current.1.clear();
+                // Clearing costs the table's capacity, not its length: one large function must not
+                // slow down every small one after it.
+                if self.current.1.capacity() > CURRENT_KEPT {
+                    self.current.1 = HashMap::default();
+                } else {
+                    self.current.1.clear();
+                }
             }
             &mut self.current.1
         };
@@ -371,6 +380,13 @@ mod tests {
         }
         n.start_file();
         assert!(n.repeats.capacity() <= REPEATS_KEPT * 2, "{}", n.repeats.capacity());
+        // A large function's table is given back when the next function begins.
+        for i in 0..CURRENT_KEPT * 4 {
+            n.repeat(1, format!("w{i}").as_bytes(), 2);
+        }
+        assert!(n.current.1.capacity() > CURRENT_KEPT);
+        assert_eq!(through(&mut n, 2, b"w1"), 2, "counted anew in the next function");
+        assert!(n.current.1.capacity() <= CURRENT_KEPT, "{}", n.current.1.capacity());
     }
 
     #[test]
