@@ -218,6 +218,18 @@ pub(crate) fn open_at(
     taken_ns: i64,
     hooks: Hooks<'_>,
 ) -> Result<Snapshot, SnapshotError> {
+    open_known(path, None, config, progress, taken_ns, hooks)
+}
+
+/// [`open_at`], and with `beside` (see [`open_beside`]) the files it vouches for taken from it.
+fn open_known(
+    path: &Path,
+    beside: Option<&Snapshot>,
+    config: &IngestConfig,
+    progress: &Progress,
+    taken_ns: i64,
+    hooks: Hooks<'_>,
+) -> Result<Snapshot, SnapshotError> {
     let meta = std::fs::metadata(path).map_err(|e| SnapshotError::io("open", path, e))?;
     if meta.is_dir() {
         let root = path.to_path_buf();
@@ -225,13 +237,11 @@ pub(crate) fn open_at(
         if let Some(snap) = table.as_deref().and_then(|file| reopen_dir(file, &root, config, progress)) {
             return Ok(snap);
         }
-        ingest_dir_alone(
-            DirSide::walk(root, &meta, table, config, progress, hooks)?,
-            config,
-            progress,
-            taken_ns,
-            hooks,
-        )
+        let mut side = DirSide::walk(root, &meta, table, config, progress, hooks)?;
+        if let Some(beside) = beside {
+            side.known = known_files(beside);
+        }
+        ingest_dir_alone(side, config, progress, taken_ns, hooks)
     } else if let Some(format) = archive::detect_format(path) {
         ingest_archive(path, format, config, progress)
     } else {
@@ -262,26 +272,21 @@ pub(crate) fn open_beside_at(
     taken_ns: i64,
     hooks: Hooks<'_>,
 ) -> Result<Snapshot, SnapshotError> {
-    let meta = std::fs::metadata(path).map_err(|e| SnapshotError::io("open", path, e))?;
-    if !meta.is_dir() {
-        return open_at(path, config, progress, taken_ns, hooks);
-    }
-    let root = path.to_path_buf();
-    let table = config.cache_dir.as_deref().map(|dir| reopen::table_file(dir, &root));
-    if let Some(snap) = table.as_deref().and_then(|file| reopen_dir(file, &root, config, progress)) {
-        return Ok(snap);
-    }
-    let mut side = DirSide::walk(root, &meta, table, config, progress, hooks)?;
+    open_known(path, Some(beside), config, progress, taken_ns, hooks)
+}
+
+/// The regular files of `beside` whose analysis a file with the same bytes at the same path may take:
+/// small enough to be read whole, and without a finding.
+fn known_files(beside: &Snapshot) -> HashMap<Vec<u8>, FileEntry> {
     let flagged: std::collections::HashSet<&str> =
         beside.health().findings.iter().map(|f| f.path.as_str()).collect();
-    side.known = beside
+    beside
         .files()
         .iter()
         .filter(|f| matches!(f.kind, EntryKind::File { .. }) && f.size_bytes <= STREAM_THRESHOLD)
         .filter(|f| !flagged.contains(f.path.display().as_str()))
         .map(|f| (f.path.as_bytes().to_vec(), f.clone()))
-        .collect();
-    ingest_dir_alone(side, config, progress, taken_ns, hooks)
+        .collect()
 }
 
 /// Opens two snapshots that are compared (an update against the version before). Two directories are
