@@ -162,9 +162,9 @@ impl<'a> Table<'a> {
     }
 
     /// Whether every recorded entry below `root` still has its recorded `lstat` (see the module
-    /// documentation); in parallel, stopping at the first difference. Paths are resolved relative to a
-    /// descriptor of the root, without following a link at the last component; a directory replaced
-    /// by a link fails its own record.
+    /// documentation); in parallel, stopping at the first difference. Each entry is looked up from its
+    /// parent directory's descriptor (see `Parents`), without following a link at the last component; a
+    /// directory replaced by a link fails its own record.
     pub(crate) fn unchanged(&self, root: &Path) -> bool {
         use rustix::fs::{AtFlags, Mode, OFlags, StatxFlags};
         let Ok(dir) =
@@ -184,24 +184,21 @@ impl<'a> Table<'a> {
             if recorded.is_racy(self.taken_ns) {
                 return false;
             }
-            let path = path.to_bytes();
-            let now = if path == b"." {
+            let now = if path.to_bytes() == b"." {
                 rustix::fs::statx(&dir, c"", AtFlags::EMPTY_PATH, mask)
             } else {
-                // The last component is looked up from its parent's descriptor (the lookup from the
-                // root's walked every component again: two thirds of a check's CPU on Linux).
-                let (parent, name) = match memchr::memrchr(b'/', path) {
-                    Some(k) => (path.get(..k).unwrap_or_default(), path.get(k + 1..).unwrap_or_default()),
-                    None => (&b""[..], path),
+                // The last component is looked up from its parent's descriptor, not the whole path from
+                // the root's (137 -> 125-129 ms of CPU for Linux). The name keeps the path's NUL.
+                let whole = path.to_bytes_with_nul();
+                let (parent, name) = match memchr::memrchr(b'/', whole) {
+                    Some(k) => (whole.get(..k).unwrap_or_default(), whole.get(k + 1..).unwrap_or_default()),
+                    None => (&b""[..], whole),
                 };
-                let Ok(name) = std::ffi::CString::new(name) else { return false };
-                match parents.get(&dir, parent) {
-                    Some(fd) => rustix::fs::statx(fd, &name, AtFlags::SYMLINK_NOFOLLOW, mask),
-                    None if parent.is_empty() => {
-                        rustix::fs::statx(&dir, &name, AtFlags::SYMLINK_NOFOLLOW, mask)
-                    }
-                    None => return false,
-                }
+                let (Ok(name), Some(fd)) = (CStr::from_bytes_with_nul(name), parents.get(&dir, parent))
+                else {
+                    return false;
+                };
+                rustix::fs::statx(fd, name, AtFlags::SYMLINK_NOFOLLOW, mask)
             };
             now.is_ok_and(|st| StatKey::of_statx(&st) == recorded)
         };
@@ -259,12 +256,16 @@ struct Parents {
 impl Parents {
     const KEEP: usize = 8;
 
-    /// The descriptor of `parent` below `root` (`None` for the root itself, `""`, or when it cannot be
-    /// opened: then the entry has changed).
-    fn get(&mut self, root: &rustix::fd::OwnedFd, parent: &[u8]) -> Option<&rustix::fd::OwnedFd> {
+    /// The descriptor of `parent` below `root` (`root` itself for `""`); `None` when it cannot be
+    /// opened: then the entry has changed.
+    fn get<'a>(
+        &'a mut self,
+        root: &'a rustix::fd::OwnedFd,
+        parent: &[u8],
+    ) -> Option<&'a rustix::fd::OwnedFd> {
         use rustix::fs::{Mode, OFlags};
         if parent.is_empty() {
-            return None;
+            return Some(root);
         }
         let at = match self.open.iter().position(|(p, _)| p == parent) {
             Some(at) => at,
