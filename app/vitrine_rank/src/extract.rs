@@ -89,13 +89,13 @@ pub fn extract(path: &[u8], text: &[u8], functions: &[FunctionSpan], norm: &mut 
             };
             let word = piece.get(s..e).unwrap_or_default();
             if let Some(d) = docs.get_mut(doc) {
-                let out = match region {
-                    Region::Comment => &mut d.comments,
-                    Region::String => &mut d.strings,
-                    Region::Code if !norm.repeat(doc, word, IDENTIFIER_WORD_REPEATS) => return,
-                    Region::Code => &mut d.identifiers,
-                };
-                norm.push_word(out, word);
+                match region {
+                    Region::Comment => norm.push_word(&mut d.comments, word),
+                    Region::String => norm.push_word(&mut d.strings, word),
+                    Region::Code => {
+                        norm.push_code_word(&mut d.identifiers, doc, word, IDENTIFIER_WORD_REPEATS)
+                    }
+                }
             }
         };
         match region {

@@ -12,7 +12,7 @@ use tantivy::tokenizer::{
 };
 
 use crate::split;
-use crate::wordtable::{self, Terms, WordTable};
+use crate::wordtable::{self, Counts, Kind, Terms, WordTable};
 
 /// Distinct words remembered before the cache starts over (a bound against a hostile file made of
 /// millions of distinct words; a real tree's vocabulary stays far below it).
@@ -116,11 +116,17 @@ pub struct Normalizer {
     /// The terms of every cached word, back to back, each term followed by a space (a stop word has
     /// an empty range).
     terms: String,
-    /// How often each short word (packed) was let through in the current file's document 0 (the text
-    /// outside functions, which comes in pieces between them), and in the function document being read
-    /// (`current`: its number and counts); see [`Normalizer::repeat`].
+    /// The generations of the current file and of the function document being read (its number in
+    /// the file in `doc`), which stamp the counts of [`Normalizer::repeat`] in `short`'s slots.
+    file_generation: u32,
+    doc_generation: u32,
+    doc: usize,
+    /// The counts of the short words `short` does not hold (no place for them, or forgotten since):
+    /// how often each was let through in the current file's document 0 (the text outside functions,
+    /// which comes in pieces between them), and in the function document being read. A word's count
+    /// is in its slot or here, never in both.
     repeats: HashMap<u128, u8, foldhash::fast::RandomState>,
-    current: (usize, HashMap<u128, u8, foldhash::fast::RandomState>),
+    current: HashMap<u128, u8, foldhash::fast::RandomState>,
 }
 
 impl Default for Normalizer {
@@ -130,8 +136,11 @@ impl Default for Normalizer {
             short: WordTable::new(CACHE_WORDS),
             long: HashMap::default(),
             terms: String::new(),
+            file_generation: 1,
+            doc_generation: 1,
+            doc: 0,
             repeats: HashMap::default(),
-            current: (0, HashMap::default()),
+            current: HashMap::default(),
         }
     }
 }
@@ -157,13 +166,14 @@ fn pack(word: &[u8]) -> u128 {
 impl Normalizer {
     /// Forgets the counts of [`Normalizer::repeat`]: a new file begins.
     pub fn start_file(&mut self) {
-        for map in [&mut self.repeats, &mut self.current.1] {
+        for map in [&mut self.repeats, &mut self.current] {
             map.clear();
             if map.capacity() > REPEATS_KEPT {
                 map.shrink_to(REPEATS_KEPT);
             }
         }
-        self.current.0 = 0;
+        self.file_generation = next_generation(self.file_generation, &mut self.short, Kind::File);
+        self.doc = 0;
     }
 
     /// Counts one occurrence of `word` in document `doc` of the current file and says whether it is
@@ -171,34 +181,108 @@ impl Normalizer {
     /// identifiers are split into their parts) are not counted and always let through.
     ///
     /// Document 0 may come in pieces; every other document's words come together, as a file's text is
-    /// read in order (a document other than 0 that comes back after another is counted anew). So the
-    /// counts of a function stay in a table the size of the function, not of the file (with one
-    /// file-wide table keyed by document and word, the Linux build took 24.0 s of CPU; 21.5 s now).
+    /// read in order (a document other than 0 that comes back after another is counted anew). A
+    /// word's counts live in its slot of the word table, stamped with the file's and the document's
+    /// generation, so that counting costs no lookup beside the one that finds its terms (with a table
+    /// of their own per function the Linux build spent 8% of its CPU here).
     pub fn repeat(&mut self, doc: usize, word: &[u8], most: u8) -> bool {
         if word.len() > PACKED_BYTES {
             return true;
         }
-        let counts = if doc == 0 {
-            &mut self.repeats
-        } else {
-            if self.current.0 != doc {
-                self.current.0 = doc;
-                // Clearing costs the table's capacity, not its length: one large function must not
-                // slow down every small one after it.
-                if self.current.1.capacity() > CURRENT_KEPT {
-                    self.current.1 = HashMap::default();
-                } else {
-                    self.current.1.clear();
-                }
+        let (kind, generation) = self.enter(doc);
+        let key = pack(word);
+        match self.short.find(key).and_then(|at| self.short.counts_at(at)) {
+            Some(counts) => counts.count(kind, generation, most),
+            None => self.count_uncached(kind, key, most),
+        }
+    }
+
+    /// Appends the terms of `word`, a word of code in document `doc`, to `out` if [`Normalizer::repeat`]
+    /// lets it through: both with one lookup.
+    pub fn push_code_word(&mut self, out: &mut String, doc: usize, word: &[u8], most: u8) {
+        if word.len() > PACKED_BYTES {
+            return self.push_word(out, word);
+        }
+        let (kind, generation) = self.enter(doc);
+        let key = pack(word);
+        if let Some(at) = self.short.find(key) {
+            if self.short.counts_at(at).is_some_and(|c| c.count(kind, generation, most)) {
+                push_terms_at(out, &self.short, &self.terms, at);
             }
-            &mut self.current.1
+            return;
+        }
+        if !self.count_uncached(kind, key, most) {
+            return;
+        }
+        self.push_word(out, word);
+    }
+
+    /// Makes `doc` the document being read; returns which count it uses and that count's generation.
+    fn enter(&mut self, doc: usize) -> (Kind, u32) {
+        if doc == 0 {
+            return (Kind::File, self.file_generation);
+        }
+        if self.doc != doc {
+            self.doc = doc;
+            self.doc_generation = next_generation(self.doc_generation, &mut self.short, Kind::Doc);
+            // Clearing costs the table's capacity, not its length: one large function must not
+            // slow down every small one after it.
+            if self.current.capacity() > CURRENT_KEPT {
+                self.current = HashMap::default();
+            } else {
+                self.current.clear();
+            }
+        }
+        (Kind::Doc, self.doc_generation)
+    }
+
+    /// [`Counts::count`] for a word the table does not hold.
+    fn count_uncached(&mut self, kind: Kind, key: u128, most: u8) -> bool {
+        let map = match kind {
+            Kind::File => &mut self.repeats,
+            Kind::Doc => &mut self.current,
         };
-        let seen = counts.entry(pack(word)).or_insert(0);
+        let seen = map.entry(key).or_insert(0);
         if *seen >= most {
             return false;
         }
         *seen += 1;
         true
+    }
+
+    /// The counts of the current file and document that `key` has outside the table, taken out of
+    /// their maps (when the word is about to get a slot).
+    fn take_uncached(&mut self, key: u128) -> Counts {
+        let mut counts = Counts::default();
+        if !self.repeats.is_empty()
+            && let Some(n) = self.repeats.remove(&key)
+        {
+            counts.set(Kind::File, self.file_generation, n);
+        }
+        if !self.current.is_empty()
+            && let Some(n) = self.current.remove(&key)
+        {
+            counts.set(Kind::Doc, self.doc_generation, n);
+        }
+        counts
+    }
+
+    /// Puts `key`'s counts of the current file and document back into the maps (its slot is gone).
+    fn keep_uncached(
+        repeats: &mut HashMap<u128, u8, foldhash::fast::RandomState>,
+        current: &mut HashMap<u128, u8, foldhash::fast::RandomState>,
+        generations: (u32, u32),
+        key: u128,
+        counts: Counts,
+    ) {
+        let file = counts.get(Kind::File, generations.0);
+        if file > 0 {
+            repeats.insert(key, file);
+        }
+        let doc = counts.get(Kind::Doc, generations.1);
+        if doc > 0 {
+            current.insert(key, doc);
+        }
     }
 
     /// Appends the terms of every word of `text` to `out`, each followed by a space.
@@ -228,7 +312,21 @@ impl Normalizer {
             let (start, end) = self.analyze_into_store(word);
             let terms = self.terms.get(start..end).unwrap_or_default();
             out.push_str(terms);
-            if !self.short.insert(key, terms, (start, end)) || end - start <= wordtable::INLINE {
+            let counts = if self.repeats.is_empty() && self.current.is_empty() {
+                Counts::default()
+            } else {
+                self.take_uncached(key)
+            };
+            let generations = (self.file_generation, self.doc_generation);
+            let (repeats, current) = (&mut self.repeats, &mut self.current);
+            let terms = self.terms.get(start..end).unwrap_or_default();
+            let cached = self.short.insert(key, terms, (start, end), counts, |k, c| {
+                Self::keep_uncached(repeats, current, generations, k, c)
+            });
+            if !cached {
+                Self::keep_uncached(&mut self.repeats, &mut self.current, generations, key, counts);
+            }
+            if !cached || end - start <= wordtable::INLINE {
                 // Kept in the table (or not cached at all): the store need not hold them.
                 self.terms.truncate(start);
             }
@@ -255,7 +353,9 @@ impl Normalizer {
     /// Starts the cache over when it holds its most words or term bytes.
     fn make_room(&mut self) {
         if self.cached_words() >= CACHE_WORDS || self.terms.len() >= CACHE_TERM_BYTES {
-            self.short.clear();
+            let generations = (self.file_generation, self.doc_generation);
+            let (repeats, current) = (&mut self.repeats, &mut self.current);
+            self.short.clear(|k, c| Self::keep_uncached(repeats, current, generations, k, c));
             self.long.clear();
             self.terms.clear();
         }
@@ -283,6 +383,24 @@ impl Normalizer {
             }
         }
         out
+    }
+}
+
+/// The generation after `generation` for `kind`'s counts; when the numbers run out, every slot's
+/// count of that kind is cleared and they start over.
+fn next_generation(generation: u32, table: &mut WordTable, kind: Kind) -> u32 {
+    if generation == u32::MAX {
+        table.reset(kind);
+        return 1;
+    }
+    generation + 1
+}
+
+/// Appends the terms of the word cached at `at` of `table` (or in `store`) to `out`.
+fn push_terms_at(out: &mut String, table: &WordTable, store: &str, at: usize) {
+    match table.terms_at(at) {
+        Terms::Here(terms) => out.push_str(terms),
+        Terms::Elsewhere(start, end) => out.push_str(store.get(start..end).unwrap_or_default()),
     }
 }
 
@@ -384,9 +502,46 @@ mod tests {
         for i in 0..CURRENT_KEPT * 4 {
             n.repeat(1, format!("w{i}").as_bytes(), 2);
         }
-        assert!(n.current.1.capacity() > CURRENT_KEPT);
+        assert!(n.current.capacity() > CURRENT_KEPT);
         assert_eq!(through(&mut n, 2, b"w1"), 2, "counted anew in the next function");
-        assert!(n.current.1.capacity() <= CURRENT_KEPT, "{}", n.current.1.capacity());
+        assert!(n.current.capacity() <= CURRENT_KEPT, "{}", n.current.capacity());
+    }
+
+    /// The repeat counts live in the word table's slots: a word that loses its slot (the table
+    /// starting over, mid-file, after [`CACHE_WORDS`] words) keeps its counts. Checked against a plain
+    /// count per (document, word), the way the index counted before the counts moved into the table.
+    #[test]
+    fn counts_survive_the_table_starting_over_mid_file() {
+        let mut n = Normalizer::default();
+        let mut plain = Normalizer::default();
+        let (mut file, mut function): (HashMap<Vec<u8>, u8>, HashMap<Vec<u8>, u8>) = Default::default();
+        let (mut got, mut want) = (String::new(), String::new());
+        let mut doc_now = 0;
+        n.start_file();
+        // Documents 0 and 1..: document 0 comes back between functions; words recur across the whole
+        // file while new words push the table past its bound several times.
+        for i in 0..CACHE_WORDS * 3 {
+            let doc = if i % 1000 < 300 { 0 } else { 1 + i / 1000 };
+            let word = if i % 5 == 0 { format!("w{}", i % 97) } else { format!("u{i}") };
+            if doc != 0 && doc != doc_now {
+                doc_now = doc;
+                function.clear();
+            }
+            let count = if doc == 0 { &mut file } else { &mut function };
+            let seen = count.entry(word.clone().into_bytes()).or_insert(0);
+            if *seen < 2 {
+                *seen += 1;
+                plain.push_word(&mut want, word.as_bytes());
+            }
+            n.push_code_word(&mut got, doc, word.as_bytes(), 2);
+        }
+        assert!(n.cached_words() < CACHE_WORDS, "the table started over");
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "the words let through differ");
+        // `repeat` shares the counts with `push_code_word`.
+        assert!(!n.repeat(0, b"w0", 2), "w0 was let through twice in document 0 already");
+        n.start_file();
+        assert!(n.repeat(0, b"w0", 2) && n.repeat(0, b"w0", 2) && !n.repeat(0, b"w0", 2));
     }
 
     #[test]
