@@ -586,7 +586,7 @@ fn close_chain(
 /// Words that start a statement or a declaration and are followed by `(` without being a macro
 /// invocation.
 fn is_not_a_macro(w: &[u8]) -> bool {
-    std::str::from_utf8(w).is_ok_and(crate::symbols::is_c_keyword)
+    crate::symbols::is_c_keyword_bytes(w)
         || matches!(
             w,
             b"__attribute__"

@@ -240,8 +240,14 @@ impl Extractor<'_> {
         loop {
             let node = cursor.node();
             let kind = node.kind_id();
-            let field = cursor.field_id().map_or(0, |f| f.get());
             let role = g.roles.get(kind as usize).copied().unwrap_or(0);
+            // A node's field serves its own classification and, as an ancestor, its children's:
+            // a leaf that is no reference (punctuation, keywords, literals) needs none.
+            let field = if role & REFERENCE != 0 || node.child_count() > 0 {
+                cursor.field_id().map_or(0, |f| f.get())
+            } else {
+                0
+            };
             if role & DEFINITION != 0 {
                 self.visit_c_definition(g, node, kind, &nodes, includes);
             }
