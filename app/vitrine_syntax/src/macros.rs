@@ -50,24 +50,8 @@ const KERNEL_LOCK_ANNOTATIONS: &[&[u8]] = &[b"__acquires", b"__releases", b"__mu
 
 /// A copy of `source` with attribute-like macros replaced by spaces, or `None` when there are none.
 pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
-    // Each thread keeps one token list and refills it for every file.
-    let mut tokens = TOKENS.with(|t| std::mem::take(&mut *t.borrow_mut()));
-    let out = neutralize_with(source, &mut tokens);
-    // A list grown by one huge file is not kept (the thread would hold its memory).
-    if tokens.capacity() <= 1 << 20 {
-        TOKENS.with(|t| *t.borrow_mut() = tokens);
-    }
-    out
-}
-
-thread_local! {
-    static TOKENS: std::cell::RefCell<Vec<Token>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-fn neutralize_with(source: &[u8], tokens: &mut Vec<Token>) -> Option<Vec<u8>> {
     let mut blank: Vec<(usize, usize)> = Vec::new();
-    tokenize(source, &mut blank, tokens);
-    let tokens: &[Token] = tokens;
+    let tokens = tokenize(source, &mut blank);
     let text = |t: &Token| source.get(t.start..t.end).unwrap_or_default();
     for (i, t) in tokens.iter().enumerate() {
         if t.kind != Kind::Ident {
@@ -81,12 +65,12 @@ fn neutralize_with(source: &[u8], tokens: &mut Vec<Token>) -> Option<Vec<u8>> {
             if KERNEL_LOCK_ANNOTATIONS.contains(&word)
                 && (prev == b")"
                     || blank.last().is_some_and(|&(_, e)| tokens.get(i - 1).is_some_and(|p| p.end == e)))
-                && let Some(end) = matching_paren(source, tokens, i + 1)
+                && let Some(end) = matching_paren(source, &tokens, i + 1)
             {
                 blank.push((t.start, end));
                 continue;
             }
-            if let Some(end) = attribute_invocation(source, tokens, i) {
+            if let Some(end) = attribute_invocation(source, &tokens, i) {
                 blank.push((t.start, end));
             }
             continue;
@@ -129,7 +113,7 @@ fn neutralize_with(source: &[u8], tokens: &mut Vec<Token>) -> Option<Vec<u8>> {
             blank.push((t.start, t.end));
         }
     }
-    blank.extend(extra_specifier_words(source, tokens));
+    blank.extend(extra_specifier_words(source, &tokens));
     if blank.is_empty() {
         return None;
     }
@@ -437,8 +421,8 @@ struct Token {
 /// Identifiers and punctuation, skipping comments, literals and preprocessor lines (macro
 /// definitions are left as written, but for the names of GNU named variadic parameters, which go
 /// into `blank`: see [`named_variadic`]).
-fn tokenize(s: &[u8], blank: &mut Vec<(usize, usize)>, out: &mut Vec<Token>) {
-    out.clear();
+fn tokenize(s: &[u8], blank: &mut Vec<(usize, usize)>) -> Vec<Token> {
+    let mut out = Vec::new();
     let mut i = 0usize;
     let mut line_start = true;
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
@@ -496,6 +480,7 @@ fn tokenize(s: &[u8], blank: &mut Vec<(usize, usize)>, out: &mut Vec<Token>) {
         out.push(Token { kind: Kind::Punct, start: i, end: i + len });
         i += len;
     }
+    out
 }
 
 #[cfg(test)]

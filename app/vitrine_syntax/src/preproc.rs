@@ -70,33 +70,7 @@ pub(crate) fn prepare(lang: Language, source: &[u8]) -> Option<Prepared> {
     if !matches!(lang, Language::C | Language::Cpp) || u32::try_from(source.len()).is_err() {
         return None;
     }
-    // The token list is the largest allocation of the step (about three times the file's size):
-    // each thread keeps one and refills it for every file.
-    let mut toks = TOKENS.with(|t| std::mem::take(&mut *t.borrow_mut()));
-    lex(source, lang == Language::Cpp, &mut toks);
-    let toks = Reuse(toks);
-    prepare_tokens(source, toks)
-}
-
-thread_local! {
-    static TOKENS: std::cell::RefCell<Vec<Tok>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// A token list given back to the thread's `TOKENS` when dropped (every return of `prepare`).
-struct Reuse(Vec<Tok>);
-
-impl Drop for Reuse {
-    fn drop(&mut self) {
-        let toks = std::mem::take(&mut self.0);
-        // A list grown by one huge file is not kept (the thread would hold its memory).
-        if toks.capacity() <= 1 << 20 {
-            TOKENS.with(|t| *t.borrow_mut() = toks);
-        }
-    }
-}
-
-fn prepare_tokens(source: &[u8], mut toks: Reuse) -> Option<Prepared> {
-    let toks = &mut toks.0;
+    let toks = &mut lex(source, lang == Language::Cpp);
     let mut plan = Plan::default();
     resolve_conditionals(toks, &mut plan)?;
     for t in toks.iter() {
@@ -187,10 +161,9 @@ struct Tok {
 
 /// The tokens of a C or C++ file that matter here: words, punctuation, literals, directives and
 /// template blocks; comments and blanks are skipped.
-fn lex(s: &[u8], cpp: bool, toks: &mut Vec<Tok>) {
+fn lex(s: &[u8], cpp: bool) -> Vec<Tok> {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
-    toks.clear();
-    toks.reserve(s.len() / 6);
+    let mut toks = Vec::with_capacity(s.len() / 6);
     let (mut i, mut line) = (0usize, 0u32);
     let mut bol = true;
     // Once no `-}` follows some offset, none follows any later one.
@@ -301,6 +274,7 @@ fn lex(s: &[u8], cpp: bool, toks: &mut Vec<Tok>) {
             }
         }
     }
+    toks
 }
 
 /// Just past a `//` comment (a backslash before the newline continues it), at its newline.
