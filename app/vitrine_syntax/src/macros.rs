@@ -252,7 +252,7 @@ fn macro_type_before(source: &[u8], tokens: &[Token], close: usize) -> Option<us
 /// Keywords (and keyword-like names) that cannot stand among plain specifiers: a declaration
 /// holding one is not read here.
 fn ends_specifiers(w: &[u8]) -> bool {
-    std::str::from_utf8(w).is_ok_and(crate::symbols::is_c_keyword)
+    crate::symbols::is_c_keyword_bytes(w)
         || matches!(
             w,
             b"typedef"

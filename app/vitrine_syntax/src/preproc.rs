@@ -70,24 +70,29 @@ pub(crate) fn prepare(lang: Language, source: &[u8]) -> Option<Prepared> {
     if !matches!(lang, Language::C | Language::Cpp) || u32::try_from(source.len()).is_err() {
         return None;
     }
-    let mut toks = lex(source, lang == Language::Cpp);
+    let toks = &mut lex(source, lang == Language::Cpp);
     let mut plan = Plan::default();
-    resolve_conditionals(&mut toks, &mut plan)?;
-    statement_macros(source, &toks, &mut plan);
-    for t in toks.iter().filter(|t| t.kind == Kind::Asm) {
-        plan.blank.push(t.start..t.end);
+    resolve_conditionals(toks, &mut plan)?;
+    for t in toks.iter() {
+        match t.kind {
+            Kind::Asm => plan.blank.push(t.start..t.end),
+            Kind::Directive(_) if t.end_line > t.line => {
+                directive_comments(source, t.start as usize, t.end as usize, &mut plan.blank);
+            }
+            Kind::Template => {
+                plan.blank.push(t.start..t.end);
+                plan.inactive.push(InactiveRange {
+                    lines: t.line..t.end_line + 1,
+                    bytes: t.start..t.end,
+                    why: Inactive::Template,
+                });
+            }
+            _ => {}
+        }
     }
-    for t in toks.iter().filter(|t| matches!(t.kind, Kind::Directive(_)) && t.end_line > t.line) {
-        directive_comments(source, t.start as usize, t.end as usize, &mut plan.blank);
-    }
-    for t in toks.iter().filter(|t| t.kind == Kind::Template) {
-        plan.blank.push(t.start..t.end);
-        plan.inactive.push(InactiveRange {
-            lines: t.line..t.end_line + 1,
-            bytes: t.start..t.end,
-            why: Inactive::Template,
-        });
-    }
+    // What is left is the code the grammar reads (in place: no second list).
+    toks.retain(|t| !matches!(t.kind, Kind::Directive(_) | Kind::Dead | Kind::Template | Kind::Asm));
+    statement_macros(source, toks, &mut plan);
     if plan.blank.is_empty() {
         return None;
     }
@@ -555,7 +560,7 @@ fn close_chain(
 /// Words that start a statement or a declaration and are followed by `(` without being a macro
 /// invocation.
 fn is_not_a_macro(w: &[u8]) -> bool {
-    std::str::from_utf8(w).is_ok_and(crate::symbols::is_c_keyword)
+    crate::symbols::is_c_keyword_bytes(w)
         || matches!(
             w,
             b"__attribute__"
@@ -593,11 +598,8 @@ const MAX_INVOCATION_TOKENS: usize = 4096;
 /// (after `;`, `{` or `}`, or another such invocation), a name and a parenthesized argument list
 /// that ends its line, followed on a later line by a name or `}` (not by `{`, `;`, an operator or
 /// a parameter list). `LHASH_OF(X)` before `*f(void)` and `SYSCALL_DEFINE1(x)` before `{` stay.
-fn statement_macros(s: &[u8], toks: &[Tok], plan: &mut Plan) {
-    let live: Vec<&Tok> = toks
-        .iter()
-        .filter(|t| !matches!(t.kind, Kind::Directive(_) | Kind::Dead | Kind::Template | Kind::Asm))
-        .collect();
+/// `live` holds the code's tokens only (no directive, template, assembly or blanked branch).
+fn statement_macros(s: &[u8], live: &[Tok], plan: &mut Plan) {
     let punct = |k: usize, b: u8| live.get(k).is_some_and(|t| t.kind == Kind::Punct && t.byte == b);
     let mut at_start = true;
     let mut k = 0usize;
@@ -631,7 +633,7 @@ fn statement_macros(s: &[u8], toks: &[Tok], plan: &mut Plan) {
             }
             if let Some(close) = close
                 && let Some(last) = live.get(close)
-                && statement_ends_after(s, &live, close, word)
+                && statement_ends_after(s, live, close, word)
             {
                 plan.blank.push(t.start..last.end);
                 plan.text.push((t.start..last.end, t.line));
@@ -647,7 +649,7 @@ fn statement_macros(s: &[u8], toks: &[Tok], plan: &mut Plan) {
 
 /// Whether the invocation whose `)` is `live[close]` is a statement of its own: the `)` ends its
 /// line, and what follows starts something new.
-fn statement_ends_after(s: &[u8], live: &[&Tok], close: usize, name: &[u8]) -> bool {
+fn statement_ends_after(s: &[u8], live: &[Tok], close: usize, name: &[u8]) -> bool {
     let Some(last) = live.get(close) else { return false };
     let Some(next) = live.get(close + 1) else { return true };
     if next.line <= last.end_line {

@@ -507,9 +507,10 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
             while i < b.end && (at(i).is_ascii_alphanumeric() || at(i) == b'_') {
                 i += 1;
             }
-            let word = std::str::from_utf8(s.get(start..i).unwrap_or_default()).unwrap_or_default();
+            // ASCII by construction: compared as bytes.
+            let word = s.get(start..i).unwrap_or_default();
             let counts = match directive {
-                Some(is_condition) => is_condition && word != "defined",
+                Some(is_condition) => is_condition && word != b"defined",
                 None => true,
             };
             if counts && !is_not_a_name(word) {
@@ -645,56 +646,56 @@ fn directive_name(s: &[u8], hash: usize) -> (usize, usize) {
 }
 
 /// Keywords, primitive types and literals that the grammar never reports as names.
-fn is_not_a_name(w: &str) -> bool {
-    crate::symbols::is_c_keyword(w)
+fn is_not_a_name(w: &[u8]) -> bool {
+    crate::symbols::is_c_keyword_bytes(w)
         || matches!(
             w,
-            "__attribute__"
-                | "__attribute"
-                | "asm"
-                | "__asm__"
-                | "__asm"
-                | "__volatile__"
-                | "__typeof__"
-                | "__typeof"
-                | "_Alignof"
-                | "__alignof__"
-                | "alignof"
-                | "_Static_assert"
-                | "register"
-                | "auto"
-                | "restrict"
-                | "__restrict"
-                | "__restrict__"
-                | "_Bool"
-                | "bool"
-                | "true"
-                | "false"
-                | "NULL"
-                | "nullptr"
-                | "size_t"
-                | "ssize_t"
-                | "ptrdiff_t"
-                | "intptr_t"
-                | "uintptr_t"
-                | "int8_t"
-                | "int16_t"
-                | "int32_t"
-                | "int64_t"
-                | "uint8_t"
-                | "uint16_t"
-                | "uint32_t"
-                | "uint64_t"
-                | "char16_t"
-                | "char32_t"
-                | "__inline"
-                | "__inline__"
-                | "__extension__"
-                | "_Noreturn"
-                | "noreturn"
-                | "__thread"
-                | "_Thread_local"
-                | "thread_local"
+            b"__attribute__"
+                | b"__attribute"
+                | b"asm"
+                | b"__asm__"
+                | b"__asm"
+                | b"__volatile__"
+                | b"__typeof__"
+                | b"__typeof"
+                | b"_Alignof"
+                | b"__alignof__"
+                | b"alignof"
+                | b"_Static_assert"
+                | b"register"
+                | b"auto"
+                | b"restrict"
+                | b"__restrict"
+                | b"__restrict__"
+                | b"_Bool"
+                | b"bool"
+                | b"true"
+                | b"false"
+                | b"NULL"
+                | b"nullptr"
+                | b"size_t"
+                | b"ssize_t"
+                | b"ptrdiff_t"
+                | b"intptr_t"
+                | b"uintptr_t"
+                | b"int8_t"
+                | b"int16_t"
+                | b"int32_t"
+                | b"int64_t"
+                | b"uint8_t"
+                | b"uint16_t"
+                | b"uint32_t"
+                | b"uint64_t"
+                | b"char16_t"
+                | b"char32_t"
+                | b"__inline"
+                | b"__inline__"
+                | b"__extension__"
+                | b"_Noreturn"
+                | b"noreturn"
+                | b"__thread"
+                | b"_Thread_local"
+                | b"thread_local"
         )
 }
 

@@ -54,7 +54,15 @@ pub(super) struct CGrammar {
     definition_kinds: Vec<u16>,
     /// Kinds that may be references.
     reference_kinds: Vec<u16>,
+    /// Per node kind id: `DEFINITION` and `REFERENCE` bits (the two lists above as one lookup, which
+    /// the walk does at every node).
+    roles: Vec<u8>,
 }
+
+/// A kind of `CGrammar::definition_kinds`.
+const DEFINITION: u8 = 1;
+/// A kind of `CGrammar::reference_kinds`.
+const REFERENCE: u8 = 2;
 
 pub(super) fn c_grammar(lang: Language) -> Option<&'static CGrammar> {
     static C: std::sync::OnceLock<CGrammar> = std::sync::OnceLock::new();
@@ -113,6 +121,7 @@ impl CGrammar {
             f_path: f("path"),
             definition_kinds: Vec::new(),
             reference_kinds: Vec::new(),
+            roles: Vec::new(),
         };
         g.definition_kinds = [
             g.function_definition,
@@ -138,6 +147,14 @@ impl CGrammar {
             .into_iter()
             .filter(|&k| k != u16::MAX)
             .collect();
+        g.roles = vec![0; l.node_kind_count()];
+        for (list, bit) in [(&g.definition_kinds, DEFINITION), (&g.reference_kinds, REFERENCE)] {
+            for &k in list {
+                if let Some(r) = g.roles.get_mut(k as usize) {
+                    *r |= bit;
+                }
+            }
+        }
         g
     }
 
@@ -216,20 +233,26 @@ impl Extractor<'_> {
         mut refs: Option<&mut Vec<RawRef>>,
     ) {
         let mut cursor = root.walk();
-        // Ancestors of the current node, each with the field it has in its own parent.
+        // Ancestors of the current node, each with the field it has in its own parent; `nodes`
+        // holds the same ancestors alone (what the definitions read), kept beside it.
         let mut parents: Vec<(Node<'_>, u16)> = Vec::new();
         let mut nodes: Vec<Node<'_>> = Vec::new();
         loop {
             let node = cursor.node();
             let kind = node.kind_id();
-            let field = cursor.field_id().map_or(0, |f| f.get());
-            if g.definition_kinds.contains(&kind) {
-                nodes.clear();
-                nodes.extend(parents.iter().map(|(n, _)| *n));
+            let role = g.roles.get(kind as usize).copied().unwrap_or(0);
+            // A node's field serves its own classification and, as an ancestor, its children's:
+            // a leaf that is no reference (punctuation, keywords, literals) needs none.
+            let field = if role & REFERENCE != 0 || node.child_count() > 0 {
+                cursor.field_id().map_or(0, |f| f.get())
+            } else {
+                0
+            };
+            if role & DEFINITION != 0 {
                 self.visit_c_definition(g, node, kind, &nodes, includes);
             }
             if let Some(refs) = refs.as_deref_mut()
-                && g.reference_kinds.contains(&kind)
+                && role & REFERENCE != 0
                 && let Some(ref_kind) = g.classify(kind, field, &parents)
             {
                 let (start, end) = (node.start_byte() as u32, node.end_byte() as u32);
@@ -246,6 +269,7 @@ impl Extractor<'_> {
             }
             if cursor.goto_first_child() {
                 parents.push((node, field));
+                nodes.push(node);
                 continue;
             }
             loop {
@@ -256,6 +280,7 @@ impl Extractor<'_> {
                     return;
                 }
                 parents.pop();
+                nodes.pop();
             }
         }
     }
