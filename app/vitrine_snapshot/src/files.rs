@@ -19,6 +19,7 @@ use crate::cache::Reader;
 
 use crate::cache::{self, RawEntry};
 use crate::error::SnapshotError;
+use crate::health::HealthReport;
 use crate::record::Rows;
 use crate::{EntryKind, FileEntry, Sha256Id};
 
@@ -35,15 +36,19 @@ enum Repr {
     },
     /// The rows of a record read by range (`record`): nothing is read before it is asked for, and a
     /// read can find damage.
-    Paged {
-        rows: Rows,
-        /// Regular files, total bytes and the digest of the indexable paths, as the record's head
-        /// states them.
-        regular: usize,
-        total_bytes: u64,
-        indexable_digest: Sha256Id,
-        decoded: OnceLock<Vec<FileEntry>>,
-    },
+    Paged(Box<Paged>),
+}
+
+struct Paged {
+    rows: Rows,
+    /// Regular files, total bytes and the digest of the indexable paths, as the record's head states
+    /// them.
+    regular: usize,
+    total_bytes: u64,
+    indexable_digest: Sha256Id,
+    decoded: OnceLock<Vec<FileEntry>>,
+    /// The record's health report, decoded when first asked for.
+    health: OnceLock<HealthReport>,
 }
 
 /// Where a row starts, and what [`Files::check_rows`] saw in it (so that a walk over the paths of one
@@ -60,7 +65,7 @@ impl std::fmt::Debug for Files {
         let (form, decoded) = match &self.0 {
             Repr::Decoded(_) => ("decoded", true),
             Repr::Encoded { decoded, .. } => ("encoded", decoded.get().is_some()),
-            Repr::Paged { decoded, .. } => ("paged", decoded.get().is_some()),
+            Repr::Paged(p) => ("paged", p.decoded.get().is_some()),
         };
         f.debug_struct("Files")
             .field("len", &self.len())
@@ -98,13 +103,42 @@ impl Files {
 
     /// The rows of a record read by range, with the counts its head states.
     pub(crate) fn paged(rows: Rows, regular: usize, total_bytes: u64, indexable_digest: Sha256Id) -> Files {
-        Files(Repr::Paged { rows, regular, total_bytes, indexable_digest, decoded: OnceLock::new() })
+        Files(Repr::Paged(Box::new(Paged {
+            rows,
+            regular,
+            total_bytes,
+            indexable_digest,
+            decoded: OnceLock::new(),
+            health: OnceLock::new(),
+        })))
+    }
+
+    /// The health report of a record read by range (`None` for the other forms, whose snapshot holds
+    /// it), decoded on the first call.
+    pub(crate) fn stored_health(&self) -> Option<Result<&HealthReport, SnapshotError>> {
+        let Repr::Paged(p) = &self.0 else { return None };
+        let Paged { rows, health, .. } = &**p;
+        Some((|| {
+            if let Some(h) = health.get() {
+                return Ok(h);
+            }
+            let decoded =
+                crate::stored::get_health(rows.health()?).ok_or_else(|| SnapshotError::StoredRecord {
+                    path: rows.path().to_path_buf(),
+                    detail: "the record is damaged (its health report does not decode)".into(),
+                })?;
+            let _ = health.set(decoded);
+            health.get().ok_or_else(|| SnapshotError::StoredRecord {
+                path: rows.path().to_path_buf(),
+                detail: "the record is damaged".into(),
+            })
+        })())
     }
 
     /// The digest of the indexable paths, as a record's head states it (`None` for the other forms).
     pub(crate) fn indexable_digest(&self) -> Option<Sha256Id> {
         match &self.0 {
-            Repr::Paged { indexable_digest, .. } => Some(*indexable_digest),
+            Repr::Paged(p) => Some(p.indexable_digest),
             _ => None,
         }
     }
@@ -114,7 +148,7 @@ impl Files {
         match &self.0 {
             Repr::Decoded(files) => files.len(),
             Repr::Encoded { rows, .. } => rows.len(),
-            Repr::Paged { rows, .. } => rows.len(),
+            Repr::Paged(p) => p.rows.len(),
         }
     }
 
@@ -124,12 +158,12 @@ impl Files {
         match &self.0 {
             Repr::Decoded(files) => Ok(files),
             Repr::Encoded { bytes, rows, decoded } => Ok(decoded.get_or_init(|| decode(bytes, rows))),
-            Repr::Paged { rows, decoded, .. } => {
-                if let Some(files) = decoded.get() {
+            Repr::Paged(p) => {
+                if let Some(files) = p.decoded.get() {
                     return Ok(files);
                 }
-                let _ = decoded.set(rows.decode_all()?);
-                Ok(decoded.get().map(Vec::as_slice).unwrap_or_default())
+                let _ = p.decoded.set(p.rows.decode_all()?);
+                Ok(p.decoded.get().map(Vec::as_slice).unwrap_or_default())
             }
         }
     }
@@ -153,9 +187,9 @@ impl Files {
             Repr::Encoded { bytes, rows, decoded } => {
                 Files(Repr::Decoded(decoded.into_inner().unwrap_or_else(|| decode(&bytes, &rows))))
             }
-            Repr::Paged { rows, decoded, .. } => Files(Repr::Decoded(match decoded.into_inner() {
+            Repr::Paged(p) => Files(Repr::Decoded(match p.decoded.into_inner() {
                 Some(files) => files,
-                None => rows.decode_all()?,
+                None => p.rows.decode_all()?,
             })),
         })
     }
@@ -168,9 +202,9 @@ impl Files {
                 Some(files) => files.get(i).map(Cow::Borrowed),
                 None => rows.get(i).and_then(|row| raw(bytes, row.at)).map(|row| Cow::Owned(row.to_entry())),
             },
-            Repr::Paged { rows, decoded, .. } => match decoded.get() {
+            Repr::Paged(p) => match p.decoded.get() {
                 Some(files) => files.get(i).map(Cow::Borrowed),
-                None => rows.raw(i)?.map(|row| Cow::Owned(row.to_entry())),
+                None => p.rows.raw(i)?.map(|row| Cow::Owned(row.to_entry())),
             },
         })
     }
@@ -180,7 +214,7 @@ impl Files {
         match &self.0 {
             Repr::Decoded(files) => files.iter().filter(|f| matches!(f.kind, EntryKind::File { .. })).count(),
             Repr::Encoded { rows, .. } => rows.iter().filter(|row| row.regular).count(),
-            Repr::Paged { regular, .. } => *regular,
+            Repr::Paged(p) => p.regular,
         }
     }
 
@@ -191,7 +225,7 @@ impl Files {
             Repr::Encoded { bytes, rows, .. } => {
                 rows.iter().filter_map(|row| raw(bytes, row.at)).map(|row| row.size_bytes).sum()
             }
-            Repr::Paged { total_bytes, .. } => *total_bytes,
+            Repr::Paged(p) => p.total_bytes,
         }
     }
 
@@ -200,7 +234,7 @@ impl Files {
         Ok(match &self.0 {
             Repr::Decoded(files) => files.get(i).map(|f| f.path.as_bytes()),
             Repr::Encoded { bytes, rows, .. } => rows.get(i).and_then(|row| path_at(bytes, row.at)),
-            Repr::Paged { rows, .. } => rows.raw(i)?.map(|row| row.path),
+            Repr::Paged(p) => p.rows.raw(i)?.map(|row| row.path),
         })
     }
 
@@ -211,7 +245,7 @@ impl Files {
             Repr::Encoded { bytes, rows, .. } => {
                 rows.get(i).filter(|row| row.indexable).and_then(|row| path_at(bytes, row.at))
             }
-            Repr::Paged { rows, .. } => rows.raw(i)?.filter(RawEntry::is_indexable).map(|row| row.path),
+            Repr::Paged(p) => p.rows.raw(i)?.filter(RawEntry::is_indexable).map(|row| row.path),
         })
     }
 
@@ -222,7 +256,7 @@ impl Files {
             Repr::Encoded { bytes, rows, .. } => {
                 rows.get(i).and_then(|row| raw(bytes, row.at)).map(|row| row.size_bytes)
             }
-            Repr::Paged { rows, .. } => rows.raw(i)?.map(|row| row.size_bytes),
+            Repr::Paged(p) => p.rows.raw(i)?.map(|row| row.size_bytes),
         })
     }
 
@@ -313,9 +347,10 @@ mod tests {
     /// `entries` as a record of the current format holds them, opened (rows not read yet).
     pub(crate) fn paged(dir: &std::path::Path, entries: &[FileEntry]) -> Files {
         let path = dir.join("record");
-        std::fs::write(&path, crate::record::encode(b"head", entries)).unwrap();
+        std::fs::write(&path, crate::record::encode(b"head", b"health", entries)).unwrap();
         let rec = crate::record::Record::open(std::fs::File::open(&path).unwrap(), &path).unwrap();
         assert_eq!(rec.head().unwrap(), b"head");
+        assert_eq!(rec.health().unwrap(), b"health");
         let (regular, total) = crate::record::totals(entries);
         let digest = crate::indexable_paths_digest(
             entries.iter().filter(|e| e.is_indexable()).map(|e| e.path.display()),

@@ -395,8 +395,20 @@ impl Snapshot {
     }
 
     /// Everything found at ingest that could hide something from a reader.
+    ///
+    /// # Panics
+    /// As [`Snapshot::files`] does, when an imported snapshot's record turns out damaged where its
+    /// health report is (read when first asked for): call [`Snapshot::try_health`] first.
     pub fn health(&self) -> &HealthReport {
-        &self.health
+        match self.try_health() {
+            Ok(h) => h,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`Snapshot::health`], or the damage found in an imported snapshot's record.
+    pub fn try_health(&self) -> Result<&HealthReport, SnapshotError> {
+        self.files.stored_health().unwrap_or(Ok(&self.health))
     }
 
     /// When the snapshot root is a git checkout: its HEAD commit and whether the working tree equals it.

@@ -3,14 +3,16 @@
 //!
 //! Layout (integers little-endian). The file is a fixed preamble, a table of block checksums, then the
 //! **data**, cut into blocks of [`BLOCK`] bytes counted from the data's start:
-//! - preamble ([`PREAMBLE`] bytes): [`MAGIC`], the data's length, the head's length, where the rows start
-//!   and how long they are, where the row-offset table starts, the row count, the CRC-32 of the block
-//!   table, and the CRC-32 of the preamble before it;
+//! - preamble ([`PREAMBLE`] bytes): [`MAGIC`], the data's length, the head's length, where the health
+//!   section starts and how long it is, where the rows start and how long they are, where the
+//!   row-offset table starts, the row count, the CRC-32 of the block table, and the CRC-32 of the
+//!   preamble before it;
 //! - the block table: one CRC-32 per data block (the last may be short);
-//! - data: the **head** (small facts: the analysis fingerprint, format family, imported-from path,
-//!   health report, tree ids, content key, number of regular files, total bytes), then, from the next
-//!   block boundary, the **rows** (as `cache::put_file_entry` writes them, sorted by path), then, from the
-//!   next block boundary, the **row-offset table**: one `u64` per row, where it starts in the data.
+//! - data: the **head** (small facts: the analysis fingerprint, format family, imported-from path, tree
+//!   ids, content key, counts), then, each from the next block boundary, the **health section** (the
+//!   health report: its findings grow with the files, so it is read only when asked for), the **rows**
+//!   (as `cache::put_file_entry` writes them, sorted by path), and the **row-offset table**: one `u64`
+//!   per row, where it starts in the data.
 //!
 //! A row never crosses a block boundary unless it starts on one (a row that does not fit in what is left
 //! of a block starts the next block; one longer than a block starts on a boundary and spans whole
@@ -38,25 +40,30 @@ pub(crate) const MAGIC: &[u8; 16] = b"VITRINE-STORED\x00\x02";
 /// Size of a checksummed block of the data.
 pub(crate) const BLOCK: usize = 4096;
 
-/// Size of the preamble: magic, six `u64` fields, two CRC-32s.
-const PREAMBLE: usize = 16 + 6 * 8 + 4 + 4;
+/// Size of the preamble: magic, eight `u64` fields, two CRC-32s.
+const PREAMBLE: usize = 16 + 8 * 8 + 4 + 4;
 
 /// Where the parts of the data are (offsets into the data).
 #[derive(Debug, Clone, Copy)]
 struct Layout {
     data_len: u64,
     head_len: u64,
+    health_at: u64,
+    health_len: u64,
     rows_at: u64,
     rows_len: u64,
     offsets_at: u64,
     rows: u64,
 }
 
-/// Encodes a record: `head` (the caller's encoding of the small facts) and the rows of `files`, which
-/// must be sorted by path.
-pub(crate) fn encode(head: &[u8], files: &[FileEntry]) -> Vec<u8> {
-    let mut data = Vec::with_capacity(head.len() + files.len() * 200 + 2 * BLOCK);
+/// Encodes a record: `head` (the caller's encoding of the small facts), `health` (its encoding of the
+/// health report) and the rows of `files`, which must be sorted by path.
+pub(crate) fn encode(head: &[u8], health: &[u8], files: &[FileEntry]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(head.len() + health.len() + files.len() * 200 + 3 * BLOCK);
     data.extend_from_slice(head);
+    pad(&mut data);
+    let health_at = data.len();
+    data.extend_from_slice(health);
     pad(&mut data);
     let rows_at = data.len();
     let mut offsets = Vec::with_capacity(files.len() * 8);
@@ -78,6 +85,8 @@ pub(crate) fn encode(head: &[u8], files: &[FileEntry]) -> Vec<u8> {
     let layout = Layout {
         data_len: data.len() as u64,
         head_len: head.len() as u64,
+        health_at: health_at as u64,
+        health_len: health.len() as u64,
         rows_at: rows_at as u64,
         rows_len: rows_len as u64,
         offsets_at: offsets_at as u64,
@@ -89,9 +98,16 @@ pub(crate) fn encode(head: &[u8], files: &[FileEntry]) -> Vec<u8> {
     }
     let mut out = Vec::with_capacity(PREAMBLE + table.len() + data.len());
     out.extend_from_slice(MAGIC);
-    for v in
-        [layout.data_len, layout.head_len, layout.rows_at, layout.rows_len, layout.offsets_at, layout.rows]
-    {
+    for v in [
+        layout.data_len,
+        layout.head_len,
+        layout.health_at,
+        layout.health_len,
+        layout.rows_at,
+        layout.rows_len,
+        layout.offsets_at,
+        layout.rows,
+    ] {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&crc32fast::hash(&table).to_le_bytes());
@@ -164,6 +180,8 @@ impl Record {
         let layout = Layout {
             data_len: field()?,
             head_len: field()?,
+            health_at: field()?,
+            health_len: field()?,
             rows_at: field()?,
             rows_len: field()?,
             offsets_at: field()?,
@@ -174,7 +192,10 @@ impl Record {
         let blocks = layout.data_len.div_ceil(block);
         let rows_end = layout.rows_at.checked_add(layout.rows_len);
         let offsets_end = layout.rows.checked_mul(8).and_then(|n| n.checked_add(layout.offsets_at));
-        let consistent = layout.head_len <= layout.rows_at
+        let health_end = layout.health_at.checked_add(layout.health_len);
+        let consistent = layout.head_len <= layout.health_at
+            && layout.health_at.is_multiple_of(block)
+            && health_end.is_some_and(|e| e <= layout.rows_at)
             && layout.rows_at.is_multiple_of(block)
             && layout.offsets_at.is_multiple_of(block)
             && rows_end.is_some_and(|e| e <= layout.offsets_at)
@@ -256,6 +277,11 @@ impl Record {
         self.range(0, self.layout.head_len)
     }
 
+    /// The health section, as the caller encoded it.
+    pub(crate) fn health(&self) -> Result<&[u8], SnapshotError> {
+        self.range(self.layout.health_at, self.layout.health_at + self.layout.health_len)
+    }
+
     /// The rows, for [`Rows`].
     pub(crate) fn into_rows(self) -> Rows {
         Rows { record: self }
@@ -296,6 +322,16 @@ impl Rows {
         cache::parse_file_entry(&mut Reader::new(bytes))
             .map(Some)
             .ok_or_else(|| self.record.damaged(format!("row {i} does not parse")))
+    }
+
+    /// The health section of the record.
+    pub(crate) fn health(&self) -> Result<&[u8], SnapshotError> {
+        self.record.health()
+    }
+
+    /// The record's path.
+    pub(crate) fn path(&self) -> &Path {
+        self.record.path()
     }
 
     /// Every row, decoded.

@@ -18,8 +18,9 @@
 //!
 //! **What an open checks, and against whom.** The record is read by range (`record`, format 2): an
 //! open reads and checks the preamble, the table of block CRCs and the head (the analysis fingerprint,
-//! the id the record states, the health report, the tree ids, the counts): what grows with the
-//! number of files is only the block table, 4 bytes per 4 KiB of record; a row is read when asked for, its blocks checked against their CRCs first,
+//! the id the record states, the tree ids, the counts): what grows with the number of files is only
+//! the block table, 4 bytes per 4 KiB of record. A row, and the health report (its findings grow with
+//! the files: 7.8 MB at Linux 4x), are read when asked for, their blocks checked against their CRCs first,
 //! and damage found then is an error of that read naming the record (`SnapshotError::StoredRecord`),
 //! never a file silently missing. The manifest is not hashed again on every open: the import proved
 //! that it hashes to the key, and re-proving it cost every query a SHA-256 pass over all manifest rows
@@ -112,7 +113,7 @@ pub(crate) fn import(
         })?;
         batch.finish()?;
     }
-    let bytes = encode(snap, config);
+    let bytes = encode(snap, config)?;
     if let Some(dir) = record.parent() {
         std::fs::create_dir_all(dir).map_err(|e| SnapshotError::io("create directory", dir, e))?;
     }
@@ -168,20 +169,22 @@ fn imported_from(snap: &Snapshot) -> PathBuf {
 }
 
 /// The record of `snap` in the current format (`record`): its head holds the fingerprint, the format
-/// family, the path it was imported from and [`put_facts`]; its rows the manifest.
-fn encode(snap: &Snapshot, config: &IngestConfig) -> Vec<u8> {
-    let mut head = Vec::with_capacity(1 << 16);
+/// family, the path it was imported from and [`put_facts`]; its health section [`put_health`]; its
+/// rows the manifest.
+fn encode(snap: &Snapshot, config: &IngestConfig) -> Result<Vec<u8>, SnapshotError> {
+    let mut head = Vec::with_capacity(1 << 12);
     head.extend_from_slice(&cache::fingerprint(config));
     cache::put_bytes(&mut head, ingest::format_family(&snap.origin).as_bytes());
     cache::put_bytes(&mut head, imported_from(snap).as_os_str().as_bytes());
-    put_facts(&mut head, snap);
-    record::encode(&head, snap.files.all())
+    let files = snap.files.try_all()?;
+    put_facts(&mut head, snap, files);
+    let mut health = Vec::with_capacity(1 << 16);
+    put_health(&mut health, snap.try_health()?);
+    Ok(record::encode(&head, &health, files))
 }
 
-/// The small facts of the head: the health report, the tree ids, the content key, the number of
-/// regular files, the total bytes and the digest of the indexable paths.
-fn put_facts(buf: &mut Vec<u8>, snap: &Snapshot) {
-    let h = &snap.health;
+/// The health report, as the health section holds it.
+fn put_health(buf: &mut Vec<u8>, h: &HealthReport) {
     buf.extend_from_slice(&h.files.to_le_bytes());
     for map in [&h.classes, &h.counts] {
         buf.extend_from_slice(&(map.len() as u64).to_le_bytes());
@@ -194,23 +197,27 @@ fn put_facts(buf: &mut Vec<u8>, snap: &Snapshot) {
     for f in &h.findings {
         cache::put_finding(buf, f);
     }
+}
+
+/// The small facts of the head: the tree ids, the content key, the number of regular files, the total
+/// bytes and the digest of the indexable paths.
+fn put_facts(buf: &mut Vec<u8>, snap: &Snapshot, files: &[FileEntry]) {
     let ids = &snap.ids;
     for s in
         [&ids.tree_sha256.to_string(), &ids.tree_sha1.to_string(), &ids.swhid, &snap.content_key.to_string()]
     {
         cache::put_bytes(buf, s.as_bytes());
     }
-    let (regular, total) = record::totals(snap.files.all());
+    let (regular, total) = record::totals(files);
     for n in [ids.files, ids.bytes, ids.files_in_tree, regular, total] {
         buf.extend_from_slice(&n.to_le_bytes());
     }
-    let indexable = snap.files.all().iter().filter(|f| f.is_indexable()).map(|f| f.path.display());
+    let indexable = files.iter().filter(|f| f.is_indexable()).map(|f| f.path.display());
     buf.extend_from_slice(crate::indexable_paths_digest(indexable).as_bytes());
 }
 
 /// What [`put_facts`] wrote.
 struct Facts {
-    health: HealthReport,
     ids: TreeIds,
     content_key: Sha256Id,
     regular: u64,
@@ -218,8 +225,11 @@ struct Facts {
     indexable_digest: Sha256Id,
 }
 
-fn get_facts(r: &mut Reader<'_>) -> Option<Facts> {
-    let hfiles = r.u64()?;
+/// What [`put_health`] wrote (all of `bytes`).
+pub(crate) fn get_health(bytes: &[u8]) -> Option<HealthReport> {
+    let mut r = Reader::new(bytes);
+    let r = &mut r;
+    let files = r.u64()?;
     let mut maps: [BTreeMap<String, u64>; 2] = Default::default();
     for map in &mut maps {
         for _ in 0..r.u64()? {
@@ -231,6 +241,11 @@ fn get_facts(r: &mut Reader<'_>) -> Option<Facts> {
     for _ in 0..r.u64()? {
         findings.push(cache::get_finding(r)?);
     }
+    let [classes, counts] = maps;
+    r.at_end().then_some(HealthReport { files, classes, counts, findings })
+}
+
+fn get_facts(r: &mut Reader<'_>) -> Option<Facts> {
     let mut text = || String::from_utf8(r.bytes()?.to_vec()).ok();
     let (tree_sha256, tree_sha1, swhid, content_key) = (text()?, text()?, text()?, text()?);
     let ids = TreeIds {
@@ -243,16 +258,7 @@ fn get_facts(r: &mut Reader<'_>) -> Option<Facts> {
     };
     let (regular, total_bytes) = (r.u64()?, r.u64()?);
     let indexable_digest = Sha256Id::from_bytes(r.array::<32>()?);
-    let [classes, counts] = maps;
-    let health = HealthReport { files: hfiles, classes, counts, findings };
-    Some(Facts {
-        health,
-        ids,
-        content_key: content_key.parse().ok()?,
-        regular,
-        total_bytes,
-        indexable_digest,
-    })
+    Some(Facts { ids, content_key: content_key.parse().ok()?, regular, total_bytes, indexable_digest })
 }
 
 /// Opens the snapshot whose record is `record`, reading its files from `store`. `content_key` is the id
@@ -278,7 +284,9 @@ pub(crate) fn open(
     drop(file);
     let snap = open_whole(record, content_key, store, config)?;
     // The upgrade is an optimisation: a data directory that cannot be written still opens.
-    let _ = vitrine_base::fs::write_atomic(record, &encode(&snap, config));
+    if let Ok(bytes) = encode(&snap, config) {
+        let _ = vitrine_base::fs::write_atomic(record, &bytes);
+    }
     Ok(snap)
 }
 
@@ -318,7 +326,8 @@ fn open_paged(
         source: Source::Blobs(store),
         files,
         ids: facts.ids,
-        health: facts.health,
+        // Read from the record's health section when asked for (`Snapshot::health`).
+        health: HealthReport::default(),
         git,
         cached_files: 0,
         content_key: facts.content_key,
@@ -590,6 +599,7 @@ mod tests {
         }
         check(s.indexable_paths().collect::<Result<Vec<_>, _>>().map(|_| ()));
         check(s.try_files().map(|_| ()));
+        check(s.try_health().map(|_| ()));
         assert!(errors > 0, "{what}: opened and read without an error");
     }
 
