@@ -202,6 +202,10 @@ fn open_index_of(
     let symbols_dir = snap_dir.join("symbols");
     let symbols = match SymbolIndex::open_for(&symbols_dir, &snap) {
         Ok(s) => Some(s),
+        // The snapshot's record is damaged: the command fails, whatever the symbol index's state.
+        Err(e @ vitrine_syntax::SyntaxError::Snapshot(_)) => {
+            return Err(e).context("cannot bind the symbol index to the snapshot");
+        }
         Err(e) if symbols == Symbols::Required => {
             if symbols_dir.exists() {
                 writeln!(ctx.err, "vitrine: the symbol index could not be used ({e}); rebuilding it")?;

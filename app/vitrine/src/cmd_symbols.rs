@@ -137,7 +137,7 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let snap = ctx.open_snapshot_cached(&a.path, true)?;
     let rel = relative_path(&a.path, &a.file);
     let entry =
-        snap.file_entry(rel.as_bytes()).with_context(|| format!("{rel}: no such file in the snapshot"))?;
+        snap.file_entry(rel.as_bytes())?.with_context(|| format!("{rel}: no such file in the snapshot"))?;
     let bytes = snap.read(&entry).with_context(|| format!("cannot read {rel}"))?;
     let lang =
         language_for_path(&rel, &bytes).with_context(|| format!("{rel}: no grammar for this file type"))?;
@@ -228,7 +228,7 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
             let (file, at) = parse_from(from)?;
             let file = relative_path(&a.path, &file);
             let entry = snap
-                .file_entry(file.as_bytes())
+                .file_entry(file.as_bytes())?
                 .with_context(|| format!("{file}: no such file in the snapshot"))?;
             let source = snap.read(&entry).with_context(|| format!("cannot read {file}"))?;
             vitrine_syntax::definition(index, &file, &source, at)?
@@ -319,12 +319,24 @@ struct RefJson<'a> {
 
 fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let (snap, index) = open_index(&a.path, ctx)?;
+    // A damaged record of an imported snapshot fails the command (after the lookup, which reads
+    // through this closure); a file that cannot be read is left out, as before.
+    let damage = std::sync::OnceLock::new();
     let read = |path: &str| -> Option<Vec<u8>> {
-        let entry = snap.file_entry(path.as_bytes())?;
+        let entry = match snap.file_entry(path.as_bytes()) {
+            Ok(entry) => entry?,
+            Err(e) => {
+                let _ = damage.set(e);
+                return None;
+            }
+        };
         snap.read_unverified(&entry).ok()
     };
     let (_, name) = split_qualified(&a.name);
     let hits = index.references(&name, read)?;
+    if let Some(e) = damage.into_inner() {
+        return Err(e.into());
+    }
     for h in &hits {
         let enclosing = h.enclosing.as_deref().unwrap_or("");
         if a.json {

@@ -127,7 +127,7 @@ pub enum SnapshotError {
         /// The record file.
         path: PathBuf,
         /// What is wrong with it.
-        detail: &'static str,
+        detail: String,
     },
 }
 

@@ -1,14 +1,16 @@
-//! A snapshot's manifest rows: decoded, or still encoded as the store's record or the reopen table holds
-//! them and decoded one row at a time.
+//! A snapshot's manifest rows: decoded, still encoded as the reopen table (or a record of format 1)
+//! holds them, or read by range from an imported snapshot's record; decoded one row at a time.
 //!
 //! A command on an already opened snapshot usually looks at a few files: `search --count` at the files
 //! its index names, `def` at the files that define a name. Decoding every row of a Linux record (78k
 //! rows, 13 MB) into [`FileEntry`] values cost more than the query itself, almost all of it page faults
-//! on freshly allocated memory. So a snapshot opened from a record keeps the record's bytes, checks every
-//! row when it opens (each row parses: nothing is deferred that could fail later) and remembers where
-//! each row starts; [`Files::get`] decodes one row and [`Files::all`] decodes them all once, on the first
-//! call. The bytes were checked against their CRC when read and are never written again: a row read
-//! later is the row checked at the open.
+//! on freshly allocated memory. So a snapshot opened from a reopen table keeps the table's bytes,
+//! checks every row when it opens (each row parses: nothing is deferred that could fail later) and
+//! remembers where each starts; one opened from a record of the current format (`record`) reads
+//! nothing of its rows at the open, and a row when it is asked for (its blocks checked then, so a
+//! damaged block is the error of the read that touches it: the accessors return `Result`).
+//! [`Files::get`] decodes one row and [`Files::all`] decodes them all once, on the first call. Bytes
+//! checked once are never written again: a row read later is the row checked.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -16,7 +18,10 @@ use std::sync::OnceLock;
 use crate::cache::Reader;
 
 use crate::cache::{self, RawEntry};
-use crate::{EntryKind, FileEntry};
+use crate::error::SnapshotError;
+use crate::health::HealthReport;
+use crate::record::Rows;
+use crate::{EntryKind, FileEntry, Sha256Id};
 
 /// The rows of a manifest, sorted by path bytes.
 pub(crate) struct Files(Repr);
@@ -29,6 +34,21 @@ enum Repr {
         rows: Vec<Row>,
         decoded: OnceLock<Vec<FileEntry>>,
     },
+    /// The rows of a record read by range (`record`): nothing is read before it is asked for, and a
+    /// read can find damage.
+    Paged(Box<Paged>),
+}
+
+struct Paged {
+    rows: Rows,
+    /// Regular files, total bytes and the digest of the indexable paths, as the record's head states
+    /// them.
+    regular: usize,
+    total_bytes: u64,
+    indexable_digest: Sha256Id,
+    decoded: OnceLock<Vec<FileEntry>>,
+    /// The record's health report, decoded when first asked for.
+    health: OnceLock<HealthReport>,
 }
 
 /// Where a row starts, and what [`Files::check_rows`] saw in it (so that a walk over the paths of one
@@ -45,6 +65,7 @@ impl std::fmt::Debug for Files {
         let (form, decoded) = match &self.0 {
             Repr::Decoded(_) => ("decoded", true),
             Repr::Encoded { decoded, .. } => ("encoded", decoded.get().is_some()),
+            Repr::Paged(p) => ("paged", p.decoded.get().is_some()),
         };
         f.debug_struct("Files")
             .field("len", &self.len())
@@ -80,41 +101,112 @@ impl Files {
         Files(Repr::Encoded { bytes, rows, decoded: OnceLock::new() })
     }
 
+    /// The rows of a record read by range, with the counts its head states.
+    pub(crate) fn paged(rows: Rows, regular: usize, total_bytes: u64, indexable_digest: Sha256Id) -> Files {
+        Files(Repr::Paged(Box::new(Paged {
+            rows,
+            regular,
+            total_bytes,
+            indexable_digest,
+            decoded: OnceLock::new(),
+            health: OnceLock::new(),
+        })))
+    }
+
+    /// The health report of a record read by range (`None` for the other forms, whose snapshot holds
+    /// it), decoded on the first call.
+    pub(crate) fn stored_health(&self) -> Option<Result<&HealthReport, SnapshotError>> {
+        let Repr::Paged(p) = &self.0 else { return None };
+        let Paged { rows, health, .. } = &**p;
+        Some((|| {
+            if let Some(h) = health.get() {
+                return Ok(h);
+            }
+            let decoded =
+                crate::stored::get_health(rows.health()?).ok_or_else(|| SnapshotError::StoredRecord {
+                    path: rows.path().to_path_buf(),
+                    detail: "the record is damaged (its health report does not decode)".into(),
+                })?;
+            let _ = health.set(decoded);
+            health.get().ok_or_else(|| SnapshotError::StoredRecord {
+                path: rows.path().to_path_buf(),
+                detail: "the record is damaged".into(),
+            })
+        })())
+    }
+
+    /// The digest of the indexable paths, as a record's head states it (`None` for the other forms).
+    pub(crate) fn indexable_digest(&self) -> Option<Sha256Id> {
+        match &self.0 {
+            Repr::Paged(p) => Some(p.indexable_digest),
+            _ => None,
+        }
+    }
+
     /// Number of rows.
     pub(crate) fn len(&self) -> usize {
         match &self.0 {
             Repr::Decoded(files) => files.len(),
             Repr::Encoded { rows, .. } => rows.len(),
+            Repr::Paged(p) => p.rows.len(),
         }
     }
 
-    /// Every row, decoded (on the first call, for an encoded table).
-    pub(crate) fn all(&self) -> &[FileEntry] {
+    /// Every row, decoded (on the first call, for an encoded or paged table); for a paged table, the
+    /// first damage found in the record.
+    pub(crate) fn try_all(&self) -> Result<&[FileEntry], SnapshotError> {
         match &self.0 {
-            Repr::Decoded(files) => files,
-            Repr::Encoded { bytes, rows, decoded } => decoded.get_or_init(|| decode(bytes, rows)),
-        }
-    }
-
-    /// The table decoded, without the bytes it was read from.
-    pub(crate) fn into_decoded(self) -> Files {
-        match self.0 {
-            Repr::Decoded(files) => Files(Repr::Decoded(files)),
-            Repr::Encoded { bytes, rows, decoded } => {
-                Files(Repr::Decoded(decoded.into_inner().unwrap_or_else(|| decode(&bytes, &rows))))
+            Repr::Decoded(files) => Ok(files),
+            Repr::Encoded { bytes, rows, decoded } => Ok(decoded.get_or_init(|| decode(bytes, rows))),
+            Repr::Paged(p) => {
+                if let Some(files) = p.decoded.get() {
+                    return Ok(files);
+                }
+                let _ = p.decoded.set(p.rows.decode_all()?);
+                Ok(p.decoded.get().map(Vec::as_slice).unwrap_or_default())
             }
         }
     }
 
+    /// Every row, decoded (on the first call, for an encoded or paged table).
+    ///
+    /// # Panics
+    /// When a paged table's record turns out damaged: callers that can meet one (commands on an imported
+    /// snapshot) call [`Files::try_all`] first, which keeps the rows for this call.
+    pub(crate) fn all(&self) -> &[FileEntry] {
+        match self.try_all() {
+            Ok(files) => files,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The table decoded, without the bytes it was read from.
+    pub(crate) fn into_decoded(self) -> Result<Files, SnapshotError> {
+        Ok(match self.0 {
+            Repr::Decoded(files) => Files(Repr::Decoded(files)),
+            Repr::Encoded { bytes, rows, decoded } => {
+                Files(Repr::Decoded(decoded.into_inner().unwrap_or_else(|| decode(&bytes, &rows))))
+            }
+            Repr::Paged(p) => Files(Repr::Decoded(match p.decoded.into_inner() {
+                Some(files) => files,
+                None => p.rows.decode_all()?,
+            })),
+        })
+    }
+
     /// Row `i`, borrowed when the table is decoded, else decoded alone.
-    pub(crate) fn get(&self, i: usize) -> Option<Cow<'_, FileEntry>> {
-        match &self.0 {
+    pub(crate) fn get(&self, i: usize) -> Result<Option<Cow<'_, FileEntry>>, SnapshotError> {
+        Ok(match &self.0 {
             Repr::Decoded(files) => files.get(i).map(Cow::Borrowed),
             Repr::Encoded { bytes, rows, decoded } => match decoded.get() {
                 Some(files) => files.get(i).map(Cow::Borrowed),
-                None => raw(bytes, rows.get(i)?.at).map(|row| Cow::Owned(row.to_entry())),
+                None => rows.get(i).and_then(|row| raw(bytes, row.at)).map(|row| Cow::Owned(row.to_entry())),
             },
-        }
+            Repr::Paged(p) => match p.decoded.get() {
+                Some(files) => files.get(i).map(Cow::Borrowed),
+                None => p.rows.raw(i)?.map(|row| Cow::Owned(row.to_entry())),
+            },
+        })
     }
 
     /// Number of regular files (rows that are not symlinks).
@@ -122,54 +214,71 @@ impl Files {
         match &self.0 {
             Repr::Decoded(files) => files.iter().filter(|f| matches!(f.kind, EntryKind::File { .. })).count(),
             Repr::Encoded { rows, .. } => rows.iter().filter(|row| row.regular).count(),
+            Repr::Paged(p) => p.regular,
+        }
+    }
+
+    /// Total size in bytes of all rows' content.
+    pub(crate) fn total_bytes(&self) -> u64 {
+        match &self.0 {
+            Repr::Decoded(files) => files.iter().map(|f| f.size_bytes).sum(),
+            Repr::Encoded { bytes, rows, .. } => {
+                rows.iter().filter_map(|row| raw(bytes, row.at)).map(|row| row.size_bytes).sum()
+            }
+            Repr::Paged(p) => p.total_bytes,
         }
     }
 
     /// The path bytes of row `i`, without decoding the row.
-    pub(crate) fn path(&self, i: usize) -> Option<&[u8]> {
-        match &self.0 {
+    pub(crate) fn path(&self, i: usize) -> Result<Option<&[u8]>, SnapshotError> {
+        Ok(match &self.0 {
             Repr::Decoded(files) => files.get(i).map(|f| f.path.as_bytes()),
-            Repr::Encoded { bytes, rows, .. } => path_at(bytes, rows.get(i)?.at),
-        }
+            Repr::Encoded { bytes, rows, .. } => rows.get(i).and_then(|row| path_at(bytes, row.at)),
+            Repr::Paged(p) => p.rows.raw(i)?.map(|row| row.path),
+        })
     }
 
     /// The path of row `i` if the row is one that [`FileEntry::is_indexable`] accepts.
-    pub(crate) fn indexable_path(&self, i: usize) -> Option<&[u8]> {
-        match &self.0 {
+    pub(crate) fn indexable_path(&self, i: usize) -> Result<Option<&[u8]>, SnapshotError> {
+        Ok(match &self.0 {
             Repr::Decoded(files) => files.get(i).filter(|f| f.is_indexable()).map(|f| f.path.as_bytes()),
             Repr::Encoded { bytes, rows, .. } => {
                 rows.get(i).filter(|row| row.indexable).and_then(|row| path_at(bytes, row.at))
             }
-        }
+            Repr::Paged(p) => p.rows.raw(i)?.filter(RawEntry::is_indexable).map(|row| row.path),
+        })
     }
 
     /// The size of row `i`'s content.
-    pub(crate) fn size_bytes(&self, i: usize) -> Option<u64> {
-        match &self.0 {
+    pub(crate) fn size_bytes(&self, i: usize) -> Result<Option<u64>, SnapshotError> {
+        Ok(match &self.0 {
             Repr::Decoded(files) => files.get(i).map(|f| f.size_bytes),
-            Repr::Encoded { bytes, rows, .. } => raw(bytes, rows.get(i)?.at).map(|row| row.size_bytes),
-        }
+            Repr::Encoded { bytes, rows, .. } => {
+                rows.get(i).and_then(|row| raw(bytes, row.at)).map(|row| row.size_bytes)
+            }
+            Repr::Paged(p) => p.rows.raw(i)?.map(|row| row.size_bytes),
+        })
     }
 
     /// The first row whose path is not below `pred` (the rows are sorted by path; `pred` must hold for a
     /// prefix of them).
-    pub(crate) fn partition_point(&self, pred: impl Fn(&[u8]) -> bool) -> usize {
+    pub(crate) fn partition_point(&self, pred: impl Fn(&[u8]) -> bool) -> Result<usize, SnapshotError> {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if self.path(mid).is_some_and(&pred) {
+            if self.path(mid)?.is_some_and(&pred) {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        lo
+        Ok(lo)
     }
 
     /// The row whose path is `path`.
-    pub(crate) fn find(&self, path: &[u8]) -> Option<usize> {
-        let at = self.partition_point(|p| p < path);
-        (self.path(at)? == path).then_some(at)
+    pub(crate) fn find(&self, path: &[u8]) -> Result<Option<usize>, SnapshotError> {
+        let at = self.partition_point(|p| p < path)?;
+        Ok((self.path(at)? == Some(path)).then_some(at))
     }
 }
 
@@ -235,6 +344,20 @@ mod tests {
         (bytes, rows)
     }
 
+    /// `entries` as a record of the current format holds them, opened (rows not read yet).
+    pub(crate) fn paged(dir: &std::path::Path, entries: &[FileEntry]) -> Files {
+        let path = dir.join("record");
+        std::fs::write(&path, crate::record::encode(b"head", b"health", entries)).unwrap();
+        let rec = crate::record::Record::open(std::fs::File::open(&path).unwrap(), &path).unwrap();
+        assert_eq!(rec.head().unwrap(), b"head");
+        assert_eq!(rec.health().unwrap(), b"health");
+        let (regular, total) = crate::record::totals(entries);
+        let digest = crate::indexable_paths_digest(
+            entries.iter().filter(|e| e.is_indexable()).map(|e| e.path.display()),
+        );
+        Files::paged(rec.into_rows(), regular as usize, total, digest)
+    }
+
     fn sample() -> Vec<FileEntry> {
         ["", "a", "a/b", "a/b.c", "a0", "b/\u{43f}", "z"]
             .iter()
@@ -250,37 +373,44 @@ mod tests {
         let (bytes, rows) = encode(&entries);
         let encoded = Files::encoded(bytes.into_boxed_slice(), rows);
         let decoded = Files::from(entries.clone());
-        for files in [&encoded, &decoded] {
+        let dir = tempfile::tempdir().unwrap();
+        let paged = paged(dir.path(), &entries);
+        for files in [&encoded, &decoded, &paged] {
             assert_eq!(files.len(), entries.len());
             for (i, e) in entries.iter().enumerate() {
-                assert_eq!(shown(files.get(i).as_deref()), shown(Some(e)));
-                assert_eq!(files.path(i), Some(e.path.as_bytes()));
-                assert_eq!(files.size_bytes(i), Some(e.size_bytes));
-                assert_eq!(files.find(e.path.as_bytes()), Some(i));
+                assert_eq!(shown(files.get(i).unwrap().as_deref()), shown(Some(e)));
+                assert_eq!(files.path(i).unwrap(), Some(e.path.as_bytes()));
+                assert_eq!(files.size_bytes(i).unwrap(), Some(e.size_bytes));
+                assert_eq!(files.find(e.path.as_bytes()).unwrap(), Some(i));
             }
             for absent in [&b""[..], b"a/", b"a/b/c", b"b", b"zz", b"\xff"] {
-                assert_eq!(files.find(absent), None, "{absent:?}");
+                assert_eq!(files.find(absent).unwrap(), None, "{absent:?}");
             }
-            assert_eq!(files.partition_point(|p| p < &b"a/"[..]), 1);
-            assert!(files.get(entries.len()).is_none() && files.path(entries.len()).is_none());
+            assert_eq!(files.partition_point(|p| p < &b"a/"[..]).unwrap(), 1);
+            assert!(
+                files.get(entries.len()).unwrap().is_none() && files.path(entries.len()).unwrap().is_none()
+            );
             let regular = entries.iter().filter(|e| matches!(e.kind, EntryKind::File { .. })).count();
             assert_eq!(files.regular_files(), regular);
             let indexable: Vec<_> =
                 entries.iter().filter(|e| e.is_indexable()).map(|e| e.path.as_bytes()).collect();
             assert_eq!(
-                (0..files.len()).filter_map(|i| files.indexable_path(i)).collect::<Vec<_>>(),
+                (0..files.len()).filter_map(|i| files.indexable_path(i).unwrap()).collect::<Vec<_>>(),
                 indexable
             );
             assert!(!indexable.is_empty() && indexable.len() < regular);
             assert!(regular > 0 && regular < entries.len());
         }
+        assert_eq!(paged.total_bytes(), decoded.total_bytes());
+        assert_eq!(encoded.total_bytes(), decoded.total_bytes());
+        assert_eq!(format!("{:?}", paged.try_all().unwrap()), format!("{entries:?}"));
         // Decoding the whole table once leaves the answers as they were, now borrowed.
         assert_eq!(format!("{:?}", encoded.all()), format!("{entries:?}"));
-        assert!(matches!(encoded.get(0), Some(Cow::Borrowed(_))));
-        assert_eq!(shown(encoded.get(3).as_deref()), shown(Some(&entries[3])));
+        assert!(matches!(encoded.get(0).unwrap(), Some(Cow::Borrowed(_))));
+        assert_eq!(shown(encoded.get(3).unwrap().as_deref()), shown(Some(&entries[3])));
         let (bytes, rows) = encode(&entries);
         for files in [encoded, Files::encoded(bytes.into_boxed_slice(), rows)] {
-            let decoded = files.into_decoded();
+            let decoded = files.into_decoded().unwrap();
             assert!(matches!(decoded.0, Repr::Decoded(_)));
             assert_eq!(format!("{:?}", decoded.all()), format!("{entries:?}"));
         }

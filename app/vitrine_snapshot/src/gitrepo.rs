@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::blobs::BlobStore;
+use crate::error::SnapshotError;
 use crate::files::Files;
 use crate::gitid::TreeIds;
 use crate::health::{Finding, FindingKind};
@@ -101,19 +102,45 @@ impl GitFiles for DirFiles<'_> {
 /// `.git` of an archive snapshot: its files are the manifest's regular files (sorted by path, as a
 /// [`crate::Snapshot`] holds them), their bytes the blobs of the store named by their SHA-256. Symlinks
 /// are not files, and are never followed.
+///
+/// The rows of an imported snapshot are read from its record when asked for, and a read can find the
+/// record damaged: the first such error is kept in `damage` (the lookup that met it answers "absent"),
+/// and the caller must check it after the inspection, which is then not to be used.
 #[derive(Debug, Clone, Copy)]
 pub struct ArchiveFiles<'a> {
     files: &'a Files,
     store: &'a BlobStore,
+    damage: Option<&'a std::cell::OnceCell<SnapshotError>>,
 }
 
 impl<'a> ArchiveFiles<'a> {
+    /// The files of a decoded manifest (nothing to read, nothing can be damaged).
     pub(crate) fn new(files: &'a Files, store: &'a BlobStore) -> ArchiveFiles<'a> {
-        ArchiveFiles { files, store }
+        ArchiveFiles { files, store, damage: None }
+    }
+
+    /// The files of a manifest whose rows are read when asked for, keeping the first damage in `damage`.
+    pub(crate) fn reading(
+        files: &'a Files,
+        store: &'a BlobStore,
+        damage: &'a std::cell::OnceCell<SnapshotError>,
+    ) -> ArchiveFiles<'a> {
+        ArchiveFiles { files, store, damage: Some(damage) }
+    }
+
+    /// `read`'s answer, or `None` after keeping its error.
+    fn checked<T>(&self, read: Result<Option<T>, SnapshotError>) -> Option<T> {
+        read.unwrap_or_else(|e| {
+            if let Some(damage) = self.damage {
+                let _ = damage.set(e);
+            }
+            None
+        })
     }
 
     fn entry(&self, rel: &[u8]) -> Option<Cow<'a, FileEntry>> {
-        self.files.get(self.files.find(rel)?)
+        let i = self.checked(self.files.find(rel))?;
+        self.checked(self.files.get(i))
     }
 
     /// The entries below the directory `rel` (their paths start with `rel/`).
@@ -121,9 +148,10 @@ impl<'a> ArchiveFiles<'a> {
         let mut prefix = rel.to_vec();
         prefix.push(b'/');
         let files = self.files;
-        let start = files.partition_point(|p| p < prefix.as_slice());
-        (start..files.len()).map_while(move |i| {
-            files.path(i)?.strip_prefix(prefix.as_slice()).filter(|rest| !rest.is_empty())
+        let start = self.checked(files.partition_point(|p| p < prefix.as_slice()).map(Some));
+        let this = *self;
+        (start.unwrap_or(files.len())..files.len()).map_while(move |i| {
+            this.checked(files.path(i))?.strip_prefix(prefix.as_slice()).filter(|rest| !rest.is_empty())
         })
     }
 }

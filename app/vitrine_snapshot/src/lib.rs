@@ -29,6 +29,7 @@ pub mod lines;
 pub mod manifest;
 mod path;
 pub mod progress;
+mod record;
 mod reopen;
 pub mod store;
 mod stored;
@@ -110,6 +111,22 @@ pub struct FileEntry {
 }
 
 /// [`FileEntry::is_indexable`] from a row's kind and class.
+/// The digest of a list of indexed files' paths, in order, as indexes name them
+/// ([`RelPath::display`]): SHA-256 over each path's length (`u64`, little-endian) and bytes. An index
+/// records the digest of the files it was built from, an imported snapshot's record the digest of its
+/// indexable files ([`Snapshot::indexable_paths_digest`]): equal digests bind the index to the snapshot
+/// without reading its rows.
+pub fn indexable_paths_digest<S: AsRef<str>>(paths: impl IntoIterator<Item = S>) -> Sha256Id {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in paths {
+        let p = p.as_ref().as_bytes();
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    Sha256Id::from_bytes(h.finalize().into())
+}
+
 pub(crate) fn indexable(regular: bool, class: ContentClass) -> bool {
     regular && matches!(class, ContentClass::Text | ContentClass::Generated | ContentClass::Vendored)
 }
@@ -290,8 +307,19 @@ impl Snapshot {
     /// its manifest encoded until this is first called; a command that looks at a few files uses
     /// [`Snapshot::file_count`], [`Snapshot::find_file`], [`Snapshot::file_path`] and
     /// [`Snapshot::file_at`], which decode only what they return.
+    ///
+    /// # Panics
+    /// On a snapshot opened by [`Snapshot::open_stored`] whose record turns out damaged when the rows not
+    /// read yet are read: call [`Snapshot::try_files`] first where that can happen.
     pub fn files(&self) -> &[FileEntry] {
         self.files.all()
+    }
+
+    /// [`Snapshot::files`], or the damage found in an imported snapshot's record (whose rows are read
+    /// when first asked for; see [`Snapshot::open_stored`]). Once it succeeds, [`Snapshot::files`]
+    /// cannot fail.
+    pub fn try_files(&self) -> Result<&[FileEntry], SnapshotError> {
+        self.files.try_all()
     }
 
     /// Looks a file up by its path relative to the snapshot root (`/`-separated). Like
@@ -303,14 +331,24 @@ impl Snapshot {
 
     /// The file at `path`, like [`Snapshot::file`] but decoding only that row while the manifest is
     /// encoded.
-    pub fn file_entry(&self, path: &[u8]) -> Option<std::borrow::Cow<'_, FileEntry>> {
-        self.files.get(self.files.find(path)?)
+    /// An error only for an imported snapshot whose record is damaged where the lookup read it.
+    pub fn file_entry(&self, path: &[u8]) -> Result<Option<std::borrow::Cow<'_, FileEntry>>, SnapshotError> {
+        match self.files.find(path)? {
+            Some(i) => self.files.get(i),
+            None => Ok(None),
+        }
     }
 
     /// The snapshot with its manifest decoded now, and the bytes it was read from let go: for a holder
     /// that keeps the snapshot open and walks every row (the window), so that it does not keep both.
+    ///
+    /// # Panics
+    /// As [`Snapshot::files`] does, on a damaged record: call [`Snapshot::try_files`] first.
     pub fn into_decoded(self) -> Snapshot {
-        Snapshot { files: self.files.into_decoded(), ..self }
+        match self.files.into_decoded() {
+            Ok(files) => Snapshot { files, ..self },
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// Number of files (the length of [`Snapshot::files`]).
@@ -318,29 +356,36 @@ impl Snapshot {
         self.files.len()
     }
 
-    /// The position in [`Snapshot::files`] of the file at `path`.
-    pub fn find_file(&self, path: &[u8]) -> Option<usize> {
+    /// The position in [`Snapshot::files`] of the file at `path`. This and the accessors below fail only
+    /// for an imported snapshot whose record is damaged where they read it ([`Snapshot::open_stored`]).
+    pub fn find_file(&self, path: &[u8]) -> Result<Option<usize>, SnapshotError> {
         self.files.find(path)
     }
 
     /// The path bytes of file `i` of [`Snapshot::files`].
-    pub fn file_path(&self, i: usize) -> Option<&[u8]> {
+    pub fn file_path(&self, i: usize) -> Result<Option<&[u8]>, SnapshotError> {
         self.files.path(i)
     }
 
     /// The size of file `i` of [`Snapshot::files`].
-    pub fn file_size(&self, i: usize) -> Option<u64> {
+    pub fn file_size(&self, i: usize) -> Result<Option<u64>, SnapshotError> {
         self.files.size_bytes(i)
     }
 
     /// The paths of the files that [`FileEntry::is_indexable`] accepts, in manifest order, without
     /// decoding the manifest.
-    pub fn indexable_paths(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.files.len()).filter_map(|i| self.files.indexable_path(i))
+    pub fn indexable_paths(&self) -> impl Iterator<Item = Result<&[u8], SnapshotError>> {
+        (0..self.files.len()).filter_map(|i| self.files.indexable_path(i).transpose())
+    }
+
+    /// The digest of the displayed paths of [`Snapshot::indexable_paths`] ([`indexable_paths_digest`]),
+    /// when the snapshot's record states it (an imported snapshot opened by id); `None` otherwise.
+    pub fn indexable_paths_digest(&self) -> Option<Sha256Id> {
+        self.files.indexable_digest()
     }
 
     /// File `i` of [`Snapshot::files`]: borrowed once the manifest is decoded, else decoded alone.
-    pub fn file_at(&self, i: usize) -> Option<std::borrow::Cow<'_, FileEntry>> {
+    pub fn file_at(&self, i: usize) -> Result<Option<std::borrow::Cow<'_, FileEntry>>, SnapshotError> {
         self.files.get(i)
     }
 
@@ -350,8 +395,20 @@ impl Snapshot {
     }
 
     /// Everything found at ingest that could hide something from a reader.
+    ///
+    /// # Panics
+    /// As [`Snapshot::files`] does, when an imported snapshot's record turns out damaged where its
+    /// health report is (read when first asked for): call [`Snapshot::try_health`] first.
     pub fn health(&self) -> &HealthReport {
-        &self.health
+        match self.try_health() {
+            Ok(h) => h,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`Snapshot::health`], or the damage found in an imported snapshot's record.
+    pub fn try_health(&self) -> Result<&HealthReport, SnapshotError> {
+        self.files.stored_health().unwrap_or(Ok(&self.health))
     }
 
     /// When the snapshot root is a git checkout: its HEAD commit and whether the working tree equals it.
@@ -398,6 +455,6 @@ impl Snapshot {
 
     /// Total size in bytes of all files.
     pub fn total_bytes(&self) -> u64 {
-        (0..self.files.len()).filter_map(|i| self.files.size_bytes(i)).sum()
+        self.files.total_bytes()
     }
 }

@@ -16,22 +16,31 @@
 //! the directory the snapshot was imported from is simply not part of this snapshot (importing it
 //! again makes a new one).
 //!
-//! **What an open checks, and against whom.** The record's CRC-32 (damage, a torn write), its analysis
-//! fingerprint, and that it records the id it was found by. The manifest is not hashed again on every
-//! open: the import proved that it hashes to the key, and re-proving it cost every query a SHA-256 pass
-//! over all manifest rows (7 MB on Linux). As for the reopen table, the ingest cache and the indexes,
-//! the data directory is the user's own: its checksums catch damage, not someone who can write it and
-//! recompute them (who could as well rewrite the reopen table of a directory, or the index). Identity
-//! statements never come from it: `digest`, `health`, `export` and verification hash every byte of a
-//! directory or archive and refuse an id.
+//! **What an open checks, and against whom.** The record is read by range (`record`, format 2): an
+//! open reads and checks the preamble, the table of block CRCs and the head (the analysis fingerprint,
+//! the id the record states, the tree ids, the counts): what grows with the number of files is only
+//! the block table, 4 bytes per 4 KiB of record. A row, and the health report (its findings grow with
+//! the files: 7.8 MB at Linux 4x), are read when asked for, their blocks checked against their CRCs first,
+//! and damage found then is an error of that read naming the record (`SnapshotError::StoredRecord`),
+//! never a file silently missing. The manifest is not hashed again on every open: the import proved
+//! that it hashes to the key, and re-proving it cost every query a SHA-256 pass over all manifest rows
+//! (7 MB on Linux). As for the reopen table, the ingest cache and the indexes, the data directory is the
+//! user's own: its checksums catch damage (a flipped bit, a torn or truncated write), not someone who
+//! can write it and recompute them (who could as well rewrite the reopen table of a directory, or the
+//! index). Identity statements never come from it: `digest`, `health`, `export` and verification hash
+//! every byte of a directory or archive and refuse an id.
 //!
-//! Record layout (integers little-endian): `MAGIC`, the analysis fingerprint (32 bytes: the record is
-//! refused by a Vitrine whose analysis or limits differ), the format family (`dir`, `tar`, `zip`), the
-//! path it was imported from, the snapshot part of the reopen table (`reopen::put_parts`), then a
-//! CRC-32 of everything before it.
+//! **Records of format 1** (written before format 2: `MAGIC_V1`, the fingerprint, the format family
+//! (`dir`, `tar`, `zip`), the imported-from path, the snapshot part of the reopen table
+//! (`reopen::put_parts`), then one CRC-32 of everything before it) are still opened, read whole and
+//! checked as they were, then rewritten in format 2 when the data directory can be written (an atomic
+//! replace with the same snapshot), so an existing data directory keeps working and its next query
+//! reads by range.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -43,12 +52,16 @@ use crate::cache::{self, Reader};
 use crate::content::Source;
 use crate::error::SnapshotError;
 use crate::files::Files;
+use crate::gitid::TreeIds;
+use crate::health::HealthReport;
 use crate::ingest::{self, IngestConfig, file_type_name};
 use crate::progress::Progress;
+use crate::record::{self, Record};
 use crate::reopen::{self, Parts};
 use crate::{EntryKind, FileEntry, Origin, Snapshot, gitrepo};
 
-const MAGIC: &[u8; 16] = b"VITRINE-STORED\x00\x01";
+/// The magic of a record of format 1 (read whole; the current format is `record`'s).
+const MAGIC_V1: &[u8; 16] = b"VITRINE-STORED\x00\x01";
 
 /// The record's file name inside the snapshot's folder of the data directory.
 pub(crate) const RECORD_FILE: &str = "snapshot.bin";
@@ -100,7 +113,7 @@ pub(crate) fn import(
         })?;
         batch.finish()?;
     }
-    let bytes = encode(snap, config);
+    let bytes = encode(snap, config)?;
     if let Some(dir) = record.parent() {
         std::fs::create_dir_all(dir).map_err(|e| SnapshotError::io("create directory", dir, e))?;
     }
@@ -144,41 +157,217 @@ fn copy_in(source: &Source, entry: &FileEntry, batch: &Batch) -> Result<(), Snap
     spool.commit(batch, &entry.sha256)
 }
 
-fn encode(snap: &Snapshot, config: &IngestConfig) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(snap.files.len() * 160 + (1 << 16));
-    buf.extend_from_slice(MAGIC);
-    buf.extend_from_slice(&cache::fingerprint(config));
-    cache::put_bytes(&mut buf, ingest::format_family(&snap.origin).as_bytes());
-    let from = match &snap.origin {
+/// The path a snapshot was imported from, as its record states it.
+fn imported_from(snap: &Snapshot) -> PathBuf {
+    match &snap.origin {
         Origin::Directory { path }
         | Origin::Archive { path, .. }
         | Origin::Store { imported_from: path, .. } => {
             std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())
         }
+    }
+}
+
+/// The record of `snap` in the current format (`record`): its head holds the fingerprint, the format
+/// family, the path it was imported from and [`put_facts`]; its health section [`put_health`]; its
+/// rows the manifest.
+fn encode(snap: &Snapshot, config: &IngestConfig) -> Result<Vec<u8>, SnapshotError> {
+    let mut head = Vec::with_capacity(1 << 12);
+    head.extend_from_slice(&cache::fingerprint(config));
+    cache::put_bytes(&mut head, ingest::format_family(&snap.origin).as_bytes());
+    cache::put_bytes(&mut head, imported_from(snap).as_os_str().as_bytes());
+    let files = snap.files.try_all()?;
+    put_facts(&mut head, snap, files);
+    let mut health = Vec::with_capacity(1 << 16);
+    put_health(&mut health, snap.try_health()?);
+    Ok(record::encode(&head, &health, files))
+}
+
+/// The health report, as the health section holds it.
+fn put_health(buf: &mut Vec<u8>, h: &HealthReport) {
+    buf.extend_from_slice(&h.files.to_le_bytes());
+    for map in [&h.classes, &h.counts] {
+        buf.extend_from_slice(&(map.len() as u64).to_le_bytes());
+        for (k, n) in map {
+            cache::put_bytes(buf, k.as_bytes());
+            buf.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+    buf.extend_from_slice(&(h.findings.len() as u64).to_le_bytes());
+    for f in &h.findings {
+        cache::put_finding(buf, f);
+    }
+}
+
+/// The small facts of the head: the tree ids, the content key, the number of regular files, the total
+/// bytes and the digest of the indexable paths.
+fn put_facts(buf: &mut Vec<u8>, snap: &Snapshot, files: &[FileEntry]) {
+    let ids = &snap.ids;
+    for s in
+        [&ids.tree_sha256.to_string(), &ids.tree_sha1.to_string(), &ids.swhid, &snap.content_key.to_string()]
+    {
+        cache::put_bytes(buf, s.as_bytes());
+    }
+    let (regular, total) = record::totals(files);
+    for n in [ids.files, ids.bytes, ids.files_in_tree, regular, total] {
+        buf.extend_from_slice(&n.to_le_bytes());
+    }
+    let indexable = files.iter().filter(|f| f.is_indexable()).map(|f| f.path.display());
+    buf.extend_from_slice(crate::indexable_paths_digest(indexable).as_bytes());
+}
+
+/// What [`put_facts`] wrote.
+struct Facts {
+    ids: TreeIds,
+    content_key: Sha256Id,
+    regular: u64,
+    total_bytes: u64,
+    indexable_digest: Sha256Id,
+}
+
+/// What [`put_health`] wrote (all of `bytes`).
+pub(crate) fn get_health(bytes: &[u8]) -> Option<HealthReport> {
+    let mut r = Reader::new(bytes);
+    let r = &mut r;
+    let files = r.u64()?;
+    let mut maps: [BTreeMap<String, u64>; 2] = Default::default();
+    for map in &mut maps {
+        for _ in 0..r.u64()? {
+            let k = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+            map.insert(k, r.u64()?);
+        }
+    }
+    let mut findings = Vec::new();
+    for _ in 0..r.u64()? {
+        findings.push(cache::get_finding(r)?);
+    }
+    let [classes, counts] = maps;
+    r.at_end().then_some(HealthReport { files, classes, counts, findings })
+}
+
+fn get_facts(r: &mut Reader<'_>) -> Option<Facts> {
+    let mut text = || String::from_utf8(r.bytes()?.to_vec()).ok();
+    let (tree_sha256, tree_sha1, swhid, content_key) = (text()?, text()?, text()?, text()?);
+    let ids = TreeIds {
+        tree_sha256: tree_sha256.parse().ok()?,
+        tree_sha1: tree_sha1.parse().ok()?,
+        swhid,
+        files: r.u64()?,
+        bytes: r.u64()?,
+        files_in_tree: r.u64()?,
     };
-    cache::put_bytes(&mut buf, from.as_os_str().as_bytes());
-    reopen::put_parts(&mut buf, snap);
-    let crc = crc32fast::hash(&buf);
-    buf.extend_from_slice(&crc.to_le_bytes());
-    buf
+    let (regular, total_bytes) = (r.u64()?, r.u64()?);
+    let indexable_digest = Sha256Id::from_bytes(r.array::<32>()?);
+    Some(Facts { ids, content_key: content_key.parse().ok()?, regular, total_bytes, indexable_digest })
 }
 
 /// Opens the snapshot whose record is `record`, reading its files from `store`. `content_key` is the id
-/// the record was found by: the manifest must hash to it.
+/// the record was found by: the record must state it. A record of the current format is read by range
+/// (`record`); one of format 1 (written before it) is read whole, then rewritten in the current format
+/// when the data directory can be written (the same snapshot, so later opens read it by range).
 pub(crate) fn open(
     record: &Path,
     content_key: &Sha256Id,
     store: BlobStore,
     config: &IngestConfig,
 ) -> Result<Snapshot, SnapshotError> {
+    let file = std::fs::File::open(record).map_err(|e| SnapshotError::io("open", record, e))?;
+    let mut magic = [0u8; 16];
+    let paged = match file.read_exact_at(&mut magic, 0) {
+        Ok(()) => record::is_this_format(&magic),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => false,
+        Err(e) => return Err(SnapshotError::io("read", record, e)),
+    };
+    if paged {
+        return open_paged(Record::open(file, record)?, content_key, store, config);
+    }
+    drop(file);
+    let snap = open_whole(record, content_key, store, config)?;
+    // The upgrade is an optimisation: a data directory that cannot be written still opens.
+    if let Ok(bytes) = encode(&snap, config) {
+        let _ = vitrine_base::fs::write_atomic(record, &bytes);
+    }
+    Ok(snap)
+}
+
+/// Opens a record of the current format: its head now, its rows when asked for.
+fn open_paged(
+    rec: Record,
+    content_key: &Sha256Id,
+    store: BlobStore,
+    config: &IngestConfig,
+) -> Result<Snapshot, SnapshotError> {
+    let path = rec.path().to_path_buf();
+    let bad = |detail: &str| SnapshotError::StoredRecord { path: path.clone(), detail: detail.to_owned() };
+    let (family, imported_from, facts) = {
+        let mut r = Reader::new(rec.head()?);
+        let (family, from) = get_frame(&mut r, config).map_err(bad)?;
+        let facts = get_facts(&mut r).filter(|_| r.at_end()).ok_or_else(|| bad(DAMAGED))?;
+        (family, from, facts)
+    };
+    // The record states the content key the import computed from the files themselves; a record filed
+    // under another id is refused (see the module's doc).
+    if facts.content_key != *content_key {
+        return Err(bad("it records another id than the one it was found by"));
+    }
+    let regular = usize::try_from(facts.regular).map_err(|_| bad(DAMAGED))?;
+    let files = Files::paged(rec.into_rows(), regular, facts.total_bytes, facts.indexable_digest);
+    let damage = std::cell::OnceCell::new();
+    let git = gitrepo::inspect_files(
+        &gitrepo::ArchiveFiles::reading(&files, &store, &damage),
+        &facts.ids,
+        &gitrepo::GitLimits::default(),
+    );
+    if let Some(e) = damage.into_inner() {
+        return Err(e);
+    }
+    Ok(Snapshot {
+        origin: Origin::Store { imported_from, family },
+        source: Source::Blobs(store),
+        files,
+        ids: facts.ids,
+        // Read from the record's health section when asked for (`Snapshot::health`).
+        health: HealthReport::default(),
+        git,
+        cached_files: 0,
+        content_key: facts.content_key,
+        reopened: false,
+    })
+}
+
+const DAMAGED: &str = "the record is damaged";
+
+/// The fingerprint, format family and imported-from path at the start of a record's body.
+fn get_frame(r: &mut Reader<'_>, config: &IngestConfig) -> Result<(&'static str, PathBuf), &'static str> {
+    if r.take(32) != Some(cache::fingerprint(config).as_slice()) {
+        return Err("it was imported by another version of Vitrine's analysis, or with other limits");
+    }
+    let family = match r.bytes().ok_or(DAMAGED)? {
+        b"dir" => "dir",
+        b"tar" => "tar",
+        b"zip" => "zip",
+        _ => return Err(DAMAGED),
+    };
+    let from = PathBuf::from(std::ffi::OsStr::from_bytes(r.bytes().ok_or(DAMAGED)?));
+    Ok((family, from))
+}
+
+/// Opens a record of format 1, read whole and checked by one CRC-32.
+fn open_whole(
+    record: &Path,
+    content_key: &Sha256Id,
+    store: BlobStore,
+    config: &IngestConfig,
+) -> Result<Snapshot, SnapshotError> {
     let bytes = std::fs::read(record).map_err(|e| SnapshotError::io("read", record, e))?;
-    let bad = |detail: &'static str| SnapshotError::StoredRecord { path: record.to_path_buf(), detail };
-    let (family, imported_from, parts) = decode(&bytes, config).map_err(bad)?;
+    let bad = |detail: &'static str| SnapshotError::StoredRecord {
+        path: record.to_path_buf(),
+        detail: detail.into(),
+    };
+    let (family, imported_from, parts) = decode_v1(&bytes, config).map_err(bad)?;
     let Parts { rows, ids, health, content_key: recorded } = parts;
     // The manifest stays encoded in the record's bytes (see `files`): a query decodes the rows it uses.
     let files = Files::encoded(bytes.into_boxed_slice(), rows);
-    // The record carries the content key the import computed from the files themselves; a record
-    // filed under another id is refused. The manifest is not hashed again (see the module's doc).
     if recorded != *content_key {
         return Err(bad("it records another id than the one it was found by"));
     }
@@ -200,28 +389,18 @@ pub(crate) fn open(
     })
 }
 
-/// Checks the frame and decodes a record; the error says what is wrong.
-fn decode(bytes: &[u8], config: &IngestConfig) -> Result<(&'static str, PathBuf, Parts), &'static str> {
-    const DAMAGED: &str = "the record is damaged";
+/// Checks the frame of a format-1 record and decodes it; the error says what is wrong.
+fn decode_v1(bytes: &[u8], config: &IngestConfig) -> Result<(&'static str, PathBuf, Parts), &'static str> {
     let body_end = bytes.len().checked_sub(4).ok_or(DAMAGED)?;
     let (body, crc) = bytes.split_at(body_end);
     if crc32fast::hash(body).to_le_bytes() != crc {
         return Err("the record is damaged (checksum)");
     }
     let mut r = Reader::new(body);
-    if r.take(MAGIC.len()) != Some(MAGIC.as_slice()) {
+    if r.take(MAGIC_V1.len()) != Some(MAGIC_V1.as_slice()) {
         return Err("not a record of an imported snapshot");
     }
-    if r.take(32) != Some(cache::fingerprint(config).as_slice()) {
-        return Err("it was imported by another version of Vitrine's analysis, or with other limits");
-    }
-    let family = match r.bytes().ok_or(DAMAGED)? {
-        b"dir" => "dir",
-        b"tar" => "tar",
-        b"zip" => "zip",
-        _ => return Err(DAMAGED),
-    };
-    let from = PathBuf::from(std::ffi::OsStr::from_bytes(r.bytes().ok_or(DAMAGED)?));
+    let (family, from) = get_frame(&mut r, config)?;
     let parts = reopen::get_parts(&mut r).ok_or(DAMAGED)?;
     if !r.at_end() {
         return Err(DAMAGED);
@@ -277,22 +456,22 @@ mod tests {
         let s =
             Snapshot::open_stored(&data, &format!("sha256:{}", dir.content_key()), &IngestConfig::default())
                 .unwrap();
-        let encoded = |s: &Snapshot| format!("{s:?}").contains("form: \"encoded\", decoded: false");
+        let encoded = |s: &Snapshot| format!("{s:?}").contains("form: \"paged\", decoded: false");
         assert!(encoded(&s), "{s:?}");
         assert_eq!(s.file_count(), dir.files().len());
         assert_eq!(s.total_bytes(), dir.total_bytes());
         let indexable: Vec<&[u8]> =
             dir.files().iter().filter(|f| f.is_indexable()).map(|f| f.path.as_bytes()).collect();
-        assert_eq!(s.indexable_paths().collect::<Vec<_>>(), indexable);
+        assert_eq!(s.indexable_paths().collect::<Result<Vec<_>, _>>().unwrap(), indexable);
         for (i, f) in dir.files().iter().enumerate() {
-            assert_eq!(s.find_file(f.path.as_bytes()), Some(i));
-            assert_eq!(s.file_path(i), Some(f.path.as_bytes()));
-            assert_eq!(s.file_size(i), Some(f.size_bytes));
-            let one = s.file_entry(f.path.as_bytes()).unwrap();
+            assert_eq!(s.find_file(f.path.as_bytes()).unwrap(), Some(i));
+            assert_eq!(s.file_path(i).unwrap(), Some(f.path.as_bytes()));
+            assert_eq!(s.file_size(i).unwrap(), Some(f.size_bytes));
+            let one = s.file_entry(f.path.as_bytes()).unwrap().unwrap();
             assert_eq!(format!("{:?}", one), format!("{f:?}"));
             assert_eq!(s.read(&one).unwrap(), dir.read(f).unwrap());
         }
-        assert!(s.file_entry(b"src/nothing.c").is_none());
+        assert!(s.file_entry(b"src/nothing.c").unwrap().is_none());
         assert!(encoded(&s), "a lookup decoded the whole manifest: {s:?}");
         // The whole list, once asked for, is the directory's.
         assert_eq!(format!("{:?}", s.files()), format!("{:?}", dir.files()));
@@ -396,6 +575,34 @@ mod tests {
         assert!(data.set_label("../x", &a_id).is_err());
     }
 
+    /// Opens the record of `key` and reads every row every way: the open, or some read, must fail with
+    /// an error naming the record, and none may answer with other content than the good record's.
+    fn refused_or_caught(data: &DataDir, key: &Sha256Id, what: &str) {
+        let cfg = IngestConfig::default();
+        let s = match Snapshot::open_stored(data, &format!("sha256:{key}"), &cfg) {
+            Err(SnapshotError::StoredRecord { .. }) => return,
+            Err(e) => panic!("{what}: {e}"),
+            Ok(s) => s,
+        };
+        let mut errors = 0;
+        let mut check = |r: Result<(), SnapshotError>| match r {
+            Ok(()) => {}
+            Err(SnapshotError::StoredRecord { path, detail }) => {
+                assert!(path.ends_with(RECORD_FILE) && detail.contains("damaged"), "{what}: {detail}");
+                errors += 1;
+            }
+            Err(e) => panic!("{what}: {e}"),
+        };
+        for i in 0..s.file_count() {
+            check(s.file_at(i).map(|_| ()));
+            check(s.file_path(i).and_then(|p| s.find_file(p.unwrap_or_default())).map(|_| ()));
+        }
+        check(s.indexable_paths().collect::<Result<Vec<_>, _>>().map(|_| ()));
+        check(s.try_files().map(|_| ()));
+        check(s.try_health().map(|_| ()));
+        assert!(errors > 0, "{what}: opened and read without an error");
+    }
+
     #[test]
     fn damaged_foreign_or_misfiled_records_are_refused() {
         let t = tree();
@@ -411,14 +618,17 @@ mod tests {
             Ok(_) => panic!("{what}: opened"),
             Err(e) => panic!("{what}: {e}"),
         };
-        for at in (0..good.len()).step_by(11) {
+        assert!(record::is_this_format(&good));
+        for at in (0..good.len()).step_by(7) {
             let mut bad = good.clone();
             bad[at] ^= 0x04;
             std::fs::write(&record, &bad).unwrap();
-            refused(&format!("flipped at {at}"));
+            refused_or_caught(&data, &key, &format!("flipped at {at}"));
         }
-        std::fs::write(&record, &good[..good.len() / 2]).unwrap();
-        refused("truncated");
+        for len in [0, 15, 16, 71, 72, good.len() / 2, good.len() - 1] {
+            std::fs::write(&record, &good[..len]).unwrap();
+            refused(&format!("truncated to {len}"));
+        }
         // Other limits: the analysis it records is not this one's.
         std::fs::write(&record, &good).unwrap();
         let mut other = cfg.clone();
@@ -434,5 +644,78 @@ mod tests {
             Err(SnapshotError::StoredRecord { detail, .. }) => assert!(detail.contains("id"), "{detail}"),
             r => panic!("{:?}", r.map(|s| s.content_key().to_owned())),
         }
+    }
+
+    /// A record as format 1 wrote it (the format of a487eba): `MAGIC_V1`, the fingerprint, family,
+    /// imported-from path, `reopen::put_parts`, and a CRC-32 of all that.
+    fn encode_v1(snap: &Snapshot, config: &IngestConfig) -> Vec<u8> {
+        let mut buf = Vec::new();
+        buf.extend_from_slice(MAGIC_V1);
+        buf.extend_from_slice(&cache::fingerprint(config));
+        cache::put_bytes(&mut buf, ingest::format_family(&snap.origin).as_bytes());
+        cache::put_bytes(&mut buf, imported_from(snap).as_os_str().as_bytes());
+        reopen::put_parts(&mut buf, snap);
+        let crc = crc32fast::hash(&buf);
+        buf.extend_from_slice(&crc.to_le_bytes());
+        buf
+    }
+
+    #[test]
+    fn a_record_of_format_1_opens_and_is_rewritten_in_the_current_format() {
+        let t = tree();
+        let d = tempfile::tempdir().unwrap();
+        let data = DataDir::at(d.path());
+        let cfg = IngestConfig::default();
+        let dir = imported(t.path(), &data);
+        let key = *dir.content_key();
+        let record = data.snapshot_dir(&key).join(RECORD_FILE);
+        let current = std::fs::read(&record).unwrap();
+        let v1 = encode_v1(&dir, &cfg);
+        std::fs::write(&record, &v1).unwrap();
+        let s = Snapshot::open_stored(&data, &format!("sha256:{key}"), &cfg).unwrap();
+        assert_eq!(observable(&s), observable(&dir));
+        assert!(format!("{s:?}").contains("form: \"encoded\""), "{s:?}");
+        // Rewritten as the import writes it today, and read by range from now on.
+        assert_eq!(std::fs::read(&record).unwrap(), current);
+        let s = Snapshot::open_stored(&data, &format!("sha256:{key}"), &cfg).unwrap();
+        assert!(format!("{s:?}").contains("form: \"paged\""), "{s:?}");
+        assert_eq!(observable(&s), observable(&dir));
+        // A data directory that cannot be written still opens the old record.
+        std::fs::write(&record, &v1).unwrap();
+        let folder = record.parent().unwrap();
+        let mode = |m| std::fs::set_permissions(folder, std::os::unix::fs::PermissionsExt::from_mode(m));
+        mode(0o555).unwrap();
+        let opened = Snapshot::open_stored(&data, &format!("sha256:{key}"), &cfg).map(|s| observable(&s));
+        let still = std::fs::read(&record).unwrap();
+        mode(0o755).unwrap();
+        assert_eq!(opened.unwrap(), observable(&dir));
+        // (Root writes anyway; anyone else leaves the old record in place.)
+        assert!(still == v1 || still == current);
+    }
+
+    #[test]
+    fn rows_longer_than_a_block_and_many_rows_read_back() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        let deep = root.join("d".repeat(200)).join("e".repeat(200));
+        std::fs::create_dir_all(&deep).unwrap();
+        for i in 0..300 {
+            std::fs::write(root.join(format!("f{i:03}.c")), format!("int f{i};\n")).unwrap();
+        }
+        // A symlink target of 4000 bytes makes a row longer than a block.
+        std::os::unix::fs::symlink("x".repeat(4000), root.join("long-link")).unwrap();
+        std::fs::write(deep.join("g.c"), "int g;\n").unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let data = DataDir::at(d.path());
+        let dir = imported(root, &data);
+        let key = *dir.content_key();
+        let record = data.snapshot_dir(&key).join(RECORD_FILE);
+        assert!(std::fs::metadata(&record).unwrap().len() > 4 * record::BLOCK as u64);
+        let s = Snapshot::open_stored(&data, &format!("sha256:{key}"), &IngestConfig::default()).unwrap();
+        for (i, f) in dir.files().iter().enumerate() {
+            assert_eq!(s.find_file(f.path.as_bytes()).unwrap(), Some(i));
+            assert_eq!(format!("{:?}", s.file_at(i).unwrap().unwrap()), format!("{f:?}"));
+        }
+        assert_eq!(observable(&s), observable(&dir));
     }
 }

@@ -57,7 +57,8 @@ pub enum SyntaxError {
     /// The build was stopped through its progress cancel flag; nothing is wrong.
     #[error("the symbol index build was cancelled")]
     Cancelled,
-    /// Reading the snapshot failed, with the snapshot's message. Not returned by this crate today.
+    /// Reading the snapshot failed, with the snapshot's message (an imported snapshot whose record is
+    /// damaged where binding an index to it read it).
     #[error("snapshot: {0}")]
     Snapshot(String),
 }

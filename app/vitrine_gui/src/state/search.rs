@@ -320,7 +320,8 @@ impl SearchState {
         };
         let hits = self.files.get(fi)?;
         let line = hits.lines.get(li).map_or(0, |l| l.line.saturating_sub(1) as usize);
-        Some((index.files().path(hits.file).to_vec(), line))
+        // The window opens directories (their manifest decoded): no record is read here.
+        Some((index.files().path(hits.file).ok()?.to_vec(), line))
     }
 }
 

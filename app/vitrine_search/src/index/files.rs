@@ -101,14 +101,15 @@ impl FileTable {
     }
 
     /// The manifest entry of file `id` (decoded alone while the snapshot's manifest is not: see
-    /// [`Snapshot::file_at`]).
-    pub fn entry(&self, id: u32) -> Option<Cow<'_, FileEntry>> {
-        self.snap.file_at(id as usize)
+    /// [`Snapshot::file_at`]). This and the accessors below fail only when an imported snapshot's
+    /// record is found damaged where they read it.
+    pub fn entry(&self, id: u32) -> Result<Option<Cow<'_, FileEntry>>, SearchError> {
+        Ok(self.snap.file_at(id as usize)?)
     }
 
     /// The path bytes of file `id` (relative, `/`-separated); empty for an id that is not a file.
-    pub fn path(&self, id: u32) -> &[u8] {
-        self.snap.file_path(id as usize).unwrap_or_default()
+    pub fn path(&self, id: u32) -> Result<&[u8], SearchError> {
+        Ok(self.snap.file_path(id as usize)?.unwrap_or_default())
     }
 
     /// Why file `id` is or is not indexed; an id out of range reads as [`FileStatus::Unreadable`].
@@ -117,13 +118,13 @@ impl FileTable {
     }
 
     /// The id of the file at `path`.
-    pub fn find(&self, path: &[u8]) -> Option<u32> {
-        self.snap.find_file(path).and_then(|i| u32::try_from(i).ok())
+    pub fn find(&self, path: &[u8]) -> Result<Option<u32>, SearchError> {
+        Ok(self.snap.find_file(path)?.and_then(|i| u32::try_from(i).ok()))
     }
 
     /// The size of file `id` as the manifest records it (0 for an id that is not a file).
-    pub fn size_bytes(&self, id: u32) -> u64 {
-        self.snap.file_size(id as usize).unwrap_or(0)
+    pub fn size_bytes(&self, id: u32) -> Result<u64, SearchError> {
+        Ok(self.snap.file_size(id as usize)?.unwrap_or(0))
     }
 
     /// The table of `snap` with the given statuses (one per manifest row).

@@ -180,7 +180,11 @@ impl Index {
         // are equal manifests, so the manifest is hashed again only for an index that predates the key.
         let same_manifest = match meta.content_key {
             Some(key) => key == *snap.content_key(),
-            None => meta.manifest_sha256 == manifest_sha256(&snap),
+            None => {
+                // The whole manifest: read now so that a damaged snapshot record is an error here.
+                snap.try_files()?;
+                meta.manifest_sha256 == manifest_sha256(&snap)
+            }
         };
         if !same_manifest {
             return Err(SearchError::Mismatch {
@@ -288,7 +292,7 @@ impl Index {
     pub(crate) fn with_text<R>(&self, id: u32, f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, SearchError> {
         let entry = self
             .files
-            .entry(id)
+            .entry(id)?
             .ok_or_else(|| SearchError::corrupt(&self.dir, format!("file {id} is not in the snapshot")))?;
         let raw = self.files.snapshot().read_unverified(&entry)?;
         if raw.len() as u64 != entry.size_bytes {
@@ -371,8 +375,12 @@ pub fn open_or_build_then(
         {
             None
         }
+        // A damaged snapshot record is the snapshot's problem, not the index's: no rebuild.
+        Err(e @ SearchError::Snapshot(_)) => return Err(e),
         Err(e) => Some(e.to_string()),
     };
+    // The build reads the whole manifest: a damaged snapshot record is an error here, not later.
+    snap.try_files()?;
     build::build_into_then(snap, index_dir, progress, read_all)?;
     let index = Index::open(index_dir, snap.clone())?;
     Ok((

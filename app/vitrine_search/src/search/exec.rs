@@ -98,6 +98,8 @@ enum FileOutcome {
     NoMatch,
     Changed(String),
     Unreadable(String),
+    /// The snapshot's record was found damaged where the file's row was read: the search fails.
+    Failed(SearchError),
 }
 
 impl Index {
@@ -124,16 +126,21 @@ impl Index {
         sink: &mut dyn FnMut(FileHits) -> bool,
     ) -> Result<Summary, SearchError> {
         let (syms, sym_reports) = self.resolve_syms(query)?;
-        let def_files = self.defining_files(query);
+        let def_files = self.defining_files(query)?;
         let tri = query.trigram_query(&query.expr, &syms);
         let scanned_all = tri.is_all();
         let ids = self.candidates(&tri)?;
-        let mut ranked: Vec<(Rank, u32)> = ids
-            .into_iter()
-            .filter(|&id| self.files().status(id) == FileStatus::Indexed)
-            .filter(|&id| eval_path(&query.expr, self.files().path(id)) != Some(false))
-            .map(|id| (if def_files.contains(&id) { Rank::Definition } else { self.rank_of(query, id) }, id))
-            .collect();
+        let mut ranked: Vec<(Rank, u32)> = Vec::new();
+        for id in ids {
+            if self.files().status(id) != FileStatus::Indexed {
+                continue;
+            }
+            let path = self.files().path(id)?;
+            if eval_path(&query.expr, path) == Some(false) {
+                continue;
+            }
+            ranked.push((if def_files.contains(&id) { Rank::Definition } else { rank_of(query, path) }, id));
+        }
         ranked.sort_unstable();
         let mut summary = Summary {
             candidates: ranked.len() as u64,
@@ -179,6 +186,7 @@ impl Index {
                     FileOutcome::NoMatch => {}
                     FileOutcome::Changed(p) => summary.changed.push(p),
                     FileOutcome::Unreadable(p) => summary.unreadable.push(p),
+                    FileOutcome::Failed(e) => return Err(e),
                 }
             }
             batch = next_batch(batch, files_read, summary.lines, opts.stop_after_lines);
@@ -205,7 +213,7 @@ impl Index {
             let defs = source.definitions(name, query.case_sensitive).map_err(SearchError::Definitions)?;
             let mut files = SymFiles::new();
             for d in &defs.list {
-                if let Some(id) = self.files().find(&d.path) {
+                if let Some(id) = self.files().find(&d.path)? {
                     files.entry(id).or_default().push((d.line, d.column, d.len));
                 }
             }
@@ -226,32 +234,20 @@ impl Index {
         Ok((out, reports))
     }
 
-    /// Files that define one of the query's bare words (ranked first); empty without a source.
-    fn defining_files(&self, query: &Query) -> std::collections::HashSet<u32> {
+    /// Files that define one of the query's bare words (ranked first); empty without a source. Fails
+    /// only on a damaged snapshot record.
+    fn defining_files(&self, query: &Query) -> Result<std::collections::HashSet<u32>, SearchError> {
         let mut out = std::collections::HashSet::new();
-        let Some(source) = self.definitions() else { return out };
+        let Some(source) = self.definitions() else { return Ok(out) };
         for w in &query.def_words {
             // Ranking is a nicety: a failed lookup leaves the order by path; it does not fail the search.
             for d in source.definitions(w, query.case_sensitive).map(|d| d.list).unwrap_or_default() {
-                if let Some(id) = self.files().find(&d.path) {
+                if let Some(id) = self.files().find(&d.path)? {
                     out.insert(id);
                 }
             }
         }
-        out
-    }
-
-    fn rank_of(&self, query: &Query, id: u32) -> Rank {
-        if query.rank_words.is_empty() {
-            return Rank::Other;
-        }
-        let path = self.files().path(id);
-        let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path).to_ascii_lowercase();
-        if query.rank_words.iter().any(|w| memchr::memmem::find(&name, w).is_some()) {
-            Rank::PathMatch
-        } else {
-            Rank::Other
-        }
+        Ok(out)
     }
 
     fn search_file(
@@ -266,15 +262,20 @@ impl Index {
         if cancel.load(Ordering::Relaxed) {
             return FileOutcome::NoMatch;
         }
-        let path = self.files().path(id);
+        let path = match self.files().path(id) {
+            Ok(path) => path,
+            Err(e) => return FileOutcome::Failed(e),
+        };
         let display = String::from_utf8_lossy(path).into_owned();
         let has_sym = |i: usize| syms.get(i).is_some_and(|m| m.contains_key(&id));
         // Large files: skip reading when their word filter rules out a required whole word.
         let maybe =
             |i: usize| q.matchers.get(i).is_none_or(|m| m.words.iter().all(|w| self.may_contain_word(id, w)));
-        if self.files().size_bytes(id) >= crate::words::MIN_FILE_BYTES
-            && !eval_maybe(&q.expr, path, &maybe, &has_sym)
-        {
+        let size = match self.files().size_bytes(id) {
+            Ok(size) => size,
+            Err(e) => return FileOutcome::Failed(e),
+        };
+        if size >= crate::words::MIN_FILE_BYTES && !eval_maybe(&q.expr, path, &maybe, &has_sym) {
             return FileOutcome::NoMatch;
         }
         if q.matchers.is_empty() && q.syms.is_empty() {
@@ -290,6 +291,9 @@ impl Index {
         match self.with_text(id, |buf| self.verify(q, syms, opts, rank, id, buf)) {
             Ok(Some(outcome)) => outcome,
             Ok(None) => FileOutcome::Changed(display),
+            Err(e @ SearchError::Snapshot(vitrine_snapshot::SnapshotError::StoredRecord { .. })) => {
+                FileOutcome::Failed(e)
+            }
             Err(_) => FileOutcome::Unreadable(display),
         }
     }
@@ -304,7 +308,10 @@ impl Index {
         id: u32,
         buf: &[u8],
     ) -> FileOutcome {
-        let path = self.files().path(id);
+        let path = match self.files().path(id) {
+            Ok(path) => path,
+            Err(e) => return FileOutcome::Failed(e),
+        };
         let has_sym = |i: usize| syms.get(i).is_some_and(|m| m.contains_key(&id));
         let keep =
             if q.regions.is_empty() { Keep::All } else { Keep::In(&q.regions, Regions::of_file(path, buf)) };
@@ -503,6 +510,19 @@ fn eval_full(e: &Expr, path: &[u8], term: &dyn Fn(usize) -> bool, sym: &dyn Fn(u
         Expr::Not(x) => !eval_full(x, path, term, sym),
         Expr::And(v) => v.iter().all(|x| eval_full(x, path, term, sym)),
         Expr::Or(v) => v.iter().any(|x| eval_full(x, path, term, sym)),
+    }
+}
+
+/// How a file whose path is `path` ranks for `query` when it defines none of its words.
+fn rank_of(query: &Query, path: &[u8]) -> Rank {
+    if query.rank_words.is_empty() {
+        return Rank::Other;
+    }
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path).to_ascii_lowercase();
+    if query.rank_words.iter().any(|w| memchr::memmem::find(&name, w).is_some()) {
+        Rank::PathMatch
+    } else {
+        Rank::Other
     }
 }
 

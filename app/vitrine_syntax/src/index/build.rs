@@ -160,8 +160,11 @@ where
 }
 
 /// The files of `snap` the symbol index covers, in manifest order.
-fn indexed_entries(snap: &vitrine_snapshot::Snapshot) -> Vec<&vitrine_snapshot::FileEntry> {
-    snap.files().iter().filter(|e| e.is_indexable()).collect()
+fn indexed_entries(
+    snap: &vitrine_snapshot::Snapshot,
+) -> Result<Vec<&vitrine_snapshot::FileEntry>, SyntaxError> {
+    let files = snap.try_files().map_err(|e| SyntaxError::Snapshot(e.to_string()))?;
+    Ok(files.iter().filter(|e| e.is_indexable()).collect())
 }
 
 /// Builds the index of a snapshot's indexable files into `dir`.
@@ -179,7 +182,7 @@ fn build_snapshot_reporting(
     progress: &Progress,
     partial: Option<&PartialDefinitions>,
 ) -> Result<SymbolIndex, SyntaxError> {
-    let entries = indexed_entries(snap);
+    let entries = indexed_entries(snap)?;
     let files: Vec<SourceFile> =
         entries.iter().map(|e| SourceFile { path: e.path.display(), language: None }).collect();
     let read = |i: usize| -> Option<Vec<u8>> {
@@ -220,9 +223,27 @@ impl SymbolIndex {
         if index.meta().tree_sha256 != snap.ids().tree_sha256 {
             return Err(corrupt(format!("built for snapshot {}", index.meta().tree_sha256)));
         }
+        // An imported snapshot's record states the digest of its indexable paths (computed at the
+        // import, as the build computes the index's): equal digests are equal lists, so the rows need
+        // not be read, one by one, on every query. Otherwise they are compared row by row.
+        if let (Some(ours), Some(its)) = (snap.indexable_paths_digest(), index.meta().files_sha256) {
+            if ours != its {
+                return Err(corrupt("its files are not the snapshot's".to_owned()));
+            }
+            return Ok(index);
+        }
         // Row by row, without decoding the snapshot's manifest (a stored snapshot keeps it encoded).
         let mut ours = snap.indexable_paths();
-        let same = index.paths().iter().all(|p| ours.next().is_some_and(|q| shown_as(q, p)));
+        let mut same = true;
+        for p in index.paths().iter() {
+            match ours.next().transpose().map_err(|e| SyntaxError::Snapshot(e.to_string()))? {
+                Some(q) if shown_as(q, p) => {}
+                _ => {
+                    same = false;
+                    break;
+                }
+            }
+        }
         if !same || ours.next().is_some() {
             return Err(corrupt("its files are not the snapshot's".to_owned()));
         }
@@ -259,6 +280,8 @@ pub fn open_or_build_reporting(
 ) -> Result<(SymbolIndex, Opened), SyntaxError> {
     let opened = match SymbolIndex::open_for(dir, snap) {
         Ok(index) => return Ok((index, Opened::Reused)),
+        // A damaged snapshot record is the snapshot's problem, not the index's: no rebuild.
+        Err(e @ SyntaxError::Snapshot(_)) => return Err(e),
         Err(_) if !dir.exists() => Opened::Built,
         Err(e) => Opened::Rebuilt { reason: e.to_string() },
     };
@@ -273,8 +296,10 @@ pub fn open_or_build_progressive(
     progress: &Progress,
     partial: &PartialDefinitions,
 ) -> Result<SymbolIndex, SyntaxError> {
-    if let Ok(index) = SymbolIndex::open_for(dir, snap) {
-        return Ok(index);
+    match SymbolIndex::open_for(dir, snap) {
+        Ok(index) => return Ok(index),
+        Err(e @ SyntaxError::Snapshot(_)) => return Err(e),
+        Err(_) => {}
     }
     build_snapshot_reporting(snap, dir, progress, Some(partial))
 }

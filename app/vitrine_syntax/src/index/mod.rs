@@ -57,6 +57,12 @@ pub struct IndexMeta {
     pub format: u32,
     /// The snapshot's primary digest (SHA-256 git tree id) the index was built from.
     pub tree_sha256: Sha256Id,
+    /// The digest of the indexed files' paths, in file-id order
+    /// ([`vitrine_snapshot::indexable_paths_digest`]), compared with the one an imported snapshot's
+    /// record states; `None` in an index written before it was recorded (then the paths are compared
+    /// with the snapshot's row by row).
+    #[serde(default)]
+    pub files_sha256: Option<Sha256Id>,
     /// Files handed to the build (every indexable file of the snapshot), parsed or not.
     pub files: u32,
     /// Files parsed (those with a grammar).
@@ -497,6 +503,17 @@ mod tests {
             Err(e) => assert!(e.to_string().contains("not the snapshot's"), "{e}"),
             Ok(_) => panic!("an index of other files opened"),
         }
+        // The record states the digest of its indexable paths, the index the digest of its files: an
+        // index of the other file list is refused by the digests, without the rows being read.
+        assert_eq!(stored.indexable_paths_digest(), index.meta().files_sha256);
+        let other_dir = tmp.path().join("other-symbols");
+        build_for_snapshot(&other, &other_dir, &Progress::default()).unwrap();
+        assert_ne!(SymbolIndex::open(&other_dir).unwrap().meta().files_sha256, index.meta().files_sha256);
+        match SymbolIndex::open_for(&other_dir, &stored) {
+            Err(e) => assert!(e.to_string().contains("not the snapshot's"), "{e}"),
+            Ok(_) => panic!("an index of other files opened"),
+        }
+        assert!(format!("{stored:?}").contains("decoded: false"), "{stored:?}");
     }
 
     #[test]

@@ -107,6 +107,9 @@ impl Accumulator {
         let meta = IndexMeta {
             format: FORMAT_VERSION,
             tree_sha256: *tree_sha256,
+            files_sha256: Some(vitrine_snapshot::indexable_paths_digest(
+                files.iter().map(|f| f.path.as_str()),
+            )),
             files: files.len() as u32,
             parsed_files: parsed,
             names: n as u32,
