@@ -165,10 +165,18 @@ struct Imported {
 
 impl Imported {
     fn new() -> Imported {
+        Imported::with_more_files(0)
+    }
+
+    /// [`Imported::new`] with `more` small files beside the three (a record of many blocks).
+    fn with_more_files(more: usize) -> Imported {
         let tree = TempTree::new();
         tree.file("src/a.c", "int needle(int x) { return x + 1; }\nint caller(void) { return needle(2); }\n")
             .file("src/b.c", "/* needle */\nint other(void) { return needle(3); }\n")
             .file("docs/readme.txt", "no match here\n");
+        for i in 0..more {
+            tree.file(&format!("more/file_with_a_long_name_{i:04}.txt"), &format!("line {i}\n"));
+        }
         let data = tempfile::tempdir().unwrap();
         let (code, out, err) = vitrine_os(&[
             "--data".as_ref(),
@@ -302,4 +310,54 @@ fn unknown_ambiguous_and_identity_uses_of_an_id_are_clear_errors() {
     let (code, _, err) = t.run("digest", t.id.as_ref(), &[]);
     assert_eq!(code, 2);
     assert!(err.contains("give its path"), "{err}");
+}
+
+/// The store's record of an imported snapshot damaged on disk (one bit flipped, here and there through
+/// it): no command that takes an id panics or answers from the damaged bytes. Each either answers
+/// exactly as before (it read only blocks that passed their checks) or fails with an error naming the
+/// record.
+#[test]
+fn a_damaged_record_is_a_clear_error_for_every_command_never_a_crash() {
+    // Enough files that the record has blocks the open does not read (rows are read when asked for).
+    let t = Imported::with_more_files(300);
+    let record = std::fs::read_dir(t.data.path().join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("snapshot.bin"))
+        .find(|p| p.exists())
+        .expect("the import wrote a record");
+    let id = t.id.as_str();
+    let commands: Vec<(&str, Vec<&str>)> = QUERIES
+        .iter()
+        .map(|(cmd, args)| (*cmd, args.to_vec()))
+        .chain([
+            ("log", vec![]),
+            ("diff", vec![id]),
+            ("diff", vec![id, "--stat"]),
+            ("diff", vec![id, "--json"]),
+        ])
+        .collect();
+    let want: Vec<_> = commands.iter().map(|(cmd, args)| t.answer(cmd, id.as_ref(), args)).collect();
+    let clean = std::fs::read(&record).unwrap();
+    assert!(clean.len() > 8 * 4096, "a record of {} bytes", clean.len());
+    let step = (clean.len() / 13).max(1);
+    for at in (0..clean.len()).step_by(step) {
+        let mut bytes = clean.clone();
+        bytes[at] ^= 0x10;
+        std::fs::write(&record, &bytes).unwrap();
+        for ((cmd, args), want) in commands.iter().zip(&want) {
+            // Commands run in this process: a panic would be this test's.
+            let run =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| t.run(cmd, id.as_ref(), args)));
+            let (code, out, err) =
+                run.unwrap_or_else(|_| panic!("{cmd} {args:?} panicked on a bit flipped at byte {at}"));
+            if (code, &out) != (want.0, &want.1) {
+                assert_ne!(code, 0, "{cmd} {args:?}, byte {at}: another answer, and success\n{out}");
+                assert!(
+                    err.contains("snapshot.bin"),
+                    "{cmd} {args:?}, byte {at}: the error does not name the record: {err}"
+                );
+            }
+        }
+    }
+    std::fs::write(&record, &clean).unwrap();
 }

@@ -170,7 +170,7 @@ fn open_index(
     symbols: Symbols,
     ctx: &mut Ctx<'_>,
 ) -> anyhow::Result<(Index, Opened)> {
-    let snap = Arc::new(ctx.open_snapshot_cached(path, true)?);
+    let snap = Arc::new(ctx.open_snapshot_for_query(path, true)?);
     open_index_of(snap, path, symbols, ctx)
 }
 

@@ -134,7 +134,7 @@ impl<'a> SymbolJson<'a> {
 }
 
 fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let snap = ctx.open_snapshot_cached(&a.path, true)?;
+    let snap = ctx.open_snapshot_for_query(&a.path, true)?;
     let rel = relative_path(&a.path, &a.file);
     let entry =
         snap.file_entry(rel.as_bytes())?.with_context(|| format!("{rel}: no such file in the snapshot"))?;
@@ -437,7 +437,7 @@ fn nothing_found(ctx: &mut Ctx<'_>, index: &SymbolIndex, what: &str, name: &str)
 /// Opens the snapshot and its symbol index, building the index (with a progress line) if it is
 /// missing or stale.
 fn open_index(path: &Path, ctx: &mut Ctx<'_>) -> anyhow::Result<(Snapshot, SymbolIndex)> {
-    let snap = ctx.open_snapshot_cached(path, true)?;
+    let snap = ctx.open_snapshot_for_query(path, true)?;
     // A language mapping changes what is indexed: its index lives beside the default one.
     let folder = match vitrine_syntax::user_map() {
         Some(map) => format!("symbols-langmap-{:016x}", fnv1a(map.spec().as_bytes())),

@@ -91,7 +91,26 @@ impl<'a> Ctx<'a> {
     /// in files that have not changed since (unless `--no-cache`). Reads of file content are still checked
     /// against the recorded hashes. A name `sha256:ID` or `@LABEL` ([`stored_name`]) opens an imported
     /// snapshot from the data directory's store without looking at any directory.
+    ///
+    /// An imported snapshot's record is read and checked whole here (every row and the health report),
+    /// so that damage to it is this error, whatever the command goes on to read: use
+    /// [`Ctx::open_snapshot_for_query`] for the queries that read only the rows they need.
     pub fn open_snapshot_cached(&mut self, path: &Path, keep_content: bool) -> anyhow::Result<Snapshot> {
+        let snap = self.open_snapshot_for_query(path, keep_content)?;
+        if let Some(name) = stored_name(path) {
+            snap.try_files()
+                .map(drop)
+                .and_then(|()| snap.try_health().map(drop))
+                .with_context(|| format!("cannot open snapshot {name}"))?;
+        }
+        Ok(snap)
+    }
+
+    /// [`Ctx::open_snapshot_cached`] for the queries (`search`, `def`, `refs`, `callers`, `symbols`):
+    /// an imported snapshot's rows are read and checked only when asked for, through the accessors
+    /// that return the record's damage as an error (`Snapshot::find_file`, `file_entry`, `file_path`,
+    /// `try_files`, …), so a query costs the rows it reads, not the size of the tree.
+    pub fn open_snapshot_for_query(&mut self, path: &Path, keep_content: bool) -> anyhow::Result<Snapshot> {
         if let Some(name) = stored_name(path) {
             return Snapshot::open_stored(&self.data, name, &self.ingest)
                 .with_context(|| format!("cannot open snapshot {name}"));
