@@ -175,7 +175,7 @@ impl Imported {
             .file("src/b.c", "/* needle */\nint other(void) { return needle(3); }\n")
             .file("docs/readme.txt", "no match here\n");
         for i in 0..more {
-            tree.file(&format!("more/file_with_a_long_name_{i:04}.txt"), &format!("line {i}\n"));
+            tree.file(&format!("more/file_with_a_long_name_{i:04}.txt"), format!("line {i}\n"));
         }
         let data = tempfile::tempdir().unwrap();
         let (code, out, err) = vitrine_os(&[

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::classify::{ContentClass, TextEncoding};
-use crate::health::{Finding, FindingKind};
+use crate::health::{Finding, FindingKind, HealthReport};
 use crate::ingest::{Analysed, IngestConfig};
 use crate::{EntryKind, FileEntry, RelPath};
 
@@ -280,6 +280,68 @@ pub(crate) fn put_file_entry(buf: &mut Vec<u8>, e: &FileEntry) {
     }
     buf.extend_from_slice(&e.lines.to_le_bytes());
     buf.push(u8::from(e.in_tree));
+}
+
+/// Appends a health report: the file count, the classes and counts (each a length, then key and
+/// number pairs) and the findings.
+pub(crate) fn put_health(buf: &mut Vec<u8>, h: &HealthReport) {
+    buf.extend_from_slice(&h.files.to_le_bytes());
+    for map in [&h.classes, &h.counts] {
+        buf.extend_from_slice(&(map.len() as u64).to_le_bytes());
+        for (k, n) in map {
+            put_bytes(buf, k.as_bytes());
+            buf.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+    buf.extend_from_slice(&(h.findings.len() as u64).to_le_bytes());
+    for f in &h.findings {
+        put_finding(buf, f);
+    }
+}
+
+/// Reads what [`put_health`] wrote.
+pub(crate) fn get_health(r: &mut Reader<'_>) -> Option<HealthReport> {
+    let files = r.u64()?;
+    let mut maps: [std::collections::BTreeMap<String, u64>; 2] = Default::default();
+    for map in &mut maps {
+        for _ in 0..r.u64()? {
+            let k = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+            map.insert(k, r.u64()?);
+        }
+    }
+    let mut findings = Vec::new();
+    for _ in 0..r.u64()? {
+        findings.push(get_finding(r)?);
+    }
+    let [classes, counts] = maps;
+    Some(HealthReport { files, classes, counts, findings })
+}
+
+/// Appends a snapshot's tree ids and content key (four strings), then the tree's file, byte and
+/// in-tree counts.
+pub(crate) fn put_ids(buf: &mut Vec<u8>, ids: &crate::gitid::TreeIds, content_key: &crate::Sha256Id) {
+    for s in [&ids.tree_sha256.to_string(), &ids.tree_sha1.to_string(), &ids.swhid, &content_key.to_string()]
+    {
+        put_bytes(buf, s.as_bytes());
+    }
+    for n in [ids.files, ids.bytes, ids.files_in_tree] {
+        buf.extend_from_slice(&n.to_le_bytes());
+    }
+}
+
+/// Reads what [`put_ids`] wrote.
+pub(crate) fn get_ids(r: &mut Reader<'_>) -> Option<(crate::gitid::TreeIds, crate::Sha256Id)> {
+    let mut text = || String::from_utf8(r.bytes()?.to_vec()).ok();
+    let (tree_sha256, tree_sha1, swhid, content_key) = (text()?, text()?, text()?, text()?);
+    let ids = crate::gitid::TreeIds {
+        tree_sha256: tree_sha256.parse().ok()?,
+        tree_sha1: tree_sha1.parse().ok()?,
+        swhid,
+        files: r.u64()?,
+        bytes: r.u64()?,
+        files_in_tree: r.u64()?,
+    };
+    Some((ids, content_key.parse().ok()?))
 }
 
 /// Appends a finding (path, line, column, kind, detail).

@@ -22,7 +22,6 @@
 //! ids, content key); then a CRC-32 of everything before it, which catches a torn or damaged file (the
 //! data directory is the user's own; this is not a defence against someone who can write it).
 
-use std::collections::BTreeMap;
 use std::ffi::CStr;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -220,28 +219,8 @@ pub(crate) fn put_parts(buf: &mut Vec<u8>, snap: &Snapshot) {
     for f in snap.files.all() {
         cache::put_file_entry(buf, f);
     }
-    let h = &snap.health;
-    buf.extend_from_slice(&h.files.to_le_bytes());
-    for map in [&h.classes, &h.counts] {
-        buf.extend_from_slice(&(map.len() as u64).to_le_bytes());
-        for (k, n) in map {
-            cache::put_bytes(buf, k.as_bytes());
-            buf.extend_from_slice(&n.to_le_bytes());
-        }
-    }
-    buf.extend_from_slice(&(h.findings.len() as u64).to_le_bytes());
-    for f in &h.findings {
-        cache::put_finding(buf, f);
-    }
-    let ids = &snap.ids;
-    for s in
-        [&ids.tree_sha256.to_string(), &ids.tree_sha1.to_string(), &ids.swhid, &snap.content_key.to_string()]
-    {
-        cache::put_bytes(buf, s.as_bytes());
-    }
-    for n in [ids.files, ids.bytes, ids.files_in_tree] {
-        buf.extend_from_slice(&n.to_le_bytes());
-    }
+    cache::put_health(buf, &snap.health);
+    cache::put_ids(buf, &snap.ids, &snap.content_key);
 }
 
 /// The directories a worker checks entries in, opened (`O_PATH`) from the root as a lookup of the whole
@@ -294,31 +273,9 @@ impl Parents {
 pub(crate) fn get_parts(r: &mut Reader<'_>) -> Option<Parts> {
     let n = usize::try_from(r.u64()?).ok()?;
     let rows = Files::check_rows(r, n)?;
-    let hfiles = r.u64()?;
-    let mut maps: [BTreeMap<String, u64>; 2] = Default::default();
-    for map in &mut maps {
-        for _ in 0..r.u64()? {
-            let k = String::from_utf8(r.bytes()?.to_vec()).ok()?;
-            map.insert(k, r.u64()?);
-        }
-    }
-    let mut findings = Vec::new();
-    for _ in 0..r.u64()? {
-        findings.push(cache::get_finding(r)?);
-    }
-    let mut text = || String::from_utf8(r.bytes()?.to_vec()).ok();
-    let (tree_sha256, tree_sha1, swhid, content_key) = (text()?, text()?, text()?, text()?);
-    let ids = TreeIds {
-        tree_sha256: tree_sha256.parse().ok()?,
-        tree_sha1: tree_sha1.parse().ok()?,
-        swhid,
-        files: r.u64()?,
-        bytes: r.u64()?,
-        files_in_tree: r.u64()?,
-    };
-    let [classes, counts] = maps;
-    let health = HealthReport { files: hfiles, classes, counts, findings };
-    Some(Parts { rows, ids, health, content_key: content_key.parse().ok()? })
+    let health = cache::get_health(r)?;
+    let (ids, content_key) = cache::get_ids(r)?;
+    Some(Parts { rows, ids, health, content_key })
 }
 
 /// Writes a table atomically (temporary file, then rename); errors are for the caller to ignore, a

@@ -37,7 +37,6 @@
 //! replace with the same snapshot), so an existing data directory keeps working and its next query
 //! reads by range.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
@@ -179,37 +178,16 @@ fn encode(snap: &Snapshot, config: &IngestConfig) -> Result<Vec<u8>, SnapshotErr
     let files = snap.files.try_all()?;
     put_facts(&mut head, snap, files);
     let mut health = Vec::with_capacity(1 << 16);
-    put_health(&mut health, snap.try_health()?);
+    cache::put_health(&mut health, snap.try_health()?);
     Ok(record::encode(&head, &health, files))
-}
-
-/// The health report, as the health section holds it.
-fn put_health(buf: &mut Vec<u8>, h: &HealthReport) {
-    buf.extend_from_slice(&h.files.to_le_bytes());
-    for map in [&h.classes, &h.counts] {
-        buf.extend_from_slice(&(map.len() as u64).to_le_bytes());
-        for (k, n) in map {
-            cache::put_bytes(buf, k.as_bytes());
-            buf.extend_from_slice(&n.to_le_bytes());
-        }
-    }
-    buf.extend_from_slice(&(h.findings.len() as u64).to_le_bytes());
-    for f in &h.findings {
-        cache::put_finding(buf, f);
-    }
 }
 
 /// The small facts of the head: the tree ids, the content key, the number of regular files, the total
 /// bytes and the digest of the indexable paths.
 fn put_facts(buf: &mut Vec<u8>, snap: &Snapshot, files: &[FileEntry]) {
-    let ids = &snap.ids;
-    for s in
-        [&ids.tree_sha256.to_string(), &ids.tree_sha1.to_string(), &ids.swhid, &snap.content_key.to_string()]
-    {
-        cache::put_bytes(buf, s.as_bytes());
-    }
+    cache::put_ids(buf, &snap.ids, &snap.content_key);
     let (regular, total) = record::totals(files);
-    for n in [ids.files, ids.bytes, ids.files_in_tree, regular, total] {
+    for n in [regular, total] {
         buf.extend_from_slice(&n.to_le_bytes());
     }
     let indexable = files.iter().filter(|f| f.is_indexable()).map(|f| f.path.display());
@@ -225,40 +203,18 @@ struct Facts {
     indexable_digest: Sha256Id,
 }
 
-/// What [`put_health`] wrote (all of `bytes`).
+/// What [`cache::put_health`] wrote (all of `bytes`).
 pub(crate) fn get_health(bytes: &[u8]) -> Option<HealthReport> {
     let mut r = Reader::new(bytes);
-    let r = &mut r;
-    let files = r.u64()?;
-    let mut maps: [BTreeMap<String, u64>; 2] = Default::default();
-    for map in &mut maps {
-        for _ in 0..r.u64()? {
-            let k = String::from_utf8(r.bytes()?.to_vec()).ok()?;
-            map.insert(k, r.u64()?);
-        }
-    }
-    let mut findings = Vec::new();
-    for _ in 0..r.u64()? {
-        findings.push(cache::get_finding(r)?);
-    }
-    let [classes, counts] = maps;
-    r.at_end().then_some(HealthReport { files, classes, counts, findings })
+    let health = cache::get_health(&mut r)?;
+    r.at_end().then_some(health)
 }
 
 fn get_facts(r: &mut Reader<'_>) -> Option<Facts> {
-    let mut text = || String::from_utf8(r.bytes()?.to_vec()).ok();
-    let (tree_sha256, tree_sha1, swhid, content_key) = (text()?, text()?, text()?, text()?);
-    let ids = TreeIds {
-        tree_sha256: tree_sha256.parse().ok()?,
-        tree_sha1: tree_sha1.parse().ok()?,
-        swhid,
-        files: r.u64()?,
-        bytes: r.u64()?,
-        files_in_tree: r.u64()?,
-    };
+    let (ids, content_key) = cache::get_ids(r)?;
     let (regular, total_bytes) = (r.u64()?, r.u64()?);
     let indexable_digest = Sha256Id::from_bytes(r.array::<32>()?);
-    Some(Facts { ids, content_key: content_key.parse().ok()?, regular, total_bytes, indexable_digest })
+    Some(Facts { ids, content_key, regular, total_bytes, indexable_digest })
 }
 
 /// Opens the snapshot whose record is `record`, reading its files from `store`. `content_key` is the id
