@@ -46,7 +46,9 @@ pub(crate) fn run(a: &SearchArgs, words: &str, ctx: &mut Ctx<'_>) -> anyhow::Res
     let functions = || -> Option<Functions> {
         SymbolIndex::open_for(&snap_dir.join("symbols"), &snap).ok().and_then(|s| {
             let spans = s.function_spans().ok()?;
-            Some(s.paths().iter().map(str::to_owned).zip(spans).filter(|(_, f)| !f.is_empty()).collect())
+            Some(
+                s.paths().ok()?.iter().map(str::to_owned).zip(spans).filter(|(_, f)| !f.is_empty()).collect(),
+            )
         })
     };
     let progress = Arc::new(Progress::default());

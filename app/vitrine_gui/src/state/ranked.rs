@@ -255,7 +255,7 @@ impl RankedState {
 fn functions(snapshot: &Snapshot, snap_dir: &std::path::Path) -> Option<Functions> {
     let symbols = vitrine_syntax::SymbolIndex::open_for(&snap_dir.join("symbols"), snapshot).ok()?;
     let spans = symbols.function_spans().ok()?;
-    Some(symbols.paths().iter().map(str::to_owned).zip(spans).filter(|(_, f)| !f.is_empty()).collect())
+    Some(symbols.paths().ok()?.iter().map(str::to_owned).zip(spans).filter(|(_, f)| !f.is_empty()).collect())
 }
 
 #[cfg(test)]

@@ -235,7 +235,7 @@ impl SymbolIndex {
         // Row by row, without decoding the snapshot's manifest (a stored snapshot keeps it encoded).
         let mut ours = snap.indexable_paths();
         let mut same = true;
-        for p in index.paths().iter() {
+        for p in index.paths()?.iter() {
             match ours.next().transpose().map_err(|e| SyntaxError::Snapshot(e.to_string()))? {
                 Some(q) if shown_as(q, p) => {}
                 _ => {

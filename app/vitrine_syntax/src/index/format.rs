@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::error::SyntaxError;
 
 /// Bumped whenever the on-disk layout changes; an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;

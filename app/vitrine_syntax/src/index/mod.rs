@@ -5,7 +5,9 @@
 //!
 //! Files in the index directory (all integers little-endian):
 //! - `meta.json`: format version, snapshot digest, counts;
-//! - `files.bin`: per file `u32 path length, path, u8 language, u32 parse errors`;
+//! - `files.bin`: per file `u32 path length, path, u8 language, u32 parse errors`; `files.idx`: `u64`
+//!   offsets in `files.bin`, one per file and then its length, so that the file a hit names is read by
+//!   itself (a `def` reads only its hits' files, whatever the size of the tree);
 //! - `includes.bin`: per file `u32 count` then `u32 length, bytes` per include;
 //! - `names.bin` + `names.idx`: the distinct names, sorted bytewise; `names.idx` holds one
 //!   `NAME_ENTRY`-byte entry per name (offset and length in `names.bin`, its definitions, calls and
@@ -319,6 +321,48 @@ mod tests {
     fn corrupt_in<T: std::fmt::Debug>(got: &Result<T, SyntaxError>, dir: &Path, name: &str) -> bool {
         matches!(got, Err(SyntaxError::Corrupt { path, reason })
             if *path == dir.join(name) && !reason.contains("checksum") && !reason.contains("seal"))
+    }
+
+    /// A lookup reads the file table's records of its hits' files only, each through `files.idx`: a
+    /// damaged record of another file does not touch it, a damaged record or offset of a hit's file is
+    /// `Corrupt`, and the whole table is decoded only when asked for (then damage anywhere is reported).
+    #[test]
+    fn a_lookup_reads_only_the_file_records_its_hits_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("sym");
+        let want = build_in(&dir).lookup("helper", Match::Exact).unwrap();
+        let hit = SymbolIndex::open(&dir).unwrap().file_id(&want[0].path).unwrap();
+        let idx = SymbolIndex::open(&dir).unwrap();
+        assert_eq!(idx.lookup("helper", Match::Exact).unwrap(), want);
+        assert!(!idx.table_decoded(), "the lookup decoded the whole file table");
+        // Where each file's record starts, and where its language byte is.
+        let offsets = std::fs::read(dir.join("files.idx")).unwrap();
+        let start = |f: u32| {
+            let at = f as usize * 8;
+            u64::from_le_bytes(offsets[at..at + 8].try_into().unwrap()) as usize
+        };
+        let files = std::fs::read(dir.join("files.bin")).unwrap();
+        let language_at = |f: u32| {
+            let len = u32::from_le_bytes(files[start(f)..start(f) + 4].try_into().unwrap()) as usize;
+            start(f) + 4 + len
+        };
+        let other = (0..FILES.len() as u32).find(|&f| f != hit).unwrap();
+        poke(&dir, "files.bin", language_at(other), 200);
+        let idx = SymbolIndex::open(&dir).unwrap();
+        assert_eq!(idx.lookup("helper", Match::Exact).unwrap(), want, "another file's record was read");
+        assert!(corrupt_in(&idx.paths(), &dir, "files.bin"), "the whole table decodes with a bad language");
+        build_in(&dir);
+        poke(&dir, "files.bin", language_at(hit), 200);
+        let got = SymbolIndex::open(&dir).unwrap().lookup("helper", Match::Exact);
+        assert!(corrupt_in(&got, &dir, "files.bin"), "an unknown language in a hit's record: {got:?}");
+        build_in(&dir);
+        poke(&dir, "files.idx", hit as usize * 8 + 8, 9_999_999);
+        let got = SymbolIndex::open(&dir).unwrap().lookup("helper", Match::Exact);
+        assert!(corrupt_in(&got, &dir, "files.idx"), "an offset past the table: {got:?}");
+        // The offsets must span the table exactly: the first and the last are checked on open.
+        build_in(&dir);
+        poke(&dir, "files.idx", 0, 3);
+        assert!(corrupt_in(&SymbolIndex::open(&dir), &dir, "files.bin"));
     }
 
     /// A record that points outside the index is an error, never an empty name, an empty path or a

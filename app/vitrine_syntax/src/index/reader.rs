@@ -21,8 +21,12 @@ use crate::symbols::{Point, Reference, SymbolKind};
 pub struct SymbolIndex {
     dir: PathBuf,
     meta: IndexMeta,
-    paths: PathTable,
-    languages: Vec<Option<Language>>,
+    /// `files.bin` and its offsets (`files.idx`), read one file at a time for a hit; the whole table
+    /// is decoded only when asked for ([`SymbolIndex::paths`]).
+    files_bin: Part,
+    files_idx: Part,
+    file_count: u32,
+    table: std::sync::OnceLock<Result<FileTable, String>>,
     names_idx: Part,
     names_blob: Part,
     names_ci: Part,
@@ -119,9 +123,20 @@ impl SymbolIndex {
         let meta: IndexMeta = serde_json::from_slice(&meta_bytes)
             .map_err(|e| SyntaxError::Corrupt { path: dir.join("meta.json"), reason: e.to_string() })?;
         let open = |name: &str| Part::open(dir, name, &seals);
-        let files = open("files.bin")?;
-        let (paths, languages) = decode_files(&files.read_all()?, meta.files)
-            .ok_or_else(|| files.corrupt("the file table does not decode"))?;
+        let files_bin = open("files.bin")?;
+        let files_idx = open("files.idx")?;
+        let file_count = meta.files;
+        if files_idx.count(8)? != file_count.saturating_add(1) {
+            return Err(files_idx.corrupt("does not hold one offset per file and the end"));
+        }
+        // The table starts at 0 and ends where `files.bin` does (trailing bytes are damage).
+        let bound = |i: u32| -> Result<u64, SyntaxError> {
+            let rec = files_idx.record(i, 8)?;
+            Reader::exact(&rec, 8).and_then(|mut r| r.u64()).ok_or_else(|| files_idx.corrupt("short offset"))
+        };
+        if bound(0)? != 0 || bound(file_count)? != files_bin.len {
+            return Err(files_bin.corrupt("the file table's offsets do not span it"));
+        }
         let names_idx = open("names.idx")?;
         let defs = open("defs.bin")?;
         let calls = open("calls.bin")?;
@@ -150,8 +165,10 @@ impl SymbolIndex {
         Ok(SymbolIndex {
             dir: dir.to_path_buf(),
             meta,
-            paths,
-            languages,
+            files_bin,
+            files_idx,
+            file_count,
+            table: std::sync::OnceLock::new(),
             names_idx,
             names_blob: open("names.bin")?,
             names_ci,
@@ -177,9 +194,52 @@ impl SymbolIndex {
         &self.dir
     }
 
-    /// Indexed file paths, in file-id order.
-    pub fn paths(&self) -> &PathTable {
-        &self.paths
+    /// Indexed file paths, in file-id order: the whole file table, decoded on the first call (a lookup
+    /// reads only the files its hits name).
+    pub fn paths(&self) -> Result<&PathTable, SyntaxError> {
+        let table = self.table.get_or_init(|| {
+            let bytes = self.files_bin.read_all().map_err(|e| e.to_string())?;
+            decode_files(&bytes, self.file_count).ok_or_else(|| "the file table does not decode".to_owned())
+        });
+        match table {
+            Ok((paths, _)) => Ok(paths),
+            Err(reason) => Err(self.files_bin.corrupt(reason.clone())),
+        }
+    }
+
+    /// Whether the whole file table was decoded (by [`SymbolIndex::paths`] or [`SymbolIndex::file_id`]).
+    #[cfg(test)]
+    pub(crate) fn table_decoded(&self) -> bool {
+        self.table.get().is_some()
+    }
+
+    /// Number of indexed files.
+    pub fn file_count(&self) -> usize {
+        self.file_count as usize
+    }
+
+    /// The path (display form) and language of file `file`, read by itself; `part` names the table
+    /// whose record named the file, for the error when there is no such file.
+    fn file_of(&self, file: u32, part: &Part) -> Result<(String, Option<Language>), SyntaxError> {
+        if file >= self.file_count {
+            return Err(part.corrupt(format!("file {file} is not in the index")));
+        }
+        if let Some(Ok((paths, languages))) = self.table.get() {
+            let path = paths.get(file as usize).map(str::to_owned);
+            return Ok((path.unwrap_or_default(), languages.get(file as usize).copied().flatten()));
+        }
+        let bounds = self.files_idx.records(file, 2, 8)?;
+        let (start, end) = Reader::exact(&bounds, 16)
+            .and_then(|mut r| Some((r.u64()?, r.u64()?)))
+            .ok_or_else(|| self.files_idx.corrupt("short offset"))?;
+        if start > end || end > self.files_bin.len {
+            return Err(self.files_idx.corrupt(format!("the offsets of file {file} leave the file table")));
+        }
+        let bytes = self.files_bin.read_at(start, end - start)?;
+        let (paths, languages) = decode_files(&bytes, 1)
+            .ok_or_else(|| self.files_bin.corrupt(format!("the record of file {file} does not decode")))?;
+        let path = paths.get(0).map(str::to_owned).unwrap_or_default();
+        Ok((path, languages.first().copied().flatten()))
     }
 
     /// Definitions and declarations of `name` (definitions first, then by path and line).
@@ -344,13 +404,15 @@ impl SymbolIndex {
         let files = self.occurrence_files(name)?;
         let per_file: Vec<Vec<RefHit>> = files
             .par_iter()
-            .map(|&f| {
-                let Some(path) = self.paths.get(f as usize).map(str::to_owned) else { return Vec::new() };
-                let Some(bytes) = read(&path) else { return Vec::new() };
-                let lang = self.languages.get(f as usize).copied().flatten();
-                let Some(lang) = lang.or_else(|| language_for_path(&path, &bytes)) else { return Vec::new() };
+            .map(|&f| -> Result<Vec<RefHit>, SyntaxError> {
+                let (path, lang) = self.file_of(f, &self.occ)?;
+                let Some(bytes) = read(&path) else { return Ok(Vec::new()) };
+                let Some(lang) = lang.or_else(|| language_for_path(&path, &bytes)) else {
+                    return Ok(Vec::new());
+                };
                 let fs = crate::symbols::extract(lang, &bytes);
-                fs.references
+                Ok(fs
+                    .references
                     .iter()
                     .filter(|r| r.name == name)
                     .map(|r: &Reference| RefHit {
@@ -363,9 +425,9 @@ impl SymbolIndex {
                             .and_then(|e| fs.definitions.get(e as usize))
                             .map(|d| d.name.clone()),
                     })
-                    .collect()
+                    .collect())
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         Ok(per_file.into_iter().flatten().collect())
     }
 
@@ -379,7 +441,7 @@ impl SymbolIndex {
     pub fn includes_checked(&self, file: u32) -> Result<&[String], SyntaxError> {
         let all = self.includes.get_or_init(|| {
             let bytes = self.includes_bin.read_all().map_err(|e| e.to_string())?;
-            decode_includes(&bytes, self.paths.len())
+            decode_includes(&bytes, self.file_count as usize)
                 .ok_or_else(|| "the include lists do not decode".to_owned())
         });
         match all {
@@ -388,17 +450,14 @@ impl SymbolIndex {
         }
     }
 
-    /// The id of a path.
+    /// The id of a path (`None` too when the file table cannot be read: see [`SymbolIndex::paths`]).
     pub fn file_id(&self, path: &str) -> Option<u32> {
-        self.paths.iter().position(|p| p == path).map(|i| i as u32)
+        self.paths().ok()?.iter().position(|p| p == path).map(|i| i as u32)
     }
 
     /// The path of file `file`, named by a record of `part`.
     fn path(&self, file: u32, part: &Part) -> Result<String, SyntaxError> {
-        self.paths
-            .get(file as usize)
-            .map(str::to_owned)
-            .ok_or_else(|| part.corrupt(format!("file {file} is not in the index")))
+        self.file_of(file, part).map(|(path, _)| path)
     }
 
     /// The entry of name `id`, with every range it gives checked against the files it points into.
@@ -522,7 +581,7 @@ impl SymbolIndex {
             Ok(all) => all,
             Err(reason) => return Err(self.names_idx.corrupt(reason.clone())),
         };
-        let mut out: Vec<Vec<FunctionSpan>> = vec![Vec::new(); self.paths.len()];
+        let mut out: Vec<Vec<FunctionSpan>> = vec![Vec::new(); self.file_count as usize];
         let defs = self.defs.read_all()?;
         for rec in defs.chunks_exact(DEF_RECORD) {
             let d = DefRecord::decode(rec).ok_or_else(|| self.defs.corrupt("short definition record"))?;
@@ -617,6 +676,7 @@ impl SymbolIndex {
         } else {
             (self.name(d.name)?, self.scope(d.scope)?, None)
         };
+        let (path, language) = self.file_of(d.file, &self.defs)?;
         Ok(DefHit {
             id,
             name,
@@ -624,8 +684,8 @@ impl SymbolIndex {
             role: if d.flags & 0x20 != 0 { Role::Declaration } else { Role::Definition },
             scope,
             found_as_macro,
-            path: self.path(d.file, &self.defs)?,
-            language: self.languages.get(d.file as usize).copied().flatten(),
+            path,
+            language,
             at: Point { line: d.line, column: d.column },
             start_line: d.start_line,
             end_line,
@@ -662,7 +722,7 @@ impl SymbolIndex {
             prev = prev.checked_add(delta).ok_or_else(|| self.occ.corrupt("occurrence out of range"))?;
             let file = u32::try_from(prev)
                 .ok()
-                .filter(|&f| (f as usize) < self.paths.len())
+                .filter(|&f| f < self.file_count)
                 .ok_or_else(|| self.occ.corrupt(format!("file {prev} is not in the index")))?;
             out.push(file);
         }
@@ -723,8 +783,11 @@ impl PathTable {
     }
 }
 
-/// The paths and languages of `files.bin` (`count` files, nothing after them); `None` when it does not
-/// decode (a truncated record, an unknown language, trailing bytes).
+/// The paths and languages of every file of `files.bin`.
+type FileTable = (PathTable, Vec<Option<Language>>);
+
+/// The paths and languages of `count` records of `files.bin` (nothing after them); `None` when they do
+/// not decode (a truncated record, an unknown language, trailing bytes).
 fn decode_files(bytes: &[u8], count: u32) -> Option<(PathTable, Vec<Option<Language>>)> {
     let files = (count as usize).min(bytes.len() / 9);
     let mut paths = PathTable { text: String::with_capacity(bytes.len()), ends: Vec::with_capacity(files) };

@@ -444,18 +444,25 @@ fn write_files(
     seals: &mut Seals,
 ) -> Result<(), SyntaxError> {
     let path = tmp.join("files.bin");
+    let idx_path = tmp.join("files.idx");
     let mut w = create(&path)?;
+    let mut idx = create(&idx_path)?;
     if languages.len() != files.len() || parse_errors.len() != files.len() {
         return Err(corrupt(tmp, "BUG: the per-file tables do not cover every file"));
     }
+    let mut at = 0u64;
     for ((f, lang), errors) in files.iter().zip(languages).zip(parse_errors) {
+        idx.write_all(&at.to_le_bytes()).map_err(io_err("write", &idx_path))?;
         w.write_all(&(f.path.len() as u32).to_le_bytes()).map_err(io_err("write", &path))?;
         w.write_all(f.path.as_bytes()).map_err(io_err("write", &path))?;
         // 255: a file no grammar read.
         w.write_all(&[lang.map_or(255, Language::index)]).map_err(io_err("write", &path))?;
         w.write_all(&errors.to_le_bytes()).map_err(io_err("write", &path))?;
+        at += 4 + f.path.len() as u64 + 1 + 4;
     }
-    finish(w, &path, seals)
+    idx.write_all(&at.to_le_bytes()).map_err(io_err("write", &idx_path))?;
+    finish(w, &path, seals)?;
+    finish(idx, &idx_path, seals)
 }
 
 /// `includes.bin`: per file its includes, as encoded while merging (a file without any: a zero count).
