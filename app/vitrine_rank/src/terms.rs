@@ -312,11 +312,7 @@ impl Normalizer {
             let (start, end) = self.analyze_into_store(word);
             let terms = self.terms.get(start..end).unwrap_or_default();
             out.push_str(terms);
-            let counts = if self.repeats.is_empty() && self.current.is_empty() {
-                Counts::default()
-            } else {
-                self.take_uncached(key)
-            };
+            let counts = self.take_uncached(key);
             let generations = (self.file_generation, self.doc_generation);
             let (repeats, current) = (&mut self.repeats, &mut self.current);
             let terms = self.terms.get(start..end).unwrap_or_default();
