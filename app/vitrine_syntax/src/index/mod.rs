@@ -573,6 +573,47 @@ mod tests {
         }
     }
 
+    /// Every worker takes the next file as soon as it is free: a file that takes long (the largest,
+    /// parsed first) holds back no other file. Rayon's adaptive splitting of a parallel iterator gave
+    /// each worker a run of files it parsed alone: on Linux, largest first, one core parsed for 20 s
+    /// while the other waited. Here the first file's read waits until every other file was read; it
+    /// gives up (and the test fails) if the others are held behind it.
+    #[test]
+    fn a_slow_file_holds_back_no_other_file() {
+        use std::sync::{Condvar, Mutex};
+        const N: usize = 64;
+        let sources: Vec<SourceFile> =
+            (0..N).map(|i| SourceFile { path: format!("f{i}.c"), language: None }).collect();
+        let others_read = Mutex::new(0usize);
+        let changed = Condvar::new();
+        let held_back = std::sync::atomic::AtomicBool::new(false);
+        let read = |i: usize| {
+            let mut n = others_read.lock().unwrap();
+            if i == 0 {
+                let (n, wait) = changed
+                    .wait_timeout_while(n, std::time::Duration::from_secs(30), |n| *n < N - 1)
+                    .unwrap();
+                if wait.timed_out() {
+                    held_back.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                drop(n);
+            } else {
+                *n += 1;
+                changed.notify_all();
+            }
+            Some(format!("int f{i}(void) {{ return {i}; }}\n").into_bytes())
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let idx = pool
+            .install(|| {
+                build(&sources, read, &tmp.path().join("sym"), &Sha256Id::default(), &Progress::default())
+            })
+            .unwrap();
+        assert!(!held_back.load(std::sync::atomic::Ordering::SeqCst), "files waited behind the first one");
+        assert_eq!(idx.meta().definitions, N as u64);
+    }
+
     /// The files are parsed largest first when their sizes are known; the index must not depend on
     /// the order in which they were parsed and merged (nor on the number of workers).
     #[test]
