@@ -1,7 +1,8 @@
 //! Benchmark and recall check of the symbol index on a source tree (used by
 //! `scripts/bench-symbols.sh`):
 //!
-//! `symbench build DIR OUT` builds the index of every file under DIR into OUT and prints one JSON
+//! `symbench build DIR OUT` builds the index of every file under DIR into OUT (largest first, as a
+//! snapshot's build does; `SYMBENCH_ORDER=path` in path order) and prints one JSON
 //! line (time, size, peak memory, counts); `symbench lookup OUT NAME...` times lookups and callers;
 //! `symbench recall OUT TSV` reads `name<TAB>line<TAB>path` lines (as `ctags -x --_xformat` prints
 //! them) and reports how many have a definition or declaration of that name in that file at that
@@ -82,6 +83,10 @@ fn build(dir: &Path, out: &Path) -> Result<(), String> {
             language: None,
         })
         .collect();
+    // The files are parsed largest first, as a snapshot's build does (`SYMBENCH_ORDER=path`: in path
+    // order, as symbench did before session 12).
+    let order_as_read = std::env::var("SYMBENCH_ORDER").is_ok_and(|o| o == "path");
+    let sizes: Vec<u64> = paths.iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).collect();
     let progress = Progress::default();
     let started = Instant::now();
     let read = |i: usize| paths.get(i).and_then(|p| std::fs::read(p).ok());
@@ -100,7 +105,11 @@ fn build(dir: &Path, out: &Path) -> Result<(), String> {
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
         });
-        let idx = index::build(&files, read, out, &Default::default(), &progress);
+        let idx = if order_as_read {
+            index::build(&files, read, out, &Default::default(), &progress)
+        } else {
+            index::build_largest_first(&files, &sizes, read, out, &Default::default(), &progress)
+        };
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         idx
     })

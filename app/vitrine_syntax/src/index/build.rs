@@ -39,6 +39,21 @@ where
     build_reporting(files, read, dir, tree_sha256, progress, None, None)
 }
 
+/// [`build`] in the order a snapshot's build uses: the largest of `sizes` (one per file) first.
+pub fn build_largest_first<R>(
+    files: &[SourceFile],
+    sizes: &[u64],
+    read: R,
+    dir: &Path,
+    tree_sha256: &Sha256Id,
+    progress: &Progress,
+) -> Result<SymbolIndex, SyntaxError>
+where
+    R: Fn(usize) -> Option<Vec<u8>> + Sync,
+{
+    build_reporting(files, read, dir, tree_sha256, progress, None, Some(sizes))
+}
+
 /// [`build`], recording each parsed file's definitions in `partial` as it goes, and parsing the
 /// files in the order of `sizes` (largest first) when given.
 pub(super) fn build_reporting<R>(

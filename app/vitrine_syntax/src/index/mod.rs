@@ -44,8 +44,8 @@ use crate::lang::Language;
 use crate::symbols::{Point, RefKind, SymbolKind};
 
 pub use self::build::{
-    Opened, PARSE_TIMEOUT, build, build_for_snapshot, last_line, open_or_build, open_or_build_progressive,
-    open_or_build_reporting,
+    Opened, PARSE_TIMEOUT, build, build_for_snapshot, build_largest_first, last_line, open_or_build,
+    open_or_build_progressive, open_or_build_reporting,
 };
 pub use self::format::FORMAT_VERSION;
 pub use self::partial::{PartialAnswer, PartialDefinitions, PartialHit};
