@@ -36,6 +36,7 @@ mod stored;
 pub mod tar;
 pub mod terminators;
 pub mod text;
+pub mod work;
 pub mod zipread;
 
 use std::path::{Path, PathBuf};

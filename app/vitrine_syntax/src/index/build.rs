@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use vitrine_base::Sha256Id;
@@ -137,13 +136,12 @@ where
             }
             result.map(|()| acc)
         });
-        // Each worker takes the next file of `order` as soon as it is free. A parallel iterator over
-        // `order` would hand each worker runs of files to parse alone (rayon splits a range only
-        // when a part of it is stolen): with the largest files first, one core parsed Linux's
-        // largest quarter for 20 s while the other had nothing left to take.
-        let next = AtomicUsize::new(0);
-        let work = |tx: std::sync::mpsc::SyncSender<FileOut>| {
-            while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+        // Each worker takes the next file of `order` as soon as it is free (a parallel iterator
+        // left one core parsing the largest quarter alone, see `for_each_next`).
+        vitrine_snapshot::work::for_each_next(
+            order,
+            || tx.clone(),
+            |tx, &i| {
                 if progress.is_cancelled() {
                     return;
                 }
@@ -160,15 +158,8 @@ where
                         }
                     }
                 }
-            }
-        };
-        rayon::scope(|workers| {
-            for _ in 0..rayon::current_num_threads() {
-                let tx = tx.clone();
-                let work = &work;
-                workers.spawn(move |_| work(tx));
-            }
-        });
+            },
+        );
         // The merger's input ends when the last sender is gone.
         drop(tx);
         merger.join().unwrap_or_else(|_| {
