@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::archive::{self, ArchiveItem, ArchiveLimits, ItemKind};
@@ -375,23 +374,20 @@ pub(crate) fn open_pair_at(
     }
     drop(partner);
     work.extend(paired.iter().enumerate().filter(|(_, p)| !**p).map(|(i, _)| Work::One(Which::Old, i)));
-    let done: Vec<Done> = work
-        .par_iter()
-        .map_init(
-            || (Vec::new(), Vec::new()),
-            |(buf_a, buf_b), w| match *w {
-                Work::One(Which::Old, i) => {
-                    Done::One(Which::Old, ingest_walked(&a, i, buf_a, config, hooks, progress))
-                }
-                Work::One(Which::New, j) => {
-                    Done::One(Which::New, ingest_walked(&b, j, buf_a, config, hooks, progress))
-                }
-                Work::Two(i, j) => {
-                    Done::Two(ingest_pair(&a, i, &b, j, buf_a, buf_b, config, hooks, progress))
-                }
-            },
-        )
-        .collect();
+    // Each worker takes the next item when it is free (see `work`: no run of items left to one).
+    let done: Vec<Done> = crate::work::map_next(
+        &work,
+        || (Vec::new(), Vec::new()),
+        |(buf_a, buf_b), _, w| match *w {
+            Work::One(Which::Old, i) => {
+                Done::One(Which::Old, ingest_walked(&a, i, buf_a, config, hooks, progress))
+            }
+            Work::One(Which::New, j) => {
+                Done::One(Which::New, ingest_walked(&b, j, buf_a, config, hooks, progress))
+            }
+            Work::Two(i, j) => Done::Two(ingest_pair(&a, i, &b, j, buf_a, buf_b, config, hooks, progress)),
+        },
+    );
     // Each walked entry is in exactly one work item, so each side gets one result per entry (in another
     // order, which nothing depends on: `assemble` sorts). A pair's failure refuses the old side.
     let (mut old_results, mut new_results) =
@@ -657,10 +653,9 @@ fn ingest_dir_alone(
         after_walk();
     }
     progress.set_phase("hashing", side.walked.len() as u64);
-    let results = (0..side.walked.len())
-        .into_par_iter()
-        .map_init(Vec::new, |buf, i| ingest_walked(&side, i, buf, config, hooks, progress))
-        .collect();
+    let results = crate::work::map_next(&side.walked, Vec::new, |buf, i, _| {
+        ingest_walked(&side, i, buf, config, hooks, progress)
+    });
     finish_dir(side, results, config, progress, taken_ns)
 }
 

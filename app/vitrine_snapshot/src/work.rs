@@ -10,6 +10,7 @@
 //! items are taken in order and no worker idles while any item is left.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// Calls `each(state, item)` for every item, in parallel on the current rayon pool (the global
 /// pool outside one), one worker per pool thread, each with its own `init()` state; the items are
@@ -18,17 +19,49 @@ pub fn for_each_next<T, S>(items: &[T], init: impl Fn() -> S + Sync, each: impl 
 where
     T: Sync,
 {
-    let next = AtomicUsize::new(0);
-    let work = || {
+    workers(items.len(), |next| {
         let mut state = None;
-        while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+        while let Some(item) = items.get(next()) {
             each(state.get_or_insert_with(&init), item);
         }
-    };
-    let workers = rayon::current_num_threads().min(items.len());
+    });
+}
+
+/// `map(state, i, &items[i])` for every item, taken as [`for_each_next`] takes them; the results in
+/// the order of the items.
+pub fn map_next<T, S, R>(
+    items: &[T],
+    init: impl Fn() -> S + Sync,
+    map: impl Fn(&mut S, usize, &T) -> R + Sync,
+) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+{
+    let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
+    workers(items.len(), |next| {
+        let mut state = None;
+        let mut mine = Vec::new();
+        loop {
+            let i = next();
+            let Some(item) = items.get(i) else { break };
+            mine.push((i, map(state.get_or_insert_with(&init), i, item)));
+        }
+        done.lock().unwrap_or_else(PoisonError::into_inner).append(&mut mine);
+    });
+    let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    done.sort_unstable_by_key(|&(i, _)| i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs `work(next)` on as many workers as the pool has threads (at most `n`), `next` handing out
+/// 0, 1, 2, … across them.
+fn workers(n: usize, work: impl Fn(&dyn Fn() -> usize) + Sync) {
+    let cursor = AtomicUsize::new(0);
+    let next = || cursor.fetch_add(1, Ordering::Relaxed);
     rayon::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|_| work());
+        for _ in 0..rayon::current_num_threads().min(n) {
+            s.spawn(|_| work(&next));
         }
     });
 }
@@ -74,6 +107,23 @@ mod tests {
         assert!(!held_back.load(Ordering::SeqCst), "items waited behind the first one");
         assert_eq!(*done.lock().unwrap(), vec![1; N], "every item exactly once");
         assert_eq!(states.load(Ordering::SeqCst), 2, "one state per worker");
+    }
+
+    #[test]
+    fn map_next_keeps_the_order_of_its_items() {
+        let items: Vec<u64> = (0..1000).rev().collect();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let got = pool.install(|| {
+            super::map_next(
+                &items,
+                || 0u32,
+                |calls, i, &item| {
+                    *calls += 1;
+                    (i, item * 2)
+                },
+            )
+        });
+        assert_eq!(got, items.iter().enumerate().map(|(i, x)| (i, x * 2)).collect::<Vec<_>>());
     }
 
     #[test]
