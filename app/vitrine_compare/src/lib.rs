@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
+use vitrine_snapshot::work::map_next;
 use vitrine_snapshot::{ChangedSide, EntryKind, FileEntry, Sha256Id, Snapshot, SnapshotError, TreeIds};
 
 use crate::similarity::{Fingerprint, MAX_SCORE};
@@ -308,7 +309,10 @@ pub fn changes(
             jobs.push(Job { old: None, new: Some(a), found: None });
         }
     }
-    let mut files = jobs.into_par_iter().map(|job| job.run(old, new)).collect::<Result<Vec<_>, _>>()?;
+    // Each worker takes the next file when it is free: a run of large files is never left to one.
+    let mut files = vitrine_snapshot::work::map_next(&jobs, || (), |_, _, job| job.run(old, new))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
     files.sort_by(|a, b| a.path().cmp(b.path()).then_with(|| a.old_path.cmp(&b.old_path)));
     Ok(files)
 }
@@ -320,6 +324,7 @@ struct Source<'a> {
     modified: bool,
 }
 
+#[derive(Clone, Copy)]
 struct Job<'a> {
     old: Option<&'a FileEntry>,
     new: Option<&'a FileEntry>,
@@ -328,7 +333,7 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    fn run(self, old_snap: &dyn Tree, new_snap: &dyn Tree) -> Result<FileChange, CompareError> {
+    fn run(&self, old_snap: &dyn Tree, new_snap: &dyn Tree) -> Result<FileChange, CompareError> {
         let read_old = |e: &FileEntry| read(old_snap, e, Side::Old);
         let read_new = |e: &FileEntry| read(new_snap, e, Side::New);
         let (status, counts) = match (self.old, self.new) {
@@ -447,16 +452,24 @@ fn find_renames(
             let data = read(snap, e, side)?;
             Ok(Some(Fingerprint::new(&data, !is_binary(&data))))
         };
-    let src_fp: Vec<Option<Fingerprint>> = sources
-        .par_iter()
-        .enumerate()
-        .map(|(k, s)| if p.src_out(k) { Ok(None) } else { fingerprint(old, s.entry, Side::Old) })
-        .collect::<Result<_, _>>()?;
-    let dst_fp: Vec<Option<Fingerprint>> = added
-        .par_iter()
-        .enumerate()
-        .map(|(k, a)| if p.dst_used[k] { Ok(None) } else { fingerprint(new, a, Side::New) })
-        .collect::<Result<_, _>>()?;
+    let src_fp: Vec<Option<Fingerprint>> = map_next(
+        sources,
+        || (),
+        |_, k, s| {
+            if p.src_out(k) { Ok(None) } else { fingerprint(old, s.entry, Side::Old) }
+        },
+    )
+    .into_iter()
+    .collect::<Result<_, _>>()?;
+    let dst_fp: Vec<Option<Fingerprint>> = map_next(
+        added,
+        || (),
+        |_, k, a| {
+            if p.dst_used[k] { Ok(None) } else { fingerprint(new, a, Side::New) }
+        },
+    )
+    .into_iter()
+    .collect::<Result<_, _>>()?;
     let estimate = |s: usize, d: usize, min: u64| -> u64 {
         match (&src_fp[s], &dst_fp[d]) {
             (Some(sf), Some(df)) => {

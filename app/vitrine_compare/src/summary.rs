@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
 use serde::Serialize;
 use vitrine_snapshot::{ContentClass, Finding, FindingKind, Snapshot};
 use vitrine_syntax::{Language, SymbolKind};
@@ -123,7 +122,9 @@ pub fn summarize(old: &Snapshot, new: &Snapshot, diff: &SnapshotDiff) -> Result<
     // Only the changed files' two sides are parsed, each file on its own worker; the deltas stay in
     // the diff's order.
     let deltas: Vec<Option<FileSymbolDelta>> =
-        diff.files.par_iter().map(|c| symbol_delta(old, new, c)).collect::<Result<_, _>>()?;
+        vitrine_snapshot::work::map_next(&diff.files, || (), |_, _, c| symbol_delta(old, new, c))
+            .into_iter()
+            .collect::<Result<_, _>>()?;
     let symbols = deltas.into_iter().flatten().collect();
     Ok(Summary { new_findings, gone_findings, binaries, symbols })
 }

@@ -192,9 +192,12 @@ fn gather(
     let mut fold = Fold { forward: Vec::new(), files: Vec::new(), bytes: 0, filters: Vec::new() };
     let seen_sets = SeenSets::default();
     let compute = |batch: &[u32]| -> Vec<(u32, Option<FileTrigrams>)> {
-        batch
-            .par_iter()
-            .map(|&id| {
+        // Each worker takes the next file when it is free (a file far larger than the rest, such
+        // as a generated header, holds back no run of files behind it).
+        vitrine_snapshot::work::map_next(
+            batch,
+            || (),
+            |_, _, &id| {
                 let out = entries.get(id as usize).and_then(|entry| {
                     let raw = snap.read_unverified(entry).ok()?;
                     let text = search_text(&raw);
@@ -209,8 +212,8 @@ fn gather(
                     Some((tris, raw.len() as u64, filter))
                 });
                 (id, out)
-            })
-            .collect()
+            },
+        )
     };
     let mut pending: Option<Vec<(u32, Option<FileTrigrams>)>> = None;
     for batch in indexable.chunks(BATCH) {

@@ -3,8 +3,6 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rayon::prelude::*;
-
 use super::{
     Expr, FileHits, LineHit, Matcher, Plan, Query, Rank, SearchOptions, Summary, SymFiles, SymReport,
 };
@@ -162,10 +160,11 @@ impl Index {
             let (now, later) = rest.split_at(batch.min(rest.len()));
             rest = later;
             files_read += now.len();
-            let outcomes: Vec<FileOutcome> = now
-                .par_iter()
-                .map(|&(rank, id)| self.search_file(query, &syms, opts, rank, id, cancel))
-                .collect();
+            let outcomes: Vec<FileOutcome> = vitrine_snapshot::work::map_next(
+                now,
+                || (),
+                |_, _, &(rank, id)| self.search_file(query, &syms, opts, rank, id, cancel),
+            );
             for outcome in outcomes {
                 match outcome {
                     FileOutcome::Hit(h) => {

@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use vitrine_indexfile::{CheckedFile, Seals};
 
 use super::format::*;
@@ -402,9 +401,10 @@ impl SymbolIndex {
         R: Fn(&str) -> Option<Vec<u8>> + Sync,
     {
         let files = self.occurrence_files(name)?;
-        let per_file: Vec<Vec<RefHit>> = files
-            .par_iter()
-            .map(|&f| -> Result<Vec<RefHit>, SyntaxError> {
+        let per_file: Vec<Vec<RefHit>> = vitrine_snapshot::work::map_next(
+            &files,
+            || (),
+            |_, _, &f| -> Result<Vec<RefHit>, SyntaxError> {
                 let (path, lang) = self.file_of(f, &self.occ)?;
                 let Some(bytes) = read(&path) else { return Ok(Vec::new()) };
                 let Some(lang) = lang.or_else(|| language_for_path(&path, &bytes)) else {
@@ -426,8 +426,10 @@ impl SymbolIndex {
                             .map(|d| d.name.clone()),
                     })
                     .collect())
-            })
-            .collect::<Result<_, _>>()?;
+            },
+        )
+        .into_iter()
+        .collect::<Result<_, _>>()?;
         Ok(per_file.into_iter().flatten().collect())
     }
 
