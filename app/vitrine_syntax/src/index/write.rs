@@ -225,6 +225,46 @@ fn window_rank(
     }
 }
 
+/// Writes the windows of a file on a thread of their own while the calling thread reads and sorts
+/// the next one (its sorts run on the caller's rayon pool, the build's): `load(k)` reads window `k`,
+/// `emit(&mut out, window)` writes it, in window order, one window loaded ahead at most. Returns
+/// `out` after the last window, or the first error either side met.
+fn pipelined<T: Send, O: Send>(
+    windows: usize,
+    mut load: impl FnMut(usize) -> Result<T, SyntaxError>,
+    mut out: O,
+    mut emit: impl FnMut(&mut O, T) -> Result<(), SyntaxError> + Send,
+    tmp: &Path,
+) -> Result<O, SyntaxError> {
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<T>(1);
+        let writer = s.spawn(move || -> Result<O, SyntaxError> {
+            for window in rx {
+                emit(&mut out, window)?;
+            }
+            Ok(out)
+        });
+        let mut loaded = Ok(());
+        for k in 0..windows {
+            match load(k) {
+                Ok(window) => {
+                    // A closed channel means the writer stopped on an error, which its result reports.
+                    if tx.send(window).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    loaded = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let written = writer.join().map_err(|_| corrupt(tmp, "writing an index file panicked"))?;
+        loaded.and(written)
+    })
+}
+
 /// `defs.bin`: definitions grouped by name rank, then definitions before declarations, then by
 /// file and position. Returns where each definition went, by its sequence number in the scratch
 /// file (calls name their caller so).
@@ -237,13 +277,13 @@ fn write_defs(
     scope_rank: &[u32],
     seals: &mut Seals,
 ) -> Result<Vec<u32>, SyntaxError> {
-    let mut def_pos = vec![NONE; def_total as usize];
     let path = tmp.join("defs.bin");
-    let mut w = create(&path)?;
-    let mut written = 0u32;
     let ws = windows(defs_per_rank);
     let buckets = split_scratch::<DEF_WORDS>(scratch, &ws, &|id| order.rank_of(id))?;
-    for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
+    let load = |k: usize| -> Result<(&Path, Vec<WindowDef>), SyntaxError> {
+        let (Some(&(r0, r1)), Some(bucket)) = (ws.get(k), buckets.get(k)) else {
+            return Err(corrupt(scratch, format!("BUG: window {k} has no bucket")));
+        };
         let mut window: Vec<WindowDef> = Vec::new();
         scan_scratch::<{ DEF_WORDS + 1 }>(bucket, |i, rec| {
             let [name, file, line, column, start_line, packed, scope, seq] = rec;
@@ -262,15 +302,22 @@ fn write_defs(
         })?;
         std::fs::remove_file(bucket).map_err(io_err("remove", bucket))?;
         window.par_sort_unstable_by_key(|e| (e.0, e.1, e.2, e.3, e.4, e.5));
+        Ok((bucket.as_path(), window))
+    };
+    let out = (create(&path)?, vec![NONE; def_total as usize], 0u32);
+    let emit = |(w, def_pos, written): &mut (Out, Vec<u32>, u32),
+                (bucket, window): (&Path, Vec<WindowDef>)| {
         for e in &window {
             let pos = def_pos.get_mut(e.5 as usize).ok_or_else(|| {
                 corrupt(bucket, format!("sequence number {} past the {def_total} definitions", e.5))
             })?;
-            *pos = written;
-            written += 1;
+            *pos = *written;
+            *written += 1;
             w.write_all(&e.6.encode()).map_err(io_err("write", &path))?;
         }
-    }
+        Ok(())
+    };
+    let (w, def_pos, _) = pipelined(ws.len(), load, out, emit, tmp)?;
     finish(w, &path, seals)?;
     std::fs::remove_file(scratch).map_err(io_err("remove", scratch))?;
     Ok(def_pos)
@@ -287,10 +334,12 @@ fn write_calls(
     seals: &mut Seals,
 ) -> Result<(), SyntaxError> {
     let path = tmp.join("calls.bin");
-    let mut w = create(&path)?;
     let ws = windows(calls_per_rank);
     let buckets = split_scratch::<CALL_WORDS>(scratch, &ws, &|id| order.rank_of(id))?;
-    for (&(r0, r1), bucket) in ws.iter().zip(&buckets) {
+    let load = |k: usize| -> Result<Vec<[u32; CALL_WORDS]>, SyntaxError> {
+        let (Some(&(r0, r1)), Some(bucket)) = (ws.get(k), buckets.get(k)) else {
+            return Err(corrupt(scratch, format!("BUG: window {k} has no bucket")));
+        };
         let mut window: Vec<[u32; CALL_WORDS]> = Vec::new();
         scan_scratch::<{ CALL_WORDS + 1 }>(bucket, |i, rec| {
             let [callee, file, line, column, caller, _seq] = rec;
@@ -307,11 +356,16 @@ fn write_calls(
         })?;
         std::fs::remove_file(bucket).map_err(io_err("remove", bucket))?;
         window.par_sort_unstable();
+        Ok(window)
+    };
+    let emit = |w: &mut Out, window: Vec<[u32; CALL_WORDS]>| {
         for &[_, file, line, column, caller] in &window {
             let rec = CallRecord { file, line, column, caller };
             w.write_all(&rec.encode()).map_err(io_err("write", &path))?;
         }
-    }
+        Ok(())
+    };
+    let w = pipelined(ws.len(), load, create(&path)?, emit, tmp)?;
     finish(w, &path, seals)?;
     std::fs::remove_file(scratch).map_err(io_err("remove", scratch))
 }
@@ -501,4 +555,51 @@ fn write_meta(
         .map_err(|e| SyntaxError::Corrupt { path: meta_path.clone(), reason: e.to_string() })?;
     vitrine_indexfile::write_sealed(tmp, "meta.json", &json, &mut seals).map_err(checked)?;
     seals.write(tmp).map_err(checked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The windows reach the writer in order; an error on either side stops both and is the result,
+    /// never a file written short without one.
+    fn push(out: &mut Vec<usize>, k: usize) -> Result<(), SyntaxError> {
+        out.push(k);
+        Ok(())
+    }
+
+    #[test]
+    fn pipelined_windows_arrive_in_order_and_errors_stop_both_sides() {
+        let tmp = Path::new("index.tmp");
+        let all = pipelined(5, Ok, Vec::new(), push, tmp).unwrap();
+        assert_eq!(all, [0, 1, 2, 3, 4]);
+
+        let bad_load = pipelined(
+            5,
+            |k| if k == 2 { Err(corrupt(tmp, "window 2 unreadable")) } else { Ok(k) },
+            Vec::new(),
+            push,
+            tmp,
+        );
+        assert!(matches!(&bad_load, Err(SyntaxError::Corrupt { reason, .. }) if reason.contains("window 2")));
+
+        let loaded = std::sync::atomic::AtomicUsize::new(0);
+        let bad_write = pipelined(
+            100,
+            |k| {
+                loaded.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(k)
+            },
+            (),
+            |_: &mut (), k| if k == 1 { Err(corrupt(tmp, "disk full")) } else { Ok(()) },
+            tmp,
+        );
+        assert!(
+            matches!(&bad_write, Err(SyntaxError::Corrupt { reason, .. }) if reason.contains("disk full"))
+        );
+        assert!(
+            loaded.load(std::sync::atomic::Ordering::SeqCst) < 100,
+            "the loads went on after the writer stopped"
+        );
+    }
 }
