@@ -1,8 +1,10 @@
-//! The document type the build hands to tantivy: the extracted text moved in as it is, the path's
-//! terms shared by every document of a file. tantivy indexes any [`Document`] in place, so nothing is
-//! copied into a [`tantivy::TantivyDocument`] (which copied each field's text, the path's terms once
-//! per function document, and allocated a value list per document).
+//! The document type the build hands to tantivy: a file's documents packed into one buffer that they
+//! share. tantivy indexes any [`Document`] in place, so nothing is copied into a
+//! [`tantivy::TantivyDocument`] (which copied each field's text, the path's terms once per function
+//! document, and allocated a value list per document), and the extraction's buffers are reused from
+//! file to file: a file costs one allocation of text, not three growing strings per function.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use tantivy::schema::Field;
@@ -11,20 +13,89 @@ use tantivy::schema::document::{Document, ReferenceValue, ReferenceValueLeaf, Va
 use crate::Fields;
 use crate::extract::DocText;
 
-/// One document of the ranked index: what [`crate::extract::extract`] made of one function (or the
-/// rest of a file), with the file's index in the snapshot and the path's terms.
+/// The documents of one file: their text back to back in one string, with where each field is.
 #[derive(Debug)]
-pub(crate) struct RankDoc {
+pub(crate) struct FileDocs {
     fields: Fields,
     file: u64,
-    text: DocText,
-    path_words: Arc<str>,
+    text: String,
+    path_words: Range<usize>,
+    docs: Vec<DocSpan>,
 }
 
-impl RankDoc {
-    pub(crate) fn new(fields: Fields, file: u64, text: DocText, path_words: Arc<str>) -> RankDoc {
-        RankDoc { fields, file, text, path_words }
+/// Where one document's parts are in [`FileDocs::text`].
+#[derive(Debug)]
+struct DocSpan {
+    function: Option<Range<usize>>,
+    start_line: u64,
+    end_line: u64,
+    comments: Range<usize>,
+    strings: Range<usize>,
+    identifiers: Range<usize>,
+}
+
+impl FileDocs {
+    /// Packs the documents of file `file` (the snapshot's index of it) that hold any terms, with the
+    /// path's terms, into one buffer.
+    pub(crate) fn pack<'a>(
+        fields: Fields,
+        file: u64,
+        path_words: &str,
+        docs: impl Iterator<Item = &'a DocText> + Clone,
+    ) -> FileDocs {
+        let kept = docs.filter(|d| !d.is_empty());
+        let bytes = path_words.len()
+            + kept
+                .clone()
+                .map(|d| {
+                    d.function.as_ref().map_or(0, String::len)
+                        + d.comments.len()
+                        + d.strings.len()
+                        + d.identifiers.len()
+                })
+                .sum::<usize>();
+        let mut text = String::with_capacity(bytes);
+        let mut put = |s: &str| {
+            let start = text.len();
+            text.push_str(s);
+            start..text.len()
+        };
+        let path_words = put(path_words);
+        let spans = kept
+            .map(|d| DocSpan {
+                function: d.function.as_deref().map(&mut put),
+                start_line: d.start_line,
+                end_line: d.end_line,
+                comments: put(&d.comments),
+                strings: put(&d.strings),
+                identifiers: put(&d.identifiers),
+            })
+            .collect();
+        FileDocs { fields, file, text, path_words, docs: spans }
     }
+
+    /// How many documents it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Its documents, each sharing the buffer.
+    pub(crate) fn into_docs(self) -> impl ExactSizeIterator<Item = RankDoc> {
+        let n = self.docs.len();
+        let file = Arc::new(self);
+        (0..n).map(move |doc| RankDoc { file: file.clone(), doc })
+    }
+
+    fn get(&self, range: &Range<usize>) -> &str {
+        self.text.get(range.clone()).unwrap_or_default()
+    }
+}
+
+/// One document of the ranked index: document `doc` of a [`FileDocs`].
+#[derive(Debug)]
+pub(crate) struct RankDoc {
+    file: Arc<FileDocs>,
+    doc: usize,
 }
 
 /// One value of a [`RankDoc`]: a stored number or a text.
@@ -54,16 +125,20 @@ impl Document for RankDoc {
     type FieldsValuesIter<'a> = Values<'a>;
 
     fn iter_fields_and_values(&self) -> Values<'_> {
-        let (f, t) = (&self.fields, &self.text);
+        let file = &*self.file;
+        let f = &file.fields;
+        let Some(d) = file.docs.get(self.doc) else {
+            return [None, None, None, None, None, None, None, None].into_iter().flatten();
+        };
         [
-            Some((f.file, Leaf::U64(self.file))),
-            t.function.as_deref().map(|name| (f.function, Leaf::Str(name))),
-            Some((f.start, Leaf::U64(t.start_line))),
-            Some((f.end, Leaf::U64(t.end_line))),
-            Some((f.comments, Leaf::Str(&t.comments))),
-            Some((f.strings, Leaf::Str(&t.strings))),
-            Some((f.identifiers, Leaf::Str(&t.identifiers))),
-            Some((f.path_words, Leaf::Str(&self.path_words))),
+            Some((f.file, Leaf::U64(file.file))),
+            d.function.as_ref().map(|name| (f.function, Leaf::Str(file.get(name)))),
+            Some((f.start, Leaf::U64(d.start_line))),
+            Some((f.end, Leaf::U64(d.end_line))),
+            Some((f.comments, Leaf::Str(file.get(&d.comments)))),
+            Some((f.strings, Leaf::Str(file.get(&d.strings)))),
+            Some((f.identifiers, Leaf::Str(file.get(&d.identifiers)))),
+            Some((f.path_words, Leaf::Str(file.get(&file.path_words)))),
         ]
         .into_iter()
         .flatten()
@@ -82,16 +157,16 @@ mod tests {
 
     /// Everything an index of `docs` answers: per document (in order of its file, start line) the
     /// stored fields and the score of every term of every text field, and per field the tokens.
-    fn index_of(docs: &[(u64, DocText, String)], rank_doc: bool) -> Vec<String> {
+    fn index_of(docs: &[(u64, DocText, String)], packed: Option<Vec<FileDocs>>) -> Vec<String> {
         let (schema, fields) = Fields::schema();
         let index = Index::create_in_ram(schema);
         index.tokenizers().register(crate::ANALYZER, crate::terms::index_tokenizer());
-        if rank_doc {
+        if let Some(packed) = packed {
             let mut writer: IndexWriter<RankDoc> = index.writer_with_num_threads(1, 15 << 20).unwrap();
-            for (file, text, path) in docs {
-                writer
-                    .add_document(RankDoc::new(fields, *file, text.clone(), Arc::from(path.as_str())))
-                    .unwrap();
+            for file in packed {
+                for doc in file.into_docs() {
+                    writer.add_document(doc).unwrap();
+                }
             }
             writer.commit().unwrap();
         } else {
@@ -173,19 +248,31 @@ mod tests {
                    /* free it */\nvoid free_header(void *p) { kfree(p); kfree(p); kfree(p); }\nint rest_of_file;\n";
         let functions = vec![("parse_header".to_owned(), 1, 4), ("free_header".to_owned(), 6, 6)];
         let mut docs = Vec::new();
-        for (file, path) in [(3u64, "fs/parse.c"), (7, "net/parse.c")] {
+        let mut packed = Vec::new();
+        // The build's buffers, reused from file to file (the second file is shorter: documents of
+        // the first are left over in them).
+        let mut buffers = Vec::new();
+        for (file, path, src) in [(3u64, "fs/parse.c", src), (7, "net/parse.c", &src[..src.len() - 20])] {
             let mut path_words = String::new();
             norm.push_terms(&mut path_words, crate::without_extension(path.as_bytes()));
             for d in crate::extract::extract(path.as_bytes(), src.as_bytes(), &functions, norm) {
                 docs.push((file, d, path_words.clone()));
             }
+            let n =
+                crate::extract::extract_into(path.as_bytes(), src.as_bytes(), &functions, norm, &mut buffers);
+            packed.push(FileDocs::pack(fields_of(), file, &path_words, buffers.iter().take(n)));
         }
+        assert!(buffers.len() > packed[1].len(), "no buffers left over");
         // Both kinds of document, the rest of a file (no function) and empty fields among them.
         assert!(docs.iter().any(|(_, d, _)| d.function.is_none()));
         assert!(docs.iter().any(|(_, d, _)| d.strings.is_empty()));
-        let rank_doc = index_of(&docs, true);
+        let rank_doc = index_of(&docs, Some(packed));
         assert!(rank_doc.iter().any(|l| l.contains("Some(\"free_header\")")), "{rank_doc:#?}");
         assert!(rank_doc.iter().any(|l| l.contains("header: file Some(7)")), "{rank_doc:#?}");
-        assert_eq!(rank_doc, index_of(&docs, false));
+        assert_eq!(rank_doc, index_of(&docs, None));
+    }
+
+    fn fields_of() -> Fields {
+        Fields::schema().1
     }
 }

@@ -42,7 +42,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 
-use crate::doc::RankDoc;
+use crate::doc::{FileDocs, RankDoc};
 use crate::snippet::{Wanted, best_line};
 
 pub use crate::error::RankError;
@@ -324,47 +324,49 @@ fn write_index(
     let documents = std::sync::atomic::AtomicU64::new(0);
     let failed = AtomicBool::new(false);
     let first_error: std::sync::Mutex<Option<RankError>> = std::sync::Mutex::new(None);
-    files.par_iter().for_each_init(Normalizer::default, |norm, &(id, entry)| {
-        if failed.load(Ordering::Relaxed) {
-            return;
-        }
-        if progress.is_cancelled() {
-            failed.store(true, Ordering::Relaxed);
-            if let Ok(mut slot) = first_error.lock() {
-                slot.get_or_insert(RankError::Cancelled);
+    files.par_iter().for_each_init(
+        || (Normalizer::default(), extract::Buffers::default()),
+        |(norm, buffers), &(id, entry)| {
+            if failed.load(Ordering::Relaxed) {
+                return;
             }
-            return;
-        }
-        // A file that cannot be read now is left out, as the trigram index leaves it out.
-        let Ok(bytes) = snap.read_unverified(entry) else { return };
-        progress.advance(1, bytes.len() as u64);
-        let path = entry.path.as_bytes();
-        let spans = functions
-            .and_then(|f| std::str::from_utf8(path).ok().and_then(|p| f.get(p)))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let mut path_words = String::new();
-        norm.push_terms(&mut path_words, without_extension(path));
-        let path_words: Arc<str> = Arc::from(path_words);
-        // The file's documents go to the writer as one batch (one message, one wake-up of a writer
-        // thread per file rather than per function).
-        let docs: Vec<UserOperation<RankDoc>> = extract::extract(path, &bytes, spans, norm)
-            .into_iter()
-            .map(|d| UserOperation::Add(RankDoc::new(fields, id as u64, d, path_words.clone())))
-            .collect();
-        let count = docs.len() as u64;
-        if count == 0 {
-            return;
-        }
-        if let Err(e) = writer.run(docs) {
-            failed.store(true, Ordering::Relaxed);
-            if let Ok(mut slot) = first_error.lock() {
-                slot.get_or_insert(RankError::Index { path: dir.to_path_buf(), source: e });
+            if progress.is_cancelled() {
+                failed.store(true, Ordering::Relaxed);
+                if let Ok(mut slot) = first_error.lock() {
+                    slot.get_or_insert(RankError::Cancelled);
+                }
+                return;
             }
-            return;
-        }
-        documents.fetch_add(count, Ordering::Relaxed);
-    });
+            // A file that cannot be read now is left out, as the trigram index leaves it out.
+            let Ok(bytes) = snap.read_unverified(entry) else { return };
+            progress.advance(1, bytes.len() as u64);
+            let path = entry.path.as_bytes();
+            let spans = functions
+                .and_then(|f| std::str::from_utf8(path).ok().and_then(|p| f.get(p)))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let mut path_words = String::new();
+            norm.push_terms(&mut path_words, without_extension(path));
+            let docs = buffers.extract(path, &bytes, spans, norm);
+            let packed = FileDocs::pack(fields, id as u64, &path_words, docs.iter());
+            buffers.trim();
+            let count = packed.len() as u64;
+            if count == 0 {
+                return;
+            }
+            // The file's documents go to the writer as one batch (one message, one wake-up of a writer
+            // thread per file rather than per function).
+            let docs = packed.into_docs().map(UserOperation::Add);
+            if let Err(e) = writer.run(docs) {
+                failed.store(true, Ordering::Relaxed);
+                if let Ok(mut slot) = first_error.lock() {
+                    slot.get_or_insert(RankError::Index { path: dir.to_path_buf(), source: e });
+                }
+                return;
+            }
+            documents.fetch_add(count, Ordering::Relaxed);
+        },
+    );
     if let Some(e) = first_error.into_inner().ok().flatten() {
         return Err(e);
     }
