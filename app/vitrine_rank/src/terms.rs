@@ -84,8 +84,10 @@ impl TokenStream for SpaceTokenStream<'_> {
             return false;
         }
         let start = self.at;
-        let end =
-            bytes.get(start..).and_then(|rest| memchr::memchr(b' ', rest)).map_or(bytes.len(), |i| start + i);
+        // Terms are a few bytes long: a plain loop finds their end sooner than `memchr`'s setup
+        // (this cut was 8% of the build's instructions with it).
+        let rest = bytes.get(start..).unwrap_or_default();
+        let end = start + rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
         self.at = end;
         self.token.text.clear();
         // A space is one byte: both ends are character boundaries.
