@@ -40,7 +40,7 @@ impl FileDocs {
     pub(crate) fn pack<'a>(
         fields: Fields,
         file: u64,
-        path_words: &str,
+        path_words: &[u8],
         docs: impl Iterator<Item = &'a DocText> + Clone,
     ) -> FileDocs {
         let kept = docs.filter(|d| !d.is_empty());
@@ -54,16 +54,16 @@ impl FileDocs {
                         + d.identifiers.len()
                 })
                 .sum::<usize>();
-        let mut text = String::with_capacity(bytes);
-        let mut put = |s: &str| {
+        let mut text: Vec<u8> = Vec::with_capacity(bytes);
+        let mut put = |s: &[u8]| {
             let start = text.len();
-            text.push_str(s);
+            text.extend_from_slice(s);
             start..text.len()
         };
         let path_words = put(path_words);
         let spans = kept
             .map(|d| DocSpan {
-                function: d.function.as_deref().map(&mut put),
+                function: d.function.as_deref().map(|name| put(name.as_bytes())),
                 start_line: d.start_line,
                 end_line: d.end_line,
                 comments: put(&d.comments),
@@ -71,6 +71,10 @@ impl FileDocs {
                 identifiers: put(&d.identifiers),
             })
             .collect();
+        // The terms were appended as bytes without a check (`TermsOut`), each copied whole from a
+        // `str`: the file's text is checked once here. Should it ever fail, the documents keep
+        // their places and lose their text rather than take another's.
+        let text = String::from_utf8(text).unwrap_or_default();
         FileDocs { fields, file, text, path_words, docs: spans }
     }
 
@@ -157,7 +161,7 @@ mod tests {
 
     /// Everything an index of `docs` answers: per document (in order of its file, start line) the
     /// stored fields and the score of every term of every text field, and per field the tokens.
-    fn index_of(docs: &[(u64, DocText, String)], packed: Option<Vec<FileDocs>>) -> Vec<String> {
+    fn index_of(docs: &[(u64, DocText, Vec<u8>)], packed: Option<Vec<FileDocs>>) -> Vec<String> {
         let (schema, fields) = Fields::schema();
         let index = Index::create_in_ram(schema);
         index.tokenizers().register(crate::ANALYZER, crate::terms::index_tokenizer());
@@ -181,10 +185,10 @@ mod tests {
                 }
                 doc.add_u64(fields.start, d.start_line);
                 doc.add_u64(fields.end, d.end_line);
-                doc.add_text(fields.comments, &d.comments);
-                doc.add_text(fields.strings, &d.strings);
-                doc.add_text(fields.identifiers, &d.identifiers);
-                doc.add_text(fields.path_words, path);
+                doc.add_text(fields.comments, utf8(&d.comments));
+                doc.add_text(fields.strings, utf8(&d.strings));
+                doc.add_text(fields.identifiers, utf8(&d.identifiers));
+                doc.add_text(fields.path_words, utf8(path));
                 writer.add_document(doc).unwrap();
             }
             writer.commit().unwrap();
@@ -193,7 +197,7 @@ mod tests {
         let mut out = Vec::new();
         let mut words: Vec<&str> = docs
             .iter()
-            .flat_map(|(_, d, p)| [&d.comments, &d.strings, &d.identifiers, p].map(|s| s.split(' ')))
+            .flat_map(|(_, d, p)| [&d.comments, &d.strings, &d.identifiers, p].map(|s| utf8(s).split(' ')))
             .flatten()
             .filter(|w| !w.is_empty())
             .collect();
@@ -253,7 +257,7 @@ mod tests {
         // the first are left over in them).
         let mut buffers = Vec::new();
         for (file, path, src) in [(3u64, "fs/parse.c", src), (7, "net/parse.c", &src[..src.len() - 20])] {
-            let mut path_words = String::new();
+            let mut path_words = Vec::new();
             norm.push_terms(&mut path_words, crate::without_extension(path.as_bytes()));
             for d in crate::extract::extract(path.as_bytes(), src.as_bytes(), &functions, norm) {
                 docs.push((file, d, path_words.clone()));
@@ -270,6 +274,22 @@ mod tests {
         assert!(rank_doc.iter().any(|l| l.contains("Some(\"free_header\")")), "{rank_doc:#?}");
         assert!(rank_doc.iter().any(|l| l.contains("header: file Some(7)")), "{rank_doc:#?}");
         assert_eq!(rank_doc, index_of(&docs, None));
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_left_out_not_misplaced() {
+        let mut d = DocText { function: Some("f".into()), start_line: 1, end_line: 2, ..DocText::default() };
+        d.comments.extend_from_slice(b"caf\xc3 ");
+        d.identifiers.extend_from_slice(b"name ");
+        let packed = FileDocs::pack(fields_of(), 1, b"path ", [d].iter());
+        assert_eq!(packed.len(), 1);
+        let doc = packed.into_docs().next().unwrap();
+        let texts: Vec<&str> = doc.iter_fields_and_values().filter_map(|(_, v)| v.as_str()).collect();
+        assert!(texts.iter().all(|t| t.is_empty()), "{texts:?}");
+    }
+
+    fn utf8(bytes: &[u8]) -> &str {
+        std::str::from_utf8(bytes).unwrap()
     }
 
     fn fields_of() -> Fields {

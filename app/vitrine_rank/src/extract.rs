@@ -25,13 +25,13 @@ pub struct DocText {
     pub start_line: u64,
     /// Last line covered (1-based, inclusive).
     pub end_line: u64,
-    /// The terms of its comments (see [`Normalizer`]), each followed by a space.
-    pub comments: String,
-    /// The terms of its string literals, each followed by a space.
-    pub strings: String,
+    /// The terms of its comments (see [`Normalizer`]), each followed by a space (UTF-8).
+    pub comments: Vec<u8>,
+    /// The terms of its string literals, each followed by a space (UTF-8).
+    pub strings: Vec<u8>,
     /// The terms of its identifiers' parts (`uploadTelemetryData` → `upload telemetri data`), each
-    /// followed by a space.
-    pub identifiers: String,
+    /// followed by a space (UTF-8).
+    pub identifiers: Vec<u8>,
 }
 
 impl DocText {
@@ -303,6 +303,10 @@ fn doc_comment_start(regions: &Regions, text: &[u8], body_start: usize, floor: u
 mod tests {
     use super::*;
 
+    fn text(bytes: &[u8]) -> &str {
+        std::str::from_utf8(bytes).unwrap()
+    }
+
     const SRC: &str = "// SPDX: GPL\n#include <x.h>\n\n/**\n * send_report - upload telemetry\n */\nint send_report(void)\n{\n\treturn post(\"https://collect\", myBuffer);\n}\n\nstatic int other; /* tail */\n";
 
     #[test]
@@ -312,14 +316,14 @@ mod tests {
         assert_eq!(docs.len(), 2);
         let file = &docs[0];
         assert_eq!(file.function, None);
-        assert_eq!(file.comments, "spdx gpl tail ");
-        assert_eq!(file.identifiers, "x h other ");
+        assert_eq!(text(&file.comments), "spdx gpl tail ");
+        assert_eq!(text(&file.identifiers), "x h other ");
         let f = &docs[1];
         assert_eq!(f.function.as_deref(), Some("send_report"));
         assert_eq!((f.start_line, f.end_line), (4, 10));
-        assert_eq!(f.comments, "send report upload telemetri ");
-        assert_eq!(f.strings, "https collect ");
-        assert_eq!(f.identifiers, "send report post my buffer ");
+        assert_eq!(text(&f.comments), "send report upload telemetri ");
+        assert_eq!(text(&f.strings), "https collect ");
+        assert_eq!(text(&f.identifiers), "send report post my buffer ");
     }
 
     #[test]
@@ -329,11 +333,11 @@ mod tests {
         let f = &docs[1];
         // Comments and strings keep every occurrence; in code, `data` twice and `Data` (another
         // word, the same term) twice at most.
-        assert_eq!(f.comments, "data data data ");
-        assert_eq!(f.strings, "data data data ");
-        assert_eq!(f.identifiers, "f data data data ");
+        assert_eq!(text(&f.comments), "data data data ");
+        assert_eq!(text(&f.strings), "data data data ");
+        assert_eq!(text(&f.identifiers), "f data data data ");
         // The count is per document: the rest of the file has its own.
-        assert_eq!(docs[0].identifiers, "g data data ");
+        assert_eq!(text(&docs[0].identifiers), "g data data ");
     }
 
     #[test]
@@ -341,15 +345,15 @@ mod tests {
         let src = b"/* switch the default port 80 */\nstatic int port_switch(unsigned long defaultValue, register_t r)\n{\n\tswitch (r) { default: return sizeof(struct sw) + 0x1f + 10UL + crc32(r, 8); }\n}\n";
         let n = &mut Normalizer::default();
         let docs = extract(b"a.c", src, &[], n);
-        assert_eq!(docs[0].identifiers, "port switch default valu regist t r r sw crc 32 ");
+        assert_eq!(text(&docs[0].identifiers), "port switch default valu regist t r r sw crc 32 ");
         // Comments keep every word.
-        assert_eq!(docs[0].comments, "switch default port 80 ");
+        assert_eq!(text(&docs[0].comments), "switch default port 80 ");
         // Another family's code keeps the keywords (`return` is a word of a Makefile), not the numbers.
         let docs = extract(b"Makefile", b"static: return switch 0x10 v4l2\n", &[], n);
-        assert_eq!(docs[0].identifiers, "static return switch v 4 l 2 ");
+        assert_eq!(text(&docs[0].identifiers), "static return switch v 4 l 2 ");
         // Identifiers with non-ASCII letters are split as before (a run of them is one word).
         let docs = extract(b"a.c", "int данные_count = 1; int données;".as_bytes(), &[], n);
-        assert_eq!(docs[0].identifiers, "данные count donn é es ");
+        assert_eq!(text(&docs[0].identifiers), "данные count donn é es ");
     }
 
     #[test]
@@ -357,7 +361,7 @@ mod tests {
         let n = &mut Normalizer::default();
         let docs = extract(b"a.c", SRC.as_bytes(), &[], n);
         assert_eq!(docs.len(), 1);
-        assert!(docs[0].comments.contains("upload telemetri"));
+        assert!(text(&docs[0].comments).contains("upload telemetri"));
         // Nested and reversed spans are ignored rather than trusted.
         let docs = extract(
             b"a.c",

@@ -345,7 +345,7 @@ fn write_index(
                 .and_then(|f| std::str::from_utf8(path).ok().and_then(|p| f.get(p)))
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let mut path_words = String::new();
+            let mut path_words = Vec::new();
             norm.push_terms(&mut path_words, without_extension(path));
             let docs = buffers.extract(path, &bytes, spans, norm);
             let packed = FileDocs::pack(fields, id as u64, &path_words, docs.iter());
