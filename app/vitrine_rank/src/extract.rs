@@ -210,7 +210,7 @@ fn held_bytes<'a>(docs: impl Iterator<Item = &'a DocText>) -> usize {
 fn code_words(code: &[u8], c_like: bool, mut f: impl FnMut(usize, usize)) {
     // Words never cross `_` or punctuation, so the words of each identifier-like run (letters, digits,
     // `_`, bytes of non-ASCII characters) are the code's words, in order.
-    let is_ident = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80;
+    let is_ident = |b: &u8| crate::split::is_ident_byte(*b);
     let mut at = 0usize;
     while let Some(skip) = code.get(at..).and_then(|rest| rest.iter().position(is_ident)) {
         let start = at + skip;
