@@ -17,6 +17,7 @@
 //! so an interrupted build never leaves a half index where a reader looks.
 #![warn(missing_docs)]
 
+mod doc;
 mod error;
 pub mod extract;
 mod snippet;
@@ -34,12 +35,14 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
+use tantivy::indexer::UserOperation;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 
+use crate::doc::{FileDocs, RankDoc};
 use crate::snippet::{Wanted, best_line};
 
 pub use crate::error::RankError;
@@ -308,7 +311,7 @@ fn write_index(
     let (schema, fields) = Fields::schema();
     let index = Index::create_in_dir(dir, schema).map_err(RankError::index(dir))?;
     index.tokenizers().register(ANALYZER, terms::index_tokenizer());
-    let writer: IndexWriter<TantivyDocument> =
+    let writer: IndexWriter<RankDoc> =
         index.writer_with_num_threads(threads, WRITER_BYTES).map_err(RankError::index(dir))?;
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
     let files: Vec<(usize, &vitrine_snapshot::FileEntry)> = snap
@@ -321,49 +324,49 @@ fn write_index(
     let documents = std::sync::atomic::AtomicU64::new(0);
     let failed = AtomicBool::new(false);
     let first_error: std::sync::Mutex<Option<RankError>> = std::sync::Mutex::new(None);
-    files.par_iter().for_each_init(Normalizer::default, |norm, &(id, entry)| {
-        if failed.load(Ordering::Relaxed) {
-            return;
-        }
-        if progress.is_cancelled() {
-            failed.store(true, Ordering::Relaxed);
-            if let Ok(mut slot) = first_error.lock() {
-                slot.get_or_insert(RankError::Cancelled);
+    files.par_iter().for_each_init(
+        || (Normalizer::default(), extract::Buffers::default()),
+        |(norm, buffers), &(id, entry)| {
+            if failed.load(Ordering::Relaxed) {
+                return;
             }
-            return;
-        }
-        // A file that cannot be read now is left out, as the trigram index leaves it out.
-        let Ok(bytes) = snap.read_unverified(entry) else { return };
-        progress.advance(1, bytes.len() as u64);
-        let path = entry.path.as_bytes();
-        let spans = functions
-            .and_then(|f| std::str::from_utf8(path).ok().and_then(|p| f.get(p)))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let mut path_words = String::new();
-        norm.push_terms(&mut path_words, without_extension(path));
-        for d in extract::extract(path, &bytes, spans, norm) {
-            let mut doc = TantivyDocument::new();
-            doc.add_u64(fields.file, id as u64);
-            if let Some(name) = &d.function {
-                doc.add_text(fields.function, name);
+            if progress.is_cancelled() {
+                failed.store(true, Ordering::Relaxed);
+                if let Ok(mut slot) = first_error.lock() {
+                    slot.get_or_insert(RankError::Cancelled);
+                }
+                return;
             }
-            doc.add_u64(fields.start, d.start_line);
-            doc.add_u64(fields.end, d.end_line);
-            doc.add_text(fields.comments, &d.comments);
-            doc.add_text(fields.strings, &d.strings);
-            doc.add_text(fields.identifiers, &d.identifiers);
-            doc.add_text(fields.path_words, &path_words);
-            if let Err(e) = writer.add_document(doc) {
+            // A file that cannot be read now is left out, as the trigram index leaves it out.
+            let Ok(bytes) = snap.read_unverified(entry) else { return };
+            progress.advance(1, bytes.len() as u64);
+            let path = entry.path.as_bytes();
+            let spans = functions
+                .and_then(|f| std::str::from_utf8(path).ok().and_then(|p| f.get(p)))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let mut path_words = Vec::new();
+            norm.push_terms(&mut path_words, without_extension(path));
+            let docs = buffers.extract(path, &bytes, spans, norm);
+            let packed = FileDocs::pack(fields, id as u64, &path_words, docs.iter());
+            buffers.trim();
+            let count = packed.len() as u64;
+            if count == 0 {
+                return;
+            }
+            // The file's documents go to the writer as one batch (one message, one wake-up of a writer
+            // thread per file rather than per function).
+            let docs = packed.into_docs().map(UserOperation::Add);
+            if let Err(e) = writer.run(docs) {
                 failed.store(true, Ordering::Relaxed);
                 if let Ok(mut slot) = first_error.lock() {
                     slot.get_or_insert(RankError::Index { path: dir.to_path_buf(), source: e });
                 }
                 return;
             }
-            documents.fetch_add(1, Ordering::Relaxed);
-        }
-    });
+            documents.fetch_add(count, Ordering::Relaxed);
+        },
+    );
     if let Some(e) = first_error.into_inner().ok().flatten() {
         return Err(e);
     }

@@ -95,8 +95,8 @@ impl Counts {
 /// Where a cached word's terms are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Terms<'a> {
-    /// In the table.
-    Here(&'a str),
+    /// In the table (bytes copied whole from a `str`: UTF-8).
+    Here(&'a [u8]),
     /// A byte range of the caller's store of longer terms.
     Elsewhere(usize, usize),
 }
@@ -171,7 +171,7 @@ impl WordTable {
 
     /// The terms of the word at `at` (a [`WordTable::find`] result).
     pub(crate) fn terms_at(&self, at: usize) -> Terms<'_> {
-        self.slots.get(at).map_or(Terms::Here(""), terms_of)
+        self.slots.get(at).map_or(Terms::Here(b""), terms_of)
     }
 
     /// The counts of the word at `at` (a [`WordTable::find`] result).
@@ -253,8 +253,7 @@ fn terms_of(slot: &Slot) -> Terms<'_> {
         return Terms::Elsewhere(u(0..4), u(4..8));
     }
     let bytes = slot.inline.get(..usize::from(slot.len)).unwrap_or_default();
-    // The bytes were copied from a `str` whole, so they are UTF-8.
-    Terms::Here(std::str::from_utf8(bytes).unwrap_or_default())
+    Terms::Here(bytes)
 }
 
 #[cfg(test)]
@@ -273,9 +272,9 @@ mod tests {
             |_, _| {}
         ));
         assert!(t.insert(9, "", (0, 0), Counts::default(), |_, _| {}));
-        assert_eq!(t.get(7), Some(Terms::Here("send ")));
+        assert_eq!(t.get(7), Some(Terms::Here(b"send ")));
         assert_eq!(t.get(8), Some(Terms::Elsewhere(10, 52)));
-        assert_eq!(t.get(9), Some(Terms::Here("")));
+        assert_eq!(t.get(9), Some(Terms::Here(b"")));
         assert_eq!(t.get(10), None);
         assert!(!t.insert(0, "x ", (0, 0), Counts::default(), |_, _| {}), "0 marks an empty slot");
         // Growing keeps what was cached.
@@ -283,7 +282,7 @@ mod tests {
             assert!(t.insert(k, "w ", (0, 0), Counts::default(), |_, _| {}) || t.get(k).is_none());
         }
         assert!(t.slots.len() > FIRST_SLOTS);
-        assert_eq!(t.get(7), Some(Terms::Here("send ")));
+        assert_eq!(t.get(7), Some(Terms::Here(b"send ")));
         assert_eq!(t.get(8), Some(Terms::Elsewhere(10, 52)));
         t.clear(|_, _| {});
         assert_eq!((t.len(), t.get(7)), (0, None));
@@ -329,7 +328,7 @@ mod tests {
         let cached =
             same.iter().filter(|&&k| t.insert(k, "w ", (0, 0), Counts::default(), |_, _| {})).count();
         assert!(cached <= PROBES, "{cached}");
-        assert!(same.iter().all(|&k| t.get(k).is_none_or(|v| v == Terms::Here("w "))));
+        assert!(same.iter().all(|&k| t.get(k).is_none_or(|v| v == Terms::Here(b"w "))));
         assert_eq!(mask, t.slots.len() - 1, "no growth for 40 words");
     }
 }
