@@ -324,7 +324,9 @@ fn write_index(
     let documents = std::sync::atomic::AtomicU64::new(0);
     let failed = AtomicBool::new(false);
     let first_error: std::sync::Mutex<Option<RankError>> = std::sync::Mutex::new(None);
-    files.par_iter().for_each_init(
+    // Each worker takes the next file when it is free (a run of large files is never left to one).
+    vitrine_snapshot::work::for_each_next(
+        &files,
         || (Normalizer::default(), extract::Buffers::default()),
         |(norm, buffers), &(id, entry)| {
             if failed.load(Ordering::Relaxed) {
