@@ -105,11 +105,8 @@ fn build(dir: &Path, out: &Path) -> Result<(), String> {
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
         });
-        let idx = if order_as_read {
-            index::build(&files, read, out, &Default::default(), &progress)
-        } else {
-            index::build_largest_first(&files, &sizes, read, out, &Default::default(), &progress)
-        };
+        let sizes = (!order_as_read).then_some(sizes.as_slice());
+        let idx = index::build(&files, sizes, read, out, &Default::default(), &progress);
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         idx
     })

@@ -19,14 +19,16 @@ use crate::lang::{Language, language_for_path};
 use crate::symbols::{ExtractOptions, RefKind, SymbolKind, extract_raw};
 
 /// Builds the symbol index of `files` into `dir` (replacing what is there), reading each file with
-/// `read` (index into `files`). Parses in parallel on the rayon pool; advances `progress` per file and
-/// stops with `Cancelled` when it is cancelled.
+/// `read` (index into `files`). Parses in parallel on the rayon pool, the largest of `sizes` (one per
+/// file) first when given, as a snapshot's build does; advances `progress` per file and stops with
+/// `Cancelled` when it is cancelled.
 ///
 /// Memory stays bounded: workers hand each file's result (names interned per file) to one merging
 /// thread, which interns names once for the whole snapshot and streams definitions, calls and
 /// occurrences to scratch files; the final files are then written a window of names at a time.
 pub fn build<R>(
     files: &[SourceFile],
+    sizes: Option<&[u64]>,
     read: R,
     dir: &Path,
     tree_sha256: &Sha256Id,
@@ -35,22 +37,7 @@ pub fn build<R>(
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
 {
-    build_reporting(files, read, dir, tree_sha256, progress, None, None)
-}
-
-/// [`build`] in the order a snapshot's build uses: the largest of `sizes` (one per file) first.
-pub fn build_largest_first<R>(
-    files: &[SourceFile],
-    sizes: &[u64],
-    read: R,
-    dir: &Path,
-    tree_sha256: &Sha256Id,
-    progress: &Progress,
-) -> Result<SymbolIndex, SyntaxError>
-where
-    R: Fn(usize) -> Option<Vec<u8>> + Sync,
-{
-    build_reporting(files, read, dir, tree_sha256, progress, None, Some(sizes))
+    build_reporting(files, read, dir, tree_sha256, progress, None, sizes)
 }
 
 /// [`build`], recording each parsed file's definitions in `partial` as it goes, and parsing the

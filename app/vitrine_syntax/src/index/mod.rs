@@ -44,8 +44,8 @@ use crate::lang::Language;
 use crate::symbols::{Point, RefKind, SymbolKind};
 
 pub use self::build::{
-    Opened, PARSE_TIMEOUT, build, build_for_snapshot, build_largest_first, last_line, open_or_build,
-    open_or_build_progressive, open_or_build_reporting,
+    Opened, PARSE_TIMEOUT, build, build_for_snapshot, last_line, open_or_build, open_or_build_progressive,
+    open_or_build_reporting,
 };
 pub use self::format::FORMAT_VERSION;
 pub use self::partial::{PartialAnswer, PartialDefinitions, PartialHit};
@@ -235,7 +235,7 @@ mod tests {
         let sources: Vec<SourceFile> =
             FILES.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
         let read = |i: usize| FILES.get(i).map(|(_, c)| c.as_bytes().to_vec());
-        build(&sources, read, dir, &Sha256Id::default(), &Progress::default()).unwrap()
+        build(&sources, None, read, dir, &Sha256Id::default(), &Progress::default()).unwrap()
     }
 
     /// With windows of a few records (the test build), the index must still hold exactly what
@@ -444,7 +444,8 @@ mod tests {
         let sources: Vec<SourceFile> =
             files.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
         let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
-        let idx = build(&sources, read, tmp.path(), &Sha256Id::default(), &Progress::default()).unwrap();
+        let idx =
+            build(&sources, None, read, tmp.path(), &Sha256Id::default(), &Progress::default()).unwrap();
         let shown = |hits: Vec<DefHit>| -> Vec<(String, String, String, u32, Option<String>)> {
             hits.into_iter().map(|h| (h.path, h.scope, h.name, h.at.line + 1, h.found_as_macro)).collect()
         };
@@ -607,7 +608,14 @@ mod tests {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let idx = pool
             .install(|| {
-                build(&sources, read, &tmp.path().join("sym"), &Sha256Id::default(), &Progress::default())
+                build(
+                    &sources,
+                    None,
+                    read,
+                    &tmp.path().join("sym"),
+                    &Sha256Id::default(),
+                    &Progress::default(),
+                )
             })
             .unwrap();
         assert!(!held_back.load(std::sync::atomic::Ordering::SeqCst), "files waited behind the first one");
