@@ -461,9 +461,7 @@ fn tokenize(s: &[u8], blank: &mut Vec<(usize, usize)>) -> Vec<Token> {
         }
         if c.is_ascii_alphabetic() || c == b'_' {
             let start = i;
-            while i < s.len() && (at(i).is_ascii_alphanumeric() || at(i) == b'_') {
-                i += 1;
-            }
+            i = crate::skim::run_end(s, i, s.len(), crate::skim::WORD);
             out.push(Token { kind: Kind::Ident, start, end: i });
             continue;
         }

@@ -24,6 +24,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::lang::Language;
+use crate::skim::{BLANK, HIGH, WORD, run_end};
 
 /// Why a range of a file is left out of the parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -183,7 +184,7 @@ fn lex(s: &[u8], cpp: bool) -> Vec<Tok> {
                 continue;
             }
             b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
-                i += 1;
+                i = run_end(s, i, s.len(), BLANK);
                 continue;
             }
             b'\\' if at(i + 1) == b'\n' => {
@@ -226,9 +227,7 @@ fn lex(s: &[u8], cpp: bool) -> Vec<Tok> {
             i = crate::skim::literal_end(s, i, s.len()).min(s.len());
             Kind::Literal
         } else if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 {
-            while i < s.len() && (at(i).is_ascii_alphanumeric() || at(i) == b'_' || at(i) >= 0x80) {
-                i += 1;
-            }
+            i = run_end(s, i, s.len(), WORD | HIGH);
             Kind::Word
         } else {
             i += 1;

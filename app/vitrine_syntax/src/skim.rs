@@ -276,7 +276,7 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
                 continue;
             }
             b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
-                i += 1;
+                i = run_end(s, i, s.len(), BLANK);
                 continue;
             }
             b'\\' if at(i + 1) == b'\n' => {
@@ -335,9 +335,7 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
             if first_on_line && start == line_start && body_at.is_none() {
                 parens = 0;
             }
-            while i < s.len() && (at(i).is_ascii_alphanumeric() || at(i) == b'_') {
-                i += 1;
-            }
+            i = run_end(s, i, s.len(), WORD);
             let word = s.get(start..i).unwrap_or_default();
             if body_at.is_some() {
                 if word == b"typedef" || word == b"using" {
@@ -464,7 +462,7 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
             continue;
         }
         if matches!(c, b' ' | b'\t' | b'\r' | 0x0b | 0x0c) {
-            i += 1;
+            i = run_end(s, i, b.end, BLANK);
             continue;
         }
         if c == b'#' && first_on_line && directive.is_none() {
@@ -504,9 +502,7 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
         }
         if c.is_ascii_alphabetic() || c == b'_' {
             let start = i;
-            while i < b.end && (at(i).is_ascii_alphanumeric() || at(i) == b'_') {
-                i += 1;
-            }
+            i = run_end(s, i, b.end, WORD);
             // ASCII by construction: compared as bytes.
             let word = s.get(start..i).unwrap_or_default();
             let counts = match directive {
@@ -546,6 +542,41 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
         }
         i += 1;
     }
+}
+
+/// Byte classes of the lexical passes, one table lookup per byte: identifier bytes (ASCII letters,
+/// digits, `_`), bytes >= 0x80 (identifier bytes for the preprocessor's lexer), and blanks other
+/// than the newline (space, tab, carriage return, vertical tab, form feed).
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_alphanumeric() || c == b'_' {
+            WORD
+        } else if c >= 0x80 {
+            HIGH
+        } else if matches!(c, b' ' | b'\t' | b'\r' | 0x0b | 0x0c) {
+            BLANK
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+/// An ASCII letter, digit or `_`.
+pub(crate) const WORD: u8 = 1;
+/// A byte >= 0x80.
+pub(crate) const HIGH: u8 = 2;
+/// A blank other than the newline.
+pub(crate) const BLANK: u8 = 4;
+
+/// The end of the run of bytes of `classes` that starts at `from` (no further than `limit`).
+#[inline]
+pub(crate) fn run_end(s: &[u8], from: usize, limit: usize, classes: u8) -> usize {
+    let run = s.get(from..limit.min(s.len())).unwrap_or_default();
+    from + run.iter().position(|&b| CLASS[b as usize] & classes == 0).unwrap_or(run.len())
 }
 
 /// The offset of the newline at or after `from` (or `limit`, if none comes before it).
@@ -709,6 +740,19 @@ mod tests {
 
     /// A class declared `final` is a scope whose members' bodies are skimmed, not a function body
     /// ending in `final` (which would hide every member from the grammar).
+    #[test]
+    fn runs_stop_at_the_first_byte_of_another_class_or_at_the_limit() {
+        let s = "ab_9 \t\r\x0b\x0c\nx\u{e9}y+".as_bytes();
+        assert_eq!(run_end(s, 0, s.len(), WORD), 4);
+        assert_eq!(run_end(s, 2, 3, WORD), 3);
+        assert_eq!(run_end(s, 4, s.len(), BLANK), 9);
+        assert_eq!(run_end(s, 10, s.len(), WORD), 11);
+        assert_eq!(run_end(s, 10, s.len(), WORD | HIGH), 14);
+        // A start past the limit or the end reads nothing.
+        assert_eq!(run_end(s, 3, 2, WORD), 3);
+        assert_eq!(run_end(s, 99, 200, WORD), 99);
+    }
+
     #[test]
     fn a_final_class_is_a_scope_not_a_body() {
         let s = b"class Manager final {\n public:\n  bool enabled() const { return size() > 0; }\n  int get() final\n  {\n    return 1;\n  }\n};\n";
