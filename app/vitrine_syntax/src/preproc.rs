@@ -332,6 +332,9 @@ fn directive(s: &[u8], hash: usize, cpp: bool) -> (Dir, usize) {
         j += 1;
     }
     let name = s.get(name_start..j).unwrap_or_default();
+    // Only a condition is kept (blanks removed); other directives (`#define` bodies, most of the
+    // bytes) are passed over to the next byte that could end the line or open a comment.
+    let keep = matches!(name, b"if" | b"ifdef" | b"ifndef" | b"elif");
     let mut cond = Vec::new();
     let mut k = j;
     while k < s.len() {
@@ -341,11 +344,15 @@ fn directive(s: &[u8], hash: usize, cpp: bool) -> (Dir, usize) {
             b'\\' if at(k + 1) == b'\r' && at(k + 2) == b'\n' => k += 3,
             b'/' if at(k + 1) == b'*' => k = block_comment_end(s, k),
             b'/' if at(k + 1) == b'/' => k = line_comment_end(s, k),
-            c => {
+            c if keep => {
                 if !c.is_ascii_whitespace() {
                     cond.push(c);
                 }
                 k += 1;
+            }
+            _ => {
+                let rest = s.get(k + 1..).unwrap_or_default();
+                k = memchr::memchr3(b'\n', b'\\', b'/', rest).map_or(s.len(), |n| k + 1 + n);
             }
         }
     }
