@@ -657,11 +657,18 @@ pub(crate) fn literal_end(s: &[u8], i: usize, limit: usize) -> usize {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let quote = at(i);
     let mut i = i + 1;
-    while i < limit && at(i) != quote && at(i) != b'\n' {
-        if at(i) == b'\\' {
-            i += 1;
+    while i < limit {
+        // The next quote, newline or backslash (bytes past the end of `s` are none of them).
+        let rest = s.get(i..limit.min(s.len())).unwrap_or_default();
+        let Some(n) = memchr::memchr3(quote, b'\n', b'\\', rest) else {
+            i = limit;
+            break;
+        };
+        i += n;
+        if at(i) != b'\\' {
+            break;
         }
-        i += 1;
+        i += 2;
     }
     i + 1
 }
@@ -744,6 +751,38 @@ mod tests {
 
     /// A class declared `final` is a scope whose members' bodies are skimmed, not a function body
     /// ending in `final` (which would hide every member from the grammar).
+    /// `literal_end` against the byte-by-byte reading it replaced, on escapes, newlines, limits
+    /// inside and past the text, and a backslash just before the limit.
+    #[test]
+    fn literals_end_where_a_byte_by_byte_reading_ends_them() {
+        fn reference(s: &[u8], i: usize, limit: usize) -> usize {
+            let at = |i: usize| s.get(i).copied().unwrap_or(0);
+            let quote = at(i);
+            let mut i = i + 1;
+            while i < limit && at(i) != quote && at(i) != b'\n' {
+                if at(i) == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i + 1
+        }
+        let texts: [&[u8]; 7] = [
+            b"\"abc\" x",
+            b"'\\''",
+            b"\"a\\\"b\" c",
+            b"\"open\nnext\"",
+            b"\"ends\\",
+            b"'x",
+            b"\"\\\\\" \"\\",
+        ];
+        for s in texts {
+            for limit in 0..s.len() + 3 {
+                assert_eq!(literal_end(s, 0, limit), reference(s, 0, limit), "{:?} {limit}", s);
+            }
+        }
+    }
+
     #[test]
     fn runs_stop_at_the_first_byte_of_another_class_or_at_the_limit() {
         let s = "ab_9 \t\r\x0b\x0c\nx\u{e9}y+".as_bytes();
