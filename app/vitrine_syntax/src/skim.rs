@@ -334,7 +334,7 @@ fn find_bodies(s: &[u8]) -> Vec<Body> {
             prev = b'"';
             continue;
         }
-        if c.is_ascii_alphanumeric() || c == b'_' {
+        if is_class(c, WORD) {
             let start = i;
             if first_on_line && start == line_start && body_at.is_none() {
                 parens = 0;
@@ -575,6 +575,12 @@ pub(crate) const WORD: u8 = 1;
 pub(crate) const HIGH: u8 = 2;
 /// A blank other than the newline.
 pub(crate) const BLANK: u8 = 4;
+
+/// Whether `c` is of one of `classes`.
+#[inline]
+pub(crate) fn is_class(c: u8, classes: u8) -> bool {
+    CLASS[c as usize] & classes != 0
+}
 
 /// The end of the run of bytes of `classes` that starts at `from` (no further than `limit`).
 #[inline]
