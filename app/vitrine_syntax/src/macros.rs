@@ -5,43 +5,46 @@
 //! and columns stay those of the real file.
 
 /// Kernel annotations that expand to attributes or nothing.
-const KERNEL_ANNOTATIONS: &[&str] = &[
-    "__init",
-    "__exit",
-    "__user",
-    "__iomem",
-    "__rcu",
-    "__percpu",
-    "__must_check",
-    "__always_inline",
-    "noinline",
-    "asmlinkage",
-    "__cold",
-    "__maybe_unused",
-    "__ro_after_init",
-    "__initdata",
-    "__initconst",
-    "__exitdata",
-    "__read_mostly",
-    "notrace",
-    "__weak",
-    "__visible",
-    "__sched",
-    "__net_init",
-    "__net_exit",
-    "__kprobes",
-    "__noreturn",
-    "__packed",
-    "__force",
-    "__bitwise",
-    "__latent_entropy",
-    "__randomize_layout",
-    "__counted_by_placeholder",
-    "__always_unused",
-    "__refdata",
-    "__cacheline_aligned",
-    "__cacheline_aligned_in_smp",
-];
+fn is_kernel_annotation(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"__init"
+            | b"__exit"
+            | b"__user"
+            | b"__iomem"
+            | b"__rcu"
+            | b"__percpu"
+            | b"__must_check"
+            | b"__always_inline"
+            | b"noinline"
+            | b"asmlinkage"
+            | b"__cold"
+            | b"__maybe_unused"
+            | b"__ro_after_init"
+            | b"__initdata"
+            | b"__initconst"
+            | b"__exitdata"
+            | b"__read_mostly"
+            | b"notrace"
+            | b"__weak"
+            | b"__visible"
+            | b"__sched"
+            | b"__net_init"
+            | b"__net_exit"
+            | b"__kprobes"
+            | b"__noreturn"
+            | b"__packed"
+            | b"__force"
+            | b"__bitwise"
+            | b"__latent_entropy"
+            | b"__randomize_layout"
+            | b"__counted_by_placeholder"
+            | b"__always_unused"
+            | b"__refdata"
+            | b"__cacheline_aligned"
+            | b"__cacheline_aligned_in_smp"
+    )
+}
 
 /// Kernel lock annotations written after a function's signature, `void f(struct s *s)
 /// __acquires(&s->lock)`, whose argument is an expression (so `attribute_invocation` does not take
@@ -75,7 +78,7 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
             }
             continue;
         }
-        if KERNEL_ANNOTATIONS.iter().any(|k| k.as_bytes() == word) {
+        if is_kernel_annotation(word) {
             blank.push((t.start, t.end));
             continue;
         }
@@ -127,49 +130,55 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Keywords that may stand among a declaration's specifiers before the declared name.
-const SPECIFIER_KEYWORDS: &[&[u8]] = &[
-    b"static",
-    b"extern",
-    b"inline",
-    b"__inline",
-    b"__inline__",
-    b"const",
-    b"volatile",
-    b"register",
-    b"restrict",
-    b"__restrict",
-    b"_Noreturn",
-    b"__extension__",
-    b"_Thread_local",
-    b"thread_local",
-    b"virtual",
-    b"explicit",
-    b"constexpr",
-    b"friend",
-    b"mutable",
-];
+fn is_specifier_keyword(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"static"
+            | b"extern"
+            | b"inline"
+            | b"__inline"
+            | b"__inline__"
+            | b"const"
+            | b"volatile"
+            | b"register"
+            | b"restrict"
+            | b"__restrict"
+            | b"_Noreturn"
+            | b"__extension__"
+            | b"_Thread_local"
+            | b"thread_local"
+            | b"virtual"
+            | b"explicit"
+            | b"constexpr"
+            | b"friend"
+            | b"mutable"
+    )
+}
 
 /// Keywords that name a type by themselves.
-const TYPE_KEYWORDS: &[&[u8]] = &[
-    b"void",
-    b"char",
-    b"short",
-    b"int",
-    b"long",
-    b"float",
-    b"double",
-    b"signed",
-    b"unsigned",
-    b"_Bool",
-    b"bool",
-    b"wchar_t",
-    b"char8_t",
-    b"char16_t",
-    b"char32_t",
-    b"auto",
-    b"__int128",
-    b"_Complex",
-];
+fn is_type_keyword(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"void"
+            | b"char"
+            | b"short"
+            | b"int"
+            | b"long"
+            | b"float"
+            | b"double"
+            | b"signed"
+            | b"unsigned"
+            | b"_Bool"
+            | b"bool"
+            | b"wchar_t"
+            | b"char8_t"
+            | b"char16_t"
+            | b"char32_t"
+            | b"auto"
+            | b"__int128"
+            | b"_Complex"
+    )
+}
 
 /// Lower-case attribute macros among a function's specifiers (OpenSSL's `static ossl_inline
 /// ossl_unused BIO_POLL_DESCRIPTOR SSL_as_poll_descriptor(`): a declaration names at most one type
@@ -213,9 +222,9 @@ fn extra_specifier_words(source: &[u8], tokens: &[Token]) -> Vec<(usize, usize)>
                 }
                 break;
             }
-            if TYPE_KEYWORDS.contains(&w) {
+            if is_type_keyword(w) {
                 keyword_type = true;
-            } else if !SPECIFIER_KEYWORDS.contains(&w) {
+            } else if !is_specifier_keyword(w) {
                 if ends_specifiers(w) {
                     break;
                 }
@@ -461,9 +470,7 @@ fn tokenize(s: &[u8], blank: &mut Vec<(usize, usize)>) -> Vec<Token> {
         }
         if c.is_ascii_alphabetic() || c == b'_' {
             let start = i;
-            while i < s.len() && (at(i).is_ascii_alphanumeric() || at(i) == b'_') {
-                i += 1;
-            }
+            i = crate::skim::run_end(s, i, s.len(), crate::skim::WORD);
             out.push(Token { kind: Kind::Ident, start, end: i });
             continue;
         }

@@ -24,6 +24,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use crate::lang::Language;
+use crate::skim::{BLANK, HIGH, WORD, is_class, run_end};
 
 /// Why a range of a file is left out of the parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -73,7 +74,9 @@ pub(crate) fn prepare(lang: Language, source: &[u8]) -> Option<Prepared> {
     let toks = &mut lex(source, lang == Language::Cpp);
     let mut plan = Plan::default();
     resolve_conditionals(toks, &mut plan)?;
-    for t in toks.iter() {
+    // One pass: what is blanked besides the branches, and the list compacted in place to the code
+    // the grammar reads.
+    toks.retain(|t| {
         match t.kind {
             Kind::Asm => plan.blank.push(t.start..t.end),
             Kind::Directive(_) if t.end_line > t.line => {
@@ -89,9 +92,8 @@ pub(crate) fn prepare(lang: Language, source: &[u8]) -> Option<Prepared> {
             }
             _ => {}
         }
-    }
-    // What is left is the code the grammar reads (in place: no second list).
-    toks.retain(|t| !matches!(t.kind, Kind::Directive(_) | Kind::Dead | Kind::Template | Kind::Asm));
+        !matches!(t.kind, Kind::Directive(_) | Kind::Dead | Kind::Template | Kind::Asm)
+    });
     statement_macros(source, toks, &mut plan);
     if plan.blank.is_empty() {
         return None;
@@ -183,7 +185,7 @@ fn lex(s: &[u8], cpp: bool) -> Vec<Tok> {
                 continue;
             }
             b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
-                i += 1;
+                i = run_end(s, i, s.len(), BLANK);
                 continue;
             }
             b'\\' if at(i + 1) == b'\n' => {
@@ -225,10 +227,8 @@ fn lex(s: &[u8], cpp: bool) -> Vec<Tok> {
         } else if c == b'"' || c == b'\'' {
             i = crate::skim::literal_end(s, i, s.len()).min(s.len());
             Kind::Literal
-        } else if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 {
-            while i < s.len() && (at(i).is_ascii_alphanumeric() || at(i) == b'_' || at(i) >= 0x80) {
-                i += 1;
-            }
+        } else if is_class(c, WORD | HIGH) {
+            i = run_end(s, i, s.len(), WORD | HIGH);
             Kind::Word
         } else {
             i += 1;
@@ -239,7 +239,7 @@ fn lex(s: &[u8], cpp: bool) -> Vec<Tok> {
         toks.push(Tok { kind, byte: c, start: start as u32, end: i as u32, line, end_line });
         line = end_line;
         // `__asm { mov eax, 1 ; comment }` (MSVC) holds assembly, not C: its inside is text.
-        if kind == Kind::Word && matches!(s.get(start..i), Some(b"__asm" | b"_asm" | b"asm")) {
+        if matches!(kind, Kind::Word) && matches!(s.get(start..i), Some(b"__asm" | b"_asm" | b"asm")) {
             let open =
                 i + s.get(i..).unwrap_or_default().iter().take_while(|b| b.is_ascii_whitespace()).count();
             let close = if at(open) == b'{' && asm_ends {
@@ -333,6 +333,9 @@ fn directive(s: &[u8], hash: usize, cpp: bool) -> (Dir, usize) {
         j += 1;
     }
     let name = s.get(name_start..j).unwrap_or_default();
+    // Only a condition is kept (blanks removed); other directives (`#define` bodies, most of the
+    // bytes) are passed over to the next byte that could end the line or open a comment.
+    let keep = matches!(name, b"if" | b"ifdef" | b"ifndef" | b"elif");
     let mut cond = Vec::new();
     let mut k = j;
     while k < s.len() {
@@ -342,11 +345,15 @@ fn directive(s: &[u8], hash: usize, cpp: bool) -> (Dir, usize) {
             b'\\' if at(k + 1) == b'\r' && at(k + 2) == b'\n' => k += 3,
             b'/' if at(k + 1) == b'*' => k = block_comment_end(s, k),
             b'/' if at(k + 1) == b'/' => k = line_comment_end(s, k),
-            c => {
+            c if keep => {
                 if !c.is_ascii_whitespace() {
                     cond.push(c);
                 }
                 k += 1;
+            }
+            _ => {
+                let rest = s.get(k + 1..).unwrap_or_default();
+                k = memchr::memchr3(b'\n', b'\\', b'/', rest).map_or(s.len(), |n| k + 1 + n);
             }
         }
     }
@@ -502,7 +509,7 @@ fn close_chain(
     let body_follows = next_code
         .get(end_tok + 1)
         .and_then(|&n| toks.get(n as usize))
-        .is_some_and(|t| t.kind == Kind::Punct && t.byte == b'{');
+        .is_some_and(|t| matches!(t.kind, Kind::Punct) && t.byte == b'{');
     let live = || chain.iter().zip(&out).filter(|(_, o)| o.is_none()).map(|(b, _)| b);
     let fragmentary = live().any(|b| b.braces != 0 || b.parens != 0)
         || (endif.is_some() && body_follows && live().count() > 0);
@@ -600,7 +607,7 @@ const MAX_INVOCATION_TOKENS: usize = 4096;
 /// a parameter list). `LHASH_OF(X)` before `*f(void)` and `SYSCALL_DEFINE1(x)` before `{` stay.
 /// `live` holds the code's tokens only (no directive, template, assembly or blanked branch).
 fn statement_macros(s: &[u8], live: &[Tok], plan: &mut Plan) {
-    let punct = |k: usize, b: u8| live.get(k).is_some_and(|t| t.kind == Kind::Punct && t.byte == b);
+    let punct = |k: usize, b: u8| live.get(k).is_some_and(|t| matches!(t.kind, Kind::Punct) && t.byte == b);
     let mut at_start = true;
     let mut k = 0usize;
     while let Some(t) = live.get(k) {
@@ -610,9 +617,12 @@ fn statement_macros(s: &[u8], live: &[Tok], plan: &mut Plan) {
         let after_line_end = k
             .checked_sub(1)
             .and_then(|p| live.get(p))
-            .is_some_and(|p| p.kind == Kind::Punct && p.byte == b')' && p.end_line < t.line)
+            .is_some_and(|p| matches!(p.kind, Kind::Punct) && p.byte == b')' && p.end_line < t.line)
             && is_macro_like(word);
-        if (at_start || after_line_end) && t.kind == Kind::Word && !is_not_a_macro(word) && punct(k + 1, b'(')
+        if (at_start || after_line_end)
+            && matches!(t.kind, Kind::Word)
+            && !is_not_a_macro(word)
+            && punct(k + 1, b'(')
         {
             // The matching `)`.
             let mut depth = 0i64;
@@ -642,7 +652,7 @@ fn statement_macros(s: &[u8], live: &[Tok], plan: &mut Plan) {
                 continue;
             }
         }
-        at_start = t.kind == Kind::Punct && matches!(t.byte, b';' | b'{' | b'}');
+        at_start = matches!(t.kind, Kind::Punct) && matches!(t.byte, b';' | b'{' | b'}');
         k += 1;
     }
 }
@@ -659,7 +669,7 @@ fn statement_ends_after(s: &[u8], live: &[Tok], close: usize, name: &[u8]) -> bo
         Kind::Punct => next.byte == b'}',
         Kind::Word => {
             let next_word = s.get(next.start as usize..next.end as usize).unwrap_or_default();
-            let called = live.get(close + 2).is_some_and(|t| t.kind == Kind::Punct && t.byte == b'(');
+            let called = live.get(close + 2).is_some_and(|t| matches!(t.kind, Kind::Punct) && t.byte == b'(');
             // `ret_type(x)` then `name(args)` on the next line is a signature, unless one of them
             // is named like a macro (invocations in a row: `IMPLEMENT_X(a)` / `DECLARE_Y(b)`).
             !called || is_macro_like(name) || is_macro_like(next_word)

@@ -243,7 +243,9 @@ impl Extractor<'_> {
             let role = g.roles.get(kind as usize).copied().unwrap_or(0);
             // A node's field serves its own classification and, as an ancestor, its children's:
             // a leaf that is no reference (punctuation, keywords, literals) needs none.
-            let field = if role & REFERENCE != 0 || node.child_count() > 0 {
+            // Asked once: a leaf needs no field as an ancestor, and no move to a first child.
+            let has_children = node.child_count() > 0;
+            let field = if role & REFERENCE != 0 || has_children {
                 cursor.field_id().map_or(0, |f| f.get())
             } else {
                 0
@@ -267,7 +269,7 @@ impl Extractor<'_> {
                     });
                 }
             }
-            if cursor.goto_first_child() {
+            if has_children && cursor.goto_first_child() {
                 parents.push((node, field));
                 nodes.push(node);
                 continue;

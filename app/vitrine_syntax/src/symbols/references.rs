@@ -135,13 +135,38 @@ pub(super) fn finish_references(
     let mut defined: Vec<u32> =
         fs.definitions.iter().chain(&fs.declarations).map(|d| d.name_range.start_byte).collect();
     defined.sort_unstable();
-    refs.retain(|r| defined.binary_search(&r.start).is_err());
+    retain_undefined(&mut refs, &defined);
     if matches!(lang, Language::C | Language::Cpp) {
         macro_body_references(fs, source, &mut refs);
         refs.sort_by_key(|r| r.start);
     }
     assign_enclosing(&fs.definitions, &mut refs);
     refs
+}
+
+/// Drops the references that start where a name is defined (`defined`: sorted starts). The
+/// references come in a few runs in file order (the tree's, the skimmed bodies', the blanked
+/// text's), so each is looked up from where the one before was found, by a search that gallops
+/// forward (a few comparisons for the next name, logarithmic in a jump); a step back searches the
+/// whole list. Any order gives the same result as a binary search of each.
+pub(super) fn retain_undefined(refs: &mut Vec<RawRef>, defined: &[u32]) {
+    // `defined[at..]` holds every start >= the last reference's start.
+    let mut at = 0usize;
+    let mut last = 0u32;
+    refs.retain(|r| {
+        if r.start < last {
+            at = defined.partition_point(|&d| d < r.start);
+        } else {
+            let mut step = 1usize;
+            while defined.get(at + step - 1).is_some_and(|&d| d < r.start) {
+                step *= 2;
+            }
+            let end = (at + step).min(defined.len());
+            at += defined.get(at..end).map_or(0, |w| w.partition_point(|&d| d < r.start));
+        }
+        last = r.start;
+        defined.get(at) != Some(&r.start)
+    });
 }
 
 /// Macro bodies are raw text to the grammar; their identifiers are scanned here so that calls made

@@ -334,3 +334,36 @@ fn an_attribute_before_a_macro_type_breaks_nothing() {
         assert_eq!(declared, ["SSL_load_client_CA_file_ex", "SSL_add_file_cert_subjects_to_stack"]);
     }
 }
+
+/// `retain_undefined` keeps what a binary search of each reference keeps, in runs in order, in
+/// reverse, and in a hostile alternation of far starts and near ones.
+#[test]
+fn references_at_definitions_are_dropped_in_any_order() {
+    use super::references::{RawRef, retain_undefined};
+    let defined: Vec<u32> = (0..500).map(|i| i * 7 + (i % 3)).collect();
+    let raw = |start: u32| RawRef {
+        start,
+        end: start + 1,
+        kind: crate::symbols::RefKind::Other,
+        at: crate::symbols::Point { line: 0, column: 0 },
+        enclosing: None,
+        owned: None,
+    };
+    let ascending: Vec<u32> = (0..4000).collect();
+    let runs: Vec<u32> = (0..4000).step_by(3).chain((0..4000).step_by(2)).chain(1000..1100).collect();
+    let descending: Vec<u32> = (0..4000).rev().collect();
+    let alternating: Vec<u32> = (0..2000).flat_map(|i| [3999 - i, i]).collect();
+    for starts in [ascending, runs, descending, alternating, Vec::new()] {
+        let mut refs: Vec<RawRef> = starts.iter().map(|&s| raw(s)).collect();
+        retain_undefined(&mut refs, &defined);
+        let kept: Vec<u32> = refs.iter().map(|r| r.start).collect();
+        let expected: Vec<u32> =
+            starts.iter().copied().filter(|s| defined.binary_search(s).is_err()).collect();
+        assert_eq!(kept, expected);
+        assert!(kept.len() < starts.len() || starts.is_empty());
+    }
+    // No definitions: everything stays.
+    let mut refs: Vec<RawRef> = (0..10).map(raw).collect();
+    retain_undefined(&mut refs, &[]);
+    assert_eq!(refs.len(), 10);
+}
