@@ -247,8 +247,9 @@ fn index_of(files: &[(&str, &str)]) -> (tempfile::TempDir, SymbolIndex) {
     let sources: Vec<SourceFile> =
         files.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
     let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
-    let idx = index::build(&sources, read, &dir.path().join("symbols"), &TEST_DIGEST, &Progress::default())
-        .unwrap();
+    let idx =
+        index::build(&sources, None, read, &dir.path().join("symbols"), &TEST_DIGEST, &Progress::default())
+            .unwrap();
     (dir, idx)
 }
 
