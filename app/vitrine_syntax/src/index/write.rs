@@ -237,7 +237,9 @@ fn pipelined<T: Send, O: Send>(
     tmp: &Path,
 ) -> Result<O, SyntaxError> {
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<T>(1);
+        // A rendezvous: the loader hands a window over only when the writer takes it, so at most two
+        // windows are held (the one being written and the next), not three.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<T>(0);
         let writer = s.spawn(move || -> Result<O, SyntaxError> {
             for window in rx {
                 emit(&mut out, window)?;
