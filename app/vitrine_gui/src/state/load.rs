@@ -131,8 +131,9 @@ impl AppState {
         self.search = crate::state::search::SearchState::default();
         self.symbols = crate::state::symbols::SymbolState::default();
         // One index after the other: each build uses every core, and their peaks of memory do not add up.
-        // The symbols start as soon as the search build has read every file: its last step (placing
-        // and writing the posting lists) is short and mostly sequential, and leaves cores idle.
+        // The symbols start as soon as the search build has placed its posting lists: its last step
+        // (writing them) is short and sequential, and leaves cores idle. Not sooner: the placement
+        // uses every core and holds the search build's peak of memory.
         let search_done =
             self.search.start_index(snapshot.clone(), &self.data, self.symbols.definitions.clone());
         let symbols_done = self.symbols.start_index(snapshot.clone(), &self.data, Some(search_done));

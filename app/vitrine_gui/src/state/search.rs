@@ -86,9 +86,9 @@ pub struct SearchState {
 
 impl SearchState {
     /// Opens or builds the snapshot's search index on a background thread. The receiver returned is
-    /// disconnected as soon as the build has read every file (placing and writing the posting lists,
-    /// short and mostly sequential, are left), or when that thread ends, whatever the outcome: the
-    /// next build may start then and share the cores with that last step.
+    /// disconnected as soon as the build has read every file and placed the posting lists (writing
+    /// them, short and sequential, is left), or when that thread ends, whatever the outcome: the next
+    /// build may start then and share the cores with that last step.
     pub(crate) fn start_index(
         &mut self,
         snapshot: Arc<Snapshot>,

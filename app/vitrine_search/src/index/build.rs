@@ -25,9 +25,11 @@ pub fn build_into(snap: &Snapshot, index_dir: &Path, progress: &Progress) -> Res
     build_into_then(snap, index_dir, progress, || ())
 }
 
-/// [`build_into`], calling `read_all` once every file has been read: what is left (placing the
-/// posting lists, writing them) is short and mostly sequential, so another build may start then and
-/// share the cores. `read_all` is not called when the build stops before (error, cancelled).
+/// [`build_into`], calling `read_all` once every file has been read and the posting lists are placed:
+/// what is left (writing them) is short and sequential, so another build may start then and share the
+/// cores. Not before: the placement keeps both cores busy and holds the build's peak memory, which
+/// another build starting beside it would add to. `read_all` is not called when the build stops
+/// before (error, cancelled).
 pub(crate) fn build_into_then(
     snap: &Snapshot,
     index_dir: &Path,
@@ -115,7 +117,7 @@ pub fn build(snap: &Snapshot, dir: &Path, progress: &Progress) -> Result<IndexMe
     build_then(snap, dir, progress, || ())
 }
 
-/// [`build`], calling `read_all` when the parallel pass is over (see [`build_into_then`]).
+/// [`build`], calling `read_all` when the posting lists are placed (see [`build_into_then`]).
 fn build_then(
     snap: &Snapshot,
     dir: &Path,
@@ -133,12 +135,15 @@ fn build_then(
     if progress.is_cancelled() {
         return Err(SearchError::Cancelled);
     }
-    read_all();
     progress.set_phase("writing index", 1);
     let Fold { forward, files: forward_files, bytes: bytes_indexed, filters } = fold;
     let postings = place_postings(&mut acc, &forward, &forward_files)?;
     drop(forward);
     let table = PostingTable::of(&acc);
+    drop(acc);
+    // The placement used every core and held the build's peak (the counts, the forward lists and
+    // the posting lists at once); what is left is writing, sequential, with the posting lists alone.
+    read_all();
     let mut seals = Seals::default();
     let trigrams_bin_bytes = write_trigrams(dir, &table, &postings, &mut seals)?;
     let words_bin_bytes = write_word_filters(dir, &filters, &mut seals)?;
@@ -484,7 +489,8 @@ mod tests {
         }
     }
 
-    /// `read_all` is called once when a build has read every file, and once when an index is reused.
+    /// `read_all` is called once when a build has placed its posting lists, and once when an index is
+    /// reused.
     #[test]
     fn read_all_is_called_once_built_or_reused() {
         let tmp = tempfile::tempdir().unwrap();

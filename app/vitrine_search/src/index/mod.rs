@@ -353,7 +353,7 @@ pub fn open_or_build(
 }
 
 /// [`open_or_build`], calling `read_all` as soon as the index no longer needs the cores for long:
-/// when every file has been read for a build (placing and writing the posting lists are left), or
+/// when every file has been read for a build and the posting lists are placed (writing is left), or
 /// before returning an index opened as it was. Not called when a build fails or is
 /// cancelled before the end of its parallel pass.
 pub fn open_or_build_then(
