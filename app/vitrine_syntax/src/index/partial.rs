@@ -1,27 +1,68 @@
-//! Definitions found so far while the symbol index is built: each parsed file's definitions (names,
-//! positions) kept in a compact table as the merging thread receives them, so that a reader can go to
-//! a definition in the files already parsed before the index is ready, and be told how many files are
-//! still pending. Dropped once the index is ready; about 30 bytes per definition.
+//! Definitions found so far while the symbol index is built: each parsed file's definitions kept in
+//! a compact table as the merging thread receives them, so that a reader can go to a definition in the
+//! files already parsed before the index is ready, and be told how many files are still pending.
+//! Dropped once the index is ready.
+//!
+//! A definition is kept as the hash of its name and its place (20 bytes), not as its name: Linux has
+//! 7 million definitions, most of them generated register macros with names of 40 to 80 bytes, and the
+//! names made this table about 270 MB of the window's peak while the index was written. The hash is
+//! SipHash with keys drawn at random for each table (`RandomState`), so a snapshot cannot be written
+//! to make another name's definitions answer: two names share a hash with probability 2^-64, and the
+//! answer is replaced by the index's own, exact, once it is ready.
 
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
 
-/// One definition: its name in the table's name bytes, its file (index into the build's files), and
-/// its 0-based line and byte column.
+/// Where a definition is: its file (index into the build's files), its 0-based line and byte column.
 #[derive(Debug, Clone, Copy)]
-struct Def {
-    name_at: u32,
-    name_len: u32,
+struct Place {
     file: u32,
     line: u32,
     column: u32,
 }
 
+/// Entries per chunk of a [`Chunked`] list.
+const CHUNK: usize = 1 << 16;
+
+/// A list kept in chunks of [`CHUNK`] entries: it grows without copying what it holds, and holds at
+/// most one chunk of unused capacity (a doubling `Vec` holds up to as much again as it is full).
+#[derive(Debug)]
+struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked { chunks: Vec::new() }
+    }
+}
+
+impl<T> Chunked<T> {
+    fn push(&mut self, value: T) {
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < CHUNK => last.push(value),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(value);
+                self.chunks.push(chunk);
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+}
+
 #[derive(Debug, Default)]
 struct Table {
-    names: Vec<u8>,
-    defs: Vec<Def>,
+    /// Per definition, in the order recorded: the hash of its name (see the module's comment) ...
+    hashes: Chunked<u64>,
+    /// ... and its place (the same index).
+    places: Chunked<Place>,
     paths: Vec<String>,
     parsed: usize,
+    keys: RandomState,
 }
 
 /// The definitions of the files parsed so far (shared between the build and its readers).
@@ -73,28 +114,22 @@ impl PartialDefinitions {
         let Ok(mut t) = self.table.lock() else { return };
         t.parsed += 1;
         for (name, line, column) in defs {
-            let (Ok(name_at), Ok(name_len)) = (u32::try_from(t.names.len()), u32::try_from(name.len()))
-            else {
-                // Past 4 GiB of names the table stops growing; the index, when ready, has them all.
-                return;
-            };
-            t.names.extend_from_slice(name);
-            t.defs.push(Def { name_at, name_len, file, line, column });
+            let hash = t.keys.hash_one(name);
+            t.hashes.push(hash);
+            t.places.push(Place { file, line, column });
         }
     }
 
     /// The definitions named exactly `name` in the files parsed so far, in file order.
     pub fn lookup(&self, name: &str) -> PartialAnswer {
         let Ok(t) = self.table.lock() else { return PartialAnswer::default() };
-        let want = name.as_bytes();
+        let want = t.keys.hash_one(name.as_bytes());
         let mut hits: Vec<(u32, u32, u32)> = t
-            .defs
+            .hashes
             .iter()
-            .filter(|d| {
-                d.name_len as usize == want.len()
-                    && t.names.get(d.name_at as usize..(d.name_at + d.name_len) as usize) == Some(want)
-            })
-            .map(|d| (d.file, d.line, d.column))
+            .zip(t.places.iter())
+            .filter(|(h, _)| **h == want)
+            .map(|(_, p)| (p.file, p.line, p.column))
             .collect();
         hits.sort_unstable();
         let hits = hits
@@ -125,5 +160,26 @@ mod tests {
         );
         assert_eq!((a.parsed, a.pending()), (2, 1));
         assert!(p.lookup("g").hits.is_empty());
+        // A name is matched whole: neither a prefix nor a longer name answers.
+        assert!(p.lookup("").hits.is_empty());
+        assert_eq!(p.lookup("ff").hits.len(), 1);
+        assert!(p.lookup("fff").hits.is_empty());
+    }
+
+    /// Past one chunk, every definition is still found, in file order.
+    #[test]
+    fn many_definitions_span_chunks() {
+        let p = PartialDefinitions::default();
+        let files = 3 * CHUNK / 1000 + 1;
+        p.start((0..files).map(|i| format!("f{i}.h")).collect());
+        for file in 0..files as u32 {
+            let names: Vec<String> = (0..1000).map(|i| format!("REG_{file}_{i}")).collect();
+            p.record(file, names.iter().enumerate().map(|(i, n)| (n.as_bytes(), i as u32, 8)));
+        }
+        let last = files as u32 - 1;
+        let a = p.lookup(&format!("REG_{last}_999"));
+        assert_eq!(a.hits, vec![PartialHit { path: format!("f{last}.h"), line: 999, column: 8 }]);
+        assert_eq!(p.lookup("REG_0_0").hits.len(), 1);
+        assert_eq!(a.pending(), 0);
     }
 }
