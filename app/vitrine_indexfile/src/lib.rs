@@ -296,11 +296,20 @@ impl CheckedFile {
 
     /// The `len` bytes at `offset`, verified; a range past the end is an error, never a short read.
     pub fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, IndexFileError> {
+        let mut buf = Vec::new();
+        self.read_at_into(offset, len, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// [`CheckedFile::read_at`] into `buf` (its bytes replaced, its capacity reused), so that a reader
+    /// streaming a large file chunk by chunk allocates once.
+    pub fn read_at_into(&self, offset: u64, len: usize, buf: &mut Vec<u8>) -> Result<(), IndexFileError> {
         let end = offset.checked_add(len as u64).filter(|&e| e <= self.seal.len).ok_or_else(|| {
             IndexFileError::corrupt(&self.path, format!("{len} bytes at {offset} asked of {}", self.seal.len))
         })?;
+        buf.clear();
         if len == 0 {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let first = offset / BLOCK as u64;
         let last = (end - 1) / BLOCK as u64;
@@ -308,11 +317,12 @@ impl CheckedFile {
         let stop = ((last + 1) * BLOCK as u64).min(self.seal.len);
         let span = usize::try_from(stop - start)
             .map_err(|_| IndexFileError::corrupt(&self.path, "range too large"))?;
-        let mut buf = vec![0u8; span];
-        self.file.read_exact_at(&mut buf, start).map_err(|e| IndexFileError::io("read", &self.path, e))?;
+        buf.resize(span, 0);
+        self.file.read_exact_at(buf, start).map_err(|e| IndexFileError::io("read", &self.path, e))?;
         for (i, block) in buf.chunks(BLOCK).enumerate() {
             let b = first as usize + i;
             if self.seal.crcs.get(b) != Some(&crc32fast::hash(block)) {
+                buf.clear();
                 return Err(IndexFileError::corrupt(
                     &self.path,
                     format!("block {b} does not match its checksum"),
@@ -322,7 +332,7 @@ impl CheckedFile {
         let skip = (offset - start) as usize;
         buf.drain(..skip);
         buf.truncate(len);
-        Ok(buf)
+        Ok(())
     }
 
     /// The whole file, verified.

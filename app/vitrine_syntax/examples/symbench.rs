@@ -13,6 +13,8 @@
 //! `symbench steps DIR` sums, over the C and C++ files under DIR, the time of each step of the
 //! index's extraction (directives-only scan, preprocessor blanking, skimming, macro blanking, the
 //! first parse, the rest), to see where a build's time goes.
+//! `symbench spans OUT` times reading every function span of a built index (what the ranked build
+//! reads before it starts) and prints their count and a digest of them.
 //! `symbench extras DIR TSV` lists the function definitions Vitrine finds that ctags does not (same
 //! file, within 2 lines, under the definition's name or the macro that wraps it), with a sample to
 //! judge.
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         }
         Some("slow") if args.len() == 2 => slow(Path::new(&args[1])),
         Some("query") if args.len() == 2 => query_time(Path::new(&args[1])),
+        Some("spans") if args.len() == 2 => spans(Path::new(&args[1])),
         Some("phases") if args.len() == 2 => phases(Path::new(&args[1])),
         Some("steps") if args.len() == 2 => steps(Path::new(&args[1])),
         Some("errors") if args.len() == 3 => errors(Path::new(&args[1]), &args[2]),
@@ -730,5 +733,22 @@ fn errors(dir: &Path, sample: &str) -> Result<(), String> {
             println!("{path}:{}: {what}: {text}", line + 1);
         }
     }
+    Ok(())
+}
+
+/// `symbench spans OUT`: the function spans of a built index, timed, counted and digested.
+fn spans(out: &Path) -> Result<(), String> {
+    use std::hash::{Hash, Hasher};
+    let idx = SymbolIndex::open(out).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let spans = idx.function_spans().map_err(|e| e.to_string())?;
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    spans.hash(&mut h);
+    let total: usize = spans.iter().map(Vec::len).sum();
+    println!(
+        "{}",
+        serde_json::json!({"function_spans_ms": ms, "spans": total, "digest": format!("{:016x}", h.finish())})
+    );
     Ok(())
 }

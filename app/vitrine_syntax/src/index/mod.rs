@@ -506,6 +506,69 @@ mod tests {
         );
     }
 
+    /// The function spans, read chunk by chunk (in tests one unit: 1,024 definitions, 512 name
+    /// entries, 4 KiB of names), equal what reading each table whole gives: thousands of functions
+    /// among other definitions, in several files and languages, with long names that cross the
+    /// chunks' ends, and a damaged table is an error, never a panic.
+    #[test]
+    fn function_spans_read_in_chunks_equal_the_tables_read_whole() {
+        let mut files: Vec<(String, String)> = Vec::new();
+        for f in 0..4 {
+            let mut c = String::new();
+            for i in 0..700 {
+                c.push_str(&format!("#define REGISTER_{f}_{i}_WITH_A_LONG_GENERATED_NAME__MASK 0x{i:x}\n"));
+                c.push_str(&format!(
+                    "static int a_rather_long_function_name_number_{i}_of_file_{f}(int x)\n{{\n  return x + {i};\n}}\n"
+                ));
+                if i % 7 == 0 {
+                    c.push_str(&format!(
+                        "struct s_{f}_{i} {{ int field_{i}; }};\nint proto_{f}_{i}(void);\n"
+                    ));
+                }
+            }
+            files.push((format!("dir{f}/file{f}.c"), c));
+        }
+        files.push((
+            "k.cc".into(),
+            "class K {\n public:\n  K() {}\n  ~K() {}\n  int get() const { return 1; }\n};\nint K_free() { return 2; }\n".into(),
+        ));
+        let tmp = tempfile::tempdir().unwrap();
+        let sources: Vec<SourceFile> =
+            files.iter().map(|(p, _)| SourceFile { path: p.clone(), language: None }).collect();
+        let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
+        let dir = tmp.path().join("symbols");
+        let idx = build(&sources, None, read, &dir, &Sha256Id::default(), &Progress::default()).unwrap();
+        let streamed = idx.function_spans().unwrap();
+        assert_eq!(streamed, idx.function_spans_whole().unwrap());
+        let count: usize = streamed.iter().map(Vec::len).sum();
+        assert!(count >= 4 * 700 + 3, "{count} function spans");
+        let f3 = &streamed[3];
+        assert_eq!(f3.len(), 700);
+        assert_eq!(f3[699].0, "a_rather_long_function_name_number_699_of_file_3");
+
+        // A flipped byte in any table the spans read is an error naming that table.
+        for name in ["defs.bin", "names.idx", "names.bin"] {
+            let copy = tmp.path().join(format!("copy-{name}"));
+            copy_dir(&dir, &copy);
+            let path = copy.join(name);
+            let mut bytes = std::fs::read(&path).unwrap();
+            let at = bytes.len() / 2;
+            bytes[at] ^= 0x40;
+            std::fs::write(&path, bytes).unwrap();
+            let damaged = SymbolIndex::open(&copy).unwrap();
+            let err = damaged.function_spans().unwrap_err().to_string();
+            assert!(err.contains(name), "{name}: {err}");
+        }
+    }
+
+    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+
     /// An index opens only for a snapshot whose indexable files are the ones it names, compared row by
     /// row without decoding a stored snapshot's manifest, paths that are not plain UTF-8 included.
     #[test]
