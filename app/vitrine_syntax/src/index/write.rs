@@ -74,25 +74,40 @@ impl Accumulator {
             let def_pos =
                 write_defs(tmp, &defs_path, def_total, &defs_per_rank, &order, &scopes.rank, seals)?;
             let calls_per_rank = count_ranks::<CALL_WORDS>(&calls_path, n, &rank_of)?;
-            write_calls(tmp, &calls_path, &calls_per_rank, &order, &def_pos, seals)?;
-            drop(def_pos);
-            let (occ_len, occ_seals) = occ_job.join().map_err(|_| SyntaxError::Corrupt {
+            // The name tables need the per-rank counts and the occurrences' lengths, not the calls
+            // themselves: they are written meanwhile, on a thread of their own (after the calls, they
+            // were the writing phase's last second, on one core).
+            let (names, order) = (&names, &order);
+            let calls_for_names = calls_per_rank.clone();
+            let names_job = sc.spawn(move || -> Result<Seals, SyntaxError> {
+                let (occ_len, mut own) = occ_job.join().map_err(|_| SyntaxError::Corrupt {
+                    path: tmp.to_path_buf(),
+                    reason: "writing the occurrences panicked".into(),
+                })??;
+                let counts = RankCounts { defs: defs_per_rank, calls: calls_for_names, occ_len };
+                write_names(tmp, names, order, &counts, &mut own)?;
+                drop(counts);
+                // Case-insensitive order (as `to_lowercase` orders, which is what lookups compare).
+                let ci = ci_job.join().map_err(|_| SyntaxError::Corrupt {
+                    path: tmp.to_path_buf(),
+                    reason: "sorting names panicked".into(),
+                })?;
+                write_names_ci(tmp, &ci, &mut own)?;
+                Ok(own)
+            });
+            write_calls(tmp, &calls_path, &calls_per_rank, order, &def_pos, seals)?;
+            drop((def_pos, calls_per_rank));
+            let own = names_job.join().map_err(|_| SyntaxError::Corrupt {
                 path: tmp.to_path_buf(),
-                reason: "writing the occurrences panicked".into(),
+                reason: "writing the names panicked".into(),
             })??;
-            // Sealed in the same order as before (defs, calls, occurrences), so `seals.bin` is too.
-            if let Some(seal) = occ_seals.get("occ.bin") {
-                seals.insert("occ.bin", seal.clone());
+            // Sealed in the same order as before (defs, calls, occurrences, names), so `seals.bin` is too.
+            for file in ["occ.bin", "names.bin", "names.idx", "names_ci.idx"] {
+                if let Some(seal) = own.get(file) {
+                    seals.insert(file, seal.clone());
+                }
             }
-            let counts = RankCounts { defs: defs_per_rank, calls: calls_per_rank, occ_len };
-            write_names(tmp, &names, &order, &counts, seals)?;
-            drop(counts);
-            // Case-insensitive order (as `to_lowercase` orders, which is what lookups compare).
-            let ci = ci_job.join().map_err(|_| SyntaxError::Corrupt {
-                path: tmp.to_path_buf(),
-                reason: "sorting names panicked".into(),
-            })?;
-            write_names_ci(tmp, &ci, seals)
+            Ok(())
         })?;
         drop((names, order));
         write_scopes(tmp, &scope_list, &scopes.order, &mut seals)?;
