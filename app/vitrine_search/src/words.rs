@@ -16,30 +16,98 @@ pub const MIN_FILE_BYTES: u64 = 64 * 1024;
 const BITS_PER_WORD: usize = 10;
 const PROBES: u64 = 4;
 
-/// Calls `f` with each identifier of `text`, lower-cased (ASCII), as described in the module docs.
-pub fn each_word(text: &[u8], mut f: impl FnMut(&[u8])) {
-    let mut word: Vec<u8> = Vec::with_capacity(64);
+/// Calls `f` with each identifier of `text`, lower-cased (ASCII), as described in the module docs
+/// (what the filter's build hashes; the tests read the words themselves).
+#[cfg(test)]
+pub fn each_word(text: &[u8], f: impl FnMut(&[u8])) {
+    walk(text, &mut Words { word: Vec::with_capacity(64), f });
+}
+
+/// Per byte: the word character it is, lower-cased (`[a-z0-9_]`), or 0 when it is not one.
+const LETTER: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        table[b] = match b as u8 {
+            c @ (b'a'..=b'z' | b'0'..=b'9' | b'_') => c,
+            c @ b'A'..=b'Z' => c + (b'a' - b'A'),
+            _ => 0,
+        };
+        b += 1;
+    }
+    table
+};
+
+/// What [`walk`] hands each word's letters to.
+trait Sink {
+    fn letter(&mut self, l: u8);
+    fn end(&mut self);
+}
+
+/// The words themselves ([`each_word`]).
+#[cfg(test)]
+struct Words<F> {
+    word: Vec<u8>,
+    f: F,
+}
+
+#[cfg(test)]
+impl<F: FnMut(&[u8])> Sink for Words<F> {
+    fn letter(&mut self, l: u8) {
+        self.word.push(l);
+    }
+    fn end(&mut self) {
+        (self.f)(&self.word);
+        self.word.clear();
+    }
+}
+
+/// Each word's [`hash`], computed as its letters go by (the filter's build: no word is copied).
+struct Hashes<'a> {
+    h: u64,
+    out: &'a mut Vec<u64>,
+}
+
+impl Sink for Hashes<'_> {
+    fn letter(&mut self, l: u8) {
+        self.h = fnv_step(self.h, l);
+    }
+    fn end(&mut self) {
+        self.out.push(mix(self.h));
+        self.h = FNV_OFFSET;
+    }
+}
+
+/// The words of `text` (the module docs say which), letter by letter, into `sink`.
+fn walk(text: &[u8], sink: &mut impl Sink) {
+    let mut in_word = false;
     let mut i = 0usize;
     while let Some(&b) = text.get(i) {
-        let (letter, len) = match b {
-            b'a'..=b'z' | b'0'..=b'9' | b'_' => (Some(b), 1),
-            b'A'..=b'Z' => (Some(b.to_ascii_lowercase()), 1),
-            0xE2 if text.get(i + 1..i + 3) == Some(&[0x84, 0xAA]) => (Some(b'k'), 3),
-            0xC5 if text.get(i + 1) == Some(&0xBF) => (Some(b's'), 2),
-            _ => (None, 1),
+        let l = LETTER[b as usize];
+        let (letter, len) = if l != 0 {
+            (Some(l), 1)
+        } else {
+            match b {
+                0xE2 if text.get(i + 1..i + 3) == Some(&[0x84, 0xAA]) => (Some(b'k'), 3),
+                0xC5 if text.get(i + 1) == Some(&0xBF) => (Some(b's'), 2),
+                _ => (None, 1),
+            }
         };
         match letter {
-            Some(l) => word.push(l),
-            None if !word.is_empty() => {
-                f(&word);
-                word.clear();
+            Some(l) => {
+                sink.letter(l);
+                in_word = true;
+            }
+            None if in_word => {
+                sink.end();
+                in_word = false;
             }
             None => {}
         }
         i += len;
     }
-    if !word.is_empty() {
-        f(&word);
+    if in_word {
+        sink.end();
     }
 }
 
@@ -48,16 +116,22 @@ pub fn filterable(word: &str) -> bool {
     !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-fn hash(word: &[u8]) -> u64 {
-    // FNV-1a, then a final mix so both halves are usable for double hashing.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in word {
-        h ^= u64::from(b.to_ascii_lowercase());
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One letter of FNV-1a (lower-cased, so that a query word hashes as the text's words do).
+fn fnv_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+}
+
+/// The final mix, so that both halves are usable for double hashing.
+fn mix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^ (h >> 33)
+}
+
+fn hash(word: &[u8]) -> u64 {
+    mix(word.iter().fold(FNV_OFFSET, |h, &b| fnv_step(h, b)))
 }
 
 /// The bit positions of `word` in a filter of `bits` bits.
@@ -70,7 +144,7 @@ pub fn probes(word: &[u8], bits: u64) -> impl Iterator<Item = u64> {
 /// Builds the filter of `text`: its bytes (a multiple of 8 bits).
 pub fn build(text: &[u8]) -> Vec<u8> {
     let mut words: Vec<u64> = Vec::new();
-    each_word(text, |w| words.push(hash(w)));
+    walk(text, &mut Hashes { h: FNV_OFFSET, out: &mut words });
     words.sort_unstable();
     words.dedup();
     let bytes = (words.len() * BITS_PER_WORD).div_ceil(8).max(8);
@@ -114,6 +188,11 @@ mod tests {
             assert!(contains(&f, w), "{w}");
         }
         assert!(!contains(&f, "ext4_fc_record_regions"));
+        // The letters that fold to ASCII are hashed as those letters, as the words are read.
+        let f = build("x = \u{212A}MALLOC(ca\u{17F}e);".as_bytes());
+        for w in ["kmalloc", "KMalloc", "case", "x"] {
+            assert!(contains(&f, w), "{w}");
+        }
         assert!(filterable("ext4_fc") && !filterable("foo(") && !filterable("café"));
     }
 }
