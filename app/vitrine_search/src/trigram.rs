@@ -156,10 +156,13 @@ pub fn pack(a: u8, b: u8, c: u8) -> Trigram {
 /// left all-zero again on return) so that large files cost one pass and no hashing.
 pub fn distinct_trigrams(text: &[u8], seen: &mut [u64], out: &mut Vec<Trigram>) {
     out.clear();
-    let mut window = text.windows(3);
-    for w in &mut window {
-        let [a, b, c] = *w else { continue };
-        let t = pack(a, b, c);
+    // Rolled: each byte is lower-cased once and shifted in (`pack` of the last three bytes).
+    let mut t: Trigram = 0;
+    for (i, &b) in text.iter().enumerate() {
+        t = ((t << 8) | u32::from(b.to_ascii_lowercase())) & 0x00ff_ffff;
+        if i < 2 {
+            continue;
+        }
         let (word, bit) = ((t >> 6) as usize, 1u64 << (t & 63));
         if let Some(slot) = seen.get_mut(word)
             && *slot & bit == 0
@@ -508,6 +511,23 @@ mod tests {
         let got = q(r"0x[0-9a-f]{8}", false);
         let TriQuery::Or(alts) = got else { panic!("{got:?}") };
         assert_eq!(alts.len(), 16);
+    }
+
+    proptest::proptest! {
+        /// The rolled trigrams are `pack` of every window of three bytes, once each, sorted.
+        #[test]
+        fn rolled_trigrams_are_the_packed_windows(
+            text in proptest::collection::vec(proptest::sample::select(b"aAbBzZ09_ \n\x00\xff\xc3".to_vec()), 0..300),
+        ) {
+            let mut seen = vec![0u64; SEEN_WORDS];
+            let mut out = Vec::new();
+            distinct_trigrams(&text, &mut seen, &mut out);
+            let mut want: Vec<Trigram> = text.windows(3).map(|w| pack(w[0], w[1], w[2])).collect();
+            want.sort_unstable();
+            want.dedup();
+            proptest::prop_assert_eq!(out, want);
+            proptest::prop_assert!(seen.iter().all(|&w| w == 0));
+        }
     }
 
     #[test]
