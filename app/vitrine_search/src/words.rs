@@ -118,9 +118,9 @@ pub fn filterable(word: &str) -> bool {
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// One letter of FNV-1a (lower-cased, so that a query word hashes as the text's words do).
+/// One letter of FNV-1a (the walk's letters are lower-cased already; [`hash`] lower-cases a query's).
 fn fnv_step(h: u64, b: u8) -> u64 {
-    (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
 }
 
 /// The final mix, so that both halves are usable for double hashing.
@@ -131,7 +131,7 @@ fn mix(mut h: u64) -> u64 {
 }
 
 fn hash(word: &[u8]) -> u64 {
-    mix(word.iter().fold(FNV_OFFSET, |h, &b| fnv_step(h, b)))
+    mix(word.iter().fold(FNV_OFFSET, |h, &b| fnv_step(h, b.to_ascii_lowercase())))
 }
 
 /// The bit positions of `word` in a filter of `bits` bits.
