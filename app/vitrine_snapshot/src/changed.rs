@@ -235,8 +235,8 @@ pub(crate) fn changed_between_with(
     old_files.sort_by(|x, y| x.path.cmp(&y.path));
     new_files.sort_by(|x, y| x.path.cmp(&y.path));
     Ok((
-        ChangedSide { source: Source::Directory(a.root), files: old_files },
-        ChangedSide { source: Source::Directory(b.root), files: new_files },
+        ChangedSide { source: Source::Directory(crate::content::InPlace::new(a.root)), files: old_files },
+        ChangedSide { source: Source::Directory(crate::content::InPlace::new(b.root)), files: new_files },
     ))
 }
 

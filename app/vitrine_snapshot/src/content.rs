@@ -9,21 +9,21 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use sha2::{Digest, Sha256};
 
 use crate::blobs::BlobStore;
 use crate::error::SnapshotError;
-use crate::ingest::{file_type_name, open_beneath, open_snapshot_file};
+use crate::ingest::{RootDir, file_type_name, open_snapshot_file};
 use crate::{EntryKind, FileEntry, Sha256Id};
 
 /// Where the bytes of a snapshot's files are.
 #[derive(Debug, Clone)]
 pub(crate) enum Source {
     /// Read in place from the snapshot directory.
-    Directory(PathBuf),
+    Directory(InPlace),
     /// An archive's files, kept in the blob store by content hash.
     Blobs(BlobStore),
     /// An archive that was only digested: its content was not kept.
@@ -39,9 +39,9 @@ impl Source {
         sha256: &Sha256Id,
     ) -> Result<(std::io::Result<File>, PathBuf), SnapshotError> {
         match self {
-            Source::Directory(root) => {
-                let disk = root.join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path));
-                Ok((open_beneath(root, path), disk))
+            Source::Directory(dir) => {
+                let disk = dir.root.join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path));
+                Ok((dir.open_file(path), disk))
             }
             Source::Blobs(store) => {
                 let disk = store.path_of(sha256);
@@ -49,6 +49,41 @@ impl Source {
             }
             Source::Digested => Err(SnapshotError::ContentNotKept { path: crate::path::display_bytes(path) }),
         }
+    }
+}
+
+/// A snapshot directory read in place: its path, and the directory itself, held open from the first
+/// read on. Each file is opened below that one descriptor (`openat2`, no link followed: see
+/// [`RootDir`]) rather than below a descriptor of the root opened and closed again for every file,
+/// which in a bulk read of Linux's tree by four builds was 300,000 opens of the same directory. The
+/// root is reached by its path once, as the user named it; renaming it later does not redirect reads.
+#[derive(Debug, Clone)]
+pub(crate) struct InPlace {
+    root: PathBuf,
+    held: Arc<OnceLock<RootDir>>,
+}
+
+impl InPlace {
+    pub(crate) fn new(root: PathBuf) -> InPlace {
+        InPlace { root, held: Arc::default() }
+    }
+
+    /// The snapshot directory as named.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Opens the file `rel` below the held root (the root is opened on first use; a failure to open it
+    /// is returned, and tried again by the next call).
+    fn open_file(&self, rel: &[u8]) -> std::io::Result<File> {
+        if let Some(dir) = self.held.get() {
+            return dir.open_file(rel);
+        }
+        let dir = RootDir::open(&self.root)?;
+        let file = dir.open_file(rel);
+        // Another thread may have held the root first: either descriptor names the same directory.
+        let _ = self.held.set(dir);
+        file
     }
 }
 
@@ -132,5 +167,36 @@ impl SnapshotContent {
         let (sha256, size) =
             self.files.get(path).ok_or_else(|| SnapshotError::NotInManifest { path: shown() })?;
         open_checked(&self.source, path, sha256, shown, *size).map(|(file, _)| file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{IngestConfig, Progress, Snapshot};
+
+    #[test]
+    fn reads_stay_in_the_directory_first_read_when_it_is_swapped_for_another() {
+        let parent = tempfile::tempdir().unwrap();
+        let root = parent.path().join("snap");
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/a.c"), "int reviewed;\n").unwrap();
+        let snap = Snapshot::open(&root, &IngestConfig::default(), &Progress::default()).unwrap();
+        let entry = snap.files().iter().find(|f| f.path.as_bytes() == b"src/a.c").unwrap().clone();
+        let content = snap.content();
+        assert_eq!(snap.read_unverified(&entry).unwrap(), b"int reviewed;\n");
+        // Swapped after the first read, for a directory whose file has the same size: a read by path
+        // would pass the size check and show the other bytes.
+        std::fs::rename(&root, parent.path().join("snap.reviewed")).unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/a.c"), "int swapped;;\n").unwrap();
+        assert_eq!(snap.read_unverified(&entry).unwrap(), b"int reviewed;\n");
+        assert_eq!(snap.read(&entry).unwrap(), b"int reviewed;\n");
+        let mut read = Vec::new();
+        std::io::Read::read_to_end(&mut content.open(b"src/a.c").unwrap(), &mut read).unwrap();
+        assert_eq!(read, b"int reviewed;\n");
+        // The bytes themselves still have to be the recorded ones.
+        std::fs::write(parent.path().join("snap.reviewed/src/a.c"), "int changed!;\n").unwrap();
+        let err = snap.read(&entry).unwrap_err();
+        assert!(matches!(err, crate::SnapshotError::ChangedOnDisk { .. }), "{err:?}");
     }
 }

@@ -71,18 +71,14 @@ pub(crate) fn open_snapshot_file(path: &Path) -> std::io::Result<File> {
         .open(path)
 }
 
-/// Opens the file `rel` below the directory `root` as [`open_snapshot_file`] does, and without following
-/// a symlink at any component on the way (`openat2` with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`): a
-/// directory swapped for a link after the walk cannot redirect the read. Kernels without `openat2`
-/// (before Linux 5.6) get `O_NOFOLLOW` on the last component only.
-pub(crate) fn open_beneath(root: &Path, rel: &[u8]) -> std::io::Result<File> {
-    RootDir::open(root)?.open_file(rel)
-}
-
-/// A snapshot directory held open: every file below it is opened relative to this one descriptor (as
-/// [`open_beneath`] does), so reading a tree costs no extra open and close of the root per file. A
+/// A snapshot directory held open: every file below it is opened relative to this one descriptor, as
+/// [`open_snapshot_file`] opens a file and without following a symlink at any component on the way
+/// (`openat2` with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`): a directory swapped for a link after the
+/// walk cannot redirect the read. Kernels without `openat2` (before Linux 5.6) get `O_NOFOLLOW` on the
+/// last component only. Reading a tree costs no extra open and close of the root per file. A
 /// [`RootDir::subdir`] holds a directory below the root the same way, so that the files of one
 /// directory are opened by their name alone (no walk of the path's components per file).
+#[derive(Debug)]
 pub(crate) struct RootDir {
     /// The snapshot root as named (paths in messages are this joined with the relative path).
     path: PathBuf,
@@ -117,8 +113,7 @@ impl RootDir {
         Ok(RootDir { path: self.path.clone(), fd, prefix })
     }
 
-    /// Opens the file `rel` (relative to the snapshot root, below this directory) as [`open_beneath`]
-    /// does.
+    /// Opens the file `rel` (relative to the snapshot root, below this directory): see [`RootDir`].
     pub(crate) fn open_file(&self, rel: &[u8]) -> std::io::Result<File> {
         use rustix::fs::OFlags;
         let below = if self.prefix.is_empty() {
@@ -449,7 +444,7 @@ fn reopen_dir(file: &Path, root: &Path, config: &IngestConfig, progress: &Progre
     let root = root.to_path_buf();
     Some(Snapshot {
         origin: Origin::Directory { path: root.clone() },
-        source: Source::Directory(root),
+        source: Source::Directory(crate::content::InPlace::new(root)),
         files,
         ids,
         health,
@@ -829,7 +824,7 @@ fn finish_dir(
     }
     let mut snap = assemble(
         Origin::Directory { path: root.clone() },
-        Source::Directory(root.clone()),
+        Source::Directory(crate::content::InPlace::new(root.clone())),
         done.into_iter().map(|(_, a)| a).collect(),
         extra,
     );
@@ -1502,7 +1497,7 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
     // through the manifest. An archive that was only digested has no content to read it from.
     let files = Files::from(files);
     let git = match &source {
-        Source::Directory(root) => gitrepo::inspect(root, &ids),
+        Source::Directory(dir) => gitrepo::inspect(dir.root(), &ids),
         Source::Blobs(store) => gitrepo::inspect_files(
             &gitrepo::ArchiveFiles::new(&files, store),
             &ids,
