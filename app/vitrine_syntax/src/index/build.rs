@@ -10,7 +10,7 @@ use vitrine_snapshot::progress::Progress;
 
 use super::SourceFile;
 use super::format::*;
-use super::interner::{FastHash, Interner};
+use super::interner::{Interner, KeyedHash};
 use super::partial::PartialDefinitions;
 use super::reader::SymbolIndex;
 use super::scratch::{CALL_WORDS, DEF_WORDS, OCC_WORDS, Scratch};
@@ -365,7 +365,7 @@ struct FileDef {
 /// Per-file name interning (names borrowed from the file's source or its symbols).
 #[derive(Default)]
 struct LocalNames<'a> {
-    ids: HashMap<&'a [u8], u32, FastHash>,
+    ids: HashMap<&'a [u8], u32, KeyedHash>,
     names: Vec<u8>,
     spans: Vec<(u32, u32)>,
 }
@@ -373,7 +373,7 @@ struct LocalNames<'a> {
 impl<'a> LocalNames<'a> {
     fn with_capacity(names: usize) -> LocalNames<'a> {
         LocalNames {
-            ids: HashMap::with_capacity_and_hasher(names, FastHash),
+            ids: HashMap::with_capacity_and_hasher(names, KeyedHash::default()),
             names: Vec::with_capacity(names * 8),
             spans: Vec::with_capacity(names),
         }
@@ -491,7 +491,7 @@ pub fn last_line(r: &crate::symbols::TextRange) -> u32 {
 /// and writers of the scratch files.
 pub(super) struct Accumulator {
     pub(super) names: Interner,
-    pub(super) scopes: HashMap<Box<str>, u32, FastHash>,
+    pub(super) scopes: HashMap<Box<str>, u32, KeyedHash>,
     pub(super) scope_list: Vec<Box<str>>,
     pub(super) defs: Scratch<DEF_WORDS>,
     pub(super) calls: Scratch<CALL_WORDS>,

@@ -1,4 +1,17 @@
-//! The snapshot-wide name table of a build, and the fast hash it and the per-file maps use.
+//! The snapshot-wide name table of a build, and the keyed hash it and the per-file maps use.
+//!
+//! The names come from the snapshot, which the vendor wrote. An unkeyed hash lets them be chosen to
+//! collide (with a multiply-rotate hash of 8-byte words, flipping the top bit of one word and the
+//! matching bit of the next collides whatever the starting value), and colliding names pile up in one
+//! run of the table that every probe then walks: a build quadratic in the number of such names.
+//! Every table here is keyed at random per table (foldhash's `RandomState`), so no name can be chosen
+//! to collide with another in a reviewer's process. No output depends on the keys: ids are handed
+//! out in the order names are first seen, and no table is read in slot order.
+
+use std::hash::BuildHasher;
+
+/// The keyed hash of the per-file and scope maps of a build (see the module's documentation).
+pub(super) type KeyedHash = foldhash::fast::RandomState;
 
 /// The snapshot-wide name table: every name once, in fixed-size blocks (no string per name, no
 /// doubling of one huge buffer), found through an open-addressing table of ids.
@@ -15,6 +28,9 @@ pub(super) struct Interner {
     /// Names seen again, kept with their bytes in a small direct-mapped cache: the names every
     /// file uses (`dev`, `ret`, `NULL`) are found without touching the table or the blocks.
     recent: Vec<RecentName>,
+    /// The table's key: every bit of a hash is used (slot, tag, cache entry), hence the quality
+    /// variant.
+    keys: foldhash::quality::RandomState,
 }
 
 /// An entry of `Interner::recent`: a short name, its hash and its id.
@@ -55,7 +71,7 @@ impl Interner {
     #[cfg(test)]
     fn id(&mut self, name: &[u8]) -> u32 {
         let name = &name[..name.len().min(BLOCK)];
-        self.id_hashed(name, hash_bytes(name))
+        self.id_hashed(name, self.keys.hash_one(name))
     }
 
     /// The ids of a file's names. Each name's table slot and cache entry are read first, in one
@@ -67,7 +83,7 @@ impl Interner {
         while (self.spans.len() + names.len() + 1) * 10 > self.table.len() * 7 {
             self.grow();
         }
-        let hashes: Vec<u64> = names.iter().map(|n| hash_bytes(n)).collect();
+        let hashes: Vec<u64> = names.iter().map(|n| self.keys.hash_one(n)).collect();
         let mut touched = 0u64;
         for &h in &hashes {
             // The table is not empty (grown above) and `first_slot` is below its length.
@@ -177,51 +193,6 @@ fn first_slot(high: u64, size: usize) -> usize {
     if bits == 0 { 0 } else { (high >> (32 - bits.min(32))) as usize }
 }
 
-/// A fast non-cryptographic hash of a name (multiply-rotate over 8-byte words, then a final mix).
-fn hash_bytes(b: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = b.len() as u64;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        if let Some(dst) = w.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    h ^= h >> 29;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^ (h >> 32)
-}
-
-/// `BuildHasher` for the per-file and scope maps, using `hash_bytes`.
-#[derive(Default, Clone, Copy)]
-pub(super) struct FastHash;
-
-impl std::hash::BuildHasher for FastHash {
-    type Hasher = FastHasher;
-    fn build_hasher(&self) -> FastHasher {
-        FastHasher(0)
-    }
-}
-
-pub(super) struct FastHasher(u64);
-
-impl std::hash::Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = hash_bytes(bytes) ^ self.0.rotate_left(7);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +219,51 @@ mod tests {
         }
         assert_eq!(&got[..500], &ids.iter().rev().take(500).copied().collect::<Vec<_>>()[..]);
         assert_eq!(names.ids([&b"fresh"[..]].into_iter()), vec![got[501]]);
+    }
+
+    /// The longest run of occupied slots: how far a probe may have to walk.
+    fn longest_run(table: &[u64]) -> usize {
+        let (mut longest, mut run) = (0, 0);
+        for &v in table.iter().chain(table.iter()) {
+            run = if v == 0 { 0 } else { run + 1 };
+            longest = longest.max(run);
+        }
+        longest.min(table.len())
+    }
+
+    /// Names that collide under any hash of 8-byte words `h = (rotl(h, r) ^ w) * K`, whatever its
+    /// starting value (a seed xored in): flipping the top bit of a word flips only the top bit of the
+    /// product, which the next word's matching bit flips back. A vendor can write such names into a
+    /// snapshot without knowing anything about the reviewer's process.
+    fn colliding_names(count: usize) -> Vec<Vec<u8>> {
+        (0..count)
+            .map(|i| {
+                let mut name = b"name_xyname_xyname_xyname_xyname_xyname_xyname_xyname_xyname_xyname_xyname_xyname_xyname_xy".to_vec();
+                for bit in 0..11 {
+                    if i >> bit & 1 == 1 {
+                        // The top bit of word `bit`, and bit 4 (the top bit rotated left by 5) of
+                        // the next word: the difference the multiplication carries unchanged.
+                        name[bit * 8 + 7] ^= 0x80;
+                        name[(bit + 1) * 8] ^= 0x10;
+                    }
+                }
+                name
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_written_to_collide_do_not_pile_up_in_one_run_of_the_table() {
+        let names = colliding_names(2048);
+        let mut table = Interner::default();
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(table.id(n), i as u32);
+        }
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(table.get(i as u32), &n[..]);
+        }
+        // 2048 names in a table of 4096 slots: unless the names share a hash, no run comes near them
+        // all (every probe would then walk the whole run, and the build would be quadratic).
+        assert!(longest_run(&table.table) < 200, "a run of {}", longest_run(&table.table));
     }
 }
