@@ -350,12 +350,16 @@ fn emacs_mode(mode: &str) -> Option<Language> {
 /// Whether a header's content shows constructs only C++ has. Comments and strings are not stripped:
 /// the markers are specific enough that prose rarely trips them.
 fn looks_like_cpp(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head.get(..head.len().min(64 * 1024)).unwrap_or_default()).to_string();
+    let text = String::from_utf8_lossy(head.get(..head.len().min(64 * 1024)).unwrap_or_default());
     if let Some(first) = text.lines().next()
         && let Some(lang) = modeline_language(first)
     {
         return lang == Language::Cpp;
     }
+    // A line holds these only if the text does: one search of the text spares one per line (most
+    // headers are C and hold neither).
+    let std_path = text.contains("std::");
+    let virtual_word = text.contains(" virtual ");
     for line in text.lines() {
         let t = line.trim_start();
         if t.starts_with("//") || t.starts_with('*') || t.starts_with("/*") {
@@ -368,9 +372,9 @@ fn looks_like_cpp(head: &[u8]) -> bool {
             || t.starts_with("private:")
             || t.starts_with("protected:")
             || t.starts_with("using namespace ")
-            || t.contains("std::")
+            || (std_path && t.contains("std::"))
             || (t.starts_with("class ") && !t.ends_with(';'))
-            || t.contains(" virtual ")
+            || (virtual_word && t.contains(" virtual "))
             || t.starts_with("virtual ")
             || is_cpp_std_include(t)
         {
@@ -490,5 +494,75 @@ mod tests {
             assert_eq!(Language::from_index(l.index()), Some(l));
             assert_eq!(Language::from_name(l.as_str()), Some(l));
         }
+    }
+
+    /// `looks_like_cpp` as it was, every line searched for `std::` and ` virtual `.
+    fn looks_like_cpp_reference(head: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(head.get(..head.len().min(64 * 1024)).unwrap_or_default());
+        if let Some(first) = text.lines().next()
+            && let Some(lang) = modeline_language(first)
+        {
+            return lang == Language::Cpp;
+        }
+        text.lines()
+            .map(str::trim_start)
+            .filter(|t| !(t.starts_with("//") || t.starts_with('*') || t.starts_with("/*")))
+            .any(|t| {
+                t.starts_with("namespace ")
+                    || t.starts_with("template<")
+                    || t.starts_with("template <")
+                    || t.starts_with("public:")
+                    || t.starts_with("private:")
+                    || t.starts_with("protected:")
+                    || t.starts_with("using namespace ")
+                    || t.contains("std::")
+                    || (t.starts_with("class ") && !t.ends_with(';'))
+                    || t.contains(" virtual ")
+                    || t.starts_with("virtual ")
+                    || is_cpp_std_include(t)
+            })
+    }
+
+    #[test]
+    fn headers_are_told_apart_as_by_searching_every_line() {
+        let pieces: [&[u8]; 18] = [
+            b"std::",
+            b" virtual ",
+            b"virtual ",
+            b"// ",
+            b"/* ",
+            b" * ",
+            b"\n",
+            b"\r\n",
+            b"int x;",
+            b" ",
+            b"class A",
+            b";",
+            b"namespace ",
+            b"#include <vector>",
+            b"\xff",
+            b"template <",
+            b"s",
+            b"td::",
+        ];
+        // A fixed pseudo-random sequence (xorshift): texts made of the pieces, lines cut anywhere.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut cpp = 0;
+        for _ in 0..20_000 {
+            let mut text = Vec::new();
+            for _ in 0..(state % 12) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.extend_from_slice(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let got = looks_like_cpp(&text);
+            assert_eq!(got, looks_like_cpp_reference(&text), "{:?}", String::from_utf8_lossy(&text));
+            cpp += usize::from(got);
+        }
+        assert!(cpp > 1000 && cpp < 19_000, "both answers are exercised: {cpp} of 20000");
     }
 }
