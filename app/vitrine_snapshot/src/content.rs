@@ -52,8 +52,8 @@ impl Source {
     }
 }
 
-/// A snapshot directory read in place: its path, and the directory itself, held open from the first
-/// read on. Each file is opened below that one descriptor (`openat2`, no link followed: see
+/// A snapshot directory read in place: its path, and the directory itself, held open (the one ingest
+/// walked, or else the one the first read reaches). Each file is opened below that one descriptor (`openat2`, no link followed: see
 /// [`RootDir`]) rather than below a descriptor of the root opened and closed again for every file,
 /// which in a bulk read of Linux's tree by four builds was 300,000 opens of the same directory. The
 /// root is reached by its path once, as the user named it; renaming it later does not redirect reads.
@@ -66,6 +66,12 @@ pub(crate) struct InPlace {
 impl InPlace {
     pub(crate) fn new(root: PathBuf) -> InPlace {
         InPlace { root, held: Arc::default() }
+    }
+
+    /// The directory `dir` already holds (the one ingest walked), named `root`: reads go to the very
+    /// directory that was hashed, whatever the path names afterwards.
+    pub(crate) fn holding(root: PathBuf, dir: RootDir) -> InPlace {
+        InPlace { root, held: Arc::new(OnceLock::from(dir)) }
     }
 
     /// The snapshot directory as named.
@@ -198,5 +204,19 @@ mod tests {
         std::fs::write(parent.path().join("snap.reviewed/src/a.c"), "int changed!;\n").unwrap();
         let err = snap.read(&entry).unwrap_err();
         assert!(matches!(err, crate::SnapshotError::ChangedOnDisk { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn reads_go_to_the_directory_ingest_walked_even_if_it_is_swapped_before_the_first_read() {
+        let parent = tempfile::tempdir().unwrap();
+        let root = parent.path().join("snap");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("a.c"), "int reviewed;\n").unwrap();
+        let snap = Snapshot::open(&root, &IngestConfig::default(), &Progress::default()).unwrap();
+        let entry = snap.files().iter().find(|f| f.path.as_bytes() == b"a.c").unwrap().clone();
+        std::fs::rename(&root, parent.path().join("snap.reviewed")).unwrap();
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("a.c"), "int swapped;;\n").unwrap();
+        assert_eq!(snap.read_unverified(&entry).unwrap(), b"int reviewed;\n");
     }
 }

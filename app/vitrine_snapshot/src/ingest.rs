@@ -801,7 +801,7 @@ fn finish_dir(
         return Err(SnapshotError::Cancelled);
     }
     let DirSide { root, dir, root_stat, table, cache_file, cached, walked, dirs, hits, moved, known } = side;
-    drop((cached, dir, known));
+    drop((cached, known));
     let mut done = Vec::with_capacity(results.len());
     for r in results {
         if let Some(x) = r? {
@@ -824,7 +824,7 @@ fn finish_dir(
     }
     let mut snap = assemble(
         Origin::Directory { path: root.clone() },
-        Source::Directory(crate::content::InPlace::new(root.clone())),
+        Source::Directory(crate::content::InPlace::holding(root.clone(), dir)),
         done.into_iter().map(|(_, a)| a).collect(),
         extra,
     );
