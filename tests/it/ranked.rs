@@ -138,3 +138,80 @@ fn a_damaged_ranked_index_is_rebuilt_and_said_so() {
     assert!(err.contains("the ranked index could not be used") && err.contains("rebuilt"), "{err}");
     assert!(out.starts_with("telemetry.c:"), "{out}");
 }
+
+/// The longest run of occupied slots met while inserting `hashes` into a linear-probing table of `slots`
+/// slots, probing as tantivy-stacker does (the slot after `hash & mask`, then the next ones).
+fn longest_probe_run(hashes: impl Iterator<Item = u64>, slots: usize) -> usize {
+    let mut taken = vec![false; slots];
+    let mut longest = 0;
+    for h in hashes {
+        let mut at = h as usize;
+        let mut run = 0;
+        loop {
+            at = at.wrapping_add(1) & (slots - 1);
+            run += 1;
+            if !taken[at] {
+                taken[at] = true;
+                break;
+            }
+        }
+        longest = longest.max(run);
+    }
+    longest
+}
+
+/// A vendor can write comment words that all hash alike in tantivy's stock term table (MurmurHash2 under
+/// a fixed seed, linear probing: `vitrine_tests::collide`), which makes indexing them quadratic in their
+/// number. The workspace builds tantivy with that table keyed at run time (`compare_hash_only`: ahash,
+/// keyed from getrandom): the same words spread over the table, and each is still its own term.
+#[test]
+fn words_written_to_collide_in_tantivys_term_table_spread_in_the_keyed_one() {
+    use std::hash::Hasher;
+
+    use vitrine_tests::collide::{murmur_colliding_words, serialized_term};
+
+    const COMMENTS: u32 = 4;
+    const WORDS: usize = 2048;
+    let words = murmur_colliding_words(COMMENTS, WORDS, 7);
+    let terms = || words.iter().map(|w| serialized_term(COMMENTS, w));
+    // The attack is real: under the stock hash every word's term has one value, and one run holds them all.
+    let stock: std::collections::HashSet<u32> = terms().map(|t| murmurhash32::murmurhash2(&t)).collect();
+    assert_eq!(stock.len(), 1);
+    assert_eq!(longest_probe_run(terms().map(|t| u64::from(murmurhash32::murmurhash2(&t))), 8192), WORDS);
+    // Each word is one term, as written (so a comment of them reaches tantivy's table as these terms).
+    let mut normalizer = vitrine_rank::Normalizer::default();
+    for w in words.iter().step_by(64) {
+        assert_eq!(normalizer.terms(w), std::slice::from_ref(w));
+    }
+    // The table tantivy fills holds 64-bit hashes (a slot of a 4-byte address and an 8-byte hash, 16
+    // bytes; the stock table's 32-bit MurmurHash2 makes it 8), computed by ahash keyed at run time.
+    assert_eq!(tantivy_stacker::compute_table_memory_size(1), 16, "tantivy without compare_hash_only");
+    let keyed = longest_probe_run(
+        terms().map(|t| {
+            let mut h = ahash::AHasher::default();
+            h.write(&t);
+            h.finish()
+        }),
+        8192,
+    );
+    assert!(keyed < 64, "the keyed hash left a run of {keyed} slots");
+
+    // End to end: a snapshot whose comment holds every word builds, the words are terms of field 4, and
+    // any of them finds the file.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let text = format!("/* {} */\nint main(void) {{ return 0; }}\n", words.join(" "));
+    std::fs::write(src.join("a.c"), text).unwrap();
+    let progress = vitrine_snapshot::progress::Progress::default();
+    let config = vitrine_snapshot::IngestConfig::default();
+    let snap = std::sync::Arc::new(vitrine_snapshot::Snapshot::open(&src, &config, &progress).unwrap());
+    let at = dir.path().join("ranked");
+    let (index, _) = vitrine_rank::open_or_build(&snap, &at, None, &progress).unwrap();
+    let schema = tantivy::Index::open_in_dir(&at).unwrap().schema();
+    assert_eq!(schema.get_field("comments").unwrap().field_id(), COMMENTS);
+    for w in [&words[0], &words[WORDS / 2], &words[WORDS - 1]] {
+        let hits = index.search(w, 10).unwrap();
+        assert_eq!(hits.iter().map(|h| h.path.as_str()).collect::<Vec<_>>(), ["a.c"], "{w}");
+    }
+}
