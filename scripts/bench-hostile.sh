@@ -7,6 +7,8 @@
 #                    through the test binary (hostile::write_fixtures)
 #   VITRINE_BIN=BIN  the binary to measure; default: a release build
 #   LIMIT_MB=N       the target (default 256)
+#   COLLIDE_WORDS=N  then times the ranked build on N comment words written to collide in tantivy's stock
+#                    term table (tests/collide.rs; default 400000, 0 skips it)
 cd "$(dirname "$0")/.."
 set -euo pipefail
 target=${CARGO_TARGET_DIR:-$PWD/target}
@@ -46,4 +48,15 @@ while read -r snap; do
   done
   echo "$row"
 done < "$fix/FIXTURES"
+words=${COLLIDE_WORDS:-400000}
+if [ "$words" -gt 0 ]; then
+  cargo build --release --locked -q -p vitrine_tests --example term_collisions
+  coll=$(mktemp -d)
+  trap 'rm -rf "$data" "$out" "$coll"' EXIT
+  word=$("$target/release/examples/term_collisions" "$coll/src" "$words")
+  /usr/bin/time -f '%e %U %M' -o "$out" "$bin" --data "$coll/data" --quiet search "$coll/src" "~$word" >/dev/null 2>&1 || bad=1
+  read -r wall user kb < "$out"
+  echo
+  echo "ranked build on $words words written to collide ($(du -sh "$coll/src" | cut -f1)): ${wall} s wall, ${user} s user, peak $(( (kb + 1023) / 1024 )) MB"
+fi
 [ "$bad" -eq 0 ] || { echo "some run crashed or used more than $limit MB" >&2; exit 1; }
