@@ -53,10 +53,11 @@ impl Source {
 }
 
 /// A snapshot directory read in place: its path, and the directory itself, held open (the one ingest
-/// walked, or else the one the first read reaches). Each file is opened below that one descriptor (`openat2`, no link followed: see
-/// [`RootDir`]) rather than below a descriptor of the root opened and closed again for every file,
-/// which in a bulk read of Linux's tree by four builds was 300,000 opens of the same directory. The
-/// root is reached by its path once, as the user named it; renaming it later does not redirect reads.
+/// walked, or else the one the first read reaches). Each file is opened below that one descriptor
+/// (`openat2`, no link followed: see [`RootDir`]) rather than below a descriptor of the root opened and
+/// closed again for every file, which in a bulk read of Linux's tree by four builds was 300,000 opens of
+/// the same directory. The root is reached by its path at most once, as the user named it; renaming it
+/// later does not redirect reads.
 #[derive(Debug, Clone)]
 pub(crate) struct InPlace {
     root: PathBuf,
