@@ -310,7 +310,6 @@ fn place_range(
         rest = &rest[used..];
         v
     };
-    let mut scratch = Vec::with_capacity(5);
     for &id in files {
         let k = next();
         let mut t = 0u32;
@@ -321,15 +320,15 @@ fn place_range(
             }
             // `Fold::add` counted no trigram outside the table either.
             let Some(a) = acc.get_mut((t - first) as usize) else { continue };
-            scratch.clear();
-            varint::put_u32(&mut scratch, if a[2] == 0 { id } else { id - (a[2] - 1) });
+            let gap = if a[2] == 0 { id } else { id - (a[2] - 1) };
             a[2] = id + 1;
             let at = (a[1] as usize).wrapping_sub(base);
-            postings
-                .get_mut(at..at + scratch.len())
-                .expect("BUG: a posting past the list pass 1 sized")
-                .copy_from_slice(&scratch);
-            a[1] += scratch.len() as u32;
+            // In place: a copy from a scratch buffer was a `memmove` call per posting.
+            let written = postings
+                .get_mut(at..)
+                .and_then(|place| varint::write_u32(place, gap))
+                .expect("BUG: a posting past the list pass 1 sized");
+            a[1] += written as u32;
         }
     }
 }
