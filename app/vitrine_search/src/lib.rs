@@ -31,3 +31,5 @@ pub use crate::search::{
     FileHits, LineHit, Plan, Query, Rank, SearchEvent, SearchHandle, SearchOptions, Summary, SymReport,
     search_pool, spawn_search,
 };
+/// The trigram build's per-file pass, for its benchmark (`examples/trigrams_bench.rs`).
+pub use crate::trigram::{SEEN_WORDS, distinct_trigrams};
