@@ -4,24 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-fn walk(d: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(d).unwrap().flatten() {
-        let ft = e.file_type().unwrap();
-        if ft.is_dir() {
-            walk(&e.path(), out)
-        } else if ft.is_file() {
-            out.push(e.path())
-        }
-    }
-}
+#[path = "common/tree.rs"]
+mod tree;
+
 fn main() {
     let root = std::path::PathBuf::from(std::env::args().nth(1).unwrap());
-    let mut paths = Vec::new();
-    walk(&root, &mut paths);
-    let files: Vec<(Vec<u8>, Vec<u8>)> = paths
-        .iter()
-        .filter_map(|p| Some((p.to_string_lossy().as_bytes().to_vec(), std::fs::read(p).ok()?)))
-        .collect();
+    let files = tree::read_tree(&root);
     for _ in 0..3 {
         let t = std::time::Instant::now();
         let mut n = 0usize;
