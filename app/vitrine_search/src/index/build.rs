@@ -420,9 +420,10 @@ fn write_word_filters(dir: &Path, filters: &[(u32, Vec<u8>)], seals: &mut Seals)
     Ok(out.len() as u64)
 }
 
-/// The bit sets `distinct_trigrams` marks trigrams in (2 MB each), one per file being read at a time,
-/// owned by one build: a thread-local set would stay behind on every worker of the pool, which lives as
-/// long as the process. A set is handed back cleared (`distinct_trigrams` unmarks what it marked).
+/// The bit sets `distinct_trigrams` marks trigrams in (2 MB and a 32 KB summary each), one per file
+/// being read at a time, owned by one build: a thread-local set would stay behind on every worker of
+/// the pool, which lives as long as the process. A set is handed back cleared (`distinct_trigrams`
+/// unmarks what it marked).
 #[derive(Default)]
 struct SeenSets(std::sync::Mutex<Vec<Vec<u64>>>);
 
