@@ -155,14 +155,34 @@ impl std::fmt::Debug for Normalizer {
 
 /// A word of at most [`PACKED_BYTES`] bytes as one integer: its bytes, zero-padded, and its length in
 /// the last byte (so that words differing only by trailing zero bytes differ).
+///
+/// The bytes are read with two overlapping loads (of 8 or 4 bytes, the second shifted past the
+/// bytes the first holds) rather than copied into a padded buffer: a copy of a variable length is a
+/// call to `memcpy`, which took 5% of the ranked build's extraction (every word of code is packed).
 fn pack(word: &[u8]) -> u128 {
-    let mut key = [0u8; 16];
     let n = word.len().min(PACKED_BYTES);
-    if let (Some(to), Some(from)) = (key.get_mut(..n), word.get(..n)) {
-        to.copy_from_slice(from);
-    }
-    key[15] = n as u8;
-    u128::from_le_bytes(key)
+    let w = word.get(..n).unwrap_or_default();
+    let bytes = if n >= 8 {
+        // `w[n - 8..n]` shifted right by `16 - n` bytes leaves `w[8..n]`.
+        let high = le_u64(w, n - 8).checked_shr(8 * (16 - n) as u32).unwrap_or(0);
+        u128::from(le_u64(w, 0)) | (u128::from(high) << 64)
+    } else if n >= 4 {
+        let high = le_u32(w, n - 4).checked_shr(8 * (8 - n) as u32).unwrap_or(0);
+        u128::from(le_u32(w, 0)) | (u128::from(high) << 32)
+    } else {
+        w.iter().enumerate().fold(0u128, |key, (i, &b)| key | (u128::from(b) << (8 * i)))
+    };
+    bytes | ((n as u128) << 120)
+}
+
+/// The 8 bytes of `w` at `at`, little-endian (0 where `w` is shorter).
+fn le_u64(w: &[u8], at: usize) -> u64 {
+    w.get(at..at + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes)
+}
+
+/// The 4 bytes of `w` at `at`, little-endian (0 where `w` is shorter).
+fn le_u32(w: &[u8], at: usize) -> u32 {
+    w.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes)
 }
 
 impl Normalizer {
@@ -571,6 +591,38 @@ mod tests {
         assert!(!n.repeat(0, b"w0", 2), "w0 was let through twice in document 0 already");
         n.start_file();
         assert!(n.repeat(0, b"w0", 2) && n.repeat(0, b"w0", 2) && !n.repeat(0, b"w0", 2));
+    }
+
+    #[test]
+    fn packing_by_overlapping_loads_equals_copying_into_a_padded_buffer() {
+        let by_copy = |word: &[u8]| {
+            let mut key = [0u8; 16];
+            let n = word.len().min(PACKED_BYTES);
+            key[..n].copy_from_slice(&word[..n]);
+            key[15] = n as u8;
+            u128::from_le_bytes(key)
+        };
+        // Every length up to past the packed ones, each with bytes of every value at every position
+        // (0 and 0xff among them) and a slice that starts inside a longer buffer.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 56) as u8
+        };
+        for len in 0..=PACKED_BYTES + 5 {
+            for round in 0..600 {
+                let buffer: Vec<u8> = (0..len + 9)
+                    .map(|i| match round {
+                        0 => 0,
+                        1 => 0xff,
+                        2 => i as u8,
+                        _ => next(),
+                    })
+                    .collect();
+                let word = &buffer[round % 9..round % 9 + len];
+                assert_eq!(pack(word), by_copy(word), "{word:?}");
+            }
+        }
     }
 
     #[test]
