@@ -7,14 +7,20 @@
 //! | accepted-risk, closed                    | yes                 | yes            | no     | no             |
 //! | open (reopen)                            | yes                 | yes            | no     | no             |
 //! | retract (withdraw the annotation)        | yes                 | no             | no     | no             |
+//! | carry a thread over (`anchor-port`)       | —                   | yes            | no     | no             |
 //!
 //! "The annotation's author" is the principal who signed the thread's annotation (with any of that
-//! principal's keys). The vendor answers a finding (acknowledges, disputes, says it is fixed) but never
+//! principal's keys); in a thread carried over from the review of an earlier version, the author its port
+//! entry names (the annotation's author in the old review), never the porter. Only the reviewing side
+//! carries threads over: a port signed by anyone else would make its signer the root of a reviewer's
+//! thread. The vendor answers a finding (acknowledges, disputes, says it is fixed) but never
 //! disposes of it: accepting a risk, closing and reopening are the reviewing side's decisions. A change
 //! the policy does not allow is refused when written and, when found in a record, reported by `vitrine
 //! verify` and `verify.sh` and ignored when the thread's status is derived.
 
-use crate::entry::{Kind, Status};
+use std::borrow::Cow;
+
+use crate::entry::{Entry, Kind, Status};
 use crate::verify::Verified;
 
 /// The side a role is on.
@@ -47,6 +53,8 @@ pub enum Change {
     SetStatus(Status),
     /// A `retract` entry withdrawing the annotation.
     Retract,
+    /// An `anchor-port` entry carrying a thread over from the review of an earlier version.
+    Port,
 }
 
 /// A change the status policy does not allow, with the rule it breaks.
@@ -76,6 +84,35 @@ pub fn check_status(
     check(principal, role, is_author, Change::SetStatus(status))
 }
 
+/// Whether the signer may carry a thread over (sign an `anchor-port` entry): only the reviewing side.
+pub fn check_port(principal: &str, role: &str) -> Result<(), PolicyViolation> {
+    check(principal, role, false, Change::Port)
+}
+
+/// The principal the policy takes for the author of the thread that `root` starts: its signer, or for a
+/// port entry the author of the annotation it carries over, as its body names it (the port's signer is
+/// on the reviewing side, [`check_port`], and vouches for it). A body that does not parse (never in a
+/// verified entry) falls back to the signer.
+pub fn thread_author(root: &Entry) -> Cow<'_, str> {
+    if root.kind == Kind::AnchorPort
+        && let Ok(body) = crate::port::PortBody::parse(root.body.as_deref().unwrap_or_default())
+    {
+        return Cow::Owned(body.author);
+    }
+    Cow::Borrowed(&root.author.principal)
+}
+
+/// Whether `e` starts a thread the policy recognises: an annotation with no parent, or a port entry
+/// with no parent signed by the reviewing side (`Err` with the violation for a port signed by anyone
+/// else, which starts nothing).
+pub fn starts_thread(e: &Entry) -> Option<Result<(), PolicyViolation>> {
+    match e.kind {
+        Kind::Annotation if e.parent.is_none() => Some(Ok(())),
+        Kind::AnchorPort if e.parent.is_none() => Some(check_port(&e.author.principal, &e.role)),
+        _ => None,
+    }
+}
+
 /// Whether the signer may retract the annotation: only its author.
 pub fn check_retract(principal: &str, role: &str, is_author: bool) -> Result<(), PolicyViolation> {
     check(principal, role, is_author, Change::Retract)
@@ -83,11 +120,14 @@ pub fn check_retract(principal: &str, role: &str, is_author: bool) -> Result<(),
 
 /// [`check_status`] and [`check_retract`] in one.
 pub fn check(principal: &str, role: &str, is_author: bool, change: Change) -> Result<(), PolicyViolation> {
-    if is_author {
+    let side = Side::of(role);
+    // Who wrote the annotation a port carries is the port's own claim: no signer is its author here.
+    if is_author && change != Change::Port {
         return Ok(());
     }
-    let side = Side::of(role);
     let rule = match change {
+        Change::Port => (side != Side::Reviewing)
+            .then_some("only a reviewer or a lead carries a thread over to a new version"),
         Change::Retract => Some("only the annotation's author retracts it"),
         Change::SetStatus(Status::Acknowledged | Status::Disputed | Status::Fixed) => (side == Side::Other)
             .then_some("only the reviewing side (reviewer, lead) and the vendor answer a finding"),
@@ -104,6 +144,7 @@ pub fn check(principal: &str, role: &str, is_author: bool, change: Change) -> Re
             role: role.to_owned(),
             change,
             action: match change {
+                Change::Port => "carry over".to_owned(),
                 Change::Retract => "retract".to_owned(),
                 Change::SetStatus(s) => format!("set {} on", s.as_str()),
             },
@@ -130,18 +171,28 @@ pub fn change_of(e: &Verified) -> Option<Change> {
 /// Every entry of a log (in log order) that breaks the policy: its position and the violation. An entry
 /// whose parent is not in a thread (no annotation at its root) changes nothing and is not reported.
 pub fn violations(entries: &[Verified]) -> Vec<(usize, PolicyViolation)> {
-    let mut root_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // Per entry id in a thread: the thread's author.
+    let mut author_of: std::collections::HashMap<&str, Cow<'_, str>> = std::collections::HashMap::new();
     let mut out = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         // Thread roots: annotations, and port entries (the threads carried over from an earlier version).
-        if matches!(e.entry.kind, Kind::Annotation | Kind::AnchorPort) && e.entry.parent.is_none() {
-            root_of.insert(&e.id, i);
-            continue;
+        match starts_thread(&e.entry) {
+            Some(Ok(())) => {
+                author_of.insert(&e.id, thread_author(&e.entry));
+                continue;
+            }
+            Some(Err(v)) => {
+                out.push((i, v));
+                continue;
+            }
+            None => {}
         }
-        let Some(&root) = e.entry.parent.as_deref().and_then(|p| root_of.get(p)) else { continue };
-        root_of.insert(&e.id, root);
-        let (Some(change), Some(r)) = (change_of(e), entries.get(root)) else { continue };
-        let is_author = r.entry.author.principal == e.entry.author.principal;
+        let Some(author) = e.entry.parent.as_deref().and_then(|p| author_of.get(p)).cloned() else {
+            continue;
+        };
+        let is_author = *author == e.entry.author.principal;
+        author_of.insert(&e.id, author);
+        let Some(change) = change_of(e) else { continue };
         if let Err(v) = check(&e.entry.author.principal, &e.entry.role, is_author, change) {
             out.push((i, v));
         }
@@ -152,6 +203,87 @@ pub fn violations(entries: &[Verified]) -> Vec<(usize, PolicyViolation)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::Author;
+    use crate::port::{Outcome, PORT_SCHEMA, PortBody, PortFrom};
+
+    /// An entry of `who` (`role`) of `kind`, answering `parent` with `status`; `id` is its id.
+    fn entry(
+        id: &str,
+        who: &str,
+        role: &str,
+        kind: Kind,
+        parent: Option<&str>,
+        status: Option<Status>,
+    ) -> Verified {
+        let body = (kind == Kind::AnchorPort).then(|| {
+            PortBody {
+                port: PORT_SCHEMA,
+                annotation: "ab".repeat(32),
+                author: "rev@x".into(),
+                text: "finding".into(),
+                from: PortFrom {
+                    snapshot: "01".repeat(32),
+                    path: "f.c".into(),
+                    path_bytes: None,
+                    blob: "cd".repeat(32),
+                    lines: [3, 3],
+                    quote: crate::entry::quote_lines(b"a\nb\nc\n", 3, 3).unwrap(),
+                },
+                outcome: Outcome::Outdated,
+                confidence: None,
+            }
+            .to_body()
+            .unwrap()
+        });
+        let entry = Entry {
+            v: 1,
+            seq: 1,
+            prev: None,
+            kind,
+            author: Author { principal: who.into(), fingerprint: format!("SHA256:{who}") },
+            role: role.into(),
+            time: "2026-01-31T12:00:00Z".into(),
+            snapshot: "02".repeat(32),
+            target: None,
+            class: None,
+            severity: None,
+            category: None,
+            body,
+            parent: parent.map(str::to_owned),
+            status,
+        };
+        Verified { name: id.into(), id: id.into(), bytes: Vec::new(), sig: Vec::new(), entry }
+    }
+
+    /// A port names the annotation's author (`rev@x`); only the reviewing side signs one, and its signer
+    /// is not the thread's author: a vendor that ports a reviewer's finding neither starts a thread nor
+    /// becomes the author who may close it.
+    #[test]
+    fn only_the_reviewing_side_carries_a_thread_over_and_the_author_stays_the_annotations() {
+        let vendor_port = [
+            entry("p", "ven@x", "vendor", Kind::AnchorPort, None, None),
+            entry("c", "ven@x", "vendor", Kind::Status, Some("p"), Some(Status::Closed)),
+        ];
+        let v = violations(&vendor_port);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!((v[0].0, v[0].1.change), (0, Change::Port));
+        assert!(v[0].1.to_string().contains("only a reviewer or a lead carries a thread over"), "{}", v[0].1);
+        assert!(crate::thread::threads(&vendor_port).is_empty(), "a vendor's port starts no thread");
+
+        let lead_port = [
+            entry("p", "lead@x", "lead", Kind::AnchorPort, None, None),
+            entry("c", "ven@x", "vendor", Kind::Status, Some("p"), Some(Status::Closed)),
+            entry("r", "lead@x", "lead", Kind::Retract, Some("p"), None),
+            entry("a", "rev@x", "reviewer", Kind::Retract, Some("p"), None),
+        ];
+        assert_eq!(thread_author(&lead_port[0].entry), "rev@x");
+        let v: Vec<(usize, Change)> =
+            violations(&lead_port).into_iter().map(|(i, v)| (i, v.change)).collect();
+        // The vendor may not close it, the porter may not retract it; its author may.
+        assert_eq!(v, [(1, Change::SetStatus(Status::Closed)), (2, Change::Retract)]);
+        let t = crate::thread::threads(&lead_port);
+        assert_eq!((t.len(), t[0].status, t[0].retracted), (1, Status::Open, true));
+    }
 
     #[test]
     fn the_vendor_answers_but_never_disposes_of_a_finding() {

@@ -308,6 +308,10 @@ impl Review {
             return Err(RecordError::Usage(format!("no entry {p} in this review")));
         }
         // The status policy: an entry the policy does not allow is never signed.
+        if draft.kind == Kind::AnchorPort {
+            crate::policy::check_port(&person.principal, &person.role)
+                .map_err(|v| RecordError::Policy(v.to_string()))?;
+        }
         let change = match (draft.kind, draft.status) {
             (Kind::Retract, _) => Some(crate::policy::Change::Retract),
             (Kind::Annotation | Kind::ReviewMark, _) => None,
@@ -316,7 +320,7 @@ impl Review {
         if let (Some(change), Some(root)) =
             (change, draft.parent.as_deref().and_then(|p| self.thread_root(p)))
         {
-            let is_author = root.entry.author.principal == person.principal;
+            let is_author = crate::policy::thread_author(&root.entry) == person.principal.as_str();
             crate::policy::check(&person.principal, &person.role, is_author, change)
                 .map_err(|v| RecordError::Policy(v.to_string()))?;
         }

@@ -26,6 +26,8 @@ pub struct Thread<'a> {
 pub fn threads(entries: &[Verified]) -> Vec<Thread<'_>> {
     let mut out: Vec<Thread<'_>> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
+    // Per thread: its author for the policy (a port's: the carried annotation's author).
+    let mut authors: Vec<std::borrow::Cow<'_, str>> = Vec::new();
     // What a retired principal signed after its retirement does not count.
     let void: std::collections::HashSet<usize> =
         crate::people::retirements(entries).violations.into_iter().map(|(i, _)| i).collect();
@@ -37,7 +39,12 @@ pub fn threads(entries: &[Verified]) -> Vec<Thread<'_>> {
             // A port entry is the root of the thread it carries over from the review of an earlier
             // version (it names that annotation in its body, not as a parent).
             Kind::Annotation | Kind::AnchorPort if e.entry.parent.is_none() => {
+                // A port by anyone but the reviewing side starts nothing (the policy reports it).
+                if policy::starts_thread(&e.entry).is_some_and(|r| r.is_err()) {
+                    continue;
+                }
                 index.insert(&e.id, out.len());
+                authors.push(policy::thread_author(&e.entry));
                 out.push(Thread { root: e, follow_ups: Vec::new(), status: Status::Open, retracted: false });
             }
             Kind::Annotation | Kind::Reply | Kind::Status | Kind::Retract | Kind::AnchorPort => {
@@ -47,8 +54,7 @@ pub fn threads(entries: &[Verified]) -> Vec<Thread<'_>> {
                 index.insert(&e.id, t);
                 if let Some(thread) = out.get_mut(t) {
                     thread.follow_ups.push(e);
-                    let root = &thread.root.entry;
-                    let is_author = root.author.principal == e.entry.author.principal;
+                    let is_author = authors.get(t).is_some_and(|a| **a == e.entry.author.principal);
                     let permitted =
                         |c| policy::check(&e.entry.author.principal, &e.entry.role, is_author, c).is_ok();
                     match policy::change_of(e) {
