@@ -1760,7 +1760,10 @@ fn verify_names_every_signer_and_pins_them_to_a_trusted_file() {
     let rev_pub = std::fs::read_to_string(pub_path(&fx.rev)).unwrap();
     std::fs::write(
         &trusted,
-        format!("reviewer@example {}\n", rev_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" ")),
+        format!(
+            "reviewer@example {} role=reviewer\n",
+            rev_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+        ),
     )
     .unwrap();
     let (code, out, _) = cli(&fx.data, &[&"verify", &fx.bundle, &"--trusted-signers", &trusted]);
@@ -1788,18 +1791,34 @@ fn verify_names_every_signer_and_pins_them_to_a_trusted_file() {
     )
     .unwrap();
     assert_eq!(cli(&fx.data, &[&"verify", &fx.bundle, &"--trusted-signers", &trusted]).0, 1);
+    // The trusted file decides the roles too: a key it lists without the record's role is not trusted
+    // (the vendor's key with role=reviewer in the record would otherwise close the reviewer's findings).
+    let ven_key = std::fs::read_to_string(pub_path(&fx.ven))
+        .unwrap()
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let rev_key = rev_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    for (ven_role, shown) in [("", "no role"), (" role=reviewer", "reviewer")] {
+        std::fs::write(
+            &trusted,
+            format!("reviewer@example {rev_key} role=reviewer\nvendor@example {ven_key}{ven_role}\n"),
+        )
+        .unwrap();
+        let (code, out, _) = cli(&fx.data, &[&"verify", &fx.bundle, &"--trusted-signers", &trusted]);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains(&format!(
+                "key {ven_fp} has the role vendor in the record but {shown} in the trusted"
+            )),
+            "{out}"
+        );
+        assert!(out.contains("does not let vendor@example (vendor) sign entries at"), "{out}");
+    }
     std::fs::write(
         &trusted,
-        format!(
-            "reviewer@example {}\nvendor@example {}\n",
-            rev_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" "),
-            std::fs::read_to_string(pub_path(&fx.ven))
-                .unwrap()
-                .split_whitespace()
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
+        format!("reviewer@example {rev_key} role=reviewer\nvendor@example {ven_key} role=vendor\n"),
     )
     .unwrap();
     let (code, out, _) = cli(&fx.data, &[&"verify", &fx.bundle, &"--trusted-signers", &trusted]);

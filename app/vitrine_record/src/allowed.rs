@@ -112,6 +112,22 @@ impl AllowedSigners {
         self.people.iter().filter(move |p| p.fingerprint == fp)
     }
 
+    /// The keys listed with more than one role (fingerprint, the roles in order). One key has one role:
+    /// with two, a check that takes whichever line matches an entry's role would let the key's holder
+    /// choose the role per entry.
+    pub fn role_conflicts(&self) -> Vec<(String, Vec<String>)> {
+        let mut roles: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+            std::collections::BTreeMap::new();
+        for p in &self.people {
+            roles.entry(p.fingerprint.as_str()).or_default().insert(p.role.as_str());
+        }
+        roles
+            .into_iter()
+            .filter(|(_, r)| r.len() > 1)
+            .map(|(fp, r)| (fp.to_owned(), r.into_iter().map(str::to_owned).collect()))
+            .collect()
+    }
+
     /// Adds a person unless the same principal and key are already present. Returns whether it was added.
     pub fn add(&mut self, person: Person) -> bool {
         if self.find(&person.principal, &person.fingerprint).next().is_some() {
@@ -274,6 +290,21 @@ pub fn format_ssh_time(t: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One key, one role: a key listed under two principals with two roles (or twice under one) is a
+    /// conflict, whatever the order of the lines; the same role twice is not.
+    #[test]
+    fn a_key_listed_with_two_roles_is_a_conflict() {
+        let s = crate::keys::Signer::generate("k").unwrap();
+        let key = s.public_openssh().unwrap();
+        let line = |who: &str, role: &str| person(who, role, &key).unwrap();
+        let people = |lines: Vec<Person>| AllowedSigners { people: lines };
+        assert!(people(vec![line("a@x", "vendor"), line("b@x", "vendor")]).role_conflicts().is_empty());
+        let both = people(vec![line("ven@x", "vendor"), line("ven@x", "reviewer")]).role_conflicts();
+        assert_eq!(both, [(s.fingerprint().to_owned(), vec!["reviewer".to_owned(), "vendor".to_owned()])]);
+        let other = people(vec![line("b@x", "reviewer"), line("a@x", "vendor")]).role_conflicts();
+        assert_eq!(other.len(), 1);
+    }
 
     const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIX4JXhfUDeUDGi9vj81W0kk6joWsoO347ylnjS3hBaG";
 

@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 use crate::allowed::AllowedSigners;
 use crate::entry::{Kind, Target, blob_id, format_time, quote_lines};
 use crate::error::RecordError;
-use crate::keys::{NS_BUNDLE, NS_CHECKPOINT, Signature, Signer};
+use crate::keys::{NS_BUNDLE, NS_CHECKPOINT, NS_ENTRY, Signature, Signer};
 use crate::merkle::{self, Checkpoint};
 use crate::store::Review;
 use crate::verify::{Problem, ProblemKind, RawEntry, Verified, check_log};
@@ -527,18 +527,90 @@ impl VerifyReport {
     }
 
     /// Pins the signers to `trusted` (an `allowed_signers` file from outside the bundle, `label` naming
-    /// it): every key that signed anything in the bundle must be listed there under the same principal,
-    /// or it is reported by name and fingerprint and the record is not valid.
+    /// it): the record's own `allowed_signers` is the exporter's word, so everything it decides is decided
+    /// again by `trusted`. Every key that signed anything must be listed there under the same principal
+    /// and with the same role; every entry must be allowed there as it is by the record (namespace
+    /// `entry@vitrine`, validity at the entry's time, the entry's role); the exporter's key must be
+    /// allowed to sign the checkpoint at the export time. Each miss is reported by name and fingerprint,
+    /// and the record is not valid.
     pub fn pin_signers(&mut self, trusted: &AllowedSigners, label: &str) {
+        let mut problems = Vec::new();
         for row in self.signers() {
-            if row.signed_anything() && trusted.find(&row.principal, &row.fingerprint).next().is_none() {
-                self.problems.push(Problem::new(
+            if !row.signed_anything() {
+                continue;
+            }
+            let lines: Vec<&crate::allowed::Person> =
+                trusted.find(&row.principal, &row.fingerprint).collect();
+            if lines.is_empty() {
+                problems.push(Problem::new(
                     ProblemKind::Signer,
                     format!("signer {}", row.shown),
                     format!("{} ({}) key {} is not in {label}", row.shown, row.role, row.fingerprint),
                 ));
+                continue;
+            }
+            // The role the record gives the key must be the one the trusted file gives it (on every line
+            // that holds the key, whatever the principal: one key, one role).
+            let roles: std::collections::BTreeSet<&str> =
+                trusted.by_fingerprint(&row.fingerprint).map(|p| p.role.as_str()).collect();
+            if roles.len() != 1 || !roles.contains(row.role.as_str()) {
+                let listed: Vec<&str> =
+                    roles.into_iter().map(|r| if r.is_empty() { "no role" } else { r }).collect();
+                problems.push(Problem::new(
+                    ProblemKind::Signer,
+                    format!("signer {}", row.shown),
+                    format!(
+                        "{} key {} has the role {} in the record but {} in {label}",
+                        row.shown,
+                        row.fingerprint,
+                        row.role,
+                        listed.join(" and ")
+                    ),
+                ));
             }
         }
+        for v in &self.accepted {
+            let e = &v.entry;
+            let Ok(time) = e.parsed_time() else { continue };
+            let mut lines = trusted.find(&e.author.principal, &e.author.fingerprint).peekable();
+            // A key missing from the trusted file is reported once, above.
+            if lines.peek().is_none() {
+                continue;
+            }
+            if !lines.any(|p| p.allows_namespace(NS_ENTRY) && p.valid_at(time) && p.role == e.role) {
+                problems.push(Problem::new(
+                    ProblemKind::Signer,
+                    &v.name,
+                    format!(
+                        "{label} does not let {} ({}) sign entries at {}: namespace, validity or role",
+                        crate::principal::escape(&e.author.principal),
+                        e.role,
+                        e.time
+                    ),
+                ));
+            }
+        }
+        if let Some(h) = &self.header {
+            let by = &h.exported_by;
+            let at =
+                time::OffsetDateTime::parse(&h.exported_at, &time::format_description::well_known::Rfc3339);
+            let mut lines = trusted.find(&by.principal, &by.fingerprint).peekable();
+            if lines.peek().is_some()
+                && !lines
+                    .any(|p| p.allows_namespace(NS_CHECKPOINT) && at.as_ref().is_ok_and(|t| p.valid_at(*t)))
+            {
+                problems.push(Problem::new(
+                    ProblemKind::Signer,
+                    "checkpoint",
+                    format!(
+                        "{label} does not let the exporter {} sign checkpoints at {}: namespace or validity",
+                        crate::principal::escape(&by.principal),
+                        h.exported_at
+                    ),
+                ));
+            }
+        }
+        self.problems.extend(problems);
     }
 }
 
@@ -621,6 +693,13 @@ pub fn verify_with_previous(
             AllowedSigners::default()
         }
     };
+    for (fp, roles) in people.role_conflicts() {
+        r.problems.push(Problem::new(
+            ProblemKind::People,
+            "allowed_signers",
+            format!("key {fp} is listed with the roles {}: one key has one role", roles.join(" and ")),
+        ));
+    }
     let snapshot_id = header.as_ref().map(|h| h.snapshot.tree_sha256.clone()).unwrap_or_default();
 
     // Entries, in file-name order; numbering must run 1..n without gaps.
