@@ -1132,15 +1132,39 @@ fn check_earlier_checkpoints(
                 }
                 sig.verify_with(&p.key, &p.verifying_key, NS_CHECKPOINT, text).map_err(|e| e.to_string())
             });
-        if let Err(m) = signed {
-            problems.push(Problem::new(ProblemKind::Signature, name.as_str(), format!("signature: {m}")));
-        }
+        let signed = match signed {
+            Ok(()) => true,
+            Err(m) => {
+                problems.push(Problem::new(ProblemKind::Signature, name.as_str(), format!("signature: {m}")));
+                false
+            }
+        };
         if !merkle::is_consistent(cp.size, &cp.root, &leaves) {
             problems.push(Problem::new(
                 ProblemKind::Checkpoint,
                 name.as_str(),
                 format!("this log does not extend it: the root of the first {} entries differs", cp.size),
             ));
+        } else if signed && let Some(at) = at {
+            // What was appended after a checkpoint was signed after it: an entry dated before it was
+            // backdated (past a key's validity, say).
+            let after = raws.get(usize::try_from(cp.size).unwrap_or(usize::MAX)..).unwrap_or_default();
+            for raw in after {
+                let Ok(t) = crate::entry::Entry::from_bytes(&raw.bytes).and_then(|e| e.parsed_time()) else {
+                    continue;
+                };
+                if t.unix_timestamp() < at.unix_timestamp() - crate::verify::MAX_CLOCK_SKEW_SECONDS {
+                    problems.push(Problem::new(
+                        ProblemKind::Chain,
+                        raw.name.as_str(),
+                        format!(
+                            "dated {}, before {name} (exported {}), which it follows in the log: backdated, or clocks far apart",
+                            format_time(t),
+                            format_time(at)
+                        ),
+                    ));
+                }
+            }
         }
     }
 }

@@ -212,7 +212,28 @@ pub enum EntryProblem {
     /// A reply to an entry that is not earlier in the log.
     #[error("refers to entry {0}, which is not earlier in the log")]
     ParentNotEarlier(String),
+    /// An entry dated before the entry it answers, or before its key's previous entry, by more than
+    /// [`MAX_CLOCK_SKEW_SECONDS`].
+    #[error("dated {time}, before {what} {earlier} ({earlier_time}): backdated, or clocks far apart")]
+    Backdated {
+        /// The entry's time, as written.
+        time: String,
+        /// `the entry it answers` or `its key's previous entry`.
+        what: &'static str,
+        /// The id of that entry.
+        earlier: String,
+        /// That entry's time, as written.
+        earlier_time: String,
+    },
 }
+
+/// How far an entry may be dated before the entry it answers, its key's previous entry, or an earlier
+/// checkpoint it follows. An entry's time is its signer's word, checked against the key's validity in
+/// `allowed_signers`: without an order, a key that has expired could sign on under an earlier date. The
+/// machines of an air-gapped room keep no common time, so a day is allowed: an honest entry whose clock is
+/// hours off is never refused (and never set aside when a review is opened), and a key that expired
+/// answers nothing written more than a day after its expiry.
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 24 * 3600;
 
 impl EntryProblem {
     /// The kind of check that failed.
@@ -231,7 +252,8 @@ impl EntryProblem {
             | NoEarlierEntry { .. }
             | SeqGap { .. }
             | PrevMismatch { .. }
-            | ParentNotEarlier(_) => ProblemKind::Chain,
+            | ParentNotEarlier(_)
+            | Backdated { .. } => ProblemKind::Chain,
         }
     }
 }
@@ -480,31 +502,46 @@ pub(crate) fn check_log_with(
 pub(crate) struct Chain {
     /// Per author key: the last seq and entry id.
     heads: HashMap<String, (u64, String)>,
-    ids: HashSet<String>,
+    /// Per entry id: the entry's time (Unix seconds).
+    ids: HashMap<String, i64>,
 }
 
 impl Chain {
     /// Checks that `entry` (with id `id`, every check on its own passed) may come next, and takes it.
     pub(crate) fn push(&mut self, entry: &Entry, id: &str) -> Result<(), EntryProblem> {
-        check_links(entry, id, &self.heads, &self.ids)?;
+        let time = check_links(entry, id, &self.heads, &self.ids)?;
         match self.heads.get_mut(&entry.author.fingerprint) {
             Some(head) => *head = (entry.seq, id.to_owned()),
             None => {
                 self.heads.insert(entry.author.fingerprint.clone(), (entry.seq, id.to_owned()));
             }
         }
-        self.ids.insert(id.to_owned());
+        self.ids.insert(id.to_owned(), time);
         Ok(())
     }
 }
 
+/// Checks the links of `entry` and returns its time (Unix seconds).
 fn check_links(
     entry: &Entry,
     id: &str,
     heads: &HashMap<String, (u64, String)>,
-    ids: &HashSet<String>,
-) -> Result<(), EntryProblem> {
-    if ids.contains(id) {
+    ids: &HashMap<String, i64>,
+) -> Result<i64, EntryProblem> {
+    let time = entry.parsed_time().map_err(|e| EntryProblem::Malformed(e.to_string()))?.unix_timestamp();
+    // Not dated before what it follows (by more than the clocks of two machines may differ).
+    let not_before = |what: &'static str, earlier: &str| match ids.get(earlier) {
+        Some(&t) if time < t - MAX_CLOCK_SKEW_SECONDS => Err(EntryProblem::Backdated {
+            time: entry.time.clone(),
+            what,
+            earlier: earlier.to_owned(),
+            earlier_time: crate::entry::format_time(
+                time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            ),
+        }),
+        _ => Ok(()),
+    };
+    if ids.contains_key(id) {
         return Err(EntryProblem::Duplicate(id.to_owned()));
     }
     let who = &entry.author.principal;
@@ -518,12 +555,70 @@ fn check_links(
             if entry.prev.as_deref() != Some(prev_id.as_str()) {
                 return Err(EntryProblem::PrevMismatch { who: who.clone(), previous: prev_id.clone() });
             }
+            not_before("its key's previous entry", prev_id)?;
         }
     }
-    if let Some(p) = &entry.parent
-        && !ids.contains(p)
-    {
-        return Err(EntryProblem::ParentNotEarlier(p.clone()));
+    if let Some(p) = &entry.parent {
+        if !ids.contains_key(p) {
+            return Err(EntryProblem::ParentNotEarlier(p.clone()));
+        }
+        not_before("the entry it answers", p)?;
     }
-    Ok(())
+    Ok(time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{Author, Kind};
+
+    fn entry(who: &str, seq: u64, prev: Option<&str>, parent: Option<&str>, time: &str) -> Entry {
+        Entry {
+            v: 1,
+            seq,
+            prev: prev.map(str::to_owned),
+            kind: if parent.is_some() { Kind::Reply } else { Kind::Annotation },
+            author: Author { principal: who.into(), fingerprint: format!("SHA256:{who}") },
+            role: "reviewer".into(),
+            time: time.into(),
+            snapshot: "02".repeat(32),
+            target: None,
+            class: None,
+            severity: None,
+            category: None,
+            body: Some("x".into()),
+            parent: parent.map(str::to_owned),
+            status: None,
+        }
+    }
+
+    /// An entry's time is its signer's word, checked against a key's validity: it may not be dated
+    /// before the entry it answers, nor before its key's previous entry, beyond the clocks' skew.
+    #[test]
+    fn an_entry_dated_before_what_it_follows_is_refused_beyond_the_clock_skew() {
+        let mut chain = Chain::default();
+        chain.push(&entry("rev", 1, None, None, "2026-12-05T12:00:00Z"), "a").unwrap();
+        // Answers `a` from a clock 23 hours behind: accepted.
+        chain.push(&entry("ven", 1, None, Some("a"), "2026-12-04T13:00:00Z"), "b").unwrap();
+        // Dated days before the entry it answers (past the expiry of its key, say): refused.
+        let early = chain.push(&entry("obs", 1, None, Some("a"), "2026-11-30T12:00:00Z"), "c");
+        assert!(
+            matches!(&early, Err(EntryProblem::Backdated { what: "the entry it answers", earlier, .. }) if earlier == "a"),
+            "{early:?}"
+        );
+        assert!(
+            early
+                .unwrap_err()
+                .to_string()
+                .contains("dated 2026-11-30T12:00:00Z, before the entry it answers")
+        );
+        // Before its own key's previous entry, with no parent: refused too.
+        let own = chain.push(&entry("ven", 2, Some("b"), None, "2026-12-03T12:59:59Z"), "d");
+        assert!(
+            matches!(own, Err(EntryProblem::Backdated { what: "its key's previous entry", .. })),
+            "{own:?}"
+        );
+        // In order: accepted.
+        chain.push(&entry("ven", 2, Some("b"), Some("a"), "2026-12-05T12:30:00Z"), "e").unwrap();
+    }
 }
