@@ -789,11 +789,14 @@ pub fn verify_with_previous(
     r.people = people;
     r.accepted = check.accepted;
     r.files = check_files(files, &r, snapshot);
+    // Subjects already reported, looked up once per file (a hostile bundle has as many problems as
+    // files: a scan per file would be quadratic).
+    let reported: std::collections::HashSet<&str> = r.problems.iter().map(|p| p.subject.as_str()).collect();
     let file_problems: Vec<Problem> = r
         .files
         .iter()
         .filter(|f| !f.ok)
-        .filter(|f| !r.problems.iter().any(|p| p.subject == f.name))
+        .filter(|f| !reported.contains(f.name.as_str()))
         .map(|f| Problem::new(ProblemKind::File, f.name.as_str(), f.how.as_str()))
         .collect();
     r.problems.extend(file_problems);
