@@ -43,11 +43,11 @@ pub const FILES_STATEMENT: &str = "FILES.sha256";
 /// The exporter's SSHSIG over [`FILES_STATEMENT`], in the `bundle@vitrine` namespace.
 pub const FILES_STATEMENT_SIG: &str = "FILES.sha256.sig";
 
+/// `VERIFY.md`, written into every bundle: how to check the record by hand and with `verify.sh`.
+pub use crate::scripts::VERIFY_MD;
 /// `verify.sh`, written into every bundle: checks a record with stock tools only (`ssh-keygen`,
 /// `sha256sum`, `jq`, coreutils), without Vitrine.
-pub const VERIFY_SH: &str = include_str!("verify.sh");
-/// `VERIFY.md`, written into every bundle: how to check the record by hand and with `verify.sh`.
-pub const VERIFY_MD: &str = include_str!("VERIFY.md");
+pub use crate::scripts::VERIFY_SH;
 
 /// The snapshot as the caller sees it: identity, manifest, and a way to read a file's bytes (verified
 /// against the ingest hashes by the caller).
@@ -814,10 +814,23 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
         Some(Ok(_)) => files.files.par_iter().map(|(n, b)| (n.as_str(), sha256_hex(b))).collect(),
         _ => HashMap::new(),
     };
-    let views = if format >= 2 { Some(rederive_views(files, r, snapshot)) } else { None };
+    // The views say what the entries say, whatever the format: rendered again and compared.
+    let views = rederive_views(files, r, snapshot);
+    let view = |name: &str| views.iter().find(|(n, _)| n == name).map(|(_, v)| v);
     for name in files.files.keys() {
         let check = |ok: bool, how: String| FileCheck { name: name.clone(), ok, how };
+        // A verify.sh or VERIFY.md that no Vitrine wrote is never good, whoever signed it: the stock
+        // procedure would have a stranger run it.
+        let script = crate::scripts::written(name, files.get(name).unwrap_or_default());
+        let script_problem = (script == Some(crate::scripts::Written::Unknown)).then(|| {
+            format!("no version of Vitrine wrote this {name}: do not run or follow it (VERIFY.md: take verify.sh from Vitrine)")
+        });
+        let script_note = match script {
+            Some(crate::scripts::Written::Earlier) => "; Vitrine's, of an earlier version",
+            _ => "",
+        };
         let item = match &statement {
+            // Format 1 binds the entries and the checkpoint's files; nothing else may be taken on trust.
             None => {
                 let bound = name.starts_with("entries/")
                     || name.starts_with("checkpoint")
@@ -825,10 +838,18 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
                         name.as_str(),
                         "record.json" | "allowed_signers" | "MANIFEST.sha256" | "health.json"
                     );
-                check(
-                    true,
-                    if bound { "bound by the checkpoint".into() } else { "not bound (format 1)".into() },
-                )
+                match (bound, view(name), script_problem) {
+                    (true, _, _) => check(true, "bound by the checkpoint".into()),
+                    (false, Some(Ok(how)), _) => check(true, format!("not bound (format 1); {how}")),
+                    (false, Some(Err(why)), _) => check(false, format!("not bound (format 1), and {why}")),
+                    (false, None, Some(why)) => check(false, format!("not bound (format 1), and {why}")),
+                    (false, None, None) if script.is_some() => {
+                        check(true, format!("not bound (format 1), but Vitrine's own{script_note}"))
+                    }
+                    (false, None, None) => {
+                        check(false, "not bound (format 1): nothing vouches for it".into())
+                    }
+                }
             }
             Some(Err(why)) if name == FILES_STATEMENT || name == FILES_STATEMENT_SIG => {
                 check(false, why.clone())
@@ -842,10 +863,11 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
                 Some(want) if hashes.get(name.as_str()) != Some(want) => {
                     check(false, format!("does not match its hash in the signed {FILES_STATEMENT}"))
                 }
-                Some(_) => match views.as_ref().and_then(|v| v.iter().find(|(n, _)| n == name)) {
-                    Some((_, Err(why))) => check(false, why.clone()),
-                    Some((_, Ok(how))) => check(true, format!("signed ({FILES_STATEMENT}); {how}")),
-                    None => check(true, format!("signed ({FILES_STATEMENT})")),
+                Some(_) => match (view(name), script_problem) {
+                    (Some(Err(why)), _) => check(false, why.clone()),
+                    (Some(Ok(how)), _) => check(true, format!("signed ({FILES_STATEMENT}); {how}")),
+                    (None, Some(why)) => check(false, format!("signed ({FILES_STATEMENT}), but {why}")),
+                    (None, None) => check(true, format!("signed ({FILES_STATEMENT}){script_note}")),
                 },
             },
         };
@@ -941,11 +963,8 @@ fn rederive_views(
         }
     };
     let ours_html = crate::report::render(&view, REPORT_VERIFICATION).into_bytes();
-    let html_same = if exact {
-        ours_html == theirs_html
-    } else {
-        without_snippets_html(&ours_html) == without_snippets_html(theirs_html)
-    };
+    let html_same =
+        if exact { ours_html == theirs_html } else { same_but_for_snippets(&ours_html, theirs_html) };
     let verdict = |same: Result<bool, RecordError>| {
         match same {
         Ok(true) if exact => Ok("re-derived from the entries: identical".to_owned()),
@@ -957,24 +976,67 @@ fn rederive_views(
     vec![(names[0].to_owned(), verdict(sarif_same)), (names[1].to_owned(), verdict(Ok(html_same)))]
 }
 
-/// The report without its `<pre>` blocks (the quoted lines; text in them is escaped, so the first
-/// `</pre>` after `<pre>` ends the block).
-fn without_snippets_html(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut rest = bytes;
-    while let Some(at) = find(rest, b"<pre>") {
-        out.extend_from_slice(rest.get(..at).unwrap_or_default());
-        let after = rest.get(at..).unwrap_or_default();
-        match find(after, b"</pre>\n") {
-            Some(end) => rest = after.get(end + 7..).unwrap_or_default(),
-            None => {
-                rest = after;
-                break;
+/// Whether `theirs` is the report `ours` (rendered without the snapshot, so with no quoted source) with
+/// at most one `<pre>` block of quoted source at each place a thread's quote goes (between the meta line
+/// and the body), each holding escaped text only, as the renderer writes it. A block anywhere else, or
+/// one holding markup (a stylesheet, a script, a `</pre>` that ends it early), makes them differ.
+fn same_but_for_snippets(ours: &[u8], theirs: &[u8]) -> bool {
+    const SLOT: &[u8] = b"</p>\n<div class=\"body\">";
+    const META_END: usize = 5; // `</p>\n`: the quote comes after it.
+    let mut rest = theirs;
+    let mut from = 0;
+    let mut slots = Vec::new();
+    while let Some(k) = find(ours.get(from..).unwrap_or_default(), SLOT) {
+        slots.push(from + k + META_END);
+        from += k + SLOT.len();
+    }
+    let mut start = 0;
+    for at in slots.into_iter().chain(std::iter::once(ours.len())) {
+        let Some(segment) = ours.get(start..at) else { return false };
+        let Some(after) = rest.strip_prefix(segment) else { return false };
+        rest = after;
+        start = at;
+        if at == ours.len() {
+            break;
+        }
+        if let Some(block) = rest.strip_prefix(b"<pre>".as_slice()) {
+            let Some(end) = find(block, b"</pre>\n") else { return false };
+            let text = block.get(..end).unwrap_or_default();
+            if !is_escaped_text(text) {
+                return false;
             }
+            rest = block.get(end + 7..).unwrap_or_default();
         }
     }
-    out.extend_from_slice(rest);
-    out
+    rest.is_empty()
+}
+
+/// Whether `html` is exactly what [`crate::report::esc`] writes for some text: entities for `& < > " '`,
+/// a marked code point for a hidden character, no other markup.
+fn is_escaped_text(html: &[u8]) -> bool {
+    let Ok(html) = std::str::from_utf8(html) else { return false };
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(c) = rest.chars().next() {
+        let entity = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\'')]
+            .into_iter()
+            .find(|(e, _)| rest.starts_with(e));
+        if let Some((e, ch)) = entity {
+            text.push(ch);
+            rest = &rest[e.len()..];
+        } else if let Some(mark) = rest.strip_prefix("<span class=\"mark\">&lt;U+") {
+            let Some((hex, after)) = mark.split_once("&gt;</span>") else { return false };
+            let Some(ch) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) else { return false };
+            text.push(ch);
+            rest = after;
+        } else if matches!(c, '&' | '<' | '>') {
+            return false;
+        } else {
+            text.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    crate::report::esc(&text) == html
 }
 
 /// The first position of `needle` in `hay`.
@@ -1253,5 +1315,48 @@ fn check_snapshot(
         if let Some(m) = anchor_problem(v.entry.kind, t, s.read) {
             problems.push(Problem::new(ProblemKind::Anchor, v.name.as_str(), m));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OURS: &[u8] = b"<h2>Threads</h2>\n<div class=\"thread\"><p class=\"meta\">a</p>\n<div class=\"body\"><p>x</p>\n</div>\n<div class=\"thread\"><p class=\"meta\">b</p>\n<div class=\"body\"><p>y</p>\n</div>\n";
+
+    fn with_blocks(first: &str, second: &str) -> Vec<u8> {
+        String::from_utf8_lossy(OURS)
+            .replacen("a</p>\n", &format!("a</p>\n{first}"), 1)
+            .replacen("b</p>\n", &format!("b</p>\n{second}"), 1)
+            .into_bytes()
+    }
+
+    /// Without the snapshot a report may hold quoted source only where quotes go, and only as escaped
+    /// text: markup hidden in a block, a block elsewhere, or a block that ends early are all caught.
+    #[test]
+    fn a_report_differs_but_for_its_quoted_source_only_by_escaped_blocks_where_quotes_go() {
+        assert!(same_but_for_snippets(OURS, OURS));
+        let quote = format!("<pre>{}</pre>\n", crate::report::esc("if (a < b && c) { \"x\" }\u{202E}\n"));
+        assert!(quote.contains("<span class=\"mark\">"), "{quote}");
+        assert!(same_but_for_snippets(OURS, &with_blocks(&quote, "")));
+        assert!(same_but_for_snippets(OURS, &with_blocks(&quote, &quote)));
+        for hostile in [
+            "<pre><style>.thread{display:none}</style></pre>\n",
+            "<pre>x</pre><script>alert(1)</script></pre>\n",
+            "<pre>a \" b</pre>\n",
+            "<pre>&amp</pre>\n",
+            "<pre><span class=\"mark\">&lt;U+110000&gt;</span></pre>\n",
+            "<pre>unterminated",
+        ] {
+            assert!(!same_but_for_snippets(OURS, &with_blocks(hostile, "")), "{hostile}");
+        }
+        // A block where no quote goes (after the body), or two blocks at one place.
+        let elsewhere =
+            String::from_utf8_lossy(OURS).replacen("<p>x</p>\n", &format!("<p>x</p>\n{quote}"), 1);
+        assert!(!same_but_for_snippets(OURS, elsewhere.as_bytes()));
+        assert!(!same_but_for_snippets(OURS, &with_blocks(&format!("{quote}{quote}"), "")));
+        // Anything else that differs.
+        assert!(!same_but_for_snippets(OURS, &with_blocks("", "x")));
+        assert!(!same_but_for_snippets(OURS, &OURS[..OURS.len() - 1]));
     }
 }

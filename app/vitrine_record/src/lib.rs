@@ -21,6 +21,7 @@ pub mod port;
 pub mod principal;
 pub mod report;
 pub mod sarif;
+pub mod scripts;
 pub mod store;
 pub mod thread;
 pub mod verify;
