@@ -21,6 +21,7 @@ mod network;
 mod provenance;
 mod ranked;
 mod record;
+mod record_terminal;
 mod search;
 mod snapshot;
 mod symbols;

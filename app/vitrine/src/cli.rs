@@ -197,6 +197,24 @@ where
     if !lang_map.is_empty() {
         vitrine_syntax::set_user_map(Some(lang_map));
     }
+    // The record family prints what signed records and bundles say, all of it hostile when it comes from
+    // the vendor: every line of it goes through the escaping writer (stdout and stderr alike).
+    let record_family = matches!(
+        cli.command,
+        Some(
+            Command::Record(_)
+                | Command::Findings(_)
+                | Command::Compare(crate::cmd_compare::CompareCmd::Port(_))
+        )
+    );
+    let (mut term_out, mut term_err);
+    let (out, err): (&mut dyn Write, &mut dyn Write) = if record_family {
+        term_out = crate::common::TermWriter::new(out);
+        term_err = crate::common::TermWriter::new(err);
+        (&mut term_out, &mut term_err)
+    } else {
+        (out, err)
+    };
     let mut ctx = Ctx::new(cli.data.as_deref(), cli.quiet, out, err);
     ctx.ingest = cli.ingest.config();
     ctx.use_cache = !cli.no_cache;

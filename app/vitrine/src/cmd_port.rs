@@ -52,7 +52,11 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let mut new_review = crate::cmd_record::open_review(ctx, &new)?;
     let report = carry_over(&old, &new, &old_review, &mut new_review, &signer, OffsetDateTime::now_utc())?;
     for p in &report.people_added {
-        writeln!(ctx.err, "added person {p} (from the review of the old snapshot)")?;
+        writeln!(
+            ctx.err,
+            "added person {} (from the review of the old snapshot)",
+            vitrine_record::principal::annotated(p)
+        )?;
     }
     let (continues, skipped) = (&report.continues, report.skipped.clone());
     let ports: Vec<PortJson> = report

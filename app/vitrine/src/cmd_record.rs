@@ -368,7 +368,7 @@ fn key_new(
     write_private(out, text.as_bytes())?;
     std::fs::write(&pub_path, format!("{}\n", signer.public_openssh()?))
         .with_context(|| format!("cannot write {}", pub_path.display()))?;
-    writeln!(ctx.out, "{} {principal} ({role})", signer.fingerprint())?;
+    writeln!(ctx.out, "{} {} ({role})", signer.fingerprint(), principal_shown(principal))?;
     writeln!(ctx.out, "wrote {} and {}", out.display(), pub_path.display())?;
     Ok(Exit::Ok)
 }
@@ -419,7 +419,7 @@ fn key_show(file: &Path, json: bool, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> 
         ctx.json(&k)?;
     } else {
         writeln!(ctx.out, "fingerprint  {}", k.fingerprint)?;
-        writeln!(ctx.out, "principal    {}", k.principal)?;
+        writeln!(ctx.out, "principal    {}", principal_shown(&k.principal))?;
         if let Some(r) = &k.role {
             writeln!(ctx.out, "role         {r}")?;
         }
@@ -457,9 +457,9 @@ fn people_add(
     let mut review = open_review(ctx, &snap)?;
     let fp = person.fingerprint.clone();
     if review.add_person(person)? {
-        writeln!(ctx.out, "added {principal} ({role}) {fp}")?;
+        writeln!(ctx.out, "added {} ({role}) {fp}", principal_shown(principal))?;
     } else {
-        writeln!(ctx.out, "{principal} with {fp} is already in the review")?;
+        writeln!(ctx.out, "{} with {fp} is already in the review", principal_shown(principal))?;
     }
     Ok(Exit::Ok)
 }
@@ -485,7 +485,7 @@ fn people_change(
     d.body = Some(change.to_body()?);
     let id = review.append(&signer, d, OffsetDateTime::now_utc())?.id.clone();
     let Some(to) = to else {
-        writeln!(ctx.out, "retired {principal} ({id})")?;
+        writeln!(ctx.out, "retired {} ({id})", principal_shown(principal))?;
         return Ok(Exit::Ok);
     };
     let moved: Vec<vitrine_record::Person> =
@@ -494,7 +494,7 @@ fn people_change(
         p.principal = to.to_owned();
         review.add_person(p)?;
     }
-    writeln!(ctx.out, "renamed {principal} to {to} ({id})")?;
+    writeln!(ctx.out, "renamed {} to {} ({id})", principal_shown(principal), principal_shown(to))?;
     Ok(Exit::Ok)
 }
 
@@ -539,14 +539,14 @@ fn people_list(path: &Path, json: bool, ctx: &mut Ctx<'_>) -> anyhow::Result<Exi
     } else {
         for p in &people {
             let state = match (p.retired_by, p.renamed_to) {
-                (_, Some(to)) => format!("  renamed to {}", vitrine_record::principal::display(to)),
+                (_, Some(to)) => format!("  renamed to {}", principal_shown(to)),
                 (Some(_), None) => "  retired".to_owned(),
                 _ => String::new(),
             };
             writeln!(
                 ctx.out,
                 "{:<24} {:<10} {}{state}",
-                vitrine_record::principal::display(p.principal),
+                principal_shown(p.principal),
                 p.role,
                 p.fingerprint
             )?;
@@ -678,7 +678,7 @@ fn retract(a: RetractArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         bail!(
             "annotation {} was signed by {} ({}); only that key can retract it",
             target.id,
-            target.entry.author.principal,
+            principal_shown(&target.entry.author.principal),
             target.entry.author.fingerprint
         );
     }
@@ -785,7 +785,7 @@ fn log_json<'a>(review: &'a Review, threads: &'a [vitrine_record::thread::Thread
 /// An author's name as the log shows it: where two keys share a principal, every name is shown with
 /// its key's fingerprint.
 fn who(people: &[allowed::Person], a: &vitrine_record::entry::Author) -> String {
-    let shown = vitrine_record::principal::display(&a.principal);
+    let shown = principal_shown(&a.principal);
     if people.iter().filter(|p| p.principal == a.principal).count() > 1 {
         format!("{shown} [{}]", a.fingerprint)
     } else {
@@ -802,9 +802,10 @@ fn write_thread(
     let e = &t.root.entry;
     let (path, [l1, l2]) =
         e.target.as_ref().map_or((String::new(), [0, 0]), |t| (t.label(), t.lines.unwrap_or([0, 0])));
+    writeln!(out)?;
     writeln!(
         out,
-        "\n{} {} {} [{}{}] {}:{l1}-{l2}  {} ({}) {}",
+        "{} {} {} [{}{}] {}:{l1}-{l2}  {} ({}) {}",
         &t.root.id.get(..12).unwrap_or(""),
         e.class.map_or("", Class::as_str),
         e.severity.map_or("", Severity::as_str),
@@ -822,34 +823,58 @@ fn write_thread(
                 out,
                 "    ported {}{conf} from {}:{}-{} of {} (annotation {} by {})",
                 p.outcome.as_str(),
-                p.from.path,
+                crate::common::term(&p.from.path),
                 p.from.lines[0],
                 p.from.lines[1],
                 p.from.snapshot.get(..12).unwrap_or(""),
                 p.annotation.get(..12).unwrap_or(""),
-                vitrine_record::principal::display(&p.author)
+                principal_shown(&p.author)
             )?;
-            writeln!(out, "    {}", p.text)?;
+            write_text(out, "    ", "    | ", &p.text)?;
         }
-        _ => writeln!(out, "    {}", e.body.as_deref().unwrap_or(""))?,
+        _ => write_text(out, "    ", "    | ", e.body.as_deref().unwrap_or(""))?,
     }
     for f in &t.follow_ups {
         let fe = &f.entry;
         let mut status = fe.status.map(|s| format!(" -> {}", s.as_str())).unwrap_or_default();
         if let Some([l1, l2]) = fe.target.as_ref().and_then(|t| t.lines) {
-            let path = fe.target.as_ref().map_or("", |t| t.path.as_str());
-            status.push_str(&format!(" at {path}:{l1}-{l2}"));
+            let path = fe.target.as_ref().map_or(String::new(), Target::label);
+            status.push_str(&format!(" at {}:{l1}-{l2}", crate::common::term(&path)));
         }
-        writeln!(
-            out,
-            "  {} {}{status} {} ({}) {}: {}",
+        let head = format!(
+            "  {} {}{status} {} ({}) {}: ",
             &f.id.get(..12).unwrap_or(""),
             fe.kind.as_str(),
             who(people, &fe.author),
             fe.role,
             fe.time,
-            fe.body.as_deref().unwrap_or("")
-        )?;
+        );
+        write_text(out, &head, "      | ", fe.body.as_deref().unwrap_or(""))?;
+    }
+    Ok(())
+}
+
+/// A principal as the command line shows it ([`vitrine_record::principal::annotated`]): escaped when it
+/// is not valid, and with its code points beside it when it holds any non-ASCII character.
+fn principal_shown(p: &str) -> String {
+    vitrine_record::principal::annotated(p)
+}
+
+/// A principal as the library chose to show it (`shown`: escaped when it is not valid or looks like
+/// another), else as [`principal_shown`].
+fn shown(principal: &str, shown: &str) -> String {
+    if shown == principal { principal_shown(principal) } else { shown.to_owned() }
+}
+
+/// Text of a record that may span lines (a body, a ported annotation's text): its first line after
+/// `first`, every further line on a line of its own after `more`, a marker no line of the log starts
+/// with, so no line of the text can pass for an entry of the log. What each line holds is escaped by
+/// the writer ([`crate::common::TermWriter`]).
+fn write_text(out: &mut dyn Write, first: &str, more: &str, text: &str) -> anyhow::Result<()> {
+    let mut lines = text.lines();
+    writeln!(out, "{first}{}", lines.next().unwrap_or(""))?;
+    for line in lines {
+        writeln!(out, "{more}{line}")?;
     }
     Ok(())
 }
@@ -858,7 +883,8 @@ fn write_thread(
 fn write_marks(out: &mut dyn Write, people: &[allowed::Person], review: &Review) -> anyhow::Result<()> {
     let marks: Vec<_> = review.entries().iter().filter(|v| v.entry.kind == Kind::ReviewMark).collect();
     if !marks.is_empty() {
-        writeln!(out, "\nreviewed files:")?;
+        writeln!(out)?;
+        writeln!(out, "reviewed files:")?;
         for m in marks {
             writeln!(
                 out,
@@ -883,17 +909,18 @@ fn write_people_changes(
         review.entries().iter().filter(|v| matches!(v.entry.kind, Kind::Retire | Kind::Rename)).collect();
     let retirements = review.retirements();
     if !changes.is_empty() || !retirements.violations.is_empty() {
-        writeln!(out, "\npeople:")?;
+        writeln!(out)?;
+        writeln!(out, "people:")?;
     }
     for v in changes {
         let what =
             match vitrine_record::people::PersonChange::parse(v.entry.body.as_deref().unwrap_or_default()) {
                 Ok(c) => {
-                    let name = vitrine_record::principal::display(&c.principal);
+                    let name = principal_shown(&c.principal);
                     let reason = if c.reason.is_empty() { String::new() } else { format!(": {}", c.reason) };
                     match c.to {
                         Some(to) => {
-                            format!("renamed {name} to {}{reason}", vitrine_record::principal::display(&to))
+                            format!("renamed {name} to {}{reason}", principal_shown(&to))
                         }
                         None => format!("retired {name}{reason}"),
                     }
@@ -957,22 +984,46 @@ fn import(a: ImportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         }
     };
     for k in &plan.new_people {
-        writeln!(ctx.err, "new person in the bundle: {} ({}) {}", k.shown, k.role, k.fingerprint)?;
+        writeln!(
+            ctx.err,
+            "new person in the bundle: {} ({}) {}",
+            shown(&k.principal, &k.shown),
+            k.role,
+            k.fingerprint
+        )?;
         if let Some(other) = &k.looks_like {
-            writeln!(ctx.err, "  LOOK-ALIKE: {} looks like {other}, a person of this review", k.shown)?;
+            writeln!(
+                ctx.err,
+                "  LOOK-ALIKE: {} looks like {}, a person of this review",
+                k.shown,
+                principal_shown(other)
+            )?;
         }
         for line in &k.signed {
             writeln!(ctx.err, "  signed: {line}")?;
         }
     }
     for k in &plan.second_keys {
-        writeln!(ctx.err, "{} ({})", k.message(), k.key.role)?;
+        writeln!(
+            ctx.err,
+            "a second key for {}, not the one this review knows: {} (known: {}) ({})",
+            shown(&k.key.principal, &k.key.shown),
+            k.key.fingerprint,
+            k.known.join(", "),
+            k.key.role
+        )?;
         for line in &k.key.signed {
             writeln!(ctx.err, "  signed: {line}")?;
         }
     }
     for r in &plan.refused_people {
-        writeln!(ctx.err, "refused person in the bundle: {} {}: {}", r.shown, r.fingerprint, r.reason)?;
+        writeln!(
+            ctx.err,
+            "refused person in the bundle: {} {}: {}",
+            shown(&r.principal, &r.shown),
+            r.fingerprint,
+            r.reason
+        )?;
     }
     for h in &plan.held {
         writeln!(ctx.err, "held apart: {} {}: {}", h.name, h.id, h.reason)?;
@@ -992,7 +1043,7 @@ fn import(a: ImportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     match review.apply_import(plan, consent) {
         Ok(r) => {
             for p in &r.people_added {
-                writeln!(ctx.out, "added person {}", vitrine_record::principal::display(p))?;
+                writeln!(ctx.out, "added person {}", principal_shown(p))?;
             }
             for id in &r.added {
                 writeln!(ctx.out, "added {id}")?;
@@ -1092,7 +1143,7 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             writeln!(
                 ctx.out,
                 "  {:<28} {:<9} {}  {} entries{}{}",
-                s.shown,
+                shown(&s.principal, &s.shown),
                 s.role,
                 s.fingerprint,
                 s.entries,

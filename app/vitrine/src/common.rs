@@ -68,9 +68,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// Writes one JSON value and a newline to stdout.
+    /// Characters a terminal would act on (DEL, C1 controls, bidi and invisible characters, which
+    /// serde_json writes as they are) are written as JSON escapes ([`json_for_terminal`]): the same value.
     pub fn json(&mut self, value: &impl serde::Serialize) -> anyhow::Result<()> {
-        serde_json::to_writer(&mut *self.out, value)?;
-        writeln!(self.out)?;
+        let text = serde_json::to_string(value)?;
+        writeln!(self.out, "{}", json_for_terminal(&text))?;
         Ok(())
     }
 
@@ -219,12 +221,12 @@ pub fn spawn_progress_line(progress: Arc<Progress>) -> (Arc<Progress>, std::thre
 }
 
 /// Makes a snapshot-derived string safe to print to a terminal: C0 controls and DEL become `\xNN`, and
-/// C1 controls, bidi controls, invisible characters and line separators become `<U+XXXX>`, so a name or
-/// a line cannot move the cursor, recolour or erase what was printed before it, or reorder itself.
-/// Paths are escaped on top of their display form (where a backslash is already doubled), so two
-/// different names still print differently. JSON output does not go through this: it stays exact JSON.
+/// C1 controls, bidi controls, invisible and other format characters and line separators become
+/// `<U+XXXX>` ([`vitrine_record::shown::escape`]), so a name or a line cannot move the cursor, recolour
+/// or erase what was printed before it, or reorder itself. Paths are escaped on top of their display
+/// form (where a backslash is already doubled), so two different names still print differently.
 pub fn term(s: &str) -> Cow<'_, str> {
-    escape_for_terminal(s, false)
+    vitrine_record::shown::escape(s)
 }
 
 /// [`term`] for a line of source text: a tab stays a tab (it is layout, and every C file has them), and so
@@ -232,32 +234,131 @@ pub fn term(s: &str) -> Cow<'_, str> {
 /// other control, bidi and invisible character is escaped as in [`term`], a lone CR inside the line too.
 pub fn term_line(s: &str) -> Cow<'_, str> {
     match s.strip_suffix('\r') {
-        Some(body) => match escape_for_terminal(body, true) {
+        Some(body) => match vitrine_record::shown::escape_keep_tab(body) {
             Cow::Borrowed(_) => Cow::Borrowed(s),
             Cow::Owned(mut e) => {
                 e.push('\r');
                 Cow::Owned(e)
             }
         },
-        None => escape_for_terminal(s, true),
+        None => vitrine_record::shown::escape_keep_tab(s),
     }
 }
 
-fn escape_for_terminal(s: &str, keep_tab: bool) -> Cow<'_, str> {
-    let needs = |c: char| {
-        !(keep_tab && c == '\t') && (c.is_control() || vitrine_snapshot::text::suspicious(c).is_some())
-    };
-    if !s.chars().any(needs) {
-        return Cow::Borrowed(s);
+/// The writer every command of the record family (keys, people, annotations, the log, export, import,
+/// verify, port, findings) prints through, on stdout and on stderr: what it prints is made of lines,
+/// and each `write!`/`writeln!` is escaped whole with [`term`] except the one newline that ends it. So no
+/// text of a record (a vendor's reply, a tar member's name, a checkpoint's origin, a principal or a role
+/// word) reaches the terminal as a control, a format character or a line break of its own, whichever
+/// call site prints it and whether or not it remembered [`term`]: the class is closed here, not at each
+/// `writeln!`. A blank line is `writeln!(out)`. Bytes written directly (`write_all`) are escaped the same
+/// way, newlines included; bytes that are not UTF-8 are written `\xNN`.
+pub struct TermWriter<'a> {
+    inner: &'a mut dyn Write,
+    /// Raw bytes written directly whose UTF-8 sequence is not complete yet.
+    pending: Vec<u8>,
+}
+
+impl<'a> TermWriter<'a> {
+    pub fn new(inner: &'a mut dyn Write) -> TermWriter<'a> {
+        TermWriter { inner, pending: Vec::new() }
     }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        if !needs(c) {
-            out.push(c);
-        } else if (c as u32) < 0x20 || c == '\u{7F}' {
-            out.push_str(&format!("\\x{:02X}", c as u32));
+
+    /// Writes the raw bytes held so far, escaped; with `all`, an incomplete UTF-8 sequence at the end too.
+    fn drain(&mut self, all: bool) -> std::io::Result<()> {
+        let mut shown = String::new();
+        let mut rest: &[u8] = &self.pending;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    shown.push_str(&term(s));
+                    rest = &[];
+                    break;
+                }
+                Err(e) => {
+                    let (good, bad) = rest.split_at(e.valid_up_to());
+                    shown.push_str(&term(std::str::from_utf8(good).unwrap_or_default()));
+                    match e.error_len() {
+                        Some(n) => {
+                            for b in &bad[..n] {
+                                shown.push_str(&format!("\\x{b:02X}"));
+                            }
+                            rest = &bad[n..];
+                        }
+                        // An incomplete sequence at the end: the next write may complete it.
+                        None if !all => {
+                            rest = bad;
+                            break;
+                        }
+                        None => {
+                            for b in bad {
+                                shown.push_str(&format!("\\x{b:02X}"));
+                            }
+                            rest = &[];
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let kept = rest.to_vec();
+        self.pending = kept;
+        self.inner.write_all(shown.as_bytes())
+    }
+}
+
+impl Write for TermWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        self.drain(false)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.drain(true)?;
+        self.inner.flush()
+    }
+
+    /// One `write!` or `writeln!`: escaped whole, but for the newline that ends it.
+    fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+        self.drain(true)?;
+        let text = match args.as_str() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(args.to_string()),
+        };
+        let (line, end) = match text.strip_suffix('\n') {
+            Some(line) => (line, "\n"),
+            None => (&*text, ""),
+        };
+        let shown = term(line);
+        self.inner.write_all(shown.as_bytes())?;
+        self.inner.write_all(end.as_bytes())
+    }
+}
+
+impl Drop for TermWriter<'_> {
+    fn drop(&mut self) {
+        let _ = self.drain(true);
+    }
+}
+
+/// JSON text whose every character that [`term`] would escape is written as a JSON escape (`\u202e`,
+/// a surrogate pair above U+FFFF) instead: the same JSON value, with nothing in it a terminal acts on.
+/// serde_json escapes C0 controls itself but writes DEL, C1 controls, bidi and invisible characters as
+/// they are. Outside strings JSON is ASCII, so every such character is inside a string.
+pub fn json_for_terminal(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(vitrine_record::shown::hidden) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if vitrine_record::shown::hidden(c) {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
         } else {
-            out.push_str(&format!("<U+{:04X}>", c as u32));
+            out.push(c);
         }
     }
     Cow::Owned(out)
@@ -276,6 +377,42 @@ mod tests {
         // A literal backslash is doubled by the path display, so it never reads as an escape.
         let shown = vitrine_snapshot::path_display(b"x\\x1B");
         assert_ne!(term(&shown), term("x\u{1b}"));
+    }
+
+    #[test]
+    fn the_term_writer_keeps_only_the_newline_that_ends_a_write() {
+        let mut buf = Vec::new();
+        {
+            let mut w = TermWriter::new(&mut buf);
+            let body =
+                "fixed\u{1b}[2K\r\u{1b}[1A\n  ef4a66e03ba0 reply -> closed \u{1b}]0;t\u{7}\u{202E}x\u{9b}";
+            let id = "0123456789ab";
+            writeln!(w, "  {id} reply: {body}").unwrap();
+            writeln!(w).unwrap();
+            write!(w, "no end").unwrap();
+            // Raw bytes: escaped as well, a UTF-8 sequence split over two writes kept whole, bad bytes as \xNN.
+            w.write_all(b"\n\xE2\x80").unwrap();
+            w.write_all(b"\xAE\xFF\x1b").unwrap();
+            w.write_all(b"\xC3").unwrap();
+        }
+        let text = String::from_utf8(buf).unwrap();
+        assert_eq!(
+            text,
+            "  0123456789ab reply: fixed\\x1B[2K\\x0D\\x1B[1A\\x0A  ef4a66e03ba0 reply -> closed \\x1B]0;t\\x07<U+202E>x<U+009B>\n\nno end\\x0A<U+202E>\\xFF\\x1B\\xC3"
+        );
+    }
+
+    #[test]
+    fn json_keeps_its_value_and_loses_what_a_terminal_acts_on() {
+        let v = serde_json::json!({"body": "a\u{1b}\u{7f}\u{9b}\u{202E}\u{200B}\u{E0041}\u{2028}é\n"});
+        let text = serde_json::to_string(&v).unwrap();
+        let shown = json_for_terminal(&text);
+        assert!(!shown.chars().any(vitrine_record::shown::hidden), "{shown}");
+        assert!(
+            shown.contains("\\u202e") && shown.contains("\\udb40\\udc41") && shown.contains('é'),
+            "{shown}"
+        );
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&shown).unwrap(), v);
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl SecondKey {
     pub fn message(&self) -> String {
         format!(
             "a second key for {}, not the one this review knows: {} (known: {})",
-            self.key.shown,
+            shown(&self.key.principal, &self.key.shown),
             self.key.fingerprint,
             self.known.join(", ")
         )
@@ -56,6 +56,8 @@ impl SecondKey {
 /// A person of the bundle that cannot be added, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusedPerson {
+    /// The principal exactly as the bundle's `allowed_signers` has it.
+    pub principal: String,
     /// The principal as it may be shown (escaped when it is not what it looks like).
     pub shown: String,
     /// `SHA256:…` fingerprint of the key.
@@ -117,7 +119,8 @@ impl ImportPlan {
     /// Why `consent` is not enough for this plan, if it is not.
     pub fn missing(&self, consent: Consent) -> Option<String> {
         if let Some(r) = self.refused_people.first() {
-            return Some(format!("{} ({}) cannot be added: {}", r.shown, r.fingerprint, r.reason));
+            let who = shown(&r.principal, &r.shown);
+            return Some(format!("{who} ({}) cannot be added: {}", r.fingerprint, r.reason));
         }
         let needs = self.needs();
         if needs.second_keys && !consent.second_keys {
@@ -128,12 +131,18 @@ impl ImportPlan {
             let all: Vec<String> = self
                 .new_people
                 .iter()
-                .map(|p| format!("{} ({}) {}", p.shown, p.role, p.fingerprint))
+                .map(|p| format!("{} ({}) {}", shown(&p.principal, &p.shown), p.role, p.fingerprint))
                 .collect();
             return Some(format!("the bundle brings people this review does not know: {}", all.join(", ")));
         }
         None
     }
+}
+
+/// A principal in a message of one line of plain text (the command line's): `shown` when it is escaped
+/// already, else [`principal::annotated`], so no non-ASCII letter is shown without its code point.
+fn shown(principal: &str, shown: &str) -> String {
+    if shown == principal { principal::annotated(principal) } else { shown.to_owned() }
 }
 
 /// One line saying what an entry is, for the list of what a new key signed.
@@ -217,14 +226,16 @@ impl Review {
             let shown = principal::display(&p.principal);
             if let Some(other) = known.iter().find(|k| k.fingerprint == p.fingerprint) {
                 plan.refused_people.push(RefusedPerson {
+                    principal: p.principal.clone(),
                     shown,
                     fingerprint: p.fingerprint.clone(),
-                    reason: format!("this key is {} here", principal::display(&other.principal)),
+                    reason: format!("this key is {} here", principal::annotated(&other.principal)),
                 });
                 continue;
             }
             if let Err(e) = principal::validate_principal(&p.principal) {
                 plan.refused_people.push(RefusedPerson {
+                    principal: p.principal.clone(),
                     shown,
                     fingerprint: p.fingerprint.clone(),
                     reason: e.to_string(),

@@ -22,6 +22,7 @@ pub mod principal;
 pub mod report;
 pub mod sarif;
 pub mod scripts;
+pub mod shown;
 pub mod store;
 pub mod thread;
 pub mod verify;

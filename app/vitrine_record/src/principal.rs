@@ -151,40 +151,63 @@ fn one_writing_system(scripts: &[Script]) -> bool {
         || within(&[Script::Han, Script::Hangul])
 }
 
-/// What a principal looks like: compatibility-folded (NFKC), lower-cased, with Cyrillic and Greek
-/// letters that look like Latin ones replaced by them, and hidden characters dropped. Two different
-/// principals with the same skeleton can be taken for one another.
+/// What a principal looks like: its Unicode TS #39 confusable skeleton (the `unicode-security` crate's
+/// table, generated from the Unicode consortium's `confusables.txt`) taken of its compatibility-folded
+/// (NFKC), lower-cased form with hidden characters dropped and Cyrillic and Greek look-alikes of Latin
+/// letters replaced by them ([`cyrillic_or_greek_prototype`]: a few the table keeps apart), and lower-cased and taken once more so that a
+/// prototype's own case and look-alikes do not matter. Every letter that the standard lists as
+/// confusable with another maps to one prototype: Cyrillic and Greek look-alikes of Latin letters, but
+/// also Latin ones (U+0261 script g, U+0131 dotless i, U+017F long s, U+0251 alpha), fullwidth forms and
+/// mathematical alphanumerics, and digits that look like letters (`1` and `l`, `0` and `o`). Two
+/// different principals with the same skeleton can be taken for one another.
 pub fn skeleton(p: &str) -> String {
-    p.nfkc()
+    let folded: String = p
+        .nfkc()
         .flat_map(char::to_lowercase)
         .filter(|&c| hidden_kind(c).is_none())
-        .map(|c| match c {
-            'а' | 'α' => 'a',
-            'в' | 'β' => 'b',
-            'с' | 'ϲ' => 'c',
-            'ԁ' => 'd',
-            'е' | 'ε' => 'e',
-            'һ' => 'h',
-            'і' | 'ι' => 'i',
-            'ӏ' => 'l',
-            'ј' => 'j',
-            'к' | 'κ' => 'k',
-            'м' => 'm',
-            'η' | 'п' => 'n',
-            'о' | 'ο' | 'σ' => 'o',
-            'р' | 'ρ' => 'p',
-            'ԛ' => 'q',
-            'ѕ' => 's',
-            'т' | 'τ' => 't',
-            'υ' => 'u',
-            'ν' => 'v',
-            'ԝ' | 'ω' => 'w',
-            'х' | 'χ' => 'x',
-            'у' | 'γ' => 'y',
-            'ζ' => 'z',
-            c => c,
-        })
-        .collect()
+        .map(cyrillic_or_greek_prototype)
+        .collect();
+    let once: String = unicode_security::skeleton(&folded).flat_map(char::to_lowercase).collect();
+    unicode_security::skeleton(&once).collect()
+}
+
+/// The Latin letter a lower-case Cyrillic or Greek letter is taken for, where the UTS #39 table maps it
+/// to something else or not at all (Cyrillic `м` looks like `m` in most fonts, the table keeps it apart).
+fn cyrillic_or_greek_prototype(c: char) -> char {
+    match c {
+        'а' | 'α' => 'a',
+        'в' | 'β' => 'b',
+        'с' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ε' => 'e',
+        'һ' => 'h',
+        'і' | 'ι' => 'i',
+        'ӏ' => 'l',
+        'ј' => 'j',
+        'к' | 'κ' => 'k',
+        'м' => 'm',
+        'η' | 'п' => 'n',
+        'о' | 'ο' | 'σ' => 'o',
+        'р' | 'ρ' => 'p',
+        'ԛ' => 'q',
+        'ѕ' => 's',
+        'т' | 'τ' => 't',
+        'υ' => 'u',
+        'ν' => 'v',
+        'ԝ' | 'ω' => 'w',
+        'х' | 'χ' => 'x',
+        'у' | 'γ' => 'y',
+        'ζ' => 'z',
+        c => c,
+    }
+}
+
+/// How a principal is shown on the command line, where a letter that only looks Latin cannot be told
+/// apart: as [`display`] does (escaped when it fails [`validate_principal`]), and when it holds any
+/// non-ASCII character, followed by its [`escape`]d form in brackets (`josé@x [jos<U+00E9>@x]`).
+pub fn annotated(p: &str) -> String {
+    let shown = display(p);
+    if p.is_ascii() || shown != p { shown } else { format!("{p} [{}]", escape(p)) }
 }
 
 /// The first of `known` that `p` differs from but looks like (same [`skeleton`]).
@@ -244,5 +267,42 @@ mod tests {
         assert_eq!(looks_like("ａlice@agency.example", known), Some("alice@agency.example"));
         assert_eq!(looks_like("alice@agency.example", known), None, "itself is not a look-alike");
         assert_eq!(looks_like("carol@x", known), None);
+    }
+
+    #[test]
+    fn latin_fullwidth_and_mathematical_look_alikes_are_found_too() {
+        let known = ["rev@agency.example", "alice@agency.example", "ops@vendor.example"];
+        for (p, like) in [
+            ("rev@a\u{0261}ency.example", "rev@agency.example"), // LATIN SMALL LETTER SCRIPT G
+            ("al\u{0131}ce@agency.example", "alice@agency.example"), // dotless i
+            ("\u{0251}lice@agency.example", "alice@agency.example"), // Latin alpha
+            ("ops@vendor.exampl\u{0435}", "ops@vendor.example"), // Cyrillic e in the last label
+            ("ops@vendor.\u{0435}\u{0445}\u{0430}\u{043c}\u{0440}\u{04cf}\u{0435}", "ops@vendor.example"),
+            ("ops@vendor.example\u{200B}", "ops@vendor.example"), // an invisible character
+            ("\u{FF41}lice@agency.example", "alice@agency.example"), // fullwidth a
+            ("\u{1D41A}lice@agency.example", "alice@agency.example"), // mathematical bold a
+            ("a1ice@agency.example", "alice@agency.example"),     // digit one for l
+            ("ops@vend0r.example", "ops@vendor.example"),         // digit zero for o
+            ("rev@agency.exarnple", "rev@agency.example"),        // r n for m
+        ] {
+            assert_eq!(looks_like(p, known), Some(like), "{p:?}");
+        }
+        // The long s folds to an s (NFKC).
+        assert_eq!(looks_like("te\u{017F}t@x", ["test@x"]), Some("test@x"));
+        assert_eq!(looks_like("bob@vendor.example", known), None);
+        assert_eq!(looks_like("rev@agency.example", known), None, "itself is not a look-alike");
+    }
+
+    #[test]
+    fn a_non_ascii_principal_is_shown_with_its_code_points_on_the_command_line() {
+        assert_eq!(annotated("rev@agency.example"), "rev@agency.example");
+        assert_eq!(annotated("jos\u{e9}@x"), "jos\u{e9}@x [jos<U+00E9>@x]");
+        assert_eq!(
+            annotated("rev@a\u{0261}ency.example"),
+            "rev@a\u{0261}ency.example [rev@a<U+0261>ency.example]"
+        );
+        // One that is not valid is only escaped, as `display` shows it.
+        assert_eq!(annotated("\u{0430}lice@x"), "<U+0430>lice@x");
+        assert_eq!(annotated("a\u{1b}[2J@x"), "a<U+001B>[2J@x");
     }
 }

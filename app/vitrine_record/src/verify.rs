@@ -258,9 +258,11 @@ impl EntryProblem {
     }
 }
 
+/// One line, with the bundle's text in it (a member's name, a principal, a checkpoint's origin) escaped
+/// by [`crate::shown::escape`]: a problem never carries a control or a line break of its own.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.subject, self.message)
+        write!(f, "{}: {}", crate::shown::escape(&self.subject), crate::shown::escape(&self.message))
     }
 }
 
