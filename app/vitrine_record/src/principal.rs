@@ -154,12 +154,12 @@ fn one_writing_system(scripts: &[Script]) -> bool {
 /// What a principal looks like: its Unicode TS #39 confusable skeleton (the `unicode-security` crate's
 /// table, generated from the Unicode consortium's `confusables.txt`) taken of its compatibility-folded
 /// (NFKC), lower-cased form with hidden characters dropped and Cyrillic and Greek look-alikes of Latin
-/// letters replaced by them ([`cyrillic_or_greek_prototype`]: a few the table keeps apart), and lower-cased and taken once more so that a
-/// prototype's own case and look-alikes do not matter. Every letter that the standard lists as
-/// confusable with another maps to one prototype: Cyrillic and Greek look-alikes of Latin letters, but
-/// also Latin ones (U+0261 script g, U+0131 dotless i, U+017F long s, U+0251 alpha), fullwidth forms and
-/// mathematical alphanumerics, and digits that look like letters (`1` and `l`, `0` and `o`). Two
-/// different principals with the same skeleton can be taken for one another.
+/// letters replaced by them (a few that the table keeps apart, such as Cyrillic `м`), then lower-cased
+/// and taken once more so that a prototype's own case and look-alikes do not matter. Every letter that
+/// the standard lists as confusable with another maps to one prototype: Cyrillic and Greek look-alikes
+/// of Latin letters, but also Latin ones (U+0261 script g, U+0131 dotless i, U+0251 alpha; U+017F long s
+/// folds to `s`), fullwidth forms and mathematical alphanumerics, and digits that look like letters (`1`
+/// and `l`, `0` and `o`). Two different principals with the same skeleton can be taken for one another.
 pub fn skeleton(p: &str) -> String {
     let folded: String = p
         .nfkc()
