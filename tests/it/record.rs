@@ -2172,3 +2172,235 @@ fn verify_both(fx: &Fixture, x: &Path) -> (i32, String) {
     assert_eq!(entries_named(&out), entries_named(&sh_out), "vitrine:\n{out}\nverify.sh:\n{sh_out}");
     (sh_code, format!("{out}\n{sh_out}"))
 }
+
+/// Runs this version's verify.sh with `shell` and `args` (options, then snapshot directories), as
+/// `./verify.sh` inside `dir`; returns (exit code, stdout).
+fn genuine_verify_sh_with(shell: &str, dir: &Path, args: &[&std::ffi::OsStr]) -> (i32, String) {
+    let out = sh(Command::new(shell)
+        .arg("-c")
+        .arg(bundle::VERIFY_SH)
+        .arg("./verify.sh")
+        .args(args)
+        .current_dir(dir));
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The review's own `allowed_signers` in data directory `data` (one review there).
+fn review_signers(data: &Path) -> PathBuf {
+    let snaps: Vec<PathBuf> =
+        std::fs::read_dir(data.join("snapshots")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(snaps.len(), 1, "{snaps:?}");
+    snaps[0].join("review/allowed_signers")
+}
+
+/// A copy of data directory `data` at `to`: another workstation that imported the same review.
+fn copy_data(data: &Path, to: &Path) {
+    let out = sh(Command::new("cp").arg("-a").arg(data).arg(to));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A record may hold regular files and directories only: a symbolic link (to a file of the record or
+/// outside it), a fifo or a hard link appended to an honest bundle makes verify.sh report it and say
+/// INVALID, under dash and bash, before it reads anything.
+#[test]
+fn verify_sh_refuses_a_member_that_is_not_a_regular_file() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let clean = fx.tmp.path().join("clean");
+    unpack(&fx.bundle, &clean);
+    for shell in ["dash", "bash"] {
+        let (code, out) = genuine_verify_sh(shell, &clean, Some(s));
+        assert_eq!(code, 0, "{shell}: {out}");
+    }
+    type Damage = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Damage)> = vec![
+        (
+            "READ-ME-FIRST.txt",
+            Box::new(|d| {
+                std::os::unix::fs::symlink("entries/000002.json", d.join("READ-ME-FIRST.txt")).unwrap()
+            }),
+        ),
+        (
+            "vendor-notes.txt",
+            Box::new(|d| std::os::unix::fs::symlink("/etc/hostname", d.join("vendor-notes.txt")).unwrap()),
+        ),
+        (
+            "entries/notes",
+            Box::new(|d| {
+                let out = sh(Command::new("mkfifo").arg(d.join("entries/notes")));
+                assert!(out.status.success());
+            }),
+        ),
+        (
+            "copy.json",
+            Box::new(|d| std::fs::hard_link(d.join("entries/000001.json"), d.join("copy.json")).unwrap()),
+        ),
+    ];
+    for (i, (name, damage)) in cases.iter().enumerate() {
+        let dir = fx.tmp.path().join(format!("odd-{i}"));
+        unpack(&fx.bundle, &dir);
+        damage(&dir);
+        for shell in ["dash", "bash"] {
+            let (code, out) = genuine_verify_sh(shell, &dir, Some(s));
+            assert_eq!(code, 1, "{name} under {shell}: {out}");
+            assert!(
+                out.contains(&format!("{name}: not a regular file or directory")),
+                "{name} under {shell}: {out}"
+            );
+        }
+    }
+}
+
+/// An honest record whose findings are on files named with a backslash, a newline and a carriage
+/// return: `sha256sum` (and Vitrine) write such a manifest line escaped (`\HASH  a\\b.c`), and verify.sh
+/// finds each name in the manifest as sha256sum writes it, under dash and bash. And a file of the
+/// record whose name has a newline is not listed in FILES.sha256, whatever its lines look like.
+#[test]
+fn verify_sh_reads_escaped_sha256sum_lines_and_odd_names() {
+    let names = ["a\\b.c", "n\nl.c", "c\rr.c", "tail\n"];
+    let snap = TempTree::new();
+    for (i, n) in names.iter().enumerate() {
+        snap.file(n, format!("int v{i};\nint w{i};\n"));
+    }
+    let s = snap.path();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let rev = keygen(tmp.path(), "rev", "");
+    let (code, _, err) = cli(
+        &data,
+        &[
+            &"people",
+            &"add",
+            &s,
+            &"--principal",
+            &"r@x",
+            &"--role",
+            &"reviewer",
+            &"--pubkey",
+            &pub_path(&rev),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    for n in names {
+        annotate(&data, s, &rev, n, "1-1", "finding", "low", "Here");
+    }
+    let b = tmp.path().join("r.vitrine");
+    let (code, _, err) = cli(&data, &[&"export", &s, &"--key", &rev, &"--out", &b]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = cli(&data, &[&"verify", &b, &"--snapshot", &s]);
+    assert_eq!(code, 0, "{out}");
+    let x = tmp.path().join("x");
+    unpack(&b, &x);
+    let manifest = std::fs::read_to_string(x.join("MANIFEST.sha256")).unwrap();
+    assert!(manifest.lines().any(|l| l.starts_with('\\') && l.ends_with("  a\\\\b.c")), "{manifest}");
+    for shell in ["dash", "bash"] {
+        let (code, out) = genuine_verify_sh(shell, &x, Some(s));
+        assert_eq!(code, 0, "{shell}: {out}");
+    }
+    // A name that find prints as two lines, each a listed name, is still a file FILES.sha256 does not list.
+    std::fs::write(x.join("verify.sh\nrecord.json"), "unlisted").unwrap();
+    for shell in ["dash", "bash"] {
+        let (code, out) = genuine_verify_sh(shell, &x, Some(s));
+        assert_eq!(code, 1, "{shell}: {out}");
+        assert!(out.contains("not listed in FILES.sha256"), "{shell}: {out}");
+    }
+}
+
+/// With `-t TRUSTED`, verify.sh pins every signature and role to the caller's own allowed_signers. The
+/// vendor exports a record whose allowed_signers gives a key of its own the reviewer's principal (F6),
+/// or its own key the reviewer's role (F1), and closes the reviewer's finding with it: without `-t`,
+/// verify.sh accepts it and says that signers and roles are the exporter's word; with `-t`, it names the
+/// entry and says INVALID. An honest record passes with `-t`.
+#[test]
+fn verify_sh_with_trusted_signers_pins_keys_and_roles() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let trusted = fx.tmp.path().join("trusted_signers");
+    std::fs::copy(review_signers(&fx.data), &trusted).unwrap();
+    let finding = log_ids(&fx.data, s)[0].clone();
+    let t: [&std::ffi::OsStr; 3] = ["-t".as_ref(), trusted.as_os_str(), s.as_os_str()];
+
+    let honest = fx.tmp.path().join("honest");
+    unpack(&fx.bundle, &honest);
+    for shell in ["dash", "bash"] {
+        let (code, out) = genuine_verify_sh_with(shell, &honest, &t);
+        assert_eq!(code, 0, "{shell}: {out}");
+        assert!(!out.contains("note: no trusted signers file"), "{out}");
+        let (code, out) = genuine_verify_sh(shell, &honest, Some(s));
+        assert_eq!(code, 0, "{shell}: {out}");
+        assert!(out.contains("note: no trusted signers file (-t FILE)"), "{out}");
+    }
+
+    // The vendor's workstation: the same review, edited by hand, exported with the vendor's key.
+    let forge = |name: &str, edit: &dyn Fn(&Path) -> PathBuf| -> (PathBuf, String) {
+        let vdata = fx.tmp.path().join(format!("{name}-data"));
+        copy_data(&fx.data, &vdata);
+        let key = edit(&vdata);
+        let (code, out, err) = cli(
+            &vdata,
+            &[&"status", &s, &"--key", &key, &"--to", &finding, &"--status", &"closed", &"--body", &"fixed"],
+        );
+        assert_eq!(code, 0, "{err}");
+        let id = out.lines().last().unwrap().to_owned();
+        let b = fx.tmp.path().join(format!("{name}.vitrine"));
+        let (code, _, err) = cli(&vdata, &[&"export", &s, &"--key", &fx.ven, &"--out", &b]);
+        assert_eq!(code, 0, "{err}");
+        let x = fx.tmp.path().join(name);
+        unpack(&b, &x);
+        let n = (1..)
+            .find(|n| {
+                let bytes = std::fs::read(x.join(format!("entries/{n:06}.json"))).unwrap();
+                vitrine_record::entry::entry_id(&bytes) == id
+            })
+            .unwrap();
+        (x, format!("entries/{n:06}.json"))
+    };
+    // F6: a vendor-held key listed under the reviewer's principal.
+    let (f6, f6_entry) = forge("f6", &|d| {
+        let fake = keygen(fx.tmp.path(), "fake-reviewer", "");
+        let (code, _, err) = cli(
+            d,
+            &[
+                &"people",
+                &"add",
+                &s,
+                &"--principal",
+                &"reviewer@example",
+                &"--role",
+                &"reviewer",
+                &"--pubkey",
+                &pub_path(&fake),
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        fake
+    });
+    // F1: the vendor's own key listed again, first, with the role reviewer.
+    let (f1, f1_entry) = forge("f1", &|d| {
+        let p = review_signers(d);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let vendor = text.lines().find(|l| l.starts_with("vendor@example ")).unwrap();
+        std::fs::write(&p, format!("{}\n{text}", vendor.replace("role=vendor", "role=reviewer"))).unwrap();
+        fx.ven.clone()
+    });
+    for (x, entry, why) in [
+        (&f6, &f6_entry, "signature does not verify against the trusted signers file"),
+        (&f1, &f1_entry, "role reviewer in the record, vendor in the trusted signers file"),
+    ] {
+        for shell in ["dash", "bash"] {
+            let (code, out) = genuine_verify_sh(shell, x, Some(s));
+            assert_eq!(code, 0, "{shell}: the exporter's word alone accepts it: {out}");
+            assert!(out.contains("note: no trusted signers file (-t FILE)"), "{out}");
+            let (code, out) = genuine_verify_sh_with(shell, x, &t);
+            assert_eq!(code, 1, "{shell}: {out}");
+            assert!(out.contains(&format!("{entry}: {why}")), "{shell}: {out}");
+            assert_eq!(entries_named(&out).len(), 1, "{shell}: only the forged entry\n{out}");
+        }
+    }
+    // `-r` names the record, so that a trusted copy of the script outside it checks it.
+    let outside = fx.tmp.path().join("trusted-verify.sh");
+    std::fs::write(&outside, bundle::VERIFY_SH).unwrap();
+    let out = sh(Command::new("dash").arg(&outside).arg("-t").arg(&trusted).arg("-r").arg(&f6).arg(s));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&f6_entry));
+}

@@ -1,30 +1,63 @@
 #!/bin/sh
-# verify.sh: checks this Vitrine review record with stock tools only (sh, ssh-keygen, sha256sum, xxd,
-# base64, jq, coreutils; git with a snapshot). Run it inside the unpacked record:
-#   sh ./verify.sh [SNAPSHOT_DIR [PREVIOUS_SNAPSHOT_DIR]]
-# Before running it, check that it is the exporter's (see VERIFY.md: FILES.sha256 is signed).
+# verify.sh: checks a Vitrine review record with stock tools only (sh, ssh-keygen, sha256sum, xxd,
+# base64, jq, coreutils; git with a snapshot):
+#   sh verify.sh [-t TRUSTED_ALLOWED_SIGNERS] [-r RECORD_DIR] [SNAPSHOT_DIR [PREVIOUS_SNAPSHOT_DIR]]
+# RECORD_DIR is the unpacked record (default: the directory this script is in, so that `sh ./verify.sh`
+# inside a record checks that record). Run a copy of this script you trust, never one a record brought
+# whose exporter is not on your side (VERIFY.md says where a trusted copy comes from and how to check it).
+# With -t, every signature must also verify against TRUSTED_ALLOWED_SIGNERS (your own allowed_signers,
+# from outside the record), and the roles come from it; without it, who signed and with which role is
+# only the record's own allowed_signers' word, that is the exporter's.
 #
 # It checks every entry (size, then signature, then canonical JSON form, fields, signer and role, each
 # author's seq/prev chain, the status policy), the Merkle root and size against the signed checkpoint,
 # the earlier checkpoints, the files the checkpoint binds, the signed statement of every file of the
-# bundle (FILES.sha256, format 2), and, given the snapshot directory, its git tree id, its manifest and
-# every anchor; given the snapshot of the version this record continues (`vitrine port`), its git tree
-# id and where every ported thread pointed there (same blob, the quote's hash at the old lines). Each
-# port entry's claim (exact, moved, changed) is checked against its own hashes. Prints one line per problem ("entries/000003.json: ...") and exits 0 when valid, 1 when
-# not, 2 when it cannot run.
+# bundle (FILES.sha256, format 2), that the record holds only regular files and directories, and, given
+# the snapshot directory, its git tree id, its manifest and every anchor; given the snapshot of the
+# version this record continues (`vitrine port`), its git tree id and where every ported thread pointed
+# there (same blob, the quote's hash at the old lines). Each port entry's claim (exact, moved, changed)
+# is checked against its own hashes. Prints one line per problem ("entries/000003.json: ...") and exits
+# 0 when valid, 1 when not, 2 when it cannot run.
 #
 # Every byte of the record is hostile input: each entry's size and signature are checked before it is
 # parsed any further; every field is checked against a strict pattern before it is used; no value from
 # the record is ever placed in a program text (sed, awk or jq programs, eval, command substitution):
-# values reach jq only as input or through --arg, and other tools only as arguments.
+# values reach jq only as input or through --arg, and other tools only as arguments. A file name is
+# never parsed out of a sha256sum list: sha256sum itself writes the line (or the name's part of it) a
+# name would have, and whole lines are compared.
 set -u
 LC_ALL=C
 export LC_ALL
 umask 077
+usage() { echo "usage: sh verify.sh [-t TRUSTED_ALLOWED_SIGNERS] [-r RECORD_DIR] [SNAPSHOT_DIR [PREVIOUS_SNAPSHOT_DIR]]" >&2; exit 2; }
+# A path given by the caller, made absolute (relative to where the command was run), before the cd
+# below. The value is the caller's, not the record's.
+absolute() { case $1 in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$(pwd)" "$1" ;; esac; }
+TRUSTED=
+RECORD_DIR=
+while getopts t:r: opt; do
+  case $opt in
+    t) TRUSTED=$OPTARG ;;
+    r) RECORD_DIR=$OPTARG ;;
+    *) usage ;;
+  esac
+done
+shift $((OPTIND - 1))
+[ "$#" -le 2 ] || usage
 SNAP_DIR=${1:-}
 PREV_DIR=${2:-}
-cd "$(dirname "$0")" || exit 2
-for t in ssh-keygen sha256sum xxd base64 jq head tail wc cut tr; do
+if [ -n "$TRUSTED" ]; then
+  [ -f "$TRUSTED" ] && [ -r "$TRUSTED" ] || { echo "verify.sh: -t: $TRUSTED is not a readable file" >&2; exit 2; }
+  TRUSTED=$(absolute "$TRUSTED")
+fi
+[ -z "$SNAP_DIR" ] || SNAP_DIR=$(absolute "$SNAP_DIR")
+[ -z "$PREV_DIR" ] || PREV_DIR=$(absolute "$PREV_DIR")
+if [ -n "$RECORD_DIR" ]; then
+  cd "$RECORD_DIR" || exit 2
+else
+  cd "$(dirname "$0")" || exit 2
+fi
+for t in ssh-keygen sha256sum xxd base64 jq head tail wc cut tr find sed grep; do
   command -v "$t" > /dev/null 2>&1 || { echo "verify.sh: $t is needed" >&2; exit 2; }
 done
 fail=0
@@ -44,6 +77,19 @@ sshtime() { printf '%s' "$1" | tr -d ':T-'; }
 # Whether $1 is a decimal integer (no sign, no other character).
 is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
+# The record holds regular files and directories only, each file once: a symbolic link, a fifo, a
+# device or a socket could make a check read something else than what was signed (or block it forever),
+# and a hard link is a member stored twice. Nothing is read before this holds.
+find . ! -type f ! -type d -print > "$T/odd" 2> /dev/null || { echo ".: cannot list the record"; echo "INVALID"; exit 1; }
+find . -type f -links +1 -print >> "$T/odd" 2> /dev/null || { echo ".: cannot list the record"; echo "INVALID"; exit 1; }
+if [ -s "$T/odd" ]; then
+  head -n 100 "$T/odd" | while IFS= read -r f; do
+    printf '%s: %s\n' "$(shown "${f#./}")" "not a regular file or directory (a link, fifo, device or second copy): a record holds only regular files"
+  done
+  echo "INVALID"
+  exit 1
+fi
+
 # record.json: size, then its fields, each against a pattern.
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
 HEADER='
@@ -61,7 +107,7 @@ then .v, .snapshot.tree_sha256, .exported_by.principal, .exported_at, .entries
 else error("record.json") end'
 if [ ! -f record.json ] || [ "$(size record.json)" -gt "$MAX_META" ] \
     || ! jq -r "$HEADER" record.json > "$T/header" 2> /dev/null; then
-  echo "record.json: missing, unreadable or not a record of a format this script knows"
+  echo "record.json: missing, unreadable or not a record of a format this script knows (the record checked is the directory -r names, else the one this script is in: $(shown "$(pwd)"))"
   echo "INVALID"
   exit 1
 fi
@@ -95,18 +141,68 @@ select(test("^[ \t]*(#|$)") | not)
     | any(IN("namespaces", "valid-after", "valid-before") | not))))
 | "odd"'
 : > "$T/people"
-if [ -f allowed_signers ] && [ -n "$(jq -Rr "$ODD" allowed_signers 2> /dev/null | head -n 1)" ]; then
-  problem allowed_signers "a line is not one Vitrine reads (principal pattern, key type or option)"
-elif [ -f allowed_signers ] && jq -Rr "$PEOPLE" allowed_signers > "$T/people.raw" 2> /dev/null; then
+# people_of FILE OUT: the people of an allowed_signers file, as above (a key without a role: "(none)",
+# which no entry's role can be).
+people_of() {
+  jq -Rr "$PEOPLE" "$1" > "$T/people.raw" 2> /dev/null || return 1
+  : > "$2"
   while read -r ktype; read -r kdata; read -r krole; read -r kwho; do
     printf '%s %s\n' "$ktype" "$kdata" > "$T/key.pub"
     kfp=$(ssh-keygen -l -f "$T/key.pub" 2> /dev/null | cut -d' ' -f2)
-    [ -n "$kfp" ] && printf '%s %s %s\n' "$kfp" "$krole" "$kwho" >> "$T/people"
+    [ -n "$kfp" ] && printf '%s %s %s\n' "$kfp" "${krole:-(none)}" "$kwho" >> "$2"
   done < "$T/people.raw"
+}
+if [ -f allowed_signers ] && [ -n "$(jq -Rr "$ODD" allowed_signers 2> /dev/null | head -n 1)" ]; then
+  problem allowed_signers "a line is not one Vitrine reads (principal pattern, key type or option)"
+elif [ -f allowed_signers ] && people_of allowed_signers "$T/people"; then
+  :
 else
   [ -f allowed_signers ] && problem allowed_signers "unreadable"
 fi
+# The trusted signers (-t): the caller's own allowed_signers, from outside the record. Every signature
+# must verify against it too, and an entry's role must be the one it gives that key and principal.
+if [ -n "$TRUSTED" ]; then
+  people_of "$TRUSTED" "$T/trusted" || { echo "verify.sh: -t: cannot read $TRUSTED as an allowed_signers file" >&2; exit 2; }
+fi
+# The role the trusted signers file gives key $1 under principal $2 (base64): the role of the lines that
+# list both, "(none)" when none does, "(several)" when they differ.
+trusted_role() {
+  tr_role=
+  while read -r tfp trole twho; do
+    [ "$tfp" = "$1" ] && [ "$twho" = "$2" ] || continue
+    if [ -z "$tr_role" ]; then tr_role=$trole; elif [ "$tr_role" != "$trole" ]; then tr_role="(several)"; fi
+  done < "$T/trusted"
+  printf '%s' "${tr_role:-(none)}"
+}
+# Whether signature $2 over file $1 verifies for principal $3, namespace $4, at time $5 (ssh-keygen's
+# form) against the trusted signers; true when none were given.
+trusted_sig() {
+  [ -z "$TRUSTED" ] || ssh-keygen -Y verify -f "$TRUSTED" -I "$3" -n "$4" -s "$2" -Overify-time="$5" < "$1" > /dev/null 2>&1
+}
 b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
+# The name part of each line of a sha256sum list (MANIFEST.sha256, FILES.sha256): the line without its
+# hash, the escape mark "\" kept in front. Names are never unescaped or parsed: a name is looked up as
+# sha256sum writes it (listed_name below).
+names_of() { sed 's/^\(\\\{0,1\}\)[0-9a-f]\{64\}  /\1/' "$1"; }
+# Whether the list of names $2 (from names_of) lists the path $1: sha256sum writes the line an empty file
+# of that name has (escaping a backslash, a newline or a carriage return as it does), and its name part
+# must be a whole line of $2. Nothing but the empty file is opened.
+listed_name() {
+  rm -rf "$T/n" && mkdir "$T/n" || exit 2
+  case $1 in */*) mkdir -p -- "$T/n/${1%/*}" 2> /dev/null || return 1 ;; esac
+  { : > "$T/n/$1"; } 2> /dev/null || return 1
+  k=$(cd "$T/n" && sha256sum -- "$1" > "$T/nline" && names_of "$T/nline") || exit 2
+  [ -n "$k" ] && grep -Fxq -e "$k" "$2"
+}
+# A path from an entry (base64 of its text, or hex of its bytes, as $1 says) as its bytes, in $p, whole
+# (a trailing newline too).
+path_of() {
+  case $1 in
+    text) p=$(printf '%s' "$2" | base64 -d && printf x) ;;
+    *) p=$(printf '%s' "$2" | xxd -r -p && printf x) ;;
+  esac
+  p=${p%x}
+}
 
 # The checkpoint: its signature, then the files its extension lines bind.
 if [ ! -f checkpoint ]; then
@@ -117,6 +213,8 @@ else
   elif ! ssh-keygen -Y verify -f allowed_signers -I "$exporter" -n checkpoint@vitrine -s checkpoint.sig \
       -Overify-time="$(sshtime "$exported_at")" < checkpoint > /dev/null 2>&1; then
     problem checkpoint.sig "does not verify for the exporter (namespace checkpoint@vitrine)"
+  elif ! trusted_sig checkpoint checkpoint.sig "$exporter" checkpoint@vitrine "$(sshtime "$exported_at")"; then
+    problem checkpoint.sig "does not verify for the exporter against the trusted signers file (namespace checkpoint@vitrine)"
   fi
   [ "$(head -n 1 checkpoint)" = "vitrine.review/$snap" ] || problem checkpoint "origin is not this record's snapshot"
   for pair in record:record.json allowed_signers:allowed_signers manifest:MANIFEST.sha256 health:health.json; do
@@ -252,6 +350,18 @@ for e in entries/*; do
   if [ "$kfp" != "$fp" ]; then problem "$e" "signed by key $(shown "$kfp"), not the $fp the entry names"; continue; fi
   who=$(b64 "$principal")
   grep -Fxq -e "$fp $role $who" "$T/people" || { problem "$e" "role $role is not its author's role in allowed_signers"; continue; }
+  # With trusted signers: the same key under the same principal, valid at the entry's time, and the
+  # role the trusted file gives it (which the status policy below then uses).
+  if ! trusted_sig "$e" "$e.sig" "$principal" entry@vitrine "$(sshtime "$when")"; then
+    problem "$e" "signature does not verify against the trusted signers file for its author at $when: that key is not trusted as $(shown "$principal")"; continue
+  fi
+  if [ -n "$TRUSTED" ]; then
+    trole=$(trusted_role "$fp" "$who")
+    if [ "$trole" != "$role" ]; then
+      problem "$e" "role $role in the record, $(shown "$trole") in the trusted signers file"; continue
+    fi
+    role=$trole
+  fi
   if grep -Fxq -e "$id" "$T/ids"; then problem "$e" "duplicate of entry $id"; continue; fi
   key=$(printf '%s' "$fp" | sha256sum | cut -c1-16)
   if [ -f "$T/h/$key" ]; then
@@ -370,6 +480,11 @@ for c in checkpoints/*; do
   if [ -z "$who" ] || ! ssh-keygen -Y verify -f allowed_signers -I "$who" -n checkpoint@vitrine -s "$c.sig" \
       -Overify-time="$when" < "$c" > /dev/null 2>&1; then
     problem "$c" "signature: does not verify"
+  elif [ -n "$TRUSTED" ]; then
+    twho=$(ssh-keygen -Y find-principals -s "$c.sig" -f "$TRUSTED" -Overify-time="$when" 2> /dev/null | head -n 1)
+    if [ -z "$twho" ] || ! trusted_sig "$c" "$c.sig" "$twho" checkpoint@vitrine "$when"; then
+      problem "$c" "signature: does not verify against the trusted signers file"
+    fi
   fi
   [ "$(head -n 1 "$c")" = "vitrine.review/$snap" ] || problem "$c" "origin is not this record's snapshot"
   size=$(head -n 2 "$c" | tail -n 1)
@@ -388,38 +503,50 @@ if [ "$format" = 2 ]; then
   elif ! ssh-keygen -Y verify -f allowed_signers -I "$exporter" -n bundle@vitrine -s FILES.sha256.sig \
       -Overify-time="$(sshtime "$exported_at")" < FILES.sha256 > /dev/null 2>&1; then
     problem FILES.sha256 "signature does not verify for the exporter (namespace bundle@vitrine)"
+  elif ! trusted_sig FILES.sha256 FILES.sha256.sig "$exporter" bundle@vitrine "$(sshtime "$exported_at")"; then
+    problem FILES.sha256 "signature does not verify for the exporter against the trusted signers file (namespace bundle@vitrine)"
   elif grep -Evxq -e '[0-9a-f]{64}  [A-Za-z0-9_][A-Za-z0-9._/-]*' FILES.sha256 \
       || grep -Eq -e '(^|/)\.\.?(/|$)' FILES.sha256; then
     problem FILES.sha256 "a line is not \"SHA256  NAME\" with a plain relative name"
   else
-    cut -c67- FILES.sha256 > "$T/listed"
+    # Every line was checked above to be "HASH  NAME" with a plain name (Vitrine's member names are
+    # plain; sha256sum writes such a name as it is), so each line is read as two words.
+    names_of FILES.sha256 > "$T/listed"
     while read -r want name; do
       if [ ! -f "$name" ]; then problem "$name" "missing, but FILES.sha256 lists it"
       elif [ "$(sha "$name")" != "$want" ]; then problem "$name" "does not match its hash in the signed FILES.sha256"; fi
     done < FILES.sha256
-    find . -type f > "$T/all"
+    # The files of the record. A file whose path has a byte outside [A-Za-z0-9._/-] (a newline, a
+    # backslash) cannot be listed, by the rule above: it is reported, not read as a line. The others are
+    # whole lines of find's output.
+    find . -type f -path '*[!A-Za-z0-9._/-]*' -print > "$T/oddnames"
+    if [ -s "$T/oddnames" ]; then
+      problem "$(head -n 1 "$T/oddnames" | cut -c3- | tr -c 'A-Za-z0-9._/-' '?')" "not listed in FILES.sha256 (a file name that is not plain)"
+    fi
+    find . -type f ! -path '*[!A-Za-z0-9._/-]*' -print > "$T/all"
     while read -r f; do
       f=${f#./}
       case $f in FILES.sha256 | FILES.sha256.sig) continue ;; esac
-      grep -Fxq -e "$f" "$T/listed" || problem "$(shown "$f")" "not listed in FILES.sha256"
+      grep -Fxq -e "$f" "$T/listed" || problem "$f" "not listed in FILES.sha256"
     done < "$T/all"
   fi
 fi
 
 # The snapshot, when given: git tree id (SHA-256 object format), manifest, anchors of the entries that
 # passed every check above.
-# A path in a target or a port's `from`: text that is a plain relative path, or, for a path that is not
-# NFC UTF-8, its exact bytes in hex, with no control byte and not absolute (its components are checked
-# after decoding).
+# A path in a target or a port's `from`: text that is a relative path, or, for a path that is not NFC
+# UTF-8, its exact bytes in hex, with no NUL byte and not absolute (its components are checked after
+# decoding). Any other byte may be in a file's name (a newline, a backslash): a path reaches the shell as
+# base64 or hex, never as a line of text, and is compared with the manifest only as sha256sum writes it.
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
 PATH_OK='def path_ok:
   if .path_bytes == null then
     .path | type == "string" and length > 0 and length <= 4096
-    and (explode | all(. >= 32 and . != 127)) and (startswith("/") or startswith("-") | not)
+    and (explode | all(. != 0)) and (startswith("/") or startswith("-") | not)
     and (split("/") | all(. != "" and . != "." and . != ".."))
   else
     .path_bytes | type == "string" and length <= 8192 and test("^([0-9a-f]{2})+$")
-    and ([range(0; length; 2) as $i | .[$i:$i + 2]] | all((test("^[01]") or . == "7f") | not))
+    and ([range(0; length; 2) as $i | .[$i:$i + 2]] | all(. != "00"))
     and (startswith("2f") or startswith("2d") | not)
   end;'
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
@@ -432,7 +559,7 @@ then .target |
     and (.blob | hex64)
     and (.lines == null or (.lines | type == "array" and length == 2 and (.[0] | uint) and (.[1] | uint)
       and .[0] <= .[1]))
-  then (if .path_bytes == null then "text", .path else "hex", .path_bytes end), .blob,
+  then (if .path_bytes == null then "text", (.path | @base64) else "hex", .path_bytes end), .blob,
     (if .lines == null or .quote == null then "-", "-", "-" else .lines[0], .lines[1],
     ([.quote.sha256, .quote.prefix, .quote.suffix] | map(tostring) | join(" ")) end)
   else error("target") end
@@ -465,19 +592,18 @@ if [ -n "$SNAP_DIR" ]; then
     here=$(pwd)
     [ -f MANIFEST.sha256 ] && ! (cd "$S" && sha256sum --quiet --strict -c "$here/MANIFEST.sha256" > /dev/null 2>&1) \
       && problem MANIFEST.sha256 "differs from the snapshot's manifest"
-    [ -f MANIFEST.sha256 ] && cut -c67- MANIFEST.sha256 > "$T/manifest"
+    : > "$T/manifest"
+    [ -f MANIFEST.sha256 ] && names_of MANIFEST.sha256 > "$T/manifest"
     while read -r e; do
       if ! jq -r "$ANCHOR" "$e" > "$T/anchor" 2> /dev/null; then problem "$e" "anchor: malformed target"; continue; fi
       [ -s "$T/anchor" ] || continue
-      { read -r how; IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/anchor"
-      # A path that is not NFC UTF-8 is named by its exact bytes (hex, checked above: no control byte,
-      # not absolute); its components are checked here, after decoding.
-      if [ "$how" = hex ]; then
-        p=$(printf '%s' "$p" | xxd -r -p)
-        case /$p/ in */../* | */./* | *//*) problem "$e" "anchor: malformed target"; continue ;; esac
-      fi
+      { read -r how; read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; } < "$T/anchor"
+      # The path's bytes (text as base64, or, for a path that is not NFC UTF-8, its exact bytes in hex;
+      # checked above: no NUL, not absolute); its components are checked again here, after decoding.
+      path_of "$how" "$p"
+      case /$p/ in */../* | */./* | *//*) problem "$e" "anchor: malformed target"; continue ;; esac
       # Only a path the manifest lists is opened.
-      if [ ! -f "$T/manifest" ] || ! grep -Fxq -e "$p" "$T/manifest" || [ ! -f "$S/$p" ]; then
+      if ! listed_name "$p" "$T/manifest" || [ ! -f "$S/$p" ]; then
         problem "$e" "anchor: $(shown "$p") is not in the snapshot"; continue
       fi
       f="$S/$p"
@@ -501,7 +627,7 @@ if .kind == "anchor-port" then (.body | fromjson) as $b | $b.from |
     and path_ok
     and (.lines | type == "array" and length == 2 and (.[0] | uint) and (.[1] | uint) and .[0] <= .[1])
     and (.quote | type == "object")
-  then .snapshot, (if .path_bytes == null then "text", .path else "hex", .path_bytes end), .blob,
+  then .snapshot, (if .path_bytes == null then "text", (.path | @base64) else "hex", .path_bytes end), .blob,
     .lines[0], .lines[1],
     ([.quote.sha256, .quote.prefix, .quote.suffix] | map(tostring) | join(" ")),
     ($b.outcome | tostring)
@@ -517,15 +643,13 @@ if [ -n "$PREV_DIR" ]; then
   while read -r e; do
     if ! jq -r "$FROM" "$e" > "$T/from" 2> /dev/null; then problem "$e" "port: malformed from"; continue; fi
     [ -s "$T/from" ] || continue
-    { read -r fsnap; read -r how; IFS= read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; read -r outcome; } < "$T/from"
+    { read -r fsnap; read -r how; read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; read -r outcome; } < "$T/from"
     if [ "$fsnap" != "$ptree" ]; then
       problem "$e" "port: continues snapshot $fsnap, the previous snapshot given is $ptree"; continue
     fi
-    # The old file's exact bytes when its path is not NFC UTF-8, as for an anchor.
-    if [ "$how" = hex ]; then
-      p=$(printf '%s' "$p" | xxd -r -p)
-      case /$p/ in */../* | */./* | *//*) problem "$e" "port: malformed from"; continue ;; esac
-    fi
+    # The old file's exact bytes, as for an anchor.
+    path_of "$how" "$p"
+    case /$p/ in */../* | */./* | *//*) problem "$e" "port: malformed from"; continue ;; esac
     got=$(GIT_DIR=$PG git rev-parse -q --verify "$ptree:$p" 2> /dev/null)
     if [ -z "$got" ] || [ "$(GIT_DIR=$PG git cat-file -t "$got" 2> /dev/null)" != blob ]; then
       problem "$e" "port: $(shown "$p") is not in the previous snapshot"; continue
@@ -555,8 +679,11 @@ if [ -n "$PREV_DIR" ]; then
   done < "$T/ok"
 fi
 
+if [ -z "$TRUSTED" ]; then
+  echo "note: no trusted signers file (-t FILE): who signed and each signer's role are only what the record's own allowed_signers says, that is the exporter's word"
+fi
 if [ "$fail" -eq 0 ]; then
-  echo "OK: $n entries; signatures, chains and checkpoint verified${SNAP_DIR:+; snapshot, manifest and anchors match}${PREV_DIR:+; ported threads match the previous snapshot}"
+  echo "OK: $n entries; signatures, chains and checkpoint verified${SNAP_DIR:+; snapshot, manifest and anchors match}${PREV_DIR:+; ported threads match the previous snapshot}${TRUSTED:+; every signer and role is as the trusted signers file says}"
   exit 0
 fi
 echo "INVALID"
