@@ -2404,3 +2404,80 @@ fn verify_sh_with_trusted_signers_pins_keys_and_roles() {
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stdout).contains(&f6_entry));
 }
+
+/// F2: the stock procedure of VERIFY.md, followed literally, never runs a program from a record that the
+/// vendor exported, although the vendor is a pinned signer of the review and signs a `FILES.sha256`
+/// listing its own `verify.sh`: the trusted signers of that first step are the reviewing side's only, so
+/// the vendor's record cannot give `verify.sh`, and the trusted copy checks it. A record the reviewer
+/// exported passes the same steps.
+#[test]
+fn the_stock_procedure_never_runs_verify_sh_from_a_record_the_vendor_exported() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let trusted = fx.tmp.path().join("TRUSTED");
+    std::fs::copy(review_signers(&fx.data), &trusted).unwrap();
+    // The commands of the procedure, as VERIFY.md gives them.
+    let own = "grep -E '[[:space:]]role=(reviewer|lead)([[:space:]]|$)' /path/to/TRUSTED > /path/to/OWN";
+    let members = "tar -tvf record.vitrine | cut -c1 | grep -v '^[-d]$'";
+    let twice = "tar -tf record.vitrine | sed 's|^\\./||' | sort | uniq -d";
+    let unpack_it = "mkdir record && tar -xf record.vitrine -C record";
+    let find = "ssh-keygen -Y find-principals -f /path/to/OWN -s FILES.sha256.sig";
+    let verify = "ssh-keygen -Y verify -f /path/to/OWN -I PRINCIPAL -n bundle@vitrine -s FILES.sha256.sig < FILES.sha256";
+    let hashes = "sha256sum verify.sh VERIFY.md | grep -Fxc -f FILES.sha256";
+    let run =
+        "sh /path/to/trusted/verify.sh -t /path/to/TRUSTED -r record [SNAPSHOT_DIR [PREVIOUS_SNAPSHOT_DIR]]";
+    for c in [own, members, twice, unpack_it, "cd record", find, verify, hashes, run] {
+        assert!(bundle::VERIFY_MD.contains(&format!("\n    {c}\n")), "VERIFY.md lacks `{c}`");
+    }
+    // Followed literally: every listing prints nothing, one principal of OWN signed, both files are the
+    // signed ones.
+    let steps = format!(
+        "set -eu\n{own}\ntest -z \"$({members})\"\ntest -z \"$({twice})\"\n{unpack_it}\ncd record\n\
+         P=$({find} | head -n 1)\ntest -n \"$P\"\n{verify}\ntest \"$({hashes})\" = 2\n"
+    )
+    .replace("/path/to/TRUSTED", "\"$TRUSTED\"")
+    .replace("/path/to/OWN", "\"$OWN\"")
+    .replace("record.vitrine", "\"$BUNDLE\"")
+    .replace("PRINCIPAL", "\"$P\"");
+    let procedure = |bundle: &Path, name: &str| -> (bool, String) {
+        let work = fx.tmp.path().join(name);
+        std::fs::create_dir(&work).unwrap();
+        let out = sh(Command::new("sh")
+            .arg("-c")
+            .arg(&steps)
+            .env("TRUSTED", &trusted)
+            .env("OWN", work.join("OWN"))
+            .env("BUNDLE", bundle)
+            .current_dir(&work));
+        let own = std::fs::read_to_string(work.join("OWN")).unwrap();
+        assert!(own.contains("reviewer@example") && !own.contains("vendor@example"), "{own}");
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
+    };
+    let (ok, out) = procedure(&fx.bundle, "reviewer-exported");
+    assert!(ok, "the reviewer's record gives its verify.sh: {out}");
+
+    // The vendor exports the review and puts its own verify.sh in it, signed into FILES.sha256.
+    let b = fx.tmp.path().join("vendor.vitrine");
+    let (code, _, err) = cli(&fx.data, &[&"export", &s, &"--key", &fx.ven, &"--out", &b]);
+    assert_eq!(code, 0, "{err}");
+    let x = fx.tmp.path().join("vendor-x");
+    unpack(&b, &x);
+    let ran = fx.tmp.path().join("PWNED");
+    std::fs::write(x.join("verify.sh"), format!("touch '{}'\n{}", ran.display(), bundle::VERIFY_SH)).unwrap();
+    reseal(&x, &fx.ven);
+    let evil = fx.tmp.path().join("evil.vitrine");
+    repack(&x, &evil);
+    let (ok, out) = procedure(&evil, "vendor-exported");
+    assert!(!ok, "the vendor's record must not give verify.sh: {out}");
+    // The trusted copy checks it (valid: the vendor may export), and nothing of the record ran.
+    let copy = fx.tmp.path().join("trusted-verify.sh");
+    std::fs::write(&copy, bundle::VERIFY_SH).unwrap();
+    let record = fx.tmp.path().join("vendor-exported/record");
+    for shell in ["dash", "bash"] {
+        let out = sh(Command::new(shell).arg(&copy).arg("-t").arg(&trusted).arg("-r").arg(&record).arg(s));
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+    assert!(!ran.exists(), "a program from the vendor's record ran");
+}
