@@ -878,7 +878,9 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
     let (rev, ven) = (fx.rev.clone(), fx.ven.clone());
     let pwned = fx.tmp.path().join("pwned");
     let (rev1, rev2, rev3, rev4) = (rev.clone(), rev.clone(), rev.clone(), rev.clone());
+    let (rev5, rev6, rev7) = (rev.clone(), rev.clone(), rev.clone());
     let (ven1, ven2, ven3) = (ven.clone(), ven.clone(), ven.clone());
+    let (ven4, ven5) = (ven.clone(), ven.clone());
     let (pwned1, pwned2) = (pwned.clone(), pwned.clone());
     vec![
         Case {
@@ -982,6 +984,67 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
             name: "a file the statement does not list",
             damage: Box::new(|d| std::fs::write(d.join("NOTES.txt"), "trust me\n").unwrap()),
             names: "NOTES.txt",
+        },
+        Case {
+            name: "the vendor answers again, dated a week before its last answer and the finding, resealed",
+            damage: Box::new(move |d| {
+                let reply_id = vitrine_record::bundle::sha256_hex(
+                    &std::fs::read(d.join("entries/000003.json")).unwrap(),
+                );
+                let mut e = entry_json(d, "000003");
+                let rfc = &vitrine_record::time::format_description::well_known::Rfc3339;
+                let t =
+                    vitrine_record::time::OffsetDateTime::parse(e["time"].as_str().unwrap(), rfc).unwrap();
+                e["time"] =
+                    vitrine_record::entry::format_time(t - vitrine_record::time::Duration::days(7)).into();
+                e["seq"] = 2.into();
+                e["prev"] = reply_id.into();
+                e["body"] = "Fixed long ago, before our key was ended".into();
+                append_signed(d, &e, &ven4);
+                reseal(d, &rev5);
+            }),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "the vendor carries a finding over to a new version itself (anchor-port), resealed",
+            damage: Box::new(move |d| {
+                let reply_id = vitrine_record::bundle::sha256_hex(
+                    &std::fs::read(d.join("entries/000003.json")).unwrap(),
+                );
+                let mut e = entry_json(d, "000003");
+                let o = e.as_object_mut().unwrap();
+                for k in ["parent", "status", "target", "class", "severity", "category"] {
+                    o.remove(k);
+                }
+                let body = serde_json::json!({
+                    "annotation": "ab".repeat(32), "author": "vendor@example", "outcome": "outdated",
+                    "port": 1, "text": "x",
+                    "from": {"blob": "cd".repeat(32), "lines": [1, 1], "path": "src/main.c",
+                        "quote": {"prefix": "", "sha256": "ef".repeat(32), "suffix": ""}, "snapshot": "01".repeat(32)},
+                });
+                let body = String::from_utf8(vitrine_record::canon::canonical_bytes(&body).unwrap()).unwrap();
+                e["kind"] = "anchor-port".into();
+                e["body"] = body.into();
+                e["seq"] = 2.into();
+                e["prev"] = reply_id.into();
+                append_signed(d, &e, &ven5);
+                reseal(d, &rev6);
+            }),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "written down to format 1 (which binds no views) with a report.html of its own, resealed",
+            damage: Box::new(move |d| {
+                let rj = d.join("record.json");
+                let mut h: serde_json::Value = serde_json::from_slice(&std::fs::read(&rj).unwrap()).unwrap();
+                h["v"] = 1.into();
+                std::fs::write(&rj, serde_json::to_vec_pretty(&h).unwrap()).unwrap();
+                std::fs::write(d.join("report.html"), "<script>alert('closed')</script>\n").unwrap();
+                reseal(d, &rev7);
+                std::fs::remove_file(d.join("FILES.sha256")).unwrap();
+                std::fs::remove_file(d.join("FILES.sha256.sig")).unwrap();
+            }),
+            names: "record.json",
         },
         Case {
             name: "the vendor anchors an annotation in a file the snapshot does not have, resealed",

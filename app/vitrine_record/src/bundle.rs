@@ -38,6 +38,9 @@ const MAX_TOTAL_BYTES: u64 = 4 << 30;
 /// `FILES.sha256` and views that `vitrine verify` renders again; a change to how the views are rendered
 /// is a new format.
 pub const BUNDLE_FORMAT: u64 = 2;
+/// Since when every record Vitrine exports is of format 2 (with a day's margin for clocks): an entry dated
+/// later cannot be in an honest record of format 1.
+pub const FORMAT_2_SINCE: &str = "2026-12-06T12:00:00Z";
 /// The statement of every file's hash, and its signature.
 pub const FILES_STATEMENT: &str = "FILES.sha256";
 /// The exporter's SSHSIG over [`FILES_STATEMENT`], in the `bundle@vitrine` namespace.
@@ -788,6 +791,25 @@ pub fn verify_with_previous(
     r.header = header;
     r.people = people;
     r.accepted = check.accepted;
+    // Format 1 binds neither the views nor verify.sh. Every record exported since format 2 binds every
+    // file, so a format-1 record holding an entry dated after that (the reviewer's own entries carry
+    // the reviewer's clock) was written down to format 1 to carry unbound files.
+    if r.header.as_ref().is_some_and(|h| h.v == 1) {
+        let since =
+            OffsetDateTime::parse(FORMAT_2_SINCE, &time::format_description::well_known::Rfc3339).ok();
+        if let Some(late) =
+            r.accepted.iter().find(|v| v.entry.parsed_time().ok().zip(since).is_some_and(|(t, s)| t > s))
+        {
+            r.problems.push(Problem::new(
+                ProblemKind::Unreadable,
+                "record.json",
+                format!(
+                    "format 1, but {} is dated {}, after format 2 replaced it ({FORMAT_2_SINCE}): a record written down to format 1, whose views and verify.sh nothing binds",
+                    late.name, late.entry.time
+                ),
+            ));
+        }
+    }
     r.files = check_files(files, &r, snapshot);
     // Subjects already reported, looked up once per file (a hostile bundle has as many problems as
     // files: a scan per file would be quadratic).
@@ -841,7 +863,12 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
                 match (bound, view(name), script_problem) {
                     (true, _, _) => check(true, "bound by the checkpoint".into()),
                     (false, Some(Ok(how)), _) => check(true, format!("not bound (format 1); {how}")),
-                    (false, Some(Err(why)), _) => check(false, format!("not bound (format 1), and {why}")),
+                    // A view of an earlier renderer: honest records of format 1 were exported before
+                    // format 2 (a record written down to format 1 since is refused: `FORMAT_2_SINCE`).
+                    (false, Some(Err(_)), _) => check(
+                        true,
+                        "not bound (format 1), and not what this version renders: do not rely on it".into(),
+                    ),
                     (false, None, Some(why)) => check(false, format!("not bound (format 1), and {why}")),
                     (false, None, None) if script.is_some() => {
                         check(true, format!("not bound (format 1), but Vitrine's own{script_note}"))

@@ -74,6 +74,10 @@ size() { wc -c < "$1" | tr -d ' '; }
 shown() { printf '%s' "$1" | tr -c 'A-Za-z0-9._/-' '?'; }
 # An RFC 3339 UTC time (2026-01-31T12:00:00Z, already checked) as ssh-keygen takes it (20260131120000Z).
 sshtime() { printf '%s' "$1" | tr -d ':T-'; }
+# Seconds since 1970 of a time already checked to be YYYY-MM-DDTHH:MM:SSZ.
+epoch() { date -u -d "$1" +%s; }
+# How far an entry may be dated before what it follows (the clocks of an air-gapped room differ).
+SKEW=86400
 # Whether $1 is a decimal integer (no sign, no other character).
 is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
@@ -288,7 +292,9 @@ if type == "object" and (.v == 1 or .v == 2 or .v == 3)
       and all(type == "number" and . == floor and . >= 1 and . <= 9007199254740991)))))
   and ((.v == 2) == (.target != null and .target.path_bytes != null)) and person
 then .seq, (.prev // "-"), (.parent // "-"), .kind, .author.principal, .author.fingerprint, .role, .time,
-  .snapshot, (.status // "-"), (if .kind | IN("retire", "rename") then .body | fromjson | .principal else "-" end)
+  .snapshot, (.status // "-"), (if .kind | IN("retire", "rename") then .body | fromjson | .principal
+    elif .kind == "anchor-port" then .body | fromjson | .author | if name then . else error("fields") end
+    else "-" end)
 else error("fields") end'
 
 # The status policy (ARCHITECTURE.md): the annotation's author may change its thread; a reviewer or a
@@ -309,7 +315,7 @@ policy() { # ROLE IS_AUTHOR KIND STATUS
 
 # Entries, in name order: numbering, size, signature, canonical form, fields, snapshot, signer, role,
 # chain, parent, policy. The entries that pass are listed in $T/ok for the anchor checks.
-: > "$T/ids"; : > "$T/leaves"; : > "$T/ok"; : > "$T/retired"; mkdir "$T/e" "$T/h" || exit 2
+: > "$T/ids"; : > "$T/leaves"; : > "$T/ok"; : > "$T/retired"; : > "$T/times"; mkdir "$T/e" "$T/h" "$T/t" || exit 2
 n=0
 for e in entries/*; do
   [ -e "$e" ] || continue
@@ -372,6 +378,17 @@ for e in entries/*; do
     problem "$e" "seq $seq, but no earlier entry of that key is in the log"; continue
   fi
   if [ "$parent" != - ] && ! grep -Fxq -e "$parent" "$T/ids"; then problem "$e" "refers to entry $parent, which is not earlier in the log"; continue; fi
+  # Not dated before its key's previous entry or the entry it answers, beyond the clocks' skew: an entry's
+  # time is its signer's word, and a key that has expired would otherwise sign on under an earlier date.
+  t=$(epoch "$when")
+  if [ -f "$T/h/$key" ] && [ "$t" -lt $(($(cat "$T/t/$hid") - SKEW)) ]; then
+    problem "$e" "dated $when, before its key's previous entry $hid: backdated, or clocks far apart"; continue
+  fi
+  if [ "$parent" != - ] && [ "$t" -lt $(($(cat "$T/t/$parent") - SKEW)) ]; then
+    problem "$e" "dated $when, before the entry it answers $parent: backdated, or clocks far apart"; continue
+  fi
+  echo "$t" > "$T/t/$id"
+  echo "$n $t" >> "$T/times"
   echo "$seq $id" > "$T/h/$key"
   echo "$id" >> "$T/ids"
   echo "$e" >> "$T/ok"
@@ -389,8 +406,15 @@ for e in entries/*; do
     echo - > "$T/e/$id"; continue
   fi
   # Threads: each entry's file holds its thread's annotation author (base64), or - outside a thread.
-  # A port entry (no parent) is the root of a thread carried over from an earlier version.
-  if [ "$kind" = annotation ] || { [ "$kind" = anchor-port ] && [ "$parent" = - ]; }; then
+  # A port entry (no parent) is the root of a thread carried over from an earlier version: only the
+  # reviewing side carries one over, and the thread's author is the annotation's, as the port names it.
+  if [ "$kind" = anchor-port ] && [ "$parent" = - ]; then
+    case $role in
+      reviewer | lead) b64 "$subject" > "$T/e/$id"; echo >> "$T/e/$id" ;;
+      *) problem "$e" "status policy: $role $(shown "$principal") may not carry over another party's annotation: only a reviewer or a lead carries a thread over to a new version"
+        echo - > "$T/e/$id" ;;
+    esac
+  elif [ "$kind" = annotation ]; then
     echo "$who" > "$T/e/$id"
   elif [ "$parent" != - ]; then
     cat "$T/e/$parent" > "$T/e/$id"
@@ -405,6 +429,17 @@ for e in entries/*; do
   fi
 done
 [ "$declared" = "$n" ] || problem record.json "says $declared entries, the bundle has $n"
+# Format 1 binds neither the views nor verify.sh; every record exported since format 2 binds every file,
+# so a format-1 record with an entry dated after that was written down to format 1.
+if [ "$format" = 1 ]; then
+  since=$(epoch 2026-12-06T12:00:00Z)
+  while read -r i t; do
+    if [ "$t" -gt "$since" ]; then
+      problem record.json "format 1, but $(printf 'entries/%06d.json' "$i") is dated after format 2 replaced it (2026-12-06T12:00:00Z): a record written down to format 1"
+      break
+    fi
+  done < "$T/times"
+fi
 
 # Port entries: the claim of each outcome against the entry's own hashes (the body is JSON in a string;
 # jq decodes it as input).
@@ -490,6 +525,14 @@ for c in checkpoints/*; do
   size=$(head -n 2 "$c" | tail -n 1)
   if ! is_uint "$size" || [ "$size" -gt "$n" ] || [ "$(root_of "$size" | xxd -r -p | base64)" != "$(head -n 3 "$c" | tail -n 1)" ]; then
     problem "$c" "this log does not extend it: the root of the first $(shown "$size") entries differs"
+  else
+    # What was appended after a checkpoint was signed after it.
+    cat_t=$(epoch "$at")
+    while read -r i t; do
+      if [ "$i" -gt "$size" ] && [ "$t" -lt $((cat_t - SKEW)) ]; then
+        problem "$(printf 'entries/%06d.json' "$i")" "dated before $c (exported $at), which it follows in the log: backdated, or clocks far apart"
+      fi
+    done < "$T/times"
   fi
 done
 
