@@ -72,10 +72,14 @@ echo "provenance: commit, Cargo.lock and SBOM hashes match"
 for f in /usr/share/man/man1/vitrine.1.gz /usr/share/bash-completion/completions/vitrine \
   /usr/share/zsh/vendor-completions/_vitrine /usr/share/fish/vendor_completions.d/vitrine.fish \
   /usr/share/applications/vitrine.desktop /usr/share/icons/hicolor/scalable/apps/vitrine.svg \
-  /usr/share/doc/vitrine/vitrine.cdx.json /usr/share/doc/vitrine/copyright; do
+  /usr/share/doc/vitrine/vitrine.cdx.json /usr/share/doc/vitrine/copyright \
+  /usr/share/doc/vitrine/verify.sh /usr/share/doc/vitrine/VERIFY.md; do
   [ -s "$run$f" ] || { echo "missing from the package: $f" >&2; exit 1; }
 done
-echo "installed: man page, bash/zsh/fish completions, desktop entry, icon, SBOM, copyright"
+# The stock verifier installed is the one every record of this version carries.
+cmp "$run/usr/share/doc/vitrine/verify.sh" app/vitrine_record/src/verify.sh \
+  || { echo "the package's verify.sh is not this version's" >&2; exit 1; }
+echo "installed: man page, bash/zsh/fish completions, desktop entry, icon, SBOM, copyright, verify.sh and VERIFY.md"
 
 echo "== vitrine digest /tmp/demo"
 inside vitrine --data /tmp/vitrine-data digest /tmp/demo | tee "$run/tmp/digest.txt"
