@@ -13,6 +13,15 @@
 //! names without the UTF-8 flag (the extractors re-encode them differently), backslashes and NUL bytes in
 //! names, an Info-ZIP Unicode path that differs from the name, multi-disk archives, and a type that the
 //! name and the mode disagree on (a directory is a name ending in `/`).
+//!
+//! Header fields that unzip and bsdtar interpret differently are refused rather than read one way: a
+//! Unix mode in the attributes of an entry made on a non-Unix host (unzip reads one for VMS, Atari,
+//! BeOS, Amiga, … and for MS-DOS when the owner bits agree with the DOS attributes; bsdtar for Unix
+//! only), except a plain file's or a directory's on MS-DOS, which reads the same either way; the MS-DOS
+//! volume-label attribute (unzip skips the entry); a "version needed to extract" above unzip's 4.6 or
+//! marked VMS (unzip skips or asks); and any extra field but zip64 sizes, times, owners, the Unicode
+//! path and comment and padding (the ASi Unix field gives unzip a mode, libarchive's 'xl' field the
+//! attributes, PKWARE's Unix field a link target).
 
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
@@ -35,7 +44,23 @@ const FLAG_UTF8: u16 = 1 << 11;
 const FLAG_MASKED_HEADERS: u16 = 1 << 13;
 const METHOD_STORED: u16 = 0;
 const METHOD_DEFLATE: u16 = 8;
+const HOST_MS_DOS: u8 = 0;
+const HOST_VMS: u8 = 2;
 const HOST_UNIX: u8 = 3;
+/// unzip 6.00's own version: it skips central records that need more ("need PK compat. v6.3 (can do
+/// v4.6)"); bsdtar does not look.
+const MAX_VERSION_NEEDED: u16 = 46;
+/// MS-DOS attributes in the low byte of the external attributes.
+const ATTR_VOLUME_LABEL: u32 = 0x08;
+const ATTR_DIRECTORY: u32 = 0x10;
+/// Extra fields that no extractor reads a mode, a type or a name from: zip64 sizes, NTFS times,
+/// Info-ZIP times and owners ('UT', 'UX', 'Ux', 'ux'), the Info-ZIP Unicode comment, the Windows
+/// security descriptor ('SD'), and padding (JAR marker, Android zipalign, Microsoft's growth hint). The
+/// Info-ZIP Unicode path (0x7075) is read only when it repeats the name.
+const HARMLESS_EXTRA_FIELDS: [u16; 10] =
+    [0x0001, 0x000a, 0x5455, 0x5855, 0x7855, 0x7875, 0x6375, 0x4453, 0xcafe, 0xd935];
+const EXTRA_UNICODE_PATH: u16 = 0x7075;
+const EXTRA_PADDING: u16 = 0xa220;
 
 /// Why a zip could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +137,7 @@ pub struct ZipReader<R> {
 /// The fixed part of a central directory record, with zip64 values resolved.
 struct Central {
     made_by_host: u8,
+    version_needed: u16,
     flags: u16,
     method: u16,
     crc32: u32,
@@ -436,6 +462,7 @@ fn read_central(cd: &mut impl Read) -> Result<Central, ZipError> {
     let shown = format!("entry `{}`", crate::path::display_bytes(&name));
     let mut c = Central {
         made_by_host: fixed.get(5).copied().unwrap_or(0),
+        version_needed: u16_at(&fixed, 6),
         flags: u16_at(&fixed, 8),
         method: u16_at(&fixed, 10),
         crc32: u32_at(&fixed, 16),
@@ -579,6 +606,12 @@ fn check_central(
     if c.flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS) != 0 {
         return Err(refuse("an encrypted entry".into()));
     }
+    check_version_needed(c.version_needed, "central directory", refuse)?;
+    if c.external & ATTR_VOLUME_LABEL != 0 {
+        return Err(refuse(
+            "the MS-DOS volume-label attribute (0x08): unzip skips such an entry, bsdtar extracts it".into(),
+        ));
+    }
     if c.method != METHOD_STORED && c.method != METHOD_DEFLATE {
         return Err(refuse(format!("compression method {} (only stored and deflate are read)", c.method)));
     }
@@ -639,16 +672,67 @@ fn check_local_header(
     if u16_at(fixed, 8) != c.method {
         return Err(refuse("the local header and the central directory give different methods".into()));
     }
-    let unicode = extra_fields(local_extra)
+    check_version_needed(u16_at(fixed, 4), "local header", refuse)?;
+    let (local, central) = extra_fields(local_extra)
         .and_then(|local| extra_fields(&c.extra).map(|central| (local, central)))
         .ok_or_else(|| corrupt("malformed extra field".into()))?;
-    for (id, data) in unicode.0.iter().chain(unicode.1.iter()) {
-        // Info-ZIP Unicode path: version, CRC of the header name, then the UTF-8 name, which unzip uses.
-        if *id == 0x7075 && data.get(5..) != Some(c.name.as_slice()) {
+    for (id, data) in local.iter().chain(central.iter()) {
+        check_extra_field(c, *id, data, refuse)?;
+    }
+    Ok(local.iter().any(|(id, _)| *id == 1))
+}
+
+/// The "version needed to extract" of either header: unzip skips an entry needing more than it reads,
+/// and asks on the terminal about one marked as needing VMS; bsdtar extracts both.
+fn check_version_needed(
+    needed: u16,
+    which: &str,
+    refuse: &dyn Fn(String) -> ZipError,
+) -> Result<(), ZipError> {
+    let (version, host) = (needed & 0xff, needed >> 8);
+    if host == u16::from(HOST_VMS) {
+        return Err(refuse(format!(
+            "the {which} says it needs VMS to extract (unzip asks on the terminal whether to extract it, \
+             bsdtar extracts it)"
+        )));
+    }
+    if version > MAX_VERSION_NEEDED {
+        return Err(refuse(format!(
+            "the {which} says it needs zip version {}.{} (unzip 6.00 skips entries needing more than {}.{}, \
+             bsdtar extracts them)",
+            version / 10,
+            version % 10,
+            MAX_VERSION_NEEDED / 10,
+            MAX_VERSION_NEEDED % 10
+        )));
+    }
+    Ok(())
+}
+
+/// One extra field of either header: only fields from which no extractor reads a mode, a type or a
+/// name, and an Info-ZIP Unicode path (version, CRC of the header name, then the UTF-8 name, which unzip
+/// and bsdtar extract under) that repeats the name. Any other field may be one that some extractor
+/// reads: the ASi Unix field (0x756e) gives unzip a mode, libarchive's 'xl' (0x6c78) the external
+/// attributes, PKWARE's Unix field (0x000d) a link target.
+fn check_extra_field(
+    c: &Central,
+    id: u16,
+    data: &[u8],
+    refuse: &dyn Fn(String) -> ZipError,
+) -> Result<(), ZipError> {
+    if id == EXTRA_UNICODE_PATH {
+        if data.get(5..) != Some(c.name.as_slice()) {
             return Err(refuse("an Info-ZIP Unicode path extra field that differs from the name".into()));
         }
+        return Ok(());
     }
-    Ok(unicode.0.iter().any(|(id, _)| *id == 1))
+    if HARMLESS_EXTRA_FIELDS.contains(&id) || id == EXTRA_PADDING {
+        return Ok(());
+    }
+    Err(refuse(format!(
+        "an extra field with id {id:#06x}, which an extractor may read a mode, a type or a name from (only \
+         zip64, NTFS and Unix times and owners, Unicode path and comment, and padding fields are read)"
+    )))
 }
 
 /// Reads the data descriptor at `data_end` (sizes 8 bytes wide with a local zip64 field, 4 otherwise;
@@ -707,13 +791,40 @@ fn check_name(c: &Central, refuse: &dyn Fn(String) -> ZipError) -> Result<(), Zi
 /// The entry's type and execute bit. A directory is a name ending in `/`; a Unix mode must agree.
 fn entry_kind(c: &Central, refuse: &dyn Fn(String) -> ZipError) -> Result<(ZipKind, bool), ZipError> {
     let slash = c.name.last() == Some(&b'/');
+    let mode = c.external >> 16;
     if c.made_by_host != HOST_UNIX {
-        if c.external & 0x10 != 0 && !slash {
+        if c.external & ATTR_DIRECTORY != 0 && !slash {
             return Err(refuse("the MS-DOS directory attribute on a name without a trailing `/`".into()));
+        }
+        if mode != 0 && c.made_by_host != HOST_MS_DOS {
+            // unzip reads these bits as a Unix mode (symlinks included) for VMS, Atari, BeOS, AtheOS and
+            // other Unix-like hosts, as permissions for Amiga; bsdtar ignores them.
+            return Err(refuse(format!(
+                "a Unix mode {mode:o} in the attributes of an entry made on host system {} (unzip reads a \
+                 mode from some non-Unix systems, bsdtar from Unix only)",
+                c.made_by_host
+            )));
+        }
+        // MS-DOS: unzip takes the mode when its owner bits agree with the DOS attributes (so a file's is
+        // never executable), bsdtar never. Only a plain file, or a directory named with `/`, reads the
+        // same either way.
+        match mode & 0o170000 {
+            0 | 0o100000 => {}
+            0o040000 if slash => {}
+            0o120000 => {
+                return Err(refuse(format!(
+                    "a symlink mode {mode:o} on an MS-DOS entry (unzip makes a symlink when the owner bits \
+                     agree with the DOS attributes, bsdtar a file)"
+                )));
+            }
+            _ => {
+                return Err(refuse(format!(
+                    "mode {mode:o} on an MS-DOS entry, which unzip and bsdtar read differently"
+                )));
+            }
         }
         return Ok((if slash { ZipKind::Directory } else { ZipKind::File }, false));
     }
-    let mode = c.external >> 16;
     let kind = match mode & 0o170000 {
         0 if slash => ZipKind::Directory,
         0 | 0o100000 => ZipKind::File,

@@ -15,6 +15,14 @@ struct E {
     host: u8,
     external: u32,
     compressed: Option<Vec<u8>>,
+    /// "Version needed to extract" of the central record and of the local header (low byte: version,
+    /// high byte: host).
+    needed: u16,
+    local_needed: u16,
+    /// The extra field, written to both headers.
+    extra: Vec<u8>,
+    /// The general-purpose flag bit 11 (UTF-8 name).
+    utf8: bool,
 }
 
 fn e(name: &str, data: &[u8]) -> E {
@@ -26,6 +34,10 @@ fn e(name: &str, data: &[u8]) -> E {
         host: HOST_UNIX,
         external: 0o100644 << 16,
         compressed: None,
+        needed: 20,
+        local_needed: 20,
+        extra: Vec::new(),
+        utf8: false,
     }
 }
 
@@ -48,11 +60,13 @@ fn build(entries: &[E], comment: &[u8]) -> Vec<u8> {
         let offset = out.len() as u32;
         let packed =
             x.compressed.clone().unwrap_or_else(|| if x.deflate { deflate(&x.data) } else { x.data.clone() });
-        let (method, flags): (u16, u16) =
-            (if x.deflate { 8 } else { 0 }, if x.descriptor.is_some() { 8 } else { 0 });
+        let (method, flags): (u16, u16) = (
+            if x.deflate { 8 } else { 0 },
+            if x.descriptor.is_some() { 8 } else { 0 } | (u16::from(x.utf8) << 11),
+        );
         let sums = [crc(&x.data), packed.len() as u32, x.data.len() as u32];
         out.extend(LOCAL_SIG.to_le_bytes());
-        out.extend(20u16.to_le_bytes());
+        out.extend(x.local_needed.to_le_bytes());
         out.extend(flags.to_le_bytes());
         out.extend(method.to_le_bytes());
         out.extend([0u8; 4]);
@@ -60,8 +74,9 @@ fn build(entries: &[E], comment: &[u8]) -> Vec<u8> {
             out.extend(v.to_le_bytes());
         }
         out.extend((x.name.len() as u16).to_le_bytes());
-        out.extend(0u16.to_le_bytes());
+        out.extend((x.extra.len() as u16).to_le_bytes());
         out.extend(&x.name);
+        out.extend(&x.extra);
         out.extend(&packed);
         if let Some(signed) = x.descriptor {
             if signed {
@@ -73,7 +88,7 @@ fn build(entries: &[E], comment: &[u8]) -> Vec<u8> {
         }
         cd.extend(CENTRAL_SIG.to_le_bytes());
         cd.extend([20, x.host]);
-        cd.extend(20u16.to_le_bytes());
+        cd.extend(x.needed.to_le_bytes());
         cd.extend(flags.to_le_bytes());
         cd.extend(method.to_le_bytes());
         cd.extend([0u8; 4]);
@@ -81,10 +96,12 @@ fn build(entries: &[E], comment: &[u8]) -> Vec<u8> {
             cd.extend(v.to_le_bytes());
         }
         cd.extend((x.name.len() as u16).to_le_bytes());
-        cd.extend([0u8; 8]);
+        cd.extend((x.extra.len() as u16).to_le_bytes());
+        cd.extend([0u8; 6]);
         cd.extend(x.external.to_le_bytes());
         cd.extend(offset.to_le_bytes());
         cd.extend(&x.name);
+        cd.extend(&x.extra);
     }
     let cd_offset = out.len() as u32;
     out.extend(&cd);
@@ -229,4 +246,106 @@ fn type_and_name_disagreements_are_refused() {
 fn too_many_entries_are_refused_before_reading_them() {
     let bytes = build(&[e("a.c", b"a"), e("b.c", b"b")], b"");
     assert!(matches!(ZipReader::open(Cursor::new(bytes), 1), Err(ZipError::Refused { .. })));
+}
+
+/// An extra field: id, length, data.
+fn ef(id: u16, data: &[u8]) -> Vec<u8> {
+    let mut v = id.to_le_bytes().to_vec();
+    v.extend((data.len() as u16).to_le_bytes());
+    v.extend(data);
+    v
+}
+
+fn refused_with(entry: E, words: &str) {
+    let name = String::from_utf8_lossy(&entry.name).into_owned();
+    let got = refusal(&build(&[e("a.txt", b"hello\n"), entry], b""));
+    assert!(got.contains(words), "{name:?}: {got}");
+    assert!(got.starts_with("entry `"), "{name:?}: {got}");
+}
+
+#[test]
+fn a_unix_mode_on_another_host_is_refused() {
+    // unzip reads the high 16 bits as a Unix mode for BeOS, Atari, VMS, AtheOS (symlinks too), Amiga
+    // (bits 17-19 as permissions) and MS-DOS (when the owner bits match the DOS attributes); bsdtar
+    // reads a mode for Unix only.
+    for host in [16, 5, 2, 30, 10, 19] {
+        refused_with(E { host, external: 0o120777 << 16, ..e("link", b"a.txt") }, "Unix mode");
+    }
+    refused_with(E { host: 16, external: 0o100755 << 16, ..e("run", b"x") }, "Unix mode");
+    refused_with(E { host: 1, external: 7 << 17, ..e("am", b"x") }, "Unix mode");
+    refused_with(E { host: 0, external: 0o120644 << 16, ..e("link", b"a.txt") }, "symlink");
+    refused_with(E { host: 0, external: 0o020644 << 16, ..e("dev", b"") }, "mode 20644");
+}
+
+#[test]
+fn an_ms_dos_entry_with_a_plain_file_mode_reads_the_same_everywhere() {
+    // Python's zipfile on Windows: host 0 and st_mode in the high bits (100777 for .exe files, which
+    // unzip finds inconsistent with the DOS bits and ignores). Both extractors write non-executable
+    // regular files.
+    let bytes = build(
+        &[
+            E { host: 0, external: 0o100666 << 16, ..e("py.txt", b"x") },
+            E { host: 0, external: 0o100777 << 16, ..e("tool.exe", b"x") },
+            E { host: 0, external: (0o040777 << 16) | 0x10, ..e("d/", b"") },
+        ],
+        b"",
+    );
+    let all = read_all(&bytes).unwrap();
+    let kinds: Vec<(ZipKind, bool)> = all.iter().map(|(e, _)| (e.kind, e.executable)).collect();
+    assert_eq!(kinds, vec![(ZipKind::File, false), (ZipKind::File, false), (ZipKind::Directory, false)]);
+}
+
+#[test]
+fn a_volume_label_attribute_is_refused() {
+    // unzip skips MS-DOS/HPFS entries with attribute 0x08 as volume labels; bsdtar extracts them.
+    refused_with(E { host: 0, external: 0x08, ..e("label.txt", b"x") }, "volume-label");
+    refused_with(E { host: 6, external: 0x28, ..e("label.txt", b"x") }, "volume-label");
+    refused_with(E { external: (0o100644 << 16) | 0x08, ..e("label.txt", b"x") }, "volume-label");
+}
+
+#[test]
+fn extra_fields_that_may_carry_a_mode_type_or_name_are_refused() {
+    // ASi Unix (0x756e): unzip takes its mode when the external attributes hold none.
+    let mut asi = 0o120777u16.to_le_bytes().to_vec();
+    asi.extend([0u8; 8]);
+    let mut field = crc(&asi).to_le_bytes().to_vec();
+    field.extend(&asi);
+    refused_with(E { external: 0, extra: ef(0x756e, &field), ..e("link", b"a.txt") }, "0x756e");
+    // PKWARE Unix (0x000d, link targets and devices), libarchive's 'xl' (0x6c78, external attributes in
+    // the local header), PKWARE VMS (0x000c), and fields nobody documents.
+    for id in [0x000d, 0x6c78, 0x000c, 0x4242] {
+        refused_with(E { extra: ef(id, &[1, 2, 3, 4]), ..e("f", b"x") }, &format!("{id:#06x}"));
+    }
+    // An Info-ZIP Unicode path other than the name.
+    let mut up = vec![1u8];
+    up.extend(crc(b"f").to_le_bytes());
+    up.extend(b"g");
+    refused_with(E { extra: ef(0x7075, &up), ..e("f", b"x") }, "Unicode path");
+}
+
+#[test]
+fn extra_fields_of_times_owners_and_padding_are_read() {
+    let mut up = vec![1u8];
+    up.extend(crc(b"f.c").to_le_bytes());
+    up.extend(b"f.c");
+    let mut extra = ef(0x5455, &[3, 0, 0, 0, 0, 0, 0, 0, 0]);
+    extra.extend(ef(0x7875, &[1, 4, 0xe8, 3, 0, 0, 4, 0xe8, 3, 0, 0]));
+    extra.extend(ef(0x000a, &[0u8; 32]));
+    extra.extend(ef(0x7075, &up));
+    extra.extend(ef(0xcafe, &[]));
+    extra.extend(ef(0xd935, &[4, 0, 0, 0]));
+    let all = read_all(&build(&[E { extra, ..e("f.c", b"int f;\n") }], b"")).unwrap();
+    assert_eq!(all[0].1, b"int f;\n");
+}
+
+#[test]
+fn a_version_needed_above_what_unzip_reads_is_refused() {
+    // unzip 6.00 skips central records needing more than 4.6 ("need PK compat. v6.3 (can do v4.6)"),
+    // and asks on the terminal for those flagged VMS; bsdtar extracts both.
+    refused_with(E { needed: 47, ..e("b.txt", b"x") }, "version 4.7");
+    refused_with(E { needed: 63, local_needed: 63, ..e("b.txt", b"x") }, "version 6.3");
+    refused_with(E { local_needed: 63, ..e("b.txt", b"x") }, "version 6.3");
+    refused_with(E { needed: 0x0214, ..e("b.txt", b"x") }, "VMS");
+    let all = read_all(&build(&[E { needed: 46, local_needed: 45, ..e("b.txt", b"x") }], b"")).unwrap();
+    assert_eq!(all.len(), 1);
 }
