@@ -10,9 +10,10 @@
 //! directory's name, flags and method, and its CRC and sizes unless they are deferred to a data
 //! descriptor, which must then hold them. Refused outright: encryption, methods other than stored and
 //! deflate, a stored entry with a data descriptor (a streaming reader cannot find its end), non-ASCII
-//! names without the UTF-8 flag (the extractors re-encode them differently), backslashes and NUL bytes in
-//! names, an Info-ZIP Unicode path that differs from the name, multi-disk archives, and a type that the
-//! name and the mode disagree on (a directory is a name ending in `/`).
+//! names without the UTF-8 flag (the extractors re-encode them differently), backslashes, NUL bytes,
+//! control characters, colons, `.` and `..` components and VMS versions (`;1`) in names (an extractor
+//! drops or rewrites them), an Info-ZIP Unicode path that differs from the name, multi-disk archives, and
+//! a type that the name and the mode disagree on (a directory is a name ending in `/`).
 //!
 //! Header fields that unzip and bsdtar interpret differently are refused rather than read one way: a
 //! Unix mode in the attributes of an entry made on a non-Unix host (unzip reads one for VMS, Atari,
@@ -764,7 +765,9 @@ fn check_descriptor(
     Ok(data_end + (base + 4 + 2 * wide) as u64)
 }
 
-/// Names both extractors write the same way: no NUL or backslash, ASCII unless flagged UTF-8.
+/// Names both extractors write as they are: no NUL, backslash, control character (unzip drops what
+/// `isprint` rejects), colon (bsdtar strips a leading drive letter), `.` or `..` component or VMS
+/// version (`;` and only digits ending a component, which unzip strips); ASCII unless flagged UTF-8.
 fn check_name(c: &Central, refuse: &dyn Fn(String) -> ZipError) -> Result<(), ZipError> {
     if c.name.is_empty() {
         return Err(refuse("an empty name".into()));
@@ -774,6 +777,32 @@ fn check_name(c: &Central, refuse: &dyn Fn(String) -> ZipError) -> Result<(), Zi
     }
     if c.name.contains(&b'\\') {
         return Err(refuse("a backslash in the name (unzip turns it into `/` for some systems)".into()));
+    }
+    if let Some(&b) = c.name.iter().find(|&&b| b < 0x20 || b == 0x7f) {
+        return Err(refuse(format!(
+            "a control character ({b:#04x}) in the name (unzip drops it, bsdtar keeps it)"
+        )));
+    }
+    if c.name.contains(&b':') {
+        return Err(refuse(
+            "a colon in the name (bsdtar strips a leading drive letter such as `b:`, Windows cannot write one)"
+                .into(),
+        ));
+    }
+    for part in c.name.split(|&b| b == b'/') {
+        if part == b"." || part == b".." {
+            return Err(refuse(format!(
+                "a `{}` component in the name (unzip and bsdtar drop it or, last, rename it)",
+                crate::path::display_bytes(part)
+            )));
+        }
+        let version = part.iter().rposition(|&b| b == b';').and_then(|semi| part.get(semi + 1..));
+        if version.is_some_and(|v| v.iter().all(u8::is_ascii_digit)) {
+            return Err(refuse(format!(
+                "`{}` ends in a `;` and digits only, which unzip strips as a VMS version",
+                crate::path::display_bytes(part)
+            )));
+        }
     }
     if !c.name.is_ascii() {
         if c.flags & FLAG_UTF8 == 0 {

@@ -349,3 +349,26 @@ fn a_version_needed_above_what_unzip_reads_is_refused() {
     let all = read_all(&build(&[E { needed: 46, local_needed: 45, ..e("b.txt", b"x") }], b"")).unwrap();
     assert_eq!(all.len(), 1);
 }
+
+#[test]
+fn names_an_extractor_rewrites_are_refused() {
+    // unzip drops what isprint() rejects: control characters and DEL.
+    for name in ["x\ty.c", "x\u{1}z", "x\u{1b}[31m", "b\r", "b\u{b}", "b\u{7f}", "d\n/f"] {
+        refused_with(e(name, b"x"), "control character");
+    }
+    // unzip strips a VMS version (`;` then only digits) from the last component.
+    for name in ["b;1", "b.txt;2", "b;", "d;1/f"] {
+        refused_with(e(name, b"x"), "VMS version");
+    }
+    // unzip turns a last `.` into `_`; `.` and `..` are never written as such.
+    for name in ["d/b/.", "./p", "g/./h", "d/../x", "d/./"] {
+        refused_with(e(name, b""), "component");
+    }
+    // bsdtar strips a leading drive letter (`b:c` becomes `c`); Windows cannot write a colon at all.
+    for name in ["b:c", "e:/f", "d/b:c"] {
+        refused_with(e(name, b"x"), "colon");
+    }
+    // What the extractors keep as it is.
+    let ok = build(&[e("v;a", b"x"), e("s; 1", b"x"), e("d;x/y", b"x"), e("a b/c-d_e.f", b"x")], b"");
+    assert_eq!(read_all(&ok).unwrap().len(), 4);
+}
