@@ -23,6 +23,9 @@
 //! marked VMS (unzip skips or asks); and any extra field but zip64 sizes, times, owners, the Unicode
 //! path and comment and padding (the ASi Unix field gives unzip a mode, libarchive's 'xl' field the
 //! attributes, PKWARE's Unix field a link target).
+//!
+//! A zip whose first 512 bytes also make a tar header with a valid checksum is refused: GNU tar and
+//! bsdtar (which bids tar above zip) would extract the tar it also is.
 
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
@@ -156,6 +159,7 @@ impl<R: Read + Seek> ZipReader<R> {
         let archive = "archive".to_string();
         let corrupt = |detail: String| ZipError::Corrupt { member: archive.clone(), detail };
         let len = file.seek(SeekFrom::End(0)).map_err(|e| io_err("archive", e))?;
+        check_not_tar(&mut file, len)?;
         let end = find_end(&mut file, len)?;
         if end.entries > max_entries {
             return Err(ZipError::Refused {
@@ -341,6 +345,72 @@ fn read_vec(r: &mut impl Read, len: usize, what: &str) -> Result<Vec<u8>, ZipErr
     let mut v = vec![0u8; len];
     r.read_exact(&mut v).map_err(|e| io_err(what, e))?;
     Ok(v)
+}
+
+/// Refuses a zip whose first 512 bytes are also a tar header with a valid checksum: GNU tar reads any
+/// file as a tar, and bsdtar bids tar above zip, when that checksum matches (the ustar magic is optional
+/// to both). A file shorter than a block is read as padded with zeros.
+fn check_not_tar(file: &mut (impl Read + Seek), len: u64) -> Result<(), ZipError> {
+    let mut block = [0u8; 512];
+    let n = usize::try_from(len.min(512)).unwrap_or(512);
+    file.seek(SeekFrom::Start(0)).map_err(|e| io_err("archive", e))?;
+    file.read_exact(block.get_mut(..n).unwrap_or_default()).map_err(|e| io_err("archive", e))?;
+    if tar_checksum_matches(&block) {
+        return Err(ZipError::Refused {
+            member: "archive".into(),
+            reason: "its first 512 bytes are also a tar header with a valid checksum (GNU tar and bsdtar \
+                     would extract it as a tar)"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether any reading of the checksum field (bytes 148..156) equals the header's sum, unsigned or
+/// signed, counted with that field as spaces.
+fn tar_checksum_matches(block: &[u8; 512]) -> bool {
+    let (mut unsigned, mut signed) = (0i64, 0i64);
+    for (i, &b) in block.iter().enumerate() {
+        let b = if (148..156).contains(&i) { b' ' } else { b };
+        unsigned += i64::from(b);
+        signed += i64::from(i8::from_ne_bytes([b]));
+    }
+    let mut field = [0u8; 8];
+    field.copy_from_slice(block.get(148..156).unwrap_or(&[0u8; 8]));
+    checksum_readings(&field).into_iter().any(|v| v == unsigned || v == signed)
+}
+
+/// Every value a tar reader may take the checksum field for: octal after leading blanks up to the
+/// first other byte (GNU tar, libarchive), all its octal digits in order (a lenient reader), base-256
+/// when the first byte has its high bit set (as a positive and as a two's-complement number), and GNU
+/// tar's old base-64 after `+` or `-`.
+fn checksum_readings(field: &[u8; 8]) -> Vec<i64> {
+    let is_octal = |b: &&u8| (b'0'..=b'7').contains(*b);
+    let octal = |digits: &mut dyn Iterator<Item = &u8>| {
+        digits.fold(0i64, |v, &d| v.saturating_mul(8).saturating_add(i64::from(d - b'0')))
+    };
+    let blank = |b: &&u8| b" \t\n\x0b\x0c\r\0".contains(*b);
+    let mut out = vec![
+        octal(&mut field.iter().skip_while(blank).take_while(is_octal)),
+        octal(&mut field.iter().filter(is_octal)),
+    ];
+    if field[0] & 0x80 != 0 {
+        out.push(i64::from_be_bytes(*field));
+        let mut positive = *field;
+        positive[0] &= 0x7f;
+        out.push(i64::from_be_bytes(positive));
+    }
+    let mut rest = field.iter().skip_while(blank);
+    if let Some(&sign @ (b'+' | b'-')) = rest.next() {
+        const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut v = 0i64;
+        for b in rest {
+            let Some(d) = BASE64.iter().position(|c| c == b) else { break };
+            v = v.saturating_mul(64).saturating_add(d as i64);
+        }
+        out.push(if sign == b'-' { -v } else { v });
+    }
+    out
 }
 
 /// Where the central directory is, from the end records.

@@ -372,3 +372,42 @@ fn names_an_extractor_rewrites_are_refused() {
     let ok = build(&[e("v;a", b"x"), e("s; 1", b"x"), e("d;x/y", b"x"), e("a b/c-d_e.f", b"x")], b"");
     assert_eq!(read_all(&ok).unwrap().len(), 4);
 }
+
+/// A zip whose first 512 bytes are also a tar header with a valid checksum: the first local header's
+/// extra field covers bytes 35..512, where the checksum, typeflag and magic of a tar header sit.
+fn tar_polyglot(checksum: impl Fn(u32) -> Vec<u8>) -> Vec<u8> {
+    let name = "a.txt";
+    let pad = 512 - 30 - name.len() - 4;
+    let make = |field: &[u8]| {
+        let mut data = vec![0u8; pad];
+        data[148 - 39..156 - 39].copy_from_slice(field);
+        data[156 - 39] = b'5';
+        data[257 - 39..265 - 39].copy_from_slice(b"ustar\x0000");
+        build(&[E { deflate: false, extra: ef(0xcafe, &data), ..e(name, b"hello\n") }], b"")
+    };
+    let plain = make(b"        ");
+    let sum: u32 = plain[..512].iter().map(|&b| u32::from(b)).sum();
+    let mut field = checksum(sum);
+    field.resize(8, b' ');
+    make(&field)
+}
+
+#[test]
+fn a_zip_that_is_also_a_tar_is_refused() {
+    for bytes in [
+        tar_polyglot(|sum| format!("{sum:06o}\0 ").into_bytes()),
+        tar_polyglot(|sum| format!("  {sum:o} ").into_bytes()),
+        tar_polyglot(|sum| format!("{sum:07o}\0").into_bytes()),
+        tar_polyglot(|sum| {
+            let mut b = vec![0x80u8, 0, 0, 0];
+            b.extend(sum.to_be_bytes());
+            b
+        }),
+    ] {
+        let got = refusal(&bytes);
+        assert!(got.contains("tar header"), "{got}");
+    }
+    // A wrong checksum makes no tar: the zip is read.
+    let all = read_all(&tar_polyglot(|sum| format!("{:06o}\0 ", sum + 1).into_bytes())).unwrap();
+    assert_eq!(all[0].1, b"hello\n");
+}
