@@ -16,6 +16,11 @@
 //!   ...), sparse members, and type flags other than files, directories, links, devices and FIFOs;
 //! - a NUL inside a pax path or after the end of a long name (no git can record such a path);
 //! - a non-zero data size on anything but a regular file (both readers then take data for a header);
+//! - a pax record in any form but `LEN SP KEY=VALUE\n` with a plain decimal length of at most 999,999
+//!   bytes and a key of printable ASCII (GNU tar skips blanks and tabs around the length, libarchive
+//!   reads the key from after the first space and rejects longer records); see `split_pax_record`;
+//! - a checksum not written in octal (GNU tar and libarchive then skip the header and re-sync inside
+//!   the member's data), base-256 numbers with a lead byte other than 0x80;
 //! - numeric fields GNU tar rejects, a bad header checksum, an unknown magic, an archive that ends inside
 //!   a header or member, and a valid tar header anywhere after the end-of-archive marker (hidden from
 //!   `tar x`, extracted by `tar x -i`).
@@ -24,6 +29,7 @@
 //! exactly that member's bytes, and memory use does not depend on member sizes (extension headers are
 //! capped at [`MAX_EXTENSION_BYTES`]).
 
+use std::collections::HashMap;
 use std::io::{self, Read};
 
 /// The tar block size.
@@ -334,14 +340,17 @@ impl<R: Read> TarReader<R> {
         Ok(data)
     }
 
-    /// Parses pax records strictly: `<length> <key>=<value>\n`, the lengths exactly covering the data.
+    /// Parses pax records strictly, each `LEN SP KEY=VALUE\n` (see [`split_pax_record`]), the lengths
+    /// exactly covering the data; a key given twice is refused. Linear in the data: seen keys are a set.
     fn pax_records(&self, data: &[u8]) -> Result<PaxRecords, TarError> {
         let mut records = PaxRecords::new();
+        let mut seen: HashMap<&[u8], usize> = HashMap::new();
         let mut rest = data;
         while !rest.is_empty() {
+            let at = data.len() - rest.len();
             let PaxRecord { key, value, rest: next } = split_pax_record(rest).map_err(|why| {
                 self.refuse(format!(
-                    "malformed pax record `{}`: {why}",
+                    "malformed pax record `{}` at byte {at} of the extended header: {why}",
                     crate::path::display_bytes(first_line(rest))
                 ))
             })?;
@@ -351,7 +360,8 @@ impl<R: Read> TarReader<R> {
                     crate::path::display_bytes(key)
                 )));
             }
-            if let Some((_, earlier)) = records.iter().find(|(k, _)| k == key) {
+            if let Some(&earlier) = seen.get(key) {
+                let earlier = records.get(earlier).map(|(_, v)| v.as_slice()).unwrap_or_default();
                 return Err(self.refuse(format!(
                     "pax key `{}` is given twice in one header (`{}`, then `{}`)",
                     crate::path::display_bytes(key),
@@ -359,6 +369,7 @@ impl<R: Read> TarReader<R> {
                     crate::path::display_bytes(value)
                 )));
             }
+            seen.insert(key, records.len());
             records.push((key.to_vec(), value.to_vec()));
             rest = next;
         }
@@ -610,9 +621,12 @@ impl Header {
 }
 
 /// Whether the recorded checksum equals the unsigned or (as some old writers computed it) the signed
-/// sum of the header bytes, the checksum field counted as spaces; as GNU tar checks it.
+/// sum of the header bytes, the checksum field counted as spaces; as GNU tar checks it. The checksum is
+/// read as octal only: GNU tar and libarchive take no other notation there, and skip a header whose
+/// checksum is written otherwise, re-syncing on whatever header-like block follows (member data).
 fn checksum_matches(block: &[u8; BLOCK]) -> Result<bool, String> {
-    let recorded = parse_numeric(field(block, 148, 8)).map_err(|e| format!("checksum field: {e}"))?;
+    let recorded = parse_octal(field(block, 148, 8))
+        .map_err(|e| format!("checksum field: {e} (GNU tar and bsdtar read the checksum as octal only)"))?;
     let (mut unsigned, mut signed) = (0u64, 0i64);
     for (i, &b) in block.iter().enumerate() {
         let b = if (148..156).contains(&i) { b' ' } else { b };
@@ -633,17 +647,22 @@ fn c_string(bytes: &[u8]) -> &[u8] {
     }
 }
 
-/// A numeric header field as GNU tar reads it: base-256 when the top bit of the first byte is set
-/// (negative values refused), else octal digits after optional spaces, ended by a space or NUL, with only
-/// spaces and NULs after them. GNU tar's base-64 and empty fields are refused.
+/// A numeric header field as GNU tar and libarchive both read it: base-256 when the first byte is 0x80
+/// (GNU tar takes no other positive lead byte; libarchive would take the low bits of any byte with the
+/// top bit set, so other lead bytes and negative values are refused), else [`parse_octal`]. GNU tar's
+/// base-64 and empty fields are refused.
 fn parse_numeric(bytes: &[u8]) -> Result<u64, String> {
-    let shown = || crate::path::display_bytes(bytes);
     let Some((&first, rest)) = bytes.split_first() else { return Err("empty field".to_string()) };
     if first & 0x80 != 0 {
         if first & 0x40 != 0 {
             return Err("negative base-256 value".to_string());
         }
-        let mut value = u64::from(first & 0x3f);
+        if first != 0x80 {
+            return Err(format!(
+                "base-256 value with lead byte {first:#04x} (GNU tar reads only 0x80, bsdtar any)"
+            ));
+        }
+        let mut value = 0u64;
         for &b in rest {
             value = value
                 .checked_mul(256)
@@ -652,6 +671,13 @@ fn parse_numeric(bytes: &[u8]) -> Result<u64, String> {
         }
         return Ok(value);
     }
+    parse_octal(bytes)
+}
+
+/// Octal digits after optional spaces, ended by a space or NUL (or the field's end), with only spaces
+/// and NULs after them: the strictest reading, which GNU tar and libarchive share.
+fn parse_octal(bytes: &[u8]) -> Result<u64, String> {
+    let shown = || crate::path::display_bytes(bytes);
     let start = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
     let digits_end =
         bytes.iter().skip(start).position(|b| !(b'0'..=b'7').contains(b)).map_or(bytes.len(), |p| p + start);
@@ -683,20 +709,46 @@ struct PaxRecord<'a> {
     rest: &'a [u8],
 }
 
-/// Splits one pax record off `data`.
+/// The longest pax record libarchive reads: it rejects a length of seven digits or more, and ignores the
+/// rest of that header, where GNU tar reads on.
+pub const MAX_PAX_RECORD_BYTES: usize = 999_999;
+
+/// Splits one pax record off `data`, in the one form GNU tar and libarchive read alike:
+/// `LEN SP KEY=VALUE\n`. `LEN` is plain decimal digits without a leading zero, at most
+/// [`MAX_PAX_RECORD_BYTES`], counting the whole record; exactly one space follows it (GNU tar skips any
+/// run of blanks and tabs there and before the length, and its `strtoumax` takes signs and leading
+/// white space, while libarchive takes one space and the key as what follows); `KEY` is non-empty
+/// printable ASCII without blanks (no real key holds anything else); `VALUE` is any bytes.
 fn split_pax_record(data: &[u8]) -> Result<PaxRecord<'_>, &'static str> {
-    let space = data.iter().position(|&b| b == b' ').ok_or("no length")?;
-    let len = data.get(..space).and_then(parse_decimal).ok_or("the length is not a decimal number")?;
+    let digits = data.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return Err("the record does not start with a decimal length");
+    }
+    if data.first() == Some(&b'0') {
+        return Err("the length has a leading zero");
+    }
+    if digits > 6 {
+        return Err("the record is longer than 999999 bytes (bsdtar rejects it and ignores the rest of the \
+                    header, GNU tar reads on)");
+    }
+    let len = data.get(..digits).and_then(parse_decimal).ok_or("the length is not a decimal number")?;
     let len = usize::try_from(len).map_err(|_| "length out of range")?;
+    if data.get(digits) != Some(&b' ') {
+        return Err("the length is not followed by exactly one space");
+    }
     let record = data.get(..len).ok_or("the length runs past the end of the header")?;
     let rest = data.get(len..).unwrap_or_default();
-    let body = record.get(space + 1..).ok_or("the length is shorter than the record")?;
+    let body = record.get(digits + 1..).ok_or("the length is shorter than the record")?;
     let body = body.strip_suffix(b"\n").ok_or("the record does not end with a newline")?;
     let eq = body.iter().position(|&b| b == b'=').ok_or("no `=`")?;
     let key = body.get(..eq).unwrap_or_default();
     let value = body.get(eq + 1..).unwrap_or_default();
-    if key.is_empty() || key.contains(&0) {
-        return Err("an empty key or a NUL in the key");
+    if key.is_empty() {
+        return Err("an empty key");
+    }
+    if !key.iter().all(u8::is_ascii_graphic) {
+        return Err("the key holds a blank, a control or a non-ASCII byte (the extractors split such \
+                    records differently)");
     }
     Ok(PaxRecord { key, value, rest })
 }

@@ -402,3 +402,121 @@ fn non_utf8_pax_path_is_refused() {
     let a = archive(&[pax(b'x', &[("path", b"\xff.c")]), file(b"a.c", b"A"), end()]);
     assert!(refusal(&a).contains("not UTF-8"));
 }
+
+/// F1: GNU tar and libarchive read the checksum as octal only; a base-256 checksum makes them skip the
+/// header and re-sync inside its data (a hidden member), so it must never be taken as valid here.
+#[test]
+fn a_base256_checksum_is_not_a_valid_header() {
+    let hidden = file(b"evil.txt", b"hidden payload\n");
+    let mut h = H::new(b"b.txt", b'0', hidden.len() as u64);
+    let mut block = h.set(148, b"        ").block;
+    let sum: u64 = block.iter().map(|&b| u64::from(b)).sum();
+    block[148] = 0x80;
+    block[149..156].copy_from_slice(&sum.to_be_bytes()[1..]);
+    let mut a = file(b"a.txt", b"first\n");
+    a.extend_from_slice(&block);
+    a.extend(hidden);
+    a.extend(end());
+    let why = corruption(&a);
+    assert!(why.contains("header at byte 1024") && why.contains("checksum"), "{why}");
+}
+
+/// GNU tar reads base-256 only with a first byte of exactly 0x80 (or 0xFF, negative); libarchive takes
+/// the low bits of any first byte with the top bit set. Only 0x80 is read alike.
+#[test]
+fn base256_is_read_only_with_a_first_byte_of_0x80() {
+    assert_eq!(parse_numeric(b"\x80\0\0\0\0\0\0\x07"), Ok(7));
+    for first in [0x81u8, 0x90, 0xbf] {
+        let mut f = [0u8; 8];
+        f[0] = first;
+        f[7] = 7;
+        assert!(parse_numeric(&f).is_err(), "{first:#x}");
+    }
+}
+
+/// F2 and its class: GNU tar skips any run of blanks and tabs before and after the length (and strtoumax
+/// takes a sign and leading zeros), libarchive takes exactly one space and the key up to `=`. Only
+/// `LEN SP KEY=VALUE\n` with a plain decimal length and a key of printable ASCII is read alike.
+#[test]
+fn pax_records_are_read_only_in_their_one_strict_form() {
+    // `lead` + length + `body`, the length counting the whole record.
+    let raw = |lead: &[u8], body: &[u8]| -> Vec<u8> {
+        let mut len = lead.len() + body.len() + 1;
+        while lead.len() + len.to_string().len() + body.len() != len {
+            len += 1;
+        }
+        [lead, len.to_string().as_bytes(), body].concat()
+    };
+    for data in [
+        raw(b"", b"  path=evil.txt\n"),
+        raw(b"", b" \tpath=evil.txt\n"),
+        raw(b"", b"\tpath=evil.txt\n"),
+        raw(b" ", b" path=evil.txt\n"),
+        raw(b"\t", b" path=evil.txt\n"),
+        raw(b"+", b" path=evil.txt\n"),
+        raw(b"0", b" path=evil.txt\n"),
+        raw(b"", b" pa th=evil.txt\n"),
+        raw(b"", b" pa\tth=evil.txt\n"),
+        raw(b"", b" p\xc3\xa4th=evil.c\n"),
+        raw(b"", b" pa\x01th=evil.c\n"),
+        [raw(b"", b"  size=0\n"), raw(b"", b" a=123\n")].concat(),
+    ] {
+        let data = data.as_slice();
+        let a = archive(&[file(b"a.c", b"A"), ext(b'x', data), file(b"shown.txt", b"B"), end()]);
+        let why = refusal(&a);
+        assert!(why.contains("malformed pax record"), "{:?}: {why}", String::from_utf8_lossy(data));
+        let g = archive(&[ext(b'g', data), file(b"shown.txt", b"B"), end()]);
+        assert!(refusal(&g).contains("malformed pax record"), "{:?}", String::from_utf8_lossy(data));
+    }
+    // Keys as real writers spell them still read.
+    let a = archive(&[
+        pax(b'x', &[("SCHILY.xattr.user.a-b_c", b"1"), ("LIBARCHIVE.creationtime", b"1"), ("path", b"p.c")]),
+        file(b"a.c", b"A"),
+        end(),
+    ]);
+    assert_eq!(paths(&a), vec![("p.c".into(), b"A".to_vec())]);
+}
+
+/// F12: libarchive rejects a pax record longer than 999,999 bytes and ignores the rest of the header
+/// (keeping the ustar name); GNU tar reads on. Such a record is refused.
+#[test]
+fn a_pax_record_over_999999_bytes_is_refused() {
+    let big = vec![b'x'; 1_000_000];
+    let a = archive(&[
+        file(b"a.txt", b"first\n"),
+        pax(b'x', &[("comment", &big), ("path", b"evil.txt")]),
+        file(b"shown.txt", b"B"),
+        end(),
+    ]);
+    let why = refusal(&a);
+    assert!(why.contains("999999") && why.contains("header at byte 1024"), "{why}");
+    // The longest record libarchive reads is still read.
+    let ok = vec![b'x'; 999_999 - "999999 comment=\n".len()];
+    assert_eq!(record("comment", &ok).len(), 999_999);
+    let a = archive(&[pax(b'x', &[("comment", &ok), ("path", b"p.c")]), file(b"a.c", b"A"), end()]);
+    assert_eq!(paths(&a), vec![("p.c".into(), b"A".to_vec())]);
+}
+
+/// F11: one 1 MiB pax header of about 100,000 distinct keys. Checking each key against every earlier
+/// one (5·10⁹ comparisons) takes minutes in a debug build; a set of seen keys takes a fraction of a
+/// second. The records are counted so the test fails if fewer are read than written.
+#[test]
+fn a_pax_header_of_many_records_is_parsed_in_linear_time() {
+    let mut data = Vec::new();
+    let mut n = 0u32;
+    loop {
+        let r = record(&format!("k{n:x}"), b"");
+        if data.len() + r.len() > MAX_EXTENSION_BYTES as usize {
+            break;
+        }
+        data.extend(r);
+        n += 1;
+    }
+    assert!(n > 100_000, "{n}");
+    let tar = TarReader::new(&b""[..]);
+    let started = std::time::Instant::now();
+    let records = tar.pax_records(&data).expect("distinct keys");
+    assert_eq!(records.len(), n as usize);
+    // Quadratic took 68 s here (debug build, 2 cores), linear well under 1 s: a generous bound.
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}
