@@ -1,8 +1,10 @@
 //! Reading archives safely: .tar, .tar.gz/.tgz, .tar.xz/.txz and .zip.
 //!
 //! An archive from the party under review is hostile until proven otherwise. Entries are streamed and
-//! checked one by one; the first bad entry refuses the whole archive: absolute paths and `..`, entries
-//! below a symlink or a file, hard links to anything but an earlier file, device files and FIFOs,
+//! checked one by one; the first bad entry refuses the whole archive: absolute paths and `..`, paths
+//! over [`MAX_PATH_BYTES`] or names over [`MAX_NAME_BYTES`], names that bsdtar rewrites and GNU tar
+//! keeps (a leading drive letter or backslash), a file or link named like a directory (`b/.`), symlink
+//! targets holding a NUL, entries below a symlink or a file, hard links to anything but an earlier file, device files and FIFOs,
 //! duplicate entries, and decompression bombs (limits on total size, file count and compression ratio).
 //! A truncated or corrupt archive is an error, never a partial snapshot.
 //!
@@ -173,15 +175,35 @@ pub fn read(
     }
 }
 
+/// The longest member path accepted, in bytes as written (Linux's `PATH_MAX` less the NUL): GNU tar
+/// passes the name to the kernel as it is and cannot create a longer one, bsdtar can (it changes
+/// directory on the way down), so the two would extract different trees. This also bounds a path's
+/// depth to 2048 components.
+pub const MAX_PATH_BYTES: usize = 4095;
+
+/// The longest name (path component) accepted: `NAME_MAX` of every Linux file system.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// The root of the guard's tree of names.
+const ROOT: u32 = 0;
+
 /// What has been seen so far, for duplicate, ancestor and limit checks.
+///
+/// The names seen form a tree: each node is one file, link or directory, found from its parent's id and
+/// its own name, so checking a member costs one look-up per component and memory grows with the
+/// distinct names, never with copies of ancestor paths.
 struct Guard<'a> {
     archive: &'a Path,
     limits: &'a ArchiveLimits,
     compressed: u64,
     total: u64,
     entries: u64,
-    /// Normalised path -> whether it is a directory (true) or a file/link (false).
-    seen: HashMap<Vec<u8>, Seen>,
+    /// What each node is; index 0 is the root directory.
+    kinds: Vec<Seen>,
+    /// (parent id as 4 little-endian bytes + name) -> node id.
+    children: HashMap<Box<[u8]>, u32>,
+    /// Scratch space for a look-up key.
+    key: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,9 +213,41 @@ enum Seen {
     Link,
 }
 
+/// A path shortened for a message: its first 120 characters, then how long it is.
+fn shortened(raw: &[u8]) -> String {
+    let shown = crate::path::display_bytes(raw);
+    if shown.chars().count() <= 160 {
+        return shown;
+    }
+    let head: String = shown.chars().take(120).collect();
+    format!("{head}… ({} bytes)", raw.len())
+}
+
+/// Why an extractor would rewrite this name, if it would: bsdtar strips a leading drive letter (`C:`)
+/// and leading backslashes (`\evil`, `\\.\x`) from member names and hard-link targets where GNU tar
+/// keeps them; with `--strip-components` any component can come first, so any component is checked.
+fn rewritten_component(c: &[u8]) -> Option<&'static str> {
+    match c {
+        [b'\\', ..] => Some("starts with a backslash, which bsdtar strips (GNU tar keeps it)"),
+        [l, b':', ..] if l.is_ascii_alphabetic() => {
+            Some("starts with a drive letter, which bsdtar strips (GNU tar keeps it)")
+        }
+        _ => None,
+    }
+}
+
 impl<'a> Guard<'a> {
     fn new(archive: &'a Path, limits: &'a ArchiveLimits, compressed: u64) -> Guard<'a> {
-        Guard { archive, limits, compressed: compressed.max(1), total: 0, entries: 0, seen: HashMap::new() }
+        Guard {
+            archive,
+            limits,
+            compressed: compressed.max(1),
+            total: 0,
+            entries: 0,
+            kinds: vec![Seen::Dir],
+            children: HashMap::new(),
+            key: Vec::new(),
+        }
     }
 
     fn refuse(&self, reason: String) -> SnapshotError {
@@ -225,76 +279,179 @@ impl<'a> Guard<'a> {
         Ok(())
     }
 
-    /// Normalises and checks an entry path; registers it. Returns `None` for the root directory entry.
-    fn path(&mut self, raw: &[u8], seen_as: Seen) -> Result<Option<Vec<u8>>, SnapshotError> {
-        let shown = crate::path::display_bytes(raw);
+    /// The components of a member path or hard-link target as every extractor reads them, or why not:
+    /// absolute paths, NUL bytes, `..`, paths over [`MAX_PATH_BYTES`], names over [`MAX_NAME_BYTES`],
+    /// names an extractor rewrites ([`rewritten_component`]), and, unless `dir`, a path ending in `/`
+    /// or `/.` (a directory's name: GNU tar makes the directory, bsdtar writes to the parent's name).
+    /// Empty and `.` components are dropped.
+    fn components<'p>(&self, raw: &'p [u8], dir: bool, what: &str) -> Result<Vec<&'p [u8]>, SnapshotError> {
+        let shown = || shortened(raw);
+        if raw.len() > MAX_PATH_BYTES {
+            return Err(self.refuse(format!(
+                "{what} `{}` is {} bytes long (at most {MAX_PATH_BYTES}: GNU tar cannot create a longer path, \
+                 bsdtar can)",
+                shown(),
+                raw.len()
+            )));
+        }
         if raw.first() == Some(&b'/') {
-            return Err(self.refuse(format!("absolute path `{shown}`")));
+            return Err(self.refuse(format!("absolute path `{}`", shown())));
         }
         if raw.contains(&0) {
             return Err(self.refuse(format!(
                 "path `{}` contains a NUL byte (no git tree can hold it)",
-                shown.replace('\0', "\\0")
+                shown().replace('\0', "\\0")
             )));
         }
         let mut parts: Vec<&[u8]> = Vec::new();
         for c in raw.split(|&b| b == b'/') {
             match c {
                 b"" | b"." => {}
-                b".." => return Err(self.refuse(format!("path `{shown}` climbs out with `..`"))),
-                _ => parts.push(c),
+                b".." => return Err(self.refuse(format!("path `{}` climbs out with `..`", shown()))),
+                _ => {
+                    if c.len() > MAX_NAME_BYTES {
+                        return Err(self.refuse(format!(
+                            "{what} `{}` holds a name of {} bytes (at most {MAX_NAME_BYTES}: no Linux file \
+                             system holds it)",
+                            shown(),
+                            c.len()
+                        )));
+                    }
+                    if let Some(why) = rewritten_component(c) {
+                        return Err(self.refuse(format!(
+                            "{what} `{}`: the name `{}` {why}",
+                            shown(),
+                            crate::path::display_bytes(c)
+                        )));
+                    }
+                    parts.push(c);
+                }
             }
         }
-        if parts.is_empty() {
+        if !dir && !parts.is_empty() && matches!(raw.rsplit(|&b| b == b'/').next(), Some(b"" | b".")) {
+            return Err(self.refuse(format!(
+                "{what} `{}` ends in `/` or `/.`, which names a directory (GNU tar makes one there, bsdtar \
+                 writes a file under the parent's name)",
+                shown()
+            )));
+        }
+        Ok(parts)
+    }
+
+    /// The look-up key of `name` below the node `parent`, in the scratch buffer.
+    fn key_of(&mut self, parent: u32, name: &[u8]) {
+        self.key.clear();
+        self.key.extend_from_slice(&parent.to_le_bytes());
+        self.key.extend_from_slice(name);
+    }
+
+    fn child(&mut self, parent: u32, name: &[u8]) -> Option<u32> {
+        self.key_of(parent, name);
+        self.children.get(self.key.as_slice()).copied()
+    }
+
+    fn add_child(&mut self, parent: u32, name: &[u8], kind: Seen) -> Result<u32, SnapshotError> {
+        // Directories that paths only imply count too: a few deep members could otherwise name
+        // millions of distinct directories.
+        if self.kinds.len() as u64 > self.limits.max_entries {
+            return Err(self.refuse(format!(
+                "more than {} files and directories, counting the directories that member paths imply \
+                 (decompression bomb?)",
+                self.limits.max_entries
+            )));
+        }
+        let id = u32::try_from(self.kinds.len())
+            .map_err(|_| self.refuse("more names than the guard can count".to_string()))?;
+        self.key_of(parent, name);
+        self.children.insert(self.key.as_slice().into(), id);
+        self.kinds.push(kind);
+        Ok(id)
+    }
+
+    fn kind(&self, node: u32) -> Seen {
+        self.kinds.get(node as usize).copied().unwrap_or(Seen::Dir)
+    }
+
+    /// Normalises and checks an entry path; registers it. Returns `None` for the root directory entry.
+    /// Work and memory are linear in the path's length.
+    fn path(&mut self, raw: &[u8], seen_as: Seen) -> Result<Option<Vec<u8>>, SnapshotError> {
+        let what = match seen_as {
+            Seen::Dir => "directory",
+            Seen::File => "file",
+            Seen::Link => "symlink",
+        };
+        let parts = self.components(raw, seen_as == Seen::Dir, what)?;
+        let Some((last, ancestors)) = parts.split_last() else {
             return if seen_as == Seen::Dir {
                 Ok(None)
             } else {
-                Err(self.refuse(format!("empty path `{shown}`")))
+                Err(self.refuse(format!("empty path `{}`", shortened(raw))))
             };
-        }
-        let norm = parts.join(&b'/');
+        };
         // Every ancestor must be a directory (or not yet seen): an entry below a file or a symlink is how
         // archives write through links.
-        let mut prefix: Vec<u8> = Vec::new();
-        for (i, part) in parts.iter().enumerate() {
-            if i + 1 == parts.len() {
-                break;
-            }
-            if i > 0 {
-                prefix.push(b'/');
-            }
-            prefix.extend_from_slice(part);
-            match self.seen.get(&prefix) {
-                Some(Seen::Dir) => {}
-                Some(Seen::File) => {
-                    return Err(self.refuse(format!(
-                        "`{shown}` lies below the file `{}`",
-                        crate::path::display_bytes(&prefix)
-                    )));
-                }
-                Some(Seen::Link) => {
-                    return Err(self.refuse(format!(
-                        "`{shown}` lies below the symlink `{}` (writing through a link)",
-                        crate::path::display_bytes(&prefix)
-                    )));
-                }
-                None => {
-                    self.seen.insert(prefix.clone(), Seen::Dir);
-                }
+        let mut node = ROOT;
+        for (i, part) in ancestors.iter().enumerate() {
+            node = match self.child(node, part) {
+                Some(child) => match self.kind(child) {
+                    Seen::Dir => child,
+                    other => {
+                        let prefix = parts.get(..=i).unwrap_or_default().join(&b'/');
+                        let (what, how) = match other {
+                            Seen::File => ("file", ""),
+                            _ => ("symlink", " (writing through a link)"),
+                        };
+                        return Err(self.refuse(format!(
+                            "`{}` lies below the {what} `{}`{how}",
+                            shortened(raw),
+                            crate::path::display_bytes(&prefix)
+                        )));
+                    }
+                },
+                None => self.add_child(node, part, Seen::Dir)?,
+            };
+        }
+        match self.child(node, last) {
+            Some(existing) if self.kind(existing) == Seen::Dir && seen_as == Seen::Dir => {}
+            Some(_) => return Err(self.refuse(format!("duplicate entry `{}`", shortened(raw)))),
+            None => {
+                self.add_child(node, last, seen_as)?;
             }
         }
-        match (self.seen.get(&norm), seen_as) {
-            (Some(Seen::Dir), Seen::Dir) => {}
-            (Some(_), _) => return Err(self.refuse(format!("duplicate entry `{shown}`"))),
-            (None, _) => {
-                self.seen.insert(norm.clone(), seen_as);
-            }
+        Ok(Some(parts.join(&b'/')))
+    }
+
+    /// What the normalised path `norm` is, if it has been seen.
+    fn seen(&mut self, norm: &[u8]) -> Option<Seen> {
+        let mut node = ROOT;
+        for part in norm.split(|&b| b == b'/') {
+            node = self.child(node, part)?;
         }
-        Ok(Some(norm))
+        Some(self.kind(node))
+    }
+
+    /// The normalised path of an earlier regular file that the hard link `shown` points to, or why it
+    /// does not point to one. The target is read as extractors read a member path.
+    fn hard_link_target(&mut self, shown: &str, target: &[u8]) -> Result<Vec<u8>, SnapshotError> {
+        let not_earlier = || {
+            format!(
+                "hard link `{shown}` points to `{}`, which is not an earlier file of the archive",
+                shortened(target)
+            )
+        };
+        let parts = self
+            .components(target, false, "hard link target")
+            .map_err(|e| self.refuse(format!("{} ({e})", not_earlier())))?;
+        let norm = parts.join(&b'/');
+        if parts.is_empty() || self.seen(&norm) != Some(Seen::File) {
+            return Err(self.refuse(not_earlier()));
+        }
+        Ok(norm)
     }
 
     /// A symlink target is data and is never followed; where it points is a health finding. Only what no
-    /// directory can hold is refused: an empty target or one longer than [`MAX_LINK_TARGET`].
+    /// directory can hold is refused: an empty target, one longer than [`MAX_LINK_TARGET`], or one with
+    /// a NUL byte (unzip and bsdtar cut the target there).
     fn check_link_target(&self, link: &[u8], target: &[u8]) -> Result<(), SnapshotError> {
         let shown = || crate::path::display_bytes(link);
         if target.is_empty() {
@@ -307,7 +464,25 @@ impl<'a> Guard<'a> {
                 target.len()
             )));
         }
+        if let Some(nul) = memchr::memchr(0, target) {
+            return Err(self.refuse(format!(
+                "symlink `{}` has a NUL byte at byte {nul} of its target `{}` (unzip and bsdtar cut the \
+                 target there; no file system holds it)",
+                shown(),
+                crate::path::display_bytes(target).replace('\0', "\\0")
+            )));
+        }
         Ok(())
+    }
+
+    #[cfg(test)]
+    fn nodes(&self) -> usize {
+        self.kinds.len() - 1
+    }
+
+    #[cfg(test)]
+    fn key_bytes(&self) -> usize {
+        self.children.keys().map(|k| k.len() - 4).sum()
     }
 }
 
@@ -372,20 +547,7 @@ fn read_tar<R: Read>(
             }
             MemberKind::HardLink { target } => {
                 guard.admit(0)?;
-                let norm_target: Vec<u8> = target
-                    .split(|&b| b == b'/')
-                    .filter(|c| !c.is_empty() && *c != b".")
-                    .collect::<Vec<_>>()
-                    .join(&b'/');
-                if target.first() == Some(&b'/')
-                    || target.split(|&b| b == b'/').any(|c| c == b"..")
-                    || guard.seen.get(&norm_target) != Some(&Seen::File)
-                {
-                    return Err(guard.refuse(format!(
-                        "hard link `{shown}` points to `{}`, which is not an earlier file of the archive",
-                        crate::path::display_bytes(&target)
-                    )));
-                }
+                let norm_target = guard.hard_link_target(&shown, &target)?;
                 let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
                 sink(ArchiveItem {
                     path,
@@ -541,3 +703,6 @@ fn read_zip(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
