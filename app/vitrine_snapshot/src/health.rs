@@ -420,44 +420,83 @@ const MAX_LISTED_NAMES: usize = 20;
 /// - a name holding a bidi control, an invisible or a control character, as the content rules say;
 /// - a name that is not valid UTF-8 (shown with `\xNN` escapes).
 pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Finding> {
-    // Every file and every directory above one, once.
-    let mut seen: HashSet<&[u8]> = HashSet::new();
-    let mut nodes: Vec<(&[u8], bool)> = Vec::new();
+    // Every file and every directory above one, once, as a tree: a node is found from its parent's id
+    // and its own name, and folded from its parent's folded form and its own name, so each path costs
+    // work linear in its length, however deep (never a hash or fold of each ancestor's whole path).
+    // Folding per name equals folding the whole path: `/` is ASCII, and neither NFC nor lower-casing
+    // joins characters across it.
+    struct Node<'p> {
+        path: &'p [u8],
+        is_dir: bool,
+        /// Whether the whole path holds non-ASCII bytes.
+        non_ascii: bool,
+        /// Interned id of the NFC form of the whole path, and of its lower-cased NFC form.
+        nfc: usize,
+        case: usize,
+    }
+    const ROOT: usize = usize::MAX;
+    let mut nodes: Vec<Node<'a>> = Vec::new();
+    let mut index: HashMap<(usize, &'a [u8]), usize> = HashMap::new();
+    let mut nfc_ids: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
+    let mut case_ids: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
     for p in paths {
         let bytes = p.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'/'
-                && let Some(dir) = bytes.get(..i)
-                && seen.insert(dir)
-            {
-                nodes.push((dir, true));
+        let mut parent = ROOT;
+        let mut start = 0;
+        while start <= bytes.len() {
+            let end = memchr::memchr(b'/', bytes.get(start..).unwrap_or_default())
+                .map_or(bytes.len(), |i| start + i);
+            let name = bytes.get(start..end).unwrap_or_default();
+            let is_dir = end < bytes.len();
+            start = end + 1;
+            if let Some(&id) = index.get(&(parent, name)) {
+                parent = id;
+                continue;
             }
-        }
-        if seen.insert(bytes) {
-            nodes.push((bytes, false));
+            let (up_nfc, up_case, up_non_ascii) =
+                nodes.get(parent).map_or((ROOT, ROOT, false), |n| (n.nfc, n.case, n.non_ascii));
+            let next = nfc_ids.len();
+            let nfc = *nfc_ids.entry((up_nfc, fold(name, false))).or_insert(next);
+            let next = case_ids.len();
+            let case = *case_ids.entry((up_case, fold(name, true))).or_insert(next);
+            let id = nodes.len();
+            nodes.push(Node {
+                path: bytes.get(..end).unwrap_or_default(),
+                is_dir,
+                non_ascii: up_non_ascii || !name.is_ascii(),
+                nfc,
+                case,
+            });
+            index.insert((parent, name), id);
+            parent = id;
         }
     }
-    nodes.sort_unstable();
+    drop(index);
     let mut findings = Vec::new();
-    for &(node, is_dir) in &nodes {
-        name_findings(node, is_dir, &mut findings);
+    for node in &nodes {
+        name_findings(node.path, node.is_dir, &mut findings);
     }
-    let mut by_nfc: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-    let mut by_case: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-    for (i, &(node, _)) in nodes.iter().enumerate() {
-        if !node.is_ascii() {
-            by_nfc.entry(fold(node, false)).or_default().push(i);
+    let mut by_nfc: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut by_case: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, node) in nodes.iter().enumerate() {
+        if node.non_ascii {
+            by_nfc.entry(node.nfc).or_default().push(i);
         }
-        by_case.entry(fold(node, true)).or_default().push(i);
+        by_case.entry(node.case).or_default().push(i);
     }
+    // A group's names in path order (only groups of two or more are sorted, listed and counted).
+    let sorted = |group: &mut Vec<usize>| {
+        group.sort_unstable_by(|&a, &b| {
+            let path = |i: usize| nodes.get(i).map(|n| n.path).unwrap_or_default();
+            path(a).cmp(path(b))
+        });
+    };
     let listed = |group: &[usize]| -> String {
         let mut names: Vec<String> = group
             .iter()
             .take(MAX_LISTED_NAMES)
             .filter_map(|&i| nodes.get(i))
-            .map(|&(n, is_dir)| {
-                format!("`{}{}`", crate::path::display_bytes(n), if is_dir { "/" } else { "" })
-            })
+            .map(|n| format!("`{}{}`", crate::path::display_bytes(n.path), if n.is_dir { "/" } else { "" }))
             .collect();
         if group.len() > MAX_LISTED_NAMES {
             names.push(format!("and {} more", group.len() - MAX_LISTED_NAMES));
@@ -465,8 +504,9 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
         names.join(", ")
     };
     let first =
-        |group: &[usize]| group.first().and_then(|&i| nodes.get(i)).map(|&(n, _)| n).unwrap_or_default();
-    for group in by_nfc.values().filter(|g| g.len() > 1) {
+        |group: &[usize]| group.first().and_then(|&i| nodes.get(i)).map(|n| n.path).unwrap_or_default();
+    for group in by_nfc.values_mut().filter(|g| g.len() > 1) {
+        sorted(group);
         findings.push(Finding::file_level(
             &crate::path::display_bytes(first(group)),
             FindingKind::NormalizationCollision,
@@ -477,13 +517,13 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
             ),
         ));
     }
-    for group in by_case.values().filter(|g| g.len() > 1) {
+    for group in by_case.values_mut().filter(|g| g.len() > 1) {
         // A group whose names are all one name after normalisation is reported as such, above.
-        let distinct: HashSet<Vec<u8>> =
-            group.iter().filter_map(|&i| nodes.get(i)).map(|&(n, _)| fold(n, false)).collect();
+        let distinct: HashSet<usize> = group.iter().filter_map(|&i| nodes.get(i)).map(|n| n.nfc).collect();
         if distinct.len() < 2 {
             continue;
         }
+        sorted(group);
         findings.push(Finding::file_level(
             &crate::path::display_bytes(first(group)),
             FindingKind::CaseCollision,
@@ -688,6 +728,33 @@ mod tests {
             names.iter().map(|n| RelPath::from_bytes([n.as_slice(), b"/f.c"].concat())).collect();
         let f = path_findings(&paths);
         assert_eq!(f.iter().map(|f| f.kind).collect::<Vec<_>>(), [FindingKind::CaseCollision; 2]);
+    }
+
+    /// F8: deep paths cost work linear in their length. Hashing every ancestor prefix of every path
+    /// (files x depth², here 3,000 x 2,000²) and folding every directory's whole path (distinct deep
+    /// chains) took minutes; one look-up and one fold per component take a second.
+    #[test]
+    fn deep_paths_cost_linear_work() {
+        let deep = b"a/".repeat(2000);
+        let mut paths: Vec<RelPath> = (0..3000)
+            .map(|i| RelPath::from_bytes([&deep[..], format!("f{i}").as_bytes()].concat()))
+            .collect();
+        paths.push(RelPath::from_bytes([&deep[..], b"F0"].concat()));
+        for i in 0..200 {
+            paths.push(RelPath::from_bytes([format!("d{i}/").as_bytes(), &deep[..], b"x"].concat()));
+        }
+        paths.push(RelPath::from_bytes([b"D0/", &deep[..], b"x"].concat()));
+        let started = std::time::Instant::now();
+        let f = path_findings(&paths);
+        assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+        // `D0/` and `d0/` collide, and so does each of the 2,001 names below them; and `F0` with `f0`.
+        assert_eq!(f.len(), 2003);
+        assert!(f.iter().all(|f| f.kind == FindingKind::CaseCollision));
+        assert_eq!(f[0].path, "D0");
+        assert!(f[0].detail.ends_with("`D0/`, `d0/`"), "{}", f[0].detail);
+        let f = f.last().unwrap();
+        let deep = String::from_utf8(deep).unwrap();
+        assert!(f.detail.ends_with(&format!("`{deep}F0`, `{deep}f0`")), "{}", f.detail);
     }
 
     #[test]
