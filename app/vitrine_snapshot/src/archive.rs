@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use serde::Serialize;
@@ -164,7 +164,7 @@ pub fn read(
     match format {
         ArchiveFormat::Tar => read_tar(archive, BufReader::with_capacity(1 << 20, file), &mut guard, sink),
         ArchiveFormat::TarGz => {
-            let dec = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
+            let dec = MultiGz::new(BufReader::with_capacity(1 << 20, file));
             read_tar(archive, dec, &mut guard, sink)
         }
         ArchiveFormat::TarXz => {
@@ -186,6 +186,78 @@ pub const MAX_NAME_BYTES: usize = 255;
 
 /// The root of the guard's tree of names.
 const ROOT: u32 = 0;
+
+/// A buffered reader that counts the bytes consumed from it.
+struct Counted<R> {
+    inner: R,
+    pos: u64,
+}
+
+impl<R: BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.inner.consume(amount);
+        self.pos += amount as u64;
+    }
+}
+
+/// The data of one or more concatenated gzip members (as `gzip -d` and `tar xz` read them). Bytes after
+/// a member that do not start another are an error that says so, with their offset in the file.
+struct MultiGz<R: BufRead> {
+    decoder: Option<flate2::bufread::GzDecoder<Counted<R>>>,
+}
+
+impl<R: BufRead> MultiGz<R> {
+    fn new(inner: R) -> MultiGz<R> {
+        MultiGz { decoder: Some(flate2::bufread::GzDecoder::new(Counted { inner, pos: 0 })) }
+    }
+}
+
+impl<R: BufRead> Read for MultiGz<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let Some(decoder) = self.decoder.as_mut() else { return Ok(0) };
+            let n = decoder.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            // The member ended (its CRC and size checked): the file ends, or another member starts.
+            let next = decoder.get_mut();
+            let at = next.pos;
+            let rest = next.fill_buf()?;
+            if rest.is_empty() {
+                self.decoder = None;
+                return Ok(0);
+            }
+            if !rest.starts_with(&[0x1f, 0x8b]) {
+                let zeros = rest.iter().all(|&b| b == 0);
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "bytes after the end of the gzip stream, from byte {at} of the file ({}), which is \
+                         not another gzip member",
+                        if zeros { "zero bytes" } else { "not a gzip header" }
+                    ),
+                ));
+            }
+            self.decoder = self.decoder.take().map(|d| flate2::bufread::GzDecoder::new(d.into_inner()));
+        }
+    }
+}
 
 /// What has been seen so far, for duplicate, ancestor and limit checks.
 ///

@@ -191,6 +191,7 @@ impl<R: Read> TarReader<R> {
                 if !pending.is_empty() {
                     return Err(self.refuse("an extension header is followed by the end of the archive"));
                 }
+                self.current = format!("the end-of-archive marker at byte {offset}");
                 self.check_trailer()?;
                 self.finished = true;
                 return Ok(None);

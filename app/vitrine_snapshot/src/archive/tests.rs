@@ -205,3 +205,39 @@ fn implied_directories_count_against_the_entry_limit() {
     let err = read(&path, ArchiveFormat::Tar, &limits, &mut |_item| Ok(())).unwrap_err().to_string();
     assert!(err.contains("more than 100 files and directories"), "{err}");
 }
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(data).unwrap();
+    gz.finish().unwrap()
+}
+
+fn read_gz(bytes: &[u8]) -> Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.tar.gz");
+    std::fs::write(&path, bytes).unwrap();
+    let mut items = Vec::new();
+    read(&path, ArchiveFormat::TarGz, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
+        items.push((item.path, item.kind));
+        Ok(())
+    })?;
+    Ok(items)
+}
+
+/// Bytes after the last gzip member (zeros from a padded write, say) are refused with a message that
+/// says so and where, not as a tar header problem; concatenated gzip members are still one stream.
+#[test]
+fn bytes_after_the_gzip_stream_are_named_as_such() {
+    let tar = [file(b"a.txt", b"x"), end()].concat();
+    let gz = gzip(&tar);
+    let err = read_gz(&[&gz[..], &[0u8; 100]].concat()).unwrap_err().to_string();
+    assert!(
+        err.contains("after the end of the gzip stream") && err.contains(&format!("byte {}", gz.len())),
+        "{err}"
+    );
+    let (first, second) = tar.split_at(700);
+    let two = [gzip(first), gzip(second)].concat();
+    assert_eq!(read_gz(&two).unwrap().len(), 1);
+    assert_eq!(read_gz(&gz).unwrap().len(), 1);
+}
