@@ -324,7 +324,7 @@ pub(super) fn refine_kind(
     if r.name.starts_with('~') {
         return SymbolKind::Destructor;
     }
-    if r.name.starts_with("operator") && !r.name.starts_with("operator_") {
+    if lang == Language::Cpp && r.name.starts_with("operator") {
         let after = r.name.get(8..).unwrap_or_default();
         if after.is_empty()
             || !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')

@@ -146,9 +146,13 @@ pub(super) fn qualifier_parts(node: Node<'_>, source: &[u8]) -> Vec<String> {
     parts.into_iter().filter(|p| !p.is_empty()).collect()
 }
 
-/// `operator ==` and `operator  new` become `operator==` and `operator new`.
+/// `operator ==` and `operator  new` become `operator==` and `operator new`. An identifier that
+/// merely starts with `operator` (`operatorMask`, `operator_count`: C has no such keyword, and in
+/// C++ the keyword is a word of its own) is left as written.
 pub(super) fn normalize_name(text: &str) -> String {
-    if let Some(rest) = text.strip_prefix("operator") {
+    if let Some(rest) = text.strip_prefix("operator")
+        && !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+    {
         let rest = rest.trim();
         let word = rest.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_');
         let squashed: String = rest.split_whitespace().collect::<Vec<_>>().join(if word { " " } else { "" });

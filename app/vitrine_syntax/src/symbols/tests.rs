@@ -367,3 +367,40 @@ fn references_at_definitions_are_dropped_in_any_order() {
     retain_undefined(&mut refs, &[]);
     assert_eq!(refs.len(), 10);
 }
+
+/// `operator` is a plain identifier in C, and in C++ the keyword is a word of its own: SQLite's
+/// `operatorMask`, `operator_count` and `operators` keep their names and kinds, while C++'s
+/// `operator==` and `operator new` stay operators.
+#[test]
+fn names_starting_with_operator_are_plain_names() {
+    let source = b"static unsigned short operatorMask(int op){\n  return helper(op);\n}\nint operator_count = 0;\nstatic int operators(int op){\n  return helper(op);\n}\n";
+    for lang in [Language::C, Language::Cpp] {
+        for skim_bodies in [false, true] {
+            let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+            let fs = extract_with(lang, source, &options);
+            let names: Vec<(&str, SymbolKind)> =
+                fs.definitions.iter().map(|d| (d.name.as_str(), d.kind)).collect();
+            assert_eq!(
+                names,
+                [
+                    ("operatorMask", SymbolKind::Function),
+                    ("operator_count", SymbolKind::Variable),
+                    ("operators", SymbolKind::Function)
+                ],
+                "{lang:?} skim {skim_bodies}"
+            );
+            let callers: Vec<Option<&str>> = fs
+                .references
+                .iter()
+                .filter(|r| r.name == "helper")
+                .map(|r| r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str()))
+                .collect();
+            assert_eq!(callers, [Some("operatorMask"), Some("operators")], "{lang:?} skim {skim_bodies}");
+        }
+    }
+    let cpp = b"struct A { int v; };\nbool operator==(const A &a, const A &b) { return a.v == b.v; }\nvoid *operator new(unsigned long n) { return alloc(n); }\n";
+    let fs = extract(Language::Cpp, cpp);
+    let operators: Vec<&str> =
+        fs.definitions.iter().filter(|d| d.kind == SymbolKind::Operator).map(|d| d.name.as_str()).collect();
+    assert_eq!(operators, ["operator==", "operator new"]);
+}
