@@ -37,6 +37,15 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    // PREPARED=1 (or PREPARED=skim): the tree of the text the index parses (lexical passes run).
+    let source = match std::env::var("PREPARED").ok().as_deref() {
+        Some(mode) => {
+            let text = vitrine_syntax::debug::debug_prepared(lang, &source, mode == "skim");
+            println!("{}", String::from_utf8_lossy(&text));
+            text
+        }
+        None => source,
+    };
     match vitrine_syntax::debug::debug_tree(lang, &source) {
         Some(tree) => println!("{tree}"),
         None => return ExitCode::from(2),

@@ -38,6 +38,7 @@ pub use crate::symbols::{
 #[doc(hidden)]
 pub mod debug {
     pub use crate::symbols::debug::{
-        FirstError, StepTimes, debug_first_error, debug_skim, debug_step_times, debug_tree, debug_tree_len,
+        FirstError, StepTimes, debug_first_error, debug_prepared, debug_skim, debug_step_times, debug_tree,
+        debug_tree_len,
     };
 }

@@ -51,6 +51,15 @@ pub fn debug_skim(source: &[u8]) -> Option<Vec<u8>> {
     crate::skim::skim(source).map(|s| s.source)
 }
 
+/// A C or C++ source as the grammar first reads it: preprocessor branches and statement-like macro
+/// invocations blanked, bodies skimmed when `skim` is set, attribute-like macros blanked.
+pub fn debug_prepared(lang: Language, source: &[u8], skim: bool) -> Vec<u8> {
+    let prepared = crate::preproc::prepare(lang, source).map_or_else(|| source.to_vec(), |p| p.source);
+    let skimmed = if skim { crate::skim::skim(&prepared).map(|s| s.source) } else { None };
+    let first = skimmed.unwrap_or(prepared);
+    crate::macros::neutralize(&first).unwrap_or(first)
+}
+
 /// Parses a file and returns its node count (for benchmarks: the cost of parsing alone).
 pub fn debug_tree_len(lang: Language, source: &[u8]) -> usize {
     parse(lang, source, None, None).map(|t| t.root_node().descendant_count()).unwrap_or(0)
