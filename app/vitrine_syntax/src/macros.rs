@@ -82,7 +82,7 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
             blank.push((t.start, t.end));
             continue;
         }
-        if !is_macro_like(word) {
+        if !is_macro_like(word) && !is_bare_specifier(word) {
             continue;
         }
         let prev = i.checked_sub(1).and_then(|p| tokens.get(p)).map(text).unwrap_or_default();
@@ -303,6 +303,28 @@ fn ends_specifiers(w: &[u8]) -> bool {
 fn attribute_invocation(source: &[u8], tokens: &[Token], i: usize) -> Option<usize> {
     let text = |t: &Token| source.get(t.start..t.end).unwrap_or_default();
     let word = text(tokens.get(i)?);
+    if let Some(close) = double_parenthesized(source, tokens, i) {
+        // `lzma_attribute((__noreturn__))`: a macro handing its argument to `__attribute__`, of any
+        // case (the grammar knows `__attribute__` itself, and keywords such as `sizeof((x))`
+        // are no attributes).
+        if ends_specifiers(word) || word.starts_with(b"__attribute") {
+            return None;
+        }
+        // Among a declaration's specifiers (after a type or a specifier, or first in it), not in
+        // an expression (`x = f((a)) * b`, `return f((a)) * b`).
+        let after = tokens.get(close + 1)?;
+        let prev = i.checked_sub(1).and_then(|p| tokens.get(p));
+        let among_specifiers = match prev {
+            Some(p) if p.kind == Kind::Ident => !matches!(
+                text(p),
+                b"return" | b"case" | b"else" | b"do" | b"goto" | b"sizeof" | b"if" | b"while" | b"for"
+            ),
+            Some(p) => matches!(text(p), b";" | b"{" | b"}") && after.kind == Kind::Ident,
+            None => after.kind == Kind::Ident,
+        };
+        let declarator = after.kind == Kind::Ident || text(after) == b"*";
+        return (among_specifiers && declarator).then_some(tokens.get(close)?.end);
+    }
     if !(word.starts_with(b"__") || is_macro_like(word)) {
         return None;
     }
@@ -320,6 +342,31 @@ fn attribute_invocation(source: &[u8], tokens: &[Token], i: usize) -> Option<usi
     let close = tokens.get(j)?;
     let after = tokens.get(j + 1)?;
     (after.kind == Kind::Ident || text(after) == b"*").then_some(close.end)
+}
+
+/// The index of the `)` that closes `NAME((…))` when the identifier at `i` is invoked with one
+/// parenthesized argument and nothing else.
+fn double_parenthesized(source: &[u8], tokens: &[Token], i: usize) -> Option<usize> {
+    let text = |k: usize| tokens.get(k).and_then(|t| source.get(t.start..t.end)).unwrap_or_default();
+    if text(i + 1) != b"(" || text(i + 2) != b"(" {
+        return None;
+    }
+    let mut depth = 0usize;
+    for k in i + 1..i + 256 {
+        match text(k) {
+            b"(" => depth += 1,
+            b")" => {
+                depth = depth.checked_sub(1)?;
+                if depth == 1 {
+                    // The inner group closed: the invocation must close with it.
+                    return (text(k + 1) == b")").then_some(k + 1);
+                }
+            }
+            b";" | b"{" | b"}" | b"" => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The end of the parenthesis that closes the `(` token at `open` (within a few hundred tokens).
@@ -371,6 +418,24 @@ fn is_specifier_name(word: &[u8]) -> bool {
         b"_NO_SANITIZE",
     ];
     is_macro_like(word) && PARTS.iter().any(|p| word.windows(p.len()).any(|w| w == *p))
+}
+
+/// Specifier macros named by one upper-case word (bzip2's `static void panic(const Char *)
+/// NORETURN;`, `INLINE int f(`): not macro-like (short type names are single words too), so they
+/// are taken only where a specifier stands, before a declaration or after a signature.
+fn is_bare_specifier(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"NORETURN"
+            | b"INLINE"
+            | b"FORCEINLINE"
+            | b"NOINLINE"
+            | b"NOEXCEPT"
+            | b"NODISCARD"
+            | b"DEPRECATED"
+            | b"CONSTEXPR"
+            | b"NOTHROW"
+    )
 }
 
 /// `BOOST_FORCEINLINE`, `MY_API`: upper case, digits and underscores, with an underscore or long
@@ -581,6 +646,14 @@ mod tests {
         );
         assert_eq!(run("int __section(\".x\") early(void)"), format!("int {} early(void)", " ".repeat(15)));
         assert_eq!(
+            run("static void lzma_attribute((__noreturn__))\nhelp(void)"),
+            format!("static void {}\nhelp(void)", " ".repeat(30))
+        );
+        assert_eq!(
+            run("static void panic(const Char *) NORETURN;\nINLINE int f(void);"),
+            "static void panic(const Char *)         ;\n       int f(void);"
+        );
+        assert_eq!(
             run("BOOST_CONSTEXPR ptr() BOOST_SP_NOEXCEPT : px(0) {}"),
             "                ptr()                   : px(0) {}"
         );
@@ -610,6 +683,12 @@ mod tests {
             "static inline u32 read_reg(void *p);\n",
             "// BOOST_FORCEINLINE bool f in a comment\n",
             "const char *s = \"BOOST_FORCEINLINE bool f\";\n",
+            "x = f((a + b)) * c;\n",
+            "return f((a)) * c;\n",
+            "int x = sizeof((a)) * 2;\n",
+            "static void __attribute__((noreturn)) die(void);\n",
+            "case NORETURN: break;\n",
+            "x = INLINE;\n",
         ] {
             assert_eq!(run(src), src, "{src}");
         }

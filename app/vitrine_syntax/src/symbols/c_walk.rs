@@ -480,7 +480,10 @@ impl Extractor<'_> {
             _ => node,
         };
         let before = self.raw.len();
-        self.add_named(extent, resolved.name, kind, role, None);
+        // `int BZ_API(name)(…)`: the macro is shown with the name (not when the grammar took a
+        // type keyword for it, `int (name)(…)` after a blanked `LUA_API`).
+        let via = resolved.via.map(|v| node_text(v, self.source)).filter(|v| is_macro_name(v));
+        self.add_named(extent, resolved.name, kind, role, via.map(str::to_string));
         // `SYSCALL_DEFINE0(name) {` parses as a function of "type" SYSCALL_DEFINE0.
         if kind_str == "function" && !resolved.is_function {
             let ty = node.child_by_field_name("type").map(|t| node_text(t, self.source)).unwrap_or_default();

@@ -11,13 +11,21 @@ pub(super) struct Resolved<'t> {
     pub(super) name: Node<'t>,
     /// A function (not a pointer to one).
     pub(super) is_function: bool,
+    /// The macro the name is written through, `BZ_API` of `int BZ_API(name)(int a)`.
+    pub(super) via: Option<Node<'t>>,
 }
 
-/// Descends a C/C++ declarator to the declared name, noting whether it declares a function:
-/// `*f(void)` is a function returning a pointer, `(*f)(void)` a pointer to a function.
+/// Descends a C/C++ declarator to the declared name, noting whether it declares a function: what
+/// the declarator nearest the name says. `*f(void)` is a function returning a pointer, `(*f)(void)`
+/// a pointer to a function, `(f)(void)` a function, `(*f(int))(void)` a function returning a pointer
+/// to a function.
+///
+/// A function declarator whose own declarator is a function declarator of one name, `NAME(arg)
+/// (params)`, is a macro wrapping the declared name (bzip2's `int BZ_API(BZ2_bzRead)(int *e)`; the
+/// grammar reads Lua's `int (lua_gettop)(lua_State *L)` so when `LUA_API` stands before it): a
+/// function cannot return a function, so only a macro reads so. The name is the argument.
 pub(super) fn resolve_declarator(mut node: Node<'_>) -> Option<Resolved<'_>> {
     let mut is_function = false;
-    let mut inside_parens_after_function = false;
     for _ in 0..32 {
         match node.kind() {
             "identifier"
@@ -29,22 +37,20 @@ pub(super) fn resolve_declarator(mut node: Node<'_>) -> Option<Resolved<'_>> {
             | "template_function"
             | "primitive_type"
             | "namespace_identifier" => {
-                return Some(Resolved {
-                    name: node,
-                    is_function: is_function && !inside_parens_after_function,
-                });
+                return Some(Resolved { name: node, is_function, via: None });
             }
-            "operator_cast" => return Some(Resolved { name: node, is_function: true }),
+            "operator_cast" => return Some(Resolved { name: node, is_function: true, via: None }),
             "function_declarator" => {
-                if !is_function {
-                    is_function = true;
+                is_function = true;
+                let inner = node.child_by_field_name("declarator")?;
+                if inner.kind() == "function_declarator"
+                    && let Some((name, via)) = wrapped_name(inner)
+                {
+                    return Some(Resolved { name, is_function: true, via: Some(via) });
                 }
-                node = node.child_by_field_name("declarator")?;
+                node = inner;
             }
             "parenthesized_declarator" => {
-                if is_function {
-                    inside_parens_after_function = true;
-                }
                 node = first_named_child(node)?;
             }
             "pointer_declarator"
@@ -52,6 +58,9 @@ pub(super) fn resolve_declarator(mut node: Node<'_>) -> Option<Resolved<'_>> {
             | "array_declarator"
             | "init_declarator"
             | "attributed_declarator" => {
+                if node.kind() != "init_declarator" && node.kind() != "attributed_declarator" {
+                    is_function = false;
+                }
                 let next = node.child_by_field_name("declarator").or_else(|| {
                     // reference_declarator has no field name: its declarator is the last named child.
                     let count = node.named_child_count();
@@ -63,6 +72,25 @@ pub(super) fn resolve_declarator(mut node: Node<'_>) -> Option<Resolved<'_>> {
         }
     }
     None
+}
+
+/// (argument, macro) of `MACRO(name)` read as a function declarator: an identifier invoked with one
+/// parameter that is a bare name.
+fn wrapped_name(declarator: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
+    let via = declarator.child_by_field_name("declarator").filter(|d| d.kind() == "identifier")?;
+    let params = declarator.child_by_field_name("parameters")?;
+    if params.named_child_count() != 1 {
+        return None;
+    }
+    let param = first_named_child(params)?;
+    let name = match param.kind() {
+        "parameter_declaration" if param.named_child_count() == 1 => {
+            param.child_by_field_name("type").filter(|t| t.kind() == "type_identifier")?
+        }
+        "identifier" => param,
+        _ => return None,
+    };
+    Some((name, via))
 }
 
 /// Splits a possibly qualified name node into (qualifiers, name, name node).

@@ -404,3 +404,63 @@ fn names_starting_with_operator_are_plain_names() {
         fs.definitions.iter().filter(|d| d.kind == SymbolKind::Operator).map(|d| d.name.as_str()).collect();
     assert_eq!(operators, ["operator==", "operator new"]);
 }
+
+/// A declarator written through a macro: bzip2's `int BZ_API(BZ2_bzCompressInit) (…) {` defines
+/// `BZ2_bzCompressInit` (the invocation of one name followed by a parameter list: a function cannot
+/// return a function, so only a macro reads so), Lua's `LUA_API int (lua_gettop) (lua_State *L);`
+/// declares the function `lua_gettop`, xz's `static void lzma_attribute((__noreturn__))` then
+/// `help(void)` on the next line defines `help` (and calls nothing there), and bzip2's prototypes
+/// with a trailing `NORETURN` are prototypes, with no definition running over the lines after them.
+#[test]
+fn declarators_written_through_macros_name_the_function() {
+    let source = b"#define BZ_API(func) func\n#define NORETURN __attribute__ ((noreturn))\n#define lzma_attribute(attr) __attribute__(attr)\nBZ_EXTERN int BZ_API(BZ2_bzRead) ( int* bzerror, void* buf, int len );\nLUA_API int   (lua_gettop) (lua_State *L);\nstatic void    panic          ( const char* ) NORETURN;\nstatic void    ioError        ( void )        NORETURN;\nstatic void    copyFileName ( char*, char* );\n\ntypedef\n   struct { unsigned char b[8]; }\n   UInt64;\n\nint BZ_API(BZ2_bzCompressInit)\n                    ( bz_stream* strm,\n                     int        blockSize100k )\n{\n   return init(strm);\n}\n\nstatic void lzma_attribute((__noreturn__))\nhelp(void)\n{\n\tfoo();\n}\n\nstatic void lzma_attribute((__noreturn__)) help_oneline(void)\n{\n\tfoo();\n}\n\nvoid (*get_handler(int sig))(int);\nint (*table)(int);\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source, &options);
+        let defined: Vec<(&str, SymbolKind, u32)> = fs
+            .definitions
+            .iter()
+            .filter(|d| d.kind != SymbolKind::Macro)
+            .map(|d| (d.name.as_str(), d.kind, d.name_range.start.line))
+            .collect();
+        assert_eq!(
+            defined,
+            [
+                ("UInt64", SymbolKind::Typedef, 11),
+                ("b", SymbolKind::Field, 10),
+                ("BZ2_bzCompressInit", SymbolKind::Function, 13),
+                ("help", SymbolKind::Function, 21),
+                ("help_oneline", SymbolKind::Function, 26),
+                ("table", SymbolKind::Variable, 32),
+            ],
+            "skim {skim_bodies}: {}",
+            fs.outline_text()
+        );
+        let declared: Vec<(&str, SymbolKind)> =
+            fs.declarations.iter().map(|d| (d.name.as_str(), d.kind)).collect();
+        assert_eq!(
+            declared,
+            [
+                ("BZ2_bzRead", SymbolKind::Function),
+                ("lua_gettop", SymbolKind::Function),
+                ("panic", SymbolKind::Function),
+                ("ioError", SymbolKind::Function),
+                ("copyFileName", SymbolKind::Function),
+                ("get_handler", SymbolKind::Function),
+            ],
+            "skim {skim_bodies}"
+        );
+        let calls: Vec<(&str, Option<&str>)> = fs
+            .references
+            .iter()
+            .filter(|r| r.kind == RefKind::Call && matches!(r.name.as_str(), "help" | "help_oneline" | "foo"))
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(calls, [("foo", Some("help")), ("foo", Some("help_oneline"))], "skim {skim_bodies}");
+    }
+}
