@@ -78,7 +78,7 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
             }
             continue;
         }
-        if is_kernel_annotation(word) {
+        if is_kernel_annotation(word) || attribute_before_tag(source, &tokens, i) {
             blank.push((t.start, t.end));
             continue;
         }
@@ -127,6 +127,25 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// An attribute macro of any case before `struct`, `union` or `enum` among a declaration's
+/// specifiers (SQLite's `static ALIGN128 union staticMutex {` inside a function, mimalloc's
+/// `typedef mi_decl_bchunk_align struct mi_bchunk_s {`): no type can stand there, and the grammar
+/// reads the rest as a function definition.
+fn attribute_before_tag(source: &[u8], tokens: &[Token], i: usize) -> bool {
+    let text = |k: usize| tokens.get(k).and_then(|t| source.get(t.start..t.end)).unwrap_or_default();
+    let word = text(i);
+    if !matches!(text(i + 1), b"struct" | b"union" | b"enum")
+        || is_specifier_keyword(word)
+        || is_type_keyword(word)
+        || ends_specifiers(word)
+    {
+        return false;
+    }
+    let Some(p) = i.checked_sub(1) else { return true };
+    let prev = text(p);
+    prev == b"typedef" || is_specifier_keyword(prev) || matches!(prev, b";" | b"{" | b"}")
 }
 
 /// Keywords that may stand among a declaration's specifiers before the declared name.
@@ -646,6 +665,14 @@ mod tests {
         );
         assert_eq!(run("int __section(\".x\") early(void)"), format!("int {} early(void)", " ".repeat(15)));
         assert_eq!(
+            run("{\n  static ALIGN128 union staticMutex {\n"),
+            "{\n  static          union staticMutex {\n"
+        );
+        assert_eq!(
+            run("typedef mi_decl_bchunk_align struct mi_bchunk_s {"),
+            format!("typedef {} struct mi_bchunk_s {{", " ".repeat(20))
+        );
+        assert_eq!(
             run("static void lzma_attribute((__noreturn__))\nhelp(void)"),
             format!("static void {}\nhelp(void)", " ".repeat(30))
         );
@@ -689,6 +716,10 @@ mod tests {
             "static void __attribute__((noreturn)) die(void);\n",
             "case NORETURN: break;\n",
             "x = INLINE;\n",
+            "static const struct ops *o;\n",
+            "typedef struct s s_t;\n",
+            "int f(a) struct s *a; { return 0; }\n",
+            "x = sizeof(struct s);\n",
         ] {
             assert_eq!(run(src), src, "{src}");
         }

@@ -464,3 +464,42 @@ fn declarators_written_through_macros_name_the_function() {
         assert_eq!(calls, [("foo", Some("help")), ("foo", Some("help_oneline"))], "skim {skim_bodies}");
     }
 }
+
+/// An attribute macro before `union` in a local declaration (SQLite's `static ALIGN128 union
+/// staticMutex {…} aMutex[] = {…};` inside `pthreadMutexAlloc`) is no macro-wrapped function:
+/// the enclosing function keeps its definition and its calls, and the next function follows.
+#[test]
+fn an_attribute_macro_before_a_local_union_defines_no_function() {
+    let source = b"static sqlite3_mutex *pthreadMutexAlloc(int iType){\n  static ALIGN128 union staticMutex {\n     sqlite3_mutex m;\n     char aSpacer[128];\n  } aMutex[] = {\n    { .m = INIT(2) },\n  };\n  sqlite3_mutex *p;\n  p = alloc1(sizeof(*p));\n  return p;\n}\nstatic int next_fn(void){ return alloc2(); }\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source, &options);
+        let functions: Vec<(&str, u32, u32)> = fs
+            .definitions
+            .iter()
+            .filter(|d| d.kind.is_function_like())
+            .map(|d| (d.name.as_str(), d.range.start.line, d.range.end.line))
+            .collect();
+        assert_eq!(functions, [("pthreadMutexAlloc", 0, 10), ("next_fn", 11, 11)], "skim {skim_bodies}");
+        let calls: Vec<(&str, Option<&str>)> = fs
+            .references
+            .iter()
+            .filter(|r| r.kind == RefKind::Call)
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                ("INIT", Some("pthreadMutexAlloc")),
+                ("alloc1", Some("pthreadMutexAlloc")),
+                ("alloc2", Some("next_fn"))
+            ],
+            "skim {skim_bodies}"
+        );
+    }
+}
