@@ -612,6 +612,27 @@ fn statement_macros(s: &[u8], live: &[Tok], plan: &mut Plan) {
     let mut k = 0usize;
     while let Some(t) = live.get(k) {
         let word = s.get(t.start as usize..t.end as usize).unwrap_or_default();
+        // `if mi_unlikely(x) {`: a macro supplies the parentheses of the condition. Its name is
+        // blanked (read lexically, as a call) and the grammar reads `if (x) {`.
+        if matches!(t.kind, Kind::Word)
+            && matches!(word, b"if" | b"while" | b"switch")
+            && let Some(name) = live.get(k + 1)
+            && matches!(name.kind, Kind::Word)
+            && punct(k + 2, b'(')
+            && !is_not_a_macro(s.get(name.start as usize..name.end as usize).unwrap_or_default())
+            && !matches!(
+                s.get(name.start as usize..name.end as usize).unwrap_or_default(),
+                b"constexpr" | b"consteval"
+            )
+        {
+            plan.blank.push(name.start..name.end);
+            // The text read runs to the `(`, so the name reads as the call it is.
+            let open = live.get(k + 2).map_or(name.end, |p| p.end);
+            plan.text.push((name.start..open, name.line));
+            at_start = false;
+            k += 2;
+            continue;
+        }
         // After a `)` that ended an earlier line, an upper-case invocation starting its own line
         // starts a statement too: `ASN1_ITEM_TEMPLATE_END(X)` after `... = TEMPLATE(...)`.
         let after_line_end = k

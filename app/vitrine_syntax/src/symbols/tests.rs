@@ -503,3 +503,51 @@ fn an_attribute_macro_before_a_local_union_defines_no_function() {
         );
     }
 }
+
+/// mimalloc's `if mi_unlikely(x) {`, whose macro supplies the parentheses of the `if`: no function
+/// named after the macro, the enclosing function keeps its extent, and the calls in the condition
+/// and the branches are the enclosing function's (the macro's among them).
+#[test]
+fn a_macro_supplying_the_parentheses_of_an_if_defines_nothing() {
+    let source = b"static inline void free_local(page_t* page, block_t* block, bool check_full)\n{\n  #if MI_DEBUG>0\n  memset(block, 0, 8);\n  #endif\n  page->local_free = block;\n  if mi_unlikely(--page->used == 0) {\n    page_retire(page);\n  }\n  else if mi_unlikely(check_full && page_is_in_full(page)) {\n    page_unfull(page);\n  }\n  while mi_likely(more(page)) { step(page); }\n  tail_call(page);\n}\nvoid after2(void) { k(); }\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source, &options);
+        let functions: Vec<(&str, u32, u32)> = fs
+            .definitions
+            .iter()
+            .filter(|d| d.kind.is_function_like())
+            .map(|d| (d.name.as_str(), d.range.start.line, d.range.end.line))
+            .collect();
+        assert_eq!(functions, [("free_local", 0, 14), ("after2", 15, 15)], "skim {skim_bodies}");
+        let mut calls: Vec<(&str, u32, Option<&str>)> = fs
+            .references
+            .iter()
+            .filter(|r| r.kind == RefKind::Call)
+            .map(|r| {
+                let enclosing =
+                    r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str());
+                (r.name.as_str(), r.at.line, enclosing)
+            })
+            .collect();
+        calls.sort();
+        let f = Some("free_local");
+        assert_eq!(
+            calls,
+            [
+                ("k", 15, Some("after2")),
+                ("memset", 3, f),
+                ("mi_likely", 12, f),
+                ("mi_unlikely", 6, f),
+                ("mi_unlikely", 9, f),
+                ("more", 12, f),
+                ("page_is_in_full", 9, f),
+                ("page_retire", 7, f),
+                ("page_unfull", 10, f),
+                ("step", 12, f),
+                ("tail_call", 13, f),
+            ],
+            "skim {skim_bodies}"
+        );
+    }
+}
