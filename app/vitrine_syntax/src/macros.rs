@@ -65,6 +65,15 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
         let next_text = next.map(text).unwrap_or_default();
         if next_text == b"(" {
             let prev = i.checked_sub(1).and_then(|p| tokens.get(p)).map(text).unwrap_or_default();
+            // `typedef __attribute__((aligned(1))) xxh_u64 xxh_unalign64;`: the grammar takes an
+            // attribute right after `typedef` for the type.
+            if prev == b"typedef"
+                && matches!(word, b"__attribute__" | b"__attribute")
+                && let Some(close) = double_parenthesized(source, &tokens, i).and_then(|c| tokens.get(c))
+            {
+                blank.push((t.start, close.end));
+                continue;
+            }
             if KERNEL_LOCK_ANNOTATIONS.contains(&word)
                 && (prev == b")"
                     || blank.last().is_some_and(|&(_, e)| tokens.get(i - 1).is_some_and(|p| p.end == e)))
@@ -667,6 +676,10 @@ mod tests {
         assert_eq!(
             run("{\n  static ALIGN128 union staticMutex {\n"),
             "{\n  static          union staticMutex {\n"
+        );
+        assert_eq!(
+            run("typedef __attribute__((aligned(1))) xxh_u64 xxh_unalign64;"),
+            format!("typedef {} xxh_u64 xxh_unalign64;", " ".repeat(27))
         );
         assert_eq!(
             run("typedef mi_decl_bchunk_align struct mi_bchunk_s {"),

@@ -51,7 +51,21 @@ pub(super) fn resolve_declarator(mut node: Node<'_>) -> Option<Resolved<'_>> {
                 node = inner;
             }
             "parenthesized_declarator" => {
-                node = first_named_child(node)?;
+                // `(mi_cdecl name)`, `(__stdcall *name)`, `(APIENTRY *name)`: a calling convention
+                // (known to the grammar, or a lone unknown word it could not place) before the
+                // declarator.
+                let mut cursor = node.walk();
+                let inner = node.named_children(&mut cursor).find(|c| match c.kind() {
+                    "ms_call_modifier" | "attribute_specifier" | "comment" => false,
+                    "ERROR" => {
+                        !(c.child_count() == 1
+                            && c.child(0).is_some_and(|w| {
+                                matches!(w.kind(), "identifier" | "type_identifier" | "field_identifier")
+                            }))
+                    }
+                    _ => true,
+                });
+                node = inner.filter(|n| n.kind() != "ERROR")?;
             }
             "pointer_declarator"
             | "reference_declarator"

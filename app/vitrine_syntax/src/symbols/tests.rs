@@ -551,3 +551,37 @@ fn a_macro_supplying_the_parentheses_of_an_if_defines_nothing() {
         );
     }
 }
+
+/// Typedefs with an unknown calling-convention or attribute macro keep their names: mimalloc's
+/// `typedef void (mi_cdecl mi_output_fun)(…)` and `typedef mi_decl_bchunk_align struct
+/// mi_bchunk_s {…} mi_bchunk_t;`, Windows' `(__stdcall *PVirtualAlloc2)` and `(APIENTRY
+/// *WINE_GET_VERSION_FN)`, xxHash's `typedef __attribute__((aligned(1))) xxh_u64 xxh_unalign64;`
+/// (no typedef named `aligned`), SQLite's field `char *(SQLITE_CDECL*xsnprintf)(…)`. A pasting macro's arguments after `struct` declare nothing.
+#[test]
+fn typedefs_with_calling_conventions_and_attributes_keep_their_names() {
+    let source = b"typedef void (mi_cdecl mi_output_fun)(const char* msg, void* arg);\ntypedef PVOID (__stdcall *PVirtualAlloc2)(HANDLE, PVOID, SIZE_T, ULONG);\ntypedef const char * (APIENTRY *WINE_GET_VERSION_FN)(void);\ntypedef __attribute__((aligned(1))) xxh_u64 xxh_unalign64;\ntypedef mi_decl_bchunk_align struct mi_bchunk_s {\n  int bfields[8];\n} mi_bchunk_t;\ntypedef int (*plain_fn)(int);\nstruct api {\n  char *(SQLITE_CDECL*xsnprintf)(int,char*,const char*,...);\n};\nstruct _mcgen_PASTE2(MUST_BE_, MCGEN_EVENTREGISTER);\nint after(void) { return 0; }\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source, &options);
+        let defined: Vec<(&str, SymbolKind)> =
+            fs.definitions.iter().map(|d| (d.name.as_str(), d.kind)).collect();
+        assert_eq!(
+            defined,
+            [
+                ("mi_output_fun", SymbolKind::Typedef),
+                ("PVirtualAlloc2", SymbolKind::Typedef),
+                ("WINE_GET_VERSION_FN", SymbolKind::Typedef),
+                ("xxh_unalign64", SymbolKind::Typedef),
+                ("mi_bchunk_s", SymbolKind::Struct),
+                ("bfields", SymbolKind::Field),
+                ("mi_bchunk_t", SymbolKind::Typedef),
+                ("plain_fn", SymbolKind::Typedef),
+                ("api", SymbolKind::Struct),
+                ("xsnprintf", SymbolKind::Field),
+                ("after", SymbolKind::Function),
+            ],
+            "skim {skim_bodies}: {}",
+            fs.outline_text()
+        );
+    }
+}
