@@ -82,7 +82,11 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
                 blank.push((t.start, end));
                 continue;
             }
-            if let Some(end) = attribute_invocation(source, &tokens, i) {
+            // After another attribute (`lzma_attribute((__malloc__)) lzma_attr_alloc_size(1)`),
+            // a lower-case name with numeric arguments is one too.
+            let after_attribute =
+                i > 0 && blank.last().is_some_and(|&(_, e)| tokens.get(i - 1).is_some_and(|p| p.end == e));
+            if let Some(end) = attribute_invocation(source, &tokens, i, after_attribute) {
                 blank.push((t.start, end));
             }
             continue;
@@ -328,7 +332,7 @@ fn ends_specifiers(w: &[u8]) -> bool {
 /// `__section(".init.text")`, when the identifier at `i` starts one: a `__name` or a macro-like name
 /// whose arguments are only numbers and strings, followed by a name or `*`. A call is never followed
 /// by a name, and a K&R parameter list holds names, so neither is taken.
-fn attribute_invocation(source: &[u8], tokens: &[Token], i: usize) -> Option<usize> {
+fn attribute_invocation(source: &[u8], tokens: &[Token], i: usize, after_attribute: bool) -> Option<usize> {
     let text = |t: &Token| source.get(t.start..t.end).unwrap_or_default();
     let word = text(tokens.get(i)?);
     if let Some(close) = double_parenthesized(source, tokens, i) {
@@ -340,20 +344,29 @@ fn attribute_invocation(source: &[u8], tokens: &[Token], i: usize) -> Option<usi
         }
         // Among a declaration's specifiers (after a type or a specifier, or first in it), not in
         // an expression (`x = f((a)) * b`, `return f((a)) * b`).
+        // Among a declaration's specifiers (after a type, a specifier or `*`, or first in it) and
+        // before its declarator, or after a declared name (xz's parameters `size_t in_size
+        // lzma_attribute((__unused__)),`); not in an expression (`x = f((a)) * b`, `return f((a))`).
         let after = tokens.get(close + 1)?;
+        let after_text = text(after);
+        let declarator = after.kind == Kind::Ident || after_text == b"*";
         let prev = i.checked_sub(1).and_then(|p| tokens.get(p));
-        let among_specifiers = match prev {
-            Some(p) if p.kind == Kind::Ident => !matches!(
-                text(p),
-                b"return" | b"case" | b"else" | b"do" | b"goto" | b"sizeof" | b"if" | b"while" | b"for"
-            ),
-            Some(p) => matches!(text(p), b";" | b"{" | b"}") && after.kind == Kind::Ident,
+        let ok = match prev {
+            Some(p) if p.kind == Kind::Ident => {
+                !matches!(
+                    text(p),
+                    b"return" | b"case" | b"else" | b"do" | b"goto" | b"sizeof" | b"if" | b"while" | b"for"
+                ) && (declarator || matches!(after_text, b"," | b")" | b";" | b"="))
+            }
+            Some(p) => matches!(text(p), b";" | b"{" | b"}" | b"*") && after.kind == Kind::Ident,
             None => after.kind == Kind::Ident,
         };
-        let declarator = after.kind == Kind::Ident || text(after) == b"*";
-        return (among_specifiers && declarator).then_some(tokens.get(close)?.end);
+        return ok.then_some(tokens.get(close)?.end);
     }
-    if !(word.starts_with(b"__") || is_macro_like(word)) {
+    // (A lower-case name after an attribute takes at least one argument: `ptr()` after a blanked
+    // `BOOST_CONSTEXPR` is a constructor.)
+    let has_argument = tokens.get(i + 2).is_some_and(|t| text(t) != b")");
+    if !(word.starts_with(b"__") || is_macro_like(word) || (after_attribute && has_argument)) {
         return None;
     }
     let mut j = i + 2;
@@ -690,6 +703,16 @@ mod tests {
             format!("static void {}\nhelp(void)", " ".repeat(30))
         );
         assert_eq!(
+            run("extern void * lzma_attribute((__malloc__)) lzma_attr_alloc_size(1)\nlzma_alloc(size_t s)"),
+            format!("extern void * {}\nlzma_alloc(size_t s)", " ".repeat(52))
+        );
+        assert_eq!(
+            run(
+                "int f(const uint8_t *in lzma_attribute((__unused__)),\n size_t n lzma_attribute((__unused__)))"
+            ),
+            format!("int f(const uint8_t *in {},\n size_t n {})", " ".repeat(28), " ".repeat(28))
+        );
+        assert_eq!(
             run("static void panic(const Char *) NORETURN;\nINLINE int f(void);"),
             "static void panic(const Char *)         ;\n       int f(void);"
         );
@@ -725,6 +748,8 @@ mod tests {
             "const char *s = \"BOOST_FORCEINLINE bool f\";\n",
             "x = f((a + b)) * c;\n",
             "return f((a)) * c;\n",
+            "g(a, f((b)), c);\n",
+            "x = y * f((b));\n",
             "int x = sizeof((a)) * 2;\n",
             "static void __attribute__((noreturn)) die(void);\n",
             "case NORETURN: break;\n",

@@ -585,3 +585,23 @@ fn typedefs_with_calling_conventions_and_attributes_keep_their_names() {
         );
     }
 }
+
+/// xz's attribute macros after `*`, in a row, and after parameter names: `extern void *
+/// lzma_attribute((__malloc__)) lzma_attr_alloc_size(1)` then `lzma_alloc(…)` defines `lzma_alloc`,
+/// and `size_t in_size lzma_attribute((__unused__)),` is a parameter.
+#[test]
+fn attribute_macros_in_a_row_and_after_parameters_are_not_functions() {
+    let source = b"extern void * lzma_attribute((__malloc__)) lzma_attr_alloc_size(1)\nlzma_alloc(size_t size, const lzma_allocator *allocator)\n{\n\treturn malloc(size);\n}\n\nstatic lzma_ret\nindex_encode(void *coder_ptr,\n\t\tconst uint8_t *restrict in lzma_attribute((__unused__)),\n\t\tsize_t in_size lzma_attribute((__unused__)),\n\t\tuint8_t *restrict out)\n{\n\treturn encode(out);\n}\n";
+    for skim_bodies in [false, true] {
+        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
+        let fs = extract_with(Language::C, source, &options);
+        assert_eq!(fs.parse_errors, 0, "skim {skim_bodies}: {}", fs.outline_text());
+        let functions: Vec<(&str, u32)> = fs
+            .definitions
+            .iter()
+            .filter(|d| d.kind.is_function_like())
+            .map(|d| (d.name.as_str(), d.name_range.start.line))
+            .collect();
+        assert_eq!(functions, [("lzma_alloc", 1), ("index_encode", 7)], "skim {skim_bodies}");
+    }
+}
