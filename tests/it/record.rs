@@ -236,6 +236,27 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A data directory under `tmp` whose review of `snap` has one person, the reviewer `r@x`; returns it and
+/// the reviewer's key.
+fn one_reviewer(tmp: &Path, snap: &Path) -> (PathBuf, PathBuf) {
+    let data = tmp.join("data");
+    let rev = keygen(tmp, "rev", "");
+    let args: [&dyn AsRef<std::ffi::OsStr>; 9] = [
+        &"people",
+        &"add",
+        &snap,
+        &"--principal",
+        &"r@x",
+        &"--role",
+        &"reviewer",
+        &"--pubkey",
+        &pub_path(&rev),
+    ];
+    let (code, _, err) = cli(&data, &args);
+    assert_eq!(code, 0, "{err}");
+    (data, rev)
+}
+
 /// Writes `entry` (edited from an entry of the bundle) as the next entry file, signed with `key`.
 fn append_signed(dir: &Path, entry: &serde_json::Value, key: &Path) -> String {
     let n = std::fs::read_dir(dir.join("entries"))
@@ -1964,23 +1985,7 @@ fn a_finding_on_one_of_two_names_alike_but_for_normalisation_never_lands_on_the_
     snap.file(nfd, "int nfd_one;\nint b;\n");
     let s = snap.path();
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let rev = keygen(tmp.path(), "rev", "");
-    let (code, _, err) = cli(
-        &data,
-        &[
-            &"people",
-            &"add",
-            &s,
-            &"--principal",
-            &"r@x",
-            &"--role",
-            &"reviewer",
-            &"--pubkey",
-            &pub_path(&rev),
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
+    let (data, rev) = one_reviewer(tmp.path(), s);
     annotate(&data, s, &rev, nfd, "1-1", "finding", "high", "In the decomposed one");
     let (code, _, err) = cli(&data, &[&"mark-reviewed", &s, &"--key", &rev, &"--file", &nfd]);
     assert_eq!(code, 0, "{err}");
@@ -2327,23 +2332,7 @@ fn verify_sh_reads_escaped_sha256sum_lines_and_odd_names() {
     }
     let s = snap.path();
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let rev = keygen(tmp.path(), "rev", "");
-    let (code, _, err) = cli(
-        &data,
-        &[
-            &"people",
-            &"add",
-            &s,
-            &"--principal",
-            &"r@x",
-            &"--role",
-            &"reviewer",
-            &"--pubkey",
-            &pub_path(&rev),
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
+    let (data, rev) = one_reviewer(tmp.path(), s);
     for n in names {
         annotate(&data, s, &rev, n, "1-1", "finding", "low", "Here");
     }

@@ -463,6 +463,11 @@ fn thread_actions_ui(
     commands: &mut Commands,
 ) {
     let signed_in = review.identity.is_some();
+    // Whether the one signed in is the thread's author for the policy: the annotation's signer, or for a
+    // ported thread the author it carries.
+    let author =
+        review.entries.iter().find(|e| e.id == id).map(|e| vitrine_record::policy::thread_author(&e.entry));
+    let mine = review.identity.as_ref().is_some_and(|me| author.as_deref() == Some(me.principal.as_str()));
     let mut reply = review.reply.clone();
     let l = ui.label("Reply");
     if ui
@@ -478,14 +483,6 @@ fn thread_actions_ui(
         }
         ui.label("or set status:");
         // Only the annotation's author can withdraw it; the status policy says who sets what.
-        // The policy's author: the annotation's signer, or for a ported thread the author it carries.
-        let author = review
-            .entries
-            .iter()
-            .find(|e| e.id == id)
-            .map(|e| vitrine_record::policy::thread_author(&e.entry));
-        let mine =
-            review.identity.as_ref().is_some_and(|me| author.as_deref() == Some(me.principal.as_str()));
         let allowed =
             review.identity.as_ref().map(|me| vitrine_record::policy::allowed_statuses(&me.role, mine));
         for &s in Status::ALL {
@@ -516,14 +513,6 @@ fn thread_actions_ui(
     if let Some((path, a, b)) = new_lines {
         // Comparing: the answer can point at the new version's lines selected in the diff.
         let at = if a == b { format!("{path}:{a}") } else { format!("{path}:{a}-{b}") };
-        // The policy's author: the annotation's signer, or for a ported thread the author it carries.
-        let author = review
-            .entries
-            .iter()
-            .find(|e| e.id == id)
-            .map(|e| vitrine_record::policy::thread_author(&e.entry));
-        let mine =
-            review.identity.as_ref().is_some_and(|me| author.as_deref() == Some(me.principal.as_str()));
         let may_fix = review.identity.as_ref().is_some_and(|me| {
             vitrine_record::policy::allowed_statuses(&me.role, mine).contains(&Status::Fixed)
         });
