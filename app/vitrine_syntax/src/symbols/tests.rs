@@ -4,6 +4,38 @@ use super::pipeline::parse;
 use super::recover::swallowed_ranges;
 use super::*;
 
+/// What the extractor finds in `source`, with bodies skimmed (as the snapshot-wide index reads them) and
+/// without (as the outline of an open file does): `(skim_bodies, symbols)` for each way.
+fn each_way(lang: Language, source: &[u8]) -> [(bool, FileSymbols); 2] {
+    [false, true].map(|skim_bodies| {
+        (
+            skim_bodies,
+            extract_with(lang, source, &ExtractOptions { skim_bodies, ..ExtractOptions::default() }),
+        )
+    })
+}
+
+/// Each function-like definition: name, first and last line.
+fn function_extents(fs: &FileSymbols) -> Vec<(&str, u32, u32)> {
+    fs.definitions
+        .iter()
+        .filter(|d| d.kind.is_function_like())
+        .map(|d| (d.name.as_str(), d.range.start.line, d.range.end.line))
+        .collect()
+}
+
+/// Each call: the name called, its line, and the definition it is written in.
+fn calls_in(fs: &FileSymbols) -> Vec<(&str, u32, Option<&str>)> {
+    fs.references
+        .iter()
+        .filter(|r| r.kind == RefKind::Call)
+        .map(|r| {
+            let enclosing = r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str());
+            (r.name.as_str(), r.at.line, enclosing)
+        })
+        .collect()
+}
+
 const KERNEL: &[u8] = include_bytes!("../../../../tests/data/symbols/kernel_style.c");
 const CPP: &[u8] = include_bytes!("../../../../tests/data/symbols/constructs.cpp");
 
@@ -144,9 +176,7 @@ fn a_qualified_call_is_a_call_of_its_last_name_at_that_name() {
 #[test]
 fn test_macros_are_named_by_their_second_argument() {
     let source = b"class DBBasicTest : public Base {\n public:\n  DBBasicTest() {}\n};\n\nTEST_F(DBBasicTest, OpenWhenOpen) {\n  Reopen(options);\n}\n\nTEST_P(DBMultiGetTest, Batched)\n{\n  Reopen();\n}\n\nTEST(kcmp)\n{\n  run();\n}\n";
-    for skim_bodies in [false, true] {
-        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-        let fs = extract_with(Language::Cpp, source, &options);
+    for (skim_bodies, fs) in each_way(Language::Cpp, source) {
         let tests: Vec<(&str, &str, u32, Option<&str>)> = fs
             .definitions
             .iter()
@@ -174,9 +204,7 @@ fn test_macros_are_named_by_their_second_argument() {
 fn a_macro_followed_by_a_brace_initializer_is_no_function() {
     let source = b"FIXTURE_VARIANT_ADD(tls, 12_aes_gcm_256)\n{\n\t.tls_version = TLS_1_2_VERSION,\n\t.cipher_type = TLS_CIPHER_AES_GCM_256,\n};\n\nstd::vector<std::string>& Impls() {\n  STATIC_AVOID_DESTRUCTION(std::vector<std::string>, impls){\n      // in filter_bench order\n      Legacy::kClassName(),\n      Fast::kClassName(),\n  };\n  return impls;\n}\n\nTEST_F(DBTest, Empty) {}\n\nTEST_F(DBTest, Stray) {\n  Reopen();\n};\n\nTEST(kcmp)\n{\n  run();\n}\n";
     for lang in [Language::C, Language::Cpp] {
-        for skim_bodies in [false, true] {
-            let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-            let fs = extract_with(lang, source, &options);
+        for (skim_bodies, fs) in each_way(lang, source) {
             let functions: Vec<(&str, &str)> = fs
                 .definitions
                 .iter()
@@ -205,9 +233,7 @@ fn a_macro_followed_by_a_brace_initializer_is_no_function() {
 #[test]
 fn attribute_macros_with_arguments_are_not_the_function() {
     let source = b"static void __printf(4, 5)\nreport(struct dev *d, int level, const char *fmt, ...)\n{\n\tva_list args;\n\tva_start(args, fmt);\n}\n\nstatic __printf(2, 3) __cold int\nwarn_once(int level, const char *fmt, ...)\n{\n\treturn level;\n}\n\nint __aligned(8) table_get(int i)\n{\n\treturn i;\n}\n\nstatic inline void __section(\".init.text\") early(void)\n{\n}\n\nstatic ossl_inline ossl_unused BIO_POLL_DESCRIPTOR\nSSL_as_poll_descriptor(SSL *s)\n{\n\tBIO_POLL_DESCRIPTOR d;\n\treturn d;\n}\n\nstatic ossl_unused ossl_inline int ssl_tsan_lock(const SSL_CTX *ctx)\n{\n\treturn 1;\n}\n";
-    for skim_bodies in [false, true] {
-        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-        let fs = extract_with(Language::C, source, &options);
+    for (skim_bodies, fs) in each_way(Language::C, source) {
         let functions: Vec<(&str, u32)> = fs
             .definitions
             .iter()
@@ -289,9 +315,7 @@ fn step_times_follow_the_index_pipeline() {
 #[test]
 fn macro_arguments_and_macro_bodies_define_nothing() {
     let source = b"TRACE_EVENT(intel_pipe_enable,\n\t    TP_PROTO(struct intel_crtc *crtc),\n\t    TP_ARGS(crtc),\n\t    TP_fast_assign(\n\t\t\t   struct intel_crtc *it__;\n\t\t\t   for_each_intel_crtc(&dev_priv->drm, it__) {\n\t\t\t\t   __entry->frame[it__->pipe] = 1;\n\t\t\t   }\n\t\t\t   __entry->pipe = crtc->pipe;\n\t\t\t   ),\n\t    TP_printk(\"pipe %c\", pipe_name(__entry->pipe))\n);\n\nstatic int first(void)\n{\n\treturn 0;\n}\n\n#define DEFINE_RING_TYPES(__name, __req_t, __rsp_t)         \\\n                                                            \\\n/* Shared ring entry */                                     \\\nunion __name##_sring_entry {                                \\\n    __req_t req;                                            \\\n};                                                          \\\n                                                            \\\n/* Shared ring page */                                      \\\nstruct __name##_sring {                                     \\\n    int req_prod;                                           \\\n};\n\n#define INTERVAL_TREE_DEFINE(ITSTRUCT, ITPREFIX)              \\\n/* Callbacks for augmented rbtree insert and remove */      \\\nRB_DECLARE_CALLBACKS_MAX(static, ITPREFIX ## _augment,      \\\n\t\t\t ITSTRUCT, ITLAST)                                  \\\n/* Insert / remove interval nodes from the tree */          \\\nstatic ITSTRUCT *                                           \\\nITPREFIX ## _iter_first(struct rb_root_cached *root)        \\\n{                                                           \\\n\treturn NULL;                                            \\\n}\n\nstatic int second(void)\n{\n\treturn 1;\n}\n";
-    for skim_bodies in [false, true] {
-        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-        let fs = extract_with(Language::C, source, &options);
+    for (skim_bodies, fs) in each_way(Language::C, source) {
         let defined: Vec<(&str, SymbolKind)> = fs
             .definitions
             .iter()
@@ -319,9 +343,7 @@ fn macro_arguments_and_macro_bodies_define_nothing() {
 #[test]
 fn an_attribute_before_a_macro_type_breaks_nothing() {
     let source = b"__owur STACK_OF(X509_NAME) *SSL_load_client_CA_file_ex(const char *file, OSSL_LIB_CTX *libctx,\n    const char *propq);\n__owur int SSL_add_file_cert_subjects_to_stack(STACK_OF(X509_NAME) *stackCAs,\n    const char *file);\n\n#define SSL_POLL_EVENT_F (1U << 0)\n\nstatic ossl_inline ossl_unused BIO_POLL_DESCRIPTOR\nSSL_as_poll_descriptor(SSL *s)\n{\n    BIO_POLL_DESCRIPTOR d;\n    return d;\n}\n";
-    for skim_bodies in [false, true] {
-        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-        let fs = extract_with(Language::C, source, &options);
+    for (skim_bodies, fs) in each_way(Language::C, source) {
         assert_eq!(fs.parse_errors, 0, "skim {skim_bodies}: {}", fs.outline_text());
         let names: Vec<(&str, SymbolKind)> =
             fs.definitions.iter().map(|d| (d.name.as_str(), d.kind)).collect();
@@ -375,9 +397,7 @@ fn references_at_definitions_are_dropped_in_any_order() {
 fn names_starting_with_operator_are_plain_names() {
     let source = b"static unsigned short operatorMask(int op){\n  return helper(op);\n}\nint operator_count = 0;\nstatic int operators(int op){\n  return helper(op);\n}\n";
     for lang in [Language::C, Language::Cpp] {
-        for skim_bodies in [false, true] {
-            let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-            let fs = extract_with(lang, source, &options);
+        for (skim_bodies, fs) in each_way(lang, source) {
             let names: Vec<(&str, SymbolKind)> =
                 fs.definitions.iter().map(|d| (d.name.as_str(), d.kind)).collect();
             assert_eq!(
@@ -414,9 +434,7 @@ fn names_starting_with_operator_are_plain_names() {
 #[test]
 fn declarators_written_through_macros_name_the_function() {
     let source = b"#define BZ_API(func) func\n#define NORETURN __attribute__ ((noreturn))\n#define lzma_attribute(attr) __attribute__(attr)\nBZ_EXTERN int BZ_API(BZ2_bzRead) ( int* bzerror, void* buf, int len );\nLUA_API int   (lua_gettop) (lua_State *L);\nstatic void    panic          ( const char* ) NORETURN;\nstatic void    ioError        ( void )        NORETURN;\nstatic void    copyFileName ( char*, char* );\n\ntypedef\n   struct { unsigned char b[8]; }\n   UInt64;\n\nint BZ_API(BZ2_bzCompressInit)\n                    ( bz_stream* strm,\n                     int        blockSize100k )\n{\n   return init(strm);\n}\n\nstatic void lzma_attribute((__noreturn__))\nhelp(void)\n{\n\tfoo();\n}\n\nstatic void lzma_attribute((__noreturn__)) help_oneline(void)\n{\n\tfoo();\n}\n\nvoid (*get_handler(int sig))(int);\nint (*table)(int);\n";
-    for skim_bodies in [false, true] {
-        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-        let fs = extract_with(Language::C, source, &options);
+    for (skim_bodies, fs) in each_way(Language::C, source) {
         let defined: Vec<(&str, SymbolKind, u32)> = fs
             .definitions
             .iter()
@@ -471,27 +489,10 @@ fn declarators_written_through_macros_name_the_function() {
 #[test]
 fn an_attribute_macro_before_a_local_union_defines_no_function() {
     let source = b"static sqlite3_mutex *pthreadMutexAlloc(int iType){\n  static ALIGN128 union staticMutex {\n     sqlite3_mutex m;\n     char aSpacer[128];\n  } aMutex[] = {\n    { .m = INIT(2) },\n  };\n  sqlite3_mutex *p;\n  p = alloc1(sizeof(*p));\n  return p;\n}\nstatic int next_fn(void){ return alloc2(); }\n";
-    for skim_bodies in [false, true] {
-        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-        let fs = extract_with(Language::C, source, &options);
-        let functions: Vec<(&str, u32, u32)> = fs
-            .definitions
-            .iter()
-            .filter(|d| d.kind.is_function_like())
-            .map(|d| (d.name.as_str(), d.range.start.line, d.range.end.line))
-            .collect();
+    for (skim_bodies, fs) in each_way(Language::C, source) {
+        let functions = function_extents(&fs);
         assert_eq!(functions, [("pthreadMutexAlloc", 0, 10), ("next_fn", 11, 11)], "skim {skim_bodies}");
-        let calls: Vec<(&str, Option<&str>)> = fs
-            .references
-            .iter()
-            .filter(|r| r.kind == RefKind::Call)
-            .map(|r| {
-                (
-                    r.name.as_str(),
-                    r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str()),
-                )
-            })
-            .collect();
+        let calls: Vec<(&str, Option<&str>)> = calls_in(&fs).into_iter().map(|(n, _, f)| (n, f)).collect();
         assert_eq!(
             calls,
             [
@@ -510,26 +511,10 @@ fn an_attribute_macro_before_a_local_union_defines_no_function() {
 #[test]
 fn a_macro_supplying_the_parentheses_of_an_if_defines_nothing() {
     let source = b"static inline void free_local(page_t* page, block_t* block, bool check_full)\n{\n  #if MI_DEBUG>0\n  memset(block, 0, 8);\n  #endif\n  page->local_free = block;\n  if mi_unlikely(--page->used == 0) {\n    page_retire(page);\n  }\n  else if mi_unlikely(check_full && page_is_in_full(page)) {\n    page_unfull(page);\n  }\n  while mi_likely(more(page)) { step(page); }\n  tail_call(page);\n}\nvoid after2(void) { k(); }\n";
-    for skim_bodies in [false, true] {
-        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-        let fs = extract_with(Language::C, source, &options);
-        let functions: Vec<(&str, u32, u32)> = fs
-            .definitions
-            .iter()
-            .filter(|d| d.kind.is_function_like())
-            .map(|d| (d.name.as_str(), d.range.start.line, d.range.end.line))
-            .collect();
+    for (skim_bodies, fs) in each_way(Language::C, source) {
+        let functions = function_extents(&fs);
         assert_eq!(functions, [("free_local", 0, 14), ("after2", 15, 15)], "skim {skim_bodies}");
-        let mut calls: Vec<(&str, u32, Option<&str>)> = fs
-            .references
-            .iter()
-            .filter(|r| r.kind == RefKind::Call)
-            .map(|r| {
-                let enclosing =
-                    r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str());
-                (r.name.as_str(), r.at.line, enclosing)
-            })
-            .collect();
+        let mut calls = calls_in(&fs);
         calls.sort();
         let f = Some("free_local");
         assert_eq!(
@@ -560,9 +545,7 @@ fn a_macro_supplying_the_parentheses_of_an_if_defines_nothing() {
 #[test]
 fn typedefs_with_calling_conventions_and_attributes_keep_their_names() {
     let source = b"typedef void (mi_cdecl mi_output_fun)(const char* msg, void* arg);\ntypedef PVOID (__stdcall *PVirtualAlloc2)(HANDLE, PVOID, SIZE_T, ULONG);\ntypedef const char * (APIENTRY *WINE_GET_VERSION_FN)(void);\ntypedef __attribute__((aligned(1))) xxh_u64 xxh_unalign64;\ntypedef mi_decl_bchunk_align struct mi_bchunk_s {\n  int bfields[8];\n} mi_bchunk_t;\ntypedef int (*plain_fn)(int);\nstruct api {\n  char *(SQLITE_CDECL*xsnprintf)(int,char*,const char*,...);\n};\nstruct _mcgen_PASTE2(MUST_BE_, MCGEN_EVENTREGISTER);\nint after(void) { return 0; }\n";
-    for skim_bodies in [false, true] {
-        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-        let fs = extract_with(Language::C, source, &options);
+    for (skim_bodies, fs) in each_way(Language::C, source) {
         let defined: Vec<(&str, SymbolKind)> =
             fs.definitions.iter().map(|d| (d.name.as_str(), d.kind)).collect();
         assert_eq!(
@@ -592,9 +575,7 @@ fn typedefs_with_calling_conventions_and_attributes_keep_their_names() {
 #[test]
 fn attribute_macros_in_a_row_and_after_parameters_are_not_functions() {
     let source = b"extern void * lzma_attribute((__malloc__)) lzma_attr_alloc_size(1)\nlzma_alloc(size_t size, const lzma_allocator *allocator)\n{\n\treturn malloc(size);\n}\n\nstatic lzma_ret\nindex_encode(void *coder_ptr,\n\t\tconst uint8_t *restrict in lzma_attribute((__unused__)),\n\t\tsize_t in_size lzma_attribute((__unused__)),\n\t\tuint8_t *restrict out)\n{\n\treturn encode(out);\n}\n";
-    for skim_bodies in [false, true] {
-        let options = ExtractOptions { skim_bodies, ..ExtractOptions::default() };
-        let fs = extract_with(Language::C, source, &options);
+    for (skim_bodies, fs) in each_way(Language::C, source) {
         assert_eq!(fs.parse_errors, 0, "skim {skim_bodies}: {}", fs.outline_text());
         let functions: Vec<(&str, u32)> = fs
             .definitions
