@@ -1178,6 +1178,7 @@ fn check_earlier_checkpoints(
     problems: &mut Vec<Problem>,
 ) {
     let leaves: Vec<merkle::Hash> = raws.iter().map(|r| merkle::leaf_hash(&r.bytes)).collect();
+    let mut times: Option<Vec<Option<OffsetDateTime>>> = None;
     for (name, text) in files.files.iter().filter(|(n, _)| n.starts_with("checkpoints/")) {
         if name.ends_with(".sig") {
             if files.get(name.trim_end_matches(".sig")).is_none() {
@@ -1240,11 +1241,16 @@ fn check_earlier_checkpoints(
         } else if signed && let Some(at) = at {
             // What was appended after a checkpoint was signed after it: an entry dated before it was
             // backdated (past a key's validity, say).
-            let after = raws.get(usize::try_from(cp.size).unwrap_or(usize::MAX)..).unwrap_or_default();
-            for raw in after {
-                let Ok(t) = crate::entry::Entry::from_bytes(&raw.bytes).and_then(|e| e.parsed_time()) else {
-                    continue;
-                };
+            // Each entry's time is read once for all the checkpoints (a record may carry many).
+            let times = times.get_or_insert_with(|| {
+                raws.par_iter()
+                    .map(|r| crate::entry::Entry::from_bytes(&r.bytes).and_then(|e| e.parsed_time()).ok())
+                    .collect::<Vec<_>>()
+            });
+            let from = usize::try_from(cp.size).unwrap_or(usize::MAX);
+            let after = raws.iter().zip(times.iter()).skip(from);
+            for (raw, t) in after {
+                let Some(t) = *t else { continue };
                 if t.unix_timestamp() < at.unix_timestamp() - crate::verify::MAX_CLOCK_SKEW_SECONDS {
                     problems.push(Problem::new(
                         ProblemKind::Chain,
