@@ -63,6 +63,10 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
         let word = text(t);
         let next = tokens.get(i + 1);
         let next_text = next.map(text).unwrap_or_default();
+        if calling_convention_in_pointer_declarator(source, &tokens, i) {
+            blank.push((t.start, t.end));
+            continue;
+        }
         if next_text == b"(" {
             let prev = i.checked_sub(1).and_then(|p| tokens.get(p)).map(text).unwrap_or_default();
             // `typedef __attribute__((aligned(1))) xxh_u64 xxh_unalign64;`: the grammar takes an
@@ -125,7 +129,13 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
             && (matches!(next_text, b"{" | b";" | b"=" | b":" | b"->")
                 || next.is_some_and(|n| n.kind == Kind::Ident && is_macro_like(text(n))));
         let class_name = matches!(prev2, b"class" | b"struct") && matches!(next_text, b":" | b"{");
-        if leading || trailing || class_name {
+        // `pcre2_code * PCRE2_CALL_CONVENTION` then `pcre2_compile(`: a calling convention between
+        // the return type's `*` and the name (two names in a row cannot be an expression).
+        let before_name = matches!(prev, b"*" | b"&")
+            && next_is_ident
+            && next2_text == b"("
+            && next.is_some_and(|n| !crate::symbols::is_c_keyword_bytes(text(n)));
+        if leading || trailing || class_name || before_name {
             blank.push((t.start, t.end));
         }
     }
@@ -140,6 +150,31 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// A calling-convention macro in a function pointer's declarator after a return type that is a
+/// name, `typedef LONG (APIENTRY *BCRYPTGENRANDOM_FN)(…)` or `LONG (WINAPI *pfn)(void);`: with a name
+/// before the parenthesis the grammar reads `LONG (APIENTRY *X)` as a macro invocation, and the
+/// typedef is lost. The shape `NAME ( WORD * NAME ) (` declares a pointer to a function; blanked, the
+/// word leaves `LONG (*X)(…)`.
+fn calling_convention_in_pointer_declarator(source: &[u8], tokens: &[Token], i: usize) -> bool {
+    let text = |k: usize| tokens.get(k).and_then(|t| source.get(t.start..t.end)).unwrap_or_default();
+    let is_ident = |k: usize| tokens.get(k).is_some_and(|t| t.kind == Kind::Ident);
+    let word = text(i);
+    let Some(before) = i.checked_sub(2) else { return false };
+    let upper = word.len() > 1
+        && word.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        && word.iter().any(u8::is_ascii_uppercase);
+    let named_so =
+        [b"call".as_slice(), b"cdecl", b"api"].iter().any(|p| word.windows(p.len()).any(|w| w == *p));
+    (upper || word.starts_with(b"__") || named_so)
+        && text(i - 1) == b"("
+        && is_ident(before)
+        && !crate::symbols::is_c_keyword_bytes(text(before))
+        && text(i + 1) == b"*"
+        && is_ident(i + 2)
+        && text(i + 3) == b")"
+        && text(i + 4) == b"("
 }
 
 /// An attribute macro of any case before `struct`, `union` or `enum` among a declaration's
@@ -619,6 +654,31 @@ mod tests {
 
     /// Sparse's lock annotations after a signature are blanked with their argument, before a body
     /// or a `;`; a call of the same name inside an expression is not.
+    /// Calling conventions inside a declarator: between a return type's `*` and the name (PCRE2's
+    /// `pcre2_code * PCRE2_CALL_CONVENTION` then `pcre2_compile(`), and before the `*` of a pointer to
+    /// a function after a return type that is a name (`typedef LONG (APIENTRY *FN)(…)`).
+    #[test]
+    fn calling_conventions_in_declarators_are_blanked() {
+        let cases = [
+            (
+                "PCRE2_EXP_DEFN pcre2_code * PCRE2_CALL_CONVENTION\npcre2_compile(PCRE2_SPTR p)\n{\n}\n",
+                &["PCRE2_EXP_DEFN", "PCRE2_CALL_CONVENTION"][..],
+            ),
+            ("typedef LONG (APIENTRY *FN)\n  (void *h, ULONG f);\n", &["APIENTRY"][..]),
+            ("LONG (WINAPI *pfn)(void);\n", &["WINAPI"][..]),
+            ("typedef DWORD (mi_cdecl *out_fun)(int);\n", &["mi_cdecl"][..]),
+        ];
+        for (src, words) in cases {
+            let want = words.iter().fold(src.to_string(), |s, w| s.replacen(w, &" ".repeat(w.len()), 1));
+            let got = neutralize(src.as_bytes()).map(|b| String::from_utf8(b).unwrap());
+            assert_eq!(got.as_deref(), Some(want.as_str()), "{src}");
+        }
+        // Expressions of the same shapes are left alone.
+        for src in ["int f(void) { return (A * b)(c) + sizeof(T * p); }\n", "x = a * b(c);\n"] {
+            assert_eq!(neutralize(src.as_bytes()), None, "{src}");
+        }
+    }
+
     #[test]
     fn lock_annotations_after_a_signature_are_blanked() {
         let blanked = |src: &str, what: &[&str]| {

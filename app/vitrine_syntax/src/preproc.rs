@@ -511,6 +511,37 @@ fn close_chain(
         .and_then(|&n| toks.get(n as usize))
         .is_some_and(|t| matches!(t.kind, Kind::Punct) && t.byte == b'{');
     let live = || chain.iter().zip(&out).filter(|(_, o)| o.is_none()).map(|(b, _)| b);
+    // A branch of nothing but labels (lz4's `#if LZ4_FAST_DEC_LOOP` / `safe_literal_copy:` /
+    // `#endif` inside a function): a label needs a statement after it, which stands after the
+    // `#endif`, and the grammar, reading the branch alone, lost the whole function. The labels are
+    // blanked for the grammar and read as text; the directives stay, with their conditions.
+    for (k, b) in chain.iter().enumerate() {
+        if out.get(k).is_some_and(Option::is_some) {
+            continue;
+        }
+        let next = chain.get(k + 1).map_or(end_tok, |n| n.dir);
+        let code: Vec<&Tok> = toks
+            .get(b.dir + 1..next)
+            .unwrap_or_default()
+            .iter()
+            .filter(|t| !matches!(t.kind, Kind::Directive(_) | Kind::Dead))
+            .collect();
+        let only_labels = !code.is_empty()
+            && code.len().is_multiple_of(2)
+            && code.chunks(2).all(|pair| {
+                matches!(pair, [w, c] if matches!(w.kind, Kind::Word)
+                    && matches!(c.kind, Kind::Punct) && c.byte == b':')
+            });
+        if only_labels {
+            for t in code {
+                plan.blank.push(t.start..t.end);
+                if matches!(t.kind, Kind::Word) {
+                    // Still read, as the name a `goto` refers to.
+                    plan.text.push((t.start..t.end, t.line));
+                }
+            }
+        }
+    }
     let fragmentary = live().any(|b| b.braces != 0 || b.parens != 0)
         || (endif.is_some() && body_follows && live().count() > 0);
     if fragmentary {
@@ -610,6 +641,8 @@ fn statement_macros(s: &[u8], live: &[Tok], plan: &mut Plan) {
     let punct = |k: usize, b: u8| live.get(k).is_some_and(|t| matches!(t.kind, Kind::Punct) && t.byte == b);
     let mut at_start = true;
     let mut k = 0usize;
+    // Braces open around the current token: 0 at file level.
+    let mut depth = 0u32;
     while let Some(t) = live.get(k) {
         let word = s.get(t.start as usize..t.end as usize).unwrap_or_default();
         // `if mi_unlikely(x) {`: a macro supplies the parentheses of the condition. Its name is
@@ -664,7 +697,7 @@ fn statement_macros(s: &[u8], live: &[Tok], plan: &mut Plan) {
             }
             if let Some(close) = close
                 && let Some(last) = live.get(close)
-                && statement_ends_after(s, live, close, word)
+                && statement_ends_after(s, live, close, word, depth == 0)
             {
                 plan.blank.push(t.start..last.end);
                 plan.text.push((t.start..last.end, t.line));
@@ -674,13 +707,22 @@ fn statement_macros(s: &[u8], live: &[Tok], plan: &mut Plan) {
             }
         }
         at_start = matches!(t.kind, Kind::Punct) && matches!(t.byte, b';' | b'{' | b'}');
+        if matches!(t.kind, Kind::Punct) {
+            match t.byte {
+                b'{' => depth += 1,
+                b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
         k += 1;
     }
 }
 
 /// Whether the invocation whose `)` is `live[close]` is a statement of its own: the `)` ends its
-/// line, and what follows starts something new.
-fn statement_ends_after(s: &[u8], live: &[Tok], close: usize, name: &[u8]) -> bool {
+/// line, and what follows starts something new. A macro-like invocation followed by a signature,
+/// `FT_EXPORT_DEF( FT_Error )` then `FT_Add_Module( … )` and `{` (or `;` at file level, a
+/// prototype), is the return type: the grammar reads `NAME(type) name(params) {` as a function.
+fn statement_ends_after(s: &[u8], live: &[Tok], close: usize, name: &[u8], file_level: bool) -> bool {
     let Some(last) = live.get(close) else { return false };
     let Some(next) = live.get(close + 1) else { return true };
     if next.line <= last.end_line {
@@ -692,11 +734,51 @@ fn statement_ends_after(s: &[u8], live: &[Tok], close: usize, name: &[u8]) -> bo
             let next_word = s.get(next.start as usize..next.end as usize).unwrap_or_default();
             let called = live.get(close + 2).is_some_and(|t| matches!(t.kind, Kind::Punct) && t.byte == b'(');
             // `ret_type(x)` then `name(args)` on the next line is a signature, unless one of them
-            // is named like a macro (invocations in a row: `IMPLEMENT_X(a)` / `DECLARE_Y(b)`).
-            !called || is_macro_like(name) || is_macro_like(next_word)
+            // is named like a macro (invocations in a row: `IMPLEMENT_X(a)` / `DECLARE_Y(b)`)
+            // and what follows the arguments is not a body (or, at file level, a `;`).
+            let signature = || match after_arguments(s, live, close + 2) {
+                Some((t, declares)) => {
+                    matches!(t.kind, Kind::Punct)
+                        && (t.byte == b'{' || (file_level && declares && t.byte == b';'))
+                }
+                None => false,
+            };
+            !called || is_macro_like(next_word) || (is_macro_like(name) && !signature())
         }
         _ => false,
     }
+}
+
+/// The token after the parenthesized list that opens at `live[open]`, if it closes before a brace
+/// or a `;` (and within [`MAX_INVOCATION_TOKENS`]), and whether the list reads as parameter
+/// declarations (`(void)`, two names in a row, or a `*`) rather than as arguments (`(x)`, `(a, b)`).
+fn after_arguments<'t>(s: &[u8], live: &'t [Tok], open: usize) -> Option<(&'t Tok, bool)> {
+    let mut depth = 0usize;
+    let mut declares = false;
+    for j in open..live.len().min(open + MAX_INVOCATION_TOKENS) {
+        let t = live.get(j)?;
+        if matches!(t.kind, Kind::Word) {
+            let word = s.get(t.start as usize..t.end as usize).unwrap_or_default();
+            declares |= word == b"void" || live.get(j + 1).is_some_and(|n| matches!(n.kind, Kind::Word));
+            continue;
+        }
+        if !matches!(t.kind, Kind::Punct) {
+            continue;
+        }
+        match t.byte {
+            b'(' => depth += 1,
+            b')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return live.get(j + 1).map(|n| (n, declares));
+                }
+            }
+            b'*' => declares = true,
+            b'{' | b'}' | b';' => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// An upper-case name, or a name with `_` mostly in upper case (`DECLARE_ASN1_ENCODE_FUNCTIONS_name`,

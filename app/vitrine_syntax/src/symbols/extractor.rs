@@ -112,6 +112,7 @@ impl<'a> Extractor<'a> {
     /// Nests, scopes and sorts the raw symbols.
     pub(super) fn finish(mut self) -> (Vec<Symbol>, Vec<Symbol>) {
         self.unwrap_macro_definitions();
+        self.paste_macro_names();
         // Source order; an enclosing construct before what it contains.
         self.raw.sort_by(|a, b| {
             a.range
@@ -258,6 +259,17 @@ impl<'a> Extractor<'a> {
                 end_byte: start + first.len() as u32,
             };
             r.via_macro = Some(macro_name);
+        }
+    }
+
+    /// A name written through a macro that this file defines as pasting it (`#define JE(n) je_##n`,
+    /// then `void *JE(malloc)(size_t n)`) is the pasted name: that is the function a caller calls.
+    fn paste_macro_names(&mut self) {
+        for r in &mut self.raw {
+            let Some(m) = r.via_macro.as_deref() else { continue };
+            if let Some(name) = super::names::pasted_name(self.source, m, &r.name) {
+                r.name = name;
+            }
         }
     }
 }

@@ -313,3 +313,79 @@ pub(crate) fn is_c_keyword_bytes(w: &[u8]) -> bool {
             | b"defined"
     )
 }
+
+/// The name `MACRO(arg)` stands for when this file defines `MACRO` as a one-parameter macro that
+/// pastes its parameter between fixed words: `#define JE(n) je_##n` makes `JE(malloc)` the function
+/// `je_malloc` (`n`, `pfx_##n`, `n##_sfx` and `pfx_##n##_sfx`). `None` when the file defines no such
+/// macro (a macro from another file is not seen here) or its body is anything else.
+pub(super) fn pasted_name(source: &[u8], macro_name: &str, arg: &str) -> Option<String> {
+    let body = one_parameter_define(source, macro_name.as_bytes())?;
+    let (param, body) = body;
+    let mut out = String::new();
+    let mut pasted = false;
+    for part in body.split(|&b| b == b'#').filter(|p| !p.is_empty()) {
+        let word = part.trim_ascii();
+        if word.is_empty() || !word.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_') {
+            return None;
+        }
+        if word == param {
+            if pasted {
+                return None;
+            }
+            pasted = true;
+            out.push_str(arg);
+        } else {
+            out.push_str(std::str::from_utf8(word).ok()?);
+        }
+    }
+    // Only `##` joins the parts: a lone `#` stringizes, which names nothing.
+    let joins = body.windows(2).filter(|w| w == b"##").count();
+    let hashes = body.iter().filter(|&&b| b == b'#').count();
+    (pasted && hashes == 2 * joins && out != arg).then_some(out)
+}
+
+/// (parameter, body) of `#define NAME(param) body` in `source` (one logical line, comments and
+/// continuations left out), when NAME is defined with exactly one parameter.
+fn one_parameter_define<'s>(source: &'s [u8], name: &[u8]) -> Option<(&'s [u8], Vec<u8>)> {
+    let mut from = 0;
+    while let Some(k) = memchr::memmem::find(source.get(from..)?, name) {
+        let at = from + k;
+        from = at + name.len();
+        // `#` and `define` before the name, on its line.
+        let line_start = memchr::memrchr(b'\n', source.get(..at)?).map_or(0, |i| i + 1);
+        let head = source.get(line_start..at)?.trim_ascii_start();
+        let Some(rest) = head.strip_prefix(b"#") else { continue };
+        let Some(rest) = rest.trim_ascii_start().strip_prefix(b"define") else { continue };
+        if rest.is_empty() || !rest.iter().all(|b| matches!(b, b' ' | b'\t')) {
+            continue;
+        }
+        let after = source.get(from..)?;
+        let Some(params) = after.strip_prefix(b"(") else { continue };
+        let close = memchr::memchr(b')', params)?;
+        let param = params.get(..close)?.trim_ascii();
+        if param.is_empty() || !param.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_') {
+            return None;
+        }
+        // The body: to the end of the logical line, without comments.
+        let mut body = Vec::new();
+        let mut i = from + 1 + close + 1;
+        while let Some(&b) = source.get(i) {
+            match b {
+                b'\\' if source.get(i + 1) == Some(&b'\n') => i += 2,
+                b'\n' => break,
+                b'/' if source.get(i + 1) == Some(&b'*') => {
+                    let end = memchr::memmem::find(source.get(i + 2..)?, b"*/")?;
+                    i += 2 + end + 2;
+                    body.push(b' ');
+                }
+                b'/' if source.get(i + 1) == Some(&b'/') => break,
+                _ => {
+                    body.push(b);
+                    i += 1;
+                }
+            }
+        }
+        return Some((param, body));
+    }
+    None
+}

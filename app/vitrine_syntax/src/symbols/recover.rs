@@ -301,11 +301,18 @@ impl Extractor<'_> {
 /// argument. Returns (name, qualifiers, offset of the name, wrapping macro).
 pub(super) fn signature_before(s: &[u8], open: usize) -> Option<(String, Vec<String>, u32, Option<String>)> {
     let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let skip_space = |mut i: usize| {
+    // Blanks and block comments (`BDF_Face_Done( FT_Face face ) /* BDF_Face */ {`).
+    let skip_space = |mut i: usize| loop {
         while i > 0 && s.get(i - 1).is_some_and(|c| c.is_ascii_whitespace()) {
             i -= 1;
         }
-        i
+        match i.checked_sub(2).and_then(|c| s.get(c..i)) {
+            Some(b"*/") => match memchr::memmem::rfind(s.get(..i - 2).unwrap_or_default(), b"/*") {
+                Some(k) => i = k,
+                None => return i,
+            },
+            _ => return i,
+        }
     };
     let word_before = |end: usize| {
         let mut i = end;

@@ -586,3 +586,128 @@ fn attribute_macros_in_a_row_and_after_parameters_are_not_functions() {
         assert_eq!(functions, [("lzma_alloc", 1), ("index_encode", 7)], "skim {skim_bodies}");
     }
 }
+
+/// A function-pointer typedef whose parameters are on the next line (curl's Windows code:
+/// `typedef LONG (APIENTRY *BCRYPTGENRANDOM_FN)` then `  (void *, ...);`) declares the typedef, and
+/// what follows is still read.
+#[test]
+fn a_function_pointer_typedef_with_its_parameters_on_the_next_line_keeps_its_name() {
+    let source = b"typedef LONG (APIENTRY *BCRYPTGENRANDOM_FN)\n  (void *hAlgorithm, unsigned char *pbBuffer, ULONG cbBuffer, ULONG dwFlags);\ntypedef int (WINAPI *GETADDRINFO_FN)\n        (const char *, const char *, const struct addrinfo *, struct addrinfo **);\nstatic int after(void)\n{\n  return 0;\n}\n";
+    for (skim_bodies, fs) in each_way(Language::C, source) {
+        let defined: Vec<(&str, SymbolKind, u32)> =
+            fs.definitions.iter().map(|d| (d.name.as_str(), d.kind, d.name_range.start.line)).collect();
+        assert_eq!(
+            defined,
+            [
+                ("BCRYPTGENRANDOM_FN", SymbolKind::Typedef, 0),
+                ("GETADDRINFO_FN", SymbolKind::Typedef, 2),
+                ("after", SymbolKind::Function, 4),
+            ],
+            "skim {skim_bodies}: {}",
+            fs.outline_text()
+        );
+    }
+}
+
+/// A function written through a macro that pastes its argument (`#define JE(n) je_##n`) is named
+/// by the pasted name, the one callers use; a plain wrapping macro (`BZ_API(name)`) and a macro this
+/// file does not define keep the argument.
+#[test]
+fn names_pasted_by_a_macro_of_this_file_are_the_pasted_names() {
+    let source = b"#define JE(n) je_##n\n#define WRAP(x) x\n#define MID(x) \\\n  pfx_ ## x ## _impl /* joined */\n#define STR(x) #x\nvoid *JE(malloc)(unsigned long size)\n{\n  return 0;\n}\nint WRAP(plain)(void)\n{\n  return 1;\n}\nint MID(middle)(void)\n{\n  return 2;\n}\nint BZ_API(elsewhere)(int a)\n{\n  return a;\n}\nint STR(quoted)(void)\n{\n  return 3;\n}\n";
+    for (skim_bodies, fs) in each_way(Language::C, source) {
+        let functions: Vec<(&str, u32, Option<&str>)> = fs
+            .definitions
+            .iter()
+            .filter(|d| d.kind.is_function_like())
+            .map(|d| (d.name.as_str(), d.name_range.start.line, d.via_macro.as_deref()))
+            .collect();
+        assert_eq!(
+            functions,
+            [
+                ("je_malloc", 5, Some("JE")),
+                ("plain", 9, Some("WRAP")),
+                ("pfx_middle_impl", 13, Some("MID")),
+                ("elsewhere", 17, Some("BZ_API")),
+                ("quoted", 21, Some("STR")),
+            ],
+            "skim {skim_bodies}: {}",
+            fs.outline_text()
+        );
+    }
+}
+
+/// Functions real code bases lost whole (each read as stray file-level variables, and its calls
+/// credited to the file): lz4's labels alone in an `#if` branch inside a body; FreeType's return
+/// type through a macro (`FT_CALLBACK_DEF( void )` on its own line) with a comment before the body or
+/// a `#define` in it; PCRE2's calling convention between the return type's `*` and the name.
+#[test]
+fn functions_with_macro_return_types_labels_in_branches_and_calling_conventions_are_found() {
+    let source = b"#ifndef ONLY_DEFS\nstatic int\ndecompress(int c)\n{\n    {   int ip = 0;\n        while (c) {\n#if FAST_LOOP\n        safe_literal_copy:\n#endif\n            if (c) {\n            }\n        }\n    }\n    return 0;\n}\n#endif\n  FT_CALLBACK_DEF( void )\n  BDF_Face_Done( FT_Face  face )         /* BDF_Face */\n  {\n    bdf_free_font( face );\n  }\n\n  FT_EXPORT_DEF( FT_Error )\n  FT_Add_Module( FT_Library  library,\n                 const FT_Module_Class*  clazz )\n  {\n    FT_Error  error;\n\n#define VER_FIXED  ( ( (FT_Long)MAJOR << 16 ) | MINOR )\n\n    return check_module( library, clazz );\n  }\n\nPCRE2_EXP_DEFN pcre2_code * PCRE2_CALL_CONVENTION\npcre2_compile(PCRE2_SPTR pattern, PCRE2_SIZE patlen)\n{\nreturn compile(pattern);\n}\n";
+    for (skim_bodies, fs) in each_way(Language::C, source) {
+        assert_eq!(
+            function_extents(&fs),
+            [
+                ("decompress", 1, 14),
+                ("BDF_Face_Done", 16, 20),
+                ("FT_Add_Module", 22, 31),
+                ("pcre2_compile", 33, 37)
+            ],
+            "skim {skim_bodies}: {}",
+            fs.outline_text()
+        );
+        let variables: Vec<&str> = fs
+            .definitions
+            .iter()
+            .filter(|d| d.kind == SymbolKind::Variable)
+            .map(|d| d.name.as_str())
+            .collect();
+        assert!(variables.is_empty(), "skim {skim_bodies}: {variables:?}");
+        let callers: Vec<(&str, Option<&str>)> = fs
+            .references
+            .iter()
+            .filter(|r| r.kind == RefKind::Call)
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            callers,
+            [
+                ("bdf_free_font", Some("BDF_Face_Done")),
+                ("check_module", Some("FT_Add_Module")),
+                ("compile", Some("pcre2_compile"))
+            ],
+            "skim {skim_bodies}"
+        );
+    }
+}
+
+/// Macro return types stay statements where they are: an invocation before a call on the next line
+/// inside a body (`TRACE(x)` then `run(a);`) and invocations in a row at file level are blanked and
+/// read as calls; only a signature followed by a body (or, at file level, a prototype's `;`) keeps
+/// the macro as the return type.
+#[test]
+fn macro_invocations_before_calls_stay_statements() {
+    let source = b"void f(int a)\n{\n    TRACE_ENTRY(a)\n    run(a);\n}\nIMPLEMENT_THING(x)\nDECLARE_OTHER(y)\nFT_EXPORT( FT_Error )\nFT_Done_Library( FT_Library  library );\n";
+    for (skim_bodies, fs) in each_way(Language::C, source) {
+        assert_eq!(fs.parse_errors, 0, "skim {skim_bodies}: {}", fs.outline_text());
+        let calls: Vec<(&str, Option<&str>)> = fs
+            .references
+            .iter()
+            .filter(|r| r.kind == RefKind::Call)
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str()),
+                )
+            })
+            .collect();
+        assert!(calls.contains(&("run", Some("f"))), "skim {skim_bodies}: {calls:?}");
+        let declared: Vec<&str> = fs.declarations.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(declared, ["FT_Done_Library"], "skim {skim_bodies}: {}", fs.outline_text());
+    }
+}
