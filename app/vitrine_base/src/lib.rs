@@ -7,8 +7,12 @@
 //! - [`id`]: the typed digest ids, with serde behind the optional `serde` feature (the one optional
 //!   dependency: the crate stays std-only for everything else).
 //! - [`fs`]: atomic file replacement (temporary file beside the target, sync, rename, directory sync).
+//! - [`chars`]: the one definition of the characters shown as markers, never as themselves (bidi
+//!   controls, format and default-ignorable characters, controls), for the health report, the code view
+//!   and the terminal escaper alike.
 #![warn(missing_docs)]
 
+pub mod chars;
 pub mod fs;
 pub mod id;
 mod reader;

@@ -50,32 +50,16 @@ pub enum PrincipalProblem {
     },
 }
 
-/// A character that must never be shown as itself: bidirectional controls, invisible characters and
-/// controls other than tab, newline, carriage return and form feed (the classes the code view draws as
-/// markers).
+/// A character that must never be shown as itself: bidirectional controls, format characters (Cf) and
+/// default-ignorable code points, and controls other than tab, newline, carriage return and form feed —
+/// the one definition the health report and the code view use ([`vitrine_base::chars::suspicious`]).
 pub fn hidden_kind(c: char) -> Option<&'static str> {
-    match c {
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => {
-            Some("a bidirectional control")
-        }
-        '\u{200B}'..='\u{200D}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{FEFF}'
-        | '\u{00AD}'
-        | '\u{034F}'
-        | '\u{115F}'
-        | '\u{1160}'
-        | '\u{17B4}'
-        | '\u{17B5}'
-        | '\u{180E}'
-        | '\u{3164}'
-        | '\u{FFA0}'
-        | '\u{FE00}'..='\u{FE0F}'
-        | '\u{E0000}'..='\u{E007F}'
-        | '\u{E0100}'..='\u{E01EF}' => Some("an invisible character"),
-        '\t' | '\n' | '\r' | '\u{0C}' => None,
-        '\u{00}'..='\u{1F}' | '\u{7F}'..='\u{9F}' => Some("a control character"),
-        _ => None,
+    use vitrine_base::chars::Suspicious;
+    match vitrine_base::chars::suspicious(c)? {
+        Suspicious::Bidi => Some("a bidirectional control"),
+        Suspicious::Invisible => Some("an invisible character"),
+        Suspicious::Control => Some("a control character"),
+        Suspicious::LineBreak | Suspicious::Blank => None,
     }
 }
 

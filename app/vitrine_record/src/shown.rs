@@ -7,16 +7,12 @@
 
 use std::borrow::Cow;
 
-use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
-
-/// Whether `c` must never reach a terminal as itself (see the module documentation).
+/// Whether `c` must never reach a terminal as itself (see the module documentation): every control, and
+/// every character of the one shared definition ([`vitrine_base::chars::suspicious`]: bidi controls,
+/// format characters and default-ignorable code points, line and paragraph separators), which the health
+/// report flags and the window's code view marks too.
 pub fn hidden(c: char) -> bool {
-    c.is_control()
-        || crate::principal::hidden_kind(c).is_some()
-        || matches!(
-            c.general_category(),
-            GeneralCategory::Format | GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator
-        )
+    c.is_control() || vitrine_base::chars::suspicious(c).is_some()
 }
 
 /// `s` with every [`hidden`] character written visibly; borrowed when there is none.
@@ -81,6 +77,34 @@ mod tests {
             assert_eq!(shown, format!("x<U+{:04X}>y", c as u32), "{c:?}");
         }
         assert_eq!(escape_keep_tab("\tint x;\u{1b}]0;t\u{7}"), "\tint x;\\x1B]0;t\\x07");
+    }
+
+    /// The shared tables agree with the Unicode crates for every code point: each format character
+    /// (Cf) and each default-ignorable code point (what a UTS #39 skeleton drops) is hidden, and each
+    /// line or paragraph separator.
+    #[test]
+    fn the_shared_definition_covers_every_format_and_ignorable_character() {
+        use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let cf = c.general_category() == GeneralCategory::Format;
+            assert_eq!(vitrine_base::chars::is_format(c), cf, "U+{:04X} Cf", c as u32);
+            let ignorable = unicode_security::skeleton(&c.to_string()).next().is_none();
+            assert_eq!(vitrine_base::chars::is_default_ignorable(c), ignorable, "U+{:04X} DI", c as u32);
+            let separator = matches!(
+                c.general_category(),
+                GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator
+            );
+            if cf || ignorable || separator || c.is_control() {
+                assert!(hidden(c), "U+{:04X}", c as u32);
+            }
+            if c.general_category() == GeneralCategory::SpaceSeparator && c != ' ' {
+                assert!(vitrine_base::chars::is_unusual_blank(c), "U+{:04X} Zs", c as u32);
+            }
+        }
+        // The ones the terminal escaper saw and the health report did not (F7).
+        for c in ['\u{1D173}', '\u{1BCA0}', '\u{206A}', '\u{E0080}'] {
+            assert_eq!(escape(&format!("x{c}")), format!("x<U+{:04X}>", c as u32));
+        }
     }
 
     #[test]

@@ -46,6 +46,8 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("path.rs"),
     include_bytes!("cache.rs"),
     include_bytes!("reopen.rs"),
+    // The character classes health flags, shared with the terminal escaper and the code view.
+    include_bytes!("../../vitrine_base/src/chars.rs"),
 ];
 
 /// What a file looked like on disk when it was hashed.

@@ -22,8 +22,8 @@ pub enum FindingKind {
     /// A bidirectional control character (Trojan Source, CVE-2021-42574) in the text or in a path: it
     /// can reorder what a reader sees.
     BidiControl,
-    /// A zero-width or otherwise invisible character (U+200B, U+FEFF inside a line, variation
-    /// selectors, tag characters, …) in the text or in a path.
+    /// A format character (general category Cf) or default-ignorable code point (U+200B, U+FEFF inside
+    /// a line, variation selectors, tag characters, U+1D173, …) in the text or in a path.
     InvisibleChar,
     /// An identifier whose letters come from more than one script (Latin with a Cyrillic `а`): a
     /// look-alike of another name.
@@ -277,6 +277,8 @@ pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
                 (None, Suspicious::Control) => {
                     out.push(Some(line_no), column, FindingKind::ControlChar, || describe(c))
                 }
+                // Only names have blanks flagged (`name_suspicious`).
+                (None, Suspicious::Blank) => {}
             }
         }
         if rules.is_some_and(|r| r.unicode_escapes) {
@@ -579,7 +581,7 @@ fn name_findings(path: &[u8], is_dir: bool, out: &mut Vec<Finding>) {
                 Some(Suspicious::Bidi) => FindingKind::BidiControl,
                 Some(Suspicious::Invisible) => FindingKind::InvisibleChar,
                 Some(Suspicious::Control | Suspicious::LineBreak) => FindingKind::ControlChar,
-                None => continue,
+                Some(Suspicious::Blank) | None => continue,
             };
             let chars = per_kind.entry(kind).or_default();
             if !chars.contains(&c) {

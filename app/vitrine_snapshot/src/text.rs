@@ -25,49 +25,16 @@ fn utf8(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// A character that a reviewer must see, because it can make code read differently than it compiles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Suspicious {
-    /// Bidirectional control (Trojan Source, CVE-2021-42574).
-    Bidi,
-    /// Zero-width or otherwise invisible character.
-    Invisible,
-    /// C0/C1 control other than tab, newline, carriage return and form feed.
-    Control,
-    /// A line terminator for some languages that the viewer does not break lines at: a CR that is not
-    /// part of a CRLF pair, U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR. Whether it ends the line
-    /// for a given file is decided by [`crate::terminators::line_rules`].
-    LineBreak,
-}
+/// Why a character must be shown as a marker: the one definition shared with the code view and the
+/// terminal escaper ([`vitrine_base::chars`]).
+pub use vitrine_base::chars::Suspicious;
 
 /// Classifies one character, as met inside a line: the CR of a CRLF pair is removed by the line splitter
 /// ([`crate::lines::LineIndex::line_range`]) before characters are classified, so a CR seen here is a
-/// lone one. Tab, LF and FF are ordinary in source code.
+/// lone one. Tab, LF and FF are ordinary in source code. Every format character (Cf) and every
+/// default-ignorable code point is [`Suspicious::Invisible`] (see [`vitrine_base::chars::suspicious`]).
 pub fn suspicious(c: char) -> Option<Suspicious> {
-    match c {
-        '\r' | '\u{2028}' | '\u{2029}' => Some(Suspicious::LineBreak),
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => {
-            Some(Suspicious::Bidi)
-        }
-        '\u{200B}'..='\u{200D}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{FEFF}'
-        | '\u{00AD}'
-        | '\u{034F}'
-        | '\u{115F}'
-        | '\u{1160}'
-        | '\u{17B4}'
-        | '\u{17B5}'
-        | '\u{180E}'
-        | '\u{3164}'
-        | '\u{FFA0}'
-        | '\u{FE00}'..='\u{FE0F}'
-        | '\u{E0000}'..='\u{E007F}'
-        | '\u{E0100}'..='\u{E01EF}' => Some(Suspicious::Invisible),
-        '\t' | '\n' | '\u{0C}' => None,
-        '\u{00}'..='\u{1F}' | '\u{7F}'..='\u{9F}' => Some(Suspicious::Control),
-        _ => None,
-    }
+    vitrine_base::chars::suspicious(c)
 }
 
 /// The Unicode name-like label used in markers and tooltips, e.g. `U+202E RIGHT-TO-LEFT OVERRIDE`.
@@ -92,6 +59,24 @@ pub fn describe(c: char) -> String {
         '\u{FEFF}' => "ZERO WIDTH NO-BREAK SPACE (BOM)",
         '\u{00AD}' => "SOFT HYPHEN",
         '\u{3164}' => "HANGUL FILLER",
+        '\u{115F}' => "HANGUL CHOSEONG FILLER",
+        '\u{1160}' => "HANGUL JUNGSEONG FILLER",
+        '\u{FFA0}' => "HALFWIDTH HANGUL FILLER",
+        '\u{00A0}' => "NO-BREAK SPACE",
+        '\u{1680}' => "OGHAM SPACE MARK",
+        '\u{2000}'..='\u{200A}' => "SPACE (typographic width)",
+        '\u{202F}' => "NARROW NO-BREAK SPACE",
+        '\u{205F}' => "MEDIUM MATHEMATICAL SPACE",
+        '\u{3000}' => "IDEOGRAPHIC SPACE",
+        '\u{2800}' => "BRAILLE PATTERN BLANK",
+        '\u{180B}'..='\u{180D}' | '\u{180F}' => "MONGOLIAN FREE VARIATION SELECTOR",
+        '\u{180E}' => "MONGOLIAN VOWEL SEPARATOR",
+        '\u{206A}'..='\u{206F}' => "DEPRECATED FORMAT CHARACTER",
+        '\u{1D173}'..='\u{1D17A}' => "MUSICAL SYMBOL FORMAT CHARACTER",
+        '\u{1BCA0}'..='\u{1BCA3}' => "SHORTHAND FORMAT CONTROL",
+        '\u{09}' => "CHARACTER TABULATION",
+        '\u{0A}' => "LINE FEED",
+        '\u{0C}' => "FORM FEED",
         '\u{7F}' => "DELETE",
         '\u{1B}' => "ESCAPE",
         '\u{08}' => "BACKSPACE",
@@ -138,5 +123,10 @@ mod tests {
         assert_eq!(describe('\u{2029}'), "U+2029 PARAGRAPH SEPARATOR");
         assert_eq!(suspicious('a'), None);
         assert_eq!(describe('\u{202E}'), "U+202E RIGHT-TO-LEFT OVERRIDE");
+        // Every format character and default-ignorable code point, not a list of favourites (F7).
+        for c in ['\u{1D173}', '\u{1BCA0}', '\u{206A}', '\u{180B}', '\u{E0080}', '\u{FFF0}'] {
+            assert_eq!(suspicious(c), Some(Suspicious::Invisible), "{}", describe(c));
+        }
+        assert_eq!(describe('\u{1D173}'), "U+1D173 MUSICAL SYMBOL FORMAT CHARACTER");
     }
 }
