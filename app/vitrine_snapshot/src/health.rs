@@ -23,13 +23,16 @@ pub enum FindingKind {
     /// can reorder what a reader sees.
     BidiControl,
     /// A format character (general category Cf) or default-ignorable code point (U+200B, U+FEFF inside
-    /// a line, variation selectors, tag characters, U+1D173, …) in the text or in a path.
+    /// a line, variation selectors, tag characters, U+1D173, …) in the text or in a path; in a path also
+    /// a blank other than the ASCII space (U+00A0, U+3000, U+2800, …), or a space at either end of a
+    /// name.
     InvisibleChar,
     /// An identifier whose letters come from more than one script (Latin with a Cyrillic `а`): a
     /// look-alike of another name.
     MixedScriptIdentifier,
-    /// A C0 or C1 control character other than tab, newline, form feed and the CR of a CRLF, in the
-    /// text or in a path (terminal escapes, backspace, NEL in C, …).
+    /// A C0 or C1 control character other than tab, newline, form feed and the CR of a CRLF in the text
+    /// (terminal escapes, backspace, NEL in C, …), or any control character (tab and line feed too) or
+    /// line separator in a path.
     ControlChar,
     /// A line longer than [`HealthConfig::long_line_chars`] characters, where code can hide past the
     /// edge of the view.
@@ -69,11 +72,15 @@ pub enum FindingKind {
     SymlinkAbsolute,
     /// A symlink whose target climbs out of the snapshot root: recorded as data, never followed.
     SymlinkEscapes,
+    /// Names in one directory that look alike (the same Unicode TS #39 confusable skeleton: `auth.py`
+    /// and `аuth.py` with a Cyrillic `а`, `lib` and `Iib`) but are different names: a decoy beside the
+    /// file that is built.
+    LookalikeNames,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 20] = [
+    pub const ALL: [FindingKind; 21] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -94,6 +101,7 @@ impl FindingKind {
         FindingKind::LineTerminator,
         FindingKind::SymlinkAbsolute,
         FindingKind::SymlinkEscapes,
+        FindingKind::LookalikeNames,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -120,6 +128,7 @@ impl FindingKind {
             FindingKind::LineTerminator => "line-terminator",
             FindingKind::SymlinkAbsolute => "symlink-absolute",
             FindingKind::SymlinkEscapes => "symlink-escapes",
+            FindingKind::LookalikeNames => "lookalike-names",
         }
     }
 
@@ -134,6 +143,7 @@ impl FindingKind {
                 | FindingKind::CaseCollision
                 | FindingKind::NormalizationCollision
                 | FindingKind::LineTerminator
+                | FindingKind::LookalikeNames
         )
     }
 }
@@ -435,12 +445,15 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
         /// Interned id of the NFC form of the whole path, and of its lower-cased NFC form.
         nfc: usize,
         case: usize,
+        /// Interned id of the confusable skeleton of the whole path.
+        look: usize,
     }
     const ROOT: usize = usize::MAX;
     let mut nodes: Vec<Node<'a>> = Vec::new();
     let mut index: HashMap<(usize, &'a [u8]), usize> = HashMap::new();
     let mut nfc_ids: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
     let mut case_ids: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
+    let mut look_ids: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
     for p in paths {
         let bytes = p.as_bytes();
         let mut parent = ROOT;
@@ -455,12 +468,14 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
                 parent = id;
                 continue;
             }
-            let (up_nfc, up_case, up_non_ascii) =
-                nodes.get(parent).map_or((ROOT, ROOT, false), |n| (n.nfc, n.case, n.non_ascii));
+            let (up_nfc, up_case, up_look, up_non_ascii) =
+                nodes.get(parent).map_or((ROOT, ROOT, ROOT, false), |n| (n.nfc, n.case, n.look, n.non_ascii));
             let next = nfc_ids.len();
             let nfc = *nfc_ids.entry((up_nfc, fold(name, false))).or_insert(next);
             let next = case_ids.len();
             let case = *case_ids.entry((up_case, fold(name, true))).or_insert(next);
+            let next = look_ids.len();
+            let look = *look_ids.entry((up_look, skeleton(name))).or_insert(next);
             let id = nodes.len();
             nodes.push(Node {
                 path: bytes.get(..end).unwrap_or_default(),
@@ -468,6 +483,7 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
                 non_ascii: up_non_ascii || !name.is_ascii(),
                 nfc,
                 case,
+                look,
             });
             index.insert((parent, name), id);
             parent = id;
@@ -480,11 +496,13 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
     }
     let mut by_nfc: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut by_case: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut by_look: HashMap<usize, Vec<usize>> = HashMap::new();
     for (i, node) in nodes.iter().enumerate() {
         if node.non_ascii {
             by_nfc.entry(node.nfc).or_default().push(i);
         }
         by_case.entry(node.case).or_default().push(i);
+        by_look.entry(node.look).or_default().push(i);
     }
     // A group's names in path order (only groups of two or more are sorted, listed and counted).
     let sorted = |group: &mut Vec<usize>| {
@@ -536,8 +554,42 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
             ),
         ));
     }
+    for group in by_look.values_mut().filter(|g| g.len() > 1) {
+        // Names that are one name but for case or normalisation are reported as such, above.
+        let distinct: HashSet<usize> = group.iter().filter_map(|&i| nodes.get(i)).map(|n| n.case).collect();
+        if distinct.len() < 2 {
+            continue;
+        }
+        sorted(group);
+        findings.push(Finding::file_level(
+            &crate::path::display_bytes(first(group)),
+            FindingKind::LookalikeNames,
+            format!(
+                "{} names look alike (the same Unicode confusable skeleton, UTS #39) but are different names: {}",
+                group.len(),
+                listed(group)
+            ),
+        ));
+    }
     findings.sort_by(|a, b| (&a.path, a.kind).cmp(&(&b.path, b.kind)));
     findings
+}
+
+/// The UTS #39 confusable skeleton of a name (default-ignorable characters dropped, each character
+/// replaced by its prototype: Cyrillic `а` by `a`, `1` and `I` by `l`, U+00A0 by a space), with each
+/// invalid byte kept behind a 0xFF marker as in [`fold`]. Two names with one skeleton look alike.
+fn skeleton(name: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len());
+    for chunk in name.utf8_chunks() {
+        let mut buf = [0u8; 4];
+        for c in unicode_security::skeleton(chunk.valid()) {
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+        for &b in chunk.invalid() {
+            out.extend_from_slice(&[0xFF, b]);
+        }
+    }
+    out
 }
 
 /// A path with its valid UTF-8 runs in NFC (and lower-cased with `lower`); each invalid byte is kept
@@ -564,24 +616,36 @@ fn fold(path: &[u8], lower: bool) -> Vec<u8> {
     out
 }
 
-/// The content rules applied to the last component of a name.
+/// The content rules applied to the last component of a name, made stricter for names: every control
+/// (tab, line feed and form feed included) and every blank other than the ASCII space is flagged, and so
+/// is a space at either end.
 fn name_findings(path: &[u8], is_dir: bool, out: &mut Vec<Finding>) {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let what = if is_dir { "directory name" } else { "file name" };
+    let edge_space = name.first() == Some(&b' ') || name.last() == Some(&b' ');
+    if edge_space {
+        let at = if name.last() == Some(&b' ') { "ends" } else { "starts" };
+        out.push(Finding::file_level(
+            &crate::path::display_bytes(path),
+            FindingKind::InvisibleChar,
+            format!("the {what} {at} with a space (it lists like the name without it)"),
+        ));
+    }
     if name.iter().all(|&b| b.is_ascii_graphic() || b == b' ') {
         return;
     }
-    let what = if is_dir { "directory name" } else { "file name" };
     let shown = crate::path::display_bytes(path);
     let mut per_kind: BTreeMap<FindingKind, Vec<char>> = BTreeMap::new();
     let mut invalid = false;
     for chunk in name.utf8_chunks() {
         invalid |= !chunk.invalid().is_empty();
         for c in chunk.valid().chars() {
-            let kind = match suspicious(c) {
+            // Names are stricter than content: a tab, a line feed or a non-ASCII blank deceives there.
+            let kind = match vitrine_base::chars::name_suspicious(c) {
                 Some(Suspicious::Bidi) => FindingKind::BidiControl,
-                Some(Suspicious::Invisible) => FindingKind::InvisibleChar,
+                Some(Suspicious::Invisible | Suspicious::Blank) => FindingKind::InvisibleChar,
                 Some(Suspicious::Control | Suspicious::LineBreak) => FindingKind::ControlChar,
-                Some(Suspicious::Blank) | None => continue,
+                None => continue,
             };
             let chars = per_kind.entry(kind).or_default();
             if !chars.contains(&c) {
@@ -779,6 +843,82 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// F6: decoys beside the file that is built. Every name that lists like another gets a finding: a
+    /// look-alike (UTS #39 skeleton: Cyrillic `а`, `I` for `l`, a dropped variation selector), a blank
+    /// that is not the ASCII space (U+00A0, U+3000, U+2800) or a space at an end, and any control
+    /// character (LF, TAB and FF too, which are layout in content but not in a name).
+    #[test]
+    fn decoy_names_are_flagged() {
+        let names = [
+            "src/auth.py",
+            "src/\u{430}uth.py",
+            "src/login.py",
+            "src/login.py\u{A0}",
+            "src/admin.py",
+            "src/admin.py\u{3000}",
+            "src/util.py",
+            "src/util\u{2800}.py",
+            "src/conf.py",
+            "src/conf\u{180B}.py",
+            "src/README.md\nsrc",
+            "src/main.c\tsrc",
+            "src/form\u{C}feed",
+            "src/lib.c",
+            "src/Iib.c",
+            "src/trailing.c ",
+        ];
+        let paths: Vec<RelPath> = names.iter().map(|n| RelPath::from_bytes(n.as_bytes().to_vec())).collect();
+        let f = path_findings(&paths);
+        let got: Vec<(&str, FindingKind)> = f.iter().map(|f| (f.path.as_str(), f.kind)).collect();
+        use FindingKind::{ControlChar, InvisibleChar, LookalikeNames};
+        assert_eq!(
+            got,
+            [
+                ("src/Iib.c", LookalikeNames),
+                ("src/README.md\nsrc", ControlChar),
+                ("src/admin.py\u{3000}", InvisibleChar),
+                ("src/auth.py", LookalikeNames),
+                ("src/conf.py", LookalikeNames),
+                ("src/conf\u{180B}.py", InvisibleChar),
+                ("src/form\u{C}feed", ControlChar),
+                ("src/login.py\u{A0}", InvisibleChar),
+                ("src/main.c\tsrc", ControlChar),
+                ("src/trailing.c ", InvisibleChar),
+                ("src/util\u{2800}.py", InvisibleChar),
+            ],
+            "{f:#?}"
+        );
+        let detail = |p: &str, k| f.iter().find(|f| f.path == p && f.kind == k).unwrap().detail.as_str();
+        assert_eq!(
+            detail("src/auth.py", LookalikeNames),
+            "2 names look alike (the same Unicode confusable skeleton, UTS #39) but are different names: `src/auth.py`, `src/\u{430}uth.py`"
+        );
+        assert_eq!(
+            detail("src/login.py\u{A0}", InvisibleChar),
+            "the file name contains U+00A0 NO-BREAK SPACE"
+        );
+        assert_eq!(
+            detail("src/main.c\tsrc", ControlChar),
+            "the file name contains U+0009 CHARACTER TABULATION"
+        );
+        assert_eq!(
+            detail("src/trailing.c ", InvisibleChar),
+            "the file name ends with a space (it lists like the name without it)"
+        );
+        // Names that differ by case or normalisation only are reported as such, not twice.
+        let f = path_findings(&rel(&[
+            b"a/Makefile",
+            b"a/makefile",
+            "caf\u{e9}".as_bytes(),
+            "cafe\u{301}".as_bytes(),
+        ]));
+        assert!(f.iter().all(|f| f.kind != LookalikeNames), "{f:?}");
+        // A look-alike directory: the directories collide, and so do the files below them.
+        let f = path_findings(&rel(&[b"src/x.c", "\u{455}rc/x.c".as_bytes()]));
+        let got: Vec<(&str, FindingKind)> = f.iter().map(|f| (f.path.as_str(), f.kind)).collect();
+        assert_eq!(got, [("src", LookalikeNames), ("src/x.c", LookalikeNames)], "{f:?}");
     }
 
     #[test]
