@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use sha2::{Digest, Sha256};
@@ -75,22 +75,22 @@ impl InPlace {
         InPlace { root, held: Arc::new(OnceLock::from(dir)) }
     }
 
-    /// The snapshot directory as named.
-    pub(crate) fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// Opens the file `rel` below the held root (the root is opened on first use; a failure to open it
     /// is returned, and tried again by the next call).
     fn open_file(&self, rel: &[u8]) -> std::io::Result<File> {
+        self.held()?.open_file(rel)
+    }
+
+    /// The held root (opened by its path on first use; a failure to open it is returned, and tried
+    /// again by the next call).
+    pub(crate) fn held(&self) -> std::io::Result<&RootDir> {
         if let Some(dir) = self.held.get() {
-            return dir.open_file(rel);
+            return Ok(dir);
         }
         let dir = RootDir::open(&self.root)?;
-        let file = dir.open_file(rel);
         // Another thread may have held the root first: either descriptor names the same directory.
         let _ = self.held.set(dir);
-        file
+        self.held.get().ok_or_else(|| std::io::Error::other("the snapshot root could not be held"))
     }
 }
 

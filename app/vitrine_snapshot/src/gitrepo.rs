@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -34,6 +34,7 @@ use crate::error::SnapshotError;
 use crate::files::Files;
 use crate::gitid::TreeIds;
 use crate::health::{Finding, FindingKind};
+use crate::ingest::RootDir;
 use crate::{EntryKind, FileEntry};
 
 /// What the snapshot root's `.git` is.
@@ -61,41 +62,65 @@ pub trait GitFiles {
     fn list(&self, rel: &Path) -> std::io::Result<Vec<OsString>>;
 }
 
-/// `.git` read in place below a snapshot directory.
+/// `.git` read in place below a snapshot directory, through the one descriptor of the snapshot root
+/// that ingest holds: every file, listing and look-up is reached from it with no link followed at any
+/// component (`openat2` with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`, or a walk of the components with
+/// `O_NOFOLLOW` on older kernels), so `.git/refs`
+/// or `.git/objects` being a link out of the snapshot makes what lies below it absent, never read.
 #[derive(Debug, Clone, Copy)]
 pub struct DirFiles<'a> {
-    root: &'a Path,
+    root: &'a RootDir,
 }
 
 impl<'a> DirFiles<'a> {
-    /// Reads `.git` below the snapshot directory `root`; nothing is opened until asked.
-    pub fn new(root: &'a Path) -> DirFiles<'a> {
+    /// Reads `.git` below the held snapshot root `root`; nothing is opened until asked.
+    pub(crate) fn below(root: &'a RootDir) -> DirFiles<'a> {
         DirFiles { root }
+    }
+}
+
+/// The error for a read that met a link on the way: said as such, not as the kernel's `ELOOP`/`EXDEV`.
+fn no_link(e: std::io::Error) -> std::io::Error {
+    match e.raw_os_error() {
+        Some(libc::ELOOP | libc::EXDEV) => {
+            std::io::Error::other("a symlink is on the way (links inside `.git` are never followed)")
+        }
+        _ => e,
     }
 }
 
 impl GitFiles for DirFiles<'_> {
     fn git_entry(&self) -> Option<GitEntry> {
-        let meta = std::fs::symlink_metadata(self.root.join(".git")).ok()?;
-        Some(if meta.is_dir() {
-            GitEntry::Directory
-        } else if meta.is_file() {
-            GitEntry::File
-        } else {
-            GitEntry::Other
+        let mode = self.root.lstat(b".git").ok()?.st_mode & libc::S_IFMT;
+        Some(match mode {
+            libc::S_IFDIR => GitEntry::Directory,
+            libc::S_IFREG => GitEntry::File,
+            _ => GitEntry::Other,
         })
     }
 
     fn exists(&self, rel: &Path) -> bool {
-        std::fs::symlink_metadata(self.root.join(rel)).is_ok()
+        self.root.lstat(rel.as_os_str().as_bytes()).is_ok()
     }
 
     fn open(&self, rel: &Path) -> std::io::Result<File> {
-        open_regular(&self.root.join(rel))
+        let f = self.root.open_file(rel.as_os_str().as_bytes()).map_err(no_link)?;
+        if !f.metadata()?.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        Ok(f)
     }
 
     fn list(&self, rel: &Path) -> std::io::Result<Vec<OsString>> {
-        Ok(std::fs::read_dir(self.root.join(rel))?.flatten().map(|e| e.file_name()).collect())
+        let fd = self.root.open_dir(rel.as_os_str().as_bytes()).map_err(no_link)?;
+        let mut names = Vec::new();
+        for entry in rustix::fs::Dir::read_from(&fd)? {
+            let name = entry?.file_name().to_bytes().to_vec();
+            if name != b"." && name != b".." {
+                names.push(OsString::from_vec(name));
+            }
+        }
+        Ok(names)
     }
 }
 
@@ -254,14 +279,21 @@ const SMALL_FILE_BYTES: u64 = 1 << 20;
 /// Longest line of `packed-refs` considered (longer ones cannot name a ref and are skipped).
 const MAX_REF_LINE: usize = 4096;
 
-/// Inspects `root/.git` of a snapshot directory. Returns `None` when there is no `.git` at the root.
+/// Inspects `root/.git` of a snapshot directory. Returns `None` when there is no `.git` at the root (or
+/// the root cannot be opened).
 pub fn inspect(root: &Path, ids: &TreeIds) -> Option<GitCheckout> {
-    inspect_files(&DirFiles::new(root), ids, &GitLimits::default())
+    inspect_with(root, ids, &GitLimits::default())
 }
 
 /// [`inspect`] with explicit limits.
 pub fn inspect_with(root: &Path, ids: &TreeIds, limits: &GitLimits) -> Option<GitCheckout> {
-    inspect_files(&DirFiles::new(root), ids, limits)
+    let root = RootDir::open(root).ok()?;
+    inspect_files(&DirFiles::below(&root), ids, limits)
+}
+
+/// [`inspect`] of the snapshot root ingest holds (the very directory that was hashed).
+pub(crate) fn inspect_dir(root: &RootDir, ids: &TreeIds) -> Option<GitCheckout> {
+    inspect_files(&DirFiles::below(root), ids, &GitLimits::default())
 }
 
 /// Inspects the `.git` of a snapshot whose files are read through `files` (a directory or an archive's
@@ -323,16 +355,18 @@ fn resolve(
     let head = read_small(files, &git_dir.join("HEAD"), SMALL_FILE_BYTES)
         .map_err(|e| format!("cannot read .git/HEAD: {e}"))?;
     let head = String::from_utf8_lossy(&head).trim().to_owned();
-    let (head_ref, commit) = match head.strip_prefix("ref:") {
+    // Findings name the file and the problem, never the file's content: what a file holds is the
+    // vendor's to say, and a finding travels in the signed export.
+    let (head_ref, commit, from) = match head.strip_prefix("ref:") {
         Some(r) => {
             let r = r.trim().to_owned();
-            let id = resolve_ref(files, git_dir, &r)?;
-            (Some(r), id)
+            let (id, from) = resolve_ref(files, git_dir, &r)?;
+            (Some(r), id, from)
         }
-        None => (None, head),
+        None => (None, head, "`.git/HEAD`".to_owned()),
     };
     if !is_hex_id(&commit, hex_len) {
-        return Err(format!("HEAD does not name a {format} commit: `{}`", commit.escape_debug()));
+        return Err(format!("{from} does not hold a {format} commit id"));
     }
     let mut store = ObjectStore::new(files, git_dir, hex_len, *limits);
     let (kind, body) = store.read(&commit)?;
@@ -352,14 +386,33 @@ fn is_hex_id(s: &str, hex_len: usize) -> bool {
     s.len() == hex_len && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn resolve_ref(files: &dyn GitFiles, git_dir: &Path, name: &str) -> Result<String, String> {
-    if name.split('/').any(|c| c == ".." || c.is_empty()) || !name.starts_with("refs/") {
-        return Err(format!("HEAD points to an unsafe ref name `{}`", name.escape_debug()));
+/// Whether `name` is a ref name that can be read as a path below `.git` and shown as it is: `refs/…`,
+/// at most 255 bytes, its components non-empty and not starting with `.` (so no `..`), and only
+/// printable ASCII that git allows in a ref name (no space, control, `~^:?*[\\`, no `@{`).
+fn is_safe_ref_name(name: &str) -> bool {
+    name.len() <= 255
+        && name.starts_with("refs/")
+        && !name.contains("@{")
+        && name.split('/').all(|c| !c.is_empty() && !c.starts_with('.') && !c.ends_with(".lock"))
+        && name.bytes().all(|b| b.is_ascii_graphic() && !b"~^:?*[\\".contains(&b))
+}
+
+/// The id a ref holds and the file it was read from (for messages).
+fn resolve_ref(files: &dyn GitFiles, git_dir: &Path, name: &str) -> Result<(String, String), String> {
+    if !is_safe_ref_name(name) {
+        return Err("`.git/HEAD` names a ref that is not a valid ref name".to_owned());
     }
-    if let Ok(bytes) = read_small(files, &git_dir.join(name), SMALL_FILE_BYTES) {
-        return Ok(String::from_utf8_lossy(&bytes).trim().to_owned());
+    match read_small(files, &git_dir.join(name), SMALL_FILE_BYTES) {
+        Ok(bytes) => {
+            return Ok((String::from_utf8_lossy(&bytes).trim().to_owned(), format!("`.git/{name}`")));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read `.git/{name}`: {e}")),
     }
-    let packed = files.open(&git_dir.join("packed-refs")).map_err(|_| format!("ref {name} not found"))?;
+    let packed = files.open(&git_dir.join("packed-refs")).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("ref {name} not found"),
+        _ => format!("cannot read `.git/packed-refs`: {e}"),
+    })?;
     let mut found = None;
     for_each_line(packed, MAX_REF_LINE, |line| {
         if found.is_none()
@@ -371,8 +424,10 @@ fn resolve_ref(files: &dyn GitFiles, git_dir: &Path, name: &str) -> Result<Strin
             found = Some(String::from_utf8_lossy(line.get(..sp).unwrap_or_default()).into_owned());
         }
     })
-    .map_err(|e| format!("cannot read .git/packed-refs: {e}"))?;
-    found.ok_or_else(|| format!("ref {name} not found (HEAD names a branch with no commits?)"))
+    .map_err(|e| format!("cannot read `.git/packed-refs`: {e}"))?;
+    found
+        .map(|id| (id, format!("the line of `.git/packed-refs` for {name}")))
+        .ok_or_else(|| format!("ref {name} not found (HEAD names a branch with no commits?)"))
 }
 
 /// Calls `f` on each line (without its newline) of at most `max_line` bytes; longer lines are skipped.
@@ -1244,6 +1299,171 @@ mod tests {
         let g = inspect(t.path(), &want).unwrap();
         assert_eq!((g.matches_head, g.problem.as_deref()), (Some(true), None));
         assert_eq!(g.finding(), None);
+    }
+
+    /// A genuine loose commit whose tree is `4b…`: its id and its stored (deflated) bytes, and the ids
+    /// of a snapshot that matches it.
+    fn genuine_commit() -> (String, Vec<u8>, TreeIds) {
+        let body = format!("tree {}\nauthor a <a> 0 +0000\ncommitter a <a> 0 +0000\n\nm\n", "4b".repeat(20));
+        let id = object_id(ObjKind::Commit, body.as_bytes(), 40);
+        let stored = zlib(format!("commit {}\0{body}", body.len()).as_bytes());
+        let mut want = ids();
+        want.tree_sha1 = "4b".repeat(20).parse().unwrap();
+        (id, stored, want)
+    }
+
+    /// A pack entry of the loose object `stored` (a commit): its pack header and deflated body.
+    fn inflated(stored: &[u8]) -> Vec<u8> {
+        let mut raw = Vec::new();
+        flate2::read::ZlibDecoder::new(stored).read_to_end(&mut raw).unwrap();
+        let body = raw.splitn(2, |&b| b == 0).nth(1).unwrap().to_vec();
+        [header(1, body.len() as u64), zlib(&body)].concat()
+    }
+
+    /// Writes a complete repository at `git` (a `.git` directory or one outside the snapshot) whose
+    /// HEAD is `refs/heads/main` at the genuine commit, with a packed-refs line for it too, a config,
+    /// and a reviewer's file `notes.txt`.
+    fn full_repo(git: &Path, id: &str, stored: &[u8]) {
+        std::fs::create_dir_all(git.join("refs/heads")).unwrap();
+        std::fs::create_dir_all(git.join("objects").join(&id[..2])).unwrap();
+        std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        std::fs::write(git.join("refs/heads/main"), format!("{id}\n")).unwrap();
+        std::fs::write(git.join("packed-refs"), format!("{id} refs/heads/main\n")).unwrap();
+        std::fs::write(git.join("objects").join(&id[..2]).join(&id[2..]), stored).unwrap();
+        std::fs::write(git.join("config"), "[core]\n\trepositoryformatversion = 0\n").unwrap();
+        std::fs::write(git.join("notes.txt"), "REVIEWER-PRIVATE line 1\nline 2\n").unwrap();
+        std::fs::write(git.join("refs/notes.txt"), "REVIEWER-PRIVATE line 1\nline 2\n").unwrap();
+    }
+
+    /// F5: a link anywhere inside `.git` (at every level: `.git` itself, `HEAD`, `refs`, `refs/heads`,
+    /// the ref, `packed-refs`, `objects`, the fan-out directory, the object, `objects/pack`) is never
+    /// followed out of the snapshot. Each snapshot here holds the repository's files except the one
+    /// linked to a complete repository outside: following the link would read the outside repository
+    /// and say `matches_head: true`; not following it leaves HEAD unchecked, with a problem that names
+    /// the file and never quotes what any file holds.
+    #[test]
+    fn no_link_inside_git_is_followed_at_any_level() {
+        let (id, stored, want) = genuine_commit();
+        let t = tempfile::tempdir().unwrap();
+        let outside = t.path().join("outside");
+        full_repo(&outside, &id, &stored);
+        // The same repository inside a snapshot is read and matches.
+        let inside = t.path().join("inside");
+        full_repo(&inside.join(".git"), &id, &stored);
+        assert_eq!(inspect(&inside, &want).unwrap().matches_head, Some(true));
+
+        let object = format!("objects/{}/{}", &id[..2], &id[2..]);
+        let fanout = format!("objects/{}", &id[..2]);
+        let cases: Vec<(&str, &str)> = vec![
+            ("", "ref: refs/heads/main"),
+            ("HEAD", "ref: refs/heads/main"),
+            ("refs", "ref: refs/heads/main"),
+            ("refs/heads", "ref: refs/heads/main"),
+            ("refs/heads/main", "ref: refs/heads/main"),
+            ("packed-refs", "ref: refs/heads/main"),
+            ("objects", "ref: refs/heads/main"),
+            (&fanout, "ref: refs/heads/main"),
+            (&object, "ref: refs/heads/main"),
+            ("objects/pack", "ref: refs/heads/main"),
+            ("config", "ref: refs/heads/main"),
+            // The repro: HEAD names a "ref" that is the reviewer's file, through a linked `refs`.
+            ("refs", "ref: refs/notes.txt"),
+        ];
+        for (n, (linked, head)) in cases.into_iter().enumerate() {
+            let snap = t.path().join(format!("snap{n}"));
+            let git = snap.join(".git");
+            full_repo(&git, &id, &stored);
+            std::fs::write(git.join("HEAD"), format!("{head}\n")).unwrap();
+            // Nothing of the repository stays in the snapshot at `linked` but the link.
+            let at = if linked.is_empty() { git.clone() } else { git.join(linked) };
+            if at.is_dir() {
+                std::fs::remove_dir_all(&at).unwrap();
+            } else if at.exists() {
+                std::fs::remove_file(&at).unwrap();
+            }
+            if linked == "packed-refs" {
+                std::fs::remove_file(git.join("refs/heads/main")).unwrap();
+            }
+            if linked == "objects/pack" {
+                // The loose object is gone too: only the pack outside holds it.
+                std::fs::remove_file(git.join(&object)).unwrap();
+                let raw: [u8; 20] = hex::decode(&id).unwrap().try_into().unwrap();
+                let body = inflated(&stored);
+                let packed = repo_with_pack(raw, vec![(raw, Box::new(move |_| body.clone()))]);
+                let pack = packed.path().join(".git/objects/pack");
+                std::fs::create_dir_all(outside.join("objects/pack")).unwrap();
+                for f in ["pack-x.pack", "pack-x.idx"] {
+                    std::fs::copy(pack.join(f), outside.join("objects/pack").join(f)).unwrap();
+                }
+                // Read in place, that pack gives the commit.
+                let check = packed.path().join(".git/objects/pack");
+                assert!(check.join("pack-x.idx").exists());
+                assert_eq!(inspect(packed.path(), &want).unwrap().matches_head, Some(true));
+            }
+            let target = if linked.is_empty() { outside.clone() } else { outside.join(linked) };
+            std::os::unix::fs::symlink(&target, &at).unwrap();
+            let g = inspect(&snap, &want).unwrap_or_else(|| panic!("{linked}: a .git is there"));
+            let shown = format!("{g:?} {:?}", g.finding());
+            assert!(!shown.contains("REVIEWER-PRIVATE"), "{linked}: {shown}");
+            if linked == "config" {
+                // The config is optional: the repository is read without it, and matches.
+                assert_eq!(g.matches_head, Some(true), "{linked}: {shown}");
+                continue;
+            }
+            assert_eq!(g.matches_head, None, "{linked} was followed: {shown}");
+            let problem = g.problem.unwrap_or_default();
+            assert!(!problem.is_empty(), "{linked}: {shown}");
+            if ["HEAD", "refs", "refs/heads", "refs/heads/main"].contains(&linked) {
+                assert!(problem.contains("a symlink is on the way"), "{linked}: {problem}");
+            }
+        }
+    }
+
+    /// A config linked out of the snapshot is not read either: a config outside that says sha256 would
+    /// make the sha1 HEAD unreadable.
+    #[test]
+    fn a_linked_config_is_not_read() {
+        let (id, stored, want) = genuine_commit();
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("cfg"), "[extensions]\n\tobjectformat = sha256\n").unwrap();
+        let snap = t.path().join("snap");
+        full_repo(&snap.join(".git"), &id, &stored);
+        std::fs::remove_file(snap.join(".git/config")).unwrap();
+        std::os::unix::fs::symlink(t.path().join("cfg"), snap.join(".git/config")).unwrap();
+        let g = inspect(&snap, &want).unwrap();
+        assert_eq!((g.object_format.as_str(), g.matches_head), ("sha1", Some(true)), "{g:?}");
+    }
+
+    /// A finding names the file and the problem, never what the file holds (it is signed into exports).
+    #[test]
+    fn problems_never_quote_file_contents() {
+        let t = tempfile::tempdir().unwrap();
+        let git = t.path().join(".git");
+        std::fs::create_dir_all(git.join("refs/heads")).unwrap();
+        let secret = "SECRET-CONTENT \u{1b}[2J";
+        for (head, main, want) in [
+            (secret.to_owned(), None, "`.git/HEAD` does not hold a sha1 commit id"),
+            (
+                "ref: refs/heads/main".to_owned(),
+                Some(secret),
+                "`.git/refs/heads/main` does not hold a sha1 commit id",
+            ),
+            (format!("ref: refs/{secret}"), None, "`.git/HEAD` names a ref that is not a valid ref name"),
+            ("ref: refs/../../x".to_owned(), None, "`.git/HEAD` names a ref that is not a valid ref name"),
+        ] {
+            std::fs::write(git.join("HEAD"), &head).unwrap();
+            match main {
+                Some(m) => std::fs::write(git.join("refs/heads/main"), m).unwrap(),
+                None => {
+                    let _ = std::fs::remove_file(git.join("refs/heads/main"));
+                }
+            }
+            assert_eq!(problem(&t, &GitLimits::default()), want);
+        }
+        std::fs::write(git.join("HEAD"), "ref: refs/heads/main").unwrap();
+        std::fs::write(git.join("packed-refs"), "SECRET-CONTENT refs/heads/main\n").unwrap();
+        let p = problem(&t, &GitLimits::default());
+        assert_eq!(p, "the line of `.git/packed-refs` for refs/heads/main does not hold a sha1 commit id");
     }
 
     #[test]

@@ -74,8 +74,9 @@ pub(crate) fn open_snapshot_file(path: &Path) -> std::io::Result<File> {
 /// A snapshot directory held open: every file below it is opened relative to this one descriptor, as
 /// [`open_snapshot_file`] opens a file and without following a symlink at any component on the way
 /// (`openat2` with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`): a directory swapped for a link after the
-/// walk cannot redirect the read. Kernels without `openat2` (before Linux 5.6) get `O_NOFOLLOW` on the
-/// last component only. Reading a tree costs no extra open and close of the root per file. A
+/// walk cannot redirect the read. Kernels without `openat2` (before Linux 5.6) get the same rule from a
+/// walk of the path one component at a time, each opened with `O_NOFOLLOW` below the one before (and
+/// `..`, `.` or an empty component refused). Reading a tree costs no extra open and close of the root per file. A
 /// [`RootDir::subdir`] holds a directory below the root the same way, so that the files of one
 /// directory are opened by their name alone (no walk of the path's components per file).
 #[derive(Debug)]
@@ -127,26 +128,70 @@ impl RootDir {
         self.open_at(below, flags).map(File::from)
     }
 
-    /// `openat2` below this descriptor without following any link (`O_NOFOLLOW` on the last component
-    /// only, by path from the root, on kernels without `openat2`).
+    /// Holds the directory `rel` (relative to this one; empty: this one again) as a descriptor, reached
+    /// without following any link: for listing it.
+    pub(crate) fn open_dir(&self, rel: &[u8]) -> std::io::Result<std::os::fd::OwnedFd> {
+        use rustix::fs::OFlags;
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        if rel.is_empty() {
+            return Ok(self.fd.try_clone()?);
+        }
+        self.open_at(rel, flags)
+    }
+
+    /// What is at `rel` (relative to this directory), itself if it is a link: the directories on the way
+    /// are reached without following any link, and the last component is not followed either.
+    pub(crate) fn lstat(&self, rel: &[u8]) -> std::io::Result<rustix::fs::Stat> {
+        use rustix::fs::AtFlags;
+        let (parent, name) = match rel.iter().rposition(|&b| b == b'/') {
+            Some(i) => (rel.get(..i).unwrap_or_default(), rel.get(i + 1..).unwrap_or_default()),
+            None => (&[][..], rel),
+        };
+        if name.is_empty() || name == b"." || name == b".." {
+            return Err(std::io::ErrorKind::InvalidInput.into());
+        }
+        let dir = self.open_dir(parent)?;
+        Ok(rustix::fs::statat(&dir, std::ffi::OsStr::from_bytes(name), AtFlags::SYMLINK_NOFOLLOW)?)
+    }
+
+    /// `openat2` below this descriptor without following any link; on kernels without `openat2`, a walk
+    /// of the components, each opened below the last with `O_NOFOLLOW` (see [`RootDir`]).
     fn open_at(&self, below: &[u8], flags: rustix::fs::OFlags) -> std::io::Result<std::os::fd::OwnedFd> {
         use rustix::fs::{Mode, ResolveFlags};
         let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
         match rustix::fs::openat2(&self.fd, std::ffi::OsStr::from_bytes(below), flags, Mode::empty(), resolve)
         {
             Ok(fd) => Ok(fd),
-            Err(rustix::io::Errno::NOSYS) => {
-                let mut rel = self.prefix.clone();
-                if !rel.is_empty() {
-                    rel.push(b'/');
-                }
-                rel.extend_from_slice(below);
-                let full = self.path.join(std::ffi::OsStr::from_bytes(&rel));
-                Ok(rustix::fs::open(&full, flags, Mode::empty())?)
-            }
+            Err(rustix::io::Errno::NOSYS) => open_components(&self.fd, below, flags),
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Opens `below` relative to `dir` one component at a time, each with `O_NOFOLLOW` below the one
+/// before: no link is followed anywhere on the way (a link is `ELOOP`, or `ENOTDIR` for a directory
+/// component), and `..`, `.` and empty components are refused (`EXDEV`, as `RESOLVE_BENEATH` answers).
+fn open_components(
+    dir: &std::os::fd::OwnedFd,
+    below: &[u8],
+    flags: rustix::fs::OFlags,
+) -> std::io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let mut parts = below.split(|&b| b == b'/').peekable();
+    let mut held: Option<std::os::fd::OwnedFd> = None;
+    while let Some(part) = parts.next() {
+        if part.is_empty() || part == b"." || part == b".." {
+            return Err(std::io::Error::from_raw_os_error(libc::EXDEV));
+        }
+        let at = held.as_ref().unwrap_or(dir);
+        let name = std::ffi::OsStr::from_bytes(part);
+        if parts.peek().is_none() {
+            return Ok(rustix::fs::openat(at, name, flags | OFlags::NOFOLLOW, Mode::empty())?);
+        }
+        let step = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        held = Some(rustix::fs::openat(at, name, step, Mode::empty())?);
+    }
+    Err(std::io::ErrorKind::InvalidInput.into())
 }
 
 /// What a non-regular file type is called in messages.
@@ -1497,7 +1542,7 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
     // through the manifest. An archive that was only digested has no content to read it from.
     let files = Files::from(files);
     let git = match &source {
-        Source::Directory(dir) => gitrepo::inspect(dir.root(), &ids),
+        Source::Directory(dir) => dir.held().ok().and_then(|root| gitrepo::inspect_dir(root, &ids)),
         Source::Blobs(store) => gitrepo::inspect_files(
             &gitrepo::ArchiveFiles::new(&files, store),
             &ids,
@@ -1809,5 +1854,34 @@ mod tests {
         assert_eq!(*b.content_key(), content_key("dir", b.files()));
         assert_ne!(content_key("tar", b.files()), content_key("zip", b.files()));
         assert_eq!(b.content_key().to_string().len(), 64);
+    }
+}
+
+#[cfg(test)]
+mod root_dir_tests {
+    use super::*;
+
+    /// The walk that stands in for `openat2` on old kernels follows no link at any component.
+    #[test]
+    fn the_component_walk_follows_no_link() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("root");
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::write(root.join("a/b/f"), "in").unwrap();
+        std::fs::create_dir_all(t.path().join("out")).unwrap();
+        std::fs::write(t.path().join("out/f"), "out").unwrap();
+        std::os::unix::fs::symlink(t.path().join("out"), root.join("a/l")).unwrap();
+        std::os::unix::fs::symlink("b/f", root.join("a/lf")).unwrap();
+        let dir = RootDir::open(&root).unwrap();
+        let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC;
+        let read = |rel: &[u8]| {
+            open_components(&dir.fd, rel, flags).map(|fd| std::io::read_to_string(File::from(fd)).unwrap())
+        };
+        assert_eq!(read(b"a/b/f").unwrap(), "in");
+        for rel in [&b"a/l/f"[..], b"a/lf", b"a/../a/b/f", b"a//b/f", b"./a/b/f"] {
+            assert!(read(rel).is_err(), "{}", String::from_utf8_lossy(rel));
+        }
+        assert!(dir.lstat(b"a/l").unwrap().st_mode & libc::S_IFMT == libc::S_IFLNK);
+        assert!(dir.lstat(b"a/l/f").is_err());
     }
 }
