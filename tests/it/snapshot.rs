@@ -906,3 +906,49 @@ fn a_directory_that_cannot_be_read_makes_digest_refuse_naming_it() {
     let r = Snapshot::open(t.path(), &IngestConfig::default(), &Progress::default());
     assert!(matches!(r, Err(SnapshotError::Unreadable { .. })), "{r:?}");
 }
+
+/// F9: git refuses a symlink named `.gitmodules` (any case, in any directory, or an NTFS alias of it
+/// such as `gitmod~1` or `.gitmodules .`), so `git add` of such a tree fails and no git tree holds it.
+/// Vitrine leaves each such link out of the tree ids, as the `.git` aliases are, and reports it as
+/// `git-refused-path`: the ids are stock git's for the tree without those links. A regular file of
+/// that name is a real `.gitmodules` and stays.
+#[test]
+fn a_symlinked_gitmodules_is_left_out_of_the_ids_and_reported() {
+    let t = TempTree::new();
+    t.file("main.c", "int main(void) { return 0; }\n")
+        .file("sub/.gitmodules", "[submodule \"x\"]\n")
+        .symlink(".GitModules", "../../../etc/x")
+        .symlink("a/.gitmodules", "x")
+        .symlink("b/gitmod~1", "x")
+        .symlink("c/.gitmodules .", "x");
+    let snap = open(t.path());
+    assert_eq!(snap.ids().files, 6);
+    assert_eq!(snap.ids().files_in_tree, 2);
+    let refused: Vec<&str> = snap
+        .health()
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::GitRefusedPath)
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(refused, [".GitModules", "a/.gitmodules", "b/gitmod~1", "c/.gitmodules ."]);
+    // Stock git refuses the folder as it is ...
+    let h = tempfile::tempdir().unwrap();
+    let add = Command::new("git").args(["init", "-q", "--bare"]).arg(h.path()).status().unwrap();
+    assert!(add.success());
+    let add = Command::new("git")
+        .env("GIT_DIR", h.path())
+        .env("GIT_INDEX_FILE", h.path().join("idx"))
+        .arg(format!("--work-tree={}", t.path().display()))
+        .args(["add", "-A", "-f"])
+        .output()
+        .unwrap();
+    assert!(!add.status.success());
+    assert!(String::from_utf8_lossy(&add.stderr).contains("invalid path '.GitModules'"));
+    // ... and computes Vitrine's ids for it without the refused links.
+    for link in [".GitModules", "a/.gitmodules", "b/gitmod~1", "c/.gitmodules ."] {
+        std::fs::remove_file(t.path().join(link)).unwrap();
+    }
+    let (s256, s1) = git_tree_ids(t.path());
+    assert_eq!((snap.ids().tree_sha256.to_string(), snap.ids().tree_sha1.to_string()), (s256, s1));
+}

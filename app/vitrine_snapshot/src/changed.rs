@@ -81,7 +81,8 @@ struct Tree {
 
 impl Tree {
     /// Lists the tree without following links; names git refuses (`.git` and its aliases) are left
-    /// out with everything below them, as git's tree ids leave them out.
+    /// out with everything below them, and so are symlinks git refuses (a symlinked `.gitmodules`), as
+    /// git's tree ids leave them out.
     fn walk(root: &Path, progress: &Progress, hooks: Hooks<'_>) -> Result<Tree, SnapshotError> {
         let meta = std::fs::metadata(root).map_err(|e| SnapshotError::io("open", root, e))?;
         if !meta.is_dir() {
@@ -120,6 +121,15 @@ impl Tree {
                 } else if ft.is_file() {
                     Kind::File
                 } else if ft.is_symlink() {
+                    // A symlinked `.gitmodules` (or an alias of it) is a path git refuses for a link only.
+                    let mut full = rel.clone();
+                    if !full.is_empty() {
+                        full.push(b'/');
+                    }
+                    full.extend_from_slice(&name);
+                    if gitid::git_refuses_entry(&full, true) {
+                        continue;
+                    }
                     let target = std::fs::read_link(entry.path())
                         .map_err(|e| unreadable("read the link", entry.path(), e))?;
                     Kind::Symlink(target.into_os_string().into_vec())

@@ -2,8 +2,9 @@
 //!
 //! A tree object is `"tree " + size + NUL + entries`, each entry `mode SP name NUL raw-id`, entries sorted
 //! bytewise with a directory compared as `name + "/"`. Empty directories have no entry (git tracks files).
-//! Paths that stock git refuses to add (any component that is `.git` or an NTFS alias of it, which
-//! `core.protectNTFS` rejects by default) are left out of the ids, as git leaves them out.
+//! Paths that stock git refuses to add (git's `verify_path`: any component that is `.git` or an NTFS
+//! alias of it, which `core.protectNTFS` rejects by default, and a symlink named `.gitmodules` or an
+//! alias of it) are left out of the ids, and reported: see [`git_refuses_entry`].
 
 use serde::Serialize;
 use sha1::Sha1;
@@ -100,28 +101,151 @@ pub struct TreeItem<'a> {
     pub blob_sha1: &'a Sha1Id,
 }
 
-/// Whether stock git (with its default `core.protectNTFS`) refuses to track a path: some component is
-/// `.git` or an alias of it (`.GIT`, `.git.`, `git~1`, `.git::$DATA`…), or is empty, `.` or `..`.
+/// Whether stock git refuses to track a regular file or directory at `path` (see [`git_refuses_entry`]):
+/// some component is `.git` or an alias of it (`.GIT`, `.git.`, `git~1`, `.git::$DATA`…), or is empty,
+/// `.` or `..`.
 pub fn git_refuses_path(path: &[u8]) -> bool {
-    path.split(|&b| b == b'/').any(|c| c.is_empty() || c == b"." || c == b".." || is_ntfs_dotgit(c))
+    git_refuses_entry(path, false)
 }
 
-/// git's `is_ntfs_dotgit`: a backslash-separated piece that is `.git` or `git~1`, case-insensitively,
-/// followed only by spaces and dots, or by an NTFS stream (`:`).
-fn is_ntfs_dotgit(component: &[u8]) -> bool {
-    component.split(|&b| b == b'\\').any(|piece| {
-        let rest = if piece.len() >= 4 && piece.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b".git")) {
-            piece.get(4..)
-        } else if piece.len() >= 5 && piece.get(..5).is_some_and(|p| p.eq_ignore_ascii_case(b"git~1")) {
-            piece.get(5..)
-        } else {
-            None
-        };
-        rest.is_some_and(|rest| {
-            let stream = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
-            rest.get(..stream).unwrap_or_default().iter().all(|&b| b == b'.' || b == b' ')
-        })
+/// Whether stock git refuses to track an entry at `path`, a symlink when `symlink`: git's own
+/// `verify_path` (read-cache.c) with its defaults on Linux, `core.protectNTFS` on (the default on every
+/// platform since git 2.24) and `core.protectHFS` off (on only on macOS). Refused are a component that
+/// is empty, `.` or `..`; a component `.git` (any case) or an NTFS alias of it (`.git . .`, `git~1`,
+/// `.git::$INDEX_ALLOCATION`, also after a backslash); and, for a symlink only, a component
+/// `.gitmodules` (any case) or, as the last one, an NTFS alias of it (`.gitmodules .`, `gitmod~1`,
+/// `gi7eba~1`, `.gitmodules:stream`): git refuses a symlinked `.gitmodules` since CVE-2018-11235.
+/// `git add` fails on such a path, so Vitrine leaves it out of the tree ids and reports it.
+pub fn git_refuses_entry(path: &[u8], symlink: bool) -> bool {
+    !verify_path(path, symlink)
+}
+
+/// A port of git's `verify_path_internal` for a non-directory entry, byte for byte: `i` walks the path
+/// as git's `path` pointer does, the end of the slice standing for git's terminating NUL.
+fn verify_path(path: &[u8], symlink: bool) -> bool {
+    let at = |i: usize| path.get(i).copied().unwrap_or(0);
+    let rest = |i: usize| path.get(i..).unwrap_or_default();
+    let mut i = 0usize;
+    loop {
+        // git's `inside:` label: `i` is the start of a component.
+        if is_ntfs_dotgit(rest(i)) || (symlink && is_ntfs_dotgitmodules(rest(i))) {
+            return false;
+        }
+        let c = at(i);
+        i += 1;
+        if (c == b'.' && !verify_dotfile(rest(i), symlink)) || c == b'/' || c == 0 {
+            // An empty component (`//`, a trailing `/` or an empty path): only a directory may end so.
+            return false;
+        }
+        loop {
+            let c = at(i);
+            i += 1;
+            match c {
+                0 => return true,
+                b'/' => break,
+                b'\\' if is_ntfs_dotgit(rest(i)) || (symlink && is_ntfs_dotgitmodules(rest(i))) => {
+                    return false;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// git's `verify_dotfile`: `rest` follows a component's leading `.`.
+fn verify_dotfile(rest: &[u8], symlink: bool) -> bool {
+    let at = |i: usize| rest.get(i).copied().unwrap_or(0);
+    let ends = |c: u8| c == 0 || c == b'/';
+    match at(0) {
+        0 | b'/' => false,
+        b'g' | b'G' if at(1).eq_ignore_ascii_case(&b'i') && at(2).eq_ignore_ascii_case(&b't') => {
+            if ends(at(3)) {
+                return false;
+            }
+            let modules = rest.get(3..10).is_some_and(|m| m.eq_ignore_ascii_case(b"modules"));
+            !(symlink && modules && ends(at(10)))
+        }
+        b'.' => !ends(at(1)),
+        _ => true,
+    }
+}
+
+/// git's `is_ntfs_dotgit`: `name` (the rest of the path from a component's start) begins with `.git`
+/// or `git~1`, case-insensitively, followed only by spaces and dots up to the end, a `/`, a `\\` or an
+/// NTFS stream (`:`).
+fn is_ntfs_dotgit(name: &[u8]) -> bool {
+    let rest = if name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b".git")) {
+        name.get(4..)
+    } else if name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case(b"git~1")) {
+        name.get(5..)
+    } else {
+        None
+    };
+    rest.is_some_and(|rest| {
+        for &c in rest {
+            if matches!(c, b'/' | b'\\' | b':') {
+                return true;
+            }
+            if c != b'.' && c != b' ' {
+                return false;
+            }
+        }
+        true
     })
+}
+
+/// git's `is_ntfs_dotgitmodules` (path.c, `is_ntfs_dot_generic` with `gitmodules` and its 8.3 short-name
+/// prefix `gi7eba`): `.gitmodules`, the short names `gitmod~1`..`gitmod~4` and `gi7eba~N` (and shorter
+/// forms such as `gi7e~12`), case-insensitively, followed only by spaces and dots to the end of the path
+/// or to an NTFS stream (`:`).
+fn is_ntfs_dotgitmodules(name: &[u8]) -> bool {
+    const DOTGIT_NAME: &[u8] = b"gitmodules";
+    const SHORT_PREFIX: &[u8] = b"gi7eba";
+    let at = |i: usize| name.get(i).copied().unwrap_or(0);
+    let only_spaces_and_periods = |from: usize| {
+        for &c in name.get(from..).unwrap_or_default() {
+            if c == b':' {
+                return true;
+            }
+            if c != b' ' && c != b'.' {
+                return false;
+            }
+        }
+        true
+    };
+    if at(0) == b'.' && name.get(1..11).is_some_and(|n| n.eq_ignore_ascii_case(DOTGIT_NAME)) {
+        return only_spaces_and_periods(11);
+    }
+    if name.get(..6).is_some_and(|n| n.eq_ignore_ascii_case(&DOTGIT_NAME[..6]))
+        && at(6) == b'~'
+        && (b'1'..=b'4').contains(&at(7))
+    {
+        return only_spaces_and_periods(8);
+    }
+    // The fall-back short name: up to six characters of the prefix, `~`, a digit 1-9, then digits, eight
+    // characters in all.
+    let mut saw_tilde = false;
+    let mut i = 0usize;
+    while i < 8 {
+        let c = at(i);
+        if c == 0 {
+            return false;
+        } else if saw_tilde {
+            if !c.is_ascii_digit() {
+                return false;
+            }
+        } else if c == b'~' {
+            i += 1;
+            if !(b'1'..=b'9').contains(&at(i)) {
+                return false;
+            }
+            saw_tilde = true;
+        } else if i >= 6 || c & 0x80 != 0 || Some(&c.to_ascii_lowercase()) != SHORT_PREFIX.get(i) {
+            return false;
+        }
+        i += 1;
+    }
+    only_spaces_and_periods(i)
 }
 
 /// Computes (SHA-256 tree id, SHA-1 tree id) of the files, which must be sorted by path bytes and
@@ -277,6 +401,95 @@ mod tests {
         let started = std::time::Instant::now();
         let _ = tree_ids(&items);
         assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    }
+
+    /// git 2.47's verdicts (`git update-index --add --cacheinfo MODE,BLOB,PATH` on Linux), symlink then
+    /// regular file: `true` = refused.
+    const GIT_VERDICTS: &[(&str, bool, bool)] = &[
+        (r".gitmodules", true, false),
+        (r".GitModules", true, false),
+        (r"a/.gitmodules", true, false),
+        (r".gitmodules/x", true, false),
+        (r".gitmodules .", true, false),
+        (r".gitmodules. .", true, false),
+        (r".gitmodules:x", true, false),
+        (r".gitmodules:x/y", true, false),
+        (r".gitmodulesx", false, false),
+        (r".gitmodule", false, false),
+        (r"gitmod~1", true, false),
+        (r"GITMOD~4", true, false),
+        (r"gitmod~5", false, false),
+        (r"gi7eba~1", true, false),
+        (r"gi7eba~9", true, false),
+        (r"GI7EBA~1", true, false),
+        (r"gi7eb~12", true, false),
+        (r"gi7e~123", true, false),
+        (r"gi7eba~12", false, false),
+        (r"gitmod~1 .", true, false),
+        (r"gitmod~1/x", false, false),
+        (r"a\.gitmodules", true, false),
+        (r"a\gitmod~1", true, false),
+        (r".git", true, true),
+        (r".GIT/x", true, true),
+        (r".git. /x", true, true),
+        (r"git~1/x", true, true),
+        (r"a/.git::$INDEX_ALLOCATION/x", true, true),
+        (r"\.git", false, false),
+        (r"a\.git", true, true),
+        (r"a\.git/x", true, true),
+        (r"x/\.git", false, false),
+        (r".gitignore", false, false),
+        (r"a/.github/x", false, false),
+        (r"b.git", false, false),
+        (r".", true, true),
+        (r"..", true, true),
+        (r"a/./b", true, true),
+        (r"a/../b", true, true),
+        (r"a//b", true, true),
+        (r".git~1", false, false),
+        (r"git~2", false, false),
+        (r".gitx", false, false),
+        (r".g", false, false),
+        (r"ok", false, false),
+        (r"a\git~1", true, true),
+        (r".gitmodules\x", false, false),
+    ];
+
+    /// git's `verify_path`, entry type by entry type: a symlinked `.gitmodules` and its NTFS aliases are
+    /// refused (F9), a regular file of that name is not, and the `.git` aliases are refused for both.
+    #[test]
+    fn verify_path_matches_git() {
+        for &(path, link, file) in GIT_VERDICTS {
+            assert_eq!(git_refuses_entry(path.as_bytes(), true), link, "symlink {path:?}");
+            assert_eq!(git_refuses_entry(path.as_bytes(), false), file, "file {path:?}");
+        }
+        // HFS aliases (an ignorable code point inside the name) are refused only with core.protectHFS,
+        // off by default on Linux: git here tracks them, and so do the ids.
+        assert!(!git_refuses_entry(".gitmodules\u{200C}".as_bytes(), true));
+        assert!(!git_refuses_entry(".g\u{200C}it/x".as_bytes(), false));
+    }
+
+    /// The same verdicts from the git installed here, when there is one (the table above was made so).
+    #[test]
+    fn verify_path_matches_the_installed_git() {
+        let t = tempfile::tempdir().unwrap();
+        let git =
+            |args: &[&str]| std::process::Command::new("git").arg("-C").arg(t.path()).args(args).output();
+        let Ok(init) = git(&["init", "-q", "."]) else { return };
+        assert!(init.status.success());
+        let blob = "587be6b4c3f93f93c489c0111bba5596147a26cb"; // `x\n`, need not exist for --cacheinfo
+        for &(path, _, _) in GIT_VERDICTS {
+            for (mode, link) in [("120000", true), ("100644", false)] {
+                let added = git(&["update-index", "--add", "--cacheinfo", &format!("{mode},{blob},{path}")])
+                    .unwrap()
+                    .status
+                    .success();
+                if added {
+                    git(&["update-index", "--force-remove", "--", path]).unwrap();
+                }
+                assert_eq!(git_refuses_entry(path.as_bytes(), link), !added, "{mode} {path:?}");
+            }
+        }
     }
 
     #[test]

@@ -1170,7 +1170,7 @@ pub(crate) fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
         crate::path::display_bytes(&target)
     );
     let entry = FileEntry {
-        in_tree: !gitid::git_refuses_path(path.as_bytes()),
+        in_tree: !gitid::git_refuses_entry(path.as_bytes(), true),
         path,
         size_bytes: target.len() as u64,
         kind: EntryKind::Symlink { target },
@@ -1462,6 +1462,7 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
     // file left out of the tree ids is left out for one of these reasons (ingest refuses a snapshot with
     // an unreadable file rather than leaving it out), and is explained by the first refused component.
     let mut git_dirs: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+    let mut refused_links: Vec<&RelPath> = Vec::new();
     for f in files.iter().filter(|f| !f.in_tree) {
         let p = f.path.as_bytes();
         let mut prefix = Vec::new();
@@ -1478,7 +1479,19 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
         }
         if refused {
             *git_dirs.entry(prefix).or_default() += 1;
+        } else if matches!(f.kind, EntryKind::Symlink { .. }) {
+            // No component is refused as such: git refuses the path for a symlink only.
+            refused_links.push(&f.path);
         }
+    }
+    for link in refused_links {
+        let kind = FindingKind::GitRefusedPath;
+        *counts.entry(kind.as_str().to_owned()).or_default() += 1;
+        findings.push(Finding::file_level(
+            &link.display(),
+            kind,
+            "git refuses a symlink named `.gitmodules` or an alias of it (`.GitModules`, `gitmod~1`, `.gitmodules .`; CVE-2018-11235): the link is listed, left out of the tree ids, which are those of the tree without it (`git add` of the folder as it is fails)",
+        ));
     }
     for (dir, n) in git_dirs {
         let shown = crate::path::display_bytes(&dir);
