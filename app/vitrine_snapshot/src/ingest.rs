@@ -134,7 +134,7 @@ impl RootDir {
         use rustix::fs::OFlags;
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         if rel.is_empty() {
-            return Ok(self.fd.try_clone()?);
+            return self.fd.try_clone();
         }
         self.open_at(rel, flags)
     }
