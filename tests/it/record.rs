@@ -899,7 +899,7 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
     let (rev, ven) = (fx.rev.clone(), fx.ven.clone());
     let pwned = fx.tmp.path().join("pwned");
     let (rev1, rev2, rev3, rev4) = (rev.clone(), rev.clone(), rev.clone(), rev.clone());
-    let (rev5, rev6, rev7) = (rev.clone(), rev.clone(), rev.clone());
+    let (rev5, rev6, rev7, rev8) = (rev.clone(), rev.clone(), rev.clone(), rev.clone());
     let (ven1, ven2, ven3) = (ven.clone(), ven.clone(), ven.clone());
     let (ven4, ven5) = (ven.clone(), ven.clone());
     let (pwned1, pwned2) = (pwned.clone(), pwned.clone());
@@ -1066,6 +1066,32 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
                 std::fs::remove_file(d.join("FILES.sha256.sig")).unwrap();
             }),
             names: "record.json",
+        },
+        Case {
+            // Entries 3 and 4 follow checkpoints/000001 (which covers 1 and 2) in the log, so they were
+            // appended after it was exported: dated three days before it, they were backdated.
+            name: "an earlier checkpoint exported three days after the entries that follow it, re-signed, resealed",
+            damage: Box::new(move |d| {
+                let p = d.join("checkpoints/000001");
+                let mut cp = vitrine_record::merkle::Checkpoint::parse(&std::fs::read(&p).unwrap()).unwrap();
+                assert_eq!(cp.size, 2, "the fixture's first checkpoint covers entries 1 and 2");
+                let rfc = &vitrine_record::time::format_description::well_known::Rfc3339;
+                let last = entry_json(d, "000004");
+                let t =
+                    vitrine_record::time::OffsetDateTime::parse(last["time"].as_str().unwrap(), rfc).unwrap();
+                let later = vitrine_record::entry::format_time(t + vitrine_record::time::Duration::days(3));
+                let ext = cp.extensions.iter_mut().find(|l| l.starts_with("exported ")).unwrap();
+                *ext = format!("exported {later}");
+                std::fs::write(&p, cp.to_text()).unwrap();
+                std::fs::remove_file(d.join("checkpoints/000001.sig")).unwrap();
+                let out = sh(Command::new("ssh-keygen")
+                    .args(["-Y", "sign", "-n", "checkpoint@vitrine", "-f"])
+                    .arg(&rev8)
+                    .arg(&p));
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                reseal(d, &rev8);
+            }),
+            names: "entries/000003.json",
         },
         Case {
             name: "the vendor anchors an annotation in a file the snapshot does not have, resealed",
