@@ -44,6 +44,19 @@ fn tar_peers() -> Vec<Peer> {
     vec![
         Peer { program: "tar", args: |a, d| vec!["-xf".into(), a.into(), "-C".into(), d.into()] },
         Peer { program: "bsdtar", args: |a, d| vec!["-xf".into(), a.into(), "-C".into(), d.into()] },
+        // Python's tarfile as pip and shutil.unpack_archive use it (round 19: it read prefixes and
+        // numeric fields otherwise).
+        Peer {
+            program: "python3",
+            args: |a, d| {
+                vec![
+                    "-c".into(),
+                    "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])".into(),
+                    a.into(),
+                    d.into(),
+                ]
+            },
+        },
     ]
 }
 
@@ -186,9 +199,33 @@ fn tar_header_kinds_agree_with_gnu_tar_and_bsdtar() {
             Tar::new().raw(TarHeader::new(b"auth.c", b'0', 3).prefix(b"src/deep"), b"AAA").end(),
             Expect::Same,
         ),
+        // Round 19, F1: GNU tar and bsdtar ignore the prefix outside POSIX ustar, Python's tarfile does not.
         (
-            "gnu-magic-prefix-ignored.tar",
+            "gnu-magic-prefix.tar",
             Tar::new().raw(TarHeader::new(b"auth.c", b'0', 3).prefix(b"src").gnu_magic(), b"AAA").end(),
+            Expect::Refused("auth.c"),
+        ),
+        (
+            "v7-prefix.tar",
+            Tar::new()
+                .file(b"pkg/app.py", b"good")
+                .raw(TarHeader::new(b"app.py", b'0', 4).prefix(b"pkg").set(257, &[0u8; 8]), b"evil")
+                .end(),
+            Expect::Refused("app.py"),
+        ),
+        // Round 19, F4: Python's tarfile silently stops at a field it cannot parse.
+        (
+            "devmajor-not-octal.tar",
+            Tar::new()
+                .file(b"pkg/auth.py", b"stub")
+                .raw(TarHeader::new(b"pkg/auth/__init__.py", b'0', 4).set(329, b"0000009\0"), b"real")
+                .file(b"pkg/auth/strict.py", b"strict")
+                .end(),
+            Expect::Refused("pkg/auth/__init__.py"),
+        ),
+        (
+            "gnu-empty-device-numbers.tar",
+            Tar::new().raw(TarHeader::new(b"a.c", b'0', 3).gnu_magic().set(329, &[0u8; 16]), b"AAA").end(),
             Expect::Same,
         ),
         (

@@ -1,5 +1,6 @@
 //! Vitrine's own streaming tar reader: resolves each member's headers exactly as GNU tar 1.34 extracts
-//! them, and refuses every layout that GNU tar and bsdtar (libarchive) would read differently.
+//! them, and refuses every layout that GNU tar, bsdtar (libarchive) or Python's `tarfile` would read
+//! differently.
 //!
 //! A member's path comes from, in GNU tar's order of precedence: a pax `path` record, a GNU long name
 //! (`L`), the ustar `prefix` + `/` + `name` (only with the POSIX magic `ustar\0`), the `name` field. Its
@@ -22,8 +23,14 @@
 //! - a checksum not written in octal (GNU tar and libarchive then skip the header and re-sync inside
 //!   the member's data), base-256 numbers with a lead byte other than 0x80;
 //! - numeric fields GNU tar rejects, a bad header checksum, an unknown magic, an archive that ends inside
-//!   a header or member, and a valid tar header anywhere after the end-of-archive marker (hidden from
-//!   `tar x`, extracted by `tar x -i`).
+//!   a header or member;
+//! - any numeric field (uid, gid, mtime, devmajor, devminor as well as size and mode) of any header not
+//!   in the one form GNU tar, bsdtar and Python's `tarfile` read alike: Python's `tarfile` (pip,
+//!   `shutil.unpack_archive`) silently ends the archive at a header it cannot parse;
+//! - a non-empty `prefix` field in a GNU or v7 header: GNU tar and bsdtar ignore it there, Python's
+//!   `tarfile` puts it before the name;
+//! - any non-zero byte after the end-of-archive marker (a hidden header that `tar x -i` or Python's
+//!   `ignore_zeros` would extract, however its checksum is written; an appended zip).
 //!
 //! The reader streams: [`TarReader::next_member`] yields one member's header, [`TarReader::data`] reads
 //! exactly that member's bytes, and memory use does not depend on member sizes (extension headers are
@@ -197,6 +204,9 @@ impl<R: Read> TarReader<R> {
                 return Ok(None);
             }
             let header = Header::parse(&block).map_err(|detail| self.corrupt(detail))?;
+            if matches!(header.typeflag, b'L' | b'K' | b'x' | b'g') {
+                header.check_fields().map_err(|why| self.refuse(why))?;
+            }
             pending.first_offset.get_or_insert(offset);
             let size = header.size.clone().map_err(|detail| self.corrupt(format!("size field: {detail}")))?;
             match header.typeflag {
@@ -408,6 +418,7 @@ impl<R: Read> TarReader<R> {
             (None, None) => header.ustar_path(),
         };
         self.current = format!("member `{}`", crate::path::display_bytes(&path));
+        header.check_fields().map_err(|why| self.refuse(why))?;
         let link = match (pax_link, &pending.long_link) {
             (Some(_), Some(_)) => {
                 return Err(self.refuse(
@@ -573,9 +584,25 @@ struct Header {
     typeflag: u8,
     size: Result<u64, String>,
     mode: Result<u32, String>,
+    /// The first numeric field (other than size and mode) not written in the one form every reader
+    /// takes, with why: see [`NUMERIC_FIELDS`].
+    bad_field: Option<String>,
     /// The POSIX magic `ustar\0`, the only format whose `prefix` field extends the name.
     posix: bool,
 }
+
+/// The numeric fields besides size, mode and checksum, as (name, offset, length, may be empty).
+/// Python's `tarfile` parses every one of them in every header and, on one it cannot read, ends the
+/// archive there without a word (at any header but the first), where GNU tar and bsdtar read on; so
+/// each must be in the form all three read alike ([`parse_numeric`]). GNU tar leaves the device numbers
+/// of a non-device all NUL in its default format, which every reader takes as 0.
+const NUMERIC_FIELDS: [(&str, usize, usize, bool); 5] = [
+    ("uid", 108, 8, false),
+    ("gid", 116, 8, false),
+    ("mtime", 136, 12, false),
+    ("devmajor", 329, 8, true),
+    ("devminor", 337, 8, true),
+];
 
 impl Header {
     /// Checks the checksum and magic; the numeric fields are parsed, their errors kept for the caller.
@@ -599,7 +626,36 @@ impl Header {
         let size = parse_numeric(field(block, 124, 12));
         let mode = parse_numeric(field(block, 100, 8))
             .and_then(|m| u32::try_from(m).map_err(|_| format!("mode {m} out of range")));
-        Ok(Header { block: *block, typeflag, size, mode, posix })
+        let bad_field = NUMERIC_FIELDS.iter().find_map(|&(name, at, len, may_be_empty)| {
+            let bytes = field(block, at, len);
+            if may_be_empty && bytes.iter().all(|&b| b == 0 || b == b' ') {
+                return None;
+            }
+            parse_numeric(bytes).err().map(|why| format!("{name} field: {why}"))
+        });
+        Ok(Header { block: *block, typeflag, size, mode, bad_field, posix })
+    }
+
+    /// Refuses a numeric field Python's `tarfile` cannot read, and a `prefix` field outside POSIX ustar.
+    fn check_fields(&self) -> Result<(), String> {
+        let bad_mode = self.mode.as_ref().err().map(|why| format!("mode field: {why}"));
+        if let Some(bad) = bad_mode.as_ref().or(self.bad_field.as_ref()) {
+            return Err(format!(
+                "{bad} (Python's tarfile, as pip and shutil.unpack_archive use it, silently ends the archive \
+                 at such a header, dropping it and every member after it; GNU tar and bsdtar read on)"
+            ));
+        }
+        let prefix = c_string(field(&self.block, 345, 155));
+        if !self.posix && !prefix.is_empty() {
+            return Err(format!(
+                "a `prefix` field `{}` in a {} header (GNU tar and bsdtar read the prefix only with the POSIX \
+                 magic `ustar\\0` and ignore it here; Python's tarfile, as pip and shutil.unpack_archive use \
+                 it, puts it before the name and so extracts another path)",
+                crate::path::display_bytes(prefix),
+                if self.block.get(257) == Some(&0) { "v7 (no magic)" } else { "GNU (`ustar  `)" }
+            ));
+        }
+        Ok(())
     }
 
     /// `prefix/name` for POSIX headers with a prefix, else `name`; each up to its first NUL.

@@ -136,12 +136,102 @@ fn ustar_prefix_only_with_the_posix_magic() {
     h.set(345, b"src/deep");
     let posix = archive(&[h.bytes(), end()]);
     assert_eq!(paths(&posix)[0].0, "src/deep/a.c");
+    // GNU and v7 headers without a prefix are read by their name.
+    let mut h = H::new(b"a.c", b'0', 0);
     h.set(257, b"ustar  \0");
-    let gnu = archive(&[h.bytes(), end()]);
-    assert_eq!(paths(&gnu)[0].0, "a.c");
+    assert_eq!(paths(&archive(&[h.bytes(), end()]))[0].0, "a.c");
     h.set(257, &[0u8; 8]);
-    let v7 = archive(&[h.bytes(), end()]);
-    assert_eq!(paths(&v7)[0].0, "a.c");
+    assert_eq!(paths(&archive(&[h.bytes(), end()]))[0].0, "a.c");
+}
+
+/// F1 (round 19) and its class: GNU tar and bsdtar read the `prefix` field only with the POSIX magic;
+/// Python's tarfile (pip, shutil.unpack_archive) puts it before the name of any header that is not a
+/// GNU extension type, whatever the magic. A v7 `app.py` with prefix `pkg` is `app.py` to GNU tar and
+/// `pkg/app.py` (overwriting the benign one) to pip: any prefix outside POSIX ustar is refused.
+#[test]
+fn a_prefix_outside_posix_ustar_is_refused() {
+    for (magic, what) in [(&[0u8; 8][..], "v7"), (&b"ustar  \0"[..], "GNU")] {
+        let mut h = H::new(b"app.py", b'0', 4);
+        h.set(257, magic).set(345, b"pkg");
+        let mut evil = h.bytes();
+        evil.extend(padded(b"evil"));
+        let a = archive(&[file(b"pkg/app.py", b"good"), evil, end()]);
+        let why = refusal(&a);
+        assert!(why.starts_with("member `app.py`") && why.contains("`prefix` field `pkg`"), "{why}");
+        assert!(why.contains(what) && why.contains("Python's tarfile"), "{why}");
+        // A directory or a link alike; and a GNU incremental dump's access time there reads as a prefix.
+        let mut d = H::new(b"d/", b'5', 0);
+        d.set(257, magic).set(345, b"14702405132");
+        assert!(refusal(&archive(&[d.bytes(), end()])).contains("`prefix` field `14702405132`"));
+    }
+    // Past the first NUL the area is not a prefix to anyone (GNU's sparse area, say).
+    let mut h = H::new(b"a.c", b'0', 0);
+    h.set(257, b"ustar  \0").set(346, b"xyz");
+    assert_eq!(paths(&archive(&[h.bytes(), end()]))[0].0, "a.c");
+}
+
+/// F4 (round 19) and its class: Python's tarfile parses every numeric field of every header (`nti`:
+/// up to the first NUL, stripped, `int(_, 8)`; base-256 after 0x80 or 0xff) and, on one it cannot
+/// read, silently ends the archive there (at any header but the first), dropping that member and all
+/// after it; GNU tar ignores the device numbers of a file and only warns on a bad uid or time, bsdtar
+/// reads digits leniently. Each field must be in the one form all read alike, or the archive is
+/// refused naming the member and the field.
+#[test]
+fn every_numeric_field_is_read_strictly_in_every_header() {
+    let fields: [(&str, usize, usize); 6] = [
+        ("mode", 100, 8),
+        ("uid", 108, 8),
+        ("gid", 116, 8),
+        ("mtime", 136, 12),
+        ("devmajor", 329, 8),
+        ("devminor", 337, 8),
+    ];
+    for (name, at, len) in fields {
+        for bad in [
+            &b"0000009\0"[..],
+            b"\t000001\0",
+            b"\x00000644\0",
+            b"+000001\0",
+            b"0o00001\0",
+            b"00_0001\0",
+            b"1 2\0",
+        ] {
+            let mut value = bad.to_vec();
+            value.resize(len, 0);
+            let mut h = H::new(b"pkg/auth/__init__.py", b'0', 0);
+            h.set(at, &value);
+            let a = archive(&[
+                file(b"pkg/auth.py", b"stub"),
+                h.bytes(),
+                file(b"pkg/auth/strict.py", b"x"),
+                end(),
+            ]);
+            let why = refusal(&a);
+            assert!(
+                why.starts_with("member `pkg/auth/__init__.py`")
+                    && why.contains(&format!("{name} field"))
+                    && why.contains("Python's tarfile"),
+                "{name} {bad:?}: {why}"
+            );
+            // In an extension header too (Python parses those fields as well).
+            let mut x = H::new(b"././@LongLink", b'L', 4);
+            x.set(at, &value);
+            let mut l = x.bytes();
+            l.extend(padded(b"long"));
+            let why = refusal(&archive(&[l, file(b"a.c", b""), end()]));
+            assert!(why.starts_with("header at byte 0") && why.contains(&format!("{name} field")), "{why}");
+        }
+    }
+    // What every reader takes alike: octal after spaces, ended by spaces or NULs; base-256 after 0x80;
+    // all-NUL (or blank) device numbers, as GNU tar writes them for a file.
+    let mut h = H::new(b"a.c", b'0', 0);
+    h.set(108, b"  1750 \0").set(116, b"\x80\0\0\0\0\x01\0\0").set(136, b"14702405132 ");
+    h.set(329, &[0u8; 8]).set(337, b"       \0");
+    assert_eq!(paths(&archive(&[h.bytes(), end()]))[0].0, "a.c");
+    // Empty elsewhere is refused (GNU tar reports blanks where a number is expected).
+    let mut h = H::new(b"a.c", b'0', 0);
+    h.set(108, &[0u8; 8]);
+    assert!(refusal(&archive(&[h.bytes(), end()])).contains("uid field"));
 }
 
 #[test]
