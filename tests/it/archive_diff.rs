@@ -374,6 +374,25 @@ fn tar_header_kinds_agree_with_gnu_tar_and_bsdtar() {
             [Tar::new().file(b"a.c", b"A").end(), Tar::new().file(b"src/auth.c", b"hidden").end()].concat(),
             Expect::Refused("end-of-archive"),
         ),
+        // Round 19, F2: a hidden header whose checksum starts with a TAB (GNU tar's `-i` and Python's
+        // ignore_zeros read it; a strict reading did not see a header there).
+        (
+            "hidden-after-end-tab-checksum.tar",
+            {
+                let mut a = Tar::new().file(b"a.c", b"A").end();
+                let hidden = TarHeader::new(b"src/auth.c", b'0', 6).bytes();
+                let sum = hidden[148..154].to_vec();
+                let mut hidden = hidden;
+                hidden[148] = b'\t';
+                hidden[149..155].copy_from_slice(&sum);
+                hidden[155] = 0;
+                a.extend(hidden);
+                a.extend(*b"hidden");
+                a.resize(a.len().div_ceil(512) * 512 + 1024, 0);
+                a
+            },
+            Expect::Refused("end-of-archive marker at byte 1024"),
+        ),
         ("file-with-slash.tar", Tar::new().file(b"src/auth.c/", b"A").end(), Expect::Refused("src/auth.c/")),
         ("fifo.tar", Tar::new().raw(&TarHeader::new(b"pipe", b'6', 0), b"").end(), Expect::Refused("pipe")),
     ];

@@ -468,17 +468,48 @@ fn one_zero_block_ends_the_archive_but_data_after_it_is_refused() {
     a.extend([0u8; BLOCK]);
     assert_eq!(paths(&a).len(), 1);
     let hidden = archive(&[file(b"a.c", b"A"), end(), file(b"hidden.c", b"H"), end()]);
-    assert!(refusal(&hidden).contains("a tar header after the end-of-archive marker"));
+    assert!(refusal(&hidden).contains("a non-zero byte after the end-of-archive marker"));
     // Behind a block of garbage, as `tar x -i` would skip to it.
     let behind = archive(&[file(b"a.c", b"A"), end(), vec![0xAA; BLOCK], file(b"hidden.c", b"H")]);
-    assert!(refusal(&behind).contains("a tar header after the end-of-archive marker"));
-    // Other bytes (an appended zip of a polyglot file) are ignored, as by `tar x` and bsdtar.
+    assert!(refusal(&behind).contains("a non-zero byte after the end-of-archive marker"));
+    // Other bytes (an appended zip, which zip readers and pip read) are refused, naming where they are.
     let mut polyglot = archive(&[file(b"a.c", b"A"), end()]);
     polyglot.extend_from_slice(b"PK\x03\x04 not a tar header");
-    assert_eq!(paths(&polyglot).len(), 1);
+    let why = refusal(&polyglot);
+    assert!(why.starts_with("byte 2048:") && why.contains("marker at byte 1024"), "{why}");
     let mut padded_record = archive(&[file(b"a.c", b"A"), end()]);
     padded_record.resize(10240, 0);
     assert_eq!(paths(&padded_record).len(), 1);
+    padded_record[10239] = 1;
+    assert!(refusal(&padded_record).starts_with("byte 10239:"));
+}
+
+/// F2 (round 19) and its class: after the end marker GNU tar's `tar x -i` reads a checksum after a
+/// leading NUL or any white space, Python's `ignore_zeros` after stripping white space; a hidden header
+/// whose checksum is written `\t0012345\0` or `\0012345\0` passed a check that parsed it strictly. Now
+/// nothing but zeros may follow the marker, however the bytes are written.
+#[test]
+fn only_zeros_may_follow_the_end_marker_however_a_hidden_checksum_is_written() {
+    let head = archive(&[file(b"README", b"hello\n"), end()]);
+    let forms: [fn(u32) -> String; 4] = [
+        |s| format!("\t{s:06o}\0"),
+        |s| format!("\0{s:06o}\0"),
+        |s| format!("\n{s:06o} "),
+        |s| format!("{s:06o}\0 "),
+    ];
+    for form in forms {
+        let mut h = H::new(b"hidden.sh", b'0', 4);
+        h.set(100, b"0000755\0");
+        let mut block = h.set(148, b"        ").block;
+        let sum: u32 = block.iter().map(|&b| u32::from(b)).sum();
+        block[148..156].copy_from_slice(form(sum).as_bytes());
+        let mut a = head.clone();
+        a.extend_from_slice(&block);
+        a.extend(padded(b"evil"));
+        a.extend(end());
+        let why = refusal(&a);
+        assert!(why.starts_with(&format!("byte {}:", head.len())) && why.contains("tar x -i"), "{why}");
+    }
 }
 
 #[test]
