@@ -6,7 +6,10 @@
 //! keeps (a leading drive letter or backslash), a file or link named like a directory (`b/.`), symlink
 //! targets holding a NUL, entries below a symlink or a file, hard links to anything but an earlier file, device files and FIFOs,
 //! duplicate entries, and decompression bombs (limits on total size, file count and compression ratio).
-//! A truncated or corrupt archive is an error, never a partial snapshot.
+//! A truncated or corrupt archive is an error, never a partial snapshot. A file that is two archives at
+//! once is refused before it is read: a tar (plain or compressed) that a zip reader would open (a zip
+//! end record near its end), a `.tar` that starts like a compressed stream, a zip that starts with a tar
+//! header ([`crate::zipread`]).
 //!
 //! Tar and zip are parsed by Vitrine's own readers, [`crate::tar`] and [`crate::zipread`], so that
 //! Vitrine's view of an archive (which bytes are which path, which members exist, modes, link targets)
@@ -158,8 +161,11 @@ pub fn read(
     limits: &ArchiveLimits,
     sink: &mut Sink<'_>,
 ) -> Result<(), SnapshotError> {
-    let file = File::open(archive).map_err(|e| SnapshotError::io("open", archive, e))?;
+    let mut file = File::open(archive).map_err(|e| SnapshotError::io("open", archive, e))?;
     let compressed = file.metadata().map_err(|e| SnapshotError::io("examine", archive, e))?.len();
+    if format != ArchiveFormat::Zip {
+        check_tar_file_is_only_a_tar(archive, &mut file, compressed, format)?;
+    }
     let mut guard = Guard::new(archive, limits, compressed);
     match format {
         ArchiveFormat::Tar => read_tar(archive, BufReader::with_capacity(1 << 20, file), &mut guard, sink),
@@ -173,6 +179,80 @@ pub fn read(
         }
         ArchiveFormat::Zip => read_zip(archive, file, &mut guard, sink),
     }
+}
+
+/// How far from the end of a file Python's `zipfile.is_zipfile` looks for an end-of-central-directory
+/// record: a 65,535-byte comment, the 22-byte record, and one byte more (unzip looks at 65,557 bytes).
+pub const ZIP_END_SEARCH_BYTES: u64 = (1 << 16) + 22;
+
+/// The signature of a zip end-of-central-directory record.
+const ZIP_END_SIGNATURE: &[u8; 4] = b"PK\x05\x06";
+
+/// Compression formats GNU tar, bsdtar or Python's `tarfile` recognise by their first bytes, whatever
+/// the file is called: gzip, compress, bzip2, xz, lzma, lzip, lzop, zstd, lz4.
+const COMPRESSION_MAGICS: [(&[u8], &str); 9] = [
+    (b"\x1f\x8b", "gzip"),
+    (b"\x1f\x9d", "compress"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\0", "xz"),
+    (b"\x5d\0\0", "lzma"),
+    (b"LZIP", "lzip"),
+    (b"\x89LZO", "lzop"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"\x04\x22\x4d\x18", "lz4"),
+];
+
+/// Refuses a tar, tar.gz or tar.xz file whose raw bytes are also another archive that a common
+/// extractor reads instead of the tar (the converse of [`crate::zipread`]'s zip-that-is-also-a-tar):
+///
+/// - a zip end-of-central-directory signature in the last [`ZIP_END_SEARCH_BYTES`]: unzip and Python's
+///   `zipfile` then read the file as a zip (an appended zip, or one stored verbatim in a second gzip
+///   member whose comment covers the gzip trailer), and pip tries `zipfile.is_zipfile` before
+///   `tarfile` for any local archive. Any signature there counts, whether or not a reader would get
+///   further with it, so no reader's leniency matters;
+/// - a `.tar` that starts with a compression format's magic: GNU tar (unless the first block is a
+///   ustar header), bsdtar and Python's `tarfile.open` decompress it, where Vitrine would read the raw
+///   bytes as the tar.
+fn check_tar_file_is_only_a_tar(
+    archive: &Path,
+    file: &mut File,
+    len: u64,
+    format: ArchiveFormat,
+) -> Result<(), SnapshotError> {
+    use std::io::{Seek, SeekFrom};
+    let io = |e| SnapshotError::io("read", archive, e);
+    let start = len.saturating_sub(ZIP_END_SEARCH_BYTES);
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut tail = Vec::with_capacity(usize::try_from(len - start).unwrap_or(0));
+    file.by_ref().take(ZIP_END_SEARCH_BYTES).read_to_end(&mut tail).map_err(io)?;
+    if let Some(i) = memchr::memmem::rfind(&tail, ZIP_END_SIGNATURE) {
+        return Err(SnapshotError::hostile(
+            archive,
+            format!(
+                "byte {} of the file starts a zip end-of-central-directory record (`PK\\5\\6`) within the \
+                 last {ZIP_END_SEARCH_BYTES} bytes: unzip, Python's zipfile and pip (which tries a local \
+                 archive as a zip before a tar) read the file as a zip, with other content than the tar \
+                 (if the tar's last member is itself a zip, pack it with another member last)",
+                start + i as u64
+            ),
+        ));
+    }
+    if format == ArchiveFormat::Tar {
+        let mut head = Vec::with_capacity(6);
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        file.by_ref().take(6).read_to_end(&mut head).map_err(io)?;
+        if let Some((_, name)) = COMPRESSION_MAGICS.iter().find(|(magic, _)| head.starts_with(magic)) {
+            return Err(SnapshotError::hostile(
+                archive,
+                format!(
+                    "the tar starts like a {name} stream: GNU tar, bsdtar and Python's tarfile decompress such \
+                     a file whatever its name, and would read another tar than its raw bytes"
+                ),
+            ));
+        }
+    }
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok(())
 }
 
 /// The longest member path accepted, in bytes as written (Linux's `PATH_MAX` less the NUL): GNU tar
@@ -212,8 +292,10 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 }
 
-/// The data of one or more concatenated gzip members (as `gzip -d` and `tar xz` read them). Bytes after
-/// a member that do not start another are an error that says so, with their offset in the file.
+/// The data of one or more concatenated gzip members (as `gzip -d` and `tar xz` read them), then
+/// optional zero padding to the end of the file (which gzip, GNU tar, bsdtar and Python's gzip all
+/// skip). Other bytes after a member that do not start another are an error that says so, with their
+/// offset in the file.
 struct MultiGz<R: BufRead> {
     decoder: Option<flate2::bufread::GzDecoder<Counted<R>>>,
 }
@@ -243,19 +325,49 @@ impl<R: BufRead> Read for MultiGz<R> {
                 self.decoder = None;
                 return Ok(0);
             }
+            if rest.first() == Some(&0) {
+                // Zero padding to the end of the file: gzip, GNU tar, bsdtar and Python's gzip all end the
+                // stream there. Anything after the zeros (another member, which only Python reads, or
+                // other bytes) is refused.
+                skip_zero_padding(next, at)?;
+                self.decoder = None;
+                return Ok(0);
+            }
             if !rest.starts_with(&[0x1f, 0x8b]) {
-                let zeros = rest.iter().all(|&b| b == 0);
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     format!(
-                        "bytes after the end of the gzip stream, from byte {at} of the file ({}), which is \
-                         not another gzip member",
-                        if zeros { "zero bytes" } else { "not a gzip header" }
+                        "bytes after the end of the gzip stream, from byte {at} of the file, which are neither \
+                         another gzip member nor zero padding"
                     ),
                 ));
             }
             self.decoder = self.decoder.take().map(|d| flate2::bufread::GzDecoder::new(d.into_inner()));
         }
+    }
+}
+
+/// Reads the zero padding that starts at byte `start` of the file to the end of the file; a non-zero
+/// byte in it is an error naming its offset.
+fn skip_zero_padding<R: BufRead>(file: &mut Counted<R>, start: u64) -> std::io::Result<()> {
+    loop {
+        let at = file.pos;
+        let chunk = file.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        if let Some(i) = chunk.iter().position(|&b| b != 0) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a non-zero byte at byte {} of the file, after zero padding that follows the end of the gzip \
+                     stream at byte {start} (gzip and GNU tar stop at the padding, Python's gzip reads on)",
+                    at + i as u64
+                ),
+            ));
+        }
+        let n = chunk.len();
+        file.consume(n);
     }
 }
 

@@ -225,19 +225,131 @@ fn read_gz(bytes: &[u8]) -> Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError> {
     Ok(items)
 }
 
-/// Bytes after the last gzip member (zeros from a padded write, say) are refused with a message that
-/// says so and where, not as a tar header problem; concatenated gzip members are still one stream.
+/// Bytes after the last gzip member are refused with a message that says so and where, not as a tar
+/// header problem; concatenated gzip members are still one stream. Zero padding to the end of the file
+/// is read as gzip, GNU tar, bsdtar and Python's gzip all read it (they skip it); zeros followed by
+/// anything else are refused (gzip stops at the zeros, Python's gzip reads another member after them).
 #[test]
 fn bytes_after_the_gzip_stream_are_named_as_such() {
     let tar = [file(b"a.txt", b"x"), end()].concat();
     let gz = gzip(&tar);
-    let err = read_gz(&[&gz[..], &[0u8; 100]].concat()).unwrap_err().to_string();
+    let err = read_gz(&[&gz[..], b"junk"].concat()).unwrap_err().to_string();
     assert!(
         err.contains("after the end of the gzip stream") && err.contains(&format!("byte {}", gz.len())),
+        "{err}"
+    );
+    for zeros in [1, 100, 4096, 1 << 20] {
+        assert_eq!(read_gz(&[&gz[..], &vec![0u8; zeros]].concat()).unwrap().len(), 1, "{zeros} zeros");
+    }
+    let hidden = [&gz[..], &[0u8; 100], &gzip(b"more tar")].concat();
+    let err = read_gz(&hidden).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("non-zero byte at byte {}", gz.len() + 100))
+            && err.contains(&format!("gzip stream at byte {}", gz.len())),
         "{err}"
     );
     let (first, second) = tar.split_at(700);
     let two = [gzip(first), gzip(second)].concat();
     assert_eq!(read_gz(&two).unwrap().len(), 1);
     assert_eq!(read_gz(&gz).unwrap().len(), 1);
+}
+
+/// A zip built by the zip crate's rules by hand: one stored entry, central directory, end record.
+fn tiny_zip(name: &[u8], data: &[u8], comment_len: u16) -> Vec<u8> {
+    let crc = {
+        let mut c = flate2::Crc::new();
+        c.update(data);
+        c.sum()
+    };
+    let n = u16::try_from(name.len()).unwrap();
+    let size = u32::try_from(data.len()).unwrap();
+    let mut local = b"PK\x03\x04".to_vec();
+    local.extend([20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    local.extend(crc.to_le_bytes());
+    local.extend(size.to_le_bytes());
+    local.extend(size.to_le_bytes());
+    local.extend(n.to_le_bytes());
+    local.extend([0, 0]);
+    local.extend_from_slice(name);
+    local.extend_from_slice(data);
+    let mut central = b"PK\x01\x02".to_vec();
+    central.extend([20, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    central.extend(crc.to_le_bytes());
+    central.extend(size.to_le_bytes());
+    central.extend(size.to_le_bytes());
+    central.extend(n.to_le_bytes());
+    central.extend([0u8; 8]);
+    central.extend((0o100644u32 << 16).to_le_bytes());
+    central.extend(0u32.to_le_bytes());
+    central.extend_from_slice(name);
+    let mut end = b"PK\x05\x06".to_vec();
+    end.extend([0, 0, 0, 0, 1, 0, 1, 0]);
+    end.extend(u32::try_from(central.len()).unwrap().to_le_bytes());
+    end.extend(u32::try_from(local.len()).unwrap().to_le_bytes());
+    end.extend(comment_len.to_le_bytes());
+    [local, central, end].concat()
+}
+
+fn read_as(bytes: &[u8], name: &str, format: ArchiveFormat) -> Result<Vec<Vec<u8>>, SnapshotError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let mut items = Vec::new();
+    read(&path, format, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
+        items.push(item.path);
+        Ok(())
+    })?;
+    Ok(items)
+}
+
+/// F3 (round 19) and its class: a tar, tar.gz or tar.xz whose raw bytes also hold a zip end record
+/// near the end is a zip to unzip, Python's zipfile and pip (which tries `zipfile.is_zipfile` first),
+/// with other content: a zip appended after the end marker, or stored verbatim in a second gzip member
+/// whose comment covers the gzip trailer. Any end signature in the last 64 KiB + 22 bytes is refused,
+/// naming its offset.
+#[test]
+fn a_tar_that_is_also_a_zip_is_refused() {
+    let tar = [file(b"pkg/setup.py", b"print('benign')\n"), end()].concat();
+    let zip = tiny_zip(b"pkg/setup.py", b"import os\n", 0);
+    let appended = [&tar[..], &zip[..]].concat();
+    let at = appended.len() - 22;
+    let err = read_as(&appended, "p.tar", ArchiveFormat::Tar).unwrap_err().to_string();
+    assert!(err.contains(&format!("byte {at} of the file")) && err.contains("zip end"), "{err}");
+    // The .tar.gz form: a second gzip member, stored, holding the zip; its comment spans the trailer.
+    let zip8 = tiny_zip(b"pkg/setup.py", b"import os\n", 8);
+    let mut stored = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    std::io::Write::write_all(&mut stored, &zip8).unwrap();
+    let gz = [gzip(&tar), stored.finish().unwrap()].concat();
+    let err = read_as(&gz, "p.tar.gz", ArchiveFormat::TarGz).unwrap_err().to_string();
+    let at = gz.windows(4).rposition(|w| w == b"PK\x05\x06").unwrap();
+    assert!(gz.len() - at <= 22 + 8 + 5, "the record is near the end of the file");
+    assert!(err.contains(&format!("byte {at} of the file")), "{err}");
+    // Even a bare signature too near the end for a whole record (no reader's leniency is assumed).
+    let mut bare = tar.clone();
+    bare.extend_from_slice(b"PK\x05\x06");
+    assert!(read_as(&bare, "p.tar", ArchiveFormat::Tar).unwrap_err().to_string().contains("zip end"));
+    // A signature further from the end than any reader looks is only data.
+    let far = [file(b"z.zip", &zip), file(b"pad", &vec![7u8; 70_000]), end()].concat();
+    assert_eq!(read_as(&far, "p.tar", ArchiveFormat::Tar).unwrap().len(), 2);
+    // A plain tar and a plain tar.gz still read.
+    assert_eq!(read_as(&tar, "p.tar", ArchiveFormat::Tar).unwrap().len(), 1);
+    assert_eq!(read_as(&gzip(&tar), "p.tar.gz", ArchiveFormat::TarGz).unwrap().len(), 1);
+}
+
+/// The class of F3 the other way round: a `.tar` that starts like a compressed stream is decompressed
+/// by GNU tar (without a ustar header first), bsdtar and Python's `tarfile.open`, whatever its name;
+/// Vitrine would read its raw bytes as the tar. Refused, naming the format.
+#[test]
+fn a_tar_that_starts_like_a_compressed_stream_is_refused() {
+    let tar = [file(b"a.txt", b"x"), end()].concat();
+    for (magic, name) in [(&b"\x1f\x8b\x08\x04"[..], "gzip"), (b"\xfd7zXZ\0", "xz"), (b"BZh9", "bzip2")] {
+        let mut first = header(b"x", b'0', 0, b"");
+        first[..magic.len()].copy_from_slice(magic);
+        first[148..156].copy_from_slice(b"        ");
+        let sum: u32 = first.iter().map(|&b| u32::from(b)).sum();
+        first[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        let err = read_as(&[first, end()].concat(), "p.tar", ArchiveFormat::Tar).unwrap_err().to_string();
+        assert!(err.contains(&format!("starts like a {name} stream")), "{err}");
+    }
+    assert_eq!(read_as(&tar, "p.tar", ArchiveFormat::Tar).unwrap().len(), 1);
 }
