@@ -820,33 +820,6 @@ impl Read for Exact<'_> {
     }
 }
 
-/// Reads a symlink's target stored as member content, refusing one longer than [`MAX_LINK_TARGET`].
-fn read_link_content(
-    archive: &Path,
-    reader: &mut dyn Read,
-    size: u64,
-    shown: &str,
-) -> Result<Vec<u8>, SnapshotError> {
-    if size > MAX_LINK_TARGET {
-        return Err(SnapshotError::hostile(
-            archive,
-            format!("symlink `{shown}` has a target of {size} bytes (at most {MAX_LINK_TARGET})"),
-        ));
-    }
-    let mut content = Vec::new();
-    reader
-        .take(MAX_LINK_TARGET + 1)
-        .read_to_end(&mut content)
-        .map_err(|e| SnapshotError::corrupt(archive, format!("`{shown}`: {e}")))?;
-    if content.len() as u64 != size {
-        return Err(SnapshotError::corrupt(
-            archive,
-            format!("`{shown}`: {} bytes where the header says {size} (truncated?)", content.len()),
-        ));
-    }
-    Ok(content)
-}
-
 /// Reads a zip with Vitrine's own reader ([`crate::zipread`]), which checks the local headers, data
 /// descriptors and layout against the central directory; then applies the [`Guard`], which refuses
 /// duplicate names after normalisation.
@@ -870,20 +843,9 @@ fn read_zip(
         guard.admit(entry.size_bytes)?;
         // Reading an entry to its end runs the size, CRC and compressed-length checks.
         let mut data = zip.data(i).map_err(|e| zip_error(archive, e))?;
-        if entry.kind == ZipKind::Symlink {
-            let target = read_link_content(archive, &mut data, entry.size_bytes, &shown)?;
-            let Some(path) = guard.path(&entry.name, Seen::Link)? else { continue };
-            guard.check_link_target(&path, &target)?;
-            sink(ArchiveItem {
-                path,
-                kind: ItemKind::Symlink { target },
-                size: 0,
-                content: &mut std::io::empty(),
-            })?;
-        } else {
-            let Some(path) = guard.path(&entry.name, Seen::File)? else { continue };
-            send_file(archive, sink, path, entry.executable, entry.size_bytes, &mut data, &shown)?;
-        }
+        // The zip reader yields files and directories only (it refuses symlink entries).
+        let Some(path) = guard.path(&entry.name, Seen::File)? else { continue };
+        send_file(archive, sink, path, entry.executable, entry.size_bytes, &mut data, &shown)?;
     }
     Ok(())
 }

@@ -13,7 +13,8 @@
 //! names without the UTF-8 flag (the extractors re-encode them differently), backslashes, NUL bytes,
 //! control characters, colons, `.` and `..` components and VMS versions (`;1`) in names (an extractor
 //! drops or rewrites them), an Info-ZIP Unicode path that differs from the name, multi-disk archives, and
-//! a type that the name and the mode disagree on (a directory is a name ending in `/`).
+//! a type that the name and the mode disagree on (a directory is a name ending in `/`), and symlink entries
+//! (unzip and bsdtar make a link, Python's `zipfile` and pip a regular file holding the target text).
 //!
 //! Header fields that unzip and bsdtar interpret differently are refused rather than read one way: a
 //! Unix mode in the attributes of an entry made on a non-Unix host (unzip reads one for VMS, Atari,
@@ -28,9 +29,6 @@
 //! bsdtar (which bids tar above zip) would extract the tar it also is.
 
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
-
-/// The largest symlink target read into memory.
-pub const MAX_LINK_BYTES: u64 = 64 * 1024;
 
 const LOCAL_SIG: u32 = 0x0403_4b50;
 const CENTRAL_SIG: u32 = 0x0201_4b50;
@@ -103,8 +101,6 @@ pub enum ZipKind {
     File,
     /// A directory: the name ends in `/` (and a Unix mode, if any, agrees).
     Directory,
-    /// A symbolic link (Unix mode `120000`): its data, at most [`MAX_LINK_BYTES`], is the target.
-    Symlink,
 }
 
 /// One entry of the central directory, checked against its local header.
@@ -649,9 +645,6 @@ fn check_entry(
     if kind == ZipKind::Directory && c.size != 0 {
         return Err(refuse("a directory entry with data".into()));
     }
-    if kind == ZipKind::Symlink && c.size > MAX_LINK_BYTES {
-        return Err(refuse(format!("a symlink target of {} bytes", c.size)));
-    }
     let entry = ZipEntry {
         name: c.name.clone(),
         kind,
@@ -928,7 +921,13 @@ fn entry_kind(c: &Central, refuse: &dyn Fn(String) -> ZipError) -> Result<(ZipKi
         0 if slash => ZipKind::Directory,
         0 | 0o100000 => ZipKind::File,
         0o040000 => ZipKind::Directory,
-        0o120000 => ZipKind::Symlink,
+        0o120000 => {
+            return Err(refuse(format!(
+                "a symlink entry (mode {mode:o}): unzip and bsdtar make a symlink, but Python's zipfile and pip \
+                 write a regular file whose content is the link target (code pip may run, as `setup.py`), so \
+                 no zip symlink extracts alike everywhere"
+            )));
+        }
         _ => return Err(refuse(format!("a special file (mode {mode:o})"))),
     };
     if slash != (kind == ZipKind::Directory) {
