@@ -592,11 +592,13 @@ struct Header {
     posix: bool,
 }
 
-/// The numeric fields besides size, mode and checksum, as (name, offset, length, may be empty).
+/// The numeric fields besides size, mode and checksum, as (name, offset, length, may be blank).
 /// Python's `tarfile` parses every one of them in every header and, on one it cannot read, ends the
 /// archive there without a word (at any header but the first), where GNU tar and bsdtar read on; so
-/// each must be in the form all three read alike ([`parse_numeric`]). GNU tar leaves the device numbers
-/// of a non-device all NUL in its default format, which every reader takes as 0.
+/// each must be in the form all three read alike ([`parse_numeric`]), or all NUL, which all three take
+/// as 0 (GNU tar leaves the device numbers of a non-device so in its default format; other writers the
+/// owner and time). Blank device numbers are taken as 0 by Python and bsdtar, and GNU tar reads them
+/// only for devices (refused anyway); a blank uid, gid or time is an error to GNU tar.
 const NUMERIC_FIELDS: [(&str, usize, usize, bool); 5] = [
     ("uid", 108, 8, false),
     ("gid", 116, 8, false),
@@ -627,9 +629,9 @@ impl Header {
         let size = parse_numeric(field(block, 124, 12));
         let mode = parse_numeric(field(block, 100, 8))
             .and_then(|m| u32::try_from(m).map_err(|_| format!("mode {m} out of range")));
-        let bad_field = NUMERIC_FIELDS.iter().find_map(|&(name, at, len, may_be_empty)| {
+        let bad_field = NUMERIC_FIELDS.iter().find_map(|&(name, at, len, may_be_blank)| {
             let bytes = field(block, at, len);
-            if may_be_empty && bytes.iter().all(|&b| b == 0 || b == b' ') {
+            if bytes.iter().all(|&b| b == 0) || (may_be_blank && bytes.iter().all(|&b| b == 0 || b == b' ')) {
                 return None;
             }
             parse_numeric(bytes).err().map(|why| format!("{name} field: {why}"))
