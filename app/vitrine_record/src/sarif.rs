@@ -10,6 +10,14 @@
 //! annotation's author or the reviewing side do); an acknowledged, disputed or fixed finding is still a
 //! result that viewers must show. Artifact locations are relative to `SNAPSHOT`, which
 //! `originalUriBaseIds` describes.
+//!
+//! Text is inert in every viewer, as in `report.html` and the terminal: SARIF gives a message's plain text
+//! a syntax of its own (§3.11.5 placeholders `{0}`, §3.11.6 embedded links `[text](target)`), so every
+//! message string and `suppressions[].justification` is escaped by [`message_text`] (`{{`, `}}`, `\[`,
+//! `\]`), and every character that hides or reorders text (bidirectional controls, invisible characters,
+//! controls) is drawn as a visible `<U+XXXX>` marker there and in every other text from the record
+//! (thread bodies, categories, the tool's name, quoted lines): a vendor's `[approved](file:///…)` is
+//! never a link, `{0}` never a placeholder, U+202E never reorders what follows.
 
 use std::collections::HashMap;
 
@@ -21,6 +29,52 @@ use crate::entry::{Class, Severity, Status, line_bytes};
 use crate::error::RecordError;
 use crate::thread::{Thread, threads};
 use crate::verify::Verified;
+
+/// `s` as the plain text of a SARIF message string: a literal `{` or `}` doubled (§3.11.5), a literal `[`
+/// or `]` escaped with a backslash (§3.11.6; backslashes right before one are doubled, so that a reader
+/// that unescapes `\\` and one that does not both see the text as written), and every hidden character
+/// as a `<U+XXXX>` marker ([`marked`]).
+pub fn message_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut backslashes = 0usize;
+    for c in s.chars() {
+        if c == '\\' {
+            backslashes += 1;
+            continue;
+        }
+        let run = if matches!(c, '[' | ']') { 2 * backslashes } else { backslashes };
+        out.extend(std::iter::repeat_n('\\', run));
+        backslashes = 0;
+        match c {
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            '{' => out.push_str("{{"),
+            '}' => out.push_str("}}"),
+            c => push_marked(&mut out, c),
+        }
+    }
+    out.extend(std::iter::repeat_n('\\', backslashes));
+    out
+}
+
+/// `s` with every character that hides or reorders text (what `report.html` draws as a marker:
+/// bidirectional controls, invisible characters, controls but tab, newline, carriage return and form
+/// feed) written as a visible `<U+XXXX>`.
+pub fn marked(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_marked(&mut out, c);
+    }
+    out
+}
+
+fn push_marked(out: &mut String, c: char) {
+    if crate::principal::hidden_kind(c).is_some() {
+        out.push_str(&crate::principal::marker(c));
+    } else {
+        out.push(c);
+    }
+}
 
 /// A UUID-shaped identifier derived from an entry id (hex SHA-256).
 pub fn guid_from_id(id: &str) -> String {
@@ -80,7 +134,7 @@ fn entry_summary(v: &Verified) -> Value {
     });
     if let Some(obj) = m.as_object_mut() {
         if let Some(b) = &e.body {
-            obj.insert("body".into(), json!(b));
+            obj.insert("body".into(), json!(marked(b)));
         }
         if let Some(s) = e.status {
             obj.insert("status".into(), json!(s.as_str()));
@@ -185,7 +239,7 @@ impl Source<'_> {
         match self {
             Source::Contents(c) => {
                 let content = c?.get(path)?;
-                Some(String::from_utf8_lossy(line_bytes(content, a, b)?).into_owned())
+                Some(marked(&String::from_utf8_lossy(line_bytes(content, a, b)?)))
             }
             Source::Claims(c) => c.snippets.get(result)?.clone(),
         }
@@ -235,7 +289,7 @@ fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize)
     let mut result = json!({
         "ruleId": e.class.map_or("note", Class::as_str),
         "kind": kind,
-        "message": {"text": e.body.clone().unwrap_or_default()},
+        "message": {"text": message_text(e.body.as_deref().unwrap_or_default())},
         "guid": guid_from_id(&t.root.id),
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(target), "uriBaseId": URI_BASE, "index": index}, "region": region}}],
         "partialFingerprints": fingerprints,
@@ -245,7 +299,7 @@ fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize)
             "role": e.role,
             "time": e.time,
             "severity": e.severity.map(Severity::as_str),
-            "category": e.category,
+            "category": e.category.as_deref().map(marked),
             "status": t.status.as_str(),
             "retracted": t.retracted,
             "signature": String::from_utf8_lossy(&t.root.sig),
@@ -261,13 +315,13 @@ fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize)
         if let (Some(l), Some(so)) = (last, s.as_object_mut()) {
             so.insert(
                 "justification".into(),
-                json!(format!(
+                json!(message_text(&format!(
                     "{} ({}, {}): {}",
                     t.status.as_str(),
                     l.entry.author.principal,
                     l.entry.role,
                     l.entry.body.clone().unwrap_or_default()
-                )),
+                ))),
             );
         }
         obj.insert("suppressions".into(), json!([s]));
@@ -351,18 +405,18 @@ fn render_from(view: &ViewInput<'_>, source: Source<'_>) -> Result<Vec<u8>, Reco
             // be rendered again, identically, by a later Vitrine.
             tool: json!({"driver": {
                 "name": "Vitrine",
-                "fullName": h.tool,
-                "version": h.tool.rsplit(' ').next().unwrap_or_default(),
+                "fullName": marked(&h.tool),
+                "version": marked(h.tool.rsplit(' ').next().unwrap_or_default()),
                 "rules": [
                     {"id": "finding", "shortDescription": {"text": "A reviewer's finding"}},
                     {"id": "question", "shortDescription": {"text": "A question to the vendor"}},
                     {"id": "note", "shortDescription": {"text": "A note"}},
                 ],
             }}),
-            original_uri_base_ids: json!({URI_BASE: {"description": {"text": format!(
+            original_uri_base_ids: json!({URI_BASE: {"description": {"text": message_text(&format!(
                 "The root of the reviewed snapshot: git tree {} (SHA-256), {}",
                 h.snapshot.tree_sha256, h.snapshot.swhid
-            )}}}),
+            ))}}}),
             version_control_provenance: json!([{
                 "repositoryUri": h.snapshot.swhid,
                 "revisionId": h.snapshot.tree_sha1,
@@ -386,6 +440,19 @@ fn render_from(view: &ViewInput<'_>, source: Source<'_>) -> Result<Vec<u8>, Reco
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
+
+    /// SARIF 2.1.0 §3.11.5 and §3.11.6: braces doubled, brackets escaped (a backslash run before one
+    /// doubled), hidden characters marked; nothing else changes.
+    #[test]
+    fn message_text_is_inert_sarif_plain_text() {
+        assert_eq!(message_text("plain text, é, a\\b"), "plain text, é, a\\b");
+        assert_eq!(message_text("[t](file:///x)"), "\\[t\\](file:///x)");
+        assert_eq!(message_text("{0} {{ }"), "{{0}} {{{{ }}");
+        assert_eq!(message_text("a\\[b\\\\]"), "a\\\\\\[b\\\\\\\\\\]");
+        assert_eq!(message_text("x\u{202E}y\u{200B}z\u{7}\nw\t"), "x<U+202E>y<U+200B>z<U+0007>\nw\t");
+        assert_eq!(message_text("end\\"), "end\\");
+        assert_eq!(marked("[{\u{2066}}]"), "[{<U+2066>}]");
+    }
 
     use serde_json::Value;
 
