@@ -77,16 +77,30 @@ pub struct AllowedSigners {
 impl AllowedSigners {
     /// Parses an `allowed_signers` file; blank lines and `#` comments are skipped. A malformed line is
     /// [`RecordError::AllowedSigners`] with its 1-based number.
+    ///
+    /// One grammar, the one `verify.sh` (and so `ssh-keygen`) reads too: lines end at `\n`; tokens are
+    /// separated by spaces and tabs only, and a line holding any other whitespace or control character
+    /// (a carriage return, U+00A0, U+3000, …), even a comment line, is refused, so that no two readers
+    /// can split it differently (`x<U+00A0>role=reviewer role=vendor` was one token to `ssh-keygen` and
+    /// two to `char::is_whitespace`). Quotes never hold a separator: a quoted principal is one token
+    /// `"NAME"`, an option is `name="value"` with no quote or backslash inside. Namespaces are literal
+    /// (`ssh-keygen` reads `* ? !` as patterns, so they are refused); times are
+    /// `YYYYMMDD[HHMM[SS]][Z]` from 1970 on, as both read them (no `UTC` suffix, no second 60).
     pub fn parse(text: &str) -> Result<AllowedSigners, RecordError> {
         let mut people = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim();
+        for (i, line) in text.split('\n').enumerate() {
+            let bad = |message: String| RecordError::AllowedSigners { line: i + 1, message };
+            if let Some(c) = line.chars().find(|&c| is_refused_char(c)) {
+                return Err(bad(format!(
+                    "the line holds {}, a whitespace or control character other than space and tab: only they separate the fields of a line, and no other may be in it",
+                    crate::principal::marker(c)
+                )));
+            }
+            let line = line.trim_matches([' ', '\t']);
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            people.push(
-                parse_line(line).map_err(|message| RecordError::AllowedSigners { line: i + 1, message })?,
-            );
+            people.push(parse_line(line).map_err(bad)?);
         }
         Ok(AllowedSigners { people })
     }
@@ -126,6 +140,27 @@ impl AllowedSigners {
             .filter(|(_, r)| r.len() > 1)
             .map(|(fp, r)| (fp.to_owned(), r.into_iter().map(str::to_owned).collect()))
             .collect()
+    }
+
+    /// The principals listed with more than one role (principal, the roles in order). One principal has
+    /// one role: a second key of a principal inherits nothing, so a key that brings another role (a
+    /// vendor's principal with a new key as `lead`) would let its holder choose the role per key.
+    pub fn principal_role_conflicts(&self) -> Vec<(String, Vec<String>)> {
+        let mut roles: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+            std::collections::BTreeMap::new();
+        for p in &self.people {
+            roles.entry(p.principal.as_str()).or_default().insert(p.role.as_str());
+        }
+        roles
+            .into_iter()
+            .filter(|(_, r)| r.len() > 1)
+            .map(|(who, r)| (who.to_owned(), r.into_iter().map(str::to_owned).collect()))
+            .collect()
+    }
+
+    /// The role the file gives `principal` (its first line's), if it lists the principal.
+    pub fn role_of(&self, principal: &str) -> Option<&str> {
+        self.people.iter().find(|p| p.principal == principal).map(|p| p.role.as_str())
     }
 
     /// Adds a person unless the same principal and key are already present. Returns whether it was added.
@@ -181,37 +216,29 @@ fn check_principal(p: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Splits off the next whitespace-delimited token, honouring double quotes.
-fn next_token(s: &str) -> (&str, &str) {
-    let s = s.trim_start();
-    let mut quoted = false;
-    for (i, c) in s.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            c if c.is_whitespace() && !quoted => return (s.get(..i).unwrap_or(s), s.get(i..).unwrap_or("")),
-            _ => {}
-        }
-    }
-    (s, "")
+/// Whether `c` may not be in a line of `allowed_signers`: a control character other than tab, or a
+/// whitespace character other than space and tab (`char::is_whitespace`: also U+0085, U+00A0, U+1680,
+/// U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000). `verify.sh` refuses the same set.
+pub fn is_refused_char(c: char) -> bool {
+    c != '\t' && c != ' ' && (c.is_control() || c.is_whitespace())
+}
+
+fn is_key_type(tok: &str) -> bool {
+    tok.starts_with("ssh-") || tok.starts_with("sk-") || tok.starts_with("ecdsa-")
 }
 
 fn parse_line(line: &str) -> Result<Person, String> {
-    let (principal, rest) = next_token(line);
-    let principal = principal.trim_matches('"');
+    let mut tokens = line.split([' ', '\t']).filter(|t| !t.is_empty());
+    let first = tokens.next().unwrap_or_default();
+    // `"NAME"` or NAME; a stray quote stays in the name, which `check_principal` refuses.
+    let principal = first.strip_prefix('"').and_then(|p| p.strip_suffix('"')).unwrap_or(first);
     check_principal(principal)?;
-    let (tok, mut rest) = next_token(rest);
-    let mut options = "";
-    let key_type = if tok.starts_with("ssh-") || tok.starts_with("sk-") || tok.starts_with("ecdsa-") {
-        tok
-    } else {
-        options = tok;
-        let (t, r) = next_token(rest);
-        rest = r;
-        t
-    };
-    let (b64, comment) = next_token(rest);
+    let tok = tokens.next().unwrap_or_default();
+    let (options, key_type) =
+        if is_key_type(tok) { ("", tok) } else { (tok, tokens.next().unwrap_or_default()) };
+    let b64 = tokens.next().unwrap_or_default();
     let key = parse_public_key(&format!("{key_type} {b64}")).map_err(|e| e.to_string())?;
-    let role = comment.split_whitespace().find_map(|w| w.strip_prefix("role=")).unwrap_or("").to_owned();
+    let role = tokens.find_map(|w| w.strip_prefix("role=")).unwrap_or("").to_owned();
     let mut person = Person {
         principal: principal.to_owned(),
         role,
@@ -222,45 +249,65 @@ fn parse_line(line: &str) -> Result<Person, String> {
         valid_after: None,
         valid_before: None,
     };
-    for opt in split_options(options) {
-        let (name, value) = opt.split_once('=').unwrap_or((opt, ""));
-        let value = value.trim_matches('"');
-        match name.to_ascii_lowercase().as_str() {
-            "namespaces" => person.namespaces = Some(value.split(',').map(str::to_owned).collect()),
+    let mut seen: Vec<String> = Vec::new();
+    for (name, value) in split_options(options)? {
+        let name = name.to_ascii_lowercase();
+        if seen.contains(&name) {
+            return Err(format!("option {name:?} given twice"));
+        }
+        match name.as_str() {
+            "namespaces" => {
+                if value.contains(['*', '?', '!']) {
+                    return Err(format!(
+                        "namespaces {value:?}: * ? ! make a pattern for ssh-keygen; Vitrine's namespaces are literal"
+                    ));
+                }
+                person.namespaces = Some(value.split(',').map(str::to_owned).collect());
+            }
             "valid-after" => person.valid_after = Some(parse_ssh_time(value)?),
             "valid-before" => person.valid_before = Some(parse_ssh_time(value)?),
             "cert-authority" => return Err("cert-authority keys are not supported".into()),
             other => return Err(format!("unknown option {other:?}")),
         }
+        seen.push(name);
     }
     Ok(person)
 }
 
-fn split_options(s: &str) -> Vec<&str> {
+/// The options field: `name="value"` pairs separated by commas, each value quoted, with no quote or
+/// backslash inside (`ssh-keygen` reads `\"` as an escaped quote) and no space (it would end the field).
+fn split_options(s: &str) -> Result<Vec<(&str, &str)>, String> {
     let mut out = Vec::new();
-    let mut quoted = false;
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            ',' if !quoted => {
-                out.push(s.get(start..i).unwrap_or(""));
-                start = i + 1;
-            }
-            _ => {}
+    let mut rest = s;
+    while !rest.is_empty() {
+        let bad = || format!("options {s:?}: not name=\"value\" pairs separated by commas");
+        let (name, after) = rest.split_once('=').ok_or_else(bad)?;
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
+            return Err(bad());
         }
+        let after = after.strip_prefix('"').ok_or_else(bad)?;
+        let (value, after) = after.split_once('"').ok_or_else(bad)?;
+        if value.contains('\\') {
+            return Err(bad());
+        }
+        out.push((name, value));
+        rest = match after.strip_prefix(',') {
+            Some(r) if !r.is_empty() => r,
+            None if after.is_empty() => after,
+            _ => return Err(bad()),
+        };
     }
-    if start < s.len() {
-        out.push(s.get(start..).unwrap_or(""));
-    }
-    out
+    Ok(out)
 }
 
-/// `YYYYMMDD[HHMM[SS]][Z]` as `ssh-keygen` accepts. Vitrine always writes `Z`; a time without it is read
-/// as UTC too (ssh-keygen would use the local zone, which is UTC on the workstations Vitrine targets).
+/// `YYYYMMDD[HHMM[SS]][Z]`, digits only, from 1970 on, the form both Vitrine and `ssh-keygen` read the same
+/// way (`ssh-keygen` also takes a `UTC` suffix, a lower-case `z` and second 60, and normalises a 31 February
+/// to March: all refused here, and by `verify.sh`). Vitrine always writes `Z`; a time without it is read
+/// as UTC too (`ssh-keygen` would use the local zone: `verify.sh` runs it with `TZ=UTC0`).
 pub fn parse_ssh_time(s: &str) -> Result<OffsetDateTime, String> {
-    let digits = s.strip_suffix('Z').or_else(|| s.strip_suffix('z')).unwrap_or(s);
+    let digits = s.strip_suffix('Z').unwrap_or(s);
     let padded = match digits.len() {
+        _ if !digits.bytes().all(|b| b.is_ascii_digit()) => return Err(format!("bad time {s:?}")),
         8 => format!("{digits}000000"),
         12 => format!("{digits}00"),
         14 => digits.to_owned(),
@@ -268,8 +315,10 @@ pub fn parse_ssh_time(s: &str) -> Result<OffsetDateTime, String> {
     };
     let fmt = time::macros::format_description!("[year][month][day][hour][minute][second]");
     PrimitiveDateTime::parse(&padded, &fmt)
+        .ok()
+        .filter(|t| t.year() >= 1970 && t.second() <= 59)
         .map(PrimitiveDateTime::assume_utc)
-        .map_err(|_| format!("bad time {s:?}"))
+        .ok_or_else(|| format!("bad time {s:?}"))
 }
 
 /// `t` in UTC as `YYYYMMDDHHMMSSZ`, the form Vitrine writes in `valid-after`/`valid-before` (seconds
@@ -325,6 +374,74 @@ mod tests {
         let again = AllowedSigners::parse(&a.render().unwrap()).unwrap();
         assert_eq!(again.render().unwrap(), a.render().unwrap());
         assert_eq!(again.people[0].valid_after, alice.valid_after);
+    }
+
+    /// One principal, one role: a second key of a principal listed with another role is a conflict.
+    #[test]
+    fn a_principal_listed_with_two_roles_is_a_conflict() {
+        let a = crate::keys::Signer::generate("a").unwrap().public_openssh().unwrap();
+        let b = crate::keys::Signer::generate("b").unwrap().public_openssh().unwrap();
+        let people = |lines: Vec<Person>| AllowedSigners { people: lines };
+        let same =
+            people(vec![person("ven@x", "vendor", &a).unwrap(), person("ven@x", "vendor", &b).unwrap()]);
+        assert!(same.principal_role_conflicts().is_empty());
+        assert_eq!(same.role_of("ven@x"), Some("vendor"));
+        let two = people(vec![person("ven@x", "vendor", &a).unwrap(), person("ven@x", "lead", &b).unwrap()]);
+        assert_eq!(
+            two.principal_role_conflicts(),
+            [("ven@x".to_owned(), vec!["lead".to_owned(), "vendor".to_owned()])]
+        );
+        assert!(two.role_conflicts().is_empty(), "two keys, each with one role");
+    }
+
+    /// What one reader (ssh-keygen, verify.sh's jq) would split, match or date otherwise than another is
+    /// refused, naming the line: whitespace other than space and tab, control characters (even in a
+    /// comment line), quoting that holds a separator, namespace patterns, option forms only ssh-keygen
+    /// takes.
+    #[test]
+    fn one_grammar_refuses_what_two_readers_would_read_apart() {
+        for (i, bad) in [
+            format!("ven@x {KEY} x\u{a0}role=reviewer role=vendor"),
+            format!("ven@x {KEY} role=vendor\r"),
+            format!("ven@x\u{3000}{KEY} role=vendor"),
+            format!("ven@x\u{b}{KEY}"),
+            format!("ven@x {KEY}\u{85}role=lead"),
+            "# a comment\u{2028}line".to_owned(),
+            format!("\"ven@x {KEY}"),
+            format!("ven@x\" {KEY}"),
+            format!("ven@x namespaces=\"entry@vitrine,!entry@vitrine\" {KEY}"),
+            format!("ven@x namespaces=\"entry@*\" {KEY}"),
+            format!("ven@x namespaces=\"a?\" {KEY}"),
+            format!("ven@x namespaces=entry@vitrine {KEY}"),
+            format!("ven@x namespaces=\"a\\\"b\" {KEY}"),
+            format!("ven@x namespaces=\"a\",namespaces=\"b\" {KEY}"),
+            format!("ven@x namespaces=\"a\", {KEY}"),
+            format!("ven@x valid-before=\"20991231UTC\" {KEY}"),
+            format!("ven@x valid-before=\"20991231z\" {KEY}"),
+            format!("ven@x valid-after=\"20200101235960Z\" {KEY}"),
+            format!("ven@x valid-after=\"20990231\" {KEY}"),
+            format!("ven@x valid-after=\"19691231Z\" {KEY}"),
+            format!("ven@x valid-after=\"+0250101\" {KEY}"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let e = AllowedSigners::parse(&format!("ok {KEY}\n{bad}\n")).unwrap_err();
+            assert!(e.to_string().starts_with("allowed_signers line 2"), "{i}: {e}");
+        }
+        // Tabs and runs of spaces separate as spaces do; quoted principals and options as ssh-keygen.
+        let good = format!(
+            "\t\"ven@x\"\tnamespaces=\"entry@vitrine,checkpoint@vitrine\",VALID-AFTER=\"19700101\"  {KEY}\trole=vendor\n"
+        );
+        let a = AllowedSigners::parse(&good).unwrap();
+        assert_eq!((a.people[0].principal.as_str(), a.people[0].role.as_str()), ("ven@x", "vendor"));
+        assert!(a.people[0].allows_namespace("checkpoint@vitrine"));
+        assert!(
+            AllowedSigners::parse(&format!("ven@x {KEY} x role=vendor")).is_ok(),
+            "no newline at the end"
+        );
+        assert!(is_refused_char('\u{a0}') && is_refused_char('\r') && !is_refused_char('\t'));
+        assert!(!is_refused_char(' ') && !is_refused_char('é'));
     }
 
     #[test]

@@ -144,7 +144,14 @@ pub struct RecordHeader {
 pub struct BundleFiles {
     /// File name (relative, `/`-separated, no `.`/`..`, no leading `./`) to its bytes.
     pub files: BTreeMap<String, Vec<u8>>,
+    /// The directory members of the archive (names as `files`, no trailing `/`), the root left out.
+    /// Vitrine writes only `entries` and `checkpoints`; any other is a problem for `verify` (and for
+    /// `verify.sh`, which would otherwise see `entries/000005.json/` where an entry goes).
+    pub dirs: std::collections::BTreeSet<String>,
 }
+
+/// The only directories a record holds.
+const RECORD_DIRS: [&str; 2] = ["entries", "checkpoints"];
 
 impl BundleFiles {
     /// The bytes of the file `name`, if the bundle has it.
@@ -157,6 +164,7 @@ impl BundleFiles {
         let file = std::fs::File::open(path).map_err(RecordError::io("open", path))?;
         let mut archive = tar::Archive::new(file);
         let mut files = BTreeMap::new();
+        let mut dirs = std::collections::BTreeSet::new();
         let mut total = 0u64;
         let bad = |m: String| RecordError::Bundle(format!("{}: {m}", path.display()));
         for item in archive.entries().map_err(|e| bad(e.to_string()))? {
@@ -164,21 +172,29 @@ impl BundleFiles {
             let raw_path = item.path_bytes().into_owned();
             let name = String::from_utf8(raw_path).map_err(|_| bad("a member name is not UTF-8".into()))?;
             let kind = item.header().entry_type();
-            if kind.is_dir() {
-                continue;
-            }
-            if !kind.is_file() {
+            if !kind.is_file() && !kind.is_dir() {
                 return Err(bad(format!("{name}: only regular files may be in a record")));
             }
             let mut clean = name.as_str();
             while let Some(rest) = clean.strip_prefix("./") {
                 clean = rest;
             }
+            if kind.is_dir() {
+                clean = clean.trim_end_matches('/');
+                // The archive's root (`./`) is no member of the record.
+                if clean.is_empty() || clean == "." {
+                    continue;
+                }
+            }
             if clean.is_empty()
                 || clean.starts_with('/')
                 || clean.split('/').any(|c| c == ".." || c == "." || c.is_empty())
             {
                 return Err(bad(format!("{name}: unsafe member name")));
+            }
+            if kind.is_dir() {
+                dirs.insert(clean.to_owned());
+                continue;
             }
             let size = item.header().size().map_err(|e| bad(e.to_string()))?;
             total = total.saturating_add(size);
@@ -191,7 +207,7 @@ impl BundleFiles {
                 return Err(bad(format!("{clean}: appears twice")));
             }
         }
-        Ok(BundleFiles { files })
+        Ok(BundleFiles { files, dirs })
     }
 
     /// Writes a deterministic tar (sorted names, fixed owner, the export time as mtime).
@@ -639,6 +655,22 @@ pub fn anchor_problem(kind: Kind, t: &Target, read: &dyn Fn(&[u8]) -> Option<Vec
     None
 }
 
+/// What `vitrine verify` and `verify.sh` say of a directory of a record other than `entries/` and
+/// `checkpoints/`.
+pub const NOT_A_RECORD_DIR: &str =
+    "a directory where a record has none: a record holds no directories but entries/ and checkpoints/";
+
+/// What `vitrine verify` (and `verify.sh`, in the same words) says of a principal listed with several
+/// roles.
+pub fn principal_roles_problem(principal: &str, roles: &[String]) -> String {
+    let roles: Vec<&str> = roles.iter().map(|r| if r.is_empty() { "(none)" } else { r.as_str() }).collect();
+    format!(
+        "principal {} is listed with the roles {}: one principal has one role (a second key inherits none of its own)",
+        crate::principal::escape(principal),
+        roles.join(" and ")
+    )
+}
+
 /// Verifies a bundle: every entry (signature, shape, chain), the checkpoint (signature, size, root, bound
 /// files) and, given the snapshot, its ids, its manifest and every anchor. All problems are collected.
 pub fn verify(files: &BundleFiles, snapshot: Option<&SnapshotData<'_>>) -> VerifyReport {
@@ -701,6 +733,16 @@ pub fn verify_with_previous(
             ProblemKind::People,
             "allowed_signers",
             format!("key {fp} is listed with the roles {}: one key has one role", roles.join(" and ")),
+        ));
+    }
+    for d in files.dirs.iter().filter(|d| !RECORD_DIRS.contains(&d.as_str())) {
+        r.problems.push(Problem::new(ProblemKind::Unexpected, d.as_str(), NOT_A_RECORD_DIR));
+    }
+    for (who, roles) in people.principal_role_conflicts() {
+        r.problems.push(Problem::new(
+            ProblemKind::People,
+            "allowed_signers",
+            principal_roles_problem(&who, &roles),
         ));
     }
     let snapshot_id = header.as_ref().map(|h| h.snapshot.tree_sha256.clone()).unwrap_or_default();

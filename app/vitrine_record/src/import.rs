@@ -220,10 +220,28 @@ impl Review {
             people: AllowedSigners::default(),
         };
         for p in &report.people.people {
+            let shown = principal::display(&p.principal);
+            // One principal, one role: a key of a principal this review knows (the same key or a second
+            // one) takes the principal's role here; a bundle that gives it another is refused, naming both.
+            if let Some(role) = self.people().role_of(&p.principal)
+                && role != p.role
+            {
+                plan.refused_people.push(RefusedPerson {
+                    principal: p.principal.clone(),
+                    shown,
+                    fingerprint: p.fingerprint.clone(),
+                    reason: format!(
+                        "{} is {} in this review, and the bundle gives this key the role {}: one principal has one role, and a second key inherits none of its own",
+                        principal::annotated(&p.principal),
+                        crate::store::role_word(role),
+                        crate::store::role_word(&p.role)
+                    ),
+                });
+                continue;
+            }
             if known.iter().any(|k| k.fingerprint == p.fingerprint && k.principal == p.principal) {
                 continue;
             }
-            let shown = principal::display(&p.principal);
             if let Some(other) = known.iter().find(|k| k.fingerprint == p.fingerprint) {
                 plan.refused_people.push(RefusedPerson {
                     principal: p.principal.clone(),

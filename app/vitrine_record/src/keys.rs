@@ -19,6 +19,32 @@ pub const NS_CHECKPOINT: &str = "checkpoint@vitrine";
 /// Namespace of the statement of every file of a bundle (`FILES.sha256`, format 2).
 pub const NS_BUNDLE: &str = "bundle@vitrine";
 
+/// What a signature whose Ed25519 scalar S is not below the group order L is, in every message of
+/// `vitrine verify` and `verify.sh` (which prints these words too).
+pub const NOT_CANONICAL: &str =
+    "is not canonical Ed25519 (S >= L): a signature altered without its key, refused";
+
+/// The order L of the Ed25519 group, little-endian (RFC 8032, section 5.1).
+const ED25519_L: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// Whether the raw Ed25519 signature `R || S` has its scalar S below L (RFC 8032's verification
+/// requires it). `ssh-keygen` checks only S's top three bits, so S + L passes there: a signature anyone
+/// can make from a genuine one without the key (the same entry with two signatures). Both of Vitrine's
+/// verifiers refuse it, by this rule.
+pub fn is_canonical(raw: &[u8]) -> bool {
+    let Some(s) = raw.get(32..64) else { return false };
+    // Compared as numbers: from the most significant byte (the last) down.
+    for (a, l) in s.iter().rev().zip(ED25519_L.iter().rev()) {
+        if a != l {
+            return a < l;
+        }
+    }
+    false
+}
+
 /// An unlocked private key, ready to sign.
 pub struct Signer {
     key: PrivateKey,
@@ -194,6 +220,9 @@ impl Signature {
                 self.sig.namespace()
             )));
         }
+        if !is_canonical(self.sig.signature_bytes()) {
+            return Err(RecordError::Signature(NOT_CANONICAL.into()));
+        }
         let data = SshSig::signed_data(namespace, self.sig.hash_alg(), msg)
             .map_err(|e| RecordError::Signature(e.to_string()))?;
         let sig = ed25519_dalek::Signature::from_slice(self.sig.signature_bytes())
@@ -205,6 +234,9 @@ impl Signature {
     pub fn verify(&self, key: &PublicKey, namespace: &str, msg: &[u8]) -> Result<(), RecordError> {
         if self.sig.algorithm() != Algorithm::Ed25519 {
             return Err(RecordError::Signature("not an Ed25519 signature".into()));
+        }
+        if !is_canonical(self.sig.signature_bytes()) {
+            return Err(RecordError::Signature(NOT_CANONICAL.into()));
         }
         key.verify(namespace, msg, &self.sig).map_err(|e| match e {
             ssh_key::Error::Namespace => RecordError::Signature(format!(
@@ -279,6 +311,50 @@ pub fn new_passphrase() -> Result<String, RecordError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// S + L (a signature anyone can make from a genuine one) is refused by every check, in the words
+    /// verify.sh prints; S = L - 1 is the largest canonical scalar.
+    #[test]
+    fn a_signature_with_s_plus_l_is_refused_in_the_words_verify_sh_prints() {
+        assert!(crate::scripts::VERIFY_SH.contains(&format!("NOT_CANONICAL=\"{NOT_CANONICAL}\"")));
+        let mut raw = [0u8; 64];
+        raw[32..].copy_from_slice(&ED25519_L);
+        assert!(!is_canonical(&raw));
+        raw[32] -= 1;
+        assert!(is_canonical(&raw));
+        raw[63] = 0x1f;
+        assert!(!is_canonical(&raw));
+        assert!(is_canonical(&[0u8; 64]) && !is_canonical(&[0u8; 63]));
+        let mut malleated = 0;
+        for i in 0..64 {
+            let s = Signer::generate("t").unwrap();
+            let msg = format!("entry {i}");
+            let genuine = Signature::parse(s.sign(NS_ENTRY, msg.as_bytes()).unwrap().as_bytes()).unwrap();
+            genuine.verify(s.public_key(), NS_ENTRY, msg.as_bytes()).unwrap();
+            let mut bytes = genuine.sig.signature_bytes().to_vec();
+            let mut carry = 0u16;
+            for (b, l) in bytes[32..].iter_mut().zip(ED25519_L) {
+                let sum = u16::from(*b) + u16::from(l) + carry;
+                *b = (sum & 0xff) as u8;
+                carry = sum >> 8;
+            }
+            if carry != 0 || bytes[63] & 0xe0 != 0 {
+                continue;
+            }
+            let sig = ssh_key::Signature::new(Algorithm::Ed25519, bytes).unwrap();
+            let other =
+                SshSig::new(genuine.sig.public_key().clone(), NS_ENTRY, HashAlg::Sha512, sig).unwrap();
+            let armored = other.to_pem(LineEnding::LF).unwrap();
+            let parsed = Signature::parse(armored.as_bytes()).unwrap();
+            let e = parsed.verify(s.public_key(), NS_ENTRY, msg.as_bytes()).unwrap_err();
+            assert_eq!(e.to_string(), format!("signature: {NOT_CANONICAL}"));
+            let vk = verifying_key(s.public_key()).unwrap();
+            let e = parsed.verify_with(s.public_key(), &vk, NS_ENTRY, msg.as_bytes()).unwrap_err();
+            assert_eq!(e.to_string(), format!("signature: {NOT_CANONICAL}"));
+            malleated += 1;
+        }
+        assert!(malleated > 8, "{malleated} of 64 signatures had room for S + L");
+    }
 
     /// `Signature::parse` must read exactly what `SshSig::from_pem` reads, fast path or not.
     fn same_as_from_pem(armored: &[u8]) {

@@ -26,6 +26,7 @@ const EARLIER_VERIFY_SH: &[&str] = &[
     "e1bf857991bf8d8a87c756ee616b1df81934755439c8c6cf87b1b8d4f43654d0",
     "f0a7e7718f21b88c588ec806523b3dad889999623dad01e2c0cf23fecb1db1d0",
     "f8a5670326ad215c364415290494c4f9001f56382c4789f13172eae9fcc53614",
+    "fc1985feae13a722d28ef6263b87fc61fff7f2350baf13bb63641e3514047065",
 ];
 
 /// SHA-256 (hex) of every earlier `VERIFY.md`.
@@ -38,6 +39,7 @@ const EARLIER_VERIFY_MD: &[&str] = &[
     "c164d63202f930382ba2574a0b85282658e74922d7e72a1651a09503ce95c65f",
     "cfdea496333f912a44d8777db74778f5a243642f27db5c5d299ce6b607927915",
     "d967c38537608e7710d0e76ced71328e152c0eec1db95e9db545b7fdb6f699ac",
+    "333f22f874132fcb554aa9e79f7897c9851be2a65fe08e29cf94d2fea6f9e6b4",
 ];
 
 /// Which version of Vitrine's a record's `verify.sh` or `VERIFY.md` is.

@@ -192,6 +192,17 @@ impl Review {
                 person.fingerprint, other.principal
             )));
         }
+        // One principal, one role: a second key takes the principal's role, never one of its own.
+        if let Some(known) = self.people.role_of(&person.principal)
+            && known != person.role
+        {
+            return Err(RecordError::Usage(format!(
+                "{} is {} in this review; a second key cannot make it {}: one principal has one role",
+                crate::principal::annotated(&person.principal),
+                role_word(known),
+                role_word(&person.role)
+            )));
+        }
         let mut people = self.people.clone();
         if !people.add(person) {
             return Ok(false);
@@ -606,6 +617,18 @@ impl Review {
                     p.fingerprint, other.principal, other.role, p.principal, p.role
                 )));
             }
+            // One principal, one role, whatever the caller planned.
+            if let Some(role) = merged.role_of(&p.principal)
+                && role != p.role
+            {
+                return Err(RecordError::Import(format!(
+                    "{} is {} here, and the bundle gives its key {} the role {}: one principal has one role",
+                    crate::principal::annotated(&p.principal),
+                    role_word(role),
+                    p.fingerprint,
+                    role_word(&p.role)
+                )));
+            }
             if merged.add(p.clone()) {
                 report.people_added.push(p.principal.clone());
             }
@@ -733,6 +756,11 @@ fn decode_segment(bytes: &[u8]) -> Vec<Result<SegmentRecord, String>> {
         }
     }
     out
+}
+
+/// A role word as a message shows it: `(none)` for a line without `role=`.
+pub(crate) fn role_word(role: &str) -> &str {
+    if role.is_empty() { "(none)" } else { role }
 }
 
 /// Writes `bytes` to `path` atomically: temporary file, sync, rename, directory sync.

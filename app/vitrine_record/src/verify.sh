@@ -28,6 +28,9 @@
 set -u
 LC_ALL=C
 export LC_ALL
+# A time in allowed_signers without a zone is UTC to Vitrine; ssh-keygen reads it in the local zone.
+TZ=UTC0
+export TZ
 umask 077
 usage() { echo "usage: sh verify.sh [-t TRUSTED_ALLOWED_SIGNERS] [-r RECORD_DIR] [SNAPSHOT_DIR [PREVIOUS_SNAPSHOT_DIR]]" >&2; exit 2; }
 # A path given by the caller, made absolute (relative to where the command was run), before the cd
@@ -61,9 +64,10 @@ for t in ssh-keygen sha256sum xxd base64 jq head tail wc cut tr find sed grep; d
   command -v "$t" > /dev/null 2>&1 || { echo "verify.sh: $t is needed" >&2; exit 2; }
 done
 fail=0
-problem() { printf '%s: %s\n' "$1" "$2"; fail=1; }
 T=$(mktemp -d) || exit 2
 trap 'rm -rf "$T"' EXIT
+# One line per problem; what each concerns is kept, so that a file is not named twice for one cause.
+problem() { printf '%s: %s\n' "$1" "$2"; printf '%s\n' "$1" >> "$T/subjects"; fail=1; }
 # Bounds, the same as vitrine verify's: an entry or a signature above them is refused unread.
 MAX_ENTRY=1048576
 MAX_SIG=4096
@@ -120,6 +124,14 @@ for f in allowed_signers checkpoint checkpoint.sig FILES.sha256 FILES.sha256.sig
   [ -f "$f" ] && [ "$(size "$f")" -gt "$MAX_META" ] && { problem "$f" "larger than $MAX_META bytes"; }
 done
 [ "$fail" -eq 0 ] || { echo "INVALID"; exit 1; }
+# The only directories of a record are entries/ and checkpoints/: any other (an empty one named
+# entries/000005.json, say) is reported, and never read as an entry.
+find . -mindepth 1 -type d ! -path ./entries ! -path ./checkpoints -print > "$T/dirs" 2> /dev/null \
+  || { echo ".: cannot list the record"; echo "INVALID"; exit 1; }
+head -n 100 "$T/dirs" | while IFS= read -r f; do
+  printf '%s: %s\n' "$(shown "${f#./}")" "a directory where a record has none: a record holds no directories but entries/ and checkpoints/"
+done
+[ -s "$T/dirs" ] && fail=1
 [ -f allowed_signers ] || problem allowed_signers missing
 
 # The people: one line "FINGERPRINT ROLE PRINCIPAL_BASE64" per key of allowed_signers, the fingerprint
@@ -132,18 +144,44 @@ select(test("^[ \t]*(#|$)") | not)
 | (.[$k] // ""), (.[$k + 1] // ""),
   ((.[$k + 2:] | map(select(startswith("role="))) | first // "role=") | .[5:]),
   (.[0] | ltrimstr("\"") | rtrimstr("\"") | @base64)'
-# A line vitrine verify would refuse (a principal pattern, another key type, an option it does not know)
-# makes the whole file unreadable for both: no entry then has a signer.
+# One grammar with vitrine verify (and ssh-keygen): fields are separated by spaces and tabs only, and a
+# line (a comment too) holding any other whitespace or control character (CR, U+00A0, U+3000, ...) is
+# refused, so that no two readers split it differently; a quoted principal is one token "NAME"; options are
+# name="value" pairs (no quote, backslash or space inside), each once: namespaces, literal (ssh-keygen reads
+# * ? ! as patterns), valid-after and valid-before as YYYYMMDD[HHMM[SS]][Z] from 1970 on, a real date and
+# time (no "UTC" suffix, no second 60, no 31 February). A line vitrine verify would refuse (a principal
+# pattern, another key type, an option or a form it does not know) makes the whole file unreadable for
+# both: no entry then has a signer.
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
 ODD='
-select(test("^[ \t]*(#|$)") | not)
-| [splits("[ \t]+")] | map(select(length > 0))
-| (if (.[1] // "" | startswith("ssh-")) then 1 else 2 end) as $k
-| select((.[0] | ltrimstr("\"") | rtrimstr("\"") | length == 0 or test("[*?!,\"#]"))
-  or .[$k] != "ssh-ed25519"
-  or ($k == 2 and (.[1] | gsub("\"[^\"]*\""; "") | split(",") | map(split("=")[0] | ascii_downcase)
-    | any(IN("namespaces", "valid-after", "valid-before") | not))))
-| "odd"'
+def refused: . != 9 and (. < 32 or (. >= 127 and . <= 160) or . == 5760 or (. >= 8192 and . <= 8202)
+  or . == 8232 or . == 8233 or . == 8239 or . == 8287 or . == 12288);
+def leap: (. % 4 == 0 and . % 100 != 0) or . % 400 == 0;
+def num($a; $b): .[$a:$b] | if . == "" then 0 else tonumber end;
+def sshtime: test("^[0-9]{8}([0-9]{4}([0-9]{2})?)?Z?$") and (rtrimstr("Z")
+  | num(0; 4) as $y | num(4; 6) as $m | num(6; 8) as $d
+  | $y >= 1970 and $m >= 1 and $m <= 12 and $d >= 1
+  and $d <= ([31, (if ($y | leap) then 29 else 28 end), 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] | .[$m - 1])
+  and num(8; 10) <= 23 and num(10; 12) <= 59 and num(12; 14) <= 59);
+def option_ok: (.n | IN("namespaces", "valid-after", "valid-before"))
+  and (if .n == "namespaces" then .v | test("[*?!]") | not else .v | sshtime end);
+def options_ok: test("^[A-Za-z-]+=\"[^\"\\\\]*\"(,[A-Za-z-]+=\"[^\"\\\\]*\")*$")
+  and ([match("([A-Za-z-]+)=\"([^\"\\\\]*)\""; "g")
+    | {n: (.captures[0].string | ascii_downcase), v: .captures[1].string}]
+    | (map(.n) | length == (unique | length)) and all(option_ok));
+if explode | any(refused) then "odd"
+elif test("^[ \t]*(#|$)") then empty
+else [splits("[ \t]+")] | map(select(length > 0))
+  | (if (.[1] // "" | startswith("ssh-")) then 1 else 2 end) as $k
+  | if (.[0] | test("^\"[^\"]*\"$") or (test("\"") | not) | not)
+      or (.[0] | ltrimstr("\"") | rtrimstr("\"") | length == 0 or test("[*?!,\"#]"))
+      or .[$k] != "ssh-ed25519"
+      or ($k == 2 and (.[1] | options_ok | not))
+    then "odd" else empty end
+end'
+# Whether allowed_signers file $1 is text as jq reads it: valid UTF-8 (jq would read an invalid byte as
+# U+FFFD, where vitrine verify refuses the file).
+utf8_file() { [ "$(jq -Rsj . "$1" 2> /dev/null | sha256sum)" = "$(sha256sum < "$1")" ]; }
 : > "$T/people"
 # people_of FILE OUT: the people of an allowed_signers file, as above (a key without a role: "(none)",
 # which no entry's role can be).
@@ -153,20 +191,47 @@ people_of() {
   while read -r ktype; read -r kdata; read -r krole; read -r kwho; do
     printf '%s %s\n' "$ktype" "$kdata" > "$T/key.pub"
     kfp=$(ssh-keygen -l -f "$T/key.pub" 2> /dev/null | cut -d' ' -f2)
-    [ -n "$kfp" ] && printf '%s %s %s\n' "$kfp" "${krole:-(none)}" "$kwho" >> "$2"
+    # A key ssh-keygen cannot read makes the file unreadable, as it does for vitrine verify.
+    [ -n "$kfp" ] || return 1
+    printf '%s %s %s\n' "$kfp" "${krole:-(none)}" "$kwho" >> "$2"
   done < "$T/people.raw"
 }
-if [ -f allowed_signers ] && [ -n "$(jq -Rr "$ODD" allowed_signers 2> /dev/null | head -n 1)" ]; then
-  problem allowed_signers "a line is not one Vitrine reads (principal pattern, key type or option)"
+# The file every signature is checked against with ssh-keygen: allowed_signers, or, when vitrine verify
+# cannot read it (and so finds no signer for anything), an empty one, so that neither verifier finds one.
+SIGNERS=allowed_signers
+if [ -f allowed_signers ] && { ! utf8_file allowed_signers \
+    || [ -n "$(jq -Rr "$ODD" allowed_signers 2> /dev/null | head -n 1)" ]; }; then
+  problem allowed_signers "a line is not one Vitrine reads (a character, principal pattern, key type, option or form)"
+  : > "$T/people"
 elif [ -f allowed_signers ] && people_of allowed_signers "$T/people"; then
   :
 else
   [ -f allowed_signers ] && problem allowed_signers "unreadable"
+  : > "$T/people"
 fi
+[ -s "$T/people" ] || { : > "$T/nobody"; SIGNERS=$T/nobody; }
+# One key, one role; one principal, one role (a second key of a principal inherits none of its own): each
+# conflict is a problem, in vitrine verify's words. Principals and roles are shown with every character
+# but printable ASCII as <U+XXXX>.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+CONFLICTS='
+def hex: if . < 16 then "0123456789ABCDEF"[.:. + 1] else (. / 16 | floor | hex) + (. % 16 | hex) end;
+def marker: "<U+" + (hex | if length < 4 then "0000"[length:] + . else . end) + ">";
+def esc: explode | map(if . > 32 and . < 127 then [.] | implode else marker end) | add // "";
+[inputs | split(" ")] as $l
+| ($l | group_by(.[0])[] | select(map(.[1]) | unique | length > 1)
+    | "key \(.[0][0]) is listed with the roles \(map(.[1]) | unique | map(esc) | join(" and ")): one key has one role"),
+  ($l | group_by(.[2])[] | select(map(.[1]) | unique | length > 1)
+    | "principal \(.[0][2] | @base64d | esc) is listed with the roles \(map(.[1]) | unique | map(esc) | join(" and ")): one principal has one role (a second key inherits none of its own)")'
+jq -Rnr "$CONFLICTS" < "$T/people" > "$T/conflicts" 2> /dev/null || problem allowed_signers "unreadable"
+while IFS= read -r c; do problem allowed_signers "$c"; done < "$T/conflicts"
 # The trusted signers (-t): the caller's own allowed_signers, from outside the record. Every signature
 # must verify against it too, and an entry's role must be the one it gives that key and principal.
 if [ -n "$TRUSTED" ]; then
-  people_of "$TRUSTED" "$T/trusted" || { echo "verify.sh: -t: cannot read $TRUSTED as an allowed_signers file" >&2; exit 2; }
+  if ! utf8_file "$TRUSTED" || [ -n "$(jq -Rr "$ODD" "$TRUSTED" 2> /dev/null | head -n 1)" ] \
+      || ! people_of "$TRUSTED" "$T/trusted"; then
+    echo "verify.sh: -t: cannot read $TRUSTED as an allowed_signers file" >&2; exit 2
+  fi
 fi
 # The role the trusted signers file gives key $1 under principal $2 (base64): the role of the lines that
 # list both, "(none)" when none does, "(several)" when they differ.
@@ -184,6 +249,23 @@ trusted_sig() {
   [ -z "$TRUSTED" ] || ssh-keygen -Y verify -f "$TRUSTED" -I "$3" -n "$4" -s "$2" -Overify-time="$5" < "$1" > /dev/null 2>&1
 }
 b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
+# What vitrine verify says of a signature whose Ed25519 scalar S is not below the group order L.
+NOT_CANONICAL="is not canonical Ed25519 (S >= L): a signature altered without its key, refused"
+# Whether the SSHSIG in file $1 (one ssh-keygen has accepted, so its blob ends with the signature, and no
+# data follows it) holds an Ed25519 signature whose S is below the group order L. ssh-keygen checks only
+# the top three bits of S, so S + L, which anyone can make from a genuine signature without the key,
+# passes there; vitrine verify (and RFC 8032) refuses it. The blob's last 87 bytes are the signature
+# string: lengths 83, 11, "ssh-ed25519", 64, then R and S (32 bytes each, little-endian); jq compares
+# S, written most significant byte first in hex, with L as strings of the same length.
+canonical_sig() {
+  tail87=$(sed -n '2,/^-----END SSH SIGNATURE-----/p' "$1" | sed '$d' | tr -d ' \t\r\n\v\f' \
+    | base64 -d 2> /dev/null | tail -c 87 | xxd -p | tr -d '\n')
+  # shellcheck disable=SC2016 # a jq program: its $names are jq's
+  [ "$(jq -n --arg t "$tail87" '$t | length == 174
+    and startswith("000000530000000b7373682d6564323535313900000040")
+    and ([range(31; -1; -1) as $i | .[110 + 2 * $i:112 + 2 * $i]] | add)
+      < "1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed"' 2> /dev/null)" = true ]
+}
 # The name part of each line of a sha256sum list (MANIFEST.sha256, FILES.sha256): the line without its
 # hash, the escape mark "\" kept in front. Names are never unescaped or parsed: a name is looked up as
 # sha256sum writes it (listed_name below).
@@ -214,11 +296,13 @@ if [ ! -f checkpoint ]; then
 else
   if [ ! -f checkpoint.sig ]; then
     problem checkpoint.sig missing
-  elif ! ssh-keygen -Y verify -f allowed_signers -I "$exporter" -n checkpoint@vitrine -s checkpoint.sig \
+  elif ! ssh-keygen -Y verify -f "$SIGNERS" -I "$exporter" -n checkpoint@vitrine -s checkpoint.sig \
       -Overify-time="$(sshtime "$exported_at")" < checkpoint > /dev/null 2>&1; then
     problem checkpoint.sig "does not verify for the exporter (namespace checkpoint@vitrine)"
   elif ! trusted_sig checkpoint checkpoint.sig "$exporter" checkpoint@vitrine "$(sshtime "$exported_at")"; then
     problem checkpoint.sig "does not verify for the exporter against the trusted signers file (namespace checkpoint@vitrine)"
+  elif ! canonical_sig checkpoint.sig; then
+    problem checkpoint.sig "signature: $NOT_CANONICAL"
   fi
   [ "$(head -n 1 checkpoint)" = "vitrine.review/$snap" ] || problem checkpoint "origin is not this record's snapshot"
   for pair in record:record.json allowed_signers:allowed_signers manifest:MANIFEST.sha256 health:health.json; do
@@ -319,6 +403,8 @@ policy() { # ROLE IS_AUTHOR KIND STATUS
 n=0
 for e in entries/*; do
   [ -e "$e" ] || continue
+  # A directory is reported above, with the record's other directories; it is no entry.
+  [ -d "$e" ] && continue
   case $e in
     entries/*.json) ;;
     entries/*.json.sig) [ -f "${e%.sig}" ] || problem "$(shown "$e")" "signature without its entry"; continue ;;
@@ -339,6 +425,7 @@ for e in entries/*; do
   if ! ssh-keygen -Y check-novalidate -n entry@vitrine -s "$e.sig" < "$e" > /dev/null 2>&1; then
     problem "$e" "signature does not verify (namespace entry@vitrine)"; continue
   fi
+  if ! canonical_sig "$e.sig"; then problem "$e" "signature $NOT_CANONICAL"; continue; fi
   id=$(sha "$e")
   if ! jq -sj "$CANON" "$e" > "$T/canon" 2> /dev/null || [ "$(sha "$T/canon")" != "$id" ]; then
     problem "$e" "not in canonical JSON form (RFC 8785)"; continue
@@ -347,7 +434,7 @@ for e in entries/*; do
   { read -r seq; read -r prev; read -r parent; read -r kind; read -r principal; read -r fp; read -r role
     read -r when; read -r esnap; read -r status; read -r subject; } < "$T/fields"
   if [ "$esnap" != "$snap" ]; then problem "$e" "belongs to snapshot $esnap, not $snap (replayed from another review?)"; continue; fi
-  if ! out=$(ssh-keygen -Y verify -f allowed_signers -I "$principal" -n entry@vitrine -s "$e.sig" \
+  if ! out=$(ssh-keygen -Y verify -f "$SIGNERS" -I "$principal" -n entry@vitrine -s "$e.sig" \
       -Overify-time="$(sshtime "$when")" < "$e" 2>&1); then
     problem "$e" "signature does not verify for its author at $when (namespace entry@vitrine)"; continue
   fi
@@ -511,10 +598,12 @@ for c in checkpoints/*; do
     [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z) when=$(sshtime "$at") ;;
     *) problem "$c" "no valid exported line"; continue ;;
   esac
-  who=$(ssh-keygen -Y find-principals -s "$c.sig" -f allowed_signers -Overify-time="$when" 2> /dev/null | head -n 1)
-  if [ -z "$who" ] || ! ssh-keygen -Y verify -f allowed_signers -I "$who" -n checkpoint@vitrine -s "$c.sig" \
+  who=$(ssh-keygen -Y find-principals -s "$c.sig" -f "$SIGNERS" -Overify-time="$when" 2> /dev/null | head -n 1)
+  if [ -z "$who" ] || ! ssh-keygen -Y verify -f "$SIGNERS" -I "$who" -n checkpoint@vitrine -s "$c.sig" \
       -Overify-time="$when" < "$c" > /dev/null 2>&1; then
     problem "$c" "signature: does not verify"
+  elif ! canonical_sig "$c.sig"; then
+    problem "$c" "signature: signature: $NOT_CANONICAL"
   elif [ -n "$TRUSTED" ]; then
     twho=$(ssh-keygen -Y find-principals -s "$c.sig" -f "$TRUSTED" -Overify-time="$when" 2> /dev/null | head -n 1)
     if [ -z "$twho" ] || ! trusted_sig "$c" "$c.sig" "$twho" checkpoint@vitrine "$when"; then
@@ -538,19 +627,36 @@ done
 
 # Format 2: FILES.sha256 lists every other file of the bundle with its SHA-256, signed by the exporter
 # in the namespace bundle@vitrine.
+# When it does not verify, nothing is bound by it: every other file not named already is named, as vitrine
+# verify names it.
+unbound_all() {
+  : >> "$T/subjects"
+  find . -type f -print | while IFS= read -r f; do
+    f=${f#./}
+    case $f in FILES.sha256 | FILES.sha256.sig) continue ;; esac
+    grep -Fxq -e "$f" "$T/subjects" || printf '%s: %s\n' "$(shown "$f")" "not bound: FILES.sha256 does not verify"
+  done
+}
 if [ "$format" = 2 ]; then
   if [ ! -f FILES.sha256 ]; then
     problem FILES.sha256 "missing (format 2 binds every file)"
+    unbound_all
   elif [ ! -f FILES.sha256.sig ]; then
     problem FILES.sha256.sig "missing"
-  elif ! ssh-keygen -Y verify -f allowed_signers -I "$exporter" -n bundle@vitrine -s FILES.sha256.sig \
+    unbound_all
+  elif ! ssh-keygen -Y verify -f "$SIGNERS" -I "$exporter" -n bundle@vitrine -s FILES.sha256.sig \
       -Overify-time="$(sshtime "$exported_at")" < FILES.sha256 > /dev/null 2>&1; then
     problem FILES.sha256 "signature does not verify for the exporter (namespace bundle@vitrine)"
+    unbound_all
   elif ! trusted_sig FILES.sha256 FILES.sha256.sig "$exporter" bundle@vitrine "$(sshtime "$exported_at")"; then
     problem FILES.sha256 "signature does not verify for the exporter against the trusted signers file (namespace bundle@vitrine)"
+  elif ! canonical_sig FILES.sha256.sig; then
+    problem FILES.sha256 "FILES.sha256.sig: signature: $NOT_CANONICAL"
+    unbound_all
   elif grep -Evxq -e '[0-9a-f]{64}  [A-Za-z0-9_][A-Za-z0-9._/-]*' FILES.sha256 \
       || grep -Eq -e '(^|/)\.\.?(/|$)' FILES.sha256; then
     problem FILES.sha256 "a line is not \"SHA256  NAME\" with a plain relative name"
+    unbound_all
   else
     # Every line was checked above to be "HASH  NAME" with a plain name (Vitrine's member names are
     # plain; sha256sum writes such a name as it is), so each line is read as two words.
