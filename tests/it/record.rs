@@ -901,9 +901,81 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
     let (rev1, rev2, rev3, rev4) = (rev.clone(), rev.clone(), rev.clone(), rev.clone());
     let (rev5, rev6, rev7, rev8) = (rev.clone(), rev.clone(), rev.clone(), rev.clone());
     let (ven1, ven2, ven3) = (ven.clone(), ven.clone(), ven.clone());
-    let (ven4, ven5) = (ven.clone(), ven.clone());
+    let (ven4, ven5, ven6) = (ven.clone(), ven.clone(), ven.clone());
+    let (rev8, rev9, rev10) = (rev.clone(), rev.clone(), rev.clone());
     let (pwned1, pwned2) = (pwned.clone(), pwned.clone());
-    vec![
+    // A second key the vendor makes for its own principal, listed with the role lead.
+    let lead_key = keygen(fx.tmp.path(), "ven2", "");
+    let lead_line =
+        allowed::person("vendor@example", "lead", &std::fs::read_to_string(pub_path(&lead_key)).unwrap())
+            .unwrap();
+    let mut cases = allowed_signers_grammar_cases(fx);
+    cases.extend(vec![
+        Case {
+            name: "the vendor adds a second key for its own principal with the role lead and closes the reviewer's finding with it, resealed",
+            damage: Box::new(move |d| {
+                let p = d.join("allowed_signers");
+                let t = std::fs::read_to_string(&p).unwrap() + &lead_line.to_line().unwrap() + "\n";
+                std::fs::write(&p, t).unwrap();
+                let finding = vitrine_record::bundle::sha256_hex(
+                    &std::fs::read(d.join("entries/000001.json")).unwrap(),
+                );
+                let mut e = entry_json(d, "000003");
+                e["author"]["fingerprint"] = lead_line.fingerprint.clone().into();
+                e["role"] = "lead".into();
+                e["kind"] = "status".into();
+                e["status"] = "closed".into();
+                e["parent"] = finding.into();
+                e["seq"] = 1.into();
+                e.as_object_mut().unwrap().remove("prev");
+                e["body"] = "Resolved".into();
+                append_signed(d, &e, &lead_key);
+                rebind(d, &rev8, "allowed_signers", "allowed_signers");
+                reseal(d, &rev8);
+            }),
+            names: "allowed_signers",
+        },
+        Case {
+            name: "an entry signature with S + L (ssh-keygen's check lets it through, RFC 8032's does not), resealed",
+            damage: Box::new(move |d| {
+                let reply_id = vitrine_record::bundle::sha256_hex(
+                    &std::fs::read(d.join("entries/000003.json")).unwrap(),
+                );
+                let mut e = entry_json(d, "000003");
+                e["seq"] = 2.into();
+                e["prev"] = reply_id.into();
+                // Half of all signatures have room for S + L below 2^253: try bodies until one has.
+                let malleated = (0..64).any(|i| {
+                    e["body"] = format!("Still disputed ({i})").into();
+                    let name = append_signed(d, &e, &ven6);
+                    let sig = d.join(format!("{name}.sig"));
+                    if malleate_sig(&sig) {
+                        return true;
+                    }
+                    std::fs::remove_file(d.join(&name)).unwrap();
+                    std::fs::remove_file(sig).unwrap();
+                    false
+                });
+                assert!(malleated);
+                reseal(d, &rev9);
+            }),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "an empty directory named entries/000005.json",
+            damage: Box::new(|d| std::fs::create_dir(d.join("entries/000005.json")).unwrap()),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "an empty directory named notes",
+            damage: Box::new(move |d| {
+                std::fs::create_dir(d.join("notes")).unwrap();
+                reseal(d, &rev10);
+            }),
+            names: "notes",
+        },
+    ]);
+    cases.extend(vec![
         Case {
             name: "sed's e command in target.lines[0] of an unsigned entry",
             damage: Box::new(move |d| {
@@ -1110,7 +1182,112 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
             }),
             names: "entries/000005.json",
         },
-    ]
+    ]);
+    cases
+}
+
+/// The L of Ed25519 (the group order), little-endian.
+const ED25519_L: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// Rewrites the armored SSHSIG at `path` with its Ed25519 S replaced by S + L, as anyone can without the
+/// key; false (and nothing written) when S + L would set one of the top three bits, which ssh-keygen
+/// refuses too.
+fn malleate_sig(path: &Path) -> bool {
+    let text = std::fs::read_to_string(path).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    let run = |args: &[&str], input: &[u8]| {
+        let mut child = Command::new(args[0])
+            .args(&args[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let mut blob = run(&["base64", "-d"], body.as_bytes());
+    let n = blob.len();
+    let mut carry = 0u16;
+    for (i, l) in ED25519_L.iter().enumerate() {
+        let sum = u16::from(blob[n - 32 + i]) + u16::from(*l) + carry;
+        blob[n - 32 + i] = (sum & 0xff) as u8;
+        carry = sum >> 8;
+    }
+    if carry != 0 || blob[n - 1] & 0xe0 != 0 {
+        return false;
+    }
+    let b64 = run(&["base64", "-w", "70"], &blob);
+    let armored = format!(
+        "-----BEGIN SSH SIGNATURE-----\n{}-----END SSH SIGNATURE-----\n",
+        String::from_utf8(b64).unwrap()
+    );
+    std::fs::write(path, armored).unwrap();
+    true
+}
+
+/// Lines of `allowed_signers` that one reader would split or match differently from another
+/// (`char::is_whitespace` against ssh-keygen's space and tab, literal namespaces against patterns, time
+/// forms only ssh-keygen takes): the exporter writes them and seals the record again. Each is refused by
+/// both verifiers, which then name the same entries (none of which has a signer).
+fn allowed_signers_grammar_cases(fx: &Fixture) -> Vec<Case> {
+    let ns = "namespaces=\"entry@vitrine,checkpoint@vitrine,bundle@vitrine\"";
+    let edits: Vec<(&'static str, String, String)> = vec![
+        (
+            "allowed_signers: the vendor's comment split by U+00A0 (role=reviewer to one reader, vendor to another), resealed",
+            " role=vendor".into(),
+            " x\u{a0}role=reviewer role=vendor".into(),
+        ),
+        (
+            "allowed_signers: a carriage return after the vendor's role, resealed",
+            " role=vendor".into(),
+            " role=vendor\r".into(),
+        ),
+        (
+            "allowed_signers: a negated namespace pattern (ssh-keygen: none; an exact match: all), resealed",
+            format!("vendor@example {ns}"),
+            "vendor@example namespaces=\"entry@vitrine,!entry@vitrine,checkpoint@vitrine,bundle@vitrine\""
+                .into(),
+        ),
+        (
+            "allowed_signers: valid-before with a UTC suffix, resealed",
+            format!("vendor@example {ns}"),
+            format!("vendor@example {ns},valid-before=\"20991231235959UTC\""),
+        ),
+        (
+            "allowed_signers: valid-after at second 60, resealed",
+            format!("vendor@example {ns}"),
+            format!("vendor@example {ns},valid-after=\"20200101235960Z\""),
+        ),
+        (
+            "allowed_signers: valid-before on 31 February (ssh-keygen: 3 March), resealed",
+            format!("vendor@example {ns}"),
+            format!("vendor@example {ns},valid-before=\"20990231Z\""),
+        ),
+    ];
+    edits
+        .into_iter()
+        .map(|(name, from, to)| {
+            let rev = fx.rev.clone();
+            Case {
+                name,
+                damage: Box::new(move |d| {
+                    let p = d.join("allowed_signers");
+                    let t = std::fs::read_to_string(&p).unwrap();
+                    let t2 = t.replacen(&from, &to, 1);
+                    assert_ne!(t, t2, "{name}");
+                    std::fs::write(&p, t2).unwrap();
+                    rebind(d, &rev, "allowed_signers", "allowed_signers");
+                    reseal(d, &rev);
+                }),
+                names: "allowed_signers",
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -2467,7 +2644,20 @@ fn verify_sh_with_trusted_signers_pins_keys_and_roles() {
     ] {
         for shell in ["dash", "bash"] {
             let (code, out) = genuine_verify_sh(shell, x, Some(s));
-            assert_eq!(code, 0, "{shell}: the exporter's word alone accepts it: {out}");
+            if x == &f1 {
+                // One key with two roles is refused on the record's word alone, as vitrine verify does.
+                assert_eq!(code, 1, "{shell}: {out}");
+                assert!(
+                    out.contains("is listed with the roles reviewer and vendor: one key has one role"),
+                    "{out}"
+                );
+                assert!(
+                    out.contains("allowed_signers: principal vendor@example is listed with the roles reviewer and vendor: one principal has one role"),
+                    "{out}"
+                );
+            } else {
+                assert_eq!(code, 0, "{shell}: the exporter's word alone accepts it: {out}");
+            }
             assert!(out.contains("note: no trusted signers file (-t FILE)"), "{out}");
             let (code, out) = genuine_verify_sh_with(shell, x, &t);
             assert_eq!(code, 1, "{shell}: {out}");
@@ -2558,4 +2748,154 @@ fn the_stock_procedure_never_runs_verify_sh_from_a_record_the_vendor_exported() 
         assert_eq!(out.status.code(), Some(0), "{shell}: {}", String::from_utf8_lossy(&out.stdout));
     }
     assert!(!ran.exists(), "a program from the vendor's record ran");
+}
+
+/// One principal, one role: a second key for a principal the review knows takes the principal's role, and
+/// one that brings a role of its own is refused, by `people add` and by `import` (even with
+/// `--accept-second-key`), naming both roles.
+#[test]
+fn a_second_key_never_brings_a_role_of_its_own() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let ven2 = keygen(fx.tmp.path(), "ven2", "");
+    let before = std::fs::read(review_signers(&fx.data)).unwrap();
+    let (code, _, err) = cli(
+        &fx.data,
+        &[
+            &"people",
+            &"add",
+            &s,
+            &"--principal",
+            &"vendor@example",
+            &"--role",
+            &"lead",
+            &"--pubkey",
+            &pub_path(&ven2),
+        ],
+    );
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("vendor@example is vendor in this review; a second key cannot make it lead: one principal has one role"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(review_signers(&fx.data)).unwrap(), before);
+    // The same key under its own role is a second key as before.
+    let (code, _, err) = cli(
+        &fx.data,
+        &[
+            &"people",
+            &"add",
+            &s,
+            &"--principal",
+            &"vendor@example",
+            &"--role",
+            &"vendor",
+            &"--pubkey",
+            &pub_path(&ven2),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+
+    // The vendor's own review, written with the library (as a hostile vendor could), where vendor@example
+    // is a lead with a third key that closes the reviewer's finding; its bundle verifies on its own.
+    let vdir = fx.tmp.path().join("vendor-lead");
+    let (mut review, snap) = vendor_review(&fx, &vdir);
+    let third = Signer::generate("third").unwrap();
+    // The library refuses it too, whichever key.
+    let e = review
+        .add_person(allowed::person("vendor@example", "lead", &third.public_openssh().unwrap()).unwrap())
+        .unwrap_err();
+    assert!(e.to_string().contains("is vendor in this review; a second key cannot make it lead"), "{e}");
+    let lead_review = fx.tmp.path().join("vendor-lead-only");
+    let mut lead = Review::open(&lead_review, &snap.ids().tree_sha256.to_string()).unwrap();
+    lead.add_person(allowed::person("vendor@example", "lead", &third.public_openssh().unwrap()).unwrap())
+        .unwrap();
+    let content = std::fs::read(s.join("README")).unwrap();
+    let mut d = Draft::new(Kind::Annotation);
+    d.target = Some(Target {
+        path: "README".into(),
+        path_bytes: None,
+        blob: blob_id(&content),
+        lines: Some([1, 1]),
+        quote: quote_lines(&content, 1, 1),
+    });
+    d.class = Some(Class::Note);
+    d.severity = Some(Severity::Info);
+    d.body = Some("Signed off by the lead".into());
+    lead.append(&third, d, OffsetDateTime::now_utc()).unwrap();
+    let out = fx.tmp.path().join("lead.vitrine");
+    export_with(&mut lead, &snap, s, &third, &out);
+    let ids = log_ids(&fx.data, s);
+    let (code, _, err) =
+        cli(&fx.data, &[&"import", &s, &out, &"--accept-second-key", &"--accept-new-people"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("vendor@example is vendor in this review, and the bundle gives this key the role lead"),
+        "{err}"
+    );
+    assert_eq!(log_ids(&fx.data, s), ids);
+    // A bundle in which one principal holds two roles does not verify, with either verifier.
+    let x = fx.tmp.path().join("two-roles");
+    unpack(&fx.bundle, &x);
+    let p = x.join("allowed_signers");
+    let line = allowed::person("vendor@example", "lead", &third.public_openssh().unwrap()).unwrap();
+    std::fs::write(&p, std::fs::read_to_string(&p).unwrap() + &line.to_line().unwrap() + "\n").unwrap();
+    rebind(&x, &fx.rev, "allowed_signers", "allowed_signers");
+    reseal(&x, &fx.rev);
+    let bad = fx.tmp.path().join("two-roles.vitrine");
+    repack(&x, &bad);
+    let (code, out, _) = cli(&fx.data, &[&"verify", &bad]);
+    assert_eq!(code, 1, "{out}");
+    let said = "allowed_signers: principal vendor@example is listed with the roles lead and vendor: one principal has one role";
+    assert!(out.contains(said), "{out}");
+    for shell in ["dash", "bash"] {
+        let (code, sh_out) = genuine_verify_sh(shell, &x, None);
+        assert_eq!(code, 1, "{shell}: {sh_out}");
+        assert!(sh_out.contains(said), "{shell}: {sh_out}");
+    }
+}
+
+/// SARIF gives a message's plain text a syntax of its own: an annotation's `[text](target)` would be a
+/// link in a SARIF viewer, `{0}` a placeholder, U+202E would reorder what follows. The log carries them
+/// escaped and marked, as report.html does, and `vitrine verify` renders them the same way again.
+#[test]
+fn sarif_messages_carry_annotation_text_inert() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let vdata = fx.tmp.path().join("vendor-data");
+    let (code, _, err) = cli(&vdata, &[&"import", &s, &fx.bundle]);
+    assert_eq!(code, 0, "{err}");
+    let body = "Not a bug: see [approved by reviewer@example](file:///media/usb/fix.sh) and {0}. \\[x] \u{202E}evil\u{202C}";
+    annotate(&vdata, s, &fx.ven, "src/main.c", "2-2", "note", "low", body);
+    let out = fx.tmp.path().join("v.vitrine");
+    let (code, _, err) = cli(&vdata, &[&"export", &s, &"--key", &fx.ven, &"--out", &out]);
+    assert_eq!(code, 0, "{err}");
+    let (code, said, _) = cli(&vdata, &[&"verify", &out, &"--snapshot", &s]);
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("results.sarif") && said.contains("identical"), "{said}");
+    let x = fx.tmp.path().join("v");
+    unpack(&out, &x);
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(x.join("results.sarif")).unwrap()).unwrap();
+    let texts: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message"]["text"].as_str().unwrap())
+        .collect();
+    let want = "Not a bug: see \\[approved by reviewer@example\\](file:///media/usb/fix.sh) and {{0}}. \\\\\\[x\\] <U+202E>evil<U+202C>";
+    assert!(texts.contains(&want), "{texts:?}");
+    // In every message: no bidirectional control, no brace but doubled, no bracket but escaped.
+    for t in &texts {
+        assert!(!t.contains('\u{202E}'), "{t}");
+        assert!(!t.replace("{{", "").replace("}}", "").contains(['{', '}']), "{t}");
+        let chars: Vec<char> = t.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            if matches!(c, '[' | ']') {
+                let run = chars[..i].iter().rev().take_while(|&&b| b == '\\').count();
+                assert!(run % 2 == 1, "{t}: an unescaped bracket at {i}");
+            }
+        }
+    }
+    assert_sarif_valid(&out, &fx.tmp.path().join("v-schema"));
 }

@@ -213,13 +213,11 @@ fn verify_and_import_show_a_hostile_bundles_names_origin_principal_and_role_esca
     let mut e: serde_json::Value = serde_json::from_slice(&std::fs::read(&e2).unwrap()).unwrap();
     e["author"]["principal"] = "ven@vendor.example\u{1b}[31mRED\u{9b}0m".into();
     std::fs::write(&e2, vitrine_record::canon::canonical_bytes(&e).unwrap()).unwrap();
-    // A role word that conceals everything after it.
+    // A role word that reorders everything after it (a control character such as ESC in a line makes the
+    // whole allowed_signers unreadable: `allowed::is_refused_char`).
     let signers = std::fs::read_to_string(x.join("allowed_signers")).unwrap();
-    std::fs::write(
-        x.join("allowed_signers"),
-        signers.replacen("role=vendor", "role=vendor\u{1b}[8m\u{202E}", 1),
-    )
-    .unwrap();
+    std::fs::write(x.join("allowed_signers"), signers.replacen("role=vendor", "role=vendor[8m\u{202E}", 1))
+        .unwrap();
     // Member names: one that clears the screen, one that starts a line of its own saying the record is fine.
     std::fs::write(x.join("entries/zz\u{1b}[2J\u{1b}[Hsee"), "x").unwrap();
     std::fs::write(x.join("entries/zz\nOK: 2 entries; signatures, chains and checkpoint verified"), "x")
@@ -240,7 +238,7 @@ fn verify_and_import_show_a_hostile_bundles_names_origin_principal_and_role_esca
     assert!(out.contains("entries/zz\\x0AOK: 2 entries"), "{out}");
     assert!(out.contains("\\x1B]0;PWNED\\x07\\x1B[2J\\x1B[HOK: 2 entries"), "{out}");
     assert!(out.contains("ven@vendor.example\\x1B[31mRED<U+009B>0m"), "{out}");
-    assert!(out.contains("vendor\\x1B[8m<U+202E>"), "{out}");
+    assert!(out.contains("vendor[8m<U+202E>"), "{out}");
 
     let (code, json, err) = cli(&rdata, &[&"verify", &evil, &"--json"]);
     assert_eq!(code, 1, "{err}");
