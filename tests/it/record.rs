@@ -899,7 +899,7 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
     let (rev, ven) = (fx.rev.clone(), fx.ven.clone());
     let pwned = fx.tmp.path().join("pwned");
     let (rev1, rev2, rev3, rev4) = (rev.clone(), rev.clone(), rev.clone(), rev.clone());
-    let (rev5, rev6, rev7, rev8) = (rev.clone(), rev.clone(), rev.clone(), rev.clone());
+    let (rev5, rev6, rev7, rev_cp) = (rev.clone(), rev.clone(), rev.clone(), rev.clone());
     let (ven1, ven2, ven3) = (ven.clone(), ven.clone(), ven.clone());
     let (ven4, ven5, ven6) = (ven.clone(), ven.clone(), ven.clone());
     let (rev8, rev9, rev10) = (rev.clone(), rev.clone(), rev.clone());
@@ -1158,10 +1158,10 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
                 std::fs::remove_file(d.join("checkpoints/000001.sig")).unwrap();
                 let out = sh(Command::new("ssh-keygen")
                     .args(["-Y", "sign", "-n", "checkpoint@vitrine", "-f"])
-                    .arg(&rev8)
+                    .arg(&rev_cp)
                     .arg(&p));
                 assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-                reseal(d, &rev8);
+                reseal(d, &rev_cp);
             }),
             names: "entries/000003.json",
         },
@@ -2898,4 +2898,30 @@ fn sarif_messages_carry_annotation_text_inert() {
         }
     }
     assert_sarif_valid(&out, &fx.tmp.path().join("v-schema"));
+}
+
+/// A record exported before results.sarif escaped its text (by the release before, with a finding that
+/// quotes `buf[len]`, a link, a placeholder and U+202E) still verifies: its log is what that Vitrine
+/// wrote, said not to be opened in a SARIF viewer. The same log in a record exported after
+/// `SARIF_ESCAPED_SINCE` (the same writer, its clock set later) is refused.
+#[test]
+fn a_log_written_before_sarif_escaping_verifies_only_in_a_record_exported_before_it() {
+    let dir = golden_dir_of("v2-sarif-as-written");
+    let snap_dir = dir.join("snapshot");
+    let (code, out, _) =
+        cli(&dir.join("unused-data"), &[&"verify", &dir.join("record.vitrine"), &"--snapshot", &snap_dir]);
+    assert_eq!(code, 0, "{out}");
+    let line = out.lines().find(|l| l.contains("results.sarif")).unwrap_or_default();
+    assert!(line.contains("do not open it in a SARIF viewer"), "{out}");
+    let tmp = tempfile::tempdir().unwrap();
+    unpack(&dir.join("record.vitrine"), tmp.path());
+    let sarif = std::fs::read_to_string(tmp.path().join("results.sarif")).unwrap();
+    assert!(sarif.contains("[the fix](file:///media/usb/fix.sh) and {0}"), "the golden log is unescaped");
+    let (code, out) = verify_sh(tmp.path(), Some(&snap_dir));
+    assert_eq!(code, 0, "{out}");
+
+    let after = dir.join("record-exported-after.vitrine");
+    let (code, out, _) = cli(&dir.join("unused-data"), &[&"verify", &after, &"--snapshot", &snap_dir]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.lines().any(|l| l.starts_with("results.sarif: says something the entries do not")), "{out}");
 }

@@ -1023,14 +1023,27 @@ fn rederive_views(
     };
     let theirs_sarif = files.get("results.sarif").unwrap_or_default();
     let theirs_html = files.get("report.html").unwrap_or_default();
-    let sarif_same = if exact {
-        crate::sarif::render(&view).map(|ours| ours == theirs_sarif)
-    } else {
-        match crate::sarif::SourceClaims::of(theirs_sarif) {
-            Some(claims) => crate::sarif::render_with_claims(&view, &claims).map(|ours| ours == theirs_sarif),
-            None => Ok(false),
-        }
+    let claims = if exact { None } else { crate::sarif::SourceClaims::of(theirs_sarif) };
+    let sarif_as = |text| match (exact, &claims) {
+        (false, None) => Ok(false),
+        (_, claims) => crate::sarif::render_as(&view, claims.as_ref(), text).map(|ours| ours == theirs_sarif),
     };
+    let sarif_same = sarif_as(crate::sarif::Text::ESCAPED);
+    // A log exported before its text was escaped says the same with the text as written.
+    let exported_before_escaping =
+        OffsetDateTime::parse(&h.exported_at, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .zip(
+                OffsetDateTime::parse(
+                    crate::sarif::SARIF_ESCAPED_SINCE,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .ok(),
+            )
+            .is_some_and(|(at, since)| at < since);
+    let sarif_as_written = matches!(sarif_same, Ok(false))
+        && exported_before_escaping
+        && matches!(sarif_as(crate::sarif::Text::AS_WRITTEN), Ok(true));
     let ours_html = crate::report::render(&view, REPORT_VERIFICATION).into_bytes();
     let html_same =
         if exact { ours_html == theirs_html } else { same_but_for_snippets(&ours_html, theirs_html) };
@@ -1042,7 +1055,15 @@ fn rederive_views(
         Err(e) => Err(format!("cannot render: {e}")),
     }
     };
-    vec![(names[0].to_owned(), verdict(sarif_same)), (names[1].to_owned(), verdict(Ok(html_same)))]
+    let sarif = if sarif_as_written {
+        Ok(format!(
+            "re-derived from the entries: identical as an earlier Vitrine wrote it, before {}, with the text as written: do not open it in a SARIF viewer (a message may hold links, placeholders or characters that reorder it)",
+            crate::sarif::SARIF_ESCAPED_SINCE
+        ))
+    } else {
+        verdict(sarif_same)
+    };
+    vec![(names[0].to_owned(), sarif), (names[1].to_owned(), verdict(Ok(html_same)))]
 }
 
 /// Whether `theirs` is the report `ours` (rendered without the snapshot, so with no quoted source) with

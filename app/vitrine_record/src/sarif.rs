@@ -68,6 +68,26 @@ pub fn marked(s: &str) -> String {
     out
 }
 
+/// How a rendering writes record text: [`message_text`] and [`marked`], or, to compare with a log an
+/// earlier Vitrine wrote, as it is ([`Text::AS_WRITTEN`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Text {
+    message: fn(&str) -> String,
+    other: fn(&str) -> String,
+}
+
+impl Text {
+    /// Message syntax escaped and hidden characters marked: what this version writes.
+    pub(crate) const ESCAPED: Text = Text { message: message_text, other: marked };
+    /// The text as it is, as Vitrine wrote logs before [`SARIF_ESCAPED_SINCE`].
+    pub(crate) const AS_WRITTEN: Text = Text { message: |s| s.to_owned(), other: |s| s.to_owned() };
+}
+
+/// When results.sarif began to escape its message strings and mark hidden characters. A log of a record
+/// exported before then may hold the text as it is (`vitrine verify` accepts that one, and says not to
+/// open it in a SARIF viewer); one exported since may not.
+pub const SARIF_ESCAPED_SINCE: &str = "2026-12-07T06:00:00Z";
+
 fn push_marked(out: &mut String, c: char) {
     if crate::principal::hidden_kind(c).is_some() {
         out.push_str(&crate::principal::marker(c));
@@ -122,7 +142,7 @@ fn suppression_status(s: Status) -> Option<&'static str> {
     }
 }
 
-fn entry_summary(v: &Verified) -> Value {
+fn entry_summary(v: &Verified, text: Text) -> Value {
     let e = &v.entry;
     let mut m = json!({
         "id": v.id,
@@ -134,7 +154,7 @@ fn entry_summary(v: &Verified) -> Value {
     });
     if let Some(obj) = m.as_object_mut() {
         if let Some(b) = &e.body {
-            obj.insert("body".into(), json!(marked(b)));
+            obj.insert("body".into(), json!((text.other)(b)));
         }
         if let Some(s) = e.status {
             obj.insert("status".into(), json!(s.as_str()));
@@ -235,11 +255,11 @@ enum Source<'a> {
 }
 
 impl Source<'_> {
-    fn snippet(self, result: usize, path: &[u8], a: u64, b: u64) -> Option<String> {
+    fn snippet(self, text: Text, result: usize, path: &[u8], a: u64, b: u64) -> Option<String> {
         match self {
             Source::Contents(c) => {
                 let content = c?.get(path)?;
-                Some(marked(&String::from_utf8_lossy(line_bytes(content, a, b)?)))
+                Some((text.other)(&String::from_utf8_lossy(line_bytes(content, a, b)?)))
             }
             Source::Claims(c) => c.snippets.get(result)?.clone(),
         }
@@ -272,13 +292,19 @@ fn uri(target: &crate::entry::Target) -> String {
 }
 
 /// One result per annotation thread (`number` counts the results).
-fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize) -> Option<Value> {
+fn result_value(
+    t: &Thread<'_>,
+    source: Source<'_>,
+    text: Text,
+    number: usize,
+    index: usize,
+) -> Option<Value> {
     let e = &t.root.entry;
     let target = e.target.as_ref()?;
     let [a, b] = target.lines.unwrap_or([1, 1]);
     let path = target.path_bytes()?;
     let mut region = json!({"startLine": a, "endLine": b});
-    if let (Some(snippet), Some(obj)) = (source.snippet(number, &path, a, b), region.as_object_mut()) {
+    if let (Some(snippet), Some(obj)) = (source.snippet(text, number, &path, a, b), region.as_object_mut()) {
         obj.insert("snippet".into(), json!({"text": snippet}));
     }
     let mut fingerprints = json!({"entryId/v1": t.root.id});
@@ -289,7 +315,7 @@ fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize)
     let mut result = json!({
         "ruleId": e.class.map_or("note", Class::as_str),
         "kind": kind,
-        "message": {"text": message_text(e.body.as_deref().unwrap_or_default())},
+        "message": {"text": (text.message)(e.body.as_deref().unwrap_or_default())},
         "guid": guid_from_id(&t.root.id),
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(target), "uriBaseId": URI_BASE, "index": index}, "region": region}}],
         "partialFingerprints": fingerprints,
@@ -299,11 +325,11 @@ fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize)
             "role": e.role,
             "time": e.time,
             "severity": e.severity.map(Severity::as_str),
-            "category": e.category.as_deref().map(marked),
+            "category": e.category.as_deref().map(text.other),
             "status": t.status.as_str(),
             "retracted": t.retracted,
             "signature": String::from_utf8_lossy(&t.root.sig),
-            "thread": t.follow_ups.iter().map(|f| entry_summary(f)).collect::<Vec<_>>(),
+            "thread": t.follow_ups.iter().map(|f| entry_summary(f, text)).collect::<Vec<_>>(),
         },
     });
     if let (true, Some(obj)) = (kind == "fail", result.as_object_mut()) {
@@ -315,7 +341,7 @@ fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize)
         if let (Some(l), Some(so)) = (last, s.as_object_mut()) {
             so.insert(
                 "justification".into(),
-                json!(message_text(&format!(
+                json!((text.message)(&format!(
                     "{} ({}, {}): {}",
                     t.status.as_str(),
                     l.entry.author.principal,
@@ -334,6 +360,7 @@ fn result_value(t: &Thread<'_>, source: Source<'_>, number: usize, index: usize)
 struct Results<'a> {
     threads: &'a [Thread<'a>],
     source: Source<'a>,
+    text: Text,
     index: &'a HashMap<Vec<u8>, usize>,
 }
 
@@ -342,7 +369,13 @@ impl serde::Serialize for Results<'_> {
         s.collect_seq(self.threads.iter().filter(|t| t.root.entry.target.is_some()).enumerate().filter_map(
             |(number, t)| {
                 let path = t.root.entry.target.as_ref()?.path_bytes()?;
-                result_value(t, self.source, number, self.index.get(path.as_ref()).copied().unwrap_or(0))
+                result_value(
+                    t,
+                    self.source,
+                    self.text,
+                    number,
+                    self.index.get(path.as_ref()).copied().unwrap_or(0),
+                )
             },
         ))
     }
@@ -369,16 +402,26 @@ struct Run<'a> {
 
 /// Renders the SARIF log.
 pub fn render(view: &ViewInput<'_>) -> Result<Vec<u8>, RecordError> {
-    render_from(view, Source::Contents(view.contents))
+    render_from(view, Source::Contents(view.contents), Text::ESCAPED)
 }
 
 /// Renders the SARIF log with the quoted lines and content hashes that `claims` gives, in place of the
 /// snapshot's: equal to a bundle's log exactly when that log says what the entries say.
 pub fn render_with_claims(view: &ViewInput<'_>, claims: &SourceClaims) -> Result<Vec<u8>, RecordError> {
-    render_from(view, Source::Claims(claims))
+    render_from(view, Source::Claims(claims), Text::ESCAPED)
 }
 
-fn render_from(view: &ViewInput<'_>, source: Source<'_>) -> Result<Vec<u8>, RecordError> {
+/// [`render`] or [`render_with_claims`] (with `claims`), writing record text as `text` says.
+pub(crate) fn render_as(
+    view: &ViewInput<'_>,
+    claims: Option<&SourceClaims>,
+    text: Text,
+) -> Result<Vec<u8>, RecordError> {
+    let source = claims.map_or(Source::Contents(view.contents), Source::Claims);
+    render_from(view, source, text)
+}
+
+fn render_from(view: &ViewInput<'_>, source: Source<'_>, text: Text) -> Result<Vec<u8>, RecordError> {
     let h = view.header;
     let all = threads(view.entries);
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
@@ -405,15 +448,15 @@ fn render_from(view: &ViewInput<'_>, source: Source<'_>) -> Result<Vec<u8>, Reco
             // be rendered again, identically, by a later Vitrine.
             tool: json!({"driver": {
                 "name": "Vitrine",
-                "fullName": marked(&h.tool),
-                "version": marked(h.tool.rsplit(' ').next().unwrap_or_default()),
+                "fullName": (text.other)(&h.tool),
+                "version": (text.other)(h.tool.rsplit(' ').next().unwrap_or_default()),
                 "rules": [
                     {"id": "finding", "shortDescription": {"text": "A reviewer's finding"}},
                     {"id": "question", "shortDescription": {"text": "A question to the vendor"}},
                     {"id": "note", "shortDescription": {"text": "A note"}},
                 ],
             }}),
-            original_uri_base_ids: json!({URI_BASE: {"description": {"text": message_text(&format!(
+            original_uri_base_ids: json!({URI_BASE: {"description": {"text": (text.message)(&format!(
                 "The root of the reviewed snapshot: git tree {} (SHA-256), {}",
                 h.snapshot.tree_sha256, h.snapshot.swhid
             ))}}}),
@@ -424,7 +467,7 @@ fn render_from(view: &ViewInput<'_>, source: Source<'_>) -> Result<Vec<u8>, Reco
                 "properties": {"treeSha256": h.snapshot.tree_sha256, "treeSha1": h.snapshot.tree_sha1, "swhid": h.snapshot.swhid},
             }]),
             artifacts,
-            results: Results { threads: &all, source, index: &index },
+            results: Results { threads: &all, source, text, index: &index },
             properties: json!({
                 "exportedBy": {"principal": h.exported_by.principal, "fingerprint": h.exported_by.fingerprint},
                 "exportedAt": h.exported_at,

@@ -1,0 +1,4 @@
+int parse(char *buf, int len)
+{
+  return buf[len];
+}
