@@ -1330,16 +1330,7 @@ fn verify_sh_judges_canonical_form_as_vitrine_does_except_nfc() {
     assert!(main.starts_with("if length == 1 then .[0] | canon"), "{main}");
     let entry = {
         let c = b"a\nb\n";
-        let mut d = Draft::new(Kind::Annotation);
-        d.target = Some(Target {
-            path: "src/é.c".into(),
-            path_bytes: None,
-            blob: blob_id(c),
-            lines: Some([1, 2]),
-            quote: quote_lines(c, 1, 2),
-        });
-        d.class = Some(Class::Finding);
-        d.severity = Some(Severity::High);
+        let mut d = annotation_draft("src/é.c", c, [1, 2], Class::Finding, Severity::High);
         d.body = Some("Quote \" and \\, tab\t, \u{1}\u{1f}\u{7f}, café 😀 \u{2028}".into());
         let tmp = tempfile::tempdir().unwrap();
         let signer = Signer::generate("t").unwrap();
@@ -1465,18 +1456,25 @@ fn crash_writer_child() {
     }
 }
 
-fn note_draft(i: u64) -> Draft {
-    let content = b"one\ntwo\n";
+/// A draft annotation of lines `lines` of `path` (whose content is `content`), with its class and
+/// severity; the caller sets the body.
+fn annotation_draft(path: &str, content: &[u8], lines: [u64; 2], class: Class, severity: Severity) -> Draft {
     let mut d = Draft::new(Kind::Annotation);
     d.target = Some(Target {
-        path: "f.c".into(),
+        path: path.into(),
         path_bytes: None,
         blob: blob_id(content),
-        lines: Some([1, 1]),
-        quote: quote_lines(content, 1, 1),
+        lines: Some(lines),
+        quote: quote_lines(content, lines[0], lines[1]),
     });
-    d.class = Some(Class::Note);
-    d.severity = Some(Severity::Info);
+    d.class = Some(class);
+    d.severity = Some(severity);
+    d
+}
+
+fn note_draft(i: u64) -> Draft {
+    let content = b"one\ntwo\n";
+    let mut d = annotation_draft("f.c", content, [1, 1], Class::Note, Severity::Info);
     d.body = Some(format!("note {i}"));
     d
 }
@@ -1582,16 +1580,7 @@ fn write_golden(dir: &Path) {
         .unwrap();
     let t0 = OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap();
     let content = std::fs::read(snap_dir.join("src/main.c")).unwrap();
-    let mut d = Draft::new(Kind::Annotation);
-    d.target = Some(Target {
-        path: "src/main.c".into(),
-        path_bytes: None,
-        blob: blob_id(&content),
-        lines: Some([3, 3]),
-        quote: quote_lines(&content, 3, 3),
-    });
-    d.class = Some(Class::Question);
-    d.severity = Some(Severity::Low);
+    let mut d = annotation_draft("src/main.c", &content, [3, 3], Class::Question, Severity::Low);
     d.category = Some("error-handling".into());
     d.body = Some("Why does main always return 0? «ünïcödé» text".into());
     let a = review.append(&rev, d, t0).unwrap().id.clone();
@@ -1844,16 +1833,7 @@ fn import_holds_apart_entries_whose_anchors_do_not_resolve_and_later_exports_sta
     let ven = Signer::read(&fx.ven, || Ok(String::new())).unwrap();
     let content = std::fs::read(s.join("src/main.c")).unwrap();
     // An annotation on a file the snapshot does not have, a reply to it, and a sound annotation.
-    let mut d = Draft::new(Kind::Annotation);
-    d.target = Some(Target {
-        path: "src/missing.c".into(),
-        path_bytes: None,
-        blob: blob_id(&content),
-        lines: Some([1, 1]),
-        quote: quote_lines(&content, 1, 1),
-    });
-    d.class = Some(Class::Note);
-    d.severity = Some(Severity::Info);
+    let mut d = annotation_draft("src/missing.c", &content, [1, 1], Class::Note, Severity::Info);
     d.body = Some("Nowhere".into());
     let now = OffsetDateTime::now_utc();
     let ghost = review.append(&ven, d.clone(), now).unwrap().id.clone();
@@ -2811,16 +2791,7 @@ fn a_second_key_never_brings_a_role_of_its_own() {
     lead.add_person(allowed::person("vendor@example", "lead", &third.public_openssh().unwrap()).unwrap())
         .unwrap();
     let content = std::fs::read(s.join("README")).unwrap();
-    let mut d = Draft::new(Kind::Annotation);
-    d.target = Some(Target {
-        path: "README".into(),
-        path_bytes: None,
-        blob: blob_id(&content),
-        lines: Some([1, 1]),
-        quote: quote_lines(&content, 1, 1),
-    });
-    d.class = Some(Class::Note);
-    d.severity = Some(Severity::Info);
+    let mut d = annotation_draft("README", &content, [1, 1], Class::Note, Severity::Info);
     d.body = Some("Signed off by the lead".into());
     lead.append(&third, d, OffsetDateTime::now_utc()).unwrap();
     let out = fx.tmp.path().join("lead.vitrine");

@@ -663,17 +663,7 @@ fn functions_with_macro_return_types_labels_in_branches_and_calling_conventions_
             .map(|d| d.name.as_str())
             .collect();
         assert!(variables.is_empty(), "skim {skim_bodies}: {variables:?}");
-        let callers: Vec<(&str, Option<&str>)> = fs
-            .references
-            .iter()
-            .filter(|r| r.kind == RefKind::Call)
-            .map(|r| {
-                (
-                    r.name.as_str(),
-                    r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str()),
-                )
-            })
-            .collect();
+        let callers: Vec<(&str, Option<&str>)> = calls_in(&fs).into_iter().map(|(n, _, f)| (n, f)).collect();
         assert_eq!(
             callers,
             [
@@ -695,17 +685,7 @@ fn macro_invocations_before_calls_stay_statements() {
     let source = b"void f(int a)\n{\n    TRACE_ENTRY(a)\n    run(a);\n}\nIMPLEMENT_THING(x)\nDECLARE_OTHER(y)\nFT_EXPORT( FT_Error )\nFT_Done_Library( FT_Library  library );\n";
     for (skim_bodies, fs) in each_way(Language::C, source) {
         assert_eq!(fs.parse_errors, 0, "skim {skim_bodies}: {}", fs.outline_text());
-        let calls: Vec<(&str, Option<&str>)> = fs
-            .references
-            .iter()
-            .filter(|r| r.kind == RefKind::Call)
-            .map(|r| {
-                (
-                    r.name.as_str(),
-                    r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.as_str()),
-                )
-            })
-            .collect();
+        let calls: Vec<(&str, Option<&str>)> = calls_in(&fs).into_iter().map(|(n, _, f)| (n, f)).collect();
         assert!(calls.contains(&("run", Some("f"))), "skim {skim_bodies}: {calls:?}");
         let declared: Vec<&str> = fs.declarations.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(declared, ["FT_Done_Library"], "skim {skim_bodies}: {}", fs.outline_text());
