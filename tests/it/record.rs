@@ -272,6 +272,15 @@ fn append_signed(dir: &Path, entry: &serde_json::Value, key: &Path) -> String {
     format!("entries/{name}.json")
 }
 
+/// `e` made the vendor's next entry in its chain: the fixture's vendor wrote entry 3 (its first), so
+/// the next is `seq` 2 with entry 3 as `prev`.
+fn vendor_next(dir: &Path, mut e: serde_json::Value) -> serde_json::Value {
+    e["seq"] = 2.into();
+    e["prev"] =
+        vitrine_record::bundle::sha256_hex(&std::fs::read(dir.join("entries/000003.json")).unwrap()).into();
+    e
+}
+
 fn entry_json(dir: &Path, name: &str) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join(format!("entries/{name}.json"))).unwrap()).unwrap()
 }
@@ -938,12 +947,7 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
         Case {
             name: "an entry signature with S + L (ssh-keygen's check lets it through, RFC 8032's does not), resealed",
             damage: Box::new(move |d| {
-                let reply_id = vitrine_record::bundle::sha256_hex(
-                    &std::fs::read(d.join("entries/000003.json")).unwrap(),
-                );
-                let mut e = entry_json(d, "000003");
-                e["seq"] = 2.into();
-                e["prev"] = reply_id.into();
+                let mut e = vendor_next(d, entry_json(d, "000003"));
                 // Half of all signatures have room for S + L below 2^253: try bodies until one has.
                 let malleated = (0..64).any(|i| {
                     e["body"] = format!("Still disputed ({i})").into();
@@ -1038,14 +1042,9 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
             name: "the vendor closes the reviewer's finding and accepts its risk, resealed",
             damage: Box::new(move |d| {
                 let reply = entry_json(d, "000003");
-                let reply_id = vitrine_record::bundle::sha256_hex(
-                    &std::fs::read(d.join("entries/000003.json")).unwrap(),
-                );
-                let mut e = reply.clone();
+                let mut e = vendor_next(d, reply.clone());
                 e["kind"] = "status".into();
                 e["status"] = "closed".into();
-                e["seq"] = 2.into();
-                e["prev"] = reply_id.into();
                 e.as_object_mut().unwrap().remove("body");
                 append_signed(d, &e, &ven3);
                 reseal(d, &rev4);
@@ -1081,17 +1080,12 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
         Case {
             name: "the vendor answers again, dated a week before its last answer and the finding, resealed",
             damage: Box::new(move |d| {
-                let reply_id = vitrine_record::bundle::sha256_hex(
-                    &std::fs::read(d.join("entries/000003.json")).unwrap(),
-                );
-                let mut e = entry_json(d, "000003");
+                let mut e = vendor_next(d, entry_json(d, "000003"));
                 let rfc = &vitrine_record::time::format_description::well_known::Rfc3339;
                 let t =
                     vitrine_record::time::OffsetDateTime::parse(e["time"].as_str().unwrap(), rfc).unwrap();
                 e["time"] =
                     vitrine_record::entry::format_time(t - vitrine_record::time::Duration::days(7)).into();
-                e["seq"] = 2.into();
-                e["prev"] = reply_id.into();
                 e["body"] = "Fixed long ago, before our key was ended".into();
                 append_signed(d, &e, &ven4);
                 reseal(d, &rev5);
@@ -1101,10 +1095,7 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
         Case {
             name: "the vendor carries a finding over to a new version itself (anchor-port), resealed",
             damage: Box::new(move |d| {
-                let reply_id = vitrine_record::bundle::sha256_hex(
-                    &std::fs::read(d.join("entries/000003.json")).unwrap(),
-                );
-                let mut e = entry_json(d, "000003");
+                let mut e = vendor_next(d, entry_json(d, "000003"));
                 let o = e.as_object_mut().unwrap();
                 for k in ["parent", "status", "target", "class", "severity", "category"] {
                     o.remove(k);
@@ -1118,8 +1109,6 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
                 let body = String::from_utf8(vitrine_record::canon::canonical_bytes(&body).unwrap()).unwrap();
                 e["kind"] = "anchor-port".into();
                 e["body"] = body.into();
-                e["seq"] = 2.into();
-                e["prev"] = reply_id.into();
                 append_signed(d, &e, &ven5);
                 reseal(d, &rev6);
             }),
@@ -1168,14 +1157,9 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
         Case {
             name: "the vendor anchors an annotation in a file the snapshot does not have, resealed",
             damage: Box::new(move |d| {
-                let reply_id = vitrine_record::bundle::sha256_hex(
-                    &std::fs::read(d.join("entries/000003.json")).unwrap(),
-                );
-                let mut e = entry_json(d, "000001");
+                let mut e = vendor_next(d, entry_json(d, "000001"));
                 e["author"] = entry_json(d, "000003")["author"].clone();
                 e["role"] = "vendor".into();
-                e["seq"] = 2.into();
-                e["prev"] = reply_id.into();
                 e["target"]["path"] = "src/missing.c".into();
                 append_signed(d, &e, &ven);
                 reseal(d, &rev);
