@@ -520,20 +520,25 @@ fn close_chain(
             continue;
         }
         let next = chain.get(k + 1).map_or(end_tok, |n| n.dir);
-        let code: Vec<&Tok> = toks
-            .get(b.dir + 1..next)
-            .unwrap_or_default()
-            .iter()
-            .filter(|t| !matches!(t.kind, Kind::Directive(_) | Kind::Dead))
-            .collect();
-        let only_labels = !code.is_empty()
-            && code.len().is_multiple_of(2)
-            && code.chunks(2).all(|pair| {
-                matches!(pair, [w, c] if matches!(w.kind, Kind::Word)
-                    && matches!(c.kind, Kind::Punct) && c.byte == b':')
-            });
+        let code = || {
+            toks.get(b.dir + 1..next)
+                .unwrap_or_default()
+                .iter()
+                .filter(|t| !matches!(t.kind, Kind::Directive(_) | Kind::Dead))
+        };
+        // Words each followed by a `:`, nothing else (checked without collecting the branch).
+        let mut count = 0usize;
+        let only_labels = code().enumerate().all(|(i, t)| {
+            count += 1;
+            if i % 2 == 0 {
+                matches!(t.kind, Kind::Word)
+            } else {
+                matches!(t.kind, Kind::Punct) && t.byte == b':'
+            }
+        }) && count > 0
+            && count.is_multiple_of(2);
         if only_labels {
-            for t in code {
+            for t in code() {
                 plan.blank.push(t.start..t.end);
                 if matches!(t.kind, Kind::Word) {
                     // Still read, as the name a `goto` refers to.

@@ -1,6 +1,7 @@
 //! The extractor's state: raw symbols as the walk, the queries and the recovery find them, then
 //! nested into scopes with refined kinds (`finish`).
 
+use std::collections::HashMap;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Query, QueryCursor};
 
@@ -265,9 +266,14 @@ impl<'a> Extractor<'a> {
     /// A name written through a macro that this file defines as pasting it (`#define JE(n) je_##n`,
     /// then `void *JE(malloc)(size_t n)`) is the pasted name: that is the function a caller calls.
     fn paste_macro_names(&mut self) {
+        // Each macro's `#define` is looked up once per file (bzip2 writes 24 functions through one).
+        let mut defines: HashMap<String, Option<super::names::PastingMacro>> = HashMap::new();
         for r in &mut self.raw {
             let Some(m) = r.via_macro.as_deref() else { continue };
-            if let Some(name) = super::names::pasted_name(self.source, m, &r.name) {
+            let define = defines
+                .entry(m.to_owned())
+                .or_insert_with(|| super::names::PastingMacro::find(self.source, m));
+            if let Some(name) = define.as_ref().and_then(|d| d.paste(&r.name)) {
                 r.name = name;
             }
         }

@@ -314,34 +314,46 @@ pub(crate) fn is_c_keyword_bytes(w: &[u8]) -> bool {
     )
 }
 
-/// The name `MACRO(arg)` stands for when this file defines `MACRO` as a one-parameter macro that
-/// pastes its parameter between fixed words: `#define JE(n) je_##n` makes `JE(malloc)` the function
-/// `je_malloc` (`n`, `pfx_##n`, `n##_sfx` and `pfx_##n##_sfx`). `None` when the file defines no such
-/// macro (a macro from another file is not seen here) or its body is anything else.
-pub(super) fn pasted_name(source: &[u8], macro_name: &str, arg: &str) -> Option<String> {
-    let body = one_parameter_define(source, macro_name.as_bytes())?;
-    let (param, body) = body;
-    let mut out = String::new();
-    let mut pasted = false;
-    for part in body.split(|&b| b == b'#').filter(|p| !p.is_empty()) {
-        let word = part.trim_ascii();
-        if word.is_empty() || !word.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_') {
+/// A one-parameter macro that this file defines as pasting its parameter between fixed words:
+/// `#define JE(n) je_##n` makes `JE(malloc)` the function `je_malloc` (`pfx_##n`, `n##_sfx` and
+/// `pfx_##n##_sfx`). A macro of another file is not seen here.
+pub(super) struct PastingMacro {
+    prefix: String,
+    suffix: String,
+}
+
+impl PastingMacro {
+    /// `macro_name`'s definition in `source`, when it is such a macro (`None` for a plain wrapper,
+    /// `#define W(x) x`, for a stringizing `#x`, or for anything else).
+    pub(super) fn find(source: &[u8], macro_name: &str) -> Option<PastingMacro> {
+        let (param, body) = one_parameter_define(source, macro_name.as_bytes())?;
+        // Only `##` joins the parts: a lone `#` stringizes, which names nothing.
+        let joins = body.windows(2).filter(|w| w == b"##").count();
+        if body.iter().filter(|&&b| b == b'#').count() != 2 * joins || joins == 0 {
             return None;
         }
-        if word == param {
-            if pasted {
+        let (mut prefix, mut suffix) = (String::new(), String::new());
+        let mut pasted = false;
+        for part in body.split(|&b| b == b'#').filter(|p| !p.is_empty()) {
+            let word = part.trim_ascii();
+            if word.is_empty() || !word.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_') {
                 return None;
             }
-            pasted = true;
-            out.push_str(arg);
-        } else {
-            out.push_str(std::str::from_utf8(word).ok()?);
+            match (word == param, pasted) {
+                (true, true) => return None,
+                (true, false) => pasted = true,
+                (false, false) => prefix.push_str(std::str::from_utf8(word).ok()?),
+                (false, true) => suffix.push_str(std::str::from_utf8(word).ok()?),
+            }
         }
+        pasted.then_some(PastingMacro { prefix, suffix })
     }
-    // Only `##` joins the parts: a lone `#` stringizes, which names nothing.
-    let joins = body.windows(2).filter(|w| w == b"##").count();
-    let hashes = body.iter().filter(|&&b| b == b'#').count();
-    (pasted && hashes == 2 * joins && out != arg).then_some(out)
+
+    /// The name `MACRO(arg)` stands for.
+    pub(super) fn paste(&self, arg: &str) -> Option<String> {
+        (!self.prefix.is_empty() || !self.suffix.is_empty())
+            .then(|| format!("{}{arg}{}", self.prefix, self.suffix))
+    }
 }
 
 /// (parameter, body) of `#define NAME(param) body` in `source` (one logical line, comments and
