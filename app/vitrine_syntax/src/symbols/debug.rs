@@ -186,7 +186,8 @@ pub fn debug_first_error(lang: Language, source: &[u8]) -> Option<FirstError> {
     if !root.has_error() {
         return Some(out);
     }
-    out.reparsed_whole = skimmed.is_some() && super::pipeline::mostly_error(root);
+    out.reparsed_whole =
+        skimmed.as_ref().is_some_and(crate::skim::Skimmed::has_bodies) && super::pipeline::mostly_error(root);
     if let Some(sk) = &skimmed
         && lang == Language::C
         && !out.reparsed_whole

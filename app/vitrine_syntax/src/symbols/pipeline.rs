@@ -58,7 +58,7 @@ pub(crate) fn extract_raw_by(
         return (out, refs);
     };
     let root = tree.root_node();
-    if parsed.skimmed.is_some() && mostly_error(root) {
+    if parsed.skimmed.as_ref().is_some_and(crate::skim::Skimmed::has_bodies) && mostly_error(root) {
         // Error recovery is not local: with bodies blanked the grammar may lose the whole file where
         // it would have lost one construct. Then the bodies are parsed after all.
         let full = ExtractOptions { skim_bodies: false, ..options.clone() };
