@@ -22,6 +22,7 @@ mod provenance;
 mod ranked;
 mod record;
 mod record_terminal;
+mod rewritten;
 mod search;
 mod snapshot;
 mod symbols;

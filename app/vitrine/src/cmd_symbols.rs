@@ -330,7 +330,7 @@ fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 return None;
             }
         };
-        snap.read_unverified(&entry).ok()
+        snap.read(&entry).ok()
     };
     let (_, name) = split_qualified(&a.name);
     let hits = index.references(&name, read)?;

@@ -42,6 +42,9 @@ pub enum RankError {
     /// The snapshot was only digested: its files' bytes are not kept to be read.
     #[error("the snapshot's files cannot be read (an archive only digested)")]
     NoContent,
+    /// A file of the snapshot could not be read, or no longer holds the bytes that were hashed.
+    #[error(transparent)]
+    Snapshot(#[from] vitrine_snapshot::SnapshotError),
 }
 
 impl RankError {

@@ -340,8 +340,18 @@ fn write_index(
                 }
                 return;
             }
-            // A file that cannot be read now is left out, as the trigram index leaves it out.
-            let Ok(bytes) = snap.read_unverified(entry) else { return };
+            // A file that cannot be read, or no longer hashes to the manifest, fails the build, as it
+            // fails the trigram and symbol builds: the index is kept for the snapshot's content.
+            let bytes = match snap.read(entry) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    if let Ok(mut slot) = first_error.lock() {
+                        slot.get_or_insert(RankError::from(e));
+                    }
+                    return;
+                }
+            };
             progress.advance(1, bytes.len() as u64);
             let path = entry.path.as_bytes();
             let spans = functions
@@ -593,10 +603,7 @@ impl RankIndex {
         end: u64,
         wanted: &Wanted,
     ) -> Option<Snippet> {
-        let bytes = self.snap.read_unverified(entry).ok()?;
-        if bytes.len() as u64 != entry.size_bytes {
-            return None;
-        }
+        let bytes = self.snap.read(entry).ok()?;
         best_line(&bytes, start, end, wanted)
     }
 }

@@ -40,7 +40,7 @@ impl ChangedSide {
     /// Reads one of [`ChangedSide::files`] again (for a symlink: its target), checking that the bytes
     /// still hash to what was recorded, as [`crate::Snapshot::read`] does.
     pub fn read(&self, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
-        crate::content::read(&self.source, entry, true)
+        crate::content::read(&self.source, entry)
     }
 }
 

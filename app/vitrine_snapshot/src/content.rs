@@ -1,12 +1,10 @@
 //! Reading a file of an opened snapshot: the one place that knows where its bytes are (the directory
 //! itself, or the blob store for an archive) and that checks them against what ingest recorded.
 //!
-//! Every reader goes through here: [`crate::Snapshot::read`] re-hashes the bytes and refuses a mismatch;
-//! [`crate::Snapshot::read_unverified`] and [`SnapshotContent`] check only the size of a file read in
-//! place, for bulk readers right after ingest (a blob of the store is re-hashed by both reads). Files are opened without following a final link and without blocking, and must
-//! still be regular files of the recorded size.
+//! Every reader goes through here: [`crate::Snapshot::read`] re-hashes the bytes and refuses a mismatch,
+//! for a file read in place and for a blob of the store alike. Files are opened without following a
+//! final link and without blocking, and must still be regular files of the recorded size.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::PathBuf;
@@ -120,12 +118,10 @@ fn open_checked(
     Ok((file, disk))
 }
 
-/// Reads a file's bytes (a symlink's target text), checking the size and, with `verify`, the SHA-256. A
-/// blob is always checked against its hash, `verify` or not: no stat table vouches for the store between
-/// opens (an imported snapshot is opened without looking at its files), and the blob's name is the hash
-/// it must have, so the check is what makes reading it safe.
-pub(crate) fn read(source: &Source, entry: &FileEntry, verify: bool) -> Result<Vec<u8>, SnapshotError> {
-    let verify = verify || matches!(source, Source::Blobs(_));
+/// Reads a file's bytes (a symlink's target text), checking the size and the SHA-256: a file in place
+/// may have been rewritten since ingest (as many bytes, in place), and no stat table vouches for the
+/// blob store between opens (an imported snapshot is opened without looking at its files).
+pub(crate) fn read(source: &Source, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
     if let EntryKind::Symlink { target } = &entry.kind {
         return Ok(target.clone());
     }
@@ -138,43 +134,10 @@ pub(crate) fn read(source: &Source, entry: &FileEntry, verify: bool) -> Result<V
     if buf.len() as u64 != entry.size_bytes {
         return Err(SnapshotError::ChangedOnDisk { path: shown() });
     }
-    if verify && Sha256::digest(&buf).as_slice() != entry.sha256.as_bytes() {
+    if Sha256::digest(&buf).as_slice() != entry.sha256.as_bytes() {
         return Err(SnapshotError::ChangedOnDisk { path: shown() });
     }
     Ok(buf)
-}
-
-/// Regular files of the manifest: path -> (SHA-256, size).
-type FileTable = HashMap<Vec<u8>, (Sha256Id, u64)>;
-
-/// A cheap, shareable handle on a snapshot's regular files for bulk readers that keep only paths (the
-/// search index): a path is opened only if it is a regular file of the manifest, from wherever the
-/// snapshot keeps it.
-#[derive(Debug, Clone)]
-pub struct SnapshotContent {
-    source: Source,
-    files: Arc<FileTable>,
-}
-
-impl SnapshotContent {
-    pub(crate) fn new(source: Source, files: &[FileEntry]) -> SnapshotContent {
-        let files = files
-            .iter()
-            .filter(|f| matches!(f.kind, EntryKind::File { .. }))
-            .map(|f| (f.path.as_bytes().to_vec(), (f.sha256, f.size_bytes)))
-            .collect();
-        SnapshotContent { source, files: Arc::new(files) }
-    }
-
-    /// Opens the regular file `path` of the manifest for reading, checked to be a regular file of the
-    /// recorded size (the content is not re-hashed). A path not in the manifest is
-    /// [`SnapshotError::NotInManifest`].
-    pub fn open(&self, path: &[u8]) -> Result<File, SnapshotError> {
-        let shown = || crate::path::display_bytes(path);
-        let (sha256, size) =
-            self.files.get(path).ok_or_else(|| SnapshotError::NotInManifest { path: shown() })?;
-        open_checked(&self.source, path, sha256, shown, *size).map(|(file, _)| file)
-    }
 }
 
 #[cfg(test)]
@@ -189,18 +152,13 @@ mod tests {
         std::fs::write(root.join("src/a.c"), "int reviewed;\n").unwrap();
         let snap = Snapshot::open(&root, &IngestConfig::default(), &Progress::default()).unwrap();
         let entry = snap.files().iter().find(|f| f.path.as_bytes() == b"src/a.c").unwrap().clone();
-        let content = snap.content();
-        assert_eq!(snap.read_unverified(&entry).unwrap(), b"int reviewed;\n");
+        assert_eq!(snap.read(&entry).unwrap(), b"int reviewed;\n");
         // Swapped after the first read, for a directory whose file has the same size: a read by path
         // would pass the size check and show the other bytes.
         std::fs::rename(&root, parent.path().join("snap.reviewed")).unwrap();
         std::fs::create_dir_all(root.join("src")).unwrap();
         std::fs::write(root.join("src/a.c"), "int swapped;;\n").unwrap();
-        assert_eq!(snap.read_unverified(&entry).unwrap(), b"int reviewed;\n");
         assert_eq!(snap.read(&entry).unwrap(), b"int reviewed;\n");
-        let mut read = Vec::new();
-        std::io::Read::read_to_end(&mut content.open(b"src/a.c").unwrap(), &mut read).unwrap();
-        assert_eq!(read, b"int reviewed;\n");
         // The bytes themselves still have to be the recorded ones.
         std::fs::write(parent.path().join("snap.reviewed/src/a.c"), "int changed!;\n").unwrap();
         let err = snap.read(&entry).unwrap_err();
@@ -218,6 +176,6 @@ mod tests {
         std::fs::rename(&root, parent.path().join("snap.reviewed")).unwrap();
         std::fs::create_dir_all(&root).unwrap();
         std::fs::write(root.join("a.c"), "int swapped;;\n").unwrap();
-        assert_eq!(snap.read_unverified(&entry).unwrap(), b"int reviewed;\n");
+        assert_eq!(snap.read(&entry).unwrap(), b"int reviewed;\n");
     }
 }

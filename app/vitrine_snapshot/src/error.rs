@@ -58,12 +58,6 @@ pub enum SnapshotError {
         /// The snapshot path, as [`crate::RelPath::display`] renders it.
         path: String,
     },
-    /// A path asked of [`crate::SnapshotContent`] is not a regular file of the manifest.
-    #[error("{path}: not a regular file of this snapshot's manifest")]
-    NotInManifest {
-        /// The path as asked, rendered as [`crate::RelPath::display`] does.
-        path: String,
-    },
     /// A file or directory of the snapshot could not be read completely: no identity is stated for a
     /// tree that was only partly read.
     #[error(

@@ -8,8 +8,8 @@
 //! Architecture invariant: this crate never follows a symbolic link, never executes anything from the
 //! snapshot and never writes outside the blob store and cache directories it is given. An archive is
 //! never unpacked as a file tree: its files are kept in a content-addressed [`blobs::BlobStore`], and
-//! every read of a file's bytes goes through [`Snapshot::read`] (which re-hashes them) or, for bulk
-//! readers right after ingest, [`Snapshot::read_unverified`] / [`SnapshotContent`].
+//! every read of a file's bytes goes through [`Snapshot::read`], which re-hashes them: what is shown,
+//! searched, indexed or signed is what was hashed, or an error naming the file.
 
 #![warn(missing_docs)]
 
@@ -46,7 +46,6 @@ pub use vitrine_base::{Sha1Id, Sha256Id};
 
 pub use crate::changed::{ChangedSide, changed_between};
 pub use crate::classify::{ContentClass, TextEncoding};
-pub use crate::content::SnapshotContent;
 pub use crate::error::SnapshotError;
 pub use crate::gitid::TreeIds;
 pub use crate::gitrepo::GitCheckout;
@@ -427,26 +426,17 @@ impl Snapshot {
 
     /// Reads the bytes of a file (for a symlink: its target text). Never follows a link, and checks that
     /// the bytes still hash to what was recorded at ingest, so content changed behind Vitrine's back is an
-    /// error rather than a silent mismatch. The one accessor for bytes that are shown, signed or trusted.
+    /// error ([`SnapshotError::ChangedOnDisk`]) rather than a silent mismatch. The one accessor for bytes:
+    /// shown, searched, indexed or signed. (There was a size-only read for the indexers, right after
+    /// ingest; a file rewritten in place with as many bytes between ingest's read and theirs was then
+    /// indexed from other bytes than were hashed, and the index kept under the hashed content's key.)
     pub fn read(&self, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
-        content::read(&self.source, entry, true)
-    }
-
-    /// Reads a file checking only its size, not its hash (for bulk readers, such as the indexer, that run
-    /// right after ingest and do not hand the bytes to a signature). A file of the blob store (an
-    /// archive's, an imported snapshot's) is re-hashed all the same.
-    pub fn read_unverified(&self, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError> {
-        content::read(&self.source, entry, false)
+        content::read(&self.source, entry)
     }
 
     /// Whether the content of the files can be read (false for an archive that was only digested).
     pub fn has_content(&self) -> bool {
         !matches!(self.source, content::Source::Digested)
-    }
-
-    /// A shareable handle that opens the regular files of the manifest by path (see [`SnapshotContent`]).
-    pub fn content(&self) -> SnapshotContent {
-        SnapshotContent::new(self.source.clone(), self.files.all())
     }
 
     /// The `sha256sum -c` compatible manifest of every regular file.

@@ -183,7 +183,7 @@ impl SymbolState {
             } else {
                 let read = |path: &str| {
                     let entry = snapshot.file(path.as_bytes())?;
-                    let bytes = snapshot.read_unverified(entry).ok()?;
+                    let bytes = snapshot.read(entry).ok()?;
                     Some(match entry.encoding {
                         Some(e) if !e.is_utf8() => {
                             vitrine_snapshot::text::decode(&bytes, e).into_owned().into_bytes()

@@ -185,7 +185,8 @@ type TrigramCounts = Vec<[u32; 3]>;
 /// Pass 1: each file's distinct trigrams, in parallel; in file order, count list lengths and encoded
 /// sizes, and keep each file's trigrams delta-encoded (the "forward" lists) for pass 2. The ordered
 /// fold of one batch runs while the next batch is read, so neither waits for the other. A file that
-/// cannot be read is marked so in `status`.
+/// cannot be read, or no longer hashes to the manifest, fails the build: the index is kept under the
+/// snapshot's content key, so it must be made of exactly the bytes that were hashed.
 fn gather(
     snap: &Snapshot,
     indexable: &[u32],
@@ -196,6 +197,7 @@ fn gather(
     let mut acc: TrigramCounts = vec![[0; 3]; 1 << 24];
     let mut fold = Fold { forward: Vec::new(), files: Vec::new(), bytes: 0, filters: Vec::new() };
     let seen_sets = SeenSets::default();
+    let failed: std::sync::Mutex<Option<vitrine_snapshot::SnapshotError>> = std::sync::Mutex::new(None);
     let compute = |batch: &[u32]| -> Vec<(u32, Option<FileTrigrams>)> {
         // Each worker takes the next file when it is free (a file far larger than the rest, such
         // as a generated header, holds back no run of files behind it).
@@ -204,7 +206,15 @@ fn gather(
             || (),
             |_, _, &id| {
                 let out = entries.get(id as usize).and_then(|entry| {
-                    let raw = snap.read_unverified(entry).ok()?;
+                    let raw = match snap.read(entry) {
+                        Ok(raw) => raw,
+                        Err(e) => {
+                            if let Ok(mut first) = failed.lock() {
+                                first.get_or_insert(e);
+                            }
+                            return None;
+                        }
+                    };
                     let text = search_text(&raw);
                     let filter = (text.len() as u64 >= crate::words::MIN_FILE_BYTES)
                         .then(|| crate::words::build(&text));
@@ -225,6 +235,9 @@ fn gather(
         if progress.is_cancelled() {
             return Err(SearchError::Cancelled);
         }
+        if let Some(e) = failed.lock().ok().and_then(|mut f| f.take()) {
+            return Err(e.into());
+        }
         let previous = pending.take();
         let ((), results) = rayon::join(
             || {
@@ -235,6 +248,9 @@ fn gather(
             || compute(batch),
         );
         pending = Some(results);
+    }
+    if let Some(e) = failed.lock().ok().and_then(|mut f| f.take()) {
+        return Err(e.into());
     }
     if let Some(p) = pending.take() {
         fold.add(p, &mut acc, status);

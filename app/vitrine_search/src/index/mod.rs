@@ -287,17 +287,18 @@ impl Index {
     }
 
     /// Reads file `id` through the snapshot's accessor and calls `f` with its searchable text; `None`
-    /// when the file no longer has the size the manifest records (reported to the caller rather than
-    /// searched).
+    /// when the file no longer holds the bytes the manifest records (reported to the caller rather than
+    /// searched: no line of other bytes is shown or counted).
     pub(crate) fn with_text<R>(&self, id: u32, f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, SearchError> {
         let entry = self
             .files
             .entry(id)?
             .ok_or_else(|| SearchError::corrupt(&self.dir, format!("file {id} is not in the snapshot")))?;
-        let raw = self.files.snapshot().read_unverified(&entry)?;
-        if raw.len() as u64 != entry.size_bytes {
-            return Ok(None);
-        }
+        let raw = match self.files.snapshot().read(&entry) {
+            Ok(raw) => raw,
+            Err(vitrine_snapshot::SnapshotError::ChangedOnDisk { .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
         Ok(Some(match search_text(&raw) {
             std::borrow::Cow::Borrowed(b) => f(b),
             std::borrow::Cow::Owned(b) => f(&b),

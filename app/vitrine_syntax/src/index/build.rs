@@ -192,9 +192,21 @@ fn build_snapshot_reporting(
     let entries = indexed_entries(snap)?;
     let files: Vec<SourceFile> =
         entries.iter().map(|e| SourceFile { path: e.path.display(), language: None }).collect();
+    // A file that cannot be read, or no longer hashes to the manifest, stops the build: the index is
+    // kept for the snapshot's tree, so it must be made of exactly the bytes that were hashed.
+    let failed: std::sync::Mutex<Option<vitrine_snapshot::SnapshotError>> = std::sync::Mutex::new(None);
     let read = |i: usize| -> Option<Vec<u8>> {
         let entry = entries.get(i)?;
-        let bytes = snap.read_unverified(entry).ok()?;
+        let bytes = match snap.read(entry) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                if let Ok(mut first) = failed.lock() {
+                    first.get_or_insert(e);
+                }
+                progress.cancel();
+                return None;
+            }
+        };
         match entry.encoding {
             Some(enc) if !enc.is_utf8() => {
                 Some(vitrine_snapshot::text::decode(&bytes, enc).into_owned().into_bytes())
@@ -203,7 +215,11 @@ fn build_snapshot_reporting(
         }
     };
     let sizes: Vec<u64> = entries.iter().map(|e| e.size_bytes).collect();
-    build_reporting(&files, read, dir, &snap.ids().tree_sha256, progress, partial, Some(&sizes))
+    let built = build_reporting(&files, read, dir, &snap.ids().tree_sha256, progress, partial, Some(&sizes));
+    match failed.into_inner().ok().flatten() {
+        Some(e) => Err(SyntaxError::Snapshot(e.to_string())),
+        None => built,
+    }
 }
 
 /// What happened when the symbol index of a snapshot was asked for.
