@@ -50,8 +50,9 @@ pub enum FindingKind {
     NestedRepo,
     /// A symlink pointing inside the snapshot: recorded as data, never followed.
     Symlink,
-    /// Names in one directory that differ only by letter case: one file on a case-insensitive file
-    /// system, so a checkout there keeps only one of them.
+    /// Names that a case-insensitive file system takes as one (letter case by full Unicode case
+    /// folding, ignored characters, Win32's trailing dots and spaces and `:stream` suffixes), so a
+    /// checkout there keeps only one of them.
     CaseCollision,
     /// Names in one directory that differ only by Unicode normalisation: one file on macOS.
     NormalizationCollision,
@@ -425,8 +426,10 @@ const MAX_LISTED_NAMES: usize = 20;
 
 /// Findings about the names themselves, in time and output linear in the total length of the paths:
 ///
-/// - names that differ only by letter case, or only by Unicode normalisation, collide on case-insensitive
-///   or normalising file systems (macOS, Windows), so what a reviewer reads may not be what builds.
+/// - names that differ only by Unicode normalisation, or that a case-insensitive file system (macOS,
+///   Windows, Linux casefold) takes as one (letter case by full Unicode case folding, ignored
+///   characters, Win32's trailing dots and spaces and `:stream` suffixes: see `case_key`), collide
+///   there, so what a reviewer reads may not be what builds.
 ///   Directories take part (a file `Foo` next to a directory `foo/`), and each group of colliding names
 ///   is one finding that lists them;
 /// - a name holding a bidi control, an invisible or a control character, as the content rules say;
@@ -471,9 +474,9 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
             let (up_nfc, up_case, up_look, up_non_ascii) =
                 nodes.get(parent).map_or((ROOT, ROOT, ROOT, false), |n| (n.nfc, n.case, n.look, n.non_ascii));
             let next = nfc_ids.len();
-            let nfc = *nfc_ids.entry((up_nfc, fold(name, false))).or_insert(next);
+            let nfc = *nfc_ids.entry((up_nfc, nfc_key(name))).or_insert(next);
             let next = case_ids.len();
-            let case = *case_ids.entry((up_case, fold(name, true))).or_insert(next);
+            let case = *case_ids.entry((up_case, case_key(name))).or_insert(next);
             let next = look_ids.len();
             let look = *look_ids.entry((up_look, skeleton(name))).or_insert(next);
             let id = nodes.len();
@@ -548,7 +551,7 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
             &crate::path::display_bytes(first(group)),
             FindingKind::CaseCollision,
             format!(
-                "{} names differ only by letter case (one name on case-insensitive file systems): {}",
+                "{} names are one name on a case-insensitive file system (letter case, Unicode case folding, ignored characters, Windows trailing dots and spaces or `:stream`): {}",
                 group.len(),
                 listed(group)
             ),
@@ -577,7 +580,7 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
 
 /// The UTS #39 confusable skeleton of a name (default-ignorable characters dropped, each character
 /// replaced by its prototype: Cyrillic `а` by `a`, `1` and `I` by `l`, U+00A0 by a space), with each
-/// invalid byte kept behind a 0xFF marker as in [`fold`]. Two names with one skeleton look alike.
+/// invalid byte kept behind a 0xFF marker as in [`nfc_key`]. Two names with one skeleton look alike.
 fn skeleton(name: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len());
     for chunk in name.utf8_chunks() {
@@ -592,22 +595,61 @@ fn skeleton(name: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A path with its valid UTF-8 runs in NFC (and lower-cased with `lower`); each invalid byte is kept
-/// behind a 0xFF marker, which valid UTF-8 never holds, so it cannot meet a folded character.
-fn fold(path: &[u8], lower: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(path.len());
-    for chunk in path.utf8_chunks() {
+/// A name with its valid UTF-8 runs in NFC; each invalid byte is kept behind a 0xFF marker, which valid
+/// UTF-8 never holds, so it cannot meet a character.
+fn nfc_key(name: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len());
+    for chunk in name.utf8_chunks() {
         let valid = chunk.valid();
         if valid.is_ascii() {
-            if lower {
-                out.extend(valid.bytes().map(|b| b.to_ascii_lowercase()));
-            } else {
-                out.extend_from_slice(valid.as_bytes());
-            }
+            out.extend_from_slice(valid.as_bytes());
         } else {
-            let nfc: String = valid.nfc().collect();
-            let folded = if lower { nfc.to_lowercase().nfc().collect() } else { nfc };
-            out.extend_from_slice(folded.as_bytes());
+            out.extend(valid.nfc().collect::<String>().bytes());
+        }
+        for &b in chunk.invalid() {
+            out.extend_from_slice(&[0xFF, b]);
+        }
+    }
+    out
+}
+
+/// One name as the case-insensitive file systems see it: two names with one key are one file on at
+/// least one of them, and whichever is written last is what is there. The key takes in what each does:
+///
+/// - Win32 (every extractor that hands names to `CreateFileW` unchanged): `name:stream[:type]` names a
+///   stream of the file `name` (`x::$DATA` is its content, `dir::$INDEX_ALLOCATION` the directory), and
+///   trailing dots and spaces are stripped (`main.rs.` is `main.rs`); a name that is only those is left
+///   whole;
+/// - HFS+ and Linux casefold before 6.13 ignore default-ignorable characters (`ma\u{200C}in.c`);
+/// - APFS, HFS+ and Linux casefold compare canonically equivalent names as one (NFD);
+/// - ext4/f2fs casefold and APFS compare by full Unicode case folding (`ſ` is `s`, `ς` is `σ`, `ß` is
+///   `ss`), NTFS by its upper-case table, one character for one (`ı` is `I`, so `i`): each character is
+///   upper-cased, lower-cased and folded (std's tables and `unicase`'s `CaseFolding.txt`), which joins
+///   every pair any of these mappings joins (a test checks every code point).
+///
+/// Valid UTF-8 runs come out in NFC; each invalid byte is kept behind a 0xFF marker, as in [`nfc_key`].
+fn case_key(name: &[u8]) -> Vec<u8> {
+    let base = name.split(|&b| b == b':').next().unwrap_or(name);
+    let end = base.iter().rposition(|&b| b != b'.' && b != b' ').map_or(0, |i| i + 1);
+    let name = match base.get(..end) {
+        Some(stripped) if !stripped.is_empty() => stripped,
+        _ => name,
+    };
+    let mut out = Vec::with_capacity(name.len());
+    for chunk in name.utf8_chunks() {
+        let valid = chunk.valid();
+        if valid.is_ascii() {
+            out.extend(valid.bytes().map(|b| b.to_ascii_lowercase()));
+        } else {
+            let cased: String = valid
+                .chars()
+                .filter(|&c| !vitrine_base::chars::is_default_ignorable(c))
+                .nfd()
+                .flat_map(char::to_uppercase)
+                .flat_map(char::to_lowercase)
+                .collect();
+            let folded = unicase::UniCase::unicode(cased).to_folded_case();
+            out.extend(folded.nfc().collect::<String>().bytes());
         }
         for &b in chunk.invalid() {
             out.extend_from_slice(&[0xFF, b]);
@@ -754,7 +796,7 @@ mod tests {
                 (
                     "a/Makefile",
                     FindingKind::CaseCollision,
-                    "2 names differ only by letter case (one name on case-insensitive file systems): `a/Makefile`, `a/makefile`"
+                    "2 names are one name on a case-insensitive file system (letter case, Unicode case folding, ignored characters, Windows trailing dots and spaces or `:stream`): `a/Makefile`, `a/makefile`"
                 ),
                 (
                     "cafe\u{301}.c",
@@ -786,7 +828,11 @@ mod tests {
         let paths: Vec<RelPath> = names.iter().map(|n| RelPath::from_bytes(n.clone())).collect();
         let f = path_findings(&paths);
         assert_eq!(f.len(), 1);
-        assert!(f[0].detail.starts_with("8192 names differ only by letter case"), "{}", f[0].detail);
+        assert!(
+            f[0].detail.starts_with("8192 names are one name on a case-insensitive file system"),
+            "{}",
+            f[0].detail
+        );
         assert!(f[0].detail.ends_with("and 8172 more"), "{}", f[0].detail);
         assert!(f[0].detail.len() < 40 * MAX_LISTED_NAMES, "{}", f[0].detail.len());
         // The same names as directories each holding one file: two groups, still one finding each.
@@ -823,6 +869,99 @@ mod tests {
         assert!(f.detail.ends_with(&format!("`{deep}F0`, `{deep}f0`")), "{}", f.detail);
     }
 
+    /// F2 (round 5): the collision key is the name as case-insensitive file systems see it, not its
+    /// lower case. Full Unicode case folding (APFS, ext4/f2fs casefold) joins `ſ` with `s`, `ς` with
+    /// `σ`, `ß` with `ss`; NTFS's upper-case table joins `ı` with `i`; HFS+ and older ext4 casefold
+    /// drop default-ignorable characters; Win32 strips trailing dots and spaces, and `name:stream`
+    /// (`::$DATA` the default one) is a stream of the file `name`.
+    #[test]
+    fn names_one_file_system_merges_collide() {
+        let pairs: &[(&str, &str)] = &[
+            ("build.rs", "build.r\u{17F}"),
+            ("\u{3C3}.rs", "\u{3C2}.rs"),
+            ("stra\u{DF}e.rs", "STRASSE.rs"),
+            ("stra\u{1E9E}e.rs", "strasse.rs"),
+            ("\u{3B2}.c", "\u{3D0}.c"),
+            ("\u{3B8}.c", "\u{3D1}.c"),
+            ("\u{3C6}.c", "\u{3D5}.c"),
+            ("\u{3C0}.c", "\u{3D6}.c"),
+            ("\u{3BA}.c", "\u{3F0}.c"),
+            ("\u{3C1}.c", "\u{3F1}.c"),
+            ("\u{3B5}.c", "\u{3F5}.c"),
+            ("\u{1E61}.c", "\u{1E9B}.c"),
+            ("x\u{3B9}.c", "x\u{345}.c"),
+            ("\u{FB01}le.c", "file.c"),
+            ("\u{212A}ey.c", "key.c"),
+            ("l\u{131}b.c", "lib.c"),
+            ("\u{13A0}.c", "\u{AB70}.c"),
+            ("\u{1FB3}.c", "\u{391}\u{399}.c"),
+            ("ma\u{200C}in.c", "main.c"),
+            ("src/main.rs", "src/main.rs."),
+            ("src/main.rs", "src/main.rs. . "),
+            ("src/util.rs", "src/util.rs::$DATA"),
+            ("src/util.rs", "src/util.rs:evil"),
+            ("src/util.rs", "src/UTIL.RS:evil:$DATA"),
+            ("src/x.c", "src::$INDEX_ALLOCATION/x.c"),
+            ("dir./x.c", "dir/x.c"),
+        ];
+        for &(a, b) in pairs {
+            let f = path_findings(&rel(&[a.as_bytes(), b.as_bytes()]));
+            // One finding naming both (and one for their directories when those are what collides).
+            let shown = |p: &str| format!("`{}`", crate::path::display_bytes(p.as_bytes()));
+            let (a_, b_) = (shown(a), shown(b));
+            let both = f.iter().find(|f| {
+                f.kind == FindingKind::CaseCollision
+                    && f.detail.starts_with("2 names are one name")
+                    && f.detail.contains(&a_)
+                    && f.detail.contains(&b_)
+            });
+            assert!(both.is_some(), "{a:?} vs {b:?}: {f:#?}");
+        }
+        // Names no file system merges stay apart: a dot or space inside a name, a leading one, a name of
+        // dots, and an `i` with a dot above (one name only under Turkish rules, which none applies).
+        for (a, b) in [
+            ("main.rs", "mainrs"),
+            ("a b.c", "ab.c"),
+            (".env", "env"),
+            ("a.b.c", "a.bc"),
+            ("\u{130}.c", "i.c"),
+            ("src/x.c", "src/y.c"),
+        ] {
+            let f = path_findings(&rel(&[a.as_bytes(), b.as_bytes()]));
+            assert!(f.iter().all(|f| f.kind != FindingKind::CaseCollision), "{a:?} vs {b:?}: {f:#?}");
+        }
+    }
+
+    /// The key is one string per name, so one that every mapping a file system applies leaves alone:
+    /// for every character, its key equals that of its lower case, its upper case, its full case
+    /// folding, its simple upper case (NTFS's table holds one character per character) and its NFD.
+    #[test]
+    fn the_collision_key_is_closed_under_every_case_mapping() {
+        let key = |s: &str| case_key(s.as_bytes());
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let own = key(c.encode_utf8(&mut [0; 4]));
+            if own.is_empty() {
+                continue;
+            }
+            let lower: String = c.to_lowercase().collect();
+            let upper: String = c.to_uppercase().collect();
+            let folded = unicase::UniCase::unicode(c.to_string()).to_folded_case();
+            let nfd: String = std::iter::once(c).nfd().collect();
+            for (what, other) in [("lower", &lower), ("upper", &upper), ("fold", &folded), ("nfd", &nfd)] {
+                assert_eq!(key(other), own, "U+{:04X} vs its {what} {other:?}", c as u32);
+            }
+            let mut simple = c.to_uppercase();
+            if let (Some(u), None) = (simple.next(), simple.next()) {
+                assert_eq!(
+                    key(u.encode_utf8(&mut [0; 4])),
+                    own,
+                    "U+{:04X} vs its simple upper case",
+                    c as u32
+                );
+            }
+        }
+    }
+
     #[test]
     fn invalid_bytes_and_backslashes_never_make_names_alike() {
         // `bad<FF>.c` and a file literally named `bad\xFF.c` (and its lower-case twin).
@@ -834,7 +973,7 @@ mod tests {
                 (
                     r"bad\\xFF.c",
                     FindingKind::CaseCollision,
-                    r"2 names differ only by letter case (one name on case-insensitive file systems): `bad\\xFF.c`, `bad\\xff.c`"
+                    r"2 names are one name on a case-insensitive file system (letter case, Unicode case folding, ignored characters, Windows trailing dots and spaces or `:stream`): `bad\\xFF.c`, `bad\\xff.c`"
                 ),
                 (
                     r"bad\xFF.c",
@@ -872,7 +1011,7 @@ mod tests {
         let paths: Vec<RelPath> = names.iter().map(|n| RelPath::from_bytes(n.as_bytes().to_vec())).collect();
         let f = path_findings(&paths);
         let got: Vec<(&str, FindingKind)> = f.iter().map(|f| (f.path.as_str(), f.kind)).collect();
-        use FindingKind::{ControlChar, InvisibleChar, LookalikeNames};
+        use FindingKind::{CaseCollision, ControlChar, InvisibleChar, LookalikeNames};
         assert_eq!(
             got,
             [
@@ -880,7 +1019,8 @@ mod tests {
                 ("src/README.md\nsrc", ControlChar),
                 ("src/admin.py\u{3000}", InvisibleChar),
                 ("src/auth.py", LookalikeNames),
-                ("src/conf.py", LookalikeNames),
+                // HFS+ ignores U+180B (and Linux casefold did): one name there, more than alike.
+                ("src/conf.py", CaseCollision),
                 ("src/conf\u{180B}.py", InvisibleChar),
                 ("src/form\u{C}feed", ControlChar),
                 ("src/login.py\u{A0}", InvisibleChar),
