@@ -45,6 +45,8 @@ pub fn fixtures() -> Vec<Fixture> {
         f("git-huge-loose-object", git_huge_loose, Findings(&[("git-metadata", 1)])),
         f("case-collisions-8192.tar.gz", case_collisions_8192, Findings(&[("case-collision", 1)])),
         f("file-dir-collision", file_dir_collision, Findings(&[("case-collision", 2)])),
+        f("fold-aliases", |d| fold_aliases_dir(dir(d, "fold-aliases")), Findings(&[("case-collision", 5)])),
+        f("fold-aliases.tar", fold_aliases_tar, Findings(&[("case-collision", 5)])),
         f(
             "hostile-names",
             hostile_names,
@@ -331,6 +333,35 @@ fn file_dir_collision(root: &Path) -> PathBuf {
     put(&d, b"src/bar", b"file\n");
     put(&d, b"src/BAR/y.c", b"int y;\n");
     d
+}
+
+/// Pairs of names that are one file on a case-insensitive file system though their lower cases differ:
+/// full case folding (`ſ`/`s`, `ς`/`σ`), an ignorable character HFS+ drops, and the Win32 aliases
+/// (trailing dot, `::$DATA` stream). Each pair's second member is the one written last, which wins.
+const FOLD_ALIASES: &[(&str, &[u8])] = &[
+    ("pkg/build.rs", b"fn main() {}\n"),
+    ("pkg/build.r\u{17F}", b"fn main() { /* payload */ }\n"),
+    ("pkg/src/\u{3C3}.rs", b"// sigma\n"),
+    ("pkg/src/\u{3C2}.rs", b"// final sigma\n"),
+    ("pkg/src/main.rs", b"fn main() {}\n"),
+    ("pkg/src/main.rs.", b"fn main() { /* payload */ }\n"),
+    ("pkg/src/util.rs", b"// util\n"),
+    ("pkg/src/util.rs::$DATA", b"// payload\n"),
+    ("pkg/src/li\u{200D}b.rs", b"// lib\n"),
+    ("pkg/src/lib.rs", b"// payload\n"),
+];
+
+fn fold_aliases_dir(d: PathBuf) -> PathBuf {
+    for (name, content) in FOLD_ALIASES {
+        put(&d, name.as_bytes(), content);
+    }
+    d
+}
+
+fn fold_aliases_tar(root: &Path) -> PathBuf {
+    let entries: Vec<RawEntry<'_>> =
+        FOLD_ALIASES.iter().map(|&(name, content)| (name.as_bytes(), b'0', &b""[..], content)).collect();
+    tar_file(root, "fold-aliases.tar", &entries)
 }
 
 /// Names with bidi controls, ESC sequences (one erasing the screen) and a zero-width space.
