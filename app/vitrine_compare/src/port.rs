@@ -7,7 +7,6 @@
 //! [`FilePort`] diffs a file once and then ports any number of anchors in it: each anchor costs the
 //! hunks before it and hash look-ups of its own lines, so porting thousands of threads stays linear.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -73,12 +72,17 @@ pub struct FilePort<'a> {
     same: bool,
     /// Whether the path is unchanged.
     same_path: bool,
-    /// The diff's hunks, 0-based line ranges (before, after), in order.
+    /// The diff's hunks, 0-based line ranges (before, after), in order, over the lines compared with a
+    /// CR before their LF ignored.
     hunks: Vec<(Range<u32>, Range<u32>)>,
     old: Vec<&'a [u8]>,
     new: Vec<&'a [u8]>,
-    /// Where each line of the new file occurs (0-based).
-    new_index: HashMap<&'a [u8], Vec<u32>>,
+    /// Each old line's and new line's number in one interning of their [`line_key`]s: two lines are the
+    /// same line exactly when their numbers are equal.
+    old_ids: Vec<u32>,
+    new_ids: Vec<u32>,
+    /// Where each line number occurs in the new file (0-based), by line number.
+    new_index: Vec<Vec<u32>>,
 }
 
 impl<'a> FilePort<'a> {
@@ -93,7 +97,9 @@ impl<'a> FilePort<'a> {
             hunks: Vec::new(),
             old: Vec::new(),
             new: Vec::new(),
-            new_index: HashMap::new(),
+            old_ids: Vec::new(),
+            new_ids: Vec::new(),
+            new_index: Vec::new(),
         };
         let Some(change) = change else { return port };
         port.new_path = match (change.status, change.new_path.as_deref()) {
@@ -105,18 +111,32 @@ impl<'a> FilePort<'a> {
         if port.new_path.is_none() || port.same {
             return port;
         }
-        let input = imara_diff::InternedInput::new(old, new);
-        let diff = imara_diff::Diff::compute(imara_diff::Algorithm::Myers, &input);
-        port.hunks = diff.hunks().map(|h| (h.before, h.after)).collect();
         port.old = lines(old);
         port.new = lines(new);
-        for (i, l) in port.new.iter().enumerate() {
-            port.new_index.entry(*l).or_default().push(i as u32);
+        // Lines are compared as their keys (a CR before the LF ignored), so a line-ending conversion is
+        // no edit: the diff keeps the lines, and the byte check of `settle` reports them `changed`.
+        let mut input: imara_diff::InternedInput<&[u8]> = imara_diff::InternedInput::default();
+        input.update_before(port.old.iter().map(|l| line_key(l)));
+        input.update_after(port.new.iter().map(|l| line_key(l)));
+        let diff = imara_diff::Diff::compute(imara_diff::Algorithm::Myers, &input);
+        port.hunks = diff.hunks().map(|h| (h.before, h.after)).collect();
+        port.old_ids = input.before.iter().map(|&t| u32::from(t)).collect();
+        port.new_ids = input.after.iter().map(|&t| u32::from(t)).collect();
+        port.new_index = vec![Vec::new(); input.interner.num_tokens() as usize];
+        for (i, &t) in port.new_ids.iter().enumerate() {
+            if let Some(v) = port.new_index.get_mut(t as usize) {
+                v.push(i as u32);
+            }
         }
         port
     }
 
     /// Where `anchor` (lines of this file) lands.
+    ///
+    /// The rule: `moved` only for lines the diff did not touch (or deleted outright and found intact
+    /// elsewhere), and only when their bytes are the quote's. Lines a hunk edited are `changed` where the
+    /// diff puts them, even when an intact copy of the quote sits elsewhere in the file (a decoy copy in
+    /// dead code looks exactly like that): [`FilePort::intact_copies`] names such copies.
     pub fn port(&self, anchor: &Anchor) -> Port {
         let (s, e) = (anchor.start_line.max(1), anchor.end_line.max(anchor.start_line.max(1)));
         let Some(path) = self.new_path.clone() else { return Port::Outdated };
@@ -132,47 +152,59 @@ impl<'a> FilePort<'a> {
         if last as usize > self.old.len() {
             return Port::Outdated;
         }
-        let mut offset: i64 = 0;
-        let mut touched = false;
-        for (before, after) in &self.hunks {
-            if before.start >= last {
-                break;
-            }
+        let n = (last - first) as usize;
+        let touched = self.hunks.iter().any(|(before, _)| {
             let overlaps = before.start < last && before.end > first;
             let inserted_inside = before.is_empty() && before.start > first && before.start < last;
-            if overlaps || inserted_inside {
-                touched = true;
-                break;
-            }
-            offset += i64::from(after.len() as u32) - i64::from(before.len() as u32);
-        }
-        let shift = |l: u32| (i64::from(l) + offset).max(1) as u32;
+            overlaps || inserted_inside
+        });
         if !touched {
-            return Port::Moved { path, start_line: shift(s), end_line: shift(e) };
+            let a = self.map(first, true, true);
+            return self.settle(path, (first, last), a, 90);
         }
-        let expected = i64::from(first) + offset;
-        let n = (last - first) as usize;
-        let quote = &self.old[first as usize..last as usize];
+        let expected = i64::from(self.map(first, true, true));
 
-        // The quoted lines intact elsewhere: once is a move, several times a guess among them.
-        let intact: Vec<u32> = self
-            .positions(quote[0])
-            .iter()
-            .copied()
-            .filter(|&i| self.new.get(i as usize..i as usize + n).is_some_and(|span| span == quote))
-            .collect();
+        // Edited where the diff puts them: the lines that replaced them, matched line for line within a
+        // hunk; or, when that leaves nothing, the whole of the hunks that replaced them.
+        let (a, b) = (self.map(first, true, true), self.map(last, false, true));
+        let (a, b) =
+            if a < b { (a, b) } else { (self.map(first, true, false), self.map(last, false, false)) };
+        if a < b {
+            let before_kept = first == 0 && a == 0
+                || first > 0
+                    && a > 0
+                    && self.old_ids.get(first as usize - 1) == self.new_ids.get(a as usize - 1);
+            let after_kept = last as usize == self.old.len() && b as usize == self.new.len()
+                || self.old_ids.get(last as usize).is_some()
+                    && self.old_ids.get(last as usize) == self.new_ids.get(b as usize);
+            let confidence = match (before_kept, after_kept) {
+                (true, true) if (b - a) as usize == n => 90,
+                (true, true) => 75,
+                (true, false) | (false, true) => 50,
+                (false, false) => 25,
+            };
+            return Port::Changed { path, start_line: a + 1, end_line: b, confidence };
+        }
+
+        // Deleted, with nothing in their place: the quoted lines intact elsewhere (once is a move,
+        // several times a guess among them).
+        let intact = self.find(first, last);
         if let Some(i) = nearest(&intact, expected) {
-            let (start_line, end_line) = (i + 1, i + n as u32);
             return if intact.len() == 1 {
-                Port::Moved { path, start_line, end_line }
+                self.settle(path, (first, last), i, 90)
             } else {
-                Port::Changed { path, start_line, end_line, confidence: share(100, intact.len()) }
+                Port::Changed {
+                    path,
+                    start_line: i + 1,
+                    end_line: i + n as u32,
+                    confidence: share(100, intact.len()),
+                }
             };
         }
 
         // Edited in place: the region between the old line before and the old line after the quote.
-        let prefix = first.checked_sub(1).map(|p| self.old[p as usize]);
-        let suffix = self.old.get(last as usize).copied();
+        let prefix = first.checked_sub(1).and_then(|p| self.old_ids.get(p as usize).copied());
+        let suffix = self.old_ids.get(last as usize).copied();
         let before: &[u32] = prefix.map_or(&[], |l| self.positions(l));
         let after: &[u32] = suffix.map_or(&[], |l| self.positions(l));
         let most = (2 * n).max(n + 20);
@@ -212,8 +244,73 @@ impl<'a> FilePort<'a> {
         }
     }
 
-    fn positions(&self, line: &[u8]) -> &[u32] {
-        self.new_index.get(line).map_or(&[], Vec::as_slice)
+    /// Where the quoted lines of `anchor` occur intact in the new file (a CR before LF ignored), as
+    /// 1-based inclusive line ranges, other than at `port`'s own target: the copies a report names next
+    /// to a `changed` port, so that a reader sees both the edited place and any unchanged copy. Empty
+    /// when the file did not change or is gone. Linear in the file (a string search over line numbers).
+    pub fn intact_copies(&self, anchor: &Anchor, port: &Port) -> Vec<(u32, u32)> {
+        let (s, e) = (anchor.start_line.max(1), anchor.end_line.max(anchor.start_line.max(1)));
+        if self.same || self.new_path.is_none() || e as usize > self.old.len() {
+            return Vec::new();
+        }
+        let n = e - s + 1;
+        let own = match port {
+            Port::Moved { start_line, .. } | Port::Changed { start_line, .. } => Some(*start_line),
+            _ => None,
+        };
+        self.find(s - 1, e).into_iter().map(|i| (i + 1, i + n)).filter(|&(a, _)| Some(a) != own).collect()
+    }
+
+    /// `moved` to the new lines from `a` (0-based) that the diff or the search matched to the old lines
+    /// `first..last`, when their bytes are the old quote's; else (the same lines once a CR before LF is
+    /// ignored: a line-ending conversion) `changed` with `confidence`: a `moved` port claims the quote's
+    /// bytes, which these lines do not have.
+    fn settle(&self, path: String, (first, last): (u32, u32), a: u32, confidence: u8) -> Port {
+        let n = last - first;
+        let (start_line, end_line) = (a + 1, a + n);
+        let old = self.old.get(first as usize..last as usize);
+        let new = self.new.get(a as usize..(a + n) as usize);
+        if old.is_some() && old == new {
+            Port::Moved { path, start_line, end_line }
+        } else {
+            Port::Changed { path, start_line, end_line, confidence }
+        }
+    }
+
+    /// The new line boundary that old line boundary `b` (0-based, between lines `b - 1` and `b`) maps to
+    /// through the hunks. `start`: `b` opens a range (an insertion at `b` is before it), else it closes
+    /// one. A hunk straddling `b` maps it line for line into the hunk when `within`, else to the hunk's
+    /// start (opening) or end (closing), so the range takes the whole hunk.
+    fn map(&self, b: u32, start: bool, within: bool) -> u32 {
+        let mut offset: i64 = 0;
+        for (before, after) in &self.hunks {
+            let wholly_before = before.end < b || (before.end == b && (start || !before.is_empty()));
+            if wholly_before {
+                offset += i64::from(after.len() as u32) - i64::from(before.len() as u32);
+                continue;
+            }
+            if before.start < b {
+                return if within {
+                    after.start + (b - before.start).min(after.len() as u32)
+                } else if start {
+                    after.start
+                } else {
+                    after.end
+                };
+            }
+            break;
+        }
+        (i64::from(b) + offset).max(0) as u32
+    }
+
+    /// Every 0-based start in the new file of the old lines `first..last` (by line id).
+    fn find(&self, first: u32, last: u32) -> Vec<u32> {
+        let Some(quote) = self.old_ids.get(first as usize..last as usize) else { return Vec::new() };
+        find_all(&self.new_ids, quote).into_iter().map(|i| i as u32).collect()
+    }
+
+    fn positions(&self, id: u32) -> &[u32] {
+        self.new_index.get(id as usize).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -229,6 +326,48 @@ fn share(whole: u8, ways: usize) -> u8 {
 
 fn nearest(found: &[u32], expected: i64) -> Option<u32> {
     found.iter().copied().min_by_key(|&i| (i64::from(i) - expected).abs())
+}
+
+/// A line as compared: without its LF and a CR before it, so a line-ending conversion changes no line.
+pub(crate) fn line_key(line: &[u8]) -> &[u8] {
+    let l = line.strip_suffix(b"\n").unwrap_or(line);
+    l.strip_suffix(b"\r").unwrap_or(l)
+}
+
+/// Every start of `needle` in `hay` (overlapping ones too), by Knuth-Morris-Pratt: linear in both
+/// lengths whatever the content (a table of thousands of equal lines included). Empty for an empty needle.
+pub(crate) fn find_all<T: PartialEq>(hay: &[T], needle: &[T]) -> Vec<usize> {
+    let m = needle.len();
+    if m == 0 || m > hay.len() {
+        return Vec::new();
+    }
+    // fail[i]: length of the longest proper border of needle[..=i].
+    let mut fail = vec![0usize; m];
+    let mut k = 0;
+    for i in 1..m {
+        while k > 0 && needle[i] != needle[k] {
+            k = fail[k - 1];
+        }
+        if needle[i] == needle[k] {
+            k += 1;
+        }
+        fail[i] = k;
+    }
+    let mut out = Vec::new();
+    let mut k = 0;
+    for (i, h) in hay.iter().enumerate() {
+        while k > 0 && *h != needle[k] {
+            k = fail[k - 1];
+        }
+        if *h == needle[k] {
+            k += 1;
+        }
+        if k == m {
+            out.push(i + 1 - m);
+            k = fail[k - 1];
+        }
+    }
+    out
 }
 
 /// The lines of `data`, each with its terminator (a last line without one counts), as the record
@@ -265,8 +404,12 @@ mod tests {
     const OLD: &str = "a\nb\nquote one\nquote two\nc\nd\n";
 
     fn modified(new: &str, s: u32, e: u32) -> Port {
+        modified_from(OLD, new, s, e)
+    }
+
+    fn modified_from(old: &str, new: &str, s: u32, e: u32) -> Port {
         let c = change(Status::Modified, "f.c", Some("f.c"), false);
-        port_anchor(&anchor(s, e), Some(&c), OLD.as_bytes(), new.as_bytes())
+        port_anchor(&anchor(s, e), Some(&c), old.as_bytes(), new.as_bytes())
     }
 
     #[test]
@@ -293,16 +436,93 @@ mod tests {
     }
 
     #[test]
-    fn edited_quote_found_intact_once_elsewhere_is_moved() {
-        // The quoted lines are edited in place; the quote itself moved to the end.
+    fn edited_lines_are_changed_where_the_diff_puts_them_never_moved_to_an_intact_copy() {
+        // The quoted lines are edited in place and an intact copy appears below: the edit is what the
+        // reviewer must re-read; the copy is named beside it.
+        let c = change(Status::Modified, "f.c", Some("f.c"), false);
         let new = "a\nb\nquote ONE\nquote two\nc\nd\nquote one\nquote two\n";
-        assert_eq!(modified(new, 3, 4), Port::Moved { path: "f.c".into(), start_line: 7, end_line: 8 });
-        // Twice: the nearest, with half the confidence.
-        let new = "a\nb\nquote ONE\nquote two\nc\nd\nquote one\nquote two\ne\nquote one\nquote two\n";
+        let fp = FilePort::new("f.c", Some(&c), OLD.as_bytes(), new.as_bytes());
+        let got = fp.port(&anchor(3, 4));
+        assert_eq!(got, Port::Changed { path: "f.c".into(), start_line: 3, end_line: 4, confidence: 90 });
+        assert_eq!(fp.intact_copies(&anchor(3, 4), &got), vec![(7, 8)]);
+        // Deleted outright, with nothing in their place: the intact copy is where they went.
+        let new = "a\nb\nc\nd\nquote one\nquote two\n";
+        assert_eq!(modified(new, 3, 4), Port::Moved { path: "f.c".into(), start_line: 5, end_line: 6 });
+        // ... twice: the nearest, with half the confidence.
+        let new = "a\nb\nc\nd\nquote one\nquote two\ne\nquote one\nquote two\n";
         assert_eq!(
             modified(new, 3, 4),
-            Port::Changed { path: "f.c".into(), start_line: 7, end_line: 8, confidence: 50 }
+            Port::Changed { path: "f.c".into(), start_line: 5, end_line: 6, confidence: 50 }
         );
+    }
+
+    /// F1 of session 20: the vendor copies the flagged function, unchanged, into an `#if 0` block above
+    /// it and edits the original inside the flagged lines.
+    #[test]
+    fn a_decoy_copy_above_does_not_take_the_thread_from_the_edited_function() {
+        let old = "#include <string.h>\n\nint check(const char *g)\n{\n    if (strlen(g) == 0)\n        return 1;\n    return 0;\n}\n\nint main(void) { return 0; }\n";
+        let new = "#include <string.h>\n\n#if 0\nint check_legacy(const char *g)\n{\n    if (strlen(g) == 0)\n        return 1;\n    return 0;\n}\n#endif\n\nint check(const char *g)\n{\n    if (strlen(g) == 0)\n        return 1;\n    if (g[0] == 0x7f) return 1;\n    return 0;\n}\n\nint main(void) { return 0; }\n";
+        let c = change(Status::Modified, "f.c", Some("f.c"), false);
+        let fp = FilePort::new("f.c", Some(&c), old.as_bytes(), new.as_bytes());
+        let got = fp.port(&anchor(5, 7));
+        assert_eq!(got, Port::Changed { path: "f.c".into(), start_line: 14, end_line: 17, confidence: 75 });
+        assert_eq!(fp.intact_copies(&anchor(5, 7), &got), vec![(6, 8)]);
+        // Every quoted line edited as well: still `changed` at the edited place.
+        let new2 = new.replace(
+            "    if (strlen(g) == 0)\n        return 1;\n    if",
+            "  if (strlen(g) == 0)\n      return 1;\n    if",
+        );
+        let fp = FilePort::new("f.c", Some(&c), old.as_bytes(), new2.as_bytes());
+        let got = fp.port(&anchor(5, 7));
+        // (the diff lumps the copy and the edit in one hunk: the range covers the edited lines)
+        assert!(matches!(got, Port::Changed { start_line: ..=14, end_line: 16.., .. }), "{got:?}");
+    }
+
+    /// F7 of session 20: a CRLF conversion changes no line: the lines are found where they were, and
+    /// reported `changed` (a `moved` port claims the quote's bytes).
+    #[test]
+    fn a_line_ending_conversion_is_changed_in_place_not_outdated() {
+        let crlf = OLD.replace('\n', "\r\n");
+        assert_eq!(
+            modified(&crlf, 3, 4),
+            Port::Changed { path: "f.c".into(), start_line: 3, end_line: 4, confidence: 90 }
+        );
+        let crlf_shifted = format!("new\r\n{crlf}");
+        assert_eq!(
+            modified(&crlf_shifted, 3, 4),
+            Port::Changed { path: "f.c".into(), start_line: 4, end_line: 5, confidence: 90 }
+        );
+        // Lines whose bytes did not change stay `moved`.
+        assert_eq!(
+            modified("a\r\nb\r\nquote one\nquote two\nc\r\nd\r\n", 3, 4),
+            Port::Moved { path: "f.c".into(), start_line: 3, end_line: 4 }
+        );
+    }
+
+    /// F4 of session 20: the intact-quote search is a string search over line ids, linear whatever the
+    /// content (it compared the whole quote at every occurrence of its first line: quadratic on a table).
+    #[test]
+    fn the_intact_search_is_linear_on_repetitive_content() {
+        let hay = vec![0u32; 400_000];
+        let needle = vec![0u32; 100_000];
+        let t = std::time::Instant::now();
+        assert_eq!(find_all(&hay, &needle).len(), 300_001);
+        assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
+        assert_eq!(find_all(&[1, 2, 1, 2, 1], &[1, 2, 1]), vec![0, 2]);
+        assert_eq!(find_all(&[1, 2, 3], &[2, 4]), Vec::<usize>::new());
+        assert_eq!(find_all::<u32>(&[1], &[]), Vec::<usize>::new());
+        // The tester's table: a value changed inside a 24,000-line anchored region, the rows repeated.
+        let m = 24_000;
+        let old = format!("static const int t[] = {{\n{}}};\n", "0,\n".repeat(m));
+        let new = format!(
+            "static const int t[] = {{\n{}1,\n{}}};\n",
+            "0,\n".repeat(m / 2),
+            "0,\n".repeat(m / 2 + 4 * m)
+        );
+        let t = std::time::Instant::now();
+        let got = modified_from(&old, &new, 2, m as u32 + 1);
+        assert!(matches!(got, Port::Changed { .. }), "{got:?}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
     }
 
     #[test]
@@ -327,7 +547,12 @@ mod tests {
 
     #[test]
     fn quote_and_neighbours_gone_or_file_deleted_is_outdated() {
-        assert_eq!(modified("a\nfixed\nd\n", 3, 4), Port::Outdated);
+        assert_eq!(modified("a\nd\n", 3, 4), Port::Outdated, "deleted with both neighbours");
+        // Replaced (with the neighbours): `changed` at what replaced them, a low confidence.
+        assert_eq!(
+            modified("a\nfixed\nd\n", 3, 4),
+            Port::Changed { path: "f.c".into(), start_line: 2, end_line: 2, confidence: 25 }
+        );
         let d = change(Status::Deleted, "f.c", None, false);
         assert_eq!(port_anchor(&anchor(3, 4), Some(&d), OLD.as_bytes(), b""), Port::Outdated);
         let t = change(Status::TypeChanged, "f.c", Some("f.c"), false);
