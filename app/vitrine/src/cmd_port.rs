@@ -24,6 +24,10 @@ struct PortJson {
     to: Option<Place>,
     #[serde(skip_serializing_if = "Option::is_none")]
     confidence: Option<u64>,
+    /// Other places of the new file where the old quoted lines are intact (an unchanged copy next to
+    /// the edited lines: dead code, or the code's new home).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also: Vec<Place>,
 }
 
 #[derive(Serialize)]
@@ -70,6 +74,7 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             from: Place { path: p.from.0.clone(), lines: p.from.1 },
             to: p.to.as_ref().map(|(path, lines)| Place { path: path.clone(), lines: *lines }),
             confidence: p.confidence,
+            also: p.also.iter().map(|(path, lines)| Place { path: path.clone(), lines: *lines }).collect(),
         })
         .collect();
     if a.json {
@@ -93,6 +98,15 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             p.from.lines[0],
             p.from.lines[1],
         )?;
+        for a in &p.also {
+            writeln!(
+                ctx.out,
+                "             the quoted lines are also intact at {}:{}-{} (unchanged copy; the thread is on the lines above)",
+                crate::common::term(&a.path),
+                a.lines[0],
+                a.lines[1],
+            )?;
+        }
     }
     let list =
         |m: &BTreeMap<&str, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");

@@ -78,6 +78,10 @@ pub struct Ported {
     pub to: Option<(String, [u64; 2])>,
     /// For `changed`: how sure, 1 to 100.
     pub confidence: Option<u64>,
+    /// Other places where the old quoted lines are intact in the new file, besides `to` (file and
+    /// lines): for a `changed` port, an unchanged copy the reviewer should know of (it may be a decoy
+    /// in dead code, or the code's new home).
+    pub also: Vec<(String, [u64; 2])>,
 }
 
 /// What a port did.
@@ -102,6 +106,8 @@ struct Job {
     category: Option<String>,
     /// Where it lands in the new snapshot (set by the porting).
     target: Option<Target>,
+    /// Other places of the new file where its quoted lines are intact (named in the report).
+    also: Vec<(String, [u64; 2])>,
 }
 
 /// The two versions a port goes between, and what the caller knows already.
@@ -204,6 +210,7 @@ pub fn carry_threads(
         }
     };
     let changes = changes_by_old_path(d);
+    let mut elsewhere = Elsewhere::new(d);
     // Keyed by the path's one-to-one text form, which is how the diff names files: a thread on
     // `cafe\u{301}.c` is never taken for one on `caf\u{e9}.c`.
     let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -211,7 +218,7 @@ pub fn carry_threads(
         by_path.entry(j.body.from.as_target().shown()).or_default().push(i);
     }
     for (path, idx) in &by_path {
-        port_file(v, path, changes.get(path.as_str()).copied(), idx, &mut jobs)?;
+        port_file(v, path, changes.get(path.as_str()).copied(), idx, &mut jobs, &mut elsewhere)?;
         if let Some(p) = v.progress {
             p.advance(idx.len() as u64, 0);
             if p.is_cancelled() {
@@ -275,6 +282,7 @@ fn port_file(
     change: Option<&FileChange>,
     idx: &[usize],
     jobs: &mut [Job],
+    elsewhere: &mut Elsewhere<'_>,
 ) -> Result<(), CarryError> {
     let (old, new) = (v.old, v.new);
     // Bytes are read only where the blob changed and the file is still there.
@@ -284,6 +292,8 @@ fn port_file(
         None => (Vec::new(), Vec::new()),
     };
     let fp = FilePort::new(path, change, &old_bytes, &new_bytes);
+    // The old file's bytes for a search in other files, read once if a thread needs it.
+    let mut old_full: Option<Vec<u8>> = None;
     for &i in idx {
         let Some(job) = jobs.get_mut(i) else { continue };
         let f = &job.body.from;
@@ -295,7 +305,36 @@ fn port_file(
             start_line: u32::try_from(f.lines[0]).unwrap_or(u32::MAX),
             end_line: u32::try_from(f.lines[1]).unwrap_or(u32::MAX),
         };
-        let (outcome, target, confidence) = match fp.port(&anchor) {
+        let port = fp.port(&anchor);
+        job.also = fp
+            .intact_copies(&anchor, &port)
+            .into_iter()
+            .map(|(a, b)| (new_path.unwrap_or(path).to_owned(), [u64::from(a), u64::from(b)]))
+            .collect();
+        if port == Port::Outdated {
+            // Before `gone`: the quoted lines in another file the update added or changed.
+            if old_full.is_none() {
+                old_full = Some(if new_path.is_some() { old_bytes.clone() } else { read(old, path)? });
+            }
+            if let Some((found, bytes)) =
+                elsewhere.find(new, old_full.as_deref().unwrap_or_default(), &anchor, new_path)?
+            {
+                let (outcome, path, a, b, confidence) = match found {
+                    Port::Moved { path, start_line, end_line } => {
+                        (Outcome::Moved, path, start_line, end_line, None)
+                    }
+                    Port::Changed { path, start_line, end_line, confidence } => {
+                        (Outcome::Changed, path, start_line, end_line, Some(u64::from(confidence)))
+                    }
+                    _ => continue,
+                };
+                job.body.outcome = outcome;
+                job.body.confidence = confidence;
+                job.target = Some(located(new, &path, bytes, a, b)?);
+                continue;
+            }
+        }
+        let (outcome, target, confidence) = match port {
             Port::Exact { .. } => (Outcome::Exact, Some(f.as_target()), None),
             Port::Moved { path, .. } if new_path.is_none() => {
                 (Outcome::Moved, Some(same_bytes(f, file_of(new, &path)?)), None)
@@ -356,6 +395,7 @@ fn write_ports(
             from: (j.body.from.as_target().shown(), j.body.from.lines),
             to: j.target.as_ref().and_then(|t| Some((t.shown(), t.lines?))),
             confidence: j.body.confidence,
+            also: j.also.clone(),
         })
         .collect();
     Ok((ports, continues))
@@ -395,6 +435,7 @@ fn job_of(root_id: &str, e: &vitrine_record::Entry, old_tree: &str) -> Option<Jo
         severity: e.severity,
         category: e.category.clone(),
         target: None,
+        also: Vec::new(),
     })
 }
 
@@ -447,6 +488,7 @@ pub fn disproved_outdated<'e>(
     }
     let d = crate::diff(old, new, &DiffOptions::default())?;
     let changes = changes_by_old_path(&d);
+    let mut elsewhere = Elsewhere::new(&d);
     let mut problems = Vec::new();
     for (name, b) in claims {
         let from = b.from.as_target();
@@ -466,7 +508,14 @@ pub fn disproved_outdated<'e>(
             start_line: u32::try_from(b.from.lines[0]).unwrap_or(u32::MAX),
             end_line: u32::try_from(b.from.lines[1]).unwrap_or(u32::MAX),
         };
-        let found = match FilePort::new(&path, change, &old_bytes, &new_bytes).port(&anchor) {
+        let mut port = FilePort::new(&path, change, &old_bytes, &new_bytes).port(&anchor);
+        if port == Port::Outdated {
+            let old_full = if new_path.is_some() { old_bytes.clone() } else { read(old, &path)? };
+            if let Some((found, _)) = elsewhere.find(new, &old_full, &anchor, new_path)? {
+                port = found;
+            }
+        }
+        let found = match port {
             Port::Outdated => None,
             Port::Exact { path, start_line, end_line } => Some(("exact", path, start_line, end_line)),
             Port::Moved { path, start_line, end_line } => Some(("moved", path, start_line, end_line)),
@@ -486,6 +535,71 @@ pub fn disproved_outdated<'e>(
         }
     }
     Ok(problems)
+}
+
+/// The files the update added or changed (new side), read once when a thread would otherwise be
+/// `outdated`, to find its quoted lines there: code merged into a file that already existed (the old
+/// file deleted), or a file renamed and grown below the rename threshold (listed deleted and added).
+struct Elsewhere<'d> {
+    paths: Vec<&'d str>,
+    loaded: Option<Vec<(&'d str, Vec<u8>)>>,
+}
+
+impl<'d> Elsewhere<'d> {
+    fn new(d: &'d SnapshotDiff) -> Elsewhere<'d> {
+        let paths = d
+            .files
+            .iter()
+            .filter(|f| !matches!(f.status, crate::Status::Deleted | crate::Status::TypeChanged))
+            .filter(|f| f.old_blob != f.new_blob)
+            .filter_map(|f| f.new_path.as_deref())
+            .collect();
+        Elsewhere { paths, loaded: None }
+    }
+
+    /// Where the lines of `anchor` in `old_bytes` are in those files other than `skip` (compared with a
+    /// CR before LF ignored, linear in each file): found once with the same bytes, `moved`; else
+    /// `changed` at the first place (90, divided among the places). With the file's bytes.
+    fn find(
+        &mut self,
+        new: &Snapshot,
+        old_bytes: &[u8],
+        anchor: &Anchor,
+        skip: Option<&str>,
+    ) -> Result<Option<(Port, &[u8])>, CarryError> {
+        let old_lines = crate::port::lines(old_bytes);
+        let (first, last) = (anchor.start_line.max(1) as usize - 1, anchor.end_line as usize);
+        let Some(quote) = old_lines.get(first..last) else { return Ok(None) };
+        let keys: Vec<&[u8]> = quote.iter().map(|l| crate::port::line_key(l)).collect();
+        if self.loaded.is_none() {
+            let mut loaded = Vec::new();
+            for p in &self.paths {
+                loaded.push((*p, read(new, p)?));
+            }
+            self.loaded = Some(loaded);
+        }
+        let files = self.loaded.as_deref().unwrap_or_default();
+        let mut hits: Vec<(usize, usize, bool)> = Vec::new();
+        for (k, (p, bytes)) in files.iter().enumerate() {
+            if Some(*p) == skip {
+                continue;
+            }
+            let lines = crate::port::lines(bytes);
+            let line_keys: Vec<&[u8]> = lines.iter().map(|l| crate::port::line_key(l)).collect();
+            for i in crate::port::find_all(&line_keys, &keys) {
+                hits.push((k, i, lines.get(i..i + keys.len()) == Some(quote)));
+            }
+        }
+        let Some(&(k, i, same)) = hits.iter().find(|h| h.2).or(hits.first()) else { return Ok(None) };
+        let Some((p, bytes)) = files.get(k) else { return Ok(None) };
+        let (path, start_line, end_line) = ((*p).to_owned(), i as u32 + 1, (i + keys.len()) as u32);
+        let port = if same && hits.len() == 1 {
+            Port::Moved { path, start_line, end_line }
+        } else {
+            Port::Changed { path, start_line, end_line, confidence: crate::port::share(90, hits.len()) }
+        };
+        Ok(Some((port, bytes)))
+    }
 }
 
 /// The diff's changes by old path. A copy leaves its source where it was (listed modified, or renamed

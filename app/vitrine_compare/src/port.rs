@@ -320,7 +320,7 @@ pub fn port_anchor(anchor: &Anchor, change: Option<&FileChange>, old: &[u8], new
 }
 
 /// `whole` percent shared among `ways` equally good places, at least 1.
-fn share(whole: u8, ways: usize) -> u8 {
+pub(crate) fn share(whole: u8, ways: usize) -> u8 {
     (usize::from(whole) / ways.max(1)).max(1) as u8
 }
 
@@ -372,7 +372,7 @@ pub(crate) fn find_all<T: PartialEq>(hay: &[T], needle: &[T]) -> Vec<usize> {
 
 /// The lines of `data`, each with its terminator (a last line without one counts), as the record
 /// quotes them.
-fn lines(data: &[u8]) -> Vec<&[u8]> {
+pub(crate) fn lines(data: &[u8]) -> Vec<&[u8]> {
     data.split_inclusive(|&b| b == b'\n').collect()
 }
 

@@ -13,8 +13,9 @@
 //! ([`check_entry`], part of [`crate::Entry::validate`]):
 //! - `exact`: same path, same blob, same lines and quote;
 //! - `moved`: the quote at the new lines hashes as the old quote (renamed file, or lines shifted);
-//! - `changed`: the new lines are bracketed by the old prefix or suffix line (or are the old quote
-//!   found elsewhere), with a confidence from 1 to 100;
+//! - `changed`: a confidence from 1 to 100 (and a target); no hash relation to the old quote is
+//!   claimed (edited neighbours, a line-ending conversion or a re-encoding leave none), so
+//!   `vitrine verify --previous` plans such a port again;
 //! - `outdated`: no target.
 //!
 //! The hashes themselves are checked against the snapshots: the target against the new one (as every
@@ -179,18 +180,15 @@ pub fn check_entry(e: &Entry) -> Result<(), String> {
                 Err("moved port: the quote at the new lines is not the old quote".into())
             }
         }
-        (Outcome::Changed, Some((_, _, q))) => {
-            let same = |a: &str, b: &str| !a.is_empty() && a == b;
-            if !matches!(body.confidence, Some(1..=100)) {
-                Err("changed port: confidence must be 1 to 100".into())
-            } else if q.sha256 == f.quote.sha256
-                || same(&q.prefix, &f.quote.prefix)
-                || same(&q.suffix, &f.quote.suffix)
-            {
+        (Outcome::Changed, Some(_)) => {
+            // No hash relation is claimed: lines edited together with their neighbours, or converted to
+            // other line endings or another encoding, share no hash with the old quote, and a port that
+            // could only say `changed` next to an unchanged neighbour said `moved` onto an intact copy or
+            // `outdated` instead. `vitrine verify --previous` plans the port again.
+            if matches!(body.confidence, Some(1..=100)) {
                 Ok(())
             } else {
-                Err("changed port: the new lines are neither the old quote nor next to its prefix or suffix"
-                    .into())
+                Err("changed port: confidence must be 1 to 100".into())
             }
         }
     }
@@ -408,7 +406,8 @@ mod tests {
         let edited = b"a\nb\nQUOTE\nc\nd\n";
         port(Outcome::Changed, target_at(b"f.c", edited, 3, 3), Some(90)).validate().unwrap();
         assert!(port(Outcome::Changed, target_at(b"f.c", edited, 3, 3), None).validate().is_err());
-        assert!(port(Outcome::Changed, target_at(b"f.c", edited, 1, 1), Some(90)).validate().is_err());
+        // No hash relation is claimed (a CRLF conversion shares none): any lines of the new file.
+        port(Outcome::Changed, target_at(b"f.c", b"a\r\nb\r\nquote\r\n", 3, 3), Some(90)).validate().unwrap();
         assert!(port(Outcome::Changed, target_at(b"f.c", edited, 3, 3), Some(101)).validate().is_err());
 
         port(Outcome::Outdated, None, None).validate().unwrap();

@@ -15,7 +15,7 @@
 # bundle (FILES.sha256, format 2), that the record holds only regular files and directories, and, given
 # the snapshot directory, its git tree id, its manifest and every anchor; given the snapshot of the
 # version this record continues (`vitrine port`), its git tree id and where every ported thread pointed
-# there (same blob, the quote's hash at the old lines). Each port entry's claim (exact, moved, changed)
+# there (same blob, the quote's hash at the old lines). Each port entry's claim (exact, moved; changed: a confidence)
 # is checked against its own hashes. Prints one line per problem ("entries/000003.json: ...") and exits
 # 0 when valid, 1 when not, 2 when it cannot run.
 #
@@ -546,10 +546,8 @@ if .kind != "anchor-port" then empty else
       (if $t.quote.sha256 == $b.from.quote.sha256 then empty
        else "moved port: the quote at the new lines is not the old quote" end)
     elif $b.outcome == "changed" then
-      (if $t.quote.sha256 == $b.from.quote.sha256
-         or ($t.quote.prefix != "" and $t.quote.prefix == $b.from.quote.prefix)
-         or ($t.quote.suffix != "" and $t.quote.suffix == $b.from.quote.suffix) then empty
-       else "changed port: the new lines are neither the old quote nor next to its prefix or suffix" end)
+      (if ($b.confidence | type) == "number" and $b.confidence >= 1 and $b.confidence <= 100 then empty
+       else "changed port: confidence must be 1 to 100" end)
     else "port: unknown outcome" end
 end'
 while read -r e; do
