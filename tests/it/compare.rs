@@ -968,3 +968,106 @@ fn a_thread_on_one_of_two_names_alike_but_for_normalisation_is_ported_on_that_fi
     let (code, out) = verify_sh(&bundle, &v2, &v1);
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// Session 20's update-review findings F1, F6 and F7, end to end: a decoy copy above the edited function,
+/// a file merged into another one, a CRLF conversion. Each port is signed, verifies (also with verify.sh),
+/// and is none of the old answers (`moved` onto the decoy, `outdated` twice).
+#[test]
+fn decoy_copies_merged_files_and_line_ending_conversions_are_ported_honestly() {
+    let func = "int check(const char *g)\n{\n    if (strlen(g) == 0)\n        return 1;\n    return 0;\n}\n";
+    let edited = func.replace("        return 1;\n", "        return 1;\n    if (g[0] == 0x7f) return 1;\n");
+    let other = func.replace("strlen(g) == 0", "g == NULL");
+    let util: String = (0..30).map(|i| format!("int util{i}(int x) {{ return x + {i}; }}\n")).collect();
+    let pair = Pair::new();
+    pair.old()
+        .file("decoy.c", &format!("#include <string.h>\n\n{func}"))
+        .file("merged.c", &other)
+        .file("util.c", &util)
+        .file("crlf.c", func);
+    pair.new_side()
+        .file(
+            "decoy.c",
+            &format!(
+                "#include <string.h>\n\n#if 0\n{}#endif\n\n{edited}",
+                func.replace("check(", "check_legacy(")
+            ),
+        )
+        .file("util.c", &format!("{util}\n{other}"))
+        .file("crlf.c", &func.replace('\n', "\r\n"));
+    let (_tmp, data) = data_dir();
+    let rev = keygen(pair.root.path(), "rev");
+    let (v1, v2) = (pair.root.path().join("a"), pair.root.path().join("b"));
+    let pubkey = std::path::PathBuf::from(format!("{}.pub", rev.display()));
+    ok(
+        &data,
+        &[
+            &"people",
+            &"add",
+            &v1,
+            &"--principal",
+            &"reviewer@example",
+            &"--role",
+            &"reviewer",
+            &"--pubkey",
+            &pubkey,
+        ],
+    );
+    for (file, lines) in [("decoy.c", "5-7"), ("merged.c", "3-5"), ("crlf.c", "3-5")] {
+        annotate(&data, &v1, &rev, file, lines, "finding", "high", &format!("check {file}"));
+    }
+    let out = ok(&data, &[&"port", &v1, &v2, &"--key", &rev, &"--json"]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ports: std::collections::BTreeMap<String, serde_json::Value> = json["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["from"]["path"].as_str().unwrap().to_owned(), p.clone()))
+        .collect();
+    use serde_json::json;
+    // The edited function (new lines 14-17, the inserted check included), not the #if 0 copy at 6-8,
+    // which the report names.
+    assert_eq!(ports["decoy.c"]["outcome"], "changed", "{out}");
+    assert_eq!(ports["decoy.c"]["to"], json!({"path": "decoy.c", "lines": [14, 17]}), "{out}");
+    assert_eq!(ports["decoy.c"]["also"], json!([{"path": "decoy.c", "lines": [6, 8]}]), "{out}");
+    // merged.c was deleted, its function appended to util.c (lines 34-36 are the quote).
+    assert_eq!(ports["merged.c"]["outcome"], "moved", "{out}");
+    assert_eq!(ports["merged.c"]["to"], json!({"path": "util.c", "lines": [34, 36]}), "{out}");
+    // Nothing but CRs: the same lines, `changed` because their bytes differ.
+    assert_eq!(ports["crlf.c"]["outcome"], "changed", "{out}");
+    assert_eq!(ports["crlf.c"]["to"], json!({"path": "crlf.c", "lines": [3, 5]}), "{out}");
+
+    let bundle = pair.root.path().join("v2.vitrine");
+    ok(&data, &[&"export", &v2, &"--key", &rev, &"--out", &bundle]);
+    let out = ok(&data, &[&"verify", &bundle, &"--snapshot", &v2, &"--previous", &v1]);
+    assert!(out.contains("OK:") && out.contains("ported threads match the previous snapshot"), "{out}");
+    let (code, out) = verify_sh(&bundle, &v2, &v1);
+    assert_eq!(code, Some(0), "{out}");
+
+    // A record that says merged.c's thread is gone (what the port signed before): `verify --previous`
+    // plans it again, searching the other changed files too, and finds it in util.c.
+    use vitrine_record::port::{Outcome, PortBody};
+    let (new_tree, _) = crate::support::git_tree_ids(&v2);
+    let dir = data.join("snapshots").join(&new_tree).join("review");
+    {
+        let mut review = vitrine_record::Review::open(&dir, &new_tree).unwrap();
+        let signer = vitrine_record::Signer::read(&rev, || unreachable!("unencrypted")).unwrap();
+        let honest = review.find(ports["merged.c"]["entry"].as_str().unwrap()).unwrap().entry.clone();
+        let mut body = PortBody::parse(honest.body.as_deref().unwrap()).unwrap();
+        body.outcome = Outcome::Outdated;
+        body.annotation = "ab".repeat(32);
+        let mut d = vitrine_record::Draft::new(vitrine_record::Kind::AnchorPort);
+        d.body = Some(body.to_body().unwrap());
+        review.append(&signer, d, vitrine_record::time::OffsetDateTime::now_utc()).unwrap();
+    }
+    let bundle = pair.root.path().join("gone.vitrine");
+    ok(&data, &[&"export", &v2, &"--key", &rev, &"--out", &bundle]);
+    let (code, out, _) = run(&data, &[&"verify", &bundle, &"--snapshot", &v2, &"--previous", &v1, &"--json"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        problem_lines(&out),
+        [
+            "entries/000004.json: port: claimed outdated, but merged.c:3-5 of the previous snapshot is found again \
+          at util.c:34-36 (moved)"
+        ]
+    );
+}
