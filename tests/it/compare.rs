@@ -980,20 +980,20 @@ fn decoy_copies_merged_files_and_line_ending_conversions_are_ported_honestly() {
     let util: String = (0..30).map(|i| format!("int util{i}(int x) {{ return x + {i}; }}\n")).collect();
     let pair = Pair::new();
     pair.old()
-        .file("decoy.c", &format!("#include <string.h>\n\n{func}"))
+        .file("decoy.c", format!("#include <string.h>\n\n{func}"))
         .file("merged.c", &other)
         .file("util.c", &util)
         .file("crlf.c", func);
     pair.new_side()
         .file(
             "decoy.c",
-            &format!(
+            format!(
                 "#include <string.h>\n\n#if 0\n{}#endif\n\n{edited}",
                 func.replace("check(", "check_legacy(")
             ),
         )
-        .file("util.c", &format!("{util}\n{other}"))
-        .file("crlf.c", &func.replace('\n', "\r\n"));
+        .file("util.c", format!("{util}\n{other}"))
+        .file("crlf.c", func.replace('\n', "\r\n"));
     let (_tmp, data) = data_dir();
     let rev = keygen(pair.root.path(), "rev");
     let (v1, v2) = (pair.root.path().join("a"), pair.root.path().join("b"));
