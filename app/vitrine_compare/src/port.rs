@@ -83,6 +83,10 @@ pub struct FilePort<'a> {
     new_ids: Vec<u32>,
     /// Where each line number occurs in the new file (0-based), by line number.
     new_index: Vec<Vec<u32>>,
+    /// When the new file is UTF-16 with a byte-order mark and the old one is not (a re-encoding), the
+    /// new lines above are its decoded lines, and this gives each one's first and last line (0-based)
+    /// as the record counts them: the raw bytes split at each 0x0A byte.
+    new_raw_lines: Option<Vec<(u32, u32)>>,
 }
 
 impl<'a> FilePort<'a> {
@@ -100,6 +104,7 @@ impl<'a> FilePort<'a> {
             old_ids: Vec::new(),
             new_ids: Vec::new(),
             new_index: Vec::new(),
+            new_raw_lines: None,
         };
         let Some(change) = change else { return port };
         port.new_path = match (change.status, change.new_path.as_deref()) {
@@ -114,10 +119,19 @@ impl<'a> FilePort<'a> {
         port.old = lines(old);
         port.new = lines(new);
         // Lines are compared as their keys (a CR before the LF ignored), so a line-ending conversion is
-        // no edit: the diff keeps the lines, and the byte check of `settle` reports them `changed`.
+        // no edit: the diff keeps the lines, and the byte check of `settle` reports them `changed`. A file
+        // re-encoded as UTF-16 is compared in its decoded text.
+        let decoded = if utf16(old).is_none() { utf16(new) } else { None };
         let mut input: imara_diff::InternedInput<&[u8]> = imara_diff::InternedInput::default();
         input.update_before(port.old.iter().map(|l| line_key(l)));
-        input.update_after(port.new.iter().map(|l| line_key(l)));
+        match &decoded {
+            Some(d) => {
+                port.new = d.iter().map(|l| new.get(l.bytes.clone()).unwrap_or_default()).collect();
+                port.new_raw_lines = Some(d.iter().map(|l| l.raw_lines).collect());
+                input.update_after(d.iter().map(|l| l.key.as_bytes()));
+            }
+            None => input.update_after(port.new.iter().map(|l| line_key(l))),
+        }
         let diff = imara_diff::Diff::compute(imara_diff::Algorithm::Myers, &input);
         port.hunks = diff.hunks().map(|h| (h.before, h.after)).collect();
         port.old_ids = input.before.iter().map(|&t| u32::from(t)).collect();
@@ -138,6 +152,34 @@ impl<'a> FilePort<'a> {
     /// diff puts them, even when an intact copy of the quote sits elsewhere in the file (a decoy copy in
     /// dead code looks exactly like that): [`FilePort::intact_copies`] names such copies.
     pub fn port(&self, anchor: &Anchor) -> Port {
+        let port = self.plan(anchor);
+        if self.new_raw_lines.is_none() {
+            return port;
+        }
+        let to_raw = |a, b| self.to_raw(a, b);
+        match port {
+            Port::Changed { path, start_line, end_line, confidence } => {
+                let (start_line, end_line) = to_raw(start_line, end_line);
+                Port::Changed { path, start_line, end_line, confidence }
+            }
+            Port::Moved { path, start_line, end_line } => {
+                let (start_line, end_line) = to_raw(start_line, end_line);
+                Port::Changed { path, start_line, end_line, confidence: 90 }
+            }
+            other => other,
+        }
+    }
+
+    /// 1-based inclusive decoded lines `a..=b` as the lines the record counts in the file's bytes (the
+    /// same lines unless the new file was decoded).
+    fn to_raw(&self, a: u32, b: u32) -> (u32, u32) {
+        let Some(raw) = &self.new_raw_lines else { return (a, b) };
+        let first = raw.get(a.saturating_sub(1) as usize).map_or(a, |r| r.0 + 1);
+        let last = raw.get(b.saturating_sub(1) as usize).map_or(b, |r| r.1 + 1);
+        (first, last.max(first))
+    }
+
+    fn plan(&self, anchor: &Anchor) -> Port {
         let (s, e) = (anchor.start_line.max(1), anchor.end_line.max(anchor.start_line.max(1)));
         let Some(path) = self.new_path.clone() else { return Port::Outdated };
         if self.same {
@@ -258,7 +300,11 @@ impl<'a> FilePort<'a> {
             Port::Moved { start_line, .. } | Port::Changed { start_line, .. } => Some(*start_line),
             _ => None,
         };
-        self.find(s - 1, e).into_iter().map(|i| (i + 1, i + n)).filter(|&(a, _)| Some(a) != own).collect()
+        self.find(s - 1, e)
+            .into_iter()
+            .map(|i| self.to_raw(i + 1, i + n))
+            .filter(|&(a, _)| Some(a) != own)
+            .collect()
     }
 
     /// `moved` to the new lines from `a` (0-based) that the diff or the search matched to the old lines
@@ -326,6 +372,67 @@ pub(crate) fn share(whole: u8, ways: usize) -> u8 {
 
 fn nearest(found: &[u32], expected: i64) -> Option<u32> {
     found.iter().copied().min_by_key(|&i| (i64::from(i) - expected).abs())
+}
+
+/// One line of a UTF-16 file, decoded.
+struct Decoded {
+    /// The text without its LF and a CR before it, as UTF-8.
+    key: String,
+    /// Its bytes in the file (code units, the LF included).
+    bytes: Range<usize>,
+    /// The first and last line (0-based) of the file's bytes split at each 0x0A byte that it spans.
+    raw_lines: (u32, u32),
+}
+
+/// The lines of `data` decoded, when it is UTF-16 with a byte-order mark (unpaired surrogates as
+/// U+FFFD); `None` for anything else.
+fn utf16(data: &[u8]) -> Option<Vec<Decoded>> {
+    let le = match data.get(..2)? {
+        [0xff, 0xfe] => true,
+        [0xfe, 0xff] => false,
+        _ => return None,
+    };
+    if data.len() % 2 != 0 {
+        return None;
+    }
+    // Raw line of each byte offset: the number of 0x0A bytes before it.
+    let mut raw_line = Vec::with_capacity(data.len() + 1);
+    let mut count = 0u32;
+    for &b in data {
+        raw_line.push(count);
+        if b == b'\n' {
+            count += 1;
+        }
+    }
+    raw_line.push(count);
+    let units = data[2..]
+        .chunks_exact(2)
+        .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut start = 2usize;
+    let mut at = 2usize;
+    for c in char::decode_utf16(units) {
+        let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+        at += 2 * c.len_utf16();
+        if c == '\n' {
+            let key = text.strip_suffix('\r').unwrap_or(&text).to_owned();
+            let first = raw_line.get(start).copied().unwrap_or(count);
+            let last = raw_line.get(at - 2).copied().unwrap_or(count);
+            out.push(Decoded { key, bytes: start..at, raw_lines: (first, last) });
+            text.clear();
+            start = at;
+        } else {
+            text.push(c);
+        }
+    }
+    if start < data.len() {
+        let key = text.strip_suffix('\r').unwrap_or(&text).to_owned();
+        let first = raw_line.get(start).copied().unwrap_or(count);
+        let last = raw_line.get(data.len() - 1).copied().unwrap_or(count);
+        out.push(Decoded { key, bytes: start..data.len(), raw_lines: (first, last) });
+    }
+    Some(out)
 }
 
 /// A line as compared: without its LF and a CR before it, so a line-ending conversion changes no line.
@@ -497,6 +604,29 @@ mod tests {
             modified("a\r\nb\r\nquote one\nquote two\nc\r\nd\r\n", 3, 4),
             Port::Moved { path: "f.c".into(), start_line: 3, end_line: 4 }
         );
+    }
+
+    /// F7 of session 20, the other half: a file re-encoded as UTF-16 with a byte-order mark is compared
+    /// in its decoded text, and its lines are given as the record counts them in its bytes.
+    #[test]
+    fn a_re_encoding_to_utf16_is_changed_at_the_same_lines() {
+        for le in [true, false] {
+            let mut new = if le { vec![0xff, 0xfe] } else { vec![0xfe, 0xff] };
+            for u in format!("new\r\n{OLD}").encode_utf16() {
+                new.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+            let c = change(Status::Modified, "f.c", Some("f.c"), false);
+            let got = port_anchor(&anchor(3, 4), Some(&c), OLD.as_bytes(), &new);
+            assert_eq!(
+                got,
+                Port::Changed { path: "f.c".into(), start_line: 4, end_line: 5, confidence: 90 },
+                "le {le}"
+            );
+            // The record's own split of those bytes: line 4 is where "quote one" is.
+            let raw: Vec<&[u8]> = new.split_inclusive(|&b| b == b'\n').collect();
+            let text: Vec<u8> = raw[3].iter().copied().filter(|&b| b != 0).collect();
+            assert!(String::from_utf8_lossy(&text).contains("quote one"), "le {le}");
+        }
     }
 
     /// F4 of session 20: the intact-quote search is a string search over line ids, linear whatever the
