@@ -392,7 +392,7 @@ fn utf16(data: &[u8]) -> Option<Vec<Decoded>> {
         [0xfe, 0xff] => false,
         _ => return None,
     };
-    if data.len() % 2 != 0 {
+    if !data.len().is_multiple_of(2) {
         return None;
     }
     // Raw line of each byte offset: the number of 0x0A bytes before it.
