@@ -1001,5 +1001,13 @@ fn port_text(report: &CarryReport) -> String {
     if !report.skipped.is_empty() {
         text.push_str(&format!("; not carried over: {}", list(&report.skipped)));
     }
+    // An unchanged copy of edited lines (dead code, or the code's new home) is named, never followed.
+    let copies: usize = report.ports.iter().map(|p| p.also.len()).sum();
+    if copies > 0 {
+        text.push_str(&format!(
+            "; {copies} unchanged copies of edited lines elsewhere (the threads stay on the edited lines; \
+             `vitrine port` lists them)"
+        ));
+    }
     text
 }
