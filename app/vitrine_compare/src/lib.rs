@@ -2,7 +2,10 @@
 //! type, with git's rename and copy detection (`-M`, `-C`, 50%) and the line counts `git diff --numstat`
 //! prints.
 //!
-//! Files whose blob id and mode are equal on both sides are skipped without being read. Line counts
+//! Every file of the two manifests takes part, those git leaves out of the tree ids too (`.git/…`,
+//! `.GIT/…`, `git~1/…`, `lib/.git/…`): they are ordinary files to a compiler or a makefile, so a
+//! change to one is listed like any other, marked [`FileChange::outside_tree_ids`]. Files whose blob
+//! id and mode are equal on both sides are skipped without being read. Line counts
 //! come from imara-diff's Myers algorithm (git's default diff algorithm, with its heuristics) behind
 //! git's own preprocessing ([`numstat`]), so the counts agree with `git diff --numstat`.
 #![warn(missing_docs)]
@@ -126,6 +129,10 @@ pub struct FileChange {
     pub old_blob: Option<Sha256Id>,
     /// Blob id on the new side (`None` when deleted).
     pub new_blob: Option<Sha256Id>,
+    /// A side of the change is a file git leaves out of the tree ids (`.git/…`, `.GIT/…`, `git~1/…`,
+    /// `lib/.git/…`): two snapshots can share their tree ids and still differ in such a file, so the
+    /// listing shows it and says so.
+    pub outside_tree_ids: bool,
 }
 
 impl FileChange {
@@ -196,7 +203,7 @@ pub fn line_counts(old: &[u8], new: &[u8]) -> Option<(u64, u64)> {
 /// same changes, because a file the same on both sides (same blob, same mode) never takes part in one,
 /// not even as a rename or copy source.
 pub trait Tree: Sync {
-    /// The files, sorted by path bytes; those left out of the tree ids are skipped.
+    /// The files, sorted by path bytes, those left out of the tree ids included.
     fn files(&self) -> &[FileEntry];
     /// Reads a file's bytes (a symlink's target), checked against the hash recorded for it.
     fn read(&self, entry: &FileEntry) -> Result<Vec<u8>, SnapshotError>;
@@ -220,8 +227,8 @@ impl Tree for ChangedSide {
     }
 }
 
-/// Compares two opened snapshots. Only files that are part of the tree ids take part, as in a git
-/// tree diff.
+/// Compares two opened snapshots: every file of their manifests, those left out of the tree ids too
+/// (a git tree diff would not see them; `git diff --no-index` does).
 pub fn diff(old: &Snapshot, new: &Snapshot, options: &DiffOptions) -> Result<SnapshotDiff, CompareError> {
     let files = changes(old, new, options)?;
     Ok(SnapshotDiff { old: old.ids().clone(), new: new.ids().clone(), files })
@@ -235,8 +242,10 @@ pub fn changes(
     new: &dyn Tree,
     options: &DiffOptions,
 ) -> Result<Vec<FileChange>, CompareError> {
-    let olds: Vec<&FileEntry> = old.files().iter().filter(|f| f.in_tree).collect();
-    let news: Vec<&FileEntry> = new.files().iter().filter(|f| f.in_tree).collect();
+    // Every row, in the tree ids or not: a file the build reads is compared whatever git thinks of
+    // its name.
+    let olds: Vec<&FileEntry> = old.files().iter().collect();
+    let news: Vec<&FileEntry> = new.files().iter().collect();
 
     // Both lists are sorted by path bytes: walk them together. The rename (and copy) sources are the
     // deleted files and, with copies, the old side of every modified file.
@@ -368,6 +377,7 @@ impl Job<'_> {
             deletions: counts.map(|c| c.1),
             old_blob: self.old.map(|e| e.blob_sha256),
             new_blob: self.new.map(|e| e.blob_sha256),
+            outside_tree_ids: self.old.iter().chain(&self.new).any(|e| !e.in_tree),
         })
     }
 }
@@ -673,6 +683,28 @@ mod tests {
         write(b, "swap", &lines(5, "inner"));
         write(a, "grow", "a file\n");
         write(b, "grow/now.c", "a file\n");
+        // Files git leaves out of the tree ids, which a build reads all the same: changed, added,
+        // deleted, and one unchanged.
+        for (rel, before, after) in [
+            (".GIT/policy.h", Some("#define CHECK 1\n"), Some("#define CHECK 0\n")),
+            (
+                "git~1/flags.mk",
+                Some("CFLAGS += -fstack-protector\n"),
+                Some("CFLAGS += -fno-stack-protector\n"),
+            ),
+            ("lib/.git/config.h", Some("int a;\n"), Some("int b;\n")),
+            (".git./x.c", Some("int x;\n"), Some("int y;\n")),
+            ("x/.Git/hooks.c", None, Some("void backdoor(void) {}\n")),
+            (".GIT/gone.h", Some(&*lines(6, "gone header")), None),
+            (".GIT/kept.h", Some("int kept;\n"), Some("int kept;\n")),
+        ] {
+            if let Some(t) = before {
+                write(a, rel, t);
+            }
+            if let Some(t) = after {
+                write(b, rel, t);
+            }
+        }
         (old, new)
     }
 
@@ -709,5 +741,55 @@ mod tests {
         assert_eq!(status("same.c"), None);
         assert_eq!(status("swap"), Some(Status::Renamed));
         assert_eq!(status("grow/now.c"), Some(Status::Renamed));
+    }
+
+    /// A file git leaves out of the tree ids is compared like any other, and marked: a change there
+    /// leaves the tree ids alone, so a listing without it would hide a change the build reads.
+    #[test]
+    fn files_outside_the_tree_ids_are_compared_and_marked() {
+        let (old, new) = pair();
+        let (config, progress) = (IngestConfig::default(), Progress::default());
+        let whole_old = Snapshot::open(old.path(), &config, &progress).unwrap();
+        let whole_new = Snapshot::open(new.path(), &config, &progress).unwrap();
+        let (part_old, part_new) =
+            vitrine_snapshot::changed_between(old.path(), new.path(), &config, &progress).unwrap();
+        for files in [
+            diff(&whole_old, &whole_new, &DiffOptions::default()).unwrap().files,
+            changes(&part_old, &part_new, &DiffOptions::default()).unwrap(),
+        ] {
+            let get = |p: &str| files.iter().find(|f| f.path() == p);
+            for (p, st) in [
+                (".GIT/policy.h", Status::Modified),
+                ("git~1/flags.mk", Status::Modified),
+                ("lib/.git/config.h", Status::Modified),
+                (".git./x.c", Status::Modified),
+                ("x/.Git/hooks.c", Status::Added),
+                (".GIT/gone.h", Status::Deleted),
+            ] {
+                let f = get(p).unwrap_or_else(|| panic!("{p} is not listed: {files:#?}"));
+                assert_eq!(f.status, st, "{p}");
+                assert!(f.outside_tree_ids, "{p}");
+                assert_eq!(
+                    (f.additions, f.deletions),
+                    if st == Status::Modified { (Some(1), Some(1)) } else { (f.additions, f.deletions) }
+                );
+            }
+            assert!(get(".GIT/kept.h").is_none());
+            assert!(!get("main.c").unwrap().outside_tree_ids);
+        }
+        // Only files the tree ids leave out differ: the tree ids are equal, the content keys are not.
+        let only = tempfile::tempdir().unwrap();
+        write(only.path(), "src/v.c", "int v;\n");
+        write(only.path(), ".GIT/policy.h", "#define CHECK 0\n");
+        let (o, n) = (tempfile::tempdir().unwrap(), only);
+        write(o.path(), "src/v.c", "int v;\n");
+        write(o.path(), ".GIT/policy.h", "#define CHECK 1\n");
+        let so = Snapshot::open(o.path(), &config, &progress).unwrap();
+        let sn = Snapshot::open(n.path(), &config, &progress).unwrap();
+        assert_eq!(so.ids().tree_sha256, sn.ids().tree_sha256);
+        assert_ne!(so.content_key(), sn.content_key());
+        let d = diff(&so, &sn, &DiffOptions::default()).unwrap();
+        assert_eq!(d.files.len(), 1);
+        assert_eq!(d.files[0].path(), ".GIT/policy.h");
     }
 }

@@ -501,6 +501,7 @@ mod tests {
             new_blob: new.map(|_| {
                 vitrine_snapshot::Sha256Id::from_bytes(if same_blob { [0xa; 32] } else { [0xb; 32] })
             }),
+            outside_tree_ids: false,
         }
     }
 

@@ -16,15 +16,15 @@ use rayon::prelude::*;
 
 use crate::content::Source;
 use crate::error::SnapshotError;
-use crate::gitid;
 use crate::ingest::{self, Analysed, Got, Hooks, IngestConfig, RootDir, STREAM_THRESHOLD};
 use crate::progress::Progress;
 use crate::{EntryKind, FileEntry, RelPath};
 
 /// One side of [`changed_between`]: the entries of a directory that are not the same on the other
 /// side (other bytes, other mode, another kind of entry, or absent there), each hashed and classified
-/// as a snapshot's manifest lists it, sorted by path bytes. Only paths that are part of git's tree ids
-/// are looked at (no `.git/…`, as in a git tree diff); special files are skipped, as git skips them.
+/// as a snapshot's manifest lists it, sorted by path bytes. Every path the manifest would list is looked
+/// at, those git leaves out of the tree ids too (`.git/…`, `.GIT/…`, `git~1/…`: their rows say
+/// [`FileEntry::in_tree`] false); special files are skipped, as git skips them.
 #[derive(Debug)]
 pub struct ChangedSide {
     source: Source,
@@ -80,9 +80,9 @@ struct Tree {
 }
 
 impl Tree {
-    /// Lists the tree without following links; names git refuses (`.git` and its aliases) are left
-    /// out with everything below them, and so are symlinks git refuses (a symlinked `.gitmodules`), as
-    /// git's tree ids leave them out.
+    /// Lists the tree without following links. Names git refuses (`.git` and its aliases, a symlinked
+    /// `.gitmodules`) are listed like any other, as the manifest lists them: the tree ids leave them
+    /// out, the comparison does not.
     fn walk(root: &Path, progress: &Progress, hooks: Hooks<'_>) -> Result<Tree, SnapshotError> {
         let meta = std::fs::metadata(root).map_err(|e| SnapshotError::io("open", root, e))?;
         if !meta.is_dir() {
@@ -105,10 +105,9 @@ impl Tree {
             let mut entries = Vec::new();
             for entry in read {
                 let entry = entry.map_err(|e| unreadable("list the directory", path.clone(), e))?;
+                // A name git refuses (`.git`, `.GIT`, `git~1`, …) is walked like any other: its files
+                // are in the manifest (out of the tree ids), so a change to one is a change.
                 let name = entry.file_name().as_bytes().to_vec();
-                if gitid::git_refuses_path(&name) {
-                    continue;
-                }
                 let ft = entry.file_type().map_err(|e| unreadable("examine", entry.path(), e))?;
                 let kind = if ft.is_dir() {
                     let mut child = rel.clone();
@@ -121,15 +120,6 @@ impl Tree {
                 } else if ft.is_file() {
                     Kind::File
                 } else if ft.is_symlink() {
-                    // A symlinked `.gitmodules` (or an alias of it) is a path git refuses for a link only.
-                    let mut full = rel.clone();
-                    if !full.is_empty() {
-                        full.push(b'/');
-                    }
-                    full.extend_from_slice(&name);
-                    if gitid::git_refuses_entry(&full, true) {
-                        continue;
-                    }
                     let target = std::fs::read_link(entry.path())
                         .map_err(|e| unreadable("read the link", entry.path(), e))?;
                     Kind::Symlink(target.into_os_string().into_vec())
@@ -475,14 +465,37 @@ mod tests {
     fn lists_exactly_the_entries_that_differ_each_as_a_full_open_states_it() {
         let (old, new) = versions();
         let (a, b) = compare(old.path(), new.path(), Hooks::default()).unwrap();
+        let outside = ["vendor/.git/HEAD"];
         assert_eq!(
             paths(&a),
-            ["becomes_link", "cfg", "src/gone.c", "src/grown.c", "src/same_size.c", "src/tool.sh"]
+            [
+                "becomes_link",
+                "cfg",
+                "src/gone.c",
+                "src/grown.c",
+                "src/same_size.c",
+                "src/tool.sh",
+                outside[0]
+            ]
         );
         assert_eq!(
             paths(&b),
-            ["becomes_link", "cfg", "src/added.c", "src/grown.c", "src/same_size.c", "src/tool.sh"]
+            [
+                "becomes_link",
+                "cfg",
+                "src/added.c",
+                "src/grown.c",
+                "src/same_size.c",
+                "src/tool.sh",
+                outside[0]
+            ]
         );
+        // The nested `.git` file is compared (a build may read it) and marked out of the tree ids.
+        for side in [&a, &b] {
+            for f in side.files() {
+                assert_eq!(f.in_tree, !outside.contains(&f.path.display().as_str()), "{}", f.path.display());
+            }
+        }
         // Every entry listed is the one a full open of that side states, field for field.
         let config = IngestConfig::default();
         for (side, root) in [(&a, old.path()), (&b, new.path())] {
@@ -513,6 +526,8 @@ mod tests {
             "src/same_size.c",
             "src/same_size.c",
             "src/tool.sh",
+            "vendor/.git/HEAD",
+            "vendor/.git/HEAD",
         ];
         assert_eq!(seen, want);
     }
