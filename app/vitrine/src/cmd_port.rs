@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::bail;
 use serde::Serialize;
 use vitrine_compare::carry::carry_over;
 use vitrine_record::port::Continues;
@@ -47,10 +46,9 @@ struct Report<'a> {
 
 pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let (old, new) = ctx.open_pair_cached(&a.old, &a.new, true)?;
-    // Said before the key's passphrase is asked for.
-    if old.ids().tree_sha256 == new.ids().tree_sha256 {
-        bail!("the two snapshots are the same (tree {}): nothing to carry over", old.ids().tree_sha256);
-    }
+    // Said before the key's passphrase is asked for: the same only by every byte (the content key),
+    // never by tree id, which leaves out `.GIT/…` and its aliases (the diff compares them).
+    vitrine_compare::carry::check_versions(&old, &new)?;
     let signer = crate::cmd_record::signer(&a.key)?;
     let old_review = crate::cmd_record::open_review(ctx, &old)?;
     let mut new_review = crate::cmd_record::open_review(ctx, &new)?;

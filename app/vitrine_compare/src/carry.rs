@@ -17,9 +17,28 @@ use crate::{CompareError, DiffOptions, FileChange, SnapshotDiff};
 /// Why threads could not be carried over.
 #[derive(Debug, thiserror::Error)]
 pub enum CarryError {
-    #[error("the two snapshots are the same (tree {0}): nothing to carry over")]
-    /// Both sides are one snapshot.
+    #[error("the two snapshots are the same (content key {0}): nothing to carry over")]
+    /// Both sides are one snapshot: the same content key, every file's bytes, mode and path, those the
+    /// tree ids leave out too (equal tree ids are not enough: `.GIT/…` is not in them).
     SameSnapshot(String),
+    #[error(
+        "the two snapshots share their tree ids (tree {tree}) but differ in {count} files the tree ids \
+         leave out ({first}{more}): a review belongs to a tree id, so both versions have the one review \
+         and its threads cannot be carried from one to the other; review those files in `vitrine diff`"
+    )]
+    /// The tree ids are equal but the content is not: only files the tree ids leave out (`.GIT/…`,
+    /// `git~1/…`) differ. Both versions would share one review, so nothing can be carried over, and
+    /// saying "the same" would hide the change.
+    SharedTreeIds {
+        /// The shared tree id (SHA-256).
+        tree: String,
+        /// How many files differ.
+        count: usize,
+        /// The first of them (escaped for a terminal).
+        first: String,
+        /// `, …` when there are more.
+        more: &'static str,
+    },
     #[error(transparent)]
     /// The diff failed.
     Compare(#[from] CompareError),
@@ -186,9 +205,7 @@ pub fn carry_threads(
     only: Option<&str>,
 ) -> Result<CarryReport, CarryError> {
     let (old, new) = (v.old, v.new);
-    if old.ids().tree_sha256 == new.ids().tree_sha256 {
-        return Err(CarryError::SameSnapshot(old.ids().tree_sha256.to_string()));
-    }
+    check_versions(old, new)?;
     // The new review continues the old one, with its people (who may then sign and answer there).
     let mut people_added = Vec::new();
     for p in &old_review.people().people {
@@ -229,6 +246,27 @@ pub fn carry_threads(
 
     let (ports, continues) = write_ports(&jobs, old, old_review, new_review, signer, now)?;
     Ok(CarryReport { ports, skipped, continues, people_added })
+}
+
+/// Refuses a port between two versions that are one snapshot, by every byte (the content key, never
+/// the tree id: two versions with one tree id can differ in `.GIT/policy.h`, which the diff compares),
+/// and between two versions that share their tree ids but differ in files the tree ids leave out
+/// (they would share one review, keyed by tree id: [`CarryError::SharedTreeIds`] names the files).
+pub fn check_versions(old: &Snapshot, new: &Snapshot) -> Result<(), CarryError> {
+    if old.content_key() == new.content_key() {
+        return Err(CarryError::SameSnapshot(old.content_key().to_string()));
+    }
+    if old.ids().tree_sha256 == new.ids().tree_sha256 {
+        let d = crate::diff(old, new, &DiffOptions::default())?;
+        let first = d.files.first().map(|c| vitrine_record::shown::escape(c.path()).into_owned());
+        return Err(CarryError::SharedTreeIds {
+            tree: old.ids().tree_sha256.to_string(),
+            count: d.files.len(),
+            first: first.unwrap_or_default(),
+            more: if d.files.len() > 1 { ", …" } else { "" },
+        });
+    }
+    Ok(())
 }
 
 /// The threads of `old_review` to carry over (with `only`, that one thread), and how many were left
