@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use vitrine_snapshot::{ContentClass, Finding, FindingKind, Snapshot};
+use vitrine_snapshot::{ContentClass, FileEntry, Finding, FindingKind, Snapshot};
 use vitrine_syntax::{Language, SymbolKind};
 
 use crate::{CompareError, FileChange, Side, SnapshotDiff, Status};
@@ -13,11 +13,18 @@ use crate::{CompareError, FileChange, Side, SnapshotDiff, Status};
 /// The update summary.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
-    /// Findings of the new snapshot that the old one did not have (compared by kind, path (the old
-    /// path for a renamed file) and detail, counting repeats, so shifted lines do not make a finding new).
+    /// Findings of the new snapshot that the old one did not have. A finding on a line the update added
+    /// or changed is new, whatever else the file holds; one elsewhere is matched by kind, path (the old
+    /// path for a renamed file), detail and its line as the old version numbers it (so lines shifted
+    /// by edits above them do not make a finding new, and a finding removed in one place never cancels
+    /// one added in another).
     pub new_findings: Vec<Finding>,
-    /// Findings of the old snapshot that are gone from the new one.
+    /// Findings of the old snapshot that are gone from the new one (one on a line the update deleted or
+    /// changed is gone, by the same rule).
     pub gone_findings: Vec<Finding>,
+    /// Changed files that git leaves out of the tree ids (`.git/…`, `.GIT/…`, `git~1/…`), by the path
+    /// they are listed under: a change there leaves the tree ids as they were.
+    pub outside_tree_ids: Vec<String>,
     /// Binary files added or changed (by content).
     pub binaries: Vec<BinaryChange>,
     /// Per changed source file with a grammar: symbols added, removed and changed.
@@ -67,7 +74,98 @@ fn summarised(kind: FindingKind) -> bool {
                 | FindingKind::SymlinkAbsolute
                 | FindingKind::SymlinkEscapes
                 | FindingKind::Binary
+                | FindingKind::GitRefusedPath
         )
+}
+
+/// How the lines of a file's new version map to its old version's lines.
+enum LineMap {
+    /// The same text on both sides (unchanged, or renamed alone): line `n` is line `n`.
+    Same,
+    /// The update's hunks (0-based half-open line ranges, old and new, in order).
+    Hunks(Vec<crate::display::Hunk>),
+    /// The text could not be compared line by line (binary on a side): every line counts as changed.
+    AllChanged,
+}
+
+impl LineMap {
+    /// The old version's 1-based line for the new version's 1-based `line`, or `None` when the update
+    /// added or changed that line.
+    fn old_line(&self, line: u64) -> Option<u64> {
+        let hunks = match self {
+            LineMap::Same => return Some(line),
+            LineMap::AllChanged => return None,
+            LineMap::Hunks(h) => h,
+        };
+        let n = line.checked_sub(1)?;
+        let mut shift: i64 = 0;
+        for h in hunks {
+            let (start, end) = (u64::from(h.new.start), u64::from(h.new.end));
+            if n < start {
+                break;
+            }
+            if n < end {
+                return None;
+            }
+            shift += i64::from(h.old.end - h.old.start) - i64::from(h.new.end - h.new.start);
+        }
+        u64::try_from(i64::try_from(line).ok()? + shift).ok()
+    }
+}
+
+/// Where a finding is for telling new from old: kind, path (the old path of a renamed file), detail,
+/// and its line as the old version numbers it (`None` for a file-level finding).
+type Place = (FindingKind, String, String, Option<u64>);
+
+/// The line maps of the files the update modified or renamed with other bytes and where the new
+/// snapshot has line findings (only those are read, both sides decoded as the health scan decoded
+/// them, so the lines are the findings' lines).
+fn line_maps<'d>(
+    old: &Snapshot,
+    new: &Snapshot,
+    diff: &'d SnapshotDiff,
+) -> Result<HashMap<&'d str, LineMap>, CompareError> {
+    let mut with_lines: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for f in new.health().findings.iter().filter(|f| summarised(f.kind) && f.line.is_some()) {
+        with_lines.insert(f.path.as_str());
+    }
+    let jobs: Vec<&FileChange> = diff
+        .files
+        .iter()
+        .filter(|c| matches!(c.status, Status::Modified | Status::Renamed) && c.old_blob != c.new_blob)
+        .filter(|c| c.new_path.as_deref().is_some_and(|p| with_lines.contains(p)))
+        .collect();
+    let text = |snap: &Snapshot, path: &str, side: Side| -> Result<Option<Vec<u8>>, CompareError> {
+        let Some(entry) = snap.file(path.as_bytes()) else { return Ok(None) };
+        let Some(enc) =
+            entry.encoding.filter(|_| !matches!(entry.kind, vitrine_snapshot::EntryKind::Symlink { .. }))
+        else {
+            return Ok(None);
+        };
+        let bytes = read_side(snap, entry, path, side)?;
+        Ok(Some(vitrine_snapshot::text::decode(&bytes, enc).into_owned().into_bytes()))
+    };
+    let maps: Vec<(&str, LineMap)> = vitrine_snapshot::work::map_next(
+        &jobs,
+        || (),
+        |_, _, c| -> Result<(&str, LineMap), CompareError> {
+            let (Some(op), Some(np)) = (c.old_path.as_deref(), c.new_path.as_deref()) else {
+                return Ok((c.path(), LineMap::AllChanged));
+            };
+            let map = match (text(old, op, Side::Old)?, text(new, np, Side::New)?) {
+                (Some(a), Some(b)) => LineMap::Hunks(crate::display::line_hunks(&a, &b)),
+                _ => LineMap::AllChanged,
+            };
+            Ok((np, map))
+        },
+    )
+    .into_iter()
+    .collect::<Result<_, _>>()?;
+    Ok(maps.into_iter().collect())
+}
+
+fn read_side(snap: &Snapshot, entry: &FileEntry, path: &str, side: Side) -> Result<Vec<u8>, CompareError> {
+    snap.read(entry).map_err(|source| CompareError::Read { path: path.to_owned(), side, source })
 }
 
 /// Builds the summary of `diff` between `old` and `new`. Reads and parses only the changed files with a
@@ -80,31 +178,40 @@ pub fn summarize(old: &Snapshot, new: &Snapshot, diff: &SnapshotDiff) -> Result<
         .filter(|f| f.status == Status::Renamed)
         .filter_map(|f| Some((f.new_path.as_deref()?, f.old_path.as_deref()?)))
         .collect();
-    let key = |f: &Finding, rename: bool| {
-        let path =
-            if rename { renamed_from.get(f.path.as_str()).copied().unwrap_or(&f.path) } else { &f.path };
-        (f.kind, path.to_owned(), f.detail.clone())
+    let maps = line_maps(old, new, diff)?;
+    let old_key = |f: &Finding| -> Place { (f.kind, f.path.clone(), f.detail.clone(), f.line) };
+    // A new finding's place in the old version: `None` when its line is one the update added or
+    // changed (then it is new whatever the old version held).
+    let new_key = |f: &Finding| -> Option<Place> {
+        let path = renamed_from.get(f.path.as_str()).copied().unwrap_or(&f.path);
+        let line = match f.line {
+            None => None,
+            Some(l) => Some(maps.get(f.path.as_str()).unwrap_or(&LineMap::Same).old_line(l)?),
+        };
+        Some((f.kind, path.to_owned(), f.detail.clone(), line))
     };
-    let mut old_counts: HashMap<(FindingKind, String, String), usize> = HashMap::new();
+    let mut old_counts: HashMap<Place, usize> = HashMap::new();
     for f in old.health().findings.iter().filter(|f| summarised(f.kind)) {
-        *old_counts.entry(key(f, false)).or_default() += 1;
+        *old_counts.entry(old_key(f)).or_default() += 1;
     }
     let mut new_findings = Vec::new();
     for f in new.health().findings.iter().filter(|f| summarised(f.kind)) {
-        match old_counts.get_mut(&key(f, true)) {
+        match new_key(f).and_then(|k| old_counts.get_mut(&k)) {
             Some(n) if *n > 0 => *n -= 1,
             _ => new_findings.push(f.clone()),
         }
     }
     let mut gone_findings = Vec::new();
     for f in old.health().findings.iter().filter(|f| summarised(f.kind)) {
-        if let Some(n) = old_counts.get_mut(&key(f, false))
+        if let Some(n) = old_counts.get_mut(&old_key(f))
             && *n > 0
         {
             *n -= 1;
             gone_findings.push(f.clone());
         }
     }
+    let outside_tree_ids =
+        diff.files.iter().filter(|c| c.outside_tree_ids).map(|c| c.path().to_owned()).collect();
 
     let binaries = diff
         .files
@@ -126,7 +233,7 @@ pub fn summarize(old: &Snapshot, new: &Snapshot, diff: &SnapshotDiff) -> Result<
             .into_iter()
             .collect::<Result<_, _>>()?;
     let symbols = deltas.into_iter().flatten().collect();
-    Ok(Summary { new_findings, gone_findings, binaries, symbols })
+    Ok(Summary { new_findings, gone_findings, outside_tree_ids, binaries, symbols })
 }
 
 fn is_summarised_symbol(kind: SymbolKind) -> bool {
@@ -210,4 +317,23 @@ fn symbol_delta(
         return Ok(None);
     }
     Ok(Some(delta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::display::line_hunks;
+
+    #[test]
+    fn a_line_outside_the_hunks_keeps_its_old_number_and_one_inside_has_none() {
+        let old = b"a\nb\nc\nd\ne\n";
+        // Two lines inserted at the top, `c` changed, `e` deleted, a line added at the end.
+        let new = b"x\ny\na\nb\nC\nd\nz\n";
+        let map = LineMap::Hunks(line_hunks(old, new));
+        let got: Vec<Option<u64>> = (1..=7).map(|l| map.old_line(l)).collect();
+        assert_eq!(got, [None, None, Some(1), Some(2), None, Some(4), None]);
+        assert_eq!(LineMap::Same.old_line(3), Some(3));
+        assert_eq!(LineMap::AllChanged.old_line(1), None);
+        assert_eq!(map.old_line(0), None);
+    }
 }
