@@ -1071,3 +1071,203 @@ fn decoy_copies_merged_files_and_line_ending_conversions_are_ported_honestly() {
         ]
     );
 }
+
+// ---- The update review sees every file and shows every name safely ----
+
+/// `vitrine diff a b ARGS` run in process: (exit code, stdout, stderr).
+fn diff_run(root: &Path, args: &[&str]) -> (u8, String, String) {
+    let (_d, data) = data_dir();
+    let (a, b) = (root.join("a"), root.join("b"));
+    let mut all: Vec<&std::ffi::OsStr> =
+        vec!["--data".as_ref(), arg(&data), "diff".as_ref(), arg(&a), arg(&b)];
+    all.extend(args.iter().map(std::ffi::OsStr::new));
+    vitrine_os(&all)
+}
+
+/// Files git leaves out of the tree ids (`.GIT/…`, `git~1/…`, `lib/.git/…`, `.git./…`, `x/.Git/…`) are
+/// ordinary files to a compiler or a makefile: every listing shows their changes, marked, and the
+/// summary names them.
+#[test]
+fn the_update_review_lists_files_the_tree_ids_leave_out() {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    a.file("src/v.c", "#include \"../.GIT/policy.h\"\nint v;\n");
+    b.file("src/v.c", "#include \"../.GIT/policy.h\"\nint v;\n/* v2 */\n");
+    a.file(".GIT/policy.h", "#define CHECK_SIGNATURE 1\n");
+    b.file(".GIT/policy.h", "#define CHECK_SIGNATURE 0\n");
+    for d in ["git~1", "lib/.git", ".git."] {
+        a.file(&format!("{d}/flags.mk"), "CFLAGS += -fstack-protector\n");
+        b.file(&format!("{d}/flags.mk"), "CFLAGS += -fno-stack-protector\n");
+    }
+    b.file("x/.Git/hooks.c", "void backdoor(void) {}\n");
+    let outside =
+        [".GIT/policy.h", ".git./flags.mk", "git~1/flags.mk", "lib/.git/flags.mk", "x/.Git/hooks.c"];
+    let root = p.root.path();
+    let plain = diff_run(root, &[]).1;
+    for path in outside {
+        let row =
+            plain.lines().find(|l| l.contains(path)).unwrap_or_else(|| panic!("{path} missing:\n{plain}"));
+        assert!(row.ends_with("(outside the git tree ids)"), "{row}");
+    }
+    let v = plain.lines().find(|l| l.contains("src/v.c")).unwrap();
+    assert!(!v.contains("outside"), "{v}");
+    // The diff-only path (no ingest cache) walks those names too, and prints the same.
+    assert_eq!(diff_run(root, &["--no-cache"]).1, plain);
+    let stat = diff_run(root, &["--stat", "--no-cache"]).1;
+    assert!(stat.lines().any(|l| l == "1\t1\t.GIT/policy.h"), "{stat}");
+    assert!(stat.lines().any(|l| l == "1\t0\tx/.Git/hooks.c"), "{stat}");
+    assert_eq!(diff_run(root, &["--stat"]).1, stat);
+    let json: serde_json::Value = serde_json::from_str(&diff_run(root, &["--json"]).1).unwrap();
+    let marked: BTreeSet<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["outside_tree_ids"] == true)
+        .map(|f| f["new_path"].as_str().unwrap())
+        .collect();
+    assert_eq!(marked, outside.into_iter().collect());
+    let summary = diff_run(root, &["--summary"]).1;
+    assert!(summary.starts_with("6 files changed: 1 added"), "{summary}");
+    assert!(summary.contains("files outside the git tree ids changed: 5\n  .GIT/policy.h\n"), "{summary}");
+    // The added `.GIT`-alias directory is a new finding too.
+    assert!(summary.contains("x/.Git: git-refused-path"), "{summary}");
+}
+
+/// A reviewed version and one that differs only in a file the tree ids leave out, and the reviewer's
+/// key, with a thread on that file: (pair, data dir guard, data dir, key).
+fn reviewed_outside_file() -> (Pair, tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let p = Pair::new();
+    p.old().file("src/v.c", "int verify(void);\n").file(".GIT/policy.h", "#define CHECK_SIGNATURE 1\n");
+    p.new_side().file("src/v.c", "int verify(void);\n").file(".GIT/policy.h", "#define CHECK_SIGNATURE 0\n");
+    let (tmp, data) = data_dir();
+    let rev = keygen(p.root.path(), "rev");
+    let v1 = p.root.path().join("a");
+    let pubkey = p.root.path().join("rev.pub");
+    ok(
+        &data,
+        &[
+            &"people",
+            &"add",
+            &v1,
+            &"--principal",
+            &"rev@example",
+            &"--role",
+            &"reviewer",
+            &"--pubkey",
+            &pubkey,
+        ],
+    );
+    annotate(&data, &v1, &rev, ".GIT/policy.h", "1-1", "finding", "high", "must stay 1");
+    (p, tmp, data, rev)
+}
+
+/// The same snapshot is the same content key: versions that differ only in `.GIT/policy.h` share
+/// their tree ids (and so their review) and the port says so, naming the file, instead of "the same".
+#[test]
+fn port_never_calls_versions_differing_outside_the_tree_ids_the_same() {
+    let (p, _tmp, data, rev) = reviewed_outside_file();
+    let (v1, v2) = (p.root.path().join("a"), p.root.path().join("b"));
+    let (code, out, err) = run(&data, &[&"port", &v1, &v2, &"--key", &rev]);
+    assert_ne!(code, 0, "{out}");
+    assert!(!err.contains("are the same"), "{err}");
+    assert!(err.contains("share their tree ids") && err.contains(".GIT/policy.h"), "{err}");
+    // The very same bytes are the same snapshot.
+    let (code, _, err) = run(&data, &[&"port", &v1, &v1, &"--key", &rev]);
+    assert_ne!(code, 0);
+    assert!(err.contains("the two snapshots are the same (content key"), "{err}");
+}
+
+/// With another change present the port goes ahead: a thread on a changed file outside the tree ids
+/// is ported from its bytes, never signed `exact` (same blob), and the reviewer's record verifies.
+#[test]
+fn a_thread_on_a_changed_file_outside_the_tree_ids_is_not_exact() {
+    let (p, _tmp, data, rev) = reviewed_outside_file();
+    p.new_side().file("src/v.c", "int verify(void);\n/* v2 */\n");
+    let (v1, v2) = (p.root.path().join("a"), p.root.path().join("b"));
+    let out = ok(&data, &[&"port", &v1, &v2, &"--key", &rev, &"--json"]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let port = &json["ports"][0];
+    assert_eq!(port["from"]["path"], ".GIT/policy.h", "{json}");
+    assert_ne!(port["outcome"], "exact", "{json}");
+    let bundle = p.root.path().join("rec.vitrine");
+    ok(&data, &[&"export", &v2, &"--key", &rev, &"--out", &bundle]);
+    ok(&data, &[&"verify", &bundle, &"--snapshot", &v2, &"--previous", &v1]);
+}
+
+/// Every name, detail and link target `vitrine diff` prints is escaped as `health` and `port` escape
+/// them: a vendor's file name cannot erase the row of a real change, reorder itself, hide a character,
+/// or add a column to `--stat`.
+#[test]
+fn diff_listings_escape_every_name_detail_and_target() {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    a.file("src/auth.c", "int check(int uid) {\n  return uid == 0;\n}\n");
+    b.file("src/auth.c", "int check(int uid) {\n  return uid == 0 || uid == 1337;\n}\n");
+    b.file("src/auth.c\r\u{1b}[2K\u{1b}[1A\u{1b}[2K", "/* */\n");
+    b.file("src/zz\u{1b}[2K\rlogo.png", b"BIN\0\n".as_slice());
+    b.file("src/rlo\u{202E}gnp.c", "int r;\n");
+    b.file(".g\u{200C}it/conf.mk", "X = 1\n");
+    b.file("src/c1\u{9b}2K.c", "int c;\n");
+    b.file("src/tab\there.c", "int t;\n");
+    b.symlink("src/link", "\u{1b}]0;title\u{7}\u{202E}");
+    a.file("src/ren\u{1b}[2Kold.c", &lines(10, "renamed"));
+    b.file("src/ren\u{1b}[2Knew.c", &lines(10, "renamed"));
+    let root = p.root.path();
+    let raw = |s: &str| s.chars().any(|c| c != '\n' && c != '\t' && vitrine_record::shown::hidden(c));
+    for args in [&[][..], &["--stat"], &["--summary"], &["--no-cache"], &["--stat", "--no-cache"], &["-C"]] {
+        let (code, out, err) = diff_run(root, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(!raw(&out), "{args:?} prints a control, bidi or invisible character raw:\n{out:?}");
+        assert!(out.contains("src/auth.c\\x0D\\x1B[2K\\x1B[1A\\x1B[2K"), "{args:?}: {out}");
+    }
+    let stat = diff_run(root, &["--stat"]).1;
+    assert!(stat.lines().all(|l| l.matches('\t').count() == 2), "{stat}");
+    assert!(stat.contains("src/tab\\x09here.c"), "{stat}");
+    assert!(stat.contains("src/rlo<U+202E>gnp.c") && stat.contains(".g<U+200C>it/conf.mk"), "{stat}");
+    assert!(stat.contains("src/c1<U+009B>2K.c"), "{stat}");
+    assert!(stat.contains("src/ren\\x1B[2Kold.c => src/ren\\x1B[2Knew.c"), "{stat}");
+    // The summary's findings: names and details (the link's target) escaped.
+    let summary = diff_run(root, &["--summary"]).1;
+    assert!(summary.contains("\\x1B]0;title\\x07<U+202E>"), "{summary}");
+    assert!(summary.contains("  A src/zz\\x1B[2K\\x0Dlogo.png"), "{summary}");
+    // --json keeps the names exact (JSON escapes, nothing a terminal acts on).
+    let json: serde_json::Value = serde_json::from_str(&diff_run(root, &["--json"]).1).unwrap();
+    assert!(json["files"].as_array().unwrap().iter().any(|f| f["new_path"] == "src/rlo\u{202E}gnp.c"));
+}
+
+/// A bidi control removed from a comment and another inserted into code of the same file: the
+/// summary reports the new one (on an added line) and the old one gone, whatever the counts; a finding
+/// only shifted by lines inserted above it is not new.
+#[test]
+fn a_finding_on_an_added_line_is_new_even_when_one_like_it_is_gone() {
+    let p = Pair::new();
+    let rlo = '\u{202E}';
+    let old = format!(
+        "#include <stdio.h>\n/* i18n test: the arrow {rlo}-> must survive */\nstatic const char *arrow = \"<-\";\n\nint is_admin(const char *user)\n{{\n    return 0;\n}}\n"
+    );
+    let new = format!(
+        "#include <stdio.h>\n/* i18n test: the arrow -> must survive */\nstatic const char *arrow = \"<-\";\n\nint is_admin(const char *user)\n{{\n    /* check role {rlo} }} if (user[0] == 'r') {{ return 1; */\n    return 0;\n}}\n"
+    );
+    p.old().file("acl.c", &old);
+    p.new_side().file("acl.c", &new);
+    // Shifted only: three lines inserted above an unchanged line with a bidi control.
+    let kept = format!("int a;\n// {rlo} kept\nint b;\n");
+    p.old().file("kept.c", &kept);
+    p.new_side().file("kept.c", format!("int x;\nint y;\nint z;\n{kept}"));
+    let json: serde_json::Value =
+        serde_json::from_str(&diff_run(p.root.path(), &["--summary", "--json"]).1).unwrap();
+    let at = |list: &str| -> Vec<(String, u64)> {
+        json["summary"][list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "bidi-control")
+            .map(|f| (f["path"].as_str().unwrap().to_owned(), f["line"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(at("new_findings"), [("acl.c".to_owned(), 7)]);
+    assert_eq!(at("gone_findings"), [("acl.c".to_owned(), 2)]);
+    let text = diff_run(p.root.path(), &["--summary"]).1;
+    assert!(text.contains("new findings: 1\n  acl.c:7: bidi-control:"), "{text}");
+    assert!(text.contains("findings gone: 1\n"), "{text}");
+}

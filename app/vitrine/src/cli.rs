@@ -207,9 +207,16 @@ where
                 | Command::Compare(crate::cmd_compare::CompareCmd::Port(_))
         )
     );
+    // `diff` prints the vendor's file names, details and link targets: through the escaping writer too,
+    // keeping the tabs that separate `--stat`'s columns (its fields are escaped whole, tabs and all).
+    let listing = matches!(cli.command, Some(Command::Compare(crate::cmd_compare::CompareCmd::Diff(_))));
     let (mut term_out, mut term_err);
     let (out, err): (&mut dyn Write, &mut dyn Write) = if record_family {
         term_out = crate::common::TermWriter::new(out);
+        term_err = crate::common::TermWriter::new(err);
+        (&mut term_out, &mut term_err)
+    } else if listing {
+        term_out = crate::common::TermWriter::keeping_tabs(out);
         term_err = crate::common::TermWriter::new(err);
         (&mut term_out, &mut term_err)
     } else {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::common::{Ctx, Exit};
+use crate::common::{Ctx, Exit, term};
 
 #[derive(Debug, Subcommand)]
 pub enum CompareCmd {
@@ -112,13 +112,16 @@ fn diff(a: DiffArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 }
 
 /// The changes as lines: git's `--numstat` lines with `stat`, else status (with similarity), counts,
-/// path and mode change.
+/// path, mode change and, for a file git leaves out of the tree ids, a mark saying so. Every name is
+/// escaped for the terminal ([`term`]: a control, bidi or invisible character in a vendor's file name is
+/// shown as `\x1B` or `<U+202E>`, a tab as `\x09`, so a name can neither rewrite the rows before it
+/// nor add a column to `--stat`); the command's writer escapes whatever else a line holds.
 fn listing(files: &[vitrine_compare::FileChange], stat: bool, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let count = |n: Option<u64>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
     for f in files {
         let path = match (&f.old_path, &f.new_path) {
-            (Some(o), Some(n)) if o != n => format!("{o} => {n}"),
-            _ => f.path().to_string(),
+            (Some(o), Some(n)) if o != n => format!("{} => {}", term(o), term(n)),
+            _ => term(f.path()).into_owned(),
         };
         if stat {
             writeln!(ctx.out, "{}\t{}\t{path}", count(f.additions), count(f.deletions))?;
@@ -128,10 +131,13 @@ fn listing(files: &[vitrine_compare::FileChange], stat: bool, ctx: &mut Ctx<'_>)
         if let Some(s) = f.similarity {
             status.push_str(&format!("{s:03}"));
         }
-        let mode = match (f.old_mode, f.new_mode) {
+        let mut mode = match (f.old_mode, f.new_mode) {
             (Some(o), Some(n)) if o != n => format!("  ({o} -> {n})"),
             _ => String::new(),
         };
+        if f.outside_tree_ids {
+            mode.push_str("  (outside the git tree ids)");
+        }
         writeln!(ctx.out, "{status:<5} +{:<6} -{:<6} {path}{mode}", count(f.additions), count(f.deletions))?;
     }
     Ok(Exit::Ok)
@@ -168,24 +174,34 @@ fn summary(
         count(vitrine_compare::Status::Copied),
         count(vitrine_compare::Status::TypeChanged),
     )?;
-    writeln!(ctx.out, "\nnew findings: {}", s.new_findings.len())?;
+    // Names, details and symbol names are the vendor's text: each is escaped for the terminal.
+    writeln!(ctx.out)?;
+    writeln!(ctx.out, "new findings: {}", s.new_findings.len())?;
     for f in &s.new_findings {
+        let (path, detail) = (term(&f.path), term(&f.detail));
         match f.line {
-            Some(l) => writeln!(ctx.out, "  {}:{l}: {}: {}", f.path, f.kind.as_str(), f.detail)?,
-            None => writeln!(ctx.out, "  {}: {}: {}", f.path, f.kind.as_str(), f.detail)?,
+            Some(l) => writeln!(ctx.out, "  {path}:{l}: {}: {detail}", f.kind.as_str())?,
+            None => writeln!(ctx.out, "  {path}: {}: {detail}", f.kind.as_str())?,
         }
     }
     writeln!(ctx.out, "findings gone: {}", s.gone_findings.len())?;
-    writeln!(ctx.out, "\nbinaries added or changed: {}", s.binaries.len())?;
-    for b in &s.binaries {
-        writeln!(ctx.out, "  {} {}", b.status.letter(), b.path)?;
+    writeln!(ctx.out)?;
+    writeln!(ctx.out, "files outside the git tree ids changed: {}", s.outside_tree_ids.len())?;
+    for p in &s.outside_tree_ids {
+        writeln!(ctx.out, "  {}", term(p))?;
     }
-    writeln!(ctx.out, "\nsymbols:")?;
+    writeln!(ctx.out)?;
+    writeln!(ctx.out, "binaries added or changed: {}", s.binaries.len())?;
+    for b in &s.binaries {
+        writeln!(ctx.out, "  {} {}", b.status.letter(), term(&b.path))?;
+    }
+    writeln!(ctx.out)?;
+    writeln!(ctx.out, "symbols:")?;
     for f in &s.symbols {
-        writeln!(ctx.out, "  {}", f.path)?;
+        writeln!(ctx.out, "  {}", term(&f.path))?;
         for (mark, list) in [('+', &f.added), ('-', &f.removed), ('~', &f.changed)] {
             for sym in list {
-                writeln!(ctx.out, "    {mark} {} {} (line {})", sym.kind, sym.name, sym.line)?;
+                writeln!(ctx.out, "    {mark} {} {} (line {})", sym.kind, term(&sym.name), sym.line)?;
             }
         }
     }

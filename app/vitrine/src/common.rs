@@ -257,11 +257,24 @@ pub struct TermWriter<'a> {
     inner: &'a mut dyn Write,
     /// Raw bytes written directly whose UTF-8 sequence is not complete yet.
     pending: Vec<u8>,
+    /// A tab stays a tab ([`vitrine_record::shown::escape_keep_tab`]): for output whose columns are
+    /// tab-separated (`vitrine diff --stat`), where each field that comes from a snapshot was escaped
+    /// whole with [`term`] first (so a tab in a name is `\x09`, never a column).
+    keep_tab: bool,
 }
 
 impl<'a> TermWriter<'a> {
     pub fn new(inner: &'a mut dyn Write) -> TermWriter<'a> {
-        TermWriter { inner, pending: Vec::new() }
+        TermWriter { inner, pending: Vec::new(), keep_tab: false }
+    }
+
+    /// A [`TermWriter`] that leaves tabs as they are (see `keep_tab`).
+    pub fn keeping_tabs(inner: &'a mut dyn Write) -> TermWriter<'a> {
+        TermWriter { inner, pending: Vec::new(), keep_tab: true }
+    }
+
+    fn shown<'s>(&self, s: &'s str) -> Cow<'s, str> {
+        if self.keep_tab { vitrine_record::shown::escape_keep_tab(s) } else { term(s) }
     }
 
     /// Writes the raw bytes held so far, escaped; with `all`, an incomplete UTF-8 sequence at the end too.
@@ -271,13 +284,13 @@ impl<'a> TermWriter<'a> {
         loop {
             match std::str::from_utf8(rest) {
                 Ok(s) => {
-                    shown.push_str(&term(s));
+                    shown.push_str(&self.shown(s));
                     rest = &[];
                     break;
                 }
                 Err(e) => {
                     let (good, bad) = rest.split_at(e.valid_up_to());
-                    shown.push_str(&term(std::str::from_utf8(good).unwrap_or_default()));
+                    shown.push_str(&self.shown(std::str::from_utf8(good).unwrap_or_default()));
                     match e.error_len() {
                         Some(n) => {
                             for b in &bad[..n] {
@@ -330,7 +343,7 @@ impl Write for TermWriter<'_> {
             Some(line) => (line, "\n"),
             None => (&*text, ""),
         };
-        let shown = term(line);
+        let shown = self.shown(line);
         self.inner.write_all(shown.as_bytes())?;
         self.inner.write_all(end.as_bytes())
     }
