@@ -1210,8 +1210,8 @@ fn diff_listings_escape_every_name_detail_and_target() {
     b.file("src/c1\u{9b}2K.c", "int c;\n");
     b.file("src/tab\there.c", "int t;\n");
     b.symlink("src/link", "\u{1b}]0;title\u{7}\u{202E}");
-    a.file("src/ren\u{1b}[2Kold.c", &lines(10, "renamed"));
-    b.file("src/ren\u{1b}[2Knew.c", &lines(10, "renamed"));
+    a.file("src/ren\u{1b}[2Kold.c", lines(10, "renamed"));
+    b.file("src/ren\u{1b}[2Knew.c", lines(10, "renamed"));
     let root = p.root.path();
     let raw = |s: &str| s.chars().any(|c| c != '\n' && c != '\t' && vitrine_record::shown::hidden(c));
     for args in [&[][..], &["--stat"], &["--summary"], &["--no-cache"], &["--stat", "--no-cache"], &["-C"]] {

@@ -22,7 +22,7 @@ pub enum CarryError {
     /// tree ids leave out too (equal tree ids are not enough: `.GIT/…` is not in them).
     SameSnapshot(String),
     #[error(
-        "the two snapshots share their tree ids (tree {tree}) but differ in {count} files the tree ids \
+        "the two snapshots share their tree ids (tree {tree}) but differ in {count} file(s) the tree ids \
          leave out ({first}{more}): a review belongs to a tree id, so both versions have the one review \
          and its threads cannot be carried from one to the other; review those files in `vitrine diff`"
     )]
