@@ -416,6 +416,22 @@ mod tests {
     }
 
     #[test]
+    fn the_tab_keeping_writer_keeps_tabs_and_escapes_everything_else() {
+        let mut buf = Vec::new();
+        {
+            let mut w = TermWriter::keeping_tabs(&mut buf);
+            // A --stat row: the columns' tabs stay, the name's (escaped first with term) cannot add one.
+            writeln!(w, "1\t0\t{}", term("src/a\tb.c")).unwrap();
+            writeln!(w, "M  src/auth.c\r\u{1b}[2K\u{1b}[1A \u{202E}\u{200C}\u{9b}").unwrap();
+        }
+        let text = String::from_utf8(buf).unwrap();
+        assert_eq!(
+            text,
+            "1\t0\tsrc/a\\x09b.c\nM  src/auth.c\\x0D\\x1B[2K\\x1B[1A <U+202E><U+200C><U+009B>\n"
+        );
+    }
+
+    #[test]
     fn json_keeps_its_value_and_loses_what_a_terminal_acts_on() {
         let v = serde_json::json!({"body": "a\u{1b}\u{7f}\u{9b}\u{202E}\u{200B}\u{E0041}\u{2028}é\n"});
         let text = serde_json::to_string(&v).unwrap();
