@@ -12,9 +12,11 @@ use crate::common::{Ctx, Exit, term};
 pub enum CompareCmd {
     /// List the files an update changed: added, deleted, modified, renamed or (with -C) copied, with
     /// similarity %, type changes (file <-> symlink), mode changes, and lines added and deleted, as
-    /// `git diff --no-index -M --numstat` counts them. With --no-cache, the listings (--stat and the
-    /// plain one) of two directories compare the files byte for byte, as git does, and hash only those
-    /// that differ.
+    /// `git diff --no-index -M --numstat` counts them. Every file of the snapshots is compared, those
+    /// git leaves out of the tree ids too (.git/, .GIT/, git~1/: marked "outside the git tree ids").
+    /// Names are escaped for the terminal (\x1B, <U+202E>). With --no-cache, the listings (--stat and
+    /// the plain one) of two directories compare the files byte for byte, as git does, and hash only
+    /// those that differ.
     Diff(DiffArgs),
     /// Carry the threads of OLD's review over to NEW's review: one signed anchor-port entry per thread
     /// (not retracted, not closed) saying where it now points and how it was found (exact: same blob;
@@ -46,14 +48,15 @@ pub struct DiffArgs {
     /// The new snapshot (directory or archive).
     pub new: PathBuf,
     /// Print one JSON object: {old: {tree ids}, new: {tree ids}, files: [{status, old_path, new_path,
-    /// similarity, additions, deletions, ...}]}.
+    /// similarity, additions, deletions, outside_tree_ids, ...}]}.
     #[arg(long)]
     pub json: bool,
     /// Print git's `--numstat` lines (`added<TAB>deleted<TAB>path`, `-` for binary files).
     #[arg(long, conflicts_with = "json")]
     pub stat: bool,
     /// Print what a reviewer of an update looks at first instead: new health findings (bidi,
-    /// invisible, homoglyph, nested repositories, symlinks), binaries added or changed, and functions
+    /// invisible, homoglyph, nested repositories, symlinks; any finding on a line the update added or
+    /// changed is new), changed files outside the git tree ids, binaries added or changed, and functions
     /// and types added, removed or changed per file. With --json: {old, new, summary}.
     #[arg(long, conflicts_with = "stat")]
     pub summary: bool,
