@@ -149,6 +149,19 @@ fn peer_view(peer: &Peer, archive: &Path) -> Option<Result<View, String>> {
     }
 }
 
+/// The Rust `tar` crate's view (cargo unpacks every `.crate` with it), extracted in process: round 20
+/// found it reading extension headers and the ustar prefix only with the exact GNU or POSIX-`00` magic.
+fn rust_tar_view(archive: &Path) -> Result<View, String> {
+    let out = tempfile::tempdir().unwrap();
+    let result = tar::Archive::new(std::fs::File::open(archive).unwrap()).unpack(out.path());
+    let mut view = View::new();
+    walk(out.path(), out.path(), &mut view);
+    match result {
+        Ok(()) => Ok(view),
+        Err(e) => Err(format!("{e} (extracted {:?})", view.keys().collect::<Vec<_>>())),
+    }
+}
+
 fn check(name: &str, bytes: &[u8], expect: Expect) {
     let format = if name.ends_with(".zip") { ArchiveFormat::Zip } else { ArchiveFormat::Tar };
     let peers = if format == ArchiveFormat::Zip { zip_peers() } else { tar_peers() };
@@ -156,8 +169,11 @@ fn check(name: &str, bytes: &[u8], expect: Expect) {
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
     let ours = vitrine_view(&path, format);
-    let theirs: Vec<(&str, Result<View, String>)> =
+    let mut theirs: Vec<(&str, Result<View, String>)> =
         peers.iter().filter_map(|p| peer_view(p, &path).map(|v| (p.program, v))).collect();
+    if format == ArchiveFormat::Tar {
+        theirs.push(("the Rust tar crate", rust_tar_view(&path)));
+    }
     match (expect, ours) {
         (Expect::Same, Ok(view)) => {
             assert!(!view.is_empty(), "{name}: an empty view proves nothing");
@@ -392,6 +408,69 @@ fn tar_header_kinds_agree_with_gnu_tar_and_bsdtar() {
                 a
             },
             Expect::Refused("end-of-archive marker at byte 1024"),
+        ),
+        // Round 20, F1: the Rust `tar` crate (cargo) and node-tar (npm) take extension headers only with
+        // the exact GNU or POSIX-`00` magic, and the prefix only with version `00`.
+        (
+            "longname-v7-magic.tar",
+            Tar::new()
+                .file(b"pkg/src/lib.rs", b"honest")
+                .raw(TarHeader::new(b"././@LongLink", b'L', 18).set(257, &[0u8; 8]), b"pkg/src/unused.rs\0")
+                .file(b"pkg/src/lib.rs", b"backdoor")
+                .end(),
+            Expect::Refused("Rust `tar` crate"),
+        ),
+        (
+            "pax-version-nul.tar",
+            Tar::new()
+                .file(b"pkg/src/lib.rs", b"honest")
+                .raw(TarHeader::new(b"pax", b'x', 26).set(263, b"\0\0"), b"26 path=pkg/src/unused.rs\n")
+                .file(b"pkg/src/lib.rs", b"backdoor")
+                .end(),
+            Expect::Refused("Rust `tar` crate"),
+        ),
+        (
+            "prefix-version-nul.tar",
+            Tar::new()
+                .file(b"pkg/src/lib.rs", b"honest")
+                .raw(
+                    TarHeader::new(b"pkg/src/lib.rs", b'0', 8).set(263, b"\0\0").prefix(b"pkg/src/unused"),
+                    b"backdoor",
+                )
+                .end(),
+            Expect::Refused("pkg/src/lib.rs"),
+        ),
+        // Round 20, F3: a v7 first header whose name starts like an ar archive is an ar archive to bsdtar;
+        // with the exact POSIX magic the tar outbids it and every reader reads the tar.
+        (
+            "ar-signature-v7.tar",
+            Tar::new()
+                .raw(
+                    &TarHeader::new(
+                        b"!<arch>\nREADME/         0           0     0     100644  444       `\n",
+                        b'0',
+                        4,
+                    )
+                    .set(257, &[0u8; 8]),
+                    b"AAAA",
+                )
+                .end(),
+            Expect::Refused("!<arch>"),
+        ),
+        (
+            "ar-signature-posix.tar",
+            Tar::new()
+                .raw(
+                    &TarHeader::new(
+                        b"!<arch>\nREADME/         0           0     0     100644  444       `\n",
+                        b'0',
+                        4,
+                    ),
+                    b"AAAA",
+                )
+                .file(b"src/auth.c", b"int check(void);\n")
+                .end(),
+            Expect::Same,
         ),
         ("file-with-slash.tar", Tar::new().file(b"src/auth.c/", b"A").end(), Expect::Refused("src/auth.c/")),
         ("fifo.tar", Tar::new().raw(&TarHeader::new(b"pipe", b'6', 0), b"").end(), Expect::Refused("pipe")),

@@ -1,12 +1,12 @@
 //! Vitrine's own streaming tar reader: resolves each member's headers exactly as GNU tar 1.34 extracts
-//! them, and refuses every layout that GNU tar, bsdtar (libarchive) or Python's `tarfile` would read
-//! differently.
+//! them, and refuses every layout that GNU tar, bsdtar (libarchive), Python's `tarfile`, the Rust `tar`
+//! crate (cargo) or node-tar (npm) would read differently.
 //!
 //! A member's path comes from, in GNU tar's order of precedence: a pax `path` record, a GNU long name
-//! (`L`), the ustar `prefix` + `/` + `name` (only with the POSIX magic `ustar\0`), the `name` field. Its
-//! link target likewise from pax `linkpath`, a GNU long link (`K`) or the `linkname` field, and its data
-//! size from pax `size` or the `size` field. Where the two readers part ways this reader refuses instead
-//! of choosing, naming the member:
+//! (`L`), the ustar `prefix` + `/` + `name` (only with the POSIX magic `ustar\0` and version `00`), the
+//! `name` field. Its link target likewise from pax `linkpath`, a GNU long link (`K`) or the `linkname`
+//! field, and its data size from pax `size` or the `size` field. Where the readers part ways this
+//! reader refuses instead of choosing, naming the member:
 //!
 //! - a GNU long name *and* a pax `path` for one member (GNU tar takes the pax value, bsdtar the long name),
 //!   and likewise for long links;
@@ -27,8 +27,16 @@
 //! - any numeric field (uid, gid, mtime, devmajor, devminor as well as size and mode) of any header not
 //!   in the one form GNU tar, bsdtar and Python's `tarfile` read alike: Python's `tarfile` (pip,
 //!   `shutil.unpack_archive`) silently ends the archive at a header it cannot parse;
-//! - a non-empty `prefix` field in a GNU or v7 header: GNU tar and bsdtar ignore it there, Python's
-//!   `tarfile` puts it before the name;
+//! - a non-empty `prefix` field in any header but POSIX ustar with version `00`: GNU tar and bsdtar
+//!   ignore it in GNU and v7 headers, Python's `tarfile` puts it before the name; with `ustar\0` and
+//!   another version GNU tar, bsdtar and Python take it, the Rust `tar` crate (cargo) and node-tar (npm)
+//!   do not;
+//! - an extension header (`L`, `K`, `x`, `g`) whose magic is not exactly GNU (`ustar  \0`) or POSIX
+//!   (`ustar\0` + `00`): the Rust `tar` crate and node-tar take it as a plain entry, the next member
+//!   keeping its own name, where GNU tar, bsdtar and Python apply it;
+//! - a first header without the exact GNU or POSIX-`00` magic (v7, other versions): libarchive bids
+//!   on the first header and ranks such a tar below formats whose signature the same bytes can carry
+//!   (`!<arch>\n` of ar, cpio, 7-Zip, ...), so bsdtar would extract another archive's tree;
 //! - any non-zero byte after the end-of-archive marker (a hidden header that `tar x -i` or Python's
 //!   `ignore_zeros` would extract, however its checksum is written; an appended zip).
 //!
@@ -204,7 +212,11 @@ impl<R: Read> TarReader<R> {
                 return Ok(None);
             }
             let header = Header::parse(&block).map_err(|detail| self.corrupt(detail))?;
+            if offset == 0 && !header.magic.is_exact() {
+                return Err(self.refuse(first_header_refusal(&header, &block)));
+            }
             if matches!(header.typeflag, b'L' | b'K' | b'x' | b'g') {
+                header.check_extension_magic().map_err(|why| self.refuse(why))?;
                 header.check_fields().map_err(|why| self.refuse(why))?;
             }
             pending.first_offset.get_or_insert(offset);
@@ -575,6 +587,26 @@ impl<R: Read> Read for MemberData<'_, R> {
     }
 }
 
+/// Why a first header without the exact GNU or POSIX-`00` magic is refused. libarchive (bsdtar, the
+/// `tar` of macOS and FreeBSD) picks an archive's format by bids on its first bytes: a tar header bids
+/// 48 for its checksum and 56 more only for the exact POSIX or GNU magic, so a v7 or odd-version tar
+/// loses to an ar archive (64) and ties or loses with other formats whose signature its name field can
+/// carry (cpio, 7-Zip, mtree, CAB, ...), and bsdtar then extracts that other archive's tree. Refusing
+/// every such first header, not only the signatures known here, leaves only tars that outbid them all.
+fn first_header_refusal(header: &Header, block: &[u8]) -> String {
+    let also = match foreign_signature(block) {
+        Some((sig, what)) => format!("; this one also starts with `{sig}`, the signature of {what}"),
+        None => String::new(),
+    };
+    format!(
+        "the first header is a {}: bsdtar (libarchive, the `tar` of macOS and FreeBSD) ranks such \
+         a tar below other formats whose signature the same bytes can carry (ar, cpio, 7-Zip, mtree, CAB, \
+         ...) and would extract that other archive's tree{also}; only archives whose first header has the \
+         exact POSIX (`ustar\\0` `00`) or GNU (`ustar  `) magic are read",
+        header.magic.describe()
+    )
+}
+
 fn padding(size: u64) -> u64 {
     (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64
 }
@@ -588,8 +620,75 @@ struct Header {
     /// The first numeric field (other than size and mode) not written in the one form every reader
     /// takes, with why: see [`NUMERIC_FIELDS`].
     bad_field: Option<String>,
-    /// The POSIX magic `ustar\0`, the only format whose `prefix` field extends the name.
-    posix: bool,
+    /// The header's format, from its magic and version.
+    magic: Magic,
+}
+
+/// A header's format, from its magic (bytes 257..263) and version (263..265).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Magic {
+    /// `ustar\0` + `00`: POSIX ustar (and pax).
+    Posix,
+    /// `ustar  \0`: GNU tar's own format.
+    Gnu,
+    /// No magic at all (all NUL): the 7th-edition format.
+    V7,
+    /// `ustar\0` with a version other than `00`: POSIX to GNU tar and bsdtar, an old header to the Rust
+    /// `tar` crate (cargo) and node-tar (npm), a lower bid to libarchive.
+    OddVersion([u8; 2]),
+}
+
+impl Magic {
+    /// Whether every reader takes this header's extension types and prefix as GNU or POSIX ones: the
+    /// exact GNU magic or the POSIX magic with version `00`.
+    fn is_exact(self) -> bool {
+        matches!(self, Magic::Posix | Magic::Gnu)
+    }
+
+    /// The header's format for messages, as a noun phrase.
+    fn describe(self) -> String {
+        match self {
+            Magic::Posix => "POSIX header (`ustar\\0` `00`)".to_string(),
+            Magic::Gnu => "GNU header (`ustar  `)".to_string(),
+            Magic::V7 => "v7 header (no magic)".to_string(),
+            Magic::OddVersion(v) => {
+                let version: String =
+                    v.iter().flat_map(|&b| std::ascii::escape_default(b)).map(char::from).collect();
+                format!("`ustar\\0` header of version `{version}`")
+            }
+        }
+    }
+}
+
+/// The signatures of other archive formats that libarchive (bsdtar) reads, which a tar's first header
+/// can carry in its name field: (signature at byte 0, format).
+const FOREIGN_SIGNATURES: [(&[u8], &str); 13] = [
+    (b"!<arch>\n", "a Unix ar archive"),
+    (b"070707", "a cpio archive (odc)"),
+    (b"070701", "a cpio archive (newc)"),
+    (b"070702", "a cpio archive (newc with CRC)"),
+    (b"\xc7\x71", "a binary cpio archive"),
+    (b"\x71\xc7", "a binary cpio archive"),
+    (b"#mtree", "an mtree manifest"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"MSCF", "a CAB archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"xar!", "a XAR archive"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"WARC/", "a WARC archive"),
+];
+
+/// The known signature of another format at the start of `block`, shown, and that format.
+fn foreign_signature(block: &[u8]) -> Option<(String, &'static str)> {
+    let shown = |n: usize| crate::path::display_bytes(block.get(..n).unwrap_or_default());
+    if let Some(&(sig, what)) = FOREIGN_SIGNATURES.iter().find(|(sig, _)| block.starts_with(sig)) {
+        return Some((shown(sig.len()), what));
+    }
+    // LHa: `-lh?-` or `-lz?-` at byte 2.
+    match block.get(2..7) {
+        Some([b'-', b'l', b'h' | b'z', _, b'-']) => Some((shown(7), "an LHa archive")),
+        _ => None,
+    }
 }
 
 /// The numeric fields besides size, mode and checksum, as (name, offset, length, may be blank).
@@ -614,10 +713,13 @@ impl Header {
             return Err("bad header checksum: not a tar header".to_string());
         }
         let magic = field(block, 257, 8);
-        // GNU tar and bsdtar both take `ustar\0` with any version as POSIX (the prefix extends the name).
-        let posix = match magic {
-            [b'u', b's', b't', b'a', b'r', 0, _, _] => true,
-            b"ustar  \0" | [0, 0, 0, 0, 0, 0, 0, 0] => false,
+        // GNU tar and bsdtar take `ustar\0` with any version as POSIX, the Rust `tar` crate and node-tar
+        // only with version `00`: see `Header::check_fields` and `TarReader::next_member`.
+        let magic = match magic {
+            b"ustar\x0000" => Magic::Posix,
+            b"ustar  \0" => Magic::Gnu,
+            [0, 0, 0, 0, 0, 0, 0, 0] => Magic::V7,
+            [b'u', b's', b't', b'a', b'r', 0, a, b] => Magic::OddVersion([*a, *b]),
             _ => {
                 return Err(format!(
                     "unknown header magic `{}` (neither POSIX ustar, GNU nor v7)",
@@ -636,7 +738,7 @@ impl Header {
             }
             parse_numeric(bytes).err().map(|why| format!("{name} field: {why}"))
         });
-        Ok(Header { block: *block, typeflag, size, mode, bad_field, posix })
+        Ok(Header { block: *block, typeflag, size, mode, bad_field, magic })
     }
 
     /// Refuses a numeric field Python's `tarfile` cannot read, and a `prefix` field outside POSIX ustar.
@@ -649,23 +751,53 @@ impl Header {
             ));
         }
         let prefix = c_string(field(&self.block, 345, 155));
-        if !self.posix && !prefix.is_empty() {
+        if self.magic != Magic::Posix && !prefix.is_empty() {
+            let how = match self.magic {
+                Magic::OddVersion(_) => {
+                    "GNU tar, bsdtar and Python's tarfile put it before the name, the Rust `tar` crate (cargo) \
+                     and node-tar (npm) read the prefix only with version `00` and ignore it here, and so \
+                     extract another path"
+                }
+                _ => {
+                    "GNU tar and bsdtar read the prefix only with the POSIX magic `ustar\\0` and ignore it \
+                     here; Python's tarfile, as pip and shutil.unpack_archive use it, puts it before the name \
+                     and so extracts another path"
+                }
+            };
             return Err(format!(
-                "a `prefix` field `{}` in a {} header (GNU tar and bsdtar read the prefix only with the POSIX \
-                 magic `ustar\\0` and ignore it here; Python's tarfile, as pip and shutil.unpack_archive use \
-                 it, puts it before the name and so extracts another path)",
+                "a `prefix` field `{}` in a {} ({how})",
                 crate::path::display_bytes(prefix),
-                if self.block.get(257) == Some(&0) { "v7 (no magic)" } else { "GNU (`ustar  `)" }
+                self.magic.describe()
             ));
         }
         Ok(())
+    }
+
+    /// Refuses an extension header (`L`, `K`, `x`, `g`) without the exact GNU or POSIX-`00` magic.
+    fn check_extension_magic(&self) -> Result<(), String> {
+        if self.magic.is_exact() {
+            return Ok(());
+        }
+        let what = match self.typeflag {
+            b'L' => "a GNU long-name header (type `L`)",
+            b'K' => "a GNU long-link header (type `K`)",
+            b'x' => "a pax extended header (type `x`)",
+            _ => "a pax global header (type `g`)",
+        };
+        Err(format!(
+            "{what} in a {}: GNU tar, bsdtar and Python's tarfile apply it to the next member, the \
+             Rust `tar` crate (cargo) and node-tar (npm) only with the exact GNU `ustar  ` or POSIX \
+             `ustar\\0` `00` magic, and otherwise keep the next member's own name (only GNU or POSIX \
+             extension headers are read)",
+            self.magic.describe()
+        ))
     }
 
     /// `prefix/name` for POSIX headers with a prefix, else `name`; each up to its first NUL.
     fn ustar_path(&self) -> Vec<u8> {
         let name = c_string(field(&self.block, 0, 100));
         let prefix = c_string(field(&self.block, 345, 155));
-        if self.posix && !prefix.is_empty() {
+        if self.magic == Magic::Posix && !prefix.is_empty() {
             let mut path = prefix.to_vec();
             path.push(b'/');
             path.extend_from_slice(name);

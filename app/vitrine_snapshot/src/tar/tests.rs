@@ -136,12 +136,12 @@ fn ustar_prefix_only_with_the_posix_magic() {
     h.set(345, b"src/deep");
     let posix = archive(&[h.bytes(), end()]);
     assert_eq!(paths(&posix)[0].0, "src/deep/a.c");
-    // GNU and v7 headers without a prefix are read by their name.
+    // GNU and v7 headers without a prefix are read by their name (a v7 one after a POSIX first header).
     let mut h = H::new(b"a.c", b'0', 0);
     h.set(257, b"ustar  \0");
     assert_eq!(paths(&archive(&[h.bytes(), end()]))[0].0, "a.c");
     h.set(257, &[0u8; 8]);
-    assert_eq!(paths(&archive(&[h.bytes(), end()]))[0].0, "a.c");
+    assert_eq!(paths(&archive(&[file(b"first.c", b""), h.bytes(), end()]))[1].0, "a.c");
 }
 
 /// F1 (round 19) and its class: GNU tar and bsdtar read the `prefix` field only with the POSIX magic;
@@ -162,7 +162,8 @@ fn a_prefix_outside_posix_ustar_is_refused() {
         // A directory or a link alike; and a GNU incremental dump's access time there reads as a prefix.
         let mut d = H::new(b"d/", b'5', 0);
         d.set(257, magic).set(345, b"14702405132");
-        assert!(refusal(&archive(&[d.bytes(), end()])).contains("`prefix` field `14702405132`"));
+        let a = archive(&[file(b"first.c", b""), d.bytes(), end()]);
+        assert!(refusal(&a).contains("`prefix` field `14702405132`"));
     }
     // Past the first NUL the area is not a prefix to anyone (GNU's sparse area, say).
     let mut h = H::new(b"a.c", b'0', 0);
@@ -242,9 +243,12 @@ fn unknown_magic_is_corrupt() {
     let mut h = H::new(b"a.c", b'0', 0);
     h.set(257, b"ustaX\x0000");
     assert!(corruption(&archive(&[h.bytes(), end()])).contains("magic"));
-    // Any version after `ustar\0` is POSIX to GNU tar and bsdtar alike.
-    h.set(257, b"ustar\x00xx").set(345, b"pre");
-    assert_eq!(paths(&archive(&[h.bytes(), end()]))[0].0, "pre/a.c");
+    // Any version after `ustar\0` is POSIX to GNU tar and bsdtar alike, but not to the Rust `tar` crate
+    // and node-tar (round 20): such a header is read without a prefix, refused with one.
+    h.set(257, b"ustar\x00xx");
+    assert_eq!(paths(&archive(&[file(b"first.c", b""), h.bytes(), end()]))[1].0, "a.c");
+    h.set(345, b"pre");
+    assert!(refusal(&archive(&[file(b"first.c", b""), h.bytes(), end()])).contains("`prefix` field `pre`"));
 }
 
 #[test]
@@ -643,4 +647,124 @@ fn a_pax_header_of_many_records_is_parsed_in_linear_time() {
     assert_eq!(records.len(), n as usize);
     // Quadratic took 68 s here (debug build, 2 cores), linear well under 1 s: a generous bound.
     assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}
+
+/// F1 (round 20) and its class: the Rust `tar` crate (cargo unpacking a `.crate`) and node-tar (npm)
+/// take `L`, `K`, `x` and `g` headers as extension headers only with the exact GNU magic `ustar  \0` or
+/// the POSIX magic `ustar\0` with version `00`; with any other magic they extract them as plain entries
+/// and the next member keeps its own name, where GNU tar, bsdtar and Python apply them. Refused whatever
+/// the magic, naming the header.
+#[test]
+fn extension_headers_need_the_exact_gnu_or_posix_magic() {
+    let odd: [(&[u8], &str); 3] =
+        [(&[0u8; 8], "v7 header"), (b"ustar\0\0\0", "version `\\x00\\x00`"), (b"ustar\0xx", "version `xx`")];
+    for (magic, what) in odd {
+        for (typeflag, data) in [
+            (b'L', b"pkg/src/unused.rs\0".to_vec()),
+            (b'K', b"elsewhere\0".to_vec()),
+            (b'x', record("path", b"pkg/src/unused.rs")),
+            (b'g', record("comment", b"harmless")),
+        ] {
+            let mut h = H::new(b"././@LongLink", typeflag, data.len() as u64);
+            h.set(257, magic);
+            let mut x = h.bytes();
+            x.extend(padded(&data));
+            let a = archive(&[
+                file(b"pkg/src/lib.rs", b"honest"),
+                x,
+                file(b"pkg/src/lib.rs", b"backdoor"),
+                end(),
+            ]);
+            let why = refusal(&a);
+            assert!(
+                why.starts_with("header at byte 1024")
+                    && why.contains(what)
+                    && why.contains("Rust `tar` crate"),
+                "{} {what}: {why}",
+                typeflag as char
+            );
+        }
+    }
+    // The exact GNU magic and POSIX `00` are read as before.
+    for magic in [&b"ustar  \0"[..], b"ustar\x0000"] {
+        let mut h = H::new(b"././@LongLink", b'L', 9);
+        h.set(257, magic);
+        let mut x = h.bytes();
+        x.extend(padded(b"long.rs\0\0"));
+        let a = archive(&[file(b"a.rs", b""), x, file(b"short", b"L"), end()]);
+        assert_eq!(paths(&a)[1], ("long.rs".to_string(), b"L".to_vec()));
+    }
+}
+
+/// F1 (round 20): a `prefix` with the magic `ustar\0` and a version other than `00` is a prefix to GNU
+/// tar, bsdtar and Python, and ignored by the Rust `tar` crate and node-tar (npm): refused.
+#[test]
+fn a_prefix_with_a_version_other_than_00_is_refused() {
+    for version in [&b"\0\0"[..], b"xx", b" \0"] {
+        let mut h = H::new(b"pkg/src/lib.rs", b'0', 8);
+        h.set(257, b"ustar\0").set(263, version).set(345, b"pkg/src/unused");
+        let mut evil = h.bytes();
+        evil.extend(padded(b"backdoor"));
+        let a = archive(&[file(b"pkg/src/lib.rs", b"honest"), evil, end()]);
+        let why = refusal(&a);
+        assert!(
+            why.starts_with("member `pkg/src/lib.rs`")
+                && why.contains("`prefix` field `pkg/src/unused`")
+                && why.contains("node-tar"),
+            "{why}"
+        );
+    }
+}
+
+/// F3 (round 20) and its class: libarchive (bsdtar, the `tar` of macOS and FreeBSD) picks the format by
+/// bids on the first bytes, and a tar header without the exact POSIX or GNU magic bids below an ar
+/// archive (and ties with cpio, 7-Zip, ...): a v7 tar whose first name starts with `!<arch>\n` is an ar
+/// archive of other files to bsdtar. Any first header without the exact magic is refused, with or
+/// without a known signature; the signature is named when there is one.
+#[test]
+fn a_first_header_without_the_exact_magic_is_refused() {
+    for (magic, what) in [(&[0u8; 8][..], "v7 header"), (b"ustar\0xx", "version `xx`")] {
+        for (name, signature) in [
+            (
+                &b"!<arch>\nREADME/         0           0     0     100644  444       `\n"[..],
+                Some("ar archive"),
+            ),
+            (b"070707000001", Some("cpio")),
+            (b"7z\xbc\xaf\x27\x1cpadding", Some("7-Zip")),
+            (b"src/auth.c", None),
+        ] {
+            let mut h = H::new(&name[..name.len().min(100)], b'0', 4);
+            h.set(257, magic);
+            let mut first = h.bytes();
+            first.extend(padded(b"AAAA"));
+            let why = refusal(&archive(&[first, file(b"b.c", b""), end()]));
+            assert!(
+                why.starts_with("header at byte 0") && why.contains(what) && why.contains("bsdtar"),
+                "{why}"
+            );
+            match signature {
+                Some(sig) => assert!(why.contains(sig) && why.contains("also starts with"), "{why}"),
+                None => assert!(!why.contains("also starts with"), "{why}"),
+            }
+        }
+    }
+    // A GNU or POSIX first header outbids every other format, whatever its name holds; v7 headers after
+    // it are read as before.
+    for magic in [&b"ustar  \0"[..], b"ustar\x0000"] {
+        let mut h = H::new(b"!<arch>\nREADME", b'0', 1);
+        h.set(257, magic);
+        let mut first = h.bytes();
+        first.extend(padded(b"A"));
+        let mut v7 = H::new(b"v7.c", b'0', 1);
+        v7.set(257, &[0u8; 8]);
+        let mut second = v7.bytes();
+        second.extend(padded(b"B"));
+        let a = archive(&[first, second, end()]);
+        assert_eq!(
+            paths(&a),
+            vec![("!<arch>\nREADME".into(), b"A".to_vec()), ("v7.c".into(), b"B".to_vec())]
+        );
+    }
+    // An empty archive (only the end-of-archive marker) has no first header to bid on.
+    assert!(read_all(&end()).unwrap().is_empty());
 }
