@@ -169,13 +169,57 @@ impl Pending {
     }
 }
 
-/// Pax keys that change what one of the reference readers extracts in a way this reader does not
-/// reproduce: sparse maps and sizes, name re-encodings, incremental dumps, multi-volume state.
-fn pax_key_refused(key: &[u8]) -> bool {
-    key.starts_with(b"GNU.sparse.")
+/// Why a pax key is refused, if it is: keys that change what one of the reference readers extracts in
+/// a way this reader does not reproduce (sparse maps and sizes, name re-encodings, incremental dumps,
+/// multi-volume state), and keys that carry metadata an extractor applies to the file beyond its path,
+/// type, bytes and execute bit, which neither the view nor the tree ids show: extended attributes
+/// (`security.capability` file capabilities, SELinux labels), ACLs and file flags, restored by GNU tar
+/// (`--xattrs`, `--acls`, `--selinux`) and by bsdtar as root or with `-p`. In the `SCHILY.` and
+/// `LIBARCHIVE.` namespaces, which those extractors interpret, only keys known to be harmless are read
+/// (device and inode numbers, link counts, creation times, the kind of a Windows symlink).
+fn pax_key_refused(key: &[u8]) -> Option<&'static str> {
+    if key.starts_with(b"GNU.sparse.")
         || key.starts_with(b"GNU.volume.")
         || key.starts_with(b"SUN.")
         || matches!(key, b"GNU.dumpdir" | b"SCHILY.realsize" | b"SCHILY.filetype" | b"hdrcharset")
+    {
+        return Some("sparse, volume or charset data that GNU tar and bsdtar read differently");
+    }
+    if key.starts_with(b"SCHILY.xattr.") || key.starts_with(b"LIBARCHIVE.xattr.") {
+        return Some(
+            "an extended attribute, which GNU tar with --xattrs and bsdtar as root or with -p restore on the \
+             file (file capabilities such as `security.capability` grant privileges) and which neither the \
+             view nor the tree ids show; on macOS, `COPYFILE_DISABLE=1 tar` or `tar --no-xattrs` leaves \
+             them out",
+        );
+    }
+    if key.starts_with(b"SCHILY.acl.") {
+        return Some(
+            "an access control list, which GNU tar with --acls and bsdtar as root or with -p restore",
+        );
+    }
+    if key == b"SCHILY.fflags" {
+        return Some("file flags (immutable, append-only, ...), which bsdtar as root or with -p restores");
+    }
+    if key.starts_with(b"RHT.") {
+        return Some("an SELinux context, which GNU tar with --selinux restores");
+    }
+    let harmless = matches!(
+        key,
+        b"SCHILY.dev"
+            | b"SCHILY.ino"
+            | b"SCHILY.nlink"
+            | b"LIBARCHIVE.creationtime"
+            | b"LIBARCHIVE.symlinktype"
+    );
+    if (key.starts_with(b"SCHILY.") || key.starts_with(b"LIBARCHIVE.")) && !harmless {
+        return Some(
+            "metadata in a namespace GNU tar and bsdtar interpret, which this reader does not show (only \
+             `SCHILY.dev`, `SCHILY.ino`, `SCHILY.nlink`, `LIBARCHIVE.creationtime` and \
+             `LIBARCHIVE.symlinktype` are read there)",
+        );
+    }
+    None
 }
 
 impl<R: Read> TarReader<R> {
@@ -377,11 +421,8 @@ impl<R: Read> TarReader<R> {
                     crate::path::display_bytes(first_line(rest))
                 ))
             })?;
-            if pax_key_refused(key) {
-                return Err(self.refuse(format!(
-                    "pax key `{}` (sparse, volume or charset data that GNU tar and bsdtar read differently)",
-                    crate::path::display_bytes(key)
-                )));
+            if let Some(why) = pax_key_refused(key) {
+                return Err(self.refuse(format!("pax key `{}` ({why})", crate::path::display_bytes(key))));
             }
             if let Some(&earlier) = seen.get(key) {
                 let earlier = records.get(earlier).map(|(_, v)| v.as_slice()).unwrap_or_default();

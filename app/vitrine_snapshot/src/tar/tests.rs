@@ -598,7 +598,7 @@ fn pax_records_are_read_only_in_their_one_strict_form() {
     }
     // Keys as real writers spell them still read.
     let a = archive(&[
-        pax(b'x', &[("SCHILY.xattr.user.a-b_c", b"1"), ("LIBARCHIVE.creationtime", b"1"), ("path", b"p.c")]),
+        pax(b'x', &[("SCHILY.nlink", b"1"), ("LIBARCHIVE.creationtime", b"1"), ("path", b"p.c")]),
         file(b"a.c", b"A"),
         end(),
     ]);
@@ -767,4 +767,40 @@ fn a_first_header_without_the_exact_magic_is_refused() {
     }
     // An empty archive (only the end-of-archive marker) has no first header to bid on.
     assert!(read_all(&end()).unwrap().is_empty());
+}
+
+/// F4 (round 20) and its class: pax keys that carry extended attributes (file capabilities), ACLs,
+/// file flags or SELinux labels are applied by GNU tar (`--xattrs`, `--acls`, `--selinux`) and by
+/// bsdtar as root or with `-p`, and shown nowhere: refused, in a member's header or a global one. In
+/// the `SCHILY.` and `LIBARCHIVE.` namespaces only the keys known to be harmless are read.
+#[test]
+fn pax_keys_carrying_xattrs_acls_or_flags_are_refused() {
+    for (key, why) in [
+        ("SCHILY.xattr.security.capability", "extended attribute"),
+        ("SCHILY.xattr.user.note", "extended attribute"),
+        ("LIBARCHIVE.xattr.security.capability", "extended attribute"),
+        ("SCHILY.acl.access", "access control list"),
+        ("SCHILY.acl.ace", "access control list"),
+        ("SCHILY.fflags", "file flags"),
+        ("RHT.security.selinux", "SELinux"),
+        ("LIBARCHIVE.future", "namespace"),
+        ("SCHILY.archtype", "namespace"),
+    ] {
+        for typeflag in [b'x', b'g'] {
+            let a = archive(&[
+                file(b"README", b""),
+                pax(typeflag, &[(key, b"\x01\x00\x00\x02")]),
+                file(b"tools/fmt", b"#!"),
+                end(),
+            ]);
+            let refused = refusal(&a);
+            assert!(refused.contains(&format!("pax key `{key}`")) && refused.contains(why), "{refused}");
+        }
+    }
+    for key in
+        ["SCHILY.dev", "SCHILY.ino", "SCHILY.nlink", "LIBARCHIVE.creationtime", "mtime", "atime", "uname"]
+    {
+        let a = archive(&[file(b"README", b""), pax(b'x', &[(key, b"1")]), file(b"tools/fmt", b"#!"), end()]);
+        assert_eq!(paths(&a)[1].0, "tools/fmt", "{key}");
+    }
 }
