@@ -79,6 +79,8 @@ fn vitrine_view(path: &Path, format: ArchiveFormat) -> Result<View, String> {
     let mut view = View::new();
     archive::read(path, format, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
         let node = match item.kind {
+            // Handed over for their mode only; the views hold files and links.
+            ItemKind::Directory => return Ok(()),
             ItemKind::File { executable } => {
                 let mut bytes = Vec::new();
                 if item.content.read_to_end(&mut bytes).is_err() {
@@ -446,7 +448,7 @@ fn tar_header_kinds_agree_with_gnu_tar_and_bsdtar() {
             "ar-signature-v7.tar",
             Tar::new()
                 .raw(
-                    &TarHeader::new(
+                    TarHeader::new(
                         b"!<arch>\nREADME/         0           0     0     100644  444       `\n",
                         b'0',
                         4,

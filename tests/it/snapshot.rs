@@ -998,3 +998,73 @@ fn a_symlinked_gitmodules_is_left_out_of_the_ids_and_reported() {
     let (s256, s1) = git_tree_ids(t.path());
     assert_eq!((snap.ids().tree_sha256.to_string(), snap.ids().tree_sha1.to_string()), (s256, s1));
 }
+
+/// Round 20, F4: a setuid, setgid or sticky bit is kept by extractors running as root (GNU tar, bsdtar,
+/// `unzip -K`) and by copies that keep modes, yet git records only 100644/100755. Each is a
+/// `special-mode` finding showing the full mode, for a tar's files, hard links and directories, a zip's
+/// entries and a directory's files; the tree ids stay git's.
+#[test]
+fn setuid_setgid_and_sticky_bits_are_findings_with_the_full_mode_and_leave_the_ids_alone() {
+    use crate::archive_build::{Tar, TarHeader, ZipEntry, zip};
+    let special = |s: &Snapshot| -> Vec<(String, String)> {
+        s.health()
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::SpecialMode)
+            .map(|f| (f.path.clone(), f.detail.split(':').next().unwrap().to_string()))
+            .collect()
+    };
+    let work = tempfile::tempdir().unwrap();
+    let script = b"#!/bin/sh\nexec cat \"$@\"\n";
+    let tar = |fmt: u32, dir: u32| {
+        Tar::new()
+            .raw(TarHeader::new(b"shared/", b'5', 0).mode(dir), b"")
+            .file(b"README", b"hello\n")
+            .raw(TarHeader::new(b"tools/fmt", b'0', script.len() as u64).mode(fmt), script)
+            .hardlink(b"tools/fmt2", b"tools/fmt")
+            .end()
+    };
+    let plain = open(&put(work.path(), "plain.tar", &tar(0o755, 0o755)));
+    assert!(special(&plain).is_empty());
+    let marked = open(&put(work.path(), "marked.tar", &tar(0o4755, 0o1777)));
+    assert_eq!(marked.ids(), plain.ids(), "git records 100755 either way");
+    assert_eq!(
+        special(&marked),
+        [
+            ("shared".to_string(), "mode 41777 (sticky)".to_string()),
+            ("tools/fmt".to_string(), "mode 104755 (setuid)".to_string()),
+            ("tools/fmt2".to_string(), "mode 104755 (setuid)".to_string()),
+        ]
+    );
+    assert_eq!(marked.health().counts.get("special-mode"), Some(&3));
+    // A zip entry's Unix mode.
+    let z = zip(
+        &[
+            ZipEntry::file(b"README", b"hello\n"),
+            ZipEntry { mode: 0o106750, ..ZipEntry::file(b"tools/fmt", script) },
+        ],
+        b"",
+    );
+    let zipped = open(&put(work.path(), "s.zip", &z));
+    assert_eq!(special(&zipped), [("tools/fmt".to_string(), "mode 106750 (setuid, setgid)".to_string())]);
+    // A directory's files, as fstat gives their mode when they are read.
+    let t = TempTree::new();
+    t.file("README", "hello\n").exec("tools/fmt", "#!/bin/sh\n").file("data/x", "x\n");
+    let before = ids(t.path());
+    let chmod = |p: &str, mode: u32| {
+        std::fs::set_permissions(t.path().join(p), std::os::unix::fs::PermissionsExt::from_mode(mode))
+            .unwrap()
+    };
+    chmod("tools/fmt", 0o4755);
+    chmod("README", 0o2644);
+    chmod("data", 0o1777);
+    let dir = open(t.path());
+    assert_eq!((dir.ids().tree_sha256.to_string(), dir.ids().tree_sha1.to_string()), before);
+    assert_eq!(
+        special(&dir),
+        [
+            ("README".to_string(), "mode 102644 (setgid)".to_string()),
+            ("tools/fmt".to_string(), "mode 104755 (setuid)".to_string()),
+        ]
+    );
+}

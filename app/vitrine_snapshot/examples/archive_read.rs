@@ -26,6 +26,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut members, mut bytes) = (0u64, 0u64);
     let mut buf = vec![0u8; 1 << 16];
     archive::read(path, format, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
+        if item.kind == archive::ItemKind::Directory {
+            return Ok(());
+        }
         members += 1;
         loop {
             match item.content.read(&mut buf) {

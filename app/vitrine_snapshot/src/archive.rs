@@ -88,6 +88,8 @@ pub enum ItemKind {
         /// Normalised path of the earlier regular file whose content this entry shares.
         target: Vec<u8>,
     },
+    /// A directory: not a snapshot entry (git records none), handed over for its mode only.
+    Directory,
 }
 
 /// One checked entry. `content` yields exactly `size` bytes (none for links); the sink may read any
@@ -101,6 +103,9 @@ pub struct ArchiveItem<'a> {
     pub kind: ItemKind,
     /// Declared content size in bytes (0 for links), already counted against the [`ArchiveLimits`].
     pub size: u64,
+    /// The permission bits the archive states (`mode & 0o7777`: setuid, setgid and sticky included,
+    /// which extractors running as root keep); 0 for links, which take no mode of their own.
+    pub mode: u32,
     /// Reader of the entry's content, bounded to `size` bytes.
     pub content: &'a mut dyn Read,
 }
@@ -111,6 +116,7 @@ impl std::fmt::Debug for ArchiveItem<'_> {
             .field("path", &crate::path::display_bytes(&self.path))
             .field("kind", &self.kind)
             .field("size", &self.size)
+            .field("mode", &format_args!("{:o}", self.mode))
             .finish_non_exhaustive()
     }
 }
@@ -709,14 +715,17 @@ fn read_tar<R: Read>(
         match member.kind {
             MemberKind::Directory => {
                 guard.admit(0)?;
-                guard.path(&raw_path, Seen::Dir)?;
+                if let Some(path) = guard.path(&raw_path, Seen::Dir)? {
+                    send_directory(sink, path, member.mode)?;
+                }
             }
             MemberKind::File => {
                 let size = member.size_bytes;
                 guard.admit(size)?;
                 let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
                 let executable = member.mode & 0o100 != 0;
-                send_file(archive, sink, path, executable, size, &mut tar.data(), &shown)?;
+                let file = FileItem { executable, mode: member.mode, size };
+                send_file(archive, sink, path, file, &mut tar.data(), &shown)?;
             }
             MemberKind::Symlink { target } => {
                 guard.admit(0)?;
@@ -726,6 +735,7 @@ fn read_tar<R: Read>(
                     path,
                     kind: ItemKind::Symlink { target },
                     size: 0,
+                    mode: 0,
                     content: &mut std::io::empty(),
                 })?;
             }
@@ -737,6 +747,7 @@ fn read_tar<R: Read>(
                     path,
                     kind: ItemKind::HardLink { target: norm_target },
                     size: 0,
+                    mode: 0,
                     content: &mut std::io::empty(),
                 })?;
             }
@@ -753,19 +764,32 @@ fn read_tar<R: Read>(
     Ok(())
 }
 
+/// Hands a directory member to the sink, for its mode.
+fn send_directory(sink: &mut Sink<'_>, path: Vec<u8>, mode: u32) -> Result<(), SnapshotError> {
+    sink(ArchiveItem { path, kind: ItemKind::Directory, size: 0, mode, content: &mut std::io::empty() })
+}
+
+/// A file member's execute bit, permission bits and size.
+struct FileItem {
+    executable: bool,
+    mode: u32,
+    size: u64,
+}
+
 /// Hands a file member to the sink as a reader of exactly `size` bytes, then checks that the archive
 /// held exactly that many (reading to the member's end also runs the zip CRC check).
 fn send_file(
     archive: &Path,
     sink: &mut Sink<'_>,
     path: Vec<u8>,
-    executable: bool,
-    size: u64,
+    file: FileItem,
     reader: &mut dyn Read,
     shown: &str,
 ) -> Result<(), SnapshotError> {
+    let FileItem { executable, mode, size } = file;
     let mut exact = Exact { inner: reader, size, left: size, failure: None };
-    let result = sink(ArchiveItem { path, kind: ItemKind::File { executable }, size, content: &mut exact });
+    let result =
+        sink(ArchiveItem { path, kind: ItemKind::File { executable }, size, mode, content: &mut exact });
     if result.is_ok() && exact.failure.is_none() {
         // Skip what the sink left unread (a read error is recorded in `failure`), then probe for more.
         let _ = std::io::copy(&mut exact, &mut std::io::sink());
@@ -837,7 +861,9 @@ fn read_zip(
         let shown = crate::path::display_bytes(&entry.name);
         if entry.kind == ZipKind::Directory {
             guard.admit(0)?;
-            guard.path(&entry.name, Seen::Dir)?;
+            if let Some(path) = guard.path(&entry.name, Seen::Dir)? {
+                send_directory(sink, path, entry.mode)?;
+            }
             continue;
         }
         guard.admit(entry.size_bytes)?;
@@ -845,7 +871,8 @@ fn read_zip(
         let mut data = zip.data(i).map_err(|e| zip_error(archive, e))?;
         // The zip reader yields files and directories only (it refuses symlink entries).
         let Some(path) = guard.path(&entry.name, Seen::File)? else { continue };
-        send_file(archive, sink, path, entry.executable, entry.size_bytes, &mut data, &shown)?;
+        let file = FileItem { executable: entry.executable, mode: entry.mode, size: entry.size_bytes };
+        send_file(archive, sink, path, file, &mut data, &shown)?;
     }
     Ok(())
 }

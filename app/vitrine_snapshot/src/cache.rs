@@ -67,6 +67,11 @@ impl StatKey {
         self.size
     }
 
+    /// The file's mode (type and permission bits, as `st_mode`).
+    pub(crate) fn mode(&self) -> u32 {
+        self.mode
+    }
+
     pub(crate) fn of(meta: &std::fs::Metadata) -> StatKey {
         StatKey {
             dev: meta.dev(),

@@ -77,11 +77,16 @@ pub enum FindingKind {
     /// and `аuth.py` with a Cyrillic `а`, `lib` and `Iib`) but are different names: a decoy beside the
     /// file that is built.
     LookalikeNames,
+    /// A file or directory whose mode has the setuid, setgid or sticky bit (shown in the finding's full
+    /// mode): git and the tree ids record only 100644 or 100755, but extractors running as root (GNU tar,
+    /// bsdtar, `unzip -K`) and copies that keep modes (`cp -a`, `rsync -a`, Docker's `COPY`) keep the
+    /// bit, so the file runs with its owner's privileges.
+    SpecialMode,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 21] = [
+    pub const ALL: [FindingKind; 22] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -103,6 +108,7 @@ impl FindingKind {
         FindingKind::SymlinkAbsolute,
         FindingKind::SymlinkEscapes,
         FindingKind::LookalikeNames,
+        FindingKind::SpecialMode,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -130,6 +136,7 @@ impl FindingKind {
             FindingKind::SymlinkAbsolute => "symlink-absolute",
             FindingKind::SymlinkEscapes => "symlink-escapes",
             FindingKind::LookalikeNames => "lookalike-names",
+            FindingKind::SpecialMode => "special-mode",
         }
     }
 
@@ -169,6 +176,37 @@ impl Finding {
     pub fn file_level(path: &str, kind: FindingKind, detail: impl Into<String>) -> Finding {
         Finding { path: path.to_owned(), line: None, column: None, kind, detail: detail.into() }
     }
+}
+
+/// The [`FindingKind::SpecialMode`] finding for `path` when the permission bits `mode` (`& 0o7777`) hold
+/// the setuid, setgid or sticky bit; `directory` says which file type the full mode shows.
+pub fn special_mode_finding(path: &str, mode: u32, directory: bool) -> Option<Finding> {
+    let perms = mode & 0o7777;
+    if perms & 0o7000 == 0 {
+        return None;
+    }
+    let bits: Vec<&str> = [(0o4000, "setuid"), (0o2000, "setgid"), (0o1000, "sticky")]
+        .into_iter()
+        .filter(|(bit, _)| perms & bit != 0)
+        .map(|(_, name)| name)
+        .collect();
+    let (full, git) = if directory {
+        (0o040000 | perms, "git records no directory modes")
+    } else if perms & 0o100 != 0 {
+        (0o100000 | perms, "git and the tree ids record only 100755")
+    } else {
+        (0o100000 | perms, "git and the tree ids record only 100644")
+    };
+    Some(Finding::file_level(
+        path,
+        FindingKind::SpecialMode,
+        format!(
+            "mode {full:o} ({}): extractors running as root (GNU tar, bsdtar, unzip -K) and copies that keep \
+             modes (cp -a, rsync -a, Docker COPY) keep {}; {git}",
+            bits.join(", "),
+            if bits.len() == 1 { "the bit" } else { "the bits" }
+        ),
+    ))
 }
 
 /// Thresholds of the health scan.

@@ -867,6 +867,14 @@ fn finish_dir(
             ));
         }
     }
+    // Each file's mode as `fstat` gave it when the file was read (or its cached analysis was taken).
+    // Directories are left out: their setgid bit is mostly inherited from the host's directory, and
+    // nothing is extracted from them.
+    for (stat, a) in &done {
+        if let (Some(stat), EntryKind::File { .. }) = (stat, &a.entry.kind) {
+            extra.extend(crate::health::special_mode_finding(&a.entry.path.display(), stat.mode(), false));
+        }
+    }
     let mut snap = assemble(
         Origin::Directory { path: root.clone() },
         Source::Directory(crate::content::InPlace::holding(root.clone(), dir)),
@@ -1234,22 +1242,40 @@ fn ingest_archive(
     let compressed = std::fs::metadata(path).map_err(|e| SnapshotError::io("examine", path, e))?.len();
     progress.set_phase("reading the archive", compressed);
     let batch = store.as_ref().map(BlobStore::batch).transpose()?;
-    let analysed = read_members(path, format, config, progress, batch.as_ref())?;
+    let (analysed, directories) = read_members(path, format, config, progress, batch.as_ref())?;
     if let Some(b) = batch {
         b.finish()?;
     }
-    if let Some(file) = &cache_file {
+    // The cache holds file analyses only: an archive with findings about its directories is not cached.
+    if let Some(file) = &cache_file
+        && directories.is_empty()
+    {
         let _ = cache::store(file, config, cache::now_ns(), analysed.iter().map(|a| (None, a)));
     }
     // The blobs are in the store now, so `assemble` can read the archive's `.git` from them.
-    Ok(assemble(origin, source(), analysed, Vec::new()))
+    Ok(assemble(origin, source(), analysed, directories))
 }
 
 /// An archive member waiting for analysis: its whole content (at most [`STREAM_THRESHOLD`] bytes).
 struct Pending {
     path: Vec<u8>,
     executable: bool,
+    /// The permission bits the archive states, for [`with_mode_finding`].
+    mode: u32,
     bytes: Vec<u8>,
+}
+
+/// Adds the [`FindingKind::SpecialMode`] finding to a file's analysis when its permission bits `mode`
+/// hold the setuid, setgid or sticky bit.
+fn with_mode_finding(mut a: Analysed, mode: u32) -> Analysed {
+    if let Some(f) = crate::health::special_mode_finding(&a.entry.path.display(), mode, false) {
+        a.findings.push(f);
+        match a.counts.iter_mut().find(|(k, _)| *k == FindingKind::SpecialMode) {
+            Some((_, n)) => *n += 1,
+            None => a.counts.push((FindingKind::SpecialMode, 1)),
+        }
+    }
+    a
 }
 
 /// Bounds the bytes of [`Pending`] members in memory: the reader waits while the workers are behind.
@@ -1276,16 +1302,19 @@ impl Budget {
 
 /// Streams the members of an archive: the calling thread decompresses and hands each member's bytes to
 /// the analysis workers (which also write the blob store); members above [`STREAM_THRESHOLD`] are hashed
-/// and stored while they stream, on the calling thread. Hard links take the analysis of their target.
+/// and stored while they stream, on the calling thread. Hard links take the analysis of their target
+/// (its findings, a setuid bit's included: a hard link shares its target's mode). Returns the analyses
+/// and the findings about directories (setuid, setgid or sticky bits).
 fn read_members(
     path: &Path,
     format: archive::ArchiveFormat,
     config: &IngestConfig,
     progress: &Progress,
     store: Option<&Batch>,
-) -> Result<Vec<Analysed>, SnapshotError> {
+) -> Result<(Vec<Analysed>, Vec<Finding>), SnapshotError> {
     let budget = Budget { used: Mutex::new(0), freed: Condvar::new() };
     let mut direct: Vec<Analysed> = Vec::new();
+    let mut directories: Vec<Finding> = Vec::new();
     let mut hard_links: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Pending>(1024);
     let rx = Mutex::new(rx);
@@ -1312,14 +1341,21 @@ fn read_members(
             if progress.is_cancelled() {
                 return Err(SnapshotError::Cancelled);
             }
-            let ArchiveItem { path: member, kind, size, content } = item;
+            let ArchiveItem { path: member, kind, size, mode, content } = item;
             match kind {
+                ItemKind::Directory => {
+                    let shown = crate::path::display_bytes(&member);
+                    directories.extend(crate::health::special_mode_finding(&shown, mode, true));
+                }
                 ItemKind::Symlink { target } => {
                     direct.push(analyse_symlink(RelPath::from_bytes(member), target))
                 }
                 ItemKind::HardLink { target } => hard_links.push((member, target)),
                 ItemKind::File { executable } if size > STREAM_THRESHOLD => {
-                    let a = stream_member(path, member, executable, size, content, store)?;
+                    let a = with_mode_finding(
+                        stream_member(path, member, executable, size, content, store)?,
+                        mode,
+                    );
                     progress.advance(1, size);
                     direct.push(a);
                 }
@@ -1331,7 +1367,7 @@ fn read_members(
                         // The archive reader reports the short or failed read as a corrupt archive.
                         return Err(SnapshotError::corrupt(path, e));
                     }
-                    if tx.send(Pending { path: member, executable, bytes }).is_err() {
+                    if tx.send(Pending { path: member, executable, mode, bytes }).is_err() {
                         budget.release(size);
                         return Err(SnapshotError::Cancelled);
                     }
@@ -1372,7 +1408,7 @@ fn read_members(
             analysed.push(Analysed { entry, findings, counts });
         }
     }
-    Ok(analysed)
+    Ok((analysed, directories))
 }
 
 /// Analyses a member held in memory and stores its blob when the content is kept.
@@ -1381,7 +1417,8 @@ fn analyse_member(
     config: &IngestConfig,
     store: Option<&Batch>,
 ) -> Result<Analysed, SnapshotError> {
-    let a = analyse_file(RelPath::from_bytes(p.path), p.executable, &p.bytes, config);
+    let a =
+        with_mode_finding(analyse_file(RelPath::from_bytes(p.path), p.executable, &p.bytes, config), p.mode);
     if let Some(s) = store
         && !s.store().contains(&a.entry.sha256, a.entry.size_bytes)
     {

@@ -112,6 +112,9 @@ pub struct ZipEntry {
     pub kind: ZipKind,
     /// Owner execute bit of a Unix mode (never set for entries made on other systems).
     pub executable: bool,
+    /// The permission bits of the stored Unix mode (`mode & 0o7777`: setuid, setgid and sticky
+    /// included, which bsdtar as root and `unzip -K` restore); 0 when the entry has no mode.
+    pub mode: u32,
     /// Uncompressed size in bytes, as both headers state it; reading the data checks it.
     pub size_bytes: u64,
     compressed_bytes: u64,
@@ -649,6 +652,7 @@ fn check_entry(
         name: c.name.clone(),
         kind,
         executable,
+        mode: (c.external >> 16) & 0o7777,
         size_bytes: c.size,
         compressed_bytes: c.compressed,
         crc32: c.crc32,

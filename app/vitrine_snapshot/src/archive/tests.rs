@@ -57,7 +57,10 @@ fn read_tar(parts: &[Vec<u8>]) -> Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError
     std::fs::write(&path, parts.concat()).unwrap();
     let mut items = Vec::new();
     read(&path, ArchiveFormat::Tar, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
-        items.push((item.path, item.kind));
+        // Directories are handed over for their mode only; these tests look at files and links.
+        if item.kind != ItemKind::Directory {
+            items.push((item.path, item.kind));
+        }
         Ok(())
     })?;
     Ok(items)
@@ -219,7 +222,10 @@ fn read_gz(bytes: &[u8]) -> Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError> {
     std::fs::write(&path, bytes).unwrap();
     let mut items = Vec::new();
     read(&path, ArchiveFormat::TarGz, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
-        items.push((item.path, item.kind));
+        // Directories are handed over for their mode only; these tests look at files and links.
+        if item.kind != ItemKind::Directory {
+            items.push((item.path, item.kind));
+        }
         Ok(())
     })?;
     Ok(items)
