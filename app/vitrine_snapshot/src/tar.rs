@@ -32,8 +32,8 @@
 //!   another version GNU tar, bsdtar and Python take it, the Rust `tar` crate (cargo) and node-tar (npm)
 //!   do not;
 //! - an extension header (`L`, `K`, `x`, `g`) whose magic is not exactly GNU (`ustar  \0`) or POSIX
-//!   (`ustar\0` + `00`): the Rust `tar` crate and node-tar take it as a plain entry, the next member
-//!   keeping its own name, where GNU tar, bsdtar and Python apply it;
+//!   (`ustar\0` + `00`): the Rust `tar` crate takes it as a plain entry, the next member keeping its
+//!   own name, where GNU tar, bsdtar and Python apply it;
 //! - a first header without the exact GNU or POSIX-`00` magic (v7, other versions): libarchive bids
 //!   on the first header and ranks such a tar below formats whose signature the same bytes can carry
 //!   (`!<arch>\n` of ar, cpio, 7-Zip, ...), so bsdtar would extract another archive's tree;
@@ -675,7 +675,7 @@ enum Magic {
     /// No magic at all (all NUL): the 7th-edition format.
     V7,
     /// `ustar\0` with a version other than `00`: POSIX to GNU tar and bsdtar, an old header to the Rust
-    /// `tar` crate (cargo) and node-tar (npm), a lower bid to libarchive.
+    /// `tar` crate (cargo; node-tar too for the prefix), a lower bid to libarchive.
     OddVersion([u8; 2]),
 }
 
@@ -754,8 +754,8 @@ impl Header {
             return Err("bad header checksum: not a tar header".to_string());
         }
         let magic = field(block, 257, 8);
-        // GNU tar and bsdtar take `ustar\0` with any version as POSIX, the Rust `tar` crate and node-tar
-        // only with version `00`: see `Header::check_fields` and `TarReader::next_member`.
+        // GNU tar and bsdtar take `ustar\0` with any version as POSIX, the Rust `tar` crate (and node-tar
+        // for the prefix) only with version `00`: see `Header::check_fields` and `TarReader::next_member`.
         let magic = match magic {
             b"ustar\x0000" => Magic::Posix,
             b"ustar  \0" => Magic::Gnu,
@@ -826,10 +826,10 @@ impl Header {
             _ => "a pax global header (type `g`)",
         };
         Err(format!(
-            "{what} in a {}: GNU tar, bsdtar and Python's tarfile apply it to the next member, the \
-             Rust `tar` crate (cargo) and node-tar (npm) only with the exact GNU `ustar  ` or POSIX \
-             `ustar\\0` `00` magic, and otherwise keep the next member's own name (only GNU or POSIX \
-             extension headers are read)",
+            "{what} written as a {}: GNU tar, bsdtar and Python's tarfile apply it to the next member, \
+             the Rust `tar` crate (cargo) only with the exact GNU `ustar  ` or POSIX `ustar\\0` `00` \
+             magic, and otherwise extracts it as a file and keeps the next member's own name (only GNU or \
+             POSIX extension headers are read)",
             self.magic.describe()
         ))
     }

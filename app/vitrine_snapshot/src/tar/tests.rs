@@ -649,11 +649,11 @@ fn a_pax_header_of_many_records_is_parsed_in_linear_time() {
     assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
 }
 
-/// F1 (round 20) and its class: the Rust `tar` crate (cargo unpacking a `.crate`) and node-tar (npm)
-/// take `L`, `K`, `x` and `g` headers as extension headers only with the exact GNU magic `ustar  \0` or
-/// the POSIX magic `ustar\0` with version `00`; with any other magic they extract them as plain entries
-/// and the next member keeps its own name, where GNU tar, bsdtar and Python apply them. Refused whatever
-/// the magic, naming the header.
+/// F1 (round 20) and its class: the Rust `tar` crate (cargo unpacking a `.crate`) takes `L`, `K`, `x`
+/// and `g` headers as extension headers only with the exact GNU magic `ustar  \0` or the POSIX magic
+/// `ustar\0` with version `00`; with any other magic it extracts them as plain entries and the next
+/// member keeps its own name, where GNU tar, bsdtar and Python apply them. Refused unless the magic is
+/// exact, naming the header.
 #[test]
 fn extension_headers_need_the_exact_gnu_or_posix_magic() {
     let odd: [(&[u8], &str); 3] =
