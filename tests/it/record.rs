@@ -2650,7 +2650,7 @@ fn the_stock_procedure_never_runs_verify_sh_from_a_record_the_vendor_exported() 
     std::fs::copy(review_signers(&fx.data), &trusted).unwrap();
     // The commands of the procedure, as VERIFY.md gives them.
     let own = "grep -E '[[:space:]]role=(reviewer|lead)([[:space:]]|$)' /path/to/TRUSTED > /path/to/OWN";
-    let members = "tar -tvf record.vitrine | cut -c1 | grep -v '^[-d]$'";
+    let members = "tar -tvf record.vitrine | awk '!/^[-d]/ || (/^d/ && $3 != 0)'";
     let twice = "tar -tf record.vitrine | sed 's|^\\./||' | sort | uniq -d";
     let unpack_it = "mkdir record && tar -xf record.vitrine -C record";
     let find = "ssh-keygen -Y find-principals -f /path/to/OWN -s FILES.sha256.sig";

@@ -159,27 +159,50 @@ impl BundleFiles {
         self.files.get(name).map(Vec::as_slice)
     }
 
-    /// Reads a tar. Refuses links, devices, absolute paths, `..`, duplicates and oversized members.
+    /// Reads a bundle with Vitrine's own tar reader ([`vitrine_snapshot::tar`], the one view of an
+    /// archive that GNU tar, bsdtar and Python's `tarfile` share), so that `vitrine verify` and a stranger's
+    /// `tar -xf` read the same files, or the bundle is refused. On top of that reader's rules (a non-zero
+    /// size only on a regular file, strict pax records, nothing but zeros after the end marker, ...) a
+    /// bundle holds exactly what Vitrine writes: plain ustar headers for regular files and directories,
+    /// no extension header (pax, GNU long name or link) at all, no link, device or FIFO, no name twice
+    /// (as a file or a directory), no absolute path and no `.` or `..` component.
     pub fn read(path: &Path) -> Result<BundleFiles, RecordError> {
+        use std::os::unix::fs::FileExt;
+        use vitrine_snapshot::tar::{MemberKind, TarReader};
         let file = std::fs::File::open(path).map_err(RecordError::io("open", path))?;
-        let mut archive = tar::Archive::new(file);
+        // A second handle to read each member's own header block (its type flag) at its offset.
+        let headers = std::fs::File::open(path).map_err(RecordError::io("open", path))?;
+        let mut tar = TarReader::new(std::io::BufReader::with_capacity(1 << 20, file));
         let mut files = BTreeMap::new();
         let mut dirs = std::collections::BTreeSet::new();
         let mut total = 0u64;
         let bad = |m: String| RecordError::Bundle(format!("{}: {m}", path.display()));
-        for item in archive.entries().map_err(|e| bad(e.to_string()))? {
-            let mut item = item.map_err(|e| bad(e.to_string()))?;
-            let raw_path = item.path_bytes().into_owned();
-            let name = String::from_utf8(raw_path).map_err(|_| bad("a member name is not UTF-8".into()))?;
-            let kind = item.header().entry_type();
-            if !kind.is_file() && !kind.is_dir() {
-                return Err(bad(format!("{name}: only regular files may be in a record")));
-            }
+        while let Some(member) = tar.next_member().map_err(|e| bad(e.to_string()))? {
+            let name = String::from_utf8(member.path.clone())
+                .map_err(|_| bad(format!("{}: the name is not UTF-8", member.display())))?;
+            let mut block = [0u8; vitrine_snapshot::tar::BLOCK];
+            headers
+                .read_exact_at(&mut block, member.header_offset)
+                .map_err(|e| bad(format!("member `{name}`: cannot read its header: {e}")))?;
+            // The first header of the member is its own: no extension header came before it.
+            let flag = block.get(156).copied().unwrap_or_default();
+            let is_dir = match (&member.kind, flag) {
+                (MemberKind::File, b'0' | 0) => false,
+                (MemberKind::Directory, b'5') => true,
+                (MemberKind::File | MemberKind::Directory, b'x' | b'g' | b'L' | b'K') => {
+                    return Err(bad(format!(
+                        "member `{name}`: an extension header (type `{}`) before it; Vitrine writes plain \
+                         ustar headers only, and tar readers disagree on extension headers",
+                        char::from(flag)
+                    )));
+                }
+                _ => return Err(bad(format!("member `{name}`: only regular files and directories may be in a record"))),
+            };
             let mut clean = name.as_str();
             while let Some(rest) = clean.strip_prefix("./") {
                 clean = rest;
             }
-            if kind.is_dir() {
+            if is_dir {
                 clean = clean.trim_end_matches('/');
                 // The archive's root (`./`) is no member of the record.
                 if clean.is_empty() || clean == "." {
@@ -192,20 +215,21 @@ impl BundleFiles {
             {
                 return Err(bad(format!("{name}: unsafe member name")));
             }
-            if kind.is_dir() {
+            if files.contains_key(clean) || dirs.contains(clean) {
+                return Err(bad(format!("{clean}: appears twice")));
+            }
+            if is_dir {
                 dirs.insert(clean.to_owned());
                 continue;
             }
-            let size = item.header().size().map_err(|e| bad(e.to_string()))?;
+            let size = member.size_bytes;
             total = total.saturating_add(size);
             if size > MAX_FILE_BYTES || total > MAX_TOTAL_BYTES {
                 return Err(bad(format!("{name}: too large")));
             }
             let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-            item.by_ref().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| bad(e.to_string()))?;
-            if files.insert(clean.to_owned(), bytes).is_some() {
-                return Err(bad(format!("{clean}: appears twice")));
-            }
+            tar.data().read_to_end(&mut bytes).map_err(|e| bad(format!("{name}: {e}")))?;
+            files.insert(clean.to_owned(), bytes);
         }
         Ok(BundleFiles { files, dirs })
     }
@@ -1417,6 +1441,109 @@ fn check_snapshot(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One ustar header block: `name`, type `flag`, `size` bytes of data.
+    fn header(name: &str, flag: u8, size: usize) -> Vec<u8> {
+        let mut h = vec![0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        h[100..107].copy_from_slice(if flag == b'5' { b"0000755" } else { b"0000644" });
+        h[108..115].copy_from_slice(b"0000000");
+        h[116..123].copy_from_slice(b"0000000");
+        h[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+        h[136..147].copy_from_slice(b"00000000000");
+        h[156] = flag;
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        h
+    }
+
+    /// A link header named `name` to `target`.
+    fn link(name: &str, flag: u8, target: &str) -> Vec<u8> {
+        let mut h = header(name, flag, 0);
+        h[157..157 + target.len()].copy_from_slice(target.as_bytes());
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+        h
+    }
+
+    /// A member: its header (of size `size`, which may lie) and `data` padded to whole blocks.
+    fn member(name: &str, flag: u8, size: usize, data: &[u8]) -> Vec<u8> {
+        let mut m = header(name, flag, size);
+        m.extend_from_slice(data);
+        m.resize(m.len().next_multiple_of(512), 0);
+        m
+    }
+
+    /// A pax header whose data is `records`, raw.
+    fn pax(records: &[u8]) -> Vec<u8> {
+        member("PaxHeaders/x", b'x', records.len(), records)
+    }
+
+    fn read_bytes(tar: &[u8]) -> Result<BundleFiles, RecordError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b.vitrine");
+        std::fs::write(&p, tar).unwrap();
+        BundleFiles::read(&p)
+    }
+
+    fn end(mut tar: Vec<u8>) -> Vec<u8> {
+        tar.extend_from_slice(&[0u8; 1024]);
+        tar
+    }
+
+    /// What Vitrine writes reads back unchanged; every layout on which tar readers (the `tar` crate,
+    /// GNU tar, bsdtar, Python's `tarfile`) could see other files, or that Vitrine never writes, is
+    /// refused with the member named.
+    #[test]
+    fn a_bundle_is_read_as_every_tar_reads_it_or_refused() {
+        let mut honest = BundleFiles::default();
+        honest.files.insert("record.json".into(), b"{}".to_vec());
+        honest.files.insert("entries/000001.json".into(), b"{\"a\":1}".to_vec());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ok.vitrine");
+        honest.write(&p, 1_790_000_000).unwrap();
+        let back = BundleFiles::read(&p).unwrap();
+        assert_eq!(back.files, honest.files);
+        assert_eq!(back.dirs.iter().collect::<Vec<_>>(), ["entries"]);
+        let ok = end([member("entries/", b'5', 0, b""), member("entries/000001.json", b'0', 2, b"{}")].concat());
+        assert!(read_bytes(&ok).is_ok());
+
+        let file = member("record.json", b'0', 2, b"{}");
+        let hostile: Vec<(&str, Vec<u8>, &str)> = vec![
+            // A directory whose size covers the next member: the `tar` crate skips it, GNU tar reads it.
+            ("dir size", end([member("checkpoints/", b'5', 512, &[]), file.clone()].concat()), "checkpoints"),
+            // A pax value with a newline (the `tar` crate splits records at newlines), then `size`.
+            (
+                "pax newline",
+                end([pax(b"21 comment=a\nsize=0\n\n12 size=512\n"), member("record.json", b'0', 0, &[0; 512])].concat()),
+                "extension header",
+            ),
+            // Two `path` records (the `tar` crate takes the first, GNU tar the last).
+            (
+                "two paths",
+                end([pax(b"15 path=a.json\n15 path=b.json\n"), file.clone()].concat()),
+                "given twice",
+            ),
+            // Even one well-formed pax record: Vitrine writes none.
+            ("one pax", end([pax(b"20 path=record.json\n"), file.clone()].concat()), "extension header"),
+            ("long name", end([member("././@LongLink", b'L', 12, b"record.json\0"), file.clone()].concat()), "extension header"),
+            ("symlink", end([file.clone(), link("VERIFY.md", b'2', "record.json")].concat()), "only regular files"),
+            ("hard link", end([file.clone(), link("VERIFY.md", b'1', "record.json")].concat()), "only regular files"),
+            ("twice", end([file.clone(), file.clone()].concat()), "appears twice"),
+            ("file and dir", end([file.clone(), member("record.json/", b'5', 0, b"")].concat()), "appears twice"),
+            ("after end", [end(file.clone()), file.clone()].concat(), "after the end-of-archive marker"),
+            ("no end", file.clone(), "truncated"),
+            ("dotdot", end(member("../x", b'0', 2, b"{}")), "unsafe"),
+        ];
+        for (what, tar, says) in hostile {
+            let e = read_bytes(&tar).expect_err(what).to_string();
+            assert!(e.contains(says), "{what}: {e}");
+        }
+    }
 
     const OURS: &[u8] = b"<h2>Threads</h2>\n<div class=\"thread\"><p class=\"meta\">a</p>\n<div class=\"body\"><p>x</p>\n</div>\n<div class=\"thread\"><p class=\"meta\">b</p>\n<div class=\"body\"><p>y</p>\n</div>\n";
 

@@ -27,6 +27,7 @@ const EARLIER_VERIFY_SH: &[&str] = &[
     "f0a7e7718f21b88c588ec806523b3dad889999623dad01e2c0cf23fecb1db1d0",
     "f8a5670326ad215c364415290494c4f9001f56382c4789f13172eae9fcc53614",
     "fc1985feae13a722d28ef6263b87fc61fff7f2350baf13bb63641e3514047065",
+    "5e103d6a761dfc1af0984164e408f1074f23efd6b8c1445933a4ca5bea55b4e0",
 ];
 
 /// SHA-256 (hex) of every earlier `VERIFY.md`.
@@ -40,6 +41,7 @@ const EARLIER_VERIFY_MD: &[&str] = &[
     "cfdea496333f912a44d8777db74778f5a243642f27db5c5d299ce6b607927915",
     "d967c38537608e7710d0e76ced71328e152c0eec1db95e9db545b7fdb6f699ac",
     "333f22f874132fcb554aa9e79f7897c9851be2a65fe08e29cf94d2fea6f9e6b4",
+    "a40fbfa3da2dbd3bb70dc4f84b7020919b3676d1bfba640fe36d0dc0097c163b",
 ];
 
 /// Which version of Vitrine's a record's `verify.sh` or `VERIFY.md` is.
