@@ -196,7 +196,11 @@ impl BundleFiles {
                         char::from(flag)
                     )));
                 }
-                _ => return Err(bad(format!("member `{name}`: only regular files and directories may be in a record"))),
+                _ => {
+                    return Err(bad(format!(
+                        "member `{name}`: only regular files and directories may be in a record"
+                    )));
+                }
             };
             let mut clean = name.as_str();
             while let Some(rest) = clean.strip_prefix("./") {
@@ -1509,7 +1513,8 @@ mod tests {
         let back = BundleFiles::read(&p).unwrap();
         assert_eq!(back.files, honest.files);
         assert_eq!(back.dirs.iter().collect::<Vec<_>>(), ["entries"]);
-        let ok = end([member("entries/", b'5', 0, b""), member("entries/000001.json", b'0', 2, b"{}")].concat());
+        let ok =
+            end([member("entries/", b'5', 0, b""), member("entries/000001.json", b'0', 2, b"{}")].concat());
         assert!(read_bytes(&ok).is_ok());
 
         let file = member("record.json", b'0', 2, b"{}");
@@ -1519,7 +1524,11 @@ mod tests {
             // A pax value with a newline (the `tar` crate splits records at newlines), then `size`.
             (
                 "pax newline",
-                end([pax(b"21 comment=a\nsize=0\n\n12 size=512\n"), member("record.json", b'0', 0, &[0; 512])].concat()),
+                end([
+                    pax(b"21 comment=a\nsize=0\n\n12 size=512\n"),
+                    member("record.json", b'0', 0, &[0; 512]),
+                ]
+                .concat()),
                 "extension header",
             ),
             // Two `path` records (the `tar` crate takes the first, GNU tar the last).
@@ -1530,11 +1539,27 @@ mod tests {
             ),
             // Even one well-formed pax record: Vitrine writes none.
             ("one pax", end([pax(b"20 path=record.json\n"), file.clone()].concat()), "extension header"),
-            ("long name", end([member("././@LongLink", b'L', 12, b"record.json\0"), file.clone()].concat()), "extension header"),
-            ("symlink", end([file.clone(), link("VERIFY.md", b'2', "record.json")].concat()), "only regular files"),
-            ("hard link", end([file.clone(), link("VERIFY.md", b'1', "record.json")].concat()), "only regular files"),
+            (
+                "long name",
+                end([member("././@LongLink", b'L', 12, b"record.json\0"), file.clone()].concat()),
+                "extension header",
+            ),
+            (
+                "symlink",
+                end([file.clone(), link("VERIFY.md", b'2', "record.json")].concat()),
+                "only regular files",
+            ),
+            (
+                "hard link",
+                end([file.clone(), link("VERIFY.md", b'1', "record.json")].concat()),
+                "only regular files",
+            ),
             ("twice", end([file.clone(), file.clone()].concat()), "appears twice"),
-            ("file and dir", end([file.clone(), member("record.json/", b'5', 0, b"")].concat()), "appears twice"),
+            (
+                "file and dir",
+                end([file.clone(), member("record.json/", b'5', 0, b"")].concat()),
+                "appears twice",
+            ),
             ("after end", [end(file.clone()), file.clone()].concat(), "after the end-of-archive marker"),
             ("no end", file.clone(), "truncated"),
             ("dotdot", end(member("../x", b'0', 2, b"{}")), "unsafe"),

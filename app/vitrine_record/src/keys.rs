@@ -136,14 +136,26 @@ pub fn parse_public_key(text: &str) -> Result<PublicKey, RecordError> {
     if key.algorithm() != Algorithm::Ed25519 {
         return Err(RecordError::Key(format!("only Ed25519 keys are accepted, not {}", key.algorithm())));
     }
+    verifying_key(&key)?;
     Ok(key)
 }
 
-/// The Ed25519 point of a public key, decoded.
+/// What a public key of small order is, in every message of Vitrine and `verify.sh` (which prints these
+/// words too).
+pub const WEAK_KEY: &str = "is an Ed25519 key of small order (a weak key: anyone can make a signature that verifies under it), refused";
+
+/// The Ed25519 point of a public key, decoded. A point of small order (the identity and the seven others,
+/// in any encoding) is refused: for such a key R = identity, S = 0 verifies for every message, so a
+/// signature under it binds no one. Every key Vitrine reads (`people add`, an `allowed_signers` file of a
+/// review, a bundle or `--trusted-signers`) passes here.
 pub fn verifying_key(key: &PublicKey) -> Result<ed25519_dalek::VerifyingKey, RecordError> {
     let raw = key.key_data().ed25519().ok_or_else(|| RecordError::Key("not an Ed25519 key".into()))?;
-    ed25519_dalek::VerifyingKey::from_bytes(&raw.0)
-        .map_err(|_| RecordError::Key("invalid Ed25519 public key".into()))
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(&raw.0)
+        .map_err(|_| RecordError::Key("invalid Ed25519 public key".into()))?;
+    if vk.is_weak() {
+        return Err(RecordError::Key(format!("key {} {WEAK_KEY}", fingerprint(key))));
+    }
+    Ok(vk)
 }
 
 /// `SHA256:…` fingerprint of `key`, as `ssh-keygen -l` prints it: how entries and `allowed_signers`
@@ -197,6 +209,8 @@ impl Signature {
     ) -> Result<(), RecordError> {
         use ed25519_dalek::Verifier;
         let (data, sig) = self.prepare(key, namespace, msg)?;
+        // Weak keys never get here (`verifying_key`). Not `verify_strict`: it also refuses a small-order
+        // R, which ssh-keygen accepts (a key holder could make a signature that only one verifier takes).
         vk.verify(&data, &sig).map_err(|_| RecordError::Signature("does not verify".into()))
     }
 
@@ -238,6 +252,7 @@ impl Signature {
         if !is_canonical(self.sig.signature_bytes()) {
             return Err(RecordError::Signature(NOT_CANONICAL.into()));
         }
+        verifying_key(key).map_err(|e| RecordError::Signature(e.to_string()))?;
         key.verify(namespace, msg, &self.sig).map_err(|e| match e {
             ssh_key::Error::Namespace => RecordError::Signature(format!(
                 "wrong namespace {:?}, expected {namespace:?}",
@@ -311,6 +326,48 @@ pub fn new_passphrase() -> Result<String, RecordError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every encoding of the eight Ed25519 points of small order (canonical, y + p, either sign bit),
+    /// as the base64 of the OpenSSH key blob; verify.sh refuses the same list.
+    pub(crate) const SMALL_ORDER_KEYS: [&str; 14] = [
+        "AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACA",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIO3///////////////////////////////////////9/",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIO3/////////////////////////////////////////",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACA",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIO7///////////////////////////////////////9/",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIO7/////////////////////////////////////////",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIOz///////////////////////////////////////9/",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIOz/////////////////////////////////////////",
+        "AAAAC3NzaC1lZDI1NTE5AAAAICbolY/CsiewRcP0ifLvmPDV36wF08YzObE4AohtU/wF",
+        "AAAAC3NzaC1lZDI1NTE5AAAAICbolY/CsiewRcP0ifLvmPDV36wF08YzObE4AohtU/yF",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIMcXanA9TdhPujwLdg0QZw8qIFP6LDnMxk7H/XeSrAN6",
+        "AAAAC3NzaC1lZDI1NTE5AAAAIMcXanA9TdhPujwLdg0QZw8qIFP6LDnMxk7H/XeSrAP6",
+    ];
+
+    /// A key of small order is refused wherever a key is read (a `.pub` for `people add`, a line of an
+    /// `allowed_signers` file), and so is a signature checked against one; verify.sh lists the same keys.
+    #[test]
+    fn keys_of_small_order_are_refused_wherever_a_key_is_read() {
+        let verify_sh_list = crate::scripts::VERIFY_SH.split("WEAK_KEYS='").nth(1).unwrap();
+        let verify_sh_list = verify_sh_list.split('\'').next().unwrap();
+        for b64 in SMALL_ORDER_KEYS {
+            let e = parse_public_key(&format!("ssh-ed25519 {b64} weak")).unwrap_err().to_string();
+            assert!(e.contains(WEAK_KEY) || e.contains("invalid Ed25519"), "{b64}: {e}");
+            let line =
+                format!("ven@vendor.example namespaces=\"entry@vitrine\" ssh-ed25519 {b64} role=vendor\n");
+            assert!(crate::allowed::AllowedSigners::parse(&line).is_err(), "{b64}");
+            use base64::Engine;
+            let blob = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+            assert!(verify_sh_list.contains(&hex::encode(&blob[19..])), "verify.sh lacks {b64}");
+        }
+        let good = Signer::generate("x").unwrap();
+        let pub_line = good.public_openssh().unwrap();
+        let key = parse_public_key(&pub_line).unwrap();
+        let sig = Signature::parse(good.sign(NS_ENTRY, b"m").unwrap().as_bytes()).unwrap();
+        sig.verify(&key, NS_ENTRY, b"m").unwrap();
+    }
 
     /// S + L (a signature anyone can make from a genuine one) is refused by every check, in the words
     /// verify.sh prints; S = L - 1 is the largest canonical scalar.

@@ -183,12 +183,23 @@ end'
 # U+FFFD, where vitrine verify refuses the file).
 utf8_file() { [ "$(jq -Rsj . "$1" 2> /dev/null | sha256sum)" = "$(sha256sum < "$1")" ]; }
 : > "$T/people"
+# The Ed25519 public keys of small order (the identity and the seven other points of order 2, 4 and 8,
+# each encoding: canonical, y + p, either sign bit), in hex. For such a key R = identity, S = 0 verifies
+# for every message (ssh-keygen accepts it), so a signature under it binds no one: vitrine refuses them.
+WEAK_KEYS='0000000000000000000000000000000000000000000000000000000000000000 0000000000000000000000000000000000000000000000000000000000000080 edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff 0100000000000000000000000000000000000000000000000000000000000000 0100000000000000000000000000000000000000000000000000000000000080 eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff 26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05 26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85 c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa'
+WEAK_KEY="is an Ed25519 key of small order (a weak key: anyone can make a signature that verifies under it), refused"
 # people_of FILE OUT: the people of an allowed_signers file, as above (a key without a role: "(none)",
-# which no entry's role can be).
+# which no entry's role can be). A weak key makes the file unreadable ($kwhy says so), as for vitrine.
 people_of() {
+  kwhy=
   jq -Rr "$PEOPLE" "$1" > "$T/people.raw" 2> /dev/null || return 1
   : > "$2"
   while read -r ktype; read -r kdata; read -r krole; read -r kwho; do
+    khex=$(printf '%s' "$kdata" | base64 -d 2> /dev/null | xxd -p | tr -d '\n')
+    case " $WEAK_KEYS " in
+      *" ${khex#0000000b7373682d6564323535313900000020} "*)
+        kwhy="key $kdata $WEAK_KEY"; return 1 ;;
+    esac
     printf '%s %s\n' "$ktype" "$kdata" > "$T/key.pub"
     kfp=$(ssh-keygen -l -f "$T/key.pub" 2> /dev/null | cut -d' ' -f2)
     # A key ssh-keygen cannot read makes the file unreadable, as it does for vitrine verify.
@@ -206,7 +217,7 @@ if [ -f allowed_signers ] && { ! utf8_file allowed_signers \
 elif [ -f allowed_signers ] && people_of allowed_signers "$T/people"; then
   :
 else
-  [ -f allowed_signers ] && problem allowed_signers "unreadable"
+  [ -f allowed_signers ] && problem allowed_signers "${kwhy:-unreadable}"
   : > "$T/people"
 fi
 [ -s "$T/people" ] || { : > "$T/nobody"; SIGNERS=$T/nobody; }
@@ -230,7 +241,7 @@ while IFS= read -r c; do problem allowed_signers "$c"; done < "$T/conflicts"
 if [ -n "$TRUSTED" ]; then
   if ! utf8_file "$TRUSTED" || [ -n "$(jq -Rr "$ODD" "$TRUSTED" 2> /dev/null | head -n 1)" ] \
       || ! people_of "$TRUSTED" "$T/trusted"; then
-    echo "verify.sh: -t: cannot read $TRUSTED as an allowed_signers file" >&2; exit 2
+    echo "verify.sh: -t: cannot read $TRUSTED as an allowed_signers file${kwhy:+: $kwhy}" >&2; exit 2
   fi
 fi
 # The role the trusted signers file gives key $1 under principal $2 (base64): the role of the lines that
