@@ -173,12 +173,11 @@ pub struct Signature {
 impl Signature {
     /// Parses an armored SSHSIG (`-----BEGIN SSH SIGNATURE-----`). Parsing checks only the form;
     /// [`RecordError::Signature`] if it is unreadable. Whether it verifies is a separate check.
+    /// Only the exact layout `ssh-keygen -Y sign` writes is read (see [`NOT_AS_WRITTEN`]): `ssh-keygen`
+    /// (so `verify.sh`) and a PEM reader each accept other layouts the other refuses.
     pub fn parse(armored: &[u8]) -> Result<Signature, RecordError> {
-        if let Some(sig) = parse_written_armor(armored) {
-            return Ok(Signature { sig });
-        }
-        let sig = SshSig::from_pem(armored)
-            .map_err(|e| RecordError::Signature(format!("unreadable SSHSIG: {e}")))?;
+        let sig = parse_written_armor(armored)
+            .map_err(|why| RecordError::Signature(format!("unreadable SSHSIG: {why}")))?;
         Ok(Signature { sig })
     }
 
@@ -264,32 +263,45 @@ impl Signature {
     }
 }
 
-/// The signature in `armored` when it is laid out exactly as `ssh-keygen -Y sign` and [`Signer::sign`] write
-/// it (the `SSH SIGNATURE` armor, LF line ends, 70-column lines, a final newline): the Base64 text is decoded
-/// with the fast (variable-time: signatures are public) decoder and the blob by `SshSig`'s own decoder, as
-/// `SshSig::from_pem` does after its constant-time Base64, which costs about a tenth of loading a review.
-/// `None` for any other layout or a blob that does not decode, left to `SshSig::from_pem` (and its error).
-fn parse_written_armor(armored: &[u8]) -> Option<SshSig> {
+/// What a signature file in any layout but the one `ssh-keygen -Y sign` writes is, in every message of
+/// `vitrine verify` and `verify.sh` (which prints these words too).
+pub const NOT_AS_WRITTEN: &str = "not laid out as ssh-keygen -Y sign writes it (the BEGIN line, Base64 in \
+     70-column lines, the END line, each ending in LF, nothing else), refused";
+
+/// The signature in `armored`, which must be laid out exactly as `ssh-keygen -Y sign` and [`Signer::sign`]
+/// write it: `-----BEGIN SSH SIGNATURE-----`, the Base64 text in lines of 70 characters (the last 1 to 70),
+/// `-----END SSH SIGNATURE-----`, each line ending in LF and nothing before or after. Any other layout is
+/// refused ([`NOT_AS_WRITTEN`]), as `verify.sh` refuses it: `ssh-keygen` ignores text after the END line
+/// and blanks inside the Base64 but refuses CRLF, a PEM reader the reverse, so a signature re-wrapped
+/// without its key would verify in one verifier and not the other. The Base64 text must be canonical (the
+/// standard engine: padding, no stray bits) and the blob decode by `SshSig`'s own decoder, whole.
+fn parse_written_armor(armored: &[u8]) -> Result<SshSig, &'static str> {
     use base64::Engine;
     use ssh_encoding::Decode;
     const BEGIN: &[u8] = b"-----BEGIN SSH SIGNATURE-----\n";
     const END: &[u8] = b"\n-----END SSH SIGNATURE-----\n";
     const WIDTH: usize = 70;
-    let body = armored.strip_prefix(BEGIN)?.strip_suffix(END)?;
+    let body = armored.strip_prefix(BEGIN).and_then(|b| b.strip_suffix(END)).ok_or(NOT_AS_WRITTEN)?;
     let mut text = Vec::with_capacity(body.len());
     let mut lines = body.split(|&b| b == b'\n').peekable();
     while let Some(line) = lines.next() {
         let last = lines.peek().is_none();
-        if line.is_empty() || line.len() > WIDTH || (!last && line.len() != WIDTH) {
-            return None;
+        if line.is_empty()
+            || line.len() > WIDTH
+            || (!last && line.len() != WIDTH)
+            || !line.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        {
+            return Err(NOT_AS_WRITTEN);
         }
         text.extend_from_slice(line);
     }
-    // The standard engine takes canonical Base64 only (padding, no stray bits), as the PEM decoder does.
-    let blob = base64::engine::general_purpose::STANDARD.decode(&text).ok()?;
+    let blob = base64::engine::general_purpose::STANDARD.decode(&text).map_err(|_| "invalid Base64")?;
     let mut reader: &[u8] = &blob;
-    let sig = SshSig::decode(&mut reader).ok()?;
-    reader.is_empty().then_some(sig)
+    let sig = SshSig::decode(&mut reader).map_err(|_| "the SSHSIG blob does not decode")?;
+    if !reader.is_empty() {
+        return Err("data after the SSHSIG blob");
+    }
+    Ok(sig)
 }
 
 /// The passphrase of a key: `$VITRINE_PASSPHRASE` when set (for scripts), else asked on the terminal
@@ -413,14 +425,28 @@ mod tests {
         assert!(malleated > 8, "{malleated} of 64 signatures had room for S + L");
     }
 
-    /// `Signature::parse` must read exactly what `SshSig::from_pem` reads, fast path or not.
+    /// Whether verify.sh's `armor_ok` (run by dash) takes `armored` as laid out as ssh-keygen writes it.
+    fn verify_sh_armor_ok(armored: &str) -> bool {
+        let sh = crate::scripts::VERIFY_SH;
+        let start = sh.find("armor_ok() {").unwrap();
+        let func = &sh[start..start + sh[start..].find("\n}\n").unwrap() + 3];
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("x.sig");
+        std::fs::write(&f, armored).unwrap();
+        let st = std::process::Command::new("dash")
+            .arg("-c")
+            .arg(format!("{func}armor_ok \"$1\""))
+            .arg("sh")
+            .arg(&f)
+            .status()
+            .unwrap();
+        st.success()
+    }
+
+    /// What `Signature::parse` reads, `SshSig::from_pem` reads the same way (it reads more layouts).
     fn same_as_from_pem(armored: &[u8]) {
-        let ours = Signature::parse(armored).map(|s| s.sig);
-        let theirs = SshSig::from_pem(armored);
-        match (&ours, &theirs) {
-            (Ok(a), Ok(b)) => assert_eq!(a, b),
-            (Err(_), Err(_)) => {}
-            _ => panic!("{:?}: ours {ours:?}, from_pem {theirs:?}", String::from_utf8_lossy(armored)),
+        if let Ok(ours) = Signature::parse(armored) {
+            assert_eq!(Ok(ours.sig), SshSig::from_pem(armored), "{:?}", String::from_utf8_lossy(armored));
         }
     }
 
@@ -429,7 +455,7 @@ mod tests {
         let s = Signer::generate("t").unwrap();
         for msg in [&b""[..], b"x", &[7u8; 1000]] {
             let armored = s.sign(NS_ENTRY, msg).unwrap();
-            assert!(parse_written_armor(armored.as_bytes()).is_some());
+            assert!(parse_written_armor(armored.as_bytes()).is_ok());
             same_as_from_pem(armored.as_bytes());
             let sig = Signature::parse(armored.as_bytes()).unwrap();
             sig.verify(s.public_key(), NS_ENTRY, msg).unwrap();
@@ -441,17 +467,30 @@ mod tests {
                     body.as_bytes().chunks(w).map(|c| std::str::from_utf8(c).unwrap()).collect();
                 format!("-----BEGIN SSH SIGNATURE-----\n{}\n-----END SSH SIGNATURE-----\n", lines.join("\n"))
             };
-            let mut variants = vec![
+            // Every other layout is refused in one rule, whichever of ssh-keygen or a PEM reader takes it.
+            let layouts = [
                 text.replace('\n', "\r\n"),
                 text.trim_end().to_owned(),
                 format!("{text}\n"),
+                format!("{text}reviewed by the vendor\n"),
+                format!("\n{text}"),
                 rewrapped(64),
                 rewrapped(76),
                 rewrapped(69),
-                text.replacen('A', "B", 1),
                 text.replacen("SSH SIGNATURE", "SSH SIGNATURF", 1),
                 text.replacen("\n", "\n ", 2),
+                text.replacen("\n", "\n\t", 2),
+                text.replacen("\n-----END", " \n-----END", 1),
             ];
+            assert!(crate::scripts::VERIFY_SH.contains(NOT_AS_WRITTEN));
+            assert!(verify_sh_armor_ok(text));
+            for v in &layouts {
+                let e = Signature::parse(v.as_bytes()).unwrap_err().to_string();
+                assert!(e.contains(NOT_AS_WRITTEN), "{v:?}: {e}");
+                assert!(!verify_sh_armor_ok(v), "verify.sh takes {v:?}");
+            }
+            let mut variants = vec![text.replacen('A', "B", 1)];
+            variants.extend(layouts);
             // Every single character of the body changed, dropped, or a padding character moved.
             let at = text.find('\n').unwrap() + 1;
             for i in at..text.len() - 29 {

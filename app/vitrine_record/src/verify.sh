@@ -262,6 +262,22 @@ trusted_sig() {
 b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
 # What vitrine verify says of a signature whose Ed25519 scalar S is not below the group order L.
 NOT_CANONICAL="is not canonical Ed25519 (S >= L): a signature altered without its key, refused"
+# What vitrine verify says of a signature file in any layout but the one ssh-keygen -Y sign writes.
+NOT_AS_WRITTEN="not laid out as ssh-keygen -Y sign writes it (the BEGIN line, Base64 in 70-column lines, the END line, each ending in LF, nothing else), refused"
+# Whether signature file $1 is laid out byte for byte as ssh-keygen -Y sign writes it: the BEGIN line,
+# Base64 lines of exactly 70 characters but the last (1 to 70), the END line, each ending in LF (no CR,
+# no blank, nothing after END). ssh-keygen ignores text after END and blanks in the Base64 but refuses CRLF,
+# vitrine's reader the same as this: one armor rule in both verifiers, so that no one can re-wrap a
+# signature without its key to make it verify in one and not the other.
+armor_ok() {
+  [ "$(tail -c 1 "$1" | xxd -p)" = 0a ] || return 1
+  LC_ALL=C awk 'NR == 1 { if ($0 != "-----BEGIN SSH SIGNATURE-----") bad = 1; next }
+    done { bad = 1 }
+    $0 == "-----END SSH SIGNATURE-----" { if (NR < 3) bad = 1; done = 1; next }
+    short || length($0) > 70 || $0 !~ /^[A-Za-z0-9+\/=]+$/ { bad = 1 }
+    length($0) < 70 { short = 1 }
+    END { exit !(done && !bad) }' "$1"
+}
 # Whether the SSHSIG in file $1 (one ssh-keygen has accepted, so its blob ends with the signature, and no
 # data follows it) holds an Ed25519 signature whose S is below the group order L. ssh-keygen checks only
 # the top three bits of S, so S + L, which anyone can make from a genuine signature without the key,
@@ -307,6 +323,8 @@ if [ ! -f checkpoint ]; then
 else
   if [ ! -f checkpoint.sig ]; then
     problem checkpoint.sig missing
+  elif ! armor_ok checkpoint.sig; then
+    problem checkpoint.sig "unreadable SSHSIG: $NOT_AS_WRITTEN"
   elif ! ssh-keygen -Y verify -f "$SIGNERS" -I "$exporter" -n checkpoint@vitrine -s checkpoint.sig \
       -Overify-time="$(sshtime "$exported_at")" < checkpoint > /dev/null 2>&1; then
     problem checkpoint.sig "does not verify for the exporter (namespace checkpoint@vitrine)"
@@ -433,6 +451,7 @@ for e in entries/*; do
   if [ ! -f "$e.sig" ]; then problem "$e" "no signature file"; continue; fi
   if [ "$(size "$e.sig")" -gt "$MAX_SIG" ]; then problem "$e" "signature larger than $MAX_SIG bytes: refused unread"; continue; fi
   # The signature, by any key, before the entry is parsed; the signer is checked below.
+  if ! armor_ok "$e.sig"; then problem "$e" "signature: unreadable SSHSIG: $NOT_AS_WRITTEN"; continue; fi
   if ! ssh-keygen -Y check-novalidate -n entry@vitrine -s "$e.sig" < "$e" > /dev/null 2>&1; then
     problem "$e" "signature does not verify (namespace entry@vitrine)"; continue
   fi
@@ -607,6 +626,9 @@ for c in checkpoints/*; do
     [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z) when=$(sshtime "$at") ;;
     *) problem "$c" "no valid exported line"; continue ;;
   esac
+  if [ -f "$c.sig" ] && ! armor_ok "$c.sig"; then
+    problem "$c" "signature: unreadable SSHSIG: $NOT_AS_WRITTEN"; continue
+  fi
   who=$(ssh-keygen -Y find-principals -s "$c.sig" -f "$SIGNERS" -Overify-time="$when" 2> /dev/null | head -n 1)
   if [ -z "$who" ] || ! ssh-keygen -Y verify -f "$SIGNERS" -I "$who" -n checkpoint@vitrine -s "$c.sig" \
       -Overify-time="$when" < "$c" > /dev/null 2>&1; then
@@ -652,6 +674,9 @@ if [ "$format" = 2 ]; then
     unbound_all
   elif [ ! -f FILES.sha256.sig ]; then
     problem FILES.sha256.sig "missing"
+    unbound_all
+  elif ! armor_ok FILES.sha256.sig; then
+    problem FILES.sha256 "FILES.sha256.sig: unreadable SSHSIG: $NOT_AS_WRITTEN"
     unbound_all
   elif ! ssh-keygen -Y verify -f "$SIGNERS" -I "$exporter" -n bundle@vitrine -s FILES.sha256.sig \
       -Overify-time="$(sshtime "$exported_at")" < FILES.sha256 > /dev/null 2>&1; then
