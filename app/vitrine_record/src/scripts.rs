@@ -75,6 +75,38 @@ pub fn written(name: &str, bytes: &[u8]) -> Option<Written> {
 mod tests {
     use super::*;
 
+    /// verify.sh takes an entry or export time only when it is a real date and time, as `vitrine verify`
+    /// does (`Entry::parsed_time`): 30 February or second 60 match the pattern, but ssh-keygen would check
+    /// the key at another time and the time-order checks would be skipped.
+    const ENTRY: &str = r#"{"author":{"fingerprint":"SHA256:x","principal":"a@b"},"kind":"reply","role":"vendor","seq":1,"snapshot":"s","time":"t","v":1}"#;
+
+    #[test]
+    fn verify_sh_takes_only_real_times_as_vitrine_does() {
+        let line = VERIFY_SH.lines().find(|l| l.starts_with("real_time() {")).unwrap();
+        for (t, real) in [
+            ("2026-01-31T12:00:00Z", true),
+            ("2024-02-29T23:59:59Z", true),
+            ("2026-02-30T12:00:00Z", false),
+            ("2025-02-29T12:00:00Z", false),
+            ("2026-12-31T23:59:60Z", false),
+            ("2026-04-31T00:00:00Z", false),
+            ("2026-01-01T24:00:00Z", false),
+            ("2026-13-01T00:00:00Z", false),
+        ] {
+            let ok = std::process::Command::new("dash")
+                .arg("-c")
+                .arg(format!("{line}\nreal_time \"$1\""))
+                .arg("sh")
+                .arg(t)
+                .status()
+                .unwrap()
+                .success();
+            assert_eq!(ok, real, "verify.sh on {t}");
+            let e = crate::entry::Entry { time: t.into(), ..serde_json::from_str(ENTRY).unwrap() };
+            assert_eq!(e.parsed_time().is_ok(), real, "vitrine on {t}");
+        }
+    }
+
     #[test]
     fn only_the_bytes_vitrine_wrote_are_known() {
         assert_eq!(written("verify.sh", VERIFY_SH.as_bytes()), Some(Written::Current));

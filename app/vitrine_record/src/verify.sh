@@ -78,8 +78,14 @@ size() { wc -c < "$1" | tr -d ' '; }
 shown() { printf '%s' "$1" | tr -c 'A-Za-z0-9._/-' '?'; }
 # An RFC 3339 UTC time (2026-01-31T12:00:00Z, already checked) as ssh-keygen takes it (20260131120000Z).
 sshtime() { printf '%s' "$1" | tr -d ':T-'; }
-# Seconds since 1970 of a time already checked to be YYYY-MM-DDTHH:MM:SSZ.
-epoch() { date -u -d "$1" +%s; }
+# Whether $1 (YYYY-MM-DDTHH:MM:SSZ by pattern) is a real date and time: GNU date reads it and writes it
+# back the same. 2026-02-30 or 23:59:60 match the pattern, but ssh-keygen normalises them (to 2026-03-02,
+# to the next minute) where date -d refuses them: such a time would check a key at another time than the
+# one shown, and turn off the time-order checks. vitrine verify refuses them too ("bad time").
+real_time() { [ "$(date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ 2> /dev/null)" = "$1" ]; }
+# Seconds since 1970 of a time already checked by real_time; "x" (never a number: every comparison with
+# it fails the record, see is_uint) if date cannot read it after all.
+epoch() { date -u -d "$1" +%s 2> /dev/null || echo x; }
 # How far an entry may be dated before what it follows (the clocks of an air-gapped room differ).
 SKEW=86400
 # Whether $1 is a decimal integer (no sign, no other character).
@@ -120,6 +126,7 @@ if [ ! -f record.json ] || [ "$(size record.json)" -gt "$MAX_META" ] \
   exit 1
 fi
 { read -r format; read -r snap; read -r exporter; read -r exported_at; read -r declared; } < "$T/header"
+real_time "$exported_at" || problem record.json "bad exported_at $exported_at: not a real date and time"
 for f in allowed_signers checkpoint checkpoint.sig FILES.sha256 FILES.sha256.sig MANIFEST.sha256 health.json; do
   [ -f "$f" ] && [ "$(size "$f")" -gt "$MAX_META" ] && { problem "$f" "larger than $MAX_META bytes"; }
 done
@@ -463,6 +470,7 @@ for e in entries/*; do
   if ! jq -r "$FIELDS" "$e" > "$T/fields" 2> /dev/null; then problem "$e" "a field is missing or malformed"; continue; fi
   { read -r seq; read -r prev; read -r parent; read -r kind; read -r principal; read -r fp; read -r role
     read -r when; read -r esnap; read -r status; read -r subject; } < "$T/fields"
+  if ! real_time "$when"; then problem "$e" "bad time $when: not a real date and time"; continue; fi
   if [ "$esnap" != "$snap" ]; then problem "$e" "belongs to snapshot $esnap, not $snap (replayed from another review?)"; continue; fi
   if ! out=$(ssh-keygen -Y verify -f "$SIGNERS" -I "$principal" -n entry@vitrine -s "$e.sig" \
       -Overify-time="$(sshtime "$when")" < "$e" 2>&1); then
@@ -498,6 +506,7 @@ for e in entries/*; do
   # Not dated before its key's previous entry or the entry it answers, beyond the clocks' skew: an entry's
   # time is its signer's word, and a key that has expired would otherwise sign on under an earlier date.
   t=$(epoch "$when")
+  if ! is_uint "$t"; then problem "$e" "bad time $when: not a real date and time"; continue; fi
   if [ -f "$T/h/$key" ] && [ "$t" -lt $(($(cat "$T/t/$hid") - SKEW)) ]; then
     problem "$e" "dated $when, before its key's previous entry $hid: backdated, or clocks far apart"; continue
   fi
@@ -626,6 +635,7 @@ for c in checkpoints/*; do
     [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z) when=$(sshtime "$at") ;;
     *) problem "$c" "no valid exported line"; continue ;;
   esac
+  if ! real_time "$at"; then problem "$c" "bad time $at on its exported line: not a real date and time"; continue; fi
   if [ -f "$c.sig" ] && ! armor_ok "$c.sig"; then
     problem "$c" "signature: unreadable SSHSIG: $NOT_AS_WRITTEN"; continue
   fi
@@ -648,6 +658,7 @@ for c in checkpoints/*; do
   else
     # What was appended after a checkpoint was signed after it.
     cat_t=$(epoch "$at")
+    is_uint "$cat_t" || problem "$c" "bad time $at on its exported line: not a real date and time"
     while read -r i t; do
       if [ "$i" -gt "$size" ] && [ "$t" -lt $((cat_t - SKEW)) ]; then
         problem "$(printf 'entries/%06d.json' "$i")" "dated before $c (exported $at), which it follows in the log: backdated, or clocks far apart"
