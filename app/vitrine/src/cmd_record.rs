@@ -570,6 +570,9 @@ fn parse_lines(s: &str) -> anyhow::Result<(u64, u64)> {
 fn read_file(snap: &Snapshot, rel: &[u8]) -> anyhow::Result<Vec<u8>> {
     let shown = || crate::common::term(&vitrine_snapshot::path_display(rel)).into_owned();
     let entry = snap.file(rel).with_context(|| format!("{} is not a file of the snapshot", shown()))?;
+    if !matches!(entry.kind, vitrine_snapshot::EntryKind::File { .. }) {
+        anyhow::bail!("{} {}", shown(), vitrine_record::bundle::ANCHOR_ON_LINK);
+    }
     snap.read(entry).with_context(|| format!("cannot read {}", shown()))
 }
 
@@ -948,7 +951,7 @@ fn export(a: ExportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let snap = ctx.open_snapshot(&a.path, true)?;
     let signer = signer(&a.key)?;
     let mut review = open_review(ctx, &snap)?;
-    let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
+    let read = |p: &[u8]| vitrine_gui::records::anchor_content(&snap, p);
     let config = ExportConfig {
         snapshot: vitrine_gui::records::snapshot_data(&snap, &read),
         health_json: serde_json::to_vec_pretty(snap.health())?,
@@ -972,7 +975,7 @@ fn import(a: ImportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         }
     }
     let mut review = open_review(ctx, &snap)?;
-    let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
+    let read = |p: &[u8]| vitrine_gui::records::anchor_content(&snap, p);
     // Planned first, so that whoever imports sees who is new and what is held apart before anything is
     // merged; a bundle's allowed_signers is the exporter's word, so new keys are taken on first use only,
     // or when asked.
@@ -1098,13 +1101,13 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         Some(p) => Some(ctx.open_snapshot(p, true)?),
         None => None,
     };
-    let read = |p: &[u8]| snap.as_ref().and_then(|s| s.file(p).and_then(|e| s.read(e).ok()));
+    let read = |p: &[u8]| snap.as_ref().and_then(|s| vitrine_gui::records::anchor_content(s, p));
     let data = snap.as_ref().map(|s| vitrine_gui::records::snapshot_data(s, &read));
     let prev = match &a.previous {
         Some(p) => Some(ctx.open_snapshot(p, true)?),
         None => None,
     };
-    let read_prev = |p: &[u8]| prev.as_ref().and_then(|s| s.file(p).and_then(|e| s.read(e).ok()));
+    let read_prev = |p: &[u8]| prev.as_ref().and_then(|s| vitrine_gui::records::anchor_content(s, p));
     let prev_data = prev.as_ref().map(|s| vitrine_gui::records::snapshot_data(s, &read_prev));
     let mut report = bundle::verify_with_previous(&files, data.as_ref(), prev_data.as_ref());
     // An `outdated` claim is checked by porting the thread again between the two snapshots.

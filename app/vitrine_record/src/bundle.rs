@@ -661,6 +661,11 @@ impl VerifyReport {
     }
 }
 
+/// What an anchor on a symbolic link is, wherever one is made: refused. Vitrine resolves anchors in its
+/// manifest, which lists links, but `MANIFEST.sha256` (all a stranger's `verify.sh` has) lists regular
+/// files only, so the two verifiers would disagree on the same record; an anchor names a regular file.
+pub const ANCHOR_ON_LINK: &str = "is a symbolic link: an anchor names a regular file (MANIFEST.sha256, against which verify.sh checks anchors, lists regular files only)";
+
 /// Why an entry's target does not resolve in the snapshot (`read` gives a file's bytes), or `None` when
 /// it does: the file is missing, its blob differs, or the quoted lines are not there.
 /// The file is the one whose path is exactly the target's bytes: never another spelling of its name.
@@ -1057,20 +1062,20 @@ fn rederive_views(
         (_, claims) => crate::sarif::render_as(&view, claims.as_ref(), text).map(|ours| ours == theirs_sarif),
     };
     let sarif_same = sarif_as(crate::sarif::Text::ESCAPED);
-    // A log exported before its text was escaped says the same with the text as written.
-    let exported_before_escaping =
+    let exported_before = |since: &str| {
         OffsetDateTime::parse(&h.exported_at, &time::format_description::well_known::Rfc3339)
             .ok()
-            .zip(
-                OffsetDateTime::parse(
-                    crate::sarif::SARIF_ESCAPED_SINCE,
-                    &time::format_description::well_known::Rfc3339,
-                )
-                .ok(),
-            )
-            .is_some_and(|(at, since)| at < since);
+            .zip(OffsetDateTime::parse(since, &time::format_description::well_known::Rfc3339).ok())
+            .is_some_and(|(at, since)| at < since)
+    };
+    // A log exported before its artifact URIs were percent-encoded says the same with the URIs as written.
+    let sarif_uris_as_written = matches!(sarif_same, Ok(false))
+        && exported_before(crate::sarif::SARIF_URIS_ENCODED_SINCE)
+        && matches!(sarif_as(crate::sarif::Text::URIS_AS_WRITTEN), Ok(true));
+    // A log exported before its text was escaped says the same with the text (and URIs) as written.
     let sarif_as_written = matches!(sarif_same, Ok(false))
-        && exported_before_escaping
+        && !sarif_uris_as_written
+        && exported_before(crate::sarif::SARIF_ESCAPED_SINCE)
         && matches!(sarif_as(crate::sarif::Text::AS_WRITTEN), Ok(true));
     let ours_html = crate::report::render(&view, REPORT_VERIFICATION).into_bytes();
     let html_same =
@@ -1083,7 +1088,12 @@ fn rederive_views(
         Err(e) => Err(format!("cannot render: {e}")),
     }
     };
-    let sarif = if sarif_as_written {
+    let sarif = if sarif_uris_as_written {
+        Ok(format!(
+            "re-derived from the entries: identical as an earlier Vitrine wrote it, before {}, with its artifact URIs as written: a SARIF viewer may read a file name as URI syntax (%XX, a scheme, ?, #) and show a result on another file",
+            crate::sarif::SARIF_URIS_ENCODED_SINCE
+        ))
+    } else if sarif_as_written {
         Ok(format!(
             "re-derived from the entries: identical as an earlier Vitrine wrote it, before {}, with the text as written: do not open it in a SARIF viewer (a message may hold links, placeholders or characters that reorder it)",
             crate::sarif::SARIF_ESCAPED_SINCE

@@ -74,19 +74,31 @@ pub fn marked(s: &str) -> String {
 pub(crate) struct Text {
     message: fn(&str) -> String,
     other: fn(&str) -> String,
+    uri: fn(&crate::entry::Target) -> String,
 }
 
 impl Text {
-    /// Message syntax escaped and hidden characters marked: what this version writes.
-    pub(crate) const ESCAPED: Text = Text { message: message_text, other: marked };
-    /// The text as it is, as Vitrine wrote logs before [`SARIF_ESCAPED_SINCE`].
-    pub(crate) const AS_WRITTEN: Text = Text { message: |s| s.to_owned(), other: |s| s.to_owned() };
+    /// Message syntax escaped, hidden characters marked, every artifact URI percent-encoded: what this
+    /// version writes.
+    pub(crate) const ESCAPED: Text = Text { message: message_text, other: marked, uri };
+    /// Message syntax escaped and hidden characters marked, but the artifact URIs as Vitrine wrote them
+    /// before [`SARIF_URIS_ENCODED_SINCE`] (an NFC UTF-8 path as it is).
+    pub(crate) const URIS_AS_WRITTEN: Text =
+        Text { message: message_text, other: marked, uri: uri_as_written };
+    /// The text and URIs as they are, as Vitrine wrote logs before [`SARIF_ESCAPED_SINCE`].
+    pub(crate) const AS_WRITTEN: Text =
+        Text { message: |s| s.to_owned(), other: |s| s.to_owned(), uri: uri_as_written };
 }
 
 /// When results.sarif began to escape its message strings and mark hidden characters. A log of a record
 /// exported before then may hold the text as it is (`vitrine verify` accepts that one, and says not to
 /// open it in a SARIF viewer); one exported since may not.
 pub const SARIF_ESCAPED_SINCE: &str = "2026-12-07T06:00:00Z";
+
+/// When results.sarif began to percent-encode every artifact URI. A log of a record exported before then
+/// may hold an NFC UTF-8 path as it is (`src/parse%2Ec`, `file:/etc/passwd`, which a SARIF viewer reads
+/// as URI syntax: `vitrine verify` accepts that one, and says so); one exported since may not.
+pub const SARIF_URIS_ENCODED_SINCE: &str = "2026-12-07T12:00:00Z";
 
 fn push_marked(out: &mut String, c: char) {
     if crate::principal::hidden_kind(c).is_some() {
@@ -273,13 +285,28 @@ impl Source<'_> {
     }
 }
 
-/// An artifact's URI, relative to `SNAPSHOT`: the path as it is when it is NFC UTF-8 (as format 2 wrote
-/// it); otherwise its exact bytes percent-encoded (RFC 3986: everything but unreserved characters and
-/// `/`), so that two files whose names differ only in their bytes never share a URI.
+/// An artifact's URI, relative to `SNAPSHOT`: the path's exact bytes percent-encoded (RFC 3986: every byte
+/// but unreserved characters and `/`), for every path. So no name is read as URI syntax (a `%2E` that a
+/// viewer decodes to another file's name, a `file:` or `https:` segment that makes the URI absolute, a
+/// `?` or `#`), and two files whose names differ only in their bytes never share a URI.
 fn uri(target: &crate::entry::Target) -> String {
-    let Some(bytes) = target.path_bytes.as_ref().and_then(|_| target.path_bytes()) else {
-        return target.path.clone();
-    };
+    match target.path_bytes() {
+        Some(b) => percent_encoded(&b),
+        None => percent_encoded(target.path.as_bytes()),
+    }
+}
+
+/// An artifact's URI as Vitrine wrote it before [`SARIF_URIS_ENCODED_SINCE`]: the path as it is when it
+/// is NFC UTF-8, otherwise as [`uri`] writes it.
+fn uri_as_written(target: &crate::entry::Target) -> String {
+    match target.path_bytes.as_ref().and_then(|_| target.path_bytes()) {
+        Some(b) => percent_encoded(&b),
+        None => target.path.clone(),
+    }
+}
+
+/// `bytes` percent-encoded but for unreserved characters and `/`.
+fn percent_encoded(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
     for &b in bytes.iter() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
@@ -317,7 +344,7 @@ fn result_value(
         "kind": kind,
         "message": {"text": (text.message)(e.body.as_deref().unwrap_or_default())},
         "guid": guid_from_id(&t.root.id),
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(target), "uriBaseId": URI_BASE, "index": index}, "region": region}}],
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": (text.uri)(target), "uriBaseId": URI_BASE, "index": index}, "region": region}}],
         "partialFingerprints": fingerprints,
         "properties": {
             "entryId": t.root.id,
@@ -438,7 +465,8 @@ fn render_from(view: &ViewInput<'_>, source: Source<'_>, text: Text) -> Result<V
             obj.insert("sha-256".into(), json!(sha));
         }
         index.insert(path.into_owned(), number);
-        artifacts.push(json!({"location": {"uri": uri(target), "uriBaseId": URI_BASE}, "hashes": hashes}));
+        artifacts
+            .push(json!({"location": {"uri": (text.uri)(target), "uriBaseId": URI_BASE}, "hashes": hashes}));
     }
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -483,6 +511,28 @@ fn render_from(view: &ViewInput<'_>, source: Source<'_>, text: Text) -> Result<V
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
+
+    /// Every artifact URI is the path percent-encoded (all but unreserved characters and `/`): no name
+    /// reads as URI syntax (an escape that decodes to another file's name, a scheme, a query, a fragment),
+    /// and an ordinary name is unchanged. Logs written before keep their URIs as written.
+    #[test]
+    fn every_artifact_uri_is_percent_encoded_so_no_name_reads_as_uri_syntax() {
+        let t = |p: &str| crate::entry::Target::at(p.as_bytes(), "0".repeat(64), None, None);
+        for (path, want) in [
+            ("src/main.c", "src/main.c"),
+            ("src/parse%2Ec", "src/parse%252Ec"),
+            ("file:/etc/passwd", "file%3A/etc/passwd"),
+            ("https:/x", "https%3A/x"),
+            ("src/x/..%2F..%2Fhome", "src/x/..%252F..%252Fhome"),
+            ("a b?c#d.c", "a%20b%3Fc%23d.c"),
+            ("src/caf\u{e9}.c", "src/caf%C3%A9.c"),
+            ("~user/a_b-c.d", "~user/a_b-c.d"),
+        ] {
+            assert_eq!(super::uri(&t(path)), want, "{path}");
+            assert_eq!((super::Text::ESCAPED.uri)(&t(path)), want, "{path}");
+            assert_eq!((super::Text::URIS_AS_WRITTEN.uri)(&t(path)), path, "{path}");
+        }
+    }
 
     /// SARIF 2.1.0 §3.11.5 and §3.11.6: braces doubled, brackets escaped (a backslash run before one
     /// doubled), hidden characters marked; nothing else changes.

@@ -105,6 +105,15 @@ pub fn snapshot_data<'a>(snap: &'a Snapshot, read: &'a dyn Fn(&[u8]) -> Option<V
     }
 }
 
+/// The content an anchor may name at `p`: a regular file's bytes, `None` for a symbolic link or a path
+/// not in the snapshot. Every `read` given to the record crate for anchors is this one, so that a link
+/// never resolves as an anchor ([`vitrine_record::bundle::ANCHOR_ON_LINK`]), as in `verify.sh`.
+pub fn anchor_content(snap: &Snapshot, p: &[u8]) -> Option<Vec<u8>> {
+    snap.file(p)
+        .filter(|e| matches!(e.kind, vitrine_snapshot::EntryKind::File { .. }))
+        .and_then(|e| snap.read(e).ok())
+}
+
 fn verification(path: &Path, report: &VerifyReport) -> Verification {
     Verification {
         path: path.to_path_buf(),
@@ -154,7 +163,7 @@ fn rehash(snap: &Snapshot) -> Result<Snapshot, String> {
 fn verify_file(path: &Path, snap: &Snapshot) -> Result<Verification, String> {
     let files = BundleFiles::read(path).map_err(|e| error_chain(&e))?;
     let fresh = rehash(snap)?;
-    let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
+    let read = |p: &[u8]| anchor_content(snap, p);
     let report = bundle::verify(&files, Some(&snapshot_data(&fresh, &read)));
     Ok(verification(path, &report))
 }
@@ -173,7 +182,7 @@ pub(crate) fn run(
             let mut review = Review::open(dir, &tree).map_err(|e| error_chain(&e))?;
             let now = vitrine_record::time::OffsetDateTime::now_utc();
             let fresh = rehash(snap)?;
-            let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
+            let read = |p: &[u8]| anchor_content(snap, p);
             let config = ExportConfig {
                 snapshot: snapshot_data(&fresh, &read),
                 health_json: serde_json::to_vec_pretty(fresh.health()).map_err(|e| error_chain(&e))?,
@@ -222,7 +231,7 @@ pub(crate) fn run(
             let review = Review::open(dir, &tree).map_err(|e| error_chain(&e))?;
             // Anchors are checked against the snapshot on screen: an entry that does not resolve is
             // held apart rather than merged.
-            let read = |p: &[u8]| snap.file(p).and_then(|e| snap.read(e).ok());
+            let read = |p: &[u8]| anchor_content(snap, p);
             let plan = review.plan_import(&report, &read).map_err(|e| error_chain(&e))?;
             drop(review);
             let planned = PlannedImport { path: path.clone(), plan: Arc::new(plan) };

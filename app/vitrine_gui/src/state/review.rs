@@ -72,6 +72,18 @@ pub enum ReviewProblem {
     Failed(String),
 }
 
+/// An anchor names a regular file, never a symbolic link ([`vitrine_record::bundle::ANCHOR_ON_LINK`]).
+fn not_a_link(entry: &vitrine_snapshot::FileEntry) -> Result<(), ReviewProblem> {
+    if matches!(entry.kind, vitrine_snapshot::EntryKind::File { .. }) {
+        return Ok(());
+    }
+    Err(ReviewProblem::Failed(format!(
+        "{} {}",
+        vitrine_snapshot::path_display(entry.path.as_bytes()),
+        vitrine_record::bundle::ANCHOR_ON_LINK
+    )))
+}
+
 impl std::fmt::Display for ReviewProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -571,6 +583,7 @@ impl ReviewState {
         let entry = snapshot
             .file(path)
             .ok_or_else(|| ReviewProblem::NoSuchFile { path: String::from_utf8_lossy(path).into_owned() })?;
+        not_a_link(entry)?;
         let mut d = Draft::new(Kind::ReviewMark);
         d.target = Some(Target::at(entry.path.as_bytes(), entry.blob_sha256.to_string(), None, None));
         self.append(d)
@@ -645,6 +658,7 @@ fn composer_draft(c: &Composer, snapshot: &Snapshot) -> Result<Draft, ReviewProb
     }
     let entry =
         snapshot.file(c.path.as_bytes()).ok_or_else(|| ReviewProblem::NoSuchFile { path: c.path.clone() })?;
+    not_a_link(entry)?;
     let content = snapshot.read(entry).map_err(|e| failed(&e))?;
     let quote = quote_lines(&content, c.first, c.last).ok_or_else(|| ReviewProblem::LinesOutside {
         first: c.first,
