@@ -2880,3 +2880,95 @@ fn a_log_written_before_sarif_escaping_verifies_only_in_a_record_exported_before
     assert_eq!(code, 1, "{out}");
     assert!(out.lines().any(|l| l.starts_with("results.sarif: says something the entries do not")), "{out}");
 }
+
+/// Round 20 F3: an anchor names a regular file. `annotate` and `mark-reviewed` refuse a symbolic link
+/// (MANIFEST.sha256, against which verify.sh checks anchors, lists no links), naming it; the file it
+/// points to is annotated as any other.
+#[test]
+fn an_anchor_on_a_symbolic_link_is_refused_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = tmp.path().join("snap");
+    std::fs::create_dir_all(s.join("src")).unwrap();
+    std::fs::write(s.join("src/auth_impl.c"), "int check(void) { return 1; }\n").unwrap();
+    std::os::unix::fs::symlink("auth_impl.c", s.join("src/auth.c")).unwrap();
+    let data = tmp.path().join("data");
+    let rev = keygen(tmp.path(), "rev", "");
+    let (code, _, err) = cli(
+        &data,
+        &[
+            &"people",
+            &"add",
+            &s,
+            &"--principal",
+            &"rev@example",
+            &"--role",
+            &"reviewer",
+            &"--pubkey",
+            &pub_path(&rev),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let base = |file: &str| -> Vec<String> {
+        ["annotate", s.to_str().unwrap(), "--key", rev.to_str().unwrap(), "--file", file, "--lines", "1-1"]
+            .iter()
+            .map(|x| (*x).to_owned())
+            .chain(["--kind", "finding", "--severity", "high", "--body", "x"].iter().map(|x| (*x).to_owned()))
+            .collect()
+    };
+    let args = base("src/auth.c");
+    let refs: Vec<&dyn AsRef<std::ffi::OsStr>> =
+        args.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>).collect();
+    let (code, _, err) = cli(&data, &refs);
+    assert_ne!(code, 0);
+    assert!(err.contains("src/auth.c") && err.contains(bundle::ANCHOR_ON_LINK), "{err}");
+    let (code, _, err) = cli(&data, &[&"mark-reviewed", &s, &"--key", &rev, &"--file", &"src/auth.c"]);
+    assert_ne!(code, 0);
+    assert!(err.contains(bundle::ANCHOR_ON_LINK), "{err}");
+    let args = base("src/auth_impl.c");
+    let refs: Vec<&dyn AsRef<std::ffi::OsStr>> =
+        args.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>).collect();
+    let (code, _, err) = cli(&data, &refs);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// Round 20 F4: a public key of small order (here the identity point, for which R = identity, S = 0
+/// verifies every message) is refused by `people add`, naming the key, and by verify.sh in a trusted
+/// signers file or a record's allowed_signers, in the same words.
+#[test]
+fn a_key_of_small_order_is_refused_by_people_add_and_by_verify_sh() {
+    let fx = Fixture::new();
+    let weak = fx.tmp.path().join("weak.pub");
+    std::fs::write(
+        &weak,
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA weak\n",
+    )
+    .unwrap();
+    let s = fx.snap.path();
+    let (code, _, err) = cli(
+        &fx.data,
+        &[&"people", &"add", &s, &"--principal", &"x@example", &"--role", &"vendor", &"--pubkey", &weak],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains(vitrine_record::keys::WEAK_KEY), "{err}");
+    let x = fx.tmp.path().join("x");
+    unpack(&fx.bundle, &x);
+    let line = "x@example namespaces=\"entry@vitrine,checkpoint@vitrine,bundle@vitrine\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA role=vendor\n";
+    let trusted = fx.tmp.path().join("TRUSTED");
+    let mut t = std::fs::read_to_string(x.join("allowed_signers")).unwrap();
+    t.push_str(line);
+    std::fs::write(&trusted, &t).unwrap();
+    let out = sh(Command::new("dash").arg(x.join("verify.sh")).arg("-t").arg(&trusted).arg("-r").arg(&x));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(vitrine_record::keys::WEAK_KEY));
+    std::fs::write(x.join("allowed_signers"), &t).unwrap();
+    let out = sh(Command::new("dash").arg(x.join("verify.sh")).arg("-r").arg(&x));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "allowed_signers: key AAAAC3NzaC1lZDI1NTE5AAAAIAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA {}",
+            vitrine_record::keys::WEAK_KEY
+        )),
+        "{text}"
+    );
+}
