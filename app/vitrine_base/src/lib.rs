@@ -7,16 +7,19 @@
 //! - [`id`]: the typed digest ids, with serde behind the optional `serde` feature (the one optional
 //!   dependency: the crate stays std-only for everything else).
 //! - [`fs`]: atomic file replacement (temporary file beside the target, sync, rename, directory sync).
+//! - [`display_bytes`]: a path's or a name's bytes as text, one-to-one (invalid bytes as `\xNN`).
 //! - [`chars`]: the one definition of the characters shown as markers, never as themselves (bidi
 //!   controls, format and default-ignorable characters, controls), for the health report, the code view
 //!   and the terminal escaper alike.
 #![warn(missing_docs)]
 
 pub mod chars;
+mod display;
 pub mod fs;
 pub mod id;
 mod reader;
 pub mod varint;
 
+pub use display::display_bytes;
 pub use id::{ParseIdError, Sha1Id, Sha256Id};
 pub use reader::Reader;

@@ -159,7 +159,7 @@ impl BundleFiles {
         self.files.get(name).map(Vec::as_slice)
     }
 
-    /// Reads a bundle with Vitrine's own tar reader ([`vitrine_snapshot::tar`], the one view of an
+    /// Reads a bundle with Vitrine's own tar reader ([`vitrine_tar`], the one view of an
     /// archive that GNU tar, bsdtar and Python's `tarfile` share), so that `vitrine verify` and a stranger's
     /// `tar -xf` read the same files, or the bundle is refused. On top of that reader's rules (a non-zero
     /// size only on a regular file, strict pax records, nothing but zeros after the end marker, ...) a
@@ -168,7 +168,7 @@ impl BundleFiles {
     /// (as a file or a directory), no absolute path and no `.` or `..` component.
     pub fn read(path: &Path) -> Result<BundleFiles, RecordError> {
         use std::os::unix::fs::FileExt;
-        use vitrine_snapshot::tar::{MemberKind, TarReader};
+        use vitrine_tar::{MemberKind, TarReader};
         let file = std::fs::File::open(path).map_err(RecordError::io("open", path))?;
         // A second handle to read each member's own header block (its type flag) at its offset.
         let headers = std::fs::File::open(path).map_err(RecordError::io("open", path))?;
@@ -180,7 +180,7 @@ impl BundleFiles {
         while let Some(member) = tar.next_member().map_err(|e| bad(e.to_string()))? {
             let name = String::from_utf8(member.path.clone())
                 .map_err(|_| bad(format!("{}: the name is not UTF-8", member.display())))?;
-            let mut block = [0u8; vitrine_snapshot::tar::BLOCK];
+            let mut block = [0u8; vitrine_tar::BLOCK];
             headers
                 .read_exact_at(&mut block, member.header_offset)
                 .map_err(|e| bad(format!("member `{name}`: cannot read its header: {e}")))?;

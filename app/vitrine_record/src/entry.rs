@@ -222,18 +222,11 @@ impl Target {
     }
 }
 
-/// A path's bytes as text, one-to-one (as `vitrine_snapshot`'s `RelPath::display`): UTF-8 as it is
+/// A path's bytes as text, one-to-one ([`vitrine_base::display_bytes`], as `RelPath::display`): UTF-8 as it is
 /// (not normalised), a backslash doubled, every byte that is not UTF-8 as `\xNN`. Two different paths
 /// never give the same text.
 pub fn shown_path(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(&chunk.valid().replace('\\', "\\\\"));
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02X}"));
-        }
-    }
-    out
+    vitrine_base::display_bytes(bytes)
 }
 
 /// One entry, as stored.

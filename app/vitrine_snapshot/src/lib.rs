@@ -33,7 +33,7 @@ mod record;
 mod reopen;
 pub mod store;
 mod stored;
-pub mod tar;
+pub use vitrine_tar as tar;
 pub mod terminators;
 pub mod text;
 pub mod work;

@@ -115,23 +115,7 @@ pub fn link_target(link: &[u8], target: &[u8]) -> LinkTarget {
     LinkTarget::Inside
 }
 
-/// Renders bytes for people, one-to-one: valid UTF-8 stays except that a backslash is doubled, and each
-/// invalid byte becomes `\xNN`. (Control and bidi characters stay: a terminal printer escapes them.)
-pub fn display_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        let valid = chunk.valid();
-        if valid.contains('\\') {
-            out.push_str(&valid.replace('\\', "\\\\"));
-        } else {
-            out.push_str(valid);
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02X}"));
-        }
-    }
-    out
-}
+pub use vitrine_base::display_bytes;
 
 pub(crate) fn serialize_bytes_lossy<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&display_bytes(bytes))

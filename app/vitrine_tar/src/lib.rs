@@ -44,6 +44,8 @@
 //! exactly that member's bytes, and memory use does not depend on member sizes (extension headers are
 //! capped at [`MAX_EXTENSION_BYTES`]).
 
+#![warn(missing_docs)]
+
 use std::collections::HashMap;
 use std::io::{self, Read};
 
@@ -130,7 +132,7 @@ pub struct Member {
 impl Member {
     /// The member's path for messages.
     pub fn display(&self) -> String {
-        format!("member `{}`", crate::path::display_bytes(&self.path))
+        format!("member `{}`", vitrine_base::display_bytes(&self.path))
     }
 }
 
@@ -275,8 +277,8 @@ impl<R: Read> TarReader<R> {
                         return Err(self.refuse(format!(
                             "two GNU long-{} headers for one member (`{}`, then `{}`)",
                             if header.typeflag == b'L' { "name" } else { "link" },
-                            crate::path::display_bytes(earlier),
-                            crate::path::display_bytes(&name)
+                            vitrine_base::display_bytes(earlier),
+                            vitrine_base::display_bytes(&name)
                         )));
                     }
                     *slot = Some(name);
@@ -296,8 +298,8 @@ impl<R: Read> TarReader<R> {
                             return Err(self.refuse(format!(
                                 "a pax global header sets `{}` to `{}` (GNU tar applies it to every following \
                                  member, bsdtar ignores it)",
-                                crate::path::display_bytes(&key),
-                                crate::path::display_bytes(&value)
+                                vitrine_base::display_bytes(&key),
+                                vitrine_base::display_bytes(&value)
                             )));
                         }
                     }
@@ -396,7 +398,7 @@ impl<R: Read> TarReader<R> {
             if data.get(nul..).is_some_and(|tail| tail.iter().any(|&b| b != 0)) {
                 return Err(self.refuse(format!(
                     "a GNU {what} `{}` holds a NUL byte followed by more text",
-                    crate::path::display_bytes(&data)
+                    vitrine_base::display_bytes(&data)
                 )));
             }
             data.truncate(nul);
@@ -418,19 +420,19 @@ impl<R: Read> TarReader<R> {
             let PaxRecord { key, value, rest: next } = split_pax_record(rest).map_err(|why| {
                 self.refuse(format!(
                     "malformed pax record `{}` at byte {at} of the extended header: {why}",
-                    crate::path::display_bytes(first_line(rest))
+                    vitrine_base::display_bytes(first_line(rest))
                 ))
             })?;
             if let Some(why) = pax_key_refused(key) {
-                return Err(self.refuse(format!("pax key `{}` ({why})", crate::path::display_bytes(key))));
+                return Err(self.refuse(format!("pax key `{}` ({why})", vitrine_base::display_bytes(key))));
             }
             if let Some(&earlier) = seen.get(key) {
                 let earlier = records.get(earlier).map(|(_, v)| v.as_slice()).unwrap_or_default();
                 return Err(self.refuse(format!(
                     "pax key `{}` is given twice in one header (`{}`, then `{}`)",
-                    crate::path::display_bytes(key),
-                    crate::path::display_bytes(earlier),
-                    crate::path::display_bytes(value)
+                    vitrine_base::display_bytes(key),
+                    vitrine_base::display_bytes(earlier),
+                    vitrine_base::display_bytes(value)
                 )));
             }
             seen.insert(key, records.len());
@@ -456,21 +458,21 @@ impl<R: Read> TarReader<R> {
         let gnu_name = pax_path.map(<[u8]>::to_vec).or_else(|| pending.long_name.clone());
         self.current = format!(
             "member `{}`",
-            crate::path::display_bytes(&gnu_name.unwrap_or_else(|| header.ustar_path()))
+            vitrine_base::display_bytes(&gnu_name.unwrap_or_else(|| header.ustar_path()))
         );
         let mut path = match (pax_path, &pending.long_name) {
             (Some(_), Some(long)) => {
                 return Err(self.refuse(format!(
                     "both a GNU long name `{}` and a pax `path` (GNU tar takes the pax path, bsdtar the long \
                      name)",
-                    crate::path::display_bytes(long)
+                    vitrine_base::display_bytes(long)
                 )));
             }
             (Some(p), None) => self.pax_path(p, "path")?,
             (None, Some(long)) => long.clone(),
             (None, None) => header.ustar_path(),
         };
-        self.current = format!("member `{}`", crate::path::display_bytes(&path));
+        self.current = format!("member `{}`", vitrine_base::display_bytes(&path));
         header.check_fields().map_err(|why| self.refuse(why))?;
         let link = match (pax_link, &pending.long_link) {
             (Some(_), Some(_)) => {
@@ -485,7 +487,10 @@ impl<R: Read> TarReader<R> {
         let has_link = link.is_some();
         let size = match pax_size {
             Some(v) => parse_decimal(v).ok_or_else(|| {
-                self.refuse(format!("pax `size` `{}` is not a decimal number", crate::path::display_bytes(v)))
+                self.refuse(format!(
+                    "pax `size` `{}` is not a decimal number",
+                    vitrine_base::display_bytes(v)
+                ))
             })?,
             None => size,
         };
@@ -518,7 +523,7 @@ impl<R: Read> TarReader<R> {
             other => {
                 return Err(self.refuse(format!(
                     "type flag `{}` (only files, directories, links, devices and FIFOs are read)",
-                    crate::path::display_bytes(&[other])
+                    vitrine_base::display_bytes(&[other])
                 )));
             }
         };
@@ -546,7 +551,7 @@ impl<R: Read> TarReader<R> {
 
     /// A pax `path` or `linkpath` value: UTF-8 (POSIX), non-empty and free of NUL bytes.
     fn pax_path(&self, value: &[u8], key: &str) -> Result<Vec<u8>, TarError> {
-        let shown = crate::path::display_bytes(value);
+        let shown = vitrine_base::display_bytes(value);
         if value.contains(&0) {
             return Err(self.refuse(format!(
                 "pax `{key}` `{shown}` holds a NUL byte (GNU tar cuts the name there; git cannot record it)"
@@ -721,7 +726,7 @@ const FOREIGN_SIGNATURES: [(&[u8], &str); 13] = [
 
 /// The known signature of another format at the start of `block`, shown, and that format.
 fn foreign_signature(block: &[u8]) -> Option<(String, &'static str)> {
-    let shown = |n: usize| crate::path::display_bytes(block.get(..n).unwrap_or_default());
+    let shown = |n: usize| vitrine_base::display_bytes(block.get(..n).unwrap_or_default());
     if let Some(&(sig, what)) = FOREIGN_SIGNATURES.iter().find(|(sig, _)| block.starts_with(sig)) {
         return Some((shown(sig.len()), what));
     }
@@ -764,7 +769,7 @@ impl Header {
             _ => {
                 return Err(format!(
                     "unknown header magic `{}` (neither POSIX ustar, GNU nor v7)",
-                    crate::path::display_bytes(magic)
+                    vitrine_base::display_bytes(magic)
                 ));
             }
         };
@@ -807,7 +812,7 @@ impl Header {
             };
             return Err(format!(
                 "a `prefix` field `{}` in a {} ({how})",
-                crate::path::display_bytes(prefix),
+                vitrine_base::display_bytes(prefix),
                 self.magic.describe()
             ));
         }
@@ -910,7 +915,7 @@ fn parse_numeric(bytes: &[u8]) -> Result<u64, String> {
 /// Octal digits after optional spaces, ended by a space or NUL (or the field's end), with only spaces
 /// and NULs after them: the strictest reading, which GNU tar and libarchive share.
 fn parse_octal(bytes: &[u8]) -> Result<u64, String> {
-    let shown = || crate::path::display_bytes(bytes);
+    let shown = || vitrine_base::display_bytes(bytes);
     let start = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
     let digits_end =
         bytes.iter().skip(start).position(|b| !(b'0'..=b'7').contains(b)).map_or(bytes.len(), |p| p + start);
