@@ -750,7 +750,13 @@ fn log(a: LogArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     write_marks(ctx.out, people, &review)?;
     write_people_changes(ctx.out, people, &review)?;
     for p in review.problems() {
-        writeln!(ctx.out, "quarantined: {p}")?;
+        // Files put aside on load are quarantined; anything else (a principal with two roles) is a problem.
+        let said = if p.kind == vitrine_record::verify::ProblemKind::Quarantined {
+            "quarantined"
+        } else {
+            "problem"
+        };
+        writeln!(ctx.out, "{said}: {p}")?;
     }
     Ok(Exit::Ok)
 }

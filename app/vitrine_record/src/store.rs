@@ -149,6 +149,15 @@ impl Review {
             problems: Vec::new(),
         };
         review.load(known)?;
+        // A principal listed with two roles (an import before that was refused wrote it) is said on every
+        // open, in the words `verify` and `import` use: a second key inherits no role of its own.
+        for (who, roles) in review.people.principal_role_conflicts() {
+            review.problems.push(Problem::new(
+                ProblemKind::People,
+                "allowed_signers",
+                crate::bundle::principal_roles_problem(&who, &roles),
+            ));
+        }
         Ok(review)
     }
 
@@ -876,6 +885,24 @@ mod tests {
         drop(r);
         let r = Review::open(tmp.path(), &snap).unwrap();
         assert_eq!(r.entries().len(), 2, "without it, the edit is caught");
+    }
+
+    /// A store whose `allowed_signers` already lists one principal with two roles (written by an import
+    /// before that was refused) says so every time it is opened, as `verify` and `import` do.
+    #[test]
+    fn a_store_listing_one_principal_with_two_roles_says_so_when_opened() {
+        let (tmp, s, snap) = setup();
+        let second = Signer::generate("t2").unwrap();
+        let mut people = Review::open(tmp.path(), &snap).unwrap().people().clone();
+        people.people.push(person("t@x", "lead", &second.public_openssh().unwrap()).unwrap());
+        std::fs::write(tmp.path().join("allowed_signers"), people.render().unwrap()).unwrap();
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        let said: Vec<String> = r.problems().iter().map(ToString::to_string).collect();
+        assert!(
+            said.iter().any(|p| p.contains("t@x") && p.contains("one principal has one role")),
+            "{said:?}"
+        );
+        drop(s);
     }
 
     #[test]
