@@ -160,7 +160,7 @@ const COMMENTED: &[u8] = b"// SPDX-License-Identifier: GPL-2.0\n/*\n * A file he
 /// Squeezing comments out of the text the grammar parses changes no definition, declaration or
 /// reference the index keeps: the same file with its comments blanked (nothing to squeeze) gives
 /// the same symbols at the same places. (In a file the grammar cannot read, its error recovery
-/// weighs skipped bytes, so fewer bytes may recover differently: on Linux 12 files of 17,000 under
+/// weighs skipped bytes, so fewer bytes may recover differently: on Linux 12 of the 14,581 C files under
 /// `drivers/net`, `include`, `arch/x86`, `fs` and `kernel` changed, in their references mostly.)
 #[test]
 fn squeezed_comments_change_nothing_the_index_finds() {
