@@ -587,6 +587,14 @@ pub(crate) fn keygen(dir: &Path, name: &str) -> std::path::PathBuf {
 }
 
 /// Runs the CLI in process against data directory `data`; asserts success and returns stdout.
+/// `vitrine people add SNAP --principal PRINCIPAL --role reviewer --pubkey PUBKEY`, which must succeed.
+fn add_reviewer(data: &Path, snap: &Path, principal: &str, pubkey: &Path) {
+    ok(
+        data,
+        &[&"people", &"add", &snap, &"--principal", &principal, &"--role", &"reviewer", &"--pubkey", &pubkey],
+    );
+}
+
 pub(crate) fn ok(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
     let (code, out, err) = run(data, args);
     assert_eq!(code, 0, "{args:?}: {out}{err}", args = args.iter().map(|a| a.as_ref()).collect::<Vec<_>>());
@@ -939,10 +947,7 @@ fn a_thread_on_one_of_two_names_alike_but_for_normalisation_is_ported_on_that_fi
     let rev = keygen(pair.root.path(), "rev");
     let (v1, v2) = (pair.root.path().join("a"), pair.root.path().join("b"));
     let pubkey = std::path::PathBuf::from(format!("{}.pub", rev.display()));
-    ok(
-        &data,
-        &[&"people", &"add", &v1, &"--principal", &"r@x", &"--role", &"reviewer", &"--pubkey", &pubkey],
-    );
+    add_reviewer(&data, &v1, "r@x", &pubkey);
     annotate(&data, &v1, &rev, NFD, "2-2", "finding", "high", "risky");
     let out = ok(&data, &[&"port", &v1, &v2, &"--key", &rev, &"--json"]);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -998,20 +1003,7 @@ fn decoy_copies_merged_files_and_line_ending_conversions_are_ported_honestly() {
     let rev = keygen(pair.root.path(), "rev");
     let (v1, v2) = (pair.root.path().join("a"), pair.root.path().join("b"));
     let pubkey = std::path::PathBuf::from(format!("{}.pub", rev.display()));
-    ok(
-        &data,
-        &[
-            &"people",
-            &"add",
-            &v1,
-            &"--principal",
-            &"reviewer@example",
-            &"--role",
-            &"reviewer",
-            &"--pubkey",
-            &pubkey,
-        ],
-    );
+    add_reviewer(&data, &v1, "reviewer@example", &pubkey);
     for (file, lines) in [("decoy.c", "5-7"), ("merged.c", "3-5"), ("crlf.c", "3-5")] {
         annotate(&data, &v1, &rev, file, lines, "finding", "high", &format!("check {file}"));
     }
@@ -1143,20 +1135,7 @@ fn reviewed_outside_file() -> (Pair, tempfile::TempDir, std::path::PathBuf, std:
     let rev = keygen(p.root.path(), "rev");
     let v1 = p.root.path().join("a");
     let pubkey = p.root.path().join("rev.pub");
-    ok(
-        &data,
-        &[
-            &"people",
-            &"add",
-            &v1,
-            &"--principal",
-            &"rev@example",
-            &"--role",
-            &"reviewer",
-            &"--pubkey",
-            &pubkey,
-        ],
-    );
+    add_reviewer(&data, &v1, "rev@example", &pubkey);
     annotate(&data, &v1, &rev, ".GIT/policy.h", "1-1", "finding", "high", "must stay 1");
     (p, tmp, data, rev)
 }
