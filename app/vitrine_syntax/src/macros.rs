@@ -160,21 +160,27 @@ pub fn neutralize(source: &[u8]) -> Option<Vec<u8>> {
 fn calling_convention_in_pointer_declarator(source: &[u8], tokens: &[Token], i: usize) -> bool {
     let text = |k: usize| tokens.get(k).and_then(|t| source.get(t.start..t.end)).unwrap_or_default();
     let is_ident = |k: usize| tokens.get(k).is_some_and(|t| t.kind == Kind::Ident);
-    let word = text(i);
     let Some(before) = i.checked_sub(2) else { return false };
+    // The shape first, then the word: this runs for every identifier of every file, and the shape
+    // rules out nearly all of them with a few token compares (looking at the word's letters first
+    // was 2% of the window's cold-build CPU on Linux).
+    let shape = text(i - 1) == b"("
+        && text(i + 1) == b"*"
+        && text(i + 3) == b")"
+        && text(i + 4) == b"("
+        && is_ident(before)
+        && is_ident(i + 2)
+        && !crate::symbols::is_c_keyword_bytes(text(before));
+    if !shape {
+        return false;
+    }
+    let word = text(i);
     let upper = word.len() > 1
         && word.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
         && word.iter().any(u8::is_ascii_uppercase);
     let named_so =
         [b"call".as_slice(), b"cdecl", b"api"].iter().any(|p| word.windows(p.len()).any(|w| w == *p));
-    (upper || word.starts_with(b"__") || named_so)
-        && text(i - 1) == b"("
-        && is_ident(before)
-        && !crate::symbols::is_c_keyword_bytes(text(before))
-        && text(i + 1) == b"*"
-        && is_ident(i + 2)
-        && text(i + 3) == b")"
-        && text(i + 4) == b"("
+    upper || word.starts_with(b"__") || named_so
 }
 
 /// An attribute macro of any case before `struct`, `union` or `enum` among a declaration's
