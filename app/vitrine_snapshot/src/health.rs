@@ -82,11 +82,17 @@ pub enum FindingKind {
     /// bsdtar, `unzip -K`) and copies that keep modes (`cp -a`, `rsync -a`, Docker's `COPY`) keep the
     /// bit, so the file runs with its owner's privileges.
     SpecialMode,
+    /// A name Windows cannot create as written, so a checkout or an extraction there (Git for Windows
+    /// refuses the path) holds another tree than the one shown: a reserved device name with any
+    /// extension (`aux.c`, `CON`, `com1.h`, `lpt²`), a character Win32 forbids in names (`<>:"|?*\`),
+    /// a trailing dot, or a name shaped like the 8.3 short name (`VERYLO~1.C`) of a longer name beside
+    /// it, which opens that other file where short names are on.
+    UnportableName,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 22] = [
+    pub const ALL: [FindingKind; 23] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -109,6 +115,7 @@ impl FindingKind {
         FindingKind::SymlinkEscapes,
         FindingKind::LookalikeNames,
         FindingKind::SpecialMode,
+        FindingKind::UnportableName,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -137,6 +144,7 @@ impl FindingKind {
             FindingKind::SymlinkEscapes => "symlink-escapes",
             FindingKind::LookalikeNames => "lookalike-names",
             FindingKind::SpecialMode => "special-mode",
+            FindingKind::UnportableName => "unportable-name",
         }
     }
 
@@ -535,6 +543,7 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
     for node in &nodes {
         name_findings(node.path, node.is_dir, &mut findings);
     }
+    short_name_findings(nodes.iter().map(|n| (n.path, n.is_dir)), &mut findings);
     let mut by_nfc: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut by_case: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut by_look: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -696,12 +705,162 @@ fn case_key(name: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Why Windows cannot create `name` as written, if it cannot: Git for Windows refuses such a path
+/// (`is_valid_win32_path`), and an extractor handing it to Win32 writes another name or a device.
+/// Checked: the characters Win32 forbids in names (controls are [`FindingKind::ControlChar`]), a
+/// trailing dot or space (dropped: `x.` opens `x`), and the reserved device names, whatever the case
+/// and the extension (`aux.c`, `Con`, `nul .txt`, `COM1.h`, `lpt\u{b9}`, `CONIN$`).
+fn win32_refusal(name: &[u8]) -> Option<String> {
+    if let Some(&c) = name.iter().find(|b| b"<>:\"|?*\\".contains(b)) {
+        let why = match c {
+            b':' => " (NTFS reads `name:stream` as a stream of the file `name`)",
+            b'\\' => " (a directory separator there: `a\\b` is `b` in `a`)",
+            _ => "",
+        };
+        return Some(format!("holds `{}`, which Windows does not allow in a name{why}", char::from(c)));
+    }
+    if !matches!(name, b"." | b"..") && matches!(name.last(), Some(b'.' | b' ')) {
+        return Some("ends with a dot or a space, which Windows drops (`x.` opens `x`)".to_owned());
+    }
+    let stem = name.split(|&b| b == b'.').next().unwrap_or(name);
+    let end = stem.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+    let stem = stem.get(..end).unwrap_or_default().to_ascii_uppercase();
+    let numbered = |prefix: &[u8]| {
+        // COM0-9, LPT0-9, and the superscript digits Win32 also takes for 1, 2 and 3.
+        stem.strip_prefix(prefix)
+            .is_some_and(|rest| matches!(rest, [b'0'..=b'9'] | [0xC2, 0xB9 | 0xB2 | 0xB3]))
+    };
+    let device = matches!(stem.as_slice(), b"CON" | b"PRN" | b"AUX" | b"NUL" | b"CONIN$" | b"CONOUT$")
+        || numbered(b"COM")
+        || numbered(b"LPT");
+    device.then(|| {
+        format!(
+            "is a reserved Windows device name (`{}`, whatever the extension: the name opens the device)",
+            String::from_utf8_lossy(&stem)
+        )
+    })
+}
+
+/// Names shaped like an NTFS 8.3 short name (`VERYLO~1.C`: at most six characters, `~`, a number, an
+/// extension of at most three) beside a longer name whose short name they may be: where short names are
+/// on (the default on Windows system drives), the two names open one file, and which one depends on the
+/// order they were written in (the `git~1` alias of `.git` is this, CVE-2014-9390). A short name is
+/// derived from the long one as NTFS does: spaces and all but the last dot dropped, upper case, the base
+/// cut to six characters and the extension to three (characters 8.3 cannot hold become `_`); a name that
+/// is already a valid 8.3 name gets none.
+fn short_name_findings<'a>(nodes: impl Iterator<Item = (&'a [u8], bool)> + Clone, out: &mut Vec<Finding>) {
+    let parent_of = |path: &'a [u8]| path.iter().rposition(|&b| b == b'/').map_or(&path[..0], |i| &path[..i]);
+    let name_of = |path: &'a [u8]| path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let tilde: Vec<(&[u8], bool)> =
+        nodes.clone().filter(|&(p, _)| short_name_shape(name_of(p)).is_some()).collect();
+    if tilde.is_empty() {
+        return;
+    }
+    let wanted: HashSet<&[u8]> = tilde.iter().map(|&(p, _)| parent_of(p)).collect();
+    let mut children: HashMap<&[u8], Vec<&[u8]>> = HashMap::new();
+    for (path, _) in nodes {
+        let parent = parent_of(path);
+        if wanted.contains(parent) {
+            children.entry(parent).or_default().push(path);
+        }
+    }
+    for (path, is_dir) in tilde {
+        let Some((base, ext)) = short_name_shape(name_of(path)) else { continue };
+        let mut long: Vec<&[u8]> = children
+            .get(parent_of(path))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&other| other != path)
+            .filter(|&other| {
+                short_name_parts(name_of(other)).is_some_and(|(b, e)| {
+                    b.get(..b.len().min(6)).is_some_and(|b| b.eq_ignore_ascii_case(base))
+                        && e.get(..e.len().min(3)).is_some_and(|e| e.eq_ignore_ascii_case(ext))
+                })
+            })
+            .collect();
+        if long.is_empty() {
+            continue;
+        }
+        long.sort_unstable();
+        let listed: Vec<String> = long
+            .iter()
+            .take(MAX_LISTED_NAMES)
+            .map(|p| format!("`{}`", crate::path::display_bytes(p)))
+            .collect();
+        out.push(Finding::file_level(
+            &crate::path::display_bytes(path),
+            FindingKind::UnportableName,
+            format!(
+                "the {} is shaped like the Windows 8.3 short name of {} beside it: where short names are on, both names open one file",
+                if is_dir { "directory name" } else { "file name" },
+                listed.join(", ")
+            ),
+        ));
+    }
+}
+
+/// The base (before `~`) and extension of a name shaped like an 8.3 short name: one to six characters
+/// other than `~`, `.` and space, `~`, a number from 1 without a leading zero, then nothing or a dot and
+/// one to three characters.
+fn short_name_shape(name: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (stem, ext) = match name.iter().position(|&b| b == b'.') {
+        Some(dot) => (name.get(..dot)?, name.get(dot + 1..)?),
+        None => (name, &name[..0]),
+    };
+    if ext.len() > 3
+        || (name.contains(&b'.') && ext.is_empty())
+        || ext.iter().any(|&b| b == b'.' || b == b' ')
+    {
+        return None;
+    }
+    let tilde = stem.iter().position(|&b| b == b'~')?;
+    let (base, number) = (stem.get(..tilde)?, stem.get(tilde + 1..)?);
+    let shaped = (1..=6).contains(&base.len())
+        && base.iter().all(|&b| b != b' ' && b != b'~')
+        && !number.is_empty()
+        && number.len() <= 6
+        && number.iter().all(u8::is_ascii_digit)
+        && number.first() != Some(&b'0');
+    shaped.then_some((base, ext))
+}
+
+/// The base (before truncation) and extension NTFS derives a long name's short name from, or `None` when
+/// the name is a valid 8.3 name already (no short name is made for it).
+fn short_name_parts(name: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let (stem, ext) = match name.iter().rposition(|&b| b == b'.') {
+        Some(dot) if dot > 0 => (name.get(..dot)?, name.get(dot + 1..)?),
+        _ => (name, &name[..0]),
+    };
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'()-@^_`{}~".contains(b);
+    let already =
+        (1..=8).contains(&stem.len()) && ext.len() <= 3 && stem.iter().all(plain) && ext.iter().all(plain);
+    if already {
+        return None;
+    }
+    let squeeze = |part: &[u8]| -> Vec<u8> {
+        part.iter()
+            .filter(|&&b| b != b' ' && b != b'.')
+            .map(|&b| if plain(&b) { b.to_ascii_uppercase() } else { b'_' })
+            .collect()
+    };
+    let base = squeeze(stem.strip_prefix(b".").unwrap_or(stem));
+    Some((base, squeeze(ext)))
+}
+
 /// The content rules applied to the last component of a name, made stricter for names: every control
 /// (tab, line feed and form feed included) and every blank other than the ASCII space is flagged, and so
 /// is a space at either end.
 fn name_findings(path: &[u8], is_dir: bool, out: &mut Vec<Finding>) {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     let what = if is_dir { "directory name" } else { "file name" };
+    if let Some(why) = win32_refusal(name) {
+        out.push(Finding::file_level(
+            &crate::path::display_bytes(path),
+            FindingKind::UnportableName,
+            format!("the {what} {why}: a Windows checkout cannot create it as it is (Git for Windows refuses the path)"),
+        ));
+    }
     let edge_space = name.first() == Some(&b' ') || name.last() == Some(&b' ');
     if edge_space {
         let at = if name.last() == Some(&b' ') { "ends" } else { "starts" };
@@ -1004,6 +1163,8 @@ mod tests {
     fn invalid_bytes_and_backslashes_never_make_names_alike() {
         // `bad<FF>.c` and a file literally named `bad\xFF.c` (and its lower-case twin).
         let f = path_findings(&rel(&[b"bad\xFF.c", br"bad\xFF.c", br"bad\xff.c"]));
+        // (A backslash is also a directory separator on Windows: `names_windows_cannot_create_are_flagged`.)
+        let f: Vec<Finding> = f.into_iter().filter(|f| f.kind != FindingKind::UnportableName).collect();
         let s = summary(&f);
         assert_eq!(
             s,
@@ -1064,6 +1225,8 @@ mod tests {
                 ("src/login.py\u{A0}", InvisibleChar),
                 ("src/main.c\tsrc", ControlChar),
                 ("src/trailing.c ", InvisibleChar),
+                // Win32 drops the trailing space: `names_windows_cannot_create_are_flagged`.
+                ("src/trailing.c ", FindingKind::UnportableName),
                 ("src/util\u{2800}.py", InvisibleChar),
             ],
             "{f:#?}"
@@ -1119,5 +1282,95 @@ mod tests {
             ]
         );
         assert_eq!(f[0].detail, "the directory name contains U+2066 LEFT-TO-RIGHT ISOLATE");
+    }
+    /// Names Windows cannot create as written: a checkout there (Git for Windows refuses the path) or an
+    /// extractor holds another tree than the one shown. Each shape once, and names that only look close.
+    #[test]
+    fn names_windows_cannot_create_are_flagged() {
+        use FindingKind::UnportableName as U;
+        let unportable = |names: &[&str]| -> Vec<String> {
+            let paths: Vec<RelPath> =
+                names.iter().map(|n| RelPath::from_bytes(n.as_bytes().to_vec())).collect();
+            path_findings(&paths).into_iter().filter(|f| f.kind == U).map(|f| f.path).collect()
+        };
+        // Reserved device names, whatever the case, the extension or spaces before it; as directories too.
+        let devices = [
+            "src/aux.c",
+            "src/CON",
+            "src/nul .txt",
+            "src/Com1.h",
+            "src/lpt9.tar.gz",
+            "src/COM\u{b9}.c",
+            "src/conin$.h",
+            "prn/x.c",
+        ];
+        assert_eq!(
+            unportable(&devices),
+            [
+                "prn",
+                "src/COM\u{b9}.c",
+                "src/CON",
+                "src/Com1.h",
+                "src/aux.c",
+                "src/conin$.h",
+                "src/lpt9.tar.gz",
+                "src/nul .txt"
+            ]
+        );
+        // Characters Win32 forbids, and a trailing dot or space (dropped there).
+        let chars = [
+            "a<b.c",
+            "a>b.c",
+            "a:b.c",
+            "q\"uote.c",
+            "pipe|.c",
+            "why?.c",
+            "star*.c",
+            "back\\slash.c",
+            "dot.",
+            "space.c ",
+        ];
+        // Paths are shown with a backslash doubled (`display_bytes`), so that it never reads as an escape.
+        let mut want: Vec<String> = chars.iter().map(|c| c.replace('\\', "\\\\")).collect();
+        want.sort_unstable();
+        assert_eq!(unportable(&chars), want);
+        // Close, and fine: device names inside a longer name, COM10, `.` in the middle, a `~` name alone.
+        let fine = [
+            "auxiliary.c",
+            "console.h",
+            "com10.c",
+            "lpt.c",
+            "nul_dev.c",
+            "a.b.c",
+            "con-fig.h",
+            "x~1.c",
+            "v1.0/lib.c",
+        ];
+        assert!(unportable(&fine).is_empty(), "{:?}", unportable(&fine));
+        // An 8.3 short-name shape beside the long name it may stand for (not beside another, and not
+        // for a long name in another directory or one that is a valid 8.3 name already).
+        assert_eq!(
+            unportable(&["src/verylongname.c", "src/VERYLO~1.C", "src/Other~1.c"]),
+            ["src/VERYLO~1.C"]
+        );
+        assert_eq!(unportable(&["src/my file.h", "src/MYFILE~2.H"]), ["src/MYFILE~2.H"]);
+        assert_eq!(unportable(&["a/configuration", "a/config~1"]), ["a/config~1"]);
+        assert!(unportable(&["a/verylongname.c", "b/VERYLO~1.C"]).is_empty());
+        assert!(unportable(&["src/main.c", "src/MAIN~1.C"]).is_empty());
+        assert!(
+            unportable(&["src/verylongname.cpp", "src/VERYLO~1.C"]).is_empty(),
+            "the extension is cut to three: CPP"
+        );
+        assert_eq!(unportable(&["src/verylongname.cpp", "src/VERYLO~1.CPP"]), ["src/VERYLO~1.CPP"]);
+        let f = path_findings(&rel(&[b"drivers/aux.c", b"lib/verylongname.c", b"lib/VERYLO~1.C"]));
+        let detail = |p: &str| f.iter().find(|f| f.path == p && f.kind == U).unwrap().detail.clone();
+        assert_eq!(
+            detail("drivers/aux.c"),
+            "the file name is a reserved Windows device name (`AUX`, whatever the extension: the name opens the device): a Windows checkout cannot create it as it is (Git for Windows refuses the path)"
+        );
+        assert_eq!(
+            detail("lib/VERYLO~1.C"),
+            "the file name is shaped like the Windows 8.3 short name of `lib/verylongname.c` beside it: where short names are on, both names open one file"
+        );
     }
 }
