@@ -145,7 +145,9 @@ pub struct AnnotateArgs {
     #[arg(long)]
     pub key: PathBuf,
     /// File path relative to the snapshot root, exactly as its bytes are in the snapshot (no
-    /// normalisation: `é` as one code point and as `e` + U+0301 are two files).
+    /// normalisation: `é` as one code point and as `e` + U+0301 are two files). A regular file: a
+    /// symbolic link is refused (annotate the file it names; the record's manifest lists regular files
+    /// only).
     #[arg(long)]
     pub file: std::ffi::OsString,
     /// Line range A-B (1-based, inclusive) or a single line.
@@ -174,7 +176,8 @@ pub struct ReplyArgs {
     /// open, acknowledged, disputed, fixed, accepted-risk or closed.
     #[arg(long, value_parser = parse_word::<Status>)]
     pub status: Option<Status>,
-    /// Point the reply at a file of this snapshot (e.g. where a finding was fixed), with --lines.
+    /// Point the reply at a regular file of this snapshot (e.g. where a finding was fixed), with --lines;
+    /// a symbolic link is refused, as for `annotate`.
     #[arg(long, requires = "lines")]
     pub file: Option<std::ffi::OsString>,
     /// Line range A-B of --file (1-based, inclusive) or a single line.
