@@ -31,8 +31,9 @@ pub enum FindingKind {
     /// look-alike of another name.
     MixedScriptIdentifier,
     /// A C0 or C1 control character other than tab, newline, form feed and the CR of a CRLF in the text
-    /// (terminal escapes, backspace, NEL in C, …), or any control character (tab and line feed too) or
-    /// line separator in a path.
+    /// (terminal escapes, backspace, NEL in C, …), a form feed inside a Python line's indentation (where
+    /// it moves the line to another block), or any control character (tab and line feed too) or line
+    /// separator in a path.
     ControlChar,
     /// A line longer than [`HealthConfig::long_line_chars`] characters, where code can hide past the
     /// edge of the view.
@@ -338,6 +339,14 @@ pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
                 (None, Suspicious::Blank) => {}
             }
         }
+        if rules.is_some_and(|r| r.form_feed_indent)
+            && let Some(at) = crate::terminators::indent_form_feed(line.as_bytes())
+        {
+            // The indentation is ASCII: its byte offset is its column.
+            out.push(Some(line_no), Some(at as u64 + 1), FindingKind::ControlChar, || {
+                crate::terminators::INDENT_FORM_FEED.to_owned()
+            });
+        }
         if rules.is_some_and(|r| r.unicode_escapes) {
             for at in unicode_escape_newlines(line.as_bytes()) {
                 let column = line.get(..at).map_or(0, |l| l.chars().count()) as u64 + 1;
@@ -373,6 +382,7 @@ fn scan_ascii(bytes: &[u8], rules: Option<LineRules>, out: &mut FileFindings<'_>
         memchr::memchr_iter(b'\r', bytes).any(|i| i + 1 < bytes.len() && bytes.get(i + 1) != Some(&b'\n'))
     });
     let escapes = rules.is_some_and(|r| r.unicode_escapes) && memchr::memmem::find(bytes, b"\\u").is_some();
+    let form_feeds = rules.is_some_and(|r| r.form_feed_indent) && memchr::memchr(0x0C, bytes).is_some();
     let long = out.config.long_line_chars;
     let mut start = 0usize;
     let mut line_no = 1u64;
@@ -392,6 +402,11 @@ fn scan_ascii(bytes: &[u8], rules: Option<LineRules>, out: &mut FileFindings<'_>
                 out.push(Some(line_no), Some(col as u64 + 1), FindingKind::LineTerminator, || r.detail('\r'));
             }
         }
+        if form_feeds && let Some(at) = crate::terminators::indent_form_feed(line) {
+            out.push(Some(line_no), Some(at as u64 + 1), FindingKind::ControlChar, || {
+                crate::terminators::INDENT_FORM_FEED.to_owned()
+            });
+        }
         if escapes {
             for at in unicode_escape_newlines(line) {
                 out.push(Some(line_no), Some(at as u64 + 1), FindingKind::LineTerminator, || {
@@ -405,7 +420,7 @@ fn scan_ascii(bytes: &[u8], rules: Option<LineRules>, out: &mut FileFindings<'_>
             });
         }
     };
-    let any = has_control || lone_cr.is_some() || escapes;
+    let any = has_control || lone_cr.is_some() || escapes || form_feeds;
     for nl in memchr::memchr_iter(b'\n', bytes) {
         let line = bytes.get(start..nl).unwrap_or_default();
         if any || line.len() > long {
@@ -961,6 +976,27 @@ mod tests {
         assert_eq!(scan_as("a.c", "// \\u000a\n"), []);
         // A script with a shebang.
         assert_eq!(scan_as("tool", "#!/usr/bin/env python3\n# x\ry = 1\n"), [(2, 4, T)]);
+    }
+
+    /// Python resets the indentation column at a form feed: `    \f    x` is at the function's level
+    /// while it is drawn inside the block above. Reported where it moves a line, ASCII or not; a form
+    /// feed first on a line, a page break alone on its line, and other languages are left alone.
+    #[test]
+    fn a_form_feed_in_python_indentation_is_flagged() {
+        let src = "def f(admin):\n    if admin:\n        ok()\n    \x0c    delete()\n\x0c\n\x0c    fine()\n";
+        assert_eq!(scan_as("users.py", src), [(4, 5, FindingKind::ControlChar)]);
+        let unicode = format!("# caf\u{e9}\n{src}");
+        assert_eq!(scan_as("users.py", &unicode), [(5, 5, FindingKind::ControlChar)]);
+        assert_eq!(
+            scan_as("run", &format!("#!/usr/bin/env python3\n{src}")),
+            [(5, 5, FindingKind::ControlChar)]
+        );
+        assert_eq!(scan_as("users.c", src), []);
+        let config = HealthConfig::default();
+        let mut f = FileFindings::new("users.py", &config);
+        scan_text(src, &mut f);
+        let findings = f.finish().0;
+        assert!(findings[0].detail.contains("Python counts the indentation from after it"), "{findings:?}");
     }
 
     #[test]

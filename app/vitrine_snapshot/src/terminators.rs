@@ -18,7 +18,8 @@
 //! | Go | — | the specification: a comment runs to the newline U+000A; CR is whitespace |
 //!
 //! Form feed and vertical tab end no line in any of them (FF is ordinary whitespace; VT is reported as a
-//! control character anyway). Files of other languages get no line-terminator findings, but the code
+//! control character anyway). Python's tokenizer resets the indentation column at a form feed, so one
+//! inside a line's indentation is reported too ([`indent_form_feed`]). Files of other languages get no line-terminator findings, but the code
 //! view marks a lone CR, U+2028 and U+2029 everywhere (see [`crate::text::Suspicious::LineBreak`]).
 
 /// What ends a line in one language, besides LF and CRLF.
@@ -34,6 +35,9 @@ pub struct LineRules {
     pub nel: bool,
     /// `\u000a` and `\u000d` escapes are translated before lexing (Java).
     pub unicode_escapes: bool,
+    /// A form feed in a line's indentation resets the indentation column (CPython's tokenizer): the
+    /// line belongs to the block of the indentation after it, not to the one it is drawn in.
+    pub form_feed_indent: bool,
 }
 
 const C: LineRules = LineRules {
@@ -42,8 +46,9 @@ const C: LineRules = LineRules {
     unicode_separators: false,
     nel: false,
     unicode_escapes: false,
+    form_feed_indent: false,
 };
-const PYTHON: LineRules = LineRules { language: "Python", ..C };
+const PYTHON: LineRules = LineRules { language: "Python", form_feed_indent: true, ..C };
 const JAVA: LineRules = LineRules { language: "javac", unicode_escapes: true, ..C };
 const JS: LineRules = LineRules { language: "JavaScript and TypeScript", unicode_separators: true, ..C };
 const CSHARP: LineRules = LineRules { language: "C#", unicode_separators: true, nel: true, ..C };
@@ -101,6 +106,19 @@ impl LineRules {
         )
     }
 }
+
+/// The byte offset of the last form feed in `line`'s indentation that moves the line to another block
+/// for Python: one after a space or a tab, with code after the indentation. A form feed first on the line
+/// is ignored for indentation (the language reference), and a line of blanks is a page break.
+pub fn indent_form_feed(line: &[u8]) -> Option<usize> {
+    let indent = line.iter().position(|&b| !matches!(b, b' ' | b'\t' | 0x0C))?;
+    let leading = line.get(..indent)?;
+    let at = leading.iter().rposition(|&b| b == 0x0C)?;
+    leading.get(..at)?.iter().any(|&b| b != 0x0C).then_some(at)
+}
+
+/// Why a form feed in the indentation is reported.
+pub const INDENT_FORM_FEED: &str = "U+000C FORM FEED in the indentation: Python counts the indentation from after it, so the line belongs to another block than the one it is drawn in";
 
 /// Byte offsets, in an ASCII-compatible line, of Unicode escapes for LF or CR (`\u000a`, `\uu000D`, …)
 /// that javac translates before lexing. A backslash that is itself escaped (preceded by an odd number

@@ -628,6 +628,13 @@ fn threads_under(
     measured
 }
 
+/// Whether the view draws `c` as a `<U+XXXX>` marker: every suspicious character, and the form feed,
+/// which is a page break to a printer but also resets Python's indentation column (drawn as a blank, a
+/// line indented across one would look inside another block than the one it is in).
+fn marked(c: char) -> bool {
+    c == '\u{0C}' || suspicious(c).is_some()
+}
+
 /// One display unit of a line: a character, a space of an expanded tab, a `<U+XXXX>` marker or the note
 /// on an overlong line. A wrapped row never splits a unit.
 enum Unit<'a> {
@@ -646,7 +653,7 @@ fn units(text: &str, mut visit: impl FnMut(usize, Unit<'_>)) {
             visit(i, Unit::Note(&note));
             return;
         }
-        if suspicious(c).is_some() {
+        if marked(c) {
             let label = format!("<U+{:04X}>", c as u32);
             column += label.len();
             visit(i, Unit::Marker(label));
@@ -907,7 +914,7 @@ fn word_marks(text: &str, word: Option<&str>) -> Vec<(std::ops::Range<usize>, bo
 pub fn byte_of_display_col(text: &str, col: usize) -> usize {
     let mut column = 0usize;
     for (i, c) in text.char_indices() {
-        let width = if suspicious(c).is_some() {
+        let width = if marked(c) {
             format!("<U+{:04X}>", c as u32).len()
         } else if c == '\t' {
             TAB_WIDTH - column % TAB_WIDTH
@@ -1045,6 +1052,10 @@ mod tests {
         // Line terminators a compiler honours and the view does not break at are marked too.
         let job = line_job("// note\rok = 1;\u{2028}x\u{2029}", None, &theme, &font, &[]);
         assert_eq!(job.text, "// note<U+000D>ok = 1;<U+2028>x<U+2029>");
+        // A form feed is never drawn blank (Python resets the indentation at it).
+        let job = line_job("    \x0c    delete()", None, &theme, &font, &[]);
+        assert_eq!(job.text, "    <U+000C>    delete()");
+        assert_eq!(byte_of_display_col("    \x0c    delete()", 12), 5);
         let long = "x".repeat(MAX_LINE_CHARS + 10);
         assert!(line_job(&long, None, &theme, &font, &[]).text.ends_with("10 more characters on this line"));
         // Find matches get a background; the current one a stronger one.
