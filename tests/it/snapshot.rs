@@ -1068,3 +1068,32 @@ fn setuid_setgid_and_sticky_bits_are_findings_with_the_full_mode_and_leave_the_i
         ]
     );
 }
+
+/// Round 21 F2: one NUL byte in a comment made a source file "binary" (as ripgrep and git decide): no
+/// health scan, no search, a hex view, while gcc compiles it and node runs it. A source file's UTF-8 text
+/// is text whatever NULs it holds: its bidi controls are found, each NUL is a control-character finding,
+/// and its lines are searched; a NUL under another name keeps the file binary.
+#[test]
+fn a_nul_byte_does_not_hide_a_source_file() {
+    let t = TempTree::new();
+    let trojan = "int check(int admin) {\n    /* \u{202E} } \u{2066}if (admin)\u{2069} \u{2066} begin admins only */\n}\n";
+    t.file("auth.c", format!("/*\0*/\n{trojan}"))
+        .file("check.js", "/*\0*/ require('child_process').execSync(cmd);\n")
+        .file("notes.txt", "execSync\0\n");
+    let f = findings_of(&t);
+    let at = |path: &str, kind: FindingKind| -> Vec<(Option<u64>, Option<u64>)> {
+        f.iter().filter(|x| x.0 == path && x.3 == kind).map(|x| (x.1, x.2)).collect()
+    };
+    assert_eq!(at("auth.c", FindingKind::BidiControl).len(), 4, "{f:?}");
+    assert_eq!(at("auth.c", FindingKind::ControlChar), [(Some(1), Some(3))], "{f:?}");
+    assert!(at("auth.c", FindingKind::Binary).is_empty(), "{f:?}");
+    assert_eq!(at("notes.txt", FindingKind::Binary), [(None, None)], "{f:?}");
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, err) = crate::support::vitrine_in(
+        data.path(),
+        &["search".as_ref(), arg(t.path())],
+        &["execSync", "--count", "--json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), r#"{"lines":1,"files":1}"#, "check.js is searched, notes.txt (binary) is not");
+}

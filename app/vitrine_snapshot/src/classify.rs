@@ -15,7 +15,8 @@ pub enum ContentClass {
     Generated,
     /// Text below a third-party directory (`vendor/`, `third_party/`, `node_modules/`, …): indexed.
     Vendored,
-    /// Holds a NUL byte and no UTF-16 byte-order mark: hashed and listed, not indexed.
+    /// Holds a NUL byte and no UTF-16 byte-order mark, and is not a source file's UTF-8 text (which is
+    /// text, NULs and all: see `is_source_with_nuls`): hashed and listed, not indexed.
     Binary,
     /// Text above [`ClassifyConfig::max_text_bytes`]: hashed and listed, not indexed.
     TooLarge,
@@ -152,10 +153,31 @@ pub fn detect_encoding(bytes: &[u8]) -> Option<TextEncoding> {
     })
 }
 
+/// Extensions of source files that a compiler or interpreter reads whatever NUL bytes they hold (GCC
+/// and Clang warn and go on, node, javac and rustc accept one in a comment or a string).
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "c", "h", "cc", "cpp", "cxx", "c++", "cp", "hh", "hpp", "hxx", "h++", "ipp", "tpp", "inl", "tcc", "ixx",
+    "cppm", "m", "mm", "s", "asm", "rs", "go", "java", "kt", "kts", "scala", "groovy", "cs", "fs", "swift",
+    "js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "py", "pyw", "pyi", "rb", "php", "pl", "pm", "lua",
+    "sh", "bash", "zsh", "ps1", "zig", "d", "v", "sv", "vhd", "vhdl", "sql", "cmake", "mk", "gradle",
+];
+
+/// Whether `bytes` are a source file's text that holds NUL bytes: valid UTF-8 under a source file's name
+/// ([`SOURCE_EXTENSIONS`], any case). ripgrep and git call such a file binary and skip it, but its compiler
+/// reads it: one NUL in a comment would otherwise take a file out of search, symbols and the health scan
+/// and show it as hex, while the build compiles every line of it. It is text, each NUL drawn as a marker
+/// and reported as a control character.
+fn is_source_with_nuls(path: &RelPath, bytes: &[u8]) -> bool {
+    path.extension().is_some_and(|ext| SOURCE_EXTENSIONS.iter().any(|s| s.eq_ignore_ascii_case(ext)))
+        && std::str::from_utf8(bytes).is_ok()
+}
+
 /// Classifies a regular file from its path and full content.
 pub fn classify(path: &RelPath, bytes: &[u8], config: &ClassifyConfig) -> Classification {
-    let Some(encoding) = detect_encoding(bytes) else {
-        return Classification { class: ContentClass::Binary, encoding: None };
+    let encoding = match detect_encoding(bytes) {
+        Some(encoding) => encoding,
+        None if is_source_with_nuls(path, bytes) => TextEncoding::Utf8,
+        None => return Classification { class: ContentClass::Binary, encoding: None },
     };
     let class = if bytes.len() as u64 > config.max_text_bytes {
         ContentClass::TooLarge
@@ -389,6 +411,15 @@ mod tests {
         assert_eq!(classify(&p("a.c"), b"int x;", &c).class, ContentClass::Text);
         assert_eq!(classify(&p("a.c"), b"int x; int y;", &c).class, ContentClass::TooLarge);
         assert_eq!(classify(&p("a.bin"), b"\0\0", &c).class, ContentClass::Binary);
+        // A source file is text whatever NULs it holds (its compiler reads it); a binary under a source
+        // name (not UTF-8) and a NUL under another name stay binary.
+        let c = ClassifyConfig::default();
+        let nul = classify(&p("src/auth.C"), b"/*\0*/ int admin = 1;\n", &c);
+        assert_eq!((nul.class, nul.encoding), (ContentClass::Text, Some(TextEncoding::Utf8)));
+        assert_eq!(classify(&p("check.js"), b"/*\0*/ run();\n", &c).class, ContentClass::Text);
+        assert_eq!(classify(&p("a.c"), b"\x7fELF\x02\x01\x01\0\0\xff\xfe", &c).class, ContentClass::Binary);
+        assert_eq!(classify(&p("notes.txt"), b"a\0b", &c).class, ContentClass::Binary);
+        assert_eq!(classify(&p("Makefile"), b"a\0b", &c).class, ContentClass::Binary);
         let c = ClassifyConfig::default();
         assert_eq!(classify(&p("gen.h"), b"/* @generated */\n", &c).class, ContentClass::Generated);
         assert_eq!(classify(&p("app.min.js"), b"x", &c).class, ContentClass::Generated);
