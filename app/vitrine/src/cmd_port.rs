@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use vitrine_compare::carry::carry_over;
+use vitrine_compare::carry::{Revived, carry_over};
 use vitrine_record::port::Continues;
 use vitrine_record::time::OffsetDateTime;
 
@@ -27,6 +27,17 @@ struct PortJson {
     /// the edited lines: dead code, or the code's new home).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     also: Vec<Place>,
+    /// How many more such copies there are, not listed (the list is capped).
+    #[serde(skip_serializing_if = "is_zero")]
+    also_more: usize,
+    /// Why a thread settled in the previous review is carried: `closed` or `accepted-risk` (the update
+    /// changed its lines), `reappeared` (outdated at an earlier port, its quoted lines back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revived: Option<&'static str>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -73,6 +84,11 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             to: p.to.as_ref().map(|(path, lines)| Place { path: path.clone(), lines: *lines }),
             confidence: p.confidence,
             also: p.also.iter().map(|(path, lines)| Place { path: path.clone(), lines: *lines }).collect(),
+            also_more: p.also_more,
+            revived: p.revived.map(|r| match r {
+                Revived::Closed(s) => s.as_str(),
+                Revived::Reappeared => "reappeared",
+            }),
         })
         .collect();
     if a.json {
@@ -96,6 +112,17 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             p.from.lines[0],
             p.from.lines[1],
         )?;
+        match p.revived {
+            Some("reappeared") => writeln!(
+                ctx.out,
+                "             outdated at an earlier port: its quoted lines are back in this version (carried over again)"
+            )?,
+            Some(status) => writeln!(
+                ctx.out,
+                "             {status} in the previous review, but this update changed its lines: carried over to be checked again"
+            )?,
+            None => {}
+        }
         for a in &p.also {
             writeln!(
                 ctx.out,
@@ -104,6 +131,9 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 a.lines[0],
                 a.lines[1],
             )?;
+        }
+        if p.also_more > 0 {
+            writeln!(ctx.out, "             ... and {} more intact copies of the quoted lines", p.also_more)?;
         }
     }
     let list =

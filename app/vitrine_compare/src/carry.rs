@@ -99,8 +99,25 @@ pub struct Ported {
     pub confidence: Option<u64>,
     /// Other places where the old quoted lines are intact in the new file, besides `to` (file and
     /// lines): for a `changed` port, an unchanged copy the reviewer should know of (it may be a decoy
-    /// in dead code, or the code's new home).
+    /// in dead code, or the code's new home). At most [`crate::port::COPIES_LISTED`].
     pub also: Vec<(String, [u64; 2])>,
+    /// How many more such copies there are, not listed.
+    pub also_more: usize,
+    /// Why a thread the port used to leave out is carried over: [`Revived::Closed`] (closed, or its risk
+    /// accepted, and this update changed its lines) or [`Revived::Reappeared`] (outdated at an earlier
+    /// port, and its quoted lines are back); `None` for a live thread.
+    pub revived: Option<Revived>,
+}
+
+/// Why a thread that was settled in the previous review is carried over all the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revived {
+    /// The thread was closed (or its risk accepted) in the previous review, and this update changed the
+    /// lines it was closed on: a verified fix reverted is a regression the reviewer must see.
+    Closed(Status),
+    /// The thread was `outdated` (its lines gone) at an earlier port, and its original quoted lines, by
+    /// their hash, are in this version again.
+    Reappeared,
 }
 
 /// What a port did.
@@ -125,8 +142,11 @@ struct Job {
     category: Option<String>,
     /// Where it lands in the new snapshot (set by the porting).
     target: Option<Target>,
-    /// Other places of the new file where its quoted lines are intact (named in the report).
-    also: Vec<(String, [u64; 2])>,
+    /// Other places of the new file where its quoted lines are intact (named in the report), and how
+    /// many more there are.
+    also: (Vec<(String, [u64; 2])>, usize),
+    /// Why a settled thread is planned at all (see [`Revived`]).
+    revived: Option<Revived>,
 }
 
 /// The two versions a port goes between, and what the caller knows already.
@@ -213,7 +233,7 @@ pub fn carry_threads(
             people_added.push(p.principal.clone());
         }
     }
-    let (mut jobs, skipped) = threads_to_carry(old, old_review, new_review, only);
+    let (mut jobs, mut skipped) = threads_to_carry(old, old_review, new_review, only);
 
     if let Some(p) = v.progress {
         p.set_phase("porting threads", jobs.len() as u64);
@@ -231,8 +251,13 @@ pub fn carry_threads(
     // Keyed by the path's one-to-one text form, which is how the diff names files: a thread on
     // `cafe\u{301}.c` is never taken for one on `caf\u{e9}.c`.
     let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut reappearing = Vec::new();
     for (i, j) in jobs.iter().enumerate() {
-        by_path.entry(j.body.from.as_target().shown()).or_default().push(i);
+        if j.revived == Some(Revived::Reappeared) {
+            reappearing.push(i);
+        } else {
+            by_path.entry(j.body.from.as_target().shown()).or_default().push(i);
+        }
     }
     for (path, idx) in &by_path {
         port_file(v, path, changes.get(path.as_str()).copied(), idx, &mut jobs, &mut elsewhere)?;
@@ -243,6 +268,40 @@ pub fn carry_threads(
             }
         }
     }
+    for &i in &reappearing {
+        if let Some(job) = jobs.get_mut(i) {
+            reappear(new, job, &mut elsewhere)?;
+        }
+        if let Some(p) = v.progress {
+            p.advance(1, 0);
+            if p.is_cancelled() {
+                return Err(CarryError::Cancelled);
+            }
+        }
+    }
+    // A settled thread is carried only when the update gives a reason: a closed one whose lines were
+    // changed, an outdated one whose quote is back. The others are counted as before.
+    // A thread whose risk was accepted is carried as before, marked only when its lines changed.
+    for j in &mut jobs {
+        if j.revived == Some(Revived::Closed(Status::AcceptedRisk)) && j.body.outcome != Outcome::Changed {
+            j.revived = None;
+        }
+    }
+    jobs.retain(|j| {
+        let keep = match j.revived {
+            None | Some(Revived::Closed(Status::AcceptedRisk)) => true,
+            Some(Revived::Closed(_)) => j.body.outcome == Outcome::Changed,
+            Some(Revived::Reappeared) => j.body.outcome != Outcome::Outdated,
+        };
+        if !keep {
+            let why = match j.revived {
+                Some(Revived::Closed(_)) => "closed",
+                _ => "outdated before",
+            };
+            *skipped.entry(why).or_default() += 1;
+        }
+        keep
+    });
 
     let (ports, continues) = write_ports(&jobs, old, old_review, new_review, signer, now)?;
     Ok(CarryReport { ports, skipped, continues, people_added })
@@ -290,18 +349,22 @@ fn threads_to_carry(
         if only.is_some_and(|id| id != t.root.id) {
             continue;
         }
-        let why = if t.retracted {
-            Some("retracted")
-        } else if t.status == Status::Closed {
-            Some("closed")
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            *skipped.entry(why).or_default() += 1;
+        if t.retracted {
+            *skipped.entry("retracted").or_default() += 1;
             continue;
         }
-        match job_of(&t.root.id, &t.root.entry, &old.ids().tree_sha256.to_string()) {
+        // A closed thread (or one whose risk was accepted, before round 21 carried like a live one) is
+        // planned too: carried, marked, when the update changed its lines (`carry_threads`).
+        let settled =
+            matches!(t.status, Status::Closed | Status::AcceptedRisk).then_some(Revived::Closed(t.status));
+        let job = match job_of(&t.root.id, &t.root.entry, &old.ids().tree_sha256.to_string()) {
+            Some(job) => Some(Job { revived: settled, ..job }),
+            // Outdated at an earlier port: its original quote (the port's `from`) is looked for again.
+            None if t.status != Status::Closed => outdated_job(&t.root.id, &t.root.entry),
+            None => None,
+        };
+        match job {
+            None if t.status == Status::Closed => *skipped.entry("closed").or_default() += 1,
             None => *skipped.entry("outdated before").or_default() += 1,
             Some(job) if already.contains(&job.body.annotation) => {
                 *skipped.entry("ported before").or_default() += 1
@@ -344,18 +407,22 @@ fn port_file(
             end_line: u32::try_from(f.lines[1]).unwrap_or(u32::MAX),
         };
         let port = fp.port(&anchor);
-        job.also = fp
-            .intact_copies(&anchor, &port)
-            .into_iter()
-            .map(|(a, b)| (new_path.unwrap_or(path).to_owned(), [u64::from(a), u64::from(b)]))
-            .collect();
+        let (copies, more) = fp.intact_copies(&anchor, &port);
+        job.also = (
+            copies
+                .into_iter()
+                .map(|(a, b)| (new_path.unwrap_or(path).to_owned(), [u64::from(a), u64::from(b)]))
+                .collect(),
+            more,
+        );
         if port == Port::Outdated {
-            // Before `gone`: the quoted lines in another file the update added or changed.
+            // Before `gone`: the file a symlink that replaced it points at, or the quoted lines in
+            // another file the update added or changed.
             if old_full.is_none() {
                 old_full = Some(if new_path.is_some() { old_bytes.clone() } else { read(old, path)? });
             }
             if let Some((found, bytes)) =
-                elsewhere.find(new, old_full.as_deref().unwrap_or_default(), &anchor, new_path)?
+                further(new, old_full.as_deref().unwrap_or_default(), &anchor, change, new_path, elsewhere)?
             {
                 let (outcome, path, a, b, confidence) = match found {
                     Port::Moved { path, start_line, end_line } => {
@@ -368,7 +435,7 @@ fn port_file(
                 };
                 job.body.outcome = outcome;
                 job.body.confidence = confidence;
-                job.target = Some(located(new, &path, bytes, a, b)?);
+                job.target = Some(located(new, &path, &bytes, a, b)?);
                 continue;
             }
         }
@@ -433,7 +500,9 @@ fn write_ports(
             from: (j.body.from.as_target().shown(), j.body.from.lines),
             to: j.target.as_ref().and_then(|t| Some((t.shown(), t.lines?))),
             confidence: j.body.confidence,
-            also: j.also.clone(),
+            also: j.also.0.clone(),
+            also_more: j.also.1,
+            revived: j.revived,
         })
         .collect();
     Ok((ports, continues))
@@ -473,8 +542,167 @@ fn job_of(root_id: &str, e: &vitrine_record::Entry, old_tree: &str) -> Option<Jo
         severity: e.severity,
         category: e.category.clone(),
         target: None,
-        also: Vec::new(),
+        also: (Vec::new(), 0),
+        revived: None,
     })
+}
+
+/// What to look for again of a thread rooted at `e`, a port that found nothing (`outdated`): its body's
+/// `from`, the quote where it was last found, in the version before that port. `None` for anything else.
+fn outdated_job(root_id: &str, e: &vitrine_record::Entry) -> Option<Job> {
+    if e.kind != Kind::AnchorPort || e.target.is_some() {
+        return None;
+    }
+    let b = PortBody::parse(e.body.as_deref().unwrap_or_default()).ok()?;
+    if b.outcome != Outcome::Outdated {
+        return None;
+    }
+    Some(Job {
+        root_id: root_id.to_owned(),
+        body: PortBody { outcome: Outcome::Outdated, confidence: None, ..b },
+        class: e.class,
+        severity: e.severity,
+        category: e.category.clone(),
+        target: None,
+        also: (Vec::new(), 0),
+        revived: Some(Revived::Reappeared),
+    })
+}
+
+/// Looks for the original quote of an outdated thread (`job.body.from`, which names a version before
+/// the previous one) in the new snapshot by its hash: in the file at its old path, then in the files the
+/// update added or changed. Found, the thread is `moved` there (the claim the entry checks on its own:
+/// the quote at the new lines hashes as `from`'s); else it stays `outdated` (and is not carried).
+fn reappear(new: &Snapshot, job: &mut Job, elsewhere: &mut Elsewhere<'_>) -> Result<(), CarryError> {
+    let f = job.body.from.clone();
+    let n = usize::try_from(f.lines[1].saturating_sub(f.lines[0]) + 1).unwrap_or(usize::MAX);
+    let own = f.as_target().path_bytes().and_then(|p| new.file(&p)).filter(|e| !is_link(e));
+    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
+    if let Some(e) = own {
+        let bytes = new.read(e).map_err(|source| CarryError::Read { path: e.path.display(), source })?;
+        places.push((e.path.display(), bytes));
+    }
+    if let Some((p, bytes)) = places.first()
+        && let Some(a) = find_quote(bytes, n, &f.quote)
+    {
+        return found_again(new, job, p, bytes, a, n);
+    }
+    let own_path = places.first().map(|(p, _)| p.clone());
+    for (p, bytes) in elsewhere.files(new)? {
+        if Some(p) != own_path.as_deref()
+            && let Some(a) = find_quote(bytes, n, &f.quote)
+        {
+            return found_again(new, job, p, bytes, a, n);
+        }
+    }
+    Ok(())
+}
+
+fn found_again(
+    new: &Snapshot,
+    job: &mut Job,
+    path: &str,
+    bytes: &[u8],
+    a: usize,
+    n: usize,
+) -> Result<(), CarryError> {
+    let (first, last) = (a as u32 + 1, (a + n) as u32);
+    job.target = Some(located(new, path, bytes, first, last)?);
+    job.body.outcome = Outcome::Moved;
+    job.body.confidence = None;
+    Ok(())
+}
+
+/// At most this many bytes are hashed to find one quote by its hash in one file, window by window;
+/// past it only the windows next to a line that hashes as the quote's neighbour are tried.
+const QUOTE_SEARCH_BUDGET: usize = 64 << 20;
+
+/// The first 0-based line where `n` lines of `bytes` hash (SHA-256, as the record quotes them) as
+/// `quote`. Every window while the cost (about `n` times the file's size) stays within
+/// [`QUOTE_SEARCH_BUDGET`]; past it, the windows after a line hashing as the quote's `prefix` or before
+/// one hashing as its `suffix` (linear).
+fn find_quote(bytes: &[u8], n: usize, quote: &vitrine_record::entry::Quote) -> Option<usize> {
+    let ls = vitrine_record::entry::split_lines(bytes);
+    if n == 0 || n > ls.len() {
+        return None;
+    }
+    let hash =
+        |r: std::ops::Range<usize>| vitrine_record::bundle::sha256_hex(bytes.get(r).unwrap_or_default());
+    let window = |i: usize| hash(ls[i].start..ls[i + n - 1].end);
+    if n.saturating_mul(bytes.len()) <= QUOTE_SEARCH_BUDGET {
+        return (0..=ls.len() - n).find(|&i| window(i) == quote.sha256);
+    }
+    let line_hashes: Vec<String> = ls.iter().map(|r| hash(r.clone())).collect();
+    (0..=ls.len() - n).find(|&i| {
+        let before = if i == 0 { quote.prefix.is_empty() } else { line_hashes[i - 1] == quote.prefix };
+        let after = line_hashes.get(i + n).map_or(quote.suffix.is_empty(), |h| *h == quote.suffix);
+        (before || after) && window(i) == quote.sha256
+    })
+}
+
+fn is_link(e: &FileEntry) -> bool {
+    matches!(e.kind, vitrine_snapshot::EntryKind::Symlink { .. })
+}
+
+/// Where an anchor that its own file no longer holds went (`change` is that file's diff entry, `old_bytes`
+/// the old file's bytes): when a symlink replaced the file, the file it points at inside the new
+/// snapshot, ported by the diff as a rename would be; else the other-files search ([`Elsewhere::find`]).
+/// With the bytes of the file found.
+fn further(
+    new: &Snapshot,
+    old_bytes: &[u8],
+    anchor: &Anchor,
+    change: Option<&FileChange>,
+    new_path: Option<&str>,
+    elsewhere: &mut Elsewhere<'_>,
+) -> Result<Option<(Port, Vec<u8>)>, CarryError> {
+    if let Some((target, bytes)) = link_target(new, change)? {
+        let mut c = change.cloned().unwrap_or_else(|| unreachable!("a link target comes from a change"));
+        c.status = crate::Status::Renamed;
+        c.new_path = Some(target.path.display());
+        c.new_blob = Some(target.blob_sha256);
+        let port = FilePort::new(&anchor.path, Some(&c), old_bytes, &bytes).port(anchor);
+        if port != Port::Outdated {
+            return Ok(Some((port, bytes)));
+        }
+    }
+    let skip = new_path.or(change.and_then(|c| c.new_path.as_deref()));
+    Ok(elsewhere.find(new, old_bytes, anchor, skip)?.map(|(p, b)| (p, b.to_vec())))
+}
+
+/// The regular file that the symlink now at a changed file's path points at (through up to 8 links),
+/// when the target stays inside the snapshot; with its bytes.
+fn link_target<'s>(
+    new: &'s Snapshot,
+    change: Option<&FileChange>,
+) -> Result<Option<(&'s FileEntry, Vec<u8>)>, CarryError> {
+    let Some(c) = change.filter(|c| c.status == crate::Status::TypeChanged) else { return Ok(None) };
+    let Some(np) = c.new_path.as_deref() else { return Ok(None) };
+    let Ok(mut e) = file_of(new, np) else { return Ok(None) };
+    for _ in 0..8 {
+        let vitrine_snapshot::EntryKind::Symlink { target } = &e.kind else {
+            let bytes = new.read(e).map_err(|source| CarryError::Read { path: e.path.display(), source })?;
+            return Ok(Some((e, bytes)));
+        };
+        if target.first() == Some(&b'/') {
+            return Ok(None);
+        }
+        let mut parts: Vec<&[u8]> = e.path.parent().split(|&b| b == b'/').filter(|p| !p.is_empty()).collect();
+        for part in target.split(|&b| b == b'/') {
+            match part {
+                b"" | b"." => {}
+                b".." => {
+                    if parts.pop().is_none() {
+                        return Ok(None);
+                    }
+                }
+                p => parts.push(p),
+            }
+        }
+        let Some(next) = new.file(&parts.join(&b'/')) else { return Ok(None) };
+        e = next;
+    }
+    Ok(None)
 }
 
 /// The target of a thread whose file kept its bytes, now at `file` (the same path or a new one).
@@ -549,7 +777,7 @@ pub fn disproved_outdated<'e>(
         let mut port = FilePort::new(&path, change, &old_bytes, &new_bytes).port(&anchor);
         if port == Port::Outdated {
             let old_full = if new_path.is_some() { old_bytes.clone() } else { read(old, &path)? };
-            if let Some((found, _)) = elsewhere.find(new, &old_full, &anchor, new_path)? {
+            if let Some((found, _)) = further(new, &old_full, &anchor, change, new_path, &mut elsewhere)? {
                 port = found;
             }
         }
@@ -577,10 +805,26 @@ pub fn disproved_outdated<'e>(
 
 /// The files the update added or changed (new side), read once when a thread would otherwise be
 /// `outdated`, to find its quoted lines there: code merged into a file that already existed (the old
-/// file deleted), or a file renamed and grown below the rename threshold (listed deleted and added).
+/// file deleted), a file renamed and grown below the rename threshold (listed deleted and added), or code
+/// moved to a new file and re-indented or commented on the way.
 struct Elsewhere<'d> {
     paths: Vec<&'d str>,
-    loaded: Option<Vec<(&'d str, Vec<u8>)>>,
+    loaded: Option<Vec<Loaded<'d>>>,
+}
+
+/// One file of [`Elsewhere`]: its path, bytes and, once computed, its lines' loose keys
+/// ([`crate::port::loose_keys`]).
+type Loaded<'d> = (&'d str, Vec<u8>, Option<Vec<u64>>);
+
+/// One place the other-files search found: the file (its index), the 0-based lines, and whether they are
+/// the quote by bytes (`exact`) or only once whitespace and comments are left out.
+#[derive(Clone, Copy)]
+struct Hit {
+    file: usize,
+    lines: (usize, usize),
+    exact: bool,
+    /// The quote's lines but for a CR before their LF.
+    keyed: bool,
 }
 
 impl<'d> Elsewhere<'d> {
@@ -595,9 +839,31 @@ impl<'d> Elsewhere<'d> {
         Elsewhere { paths, loaded: None }
     }
 
-    /// Where the lines of `anchor` in `old_bytes` are in those files other than `skip` (compared with a
-    /// CR before LF ignored, linear in each file): found once with the same bytes, `moved`; else
-    /// `changed` at the first place (90, divided among the places). With the file's bytes.
+    /// Reads the files, the first time.
+    fn load(&mut self, new: &Snapshot) -> Result<(), CarryError> {
+        if self.loaded.is_none() {
+            let mut loaded = Vec::new();
+            for p in &self.paths {
+                loaded.push((*p, read(new, p)?, None));
+            }
+            self.loaded = Some(loaded);
+        }
+        Ok(())
+    }
+
+    /// The files, read on first use: (path, bytes).
+    fn files(&mut self, new: &Snapshot) -> Result<impl Iterator<Item = (&'d str, &[u8])>, CarryError> {
+        self.load(new)?;
+        Ok(self.loaded.iter().flatten().map(|(p, b, _)| (*p, b.as_slice())))
+    }
+
+    /// Where the lines of `anchor` in `old_bytes` are in those files other than `skip`, linear in each
+    /// file. Compared first as they are (a CR before LF ignored), then loosely: without whitespace and,
+    /// in C-like files, comments, over the lines that keep anything ([`crate::port::loose_keys`]), so a
+    /// function moved to a new file and re-indented, or given a trailing comment, is found. Found once
+    /// with the same bytes, `moved`; else `changed` at the first place with the quote's bytes, or else
+    /// the first place (90 when the lines are the quote's but for CRs, 75 when only loosely, divided
+    /// among the places). With the file's bytes.
     fn find(
         &mut self,
         new: &Snapshot,
@@ -605,36 +871,55 @@ impl<'d> Elsewhere<'d> {
         anchor: &Anchor,
         skip: Option<&str>,
     ) -> Result<Option<(Port, &[u8])>, CarryError> {
+        const KEEP: usize = 8;
         let old_lines = crate::port::lines(old_bytes);
         let (first, last) = (anchor.start_line.max(1) as usize - 1, anchor.end_line as usize);
         let Some(quote) = old_lines.get(first..last) else { return Ok(None) };
         let keys: Vec<&[u8]> = quote.iter().map(|l| crate::port::line_key(l)).collect();
-        if self.loaded.is_none() {
-            let mut loaded = Vec::new();
-            for p in &self.paths {
-                loaded.push((*p, read(new, p)?));
-            }
-            self.loaded = Some(loaded);
-        }
-        let files = self.loaded.as_deref().unwrap_or_default();
-        let mut hits: Vec<(usize, usize, bool)> = Vec::new();
-        for (k, (p, bytes)) in files.iter().enumerate() {
+        let old_loose = crate::port::loose_keys(old_bytes, crate::port::c_like(&anchor.path));
+        let q_loose: Vec<u64> =
+            old_loose.get(first..last).unwrap_or_default().iter().copied().filter(|&k| k != 0).collect();
+        self.load(new)?;
+        let files = self.loaded.as_deref_mut().unwrap_or_default();
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut total = 0usize;
+        for (k, (p, bytes, loose)) in files.iter_mut().enumerate() {
             if Some(*p) == skip {
                 continue;
             }
             let lines = crate::port::lines(bytes);
             let line_keys: Vec<&[u8]> = lines.iter().map(|l| crate::port::line_key(l)).collect();
-            for i in crate::port::find_all(&line_keys, &keys) {
-                hits.push((k, i, lines.get(i..i + keys.len()) == Some(quote)));
+            let (exact, exact_count) = crate::port::find_some(&line_keys, &keys, KEEP);
+            for i in exact {
+                let same = lines.get(i..i + keys.len()) == Some(quote);
+                hits.push(Hit { file: k, lines: (i, i + keys.len()), exact: same, keyed: true });
             }
+            if q_loose.is_empty() {
+                total += exact_count;
+                continue;
+            }
+            let keys = loose.get_or_insert_with(|| crate::port::loose_keys(bytes, crate::port::c_like(p)));
+            let (kept, at): (Vec<u64>, Vec<usize>) =
+                keys.iter().enumerate().filter(|(_, k)| **k != 0).map(|(i, k)| (*k, i)).unzip();
+            let (found, count) = crate::port::find_some(&kept, &q_loose, KEEP);
+            for j in found {
+                let (a, b) = (at[j], at[j + q_loose.len() - 1] + 1);
+                // The places found as they are are among these (their lines keep the same keys).
+                if !hits.iter().any(|h| h.file == k && h.lines.0 <= a && b <= h.lines.1) {
+                    hits.push(Hit { file: k, lines: (a, b), exact: false, keyed: false });
+                }
+            }
+            total += count.max(exact_count);
         }
-        let Some(&(k, i, same)) = hits.iter().find(|h| h.2).or(hits.first()) else { return Ok(None) };
-        let Some((p, bytes)) = files.get(k) else { return Ok(None) };
-        let (path, start_line, end_line) = ((*p).to_owned(), i as u32 + 1, (i + keys.len()) as u32);
-        let port = if same && hits.len() == 1 {
+        let by_bytes = hits.iter().find(|h| h.exact);
+        let Some(&hit) = by_bytes.or(hits.iter().find(|h| h.keyed)).or(hits.first()) else { return Ok(None) };
+        let Some((p, bytes, _)) = files.get(hit.file) else { return Ok(None) };
+        let (path, start_line, end_line) = ((*p).to_owned(), hit.lines.0 as u32 + 1, hit.lines.1 as u32);
+        let port = if hit.exact && total == 1 {
             Port::Moved { path, start_line, end_line }
         } else {
-            Port::Changed { path, start_line, end_line, confidence: crate::port::share(90, hits.len()) }
+            let whole = if hit.keyed { 90 } else { 75 };
+            Port::Changed { path, start_line, end_line, confidence: crate::port::share(whole, total.max(1)) }
         };
         Ok(Some((port, bytes)))
     }

@@ -152,7 +152,7 @@ impl<'a> FilePort<'a> {
     /// diff puts them, even when an intact copy of the quote sits elsewhere in the file (a decoy copy in
     /// dead code looks exactly like that): [`FilePort::intact_copies`] names such copies.
     pub fn port(&self, anchor: &Anchor) -> Port {
-        let port = self.plan(anchor);
+        let port = self.floored(anchor, self.plan(anchor));
         if self.new_raw_lines.is_none() {
             return port;
         }
@@ -168,6 +168,18 @@ impl<'a> FilePort<'a> {
             }
             other => other,
         }
+    }
+
+    /// `port`, unless it is a `changed` onto lines too unlike the quote: below [`SIMILARITY_FLOOR`] (the
+    /// share of the quote's tokens found in the new lines) the lines the diff or the neighbours point at
+    /// are not the quoted code edited but other code (the braces of another function), so the quote is
+    /// `outdated` here and the caller looks for it in other files.
+    fn floored(&self, anchor: &Anchor, port: Port) -> Port {
+        let Port::Changed { start_line, end_line, .. } = &port else { return port };
+        let (s, e) = (anchor.start_line.max(1), anchor.end_line.max(anchor.start_line.max(1)));
+        let quote = self.old.get(s as usize - 1..e as usize).unwrap_or_default();
+        let now = self.new.get(*start_line as usize - 1..*end_line as usize).unwrap_or_default();
+        if similarity(quote, now) < SIMILARITY_FLOOR { Port::Outdated } else { port }
     }
 
     /// 1-based inclusive decoded lines `a..=b` as the lines the record counts in the file's bytes (the
@@ -288,23 +300,42 @@ impl<'a> FilePort<'a> {
 
     /// Where the quoted lines of `anchor` occur intact in the new file (a CR before LF ignored), as
     /// 1-based inclusive line ranges, other than at `port`'s own target: the copies a report names next
-    /// to a `changed` port, so that a reader sees both the edited place and any unchanged copy. Empty
-    /// when the file did not change or is gone. Linear in the file (a string search over line numbers).
-    pub fn intact_copies(&self, anchor: &Anchor, port: &Port) -> Vec<(u32, u32)> {
+    /// to a `changed` port, so that a reader sees both the edited place and any unchanged copy. At most
+    /// [`COPIES_LISTED`] are listed, the first in the file, with the count of the others (a table of
+    /// 200,000 equal rows has 200,000 copies of any quote in it: listing them all made the report and
+    /// its memory grow as threads × copies). Empty when the file did not change or is gone. Linear in
+    /// the file (a string search over line numbers), and memory bounded by the list.
+    pub fn intact_copies(&self, anchor: &Anchor, port: &Port) -> (Vec<(u32, u32)>, usize) {
         let (s, e) = (anchor.start_line.max(1), anchor.end_line.max(anchor.start_line.max(1)));
         if self.same || self.new_path.is_none() || e as usize > self.old.len() {
-            return Vec::new();
+            return (Vec::new(), 0);
         }
         let n = e - s + 1;
         let own = match port {
             Port::Moved { start_line, .. } | Port::Changed { start_line, .. } => Some(*start_line),
             _ => None,
         };
-        self.find(s - 1, e)
-            .into_iter()
-            .map(|i| self.to_raw(i + 1, i + n))
-            .filter(|&(a, _)| Some(a) != own)
-            .collect()
+        let Some(quote) = self.old_ids.get(s as usize - 1..e as usize) else { return (Vec::new(), 0) };
+        // One more than listed, in case the port's own target is among the first.
+        let (first, total) = find_some(&self.new_ids, quote, COPIES_LISTED + 1);
+        let mut own_seen = false;
+        let mut listed: Vec<(u32, u32)> = Vec::with_capacity(COPIES_LISTED);
+        for i in first {
+            let (a, b) = self.to_raw(i as u32 + 1, i as u32 + n);
+            if Some(a) == own && !own_seen {
+                own_seen = true;
+            } else if listed.len() < COPIES_LISTED {
+                listed.push((a, b));
+            }
+        }
+        // The port's own target is one of the copies when it is intact (`moved`, or `changed` by bytes).
+        let own_intact = own.is_some_and(|a| {
+            let i = (a - 1) as usize;
+            self.new_ids.get(i..i + n as usize) == Some(quote)
+        });
+        let others = total - usize::from(own_seen || own_intact);
+        let more = others.saturating_sub(listed.len());
+        (listed, more)
     }
 
     /// `moved` to the new lines from `a` (0-based) that the diff or the search matched to the old lines
@@ -444,9 +475,15 @@ pub(crate) fn line_key(line: &[u8]) -> &[u8] {
 /// Every start of `needle` in `hay` (overlapping ones too), by Knuth-Morris-Pratt: linear in both
 /// lengths whatever the content (a table of thousands of equal lines included). Empty for an empty needle.
 pub(crate) fn find_all<T: PartialEq>(hay: &[T], needle: &[T]) -> Vec<usize> {
+    find_some(hay, needle, usize::MAX).0
+}
+
+/// The first `keep` starts of `needle` in `hay` (as [`find_all`]) and how many there are in all: the
+/// memory is bounded by `keep`, whatever the count.
+pub(crate) fn find_some<T: PartialEq>(hay: &[T], needle: &[T], keep: usize) -> (Vec<usize>, usize) {
     let m = needle.len();
     if m == 0 || m > hay.len() {
-        return Vec::new();
+        return (Vec::new(), 0);
     }
     // fail[i]: length of the longest proper border of needle[..=i].
     let mut fail = vec![0usize; m];
@@ -461,6 +498,7 @@ pub(crate) fn find_all<T: PartialEq>(hay: &[T], needle: &[T]) -> Vec<usize> {
         fail[i] = k;
     }
     let mut out = Vec::new();
+    let mut total = 0usize;
     let mut k = 0;
     for (i, h) in hay.iter().enumerate() {
         while k > 0 && *h != needle[k] {
@@ -470,17 +508,197 @@ pub(crate) fn find_all<T: PartialEq>(hay: &[T], needle: &[T]) -> Vec<usize> {
             k += 1;
         }
         if k == m {
-            out.push(i + 1 - m);
+            if out.len() < keep {
+                out.push(i + 1 - m);
+            }
+            total += 1;
             k = fail[k - 1];
         }
     }
-    out
+    (out, total)
+}
+
+/// How many intact copies of a quote a port lists per thread ([`FilePort::intact_copies`]); the others
+/// are counted.
+pub const COPIES_LISTED: usize = 5;
+
+/// Below this share of the quote's tokens (in percent) found in the lines a `changed` port points at,
+/// those lines are not the quote edited ([`similarity`]).
+pub const SIMILARITY_FLOOR: u8 = 40;
+
+/// How much of `quote` is in `lines`, in percent: the share of the quote's tokens (identifiers and
+/// numbers, and each punctuation byte; whitespace and NUL bytes left out, so a re-indent, a line-ending
+/// conversion or UTF-16 text of ASCII changes nothing) found in the lines, as multisets. 100 for a quote
+/// without tokens.
+pub fn similarity(quote: &[&[u8]], lines: &[&[u8]]) -> u8 {
+    let mut want: std::collections::HashMap<std::borrow::Cow<'_, [u8]>, usize> =
+        std::collections::HashMap::new();
+    let mut n = 0usize;
+    for l in quote {
+        for t in tokens(l) {
+            *want.entry(t).or_default() += 1;
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return 100;
+    }
+    let mut found = 0usize;
+    for l in lines {
+        for t in tokens(l) {
+            if let Some(c) = want.get_mut(&t)
+                && *c > 0
+            {
+                *c -= 1;
+                found += 1;
+            }
+        }
+    }
+    (found * 100 / n) as u8
+}
+
+/// The tokens of a line: runs of ASCII letters, digits, `_` and non-ASCII bytes, and each other byte
+/// that is not whitespace or NUL on its own.
+fn tokens(line: &[u8]) -> impl Iterator<Item = std::borrow::Cow<'_, [u8]>> {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < line.len() && (line[i].is_ascii_whitespace() || line[i] == 0) {
+            i += 1;
+        }
+        if i >= line.len() {
+            return None;
+        }
+        let start = i;
+        if word(line[i]) {
+            // A NUL inside a word (UTF-16 text read as bytes) does not end it.
+            while i < line.len() && (word(line[i]) || line[i] == 0) {
+                i += 1;
+            }
+            let w = &line[start..i];
+            Some(if w.contains(&0) {
+                std::borrow::Cow::Owned(w.iter().copied().filter(|&b| b != 0).collect())
+            } else {
+                std::borrow::Cow::Borrowed(w)
+            })
+        } else {
+            i += 1;
+            Some(std::borrow::Cow::Borrowed(&line[start..i]))
+        }
+    })
 }
 
 /// The lines of `data`, each with its terminator (a last line without one counts), as the record
 /// quotes them.
 pub(crate) fn lines(data: &[u8]) -> Vec<&[u8]> {
     data.split_inclusive(|&b| b == b'\n').collect()
+}
+
+/// Whether comments in `path` are C's (`/* … */` and `//`): what the other-files search leaves out of
+/// lines besides whitespace.
+pub(crate) fn c_like(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    matches!(
+        ext.as_str(),
+        "c" | "h"
+            | "cc"
+            | "cpp"
+            | "cxx"
+            | "c++"
+            | "hh"
+            | "hpp"
+            | "hxx"
+            | "h++"
+            | "inl"
+            | "ipp"
+            | "m"
+            | "mm"
+            | "java"
+            | "js"
+            | "mjs"
+            | "cjs"
+            | "ts"
+            | "go"
+            | "rs"
+            | "cs"
+            | "swift"
+            | "kt"
+            | "kts"
+            | "scala"
+            | "dart"
+            | "php"
+            | "proto"
+            | "glsl"
+            | "hlsl"
+            | "cu"
+            | "zig"
+            | "v"
+            | "sv"
+    )
+}
+
+/// Each line of `data` (as [`lines`] splits it) as the other-files search compares it: a 64-bit hash
+/// of its bytes without whitespace and NUL bytes, and without comments when `c_like` (block comments
+/// followed across lines, `//` to the end of the line, neither inside a string or character literal);
+/// 0 for a line with nothing left (blank, or only a comment). A re-indent, a comment added to or
+/// removed from a line, and a comment line inserted leave the sequence of non-zero keys as it was.
+pub(crate) fn loose_keys(data: &[u8], c_like: bool) -> Vec<u64> {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for line in lines(data) {
+        let mut h = OFFSET;
+        let mut any = false;
+        let mut quote: Option<u8> = None;
+        let mut i = 0;
+        while i < line.len() {
+            let b = line[i];
+            let next = line.get(i + 1).copied();
+            if c_like && in_block {
+                if b == b'*' && next == Some(b'/') {
+                    in_block = false;
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+                continue;
+            }
+            if c_like && quote.is_none() {
+                if b == b'/' && next == Some(b'*') {
+                    in_block = true;
+                    i += 2;
+                    continue;
+                }
+                if b == b'/' && next == Some(b'/') {
+                    break;
+                }
+            }
+            if c_like {
+                match quote {
+                    Some(q) if b == q => quote = None,
+                    Some(_) if b == b'\\' => {
+                        // The escaped byte is part of the literal.
+                        for &e in line.get(i..i + 2).unwrap_or_default() {
+                            h = (h ^ u64::from(e)).wrapping_mul(PRIME);
+                        }
+                        any = true;
+                        i += 2;
+                        continue;
+                    }
+                    None if b == b'"' || b == b'\'' => quote = Some(b),
+                    _ => {}
+                }
+            }
+            if !(b.is_ascii_whitespace() || b == 0) {
+                h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+                any = true;
+            }
+            i += 1;
+        }
+        out.push(if any { h | 1 } else { 0 });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -552,7 +770,7 @@ mod tests {
         let fp = FilePort::new("f.c", Some(&c), OLD.as_bytes(), new.as_bytes());
         let got = fp.port(&anchor(3, 4));
         assert_eq!(got, Port::Changed { path: "f.c".into(), start_line: 3, end_line: 4, confidence: 90 });
-        assert_eq!(fp.intact_copies(&anchor(3, 4), &got), vec![(7, 8)]);
+        assert_eq!(fp.intact_copies(&anchor(3, 4), &got), (vec![(7, 8)], 0));
         // Deleted outright, with nothing in their place: the intact copy is where they went.
         let new = "a\nb\nc\nd\nquote one\nquote two\n";
         assert_eq!(modified(new, 3, 4), Port::Moved { path: "f.c".into(), start_line: 5, end_line: 6 });
@@ -574,7 +792,7 @@ mod tests {
         let fp = FilePort::new("f.c", Some(&c), old.as_bytes(), new.as_bytes());
         let got = fp.port(&anchor(5, 7));
         assert_eq!(got, Port::Changed { path: "f.c".into(), start_line: 14, end_line: 17, confidence: 75 });
-        assert_eq!(fp.intact_copies(&anchor(5, 7), &got), vec![(6, 8)]);
+        assert_eq!(fp.intact_copies(&anchor(5, 7), &got), (vec![(6, 8)], 0));
         // Every quoted line edited as well: still `changed` at the edited place.
         let new2 = new.replace(
             "    if (strlen(g) == 0)\n        return 1;\n    if",
@@ -679,15 +897,85 @@ mod tests {
     #[test]
     fn quote_and_neighbours_gone_or_file_deleted_is_outdated() {
         assert_eq!(modified("a\nd\n", 3, 4), Port::Outdated, "deleted with both neighbours");
-        // Replaced (with the neighbours): `changed` at what replaced them, a low confidence.
+        // Replaced (with the neighbours) by lines with nothing of the quote: not the quote edited
+        // (round 21: below the similarity floor a port is not `changed`).
+        assert_eq!(modified("a\nfixed\nd\n", 3, 4), Port::Outdated);
+        // Replaced by lines that keep most of it: `changed` there.
         assert_eq!(
-            modified("a\nfixed\nd\n", 3, 4),
-            Port::Changed { path: "f.c".into(), start_line: 2, end_line: 2, confidence: 25 }
+            modified("a\nX\nquote one\nquote zwei\nY\nd\n", 3, 4),
+            Port::Changed { path: "f.c".into(), start_line: 3, end_line: 4, confidence: 25 }
         );
         let d = change(Status::Deleted, "f.c", None, false);
         assert_eq!(port_anchor(&anchor(3, 4), Some(&d), OLD.as_bytes(), b""), Port::Outdated);
         let t = change(Status::TypeChanged, "f.c", Some("f.c"), false);
         assert_eq!(port_anchor(&anchor(3, 4), Some(&t), OLD.as_bytes(), b"target"), Port::Outdated);
+    }
+
+    /// F1 of round 21: the flagged function moved out of the file (to another one). The neighbour lines
+    /// `{` and `}` of other functions fit around other code: that is not the quote edited, and the port
+    /// says `outdated` here (the caller then searches the other files) instead of `changed` (37%) onto
+    /// `return helper(3);`.
+    #[test]
+    fn lines_unlike_the_quote_are_never_changed_onto() {
+        let old = "#include <string.h>\n#include \"auth.h\"\n\nstatic int helper(int x)\n{\n    return x * 2;\n}\n\nint check_password(const char *given, const char *stored)\n{\n    if (strlen(given) == 0)\n        return 1;\n    return strcmp(given, stored) == 0;\n}\n\nint other(void)\n{\n    return helper(3);\n}\n";
+        let start = old.find("int check_password(").unwrap();
+        let end = old.find("int other(").unwrap();
+        let new = format!("{}{}", &old[..start], &old[end..]);
+        assert_eq!(modified_from(old, &new, 11, 13), Port::Outdated);
+        // The same function edited in place stays `changed` there.
+        let fixed = old.replace("        return 1;", "        return 0;");
+        assert_eq!(
+            modified_from(old, &fixed, 11, 13),
+            Port::Changed { path: "f.c".into(), start_line: 11, end_line: 13, confidence: 90 }
+        );
+    }
+
+    #[test]
+    fn similarity_counts_the_quote_tokens_found_whatever_the_spacing_or_encoding() {
+        let q: [&[u8]; 2] = [b"    if (strlen(given) == 0)\n", b"        return 1;\n"];
+        assert_eq!(similarity(&q, &[b"\tif (strlen(given)==0)\r\n", b"\t\treturn 1;\n"]), 100);
+        assert!(similarity(&q, &[b"    return helper(3);\n"]) < SIMILARITY_FLOOR);
+        // UTF-16 LE text of the same line, read as bytes.
+        let wide: Vec<u8> = "    return 1;\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(similarity(&[b"return 1;\n"], &[&wide]), 100);
+        assert_eq!(similarity(&[b"  \n"], &[b"x\n"]), 100, "nothing to find");
+    }
+
+    #[test]
+    fn loose_keys_leave_out_whitespace_and_c_comments() {
+        let a = loose_keys(b"int f(void)\n{\n    return 1;\n}\n", true);
+        let b = loose_keys(
+            b"int f(void)\n{\n\t/* legacy */\n\treturn 1;  /* legacy clients */\n} // end\n",
+            true,
+        );
+        let kept = |k: &[u64]| k.iter().copied().filter(|&k| k != 0).collect::<Vec<_>>();
+        assert_eq!(kept(&a), kept(&b));
+        assert_eq!(b[2], 0, "a comment-only line keeps nothing");
+        // A comment marker inside a string is text; outside C-like files comments are text.
+        assert_ne!(loose_keys(b"s = \"//x\";\n", true), loose_keys(b"s = \"\";\n", true));
+        assert_ne!(loose_keys(b"x # a\n", false), loose_keys(b"x\n", false));
+        // A block comment over several lines.
+        let c = loose_keys(b"a;\n/* one\n two */ b;\n", true);
+        assert_eq!(c[1], 0);
+        assert_eq!(c[2], loose_keys(b"b;\n", true)[0]);
+    }
+
+    /// F6 of round 21: a table of equal rows has as many intact copies of a quote in it as rows; the port
+    /// lists a few and counts the rest, in memory bounded by the list.
+    #[test]
+    fn intact_copies_are_capped_and_counted() {
+        let rows = "    0x00,\n".repeat(1000);
+        let old = format!("static const unsigned char fw[] = {{\n{rows}}};\n");
+        let new = format!("/* v2 */\n{old}");
+        let c = change(Status::Modified, "f.c", Some("f.c"), false);
+        let fp = FilePort::new("f.c", Some(&c), old.as_bytes(), new.as_bytes());
+        let got = fp.port(&anchor(10, 12));
+        assert_eq!(got, Port::Moved { path: "f.c".into(), start_line: 11, end_line: 13 });
+        let (listed, more) = fp.intact_copies(&anchor(10, 12), &got);
+        assert_eq!(listed, vec![(3, 5), (4, 6), (5, 7), (6, 8), (7, 9)]);
+        // 998 places for 3 of 1000 rows, less the thread's own.
+        assert_eq!(more, 998 - 1 - COPIES_LISTED);
+        assert_eq!(find_some(&[1, 1, 1, 1], &[1, 1], 2), (vec![0, 1], 3));
     }
 
     #[test]

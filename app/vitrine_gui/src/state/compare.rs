@@ -1002,11 +1002,18 @@ fn port_text(report: &CarryReport) -> String {
         text.push_str(&format!("; not carried over: {}", list(&report.skipped)));
     }
     // An unchanged copy of edited lines (dead code, or the code's new home) is named, never followed.
-    let copies: usize = report.ports.iter().map(|p| p.also.len()).sum();
+    let copies: usize = report.ports.iter().map(|p| p.also.len() + p.also_more).sum();
     if copies > 0 {
         text.push_str(&format!(
             "; {copies} unchanged copies of edited lines elsewhere (the threads stay on the edited lines; \
              `vitrine port` lists them)"
+        ));
+    }
+    let revived = report.ports.iter().filter(|p| p.revived.is_some()).count();
+    if revived > 0 {
+        text.push_str(&format!(
+            "; {revived} settled threads carried again (closed with their lines changed, or outdated with \
+             their lines back: `vitrine port` names them)"
         ));
     }
     text
