@@ -208,6 +208,12 @@ pub fn from_problem(e: &Entry, old_tree: &str, read: &dyn Fn(&[u8]) -> Option<Ve
     let from = f.as_target();
     let shown = crate::principal::escape(&from.label());
     if f.snapshot != old_tree {
+        // A thread outdated at an earlier port whose quoted lines came back (`vitrine port` looks for them
+        // again): `from` is where it was last found, in a version before the previous one, which is not
+        // given; its `moved` claim (the quote at the new lines hashes as `from`'s) is checked on the entry.
+        if body.outcome == Outcome::Moved {
+            return None;
+        }
         return Some(format!(
             "port: continues snapshot {}, the previous snapshot given is {old_tree}",
             f.snapshot

@@ -28,6 +28,7 @@ const EARLIER_VERIFY_SH: &[&str] = &[
     "f8a5670326ad215c364415290494c4f9001f56382c4789f13172eae9fcc53614",
     "fc1985feae13a722d28ef6263b87fc61fff7f2350baf13bb63641e3514047065",
     "5e103d6a761dfc1af0984164e408f1074f23efd6b8c1445933a4ca5bea55b4e0",
+    "ddb6e3f18cafff6abe41f717f0b3d4fb02d5e4c009956caf7e6b6548894ff4df",
 ];
 
 /// SHA-256 (hex) of every earlier `VERIFY.md`.
@@ -42,6 +43,7 @@ const EARLIER_VERIFY_MD: &[&str] = &[
     "d967c38537608e7710d0e76ced71328e152c0eec1db95e9db545b7fdb6f699ac",
     "333f22f874132fcb554aa9e79f7897c9851be2a65fe08e29cf94d2fea6f9e6b4",
     "a40fbfa3da2dbd3bb70dc4f84b7020919b3676d1bfba640fe36d0dc0097c163b",
+    "2241efcd622b9b8faf99453cd84d60cee2b778c7359832cdc16477300c514759",
 ];
 
 /// Which version of Vitrine's a record's `verify.sh` or `VERIFY.md` is.

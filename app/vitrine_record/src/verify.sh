@@ -839,6 +839,9 @@ if [ -n "$PREV_DIR" ]; then
     [ -s "$T/from" ] || continue
     { read -r fsnap; read -r how; read -r p; read -r blob; read -r a; read -r b; IFS= read -r quote; read -r outcome; } < "$T/from"
     if [ "$fsnap" != "$ptree" ]; then
+      # A thread outdated at an earlier port whose quoted lines came back: its `from` is where it was last
+      # found, a version before the previous one, and its `moved` claim was checked on the entry above.
+      [ "$outcome" = moved ] && continue
       problem "$e" "port: continues snapshot $fsnap, the previous snapshot given is $ptree"; continue
     fi
     # The old file's exact bytes, as for an anchor.
