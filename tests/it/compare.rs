@@ -1064,6 +1064,159 @@ fn decoy_copies_merged_files_and_line_ending_conversions_are_ported_honestly() {
     );
 }
 
+/// `vitrine port OLD NEW --json` with `key`, the report.
+fn port_json(data: &Path, old: &Path, new: &Path, key: &Path) -> serde_json::Value {
+    serde_json::from_str(&ok(data, &[&"port", &old, &new, &"--key", &key, &"--json"])).unwrap()
+}
+
+/// Exports `snap`'s review and checks it with `vitrine verify --previous` and verify.sh: both accept it.
+fn verifies_against(data: &Path, key: &Path, snap: &Path, previous: &Path) {
+    let bundle = snap.with_extension("vitrine");
+    ok(data, &[&"export", &snap, &"--key", &key, &"--out", &bundle]);
+    let out = ok(data, &[&"verify", &bundle, &"--snapshot", &snap, &"--previous", &previous]);
+    assert!(out.contains("OK:") && out.contains("ported threads match the previous snapshot"), "{out}");
+    let (code, out) = verify_sh(&bundle, snap, previous);
+    assert_eq!(code, Some(0), "{out}");
+}
+
+const AUTH_C: &str = "#include <string.h>\n#include \"auth.h\"\n\nstatic int helper(int x)\n{\n    return x * 2;\n}\n\nint check_password(const char *given, const char *stored)\n{\n    if (strlen(given) == 0)\n        return 1;\n    return strcmp(given, stored) == 0;\n}\n\nint other(void)\n{\n    return helper(3);\n}\n";
+
+/// F1 of round 21: the flagged function moved to a new file and re-indented with tabs, or the anchored
+/// file replaced by a symlink to a file holding it with a trailing comment on a flagged line. The port
+/// follows it (`changed`, the edit is whitespace and a comment), never `changed` onto another function
+/// (`return helper(3);`, 37%) nor `outdated`; both verifiers accept the record.
+#[test]
+fn code_moved_with_a_trivial_edit_or_behind_a_symlink_is_followed() {
+    let start = AUTH_C.find("int check_password(").unwrap();
+    let end = AUTH_C.find("int other(").unwrap();
+    let func = &AUTH_C[start..end];
+    for variant in ["reindented", "symlink"] {
+        let pair = Pair::new();
+        pair.old().file("src/auth.c", AUTH_C).file("src/auth.h", "#define AUTH_OK 1\n");
+        let new = pair.new_side();
+        new.file("src/auth.h", "#define AUTH_OK 1\n");
+        if variant == "reindented" {
+            new.file("src/auth.c", AUTH_C.replace(func, ""));
+            new.file(
+                "src/password.c",
+                format!("#include <string.h>\n#include \"auth.h\"\n\n{}", func.replace("    ", "\t")),
+            );
+        } else {
+            new.file(
+                "lib/auth_impl.c",
+                AUTH_C.replace("        return 1;", "        return 1;  /* legacy clients */"),
+            );
+            new.symlink("src/auth.c", "../lib/auth_impl.c");
+        }
+        let (_tmp, data) = data_dir();
+        let rev = keygen(pair.root.path(), "rev");
+        let (v1, v2) = (pair.root.path().join("a"), pair.root.path().join("b"));
+        add_reviewer(&data, &v1, "rev@x", &std::path::PathBuf::from(format!("{}.pub", rev.display())));
+        annotate(&data, &v1, &rev, "src/auth.c", "11-13", "finding", "high", "empty password accepted");
+        let json = port_json(&data, &v1, &v2, &rev);
+        let p = &json["ports"][0];
+        assert_eq!(p["outcome"], "changed", "{variant}: {json}");
+        let to = if variant == "reindented" {
+            serde_json::json!({"path": "src/password.c", "lines": [6, 8]})
+        } else {
+            serde_json::json!({"path": "lib/auth_impl.c", "lines": [11, 13]})
+        };
+        assert_eq!(p["to"], to, "{variant}: {json}");
+        verifies_against(&data, &rev, &v2, &v1);
+    }
+}
+
+/// Three versions of one file, side by side in a temporary directory, each holding `src/auth.c`
+/// (or not, for `None`), and `src/main.c`.
+fn three_versions(files: [Option<&str>; 3]) -> (tempfile::TempDir, [std::path::PathBuf; 3]) {
+    let root = tempfile::tempdir().unwrap();
+    let dirs = ["v1", "v2", "v3"].map(|v| root.path().join(v));
+    for (i, (d, f)) in dirs.iter().zip(files).enumerate() {
+        std::fs::create_dir_all(d.join("src")).unwrap();
+        std::fs::write(d.join("src/main.c"), format!("/* v{} */\nint main(void) {{ return 0; }}\n", i + 1))
+            .unwrap();
+        if let Some(f) = f {
+            std::fs::write(d.join("src/auth.c"), f).unwrap();
+        }
+    }
+    (root, dirs)
+}
+
+const CHECK: &str = "#include <string.h>\n\nint check_password(const char *given, const char *stored)\n{\n    if (strlen(given) == 0)\n        return 1;\n    return strcmp(given, stored) == 0;\n}\n";
+
+/// F4 of round 21: the vendor fixes a finding, the reviewer closes it ("fix verified"), the next update
+/// reverts the fix. The closed thread whose lines the update changed is carried over, marked, instead of
+/// only counted "1 closed"; a closed thread the update leaves alone is only counted.
+#[test]
+fn a_closed_thread_whose_lines_the_update_changes_is_carried_marked() {
+    let fixed = CHECK.replace("        return 1;", "        return 0;");
+    let reverted = CHECK.replacen("\n", "\n#include <stdio.h>\n", 1);
+    let (root, [v1, v2, v3]) = three_versions([Some(CHECK), Some(&fixed), Some(&reverted)]);
+    let (_tmp, data) = data_dir();
+    let rev = keygen(root.path(), "rev");
+    add_reviewer(&data, &v1, "rev@x", &std::path::PathBuf::from(format!("{}.pub", rev.display())));
+    annotate(&data, &v1, &rev, "src/auth.c", "5-7", "finding", "high", "empty password accepted");
+    annotate(&data, &v1, &rev, "src/main.c", "2-2", "finding", "low", "main does nothing");
+    let json = port_json(&data, &v1, &v2, &rev);
+    assert_eq!(json["ports"].as_array().unwrap().len(), 2, "{json}");
+    for p in json["ports"].as_array().unwrap() {
+        let id = p["entry"].as_str().unwrap();
+        ok(
+            &data,
+            &[
+                &"status",
+                &v2,
+                &"--key",
+                &rev,
+                &"--to",
+                &id,
+                &"--status",
+                &"closed",
+                &"--body",
+                &"fix verified",
+            ],
+        );
+    }
+    let json = port_json(&data, &v2, &v3, &rev);
+    let ports = json["ports"].as_array().unwrap();
+    assert_eq!(ports.len(), 1, "{json}");
+    assert_eq!(ports[0]["from"]["path"], "src/auth.c", "{json}");
+    assert_eq!(ports[0]["outcome"], "changed", "{json}");
+    assert_eq!(ports[0]["revived"], "closed", "{json}");
+    assert_eq!(json["skipped"]["closed"], 1, "main.c's thread, its line unchanged: {json}");
+    let text = ok(&data, &[&"log", &v3]);
+    assert!(text.contains("src/auth.c:6-8"), "{text}");
+    verifies_against(&data, &rev, &v3, &v2);
+}
+
+/// F5 of round 21: v2 drops the flagged file (the port signs `outdated`), v3 brings it back byte for
+/// byte. The outdated thread is looked for again by its original quote and carried back (`moved`); the
+/// record verifies against v2 in both verifiers, and a thread whose quote stays gone is still counted.
+#[test]
+fn an_outdated_thread_whose_quote_comes_back_is_carried_again() {
+    let (root, [v1, v2, v3]) = three_versions([Some(CHECK), None, Some(CHECK)]);
+    std::fs::write(v1.join("src/gone.c"), "int gone(void) { return 1; }\n").unwrap();
+    let (_tmp, data) = data_dir();
+    let rev = keygen(root.path(), "rev");
+    add_reviewer(&data, &v1, "rev@x", &std::path::PathBuf::from(format!("{}.pub", rev.display())));
+    let id = annotate(&data, &v1, &rev, "src/auth.c", "5-7", "finding", "high", "empty password accepted");
+    annotate(&data, &v1, &rev, "src/gone.c", "1-1", "finding", "low", "always 1");
+    let json = port_json(&data, &v1, &v2, &rev);
+    assert!(json["ports"].as_array().unwrap().iter().all(|p| p["outcome"] == "outdated"), "{json}");
+    let json = port_json(&data, &v2, &v3, &rev);
+    let ports = json["ports"].as_array().unwrap();
+    assert_eq!(ports.len(), 1, "{json}");
+    assert_eq!(ports[0]["outcome"], "moved", "{json}");
+    assert_eq!(ports[0]["revived"], "reappeared", "{json}");
+    assert_eq!(ports[0]["annotation"], id.as_str(), "{json}");
+    assert_eq!(ports[0]["to"], serde_json::json!({"path": "src/auth.c", "lines": [5, 7]}), "{json}");
+    assert_eq!(json["skipped"]["outdated before"], 1, "{json}");
+    verifies_against(&data, &rev, &v3, &v2);
+    // Ported again from v3 on, it is an ordinary thread.
+    let again = port_json(&data, &v2, &v3, &rev);
+    assert_eq!(again["skipped"]["ported before"], 1, "{again}");
+}
+
 // ---- The update review sees every file and shows every name safely ----
 
 /// `vitrine diff a b ARGS` run in process: (exit code, stdout, stderr).
