@@ -577,22 +577,22 @@ fn reappear(new: &Snapshot, job: &mut Job, elsewhere: &mut Elsewhere<'_>) -> Res
     let f = job.body.from.clone();
     let n = usize::try_from(f.lines[1].saturating_sub(f.lines[0]) + 1).unwrap_or(usize::MAX);
     let own = f.as_target().path_bytes().and_then(|p| new.file(&p)).filter(|e| !is_link(e));
-    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut own_path = None;
     if let Some(e) = own {
         let bytes = new.read(e).map_err(|source| CarryError::Read { path: e.path.display(), source })?;
-        places.push((e.path.display(), bytes));
+        let path = e.path.display();
+        if let Some(a) = find_quote(&bytes, n, &f.quote, &mut elsewhere.budget, &mut None) {
+            return found_again(new, job, &path, &bytes, a, n);
+        }
+        own_path = Some(path);
     }
-    if let Some((p, bytes)) = places.first()
-        && let Some(a) = find_quote(bytes, n, &f.quote)
-    {
-        return found_again(new, job, p, bytes, a, n);
-    }
-    let own_path = places.first().map(|(p, _)| p.clone());
-    for (p, bytes) in elsewhere.files(new)? {
-        if Some(p) != own_path.as_deref()
-            && let Some(a) = find_quote(bytes, n, &f.quote)
+    elsewhere.load(new)?;
+    let budget = &mut elsewhere.budget;
+    for file in elsewhere.loaded.iter_mut().flatten() {
+        if Some(file.path) != own_path.as_deref()
+            && let Some(a) = find_quote(&file.bytes, n, &f.quote, budget, &mut file.digests)
         {
-            return found_again(new, job, p, bytes, a, n);
+            return found_again(new, job, file.path, &file.bytes, a, n);
         }
     }
     Ok(())
@@ -613,15 +613,21 @@ fn found_again(
     Ok(())
 }
 
-/// At most this many bytes are hashed to find one quote by its hash in one file, window by window;
-/// past it only the windows next to a line that hashes as the quote's neighbour are tried.
-const QUOTE_SEARCH_BUDGET: usize = 64 << 20;
+/// At most this many bytes are hashed, window by window, to find outdated threads' quotes by their hash
+/// in one port; past it only the windows next to a line that hashes as a quote's neighbour are tried.
+const QUOTE_SEARCH_BUDGET: usize = 256 << 20;
 
 /// The first 0-based line where `n` lines of `bytes` hash (SHA-256, as the record quotes them) as
-/// `quote`. Every window while the cost (about `n` times the file's size) stays within
-/// [`QUOTE_SEARCH_BUDGET`]; past it, the windows after a line hashing as the quote's `prefix` or before
-/// one hashing as its `suffix` (linear).
-fn find_quote(bytes: &[u8], n: usize, quote: &vitrine_record::entry::Quote) -> Option<usize> {
+/// `quote`. Every window while the cost (about `n` times the file's size) fits in what is left of
+/// `budget`; else only the windows after a line hashing as the quote's `prefix` or before one hashing as
+/// its `suffix`, by `digests` (each line's hash, cut to 64 bits, computed once per file: linear).
+fn find_quote(
+    bytes: &[u8],
+    n: usize,
+    quote: &vitrine_record::entry::Quote,
+    budget: &mut usize,
+    digests: &mut Option<Vec<u64>>,
+) -> Option<usize> {
     let ls = vitrine_record::entry::split_lines(bytes);
     if n == 0 || n > ls.len() {
         return None;
@@ -629,13 +635,17 @@ fn find_quote(bytes: &[u8], n: usize, quote: &vitrine_record::entry::Quote) -> O
     let hash =
         |r: std::ops::Range<usize>| vitrine_record::bundle::sha256_hex(bytes.get(r).unwrap_or_default());
     let window = |i: usize| hash(ls[i].start..ls[i + n - 1].end);
-    if n.saturating_mul(bytes.len()) <= QUOTE_SEARCH_BUDGET {
+    let cost = n.saturating_mul(bytes.len());
+    if cost <= *budget {
+        *budget -= cost;
         return (0..=ls.len() - n).find(|&i| window(i) == quote.sha256);
     }
-    let line_hashes: Vec<String> = ls.iter().map(|r| hash(r.clone())).collect();
+    let short = |h: &str| h.get(..16).and_then(|h| u64::from_str_radix(h, 16).ok());
+    let d = digests.get_or_insert_with(|| ls.iter().map(|r| short(&hash(r.clone())).unwrap_or(0)).collect());
+    let (prefix, suffix) = (short(&quote.prefix), short(&quote.suffix));
     (0..=ls.len() - n).find(|&i| {
-        let before = if i == 0 { quote.prefix.is_empty() } else { line_hashes[i - 1] == quote.prefix };
-        let after = line_hashes.get(i + n).map_or(quote.suffix.is_empty(), |h| *h == quote.suffix);
+        let before = if i == 0 { quote.prefix.is_empty() } else { prefix == d.get(i - 1).copied() };
+        let after = d.get(i + n).map_or(quote.suffix.is_empty(), |h| suffix == Some(*h));
         (before || after) && window(i) == quote.sha256
     })
 }
@@ -810,11 +820,19 @@ pub fn disproved_outdated<'e>(
 struct Elsewhere<'d> {
     paths: Vec<&'d str>,
     loaded: Option<Vec<Loaded<'d>>>,
+    /// What is left of [`QUOTE_SEARCH_BUDGET`].
+    budget: usize,
 }
 
-/// One file of [`Elsewhere`]: its path, bytes and, once computed, its lines' loose keys
-/// ([`crate::port::loose_keys`]).
-type Loaded<'d> = (&'d str, Vec<u8>, Option<Vec<u64>>);
+/// One file of [`Elsewhere`].
+struct Loaded<'d> {
+    path: &'d str,
+    bytes: Vec<u8>,
+    /// Its lines' loose keys ([`crate::port::loose_keys`]), once computed.
+    loose: Option<Vec<u64>>,
+    /// Its lines' hashes for [`find_quote`], once computed.
+    digests: Option<Vec<u64>>,
+}
 
 /// One place the other-files search found: the file (its index), the 0-based lines, and whether they are
 /// the quote by bytes (`exact`) or only once whitespace and comments are left out.
@@ -836,7 +854,7 @@ impl<'d> Elsewhere<'d> {
             .filter(|f| f.old_blob != f.new_blob)
             .filter_map(|f| f.new_path.as_deref())
             .collect();
-        Elsewhere { paths, loaded: None }
+        Elsewhere { paths, loaded: None, budget: QUOTE_SEARCH_BUDGET }
     }
 
     /// Reads the files, the first time.
@@ -844,17 +862,11 @@ impl<'d> Elsewhere<'d> {
         if self.loaded.is_none() {
             let mut loaded = Vec::new();
             for p in &self.paths {
-                loaded.push((*p, read(new, p)?, None));
+                loaded.push(Loaded { path: p, bytes: read(new, p)?, loose: None, digests: None });
             }
             self.loaded = Some(loaded);
         }
         Ok(())
-    }
-
-    /// The files, read on first use: (path, bytes).
-    fn files(&mut self, new: &Snapshot) -> Result<impl Iterator<Item = (&'d str, &[u8])>, CarryError> {
-        self.load(new)?;
-        Ok(self.loaded.iter().flatten().map(|(p, b, _)| (*p, b.as_slice())))
     }
 
     /// Where the lines of `anchor` in `old_bytes` are in those files other than `skip`, linear in each
@@ -883,7 +895,7 @@ impl<'d> Elsewhere<'d> {
         let files = self.loaded.as_deref_mut().unwrap_or_default();
         let mut hits: Vec<Hit> = Vec::new();
         let mut total = 0usize;
-        for (k, (p, bytes, loose)) in files.iter_mut().enumerate() {
+        for (k, Loaded { path: p, bytes, loose, .. }) in files.iter_mut().enumerate() {
             if Some(*p) == skip {
                 continue;
             }
@@ -913,7 +925,7 @@ impl<'d> Elsewhere<'d> {
         }
         let by_bytes = hits.iter().find(|h| h.exact);
         let Some(&hit) = by_bytes.or(hits.iter().find(|h| h.keyed)).or(hits.first()) else { return Ok(None) };
-        let Some((p, bytes, _)) = files.get(hit.file) else { return Ok(None) };
+        let Some(Loaded { path: p, bytes, .. }) = files.get(hit.file) else { return Ok(None) };
         let (path, start_line, end_line) = ((*p).to_owned(), hit.lines.0 as u32 + 1, hit.lines.1 as u32);
         let port = if hit.exact && total == 1 {
             Port::Moved { path, start_line, end_line }
@@ -933,4 +945,28 @@ fn changes_by_old_path(d: &SnapshotDiff) -> HashMap<&str, &FileChange> {
         .filter(|f| f.status != crate::Status::Copied)
         .filter_map(|f| Some((f.old_path.as_deref()?, f)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// F5 of round 21: an outdated thread's quote is found again by its hash alone, every window while
+    /// the budget lasts, then only next to a line that hashes as its neighbour (linear).
+    #[test]
+    fn a_quote_is_found_by_its_hash_within_the_budget_or_next_to_its_neighbours() {
+        let old = b"a\nb\nquote one\nquote two\nc\n";
+        let quote = vitrine_record::entry::quote_lines(old, 3, 4).unwrap();
+        let moved = b"x\ny\nz\nquote one\nquote two\nw\n";
+        let mut budget = usize::MAX;
+        assert_eq!(find_quote(moved, 2, &quote, &mut budget, &mut None), Some(3));
+        // No budget left: neither neighbour is there, so it is not looked at.
+        assert_eq!(find_quote(moved, 2, &quote, &mut 0, &mut None), None);
+        // ... but next to the old line before (or after) it is.
+        let near = b"x\nb\nquote one\nquote two\nw\n";
+        assert_eq!(find_quote(near, 2, &quote, &mut 0, &mut None), Some(2));
+        let near = b"x\ny\nquote one\nquote two\nc\n";
+        assert_eq!(find_quote(near, 2, &quote, &mut 0, &mut None), Some(2));
+        assert_eq!(find_quote(b"quote one\n", 2, &quote, &mut budget, &mut None), None);
+    }
 }
