@@ -371,8 +371,27 @@ impl Review {
                 crate::verify::MAX_ENTRY_BYTES
             )));
         }
+        let id = crate::entry::entry_id(&bytes);
+        // The chain check a load runs, run before signing: an entry a load would set aside (dated before
+        // the entry it answers, after an entry dated in the future reached this log) is never signed.
+        let time_of = |i: &str| -> Option<i64> {
+            // Only what the new entry names is looked up (its key's last entry, its parent). Its own id is
+            // in no log: its seq follows its key's last.
+            if i == id {
+                return None;
+            }
+            let found = match last {
+                Some(l) if l.id == i => Some(l),
+                _ => self.entries.iter().rev().find(|e| e.id == i),
+            };
+            found.and_then(|e| e.entry.parsed_time().ok()).map(|t| t.unix_timestamp())
+        };
+        let head = last.map(|l| (l.entry.seq, l.id.as_str()));
+        if let Err(why) = crate::verify::check_links(&entry, &id, head, &time_of) {
+            return Err(RecordError::Usage(unsignable(&why, now)));
+        }
         let sig = signer.sign(crate::keys::NS_ENTRY, &bytes)?.into_bytes();
-        Ok(Verified { name: String::new(), id: crate::entry::entry_id(&bytes), bytes, sig, entry })
+        Ok(Verified { name: String::new(), id, bytes, sig, entry })
     }
 
     /// Writes entries (already verified or freshly signed) at the end of the log: the last segment is
@@ -653,13 +672,15 @@ impl Review {
         }
         // This review's entries were verified when it was opened, under the lock held since: they seed the
         // chain as they are. Each new entry is checked on its own (one signature verification each, against
-        // the merged people) and then against the chain.
+        // the merged people) and then against the chain, and may not be dated more than the clocks' skew
+        // after this machine's clock: an entry from the future would make every answer to it backdated.
         let mut chain = Chain::default();
         for e in &self.entries {
             chain
                 .push(&e.entry, &e.id)
                 .map_err(|m| RecordError::Import(format!("{m} (in this review: {})", e.name)))?;
         }
+        chain.bound(crate::verify::NotAfter::this_clock());
         let raws: Vec<RawEntry> = fresh
             .iter()
             .map(|e| RawEntry { name: e.name.clone(), bytes: e.bytes.clone(), sig: Some(e.sig.clone()) })
@@ -767,6 +788,26 @@ fn decode_segment(bytes: &[u8]) -> Vec<Result<SegmentRecord, String>> {
     out
 }
 
+/// Why an entry cannot be signed now: the chain check a load would run refused it (`why`).
+fn unsignable(why: &crate::verify::EntryProblem, now: OffsetDateTime) -> String {
+    use crate::verify::EntryProblem;
+    match why {
+        EntryProblem::Backdated { what, earlier, earlier_time, .. } => {
+            let which = if *what == "the entry it answers" {
+                "the entry you answer"
+            } else {
+                "your key's previous entry"
+            };
+            format!(
+                "nothing signed: {which} ({}) is dated {earlier_time}, in the future: more than a day after this machine's clock ({}). An entry signed now would be dated before it, and set aside as backdated the next time the review is opened. Check this machine's clock; if it is right, {which} was dated ahead by its signer's clock, and can be answered from the day before its date",
+                earlier.get(..12).unwrap_or(earlier),
+                format_time(now)
+            )
+        }
+        other => format!("nothing signed: the log would not accept this entry: {other}"),
+    }
+}
+
 /// A role word as a message shows it: `(none)` for a line without `role=`.
 pub(crate) fn role_word(role: &str) -> &str {
     if role.is_empty() { "(none)" } else { role }
@@ -810,7 +851,7 @@ fn write_error(e: vitrine_base::fs::WriteError) -> RecordError {
 mod tests {
     use super::*;
     use crate::allowed::person;
-    use crate::entry::{Kind, Target, blob_id, quote_lines};
+    use crate::entry::{Kind, Status, Target, blob_id, quote_lines};
 
     fn setup() -> (tempfile::TempDir, Signer, String) {
         let tmp = tempfile::tempdir().unwrap();
@@ -1052,6 +1093,90 @@ mod tests {
         let mut r = Review::open(tmp.path(), &snap).unwrap();
         let err = r.record_checkpoint(&cp(&r), b"sig").unwrap_err();
         assert!(err.to_string().contains("not consistent with the checkpoint exported earlier"), "{err}");
+    }
+
+    /// The vendor's review with the reviewer `t@x` (key `s`) and the vendor `v@x`; returns the vendor's key.
+    fn with_vendor(tmp: &tempfile::TempDir, snap: &str) -> Signer {
+        let v = Signer::generate("v").unwrap();
+        let mut r = Review::open(tmp.path(), snap).unwrap();
+        r.add_person(person("v@x", "vendor", &v.public_openssh().unwrap()).unwrap()).unwrap();
+        v
+    }
+
+    fn reply_to(parent: &str, status: Option<Status>) -> Draft {
+        let mut d = Draft::new(if status.is_some() { Kind::Status } else { Kind::Reply });
+        d.parent = Some(parent.to_owned());
+        d.body = Some("not fixed".into());
+        d.status = status;
+        d
+    }
+
+    /// An entry dated in the future (its signer's clock months ahead) cannot be answered now without the
+    /// answer being set aside as backdated at the next load: the answer is refused before it is signed,
+    /// saying why, and nothing already saved changes. Within the clocks' skew, the answer is signed.
+    #[test]
+    fn an_answer_the_load_would_set_aside_is_never_signed() {
+        let (tmp, s, snap) = setup();
+        let v = with_vendor(&tmp, &snap);
+        let now = OffsetDateTime::now_utc();
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        let finding = r.append(&s, note(1), now).unwrap().id.clone();
+        let ahead = now + time::Duration::days(200);
+        let fixed = r.append(&v, reply_to(&finding, Some(Status::Fixed)), ahead).unwrap().id.clone();
+        drop(r);
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        let before: Vec<String> = r.entries().iter().map(|e| e.id.clone()).collect();
+        let err = r.append(&s, reply_to(&fixed, Some(Status::Open)), now).unwrap_err().to_string();
+        assert!(
+            err.contains("nothing signed: the entry you answer")
+                && err.contains(&format_time(ahead))
+                && err.contains("in the future"),
+            "{err}"
+        );
+        // The vendor's own next entry, from a clock that is right again: its key's previous entry is ahead.
+        let err = r.append(&v, note(2), now).unwrap_err().to_string();
+        assert!(err.contains("your key's previous entry"), "{err}");
+        drop(r);
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        let after: Vec<String> = r.entries().iter().map(|e| e.id.clone()).collect();
+        assert_eq!((after, r.problems().len()), (before.clone(), 0), "{:?}", r.problems());
+        drop(r);
+        // Twelve hours ahead is within the clocks' skew: answered, and kept at the next load.
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        let near = Signer::generate("w").unwrap();
+        r.add_person(person("w@x", "vendor", &near.public_openssh().unwrap()).unwrap()).unwrap();
+        let w =
+            r.append(&near, reply_to(&finding, None), now + time::Duration::hours(12)).unwrap().id.clone();
+        r.append(&s, reply_to(&w, None), now).unwrap();
+        drop(r);
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        assert_eq!((r.entries().len(), r.problems().len()), (before.len() + 2, 0), "{:?}", r.problems());
+    }
+
+    /// An import brings no entry dated more than the clocks' skew after this machine's clock: the whole
+    /// import is refused, naming the entry, its time and the bound, and nothing is written.
+    #[test]
+    fn an_import_refuses_an_entry_from_the_future() {
+        let (tmp, s, snap) = setup();
+        let v = with_vendor(&tmp, &snap);
+        let now = OffsetDateTime::now_utc();
+        let mut theirs = Review::open(tmp.path(), &snap).unwrap();
+        let finding = theirs.append(&s, note(1), now).unwrap().id.clone();
+        let ahead = now + time::Duration::days(200);
+        theirs.append(&v, reply_to(&finding, Some(Status::Fixed)), ahead).unwrap();
+        let ours_dir = tempfile::tempdir().unwrap();
+        let mut ours = Review::open(ours_dir.path(), &snap).unwrap();
+        let err = ours.import(theirs.people(), theirs.entries()).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "dated {}, more than a day after this machine's clock",
+                format_time(ahead)
+            )),
+            "{err}"
+        );
+        assert!(ours.entries().is_empty());
+        drop(ours);
+        assert!(Review::open(ours_dir.path(), &snap).unwrap().entries().is_empty());
     }
 
     #[test]

@@ -225,6 +225,61 @@ pub enum EntryProblem {
         /// That entry's time, as written.
         earlier_time: String,
     },
+    /// An entry dated more than [`MAX_CLOCK_SKEW_SECONDS`] after something that cannot precede it: the
+    /// export of the record that carries it, a checkpoint that covers it, or the clock of the machine
+    /// that reads it. Left in, it would make every honest answer to it look backdated.
+    #[error(
+        "dated {time}, more than a day after {what} ({bound}): dated in the future, or clocks far apart; an answer to it would be refused as backdated"
+    )]
+    PostDated {
+        /// The entry's time, as written.
+        time: String,
+        /// What bounds it: `the export of this record (exported_at)`, `this machine's clock`, ...
+        what: String,
+        /// The bound's time, RFC 3339.
+        bound: String,
+    },
+}
+
+/// The latest time an entry may carry: something that cannot precede it (an export, a checkpoint, the
+/// clock of the machine that reads it) at `at` (Unix seconds), named `what` in a refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAfter {
+    /// The bound's time (Unix seconds); an entry may be dated up to [`MAX_CLOCK_SKEW_SECONDS`] after it.
+    pub at: i64,
+    /// What the bound is, as a refusal names it (`this machine's clock`).
+    pub what: String,
+}
+
+impl NotAfter {
+    /// The bound `what` at `at`.
+    pub fn new(at: time::OffsetDateTime, what: impl Into<String>) -> NotAfter {
+        NotAfter { at: at.unix_timestamp(), what: what.into() }
+    }
+
+    /// The clock of this machine, now.
+    pub fn this_clock() -> NotAfter {
+        NotAfter::new(time::OffsetDateTime::now_utc(), "this machine's clock")
+    }
+
+    /// Whether an entry dated `time` (Unix seconds, written `written`) may be under this bound.
+    pub fn check(&self, time: i64, written: &str) -> Result<(), EntryProblem> {
+        if time > self.at.saturating_add(MAX_CLOCK_SKEW_SECONDS) {
+            return Err(EntryProblem::PostDated {
+                time: written.to_owned(),
+                what: self.what.clone(),
+                bound: unix_text(self.at),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A Unix time as entries write times.
+pub(crate) fn unix_text(t: i64) -> String {
+    crate::entry::format_time(
+        time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    )
 }
 
 /// How far an entry may be dated before the entry it answers, its key's previous entry, or an earlier
@@ -253,7 +308,8 @@ impl EntryProblem {
             | SeqGap { .. }
             | PrevMismatch { .. }
             | ParentNotEarlier(_)
-            | Backdated { .. } => ProblemKind::Chain,
+            | Backdated { .. }
+            | PostDated { .. } => ProblemKind::Chain,
         }
     }
 }
@@ -369,7 +425,19 @@ fn prepare(raw: &RawEntry, people: &AllowedSigners, snapshot: &str) -> Result<Pr
 /// Checks `raw` entries in log order, one verification per signature. Signatures are checked in
 /// parallel; chains then in order.
 pub fn check_log(raw: &[RawEntry], people: &AllowedSigners, snapshot: &str) -> LogCheck {
-    check_log_with(raw, people, snapshot, SigCheck::Each)
+    check_log_with(raw, people, snapshot, SigCheck::Each, &[])
+}
+
+/// [`check_log`], refusing as well every entry dated more than the clocks' skew after one of `bounds`
+/// (the record's export, the reader's clock): such an entry is refused in the chain, as a backdated one
+/// is, so that what answers it is refused too.
+pub fn check_log_bounded(
+    raw: &[RawEntry],
+    people: &AllowedSigners,
+    snapshot: &str,
+    bounds: &[NotAfter],
+) -> LogCheck {
+    check_log_with(raw, people, snapshot, SigCheck::Each, bounds)
 }
 
 /// Entries per batch for [`SigCheck::Batch`] (a store segment's worth; a batch of 256 costs about a
@@ -477,12 +545,13 @@ pub(crate) fn check_log_with(
     people: &AllowedSigners,
     snapshot: &str,
     mode: SigCheck,
+    bounds: &[NotAfter],
 ) -> LogCheck {
     let chunk = if mode == SigCheck::Batch { BATCH } else { EACH_CHUNK };
     let singles: Vec<Single> =
         raw.par_chunks(chunk).flat_map_iter(|c| check_chunk(c, people, snapshot, mode, None)).collect();
     let mut out = LogCheck::default();
-    let mut chain = Chain::default();
+    let mut chain = Chain::bounded(bounds.to_vec());
     for (i, (r, single)) in raw.iter().zip(singles).enumerate() {
         match single.and_then(|(entry, id)| chain.push(&entry, &id).map(|()| (entry, id))) {
             Ok((entry, id)) => out.accepted.push(Verified {
@@ -506,12 +575,28 @@ pub(crate) struct Chain {
     heads: HashMap<String, (u64, String)>,
     /// Per entry id: the entry's time (Unix seconds).
     ids: HashMap<String, i64>,
+    /// What no entry pushed may be dated after (beyond the skew).
+    bounds: Vec<NotAfter>,
 }
 
 impl Chain {
+    /// A chain that refuses, besides, every entry dated more than the skew after one of `bounds`.
+    pub(crate) fn bounded(bounds: Vec<NotAfter>) -> Chain {
+        Chain { bounds, ..Chain::default() }
+    }
+
+    /// From now on, refuses as well every entry dated more than the skew after `bound`.
+    pub(crate) fn bound(&mut self, bound: NotAfter) {
+        self.bounds.push(bound);
+    }
+
     /// Checks that `entry` (with id `id`, every check on its own passed) may come next, and takes it.
     pub(crate) fn push(&mut self, entry: &Entry, id: &str) -> Result<(), EntryProblem> {
-        let time = check_links(entry, id, &self.heads, &self.ids)?;
+        let head = self.heads.get(&entry.author.fingerprint).map(|(s, i)| (*s, i.as_str()));
+        let time = check_links(entry, id, head, &|i| self.ids.get(i).copied())?;
+        for b in &self.bounds {
+            b.check(time, &entry.time)?;
+        }
         match self.heads.get_mut(&entry.author.fingerprint) {
             Some(head) => *head = (entry.seq, id.to_owned()),
             None => {
@@ -523,45 +608,46 @@ impl Chain {
     }
 }
 
-/// Checks the links of `entry` and returns its time (Unix seconds).
-fn check_links(
+/// Checks the links of `entry` (id `id`) to the log before it and returns its time (Unix seconds): the
+/// one check of the chain, run when a log is loaded or verified and before a new entry is signed (so that
+/// no entry is signed that a load would set aside). `head` is the `seq` and id of the last entry of the
+/// entry's key in the log, `time_of` the time of an entry of the log by id (`None`: not in the log).
+pub(crate) fn check_links(
     entry: &Entry,
     id: &str,
-    heads: &HashMap<String, (u64, String)>,
-    ids: &HashMap<String, i64>,
+    head: Option<(u64, &str)>,
+    time_of: &dyn Fn(&str) -> Option<i64>,
 ) -> Result<i64, EntryProblem> {
     let time = entry.parsed_time().map_err(|e| EntryProblem::Malformed(e.to_string()))?.unix_timestamp();
     // Not dated before what it follows (by more than the clocks of two machines may differ).
-    let not_before = |what: &'static str, earlier: &str| match ids.get(earlier) {
-        Some(&t) if time < t - MAX_CLOCK_SKEW_SECONDS => Err(EntryProblem::Backdated {
+    let not_before = |what: &'static str, earlier: &str| match time_of(earlier) {
+        Some(t) if time < t - MAX_CLOCK_SKEW_SECONDS => Err(EntryProblem::Backdated {
             time: entry.time.clone(),
             what,
             earlier: earlier.to_owned(),
-            earlier_time: crate::entry::format_time(
-                time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-            ),
+            earlier_time: unix_text(t),
         }),
         _ => Ok(()),
     };
-    if ids.contains_key(id) {
+    if time_of(id).is_some() {
         return Err(EntryProblem::Duplicate(id.to_owned()));
     }
     let who = &entry.author.principal;
-    match heads.get(&entry.author.fingerprint) {
+    match head {
         None if entry.seq == 1 => {}
         None => return Err(EntryProblem::NoEarlierEntry { seq: entry.seq, who: who.clone() }),
         Some((seq, prev_id)) => {
             if entry.seq != seq + 1 {
-                return Err(EntryProblem::SeqGap { seq: entry.seq, who: who.clone(), previous: *seq });
+                return Err(EntryProblem::SeqGap { seq: entry.seq, who: who.clone(), previous: seq });
             }
-            if entry.prev.as_deref() != Some(prev_id.as_str()) {
-                return Err(EntryProblem::PrevMismatch { who: who.clone(), previous: prev_id.clone() });
+            if entry.prev.as_deref() != Some(prev_id) {
+                return Err(EntryProblem::PrevMismatch { who: who.clone(), previous: prev_id.to_owned() });
             }
             not_before("its key's previous entry", prev_id)?;
         }
     }
     if let Some(p) = &entry.parent {
-        if !ids.contains_key(p) {
+        if time_of(p).is_none() {
             return Err(EntryProblem::ParentNotEarlier(p.clone()));
         }
         not_before("the entry it answers", p)?;
