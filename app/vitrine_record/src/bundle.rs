@@ -27,7 +27,8 @@ use crate::error::RecordError;
 use crate::keys::{NS_BUNDLE, NS_CHECKPOINT, NS_ENTRY, Signature, Signer};
 use crate::merkle::{self, Checkpoint};
 use crate::store::Review;
-use crate::verify::{Problem, ProblemKind, RawEntry, Verified, check_log};
+use crate::verify::{Problem, ProblemKind, RawEntry, Verified, check_log_bounded};
+use time::format_description::well_known::Rfc3339;
 
 /// Largest file accepted inside a bundle, and largest bundle: a bound against decompression bombs and
 /// hostile input, far above any real record.
@@ -153,6 +154,34 @@ pub struct BundleFiles {
 /// The only directories a record holds.
 const RECORD_DIRS: [&str; 2] = ["entries", "checkpoints"];
 
+/// The files Vitrine writes at the root of a record; besides them a record holds only `entries/` and
+/// `checkpoints/`, whose names their own checks judge. Any other name is refused, whoever signed it: a
+/// name Vitrine never writes can only be there to be read for another (`Report.html` replaces
+/// `report.html` when the record is unpacked on a disk that ignores case).
+pub const RECORD_FILES: [&str; 12] = [
+    "record.json",
+    "checkpoint",
+    "checkpoint.sig",
+    "allowed_signers",
+    "MANIFEST.sha256",
+    "health.json",
+    "results.sarif",
+    "report.html",
+    "VERIFY.md",
+    "verify.sh",
+    FILES_STATEMENT,
+    FILES_STATEMENT_SIG,
+];
+
+/// What `vitrine verify` and `verify.sh` say of a file of a record that Vitrine does not write.
+pub const NOT_A_RECORD_FILE: &str = "not a file Vitrine writes: a record holds record.json, checkpoint(.sig), allowed_signers, MANIFEST.sha256, health.json, results.sarif, report.html, VERIFY.md, verify.sh, FILES.sha256(.sig), entries/ and checkpoints/, and nothing else (another name, such as a case variant of one of these, would replace the genuine file on a disk that ignores case)";
+
+/// Whether `name` is a file Vitrine writes in a record: one of [`RECORD_FILES`], or a name in `entries/`
+/// or `checkpoints/` (which the checks of entries and checkpoints judge).
+pub fn is_record_file(name: &str) -> bool {
+    RECORD_FILES.contains(&name) || name.starts_with("entries/") || name.starts_with("checkpoints/")
+}
+
 impl BundleFiles {
     /// The bytes of the file `name`, if the bundle has it.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
@@ -175,6 +204,10 @@ impl BundleFiles {
         let mut tar = TarReader::new(std::io::BufReader::with_capacity(1 << 20, file));
         let mut files = BTreeMap::new();
         let mut dirs = std::collections::BTreeSet::new();
+        // Every name case-folded, to the name as written: on a disk that ignores case (FAT, exFAT, NTFS,
+        // APFS by default) two names that differ only by case are one file, the later written over the
+        // earlier, so a record holds no two such names.
+        let mut folded: HashMap<String, String> = HashMap::new();
         let mut total = 0u64;
         let bad = |m: String| RecordError::Bundle(format!("{}: {m}", path.display()));
         while let Some(member) = tar.next_member().map_err(|e| bad(e.to_string()))? {
@@ -221,6 +254,11 @@ impl BundleFiles {
             }
             if files.contains_key(clean) || dirs.contains(clean) {
                 return Err(bad(format!("{clean}: appears twice")));
+            }
+            if let Some(other) = folded.insert(clean.to_lowercase(), clean.to_owned()) {
+                return Err(bad(format!(
+                    "{clean}: appears twice on a disk that ignores case, as {other} and {clean}: unpacked there, one replaces the other"
+                )));
             }
             if is_dir {
                 dirs.insert(clean.to_owned());
@@ -812,7 +850,27 @@ pub fn verify_with_previous(
         }
     }
     r.entry_files = raws.len();
-    let check = check_log(&raws, &people, &snapshot_id);
+    // No entry is dated more than the clocks' skew after the record's export or this machine's clock (an
+    // entry from the future makes every honest answer to it look backdated), nor is the export itself.
+    let exported = header.as_ref().and_then(|h| OffsetDateTime::parse(&h.exported_at, &Rfc3339).ok());
+    let clock = crate::verify::NotAfter::this_clock();
+    let mut bounds = Vec::new();
+    if let Some(at) = exported {
+        bounds.push(crate::verify::NotAfter::new(at, "this record's exported_at"));
+        if clock.check(at.unix_timestamp(), "").is_err() {
+            r.problems.push(Problem::new(
+                ProblemKind::Chain,
+                "record.json",
+                format!(
+                    "exported_at {}, more than a day after this machine's clock ({}): dated in the future, or clocks far apart",
+                    format_time(at),
+                    crate::verify::unix_text(clock.at)
+                ),
+            ));
+        }
+    }
+    bounds.push(clock);
+    let check = check_log_bounded(&raws, &people, &snapshot_id, &bounds);
     r.problems.extend(check.refused.into_iter().map(|(_, p)| p));
 
     // The checkpoint.
@@ -916,6 +974,10 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
     let view = |name: &str| views.iter().find(|(n, _)| n == name).map(|(_, v)| v);
     for name in files.files.keys() {
         let check = |ok: bool, how: String| FileCheck { name: name.clone(), ok, how };
+        if !is_record_file(name) {
+            out.push(check(false, NOT_A_RECORD_FILE.into()));
+            continue;
+        }
         // A verify.sh or VERIFY.md that no Vitrine wrote is never good, whoever signed it: the stock
         // procedure would have a stranger run it.
         let script = crate::scripts::written(name, files.get(name).unwrap_or_default());
@@ -1281,6 +1343,17 @@ fn check_earlier_checkpoints(
     let leaves: Vec<merkle::Hash> = raws.iter().map(|r| merkle::leaf_hash(&r.bytes)).collect();
     let mut times: Option<Vec<Option<OffsetDateTime>>> = None;
     for (name, text) in files.files.iter().filter(|(n, _)| n.starts_with("checkpoints/")) {
+        // Vitrine writes checkpoints/NNNNNN and its .sig only (as verify.sh reads them).
+        let stem = &name["checkpoints/".len()..];
+        let number = stem.strip_suffix(".sig").unwrap_or(stem);
+        if number.len() != 6 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            problems.push(Problem::new(
+                ProblemKind::Unexpected,
+                name.as_str(),
+                "unexpected file in checkpoints/",
+            ));
+            continue;
+        }
         if name.ends_with(".sig") {
             if files.get(name.trim_end_matches(".sig")).is_none() {
                 problems.push(Problem::new(
@@ -1349,6 +1422,15 @@ fn check_earlier_checkpoints(
                     .collect::<Vec<_>>()
             });
             let from = usize::try_from(cp.size).unwrap_or(usize::MAX);
+            // What a checkpoint covers was written before it was signed: an entry dated more than the
+            // skew after it was dated in the future.
+            let bound = crate::verify::NotAfter::new(at, format!("the export of {name}, which covers it"));
+            for (raw, t) in raws.iter().zip(times.iter()).take(from) {
+                let Some(t) = *t else { continue };
+                if let Err(why) = bound.check(t.unix_timestamp(), &format_time(t)) {
+                    problems.push(Problem::new(ProblemKind::Chain, raw.name.as_str(), why.to_string()));
+                }
+            }
             let after = raws.iter().zip(times.iter()).skip(from);
             for (raw, t) in after {
                 let Some(t) = *t else { continue };
@@ -1565,6 +1647,17 @@ mod tests {
                 "only regular files",
             ),
             ("twice", end([file.clone(), file.clone()].concat()), "appears twice"),
+            // Two names one file on a disk that ignores case: the later replaces the earlier there.
+            (
+                "case variant",
+                end([member("report.html", b'0', 2, b"ok"), member("Report.html", b'0', 2, b"no")].concat()),
+                "appears twice on a disk that ignores case, as report.html and Report.html",
+            ),
+            (
+                "case variant of a directory",
+                end([member("entries/", b'5', 0, b""), member("Entries/", b'5', 0, b"")].concat()),
+                "ignores case",
+            ),
             (
                 "file and dir",
                 end([file.clone(), member("record.json/", b'5', 0, b"")].concat()),

@@ -127,6 +127,15 @@ if [ ! -f record.json ] || [ "$(size record.json)" -gt "$MAX_META" ] \
 fi
 { read -r format; read -r snap; read -r exporter; read -r exported_at; read -r declared; } < "$T/header"
 real_time "$exported_at" || problem record.json "bad exported_at $exported_at: not a real date and time"
+# No entry is dated more than the clocks' skew after the record's export or this machine's clock (an entry
+# from the future makes every honest answer to it look backdated), nor is the export itself.
+NOW=$(date -u +%s)
+NOW_TEXT=$(date -u -d "@$NOW" +%Y-%m-%dT%H:%M:%SZ)
+FUTURE="dated in the future, or clocks far apart"
+exp_t=$(epoch "$exported_at")
+if is_uint "$exp_t" && [ "$exp_t" -gt $((NOW + SKEW)) ]; then
+  problem record.json "exported_at $exported_at, more than a day after this machine's clock ($NOW_TEXT): $FUTURE"
+fi
 for f in allowed_signers checkpoint checkpoint.sig FILES.sha256 FILES.sha256.sig MANIFEST.sha256 health.json; do
   [ -f "$f" ] && [ "$(size "$f")" -gt "$MAX_META" ] && { problem "$f" "larger than $MAX_META bytes"; }
 done
@@ -139,6 +148,18 @@ head -n 100 "$T/dirs" | while IFS= read -r f; do
   printf '%s: %s\n' "$(shown "${f#./}")" "a directory where a record has none: a record holds no directories but entries/ and checkpoints/"
 done
 [ -s "$T/dirs" ] && fail=1
+# The files of a record are the ones Vitrine writes, and no other name (a case variant of one, such as
+# Report.html, would replace the genuine file on a disk that ignores case): the fixed files at the root,
+# and entries/ and checkpoints/, whose names their own checks judge below.
+find . -type f ! -path './entries/*' ! -path './checkpoints/*' -print > "$T/files" 2> /dev/null \
+  || { echo ".: cannot list the record"; echo "INVALID"; exit 1; }
+while IFS= read -r f; do
+  case $f in
+    ./record.json | ./checkpoint | ./checkpoint.sig | ./allowed_signers | ./MANIFEST.sha256 | ./health.json \
+      | ./results.sarif | ./report.html | ./VERIFY.md | ./verify.sh | ./FILES.sha256 | ./FILES.sha256.sig) ;;
+    *) problem "$(shown "${f#./}")" "not a file Vitrine writes: a record holds record.json, checkpoint(.sig), allowed_signers, MANIFEST.sha256, health.json, results.sarif, report.html, VERIFY.md, verify.sh, FILES.sha256(.sig), entries/ and checkpoints/, and nothing else (another name, such as a case variant of one of these, would replace the genuine file on a disk that ignores case)" ;;
+  esac
+done < "$T/files"
 [ -f allowed_signers ] || problem allowed_signers missing
 
 # The people: one line "FINGERPRINT ROLE PRINCIPAL_BASE64" per key of allowed_signers, the fingerprint
@@ -513,6 +534,12 @@ for e in entries/*; do
   if [ "$parent" != - ] && [ "$t" -lt $(($(cat "$T/t/$parent") - SKEW)) ]; then
     problem "$e" "dated $when, before the entry it answers $parent: backdated, or clocks far apart"; continue
   fi
+  if is_uint "$exp_t" && [ "$t" -gt $((exp_t + SKEW)) ]; then
+    problem "$e" "dated $when, more than a day after this record's exported_at ($exported_at): $FUTURE; an answer to it would be refused as backdated"; continue
+  fi
+  if [ "$t" -gt $((NOW + SKEW)) ]; then
+    problem "$e" "dated $when, more than a day after this machine's clock ($NOW_TEXT): $FUTURE; an answer to it would be refused as backdated"; continue
+  fi
   echo "$t" > "$T/t/$id"
   echo "$n $t" >> "$T/times"
   echo "$seq $id" > "$T/h/$key"
@@ -660,6 +687,10 @@ for c in checkpoints/*; do
     cat_t=$(epoch "$at")
     is_uint "$cat_t" || problem "$c" "bad time $at on its exported line: not a real date and time"
     while read -r i t; do
+      # What a checkpoint covers was written before it was signed.
+      if [ "$i" -le "$size" ] && [ "$t" -gt $((cat_t + SKEW)) ]; then
+        problem "$(printf 'entries/%06d.json' "$i")" "dated $(date -u -d "@$t" +%Y-%m-%dT%H:%M:%SZ), more than a day after the export of $c, which covers it ($at): $FUTURE; an answer to it would be refused as backdated"
+      fi
       if [ "$i" -gt "$size" ] && [ "$t" -lt $((cat_t - SKEW)) ]; then
         problem "$(printf 'entries/%06d.json' "$i")" "dated before $c (exported $at), which it follows in the log: backdated, or clocks far apart"
       fi
