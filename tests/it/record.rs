@@ -919,6 +919,40 @@ fn hostile_cases(fx: &Fixture) -> Vec<Case> {
         allowed::person("vendor@example", "lead", &std::fs::read_to_string(pub_path(&lead_key)).unwrap())
             .unwrap();
     let mut cases = allowed_signers_grammar_cases(fx);
+    let (ven7, rev11, rev12, rev13) = (ven.clone(), rev.clone(), rev.clone(), rev.clone());
+    cases.extend(vec![
+        Case {
+            name: "the vendor's reply dated months after the record's export (its clock, its word), resealed",
+            damage: Box::new(move |d| {
+                let mut e = vendor_next(d, entry_json(d, "000003"));
+                e["time"] = "2027-06-01T12:00:00Z".into();
+                e["status"] = "fixed".into();
+                e["body"] = "fixed in 4.2".into();
+                append_signed(d, &e, &ven7);
+                reseal(d, &rev11);
+            }),
+            names: "entries/000005.json",
+        },
+        Case {
+            name: "record.json's exported_at months ahead of this machine's clock, resealed",
+            damage: Box::new(move |d| {
+                let rj = d.join("record.json");
+                let mut h: serde_json::Value = serde_json::from_slice(&std::fs::read(&rj).unwrap()).unwrap();
+                h["exported_at"] = "2027-06-01T12:00:00Z".into();
+                std::fs::write(&rj, serde_json::to_vec_pretty(&h).unwrap()).unwrap();
+                reseal(d, &rev12);
+            }),
+            names: "record.json",
+        },
+        Case {
+            name: "a file Vitrine never writes (notes.txt), listed in FILES.sha256, resealed",
+            damage: Box::new(move |d| {
+                std::fs::write(d.join("notes.txt"), "closed: risk accepted\n").unwrap();
+                reseal(d, &rev13);
+            }),
+            names: "notes.txt",
+        },
+    ]);
     cases.extend(vec![
         Case {
             name: "the vendor adds a second key for its own principal with the role lead and closes the reviewer's finding with it, resealed",
@@ -2651,20 +2685,21 @@ fn the_stock_procedure_never_runs_verify_sh_from_a_record_the_vendor_exported() 
     // The commands of the procedure, as VERIFY.md gives them.
     let own = "grep -E '[[:space:]]role=(reviewer|lead)([[:space:]]|$)' /path/to/TRUSTED > /path/to/OWN";
     let members = "tar -tvf record.vitrine | awk '!/^[-d]/ || (/^d/ && $3 != 0)'";
-    let twice = "tar -tf record.vitrine | sed 's|^\\./||' | sort | uniq -d";
+    let twice = "tar -tf record.vitrine | sed 's|^\\./||' | sort -f | uniq -di";
+    let names = r"tar -tf record.vitrine | sed 's|^\./||' | grep -Evx 'record\.json|checkpoint(\.sig)?|allowed_signers|MANIFEST\.sha256|health\.json|results\.sarif|report\.html|VERIFY\.md|verify\.sh|FILES\.sha256(\.sig)?|entries/?|entries/[0-9]{6,}\.json(\.sig)?|checkpoints/?|checkpoints/[0-9]{6}(\.sig)?|\.?/?'";
     let unpack_it = "mkdir record && tar -xf record.vitrine -C record";
     let find = "ssh-keygen -Y find-principals -f /path/to/OWN -s FILES.sha256.sig";
     let verify = "ssh-keygen -Y verify -f /path/to/OWN -I PRINCIPAL -n bundle@vitrine -s FILES.sha256.sig < FILES.sha256";
     let hashes = "sha256sum verify.sh VERIFY.md | grep -Fxc -f FILES.sha256";
     let run =
         "sh /path/to/trusted/verify.sh -t /path/to/TRUSTED -r record [SNAPSHOT_DIR [PREVIOUS_SNAPSHOT_DIR]]";
-    for c in [own, members, twice, unpack_it, "cd record", find, verify, hashes, run] {
+    for c in [own, members, twice, names, unpack_it, "cd record", find, verify, hashes, run] {
         assert!(bundle::VERIFY_MD.contains(&format!("\n    {c}\n")), "VERIFY.md lacks `{c}`");
     }
     // Followed literally: every listing prints nothing, one principal of OWN signed, both files are the
     // signed ones.
     let steps = format!(
-        "set -eu\n{own}\ntest -z \"$({members})\"\ntest -z \"$({twice})\"\n{unpack_it}\ncd record\n\
+        "set -eu\n{own}\ntest -z \"$({members})\"\ntest -z \"$({twice})\"\ntest -z \"$({names})\"\n{unpack_it}\ncd record\n\
          P=$({find} | head -n 1)\ntest -n \"$P\"\n{verify}\ntest \"$({hashes})\" = 2\n"
     )
     .replace("/path/to/TRUSTED", "\"$TRUSTED\"")
@@ -2689,6 +2724,18 @@ fn the_stock_procedure_never_runs_verify_sh_from_a_record_the_vendor_exported() 
     };
     let (ok, out) = procedure(&fx.bundle, "reviewer-exported");
     assert!(ok, "the reviewer's record gives its verify.sh: {out}");
+    // A name Vitrine does not write (a case variant of a view, or any other) stops the procedure at
+    // the listing, before anything is unpacked.
+    for (extra, from) in [("Report.html", "report.html"), ("notes.txt", "report.html")] {
+        let x = fx.tmp.path().join(format!("listing-x-{extra}"));
+        unpack(&fx.bundle, &x);
+        std::fs::copy(x.join(from), x.join(extra)).unwrap();
+        reseal(&x, &fx.rev);
+        let b = fx.tmp.path().join(format!("listing-{extra}.vitrine"));
+        repack(&x, &b);
+        let (ok, out) = procedure(&b, &format!("listing-{extra}"));
+        assert!(!ok && !fx.tmp.path().join(format!("listing-{extra}/record")).exists(), "{extra}: {out}");
+    }
 
     // The vendor exports the review and puts its own verify.sh in it, signed into FILES.sha256.
     let b = fx.tmp.path().join("vendor.vitrine");
@@ -2971,4 +3018,112 @@ fn a_key_of_small_order_is_refused_by_people_add_and_by_verify_sh() {
         )),
         "{text}"
     );
+}
+
+/// A vendor entry dated months after the export of the record that carries it (an entry's time is its
+/// signer's word) is named by `vitrine verify` and by verify.sh under dash and bash, and refused by
+/// `import` (naming the entry, its time and the bound), so that the reviewer's answer to it is never
+/// set aside as backdated. An entry a few hours ahead (clocks differ) is imported, and answered.
+#[test]
+fn an_entry_dated_in_the_future_is_named_by_both_verifiers_and_refused_by_import() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let ven = Signer::read(&fx.ven, || Ok(String::new())).unwrap();
+    let now = OffsetDateTime::now_utc();
+    let day = vitrine_record::time::Duration::days(1);
+    for (ahead, valid) in [(day * 200, false), (vitrine_record::time::Duration::hours(2), true)] {
+        // The vendor's store, its clock `ahead`: it marks the reviewer's finding fixed, and exports now.
+        let vdir = fx.tmp.path().join(format!("vendor-{valid}"));
+        let (mut review, snap) = vendor_review(&fx, &vdir);
+        let finding = review.entries()[0].id.clone();
+        let mut d = Draft::new(Kind::Status);
+        d.parent = Some(finding);
+        d.status = Some(vitrine_record::Status::Fixed);
+        d.body = Some("fixed in 4.2".into());
+        let when = vitrine_record::entry::format_time(
+            review.append(&ven, d, now + ahead).unwrap().entry.parsed_time().unwrap(),
+        );
+        let bundle = fx.tmp.path().join(format!("vendor-{valid}.vitrine"));
+        export_with(&mut review, &snap, s, &ven, &bundle);
+        drop(review);
+        let x = fx.tmp.path().join(format!("vendor-{valid}-x"));
+        unpack(&bundle, &x);
+        let (code, out, _) = cli(&fx.data, &[&"verify", &bundle, &"--snapshot", &s]);
+        for shell in ["dash", "bash"] {
+            let (sh_code, sh_out) = genuine_verify_sh(shell, &x, Some(s));
+            assert_eq!(i32::from(code), sh_code, "{shell}\nvitrine:\n{out}\nverify.sh:\n{sh_out}");
+            assert_eq!(entries_named(&out), entries_named(&sh_out), "{shell}\n{out}\n{sh_out}");
+        }
+        let data = fx.tmp.path().join(format!("center-{valid}"));
+        copy_data(&fx.data, &data);
+        let before = log_ids(&data, s);
+        let (icode, iout, ierr) = cli(&data, &[&"import", &s, &bundle]);
+        if valid {
+            assert_eq!((code, icode), (0, 0), "{out}\n{iout}{ierr}");
+            // The reviewer answers it: signed, and kept at the next open.
+            let id = log_ids(&data, s).last().unwrap().clone();
+            let args: [&dyn AsRef<std::ffi::OsStr>; 10] = [
+                &"reply",
+                &s,
+                &"--key",
+                &fx.rev,
+                &"--to",
+                &id,
+                &"--body",
+                &"not fixed",
+                &"--status",
+                &"open",
+            ];
+            let (rcode, _, rerr) = cli(&data, &args);
+            assert_eq!(rcode, 0, "{rerr}");
+            assert_eq!(log_ids(&data, s).len(), before.len() + 2);
+            continue;
+        }
+        assert_eq!(code, 1, "{out}");
+        let named =
+            format!("entries/000005.json: dated {when}, more than a day after this record's exported_at");
+        assert!(out.lines().any(|l| l.starts_with(&named)), "{out}");
+        assert_ne!(icode, 0, "{iout}");
+        assert!(ierr.contains(&named), "{ierr}");
+        assert_eq!(log_ids(&data, s), before);
+    }
+}
+
+/// A record holds only the names Vitrine writes, and no two names one file on a disk that ignores case:
+/// a `Report.html` beside `report.html` (the vendor's forgery, listed in FILES.sha256 and signed) is
+/// refused by `vitrine verify` and `import`, naming it, and named by verify.sh under dash and bash.
+#[test]
+fn a_case_variant_of_a_view_is_refused_by_verify_import_and_verify_sh() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    for (extra, genuine) in [
+        ("Report.html", "report.html"),
+        ("Results.sarif", "results.sarif"),
+        ("Verify.sh", "verify.sh"),
+        ("VERIFY.MD", "VERIFY.md"),
+    ] {
+        let x = export_unpacked(&fx, &format!("x-{extra}"));
+        std::fs::write(x.join(extra), std::fs::read(x.join(genuine)).unwrap()).unwrap();
+        reseal(&x, &fx.rev);
+        let bundle = fx.tmp.path().join(format!("x-{extra}.vitrine"));
+        repack(&x, &bundle);
+        let (code, out, err) = cli(&fx.data, &[&"verify", &bundle, &"--snapshot", &s]);
+        assert_ne!(code, 0, "{extra}: {out}{err}");
+        assert!(
+            format!("{out}{err}").contains("appears twice on a disk that ignores case"),
+            "{extra}: {out}{err}"
+        );
+        assert!(format!("{out}{err}").contains(extra), "{extra}: {out}{err}");
+        let (icode, iout, ierr) = cli(&fx.data, &[&"import", &s, &bundle]);
+        assert_ne!(icode, 0, "{extra}: {iout}");
+        assert!(ierr.contains("appears twice on a disk that ignores case"), "{extra}: {ierr}");
+        for shell in ["dash", "bash"] {
+            let (sh_code, sh_out) = genuine_verify_sh(shell, &x, Some(s));
+            assert_eq!(sh_code, 1, "{extra} {shell}: {sh_out}");
+            assert!(
+                sh_out.lines().any(|l| l.starts_with(&format!("{extra}: not a file Vitrine writes"))),
+                "{extra} {shell}: {sh_out}"
+            );
+        }
+    }
 }
