@@ -572,6 +572,68 @@ fn summary_lists_new_findings_binaries_and_symbol_changes() {
     assert_eq!(names("changed"), ["edited"]);
 }
 
+/// Session 21 F2: the summary named a changed file only when a function, type or macro in it changed:
+/// a privilege table entry, a global flag's initializer, a flipped `#ifdef`, an added `#include`,
+/// `#undef`, `#pragma` or top-level `asm`, and any file without a grammar were left out. Every changed
+/// text file is listed, with its changes outside definitions named (lines) and its preprocessor
+/// directives added and removed.
+#[test]
+fn summary_names_every_changed_text_file_and_what_changed_outside_definitions() {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    let cmd = "#include <string.h>\n\nenum priv { PRIV_NONE, PRIV_ROOT };\n\nstatic int require_auth = 1;\n\nstatic const struct handler handlers[] = {\n    { \"status\", cmd_status, PRIV_NONE },\n    { \"setkey\", cmd_setkey, PRIV_ROOT },\n};\n\nint dispatch(int have)\n{\n    return require_auth ? have : 2;\n}\n";
+    a.file("src/cmd.c", cmd);
+    b.file(
+        "src/cmd.c",
+        cmd.replace("require_auth = 1", "require_auth = 0")
+            .replace("cmd_setkey, PRIV_ROOT", "cmd_setkey, PRIV_NONE"),
+    );
+    let token = "#include <string.h>\n\n#ifdef DEBUG_BUILD\nint check_token(const char *t)\n{\n    return 1;\n}\n#else\nint check_token(const char *t)\n{\n    return strcmp(t, \"secret\") == 0;\n}\n#endif\n";
+    a.file("src/token.c", token);
+    b.file("src/token.c", token.replace("#ifdef DEBUG_BUILD", "#ifndef DEBUG_BUILD"));
+    let misc = "#include \"a.h\"\n\nint f(void)\n{\n    return 0;\n}\n";
+    a.file("src/misc.c", misc);
+    b.file(
+        "src/misc.c",
+        format!("#include \"a.h\"\n#include \"evil.h\"\n#undef SAFE\n#pragma GCC optimize(\"O0\")\n__asm__(\".globl x\");\n{}", &misc[15..]),
+    );
+    a.file("Makefile", "CFLAGS = -O2 -fstack-protector\n");
+    b.file("Makefile", "CFLAGS = -O2 -fno-stack-protector\n");
+    a.file("src/ver.c", "int version(void)\n{\n    return 1;\n}\n");
+    b.file("src/ver.c", "int version(void)\n{\n    return 2;\n}\n");
+    let text = diff_run(p.root.path(), &["--summary"]).1;
+    // A file's lines in the listing: those indented deeper than its own.
+    let section = |path: &str| -> String {
+        let mut lines = text.lines().skip_while(|l| *l != format!("  {path}"));
+        assert!(lines.next().is_some(), "{path} not listed:\n{text}");
+        lines.take_while(|l| l.starts_with("    ")).map(|l| format!("{}\n", l.trim_start())).collect()
+    };
+    let cmd = section("src/cmd.c");
+    assert!(cmd.contains("lines changed outside any definition: 5, 9"), "{cmd}");
+    let token = section("src/token.c");
+    assert!(token.contains("- #ifdef DEBUG_BUILD (line 3)\n"), "{token}");
+    assert!(token.contains("+ #ifndef DEBUG_BUILD (line 3)\n"), "{token}");
+    let misc = section("src/misc.c");
+    for d in [
+        "+ #include \"evil.h\" (line 2)",
+        "+ #undef SAFE (line 3)",
+        "+ #pragma GCC optimize(\"O0\") (line 4)",
+    ] {
+        assert!(misc.contains(d), "{d}: {misc}");
+    }
+    assert!(misc.contains("lines changed outside any definition: 5\n"), "{misc}");
+    assert!(section("Makefile").contains("lines changed: 1\n"), "{text}");
+    assert!(section("src/ver.c").contains("~ function version (line 1)"), "{text}");
+    // The same in JSON.
+    let json: serde_json::Value =
+        serde_json::from_str(&diff_run(p.root.path(), &["--summary", "--json"]).1).unwrap();
+    let files = json["summary"]["symbols"].as_array().unwrap();
+    let cmd = files.iter().find(|f| f["path"] == "src/cmd.c").unwrap();
+    assert_eq!(cmd["outside"][0]["new"], serde_json::json!([5, 5]), "{cmd}");
+    let token = files.iter().find(|f| f["path"] == "src/token.c").unwrap();
+    assert_eq!(token["directives"][0]["change"], "removed", "{token}");
+}
+
 // ---- Threads carried over to the next version (`vitrine port`) ----
 
 /// `ssh-keygen -t ed25519` without a passphrase into `dir/name`.

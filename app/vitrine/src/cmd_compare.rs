@@ -199,13 +199,25 @@ fn summary(
         writeln!(ctx.out, "  {} {}", b.status.letter(), term(&b.path))?;
     }
     writeln!(ctx.out)?;
-    writeln!(ctx.out, "symbols:")?;
+    // Every changed text file: its symbols, its directives, and what changed outside any definition.
+    writeln!(ctx.out, "symbols and other changes, per changed text file: {}", s.symbols.len())?;
     for f in &s.symbols {
         writeln!(ctx.out, "  {}", term(&f.path))?;
+        if f.too_large {
+            writeln!(ctx.out, "    (too large to compare line by line)")?;
+        }
         for (mark, list) in [('+', &f.added), ('-', &f.removed), ('~', &f.changed)] {
             for sym in list {
                 writeln!(ctx.out, "    {mark} {} {} (line {})", sym.kind, term(&sym.name), sym.line)?;
             }
+        }
+        for d in &f.directives {
+            let mark = if d.change == "added" { '+' } else { '-' };
+            writeln!(ctx.out, "    {mark} {} (line {})", term(&d.text), d.line)?;
+        }
+        if !f.outside.is_empty() {
+            let label = if f.grammar { "lines changed outside any definition" } else { "lines changed" };
+            writeln!(ctx.out, "    {label}: {}", vitrine_compare::summary::outside_text(&f.outside, 20))?;
         }
     }
     Ok(Exit::Ok)

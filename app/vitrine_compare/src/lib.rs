@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod carry;
+pub mod context;
 pub mod display;
 pub mod numstat;
 pub mod port;

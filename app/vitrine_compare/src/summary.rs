@@ -27,7 +27,8 @@ pub struct Summary {
     pub outside_tree_ids: Vec<String>,
     /// Binary files added or changed (by content).
     pub binaries: Vec<BinaryChange>,
-    /// Per changed source file with a grammar: symbols added, removed and changed.
+    /// Per changed text file: symbols added, removed and changed (with a grammar), preprocessor
+    /// directives added and removed, and the lines changed outside any definition.
     pub symbols: Vec<FileSymbolDelta>,
 }
 
@@ -40,17 +41,51 @@ pub struct BinaryChange {
     pub status: Status,
 }
 
-/// The symbol changes of one file.
+/// What changed in one text file: every text file the update added, deleted or whose bytes it
+/// changed has one, so that a change outside any function or type (a privilege table, a global flag,
+/// a flipped `#ifdef`) never leaves a file out of the summary.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FileSymbolDelta {
     /// The file's path (the new one when there is one), `/`-separated.
     pub path: String,
+    /// Whether the file has a grammar: then `added`, `removed` and `changed` list its definitions, and
+    /// `outside` only the changes outside them; without one, `outside` is every change.
+    pub grammar: bool,
+    /// Too large to compare line by line (listed, nothing more).
+    pub too_large: bool,
     /// Symbols only in the new version.
     pub added: Vec<SymbolRef>,
     /// Symbols only in the old version.
     pub removed: Vec<SymbolRef>,
     /// Present on both sides with a different text (signature or body).
     pub changed: Vec<SymbolRef>,
+    /// Preprocessor directives (other than `#define`, a macro above) on lines the update removed or
+    /// added: `#include`, `#undef`, `#pragma`, `#if`/`#ifdef`/`#else`/`#endif` (C, C++, C#).
+    pub directives: Vec<DirectiveChange>,
+    /// Changed lines outside every function, type and macro (file-scope data, `asm`, comments), one per
+    /// hunk that has any, directive lines left out (they are in `directives`).
+    pub outside: Vec<OutsideChange>,
+}
+
+/// A preprocessor directive the update removed or added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DirectiveChange {
+    /// `added` (on a new line) or `removed` (an old line).
+    pub change: &'static str,
+    /// The directive, whitespace collapsed.
+    pub text: String,
+    /// 1-based line, in the new version when added, the old one when removed.
+    pub line: u32,
+}
+
+/// Lines of one hunk outside every definition: 1-based inclusive ranges, the new lines added and the
+/// old lines removed (`None` when there are none of that side).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutsideChange {
+    /// New lines (added or changed).
+    pub new: Option<[u32; 2]>,
+    /// Old lines (removed or changed).
+    pub old: Option<[u32; 2]>,
 }
 
 /// A function or type, located on the side where it exists (the new side when on both).
@@ -236,6 +271,25 @@ pub fn summarize(old: &Snapshot, new: &Snapshot, diff: &SnapshotDiff) -> Result<
     Ok(Summary { new_findings, gone_findings, outside_tree_ids, binaries, symbols })
 }
 
+/// The changes outside definitions as text, at most `most` of them: `5, 9-12, old 20-21 removed, … and
+/// 3 more` (new lines, or the old lines of a hunk that only removed some).
+pub fn outside_text(outside: &[OutsideChange], most: usize) -> String {
+    let range = |[a, b]: [u32; 2]| if a == b { a.to_string() } else { format!("{a}-{b}") };
+    let mut parts: Vec<String> = outside
+        .iter()
+        .take(most)
+        .map(|o| match (o.new, o.old) {
+            (Some(n), _) => range(n),
+            (None, Some(o)) => format!("old {} removed", range(o)),
+            (None, None) => String::new(),
+        })
+        .collect();
+    if outside.len() > most {
+        parts.push(format!("… and {} more", outside.len() - most));
+    }
+    parts.join(", ")
+}
+
 fn is_summarised_symbol(kind: SymbolKind) -> bool {
     kind.is_function_like()
         || matches!(
@@ -254,31 +308,60 @@ fn is_summarised_symbol(kind: SymbolKind) -> bool {
 /// One side's functions and types: (kind, qualified name, repeat index) -> (line, text).
 type SymbolTable = HashMap<(&'static str, String, usize), (u32, Vec<u8>)>;
 
-fn side_symbols(
-    snap: &Snapshot,
-    path: Option<&str>,
-    side: Side,
-) -> Result<Option<SymbolTable>, CompareError> {
-    let Some(path) = path else { return Ok(Some(SymbolTable::new())) };
-    let Some(entry) = snap.file(path.as_bytes()).filter(|e| e.is_indexable()) else { return Ok(None) };
-    let bytes =
-        snap.read(entry).map_err(|source| CompareError::Read { path: path.to_owned(), side, source })?;
-    let Some(lang): Option<Language> = vitrine_syntax::language_for_path(path, &bytes) else {
-        return Ok(None);
-    };
-    let fs = vitrine_syntax::extract_definitions(lang, &bytes);
-    let mut table = SymbolTable::new();
-    for s in fs.definitions.iter().filter(|s| is_summarised_symbol(s.kind)) {
-        let name = if s.scope.is_empty() { s.name.clone() } else { format!("{}::{}", s.scope, s.name) };
-        let text =
-            bytes.get(s.range.start_byte as usize..s.range.end_byte as usize).unwrap_or_default().to_vec();
-        let mut repeat = 0;
-        while table.contains_key(&(s.kind.as_str(), name.clone(), repeat)) {
-            repeat += 1;
-        }
-        table.insert((s.kind.as_str(), name, repeat), (s.name_range.start.line + 1, text));
+/// One side of a changed text file: its bytes, and with a grammar its definitions and the 0-based
+/// lines (inclusive) each spans.
+struct SideText {
+    bytes: Vec<u8>,
+    lang: Option<Language>,
+    table: SymbolTable,
+    spans: Vec<(u32, u32)>,
+}
+
+/// How a side of a change reads.
+enum SideRead {
+    /// No file on this side (added or deleted).
+    Absent,
+    /// Text, read.
+    Text(SideText),
+    /// Text above the size limit: listed, not compared.
+    TooLarge,
+    /// Binary, a symlink, or otherwise not text: not this list's (binaries are listed above).
+    Other,
+}
+
+fn side_text(snap: &Snapshot, path: Option<&str>, side: Side) -> Result<SideRead, CompareError> {
+    let Some(path) = path else { return Ok(SideRead::Absent) };
+    let Some(entry) = snap.file(path.as_bytes()) else { return Ok(SideRead::Absent) };
+    if entry.class == ContentClass::TooLarge {
+        return Ok(SideRead::TooLarge);
     }
-    Ok(Some(table))
+    if !entry.is_indexable() {
+        return Ok(SideRead::Other);
+    }
+    let bytes = read_side(snap, entry, path, side)?;
+    let lang: Option<Language> = vitrine_syntax::language_for_path(path, &bytes);
+    let mut table = SymbolTable::new();
+    let mut spans = Vec::new();
+    if let Some(lang) = lang {
+        let fs = vitrine_syntax::extract_definitions(lang, &bytes);
+        for s in fs.definitions.iter().filter(|s| is_summarised_symbol(s.kind)) {
+            let name = if s.scope.is_empty() { s.name.clone() } else { format!("{}::{}", s.scope, s.name) };
+            let text = bytes
+                .get(s.range.start_byte as usize..s.range.end_byte as usize)
+                .unwrap_or_default()
+                .to_vec();
+            let mut repeat = 0;
+            while table.contains_key(&(s.kind.as_str(), name.clone(), repeat)) {
+                repeat += 1;
+            }
+            table.insert((s.kind.as_str(), name, repeat), (s.name_range.start.line + 1, text));
+            // The last line holding a byte of it (an end at column 0 is the line before's end).
+            let last =
+                if s.range.end.column == 0 { s.range.end.line.saturating_sub(1) } else { s.range.end.line };
+            spans.push((s.range.start.line, last.max(s.range.start.line)));
+        }
+    }
+    Ok(SideRead::Text(SideText { bytes, lang, table, spans }))
 }
 
 fn symbol_delta(
@@ -289,32 +372,80 @@ fn symbol_delta(
     if c.status == Status::TypeChanged || c.old_blob == c.new_blob {
         return Ok(None);
     }
-    let (Some(before), Some(after)) = (
-        side_symbols(old, c.old_path.as_deref(), Side::Old)?,
-        side_symbols(new, c.new_path.as_deref(), Side::New)?,
-    ) else {
-        return Ok(None);
-    };
+    let empty = || SideText { bytes: Vec::new(), lang: None, table: SymbolTable::new(), spans: Vec::new() };
     let mut delta = FileSymbolDelta { path: c.path().to_owned(), ..Default::default() };
+    let (before, after) = match (
+        side_text(old, c.old_path.as_deref(), Side::Old)?,
+        side_text(new, c.new_path.as_deref(), Side::New)?,
+    ) {
+        (SideRead::Other, _) | (_, SideRead::Other) | (SideRead::Absent, SideRead::Absent) => {
+            return Ok(None);
+        }
+        (SideRead::TooLarge, _) | (_, SideRead::TooLarge) => {
+            delta.too_large = true;
+            return Ok(Some(delta));
+        }
+        (a, b) => {
+            let text = |s: SideRead| if let SideRead::Text(t) = s { t } else { empty() };
+            (text(a), text(b))
+        }
+    };
+    // A file with a grammar on one side (added, deleted, or renamed to a source name) is compared as one.
+    let lang = after.lang.or(before.lang);
+    delta.grammar = lang.is_some();
     let as_ref =
         |k: &(&'static str, String, usize), line: u32| SymbolRef { kind: k.0, name: k.1.clone(), line };
-    for (k, (line, text)) in &after {
-        match before.get(k) {
+    for (k, (line, text)) in &after.table {
+        match before.table.get(k) {
             None => delta.added.push(as_ref(k, *line)),
             Some((_, old_text)) if old_text != text => delta.changed.push(as_ref(k, *line)),
             Some(_) => {}
         }
     }
-    for (k, (line, _)) in &before {
-        if !after.contains_key(k) {
+    for (k, (line, _)) in &before.table {
+        if !after.table.contains_key(k) {
             delta.removed.push(as_ref(k, *line));
         }
     }
     for list in [&mut delta.added, &mut delta.removed, &mut delta.changed] {
         list.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.name.cmp(&b.name)));
     }
-    if delta.added.is_empty() && delta.removed.is_empty() && delta.changed.is_empty() {
-        return Ok(None);
+    // Directives by 0-based line, each side (C, C++, C#).
+    let directives = |s: &SideText| -> HashMap<u32, String> {
+        let Some(lang) = lang else { return HashMap::new() };
+        crate::context::scan(lang, &s.bytes)
+            .map(|sc| sc.directives.into_iter().map(|d| (d.line - 1, d.text)).collect())
+            .unwrap_or_default()
+    };
+    let (od, nd) = (directives(&before), directives(&after));
+    let inside = |spans: &[(u32, u32)], l: u32| spans.iter().any(|&(a, b)| a <= l && l <= b);
+    for h in crate::display::line_hunks(&before.bytes, &after.bytes) {
+        let mut removed = Vec::new();
+        for l in h.old.clone() {
+            match od.get(&l) {
+                Some(t) if !t.starts_with("#define") => {
+                    delta.directives.push(DirectiveChange { change: "removed", text: t.clone(), line: l + 1 })
+                }
+                Some(_) => {}
+                None if !inside(&before.spans, l) => removed.push(l + 1),
+                None => {}
+            }
+        }
+        let mut added = Vec::new();
+        for l in h.new.clone() {
+            match nd.get(&l) {
+                Some(t) if !t.starts_with("#define") => {
+                    delta.directives.push(DirectiveChange { change: "added", text: t.clone(), line: l + 1 })
+                }
+                Some(_) => {}
+                None if !inside(&after.spans, l) => added.push(l + 1),
+                None => {}
+            }
+        }
+        let range = |v: &[u32]| Some([*v.first()?, *v.last()?]);
+        if !removed.is_empty() || !added.is_empty() {
+            delta.outside.push(OutsideChange { new: range(&added), old: range(&removed) });
+        }
     }
     Ok(Some(delta))
 }

@@ -656,10 +656,19 @@ pub fn summary_ui(ui: &mut egui::Ui, compare: &CompareState, commands: &mut Comm
             .symbols
             .iter()
             .fold((0, 0, 0), |(a, r, c), f| (a + f.added.len(), r + f.removed.len(), c + f.changed.len()));
-        ui.label(RichText::new(format!("Symbols: {a} added, {r} removed, {c} changed")).strong());
+        ui.label(
+            RichText::new(format!(
+                "Changed text files: {}; symbols: {a} added, {r} removed, {c} changed",
+                summary.symbols.len()
+            ))
+            .strong(),
+        );
         for f in &summary.symbols {
             ui.label(RichText::new(&f.path).monospace());
             ui.indent(("symbols", &f.path), |ui| {
+                if f.too_large {
+                    ui.label(RichText::new("too large to compare line by line").weak());
+                }
                 let groups =
                     [("+", Side::New, &f.added), ("−", Side::Old, &f.removed), ("~", Side::New, &f.changed)];
                 for (sign, side, symbols) in groups {
@@ -669,6 +678,33 @@ pub fn summary_ui(ui: &mut egui::Ui, compare: &CompareState, commands: &mut Comm
                             let line = Some((side, s.line.saturating_sub(1)));
                             commands.push(CompareCmd::OpenAt { path: f.path.clone(), line });
                         }
+                    }
+                }
+                // Directives added and removed (a flipped `#ifdef` changes what is compiled), then the
+                // lines changed outside any definition: file-scope tables and flags.
+                for d in &f.directives {
+                    let (sign, side) =
+                        if d.change == "added" { ("+", Side::New) } else { ("−", Side::Old) };
+                    if ui
+                        .link(format!("{sign} {}", d.text))
+                        .on_hover_text(format!("line {}", d.line))
+                        .clicked()
+                    {
+                        let line = Some((side, d.line.saturating_sub(1)));
+                        commands.push(CompareCmd::OpenAt { path: f.path.clone(), line });
+                    }
+                }
+                if let Some(first) = f.outside.first() {
+                    let label =
+                        if f.grammar { "lines changed outside any definition" } else { "lines changed" };
+                    let text = format!("{label}: {}", vitrine_compare::summary::outside_text(&f.outside, 20));
+                    if ui.link(text).clicked() {
+                        let line = match (first.new, first.old) {
+                            (Some([n, _]), _) => Some((Side::New, n.saturating_sub(1))),
+                            (None, Some([o, _])) => Some((Side::Old, o.saturating_sub(1))),
+                            (None, None) => None,
+                        };
+                        commands.push(CompareCmd::OpenAt { path: f.path.clone(), line });
                     }
                 }
             });
