@@ -824,6 +824,124 @@ fn port_finds_each_outcome_and_signs_one_entry_per_thread() {
     assert_eq!(again["skipped"]["ported before"], 5);
 }
 
+/// Session 21 F3: flagged lines kept byte for byte but whose meaning the update changed were signed a
+/// bare `moved` or `exact`: wrapped in `#if 0` or a comment next to a live replacement, under a flipped
+/// `#ifdef`, or their function shadowed by a new macro in a header. The port signs `changed` with the
+/// reason (the body's `context`), says it on the thread, and the record still verifies (both verifiers).
+#[test]
+fn lines_whose_context_changed_are_ported_changed_with_the_reason() {
+    let root = tempfile::tempdir().unwrap();
+    let auth = "#include <string.h>\n#include \"auth.h\"\n\nstatic int helper(int x)\n{\n    return x * 2;\n}\n\nint check_password(const char *given, const char *stored)\n{\n    if (strlen(given) == 0)\n        return 1;\n    return strcmp(given, stored) == 0;\n}\n\nint other(void)\n{\n    return helper(3);\n}\n";
+    let token = "#include <string.h>\n\n#ifdef DEBUG_BUILD\nint check_token(const char *t)\n{\n    (void)t;\n    return 1;\n}\n#else\nint check_token(const char *t)\n{\n    return strcmp(t, \"secret\") == 0;\n}\n#endif\n";
+    let live = "\nint check_password(const char *given, const char *stored)\n{\n    (void)given; (void)stored;\n    return 1;\n}\n";
+    let wrap = |pre: &str, post: &str| {
+        auth.replacen("int check_password(", &format!("{pre}\nint check_password("), 1).replacen(
+            "    return strcmp(given, stored) == 0;\n}\n",
+            &format!("    return strcmp(given, stored) == 0;\n}}\n{post}{live}"),
+            1,
+        )
+    };
+    let login = "#include \"auth.h\"\nint login(const char *p) { return check_password(p, \"s\"); }\n";
+    let write = |dir: &str, files: &[(&str, String)]| {
+        for (f, c) in files {
+            let p = root.path().join(dir).join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, c).unwrap();
+        }
+        root.path().join(dir)
+    };
+    let base = |auth: String, token: String| {
+        vec![("src/auth.c", auth), ("src/token.c", token), ("src/login.c", login.to_owned())]
+    };
+    let old = write("old", &base(auth.into(), token.into()));
+    let ifzero = write("ifzero", &base(wrap("#if 0", "#endif"), token.into()));
+    let comment = write("comment", &base(wrap("/* previous implementation", "*/"), token.into()));
+    let ifdef =
+        write("ifdef", &base(auth.into(), token.replace("#ifdef DEBUG_BUILD", "#ifndef DEBUG_BUILD")));
+    let mut m = base(auth.into(), token.into());
+    m.push(("src/compat.h", "#define check_password(g, s) 1\n".into()));
+    m[2].1 = format!("#include \"compat.h\"\n{login}");
+    let macro_ = write("macro", &m);
+
+    let (_tmp, data) = data_dir();
+    let rev = keygen(root.path(), "rev");
+    add_reviewer(
+        &data,
+        &old,
+        "reviewer@example",
+        &std::path::PathBuf::from(format!("{}.pub", rev.display())),
+    );
+    annotate(&data, &old, &rev, "src/auth.c", "11-13", "finding", "high", "empty password accepted");
+    annotate(
+        &data,
+        &old,
+        &rev,
+        "src/token.c",
+        "6-7",
+        "finding",
+        "low",
+        "stub; compiled only with DEBUG_BUILD",
+    );
+    let port = |new: &Path| -> std::collections::BTreeMap<String, serde_json::Value> {
+        let out = ok(&data, &[&"port", &old, &new, &"--key", &rev, &"--json"]);
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        json["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["from"]["path"].as_str().unwrap().to_owned(), p.clone()))
+            .collect()
+    };
+    let context = |p: &serde_json::Value| -> String {
+        p["context"]
+            .as_array()
+            .map(|a| a.iter().map(|n| n.as_str().unwrap().to_owned()).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
+    };
+    let ports = port(&ifzero);
+    let a = &ports["src/auth.c"];
+    assert_eq!(
+        (&a["outcome"], &a["to"]["lines"], &a["confidence"]),
+        (&serde_json::json!("changed"), &serde_json::json!([12, 14]), &serde_json::json!(90)),
+        "{a}"
+    );
+    assert!(context(a).contains("3 of the 3 quoted lines are now inside `#if 0` (line 9)"), "{a}");
+    assert!(context(a).contains("check_password is also defined at src/auth.c:17"), "{a}");
+    // The untouched thread stays exact, with nothing to say.
+    assert_eq!(ports["src/token.c"]["outcome"], "exact");
+    assert_eq!(context(&ports["src/token.c"]), "");
+
+    let a = &port(&comment)["src/auth.c"];
+    assert_eq!(a["outcome"], "changed", "{a}");
+    assert!(context(a).contains("now inside a comment (opened at line 9)"), "{a}");
+
+    let t = &port(&ifdef)["src/token.c"];
+    assert_eq!(
+        (&t["outcome"], &t["to"]["lines"]),
+        (&serde_json::json!("changed"), &serde_json::json!([6, 7])),
+        "{t}"
+    );
+    assert!(
+        context(t).contains("`#ifdef DEBUG_BUILD` (line 3) before, `#ifndef DEBUG_BUILD` (line 3) now"),
+        "{t}"
+    );
+
+    let a = &port(&macro_)["src/auth.c"];
+    assert_eq!(a["outcome"], "changed", "an exact port whose function a new macro shadows: {a}");
+    assert!(context(a).contains("check_password is now also defined as a macro at src/compat.h:1"), "{a}");
+    // The text report and the new review's log say it on the thread.
+    let log = ok(&data, &[&"log", &macro_]);
+    assert!(log.contains("defined as a macro at src/compat.h:1"), "{log}");
+
+    // The signed note verifies: `vitrine verify --previous` and verify.sh.
+    let bundle = root.path().join("macro.vitrine");
+    ok(&data, &[&"export", &macro_, &"--key", &rev, &"--out", &bundle]);
+    let out = ok(&data, &[&"verify", &bundle, &"--snapshot", &macro_, &"--previous", &old]);
+    assert!(out.contains("OK:") && out.contains("ported threads match the previous snapshot"), "{out}");
+    let (code, out) = verify_sh(&bundle, &macro_, &old);
+    assert_eq!(code, Some(0), "{out}");
+}
+
 #[test]
 fn port_round_trip_vendor_answers_fixed_in_v2_and_verify_checks_both_snapshots() {
     let v = Versions::new();

@@ -34,6 +34,9 @@ struct PortJson {
     /// changed its lines), `reappeared` (outdated at an earlier port, its quoted lines back).
     #[serde(skip_serializing_if = "Option::is_none")]
     revived: Option<&'static str>,
+    /// Why lines whose bytes were kept are `changed`: their context changed (signed in the entry).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    context: Vec<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -89,6 +92,7 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 Revived::Closed(s) => s.as_str(),
                 Revived::Reappeared => "reappeared",
             }),
+            context: p.context.clone(),
         })
         .collect();
     if a.json {
@@ -123,6 +127,9 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             )?,
             None => {}
         }
+        for note in &p.context {
+            writeln!(ctx.out, "             context: {}", crate::common::term(note))?;
+        }
         for a in &p.also {
             writeln!(
                 ctx.out,
@@ -138,12 +145,18 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     }
     let list =
         |m: &BTreeMap<&str, usize>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
+    let context = ports.iter().filter(|p| !p.context.is_empty()).count();
     writeln!(
         ctx.out,
-        "ported {} threads into the review of {}{}{}",
+        "ported {} threads into the review of {}{}{}{}",
         ports.len(),
         new.ids().tree_sha256,
         if counts.is_empty() { String::new() } else { format!(": {}", list(&counts)) },
+        if context == 0 {
+            String::new()
+        } else {
+            format!(" ({context} of them on lines whose context changed: see `context:` above)")
+        },
         if skipped.is_empty() { String::new() } else { format!("; not carried over: {}", list(&skipped)) },
     )?;
     Ok(Exit::Ok)

@@ -842,6 +842,9 @@ fn write_thread(
                 p.annotation.get(..12).unwrap_or(""),
                 principal_shown(&p.author)
             )?;
+            for note in &p.context {
+                writeln!(out, "    context: {}", crate::common::term(note))?;
+            }
             write_text(out, "    ", "    | ", &p.text)?;
         }
         _ => write_text(out, "    ", "    | ", e.body.as_deref().unwrap_or(""))?,

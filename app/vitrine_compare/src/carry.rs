@@ -107,6 +107,8 @@ pub struct Ported {
     /// accepted, and this update changed its lines) or [`Revived::Reappeared`] (outdated at an earlier
     /// port, and its quoted lines are back); `None` for a live thread.
     pub revived: Option<Revived>,
+    /// Why lines whose bytes were kept are `changed` (signed in the body): their context changed.
+    pub context: Vec<String>,
 }
 
 /// Why a thread that was settled in the previous review is carried over all the same.
@@ -279,6 +281,9 @@ pub fn carry_threads(
             }
         }
     }
+    // Before the settled threads are sorted out: lines whose context changed are `changed` (an
+    // accepted "compiled only with DEBUG_BUILD" under a flipped `#ifdef` is a reason to look again).
+    note_context(old, new, d, &mut jobs)?;
     // A settled thread is carried only when the update gives a reason: a closed one whose lines were
     // changed, an outdated one whose quote is back. The others are counted as before.
     // A thread whose risk was accepted is carried as before, marked only when its lines changed.
@@ -461,6 +466,42 @@ fn port_file(
     Ok(())
 }
 
+/// Notes on each placed thread whose lines' context the update changed ([`crate::context`]): now inside
+/// a comment or an `#if 0`, under other conditionals, or the function around them defined again or as
+/// a macro. Such a thread is signed `changed` (90), never a bare `exact` or `moved`: its bytes are the
+/// quote's, their meaning may not be. The notes go in the signed body and the report.
+fn note_context(
+    old: &Snapshot,
+    new: &Snapshot,
+    d: &SnapshotDiff,
+    jobs: &mut [Job],
+) -> Result<(), CarryError> {
+    use vitrine_record::port::{MAX_CONTEXT_NOTE, MAX_CONTEXT_NOTES};
+    let mut check = crate::context::PortContext::new(old, new, d);
+    // A thread that reappeared comes from a version before `old`: its lines are not `old`'s to compare.
+    for j in jobs.iter_mut().filter(|j| j.revived != Some(Revived::Reappeared)) {
+        let Some((t, lines)) = j.target.as_ref().and_then(|t| Some((t, t.lines?))) else { continue };
+        let from = &j.body.from;
+        let same = t.blob == from.blob && lines == from.lines;
+        let mut notes = check.notes((&from.as_target().shown(), from.lines), (&t.shown(), lines), same)?;
+        if notes.is_empty() {
+            continue;
+        }
+        notes.truncate(MAX_CONTEXT_NOTES);
+        for n in &mut notes {
+            if n.chars().count() > MAX_CONTEXT_NOTE {
+                *n = n.chars().take(MAX_CONTEXT_NOTE - 1).chain(std::iter::once('…')).collect();
+            }
+        }
+        if matches!(j.body.outcome, Outcome::Exact | Outcome::Moved) {
+            j.body.outcome = Outcome::Changed;
+            j.body.confidence = Some(90);
+        }
+        j.body.context = notes;
+    }
+    Ok(())
+}
+
 /// Signs one `anchor-port` entry per job into `new_review` and writes which review it continues;
 /// returns the ports as written and that link.
 fn write_ports(
@@ -503,6 +544,7 @@ fn write_ports(
             also: j.also.0.clone(),
             also_more: j.also.1,
             revived: j.revived,
+            context: j.body.context.clone(),
         })
         .collect();
     Ok((ports, continues))
@@ -537,6 +579,7 @@ fn job_of(root_id: &str, e: &vitrine_record::Entry, old_tree: &str) -> Option<Jo
             },
             outcome: Outcome::Outdated,
             confidence: None,
+            context: Vec::new(),
         },
         class: e.class,
         severity: e.severity,

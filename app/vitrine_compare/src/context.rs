@@ -10,7 +10,10 @@
 
 use std::collections::HashMap;
 
+use vitrine_snapshot::Snapshot;
 use vitrine_syntax::{Language, SymbolKind};
+
+use crate::{CompareError, Side, SnapshotDiff, Status};
 
 /// One conditional enclosing a line: the directive that opened it and, when the line is in a later
 /// branch, that branch's directive (`#ifdef DEBUG … #else`).
@@ -293,28 +296,53 @@ fn chain_text(frames: &[Frame]) -> String {
     frames.iter().map(|f| format!("`{}` (line {})", f.text, f.line)).collect::<Vec<_>>().join(" > ")
 }
 
+/// A definition around some lines: (qualified name, first and last 0-based line, 1-based line of its
+/// name).
+type Def = (String, u32, u32, u32);
+
+/// One side of a file, read once for every thread on it: its scan and its functions and macros.
+#[derive(Default)]
+pub struct FileContext {
+    scan: Option<Scan>,
+    defs: Vec<Def>,
+}
+
+impl FileContext {
+    /// Reads `source`, a file in `lang` (nothing to read without a language).
+    pub fn new(lang: Option<Language>, source: &[u8]) -> FileContext {
+        let Some(lang) = lang else { return FileContext::default() };
+        let defs = vitrine_syntax::extract_definitions(lang, source)
+            .definitions
+            .into_iter()
+            .filter(|s| s.kind.is_function_like() || s.kind == SymbolKind::Macro)
+            .map(|s| {
+                let name = if s.scope.is_empty() { s.name } else { format!("{}::{}", s.scope, s.name) };
+                (name, s.range.start.line, s.range.end.line, s.name_range.start.line + 1)
+            })
+            .collect();
+        FileContext { scan: scan(lang, source), defs }
+    }
+}
+
 /// The notes a port writes on a thread whose lines `old_lines` of `old` (1-based, inclusive) are now
-/// `new_lines` of `new` (the file at `new_path`, in `lang`): lines that are now inside a comment or a
-/// known-false branch, a changed chain of enclosing conditionals, and a name defined on those lines
-/// (the function, macro or type around them) now defined again elsewhere in the file. `macros` gives,
-/// for a name, the macros of that name the update added in other files. Empty when the lines' context
-/// is as it was.
+/// `new_lines` of `new` (the file at `new_path`): lines that are now inside a comment or a known-false
+/// branch, a changed chain of enclosing conditionals, and a name defined on those lines (the function
+/// or macro around them) now defined again elsewhere in the file. `macros` gives, for a name, the
+/// macros of that name the update added (path and line). Empty when the lines' context is as it was.
 pub fn port_notes(
-    lang: Option<Language>,
-    (old, old_lines): (&[u8], [u32; 2]),
-    (new, new_path, new_lines): (&[u8], &str, [u32; 2]),
+    (old, old_lines): (&FileContext, [u32; 2]),
+    (new, new_path, new_lines): (&FileContext, &str, [u32; 2]),
     macros: &dyn Fn(&str) -> Vec<(String, u32)>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    let Some(lang) = lang else { return notes };
     let range = |l: [u32; 2]| (l[0].max(1) as usize - 1)..(l[1].max(l[0]).max(1) as usize);
     let (or, nr) = (range(old_lines), range(new_lines));
-    if let (Some(os), Some(ns)) = (scan(lang, old), scan(lang, new)) {
+    if let (Some(os), Some(ns)) = (&old.scan, &new.scan) {
         let count = |s: &Scan, r: &std::ops::Range<usize>, f: &dyn Fn(&Scan, usize) -> bool| {
             r.clone().filter(|&l| f(s, l)).count()
         };
         let in_comment = |s: &Scan, l: usize| s.comment.get(l).is_some_and(|c| c.is_some());
-        let (oc, nc) = (count(&os, &or, &in_comment), count(&ns, &nr, &in_comment));
+        let (oc, nc) = (count(os, &or, &in_comment), count(ns, &nr, &in_comment));
         if nc > oc {
             let from = nr.clone().find_map(|l| ns.comment.get(l).copied().flatten()).unwrap_or_default();
             notes.push(format!(
@@ -323,7 +351,7 @@ pub fn port_notes(
             ));
         }
         let is_dead = |s: &Scan, l: usize| s.dead(l).is_some();
-        let (od, nd) = (count(&os, &or, &is_dead), count(&ns, &nr, &is_dead));
+        let (od, nd) = (count(os, &or, &is_dead), count(ns, &nr, &is_dead));
         let mut dead_noted = false;
         if nd > od
             && let Some(f) = nr.clone().find_map(|l| ns.dead(l))
@@ -340,7 +368,7 @@ pub fn port_notes(
         let ends = |s: &Scan, r: &std::ops::Range<usize>| {
             [r.start, r.end.saturating_sub(1)].map(|l| texts(s.frames(l)))
         };
-        if !dead_noted && ends(&os, &or) != ends(&ns, &nr) {
+        if !dead_noted && ends(os, &or) != ends(ns, &nr) {
             notes.push(format!(
                 "the conditionals around the quoted lines changed: {} before, {} now",
                 chain_text(os.frames(or.start)),
@@ -349,48 +377,128 @@ pub fn port_notes(
         }
     }
     // Names defined around the quoted lines, defined again.
-    let defs = |src: &[u8]| -> Vec<(String, SymbolKind, u32, u32, u32)> {
-        vitrine_syntax::extract_definitions(lang, src)
-            .definitions
-            .into_iter()
-            .filter(|s| s.kind.is_function_like() || s.kind == SymbolKind::Macro)
-            .map(|s| {
-                let name = if s.scope.is_empty() { s.name } else { format!("{}::{}", s.scope, s.name) };
-                (name, s.kind, s.range.start.line, s.range.end.line, s.name_range.start.line + 1)
-            })
-            .collect()
-    };
-    let overlaps = |d: &(String, SymbolKind, u32, u32, u32), r: &std::ops::Range<usize>| {
-        (d.2 as usize) < r.end && (d.3 as usize) >= r.start
-    };
-    let (od, nd) = (defs(old), defs(new));
-    let mut names: Vec<&str> = od.iter().filter(|d| overlaps(d, &or)).map(|d| d.0.as_str()).collect();
+    let overlaps = |d: &Def, r: &std::ops::Range<usize>| (d.1 as usize) < r.end && (d.2 as usize) >= r.start;
+    let mut names: Vec<&str> = old.defs.iter().filter(|d| overlaps(d, &or)).map(|d| d.0.as_str()).collect();
     names.sort_unstable();
     names.dedup();
+    let list = |at: Vec<String>, total: usize| {
+        let more = if total > at.len() { format!(" and {} more", total - at.len()) } else { String::new() };
+        format!("{}{more}", at.join(", "))
+    };
     for name in names {
-        let others = |ds: &[(String, SymbolKind, u32, u32, u32)], r: &std::ops::Range<usize>| -> Vec<u32> {
-            ds.iter().filter(|d| d.0 == name && !overlaps(d, r)).map(|d| d.4).collect()
+        let others = |ds: &[Def], r: &std::ops::Range<usize>| -> Vec<u32> {
+            ds.iter().filter(|d| d.0 == name && !overlaps(d, r)).map(|d| d.3).collect()
         };
-        let (oo, no) = (others(&od, &or), others(&nd, &nr));
+        let (oo, no) = (others(&old.defs, &or), others(&new.defs, &nr));
         if no.len() > oo.len() {
-            let at: Vec<String> = no.iter().take(3).map(|l| format!("{new_path}:{l}")).collect();
+            let at = no.iter().take(3).map(|l| format!("{new_path}:{l}")).collect();
             notes.push(format!(
-                "{name} is also defined at {}{}: the quoted lines may no longer be the {name} that runs",
-                at.join(", "),
-                if no.len() > 3 { format!(" and {} more", no.len() - 3) } else { String::new() }
+                "{name} is also defined at {}: the quoted lines may no longer be the {name} that runs",
+                list(at, no.len())
             ));
         }
         let elsewhere: Vec<(String, u32)> = macros(name).into_iter().filter(|(p, _)| p != new_path).collect();
         if !elsewhere.is_empty() {
-            let at: Vec<String> = elsewhere.iter().take(3).map(|(p, l)| format!("{p}:{l}")).collect();
+            let at = elsewhere.iter().take(3).map(|(p, l)| format!("{p}:{l}")).collect();
             notes.push(format!(
-                "{name} is now also defined as a macro at {}{}: where that is included, a call no longer reaches the quoted lines",
-                at.join(", "),
-                if elsewhere.len() > 3 { format!(" and {} more", elsewhere.len() - 3) } else { String::new() }
+                "{name} is now also defined as a macro at {}: where that is included, a call no longer reaches the quoted lines",
+                list(at, elsewhere.len())
             ));
         }
     }
     notes
+}
+
+/// The context checks of one port between two snapshots: each thread's file read and scanned once per
+/// side, and the macros the update added (in the files it added or changed) found once, when first
+/// needed.
+pub struct PortContext<'a> {
+    old: &'a Snapshot,
+    new: &'a Snapshot,
+    diff: &'a SnapshotDiff,
+    /// By side (`true`: the new one) and path.
+    files: HashMap<(bool, String), FileContext>,
+    macros: Option<HashMap<String, Vec<(String, u32)>>>,
+}
+
+impl<'a> PortContext<'a> {
+    /// Checks between `old` and `new`, whose diff is `diff`.
+    pub fn new(old: &'a Snapshot, new: &'a Snapshot, diff: &'a SnapshotDiff) -> PortContext<'a> {
+        PortContext { old, new, diff, files: HashMap::new(), macros: None }
+    }
+
+    /// The notes for a thread on `old_lines` of the old snapshot's `old_path`, ported to `new_lines` of
+    /// the new snapshot's `new_path` (paths as the diff shows them). `same_bytes`: the file's bytes
+    /// and the lines did not change (an `exact` port, or a rename alone), so only a macro added
+    /// elsewhere can change what the lines mean.
+    pub fn notes(
+        &mut self,
+        (old_path, old_lines): (&str, [u64; 2]),
+        (new_path, new_lines): (&str, [u64; 2]),
+        same_bytes: bool,
+    ) -> Result<Vec<String>, CompareError> {
+        if self.macros.is_none() {
+            self.macros = Some(self.added_macros()?);
+        }
+        if same_bytes && self.macros.as_ref().is_some_and(HashMap::is_empty) {
+            return Ok(Vec::new());
+        }
+        let to32 = |l: [u64; 2]| l.map(|x| u32::try_from(x).unwrap_or(u32::MAX));
+        for (side, path) in [(Side::Old, old_path), (Side::New, new_path)] {
+            if !self.files.contains_key(&(side == Side::New, path.to_owned())) {
+                let snap = if side == Side::Old { self.old } else { self.new };
+                let ctx = match read(snap, path, side)? {
+                    Some(bytes) => FileContext::new(vitrine_syntax::language_for_path(path, &bytes), &bytes),
+                    None => FileContext::default(),
+                };
+                self.files.insert((side == Side::New, path.to_owned()), ctx);
+            }
+        }
+        let (Some(o), Some(n)) =
+            (self.files.get(&(false, old_path.to_owned())), self.files.get(&(true, new_path.to_owned())))
+        else {
+            return Ok(Vec::new());
+        };
+        let macros = self.macros.as_ref();
+        let find = |name: &str| macros.and_then(|m| m.get(name)).cloned().unwrap_or_default();
+        Ok(port_notes((o, to32(old_lines)), (n, new_path, to32(new_lines)), &find))
+    }
+
+    /// Name -> (path, line) of each macro a file the update added or changed defines more often than
+    /// before (C, C++ and C# files).
+    fn added_macros(&self) -> Result<HashMap<String, Vec<(String, u32)>>, CompareError> {
+        let mut out: HashMap<String, Vec<(String, u32)>> = HashMap::new();
+        for c in &self.diff.files {
+            if matches!(c.status, Status::Deleted | Status::TypeChanged) || c.old_blob == c.new_blob {
+                continue;
+            }
+            let Some(np) = c.new_path.as_deref() else { continue };
+            let Some(new_bytes) = read(self.new, np, Side::New)? else { continue };
+            let Some(lang) = vitrine_syntax::language_for_path(np, &new_bytes)
+                .filter(|l| matches!(l, Language::C | Language::Cpp | Language::CSharp))
+            else {
+                continue;
+            };
+            let old_bytes = match c.old_path.as_deref().filter(|_| c.status != Status::Copied) {
+                Some(op) => read(self.old, op, Side::Old)?.unwrap_or_default(),
+                None => Vec::new(),
+            };
+            for (name, lines) in added_macros(lang, &old_bytes, &new_bytes) {
+                out.entry(name).or_default().extend(lines.into_iter().map(|l| (np.to_owned(), l)));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A text file's bytes by the path a diff shows (`None` when it is not a readable text file there).
+fn read(snap: &Snapshot, shown: &str, side: Side) -> Result<Option<Vec<u8>>, CompareError> {
+    let entry = snap
+        .file(shown.as_bytes())
+        .filter(|e| e.path.display() == shown)
+        .or_else(|| snap.files().iter().find(|e| e.path.display() == shown));
+    let Some(entry) = entry.filter(|e| e.is_indexable()) else { return Ok(None) };
+    snap.read(entry).map(Some).map_err(|source| CompareError::Read { path: shown.to_owned(), side, source })
 }
 
 /// The name a `#define` directive defines (`#define check(a, b) 1` defines `check`).
@@ -438,6 +546,17 @@ mod tests {
         Vec::new()
     }
 
+    fn notes(
+        old: &str,
+        ol: [u32; 2],
+        new: &str,
+        nl: [u32; 2],
+        macros: &dyn Fn(&str) -> Vec<(String, u32)>,
+    ) -> Vec<String> {
+        let c = |s: &str| FileContext::new(Some(Language::C), s.as_bytes());
+        port_notes((&c(old), ol), (&c(new), "a.c", nl), macros)
+    }
+
     #[test]
     fn comments_strings_and_conditionals_are_read_per_line() {
         let src = b"int a; /* x\n\n still */ int b;\nchar *s = \"/* no\";\n// line\n#ifdef X\nint c;\n#else\nint d;\n#endif\n#if 0\nint e;\n#endif\n";
@@ -460,10 +579,7 @@ mod tests {
     #[test]
     fn unchanged_context_has_no_note() {
         let new = format!("/* a header comment */\n{AUTH}");
-        assert!(
-            port_notes(Some(Language::C), (AUTH.as_bytes(), [5, 7]), (new.as_bytes(), "a.c", [6, 8]), &none)
-                .is_empty()
-        );
+        assert!(notes(AUTH, [5, 7], &new, [6, 8], &none).is_empty());
     }
 
     #[test]
@@ -472,24 +588,14 @@ mod tests {
             "== 0;\n}\n",
             "== 0;\n}\n#endif\nint check_password(const char *g, const char *s) { return 1; }\n",
         );
-        let n = port_notes(
-            Some(Language::C),
-            (AUTH.as_bytes(), [5, 7]),
-            (ifzero.as_bytes(), "a.c", [6, 8]),
-            &none,
-        );
+        let n = notes(AUTH, [5, 7], &ifzero, [6, 8], &none);
         assert!(n.iter().any(|n| n.contains("inside `#if 0` (line 3)")), "{n:?}");
         assert!(n.iter().any(|n| n.contains("check_password is also defined at a.c:11")), "{n:?}");
         let comment = AUTH.replace("int check_password", "/* old\nint check_password").replace(
             "== 0;\n}\n",
             "== 0;\n}\n*/\nint check_password(const char *g, const char *s) { return 1; }\n",
         );
-        let n = port_notes(
-            Some(Language::C),
-            (AUTH.as_bytes(), [5, 7]),
-            (comment.as_bytes(), "a.c", [6, 8]),
-            &none,
-        );
+        let n = notes(AUTH, [5, 7], &comment, [6, 8], &none);
         assert!(
             n.iter()
                 .any(|n| n.contains("3 of the 3 quoted lines are now inside a comment (opened at line 3)")),
@@ -498,8 +604,7 @@ mod tests {
         assert!(n.iter().any(|n| n.contains("also defined at a.c:11")), "{n:?}");
         let old = "#ifdef DEBUG\nint t(void)\n{\n    return 1;\n}\n#endif\n";
         let new = old.replace("#ifdef", "#ifndef");
-        let n =
-            port_notes(Some(Language::C), (old.as_bytes(), [3, 4]), (new.as_bytes(), "t.c", [3, 4]), &none);
+        let n = notes(old, [3, 4], &new, [3, 4], &none);
         assert_eq!(
             n,
             [
@@ -508,8 +613,7 @@ mod tests {
         );
         // An `#else` branch of `#if 1` is dead too.
         let new = format!("#if 1\n#else\n{AUTH}#endif\n");
-        let n =
-            port_notes(Some(Language::C), (AUTH.as_bytes(), [5, 7]), (new.as_bytes(), "a.c", [7, 9]), &none);
+        let n = notes(AUTH, [5, 7], &new, [7, 9], &none);
         assert!(n.iter().any(|n| n.contains("`#if 1 … #else` (line 1)")), "{n:?}");
     }
 
@@ -518,12 +622,7 @@ mod tests {
         let macros = |name: &str| {
             if name == "check_password" { vec![("src/compat.h".to_owned(), 1)] } else { Vec::new() }
         };
-        let n = port_notes(
-            Some(Language::C),
-            (AUTH.as_bytes(), [5, 7]),
-            (AUTH.as_bytes(), "a.c", [5, 7]),
-            &macros,
-        );
+        let n = notes(AUTH, [5, 7], AUTH, [5, 7], &macros);
         assert_eq!(n.len(), 1, "{n:?}");
         assert!(n[0].starts_with("check_password is now also defined as a macro at src/compat.h:1"), "{n:?}");
         let m = added_macros(

@@ -231,6 +231,7 @@ mod tests {
                 },
                 outcome: Outcome::Outdated,
                 confidence: None,
+                context: Vec::new(),
             }
             .to_body()
             .unwrap()

@@ -112,7 +112,18 @@ pub struct PortBody {
     /// For `changed`: how sure the match is, 1 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<u64>,
+    /// Why lines whose bytes the update kept are `changed` all the same: their context changed (now
+    /// inside a comment or an `#if 0`, other enclosing conditionals, the function around them defined
+    /// again or as a macro elsewhere). Absent from records written before it, and when there is
+    /// nothing to say; at most [`MAX_CONTEXT_NOTES`] notes of at most [`MAX_CONTEXT_NOTE`] characters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<String>,
 }
+
+/// The most context notes a port body holds.
+pub const MAX_CONTEXT_NOTES: usize = 16;
+/// The longest context note, in characters.
+pub const MAX_CONTEXT_NOTE: usize = 1000;
 
 impl PortBody {
     /// The canonical JSON text stored in the entry's `body`.
@@ -158,6 +169,16 @@ pub fn check_entry(e: &Entry) -> Result<(), String> {
         return Err("port body: needs the annotation's author and text".into());
     }
     let located = e.target.as_ref().and_then(|t| Some((t, t.lines?, t.quote.as_ref()?)));
+    if body.context.len() > MAX_CONTEXT_NOTES
+        || body.context.iter().any(|n| n.trim().is_empty() || n.chars().count() > MAX_CONTEXT_NOTE)
+    {
+        return Err(format!(
+            "port body: context holds at most {MAX_CONTEXT_NOTES} notes, each 1 to {MAX_CONTEXT_NOTE} characters"
+        ));
+    }
+    if !body.context.is_empty() && body.outcome == Outcome::Outdated {
+        return Err("port body: an outdated port has no context notes".into());
+    }
     if (body.confidence.is_some()) != (body.outcome == Outcome::Changed) {
         return Err("port body: a confidence goes with `changed` and only with it".into());
     }
@@ -379,6 +400,7 @@ mod tests {
             },
             outcome,
             confidence,
+            context: Vec::new(),
         };
         Entry {
             v: 1,
@@ -426,6 +448,34 @@ mod tests {
         let mut spaced = port(Outcome::Outdated, None, None);
         spaced.body = spaced.body.map(|b| b.replacen(':', ": ", 1));
         assert!(spaced.validate().is_err(), "the body must be canonical");
+    }
+
+    /// Context notes (session 21 F3) are optional: a body written before them is the same canonical
+    /// JSON and validates; with notes, the note count and length are bounded and an outdated port has
+    /// none.
+    #[test]
+    fn context_notes_are_optional_and_bounded() {
+        let plain = port(Outcome::Changed, target_at(b"f.c", OLD, 3, 3), Some(90));
+        plain.validate().unwrap();
+        assert!(!plain.body.as_deref().unwrap().contains("context"), "no notes, no field");
+        let with = |outcome, target, confidence, notes: Vec<String>| {
+            let mut e: Entry = port(outcome, target, confidence);
+            let mut b = PortBody::parse(e.body.as_deref().unwrap()).unwrap();
+            b.context = notes;
+            e.body = Some(b.to_body().unwrap());
+            e
+        };
+        let t = || target_at(b"f.c", OLD, 3, 3);
+        let e = with(Outcome::Changed, t(), Some(90), vec!["now inside `#if 0` (line 2)".into()]);
+        e.validate().unwrap();
+        assert_eq!(PortBody::parse(e.body.as_deref().unwrap()).unwrap().context.len(), 1);
+        assert!(with(Outcome::Changed, t(), Some(90), vec![" ".into()]).validate().is_err(), "empty note");
+        assert!(
+            with(Outcome::Changed, t(), Some(90), vec!["x".repeat(1001)]).validate().is_err(),
+            "long note"
+        );
+        assert!(with(Outcome::Changed, t(), Some(90), vec!["n".into(); 17]).validate().is_err(), "17 notes");
+        assert!(with(Outcome::Outdated, None, None, vec!["n".into()]).validate().is_err(), "outdated");
     }
 
     #[test]

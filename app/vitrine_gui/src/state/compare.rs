@@ -1001,6 +1001,15 @@ fn port_text(report: &CarryReport) -> String {
     if !report.skipped.is_empty() {
         text.push_str(&format!("; not carried over: {}", list(&report.skipped)));
     }
+    // Lines kept byte for byte whose context changed (now in a comment or `#if 0`, other conditionals,
+    // shadowed by a macro): counted here, each thread's notes shown on the thread.
+    let context = report.ports.iter().filter(|p| !p.context.is_empty()).count();
+    if context > 0 {
+        text.push_str(&format!(
+            "; {context} threads' lines kept their text but not their context (now in a comment or a \
+             false #if, other conditionals, or defined again): each thread says what changed"
+        ));
+    }
     // An unchanged copy of edited lines (dead code, or the code's new home) is named, never followed.
     let copies: usize = report.ports.iter().map(|p| p.also.len() + p.also_more).sum();
     if copies > 0 {

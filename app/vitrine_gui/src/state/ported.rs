@@ -11,6 +11,9 @@ pub fn outcome_text(body: &PortBody) -> String {
     match (body.outcome, body.confidence) {
         (Outcome::Exact, _) => "exact (same file, same lines)".to_owned(),
         (Outcome::Moved, _) => "moved (the same lines, elsewhere)".to_owned(),
+        (Outcome::Changed, Some(c)) if !body.context.is_empty() => {
+            format!("changed, {c}% sure (the same lines, but their context changed)")
+        }
         (Outcome::Changed, Some(c)) => format!("changed, {c}% sure (the lines were edited)"),
         (Outcome::Changed, None) => "changed (the lines were edited)".to_owned(),
         (Outcome::Outdated, _) => "outdated (gone from this version)".to_owned(),
@@ -29,11 +32,17 @@ pub fn shown_body(entry: &Entry) -> String {
             let [a, b] = p.from.lines;
             let tree = p.from.snapshot.get(..12).unwrap_or(&p.from.snapshot);
             let quoted: String = p.text.lines().map(|l| format!("> {l}\n")).collect();
+            let context: String = p.context.iter().map(|n| format!("- {n}\n")).collect();
             format!(
                 "**Carried over: {}** from `{}` lines {a}–{b} of the version before (tree {tree}…).\n\n\
-                 {} wrote:\n\n{quoted}",
+                 {}{} wrote:\n\n{quoted}",
                 outcome_text(&p),
                 p.from.path,
+                if context.is_empty() {
+                    String::new()
+                } else {
+                    format!("What changed around the lines:\n\n{context}\n")
+                },
                 p.author,
             )
         }
@@ -65,6 +74,7 @@ mod tests {
             },
             outcome,
             confidence,
+            context: Vec::new(),
         }
     }
 
