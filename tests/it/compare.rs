@@ -597,6 +597,7 @@ fn summary_names_every_changed_text_file_and_what_changed_outside_definitions() 
         "src/misc.c",
         format!("#include \"a.h\"\n#include \"evil.h\"\n#undef SAFE\n#pragma GCC optimize(\"O0\")\n__asm__(\".globl x\");\n{}", &misc[15..]),
     );
+    b.file("src/new.c", "static int t = 1;\n\nint g(void)\n{\n    return t;\n}\n\nstatic int u = 2;\n");
     a.file("Makefile", "CFLAGS = -O2 -fstack-protector\n");
     b.file("Makefile", "CFLAGS = -O2 -fno-stack-protector\n");
     a.file("src/ver.c", "int version(void)\n{\n    return 1;\n}\n");
@@ -623,6 +624,9 @@ fn summary_names_every_changed_text_file_and_what_changed_outside_definitions() 
     }
     assert!(misc.contains("lines changed outside any definition: 5\n"), "{misc}");
     assert!(section("Makefile").contains("lines changed: 1\n"), "{text}");
+    // An added file: its file-scope lines around the function, not one range over it (blank lines left out).
+    let added = section("src/new.c");
+    assert!(added.contains("+ function g (line 3)\nlines changed outside any definition: 1, 8\n"), "{added}");
     assert!(section("src/ver.c").contains("~ function version (line 1)"), "{text}");
     // The same in JSON.
     let json: serde_json::Value =

@@ -215,6 +215,13 @@ fn summary(
             let mark = if d.change == "added" { '+' } else { '-' };
             writeln!(ctx.out, "    {mark} {} (line {})", term(&d.text), d.line)?;
         }
+        if !f.too_large
+            && f.outside.is_empty()
+            && f.directives.is_empty()
+            && [&f.added, &f.removed, &f.changed].iter().all(|l| l.is_empty())
+        {
+            writeln!(ctx.out, "    (only blank lines changed)")?;
+        }
         if !f.outside.is_empty() {
             let label = if f.grammar { "lines changed outside any definition" } else { "lines changed" };
             writeln!(ctx.out, "    {label}: {}", vitrine_compare::summary::outside_text(&f.outside, 20))?;

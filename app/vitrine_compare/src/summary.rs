@@ -62,8 +62,9 @@ pub struct FileSymbolDelta {
     /// Preprocessor directives (other than `#define`, a macro above) on lines the update removed or
     /// added: `#include`, `#undef`, `#pragma`, `#if`/`#ifdef`/`#else`/`#endif` (C, C++, C#).
     pub directives: Vec<DirectiveChange>,
-    /// Changed lines outside every function, type and macro (file-scope data, `asm`, comments), one per
-    /// hunk that has any, directive lines left out (they are in `directives`).
+    /// Changed lines outside every function, type and macro (file-scope data, `asm`, comments): runs of
+    /// consecutive lines, a hunk's new and old run together when it has one of each; directive lines
+    /// (in `directives`) and blank lines left out.
     pub outside: Vec<OutsideChange>,
 }
 
@@ -271,6 +272,18 @@ pub fn summarize(old: &Snapshot, new: &Snapshot, diff: &SnapshotDiff) -> Result<
     Ok(Summary { new_findings, gone_findings, outside_tree_ids, binaries, symbols })
 }
 
+/// Sorted line numbers as runs of consecutive lines, 1-based inclusive.
+fn runs(lines: &[u32]) -> Vec<[u32; 2]> {
+    let mut out: Vec<[u32; 2]> = Vec::new();
+    for &l in lines {
+        match out.last_mut() {
+            Some(r) if r[1] + 1 == l => r[1] = l,
+            _ => out.push([l, l]),
+        }
+    }
+    out
+}
+
 /// The changes outside definitions as text, at most `most` of them: `5, 9-12, old 20-21 removed, … and
 /// 3 more` (new lines, or the old lines of a hunk that only removed some).
 pub fn outside_text(outside: &[OutsideChange], most: usize) -> String {
@@ -419,6 +432,10 @@ fn symbol_delta(
     };
     let (od, nd) = (directives(&before), directives(&after));
     let inside = |spans: &[(u32, u32)], l: u32| spans.iter().any(|&(a, b)| a <= l && l <= b);
+    // Blank lines are left out of the lines changed outside definitions (noise between functions).
+    let (old_lines, new_lines) = (crate::port::lines(&before.bytes), crate::port::lines(&after.bytes));
+    let blank =
+        |ls: &[&[u8]], l: u32| ls.get(l as usize).is_none_or(|t| t.iter().all(u8::is_ascii_whitespace));
     for h in crate::display::line_hunks(&before.bytes, &after.bytes) {
         let mut removed = Vec::new();
         for l in h.old.clone() {
@@ -427,7 +444,7 @@ fn symbol_delta(
                     delta.directives.push(DirectiveChange { change: "removed", text: t.clone(), line: l + 1 })
                 }
                 Some(_) => {}
-                None if !inside(&before.spans, l) => removed.push(l + 1),
+                None if !inside(&before.spans, l) && !blank(&old_lines, l) => removed.push(l + 1),
                 None => {}
             }
         }
@@ -438,13 +455,18 @@ fn symbol_delta(
                     delta.directives.push(DirectiveChange { change: "added", text: t.clone(), line: l + 1 })
                 }
                 Some(_) => {}
-                None if !inside(&after.spans, l) => added.push(l + 1),
+                None if !inside(&after.spans, l) && !blank(&new_lines, l) => added.push(l + 1),
                 None => {}
             }
         }
-        let range = |v: &[u32]| Some([*v.first()?, *v.last()?]);
-        if !removed.is_empty() || !added.is_empty() {
-            delta.outside.push(OutsideChange { new: range(&added), old: range(&removed) });
+        // Runs of consecutive lines: a hunk spanning a definition (an added file) is split around it.
+        let (new_runs, old_runs) = (runs(&added), runs(&removed));
+        match (new_runs.as_slice(), old_runs.as_slice()) {
+            ([n], [o]) => delta.outside.push(OutsideChange { new: Some(*n), old: Some(*o) }),
+            _ => {
+                delta.outside.extend(new_runs.iter().map(|&n| OutsideChange { new: Some(n), old: None }));
+                delta.outside.extend(old_runs.iter().map(|&o| OutsideChange { new: None, old: Some(o) }));
+            }
         }
     }
     Ok(Some(delta))
