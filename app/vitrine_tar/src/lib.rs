@@ -31,6 +31,9 @@
 //!   ignore it in GNU and v7 headers, Python's `tarfile` puts it before the name; with `ustar\0` and
 //!   another version GNU tar, bsdtar and Python take it, the Rust `tar` crate (cargo) and node-tar (npm)
 //!   do not;
+//! - any non-zero byte in 500..512 of a `ustar\0` header, past the prefix: Go's `archive/tar` (Docker's
+//!   `ADD`, containerd) reads the star layout when bytes 508..512 are `tar\0` (a 131-byte prefix, then
+//!   times) and extracts another path; no writer puts anything there;
 //! - an extension header (`L`, `K`, `x`, `g`) whose magic is not exactly GNU (`ustar  \0`) or POSIX
 //!   (`ustar\0` + `00`): the Rust `tar` crate takes it as a plain entry, the next member keeping its
 //!   own name, where GNU tar, bsdtar and Python apply it;
@@ -816,7 +819,38 @@ impl Header {
                 self.magic.describe()
             ));
         }
-        Ok(())
+        self.check_after_prefix()
+    }
+
+    /// Refuses a `ustar\0` header (POSIX, or another version) with any non-zero byte in 500..512, past
+    /// the 155-byte prefix. Go's `archive/tar` (Docker's `ADD`, containerd) reads a header whose bytes
+    /// 508..512 are `tar\0` in the star layout, a 131-byte prefix then access and change times, and so
+    /// extracts another path than GNU tar, bsdtar, Python's tarfile and the Rust `tar` crate, which read a
+    /// 155-byte prefix and ignore these bytes. No writer puts anything there (GNU tar, bsdtar, Python,
+    /// node-tar and Go write zeros), so the whole area must be zero rather than only the trailer Go knows
+    /// today. GNU headers lay out the area otherwise (their sparse fields end at byte 495 and no reader
+    /// looks further) and v7 headers have no prefix: they are not checked.
+    fn check_after_prefix(&self) -> Result<(), String> {
+        if !matches!(self.magic, Magic::Posix | Magic::OddVersion(_)) {
+            return Ok(());
+        }
+        let area = field(&self.block, 500, 12);
+        if area.iter().all(|&b| b == 0) {
+            return Ok(());
+        }
+        let star = if field(&self.block, 508, 4) == b"tar\0" {
+            ", among them the star trailer `tar\\0` at byte 508"
+        } else {
+            ""
+        };
+        Err(format!(
+            "bytes 500..512 of a {}, past the 155-byte prefix, hold `{}`{star}, where every writer puts zeros: \
+             Go's archive/tar (Docker's ADD, containerd) takes `tar\\0` at byte 508 as the star layout, reads \
+             a prefix of 131 bytes and then access and change times, and so extracts another path than GNU \
+             tar, bsdtar and Python's tarfile, which read 155 bytes of prefix and ignore these bytes",
+            self.magic.describe(),
+            area.escape_ascii()
+        ))
     }
 
     /// Refuses an extension header (`L`, `K`, `x`, `g`) without the exact GNU or POSIX-`00` magic.

@@ -804,3 +804,48 @@ fn pax_keys_carrying_xattrs_acls_or_flags_are_refused() {
         assert_eq!(paths(&a)[1].0, "tools/fmt", "{key}");
     }
 }
+
+/// F6 (round 21) and its class: Go's `archive/tar` (Docker's `ADD`, containerd, Go build tools) reads a
+/// `ustar\0` header whose bytes 508..512 are `tar\0` in the star layout: a 131-byte prefix, then access
+/// and change times. GNU tar, bsdtar, Python and the Rust `tar` crate read a 155-byte prefix and ignore
+/// bytes 500..512. A prefix of 131 bytes of path and then `00000000000` is one more directory to them and
+/// an access time to Go, which extracts the member at another path. Every byte past the prefix of a
+/// `ustar\0` header must be zero (every writer leaves them so), whatever it holds.
+#[test]
+fn the_bytes_after_a_posix_prefix_must_be_zero() {
+    let dir = format!("{}/", "p".repeat(130));
+    let mut h = H::new(b"check.go", b'0', 8);
+    h.set(345, format!("{dir}00000000000").as_bytes()).set(508, b"tar\0");
+    let mut evil = h.bytes();
+    evil.extend(padded(b"backdoor"));
+    let honest = file(format!("{dir}check.go").as_bytes(), b"honest");
+    let why = refusal(&archive(&[honest.clone(), evil, end()]));
+    assert!(
+        why.starts_with(&format!("member `{dir}00000000000/check.go`"))
+            && why.contains("`tar\\0`")
+            && why.contains("Go's archive/tar"),
+        "{why}"
+    );
+    // Each byte of the area on its own, in a member header and in an extension header, with the POSIX
+    // magic or another `ustar\0` version (Go looks at the six magic bytes only).
+    for at in 500..BLOCK {
+        for magic in [&b"ustar\x0000"[..], b"ustar\0xx"] {
+            let mut h = H::new(b"a.c", b'0', 0);
+            h.set(257, magic).set(at, b"\x01");
+            let why = refusal(&archive(&[file(b"first.c", b""), h.bytes(), end()]));
+            assert!(why.starts_with("member `a.c`") && why.contains("bytes 500..512"), "{at}: {why}");
+        }
+        let mut x = H::new(b"././@LongLink", b'x', 0);
+        x.set(at, b"\x01");
+        let why = refusal(&archive(&[file(b"first.c", b""), x.bytes(), file(b"b.c", b""), end()]));
+        assert!(why.starts_with("header at byte 512") && why.contains("bytes 500..512"), "{at}: {why}");
+    }
+    // GNU headers have their own layout there (the old GNU sparse area ends at byte 495, the rest is
+    // unused) and v7 headers none: no reader takes those bytes for anything, so they are read as before.
+    for magic in [&b"ustar  \0"[..], &[0u8; 8]] {
+        let mut h = H::new(b"a.c", b'0', 0);
+        h.set(257, magic).set(500, b"xxxxxxxxtar\0");
+        let a = archive(&[file(b"first.c", b""), h.bytes(), end()]);
+        assert_eq!(paths(&a)[1].0, "a.c");
+    }
+}
