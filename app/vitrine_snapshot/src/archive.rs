@@ -9,7 +9,10 @@
 //! A truncated or corrupt archive is an error, never a partial snapshot. A file that is two archives at
 //! once is refused before it is read: a tar (plain or compressed) that a zip reader would open (a zip
 //! end record near its end), a `.tar` that starts like a compressed stream, a zip that starts with a tar
-//! header ([`crate::zipread`]).
+//! header ([`crate::zipread`]). The compression layer must be framed one way: a `.tar.gz` of more than
+//! one gzip member or a `.tar.xz` of more than one xz stream is refused, naming the second one's byte
+//! offset (flate2's `GzDecoder`, as cargo uses it, reads only the first member and unpacks the tar
+//! without the rest, silently).
 //!
 //! Tar and zip are parsed by Vitrine's own readers, [`crate::tar`] and [`crate::zipread`], so that
 //! Vitrine's view of an archive (which bytes are which path, which members exist, modes, link targets)
@@ -21,10 +24,12 @@
 //! text); where they point is for the health report to say, never a reason to refuse, since nothing
 //! ever follows them.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -36,9 +41,9 @@ use crate::error::SnapshotError;
 pub enum ArchiveFormat {
     /// An uncompressed tar stream (`.tar`).
     Tar,
-    /// A tar stream in one or more concatenated gzip members (`.tar.gz`, `.tgz`).
+    /// A tar stream in one gzip member (`.tar.gz`, `.tgz`); a second member is refused.
     TarGz,
-    /// A tar stream in one or more concatenated xz streams (`.tar.xz`, `.txz`).
+    /// A tar stream in one xz stream (`.tar.xz`, `.txz`); a second stream is refused.
     TarXz,
     /// A zip archive (`.zip`), read through its central directory by [`crate::zipread`].
     Zip,
@@ -176,12 +181,15 @@ pub fn read(
     match format {
         ArchiveFormat::Tar => read_tar(archive, BufReader::with_capacity(1 << 20, file), &mut guard, sink),
         ArchiveFormat::TarGz => {
-            let dec = MultiGz::new(BufReader::with_capacity(1 << 20, file));
-            read_tar(archive, dec, &mut guard, sink)
+            let refusal = FramingRefusal::default();
+            let dec = OneGz::new(BufReader::with_capacity(1 << 20, file), refusal.clone());
+            with_framing_refusal(archive, read_tar(archive, dec, &mut guard, sink), &refusal)
         }
         ArchiveFormat::TarXz => {
-            let dec = xz2::read::XzDecoder::new_multi_decoder(BufReader::with_capacity(1 << 20, file));
-            read_tar(archive, dec, &mut guard, sink)
+            let refusal = FramingRefusal::default();
+            let dec = OneXz::new(BufReader::with_capacity(1 << 20, file), refusal.clone())
+                .map_err(|e| SnapshotError::io("start the xz decoder for", archive, e))?;
+            with_framing_refusal(archive, read_tar(archive, dec, &mut guard, sink), &refusal)
         }
         ArchiveFormat::Zip => read_zip(archive, file, &mut guard, sink),
     }
@@ -298,58 +306,93 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 }
 
-/// The data of one or more concatenated gzip members (as `gzip -d` and `tar xz` read them), then
-/// optional zero padding to the end of the file (which gzip, GNU tar, bsdtar and Python's gzip all
-/// skip). Other bytes after a member that do not start another are an error that says so, with their
-/// offset in the file.
-struct MultiGz<R: BufRead> {
-    decoder: Option<flate2::bufread::GzDecoder<Counted<R>>>,
+/// Where a decompressor records why it refuses the compressed file's framing (a second gzip member or
+/// xz stream). The tar reader only sees an `io::Error`, which may surface inside any member's data;
+/// [`read`] reports a recorded refusal as one, naming the byte offset, whatever the tar reader made of
+/// the error.
+type FramingRefusal = Rc<RefCell<Option<String>>>;
+
+/// Records `reason` and returns the error that stops the tar reader.
+fn refuse_framing(cell: &FramingRefusal, reason: String) -> std::io::Error {
+    *cell.borrow_mut() = Some(reason.clone());
+    std::io::Error::new(std::io::ErrorKind::InvalidData, reason)
 }
 
-impl<R: BufRead> MultiGz<R> {
-    fn new(inner: R) -> MultiGz<R> {
-        MultiGz { decoder: Some(flate2::bufread::GzDecoder::new(Counted { inner, pos: 0 })) }
+/// `result`, unless the decompressor refused the file's framing: then that refusal.
+fn with_framing_refusal(
+    archive: &Path,
+    result: Result<(), SnapshotError>,
+    refusal: &FramingRefusal,
+) -> Result<(), SnapshotError> {
+    match refusal.borrow_mut().take() {
+        Some(reason) => Err(SnapshotError::hostile(archive, reason)),
+        None => result,
     }
 }
 
-impl<R: BufRead> Read for MultiGz<R> {
+/// The data of exactly one gzip member, then optional zero padding to the end of the file (which gzip,
+/// GNU tar, bsdtar and Python's gzip all skip).
+///
+/// A second member is refused, naming its byte offset: gzip, GNU tar, bsdtar, Python and node-tar read
+/// every member of a multi-member file (RFC 1952 allows `cat a.gz b.gz`), but flate2's `GzDecoder`
+/// (cargo unpacking a `.crate`, rustup, the usual `GzDecoder` -> `tar::Archive` code) and Apache
+/// Commons Compress by default stop after the first member, and the Rust `tar` crate needs no end
+/// marker, so they would unpack a tree without the later members' files, without an error. Other bytes
+/// after the member are an error that says so, with their offset in the file.
+struct OneGz<R: BufRead> {
+    decoder: Option<flate2::bufread::GzDecoder<Counted<R>>>,
+    refusal: FramingRefusal,
+}
+
+impl<R: BufRead> OneGz<R> {
+    fn new(inner: R, refusal: FramingRefusal) -> OneGz<R> {
+        OneGz { decoder: Some(flate2::bufread::GzDecoder::new(Counted { inner, pos: 0 })), refusal }
+    }
+}
+
+impl<R: BufRead> Read for OneGz<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
-        loop {
-            let Some(decoder) = self.decoder.as_mut() else { return Ok(0) };
-            let n = decoder.read(buf)?;
-            if n > 0 {
-                return Ok(n);
-            }
-            // The member ended (its CRC and size checked): the file ends, or another member starts.
-            let next = decoder.get_mut();
-            let at = next.pos;
-            let rest = next.fill_buf()?;
-            if rest.is_empty() {
-                self.decoder = None;
-                return Ok(0);
-            }
-            if rest.first() == Some(&0) {
-                // Zero padding to the end of the file: gzip, GNU tar, bsdtar and Python's gzip all end the
-                // stream there. Anything after the zeros (another member, which only Python reads, or
-                // other bytes) is refused.
-                skip_zero_padding(next, at)?;
-                self.decoder = None;
-                return Ok(0);
-            }
-            if !rest.starts_with(&[0x1f, 0x8b]) {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!(
-                        "bytes after the end of the gzip stream, from byte {at} of the file, which are neither \
-                         another gzip member nor zero padding"
-                    ),
-                ));
-            }
-            self.decoder = self.decoder.take().map(|d| flate2::bufread::GzDecoder::new(d.into_inner()));
+        let Some(decoder) = self.decoder.as_mut() else { return Ok(0) };
+        let n = decoder.read(buf)?;
+        if n > 0 {
+            return Ok(n);
         }
+        // The member ended (its CRC and size checked): the file must end here, or zero padding follow.
+        let next = decoder.get_mut();
+        let at = next.pos;
+        let rest = next.fill_buf()?;
+        if rest.is_empty() {
+            self.decoder = None;
+            return Ok(0);
+        }
+        if rest.first() == Some(&0) {
+            // Zero padding to the end of the file: gzip, GNU tar, bsdtar and Python's gzip all end the
+            // stream there. Anything after the zeros (another member, which only Python reads, or other
+            // bytes) is refused.
+            skip_zero_padding(next, at)?;
+            self.decoder = None;
+            return Ok(0);
+        }
+        if rest.starts_with(&[0x1f, 0x8b]) {
+            return Err(refuse_framing(
+                &self.refusal,
+                format!(
+                    "a second gzip member at byte {at} of the file: gzip, GNU tar, bsdtar, Python and node-tar \
+                     read every member, but flate2's GzDecoder (cargo, rustup) and Commons Compress stop after \
+                     the first and would unpack the tar without the later members' part, without an error \
+                     (recompress it as one member: `gzip -dc FILE | gzip`)"
+                ),
+            ));
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "bytes after the end of the gzip stream, from byte {at} of the file, which are not zero padding"
+            ),
+        ))
     }
 }
 
@@ -374,6 +417,116 @@ fn skip_zero_padding<R: BufRead>(file: &mut Counted<R>, start: u64) -> std::io::
         }
         let n = chunk.len();
         file.consume(n);
+    }
+}
+
+/// The magic bytes that start an xz stream.
+const XZ_MAGIC: &[u8; 6] = b"\xfd7zXZ\0";
+
+/// The data of exactly one xz stream (its check, index and footer verified by liblzma), then optional
+/// stream padding to the end of the file: zero bytes, a multiple of four, which xz, GNU tar, bsdtar and
+/// Python all skip.
+///
+/// A second stream, after padding or not, is refused naming its byte offset: xz, GNU tar, bsdtar and
+/// Python read every stream, readers of one stream (xz2's `XzDecoder::new`, Java's
+/// `SingleXZInputStream`) stop or fail there. Other bytes after the stream, and padding that is not a
+/// multiple of four (which xz refuses), are an error naming their offset.
+struct OneXz<R: BufRead> {
+    inner: Counted<R>,
+    /// `None` once the stream has ended and what follows it has been checked.
+    stream: Option<xz2::stream::Stream>,
+    refusal: FramingRefusal,
+}
+
+impl<R: BufRead> OneXz<R> {
+    fn new(inner: R, refusal: FramingRefusal) -> std::io::Result<OneXz<R>> {
+        let stream = xz2::stream::Stream::new_stream_decoder(u64::MAX, 0)?;
+        Ok(OneXz { inner: Counted { inner, pos: 0 }, stream: Some(stream), refusal })
+    }
+
+    /// Reads what follows the end of the stream, which ended at byte `start` of the file, to the end of
+    /// the file.
+    fn check_after_stream(&mut self, start: u64) -> std::io::Result<()> {
+        let invalid = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidData, msg);
+        loop {
+            let at = self.inner.pos;
+            let chunk = self.inner.fill_buf()?;
+            if chunk.is_empty() {
+                let padding = at - start;
+                if padding % 4 != 0 {
+                    return Err(invalid(format!(
+                        "{padding} zero bytes of stream padding after the end of the xz stream at byte {start}, \
+                         not a multiple of four (xz refuses such a file)"
+                    )));
+                }
+                return Ok(());
+            }
+            let Some(i) = chunk.iter().position(|&b| b != 0) else {
+                let n = chunk.len();
+                self.inner.consume(n);
+                continue;
+            };
+            self.inner.consume(i);
+            let pos = at + i as u64;
+            let mut head = Vec::with_capacity(XZ_MAGIC.len());
+            (&mut self.inner).take(XZ_MAGIC.len() as u64).read_to_end(&mut head)?;
+            if head == XZ_MAGIC {
+                let after = if pos > start {
+                    format!(", after {} bytes of stream padding", pos - start)
+                } else {
+                    String::new()
+                };
+                return Err(refuse_framing(
+                    &self.refusal,
+                    format!(
+                        "a second xz stream at byte {pos} of the file{after}: xz, GNU tar, bsdtar and Python read \
+                         every stream, readers of one stream (xz2's XzDecoder::new, Java's SingleXZInputStream) \
+                         stop or fail at the second (recompress it as one stream: `xz -dc FILE | xz`)"
+                    ),
+                ));
+            }
+            return Err(invalid(format!(
+                "a non-zero byte at byte {pos} of the file, after the end of the xz stream at byte {start}, \
+                 which is neither stream padding nor another stream"
+            )));
+        }
+    }
+}
+
+impl<R: BufRead> Read for OneXz<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let Some(stream) = self.stream.as_mut() else { return Ok(0) };
+            let input = self.inner.fill_buf()?;
+            let eof = input.is_empty();
+            let (in_before, out_before) = (stream.total_in(), stream.total_out());
+            let action = if eof { xz2::stream::Action::Finish } else { xz2::stream::Action::Run };
+            let status = stream.process(input, buf, action).map_err(std::io::Error::from)?;
+            let consumed = usize::try_from(stream.total_in() - in_before).unwrap_or(usize::MAX);
+            let produced = usize::try_from(stream.total_out() - out_before).unwrap_or(usize::MAX);
+            self.inner.consume(consumed);
+            if status == xz2::stream::Status::StreamEnd {
+                self.stream = None;
+                let end = self.inner.pos;
+                self.check_after_stream(end)?;
+                return Ok(produced);
+            }
+            if produced > 0 {
+                return Ok(produced);
+            }
+            if eof {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the xz stream is truncated (the file ends before its end)",
+                ));
+            }
+            if consumed == 0 {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt xz stream"));
+            }
+        }
     }
 }
 

@@ -254,10 +254,98 @@ fn bytes_after_the_gzip_stream_are_named_as_such() {
             && err.contains(&format!("gzip stream at byte {}", gz.len())),
         "{err}"
     );
-    let (first, second) = tar.split_at(700);
-    let two = [gzip(first), gzip(second)].concat();
-    assert_eq!(read_gz(&two).unwrap().len(), 1);
     assert_eq!(read_gz(&gz).unwrap().len(), 1);
+}
+
+fn refused(r: Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError>) -> String {
+    match r {
+        Err(e @ SnapshotError::HostileArchive { .. }) => e.to_string(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// F1 (round 21) and its class, the compression layer's framing read differently: gzip, GNU tar, bsdtar,
+/// Python and node-tar read every member of a multi-member gzip file, flate2's `GzDecoder` (cargo,
+/// rustup) and Commons Compress by default only the first, and the Rust `tar` crate needs no end
+/// marker, so a cargo-style unpack silently lacks the files of member 2 (or has none, after an empty
+/// first member). A second member is refused wherever the tar splits, naming its byte offset.
+#[test]
+fn a_gzip_file_of_more_than_one_member_is_refused() {
+    let tar = [file(b"Cargo.toml", b"[package]"), file(b"src/lib.rs", &[b'x'; 700]), end()].concat();
+    for split in [0, 512, 700, 1536, 1537, tar.len() - 512, tar.len()] {
+        let (first, second) = tar.split_at(split);
+        let first = gzip(first);
+        let err = refused(read_gz(&[first.clone(), gzip(second)].concat()));
+        assert!(
+            err.contains(&format!("second gzip member at byte {}", first.len())) && err.contains("GzDecoder"),
+            "split at {split}: {err}"
+        );
+    }
+    // Three members: refused at the second.
+    let (a, rest) = tar.split_at(1024);
+    let (b, c) = rest.split_at(512);
+    let err = refused(read_gz(&[gzip(a), gzip(b), gzip(c)].concat()));
+    assert!(err.contains(&format!("second gzip member at byte {}", gzip(a).len())), "{err}");
+}
+
+fn xz(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = xz2::write::XzEncoder::new(Vec::new(), 6);
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+fn read_xz(bytes: &[u8]) -> Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.tar.xz");
+    std::fs::write(&path, bytes).unwrap();
+    let mut items = Vec::new();
+    read(&path, ArchiveFormat::TarXz, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
+        if item.kind != ItemKind::Directory {
+            items.push((item.path, item.kind));
+        }
+        Ok(())
+    })?;
+    Ok(items)
+}
+
+/// F1 (round 21), xz: a file of several xz streams is read whole by xz, GNU tar, bsdtar and Python, and
+/// by one-stream readers (xz2's `XzDecoder::new`, Java's `SingleXZInputStream`) only in part or not at
+/// all: refused, naming the second stream's offset, with or without stream padding before it. Stream
+/// padding after the one stream (zeros, a multiple of four bytes) is skipped as xz skips it; any other
+/// byte after the stream is refused, naming its offset.
+#[test]
+fn an_xz_file_of_more_than_one_stream_is_refused() {
+    let tar = [file(b"Cargo.toml", b"[package]"), file(b"src/lib.rs", &[b'x'; 700]), end()].concat();
+    let one = xz(&tar);
+    assert_eq!(read_xz(&one).unwrap().len(), 2);
+    for pad in [4, 8, 4096] {
+        assert_eq!(
+            read_xz(&[one.clone(), vec![0; pad]].concat()).unwrap().len(),
+            2,
+            "{pad} bytes of padding"
+        );
+    }
+    for split in [0, 512, 1536, tar.len()] {
+        let (a, b) = tar.split_at(split);
+        let first = xz(a);
+        for pad in [0, 4, 64] {
+            let err = refused(read_xz(&[first.clone(), vec![0; pad], xz(b)].concat()));
+            assert!(
+                err.contains(&format!("second xz stream at byte {}", first.len() + pad)),
+                "split at {split}, {pad} bytes of padding: {err}"
+            );
+        }
+    }
+    let err = read_xz(&[one.clone(), b"junk".to_vec()].concat()).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("byte {}", one.len())) && err.contains("after the end of the xz stream"),
+        "{err}"
+    );
+    let err = read_xz(&[one.clone(), vec![0; 3]].concat()).unwrap_err().to_string();
+    assert!(err.contains("not a multiple of four"), "{err}");
+    let err = read_xz(&[one.clone(), vec![0; 8], b"x".to_vec()].concat()).unwrap_err().to_string();
+    assert!(err.contains(&format!("byte {}", one.len() + 8)), "{err}");
 }
 
 /// A zip built by the zip crate's rules by hand: one stored entry, central directory, end record.
