@@ -3,7 +3,8 @@
 //! An archive from the party under review is hostile until proven otherwise. Entries are streamed and
 //! checked one by one; the first bad entry refuses the whole archive: absolute paths and `..`, paths
 //! over [`MAX_PATH_BYTES`] or names over [`MAX_NAME_BYTES`], names that bsdtar rewrites and GNU tar
-//! keeps (a leading drive letter or backslash), a file or link named like a directory (`b/.`), symlink
+//! keeps (a leading drive letter or backslash), tar names and link targets that are not UTF-8 (node-tar
+//! and Java tools decode them with U+FFFD, merging distinct names), a file or link named like a directory (`b/.`), symlink
 //! targets holding a NUL, entries below a symlink or a file, hard links to anything but an earlier file, device files and FIFOs,
 //! duplicate entries, and decompression bombs (limits on total size, file count and compression ratio).
 //! A truncated or corrupt archive is an error, never a partial snapshot. A file that is two archives at
@@ -818,6 +819,25 @@ impl<'a> Guard<'a> {
         Ok(())
     }
 
+    /// Refuses a tar member name or link target that is not UTF-8. node-tar (npm) and Java tools decode
+    /// tar names as UTF-8 and put U+FFFD for each invalid sequence: `check\xFF.js` and `check\u{FFFD}.js`
+    /// are one file to them, written with the later member's bytes, and a link points elsewhere, where
+    /// GNU tar, bsdtar, Python and Vitrine keep the bytes. Refusing every such name (as the zip reader
+    /// refuses non-ASCII names without the UTF-8 flag) leaves no name an extractor re-encodes.
+    fn require_utf8(&self, member: &[u8], what: &str, bytes: &[u8]) -> Result<(), SnapshotError> {
+        let Err(e) = std::str::from_utf8(bytes) else { return Ok(()) };
+        let at = e.valid_up_to();
+        let byte = bytes.get(at).copied().unwrap_or(0);
+        let whose = if what == "name" { String::new() } else { format!(" `{}`", shortened(bytes)) };
+        Err(self.refuse(format!(
+            "member `{}`: the {what}{whose} is not UTF-8 (byte {byte:#04x} at byte {at}): node-tar (npm) and Java \
+             tools decode tar names as UTF-8 with U+FFFD for each invalid sequence, so names that differ only \
+             there are one file to them (the later member wins) and a link points elsewhere, while GNU tar \
+             keeps the bytes (rename it in UTF-8)",
+            shortened(member)
+        )))
+    }
+
     #[cfg(test)]
     fn nodes(&self) -> usize {
         self.kinds.len() - 1
@@ -865,6 +885,13 @@ fn read_tar<R: Read>(
     while let Some(member) = tar.next_member().map_err(|e| tar_error(archive, e))? {
         let raw_path = member.path;
         let shown = crate::path::display_bytes(&raw_path);
+        guard.require_utf8(&raw_path, "name", &raw_path)?;
+        if let MemberKind::Symlink { target } = &member.kind {
+            guard.require_utf8(&raw_path, "symlink target", target)?;
+        }
+        if let MemberKind::HardLink { target } = &member.kind {
+            guard.require_utf8(&raw_path, "hard-link target", target)?;
+        }
         match member.kind {
             MemberKind::Directory => {
                 guard.admit(0)?;

@@ -447,3 +447,33 @@ fn a_tar_that_starts_like_a_compressed_stream_is_refused() {
     }
     assert_eq!(read_as(&tar, "p.tar", ArchiveFormat::Tar).unwrap().len(), 1);
 }
+
+/// F3 (round 21) and its class: node-tar (npm) decodes member names and link targets as UTF-8 with
+/// U+FFFD for each invalid sequence, as Java tools do, so `check\xFF.js` and `check\u{FFFD}.js` are one
+/// file there (the later member wins) while GNU tar and Vitrine keep two, and a link target names another
+/// file. Tar names and link targets that are not UTF-8 are refused, naming the member, as the zip reader
+/// refuses non-ASCII names without the UTF-8 flag.
+#[test]
+fn tar_names_and_link_targets_that_are_not_utf8_are_refused() {
+    let honest = file("lib/check\u{FFFD}.js".as_bytes(), b"honest");
+    let err = refusal(&[honest.clone(), file(b"lib/check\xFF.js", b"evil"), end()]);
+    assert!(
+        err.contains("`lib/check\\xFF.js`") && err.contains("not UTF-8") && err.contains("node-tar"),
+        "{err}"
+    );
+    for parts in [
+        vec![file(b"lib/index\xFE.js", b"a"), file(b"lib/index\xFF.js", b"b"), end()],
+        vec![header(b"dir\xC0/", b'5', 0, b""), end()],
+        vec![header(b"a\xE2\x80.js", b'0', 0, b""), end()],
+    ] {
+        let err = refusal(&parts);
+        assert!(err.contains("not UTF-8"), "{err}");
+    }
+    let err = refusal(&[honest.clone(), header(b"lib/link.js", b'2', 0, b"check\xFF.js"), end()]);
+    assert!(err.contains("`lib/link.js`") && err.contains("target") && err.contains("not UTF-8"), "{err}");
+    // Valid UTF-8, U+FFFD included, is read as it is.
+    assert_eq!(
+        paths(&[honest, header(b"lib/link.js", b'2', 0, "check\u{FFFD}.js".as_bytes()), end()]),
+        ["lib/check\u{FFFD}.js", "lib/link.js"]
+    );
+}
