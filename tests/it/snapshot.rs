@@ -1097,3 +1097,26 @@ fn a_nul_byte_does_not_hide_a_source_file() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), r#"{"lines":1,"files":1}"#, "check.js is searched, notes.txt (binary) is not");
 }
+
+/// Round 21, F7: stock `git add` records a valid nested repository as a gitlink and leaves its files out,
+/// while Vitrine keeps them in the tree ids (ARCHITECTURE: the reviewer reviews them). The `nested-repo`
+/// finding says so, rather than that the files are left out "as git leaves them out".
+#[test]
+fn the_nested_repo_finding_says_stock_git_records_a_gitlink() {
+    let t = TempTree::new();
+    t.file("main.c", "int main(){}\n").file("vendor/zlib/inflate.c", "int inflate(){return 0;}\n");
+    git_in(&t.path().join("vendor/zlib"), &["init", "-q"]);
+    let snap = open(t.path());
+    let nested: Vec<_> =
+        snap.health().findings.iter().filter(|f| f.kind == FindingKind::NestedRepo).cloned().collect();
+    assert_eq!(nested.len(), 1, "{nested:?}");
+    assert_eq!(nested[0].path, "vendor/zlib/.git");
+    let detail = &nested[0].detail;
+    assert!(
+        detail.contains("the other files of `vendor/zlib/` are in them")
+            && detail.contains("gitlink")
+            && detail.contains("another tree id"),
+        "{detail}"
+    );
+    assert!(snap.files().iter().any(|f| f.path.as_bytes() == b"vendor/zlib/inflate.c" && f.in_tree));
+}

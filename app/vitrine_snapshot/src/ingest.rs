@@ -1539,11 +1539,16 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
                     "the snapshot root is a git checkout: {n} files of `.git` are listed in the manifest, not part of the tree ids"
                 ),
             )
-        } else if dir.ends_with(b".git") && dir.rsplit(|&b| b == b'/').next() == Some(b".git") {
+        } else if let Some(repo) = dir.strip_suffix(b"/.git") {
+            // Stock `git add` records a valid nested repository as a gitlink (mode 160000, its HEAD
+            // commit) and leaves all its files out (and fails on one without a commit); Vitrine keeps the
+            // files of its work tree in the ids, which the reviewer reviews: the finding says so, since
+            // the README's stock-git check then gives another id.
+            let repo = crate::path::display_bytes(repo);
             (
                 FindingKind::NestedRepo,
                 format!(
-                    "nested git directory: {n} files listed in the manifest, left out of the tree ids as git leaves them out"
+                    "nested git directory: its {n} files are listed in the manifest and left out of the tree ids, but the other files of `{repo}/` are in them; if `{repo}` is a valid repository, `git add` records it as a gitlink (a submodule entry naming its HEAD commit, or fails when it has none) and leaves those files out, so the stock-git check of the README gives another tree id than `vitrine digest` for this snapshot"
                 ),
             )
         } else {
