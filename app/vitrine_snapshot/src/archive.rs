@@ -1,12 +1,13 @@
 //! Reading archives safely: .tar, .tar.gz/.tgz, .tar.xz/.txz and .zip.
 //!
-//! An archive from the party under review is hostile until proven otherwise. Entries are streamed and
-//! checked one by one; the first bad entry refuses the whole archive: absolute paths and `..`, paths
-//! over [`MAX_PATH_BYTES`] or names over [`MAX_NAME_BYTES`], names that bsdtar rewrites and GNU tar
-//! keeps (a leading drive letter or backslash), tar names and link targets that are not UTF-8 (node-tar
-//! and Java tools decode them with U+FFFD, merging distinct names), a file or link named like a directory (`b/.`), symlink
-//! targets holding a NUL, entries below a symlink or a file, hard links to anything but an earlier file, device files and FIFOs,
-//! duplicate entries, and decompression bombs (limits on total size, file count and compression ratio).
+//! An archive from the party under review is hostile until proven otherwise. Entries are streamed and checked
+//! one by one; the first bad entry refuses the whole archive: absolute paths and `..`, paths over
+//! [`MAX_PATH_BYTES`] or names over [`MAX_NAME_BYTES`], names that bsdtar rewrites and GNU tar keeps (a
+//! leading drive letter or backslash), tar names and link targets that are not UTF-8 (node-tar and Java tools
+//! decode them with U+FFFD, merging distinct names), a file or link named like a directory (`b/.`), symlink
+//! targets holding a NUL, entries below a symlink or a file, hard links to anything but an earlier file,
+//! device files and FIFOs, duplicate entries, and decompression bombs (limits on total size, file count and
+//! compression ratio).
 //! A truncated or corrupt archive is an error, never a partial snapshot. A file that is two archives at
 //! once is refused before it is read: a tar (plain or compressed) that a zip reader would open (a zip
 //! end record near its end), a `.tar` that starts like a compressed stream, a zip that starts with a tar
