@@ -46,6 +46,11 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("path.rs"),
     include_bytes!("cache.rs"),
     include_bytes!("reopen.rs"),
+    // The archive readers: what they refuse, and which members they hand over, decide whether a cached
+    // archive's analyses may be served at all (a rule added there must reach archives cached before it).
+    include_bytes!("archive.rs"),
+    include_bytes!("zipread.rs"),
+    include_bytes!("../../vitrine_tar/src/lib.rs"),
     // The character classes health flags, shared with the terminal escaper and the code view.
     include_bytes!("../../vitrine_base/src/chars.rs"),
 ];
