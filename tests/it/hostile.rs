@@ -84,6 +84,7 @@ pub fn fixtures() -> Vec<Fixture> {
         ),
         f("truncated.tar", truncated_tar, Refused("truncated")),
         f("truncated.tar.gz", truncated_tar_gz, Refused("corrupt")),
+        f("strip-collision.tar", strip_collision, Findings(&[("strip-collision", 1)])),
     ]
 }
 
@@ -476,6 +477,19 @@ fn truncated_tar_gz(root: &Path) -> PathBuf {
     let p = root.join("truncated.tar.gz");
     std::fs::write(&p, &gz[..gz.len() / 2]).unwrap();
     p
+}
+
+/// F5 (round 21): `docs/lib/auth.js` after `package/lib/auth.js`: one file under npm's `strip: 1`.
+fn strip_collision(root: &Path) -> PathBuf {
+    tar_file(
+        root,
+        "strip-collision.tar",
+        &[
+            (b"package/package.json", b'0', b"", b"{}\n"),
+            (b"package/lib/auth.js", b'0', b"", b"module.exports = (u, p) => u.check(p);\n"),
+            (b"docs/lib/auth.js", b'0', b"", b"module.exports = (u, p) => true;\n"),
+        ],
+    )
 }
 
 // ---- running the CLI in a process of its own ----

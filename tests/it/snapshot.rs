@@ -1120,3 +1120,48 @@ fn the_nested_repo_finding_says_stock_git_records_a_gitlink() {
     );
     assert!(snap.files().iter().any(|f| f.path.as_bytes() == b"vendor/zlib/inflate.c" && f.in_tree));
 }
+
+/// Round 21, F5: npm extracts every package with `strip: 1`, and build scripts run
+/// `tar --strip-components=1`: a later `docs/lib/auth.js` replaces the `package/lib/auth.js` the reviewer
+/// read. A tar's members that are one path once the first component is dropped are a `strip-collision`
+/// finding on the earlier member naming both (not a refusal), from a cached ingest too; a zip (which no
+/// such reader strips) and a directory have none.
+#[test]
+fn members_that_collide_once_the_first_component_is_stripped_are_a_finding() {
+    use crate::archive_build::{Tar, ZipEntry, zip};
+    let work = tempfile::tempdir().unwrap();
+    let members: [(&[u8], &[u8]); 3] = [
+        (b"package/package.json", b"{}\n"),
+        (b"package/lib/auth.js", b"module.exports = (u, p) => u.check(p);\n"),
+        (b"docs/lib/auth.js", b"module.exports = (u, p) => true;\n"),
+    ];
+    let mut tar = Tar::new();
+    for (name, data) in members {
+        tar.file(name, data);
+    }
+    let tar = put(work.path(), "authlib.tar", &tar.end());
+    let strip = |s: &Snapshot| -> Vec<(String, String)> {
+        s.health()
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::StripCollision)
+            .map(|f| (f.path.clone(), f.detail.clone()))
+            .collect()
+    };
+    let config = IngestConfig { cache_dir: Some(work.path().join("cache")), ..IngestConfig::default() };
+    for _ in 0..2 {
+        let snap = Snapshot::open(&tar, &config, &Progress::default()).unwrap();
+        let found = strip(&snap);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "package/lib/auth.js");
+        assert!(found[0].1.contains("`docs/lib/auth.js`") && found[0].1.contains("npm"), "{}", found[0].1);
+        assert_eq!(snap.health().counts.get("strip-collision"), Some(&1));
+    }
+    let entries: Vec<ZipEntry> = members.iter().map(|(n, d)| ZipEntry::file(n, d)).collect();
+    assert!(strip(&open(&put(work.path(), "authlib.zip", &zip(&entries, b"")))).is_empty());
+    let t = TempTree::new();
+    for (name, data) in members {
+        t.file_bytes(name, data);
+    }
+    assert!(strip(&open(t.path())).is_empty());
+}

@@ -89,11 +89,16 @@ pub enum FindingKind {
     /// a trailing dot, or a name shaped like the 8.3 short name (`VERYLO~1.C`) of a longer name beside
     /// it, which opens that other file where short names are on.
     UnportableName,
+    /// Two members of a tar archive that are one path once the first path component is dropped, as npm
+    /// (`strip: 1`, for every package) and `tar --strip-components=1` extract: the later member is
+    /// written over the earlier one, which may be the one reviewed (`package/lib/auth.js` under a later
+    /// `docs/lib/auth.js`).
+    StripCollision,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 23] = [
+    pub const ALL: [FindingKind; 24] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -117,6 +122,7 @@ impl FindingKind {
         FindingKind::LookalikeNames,
         FindingKind::SpecialMode,
         FindingKind::UnportableName,
+        FindingKind::StripCollision,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -146,6 +152,7 @@ impl FindingKind {
             FindingKind::LookalikeNames => "lookalike-names",
             FindingKind::SpecialMode => "special-mode",
             FindingKind::UnportableName => "unportable-name",
+            FindingKind::StripCollision => "strip-collision",
         }
     }
 
@@ -161,6 +168,7 @@ impl FindingKind {
                 | FindingKind::NormalizationCollision
                 | FindingKind::LineTerminator
                 | FindingKind::LookalikeNames
+                | FindingKind::StripCollision
         )
     }
 }
@@ -216,6 +224,41 @@ pub fn special_mode_finding(path: &str, mode: u32, directory: bool) -> Option<Fi
             if bits.len() == 1 { "the bit" } else { "the bits" }
         ),
     ))
+}
+
+/// Finds the members of a tar archive that are one path once the first path component is dropped, as
+/// npm extracts every package (`strip: 1`) and build scripts run `tar --strip-components=1`: given the
+/// members in archive order, each one that lands where an earlier one did is a
+/// [`FindingKind::StripCollision`] on the earlier member (the one a reviewer reads, and the one the
+/// extractor overwrites), naming both. Members at the top level are dropped by such an extraction and
+/// take no part. Memory is one copy of each member path.
+#[derive(Debug, Default)]
+pub struct StripCollisions {
+    /// The path without its first component -> the last member written there.
+    written: HashMap<Vec<u8>, Vec<u8>>,
+}
+
+impl StripCollisions {
+    /// Takes the next member (a file or a link, in archive order) by its normalised path; returns the
+    /// finding when an earlier member lands on the same path.
+    pub fn member(&mut self, path: &[u8]) -> Option<Finding> {
+        let slash = memchr::memchr(b'/', path)?;
+        let stripped = path.get(slash + 1..).filter(|rest| !rest.is_empty())?;
+        let earlier = self.written.insert(stripped.to_vec(), path.to_vec())?;
+        let shown = crate::path::display_bytes(&earlier);
+        Some(Finding::file_level(
+            &shown,
+            FindingKind::StripCollision,
+            format!(
+                "`{shown}` and the later member `{}` are both `{}` once the first directory is dropped, as npm \
+                 (`strip: 1`, for every package) and `tar --strip-components=1` extract: they write `{}` \
+                 last, over this file",
+                crate::path::display_bytes(path),
+                crate::path::display_bytes(stripped),
+                crate::path::display_bytes(path),
+            ),
+        ))
+    }
 }
 
 /// Thresholds of the health scan.
@@ -1408,5 +1451,45 @@ mod tests {
             detail("lib/VERYLO~1.C"),
             "the file name is shaped like the Windows 8.3 short name of `lib/verylongname.c` beside it: where short names are on, both names open one file"
         );
+    }
+
+    /// F5 (round 21): npm (`strip: 1`) and `tar --strip-components=1` drop the first component, so
+    /// `package/lib/auth.js` and a later `docs/lib/auth.js` are one file there and the later one wins.
+    /// Each member landing where an earlier one did is one finding on the earlier one, naming both;
+    /// top-level members and distinct rests take no part.
+    #[test]
+    fn members_that_collide_once_the_first_component_is_dropped() {
+        let mut strip = StripCollisions::default();
+        let members: [&[u8]; 8] = [
+            b"package/package.json",
+            b"package/lib/auth.js",
+            b"README",
+            b"docs/README",
+            b"docs/lib/auth.js",
+            b"docs/lib/other.js",
+            b"x/lib/auth.js",
+            b"package.json",
+        ];
+        let found: Vec<(String, String)> = members
+            .iter()
+            .filter_map(|m| strip.member(m))
+            .inspect(|f| assert_eq!(f.kind, FindingKind::StripCollision))
+            .map(|f| (f.path, f.detail))
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, "package/lib/auth.js");
+        assert!(
+            found[0].1.contains("later member `docs/lib/auth.js` are both `lib/auth.js`")
+                && found[0].1.contains("npm")
+                && found[0].1.contains("--strip-components=1")
+                && found[0].1.contains("write `docs/lib/auth.js` last"),
+            "{}",
+            found[0].1
+        );
+        assert_eq!(found[1].0, "docs/lib/auth.js");
+        assert!(found[1].1.contains("write `x/lib/auth.js` last"), "{}", found[1].1);
+        // One top-level directory: nothing collides.
+        let mut strip = StripCollisions::default();
+        assert!([&b"package/a"[..], b"package/b/a", b"package/c"].iter().all(|m| strip.member(m).is_none()));
     }
 }

@@ -1246,7 +1246,8 @@ fn ingest_archive(
     if let Some(b) = batch {
         b.finish()?;
     }
-    // The cache holds file analyses only: an archive with findings about its directories is not cached.
+    // The cache holds file analyses only: an archive with findings of its own (about its directories or
+    // its members' order) is not cached.
     if let Some(file) = &cache_file
         && directories.is_empty()
     {
@@ -1304,7 +1305,9 @@ impl Budget {
 /// the analysis workers (which also write the blob store); members above [`STREAM_THRESHOLD`] are hashed
 /// and stored while they stream, on the calling thread. Hard links take the analysis of their target
 /// (its findings, a setuid bit's included: a hard link shares its target's mode). Returns the analyses
-/// and the findings about directories (setuid, setgid or sticky bits).
+/// and the findings that depend on the archive rather than on one file's content: directories' setuid,
+/// setgid or sticky bits, and members that collide once the first path component is dropped (which
+/// needs the archive order: the later member wins).
 fn read_members(
     path: &Path,
     format: archive::ArchiveFormat,
@@ -1316,6 +1319,8 @@ fn read_members(
     let mut direct: Vec<Analysed> = Vec::new();
     let mut directories: Vec<Finding> = Vec::new();
     let mut hard_links: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    // npm and `tar --strip-components=1` drop a tar's first path component; a zip has no such reader.
+    let mut strip = (format != archive::ArchiveFormat::Zip).then(crate::health::StripCollisions::default);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Pending>(1024);
     let rx = Mutex::new(rx);
     // Dedicated threads rather than the rayon pool: the reading thread blocks on the budget, which must
@@ -1342,6 +1347,11 @@ fn read_members(
                 return Err(SnapshotError::Cancelled);
             }
             let ArchiveItem { path: member, kind, size, mode, content } = item;
+            if kind != ItemKind::Directory
+                && let Some(finding) = strip.as_mut().and_then(|s| s.member(&member))
+            {
+                directories.push(finding);
+            }
             match kind {
                 ItemKind::Directory => {
                     let shown = crate::path::display_bytes(&member);
