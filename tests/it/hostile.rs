@@ -84,6 +84,21 @@ pub fn fixtures() -> Vec<Fixture> {
         ),
         f("truncated.tar", truncated_tar, Refused("truncated")),
         f("truncated.tar.gz", truncated_tar_gz, Refused("corrupt")),
+        f("two-gzip-members.tar.gz", two_gzip_members, Refused("second gzip member at byte")),
+        f("two-xz-streams.tar.xz", two_xz_streams, Refused("second xz stream at byte")),
+        f("star-trailer.tar", star_trailer, Refused("bytes 500..512")),
+        f(
+            "non-utf8-name.tar",
+            |d| {
+                let honest = "lib/check\u{FFFD}.js".as_bytes();
+                tar_file(
+                    d,
+                    "non-utf8-name.tar",
+                    &[(honest, b'0', b"", b"ok"), (b"lib/check\xFF.js", b'0', b"", b"evil")],
+                )
+            },
+            Refused("not UTF-8"),
+        ),
         f("strip-collision.tar", strip_collision, Findings(&[("strip-collision", 1)])),
     ]
 }
@@ -476,6 +491,50 @@ fn truncated_tar_gz(root: &Path) -> PathBuf {
     let gz = gz.finish().unwrap();
     let p = root.join("truncated.tar.gz");
     std::fs::write(&p, &gz[..gz.len() / 2]).unwrap();
+    p
+}
+
+/// F1 (round 21): a `.tar.gz` of two gzip members (flate2's `GzDecoder`, as cargo uses it, reads the first).
+fn two_gzip_members(root: &Path) -> PathBuf {
+    let tar =
+        raw_tar(&[(b"Cargo.toml", b'0', b"", b"[package]\n"), (b"src/policy.rs", b'0', b"", b"deny();\n")]);
+    let (a, b) = tar.split_at(1024);
+    let gz = |data: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(data).unwrap();
+        gz.finish().unwrap()
+    };
+    let p = root.join("two-gzip-members.tar.gz");
+    std::fs::write(&p, [gz(a), gz(b)].concat()).unwrap();
+    p
+}
+
+/// F1 (round 21), xz: a `.tar.xz` of two xz streams.
+fn two_xz_streams(root: &Path) -> PathBuf {
+    let tar =
+        raw_tar(&[(b"Cargo.toml", b'0', b"", b"[package]\n"), (b"src/policy.rs", b'0', b"", b"deny();\n")]);
+    let (a, b) = tar.split_at(1024);
+    let xz = |data: &[u8]| {
+        let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
+        xz.write_all(data).unwrap();
+        xz.finish().unwrap()
+    };
+    let p = root.join("two-xz-streams.tar.xz");
+    std::fs::write(&p, [xz(a), xz(b)].concat()).unwrap();
+    p
+}
+
+/// F6 (round 21): a POSIX header with the star trailer `tar\0` at byte 508, which Go's archive/tar reads
+/// with a 131-byte prefix.
+fn star_trailer(root: &Path) -> PathBuf {
+    use crate::archive_build::{Tar, TarHeader};
+    let dir = format!("{}/", "p".repeat(130));
+    let evil = b"return true\n";
+    let mut h = TarHeader::new(b"check.go", b'0', evil.len() as u64);
+    h.prefix(format!("{dir}00000000000").as_bytes()).set(508, b"tar\0");
+    let tar = Tar::new().file(format!("{dir}check.go").as_bytes(), b"return ok\n").raw(&h, evil).end();
+    let p = root.join("star-trailer.tar");
+    std::fs::write(&p, tar).unwrap();
     p
 }
 
