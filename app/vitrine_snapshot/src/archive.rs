@@ -455,7 +455,7 @@ impl<R: BufRead> OneXz<R> {
             let chunk = self.inner.fill_buf()?;
             if chunk.is_empty() {
                 let padding = at - start;
-                if padding % 4 != 0 {
+                if !padding.is_multiple_of(4) {
                     return Err(invalid(format!(
                         "{padding} zero bytes of stream padding after the end of the xz stream at byte {start}, \
                          not a multiple of four (xz refuses such a file)"
