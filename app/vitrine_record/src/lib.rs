@@ -15,6 +15,7 @@ mod error;
 pub mod import;
 pub mod keys;
 pub mod merkle;
+pub mod order;
 pub mod people;
 pub mod policy;
 pub mod port;

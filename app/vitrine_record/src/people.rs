@@ -136,19 +136,40 @@ impl Retirements {
     }
 }
 
-/// Reads the retirements of a log (entries in log order, already verified one by one).
+/// Reads the retirements of a log (entries verified one by one, in any order their links allow).
+///
+/// Retirements take effect in the order of signed data ([`crate::order::effective`]), never in log
+/// order, which is the exporter's word: an entry by a principal whose effective time (its signed time,
+/// or a later one of what it answers) is after the second of the principal's retirement does not count
+/// wherever it sits in the log, and one dated up to that second counts.
+/// Violations are listed in log order.
 pub fn retirements(entries: &[Verified]) -> Retirements {
     let mut out = Retirements::default();
-    for (i, v) in entries.iter().enumerate() {
+    let order = crate::order::effective(entries);
+    // Retirements of the second being read take effect from the next one: what a principal signed in
+    // the second of its retirement counts (a store that imported it and then retired its signer writes
+    // both in one second), and so does another retirement signed in that second.
+    let mut pending: Vec<(String, Retired)> = Vec::new();
+    let mut second = None;
+    for &i in &order.sequence {
+        let v = &entries[i];
         let e = &v.entry;
+        let t = order.effective_time.get(i).copied();
+        if second != t {
+            for (p, r) in pending.drain(..) {
+                out.retired.entry(p).or_insert(r);
+            }
+            second = t;
+        }
         if let Some(r) = out.retired.get(&e.author.principal) {
             out.violations.push((
                 i,
                 format!(
-                    "signed by {}, who was retired by entry {} (log position {})",
+                    "signed by {}, who was retired by entry {} (log position {}), dated before this entry's {} (signed times and what it answers decide, not log order)",
                     crate::principal::display(&e.author.principal),
                     r.by.get(..12).unwrap_or(&r.by),
-                    r.at + 1
+                    r.at + 1,
+                    e.time
                 ),
             ));
             continue;
@@ -162,12 +183,14 @@ pub fn retirements(entries: &[Verified]) -> Retirements {
         }
         // The entry verified, so its body parses; a second retirement of the same principal adds nothing.
         let Ok(body) = PersonChange::parse(e.body.as_deref().unwrap_or_default()) else { continue };
-        out.retired.entry(body.principal).or_insert(Retired {
-            by: v.id.clone(),
-            at: i,
-            by_principal: e.author.principal.clone(),
-            to: body.to,
-        });
+        pending.push((
+            body.principal,
+            Retired { by: v.id.clone(), at: i, by_principal: e.author.principal.clone(), to: body.to },
+        ));
     }
+    for (p, r) in pending {
+        out.retired.entry(p).or_insert(r);
+    }
+    out.violations.sort_by_key(|(i, _)| *i);
     out
 }

@@ -363,7 +363,7 @@ fn result_value(
         obj.insert("level".into(), json!(level(e.severity)));
     }
     if let (Some(status), Some(obj)) = (suppression_status(t.status), result.as_object_mut()) {
-        let last = t.follow_ups.iter().rev().find(|f| f.entry.status.is_some());
+        let last = t.decided_by;
         let mut s = json!({"kind": "external", "status": status});
         if let (Some(l), Some(so)) = (last, s.as_object_mut()) {
             so.insert(

@@ -29,6 +29,7 @@ const EARLIER_VERIFY_SH: &[&str] = &[
     "fc1985feae13a722d28ef6263b87fc61fff7f2350baf13bb63641e3514047065",
     "5e103d6a761dfc1af0984164e408f1074f23efd6b8c1445933a4ca5bea55b4e0",
     "ddb6e3f18cafff6abe41f717f0b3d4fb02d5e4c009956caf7e6b6548894ff4df",
+    "01be253397af3d6789710dae24720e76f92e0289bfd0c862002f47c8965c9cb5",
 ];
 
 /// SHA-256 (hex) of every earlier `VERIFY.md`.
@@ -44,6 +45,7 @@ const EARLIER_VERIFY_MD: &[&str] = &[
     "333f22f874132fcb554aa9e79f7897c9851be2a65fe08e29cf94d2fea6f9e6b4",
     "a40fbfa3da2dbd3bb70dc4f84b7020919b3676d1bfba640fe36d0dc0097c163b",
     "2241efcd622b9b8faf99453cd84d60cee2b778c7359832cdc16477300c514759",
+    "42770d192e1cb558e35c386ad5b02bed288cd7e20ca6747da8bff753c3516f00",
 ];
 
 /// Which version of Vitrine's a record's `verify.sh` or `VERIFY.md` is.

@@ -344,6 +344,10 @@ impl Review {
             crate::policy::check(&person.principal, &person.role, is_author, change)
                 .map_err(|v| RecordError::Policy(v.to_string()))?;
         }
+        let parent = match (change, draft.parent) {
+            (Some(crate::policy::Change::SetStatus(_)), Some(p)) => Some(self.answering(p, now)),
+            (_, p) => p,
+        };
         let last = self.entries.iter().rev().find(|e| e.entry.author.fingerprint == fp);
         let mut entry = Entry {
             v: FORMAT_VERSION,
@@ -359,7 +363,7 @@ impl Review {
             severity: draft.severity,
             category: draft.category,
             body: draft.body,
-            parent: draft.parent,
+            parent,
             status: draft.status,
         };
         entry.v = entry.version_needed();
@@ -392,6 +396,27 @@ impl Review {
         }
         let sig = signer.sign(crate::keys::NS_ENTRY, &bytes)?.into_bytes();
         Ok(Verified { name: String::new(), id, bytes, sig, entry })
+    }
+
+    /// The parent for a status change to the thread of `parent`, signed at `now`. A thread's status is
+    /// the change that takes effect last in the order of signed data ([`crate::order::effective`]):
+    /// when the change deciding the thread now is dated `now` or later (the same second, or its signer's
+    /// clock ahead of ours), a change that names only the annotation could take effect before it, so it
+    /// answers that change instead: a signed link, which orders it after whatever the clocks say.
+    fn answering(&self, parent: String, now: OffsetDateTime) -> String {
+        let threads = crate::thread::threads(&self.entries);
+        let Some(thread) =
+            threads.iter().find(|t| t.root.id == parent || t.follow_ups.iter().any(|f| f.id == parent))
+        else {
+            return parent;
+        };
+        let Some(decided) = thread.decided_by else { return parent };
+        let order = crate::order::effective(&self.entries);
+        let at = self.entries.iter().position(|e| e.id == decided.id);
+        match at.and_then(|i| order.effective_time.get(i)) {
+            Some(&t) if t >= now.unix_timestamp() && decided.id != parent => decided.id.clone(),
+            _ => parent,
+        }
     }
 
     /// Writes entries (already verified or freshly signed) at the end of the log: the last segment is

@@ -456,7 +456,8 @@ policy() { # ROLE IS_AUTHOR KIND STATUS
 
 # Entries, in name order: numbering, size, signature, canonical form, fields, snapshot, signer, role,
 # chain, parent, policy. The entries that pass are listed in $T/ok for the anchor checks.
-: > "$T/ids"; : > "$T/leaves"; : > "$T/ok"; : > "$T/retired"; : > "$T/times"; mkdir "$T/e" "$T/h" "$T/t" || exit 2
+: > "$T/ids"; : > "$T/leaves"; : > "$T/ok"; : > "$T/retired"; : > "$T/times"; : > "$T/order"
+mkdir "$T/e" "$T/h" "$T/t" "$T/f" "$T/r" || exit 2
 n=0
 for e in entries/*; do
   [ -e "$e" ] || continue
@@ -540,22 +541,26 @@ for e in entries/*; do
   if [ "$t" -gt $((NOW + SKEW)) ]; then
     problem "$e" "dated $when, more than a day after this machine's clock ($NOW_TEXT): $FUTURE; an answer to it would be refused as backdated"; continue
   fi
+  # The entry's effective time (the latest of its own and those of the entry it answers and its key's
+  # previous entry, all signed) and its depth (one more than theirs): retirements take effect in that
+  # order below, never in log order, which is the exporter's word.
+  eff=$t; depth=0; before=-
+  [ -f "$T/h/$key" ] && before=$hid
+  for link in "$before" "$parent"; do
+    [ "$link" != - ] && [ -f "$T/f/$link" ] || continue
+    read -r lt ld < "$T/f/$link"
+    [ "$lt" -gt "$eff" ] && eff=$lt
+    [ "$ld" -ge "$depth" ] && depth=$((ld + 1))
+  done
+  echo "$eff $depth" > "$T/f/$id"
+  echo "$eff $depth $id" >> "$T/order"
+  printf '%s\n%s\n%s\n%s\n%s\n%s\n' "$e" "$who" "$kind" "$role" "$(b64 "$subject")" "$principal" > "$T/r/$id"
   echo "$t" > "$T/t/$id"
   echo "$n $t" >> "$T/times"
   echo "$seq $id" > "$T/h/$key"
   echo "$id" >> "$T/ids"
   echo "$e" >> "$T/ok"
-  # People: a principal retired (or renamed) earlier in the log signs nothing more; only the reviewing
-  # side retires or renames. Such entries stay in the log and change nothing.
-  if grep -Fxq -e "$who" "$T/retired"; then
-    problem "$e" "people: signed by $(shown "$principal"), who was retired earlier in the log"
-    echo - > "$T/e/$id"; continue
-  fi
   if [ "$kind" = retire ] || [ "$kind" = rename ]; then
-    case $role in
-      reviewer | lead) b64 "$subject" >> "$T/retired"; echo >> "$T/retired" ;;
-      *) problem "$e" "people: $role $(shown "$principal") may not retire or rename a person: only a reviewer or a lead does" ;;
-    esac
     echo - > "$T/e/$id"; continue
   fi
   # Threads: each entry's file holds its thread's annotation author (base64), or - outside a thread.
@@ -581,6 +586,31 @@ for e in entries/*; do
     echo - > "$T/e/$id"
   fi
 done
+# People: a principal retired (or renamed) signs nothing more that counts; only the reviewing side
+# retires or renames. In the order of signed data (effective time, then depth, then id), not log order:
+# an entry whose effective time is after the second of its signer's retirement does not count wherever
+# it sits in the log (what was signed in that second counts). Such entries stay in the log.
+sec=
+while read -r eff _ id; do
+  [ -n "$id" ] || continue
+  if [ "$eff" != "$sec" ]; then
+    [ ! -s "$T/pending" ] || cat "$T/pending" >> "$T/retired"
+    : > "$T/pending"; sec=$eff
+  fi
+  { read -r e; read -r who; read -r kind; read -r role; read -r subj; read -r principal; } < "$T/r/$id"
+  if grep -Fxq -e "$who" "$T/retired"; then
+    problem "$e" "people: signed by $(shown "$principal"), who was retired by an entry dated before this entry (signed times and what it answers decide, not log order)"
+    continue
+  fi
+  if [ "$kind" = retire ] || [ "$kind" = rename ]; then
+    case $role in
+      reviewer | lead) printf '%s\n' "$subj" >> "$T/pending" ;;
+      *) problem "$e" "people: $role $(shown "$principal") may not retire or rename a person: only a reviewer or a lead does" ;;
+    esac
+  fi
+done << EOF_ORDER
+$(sort -k1,1n -k2,2n -k3,3 "$T/order")
+EOF_ORDER
 [ "$declared" = "$n" ] || problem record.json "says $declared entries, the bundle has $n"
 # Format 1 binds neither the views nor verify.sh; every record exported since format 2 binds every file,
 # so a format-1 record with an entry dated after that was written down to format 1.

@@ -168,6 +168,7 @@ struct ThreadIndex {
     root: usize,
     follow_ups: Vec<usize>,
     status: vitrine_record::Status,
+    decided_by: Option<usize>,
     retracted: bool,
 }
 
@@ -292,6 +293,7 @@ impl ReviewState {
                 root,
                 follow_ups: t.follow_ups.iter().filter_map(|f| at(f)).collect(),
                 status: t.status,
+                decided_by: t.decided_by.and_then(|d| at(d)),
                 retracted: t.retracted,
             });
         }
@@ -601,6 +603,7 @@ impl ReviewState {
                 root: self.entries.get(t.root)?,
                 follow_ups: t.follow_ups.iter().filter_map(|&i| self.entries.get(i)).collect(),
                 status: t.status,
+                decided_by: t.decided_by.and_then(|d| self.entries.get(d)),
                 retracted: t.retracted,
             })
         };
