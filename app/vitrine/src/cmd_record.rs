@@ -1055,8 +1055,13 @@ fn import(a: ImportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         writeln!(ctx.err, "vitrine: import refused: {why}{flag}")?;
         return Ok(Exit::Failed);
     }
+    let differences: Vec<String> =
+        plan.status_differences.iter().map(vitrine_record::import::StatusDifference::message).collect();
     match review.apply_import(plan, consent) {
         Ok(r) => {
+            for d in &differences {
+                writeln!(ctx.out, "status differs: {d}")?;
+            }
             for p in &r.people_added {
                 writeln!(ctx.out, "added person {}", principal_shown(p))?;
             }

@@ -77,6 +77,42 @@ pub struct HeldEntry {
     pub reason: String,
 }
 
+/// A thread to which the bundle, read alone, gives another status than this review's log does once the
+/// bundle is merged into it (the bundle lacks some of this review's entries, or this review lacks some
+/// of the bundle's that are held apart). The bundle's views and a stranger reading it say `bundle`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusDifference {
+    /// The thread's root entry id.
+    pub thread: String,
+    /// Its status (or `retracted`) in the bundle alone.
+    pub bundle: String,
+    /// Its status (or `retracted`) in this review with the bundle merged.
+    pub merged: String,
+}
+
+impl StatusDifference {
+    /// "thread 1a2b3c4d5e6f: fixed in the bundle, open in this review once merged".
+    pub fn message(&self) -> String {
+        format!(
+            "thread {}: {} in the bundle, {} in this review once merged (the bundle lacks entries this review has, or holds entries held apart here)",
+            self.thread.get(..12).unwrap_or(&self.thread),
+            self.bundle,
+            self.merged
+        )
+    }
+}
+
+/// Each thread's status as its views show it (`retracted` for a retracted thread), by root id.
+fn statuses(entries: &[Verified]) -> std::collections::HashMap<String, String> {
+    crate::thread::threads(entries)
+        .into_iter()
+        .map(|t| {
+            let s = if t.retracted { "retracted" } else { t.status.as_str() };
+            (t.root.id.clone(), s.to_owned())
+        })
+        .collect()
+}
+
 /// What importing a bundle would do. Built by [`Review::plan_import`]; nothing is written until
 /// [`Review::apply_import`].
 #[derive(Debug, Clone)]
@@ -95,6 +131,8 @@ pub struct ImportPlan {
     pub held: Vec<HeldEntry>,
     /// Whether this review has no people yet (its first import learns them without asking).
     pub first_import: bool,
+    /// Threads the bundle alone gives another status than this review once merged, in bundle order.
+    pub status_differences: Vec<StatusDifference>,
     people: AllowedSigners,
 }
 
@@ -217,6 +255,7 @@ impl Review {
             already_present: 0,
             held: Vec::new(),
             first_import: known.is_empty(),
+            status_differences: Vec::new(),
             people: AllowedSigners::default(),
         };
         for p in &report.people.people {
@@ -309,6 +348,23 @@ impl Review {
                     plan.held.push(HeldEntry { name: v.name.clone(), id: v.id.clone(), reason });
                 }
                 None => plan.entries.push(v.clone()),
+            }
+        }
+        // Statuses follow signed data only, so the log order of either side changes none; what differs
+        // is which entries each side has.
+        let theirs = statuses(&report.accepted);
+        let mut merged: Vec<Verified> = self.entries().to_vec();
+        merged.extend(plan.entries.iter().cloned());
+        let ours = statuses(&merged);
+        for t in crate::thread::threads(&report.accepted) {
+            if let (Some(b), Some(m)) = (theirs.get(&t.root.id), ours.get(&t.root.id))
+                && b != m
+            {
+                plan.status_differences.push(StatusDifference {
+                    thread: t.root.id.clone(),
+                    bundle: b.clone(),
+                    merged: m.clone(),
+                });
             }
         }
         Ok(plan)
