@@ -2372,7 +2372,10 @@ fn a_mistyped_person_is_renamed_and_a_departed_one_retired_by_signed_entries() {
     let x = export_unpacked(&fx, "r-retired");
     let (code, out) = verify_sh(&x, Some(s));
     assert_eq!(code, 0, "{out}");
+    // Dated after the retirement (a second later): by signed time, which decides, not by log position.
+    let after = vitrine_record::time::OffsetDateTime::now_utc() + vitrine_record::time::Duration::seconds(2);
     let late = forge_next(&x, "vendor@example", &fx.ven, |e| {
+        e.insert("time".into(), vitrine_record::entry::format_time(after).into());
         e.insert("kind".into(), "reply".into());
         e.insert("parent".into(), note.clone().into());
         e.insert("body".into(), "late".into());
@@ -3126,4 +3129,134 @@ fn a_case_variant_of_a_view_is_refused_by_verify_import_and_verify_sh() {
             );
         }
     }
+}
+
+/// Moves the log line holding `needle` (one entry per line in the review's segment) to the end of the
+/// segment in data directory `data`, and deletes the review's checkpoints: what a hostile exporter does
+/// to its own store before exporting (the entries, their signatures and chains are untouched).
+fn move_to_end_of_log(data: &Path, needle: &str) {
+    let review = review_signers(data).parent().unwrap().to_path_buf();
+    let seg = review.join("log/000001.seg");
+    let text = std::fs::read_to_string(&seg).unwrap();
+    let (moved, kept): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.contains(needle));
+    assert_eq!(moved.len(), 1, "{needle}");
+    std::fs::write(&seg, format!("{}\n{}\n", kept.join("\n"), moved[0])).unwrap();
+    for e in std::fs::read_dir(review.join("checkpoints")).unwrap() {
+        std::fs::remove_file(e.unwrap().path()).unwrap();
+    }
+}
+
+/// The status `results.sarif` of unpacked record `x` gives the thread of annotation `id`.
+fn sarif_status(x: &Path, id: &str) -> String {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(x.join("results.sarif")).unwrap()).unwrap();
+    let r = v["runs"][0]["results"].as_array().unwrap().iter().find(|r| r["properties"]["entryId"] == id);
+    r.unwrap()["properties"]["status"].as_str().unwrap().to_owned()
+}
+
+/// The status `vitrine log --json` gives the thread of annotation `id` in data directory `data`.
+fn log_status(data: &Path, snap: &Path, id: &str) -> String {
+    let (code, out, err) = cli(data, &[&"log", &snap, &"--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let t = v["threads"].as_array().unwrap().iter().find(|t| t["root"] == id || t["id"] == id);
+    t.unwrap_or_else(|| panic!("{out}"))["status"].as_str().unwrap().to_owned()
+}
+
+/// F2 (round 6): a thread's status and whether a retirement counts follow signed data only. The vendor
+/// marks the finding fixed, the reviewer reopens it a second later; the vendor exports the same signed
+/// entries with its `fixed` listed last (its own store's log reordered, its checkpoints deleted). Both
+/// verifiers accept the record, and its views, a fresh store importing it and the reviewer's store all say
+/// `open`. Variant B: the reviewer retires the vendor; the vendor, not yet knowing, signs `fixed` a second
+/// later and then imports the retirement: its record lists the retirement last, and the fixed still does
+/// not count (both verifiers name it, and the views still say `open`).
+#[test]
+fn the_exporters_log_order_decides_no_status_and_no_retirement() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let a = log_ids(&fx.data, s)[0].clone();
+    let vdata = fx.tmp.path().join("vdata");
+    copy_data(&fx.data, &vdata);
+    let later = || std::thread::sleep(std::time::Duration::from_millis(1100));
+    let export = |data: &Path, key: &Path, name: &str| {
+        let b = fx.tmp.path().join(format!("{name}.vitrine"));
+        let (code, _, err) = cli(data, &[&"export", &s, &"--key", &key, &"--out", &b]);
+        assert_eq!(code, 0, "{err}");
+        b
+    };
+    let import = |data: &Path, b: &Path| {
+        let (code, out, err) = cli(data, &[&"import", &s, &b]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let (code, _, err) = cli(
+        &vdata,
+        &[&"reply", &s, &"--key", &fx.ven, &"--to", &a, &"--body", &"fixed", &"--status", &"fixed"],
+    );
+    assert_eq!(code, 0, "{err}");
+    import(&fx.data, &export(&vdata, &fx.ven, "ven2"));
+    later();
+    let (code, _, err) =
+        cli(&fx.data, &[&"status", &s, &"--key", &fx.rev, &"--to", &a, &"--status", &"open"]);
+    assert_eq!(code, 0, "{err}");
+    let rev3 = export(&fx.data, &fx.rev, "rev3");
+    import(&vdata, &rev3);
+    move_to_end_of_log(&vdata, "\"status\":\"fixed\"");
+    let ven3 = export(&vdata, &fx.ven, "ven3");
+    for (name, b) in [("rev3", &rev3), ("ven3", &ven3)] {
+        let x = fx.tmp.path().join(format!("{name}-x"));
+        unpack(b, &x);
+        let (code, out) = verify_both(&fx, &x);
+        assert_eq!(code, 0, "{name}: {out}");
+        assert_eq!(sarif_status(&x, &a), "open", "{name}");
+        let fresh = fx.tmp.path().join(format!("{name}-fresh"));
+        import(&fresh, b);
+        assert_eq!(log_status(&fresh, s, &a), "open", "{name}");
+    }
+    let out = import(&fx.data, &ven3);
+    assert!(!out.contains("status differs"), "{out}");
+    assert_eq!(log_status(&fx.data, s, &a), "open");
+    // A bundle that lacks the reopen says so when imported where the reopen is.
+    let out = import(&fx.data, &fx.tmp.path().join("ven2.vitrine"));
+    assert!(
+        out.contains(&format!(
+            "status differs: thread {}: fixed in the bundle, open in this review",
+            &a[..12]
+        )),
+        "{out}"
+    );
+
+    // Variant B.
+    let (code, _, err) =
+        cli(&fx.data, &[&"people", &"retire", &s, &"--principal", &"vendor@example", &"--key", &fx.rev]);
+    assert_eq!(code, 0, "{err}");
+    let retired = export(&fx.data, &fx.rev, "retired");
+    later();
+    let (code, _, err) = cli(
+        &vdata,
+        &[&"reply", &s, &"--key", &fx.ven, &"--to", &a, &"--body", &"fixed late", &"--status", &"fixed"],
+    );
+    assert_eq!(code, 0, "{err}");
+    import(&vdata, &retired);
+    move_to_end_of_log(&vdata, "\"kind\":\"retire\"");
+    let x = fx.tmp.path().join("ven-ret-x");
+    unpack(&export(&vdata, &fx.ven, "ven-ret"), &x);
+    let late = entries_named_with(&x, "fixed late");
+    let (code, out) = verify_both(&fx, &x);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(entries_named(&out), [late.clone()].into(), "{out}");
+    assert!(out.contains(&format!("{late}: people: signed by vendor@example, who was retired")), "{out}");
+    assert_eq!(sarif_status(&x, &a), "open");
+}
+
+/// The entry file of unpacked record `x` whose body is `body`.
+fn entries_named_with(x: &Path, body: &str) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(x.join("entries"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    let n = names.into_iter().find(|n| entry_json(x, n.trim_end_matches(".json"))["body"] == body).unwrap();
+    format!("entries/{n}")
 }
