@@ -293,7 +293,7 @@ impl ReviewState {
                 root,
                 follow_ups: t.follow_ups.iter().filter_map(|f| at(f)).collect(),
                 status: t.status,
-                decided_by: t.decided_by.and_then(|d| at(d)),
+                decided_by: t.decided_by.and_then(&at),
                 retracted: t.retracted,
             });
         }
