@@ -554,7 +554,8 @@ for e in entries/*; do
   done
   echo "$eff $depth" > "$T/f/$id"
   echo "$eff $depth $id" >> "$T/order"
-  printf '%s\n%s\n%s\n%s\n%s\n%s\n' "$e" "$who" "$kind" "$role" "$(b64 "$subject")" "$principal" > "$T/r/$id"
+  sb=-; case $kind in retire | rename) sb=$(b64 "$subject") ;; esac
+  printf '%s\n%s\n%s\n%s\n%s\n%s\n' "$e" "$who" "$kind" "$role" "$sb" "$principal" > "$T/r/$id"
   echo "$t" > "$T/t/$id"
   echo "$n $t" >> "$T/times"
   echo "$seq $id" > "$T/h/$key"
