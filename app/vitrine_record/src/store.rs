@@ -1136,6 +1136,43 @@ mod tests {
         d
     }
 
+    /// A status is the change last in the order of signed data. When the change deciding a thread is
+    /// dated now or later (its signer's clock hours ahead, or the same second), a change signed now answers
+    /// it, so it takes effect after it: the reviewer's reopen of a finding the vendor marked fixed from a
+    /// clock two hours ahead reopens it, and keeps it open at the next load, in any log order.
+    #[test]
+    fn a_status_change_answers_a_deciding_change_dated_now_or_later() {
+        let (tmp, s, snap) = setup();
+        let v = with_vendor(&tmp, &snap);
+        let now = OffsetDateTime::now_utc();
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        let finding = r.append(&s, note(1), now).unwrap().id.clone();
+        let fixed = r
+            .append(&v, reply_to(&finding, Some(Status::Fixed)), now + time::Duration::hours(2))
+            .unwrap()
+            .id
+            .clone();
+        let mut d = Draft::new(Kind::Status);
+        d.parent = Some(finding.clone());
+        d.status = Some(Status::Open);
+        let reopen = r.append(&s, d, now).unwrap();
+        assert_eq!(reopen.entry.parent.as_deref(), Some(fixed.as_str()), "answers the vendor's change");
+        drop(r);
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        assert!(r.problems().is_empty(), "{:?}", r.problems());
+        // No log lists the reopen before the fixed it answers (a verifier refuses it): no exporter can
+        // put the fixed last.
+        assert_eq!(crate::thread::threads(r.entries())[0].status, Status::Open);
+        drop(r);
+        // A change dated before now decides nothing of the kind: the next change names what it was given.
+        let mut d = Draft::new(Kind::Status);
+        d.parent = Some(finding.clone());
+        d.status = Some(Status::Closed);
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        let closed = r.append(&s, d, now + time::Duration::hours(3)).unwrap();
+        assert_eq!(closed.entry.parent.as_deref(), Some(finding.as_str()));
+    }
+
     /// An entry dated in the future (its signer's clock months ahead) cannot be answered now without the
     /// answer being set aside as backdated at the next load: the answer is refused before it is signed,
     /// saying why, and nothing already saved changes. Within the clocks' skew, the answer is signed.
