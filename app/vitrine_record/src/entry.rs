@@ -278,6 +278,36 @@ pub struct Entry {
     pub status: Option<Status>,
 }
 
+#[cfg(test)]
+impl Entry {
+    /// For tests: `who`'s annotation (a reply when it has a `parent`), a reviewer's, on one snapshot.
+    pub(crate) fn for_test(
+        who: &str,
+        seq: u64,
+        prev: Option<&str>,
+        parent: Option<&str>,
+        time: &str,
+    ) -> Entry {
+        Entry {
+            v: 1,
+            seq,
+            prev: prev.map(str::to_owned),
+            kind: if parent.is_some() { Kind::Reply } else { Kind::Annotation },
+            author: Author { principal: who.into(), fingerprint: format!("SHA256:{who}") },
+            role: "reviewer".into(),
+            time: time.into(),
+            snapshot: "02".repeat(32),
+            target: None,
+            class: None,
+            severity: None,
+            category: None,
+            body: Some("x".into()),
+            parent: parent.map(str::to_owned),
+            status: None,
+        }
+    }
+}
+
 /// SHA-256 of `bytes` in lower-case hex: the id of an entry stored as `bytes`.
 pub fn entry_id(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -87,26 +87,10 @@ pub fn effective(entries: &[Verified]) -> Order {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entry::{Author, Entry, Kind};
+    use crate::entry::Entry;
 
     fn v(id: &str, who: &str, seq: u64, prev: Option<&str>, parent: Option<&str>, time: &str) -> Verified {
-        let entry = Entry {
-            v: 1,
-            seq,
-            prev: prev.map(str::to_owned),
-            kind: if parent.is_some() { Kind::Reply } else { Kind::Annotation },
-            author: Author { principal: who.into(), fingerprint: format!("SHA256:{who}") },
-            role: "reviewer".into(),
-            time: time.into(),
-            snapshot: "s".into(),
-            target: None,
-            class: None,
-            severity: None,
-            category: None,
-            body: Some("b".into()),
-            parent: parent.map(str::to_owned),
-            status: None,
-        };
+        let entry = Entry::for_test(who, seq, prev, parent, time);
         Verified { name: String::new(), id: id.into(), bytes: Vec::new(), sig: Vec::new(), entry }
     }
 

@@ -658,26 +658,9 @@ pub(crate) fn check_links(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entry::{Author, Kind};
 
     fn entry(who: &str, seq: u64, prev: Option<&str>, parent: Option<&str>, time: &str) -> Entry {
-        Entry {
-            v: 1,
-            seq,
-            prev: prev.map(str::to_owned),
-            kind: if parent.is_some() { Kind::Reply } else { Kind::Annotation },
-            author: Author { principal: who.into(), fingerprint: format!("SHA256:{who}") },
-            role: "reviewer".into(),
-            time: time.into(),
-            snapshot: "02".repeat(32),
-            target: None,
-            class: None,
-            severity: None,
-            category: None,
-            body: Some("x".into()),
-            parent: parent.map(str::to_owned),
-            status: None,
-        }
+        Entry::for_test(who, seq, prev, parent, time)
     }
 
     /// An entry's time is its signer's word, checked against a key's validity: it may not be dated

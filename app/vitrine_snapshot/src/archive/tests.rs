@@ -216,12 +216,13 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
-fn read_gz(bytes: &[u8]) -> Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError> {
+/// The files and links of the compressed tar `bytes` (written to a file named for `format`).
+fn read_compressed(bytes: &[u8], format: ArchiveFormat) -> Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.tar.gz");
+    let path = dir.path().join(if format == ArchiveFormat::TarXz { "t.tar.xz" } else { "t.tar.gz" });
     std::fs::write(&path, bytes).unwrap();
     let mut items = Vec::new();
-    read(&path, ArchiveFormat::TarGz, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
+    read(&path, format, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
         // Directories are handed over for their mode only; these tests look at files and links.
         if item.kind != ItemKind::Directory {
             items.push((item.path, item.kind));
@@ -231,8 +232,13 @@ fn read_gz(bytes: &[u8]) -> Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError> {
     Ok(items)
 }
 
+fn read_gz(bytes: &[u8]) -> Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError> {
+    read_compressed(bytes, ArchiveFormat::TarGz)
+}
+
 /// Bytes after the last gzip member are refused with a message that says so and where, not as a tar
-/// header problem; concatenated gzip members are still one stream. Zero padding to the end of the file
+/// header problem (a second member is refused: `a_gzip_file_of_more_than_one_member_is_refused`). Zero
+/// padding to the end of the file
 /// is read as gzip, GNU tar, bsdtar and Python's gzip all read it (they skip it); zeros followed by
 /// anything else are refused (gzip stops at the zeros, Python's gzip reads another member after them).
 #[test]
@@ -296,17 +302,7 @@ fn xz(data: &[u8]) -> Vec<u8> {
 }
 
 fn read_xz(bytes: &[u8]) -> Result<Vec<(Vec<u8>, ItemKind)>, SnapshotError> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.tar.xz");
-    std::fs::write(&path, bytes).unwrap();
-    let mut items = Vec::new();
-    read(&path, ArchiveFormat::TarXz, &ArchiveLimits::default(), &mut |item: ArchiveItem<'_>| {
-        if item.kind != ItemKind::Directory {
-            items.push((item.path, item.kind));
-        }
-        Ok(())
-    })?;
-    Ok(items)
+    read_compressed(bytes, ArchiveFormat::TarXz)
 }
 
 /// F1 (round 21), xz: a file of several xz streams is read whole by xz, GNU tar, bsdtar and Python, and
