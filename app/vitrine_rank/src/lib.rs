@@ -17,6 +17,7 @@
 //! so an interrupted build never leaves a half index where a reader looks.
 #![warn(missing_docs)]
 
+mod build;
 mod doc;
 mod error;
 pub mod extract;
@@ -29,22 +30,21 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
-use tantivy::indexer::UserOperation;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 
-use crate::doc::{FileDocs, RankDoc};
 use crate::snippet::{Wanted, best_line};
 
+pub use crate::build::{RankBuilder, RankWorker, build};
+#[cfg(test)]
+use crate::build::{build_with, merge_groups, without_extension};
 pub use crate::error::RankError;
 pub use crate::extract::{DocText, FunctionSpan};
 pub use crate::terms::Normalizer;
@@ -54,9 +54,6 @@ pub use vitrine_search::Opened;
 pub const FORMAT: u32 = 3;
 /// Files larger than this are left out (generated register tables, not prose).
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
-/// The tantivy writer's memory budget, shared by its threads (Linux's per-function documents fit
-/// in it without a flush: each thread writes one segment, peak RSS of the build 480 MB).
-const WRITER_BYTES: usize = 256 << 20;
 /// The most segments a build leaves. A query reads each; more are merged, in at most this many merges
 /// at once.
 pub const MAX_SEGMENTS: usize = 2;
@@ -247,203 +244,6 @@ pub fn open_or_build_lazy<F: std::borrow::Borrow<Functions>>(
             Some(reason) => Opened::Rebuilt { reason },
         },
     ))
-}
-
-/// Builds the ranked index of `snap` into `dir` (replacing whatever is there) and returns its meta.
-pub fn build(
-    snap: &Arc<Snapshot>,
-    dir: &Path,
-    functions: Option<&Functions>,
-    progress: &Progress,
-) -> Result<RankMeta, RankError> {
-    build_with(snap, dir, functions, progress, writer_threads())
-}
-
-/// The tantivy writer's threads: one per core, at most [`MAX_SEGMENTS`]. Each writes its own segment
-/// while the build's pool extracts the documents (Linux per function: about 57% of the CPU in the
-/// extraction, 43% in the writer). One writer thread on two cores was the build's last step: it shares
-/// the cores with the extraction, falls behind, and drains its queue alone once the extraction ends
-/// (per-thread samples: 2.5 s of one core busy and one idle at the end of a 12.5 s build). Two drain it
-/// together, and the build ended 1-2 s sooner in alternating runs, with the same CPU and peak memory.
-fn writer_threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, MAX_SEGMENTS)
-}
-
-/// [`build`] with `threads` writer threads.
-fn build_with(
-    snap: &Arc<Snapshot>,
-    dir: &Path,
-    functions: Option<&Functions>,
-    progress: &Progress,
-    threads: usize,
-) -> Result<RankMeta, RankError> {
-    let started = Instant::now();
-    let parent = dir.parent().unwrap_or_else(|| Path::new("."));
-    fs::create_dir_all(parent).map_err(RankError::io("create directory", parent))?;
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "ranked".into());
-    let tmp = parent.join(format!(".{name}.building-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(RankError::io("remove", &tmp))?;
-    }
-    fs::create_dir_all(&tmp).map_err(RankError::io("create directory", &tmp))?;
-    let result = write_index(snap, &tmp, functions, progress, started, threads);
-    let meta = match result {
-        Ok(meta) => meta,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    };
-    if dir.exists() {
-        fs::remove_dir_all(dir).map_err(RankError::io("remove", dir))?;
-    }
-    fs::rename(&tmp, dir).map_err(RankError::io("move into place", dir))?;
-    Ok(meta)
-}
-
-fn write_index(
-    snap: &Arc<Snapshot>,
-    dir: &Path,
-    functions: Option<&Functions>,
-    progress: &Progress,
-    started: Instant,
-    threads: usize,
-) -> Result<RankMeta, RankError> {
-    let (schema, fields) = Fields::schema();
-    let index = Index::create_in_dir(dir, schema).map_err(RankError::index(dir))?;
-    index.tokenizers().register(ANALYZER, terms::index_tokenizer());
-    let writer: IndexWriter<RankDoc> =
-        index.writer_with_num_threads(threads, WRITER_BYTES).map_err(RankError::index(dir))?;
-    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-    let files: Vec<(usize, &vitrine_snapshot::FileEntry)> = snap
-        .files()
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.is_indexable() && e.size_bytes <= MAX_FILE_BYTES)
-        .collect();
-    progress.set_phase("ranked index", files.len() as u64);
-    let documents = std::sync::atomic::AtomicU64::new(0);
-    let failed = AtomicBool::new(false);
-    let first_error: std::sync::Mutex<Option<RankError>> = std::sync::Mutex::new(None);
-    // Each worker takes the next file when it is free (a run of large files is never left to one).
-    vitrine_snapshot::work::for_each_next(
-        &files,
-        || (Normalizer::default(), extract::Buffers::default()),
-        |(norm, buffers), &(id, entry)| {
-            if failed.load(Ordering::Relaxed) {
-                return;
-            }
-            if progress.is_cancelled() {
-                failed.store(true, Ordering::Relaxed);
-                if let Ok(mut slot) = first_error.lock() {
-                    slot.get_or_insert(RankError::Cancelled);
-                }
-                return;
-            }
-            // A file that cannot be read, or no longer hashes to the manifest, fails the build, as it
-            // fails the trigram and symbol builds: the index is kept for the snapshot's content.
-            let bytes = match snap.read(entry) {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    failed.store(true, Ordering::Relaxed);
-                    if let Ok(mut slot) = first_error.lock() {
-                        slot.get_or_insert(RankError::from(e));
-                    }
-                    return;
-                }
-            };
-            progress.advance(1, bytes.len() as u64);
-            let path = entry.path.as_bytes();
-            let spans = functions
-                .and_then(|f| std::str::from_utf8(path).ok().and_then(|p| f.get(p)))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let mut path_words = Vec::new();
-            norm.push_terms(&mut path_words, without_extension(path));
-            let docs = buffers.extract(path, &bytes, spans, norm);
-            let packed = FileDocs::pack(fields, id as u64, &path_words, docs.iter());
-            buffers.trim();
-            let count = packed.len() as u64;
-            if count == 0 {
-                return;
-            }
-            // The file's documents go to the writer as one batch (one message, one wake-up of a writer
-            // thread per file rather than per function).
-            let docs = packed.into_docs().map(UserOperation::Add);
-            if let Err(e) = writer.run(docs) {
-                failed.store(true, Ordering::Relaxed);
-                if let Ok(mut slot) = first_error.lock() {
-                    slot.get_or_insert(RankError::Index { path: dir.to_path_buf(), source: e });
-                }
-                return;
-            }
-            documents.fetch_add(count, Ordering::Relaxed);
-        },
-    );
-    if let Some(e) = first_error.into_inner().ok().flatten() {
-        return Err(e);
-    }
-    let mut writer = writer;
-    writer.commit().map_err(RankError::index(dir))?;
-    // No merge when each writer thread wrote one segment (Linux per function: a final merge into one
-    // segment took 7% of the build's CPU on one core while the other sat idle). When the threads
-    // flushed more (a tree larger than the memory budget), merges bring them back to MAX_SEGMENTS,
-    // run at once: a query then still looks each term up in at most MAX_SEGMENTS dictionaries.
-    let metas = index.searchable_segment_metas().map_err(RankError::index(dir))?;
-    let sizes: Vec<_> = metas.iter().map(|m| (m.id(), m.num_docs())).collect();
-    let groups = merge_groups(&sizes, MAX_SEGMENTS);
-    if !groups.is_empty() {
-        progress.set_phase("ranked index: merging", 0);
-        let merges: Vec<_> = groups.iter().filter(|g| g.len() > 1).map(|g| writer.merge(g)).collect();
-        for merge in merges {
-            merge.wait().map_err(RankError::index(dir))?;
-        }
-        writer.garbage_collect_files().wait().map_err(RankError::index(dir))?;
-    }
-    writer.wait_merging_threads().map_err(RankError::index(dir))?;
-    let meta = RankMeta {
-        format: FORMAT,
-        content_key: *snap.content_key(),
-        per_function: functions.is_some(),
-        files: files.len() as u64,
-        documents: documents.into_inner(),
-        build_ms: started.elapsed().as_millis() as u64,
-    };
-    let meta_path = dir.join("ranked.json");
-    let text = serde_json::to_vec_pretty(&meta).map_err(|e| RankError::damaged(&meta_path, e.to_string()))?;
-    fs::write(&meta_path, text).map_err(RankError::io("write", &meta_path))?;
-    Ok(meta)
-}
-
-/// `path` without its file name's extension (`net/ipv4/tcp_cong.c` → `net/ipv4/tcp_cong`): it says
-/// which language a file is in, not what it is about, and as a path word it was in nearly every
-/// document (`c` in 627,000 of Linux's 736,000). A name that starts with its only dot (`.gitignore`)
-/// keeps it.
-fn without_extension(path: &[u8]) -> &[u8] {
-    let name_start = memchr::memrchr(b'/', path).map_or(0, |i| i + 1);
-    match memchr::memrchr(b'.', path) {
-        Some(dot) if dot > name_start => path.get(..dot).unwrap_or(path),
-        _ => path,
-    }
-}
-
-/// The segments to merge so that at most `most` are left: nothing when there are no more than
-/// `most`, else `most` groups of about as many documents each (largest segment first, each to the
-/// group with the fewest documents so far), so that the merges share the work.
-fn merge_groups<Id: Copy>(segments: &[(Id, u32)], most: usize) -> Vec<Vec<Id>> {
-    if segments.len() <= most.max(1) {
-        return Vec::new();
-    }
-    let mut groups: Vec<(u64, Vec<Id>)> = vec![(0, Vec::new()); most.max(1)];
-    let mut by_size: Vec<&(Id, u32)> = segments.iter().collect();
-    by_size.sort_by_key(|&&(_, docs)| std::cmp::Reverse(docs));
-    for &(id, docs) in by_size {
-        if let Some(lightest) = groups.iter_mut().min_by_key(|g| g.0) {
-            lightest.0 += u64::from(docs);
-            lightest.1.push(id);
-        }
-    }
-    groups.into_iter().map(|(_, ids)| ids).collect()
 }
 
 impl RankIndex {
