@@ -12,8 +12,10 @@ use super::SourceFile;
 use super::format::*;
 use super::interner::{Interner, KeyedHash};
 use super::partial::PartialDefinitions;
+use super::reader::FunctionSpan;
 use super::reader::SymbolIndex;
 use super::scratch::{CALL_WORDS, DEF_WORDS, OCC_WORDS, Scratch};
+use super::visit::{ByEntry, NoVisit, SnapshotVisitor, Visit};
 use crate::error::SyntaxError;
 use crate::lang::{Language, language_for_path};
 use crate::symbols::{ExtractOptions, RefKind, SymbolKind, extract_raw};
@@ -37,12 +39,13 @@ pub fn build<R>(
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
 {
-    build_reporting(files, read, dir, tree_sha256, progress, None, sizes)
+    build_reporting(files, read, dir, tree_sha256, progress, None, sizes, &NoVisit)
 }
 
-/// [`build`], recording each parsed file's definitions in `partial` as it goes, and parsing the
-/// files in the order of `sizes` (largest first) when given.
-pub(super) fn build_reporting<R>(
+/// [`build`], recording each parsed file's definitions in `partial` as it goes, parsing the files in
+/// the order of `sizes` (largest first) when given, and handing each file read to `visit`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn build_reporting<R, V: Visit>(
     files: &[SourceFile],
     read: R,
     dir: &Path,
@@ -50,6 +53,7 @@ pub(super) fn build_reporting<R>(
     progress: &Progress,
     partial: Option<&PartialDefinitions>,
     sizes: Option<&[u64]>,
+    visit: &V,
 ) -> Result<SymbolIndex, SyntaxError>
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
@@ -62,7 +66,7 @@ where
     // Write into a fresh sibling directory, then swap it in, so a reader never sees half an index.
     let tmp = dir.with_extension("tmp-build");
     let order = parse_order(files.len(), sizes);
-    let result = build_into(files, &order, &read, dir, &tmp, tree_sha256, progress, started, partial);
+    let result = build_into(files, &order, &read, dir, &tmp, tree_sha256, progress, started, partial, visit);
     if result.is_err() && tmp.exists() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
@@ -83,7 +87,7 @@ pub(super) fn parse_order(n: usize, sizes: Option<&[u64]>) -> Vec<usize> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn build_into<R>(
+fn build_into<R, V: Visit>(
     files: &[SourceFile],
     order: &[usize],
     read: &R,
@@ -93,6 +97,7 @@ fn build_into<R>(
     progress: &Progress,
     started: Instant,
     partial: Option<&PartialDefinitions>,
+    visit: &V,
 ) -> Result<(), SyntaxError>
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
@@ -127,13 +132,23 @@ where
         // left one core parsing the largest quarter alone, see `for_each_next`).
         vitrine_snapshot::work::for_each_next(
             order,
-            || Outbox { tx: tx.clone(), pending: Vec::with_capacity(SEND_BATCH) },
-            |outbox, &i| {
+            || (Outbox { tx: tx.clone(), pending: Vec::with_capacity(SEND_BATCH) }, visit.worker()),
+            |(outbox, visitor), &i| {
                 if progress.is_cancelled() {
                     return;
                 }
-                let out = files.get(i).and_then(|f| extract_file(f, read, i, &options));
+                let Some(f) = files.get(i) else { return };
+                let Some(bytes) = read(i) else {
+                    progress.advance(1, 0);
+                    return;
+                };
+                let out = extract_file(f, &bytes, i, &options);
                 progress.advance(1, out.as_ref().map(|o| o.bytes).unwrap_or(0));
+                if V::ACTIVE {
+                    let functions = out.as_ref().map(super::visit::function_spans).unwrap_or_default();
+                    visit.visit(visitor, i, &bytes, functions);
+                }
+                drop(bytes);
                 match out {
                     Some(out) => outbox.push(out),
                     // A file without symbols is parsed all the same: it is no longer pending.
@@ -166,12 +181,13 @@ where
     Ok(())
 }
 
-/// The files of `snap` the symbol index covers, in manifest order.
+/// The files of `snap` the symbol index covers, in manifest order, each with its position in the
+/// manifest.
 fn indexed_entries(
     snap: &vitrine_snapshot::Snapshot,
-) -> Result<Vec<&vitrine_snapshot::FileEntry>, SyntaxError> {
+) -> Result<Vec<(usize, &vitrine_snapshot::FileEntry)>, SyntaxError> {
     let files = snap.try_files().map_err(|e| SyntaxError::Snapshot(e.to_string()))?;
-    Ok(files.iter().filter(|e| e.is_indexable()).collect())
+    Ok(files.iter().enumerate().filter(|(_, e)| e.is_indexable()).collect())
 }
 
 /// Builds the index of a snapshot's indexable files into `dir`.
@@ -180,23 +196,45 @@ pub fn build_for_snapshot(
     dir: &Path,
     progress: &Progress,
 ) -> Result<SymbolIndex, SyntaxError> {
-    build_snapshot_reporting(snap, dir, progress, None)
+    build_snapshot_reporting(snap, dir, progress, None, None::<&NoSnapshotVisitor>)
 }
 
-fn build_snapshot_reporting(
+/// [`build_for_snapshot`], recording each parsed file's definitions in `partial` (when given) and
+/// handing each file read to `visitor` (when given; see [`SnapshotVisitor`]).
+pub fn build_for_snapshot_visiting<V: SnapshotVisitor>(
     snap: &vitrine_snapshot::Snapshot,
     dir: &Path,
     progress: &Progress,
     partial: Option<&PartialDefinitions>,
+    visitor: Option<&V>,
+) -> Result<SymbolIndex, SyntaxError> {
+    build_snapshot_reporting(snap, dir, progress, partial, visitor)
+}
+
+/// The type of "no visitor" for [`build_snapshot_reporting`] (never made).
+enum NoSnapshotVisitor {}
+
+impl SnapshotVisitor for NoSnapshotVisitor {
+    type Worker = ();
+    fn worker(&self) {}
+    fn visit(&self, (): &mut (), _: usize, _: &vitrine_snapshot::FileEntry, _: &[u8], _: Vec<FunctionSpan>) {}
+}
+
+fn build_snapshot_reporting<V: SnapshotVisitor>(
+    snap: &vitrine_snapshot::Snapshot,
+    dir: &Path,
+    progress: &Progress,
+    partial: Option<&PartialDefinitions>,
+    visitor: Option<&V>,
 ) -> Result<SymbolIndex, SyntaxError> {
     let entries = indexed_entries(snap)?;
     let files: Vec<SourceFile> =
-        entries.iter().map(|e| SourceFile { path: e.path.display(), language: None }).collect();
+        entries.iter().map(|(_, e)| SourceFile { path: e.path.display(), language: None }).collect();
     // A file that cannot be read, or no longer hashes to the manifest, stops the build: the index is
     // kept for the snapshot's tree, so it must be made of exactly the bytes that were hashed.
     let failed: std::sync::Mutex<Option<vitrine_snapshot::SnapshotError>> = std::sync::Mutex::new(None);
     let read = |i: usize| -> Option<Vec<u8>> {
-        let entry = entries.get(i)?;
+        let &(_, entry) = entries.get(i)?;
         let bytes = match snap.read(entry) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -214,8 +252,15 @@ fn build_snapshot_reporting(
             _ => Some(bytes),
         }
     };
-    let sizes: Vec<u64> = entries.iter().map(|e| e.size_bytes).collect();
-    let built = build_reporting(&files, read, dir, &snap.ids().tree_sha256, progress, partial, Some(&sizes));
+    let sizes: Vec<u64> = entries.iter().map(|(_, e)| e.size_bytes).collect();
+    let (tree, sizes) = (&snap.ids().tree_sha256, Some(sizes.as_slice()));
+    let built = match visitor {
+        Some(visitor) => {
+            let visit = ByEntry { entries: &entries, visitor };
+            build_reporting(&files, read, dir, tree, progress, partial, sizes, &visit)
+        }
+        None => build_reporting(&files, read, dir, tree, progress, partial, sizes, &NoVisit),
+    };
     match failed.into_inner().ok().flatten() {
         Some(e) => Err(SyntaxError::Snapshot(e.to_string())),
         None => built,
@@ -324,7 +369,7 @@ pub fn open_or_build_progressive(
         Err(e @ SyntaxError::Snapshot(_)) => return Err(e),
         Err(_) => {}
     }
-    build_snapshot_reporting(snap, dir, progress, Some(partial))
+    build_snapshot_reporting(snap, dir, progress, Some(partial), None::<&NoSnapshotVisitor>)
 }
 
 /// How long one file may take to parse during a build (the slowest files of Linux and Boost take
@@ -335,7 +380,7 @@ pub const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60
 const MAX_NAME: usize = 1024;
 
 /// One file's extraction, with names interned per file (`names` holds them end to end).
-struct FileOut {
+pub(super) struct FileOut {
     file: u32,
     bytes: u64,
     language: Language,
@@ -346,7 +391,7 @@ struct FileOut {
     names: Vec<u8>,
     /// `(offset, length)` in `names` per local name id.
     spans: Vec<(u32, u32)>,
-    defs: Vec<FileDef>,
+    pub(super) defs: Vec<FileDef>,
     /// (callee local id, line, column, index of the caller in `defs` or `NONE`)
     calls: Vec<[u32; 4]>,
     /// Distinct local name ids referenced in the file.
@@ -357,23 +402,23 @@ impl FileOut {
     /// The name of a local id. Invariant (local): every id this is asked for was handed out by the
     /// file's `LocalNames::id`, which pushed its span into `names` as it stored the bytes.
     #[expect(clippy::expect_used, reason = "local ids come from LocalNames, which stored each span")]
-    fn name(&self, local: u32) -> &[u8] {
+    pub(super) fn name(&self, local: u32) -> &[u8] {
         let &(off, len) = self.spans.get(local as usize).expect("BUG: a local name id without a span");
         self.names.get(off as usize..(off + len) as usize).expect("BUG: a local name span past the names")
     }
 }
 
 /// One definition or declaration of a file, with a local name id.
-struct FileDef {
-    name: u32,
+pub(super) struct FileDef {
+    pub(super) name: u32,
     scope: String,
     /// Kind index | 0x20 declaration | `FLAG_VIA_MACRO` | `FLAG_ALIAS`.
-    flags: u8,
+    pub(super) flags: u8,
     /// The name's position.
-    line: u32,
-    column: u32,
-    start_line: u32,
-    end_line: u32,
+    pub(super) line: u32,
+    pub(super) column: u32,
+    pub(super) start_line: u32,
+    pub(super) end_line: u32,
 }
 
 /// Results a worker hands to the merging thread together: one wake of that thread per batch, not per
@@ -444,13 +489,9 @@ impl<'a> LocalNames<'a> {
     }
 }
 
-fn extract_file<R>(f: &SourceFile, read: &R, i: usize, options: &ExtractOptions) -> Option<FileOut>
-where
-    R: Fn(usize) -> Option<Vec<u8>> + Sync,
-{
-    let bytes = read(i)?;
-    let lang = f.language.or_else(|| language_for_path(&f.path, &bytes))?;
-    let (fs, refs) = extract_raw(lang, &bytes, options);
+fn extract_file(f: &SourceFile, bytes: &[u8], i: usize, options: &ExtractOptions) -> Option<FileOut> {
+    let lang = f.language.or_else(|| language_for_path(&f.path, bytes))?;
+    let (fs, refs) = extract_raw(lang, bytes, options);
     // A file names a few distinct names per reference: sized once, the table is not rehashed as
     // it fills.
     let mut local = LocalNames::with_capacity(fs.definitions.len() + fs.declarations.len() + refs.len() / 4);
@@ -495,7 +536,7 @@ where
     let seen_before = local.spans.len();
     let mut seen = vec![false; seen_before];
     for r in &refs {
-        let name = r.name_bytes(&bytes);
+        let name = r.name_bytes(bytes);
         if name.len() > MAX_NAME {
             continue;
         }
