@@ -196,22 +196,10 @@ pub fn build_for_snapshot(
     dir: &Path,
     progress: &Progress,
 ) -> Result<SymbolIndex, SyntaxError> {
-    build_snapshot_reporting(snap, dir, progress, None, None::<&NoSnapshotVisitor>)
+    build_for_snapshot_visiting(snap, dir, progress, None, None::<&NoSnapshotVisitor>)
 }
 
-/// [`build_for_snapshot`], recording each parsed file's definitions in `partial` (when given) and
-/// handing each file read to `visitor` (when given; see [`SnapshotVisitor`]).
-pub fn build_for_snapshot_visiting<V: SnapshotVisitor>(
-    snap: &vitrine_snapshot::Snapshot,
-    dir: &Path,
-    progress: &Progress,
-    partial: Option<&PartialDefinitions>,
-    visitor: Option<&V>,
-) -> Result<SymbolIndex, SyntaxError> {
-    build_snapshot_reporting(snap, dir, progress, partial, visitor)
-}
-
-/// The type of "no visitor" for [`build_snapshot_reporting`] (never made).
+/// The type of "no visitor" for [`build_for_snapshot_visiting`] (never made).
 enum NoSnapshotVisitor {}
 
 impl SnapshotVisitor for NoSnapshotVisitor {
@@ -220,7 +208,9 @@ impl SnapshotVisitor for NoSnapshotVisitor {
     fn visit(&self, (): &mut (), _: usize, _: &vitrine_snapshot::FileEntry, _: &[u8], _: Vec<FunctionSpan>) {}
 }
 
-fn build_snapshot_reporting<V: SnapshotVisitor>(
+/// [`build_for_snapshot`], recording each parsed file's definitions in `partial` (when given) and
+/// handing each file read to `visitor` (when given; see [`SnapshotVisitor`]).
+pub fn build_for_snapshot_visiting<V: SnapshotVisitor>(
     snap: &vitrine_snapshot::Snapshot,
     dir: &Path,
     progress: &Progress,
@@ -369,7 +359,7 @@ pub fn open_or_build_progressive(
         Err(e @ SyntaxError::Snapshot(_)) => return Err(e),
         Err(_) => {}
     }
-    build_snapshot_reporting(snap, dir, progress, Some(partial), None::<&NoSnapshotVisitor>)
+    build_for_snapshot_visiting(snap, dir, progress, Some(partial), None::<&NoSnapshotVisitor>)
 }
 
 /// How long one file may take to parse during a build (the slowest files of Linux and Boost take
