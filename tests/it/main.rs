@@ -24,6 +24,7 @@ mod record;
 mod record_terminal;
 mod rewritten;
 mod search;
+mod shipped;
 mod snapshot;
 mod symbols;
 mod tidy;

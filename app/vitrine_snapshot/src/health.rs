@@ -94,11 +94,29 @@ pub enum FindingKind {
     /// written over the earlier one, which may be the one reviewed (`package/lib/auth.js` under a later
     /// `docs/lib/auth.js`).
     StripCollision,
+    /// A `.gitattributes` line (any directory, or `.git/info/attributes`) that makes the shipped or
+    /// checked-out bytes differ from the ones shown: `export-subst` (`git archive` replaces
+    /// `$Format:…$` with commit data, which can close a comment and add code), `export-ignore` (a file
+    /// left out of the release tarball, so `__has_include` flips) or `filter=` (a command run on
+    /// checkout); named with the files it decides for. Each `$Format:…$` placeholder in a file under
+    /// `export-subst` is one too, where it is.
+    AttributeRewrite,
+    /// A `.gitattributes` line that converts bytes on checkout or hides a diff: `ident`, `text`/`eol`/
+    /// `crlf`, `working-tree-encoding`, `-diff`, diff and merge drivers; named with its files.
+    AttributeConversion,
+    /// A build file read before another in its directory (`GNUmakefile` before `makefile` and
+    /// `Makefile`, `makefile` before `Makefile`, `BSDmakefile` under BSD make): the file beside it is
+    /// not the one `make` runs.
+    BuildShadow,
+    /// A build file (makefile, CMake, meson, shell script) whose commands edit a source of the snapshot
+    /// in place, write over one, or generate a source that is compiled (`sed -i`, `perl -pi`, `patch`,
+    /// `> x.c`, `cp … x.c`, `configure_file`, `file(WRITE …)`): one finding per file naming the lines.
+    BuildRewrite,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 24] = [
+    pub const ALL: [FindingKind; 28] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -123,6 +141,10 @@ impl FindingKind {
         FindingKind::SpecialMode,
         FindingKind::UnportableName,
         FindingKind::StripCollision,
+        FindingKind::AttributeRewrite,
+        FindingKind::AttributeConversion,
+        FindingKind::BuildShadow,
+        FindingKind::BuildRewrite,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -153,6 +175,10 @@ impl FindingKind {
             FindingKind::SpecialMode => "special-mode",
             FindingKind::UnportableName => "unportable-name",
             FindingKind::StripCollision => "strip-collision",
+            FindingKind::AttributeRewrite => "attribute-rewrite",
+            FindingKind::AttributeConversion => "attribute-conversion",
+            FindingKind::BuildShadow => "build-shadow",
+            FindingKind::BuildRewrite => "build-rewrite",
         }
     }
 
@@ -169,6 +195,7 @@ impl FindingKind {
                 | FindingKind::LineTerminator
                 | FindingKind::LookalikeNames
                 | FindingKind::StripCollision
+                | FindingKind::AttributeRewrite
         )
     }
 }

@@ -1577,6 +1577,15 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
         findings.push(f);
     }
+    // `.gitattributes` lines and build files that change what is shipped or built, read again through
+    // the verified reader (not when the content was not kept).
+    if !matches!(source, Source::Digested) {
+        let read = |e: &FileEntry| crate::content::read(&source, e).map_err(|e| e.to_string());
+        for f in crate::shipped::findings(&files, &read) {
+            *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
+            findings.push(f);
+        }
+    }
     findings.sort_by(|a, b| (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind)));
 
     let items: Vec<TreeItem<'_>> = files

@@ -31,6 +31,7 @@ mod path;
 pub mod progress;
 mod record;
 mod reopen;
+mod shipped;
 pub mod store;
 mod stored;
 pub use vitrine_tar as tar;
