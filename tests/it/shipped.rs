@@ -208,3 +208,21 @@ fn build_scripts_that_edit_or_generate_sources_are_listed_per_file() {
         vitrine_snapshot::FindingKind::ALL.iter().any(|k| k.as_str() == "build-rewrite" && !k.is_deceptive())
     );
 }
+
+/// `.git/info/attributes` (a clone's own, outside the tree) wins over the tree's `.gitattributes`, and a
+/// macro defined there reaches lines of the tree's files.
+#[test]
+fn the_repositorys_info_attributes_count_and_win() {
+    let t = TempTree::new();
+    t.file(".git/info/attributes", "[attr]rel export-subst\nkeep.c -export-subst\n")
+        .file(".git/HEAD", "ref: refs/heads/main\n")
+        .file(".gitattributes", "*.c rel\n")
+        .file("a.c", "/* $Format:%s$ */\n")
+        .file("keep.c", "/* $Format:%s$ */\n");
+    let found = findings(t.path(), "attribute-rewrite");
+    let line = at(&found, ".gitattributes", 1);
+    assert!(line.detail.contains("`a.c`") && !line.detail.contains("keep.c"), "{}", line.detail);
+    assert!(line.detail.contains("macro `rel`"), "{}", line.detail);
+    at(&found, "a.c", 1);
+    assert!(!found.iter().any(|f| f.path == "keep.c"), "{found:#?}");
+}
