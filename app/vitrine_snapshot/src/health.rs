@@ -112,11 +112,17 @@ pub enum FindingKind {
     /// in place, write over one, or generate a source that is compiled (`sed -i`, `perl -pi`, `patch`,
     /// `> x.c`, `cp … x.c`, `configure_file`, `file(WRITE …)`): one finding per file naming the lines.
     BuildRewrite,
+    /// A C or C++ spelling that the compiler's translation phases rewrite before it finds comments,
+    /// directives and names, so the lines shown are not the ones compiled (see [`crate::disguise`]): a
+    /// backslash-newline inside a name, a number or a punctuator, at the end of a `//` comment, inside
+    /// a comment's `*/` or between `#` and a directive's name; a trigraph; a `%:` digraph; a comment
+    /// between `#` and a directive's name.
+    LexicalDisguise,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 28] = [
+    pub const ALL: [FindingKind; 29] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -145,6 +151,7 @@ impl FindingKind {
         FindingKind::AttributeConversion,
         FindingKind::BuildShadow,
         FindingKind::BuildRewrite,
+        FindingKind::LexicalDisguise,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -179,6 +186,7 @@ impl FindingKind {
             FindingKind::AttributeConversion => "attribute-conversion",
             FindingKind::BuildShadow => "build-shadow",
             FindingKind::BuildRewrite => "build-rewrite",
+            FindingKind::LexicalDisguise => "lexical-disguise",
         }
     }
 
@@ -196,6 +204,7 @@ impl FindingKind {
                 | FindingKind::LookalikeNames
                 | FindingKind::StripCollision
                 | FindingKind::AttributeRewrite
+                | FindingKind::LexicalDisguise
         )
     }
 }
@@ -377,6 +386,9 @@ impl<'a> FileFindings<'a> {
 /// viewer does not, mixed-script identifiers and long lines.
 pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
     let rules = line_rules(out.path, text);
+    if rules.is_some_and(|r| r.splices) {
+        scan_disguises(text, out);
+    }
     if text.is_ascii() {
         scan_ascii(text.as_bytes(), rules, out);
         return;
@@ -433,6 +445,24 @@ pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
         if !line.is_ascii() {
             scan_identifiers(line, line_no, out);
         }
+    }
+}
+
+/// Reports the spellings of [`crate::disguise::disguises`] at their line and column (in characters).
+fn scan_disguises(text: &str, out: &mut FileFindings<'_>) {
+    let found = crate::disguise::disguises(text.as_bytes());
+    let mut line_no = 1u64;
+    let mut line_start = 0usize;
+    let mut scanned = 0usize;
+    for (at, detail) in found {
+        let upto = text.as_bytes().get(scanned..at).unwrap_or_default();
+        for nl in memchr::memchr_iter(b'\n', upto) {
+            line_no += 1;
+            line_start = scanned + nl + 1;
+        }
+        scanned = at;
+        let column = text.get(line_start..at).map_or(0, |l| l.chars().count()) as u64 + 1;
+        out.push(Some(line_no), Some(column), FindingKind::LexicalDisguise, || detail);
     }
 }
 
@@ -1046,6 +1076,38 @@ mod tests {
         assert_eq!(scan_as("a.c", "// \\u000a\n"), []);
         // A script with a shebang.
         assert_eq!(scan_as("tool", "#!/usr/bin/env python3\n# x\ry = 1\n"), [(2, 4, T)]);
+    }
+
+    /// Round 22 (obf f1-f4): C's phases 1-2 (trigraphs, backslash-newline) and digraphs run before
+    /// comments, directives and names are found. Each disguised spelling is a deceptive finding at
+    /// its line and column; an ordinary macro continuation is not one, and other languages get none.
+    #[test]
+    fn c_spellings_rewritten_before_lexing_are_flagged() {
+        use FindingKind::LexicalDisguise as D;
+        assert!(D.is_deceptive());
+        // f1: the `*/` of a comment split across lines; f2: a name split; f4: a `//` comment continued.
+        let f1 = "int check(int uid) {\n    /* audit only *\\\n/ grant_root(uid); /* x */\n}\n";
+        assert_eq!(scan_as("auth.c", f1), [(2, 20, D)]);
+        assert_eq!(scan_as("net.c", "int send_tel\\\nemetry(int);\n"), [(1, 13, D)]);
+        let f4 = "int su(int uid) {\n    // C:\\tools\\policy\\\n    if (uid != 0) return -1;\n}\n";
+        assert_eq!(scan_as("auth.cpp", f4), [(2, 23, D)]);
+        // f3: `%:` directives, a spliced directive name, a comment between `#` and the name.
+        assert_eq!(scan_as("d.h", "#if 0\n%:else\n%:endif\n"), [(2, 1, D), (3, 1, D)]);
+        assert_eq!(scan_as("s.c", "#if 0\n#en\\\ndif\n"), [(2, 4, D)]);
+        assert_eq!(scan_as("c.c", "#if 0\n#/* x */endif\n"), [(2, 2, D)]);
+        // Trigraphs, in non-ASCII text too (columns in characters).
+        assert_eq!(scan_as("t.c", "// caf\u{e9} ??/\nif (x) return;\n"), [(1, 9, D)]);
+        // Ordinary continuations, and the same text in a language that does not splice.
+        let ok = "#define M(x) \\\n\tdo { f(x); } while (0)\n#define N(a) a,\\\n\tb\n";
+        assert_eq!(scan_as("m.c", ok), []);
+        assert_eq!(scan_as("net.js", "let send_tel\\\nemetry = 1;\n"), []);
+        let f = {
+            let config = HealthConfig::default();
+            let mut f = FileFindings::new("auth.c", &config);
+            scan_text(f1, &mut f);
+            f.finish().0
+        };
+        assert!(f[0].detail.contains("`*/`"), "{f:?}");
     }
 
     /// Python resets the indentation column at a form feed: `    \f    x` is at the function's level

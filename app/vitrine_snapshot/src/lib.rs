@@ -19,6 +19,7 @@ mod cache;
 mod changed;
 pub mod classify;
 mod content;
+pub mod disguise;
 mod error;
 mod files;
 pub mod gitid;

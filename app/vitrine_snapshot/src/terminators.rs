@@ -38,6 +38,9 @@ pub struct LineRules {
     /// A form feed in a line's indentation resets the indentation column (CPython's tokenizer): the
     /// line belongs to the block of the indentation after it, not to the one it is drawn in.
     pub form_feed_indent: bool,
+    /// Backslash-newlines, trigraphs and digraphs are read before comments and names (C and C++:
+    /// see [`crate::disguise`]).
+    pub splices: bool,
 }
 
 const C: LineRules = LineRules {
@@ -47,11 +50,14 @@ const C: LineRules = LineRules {
     nel: false,
     unicode_escapes: false,
     form_feed_indent: false,
+    splices: true,
 };
-const PYTHON: LineRules = LineRules { language: "Python", form_feed_indent: true, ..C };
-const JAVA: LineRules = LineRules { language: "javac", unicode_escapes: true, ..C };
-const JS: LineRules = LineRules { language: "JavaScript and TypeScript", unicode_separators: true, ..C };
-const CSHARP: LineRules = LineRules { language: "C#", unicode_separators: true, nel: true, ..C };
+const PYTHON: LineRules = LineRules { language: "Python", form_feed_indent: true, splices: false, ..C };
+const JAVA: LineRules = LineRules { language: "javac", unicode_escapes: true, splices: false, ..C };
+const JS: LineRules =
+    LineRules { language: "JavaScript and TypeScript", unicode_separators: true, splices: false, ..C };
+const CSHARP: LineRules =
+    LineRules { language: "C#", unicode_separators: true, nel: true, splices: false, ..C };
 
 /// The rules for a file, from its path (as displayed; only the extension is read) and the start of its
 /// text (a `#!` line). `None`: a language that ends lines at LF only, or one not known here.
