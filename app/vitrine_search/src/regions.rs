@@ -6,15 +6,22 @@
 //!
 //! - C-like (C, C++, Java, Go, Rust, JavaScript, TypeScript, C#, assembly with the C preprocessor,
 //!   device trees): `//` and `/* */` comments, `"…"` and `'…'` literals with backslash escapes; Go and
-//!   JavaScript backquoted strings; Rust raw strings `r#"…"#` and lifetimes (`'a` is code);
+//!   JavaScript backquoted strings, and in JavaScript and TypeScript the `${…}` of a template literal
+//!   as code; Rust raw strings `r#"…"#` and lifetimes (`'a` is code); in the languages read by the C
+//!   preprocessor, backslash-newline splices as the compiler reads them (before comments: a `//`
+//!   comment whose line ends in `\` runs on, a `*\`-newline-`/` closes a comment) and C++ raw strings
+//!   `R"x(…)x"`;
 //! - hash (Python, shell, Perl, Ruby, make, Kconfig, YAML, TOML, CMake): `#` comments, `"…"` and `'…'`
-//!   strings; Python's triple-quoted strings;
+//!   strings; Python's triple-quoted strings, and the `{…}` replacement fields of its f-strings (and
+//!   t-strings) as code;
 //! - prose (Markdown, reStructuredText, plain text): the whole file is comment;
 //! - anything else: the whole file is code.
 //!
 //! A literal or comment left open runs to the end of the file, as a compiler reads it; a `"` or `'`
 //! literal also ends at the end of its line (C and the shells do not continue them without `\`), so one
 //! stray quote cannot turn the rest of a file into a string.
+
+use vitrine_snapshot::disguise::splice_len;
 
 /// What a byte of a file is part of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -57,10 +64,15 @@ pub enum Family {
         backquote: bool,
         /// Rust's raw strings `r#"…"#`, and `'a` read as a lifetime (code), not a literal.
         rust: bool,
+        /// Read by the C preprocessor: backslash-newline splices come before comments and literals,
+        /// and C++ raw strings `R"x(…)x"`.
+        cpp: bool,
+        /// A backquoted string is a template literal whose `${…}` is code (JavaScript, TypeScript).
+        template: bool,
     },
     /// `#` comments, `"…"` and `'…'` strings.
     Hash {
-        /// Python's triple-quoted strings too.
+        /// Python: triple-quoted strings too, and f-strings' `{…}` fields as code.
         triple: bool,
     },
     /// The whole file is comment (Markdown, reStructuredText, plain text).
@@ -87,12 +99,17 @@ impl Family {
         };
         match ext.as_slice() {
             b"c" | b"h" | b"cc" | b"cpp" | b"cxx" | b"c++" | b"hh" | b"hpp" | b"hxx" | b"h++" | b"ipp"
-            | b"tpp" | b"inl" | b"java" | b"cs" | b"s" | b"dts" | b"dtsi" | b"css" | b"kt" | b"swift"
-            | b"scala" | b"proto" | b"y" | b"l" | b"lds" => Family::CLike { backquote: false, rust: false },
-            b"go" | b"js" | b"mjs" | b"cjs" | b"jsx" | b"ts" | b"tsx" | b"mts" | b"cts" => {
-                Family::CLike { backquote: true, rust: false }
+            | b"tpp" | b"inl" | b"s" | b"dts" | b"dtsi" | b"y" | b"l" | b"lds" => {
+                Family::CLike { backquote: false, rust: false, cpp: true, template: false }
             }
-            b"rs" => Family::CLike { backquote: false, rust: true },
+            b"java" | b"cs" | b"css" | b"kt" | b"swift" | b"scala" | b"proto" => {
+                Family::CLike { backquote: false, rust: false, cpp: false, template: false }
+            }
+            b"go" => Family::CLike { backquote: true, rust: false, cpp: false, template: false },
+            b"js" | b"mjs" | b"cjs" | b"jsx" | b"ts" | b"tsx" | b"mts" | b"cts" => {
+                Family::CLike { backquote: true, rust: false, cpp: false, template: true }
+            }
+            b"rs" => Family::CLike { backquote: false, rust: true, cpp: false, template: false },
             b"py" | b"pyi" => Family::Hash { triple: true },
             b"sh" | b"bash" | b"pl" | b"pm" | b"rb" | b"mk" | b"mak" | b"yaml" | b"yml" | b"toml"
             | b"cmake" | b"awk" | b"tcl" | b"conf" => Family::Hash { triple: false },
@@ -113,7 +130,11 @@ impl Regions {
     /// Reads the regions of `text` as written in `family`.
     pub fn scan(family: Family, text: &[u8]) -> Regions {
         let spans = match family {
-            Family::CLike { backquote, rust } => scan_c_like(text, backquote, rust),
+            Family::CLike { backquote, rust, cpp, template } => {
+                let mut spans = Vec::new();
+                CLexer { text, backquote, rust, cpp, template }.scan(0, false, 0, &mut spans);
+                spans
+            }
             Family::Hash { triple } => scan_hash(text, triple),
             Family::Prose if !text.is_empty() => vec![(0, text.len(), Region::Comment)],
             Family::Prose | Family::Plain => Vec::new(),
@@ -219,112 +240,374 @@ fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
-fn scan_c_like(text: &[u8], backquote: bool, rust: bool) -> Vec<(usize, usize, Region)> {
-    let mut spans = Vec::new();
-    let mut i = 0usize;
-    while i < text.len() {
-        // Jump to the next byte that can open a comment or a literal (`memchr3` reads a vector of
-        // bytes at a time; a backquote is looked for only where it quotes).
-        let Some(off) = text.get(i..).and_then(|t| {
-            if backquote {
-                t.iter().position(|&b| matches!(b, b'/' | b'"' | b'\'' | b'`'))
+/// Nesting of code inside string interpolations (`${` in a template inside `${` …) read as such;
+/// deeper, the rest of a literal is read as string, so hostile nesting cannot exhaust the stack.
+const MAX_NESTING: usize = 32;
+
+/// The C-like lexer of one file.
+struct CLexer<'t> {
+    text: &'t [u8],
+    backquote: bool,
+    rust: bool,
+    cpp: bool,
+    template: bool,
+}
+
+impl CLexer<'_> {
+    fn at(&self, i: usize) -> Option<u8> {
+        self.text.get(i).copied()
+    }
+
+    /// `i` moved past any splices (only where the C preprocessor reads the file).
+    fn skip_splices(&self, mut i: usize) -> usize {
+        if self.cpp {
+            while let Some(n) = splice_len(self.text, i) {
+                i += n;
+            }
+        }
+        i
+    }
+
+    /// The end of a `//` comment at `i`: the newline that no splice continues.
+    fn line_comment_end(&self, i: usize) -> usize {
+        let mut from = i;
+        loop {
+            let end = line_end(self.text, from);
+            if !self.cpp || end >= self.text.len() {
+                return end;
+            }
+            // Is the newline the end of a splice (a backslash, blanks, maybe a CR)?
+            let mut k = end;
+            if k > from && self.at(k - 1) == Some(b'\r') {
+                k -= 1;
+            }
+            while k > from && matches!(self.at(k - 1), Some(b' ' | b'\t' | 0x0B | 0x0C)) {
+                k -= 1;
+            }
+            if k > from && self.at(k - 1) == Some(b'\\') {
+                from = end + 1;
             } else {
-                memchr::memchr3(b'/', b'"', b'\'', t)
+                return end;
             }
-        }) else {
-            break;
-        };
-        i += off;
-        let b = text.get(i).copied().unwrap_or_default();
-        let next = text.get(i + 1).copied();
-        match (b, next) {
-            (b'/', Some(b'/')) => {
-                let end = line_end(text, i);
-                push(&mut spans, i, end, Region::Comment);
-                i = end;
+        }
+    }
+
+    /// The end of a `/* */` comment whose opening `*` is at `star` (after its closing `/`).
+    fn block_comment_end(&self, star: usize) -> usize {
+        let mut k = star + 1;
+        while let Some(off) = self.text.get(k..).and_then(|t| memchr::memchr(b'*', t)) {
+            let s = k + off;
+            let j = self.skip_splices(s + 1);
+            if self.at(j) == Some(b'/') {
+                return j + 1;
             }
-            (b'/', Some(b'*')) => {
-                let end = text
-                    .get(i + 2..)
-                    .and_then(|t| memchr::memmem::find(t, b"*/"))
-                    .map_or(text.len(), |j| i + 2 + j + 2);
-                push(&mut spans, i, end, Region::Comment);
-                i = end;
+            k = s + 1;
+        }
+        self.text.len()
+    }
+
+    /// The end of a quoted literal opened at `open`, as [`quoted_end`], with splices where the C
+    /// preprocessor reads the file.
+    fn quoted_end(&self, open: usize, quote: u8, multiline: bool) -> usize {
+        if !self.cpp {
+            return quoted_end(self.text, open, quote, multiline);
+        }
+        let mut i = open + 1;
+        while let Some(b) = self.at(i) {
+            match b {
+                b'\\' => match splice_len(self.text, i) {
+                    // A splice: the literal goes on on the next line.
+                    Some(n) => i += n,
+                    // An escape: of the next character after any splices (phase 2 comes first).
+                    None => i = self.skip_splices(i + 1) + 1,
+                },
+                b'\n' if !multiline => return i,
+                _ if b == quote => return i + 1,
+                _ => i += 1,
             }
-            (b'/', _) => i += 1,
-            (b'"', _) => {
-                // Rust raw strings: r"…", r#"…"#, br##"…"##.
-                if rust {
-                    let mut h = i;
-                    while h > 0 && text.get(h - 1) == Some(&b'#') {
-                        h -= 1;
+        }
+        self.text.len()
+    }
+
+    /// A C++ raw string whose `"` is at `i`: its start (the prefix) and end, when `R` (with an
+    /// encoding prefix `u8`, `u`, `U` or `L`) comes right before the quote and a valid delimiter
+    /// (at most 16 characters, then `(`) right after it.
+    fn raw_string(&self, i: usize) -> Option<(usize, usize)> {
+        if i == 0 || self.at(i - 1) != Some(b'R') {
+            return None;
+        }
+        let mut start = i - 1;
+        for prefix in [&b"u8"[..], b"u", b"U", b"L"] {
+            if self.text.get(..start).is_some_and(|t| t.ends_with(prefix)) {
+                start -= prefix.len();
+                break;
+            }
+        }
+        if start > 0 && self.at(start - 1).is_some_and(is_ident) {
+            return None;
+        }
+        let rest = self.text.get(i + 1..)?;
+        let open = rest.iter().take(17).position(|&b| b == b'(')?;
+        let delim = rest.get(..open)?;
+        if delim.iter().any(|&b| matches!(b, b' ' | b')' | b'\\' | b'\t' | b'\n' | 0x0B | 0x0C | b'"')) {
+            return None;
+        }
+        let mut close = vec![b')'];
+        close.extend_from_slice(delim);
+        close.push(b'"');
+        let from = i + 1 + open + 1;
+        let end = self
+            .text
+            .get(from..)
+            .and_then(|t| memchr::memmem::find(t, &close))
+            .map_or(self.text.len(), |j| from + j + close.len());
+        Some((start, end))
+    }
+
+    /// A template literal opened at `open` (a backquote): its text is string, each `${…}` code (read
+    /// as code, nested literals included); returns the index after the closing backquote.
+    fn template_literal(&self, open: usize, depth: usize, spans: &mut Vec<(usize, usize, Region)>) -> usize {
+        let mut seg = open;
+        let mut i = open + 1;
+        while let Some(b) = self.at(i) {
+            match b {
+                b'\\' => i += 2,
+                b'`' => {
+                    push(spans, seg, i + 1, Region::String);
+                    return i + 1;
+                }
+                b'$' if self.at(i + 1) == Some(b'{') && depth < MAX_NESTING => {
+                    push(spans, seg, i, Region::String);
+                    let close = self.scan(i + 2, true, depth + 1, spans);
+                    // `${` and its `}` are code; the literal goes on after the `}`.
+                    i = (close + 1).min(self.text.len());
+                    seg = i;
+                }
+                _ => i += 1,
+            }
+        }
+        push(spans, seg, self.text.len(), Region::String);
+        self.text.len()
+    }
+
+    /// Reads code from `from`; with `in_field`, stops at the `}` that closes an interpolation and
+    /// returns its index; otherwise reads to the end.
+    fn scan(
+        &self,
+        from: usize,
+        in_field: bool,
+        depth: usize,
+        spans: &mut Vec<(usize, usize, Region)>,
+    ) -> usize {
+        let text = self.text;
+        let mut braces = 0usize;
+        let mut i = from;
+        while i < text.len() {
+            // Jump to the next byte that can open a comment or a literal (`memchr3` reads a vector of
+            // bytes at a time; a backquote and braces are looked for only where they matter).
+            let Some(off) = text.get(i..).and_then(|t| {
+                if in_field {
+                    t.iter().position(|&b| matches!(b, b'/' | b'"' | b'\'' | b'`' | b'{' | b'}'))
+                } else if self.backquote {
+                    t.iter().position(|&b| matches!(b, b'/' | b'"' | b'\'' | b'`'))
+                } else {
+                    memchr::memchr3(b'/', b'"', b'\'', t)
+                }
+            }) else {
+                break;
+            };
+            i += off;
+            let b = text.get(i).copied().unwrap_or_default();
+            let next_at = if b == b'/' { self.skip_splices(i + 1) } else { i + 1 };
+            let next = text.get(next_at).copied();
+            match (b, next) {
+                (b'{', _) => {
+                    braces += 1;
+                    i += 1;
+                }
+                (b'}', _) => {
+                    if braces == 0 {
+                        return i;
                     }
-                    let hashes = i - h;
-                    if h > 0
-                        && text.get(h - 1) == Some(&b'r')
-                        && (h < 2
-                            || !is_ident(text.get(h - 2).copied().unwrap_or(b' '))
-                            || text.get(h - 2) == Some(&b'b'))
+                    braces -= 1;
+                    i += 1;
+                }
+                (b'/', Some(b'/')) => {
+                    let end = self.line_comment_end(i);
+                    push(spans, i, end, Region::Comment);
+                    i = end;
+                }
+                (b'/', Some(b'*')) => {
+                    let end = self.block_comment_end(next_at);
+                    push(spans, i, end, Region::Comment);
+                    i = end;
+                }
+                (b'/', _) => i += 1,
+                (b'"', _) => {
+                    if self.cpp
+                        && let Some((start, end)) = self.raw_string(i)
                     {
-                        let mut close = vec![b'"'];
-                        close.extend(std::iter::repeat_n(b'#', hashes));
-                        let end = text
-                            .get(i + 1..)
-                            .and_then(|t| memchr::memmem::find(t, &close))
-                            .map_or(text.len(), |j| i + 1 + j + close.len());
-                        push(&mut spans, h - 1, end, Region::String);
+                        push(spans, start, end, Region::String);
                         i = end;
                         continue;
                     }
-                }
-                let end = quoted_end(text, i, b'"', rust);
-                push(&mut spans, i, end, Region::String);
-                i = end.max(i + 1);
-            }
-            (b'\'', _) => {
-                // After an identifier character the quote is not a literal (C++14 digit separators
-                // `1'000`); in Rust, a quote not closed within a character is a lifetime or label.
-                if i > 0 && text.get(i - 1).is_some_and(|&p| p.is_ascii_alphanumeric() || p == b'_') {
-                    i += 1;
-                    continue;
-                }
-                if rust {
-                    let close = match text.get(i + 1) {
-                        Some(b'\\') => text
-                            .get(i + 2..)
-                            .and_then(|t| t.iter().take(12).position(|&c| c == b'\''))
-                            .map(|j| i + 2 + j),
-                        Some(_) => {
-                            // One character (up to 4 UTF-8 bytes) then a quote.
-                            (i + 2..(i + 6).min(text.len())).find(|&j| text.get(j) == Some(&b'\''))
+                    // Rust raw strings: r"…", r#"…"#, br##"…"##.
+                    if self.rust {
+                        let mut h = i;
+                        while h > 0 && text.get(h - 1) == Some(&b'#') {
+                            h -= 1;
                         }
-                        None => None,
-                    };
-                    match close {
-                        Some(c) if text.get(i + 1..c).is_some_and(|s| !s.contains(&b'\n')) => {
-                            push(&mut spans, i, c + 1, Region::String);
-                            i = c + 1;
+                        let hashes = i - h;
+                        if h > 0
+                            && text.get(h - 1) == Some(&b'r')
+                            && (h < 2
+                                || !is_ident(text.get(h - 2).copied().unwrap_or(b' '))
+                                || text.get(h - 2) == Some(&b'b'))
+                        {
+                            let mut close = vec![b'"'];
+                            close.extend(std::iter::repeat_n(b'#', hashes));
+                            let end = text
+                                .get(i + 1..)
+                                .and_then(|t| memchr::memmem::find(t, &close))
+                                .map_or(text.len(), |j| i + 1 + j + close.len());
+                            push(spans, h - 1, end, Region::String);
+                            i = end;
+                            continue;
                         }
-                        _ => i += 1,
                     }
+                    let end = self.quoted_end(i, b'"', self.rust);
+                    push(spans, i, end, Region::String);
+                    i = end.max(i + 1);
+                }
+                (b'\'', _) => {
+                    // After an identifier character the quote is not a literal (C++14 digit separators
+                    // `1'000`); in Rust, a quote not closed within a character is a lifetime or label.
+                    if i > 0 && text.get(i - 1).is_some_and(|&p| p.is_ascii_alphanumeric() || p == b'_') {
+                        i += 1;
+                        continue;
+                    }
+                    if self.rust {
+                        let close = match text.get(i + 1) {
+                            Some(b'\\') => text
+                                .get(i + 2..)
+                                .and_then(|t| t.iter().take(12).position(|&c| c == b'\''))
+                                .map(|j| i + 2 + j),
+                            Some(_) => {
+                                // One character (up to 4 UTF-8 bytes) then a quote.
+                                (i + 2..(i + 6).min(text.len())).find(|&j| text.get(j) == Some(&b'\''))
+                            }
+                            None => None,
+                        };
+                        match close {
+                            Some(c) if text.get(i + 1..c).is_some_and(|s| !s.contains(&b'\n')) => {
+                                push(spans, i, c + 1, Region::String);
+                                i = c + 1;
+                            }
+                            _ => i += 1,
+                        }
+                        continue;
+                    }
+                    let end = self.quoted_end(i, b'\'', false);
+                    push(spans, i, end, Region::String);
+                    i = end.max(i + 1);
+                }
+                (b'`', _) if self.backquote => {
+                    if self.template {
+                        i = self.template_literal(i, depth, spans);
+                        continue;
+                    }
+                    let end = text
+                        .get(i + 1..)
+                        .and_then(|t| memchr::memchr(b'`', t))
+                        .map_or(text.len(), |j| i + 1 + j + 1);
+                    push(spans, i, end, Region::String);
+                    i = end;
+                }
+                _ => i += 1,
+            }
+        }
+        text.len()
+    }
+}
+
+/// A Python string literal whose first quote is at `q`: pushes its spans (an f-string's or
+/// t-string's `{…}` replacement fields as code, their own literals included) and returns its end.
+fn python_string(text: &[u8], q: usize, depth: usize, spans: &mut Vec<(usize, usize, Region)>) -> usize {
+    let quote = text.get(q).copied().unwrap_or(b'"');
+    let tripled = text.get(q..q + 3).is_some_and(|t| t.iter().all(|&c| c == quote));
+    // The prefix: up to two letters right before the quote, not part of a longer name.
+    let mut p = q;
+    while p > 0 && q - p < 2 && text.get(p - 1).is_some_and(|c| b"rRbBfFuUtT".contains(c)) {
+        p -= 1;
+    }
+    if p > 0 && text.get(p - 1).is_some_and(|&c| is_ident(c)) {
+        p = q;
+    }
+    let prefix = text.get(p..q).unwrap_or_default();
+    let fields = prefix.iter().any(|c| b"fFtT".contains(c)) && depth < MAX_NESTING;
+    let raw = prefix.iter().any(|c| b"rR".contains(c));
+    let open_len = if tripled { 3 } else { 1 };
+    let mut seg = q;
+    let mut i = q + open_len;
+    while let Some(b) = text.get(i).copied() {
+        match b {
+            b'\\' if fields && !raw && text.get(i + 1) == Some(&b'N') && text.get(i + 2) == Some(&b'{') => {
+                // A named character escape `\N{…}`, not a field.
+                i = text.get(i..).and_then(|t| memchr::memchr(b'}', t)).map_or(text.len(), |j| i + j + 1);
+            }
+            b'\\' if text.get(i + 1) == Some(&b'{') && fields => i += 1,
+            b'\\' => i += 2,
+            b'\n' if !tripled => {
+                push(spans, seg, i, Region::String);
+                return i;
+            }
+            b'{' if fields => {
+                if text.get(i + 1) == Some(&b'{') {
+                    i += 2;
                     continue;
                 }
-                let end = quoted_end(text, i, b'\'', false);
-                push(&mut spans, i, end, Region::String);
-                i = end.max(i + 1);
+                push(spans, seg, i, Region::String);
+                let close = python_field(text, i + 1, depth + 1, spans);
+                i = (close + 1).min(text.len());
+                seg = i;
             }
-            (b'`', _) if backquote => {
-                let end = text
-                    .get(i + 1..)
-                    .and_then(|t| memchr::memchr(b'`', t))
-                    .map_or(text.len(), |j| i + 1 + j + 1);
-                push(&mut spans, i, end, Region::String);
-                i = end;
+            _ if b == quote
+                && (!tripled || text.get(i..i + 3).is_some_and(|t| t.iter().all(|&c| c == quote))) =>
+            {
+                let end = i + open_len;
+                push(spans, seg, end, Region::String);
+                return end;
             }
             _ => i += 1,
         }
     }
-    spans
+    push(spans, seg, text.len(), Region::String);
+    text.len()
+}
+
+/// The code of a replacement field from `from`: literals inside it are read (nested f-strings too),
+/// brackets counted; returns the index of the `}` that closes the field.
+fn python_field(text: &[u8], from: usize, depth: usize, spans: &mut Vec<(usize, usize, Region)>) -> usize {
+    let mut nesting = 0usize;
+    let mut i = from;
+    while let Some(off) = text.get(i..).and_then(|t| {
+        t.iter().position(|&b| matches!(b, b'"' | b'\'' | b'(' | b'[' | b'{' | b')' | b']' | b'}'))
+    }) {
+        i += off;
+        match text.get(i).copied().unwrap_or_default() {
+            b'"' | b'\'' => i = python_string(text, i, depth, spans).max(i + 1),
+            b'(' | b'[' | b'{' => {
+                nesting += 1;
+                i += 1;
+            }
+            b'}' if nesting == 0 => return i,
+            _ => {
+                nesting = nesting.saturating_sub(1);
+                i += 1;
+            }
+        }
+    }
+    text.len()
 }
 
 fn scan_hash(text: &[u8], triple: bool) -> Vec<(usize, usize, Region)> {
@@ -349,17 +632,11 @@ fn scan_hash(text: &[u8], triple: bool) -> Vec<(usize, usize, Region)> {
                 push(&mut spans, i, end, Region::Comment);
                 i = end;
             }
+            _ if triple => {
+                // Python: triple quotes, prefixes, f-string fields.
+                i = python_string(text, i, 0, &mut spans).max(i + 1);
+            }
             _ => {
-                if triple && text.get(i..i + 3).is_some_and(|t| t[1] == b && t[2] == b) {
-                    let close = [b, b, b];
-                    let end = text
-                        .get(i + 3..)
-                        .and_then(|t| memchr::memmem::find(t, &close))
-                        .map_or(text.len(), |j| i + 3 + j + 3);
-                    push(&mut spans, i, end, Region::String);
-                    i = end;
-                    continue;
-                }
                 // An apostrophe inside a word (`don't` in a make recipe) opens nothing.
                 if b == b'\'' && i > 0 && text.get(i - 1).is_some_and(|p| p.is_ascii_alphanumeric()) {
                     i += 1;
@@ -377,6 +654,12 @@ fn scan_hash(text: &[u8], triple: bool) -> Vec<(usize, usize, Region)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scan_c_like(text: &[u8], backquote: bool, rust: bool) -> Vec<(usize, usize, Region)> {
+        let mut spans = Vec::new();
+        CLexer { text, backquote, rust, cpp: false, template: false }.scan(0, false, 0, &mut spans);
+        spans
+    }
 
     proptest::proptest! {
         /// Where no backquote is written, the vector search for the next byte that opens a comment
@@ -463,5 +746,97 @@ mod tests {
             r.pieces(src).map(|(_, _, r)| r).collect::<Vec<_>>(),
             vec![Region::Code, Region::Comment, Region::Code, Region::String]
         );
+    }
+
+    /// Round 22 (obf f1, f4): in the languages the C preprocessor reads, backslash-newline splices
+    /// come before comments, as the compiler reads them: a `//` comment whose line ends in `\` (also
+    /// with blanks or a CR after it) runs on; `*\`-newline-`/` closes a comment, `/\`-newline-`*`
+    /// opens one. Java and JavaScript do not splice.
+    #[test]
+    fn splices_decide_comments_where_the_c_preprocessor_reads() {
+        let f4 = "int su(int uid) {\n    // (C:\\tools\\policy\\\n    if (uid != 0) return -1;\n    return 0;\n}\n";
+        let r = Regions::of_file(b"auth.c", f4.as_bytes());
+        let at = |s: &str| f4.find(s).unwrap();
+        assert_eq!(r.at(at("return -1")), Region::Comment);
+        assert_eq!(r.at(at("return 0")), Region::Code);
+        let blanks = "// x \\  \r\nhidden();\nlive();\n";
+        let r = Regions::of_file(b"a.h", blanks.as_bytes());
+        assert_eq!(r.at(blanks.find("hidden").unwrap()), Region::Comment);
+        assert_eq!(r.at(blanks.find("live").unwrap()), Region::Code);
+        assert_eq!(Regions::of_file(b"A.java", f4.as_bytes()).at(at("return -1")), Region::Code);
+        let f1 = "int check(int uid) {\n    /* audit only *\\\n/ grant_root(uid); /* see */\n}\n";
+        let r = Regions::of_file(b"auth.c", f1.as_bytes());
+        assert_eq!(r.at(f1.find("grant_root").unwrap()), Region::Code);
+        assert_eq!(r.at(f1.find("audit").unwrap()), Region::Comment);
+        assert_eq!(r.at(f1.find("see").unwrap()), Region::Comment);
+        let open = "a = b /\\\n* hidden */ + c;\n";
+        let r = Regions::of_file(b"x.cpp", open.as_bytes());
+        assert_eq!(r.at(open.find("hidden").unwrap()), Region::Comment);
+        assert_eq!(r.at(open.find("c;").unwrap()), Region::Code);
+        // A string continued by a splice stays one literal; an escaped backslash before a newline is
+        // still a splice (phase 2 first), so the literal goes on.
+        let s = "char *s = \"a\\\nb\"; f();\n";
+        let r = Regions::of_file(b"x.c", s.as_bytes());
+        assert_eq!(r.at(s.find("b\"").unwrap()), Region::String);
+        assert_eq!(r.at(s.find("f()").unwrap()), Region::Code);
+    }
+
+    /// Round 22 (obf f10): code inside string interpolation is code: a JavaScript template
+    /// literal's `${…}` (nested literals and templates included), a Python f-string's `{…}` (not
+    /// `{{`, not `\N{…}`), and the code after a C++ raw string that holds `"` and `*/`.
+    #[test]
+    fn interpolated_code_is_code_and_raw_strings_end_where_they_end() {
+        let js = "const l = `build ${require('cp').execSync(`curl ${u}`)} done`; f();\n";
+        let r = Regions::of_file(b"version.js", js.as_bytes());
+        let at = |s: &str| js.find(s).unwrap();
+        assert_eq!(r.at(at("build")), Region::String);
+        assert_eq!(r.at(at("execSync")), Region::Code);
+        assert_eq!(r.at(at("'cp'")), Region::String);
+        assert_eq!(r.at(at("curl")), Region::String);
+        assert_eq!(r.at(at("u}")), Region::Code);
+        assert_eq!(r.at(at("done")), Region::String);
+        assert_eq!(r.at(at("f()")), Region::Code);
+        assert!(r.contains(Region::Code, at("execSync"), at("execSync") + 8));
+        // Go's backquoted strings have no interpolation.
+        assert_eq!(Regions::of_file(b"a.go", js.as_bytes()).at(at("execSync")), Region::String);
+        let py = "label = f\"build {__import__('os').system('curl | sh')} {{x}} \\N{BULLET} done\"\nrun()\n";
+        let r = Regions::of_file(b"version.py", py.as_bytes());
+        let at = |s: &str| py.find(s).unwrap();
+        assert_eq!(r.at(at("build")), Region::String);
+        assert_eq!(r.at(at("system")), Region::Code);
+        assert_eq!(r.at(at("'os'")), Region::String);
+        assert_eq!(r.at(at("{x}")), Region::String);
+        assert_eq!(r.at(at("BULLET")), Region::String);
+        assert_eq!(r.at(at("done")), Region::String);
+        assert_eq!(r.at(at("run")), Region::Code);
+        // Not an f-string: braces are text; a triple-quoted f-string with a nested same-quote string.
+        let plain = "s = \"{os.system(1)}\"\nt = rf'''{x[\"k\"]} \\{y}'''\n";
+        let r = Regions::of_file(b"a.py", plain.as_bytes());
+        assert_eq!(r.at(plain.find("system").unwrap()), Region::String);
+        assert_eq!(r.at(plain.find("x[").unwrap()), Region::Code);
+        assert_eq!(r.at(plain.find("\"k\"").unwrap()), Region::String);
+        assert_eq!(r.at(plain.find("y}").unwrap()), Region::Code);
+        let cpp =
+            "int banner(int u) { const char *s = R\"x( */ \" )x\"; exfiltrate(u); /* \" */ return s[0]; }\n";
+        let r = Regions::of_file(b"fmt.cpp", cpp.as_bytes());
+        assert_eq!(r.at(cpp.find("exfiltrate").unwrap()), Region::Code);
+        assert_eq!(r.at(cpp.find(" */ \"").unwrap()), Region::String);
+        assert_eq!(r.at(cpp.find("return").unwrap()), Region::Code);
+        // `LR"(…)"` and `u8R"d(…)d"`; an identifier ending in R is no prefix.
+        let more = "a = u8R\"d(\")d\"; b = LR\"(x)\"; c = FOOR\"(\"; d();\n";
+        let r = Regions::of_file(b"a.cc", more.as_bytes());
+        assert_eq!(r.at(more.find("u8R").unwrap()), Region::String);
+        assert_eq!(r.at(more.find("b =").unwrap()), Region::Code);
+        assert_eq!(r.at(more.find("c =").unwrap()), Region::Code);
+        assert_eq!(r.at(more.find("d()").unwrap()), Region::Code);
+    }
+
+    /// Hostile nesting of interpolations stays bounded (no stack exhaustion).
+    #[test]
+    fn deep_interpolation_is_bounded() {
+        let js = "`${".repeat(100_000);
+        let _ = Regions::of_file(b"a.js", js.as_bytes());
+        let py = "f'{".repeat(100_000);
+        let _ = Regions::of_file(b"a.py", py.as_bytes());
     }
 }
