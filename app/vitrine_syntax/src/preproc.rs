@@ -63,7 +63,9 @@ pub(crate) struct Prepared {
 
 /// The ranges of a C or C++ file left out of the parse (empty for other languages), in file order.
 pub fn inactive_ranges(lang: Language, source: &[u8]) -> Vec<InactiveRange> {
-    prepare(lang, source).map(|p| p.inactive).unwrap_or_default()
+    // Read as the symbol pipeline reads it (`%:else`, `#en\` + newline + `dif`: see `disguise`).
+    let normalized = crate::symbols::as_compiled(lang, source);
+    prepare(lang, normalized.as_deref().unwrap_or(source)).map(|p| p.inactive).unwrap_or_default()
 }
 
 /// `None` when nothing needs to be left out (or the file is not C or C++).

@@ -400,11 +400,16 @@ fn find_into(s: &[u8], comments: &mut Vec<(usize, usize)>, squeeze: &mut bool) -
         if c == b'/' && at(i + 1) == b'/' {
             let end = line_end(s, i, s.len());
             let text = s.get(i..end).unwrap_or_default();
-            // A backslash at the end of the line (before a CR or not) continues the comment.
+            // A backslash at the end of the line (before a CR or not) continues the comment: it is
+            // not squeezed, and its next lines are comment too.
             if !text.strip_suffix(b"\r").unwrap_or(text).ends_with(b"\\") {
                 comments.push((i, end));
+                i = end;
+            } else {
+                let end = continued_line_end(s, i, s.len());
+                count_newlines(s, i, end, &mut line, &mut line_start);
+                i = end;
             }
-            i = end;
             bol = first_on_line;
             continue;
         }
@@ -576,7 +581,10 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
         }
         first_on_line = false;
         if c == b'/' && at(i + 1) == b'/' {
-            i = line_end(s, i, b.end);
+            // A backslash-newline continues the comment (the text's splices are `\` + LF).
+            let end = continued_line_end(s, i, b.end);
+            count_newlines(s, i, end, &mut line, &mut line_start);
+            i = end;
             continue;
         }
         if c == b'/' && at(i + 1) == b'*' {
@@ -611,13 +619,14 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
                 None => true,
             };
             if counts && !is_not_a_name(word) {
+                // Blanks, newlines and splices (`\` + LF) between a name and its `(`.
                 let mut j = i;
-                while matches!(at(j), b' ' | b'\t' | b'\n' | b'\r') {
+                while matches!(at(j), b' ' | b'\t' | b'\n' | b'\r' | b'\\') {
                     j += 1;
                 }
                 let before = |k: usize| if start >= k { at(start - k) } else { 0 };
                 let mut p = 1;
-                while matches!(before(p), b' ' | b'\t' | b'\n' | b'\r') {
+                while matches!(before(p), b' ' | b'\t' | b'\n' | b'\r' | b'\\') {
                     p += 1;
                 }
                 let declared = signatures && at(j) == b'(' && is_declared(s, start - (p - 1));
@@ -690,6 +699,16 @@ pub(crate) fn run_end(s: &[u8], from: usize, limit: usize, classes: u8) -> usize
 pub(crate) fn line_end(s: &[u8], from: usize, limit: usize) -> usize {
     let limit = limit.min(s.len());
     s.get(from..limit).and_then(|r| memchr::memchr(b'\n', r)).map_or(limit.max(from), |k| from + k)
+}
+
+/// The offset of the newline that ends a `//` comment at `from` (a backslash right before a newline
+/// continues it onto the next line), or `limit`.
+pub(crate) fn continued_line_end(s: &[u8], from: usize, limit: usize) -> usize {
+    let mut end = line_end(s, from, limit);
+    while end < limit.min(s.len()) && end > from && s.get(end - 1) == Some(&b'\\') {
+        end = line_end(s, end + 1, limit);
+    }
+    end
 }
 
 /// The offset of the `*/` that closes a block comment whose text starts at `from`, or `limit`

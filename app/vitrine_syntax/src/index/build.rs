@@ -481,6 +481,9 @@ impl<'a> LocalNames<'a> {
 
 fn extract_file(f: &SourceFile, bytes: &[u8], i: usize, options: &ExtractOptions) -> Option<FileOut> {
     let lang = f.language.or_else(|| language_for_path(&f.path, bytes))?;
+    // Read as the compiler reads it (splices, digraphs): same length, same lines.
+    let compiled = crate::symbols::as_compiled(lang, bytes);
+    let bytes = compiled.as_deref().unwrap_or(bytes);
     let (fs, refs) = extract_raw(lang, bytes, options);
     // A file names a few distinct names per reference: sized once, the table is not rehashed as
     // it fills.

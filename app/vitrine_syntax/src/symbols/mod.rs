@@ -227,8 +227,24 @@ pub fn extract_definitions(lang: Language, source: &[u8]) -> FileSymbols {
     extract_with(lang, source, &ExtractOptions { references: false, ..ExtractOptions::default() })
 }
 
+/// The text the symbol passes read for a file of `lang`: for C and C++, a copy of the same length
+/// written as the compiler reads it where the file disguises a name, a comment's end or a directive
+/// (`send_tel\` + newline + `emetry`, `*\` + newline + `/`, `#en\` + newline + `dif`, `%:endif`:
+/// see `vitrine_snapshot::disguise::normalize`), so that definitions, calls and preprocessor
+/// branches are those compiled; `None` when the file is read as it is. Offsets and lines are the
+/// file's (the moved part of a split name shifts the columns of its line).
+pub(crate) fn as_compiled(lang: Language, source: &[u8]) -> Option<Vec<u8>> {
+    if matches!(lang, Language::C | Language::Cpp) {
+        vitrine_snapshot::disguise::normalize(source)
+    } else {
+        None
+    }
+}
+
 /// `extract` with options.
 pub fn extract_with(lang: Language, source: &[u8], options: &ExtractOptions) -> FileSymbols {
+    let compiled = as_compiled(lang, source);
+    let source = compiled.as_deref().unwrap_or(source);
     let (mut out, refs) = extract_raw(lang, source, options);
     out.references = refs
         .into_iter()

@@ -757,3 +757,64 @@ fn macro_invocations_before_calls_stay_statements() {
         assert_eq!(declared, ["FT_Done_Library"], "skim {skim_bodies}: {}", fs.outline_text());
     }
 }
+
+/// Round 22 (obf f1-f4): the compiler splices lines and reads digraphs before it finds comments,
+/// directives and names; the symbols are read that way too, whether bodies are skimmed or not.
+#[test]
+fn splices_and_digraphs_are_read_as_the_compiler_reads_them() {
+    let kinds = |fs: &FileSymbols, name: &str| -> Vec<SymbolKind> {
+        fs.definitions.iter().filter(|d| d.name == name).map(|d| d.kind).collect()
+    };
+    // f2: a name split by a backslash-newline is the joined name, at its first part's line.
+    let f2 = b"int upload(const void *p, int n);\nint send_tel\\\nemetry(const void *p, int n) { return upload(p, n); }\nint on_start(void) {\n    return send_tel\\\nemetry(\"x\", 1);\n}\n";
+    for (skim, fs) in each_way(Language::C, f2) {
+        assert_eq!(kinds(&fs, "send_telemetry"), [SymbolKind::Function], "skim {skim}: {:?}", fs.definitions);
+        assert!(kinds(&fs, "emetry").is_empty(), "skim {skim}");
+        assert!(
+            calls_in(&fs).contains(&("send_telemetry", 4, Some("on_start"))),
+            "skim {skim}: {:?}",
+            calls_in(&fs)
+        );
+    }
+    // f1: a comment closed by `*\` + newline + `/`: the call after it is live.
+    let f1 = b"int audit_log(int);\nint grant_root(int);\nint check(int uid) {\n    /* only audit *\\\n/ grant_root(uid); /* (see policy.md) */\n    return audit_log(uid);\n}\n";
+    for (skim, fs) in each_way(Language::C, f1) {
+        assert!(
+            calls_in(&fs).contains(&("grant_root", 4, Some("check"))),
+            "skim {skim}: {:?}",
+            calls_in(&fs)
+        );
+    }
+    // f4: a `//` comment continued by a backslash (also with blanks after it): the next line is
+    // comment, its call is none.
+    let f4 = b"int grant_root(int);\nint deny(int);\nint su(int uid) {\n    // policy (C:\\tools\\policy\\  \n    if (uid != 0) return deny(uid);\n    return grant_root(uid);\n}\n";
+    for (skim, fs) in each_way(Language::C, f4) {
+        let calls = calls_in(&fs);
+        assert!(!calls.iter().any(|c| c.0 == "deny"), "skim {skim}: {calls:?}");
+        assert!(calls.iter().any(|c| c.0 == "grant_root"), "skim {skim}: {calls:?}");
+    }
+    // f3: `%:else`/`%:endif`, `#en\` + newline + `dif`, `#/* x */endif` end an `#if 0` block; a
+    // `#def\` + newline + `ine` is a macro.
+    for src in [
+        &b"int grant_root(int);\n#if 0\nint old_entry(int uid) { return 0; }\n%:else\nint debug_entry(int uid) { return grant_root(uid); }\n%:endif\n"[..],
+        b"int grant_root(int);\n#if 0\nint old_entry(int uid) { return 0; }\n#en\\\ndif\nint debug_entry(int uid) { return grant_root(uid); }\n",
+        b"int grant_root(int);\n#if 0\nint old_entry(int uid) { return 0; }\n#/* end of legacy block */endif\nint debug_entry(int uid) { return grant_root(uid); }\n",
+    ] {
+        for (skim, fs) in each_way(Language::C, src) {
+            let shown = String::from_utf8_lossy(src);
+            assert_eq!(kinds(&fs, "debug_entry"), [SymbolKind::Function], "skim {skim}: {shown}");
+            assert!(kinds(&fs, "old_entry").is_empty(), "skim {skim}: {shown}");
+            let calls = calls_in(&fs);
+            assert!(calls.iter().any(|c| c.0 == "grant_root" && c.2 == Some("debug_entry")), "{shown}: {calls:?}");
+        }
+        assert_eq!(crate::preproc::inactive_ranges(Language::C, src).len(), 1, "{}", String::from_utf8_lossy(src));
+    }
+    let login = b"int check_password(const char *u, const char *p);\n#def\\\nine check_password(u, p) 1\nint login(const char *u, const char *p) { return check_password(u, p); }\n";
+    for (skim, fs) in each_way(Language::C, login) {
+        assert!(
+            kinds(&fs, "check_password").contains(&SymbolKind::Macro),
+            "skim {skim}: {:?}",
+            fs.definitions
+        );
+    }
+}
