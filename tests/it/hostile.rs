@@ -55,6 +55,7 @@ pub fn fixtures() -> Vec<Fixture> {
         f("hostile-lines", hostile_lines, Findings(&[])),
         f("invalid-utf8-names", invalid_utf8_names, Findings(&[("non-utf8", 1), ("case-collision", 0)])),
         f("line-terminators", line_terminators, Findings(&[("line-terminator", 4), ("control-char", 0)])),
+        f("c-lexical-disguises", c_lexical_disguises, Findings(&[("lexical-disguise", 6)])),
         f("nul-in-pax-path.tar", nul_in_pax_path, Refused("NUL")),
         f("fifo-in-dir", fifo_in_dir, Findings(&[("special-file", 1)])),
         f(
@@ -420,6 +421,21 @@ fn line_terminators(root: &Path) -> PathBuf {
     // Not a terminator for Rust or Go: no finding.
     put(&d, b"lib.rs", b"// note\rfn f() {}\n");
     put(&d, b"crlf.c", b"int a;\r\nint b;\r\n");
+    d
+}
+
+/// Round 22 (obf f1-f4): C spellings the compiler rewrites before it finds comments, directives
+/// and names: a comment closed by `*\` + newline + `/`, a name split by a splice, a `//` comment
+/// continued, `%:endif`, `#en\` + newline + `dif`, `#/**/endif`; ordinary macro continuations and
+/// JavaScript (which splices nothing) give none.
+fn c_lexical_disguises(root: &Path) -> PathBuf {
+    let d = dir(root, "c-lexical-disguises");
+    put(&d, b"f1.c", b"int check(int uid) {\n    /* audit *\\\n/ grant_root(uid); /* x */\n}\n");
+    put(&d, b"f2.c", b"int send_tel\\\nemetry(int n) { return n; }\n");
+    put(&d, b"f4.c", b"int su(int uid) {\n    // C:\\tools\\\n    if (uid) return -1;\n    return 0;\n}\n");
+    put(&d, b"f3.c", b"#if 0\nint a;\n%:endif\n#if 0\n#en\\\ndif\n#if 0\n#/**/endif\n");
+    put(&d, b"ok.c", b"#define M(x) \\\n\tdo { f(x); } while (0)\n");
+    put(&d, b"ok.js", b"let send_tel\\\nemetry = 1;\n");
     d
 }
 

@@ -97,6 +97,21 @@ fn may_hold_any(s: &[u8]) -> bool {
         || memchr::memchr(b'#', s).is_some_and(|_| memchr::memmem::find(s, b"/*").is_some())
 }
 
+/// The bytes at which each state must look (every other byte is passed over in one run).
+const fn table(bytes: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+}
+static CODE: [bool; 256] = table(b"\\?/\"'#%\n");
+static LINE_COMMENT: [bool; 256] = table(b"\\?\n");
+static BLOCK_COMMENT: [bool; 256] = table(b"\\?*");
+static LITERAL: [bool; 256] = table(b"\\?\"'\n");
+
 /// One disguised spelling, at a byte offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -175,6 +190,24 @@ fn events(s: &[u8]) -> Vec<(usize, Kind)> {
     let mut line_start = true;
     let mut i = 0usize;
     while i < s.len() {
+        // Jump over the bytes that cannot change the state or start a spelling reported here.
+        let table = match state {
+            State::Code => &CODE,
+            State::LineComment => &LINE_COMMENT,
+            State::BlockComment => &BLOCK_COMMENT,
+            State::Literal(_) => &LITERAL,
+        };
+        let skipped =
+            s.get(i..).map_or(0, |r| r.iter().position(|&b| table[usize::from(b)]).unwrap_or(r.len()));
+        if skipped > 0 {
+            let run = s.get(i..i + skipped).unwrap_or_default();
+            if state == State::Code && line_start {
+                line_start = run.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | 0x0B | 0x0C));
+            }
+            prev = run.last().copied().unwrap_or(prev);
+            i += skipped;
+            continue;
+        }
         if let Some(n) = splice_len(s, i) {
             let next_at = skip_splices(i);
             let next = at(next_at);
