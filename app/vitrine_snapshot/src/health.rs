@@ -87,7 +87,8 @@ pub enum FindingKind {
     /// refuses the path) holds another tree than the one shown: a reserved device name with any
     /// extension (`aux.c`, `CON`, `com1.h`, `lpt²`), a character Win32 forbids in names (`<>:"|?*\`),
     /// a trailing dot, or a name shaped like the 8.3 short name (`VERYLO~1.C`) of a longer name beside
-    /// it, which opens that other file where short names are on.
+    /// it, which opens that other file where short names are on; also a name starting with `-`, which
+    /// command-line tools (sha256sum, git, tar) read as an option (`-` alone: standard input).
     UnportableName,
     /// Two members of a tar archive that are one path once the first path component is dropped, as npm
     /// (`strip: 1`, for every package) and `tar --strip-components=1` extract: the later member is
@@ -976,6 +977,22 @@ fn name_findings(path: &[u8], is_dir: bool, out: &mut Vec<Finding>) {
             format!("the {what} {why}: a Windows checkout cannot create it as it is (Git for Windows refuses the path)"),
         ));
     }
+    // A name starting with `-` is an option to the tools a stranger checks a snapshot with (sha256sum,
+    // git, tar), and `-` alone is standard input: verify.sh writes every name as `./NAME`, a hand-made
+    // check may not.
+    if name.first() == Some(&b'-') {
+        let shown = crate::path::display_bytes(name);
+        let detail = if name == b"-" {
+            format!(
+                "the {what} is `-`, which command-line tools (sha256sum, git, tar, cat) read as standard input unless it is written `./-`"
+            )
+        } else {
+            format!(
+                "the {what} starts with `-`: command-line tools (sha256sum, git, tar, rm) read it as an option unless it is written `./{shown}`"
+            )
+        };
+        out.push(Finding::file_level(&crate::path::display_bytes(path), FindingKind::UnportableName, detail));
+    }
     let edge_space = name.first() == Some(&b' ') || name.last() == Some(&b' ');
     if edge_space {
         let at = if name.last() == Some(&b' ') { "ends" } else { "starts" };
@@ -1453,6 +1470,34 @@ mod tests {
     }
     /// Names Windows cannot create as written: a checkout there (Git for Windows refuses the path) or an
     /// extractor holds another tree than the one shown. Each shape once, and names that only look close.
+    #[test]
+    fn names_starting_with_a_dash_are_flagged_as_options_to_tools() {
+        let paths: Vec<RelPath> = ["-", "-internal/main.c", "src/--help", "src/a-b.c", "src/main.c"]
+            .iter()
+            .map(|n| RelPath::from_bytes(n.as_bytes().to_vec()))
+            .collect();
+        let f: Vec<Finding> =
+            path_findings(&paths).into_iter().filter(|f| f.kind == FindingKind::UnportableName).collect();
+        let got: Vec<(&str, &str)> = f.iter().map(|f| (f.path.as_str(), f.detail.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "-",
+                    "the file name is `-`, which command-line tools (sha256sum, git, tar, cat) read as standard input unless it is written `./-`"
+                ),
+                (
+                    "-internal",
+                    "the directory name starts with `-`: command-line tools (sha256sum, git, tar, rm) read it as an option unless it is written `./-internal`"
+                ),
+                (
+                    "src/--help",
+                    "the file name starts with `-`: command-line tools (sha256sum, git, tar, rm) read it as an option unless it is written `./--help`"
+                ),
+            ]
+        );
+    }
+
     #[test]
     fn names_windows_cannot_create_are_flagged() {
         use FindingKind::UnportableName as U;
