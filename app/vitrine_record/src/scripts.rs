@@ -30,6 +30,7 @@ const EARLIER_VERIFY_SH: &[&str] = &[
     "5e103d6a761dfc1af0984164e408f1074f23efd6b8c1445933a4ca5bea55b4e0",
     "ddb6e3f18cafff6abe41f717f0b3d4fb02d5e4c009956caf7e6b6548894ff4df",
     "01be253397af3d6789710dae24720e76f92e0289bfd0c862002f47c8965c9cb5",
+    "fc68434d51d32c09a0913e03abc2e8a5d2d45542a721f5a4fb13b19cca5fc188",
 ];
 
 /// SHA-256 (hex) of every earlier `VERIFY.md`.
@@ -46,6 +47,7 @@ const EARLIER_VERIFY_MD: &[&str] = &[
     "a40fbfa3da2dbd3bb70dc4f84b7020919b3676d1bfba640fe36d0dc0097c163b",
     "2241efcd622b9b8faf99453cd84d60cee2b778c7359832cdc16477300c514759",
     "42770d192e1cb558e35c386ad5b02bed288cd7e20ca6747da8bff753c3516f00",
+    "6c6412bdc2e812364cdc802aff97ee9666451832ca4361f084c2285aab6deaf3",
 ];
 
 /// Which version of Vitrine's a record's `verify.sh` or `VERIFY.md` is.
@@ -78,6 +80,7 @@ pub fn written(name: &str, bytes: &[u8]) -> Option<Written> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::Entry;
 
     /// verify.sh takes an entry or export time only when it is a real date and time, as `vitrine verify`
     /// does (`Entry::parsed_time`): 30 February or second 60 match the pattern, but ssh-keygen would check
@@ -108,6 +111,288 @@ mod tests {
             assert_eq!(ok, real, "verify.sh on {t}");
             let e = crate::entry::Entry { time: t.into(), ..serde_json::from_str(ENTRY).unwrap() };
             assert_eq!(e.parsed_time().is_ok(), real, "vitrine on {t}");
+        }
+    }
+
+    /// The field names a derived `Deserialize` asks for (`deserialize_struct`'s `fields`): the keys
+    /// Vitrine's reader knows for that struct.
+    fn fields_of<T: serde::de::DeserializeOwned>() -> Vec<&'static str> {
+        #[derive(Debug)]
+        struct Got(Option<&'static [&'static str]>);
+        impl std::fmt::Display for Got {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{:?}", self.0)
+            }
+        }
+        impl std::error::Error for Got {}
+        impl serde::de::Error for Got {
+            fn custom<M: std::fmt::Display>(_: M) -> Self {
+                Got(None)
+            }
+        }
+        struct Capture;
+        impl<'de> serde::Deserializer<'de> for Capture {
+            type Error = Got;
+            fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Got> {
+                Err(Got(None))
+            }
+            fn deserialize_struct<V: serde::de::Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Got> {
+                Err(Got(Some(fields)))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+                unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+            }
+        }
+        match T::deserialize(Capture) {
+            Err(Got(Some(fields))) => {
+                let mut f = fields.to_vec();
+                f.sort_unstable();
+                f
+            }
+            _ => panic!("not a struct"),
+        }
+    }
+
+    /// The keys verify.sh's `KEYS` allows in an object of `def NAME_keys`.
+    fn verify_sh_keys(name: &str) -> Vec<String> {
+        let head = format!("def {name}_keys: [");
+        let line = VERIFY_SH.lines().find(|l| l.starts_with(&head)).unwrap_or_else(|| panic!("{head}"));
+        let list = &line[head.len()..line.find("];").unwrap()];
+        let mut keys: Vec<String> = list.split(", ").map(|k| k.trim_matches('"').to_owned()).collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    /// Whether serde refuses a key the struct does not define (`deny_unknown_fields`): the rule verify.sh's
+    /// lists stand for.
+    fn refuses_unknown<T: serde::de::DeserializeOwned>() -> bool {
+        serde_json::from_str::<T>(r#"{"zz-not-a-field":0}"#)
+            .is_err_and(|e| e.to_string().contains("unknown field `zz-not-a-field`"))
+    }
+
+    /// verify.sh refuses every key Vitrine's reader does not know, at every depth: its lists are the
+    /// fields of the structs the reader uses, each of which refuses any other key. A field added to a
+    /// struct and not to verify.sh (or the other way round) fails here, so the two cannot drift.
+    #[test]
+    fn verify_sh_allows_exactly_the_keys_vitrines_reader_knows() {
+        use crate::entry::{Author, Quote, Target};
+        use crate::people::PersonChange;
+        use crate::port::{ContinuedCheckpoint, Continues, PortBody, PortFrom};
+        let rust: [(&str, Vec<&str>, bool); 9] = [
+            ("entry", fields_of::<Entry>(), refuses_unknown::<Entry>()),
+            ("author", fields_of::<Author>(), refuses_unknown::<Author>()),
+            ("target", fields_of::<Target>(), refuses_unknown::<Target>()),
+            ("quote", fields_of::<Quote>(), refuses_unknown::<Quote>()),
+            ("port_body", fields_of::<PortBody>(), refuses_unknown::<PortBody>()),
+            ("port_from", fields_of::<PortFrom>(), refuses_unknown::<PortFrom>()),
+            ("person_change", fields_of::<PersonChange>(), refuses_unknown::<PersonChange>()),
+            ("continues", fields_of::<Continues>(), refuses_unknown::<Continues>()),
+            (
+                "continued_checkpoint",
+                fields_of::<ContinuedCheckpoint>(),
+                refuses_unknown::<ContinuedCheckpoint>(),
+            ),
+        ];
+        for (name, fields, strict) in rust {
+            assert!(strict, "{name}: Vitrine's reader must refuse unknown keys, as verify.sh does");
+            assert_eq!(verify_sh_keys(name), fields, "verify.sh's {name}_keys");
+        }
+        // Every list verify.sh defines is one compared above.
+        let defined = VERIFY_SH.lines().filter(|l| l.starts_with("def ") && l.contains("_keys: [")).count();
+        assert_eq!(defined, 9);
+    }
+
+    /// Runs jq program `var` of verify.sh (its text between `VAR='` or `VAR="$A$B"'` and the closing quote,
+    /// with the variables it starts from) on `input`, with `args`; its output, or None when jq fails.
+    fn jq_of_verify_sh(var: &str, args: &[&str], input: &str) -> Option<String> {
+        let script = format!(
+            "{}
+printf '%s' \"$INPUT\" | jq {} \"${var}\"",
+            jq_definitions(),
+            args.join(" ")
+        );
+        let out =
+            std::process::Command::new("dash").arg("-c").arg(script).env("INPUT", input).output().unwrap();
+        out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
+    }
+
+    /// The jq programs of verify.sh, as shell assignments (everything from `KEYS=` to the end of `SCHEMA`).
+    fn jq_definitions() -> String {
+        let mut out = String::new();
+        let mut on = false;
+        let mut assignments = 0;
+        for line in VERIFY_SH.lines() {
+            let first =
+                ["KEYS='", "DUPKEYS='", "CANON_DEFS='", "SCHEMA=\""].iter().any(|s| line.starts_with(s));
+            if first {
+                on = true;
+                assignments += 1;
+            }
+            if on {
+                out.push_str(line);
+                out.push('\n');
+                // A program ends at a line ending in a quote (a jq line never does), after its first.
+                if !first && line.ends_with('\'') {
+                    on = false;
+                }
+            }
+        }
+        assert_eq!(assignments, 4);
+        out
+    }
+
+    /// record.json: a key twice in one object, at any depth, is found (jq alone would keep the last).
+    #[test]
+    fn verify_sh_finds_a_key_twice_in_one_object_at_any_depth() {
+        for (json, dup) in [
+            (r#"{"a":1,"b":2}"#, false),
+            (r#"{"a":1,"a":2}"#, true),
+            (r#"{"x":{"a":1},"x":{"b":2}}"#, true),
+            (r#"{"x":{"a":1},"y":{"a":2}}"#, false),
+            (r#"{"x":{"a":1,"b":2},"x":{"a":3}}"#, true),
+            (r#"{"x":[{"a":1},{"a":2}]}"#, false),
+            (r#"{"x":[{"a":1,"a":2}]}"#, true),
+            (r#"{"x":{},"x":{}}"#, true),
+            (r#"{"k":{"k":{"k":1}}}"#, false),
+            (r#"{"a":{"b":1,"c":{}},"e":{"b":2,"c":{},"c":{}}}"#, true),
+            (r#"{"p":[[],[]],"q":{"p":1}}"#, false),
+        ] {
+            let out = jq_of_verify_sh("DUPKEYS", &["-n", "--stream", "-r"], json).unwrap();
+            assert_eq!(out.trim() == "dup", dup, "{json}: {out:?}");
+            // serde_json refuses the same duplicates (in a map of maps, as record.json's structs read it).
+            let serde = serde_json::from_str::<serde_json::Value>(json).is_ok() && !dup_in_serde(json);
+            assert_eq!(!serde, dup, "{json}");
+        }
+    }
+
+    /// Whether a struct-like reader (serde's derive, which refuses a duplicate field) sees a key twice.
+    fn dup_in_serde(json: &str) -> bool {
+        #[derive(Debug)]
+        struct Strict;
+        impl<'de> serde::Deserialize<'de> for Strict {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Strict, D::Error> {
+                struct V;
+                impl<'de> serde::de::Visitor<'de> for V {
+                    type Value = Strict;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("JSON")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Strict, A::Error> {
+                        let mut seen = std::collections::HashSet::new();
+                        while let Some(k) = m.next_key::<String>()? {
+                            if !seen.insert(k.clone()) {
+                                return Err(serde::de::Error::custom(format!("duplicate field `{k}`")));
+                            }
+                            m.next_value::<Strict>()?;
+                        }
+                        Ok(Strict)
+                    }
+                    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<Strict, A::Error> {
+                        while s.next_element::<Strict>()?.is_some() {}
+                        Ok(Strict)
+                    }
+                    fn visit_u64<E>(self, _: u64) -> Result<Strict, E> {
+                        Ok(Strict)
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+        serde_json::from_str::<Strict>(json).is_err()
+    }
+
+    /// An entry with a key its format does not define, at any depth, is refused by verify.sh's SCHEMA as
+    /// by Vitrine's reader.
+    #[test]
+    fn verify_sh_refuses_unknown_keys_at_every_depth_as_vitrine_does() {
+        let base: serde_json::Value = serde_json::from_str(ENTRY).unwrap();
+        let port = r#"{"annotation":"a","author":"r@x","from":{"blob":"b","lines":[1,1],"path":"p","quote":{"prefix":"","sha256":"s","suffix":""},"snapshot":"s"},"outcome":"exact","port":1,"text":"t"}"#;
+        let mut cases: Vec<(serde_json::Value, bool)> = vec![(base.clone(), true)];
+        let mut add = |edit: &dyn Fn(&mut serde_json::Value), ok: bool| {
+            let mut e = base.clone();
+            edit(&mut e);
+            cases.push((e, ok));
+        };
+        add(&|e| e["supersedes"] = "fed97cca".into(), false);
+        add(&|e| e["author"]["comment"] = serde_json::json!({"b": [1, {"a": "x"}]}), false);
+        add(&|e| e["target"] = serde_json::json!({"blob": "b", "path": "p"}), true);
+        add(&|e| e["target"] = serde_json::json!({"blob": "b", "path": "p", "mode": "100644"}), false);
+        add(
+            &|e| e["target"] = serde_json::json!({"blob": "b", "path": "p", "lines": [1, 1], "quote": {"prefix": "", "sha256": "s", "suffix": "", "text": "x"}}),
+            false,
+        );
+        add(
+            &|e| {
+                e["kind"] = "anchor-port".into();
+                e["body"] = port.into();
+            },
+            true,
+        );
+        add(
+            &|e| {
+                e["kind"] = "anchor-port".into();
+                e["body"] = port.replace(r#""text":"t""#, r#""text":"t","why":"x""#).into();
+            },
+            false,
+        );
+        add(
+            &|e| {
+                e["kind"] = "anchor-port".into();
+                e["body"] = port.replace(r#""snapshot":"s""#, r#""snapshot":"s","size":1"#).into();
+            },
+            false,
+        );
+        add(
+            &|e| {
+                e["kind"] = "anchor-port".into();
+                e["body"] = port.replace(r#""suffix":"""#, r#""suffix":"","z":1"#).into();
+            },
+            false,
+        );
+        add(
+            &|e| {
+                e["kind"] = "retire".into();
+                e["body"] = r#"{"principal":"v@x"}"#.into();
+            },
+            true,
+        );
+        add(
+            &|e| {
+                e["kind"] = "retire".into();
+                e["body"] = r#"{"principal":"v@x","until":"2027"}"#.into();
+            },
+            false,
+        );
+        // A body with a key twice: jq would keep the last; Vitrine refuses the body (not canonical).
+        add(
+            &|e| {
+                e["kind"] = "retire".into();
+                e["body"] = r#"{"principal":"r@x","principal":"v@x"}"#.into();
+            },
+            false,
+        );
+        for (e, ok) in cases {
+            let text = serde_json::to_string(&e).unwrap();
+            let sh = jq_of_verify_sh("SCHEMA", &["-r"], &text).is_some_and(|o| o.trim() == "true");
+            assert_eq!(sh, ok, "verify.sh on {text}");
+            // Vitrine's reader: the entry's own keys, then the body's, as the kind reads it.
+            let entry = serde_json::from_str::<Entry>(&text);
+            let vitrine = entry.is_ok_and(|e| match e.kind {
+                crate::entry::Kind::AnchorPort => {
+                    crate::port::PortBody::parse(e.body.as_deref().unwrap()).is_ok()
+                }
+                crate::entry::Kind::Retire => {
+                    crate::people::PersonChange::parse(e.body.as_deref().unwrap()).is_ok()
+                }
+                _ => true,
+            });
+            assert_eq!(vitrine, ok, "vitrine on {text}");
         }
     }
 

@@ -60,7 +60,7 @@ if [ -n "$RECORD_DIR" ]; then
 else
   cd "$(dirname "$0")" || exit 2
 fi
-for t in ssh-keygen sha256sum xxd base64 jq head tail wc cut tr find sed grep; do
+for t in ssh-keygen sha256sum xxd base64 jq head tail wc cut tr find sed grep sort xargs cmp; do
   command -v "$t" > /dev/null 2>&1 || { echo "verify.sh: $t is needed" >&2; exit 2; }
 done
 fail=0
@@ -104,9 +104,44 @@ if [ -s "$T/odd" ]; then
   exit 1
 fi
 
+# The keys each object of a record may have, at every depth: the fields Vitrine's reader knows, whose
+# structs refuse any other (serde's deny_unknown_fields), so that both verifiers refuse a key this version
+# does not define, and a key a later version gives meaning to does not verify today. Each list is the
+# field list of one Rust struct (named beside it); a test of scripts.rs compares them.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+KEYS='
+def entry_keys: ["author", "body", "category", "class", "kind", "parent", "prev", "role", "seq", "severity", "snapshot", "status", "target", "time", "v"]; # Entry
+def author_keys: ["fingerprint", "principal"]; # Author
+def target_keys: ["blob", "lines", "path", "path_bytes", "quote"]; # Target
+def quote_keys: ["prefix", "sha256", "suffix"]; # Quote
+def port_body_keys: ["annotation", "author", "confidence", "context", "from", "outcome", "port", "text"]; # PortBody
+def port_from_keys: ["blob", "lines", "path", "path_bytes", "quote", "snapshot"]; # PortFrom
+def person_change_keys: ["principal", "reason", "to"]; # PersonChange
+def continues_keys: ["checkpoint", "tree_sha1", "tree_sha256"]; # Continues
+def continued_checkpoint_keys: ["origin", "root", "size"]; # ContinuedCheckpoint
+def only($k): type != "object" or (keys - $k == []);
+'
+# record.json holds one JSON value, and no object in it holds a key twice: jq would take the last of two
+# (and read a second value as another record), where vitrine verify refuses the file. jq --stream gives
+# every key as written, duplicates too: each event's path is compared with the one before it, and a key
+# is new to its object where the path first differs (or after the object that held the last one closed).
+# Prints "dup" for a key seen twice in one object.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+DUPKEYS='
+reduce inputs as $e ({prev: [], seen: [], dup: false};
+  if .dup then .
+  elif ($e | length) == 1 then
+    ($e[0] | length - 2) as $n | .prev = (if $n < 0 then [] else $e[0][:$n] end)
+  else
+    $e[0] as $p | .prev as $q
+    | ([range(0; [($p | length) - 1, ($q | length)] | min) | select($p[.] != $q[.])] | first // ([($p | length) - 1, ($q | length)] | min)) as $i
+    | if ($p[$i] | type) == "string" and ((.seen[$i] // []) | index([$p[$i]])) != null then .dup = true
+      else .seen = .seen[:$i] + [(.seen[$i] // []) + [$p[$i]]] + [$p[$i + 1:][] | [.]] | .prev = $p end
+  end)
+| if .dup then "dup" else empty end'
 # record.json: size, then its fields, each against a pattern.
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
-HEADER='
+HEADER="$KEYS"'
 def hex64: type == "string" and test("^[0-9a-f]{64}$");
 def name: type == "string" and length > 0 and length <= 256
   and (explode | all(. > 32 and . != 127 and (. < 128 or . > 159) and . != 34 and . != 33 and . != 35
@@ -117,9 +152,13 @@ if type == "object" and .format == "vitrine-record" and (.v == 1 or .v == 2)
   and (.exported_by | type == "object") and (.exported_by.principal | name)
   and (.exported_at | time)
   and (.entries | type == "number" and . == floor and . >= 0 and . <= 9007199254740991)
+  and (.exported_by | only(author_keys)) and (.continues | only(continues_keys))
+  and (.continues | if type == "object" then .checkpoint | only(continued_checkpoint_keys) else true end)
 then .v, .snapshot.tree_sha256, .exported_by.principal, .exported_at, .entries
 else error("record.json") end'
 if [ ! -f record.json ] || [ "$(size record.json)" -gt "$MAX_META" ] \
+    || [ "$(jq -s length record.json 2> /dev/null)" != 1 ] \
+    || [ -n "$(jq -n --stream -r "$DUPKEYS" record.json 2> /dev/null || echo error)" ] \
     || ! jq -r "$HEADER" record.json > "$T/header" 2> /dev/null; then
   echo "record.json: missing, unreadable or not a record of a format this script knows (the record checked is the directory -r names, else the one this script is in: $(shown "$(pwd)"))"
   echo "INVALID"
@@ -325,6 +364,10 @@ canonical_sig() {
 # hash, the escape mark "\" kept in front. Names are never unescaped or parsed: a name is looked up as
 # sha256sum writes it (listed_name below).
 names_of() { sed 's/^\(\\\{0,1\}\)[0-9a-f]\{64\}  /\1/' "$1"; }
+# sha256sum lines (stdin) of names given to it as ./NAME, written as for NAME: the "./" it was given
+# (so that no name is read as an option or as "-", standard input) is taken off each line, after the
+# hash and its escape mark. Nothing else of a line changes.
+undot() { sed 's/^\(\\\{0,1\}[0-9a-f]\{64\}  \)\.\//\1/'; }
 # Whether the list of names $2 (from names_of) lists the path $1: sha256sum writes the line an empty file
 # of that name has (escaping a backslash, a newline or a carriage return as it does), and its name part
 # must be a whole line of $2. Nothing but the empty file is opened.
@@ -332,7 +375,8 @@ listed_name() {
   rm -rf "$T/n" && mkdir "$T/n" || exit 2
   case $1 in */*) mkdir -p -- "$T/n/${1%/*}" 2> /dev/null || return 1 ;; esac
   { : > "$T/n/$1"; } 2> /dev/null || return 1
-  k=$(cd "$T/n" && sha256sum -- "$1" > "$T/nline" && names_of "$T/nline") || exit 2
+  k=$(cd "$T/n" && sha256sum -- "./$1" < /dev/null > "$T/nline0" && undot < "$T/nline0" > "$T/nline" \
+    && names_of "$T/nline") || { echo "verify.sh: sha256sum failed on a name of the manifest" >&2; exit 2; }
   [ -n "$k" ] && grep -Fxq -e "$k" "$2"
 }
 # A path from an entry (base64 of its text, or hex of its bytes, as $1 says) as its bytes, in $p, whole
@@ -383,7 +427,7 @@ fi
 # escape, a duplicate or non-ASCII key, invalid UTF-8. Not checked here: that text is in Unicode NFC (no
 # stock tool normalises); vitrine verify checks that too.
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
-CANON='
+CANON_DEFS='
 def canon_int: if . < 0 then "-" + (-. | canon_int) elif . < 10 then [48 + .] | implode
   else ((. - (. % 10)) / 10 | canon_int) + ([48 + (. % 10)] | implode) end;
 def canon_str: "\"" + (explode | map(
@@ -401,8 +445,24 @@ def canon: if type == "object" then
   elif type == "number" then
     if . == floor and . <= 9007199254740991 and . >= -9007199254740991 then canon_int
     else error("not an integer within 2^53") end
-  else tojson end;
+  else tojson end;'
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+CANON="$CANON_DEFS"'
 if length == 1 then .[0] | canon else error("not one JSON value") end'
+# Every key of an entry, at every depth, is one its structure defines (KEYS above): the entry itself, its
+# author, target and quote, and the JSON of a port's or a person change's body, which must itself be
+# canonical (no key twice: jq would take the last). Prints true, or false, or fails.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+SCHEMA="$KEYS$CANON_DEFS"'
+only(entry_keys) and (.author | only(author_keys)) and (.target | only(target_keys))
+and (.target | if type == "object" then .quote | only(quote_keys) else true end)
+and (if (.kind | IN("anchor-port", "retire", "rename")) and (.body | type == "string") then
+    .body as $text | ($text | fromjson) as $b | ($b | canon) == $text
+    and if .kind == "anchor-port" then ($b | only(port_body_keys))
+        and ($b.from | only(port_from_keys))
+        and ($b.from | if type == "object" then .quote | only(quote_keys) else true end)
+      else $b | only(person_change_keys) end
+  else true end)'
 
 # The fields of an entry, each checked against its pattern, one per line (or an error).
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
@@ -490,6 +550,9 @@ for e in entries/*; do
     problem "$e" "not in canonical JSON form (RFC 8785)"; continue
   fi
   if ! jq -r "$FIELDS" "$e" > "$T/fields" 2> /dev/null; then problem "$e" "a field is missing or malformed"; continue; fi
+  if [ "$(jq -r "$SCHEMA" "$e" 2> /dev/null)" != true ]; then
+    problem "$e" "unknown field: a key its format does not define (at any depth, the body of a port or a person change too), or a body that is not canonical JSON"; continue
+  fi
   { read -r seq; read -r prev; read -r parent; read -r kind; read -r principal; read -r fp; read -r role
     read -r when; read -r esnap; read -r status; read -r subject; } < "$T/fields"
   if ! real_time "$when"; then problem "$e" "bad time $when: not a real date and time"; continue; fi
@@ -798,12 +861,12 @@ fi
 PATH_OK='def path_ok:
   if .path_bytes == null then
     .path | type == "string" and length > 0 and length <= 4096
-    and (explode | all(. != 0)) and (startswith("/") or startswith("-") | not)
+    and (explode | all(. != 0)) and (startswith("/") | not)
     and (split("/") | all(. != "" and . != "." and . != ".."))
   else
     .path_bytes | type == "string" and length <= 8192 and test("^([0-9a-f]{2})+$")
     and ([range(0; length; 2) as $i | .[$i:$i + 2]] | all(. != "00"))
-    and (startswith("2f") or startswith("2d") | not)
+    and (startswith("2f") | not)
   end;'
 # shellcheck disable=SC2016 # a jq program: its $names are jq's
 ANCHOR="$PATH_OK"'
@@ -831,22 +894,55 @@ quote_of() {
   fi
   printf '%s %s %s' "$q" "$pre" "$suf"
 }
-# The SHA-256 git tree id of directory $1, its objects written to the bare repository $2.
+# The SHA-256 git tree id of directory $1 (in $tree_id), its objects written to the bare repository $2:
+# every regular file and symbolic link, each named to `git update-index` (NUL-terminated, so any byte
+# may be in a name), never a walk of git's own. So the tree holds the files Vitrine's tree ids hold and
+# no other: git ignores, with a message and no failure, a path it refuses to track (a component `.git`
+# in any case, or an NTFS alias of it such as `.GIT`, `.git.`, `git~1`; a link named `.gitmodules`),
+# which Vitrine leaves out too (health.json lists them as git-refused-path or nested-repo); the files of
+# a nested repository's work tree are files like any other (where `git add` would record a gitlink).
+# Any failure (a file that cannot be read) stops the script.
 tree_of() {
-  git init -q --bare --object-format=sha256 "$2" || exit 2
+  git init -q --bare --object-format=sha256 "$2" > /dev/null 2>&1 \
+    || { echo "verify.sh: git init failed (git 2.29 or later is needed for the SHA-256 object format)" >&2; exit 2; }
   printf '* -text -eol -filter -ident -working-tree-encoding\n' > "$2/info/attributes"
-  GIT_DIR=$2 GIT_INDEX_FILE=$2/idx git -c core.autocrlf=false -c core.excludesFile=/dev/null --work-tree="$1" add -A -f > /dev/null 2>&1
-  GIT_DIR=$2 GIT_INDEX_FILE=$2/idx git write-tree
+  (cd "$1" && find . \( -type f -o -type l \) -print0 \
+    | GIT_DIR=$2 GIT_INDEX_FILE=$2/idx git -c core.autocrlf=false -c core.fileMode=true -c core.symlinks=true \
+      --work-tree=. update-index --add -z --stdin) > /dev/null 2> "$T/git-add.err"
+  rc=$?
+  # Its status alone says whether it failed: a name may hold a newline, so its messages are not parsed.
+  if [ "$rc" -ne 0 ]; then
+    echo "verify.sh: git update-index failed on $(shown "$1") (a file that cannot be read?):" >&2
+    head -n 5 "$T/git-add.err" | tr -c 'A-Za-z0-9 ._/:,()\n-' '?' >&2; exit 2
+  fi
+  if [ -s "$T/git-add.err" ]; then
+    echo "note: $(shown "${1##*/}"): git refuses some of its paths (.git in any case or an alias of it): left out of the tree id, as Vitrine leaves them out (health.json lists them)"
+  fi
+  tree_id=$(GIT_DIR=$2 GIT_INDEX_FILE=$2/idx git write-tree) && [ -n "$tree_id" ] \
+    || { echo "verify.sh: git write-tree failed on $(shown "$1")" >&2; exit 2; }
+}
+# The manifest of directory $1 (into file $2) as Vitrine writes it: one sha256sum line per regular file
+# (no link, no directory), in byte order of the path, each name as sha256sum writes it. Each name is
+# given to sha256sum as ./NAME (a name "-" or "-x" is then no option and no standard input) and the "./"
+# taken off its line again. A file that cannot be read stops the script.
+manifest_of() {
+  # find's own failure (a directory it cannot read) is its message: the pipeline's status is xargs's.
+  { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum --) > "$T/manifest.raw" 2> "$T/manifest.err" \
+    && [ ! -s "$T/manifest.err" ]; } || { echo "verify.sh: cannot read every file of $(shown "$1") (sha256sum failed):" >&2
+      head -n 5 "$T/manifest.err" | tr -c 'A-Za-z0-9 ._/:,()\n-' '?' >&2; exit 2; }
+  undot < "$T/manifest.raw" > "$2"
 }
 if [ -n "$SNAP_DIR" ]; then
   command -v git > /dev/null 2>&1 || { echo "verify.sh: git is needed to check a snapshot" >&2; exit 2; }
   S=$(cd "$SNAP_DIR" && pwd) || exit 2
-  tree=$(tree_of "$S" "$T/git")
+  manifest_of "$S" "$T/snapmanifest"
+  tree_of "$S" "$T/git"
+  tree=$tree_id
   if [ "$tree" != "$snap" ]; then
     problem record.json "is a record of snapshot $snap, the snapshot given is $tree"
   else
-    here=$(pwd)
-    [ -f MANIFEST.sha256 ] && ! (cd "$S" && sha256sum --quiet --strict -c "$here/MANIFEST.sha256" > /dev/null 2>&1) \
+    # The record's manifest must be the snapshot's, byte for byte, as vitrine verify compares them.
+    [ -f MANIFEST.sha256 ] && ! cmp -s MANIFEST.sha256 "$T/snapmanifest" \
       && problem MANIFEST.sha256 "differs from the snapshot's manifest"
     : > "$T/manifest"
     [ -f MANIFEST.sha256 ] && names_of MANIFEST.sha256 > "$T/manifest"
@@ -893,7 +989,8 @@ if [ -n "$PREV_DIR" ]; then
   command -v git > /dev/null 2>&1 || { echo "verify.sh: git is needed to check a snapshot" >&2; exit 2; }
   P=$(cd "$PREV_DIR" && pwd) || exit 2
   PG="$T/prev"
-  ptree=$(tree_of "$P" "$PG")
+  tree_of "$P" "$PG"
+  ptree=$tree_id
   cont=$(jq -r '.continues.tree_sha256 // "-" | tostring' record.json 2> /dev/null)
   [ "$cont" = "$ptree" ] || problem record.json "continues snapshot $(shown "$cont"), the previous snapshot given is $ptree"
   while read -r e; do
