@@ -486,13 +486,15 @@ fn people_change(
     };
     let mut d = Draft::new(if to.is_some() { Kind::Rename } else { Kind::Retire });
     d.body = Some(change.to_body()?);
+    // The lines as they were before the entry: appending it bounds the old name's (valid-before), not the
+    // new name's.
+    let moved: Vec<vitrine_record::Person> =
+        review.people().people.iter().filter(|p| p.principal == principal).cloned().collect();
     let id = review.append(&signer, d, OffsetDateTime::now_utc())?.id.clone();
     let Some(to) = to else {
         writeln!(ctx.out, "retired {} ({id})", principal_shown(principal))?;
         return Ok(Exit::Ok);
     };
-    let moved: Vec<vitrine_record::Person> =
-        review.people().people.iter().filter(|p| p.principal == principal).cloned().collect();
     for mut p in moved {
         p.principal = to.to_owned();
         review.add_person(p)?;

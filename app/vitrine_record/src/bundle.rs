@@ -327,7 +327,19 @@ pub fn origin(tree_sha256: &str) -> String {
     format!("vitrine.review/{tree_sha256}")
 }
 
+/// Why a record exported by `principal`, whom `by` retired, is refused (by `export` and both verifiers).
+pub fn retired_exporter(principal: &str, by: &crate::people::Retired) -> String {
+    format!(
+        "people: exported by {}, whom entry {} (log position {}) retired: a retired principal exports nothing",
+        crate::principal::display(principal),
+        by.by.get(..12).unwrap_or(&by.by),
+        by.at + 1
+    )
+}
+
 /// Builds the bundle of `review`, signed by `signer`, and records its checkpoint in the review.
+/// A key whose every principal the log retires exports nothing (a renamed person's key exports under
+/// its new name).
 pub fn export(
     review: &mut Review,
     signer: &Signer,
@@ -337,14 +349,24 @@ pub fn export(
     if snap.tree_sha256 != review.snapshot() {
         return Err(RecordError::Usage("the snapshot given is not the review's snapshot".into()));
     }
-    let exporter = review
-        .people()
-        .by_fingerprint(signer.fingerprint())
-        .next()
-        .ok_or_else(|| {
-            RecordError::Usage(format!("key {} is not one of this review's people", signer.fingerprint()))
-        })?
-        .clone();
+    let retirements = review.retirements();
+    let holders: Vec<&crate::allowed::Person> =
+        review.people().by_fingerprint(signer.fingerprint()).collect();
+    let Some(first) = holders.first() else {
+        return Err(RecordError::Usage(format!(
+            "key {} is not one of this review's people",
+            signer.fingerprint()
+        )));
+    };
+    let exporter = match holders.iter().find(|p| !retirements.retired.contains_key(&p.principal)) {
+        Some(p) => (*p).clone(),
+        None => {
+            let by = retirements.retired.get(&first.principal).ok_or_else(|| {
+                RecordError::Usage(format!("key {} is not one of this review's people", signer.fingerprint()))
+            })?;
+            return Err(RecordError::Policy(retired_exporter(&first.principal, by)));
+        }
+    };
     let mut files = BundleFiles::default();
     let entries = review.entries();
     for (i, e) in entries.iter().enumerate() {
@@ -897,10 +919,23 @@ pub fn verify_with_previous(
         }
     }
     // Retired principals sign nothing more; only the reviewing side retires or renames.
-    for (i, why) in crate::people::retirements(&check.accepted).violations {
-        if let Some(e) = check.accepted.get(i) {
+    let retirements = crate::people::retirements(&check.accepted);
+    for (i, why) in &retirements.violations {
+        if let Some(e) = check.accepted.get(*i) {
             r.problems.push(Problem::new(ProblemKind::People, e.name.as_str(), format!("people: {why}")));
         }
+    }
+    // Nor do they export: the checkpoint and FILES.sha256 are the exporter's signatures, and a record
+    // exported under a principal its own log retires is refused, whatever its exported_at says (a key
+    // reported lost signs any time it likes). A renamed person exports under the new name.
+    if let Some(h) = &header
+        && let Some(by) = retirements.retired.get(&h.exported_by.principal)
+    {
+        r.problems.push(Problem::new(
+            ProblemKind::People,
+            "record.json",
+            retired_exporter(&h.exported_by.principal, by),
+        ));
     }
 
     if let Some(s) = snapshot {

@@ -31,6 +31,7 @@ const EARLIER_VERIFY_SH: &[&str] = &[
     "ddb6e3f18cafff6abe41f717f0b3d4fb02d5e4c009956caf7e6b6548894ff4df",
     "01be253397af3d6789710dae24720e76f92e0289bfd0c862002f47c8965c9cb5",
     "fc68434d51d32c09a0913e03abc2e8a5d2d45542a721f5a4fb13b19cca5fc188",
+    "25907c4f09205eaeb2dc6b190c07a9abd6e423b5f9fb562b77ddfcbab1a7e754",
 ];
 
 /// SHA-256 (hex) of every earlier `VERIFY.md`.
@@ -48,6 +49,7 @@ const EARLIER_VERIFY_MD: &[&str] = &[
     "2241efcd622b9b8faf99453cd84d60cee2b778c7359832cdc16477300c514759",
     "42770d192e1cb558e35c386ad5b02bed288cd7e20ca6747da8bff753c3516f00",
     "6c6412bdc2e812364cdc802aff97ee9666451832ca4361f084c2285aab6deaf3",
+    "97c8b8f084a75e5a51c54d29c68a9ed8387262f0ea200a3b5a552e8ec9b75135",
 ];
 
 /// Which version of Vitrine's a record's `verify.sh` or `VERIFY.md` is.

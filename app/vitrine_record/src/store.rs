@@ -149,6 +149,8 @@ impl Review {
             problems: Vec::new(),
         };
         review.load(known)?;
+        // A store whose log retired someone before retirements were bound in allowed_signers.
+        review.bind_retirements()?;
         // A principal listed with two roles (an import before that was refused wrote it) is said on every
         // open, in the words `verify` and `import` use: a second key inherits no role of its own.
         for (who, roles) in review.people.principal_role_conflicts() {
@@ -226,6 +228,51 @@ impl Review {
         crate::people::retirements(&self.entries)
     }
 
+    /// Binds the log's retirements in `allowed_signers`, the file a center keeps and hands out as its
+    /// trusted signers: each key line of a principal the log retires (or renames away from) gets
+    /// `valid-before` at the retirement's effective time, so that `ssh-keygen` and both verifiers refuse
+    /// whatever that key signs later under that principal (entries at their time, checkpoints and
+    /// FILES.sha256 at the export time), even in a record that leaves the retirement out. The bound is
+    /// never before an entry of that principal and key already in the log (one dated, within the clocks'
+    /// skew, after the retirement stays in the log, counting for nothing), so that nothing verified stops
+    /// verifying, and never later than a bound the line has. Returns whether the file changed.
+    pub fn bind_retirements(&mut self) -> Result<bool, RecordError> {
+        let retirements = self.retirements();
+        if retirements.retired.is_empty() {
+            return Ok(false);
+        }
+        let order = crate::order::effective(&self.entries);
+        let mut people = self.people.clone();
+        let mut changed = false;
+        for p in &mut people.people {
+            let Some(r) = retirements.retired.get(&p.principal) else { continue };
+            let Some(&retired_at) = order.effective_time.get(r.at) else { continue };
+            let latest = self
+                .entries
+                .iter()
+                .filter(|v| {
+                    v.entry.author.principal == p.principal && v.entry.author.fingerprint == p.fingerprint
+                })
+                .filter_map(|v| v.entry.parsed_time().ok())
+                .map(OffsetDateTime::unix_timestamp)
+                .max();
+            let Ok(bound) =
+                OffsetDateTime::from_unix_timestamp(latest.map_or(retired_at, |l| l.max(retired_at)))
+            else {
+                continue;
+            };
+            if p.valid_before.is_none_or(|b| b > bound) {
+                p.valid_before = Some(bound);
+                changed = true;
+            }
+        }
+        if changed {
+            write_atomic(&self.dir.join("allowed_signers"), people.render()?.as_bytes())?;
+            self.people = people;
+        }
+        Ok(changed)
+    }
+
     /// The annotation at the root of the thread entry `id` belongs to, if it is in one.
     pub fn thread_root(&self, id: &str) -> Option<&Verified> {
         let mut at = self.entries.iter().find(|e| e.id == id)?;
@@ -260,7 +307,11 @@ impl Review {
         now: OffsetDateTime,
     ) -> Result<&Verified, RecordError> {
         let staged = self.stage(signer, draft, now)?;
+        let person_change = matches!(staged.entry.kind, Kind::Retire | Kind::Rename);
         self.write_entries(vec![staged])?;
+        if person_change {
+            self.bind_retirements()?;
+        }
         self.entries.last().ok_or_else(|| RecordError::Entry("append lost its entry".into()))
     }
 
@@ -280,7 +331,12 @@ impl Review {
             self.entries.push(v);
         }
         staged.extend(self.entries.drain(base..));
-        self.write_entries(staged)
+        let person_change = staged.iter().any(|v| matches!(v.entry.kind, Kind::Retire | Kind::Rename));
+        self.write_entries(staged)?;
+        if person_change {
+            self.bind_retirements()?;
+        }
+        Ok(())
     }
 
     fn stage(&self, signer: &Signer, draft: Draft, now: OffsetDateTime) -> Result<Verified, RecordError> {
@@ -295,20 +351,21 @@ impl Review {
                     "key {fp} is not one of this review's people: add it with `vitrine people add`"
                 ))
             })?;
+        // A retired principal signs nothing more; only the reviewing side retires or renames. (Said before
+        // the validity below, which the retirement bounded.)
+        if let Some(r) = retirements.retired.get(&person.principal) {
+            return Err(RecordError::Policy(format!(
+                "{} was retired by entry {}: it signs nothing more",
+                person.principal,
+                r.by.get(..12).unwrap_or(&r.by)
+            )));
+        }
         // Refused here rather than quarantined at the next load: an entry the log would not accept is
         // never written.
         if !person.allows_namespace(crate::keys::NS_ENTRY) || !person.valid_at(now) {
             return Err(RecordError::Usage(format!(
                 "the key of {} may not sign entries now (namespace or validity in allowed_signers)",
                 person.principal
-            )));
-        }
-        // A retired principal signs nothing more; only the reviewing side retires or renames.
-        if let Some(r) = retirements.retired.get(&person.principal) {
-            return Err(RecordError::Policy(format!(
-                "{} was retired by entry {}: it signs nothing more",
-                person.principal,
-                r.by.get(..12).unwrap_or(&r.by)
             )));
         }
         if matches!(draft.kind, Kind::Retire | Kind::Rename) {
@@ -725,6 +782,9 @@ impl Review {
         }
         report.added = fresh.iter().map(|e| e.id.clone()).collect();
         self.write_entries(fresh)?;
+        // A retirement the bundle brought binds its key here too (the bundle's allowed_signers is the
+        // exporter's word, and a line already here is not replaced by the bundle's).
+        self.bind_retirements()?;
         Ok(report)
     }
 }
@@ -951,6 +1011,51 @@ mod tests {
         drop(r);
         let r = Review::open(tmp.path(), &snap).unwrap();
         assert_eq!(r.entries().len(), 2, "without it, the edit is caught");
+    }
+
+    /// A retirement bounds the retired key in `allowed_signers` (valid-before, at the retirement's time),
+    /// never before an entry of that key already in the log (one dated, within the clocks' skew, after
+    /// the retirement): reopening keeps every entry, and the key signs nothing more.
+    #[test]
+    fn a_retirement_bounds_the_key_but_never_before_an_entry_already_in_the_log() {
+        let (tmp, rev, snap) = setup();
+        let ven = Signer::generate("v").unwrap();
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+        let mut r = Review::open(tmp.path(), &snap).unwrap();
+        r.add_person(person("v@x", "vendor", &ven.public_openssh().unwrap()).unwrap()).unwrap();
+        r.add_person(
+            person("w@x", "vendor", &Signer::generate("w").unwrap().public_openssh().unwrap()).unwrap(),
+        )
+        .unwrap();
+        // The vendor's clock is an hour ahead: its note is dated after the retirement that follows.
+        let late = now + time::Duration::hours(1);
+        r.append(&ven, note(1), late).unwrap();
+        let retire = |who: &str| {
+            let mut d = Draft::new(Kind::Retire);
+            d.body = Some(
+                crate::people::PersonChange { principal: who.into(), to: None, reason: String::new() }
+                    .to_body()
+                    .unwrap(),
+            );
+            d
+        };
+        r.append(&rev, retire("v@x"), now).unwrap();
+        r.append(&rev, retire("w@x"), now).unwrap();
+        let bound = |r: &Review, who: &str| {
+            r.people().people.iter().find(|p| p.principal == who).unwrap().valid_before
+        };
+        assert_eq!(bound(&r, "v@x"), Some(late), "not before the entry already in the log");
+        assert_eq!(bound(&r, "w@x"), Some(now), "the retirement's time");
+        assert_eq!(bound(&r, "t@x"), None);
+        let text = std::fs::read_to_string(tmp.path().join("allowed_signers")).unwrap();
+        assert!(
+            text.contains(&format!("valid-before=\"{}\"", crate::allowed::format_ssh_time(now))),
+            "{text}"
+        );
+        drop(r);
+        let r = Review::open(tmp.path(), &snap).unwrap();
+        assert_eq!((r.entries().len(), r.problems().len()), (3, 0), "{:?}", r.problems());
+        assert_eq!(bound(&r, "w@x"), Some(now));
     }
 
     /// A store whose `allowed_signers` already lists one principal with two roles (written by an import

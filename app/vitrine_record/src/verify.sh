@@ -675,6 +675,14 @@ while read -r eff _ id; do
 done << EOF_ORDER
 $(sort -k1,1n -k2,2n -k3,3 "$T/order")
 EOF_ORDER
+[ ! -s "$T/pending" ] || cat "$T/pending" >> "$T/retired"
+# Nor does a retired principal export: the checkpoint and FILES.sha256 are the exporter's signatures, and
+# a record exported under a principal its own log retires is refused, whatever its exported_at says. (A
+# retirement the record leaves out is caught by the trusted signers file: Vitrine writes valid-before on
+# a retired key's line, and ssh-keygen refuses the exporter's signatures made after it.)
+if grep -Fxq -e "$(b64 "$exporter")" "$T/retired"; then
+  problem record.json "people: exported by $(shown "$exporter"), whom an entry of this record retired: a retired principal exports nothing"
+fi
 [ "$declared" = "$n" ] || problem record.json "says $declared entries, the bundle has $n"
 # Format 1 binds neither the views nor verify.sh; every record exported since format 2 binds every file,
 # so a format-1 record with an entry dated after that was written down to format 1.
