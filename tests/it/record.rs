@@ -1334,9 +1334,13 @@ fn verify_checks_anchors_against_the_snapshot() {
 /// verify.sh's jq program for canonical form (`CANON` in the script).
 fn verify_sh_canon() -> String {
     let script = bundle::VERIFY_SH;
-    let start = script.find("CANON='").unwrap() + "CANON='".len();
-    let len = script[start..].find('\'').unwrap();
-    script[start..start + len].to_owned()
+    let program = |head: &str| {
+        let start = script.find(head).unwrap() + head.len();
+        let len = script[start..].find('\'').unwrap();
+        script[start..start + len].to_owned()
+    };
+    // CANON is its definitions (CANON_DEFS, which SCHEMA uses too), then its main program.
+    program("CANON_DEFS='") + &program("CANON=\"$CANON_DEFS\"'")
 }
 
 #[test]
@@ -2381,6 +2385,22 @@ fn a_mistyped_person_is_renamed_and_a_departed_one_retired_by_signed_entries() {
         e.insert("body".into(), "late".into());
     });
     reseal(&x, &fx.rev);
+    // The retirement bound the key's line in allowed_signers (valid-before): the signature itself is
+    // refused at the entry's time, by both.
+    let (code, out) = verify_both(&fx, &x);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("{late}: the key of vendor@example is not valid at the entry time")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{late}: signature does not verify for its author at")), "{out}");
+    // Without the bound (an allowed_signers written before it), the people rule refuses it all the same.
+    let signers = std::fs::read_to_string(x.join("allowed_signers")).unwrap();
+    let a = signers.find(",valid-before=\"").unwrap();
+    let b = a + signers[a..].find("Z\"").unwrap() + 2;
+    std::fs::write(x.join("allowed_signers"), format!("{}{}", &signers[..a], &signers[b..])).unwrap();
+    rebind(&x, &fx.rev, "allowed_signers", "allowed_signers");
+    reseal(&x, &fx.rev);
     let (code, out) = verify_both(&fx, &x);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(&format!("{late}: people: signed by vendor@example, who was retired")), "{out}");
@@ -3168,8 +3188,9 @@ fn log_status(data: &Path, snap: &Path, id: &str) -> String {
 /// entries with its `fixed` listed last (its own store's log reordered, its checkpoints deleted). Both
 /// verifiers accept the record, and its views, a fresh store importing it and the reviewer's store all say
 /// `open`. Variant B: the reviewer retires the vendor; the vendor, not yet knowing, signs `fixed` a second
-/// later and then imports the retirement: its record lists the retirement last, and the fixed still does
-/// not count (both verifiers name it, and the views still say `open`).
+/// later and then imports the retirement: its store's log lists the retirement last (exported with the
+/// reviewer's key: the retired vendor exports nothing), and the fixed still does not count (both
+/// verifiers name it, and the views still say `open`).
 #[test]
 fn the_exporters_log_order_decides_no_status_and_no_retirement() {
     let fx = Fixture::new();
@@ -3239,8 +3260,14 @@ fn the_exporters_log_order_decides_no_status_and_no_retirement() {
     assert_eq!(code, 0, "{err}");
     import(&vdata, &retired);
     move_to_end_of_log(&vdata, "\"kind\":\"retire\"");
+    // The retired vendor exports nothing more (round 22); the store's log, reordered, is exported with
+    // the reviewer's key (a colleague's workstation that imported it).
+    let (code, _, err) =
+        cli(&vdata, &[&"export", &s, &"--key", &fx.ven, &"--out", &fx.tmp.path().join("refused.vitrine")]);
+    assert_ne!(code, 0);
+    assert!(err.contains("a retired principal exports nothing"), "{err}");
     let x = fx.tmp.path().join("ven-ret-x");
-    unpack(&export(&vdata, &fx.ven, "ven-ret"), &x);
+    unpack(&export(&vdata, &fx.rev, "ven-ret"), &x);
     let late = entries_named_with(&x, "fixed late");
     let (code, out) = verify_both(&fx, &x);
     assert_eq!(code, 1, "{out}");
@@ -3259,4 +3286,326 @@ fn entries_named_with(x: &Path, body: &str) -> String {
     names.sort();
     let n = names.into_iter().find(|n| entry_json(x, n.trim_end_matches(".json"))["body"] == body).unwrap();
     format!("entries/{n}")
+}
+
+/// Runs this version's verify.sh with `shell` and `args` on the unpacked record `dir` (`-r`), from
+/// another directory, standard input closed; returns (exit code, stdout and stderr).
+fn verify_sh_on(shell: &str, dir: &Path, args: &[&std::ffi::OsStr]) -> (i32, String) {
+    let out = sh(Command::new(shell)
+        .arg("-c")
+        .arg(bundle::VERIFY_SH)
+        .arg("verify.sh")
+        .arg("-r")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null()));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// F1 (round 22): names of the vendor's snapshot that stock tools read another way. A root file named
+/// `-` (`sha256sum -c` read it as standard input), a finding on `-internal/main.c` (verify.sh's path
+/// check refused a leading `-`), a vendored `.GIT/HEAD` (git refuses the path: `git add` failed and the
+/// empty index was hashed) and a nested git repository (`git add` records a gitlink where Vitrine keeps
+/// the work tree's files): the reviewer's genuine record is OK for `vitrine verify` and for verify.sh
+/// under dash and bash, with the trusted signers and the snapshot; the same snapshot with one byte of
+/// the `-` file changed is INVALID for both.
+#[test]
+fn both_verifiers_agree_on_snapshot_names_stock_tools_read_as_options_or_refuse() {
+    let git = |dir: &Path, args: &[&str]| {
+        let out = sh(Command::new("git")
+            .args(["-c", "user.name=v", "-c", "user.email=v@x", "-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(dir));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let code = "int main(void) {\n  char buf[8];\n  gets(buf);\n  return 0;\n}\n";
+    for variant in ["dash-file", "dash-dir", "refused", "nested-repo", "dash-option"] {
+        let snap = TempTree::new();
+        snap.file("README", "hello\n");
+        let file = match variant {
+            "dash-dir" => "-internal/main.c",
+            "dash-option" => "src/--help",
+            _ => "src/main.c",
+        };
+        snap.file(file, code);
+        match variant {
+            "dash-file" => {
+                snap.file("-", "generated by build\n");
+            }
+            "refused" => {
+                snap.file("third_party/zlib/.GIT/HEAD", "ref: refs/heads/main\n");
+            }
+            "nested-repo" => {
+                snap.file("vendor/lib/lib.c", "int lib;\n");
+                git(&snap.path().join("vendor/lib"), &["init", "-q"]);
+                git(&snap.path().join("vendor/lib"), &["add", "lib.c"]);
+                git(&snap.path().join("vendor/lib"), &["commit", "-q", "-m", "x"]);
+            }
+            _ => {}
+        }
+        let s = snap.path();
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, rev) = one_reviewer(tmp.path(), s);
+        // `--file=PATH`: a path starting with `-` is a value, not an option.
+        let (c, _, err) = cli(
+            &data,
+            &[
+                &"annotate",
+                &s,
+                &"--key",
+                &rev,
+                &format!("--file={file}"),
+                &"--lines",
+                &"3-3",
+                &"--kind",
+                &"finding",
+                &"--severity",
+                &"high",
+                &"--body",
+                &"gets() overflows buf",
+            ],
+        );
+        assert_eq!(c, 0, "{variant}: {err}");
+        let b = tmp.path().join("r.vitrine");
+        let (c, _, err) = cli(&data, &[&"export", &s, &"--key", &rev, &"--out", &b]);
+        assert_eq!(c, 0, "{variant}: {err}");
+        let trusted = tmp.path().join("TRUSTED");
+        std::fs::copy(review_signers(&data), &trusted).unwrap();
+        let x = tmp.path().join("x");
+        unpack(&b, &x);
+        let check = |want: i32, what: &str| {
+            let (c, out, err) = cli(
+                &tmp.path().join("vd"),
+                &[&"verify", &"--trusted-signers", &trusted, &"--snapshot", &s, &b],
+            );
+            assert_eq!(i32::from(c), want, "{variant} {what}: vitrine verify\n{out}{err}");
+            for shell in ["dash", "bash"] {
+                let (c, out) = verify_sh_on(shell, &x, &["-t".as_ref(), trusted.as_os_str(), s.as_os_str()]);
+                assert_eq!(c, want, "{variant} {what}: verify.sh under {shell}\n{out}");
+            }
+        };
+        check(0, "genuine");
+        if variant == "dash-file" {
+            let (c, out, _) = cli(&data, &[&"health", &s]);
+            assert_eq!(c, 0);
+            assert!(out.contains("-: unportable-name: the file name is `-`"), "{out}");
+            snap.file("-", "generated by build!\n");
+            check(1, "after a change to `-`");
+        }
+    }
+}
+
+/// F2 (round 22): a retirement binds the retired key. `people retire` writes `valid-before` (the
+/// retirement's time) on the key's line of the review's allowed_signers, the center's trusted file; the
+/// retired key's holder can no longer export (A), a record it exports by hand is refused by both
+/// verifiers, from the record alone (the record retires its exporter) and against the trusted file; and
+/// a status the key signs after its retirement, in a record that leaves the retirement out (B), is
+/// refused by both verifiers against the center's trusted file and by the center's import.
+#[test]
+fn a_retired_key_exports_nothing_and_signs_nothing_that_either_verifier_takes() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let finding = log_ids(&fx.data, s)[0].clone();
+    let trusted_before = fx.tmp.path().join("TRUSTED-before");
+    std::fs::copy(review_signers(&fx.data), &trusted_before).unwrap();
+    // The vendor's workstation holds the review as it stands (it never hears of the retirement).
+    let vendor = fx.tmp.path().join("vendor-data");
+    copy_data(&fx.data, &vendor);
+
+    let (c, out, err) = cli(
+        &fx.data,
+        &[
+            &"people",
+            &"retire",
+            &s,
+            &"--principal",
+            &"vendor@example",
+            &"--key",
+            &fx.rev,
+            &"--reason",
+            &"key lost",
+        ],
+    );
+    assert_eq!(c, 0, "{err}");
+    assert!(out.starts_with("retired vendor@example"), "{out}");
+    let signers = std::fs::read_to_string(review_signers(&fx.data)).unwrap();
+    let line = |p: &str| signers.lines().find(|l| l.starts_with(&format!("{p} "))).unwrap().to_owned();
+    assert!(line("vendor@example").contains(",valid-before=\""), "{signers}");
+    assert!(!line("reviewer@example").contains("valid-before"), "{signers}");
+    let trusted = fx.tmp.path().join("TRUSTED");
+    std::fs::copy(review_signers(&fx.data), &trusted).unwrap();
+    // Signatures dated after the retirement's second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    // (A) The vendor imports the center's record and tries to export: refused.
+    let r2 = export_unpacked(&fx, "r2");
+    let r2_bundle = fx.tmp.path().join("r2.vitrine");
+    let imported = fx.tmp.path().join("vendor-imported");
+    copy_data(&vendor, &imported);
+    let (c, _, err) = cli(&imported, &[&"import", &s, &r2_bundle]);
+    assert_eq!(c, 0, "{err}");
+    let (c, _, err) =
+        cli(&imported, &[&"export", &s, &"--key", &fx.ven, &"--out", &fx.tmp.path().join("a.vitrine")]);
+    assert_ne!(c, 0);
+    assert!(err.contains("a retired principal exports nothing"), "{err}");
+    // By hand: the center's record, exported again as the vendor, its allowed_signers without the bound.
+    let x = fx.tmp.path().join("a-forged");
+    copy_dir(&r2, &x);
+    let rj = x.join("record.json");
+    let mut header: serde_json::Value = serde_json::from_slice(&std::fs::read(&rj).unwrap()).unwrap();
+    let ven_fp = header["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["principal"] == "vendor@example")
+        .unwrap()["fingerprint"]
+        .clone();
+    header["exported_by"] = serde_json::json!({"principal": "vendor@example", "fingerprint": ven_fp});
+    let mut text = serde_json::to_vec_pretty(&header).unwrap();
+    text.push(b'\n');
+    std::fs::write(&rj, text).unwrap();
+    let unbound = std::fs::read_to_string(x.join("allowed_signers")).unwrap();
+    let unbound: String = unbound
+        .lines()
+        .map(|l| {
+            let l = match (l.find(",valid-before=\""), l.find("Z\" ")) {
+                (Some(a), Some(b)) if b > a => format!("{}{}", &l[..a], &l[b + 2..]),
+                _ => l.to_owned(),
+            };
+            format!("{l}\n")
+        })
+        .collect();
+    assert!(!unbound.contains("valid-before"), "{unbound}");
+    std::fs::write(x.join("allowed_signers"), unbound).unwrap();
+    rebind(&x, &fx.ven, "allowed_signers", "allowed_signers");
+    reseal(&x, &fx.ven);
+    let (c, out) = verify_both(&fx, &x);
+    assert_eq!(c, 1, "{out}");
+    assert_eq!(out.matches("a retired principal exports nothing").count(), 2, "{out}");
+    let forged = fx.tmp.path().join("a-forged.vitrine");
+    repack(&x, &forged);
+    let (c, out, _) = cli(&fx.data, &[&"verify", &"--trusted-signers", &trusted, &forged]);
+    assert_eq!(c, 1, "{out}");
+    assert!(out.contains("does not let the exporter vendor@example sign checkpoints"), "{out}");
+    for shell in ["dash", "bash"] {
+        let (c, out) = verify_sh_on(shell, &x, &["-t".as_ref(), trusted.as_os_str()]);
+        assert_eq!(c, 1, "{shell}: {out}");
+        assert!(out.contains("against the trusted signers file"), "{shell}: {out}");
+    }
+
+    // (B) The vendor's workstation, which never imported the retirement, marks the finding fixed and
+    // exports: the record leaves the retirement out.
+    let (c, _, err) = cli(
+        &vendor,
+        &[
+            &"status",
+            &s,
+            &"--key",
+            &fx.ven,
+            &"--to",
+            &finding,
+            &"--status",
+            &"fixed",
+            &"--body",
+            &"fixed in 2.1",
+        ],
+    );
+    assert_eq!(c, 0, "{err}");
+    let b3 = fx.tmp.path().join("b3.vitrine");
+    let (c, _, err) = cli(&vendor, &[&"export", &s, &"--key", &fx.ven, &"--out", &b3]);
+    assert_eq!(c, 0, "{err}");
+    let x3 = fx.tmp.path().join("b3");
+    unpack(&b3, &x3);
+    // Against the trusted file of before the retirement, it verifies: the bound is what refuses it.
+    let (c, out, _) = cli(&fx.data, &[&"verify", &"--trusted-signers", &trusted_before, &b3]);
+    assert_eq!(c, 0, "{out}");
+    let (c, out, _) = cli(&fx.data, &[&"verify", &"--trusted-signers", &trusted, &b3]);
+    assert_eq!(c, 1, "{out}");
+    assert!(out.contains("does not let vendor@example (vendor) sign entries at"), "{out}");
+    for shell in ["dash", "bash"] {
+        let (c, out) = verify_sh_on(shell, &x3, &["-t".as_ref(), trusted_before.as_os_str()]);
+        assert_eq!(c, 0, "{shell}: {out}");
+        let (c, out) = verify_sh_on(shell, &x3, &["-t".as_ref(), trusted.as_os_str()]);
+        assert_eq!(c, 1, "{shell}: {out}");
+        assert!(
+            out.contains("does not verify against the trusted signers file for its author"),
+            "{shell}: {out}"
+        );
+    }
+    let (c, _, err) = cli(&fx.data, &[&"import", &s, &b3]);
+    assert_ne!(c, 0);
+    assert!(err.contains("is not valid at the entry time"), "{err}");
+}
+
+/// A copy of directory `from` at `to` (an unpacked record, to edit one copy).
+fn copy_dir(from: &Path, to: &Path) {
+    let out = sh(Command::new("cp").arg("-a").arg(from).arg(to));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// F3 (round 22): the vendor signs its own reply with a key no version defines, at the top or one level
+/// down, or sends record.json with a key twice (jq keeps the last, serde refuses): both verifiers say
+/// INVALID, under dash and bash, and name the same entries.
+#[test]
+fn both_verifiers_refuse_unknown_keys_at_any_depth_and_a_key_twice_in_record_json() {
+    let fx = Fixture::new();
+    let edits: [(&str, &dyn Fn(&mut serde_json::Value)); 2] = [
+        ("field", &|e| e["supersedes"] = "fed97cca".into()),
+        ("nested", &|e| e["author"]["comment"] = serde_json::json!({"b": [1, {"a": "x"}]})),
+    ];
+    for (name, edit) in edits {
+        let x = fx.tmp.path().join(name);
+        unpack(&fx.bundle, &x);
+        resign_edited(&x, "000003", &fx.ven, |t| {
+            let mut e: serde_json::Value = serde_json::from_str(&t).unwrap();
+            edit(&mut e);
+            canonical_text(&e)
+        });
+        reseal(&x, &fx.rev);
+        let (c, out) = verify_both(&fx, &x);
+        assert_eq!(c, 1, "{name}: {out}");
+        assert_eq!(entries_named(&out), ["entries/000003.json".to_owned()].into(), "{name}: {out}");
+        let (c, out) = genuine_verify_sh("bash", &x, None);
+        assert_eq!(c, 1, "{name}: {out}");
+    }
+    let x = fx.tmp.path().join("dupkey");
+    unpack(&fx.bundle, &x);
+    let rj = x.join("record.json");
+    let text = std::fs::read_to_string(&rj).unwrap();
+    std::fs::write(
+        &rj,
+        text.replacen("\"exported_at\"", "\"exported_at\": \"2026-01-01T00:00:00Z\",\n  \"exported_at\"", 1),
+    )
+    .unwrap();
+    rebind(&x, &fx.rev, "record", "record.json");
+    reseal_statement(&x, &fx.rev);
+    let dup = fx.tmp.path().join("dupkey.vitrine");
+    repack(&x, &dup);
+    let (c, out, _) = cli(&fx.data, &[&"verify", &dup]);
+    assert_eq!(c, 1, "{out}");
+    assert!(out.contains("duplicate field `exported_at`"), "{out}");
+    for shell in ["dash", "bash"] {
+        let (c, out) = genuine_verify_sh(shell, &x, None);
+        assert_eq!(c, 1, "{shell}: {out}");
+        assert!(out.starts_with("record.json: "), "{shell}: {out}");
+    }
+}
+
+/// Writes and signs `FILES.sha256` again (after an edit that `reseal` would undo: it rewrites
+/// record.json from its parsed form).
+fn reseal_statement(dir: &Path, key: &Path) {
+    let statement = dir.join("FILES.sha256");
+    let mut files = BundleFiles::default();
+    for e in walk(dir) {
+        let name = e.strip_prefix(dir).unwrap().to_str().unwrap().to_owned();
+        files.files.insert(name, std::fs::read(&e).unwrap());
+    }
+    std::fs::write(&statement, bundle::files_statement(&files)).unwrap();
+    let _ = std::fs::remove_file(dir.join("FILES.sha256.sig"));
+    let out = sh(Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", "bundle@vitrine", "-f"])
+        .arg(key)
+        .arg(&statement));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
