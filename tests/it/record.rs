@@ -3550,7 +3550,8 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn both_verifiers_refuse_unknown_keys_at_any_depth_and_a_key_twice_in_record_json() {
     let fx = Fixture::new();
-    let edits: [(&str, &dyn Fn(&mut serde_json::Value)); 2] = [
+    type Edit = dyn Fn(&mut serde_json::Value);
+    let edits: [(&str, &Edit); 2] = [
         ("field", &|e| e["supersedes"] = "fed97cca".into()),
         ("nested", &|e| e["author"]["comment"] = serde_json::json!({"b": [1, {"a": "x"}]})),
     ];
