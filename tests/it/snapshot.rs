@@ -9,7 +9,7 @@ use vitrine_snapshot::archive::ArchiveLimits;
 use vitrine_snapshot::progress::Progress;
 use vitrine_snapshot::{FindingKind, IngestConfig, Snapshot, SnapshotError};
 
-use crate::support::{TempTree, arg, git_tree_ids, vitrine_os};
+use crate::support::{TempTree, arg, git_tree_ids, readme_tree_ids, vitrine_os};
 
 fn open(p: &Path) -> Snapshot {
     Snapshot::open(p, &IngestConfig::default(), &Progress::default()).expect("snapshot opens")
@@ -1100,11 +1100,13 @@ fn a_nul_byte_does_not_hide_a_source_file() {
 
 /// Round 21, F7: stock `git add` records a valid nested repository as a gitlink and leaves its files out,
 /// while Vitrine keeps them in the tree ids (ARCHITECTURE: the reviewer reviews them). The `nested-repo`
-/// finding says so, rather than that the files are left out "as git leaves them out".
+/// finding says so, and points to the README's recipe, which names every file to `git update-index`
+/// (round 7): that gives Vitrine's ids with a nested repository, a path git refuses and a file named `-`.
 #[test]
 fn the_nested_repo_finding_says_stock_git_records_a_gitlink() {
     let t = TempTree::new();
     t.file("main.c", "int main(){}\n").file("vendor/zlib/inflate.c", "int inflate(){return 0;}\n");
+    t.file("-", "read as standard input by sha256sum -c\n").file("third/.GIT/HEAD", "ref: x\n");
     git_in(&t.path().join("vendor/zlib"), &["init", "-q"]);
     let snap = open(t.path());
     let nested: Vec<_> =
@@ -1115,10 +1117,12 @@ fn the_nested_repo_finding_says_stock_git_records_a_gitlink() {
     assert!(
         detail.contains("the other files of `vendor/zlib/` are in them")
             && detail.contains("gitlink")
-            && detail.contains("another tree id"),
+            && detail.contains("update-index"),
         "{detail}"
     );
     assert!(snap.files().iter().any(|f| f.path.as_bytes() == b"vendor/zlib/inflate.c" && f.in_tree));
+    let ids = (snap.ids().tree_sha256.to_string(), snap.ids().tree_sha1.to_string());
+    assert_eq!(readme_tree_ids(t.path()), ids);
 }
 
 /// Round 21, F5: npm extracts every package with `strip: 1`, and build scripts run

@@ -122,6 +122,34 @@ pub fn git_tree_ids(snap: &Path) -> (String, String) {
     (ids[0].clone(), ids[1].clone())
 }
 
+/// The (SHA-256, SHA-1) tree ids of directory `snap` by the README's stock-git recipe, run by `sh` as
+/// written there: every file and link named to `git update-index` (which leaves out the paths git
+/// refuses and keeps a nested repository's files, as Vitrine does).
+pub fn readme_tree_ids(snap: &Path) -> (String, String) {
+    let mut ids = Vec::new();
+    for format in ["sha256", "sha1"] {
+        let h = tempfile::tempdir().unwrap();
+        let script = format!(
+            "set -e; git init -q --bare --object-format={format} \"$H\"
+printf '* -text -eol -filter -ident -working-tree-encoding\\n' > \"$H/info/attributes\"
+cd \"$SNAP\" && find . \\( -type f -o -type l \\) -print0 |
+  GIT_DIR=$H GIT_INDEX_FILE=$H/idx git -c core.autocrlf=false --work-tree=. update-index --add -z --stdin
+GIT_DIR=$H GIT_INDEX_FILE=$H/idx git write-tree"
+        );
+        let out = Command::new("sh")
+            .args(["-c", &script])
+            .env("H", h.path())
+            .env("SNAP", snap)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", h.path())
+            .output()
+            .expect("sh runs");
+        assert!(out.status.success(), "the README recipe: {}", String::from_utf8_lossy(&out.stderr));
+        ids.push(String::from_utf8_lossy(&out.stdout).trim().to_owned());
+    }
+    (ids[0].clone(), ids[1].clone())
+}
+
 /// Path of a directory as an OsStr argument.
 pub fn arg(p: &Path) -> &std::ffi::OsStr {
     p.as_os_str()

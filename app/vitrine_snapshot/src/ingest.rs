@@ -1552,13 +1552,13 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
         } else if let Some(repo) = dir.strip_suffix(b"/.git") {
             // Stock `git add` records a valid nested repository as a gitlink (mode 160000, its HEAD
             // commit) and leaves all its files out (and fails on one without a commit); Vitrine keeps the
-            // files of its work tree in the ids, which the reviewer reviews: the finding says so, since
-            // the README's stock-git check then gives another id.
+            // files of its work tree in the ids, which the reviewer reviews: the finding says so, and
+            // that the README's stock-git check (every file named to `git update-index`) gives the ids.
             let repo = crate::path::display_bytes(repo);
             (
                 FindingKind::NestedRepo,
                 format!(
-                    "nested git directory: its {n} files are listed in the manifest and left out of the tree ids, but the other files of `{repo}/` are in them; if `{repo}` is a valid repository, `git add` records it as a gitlink (a submodule entry naming its HEAD commit, or fails when it has none) and leaves those files out, so the stock-git check of the README gives another tree id than `vitrine digest` for this snapshot"
+                    "nested git directory: its {n} files are listed in the manifest and left out of the tree ids, but the other files of `{repo}/` are in them; if `{repo}` is a valid repository, `git add` records it as a gitlink (a submodule entry naming its HEAD commit, or fails when it has none) and leaves those files out, so check the ids with the README's recipe (every file named to `git update-index`, which leaves out only the `.git` paths), not with `git add`"
                 ),
             )
         } else {
