@@ -11,6 +11,7 @@
 //! - [`chars`]: the one definition of the characters shown as markers, never as themselves (bidi
 //!   controls, format and default-ignorable characters, controls), for the health report, the code view
 //!   and the terminal escaper alike.
+//! - [`ucn`]: identifiers spelled with escapes (`check_p\u0430ss`) decoded to the name a compiler reads.
 #![warn(missing_docs)]
 
 pub mod chars;
@@ -18,6 +19,7 @@ mod display;
 pub mod fs;
 pub mod id;
 mod reader;
+pub mod ucn;
 pub mod varint;
 
 pub use display::display_bytes;

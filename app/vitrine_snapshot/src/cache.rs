@@ -38,6 +38,7 @@ pub const RACY_WINDOW_NS: i64 = 2_000_000_000;
 const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("classify.rs"),
     include_bytes!("health.rs"),
+    include_bytes!("idents.rs"),
     include_bytes!("text.rs"),
     include_bytes!("terminators.rs"),
     include_bytes!("disguise.rs"),
@@ -55,6 +56,8 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("../../vitrine_tar/src/lib.rs"),
     // The character classes health flags, shared with the terminal escaper and the code view.
     include_bytes!("../../vitrine_base/src/chars.rs"),
+    // The escapes decoded in identifiers.
+    include_bytes!("../../vitrine_base/src/ucn.rs"),
 ];
 
 /// What a file looked like on disk when it was hashed.

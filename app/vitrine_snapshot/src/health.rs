@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
-use unicode_script::{Script, UnicodeScript};
 
 use crate::path::RelPath;
 use crate::terminators::{LineRules, line_rules, unicode_escape_newlines};
@@ -119,11 +118,22 @@ pub enum FindingKind {
     /// a comment's `*/` or between `#` and a directive's name; a trigraph; a `%:` digraph; a comment
     /// between `#` and a directive's name.
     LexicalDisguise,
+    /// An identifier in code spelled with escapes (C/C++/C# universal character names `\u0430`,
+    /// `\U00000430`; Java and JavaScript `\u` escapes): the compiler reads another name than the text
+    /// shows (`check_p\u0430ss` is `check_pаss` with a Cyrillic `а`), and a search for either spelling
+    /// misses the other. The detail names the decoded name and what else it is (mixed-script, a
+    /// look-alike of an ASCII name).
+    EscapedIdentifier,
+    /// A non-ASCII identifier in code that reads as an ASCII one: each character is ASCII after NFKC
+    /// (full-width `ｉｓ_ａｄｍｉｎ`, mathematical `𝚒𝚜_𝚊𝚍𝚖𝚒𝚗`) or after the UTS #39 confusable
+    /// mapping (whole-Cyrillic `ехес`), though the name is another one. The detail names the ASCII
+    /// name it looks like and where this file uses that name.
+    ConfusableIdentifier,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 29] = [
+    pub const ALL: [FindingKind; 31] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -153,6 +163,8 @@ impl FindingKind {
         FindingKind::BuildShadow,
         FindingKind::BuildRewrite,
         FindingKind::LexicalDisguise,
+        FindingKind::EscapedIdentifier,
+        FindingKind::ConfusableIdentifier,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -188,6 +200,8 @@ impl FindingKind {
             FindingKind::BuildShadow => "build-shadow",
             FindingKind::BuildRewrite => "build-rewrite",
             FindingKind::LexicalDisguise => "lexical-disguise",
+            FindingKind::EscapedIdentifier => "escaped-identifier",
+            FindingKind::ConfusableIdentifier => "confusable-identifier",
         }
     }
 
@@ -206,6 +220,8 @@ impl FindingKind {
                 | FindingKind::StripCollision
                 | FindingKind::AttributeRewrite
                 | FindingKind::LexicalDisguise
+                | FindingKind::EscapedIdentifier
+                | FindingKind::ConfusableIdentifier
         )
     }
 }
@@ -366,6 +382,11 @@ impl<'a> FileFindings<'a> {
         }
     }
 
+    /// The thresholds findings are collected under.
+    pub(crate) fn config(&self) -> &HealthConfig {
+        self.config
+    }
+
     /// Adds the summary findings for capped kinds and returns (findings, count per kind).
     pub fn finish(mut self) -> (Vec<Finding>, HashMap<FindingKind, u64>) {
         let mut capped: Vec<_> =
@@ -390,9 +411,16 @@ pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
     if rules.is_some_and(|r| r.splices) {
         scan_disguises(text, out);
     }
+    let syntax = crate::idents::syntax_for(out.path, text);
     if text.is_ascii() {
         scan_ascii(text.as_bytes(), rules, out);
+        if let Some(syntax) = syntax.filter(|&s| crate::idents::ascii_needs_scan(s, text.as_bytes())) {
+            crate::idents::scan(text, syntax, out);
+        }
         return;
+    }
+    if let Some(syntax) = syntax {
+        crate::idents::scan(text, syntax, out);
     }
     let long = out.config.long_line_chars;
     for (idx, line) in text.split('\n').enumerate() {
@@ -544,7 +572,9 @@ fn is_ident_continue(c: char) -> bool {
     c == '$' || unicode_ident::is_xid_continue(c)
 }
 
-/// Reports identifiers whose letters come from more than one script (e.g. Latin with a Cyrillic `а`).
+/// Reports identifiers whose letters come from more than one script (e.g. Latin with a Cyrillic `а`),
+/// by UTS #39's resolved script set (Han with Hiragana and Katakana is one Japanese set, with Hangul one
+/// Korean set, with Bopomofo one), naming the ASCII name it looks like, if any.
 fn scan_identifiers(line: &str, line_no: u64, out: &mut FileFindings<'_>) {
     let mut chars = line.char_indices().enumerate().peekable();
     while let Some((col, (start, c))) = chars.next() {
@@ -563,21 +593,19 @@ fn scan_identifiers(line: &str, line_no: u64, out: &mut FileFindings<'_>) {
         if ident.is_ascii() {
             continue;
         }
-        let mut scripts: Vec<Script> = Vec::new();
-        for ch in ident.chars() {
-            let s = ch.script();
-            if !matches!(s, Script::Common | Script::Inherited | Script::Unknown) && !scripts.contains(&s) {
-                scripts.push(s);
-            }
-        }
-        if scripts.len() > 1 {
-            let names: Vec<&str> = scripts.iter().map(|s| s.full_name()).collect();
-            let shown: String = ident
-                .chars()
-                .map(|ch| if ch.is_ascii() { ch.to_string() } else { format!("<U+{:04X}>", ch as u32) })
-                .collect();
+        if crate::idents::is_mixed_script(ident) {
             out.push(Some(line_no), Some(col as u64 + 1), FindingKind::MixedScriptIdentifier, || {
-                format!("identifier `{ident}` mixes {}: {shown}", names.join(" and "))
+                let mut s = format!(
+                    "identifier `{ident}` mixes {}: {}",
+                    crate::idents::script_names(ident),
+                    crate::idents::shown(ident)
+                );
+                if let Some((ascii, _)) = crate::idents::ascii_lookalike(ident) {
+                    s.push_str(&format!(
+                        "; it looks like `{ascii}`, which a search for `{ascii}` does not tell apart"
+                    ));
+                }
+                s
             });
         }
     }
@@ -1146,6 +1174,96 @@ mod tests {
         scan_text(src, &mut f);
         let findings = f.finish().0;
         assert!(findings[0].detail.contains("Python counts the indentation from after it"), "{findings:?}");
+    }
+
+    fn details_as(path: &str, text: &str) -> Vec<(u64, FindingKind, String)> {
+        let config = HealthConfig::default();
+        let mut f = FileFindings::new(path, &config);
+        scan_text(text, &mut f);
+        f.finish().0.into_iter().map(|f| (f.line.unwrap_or(0), f.kind, f.detail)).collect()
+    }
+
+    /// F5 (round 22): an identifier spelled with universal character names is another name than the
+    /// text shows (`check_p\u0430ss` is `check_pаss`, Cyrillic `а`, for gcc), and the raw-letter check
+    /// never saw it (the file is ASCII). Each such identifier in code is flagged with its decoded name,
+    /// which is checked like a raw one; escapes in strings and comments, and in languages that have no
+    /// escapes in identifiers, are not identifiers.
+    #[test]
+    fn identifiers_spelled_with_escapes_are_flagged_and_decoded() {
+        use FindingKind::EscapedIdentifier as E;
+        let src = "int grant_root(int);\nint check_pass(const char *pw);\n\
+                   int check_p\\u0430ss(const char *pw) { return grant_root(0); }\n\
+                   int \\U00000430dmin, x\\u0061;\n\
+                   const char *s = \"\\u0430\"; /* \\u0430 in a comment */\n// C:\\users\\u0430\n";
+        assert_eq!(scan_as("auth.c", src), [(3, 5, E), (4, 5, E), (4, 21, E)]);
+        let d = details_as("auth.c", src);
+        assert!(
+            d[0].2.contains("`check_p\\u0430ss`")
+                && d[0].2.contains("`check_p\u{430}ss`")
+                && d[0].2.contains("Cyrillic")
+                && d[0].2.contains("looks like `check_pass`")
+                && d[0].2.contains("this file uses `check_pass` at line 2"),
+            "{d:?}"
+        );
+        assert!(d[2].2.contains("`xa`"), "{d:?}");
+        // The same in a file that also holds non-ASCII text, and in C++, C#, Java and JavaScript.
+        assert_eq!(scan_as("a.cc", "// caf\u{e9}\nint f\\u0430il;\n"), [(2, 5, E)]);
+        assert_eq!(scan_as("a.cs", "int f\\u0430il;\n"), [(1, 5, E)]);
+        assert_eq!(scan_as("A.java", "int \\uu0430dmin;\n"), [(1, 5, E)]);
+        assert_eq!(scan_as("a.js", "let \\u{430}dmin = 1;\n"), [(1, 5, E)]);
+        // Not identifiers: Python and Rust have no such escapes; a raw string in C++.
+        assert_eq!(scan_as("a.py", "x = '\\u0430'\n"), []);
+        assert_eq!(scan_as("a.rs", "let s = \"\\u{430}\";\n"), []);
+        assert_eq!(scan_as("a.cc", "auto s = R\"x(\\u0430 )\" )x\";\n"), []);
+    }
+
+    /// F6 (round 22): identifiers that are not mixed-script but read as an ASCII name: mathematical
+    /// monospace and full-width letters (ASCII after NFKC) and whole-Cyrillic `ехес` (ASCII after the
+    /// UTS #39 confusable mapping). Each use in code is flagged, naming the ASCII name and where this
+    /// file uses it (a search for `is_admin` does not find the look-alike). Ordinary non-English names
+    /// (Greek math names, Japanese, accented Latin, Russian words), look-alikes in comments and strings,
+    /// and prose files are left alone.
+    #[test]
+    fn identifiers_that_read_as_ascii_names_are_flagged() {
+        use FindingKind::{ConfusableIdentifier as L, MixedScriptIdentifier as M};
+        let src = "int is_admin(const struct user *u);\n\
+                   int \u{1D692}\u{1D69C}_\u{1D68A}\u{1D68D}\u{1D696}\u{1D692}\u{1D697}(int u) { return 1; }\n\
+                   int \u{FF49}\u{FF53}_\u{FF41}\u{FF44}\u{FF4D}\u{FF49}\u{FF4E}(void);\n\
+                   int exec(const char *cmd);\n\
+                   int \u{435}\u{445}\u{435}\u{441}(const char *cmd) { return 0; }\n\
+                   int run(void) { return \u{435}\u{445}\u{435}\u{441}(\"\"); }\n\
+                   int acc\u{435}ss_ok;\n";
+        let mut found = scan_as("auth.c", src);
+        found.sort();
+        assert_eq!(found, [(2, 5, L), (3, 5, L), (5, 5, L), (6, 24, L), (7, 5, M)]);
+        let mut d = details_as("auth.c", src);
+        d.sort();
+        assert!(
+            d[0].2.contains("looks like `is_admin`")
+                && d[0].2.contains("NFKC")
+                && d[0].2.contains("this file uses `is_admin` at line 1"),
+            "{d:?}"
+        );
+        assert!(
+            d[2].2.contains("`\u{435}\u{445}\u{435}\u{441}`")
+                && d[2].2.contains("Cyrillic")
+                && d[2].2.contains("looks like `exec`")
+                && d[2].2.contains("UTS #39")
+                && d[2].2.contains("this file uses `exec` at line 4"),
+            "{d:?}"
+        );
+        assert!(d[4].2.contains("looks like `access_ok`"), "{d:?}");
+        let fine = "double \u{3B1} = 1, \u{3B2} = 2, \u{3BB} = \u{3B1} * \u{3B2};\n\
+                    int \u{78BA}\u{8A8D}\u{3059}\u{308B}(void);\nint caf\u{E9} = 1;\n\
+                    int \u{43F}\u{440}\u{438}\u{432}\u{435}\u{442} = 2;\n\
+                    // \u{441} \u{43E} \u{443} \u{430} \u{441}\u{43E}\u{440} \u{435}\u{445}\u{435}\u{441}\n\
+                    const char *s = \"\u{435}\u{445}\u{435}\u{441}\";\n";
+        assert_eq!(scan_as("m.c", fine), []);
+        assert_eq!(scan_as("README.md", "\u{435}\u{445}\u{435}\u{441} is not exec\n"), []);
+        // Python reads identifiers in NFKC: the same name as `is_admin`, spelled so a search misses it.
+        let py = details_as("a.py", "\u{FF49}\u{FF53}_\u{FF41}\u{FF44}\u{FF4D}\u{FF49}\u{FF4E} = True\n");
+        assert_eq!(py.len(), 1, "{py:?}");
+        assert!(py[0].1 == L && py[0].2.contains("is `is_admin` to Python, which reads identifiers in NFKC"), "{py:?}");
     }
 
     #[test]

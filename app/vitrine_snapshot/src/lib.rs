@@ -25,6 +25,7 @@ mod files;
 pub mod gitid;
 pub mod gitrepo;
 pub mod health;
+mod idents;
 mod ingest;
 pub mod lines;
 pub mod manifest;

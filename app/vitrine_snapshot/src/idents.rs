@@ -1,0 +1,656 @@
+//! Identifiers a reader takes for other ones, read where the language reads identifiers: in code, not
+//! in comments or string literals, with the escapes the language allows inside a name decoded.
+//!
+//! - An identifier spelled with escapes (`check_p\u0430ss` in C, C++ and C#; `\u{430}` in JavaScript;
+//!   `\uu0430` in Java) is another name than the text shows: [`FindingKind::EscapedIdentifier`], whose
+//!   detail gives the decoded name and checks it like a raw one (mixed scripts, an ASCII look-alike).
+//! - A non-ASCII identifier that reads as an ASCII name, though it is another name (or, in Python,
+//!   which reads identifiers in NFKC, the same name spelled so that a search misses it):
+//!   [`FindingKind::ConfusableIdentifier`]. Each character is ASCII once NFKC-folded (full-width
+//!   `ｉｓ_ａｄｍｉｎ`, mathematical `𝚒𝚜_𝚊𝚍𝚖𝚒𝚗`) or once mapped to its UTS #39 confusable prototype
+//!   (the `unicode-security` crate's table, the one the file-name look-alike check uses: Cyrillic
+//!   `ехес`). One-letter names are flagged only when NFKC makes them ASCII: a Greek `α` in a formula is
+//!   ordinary (and `a` is no name anyone searches for). Mixed-script identifiers are left to the
+//!   line scan's [`FindingKind::MixedScriptIdentifier`], which names the look-alike too.
+//!
+//! The lexer knows each language's comments, strings, character literals, raw strings (C++ `R"x(…)x"`,
+//! Rust `r#"…"#`, C# `@"…"`, Go and JavaScript backquotes, with `${…}` read as code) and numbers; a
+//! file of another language (Markdown, plain text, …) is prose, and gets only the line scan's checks.
+//! The detail of each finding names the ASCII name it looks like and the first line where this file uses
+//! that name in code (a second pass, run only when there is something to name): `vitrine search
+//! is_admin` matches bytes and does not find the look-alike, so the finding is where a reviewer learns
+//! of it. Time is linear in the file: one pass, and a second only for files with findings.
+
+use std::collections::HashMap;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_script::{Script, UnicodeScript};
+use unicode_security::MixedScript;
+use vitrine_base::ucn::{Escapes, decode_identifier, escape_at};
+
+use crate::health::{FileFindings, FindingKind};
+
+/// How one language writes what is not code.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Syntax {
+    /// `#` starts a comment (Python); otherwise `//` and `/* */` do.
+    hash_comments: bool,
+    /// `/* */` nests (Rust).
+    nested_blocks: bool,
+    /// A backslash at the end of a `//` comment's line continues the comment (C and C++ splice lines
+    /// before they look for comments).
+    splice_comments: bool,
+    /// The escapes allowed inside identifiers.
+    escapes: Option<Escapes>,
+    /// What a backquote starts.
+    backquote: Backquote,
+    /// Raw strings, as the language spells them.
+    raw: Raw,
+    /// `"""` (and in Python `'''`) starts a string that runs over lines.
+    triple_quotes: bool,
+    /// A plain string may run over lines (Rust).
+    multiline_strings: bool,
+    /// `'a` without a closing quote is a lifetime or label, not a literal (Rust).
+    lifetimes: bool,
+    /// Identifiers are NFKC-normalised by the language (Python, PEP 3131).
+    nfkc_names: bool,
+    /// Who reads the name, for the findings.
+    reader: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backquote {
+    /// An ordinary character.
+    None,
+    /// A raw string to the next backquote (Go).
+    Raw,
+    /// A template string with `${…}` code inside (JavaScript, TypeScript).
+    Template,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Raw {
+    None,
+    /// `R"delim(…)delim"`, with an encoding prefix or not.
+    Cpp,
+    /// `r"…"`, `r#"…"#`, `br"…"`, `cr"…"`.
+    Rust,
+    /// `@"…"` (and `$@"…"`, `@$"…"`), where `""` is a quote.
+    CSharp,
+}
+
+const C_LIKE: Syntax = Syntax {
+    hash_comments: false,
+    nested_blocks: false,
+    splice_comments: false,
+    escapes: None,
+    backquote: Backquote::None,
+    raw: Raw::None,
+    triple_quotes: false,
+    multiline_strings: false,
+    lifetimes: false,
+    nfkc_names: false,
+    reader: "the compiler",
+};
+const C: Syntax = Syntax { splice_comments: true, escapes: Some(Escapes::Ucn), raw: Raw::Cpp, ..C_LIKE };
+const CSHARP: Syntax =
+    Syntax { escapes: Some(Escapes::Ucn), raw: Raw::CSharp, triple_quotes: true, ..C_LIKE };
+const JAVA: Syntax = Syntax { escapes: Some(Escapes::Java), triple_quotes: true, ..C_LIKE };
+const JS: Syntax = Syntax {
+    escapes: Some(Escapes::Js),
+    backquote: Backquote::Template,
+    reader: "the JavaScript engine",
+    ..C_LIKE
+};
+const RUST: Syntax =
+    Syntax { nested_blocks: true, raw: Raw::Rust, multiline_strings: true, lifetimes: true, ..C_LIKE };
+const GO: Syntax = Syntax { backquote: Backquote::Raw, ..C_LIKE };
+const PYTHON: Syntax =
+    Syntax { hash_comments: true, triple_quotes: true, nfkc_names: true, reader: "Python", ..C_LIKE };
+
+/// The syntax of a file, by its extension (or, for a script without one, its `#!` line); `None` for
+/// prose and for languages not known here.
+pub(crate) fn syntax_for(path: &str, text: &str) -> Option<Syntax> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if let Some((_, ext)) = name.rsplit_once('.') {
+        let by_ext = match ext.to_ascii_lowercase().as_str() {
+            "c" | "h" | "cc" | "cpp" | "cxx" | "c++" | "cp" | "hh" | "hpp" | "hxx" | "h++" | "ipp"
+            | "tpp" | "inl" | "tcc" | "ixx" | "cppm" => Some(C),
+            "py" | "pyw" | "pyi" => Some(PYTHON),
+            "java" => Some(JAVA),
+            "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" => Some(JS),
+            "cs" => Some(CSHARP),
+            "rs" => Some(RUST),
+            "go" => Some(GO),
+            _ => None,
+        };
+        if by_ext.is_some() {
+            return by_ext;
+        }
+    }
+    match crate::terminators::line_rules(path, text)?.language {
+        "Python" => Some(PYTHON),
+        "JavaScript and TypeScript" => Some(JS),
+        _ => None,
+    }
+}
+
+/// Whether an ASCII file of this syntax needs the scan at all: only escapes can make a deceptive
+/// identifier of ASCII text.
+pub(crate) fn ascii_needs_scan(syntax: Syntax, bytes: &[u8]) -> bool {
+    syntax.escapes.is_some()
+        && (memchr::memmem::find(bytes, b"\\u").is_some() || memchr::memmem::find(bytes, b"\\U").is_some())
+}
+
+/// How a name reads as ASCII.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// Every character is ASCII after NFKC (full-width, mathematical letters).
+    Nfkc,
+    /// After the UTS #39 confusable mapping of its non-ASCII characters.
+    Confusable,
+}
+
+/// The ASCII name a non-ASCII one reads as, if any: its NFKC form when that is ASCII, else each
+/// non-ASCII character replaced by its NFKC form or its confusable prototype, when every one of them is
+/// ASCII (ASCII characters are kept, so `іs_аdmіn` reads as `is_admin`, not as its skeleton
+/// `is_adrnin`).
+pub(crate) fn ascii_lookalike(name: &str) -> Option<(String, Via)> {
+    if name.is_ascii() {
+        return None;
+    }
+    let nfkc: String = name.nfkc().collect();
+    if nfkc.is_ascii() && !nfkc.is_empty() {
+        return Some((nfkc, Via::Nfkc));
+    }
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let folded: String = std::iter::once(c).nfkc().collect();
+        if folded.is_ascii() && !folded.is_empty() {
+            out.push_str(&folded);
+            continue;
+        }
+        let proto: String = unicode_security::skeleton(&folded).collect();
+        if proto.is_empty() || !proto.is_ascii() {
+            return None;
+        }
+        out.push_str(&proto);
+    }
+    Some((out, Via::Confusable))
+}
+
+/// Whether an identifier mixes scripts: its resolved script set (UTS #39, with Han, Hiragana and
+/// Katakana one Japanese set, Han and Hangul one Korean, Han and Bopomofo one) is empty.
+pub(crate) fn is_mixed_script(ident: &str) -> bool {
+    !ident.is_single_script()
+}
+
+/// The scripts of an identifier's letters, for a finding (`Cyrillic`, `Greek and Latin`); empty when
+/// all are Common (mathematical letters).
+pub(crate) fn script_names(ident: &str) -> String {
+    let mut scripts: Vec<Script> = Vec::new();
+    for ch in ident.chars() {
+        let s = ch.script();
+        if !matches!(s, Script::Common | Script::Inherited | Script::Unknown) && !scripts.contains(&s) {
+            scripts.push(s);
+        }
+    }
+    scripts.iter().map(|s| s.full_name()).collect::<Vec<_>>().join(" and ")
+}
+
+/// The non-ASCII characters of a name as `<U+XXXX>` codes, the ASCII ones as themselves.
+pub(crate) fn shown(ident: &str) -> String {
+    ident
+        .chars()
+        .map(|ch| if ch.is_ascii() { ch.to_string() } else { format!("<U+{:04X}>", ch as u32) })
+        .collect()
+}
+
+/// One identifier to report, found in the first pass.
+struct Candidate {
+    start: usize,
+    kind: FindingKind,
+    spelled: String,
+    name: String,
+    look: Option<(String, Via)>,
+}
+
+/// Scans the code of `text` (of `syntax`) for escaped and confusable identifiers.
+pub(crate) fn scan(text: &str, syntax: Syntax, out: &mut FileFindings<'_>) {
+    let cap = out.config().max_findings_per_kind;
+    let mut listed: Vec<Candidate> = Vec::new();
+    let mut listed_per_kind: HashMap<FindingKind, usize> = HashMap::new();
+    let mut extra: Vec<FindingKind> = Vec::new();
+    lex(text.as_bytes(), syntax, &mut |start, end| {
+        let Some(spelled) = text.get(start..end) else { return };
+        let decoded = syntax.escapes.and_then(|e| decode_identifier(spelled, e));
+        if spelled.is_ascii() && decoded.is_none() {
+            return;
+        }
+        let name = decoded.as_deref().unwrap_or(spelled);
+        let look = ascii_lookalike(name);
+        let kind = if decoded.is_some() {
+            FindingKind::EscapedIdentifier
+        } else if is_mixed_script(name) {
+            // The line scan flags it, naming the look-alike.
+            return;
+        } else {
+            match &look {
+                Some((_, Via::Nfkc)) => FindingKind::ConfusableIdentifier,
+                Some((_, Via::Confusable)) if name.chars().count() > 1 => FindingKind::ConfusableIdentifier,
+                _ => return,
+            }
+        };
+        let n = listed_per_kind.entry(kind).or_insert(0);
+        if *n < cap {
+            *n += 1;
+            listed.push(Candidate { start, kind, spelled: spelled.to_owned(), name: name.to_owned(), look });
+        } else {
+            extra.push(kind);
+        }
+    });
+    if listed.is_empty() {
+        return;
+    }
+    // Where this file uses the ASCII names (and the decoded names, written raw) in code: the first use.
+    let mut wanted: HashMap<String, Option<usize>> = HashMap::new();
+    for c in &listed {
+        if let Some((ascii, _)) = &c.look {
+            wanted.insert(ascii.clone(), None);
+        }
+        if c.kind == FindingKind::EscapedIdentifier {
+            wanted.insert(c.name.clone(), None);
+        }
+    }
+    lex(text.as_bytes(), syntax, &mut |start, end| {
+        if let Some(first) = text.get(start..end).and_then(|w| wanted.get_mut(w))
+            && first.is_none()
+        {
+            *first = Some(start);
+        }
+    });
+    let lines = LineIndex::new(text);
+    for c in listed {
+        let (line, column) = lines.position(text, c.start);
+        let used = |name: &str| -> Option<u64> {
+            wanted.get(name).copied().flatten().map(|at| lines.position(text, at).0)
+        };
+        out.push(Some(line), Some(column), c.kind, || describe(&c, syntax, &used));
+    }
+    for kind in extra {
+        out.push(None, None, kind, String::new);
+    }
+}
+
+fn describe(c: &Candidate, syntax: Syntax, used: &dyn Fn(&str) -> Option<u64>) -> String {
+    let look = |(ascii, via): &(String, Via)| -> String {
+        let how = match via {
+            Via::Nfkc => "each character is ASCII after NFKC compatibility folding",
+            Via::Confusable => "Unicode confusables, UTS #39",
+        };
+        let mut s = format!("it looks like `{ascii}` ({how})");
+        if let Some(line) = used(ascii) {
+            s.push_str(&format!("; this file uses `{ascii}` at line {line}"));
+        }
+        s
+    };
+    let scripts = script_names(&c.name);
+    match c.kind {
+        FindingKind::EscapedIdentifier => {
+            let mut s = format!(
+                "`{}` is spelled with escapes: {} reads the name `{}`",
+                c.spelled, syntax.reader, c.name
+            );
+            if !c.name.is_ascii() {
+                s.push_str(&format!(" ({})", shown(&c.name)));
+            }
+            if is_mixed_script(&c.name) {
+                s.push_str(&format!(", which mixes {scripts}"));
+            }
+            if let Some(l) = &c.look {
+                s.push_str("; ");
+                s.push_str(&look(l));
+            }
+            if let Some(line) = used(&c.name) {
+                s.push_str(&format!("; the same name is written without escapes at line {line}"));
+            }
+            s.push_str("; a search for one spelling does not find the other");
+            s
+        }
+        _ => {
+            let scripts = if scripts.is_empty() { String::new() } else { format!(", {scripts}") };
+            let Some(l) = &c.look else { return String::new() };
+            let head = format!("`{}` ({}{scripts})", c.name, shown(&c.name));
+            if syntax.nfkc_names && l.1 == Via::Nfkc {
+                let mut s = format!(
+                    "{head} is `{}` to {}, which reads identifiers in NFKC: the same name, spelled so that a search for `{}` does not find it",
+                    l.0, syntax.reader, l.0
+                );
+                if let Some(line) = used(&l.0) {
+                    s.push_str(&format!("; this file uses `{}` at line {line}", l.0));
+                }
+                s
+            } else {
+                format!(
+                    "{head} is not an ASCII name, but {}: another name to {}, which a search for `{}` does not find",
+                    look(l),
+                    syntax.reader,
+                    l.0
+                )
+            }
+        }
+    }
+}
+
+/// Line starts of a text, for turning byte offsets into 1-based lines and character columns.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    fn position(&self, text: &str, at: usize) -> (u64, u64) {
+        let idx = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
+        let start = self.starts.get(idx).copied().unwrap_or(0);
+        let column = text.get(start..at).map_or(0, |s| s.chars().count());
+        (idx as u64 + 1, column as u64 + 1)
+    }
+}
+
+/// Calls `ident(start, end)` for each identifier in the code of `s`, in order.
+fn lex(s: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let n = s.len();
+    // Open `${` of template strings: the brace depth inside each.
+    let mut templates: Vec<u32> = Vec::new();
+    let mut i = 0usize;
+    while i < n {
+        let c = at(i);
+        match c {
+            b'#' if syn.hash_comments => i = find_byte(s, i, b'\n'),
+            b'/' if !syn.hash_comments && at(i + 1) == b'/' => {
+                let mut end = find_byte(s, i, b'\n');
+                while syn.splice_comments && end < n && splice_before(s, end) {
+                    end = find_byte(s, end + 1, b'\n');
+                }
+                i = end;
+            }
+            b'/' if !syn.hash_comments && at(i + 1) == b'*' => i = block_comment_end(s, i, syn.nested_blocks),
+            b'"' | b'\''
+                if syn.triple_quotes
+                    && at(i + 1) == c
+                    && at(i + 2) == c
+                    && (c == b'"' || syn.hash_comments) =>
+            {
+                i = triple_end(s, i + 3, c);
+            }
+            b'"' => i = string_end(s, i + 1, b'"', syn.multiline_strings),
+            b'\'' if syn.hash_comments || syn.backquote == Backquote::Template => {
+                i = string_end(s, i + 1, b'\'', false)
+            }
+            b'\'' => i = char_end(s, i, syn.lifetimes),
+            b'`' if syn.backquote == Backquote::Raw => i = find_byte(s, i + 1, b'`').saturating_add(1),
+            b'`' if syn.backquote == Backquote::Template => {
+                let (end, code) = template_end(s, i + 1);
+                i = end;
+                if code {
+                    templates.push(0);
+                }
+            }
+            b'{' if !templates.is_empty() => {
+                if let Some(d) = templates.last_mut() {
+                    *d += 1;
+                }
+                i += 1;
+            }
+            b'}' if !templates.is_empty() => match templates.last_mut() {
+                Some(0) => {
+                    templates.pop();
+                    let (end, code) = template_end(s, i + 1);
+                    i = end;
+                    if code {
+                        templates.push(0);
+                    }
+                }
+                Some(d) => {
+                    *d -= 1;
+                    i += 1;
+                }
+                None => i += 1,
+            },
+            b'@' if syn.raw == Raw::CSharp
+                && (at(i + 1) == b'"' || (at(i + 1) == b'$' && at(i + 2) == b'"')) =>
+            {
+                i = verbatim_end(s, if at(i + 1) == b'"' { i + 2 } else { i + 3 });
+            }
+            b'0'..=b'9' => i = number_end(s, i),
+            b'.' if at(i + 1).is_ascii_digit() => i = number_end(s, i),
+            _ => {
+                let end = ident_end(s, i, syn.escapes);
+                if end == i {
+                    // Not an identifier: one character on.
+                    i += utf8_len(c);
+                    continue;
+                }
+                let word = s.get(i..end).unwrap_or_default();
+                if let Some(after) = raw_string_end(s, word, end, syn.raw) {
+                    i = after;
+                    continue;
+                }
+                ident(i, end);
+                i = end;
+            }
+        }
+    }
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// The offset of the next `b` at or after `from`, or the end.
+fn find_byte(s: &[u8], from: usize, b: u8) -> usize {
+    s.get(from..).and_then(|r| memchr::memchr(b, r)).map_or(s.len(), |k| from + k)
+}
+
+/// Whether the newline at `nl` is spliced away (a backslash, perhaps before a CR, ends the line).
+fn splice_before(s: &[u8], nl: usize) -> bool {
+    let before = s.get(..nl).unwrap_or_default();
+    let before = before.strip_suffix(b"\r").unwrap_or(before);
+    before.last() == Some(&b'\\')
+}
+
+fn block_comment_end(s: &[u8], open: usize, nested: bool) -> usize {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i + 1 < s.len() {
+        match (s.get(i).copied().unwrap_or(0), s.get(i + 1).copied().unwrap_or(0)) {
+            (b'/', b'*') if nested || depth == 0 => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    s.len()
+}
+
+/// The end of a quoted literal whose text starts at `from`: after the closing `quote`, or at the
+/// newline where a literal that may not run over lines stops.
+fn string_end(s: &[u8], from: usize, quote: u8, multiline: bool) -> usize {
+    let mut i = from;
+    while let Some(&b) = s.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'\n' if !multiline => return i,
+            _ if b == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    s.len()
+}
+
+fn triple_end(s: &[u8], from: usize, quote: u8) -> usize {
+    let mut i = from;
+    while let Some(&b) = s.get(i) {
+        match b {
+            b'\\' => i += 2,
+            _ if b == quote && s.get(i + 1) == Some(&quote) && s.get(i + 2) == Some(&quote) => return i + 3,
+            _ => i += 1,
+        }
+    }
+    s.len()
+}
+
+/// A character literal at `open` (a `'`): its end, or `open + 1` when the quote starts none (an
+/// unclosed quote, a Rust lifetime or label).
+fn char_end(s: &[u8], open: usize, lifetimes: bool) -> usize {
+    let next = s.get(open + 1).copied().unwrap_or(0);
+    if lifetimes && next != b'\\' && s.get(open + 1 + utf8_len(next)) != Some(&b'\'') {
+        return open + 1;
+    }
+    let mut i = open + 1;
+    while let Some(&b) = s.get(i) {
+        if i > open + 16 || b == b'\n' {
+            break;
+        }
+        match b {
+            b'\\' => i += 2,
+            b'\'' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    open + 1
+}
+
+/// The text of a template string from `from`: (where the code resumes, whether it resumes inside a
+/// `${…}`).
+fn template_end(s: &[u8], from: usize) -> (usize, bool) {
+    let mut i = from;
+    while let Some(&b) = s.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'`' => return (i + 1, false),
+            b'$' if s.get(i + 1) == Some(&b'{') => return (i + 2, true),
+            _ => i += 1,
+        }
+    }
+    (s.len(), false)
+}
+
+fn verbatim_end(s: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(&b) = s.get(i) {
+        if b == b'"' {
+            if s.get(i + 1) == Some(&b'"') {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    s.len()
+}
+
+/// A preprocessing number (digits, letters, `_`, `.`, `'` digit separators, and a sign after an
+/// exponent letter): no identifier starts inside one.
+fn number_end(s: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(&b) = s.get(i) {
+        let prev = if i > from { s.get(i - 1).copied().unwrap_or(0) } else { 0 };
+        let ok = b.is_ascii_alphanumeric()
+            || b == b'_'
+            || b == b'.'
+            || (b == b'\'' && s.get(i + 1).is_some_and(u8::is_ascii_alphanumeric))
+            || (matches!(b, b'+' | b'-') && matches!(prev, b'e' | b'E' | b'p' | b'P'));
+        if !ok {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The end of the identifier starting at `from` (`from` when none starts there).
+fn ident_end(s: &[u8], from: usize, escapes: Option<Escapes>) -> usize {
+    let mut i = from;
+    loop {
+        let Some(&b) = s.get(i) else { break };
+        let first = i == from;
+        if b.is_ascii() {
+            if b.is_ascii_alphabetic() || b == b'_' || b == b'$' || (!first && b.is_ascii_digit()) {
+                i += 1;
+                continue;
+            }
+            if b == b'\\'
+                && let Some(style) = escapes
+                && let Some((len, _)) = escape_at(s.get(i..).unwrap_or_default(), style)
+            {
+                i += len;
+                continue;
+            }
+            break;
+        }
+        let len = utf8_len(b);
+        let Some(ch) =
+            s.get(i..i + len).and_then(|c| std::str::from_utf8(c).ok()).and_then(|c| c.chars().next())
+        else {
+            break;
+        };
+        let ok = if first { unicode_ident::is_xid_start(ch) } else { unicode_ident::is_xid_continue(ch) };
+        if !ok {
+            break;
+        }
+        i += len;
+    }
+    i
+}
+
+/// When `word` (ending at `end`) is the prefix of a raw string that starts there, the string's end.
+fn raw_string_end(s: &[u8], word: &[u8], end: usize, raw: Raw) -> Option<usize> {
+    match raw {
+        Raw::Cpp if matches!(word, b"R" | b"LR" | b"uR" | b"UR" | b"u8R") && s.get(end) == Some(&b'"') => {
+            let open = s.get(end + 1..)?.iter().take(17).position(|&b| b == b'(')?;
+            let delim = s.get(end + 1..end + 1 + open)?;
+            let mut close = Vec::with_capacity(delim.len() + 2);
+            close.push(b')');
+            close.extend_from_slice(delim);
+            close.push(b'"');
+            let body = end + 1 + open + 1;
+            Some(memchr::memmem::find(s.get(body..)?, &close).map_or(s.len(), |k| body + k + close.len()))
+        }
+        Raw::Rust if matches!(word, b"r" | b"br" | b"cr") => {
+            let hashes = s.get(end..)?.iter().take_while(|&&b| b == b'#').count();
+            if s.get(end + hashes) != Some(&b'"') {
+                return None;
+            }
+            let mut close = vec![b'"'];
+            close.extend(std::iter::repeat_n(b'#', hashes));
+            let body = end + hashes + 1;
+            Some(memchr::memmem::find(s.get(body..)?, &close).map_or(s.len(), |k| body + k + close.len()))
+        }
+        _ => None,
+    }
+}
