@@ -602,7 +602,7 @@ fn scan_identifiers(line: &str, line_no: u64, out: &mut FileFindings<'_>) {
                 );
                 if let Some((ascii, _)) = crate::idents::ascii_lookalike(ident) {
                     s.push_str(&format!(
-                        "; it looks like `{ascii}`, which a search for `{ascii}` does not tell apart"
+                        "; it looks like `{ascii}` (a search for `{ascii}` does not find it)"
                     ));
                 }
                 s
@@ -1263,7 +1263,10 @@ mod tests {
         // Python reads identifiers in NFKC: the same name as `is_admin`, spelled so a search misses it.
         let py = details_as("a.py", "\u{FF49}\u{FF53}_\u{FF41}\u{FF44}\u{FF4D}\u{FF49}\u{FF4E} = True\n");
         assert_eq!(py.len(), 1, "{py:?}");
-        assert!(py[0].1 == L && py[0].2.contains("is `is_admin` to Python, which reads identifiers in NFKC"), "{py:?}");
+        assert!(
+            py[0].1 == L && py[0].2.contains("is `is_admin` to Python, which reads identifiers in NFKC"),
+            "{py:?}"
+        );
     }
 
     #[test]

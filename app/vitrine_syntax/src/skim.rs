@@ -609,11 +609,15 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
             }
             continue;
         }
-        if c.is_ascii_alphabetic() || c == b'_' {
+        if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 || ucn_at(s, i, b.end).is_some() {
             let start = i;
-            i = run_end(s, i, b.end, WORD);
-            // ASCII by construction: compared as bytes.
+            i = word_end(s, i, b.end);
+            // A name with non-ASCII letters or universal character names is read whole (the symbol
+            // index stores it decoded); bytes that are not UTF-8 name nothing.
             let word = s.get(start..i).unwrap_or_default();
+            if !word.is_ascii() && std::str::from_utf8(word).is_err() {
+                continue;
+            }
             let counts = match directive {
                 Some(is_condition) => is_condition && word != b"defined",
                 None => true,
@@ -651,6 +655,30 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
             continue;
         }
         i += 1;
+    }
+}
+
+/// The length of the universal character name (`\u0430`, `\U00000430`) at `i`, if one starts there
+/// before `limit`.
+fn ucn_at(s: &[u8], i: usize, limit: usize) -> Option<usize> {
+    if s.get(i) != Some(&b'\\') {
+        return None;
+    }
+    let (len, _) =
+        vitrine_base::ucn::escape_at(s.get(i..limit.min(s.len()))?, vitrine_base::ucn::Escapes::Ucn)?;
+    Some(len)
+}
+
+/// The end of the name that starts at `from`: ASCII letters, digits and `_`, bytes >= 0x80 and universal
+/// character names (no further than `limit`).
+fn word_end(s: &[u8], from: usize, limit: usize) -> usize {
+    let mut i = from;
+    loop {
+        i = run_end(s, i, limit, WORD | HIGH);
+        match ucn_at(s, i, limit) {
+            Some(len) => i += len,
+            None => return i,
+        }
     }
 }
 

@@ -19,7 +19,43 @@ pub(crate) fn extract_raw(
     source: &[u8],
     options: &ExtractOptions,
 ) -> (FileSymbols, Vec<RawRef>) {
-    extract_raw_by(lang, source, options, true)
+    let (mut fs, mut refs) = extract_raw_by(lang, source, options, true);
+    decode_escaped_names(lang, source, &mut fs, &mut refs);
+    (fs, refs)
+}
+
+/// Names spelled with the escapes the language allows in identifiers (C and C++ universal character
+/// names `check_p\u0430ss`, Java `\u0430`, JavaScript `\u{430}`) are stored as the name the compiler
+/// reads (`check_pаss`), so that a definition written with escapes and a use written with the raw
+/// letter (or other escapes) are one name to `def`, `refs` and `callers`. Ranges stay the escaped
+/// text. A file without a `\u` or `\U` costs one search.
+pub(crate) fn decode_escaped_names(lang: Language, source: &[u8], fs: &mut FileSymbols, refs: &mut [RawRef]) {
+    use vitrine_base::ucn::{Escapes, decode_identifier};
+    let style = match lang {
+        Language::C | Language::Cpp => Escapes::Ucn,
+        Language::Java => Escapes::Java,
+        Language::JavaScript | Language::TypeScript | Language::Tsx => Escapes::Js,
+        _ => return,
+    };
+    if memchr::memmem::find(source, b"\\u").is_none() && memchr::memmem::find(source, b"\\U").is_none() {
+        return;
+    }
+    for d in fs.definitions.iter_mut().chain(fs.declarations.iter_mut()) {
+        if let Some(name) = decode_identifier(&d.name, style) {
+            d.name = name;
+        }
+        if let Some(scope) = decode_identifier(&d.scope, style) {
+            d.scope = scope;
+        }
+    }
+    for r in refs {
+        let spelled = r.name(source);
+        if spelled.contains('\\')
+            && let Some(name) = decode_identifier(spelled, style)
+        {
+            r.owned = Some(name.into_boxed_str());
+        }
+    }
 }
 
 /// `extract_raw`; `walk` false runs the queries for C and C++ too (the tests compare both ways).

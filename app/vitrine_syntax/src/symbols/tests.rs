@@ -818,3 +818,37 @@ fn splices_and_digraphs_are_read_as_the_compiler_reads_them() {
         );
     }
 }
+
+/// F5 (round 22): a name spelled with universal character names is the decoded name to the compiler
+/// (`check_p\u0430ss` is `check_pаss`, Cyrillic `а`): definitions, declarations and references store
+/// the decoded name, so `def` and `callers` of either spelling's name meet, while every range stays the
+/// escaped text. Calls inside bodies, read lexically, take in escaped and non-ASCII names whole.
+#[test]
+fn names_spelled_with_escapes_are_stored_decoded() {
+    let source = "int check_p\\u0430ss(const char *pw) { return 0; }\n\
+                  int check_p\u{430}ss(const char *pw);\n\
+                  int login(const char *pw) { return check_p\\U00000430ss(pw) + check_p\u{430}ss(pw); }\n\
+                  struct \\u0430uth { int f\\u0430il; };\n";
+    let name = "check_p\u{430}ss";
+    for (skim, fs) in each_way(Language::C, source.as_bytes()) {
+        let def = fs.definitions.iter().find(|d| d.name == name);
+        let def = def.unwrap_or_else(|| panic!("skim {skim}: {:?}", fs.definitions));
+        assert_eq!(
+            &source[def.name_range.start_byte as usize..def.name_range.end_byte as usize],
+            "check_p\\u0430ss"
+        );
+        assert!(fs.declarations.iter().any(|d| d.name == name), "skim {skim}: {:?}", fs.declarations);
+        assert!(fs.definitions.iter().any(|d| d.name == "\u{430}uth"), "skim {skim}: {:?}", fs.definitions);
+        let calls: Vec<(&str, u32, Option<&str>)> =
+            calls_in(&fs).into_iter().filter(|c| c.0 == name).collect();
+        assert_eq!(
+            calls,
+            [(name, 2, Some("login")), (name, 2, Some("login"))],
+            "skim {skim}: {:?}",
+            fs.references
+        );
+    }
+    // Not C: a backslash in a Python name is no escape, and nothing is decoded.
+    let fs = extract(Language::Python, b"def f():\n    return 1\n");
+    assert_eq!(fs.definitions[0].name, "f");
+}
