@@ -567,3 +567,59 @@ fn cli_macro_wrapped_definitions_under_both_names() {
         assert_eq!((code, out.as_str()), (1, ""), "{nothing}");
     }
 }
+
+/// F5/F6 (round 22): a definition spelled with universal character names (`check_p\u0430ss`, which gcc
+/// links as `check_pаss`, Cyrillic `а`) is found by `def` of the raw-letter name login.c calls, and by
+/// the escaped spelling copied from the code; the call is listed by `callers`; `health` flags the
+/// escaped spelling and the whole-script look-alike `ехес`, naming the ASCII names they look like.
+#[test]
+fn cli_names_spelled_with_escapes_and_look_alikes() {
+    let snap = TempTree::new();
+    snap.file(
+        "auth.c",
+        "int grant_root(int);\nint check_pass(const char *pw) { return pw ? 0 : -1; }\n\
+         int check_p\\u0430ss(const char *pw) { (void)pw; return grant_root(0), 0; }\n\
+         int exec(const char *cmd);\nint \u{435}\u{445}\u{435}\u{441}(const char *cmd) { (void)cmd; return 0; }\n",
+    )
+    .file(
+        "login.c",
+        "int check_p\u{430}ss(const char *pw);\nint login(const char *pw) { return check_p\u{430}ss(pw); }\n",
+    );
+    let (_d, data_path) = data_dir();
+    let run = |args: &[&str]| vitrine_in(&data_path, &[], args);
+    let root = snap.path().to_str().unwrap();
+    for name in ["check_p\u{430}ss", "check_p\\u0430ss"] {
+        let (code, out, err) = run(&["def", root, name]);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert!(out.starts_with("auth.c:3:5: function check_p\u{430}ss"), "{name}: {out}");
+        let (code, out, err) = run(&["callers", root, name]);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert!(out.contains("login") && out.contains("login.c:2"), "{name}: {out}");
+    }
+    let (code, out, err) = run(&["health", root, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, u64, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap_or(0),
+                f["kind"].as_str().unwrap().to_owned(),
+                f["detail"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let at = |path: &str, line: u64| found.iter().find(|f| f.0 == path && f.1 == line);
+    let escaped = at("auth.c", 3).unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(escaped.2, "escaped-identifier");
+    assert!(escaped.3.contains("looks like `check_pass`") && escaped.3.contains("at line 2"), "{escaped:?}");
+    let look = at("auth.c", 5).unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(look.2, "confusable-identifier");
+    assert!(
+        look.3.contains("looks like `exec`") && look.3.contains("this file uses `exec` at line 4"),
+        "{look:?}"
+    );
+}

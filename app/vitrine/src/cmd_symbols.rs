@@ -416,6 +416,9 @@ const INDEX_FUZZY_CAP: usize = 200;
 /// A name as written on the command line: `A::B::name` gives (`A::B`, `name`); a trailing `::` or
 /// none gives the whole text as the name. Calls and references are matched by the last name.
 fn split_qualified(written: &str) -> (Option<String>, String) {
+    // A name copied as the code spells it (`check_p\u0430ss`) is the name the index stores decoded.
+    let decoded = vitrine_base::ucn::decode_identifier(written, vitrine_base::ucn::Escapes::Ucn);
+    let written = decoded.as_deref().unwrap_or(written);
     match written.rsplit_once("::") {
         Some((q, n)) if !n.is_empty() => (Some(q.to_string()), n.to_string()),
         _ => (None, written.to_string()),

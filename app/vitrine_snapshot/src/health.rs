@@ -1215,6 +1215,12 @@ mod tests {
         assert_eq!(scan_as("a.py", "x = '\\u0430'\n"), []);
         assert_eq!(scan_as("a.rs", "let s = \"\\u{430}\";\n"), []);
         assert_eq!(scan_as("a.cc", "auto s = R\"x(\\u0430 )\" )x\";\n"), []);
+        // A JavaScript regular expression is no identifier; a division is no regular expression.
+        assert_eq!(
+            scan_as("a.js", "const cyr = /[\\u0430-\\u044f]/u;\nlet x = a / b, y = \\u0430 / 2;\n"),
+            [(2, 20, E)]
+        );
+        assert_eq!(scan_as("a.js", "function f(s) { return /\\u0430/.test(s); }\n"), []);
     }
 
     /// F6 (round 22): identifiers that are not mixed-script but read as an ASCII name: mathematical

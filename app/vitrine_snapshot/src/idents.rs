@@ -335,12 +335,18 @@ fn describe(c: &Candidate, syntax: Syntax, used: &dyn Fn(&str) -> Option<u64>) -
                 }
                 s
             } else {
-                format!(
-                    "{head} is not an ASCII name, but {}: another name to {}, which a search for `{}` does not find",
-                    look(l),
-                    syntax.reader,
-                    l.0
-                )
+                let how = match l.1 {
+                    Via::Nfkc => "each character is ASCII after NFKC compatibility folding",
+                    Via::Confusable => "Unicode confusables, UTS #39",
+                };
+                let mut s = format!(
+                    "{head} looks like `{}` ({how}) but is another name to {}: a search for `{}` does not find it",
+                    l.0, syntax.reader, l.0
+                );
+                if let Some(line) = used(&l.0) {
+                    s.push_str(&format!("; this file uses `{}` at line {line}", l.0));
+                }
+                s
             }
         }
     }
@@ -385,6 +391,7 @@ fn lex(s: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
                 i = end;
             }
             b'/' if !syn.hash_comments && at(i + 1) == b'*' => i = block_comment_end(s, i, syn.nested_blocks),
+            b'/' if syn.backquote == Backquote::Template && starts_regex(s, i) => i = regex_end(s, i + 1),
             b'"' | b'\''
                 if syn.triple_quotes
                     && at(i + 1) == c
@@ -451,6 +458,74 @@ fn lex(s: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
             }
         }
     }
+}
+
+/// Whether the `/` at `slash` starts a JavaScript regular expression literal rather than a division:
+/// what comes before it (blanks skipped) is no operand, or is a keyword after which an expression
+/// starts (`return /x/`). Linear overall: the blanks and the word before a `/` are read once.
+fn starts_regex(s: &[u8], slash: usize) -> bool {
+    let before = s.get(..slash).unwrap_or_default();
+    let end = before.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |k| k + 1);
+    let Some(&last) = before.get(end.wrapping_sub(1)) else { return true };
+    if matches!(last, b')' | b']' | b'}' | b'"' | b'\'' | b'`') {
+        return false;
+    }
+    if !(last.is_ascii_alphanumeric() || last == b'_' || last == b'$' || last >= 0x80) {
+        return true;
+    }
+    let start = before
+        .get(..end)
+        .unwrap_or_default()
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$' || *b >= 0x80))
+        .map_or(0, |k| k + 1);
+    matches!(
+        before.get(start..end).unwrap_or_default(),
+        b"return"
+            | b"typeof"
+            | b"case"
+            | b"in"
+            | b"of"
+            | b"delete"
+            | b"void"
+            | b"throw"
+            | b"new"
+            | b"instanceof"
+            | b"do"
+            | b"else"
+            | b"yield"
+            | b"await"
+    )
+}
+
+/// The end of a regular expression literal whose text starts at `from`: after the closing `/` (not
+/// one inside a `[…]` class) and its flags, or at the end of the line.
+fn regex_end(s: &[u8], from: usize) -> usize {
+    let mut i = from;
+    let mut class = false;
+    while let Some(&b) = s.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'\n' => return i,
+            b'[' => {
+                class = true;
+                i += 1;
+            }
+            b']' => {
+                class = false;
+                i += 1;
+            }
+            b'/' if !class => {
+                i += 1;
+                while s.get(i).is_some_and(u8::is_ascii_alphabetic) {
+                    i += 1;
+                }
+                return i;
+            }
+            _ => i += 1,
+        }
+    }
+    s.len()
 }
 
 fn utf8_len(first: u8) -> usize {
@@ -596,8 +671,7 @@ fn number_end(s: &[u8], from: usize) -> usize {
 /// The end of the identifier starting at `from` (`from` when none starts there).
 fn ident_end(s: &[u8], from: usize, escapes: Option<Escapes>) -> usize {
     let mut i = from;
-    loop {
-        let Some(&b) = s.get(i) else { break };
+    while let Some(&b) = s.get(i) {
         let first = i == from;
         if b.is_ascii() {
             if b.is_ascii_alphabetic() || b == b'_' || b == b'$' || (!first && b.is_ascii_digit()) {
