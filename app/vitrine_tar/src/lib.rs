@@ -21,7 +21,10 @@
 //!   bytes and a key of printable ASCII (GNU tar skips blanks and tabs around the length, libarchive
 //!   reads the key from after the first space and rejects longer records); see `split_pax_record`;
 //! - a checksum not written in octal (GNU tar and libarchive then skip the header and re-sync inside
-//!   the member's data), base-256 numbers with a lead byte other than 0x80;
+//!   the member's data), or not ended by a NUL or space inside its 8 bytes, or matching only the signed
+//!   sum of the header bytes (node-tar, as npm uses it, reads 12 bytes there and checks only the unsigned
+//!   sum, and on a mismatch skips the header and reads the member's data as headers); base-256 numbers
+//!   with a lead byte other than 0x80;
 //! - numeric fields GNU tar rejects, a bad header checksum, an unknown magic, an archive that ends inside
 //!   a header or member;
 //! - any numeric field (uid, gid, mtime, devmajor, devminor as well as size and mode) of any header not
@@ -260,6 +263,10 @@ impl<R: Read> TarReader<R> {
                 self.finished = true;
                 return Ok(None);
             }
+            check_checksum(&block).map_err(|e| match e {
+                ChecksumError::Bad(detail) => self.corrupt(detail),
+                ChecksumError::Refused(why) => self.refuse(why),
+            })?;
             let header = Header::parse(&block).map_err(|detail| self.corrupt(detail))?;
             if offset == 0 && !header.magic.is_exact() {
                 return Err(self.refuse(first_header_refusal(&header, &block)));
@@ -756,11 +763,9 @@ const NUMERIC_FIELDS: [(&str, usize, usize, bool); 5] = [
 ];
 
 impl Header {
-    /// Checks the checksum and magic; the numeric fields are parsed, their errors kept for the caller.
+    /// Checks the magic (the checksum is checked before, `check_checksum`); the numeric fields are
+    /// parsed, their errors kept for the caller.
     fn parse(block: &[u8; BLOCK]) -> Result<Header, String> {
-        if !checksum_matches(block)? {
-            return Err("bad header checksum: not a tar header".to_string());
-        }
         let magic = field(block, 257, 8);
         // GNU tar and bsdtar take `ustar\0` with any version as POSIX, the Rust `tar` crate (and node-tar
         // for the prefix) only with version `00`: see `Header::check_fields` and `TarReader::next_member`.
@@ -892,20 +897,65 @@ impl Header {
     }
 }
 
-/// Whether the recorded checksum equals the unsigned or (as some old writers computed it) the signed
-/// sum of the header bytes, the checksum field counted as spaces; as GNU tar checks it. The checksum is
-/// read as octal only: GNU tar and libarchive take no other notation there, and skip a header whose
-/// checksum is written otherwise, re-syncing on whatever header-like block follows (member data).
-fn checksum_matches(block: &[u8; BLOCK]) -> Result<bool, String> {
-    let recorded = parse_octal(field(block, 148, 8))
-        .map_err(|e| format!("checksum field: {e} (GNU tar and bsdtar read the checksum as octal only)"))?;
+/// Why a header's checksum is not taken.
+enum ChecksumError {
+    /// The block is no tar header (the checksum does not match, or is not octal).
+    Bad(String),
+    /// The checksum matches, but in a form some reader takes otherwise.
+    Refused(String),
+}
+
+/// Checks the recorded checksum against the unsigned sum of the header bytes, the checksum field counted
+/// as spaces: the POSIX definition, and the only sum node-tar (npm, pacote) and the Rust `tar` crate
+/// (cargo) check. GNU tar, bsdtar, Python's `tarfile` and Go's `archive/tar` also take the signed sum
+/// (some old writers computed it), and the two differ once a header byte is 0x80 or more (a UTF-8 user
+/// name): on a mismatch node-tar only warns, skips the 512-byte header and parses the member's data as
+/// headers, so a signed-only checksum hides a member for npm alone and is refused. The field is read as
+/// octal only (GNU tar and libarchive take no other notation there, and skip a header whose checksum is
+/// written otherwise, re-syncing on whatever header-like block follows) and must end with a NUL or a
+/// space inside its 8 bytes, as every writer puts one: node-tar reads the number from 12 bytes (148..160)
+/// up to a NUL, so 8 unterminated digits run on into the type flag and the header fails for it alone.
+fn check_checksum(block: &[u8; BLOCK]) -> Result<(), ChecksumError> {
+    let named =
+        || format!("the header named `{}`", vitrine_base::display_bytes(c_string(field(block, 0, 100))));
+    let checksum = field(block, 148, 8);
+    let recorded = parse_octal(checksum).map_err(|e| {
+        ChecksumError::Bad(format!(
+            "checksum field of {}: {e} (GNU tar and bsdtar read the checksum as octal only)",
+            named()
+        ))
+    })?;
     let (mut unsigned, mut signed) = (0u64, 0i64);
     for (i, &b) in block.iter().enumerate() {
         let b = if (148..156).contains(&i) { b' ' } else { b };
         unsigned += u64::from(b);
         signed += i64::from(b as i8);
     }
-    Ok(recorded == unsigned || i64::try_from(recorded).ok() == Some(signed))
+    if recorded != unsigned {
+        if i64::try_from(recorded).ok() == Some(signed) {
+            return Err(ChecksumError::Refused(format!(
+                "the checksum of {} is the signed sum of its bytes ({recorded:o}), not the unsigned one \
+                 ({unsigned:o}): GNU tar, bsdtar and Python's tarfile accept it, node-tar (npm, pacote) \
+                 checks only the unsigned sum and then skips this header and reads the member's data as \
+                 headers (only the unsigned sum is read)",
+                named()
+            )));
+        }
+        return Err(ChecksumError::Bad(format!("bad header checksum of {}: not a tar header", named())));
+    }
+    // `parse_octal` took the field: blanks, digits, then only NULs and spaces; one must follow.
+    let terminated = checksum.iter().skip_while(|&&b| b == b' ').any(|b| !(b'0'..=b'7').contains(b));
+    if !terminated {
+        return Err(ChecksumError::Refused(format!(
+            "the checksum of {} is written `{}`, with no NUL or space after its digits inside the 8-byte \
+             field: node-tar (npm, pacote) reads the number on into the type flag, fails the checksum, and \
+             then skips this header and reads the member's data as headers (only octal digits ended by a \
+             NUL or space are read, as every writer puts them)",
+            named(),
+            vitrine_base::display_bytes(checksum)
+        )));
+    }
+    Ok(())
 }
 
 fn field(block: &[u8], start: usize, len: usize) -> &[u8] {

@@ -441,18 +441,76 @@ fn a_bad_size_field_is_corrupt() {
 }
 
 #[test]
-fn checksum_is_verified_signed_or_unsigned() {
+fn checksum_is_verified() {
     let mut bytes = file(b"a.c", b"A");
     bytes[0] = b'b';
     assert!(corruption(&archive(&[bytes, end()])).contains("checksum"));
-    // A high byte in the name: the signed sum (old writers) is accepted as GNU tar does.
-    let mut h = H::new(b"\xe9.c", b'0', 0);
-    let mut block = h.set(148, b"        ").block;
-    let signed: i64 = block.iter().map(|&b| i64::from(b as i8)).sum();
-    block[148..156].copy_from_slice(format!("{signed:06o}\0 ").as_bytes());
-    let mut a = block.to_vec();
-    a.extend(end());
+    // A high byte in the name, and the checksum written as the unsigned sum: read.
+    let a = archive(&[file(b"\xe9.c", b"A"), end()]);
     assert_eq!(read_all(&a).unwrap()[0].0.path, b"\xe9.c");
+}
+
+/// A header whose checksum is written as `digits` (the field's 8 bytes) in place of the computed one.
+fn with_checksum(h: &mut H, digits: impl Fn(u64, i64) -> Vec<u8>) -> Vec<u8> {
+    let mut block = h.set(148, b"        ").block;
+    let unsigned: u64 = block.iter().map(|&b| u64::from(b)).sum();
+    let signed: i64 = block.iter().map(|&b| i64::from(b as i8)).sum();
+    let field = digits(unsigned, signed);
+    assert_eq!(field.len(), 8);
+    block[148..156].copy_from_slice(&field);
+    block.to_vec()
+}
+
+/// F6 (round 22): node-tar (npm, pacote) checks only the unsigned sum and, on a mismatch, warns, skips
+/// the 512-byte header and parses the member's data as headers; GNU tar, bsdtar, Python and Go accept the
+/// signed sum too. A member whose checksum matches only the signed sum (a high byte in `uname`) thus
+/// hides a header in its data for npm alone: refused, naming the header's offset and name.
+#[test]
+fn a_checksum_matching_only_the_signed_sum_is_refused() {
+    let hidden = file(b"package/index.js", b"module.exports = () => true;\n");
+    let mut h = H::new(b"package/entry.bin", b'0', hidden.len() as u64);
+    h.set(265, "ren\u{e9}e".as_bytes());
+    let block = with_checksum(&mut h, |u, s| {
+        assert_ne!(u as i64, s);
+        format!("{s:06o}\0 ").into_bytes()
+    });
+    let mut a = file(b"package/index.js", b"module.exports = check;\n");
+    a.extend_from_slice(&block);
+    a.extend(hidden);
+    a.extend(end());
+    let why = refusal(&a);
+    assert!(why.contains("header at byte 1024"), "{why}");
+    assert!(why.contains("package/entry.bin") && why.contains("signed") && why.contains("node-tar"), "{why}");
+}
+
+/// F6 variant B: node-tar reads the checksum from 12 bytes (148..160), up to a NUL, so 8 digits with no
+/// NUL or space take the type flag as a ninth digit and the header fails there alone. Only octal digits
+/// ended by a NUL or a space inside the 8 bytes (what every writer puts) are read.
+#[test]
+fn a_checksum_without_a_terminator_in_its_field_is_refused() {
+    let hidden = file(b"package/index.js", b"module.exports = () => true;\n");
+    let mut h = H::new(b"package/entry.bin", b'0', hidden.len() as u64);
+    let block = with_checksum(&mut h, |u, _| format!("{u:08o}").into_bytes());
+    let mut a = file(b"package/index.js", b"module.exports = check;\n");
+    a.extend_from_slice(&block);
+    a.extend(hidden);
+    a.extend(end());
+    let why = refusal(&a);
+    assert!(why.contains("header at byte 1024") && why.contains("package/entry.bin"), "{why}");
+    assert!(why.contains("NUL or space"), "{why}");
+    // The forms writers use are read: 6 digits, NUL, space (GNU tar); 7 digits and NUL (Python, Go);
+    // 7 digits and a space; leading spaces (old writers).
+    for form in [
+        |u: u64| format!("{u:06o}\0 "),
+        |u: u64| format!("{u:07o}\0"),
+        |u: u64| format!("{u:07o} "),
+        |u: u64| format!("{u:6o}\0 "),
+    ] {
+        let mut h = H::new(b"a.c", b'0', 0);
+        let mut a = with_checksum(&mut h, |u, _| form(u).into_bytes());
+        a.extend(end());
+        assert_eq!(read_all(&a).unwrap()[0].0.path, b"a.c", "{}", form(0).escape_debug());
+    }
 }
 
 #[test]
