@@ -125,13 +125,12 @@ pub struct Classification {
 
 /// Detects the encoding of `bytes`, or `None` if they are binary.
 ///
-/// Binary means: a NUL byte anywhere (as ripgrep and git decide), unless the file starts with a UTF-16
-/// byte-order mark. Invalid UTF-8 without NUL bytes is legacy text, with the encoding guessed.
+/// Binary means: a NUL byte anywhere (as ripgrep and git decide), unless the file is UTF-16 text after
+/// its byte-order mark ([`utf16_by_bom`]). Invalid UTF-8 without NUL bytes is legacy text, with the
+/// encoding guessed (a UTF-16 byte-order mark on a text that is not UTF-16 is read as two such bytes).
 pub fn detect_encoding(bytes: &[u8]) -> Option<TextEncoding> {
-    match bytes {
-        [0xFF, 0xFE, rest @ ..] if rest.len() % 2 == 0 => return Some(TextEncoding::Utf16Le),
-        [0xFE, 0xFF, rest @ ..] if rest.len() % 2 == 0 => return Some(TextEncoding::Utf16Be),
-        _ => {}
+    if let Some(utf16) = utf16_by_bom(bytes) {
+        return Some(utf16);
     }
     if memchr::memchr(0, bytes).is_some() {
         return None;
@@ -151,6 +150,54 @@ pub fn detect_encoding(bytes: &[u8]) -> Option<TextEncoding> {
     } else {
         TextEncoding::Legacy(guess)
     })
+}
+
+/// The UTF-16 encoding named by the file's byte-order mark (`FF FE` little-endian, `FE FF` big-endian),
+/// when the bytes after it read as UTF-16 text and not as the 8-bit text that byte readers (`sh`,
+/// `make`, compilers) run: an even length, no unpaired surrogate, and
+///
+/// - at least one NUL byte (UTF-16 text with none holds no ASCII character at all, not even a line
+///   break, while two bytes `FF FE` before an ASCII script turn it into one line of CJK);
+/// - and, when some code unit is two ASCII text bytes drawn as one other character, the bytes without
+///   their NULs (what `dash` reads) are neither valid UTF-8 nor at least 90% ASCII text: planting NULs
+///   after line breaks makes a script look like UTF-16 lines of CJK, while genuine UTF-16 of CJK or
+///   kana text leaves high bytes in every few characters, and genuine UTF-16 of Latin text hides no
+///   ASCII pair at all (both readings show the same text).
+///
+/// `None` otherwise: such a file is read as 8-bit text (or binary, with NULs), and the stray mark is a
+/// health finding (`crate::encoded::stray_utf16_bom`).
+pub fn utf16_by_bom(bytes: &[u8]) -> Option<TextEncoding> {
+    let (encoding, big_endian, rest) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (TextEncoding::Utf16Le, false, rest),
+        [0xFE, 0xFF, rest @ ..] => (TextEncoding::Utf16Be, true, rest),
+        _ => return None,
+    };
+    if rest.len() % 2 != 0 {
+        return None;
+    }
+    if rest.is_empty() {
+        return Some(encoding);
+    }
+    // No NUL: no ASCII character, not even a line break, in the UTF-16 reading.
+    memchr::memchr(0, rest)?;
+    let units = || {
+        rest.chunks_exact(2).map(move |p| {
+            let pair = [p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)];
+            if big_endian { u16::from_be_bytes(pair) } else { u16::from_le_bytes(pair) }
+        })
+    };
+    if char::decode_utf16(units()).any(|c| c.is_err()) {
+        return None;
+    }
+    let text_byte = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x20..=0x7E);
+    let hides_ascii = units().any(|u| u > 0xFF && u.to_le_bytes().iter().all(|&b| text_byte(b)));
+    if !hides_ascii {
+        return Some(encoding);
+    }
+    let bytes8: Vec<u8> = rest.iter().copied().filter(|&b| b != 0).collect();
+    let ascii = bytes8.iter().filter(|&&b| text_byte(b)).count();
+    let reads_as_8bit = std::str::from_utf8(&bytes8).is_ok() || ascii * 10 >= bytes8.len() * 9;
+    (!reads_as_8bit).then_some(encoding)
 }
 
 /// Extensions of source files that a compiler or interpreter reads whatever NUL bytes they hold (GCC
@@ -403,6 +450,59 @@ mod tests {
             detect_encoding(b"caf\xe9 cr\xe8me br\xfbl\xe9e\n").map(TextEncoding::name),
             Some("windows-1252")
         );
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut v = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+        for u in text.encode_utf16() {
+            v.extend(if big_endian { u.to_be_bytes() } else { u.to_le_bytes() });
+        }
+        v
+    }
+
+    /// F3 (round 22): `FF FE` before an even-length ASCII script with no NUL was taken as UTF-16LE, one
+    /// line of CJK, while `sh` and `make` run every line. A UTF-16 byte-order mark is believed only on
+    /// text that reads as UTF-16; otherwise the file is read as the 8-bit text byte readers see.
+    #[test]
+    fn a_utf16_bom_is_believed_only_on_utf16_text() {
+        let even = |b: &[u8]| {
+            let mut v = b.to_vec();
+            if v.len() % 2 == 1 {
+                v.push(b'\n');
+            }
+            v
+        };
+        let script = even(b"\xFF\xFE=1\n#!/bin/sh\necho PAYLOAD-RAN\nrm -rf \"$HOME/.cache\"\n");
+        let makefile = even(b"\xFF\xFE:= 1\nall:\n\techo PAYLOAD-RAN\n");
+        let big_endian = even(b"\xFE\xFF=1\n#!/bin/sh\necho PAYLOAD-RAN\n");
+        for fake in [&script, &makefile, &big_endian] {
+            let enc = detect_encoding(fake);
+            assert!(
+                !matches!(enc, Some(TextEncoding::Utf16Le | TextEncoding::Utf16Be)),
+                "{enc:?} for {}",
+                fake.escape_ascii()
+            );
+            assert!(enc.is_some(), "{}", fake.escape_ascii());
+            let text = crate::text::decode(fake, enc.unwrap());
+            assert!(text.contains("echo PAYLOAD-RAN\n"), "{text}");
+        }
+        // NULs planted after each line break (dash skips them) to look like UTF-16 line breaks: the
+        // bytes without their NULs are a script, which the UTF-16 reading hides.
+        let planted = even(b"\xFF\xFE=1\n\0#!/bin/sh\n\0echo PAYLOAD-RAN\n\0");
+        assert!(!matches!(detect_encoding(&planted), Some(TextEncoding::Utf16Le | TextEncoding::Utf16Be)));
+        // Genuine UTF-16: ASCII, Japanese, Chinese, Latin-1, either byte order.
+        for text in [
+            "#!/bin/sh\necho hi\n",
+            "こんにちは、世界。\nこれはテストです。\n",
+            "// 检查命令行参数中的密码\nint main() { return 0; }\n",
+            "caf\u{e9} cr\u{e8}me\r\n",
+            "x",
+        ] {
+            assert_eq!(detect_encoding(&utf16(text, false)), Some(TextEncoding::Utf16Le), "{text}");
+            assert_eq!(detect_encoding(&utf16(text, true)), Some(TextEncoding::Utf16Be), "{text}");
+        }
+        // An unpaired surrogate is no UTF-16 text.
+        assert_ne!(detect_encoding(b"\xFF\xFEa\0\x00\xD8b\0"), Some(TextEncoding::Utf16Le));
     }
 
     #[test]

@@ -129,11 +129,16 @@ pub enum FindingKind {
     /// mapping (whole-Cyrillic `ехес`), though the name is another one. The detail names the ASCII
     /// name it looks like and where this file uses that name.
     ConfusableIdentifier,
+    /// Bytes that tools reading bytes take for other text than the decoded view shows (see
+    /// `crate::encoded`): a character of a legacy multi-byte encoding (Shift_JIS, GBK, Big5) whose second
+    /// byte is a `\` before a line break (GCC, `sh` and `make` splice the next line onto it) or before a
+    /// quote, or a UTF-16 byte-order mark on a file that is not UTF-16 text.
+    EncodingDisguise,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 31] = [
+    pub const ALL: [FindingKind; 32] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -165,6 +170,7 @@ impl FindingKind {
         FindingKind::LexicalDisguise,
         FindingKind::EscapedIdentifier,
         FindingKind::ConfusableIdentifier,
+        FindingKind::EncodingDisguise,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -202,6 +208,7 @@ impl FindingKind {
             FindingKind::LexicalDisguise => "lexical-disguise",
             FindingKind::EscapedIdentifier => "escaped-identifier",
             FindingKind::ConfusableIdentifier => "confusable-identifier",
+            FindingKind::EncodingDisguise => "encoding-disguise",
         }
     }
 
@@ -222,6 +229,7 @@ impl FindingKind {
                 | FindingKind::LexicalDisguise
                 | FindingKind::EscapedIdentifier
                 | FindingKind::ConfusableIdentifier
+                | FindingKind::EncodingDisguise
         )
     }
 }

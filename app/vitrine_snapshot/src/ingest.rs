@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use crate::archive::{self, ArchiveItem, ArchiveLimits, ItemKind};
 use crate::blobs::{Batch, BlobStore};
 use crate::cache::{self, StatKey};
-use crate::classify::{self, ClassifyConfig, ContentClass};
+use crate::classify::{self, ClassifyConfig, ContentClass, TextEncoding};
 use crate::content::Source;
 use crate::error::SnapshotError;
 use crate::files::Files;
@@ -1120,6 +1120,9 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
     let shown = path.display();
     let mut ff = FileFindings::new(&shown, &config.health);
     let mut line_count = 0;
+    if let Some(detail) = crate::encoded::stray_utf16_bom(bytes, c.encoding) {
+        ff.push(Some(1), Some(1), FindingKind::EncodingDisguise, || detail);
+    }
     match (c.class, c.encoding) {
         (ContentClass::Binary, _) => {
             ff.push(None, None, FindingKind::Binary, || {
@@ -1139,6 +1142,9 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
                 ff.push(None, None, FindingKind::Generated, || {
                     "generated or minified (by its header, name or line lengths): indexed and searched like any file".into()
                 });
+            }
+            if let TextEncoding::Legacy(legacy) = enc {
+                crate::encoded::hidden_ascii_bytes(bytes, legacy, &mut ff);
             }
             let decoded = text::decode(bytes, enc);
             line_count = lines::count_lines(decoded.as_bytes());
@@ -1679,6 +1685,50 @@ mod tests {
 
     // Tests run as root here, where mode 000 does not stop a read: the `fail` seam makes the open (or
     // the listing) of one path fail with EACCES, exactly as the OS reports a mode-000 file to a user.
+    /// F2 and F3 (round 22), end to end: a Shift_JIS `//` comment ending in `表` (`95 5C`) and a stray
+    /// `FF FE` before a shell script and a Makefile are deceptive findings; the scripts are read as the
+    /// 8-bit text `sh` and `make` run; a genuine UTF-16 file stays UTF-16 with no such finding.
+    #[test]
+    fn bytes_the_decoded_view_hides_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let put = |name: &str, bytes: &[u8]| std::fs::write(dir.path().join(name), bytes).unwrap();
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS
+            .encode("int main(void) {\n    // エラーを表\n    if (!ok()) return 1;\n}\n");
+        put("auth.c", &sjis);
+        put("install.sh", b"\xFF\xFE=1\n#!/bin/sh\necho PAYLOAD-RAN\n");
+        put("Makefile", b"\xFF\xFE:= 1\nall:\n\techo PAYLOAD-RAN\n");
+        let mut genuine = vec![0xFF, 0xFE];
+        genuine.extend("echo hi\n".encode_utf16().flat_map(u16::to_le_bytes));
+        put("notes.txt", &genuine);
+        let snap = open_with(dir.path(), Hooks::default()).unwrap();
+        let disguises: Vec<(String, Option<u64>)> = snap
+            .health()
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::EncodingDisguise)
+            .map(|f| (f.path.clone(), f.line))
+            .collect();
+        assert_eq!(
+            disguises,
+            [
+                ("Makefile".to_string(), Some(1)),
+                ("auth.c".to_string(), Some(2)),
+                ("install.sh".to_string(), Some(1))
+            ]
+        );
+        let encoding =
+            |name: &str| snap.files().iter().find(|f| f.path.as_bytes() == name.as_bytes()).unwrap().encoding;
+        assert_eq!(encoding("notes.txt"), Some(classify::TextEncoding::Utf16Le));
+        for script in ["install.sh", "Makefile"] {
+            let enc = encoding(script).unwrap();
+            assert!(!matches!(enc, classify::TextEncoding::Utf16Le), "{script}: {enc:?}");
+            assert_eq!(
+                snap.files().iter().find(|f| f.path.as_bytes() == script.as_bytes()).unwrap().lines,
+                3
+            );
+        }
+    }
+
     #[test]
     fn an_unreadable_file_refuses_the_snapshot_naming_it() {
         let t = tree();

@@ -20,6 +20,7 @@ mod changed;
 pub mod classify;
 mod content;
 pub mod disguise;
+pub mod encoded;
 mod error;
 mod files;
 pub mod gitid;
