@@ -1021,7 +1021,8 @@ fn setuid_setgid_and_sticky_bits_are_findings_with_the_full_mode_and_leave_the_i
             .raw(TarHeader::new(b"shared/", b'5', 0).mode(dir), b"")
             .file(b"README", b"hello\n")
             .raw(TarHeader::new(b"tools/fmt", b'0', script.len() as u64).mode(fmt), script)
-            .hardlink(b"tools/fmt2", b"tools/fmt")
+            // A hard link states its file's mode, as tar writers record it (one inode).
+            .raw(TarHeader::new(b"tools/fmt2", b'1', 0).link(b"tools/fmt").mode(fmt), b"")
             .end()
     };
     let plain = open(&put(work.path(), "plain.tar", &tar(0o755, 0o755)));

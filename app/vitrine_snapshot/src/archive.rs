@@ -5,8 +5,9 @@
 //! [`MAX_PATH_BYTES`] or names over [`MAX_NAME_BYTES`], names that bsdtar rewrites and GNU tar keeps (a
 //! leading drive letter or backslash), tar names and link targets that are not UTF-8 (node-tar and Java tools
 //! decode them with U+FFFD, merging distinct names), a file or link named like a directory (`b/.`), symlink
-//! targets holding a NUL, entries below a symlink or a file, hard links to anything but an earlier file,
-//! device files and FIFOs, duplicate entries, and decompression bombs (limits on total size, file count and
+//! targets holding a NUL, entries below a symlink or a file, hard links to anything but an earlier file
+//! or stating another mode than their file's (Python's tarfile applies the link's mode to the shared file,
+//! GNU tar keeps the file's), device files and FIFOs, duplicate entries, and decompression bombs (limits on total size, file count and
 //! compression ratio).
 //! A truncated or corrupt archive is an error, never a partial snapshot. A file that is two archives at
 //! once is refused before it is read: a tar (plain or compressed) that a zip reader would open (a zip
@@ -549,6 +550,9 @@ struct Guard<'a> {
     children: HashMap<Box<[u8]>, u32>,
     /// Scratch space for a look-up key.
     key: Vec<u8>,
+    /// The permission bits of each tar file and hard link, by node id: a hard link must state its
+    /// target's (`Guard::check_link_mode`).
+    modes: HashMap<u32, u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -592,7 +596,48 @@ impl<'a> Guard<'a> {
             kinds: vec![Seen::Dir],
             children: HashMap::new(),
             key: Vec::new(),
+            modes: HashMap::new(),
         }
+    }
+
+    /// The node of the normalised path `norm`, if it has been seen.
+    fn node(&mut self, norm: &[u8]) -> Option<u32> {
+        let mut node = ROOT;
+        for part in norm.split(|&b| b == b'/') {
+            node = self.child(node, part)?;
+        }
+        Some(node)
+    }
+
+    /// Records the permission bits (`mode & 0o7777`) of the file or hard link at the normalised `path`.
+    fn set_mode(&mut self, path: &[u8], mode: u32) {
+        if let Some(node) = self.node(path) {
+            self.modes.insert(node, mode & 0o7777);
+        }
+    }
+
+    /// Refuses a hard link `shown` whose own permission bits differ from those of its target (the
+    /// normalised `target`; file-type bits are not compared). Extractors disagree on the final mode of
+    /// the one file both names share: Python's `tarfile` (pip, `shutil.unpack_archive`) and Docker's
+    /// `pkg/archive` chmod it to the link's mode after `link()`, GNU tar, bsdtar, node-tar and the Rust
+    /// `tar` crate leave the target's, so a 04755 link to a reviewed 0644 script makes it setuid for
+    /// some and not others, and the tree ids differ. No writer records a link with another mode than
+    /// its file's (both are one inode).
+    fn check_link_mode(&mut self, shown: &str, target: &[u8], mode: u32) -> Result<(), SnapshotError> {
+        let mode = mode & 0o7777;
+        let Some(target_mode) = self.node(target).and_then(|n| self.modes.get(&n).copied()) else {
+            return Ok(());
+        };
+        if target_mode == mode {
+            return Ok(());
+        }
+        Err(self.refuse(format!(
+            "hard link `{shown}` states mode {mode:04o} but its target `{}` has mode {target_mode:04o}: \
+             Python's tarfile (pip) and Docker change the shared file to the link's mode, GNU tar, bsdtar \
+             and node-tar keep the target's, so extractors disagree on the file's final mode (a hard link \
+             must state its target's mode)",
+            shortened(target)
+        )))
     }
 
     fn refuse(&self, reason: String) -> SnapshotError {
@@ -768,10 +813,7 @@ impl<'a> Guard<'a> {
 
     /// What the normalised path `norm` is, if it has been seen.
     fn seen(&mut self, norm: &[u8]) -> Option<Seen> {
-        let mut node = ROOT;
-        for part in norm.split(|&b| b == b'/') {
-            node = self.child(node, part)?;
-        }
+        let node = self.node(norm)?;
         Some(self.kind(node))
     }
 
@@ -904,6 +946,7 @@ fn read_tar<R: Read>(
                 let size = member.size_bytes;
                 guard.admit(size)?;
                 let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
+                guard.set_mode(&path, member.mode);
                 let executable = member.mode & 0o100 != 0;
                 let file = FileItem { executable, mode: member.mode, size };
                 send_file(archive, sink, path, file, &mut tar.data(), &shown)?;
@@ -923,7 +966,9 @@ fn read_tar<R: Read>(
             MemberKind::HardLink { target } => {
                 guard.admit(0)?;
                 let norm_target = guard.hard_link_target(&shown, &target)?;
+                guard.check_link_mode(&shown, &norm_target, member.mode)?;
                 let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
+                guard.set_mode(&path, member.mode);
                 sink(ArchiveItem {
                     path,
                     kind: ItemKind::HardLink { target: norm_target },

@@ -473,3 +473,36 @@ fn tar_names_and_link_targets_that_are_not_utf8_are_refused() {
         ["lib/check\u{FFFD}.js", "lib/link.js"]
     );
 }
+
+/// `header` with the mode field set to `mode` (and the checksum recomputed).
+fn with_mode(mut h: Vec<u8>, mode: u32) -> Vec<u8> {
+    h[100..108].copy_from_slice(format!("{mode:07o}\0").as_bytes());
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h[..512].iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
+/// F1 (round 22): a hard link's own header mode is applied by Python's tarfile (pip) and Docker, which
+/// chmod the shared inode after `link()`, and ignored by GNU tar, bsdtar and node-tar: a 04755 link to
+/// a 0644 file makes both setuid for one, neither for the other. A hard link whose permission bits
+/// differ from its target's is refused, naming both members and both modes; equal modes are read.
+#[test]
+fn a_hard_link_whose_mode_differs_from_its_target_is_refused() {
+    let script = b"#!/bin/sh\necho hi\n";
+    let target =
+        [with_mode(header(b"pkg/build.sh", b'0', script.len() as u64, b""), 0o644), padded(script)].concat();
+    let link = |mode: u32| with_mode(header(b"pkg/build-copy.sh", b'1', 0, b"pkg/build.sh"), mode);
+    let why = refusal(&[target.clone(), link(0o4755), end()]);
+    assert!(why.contains("pkg/build-copy.sh") && why.contains("pkg/build.sh"), "{why}");
+    assert!(why.contains("4755") && why.contains("644"), "{why}");
+    // The other way round: an executable file and a 0644 link (Python makes the file non-executable).
+    let exec = [with_mode(header(b"run", b'0', 0, b""), 0o755)].concat();
+    let why = refusal(&[exec.clone(), with_mode(header(b"run2", b'1', 0, b"run"), 0o644), end()]);
+    assert!(why.contains("755") && why.contains("644"), "{why}");
+    // The file-type bits of the mode field are not compared; equal permissions are read, and so is a
+    // chain of links.
+    assert_eq!(paths(&[target.clone(), link(0o100644), end()]), ["pkg/build.sh", "pkg/build-copy.sh"]);
+    let chained = with_mode(header(b"pkg/third", b'1', 0, b"pkg/build-copy.sh"), 0o644);
+    assert_eq!(paths(&[target, link(0o644), chained, end()]).len(), 3);
+}
