@@ -9,7 +9,7 @@
 //!
 //! | language | ends a line at (besides LF, CRLF) | source |
 //! |---|---|---|
-//! | C, C++ | lone CR | GCC's libcpp and Clang's lexer treat `\r` as a newline |
+//! | C, C++, Objective-C/C++, CUDA, assembler with cpp (`.S`) | lone CR | GCC's libcpp and Clang's lexer treat `\r` as a newline |
 //! | Python | lone CR | language reference, "Physical lines" (Unix, Windows and old Mac forms) |
 //! | Java | lone CR; `\u000a`, `\u000d` escapes | JLS 3.4 (line terminators), 3.3 (Unicode escapes first) |
 //! | JavaScript, TypeScript, TSX | lone CR, U+2028, U+2029 | ECMA-262 "Line Terminators" (TypeScript follows it) |
@@ -59,14 +59,20 @@ const JS: LineRules =
 const CSHARP: LineRules =
     LineRules { language: "C#", unicode_separators: true, nel: true, splices: false, ..C };
 
-/// The rules for a file, from its path (as displayed; only the extension is read) and the start of its
-/// text (a `#!` line). `None`: a language that ends lines at LF only, or one not known here.
+/// The rules for a file, from its path (as displayed; only the extension is read, through a template's
+/// `.in`, `.tmpl`, `.template` or `.cmake`: see [`language_extension`]) and the start of its text (a `#!`
+/// line). `None`: a language that ends lines at LF only, or one not known here.
 pub fn line_rules(path: &str, text: &str) -> Option<LineRules> {
     let name = path.rsplit('/').next().unwrap_or(path);
-    if let Some((_, ext)) = name.rsplit_once('.') {
-        let by_ext = match ext.to_ascii_lowercase().as_str() {
-            "c" | "h" | "cc" | "cpp" | "cxx" | "c++" | "cp" | "hh" | "hpp" | "hxx" | "h++" | "ipp"
-            | "tpp" | "inl" | "tcc" | "ixx" | "cppm" => Some(C),
+    if let Some(ext) = language_extension(name) {
+        let by_ext = match ext.as_str() {
+            // Every extension GCC and Clang compile as C, C++, Objective-C/C++ (`.m`, `.mm`, and their
+            // preprocessed `.i`, `.ii`, `.mi`, `.mii`), C++ modules, CUDA and HIP, Arduino sketches (C++)
+            // and assembler (`.S` and `.sx` run through the preprocessor; `.s` is the same extension
+            // once lower-cased): one lexer, which ends a line at a lone CR in all of them.
+            "c" | "h" | "i" | "cc" | "cp" | "cpp" | "cxx" | "c++" | "ii" | "hh" | "hp" | "hpp" | "hxx"
+            | "h++" | "ipp" | "tpp" | "inl" | "tcc" | "ixx" | "cppm" | "ccm" | "cxxm" | "c++m" | "m"
+            | "mi" | "mm" | "mii" | "s" | "sx" | "cu" | "cuh" | "hip" | "ino" => Some(C),
             "py" | "pyw" | "pyi" => Some(PYTHON),
             "java" => Some(JAVA),
             "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" => Some(JS),
@@ -90,6 +96,20 @@ pub fn line_rules(path: &str, text: &str) -> Option<LineRules> {
         "node" | "nodejs" | "deno" | "bun" | "ts-node" => Some(JS),
         _ => None,
     }
+}
+
+/// The lower-cased extension that names the language of the file `name`: its last one, or for a
+/// template (`config.h.in`, `ssl.h.tmpl`, `config.h.cmake`, `gen.c.template`) the one before, since
+/// `./configure`, CMake's `configure_file` or a build script copy it to the file the compiler reads.
+/// `None` without one (`Makefile`, `Makefile.in`, `.in`).
+pub fn language_extension(name: &str) -> Option<String> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    let ext = ext.to_ascii_lowercase();
+    if matches!(ext.as_str(), "in" | "tmpl" | "template" | "cmake") {
+        let (before, inner) = stem.rsplit_once('.')?;
+        return (!before.is_empty() || !inner.is_empty()).then(|| inner.to_ascii_lowercase());
+    }
+    Some(ext)
 }
 
 impl LineRules {
@@ -174,6 +194,41 @@ mod tests {
         assert_eq!(line_rules("a.rs", ""), None);
         assert_eq!(line_rules("a.go", ""), None);
         assert_eq!(line_rules("run.sh", "#!/bin/sh\n"), None);
+    }
+
+    /// F4 (round 22): GCC and Clang read every C-family language and assembler-with-cpp with one lexer,
+    /// and templates (`config.h.in`) become such files; the rules looked at the last extension only.
+    #[test]
+    fn every_c_family_extension_and_templates_get_the_c_rules() {
+        for path in [
+            "src/main.m",
+            "a.mm",
+            "arch/start.S",
+            "b.sx",
+            "k.cu",
+            "k.cuh",
+            "sketch.ino",
+            "x.i",
+            "x.ii",
+            "x.mi",
+            "x.mii",
+            "m.ccm",
+            "m.cxxm",
+            "a.hip",
+            "config.h.in",
+            "include/ssl.h.tmpl",
+            "config.h.cmake",
+            "gen.c.template",
+            "a.cpp.in",
+        ] {
+            assert_eq!(line_rules(path, ""), Some(C), "{path}");
+        }
+        assert_eq!(line_rules("setup.py.in", ""), Some(PYTHON));
+        // A template of a language without the rules, or a bare `.in`: none.
+        assert_eq!(line_rules("Makefile.in", ""), None);
+        assert_eq!(line_rules("x.rs.in", ""), None);
+        assert_eq!(line_rules("a/.in", ""), None);
+        assert_eq!(line_rules("in", ""), None);
     }
 
     #[test]
