@@ -80,7 +80,9 @@ pub enum FindingKind {
     /// A file or directory whose mode has the setuid, setgid or sticky bit (shown in the finding's full
     /// mode): git and the tree ids record only 100644 or 100755, but extractors running as root (GNU tar,
     /// bsdtar, `unzip -K`) and copies that keep modes (`cp -a`, `rsync -a`, Docker's `COPY`) keep the
-    /// bit, so the file runs with its owner's privileges.
+    /// bit, so the file runs with its owner's privileges. Also a file whose group or others may execute
+    /// it and its owner may not (0645, 0654): git, GNU tar and unzip go by the owner's bit (100644), pip's
+    /// unpacker by any execute bit (0755).
     SpecialMode,
     /// A name Windows cannot create as written, so a checkout or an extraction there (Git for Windows
     /// refuses the path) holds another tree than the one shown: a reserved device name with any
@@ -257,10 +259,14 @@ impl Finding {
 }
 
 /// The [`FindingKind::SpecialMode`] finding for `path` when the permission bits `mode` (`& 0o7777`) hold
-/// the setuid, setgid or sticky bit; `directory` says which file type the full mode shows.
+/// the setuid, setgid or sticky bit, or (for a file) execute bits for group or others without the
+/// owner's; `directory` says which file type the full mode shows.
 pub fn special_mode_finding(path: &str, mode: u32, directory: bool) -> Option<Finding> {
     let perms = mode & 0o7777;
-    if perms & 0o7000 == 0 {
+    // git (the tree ids), GNU tar and unzip make a file executable by the owner's bit; pip's unpacker
+    // by any execute bit (`mode & 0o111`). They part ways only when the owner's bit is clear.
+    let others_execute = !directory && perms & 0o100 == 0 && perms & 0o011 != 0;
+    if perms & 0o7000 == 0 && !others_execute {
         return None;
     }
     let bits: Vec<&str> = [(0o4000, "setuid"), (0o2000, "setgid"), (0o1000, "sticky")]
@@ -275,16 +281,28 @@ pub fn special_mode_finding(path: &str, mode: u32, directory: bool) -> Option<Fi
     } else {
         (0o100000 | perms, "git and the tree ids record only 100644")
     };
-    Some(Finding::file_level(
-        path,
-        FindingKind::SpecialMode,
-        format!(
+    let mut sentences = Vec::new();
+    if !bits.is_empty() {
+        sentences.push(format!(
             "mode {full:o} ({}): extractors running as root (GNU tar, bsdtar, unzip -K) and copies that keep \
              modes (cp -a, rsync -a, Docker COPY) keep {}; {git}",
             bits.join(", "),
             if bits.len() == 1 { "the bit" } else { "the bits" }
-        ),
-    ))
+        ));
+    }
+    if others_execute {
+        let who = match (perms & 0o010 != 0, perms & 0o001 != 0) {
+            (true, true) => "group and others",
+            (true, false) => "the group",
+            _ => "others",
+        };
+        sentences.push(format!(
+            "mode {full:o}: {who} may execute it but not its owner; git and the tree ids (100644), GNU tar and \
+             unzip go by the owner's bit and show it not executable, while pip's unpacker tests `mode & 0o111` \
+             and writes it 0755, executable"
+        ));
+    }
+    Some(Finding::file_level(path, FindingKind::SpecialMode, sentences.join("; also ")))
 }
 
 /// Finds the members of a tar archive that are one path once the first path component is dropped, as
@@ -1094,6 +1112,27 @@ mod tests {
         assert_eq!(scan("x\n\n123456789012345678901\n"), [(3, 21, FindingKind::LongLine)]);
         assert_eq!(scan("// \u{0416}\u{0438}\u{0437}\u{043d}\u{044c} Привет\nint café = 1;\n"), []);
         assert_eq!(scan("int a;\r\nint b;\n"), []);
+    }
+
+    /// F5 (round 22): execute bits for group or others without the owner's: git, GNU tar and unzip go
+    /// by the owner's bit (100644), pip's unpacker by `mode & 0o111` (0755). An informational
+    /// special-mode finding showing the full mode; the owner's bit alone (0744, 0700) is read alike.
+    #[test]
+    fn execute_bits_without_the_owners_are_a_mode_finding() {
+        for (mode, shown) in [(0o645, "mode 100645"), (0o654, "mode 100654"), (0o4611, "mode 104611")] {
+            let f = special_mode_finding("gen.sh", mode, false).expect("a finding");
+            assert_eq!(f.kind, FindingKind::SpecialMode);
+            assert!(!f.kind.is_deceptive());
+            assert!(f.detail.contains(shown) && f.detail.contains("pip"), "{}", f.detail);
+        }
+        assert!(
+            special_mode_finding("gen.sh", 0o4611, false).unwrap().detail.starts_with("mode 104611 (setuid)")
+        );
+        for mode in [0o644, 0o755, 0o744, 0o700, 0o600] {
+            assert_eq!(special_mode_finding("a", mode, false), None, "{mode:o}");
+        }
+        // A directory's execute bits are search permission: not compared.
+        assert_eq!(special_mode_finding("d", 0o655, true), None);
     }
 
     fn scan_as(path: &str, text: &str) -> Vec<(u64, u64, FindingKind)> {

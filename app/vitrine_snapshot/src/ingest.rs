@@ -1273,7 +1273,8 @@ struct Pending {
 }
 
 /// Adds the [`FindingKind::SpecialMode`] finding to a file's analysis when its permission bits `mode`
-/// hold the setuid, setgid or sticky bit.
+/// hold the setuid, setgid or sticky bit, or execute bits without the owner's (see
+/// [`crate::health::special_mode_finding`]).
 fn with_mode_finding(mut a: Analysed, mode: u32) -> Analysed {
     if let Some(f) = crate::health::special_mode_finding(&a.entry.path.display(), mode, false) {
         a.findings.push(f);
