@@ -2,7 +2,10 @@
 //!
 //! ripgrep sniffs byte-order marks: a UTF-8 BOM is dropped and UTF-16 text is transcoded to UTF-8;
 //! everything else (UTF-8, legacy single-byte encodings) is searched as raw bytes. The index and the
-//! verifier both work on this text, so counts and columns agree with `rg`.
+//! verifier both work on this text, so counts and columns agree with `rg`, with one exception: a UTF-16
+//! mark is believed only where the snapshot believes it ([`vitrine_snapshot::classify::utf16_by_bom`]),
+//! so two bytes `FF FE` before an ASCII script do not hide every line from search (ripgrep would
+//! transcode it to CJK and find nothing, while `sh` runs it).
 
 use std::borrow::Cow;
 
@@ -10,10 +13,15 @@ use std::borrow::Cow;
 pub fn search_text(raw: &[u8]) -> Cow<'_, [u8]> {
     match raw {
         [0xEF, 0xBB, 0xBF, rest @ ..] => Cow::Borrowed(rest),
-        [0xFF, 0xFE, rest @ ..] => Cow::Owned(decode_utf16(rest, encoding_rs::UTF_16LE)),
-        [0xFE, 0xFF, rest @ ..] => Cow::Owned(decode_utf16(rest, encoding_rs::UTF_16BE)),
+        [0xFF, 0xFE, rest @ ..] if utf16(raw) => Cow::Owned(decode_utf16(rest, encoding_rs::UTF_16LE)),
+        [0xFE, 0xFF, rest @ ..] if utf16(raw) => Cow::Owned(decode_utf16(rest, encoding_rs::UTF_16BE)),
         _ => Cow::Borrowed(raw),
     }
+}
+
+/// Whether the snapshot reads `raw`, which starts with a UTF-16 mark, as UTF-16 text.
+fn utf16(raw: &[u8]) -> bool {
+    vitrine_snapshot::classify::utf16_by_bom(raw).is_some()
 }
 
 fn decode_utf16(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> Vec<u8> {
@@ -70,6 +78,19 @@ mod tests {
         assert_eq!(&*search_text(b"\xFF\xFEf\x00o\x00"), b"fo");
         assert_eq!(&*search_text(b"\xFE\xFF\x00f\x00o"), b"fo");
         assert_eq!(&*search_text(b"plain"), b"plain");
+    }
+
+    /// F3 (round 22): `FF FE` before an ASCII script made the whole file UTF-16 (CJK) to search, while
+    /// `sh` runs every line. A UTF-16 mark is believed only where the snapshot believes it
+    /// (`classify::utf16_by_bom`); otherwise the bytes are searched as they are (ripgrep would transcode
+    /// and find nothing: here the search sees what byte readers run).
+    #[test]
+    fn a_stray_utf16_mark_leaves_the_bytes_searchable() {
+        let fake = b"\xFF\xFE=1\necho PAYLOAD-RAN\n";
+        assert_eq!(&*search_text(fake), &fake[..]);
+        assert!(memchr::memmem::find(&search_text(fake), b"PAYLOAD").is_some());
+        let fake_be = b"\xFE\xFF=1\necho PAYLOAD-RAN\n";
+        assert_eq!(&*search_text(fake_be), &fake_be[..]);
     }
 
     #[test]
