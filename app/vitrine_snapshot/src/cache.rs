@@ -39,6 +39,7 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("classify.rs"),
     include_bytes!("health.rs"),
     include_bytes!("idents.rs"),
+    include_bytes!("includes.rs"),
     include_bytes!("text.rs"),
     include_bytes!("terminators.rs"),
     include_bytes!("disguise.rs"),
@@ -248,6 +249,11 @@ fn write_entry(buf: &mut Vec<u8>, stat: Option<StatKey>, a: &Analysed) {
         buf.push(kind_index(*kind));
         buf.extend_from_slice(&n.to_le_bytes());
     }
+    buf.extend_from_slice(&(a.includes.len() as u64).to_le_bytes());
+    for inc in &a.includes {
+        buf.extend_from_slice(&inc.line.to_le_bytes());
+        put_bytes(buf, &inc.target);
+    }
 }
 
 /// Appends a stat key: six little-endian 64-bit fields.
@@ -396,7 +402,13 @@ fn read_entry(r: &mut Reader<'_>) -> Option<Cached> {
         let kind = *FindingKind::ALL.get(usize::from(r.u8()?))?;
         counts.push((kind, r.u64()?));
     }
-    Some(Cached { stat, analysed: Analysed { entry, findings, counts } })
+    let n = r.u64()?;
+    let mut includes = Vec::new();
+    for _ in 0..n {
+        let line = r.u32()?;
+        includes.push(crate::includes::Include { line, target: r.bytes()?.to_vec() });
+    }
+    Some(Cached { stat, analysed: Analysed { entry, findings, counts, includes } })
 }
 
 pub(crate) fn get_file_entry(r: &mut Reader<'_>) -> Option<FileEntry> {

@@ -136,11 +136,16 @@ pub enum FindingKind {
     /// byte is a `\` before a line break (GCC, `sh` and `make` splice the next line onto it) or before a
     /// quote, or a UTF-16 byte-order mark on a file that is not UTF-16 text.
     EncodingDisguise,
+    /// A file whose name is not a C or C++ source's (`data/crc32_table.txt`, `ops.inc`, `Rules`) that a
+    /// C or C++ file includes (`#include "…"`, or a macro holding the name): the compiler reads it as
+    /// code. Vitrine reads it as its includer's language too (definitions, calls, `in:code`); the
+    /// finding says where it is included, since its name says "data". See [`crate::includes`].
+    IncludedAsCode,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 32] = [
+    pub const ALL: [FindingKind; 33] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -173,6 +178,7 @@ impl FindingKind {
         FindingKind::EscapedIdentifier,
         FindingKind::ConfusableIdentifier,
         FindingKind::EncodingDisguise,
+        FindingKind::IncludedAsCode,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -211,6 +217,7 @@ impl FindingKind {
             FindingKind::EscapedIdentifier => "escaped-identifier",
             FindingKind::ConfusableIdentifier => "confusable-identifier",
             FindingKind::EncodingDisguise => "encoding-disguise",
+            FindingKind::IncludedAsCode => "included-as-code",
         }
     }
 
@@ -232,6 +239,7 @@ impl FindingKind {
                 | FindingKind::EscapedIdentifier
                 | FindingKind::ConfusableIdentifier
                 | FindingKind::EncodingDisguise
+                | FindingKind::IncludedAsCode
         )
     }
 }
@@ -433,11 +441,26 @@ impl<'a> FileFindings<'a> {
 /// Scans decoded text for suspicious characters, line terminators the file's language honours and the
 /// viewer does not, mixed-script identifiers and long lines.
 pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
-    let rules = line_rules(out.path, text);
+    let syntax = crate::idents::syntax_for(out.path, text);
+    scan_text_with(text, line_rules(out.path, text), syntax, out);
+}
+
+/// [`scan_text`] with the line rules of a language given, not taken from the file's name (a file
+/// another includes as code, [`crate::includes`]): its identifiers are read as C's.
+pub fn scan_text_as(text: &str, rules: Option<LineRules>, out: &mut FileFindings<'_>) {
+    let syntax = crate::idents::syntax_for(out.path, text).or(Some(crate::idents::C));
+    scan_text_with(text, rules, syntax, out);
+}
+
+fn scan_text_with(
+    text: &str,
+    rules: Option<LineRules>,
+    syntax: Option<crate::idents::Syntax>,
+    out: &mut FileFindings<'_>,
+) {
     if rules.is_some_and(|r| r.splices) {
         scan_disguises(text, out);
     }
-    let syntax = crate::idents::syntax_for(out.path, text);
     if text.is_ascii() {
         scan_ascii(text.as_bytes(), rules, out);
         if let Some(syntax) = syntax.filter(|&s| crate::idents::ascii_needs_scan(s, text.as_bytes())) {

@@ -28,6 +28,7 @@ use crate::error::SnapshotError;
 use crate::files::Files;
 use crate::gitid::{self, BlobHasher, Hashes, TreeIds, TreeItem};
 use crate::health::{self, FileFindings, Finding, FindingKind, HealthConfig, HealthReport};
+use crate::includes;
 use crate::progress::Progress;
 use crate::reopen::{self, Seen};
 use crate::{EntryKind, FileEntry, Origin, RelPath, Sha256Id, Snapshot, gitrepo, lines, text};
@@ -594,6 +595,9 @@ pub(crate) struct Analysed {
     pub(crate) entry: FileEntry,
     pub(crate) findings: Vec<Finding>,
     pub(crate) counts: Vec<(FindingKind, u64)>,
+    /// The file's quoted includes of names that are not C or C++ sources ([`crate::includes`]),
+    /// resolved against the whole snapshot when it is assembled.
+    pub(crate) includes: Vec<crate::includes::Include>,
 }
 
 /// A walked entry's outcome: `None` for a special file (only a finding), else the `fstat` it was read
@@ -753,7 +757,10 @@ fn analyse_or_reuse(
 ) -> Analysed {
     if Sha256::digest(bytes).as_slice() == known.sha256.as_bytes() {
         let entry = FileEntry { kind: EntryKind::File { executable }, ..known.clone() };
-        return Analysed { entry, findings: Vec::new(), counts: Vec::new() };
+        // The includes are a function of the bytes too, and cheap to read again.
+        let includes =
+            if known.class == ContentClass::Binary { Vec::new() } else { includes::code_includes(bytes) };
+        return Analysed { entry, findings: Vec::new(), counts: Vec::new(), includes };
     }
     if let Some(analysed) = hooks.analysed {
         analysed(path);
@@ -880,6 +887,7 @@ fn finish_dir(
         Source::Directory(crate::content::InPlace::holding(root.clone(), dir)),
         done.into_iter().map(|(_, a)| a).collect(),
         extra,
+        &config.health,
     );
     snap.cached_files = hits.into_inner();
     if let Some(file) = &table {
@@ -1075,7 +1083,12 @@ fn analyse_large(path: RelPath, executable: bool, size: u64, hashes: Hashes, bin
         encoding: None,
         lines: 0,
     };
-    Analysed { entry, findings: vec![Finding::file_level(&shown, kind, detail)], counts: vec![(kind, 1)] }
+    Analysed {
+        entry,
+        findings: vec![Finding::file_level(&shown, kind, detail)],
+        counts: vec![(kind, 1)],
+        includes: Vec::new(),
+    }
 }
 
 /// Hashes exactly `size` bytes of `reader` in chunks, handing each chunk to `also` (the blob store);
@@ -1123,6 +1136,7 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
     if let Some(detail) = crate::encoded::stray_utf16_bom(bytes, c.encoding) {
         ff.push(Some(1), Some(1), FindingKind::EncodingDisguise, || detail);
     }
+    let mut includes = Vec::new();
     match (c.class, c.encoding) {
         (ContentClass::Binary, _) => {
             ff.push(None, None, FindingKind::Binary, || {
@@ -1149,6 +1163,7 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
             let decoded = text::decode(bytes, enc);
             line_count = lines::count_lines(decoded.as_bytes());
             health::scan_text(&decoded, &mut ff);
+            includes = includes::code_includes(decoded.as_bytes());
         }
         (_, None) => {}
     }
@@ -1165,7 +1180,7 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
         encoding: c.encoding,
         lines: line_count,
     };
-    Analysed { entry, findings, counts: counts.into_iter().collect() }
+    Analysed { entry, findings, counts: counts.into_iter().collect(), includes }
 }
 
 pub(crate) fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
@@ -1195,7 +1210,12 @@ pub(crate) fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
         encoding: None,
         lines: 0,
     };
-    Analysed { entry, findings: vec![Finding::file_level(&shown, kind, detail)], counts: vec![(kind, 1)] }
+    Analysed {
+        entry,
+        findings: vec![Finding::file_level(&shown, kind, detail)],
+        counts: vec![(kind, 1)],
+        includes: Vec::new(),
+    }
 }
 
 /// The format family a snapshot was read as: what, besides the manifest, its content key covers.
@@ -1240,7 +1260,7 @@ fn ingest_archive(
         });
         if complete {
             let cached = analysed.len() as u64;
-            let mut snap = assemble(origin, source(), analysed, Vec::new());
+            let mut snap = assemble(origin, source(), analysed, Vec::new(), &config.health);
             snap.cached_files = cached;
             return Ok(snap);
         }
@@ -1260,7 +1280,7 @@ fn ingest_archive(
         let _ = cache::store(file, config, cache::now_ns(), analysed.iter().map(|a| (None, a)));
     }
     // The blobs are in the store now, so `assemble` can read the archive's `.git` from them.
-    Ok(assemble(origin, source(), analysed, directories))
+    Ok(assemble(origin, source(), analysed, directories, &config.health))
 }
 
 /// An archive member waiting for analysis: its whole content (at most [`STREAM_THRESHOLD`] bytes).
@@ -1419,10 +1439,11 @@ fn read_members(
             let findings: Vec<Finding> =
                 original.findings.iter().cloned().map(|f| Finding { path: shown.clone(), ..f }).collect();
             let counts = original.counts.clone();
+            let includes = original.includes.clone();
             entry.in_tree = !gitid::git_refuses_path(&link);
             entry.path = RelPath::from_bytes(link.clone());
             by_path.insert(link, analysed.len());
-            analysed.push(Analysed { entry, findings, counts });
+            analysed.push(Analysed { entry, findings, counts, includes });
         }
     }
     Ok((analysed, directories))
@@ -1496,21 +1517,43 @@ fn sha256_file(path: &Path) -> Result<Sha256Id, SnapshotError> {
     Ok(Sha256Id::from_bytes(h.finalize().into()))
 }
 
-fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut findings: Vec<Finding>) -> Snapshot {
+fn assemble(
+    origin: Origin,
+    source: Source,
+    analysed: Vec<Analysed>,
+    mut findings: Vec<Finding>,
+    config: &HealthConfig,
+) -> Snapshot {
     let mut files = Vec::with_capacity(analysed.len());
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     // Findings passed in come from the walk (special files); count them too.
     for f in &findings {
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
     }
+    let mut includes: HashMap<Vec<u8>, Vec<includes::Include>> = HashMap::new();
     for a in analysed {
         findings.extend(a.findings);
         for (k, n) in a.counts {
             *counts.entry(k.as_str().to_owned()).or_default() += n;
         }
+        if !a.includes.is_empty() {
+            includes.insert(a.entry.path.as_bytes().to_vec(), a.includes);
+        }
         files.push(a.entry);
     }
     files.sort_by(|a: &FileEntry, b: &FileEntry| a.path.cmp(&b.path));
+    for (raw, f) in included_as_code_findings(&files, &includes) {
+        *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
+        // The compiler's line rules apply to it: a lone CR ends a `//` comment there as in a `.c`.
+        let at = files.binary_search_by(|e| e.path.as_bytes().cmp(raw.as_slice()));
+        if let Some(entry) = at.ok().and_then(|i| files.get(i)) {
+            for (g, n) in rescan_as_c(&source, entry, &f.path, config) {
+                *counts.entry(g.kind.as_str().to_owned()).or_default() += n;
+                findings.extend(g.finding);
+            }
+        }
+        findings.push(f);
+    }
 
     // Paths git refuses: `.git` directories (the root checkout's and nested ones) and NTFS aliases. Every
     // file left out of the tree ids is left out for one of these reasons (ingest refuses a snapshot with
@@ -1640,6 +1683,69 @@ fn assemble(origin: Origin, source: Source, analysed: Vec<Analysed>, mut finding
     let health = HealthReport { files: files.len() as u64, classes, counts, findings };
     let content_key = content_key(format_family(&origin), files.all());
     Snapshot { origin, source, files, ids, health, git, cached_files: 0, content_key, reopened: false }
+}
+
+/// The [`FindingKind::IncludedAsCode`] findings of a snapshot's files (sorted by path), from the includes
+/// each file's analysis found: the files a C or C++ file includes as code, transitively.
+fn included_as_code_findings(
+    files: &[FileEntry],
+    includes: &HashMap<Vec<u8>, Vec<includes::Include>>,
+) -> Vec<(Vec<u8>, Finding)> {
+    // Only text that would be read: regular files, not binary.
+    let readable =
+        |f: &&FileEntry| matches!(f.kind, EntryKind::File { .. }) && f.class != ContentClass::Binary;
+    let exists = |p: &[u8]| {
+        files
+            .binary_search_by(|f| f.path.as_bytes().cmp(p))
+            .ok()
+            .and_then(|i| files.get(i))
+            .is_some_and(|f| readable(&f))
+    };
+    let found =
+        includes::included_as_code(files.iter().filter(readable).map(|f| f.path.as_bytes()), exists, |p| {
+            includes.get(p).cloned().unwrap_or_default()
+        });
+    found
+        .into_iter()
+        .map(|inc| {
+            let path = crate::path::display_bytes(&inc.path);
+            let finding = Finding::file_level(&path, FindingKind::IncludedAsCode, inc.detail());
+            (inc.path, finding)
+        })
+        .collect()
+}
+
+/// A finding (or only a count past the cap) of [`rescan_as_c`].
+struct Rescanned {
+    kind: FindingKind,
+    finding: Option<Finding>,
+}
+
+/// The findings that only C's line rules give (a lone CR ends a line for the compiler), for a file read
+/// as C because another includes it: its own scan went by its name. Nothing when it cannot be read
+/// (a snapshot only digested, or a file changed since it was hashed: the index build then reports it).
+fn rescan_as_c(
+    source: &Source,
+    entry: &FileEntry,
+    shown: &str,
+    config: &HealthConfig,
+) -> Vec<(Rescanned, u64)> {
+    let Some(enc) = entry.encoding else { return Vec::new() };
+    let Ok(bytes) = crate::content::read(source, entry) else { return Vec::new() };
+    let text = text::decode(&bytes, enc);
+    let mut ff = FileFindings::new(shown, config);
+    health::scan_text_as(&text, Some(crate::terminators::c_rules()), &mut ff);
+    let (listed, counts) = ff.finish();
+    let kind = FindingKind::LineTerminator;
+    let mut out: Vec<(Rescanned, u64)> = listed
+        .into_iter()
+        .filter(|f| f.kind == kind)
+        .map(|f| (Rescanned { kind, finding: Some(f) }, 0))
+        .collect();
+    if let Some(&n) = counts.get(&kind) {
+        out.push((Rescanned { kind, finding: None }, n));
+    }
+    out
 }
 
 /// The key of everything derived from a snapshot's content (indexes, review records, caches): SHA-256

@@ -27,6 +27,7 @@ pub mod gitid;
 pub mod gitrepo;
 pub mod health;
 mod idents;
+pub mod includes;
 mod ingest;
 pub mod lines;
 pub mod manifest;

@@ -59,6 +59,11 @@ const JS: LineRules =
 const CSHARP: LineRules =
     LineRules { language: "C#", unicode_separators: true, nel: true, splices: false, ..C };
 
+/// The rules of C and C++ (a file read as C whatever its name: one a C file includes).
+pub fn c_rules() -> LineRules {
+    C
+}
+
 /// The rules for a file, from its path (as displayed; only the extension is read, through a template's
 /// `.in`, `.tmpl`, `.template` or `.cmake`: see [`language_extension`]) and the start of its text (a `#!`
 /// line). `None`: a language that ends lines at LF only, or one not known here.
