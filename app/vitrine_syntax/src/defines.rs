@@ -186,6 +186,7 @@ impl<'a> Scanner<'a> {
                         name_range,
                         parent: None,
                         via_macro: None,
+                        defined_by: None,
                     });
                 }
             }

@@ -178,6 +178,7 @@ impl<'a> Extractor<'a> {
                 name_range: r.name_range,
                 parent,
                 via_macro: r.via_macro,
+                defined_by: None,
             };
             match r.role {
                 Role::Definition => {

@@ -104,6 +104,9 @@ pub enum SymbolKind {
     Module,
     /// A property (C#).
     Property,
+    /// An assembly label made global (`.globl name` + `name:`, in a `.S`/`.s` file or a top-level
+    /// `asm("…")`): code others call by that name.
+    Label,
 }
 
 /// How a name is used at a reference.
@@ -139,6 +142,11 @@ pub struct Symbol {
     /// (`SYSCALL_DEFINE3`), so the match is known to be heuristic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_macro: Option<String>,
+    /// The attribute that makes this declaration a definition of another symbol's code, as written
+    /// (`alias("compat_check")`, `weakref("x")`, `ifunc("resolve_x")`): the name is bound to that
+    /// symbol (or to what the resolver returns), so the declaration defines it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defined_by: Option<String>,
 }
 
 /// An occurrence of a name that is not its definition.
@@ -311,11 +319,12 @@ impl SymbolKind {
             SymbolKind::Impl => "impl",
             SymbolKind::Module => "module",
             SymbolKind::Property => "property",
+            SymbolKind::Label => "label",
         }
     }
 
     /// Every kind, in a stable order (the persisted index stores the position).
-    pub const ALL: [SymbolKind; 21] = [
+    pub const ALL: [SymbolKind; 22] = [
         SymbolKind::Function,
         SymbolKind::Method,
         SymbolKind::Constructor,
@@ -337,6 +346,7 @@ impl SymbolKind {
         SymbolKind::Impl,
         SymbolKind::Module,
         SymbolKind::Property,
+        SymbolKind::Label,
     ];
 
     /// The kind's position in [`SymbolKind::ALL`] (what the persisted index stores): the order of the

@@ -58,8 +58,24 @@ pub(crate) fn decode_escaped_names(lang: Language, source: &[u8], fs: &mut FileS
     }
 }
 
-/// `extract_raw`; `walk` false runs the queries for C and C++ too (the tests compare both ways).
+/// `extract_raw`; `walk` false runs the queries for C and C++ too (the tests compare both ways). C and
+/// C++ files then get what their `asm` statements and binding attributes (`alias("x")`) define and
+/// call (see [`crate::asm`]).
 pub(crate) fn extract_raw_by(
+    lang: Language,
+    source: &[u8],
+    options: &ExtractOptions,
+    walk: bool,
+) -> (FileSymbols, Vec<RawRef>) {
+    let (mut fs, mut refs) = extract_grammar(lang, source, options, walk);
+    if source.len() <= options.max_file_bytes {
+        crate::asm::augment_c(lang, source, &mut fs, options.references.then_some(&mut refs));
+    }
+    (fs, refs)
+}
+
+/// What the grammar (and the recovery around it) finds in a file.
+fn extract_grammar(
     lang: Language,
     source: &[u8],
     options: &ExtractOptions,
@@ -98,7 +114,7 @@ pub(crate) fn extract_raw_by(
         // Error recovery is not local: with bodies blanked the grammar may lose the whole file where
         // it would have lost one construct. Then the bodies are parsed after all.
         let full = ExtractOptions { skim_bodies: false, ..options.clone() };
-        return extract_raw_by(lang, source, &full, walk);
+        return extract_grammar(lang, source, &full, walk);
     }
     out.parse_errors = count_errors(root);
     let file = source;
