@@ -9,6 +9,7 @@ mod support;
 mod archive_diff;
 mod cli_output;
 mod compare;
+mod compiled;
 mod errors;
 mod findings;
 mod gui;

@@ -9,9 +9,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
+use vitrine_syntax::Candidate;
 use vitrine_syntax::index::{self, DefHit, Match, Role, SymbolIndex};
 use vitrine_syntax::symbols::Point;
-use vitrine_syntax::{Candidate, language_for_path};
 
 use crate::common::{Ctx, Exit, spawn_progress_line, term};
 
@@ -102,6 +102,9 @@ struct SymbolJson<'a> {
     /// Found under the name of the macro that wraps the definition (`TEST_F`).
     #[serde(skip_serializing_if = "Option::is_none")]
     found_as_macro: Option<&'a str>,
+    /// The attribute that binds the declaration to other code (`alias("x")`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    defined_by: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     proximity: Option<vitrine_syntax::Proximity>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,6 +129,7 @@ impl<'a> SymbolJson<'a> {
             language: hit.language.map(|l| l.as_str()),
             via_macro: hit.via_macro,
             found_as_macro: hit.found_as_macro.as_deref(),
+            defined_by: hit.defined_by.as_deref(),
             proximity: None,
             confidence: None,
             truncated: false,
@@ -139,8 +143,8 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let entry =
         snap.file_entry(rel.as_bytes())?.with_context(|| format!("{rel}: no such file in the snapshot"))?;
     let bytes = snap.read(&entry).with_context(|| format!("cannot read {rel}"))?;
-    let lang =
-        language_for_path(&rel, &bytes).with_context(|| format!("{rel}: no grammar for this file type"))?;
+    let lang = vitrine_syntax::language_in_snapshot(&snap, &rel, &bytes)
+        .with_context(|| format!("{rel}: no grammar for this file type"))?;
     let fs = vitrine_syntax::extract(lang, &bytes);
     let mut rows: Vec<(usize, &vitrine_syntax::Symbol, Role)> = Vec::new();
     fn walk<'s>(
@@ -173,6 +177,7 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 language: Some(lang.as_str()),
                 via_macro: s.via_macro.is_some(),
                 found_as_macro: None,
+                defined_by: s.defined_by.as_deref(),
                 proximity: None,
                 confidence: None,
                 truncated: false,
@@ -180,10 +185,13 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         } else {
             let decl = if *role == Role::Declaration { " (declaration)" } else { "" };
             // One row for a definition a macro wraps, saying which (`def MACRO` finds it too).
-            let via = match s.via_macro.as_deref() {
+            let mut via = match s.via_macro.as_deref() {
                 Some(m) if m != s.name => format!(" (via {})", term(m)),
                 _ => String::new(),
             };
+            if let Some(attr) = &s.defined_by {
+                via.push_str(&format!(" (defined by {})", term(attr)));
+            }
             writeln!(
                 ctx.out,
                 "{:>6}  {}{} {}{decl}{via}",
@@ -281,8 +289,11 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
             ctx.json(&j)?;
         } else {
             let decl = if c.hit.role == Role::Declaration { " (declaration)" } else { "" };
-            let via =
+            let mut via =
                 c.hit.found_as_macro.as_deref().map(|m| format!(" (via {})", term(m))).unwrap_or_default();
+            if let Some(attr) = &c.hit.defined_by {
+                via.push_str(&format!(" (defined by {})", term(attr)));
+            }
             let scoped = if c.hit.scope.is_empty() {
                 c.hit.name.clone()
             } else {

@@ -115,6 +115,24 @@ pub fn language_for_path(path: &str, head: &[u8]) -> Option<Language> {
     }
 }
 
+/// The language of file `path` of `snap`: [`language_for_path`]'s, else, for a file that a C or C++ file
+/// of the snapshot includes as code whatever its name (`#include "table.txt"`, the snapshot's
+/// `included-as-code` findings), its includer's.
+pub fn language_in_snapshot(snap: &vitrine_snapshot::Snapshot, path: &str, head: &[u8]) -> Option<Language> {
+    language_for_path(path, head).or_else(|| {
+        let included = vitrine_snapshot::includes::languages(&snap.health().findings);
+        included.get(path).map(|&l| from_family(l))
+    })
+}
+
+/// The grammar of a C-family language.
+pub fn from_family(family: vitrine_snapshot::includes::CFamily) -> Language {
+    match family {
+        vitrine_snapshot::includes::CFamily::C => Language::C,
+        vitrine_snapshot::includes::CFamily::Cpp => Language::Cpp,
+    }
+}
+
 /// `language_for_path` with an explicit user mapping instead of the process-wide one.
 pub fn language_for_path_in(path: &str, head: &[u8], map: &LangMap) -> Option<Language> {
     if let Some(lang) = map.language(path) {

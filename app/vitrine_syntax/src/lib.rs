@@ -5,6 +5,7 @@
 //! every symbol outside the broken region, and the error count is reported with them.
 #![warn(missing_docs)]
 
+pub mod asm;
 mod defines;
 mod error;
 pub mod grammar;
@@ -25,7 +26,7 @@ pub use crate::highlight::{
 pub use crate::index::{
     CallSite, CallerGroup, DefHit, IndexMeta, Match, RefHit, Role, SourceFile, SymbolIndex,
 };
-pub use crate::lang::{LangMap, Language, language_for_path, set_user_map, user_map};
+pub use crate::lang::{LangMap, Language, language_for_path, language_in_snapshot, set_user_map, user_map};
 pub use crate::nav::{Candidate, Confidence, Proximity, definition};
 pub use crate::preproc::{Inactive, InactiveRange, inactive_ranges};
 pub use crate::symbols::{

@@ -136,7 +136,8 @@ impl Document {
         let outline = Arc::new(OnceLock::new());
         if let Content::Text(t) = &content {
             let head = t.text.as_bytes().get(..t.text.len().min(512)).unwrap_or_default();
-            if let Some(lang) = vitrine_syntax::language_for_path(&shown, head) {
+            // A file included as code (`#include "table.txt"`) is outlined as its includer's language.
+            if let Some(lang) = vitrine_syntax::language_in_snapshot(snapshot, &shown, head) {
                 let (text, slot) = (t.text.clone(), outline.clone());
                 let _ = std::thread::Builder::new().name("outline".into()).spawn(move || {
                     let (fs, tree) = vitrine_syntax::nav::outline(lang, text.as_bytes());

@@ -110,6 +110,15 @@ pub struct Index {
     trigrams: Option<TrigramFile>,
     words: Option<WordFilters>,
     definitions: Option<Arc<dyn DefinitionSource>>,
+    /// The files a C or C++ file includes as code whatever their name (the snapshot's
+    /// `included-as-code` findings, by displayed path): their `in:` regions are read as C's.
+    included_as_code: std::collections::HashSet<String>,
+}
+
+/// The displayed paths of the snapshot's files included as code ([`vitrine_snapshot::includes`]).
+fn included_as_code(snap: &Snapshot) -> std::collections::HashSet<String> {
+    let kind = vitrine_snapshot::health::FindingKind::IncludedAsCode;
+    snap.health().findings.iter().filter(|f| f.kind == kind).map(|f| f.path.clone()).collect()
 }
 
 /// Where `sym:` finds definitions and what lets files that define a query word rank first: the symbol
@@ -194,6 +203,7 @@ impl Index {
         }
         let files_path = dir.join("files.bin");
         let files_bytes = vitrine_indexfile::read_checked(dir, "files.bin", &seals).map_err(checked)?;
+        let included_as_code = included_as_code(&snap);
         let files = FileTable::decode(&files_bytes, &files_path, snap)?;
         if files.len() as u64 != meta.files_total {
             return Err(SearchError::corrupt(&files_path, "file count differs from meta.json"));
@@ -210,6 +220,7 @@ impl Index {
             trigrams: Some(trigrams),
             words: Some(words),
             definitions: None,
+            included_as_code,
         })
     }
 
@@ -240,8 +251,28 @@ impl Index {
             words_bin_bytes: 0,
             build_ms: 0,
         };
+        let included_as_code = included_as_code(&snap);
         let files = FileTable::new(snap, &status);
-        Index { dir: PathBuf::new(), meta, files, trigrams: None, words: None, definitions: None }
+        Index {
+            dir: PathBuf::new(),
+            meta,
+            files,
+            trigrams: None,
+            words: None,
+            definitions: None,
+            included_as_code,
+        }
+    }
+
+    /// The lexical family of file `path` for the `in:` filter: by its name, except that a file a C or
+    /// C++ file includes as code is C-like whatever its name (`data/table.txt`).
+    pub fn family_of(&self, path: &[u8]) -> crate::regions::Family {
+        if !self.included_as_code.is_empty()
+            && self.included_as_code.contains(vitrine_snapshot::path_display(path).as_str())
+        {
+            return crate::regions::Family::CLike { backquote: false, rust: false };
+        }
+        crate::regions::Family::of_path(path)
     }
 
     /// Whether this is a scan ([`Index::scan`]): no posting file narrows the files read.

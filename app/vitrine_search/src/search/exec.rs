@@ -312,8 +312,11 @@ impl Index {
             Err(e) => return FileOutcome::Failed(e),
         };
         let has_sym = |i: usize| syms.get(i).is_some_and(|m| m.contains_key(&id));
-        let keep =
-            if q.regions.is_empty() { Keep::All } else { Keep::In(&q.regions, Regions::of_file(path, buf)) };
+        let keep = if q.regions.is_empty() {
+            Keep::All
+        } else {
+            Keep::In(&q.regions, Regions::scan(self.family_of(path), buf))
+        };
         // (line_start, match_start, match_end) of the first match of every matching line, per term.
         let mut per_term: Vec<Vec<(usize, usize, usize)>> = Vec::with_capacity(q.matchers.len());
         for (m, &positive) in q.matchers.iter().zip(&q.positive) {

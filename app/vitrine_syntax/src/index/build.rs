@@ -218,8 +218,23 @@ pub fn build_for_snapshot_visiting<V: SnapshotVisitor>(
     visitor: Option<&V>,
 ) -> Result<SymbolIndex, SyntaxError> {
     let entries = indexed_entries(snap)?;
-    let files: Vec<SourceFile> =
-        entries.iter().map(|(_, e)| SourceFile { path: e.path.display(), language: None }).collect();
+    // A file a C or C++ file includes as code (`#include "table.txt"`) is read as its includer's
+    // language, as the compiler reads it, unless its name gives it a grammar of its own (decided at
+    // ingest: the snapshot's `included-as-code` findings).
+    let included = vitrine_snapshot::includes::languages(&snap.health().findings);
+    let files: Vec<SourceFile> = entries
+        .iter()
+        .map(|(_, e)| {
+            let path = e.path.display();
+            let language = match included.get(&path) {
+                Some(&family) if language_for_path(&path, b"").is_none() => {
+                    Some(crate::lang::from_family(family))
+                }
+                _ => None,
+            };
+            SourceFile { path, language }
+        })
+        .collect();
     // A file that cannot be read, or no longer hashes to the manifest, stops the build: the index is
     // kept for the snapshot's tree, so it must be made of exactly the bytes that were hashed.
     let failed: std::sync::Mutex<Option<vitrine_snapshot::SnapshotError>> = std::sync::Mutex::new(None);
@@ -373,7 +388,8 @@ const MAX_NAME: usize = 1024;
 pub(super) struct FileOut {
     file: u32,
     bytes: u64,
-    language: Language,
+    /// `None` for an assembly file, read without a grammar.
+    language: Option<Language>,
     parse_errors: u32,
     timed_out: bool,
     /// The includes, encoded as in `includes.bin`.
@@ -404,6 +420,8 @@ pub(super) struct FileDef {
     scope: String,
     /// Kind index | 0x20 declaration | `FLAG_VIA_MACRO` | `FLAG_ALIAS`.
     pub(super) flags: u8,
+    /// `scope` holds the binding attribute (`SPAN_DEFINED_BY`).
+    defined_by: bool,
     /// The name's position.
     pub(super) line: u32,
     pub(super) column: u32,
@@ -480,11 +498,29 @@ impl<'a> LocalNames<'a> {
 }
 
 fn extract_file(f: &SourceFile, bytes: &[u8], i: usize, options: &ExtractOptions) -> Option<FileOut> {
-    let lang = f.language.or_else(|| language_for_path(&f.path, bytes))?;
+    let lang = f.language.or_else(|| language_for_path(&f.path, bytes));
+    // An assembly file has no grammar here: its global labels and branches are read lexically.
+    let Some(lang) = lang else {
+        return crate::asm::is_assembly(&f.path).then(|| {
+            let (fs, refs) = crate::asm::extract_assembly(bytes, true);
+            file_out(bytes, i, None, fs, refs)
+        });
+    };
     // Read as the compiler reads it (splices, digraphs): same length, same lines.
     let compiled = crate::symbols::as_compiled(lang, bytes);
     let bytes = compiled.as_deref().unwrap_or(bytes);
     let (fs, refs) = extract_raw(lang, bytes, options);
+    Some(file_out(bytes, i, Some(lang), fs, refs))
+}
+
+/// A file's extraction as the merging thread takes it: names interned per file.
+fn file_out(
+    bytes: &[u8],
+    i: usize,
+    lang: Option<Language>,
+    fs: crate::symbols::FileSymbols,
+    refs: Vec<crate::symbols::RawRef>,
+) -> FileOut {
     // A file names a few distinct names per reference: sized once, the table is not rehashed as
     // it fills.
     let mut local = LocalNames::with_capacity(fs.definitions.len() + fs.declarations.len() + refs.len() / 4);
@@ -498,7 +534,10 @@ fn extract_file(f: &SourceFile, bytes: &[u8], i: usize, options: &ExtractOptions
                 | if d.via_macro.is_some() { FLAG_VIA_MACRO } else { 0 };
             defs.push(FileDef {
                 name: local.id(d.name.as_bytes()),
-                scope: d.scope.clone(),
+                // A definition bound by an attribute keeps the attribute where a scope would be (C
+                // has none at file level).
+                scope: d.defined_by.clone().unwrap_or_else(|| d.scope.clone()),
+                defined_by: d.defined_by.is_some(),
                 flags,
                 line: d.name_range.start.line,
                 column: d.name_range.start.column,
@@ -516,7 +555,8 @@ fn extract_file(f: &SourceFile, bytes: &[u8], i: usize, options: &ExtractOptions
         };
         defs.push(FileDef {
             name: local.id(m.as_bytes()),
-            scope: d.qualified_name(Some(lang)),
+            scope: d.qualified_name(lang),
+            defined_by: false,
             flags: d.kind.index() | FLAG_VIA_MACRO | FLAG_ALIAS,
             line: d.name_range.start.line,
             column: d.name_range.start.column,
@@ -554,7 +594,7 @@ fn extract_file(f: &SourceFile, bytes: &[u8], i: usize, options: &ExtractOptions
         includes.extend_from_slice(inc.as_bytes());
     }
     let LocalNames { names, spans, .. } = local;
-    Some(FileOut {
+    FileOut {
         file: i as u32,
         bytes: bytes.len() as u64,
         language: lang,
@@ -566,7 +606,7 @@ fn extract_file(f: &SourceFile, bytes: &[u8], i: usize, options: &ExtractOptions
         defs,
         calls,
         occ,
-    })
+    }
 }
 
 /// The last line a range covers (a range ending at column 0 ends on the line before).
@@ -630,7 +670,7 @@ impl Accumulator {
         let f = out.file;
         self.parsed += 1;
         if let Some(slot) = self.languages.get_mut(f as usize) {
-            *slot = Some(out.language);
+            *slot = out.language;
         }
         if let Some(slot) = self.parse_errors.get_mut(f as usize) {
             *slot = out.parse_errors;
@@ -660,7 +700,8 @@ impl Accumulator {
             } else if let Some(k) = self.kinds.get_mut(usize::from(d.flags & 0x1f)) {
                 *k += 1;
             }
-            let span = d.end_line.saturating_sub(d.start_line).min(0x00ff_ffff);
+            let span = d.end_line.saturating_sub(d.start_line).min(SPAN_MAX)
+                | if d.defined_by { SPAN_DEFINED_BY } else { 0 };
             self.defs.push(&[
                 name,
                 f,

@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::error::SyntaxError;
 
 /// Bumped whenever the on-disk layout changes; an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;
@@ -17,6 +17,12 @@ pub(super) const FLAG_VIA_MACRO: u8 = 0x40;
 /// (`TEST_F` for `TEST_F(A, B) {…}`), whose scope field holds the definition's qualified name
 /// (`A::B`). The definition itself has its own record; an alias is never counted.
 pub(super) const FLAG_ALIAS: u8 = 0x80;
+
+/// A definition's bit in the span word (above the 23 bits of the span): the declaration is bound to
+/// other code by an attribute (`alias("x")`), which the scope field holds instead of a scope.
+pub(super) const SPAN_DEFINED_BY: u32 = 0x0080_0000;
+/// The largest span a definition record holds.
+pub(super) const SPAN_MAX: u32 = 0x007f_ffff;
 
 /// One entry of `names.idx`: where the name's bytes, definitions, calls and occurrences are.
 #[derive(Debug, Clone, Copy)]
@@ -70,8 +76,10 @@ pub(super) struct DefRecord {
     pub(super) line: u32,
     pub(super) column: u32,
     pub(super) start_line: u32,
-    /// Lines of the construct after its first (24 bits).
+    /// Lines of the construct after its first (23 bits).
     pub(super) span: u32,
+    /// The scope field holds the binding attribute (`SPAN_DEFINED_BY`).
+    pub(super) defined_by: bool,
     /// Kind index | 0x20 declaration | `FLAG_VIA_MACRO` | `FLAG_ALIAS`.
     pub(super) flags: u8,
     /// Scope id, or `NONE`.
@@ -99,15 +107,17 @@ impl DefRecord {
             line,
             column,
             start_line,
-            span: packed & 0x00ff_ffff,
+            span: packed & SPAN_MAX,
+            defined_by: packed & SPAN_DEFINED_BY != 0,
             flags: (packed >> 24) as u8,
             scope,
         }
     }
 
-    /// The record [`DefRecord::decode`] reads (`span` keeps its low 24 bits).
+    /// The record [`DefRecord::decode`] reads (`span` keeps its low 23 bits).
     pub(super) fn encode(&self) -> [u8; DEF_RECORD] {
-        let packed = (self.span & 0x00ff_ffff) | (u32::from(self.flags) << 24);
+        let bound = if self.defined_by { SPAN_DEFINED_BY } else { 0 };
+        let packed = (self.span & SPAN_MAX) | bound | (u32::from(self.flags) << 24);
         record(&[
             &self.name.to_le_bytes(),
             &self.file.to_le_bytes(),
@@ -207,7 +217,8 @@ mod tests {
             line: 3,
             column: 4,
             start_line: 5,
-            span: 0x00ab_cdef,
+            span: 0x002b_cdef,
+            defined_by: true,
             flags: 0x65,
             scope: NONE,
         };

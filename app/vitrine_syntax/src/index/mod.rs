@@ -147,6 +147,10 @@ pub struct DefHit {
     /// for `TEST_F(A, B) {…}`): the hit is then that definition (`A::B`), the macro's name here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub found_as_macro: Option<String>,
+    /// The attribute that makes a declaration this definition, bound to other code
+    /// (`alias("compat_check")`; see [`crate::symbols::Symbol::defined_by`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defined_by: Option<String>,
 }
 
 /// One call site.

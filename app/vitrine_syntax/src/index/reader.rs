@@ -793,6 +793,8 @@ impl SymbolIndex {
         } else {
             (self.name(d.name)?, self.scope(d.scope)?, None)
         };
+        // A definition bound by an attribute holds the attribute in its scope field.
+        let (scope, defined_by) = if d.defined_by { (String::new(), Some(scope)) } else { (scope, None) };
         let (path, language) = self.file_of(d.file, &self.defs)?;
         Ok(DefHit {
             id,
@@ -807,6 +809,7 @@ impl SymbolIndex {
             start_line: d.start_line,
             end_line,
             via_macro: d.flags & FLAG_VIA_MACRO != 0,
+            defined_by,
         })
     }
 
