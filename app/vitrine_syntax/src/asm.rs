@@ -340,8 +340,17 @@ pub(crate) fn augment_c(lang: Language, source: &[u8], fs: &mut FileSymbols, ref
         for (pieces, end) in asm_statements(source) {
             let mut text = Vec::new();
             let mut offsets: Vec<u32> = Vec::new();
+            let mut prev: Option<usize> = None;
             for (s, e) in pieces {
+                // Literals apart (macro arguments: `ALTERNATIVE("call a", "call b", …)`) are separate
+                // lines; only literals with nothing but blanks between them are one string.
+                let between = prev.and_then(|p| source.get(p..s)).unwrap_or_default();
+                if !between.iter().all(u8::is_ascii_whitespace) {
+                    text.push(b'\n');
+                    offsets.push(s as u32);
+                }
                 decode_literal(source, s, e, &mut text, &mut offsets);
+                prev = Some(e);
             }
             if text.is_empty() {
                 continue;
@@ -613,7 +622,7 @@ mod tests {
 
     #[test]
     fn asm_statements_in_c_and_binding_attributes() {
-        let src = "int grant_root(int);\nint f(void);\n/* asm(\".globl no\\nno:\") */\n__asm__(\".globl check_token\\n\\t.type check_token,@function\\n\"\n        \"check_token:\\n\\txor %edi,%edi\\n\\tjmp grant_root\\n\");\nint g(void) { asm volatile(\"call helper\" ::: \"memory\"); return 0; }\nint pw(int) __attribute__((weak, alias(\"impl\")));\n";
+        let src = "int grant_root(int);\nint f(void);\n/* asm(\".globl no\\nno:\") */\n__asm__(\".globl check_token\\n\\t.type check_token,@function\\n\"\n        \"check_token:\\n\\txor %edi,%edi\\n\\tjmp grant_root\\n\");\nint g(void) { asm volatile(\"call helper\" ::: \"memory\"); return 0; }\nint pw(int) __attribute__((weak, alias(\"impl\")));\nasm(ALT(\"call one\", \"call two\"));\n";
         let lang = Language::C;
         let (mut fs, mut refs) = crate::symbols::extract_raw(lang, src.as_bytes(), &Default::default());
         // (extract_raw has augmented already: check the result)
@@ -635,6 +644,8 @@ mod tests {
         assert!(all.contains(&("grant_root".into(), Some("check_token".into()))), "{all:?} {c:?}");
         assert!(all.contains(&("helper".into(), Some("g".into()))), "{all:?}");
         assert!(all.contains(&("impl".into(), Some("pw".into()))), "{all:?}");
+        // Literals that are separate macro arguments are separate statements.
+        assert!(all.contains(&("one".into(), None)) && all.contains(&("two".into(), None)), "{all:?}");
         fs.definitions.clear();
         refs.clear();
     }

@@ -120,7 +120,9 @@ pub fn language_for_path(path: &str, head: &[u8]) -> Option<Language> {
 /// `included-as-code` findings), its includer's.
 pub fn language_in_snapshot(snap: &vitrine_snapshot::Snapshot, path: &str, head: &[u8]) -> Option<Language> {
     language_for_path(path, head).or_else(|| {
-        let included = vitrine_snapshot::includes::languages(&snap.health().findings);
+        // A damaged record is reported by whoever reads the file: no language from it here.
+        let health = snap.try_health().ok()?;
+        let included = vitrine_snapshot::includes::languages(&health.findings);
         included.get(path).map(|&l| from_family(l))
     })
 }

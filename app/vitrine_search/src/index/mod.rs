@@ -116,9 +116,9 @@ pub struct Index {
 }
 
 /// The displayed paths of the snapshot's files included as code ([`vitrine_snapshot::includes`]).
-fn included_as_code(snap: &Snapshot) -> std::collections::HashSet<String> {
+fn included_as_code(snap: &Snapshot) -> Result<std::collections::HashSet<String>, SearchError> {
     let kind = vitrine_snapshot::health::FindingKind::IncludedAsCode;
-    snap.health().findings.iter().filter(|f| f.kind == kind).map(|f| f.path.clone()).collect()
+    Ok(snap.try_health()?.findings.iter().filter(|f| f.kind == kind).map(|f| f.path.clone()).collect())
 }
 
 /// Where `sym:` finds definitions and what lets files that define a query word rank first: the symbol
@@ -203,7 +203,7 @@ impl Index {
         }
         let files_path = dir.join("files.bin");
         let files_bytes = vitrine_indexfile::read_checked(dir, "files.bin", &seals).map_err(checked)?;
-        let included_as_code = included_as_code(&snap);
+        let included_as_code = included_as_code(&snap)?;
         let files = FileTable::decode(&files_bytes, &files_path, snap)?;
         if files.len() as u64 != meta.files_total {
             return Err(SearchError::corrupt(&files_path, "file count differs from meta.json"));
@@ -251,7 +251,8 @@ impl Index {
             words_bin_bytes: 0,
             build_ms: 0,
         };
-        let included_as_code = included_as_code(&snap);
+        // A damaged record is reported where the search reads its rows; nothing is included then.
+        let included_as_code = included_as_code(&snap).unwrap_or_default();
         let files = FileTable::new(snap, &status);
         Index {
             dir: PathBuf::new(),

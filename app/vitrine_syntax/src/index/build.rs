@@ -221,7 +221,8 @@ pub fn build_for_snapshot_visiting<V: SnapshotVisitor>(
     // A file a C or C++ file includes as code (`#include "table.txt"`) is read as its includer's
     // language, as the compiler reads it, unless its name gives it a grammar of its own (decided at
     // ingest: the snapshot's `included-as-code` findings).
-    let included = vitrine_snapshot::includes::languages(&snap.health().findings);
+    let health = snap.try_health().map_err(|e| SyntaxError::Snapshot(e.to_string()))?;
+    let included = vitrine_snapshot::includes::languages(&health.findings);
     let files: Vec<SourceFile> = entries
         .iter()
         .map(|(_, e)| {
