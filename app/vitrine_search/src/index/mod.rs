@@ -271,7 +271,8 @@ impl Index {
         if !self.included_as_code.is_empty()
             && self.included_as_code.contains(vitrine_snapshot::path_display(path).as_str())
         {
-            return crate::regions::Family::CLike { backquote: false, rust: false };
+            // C's lexical family, whatever it is (read as a `.c` file's).
+            return crate::regions::Family::of_path(b"included.c");
         }
         crate::regions::Family::of_path(path)
     }
