@@ -92,7 +92,8 @@ const C_LIKE: Syntax = Syntax {
     nfkc_names: false,
     reader: "the compiler",
 };
-pub(crate) const C: Syntax = Syntax { splice_comments: true, escapes: Some(Escapes::Ucn), raw: Raw::Cpp, ..C_LIKE };
+pub(crate) const C: Syntax =
+    Syntax { splice_comments: true, escapes: Some(Escapes::Ucn), raw: Raw::Cpp, ..C_LIKE };
 const CSHARP: Syntax =
     Syntax { escapes: Some(Escapes::Ucn), raw: Raw::CSharp, triple_quotes: true, ..C_LIKE };
 const JAVA: Syntax = Syntax { escapes: Some(Escapes::Java), triple_quotes: true, ..C_LIKE };

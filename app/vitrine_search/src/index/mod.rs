@@ -53,8 +53,10 @@ pub use self::build::{build, build_into};
 pub use self::files::{FileStatus, FileTable};
 pub use self::trigrams::TrigramFile;
 
-/// Bumped whenever the on-disk layout changes; an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 3;
+/// Bumped whenever the on-disk layout changes, or what is indexed of a file (4: a UTF-16 mark is
+/// believed only on UTF-16 text, so a file with a stray mark is indexed as its bytes); an index of
+/// another version is rebuilt.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// What `meta.json` records about a finished index.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

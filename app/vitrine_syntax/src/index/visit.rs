@@ -11,7 +11,7 @@
 use vitrine_snapshot::FileEntry;
 
 use super::build::FileOut;
-use super::format::FLAG_ALIAS;
+use super::format::{FLAG_ALIAS, SPAN_MAX};
 use super::reader::{FunctionSpan, is_function_def};
 
 /// Something done with each file of a snapshot's symbol build, on the build's workers.
@@ -79,7 +79,7 @@ impl<V: SnapshotVisitor> Visit for ByEntry<'_, V> {
 
 /// The function definitions of one file's extraction as [`super::SymbolIndex::function_spans`] gives
 /// them back from the written index: the same definitions (function kinds, no declaration, no alias),
-/// the same end line (the index keeps a span of 24 bits), in the same order. The index sorts a file's
+/// the same end line (the index keeps a span of 23 bits), in the same order. The index sorts a file's
 /// functions by first line, the longer first, and leaves ties in the order of `defs.bin`: by name
 /// (bytewise), then position, then the order the extraction found them.
 pub(super) fn function_spans(out: &FileOut) -> Vec<FunctionSpan> {
@@ -88,7 +88,7 @@ pub(super) fn function_spans(out: &FileOut) -> Vec<FunctionSpan> {
         .iter()
         .filter(|d| d.flags & FLAG_ALIAS == 0 && is_function_def(d.flags))
         .map(|d| {
-            let end = d.start_line.saturating_add(d.end_line.saturating_sub(d.start_line).min(0x00ff_ffff));
+            let end = d.start_line.saturating_add(d.end_line.saturating_sub(d.start_line).min(SPAN_MAX));
             (out.name(d.name), d.start_line, end, d.line, d.column)
         })
         .collect();
@@ -151,6 +151,11 @@ mod tests {
             ),
             ("src/lib.rs", "struct S;\nimpl S {\n    fn a(&self) {}\n    fn b(&self) {}\n}\nfn free() {}\n"),
             ("src/decl.h", "int only_declared(void);\n#define X 1\n"),
+            (
+                "src/bound.c",
+                "int compat_check(int u) { return u; }\nint check_password(int u) __attribute__((alias(\"compat_check\")));\n",
+            ),
+            ("src/entry.S", ".globl entry_fast\nentry_fast:\n  call do_work\n  ret\n"),
             ("README", "Nothing to parse here.\n"),
         ];
         for (path, text) in files {
