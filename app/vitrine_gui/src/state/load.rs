@@ -123,16 +123,9 @@ impl AppState {
         // second on Linux's 78,000 files, on this thread), so that no core waits for them.
         let search_done =
             self.search.start_index(snapshot.clone(), &self.data, self.symbols.definitions.clone());
-        // The ranked index is built from the symbol build's reads when the symbols are built (see
-        // `along`), else opened or built after them, on the same nice pool: it never delays exact search.
-        let ranked = crate::state::along::RankedAlong {
-            dir: self.data.snapshot_dir(snapshot.content_key()).join("ranked"),
-            progress: Arc::new(vitrine_snapshot::progress::Progress::default()),
-        };
-        let progress = ranked.progress.clone();
-        let symbols_done =
-            self.symbols.start_index_with(snapshot.clone(), &self.data, Some(search_done), Some(ranked));
-        self.search.ranked.start_index_with(snapshot.clone(), &self.data, Some(symbols_done), progress);
+        let symbols_done = self.symbols.start_index(snapshot.clone(), &self.data, Some(search_done));
+        // The ranked index last, on the same nice pool: it never delays exact search.
+        self.search.ranked.start_index(snapshot.clone(), &self.data, Some(symbols_done));
         self.tree = FileTree::build(&snapshot);
         self.health_groups = crate::state::health::HealthGroups::build(snapshot.health());
         // Kinds that can change what code means start unfolded; the others folded.

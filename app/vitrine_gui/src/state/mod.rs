@@ -7,7 +7,6 @@ use std::sync::Arc;
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::store::DataDir;
 
-pub(crate) mod along;
 pub mod background;
 pub(crate) mod command;
 pub mod compare;

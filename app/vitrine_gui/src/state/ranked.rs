@@ -60,27 +60,14 @@ impl RankedState {
     /// disconnected (the symbol index is done: its functions make the documents per function, and
     /// the builds' peaks of memory do not add up). Its parallel work runs on the nice build pool.
     pub fn start_index(&mut self, snapshot: Arc<Snapshot>, data: &DataDir, after: Option<Receiver<()>>) {
-        self.start_index_with(snapshot, data, after, Arc::new(Progress::default()));
-    }
-
-    /// [`RankedState::start_index`], showing `progress`: the symbol build advances it when it builds
-    /// the ranked index along (see [`crate::state::along`]); the index it leaves is then opened here.
-    pub fn start_index_with(
-        &mut self,
-        snapshot: Arc<Snapshot>,
-        data: &DataDir,
-        after: Option<Receiver<()>>,
-        progress: Arc<Progress>,
-    ) {
+        let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
         let snap_dir = data.snapshot_dir(snapshot.content_key());
         self.snapshot = Some(snapshot.clone());
         let p = progress.clone();
-        if after.is_some() {
-            p.set_phase("waiting for the search and symbol indexes", 0);
-        }
         let spawned = std::thread::Builder::new().name("ranked".into()).spawn(move || {
             if let Some(after) = after {
+                p.set_phase("waiting for the search and symbol indexes", 0);
                 let _ = after.recv();
             }
             if p.is_cancelled() {
@@ -265,7 +252,7 @@ impl RankedState {
 
 /// The functions of each file, from the snapshot's symbol index when it was built (else `None`: the
 /// ranked index is then per file, and rebuilt per function once the symbol index exists).
-pub(crate) fn functions(snapshot: &Snapshot, snap_dir: &std::path::Path) -> Option<Functions> {
+fn functions(snapshot: &Snapshot, snap_dir: &std::path::Path) -> Option<Functions> {
     let symbols = vitrine_syntax::SymbolIndex::open_for(&snap_dir.join("symbols"), snapshot).ok()?;
     let spans = symbols.function_spans().ok()?;
     Some(symbols.paths().ok()?.iter().map(str::to_owned).zip(spans).filter(|(_, f)| !f.is_empty()).collect())

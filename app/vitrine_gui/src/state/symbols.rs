@@ -4,14 +4,12 @@
 
 use std::sync::Arc;
 
-use crate::state::along::{Feed, RankedAlong};
 use crate::state::errors::error_chain;
 use crossbeam_channel::{Receiver, TryRecvError};
 use vitrine_search::{Definition, Definitions};
 use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 use vitrine_snapshot::store::DataDir;
-use vitrine_syntax::index::build_for_snapshot_visiting;
 use vitrine_syntax::{CallerGroup, RefHit, SymbolIndex};
 
 #[derive(Debug, Default)]
@@ -102,19 +100,6 @@ impl SymbolState {
         data: &DataDir,
         after: Option<crossbeam_channel::Receiver<()>>,
     ) -> crossbeam_channel::Receiver<()> {
-        self.start_index_with(snapshot, data, after, None)
-    }
-
-    /// [`SymbolState::start_index`]; when the index is built, the ranked index is built from the same
-    /// reads (`ranked`, see [`crate::state::along`]) and committed before the receiver returned is
-    /// disconnected.
-    pub fn start_index_with(
-        &mut self,
-        snapshot: Arc<Snapshot>,
-        data: &DataDir,
-        after: Option<crossbeam_channel::Receiver<()>>,
-        ranked: Option<RankedAlong>,
-    ) -> crossbeam_channel::Receiver<()> {
         let (ended, ended_rx) = crossbeam_channel::bounded::<()>(0);
         let progress = Arc::new(Progress::default());
         let (tx, rx) = crossbeam_channel::bounded(1);
@@ -128,37 +113,11 @@ impl SymbolState {
                 p.set_phase("waiting for the search index", 0);
                 let _ = after.recv();
             }
-            crate::state::background::run(|| {
-                let r = match vitrine_syntax::SymbolIndex::open_for(&dir, &snapshot) {
-                    Ok(index) => Ok(index),
-                    // A damaged snapshot record is the snapshot's problem, not the index's: no rebuild.
-                    Err(e @ vitrine_syntax::SyntaxError::Snapshot(_)) => Err(e),
-                    Err(_) => {
-                        let along = ranked.as_ref().and_then(|r| Some((r, r.start(&snapshot)?)));
-                        let built = match &along {
-                            Some((r, builder)) => {
-                                let feed = Feed { builder, progress: &r.progress, snap: &snapshot };
-                                build_for_snapshot_visiting(&snapshot, &dir, &p, Some(&partial), Some(&feed))
-                            }
-                            None => build_for_snapshot_visiting(
-                                &snapshot,
-                                &dir,
-                                &p,
-                                Some(&partial),
-                                None::<&Feed<'_>>,
-                            ),
-                        };
-                        // The symbols are ready before the ranked index is committed.
-                        let ok = built.is_ok();
-                        let _ = tx.send(built.map_err(|e| error_chain(&e)));
-                        if let Some((r, builder)) = along {
-                            r.finish(builder, ok);
-                        }
-                        return;
-                    }
-                };
-                let _ = tx.send(r.map_err(|e| error_chain(&e)));
-            });
+            let r = crate::state::background::run(|| {
+                vitrine_syntax::index::open_or_build_progressive(&snapshot, &dir, &p, &partial)
+            })
+            .map_err(|e| error_chain(&e));
+            let _ = tx.send(r);
         });
         self.index = match spawned {
             Ok(_) => SymIndexState::Building { progress, result: rx },

@@ -12,10 +12,8 @@ use super::SourceFile;
 use super::format::*;
 use super::interner::{Interner, KeyedHash};
 use super::partial::PartialDefinitions;
-use super::reader::FunctionSpan;
 use super::reader::SymbolIndex;
 use super::scratch::{CALL_WORDS, DEF_WORDS, OCC_WORDS, Scratch};
-use super::visit::{ByEntry, NoVisit, SnapshotVisitor, Visit};
 use crate::error::SyntaxError;
 use crate::lang::{Language, language_for_path};
 use crate::symbols::{ExtractOptions, RefKind, SymbolKind, extract_raw};
@@ -39,13 +37,12 @@ pub fn build<R>(
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
 {
-    build_reporting(files, read, dir, tree_sha256, progress, None, sizes, &NoVisit)
+    build_reporting(files, read, dir, tree_sha256, progress, None, sizes)
 }
 
-/// [`build`], recording each parsed file's definitions in `partial` as it goes, parsing the files in
-/// the order of `sizes` (largest first) when given, and handing each file read to `visit`.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn build_reporting<R, V: Visit>(
+/// [`build`], recording each parsed file's definitions in `partial` as it goes, and parsing the
+/// files in the order of `sizes` (largest first) when given.
+pub(super) fn build_reporting<R>(
     files: &[SourceFile],
     read: R,
     dir: &Path,
@@ -53,7 +50,6 @@ pub(super) fn build_reporting<R, V: Visit>(
     progress: &Progress,
     partial: Option<&PartialDefinitions>,
     sizes: Option<&[u64]>,
-    visit: &V,
 ) -> Result<SymbolIndex, SyntaxError>
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
@@ -66,7 +62,7 @@ where
     // Write into a fresh sibling directory, then swap it in, so a reader never sees half an index.
     let tmp = dir.with_extension("tmp-build");
     let order = parse_order(files.len(), sizes);
-    let result = build_into(files, &order, &read, dir, &tmp, tree_sha256, progress, started, partial, visit);
+    let result = build_into(files, &order, &read, dir, &tmp, tree_sha256, progress, started, partial);
     if result.is_err() && tmp.exists() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
@@ -87,7 +83,7 @@ pub(super) fn parse_order(n: usize, sizes: Option<&[u64]>) -> Vec<usize> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn build_into<R, V: Visit>(
+fn build_into<R>(
     files: &[SourceFile],
     order: &[usize],
     read: &R,
@@ -97,7 +93,6 @@ fn build_into<R, V: Visit>(
     progress: &Progress,
     started: Instant,
     partial: Option<&PartialDefinitions>,
-    visit: &V,
 ) -> Result<(), SyntaxError>
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
@@ -132,8 +127,8 @@ where
         // left one core parsing the largest quarter alone, see `for_each_next`).
         vitrine_snapshot::work::for_each_next(
             order,
-            || (Outbox { tx: tx.clone(), pending: Vec::with_capacity(SEND_BATCH) }, visit.worker()),
-            |(outbox, visitor), &i| {
+            || Outbox { tx: tx.clone(), pending: Vec::with_capacity(SEND_BATCH) },
+            |outbox, &i| {
                 if progress.is_cancelled() {
                     return;
                 }
@@ -144,10 +139,6 @@ where
                 };
                 let out = extract_file(f, &bytes, i, &options);
                 progress.advance(1, out.as_ref().map(|o| o.bytes).unwrap_or(0));
-                if V::ACTIVE {
-                    let functions = out.as_ref().map(super::visit::function_spans).unwrap_or_default();
-                    visit.visit(visitor, i, &bytes, functions);
-                }
                 drop(bytes);
                 match out {
                     Some(out) => outbox.push(out),
@@ -181,13 +172,12 @@ where
     Ok(())
 }
 
-/// The files of `snap` the symbol index covers, in manifest order, each with its position in the
-/// manifest.
+/// The files of `snap` the symbol index covers, in manifest order.
 fn indexed_entries(
     snap: &vitrine_snapshot::Snapshot,
-) -> Result<Vec<(usize, &vitrine_snapshot::FileEntry)>, SyntaxError> {
+) -> Result<Vec<&vitrine_snapshot::FileEntry>, SyntaxError> {
     let files = snap.try_files().map_err(|e| SyntaxError::Snapshot(e.to_string()))?;
-    Ok(files.iter().enumerate().filter(|(_, e)| e.is_indexable()).collect())
+    Ok(files.iter().filter(|e| e.is_indexable()).collect())
 }
 
 /// Builds the index of a snapshot's indexable files into `dir`.
@@ -196,26 +186,14 @@ pub fn build_for_snapshot(
     dir: &Path,
     progress: &Progress,
 ) -> Result<SymbolIndex, SyntaxError> {
-    build_for_snapshot_visiting(snap, dir, progress, None, None::<&NoSnapshotVisitor>)
+    build_snapshot_reporting(snap, dir, progress, None)
 }
 
-/// The type of "no visitor" for [`build_for_snapshot_visiting`] (never made).
-enum NoSnapshotVisitor {}
-
-impl SnapshotVisitor for NoSnapshotVisitor {
-    type Worker = ();
-    fn worker(&self) {}
-    fn visit(&self, (): &mut (), _: usize, _: &vitrine_snapshot::FileEntry, _: &[u8], _: Vec<FunctionSpan>) {}
-}
-
-/// [`build_for_snapshot`], recording each parsed file's definitions in `partial` (when given) and
-/// handing each file read to `visitor` (when given; see [`SnapshotVisitor`]).
-pub fn build_for_snapshot_visiting<V: SnapshotVisitor>(
+fn build_snapshot_reporting(
     snap: &vitrine_snapshot::Snapshot,
     dir: &Path,
     progress: &Progress,
     partial: Option<&PartialDefinitions>,
-    visitor: Option<&V>,
 ) -> Result<SymbolIndex, SyntaxError> {
     let entries = indexed_entries(snap)?;
     // A file a C or C++ file includes as code (`#include "table.txt"`) is read as its includer's
@@ -225,7 +203,7 @@ pub fn build_for_snapshot_visiting<V: SnapshotVisitor>(
     let included = vitrine_snapshot::includes::languages(&health.findings);
     let files: Vec<SourceFile> = entries
         .iter()
-        .map(|(_, e)| {
+        .map(|e| {
             let path = e.path.display();
             let language = match included.get(&path) {
                 Some(&family) if language_for_path(&path, b"").is_none() => {
@@ -240,7 +218,7 @@ pub fn build_for_snapshot_visiting<V: SnapshotVisitor>(
     // kept for the snapshot's tree, so it must be made of exactly the bytes that were hashed.
     let failed: std::sync::Mutex<Option<vitrine_snapshot::SnapshotError>> = std::sync::Mutex::new(None);
     let read = |i: usize| -> Option<Vec<u8>> {
-        let &(_, entry) = entries.get(i)?;
+        let entry = entries.get(i)?;
         let bytes = match snap.read(entry) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -258,15 +236,8 @@ pub fn build_for_snapshot_visiting<V: SnapshotVisitor>(
             _ => Some(bytes),
         }
     };
-    let sizes: Vec<u64> = entries.iter().map(|(_, e)| e.size_bytes).collect();
-    let (tree, sizes) = (&snap.ids().tree_sha256, Some(sizes.as_slice()));
-    let built = match visitor {
-        Some(visitor) => {
-            let visit = ByEntry { entries: &entries, visitor };
-            build_reporting(&files, read, dir, tree, progress, partial, sizes, &visit)
-        }
-        None => build_reporting(&files, read, dir, tree, progress, partial, sizes, &NoVisit),
-    };
+    let sizes: Vec<u64> = entries.iter().map(|e| e.size_bytes).collect();
+    let built = build_reporting(&files, read, dir, &snap.ids().tree_sha256, progress, partial, Some(&sizes));
     match failed.into_inner().ok().flatten() {
         Some(e) => Err(SyntaxError::Snapshot(e.to_string())),
         None => built,
@@ -375,7 +346,7 @@ pub fn open_or_build_progressive(
         Err(e @ SyntaxError::Snapshot(_)) => return Err(e),
         Err(_) => {}
     }
-    build_for_snapshot_visiting(snap, dir, progress, Some(partial), None::<&NoSnapshotVisitor>)
+    build_snapshot_reporting(snap, dir, progress, Some(partial))
 }
 
 /// How long one file may take to parse during a build (the slowest files of Linux and Boost take

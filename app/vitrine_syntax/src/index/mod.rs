@@ -35,7 +35,6 @@ mod partial;
 mod pattern;
 mod reader;
 mod scratch;
-mod visit;
 mod write;
 
 use serde::{Deserialize, Serialize};
@@ -45,14 +44,13 @@ use crate::lang::Language;
 use crate::symbols::{Point, RefKind, SymbolKind};
 
 pub use self::build::{
-    Opened, PARSE_TIMEOUT, build, build_for_snapshot, build_for_snapshot_visiting, last_line, open_or_build,
-    open_or_build_progressive, open_or_build_reporting,
+    Opened, PARSE_TIMEOUT, build, build_for_snapshot, last_line, open_or_build, open_or_build_progressive,
+    open_or_build_reporting,
 };
 pub use self::format::FORMAT_VERSION;
 pub use self::partial::{PartialAnswer, PartialDefinitions, PartialHit};
 pub use self::pattern::{NamePattern, PATTERN_NAME_LIMIT, PatternHits, WrittenDefinition};
-pub use self::reader::{FunctionSpan, PathTable, SymbolIndex};
-pub use self::visit::SnapshotVisitor;
+pub use self::reader::{PathTable, SymbolIndex};
 
 /// What the index says about itself (`meta.json`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -715,7 +713,6 @@ mod tests {
                 &Progress::default(),
                 None,
                 Some(&reversed),
-                &super::visit::NoVisit,
             )
         })
         .unwrap();

@@ -873,7 +873,7 @@ fn lcm(a: usize, b: usize) -> usize {
 
 /// Whether a definition's kind and flags byte is a function definition's (a function, method,
 /// constructor, destructor or operator; not a declaration, not an alias).
-pub(super) fn is_function_def(flags: u8) -> bool {
+fn is_function_def(flags: u8) -> bool {
     let kind = SymbolKind::ALL.get(usize::from(flags & 0x1f)).copied();
     matches!(
         kind,
