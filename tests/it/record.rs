@@ -207,19 +207,7 @@ fn reseal(dir: &Path, key: &Path) {
     cp.root = vitrine_record::merkle::root(&bytes);
     std::fs::write(&cp_path, cp.to_text()).unwrap();
     rebind(dir, key, "record", "record.json");
-    let statement = dir.join("FILES.sha256");
-    let mut files = BundleFiles::default();
-    for e in walk(dir) {
-        let name = e.strip_prefix(dir).unwrap().to_str().unwrap().to_owned();
-        files.files.insert(name, std::fs::read(&e).unwrap());
-    }
-    std::fs::write(&statement, bundle::files_statement(&files)).unwrap();
-    let _ = std::fs::remove_file(dir.join("FILES.sha256.sig"));
-    let out = sh(Command::new("ssh-keygen")
-        .args(["-Y", "sign", "-n", "bundle@vitrine", "-f"])
-        .arg(key)
-        .arg(&statement));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    reseal_statement(dir, key);
 }
 
 /// Every regular file under `dir`.

@@ -382,7 +382,13 @@ fn directive(s: &[u8], hash: usize, out: &mut Vec<(usize, Kind)>) {
                     .get(j + 2..)
                     .and_then(|r| memchr::memmem::find(r, b"*/"))
                     .map_or(s.len(), |k| j + 2 + k + 2);
-                out.push((j, Kind::DirectiveComment { end }));
+                // Only a name after the comment makes it a directive the text hides (`#/**/endif`);
+                // `# /* … */` alone is a null directive, Boost.Preprocessor's style for its comments.
+                let after =
+                    s.get(end..).map_or(0, |r| r.iter().take_while(|&&b| b == b' ' || b == b'\t').count());
+                if s.get(end + after).is_some_and(|&b| is_ident(b) && !b.is_ascii_digit()) {
+                    out.push((j, Kind::DirectiveComment { end }));
+                }
                 return;
             }
             _ => return,
@@ -514,8 +520,15 @@ mod tests {
                    /* x */ # endif\n\
                    int y = 10 % z ? 1 : 2; printf(\"%:\"); // ?? 100%\n\
                    int q = 1'000'000; /* why??) (??) asm-???/x.h */ char *w = \"???/%d\";\n\
-                   const char *r = R\"x(??= \\\n %: )x\";\n";
+                   const char *r = R\"x(??= \\\n %: )x\";\n\
+                   # /* Copyright (C) 2001\n\
+                   #  * Housemarque Oy (Boost.Preprocessor's comments are null directives)\n\
+                   #  */\n\
+                   # /* See http://www.boost.org for most recent version. */\n";
         assert_eq!(disguises(src.as_bytes()), Vec::<(usize, String)>::new());
+        // A name after the comment is a directive the comment hides (a comment over lines too).
+        let hidden = "#/**/endif\n# /* a\n b */ define X 1\n";
+        assert_eq!(disguises(hidden.as_bytes()).len(), 2, "{:?}", disguises(hidden.as_bytes()));
     }
 
     fn normalized(s: &str) -> String {
