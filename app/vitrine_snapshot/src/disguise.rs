@@ -367,6 +367,29 @@ fn events(s: &[u8]) -> Vec<(usize, Kind)> {
     out
 }
 
+/// The names of the preprocessor's directives (C23 and C++26, and GCC's).
+const DIRECTIVES: [&[u8]; 19] = [
+    b"if",
+    b"ifdef",
+    b"ifndef",
+    b"elif",
+    b"elifdef",
+    b"elifndef",
+    b"else",
+    b"endif",
+    b"define",
+    b"undef",
+    b"include",
+    b"include_next",
+    b"import",
+    b"embed",
+    b"line",
+    b"error",
+    b"warning",
+    b"pragma",
+    b"ident",
+];
+
 /// A directive at `hash`: reports a comment or a splice between `#` and the directive's name.
 fn directive(s: &[u8], hash: usize, out: &mut Vec<(usize, Kind)>) {
     let mut j = hash + 1;
@@ -382,11 +405,15 @@ fn directive(s: &[u8], hash: usize, out: &mut Vec<(usize, Kind)>) {
                     .get(j + 2..)
                     .and_then(|r| memchr::memmem::find(r, b"*/"))
                     .map_or(s.len(), |k| j + 2 + k + 2);
-                // Only a name after the comment makes it a directive the text hides (`#/**/endif`);
-                // `# /* … */` alone is a null directive, Boost.Preprocessor's style for its comments.
+                // Only a directive's name after the comment makes it a directive the text hides
+                // (`#/**/endif`); `# /* … */` alone is a null directive (Boost.Preprocessor's style for
+                // its comments), and another word is none (`#` starts a comment in m68k assembly,
+                // which `.S` files hand to cpp).
                 let after =
                     s.get(end..).map_or(0, |r| r.iter().take_while(|&&b| b == b' ' || b == b'\t').count());
-                if s.get(end + after).is_some_and(|&b| is_ident(b) && !b.is_ascii_digit()) {
+                let name_at = end + after;
+                let name_len = s.get(name_at..).map_or(0, |r| r.iter().take_while(|&&b| is_ident(b)).count());
+                if s.get(name_at..name_at + name_len).is_some_and(|name| DIRECTIVES.contains(&name)) {
                     out.push((j, Kind::DirectiveComment { end }));
                 }
                 return;
@@ -526,8 +553,9 @@ mod tests {
                    #  */\n\
                    # /* See http://www.boost.org for most recent version. */\n";
         assert_eq!(disguises(src.as_bytes()), Vec::<(usize, String)>::new());
-        // A name after the comment is a directive the comment hides (a comment over lines too).
-        let hidden = "#/**/endif\n# /* a\n b */ define X 1\n";
+        // A directive's name after the comment is a directive the comment hides (a comment over
+        // lines too); another word is none (m68k assembly's `#` comments in `.S` files).
+        let hidden = "#/**/endif\n# /* a\n b */ define X 1\n#\t/* A7 */ New frame\n";
         assert_eq!(disguises(hidden.as_bytes()).len(), 2, "{:?}", disguises(hidden.as_bytes()));
     }
 
