@@ -1,9 +1,7 @@
 //! Building a ranked index: documents extracted on the build's workers and handed to tantivy's writer
 //! threads, then committed, merged down to [`MAX_SEGMENTS`] when needed, and moved into place.
 //!
-//! [`build`] reads the snapshot itself. [`RankBuilder`] takes the files from a caller that reads them
-//! anyway: the window builds the ranked index from the reads of its symbol build, with each file's
-//! functions as that build finds them, instead of reading and hashing the whole tree again afterwards.
+//! [`build`] reads the snapshot and feeds each file, with its functions, to a `RankBuilder`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -94,7 +92,7 @@ pub(crate) fn build_with(
 /// A ranked index being built into a sibling directory of its place: files are added from any number
 /// of threads (each with its own [`RankWorker`]); [`RankBuilder::finish`] commits it and moves it into
 /// place. Dropped unfinished (an error, a cancelled build), it leaves nothing behind.
-pub struct RankBuilder {
+pub(crate) struct RankBuilder {
     dir: PathBuf,
     tmp: PathBuf,
     index: Index,
@@ -120,18 +118,15 @@ impl std::fmt::Debug for RankBuilder {
 
 /// A build thread's own state: its word cache and document buffers.
 #[derive(Default)]
-pub struct RankWorker {
+pub(crate) struct RankWorker {
     norm: Normalizer,
     buffers: extract::Buffers,
 }
 
 impl RankBuilder {
     /// Starts building the ranked index of `snap` for `dir` (what is there is replaced when the build
-    /// finishes); `per_function` says whether the files will come with their functions.
-    pub fn start(snap: &Snapshot, dir: &Path, per_function: bool) -> Result<RankBuilder, RankError> {
-        RankBuilder::start_with(snap, dir, per_function, writer_threads())
-    }
-
+    /// finishes) with `threads` writer threads; `per_function` says whether the files come with their
+    /// functions.
     fn start_with(
         snap: &Snapshot,
         dir: &Path,
@@ -185,19 +180,19 @@ impl RankBuilder {
     }
 
     /// Whether the ranked index holds a file: text files of at most [`MAX_FILE_BYTES`].
-    pub fn wants(entry: &FileEntry) -> bool {
+    pub(crate) fn wants(entry: &FileEntry) -> bool {
         entry.is_indexable() && entry.size_bytes <= MAX_FILE_BYTES
     }
 
     /// A new build thread's state.
-    pub fn worker(&self) -> RankWorker {
+    pub(crate) fn worker(&self) -> RankWorker {
         RankWorker::default()
     }
 
     /// Adds the documents of one file: `manifest_index` is its position in `Snapshot::files`, `bytes`
     /// its content as checked against the manifest, `functions` its functions (name, first and last
     /// line, 0-based, sorted by first line; empty when not known). Does nothing once the build failed.
-    pub fn add(
+    pub(crate) fn add(
         &self,
         worker: &mut RankWorker,
         manifest_index: usize,
@@ -227,7 +222,7 @@ impl RankBuilder {
     }
 
     /// Fails the build with `e` (the first error is the one [`RankBuilder::finish`] returns).
-    pub fn fail(&self, e: RankError) {
+    pub(crate) fn fail(&self, e: RankError) {
         self.failed.store(true, Ordering::Relaxed);
         if let Ok(mut slot) = self.first_error.lock() {
             slot.get_or_insert(e);
@@ -235,14 +230,14 @@ impl RankBuilder {
     }
 
     /// Whether the build has failed (further files are not added).
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         self.failed.load(Ordering::Relaxed)
     }
 
     /// Commits the index, merges its segments down to [`MAX_SEGMENTS`] if the writer flushed more,
     /// writes `ranked.json` and moves the whole into place; or returns the build's first error (and
     /// leaves nothing behind).
-    pub fn finish(mut self, progress: &Progress) -> Result<RankMeta, RankError> {
+    pub(crate) fn finish(mut self, progress: &Progress) -> Result<RankMeta, RankError> {
         if let Some(e) = self.first_error.lock().ok().and_then(|mut slot| slot.take()) {
             return Err(e);
         }

@@ -42,7 +42,7 @@ use vitrine_snapshot::progress::Progress;
 
 use crate::snippet::{Wanted, best_line};
 
-pub use crate::build::{RankBuilder, RankWorker, build};
+pub use crate::build::build;
 #[cfg(test)]
 use crate::build::{build_with, merge_groups, without_extension};
 pub use crate::error::RankError;
