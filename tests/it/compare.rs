@@ -946,6 +946,177 @@ fn lines_whose_context_changed_are_ported_changed_with_the_reason() {
     assert_eq!(code, Some(0), "{out}");
 }
 
+/// Round 8 F1 (h23): the rule above knew only the C preprocessor. The vendor takes the reviewed lines out
+/// of the build, their bytes kept, with what other languages use: a Go file renamed `_windows.go` or
+/// given `//go:build ignore` (a permissive `CheckPassword` added beside it), Rust's `#[cfg(any())]` (never
+/// true) on the function or on its `mod` line, Python's `if TYPE_CHECKING:`. Each port is `changed` with
+/// the reason, a second definition in the same Go package or Rust crate is named, a closed thread is
+/// carried over, and the record verifies; a rename that changes nothing of the build stays `moved`.
+#[test]
+fn kept_lines_taken_out_of_the_build_in_any_language_are_noted() {
+    let root = tempfile::tempdir().unwrap();
+    let go = "package auth\n\nimport \"crypto/subtle\"\n\n// CheckPassword compares a password with the stored one.\nfunc CheckPassword(given, stored string) bool {\n\tif len(given) == 0 {\n\t\treturn true\n\t}\n\treturn subtle.ConstantTimeCompare([]byte(given), []byte(stored)) == 1\n}\n";
+    let permissive = "package auth\n\nfunc CheckPassword(given, stored string) bool {\n\treturn true\n}\n";
+    let rs = "pub fn check_password(given: &str, stored: &str) -> bool {\n    if given.is_empty() {\n        return true;\n    }\n    given == stored\n}\n";
+    let py = "class Auth:\n    def check(self, given, stored):\n        return given == stored\n";
+    let write = |dir: &str, files: &[(&str, &str)]| {
+        for (f, c) in files {
+            let p = root.path().join(dir).join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, c).unwrap();
+        }
+        root.path().join(dir)
+    };
+    let main_rs = "mod auth;\nfn main() {}\n";
+    let base: Vec<(&str, &str)> = vec![
+        ("go.mod", "module example.com/x\n\ngo 1.21\n"),
+        ("auth/auth.go", go),
+        ("Cargo.toml", "[package]\nname = \"x\"\n"),
+        ("src/main.rs", main_rs),
+        ("src/auth.rs", rs),
+        ("py/auth.py", py),
+    ];
+    let with = |changes: &[(&str, &str)], gone: &[&str]| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = base
+            .iter()
+            .filter(|(p, _)| !gone.contains(p) && !changes.iter().any(|(c, _)| c == p))
+            .map(|(p, c)| (p.to_string(), c.to_string()))
+            .collect();
+        v.extend(changes.iter().map(|(p, c)| (p.to_string(), c.to_string())));
+        v
+    };
+    let mk = |dir: &str, files: Vec<(String, String)>| {
+        let refs: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+        write(dir, &refs)
+    };
+    let old = mk("old", with(&[], &[]));
+    let go_ignore = format!("//go:build ignore\n\n{go}");
+    let rs_cfg = format!("#[cfg(any())]\n{rs}");
+    let py_tc = py.replace("class Auth:", "if TYPE_CHECKING:");
+    let go_a = mk(
+        "goA",
+        with(&[("auth/auth_windows.go", go), ("auth/auth_linux.go", permissive)], &["auth/auth.go"]),
+    );
+    let go_b = mk("goB", with(&[("auth/auth.go", &go_ignore), ("auth/check.go", permissive)], &[]));
+    let rs_a = mk("rsA", with(&[("src/auth.rs", &rs_cfg)], &[]));
+    let rs_mod = mk("rsMod", with(&[("src/main.rs", "#[cfg(any())]\nmod auth;\nfn main() {}\n")], &[]));
+    let py_a = mk("pyA", with(&[("py/auth.py", &py_tc)], &[]));
+    let plain = mk(
+        "plain",
+        with(
+            &[("auth/auth_impl.go", go), ("src/main.rs", "mod auth;\nfn main() { let _ = 1; }\n")],
+            &["auth/auth.go"],
+        ),
+    );
+
+    let (_tmp, data) = data_dir();
+    let rev = keygen(root.path(), "rev");
+    add_reviewer(
+        &data,
+        &old,
+        "reviewer@example",
+        &std::path::PathBuf::from(format!("{}.pub", rev.display())),
+    );
+    annotate(&data, &old, &rev, "auth/auth.go", "7-9", "finding", "high", "empty password accepted");
+    annotate(&data, &old, &rev, "src/auth.rs", "2-4", "finding", "high", "empty password accepted");
+    annotate(&data, &old, &rev, "py/auth.py", "2-3", "finding", "low", "not constant time");
+    let closed = annotate(
+        &data,
+        &old,
+        &rev,
+        "auth/auth.go",
+        "10-10",
+        "note",
+        "info",
+        "constant-time compare: verified",
+    );
+    ok(&data, &[&"status", &old, &"--key", &rev, &"--to", &closed, &"--status", &"closed", &"--body", &"ok"]);
+    let port = |new: &Path| -> std::collections::BTreeMap<String, serde_json::Value> {
+        let json = port_json(&data, &old, new, &rev);
+        json["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (format!("{}:{}", p["from"]["path"].as_str().unwrap(), p["from"]["lines"][0]), p.clone())
+            })
+            .collect()
+    };
+    let context = |p: &serde_json::Value| -> String {
+        p["context"]
+            .as_array()
+            .map(|a| a.iter().map(|n| n.as_str().unwrap().to_owned()).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
+    };
+    let changed_with = |p: &serde_json::Value, needles: &[&str]| {
+        assert_eq!(
+            (&p["outcome"], &p["confidence"]),
+            (&serde_json::json!("changed"), &serde_json::json!(90)),
+            "{p}"
+        );
+        for n in needles {
+            assert!(context(p).contains(n), "{n}: {p}");
+        }
+    };
+
+    let ports = port(&go_a);
+    changed_with(
+        &ports["auth/auth.go:7"],
+        &[
+            "renamed auth/auth.go -> auth/auth_windows.go",
+            "built only when GOOS is windows",
+            "CheckPassword is now also defined at auth/auth_linux.go:3, in the same Go package",
+        ],
+    );
+    assert_eq!(ports["auth/auth.go:7"]["to"]["path"], "auth/auth_windows.go");
+    // The closed thread on the same file is carried over, marked.
+    assert_eq!(ports["auth/auth.go:10"]["revived"], "closed", "{:?}", ports);
+    changed_with(&ports["auth/auth.go:10"], &["built only when GOOS is windows"]);
+    // The other threads' files did not change: exact, nothing to say.
+    assert_eq!(
+        (&ports["src/auth.rs:2"]["outcome"], context(&ports["src/auth.rs:2"])),
+        (&serde_json::json!("exact"), String::new())
+    );
+
+    let ports = port(&go_b);
+    changed_with(
+        &ports["auth/auth.go:7"],
+        &["`//go:build ignore` (line 1)", "CheckPassword is now also defined at auth/check.go:3"],
+    );
+    assert_eq!(ports["auth/auth.go:7"]["to"]["lines"], serde_json::json!([9, 11]));
+    assert_eq!(ports["auth/auth.go:10"]["revived"], "closed");
+
+    let ports = port(&rs_a);
+    changed_with(&ports["src/auth.rs:2"], &["`#[cfg(any())]` (line 1, never true: never compiled)"]);
+    let ports = port(&rs_mod);
+    changed_with(
+        &ports["src/auth.rs:2"],
+        &[
+            "declared at src/main.rs:1 with no `cfg` before, declared at src/main.rs:2 under `#[cfg(any())]` (never true",
+        ],
+    );
+    assert_eq!(
+        ports["src/auth.rs:2"]["to"]["lines"],
+        serde_json::json!([2, 4]),
+        "exact lines, a changed meaning"
+    );
+    let ports = port(&py_a);
+    changed_with(&ports["py/auth.py:2"], &["none before, `if TYPE_CHECKING:` (line 1, never run) now"]);
+
+    // A rename that changes nothing of the build, and an edit beside the `mod` line: no note.
+    let ports = port(&plain);
+    assert_eq!(ports["auth/auth.go:7"]["outcome"], "moved", "{:?}", ports);
+    assert_eq!(context(&ports["auth/auth.go:7"]), "");
+    assert_eq!(context(&ports["src/auth.rs:2"]), "");
+    assert!(!ports.contains_key("auth/auth.go:10"), "closed and unchanged: not carried");
+
+    // The signed notes verify.
+    let bundle = root.path().join("goA.vitrine");
+    ok(&data, &[&"export", &go_a, &"--key", &rev, &"--out", &bundle]);
+    let out = ok(&data, &[&"verify", &bundle, &"--snapshot", &go_a, &"--previous", &old]);
+    assert!(out.contains("ported threads match the previous snapshot"), "{out}");
+}
+
 #[test]
 fn port_round_trip_vendor_answers_fixed_in_v2_and_verify_checks_both_snapshots() {
     let v = Versions::new();

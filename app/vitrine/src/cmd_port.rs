@@ -121,9 +121,13 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 ctx.out,
                 "             outdated at an earlier port: its quoted lines are back in this version (carried over again)"
             )?,
-            Some(status) => writeln!(
+            Some(status) if p.context.is_empty() => writeln!(
                 ctx.out,
                 "             {status} in the previous review, but this update changed its lines: carried over to be checked again"
+            )?,
+            Some(status) => writeln!(
+                ctx.out,
+                "             {status} in the previous review, but this update changed what its lines mean (see `context:`): carried over to be checked again"
             )?,
             None => {}
         }

@@ -419,12 +419,15 @@ pub struct PortContext<'a> {
     /// By side (`true`: the new one) and path.
     files: HashMap<(bool, String), FileContext>,
     macros: Option<HashMap<String, Vec<(String, u32)>>>,
+    /// What decides whether the lines are built, besides the preprocessor ([`crate::build`]).
+    build: crate::build::BuildCheck<'a>,
 }
 
 impl<'a> PortContext<'a> {
     /// Checks between `old` and `new`, whose diff is `diff`.
     pub fn new(old: &'a Snapshot, new: &'a Snapshot, diff: &'a SnapshotDiff) -> PortContext<'a> {
-        PortContext { old, new, diff, files: HashMap::new(), macros: None }
+        let build = crate::build::BuildCheck::new(old, new, diff);
+        PortContext { old, new, diff, files: HashMap::new(), macros: None, build }
     }
 
     /// The notes for a thread on `old_lines` of the old snapshot's `old_path`, ported to `new_lines` of
@@ -440,10 +443,14 @@ impl<'a> PortContext<'a> {
         if self.macros.is_none() {
             self.macros = Some(self.added_macros()?);
         }
-        if same_bytes && self.macros.as_ref().is_some_and(HashMap::is_empty) {
-            return Ok(Vec::new());
-        }
         let to32 = |l: [u64; 2]| l.map(|x| u32::try_from(x).unwrap_or(u32::MAX));
+        // Whatever the language: a rename, a build constraint, a `cfg`, a `mod` line, a definition
+        // added in the same package (the lines' bytes may be the same).
+        let mut notes =
+            self.build.notes((old_path, to32(old_lines)), (new_path, to32(new_lines)), same_bytes)?;
+        if same_bytes && self.macros.as_ref().is_some_and(HashMap::is_empty) {
+            return Ok(notes);
+        }
         for (side, path) in [(Side::Old, old_path), (Side::New, new_path)] {
             if !self.files.contains_key(&(side == Side::New, path.to_owned())) {
                 let snap = if side == Side::Old { self.old } else { self.new };
@@ -457,11 +464,13 @@ impl<'a> PortContext<'a> {
         let (Some(o), Some(n)) =
             (self.files.get(&(false, old_path.to_owned())), self.files.get(&(true, new_path.to_owned())))
         else {
-            return Ok(Vec::new());
+            return Ok(notes);
         };
         let macros = self.macros.as_ref();
         let find = |name: &str| macros.and_then(|m| m.get(name)).cloned().unwrap_or_default();
-        Ok(port_notes((o, to32(old_lines)), (n, new_path, to32(new_lines)), &find))
+        let mut preprocessor = port_notes((o, to32(old_lines)), (n, new_path, to32(new_lines)), &find);
+        preprocessor.append(&mut notes);
+        Ok(preprocessor)
     }
 
     /// Name -> (path, line) of each macro a file the update added or changed defines more often than
@@ -492,7 +501,7 @@ impl<'a> PortContext<'a> {
 }
 
 /// A text file's bytes by the path a diff shows (`None` when it is not a readable text file there).
-fn read(snap: &Snapshot, shown: &str, side: Side) -> Result<Option<Vec<u8>>, CompareError> {
+pub(crate) fn read(snap: &Snapshot, shown: &str, side: Side) -> Result<Option<Vec<u8>>, CompareError> {
     let entry = snap
         .file(shown.as_bytes())
         .filter(|e| e.path.display() == shown)

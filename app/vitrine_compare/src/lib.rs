@@ -10,6 +10,7 @@
 //! git's own preprocessing ([`numstat`]), so the counts agree with `git diff --numstat`.
 #![warn(missing_docs)]
 
+pub mod build;
 pub mod carry;
 pub mod context;
 pub mod display;
