@@ -638,6 +638,138 @@ fn summary_names_every_changed_text_file_and_what_changed_outside_definitions() 
     assert_eq!(token["directives"][0]["change"], "removed", "{token}");
 }
 
+/// `git diff --no-index -M --summary a b` as records: (what, path or `old => new`, detail), a mode change
+/// of a rename (git prints it without a path) under the rename's new path.
+fn git_summary(root: &Path) -> BTreeSet<(String, String, String)> {
+    let out = Command::new("git")
+        .current_dir(root)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", root)
+        .args(["-c", "core.quotePath=false", "diff", "--no-index", "-M", "--summary", "a", "b"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut records = BTreeSet::new();
+    let mut last_new = String::new();
+    for line in text.lines().map(str::trim) {
+        let words: Vec<&str> = line.split(' ').collect();
+        match words.as_slice() {
+            ["create", "mode", m, p] => records.insert(("create".into(), p[2..].to_owned(), m.to_string())),
+            ["delete", "mode", m, p] => records.insert(("delete".into(), p[2..].to_owned(), m.to_string())),
+            [what @ ("rename" | "copy"), o, "=>", n, sim] => {
+                last_new = n[2..].to_owned();
+                records.insert((what.to_string(), format!("{} => {}", &o[2..], &n[2..]), sim.to_string()))
+            }
+            ["mode", "change", o, "=>", n, p] => {
+                records.insert(("mode".into(), p[2..].to_owned(), format!("{o} => {n}")))
+            }
+            ["mode", "change", o, "=>", n] => {
+                records.insert(("mode".into(), last_new.clone(), format!("{o} => {n}")))
+            }
+            _ => panic!("unexpected git summary line {line:?}"),
+        };
+    }
+    records
+}
+
+/// Round 8 F3 (h23): `vitrine diff --summary` said nothing of renames without an edit and of mode-only
+/// changes (`auth.c` -> `auth.c.orig` leaves the C sources, `test_auth.py` -> `.py.disabled` leaves
+/// pytest, `auth.go` -> `auth_windows.go` leaves the Linux build, a script made executable), which `git
+/// diff --summary` lists. The summary names every path git's does, with the same similarity and modes,
+/// and flags what each change does to the build.
+#[test]
+fn the_summary_names_every_rename_mode_change_addition_and_deletion_as_git_does() {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    let c = "#include <string.h>\nint check_password(const char *g, const char *s) { return g[0] && strcmp(g, s) == 0; }\n";
+    a.file("src/auth.c", c);
+    b.file("src/auth.c.orig", c);
+    let t = "def test_empty_password_refused():\n    assert not check_password(\"\", \"x\")\n";
+    a.file("tests/test_auth.py", t);
+    b.file("tests/test_auth.py.disabled", t);
+    let g = "package auth\n\nfunc CheckPassword(g, s string) bool { return g != \"\" && g == s }\n";
+    a.file("auth/auth.go", g);
+    b.file("auth/auth_windows.go", g);
+    a.file("scripts/postinstall.sh", "#!/bin/sh\ncurl -s https://example.invalid/telemetry\n");
+    b.exec("scripts/postinstall.sh", "#!/bin/sh\ncurl -s https://example.invalid/telemetry\n");
+    a.file("tools/gen.sh", lines(10, "gen"));
+    b.exec("tools/generate.sh", &format!("{}one more\n", lines(10, "gen")));
+    a.file("gone.txt", "bye\n");
+    b.exec("hook.sh", "#!/bin/sh\n");
+    a.file("docs/config.h", "#define A 1\n");
+    b.symlink("docs/config.h", "../src/auth.c.orig");
+    a.file("src/main.c", "int main(void) { return 0; }\n");
+    b.file("src/main.c", "int main(void) { return 1; }\n");
+    let json: serde_json::Value =
+        serde_json::from_str(&diff_run(p.root.path(), &["--summary", "--json"]).1).unwrap();
+    let paths = json["summary"]["paths"].as_array().unwrap();
+    let mut ours = BTreeSet::new();
+    for c in paths {
+        let s = |k: &str| c[k].as_str().map(str::to_owned);
+        let (o, n, om, nm) = (s("old_path"), s("new_path"), s("old_mode"), s("new_mode"));
+        match c["status"].as_str().unwrap() {
+            "added" => ours.insert(("create".to_owned(), n.clone().unwrap(), nm.clone().unwrap())),
+            "deleted" => ours.insert(("delete".to_owned(), o.clone().unwrap(), om.clone().unwrap())),
+            what @ ("renamed" | "copied") => ours.insert((
+                if what == "renamed" { "rename" } else { "copy" }.to_owned(),
+                format!("{} => {}", o.clone().unwrap(), n.clone().unwrap()),
+                format!("({}%)", c["similarity"]),
+            )),
+            _ => false,
+        };
+        if c["status"] != "added" && c["status"] != "deleted" && om != nm {
+            ours.insert(("mode".to_owned(), n.unwrap(), format!("{} => {}", om.unwrap(), nm.unwrap())));
+        }
+    }
+    let git = git_summary(p.root.path());
+    assert_eq!(ours, git, "{json}");
+    assert_eq!(git.len(), 9, "{git:?}");
+    // A file only edited is in the text files' list, not here.
+    assert!(!paths.iter().any(|c| c["new_path"] == "src/main.c"), "{json}");
+    // What each change does to the build, in the text.
+    let text = diff_run(p.root.path(), &["--summary"]).1;
+    for want in [
+        "  rename src/auth.c => src/auth.c.orig (100%)\n    ! no longer a C source file by its name (`.c` -> `.c.orig`)",
+        "    ! renamed with a `.orig` suffix",
+        "  rename tests/test_auth.py => tests/test_auth.py.disabled (100%)\n",
+        "    ! renamed with a `.disabled` suffix",
+        "    ! no longer named as a test",
+        "  rename auth/auth.go => auth/auth_windows.go (100%)\n    ! Go file-name build conditions: none before, file name `_windows`: built only when GOOS is windows now",
+        "  mode change 100644 => 100755 scripts/postinstall.sh\n    ! made executable",
+        "  create mode 100755 hook.sh\n    ! added executable",
+        "  delete mode 100644 gone.txt",
+        "  type change docs/config.h (100644 => 120000)",
+        ", mode change 100644 => 100755\n    ! made executable",
+        "  src/auth.c.orig\n    (renamed without an edit to a name of another language, or of none)\n    - function check_password (line 2)",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+}
+
+/// Round 8 F1 (h23), the summary's half: a Go build constraint and Rust `cfg` attributes added or
+/// removed are named per file, a constant-false `cfg` said never true.
+#[test]
+fn the_summary_names_build_constraints_and_cfg_attributes_added_or_removed() {
+    let p = Pair::new();
+    let (a, b) = (p.old(), p.new_side());
+    let g = "package auth\n\nfunc CheckPassword(g, s string) bool { return g != \"\" && g == s }\n";
+    a.file("auth/auth.go", g);
+    b.file("auth/auth.go", format!("//go:build ignore\n\n{g}"));
+    let rs = "#[cfg(unix)]\npub fn check_password(given: &str) -> bool {\n    !given.is_empty()\n}\n";
+    a.file("src/auth.rs", rs);
+    b.file("src/auth.rs", rs.replace("#[cfg(unix)]", "#[cfg(any())]"));
+    a.file("src/main.rs", "mod auth;\nfn main() {}\n");
+    b.file("src/main.rs", "#[cfg(all(any()))]\nmod auth;\nfn main() {}\n");
+    let text = diff_run(p.root.path(), &["--summary"]).1;
+    for want in [
+        "  auth/auth.go\n    + build condition //go:build ignore (line 1)\n",
+        "    - build condition #[cfg(unix)] (line 1)\n    + build condition #[cfg(any())] (never true: never compiled) (line 1)\n",
+        "  src/main.rs\n    + build condition #[cfg(all(any()))] (never true: never compiled) (line 1)\n",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+}
+
 // ---- Threads carried over to the next version (`vitrine port`) ----
 
 /// `ssh-keygen -t ed25519` without a passphrase into `dir/name`.

@@ -178,6 +178,20 @@ fn summary(
         count(vitrine_compare::Status::TypeChanged),
     )?;
     // Names, details and symbol names are the vendor's text: each is escaped for the terminal.
+    // Every rename, copy, mode or type change, file added or deleted (as `git diff --summary`), and
+    // what it does to the build.
+    writeln!(ctx.out)?;
+    writeln!(
+        ctx.out,
+        "paths renamed, copied, added, deleted, or with a new mode or type: {}",
+        s.paths.len()
+    )?;
+    for c in &s.paths {
+        writeln!(ctx.out, "  {}", path_line(c))?;
+        for f in &c.flags {
+            writeln!(ctx.out, "    ! {}", term(f))?;
+        }
+    }
     writeln!(ctx.out)?;
     writeln!(ctx.out, "new findings: {}", s.new_findings.len())?;
     for f in &s.new_findings {
@@ -206,6 +220,9 @@ fn summary(
         if f.too_large {
             writeln!(ctx.out, "    (too large to compare line by line)")?;
         }
+        if f.same_bytes {
+            writeln!(ctx.out, "    (renamed without an edit to a name of another language, or of none)")?;
+        }
         for (mark, list) in [('+', &f.added), ('-', &f.removed), ('~', &f.changed)] {
             for sym in list {
                 writeln!(ctx.out, "    {mark} {} {} (line {})", sym.kind, term(&sym.name), sym.line)?;
@@ -215,9 +232,15 @@ fn summary(
             let mark = if d.change == "added" { '+' } else { '-' };
             writeln!(ctx.out, "    {mark} {} (line {})", term(&d.text), d.line)?;
         }
+        for d in &f.build {
+            let mark = if d.change == "added" { '+' } else { '-' };
+            writeln!(ctx.out, "    {mark} build condition {} (line {})", term(&d.text), d.line)?;
+        }
         if !f.too_large
+            && !f.same_bytes
             && f.outside.is_empty()
             && f.directives.is_empty()
+            && f.build.is_empty()
             && [&f.added, &f.removed, &f.changed].iter().all(|l| l.is_empty())
         {
             writeln!(ctx.out, "    (only blank lines changed)")?;
@@ -228,4 +251,28 @@ fn summary(
         }
     }
     Ok(Exit::Ok)
+}
+
+/// One changed path as `git diff --summary` words it: `rename a => b (100%)`, `create mode 100644 x`,
+/// `mode change 100644 => 100755 x`; the names escaped for the terminal.
+fn path_line(c: &vitrine_compare::summary::PathChange) -> String {
+    use vitrine_compare::Status;
+    let (o, n) = (c.old_path.as_deref().map(term), c.new_path.as_deref().map(term));
+    let (o, n) = (o.as_deref().unwrap_or_default(), n.as_deref().unwrap_or_default());
+    let (om, nm) = (c.old_mode.unwrap_or("-"), c.new_mode.unwrap_or("-"));
+    let mode = if c.old_mode != c.new_mode && c.old_mode.is_some() && c.new_mode.is_some() {
+        format!(", mode change {om} => {nm}")
+    } else {
+        String::new()
+    };
+    let sim = c.similarity.map(|s| format!(" ({s}%)")).unwrap_or_default();
+    match c.status {
+        Status::Added => format!("create mode {nm} {n}"),
+        Status::Deleted => format!("delete mode {om} {o}"),
+        Status::Renamed => format!("rename {o} => {n}{sim}{mode}"),
+        Status::Copied => format!("copy {o} => {n}{sim}{mode}"),
+        Status::TypeChanged => format!("type change {n} ({om} => {nm})"),
+        Status::Modified if mode.is_empty() => format!("modified {n}"),
+        Status::Modified => format!("mode change {om} => {nm} {n}"),
+    }
 }

@@ -30,6 +30,33 @@ pub struct Summary {
     /// Per changed text file: symbols added, removed and changed (with a grammar), preprocessor
     /// directives added and removed, and the lines changed outside any definition.
     pub symbols: Vec<FileSymbolDelta>,
+    /// Every change that is not only new bytes at the same path, as `git diff --summary` lists them
+    /// (renames and copies with their similarity, files added and deleted, mode and type changes),
+    /// and any other changed path the lists above do not name: a rename without an edit is no text
+    /// change, yet `auth.c` -> `auth.c.orig` takes the file out of the C sources. Each with what it
+    /// does to the build ([`PathChange::flags`]).
+    pub paths: Vec<PathChange>,
+}
+
+/// One changed path, as the update summary names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathChange {
+    /// How it changed.
+    pub status: Status,
+    /// The old path (`None` when added).
+    pub old_path: Option<String>,
+    /// The new path (`None` when deleted).
+    pub new_path: Option<String>,
+    /// For a rename or copy: git's similarity index in percent.
+    pub similarity: Option<u8>,
+    /// The old mode (`100644`, `100755`, `120000`).
+    pub old_mode: Option<&'static str>,
+    /// The new mode.
+    pub new_mode: Option<&'static str>,
+    /// What the change does to whether the file is built, run or tested: a rename out of its language
+    /// or with a set-aside suffix, Go's file-name conditions, a test runner no longer collecting it, the
+    /// executable bit gained or lost ([`crate::build::path_flags`], [`crate::build::mode_flag`]).
+    pub flags: Vec<String>,
 }
 
 /// A binary file the update added or whose content it changed.
@@ -53,6 +80,9 @@ pub struct FileSymbolDelta {
     pub grammar: bool,
     /// Too large to compare line by line (listed, nothing more).
     pub too_large: bool,
+    /// Renamed without an edit to a name of another language (or none): listed for the symbols the
+    /// rename takes out of (or into) that language's sources.
+    pub same_bytes: bool,
     /// Symbols only in the new version.
     pub added: Vec<SymbolRef>,
     /// Symbols only in the old version.
@@ -62,6 +92,9 @@ pub struct FileSymbolDelta {
     /// Preprocessor directives (other than `#define`, a macro above) on lines the update removed or
     /// added: `#include`, `#undef`, `#pragma`, `#if`/`#ifdef`/`#else`/`#endif` (C, C++, C#).
     pub directives: Vec<DirectiveChange>,
+    /// Lines that decide what is built, on lines the update removed or added: Go build constraints
+    /// (`//go:build ignore`), Rust `cfg`, `cfg_attr` and `test` attributes ([`crate::build::build_lines`]).
+    pub build: Vec<DirectiveChange>,
     /// Changed lines outside every function, type and macro (file-scope data, `asm`, comments): runs of
     /// consecutive lines, a hunk's new and old run together when it has one of each; directive lines
     /// (in `directives`) and blank lines left out.
@@ -249,7 +282,7 @@ pub fn summarize(old: &Snapshot, new: &Snapshot, diff: &SnapshotDiff) -> Result<
     let outside_tree_ids =
         diff.files.iter().filter(|c| c.outside_tree_ids).map(|c| c.path().to_owned()).collect();
 
-    let binaries = diff
+    let binaries: Vec<BinaryChange> = diff
         .files
         .iter()
         .filter(|c| c.status != Status::Deleted && c.old_blob != c.new_blob)
@@ -268,8 +301,43 @@ pub fn summarize(old: &Snapshot, new: &Snapshot, diff: &SnapshotDiff) -> Result<
         vitrine_snapshot::work::map_next(&diff.files, || (), |_, _, c| symbol_delta(old, new, c))
             .into_iter()
             .collect::<Result<_, _>>()?;
-    let symbols = deltas.into_iter().flatten().collect();
-    Ok(Summary { new_findings, gone_findings, outside_tree_ids, binaries, symbols })
+    let symbols: Vec<FileSymbolDelta> = deltas.into_iter().flatten().collect();
+    let paths = path_changes(diff, &symbols, &binaries);
+    Ok(Summary { new_findings, gone_findings, outside_tree_ids, binaries, symbols, paths })
+}
+
+/// Every change of `diff` but new bytes at the same path and mode that `symbols` or `binaries` already
+/// name, with its flags.
+fn path_changes(
+    diff: &SnapshotDiff,
+    symbols: &[FileSymbolDelta],
+    binaries: &[BinaryChange],
+) -> Vec<PathChange> {
+    let named: std::collections::HashSet<&str> =
+        symbols.iter().map(|f| f.path.as_str()).chain(binaries.iter().map(|b| b.path.as_str())).collect();
+    diff.files
+        .iter()
+        .filter(|c| c.status != Status::Modified || c.old_mode != c.new_mode || !named.contains(c.path()))
+        .map(|c| {
+            let mut flags = match (c.old_path.as_deref(), c.new_path.as_deref()) {
+                (Some(o), Some(n)) => crate::build::path_flags(o, n),
+                _ => Vec::new(),
+            };
+            flags.extend(crate::build::mode_flag(c.old_mode, c.new_mode).map(str::to_owned));
+            if c.status == Status::Added && c.new_mode == Some("100755") {
+                flags.push("added executable".to_owned());
+            }
+            PathChange {
+                status: c.status,
+                old_path: c.old_path.clone(),
+                new_path: c.new_path.clone(),
+                similarity: c.similarity,
+                old_mode: c.old_mode,
+                new_mode: c.new_mode,
+                flags,
+            }
+        })
+        .collect()
 }
 
 /// Sorted line numbers as runs of consecutive lines, 1-based inclusive.
@@ -382,11 +450,19 @@ fn symbol_delta(
     new: &Snapshot,
     c: &FileChange,
 ) -> Result<Option<FileSymbolDelta>, CompareError> {
-    if c.status == Status::TypeChanged || c.old_blob == c.new_blob {
+    // A rename without an edit that changes the file's language by name (`auth.c` -> `auth.c.orig`)
+    // is listed too: its symbols leave (or join) the language's sources.
+    let language_by_name = |p: Option<&str>| p.and_then(|p| vitrine_syntax::language_for_path(p, b""));
+    let language_moved = c.old_blob == c.new_blob
+        && c.old_path.is_some()
+        && c.new_path.is_some()
+        && language_by_name(c.old_path.as_deref()) != language_by_name(c.new_path.as_deref());
+    if c.status == Status::TypeChanged || (c.old_blob == c.new_blob && !language_moved) {
         return Ok(None);
     }
     let empty = || SideText { bytes: Vec::new(), lang: None, table: SymbolTable::new(), spans: Vec::new() };
-    let mut delta = FileSymbolDelta { path: c.path().to_owned(), ..Default::default() };
+    let mut delta =
+        FileSymbolDelta { path: c.path().to_owned(), same_bytes: language_moved, ..Default::default() };
     let (before, after) = match (
         side_text(old, c.old_path.as_deref(), Side::Old)?,
         side_text(new, c.new_path.as_deref(), Side::New)?,
@@ -431,12 +507,30 @@ fn symbol_delta(
             .unwrap_or_default()
     };
     let (od, nd) = (directives(&before), directives(&after));
+    // Go constraint lines and Rust build attributes, by 0-based line, each side.
+    let build = |s: &SideText| -> HashMap<u32, String> {
+        crate::build::build_lines(lang, &s.bytes)
+            .into_iter()
+            .map(|l| (l.line - 1, crate::build::build_line_text(&l)))
+            .collect()
+    };
+    let (ob, nb) = (build(&before), build(&after));
     let inside = |spans: &[(u32, u32)], l: u32| spans.iter().any(|&(a, b)| a <= l && l <= b);
     // Blank lines are left out of the lines changed outside definitions (noise between functions).
     let (old_lines, new_lines) = (crate::port::lines(&before.bytes), crate::port::lines(&after.bytes));
     let blank =
         |ls: &[&[u8]], l: u32| ls.get(l as usize).is_none_or(|t| t.iter().all(u8::is_ascii_whitespace));
     for h in crate::display::line_hunks(&before.bytes, &after.bytes) {
+        for l in h.old.clone() {
+            if let Some(t) = ob.get(&l) {
+                delta.build.push(DirectiveChange { change: "removed", text: t.clone(), line: l + 1 });
+            }
+        }
+        for l in h.new.clone() {
+            if let Some(t) = nb.get(&l) {
+                delta.build.push(DirectiveChange { change: "added", text: t.clone(), line: l + 1 });
+            }
+        }
         let mut removed = Vec::new();
         for l in h.old.clone() {
             match od.get(&l) {

@@ -651,6 +651,46 @@ pub fn summary_ui(ui: &mut egui::Ui, compare: &CompareState, commands: &mut Comm
                 }
             });
         }
+        // Renames, copies, mode and type changes, files added and deleted: a rename without an edit
+        // is no text change, yet `auth.c` -> `auth.c.orig` leaves the C sources (the flags say so).
+        ui.separator();
+        ui.label(
+            RichText::new(format!(
+                "Paths renamed, copied, added, deleted, or with a new mode or type: {}",
+                summary.paths.len()
+            ))
+            .strong(),
+        );
+        for p in &summary.paths {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(p.status.as_str()).color(status_color(p.status)));
+                let shown = match (&p.old_path, &p.new_path) {
+                    (Some(o), Some(n)) if o != n => format!("{o} → {n}"),
+                    (o, n) => n.clone().or_else(|| o.clone()).unwrap_or_default(),
+                };
+                match &p.new_path {
+                    Some(n) => {
+                        if ui.link(&shown).clicked() {
+                            commands.push(CompareCmd::OpenAt { path: n.clone(), line: None });
+                        }
+                    }
+                    None => {
+                        ui.label(&shown);
+                    }
+                }
+                if let Some(sim) = p.similarity {
+                    ui.label(RichText::new(format!("{sim}%")).weak());
+                }
+                if let (Some(o), Some(n)) = (p.old_mode, p.new_mode)
+                    && o != n
+                {
+                    ui.label(RichText::new(format!("mode {o} → {n}")).weak());
+                }
+            });
+            for f in &p.flags {
+                ui.label(RichText::new(format!("    ! {f}")).color(Color32::from_rgb(200, 150, 40)));
+            }
+        }
         ui.separator();
         let (a, r, c) = summary
             .symbols
@@ -687,6 +727,19 @@ pub fn summary_ui(ui: &mut egui::Ui, compare: &CompareState, commands: &mut Comm
                         if d.change == "added" { ("+", Side::New) } else { ("−", Side::Old) };
                     if ui
                         .link(format!("{sign} {}", d.text))
+                        .on_hover_text(format!("line {}", d.line))
+                        .clicked()
+                    {
+                        let line = Some((side, d.line.saturating_sub(1)));
+                        commands.push(CompareCmd::OpenAt { path: f.path.clone(), line });
+                    }
+                }
+                // Go build constraints and Rust `cfg` attributes added and removed.
+                for d in &f.build {
+                    let (sign, side) =
+                        if d.change == "added" { ("+", Side::New) } else { ("−", Side::Old) };
+                    if ui
+                        .link(format!("{sign} build condition {}", d.text))
                         .on_hover_text(format!("line {}", d.line))
                         .clicked()
                     {
