@@ -152,7 +152,7 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let context = ports.iter().filter(|p| !p.context.is_empty()).count();
     writeln!(
         ctx.out,
-        "ported {} threads into the review of {}{}{}{}",
+        "ported {} threads into the review of {}{}{}{}{}",
         ports.len(),
         new.ids().tree_sha256,
         if counts.is_empty() { String::new() } else { format!(": {}", list(&counts)) },
@@ -161,7 +161,22 @@ pub fn port(a: PortArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         } else {
             format!(" ({context} of them on lines whose context changed: see `context:` above)")
         },
+        copies_summary(&ports),
         if skipped.is_empty() { String::new() } else { format!("; not carried over: {}", list(&skipped)) },
     )?;
     Ok(Exit::Ok)
+}
+
+/// The summary's word on intact copies: how many threads have their old quoted lines intact elsewhere
+/// (in their own file or another one the update added or changed), each named above.
+fn copies_summary(ports: &[PortJson]) -> String {
+    let threads = ports.iter().filter(|p| !p.also.is_empty() || p.also_more > 0).count();
+    if threads == 0 {
+        return String::new();
+    }
+    let copies: usize = ports.iter().map(|p| p.also.len() + p.also_more).sum();
+    format!(
+        "; {threads} of them with the quoted lines still intact elsewhere ({copies} {}: see `also intact` above)",
+        if copies == 1 { "copy" } else { "copies" }
+    )
 }

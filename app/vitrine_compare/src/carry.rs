@@ -149,6 +149,9 @@ struct Job {
     also: (Vec<(String, [u64; 2])>, usize),
     /// Why a settled thread is planned at all (see [`Revived`]).
     revived: Option<Revived>,
+    /// Whether the update edited or removed its lines in place (`FilePort::edited`): its quote is then
+    /// looked for in the other files the update added or changed ([`note_copies`]).
+    edited: bool,
 }
 
 /// The two versions a port goes between, and what the caller knows already.
@@ -284,6 +287,7 @@ pub fn carry_threads(
     // Before the settled threads are sorted out: lines whose context changed are `changed` (an
     // accepted "compiled only with DEBUG_BUILD" under a flipped `#ifdef` is a reason to look again).
     note_context(old, new, d, &mut jobs)?;
+    note_copies(old, new, d, &mut jobs)?;
     // A settled thread is carried only when the update gives a reason: a closed one whose lines were
     // changed, an outdated one whose quote is back. The others are counted as before.
     // A thread whose risk was accepted is carried as before, marked only when its lines changed.
@@ -412,6 +416,7 @@ fn port_file(
             end_line: u32::try_from(f.lines[1]).unwrap_or(u32::MAX),
         };
         let port = fp.port(&anchor);
+        job.edited = fp.edited(&anchor);
         let (copies, more) = fp.intact_copies(&anchor, &port);
         job.also = (
             copies
@@ -502,6 +507,124 @@ fn note_context(
     Ok(())
 }
 
+/// Names, on each thread whose lines the update edited or removed in place, the other places its old
+/// lines live on: an intact (or re-indented) copy of the quote in another file the update added or
+/// changed, and a new definition there of the function around the quote ([`crate::copies`]). Listed in
+/// the report (`also`, for the intact copies) and as context notes in the signed body, and such a
+/// thread is `changed`, never a bare `moved`: the edit the reviewer sees may not be the code that is
+/// built.
+fn note_copies(old: &Snapshot, new: &Snapshot, d: &SnapshotDiff, jobs: &mut [Job]) -> Result<(), CarryError> {
+    use crate::copies::{Copy, OldFile};
+    use vitrine_record::port::{MAX_CONTEXT_NOTE, MAX_CONTEXT_NOTES};
+    let picked: Vec<usize> = jobs
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| j.edited && j.revived != Some(Revived::Reappeared) && j.target.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    if picked.is_empty() {
+        return Ok(());
+    }
+    let changes = changes_by_old_path(d);
+    let mut olds: HashMap<String, OldFile> = HashMap::new();
+    let mut wanted = Vec::with_capacity(picked.len());
+    for &i in &picked {
+        let Some(j) = jobs.get(i) else { continue };
+        let from = j.body.from.as_target().shown();
+        if !olds.contains_key(&from) {
+            let file = OldFile::new(&from, &read(old, &from)?);
+            olds.insert(from.clone(), file);
+        }
+        let own = match changes.get(from.as_str()) {
+            Some(c) => c.new_path.as_deref().filter(|_| c.status != crate::Status::Deleted),
+            None => Some(from.as_str()),
+        };
+        let target = j.target.as_ref().and_then(|t| Some((t.shown(), t.lines?)));
+        if let Some(f) = olds.get(&from) {
+            wanted.push(f.wanted(j.body.from.lines, own, target));
+        }
+    }
+    let found = crate::copies::search(old, new, d, &wanted)?;
+    let place = |c: &Copy| {
+        let lines = format!("{}:{}-{}", vitrine_record::principal::escape(&c.path), c.lines[0], c.lines[1]);
+        format!(
+            "{lines} ({})",
+            if c.added { "a file this update added" } else { "a file this update changed" }
+        )
+    };
+    let list = |at: Vec<String>, more: usize| {
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        format!("{}{more}", at.join(", "))
+    };
+    for (&i, f) in picked.iter().zip(found) {
+        let Some(j) = jobs.get_mut(i) else { continue };
+        let mut notes = Vec::new();
+        let listed: Vec<&Copy> =
+            f.copies.iter().filter(|c| !j.also.0.iter().any(|a| a.0 == c.path && a.1 == c.lines)).collect();
+        let (exact, loose): (Vec<&Copy>, Vec<&Copy>) = listed.into_iter().partition(|c| c.exact);
+        if !exact.is_empty() || (f.copies_more > 0 && loose.is_empty()) {
+            let more = if loose.is_empty() { f.copies_more } else { 0 };
+            notes.push(format!(
+                "the quoted lines are also intact at {}: the lines edited here may not be the only ones built",
+                list(exact.iter().map(|c| place(c)).collect(), more)
+            ));
+        }
+        if !loose.is_empty() {
+            notes.push(format!(
+                "the quoted lines are also at {}, the same but for whitespace and comments: the lines edited here may not be the only ones built",
+                list(loose.iter().map(|c| place(c)).collect(), f.copies_more)
+            ));
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for d in &f.defs {
+            if !names.contains(&d.name.as_str()) {
+                names.push(&d.name);
+            }
+        }
+        let last = names.len().saturating_sub(1);
+        for (k, name) in names.into_iter().enumerate() {
+            let at: Vec<String> = f
+                .defs
+                .iter()
+                .filter(|d| d.name == name)
+                .map(|d| {
+                    let how = if d.added { "a file this update added" } else { "a file this update changed" };
+                    format!("{}:{} ({how})", vitrine_record::principal::escape(&d.path), d.line)
+                })
+                .collect();
+            notes.push(format!(
+                "{name} is now also defined at {}: the quoted lines may no longer be the {name} that runs",
+                list(at, if k == last { f.defs_more } else { 0 })
+            ));
+        }
+        for c in exact {
+            if j.also.0.len() < crate::port::COPIES_LISTED {
+                j.also.0.push((c.path.clone(), c.lines));
+            } else {
+                j.also.1 += 1;
+            }
+        }
+        j.also.1 += f.copies_more;
+        if notes.is_empty() {
+            continue;
+        }
+        for mut n in notes {
+            if j.body.context.len() >= MAX_CONTEXT_NOTES {
+                break;
+            }
+            if n.chars().count() > MAX_CONTEXT_NOTE {
+                n = n.chars().take(MAX_CONTEXT_NOTE - 1).chain(std::iter::once('…')).collect();
+            }
+            j.body.context.push(n);
+        }
+        if matches!(j.body.outcome, Outcome::Exact | Outcome::Moved) {
+            j.body.outcome = Outcome::Changed;
+            j.body.confidence = Some(90);
+        }
+    }
+    Ok(())
+}
+
 /// Signs one `anchor-port` entry per job into `new_review` and writes which review it continues;
 /// returns the ports as written and that link.
 fn write_ports(
@@ -587,6 +710,7 @@ fn job_of(root_id: &str, e: &vitrine_record::Entry, old_tree: &str) -> Option<Jo
         target: None,
         also: (Vec::new(), 0),
         revived: None,
+        edited: false,
     })
 }
 
@@ -609,6 +733,7 @@ fn outdated_job(root_id: &str, e: &vitrine_record::Entry) -> Option<Job> {
         target: None,
         also: (Vec::new(), 0),
         revived: Some(Revived::Reappeared),
+        edited: false,
     })
 }
 

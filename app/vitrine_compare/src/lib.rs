@@ -13,6 +13,7 @@
 pub mod build;
 pub mod carry;
 pub mod context;
+pub mod copies;
 pub mod display;
 pub mod numstat;
 pub mod port;

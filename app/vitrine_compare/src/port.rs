@@ -338,6 +338,27 @@ impl<'a> FilePort<'a> {
         (listed, more)
     }
 
+    /// Whether the update changed or removed `anchor`'s lines in place: the file is gone, or a hunk of
+    /// its diff touches them (edited, deleted, or lines inserted among them). `false` when the file kept
+    /// its bytes and for lines the diff only shifted. A thread on such lines has its quote looked for in
+    /// the other files the update added or changed ([`crate::copies`]): an intact copy elsewhere is
+    /// named beside the edit.
+    pub fn edited(&self, anchor: &Anchor) -> bool {
+        if self.new_path.is_none() {
+            return true;
+        }
+        if self.same {
+            return false;
+        }
+        let (s, e) = (anchor.start_line.max(1), anchor.end_line.max(anchor.start_line.max(1)));
+        let (first, last) = (s - 1, e);
+        self.hunks.iter().any(|(before, _)| {
+            let overlaps = before.start < last && before.end > first;
+            let inserted_inside = before.is_empty() && before.start > first && before.start < last;
+            overlaps || inserted_inside
+        })
+    }
+
     /// `moved` to the new lines from `a` (0-based) that the diff or the search matched to the old lines
     /// `first..last`, when their bytes are the old quote's; else (the same lines once a CR before LF is
     /// ignored: a line-ending conversion) `changed` with `confidence`: a `moved` port claims the quote's
@@ -976,6 +997,24 @@ mod tests {
         // 998 places for 3 of 1000 rows, less the thread's own.
         assert_eq!(more, 998 - 1 - COPIES_LISTED);
         assert_eq!(find_some(&[1, 1, 1, 1], &[1, 1], 2), (vec![0, 1], 3));
+    }
+
+    /// F2 of round 23: which threads the other-files copy search is for: lines edited, deleted or
+    /// split in place, or a file gone; not lines only shifted, nor a file that kept its bytes.
+    #[test]
+    fn edited_tells_lines_changed_in_place_from_lines_shifted() {
+        let c = change(Status::Modified, "f.c", Some("f.c"), false);
+        let edited = |new: &str, s, e| {
+            FilePort::new("f.c", Some(&c), OLD.as_bytes(), new.as_bytes()).edited(&anchor(s, e))
+        };
+        assert!(edited("a\nb\nquote ONE\nquote two\nc\nd\n", 3, 4));
+        assert!(edited("a\nb\nc\nd\n", 3, 4));
+        assert!(edited("a\nb\nquote one\ninserted\nquote two\nc\nd\n", 3, 4));
+        assert!(!edited("new\na\nb\nquote one\nquote two\nc\nd\n", 3, 4));
+        assert!(!edited("a\nb\nquote one\nquote two\nc\nD\n", 3, 4));
+        assert!(!FilePort::new("f.c", None, b"", b"").edited(&anchor(3, 4)));
+        let d = change(Status::Deleted, "f.c", None, false);
+        assert!(FilePort::new("f.c", Some(&d), OLD.as_bytes(), b"").edited(&anchor(3, 4)));
     }
 
     #[test]
