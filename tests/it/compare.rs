@@ -1507,7 +1507,12 @@ fn decoy_copies_merged_files_and_line_ending_conversions_are_ported_honestly() {
     // which the report names.
     assert_eq!(ports["decoy.c"]["outcome"], "changed", "{out}");
     assert_eq!(ports["decoy.c"]["to"], json!({"path": "decoy.c", "lines": [14, 17]}), "{out}");
-    assert_eq!(ports["decoy.c"]["also"], json!([{"path": "decoy.c", "lines": [6, 8]}]), "{out}");
+    // crlf.c holds the same lines, CRs aside (in a file the update changed): named too (F2 of round 23).
+    assert_eq!(
+        ports["decoy.c"]["also"],
+        json!([{"path": "decoy.c", "lines": [6, 8]}, {"path": "crlf.c", "lines": [3, 5]}]),
+        "{out}"
+    );
     // merged.c was deleted, its function appended to util.c (lines 34-36 are the quote).
     assert_eq!(ports["merged.c"]["outcome"], "moved", "{out}");
     assert_eq!(ports["merged.c"]["to"], json!({"path": "util.c", "lines": [34, 36]}), "{out}");
@@ -1549,6 +1554,82 @@ fn decoy_copies_merged_files_and_line_ending_conversions_are_ported_honestly() {
           at util.c:34-36 (moved)"
         ]
     );
+}
+
+/// F2 of round 23: the vendor "fixes" the flagged lines in place and adds `src/auth_compat.c`, a
+/// byte-identical copy of the old file, which the Makefile now builds. The port stays on the edited
+/// lines (`changed`) and names the intact copy and the new definition of `check_password`: in the
+/// report, in the signed context notes and in its summary line. A thread moved within its own file
+/// while a copy appears elsewhere is `changed`, never a bare `moved`. Both verifiers accept the record.
+#[test]
+fn intact_copies_in_files_the_update_added_are_named_beside_the_edit() {
+    let fixed = CHECK.replace(
+        "    if (strlen(given) == 0)\n        return 1;",
+        "    if (given == NULL)\n        return 0;",
+    );
+    // move.c: check_token moved below a longer function (the diff deletes it and adds it there).
+    let token = CHECK.replace("check_password", "check_token").replace("given", "tok");
+    let token = token.replace("#include <string.h>\n\n", "");
+    let other: String = (0..20).map(|i| format!("int other{i}(void) {{ return {i}; }}\n")).collect();
+    let pair = Pair::new();
+    pair.old()
+        .file("src/auth.c", CHECK)
+        .file("src/move.c", format!("#include <string.h>\n\n{token}{other}"))
+        .file("Makefile", "SRCS = src/auth.c\n");
+    pair.new_side()
+        .file("src/auth.c", &fixed)
+        .file("src/auth_compat.c", CHECK)
+        .file("src/move.c", format!("#include <string.h>\n\n{other}{token}"))
+        .file("lib/token_copy.c", format!("/* vendored */\n#include <string.h>\n\n{token}"))
+        .file("Makefile", "SRCS = src/auth_compat.c\n");
+    let (_tmp, data) = data_dir();
+    let rev = keygen(pair.root.path(), "rev");
+    let (v1, v2) = (pair.root.path().join("a"), pair.root.path().join("b"));
+    add_reviewer(&data, &v1, "rev@x", &std::path::PathBuf::from(format!("{}.pub", rev.display())));
+    annotate(&data, &v1, &rev, "src/auth.c", "5-6", "finding", "high", "empty password accepted");
+    annotate(&data, &v1, &rev, "src/move.c", "5-6", "finding", "high", "empty token accepted");
+    // The text report first (a port is signed once per thread), on a copy of the data directory.
+    let text_data = pair.root.path().join("text-data");
+    assert!(Command::new("cp").arg("-a").arg(&data).arg(&text_data).status().unwrap().success());
+    let text = ok(&text_data, &[&"port", &v1, &v2, &"--key", &rev]);
+    assert!(
+        text.contains("the quoted lines are also intact at src/auth_compat.c:5-6 (unchanged copy"),
+        "{text}"
+    );
+    assert!(text.contains("2 of them with the quoted lines still intact elsewhere"), "{text}");
+
+    let json = port_json(&data, &v1, &v2, &rev);
+    let ports: std::collections::BTreeMap<String, serde_json::Value> = json["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["from"]["path"].as_str().unwrap().to_owned(), p.clone()))
+        .collect();
+    use serde_json::json;
+    let auth = &ports["src/auth.c"];
+    assert_eq!(auth["outcome"], "changed", "{json}");
+    assert_eq!(auth["to"], json!({"path": "src/auth.c", "lines": [5, 6]}), "{json}");
+    assert_eq!(auth["also"], json!([{"path": "src/auth_compat.c", "lines": [5, 6]}]), "{json}");
+    let notes: Vec<&str> = auth["context"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert_eq!(
+        notes,
+        [
+            "the quoted lines are also intact at src/auth_compat.c:5-6 (a file this update added): the lines \
+             edited here may not be the only ones built",
+            "check_password is now also defined at src/auth_compat.c:3 (a file this update added): the quoted \
+             lines may no longer be the check_password that runs",
+        ],
+        "{json}"
+    );
+    // Deleted where it was and found intact below: `changed` (not `moved`), the vendored copy named.
+    let mv = &ports["src/move.c"];
+    assert_eq!(mv["outcome"], "changed", "{json}");
+    assert_eq!(mv["to"], json!({"path": "src/move.c", "lines": [25, 26]}), "{json}");
+    assert_eq!(mv["also"], json!([{"path": "lib/token_copy.c", "lines": [6, 7]}]), "{json}");
+    // The notes are signed: the log shows them.
+    let log = ok(&data, &[&"log", &v2]);
+    assert!(log.contains("src/auth_compat.c:5-6"), "{log}");
+    verifies_against(&data, &rev, &v2, &v1);
 }
 
 /// `vitrine port OLD NEW --json` with `key`, the report.
