@@ -30,7 +30,9 @@ pub const MIN_COPY_BYTES: usize = 16;
 pub struct OldFile {
     lines: Vec<Vec<u8>>,
     loose: Vec<u64>,
-    c_like: bool,
+    /// Each line's code: its bytes outside comments (as [`loose_keys`] reads them, block comments
+    /// followed across lines).
+    code: Vec<Vec<u8>>,
     lang: Option<Language>,
     /// Functions (qualified name, first and last 0-based line).
     defs: Vec<(String, u32, u32)>,
@@ -53,7 +55,7 @@ impl OldFile {
         OldFile {
             lines: lines(bytes).into_iter().map(<[u8]>::to_vec).collect(),
             loose: loose_keys(bytes, c_like(path)),
-            c_like: c_like(path),
+            code: code_lines(bytes, c_like(path)),
             lang,
             defs,
         }
@@ -66,17 +68,15 @@ impl OldFile {
         let first = usize::try_from(lines[0].max(1) - 1).unwrap_or(usize::MAX);
         let last = usize::try_from(lines[1].max(lines[0]).max(1)).unwrap_or(usize::MAX);
         let quote: Vec<Vec<u8>> = self.lines.get(first..last).map(<[Vec<u8>]>::to_vec).unwrap_or_default();
-        let significant: usize = quote.iter().map(|l| significant_line(l, self.c_like)).sum();
+        let code = self.code.get(first..last).unwrap_or_default();
+        let significant: usize = code.iter().map(|l| significant_bytes(l)).sum();
         let loose: Vec<(u64, usize)> = if significant >= MIN_COPY_BYTES {
             let keys = self.loose.get(first..last).unwrap_or_default();
-            keys.iter()
-                .zip(&quote)
-                .filter(|(k, _)| **k != 0)
-                .map(|(k, l)| (*k, significant_line(l, self.c_like)))
-                .collect()
+            keys.iter().zip(code).filter(|(k, _)| **k != 0).map(|(k, l)| (*k, significant_bytes(l))).collect()
         } else {
             Vec::new()
         };
+        let word = longest_word(code);
         let overlaps = |d: &&(String, u32, u32)| (d.1 as usize) < last && (d.2 as usize) >= first;
         let mut names: Vec<String> = self.defs.iter().filter(overlaps).map(|d| d.0.clone()).collect();
         names.sort_unstable();
@@ -84,7 +84,7 @@ impl OldFile {
         // The copies in the file the thread stays in are the port's own business
         // (`FilePort::intact_copies`); another file's are this search's.
         let skip_copies = own.filter(|o| target.as_ref().is_some_and(|t| t.0 == *o)).map(str::to_owned);
-        Wanted { quote, loose, names, lang: self.lang, skip_copies, target }
+        Wanted { quote, loose, word, names, lang: self.lang, skip_copies, target }
     }
 }
 
@@ -96,6 +96,10 @@ pub struct Wanted {
     /// Their loose keys (the lines that keep any), each with its significant bytes; empty when the
     /// quote is too common to look for.
     loose: Vec<(u64, usize)>,
+    /// The quote's longest identifier in its code (at least [`MIN_WORD`] bytes): every copy holds
+    /// it as it is, since whitespace or a comment inside an identifier would split it into other
+    /// tokens (a file without it is not read line by line).
+    word: Option<String>,
     /// The functions the quoted lines are in (qualified names).
     names: Vec<String>,
     lang: Option<Language>,
@@ -152,7 +156,17 @@ struct Group {
     hash: u64,
     power: u64,
     who: Vec<usize>,
+    /// The quote's longest identifier (at least [`MIN_WORD`] bytes), which every copy holds as it is
+    /// (an identifier cannot be split by whitespace or a comment): a file without it is not hashed.
+    word: Option<String>,
 }
+
+/// The shortest identifier a file is searched for before it is read line by line.
+const MIN_WORD: usize = 4;
+
+/// Past this many quotes (or names), a file is read line by line (or word by word) once for all of
+/// them rather than searched once per quote: the cost stays one pass per file however many threads.
+const PREFILTER_MOST: usize = 32;
 
 const BASE: u64 = 0x9e37_79b9_7f4a_7c15;
 
@@ -185,7 +199,7 @@ pub fn search(
         let at = (0..want.loose.len()).max_by_key(|&i| (want.loose[i].1, usize::MAX - i)).unwrap_or(0);
         anchors.entry(keys[at]).or_default().push((groups.len(), at));
         by_keys.insert(keys.clone(), groups.len());
-        groups.push(Group { keys, hash, power, who: vec![w] });
+        groups.push(Group { keys, hash, power, who: vec![w], word: want.word.clone() });
     }
     let names: HashSet<&str> = wanted.iter().flat_map(|w| w.names.iter()).map(|n| bare(n)).collect();
     if groups.is_empty() && names.is_empty() {
@@ -201,10 +215,17 @@ pub fn search(
             continue;
         }
         let added = matches!(c.status, Status::Added | Status::Copied);
-        if !groups.is_empty() {
+        // A file holding none of the quotes' words, or none of the names, is not read further (std's
+        // substring search, far faster than keying every line).
+        let text = (groups.len() <= PREFILTER_MOST || names.len() <= PREFILTER_MOST)
+            .then(|| String::from_utf8_lossy(&bytes));
+        let has = |w: &str| text.as_deref().is_none_or(|t| t.contains(w));
+        let maybe = groups.len() > PREFILTER_MOST || groups.iter().any(|g| g.word.as_deref().is_none_or(has));
+        if !groups.is_empty() && maybe {
             find_copies(path, &bytes, added, wanted, &groups, &anchors, &mut found);
         }
-        if !names.is_empty() {
+        let maybe = names.len() > PREFILTER_MOST || names.iter().any(|n| has(n));
+        if !names.is_empty() && maybe {
             let here = present(&bytes, &names);
             if !here.is_empty() {
                 let old_path = c.old_path.as_deref().filter(|_| !added);
@@ -334,6 +355,73 @@ fn find_defs(
     }
 }
 
+/// The longest ASCII identifier in `code` (lines without their comments), when it has at least
+/// [`MIN_WORD`] bytes.
+fn longest_word(code: &[Vec<u8>]) -> Option<String> {
+    let mut best: &[u8] = &[];
+    for line in code {
+        for w in line.split(|b| !(b.is_ascii_alphanumeric() || *b == b'_')) {
+            if w.len() > best.len() && w.first().is_some_and(|b| !b.is_ascii_digit()) {
+                best = w;
+            }
+        }
+    }
+    (best.len() >= MIN_WORD).then(|| String::from_utf8_lossy(best).into_owned())
+}
+
+/// Each line of `data` (as [`lines`] splits it) without its comments when `c_like`, read as
+/// [`loose_keys`] reads them (block comments followed across lines, `//` to the end of the line,
+/// neither inside a string or character literal); each block comment is left as one space.
+fn code_lines(data: &[u8], c_like: bool) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for line in lines(data) {
+        if !c_like {
+            out.push(line.to_vec());
+            continue;
+        }
+        let mut code = Vec::with_capacity(line.len());
+        let mut quote: Option<u8> = None;
+        let mut i = 0;
+        while i < line.len() {
+            let (b, next) = (line[i], line.get(i + 1).copied());
+            if in_block {
+                if b == b'*' && next == Some(b'/') {
+                    in_block = false;
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            if quote.is_none() {
+                if b == b'/' && next == Some(b'*') {
+                    in_block = true;
+                    code.push(b' ');
+                    i += 2;
+                    continue;
+                }
+                if b == b'/' && next == Some(b'/') {
+                    break;
+                }
+            }
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) if b == b'\\' => {
+                    code.extend_from_slice(line.get(i..i + 2).unwrap_or_default());
+                    i += 2;
+                    continue;
+                }
+                None if b == b'"' || b == b'\'' => quote = Some(b),
+                _ => {}
+            }
+            code.push(b);
+            i += 1;
+        }
+        out.push(code);
+    }
+    out
+}
+
 /// The rolling hash of `keys` and the power of [`BASE`] that removes them from a longer prefix.
 fn rolling(keys: &[u64]) -> (u64, u64) {
     keys.iter().fold((0u64, 1u64), |(h, p), k| (h.wrapping_mul(BASE).wrapping_add(*k), p.wrapping_mul(BASE)))
@@ -383,30 +471,9 @@ fn family(lang: Language) -> u8 {
     }
 }
 
-/// The bytes of a line that count towards [`MIN_COPY_BYTES`]: not whitespace, and in C-like files not
-/// in a `//` or `/* … */` comment on the line.
-fn significant_line(line: &[u8], c_like: bool) -> usize {
-    let mut n = 0;
-    let mut i = 0;
-    let mut block = false;
-    while i < line.len() {
-        let (b, next) = (line[i], line.get(i + 1).copied());
-        if c_like && block {
-            if b == b'*' && next == Some(b'/') {
-                block = false;
-                i += 1;
-            }
-        } else if c_like && b == b'/' && next == Some(b'*') {
-            block = true;
-            i += 1;
-        } else if c_like && b == b'/' && next == Some(b'/') {
-            break;
-        } else if !(b.is_ascii_whitespace() || b == 0) {
-            n += 1;
-        }
-        i += 1;
-    }
-    n
+/// The bytes of a line's code that count towards [`MIN_COPY_BYTES`]: those that are not whitespace.
+fn significant_bytes(code: &[u8]) -> usize {
+    code.iter().filter(|&&b| !(b.is_ascii_whitespace() || b == 0)).count()
 }
 
 /// A text file's bytes by the path a diff shows (`None` when it is not a readable text file there).
@@ -553,7 +620,12 @@ mod tests {
         for f in &found {
             assert_eq!(f.defs.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(), ["src/c.c"], "{f:?}");
         }
-        assert_eq!(significant_line(b"    return 0; /* ok */ // x\n", true), 8);
+        let code = code_lines(
+            b"    return 0; /* ok */ // x\n/* a\n * check_password */ if (s == \"/*\") // c\n",
+            true,
+        );
+        assert_eq!(code.iter().map(|c| significant_bytes(c)).collect::<Vec<_>>(), [8, 0, 11]);
+        assert_eq!(longest_word(&code).as_deref(), Some("return"), "not check_password, in a comment");
     }
 
     /// A definition of the same name in a file of another language family is not the same function.
