@@ -205,12 +205,33 @@ pub fn search(
     if groups.is_empty() && names.is_empty() {
         return Ok(found);
     }
+    let searched: HashSet<&str> = d
+        .files
+        .iter()
+        .filter(|c| c.status != Status::Deleted && c.old_blob != c.new_blob)
+        .filter_map(|c| c.new_path.as_deref())
+        .collect();
     for c in &d.files {
-        if matches!(c.status, Status::Deleted | Status::TypeChanged) || c.old_blob == c.new_blob {
+        if c.status == Status::Deleted || c.old_blob == c.new_blob {
             continue;
         }
         let Some(path) = c.new_path.as_deref() else { continue };
-        let Some(bytes) = read(new, path, Side::New)? else { continue };
+        // A symlink the update added or retargeted brings the file it points at into the tree under
+        // its name (`auth_compat.c -> ../legacy/auth_old.c`): that file is searched as the link,
+        // unless it is searched anyway.
+        let bytes = match read(new, path, Side::New)? {
+            Some(b) => b,
+            None => match link_target(new, path) {
+                Some(t) if !searched.contains(t.path.display().as_str()) => {
+                    new.read(t).map_err(|source| CompareError::Read {
+                        path: t.path.display(),
+                        side: Side::New,
+                        source,
+                    })?
+                }
+                _ => continue,
+            },
+        };
         if crate::is_binary(&bytes) {
             continue;
         }
@@ -476,6 +497,32 @@ fn significant_bytes(code: &[u8]) -> usize {
     code.iter().filter(|&&b| !(b.is_ascii_whitespace() || b == 0)).count()
 }
 
+/// The regular text file the symlink at `shown` points at (through up to 8 links), when the target
+/// stays inside the snapshot.
+fn link_target<'s>(snap: &'s Snapshot, shown: &str) -> Option<&'s vitrine_snapshot::FileEntry> {
+    let mut e = snap.file(shown.as_bytes()).filter(|e| e.path.display() == shown)?;
+    for _ in 0..8 {
+        let vitrine_snapshot::EntryKind::Symlink { target } = &e.kind else {
+            return Some(e).filter(|e| e.is_indexable());
+        };
+        if target.first() == Some(&b'/') {
+            return None;
+        }
+        let mut parts: Vec<&[u8]> = e.path.parent().split(|&b| b == b'/').filter(|p| !p.is_empty()).collect();
+        for part in target.split(|&b| b == b'/') {
+            match part {
+                b"" | b"." => {}
+                b".." => {
+                    parts.pop()?;
+                }
+                p => parts.push(p),
+            }
+        }
+        e = snap.file(&parts.join(&b'/'))?;
+    }
+    None
+}
+
 /// A text file's bytes by the path a diff shows (`None` when it is not a readable text file there).
 fn read(snap: &Snapshot, shown: &str, side: Side) -> Result<Option<Vec<u8>>, CompareError> {
     let entry = snap
@@ -576,6 +623,38 @@ mod tests {
         );
         // dup.c defined check_password before the update too: not a new definition.
         assert!(f.defs.is_empty(), "{:?}", f.defs);
+    }
+
+    /// A symlink the update added, to a file it left alone that holds the old code: the copy is named
+    /// under the link's name (the build compiles it by that name).
+    #[test]
+    fn a_copy_brought_in_by_a_new_symlink_is_found() {
+        let (o, n, d) = {
+            let open = |files: &[(&str, &str)], link: bool| {
+                let dir = tempfile::tempdir().unwrap();
+                for (rel, content) in files {
+                    let p = dir.path().join(rel);
+                    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                    std::fs::write(p, content).unwrap();
+                }
+                if link {
+                    std::os::unix::fs::symlink("../legacy/auth_old.c", dir.path().join("src/auth_compat.c"))
+                        .unwrap();
+                }
+                let s = Snapshot::open(dir.path(), &IngestConfig::default(), &Progress::default()).unwrap();
+                std::mem::forget(dir);
+                s
+            };
+            let o = open(&[("src/auth.c", AUTH), ("legacy/auth_old.c", AUTH)], false);
+            let n = open(&[("src/auth.c", FIXED), ("legacy/auth_old.c", AUTH)], true);
+            let d = crate::diff(&o, &n, &DiffOptions::default()).unwrap();
+            (o, n, d)
+        };
+        let f = one(&o, &n, &d, AUTH, [5, 6]);
+        assert_eq!(
+            f.copies,
+            [Copy { path: "src/auth_compat.c".into(), lines: [5, 6], exact: true, added: true }]
+        );
     }
 
     /// Many copies: a few listed, the others counted, for the copies and the definitions alike.
