@@ -44,6 +44,7 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("terminators.rs"),
     include_bytes!("disguise.rs"),
     include_bytes!("encoded.rs"),
+    include_bytes!("pycookie.rs"),
     include_bytes!("lines.rs"),
     include_bytes!("ingest.rs"),
     include_bytes!("gitid.rs"),

@@ -219,9 +219,22 @@ fn is_source_with_nuls(path: &RelPath, bytes: &[u8]) -> bool {
         && std::str::from_utf8(bytes).is_ok()
 }
 
+/// The encoding a Python file's PEP 263 declaration names, when it reads ASCII as ASCII and encoding_rs
+/// has it (see [`crate::pycookie::declared_encoding`]).
+fn python_declared(path: &RelPath, bytes: &[u8]) -> Option<TextEncoding> {
+    let e = crate::pycookie::declared_encoding(&path.display(), bytes)?;
+    Some(if e == encoding_rs::UTF_8 { TextEncoding::Utf8 } else { TextEncoding::Legacy(e) })
+}
+
 /// Classifies a regular file from its path and full content.
 pub fn classify(path: &RelPath, bytes: &[u8], config: &ClassifyConfig) -> Classification {
     let encoding = match detect_encoding(bytes) {
+        // A Python file's coding declaration decides how CPython decodes it (PEP 263).
+        Some(TextEncoding::Utf8 | TextEncoding::Legacy(_))
+            if let Some(declared) = python_declared(path, bytes) =>
+        {
+            declared
+        }
         Some(encoding) => encoding,
         None if is_source_with_nuls(path, bytes) => TextEncoding::Utf8,
         None => return Classification { class: ContentClass::Binary, encoding: None },

@@ -134,7 +134,10 @@ pub enum FindingKind {
     /// Bytes that tools reading bytes take for other text than the decoded view shows (see
     /// `crate::encoded`): a character of a legacy multi-byte encoding (Shift_JIS, GBK, Big5) whose second
     /// byte is a `\` before a line break (GCC, `sh` and `make` splice the next line onto it) or before a
-    /// quote, or a UTF-16 byte-order mark on a file that is not UTF-16 text.
+    /// quote, or a UTF-16 byte-order mark on a file that is not UTF-16 text; also a Python coding
+    /// declaration (PEP 263) naming a codec that does not read ASCII as ASCII (`utf-7`,
+    /// `unicode_escape`, `hz`, `iso2022_*`, EBCDIC, …), and each line CPython then reads otherwise
+    /// (see [`crate::pycookie`]).
     EncodingDisguise,
     /// A file whose name is not a C or C++ source's (`data/crc32_table.txt`, `ops.inc`, `Rules`) that a
     /// C or C++ file includes (`#include "…"`, or a macro holding the name): the compiler reads it as

@@ -1157,9 +1157,14 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
                     "generated or minified (by its header, name or line lengths): indexed and searched like any file".into()
                 });
             }
-            if let TextEncoding::Legacy(legacy) = enc {
+            // A Python file decoded by its coding declaration is decoded by CPython too, before it reads
+            // a byte: no backslash hides in its characters.
+            if let TextEncoding::Legacy(legacy) = enc
+                && crate::pycookie::declared_encoding(&shown, bytes).is_none()
+            {
                 crate::encoded::hidden_ascii_bytes(bytes, legacy, &mut ff);
             }
+            crate::pycookie::scan(&shown, bytes, &mut ff);
             let decoded = text::decode(bytes, enc);
             line_count = lines::count_lines(decoded.as_bytes());
             health::scan_text(&decoded, &mut ff);

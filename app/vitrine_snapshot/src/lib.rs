@@ -33,6 +33,7 @@ pub mod lines;
 pub mod manifest;
 mod path;
 pub mod progress;
+pub mod pycookie;
 mod record;
 mod reopen;
 mod shipped;
