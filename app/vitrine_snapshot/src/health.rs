@@ -144,11 +144,16 @@ pub enum FindingKind {
     /// code. Vitrine reads it as its includer's language too (definitions, calls, `in:code`); the
     /// finding says where it is included, since its name says "data". See [`crate::includes`].
     IncludedAsCode,
+    /// A compiled file that a toolchain uses instead of the source shown beside it, or as code no
+    /// source shows (see [`crate::compiled`]): GCC's `X.gch` for `#include "X"`, CPython's
+    /// `__pycache__/X.*.pyc` for `X.py` (the pyc's header mode named), a sourceless `X.pyc`, Java's
+    /// `X.class` beside `X.java`, `X.elc`, `X.beam`.
+    CompiledShadow,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 33] = [
+    pub const ALL: [FindingKind; 34] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -182,6 +187,7 @@ impl FindingKind {
         FindingKind::ConfusableIdentifier,
         FindingKind::EncodingDisguise,
         FindingKind::IncludedAsCode,
+        FindingKind::CompiledShadow,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -221,6 +227,7 @@ impl FindingKind {
             FindingKind::ConfusableIdentifier => "confusable-identifier",
             FindingKind::EncodingDisguise => "encoding-disguise",
             FindingKind::IncludedAsCode => "included-as-code",
+            FindingKind::CompiledShadow => "compiled-shadow",
         }
     }
 
@@ -243,6 +250,7 @@ impl FindingKind {
                 | FindingKind::ConfusableIdentifier
                 | FindingKind::EncodingDisguise
                 | FindingKind::IncludedAsCode
+                | FindingKind::CompiledShadow
         )
     }
 }

@@ -1636,7 +1636,8 @@ fn assemble(
     // the verified reader (not when the content was not kept).
     if !matches!(source, Source::Digested) {
         let read = |e: &FileEntry| crate::content::read(&source, e).map_err(|e| e.to_string());
-        for f in crate::shipped::findings(&files, &read) {
+        let shipped = crate::shipped::findings(&files, &read);
+        for f in shipped.into_iter().chain(crate::compiled::findings(&files, &read)) {
             *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
             findings.push(f);
         }

@@ -18,6 +18,7 @@ pub mod blobs;
 mod cache;
 mod changed;
 pub mod classify;
+mod compiled;
 mod content;
 pub mod disguise;
 pub mod encoded;
