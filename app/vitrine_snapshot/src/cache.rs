@@ -52,6 +52,7 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("cache.rs"),
     include_bytes!("reopen.rs"),
     include_bytes!("shipped.rs"),
+    include_bytes!("buildhooks.rs"),
     include_bytes!("compiled.rs"),
     // The archive readers: what they refuse, and which members they hand over, decide whether a cached
     // archive's analyses may be served at all (a rule added there must reach archives cached before it).

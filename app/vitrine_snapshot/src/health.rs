@@ -113,6 +113,8 @@ pub enum FindingKind {
     /// A build file (makefile, CMake, meson, shell script) whose commands edit a source of the snapshot
     /// in place, write over one, or generate a source that is compiled (`sed -i`, `perl -pi`, `patch`,
     /// `> x.c`, `cp … x.c`, `configure_file`, `file(WRITE …)`): one finding per file naming the lines.
+    /// Also `//go:generate` lines, `package.json` scripts, `setup.py`/`hatch_build.py` and Cargo's
+    /// `build.rs` that write over a source (see `crate::buildhooks`).
     BuildRewrite,
     /// A C or C++ spelling that the compiler's translation phases rewrite before it finds comments,
     /// directives and names, so the lines shown are not the ones compiled (see [`crate::disguise`]): a

@@ -15,6 +15,7 @@
 
 pub mod archive;
 pub mod blobs;
+mod buildhooks;
 mod cache;
 mod changed;
 pub mod classify;

@@ -511,7 +511,7 @@ fn fill(
     decided
 }
 
-fn parent(path: &[u8]) -> &[u8] {
+pub(crate) fn parent(path: &[u8]) -> &[u8] {
     match path.iter().rposition(|&b| b == b'/') {
         Some(i) => path.get(..i).unwrap_or_default(),
         None => b"",
@@ -818,6 +818,14 @@ enum BuildLang {
     CMake,
     Meson,
     Shell,
+    /// A Go file's `//go:generate` lines (run by `go generate`, without a shell).
+    GoGenerate,
+    /// `package.json`: its `scripts` (npm runs the lifecycle ones on `npm install`, `npm pack`, …).
+    PackageJson,
+    /// `setup.py`, `hatch_build.py`: Python run by `pip install .` and the build backends.
+    PythonHook,
+    /// Cargo's `build.rs`: Rust run by `cargo build` before the crate is compiled.
+    CargoBuild,
 }
 
 fn build_lang(path: &[u8]) -> Option<BuildLang> {
@@ -829,6 +837,9 @@ fn build_lang(path: &[u8]) -> Option<BuildLang> {
         }
         b"CMakeLists.txt" => return Some(BuildLang::CMake),
         b"meson.build" => return Some(BuildLang::Meson),
+        b"package.json" => return Some(BuildLang::PackageJson),
+        b"setup.py" | b"hatch_build.py" => return Some(BuildLang::PythonHook),
+        b"build.rs" => return Some(BuildLang::CargoBuild),
         _ => {}
     }
     if name.starts_with(b"Makefile.") && !name.ends_with(b".in") {
@@ -838,6 +849,7 @@ fn build_lang(path: &[u8]) -> Option<BuildLang> {
         b"mk" | b"mak" => Some(BuildLang::Make),
         b"cmake" => Some(BuildLang::CMake),
         b"sh" | b"bash" => Some(BuildLang::Shell),
+        b"go" => Some(BuildLang::GoGenerate),
         _ => None,
     }
 }
@@ -905,7 +917,7 @@ fn source_ext(ext: &[u8]) -> bool {
 
 /// What a build command does to a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Edit {
+pub(crate) enum Edit {
     /// Edits a source of the snapshot in place.
     InPlace { tool: String, path: String },
     /// Writes over a source of the snapshot.
@@ -918,7 +930,7 @@ enum Edit {
 }
 
 impl Edit {
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Edit::InPlace { tool, path } => format!("`{tool}` edits `{path}` in place"),
             Edit::Overwrite { tool, path } => format!("`{tool}` writes over `{path}`"),
@@ -938,17 +950,17 @@ impl Edit {
 
 /// Resolves a path word of build file `dir` (no trailing slash) to a snapshot file, or says it names a
 /// generated source.
-enum Target {
+pub(crate) enum Target {
     Existing(String),
     Generated(String),
 }
 
-struct Resolver<'a> {
-    paths: &'a HashSet<&'a [u8]>,
+pub(crate) struct Resolver<'a> {
+    pub(crate) paths: &'a HashSet<&'a [u8]>,
 }
 
 impl Resolver<'_> {
-    fn resolve(&self, dir: &[u8], word: &str) -> Option<Target> {
+    pub(crate) fn resolve(&self, dir: &[u8], word: &str) -> Option<Target> {
         let mut w = word.trim_matches(|c| c == '"' || c == '\'');
         // Leading variables naming directories (`$(obj)/`, `${CMAKE_BINARY_DIR}/`, `$srcdir/`).
         loop {
@@ -1010,7 +1022,7 @@ fn normalise(base: &[u8], rel: &[u8]) -> Option<Vec<u8>> {
 
 /// Splits a shell command line into simple commands (`;`, `&&`, `||`, `|`, `&`, parentheses, backquotes)
 /// and each into words, keeping quotes and `$(…)`/`${…}` groups inside a word.
-fn commands(line: &str) -> Vec<Vec<String>> {
+pub(crate) fn commands(line: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
@@ -1107,7 +1119,7 @@ fn tool_name(word: &str) -> String {
 }
 
 /// The edits of one simple command of build file `dir`.
-fn command_edits(words: &[String], dir: &[u8], r: &Resolver<'_>, out: &mut Vec<Edit>) {
+pub(crate) fn command_edits(words: &[String], dir: &[u8], r: &Resolver<'_>, out: &mut Vec<Edit>) {
     // Redirections first: `> x.c`, `>> x.c`, `>x.c`.
     let mut args: Vec<&str> = Vec::new();
     let mut outputs: Vec<&str> = Vec::new();
@@ -1298,6 +1310,16 @@ fn command_edits(words: &[String], dir: &[u8], r: &Resolver<'_>, out: &mut Vec<E
                 }
             }
         }
+        // `sh -c '…'`: the script's own commands (go:generate and npm run no shell of their own).
+        "sh" | "bash" | "dash" | "zsh" => {
+            if let Some(i) = rest.iter().position(|w| *w == "-c")
+                && let Some(script) = rest.get(i + 1)
+            {
+                for words in commands(script) {
+                    command_edits(&words, dir, r, out);
+                }
+            }
+        }
         "dd" => {
             for w in rest.iter().filter_map(|w| w.strip_prefix("of=")) {
                 if let Some(Target::Existing(path)) = r.resolve(dir, w) {
@@ -1442,6 +1464,13 @@ fn scan_build_file(
     r: &Resolver<'_>,
 ) -> Vec<(u64, String, Vec<Edit>)> {
     let dir = parent(path);
+    match lang {
+        BuildLang::GoGenerate => return crate::buildhooks::go_generate(path, text, r),
+        BuildLang::PackageJson => return crate::buildhooks::npm_scripts(dir, text, r),
+        BuildLang::PythonHook => return crate::buildhooks::python_hook(dir, text, r),
+        BuildLang::CargoBuild => return crate::buildhooks::cargo_build(dir, text, r),
+        _ => {}
+    }
     let mut found = Vec::new();
     let mut rule_target: Option<String> = None;
     for (line_no, line) in logical_lines(text, lang) {
@@ -1479,6 +1508,10 @@ fn scan_build_file(
                     command_edits(&words, dir, r, &mut edits);
                 }
             }
+            BuildLang::GoGenerate
+            | BuildLang::PackageJson
+            | BuildLang::PythonHook
+            | BuildLang::CargoBuild => {}
         }
         edits.dedup();
         if !edits.is_empty() {
@@ -1533,6 +1566,10 @@ fn build_findings(files: &[FileEntry], read: &dyn Fn(&FileEntry) -> Result<Vec<u
     let r = Resolver { paths: &paths };
     for f in files.iter().filter(|f| f.in_tree && matches!(f.kind, crate::EntryKind::File { .. })) {
         let Some(lang) = build_lang(f.path.as_bytes()) else { continue };
+        // `go generate ./...` leaves vendored packages alone.
+        if lang == BuildLang::GoGenerate && matches!(f.class, ContentClass::Vendored) {
+            continue;
+        }
         if f.size_bytes > MAX_BUILD_FILE || matches!(f.class, ContentClass::Binary) {
             continue;
         }
