@@ -106,12 +106,13 @@ pub(crate) fn npm_scripts(dir: &[u8], text: &str, r: &Resolver<'_>) -> Found {
         }
         let key = format!("\"{name}\"");
         let at = text.get(scripts_at..).and_then(|t| t.find(&key)).map_or(scripts_at, |i| scripts_at + i);
+        // The snippet is shown in backquotes: the note that says when npm runs it comes first, plain.
         let when = if NPM_LIFECYCLE.contains(&name.as_str()) {
-            format!("npm runs `{name}` by itself on `npm install` or `npm pack`")
+            "run by npm itself on npm install and npm pack".to_owned()
         } else {
-            format!("`npm run {name}`")
+            format!("run by npm run {name}")
         };
-        found.push((line_of(text, at), format!("{} [{when}]", line_text(text, at)), edits));
+        found.push((line_of(text, at), format!("\"{name}\" ({when}): {script}"), edits));
     }
     found.sort_by_key(|(line, _, _)| *line);
     found
@@ -404,8 +405,8 @@ mod tests {
 }"#;
         let found = npm_scripts(b"", text, &r);
         assert_eq!(lines(&found), [5, 7], "{found:?}");
-        assert!(found[0].1.contains("npm runs `prepare` by itself"), "{}", found[0].1);
-        assert!(found[1].1.contains("`npm run fix`"), "{}", found[1].1);
+        assert!(found[0].1.starts_with("\"prepare\" (run by npm itself on npm install"), "{}", found[0].1);
+        assert!(found[1].1.starts_with("\"fix\" (run by npm run fix): sh -c"), "{}", found[1].1);
         assert!(npm_scripts(b"", "{ not json", &r).is_empty());
     }
 

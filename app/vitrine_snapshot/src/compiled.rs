@@ -149,17 +149,19 @@ pub(crate) fn findings(
     out
 }
 
-fn gch_finding(shown: &str, header: &str, header_exists: bool, directory: bool) -> Finding {
+fn gch_finding(shown: &str, path: &str, header_exists: bool, directory: bool) -> Finding {
     let what = if directory { "a directory of precompiled headers" } else { "a precompiled header" };
+    // The include names the header by its name, looked up in the directories GCC searches.
+    let header = path.rsplit('/').next().unwrap_or(path);
     let detail = if header_exists {
         format!(
-            "{what} for `{header}`: GCC, asked to `#include \"{header}\"` (or `-include` it), uses this instead \
-             of reading `{header}` when it was made by the same compiler with compatible options, so what is \
-             compiled is not the header shown"
+            "{what} for `{path}`: GCC, asked to `#include \"{header}\"` from there (or `-include` it), uses this \
+             instead of reading `{path}` when it was made by the same compiler with compatible options, so what \
+             is compiled is not the header shown"
         )
     } else {
         format!(
-            "{what} for `{header}`, which is not in the snapshot: GCC uses it for `#include \"{header}\"` all the \
+            "{what} for `{path}`, which is not in the snapshot: GCC uses it for `#include \"{header}\"` all the \
              same, so the code it brings in is shown nowhere"
         )
     };
@@ -272,6 +274,7 @@ mod tests {
         );
         let detail = |p: &str| &found.iter().find(|(q, _)| q == p).unwrap().1;
         assert!(detail("c/policy.h.gch").contains("instead of reading `c/policy.h`"));
+        assert!(detail("c/policy.h.gch").contains("`#include \"policy.h\"`"), "{}", detail("c/policy.h.gch"));
         assert!(detail("c/orphan.h.gch").contains("not in the snapshot"));
         let auth = detail("py/pkg/__pycache__/auth.cpython-311.pyc");
         assert!(
