@@ -7,7 +7,8 @@
 //! - CPython's bytecode: `d/__pycache__/X.<tag>.pyc` is imported instead of compiling `d/X.py`. Its
 //!   header says how CPython checks it (PEP 552): an "unchecked-hash" pyc is used whatever `X.py`
 //!   says, a "checked-hash" one only while the source's hash matches, a timestamp one while the
-//!   source's modification time and size match the ones it records (a tarball carries both). A
+//!   source's modification time and size match the ones it records (a tarball carries both; one
+//!   recording another size than its source's is never used and not reported). A
 //!   legacy `d/X.pyc` beside `d/X.py` is what Python 2 imports (CPython 3 prefers the source), and
 //!   one with no `X.py` is imported as the module `X` by every version.
 //! - Java's `X.class` beside `X.java` (javac's `-Xprefer:newer` takes whichever is newer when both are
@@ -66,8 +67,15 @@ pub(crate) fn findings(
         }
         if let Some(stem) = name.strip_suffix(b".pyc") {
             let in_cache = dir == b"__pycache__" || dir.ends_with(b"/__pycache__");
-            let header = read(f).ok().map(|b| pyc_header(&b));
+            let bytes = read(f).ok();
+            let header = bytes.as_deref().map(pyc_header);
             let header = header.as_deref().unwrap_or("its header could not be read");
+            // A timestamp pyc records its source's size: with another size CPython compiles the source.
+            let recorded_size = bytes
+                .as_deref()
+                .filter(|b| b.get(4..8) == Some(&[0, 0, 0, 0]))
+                .and_then(|b| b.get(12..16))
+                .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
             if in_cache {
                 // `X.cpython-311.pyc`, `X.cpython-311.opt-1.pyc`: the module is the name before the tag.
                 let module =
@@ -77,7 +85,13 @@ pub(crate) fn findings(
                 let mut py = module.to_vec();
                 py.extend_from_slice(b".py");
                 let source = join(pkg, &py);
-                if exists(&source) {
+                let source_size = files
+                    .binary_search_by(|e| e.path.as_bytes().cmp(source.as_slice()))
+                    .ok()
+                    .and_then(|i| files.get(i))
+                    .map(|e| e.size_bytes as u32);
+                let stale = recorded_size.is_some() && recorded_size != source_size;
+                if exists(&source) && !stale {
                     out.push(Finding::file_level(
                         &shown,
                         FindingKind::CompiledShadow,
@@ -88,7 +102,8 @@ pub(crate) fn findings(
                         ),
                     ));
                 }
-                // Without its source, CPython ignores a `__pycache__` pyc: it is only data.
+                // Without its source, CPython ignores a `__pycache__` pyc: it is only data; so it does
+                // a timestamp pyc recording another size than its source's.
                 continue;
             }
             let mut py = stem.to_vec();
@@ -239,6 +254,13 @@ mod tests {
         put("py/pkg/auth.py", b"def check_password(u, p):\n    return False\n");
         put("py/pkg/__pycache__/auth.cpython-311.pyc", &pyc(1));
         put("py/pkg/__pycache__/gone.cpython-311.pyc", &pyc(0));
+        // Timestamp pycs: one recording its source's size (44 bytes) is used, another is not.
+        let mut sized = pyc(0);
+        sized.splice(12..16, 44u32.to_le_bytes());
+        put("py/pkg/same.py", &[b'#'; 44]);
+        put("py/pkg/__pycache__/same.cpython-311.pyc", &sized);
+        put("py/pkg/other.py", &[b'#'; 45]);
+        put("py/pkg/__pycache__/other.cpython-311.pyc", &sized);
         put("py/legacy.pyc", &pyc(3));
         put("py/legacy2.py", b"x = 1\n");
         put("py/legacy2.pyc", &pyc(0));
@@ -269,6 +291,7 @@ mod tests {
                 "py/legacy.pyc",
                 "py/legacy2.pyc",
                 "py/pkg/__pycache__/auth.cpython-311.pyc",
+                "py/pkg/__pycache__/same.cpython-311.pyc",
             ],
             "{found:#?}"
         );
@@ -290,6 +313,6 @@ mod tests {
         assert!(detail("py/legacy2.pyc").contains("Python 2"));
         assert!(FindingKind::CompiledShadow.is_deceptive());
         // Listed once: not also hidden among the binaries' count only.
-        assert_eq!(snap.health().counts.get("compiled-shadow"), Some(&9));
+        assert_eq!(snap.health().counts.get("compiled-shadow"), Some(&10));
     }
 }
