@@ -377,6 +377,49 @@ mod tests {
         found.iter().map(|f| f.0).collect()
     }
 
+    /// obf f13 and f1 (round 23), end to end: the health report of a snapshot.
+    #[test]
+    fn a_snapshots_hooks_and_python_declarations_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let put = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        put("gen.go", "package main\n//go:generate sed -i s/a/b/ auth.go\n");
+        put("auth.go", "package main\n");
+        put("vendor/x/gen.go", "package x\n//go:generate sed -i s/a/b/ x.go\n");
+        put("vendor/x/x.go", "package x\n");
+        put("package.json", "{\"scripts\": {\"postinstall\": \"cp vendor/auth.js src/auth.js\"}}\n");
+        put("src/auth.js", "exports.x = 1;\n");
+        put("py/setup.py", "open('pkg/auth.py', 'w').write('x = 1')\n");
+        put("py/pkg/auth.py", "x = 0\n");
+        put("py/tool.py", "# coding: utf-7\nx = 1 # +AAo-y = 2\n");
+        let snap = crate::Snapshot::open(
+            dir.path(),
+            &crate::IngestConfig::default(),
+            &crate::progress::Progress::default(),
+        )
+        .unwrap();
+        let of = |kind: crate::health::FindingKind| -> Vec<(String, Option<u64>)> {
+            snap.health()
+                .findings
+                .iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| (f.path.clone(), f.line))
+                .collect()
+        };
+        let s = |p: &str, l: u64| (p.to_owned(), Some(l));
+        assert_eq!(
+            of(crate::health::FindingKind::BuildRewrite),
+            [s("gen.go", 2), s("package.json", 1), s("py/setup.py", 1)]
+        );
+        assert_eq!(
+            of(crate::health::FindingKind::EncodingDisguise),
+            [s("py/tool.py", 1), s("py/tool.py", 2)]
+        );
+    }
+
     #[test]
     fn go_generate_lines_run_commands_in_the_files_directory() {
         let paths = set(&["auth.go", "gen.go", "sub/x.go"]);
