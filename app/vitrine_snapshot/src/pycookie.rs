@@ -268,11 +268,12 @@ pub fn is_python(path: &str, bytes: &[u8]) -> bool {
 /// file is then shown as CPython reads it. UTF-8 is [`crate::classify::TextEncoding::Utf8`] (with a
 /// byte-order mark, left to the detection).
 pub fn declared_encoding(path: &str, bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
-    if bytes.is_ascii() || bytes.starts_with(b"\xEF\xBB\xBF") {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
         return None;
     }
+    // The declaration first (a look at the first 4 KiB), so that no other file is read whole here.
     let c = cookie(bytes)?;
-    if !is_python(path, bytes) {
+    if !is_python(path, bytes) || bytes.is_ascii() {
         return None;
     }
     match codec(&c.name) {
