@@ -95,8 +95,12 @@ impl<'a> Extractor<'a> {
         if name.is_empty() || !name_is_plausible(&name) {
             return;
         }
-        if matches!(self.lang, Language::C | Language::Cpp) && is_c_keyword(&name) {
-            // Macro-mangled code can make the grammar take a keyword for a declared name.
+        if matches!(self.lang, Language::C | Language::Cpp)
+            && is_c_keyword(&name)
+            && kind != SymbolKind::Macro
+        {
+            // Macro-mangled code can make the grammar take a keyword for a declared name (a macro may
+            // have any name: `#define if(c) if (!(c))`).
             return;
         }
         self.raw.push(Raw {

@@ -29,7 +29,7 @@ mod references;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use names::{is_c_keyword, is_c_keyword_bytes};
+pub(crate) use names::is_c_keyword_bytes;
 pub(crate) use pipeline::extract_raw;
 #[cfg(test)]
 pub(crate) use pipeline::extract_raw_by;

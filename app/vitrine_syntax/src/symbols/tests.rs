@@ -852,3 +852,31 @@ fn names_spelled_with_escapes_are_stored_decoded() {
     let fs = extract(Language::Python, b"def f():\n    return 1\n");
     assert_eq!(fs.definitions[0].name, "f");
 }
+
+/// F8 (round 8): a macro named after a keyword (`#define if(c) if (!(c))`) changes every statement
+/// after it; it is a definition like any macro, in a header of directives only and in a file the
+/// grammar reads, so the outline and `def if` show it. Its uses are not references (a keyword in the
+/// code stays a keyword to every other pass).
+#[test]
+fn macros_named_after_keywords_are_definitions() {
+    let header = b"#ifndef COMPAT_H\n#define COMPAT_H\n#define if(c) if (!(c))\n#define true 0\n#define while(x) while (0)\n#endif\n";
+    let code = b"#define return return !\n#define sizeof(x) 1\nint f(int x) { if (x) return 1; return 0; }\n";
+    for (src, want) in [(&header[..], &["if", "true", "while"][..]), (&code[..], &["return", "sizeof"][..])] {
+        for (skim, fs) in each_way(Language::C, src) {
+            let macros: Vec<&str> = fs
+                .definitions
+                .iter()
+                .filter(|d| d.kind == SymbolKind::Macro)
+                .map(|d| d.name.as_str())
+                .collect();
+            for w in want {
+                assert!(macros.contains(w), "skim {skim}: {w} in {macros:?}");
+            }
+            assert!(
+                !fs.references.iter().any(|r| r.name == "if" || r.name == "return"),
+                "{:?}",
+                fs.references
+            );
+        }
+    }
+}
