@@ -43,6 +43,7 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("text.rs"),
     include_bytes!("terminators.rs"),
     include_bytes!("disguise.rs"),
+    include_bytes!("keywords.rs"),
     include_bytes!("encoded.rs"),
     include_bytes!("pycookie.rs"),
     include_bytes!("lines.rs"),

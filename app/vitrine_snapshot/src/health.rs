@@ -151,11 +151,16 @@ pub enum FindingKind {
     /// `__pycache__/X.*.pyc` for `X.py` (the pyc's header mode named), a sourceless `X.pyc`, Java's
     /// `X.class` beside `X.java`, `X.elc`, `X.beam`.
     CompiledShadow,
+    /// A C or C++ `#define` of a keyword that decides control flow or a size (`#define if(c) if
+    /// (!(c))`, `return`, `sizeof`, …) or of `true`, `false`, `NULL` with another value than the standard
+    /// one: every use after it, in this file and in those that include it, means what the macro says.
+    /// See `crate::keywords` (portability spellings such as `#define inline __inline__` are left out).
+    KeywordMacro,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 34] = [
+    pub const ALL: [FindingKind; 35] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -190,6 +195,7 @@ impl FindingKind {
         FindingKind::EncodingDisguise,
         FindingKind::IncludedAsCode,
         FindingKind::CompiledShadow,
+        FindingKind::KeywordMacro,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -230,6 +236,7 @@ impl FindingKind {
             FindingKind::EncodingDisguise => "encoding-disguise",
             FindingKind::IncludedAsCode => "included-as-code",
             FindingKind::CompiledShadow => "compiled-shadow",
+            FindingKind::KeywordMacro => "keyword-macro",
         }
     }
 
@@ -253,6 +260,7 @@ impl FindingKind {
                 | FindingKind::EncodingDisguise
                 | FindingKind::IncludedAsCode
                 | FindingKind::CompiledShadow
+                | FindingKind::KeywordMacro
         )
     }
 }
@@ -473,6 +481,7 @@ fn scan_text_with(
 ) {
     if rules.is_some_and(|r| r.splices) {
         scan_disguises(text, out);
+        crate::keywords::scan(text, out);
     }
     if text.is_ascii() {
         scan_ascii(text.as_bytes(), rules, out);

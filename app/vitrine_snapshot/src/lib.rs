@@ -31,6 +31,7 @@ pub mod health;
 mod idents;
 pub mod includes;
 mod ingest;
+mod keywords;
 pub mod lines;
 pub mod manifest;
 mod path;

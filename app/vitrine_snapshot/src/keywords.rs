@@ -1,0 +1,149 @@
+//! `#define` of a C or C++ keyword or standard value (round 8): `#define if(c) if (!(c))` in a shims
+//! header inverts every `if` of every file that includes it, and gcc says nothing (clang has
+//! `-Wkeyword-macro`). The code that reads `if (uid != 0) return deny(uid);` then grants.
+//!
+//! Flagged ([`FindingKind::KeywordMacro`], deceptive): a macro named after a keyword that decides
+//! control flow or a size (`if`, `else`, `while`, `for`, `do`, `switch`, `case`, `default`, `break`,
+//! `continue`, `goto`, `return`, `sizeof`, `try`, `catch`, `throw`), and one named `true`, `false`,
+//! `NULL` or `nullptr` whose value is not the standard one (`#define true 1` and `#define NULL
+//! ((void *)0)` are what `<stdbool.h>` and `<stddef.h>` say, and freestanding code such as Linux has its
+//! own copies). Left out: macros for keywords that only decorate or are portability spellings
+//! (`#define inline __inline__`, `#define asm __asm__`, `#define noinline`, `#define const`,
+//! `#define static`, `#define register`), which compilers' own headers and old code define as a
+//! matter of course.
+//!
+//! Cost: one search for `define` per C-like file; each hit reads one directive's name.
+
+use crate::health::{FileFindings, FindingKind};
+
+/// Keywords whose redefinition changes which statements run or what a size is.
+const CONTROL: [&str; 16] = [
+    "if", "else", "while", "for", "do", "switch", "case", "default", "break", "continue", "goto", "return",
+    "sizeof", "try", "catch", "throw",
+];
+
+/// The standard values of `true`, `false`, `NULL` and `nullptr`, spaces removed.
+fn standard_value(name: &str, value: &str) -> Option<bool> {
+    let v: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    let v = v.as_str();
+    Some(match name {
+        "true" => {
+            matches!(v, "1" | "(1)" | "!0" | "(!0)" | "((_Bool)1)" | "((bool)1)" | "(bool)1" | "true" | "1U")
+        }
+        "false" => {
+            matches!(v, "0" | "(0)" | "!1" | "(!1)" | "((_Bool)0)" | "((bool)0)" | "(bool)0" | "false" | "0U")
+        }
+        "NULL" => matches!(
+            v,
+            "0" | "(0)"
+                | "0L"
+                | "(0L)"
+                | "((void*)0)"
+                | "(void*)0"
+                | "((void*)0L)"
+                | "__null"
+                | "nullptr"
+                | "NULL"
+        ),
+        "nullptr" => matches!(v, "0" | "((void*)0)" | "NULL" | "__null"),
+        _ => return None,
+    })
+}
+
+/// Reports each `#define` of a keyword or standard value as above in a C or C++ text.
+pub(crate) fn scan(text: &str, out: &mut FileFindings<'_>) {
+    let bytes = text.as_bytes();
+    for at in memchr::memmem::find_iter(bytes, b"define") {
+        // `#define` or `# define`, first on its line.
+        let line_start = memchr::memrchr(b'\n', bytes.get(..at).unwrap_or_default()).map_or(0, |n| n + 1);
+        let before = bytes.get(line_start..at).unwrap_or_default();
+        let mut lead = before.iter().filter(|b| !matches!(b, b' ' | b'\t'));
+        if lead.next() != Some(&b'#') || lead.next().is_some() {
+            continue;
+        }
+        let mut i = at + b"define".len();
+        if !bytes.get(i).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            continue;
+        }
+        while bytes.get(i).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            i += 1;
+        }
+        let s = i;
+        while bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+            i += 1;
+        }
+        let Some(name) = text.get(s..i) else { continue };
+        let line_end =
+            memchr::memchr(b'\n', bytes.get(i..).unwrap_or_default()).map_or(bytes.len(), |n| i + n);
+        let rest = text.get(i..line_end).unwrap_or_default().trim_end_matches('\r');
+        let function_like = rest.starts_with('(');
+        let deceptive = if CONTROL.contains(&name) {
+            true
+        } else {
+            match standard_value(
+                name,
+                rest.split("//").next().unwrap_or(rest).split("/*").next().unwrap_or(rest),
+            ) {
+                Some(standard) => function_like || !standard,
+                None => false,
+            }
+        };
+        if !deceptive {
+            continue;
+        }
+        let line = bytes.get(..at).map_or(0, |b| memchr::memchr_iter(b'\n', b).count()) as u64 + 1;
+        let column = text.get(line_start..s).map_or(0, |t| t.chars().count()) as u64 + 1;
+        let written = text.get(line_start..line_end).unwrap_or_default().trim();
+        let written: String = written.chars().take(120).collect();
+        out.push(Some(line), Some(column), FindingKind::KeywordMacro, || {
+            if CONTROL.contains(&name) {
+                format!(
+                    "`{written}` redefines the keyword `{name}`: every `{name}` after it, here and in each file that includes this one, is compiled as the macro says, not as written"
+                )
+            } else {
+                format!(
+                    "`{written}` gives `{name}` another value than the standard one: every `{name}` after it, here and in each file that includes this one, means that value"
+                )
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::health::{FileFindings, FindingKind, HealthConfig, scan_text};
+
+    fn keyword_findings(path: &str, text: &str) -> Vec<(u64, u64, String)> {
+        let config = HealthConfig::default();
+        let mut f = FileFindings::new(path, &config);
+        scan_text(text, &mut f);
+        f.finish()
+            .0
+            .into_iter()
+            .filter(|f| f.kind == FindingKind::KeywordMacro)
+            .map(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0), f.detail))
+            .collect()
+    }
+
+    /// F8 (round 8): `#define if(c) if (!(c))` inverts every check after it; control-flow keywords
+    /// and non-standard values of `true`/`false`/`NULL` are flagged, the portability spellings that
+    /// compilers' headers and the kernel define are not.
+    #[test]
+    fn keyword_macros_that_change_control_flow_or_values_are_flagged() {
+        let header = "#ifndef COMPAT_H\n#define COMPAT_H\n#define COMPAT_INLINE static inline\n#define if(c) if (!(c))\n  #  define return return !\n#define true 0\n#define NULL ((void*)1)\n#endif\n";
+        let found = keyword_findings("include/compat.h", header);
+        let at: Vec<(u64, u64)> = found.iter().map(|f| (f.0, f.1)).collect();
+        assert_eq!(at, [(4, 9), (5, 13), (6, 9), (7, 9)], "{found:?}");
+        assert!(
+            found[0].2.contains("`#define if(c) if (!(c))`") && found[0].2.contains("keyword `if`"),
+            "{found:?}"
+        );
+        assert!(found[2].2.contains("another value"), "{found:?}");
+        // Standard values and portability spellings: nothing.
+        let fine = "#define true 1\n#define false 0\n#define NULL ((void *)0)\n#define NULL 0L /* c */\n#define true true\n#define inline __inline__\n#define asm __asm__\n#define noinline __attribute__((noinline))\n#define const\n#define static\n/* #define if */\nint define_x;\n";
+        assert_eq!(keyword_findings("a.h", fine), []);
+        // Not C: a Python file's `#define` is a comment.
+        assert_eq!(keyword_findings("a.py", "#define if(c) x\n"), []);
+        assert_eq!(keyword_findings("a.cc", "#define while(x) while(!(x))\n").len(), 1);
+    }
+}
