@@ -53,6 +53,9 @@ struct Scanned {
     globals: HashSet<Vec<u8>>,
     /// Call targets: (start, end).
     calls: Vec<(usize, usize)>,
+    /// `.set name, target` (`.equ`, `.equiv`): (statement start, name start, name end, target start,
+    /// target end, statement end).
+    sets: Vec<[usize; 6]>,
 }
 
 /// The kernel's macros that open a global function or code label (`SYM_FUNC_START(name)`).
@@ -196,7 +199,14 @@ fn statement(stmt: &[u8], at: usize, out: &mut Scanned) {
             _ => {}
         }
         let rest = stmt.get(i..).unwrap_or_default();
-        if word.eq_ignore_ascii_case(b".globl") || word.eq_ignore_ascii_case(b".global") {
+        if [&b".set"[..], b".equ", b".equiv"].iter().any(|w| word.eq_ignore_ascii_case(w)) {
+            set_statement(stmt, at, word_start, i, out);
+            return;
+        }
+        if word.eq_ignore_ascii_case(b".globl")
+            || word.eq_ignore_ascii_case(b".global")
+            || word.eq_ignore_ascii_case(b".weak")
+        {
             for name in rest.split(|&b| b == b',') {
                 let name = name.trim_ascii();
                 if !name.is_empty() {
@@ -233,6 +243,32 @@ fn statement(stmt: &[u8], at: usize, out: &mut Scanned) {
         out.calls.push((at + s, at + e));
         return;
     }
+}
+
+/// `.set name, target`: recorded when both are symbols (not `.set X, 0x10` or an expression).
+fn set_statement(stmt: &[u8], at: usize, word_start: usize, i: usize, out: &mut Scanned) {
+    let rest = stmt.get(i..).unwrap_or_default();
+    let Some(comma) = memchr::memchr(b',', rest) else { return };
+    let sym = |from: usize, to: usize| -> Option<(usize, usize)> {
+        let part = stmt.get(from..to)?;
+        let lead = part.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let s = from + lead;
+        let mut e = s;
+        if !stmt.get(s).copied().is_some_and(is_sym_start) {
+            return None;
+        }
+        while e < to && stmt.get(e).copied().is_some_and(is_sym) {
+            e += 1;
+        }
+        stmt.get(e..to)?.iter().all(u8::is_ascii_whitespace).then_some((s, e))
+    };
+    let Some((ns, ne)) = sym(i, i + comma) else { return };
+    let Some((ts, te)) = sym(i + comma + 1, stmt.len()) else { return };
+    if stmt.get(ts..te).is_some_and(|t| t.starts_with(b".L") || t == b".") {
+        return;
+    }
+    let end = stmt.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(stmt.len(), |p| p + 1);
+    out.sets.push([at + word_start, at + ns, at + ne, at + ts, at + te, at + end]);
 }
 
 /// The definitions and calls of an assembly piece, added to `fs` and `refs` in the file's coordinates:
@@ -272,6 +308,35 @@ fn add_piece(
             parent: None,
             via_macro: None,
             defined_by: None,
+        });
+    }
+    // `.globl name` + `.set name, target`: `name` is the target's code under another name.
+    for &[st, ns, ne, ts, te, se] in &s.sets {
+        let name = text.get(ns..ne).unwrap_or_default();
+        if !s.globals.contains(name) {
+            continue;
+        }
+        let written = String::from_utf8_lossy(text.get(st..se).unwrap_or_default()).into_owned();
+        let (start, stop) = (map(st), map(se.saturating_sub(1)) + 1);
+        let index = fs.definitions.len() as u32;
+        fs.definitions.push(Symbol {
+            name: String::from_utf8_lossy(name).into_owned(),
+            kind: SymbolKind::Label,
+            scope: String::new(),
+            range: lines.range(start, stop),
+            name_range: lines.range(map(ns), map(ne.saturating_sub(1)) + 1),
+            parent: None,
+            via_macro: None,
+            defined_by: Some(written),
+        });
+        let t = map(ts);
+        refs.push(RawRef {
+            start: t,
+            end: map(te.saturating_sub(1)) + 1,
+            kind: RefKind::Call,
+            at: lines.point(t),
+            enclosing: Some(index),
+            owned: Some(String::from_utf8_lossy(text.get(ts..te).unwrap_or_default()).into()),
         });
     }
     for &(a, b) in &s.calls {

@@ -6,6 +6,8 @@
 #![warn(missing_docs)]
 
 pub mod asm;
+mod bindings;
+pub use bindings::{implicit_caller, loader_attribute};
 mod defines;
 mod error;
 pub mod grammar;

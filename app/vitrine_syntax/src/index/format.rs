@@ -4,8 +4,10 @@ use std::path::Path;
 
 use crate::error::SyntaxError;
 
-/// Bumped whenever the on-disk layout changes; an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 6;
+/// Bumped whenever the on-disk layout changes, or what is indexed of a file (7: names bound by
+/// pragmas, asm labels, `.set`, `go:linkname`, `export_name`; loader and `cleanup` calls; macros named
+/// after keywords; Rust raw and Java escaped names decoded); an index of another version is rebuilt.
+pub const FORMAT_VERSION: u32 = 7;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;

@@ -70,6 +70,7 @@ pub(crate) fn extract_raw_by(
     let (mut fs, mut refs) = extract_grammar(lang, source, options, walk);
     if source.len() <= options.max_file_bytes {
         crate::asm::augment_c(lang, source, &mut fs, options.references.then_some(&mut refs));
+        crate::bindings::augment(lang, source, &mut fs, options.references.then_some(&mut refs));
     }
     (fs, refs)
 }

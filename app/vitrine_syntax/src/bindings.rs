@@ -1,0 +1,699 @@
+//! Names the compiler or the linker binds that no call expression or definition shows (round 8; round
+//! 7's `alias("x")` and global asm labels live in [`crate::asm`]):
+//!
+//! - Definitions under another name. C and C++ `#pragma weak a = b` and `#pragma redefine_extname a b`,
+//!   an asm label on a declaration (`int f(void) __asm__("check_token");` gives `f` the symbol name
+//!   `check_token`); Go `//go:linkname local pkg.remote`; Rust `#[export_name = "x"]` on a function
+//!   and `#[link_name = "x"]` on a foreign one. Each becomes a definition of the bound name, marked
+//!   [`Symbol::defined_by`] with the directive as written, that calls the code it is bound to, as an
+//!   `alias("x")` does: `def check_password` finds the pragma, and the permissive function behind it is
+//!   called, not dead.
+//! - Calls no expression makes. `__attribute__((constructor))`/`destructor` (with a priority, on a
+//!   declaration or a definition, `[[gnu::constructor]]` too) run the function before or after `main`;
+//!   `cleanup(f)` on a variable calls `f` when it leaves scope; a pointer in `.init_array`/`.ctors`
+//!   (`.preinit_array`, `.fini_array`, `.dtors`) is called by the loader. Each is a call of the
+//!   function at the attribute's word, by the enclosing definition for `cleanup` and by no definition
+//!   (the loader) otherwise.
+//! - One name, two spellings: Java `\u` escapes in a reference (`gr\u0061ntRoot(uid)` calls
+//!   `grantRoot`; the grammar cannot read an escape in a name, so the file's escaped names are read
+//!   lexically) and Rust raw identifiers (`r#verify` is `verify`, in definitions and references).
+//!
+//! Each part first looks for its trigger bytes (`pragma`, `asm`, `constructor`, `go:linkname`, …) and
+//! costs one search on a file without them; the rest is linear in the bytes of what it reads.
+
+use crate::lang::Language;
+use crate::symbols::{FileSymbols, Point, RawRef, RefKind, Symbol, SymbolKind, TextRange};
+
+/// Line starts of a text, for positions.
+struct Lines(Vec<u32>);
+
+impl Lines {
+    fn of(text: &[u8]) -> Lines {
+        let mut starts = vec![0u32];
+        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i as u32 + 1));
+        Lines(starts)
+    }
+
+    fn point(&self, byte: u32) -> Point {
+        let line = self.0.partition_point(|&s| s <= byte).saturating_sub(1);
+        let start = self.0.get(line).copied().unwrap_or(0);
+        Point { line: line as u32, column: byte - start }
+    }
+
+    fn range(&self, start: u32, end: u32) -> TextRange {
+        TextRange { start: self.point(start), end: self.point(end), start_byte: start, end_byte: end }
+    }
+}
+
+fn has(source: &[u8], word: &str) -> bool {
+    memchr::memmem::find(source, word.as_bytes()).is_some()
+}
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// An identifier at `at` (ASCII): its end.
+fn ident_at(text: &[u8], at: usize) -> Option<usize> {
+    if !text.get(at).copied().is_some_and(is_ident_start) {
+        return None;
+    }
+    let mut e = at + 1;
+    while text.get(e).copied().is_some_and(is_ident) {
+        e += 1;
+    }
+    Some(e)
+}
+
+fn skip_blanks(text: &[u8], mut i: usize) -> usize {
+    while text.get(i).is_some_and(|&b| b == b' ' || b == b'\t') {
+        i += 1;
+    }
+    i
+}
+
+/// Whether the word `word` is at `at` of `text` as a whole word.
+fn word_at(text: &[u8], at: usize, word: &[u8]) -> bool {
+    text.get(at..).is_some_and(|t| t.starts_with(word))
+        && !(at > 0 && text.get(at - 1).copied().is_some_and(is_ident))
+        && !text.get(at + word.len()).copied().is_some_and(is_ident)
+}
+
+/// What [`augment`] adds to one file.
+struct Out<'a> {
+    lines: Lines,
+    fs: &'a mut FileSymbols,
+    refs: &'a mut Vec<RawRef>,
+}
+
+impl Out<'_> {
+    /// A definition of `name` at `range` (its name at `name_range`) bound by `by`; returns its index.
+    fn define(
+        &mut self,
+        name: &str,
+        kind: SymbolKind,
+        range: (u32, u32),
+        name_range: (u32, u32),
+        by: String,
+    ) -> u32 {
+        let index = self.fs.definitions.len() as u32;
+        self.fs.definitions.push(Symbol {
+            name: name.to_string(),
+            kind,
+            scope: String::new(),
+            range: self.lines.range(range.0, range.1),
+            name_range: self.lines.range(name_range.0, name_range.1),
+            parent: None,
+            via_macro: None,
+            defined_by: Some(by),
+        });
+        index
+    }
+
+    /// A call of `name` written at `start..end` (the span's text unless `name` is given) by `enclosing`.
+    fn call(&mut self, start: u32, end: u32, name: Option<&str>, enclosing: Option<u32>) {
+        if name.is_some_and(str::is_empty) || start >= end {
+            return;
+        }
+        self.refs.push(RawRef {
+            start,
+            end,
+            kind: RefKind::Call,
+            at: self.lines.point(start),
+            enclosing,
+            owned: name.map(Into::into),
+        });
+    }
+}
+
+/// Adds to a file's symbols what the bindings above define and call (`refs`: `None` when references
+/// are not extracted).
+pub(crate) fn augment(lang: Language, source: &[u8], fs: &mut FileSymbols, refs: Option<&mut Vec<RawRef>>) {
+    let c = matches!(lang, Language::C | Language::Cpp);
+    let wanted = match lang {
+        Language::C | Language::Cpp => {
+            ["pragma", "asm", "constructor", "destructor", "cleanup", "_array", ".ctors", ".dtors"]
+                .iter()
+                .any(|w| has(source, w))
+        }
+        Language::Go => has(source, "go:linkname"),
+        Language::Rust => has(source, "_name") || has(source, "r#"),
+        Language::Java => has(source, "\\u"),
+        _ => false,
+    };
+    if !wanted {
+        return;
+    }
+    let mut local = Vec::new();
+    let with_refs = refs.is_some();
+    let refs = match refs {
+        Some(r) => r,
+        None => &mut local,
+    };
+    let mut out = Out { lines: Lines::of(source), fs, refs };
+    match lang {
+        _ if c => {
+            if has(source, "pragma") {
+                pragmas(source, &mut out);
+            }
+            if has(source, "asm") {
+                asm_labels(source, &mut out);
+            }
+            implicit_calls(source, &mut out);
+        }
+        Language::Go => go_linknames(source, &mut out),
+        Language::Rust => {
+            if has(source, "_name") {
+                rust_link_names(source, &mut out);
+            }
+            raw_identifiers(source, &mut out);
+        }
+        Language::Java if with_refs => java_escaped_references(source, &mut out),
+        _ => {}
+    }
+    if !with_refs {
+        local.clear();
+    } else {
+        out.refs.sort_by_key(|r| r.start);
+    }
+}
+
+/// The lines of a text with their start offsets (a `\`-newline continues a directive's line).
+fn lines_of(source: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut pos = 0usize;
+    source.split(|&b| b == b'\n').map(move |line| {
+        let at = pos;
+        pos += line.len() + 1;
+        (at, line)
+    })
+}
+
+/// `#pragma weak a = b` and `#pragma redefine_extname a b`: `a` is a definition that calls `b`.
+fn pragmas(source: &[u8], out: &mut Out<'_>) {
+    for (at, line) in lines_of(source) {
+        let mut i = skip_blanks(line, 0);
+        if line.get(i) != Some(&b'#') {
+            continue;
+        }
+        i = skip_blanks(line, i + 1);
+        if !word_at(line, i, b"pragma") {
+            continue;
+        }
+        i = skip_blanks(line, i + b"pragma".len());
+        let Some(e) = ident_at(line, i) else { continue };
+        let directive = line.get(i..e).unwrap_or_default();
+        let weak = directive == b"weak";
+        if !weak && directive != b"redefine_extname" {
+            continue;
+        }
+        let ns = skip_blanks(line, e);
+        let Some(ne) = ident_at(line, ns) else { continue };
+        let mut ts = skip_blanks(line, ne);
+        if weak {
+            if line.get(ts) != Some(&b'=') {
+                continue;
+            }
+            ts = skip_blanks(line, ts + 1);
+        }
+        let Some(te) = ident_at(line, ts) else { continue };
+        let name = String::from_utf8_lossy(line.get(ns..ne).unwrap_or_default()).into_owned();
+        let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(line.len(), |p| p + 1);
+        let written =
+            String::from_utf8_lossy(line.get(skip_blanks(line, 0)..end).unwrap_or_default()).into_owned();
+        let (a, n, t) = (at as u32, (at + ns) as u32, (at + ts) as u32);
+        let index =
+            out.define(&name, SymbolKind::Function, (a, (at + end) as u32), (n, (at + ne) as u32), written);
+        out.call(t, (at + te) as u32, None, Some(index));
+    }
+}
+
+/// The asm label of a declaration's text (`__asm__("name")` after the declarator): the span of the name
+/// inside the quotes and where the `asm` word starts. A `register` variable's label names a register.
+fn asm_label(text: &[u8]) -> Option<(usize, usize, usize)> {
+    let mut from = 0usize;
+    while let Some(n) = memchr::memmem::find(text.get(from..)?, b"asm") {
+        let mut at = from + n;
+        from = at + 3;
+        // `asm`, `__asm`, `__asm__`
+        if at >= 2 && text.get(at - 2..at) == Some(b"__") {
+            at -= 2;
+        }
+        let mut i = at;
+        while text.get(i).copied().is_some_and(is_ident) {
+            i += 1;
+        }
+        if !matches!(text.get(at..i), Some(b"asm" | b"__asm" | b"__asm__"))
+            || (at > 0 && is_ident(text[at - 1]))
+        {
+            continue;
+        }
+        let mut j = i;
+        while text.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        if text.get(j) != Some(&b'(') {
+            continue;
+        }
+        j += 1;
+        while text.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        if text.get(j) != Some(&b'"') {
+            continue;
+        }
+        let s = j + 1;
+        let e = s + memchr::memchr(b'"', text.get(s..)?)?;
+        let label = text.get(s..e)?;
+        if label.is_empty() || !label.iter().all(|&b| is_ident(b) || b == b'.' || b == b'$') {
+            return None;
+        }
+        return Some((at, s, e));
+    }
+    None
+}
+
+/// Declarations with an asm label (`int f(const char *) __asm__("check_token");`): the label is a
+/// definition (the symbol the linker sees) that calls the declared name's code.
+fn asm_labels(source: &[u8], out: &mut Out<'_>) {
+    let found: Vec<(String, SymbolKind, TextRange, usize, usize, usize)> = out
+        .fs
+        .declarations
+        .iter()
+        .chain(out.fs.definitions.iter().filter(|d| d.kind == SymbolKind::Variable))
+        .filter_map(|d| {
+            let base = d.range.start_byte as usize;
+            let text = source.get(base..d.range.end_byte as usize)?;
+            // The label follows the declarator; a `register` variable's names a register.
+            let after = (d.name_range.end_byte as usize).checked_sub(base)?;
+            if memchr::memmem::find(text, b"register").is_some() {
+                return None;
+            }
+            let (at, s, e) = asm_label(text.get(after..)?)?;
+            Some((d.name.clone(), d.kind, d.range, base + after + at, base + after + s, base + after + e))
+        })
+        .collect();
+    for (name, kind, range, at, s, e) in found {
+        let label = String::from_utf8_lossy(source.get(s..e).unwrap_or_default()).into_owned();
+        if label == name {
+            continue;
+        }
+        let written = String::from_utf8_lossy(source.get(at..e + 2).unwrap_or_default()).into_owned();
+        let by = format!("{name} {}", written.trim_end());
+        let index = out.define(&label, kind, (range.start_byte, range.end_byte), (s as u32, e as u32), by);
+        out.call(at as u32, s.saturating_sub(2).max(at + 1) as u32, Some(&name), Some(index));
+    }
+}
+
+/// The attributes that make the loader or the scope's end call a function.
+const LOADER_ATTRIBUTES: [&[u8]; 2] = [b"constructor", b"destructor"];
+
+/// The sections whose pointers the loader calls.
+const LOADER_SECTIONS: [&[u8]; 5] = [b".init_array", b".preinit_array", b".fini_array", b".ctors", b".dtors"];
+
+/// `constructor`/`destructor` attributes on functions, `cleanup(f)` on variables and pointers placed in
+/// `.init_array`-like sections: calls no expression makes.
+fn implicit_calls(source: &[u8], out: &mut Out<'_>) {
+    // Functions: a declaration's text, a definition's up to its body.
+    let mut calls: Vec<(u32, u32, String, Option<u32>)> = Vec::new();
+    let fs = &*out.fs;
+    let functions = fs
+        .declarations
+        .iter()
+        .map(|d| (d, None))
+        .chain(fs.definitions.iter().enumerate().map(|(i, d)| (d, Some(i as u32))))
+        .filter(|(d, _)| d.kind.is_function_like());
+    for (d, _) in functions {
+        let base = d.range.start_byte as usize;
+        let text = source.get(base..d.range.end_byte as usize).unwrap_or_default();
+        let head = match memchr::memchr(b'{', text) {
+            Some(b) => text.get(..b).unwrap_or_default(),
+            None => text,
+        };
+        for word in LOADER_ATTRIBUTES {
+            let Some(at) = memchr::memmem::find_iter(head, word).find(|&at| word_at(head, at, word)) else {
+                continue;
+            };
+            // `__attribute__((constructor))`, `[[gnu::constructor]]`, `__constructor__`.
+            let (s, e) = ((base + at) as u32, (base + at + word.len()) as u32);
+            calls.push((s, e, d.name.clone(), None));
+            break;
+        }
+    }
+    // `cleanup(f)` anywhere in code: a call of `f` by the enclosing definition.
+    for at in memchr::memmem::find_iter(source, b"cleanup") {
+        let mut i = at + b"cleanup".len();
+        if at > 0 && source.get(at - 1).copied().is_some_and(|b| is_ident(b) && b != b'_') {
+            continue;
+        }
+        if source.get(i..i + 2) == Some(b"__") {
+            i += 2;
+        }
+        let j = skip_blanks(source, i);
+        if source.get(j) != Some(&b'(') {
+            continue;
+        }
+        let s = skip_blanks(source, j + 1);
+        let Some(e) = ident_at(source, s) else { continue };
+        if source.get(skip_blanks(source, e)) != Some(&b')') {
+            continue;
+        }
+        // Only inside an attribute: `__attribute__((cleanup(f)))` or a macro standing for one
+        // (`__cleanup(f)`) — not a call of a function named `cleanup`.
+        let window = source.get(at.saturating_sub(64)..at).unwrap_or_default();
+        let attribute = memchr::memmem::rfind(window, b"__attribute__").is_some()
+            || memchr::memmem::rfind(window, b"[[").is_some()
+            || source.get(at.saturating_sub(2)..at) == Some(b"__");
+        if !attribute {
+            continue;
+        }
+        let enclosing = fs
+            .enclosing_definition(s as u32)
+            .filter(|&i| fs.definitions.get(i as usize).is_some_and(|d| d.kind.is_function_like()));
+        calls.push((s as u32, e as u32, String::new(), enclosing));
+    }
+    // Pointers in the loader's sections: `… __attribute__((section(".init_array"))) = f;`
+    for d in fs.definitions.iter().filter(|d| d.kind == SymbolKind::Variable) {
+        let base = d.range.start_byte as usize;
+        let text = source.get(base..d.range.end_byte as usize).unwrap_or_default();
+        if !LOADER_SECTIONS.iter().any(|s| memchr::memmem::find(text, s).is_some()) {
+            continue;
+        }
+        let Some(eq) = memchr::memrchr(b'=', text) else { continue };
+        let mut i = eq + 1;
+        while i < text.len() {
+            match ident_at(text, i) {
+                Some(e) => {
+                    let name = text.get(i..e).unwrap_or_default();
+                    if !crate::symbols::is_c_keyword_bytes(name) {
+                        calls.push(((base + i) as u32, (base + e) as u32, String::new(), None));
+                    }
+                    i = e;
+                }
+                None => i += 1,
+            }
+        }
+    }
+    // A `cleanup(f)` the grammar already read as a reference of another kind becomes the call.
+    out.refs.retain(|r| !calls.iter().any(|c| c.0 == r.start && c.1 == r.end));
+    for (s, e, name, enclosing) in calls {
+        let name = (!name.is_empty()).then_some(name);
+        out.call(s, e, name.as_deref(), enclosing);
+    }
+}
+
+/// Go's `//go:linkname local importpath.remote`: the two names are one symbol. A body-less `local` is
+/// defined by `remote` (and calls it); a `local` with a body is what `remote` runs (a definition of
+/// `remote` that calls `local`).
+fn go_linknames(source: &[u8], out: &mut Out<'_>) {
+    for (at, line) in lines_of(source) {
+        let Some(rest) = line.strip_prefix(b"//go:linkname") else { continue };
+        let base = at + b"//go:linkname".len();
+        if !rest.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+            continue;
+        }
+        let ls = skip_blanks(rest, 0);
+        let Some(le) = ident_at(rest, ls) else { continue };
+        let rs = skip_blanks(rest, le);
+        let re =
+            rs + rest.get(rs..).unwrap_or_default().iter().take_while(|b| !b.is_ascii_whitespace()).count();
+        let remote = rest.get(rs..re).unwrap_or_default();
+        if remote.is_empty() {
+            continue;
+        }
+        // `example.com/auth/compat.legacyAccept` → `legacyAccept`; `pkg.(*T).m` → `m`.
+        let last = remote.rsplit(|&b| b == b'/').next().unwrap_or(remote);
+        let Some(dot) = memchr::memrchr(b'.', last) else { continue };
+        let name_start = rs + (last.as_ptr() as usize - remote.as_ptr() as usize) + dot + 1;
+        let Some(name_end) = ident_at(rest, name_start) else { continue };
+        let local = String::from_utf8_lossy(rest.get(ls..le).unwrap_or_default()).into_owned();
+        let remote_name =
+            String::from_utf8_lossy(rest.get(name_start..name_end).unwrap_or_default()).into_owned();
+        let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(line.len(), |p| p + 1);
+        let written = String::from_utf8_lossy(line.get(2..end).unwrap_or_default()).into_owned();
+        let (n_s, n_e) = ((base + name_start) as u32, (base + name_end) as u32);
+        // The local function of this file, by name; which way the binding goes is whether it has a body.
+        let local_def = out.fs.definitions.iter().position(|d| d.name == local && d.kind.is_function_like());
+        let has_body = local_def.and_then(|i| out.fs.definitions.get(i)).is_some_and(|d| {
+            let text = source.get(d.range.start_byte as usize..d.range.end_byte as usize).unwrap_or_default();
+            memchr::memchr(b'{', text).is_some()
+        });
+        match local_def {
+            Some(i) if !has_body => {
+                if let Some(d) = out.fs.definitions.get_mut(i) {
+                    d.defined_by = Some(written);
+                }
+                out.call(n_s, n_e, None, Some(i as u32));
+            }
+            Some(_) => {
+                let index = out.define(
+                    &remote_name,
+                    SymbolKind::Function,
+                    (at as u32, (at + end) as u32),
+                    (n_s, n_e),
+                    written,
+                );
+                out.call((base + ls) as u32, (base + le) as u32, None, Some(index));
+            }
+            None => {
+                // The local name is a variable or declared elsewhere: the remote is still used.
+                out.call(n_s, n_e, None, None);
+            }
+        }
+    }
+}
+
+/// Rust `#[export_name = "x"]` (the function is the symbol `x`) and `#[link_name = "x"]` on a foreign
+/// function (the declared name is the symbol `x`).
+fn rust_link_names(source: &[u8], out: &mut Out<'_>) {
+    for (attr, export) in [(&b"export_name"[..], true), (&b"link_name"[..], false)] {
+        for at in memchr::memmem::find_iter(source, attr) {
+            if !word_at(source, at, attr) {
+                continue;
+            }
+            // `#[export_name = "x"]`, also inside `#[unsafe(export_name = "x")]`.
+            let head = source.get(at.saturating_sub(16)..at).unwrap_or_default();
+            if memchr::memmem::rfind(head, b"#[").is_none() {
+                continue;
+            }
+            let i = skip_blanks(source, at + attr.len());
+            if source.get(i) != Some(&b'=') {
+                continue;
+            }
+            let q = skip_blanks(source, i + 1);
+            if source.get(q) != Some(&b'"') {
+                continue;
+            }
+            let s = q + 1;
+            let Some(len) = source.get(s..).and_then(|t| memchr::memchr(b'"', t)) else { continue };
+            let e = s + len;
+            let symbol = String::from_utf8_lossy(source.get(s..e).unwrap_or_default()).into_owned();
+            if symbol.is_empty() || !symbol.bytes().all(|b| is_ident(b) || b == b'$' || b == b'.') {
+                continue;
+            }
+            // The item the attribute is on: the first function-like definition or declaration after it.
+            let item = |syms: &[Symbol]| {
+                syms.iter()
+                    .enumerate()
+                    .filter(|(_, d)| {
+                        d.kind.is_function_like() && d.range.start_byte as usize >= at.saturating_sub(2)
+                    })
+                    .min_by_key(|(_, d)| d.name_range.start_byte)
+                    .map(|(i, d)| (i, d.name.clone(), d.name_range.start_byte, d.kind))
+            };
+            let def = item(&out.fs.definitions);
+            let decl = item(&out.fs.declarations);
+            let target = match (def, decl) {
+                (Some(a), Some(b)) if b.2 < a.2 => (b, false),
+                (Some(a), _) => (a, true),
+                (None, Some(b)) => (b, false),
+                (None, None) => continue,
+            };
+            let ((index, name, _, kind), is_def) = target;
+            if name == symbol {
+                continue;
+            }
+            let end = source.get(e..).and_then(|t| memchr::memchr(b']', t)).map_or(e, |n| e + n + 1);
+            let written = String::from_utf8_lossy(source.get(at.saturating_sub(2)..end).unwrap_or_default())
+                .trim_start_matches(|c: char| c != '#')
+                .to_string();
+            let (s, e) = (s as u32, e as u32);
+            if export {
+                // `symbol` is defined by this function.
+                let d = out.define(&symbol, kind, (at as u32, end as u32), (s, e), written);
+                out.call(at as u32, (at + attr.len()) as u32, Some(&name), Some(d));
+            } else {
+                // The foreign declaration `name` is the symbol: defined by it, calls it.
+                let index = if is_def {
+                    index as u32
+                } else {
+                    let mut d = out.fs.declarations.remove(index);
+                    d.defined_by = Some(written.clone());
+                    out.fs.definitions.push(d);
+                    out.fs.definitions.len() as u32 - 1
+                };
+                if let Some(d) = out.fs.definitions.get_mut(index as usize) {
+                    d.defined_by = Some(written);
+                }
+                out.call(s, e, None, Some(index));
+            }
+        }
+    }
+}
+
+/// Rust raw identifiers: `r#verify` is the name `verify` (only keywords need the prefix to be names).
+fn raw_identifiers(source: &[u8], out: &mut Out<'_>) {
+    if !has(source, "r#") {
+        return;
+    }
+    for d in out.fs.definitions.iter_mut().chain(out.fs.declarations.iter_mut()) {
+        if let Some(n) = d.name.strip_prefix("r#") {
+            d.name = n.to_string();
+        }
+    }
+    for r in out.refs.iter_mut() {
+        let spelled = r.name(source);
+        if let Some(n) = spelled.strip_prefix("r#") {
+            r.owned = Some(n.into());
+        }
+    }
+}
+
+/// Java names spelled with `\u` escapes (`gr\u0061ntRoot(uid)`): javac reads the escapes first, the
+/// grammar cannot read them in a name. The file's escaped names outside comments and literals are read
+/// lexically, decoded, and are calls when a `(` follows; what the grammar made of their pieces is
+/// dropped.
+fn java_escaped_references(source: &[u8], out: &mut Out<'_>) {
+    use vitrine_base::ucn::{Escapes, decode_identifier};
+    let mut found: Vec<(u32, u32, String, RefKind)> = Vec::new();
+    let mut i = 0usize;
+    let n = source.len();
+    while i < n {
+        match source[i] {
+            b'/' if source.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr(b'\n', &source[i..]).map_or(n, |k| i + k);
+            }
+            b'/' if source.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&source[i + 2..], b"*/").map_or(n, |k| i + 2 + k + 2);
+            }
+            b'"' | b'\'' => {
+                let q = source[i];
+                let block = q == b'"' && source.get(i..i + 3) == Some(b"\"\"\"");
+                if block {
+                    i = memchr::memmem::find(&source[i + 3..], b"\"\"\"").map_or(n, |k| i + 3 + k + 3);
+                    continue;
+                }
+                i += 1;
+                while i < n && source[i] != q && source[i] != b'\n' {
+                    i += if source[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b if is_ident(b) || b == b'$' || b == b'\\' || b >= 0x80 => {
+                let s = i;
+                let mut escaped = false;
+                while i < n {
+                    let b = source[i];
+                    if b == b'\\' && source.get(i + 1) == Some(&b'u') {
+                        escaped = true;
+                        i += 2;
+                        while source.get(i) == Some(&b'u') {
+                            i += 1;
+                        }
+                        i += 4.min(n - i);
+                    } else if is_ident(b) || b == b'$' || b >= 0x80 {
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if i == s {
+                    i += 1;
+                    continue;
+                }
+                if !escaped {
+                    continue;
+                }
+                let spelled = String::from_utf8_lossy(source.get(s..i).unwrap_or_default()).into_owned();
+                let Some(name) = decode_identifier(&spelled, Escapes::Java) else { continue };
+                if !name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+                    || !name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+                {
+                    continue;
+                }
+                let mut j = i;
+                while source.get(j).is_some_and(u8::is_ascii_whitespace) {
+                    j += 1;
+                }
+                let kind = if source.get(j) == Some(&b'(') { RefKind::Call } else { RefKind::Other };
+                found.push((s as u32, i as u32, name, kind));
+            }
+            _ => i += 1,
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    // The grammar's pieces of these names, and names it already decoded, are replaced.
+    out.refs.retain(|r| !found.iter().any(|&(s, e, ..)| r.start < e && s < r.end));
+    let defined: Vec<u32> =
+        out.fs.definitions.iter().chain(&out.fs.declarations).map(|d| d.name_range.start_byte).collect();
+    for (s, e, name, kind) in found {
+        if defined.contains(&s) {
+            continue;
+        }
+        let enclosing = out.fs.enclosing_definition(s);
+        out.refs.push(RawRef {
+            start: s,
+            end: e,
+            kind,
+            at: out.lines.point(s),
+            enclosing,
+            owned: Some(name.into()),
+        });
+    }
+}
+
+/// Who makes a call no expression makes, as words to follow "call" (`by the loader before main
+/// (constructor attribute)`): `line` is the text of the line the call is
+/// recorded on and `column` the byte where its name or attribute word starts (as the symbol index
+/// stores it). `None` for an ordinary call.
+pub fn implicit_caller(line: &[u8], column: usize) -> Option<&'static str> {
+    let here = line.get(column..).unwrap_or_default();
+    if here.starts_with(b"constructor") {
+        return Some("by the loader before main (constructor attribute)");
+    }
+    if here.starts_with(b"destructor") {
+        return Some("by the loader after main (destructor attribute)");
+    }
+    let before = line.get(..column).unwrap_or_default();
+    let open = before.iter().rposition(|b| !b.is_ascii_whitespace());
+    if open.is_some_and(|o| before.get(o) == Some(&b'(')) {
+        let word = before.get(..open.unwrap_or(0)).unwrap_or_default();
+        let word = word.strip_suffix(b"__").unwrap_or(word);
+        if word.trim_ascii_end().ends_with(b"cleanup") {
+            return Some("at scope exit (cleanup attribute of a variable)");
+        }
+    }
+    LOADER_SECTIONS
+        .iter()
+        .any(|s| memchr::memmem::find(line, s).is_some())
+        .then_some("by the loader (a pointer in a loader section)")
+}
+
+/// The attribute that makes the loader call the function a declaration's or definition's first line
+/// declares (`__attribute__((constructor(101))) void f(void);`), for `def` to show.
+pub fn loader_attribute(line: &[u8]) -> Option<&'static str> {
+    LOADER_ATTRIBUTES.iter().enumerate().find_map(|(i, w)| {
+        memchr::memmem::find_iter(line, w).any(|at| word_at(line, at, w)).then_some(match i {
+            0 => "run by the loader before main: constructor attribute",
+            _ => "run by the loader after main: destructor attribute",
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,150 @@
+//! Names bound without a call expression or under another name (round 8, f5, f10, f12).
+
+use crate::lang::Language;
+use crate::symbols::{FileSymbols, RefKind, extract};
+
+/// Each call: the name called, its 0-based line, and the name of the definition it is written in.
+fn calls(fs: &FileSymbols) -> Vec<(String, u32, Option<String>)> {
+    fs.references
+        .iter()
+        .filter(|r| r.kind == RefKind::Call)
+        .map(|r| {
+            let by = r.enclosing.and_then(|e| fs.definitions.get(e as usize)).map(|d| d.name.clone());
+            (r.name.clone(), r.at.line, by)
+        })
+        .collect()
+}
+
+/// The definition of `name` and what binds it.
+fn defined_by<'a>(fs: &'a FileSymbols, name: &str) -> Option<&'a str> {
+    fs.definitions.iter().find(|d| d.name == name).and_then(|d| d.defined_by.as_deref())
+}
+
+/// F5: C's other spellings of "this name is that code": `#pragma weak a = b`, `#pragma
+/// redefine_extname a b`, an asm label on a declaration. Each defines the bound name and calls the code.
+#[test]
+fn c_pragmas_and_asm_labels_define_the_bound_name() {
+    let src = b"int legacy_accept(const char *u, const char *p) { return 1; }\n\
+#pragma weak check_password = legacy_accept\n\
+  #  pragma redefine_extname old_stat new_stat64\n\
+int renamed_token(const char *t) __asm__(\"check_token\");\n\
+int renamed_token(const char *t) { return 1; }\n\
+#pragma weak only_weak\n\
+int f(void) { register unsigned long sp asm(\"sp\"); return 0; }\n\
+register unsigned long current_sp asm(\"rsp\");\n";
+    let fs = extract(Language::C, src);
+    assert_eq!(defined_by(&fs, "check_password"), Some("#pragma weak check_password = legacy_accept"));
+    assert_eq!(defined_by(&fs, "old_stat"), Some("#  pragma redefine_extname old_stat new_stat64"));
+    assert_eq!(defined_by(&fs, "check_token"), Some("renamed_token __asm__(\"check_token\")"));
+    for n in ["only_weak", "sp", "rsp"] {
+        assert!(defined_by(&fs, n).is_none(), "{n}: {:?}", fs.definitions);
+    }
+    let c = calls(&fs);
+    for want in [
+        ("legacy_accept".to_string(), 1, Some("check_password".to_string())),
+        ("new_stat64".into(), 2, Some("old_stat".into())),
+        ("renamed_token".into(), 3, Some("check_token".into())),
+    ] {
+        assert!(c.contains(&want), "{want:?} in {c:?}");
+    }
+}
+
+/// F5: `.set name, target` (`.equ`, `.weak` + `.set`) on a global name in top-level asm defines the
+/// name, and the target is called.
+#[test]
+fn asm_set_on_a_global_defines_and_calls() {
+    let src = b"int legacy_lic(const char *t) { return 1; }\n\
+__asm__(\".globl check_license\\n\\t.set check_license, legacy_lic\");\n\
+__asm__(\".weak weak_one\\n\\t.equ weak_one, legacy_lic\\n\\t.set LOCAL_CONST, 0x10\\n\\t.set local_alias, legacy_lic\");\n";
+    let fs = extract(Language::C, src);
+    assert_eq!(defined_by(&fs, "check_license"), Some(".set check_license, legacy_lic"));
+    assert_eq!(defined_by(&fs, "weak_one"), Some(".equ weak_one, legacy_lic"));
+    assert!(!fs.definitions.iter().any(|d| d.name == "LOCAL_CONST" || d.name == "local_alias"));
+    let c = calls(&fs);
+    assert!(c.contains(&("legacy_lic".into(), 1, Some("check_license".into()))), "{c:?}");
+    assert!(c.contains(&("legacy_lic".into(), 2, Some("weak_one".into()))), "{c:?}");
+}
+
+/// F5: Go's `//go:linkname`: a body-less function is defined by the remote one, which it calls; a
+/// function with a body pushed under another name defines that name.
+#[test]
+fn go_linkname_binds_both_ways() {
+    let src = b"package main\n\n//go:linkname checkPassword example.com/auth/compat.legacyAccept\nfunc checkPassword(user, pass string) bool\n\n//go:linkname localImpl runtime.exportedName\nfunc localImpl() int { return 1 }\n";
+    let fs = extract(Language::Go, src);
+    assert_eq!(
+        defined_by(&fs, "checkPassword"),
+        Some("go:linkname checkPassword example.com/auth/compat.legacyAccept")
+    );
+    assert_eq!(defined_by(&fs, "exportedName"), Some("go:linkname localImpl runtime.exportedName"));
+    let c = calls(&fs);
+    assert!(c.contains(&("legacyAccept".into(), 2, Some("checkPassword".into()))), "{c:?}");
+    assert!(c.contains(&("localImpl".into(), 5, Some("exportedName".into()))), "{c:?}");
+}
+
+/// F5: Rust `#[export_name]` defines the exported symbol, calling the function; `#[link_name]` binds
+/// a foreign declaration to the symbol named.
+#[test]
+fn rust_export_and_link_names_bind() {
+    let src = b"extern \"C\" {\n    #[link_name = \"real_check\"]\n    fn check(u: u32) -> bool;\n}\n#[export_name = \"check_password\"]\npub extern \"C\" fn legacy_accept() -> bool { true }\n#[no_mangle]\npub extern \"C\" fn plain() {}\n";
+    let fs = extract(Language::Rust, src);
+    assert_eq!(defined_by(&fs, "check_password"), Some("#[export_name = \"check_password\"]"));
+    assert_eq!(defined_by(&fs, "check"), Some("#[link_name = \"real_check\"]"));
+    let c = calls(&fs);
+    assert!(c.contains(&("legacy_accept".into(), 4, Some("check_password".into()))), "{c:?}");
+    assert!(c.contains(&("real_check".into(), 1, Some("check".into()))), "{c:?}");
+    assert!(defined_by(&fs, "plain").is_none());
+}
+
+/// F10: constructor/destructor attributes (on a declaration or a definition, with a priority, in
+/// C++11 form), `cleanup(f)` on a local, and a pointer in `.init_array` are calls: by the loader (no
+/// definition) or by the function whose variable leaves scope.
+#[test]
+fn implicit_calls_are_calls() {
+    let src = b"__attribute__((constructor(101))) void locale_setup(void);\n\
+void flush_stats(void) __attribute__((destructor));\n\
+static void __attribute__((constructor)) early(void) { }\n\
+static void (*ctor_p)(void) __attribute__((section(\".init_array\"))) = early2;\n\
+int parse(const char *s) {\n\
+    __attribute__((cleanup(release_buf))) char *buf = 0;\n\
+    return cleanup(s);\n\
+}\n\
+void not_a_ctor(void);\n";
+    let fs = extract(Language::C, src);
+    let c = calls(&fs);
+    for want in [
+        ("locale_setup".to_string(), 0, None),
+        ("flush_stats".into(), 1, None),
+        ("early".into(), 2, None),
+        ("early2".into(), 3, None),
+        ("release_buf".into(), 5, Some("parse".to_string())),
+    ] {
+        assert!(c.contains(&want), "{want:?} in {c:?}");
+    }
+    assert!(!c.iter().any(|(n, ..)| n == "not_a_ctor"), "{c:?}");
+    // The attribute's word is where the loader's call is written.
+    let ctor = fs.references.iter().find(|r| r.name == "locale_setup").unwrap();
+    assert_eq!(&src[ctor.byte as usize..ctor.byte as usize + 11], b"constructor");
+    // `cleanup(f)` is one reference, a call, not also an `other`.
+    assert_eq!(fs.references.iter().filter(|r| r.name == "release_buf").count(), 1);
+    let cpp = extract(Language::Cpp, b"[[gnu::constructor]] void cpp_init(void);\n");
+    assert!(calls(&cpp).contains(&("cpp_init".into(), 0, None)), "{:?}", cpp.references);
+}
+
+/// F12: a Rust raw identifier is its name without `r#`; a Java name spelled with `\u` escapes is the
+/// decoded name at a call.
+#[test]
+fn raw_identifiers_and_java_escapes_are_the_names() {
+    let rs = extract(
+        Language::Rust,
+        b"pub fn r#verify(uid: u32) -> bool { r#verify(uid) }\nfn main() { auth::verify(7); }\n",
+    );
+    assert!(rs.definitions.iter().any(|d| d.name == "verify"), "{:?}", rs.definitions);
+    let c = calls(&rs);
+    assert!(c.contains(&("verify".into(), 0, Some("verify".into()))), "{c:?}");
+    assert!(!c.iter().any(|(n, ..)| n.starts_with("r#")), "{c:?}");
+    let java = b"public class Auth {\n    static void grantRoot(int uid) { }\n    static boolean check(int uid) {\n        gr\\u0061ntRoot(uid);\n        String s = \"gr\\u0061ntRoot(1)\"; // gr\\u0061ntRoot(2)\n        return uid == 0;\n    }\n}\n";
+    let fs = extract(Language::Java, java);
+    let c = calls(&fs);
+    let grants: Vec<_> = c.iter().filter(|(n, ..)| n == "grantRoot").collect();
+    assert_eq!(grants, [&("grantRoot".to_string(), 3, Some("check".to_string()))], "{c:?}");
+}
