@@ -7,6 +7,7 @@ mod archive_build;
 mod support;
 
 mod archive_diff;
+mod bound_names;
 mod cli_output;
 mod compare;
 mod compiled;

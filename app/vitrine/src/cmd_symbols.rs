@@ -11,7 +11,7 @@ use vitrine_snapshot::Snapshot;
 use vitrine_snapshot::progress::Progress;
 use vitrine_syntax::Candidate;
 use vitrine_syntax::index::{self, DefHit, Match, Role, SymbolIndex};
-use vitrine_syntax::symbols::Point;
+use vitrine_syntax::symbols::{Point, RefKind};
 
 use crate::common::{Ctx, Exit, spawn_progress_line, term};
 
@@ -294,6 +294,9 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
             if let Some(attr) = &c.hit.defined_by {
                 via.push_str(&format!(" (defined by {})", term(attr)));
             }
+            if let Some(run) = loader_attribute_at(snap, &c.hit) {
+                via.push_str(&format!(" ({run})"));
+            }
             let scoped = if c.hit.scope.is_empty() {
                 c.hit.name.clone()
             } else {
@@ -315,6 +318,24 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
         return Ok(Exit::Failed);
     }
     Ok(Exit::Ok)
+}
+
+/// For a C or C++ function's definition or declaration, the attribute that makes the loader call it
+/// (`__attribute__((constructor(101)))` on the lines from the line before its name to its name).
+fn loader_attribute_at(snap: &Snapshot, hit: &DefHit) -> Option<&'static str> {
+    if !hit.kind.is_function_like()
+        || !matches!(hit.language, Some(vitrine_syntax::Language::C | vitrine_syntax::Language::Cpp))
+    {
+        return None;
+    }
+    let entry = snap.file_entry(hit.path.as_bytes()).ok()??;
+    let text = snap.read(&entry).ok()?;
+    let line = hit.at.line as usize;
+    let mut lines = text.split(|&b| b == b'\n').skip(line.saturating_sub(1));
+    let before = if line > 0 { lines.next().unwrap_or_default() } else { &[][..] };
+    let this = lines.next().unwrap_or_default();
+    // The attribute may follow the declarator (`void f(void) __attribute__((destructor));`).
+    vitrine_syntax::loader_attribute(this).or_else(|| vitrine_syntax::loader_attribute(before))
 }
 
 #[derive(Serialize)]
@@ -348,8 +369,11 @@ fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     if let Some(e) = damage.into_inner() {
         return Err(e.into());
     }
+    let mut lines = ImplicitCalls::default();
+    let read = |path: &str| read_file(&snap, path);
     for h in &hits {
         let enclosing = h.enclosing.as_deref().unwrap_or("");
+        let implicit = if h.kind == RefKind::Call { lines.caller(&h.path, h.at, &read) } else { None };
         if a.json {
             ctx.json(&RefJson {
                 path: &h.path,
@@ -360,8 +384,11 @@ fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 scope: enclosing,
             })?;
         } else {
-            let within =
+            let mut within =
                 if enclosing.is_empty() { String::new() } else { format!(" in {}", term(enclosing)) };
+            if let Some(by) = implicit {
+                within.push_str(&format!(" {by}"));
+            }
             writeln!(
                 ctx.out,
                 "{}:{}:{}: {}{within}",
@@ -393,9 +420,10 @@ struct CallerJson<'a> {
 }
 
 fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
-    let (_snap, index) = open_index(&a.path, ctx)?;
+    let (snap, index) = open_index(&a.path, ctx)?;
     let (_, name) = split_qualified(&a.name);
     let groups = index.callers(&name)?;
+    let mut lines = ImplicitCalls::default();
     for g in &groups {
         let calls: Vec<[u32; 2]> = g.sites.iter().map(|p| [p.line + 1, p.column + 1]).collect();
         let first = g.sites.first().copied().unwrap_or_default();
@@ -406,10 +434,23 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         if a.json {
             ctx.json(&CallerJson { path: &g.path, line, column, kind, name, scope, calls })?;
         } else {
-            let who =
-                if name.is_empty() { "(file level)".to_string() } else { format!("{kind} {}", term(name)) };
+            let implicit = lines.caller(&g.path, first, &|p: &str| read_file(&snap, p));
+            let who = match (name.is_empty(), implicit) {
+                (true, Some(by)) => format!("(file level) called {by}"),
+                (true, None) => "(file level)".to_string(),
+                (false, _) => format!("{kind} {}", term(name)),
+            };
             let sites: Vec<String> = calls.iter().map(|[l, c]| format!("{l}:{c}")).collect();
-            writeln!(ctx.out, "{}:{line}:{column}: {who}  calls at {}", term(&g.path), sites.join(", "))?;
+            let at_exit = match implicit {
+                Some(by) if !name.is_empty() => format!(" {by}"),
+                _ => String::new(),
+            };
+            writeln!(
+                ctx.out,
+                "{}:{line}:{column}: {who}  calls at {}{at_exit}",
+                term(&g.path),
+                sites.join(", ")
+            )?;
         }
     }
     if groups.is_empty() {
@@ -417,6 +458,39 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         return Ok(Exit::Failed);
     }
     Ok(Exit::Ok)
+}
+
+/// A file of the snapshot, if it can be read.
+fn read_file(snap: &Snapshot, path: &str) -> Option<Vec<u8>> {
+    let entry = snap.file_entry(path.as_bytes()).ok()??;
+    snap.read(&entry).ok()
+}
+
+/// The lines of the files `refs` and `callers` show calls in, read once each, to say who makes a call
+/// no expression makes (the loader for a `constructor` attribute, scope exit for `cleanup`).
+#[derive(Default)]
+struct ImplicitCalls {
+    files: std::collections::HashMap<String, Option<Vec<u8>>>,
+}
+
+impl ImplicitCalls {
+    fn caller(
+        &mut self,
+        path: &str,
+        at: Point,
+        read: &dyn Fn(&str) -> Option<Vec<u8>>,
+    ) -> Option<&'static str> {
+        // Only C and C++ have such calls.
+        if !matches!(
+            vitrine_syntax::language_for_path(path, b""),
+            Some(vitrine_syntax::Language::C | vitrine_syntax::Language::Cpp)
+        ) {
+            return None;
+        }
+        let text = self.files.entry(path.to_string()).or_insert_with(|| read(path)).as_deref()?;
+        let line = text.split(|&b| b == b'\n').nth(at.line as usize)?;
+        vitrine_syntax::implicit_caller(line, at.column as usize)
+    }
 }
 
 /// How many names the symbol index returns at most for a prefix or case-insensitive match, and
@@ -427,12 +501,14 @@ const INDEX_FUZZY_CAP: usize = 200;
 /// A name as written on the command line: `A::B::name` gives (`A::B`, `name`); a trailing `::` or
 /// none gives the whole text as the name. Calls and references are matched by the last name.
 fn split_qualified(written: &str) -> (Option<String>, String) {
-    // A name copied as the code spells it (`check_p\u0430ss`) is the name the index stores decoded.
+    // A name copied as the code spells it (`check_p\u0430ss`) is the name the index stores decoded,
+    // and a Rust raw identifier (`r#verify`) the name without its prefix.
     let decoded = vitrine_base::ucn::decode_identifier(written, vitrine_base::ucn::Escapes::Ucn);
     let written = decoded.as_deref().unwrap_or(written);
+    let raw = |n: &str| n.strip_prefix("r#").filter(|n| !n.is_empty()).unwrap_or(n).to_string();
     match written.rsplit_once("::") {
-        Some((q, n)) if !n.is_empty() => (Some(q.to_string()), n.to_string()),
-        _ => (None, written.to_string()),
+        Some((q, n)) if !n.is_empty() => (Some(q.to_string()), raw(n)),
+        _ => (None, raw(written)),
     }
 }
 
