@@ -22,11 +22,31 @@ const CONTROL: [&str; 16] = [
     "sizeof", "try", "catch", "throw",
 ];
 
-/// The standard values of `true`, `false`, `NULL` and `nullptr`, spaces removed.
+/// The value of an integer literal, in parentheses or not (`0x00`, `(0UL)`, `1`).
+fn integer(v: &str) -> Option<u64> {
+    let mut v = v;
+    while let Some(inner) = v.strip_prefix('(').and_then(|i| i.strip_suffix(')')) {
+        v = inner;
+    }
+    let v = v.trim_end_matches(['u', 'U', 'l', 'L']);
+    if let Some(hex) = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        return u64::from_str_radix(hex, 16).ok();
+    }
+    if v.len() > 1 && v.starts_with('0') {
+        return u64::from_str_radix(v, 8).ok();
+    }
+    v.parse().ok()
+}
+
+/// The standard values of `true`, `false`, `NULL` and `nullptr`, spaces removed (an integer
+/// literal of the value in any base: `#define NULL 0x00`).
 fn standard_value(name: &str, value: &str) -> Option<bool> {
     let v: String = value.chars().filter(|c| !c.is_whitespace()).collect();
     let v = v.as_str();
+    let number = integer(v);
     Some(match name {
+        "true" if number.is_some() => number == Some(1),
+        "false" | "NULL" | "nullptr" if number.is_some() => number == Some(0),
         "true" => {
             matches!(v, "1" | "(1)" | "!0" | "(!0)" | "((_Bool)1)" | "((bool)1)" | "(bool)1" | "true" | "1U")
         }
@@ -93,8 +113,10 @@ pub(crate) fn scan(text: &str, out: &mut FileFindings<'_>) {
         }
         let line = bytes.get(..at).map_or(0, |b| memchr::memchr_iter(b'\n', b).count()) as u64 + 1;
         let column = text.get(line_start..s).map_or(0, |t| t.chars().count()) as u64 + 1;
-        let written = text.get(line_start..line_end).unwrap_or_default().trim();
-        let written: String = written.chars().take(120).collect();
+        // One line as written, blanks squeezed (tabs would print as escapes), at most 120 characters.
+        let written = text.get(line_start..line_end).unwrap_or_default();
+        let written: String =
+            written.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
         out.push(Some(line), Some(column), FindingKind::KeywordMacro, || {
             if CONTROL.contains(&name) {
                 format!(
@@ -139,8 +161,11 @@ mod tests {
             "{found:?}"
         );
         assert!(found[2].2.contains("another value"), "{found:?}");
+        let tabs = keyword_findings("a.h", "#define\tfalse\t\t0x1\n");
+        assert_eq!(tabs.len(), 1, "{tabs:?}");
+        assert!(tabs[0].2.starts_with("`#define false 0x1` gives"), "{tabs:?}");
         // Standard values and portability spellings: nothing.
-        let fine = "#define true 1\n#define false 0\n#define NULL ((void *)0)\n#define NULL 0L /* c */\n#define true true\n#define inline __inline__\n#define asm __asm__\n#define noinline __attribute__((noinline))\n#define const\n#define static\n/* #define if */\nint define_x;\n";
+        let fine = "#define NULL\t\t0x00\n#define true (1U)\n#define false 00\n#define true 1\n#define false 0\n#define NULL ((void *)0)\n#define NULL 0L /* c */\n#define true true\n#define inline __inline__\n#define asm __asm__\n#define noinline __attribute__((noinline))\n#define const\n#define static\n/* #define if */\nint define_x;\n";
         assert_eq!(keyword_findings("a.h", fine), []);
         // Not C: a Python file's `#define` is a comment.
         assert_eq!(keyword_findings("a.py", "#define if(c) x\n"), []);

@@ -135,11 +135,19 @@ impl Out<'_> {
 pub(crate) fn augment(lang: Language, source: &[u8], fs: &mut FileSymbols, refs: Option<&mut Vec<RawRef>>) {
     let c = matches!(lang, Language::C | Language::Cpp);
     let wanted = match lang {
-        Language::C | Language::Cpp => {
-            ["pragma", "asm", "constructor", "destructor", "cleanup", "_array", ".ctors", ".dtors"]
-                .iter()
-                .any(|w| has(source, w))
-        }
+        Language::C | Language::Cpp => [
+            "pragma",
+            "asm",
+            "constructor",
+            "destructor",
+            "cleanup",
+            "init_array",
+            "fini_array",
+            ".ctors",
+            ".dtors",
+        ]
+        .iter()
+        .any(|w| has(source, w)),
         Language::Go => has(source, "go:linkname"),
         Language::Rust => has(source, "_name") || has(source, "r#"),
         Language::Java => has(source, "\\u"),
@@ -163,7 +171,12 @@ pub(crate) fn augment(lang: Language, source: &[u8], fs: &mut FileSymbols, refs:
             if has(source, "asm") {
                 asm_labels(source, &mut out);
             }
-            implicit_calls(source, &mut out);
+            if ["constructor", "destructor", "cleanup", "init_array", "fini_array", ".ctors", ".dtors"]
+                .iter()
+                .any(|w| has(source, w))
+            {
+                implicit_calls(source, &mut out);
+            }
         }
         Language::Go => go_linknames(source, &mut out),
         Language::Rust => {
@@ -192,9 +205,19 @@ fn lines_of(source: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     })
 }
 
-/// `#pragma weak a = b` and `#pragma redefine_extname a b`: `a` is a definition that calls `b`.
+/// `#pragma weak a = b` and `#pragma redefine_extname a b`: `a` is a definition that calls `b`. Only
+/// the lines holding `pragma` are read.
 fn pragmas(source: &[u8], out: &mut Out<'_>) {
-    for (at, line) in lines_of(source) {
+    let mut last_line = usize::MAX;
+    for hit in memchr::memmem::find_iter(source, b"pragma") {
+        let at = memchr::memrchr(b'\n', source.get(..hit).unwrap_or_default()).map_or(0, |n| n + 1);
+        if at == last_line {
+            continue;
+        }
+        last_line = at;
+        let end =
+            memchr::memchr(b'\n', source.get(hit..).unwrap_or_default()).map_or(source.len(), |n| hit + n);
+        let line = source.get(at..end).unwrap_or_default();
         let mut i = skip_blanks(line, 0);
         if line.get(i) != Some(&b'#') {
             continue;
@@ -314,18 +337,40 @@ const LOADER_ATTRIBUTES: [&[u8]; 2] = [b"constructor", b"destructor"];
 /// The sections whose pointers the loader calls.
 const LOADER_SECTIONS: [&[u8]; 5] = [b".init_array", b".preinit_array", b".fini_array", b".ctors", b".dtors"];
 
+/// Whether `word` at `at` is an attribute's name: a whole word (or `__word__`) after `(`, `,` or `::`
+/// (`__attribute__((constructor(101)))`, `((used, constructor))`, `[[gnu::constructor]]`), not a
+/// function or parameter named so.
+fn in_attribute(text: &[u8], at: usize, word: &[u8]) -> bool {
+    let (start, end) = if at >= 2
+        && text.get(at - 2..at) == Some(b"__")
+        && text.get(at + word.len()..at + word.len() + 2) == Some(b"__")
+    {
+        (at - 2, at + word.len() + 2)
+    } else {
+        (at, at + word.len())
+    };
+    if start > 0 && text.get(start - 1).copied().is_some_and(is_ident)
+        || text.get(end).copied().is_some_and(is_ident)
+    {
+        return false;
+    }
+    let before = text.get(..start).unwrap_or_default();
+    matches!(before.iter().rev().find(|b| !b.is_ascii_whitespace()), Some(b'(' | b',' | b':'))
+}
+
 /// `constructor`/`destructor` attributes on functions, `cleanup(f)` on variables and pointers placed in
 /// `.init_array`-like sections: calls no expression makes.
 fn implicit_calls(source: &[u8], out: &mut Out<'_>) {
     // Functions: a declaration's text, a definition's up to its body.
     let mut calls: Vec<(u32, u32, String, Option<u32>)> = Vec::new();
     let fs = &*out.fs;
+    let attributes = has(source, "constructor") || has(source, "destructor");
     let functions = fs
         .declarations
         .iter()
         .map(|d| (d, None))
         .chain(fs.definitions.iter().enumerate().map(|(i, d)| (d, Some(i as u32))))
-        .filter(|(d, _)| d.kind.is_function_like());
+        .filter(|(d, _)| attributes && d.kind.is_function_like());
     for (d, _) in functions {
         let base = d.range.start_byte as usize;
         let text = source.get(base..d.range.end_byte as usize).unwrap_or_default();
@@ -333,8 +378,13 @@ fn implicit_calls(source: &[u8], out: &mut Out<'_>) {
             Some(b) => text.get(..b).unwrap_or_default(),
             None => text,
         };
+        if memchr::memmem::find(head, b"__attribute").is_none() && memchr::memmem::find(head, b"[[").is_none()
+        {
+            continue;
+        }
         for word in LOADER_ATTRIBUTES {
-            let Some(at) = memchr::memmem::find_iter(head, word).find(|&at| word_at(head, at, word)) else {
+            let Some(at) = memchr::memmem::find_iter(head, word).find(|&at| in_attribute(head, at, word))
+            else {
                 continue;
             };
             // `__attribute__((constructor))`, `[[gnu::constructor]]`, `__constructor__`.
@@ -376,7 +426,8 @@ fn implicit_calls(source: &[u8], out: &mut Out<'_>) {
         calls.push((s as u32, e as u32, String::new(), enclosing));
     }
     // Pointers in the loader's sections: `… __attribute__((section(".init_array"))) = f;`
-    for d in fs.definitions.iter().filter(|d| d.kind == SymbolKind::Variable) {
+    let sections = LOADER_SECTIONS.iter().any(|s| memchr::memmem::find(source, s).is_some());
+    for d in fs.definitions.iter().filter(|d| sections && d.kind == SymbolKind::Variable) {
         let base = d.range.start_byte as usize;
         let text = source.get(base..d.range.end_byte as usize).unwrap_or_default();
         if !LOADER_SECTIONS.iter().any(|s| memchr::memmem::find(text, s).is_some()) {
@@ -688,7 +739,7 @@ pub fn implicit_caller(line: &[u8], column: usize) -> Option<&'static str> {
 /// declares (`__attribute__((constructor(101))) void f(void);`), for `def` to show.
 pub fn loader_attribute(line: &[u8]) -> Option<&'static str> {
     LOADER_ATTRIBUTES.iter().enumerate().find_map(|(i, w)| {
-        memchr::memmem::find_iter(line, w).any(|at| word_at(line, at, w)).then_some(match i {
+        memchr::memmem::find_iter(line, w).any(|at| in_attribute(line, at, w)).then_some(match i {
             0 => "run by the loader before main: constructor attribute",
             _ => "run by the loader after main: destructor attribute",
         })

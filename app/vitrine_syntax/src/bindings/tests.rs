@@ -108,7 +108,9 @@ int parse(const char *s) {\n\
     __attribute__((cleanup(release_buf))) char *buf = 0;\n\
     return cleanup(s);\n\
 }\n\
-void not_a_ctor(void);\n";
+void not_a_ctor(void);\n\
+void constructor(int destructor) __attribute__((unused));\n\
+static void __attribute__((used, __destructor__)) late(void) { }\n";
     let fs = extract(Language::C, src);
     let c = calls(&fs);
     for want in [
@@ -120,7 +122,8 @@ void not_a_ctor(void);\n";
     ] {
         assert!(c.contains(&want), "{want:?} in {c:?}");
     }
-    assert!(!c.iter().any(|(n, ..)| n == "not_a_ctor"), "{c:?}");
+    assert!(!c.iter().any(|(n, ..)| n == "not_a_ctor" || n == "constructor"), "{c:?}");
+    assert!(c.contains(&("late".into(), 10, None)), "{c:?}");
     // The attribute's word is where the loader's call is written.
     let ctor = fs.references.iter().find(|r| r.name == "locale_setup").unwrap();
     assert_eq!(&src[ctor.byte as usize..ctor.byte as usize + 11], b"constructor");
@@ -147,4 +150,24 @@ fn raw_identifiers_and_java_escapes_are_the_names() {
     let c = calls(&fs);
     let grants: Vec<_> = c.iter().filter(|(n, ..)| n == "grantRoot").collect();
     assert_eq!(grants, [&("grantRoot".to_string(), 3, Some("check".to_string()))], "{c:?}");
+}
+
+/// What `refs`, `callers` and `def` say about such calls, from the line they are on.
+#[test]
+fn implicit_callers_are_named_from_the_line() {
+    use crate::bindings::{implicit_caller, loader_attribute};
+    let line = b"__attribute__((constructor(101))) void locale_setup(void);";
+    assert_eq!(implicit_caller(line, 15), Some("by the loader before main (constructor attribute)"));
+    assert_eq!(loader_attribute(line), Some("run by the loader before main: constructor attribute"));
+    let line = b"    __attribute__((cleanup(release_buf))) char *buf = 0;";
+    assert_eq!(implicit_caller(line, 27), Some("at scope exit (cleanup attribute of a variable)"));
+    let line = b"static void (*p)(void) __attribute__((section(\".init_array\"))) = early2;";
+    assert_eq!(implicit_caller(line, 66), Some("by the loader (a pointer in a loader section)"));
+    // An ordinary call, and a function named `constructor`.
+    assert_eq!(implicit_caller(b"    grant_root(1);", 4), None);
+    assert_eq!(loader_attribute(b"void constructor(int x);"), None);
+    assert_eq!(
+        loader_attribute(b"void f(void) __attribute__((__destructor__));"),
+        Some("run by the loader after main: destructor attribute")
+    );
 }
