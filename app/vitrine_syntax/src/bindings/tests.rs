@@ -145,6 +145,14 @@ fn raw_identifiers_and_java_escapes_are_the_names() {
     let c = calls(&rs);
     assert!(c.contains(&("verify".into(), 0, Some("verify".into()))), "{c:?}");
     assert!(!c.iter().any(|(n, ..)| n.starts_with("r#")), "{c:?}");
+    // A call in a macro's arguments (tokens to the grammar) is a call.
+    let m = extract(
+        Language::Rust,
+        b"fn main() {\n    println!(\"{}\", auth::verify(7));\n    let v = vec![a, b];\n}\n",
+    );
+    let c = calls(&m);
+    assert!(c.contains(&("verify".into(), 1, Some("main".into()))), "{c:?}");
+    assert!(!c.iter().any(|(n, ..)| n == "a" || n == "b" || n == "auth"), "{c:?}");
     let java = b"public class Auth {\n    static void grantRoot(int uid) { }\n    static boolean check(int uid) {\n        gr\\u0061ntRoot(uid);\n        String s = \"gr\\u0061ntRoot(1)\"; // gr\\u0061ntRoot(2)\n        return uid == 0;\n    }\n}\n";
     let fs = extract(Language::Java, java);
     let c = calls(&fs);
