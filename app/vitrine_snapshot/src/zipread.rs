@@ -446,14 +446,15 @@ fn find_end(file: &mut (impl Read + Seek), len: u64) -> Result<End, ZipError> {
         }
     };
     let rec = tail.get(at..).unwrap_or_default();
-    let comment = rec.get(EOCD_LEN as usize..).unwrap_or_default();
-    if comment
-        .windows(4)
-        .any(|w| w == sig || w == ZIP64_EOCD_SIG.to_le_bytes() || w == ZIP64_LOCATOR_SIG.to_le_bytes())
-    {
+    // Past its own signature: the record's fields and the archive comment. Python's `zipfile` takes the
+    // last end signature of the tail, libarchive the last one 22 bytes before the end.
+    if let Some(found) = record_signature(rec.get(4..).unwrap_or_default()) {
         return Err(ZipError::Refused {
             member: "archive".into(),
-            reason: "the archive comment holds an end-record signature".into(),
+            reason: format!(
+                "the end record or the archive comment holds a {found} signature (a reader that scans for \
+                 records could read another directory there)"
+            ),
         });
     }
     let eocd_pos = len - tail_len + at as u64;
@@ -468,6 +469,7 @@ fn find_end(file: &mut (impl Read + Seek), len: u64) -> Result<End, ZipError> {
     }
     let zip64 = total == 0xffff || cd_size == 0xffff_ffff || cd_offset == 0xffff_ffff;
     if !zip64 {
+        refuse_uncalled_locator(file, eocd_pos)?;
         return Ok(End {
             entries: u64::from(total),
             cd_offset: u64::from(cd_offset),
@@ -518,6 +520,60 @@ fn find_end(file: &mut (impl Read + Seek), len: u64) -> Result<End, ZipError> {
     Ok(End { entries, cd_offset: offset, cd_size: size, cd_end: record_pos })
 }
 
+/// Refuses a zip64 locator signature in the 20 bytes before an end record that does not call for zip64
+/// (no field at its maximum). unzip and Go then read the end record alone, but Python's `zipfile` (pip,
+/// `shutil.unpack_archive`), libarchive (bsdtar) and Java look for a locator there whatever the end
+/// record says, and take the central directory's offset and size from the zip64 record it names: a
+/// second directory, hidden in the last central record's comment or extra field (round 8's F5).
+fn refuse_uncalled_locator(file: &mut (impl Read + Seek), eocd_pos: u64) -> Result<(), ZipError> {
+    let Some(at) = eocd_pos.checked_sub(ZIP64_LOCATOR_LEN) else { return Ok(()) };
+    file.seek(SeekFrom::Start(at)).map_err(|e| io_err("archive", e))?;
+    if u32_at(&read_vec(file, 4, "archive")?, 0) == ZIP64_LOCATOR_SIG {
+        return Err(ZipError::Refused {
+            member: "archive".into(),
+            reason: "a zip64 locator right before an end record that does not call for zip64 (Python's \
+                     zipfile, pip and bsdtar read the central directory it names, unzip the end record's)"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// The signatures of every record a zip reader looks for: a comment or extra field holding one may be
+/// read as that record by a reader that scans for it.
+const RECORD_SIGNATURES: [(u32, &str); 6] = [
+    (EOCD_SIG, "end-of-central-directory"),
+    (ZIP64_EOCD_SIG, "zip64 end-of-central-directory"),
+    (ZIP64_LOCATOR_SIG, "zip64 locator"),
+    (CENTRAL_SIG, "central-directory header"),
+    (LOCAL_SIG, "local header"),
+    (DESCRIPTOR_SIG, "data descriptor"),
+];
+
+/// The name of the first record signature in `bytes`, if any.
+fn record_signature(bytes: &[u8]) -> Option<&'static str> {
+    memchr::memchr_iter(b'P', bytes).find_map(|i| {
+        let sig = u32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?);
+        RECORD_SIGNATURES.iter().find(|(s, _)| *s == sig).map(|(_, name)| *name)
+    })
+}
+
+/// Refuses a record signature in a header's variable part (name, extra field and, in the central
+/// directory, file comment, which lie back to back): the free-form bytes where a second directory, a
+/// zip64 end record and its locator hid right before the end record.
+fn refuse_hidden_record(variable: &[u8], shown: &str, header: &str) -> Result<(), ZipError> {
+    match record_signature(variable) {
+        Some(found) => Err(ZipError::Refused {
+            member: shown.to_string(),
+            reason: format!(
+                "the {header}'s name, extra field or comment holds a {found} signature (a zip reader that \
+                 looks for records there could read another directory)"
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn read_central(cd: &mut impl Read) -> Result<Central, ZipError> {
     let fixed = read_vec(cd, 46, "central directory")?;
     if u32_at(&fixed, 0) != CENTRAL_SIG {
@@ -528,8 +584,9 @@ fn read_central(cd: &mut impl Read) -> Result<Central, ZipError> {
     }
     let name = read_vec(cd, usize::from(u16_at(&fixed, 28)), "central directory")?;
     let extra = read_vec(cd, usize::from(u16_at(&fixed, 30)), "central directory")?;
-    read_vec(cd, usize::from(u16_at(&fixed, 32)), "central directory")?;
+    let comment = read_vec(cd, usize::from(u16_at(&fixed, 32)), "central directory")?;
     let shown = format!("entry `{}`", crate::path::display_bytes(&name));
+    refuse_hidden_record(&[name.as_slice(), &extra, &comment].concat(), &shown, "central record")?;
     let mut c = Central {
         made_by_host: fixed.get(5).copied().unwrap_or(0),
         version_needed: u16_at(&fixed, 6),
@@ -612,6 +669,7 @@ fn check_entry(
     }
     let local_name = read_vec(file, usize::from(u16_at(&fixed, 26)), &shown)?;
     let local_extra = read_vec(file, usize::from(u16_at(&fixed, 28)), &shown)?;
+    refuse_hidden_record(&[local_name.as_slice(), &local_extra].concat(), &shown, "local header")?;
     let local_zip64 = check_local_header(c, &fixed, &local_name, &local_extra, &refuse, &corrupt)?;
     let (crc, mut csize, mut usize_) =
         (u32_at(&fixed, 14), u64::from(u32_at(&fixed, 18)), u64::from(u32_at(&fixed, 22)));

@@ -426,3 +426,165 @@ fn a_zip_that_is_also_a_tar_is_refused() {
     let all = read_all(&tar_polyglot(|sum| format!("{:06o}\0 ", sum + 1).into_bytes())).unwrap();
     assert_eq!(all[0].1, b"hello\n");
 }
+
+/// A stored local header and its central record, as `build.py` of the report writes them.
+fn stored_local(name: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut v = LOCAL_SIG.to_le_bytes().to_vec();
+    v.extend(20u16.to_le_bytes());
+    v.extend([0u8; 4]);
+    v.extend([0u8, 0, 0x21, 0]);
+    v.extend(crc(data).to_le_bytes());
+    v.extend((data.len() as u32).to_le_bytes());
+    v.extend((data.len() as u32).to_le_bytes());
+    v.extend((name.len() as u16).to_le_bytes());
+    v.extend(0u16.to_le_bytes());
+    v.extend(name);
+    v.extend(data);
+    v
+}
+
+fn stored_central(name: &[u8], data: &[u8], offset: u32, extra: &[u8], comment: &[u8]) -> Vec<u8> {
+    let mut v = CENTRAL_SIG.to_le_bytes().to_vec();
+    v.extend([0x1e, HOST_UNIX]);
+    v.extend(20u16.to_le_bytes());
+    v.extend([0u8; 4]);
+    v.extend([0u8, 0, 0x21, 0]);
+    v.extend(crc(data).to_le_bytes());
+    v.extend((data.len() as u32).to_le_bytes());
+    v.extend((data.len() as u32).to_le_bytes());
+    v.extend((name.len() as u16).to_le_bytes());
+    v.extend((extra.len() as u16).to_le_bytes());
+    v.extend((comment.len() as u16).to_le_bytes());
+    v.extend([0u8; 4]);
+    v.extend((0o100644u32 << 16).to_le_bytes());
+    v.extend(offset.to_le_bytes());
+    v.extend(name);
+    v.extend(extra);
+    v.extend(comment);
+    v
+}
+
+/// Where the zip64 end record and its locator sit in the hidden-directory zip of round 8's F5.
+#[derive(Clone, Copy, PartialEq)]
+enum Hide {
+    /// At the end of the last central record's file comment.
+    Comment,
+    /// At the end of the last central record's zipalign padding extra field (0xD935).
+    PaddingExtra,
+    /// Split: the extra field ends with the locator's first two bytes, the comment holds the rest.
+    Split,
+}
+
+/// F5 (round 8): an ordinary zip (honest `src/auth.c`, stored `assets/logo.bin`) whose last central
+/// record ends with a second central directory, a zip64 end record and its locator, right before the
+/// end record. The end record calls for no zip64, so unzip and Go read the ordinary directory; Python's
+/// `zipfile` (pip) and libarchive (bsdtar) always look for a locator in the 20 bytes before the end
+/// record and read the second directory, which lists another `src/auth.c` at a local header hidden in
+/// the logo's stored data.
+fn hidden_directory_zip(hide: Hide) -> Vec<u8> {
+    let honest = b"int check(const char *p){ return strcmp(p, \"s3cret\") == 0; }\n";
+    let evil = b"int check(const char *p){ (void)p; return 1; /* any password */ }\n";
+    let (n1, n2) = (&b"src/auth.c"[..], &b"assets/logo.bin"[..]);
+    let mut out = stored_local(n1, honest);
+    let mut blob = b"\x89LOGO\0\0\0".to_vec();
+    let hidden_at = out.len() + 30 + n2.len() + 8;
+    blob.extend(stored_local(n1, evil));
+    blob.extend([0u8; 16]);
+    let off2 = out.len() as u32;
+    out.extend(stored_local(n2, &blob));
+    let cd_off = out.len();
+    let c1 = stored_central(n1, honest, 0, &[], &[]);
+    // The payload: the second directory, then the zip64 end record, then the locator.
+    let head2 = 46 + n2.len() + if hide == Hide::Comment { 0 } else { 4 };
+    let alt_pos = cd_off + c1.len() + head2;
+    let alt = stored_central(n1, evil, hidden_at as u32, &[], &[]);
+    let z64_pos = (alt_pos + alt.len()) as u64;
+    let mut z64 = ZIP64_EOCD_SIG.to_le_bytes().to_vec();
+    z64.extend(44u64.to_le_bytes());
+    z64.extend([45, 0, 45, 0]);
+    z64.extend([0u8; 8]);
+    z64.extend(1u64.to_le_bytes());
+    z64.extend(1u64.to_le_bytes());
+    z64.extend((alt.len() as u64).to_le_bytes());
+    z64.extend((alt_pos as u64).to_le_bytes());
+    let mut loc = ZIP64_LOCATOR_SIG.to_le_bytes().to_vec();
+    loc.extend(0u32.to_le_bytes());
+    loc.extend(z64_pos.to_le_bytes());
+    loc.extend(1u32.to_le_bytes());
+    let mut payload = alt;
+    payload.extend(z64);
+    payload.extend(loc);
+    let c2 = match hide {
+        Hide::Comment => stored_central(n2, &blob, off2, &[], &payload),
+        Hide::PaddingExtra => stored_central(n2, &blob, off2, &ef(0xd935, &payload), &[]),
+        Hide::Split => {
+            let cut = payload.len() - 18;
+            stored_central(n2, &blob, off2, &ef(0xd935, &payload[..cut]), &payload[cut..])
+        }
+    };
+    let mut cd = c1;
+    cd.extend(c2);
+    out.extend(&cd);
+    out.extend(EOCD_SIG.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend(2u16.to_le_bytes());
+    out.extend(2u16.to_le_bytes());
+    out.extend((cd.len() as u32).to_le_bytes());
+    out.extend((cd_off as u32).to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+/// F5 (round 8): a zip has one view. A zip64 locator right before an end record that does not call for
+/// zip64 is refused (Python's `zipfile` and libarchive read it whatever the end record says), wherever
+/// in the last central record it hides: its comment, its padding extra field, or across both.
+#[test]
+fn a_zip64_locator_the_end_record_does_not_call_for_is_refused() {
+    for hide in [Hide::Comment, Hide::PaddingExtra, Hide::Split] {
+        let got = refusal(&hidden_directory_zip(hide));
+        assert!(got.contains("zip64 locator") && got.contains("does not call for"), "{got}");
+    }
+}
+
+/// F5 (round 8): end-record, zip64, central-header, local-header and data-descriptor signatures inside
+/// a central record's name, extra field or file comment, inside a local header's extra field, or in
+/// the end record after its own signature (its fields and the archive comment), are refused naming the
+/// entry: a peer that scans for a signature (Python's `rfind` of the end record, libarchive's backward
+/// scan) or follows another end record could find a directory there.
+#[test]
+fn record_signatures_inside_comments_and_extra_fields_are_refused() {
+    let sigs = [EOCD_SIG, ZIP64_EOCD_SIG, ZIP64_LOCATOR_SIG, CENTRAL_SIG, LOCAL_SIG, DESCRIPTOR_SIG];
+    for sig in sigs {
+        let mut data = b"pad".to_vec();
+        data.extend(sig.to_le_bytes());
+        data.extend(b"pad");
+        // In the zipalign padding extra of both headers.
+        let got =
+            refusal(&build(&[e("a.txt", b"x"), E { extra: ef(0xd935, &data), ..e("b.txt", b"y") }], b""));
+        assert!(got.starts_with("entry `b.txt`") && got.contains("signature"), "{sig:#x}: {got}");
+        // In a file comment.
+        let mut bytes = build(&[e("a.txt", b"x")], b"");
+        let central = bytes.windows(4).position(|w| w == CENTRAL_SIG.to_le_bytes()).unwrap();
+        let eocd = bytes.len() - 22;
+        bytes[central + 32..central + 34].copy_from_slice(&(data.len() as u16).to_le_bytes());
+        bytes.splice(eocd..eocd, data.iter().copied());
+        let n = bytes.len();
+        let cd_size = (n - 22 - central) as u32;
+        bytes[n - 10..n - 6].copy_from_slice(&cd_size.to_le_bytes());
+        let got = refusal(&bytes);
+        assert!(got.starts_with("entry `a.txt`") && got.contains("signature"), "{sig:#x}: {got}");
+        // In the archive comment.
+        let got = refusal(&build(&[e("a.txt", b"x")], &data));
+        assert!(got.starts_with("archive") && got.contains("signature"), "{sig:#x}: {got}");
+    }
+    // The end record's own fields: a central directory offset that spells the end-record signature,
+    // followed by a comment long enough for a scanner to read a second end record there.
+    let mut bytes = build(&[e("a.txt", b"x")], &[b' '; 40]);
+    let n = bytes.len();
+    bytes[n - 62 + 16..n - 62 + 20].copy_from_slice(&EOCD_SIG.to_le_bytes());
+    let got = refusal(&bytes);
+    assert!(got.starts_with("archive") && got.contains("signature"), "{got}");
+    // Ordinary comments and padding still read.
+    let ok = build(&[E { extra: ef(0xd935, &[0u8; 4]), ..e("a.txt", b"x") }], b"built by zip 3.0, PK");
+    assert_eq!(read_all(&ok).unwrap().len(), 1);
+}
