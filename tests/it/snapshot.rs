@@ -1099,6 +1099,68 @@ fn a_nul_byte_does_not_hide_a_source_file() {
     assert_eq!(out.trim(), r#"{"lines":1,"files":1}"#, "check.js is searched, notes.txt (binary) is not");
 }
 
+/// Round 8 (t23) F1: round 21's rule kept a NUL-holding file as text only under a source extension and
+/// as UTF-8. A Latin-1 C file, a `configure` script (`ec\0ho`, which dash runs as `echo`), a Makefile
+/// and an `#include`d `.inc` were still binary: no scan, no search, while the build ran each one. They
+/// are text now, each NUL a control-character finding, and search finds their payloads.
+#[test]
+fn a_nul_byte_does_not_hide_a_file_a_build_reads() {
+    let t = TempTree::new();
+    t.file(
+        "src/auth.c",
+        b"/* auth.c \xa9 2024 Vendor GmbH\0 */\nint main(int c, char **v){ puts(\"BACKDOOR\"); }\n"
+            .as_slice(),
+    )
+    .file("configure", "#!/bin/sh\necho checking\nec\0ho PAYLOAD-CONFIGURE-RAN\n")
+    .file("Makefile", "all:\n\t@echo PAYLOAD-MAKE-RAN\n# end of rules \0\n")
+    .file("src/main.c", "#include <stdio.h>\nint main(void){\n#include \"table.inc\"\nreturn 0;}\n")
+    .file("src/table.inc", "/* table \0 */ puts(\"PAYLOAD-INC-RAN\");\n");
+    let f = findings_of(&t);
+    let at = |path: &str, kind: FindingKind| -> Vec<(Option<u64>, Option<u64>)> {
+        f.iter().filter(|x| x.0 == path && x.3 == kind).map(|x| (x.1, x.2)).collect()
+    };
+    assert!(f.iter().all(|x| x.3 != FindingKind::Binary), "{f:?}");
+    assert_eq!(at("src/auth.c", FindingKind::ControlChar), [(Some(1), Some(29))], "{f:?}");
+    assert_eq!(at("configure", FindingKind::ControlChar), [(Some(3), Some(3))], "{f:?}");
+    assert_eq!(at("Makefile", FindingKind::ControlChar), [(Some(3), Some(16))], "{f:?}");
+    assert_eq!(at("src/table.inc", FindingKind::IncludedAsCode), [(None, None)], "{f:?}");
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, err) = crate::support::vitrine_in(
+        data.path(),
+        &["search".as_ref(), arg(t.path())],
+        &["PAYLOAD or BACKDOOR", "--count", "--json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), r#"{"lines":4,"files":4}"#);
+}
+
+/// Round 8 (t23) F2: round 22's 90%-ASCII test believed `FF FE` on a script whose banner of 40 `·` took
+/// its 8-bit reading below the mark; a raw `\necho PAYLOAD-RAN  #` read as CJK in a comment, and `sh`
+/// ran it. A script's UTF-16 reading that hides ASCII bytes is not believed: the file is read as the
+/// bytes `sh` runs, the mark is an `encoding-disguise` finding, and search finds the line.
+#[test]
+fn a_utf16_mark_does_not_hide_a_script_line_whatever_the_padding() {
+    for padding in ["\u{b7}".repeat(40), "检查安装目录和权限".repeat(4), String::new()] {
+        let u = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(u(&format!("#!/bin/sh\n# {padding}\n# \u{dc}bersetzung: ")));
+        bytes.extend(b"\necho PAYLOAD-RAN  #");
+        bytes.extend(u("\necho done\n"));
+        let t = TempTree::new();
+        t.file("install.sh", &bytes);
+        let f = findings_of(&t);
+        assert!(f.iter().any(|x| x.0 == "install.sh" && x.3 == FindingKind::EncodingDisguise), "{f:?}");
+        let data = tempfile::tempdir().unwrap();
+        let (code, out, err) = crate::support::vitrine_in(
+            data.path(),
+            &["search".as_ref(), arg(t.path())],
+            &["PAYLOAD", "--count", "--json"],
+        );
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.trim(), r#"{"lines":1,"files":1}"#, "{padding}");
+    }
+}
+
 /// Round 21, F7: stock `git add` records a valid nested repository as a gitlink and leaves its files out,
 /// while Vitrine keeps them in the tree ids (ARCHITECTURE: the reviewer reviews them). The `nested-repo`
 /// finding says so, and points to the README's recipe, which names every file to `git update-index`

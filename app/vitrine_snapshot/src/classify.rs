@@ -15,8 +15,8 @@ pub enum ContentClass {
     Generated,
     /// Text below a third-party directory (`vendor/`, `third_party/`, `node_modules/`, …): indexed.
     Vendored,
-    /// Holds a NUL byte and no UTF-16 byte-order mark, and is not a source file's UTF-8 text (which is
-    /// text, NULs and all: see `is_source_with_nuls`): hashed and listed, not indexed.
+    /// Holds a NUL byte and no believed UTF-16 byte-order mark, and is not text a build reads (which is
+    /// text, NULs and all: see `text_with_nuls`): hashed and listed, not indexed.
     Binary,
     /// Text above [`ClassifyConfig::max_text_bytes`]: hashed and listed, not indexed.
     TooLarge,
@@ -135,21 +135,33 @@ pub fn detect_encoding(bytes: &[u8]) -> Option<TextEncoding> {
     if memchr::memchr(0, bytes).is_some() {
         return None;
     }
+    Some(detect_8bit(bytes))
+}
+
+/// The encoding of bytes read as 8-bit text (NULs, if any, are characters like any other): UTF-8 with
+/// or without its mark when valid, else encoding_rs's guess of a legacy encoding.
+fn detect_8bit(bytes: &[u8]) -> TextEncoding {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         if std::str::from_utf8(rest).is_ok() {
-            return Some(TextEncoding::Utf8Bom);
+            return TextEncoding::Utf8Bom;
         }
     } else if std::str::from_utf8(bytes).is_ok() {
-        return Some(TextEncoding::Utf8);
+        return TextEncoding::Utf8;
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
+    if memchr::memchr(0, bytes).is_some() {
+        // NULs (a stray UTF-16 mark's high bytes, a planted NUL) say nothing of the letters around them.
+        let letters: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
+        detector.feed(&letters, true);
+    } else {
+        detector.feed(bytes, true);
+    }
     let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
-    Some(if guess == encoding_rs::UTF_8 {
+    if guess == encoding_rs::UTF_8 {
         TextEncoding::Legacy(encoding_rs::WINDOWS_1252)
     } else {
         TextEncoding::Legacy(guess)
-    })
+    }
 }
 
 /// The UTF-16 encoding named by the file's byte-order mark (`FF FE` little-endian, `FE FF` big-endian),
@@ -180,13 +192,11 @@ pub fn utf16_by_bom(bytes: &[u8]) -> Option<TextEncoding> {
     }
     // No NUL: no ASCII character, not even a line break, in the UTF-16 reading.
     memchr::memchr(0, rest)?;
-    let units = || {
-        rest.chunks_exact(2).map(move |p| {
-            let pair = [p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)];
-            if big_endian { u16::from_be_bytes(pair) } else { u16::from_le_bytes(pair) }
-        })
-    };
+    let units = || utf16_units(rest, big_endian).map(|(unit, _)| unit);
     if char::decode_utf16(units()).any(|c| c.is_err()) {
+        return None;
+    }
+    if hides_an_ascii_line(rest, big_endian) {
         return None;
     }
     let text_byte = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x20..=0x7E);
@@ -200,23 +210,155 @@ pub fn utf16_by_bom(bytes: &[u8]) -> Option<TextEncoding> {
     (!reads_as_8bit).then_some(encoding)
 }
 
-/// Extensions of source files that a compiler or interpreter reads whatever NUL bytes they hold (GCC
-/// and Clang warn and go on, node, javac and rustc accept one in a comment or a string).
+/// The code units after a UTF-16 mark, in the mark's byte order, each with its two bytes in file order.
+fn utf16_units(rest: &[u8], big_endian: bool) -> impl Iterator<Item = (u16, [u8; 2])> + '_ {
+    rest.chunks_exact(2).map(move |p| {
+        let pair = [p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)];
+        (if big_endian { u16::from_be_bytes(pair) } else { u16::from_le_bytes(pair) }, pair)
+    })
+}
+
+/// Whether the bytes after a UTF-16 mark, read as byte readers read them (`dash`, `make` and GCC drop
+/// or ignore NULs and end a line at every `0A` byte), hold a line of ASCII text that the UTF-16 reading
+/// draws as other characters (round 8's F2). A code unit above U+00FF shows as another character than
+/// its bytes (a unit up to U+00FF is the Latin-1 letter its one byte is); a line is hidden when every
+/// such unit's byte in it is ASCII text and they give at least three non-blank bytes, or when such a
+/// unit's `0A` starts it (a line the UTF-16 reading does not have) and it has three non-blank bytes.
+/// Judged line by line, so no padding elsewhere in the file (Latin-1 letters, CJK text) changes it.
+fn hides_an_ascii_line(rest: &[u8], big_endian: bool) -> bool {
+    let text_byte = |b: u8| matches!(b, b'\t' | b'\r' | 0x0C | 0x20..=0x7E);
+    // Per line: every hidden byte is ASCII text; non-blank hidden bytes; non-blank bytes; whether a
+    // hidden line break started it.
+    let (mut clean, mut hidden, mut solid, mut new_line) = (true, 0usize, 0usize, false);
+    let found = |clean: bool, hidden: usize, solid: usize, new_line: bool| {
+        clean && (hidden >= 3 || (new_line && solid >= 3))
+    };
+    for (unit, pair) in utf16_units(rest, big_endian) {
+        let other = unit > 0xFF;
+        for b in pair.into_iter().filter(|&b| b != 0) {
+            if b == b'\n' {
+                if found(clean, hidden, solid, new_line) {
+                    return true;
+                }
+                (clean, hidden, solid, new_line) = (true, 0, 0, other);
+                continue;
+            }
+            if other {
+                clean &= text_byte(b);
+                hidden += usize::from(b > b' ' && text_byte(b));
+            }
+            solid += usize::from(b > b' ');
+        }
+    }
+    found(clean, hidden, solid, new_line)
+}
+
+/// Whether a UTF-16 reading hides bytes that byte readers see as ASCII: a code unit above U+00FF (shown
+/// as another character) with a non-NUL byte that is ASCII text or a line break.
+fn utf16_hides_ascii_bytes(bytes: &[u8]) -> bool {
+    let (big_endian, rest) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (false, rest),
+        [0xFE, 0xFF, rest @ ..] => (true, rest),
+        _ => return false,
+    };
+    let ascii = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x20..=0x7E);
+    utf16_units(rest, big_endian).any(|(unit, pair)| unit > 0xFF && pair.iter().any(|&b| ascii(b)))
+}
+
+/// Extensions of files that a compiler, interpreter or build tool reads as text whatever NUL bytes they
+/// hold (GCC and Clang warn and go on, node, javac and rustc accept one in a comment or a string, `dash`,
+/// `bash` and `make` drop or skip them), `.inc`, `.def` and `.in` included: files that C includes and
+/// templates that configure turns into headers and makefiles.
 const SOURCE_EXTENSIONS: &[&str] = &[
     "c", "h", "cc", "cpp", "cxx", "c++", "cp", "hh", "hpp", "hxx", "h++", "ipp", "tpp", "inl", "tcc", "ixx",
     "cppm", "m", "mm", "s", "asm", "rs", "go", "java", "kt", "kts", "scala", "groovy", "cs", "fs", "swift",
     "js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "py", "pyw", "pyi", "rb", "php", "pl", "pm", "lua",
-    "sh", "bash", "zsh", "ps1", "zig", "d", "v", "sv", "vhd", "vhdl", "sql", "cmake", "mk", "gradle",
+    "sh", "bash", "zsh", "ksh", "csh", "fish", "ps1", "bat", "cmd", "zig", "d", "v", "sv", "vhd", "vhdl",
+    "sql", "cmake", "mk", "mak", "make", "gradle", "inc", "def", "in", "ac", "am", "m4", "bzl", "bazel",
+    "ninja", "gn", "gni", "ld", "lds", "awk", "sed", "tcl", "r", "jl", "hs", "ml", "ex", "exs", "erl",
+    "dart", "nim", "f", "f90", "pas", "vb",
 ];
 
-/// Whether `bytes` are a source file's text that holds NUL bytes: valid UTF-8 under a source file's name
-/// ([`SOURCE_EXTENSIONS`], any case). ripgrep and git call such a file binary and skip it, but its compiler
-/// reads it: one NUL in a comment would otherwise take a file out of search, symbols and the health scan
-/// and show it as hex, while the build compiles every line of it. It is text, each NUL drawn as a marker
-/// and reported as a control character.
-fn is_source_with_nuls(path: &RelPath, bytes: &[u8]) -> bool {
-    path.extension().is_some_and(|ext| SOURCE_EXTENSIONS.iter().any(|s| s.eq_ignore_ascii_case(ext)))
-        && std::str::from_utf8(bytes).is_ok()
+/// Names of build files without such an extension (any case), and prefixes of names (`Makefile.am`,
+/// `Dockerfile.dev`, `Kconfig.debug`).
+const BUILD_FILE_NAMES: &[&str] = &[
+    "configure",
+    "cmakelists.txt",
+    "meson.build",
+    "meson_options.txt",
+    "meson.options",
+    "build",
+    "workspace",
+    "sconstruct",
+    "sconscript",
+    "rakefile",
+    "gemfile",
+    "vagrantfile",
+    "jenkinsfile",
+    "justfile",
+    "kbuild",
+    "containerfile",
+    "pkgbuild",
+    "apkbuild",
+];
+const BUILD_FILE_PREFIXES: &[&str] = &["makefile", "gnumakefile", "dockerfile", "kconfig", "kbuild"];
+
+/// Whether a build reads the file as text: a source or build extension ([`SOURCE_EXTENSIONS`]), a build
+/// file's name ([`BUILD_FILE_NAMES`], [`BUILD_FILE_PREFIXES`]), or a `#!` script.
+fn is_read_by_a_build(path: &RelPath, bytes: &[u8]) -> bool {
+    let ext =
+        path.extension().is_some_and(|ext| SOURCE_EXTENSIONS.iter().any(|s| s.eq_ignore_ascii_case(ext)));
+    let name = String::from_utf8_lossy(path.file_name()).to_ascii_lowercase();
+    ext || bytes.starts_with(b"#!")
+        || BUILD_FILE_NAMES.contains(&name.as_str())
+        || BUILD_FILE_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// The 8-bit encoding of a file that holds NUL bytes (and no believed UTF-16 mark) when it is text all
+/// the same (round 6, widened in round 8's F1): ripgrep and git call it binary, but what reads it as
+/// text reads every line, so one NUL must not take it out of the view, search, symbols and the health
+/// scan. Text, NULs drawn as markers and each reported as a control character, is:
+///
+/// - a file that starts with a UTF-16 mark the bytes do not bear out (the mark says text, byte readers
+///   run the bytes: see [`utf16_by_bom`]);
+/// - a file a build reads ([`is_read_by_a_build`]) that is valid UTF-8, or has at most one other control
+///   character in 64 bytes (a legacy encoding such as Latin-1; an ELF or a video under a source name
+///   stays binary);
+/// - any other file without another control character and with at most one NUL in 64 bytes (a data
+///   file C includes, a script run by name): UTF-16 without a mark, tar archives and other binaries
+///   hold far more.
+fn text_with_nuls(path: &RelPath, bytes: &[u8]) -> Option<TextEncoding> {
+    let stray_mark = matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]);
+    let (mut nuls, mut controls) = (0usize, 0usize);
+    for &b in bytes {
+        match b {
+            0 => nuls += 1,
+            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1A | 0x1B => {}
+            0x01..=0x1F | 0x7F => controls += 1,
+            _ => {}
+        }
+    }
+    let others = bytes.len() - nuls;
+    let text = if stray_mark {
+        true
+    } else if is_read_by_a_build(path, bytes) {
+        std::str::from_utf8(bytes).is_ok() || controls * 64 <= others
+    } else {
+        controls == 0 && nuls * 64 <= bytes.len()
+    };
+    text.then(|| detect_8bit(bytes))
+}
+
+/// Whether a file with a believed UTF-16 mark is one that byte readers run or build (round 8's F2): a
+/// script, makefile or source by name, or a `#!` script in either reading, whose UTF-16 reading hides
+/// ASCII bytes. `sh`, `make` and GCC do not read the mark: they drop the NULs and read every other byte,
+/// so the bytes are its text and the view must show them, whatever else the file holds (no share of
+/// Latin-1 or CJK letters elsewhere can vouch for a line). The mark is an `encoding-disguise` finding.
+fn utf16_runs_as_bytes(path: &RelPath, bytes: &[u8]) -> bool {
+    let after_mark = bytes.get(2..).unwrap_or_default();
+    let mut head = after_mark.iter().copied().filter(|&b| b != 0);
+    let shebang = head.next() == Some(b'#') && head.next() == Some(b'!');
+    (shebang || is_read_by_a_build(path, after_mark)) && utf16_hides_ascii_bytes(bytes)
 }
 
 /// The encoding a Python file's PEP 263 declaration names, when it reads ASCII as ASCII and encoding_rs
@@ -228,7 +370,10 @@ fn python_declared(path: &RelPath, bytes: &[u8]) -> Option<TextEncoding> {
 
 /// Classifies a regular file from its path and full content.
 pub fn classify(path: &RelPath, bytes: &[u8], config: &ClassifyConfig) -> Classification {
-    let encoding = match detect_encoding(bytes) {
+    let encoding = match detect_encoding(bytes).or_else(|| text_with_nuls(path, bytes)) {
+        Some(TextEncoding::Utf16Le | TextEncoding::Utf16Be) if utf16_runs_as_bytes(path, bytes) => {
+            detect_8bit(bytes)
+        }
         // A Python file's coding declaration decides how CPython decodes it (PEP 263).
         Some(TextEncoding::Utf8 | TextEncoding::Legacy(_))
             if let Some(declared) = python_declared(path, bytes) =>
@@ -236,7 +381,6 @@ pub fn classify(path: &RelPath, bytes: &[u8], config: &ClassifyConfig) -> Classi
             declared
         }
         Some(encoding) => encoding,
-        None if is_source_with_nuls(path, bytes) => TextEncoding::Utf8,
         None => return Classification { class: ContentClass::Binary, encoding: None },
     };
     let class = if bytes.len() as u64 > config.max_text_bytes {
@@ -532,7 +676,6 @@ mod tests {
         assert_eq!(classify(&p("check.js"), b"/*\0*/ run();\n", &c).class, ContentClass::Text);
         assert_eq!(classify(&p("a.c"), b"\x7fELF\x02\x01\x01\0\0\xff\xfe", &c).class, ContentClass::Binary);
         assert_eq!(classify(&p("notes.txt"), b"a\0b", &c).class, ContentClass::Binary);
-        assert_eq!(classify(&p("Makefile"), b"a\0b", &c).class, ContentClass::Binary);
         let c = ClassifyConfig::default();
         assert_eq!(classify(&p("gen.h"), b"/* @generated */\n", &c).class, ContentClass::Generated);
         assert_eq!(classify(&p("app.min.js"), b"x", &c).class, ContentClass::Generated);
@@ -540,6 +683,132 @@ mod tests {
         assert_eq!(classify(&p("vendor.c"), b"int x;", &c).class, ContentClass::Text);
         let minified = vec![b'x'; 6000];
         assert_eq!(classify(&p("a.js"), &minified, &c).class, ContentClass::Generated);
+    }
+
+    /// F1 (round 8): round 6 kept a file holding NULs as text only under a source extension and as
+    /// UTF-8; one NUL still hid a Latin-1 C file, a `configure` script (dash and bash drop NULs, so
+    /// `ec\0ho` runs `echo`), a Makefile and an `#include`d `.inc` (hex view, no scan, no search).
+    #[test]
+    fn a_file_a_build_reads_is_text_whatever_its_nuls() {
+        let c = ClassifyConfig::default();
+        let text = |path: &str, bytes: &[u8]| {
+            let got = classify(&p(path), bytes, &c);
+            assert_eq!(got.class, ContentClass::Text, "{path}: {got:?}");
+            let decoded = crate::text::decode(bytes, got.encoding.unwrap()).into_owned();
+            assert!(decoded.contains('\0'), "{path}: the NUL is kept, to be drawn and reported");
+            decoded
+        };
+        let latin1 =
+            b"/* auth.c \xa9 2024 Vendor GmbH\0 */\nint main(int c, char **v){ puts(\"BACKDOOR\"); }\n";
+        assert!(text("src/auth.c", latin1).contains("\u{a9} 2024"));
+        assert!(text("configure", b"#!/bin/sh\n# configure\nec\0ho PAYLOAD\n").contains("ho PAYLOAD"));
+        text("Makefile", b"all:\n\t@echo PAYLOAD\n# end of rules \0\n");
+        text("GNUmakefile", b"all: ; @echo x \0\n");
+        text("Makefile.am", b"bin_PROGRAMS = x\0\n");
+        text("CMakeLists.txt", b"project(x)\0\n");
+        text("meson.build", b"project('x')\0\n");
+        text("src/table.inc", b"/* table \0 */ puts(\"PAYLOAD-INC-RAN\");\n");
+        text("tools/run", b"#!/usr/bin/env python3\nprint(1)  # \0\n");
+        // A data file a build may include under any name: text when its NULs are few and nothing else
+        // in it is a control character.
+        let mut steps = b"if (!check_password(pw)) return 0;\n".repeat(4);
+        steps.extend(b"/* \0 */\n");
+        text("src/data/steps.txt", &steps);
+        // Binary stays binary: an ELF under a source name, a NUL-heavy file under another name, UTF-16
+        // without a mark, a tar of text files.
+        assert_eq!(classify(&p("a.c"), b"\x7fELF\x02\x01\x01\0\0\xff\xfe", &c).class, ContentClass::Binary);
+        assert_eq!(classify(&p("notes.txt"), b"a\0b", &c).class, ContentClass::Binary);
+        assert_eq!(classify(&p("x.txt"), b"h\0e\0l\0l\0o\0\n\0", &c).class, ContentClass::Binary);
+        let mut tar = b"a.txt".to_vec();
+        tar.resize(512, 0);
+        tar.extend(b"hello\n");
+        tar.resize(1024, 0);
+        assert_eq!(classify(&p("fixture.tar"), &tar, &c).class, ContentClass::Binary);
+        let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        assert_eq!(classify(&p("clip.ts"), &noise, &c).class, ContentClass::Binary);
+    }
+
+    /// `FF FE`, then genuine UTF-16LE (a shell script's header with `padding` in its banner), then raw
+    /// ASCII bytes that the UTF-16 reading shows as CJK inside a comment, while `sh` (which drops the
+    /// NULs) runs them as a line of their own (round 8's F2).
+    fn fake_utf16_script(padding: &str) -> Vec<u8> {
+        let u = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();
+        let mut v = vec![0xFF, 0xFE];
+        v.extend(u(&format!(
+            "#!/bin/sh\n# Installationsskript f\u{fc}r Ger\u{e4}te\n# {padding}\n# \u{dc}bersetzung: "
+        )));
+        v.extend(b"\necho PAYLOAD-RAN  #");
+        v.extend(u("\necho Installation abgeschlossen.\n"));
+        v
+    }
+
+    /// F2 (round 8): round 7 believed a UTF-16 mark when the bytes without NULs were under 90% ASCII;
+    /// 40 `\u{b7}` took a script with a hidden ASCII line below it. The mark is now judged by the lines
+    /// byte readers see: a line of ASCII text that the UTF-16 reading draws as other characters makes
+    /// the file 8-bit text (and the mark an `encoding-disguise` finding), whatever the padding.
+    #[test]
+    fn a_utf16_mark_hiding_an_ascii_line_is_not_believed_whatever_the_padding() {
+        let c = ClassifyConfig::default();
+        for padding in [
+            "\u{b7}".repeat(40),
+            "\u{a9c2}".repeat(40), // units whose bytes are UTF-8 `\u{a9}`
+            "检查安装目录和权限，然后复制文件。".repeat(4), // genuine CJK: high and control bytes
+            String::new(),
+        ] {
+            let bytes = fake_utf16_script(&padding);
+            let got = classify(&p("install.sh"), &bytes, &c);
+            assert!(
+                !matches!(got.encoding, Some(TextEncoding::Utf16Le | TextEncoding::Utf16Be)),
+                "{padding}: {got:?}"
+            );
+            assert_eq!(got.class, ContentClass::Text, "{padding}: a stray mark is text, read as bytes");
+            let text = crate::text::decode(&bytes, got.encoding.unwrap());
+            assert!(text.contains("\necho PAYLOAD-RAN  #"), "{padding}: {text}");
+            assert!(crate::encoded::stray_utf16_bom(&bytes, got.encoding).is_some());
+            // The same under a name no build reads.
+            let got = classify(&p("notes.txt"), &bytes, &c);
+            assert_eq!(got.class, ContentClass::Text, "{padding}");
+        }
+        // A hidden line break alone: `\n` and `r` in one unit, then `m -rf ~` as ASCII units, in
+        // either byte order.
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("# cleanup".encode_utf16().flat_map(u16::to_le_bytes));
+        le.extend(b"\nr");
+        le.extend("m -rf ~\n".encode_utf16().flat_map(u16::to_le_bytes));
+        assert!(!matches!(detect_encoding(&le), Some(TextEncoding::Utf16Le)), "{}", le.escape_ascii());
+        let mut be = vec![0xFE, 0xFF];
+        be.extend("# cleanup ".encode_utf16().flat_map(u16::to_be_bytes));
+        be.extend(b"#\n");
+        be.extend("rm -rf ~\n".encode_utf16().flat_map(u16::to_be_bytes));
+        assert!(!matches!(detect_encoding(&be), Some(TextEncoding::Utf16Be)), "{}", be.escape_ascii());
+        // Genuine UTF-16 keeps its mark, CJK lines ending in `上` (`0A 4E`) included.
+        for text in
+            ["以上\r\n第二行\r\n", "caf\u{e9}\n\u{b7}\u{b7}\n", "// 检查命令行参数中的密码\nint main();\n"]
+        {
+            assert_eq!(detect_encoding(&utf16(text, false)), Some(TextEncoding::Utf16Le), "{text}");
+            assert_eq!(detect_encoding(&utf16(text, true)), Some(TextEncoding::Utf16Be), "{text}");
+            let got = classify(&p("strings.txt"), &utf16(text, false), &c);
+            assert_eq!(got.encoding, Some(TextEncoding::Utf16Le), "{text}");
+        }
+        // A script, makefile or C file is read as bytes by `sh`, `make` and GCC: a UTF-16 reading that
+        // hides any ASCII byte is not believed there, even when the hidden line is spoiled for the line
+        // test by a CJK character after its `#` (that `sh` skips as a comment).
+        let mut spoiled = fake_utf16_script("");
+        let at = spoiled.len() - "\necho Installation abgeschlossen.\n".len() * 2;
+        spoiled.splice(at..at, "\u{68c0}".encode_utf16().flat_map(u16::to_le_bytes));
+        for name in ["install.sh", "install", "Makefile", "src/resource.h"] {
+            let got = classify(&p(name), &spoiled, &c);
+            assert!(!matches!(got.encoding, Some(TextEncoding::Utf16Le)), "{name}: {got:?}");
+            assert_eq!(got.class, ContentClass::Text, "{name}");
+        }
+        let chinese_header = utf16("// 检查命令行参数中的密码\n#define IDS_OK 1\n", false);
+        let got = classify(&p("src/resource.h"), &chinese_header, &c);
+        assert_eq!(got.class, ContentClass::Text);
+        assert!(!matches!(got.encoding, Some(TextEncoding::Utf16Le)), "gcc reads its bytes: {got:?}");
+        assert_eq!(
+            classify(&p("res/strings.txt"), &chinese_header, &c).encoding,
+            Some(TextEncoding::Utf16Le)
+        );
     }
 
     #[test]
