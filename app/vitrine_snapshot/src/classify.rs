@@ -328,23 +328,18 @@ fn is_read_by_a_build(path: &RelPath, bytes: &[u8]) -> bool {
 ///   file C includes, a script run by name): UTF-16 without a mark, tar archives and other binaries
 ///   hold far more.
 fn text_with_nuls(path: &RelPath, bytes: &[u8]) -> Option<TextEncoding> {
-    let stray_mark = matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]);
-    let (mut nuls, mut controls) = (0usize, 0usize);
-    for &b in bytes {
-        match b {
-            0 => nuls += 1,
-            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1A | 0x1B => {}
-            0x01..=0x1F | 0x7F => controls += 1,
-            _ => {}
-        }
+    if matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) {
+        return Some(detect_8bit(bytes));
     }
-    let others = bytes.len() - nuls;
-    let text = if stray_mark {
-        true
-    } else if is_read_by_a_build(path, bytes) {
-        std::str::from_utf8(bytes).is_ok() || controls * 64 <= others
+    let control = |b: u8| matches!(b, 0x01..=0x08 | 0x0E..=0x19 | 0x1C..=0x1F | 0x7F);
+    let text = if is_read_by_a_build(path, bytes) {
+        std::str::from_utf8(bytes).is_ok() || {
+            let nuls = memchr::memchr_iter(0, bytes).count();
+            bytes.iter().filter(|&&b| control(b)).count() * 64 <= bytes.len() - nuls
+        }
     } else {
-        controls == 0 && nuls * 64 <= bytes.len()
+        // Most binaries show a control byte early: stop there.
+        !bytes.iter().any(|&b| control(b)) && memchr::memchr_iter(0, bytes).count() * 64 <= bytes.len()
     };
     text.then(|| detect_8bit(bytes))
 }

@@ -149,9 +149,9 @@ pub fn stray_utf16_bom(bytes: &[u8], encoding: Option<TextEncoding>) -> Option<S
         None => "it is read as binary (it holds NUL bytes)".to_string(),
     };
     Some(format!(
-        "the file starts with the byte-order mark {mark}, but the bytes after it do not read as one text \
-         both ways (a line of ASCII that the UTF-16 reading hides, or a script, makefile or source that \
-         byte readers run): {read}; \
+        "the file starts with the byte-order mark {mark}, but the bytes after it are not UTF-16 text to \
+         every reader (a line of ASCII that the UTF-16 reading hides, or a script, makefile or source \
+         whose readers ignore the mark): {read}; \
          an editor or tool that believes the mark shows it as other characters (often one line of CJK), \
          where search and review would miss every line"
     ))
