@@ -150,7 +150,7 @@ fn detect_8bit(bytes: &[u8]) -> TextEncoding {
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     if memchr::memchr(0, bytes).is_some() {
-        // NULs (a stray UTF-16 mark's high bytes, a planted NUL) say nothing of the letters around them.
+        // Planted NULs say nothing of the letters around them.
         let letters: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
         detector.feed(&letters, true);
     } else {
@@ -329,7 +329,7 @@ fn is_read_by_a_build(path: &RelPath, bytes: &[u8]) -> bool {
 ///   hold far more.
 fn text_with_nuls(path: &RelPath, bytes: &[u8]) -> Option<TextEncoding> {
     if matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) {
-        return Some(detect_8bit(bytes));
+        return Some(stray_mark_8bit(bytes));
     }
     let control = |b: u8| matches!(b, 0x01..=0x08 | 0x0E..=0x19 | 0x1C..=0x1F | 0x7F);
     let text = if is_read_by_a_build(path, bytes) {
@@ -342,6 +342,17 @@ fn text_with_nuls(path: &RelPath, bytes: &[u8]) -> Option<TextEncoding> {
         !bytes.iter().any(|&b| control(b)) && memchr::memchr_iter(0, bytes).count() * 64 <= bytes.len()
     };
     text.then(|| detect_8bit(bytes))
+}
+
+/// The 8-bit reading of a file whose UTF-16 mark is not believed: windows-1252 (a superset of Latin-1),
+/// in which every code unit up to U+00FF (one byte and a NUL) is the letter the UTF-16 reading shows, so
+/// the two readings differ exactly where the UTF-16 one hides bytes; UTF-8 when the bytes are valid.
+fn stray_mark_8bit(bytes: &[u8]) -> TextEncoding {
+    if std::str::from_utf8(bytes).is_ok() {
+        TextEncoding::Utf8
+    } else {
+        TextEncoding::Legacy(encoding_rs::WINDOWS_1252)
+    }
 }
 
 /// Whether a file with a believed UTF-16 mark is one that byte readers run or build (round 8's F2): a
@@ -367,7 +378,7 @@ fn python_declared(path: &RelPath, bytes: &[u8]) -> Option<TextEncoding> {
 pub fn classify(path: &RelPath, bytes: &[u8], config: &ClassifyConfig) -> Classification {
     let encoding = match detect_encoding(bytes).or_else(|| text_with_nuls(path, bytes)) {
         Some(TextEncoding::Utf16Le | TextEncoding::Utf16Be) if utf16_runs_as_bytes(path, bytes) => {
-            detect_8bit(bytes)
+            stray_mark_8bit(bytes)
         }
         // A Python file's coding declaration decides how CPython decodes it (PEP 263).
         Some(TextEncoding::Utf8 | TextEncoding::Legacy(_))
@@ -759,6 +770,10 @@ mod tests {
             assert_eq!(got.class, ContentClass::Text, "{padding}: a stray mark is text, read as bytes");
             let text = crate::text::decode(&bytes, got.encoding.unwrap());
             assert!(text.contains("\necho PAYLOAD-RAN  #"), "{padding}: {text}");
+            if padding.starts_with('\u{b7}') {
+                // The German letters read as what they are, not as Cyrillic.
+                assert!(text.contains("\u{fc}\0r\0 \0G\0e\0r\0\u{e4}\0t"), "{:?}", got.encoding);
+            }
             assert!(crate::encoded::stray_utf16_bom(&bytes, got.encoding).is_some());
             // The same under a name no build reads.
             let got = classify(&p("notes.txt"), &bytes, &c);
