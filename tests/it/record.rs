@@ -2103,6 +2103,53 @@ fn verify_names_every_signer_and_pins_them_to_a_trusted_file() {
     assert!(out.contains("every signer is trusted"), "{out}");
 }
 
+/// h23 F4: a review mark ("this file's content was reviewed") is the reviewing side's attestation. The
+/// vendor's `mark-reviewed` is refused when signed; a vendor review mark forged into a bundle (signed with
+/// the vendor's key, the bundle sealed again) is reported by `vitrine verify` and verify.sh alike, under
+/// dash and bash, and an import refuses the bundle; the reviewer's own review mark still counts.
+#[test]
+fn only_the_reviewing_side_marks_a_file_reviewed_at_signing_import_and_in_both_verifiers() {
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let ids = log_ids(&fx.data, s);
+    let (code, _, err) = cli(&fx.data, &[&"mark-reviewed", &s, &"--key", &fx.ven, &"--file", &"src/main.c"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("vendor vendor@example may not mark a file reviewed"), "{err}");
+    assert_eq!(log_ids(&fx.data, s), ids, "nothing was signed");
+
+    // The reviewer's honest export: its review mark (entry 4) counts in the signed report.
+    let x = fx.tmp.path().join("vendor-mark");
+    unpack(&fx.bundle, &x);
+    let html = std::fs::read_to_string(x.join("report.html")).unwrap();
+    assert!(html.contains("1 files marked reviewed (by reviewer@example)."), "{html}");
+
+    // Entry 4 again, as the vendor's: its next entry, signed with its key, the bundle sealed again.
+    let mut e = vendor_next(&x, entry_json(&x, "000004"));
+    let vendor = entry_json(&x, "000003")["author"].clone();
+    assert_eq!(vendor["principal"], "vendor@example");
+    e["author"] = vendor;
+    e["role"] = "vendor".into();
+    e["target"]["path"] = "src/main.c".into();
+    e["target"]["blob"] = blob_id(&std::fs::read(s.join("src/main.c")).unwrap()).into();
+    let forged = append_signed(&x, &e, &fx.ven);
+    reseal(&x, &fx.rev);
+    let (code, out) = verify_both(&fx, &x);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("{forged}: status policy: vendor")), "{out}");
+    assert!(out.contains("may not mark a file reviewed"), "{out}");
+    for shell in ["dash", "bash"] {
+        let (code, sh_out) = genuine_verify_sh(shell, &x, Some(s));
+        assert_eq!(code, 1, "{shell}: {sh_out}");
+        assert_eq!(entries_named(&sh_out), [forged.clone()].into(), "{shell}: {sh_out}");
+    }
+    let bundle = fx.tmp.path().join("vendor-mark.vitrine");
+    repack(&x, &bundle);
+    let (code, _, err) = cli(&fx.data, &[&"import", &s, &bundle]);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("does not verify"), "{err}");
+    assert_eq!(log_ids(&fx.data, s), ids, "nothing was imported");
+}
+
 #[test]
 fn the_cli_refuses_a_vendor_closing_or_accepting_the_reviewers_finding() {
     let fx = Fixture::new();

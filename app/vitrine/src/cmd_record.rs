@@ -902,12 +902,24 @@ fn write_marks(out: &mut dyn Write, people: &[allowed::Person], review: &Review)
     if !marks.is_empty() {
         writeln!(out)?;
         writeln!(out, "reviewed files:")?;
+        // Every mark is listed with its signer and role; one the policy does not count (a vendor's, a
+        // retired principal's) says so.
+        let counted = vitrine_record::policy::counted_review_marks(review.entries());
         for m in marks {
+            let note = if counted.iter().any(|c| c.id == m.id) {
+                String::new()
+            } else {
+                format!(
+                    " (not counted: {} may not mark a file reviewed, or was retired)",
+                    crate::common::term(&m.entry.role)
+                )
+            };
             writeln!(
                 out,
-                "  {} by {} at {}",
+                "  {} by {} ({}) at {}{note}",
                 crate::common::term(&m.entry.target.as_ref().map_or(String::new(), Target::label)),
                 who(people, &m.entry.author),
+                crate::common::term(&m.entry.role),
                 m.entry.time
             )?;
         }

@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use crate::canon;
 use crate::entry::{Entry, Kind};
 use crate::error::RecordError;
-use crate::policy::Side;
 use crate::verify::Verified;
 
 /// The body of a `retire` or `rename` entry, stored as canonical JSON in the entry's `body`.
@@ -89,13 +88,10 @@ pub fn check_entry(e: &Entry) -> Result<(), String> {
     }
 }
 
-/// Whether a signer of `role` may retire or rename anyone: only the reviewing side.
+/// Whether a signer of `role` may retire or rename anyone: the policy's table
+/// ([`crate::policy::signers_of`]), which gives the reviewing side alone.
 pub fn check_role(principal: &str, role: &str) -> Result<(), String> {
-    if Side::of(role) == Side::Reviewing {
-        Ok(())
-    } else {
-        Err(format!("{role} {principal} may not retire or rename a person: only a reviewer or a lead does"))
-    }
+    crate::policy::check_kind(principal, role, Kind::Retire).map_err(|v| v.to_string())
 }
 
 /// A principal retired by the log.

@@ -154,13 +154,31 @@ pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
         *by_severity.entry(t.root.entry.severity.map_or("-", |x| x.as_str())).or_default() += 1;
         *by_status.entry(if t.retracted { "retracted" } else { t.status.as_str() }).or_default() += 1;
     }
-    let marks = view.entries.iter().filter(|e| e.entry.kind == crate::entry::Kind::ReviewMark).count();
+    // Only the review marks the policy counts (signed by the reviewing side, by no retired principal),
+    // each with who signed it; the others are named as not counted.
+    let marks = crate::policy::counted_review_marks(view.entries);
+    let all_marks = view.entries.iter().filter(|e| e.entry.kind == crate::entry::Kind::ReviewMark).count();
+    let mut by: Vec<&str> = marks.iter().map(|m| m.entry.author.principal.as_str()).collect();
+    by.sort_unstable();
+    by.dedup();
+    let by = if by.is_empty() {
+        String::new()
+    } else {
+        format!(" (by {})", by.iter().map(|p| esc(p)).collect::<Vec<_>>().join(", "))
+    };
+    let uncounted = match all_marks - marks.len() {
+        0 => String::new(),
+        n => format!(
+            "; {n} review mark{} not counted (signed by a role that may not mark a file reviewed, or by a retired principal)",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
     let _ = write!(
         s,
-        "<h2>Summary</h2>\n<p>{} entries, {} threads, {} files marked reviewed.</p>\n<table><tr><th>severity</th><th>threads</th></tr>",
+        "<h2>Summary</h2>\n<p>{} entries, {} threads, {} files marked reviewed{by}{uncounted}.</p>\n<table><tr><th>severity</th><th>threads</th></tr>",
         view.entries.len(),
         all.len(),
-        marks
+        marks.len()
     );
     for (k, n) in &by_severity {
         let _ = write!(s, "<tr><td>{}</td><td>{n}</td></tr>", esc(k));

@@ -32,6 +32,7 @@ const EARLIER_VERIFY_SH: &[&str] = &[
     "01be253397af3d6789710dae24720e76f92e0289bfd0c862002f47c8965c9cb5",
     "fc68434d51d32c09a0913e03abc2e8a5d2d45542a721f5a4fb13b19cca5fc188",
     "25907c4f09205eaeb2dc6b190c07a9abd6e423b5f9fb562b77ddfcbab1a7e754",
+    "ae0d9ff22b17ff6091de3b75d06c22812d22fcdf350a7207716d017db081bc39",
 ];
 
 /// SHA-256 (hex) of every earlier `VERIFY.md`.
@@ -50,6 +51,7 @@ const EARLIER_VERIFY_MD: &[&str] = &[
     "42770d192e1cb558e35c386ad5b02bed288cd7e20ca6747da8bff753c3516f00",
     "6c6412bdc2e812364cdc802aff97ee9666451832ca4361f084c2285aab6deaf3",
     "97c8b8f084a75e5a51c54d29c68a9ed8387262f0ea200a3b5a552e8ec9b75135",
+    "e6938834c68cde96a1fa36e48298cb0856b41c8e8bc9ab031630369f0774e02c",
 ];
 
 /// Which version of Vitrine's a record's `verify.sh` or `VERIFY.md` is.
@@ -411,5 +413,82 @@ printf '%s' \"$INPUT\" | jq {} \"${var}\"",
         for h in EARLIER_VERIFY_SH.iter().chain(EARLIER_VERIFY_MD) {
             assert!(crate::entry::is_hex64(h), "{h}");
         }
+    }
+
+    /// The policy's part of verify.sh: from its tables to its `policy` function, with `shown` as the script
+    /// defines it.
+    fn verify_sh_policy() -> String {
+        let start = VERIFY_SH.find("KIND_SIGNERS='").unwrap();
+        let end = VERIFY_SH.find("# Entries, in name order").unwrap();
+        let shown = VERIFY_SH.lines().find(|l| l.starts_with("shown() {")).unwrap();
+        format!("{shown}\n{}", &VERIFY_SH[start..end])
+    }
+
+    /// What verify.sh's policy says, under dash, to `call` (a function of it and its arguments): its exit
+    /// status and output.
+    fn verify_sh_says(call: &[&str]) -> (bool, String) {
+        let out = std::process::Command::new("dash")
+            .arg("-c")
+            .arg(format!("{}\n\"$@\"", verify_sh_policy()))
+            .arg("sh")
+            .args(call)
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// h23 F4: one policy. verify.sh's tables (who signs each kind at all, who besides the author makes
+    /// each change) are Vitrine's, row for row, and the script's functions answer as `policy::check_kind`
+    /// and `policy::check` do for every kind, change and role: a vendor's review mark is refused by both,
+    /// and a kind or a status added to one and not the other fails here.
+    #[test]
+    fn verify_sh_applies_the_policys_tables_as_vitrine_does() {
+        use crate::entry::{Kind, Status};
+        use crate::policy::{Change, Side, changers_of, check, check_kind, signers_of};
+        fn word(s: &Side) -> &'static str {
+            match s {
+                Side::Reviewing => "reviewing",
+                Side::Vendor => "vendor",
+                Side::Other => "other",
+            }
+        }
+        let table = |name: &str| -> Vec<String> {
+            let head = format!("{name}='\n");
+            let at = VERIFY_SH.find(&head).unwrap_or_else(|| panic!("{name}")) + head.len();
+            let body = &VERIFY_SH[at..];
+            body[..body.find('\'').unwrap()].lines().map(str::to_owned).collect()
+        };
+        let row = |what: &'static str, sides: &[Side]| {
+            std::iter::once(what).chain(sides.iter().map(word)).collect::<Vec<_>>().join(" ")
+        };
+        let kinds: Vec<String> = Kind::ALL.iter().map(|&k| row(k.as_str(), signers_of(k))).collect();
+        assert_eq!(table("KIND_SIGNERS"), kinds);
+        let mut changes: Vec<String> =
+            Status::ALL.iter().map(|&s| row(s.as_str(), changers_of(Change::SetStatus(s)))).collect();
+        changes.push(row("retract", changers_of(Change::Retract)));
+        assert_eq!(table("CHANGERS"), changes);
+
+        for role in ["reviewer", "lead", "vendor", "observer", "Reviewer"] {
+            for &k in Kind::ALL {
+                let (_, why) = verify_sh_says(&["kind_policy", role, "p.x", k.as_str()]);
+                let rust = check_kind("p.x", role, k);
+                assert_eq!(why.is_empty(), rust.is_ok(), "{role} signs {k:?}: verify.sh says {why:?}");
+                if let Err(v) = rust {
+                    assert_eq!(why.trim_end(), v.to_string(), "{role} {k:?}");
+                }
+            }
+            for author in [true, false] {
+                let yes = if author { "yes" } else { "no" };
+                for &s in Status::ALL {
+                    let (_, why) = verify_sh_says(&["policy", role, yes, "status", s.as_str()]);
+                    let rust = check("p@x", role, author, Change::SetStatus(s)).is_ok();
+                    assert_eq!(why.is_empty(), rust, "{role} (author: {author}) sets {s:?}: {why:?}");
+                }
+                let (_, why) = verify_sh_says(&["policy", role, yes, "retract", "-"]);
+                assert_eq!(why.is_empty(), check("p@x", role, author, Change::Retract).is_ok(), "{role}");
+            }
+        }
+        let (_, why) = verify_sh_says(&["kind_policy", "vendor", "ven@x", "review-mark"]);
+        assert!(why.contains("may not mark a file reviewed"), "{why}");
     }
 }

@@ -368,8 +368,11 @@ impl Review {
                 person.principal
             )));
         }
+        // Who may sign this kind at all (the policy's first table): a review mark, a port, a retirement
+        // or a rename signed by anyone but the reviewing side is never written.
+        crate::policy::check_kind(&person.principal, &person.role, draft.kind)
+            .map_err(|v| RecordError::Policy(v.to_string()))?;
         if matches!(draft.kind, Kind::Retire | Kind::Rename) {
-            crate::people::check_role(&person.principal, &person.role).map_err(RecordError::Policy)?;
             let body = crate::people::PersonChange::parse(draft.body.as_deref().unwrap_or_default())
                 .map_err(RecordError::Usage)?;
             if !self.people.people.iter().any(|p| p.principal == body.principal) {
@@ -384,11 +387,7 @@ impl Review {
         {
             return Err(RecordError::Usage(format!("no entry {p} in this review")));
         }
-        // The status policy: an entry the policy does not allow is never signed.
-        if draft.kind == Kind::AnchorPort {
-            crate::policy::check_port(&person.principal, &person.role)
-                .map_err(|v| RecordError::Policy(v.to_string()))?;
-        }
+        // The status policy: a change the policy does not allow is never signed.
         let change = match (draft.kind, draft.status) {
             (Kind::Retract, _) => Some(crate::policy::Change::Retract),
             (Kind::Annotation | Kind::ReviewMark, _) => None,

@@ -498,19 +498,62 @@ then .seq, (.prev // "-"), (.parent // "-"), .kind, .author.principal, .author.f
     else "-" end)
 else error("fields") end'
 
-# The status policy (ARCHITECTURE.md): the annotation's author may change its thread; a reviewer or a
-# lead may set any status; a vendor may acknowledge, dispute or mark fixed; only the author retracts.
-# Prints why a change is not allowed, nothing when it is.
+# The policy (policy.rs, ARCHITECTURE.md), as two tables, each line "WHAT SIDE...": who signs an entry of
+# each kind at all (KIND_SIGNERS), and who besides the annotation's author makes each change to a thread
+# (CHANGERS: a status, or retract). A side is reviewing (reviewer, lead), vendor, or other (any other
+# role). A test of scripts.rs compares both with Vitrine's (policy::signers_of, policy::changers_of).
+KIND_SIGNERS='
+annotation reviewing vendor other
+reply reviewing vendor other
+status reviewing vendor other
+retract reviewing vendor other
+review-mark reviewing
+anchor-port reviewing
+retire reviewing
+rename reviewing
+'
+CHANGERS='
+open reviewing
+acknowledged reviewing vendor
+disputed reviewing vendor
+fixed reviewing vendor
+accepted-risk reviewing
+closed reviewing
+retract
+'
+# The side of role $1 (the role word exactly, as Vitrine reads it).
+side_of() { case $1 in reviewer | lead) echo reviewing ;; vendor) echo vendor ;; *) echo other ;; esac; }
+# Whether table $1 lets side $3 do $2 (a kind or a change): the sides on the line of $2.
+allows() { # TABLE WHAT SIDE
+  while read -r what sides; do
+    [ "$what" = "$2" ] || continue
+    case " $sides " in *" $3 "*) return 0 ;; esac
+    return 1
+  done << EOF_TABLE
+$1
+EOF_TABLE
+  return 1
+}
+# Prints why the signer (role $1, principal $2) may not sign an entry of kind $3, nothing when it may.
+kind_policy() { # ROLE PRINCIPAL KIND
+  allows "$KIND_SIGNERS" "$3" "$(side_of "$1")" && return 0
+  case $3 in
+    review-mark) echo "$1 $(shown "$2") may not mark a file reviewed (sign a review-mark): only a reviewer or a lead attests that a file was reviewed" ;;
+    anchor-port) echo "$1 $(shown "$2") may not carry over another party's annotation: only a reviewer or a lead carries a thread over to a new version" ;;
+    retire | rename) echo "$1 $(shown "$2") may not retire or rename a person: only a reviewer or a lead does" ;;
+    *) echo "$1 $(shown "$2") may not sign a $3 entry" ;;
+  esac
+}
+# Prints why a change to a thread (by role $1, the annotation's author or not: $2, kind $3, status $4) is
+# not allowed, nothing when it is.
 policy() { # ROLE IS_AUTHOR KIND STATUS
   [ "$2" = yes ] && return 0
-  if [ "$3" = retract ]; then echo "only the annotation's author retracts it"; return 0; fi
-  case $1 in
-    reviewer | lead) ;;
-    vendor) case $4 in
-        acknowledged | disputed | fixed) ;;
-        *) echo "a vendor may not set $4 on another party's annotation: only the annotation's author, a reviewer or a lead accepts a risk, closes or reopens" ;;
-      esac ;;
-    *) echo "role $1 may not set $4 on another party's annotation" ;;
+  change=$4
+  [ "$3" = retract ] && change=retract
+  allows "$CHANGERS" "$change" "$(side_of "$1")" && return 0
+  case $change in
+    retract) echo "only the annotation's author retracts it" ;;
+    *) echo "$1 may not set $change on another party's annotation: only the annotation's author, a reviewer or a lead accepts a risk, closes or reopens; only they and the vendor answer a finding" ;;
   esac
 }
 
@@ -619,6 +662,12 @@ for e in entries/*; do
   echo "$eff $depth $id" >> "$T/order"
   sb=-; case $kind in retire | rename) sb=$(b64 "$subject") ;; esac
   printf '%s\n%s\n%s\n%s\n%s\n%s\n' "$e" "$who" "$kind" "$role" "$sb" "$principal" > "$T/r/$id"
+  # Who may sign this kind at all (KIND_SIGNERS; a retirement or rename is judged with the people below).
+  # An entry of a kind its signer's side may not sign is reported and changes nothing: a port starts no
+  # thread, a review mark counts for nothing.
+  sigwhy=
+  case $kind in retire | rename) ;; *) sigwhy=$(kind_policy "$role" "$principal" "$kind") ;; esac
+  [ -z "$sigwhy" ] || problem "$e" "status policy: $sigwhy"
   echo "$t" > "$T/t/$id"
   echo "$n $t" >> "$T/times"
   echo "$seq $id" > "$T/h/$key"
@@ -630,12 +679,10 @@ for e in entries/*; do
   # Threads: each entry's file holds its thread's annotation author (base64), or - outside a thread.
   # A port entry (no parent) is the root of a thread carried over from an earlier version: only the
   # reviewing side carries one over, and the thread's author is the annotation's, as the port names it.
-  if [ "$kind" = anchor-port ] && [ "$parent" = - ]; then
-    case $role in
-      reviewer | lead) b64 "$subject" > "$T/e/$id"; echo >> "$T/e/$id" ;;
-      *) problem "$e" "status policy: $role $(shown "$principal") may not carry over another party's annotation: only a reviewer or a lead carries a thread over to a new version"
-        echo - > "$T/e/$id" ;;
-    esac
+  if [ -n "$sigwhy" ]; then
+    echo - > "$T/e/$id"
+  elif [ "$kind" = anchor-port ] && [ "$parent" = - ]; then
+    b64 "$subject" > "$T/e/$id"; echo >> "$T/e/$id"
   elif [ "$kind" = annotation ]; then
     echo "$who" > "$T/e/$id"
   elif [ "$parent" != - ]; then
@@ -667,10 +714,8 @@ while read -r eff _ id; do
     continue
   fi
   if [ "$kind" = retire ] || [ "$kind" = rename ]; then
-    case $role in
-      reviewer | lead) printf '%s\n' "$subj" >> "$T/pending" ;;
-      *) problem "$e" "people: $role $(shown "$principal") may not retire or rename a person: only a reviewer or a lead does" ;;
-    esac
+    sigwhy=$(kind_policy "$role" "$principal" "$kind")
+    if [ -z "$sigwhy" ]; then printf '%s\n' "$subj" >> "$T/pending"; else problem "$e" "people: $sigwhy"; fi
   fi
 done << EOF_ORDER
 $(sort -k1,1n -k2,2n -k3,3 "$T/order")

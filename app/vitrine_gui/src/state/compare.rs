@@ -455,10 +455,9 @@ impl CompareState {
 /// missing review is no review, and the window's own review panel reports a broken one).
 fn review_marks(dir: &std::path::Path, tree: &str) -> std::collections::HashSet<(String, String)> {
     let Ok(review) = vitrine_record::Review::open(dir, tree) else { return Default::default() };
-    review
-        .entries()
-        .iter()
-        .filter(|v| v.entry.kind == vitrine_record::Kind::ReviewMark)
+    // Only the marks the policy counts (signed by the reviewing side, by no retired principal).
+    vitrine_record::policy::counted_review_marks(review.entries())
+        .into_iter()
         .filter_map(|v| v.entry.target.as_ref())
         .map(|t| (t.shown(), t.blob.clone()))
         .collect()

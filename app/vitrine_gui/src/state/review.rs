@@ -269,7 +269,9 @@ impl ReviewState {
         self.known = vitrine_record::KnownSignatures::of(&self.entries);
         self.problems = review.problems().to_vec();
         self.reviewed.clear();
-        for e in self.entries.iter().filter(|e| e.entry.kind == Kind::ReviewMark) {
+        // Only the marks the policy counts: a review mark signed by the vendor (or any role but the
+        // reviewing side's), or by a retired principal, says nothing of the review's coverage.
+        for e in vitrine_record::policy::counted_review_marks(&self.entries) {
             if let Some(t) = &e.entry.target {
                 // Keyed by the path's one-to-one text (as the tree shows it), from its exact bytes.
                 self.reviewed.entry(t.shown()).or_default().push(t.blob.clone());
@@ -617,12 +619,11 @@ impl ReviewState {
         }
     }
 
-    /// Who marked `path` reviewed (principals), from the review-mark entries for its current blob.
+    /// Who marked `path` reviewed (principals), from the review-mark entries for its current blob that the
+    /// policy counts ([`vitrine_record::policy::counted_review_marks`]).
     pub fn reviewed_by(&self, path: &str, blob: &str) -> Vec<String> {
-        let mut who: Vec<String> = self
-            .entries
-            .iter()
-            .filter(|e| e.entry.kind == Kind::ReviewMark)
+        let mut who: Vec<String> = vitrine_record::policy::counted_review_marks(&self.entries)
+            .into_iter()
             .filter(|e| e.entry.target.as_ref().is_some_and(|t| t.shown() == path && t.blob == blob))
             .map(|e| e.entry.author.principal.clone())
             .collect();

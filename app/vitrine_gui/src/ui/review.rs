@@ -371,9 +371,15 @@ pub fn annotations_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Comman
                         .color(Color32::from_rgb(60, 170, 90)),
                 );
             }
+            // Only the reviewing side marks a file reviewed (the policy's table): the button is off for
+            // any other role, which the record would refuse anyway.
+            let may_mark = review.identity.as_ref().is_some_and(|me| {
+                vitrine_record::policy::check_kind("", &me.role, vitrine_record::Kind::ReviewMark).is_ok()
+            });
             if ui
-                .add_enabled(review.identity.is_some(), egui::Button::new("Mark reviewed"))
+                .add_enabled(may_mark, egui::Button::new("Mark reviewed"))
                 .on_hover_text("Sign a review-mark for this file's exact content")
+                .on_disabled_hover_text("Only a reviewer or a lead marks a file reviewed")
                 .clicked()
             {
                 commands.push(ReviewCmd::MarkReviewed { anyway: false });
