@@ -2526,6 +2526,144 @@ fn copy_data(data: &Path, to: &Path) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// The absolute path of program `name` in this test's own PATH (so that a child given another PATH is
+/// never looked up through it).
+fn program(name: &str) -> PathBuf {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .filter(|d| d.is_absolute())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} is not installed"))
+}
+
+/// Runs this version's verify.sh with `shell` (an absolute path), as `./verify.sh` inside `dir`, with
+/// `args` and the environment's PATH set to `path`; returns (exit code, stdout, stderr).
+fn verify_sh_under_path(
+    shell: &Path,
+    dir: &Path,
+    path: &std::ffi::OsStr,
+    args: &[&std::ffi::OsStr],
+) -> (i32, String, String) {
+    let out = sh(Command::new(shell)
+        .arg("-c")
+        .arg(bundle::VERIFY_SH)
+        .arg("./verify.sh")
+        .args(args)
+        .env("PATH", path)
+        .current_dir(dir));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// h23 F5: the trusted verify.sh never runs a program from the record it checks (nor from a snapshot),
+/// whatever PATH says. A record (and a snapshot) holding executable `jq`, `find`, `git`, `sha256sum`,
+/// `ssh-keygen`, `sh` and more, each writing a marker file: with an empty or `.` entry in PATH, before,
+/// between or after the others, under dash and bash, run inside the record or with `-r`, nothing from
+/// them runs and the verdict is the one a clean PATH gives (INVALID, naming the extra members). A PATH
+/// entry naming the record itself is refused (exit 2), running nothing. And verify.sh's own list of the
+/// tools it runs is complete: with a PATH holding those alone, an honest record verifies.
+#[test]
+fn verify_sh_never_runs_a_program_the_record_brings_whatever_path_says() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    let s = fx.snap.path();
+    let marker = fx.tmp.path().join("RAN");
+    let fakes = [
+        "jq",
+        "find",
+        "git",
+        "sha256sum",
+        "ssh-keygen",
+        "sh",
+        "dirname",
+        "mktemp",
+        "cat",
+        "tr",
+        "head",
+        "date",
+    ];
+    let plant = |dir: &Path| {
+        for t in fakes {
+            let p = dir.join(t);
+            std::fs::write(
+                &p,
+                format!("#!/bin/sh\necho {t} from {} >> '{}'\n", dir.display(), marker.display()),
+            )
+            .unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    };
+    let evil = fx.tmp.path().join("evil");
+    unpack(&fx.bundle, &evil);
+    plant(&evil);
+    let clean = fx.tmp.path().join("clean");
+    unpack(&fx.bundle, &clean);
+    let evil_snap = fx.tmp.path().join("evil-snap");
+    let out = sh(Command::new("cp").arg("-a").arg(s).arg(&evil_snap));
+    assert!(out.status.success());
+    plant(&evil_snap);
+    let good_path = std::ffi::OsString::from("/usr/bin:/bin");
+    for shell in [program("dash"), program("bash")] {
+        // Inside the record (`sh ./verify.sh SNAPSHOT`), and from its parent with -r and a hostile
+        // snapshot: each with a clean PATH first (the verdict to match), then with each hostile one.
+        let cases: [(&Path, Vec<&std::ffi::OsStr>, &[&str]); 2] = [
+            (&evil, vec![s.as_os_str()], &[":/usr/bin:/bin", ".:/usr/bin:/bin", "/usr/bin::/bin"]),
+            (
+                fx.tmp.path(),
+                vec!["-r".as_ref(), "evil".as_ref(), evil_snap.as_os_str()],
+                &[":/usr/bin:/bin", "/usr/bin:/bin:", "/usr/bin::/bin", "evil:/usr/bin:/bin"],
+            ),
+        ];
+        for (cwd, args, paths) in cases {
+            let want = verify_sh_under_path(&shell, cwd, &good_path, &args);
+            assert!(!marker.exists(), "{}", std::fs::read_to_string(&marker).unwrap());
+            assert_eq!(want.0, 1, "{}", want.1);
+            assert!(want.1.contains("jq: not a file Vitrine writes"), "{}", want.1);
+            for path in paths {
+                let path = std::ffi::OsStr::new(path);
+                let got = verify_sh_under_path(&shell, cwd, path, &args);
+                let ran = std::fs::read_to_string(&marker).unwrap_or_default();
+                assert!(ran.is_empty(), "{shell:?} PATH={path:?} in {cwd:?} {args:?}: ran {ran}");
+                assert_eq!(
+                    (got.0, &got.1),
+                    (want.0, &want.1),
+                    "{shell:?} PATH={path:?} in {cwd:?} {args:?}: {}",
+                    got.2
+                );
+            }
+        }
+        // An honest record still verifies with such a PATH.
+        let (code, out, err) =
+            verify_sh_under_path(&shell, &clean, ":/usr/bin:/bin".as_ref(), &[s.as_os_str()]);
+        assert_eq!(code, 0, "{shell:?}: {out}{err}");
+        // An absolute PATH entry that is the record (or inside a snapshot given): refused, nothing runs.
+        for (dir, args) in [(&evil, vec![s.as_os_str()]), (&clean, vec![evil_snap.as_os_str()])] {
+            let mut path =
+                std::ffi::OsString::from(if dir == &evil { evil.as_os_str() } else { evil_snap.as_os_str() });
+            path.push(":/usr/bin:/bin");
+            let (code, out, err) = verify_sh_under_path(&shell, dir, &path, &args);
+            assert_eq!(code, 2, "{shell:?}: {out}{err}");
+            assert!(err.contains("a program inside"), "{err}");
+            assert!(!marker.exists(), "{}", std::fs::read_to_string(&marker).unwrap());
+        }
+
+        // The tools verify.sh names are all it runs: a PATH of those alone checks an honest record.
+        let line = bundle::VERIFY_SH.lines().find(|l| l.starts_with("TOOLS=\"")).unwrap();
+        let bin = fx.tmp.path().join("bin");
+        let _ = std::fs::remove_dir_all(&bin);
+        std::fs::create_dir(&bin).unwrap();
+        for t in line["TOOLS=\"".len()..line.len() - 1].split(' ').chain(["git"]) {
+            std::os::unix::fs::symlink(program(t), bin.join(t)).unwrap();
+        }
+        let (code, out, err) = verify_sh_under_path(&shell, &clean, bin.as_os_str(), &[s.as_os_str()]);
+        assert_eq!(code, 0, "{shell:?}: {out}{err}");
+        assert!(out.contains("OK: "), "{out}");
+    }
+}
+
 /// A record may hold regular files and directories only: a symbolic link (to a file of the record or
 /// outside it), a fifo or a hard link appended to an honest bundle makes verify.sh report it and say
 /// INVALID, under dash and bash, before it reads anything.

@@ -33,6 +33,7 @@ const EARLIER_VERIFY_SH: &[&str] = &[
     "fc68434d51d32c09a0913e03abc2e8a5d2d45542a721f5a4fb13b19cca5fc188",
     "25907c4f09205eaeb2dc6b190c07a9abd6e423b5f9fb562b77ddfcbab1a7e754",
     "ae0d9ff22b17ff6091de3b75d06c22812d22fcdf350a7207716d017db081bc39",
+    "712e8bd8744464c365fd14b7a980f171367e86752207bcb5f7c7fe1ab6bde702",
 ];
 
 /// SHA-256 (hex) of every earlier `VERIFY.md`.
@@ -52,6 +53,7 @@ const EARLIER_VERIFY_MD: &[&str] = &[
     "6c6412bdc2e812364cdc802aff97ee9666451832ca4361f084c2285aab6deaf3",
     "97c8b8f084a75e5a51c54d29c68a9ed8387262f0ea200a3b5a552e8ec9b75135",
     "e6938834c68cde96a1fa36e48298cb0856b41c8e8bc9ab031630369f0774e02c",
+    "f320902588d4a9c0c7d5c27c7aa438e0623b05a5c77720f6d96fede13519b862",
 ];
 
 /// Which version of Vitrine's a record's `verify.sh` or `VERIFY.md` is.

@@ -26,6 +26,22 @@
 # never parsed out of a sha256sum list: sha256sum itself writes the line (or the name's part of it) a
 # name would have, and whole lines are compared.
 set -u
+# No program of the record (or of a snapshot) ever runs: every tool is found through PATH, and an empty,
+# "." or other relative entry of PATH (PATH=$EXTRA:$PATH with EXTRA unset gives one) names the current
+# directory, which is the record's below. So PATH keeps only its absolute entries, before any tool is
+# looked up (dirname and mktemp too), and every tool is then resolved once and refused if it lies inside
+# the record or a snapshot given (tools_ok below).
+abs_path=
+old_ifs=$IFS
+IFS=:
+set -f
+for d in $PATH; do
+  case $d in /*) abs_path=${abs_path:+$abs_path:}$d ;; esac
+done
+set +f
+IFS=$old_ifs
+PATH=$abs_path
+export PATH
 LC_ALL=C
 export LC_ALL
 # A time in allowed_signers without a zone is UTC to Vitrine; ssh-keygen reads it in the local zone.
@@ -55,14 +71,41 @@ if [ -n "$TRUSTED" ]; then
 fi
 [ -z "$SNAP_DIR" ] || SNAP_DIR=$(absolute "$SNAP_DIR")
 [ -z "$PREV_DIR" ] || PREV_DIR=$(absolute "$PREV_DIR")
-if [ -n "$RECORD_DIR" ]; then
-  cd "$RECORD_DIR" || exit 2
-else
-  cd "$(dirname "$0")" || exit 2
+# The default record: the directory this script is in (its name's part before the last slash, no
+# dirname run for it).
+if [ -z "$RECORD_DIR" ]; then
+  case $0 in
+    */*) RECORD_DIR=${0%/*}; [ -n "$RECORD_DIR" ] || RECORD_DIR=/ ;;
+    *) RECORD_DIR=. ;;
+  esac
 fi
-for t in ssh-keygen sha256sum xxd base64 jq head tail wc cut tr find sed grep sort xargs cmp; do
-  command -v "$t" > /dev/null 2>&1 || { echo "verify.sh: $t is needed" >&2; exit 2; }
-done
+# The tools this script runs (every program it names but the shell's own builtins); a test runs it with a
+# PATH that holds these alone. git is needed only with a snapshot.
+TOOLS="ssh-keygen sha256sum xxd base64 jq head tail wc cut tr find sed grep sort xargs cmp cat date awk mktemp rm mkdir mv"
+[ -z "$SNAP_DIR$PREV_DIR" ] || TOOLS="$TOOLS git"
+# The physical path of directory $1 (empty when it is none).
+physical() { (cd "$1" 2> /dev/null && pwd -P); }
+# Each tool is a program outside the record and the snapshots (an absolute PATH entry could still name
+# one of them), or a builtin of the shell: refused otherwise, before the cd into the record.
+tools_ok() {
+  for t in $TOOLS; do
+    at=$(command -v "$t" 2> /dev/null) || { echo "verify.sh: $t is needed" >&2; exit 2; }
+    case $at in
+      */*) ;;
+      *) continue ;;
+    esac
+    dir=$(physical "${at%/*}")
+    for inside in "$RECORD_DIR" ${SNAP_DIR:+"$SNAP_DIR"} ${PREV_DIR:+"$PREV_DIR"}; do
+      top=$(physical "$inside")
+      [ -n "$top" ] || continue
+      case $dir/ in
+        "$top"/*) echo "verify.sh: $t would run $at, a program inside $inside, which this script checks: remove that directory from PATH" >&2; exit 2 ;;
+      esac
+    done
+  done
+}
+tools_ok
+cd "$RECORD_DIR" || exit 2
 fail=0
 T=$(mktemp -d) || exit 2
 trap 'rm -rf "$T"' EXIT
@@ -104,6 +147,32 @@ if [ -s "$T/odd" ]; then
   exit 1
 fi
 
+# The members of the record, before any tool reads one: the only directories are entries/ and checkpoints/,
+# and the only files the ones Vitrine writes (a member named jq or find is reported here; it never runs,
+# as PATH holds only absolute entries, none inside the record).
+# The only directories of a record are entries/ and checkpoints/: any other (an empty one named
+# entries/000005.json, say) is reported, and never read as an entry.
+find . -mindepth 1 -type d ! -path ./entries ! -path ./checkpoints -print > "$T/dirs" 2> /dev/null \
+  || { echo ".: cannot list the record"; echo "INVALID"; exit 1; }
+head -n 100 "$T/dirs" | while IFS= read -r f; do
+  printf '%s: %s\n' "$(shown "${f#./}")" "a directory where a record has none: a record holds no directories but entries/ and checkpoints/"
+done
+[ -s "$T/dirs" ] && fail=1
+# The files of a record are the ones Vitrine writes, and no other name (a case variant of one, such as
+# Report.html, would replace the genuine file on a disk that ignores case): the fixed files at the root,
+# and entries/ and checkpoints/, whose names their own checks judge below.
+find . -type f ! -path './entries/*' ! -path './checkpoints/*' -print > "$T/files" 2> /dev/null \
+  || { echo ".: cannot list the record"; echo "INVALID"; exit 1; }
+while IFS= read -r f; do
+  case $f in
+    ./record.json | ./checkpoint | ./checkpoint.sig | ./allowed_signers | ./MANIFEST.sha256 | ./health.json \
+      | ./results.sarif | ./report.html | ./VERIFY.md | ./verify.sh | ./FILES.sha256 | ./FILES.sha256.sig) ;;
+    *) problem "$(shown "${f#./}")" "not a file Vitrine writes: a record holds record.json, checkpoint(.sig), allowed_signers, MANIFEST.sha256, health.json, results.sarif, report.html, VERIFY.md, verify.sh, FILES.sha256(.sig), entries/ and checkpoints/, and nothing else (another name, such as a case variant of one of these, would replace the genuine file on a disk that ignores case)" ;;
+  esac
+done < "$T/files"
+# What the members' names broke is reported at the end; record.json's own checks below stop early alone.
+members_fail=$fail
+fail=0
 # The keys each object of a record may have, at every depth: the fields Vitrine's reader knows, whose
 # structs refuse any other (serde's deny_unknown_fields), so that both verifiers refuse a key this version
 # does not define, and a key a later version gives meaning to does not verify today. Each list is the
@@ -179,26 +248,7 @@ for f in allowed_signers checkpoint checkpoint.sig FILES.sha256 FILES.sha256.sig
   [ -f "$f" ] && [ "$(size "$f")" -gt "$MAX_META" ] && { problem "$f" "larger than $MAX_META bytes"; }
 done
 [ "$fail" -eq 0 ] || { echo "INVALID"; exit 1; }
-# The only directories of a record are entries/ and checkpoints/: any other (an empty one named
-# entries/000005.json, say) is reported, and never read as an entry.
-find . -mindepth 1 -type d ! -path ./entries ! -path ./checkpoints -print > "$T/dirs" 2> /dev/null \
-  || { echo ".: cannot list the record"; echo "INVALID"; exit 1; }
-head -n 100 "$T/dirs" | while IFS= read -r f; do
-  printf '%s: %s\n' "$(shown "${f#./}")" "a directory where a record has none: a record holds no directories but entries/ and checkpoints/"
-done
-[ -s "$T/dirs" ] && fail=1
-# The files of a record are the ones Vitrine writes, and no other name (a case variant of one, such as
-# Report.html, would replace the genuine file on a disk that ignores case): the fixed files at the root,
-# and entries/ and checkpoints/, whose names their own checks judge below.
-find . -type f ! -path './entries/*' ! -path './checkpoints/*' -print > "$T/files" 2> /dev/null \
-  || { echo ".: cannot list the record"; echo "INVALID"; exit 1; }
-while IFS= read -r f; do
-  case $f in
-    ./record.json | ./checkpoint | ./checkpoint.sig | ./allowed_signers | ./MANIFEST.sha256 | ./health.json \
-      | ./results.sarif | ./report.html | ./VERIFY.md | ./verify.sh | ./FILES.sha256 | ./FILES.sha256.sig) ;;
-    *) problem "$(shown "${f#./}")" "not a file Vitrine writes: a record holds record.json, checkpoint(.sig), allowed_signers, MANIFEST.sha256, health.json, results.sarif, report.html, VERIFY.md, verify.sh, FILES.sha256(.sig), entries/ and checkpoints/, and nothing else (another name, such as a case variant of one of these, would replace the genuine file on a disk that ignores case)" ;;
-  esac
-done < "$T/files"
+[ "$members_fail" -eq 0 ] || fail=1
 [ -f allowed_signers ] || problem allowed_signers missing
 
 # The people: one line "FINGERPRINT ROLE PRINCIPAL_BASE64" per key of allowed_signers, the fingerprint
