@@ -154,18 +154,11 @@ pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
         *by_severity.entry(t.root.entry.severity.map_or("-", |x| x.as_str())).or_default() += 1;
         *by_status.entry(if t.retracted { "retracted" } else { t.status.as_str() }).or_default() += 1;
     }
-    // Only the review marks the policy counts (signed by the reviewing side, by no retired principal),
-    // each with who signed it; the others are named as not counted.
+    // Only the review marks the policy counts (signed by the reviewing side, by no retired principal);
+    // any other is named as not counted. (A log whose marks all count reads as every earlier version
+    // wrote it, so that the reports of earlier exports are still re-derived identical.)
     let marks = crate::policy::counted_review_marks(view.entries);
     let all_marks = view.entries.iter().filter(|e| e.entry.kind == crate::entry::Kind::ReviewMark).count();
-    let mut by: Vec<&str> = marks.iter().map(|m| m.entry.author.principal.as_str()).collect();
-    by.sort_unstable();
-    by.dedup();
-    let by = if by.is_empty() {
-        String::new()
-    } else {
-        format!(" (by {})", by.iter().map(|p| esc(p)).collect::<Vec<_>>().join(", "))
-    };
     let uncounted = match all_marks - marks.len() {
         0 => String::new(),
         n => format!(
@@ -175,7 +168,7 @@ pub fn render(view: &ViewInput<'_>, verification: &str) -> String {
     };
     let _ = write!(
         s,
-        "<h2>Summary</h2>\n<p>{} entries, {} threads, {} files marked reviewed{by}{uncounted}.</p>\n<table><tr><th>severity</th><th>threads</th></tr>",
+        "<h2>Summary</h2>\n<p>{} entries, {} threads, {} files marked reviewed{uncounted}.</p>\n<table><tr><th>severity</th><th>threads</th></tr>",
         view.entries.len(),
         all.len(),
         marks.len()

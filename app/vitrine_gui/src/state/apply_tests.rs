@@ -1508,6 +1508,23 @@ fn record_without_a_snapshot_does_nothing_and_export_needs_a_signer() {
     assert!(fx.s.review.as_ref().unwrap().outcome.as_ref().unwrap().is_err());
 }
 
+/// h23 F4: a review mark is the reviewing side's attestation: a vendor signed in cannot sign one (the
+/// record refuses it, naming the rule), and nothing counts as reviewed.
+#[test]
+fn a_vendor_cannot_mark_a_file_reviewed() {
+    let mut fx = fixture();
+    open_file(&mut fx.s, "src/util.c", None);
+    let keys = tempfile::tempdir().unwrap();
+    let vendor = write_key(keys.path(), "bob", "pw2");
+    sign_in(&mut fx.s, &vendor, "pw2", "bob@vendor.example", "vendor");
+    fx.s.apply(ReviewCmd::MarkReviewed { anyway: true });
+    let err = fx.s.error.clone().unwrap_or_default();
+    assert!(err.contains("may not mark a file reviewed"), "{err}");
+    let r = fx.s.review.as_ref().unwrap();
+    assert!(r.entries.iter().all(|e| e.entry.kind != Kind::ReviewMark), "nothing signed");
+    assert_eq!(fx.s.progress[0].reviewed, 0);
+}
+
 #[test]
 fn mark_reviewed_asks_first_when_the_file_was_not_all_on_screen() {
     let mut fx = fixture();
