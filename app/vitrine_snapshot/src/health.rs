@@ -480,8 +480,11 @@ fn scan_text_with(
     out: &mut FileFindings<'_>,
 ) {
     if rules.is_some_and(|r| r.splices) {
-        scan_disguises(text, out);
+        push_disguises(text, crate::disguise::disguises(text.as_bytes()), out);
         crate::keywords::scan(text, out);
+    }
+    if let Some(syntax) = syntax {
+        push_disguises(text, crate::idents::lexical_disguises(text.as_bytes(), syntax), out);
     }
     if text.is_ascii() {
         scan_ascii(text.as_bytes(), rules, out);
@@ -548,9 +551,9 @@ fn scan_text_with(
     }
 }
 
-/// Reports the spellings of [`crate::disguise::disguises`] at their line and column (in characters).
-fn scan_disguises(text: &str, out: &mut FileFindings<'_>) {
-    let found = crate::disguise::disguises(text.as_bytes());
+/// Reports disguised spellings (byte offset, detail; in order: [`crate::disguise::disguises`] and
+/// the per-language ones of `idents::lexical_disguises`) at their line and column (in characters).
+fn push_disguises(text: &str, found: Vec<(usize, String)>, out: &mut FileFindings<'_>) {
     let mut line_no = 1u64;
     let mut line_start = 0usize;
     let mut scanned = 0usize;
@@ -1245,6 +1248,51 @@ mod tests {
             f.finish().0
         };
         assert!(f[0].detail.contains("`*/`"), "{f:?}");
+    }
+
+    /// Round 23 (obf f2, f7): Java translates every Unicode escape before it lexes, JavaScript
+    /// scripts have HTML-like comments, Rust block comments nest. Each spelling that makes the
+    /// compiler or engine read code, strings and comments elsewhere than a C-like reading shows them
+    /// is a `lexical-disguise` finding where it is; escapes inside a comment's text, `-->` after code,
+    /// modules and unnested comments are not.
+    #[test]
+    fn spellings_other_languages_lex_differently_are_flagged() {
+        use FindingKind::LexicalDisguise as D;
+        let java = "class A {\n  void c(int uid) {\n    String b = \"login \\u0022; grantRoot(uid); String t = \\u0022 ok\";\n    /* off \\u002a/ grantRoot(uid + 1); /* see */\n    // uses \\u002F and \\u0022 in a comment\n    char q = '\\u0041';\n  }\n}\n";
+        assert_eq!(scan_as("Auth.java", java), [(3, 23, D), (3, 58, D), (4, 12, D)]);
+        let d = details_as("Auth.java", java);
+        assert!(d[0].2.contains("`\\u0022` is `\"`"), "{d:?}");
+        // `\\u0022` is no escape (an even number of backslashes before the u).
+        assert_eq!(scan_as("B.java", "class B { String s = \"\\\\u0022\"; }\n"), []);
+        let js = "function check(u) {\n  /* Only admins.\n   */ --> if (!isAdmin(u)) return deny(u);\n  var checked = 1 <!-- if (u === \"guest\") return deny(u);\n  while (n-->0) x();\n}\n";
+        assert_eq!(scan_as("auth.js", js), [(3, 7, D), (4, 19, D)]);
+        assert!(details_as("auth.cjs", js)[1].2.contains("`<!--` starts a comment"));
+        assert_eq!(scan_as("auth.mjs", js), []);
+        assert_eq!(scan_as("auth.ts", js), []);
+        let rs = "fn check(uid: u32) -> bool {\n    /* Policy: see docs/policy/*.md; only root. */\n    if uid != 0 { return deny(uid); }\n    // end of policy check */\n    true\n}\n/* plain */ /* a /* b */ c */\n";
+        let found = scan_as("src/main.rs", rs);
+        assert_eq!(found, [(2, 31, D), (7, 18, D)]);
+        assert!(
+            details_as("src/main.rs", rs)[0].2.contains("runs on to line 4"),
+            "{:?}",
+            details_as("src/main.rs", rs)
+        );
+        assert_eq!(scan_as("src/ok.rs", "/* a */ fn f() {} /* b // c */\n"), []);
+    }
+
+    /// Round 23 (obf f6, f2): the identifier scan reads a `/` after the head of `if (…)`, `while (…)`,
+    /// `for (…)` as the start of a regular expression (a `"` in it opens no string), and a Java file
+    /// as javac reads it, escapes translated: the names after them are in code and are checked.
+    #[test]
+    fn names_after_a_regex_or_an_escaped_quote_are_checked() {
+        use FindingKind::{ConfusableIdentifier as C, EscapedIdentifier as E, MixedScriptIdentifier as M};
+        let js = "function check(u) {\n  if (u) /\"/.test(u); const \u{435}\u{445}\u{435}\u{441} = execSync; gr\\u0061ntRoot(u); var note = \"/\";\n  x = (a) / 2; y = \"/\"; while (f(x)) /'/.test(y); gr\\u0061ntRoot(2);\n}\n";
+        let kinds: Vec<_> =
+            scan_as("auth.js", js).into_iter().filter(|f| f.2 != M).map(|f| (f.0, f.2)).collect();
+        assert_eq!(kinds, [(2, C), (2, E), (3, E)]);
+        let java = "class A {\n  String b = \"x \\u0022; gr\\u0061ntRoot(1); String t = \\u0022 ok\";\n}\n";
+        let kinds: Vec<_> = scan_as("A.java", java).into_iter().map(|f| (f.0, f.2)).collect();
+        assert!(kinds.contains(&(2, E)), "{kinds:?}");
     }
 
     /// Python resets the indentation column at a form feed: `    \f    x` is at the function's level

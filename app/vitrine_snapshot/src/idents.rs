@@ -54,6 +54,8 @@ pub(crate) struct Syntax {
     lifetimes: bool,
     /// Identifiers are NFKC-normalised by the language (Python, PEP 3131).
     nfkc_names: bool,
+    /// `<!--` and a `-->` first on a line start line comments (JavaScript scripts, ECMA-262 Annex B).
+    html_comments: bool,
     /// Who reads the name, for the findings.
     reader: &'static str,
 }
@@ -90,6 +92,7 @@ const C_LIKE: Syntax = Syntax {
     multiline_strings: false,
     lifetimes: false,
     nfkc_names: false,
+    html_comments: false,
     reader: "the compiler",
 };
 pub(crate) const C: Syntax =
@@ -97,12 +100,16 @@ pub(crate) const C: Syntax =
 const CSHARP: Syntax =
     Syntax { escapes: Some(Escapes::Ucn), raw: Raw::CSharp, triple_quotes: true, ..C_LIKE };
 const JAVA: Syntax = Syntax { escapes: Some(Escapes::Java), triple_quotes: true, ..C_LIKE };
-const JS: Syntax = Syntax {
+/// JavaScript read as a module (`.mjs`) and TypeScript: no HTML-like comments.
+const JS_MODULE: Syntax = Syntax {
     escapes: Some(Escapes::Js),
     backquote: Backquote::Template,
     reader: "the JavaScript engine",
     ..C_LIKE
 };
+/// JavaScript read as a script (`.js`, `.cjs`: what node runs as CommonJS): Annex B's HTML-like
+/// comments too.
+const JS: Syntax = Syntax { html_comments: true, ..JS_MODULE };
 const RUST: Syntax =
     Syntax { nested_blocks: true, raw: Raw::Rust, multiline_strings: true, lifetimes: true, ..C_LIKE };
 const GO: Syntax = Syntax { backquote: Backquote::Raw, ..C_LIKE };
@@ -119,7 +126,8 @@ pub(crate) fn syntax_for(path: &str, text: &str) -> Option<Syntax> {
             | "tpp" | "inl" | "tcc" | "ixx" | "cppm" => Some(C),
             "py" | "pyw" | "pyi" => Some(PYTHON),
             "java" => Some(JAVA),
-            "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" => Some(JS),
+            "js" | "cjs" | "jsx" => Some(JS),
+            "mjs" | "ts" | "mts" | "cts" | "tsx" => Some(JS_MODULE),
             "cs" => Some(CSHARP),
             "rs" => Some(RUST),
             "go" => Some(GO),
@@ -226,7 +234,7 @@ pub(crate) fn scan(text: &str, syntax: Syntax, out: &mut FileFindings<'_>) {
     let mut listed: Vec<Candidate> = Vec::new();
     let mut listed_per_kind: HashMap<FindingKind, usize> = HashMap::new();
     let mut extra: Vec<FindingKind> = Vec::new();
-    lex(text.as_bytes(), syntax, &mut |start, end| {
+    each_ident(text.as_bytes(), syntax, &mut |start, end| {
         let Some(spelled) = text.get(start..end) else { return };
         let decoded = syntax.escapes.and_then(|e| decode_identifier(spelled, e));
         if spelled.is_ascii() && decoded.is_none() {
@@ -267,7 +275,7 @@ pub(crate) fn scan(text: &str, syntax: Syntax, out: &mut FileFindings<'_>) {
             wanted.insert(c.name.clone(), None);
         }
     }
-    lex(text.as_bytes(), syntax, &mut |start, end| {
+    each_ident(text.as_bytes(), syntax, &mut |start, end| {
         if let Some(first) = text.get(start..end).and_then(|w| wanted.get_mut(w))
             && first.is_none()
         {
@@ -373,26 +381,102 @@ impl LineIndex {
     }
 }
 
-/// Calls `ident(start, end)` for each identifier in the code of `s`, in order.
-fn lex(s: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
+/// What [`lex`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lexeme {
+    /// An identifier of code.
+    Ident,
+    /// A comment (`//`, `/* */`, `#`).
+    Comment,
+    /// An HTML-like comment of a JavaScript script (`<!--` or a `-->` first on its line, to the end of
+    /// the line).
+    HtmlComment,
+    /// A string, character, template or regular expression literal (the text of a template, not its
+    /// `${…}` code).
+    Literal,
+}
+
+/// Calls `ident(start, end)` for each identifier in the code of `text`, in order, read as the compiler
+/// reads it: a Java file's Unicode escapes are translated first ([`crate::lexis::java_translate`]),
+/// and the offsets given are the file's.
+fn each_ident(text: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
+    if syn.escapes == Some(Escapes::Java)
+        && let Some(t) = crate::lexis::java_translate(text)
+    {
+        lex(&t.text, syn, &mut |kind, start, end| {
+            if kind == Lexeme::Ident {
+                ident(t.file_offset(start), t.file_offset(end));
+            }
+        });
+        return;
+    }
+    lex(text, syn, &mut |kind, start, end| {
+        if kind == Lexeme::Ident {
+            ident(start, end);
+        }
+    });
+}
+
+/// Calls `on(kind, start, end)` for each identifier, comment and literal of `s`, in order.
+pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize)) {
+    use crate::lexis;
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let n = s.len();
     // Open `${` of template strings: the brace depth inside each.
     let mut templates: Vec<u32> = Vec::new();
+    let mut slash = lexis::JsSlash::default();
+    let js = syn.backquote == Backquote::Template;
     let mut i = 0usize;
     while i < n {
         let c = at(i);
+        let from = i;
         match c {
-            b'#' if syn.hash_comments => i = find_byte(s, i, b'\n'),
+            b'#' if syn.hash_comments => {
+                i = find_byte(s, i, b'\n');
+                on(Lexeme::Comment, from, i);
+            }
             b'/' if !syn.hash_comments && at(i + 1) == b'/' => {
                 let mut end = find_byte(s, i, b'\n');
                 while syn.splice_comments && end < n && splice_before(s, end) {
                     end = find_byte(s, end + 1, b'\n');
                 }
                 i = end;
+                on(Lexeme::Comment, from, i);
             }
-            b'/' if !syn.hash_comments && at(i + 1) == b'*' => i = block_comment_end(s, i, syn.nested_blocks),
-            b'/' if syn.backquote == Backquote::Template && starts_regex(s, i) => i = regex_end(s, i + 1),
+            b'/' if !syn.hash_comments && at(i + 1) == b'*' => {
+                i = lexis::block_comment_end(s, i, syn.nested_blocks);
+                on(Lexeme::Comment, from, i);
+            }
+            b'/' if js && slash.starts_regex(s, i) => {
+                i = lexis::regex_end(s, i + 1);
+                on(Lexeme::Literal, from, i);
+            }
+            b'<' if syn.html_comments && lexis::html_open_comment(s, i) => {
+                i = find_byte(s, i, b'\n');
+                on(Lexeme::HtmlComment, from, i);
+            }
+            b'-' if syn.html_comments && lexis::html_close_comment(s, i) => {
+                i = find_byte(s, i, b'\n');
+                on(Lexeme::HtmlComment, from, i);
+            }
+            b'(' if js => {
+                slash.open(s, i);
+                i += 1;
+            }
+            b')' if js => {
+                slash.close(i);
+                i += 1;
+            }
+            b'"' if syn.raw == Raw::CSharp && at(i + 1) == b'"' && at(i + 2) == b'"' => {
+                // C# 11 raw string: no escapes, closed by as many quotes.
+                i = lexis::csharp_raw_end(s, i);
+                on(Lexeme::Literal, from, i);
+            }
+            b'"' if syn.triple_quotes && !syn.hash_comments && at(i + 1) == b'"' && at(i + 2) == b'"' => {
+                // A Java text block.
+                i = lexis::text_block_end(s, i, true);
+                on(Lexeme::Literal, from, i);
+            }
             b'"' | b'\''
                 if syn.triple_quotes
                     && at(i + 1) == c
@@ -400,16 +484,30 @@ fn lex(s: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
                     && (c == b'"' || syn.hash_comments) =>
             {
                 i = triple_end(s, i + 3, c);
+                on(Lexeme::Literal, from, i);
             }
-            b'"' => i = string_end(s, i + 1, b'"', syn.multiline_strings),
+            b'"' => {
+                i = string_end(s, i + 1, b'"', syn.multiline_strings);
+                on(Lexeme::Literal, from, i);
+            }
             b'\'' if syn.hash_comments || syn.backquote == Backquote::Template => {
-                i = string_end(s, i + 1, b'\'', false)
+                i = string_end(s, i + 1, b'\'', false);
+                on(Lexeme::Literal, from, i);
             }
-            b'\'' => i = char_end(s, i, syn.lifetimes),
-            b'`' if syn.backquote == Backquote::Raw => i = find_byte(s, i + 1, b'`').saturating_add(1),
+            b'\'' => {
+                i = char_end(s, i, syn.lifetimes);
+                if i > from + 1 {
+                    on(Lexeme::Literal, from, i);
+                }
+            }
+            b'`' if syn.backquote == Backquote::Raw => {
+                i = find_byte(s, i + 1, b'`').saturating_add(1).min(n);
+                on(Lexeme::Literal, from, i);
+            }
             b'`' if syn.backquote == Backquote::Template => {
                 let (end, code) = template_end(s, i + 1);
                 i = end;
+                on(Lexeme::Literal, from, if code { i.saturating_sub(2) } else { i });
                 if code {
                     templates.push(0);
                 }
@@ -425,6 +523,7 @@ fn lex(s: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
                     templates.pop();
                     let (end, code) = template_end(s, i + 1);
                     i = end;
+                    on(Lexeme::Literal, from + 1, if code { i.saturating_sub(2) } else { i });
                     if code {
                         templates.push(0);
                     }
@@ -438,7 +537,8 @@ fn lex(s: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
             b'@' if syn.raw == Raw::CSharp
                 && (at(i + 1) == b'"' || (at(i + 1) == b'$' && at(i + 2) == b'"')) =>
             {
-                i = verbatim_end(s, if at(i + 1) == b'"' { i + 2 } else { i + 3 });
+                i = lexis::verbatim_end(s, if at(i + 1) == b'"' { i + 2 } else { i + 3 });
+                on(Lexeme::Literal, from, i);
             }
             b'0'..=b'9' => i = number_end(s, i),
             b'.' if at(i + 1).is_ascii_digit() => i = number_end(s, i),
@@ -451,82 +551,24 @@ fn lex(s: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
                 }
                 let word = s.get(i..end).unwrap_or_default();
                 if let Some(after) = raw_string_end(s, word, end, syn.raw) {
+                    on(Lexeme::Literal, from, after);
                     i = after;
                     continue;
                 }
-                ident(i, end);
+                // A Rust byte literal `b'"'`: the prefix and the literal.
+                if syn.lifetimes && word == b"b" && at(end) == b'\'' {
+                    let close = char_end(s, end, false);
+                    if close > end + 1 {
+                        on(Lexeme::Literal, from, close);
+                        i = close;
+                        continue;
+                    }
+                }
+                on(Lexeme::Ident, i, end);
                 i = end;
             }
         }
     }
-}
-
-/// Whether the `/` at `slash` starts a JavaScript regular expression literal rather than a division:
-/// what comes before it (blanks skipped) is no operand, or is a keyword after which an expression
-/// starts (`return /x/`). Linear overall: the blanks and the word before a `/` are read once.
-fn starts_regex(s: &[u8], slash: usize) -> bool {
-    let before = s.get(..slash).unwrap_or_default();
-    let end = before.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |k| k + 1);
-    let Some(&last) = before.get(end.wrapping_sub(1)) else { return true };
-    if matches!(last, b')' | b']' | b'}' | b'"' | b'\'' | b'`') {
-        return false;
-    }
-    if !(last.is_ascii_alphanumeric() || last == b'_' || last == b'$' || last >= 0x80) {
-        return true;
-    }
-    let start = before
-        .get(..end)
-        .unwrap_or_default()
-        .iter()
-        .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$' || *b >= 0x80))
-        .map_or(0, |k| k + 1);
-    matches!(
-        before.get(start..end).unwrap_or_default(),
-        b"return"
-            | b"typeof"
-            | b"case"
-            | b"in"
-            | b"of"
-            | b"delete"
-            | b"void"
-            | b"throw"
-            | b"new"
-            | b"instanceof"
-            | b"do"
-            | b"else"
-            | b"yield"
-            | b"await"
-    )
-}
-
-/// The end of a regular expression literal whose text starts at `from`: after the closing `/` (not
-/// one inside a `[…]` class) and its flags, or at the end of the line.
-fn regex_end(s: &[u8], from: usize) -> usize {
-    let mut i = from;
-    let mut class = false;
-    while let Some(&b) = s.get(i) {
-        match b {
-            b'\\' => i += 2,
-            b'\n' => return i,
-            b'[' => {
-                class = true;
-                i += 1;
-            }
-            b']' => {
-                class = false;
-                i += 1;
-            }
-            b'/' if !class => {
-                i += 1;
-                while s.get(i).is_some_and(u8::is_ascii_alphabetic) {
-                    i += 1;
-                }
-                return i;
-            }
-            _ => i += 1,
-        }
-    }
-    s.len()
 }
 
 fn utf8_len(first: u8) -> usize {
@@ -548,28 +590,6 @@ fn splice_before(s: &[u8], nl: usize) -> bool {
     let before = s.get(..nl).unwrap_or_default();
     let before = before.strip_suffix(b"\r").unwrap_or(before);
     before.last() == Some(&b'\\')
-}
-
-fn block_comment_end(s: &[u8], open: usize, nested: bool) -> usize {
-    let mut depth = 0usize;
-    let mut i = open;
-    while i + 1 < s.len() {
-        match (s.get(i).copied().unwrap_or(0), s.get(i + 1).copied().unwrap_or(0)) {
-            (b'/', b'*') if nested || depth == 0 => {
-                depth += 1;
-                i += 2;
-            }
-            (b'*', b'/') => {
-                depth -= 1;
-                i += 2;
-                if depth == 0 {
-                    return i;
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    s.len()
 }
 
 /// The end of a quoted literal whose text starts at `from`: after the closing `quote`, or at the
@@ -633,21 +653,6 @@ fn template_end(s: &[u8], from: usize) -> (usize, bool) {
         }
     }
     (s.len(), false)
-}
-
-fn verbatim_end(s: &[u8], from: usize) -> usize {
-    let mut i = from;
-    while let Some(&b) = s.get(i) {
-        if b == b'"' {
-            if s.get(i + 1) == Some(&b'"') {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    s.len()
 }
 
 /// A preprocessing number (digits, letters, `_`, `.`, `'` digit separators, and a sign after an
@@ -728,4 +733,98 @@ fn raw_string_end(s: &[u8], word: &[u8], end: usize, raw: Raw) -> Option<usize> 
         }
         _ => None,
     }
+}
+
+/// Where a Java, JavaScript or Rust file is lexed by its compiler or engine otherwise than a C-like
+/// reading of its text shows: each as (byte offset, detail), in order. Java: a Unicode escape of a
+/// quote, a backslash or a comment delimiter's character outside a comment's text (javac translates it
+/// first: `\u0022` ends a string, `\u002a/` a comment). JavaScript scripts: the HTML-like comments of
+/// ECMA-262 Annex B. Rust: a block comment that nests, so that it ends at another `*/` than the first.
+/// Each language is read only when its trigger bytes are in the file.
+pub(crate) fn lexical_disguises(text: &[u8], syntax: Syntax) -> Vec<(usize, String)> {
+    use crate::lexis;
+    let mut out = Vec::new();
+    if syntax.escapes == Some(Escapes::Java) {
+        let Some(t) = lexis::java_translate(text) else { return out };
+        let mut comments: Vec<(usize, usize)> = Vec::new();
+        lex(&t.text, syntax, &mut |kind, start, end| {
+            if kind == Lexeme::Comment {
+                comments.push((start, end));
+            }
+        });
+        for &(at, len, decoded, c) in &t.escapes {
+            if !lexis::java_escape_matters(c) {
+                continue;
+            }
+            let k = comments.partition_point(|&(_, end)| end <= decoded);
+            let inside = comments.get(k).filter(|&&(start, _)| start <= decoded);
+            let harmless = inside.is_some_and(|&(start, end)| {
+                let block =
+                    t.text.get(start..end).is_some_and(|c| c.starts_with(b"/*") && c.ends_with(b"*/"));
+                // Inside a comment's text: only its delimiters matter.
+                decoded >= start + 2 && !(block && decoded + 2 >= end)
+            });
+            if harmless {
+                continue;
+            }
+            let spelled = String::from_utf8_lossy(text.get(at..at + len).unwrap_or_default()).into_owned();
+            let role = match (c, inside) {
+                ('*' | '/', Some(_)) => "a comment delimiter: the comment begins or ends here for javac",
+                ('*' | '/', None) => "an operator or a comment delimiter for javac",
+                _ => {
+                    "a quote or backslash for javac: a string or character literal begins or ends here, or an escape changes"
+                }
+            };
+            out.push((
+                at,
+                format!(
+                    "`{spelled}` is `{c}`, which javac reads before it finds strings and comments (JLS 3.3): {role}, where the text shows letters; code and literals are not where they appear to be"
+                ),
+            ));
+        }
+        return out;
+    }
+    if syntax.html_comments {
+        if memchr::memmem::find(text, b"<!--").is_none() && memchr::memmem::find(text, b"-->").is_none() {
+            return out;
+        }
+        lex(text, syntax, &mut |kind, start, _| {
+            if kind == Lexeme::HtmlComment {
+                let what = if text.get(start..).is_some_and(|t| t.starts_with(b"<!--")) {
+                    "`<!--` starts a comment to the end of the line"
+                } else {
+                    "`-->` first on a line (or after a multi-line comment) starts a comment to the end of the line"
+                };
+                out.push((
+                    start,
+                    format!(
+                        "{what} for a JavaScript script (ECMA-262 Annex B: node's CommonJS files, browsers' classic scripts): what follows on the line reads as code and is not run (in an ES module it is code)"
+                    ),
+                ));
+            }
+        });
+        return out;
+    }
+    if syntax.nested_blocks {
+        if memchr::memmem::find(text, b"/*").is_none() {
+            return out;
+        }
+        let lines = |at: usize| memchr::memchr_iter(b'\n', text.get(..at).unwrap_or_default()).count() + 1;
+        lex(text, syntax, &mut |kind, start, _| {
+            if kind == Lexeme::Comment
+                && text.get(start..).is_some_and(|t| t.starts_with(b"/*"))
+                && let Some((inner, end)) = lexis::nested_comment_differs(text, start)
+            {
+                out.push((
+                    inner,
+                    format!(
+                        "block comments nest in Rust: this `/*` inside the comment opened at line {} opens a second level, so the comment runs on to line {}, not to the first `*/`; what lies between reads as code and is not compiled",
+                        lines(start),
+                        lines(end.saturating_sub(1))
+                    ),
+                ));
+            }
+        });
+    }
+    out
 }

@@ -32,6 +32,7 @@ mod idents;
 pub mod includes;
 mod ingest;
 mod keywords;
+pub mod lexis;
 pub mod lines;
 pub mod manifest;
 mod path;
