@@ -7,7 +7,12 @@
 //! - C-like (C, C++, Java, Go, Rust, JavaScript, TypeScript, C#, assembly with the C preprocessor,
 //!   device trees): `//` and `/* */` comments, `"…"` and `'…'` literals with backslash escapes; Go and
 //!   JavaScript backquoted strings, and in JavaScript and TypeScript the `${…}` of a template literal
-//!   as code; Rust raw strings `r#"…"#` and lifetimes (`'a` is code); in the languages read by the C
+//!   as code and regular expression literals (after the head of `if (…)`, `while (…)`, `for (…)` too);
+//!   in JavaScript scripts the HTML-like comments `<!--` and `-->` of Annex B; Java read after its
+//!   Unicode escapes are translated (JLS 3.3) and its text blocks `"""…"""`; C# verbatim `@"…"` and raw
+//!   `"""…"""` strings; Rust raw strings `r#"…"#`, byte literals `b'"'`, nested block comments and
+//!   lifetimes (`'a` is code). These rules are `vitrine_snapshot::lexis`, which the health check's
+//!   identifier scan reads too; in the languages read by the C
 //!   preprocessor, backslash-newline splices as the compiler reads them (before comments: a `//`
 //!   comment whose line ends in `\` runs on, a `*\`-newline-`/` closes a comment) and C++ raw strings
 //!   `R"x(…)x"`;
@@ -67,8 +72,17 @@ pub enum Family {
         /// Read by the C preprocessor: backslash-newline splices come before comments and literals,
         /// and C++ raw strings `R"x(…)x"`.
         cpp: bool,
-        /// A backquoted string is a template literal whose `${…}` is code (JavaScript, TypeScript).
+        /// A backquoted string is a template literal whose `${…}` is code, and a `/` where no operand
+        /// ends starts a regular expression (JavaScript, TypeScript).
         template: bool,
+        /// Java: Unicode escapes are translated before lexing (`\u0022` is a quote), `"""` opens a text
+        /// block.
+        java: bool,
+        /// C#: verbatim strings `@"…"` (no escapes, `""` a quote) and raw strings `"""…"""`.
+        csharp: bool,
+        /// A JavaScript script: `<!--`, and `-->` first on a line, start line comments (ECMA-262
+        /// Annex B).
+        html_comments: bool,
     },
     /// `#` comments, `"…"` and `'…'` strings.
     Hash {
@@ -79,6 +93,12 @@ pub enum Family {
     Prose,
     /// The whole file is code (a format none of the others describes).
     Plain,
+}
+
+/// The C-like family with these options.
+fn c_like(f: Flags) -> Family {
+    let Flags { backquote, rust, cpp, template, java, csharp, html_comments } = f;
+    Family::CLike { backquote, rust, cpp, template, java, csharp, html_comments }
 }
 
 impl Family {
@@ -100,16 +120,19 @@ impl Family {
         match ext.as_slice() {
             b"c" | b"h" | b"cc" | b"cpp" | b"cxx" | b"c++" | b"hh" | b"hpp" | b"hxx" | b"h++" | b"ipp"
             | b"tpp" | b"inl" | b"s" | b"dts" | b"dtsi" | b"y" | b"l" | b"lds" => {
-                Family::CLike { backquote: false, rust: false, cpp: true, template: false }
+                c_like(Flags { cpp: true, ..Flags::default() })
             }
-            b"java" | b"cs" | b"css" | b"kt" | b"swift" | b"scala" | b"proto" => {
-                Family::CLike { backquote: false, rust: false, cpp: false, template: false }
+            b"java" => c_like(Flags { java: true, ..Flags::default() }),
+            b"cs" => c_like(Flags { csharp: true, ..Flags::default() }),
+            b"css" | b"kt" | b"swift" | b"scala" | b"proto" => c_like(Flags::default()),
+            b"go" => c_like(Flags { backquote: true, ..Flags::default() }),
+            b"js" | b"cjs" | b"jsx" => {
+                c_like(Flags { backquote: true, template: true, html_comments: true, ..Flags::default() })
             }
-            b"go" => Family::CLike { backquote: true, rust: false, cpp: false, template: false },
-            b"js" | b"mjs" | b"cjs" | b"jsx" | b"ts" | b"tsx" | b"mts" | b"cts" => {
-                Family::CLike { backquote: true, rust: false, cpp: false, template: true }
+            b"mjs" | b"ts" | b"tsx" | b"mts" | b"cts" => {
+                c_like(Flags { backquote: true, template: true, ..Flags::default() })
             }
-            b"rs" => Family::CLike { backquote: false, rust: true, cpp: false, template: false },
+            b"rs" => c_like(Flags { rust: true, ..Flags::default() }),
             b"py" | b"pyi" => Family::Hash { triple: true },
             b"sh" | b"bash" | b"pl" | b"pm" | b"rb" | b"mk" | b"mak" | b"yaml" | b"yml" | b"toml"
             | b"cmake" | b"awk" | b"tcl" | b"conf" => Family::Hash { triple: false },
@@ -130,9 +153,21 @@ impl Regions {
     /// Reads the regions of `text` as written in `family`.
     pub fn scan(family: Family, text: &[u8]) -> Regions {
         let spans = match family {
-            Family::CLike { backquote, rust, cpp, template } => {
+            Family::CLike { backquote, rust, cpp, template, java, csharp, html_comments } => {
+                let flags = Flags { backquote, rust, cpp, template, java, csharp, html_comments };
+                // Java: javac lexes the text with its Unicode escapes translated; the spans found
+                // there are mapped back to the file's bytes.
+                if java && let Some(t) = vitrine_snapshot::lexis::java_translate(text) {
+                    let mut spans = Vec::new();
+                    CLexer { text: &t.text, flags }.scan(0, false, 0, &mut spans);
+                    let mut mapped = Vec::with_capacity(spans.len());
+                    for (s, e, r) in spans {
+                        push(&mut mapped, t.file_offset(s), t.file_offset(e), r);
+                    }
+                    return Regions { spans: mapped };
+                }
                 let mut spans = Vec::new();
-                CLexer { text, backquote, rust, cpp, template }.scan(0, false, 0, &mut spans);
+                CLexer { text, flags }.scan(0, false, 0, &mut spans);
                 spans
             }
             Family::Hash { triple } => scan_hash(text, triple),
@@ -244,13 +279,29 @@ fn is_ident(b: u8) -> bool {
 /// deeper, the rest of a literal is read as string, so hostile nesting cannot exhaust the stack.
 const MAX_NESTING: usize = 32;
 
-/// The C-like lexer of one file.
-struct CLexer<'t> {
-    text: &'t [u8],
+/// The options of [`Family::CLike`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Flags {
     backquote: bool,
     rust: bool,
     cpp: bool,
     template: bool,
+    java: bool,
+    csharp: bool,
+    html_comments: bool,
+}
+
+/// The C-like lexer of one file.
+struct CLexer<'t> {
+    text: &'t [u8],
+    flags: Flags,
+}
+
+impl std::ops::Deref for CLexer<'_> {
+    type Target = Flags;
+    fn deref(&self) -> &Flags {
+        &self.flags
+    }
 }
 
 impl CLexer<'_> {
@@ -401,12 +452,24 @@ impl CLexer<'_> {
     ) -> usize {
         let text = self.text;
         let mut braces = 0usize;
+        let mut slash = vitrine_snapshot::lexis::JsSlash::default();
         let mut i = from;
         while i < text.len() {
             // Jump to the next byte that can open a comment or a literal (`memchr3` reads a vector of
-            // bytes at a time; a backquote and braces are looked for only where they matter).
+            // bytes at a time; a backquote, braces, parentheses (for JavaScript's regular expressions),
+            // `<` and `-` (its HTML-like comments) and `@` (C#) are looked for only where they matter).
             let Some(off) = text.get(i..).and_then(|t| {
-                if in_field {
+                if self.template || self.csharp {
+                    t.iter().position(|&b| match b {
+                        b'/' | b'"' | b'\'' => true,
+                        b'`' => self.backquote,
+                        b'{' | b'}' => in_field,
+                        b'(' | b')' => self.template,
+                        b'<' | b'-' => self.html_comments,
+                        b'@' => self.csharp,
+                        _ => false,
+                    })
+                } else if in_field {
                     t.iter().position(|&b| matches!(b, b'/' | b'"' | b'\'' | b'`' | b'{' | b'}'))
                 } else if self.backquote {
                     t.iter().position(|&b| matches!(b, b'/' | b'"' | b'\'' | b'`'))
@@ -438,11 +501,58 @@ impl CLexer<'_> {
                     i = end;
                 }
                 (b'/', Some(b'*')) => {
-                    let end = self.block_comment_end(next_at);
+                    let end = if self.rust {
+                        vitrine_snapshot::lexis::block_comment_end(text, i, true)
+                    } else {
+                        self.block_comment_end(next_at)
+                    };
                     push(spans, i, end, Region::Comment);
                     i = end;
                 }
+                (b'/', _) if self.template && slash.starts_regex(text, i) => {
+                    let end = vitrine_snapshot::lexis::regex_end(text, i + 1);
+                    push(spans, i, end, Region::String);
+                    i = end;
+                }
                 (b'/', _) => i += 1,
+                (b'(', _) if self.template => {
+                    slash.open(text, i);
+                    i += 1;
+                }
+                (b')', _) if self.template => {
+                    slash.close(i);
+                    i += 1;
+                }
+                (b'<' | b'-', _)
+                    if self.html_comments
+                        && (vitrine_snapshot::lexis::html_open_comment(text, i)
+                            || vitrine_snapshot::lexis::html_close_comment(text, i)) =>
+                {
+                    let end = line_end(text, i);
+                    push(spans, i, end, Region::Comment);
+                    i = end;
+                }
+                (b'@', Some(b'"' | b'$')) if self.csharp => {
+                    let quote = if next == Some(b'"') { i + 1 } else { i + 2 };
+                    if text.get(quote) != Some(&b'"') {
+                        i += 1;
+                        continue;
+                    }
+                    let start = if i > 0 && text.get(i - 1) == Some(&b'$') { i - 1 } else { i };
+                    let end = vitrine_snapshot::lexis::verbatim_end(text, quote + 1);
+                    push(spans, start, end, Region::String);
+                    i = end;
+                }
+                (b'"', Some(b'"')) if (self.java || self.csharp) && text.get(i + 2) == Some(&b'"') => {
+                    // A Java text block (escapes), a C# raw string (none, closed by as many quotes).
+                    let end = if self.java {
+                        vitrine_snapshot::lexis::text_block_end(text, i, true)
+                    } else {
+                        vitrine_snapshot::lexis::csharp_raw_end(text, i)
+                    };
+                    push(spans, i, end, Region::String);
+                    i = end;
+                }
                 (b'"', _) => {
                     if self.cpp
                         && let Some((start, end)) = self.raw_string(i)
@@ -481,8 +591,16 @@ impl CLexer<'_> {
                 }
                 (b'\'', _) => {
                     // After an identifier character the quote is not a literal (C++14 digit separators
-                    // `1'000`); in Rust, a quote not closed within a character is a lifetime or label.
-                    if i > 0 && text.get(i - 1).is_some_and(|&p| p.is_ascii_alphanumeric() || p == b'_') {
+                    // `1'000`), except Rust's byte literal prefix `b'…'`; in Rust, a quote not closed
+                    // within a character is a lifetime or label.
+                    let byte_literal = self.rust
+                        && i > 0
+                        && text.get(i - 1) == Some(&b'b')
+                        && (i < 2 || !is_ident(text.get(i - 2).copied().unwrap_or(b' ')));
+                    if !byte_literal
+                        && i > 0
+                        && text.get(i - 1).is_some_and(|&p| p.is_ascii_alphanumeric() || p == b'_')
+                    {
                         i += 1;
                         continue;
                     }
@@ -657,7 +775,7 @@ mod tests {
 
     fn scan_c_like(text: &[u8], backquote: bool, rust: bool) -> Vec<(usize, usize, Region)> {
         let mut spans = Vec::new();
-        CLexer { text, backquote, rust, cpp: false, template: false }.scan(0, false, 0, &mut spans);
+        CLexer { text, flags: Flags { backquote, rust, ..Flags::default() } }.scan(0, false, 0, &mut spans);
         spans
     }
 
@@ -838,5 +956,89 @@ mod tests {
         let _ = Regions::of_file(b"a.js", js.as_bytes());
         let py = "f'{".repeat(100_000);
         let _ = Regions::of_file(b"a.py", py.as_bytes());
+    }
+}
+
+/// Round 23 (obf f2, f6, f7, f9): the literal and comment forms of Java, JavaScript, Rust and C# that a
+/// C-like reading misplaces, read as their compilers and engines read them; and the identifier scan of
+/// the health check (`vitrine_snapshot::lexis::code_identifiers`) agrees with these regions on every
+/// sample: each name it reads as code is code here.
+#[cfg(test)]
+mod other_languages {
+    use super::*;
+
+    const JAVA: &str = "public class Auth {\n    static boolean check(String user, int uid) {\n        String banner = \"login for \\u0022; grantRoot(uid); String tail = \\u0022 ok\";\n        /* audit hook disabled \\u002a/ grantRoot(uid + 1); /* see AUDIT.md */\n        String usage = \"\"\"\n            usage: login \"user\" \\\"\"\"\n            \"\"\"; grantRoot(uid + 2); String more = \"\"\"\n            see README\n            \"\"\";\n        // note \\u000a grantRoot(uid + 3);\n        return user.equals(\"admin\");\n    }\n}\n";
+    const JS: &str = "function check(u) {\n  if (u) /\"/.test(u); const x = execSync; grantRoot(u); var note = \"/\";\n  while (f(u)) /'/.exec(u); grantRoot(2); var y = (a) / 2; var z = 'k';\n  /* Only administrators.\n   */ --> if (!isAdmin(u)) return deny(u);\n  var checked = 1 <!-- if (u === \"guest\") return deny(u);\n  while (n-->0) live();\n  return grant(u);\n}\n";
+    const RUST: &str = "fn check(uid: u32) -> bool {\n    /* Policy: see docs/policy/*.md; only root. */\n    if uid != 0 { return deny(uid); }\n    // end of policy check */\n    let quote = b'\"'; grant_root(uid); let end = \"\";\n    true\n}\n";
+    const CSHARP: &str = "class Tool {\n  static void Main() {\n    var dir = @\"C:\\tools\\\"; GrantRoot(1); var sep = @\"\\\";\n    var q = @\"say \"\"hi\"\"\"; GrantRoot(2);\n    var raw = \"\"\"\"a \"\"\" b\"\"\"\"; GrantRoot(3);\n  }\n}\n";
+
+    fn region(path: &str, text: &str, needle: &str, nth: usize) -> Region {
+        let at = text.match_indices(needle).nth(nth).map(|(i, _)| i).unwrap();
+        Regions::of_file(path.as_bytes(), text.as_bytes()).at(at)
+    }
+
+    #[test]
+    fn java_is_read_after_its_unicode_escapes_and_text_blocks() {
+        for n in 0..4 {
+            assert_eq!(region("Auth.java", JAVA, "grantRoot", n), Region::Code, "call {n}");
+        }
+        assert_eq!(region("Auth.java", JAVA, "login for", 0), Region::String);
+        assert_eq!(region("Auth.java", JAVA, " ok\"", 0), Region::String);
+        assert_eq!(region("Auth.java", JAVA, "audit hook", 0), Region::Comment);
+        assert_eq!(region("Auth.java", JAVA, "AUDIT.md", 0), Region::Comment);
+        assert_eq!(region("Auth.java", JAVA, "usage:", 0), Region::String);
+        assert_eq!(region("Auth.java", JAVA, "see README", 0), Region::String);
+        assert_eq!(region("Auth.java", JAVA, "note", 0), Region::Comment);
+        // The spans are the file's offsets: the escaped quote itself is in the string.
+        let r = Regions::of_file(b"Auth.java", JAVA.as_bytes());
+        let q = JAVA.find("\\u0022").unwrap();
+        assert!(r.contains(Region::String, q, q + 6));
+    }
+
+    #[test]
+    fn javascript_regexes_after_statement_heads_and_html_like_comments() {
+        assert_eq!(region("auth.js", JS, "grantRoot", 0), Region::Code);
+        assert_eq!(region("auth.js", JS, "grantRoot", 1), Region::Code);
+        assert_eq!(region("auth.js", JS, "/\"/", 0), Region::String);
+        assert_eq!(region("auth.js", JS, "\"/\"", 0), Region::String);
+        assert_eq!(region("auth.js", JS, "'k'", 0), Region::String);
+        assert_eq!(region("auth.js", JS, "return deny", 0), Region::Comment);
+        assert_eq!(region("auth.js", JS, "return deny", 1), Region::Comment);
+        assert_eq!(region("auth.js", JS, "live", 0), Region::Code);
+        assert_eq!(region("auth.js", JS, "return grant", 0), Region::Code);
+        // A module reads the HTML-like forms as code.
+        assert_eq!(region("auth.mjs", JS, "return deny", 1), Region::Code);
+    }
+
+    #[test]
+    fn rust_comments_nest_and_byte_literals_close() {
+        assert_eq!(region("main.rs", RUST, "return deny", 0), Region::Comment);
+        assert_eq!(region("main.rs", RUST, "grant_root", 0), Region::Code);
+        assert_eq!(region("main.rs", RUST, "b'\"'", 0), Region::Code);
+        assert_eq!(region("main.rs", RUST, "'\"'", 0), Region::String);
+        assert_eq!(region("main.rs", RUST, "true", 0), Region::Code);
+    }
+
+    #[test]
+    fn csharp_verbatim_and_raw_strings() {
+        for n in 0..3 {
+            assert_eq!(region("Tool.cs", CSHARP, "GrantRoot", n), Region::Code, "call {n}");
+        }
+        assert_eq!(region("Tool.cs", CSHARP, "tools", 0), Region::String);
+        assert_eq!(region("Tool.cs", CSHARP, "hi", 0), Region::String);
+        assert_eq!(region("Tool.cs", CSHARP, " b\"", 0), Region::String);
+    }
+
+    /// The two lexers agree: every identifier the health check reads as code is code for `in:`.
+    #[test]
+    fn the_identifier_scan_and_the_regions_agree() {
+        for (path, text) in [("Auth.java", JAVA), ("auth.js", JS), ("main.rs", RUST), ("Tool.cs", CSHARP)] {
+            let r = Regions::of_file(path.as_bytes(), text.as_bytes());
+            let idents = vitrine_snapshot::lexis::code_identifiers(path, text).unwrap();
+            assert!(idents.len() > 10, "{path}");
+            for (s, e) in idents {
+                assert!(r.contains(Region::Code, s, e), "{path}: `{}` at {s} is {:?}", &text[s..e], r.at(s));
+            }
+        }
     }
 }

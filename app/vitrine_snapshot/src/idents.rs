@@ -399,7 +399,7 @@ pub(crate) enum Lexeme {
 /// Calls `ident(start, end)` for each identifier in the code of `text`, in order, read as the compiler
 /// reads it: a Java file's Unicode escapes are translated first ([`crate::lexis::java_translate`]),
 /// and the offsets given are the file's.
-fn each_ident(text: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
+pub(crate) fn each_ident(text: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, usize)) {
     if syn.escapes == Some(Escapes::Java)
         && let Some(t) = crate::lexis::java_translate(text)
     {

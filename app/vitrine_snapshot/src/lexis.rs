@@ -343,6 +343,16 @@ pub fn verbatim_end(s: &[u8], from: usize) -> usize {
     s.len()
 }
 
+/// The identifiers of code in `text` (byte ranges, in order) as the health check's identifier scan reads
+/// them, for a file of a language that scan knows (by its name, or its `#!` line); `None` for others.
+/// The other lexical views are tested against it, so that the two lexers cannot drift apart.
+pub fn code_identifiers(path: &str, text: &str) -> Option<Vec<(usize, usize)>> {
+    let syntax = crate::idents::syntax_for(path, text)?;
+    let mut out = Vec::new();
+    crate::idents::each_ident(text.as_bytes(), syntax, &mut |start, end| out.push((start, end)));
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
