@@ -828,3 +828,13 @@ pub(crate) fn lexical_disguises(text: &[u8], syntax: Syntax) -> Vec<(usize, Stri
     }
     out
 }
+
+/// The offsets of the HTML-like comments (`<!--`, and `-->` first on a line) in the code of a
+/// JavaScript script.
+pub(crate) fn html_comments(text: &[u8], out: &mut Vec<usize>) {
+    lex(text, JS, &mut |kind, start, _| {
+        if kind == Lexeme::HtmlComment {
+            out.push(start);
+        }
+    });
+}

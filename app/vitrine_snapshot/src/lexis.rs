@@ -343,6 +343,68 @@ pub fn verbatim_end(s: &[u8], from: usize) -> usize {
     s.len()
 }
 
+/// A Java file rewritten, same length and same lines, so that a parser that does not translate Unicode
+/// escapes (tree-sitter) finds javac's strings and comments: each escape of a quote, a backslash, `*` or
+/// `/` ([`java_escape_matters`]) becomes its character, padded with spaces (a run of such escapes
+/// keeps its characters together, next to the delimiter they complete: `\u002a/` becomes `     */`,
+/// `/\u002a` becomes `/*     `). Escapes of letters stay (the symbol passes decode names), and so do
+/// line breaks (reported as `line-terminator`). `None` when nothing changes.
+pub fn java_as_compiled(s: &[u8]) -> Option<Vec<u8>> {
+    let escapes: Vec<_> = java_escapes(s).into_iter().filter(|&(_, _, c)| java_escape_matters(c)).collect();
+    if escapes.is_empty() {
+        return None;
+    }
+    let mut out = s.to_vec();
+    let mut k = 0usize;
+    while let Some(&(first, _, c0)) = escapes.get(k) {
+        // A run of adjacent escapes.
+        let mut chars = vec![c0 as u8];
+        let mut end = first + escapes.get(k).map_or(0, |e| e.1);
+        k += 1;
+        while let Some(&(at, len, c)) = escapes.get(k).filter(|e| e.0 == end) {
+            chars.push(c as u8);
+            end = at + len;
+            k += 1;
+        }
+        let completes_before = first > 0
+            && matches!(s.get(first - 1), Some(b'/' | b'*'))
+            && matches!(chars.first(), Some(b'/' | b'*'));
+        if let Some(slot) = out.get_mut(first..end) {
+            slot.fill(b' ');
+            let at = if completes_before { 0 } else { slot.len() - chars.len() };
+            if let Some(place) = slot.get_mut(at..at + chars.len()) {
+                place.copy_from_slice(&chars);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A JavaScript script rewritten, same length, so that a parser without Annex B (tree-sitter) finds its
+/// HTML-like comments: `<!--` becomes `//  `, and a `-->` that starts a comment `// `. `None` when the
+/// file has none.
+pub fn js_script_as_compiled(s: &[u8]) -> Option<Vec<u8>> {
+    if memchr::memmem::find(s, b"<!--").is_none() && memchr::memmem::find(s, b"-->").is_none() {
+        return None;
+    }
+    let mut starts = Vec::new();
+    crate::idents::html_comments(s, &mut starts);
+    if starts.is_empty() {
+        return None;
+    }
+    let mut out = s.to_vec();
+    for at in starts {
+        let len = if s.get(at) == Some(&b'<') { 4 } else { 3 };
+        if let Some(slot) = out.get_mut(at..at + len) {
+            slot.fill(b' ');
+            if let Some(head) = slot.get_mut(..2) {
+                head.copy_from_slice(b"//");
+            }
+        }
+    }
+    Some(out)
+}
+
 /// The identifiers of code in `text` (byte ranges, in order) as the health check's identifier scan reads
 /// them, for a file of a language that scan knows (by its name, or its `#!` line); `None` for others.
 /// The other lexical views are tested against it, so that the two lexers cannot drift apart.
@@ -419,6 +481,22 @@ mod tests {
         assert_eq!(block_comment_end(s, 0, true), s.len() - " after".len());
         assert_eq!(nested_comment_differs(s, 0).map(|(inner, _)| inner), Some(11));
         assert_eq!(nested_comment_differs(b"/* a */ b", 0), None);
+    }
+
+    #[test]
+    fn same_length_copies_for_parsers_without_these_rules() {
+        let java =
+            b"a = \"x \\u0022; f(); \\u0022\"; /* off \\u002a/ g(); /\\u002a c \\u002a\\u002f h(); \\u0061;";
+        let out = java_as_compiled(java).unwrap();
+        assert_eq!(out.len(), java.len());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a = \"x      \"; f();      \"\"; /* off      */ g(); /*      c           */ h(); \\u0061;"
+        );
+        assert!(java_as_compiled(b"\\u0061 \\\\u0022").is_none());
+        let js = b"x = 1 <!-- y\n--> z\nn-->0\n";
+        assert_eq!(js_script_as_compiled(js).unwrap(), b"x = 1 //   y\n//  z\nn-->0\n".to_vec());
+        assert!(js_script_as_compiled(b"s = '<!--';").is_none());
     }
 
     #[test]

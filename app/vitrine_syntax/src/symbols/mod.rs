@@ -241,11 +241,17 @@ pub fn extract_definitions(lang: Language, source: &[u8]) -> FileSymbols {
 /// see `vitrine_snapshot::disguise::normalize`), so that definitions, calls and preprocessor
 /// branches are those compiled; `None` when the file is read as it is. Offsets and lines are the
 /// file's (the moved part of a split name shifts the columns of its line).
+///
+/// Java: escapes of quotes, backslashes and comment delimiters' characters, which javac translates
+/// before it lexes (`vitrine_snapshot::lexis::java_as_compiled`). JavaScript (read as a script, as node
+/// reads `.js` and `.cjs`): the HTML-like comments of Annex B, which the grammar does not know
+/// (`vitrine_snapshot::lexis::js_script_as_compiled`).
 pub(crate) fn as_compiled(lang: Language, source: &[u8]) -> Option<Vec<u8>> {
-    if matches!(lang, Language::C | Language::Cpp) {
-        vitrine_snapshot::disguise::normalize(source)
-    } else {
-        None
+    match lang {
+        Language::C | Language::Cpp => vitrine_snapshot::disguise::normalize(source),
+        Language::Java => vitrine_snapshot::lexis::java_as_compiled(source),
+        Language::JavaScript => vitrine_snapshot::lexis::js_script_as_compiled(source),
+        _ => None,
     }
 }
 

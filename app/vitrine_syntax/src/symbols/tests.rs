@@ -880,3 +880,21 @@ fn macros_named_after_keywords_are_definitions() {
         }
     }
 }
+
+/// Round 23 (obf f2, f7): Java escapes of quotes and comment delimiters are read as javac reads them
+/// (the calls after `\u0022` and `\u002a/` are calls), and a JavaScript script's HTML-like comments
+/// are comments (their calls are none); lines and offsets stay the file's.
+#[test]
+fn java_escapes_and_html_like_comments_are_read_as_compiled() {
+    let java = "public class Auth {\n    static void grantRoot(int uid) { }\n    static boolean check(String user, int uid) {\n        String banner = \"login for \\u0022; grantRoot(uid); String tail = \\u0022 ok\";\n        /* audit hook disabled \\u002a/ grantRoot(uid + 1); /* see AUDIT.md */\n        return true;\n    }\n}\n";
+    let fs = extract(Language::Java, java.as_bytes());
+    let calls: Vec<_> = calls_in(&fs).into_iter().filter(|c| c.0 == "grantRoot").map(|c| c.1).collect();
+    assert_eq!(calls, [3, 4], "{:?}", calls_in(&fs));
+    let at = fs.references.iter().find(|r| r.name == "grantRoot").unwrap();
+    assert_eq!(&java[at.byte as usize..at.byte as usize + 9], "grantRoot");
+    let js = "function deny(u) { return false; }\nfunction check(u) {\n  /* Only admins.\n   */ --> if (!isAdmin(u)) return deny(u);\n  var checked = 1 <!-- if (u === \"guest\") return deny(u);\n  return live(u);\n}\n";
+    let fs = extract(Language::JavaScript, js.as_bytes());
+    let names: Vec<_> = calls_in(&fs).into_iter().map(|c| c.0).collect();
+    assert!(!names.contains(&"deny") && !names.contains(&"isAdmin"), "{names:?}");
+    assert!(names.contains(&"live"), "{names:?}");
+}
