@@ -1264,6 +1264,11 @@ mod tests {
         assert!(d[0].2.contains("`\\u0022` is `\"`"), "{d:?}");
         // `\\u0022` is no escape (an even number of backslashes before the u).
         assert_eq!(scan_as("B.java", "class B { String s = \"\\\\u0022\"; }\n"), []);
+        // Escapes inside a literal's text (JDK charset tables, `'\u002F'`) change nothing; an escaped
+        // backslash before a quote keeps the string open.
+        let tables = "class T {\n  String s = \"\\u0020\\u0021\\\"\\u0023\\u002A\\u002F\";\n  boolean b = ch <= '\\u002F' && ch >= '\\u0022';\n  String h = \"x\\u005c\" + grant() + \"\";\n}\n";
+        assert_eq!(scan_as("T.java", tables), [(4, 16, D)]);
+        assert!(details_as("T.java", tables)[0].2.contains("escapes the quote"));
         let js = "function check(u) {\n  /* Only admins.\n   */ --> if (!isAdmin(u)) return deny(u);\n  var checked = 1 <!-- if (u === \"guest\") return deny(u);\n  while (n-->0) x();\n}\n";
         assert_eq!(scan_as("auth.js", js), [(3, 7, D), (4, 19, D)]);
         assert!(details_as("auth.cjs", js)[1].2.contains("`<!--` starts a comment"));

@@ -746,34 +746,14 @@ pub(crate) fn lexical_disguises(text: &[u8], syntax: Syntax) -> Vec<(usize, Stri
     let mut out = Vec::new();
     if syntax.escapes == Some(Escapes::Java) {
         let Some(t) = lexis::java_translate(text) else { return out };
-        let mut comments: Vec<(usize, usize)> = Vec::new();
-        lex(&t.text, syntax, &mut |kind, start, end| {
-            if kind == Lexeme::Comment {
-                comments.push((start, end));
-            }
-        });
-        for &(at, len, decoded, c) in &t.escapes {
-            if !lexis::java_escape_matters(c) {
-                continue;
-            }
-            let k = comments.partition_point(|&(_, end)| end <= decoded);
-            let inside = comments.get(k).filter(|&&(start, _)| start <= decoded);
-            let harmless = inside.is_some_and(|&(start, end)| {
-                let block =
-                    t.text.get(start..end).is_some_and(|c| c.starts_with(b"/*") && c.ends_with(b"*/"));
-                // Inside a comment's text: only its delimiters matter.
-                decoded >= start + 2 && !(block && decoded + 2 >= end)
-            });
-            if harmless {
-                continue;
-            }
+        for (at, len, _, c) in java_structural_escapes(&t) {
             let spelled = String::from_utf8_lossy(text.get(at..at + len).unwrap_or_default()).into_owned();
-            let role = match (c, inside) {
-                ('*' | '/', Some(_)) => "a comment delimiter: the comment begins or ends here for javac",
-                ('*' | '/', None) => "an operator or a comment delimiter for javac",
-                _ => {
-                    "a quote or backslash for javac: a string or character literal begins or ends here, or an escape changes"
+            let role = match c {
+                '*' | '/' => "a comment delimiter: a comment begins or ends here for javac",
+                '\\' => {
+                    "a backslash that escapes the quote after it: the literal does not end there for javac"
                 }
+                _ => "a quote: a string or character literal begins or ends here for javac",
             };
             out.push((
                 at,
@@ -837,4 +817,48 @@ pub(crate) fn html_comments(text: &[u8], out: &mut Vec<usize>) {
             out.push(start);
         }
     });
+}
+
+/// The Unicode escapes of a translated Java file that move javac's literals and comments away from
+/// where the text shows them: an escaped quote or backslash in code, an escaped delimiter of a
+/// literal (or a backslash escaping the quote after it), an escaped character of a comment's
+/// delimiters. Escapes inside a literal's or a comment's text (the JDK's charset tables, `'\u002F'`)
+/// change nothing and are left out.
+pub(crate) fn java_structural_escapes(t: &crate::lexis::Translated) -> Vec<(usize, usize, usize, char)> {
+    let mut spans: Vec<(usize, usize, Lexeme)> = Vec::new();
+    lex(&t.text, JAVA, &mut |kind, start, end| {
+        if matches!(kind, Lexeme::Comment | Lexeme::Literal) && end > start {
+            spans.push((start, end, kind));
+        }
+    });
+    let text_of = |start: usize, end: usize| t.text.get(start..end).unwrap_or_default();
+    let mut out = Vec::new();
+    for &(at, len, decoded, c) in &t.escapes {
+        if !crate::lexis::java_escape_matters(c) {
+            continue;
+        }
+        let k = spans.partition_point(|&(_, end, _)| end <= decoded);
+        let inside = spans.get(k).copied().filter(|&(start, _, _)| start <= decoded);
+        let matters = match inside {
+            // In code: a quote or a backslash opens a literal (or is an error); `*` and `/` are
+            // operators (a comment they open is a comment span).
+            None => matches!(c, '"' | '\'' | '\\'),
+            // In a comment: only as part of its delimiters.
+            Some((start, end, Lexeme::Comment)) => {
+                let block = text_of(start, end).starts_with(b"/*") && text_of(start, end).ends_with(b"*/");
+                decoded < start + 2 || (block && decoded + 2 >= end)
+            }
+            // In a literal: as its delimiter, or a backslash that escapes a quote.
+            Some((start, end, _)) => {
+                let tripled = if text_of(start, end).starts_with(b"\"\"\"") { 3 } else { 1 };
+                decoded < start + tripled
+                    || decoded + tripled >= end
+                    || (c == '\\' && matches!(t.text.get(decoded + 1), Some(b'"' | b'\'')))
+            }
+        };
+        if matters {
+            out.push((at, len, decoded, c));
+        }
+    }
+    out
 }

@@ -345,12 +345,15 @@ pub fn verbatim_end(s: &[u8], from: usize) -> usize {
 
 /// A Java file rewritten, same length and same lines, so that a parser that does not translate Unicode
 /// escapes (tree-sitter) finds javac's strings and comments: each escape of a quote, a backslash, `*` or
-/// `/` ([`java_escape_matters`]) becomes its character, padded with spaces (a run of such escapes
+/// `/` ([`java_escape_matters`]) that delimits a literal or a comment for javac (the ones the health
+/// check reports; escapes inside a literal's text stay) becomes its character, padded with spaces (a run of such escapes
 /// keeps its characters together, next to the delimiter they complete: `\u002a/` becomes `     */`,
 /// `/\u002a` becomes `/*     `). Escapes of letters stay (the symbol passes decode names), and so do
 /// line breaks (reported as `line-terminator`). `None` when nothing changes.
 pub fn java_as_compiled(s: &[u8]) -> Option<Vec<u8>> {
-    let escapes: Vec<_> = java_escapes(s).into_iter().filter(|&(_, _, c)| java_escape_matters(c)).collect();
+    let t = java_translate(s)?;
+    let escapes: Vec<(usize, usize, char)> =
+        crate::idents::java_structural_escapes(&t).into_iter().map(|(at, len, _, c)| (at, len, c)).collect();
     if escapes.is_empty() {
         return None;
     }
@@ -494,6 +497,7 @@ mod tests {
             "a = \"x      \"; f();      \"\"; /* off      */ g(); /*      c           */ h(); \\u0061;"
         );
         assert!(java_as_compiled(b"\\u0061 \\\\u0022").is_none());
+        assert!(java_as_compiled(b"c = '\\u002F'; s = \"\\u002a\\u002f\";").is_none(), "inside literals");
         let js = b"x = 1 <!-- y\n--> z\nn-->0\n";
         assert_eq!(js_script_as_compiled(js).unwrap(), b"x = 1 //   y\n//  z\nn-->0\n".to_vec());
         assert!(js_script_as_compiled(b"s = '<!--';").is_none());
