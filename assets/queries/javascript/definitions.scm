@@ -4,6 +4,9 @@
 (class_declaration name: (identifier) @name) @definition.class
 (method_definition name: (property_identifier) @name) @definition.method
 (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @definition.function
+; A function assigned to a property (CommonJS `exports.f = function …`, `module.exports.f = …`,
+; `C.prototype.m = …`) is a function of that name: what callers reach through the object.
+(expression_statement (assignment_expression left: (member_expression property: (property_identifier) @name) right: [(arrow_function) (function_expression)]) @definition.function)
 (program (lexical_declaration (variable_declarator name: (identifier) @name) @definition.variable))
 (program (variable_declaration (variable_declarator name: (identifier) @name) @definition.variable))
 (program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name) @definition.variable)))

@@ -898,3 +898,12 @@ fn java_escapes_and_html_like_comments_are_read_as_compiled() {
     assert!(!names.contains(&"deny") && !names.contains(&"isAdmin"), "{names:?}");
     assert!(names.contains(&"live"), "{names:?}");
 }
+
+#[test]
+fn a_function_assigned_to_a_property_is_a_javascript_function() {
+    let src = b"exports.verifySignature = function verifySignature(d, uid) { grantRoot(uid); return true; };\nmodule.exports.check = (u) => grantRoot(u);\nobj.count = 3;\n";
+    let fs = extract_with(Language::JavaScript, src, &ExtractOptions::default());
+    let names: Vec<&str> = fs.definitions.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["verifySignature", "check"]);
+    assert_eq!(calls_in(&fs), [("grantRoot", 0, Some("verifySignature")), ("grantRoot", 1, Some("check"))]);
+}
