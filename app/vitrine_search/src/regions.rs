@@ -142,6 +142,40 @@ impl Family {
     }
 }
 
+/// Replaces the spans of a Go file's cgo preambles ([`vitrine_snapshot::cgo`]: comments for Go, C code
+/// for the compiler) with C's: the C text's own comments and literals, its code as code, and only the
+/// Go comment markers (`/*`, `*/`, `//`) as comment. One search for `"C"` in a file without cgo.
+fn cgo_preambles(text: &[u8], spans: &mut Vec<(usize, usize, Region)>) {
+    let found = vitrine_snapshot::cgo::preambles(text);
+    if found.is_empty() {
+        return;
+    }
+    let view = vitrine_snapshot::cgo::c_view_of(text, &found);
+    let mut c_spans = Vec::new();
+    CLexer { text: &view, flags: Flags { cpp: true, ..Flags::default() } }.scan(0, false, 0, &mut c_spans);
+    spans.retain(|&(s, e, _)| found.iter().all(|p| e <= p.start || s >= p.end));
+    for p in &found {
+        let mut at = p.start;
+        for &(ps, pe) in &p.pieces {
+            if ps > at {
+                spans.push((at, ps, Region::Comment));
+            }
+            // The C spans, cut to this piece (a C comment left open does not run into the Go code).
+            for &(s, e, r) in &c_spans {
+                let (s, e) = (s.max(ps), e.min(pe));
+                if s < e {
+                    spans.push((s, e, r));
+                }
+            }
+            at = pe;
+        }
+        if p.end > at {
+            spans.push((at, p.end, Region::Comment));
+        }
+    }
+    spans.sort_unstable();
+}
+
 /// The comment and string spans of a file (byte ranges, sorted, not overlapping); every other byte is
 /// code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -168,6 +202,10 @@ impl Regions {
                 }
                 let mut spans = Vec::new();
                 CLexer { text, flags }.scan(0, false, 0, &mut spans);
+                // Go (backquotes and nothing else): a cgo preamble is C.
+                if flags == (Flags { backquote: true, ..Flags::default() }) {
+                    cgo_preambles(text, &mut spans);
+                }
                 spans
             }
             Family::Hash { triple } => scan_hash(text, triple),
@@ -280,7 +318,7 @@ fn is_ident(b: u8) -> bool {
 const MAX_NESTING: usize = 32;
 
 /// The options of [`Family::CLike`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Flags {
     backquote: bool,
     rust: bool,
@@ -956,6 +994,25 @@ mod tests {
         let _ = Regions::of_file(b"a.js", js.as_bytes());
         let py = "f'{".repeat(100_000);
         let _ = Regions::of_file(b"a.py", py.as_bytes());
+    }
+
+    #[test]
+    fn a_cgo_preamble_is_c_code_with_c_comments_and_strings() {
+        let src = b"package main\n\n/*\nstatic int grant_root(int u) { puts(\"ok no\"); return u; } // note\n*/\nimport \"C\"\n\n// grant_root in Go\nfunc f() { C.grant_root(1) }\n";
+        let r = Regions::of_file(b"main.go", src);
+        let find =
+            |pat: &[u8], from: usize| from + src[from..].windows(pat.len()).position(|w| w == pat).unwrap();
+        let def = find(b"grant_root", 0);
+        assert_eq!(r.at(def), Region::Code);
+        assert_eq!(r.at(find(b"ok", 0)), Region::String);
+        assert_eq!(r.at(find(b"note", 0)), Region::Comment);
+        assert_eq!(r.at(find(b"/*", 0)), Region::Comment);
+        assert_eq!(r.at(find(b"grant_root in Go", 0)), Region::Comment);
+        assert_eq!(r.at(find(b"C.grant_root", 0) + 2), Region::Code);
+        // Without `import "C"` the comment is a comment.
+        let plain = String::from_utf8(src.to_vec()).unwrap().replace("import \"C\"", "import \"fmt\"");
+        let r = Regions::of_file(b"main.go", plain.as_bytes());
+        assert_eq!(r.at(def), Region::Comment);
     }
 }
 

@@ -156,11 +156,16 @@ pub enum FindingKind {
     /// one: every use after it, in this file and in those that include it, means what the macro says.
     /// See `crate::keywords` (portability spellings such as `#define inline __inline__` are left out).
     KeywordMacro,
+    /// Code of another language inside a file, compiled with it: the cgo preamble of a Go file (the
+    /// comment right above `import "C"`, which `go build` compiles as C). Not deceptive by itself (cgo
+    /// is common); the finding tells the reviewer that the comment is code, which Vitrine reads as C.
+    /// See [`crate::cgo`].
+    EmbeddedCode,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 35] = [
+    pub const ALL: [FindingKind; 36] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -196,6 +201,7 @@ impl FindingKind {
         FindingKind::IncludedAsCode,
         FindingKind::CompiledShadow,
         FindingKind::KeywordMacro,
+        FindingKind::EmbeddedCode,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -237,6 +243,7 @@ impl FindingKind {
             FindingKind::IncludedAsCode => "included-as-code",
             FindingKind::CompiledShadow => "compiled-shadow",
             FindingKind::KeywordMacro => "keyword-macro",
+            FindingKind::EmbeddedCode => "embedded-code",
         }
     }
 
@@ -471,6 +478,20 @@ pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
 pub fn scan_text_as(text: &str, rules: Option<LineRules>, out: &mut FileFindings<'_>) {
     let syntax = crate::idents::syntax_for(out.path, text).or(Some(crate::idents::C));
     scan_text_with(text, rules, syntax, out);
+}
+
+/// C's checks that a C text embedded in a file of another language needs beyond that file's own scan
+/// (a Go file's cgo preamble, [`crate::cgo`]): the lexical disguises, keyword macros and the identifier checks, over
+/// `view`, the file with everything but the C text blanked (same lines and columns). The characters
+/// themselves (bidi controls, invisible ones) were reported by the file's own scan.
+pub(crate) fn scan_embedded_c(view: &str, out: &mut FileFindings<'_>) {
+    let c = crate::idents::C;
+    push_disguises(view, crate::disguise::disguises(view.as_bytes()), out);
+    crate::keywords::scan(view, out);
+    push_disguises(view, crate::idents::lexical_disguises(view.as_bytes(), c), out);
+    if !view.is_ascii() || crate::idents::ascii_needs_scan(crate::idents::C, view.as_bytes()) {
+        crate::idents::scan(view, crate::idents::C, out);
+    }
 }
 
 fn scan_text_with(

@@ -17,6 +17,7 @@ pub mod archive;
 pub mod blobs;
 mod buildhooks;
 mod cache;
+pub mod cgo;
 mod changed;
 pub mod classify;
 mod compiled;

@@ -8,6 +8,7 @@
 pub mod asm;
 mod bindings;
 pub use bindings::{implicit_caller, loader_attribute};
+mod cgo;
 mod defines;
 mod error;
 pub mod grammar;

@@ -21,6 +21,10 @@ pub(crate) fn extract_raw(
 ) -> (FileSymbols, Vec<RawRef>) {
     let (mut fs, mut refs) = extract_raw_by(lang, source, options, true);
     decode_escaped_names(lang, source, &mut fs, &mut refs);
+    // A Go file's cgo preamble is C that is compiled with it.
+    if lang == Language::Go && source.len() <= options.max_file_bytes {
+        crate::cgo::add_preamble(source, options, &mut fs, &mut refs);
+    }
     (fs, refs)
 }
 
