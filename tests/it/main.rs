@@ -11,6 +11,7 @@ mod bound_names;
 mod cli_output;
 mod compare;
 mod compiled;
+mod embedded;
 mod errors;
 mod findings;
 mod gui;

@@ -244,8 +244,10 @@ fn comments_are_not_calls_and_assembly_loses_nothing() {
 /// Builds an index over in-memory files.
 fn index_of(files: &[(&str, &str)]) -> (tempfile::TempDir, SymbolIndex) {
     let dir = tempfile::tempdir().unwrap();
-    let sources: Vec<SourceFile> =
-        files.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
+    let sources: Vec<SourceFile> = files
+        .iter()
+        .map(|(p, _)| SourceFile { path: p.to_string(), language: None, assembly: false })
+        .collect();
     let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
     let idx =
         index::build(&sources, None, read, &dir.path().join("symbols"), &TEST_DIGEST, &Progress::default())

@@ -40,6 +40,7 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("health.rs"),
     include_bytes!("idents.rs"),
     include_bytes!("includes.rs"),
+    include_bytes!("cgo.rs"),
     include_bytes!("text.rs"),
     include_bytes!("terminators.rs"),
     include_bytes!("disguise.rs"),
@@ -256,6 +257,7 @@ fn write_entry(buf: &mut Vec<u8>, stat: Option<StatKey>, a: &Analysed) {
     buf.extend_from_slice(&(a.includes.len() as u64).to_le_bytes());
     for inc in &a.includes {
         buf.extend_from_slice(&inc.line.to_le_bytes());
+        buf.push(inc.form.index());
         put_bytes(buf, &inc.target);
     }
 }
@@ -410,7 +412,8 @@ fn read_entry(r: &mut Reader<'_>) -> Option<Cached> {
     let mut includes = Vec::new();
     for _ in 0..n {
         let line = r.u32()?;
-        includes.push(crate::includes::Include { line, target: r.bytes()?.to_vec() });
+        let form = *crate::includes::Form::ALL.get(usize::from(r.u8()?))?;
+        includes.push(crate::includes::Include { line, target: r.bytes()?.to_vec(), form });
     }
     Some(Cached { stat, analysed: Analysed { entry, findings, counts, includes } })
 }

@@ -1,19 +1,33 @@
-//! Files the C preprocessor reads as code whatever their name: `#include "data/crc32_table.txt"`,
-//! `#include "gen/ops.inc"`, `#define TABLE "x.def"` + `#include TABLE`. A file's language is otherwise
-//! decided by its name, so such a file would be shown as prose while gcc compiles it.
+//! Files a toolchain reads as code whatever their name: C's `#include "data/crc32_table.txt"`,
+//! `#include "gen/ops.inc"`, `#define TABLE "x.def"` + `#include TABLE`; Rust's
+//! `#[path = "data/crc_table.txt"] mod crc;` and `include!("data/keys.in")`; Node's
+//! `require("./data/crc32.tbl")` (CommonJS runs a file of any unknown extension as JavaScript) and ESM
+//! `import … from "./x.tbl"`; GNU as's `.include "data/vectors.txt"`; and the quoted includes of a Go
+//! file's cgo preamble ([`crate::cgo`]). A file's language is otherwise decided by its name, so such a
+//! file would be shown as prose while the toolchain compiles it.
 //!
 //! The rule, shared by the health report (a finding per file so included) and by the symbol index and
 //! the `in:` filter (which read such a file as its includer's language):
-//! - includers are the C and C++ files by name ([`c_family`]), and, transitively, the files they include
-//!   as code;
-//! - an include counts when it is the quoted form (`#include "…"`, `#include_next "…"`, `#import "…"`)
-//!   or a macro defined earlier in the same file as a string literal (`#define T "…"` then
-//!   `#include T`); the `<…>` form names the compiler's search path, which the snapshot does not define;
-//! - the name is looked up, as cpp does for the quoted form, relative to the includer's directory and
-//!   then relative to the snapshot root (the usual `-I.`); `..` may not climb above the root;
-//! - only targets whose own name is not a C or C++ source's are reported (a `.h` is C already).
+//! - includers are the C, C++, Rust, JavaScript/TypeScript, assembly and Go files by name
+//!   ([`CodeLanguage::of_path`]), and, transitively, the files they include as code;
+//! - each language follows its own forms ([`Form`]): C and C++ the preprocessor's quoted
+//!   `#include "…"`, `#include_next "…"`, `#import "…"` or a macro defined earlier in the same file as
+//!   a string literal (`#define T "…"` then `#include T`; the `<…>` form names the compiler's search
+//!   path, which the snapshot does not define); Go the same, in its cgo preamble only (the file included
+//!   is C); Rust `#[path = "…"]` (also in `cfg_attr`) and `include!("…")`; JavaScript `require("./…")`,
+//!   `import … from "./…"`, `import("./…")`, `export … from "./…"`; assembly `.include "…"` and, in a
+//!   `.S`, the preprocessor's forms. Data forms are not followed: `include_str!`, `include_bytes!`,
+//!   `.incbin`, JSON and native addons, and, for ESM `import` only, style sheets and markup (Node refuses
+//!   them; bundlers load them as assets);
+//! - the name is looked up as the toolchain does: the preprocessor's and as's quoted forms relative to
+//!   the includer's directory and then to the snapshot root (the usual `-I.`); Rust's and Node's
+//!   relative to the includer's directory only (a bare `require("lodash")` names a package, not a
+//!   file); `..` may not climb above the root;
+//! - only targets whose own name does not already give them the language they are read as are reported
+//!   (a `.h` is C already, a `.js` JavaScript).
 //!
-//! Everything is lexical and per line, so the pass is linear in the bytes of the files it reads.
+//! Everything is lexical; each form has a cheap search for its directive's word before any reading,
+//! and the reading is linear in the bytes of the files it reads.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -59,6 +73,171 @@ pub fn c_family(path: &[u8]) -> Option<CFamily> {
     }
 }
 
+/// The language a file is read as code in, by its name or because a file of that language includes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CodeLanguage {
+    /// C (`.c`, `.h`; the cgo preamble of a Go file).
+    C,
+    /// C++.
+    Cpp,
+    /// Rust (`.rs`).
+    Rust,
+    /// JavaScript, and TypeScript (which compiles its `require`/`import` to Node's).
+    JavaScript,
+    /// GNU assembly (`.S`, `.sx`: preprocessed first; `.s`).
+    Assembly,
+    /// Go: an includer only, through its cgo preamble, whose includes are C.
+    Go,
+}
+
+impl CodeLanguage {
+    /// The language's name in findings.
+    pub fn name(self) -> &'static str {
+        match self {
+            CodeLanguage::C => "C",
+            CodeLanguage::Cpp => "C++",
+            CodeLanguage::Rust => "Rust",
+            CodeLanguage::JavaScript => "JavaScript",
+            CodeLanguage::Assembly => "assembly",
+            CodeLanguage::Go => "Go",
+        }
+    }
+
+    /// The language a file's name gives it among those that include files as code, if any.
+    pub fn of_path(path: &[u8]) -> Option<CodeLanguage> {
+        if let Some(f) = c_family(path) {
+            return Some(f.into());
+        }
+        let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+        let dot = name.iter().rposition(|&b| b == b'.')?;
+        if dot == 0 {
+            return None;
+        }
+        let ext = name.get(dot + 1..)?;
+        // Case matters for assembly: `.S` is preprocessed, `.s` is not; both are read.
+        match ext {
+            b"S" | b"s" | b"sx" => return Some(CodeLanguage::Assembly),
+            b"go" => return Some(CodeLanguage::Go),
+            _ => {}
+        }
+        match ext.to_ascii_lowercase().as_slice() {
+            b"rs" => Some(CodeLanguage::Rust),
+            b"js" | b"mjs" | b"cjs" | b"jsx" | b"ts" | b"mts" | b"cts" | b"tsx" => {
+                Some(CodeLanguage::JavaScript)
+            }
+            _ => None,
+        }
+    }
+
+    /// The language a file named by `form` in a file of this language is read as (`None`: this
+    /// language does not read that form).
+    pub fn reads(self, form: Form, includer: &[u8]) -> Option<CodeLanguage> {
+        match (self, form) {
+            (CodeLanguage::C | CodeLanguage::Cpp, Form::Preprocessor) => Some(self),
+            (CodeLanguage::Go, Form::Preprocessor) => Some(CodeLanguage::C),
+            // Only a `.S`/`.sx` (or a file such a one includes) goes through the preprocessor; a `.s`'s
+            // `#` starts a comment.
+            (CodeLanguage::Assembly, Form::Preprocessor) => (!includer.ends_with(b".s")).then_some(self),
+            (CodeLanguage::Assembly, Form::AsmInclude) => Some(self),
+            (CodeLanguage::Rust, Form::RustModule | Form::RustInclude) => Some(self),
+            (CodeLanguage::JavaScript, Form::Require | Form::Import) => Some(self),
+            _ => None,
+        }
+    }
+}
+
+impl From<CFamily> for CodeLanguage {
+    fn from(f: CFamily) -> CodeLanguage {
+        match f {
+            CFamily::C => CodeLanguage::C,
+            CFamily::Cpp => CodeLanguage::Cpp,
+        }
+    }
+}
+
+/// How a file names another to be read as code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Form {
+    /// The C preprocessor's quoted `#include`, `#include_next`, `#import`, or a macro naming a file.
+    Preprocessor,
+    /// Rust's `#[path = "…"]` on a module.
+    RustModule,
+    /// Rust's `include!("…")`.
+    RustInclude,
+    /// CommonJS `require("./…")`.
+    Require,
+    /// ESM `import … from "./…"`, `import "./…"`, `import("./…")`, `export … from "./…"`.
+    Import,
+    /// GNU as's `.include "…"`.
+    AsmInclude,
+}
+
+impl Form {
+    /// Every form, in declaration order (the ingest cache stores a form by its place here).
+    pub const ALL: [Form; 6] = [
+        Form::Preprocessor,
+        Form::RustModule,
+        Form::RustInclude,
+        Form::Require,
+        Form::Import,
+        Form::AsmInclude,
+    ];
+
+    /// The directive as findings name it.
+    pub fn directive(self) -> &'static str {
+        match self {
+            Form::Preprocessor => "#include",
+            Form::RustModule => "#[path] module",
+            Form::RustInclude => "include!",
+            Form::Require => "require",
+            Form::Import => "import",
+            Form::AsmInclude => ".include",
+        }
+    }
+
+    /// The place of the form in [`Form::ALL`].
+    pub fn index(self) -> u8 {
+        Form::ALL.iter().position(|&f| f == self).unwrap_or(0) as u8
+    }
+
+    /// Whether a target's own name already makes it code of `lang` (or data this form reads as data):
+    /// then it is not reported.
+    fn skips(self, lang: CodeLanguage, target: &[u8]) -> bool {
+        let name = target.rsplit(|&b| b == b'/').next().unwrap_or(target);
+        let ext = name
+            .iter()
+            .rposition(|&b| b == b'.')
+            .and_then(|d| name.get(d + 1..))
+            .map(<[u8]>::to_ascii_lowercase)
+            .unwrap_or_default();
+        match lang {
+            CodeLanguage::C | CodeLanguage::Cpp | CodeLanguage::Go => c_family(target).is_some(),
+            CodeLanguage::Assembly => {
+                c_family(target).is_some() || CodeLanguage::of_path(target) == Some(CodeLanguage::Assembly)
+            }
+            CodeLanguage::Rust => ext == b"rs",
+            CodeLanguage::JavaScript => {
+                CodeLanguage::of_path(target) == Some(CodeLanguage::JavaScript)
+                    || matches!(ext.as_slice(), b"json" | b"node" | b"wasm")
+                    || (self == Form::Import
+                        && matches!(
+                            ext.as_slice(),
+                            b"css"
+                                | b"scss"
+                                | b"sass"
+                                | b"less"
+                                | b"styl"
+                                | b"html"
+                                | b"htm"
+                                | b"svg"
+                                | b"vue"
+                                | b"svelte"
+                        ))
+            }
+        }
+    }
+}
+
 /// One include of a file: the 1-based line of its directive and the name as written between quotes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Include {
@@ -66,6 +245,8 @@ pub struct Include {
     pub line: u32,
     /// The name between the quotes (of the directive, or of the macro's definition).
     pub target: Vec<u8>,
+    /// The directive.
+    pub form: Form,
 }
 
 /// Where a line continued by a trailing backslash (before an optional CR) is cut, if it is.
@@ -172,7 +353,7 @@ fn scan_includes(text: &[u8]) -> Vec<Include> {
             }
         };
         if let Some(t) = target.filter(|t| !t.is_empty() && t.len() <= MAX_TARGET && c_family(t).is_none()) {
-            out.push(Include { line: this_line, target: t.to_vec() });
+            out.push(Include { line: this_line, target: t.to_vec(), form: Form::Preprocessor });
         }
     }
     out
@@ -232,6 +413,247 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The includes of a file that may name code, by the forms its name's language reads ([`CodeLanguage`]):
+/// a C or C++ file's preprocessor includes, a Go file's in its cgo preamble, a Rust file's `#[path]` and
+/// `include!`, a JavaScript or TypeScript file's relative `require`/`import`, an assembly file's
+/// `.include` (and a `.S`'s preprocessor includes). A file whose name gives none of these languages may
+/// itself be included as code by any of them, so every form is read in it. Each form costs one search
+/// for its directive's word in a file without it.
+pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
+    let mut out = match CodeLanguage::of_path(path) {
+        Some(CodeLanguage::C | CodeLanguage::Cpp) => return code_includes(text),
+        Some(CodeLanguage::Go) => {
+            return crate::cgo::c_view(text).map(|view| code_includes(&view)).unwrap_or_default();
+        }
+        Some(CodeLanguage::Rust) => return rust_includes(text),
+        Some(CodeLanguage::JavaScript) => return js_includes(text),
+        Some(CodeLanguage::Assembly) => {
+            let mut out = asm_includes(text);
+            out.extend(code_includes(text));
+            out
+        }
+        None => {
+            let mut out = code_includes(text);
+            out.extend(rust_includes(text));
+            out.extend(js_includes(text));
+            out.extend(asm_includes(text));
+            out
+        }
+    };
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The line (1-based) of each of `offsets` (sorted), counting newlines once over the text.
+fn lines_of(text: &[u8], offsets: &[usize]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(offsets.len());
+    let (mut line, mut from) = (1u32, 0usize);
+    for &at in offsets {
+        let upto = text.get(from..at.max(from)).unwrap_or_default();
+        line += memchr::memchr_iter(b'\n', upto).count() as u32;
+        from = at.max(from);
+        out.push(line);
+    }
+    out
+}
+
+/// Whether the line holding `at` has `marker` (a line comment's start) before `at`.
+fn after_on_line(text: &[u8], at: usize, marker: &[u8]) -> bool {
+    let head = text.get(..at).unwrap_or_default();
+    let start = memchr::memrchr(b'\n', head).map_or(0, |n| n + 1);
+    memchr::memmem::find(head.get(start..).unwrap_or_default(), marker).is_some()
+}
+
+/// Whether `at` starts a word (the byte before it is not part of an identifier).
+fn word_starts(text: &[u8], at: usize) -> bool {
+    at == 0 || text.get(at - 1).is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'$'))
+}
+
+/// A quoted string at the cursor (`"…"`, or `'…'` and `` `…` `` when `js`), escapes taken as written;
+/// `None` for anything else, or a string over a line or over [`MAX_TARGET`].
+fn quoted(r: &mut Cursor<'_>, js: bool) -> Option<Vec<u8>> {
+    let q = r.peek()?;
+    if !(q == b'"' || (js && (q == b'\'' || q == b'`'))) {
+        return None;
+    }
+    let rest = r.s.get(r.i + 1..)?;
+    let n = rest.iter().take(MAX_TARGET + 1).position(|&b| b == q || b == b'\n' || b == b'\\')?;
+    if rest.get(n) != Some(&q) || (q == b'`' && rest.get(..n)?.contains(&b'$')) {
+        return None;
+    }
+    r.i += n + 2;
+    Some(rest.get(..n)?.to_vec())
+}
+
+/// Skips blanks and newlines (and `//` and `/* */` comments) in Rust or JavaScript text.
+fn blank_code(r: &mut Cursor<'_>) {
+    loop {
+        r.blank();
+        if r.s.get(r.i..).is_some_and(|t| t.starts_with(b"//")) {
+            let rest = r.s.get(r.i..).unwrap_or_default();
+            r.i += memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        } else {
+            return;
+        }
+    }
+}
+
+/// Rust's forms: `#[path = "…"]` (and `path = "…"` inside `#[cfg_attr(…)]`) and `include!("…")` (not
+/// `include_str!`/`include_bytes!`, which are data), outside `//` comments.
+fn rust_includes(text: &[u8]) -> Vec<Include> {
+    let mut hits: Vec<(usize, Form)> = Vec::new();
+    for at in memchr::memmem::find_iter(text, b"include!") {
+        if word_starts(text, at) {
+            hits.push((at, Form::RustInclude));
+        }
+    }
+    if memchr::memmem::find(text, b"#[").is_some() || memchr::memmem::find(text, b"#![").is_some() {
+        for at in memchr::memmem::find_iter(text, b"path") {
+            if word_starts(text, at)
+                && text.get(at + 4).is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+            {
+                hits.push((at, Form::RustModule));
+            }
+        }
+    }
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    hits.sort();
+    let lines = lines_of(text, &hits.iter().map(|h| h.0).collect::<Vec<_>>());
+    let mut out = Vec::new();
+    for (&(at, form), line) in hits.iter().zip(lines) {
+        if after_on_line(text, at, b"//") {
+            continue;
+        }
+        let mut r = Cursor { s: text, i: at };
+        let target = match form {
+            Form::RustInclude => {
+                r.i += b"include!".len();
+                blank_code(&mut r);
+                if !(r.eat(b"(") || r.eat(b"[") || r.eat(b"{")) {
+                    continue;
+                }
+                blank_code(&mut r);
+                quoted(&mut r, false)
+            }
+            _ => {
+                // `path = "…"` inside an attribute: `#[` (or `#![`, or `cfg_attr(…, `) before it.
+                let head = text.get(..at).unwrap_or_default();
+                let before = head.iter().rev().find(|b| !b.is_ascii_whitespace()).copied();
+                let in_attr = match before {
+                    Some(b'[') => {
+                        head.trim_ascii_end().ends_with(b"#[") || head.trim_ascii_end().ends_with(b"#![")
+                    }
+                    Some(b',') => {
+                        let open = memchr::memmem::rfind(head, b"cfg_attr");
+                        open.is_some_and(|o| !head.get(o..).unwrap_or_default().contains(&b']'))
+                    }
+                    _ => false,
+                };
+                if !in_attr {
+                    continue;
+                }
+                r.i += b"path".len();
+                blank_code(&mut r);
+                if !r.eat(b"=") {
+                    continue;
+                }
+                blank_code(&mut r);
+                quoted(&mut r, false)
+            }
+        };
+        if let Some(t) = target.filter(|t| !t.is_empty() && !form.skips(CodeLanguage::Rust, t)) {
+            out.push(Include { line, target: t, form });
+        }
+    }
+    out
+}
+
+/// JavaScript's forms naming a relative file (`./…`, `../…`): `require(…)`, `import(…)`,
+/// `import "…"`, `import … from "…"`, `export … from "…"`, outside `//` comments.
+fn js_includes(text: &[u8]) -> Vec<Include> {
+    if memchr::memmem::find(text, b"./").is_none() {
+        return Vec::new();
+    }
+    let mut hits: Vec<(usize, &[u8])> = Vec::new();
+    for word in [b"require".as_slice(), b"import", b"from"] {
+        for at in memchr::memmem::find_iter(text, word) {
+            let end = at + word.len();
+            if word_starts(text, at)
+                && text.get(end).is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'$'))
+            {
+                hits.push((at, word));
+            }
+        }
+    }
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    hits.sort();
+    let lines = lines_of(text, &hits.iter().map(|h| h.0).collect::<Vec<_>>());
+    let mut out = Vec::new();
+    for (&(at, word), line) in hits.iter().zip(lines) {
+        if after_on_line(text, at, b"//") {
+            continue;
+        }
+        let mut r = Cursor { s: text, i: at + word.len() };
+        blank_code(&mut r);
+        let call = r.eat(b"(");
+        if call {
+            blank_code(&mut r);
+        }
+        let form = match (word, call) {
+            (b"require", true) => Form::Require,
+            (b"import", _) | (b"from", false) => Form::Import,
+            _ => continue,
+        };
+        let Some(t) = quoted(&mut r, true) else { continue };
+        if !(t.starts_with(b"./") || t.starts_with(b"../")) || form.skips(CodeLanguage::JavaScript, &t) {
+            continue;
+        }
+        out.push(Include { line, target: t, form });
+    }
+    out
+}
+
+/// GNU as's `.include "…"` first on its line (after an optional label); `.incbin` is data.
+fn asm_includes(text: &[u8]) -> Vec<Include> {
+    let hits: Vec<usize> = memchr::memmem::find_iter(text, b".include").collect();
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    let lines = lines_of(text, &hits);
+    let mut out = Vec::new();
+    for (&at, line) in hits.iter().zip(lines) {
+        let head = text.get(..at).unwrap_or_default();
+        let start = memchr::memrchr(b'\n', head).map_or(0, |n| n + 1);
+        let before = head.get(start..).unwrap_or_default();
+        // Blanks only, or a label and blanks.
+        let lead = match before.iter().position(|&b| b == b':') {
+            Some(c) => before.get(c + 1..).unwrap_or_default(),
+            None => before,
+        };
+        if !lead.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let mut r = Cursor { s: text, i: at + b".include".len() };
+        if !r.peek().is_some_and(|b| b == b' ' || b == b'\t') {
+            continue;
+        }
+        while r.peek().is_some_and(|b| b == b' ' || b == b'\t') {
+            r.i += 1;
+        }
+        if let Some(t) = quoted(&mut r, false)
+            .filter(|t| !t.is_empty() && !Form::AsmInclude.skips(CodeLanguage::Assembly, t))
+        {
+            out.push(Include { line, target: t, form: Form::AsmInclude });
+        }
+    }
+    out
+}
+
 /// Where cpp looks for a quoted include of `target` written in `includer`: relative to the includer's
 /// directory, then to the snapshot root; each normalised (`.` and `..` resolved; `None` where `..`
 /// climbs above the root, or the name is absolute).
@@ -263,22 +685,36 @@ fn normalize(path: &[u8]) -> Option<Vec<u8>> {
     (!parts.is_empty()).then(|| parts.join(&b'/'))
 }
 
+/// Where the toolchain looks for `target` named by `form` in `includer`: for the preprocessor's and as's
+/// quoted forms, [`candidates`]; for Rust's and Node's, beside the includer only.
+pub fn candidates_for(form: Form, includer: &[u8], target: &[u8]) -> [Option<Vec<u8>>; 2] {
+    let [beside, root] = candidates(includer, target);
+    match form {
+        Form::Preprocessor | Form::AsmInclude => [beside, root],
+        Form::RustModule | Form::RustInclude | Form::Require | Form::Import => [beside, None],
+    }
+}
+
 /// A file compiled as code because another includes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncludedAsCode {
     /// The included file.
     pub path: Vec<u8>,
-    /// The language it is compiled as: its first includer's.
-    pub language: CFamily,
+    /// The language it is compiled as: its first includer's (C for a Go file's cgo preamble).
+    pub language: CodeLanguage,
     /// The first includer (in path order) and the 1-based line of its `#include`.
     pub includer: Vec<u8>,
     /// 1-based line of the directive in `includer`.
     pub line: u32,
+    /// The directive.
+    pub form: Form,
 }
 
 /// The files of a snapshot compiled as code by an include, each once, in path order: starting from the
-/// C and C++ files by name, following [`code_includes`] (given per path by `includes_of`, which returns
-/// nothing for a file it has no text for) to files of the snapshot (`exists`), and on from those.
+/// files whose name gives a language that includes ([`CodeLanguage::of_path`]), following the includes
+/// each reads ([`includes_for`], given per path by `includes_of`, which returns nothing for a file it
+/// has no text for; [`CodeLanguage::reads`] says which forms count) to files of the snapshot
+/// (`exists`), and on from those in the language they are read as.
 /// Each file is visited at most once, so the pass is linear; the includer kept for a file is the first
 /// by (round, path), which does not depend on any order but the paths'.
 pub fn included_as_code<'a>(
@@ -287,28 +723,38 @@ pub fn included_as_code<'a>(
     includes_of: impl Fn(&[u8]) -> Vec<Include>,
 ) -> Vec<IncludedAsCode> {
     let mut found: BTreeMap<Vec<u8>, IncludedAsCode> = BTreeMap::new();
-    let mut queue: VecDeque<(Vec<u8>, CFamily)> =
-        paths.into_iter().filter_map(|p| c_family(p).map(|l| (p.to_vec(), l))).collect();
+    let mut queue: VecDeque<(Vec<u8>, CodeLanguage)> =
+        paths.into_iter().filter_map(|p| CodeLanguage::of_path(p).map(|l| (p.to_vec(), l))).collect();
     // Sorted, so that the first includer of a file does not depend on the caller's order.
     queue.make_contiguous().sort();
     while !queue.is_empty() {
         // One round: every includer of this depth, in path order.
-        let mut round: Vec<(Vec<u8>, CFamily)> = queue.drain(..).collect();
+        let mut round: Vec<(Vec<u8>, CodeLanguage)> = queue.drain(..).collect();
         round.sort();
-        let mut next: Vec<(Vec<u8>, CFamily)> = Vec::new();
+        let mut next: Vec<(Vec<u8>, CodeLanguage)> = Vec::new();
         for (includer, lang) in round {
             for inc in includes_of(&includer) {
-                let Some(path) = candidates(&includer, &inc.target).into_iter().flatten().find(|p| exists(p))
+                let Some(read_as) = lang.reads(inc.form, &includer) else { continue };
+                let Some(path) = candidates_for(inc.form, &includer, &inc.target)
+                    .into_iter()
+                    .flatten()
+                    .find(|p| exists(p))
                 else {
                     continue;
                 };
-                if c_family(&path).is_some() || found.contains_key(&path) {
+                if inc.form.skips(read_as, &path) || found.contains_key(&path) {
                     continue;
                 }
-                next.push((path.clone(), lang));
+                next.push((path.clone(), read_as));
                 found.insert(
                     path.clone(),
-                    IncludedAsCode { path, language: lang, includer: includer.clone(), line: inc.line },
+                    IncludedAsCode {
+                        path,
+                        language: read_as,
+                        includer: includer.clone(),
+                        line: inc.line,
+                        form: inc.form,
+                    },
                 );
             }
         }
@@ -321,8 +767,16 @@ impl IncludedAsCode {
     /// The detail of the file's [`FindingKind::IncludedAsCode`] finding, which [`languages`] reads back.
     pub fn detail(&self) -> String {
         let lang = self.language.name();
+        let how = if self.language == CodeLanguage::JavaScript { "loaded" } else { "compiled" };
+        let preamble = if CodeLanguage::of_path(&self.includer) == Some(CodeLanguage::Go) {
+            " in its cgo preamble"
+        } else {
+            ""
+        };
+        let a = if self.language == CodeLanguage::Assembly { "an" } else { "a" };
         format!(
-            "compiled as {lang} by the #include at {}:{}, though its name is not a {lang} source's: Vitrine reads it as {lang} too (definitions, calls, in:code)",
+            "{how} as {lang} by the {} at {}:{}{preamble}, though its name is not {a} {lang} source's: Vitrine reads it as {lang} too (definitions, calls, in:code)",
+            self.form.directive(),
             crate::path::display_bytes(&self.includer),
             self.line
         )
@@ -331,20 +785,23 @@ impl IncludedAsCode {
 
 /// The language of each file a snapshot includes as code, by displayed path, from its health findings
 /// (the ingest decides it once; the symbol index and the code view read it here).
-pub fn languages(findings: &[Finding]) -> HashMap<String, CFamily> {
+pub fn languages(findings: &[Finding]) -> HashMap<String, CodeLanguage> {
     findings
         .iter()
         .filter(|f| f.kind == FindingKind::IncludedAsCode)
         .filter_map(|f| {
-            // `detail` wrote "compiled as C++ by" or "compiled as C by".
-            let rest = f.detail.strip_prefix("compiled as ")?;
-            let lang = if rest.starts_with("C++ ") {
-                CFamily::Cpp
-            } else if rest.starts_with("C ") {
-                CFamily::C
-            } else {
-                return None;
-            };
+            // `detail` wrote "compiled as C++ by", "loaded as JavaScript by", ….
+            let rest =
+                f.detail.strip_prefix("compiled as ").or_else(|| f.detail.strip_prefix("loaded as "))?;
+            let lang = [
+                CodeLanguage::Cpp,
+                CodeLanguage::C,
+                CodeLanguage::Rust,
+                CodeLanguage::JavaScript,
+                CodeLanguage::Assembly,
+            ]
+            .into_iter()
+            .find(|l| rest.strip_prefix(l.name()).is_some_and(|r| r.starts_with(' ')))?;
             Some((f.path.clone(), lang))
         })
         .collect()
@@ -444,7 +901,7 @@ mod tests {
             |p| files.contains_key(p),
             |p| files.get(p).map(|t| code_includes(t.as_bytes())).unwrap_or_default(),
         );
-        let shown: Vec<(String, CFamily, String, u32)> = found
+        let shown: Vec<(String, CodeLanguage, String, u32)> = found
             .into_iter()
             .map(|f| {
                 (
@@ -458,25 +915,138 @@ mod tests {
         assert_eq!(
             shown,
             vec![
-                ("a.txt".into(), CFamily::C, "main.c".into(), 1),
-                ("b.inc".into(), CFamily::C, "a.txt".into(), 1),
-                ("c.def".into(), CFamily::Cpp, "z.cpp".into(), 3),
+                ("a.txt".into(), CodeLanguage::C, "main.c".into(), 1),
+                ("b.inc".into(), CodeLanguage::C, "a.txt".into(), 1),
+                ("c.def".into(), CodeLanguage::Cpp, "z.cpp".into(), 3),
             ]
         );
     }
 
     #[test]
     fn the_findings_state_the_language_they_were_made_with() {
-        let findings: Vec<Finding> = [(CFamily::C, "t.txt"), (CFamily::Cpp, "u.inc")]
+        let findings: Vec<Finding> = [
+            (CodeLanguage::C, "t.txt", Form::Preprocessor),
+            (CodeLanguage::Cpp, "u.inc", Form::Preprocessor),
+            (CodeLanguage::Rust, "r.txt", Form::RustModule),
+            (CodeLanguage::JavaScript, "j.tbl", Form::Require),
+            (CodeLanguage::Assembly, "v.txt", Form::AsmInclude),
+        ]
+        .into_iter()
+        .map(|(language, path, form)| {
+            let inc =
+                IncludedAsCode { path: path.into(), language, includer: b"x.cc".to_vec(), line: 3, form };
+            Finding::file_level(path, FindingKind::IncludedAsCode, inc.detail())
+        })
+        .collect();
+        let map = languages(&findings);
+        assert_eq!(map.get("t.txt"), Some(&CodeLanguage::C));
+        assert_eq!(map.get("u.inc"), Some(&CodeLanguage::Cpp));
+        assert_eq!(map.get("r.txt"), Some(&CodeLanguage::Rust));
+        assert_eq!(map.get("j.tbl"), Some(&CodeLanguage::JavaScript));
+        assert_eq!(map.get("v.txt"), Some(&CodeLanguage::Assembly));
+        assert_eq!(map.len(), 5);
+    }
+
+    fn forms(path: &str, text: &str) -> Vec<(u32, String, Form)> {
+        includes_for(path.as_bytes(), text.as_bytes())
             .into_iter()
-            .map(|(language, path)| {
-                let inc = IncludedAsCode { path: path.into(), language, includer: b"x.cc".to_vec(), line: 3 };
-                Finding::file_level(path, FindingKind::IncludedAsCode, inc.detail())
+            .map(|i| (i.line, String::from_utf8(i.target).unwrap(), i.form))
+            .collect()
+    }
+
+    #[test]
+    fn rust_modules_and_include_macros_name_code_but_include_str_does_not() {
+        let src = "#[path = \"data/crc.txt\"]\nmod crc;\n#[cfg_attr(unix, path = \"sys/unix.tbl\")]\nmod sys;\ninclude!(\"data/keys.in\");\nconst B: &str = include_str!(\"data/b.txt\");\nconst C: &[u8] = include_bytes!(\"data/c.bin\");\n// include!(\"old.in\");\nmod plain;\n#[path = \"x.rs\"] mod x;\nlet path = \"p.txt\";\n";
+        assert_eq!(
+            forms("src/main.rs", src),
+            [
+                (1, "data/crc.txt".to_string(), Form::RustModule),
+                (3, "sys/unix.tbl".to_string(), Form::RustModule),
+                (5, "data/keys.in".to_string(), Form::RustInclude),
+            ]
+        );
+    }
+
+    #[test]
+    fn relative_requires_and_imports_name_code_but_packages_json_and_styles_do_not() {
+        let src = "const t = require(\"./data/crc32.tbl\");\nconst u = require('../lib/table');\nimport s from './look.css';\nconst c = require(\"./conf.json\");\nconst l = require(\"lodash\");\nimport { k } from \"./keys.dat\";\nexport * from './more.txt';\nconst d = await import(`./dyn.tbl`);\n// require(\"./old.tbl\")\nconst j = require(\"./x.js\");\nconst w = require(\"./st.css\");\n";
+        assert_eq!(
+            forms("js/index.js", src),
+            [
+                (1, "./data/crc32.tbl".to_string(), Form::Require),
+                (2, "../lib/table".to_string(), Form::Require),
+                (6, "./keys.dat".to_string(), Form::Import),
+                (7, "./more.txt".to_string(), Form::Import),
+                (8, "./dyn.tbl".to_string(), Form::Import),
+                (11, "./st.css".to_string(), Form::Require),
+            ]
+        );
+        // Prose without a relative name costs one search.
+        assert!(forms("js/a.js", "import x from 'y';\n").is_empty());
+    }
+
+    #[test]
+    fn assembly_include_names_code_and_incbin_does_not() {
+        let src = "    .include \"data/vectors.txt\"\n    .incbin \"data/blob.txt\"\nl:  .include \"more.inc\"\n    # .include \"old.txt\"\n#include \"cpp.inc\"\n";
+        assert_eq!(
+            forms("asm/entry.S", src),
+            [
+                (1, "data/vectors.txt".to_string(), Form::AsmInclude),
+                (3, "more.inc".to_string(), Form::AsmInclude),
+                (5, "cpp.inc".to_string(), Form::Preprocessor),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_go_file_includes_only_from_its_cgo_preamble() {
+        let src = "package p\n// #include \"impl.inc\"\nimport \"C\"\n// #include \"not.inc\"\nfunc f() {}\n";
+        assert_eq!(forms("x.go", src), [(2, "impl.inc".to_string(), Form::Preprocessor)]);
+        assert!(forms("y.go", "package p\n// #include \"not.inc\"\nimport \"fmt\"\n").is_empty());
+    }
+
+    #[test]
+    fn each_language_follows_its_own_forms_to_the_language_it_reads_as() {
+        let files: HashMap<&[u8], &str> = HashMap::from([
+            (b"src/main.rs".as_slice(), "#[path = \"data/t.txt\"]\nmod t;\n"),
+            (b"src/data/t.txt", "include!(\"k.in\");\n"),
+            (b"src/data/k.in", ""),
+            (b"js/i.js", "require('./d.tbl');\nrequire('./src/data/t.txt');\n"),
+            (b"js/d.tbl", ""),
+            (b"a/e.S", " .include \"v.txt\"\n"),
+            (b"a/v.txt", ""),
+            (b"a/plain.s", "#include \"c.txt\"\n"),
+            (b"a/c.txt", ""),
+            (b"g/m.go", "package m\n/*\n#include \"h.inc\"\n*/\nimport \"C\"\n"),
+            (b"g/h.inc", ""),
+            // A C file's `require` is not C's: nothing.
+            (b"x.c", "require('./js/d.tbl');\n"),
+        ]);
+        let found = included_as_code(
+            files.keys().copied(),
+            |p| files.contains_key(p),
+            |p| files.get(p).map(|t| includes_for(p, t.as_bytes())).unwrap_or_default(),
+        );
+        let shown: Vec<(String, CodeLanguage, String, Form)> = found
+            .into_iter()
+            .map(|f| {
+                (
+                    String::from_utf8(f.path).unwrap(),
+                    f.language,
+                    String::from_utf8(f.includer).unwrap(),
+                    f.form,
+                )
             })
             .collect();
-        let map = languages(&findings);
-        assert_eq!(map.get("t.txt"), Some(&CFamily::C));
-        assert_eq!(map.get("u.inc"), Some(&CFamily::Cpp));
-        assert_eq!(map.len(), 2);
+        assert_eq!(
+            shown,
+            vec![
+                ("a/v.txt".into(), CodeLanguage::Assembly, "a/e.S".into(), Form::AsmInclude),
+                ("g/h.inc".into(), CodeLanguage::C, "g/m.go".into(), Form::Preprocessor),
+                ("js/d.tbl".into(), CodeLanguage::JavaScript, "js/i.js".into(), Form::Require),
+                ("src/data/k.in".into(), CodeLanguage::Rust, "src/data/t.txt".into(), Form::RustInclude),
+                ("src/data/t.txt".into(), CodeLanguage::Rust, "src/main.rs".into(), Form::RustModule),
+            ]
+        );
     }
 }

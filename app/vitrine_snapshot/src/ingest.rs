@@ -758,8 +758,11 @@ fn analyse_or_reuse(
     if Sha256::digest(bytes).as_slice() == known.sha256.as_bytes() {
         let entry = FileEntry { kind: EntryKind::File { executable }, ..known.clone() };
         // The includes are a function of the bytes too, and cheap to read again.
-        let includes =
-            if known.class == ContentClass::Binary { Vec::new() } else { includes::code_includes(bytes) };
+        let includes = if known.class == ContentClass::Binary {
+            Vec::new()
+        } else {
+            includes::includes_for(path, bytes)
+        };
         return Analysed { entry, findings: Vec::new(), counts: Vec::new(), includes };
     }
     if let Some(analysed) = hooks.analysed {
@@ -1125,6 +1128,29 @@ fn stream_hash(
 }
 
 /// Hashes, classifies and scans one regular file's full content.
+/// A Go file's cgo preambles ([`crate::cgo`]): a finding for each (the reviewer is told the comment is C
+/// code that is compiled), and C's checks over their C text (lexical disguises, identifiers), at the Go
+/// file's lines and columns.
+fn embedded_c(text: &[u8], ff: &mut FileFindings<'_>) {
+    let found = crate::cgo::preambles(text);
+    if found.is_empty() {
+        return;
+    }
+    for p in &found {
+        ff.push(Some(u64::from(p.first_line)), Some(1), FindingKind::EmbeddedCode, || {
+            format!(
+                "lines {}-{} are C: the comment right above `import \"C\"` (line {}) is the cgo preamble, which `go build` compiles with the C compiler and links; `C.name` in Go calls its functions. Vitrine reads it as C (definitions, calls, in:code, C's checks)",
+                p.first_line, p.last_line, p.import_line
+            )
+        });
+    }
+    let view = crate::cgo::c_view_of(text, &found);
+    // The view is ASCII blanks where it is not the file's own text, so it is UTF-8 where the file is.
+    if let Ok(view) = std::str::from_utf8(&view) {
+        health::scan_embedded_c(view, ff);
+    }
+}
+
 pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config: &IngestConfig) -> Analysed {
     let mut h = BlobHasher::new(bytes.len() as u64);
     h.update(bytes);
@@ -1168,7 +1194,10 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
             let decoded = text::decode(bytes, enc);
             line_count = lines::count_lines(decoded.as_bytes());
             health::scan_text(&decoded, &mut ff);
-            includes = includes::code_includes(decoded.as_bytes());
+            includes = includes::includes_for(path.as_bytes(), decoded.as_bytes());
+            if crate::cgo::is_go(path.as_bytes()) {
+                embedded_c(decoded.as_bytes(), &mut ff);
+            }
         }
         (_, None) => {}
     }
@@ -1547,11 +1576,12 @@ fn assemble(
         files.push(a.entry);
     }
     files.sort_by(|a: &FileEntry, b: &FileEntry| a.path.cmp(&b.path));
-    for (raw, f) in included_as_code_findings(&files, &includes) {
+    for (raw, lang, f) in included_as_code_findings(&files, &includes) {
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
         // The compiler's line rules apply to it: a lone CR ends a `//` comment there as in a `.c`.
         let at = files.binary_search_by(|e| e.path.as_bytes().cmp(raw.as_slice()));
-        if let Some(entry) = at.ok().and_then(|i| files.get(i)) {
+        let c_like = matches!(lang, includes::CodeLanguage::C | includes::CodeLanguage::Cpp);
+        if let Some(entry) = at.ok().and_then(|i| files.get(i)).filter(|_| c_like) {
             for (g, n) in rescan_as_c(&source, entry, &f.path, config) {
                 *counts.entry(g.kind.as_str().to_owned()).or_default() += n;
                 findings.extend(g.finding);
@@ -1692,11 +1722,12 @@ fn assemble(
 }
 
 /// The [`FindingKind::IncludedAsCode`] findings of a snapshot's files (sorted by path), from the includes
-/// each file's analysis found: the files a C or C++ file includes as code, transitively.
+/// each file's analysis found: the files a C, C++, Rust, JavaScript, assembly or Go file includes as
+/// code, transitively, with the language each is read as.
 fn included_as_code_findings(
     files: &[FileEntry],
     includes: &HashMap<Vec<u8>, Vec<includes::Include>>,
-) -> Vec<(Vec<u8>, Finding)> {
+) -> Vec<(Vec<u8>, includes::CodeLanguage, Finding)> {
     // Only text that would be read: regular files, not binary.
     let readable =
         |f: &&FileEntry| matches!(f.kind, EntryKind::File { .. }) && f.class != ContentClass::Binary;
@@ -1716,7 +1747,7 @@ fn included_as_code_findings(
         .map(|inc| {
             let path = crate::path::display_bytes(&inc.path);
             let finding = Finding::file_level(&path, FindingKind::IncludedAsCode, inc.detail());
-            (inc.path, finding)
+            (inc.path, inc.language, finding)
         })
         .collect()
 }

@@ -84,6 +84,7 @@ fn build(dir: &Path, out: &Path) -> Result<(), String> {
         .map(|p| SourceFile {
             path: p.strip_prefix(dir).unwrap_or(p).to_string_lossy().into_owned(),
             language: None,
+            assembly: false,
         })
         .collect();
     // The files are parsed largest first, as a snapshot's build does (`SYMBENCH_ORDER=path`: in path

@@ -115,15 +115,16 @@ pub fn language_for_path(path: &str, head: &[u8]) -> Option<Language> {
     }
 }
 
-/// The language of file `path` of `snap`: [`language_for_path`]'s, else, for a file that a C or C++ file
-/// of the snapshot includes as code whatever its name (`#include "table.txt"`, the snapshot's
-/// `included-as-code` findings), its includer's.
+/// The language of file `path` of `snap`: [`language_for_path`]'s, else, for a file that a file of the
+/// snapshot includes as code whatever its name (`#include "table.txt"`, `#[path = "t.txt"] mod t;`,
+/// `require("./t.tbl")`: the snapshot's `included-as-code` findings), its includer's (`None` for one
+/// read as assembly, which has no grammar here).
 pub fn language_in_snapshot(snap: &vitrine_snapshot::Snapshot, path: &str, head: &[u8]) -> Option<Language> {
     language_for_path(path, head).or_else(|| {
         // A damaged record is reported by whoever reads the file: no language from it here.
         let health = snap.try_health().ok()?;
         let included = vitrine_snapshot::includes::languages(&health.findings);
-        included.get(path).map(|&l| from_family(l))
+        included.get(path).copied().and_then(from_included)
     })
 }
 
@@ -132,6 +133,19 @@ pub fn from_family(family: vitrine_snapshot::includes::CFamily) -> Language {
     match family {
         vitrine_snapshot::includes::CFamily::C => Language::C,
         vitrine_snapshot::includes::CFamily::Cpp => Language::Cpp,
+    }
+}
+
+/// The grammar a file included as code is read with (`None` for assembly, read lexically, and Go, which
+/// includes but is never included).
+pub fn from_included(lang: vitrine_snapshot::includes::CodeLanguage) -> Option<Language> {
+    use vitrine_snapshot::includes::CodeLanguage;
+    match lang {
+        CodeLanguage::C => Some(Language::C),
+        CodeLanguage::Cpp => Some(Language::Cpp),
+        CodeLanguage::Rust => Some(Language::Rust),
+        CodeLanguage::JavaScript => Some(Language::JavaScript),
+        CodeLanguage::Assembly | CodeLanguage::Go => None,
     }
 }
 

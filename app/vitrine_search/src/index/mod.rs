@@ -112,15 +112,18 @@ pub struct Index {
     trigrams: Option<TrigramFile>,
     words: Option<WordFilters>,
     definitions: Option<Arc<dyn DefinitionSource>>,
-    /// The files a C or C++ file includes as code whatever their name (the snapshot's
-    /// `included-as-code` findings, by displayed path): their `in:` regions are read as C's.
-    included_as_code: std::collections::HashSet<String>,
+    /// The files another file includes as code whatever their name (the snapshot's `included-as-code`
+    /// findings, by displayed path), with the language they are read as: their `in:` regions are read
+    /// as that language's.
+    included_as_code: std::collections::HashMap<String, vitrine_snapshot::includes::CodeLanguage>,
 }
 
-/// The displayed paths of the snapshot's files included as code ([`vitrine_snapshot::includes`]).
-fn included_as_code(snap: &Snapshot) -> Result<std::collections::HashSet<String>, SearchError> {
-    let kind = vitrine_snapshot::health::FindingKind::IncludedAsCode;
-    Ok(snap.try_health()?.findings.iter().filter(|f| f.kind == kind).map(|f| f.path.clone()).collect())
+/// The displayed paths of the snapshot's files included as code ([`vitrine_snapshot::includes`]), with
+/// the language each is read as.
+fn included_as_code(
+    snap: &Snapshot,
+) -> Result<std::collections::HashMap<String, vitrine_snapshot::includes::CodeLanguage>, SearchError> {
+    Ok(vitrine_snapshot::includes::languages(&snap.try_health()?.findings))
 }
 
 /// Where `sym:` finds definitions and what lets files that define a query word rank first: the symbol
@@ -267,14 +270,22 @@ impl Index {
         }
     }
 
-    /// The lexical family of file `path` for the `in:` filter: by its name, except that a file a C or
-    /// C++ file includes as code is C-like whatever its name (`data/table.txt`).
+    /// The lexical family of file `path` for the `in:` filter: by its name, except that a file another
+    /// includes as code is read in its includer's language whatever its name (`data/table.txt`).
     pub fn family_of(&self, path: &[u8]) -> crate::regions::Family {
+        use vitrine_snapshot::includes::CodeLanguage;
         if !self.included_as_code.is_empty()
-            && self.included_as_code.contains(vitrine_snapshot::path_display(path).as_str())
+            && let Some(&lang) = self.included_as_code.get(vitrine_snapshot::path_display(path).as_str())
         {
-            // C's lexical family, whatever it is (read as a `.c` file's).
-            return crate::regions::Family::of_path(b"included.c");
+            // That language's lexical family, whatever it is (read as a file so named).
+            let as_named: &[u8] = match lang {
+                CodeLanguage::C | CodeLanguage::Go => b"included.c",
+                CodeLanguage::Cpp => b"included.cpp",
+                CodeLanguage::Rust => b"included.rs",
+                CodeLanguage::JavaScript => b"included.js",
+                CodeLanguage::Assembly => b"included.S",
+            };
+            return crate::regions::Family::of_path(as_named);
         }
         crate::regions::Family::of_path(path)
     }

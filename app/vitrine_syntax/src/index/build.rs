@@ -205,13 +205,10 @@ fn build_snapshot_reporting(
         .iter()
         .map(|e| {
             let path = e.path.display();
-            let language = match included.get(&path) {
-                Some(&family) if language_for_path(&path, b"").is_none() => {
-                    Some(crate::lang::from_family(family))
-                }
-                _ => None,
-            };
-            SourceFile { path, language }
+            let read_as = included.get(&path).copied().filter(|_| language_for_path(&path, b"").is_none());
+            let language = read_as.and_then(crate::lang::from_included);
+            let assembly = read_as == Some(vitrine_snapshot::includes::CodeLanguage::Assembly);
+            SourceFile { path, language, assembly }
         })
         .collect();
     // A file that cannot be read, or no longer hashes to the manifest, stops the build: the index is
@@ -473,7 +470,7 @@ fn extract_file(f: &SourceFile, bytes: &[u8], i: usize, options: &ExtractOptions
     let lang = f.language.or_else(|| language_for_path(&f.path, bytes));
     // An assembly file has no grammar here: its global labels and branches are read lexically.
     let Some(lang) = lang else {
-        return crate::asm::is_assembly(&f.path).then(|| {
+        return (f.assembly || crate::asm::is_assembly(&f.path)).then(|| {
             let (fs, refs) = crate::asm::extract_assembly(bytes, true);
             file_out(bytes, i, None, fs, refs)
         });

@@ -7,9 +7,10 @@ use crate::error::SyntaxError;
 /// Bumped whenever the on-disk layout changes, or what is indexed of a file (7: names bound by
 /// pragmas, asm labels, `.set`, `go:linkname`, `export_name`; loader and `cleanup` calls; macros named
 /// after keywords; Rust raw and Java escaped names decoded. 8: Java files read with javac's escapes of
-/// quotes and comment delimiters, JavaScript scripts with their HTML-like comments); an index of another
-/// version is rebuilt.
-pub const FORMAT_VERSION: u32 = 8;
+/// quotes and comment delimiters, JavaScript scripts with their HTML-like comments. 9: a Go file's cgo
+/// preamble is read as C, and files Rust, Node and GNU as include as code are read in their includer's
+/// language); an index of another version is rebuilt.
+pub const FORMAT_VERSION: u32 = 9;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;

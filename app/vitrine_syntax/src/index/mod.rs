@@ -103,6 +103,9 @@ pub struct SourceFile {
     pub path: String,
     /// Language override; `None` detects it from the path and content.
     pub language: Option<Language>,
+    /// Read as GNU assembly whatever its name (a file a `.S` file's `.include` names), when `language`
+    /// is `None` and the path gives no language.
+    pub assembly: bool,
 }
 
 /// Whether a hit is a definition or a declaration.
@@ -236,8 +239,10 @@ mod tests {
     ];
 
     fn build_in(dir: &Path) -> SymbolIndex {
-        let sources: Vec<SourceFile> =
-            FILES.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
+        let sources: Vec<SourceFile> = FILES
+            .iter()
+            .map(|(p, _)| SourceFile { path: p.to_string(), language: None, assembly: false })
+            .collect();
         let read = |i: usize| FILES.get(i).map(|(_, c)| c.as_bytes().to_vec());
         build(&sources, None, read, dir, &Sha256Id::default(), &Progress::default()).unwrap()
     }
@@ -445,8 +450,10 @@ mod tests {
             ),
         ];
         let tmp = tempfile::tempdir().unwrap();
-        let sources: Vec<SourceFile> =
-            files.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .map(|(p, _)| SourceFile { path: p.to_string(), language: None, assembly: false })
+            .collect();
         let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
         let idx =
             build(&sources, None, read, tmp.path(), &Sha256Id::default(), &Progress::default()).unwrap();
@@ -537,8 +544,10 @@ mod tests {
             "class K {\n public:\n  K() {}\n  ~K() {}\n  int get() const { return 1; }\n};\nint K_free() { return 2; }\n".into(),
         ));
         let tmp = tempfile::tempdir().unwrap();
-        let sources: Vec<SourceFile> =
-            files.iter().map(|(p, _)| SourceFile { path: p.clone(), language: None }).collect();
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .map(|(p, _)| SourceFile { path: p.clone(), language: None, assembly: false })
+            .collect();
         let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
         let dir = tmp.path().join("symbols");
         let idx = build(&sources, None, read, &dir, &Sha256Id::default(), &Progress::default()).unwrap();
@@ -651,7 +660,7 @@ mod tests {
         use std::sync::{Condvar, Mutex};
         const N: usize = 64;
         let sources: Vec<SourceFile> =
-            (0..N).map(|i| SourceFile { path: format!("f{i}.c"), language: None }).collect();
+            (0..N).map(|i| SourceFile { path: format!("f{i}.c"), language: None, assembly: false }).collect();
         let others_read = Mutex::new(0usize);
         let changed = Condvar::new();
         let held_back = std::sync::atomic::AtomicBool::new(false);
@@ -694,8 +703,10 @@ mod tests {
     #[test]
     fn the_parse_order_does_not_change_the_index() {
         let tmp = tempfile::tempdir().unwrap();
-        let sources: Vec<SourceFile> =
-            FILES.iter().map(|(p, _)| SourceFile { path: p.to_string(), language: None }).collect();
+        let sources: Vec<SourceFile> = FILES
+            .iter()
+            .map(|(p, _)| SourceFile { path: p.to_string(), language: None, assembly: false })
+            .collect();
         let read = |i: usize| FILES.get(i).map(|(_, c)| c.as_bytes().to_vec());
         let in_order = tmp.path().join("in-order");
         build_in(&in_order);
