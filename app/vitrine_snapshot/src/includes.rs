@@ -114,7 +114,12 @@ impl CodeLanguage {
             return None;
         }
         let ext = name.get(dot + 1..)?;
-        // Case matters for assembly: `.S` is preprocessed, `.s` is not; both are read.
+        // Case matters for assembly: `.S` is preprocessed, `.s` is not; both are read. A `.lds.S` is a
+        // linker script the preprocessor expands (Linux's `vmlinux.lds.S`), not assembly: what it
+        // includes (`vmlinux-std.lds`) is a linker script by its name too.
+        if name.len() > 6 && name.ends_with(b".lds.S") {
+            return None;
+        }
         match ext {
             b"S" | b"s" | b"sx" => return Some(CodeLanguage::Assembly),
             b"go" => return Some(CodeLanguage::Go),
@@ -1017,6 +1022,9 @@ mod tests {
             (b"a/v.txt", ""),
             (b"a/plain.s", "#include \"c.txt\"\n"),
             (b"a/c.txt", ""),
+            // A preprocessed linker script is not assembly.
+            (b"k/vmlinux.lds.S", "#include \"vmlinux-std.lds\"\n"),
+            (b"k/vmlinux-std.lds", ""),
             (b"g/m.go", "package m\n/*\n#include \"h.inc\"\n*/\nimport \"C\"\n"),
             (b"g/h.inc", ""),
             // A C file's `require` is not C's: nothing.
