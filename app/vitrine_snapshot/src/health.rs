@@ -1239,6 +1239,38 @@ mod tests {
         assert_eq!(scan_as("tool", "#!/usr/bin/env python3\n# x\ry = 1\n"), [(2, 4, T)]);
     }
 
+    /// F6 (round 23): PHP, Lua and Tcl end a comment at a lone CR too; the rules covered C-family,
+    /// Python, Java, JS/TS and C# only. Checked with the interpreters (php 8.2, lua 5.4, tclsh 8.6,
+    /// ruby 3.1, perl 5.36, dash, bash, mawk): `<comment> CR <code> LF` runs the code in PHP (`//`, `#`),
+    /// Lua (`--`) and Tcl (`#`), and does not in Ruby, Perl, sh or awk, which get no finding.
+    #[test]
+    fn a_lone_cr_in_php_lua_and_tcl_comments_is_a_line_terminator() {
+        use FindingKind::LineTerminator as T;
+        let php = "<?php\n// keep old\rsystem(\"id\");\n# x\recho 1;\n";
+        assert_eq!(scan_as("www/index.php", php), [(2, 12, T), (3, 4, T)]);
+        assert_eq!(scan_as("a.phtml", "<?php // x\rrun(); ?>\n"), [(1, 11, T)]);
+        assert_eq!(scan_as("init.lua", "-- check\ros.execute(\"id\")\n"), [(1, 9, T)]);
+        assert_eq!(scan_as("setup.tcl", "# disabled\rputs x\n"), [(1, 11, T)]);
+        assert_eq!(scan_as("lib.tk", "# d\rputs x\n"), [(1, 4, T)]);
+        // By shebang, through `env` and a versioned name.
+        assert_eq!(scan_as("tool", "#!/usr/bin/env php\n<?php\n# x\rrun();\n"), [(3, 4, T)]);
+        assert_eq!(scan_as("run", "#!/usr/bin/lua5.4\n-- x\rrun()\n"), [(2, 5, T)]);
+        assert_eq!(scan_as("go", "#!/usr/bin/tclsh8.6\n# x\rputs y\n"), [(2, 4, T)]);
+        // Non-ASCII text takes the other path.
+        assert_eq!(scan_as("a.lua", "-- caf\u{e9}\rrun()\n"), [(1, 8, T)]);
+        // The detail names the language.
+        let config = HealthConfig::default();
+        let mut f = FileFindings::new("init.lua", &config);
+        scan_text("-- x\rrun()\n", &mut f);
+        assert!(f.finish().0[0].detail.contains("Lua"));
+        // Languages whose comments run to LF: no finding.
+        assert_eq!(scan_as("a.rb", "# x\rputs 1\n"), []);
+        assert_eq!(scan_as("a.pl", "# x\rprint 1;\n"), []);
+        assert_eq!(scan_as("a.sh", "# x\recho 1\n"), []);
+        assert_eq!(scan_as("run", "#!/bin/sh\n# x\recho 1\n"), []);
+        assert_eq!(scan_as("a.awk", "# x\rBEGIN{}\n"), []);
+    }
+
     /// Round 22 (obf f1-f4): C's phases 1-2 (trigraphs, backslash-newline) and digraphs run before
     /// comments, directives and names are found. Each disguised spelling is a deceptive finding at
     /// its line and column; an ordinary macro continuation is not one, and other languages get none.

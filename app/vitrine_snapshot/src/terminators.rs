@@ -14,6 +14,10 @@
 //! | Java | lone CR; `\u000a`, `\u000d` escapes | JLS 3.4 (line terminators), 3.3 (Unicode escapes first) |
 //! | JavaScript, TypeScript, TSX | lone CR, U+2028, U+2029 | ECMA-262 "Line Terminators" (TypeScript follows it) |
 //! | C# | lone CR, NEL U+0085, U+2028, U+2029 | C# specification, "Line terminators" |
+//! | PHP | lone CR | php 8.2: `//` and `#` comments end at `\r` (its scanner's newline is `\r`, `\n` or `\r\n`) |
+//! | Lua | lone CR | lua 5.4 (`llex.c`'s `currIsNewline`, the same since 5.1): a `--` comment ends at `\r` |
+//! | Tcl | lone CR | tclsh 8.6: a `#` comment ends at `\r`, which also separates commands |
+//! | Ruby, Perl, sh (dash, bash), awk | — | ruby 3.1, perl 5.36, dash, bash, mawk: a `#` comment runs past a lone CR to LF |
 //! | Rust | — | the reference: a comment runs to LF; a lone CR is whitespace (an error in doc comments) |
 //! | Go | — | the specification: a comment runs to the newline U+000A; CR is whitespace |
 //!
@@ -27,6 +31,8 @@
 pub struct LineRules {
     /// The language, as named in findings.
     pub language: &'static str,
+    /// How its line comments are spelled, as named in findings.
+    pub comments: &'static str,
     /// A CR not followed by LF ends a line.
     pub lone_cr: bool,
     /// U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR end a line.
@@ -45,6 +51,7 @@ pub struct LineRules {
 
 const C: LineRules = LineRules {
     language: "C and C++ compilers",
+    comments: "`//` or `#`",
     lone_cr: true,
     unicode_separators: false,
     nel: false,
@@ -58,6 +65,11 @@ const JS: LineRules =
     LineRules { language: "JavaScript and TypeScript", unicode_separators: true, splices: false, ..C };
 const CSHARP: LineRules =
     LineRules { language: "C#", unicode_separators: true, nel: true, splices: false, ..C };
+// F6 (round 23): checked with php 8.2, lua 5.4 and tclsh 8.6 (see the table above and
+// `health::tests::a_lone_cr_in_php_lua_and_tcl_comments_is_a_line_terminator`).
+const PHP: LineRules = LineRules { language: "PHP", splices: false, ..C };
+const LUA: LineRules = LineRules { language: "Lua", comments: "`--`", splices: false, ..C };
+const TCL: LineRules = LineRules { language: "Tcl", comments: "`#`", splices: false, ..C };
 
 /// The rules of C and C++ (a file read as C whatever its name: one a C file includes).
 pub fn c_rules() -> LineRules {
@@ -82,6 +94,10 @@ pub fn line_rules(path: &str, text: &str) -> Option<LineRules> {
             "java" => Some(JAVA),
             "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" => Some(JS),
             "cs" => Some(CSHARP),
+            "php" | "phtml" | "php3" | "php4" | "php5" | "php7" | "php8" | "phps" | "phpt" => Some(PHP),
+            "lua" => Some(LUA),
+            // Tcl, Tk, Tcl modules and Expect (DejaGnu's `.exp` test scripts are Tcl).
+            "tcl" | "tk" | "tm" | "itcl" | "exp" => Some(TCL),
             _ => None,
         };
         if by_ext.is_some() {
@@ -99,6 +115,9 @@ pub fn line_rules(path: &str, text: &str) -> Option<LineRules> {
     match prog.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.') {
         "python" | "pypy" => Some(PYTHON),
         "node" | "nodejs" | "deno" | "bun" | "ts-node" => Some(JS),
+        "php" | "php-cgi" => Some(PHP),
+        "lua" | "luajit" => Some(LUA),
+        "tclsh" | "wish" | "expect" => Some(TCL),
         _ => None,
     }
 }
@@ -131,9 +150,10 @@ impl LineRules {
     /// Why `c` is reported.
     pub fn detail(&self, c: char) -> String {
         format!(
-            "{} ends the line here for {} (code after it is live even inside a `//` or `#` comment); the viewer does not break the line",
+            "{} ends the line here for {} (code after it is live even inside a {} comment); the viewer does not break the line",
             crate::text::describe(c),
-            self.language
+            self.language,
+            self.comments
         )
     }
 }
@@ -199,6 +219,13 @@ mod tests {
         assert_eq!(line_rules("a.rs", ""), None);
         assert_eq!(line_rules("a.go", ""), None);
         assert_eq!(line_rules("run.sh", "#!/bin/sh\n"), None);
+        assert_eq!(line_rules("index.php", ""), Some(PHP));
+        assert_eq!(line_rules("init.lua", ""), Some(LUA));
+        assert_eq!(line_rules("setup.tcl", ""), Some(TCL));
+        assert_eq!(line_rules("tool", "#!/usr/bin/env lua5.4\n"), Some(LUA));
+        assert_eq!(line_rules("tool", "#!/usr/bin/tclsh8.6\n"), Some(TCL));
+        assert_eq!(line_rules("a.rb", ""), None);
+        assert_eq!(line_rules("a.pl", ""), None);
     }
 
     /// F4 (round 22): GCC and Clang read every C-family language and assembler-with-cpp with one lexer,
