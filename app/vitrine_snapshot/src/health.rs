@@ -507,6 +507,7 @@ fn scan_text_with(
     if let Some(syntax) = syntax {
         push_disguises(text, crate::idents::lexical_disguises(text.as_bytes(), syntax), out);
     }
+    scan_continued_comments(text, rules, out);
     if text.is_ascii() {
         scan_ascii(text.as_bytes(), rules, out);
         if let Some(syntax) = syntax.filter(|&s| crate::idents::ascii_needs_scan(s, text.as_bytes())) {
@@ -587,6 +588,24 @@ fn push_disguises(text: &str, found: Vec<(usize, String)>, out: &mut FileFinding
         scanned = at;
         let column = text.get(line_start..at).map_or(0, |l| l.chars().count()) as u64 + 1;
         out.push(Some(line_no), Some(column), FindingKind::LexicalDisguise, || detail);
+    }
+}
+
+/// Reports comments that a backslash-newline continues onto a line that reads as code, in makefiles
+/// (by name) and Tcl (see `crate::continued`); other files are not read for it.
+fn scan_continued_comments(text: &str, rules: Option<LineRules>, out: &mut FileFindings<'_>) {
+    let lang = if crate::shipped::is_make_file(out.path.as_bytes()) {
+        crate::continued::Lang::Make
+    } else if rules.is_some_and(|r| r.language == "Tcl") {
+        crate::continued::Lang::Tcl
+    } else {
+        return;
+    };
+    if !crate::continued::may_continue(text.as_bytes()) {
+        return;
+    }
+    for c in crate::continued::continued_comments(text, lang) {
+        out.push(Some(c.line), Some(c.column), FindingKind::LexicalDisguise, || c.detail);
     }
 }
 
@@ -1269,6 +1288,59 @@ mod tests {
         assert_eq!(scan_as("a.sh", "# x\recho 1\n"), []);
         assert_eq!(scan_as("run", "#!/bin/sh\n# x\recho 1\n"), []);
         assert_eq!(scan_as("a.awk", "# x\rBEGIN{}\n"), []);
+    }
+
+    /// F9 (round 23): GNU make continues a comment over a backslash-newline (checked with GNU make
+    /// 4.3: the next line is dropped, in a trailing comment too, before the first rule with a tab in
+    /// front, and a recipe line after a column-0 comment), so the line after `# … \` looks live and is
+    /// not. Tcl does the same (tclsh 8.6). A recipe's `#` is the shell's, whose comments end at the
+    /// newline (dash, bash), a `define` body is kept verbatim, an even number of backslashes is an
+    /// escaped one; Python, shell and CMake (its manual: a line comment ends at the newline) do not
+    /// continue comments: none is reported.
+    #[test]
+    fn a_make_or_tcl_comment_continued_by_a_backslash_is_a_disguise() {
+        use FindingKind::LexicalDisguise as D;
+        let mk = "CFLAGS = -O2\n# release builds must verify update signatures \\\nCFLAGS += -DREQUIRE_SIGNED_UPDATES\n\nall: build\n# build only after the vendored sources are verified \\\nbuild: verify\n";
+        for name in [
+            "Makefile",
+            "sub/GNUmakefile",
+            "makefile",
+            "rules.mk",
+            "Kbuild",
+            "Makefile.in",
+            "Makefile.am",
+            "Makefile.linux",
+            "x.mak",
+        ] {
+            assert_eq!(scan_as(name, mk), [(2, 48, D), (6, 54, D)], "{name}");
+        }
+        // A trailing comment, CRLF, a comment before the first rule indented by a tab, and a comment
+        // in column 0 inside a recipe, which swallows the recipe line after it.
+        let more =
+            "A = 1 # note \\\r\nA += 2\r\n\t# tab \\\nB = 2\nall:\n\t@echo one\n# step two \\\n\t@echo two\n";
+        assert_eq!(scan_as("Makefile", more), [(1, 14, D), (3, 8, D), (7, 12, D)]);
+        // The detail says which lines are comment for make.
+        let config = HealthConfig::default();
+        let mut f = FileFindings::new("Makefile", &config);
+        scan_text("# a \\\nX = 1 \\\n  Y\nZ = 2\n", &mut f);
+        let found = f.finish().0;
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].detail.contains("lines 2-3") && found[0].detail.contains("make"),
+            "{}",
+            found[0].detail
+        );
+        // Not continued, or nothing swallowed: an even run of backslashes, a blank or comment next line,
+        // a `\#` that is no comment, `#` inside `$(…)`, a recipe line's shell comment, a define body.
+        let ok = "E = 1\n# even \\\\\nE = 2\n# a \\\n\nC = 3\n# a \\\n# b\nH = \\# not a comment \\\n  x\nX := $(shell echo a#b \\\n  c)\nall:\n\t@echo r1 # shell \\\n\techo NEXT\ndefine D\n# x \\\nbody\nendef\n";
+        assert_eq!(scan_as("Makefile", ok), []);
+        // Tcl: a comment is a `#` where a command starts.
+        let tcl = "# disabled \\\nputs PAYLOAD\nputs ok ;# fine\n  # c \\\\\nputs ok\n";
+        assert_eq!(scan_as("setup.tcl", tcl), [(1, 12, D)]);
+        // Languages whose comments end at the newline.
+        for name in ["install.sh", "a.py", "CMakeLists.txt", "x.cmake", "a.rb", "notes.txt"] {
+            assert_eq!(scan_as(name, "# note \\\nrun = 1\n"), [], "{name}");
+        }
     }
 
     /// Round 22 (obf f1-f4): C's phases 1-2 (trigraphs, backslash-newline) and digraphs run before

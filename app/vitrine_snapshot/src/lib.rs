@@ -22,6 +22,7 @@ mod changed;
 pub mod classify;
 mod compiled;
 mod content;
+mod continued;
 pub mod disguise;
 pub mod encoded;
 mod error;

@@ -854,6 +854,14 @@ fn build_lang(path: &[u8]) -> Option<BuildLang> {
     }
 }
 
+/// Whether `path` names a makefile: one of the build files read as make (`Makefile`, `GNUmakefile`,
+/// `Kbuild`, `Makefile.*`, `*.mk`, …), or an automake or configure template of one (`Makefile.am`,
+/// `Makefile.in`, copied with its comments into the makefile).
+pub(crate) fn is_make_file(path: &[u8]) -> bool {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    matches!(build_lang(path), Some(BuildLang::Make)) || name == b"Makefile.in"
+}
+
 fn ext_of(name: &[u8]) -> &[u8] {
     let base = name.rsplit(|&b| b == b'/').next().unwrap_or(name);
     match base.iter().rposition(|&b| b == b'.') {
