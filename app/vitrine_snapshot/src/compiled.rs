@@ -14,6 +14,11 @@
 //! - Java's `X.class` beside `X.java` (javac's `-Xprefer:newer` takes whichever is newer when both are
 //!   on its paths; `java` runs the class), Emacs Lisp's `X.elc` beside `X.el` (`load` prefers it) and
 //!   Erlang's `X.beam` beside `X.erl`.
+//! - Object files (`X.o`, `X.obj`) beside a source `X.c` (or another of make's `%.o` sources): make
+//!   links the object instead of compiling the source when the object is newer, and tar and zip
+//!   restore the dates they record; libraries (`X.a`, `libX.a`, `libX.so`) and CPython extension
+//!   modules (`X.cpython-311-x86_64-linux-gnu.so`) named after a source beside them are linked or
+//!   loaded as shipped. An object with no source beside it is only `binary`.
 //!
 //! Each is a deceptive [`FindingKind::CompiledShadow`] on the compiled file, naming the source it
 //! shadows (or the include or module it provides) and, for a pyc, the header's mode and magic number.
@@ -126,6 +131,10 @@ pub(crate) fn findings(
             out.push(Finding::file_level(&shown, FindingKind::CompiledShadow, detail));
             continue;
         }
+        if let Some(finding) = object_finding(&shown, dir, name, &exists) {
+            out.push(finding);
+            continue;
+        }
         for (compiled, source_ext, how) in [
             (
                 &b".class"[..],
@@ -162,6 +171,78 @@ pub(crate) fn findings(
         }
     }
     out
+}
+
+/// Extensions of the sources an object file is built from: GNU make's built-in `%.o` rules (`make -p`:
+/// `.c`, `.cc`, `.cpp`, `.C`, `.m`, `.p`, `.f`, `.F`, `.r`, `.s`, `.S`) and the other C-family and
+/// assembler spellings GCC and Clang compile (`.cxx`, `.c++`, `.mm`, `.sx`, `.cu`, Fortran 90).
+const OBJECT_SOURCES: &[&[u8]] = &[
+    b"c", b"cc", b"cpp", b"cxx", b"c++", b"C", b"m", b"mm", b"s", b"S", b"sx", b"asm", b"cu", b"f", b"F",
+    b"f90", b"F90", b"p", b"r",
+];
+
+/// An object file, archive or shared object named after a source beside it (F7, round 23): what the
+/// build links, or the program loads, instead of compiling the source shown. One with no source beside
+/// it is left to the `binary` finding.
+fn object_finding(shown: &str, dir: &[u8], name: &[u8], exists: &dyn Fn(&[u8]) -> bool) -> Option<Finding> {
+    let dot = name.iter().position(|&b| b == b'.').filter(|&i| i > 0)?;
+    let stem = name.get(..dot)?;
+    let rest = name.get(dot..)?;
+    enum Kind {
+        Object,
+        Library,
+        PythonExtension,
+    }
+    let kind = if rest == b".o" || rest == b".obj" {
+        Kind::Object
+    } else if rest == b".a" || rest == b".so" || rest == b".dylib" || rest.starts_with(b".so.") {
+        Kind::Library
+    } else if rest.ends_with(b".so") || rest.ends_with(b".pyd") {
+        // `X.cpython-311-x86_64-linux-gnu.so`, `X.abi3.so`, `X.cp311-win_amd64.pyd`.
+        Kind::PythonExtension
+    } else {
+        return None;
+    };
+    let mut stems = vec![stem];
+    if let Kind::Library = kind
+        && let Some(s) = stem.strip_prefix(b"lib").filter(|s| !s.is_empty())
+    {
+        stems.push(s);
+    }
+    let source = stems.iter().find_map(|st| {
+        OBJECT_SOURCES.iter().find_map(|ext| {
+            let mut p = dir.to_vec();
+            if !p.is_empty() {
+                p.push(b'/');
+            }
+            p.extend_from_slice(st);
+            p.push(b'.');
+            p.extend_from_slice(ext);
+            exists(&p).then_some(p)
+        })
+    })?;
+    let source = crate::path::display_bytes(&source);
+    let file = shown.rsplit('/').next().unwrap_or(shown);
+    let src_name = source.rsplit('/').next().unwrap_or(&source);
+    let detail = match kind {
+        Kind::Object => format!(
+            "object file beside `{source}`: `make` builds `{file}` from `{src_name}` (its built-in rule or the \
+             makefile's) only when the source is newer, and tar and zip restore a shipped object's date (the \
+             snapshot records none), so a newer shipped `{file}` is linked as it is and `{source}` is never \
+             compiled: what runs need not be the source shown"
+        ),
+        Kind::Library => format!(
+            "prebuilt library named after `{source}` beside it: a link (`-l`) or a load takes this file, and \
+             `make` rebuilds it only when a prerequisite is newer, so what is linked need not be built from \
+             the source shown"
+        ),
+        Kind::PythonExtension => format!(
+            "compiled extension module beside `{source}`: CPython imports `{}` from this file, not from the \
+             source shown, which it never compiles",
+            String::from_utf8_lossy(stem)
+        ),
+    };
+    Some(Finding::file_level(shown, FindingKind::CompiledShadow, detail))
 }
 
 fn gch_finding(shown: &str, path: &str, header_exists: bool, directory: bool) -> Finding {
@@ -314,5 +395,69 @@ mod tests {
         assert!(FindingKind::CompiledShadow.is_deceptive());
         // Listed once: not also hidden among the binaries' count only.
         assert_eq!(snap.health().counts.get("compiled-shadow"), Some(&10));
+    }
+
+    /// F7 (round 23): an `auth.o` shipped beside `auth.c` is what `make` links when it is newer than
+    /// the source (tar and zip restore the date), so the reviewed `auth.c` is never compiled; it was
+    /// only `binary`. Object files, archives and shared objects named after a source beside them
+    /// (`X.o`, `X.obj`, `X.a`, `libX.a`, `X.so`, `libX.so`, a Python extension
+    /// `X.cpython-311-x86_64-linux-gnu.so`) are compiled-shadow findings naming the source; one with no
+    /// source beside it stays the plain `binary` finding.
+    #[test]
+    fn object_files_beside_their_source_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let put = |name: &str, bytes: &[u8]| {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        };
+        let elf = b"\x7fELF\x02\x01\x01\0\0\0";
+        put("auth.c", b"int check(const char *p) { return 0; }\n");
+        put("auth.o", elf);
+        put("src/net.cpp", b"int f();\n");
+        put("src/net.obj", b"\x64\x86\0\0");
+        put("src/boot.S", b"nop\n");
+        put("src/boot.o", elf);
+        put("lib/util.c", b"int u;\n");
+        put("lib/libutil.a", b"!<arch>\n");
+        put("lib/libutil.so", elf);
+        put("py/_speed.c", b"int s;\n");
+        put("py/_speed.cpython-311-x86_64-linux-gnu.so", elf);
+        put("blobs/firmware.o", elf);
+        put("blobs/libvendor.a", b"!<arch>\n");
+        put("docs/auth.o.txt", b"text\n");
+        let snap = Snapshot::open(dir.path(), &crate::IngestConfig::default(), &Progress::default()).unwrap();
+        let health = snap.health();
+        let found: Vec<(&str, &str)> = health
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::CompiledShadow)
+            .map(|f| (f.path.as_str(), f.detail.as_str()))
+            .collect();
+        let paths: Vec<&str> = found.iter().map(|&(p, _)| p).collect();
+        assert_eq!(
+            paths,
+            [
+                "auth.o",
+                "lib/libutil.a",
+                "lib/libutil.so",
+                "py/_speed.cpython-311-x86_64-linux-gnu.so",
+                "src/boot.o",
+                "src/net.obj",
+            ],
+            "{found:#?}"
+        );
+        let detail = |p: &str| found.iter().find(|&&(q, _)| q == p).unwrap().1;
+        let auth = detail("auth.o");
+        assert!(auth.contains("`auth.c`") && auth.contains("make") && auth.contains("newer"), "{auth}");
+        assert!(detail("src/boot.o").contains("`src/boot.S`"));
+        assert!(detail("lib/libutil.a").contains("`lib/util.c`"));
+        assert!(detail("py/_speed.cpython-311-x86_64-linux-gnu.so").contains("`py/_speed.c`"));
+        // Without a source beside it, an object is an ordinary binary.
+        assert!(
+            health.findings.iter().any(|f| f.path == "blobs/firmware.o" && f.kind == FindingKind::Binary),
+            "{:#?}",
+            health.findings
+        );
     }
 }
