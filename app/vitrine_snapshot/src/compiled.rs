@@ -29,7 +29,8 @@ use crate::health::{Finding, FindingKind};
 use crate::{EntryKind, FileEntry};
 
 /// The findings for the snapshot's `files`; `read` gives a file's verified bytes (only `.pyc` files
-/// are read, for their 16-byte header).
+/// are read, for their 16-byte header; every other finding is by name, so an archive whose content was
+/// not kept gets them too).
 pub(crate) fn findings(
     files: &[FileEntry],
     read: &dyn Fn(&FileEntry) -> Result<Vec<u8>, String>,
@@ -72,9 +73,12 @@ pub(crate) fn findings(
         }
         if let Some(stem) = name.strip_suffix(b".pyc") {
             let in_cache = dir == b"__pycache__" || dir.ends_with(b"/__pycache__");
-            let bytes = read(f).ok();
-            let header = bytes.as_deref().map(pyc_header);
-            let header = header.as_deref().unwrap_or("its header could not be read");
+            let bytes = read(f);
+            let header = match &bytes {
+                Ok(b) => pyc_header(b),
+                Err(e) => format!("its header was not read: {e}"),
+            };
+            let bytes = bytes.ok();
             // A timestamp pyc records its source's size: with another size CPython compiles the source.
             let recorded_size = bytes
                 .as_deref()
@@ -459,5 +463,40 @@ mod tests {
             "{:#?}",
             health.findings
         );
+    }
+
+    /// F7 (round 23): `vitrine health` opens an archive without keeping its content, and the compiled
+    /// files were looked for only when it was kept, so a tarball's `auth.o` and pyc were only `binary`.
+    /// They are found by name whatever is kept (a pyc's header is then not read, and said so).
+    #[test]
+    fn compiled_files_in_an_archive_opened_without_its_content_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("s");
+        let put = |name: &str, bytes: &[u8]| {
+            let p = tree.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        };
+        put("auth.c", b"int check(const char *p) { return 0; }\n");
+        put("auth.o", b"\x7fELF\x02\x01\x01\0");
+        put("app/auth.py", b"def check(p):\n    return False\n");
+        put("app/__pycache__/auth.cpython-311.pyc", &pyc(1));
+        let tar_path = dir.path().join("pkg.tar");
+        let mut b = tar::Builder::new(std::fs::File::create(&tar_path).unwrap());
+        b.append_dir_all(".", &tree).unwrap();
+        b.finish().unwrap();
+        drop(b);
+        let config = crate::IngestConfig { blob_dir: None, ..crate::IngestConfig::default() };
+        let snap = Snapshot::open(&tar_path, &config, &Progress::default()).unwrap();
+        let found: Vec<(String, String)> = snap
+            .health()
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::CompiledShadow)
+            .map(|f| (f.path.clone(), f.detail.clone()))
+            .collect();
+        let paths: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["app/__pycache__/auth.cpython-311.pyc", "auth.o"], "{found:#?}");
+        assert!(found[0].1.contains("`app/auth.py`") && found[0].1.contains("not kept"), "{}", found[0].1);
     }
 }

@@ -1664,13 +1664,13 @@ fn assemble(
     }
     // `.gitattributes` lines and build files that change what is shipped or built, read again through
     // the verified reader (not when the content was not kept).
-    if !matches!(source, Source::Digested) {
-        let read = |e: &FileEntry| crate::content::read(&source, e).map_err(|e| e.to_string());
-        let shipped = crate::shipped::findings(&files, &read);
-        for f in shipped.into_iter().chain(crate::compiled::findings(&files, &read)) {
-            *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
-            findings.push(f);
-        }
+    let read = |e: &FileEntry| crate::content::read(&source, e).map_err(|e| e.to_string());
+    let shipped =
+        if matches!(source, Source::Digested) { Vec::new() } else { crate::shipped::findings(&files, &read) };
+    // Compiled files are found by name (only a pyc's header is read): whether the content was kept or not.
+    for f in shipped.into_iter().chain(crate::compiled::findings(&files, &read)) {
+        *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
+        findings.push(f);
     }
     findings.sort_by(|a, b| (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind)));
 
