@@ -5,7 +5,7 @@
 //! edit ([`search`]); it never follows them (the thread stays on the edited lines).
 //!
 //! The search is one pass over the files the update added or changed, each read once and dropped:
-//! every line's loose key ([`crate::port::loose_keys`]: whitespace and comments left out), a rolling
+//! every line's loose key (`port::loose_keys`: whitespace and comments left out), a rolling
 //! hash over the keys, and a look-up of each line in a table of the quotes' rarest-looking lines. Linear
 //! in those files' size whatever their content (a table of 200,000 equal rows included), and in memory
 //! one file at a time. A function's definitions are parsed only in files whose identifiers include its

@@ -147,7 +147,7 @@ pub enum FindingKind {
     /// finding says where it is included, since its name says "data". See [`crate::includes`].
     IncludedAsCode,
     /// A compiled file that a toolchain uses instead of the source shown beside it, or as code no
-    /// source shows (see [`crate::compiled`]): GCC's `X.gch` for `#include "X"`, CPython's
+    /// source shows (see `compiled.rs`): GCC's `X.gch` for `#include "X"`, CPython's
     /// `__pycache__/X.*.pyc` for `X.py` (the pyc's header mode named), a sourceless `X.pyc`, Java's
     /// `X.class` beside `X.java`, `X.elc`, `X.beam`.
     CompiledShadow,
