@@ -91,6 +91,32 @@ fn health_names_a_file_compiled_as_code_that_has_no_source_name() {
     assert!(!out.contains("stdio"), "{out}");
 }
 
+/// Round 8 (snap f3): a file compiled as C because another includes it gets every finding C's reading
+/// gives, not only the lone-CR one: a `//` comment continued by a splice, a name spelled with escapes.
+#[test]
+fn an_included_file_gets_every_finding_of_cs_reading() {
+    let t = TempTree::new();
+    t.file("auth.c", "#include \"rules.def\"\nint main(void) { return check_pw(\"x\"); }\n");
+    t.file(
+        "rules.def",
+        "int check_pw(const char *p) {\n  // legacy path, kept for audit \\\n  if (!p) return -1;\n  return check_p\\u0430ss(p);\n}\n",
+    );
+    t.file(
+        "control.c",
+        "int check_pw(const char *p) {\n  // legacy path, kept for audit \\\n  if (!p) return -1;\n  return check_p\\u0430ss(p);\n}\n",
+    );
+    let (_d, data) = data_dir();
+    let (code, out, err) = run(&data, "health", t.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("rules.def: included-as-code"), "{out}");
+    // The same bytes under a C name (the control) and included under a data name get the same kinds.
+    for file in ["control.c:", "rules.def:"] {
+        for kind in [": lexical-disguise:", ": escaped-identifier:"] {
+            assert!(out.lines().any(|l| l.starts_with(file) && l.contains(kind)), "{file}{kind} {out}");
+        }
+    }
+}
+
 /// f8: definitions that are not C bodies.
 fn alias_tree() -> TempTree {
     let t = TempTree::new();

@@ -1758,8 +1758,8 @@ struct Rescanned {
     finding: Option<Finding>,
 }
 
-/// The findings that only C's line rules give (a lone CR ends a line for the compiler), for a file read
-/// as C because another includes it: its own scan went by its name. Nothing when it cannot be read
+/// The findings that only C's reading gives (a lone CR ends a line for the compiler, splices, escaped
+/// names: [`C_READING_ONLY`]), for a file read as C because another includes it: its own scan went by its name. Nothing when it cannot be read
 /// (a snapshot only digested, or a file changed since it was hashed: the index build then reports it).
 fn rescan_as_c(
     source: &Source,
@@ -1773,17 +1773,29 @@ fn rescan_as_c(
     let mut ff = FileFindings::new(shown, config);
     health::scan_text_as(&text, Some(crate::terminators::c_rules()), &mut ff);
     let (listed, counts) = ff.finish();
-    let kind = FindingKind::LineTerminator;
     let mut out: Vec<(Rescanned, u64)> = listed
         .into_iter()
-        .filter(|f| f.kind == kind)
-        .map(|f| (Rescanned { kind, finding: Some(f) }, 0))
+        .filter(|f| C_READING_ONLY.contains(&f.kind))
+        .map(|f| (Rescanned { kind: f.kind, finding: Some(f) }, 0))
         .collect();
-    if let Some(&n) = counts.get(&kind) {
-        out.push((Rescanned { kind, finding: None }, n));
+    for kind in C_READING_ONLY {
+        if let Some(&n) = counts.get(&kind) {
+            out.push((Rescanned { kind, finding: None }, n));
+        }
     }
     out
 }
+
+/// The kinds only C's reading of a file gives (its own scan, by a name that is not C's, gives the
+/// others: control characters, bidi, invisible characters): a lone CR ending a line, the translation
+/// phases' disguises, keyword macros, names spelled with escapes or as look-alikes of ASCII ones.
+const C_READING_ONLY: [FindingKind; 5] = [
+    FindingKind::LineTerminator,
+    FindingKind::LexicalDisguise,
+    FindingKind::KeywordMacro,
+    FindingKind::EscapedIdentifier,
+    FindingKind::ConfusableIdentifier,
+];
 
 /// The key of everything derived from a snapshot's content (indexes, review records, caches): SHA-256
 /// over the format family it was read as and every manifest row (path bytes, git mode, SHA-256 and
