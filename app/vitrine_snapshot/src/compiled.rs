@@ -312,6 +312,16 @@ mod tests {
     use crate::Snapshot;
     use crate::progress::Progress;
 
+    /// The `compiled-shadow` findings of a snapshot: (path, detail).
+    fn shadows(snap: &Snapshot) -> Vec<(String, String)> {
+        snap.health()
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::CompiledShadow)
+            .map(|f| (f.path.clone(), f.detail.clone()))
+            .collect()
+    }
+
     fn pyc(flags: u32) -> Vec<u8> {
         let mut v = vec![0xA7, 0x0D, b'\r', b'\n'];
         v.extend(flags.to_le_bytes());
@@ -356,13 +366,7 @@ mod tests {
         put("lisp/x.el", b"(provide 'x)\n");
         put("lisp/x.elc", b";ELC\0\0\0");
         let snap = Snapshot::open(dir.path(), &crate::IngestConfig::default(), &Progress::default()).unwrap();
-        let found: Vec<(String, String)> = snap
-            .health()
-            .findings
-            .iter()
-            .filter(|f| f.kind == FindingKind::CompiledShadow)
-            .map(|f| (f.path.clone(), f.detail.clone()))
-            .collect();
+        let found = shadows(&snap);
         let paths: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
             paths,
@@ -488,13 +492,7 @@ mod tests {
         drop(b);
         let config = crate::IngestConfig { blob_dir: None, ..crate::IngestConfig::default() };
         let snap = Snapshot::open(&tar_path, &config, &Progress::default()).unwrap();
-        let found: Vec<(String, String)> = snap
-            .health()
-            .findings
-            .iter()
-            .filter(|f| f.kind == FindingKind::CompiledShadow)
-            .map(|f| (f.path.clone(), f.detail.clone()))
-            .collect();
+        let found = shadows(&snap);
         let paths: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(paths, ["app/__pycache__/auth.cpython-311.pyc", "auth.o"], "{found:#?}");
         assert!(found[0].1.contains("`app/auth.py`") && found[0].1.contains("not kept"), "{}", found[0].1);

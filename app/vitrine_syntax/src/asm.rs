@@ -23,23 +23,23 @@ pub fn is_assembly(path: &str) -> bool {
     matches!(name.rsplit_once('.'), Some((stem, "S" | "s" | "sx")) if !stem.is_empty())
 }
 
-/// Line starts of a text, for positions.
-struct Lines(Vec<u32>);
+/// Line starts of a text, for positions (also `bindings`').
+pub(crate) struct Lines(Vec<u32>);
 
 impl Lines {
-    fn of(text: &[u8]) -> Lines {
+    pub(crate) fn of(text: &[u8]) -> Lines {
         let mut starts = vec![0u32];
         starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i as u32 + 1));
         Lines(starts)
     }
 
-    fn point(&self, byte: u32) -> Point {
+    pub(crate) fn point(&self, byte: u32) -> Point {
         let line = self.0.partition_point(|&s| s <= byte).saturating_sub(1);
         let start = self.0.get(line).copied().unwrap_or(0);
         Point { line: line as u32, column: byte - start }
     }
 
-    fn range(&self, start: u32, end: u32) -> TextRange {
+    pub(crate) fn range(&self, start: u32, end: u32) -> TextRange {
         TextRange { start: self.point(start), end: self.point(end), start_byte: start, end_byte: end }
     }
 }

@@ -21,29 +21,9 @@
 //! Each part first looks for its trigger bytes (`pragma`, `asm`, `constructor`, `go:linkname`, …) and
 //! costs one search on a file without them; the rest is linear in the bytes of what it reads.
 
+use crate::asm::Lines;
 use crate::lang::Language;
-use crate::symbols::{FileSymbols, Point, RawRef, RefKind, Symbol, SymbolKind, TextRange};
-
-/// Line starts of a text, for positions.
-struct Lines(Vec<u32>);
-
-impl Lines {
-    fn of(text: &[u8]) -> Lines {
-        let mut starts = vec![0u32];
-        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i as u32 + 1));
-        Lines(starts)
-    }
-
-    fn point(&self, byte: u32) -> Point {
-        let line = self.0.partition_point(|&s| s <= byte).saturating_sub(1);
-        let start = self.0.get(line).copied().unwrap_or(0);
-        Point { line: line as u32, column: byte - start }
-    }
-
-    fn range(&self, start: u32, end: u32) -> TextRange {
-        TextRange { start: self.point(start), end: self.point(end), start_byte: start, end_byte: end }
-    }
-}
+use crate::symbols::{FileSymbols, RawRef, RefKind, Symbol, SymbolKind, TextRange};
 
 fn has(source: &[u8], word: &str) -> bool {
     memchr::memmem::find(source, word.as_bytes()).is_some()
