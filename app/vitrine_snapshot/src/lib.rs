@@ -51,6 +51,9 @@ pub mod text;
 pub mod work;
 pub mod zipread;
 
+#[cfg(test)]
+mod crafted_tests;
+
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
