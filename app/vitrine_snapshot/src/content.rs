@@ -1,10 +1,18 @@
 //! Reading a file of an opened snapshot: the one place that knows where its bytes are (the directory
 //! itself, or the blob store for an archive) and that checks them against what ingest recorded.
 //!
-//! Every reader goes through here: [`crate::Snapshot::read`] re-hashes the bytes and refuses a mismatch,
-//! for a file read in place and for a blob of the store alike. Files are opened without following a
-//! final link and without blocking, and must still be regular files of the recorded size.
+//! Every reader goes through here: [`crate::Snapshot::read`] checks the bytes against what ingest
+//! recorded and refuses a mismatch, for a file read in place and for a blob of the store alike. Files are
+//! opened without following a final link and without blocking, and must still be regular files of the
+//! recorded size. The bytes are hashed again unless the file is one this process's ingest hashed itself
+//! and its `fstat` after the read is the very one it was hashed under (device, inode, mode, size,
+//! modification and change times to the nanosecond), with times older than the racy window: the rule
+//! git's index and the ingest cache already trust. A write changes the change time, which no process
+//! can set back, so a rewritten file is hashed and refused; a file changed within the clock's
+//! granularity of its hashing is never vouched for. The builds of a freshly opened tree (search,
+//! symbols, ranked: three reads of every file) then hash nothing a second time.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::PathBuf;
@@ -13,6 +21,7 @@ use std::sync::{Arc, OnceLock};
 use sha2::{Digest, Sha256};
 
 use crate::blobs::BlobStore;
+use crate::cache::StatKey;
 use crate::error::SnapshotError;
 use crate::ingest::{RootDir, file_type_name, open_snapshot_file};
 use crate::{EntryKind, FileEntry, Sha256Id};
@@ -60,17 +69,46 @@ impl Source {
 pub(crate) struct InPlace {
     root: PathBuf,
     held: Arc<OnceLock<RootDir>>,
+    /// The `fstat` each file was hashed under by this process's ingest, for the files whose times were
+    /// settled then (outside the racy window): a read under the same `fstat` needs no second hash.
+    vouched: Arc<HashMap<Box<[u8]>, StatKey>>,
 }
 
 impl InPlace {
     pub(crate) fn new(root: PathBuf) -> InPlace {
-        InPlace { root, held: Arc::default() }
+        InPlace { root, held: Arc::default(), vouched: Arc::default() }
     }
 
     /// The directory `dir` already holds (the one ingest walked), named `root`: reads go to the very
-    /// directory that was hashed, whatever the path names afterwards.
-    pub(crate) fn holding(root: PathBuf, dir: RootDir) -> InPlace {
-        InPlace { root, held: Arc::new(OnceLock::from(dir)) }
+    /// directory that was hashed, whatever the path names afterwards. `hashed` is each file's path with
+    /// the `fstat` its bytes were hashed under; those outside the racy window of `taken_ns` are vouched
+    /// for (see the module's documentation).
+    pub(crate) fn holding<'a>(
+        root: PathBuf,
+        dir: RootDir,
+        hashed: impl Iterator<Item = (&'a [u8], StatKey)>,
+        taken_ns: i64,
+    ) -> InPlace {
+        InPlace { root, held: Arc::new(OnceLock::from(dir)), vouched: Arc::default() }
+            .vouching(hashed, taken_ns)
+    }
+
+    /// `self`, vouching for each of `hashed` (a path and the `fstat` its bytes were hashed under) whose
+    /// times lie outside the racy window of `taken_ns`, the moment the stats were taken.
+    pub(crate) fn vouching<'a>(
+        self,
+        hashed: impl Iterator<Item = (&'a [u8], StatKey)>,
+        taken_ns: i64,
+    ) -> InPlace {
+        let vouched =
+            hashed.filter(|(_, stat)| !stat.is_racy(taken_ns)).map(|(p, s)| (Box::from(p), s)).collect();
+        InPlace { vouched: Arc::new(vouched), ..self }
+    }
+
+    /// Whether `file`, just read as `path`, is still exactly as it was when ingest hashed it.
+    fn vouches(&self, path: &[u8], file: &File) -> bool {
+        let Some(recorded) = self.vouched.get(path) else { return false };
+        file.metadata().is_ok_and(|now| StatKey::of(&now) == *recorded)
     }
 
     /// Opens the file `rel` below the held root (the root is opened on first use; a failure to open it
@@ -128,13 +166,19 @@ pub(crate) fn read(source: &Source, entry: &FileEntry) -> Result<Vec<u8>, Snapsh
     let shown = || entry.path.display();
     let (file, disk) = open_checked(source, entry.path.as_bytes(), &entry.sha256, shown, entry.size_bytes)?;
     let mut buf = Vec::with_capacity(usize::try_from(entry.size_bytes).unwrap_or(0));
-    file.take(entry.size_bytes.saturating_add(1))
+    (&file)
+        .take(entry.size_bytes.saturating_add(1))
         .read_to_end(&mut buf)
         .map_err(|e| SnapshotError::io("read", &disk, e))?;
     if buf.len() as u64 != entry.size_bytes {
         return Err(SnapshotError::ChangedOnDisk { path: shown() });
     }
-    if Sha256::digest(&buf).as_slice() != entry.sha256.as_bytes() {
+    // The `fstat` is taken after the read: a write the read could have seen has changed it by then.
+    let vouched = match source {
+        Source::Directory(dir) => dir.vouches(entry.path.as_bytes(), &file),
+        Source::Blobs(_) | Source::Digested => false,
+    };
+    if !vouched && Sha256::digest(&buf).as_slice() != entry.sha256.as_bytes() {
         return Err(SnapshotError::ChangedOnDisk { path: shown() });
     }
     Ok(buf)
@@ -177,5 +221,65 @@ mod tests {
         std::fs::create_dir_all(&root).unwrap();
         std::fs::write(root.join("a.c"), "int swapped;;\n").unwrap();
         assert_eq!(snap.read(&entry).unwrap(), b"int reviewed;\n");
+    }
+
+    /// A snapshot of `files` whose times look settled to its ingest (taken an hour from now), so that
+    /// every file is vouched for by its `fstat`.
+    fn settled(files: &[(&str, &str)]) -> (tempfile::TempDir, Snapshot) {
+        let t = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            std::fs::write(t.path().join(path), text).unwrap();
+        }
+        let later = crate::cache::now_ns() + 3600 * 1_000_000_000;
+        let snap =
+            Snapshot::open_taken_at(t.path(), &IngestConfig::default(), &Progress::default(), later).unwrap();
+        (t, snap)
+    }
+
+    fn entry(snap: &Snapshot, path: &str) -> crate::FileEntry {
+        snap.files().iter().find(|f| f.path.as_bytes() == path.as_bytes()).unwrap().clone()
+    }
+
+    #[test]
+    fn a_settled_file_read_under_the_fstat_it_was_hashed_under_is_not_hashed_again() {
+        let (_t, snap) = settled(&[("a.c", "int reviewed;\n")]);
+        // An entry claiming other bytes: only a read that skips the hash returns the file's.
+        let forged = crate::FileEntry { sha256: crate::Sha256Id::from_bytes([7; 32]), ..entry(&snap, "a.c") };
+        assert_eq!(snap.read(&forged).unwrap(), b"int reviewed;\n");
+        // Files written just now are within the racy window of a real ingest: always hashed.
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("a.c"), "int reviewed;\n").unwrap();
+        let fresh = Snapshot::open(t.path(), &IngestConfig::default(), &Progress::default()).unwrap();
+        let forged =
+            crate::FileEntry { sha256: crate::Sha256Id::from_bytes([7; 32]), ..entry(&fresh, "a.c") };
+        let err = fresh.read(&forged).unwrap_err();
+        assert!(matches!(err, crate::SnapshotError::ChangedOnDisk { .. }), "{err:?}");
+        assert_eq!(fresh.read(&entry(&fresh, "a.c")).unwrap(), b"int reviewed;\n");
+    }
+
+    #[test]
+    fn a_settled_file_rewritten_in_place_is_hashed_and_refused_whatever_its_times_say() {
+        let (t, snap) =
+            settled(&[("a.c", "int reviewed;\n"), ("b.c", "int reviewed;\n"), ("c.c", "int kept;\n")]);
+        // Same size, in place.
+        std::fs::write(t.path().join("a.c"), "int replaced;\n").unwrap();
+        let err = snap.read(&entry(&snap, "a.c")).unwrap_err();
+        assert!(matches!(err, crate::SnapshotError::ChangedOnDisk { .. }), "{err:?}");
+        // Same size, and the modification time set back to what ingest saw: the change time moved.
+        let before = std::fs::metadata(t.path().join("b.c")).unwrap().modified().unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(t.path().join("b.c")).unwrap();
+        std::io::Write::write_all(&mut &f, b"int replaced;\n").unwrap();
+        f.set_modified(before).unwrap();
+        drop(f);
+        assert_eq!(std::fs::metadata(t.path().join("b.c")).unwrap().modified().unwrap(), before);
+        let err = snap.read(&entry(&snap, "b.c")).unwrap_err();
+        assert!(matches!(err, crate::SnapshotError::ChangedOnDisk { .. }), "{err:?}");
+        // A change of the metadata only: not vouched any more, hashed, and the bytes are the same.
+        let mut perms = std::fs::metadata(t.path().join("c.c")).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
+        std::fs::set_permissions(t.path().join("c.c"), perms).unwrap();
+        let forged = crate::FileEntry { sha256: crate::Sha256Id::from_bytes([7; 32]), ..entry(&snap, "c.c") };
+        assert!(snap.read(&forged).is_err(), "a file whose fstat moved must be hashed");
+        assert_eq!(snap.read(&entry(&snap, "c.c")).unwrap(), b"int kept;\n");
     }
 }

@@ -483,6 +483,11 @@ fn reopen_dir(file: &Path, root: &Path, config: &IngestConfig, progress: &Progre
     if !table.unchanged(root) {
         return None;
     }
+    // Each file's recorded stat vouches for its bytes on a read under the same `fstat`, as in the
+    // process that hashed them (see `content`).
+    let root_buf = root.to_path_buf();
+    let source =
+        Source::Directory(crate::content::InPlace::new(root_buf).vouching(table.stats(), table.taken_ns()));
     let reopen::Parts { rows, ids, health, content_key } = table.parts()?;
     let files = Files::encoded(bytes.into_boxed_slice(), rows);
     let cached_files = files.regular_files() as u64;
@@ -490,7 +495,7 @@ fn reopen_dir(file: &Path, root: &Path, config: &IngestConfig, progress: &Progre
     let root = root.to_path_buf();
     Some(Snapshot {
         origin: Origin::Directory { path: root.clone() },
-        source: Source::Directory(crate::content::InPlace::new(root)),
+        source,
         files,
         ids,
         health,
@@ -885,9 +890,14 @@ fn finish_dir(
             extra.extend(crate::health::special_mode_finding(&a.entry.path.display(), stat.mode(), false));
         }
     }
+    let hashed = done.iter().filter_map(|(stat, a)| match (stat, &a.entry.kind) {
+        (Some(stat), EntryKind::File { .. }) => Some((a.entry.path.as_bytes(), *stat)),
+        _ => None,
+    });
+    let source = Source::Directory(crate::content::InPlace::holding(root.clone(), dir, hashed, taken_ns));
     let mut snap = assemble(
         Origin::Directory { path: root.clone() },
-        Source::Directory(crate::content::InPlace::holding(root.clone(), dir)),
+        source,
         done.into_iter().map(|(_, a)| a).collect(),
         extra,
         &config.health,

@@ -145,6 +145,16 @@ impl<'a> Table<'a> {
         self.records.len() / RECORD
     }
 
+    /// When the table was taken (nanoseconds since the epoch, as file times count).
+    pub(crate) fn taken_ns(&self) -> i64 {
+        self.taken_ns
+    }
+
+    /// Each recorded entry's path (relative to the root) and stat key.
+    pub(crate) fn stats(&self) -> impl Iterator<Item = (&'a [u8], StatKey)> + '_ {
+        (0..self.len()).filter_map(|i| self.record(i)).map(|(stat, path)| (path.to_bytes(), stat))
+    }
+
     /// Record `i`: the recorded stat key and the NUL-terminated path.
     fn record(&self, i: usize) -> Option<(StatKey, &'a CStr)> {
         let at = i.checked_mul(RECORD)?;
@@ -337,6 +347,23 @@ mod tests {
         assert!(second.health().has_trojan_source());
         let e = second.file(b"src/main.c").unwrap();
         assert_eq!(second.read(e).unwrap(), b"int main(void) { return 0; }\n");
+    }
+
+    #[test]
+    fn a_reopened_directory_vouches_for_unchanged_files_and_hashes_changed_ones() {
+        let t = tree();
+        let cache = tempfile::tempdir().unwrap();
+        let _first = open(t.path(), cache.path());
+        let second = open(t.path(), cache.path());
+        assert!(second.reopened());
+        let e = second.file(b"src/main.c").unwrap().clone();
+        // An entry claiming other bytes is read unhashed only while the file keeps its recorded stat.
+        let forged = crate::FileEntry { sha256: crate::Sha256Id::from_bytes([7; 32]), ..e.clone() };
+        assert_eq!(second.read(&forged).unwrap(), b"int main(void) { return 0; }\n");
+        // Rewritten in place after the reopen, same size: hashed and refused.
+        std::fs::write(t.path().join("src/main.c"), b"int main(void) { return 1; }\n").unwrap();
+        let err = second.read(&e).unwrap_err();
+        assert!(matches!(err, crate::SnapshotError::ChangedOnDisk { .. }), "{err:?}");
     }
 
     /// Each change, made after the table was written, must send the open down the full path, and the
