@@ -159,3 +159,41 @@ fn health_names_the_directive_that_loads_a_data_named_file_as_code() {
         assert!(!out.contains(&format!("{data_file}: included-as-code")), "{data_file}: {out}");
     }
 }
+
+/// snap f4, third part (round 9): an include through a symbolic link inside the snapshot names the
+/// file the link leads to, as cpp (and as, rustc, node) opening the name through the checkout do. Every
+/// form resolves through the manifest's links; a loop or a link out of the snapshot leads nowhere.
+#[test]
+fn includes_through_the_snapshots_own_links_name_the_file_they_lead_to() {
+    let t = TempTree::new();
+    t.file("c/src/main.c", "#include <stdio.h>\nint main(void){\n#include \"data/steps.txt\"\nreturn 0;}\n");
+    t.file("c/assets/steps.txt", "/* steps */ // keep old\rputs(\"PAYLOAD-C-CR-RAN\");\n");
+    t.symlink("c/src/data", "../assets");
+    t.file("r/src/main.rs", "include!(\"gen/tables.txt\");\nfn main() {}\n");
+    t.file("r/out/tables.txt", "pub fn verify_token(_p: &str) -> bool { true }\n");
+    t.symlink("r/src/gen", "../out");
+    t.file("j/index.js", "require('./lib/defaults.dat');\n");
+    t.file("j/real/defaults.dat", "module.exports = {};\n");
+    t.symlink("j/lib", "real");
+    t.file("loop/main.c", "#include \"a/x.txt\"\n");
+    t.symlink("loop/a", "b");
+    t.symlink("loop/b", "a");
+    t.file("esc/main.c", "#include \"out/passwd\"\n");
+    t.symlink("esc/out", "../../etc");
+    let (_d, data) = data_dir();
+    let (code, out, err) = vitrine_in(&data, &[OsStr::new("-q"), OsStr::new("health"), arg(t.path())], &[]);
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "c/assets/steps.txt: included-as-code: compiled as C by the #include at c/src/main.c:3",
+        "r/out/tables.txt: included-as-code: compiled as Rust by the include! at r/src/main.rs:1",
+        "j/real/defaults.dat: included-as-code: loaded as JavaScript by the require at j/index.js:1",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+    // The compiler's reading of the included file: its lone CR ends the `//` comment.
+    assert!(out.contains("c/assets/steps.txt:1:24: line-terminator"), "{out}");
+    let (code, out, err) =
+        vitrine_in(&data, &[OsStr::new("-q"), OsStr::new("def"), arg(t.path())], &["verify_token"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("r/out/tables.txt:1:8: function verify_token"), "{out}");
+}

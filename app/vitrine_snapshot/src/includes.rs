@@ -22,7 +22,10 @@
 //! - the name is looked up as the toolchain does: the preprocessor's and as's quoted forms relative to
 //!   the includer's directory and then to the snapshot root (the usual `-I.`); Rust's and Node's
 //!   relative to the includer's directory only (a bare `require("lodash")` names a package, not a
-//!   file); `..` may not climb above the root;
+//!   file); `..` may not climb above the root; the snapshot's own symbolic links on the way are followed
+//!   as the kernel follows them when the toolchain opens the name (`src/data -> ../assets` makes
+//!   `#include "data/t.txt"` in `src/main.c` name `assets/t.txt`), from the manifest only, never the
+//!   disk, at most [`MAX_LINK_HOPS`] of them ([`Links`]);
 //! - only targets whose own name does not already give them the language they are read as are reported
 //!   (a `.h` is C already, a `.js` JavaScript).
 //!
@@ -659,41 +662,131 @@ fn asm_includes(text: &[u8]) -> Vec<Include> {
     out
 }
 
+/// Most symbolic links followed in resolving one name (Linux's `MAXSYMLINKS`): a loop (`a -> b`,
+/// `b -> a`) or a longer chain resolves to nothing.
+pub const MAX_LINK_HOPS: usize = 40;
+
+/// The symbolic links of a snapshot's manifest (each link's path and its target, as recorded), through
+/// which the names of includes resolve as the kernel resolves the path the toolchain opens: component
+/// by component, a link replaced by its target read from the link's own directory, `..` taken from the
+/// directory reached (not from the name as written). Only the manifest is read, never the disk; a
+/// link that leaves the root (absolute, or `..` above it) leads nowhere (the walk reports such links).
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    targets: HashMap<Vec<u8>, Vec<u8>>,
+    /// The last component of every link: a name none of whose components is one of these resolves
+    /// as it reads.
+    names: std::collections::HashSet<Vec<u8>>,
+}
+
+impl Links {
+    /// The links given as (path of the link, target as recorded).
+    pub fn new(links: impl IntoIterator<Item = (Vec<u8>, Vec<u8>)>) -> Links {
+        let targets: HashMap<Vec<u8>, Vec<u8>> = links.into_iter().collect();
+        let names = targets.keys().map(|l| l.rsplit(|&b| b == b'/').next().unwrap_or(l).to_vec()).collect();
+        Links { targets, names }
+    }
+
+    /// The symbolic links of a snapshot's manifest.
+    pub fn of_manifest<'a>(files: impl IntoIterator<Item = &'a crate::FileEntry>) -> Links {
+        Links::new(files.into_iter().filter_map(|f| match &f.kind {
+            crate::EntryKind::Symlink { target } => Some((f.path.as_bytes().to_vec(), target.clone())),
+            _ => None,
+        }))
+    }
+
+    /// Whether following `name` from a directory of the snapshot (whose own path has no link) may
+    /// meet a link: one of its components is named as a link is. When not, it resolves as it reads.
+    pub fn may_meet_a_link(&self, name: &[u8]) -> bool {
+        !self.names.is_empty() && name.split(|&b| b == b'/').any(|c| self.names.contains(c))
+    }
+
+    /// The file of the snapshot the toolchain opens for `target` named by `form` in `includer`: the
+    /// first of [`candidates_for`] that `exists` (the one rule the health report's `included-as-code`
+    /// and the symbol index's included files share).
+    pub fn open(
+        &self,
+        form: Form,
+        includer: &[u8],
+        target: &[u8],
+        exists: impl Fn(&[u8]) -> bool,
+    ) -> Option<Vec<u8>> {
+        candidates_for(self, form, includer, target).into_iter().flatten().find(|p| exists(p))
+    }
+
+    /// No links: names resolve lexically.
+    pub fn none() -> Links {
+        Links::default()
+    }
+
+    /// Whether there are no links.
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty()
+    }
+
+    /// Where `name` (relative, `/`-separated) leads from the directory `dir` of the snapshot (`""`: the
+    /// root): the path of the snapshot it names once every link on the way is followed, or `None` when
+    /// it is absolute, climbs above the root, names the root itself, or follows more than
+    /// [`MAX_LINK_HOPS`] links.
+    pub fn resolve(&self, dir: &[u8], name: &[u8]) -> Option<Vec<u8>> {
+        if name.first() == Some(&b'/') {
+            return None;
+        }
+        let mut parts: Vec<&[u8]> = dir.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
+        // The components still to walk, the next last (a link's target is pushed in front of the rest).
+        let mut pending: Vec<&[u8]> = name.split(|&b| b == b'/').rev().collect();
+        let mut hops = 0usize;
+        let mut here: Vec<u8> = Vec::new();
+        while let Some(c) = pending.pop() {
+            match c {
+                b"" | b"." => {}
+                b".." => {
+                    parts.pop()?;
+                }
+                c => {
+                    parts.push(c);
+                    if self.targets.is_empty() {
+                        continue;
+                    }
+                    here.clear();
+                    for (i, p) in parts.iter().enumerate() {
+                        if i > 0 {
+                            here.push(b'/');
+                        }
+                        here.extend_from_slice(p);
+                    }
+                    if let Some(target) = self.targets.get(&here) {
+                        hops += 1;
+                        if hops > MAX_LINK_HOPS || target.is_empty() || target.first() == Some(&b'/') {
+                            return None;
+                        }
+                        // The target is read from the link's directory.
+                        parts.pop();
+                        pending.extend(target.split(|&b| b == b'/').rev());
+                    }
+                }
+            }
+        }
+        (!parts.is_empty()).then(|| parts.join(&b'/'))
+    }
+}
+
 /// Where cpp looks for a quoted include of `target` written in `includer`: relative to the includer's
-/// directory, then to the snapshot root; each normalised (`.` and `..` resolved; `None` where `..`
-/// climbs above the root, or the name is absolute).
-pub fn candidates(includer: &[u8], target: &[u8]) -> [Option<Vec<u8>>; 2] {
+/// directory, then to the snapshot root; each resolved through `links` ([`Links::resolve`]: `.`, `..`
+/// and the snapshot's symbolic links followed; `None` where the name is absolute or leaves the root).
+pub fn candidates(links: &Links, includer: &[u8], target: &[u8]) -> [Option<Vec<u8>>; 2] {
     if target.first() == Some(&b'/') {
         return [None, None];
     }
     let dir =
         includer.iter().rposition(|&b| b == b'/').map_or(&[][..], |n| includer.get(..n).unwrap_or_default());
-    let mut beside = dir.to_vec();
-    if !beside.is_empty() {
-        beside.push(b'/');
-    }
-    beside.extend_from_slice(target);
-    [normalize(&beside), normalize(target)]
-}
-
-fn normalize(path: &[u8]) -> Option<Vec<u8>> {
-    let mut parts: Vec<&[u8]> = Vec::new();
-    for c in path.split(|&b| b == b'/') {
-        match c {
-            b"" | b"." => {}
-            b".." => {
-                parts.pop()?;
-            }
-            c => parts.push(c),
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join(&b'/'))
+    [links.resolve(dir, target), links.resolve(b"", target)]
 }
 
 /// Where the toolchain looks for `target` named by `form` in `includer`: for the preprocessor's and as's
 /// quoted forms, [`candidates`]; for Rust's and Node's, beside the includer only.
-pub fn candidates_for(form: Form, includer: &[u8], target: &[u8]) -> [Option<Vec<u8>>; 2] {
-    let [beside, root] = candidates(includer, target);
+pub fn candidates_for(links: &Links, form: Form, includer: &[u8], target: &[u8]) -> [Option<Vec<u8>>; 2] {
+    let [beside, root] = candidates(links, includer, target);
     match form {
         Form::Preprocessor | Form::AsmInclude => [beside, root],
         Form::RustModule | Form::RustInclude | Form::Require | Form::Import => [beside, None],
@@ -719,11 +812,13 @@ pub struct IncludedAsCode {
 /// files whose name gives a language that includes ([`CodeLanguage::of_path`]), following the includes
 /// each reads ([`includes_for`], given per path by `includes_of`, which returns nothing for a file it
 /// has no text for; [`CodeLanguage::reads`] says which forms count) to files of the snapshot
-/// (`exists`), and on from those in the language they are read as.
+/// (`exists`), each name resolved through the snapshot's symbolic links (`links`, [`candidates_for`]),
+/// and on from those in the language they are read as.
 /// Each file is visited at most once, so the pass is linear; the includer kept for a file is the first
 /// by (round, path), which does not depend on any order but the paths'.
 pub fn included_as_code<'a>(
     paths: impl IntoIterator<Item = &'a [u8]>,
+    links: &Links,
     exists: impl Fn(&[u8]) -> bool,
     includes_of: impl Fn(&[u8]) -> Vec<Include>,
 ) -> Vec<IncludedAsCode> {
@@ -740,11 +835,7 @@ pub fn included_as_code<'a>(
         for (includer, lang) in round {
             for inc in includes_of(&includer) {
                 let Some(read_as) = lang.reads(inc.form, &includer) else { continue };
-                let Some(path) = candidates_for(inc.form, &includer, &inc.target)
-                    .into_iter()
-                    .flatten()
-                    .find(|p| exists(p))
-                else {
+                let Some(path) = links.open(inc.form, &includer, &inc.target, &exists) else {
                     continue;
                 };
                 if inc.form.skips(read_as, &path) || found.contains_key(&path) {
@@ -883,12 +974,120 @@ mod tests {
 
     #[test]
     fn names_resolve_beside_the_includer_then_at_the_root() {
-        let [a, b] = candidates(b"src/x.c", b"../data/t.txt");
+        let none = Links::none();
+        let [a, b] = candidates(&none, b"src/x.c", b"../data/t.txt");
         assert_eq!(a.as_deref(), Some(b"data/t.txt".as_slice()));
         assert_eq!(b, None, "`..` above the root");
-        let [a, b] = candidates(b"x.c", b"./t.txt");
+        let [a, b] = candidates(&none, b"x.c", b"./t.txt");
         assert_eq!((a.as_deref(), b.as_deref()), (Some(b"t.txt".as_slice()), Some(b"t.txt".as_slice())));
-        assert_eq!(candidates(b"x.c", b"/etc/passwd"), [None, None]);
+        assert_eq!(candidates(&none, b"x.c", b"/etc/passwd"), [None, None]);
+    }
+
+    fn links(pairs: &[(&str, &str)]) -> Links {
+        Links::new(pairs.iter().map(|(l, t)| (l.as_bytes().to_vec(), t.as_bytes().to_vec())))
+    }
+
+    fn resolved(links: &Links, dir: &str, name: &str) -> Option<String> {
+        links.resolve(dir.as_bytes(), name.as_bytes()).map(|p| String::from_utf8(p).unwrap())
+    }
+
+    /// Names resolve through the snapshot's links as the kernel resolves the path the toolchain opens:
+    /// component by component, each target read from its link's directory, `..` from where the walk is.
+    #[test]
+    fn names_resolve_through_the_snapshots_links_component_by_component() {
+        let l = links(&[
+            ("c/src/data", "../assets"),
+            ("c/assets/alias.txt", "steps.txt"),
+            ("c/assets/up", ".."),
+            ("top", "c/src"),
+            ("chain1", "chain2"),
+            ("chain2", "c/assets"),
+            ("out", "../../etc"),
+            ("abs", "/etc"),
+            ("loop/a", "b"),
+            ("loop/b", "a"),
+            ("self", "self"),
+            ("empty", ""),
+        ]);
+        assert_eq!(resolved(&l, "c/src", "data/steps.txt").as_deref(), Some("c/assets/steps.txt"));
+        // A link as the last component (cpp opens the file the link names).
+        assert_eq!(resolved(&l, "c/src", "data/alias.txt").as_deref(), Some("c/assets/steps.txt"));
+        // `..` after a link climbs from the link's target, not from the name as written.
+        assert_eq!(resolved(&l, "c/src", "data/../x.txt").as_deref(), Some("c/x.txt"));
+        assert_eq!(resolved(&l, "c/src", "data/up/src/main.c").as_deref(), Some("c/src/main.c"));
+        // Links through links, from the root.
+        assert_eq!(resolved(&l, "", "top/data/steps.txt").as_deref(), Some("c/assets/steps.txt"));
+        assert_eq!(resolved(&l, "", "chain1/steps.txt").as_deref(), Some("c/assets/steps.txt"));
+        // Leaving the root, absolute targets, loops and empty targets lead nowhere.
+        assert_eq!(resolved(&l, "", "out/passwd"), None);
+        assert_eq!(resolved(&l, "", "abs/passwd"), None);
+        assert_eq!(resolved(&l, "loop", "a/x.txt"), None);
+        assert_eq!(resolved(&l, "", "loop/b"), None);
+        assert_eq!(resolved(&l, "", "self/x"), None);
+        assert_eq!(resolved(&l, "", "empty/x"), None);
+        assert_eq!(resolved(&l, "", "/c/assets/steps.txt"), None);
+        // A chain of exactly MAX_LINK_HOPS links resolves; one more does not.
+        let chain = |n: usize| {
+            let mut pairs: Vec<(Vec<u8>, Vec<u8>)> =
+                (0..n).map(|i| (format!("l{i}").into_bytes(), format!("l{}", i + 1).into_bytes())).collect();
+            pairs.push((format!("l{n}").into_bytes(), b"real".to_vec()));
+            Links::new(pairs)
+        };
+        assert_eq!(resolved(&chain(MAX_LINK_HOPS - 1), "", "l0/f").as_deref(), Some("real/f"));
+        assert_eq!(resolved(&chain(MAX_LINK_HOPS), "", "l0/f"), None);
+        // Without links, the lexical reading.
+        assert_eq!(resolved(&Links::none(), "c/src", "data/../x.txt").as_deref(), Some("c/src/x.txt"));
+    }
+
+    /// Every include form the pass follows resolves its name through the snapshot's links.
+    #[test]
+    fn every_form_follows_the_snapshots_links_to_the_file_it_includes() {
+        let files: HashMap<&[u8], &str> = HashMap::from([
+            (b"c/src/main.c".as_slice(), "#include \"data/steps.txt\"\n"),
+            (b"c/assets/steps.txt", "#include \"../more/m.def\"\n"),
+            (b"c/more/m.def", ""),
+            (b"r/src/main.rs", "include!(\"gen/tables.txt\");\n#[path = \"gen/m.txt\"]\nmod m;\n"),
+            (b"r/out/tables.txt", ""),
+            (b"r/out/m.txt", ""),
+            (b"j/index.js", "require('./lib/defaults.dat');\nimport x from './lib/k.tbl';\n"),
+            (b"j/real/defaults.dat", ""),
+            (b"j/real/k.tbl", ""),
+            (b"a/e.S", " .include \"inc/v.txt\"\n"),
+            (b"a/vec/v.txt", ""),
+            (b"loop/main.c", "#include \"a/x.txt\"\n"),
+            (b"esc/main.c", "#include \"out/x.txt\"\n"),
+        ]);
+        let l = links(&[
+            ("c/src/data", "../assets"),
+            ("r/src/gen", "../out"),
+            ("j/lib", "real"),
+            ("a/inc", "../a/vec"),
+            ("loop/a", "b"),
+            ("loop/b", "a"),
+            ("esc/out", "../.."),
+        ]);
+        let found = included_as_code(
+            files.keys().copied(),
+            &l,
+            |p| files.contains_key(p),
+            |p| files.get(p).map(|t| includes_for(p, t.as_bytes())).unwrap_or_default(),
+        );
+        let shown: Vec<(String, CodeLanguage, String)> = found
+            .into_iter()
+            .map(|f| (String::from_utf8(f.path).unwrap(), f.language, String::from_utf8(f.includer).unwrap()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("a/vec/v.txt".into(), CodeLanguage::Assembly, "a/e.S".into()),
+                ("c/assets/steps.txt".into(), CodeLanguage::C, "c/src/main.c".into()),
+                ("c/more/m.def".into(), CodeLanguage::C, "c/assets/steps.txt".into()),
+                ("j/real/defaults.dat".into(), CodeLanguage::JavaScript, "j/index.js".into()),
+                ("j/real/k.tbl".into(), CodeLanguage::JavaScript, "j/index.js".into()),
+                ("r/out/m.txt".into(), CodeLanguage::Rust, "r/src/main.rs".into()),
+                ("r/out/tables.txt".into(), CodeLanguage::Rust, "r/src/main.rs".into()),
+            ]
+        );
     }
 
     #[test]
@@ -903,6 +1102,7 @@ mod tests {
         ]);
         let found = included_as_code(
             files.keys().copied(),
+            &Links::none(),
             |p| files.contains_key(p),
             |p| files.get(p).map(|t| code_includes(t.as_bytes())).unwrap_or_default(),
         );
@@ -1032,6 +1232,7 @@ mod tests {
         ]);
         let found = included_as_code(
             files.keys().copied(),
+            &Links::none(),
             |p| files.contains_key(p),
             |p| files.get(p).map(|t| includes_for(p, t.as_bytes())).unwrap_or_default(),
         );

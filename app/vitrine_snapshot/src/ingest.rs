@@ -1748,10 +1748,15 @@ fn included_as_code_findings(
             .and_then(|i| files.get(i))
             .is_some_and(|f| readable(&f))
     };
-    let found =
-        includes::included_as_code(files.iter().filter(readable).map(|f| f.path.as_bytes()), exists, |p| {
-            includes.get(p).cloned().unwrap_or_default()
-        });
+    // The names resolve through the manifest's own links (`src/data -> ../assets`), as the compiler
+    // opening them through the checkout would.
+    let links = includes::Links::of_manifest(files);
+    let found = includes::included_as_code(
+        files.iter().filter(readable).map(|f| f.path.as_bytes()),
+        &links,
+        exists,
+        |p| includes.get(p).cloned().unwrap_or_default(),
+    );
     found
         .into_iter()
         .map(|inc| {
