@@ -197,3 +197,23 @@ fn includes_through_the_snapshots_own_links_name_the_file_they_lead_to() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("r/out/tables.txt:1:8: function verify_token"), "{out}");
 }
+
+/// The same links for `def`'s ranking: the header a C file includes through a link is the included
+/// one (its definitions first among those elsewhere), not a same-named function in a file whose path
+/// sorts first.
+#[test]
+fn def_ranks_the_header_included_through_a_link_as_included() {
+    let t = TempTree::new();
+    t.file("c/src/main.c", "#include \"data/api.h\"\nint main(void) { return check(1); }\n");
+    t.symlink("c/src/data", "../assets");
+    t.file("c/assets/api.h", "static int check(int x) { return x; }\n");
+    t.file("b/check.h", "static int check(int x) { return 0; }\n");
+    let (_d, data) = data_dir();
+    let (code, out, err) = run(&data, "def", t.path(), &["--from", "c/src/main.c:2:25", "--json", "check"]);
+    assert_eq!(code, 0, "{err}");
+    let first = out.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("\"path\":\"c/assets/api.h\"") && first.contains("\"proximity\":\"included\""),
+        "{out}"
+    );
+}

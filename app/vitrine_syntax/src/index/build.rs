@@ -37,11 +37,12 @@ pub fn build<R>(
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
 {
-    build_reporting(files, read, dir, tree_sha256, progress, None, sizes)
+    build_reporting(files, read, dir, tree_sha256, progress, None, sizes, None)
 }
 
 /// [`build`], recording each parsed file's definitions in `partial` as it goes, and parsing the
 /// files in the order of `sizes` (largest first) when given.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn build_reporting<R>(
     files: &[SourceFile],
     read: R,
@@ -50,6 +51,7 @@ pub(super) fn build_reporting<R>(
     progress: &Progress,
     partial: Option<&PartialDefinitions>,
     sizes: Option<&[u64]>,
+    links: Option<&IncludeLinks>,
 ) -> Result<SymbolIndex, SyntaxError>
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
@@ -62,7 +64,7 @@ where
     // Write into a fresh sibling directory, then swap it in, so a reader never sees half an index.
     let tmp = dir.with_extension("tmp-build");
     let order = parse_order(files.len(), sizes);
-    let result = build_into(files, &order, &read, dir, &tmp, tree_sha256, progress, started, partial);
+    let result = build_into(files, &order, &read, dir, &tmp, tree_sha256, progress, started, partial, links);
     if result.is_err() && tmp.exists() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
@@ -93,6 +95,7 @@ fn build_into<R>(
     progress: &Progress,
     started: Instant,
     partial: Option<&PartialDefinitions>,
+    links: Option<&IncludeLinks>,
 ) -> Result<(), SyntaxError>
 where
     R: Fn(usize) -> Option<Vec<u8>> + Sync,
@@ -137,7 +140,7 @@ where
                     progress.advance(1, 0);
                     return;
                 };
-                let out = extract_file(f, &bytes, i, &options);
+                let out = extract_file(f, &bytes, i, &options, links);
                 progress.advance(1, out.as_ref().map(|o| o.bytes).unwrap_or(0));
                 drop(bytes);
                 match out {
@@ -170,6 +173,38 @@ where
     }
     std::fs::rename(tmp, dir).map_err(io_err("move into place", dir))?;
     Ok(())
+}
+
+/// A snapshot's symbolic links and indexed files, to name the file an include opens when a link is on
+/// the way.
+pub(super) struct IncludeLinks {
+    links: vitrine_snapshot::includes::Links,
+    files: std::collections::HashSet<Vec<u8>>,
+}
+
+impl IncludeLinks {
+    /// Adds to a file's includes (the names as written) the path of the file each opens, for those that
+    /// meet a link (`data/steps.txt` through `src/data -> ../assets` opens `assets/steps.txt`): the
+    /// ranking of `def` matches an include to a file by its name's end, which a link changes. One
+    /// search per component of each include's name when the snapshot has links, nothing otherwise.
+    fn add_resolved(&self, path: &str, includes: &mut Vec<String>) {
+        let mut resolved = Vec::new();
+        for inc in includes.iter() {
+            if !self.links.may_meet_a_link(inc.as_bytes()) {
+                continue;
+            }
+            let form = vitrine_snapshot::includes::Form::Preprocessor;
+            let opened = self.links.open(form, path.as_bytes(), inc.as_bytes(), |p| self.files.contains(p));
+            if let Some(opened) = opened.and_then(|p| String::from_utf8(p).ok()) {
+                resolved.push(opened);
+            }
+        }
+        for r in resolved {
+            if !includes.contains(&r) {
+                includes.push(r);
+            }
+        }
+    }
 }
 
 /// The files of `snap` the symbol index covers, in manifest order.
@@ -234,7 +269,22 @@ fn build_snapshot_reporting(
         }
     };
     let sizes: Vec<u64> = entries.iter().map(|e| e.size_bytes).collect();
-    let built = build_reporting(&files, read, dir, &snap.ids().tree_sha256, progress, partial, Some(&sizes));
+    // Includes that go through the snapshot's own links (`src/data -> ../assets`) also name the file
+    // they open, resolved as the health report's `included-as-code` resolves them.
+    let all = snap.try_files().map_err(|e| SyntaxError::Snapshot(e.to_string()))?;
+    let links = vitrine_snapshot::includes::Links::of_manifest(all.iter());
+    let links = (!links.is_empty())
+        .then(|| IncludeLinks { links, files: entries.iter().map(|e| e.path.as_bytes().to_vec()).collect() });
+    let built = build_reporting(
+        &files,
+        read,
+        dir,
+        &snap.ids().tree_sha256,
+        progress,
+        partial,
+        Some(&sizes),
+        links.as_ref(),
+    );
     match failed.into_inner().ok().flatten() {
         Some(e) => Err(SyntaxError::Snapshot(e.to_string())),
         None => built,
@@ -466,7 +516,13 @@ impl<'a> LocalNames<'a> {
     }
 }
 
-fn extract_file(f: &SourceFile, bytes: &[u8], i: usize, options: &ExtractOptions) -> Option<FileOut> {
+fn extract_file(
+    f: &SourceFile,
+    bytes: &[u8],
+    i: usize,
+    options: &ExtractOptions,
+    links: Option<&IncludeLinks>,
+) -> Option<FileOut> {
     let lang = f.language.or_else(|| language_for_path(&f.path, bytes));
     // An assembly file has no grammar here: its global labels and branches are read lexically.
     let Some(lang) = lang else {
@@ -478,7 +534,10 @@ fn extract_file(f: &SourceFile, bytes: &[u8], i: usize, options: &ExtractOptions
     // Read as the compiler reads it (splices, digraphs): same length, same lines.
     let compiled = crate::symbols::as_compiled(lang, bytes);
     let bytes = compiled.as_deref().unwrap_or(bytes);
-    let (fs, refs) = extract_raw(lang, bytes, options);
+    let (mut fs, refs) = extract_raw(lang, bytes, options);
+    if let Some(links) = links {
+        links.add_resolved(&f.path, &mut fs.includes);
+    }
     Some(file_out(bytes, i, Some(lang), fs, refs))
 }
 
@@ -694,5 +753,47 @@ impl Accumulator {
             *slot = out.includes.into_boxed_slice();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IncludeLinks;
+
+    /// An include whose name meets one of the snapshot's links also names the file it opens (so that
+    /// `def` ranks that file's definitions as included); one that meets none, or whose link leads out
+    /// of the snapshot or loops, is left as written.
+    #[test]
+    fn includes_through_links_also_name_the_file_they_open() {
+        let links = vitrine_snapshot::includes::Links::new(
+            [("c/src/data", "../assets"), ("loop/a", "b"), ("loop/b", "a"), ("c/src/out", "../../..")]
+                .map(|(l, t)| (l.as_bytes().to_vec(), t.as_bytes().to_vec())),
+        );
+        let files = ["c/assets/api.h", "c/src/main.c", "c/src/plain.h", "c/assets/data.h"]
+            .map(|f| f.as_bytes().to_vec())
+            .into_iter()
+            .collect();
+        let il = IncludeLinks { links, files };
+        let mut includes: Vec<String> =
+            ["data/api.h", "plain.h", "stdio.h", "out/etc/passwd", "data/missing.h", "data/../src/plain.h"]
+                .map(String::from)
+                .to_vec();
+        il.add_resolved("c/src/main.c", &mut includes);
+        assert_eq!(
+            includes,
+            [
+                "data/api.h",
+                "plain.h",
+                "stdio.h",
+                "out/etc/passwd",
+                "data/missing.h",
+                "data/../src/plain.h",
+                "c/assets/api.h",
+                "c/src/plain.h"
+            ]
+        );
+        let mut looping = vec!["a/x.h".to_string()];
+        il.add_resolved("loop/main.c", &mut looping);
+        assert_eq!(looping, ["a/x.h"]);
     }
 }

@@ -724,6 +724,7 @@ mod tests {
                 &Progress::default(),
                 None,
                 Some(&reversed),
+                None,
             )
         })
         .unwrap();
