@@ -133,7 +133,31 @@ fn calls_made_by_the_loader_or_at_scope_exit_are_listed() {
         out.contains("hooks.h:1:40: function locale_setup (declaration) (run by the loader before main: constructor attribute)"),
         "{out}"
     );
-    assert!(out.contains("util.c:2:6: function locale_setup\n"), "{out}");
+    // The attribute on the prototype is the function's (GCC merges it): the plain definition runs
+    // before main, and the loader's call says which definition it runs (round 9, f10's last check).
+    assert!(
+        out.contains("util.c:2:6: function locale_setup (run by the loader before main: constructor attribute on its declaration at hooks.h:1:40)\n"),
+        "{out}"
+    );
+    let (_, out, _) = run(&data, "def", t.path(), &["flush_stats"]);
+    assert!(
+        out.contains("util.c:3:6: function flush_stats (run by the loader after main: destructor attribute on its declaration at hooks.h:2:34)\n"),
+        "{out}"
+    );
+    let (_, out, _) = run(&data, "refs", t.path(), &["locale_setup"]);
+    assert!(
+        out.contains("hooks.h:1:16: call by the loader before main (constructor attribute) (runs the definition at util.c:2:6)"),
+        "{out}"
+    );
+    let (_, out, _) = run(&data, "callers", t.path(), &["flush_stats"]);
+    assert!(
+        out.contains("hooks.h:2:16: (file level) called by the loader after main (destructor attribute)  calls at 2:16 (runs the definition at util.c:3:6)"),
+        "{out}"
+    );
+    // A function no declaration marks is not said to be run by the loader; nor is `parse`, declared
+    // on the line after `flush_stats`'s attribute line ended.
+    let (_, out, _) = run(&data, "def", t.path(), &["parse"]);
+    assert!(out.contains("util.c:5:5: function parse\n"), "{out}");
 }
 
 /// f12: `r#verify` is `verify` to `def` (asked either way); a Java call spelled with escapes is a call

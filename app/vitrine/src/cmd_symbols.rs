@@ -278,7 +278,10 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
             names.len()
         )?;
     }
-    for c in &candidates {
+    // A `constructor` on a prototype makes the plain definition of the same name run before main.
+    let hits: Vec<DefHit> = candidates.iter().map(|c| c.hit.clone()).collect();
+    let loader = vitrine_syntax::loader_attributes(&hits, &|p: &str| read_file(snap, p));
+    for (c, run) in candidates.iter().zip(&loader) {
         if a.json {
             let mut j = SymbolJson::of(&c.hit);
             if a.from.is_some() {
@@ -294,8 +297,19 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
             if let Some(attr) = &c.hit.defined_by {
                 via.push_str(&format!(" (defined by {})", term(attr)));
             }
-            if let Some(run) = loader_attribute_at(snap, &c.hit) {
-                via.push_str(&format!(" ({run})"));
+            match run {
+                Some(vitrine_syntax::LoaderAttribute { what, on: None }) => {
+                    via.push_str(&format!(" ({what})"))
+                }
+                Some(vitrine_syntax::LoaderAttribute { what, on: Some((path, at)) }) => {
+                    via.push_str(&format!(
+                        " ({what} on its declaration at {}:{}:{})",
+                        term(path),
+                        at.line + 1,
+                        at.column + 1
+                    ))
+                }
+                None => {}
             }
             let scoped = if c.hit.scope.is_empty() {
                 c.hit.name.clone()
@@ -318,24 +332,6 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
         return Ok(Exit::Failed);
     }
     Ok(Exit::Ok)
-}
-
-/// For a C or C++ function's definition or declaration, the attribute that makes the loader call it
-/// (`__attribute__((constructor(101)))` on the lines from the line before its name to its name).
-fn loader_attribute_at(snap: &Snapshot, hit: &DefHit) -> Option<&'static str> {
-    if !hit.kind.is_function_like()
-        || !matches!(hit.language, Some(vitrine_syntax::Language::C | vitrine_syntax::Language::Cpp))
-    {
-        return None;
-    }
-    let entry = snap.file_entry(hit.path.as_bytes()).ok()??;
-    let text = snap.read(&entry).ok()?;
-    let line = hit.at.line as usize;
-    let mut lines = text.split(|&b| b == b'\n').skip(line.saturating_sub(1));
-    let before = if line > 0 { lines.next().unwrap_or_default() } else { &[][..] };
-    let this = lines.next().unwrap_or_default();
-    // The attribute may follow the declarator (`void f(void) __attribute__((destructor));`).
-    vitrine_syntax::loader_attribute(this).or_else(|| vitrine_syntax::loader_attribute(before))
 }
 
 #[derive(Serialize)]
@@ -388,6 +384,7 @@ fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 if enclosing.is_empty() { String::new() } else { format!(" in {}", term(enclosing)) };
             if let Some(by) = implicit {
                 within.push_str(&format!(" {by}"));
+                within.push_str(&loader_runs(&index, &h.name, &h.path, h.at, by));
             }
             writeln!(
                 ctx.out,
@@ -421,8 +418,8 @@ struct CallerJson<'a> {
 
 fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let (snap, index) = open_index(&a.path, ctx)?;
-    let (_, name) = split_qualified(&a.name);
-    let groups = index.callers(&name)?;
+    let (_, callee) = split_qualified(&a.name);
+    let groups = index.callers(&callee)?;
     let mut lines = ImplicitCalls::default();
     for g in &groups {
         let calls: Vec<[u32; 2]> = g.sites.iter().map(|p| [p.line + 1, p.column + 1]).collect();
@@ -443,7 +440,8 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             let sites: Vec<String> = calls.iter().map(|[l, c]| format!("{l}:{c}")).collect();
             let at_exit = match implicit {
                 Some(by) if !name.is_empty() => format!(" {by}"),
-                _ => String::new(),
+                Some(by) => loader_runs(&index, &callee, &g.path, first, by),
+                None => String::new(),
             };
             writeln!(
                 ctx.out,
@@ -454,10 +452,36 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
         }
     }
     if groups.is_empty() {
-        nothing_found(ctx, &index, &format!("no calls of {}", a.name), &name)?;
+        nothing_found(ctx, &index, &format!("no calls of {}", a.name), &callee)?;
         return Ok(Exit::Failed);
     }
     Ok(Exit::Ok)
+}
+
+/// For a call the loader makes because of a `constructor` or `destructor` attribute on a declaration
+/// (`by`, as [`vitrine_syntax::implicit_caller`] says it), the definitions of the function it runs
+/// that are elsewhere (GCC merges the attribute into the function: the plain definition in a `.c` is
+/// what runs): ` (runs the definition at util.c:10:6)`, or nothing.
+fn loader_runs(index: &SymbolIndex, name: &str, path: &str, at: Point, by: &str) -> String {
+    if !by.starts_with("by the loader before main") && !by.starts_with("by the loader after main") {
+        return String::new();
+    }
+    let Ok(hits) = index.lookup(name, Match::Exact) else { return String::new() };
+    let defs: Vec<String> = hits
+        .iter()
+        .filter(|h| {
+            h.role == Role::Definition
+                && h.kind.is_function_like()
+                && matches!(h.language, Some(vitrine_syntax::Language::C | vitrine_syntax::Language::Cpp))
+                && !(h.path == path && (h.start_line..=h.end_line).contains(&at.line))
+        })
+        .map(|h| format!("{}:{}:{}", term(&h.path), h.at.line + 1, h.at.column + 1))
+        .collect();
+    if defs.is_empty() {
+        return String::new();
+    }
+    let s = if defs.len() == 1 { "" } else { "s" };
+    format!(" (runs the definition{s} at {})", defs.join(", "))
 }
 
 /// A file of the snapshot, if it can be read.

@@ -726,5 +726,68 @@ pub fn loader_attribute(line: &[u8]) -> Option<&'static str> {
     })
 }
 
+/// The attribute that makes the loader call a function, as [`loader_attributes`] finds it for a hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoaderAttribute {
+    /// What it does, as [`loader_attribute`] says it (`run by the loader before main: constructor
+    /// attribute`).
+    pub what: &'static str,
+    /// Where the declaration that carries it is (its path and the 0-based position of its name), when
+    /// it is not the hit itself.
+    pub on: Option<(String, crate::symbols::Point)>,
+}
+
+/// For each of `hits` (the definitions and declarations `def` lists), the attribute that makes the
+/// loader call it, if it is a C or C++ function: its own (on the line of its name or the line before, past
+/// the last declaration or block that line ends:
+/// `__attribute__((constructor(101)))` above or before the name, `… __attribute__((destructor));` after
+/// it), else the one on any other declaration of the same name among `hits`, with where that one is.
+/// GCC merges the attributes of every declaration of a function into it (`constructor` and
+/// `destructor` are attributes of the function, not of the one declaration), so a prototype
+/// `__attribute__((constructor)) void f(void);` in a header makes the plain `void f(void) {…}` of a
+/// `.c` run before `main`. `read` gives a file's bytes (each file is read once).
+pub fn loader_attributes(
+    hits: &[crate::index::DefHit],
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Vec<Option<LoaderAttribute>> {
+    let mut files: std::collections::HashMap<&str, Option<Vec<u8>>> = std::collections::HashMap::new();
+    let own: Vec<Option<&'static str>> = hits
+        .iter()
+        .map(|hit| {
+            if !hit.kind.is_function_like() || !matches!(hit.language, Some(Language::C | Language::Cpp)) {
+                return None;
+            }
+            let text = files.entry(hit.path.as_str()).or_insert_with(|| read(&hit.path)).as_deref()?;
+            let line = hit.at.line as usize;
+            let mut lines = text.split(|&b| b == b'\n').skip(line.saturating_sub(1));
+            let before = if line > 0 { lines.next().unwrap_or_default() } else { &[][..] };
+            let this = lines.next().unwrap_or_default();
+            // Of the line before, only what follows the last declaration or block it ends
+            // (`__attribute__((destructor)) void g(void);` above `void f(void);` is `g`'s).
+            let before = match before.iter().rposition(|&b| matches!(b, b';' | b'{' | b'}')) {
+                Some(end) => before.get(end + 1..).unwrap_or_default(),
+                None => before,
+            };
+            loader_attribute(this).or_else(|| loader_attribute(before))
+        })
+        .collect();
+    hits.iter()
+        .zip(&own)
+        .map(|(hit, mine)| {
+            if let Some(what) = mine {
+                return Some(LoaderAttribute { what, on: None });
+            }
+            if !hit.kind.is_function_like() || !matches!(hit.language, Some(Language::C | Language::Cpp)) {
+                return None;
+            }
+            hits.iter().zip(&own).find_map(|(other, theirs)| {
+                let what = (*theirs)?;
+                (other.name == hit.name && other.scope == hit.scope)
+                    .then(|| LoaderAttribute { what, on: Some((other.path.clone(), other.at)) })
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@
 
 pub mod asm;
 mod bindings;
-pub use bindings::{implicit_caller, loader_attribute};
+pub use bindings::{LoaderAttribute, implicit_caller, loader_attribute, loader_attributes};
 mod cgo;
 mod defines;
 mod error;

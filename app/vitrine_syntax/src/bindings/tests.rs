@@ -179,3 +179,69 @@ fn implicit_callers_are_named_from_the_line() {
         Some("run by the loader after main: destructor attribute")
     );
 }
+
+/// F10 (round 9): `constructor`/`destructor` on a prototype in a header make the plain definition in
+/// a `.c` a function the loader calls (GCC merges a declaration's attributes into the function): the
+/// definition's hit carries the attribute of the declaration, with where that declaration is; a
+/// function of another name, or one no declaration marks, carries none.
+#[test]
+fn a_loader_attribute_on_any_declaration_joins_the_definition_of_the_same_name() {
+    /// A hit's path and line, its loader attribute, and where the declaration carrying it is.
+    type Shown = (String, u32, Option<&'static str>, Option<(String, u32)>);
+    use crate::index::{Match, SourceFile, build};
+    const FILES: [(&str, &str); 2] = [
+        (
+            "hooks.h",
+            "/* hooks */\n__attribute__((constructor(101))) void locale_setup(void);\n__attribute__((destructor)) void flush_stats(void);\nvoid plain(void);\n",
+        ),
+        (
+            "util.c",
+            "#include \"hooks.h\"\nvoid locale_setup(void) { }\nvoid flush_stats(void) { }\nvoid plain(void) { }\n__attribute__((constructor)) void own(void) { }\n",
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let sources: Vec<SourceFile> = FILES
+        .iter()
+        .map(|(p, _)| SourceFile { path: p.to_string(), language: None, assembly: false })
+        .collect();
+    let read_i = |i: usize| FILES.get(i).map(|(_, c)| c.as_bytes().to_vec());
+    let idx = build(
+        &sources,
+        None,
+        read_i,
+        &tmp.path().join("sym"),
+        &vitrine_base::Sha256Id::default(),
+        &vitrine_snapshot::progress::Progress::default(),
+    )
+    .unwrap();
+    let read = |p: &str| FILES.iter().find(|(q, _)| *q == p).map(|(_, c)| c.as_bytes().to_vec());
+    let shown = |name: &str| -> Vec<Shown> {
+        let hits = idx.lookup(name, Match::Exact).unwrap();
+        let attrs = crate::bindings::loader_attributes(&hits, &read);
+        hits.iter()
+            .zip(attrs)
+            .map(|(h, a)| {
+                (
+                    h.path.clone(),
+                    h.at.line + 1,
+                    a.as_ref().map(|a| a.what),
+                    a.and_then(|a| a.on).map(|(p, at)| (p, at.line + 1)),
+                )
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let before = Some("run by the loader before main: constructor attribute");
+    let after = Some("run by the loader after main: destructor attribute");
+    assert_eq!(
+        shown("locale_setup"),
+        [("hooks.h".into(), 2, before, None), ("util.c".into(), 2, before, Some(("hooks.h".into(), 2)))]
+    );
+    assert_eq!(
+        shown("flush_stats"),
+        [("hooks.h".into(), 3, after, None), ("util.c".into(), 3, after, Some(("hooks.h".into(), 3)))]
+    );
+    assert_eq!(shown("plain"), [("hooks.h".into(), 4, None, None), ("util.c".into(), 4, None, None)]);
+    assert_eq!(shown("own"), [("util.c".into(), 5, before, None)]);
+}
