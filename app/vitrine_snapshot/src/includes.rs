@@ -725,7 +725,7 @@ impl Links {
     }
 
     /// Where `name` (relative, `/`-separated) leads from the directory `dir` of the snapshot (`""`: the
-    /// root): the path of the snapshot it names once every link on the way is followed, or `None` when
+    /// root; a directory, not a path through a link): the path of the snapshot it names once every link on the way is followed, or `None` when
     /// it is absolute, climbs above the root, names the root itself, or follows more than
     /// [`MAX_LINK_HOPS`] links.
     pub fn resolve(&self, dir: &[u8], name: &[u8]) -> Option<Vec<u8>> {
@@ -737,6 +737,9 @@ impl Links {
         let mut pending: Vec<&[u8]> = name.split(|&b| b == b'/').rev().collect();
         let mut hops = 0usize;
         let mut here: Vec<u8> = Vec::new();
+        // `dir` holds no link (it is a listed file's directory): only a component of `name` named as
+        // a link is can be one, so most names are walked without a look-up.
+        let lookups = self.may_meet_a_link(name);
         while let Some(c) = pending.pop() {
             match c {
                 b"" | b"." => {}
@@ -745,7 +748,7 @@ impl Links {
                 }
                 c => {
                     parts.push(c);
-                    if self.targets.is_empty() {
+                    if !lookups {
                         continue;
                     }
                     here.clear();
