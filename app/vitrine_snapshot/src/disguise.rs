@@ -116,7 +116,12 @@ fn may_hold_any(s: &[u8]) -> bool {
         }
         let prev = i.checked_sub(1).and_then(|k| s.get(k)).copied().unwrap_or(b'\n');
         let next = s.get(next_at).copied().unwrap_or(0);
-        joins(prev, next) || after_hash(i) || memchr::memmem::find(line_before(i), b"//").is_some()
+        // `//` searched byte by byte: a searcher built per splice (every line of a multi-line macro)
+        // cost more than the short line it searched.
+        let line = line_before(i);
+        joins(prev, next)
+            || after_hash(i)
+            || memchr::memchr_iter(b'/', line).any(|k| line.get(k + 1) == Some(&b'/'))
     };
     memchr::memchr_iter(b'\\', s).any(|i| splice_len(s, i).is_some() && splice_matters(i))
         || memchr::memmem::find_iter(s, b"/*").any(after_hash)

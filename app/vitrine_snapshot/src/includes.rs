@@ -257,10 +257,28 @@ pub struct Include {
     pub form: Form,
 }
 
-/// Where a line continued by a trailing backslash (before an optional CR) is cut, if it is.
+/// Where a line continued by a trailing backslash is cut, if it is: as GCC and Clang splice
+/// (`disguise::splice_len`), a backslash, optional blanks, then LF or CRLF.
 fn continued(line: &[u8]) -> Option<usize> {
     let body = line.strip_suffix(b"\r").unwrap_or(line);
-    body.strip_suffix(b"\\").map(<[u8]>::len)
+    let kept = body.len() - body.iter().rev().take_while(|b| matches!(b, b' ' | b'\t' | 0x0B | 0x0C)).count();
+    body.get(..kept)?.strip_suffix(b"\\").map(<[u8]>::len)
+}
+
+/// Whether a splice joins two identifier characters (`#inc\` at the end of a line, `lude` at the start
+/// of the next): a directive's word may then be split where no search for it can see it.
+fn splice_joins_a_word(text: &[u8]) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    memchr::memchr_iter(b'\\', text).any(|i| {
+        let Some(mut n) = crate::disguise::splice_len(text, i) else { return false };
+        if !i.checked_sub(1).and_then(|k| text.get(k)).is_some_and(|&b| word(b)) {
+            return false;
+        }
+        while let Some(more) = crate::disguise::splice_len(text, i + n) {
+            n += more;
+        }
+        text.get(i + n).is_some_and(|&b| word(b))
+    })
 }
 
 /// Longest name kept (a path, not data).
@@ -271,6 +289,9 @@ const MAX_TARGET: usize = 4096;
 /// only those, and the line-by-line reading (every `#define` with a string kept, for `#include MACRO`)
 /// was a tenth of the CPU of opening Linux; the test below compares both ways.
 fn may_include_code(text: &[u8]) -> bool {
+    if splice_joins_a_word(text) {
+        return true;
+    }
     let words = memchr::memmem::find_iter(text, b"include").map(|at| at + b"include".len());
     let words = words.chain(memchr::memmem::find_iter(text, b"import").map(|at| at + b"import".len()));
     words.into_iter().any(|end| {
@@ -953,6 +974,24 @@ mod tests {
             .into_iter()
             .map(|i| (i.line, String::from_utf8(i.target).unwrap()))
             .collect()
+    }
+
+    /// A splice GCC makes (a backslash, blanks, a newline) inside or after the directive's word: the
+    /// file is read as code whatever else the text holds (alone, no other `include` word opens the
+    /// line-by-line reading).
+    #[test]
+    fn includes_spliced_as_gcc_splices_them_are_found_alone() {
+        for (text, target) in [
+            ("#inc\\\nlude \"payload.txt\"\n", "payload.txt"),
+            ("#inc\\  \nlude \"blanks.txt\"\n", "blanks.txt"),
+            ("#im\\\r\nport \"crlf.txt\"\n", "crlf.txt"),
+            ("#include\\ \t\n \"after.txt\"\n", "after.txt"),
+            ("  #  i\\\nn\\\nclude \"twice.txt\"\n", "twice.txt"),
+        ] {
+            assert_eq!(targets(text), [(1, target.to_string())], "{text:?}");
+        }
+        // Splices that join no word leave the quick look to pass over a file.
+        assert!(!may_include_code(b"#define F(x) \\\n\tf(x); \\\n\tg(x)\n#include <a.h>\n"));
     }
 
     #[test]
