@@ -292,8 +292,19 @@ fn may_include_code(text: &[u8]) -> bool {
     if splice_joins_a_word(text) {
         return true;
     }
-    let words = memchr::memmem::find_iter(text, b"include").map(|at| at + b"include".len());
-    let words = words.chain(memchr::memmem::find_iter(text, b"import").map(|at| at + b"import".len()));
+    // Only the words themselves (as `Cursor::ident` reads them) can be a directive's: not `important`,
+    // `included` or `reimport`, which had sent most of Linux's C files to the line-by-line reading.
+    let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let whole = |at: usize, len: usize| {
+        let end = at + len;
+        let end =
+            if len == b"include".len() && text.get(end..end + 5) == Some(b"_next") { end + 5 } else { end };
+        let before = at.checked_sub(1).and_then(|k| text.get(k));
+        (!before.is_some_and(word) && !text.get(end).is_some_and(word)).then_some(end)
+    };
+    let words = memchr::memmem::find_iter(text, b"include").filter_map(|at| whole(at, b"include".len()));
+    let words =
+        words.chain(memchr::memmem::find_iter(text, b"import").filter_map(|at| whole(at, b"import".len())));
     words.into_iter().any(|end| {
         let rest = text.get(end..).unwrap_or_default();
         let blanks = rest.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
@@ -933,7 +944,7 @@ mod tests {
     /// Texts whose includes the quick look passes over give what reading every line gives: none.
     #[test]
     fn the_quick_look_passes_over_no_include_a_full_reading_reports() {
-        let pieces: [&str; 16] = [
+        let pieces: [&str; 19] = [
             "#include <linux/kernel.h>\n",
             "#include \"internal.h\"\n",
             "#include \"table.txt\"\n",
@@ -950,6 +961,9 @@ mod tests {
             "#define S \"a.h\"\n#include S\n",
             "#include \"x.cpp\"\n",
             "#  include\t\"tab.inc\"\n",
+            "/* important: included by reimport */\n",
+            "#include_next \"next.txt\"\n",
+            "#include_next <next.h>\n",
         ];
         // Every text of up to three pieces, in every order.
         let mut checked = 0;
@@ -962,10 +976,11 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 16 * 16 * 16);
+        assert_eq!(checked, pieces.len().pow(3));
         // And the quick look does pass over the common case.
         assert!(!may_include_code(b"#include <linux/kernel.h>\n#include \"internal.h\"\n#define X \"s\"\n"));
         assert!(may_include_code(b"#include \"table.txt\"\n"));
+        assert!(!may_include_code(b"/* important: included by reimport */\n#include_next <a.h>\n"));
     }
     use super::*;
 
