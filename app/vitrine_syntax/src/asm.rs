@@ -386,7 +386,7 @@ pub(crate) fn augment_c(lang: Language, source: &[u8], fs: &mut FileSymbols, ref
     if !matches!(lang, Language::C | Language::Cpp) {
         return;
     }
-    let has_asm = memchr::memmem::find(source, b"asm").is_some();
+    let has_asm = may_hold_asm_statement(source);
     let has_attr =
         ["alias", "weakref", "ifunc"].iter().any(|w| memchr::memmem::find(source, w.as_bytes()).is_some());
     if !has_asm && !has_attr {
@@ -508,6 +508,23 @@ fn binding_attribute(text: &[u8]) -> Option<(&'static str, usize, usize)> {
 
 /// The `asm`/`__asm`/`__asm__` statements of a C text, outside comments and literals: the spans of their
 /// template's string literals (before the first `:`) and where each statement ends.
+/// Whether `source` holds the word `asm`, `__asm` or `__asm__` followed (after blanks) by `(` or a word,
+/// as [`asm_statements`] needs: not `#include <asm/io.h>`, which nearly every Linux file has.
+fn may_hold_asm_statement(source: &[u8]) -> bool {
+    let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    memchr::memmem::find_iter(source, b"asm").any(|at| {
+        let start = if at >= 2 && source.get(at - 2..at) == Some(b"__") { at - 2 } else { at };
+        let end = if source.get(at + 3..at + 5) == Some(b"__") { at + 5 } else { at + 3 };
+        if start.checked_sub(1).and_then(|k| source.get(k)).is_some_and(word)
+            || source.get(end).is_some_and(word)
+        {
+            return false;
+        }
+        let rest = source.get(end..).unwrap_or_default();
+        rest.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'(' || word(b))
+    })
+}
+
 fn asm_statements(source: &[u8]) -> Vec<(Vec<(usize, usize)>, u32)> {
     let mut out = Vec::new();
     let mut i = 0usize;
@@ -683,6 +700,23 @@ mod tests {
                 ("bail".into(), 12, Some("kernel_entry".into())),
             ]
         );
+    }
+
+    #[test]
+    fn the_quick_look_for_asm_passes_over_no_statement() {
+        for text in [
+            "asm(\"nop\");",
+            "__asm__ __volatile__ (\"nop\");",
+            "__asm volatile(\"x\");",
+            "x = 1; asm\n(\"nop\");",
+            "asm goto (\"jmp %l0\" :::: l);",
+            "#include <asm/io.h>\n#include <asm-generic/x.h>\nint basm; int asmx(void);",
+            "int chasm = 0; /* asm */ ___asm(\"no\");",
+        ] {
+            let found = !asm_statements(text.as_bytes()).is_empty();
+            assert!(!found || may_hold_asm_statement(text.as_bytes()), "{text:?}");
+        }
+        assert!(!may_hold_asm_statement(b"#include <asm/io.h>\n#include <asm-generic/x.h>\nint basm;\n"));
     }
 
     #[test]
