@@ -10,7 +10,10 @@
 //!   the head of `if`, `while`, `for` or `with` ([`JsSlash`]); in a script (not a module), `<!--`
 //!   starts a line comment anywhere and `-->` does at the start of a line (ECMA-262 Annex B.1.1,
 //!   [`html_open_comment`], [`html_close_comment`]).
-//! - Rust: block comments nest ([`block_comment_end`]).
+//! - Rust: block comments nest ([`block_comment_end`]); a `'` starts a character literal or a
+//!   lifetime, and `r#"…"#`, `b"…"`, `cr"…"` are strings only at the start of a name: every reader of
+//!   Rust (the lexers here, `vitrine_compare`'s build-attribute scan) asks [`rust_token_at`] where a
+//!   comment, literal or lifetime starts and ends.
 //! - Java text blocks, C# verbatim and raw strings, Rust byte literals: [`text_block_end`],
 //!   [`verbatim_end`], [`csharp_raw_end`].
 //!
@@ -286,6 +289,216 @@ pub fn block_comment_end(s: &[u8], open: usize, nested: bool) -> usize {
     s.len()
 }
 
+/// What starts at an offset of Rust source that is not a token of plain code, as rustc's lexer
+/// (`rustc_lexer`) reads it: [`rust_token_at`] says which, and where it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RustToken {
+    /// `//` to the end of the line (the newline is not part of it).
+    LineComment,
+    /// `/* */`, nested: each `/*` inside opens a level that its own `*/` closes.
+    BlockComment,
+    /// `"…"`, a byte string `b"…"` or a C string `c"…"`: a backslash escapes the next character, and
+    /// the string runs over lines.
+    Str,
+    /// `r"…"`, `r#"…"#`, `br##"…"##`, `cr"…"`: no escapes; it ends at a quote followed by as many `#`
+    /// as opened it.
+    RawStr,
+    /// A character literal `'a'`, `'"'`, `'\''`, `'\u{22}'`, or a byte literal `b'"'`.
+    Char,
+    /// A lifetime or a label, `'a`, `'static`, `'r#a`: code (the quote and the name after it, as one
+    /// token: in `'r"…"` the `r` is the lifetime's, and `"…"` a plain string).
+    Lifetime,
+}
+
+/// A byte that may continue a Rust identifier (ASCII letters, digits, `_`, and any byte of a non-ASCII
+/// character): no literal prefix (`b`, `r`, `c`) starts right after one.
+pub fn rust_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The character at `i` of UTF-8 text and its length in bytes (`None` at the end or on bad UTF-8).
+fn char_at(s: &[u8], i: usize) -> Option<(char, usize)> {
+    let b = *s.get(i)?;
+    let len = match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    };
+    let c = std::str::from_utf8(s.get(i..i + len)?).ok()?.chars().next()?;
+    Some((c, len))
+}
+
+/// The comment, literal or lifetime of Rust source that starts at `i`, and where it ends (after its
+/// closing delimiter, or the end of the text when it is not closed); `None` when plain code starts
+/// there. Read as rustc reads it, so that every reader of Rust finds the same literals and comments:
+/// a prefix `b`, `r`, `br`, `c`, `cr` counts only at the start of a name (`bar"x"` is a name, then a
+/// string at the quote); `r#name` is a raw identifier, not a string; after a `'`, one character and a
+/// quote make a character literal (`'"'`), else a name makes a lifetime (`'a`, which takes the whole
+/// name: `'r"\""` is the lifetime `'r` and the string `"\""`), else the literal runs to its closing
+/// quote (`'\''`, `'\u{22}'`). A character literal that is not closed stops where rustc stops it: at
+/// a `/`, or at a line break not followed by a quote. A literal takes the name right after it as its
+/// suffix (`"a"r"b"` is `"a"` with suffix `r`, then the plain string `"b"`).
+pub fn rust_token_at(s: &[u8], i: usize) -> Option<(RustToken, usize)> {
+    let (token, end) = rust_token_body(s, i)?;
+    let suffixed = match token {
+        RustToken::Str | RustToken::RawStr => true,
+        // Not `'ab'`, which rustc reads as a name between quotes.
+        RustToken::Char => !(s.get(i) == Some(&b'\'') && rust_quote_is_name(s, i)),
+        _ => false,
+    };
+    if !suffixed {
+        return Some((token, end));
+    }
+    let mut k = end;
+    if char_at(s, k).is_some_and(|(c, _)| c == '_' || unicode_ident::is_xid_start(c)) {
+        while let Some((_, l)) = char_at(s, k).filter(|&(c, _)| unicode_ident::is_xid_continue(c)) {
+            k += l;
+        }
+    }
+    Some((token, k))
+}
+
+/// Whether the `'` at `open` is followed by a name (not one character and a quote): a lifetime, or
+/// rustc's `'name'`.
+fn rust_quote_is_name(s: &[u8], open: usize) -> bool {
+    let Some((c, len)) = char_at(s, open + 1) else { return false };
+    c != '\\'
+        && s.get(open + 1 + len) != Some(&b'\'')
+        && (c.is_ascii_digit() || c == '_' || unicode_ident::is_xid_start(c))
+}
+
+/// For a reader that jumps from one `/`, `"` or `'` of Rust source to the next (the bytes where a
+/// comment or literal can be told from code): the comment, literal or lifetime that the byte at `at`
+/// starts, or that holds it through a prefix right before it (`r#`, `b`, `br`, `c`, `cr`), as (token,
+/// start, end), read by [`rust_token_at`]. `code_from` is where the plain code before `at` starts (the
+/// end of the last token the reader skipped): a prefix is looked for only there, so that in `'r"…"`
+/// the `r` stays the lifetime's. `None` when `at` starts none (the `/` of a division).
+pub fn rust_token_through(s: &[u8], at: usize, code_from: usize) -> Option<(RustToken, usize, usize)> {
+    let before = s.get(code_from.min(at)..at).unwrap_or_default();
+    let starts: Vec<usize> = match s.get(at) {
+        Some(b'"') => {
+            let hashes = before.iter().rev().take_while(|&&b| b == b'#').count();
+            // `br#"`/`cr#"` first, then `r#"`, `b"`, `c"`.
+            [hashes + 2, hashes + 1].into_iter().filter(|&k| k <= before.len()).map(|k| at - k).collect()
+        }
+        Some(b'\'') if before.last() == Some(&b'b') => vec![at - 1],
+        _ => Vec::new(),
+    };
+    for p in starts {
+        if let Some((token, end)) = rust_token_at(s, p)
+            && end > at
+            && token != RustToken::Lifetime
+        {
+            return Some((token, p, end));
+        }
+    }
+    rust_token_at(s, at).map(|(token, end)| (token, at, end))
+}
+
+/// [`rust_token_at`] without the literal's suffix.
+fn rust_token_body(s: &[u8], i: usize) -> Option<(RustToken, usize)> {
+    let at = |k: usize| s.get(k).copied().unwrap_or(0);
+    match at(i) {
+        b'/' if at(i + 1) == b'/' => {
+            let end = s.get(i..).and_then(|t| memchr::memchr(b'\n', t)).map_or(s.len(), |k| i + k);
+            Some((RustToken::LineComment, end))
+        }
+        b'/' if at(i + 1) == b'*' => Some((RustToken::BlockComment, block_comment_end(s, i, true))),
+        b'"' => Some((RustToken::Str, rust_string_end(s, i + 1))),
+        b'\'' => Some(rust_quote(s, i)),
+        b'b' | b'c' | b'r' if i == 0 || !rust_ident_byte(at(i - 1)) => {
+            let first = at(i);
+            let mut k = i + 1;
+            if first != b'r' && at(k) == b'r' {
+                k += 1;
+            } else if first != b'r' {
+                return match at(k) {
+                    b'"' => Some((RustToken::Str, rust_string_end(s, k + 1))),
+                    b'\'' if first == b'b' => Some((RustToken::Char, rust_quoted_end(s, k + 1))),
+                    _ => None,
+                };
+            }
+            // A raw string: `#`s, then the quote (else a raw identifier `r#name`, or a name).
+            let hashes = s.get(k..).unwrap_or_default().iter().take_while(|&&b| b == b'#').count();
+            (at(k + hashes) == b'"').then(|| (RustToken::RawStr, rust_raw_end(s, k + hashes + 1, hashes)))
+        }
+        _ => None,
+    }
+}
+
+/// The end of a Rust string whose text starts at `from` (after its opening quote): after the first
+/// quote that no backslash escapes, or the end of the text.
+pub fn rust_string_end(s: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(off) = s.get(i..).and_then(|t| memchr::memchr2(b'"', b'\\', t)) {
+        let k = i + off;
+        if s.get(k) == Some(&b'"') {
+            return k + 1;
+        }
+        i = k + 2;
+    }
+    s.len()
+}
+
+/// The end of a Rust raw string whose text starts at `from` and that `hashes` `#`s opened: after the
+/// first quote followed by as many `#`, or the end of the text.
+pub fn rust_raw_end(s: &[u8], from: usize, hashes: usize) -> usize {
+    let mut close = Vec::with_capacity(hashes + 1);
+    close.push(b'"');
+    close.extend(std::iter::repeat_n(b'#', hashes));
+    s.get(from..).and_then(|t| memchr::memmem::find(t, &close)).map_or(s.len(), |k| from + k + close.len())
+}
+
+/// What a `'` at `open` starts in Rust: a character literal or a lifetime, with its end
+/// ([`rust_token_at`] says how they are told apart).
+fn rust_quote(s: &[u8], open: usize) -> (RustToken, usize) {
+    if rust_quote_is_name(s, open) {
+        let c = s.get(open + 1).copied().unwrap_or(0);
+        let mut k = open + 1;
+        // A raw lifetime `'r#name`.
+        if c == b'r'
+            && s.get(open + 2) == Some(&b'#')
+            && char_at(s, open + 3).is_some_and(|(n, _)| n == '_' || unicode_ident::is_xid_start(n))
+        {
+            k = open + 3;
+        }
+        k += char_at(s, k).map_or(1, |(_, l)| l);
+        while let Some((_, l)) = char_at(s, k).filter(|&(n, _)| unicode_ident::is_xid_continue(n)) {
+            k += l;
+        }
+        // A quote right after the name: a (malformed) literal, as rustc reads it.
+        if s.get(k) == Some(&b'\'') {
+            return (RustToken::Char, k + 1);
+        }
+        return (RustToken::Lifetime, k);
+    }
+    (RustToken::Char, rust_quoted_end(s, open + 1))
+}
+
+/// The end of a character or byte literal whose text starts at `from`: after the closing quote; an
+/// unclosed one stops, as rustc's lexer stops it, before a `/` or at a line break not followed by a
+/// quote.
+fn rust_quoted_end(s: &[u8], from: usize) -> usize {
+    if let Some((c, len)) = char_at(s, from)
+        && c != '\\'
+        && s.get(from + len) == Some(&b'\'')
+    {
+        return from + len + 1;
+    }
+    let mut i = from;
+    while let Some(&b) = s.get(i) {
+        match b {
+            b'\'' => return i + 1,
+            b'/' => return i,
+            b'\n' if s.get(i + 1) != Some(&b'\'') => return i,
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    s.len()
+}
+
 /// For a Rust block comment at `open`, where it ends for rustc (nested) when that is not where a
 /// C-like reading ends it, with the offset of the first nested `/*`.
 pub fn nested_comment_differs(s: &[u8], open: usize) -> Option<(usize, usize)> {
@@ -484,6 +697,74 @@ mod tests {
         assert_eq!(block_comment_end(s, 0, true), s.len() - " after".len());
         assert_eq!(nested_comment_differs(s, 0).map(|(inner, _)| inner), Some(11));
         assert_eq!(nested_comment_differs(b"/* a */ b", 0), None);
+    }
+
+    /// Each Rust form, as rustc's lexer reads it: what starts at the first byte and the text it spans
+    /// (the rest of each sample is what follows it).
+    #[test]
+    fn rust_literals_comments_and_lifetimes_end_where_rustc_ends_them() {
+        use RustToken::*;
+        let table: &[(&str, Option<RustToken>, &str)] = &[
+            ("// a \" quote\nx", Some(LineComment), "// a \" quote"),
+            ("/* /* */ #[cfg(test)] */ x", Some(BlockComment), "/* /* */ #[cfg(test)] */"),
+            ("/* a */ */", Some(BlockComment), "/* a */"),
+            ("\"a \\\" b\" x", Some(Str), "\"a \\\" b\""),
+            ("\"a\nb\" x", Some(Str), "\"a\nb\""),
+            ("\"\\\\\" x\"", Some(Str), "\"\\\\\""),
+            ("b\"\\\"\" x", Some(Str), "b\"\\\"\""),
+            ("c\"x\" y", Some(Str), "c\"x\""),
+            ("r\"\\\" x\"", Some(RawStr), "r\"\\\""),
+            ("r##\"a \"# b\"## x", Some(RawStr), "r##\"a \"# b\"##"),
+            ("br#\"\"\"# x", Some(RawStr), "br#\"\"\"#"),
+            ("cr##\"\"#\"## x", Some(RawStr), "cr##\"\"#\"##"),
+            ("r#type x", None, ""),
+            ("bar\"x\"", None, ""),
+            ("b'\"' x", Some(Char), "b'\"'"),
+            ("b'\\'' x", Some(Char), "b'\\''"),
+            ("'\"' \"", Some(Char), "'\"'"),
+            ("'\\'' x'", Some(Char), "'\\''"),
+            ("'\\u{22}' x", Some(Char), "'\\u{22}'"),
+            ("'é' x", Some(Char), "'é'"),
+            ("'a' x", Some(Char), "'a'"),
+            ("'a b'", Some(Lifetime), "'a"),
+            ("'static str", Some(Lifetime), "'static"),
+            ("'r\"\\\"\"", Some(Lifetime), "'r"),
+            ("'r#a x", Some(Lifetime), "'r#a"),
+            ("'ab' x", Some(Char), "'ab'"),
+            ("'/ x'", Some(Char), "'"),
+            ("x", None, ""),
+        ];
+        for &(src, token, text) in table {
+            let got = rust_token_at(src.as_bytes(), 0);
+            assert_eq!(got.map(|g| g.0), token, "{src:?}");
+            if let Some((_, end)) = got {
+                assert_eq!(&src[..end], text, "{src:?}");
+            }
+        }
+        // A prefix counts only at the start of a name.
+        assert_eq!(rust_token_at(b"xr\"a\"", 1), None);
+        assert_eq!(rust_token_at(b"xr\"a\"", 2).map(|t| t.0), Some(Str));
+        assert_eq!(rust_token_at(b"(r\"a\")", 1), Some((RawStr, 5)));
+        // Read from the quote, as a reader that jumps to quotes does.
+        let through = |src: &str, at: &str, from: usize| {
+            rust_token_through(src.as_bytes(), src.find(at).unwrap(), from)
+                .map(|(t, s, e)| (t, src[s..e].to_owned()))
+        };
+        assert_eq!(through("x = br##\"a\"#\"## y", "\"", 0), Some((RawStr, "br##\"a\"#\"##".to_owned())));
+        assert_eq!(through("x = cr\"\\\" y", "\"", 0), Some((RawStr, "cr\"\\\"".to_owned())));
+        assert_eq!(through("x = b'\"' y", "'", 0), Some((Char, "b'\"'".to_owned())));
+        assert_eq!(through("xb\"a\" y", "\"", 0), Some((Str, "\"a\"".to_owned())));
+        // After the lifetime `'r` (skipped to offset 2), the quote opens a plain string.
+        assert_eq!(through("'r\"\\\"\" y", "\"", 2), Some((Str, "\"\\\"\"".to_owned())));
+        assert_eq!(through("a / b", "/", 0), None);
+        // A literal's suffix is its own: `"a"r` then a plain string.
+        assert_eq!(rust_token_at(b"\"a\"r\"\\\"\"", 0), Some((Str, 4)));
+        assert_eq!(rust_token_at(b"'ab'cd", 0), Some((Char, 4)));
+        assert_eq!(rust_token_at(b"'a'cd", 0), Some((Char, 5)));
+        // Unclosed: to the end of the text.
+        assert_eq!(rust_token_at(b"r#\"a\"", 0), Some((RawStr, 5)));
+        assert_eq!(rust_token_at(b"/* /* */", 0), Some((BlockComment, 8)));
+        assert_eq!(rust_token_at(b"\"a\\", 0), Some((Str, 3)));
     }
 
     #[test]
