@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use vitrine_snapshot::Snapshot;
+use vitrine_snapshot::{Snapshot, lexis};
 use vitrine_syntax::Language;
 
 use crate::{CompareError, Side, SnapshotDiff, Status};
@@ -308,6 +308,18 @@ pub fn scan_rust(source: &[u8]) -> RustScan {
     let mut line = 0u32;
     let mut prev_ident_end = false;
     while i < n {
+        // Comments, literals and lifetimes, as rustc reads them (one rule for every reader of Rust).
+        if let Some((_, end)) = lexis::rust_token_at(source, i) {
+            let end = end.clamp(i + 1, n);
+            for _ in source[i..end].iter().filter(|&&c| c == b'\n') {
+                end_line(&mut out, &mut touched);
+                touched = start_line(&stack, &pending);
+                line += 1;
+            }
+            i = end;
+            prev_ident_end = false;
+            continue;
+        }
         let b = source[i];
         match b {
             b'\n' => {
@@ -316,70 +328,6 @@ pub fn scan_rust(source: &[u8]) -> RustScan {
                 line += 1;
                 i += 1;
                 prev_ident_end = false;
-                continue;
-            }
-            b'/' if source.get(i + 1) == Some(&b'/') => {
-                while i < n && source[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if source.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0usize;
-                while i < n {
-                    if source[i] == b'/' && source.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if source[i] == b'*' && source.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        if source[i] == b'\n' {
-                            end_line(&mut out, &mut touched);
-                            touched = start_line(&stack, &pending);
-                            line += 1;
-                        }
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            b'"' => {
-                // A string, escapes honoured; its lines end as any other.
-                i += 1;
-                while i < n && source[i] != b'"' {
-                    if source[i] == b'\\' {
-                        i += 1;
-                    }
-                    if source.get(i) == Some(&b'\n') {
-                        end_line(&mut out, &mut touched);
-                        touched = start_line(&stack, &pending);
-                        line += 1;
-                    }
-                    i += 1;
-                }
-                i = (i + 1).min(n);
-                continue;
-            }
-            b'\'' => {
-                // A character literal ('a', '\n', 'é'), else a lifetime.
-                if source.get(i + 1) == Some(&b'\\') {
-                    i += 2;
-                    while i < n && source[i] != b'\'' && source[i] != b'\n' {
-                        i += 1;
-                    }
-                    i += 1;
-                } else {
-                    let len = source.get(i + 1).map_or(1, |&c| utf8_len(c));
-                    if source.get(i + 1 + len) == Some(&b'\'') {
-                        i += 2 + len;
-                    } else {
-                        i += 1;
-                    }
-                }
                 continue;
             }
             b'#' => {
@@ -405,11 +353,12 @@ pub fn scan_rust(source: &[u8]) -> RustScan {
                                     break;
                                 }
                             }
-                            b'"' => {
-                                k = skip_string(source, k);
-                                continue;
+                            _ => {
+                                if let Some((_, end)) = lexis::rust_token_at(source, k) {
+                                    k = end.max(k + 1);
+                                    continue;
+                                }
                             }
-                            _ => {}
                         }
                         k += 1;
                     }
@@ -456,29 +405,6 @@ pub fn scan_rust(source: &[u8]) -> RustScan {
             while i < n && (source[i].is_ascii_alphanumeric() || source[i] == b'_') {
                 i += 1;
             }
-            if matches!(&source[s..i], b"r" | b"br") && matches!(source.get(i), Some(b'"' | b'#')) {
-                // A raw string r"…" or r#"…"#.
-                let mut hashes = 0;
-                while source.get(i) == Some(&b'#') {
-                    hashes += 1;
-                    i += 1;
-                }
-                if source.get(i) == Some(&b'"') {
-                    i += 1;
-                    let close: Vec<u8> =
-                        std::iter::once(b'"').chain(std::iter::repeat_n(b'#', hashes)).collect();
-                    while i < n && !source[i..].starts_with(&close) {
-                        if source[i] == b'\n' {
-                            end_line(&mut out, &mut touched);
-                            touched = start_line(&stack, &pending);
-                            line += 1;
-                        }
-                        i += 1;
-                    }
-                    i = (i + close.len()).min(n);
-                }
-                continue;
-            }
             if &source[s..i] == b"mod" {
                 // `mod name;`: a file of the crate, and the attributes in effect on it.
                 let mut j = i;
@@ -512,25 +438,6 @@ pub fn scan_rust(source: &[u8]) -> RustScan {
         end_line(&mut out, &mut touched);
     }
     out
-}
-
-fn utf8_len(b: u8) -> usize {
-    match b {
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf7 => 4,
-        _ => 1,
-    }
-}
-
-/// The index after the string opening at `i` (a `"`), escapes honoured.
-fn skip_string(source: &[u8], i: usize) -> usize {
-    let n = source.len();
-    let mut k = i + 1;
-    while k < n && source[k] != b'"' {
-        k += if source[k] == b'\\' { 2 } else { 1 };
-    }
-    (k + 1).min(n)
 }
 
 /// A constant `cfg` predicate's value: `Some(false)` for `any()`, `not(all())` and the like, `Some(true)`
@@ -1145,6 +1052,136 @@ mod tests {
         // `cfg_attr` and `#[test]` too; `#[derive]` is not a build attribute.
         let s = scan_rust(b"#[derive(Debug)]\n#[cfg_attr(test, path = \"x\")]\n#[test]\nfn t() {\n}\n");
         assert_eq!(s.attrs.len(), 2);
+    }
+
+    /// The build attributes `scan_rust` finds, as text.
+    fn attr_texts(src: &[u8]) -> Vec<String> {
+        scan_rust(src).attrs.into_iter().map(|a| a.text).collect()
+    }
+
+    /// Hostile Rust: an attribute's text hidden in a literal or a comment, or a literal that a reading
+    /// other than rustc's ends elsewhere. Each is read as rustc reads it (`vitrine_snapshot::lexis`).
+    #[test]
+    fn literals_and_comments_hide_attributes_as_rustc_reads_them() {
+        let live = |src: &[u8]| {
+            let s = scan_rust(src);
+            let l = src.split(|&b| b == b'\n').position(|l| l.starts_with(b"fn live")).unwrap();
+            (s.attrs.iter().map(|a| a.text.clone()).collect::<Vec<_>>(), s.at(l).to_vec())
+        };
+        // A raw string with hashes: `"#` does not close `r##"`; nor `cr##"` (a C string).
+        for prefix in ["r", "br", "cr"] {
+            let src = format!("const S: &str = {prefix}##\"a \"# #[cfg(any())] b\"##;\nfn live() {{}}\n");
+            assert_eq!(live(src.as_bytes()), (vec![], vec![]), "{prefix}##\"");
+        }
+        // A nested comment: the first `*/` closes the inner one only.
+        assert_eq!(live(b"/* /* */ #[cfg(test)] */\nfn live() {}\n"), (vec![], vec![]));
+        // A character literal `'"'` and a lifetime `'a` before a string.
+        let src =
+            b"fn f<'a>(x: &'a str) -> char { let _ = \"#[cfg(any())]\"; '\"' }\n#[cfg(unix)]\nfn live() {}\n";
+        assert_eq!(live(src), (vec!["#[cfg(unix)]".to_owned()], vec![0]));
+        // A lifetime named `r`, then a plain string (escapes), not a raw string: `\"` does not end it.
+        let src = b"m!('r\"\\\" #[cfg(any())] \\\"\");\nfn live() {}\n";
+        assert_eq!(live(src), (vec![], vec![]), "'r\"…\" is a lifetime and a string");
+        // A byte string `b"\""` and a byte literal `b'"'`.
+        let src = b"const Q: &[u8] = b\"\\\"\"; const C: u8 = b'\"';\n#[cfg(any())]\nfn live() {}\n";
+        assert_eq!(live(src), (vec!["#[cfg(any())]".to_owned()], vec![0]));
+        // A `"` inside comments.
+        let src = b"// a \" quote\n/* and \" one */\n#[cfg(any())]\nfn live() {}\n";
+        assert_eq!(live(src), (vec!["#[cfg(any())]".to_owned()], vec![0]));
+        // Literals and comments inside an attribute: its `]` is the one rustc closes it with.
+        assert_eq!(
+            attr_texts(b"#[doc = r\"\\\"] fn a() {}\n#[cfg(any())]\nfn live() {}\n\"\n"),
+            ["#[cfg(any())]"],
+            "a raw string in an attribute has no escapes"
+        );
+        assert_eq!(
+            attr_texts(b"#[my_attr('\"')] fn a() {}\n#[cfg(any())]\nfn live() {}\n\"\n"),
+            ["#[cfg(any())]"],
+            "a character literal in an attribute"
+        );
+        assert_eq!(attr_texts(b"#[cfg(any() /* ] */)]\nfn live() {}\n"), ["#[cfg(any() /* ] */)]"]);
+    }
+
+    /// The build-attribute scan and `lexis`'s rules agree on where each literal and comment ends: over
+    /// generated Rust (hostile fragments joined in a pseudo-random order), an attribute `#[cfg(mK)]`
+    /// is found exactly when a walk of the text by `lexis::rust_token_at` finds it in code, and so is
+    /// the name `mK` by the health check's identifier scan.
+    #[test]
+    fn the_attribute_scan_and_lexis_agree_on_generated_rust() {
+        const FRAGMENTS: &[&str] = &[
+            "r##\" @ \"# @ \"##",
+            "/* /* */ @ */",
+            "'\"'",
+            "'a",
+            "'r\"\\\" @ \\\"\"",
+            "b\"\\\"\"",
+            "b'\"'",
+            "// \" @\n",
+            "/* \" */",
+            "\"\\\\\"",
+            "'\\''",
+            "br#\"\"# @\"#",
+            "c\"@\"",
+            "cr\"\\\"",
+            "'static",
+            "\"a\"r\"\\\" @ \\\"\"",
+            "r#type",
+            "x / y",
+            "'\\u{22}'",
+            "\"line\n @ \"",
+            "@",
+            "@",
+            "fn f() {}\n",
+            "#[doc = r\"\\\"] ",
+            "'é'",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut checked = (0, 0);
+        for _ in 0..400 {
+            let mut text = String::new();
+            for _ in 0..1 + next(8) {
+                text.push_str(FRAGMENTS[next(FRAGMENTS.len())]);
+                text.push_str([" ", "\n", ""][next(3)]);
+            }
+            let mut k = 0;
+            while let Some(at) = text.find('@') {
+                text.replace_range(at..at + 1, &format!("#[cfg(m{k})]"));
+                k += 1;
+            }
+            let src = text.as_bytes();
+            // Where lexis finds the markers in code.
+            let mut expected = Vec::new();
+            let mut i = 0;
+            while i < src.len() {
+                if let Some((_, end)) = lexis::rust_token_at(src, i) {
+                    i = end.max(i + 1);
+                    continue;
+                }
+                if src[i..].starts_with(b"#[cfg(m") {
+                    let close = i + text[i..].find(']').unwrap() + 1;
+                    expected.push((i + 6, text[i..close].to_owned()));
+                }
+                i += 1;
+            }
+            let found: Vec<String> = scan_rust(src).attrs.into_iter().map(|a| a.text).collect();
+            let texts: Vec<String> = expected.iter().map(|e| e.1.clone()).collect();
+            assert_eq!(found, texts, "{text:?}");
+            let idents = lexis::code_identifiers("x.rs", &text).unwrap();
+            for m in 0..k {
+                let name = format!("m{m}");
+                let at = text.find(&format!("#[cfg({name})]")).unwrap() + 6;
+                let code = idents.contains(&(at, at + name.len()));
+                assert_eq!(code, expected.iter().any(|e| e.0 == at), "{name} in {text:?}");
+                if code { checked.0 += 1 } else { checked.1 += 1 }
+            }
+        }
+        assert!(checked.0 > 100 && checked.1 > 100, "{checked:?}");
     }
 
     #[test]
