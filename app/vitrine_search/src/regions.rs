@@ -291,13 +291,13 @@ fn push(spans: &mut Vec<(usize, usize, Region)>, start: usize, end: usize, regio
 }
 
 /// The end of a quoted literal opened at `open` (the index after its closing quote): backslash
-/// escapes; it stops at an unescaped newline unless `multiline`.
-fn quoted_end(text: &[u8], open: usize, quote: u8, multiline: bool) -> usize {
+/// escapes; it stops at an unescaped newline.
+fn quoted_end(text: &[u8], open: usize, quote: u8) -> usize {
     let mut i = open + 1;
     while let Some(&b) = text.get(i) {
         match b {
             b'\\' => i += 2,
-            b'\n' if !multiline => return i,
+            b'\n' => return i,
             _ if b == quote => return i + 1,
             _ => i += 1,
         }
@@ -397,9 +397,9 @@ impl CLexer<'_> {
 
     /// The end of a quoted literal opened at `open`, as [`quoted_end`], with splices where the C
     /// preprocessor reads the file.
-    fn quoted_end(&self, open: usize, quote: u8, multiline: bool) -> usize {
+    fn quoted_end(&self, open: usize, quote: u8) -> usize {
         if !self.cpp {
-            return quoted_end(self.text, open, quote, multiline);
+            return quoted_end(self.text, open, quote);
         }
         let mut i = open + 1;
         while let Some(b) = self.at(i) {
@@ -410,7 +410,7 @@ impl CLexer<'_> {
                     // An escape: of the next character after any splices (phase 2 comes first).
                     None => i = self.skip_splices(i + 1) + 1,
                 },
-                b'\n' if !multiline => return i,
+                b'\n' => return i,
                 _ if b == quote => return i + 1,
                 _ => i += 1,
             }
@@ -492,6 +492,8 @@ impl CLexer<'_> {
         let mut braces = 0usize;
         let mut slash = vitrine_snapshot::lexis::JsSlash::default();
         let mut i = from;
+        // Rust: where the plain code since the last comment or literal starts.
+        let mut code_from = from;
         while i < text.len() {
             // Jump to the next byte that can open a comment or a literal (`memchr3` reads a vector of
             // bytes at a time; a backquote, braces, parentheses (for JavaScript's regular expressions),
@@ -518,6 +520,29 @@ impl CLexer<'_> {
                 break;
             };
             i += off;
+            if self.rust {
+                // Rust's comments, literals and lifetimes are `lexis`'s (the prefix of `r#"…"#`,
+                // `b'"'`, `cr"…"` looked for only in the code since the last one: `'r"…"` is a
+                // lifetime and a plain string).
+                match vitrine_snapshot::lexis::rust_token_through(text, i, code_from) {
+                    Some((token, start, end)) => {
+                        use vitrine_snapshot::lexis::RustToken;
+                        match token {
+                            RustToken::LineComment | RustToken::BlockComment => {
+                                push(spans, start, end, Region::Comment)
+                            }
+                            RustToken::Lifetime => {}
+                            RustToken::Str | RustToken::RawStr | RustToken::Char => {
+                                push(spans, start, end, Region::String)
+                            }
+                        }
+                        i = end.max(i + 1);
+                        code_from = i;
+                    }
+                    None => i += 1,
+                }
+                continue;
+            }
             let b = text.get(i).copied().unwrap_or_default();
             let next_at = if b == b'/' { self.skip_splices(i + 1) } else { i + 1 };
             let next = text.get(next_at).copied();
@@ -539,11 +564,7 @@ impl CLexer<'_> {
                     i = end;
                 }
                 (b'/', Some(b'*')) => {
-                    let end = if self.rust {
-                        vitrine_snapshot::lexis::block_comment_end(text, i, true)
-                    } else {
-                        self.block_comment_end(next_at)
-                    };
+                    let end = self.block_comment_end(next_at);
                     push(spans, i, end, Region::Comment);
                     i = end;
                 }
@@ -599,71 +620,18 @@ impl CLexer<'_> {
                         i = end;
                         continue;
                     }
-                    // Rust raw strings: r"…", r#"…"#, br##"…"##.
-                    if self.rust {
-                        let mut h = i;
-                        while h > 0 && text.get(h - 1) == Some(&b'#') {
-                            h -= 1;
-                        }
-                        let hashes = i - h;
-                        if h > 0
-                            && text.get(h - 1) == Some(&b'r')
-                            && (h < 2
-                                || !is_ident(text.get(h - 2).copied().unwrap_or(b' '))
-                                || text.get(h - 2) == Some(&b'b'))
-                        {
-                            let mut close = vec![b'"'];
-                            close.extend(std::iter::repeat_n(b'#', hashes));
-                            let end = text
-                                .get(i + 1..)
-                                .and_then(|t| memchr::memmem::find(t, &close))
-                                .map_or(text.len(), |j| i + 1 + j + close.len());
-                            push(spans, h - 1, end, Region::String);
-                            i = end;
-                            continue;
-                        }
-                    }
-                    let end = self.quoted_end(i, b'"', self.rust);
+                    let end = self.quoted_end(i, b'"');
                     push(spans, i, end, Region::String);
                     i = end.max(i + 1);
                 }
                 (b'\'', _) => {
                     // After an identifier character the quote is not a literal (C++14 digit separators
-                    // `1'000`), except Rust's byte literal prefix `b'…'`; in Rust, a quote not closed
-                    // within a character is a lifetime or label.
-                    let byte_literal = self.rust
-                        && i > 0
-                        && text.get(i - 1) == Some(&b'b')
-                        && (i < 2 || !is_ident(text.get(i - 2).copied().unwrap_or(b' ')));
-                    if !byte_literal
-                        && i > 0
-                        && text.get(i - 1).is_some_and(|&p| p.is_ascii_alphanumeric() || p == b'_')
-                    {
+                    // `1'000`).
+                    if i > 0 && text.get(i - 1).is_some_and(|&p| p.is_ascii_alphanumeric() || p == b'_') {
                         i += 1;
                         continue;
                     }
-                    if self.rust {
-                        let close = match text.get(i + 1) {
-                            Some(b'\\') => text
-                                .get(i + 2..)
-                                .and_then(|t| t.iter().take(12).position(|&c| c == b'\''))
-                                .map(|j| i + 2 + j),
-                            Some(_) => {
-                                // One character (up to 4 UTF-8 bytes) then a quote.
-                                (i + 2..(i + 6).min(text.len())).find(|&j| text.get(j) == Some(&b'\''))
-                            }
-                            None => None,
-                        };
-                        match close {
-                            Some(c) if text.get(i + 1..c).is_some_and(|s| !s.contains(&b'\n')) => {
-                                push(spans, i, c + 1, Region::String);
-                                i = c + 1;
-                            }
-                            _ => i += 1,
-                        }
-                        continue;
-                    }
-                    let end = self.quoted_end(i, b'\'', false);
+                    let end = self.quoted_end(i, b'\'');
                     push(spans, i, end, Region::String);
                     i = end.max(i + 1);
                 }
@@ -798,7 +766,7 @@ fn scan_hash(text: &[u8], triple: bool) -> Vec<(usize, usize, Region)> {
                     i += 1;
                     continue;
                 }
-                let end = quoted_end(text, i, b, false);
+                let end = quoted_end(text, i, b);
                 push(&mut spans, i, end, Region::String);
                 i = end.max(i + 1);
             }
@@ -1027,6 +995,9 @@ mod other_languages {
     const JAVA: &str = "public class Auth {\n    static boolean check(String user, int uid) {\n        String banner = \"login for \\u0022; grantRoot(uid); String tail = \\u0022 ok\";\n        /* audit hook disabled \\u002a/ grantRoot(uid + 1); /* see AUDIT.md */\n        String usage = \"\"\"\n            usage: login \"user\" \\\"\"\"\n            \"\"\"; grantRoot(uid + 2); String more = \"\"\"\n            see README\n            \"\"\";\n        // note \\u000a grantRoot(uid + 3);\n        return user.equals(\"admin\");\n    }\n}\n";
     const JS: &str = "function check(u) {\n  if (u) /\"/.test(u); const x = execSync; grantRoot(u); var note = \"/\";\n  while (f(u)) /'/.exec(u); grantRoot(2); var y = (a) / 2; var z = 'k';\n  /* Only administrators.\n   */ --> if (!isAdmin(u)) return deny(u);\n  var checked = 1 <!-- if (u === \"guest\") return deny(u);\n  while (n-->0) live();\n  return grant(u);\n}\n";
     const RUST: &str = "fn check(uid: u32) -> bool {\n    /* Policy: see docs/policy/*.md; only root. */\n    if uid != 0 { return deny(uid); }\n    // end of policy check */\n    let quote = b'\"'; grant_root(uid); let end = \"\";\n    true\n}\n";
+    /// Round 24: Rust read by `lexis::rust_token_at` (a lifetime takes its name: `'r"…"` is no raw
+    /// string; a literal takes its suffix; `cr##"…"##` is a raw C string).
+    const RUST_TOKENS: &str = "fn f<'a>(x: &'a str) {\n    m!('r\"\\\" hidden_a(); \\\"\");\n    let c = cr##\"x \"# hidden_b(); \"##; let q = '\"'; live_a();\n    let s = m!(\"a\"r\"\\\" hidden_c(); \\\"\"); live_b(); /* /* */ hidden_d(); */ live_c();\n}\n";
     const CSHARP: &str = "class Tool {\n  static void Main() {\n    var dir = @\"C:\\tools\\\"; GrantRoot(1); var sep = @\"\\\";\n    var q = @\"say \"\"hi\"\"\"; GrantRoot(2);\n    var raw = \"\"\"\"a \"\"\" b\"\"\"\"; GrantRoot(3);\n  }\n}\n";
 
     fn region(path: &str, text: &str, needle: &str, nth: usize) -> Region {
@@ -1071,9 +1042,20 @@ mod other_languages {
     fn rust_comments_nest_and_byte_literals_close() {
         assert_eq!(region("main.rs", RUST, "return deny", 0), Region::Comment);
         assert_eq!(region("main.rs", RUST, "grant_root", 0), Region::Code);
-        assert_eq!(region("main.rs", RUST, "b'\"'", 0), Region::Code);
+        assert_eq!(region("main.rs", RUST, "b'\"'", 0), Region::String, "the prefix is the literal's");
         assert_eq!(region("main.rs", RUST, "'\"'", 0), Region::String);
         assert_eq!(region("main.rs", RUST, "true", 0), Region::Code);
+    }
+
+    #[test]
+    fn rust_lifetimes_suffixes_and_raw_c_strings_as_rustc_reads_them() {
+        for n in ["hidden_a", "hidden_b", "hidden_c"] {
+            assert_eq!(region("lib.rs", RUST_TOKENS, n, 0), Region::String, "{n}");
+        }
+        assert_eq!(region("lib.rs", RUST_TOKENS, "hidden_d", 0), Region::Comment);
+        for n in ["live_a", "live_b", "live_c", "str"] {
+            assert_eq!(region("lib.rs", RUST_TOKENS, n, 0), Region::Code, "{n}");
+        }
     }
 
     #[test]
@@ -1089,7 +1071,13 @@ mod other_languages {
     /// The two lexers agree: every identifier the health check reads as code is code for `in:`.
     #[test]
     fn the_identifier_scan_and_the_regions_agree() {
-        for (path, text) in [("Auth.java", JAVA), ("auth.js", JS), ("main.rs", RUST), ("Tool.cs", CSHARP)] {
+        for (path, text) in [
+            ("Auth.java", JAVA),
+            ("auth.js", JS),
+            ("main.rs", RUST),
+            ("lib.rs", RUST_TOKENS),
+            ("Tool.cs", CSHARP),
+        ] {
             let r = Regions::of_file(path.as_bytes(), text.as_bytes());
             let idents = vitrine_snapshot::lexis::code_identifiers(path, text).unwrap();
             assert!(idents.len() > 10, "{path}");

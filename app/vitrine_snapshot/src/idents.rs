@@ -35,8 +35,9 @@ use crate::health::{FileFindings, FindingKind};
 pub(crate) struct Syntax {
     /// `#` starts a comment (Python); otherwise `//` and `/* */` do.
     hash_comments: bool,
-    /// `/* */` nests (Rust).
-    nested_blocks: bool,
+    /// Rust: its comments, literals and lifetimes are [`crate::lexis::rust_token_at`]'s (block comments
+    /// nest, strings run over lines, `r#"…"#` raw strings, `'a` a lifetime, `b'"'` a byte literal).
+    rust: bool,
     /// A backslash at the end of a `//` comment's line continues the comment (C and C++ splice lines
     /// before they look for comments).
     splice_comments: bool,
@@ -48,10 +49,6 @@ pub(crate) struct Syntax {
     raw: Raw,
     /// `"""` (and in Python `'''`) starts a string that runs over lines.
     triple_quotes: bool,
-    /// A plain string may run over lines (Rust).
-    multiline_strings: bool,
-    /// `'a` without a closing quote is a lifetime or label, not a literal (Rust).
-    lifetimes: bool,
     /// Identifiers are NFKC-normalised by the language (Python, PEP 3131).
     nfkc_names: bool,
     /// `<!--` and a `-->` first on a line start line comments (JavaScript scripts, ECMA-262 Annex B).
@@ -75,22 +72,18 @@ enum Raw {
     None,
     /// `R"delim(…)delim"`, with an encoding prefix or not.
     Cpp,
-    /// `r"…"`, `r#"…"#`, `br"…"`, `cr"…"`.
-    Rust,
     /// `@"…"` (and `$@"…"`, `@$"…"`), where `""` is a quote.
     CSharp,
 }
 
 const C_LIKE: Syntax = Syntax {
     hash_comments: false,
-    nested_blocks: false,
+    rust: false,
     splice_comments: false,
     escapes: None,
     backquote: Backquote::None,
     raw: Raw::None,
     triple_quotes: false,
-    multiline_strings: false,
-    lifetimes: false,
     nfkc_names: false,
     html_comments: false,
     reader: "the compiler",
@@ -110,8 +103,7 @@ const JS_MODULE: Syntax = Syntax {
 /// JavaScript read as a script (`.js`, `.cjs`: what node runs as CommonJS): Annex B's HTML-like
 /// comments too.
 const JS: Syntax = Syntax { html_comments: true, ..JS_MODULE };
-const RUST: Syntax =
-    Syntax { nested_blocks: true, raw: Raw::Rust, multiline_strings: true, lifetimes: true, ..C_LIKE };
+const RUST: Syntax = Syntax { rust: true, ..C_LIKE };
 const GO: Syntax = Syntax { backquote: Backquote::Raw, ..C_LIKE };
 const PYTHON: Syntax =
     Syntax { hash_comments: true, triple_quotes: true, nfkc_names: true, reader: "Python", ..C_LIKE };
@@ -430,6 +422,27 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
     while i < n {
         let c = at(i);
         let from = i;
+        if syn.rust
+            && let Some((token, end)) = lexis::rust_token_at(s, i)
+        {
+            let end = end.clamp(i + 1, n);
+            match token {
+                lexis::RustToken::LineComment | lexis::RustToken::BlockComment => {
+                    on(Lexeme::Comment, from, end)
+                }
+                lexis::RustToken::Lifetime => {
+                    // Its name is code (`'r#a`: the raw name's).
+                    let name = if s.get(i + 1..i + 3) == Some(b"r#") && end > i + 3 { i + 3 } else { i + 1 };
+                    let name_end = ident_end(s, name, None);
+                    if name_end > name {
+                        on(Lexeme::Ident, name, name_end);
+                    }
+                }
+                _ => on(Lexeme::Literal, from, end),
+            }
+            i = end;
+            continue;
+        }
         match c {
             b'#' if syn.hash_comments => {
                 i = find_byte(s, i, b'\n');
@@ -444,7 +457,7 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
                 on(Lexeme::Comment, from, i);
             }
             b'/' if !syn.hash_comments && at(i + 1) == b'*' => {
-                i = lexis::block_comment_end(s, i, syn.nested_blocks);
+                i = lexis::block_comment_end(s, i, false);
                 on(Lexeme::Comment, from, i);
             }
             b'/' if js && slash.starts_regex(s, i) => {
@@ -487,15 +500,15 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
                 on(Lexeme::Literal, from, i);
             }
             b'"' => {
-                i = string_end(s, i + 1, b'"', syn.multiline_strings);
+                i = string_end(s, i + 1, b'"');
                 on(Lexeme::Literal, from, i);
             }
             b'\'' if syn.hash_comments || syn.backquote == Backquote::Template => {
-                i = string_end(s, i + 1, b'\'', false);
+                i = string_end(s, i + 1, b'\'');
                 on(Lexeme::Literal, from, i);
             }
             b'\'' => {
-                i = char_end(s, i, syn.lifetimes);
+                i = char_end(s, i);
                 if i > from + 1 {
                     on(Lexeme::Literal, from, i);
                 }
@@ -555,15 +568,6 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
                     i = after;
                     continue;
                 }
-                // A Rust byte literal `b'"'`: the prefix and the literal.
-                if syn.lifetimes && word == b"b" && at(end) == b'\'' {
-                    let close = char_end(s, end, false);
-                    if close > end + 1 {
-                        on(Lexeme::Literal, from, close);
-                        i = close;
-                        continue;
-                    }
-                }
                 on(Lexeme::Ident, i, end);
                 i = end;
             }
@@ -593,13 +597,13 @@ fn splice_before(s: &[u8], nl: usize) -> bool {
 }
 
 /// The end of a quoted literal whose text starts at `from`: after the closing `quote`, or at the
-/// newline where a literal that may not run over lines stops.
-fn string_end(s: &[u8], from: usize, quote: u8, multiline: bool) -> usize {
+/// newline where it stops (a literal of these languages does not run over lines).
+fn string_end(s: &[u8], from: usize, quote: u8) -> usize {
     let mut i = from;
     while let Some(&b) = s.get(i) {
         match b {
             b'\\' => i += 2,
-            b'\n' if !multiline => return i,
+            b'\n' => return i,
             _ if b == quote => return i + 1,
             _ => i += 1,
         }
@@ -620,12 +624,8 @@ fn triple_end(s: &[u8], from: usize, quote: u8) -> usize {
 }
 
 /// A character literal at `open` (a `'`): its end, or `open + 1` when the quote starts none (an
-/// unclosed quote, a Rust lifetime or label).
-fn char_end(s: &[u8], open: usize, lifetimes: bool) -> usize {
-    let next = s.get(open + 1).copied().unwrap_or(0);
-    if lifetimes && next != b'\\' && s.get(open + 1 + utf8_len(next)) != Some(&b'\'') {
-        return open + 1;
-    }
+/// unclosed quote). Rust's are [`crate::lexis::rust_token_at`]'s.
+fn char_end(s: &[u8], open: usize) -> usize {
     let mut i = open + 1;
     while let Some(&b) = s.get(i) {
         if i > open + 16 || b == b'\n' {
@@ -721,16 +721,6 @@ fn raw_string_end(s: &[u8], word: &[u8], end: usize, raw: Raw) -> Option<usize> 
             let body = end + 1 + open + 1;
             Some(memchr::memmem::find(s.get(body..)?, &close).map_or(s.len(), |k| body + k + close.len()))
         }
-        Raw::Rust if matches!(word, b"r" | b"br" | b"cr") => {
-            let hashes = s.get(end..)?.iter().take_while(|&&b| b == b'#').count();
-            if s.get(end + hashes) != Some(&b'"') {
-                return None;
-            }
-            let mut close = vec![b'"'];
-            close.extend(std::iter::repeat_n(b'#', hashes));
-            let body = end + hashes + 1;
-            Some(memchr::memmem::find(s.get(body..)?, &close).map_or(s.len(), |k| body + k + close.len()))
-        }
         _ => None,
     }
 }
@@ -785,7 +775,7 @@ pub(crate) fn lexical_disguises(text: &[u8], syntax: Syntax) -> Vec<(usize, Stri
         });
         return out;
     }
-    if syntax.nested_blocks {
+    if syntax.rust {
         if memchr::memmem::find(text, b"/*").is_none() {
             return out;
         }
