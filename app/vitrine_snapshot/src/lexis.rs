@@ -376,16 +376,16 @@ fn rust_quote_is_name(s: &[u8], open: usize) -> bool {
 /// the `r` stays the lifetime's. `None` when `at` starts none (the `/` of a division).
 pub fn rust_token_through(s: &[u8], at: usize, code_from: usize) -> Option<(RustToken, usize, usize)> {
     let before = s.get(code_from.min(at)..at).unwrap_or_default();
-    let starts: Vec<usize> = match s.get(at) {
+    // How far before the quote a prefix may start: `br#"`/`cr#"` first, then `r#"`, `b"`, `c"`.
+    let back: [usize; 2] = match s.get(at) {
         Some(b'"') => {
             let hashes = before.iter().rev().take_while(|&&b| b == b'#').count();
-            // `br#"`/`cr#"` first, then `r#"`, `b"`, `c"`.
-            [hashes + 2, hashes + 1].into_iter().filter(|&k| k <= before.len()).map(|k| at - k).collect()
+            [hashes + 2, hashes + 1]
         }
-        Some(b'\'') if before.last() == Some(&b'b') => vec![at - 1],
-        _ => Vec::new(),
+        Some(b'\'') if before.last() == Some(&b'b') => [1, 1],
+        _ => [0, 0],
     };
-    for p in starts {
+    for p in back.into_iter().filter(|&k| k > 0 && k <= before.len()).map(|k| at - k) {
         if let Some((token, end)) = rust_token_at(s, p)
             && end > at
             && token != RustToken::Lifetime
@@ -494,6 +494,128 @@ fn rust_quoted_end(s: &[u8], from: usize) -> usize {
             b'\n' if s.get(i + 1) != Some(&b'\'') => return i,
             b'\\' => i += 2,
             _ => i += 1,
+        }
+    }
+    s.len()
+}
+
+/// What starts at an offset of Python source that is not plain code: [`python_token_at`] says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PythonToken {
+    /// `#` to the end of the line (the newline is not part of it).
+    Comment,
+    /// A string literal, its prefix included (`rb'…'`, `f"""…"""`).
+    Str,
+}
+
+/// Strings inside f-string fields inside strings … beyond this depth, the rest of a string is read
+/// without fields (hostile nesting stays bounded).
+const MAX_PY_NESTING: usize = 32;
+
+/// The comment or string literal of Python source that starts at `i`, and where it ends (the end of
+/// the text when it is not closed); `None` when plain code starts there. A `#` outside a string starts
+/// a comment anywhere (`x = 1#"` is code and a comment); a string's prefix (`r`, `u`, `b`, `f`, `t`,
+/// `rb`, `br`, `fr`, `rf`, `tr`, `rt`, any case) counts only at the start of a name; the string's end
+/// is [`python_string_end`]'s.
+pub fn python_token_at(s: &[u8], i: usize) -> Option<(PythonToken, usize)> {
+    let at = |k: usize| s.get(k).copied().unwrap_or(0);
+    match at(i) {
+        b'#' => {
+            let end = s.get(i..).and_then(|t| memchr::memchr(b'\n', t)).map_or(s.len(), |k| i + k);
+            Some((PythonToken::Comment, end))
+        }
+        b'"' | b'\'' => Some((PythonToken::Str, python_string_end(s, i))),
+        c if c.is_ascii_alphabetic() && (i == 0 || !rust_ident_byte(at(i - 1))) => {
+            let len =
+                s.get(i..).unwrap_or_default().iter().take(3).take_while(|b| b.is_ascii_alphabetic()).count();
+            if len > 2 || !matches!(at(i + len), b'"' | b'\'') {
+                return None;
+            }
+            python_prefix_valid(s.get(i..i + len).unwrap_or_default())
+                .then(|| (PythonToken::Str, python_string_end(s, i + len)))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `p` is a Python string prefix (any case): `r`, `u`, `b`, `f`, `t`, or a pair of `r` with
+/// `b`, `f` or `t`.
+fn python_prefix_valid(p: &[u8]) -> bool {
+    let l: Vec<u8> = p.iter().map(u8::to_ascii_lowercase).collect();
+    matches!(l.as_slice(), b"r" | b"u" | b"b" | b"f" | b"t" | b"rb" | b"br" | b"fr" | b"rf" | b"tr" | b"rt")
+}
+
+/// The end of the Python string literal whose opening quote is at `q` (its prefix, when one starts the
+/// name right before `q`, says whether it has `{…}` fields): after the closing quote or quotes, or, for
+/// a string in single quotes that a line break ends unclosed, at that line break. A backslash escapes
+/// the next character (in a raw string too: `r"\""` does not end at the second quote); `{{` is text;
+/// a field of an f-string or t-string is code, whose strings may use the same quotes (PEP 701:
+/// `f"{x["k"]}"` is one string), to its `}`.
+pub fn python_string_end(s: &[u8], q: usize) -> usize {
+    python_string_end_at(s, q, 0)
+}
+
+fn python_string_end_at(s: &[u8], q: usize, depth: usize) -> usize {
+    let quote = s.get(q).copied().unwrap_or(b'"');
+    let tripled = s.get(q..q + 3).is_some_and(|t| t.iter().all(|&c| c == quote));
+    let mut p = q;
+    while p > 0 && q - p < 2 && s.get(p - 1).is_some_and(u8::is_ascii_alphabetic) {
+        p -= 1;
+    }
+    // The prefix: the letters right before the quote, when they are the whole name and a prefix.
+    let name_start = p == 0 || !rust_ident_byte(s.get(p - 1).copied().unwrap_or(0));
+    let prefix = s.get(p..q).filter(|pre| name_start && python_prefix_valid(pre)).unwrap_or_default();
+    let fields = prefix.iter().any(|c| b"fFtT".contains(c)) && depth < MAX_PY_NESTING;
+    let raw = prefix.iter().any(|c| b"rR".contains(c));
+    let open_len = if tripled { 3 } else { 1 };
+    let mut i = q + open_len;
+    while let Some(b) = s.get(i).copied() {
+        match b {
+            b'\\' if fields && !raw && s.get(i + 1) == Some(&b'N') && s.get(i + 2) == Some(&b'{') => {
+                // A named character escape `\N{…}`, not a field.
+                i = s.get(i..).and_then(|t| memchr::memchr(b'}', t)).map_or(s.len(), |j| i + j + 1);
+            }
+            b'\\' if s.get(i + 1) == Some(&b'{') && fields => i += 1,
+            b'\\' => i += 2,
+            b'\n' if !tripled => return i,
+            b'{' if fields => {
+                if s.get(i + 1) == Some(&b'{') {
+                    i += 2;
+                    continue;
+                }
+                i = (python_field_end(s, i + 1, depth + 1) + 1).min(s.len());
+            }
+            _ if b == quote
+                && (!tripled || s.get(i..i + 3).is_some_and(|t| t.iter().all(|&c| c == quote))) =>
+            {
+                return i + open_len;
+            }
+            _ => i += 1,
+        }
+    }
+    s.len()
+}
+
+/// The offset of the `}` that closes an f-string field whose code starts at `from` (the end of the
+/// text when none does): brackets counted, strings skipped.
+fn python_field_end(s: &[u8], from: usize, depth: usize) -> usize {
+    let mut nesting = 0usize;
+    let mut i = from;
+    while let Some(off) = s.get(i..).and_then(|t| {
+        t.iter().position(|&b| matches!(b, b'"' | b'\'' | b'(' | b'[' | b'{' | b')' | b']' | b'}'))
+    }) {
+        i += off;
+        match s.get(i).copied().unwrap_or_default() {
+            b'"' | b'\'' => i = python_string_end_at(s, i, depth).max(i + 1),
+            b'(' | b'[' | b'{' => {
+                nesting += 1;
+                i += 1;
+            }
+            b'}' if nesting == 0 => return i,
+            _ => {
+                nesting = nesting.saturating_sub(1);
+                i += 1;
+            }
         }
     }
     s.len()
@@ -765,6 +887,37 @@ mod tests {
         assert_eq!(rust_token_at(b"r#\"a\"", 0), Some((RawStr, 5)));
         assert_eq!(rust_token_at(b"/* /* */", 0), Some((BlockComment, 8)));
         assert_eq!(rust_token_at(b"\"a\\", 0), Some((Str, 3)));
+    }
+
+    /// Python's strings and comments, as its tokenizer reads them.
+    #[test]
+    fn python_strings_and_comments_end_where_python_ends_them() {
+        use PythonToken::*;
+        let table: &[(&str, Option<PythonToken>, &str)] = &[
+            ("# a \" quote\nx", Some(Comment), "# a \" quote"),
+            ("'\"\"\"' x", Some(Str), "'\"\"\"'"),
+            ("\"\"\"a \" '''\n b\"\"\" x", Some(Str), "\"\"\"a \" '''\n b\"\"\""),
+            ("r\"\\\"\" x\"", Some(Str), "r\"\\\"\""),
+            ("rb'a' x", Some(Str), "rb'a'"),
+            ("F'{x['k']}' y'", Some(Str), "F'{x['k']}'"),
+            ("f\"{'}'}\" y", Some(Str), "f\"{'}'}\""),
+            ("f'{{' x '}}' y", Some(Str), "f'{{'"),
+            ("'a\nb'", Some(Str), "'a"),
+            ("'a\\\nb' x", Some(Str), "'a\\\nb'"),
+            ("ub'x'", None, ""),
+            ("x", None, ""),
+        ];
+        for &(src, token, text) in table {
+            let got = python_token_at(src.as_bytes(), 0);
+            assert_eq!(got.map(|g| g.0), token, "{src:?}");
+            if let Some((_, end)) = got {
+                assert_eq!(&src[..end], text, "{src:?}");
+            }
+        }
+        // A prefix only at the start of a name; a `#` anywhere outside a string.
+        assert_eq!(python_token_at(b"xf'a'", 1), None);
+        assert_eq!(python_string_end(b"xf'{'}'", 2), 5, "no fields: `xf` is a name");
+        assert_eq!(python_token_at(b"x=1#'", 3), Some((Comment, 5)));
     }
 
     #[test]
