@@ -523,37 +523,82 @@ fn attr_plain(a: &BuildLine) -> String {
 }
 
 /// Python's enclosing conditionals, per line: `if X:`, `elif`, `else` (joined to their `if`), by
-/// indentation; lines inside triple-quoted strings keep the line before's.
+/// indentation; the lines that continue a logical line (inside a string, inside brackets, after a
+/// backslash) keep the line before's.
 #[derive(Debug, Default)]
 pub struct PyScan {
     chain: Vec<u32>,
     chains: Vec<Vec<BuildLine>>,
 }
 
+/// Per line of Python source (as [`crate::port::lines`] splits it): whether it continues the logical
+/// line before (it starts inside a string, inside brackets, or after a backslash), and the length of
+/// its code before a comment. Strings and comments are `lexis::python_token_at`'s: a `"""` inside a
+/// string or a comment opens nothing, a `#` inside a string starts no comment.
+fn python_lines(source: &[u8]) -> Vec<(bool, usize)> {
+    let n = source.len();
+    let mut out = Vec::new();
+    let (mut line_start, mut continued, mut code_end) = (0usize, false, None::<usize>);
+    let (mut depth, mut backslash) = (0usize, false);
+    let mut i = 0usize;
+    while i < n {
+        if let Some((token, end)) = lexis::python_token_at(source, i) {
+            let end = end.clamp(i + 1, n);
+            if token == lexis::PythonToken::Comment {
+                code_end.get_or_insert(i - line_start);
+            }
+            // The lines a string runs over continue the line it starts on.
+            for (k, _) in source[i..end].iter().enumerate().filter(|(_, c)| **c == b'\n') {
+                let nl = i + k;
+                out.push((continued, code_end.take().unwrap_or(nl - line_start)));
+                (line_start, continued) = (nl + 1, true);
+            }
+            i = end;
+            continue;
+        }
+        match source[i] {
+            b'\n' => {
+                out.push((continued, code_end.take().unwrap_or(i - line_start)));
+                (line_start, continued) = (i + 1, depth > 0 || backslash);
+                backslash = false;
+            }
+            b'\\' => backslash = matches!(source.get(i + 1..), Some([b'\n', ..] | [b'\r', b'\n', ..])),
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    if line_start < n {
+        out.push((continued, code_end.unwrap_or(n - line_start)));
+    }
+    out
+}
+
 /// Scans Python source for the conditionals around each line.
 pub fn scan_python(source: &[u8]) -> PyScan {
     let mut out = PyScan { chains: vec![Vec::new()], ..PyScan::default() };
     let mut stack: Vec<(usize, BuildLine)> = Vec::new(); // (indent, header)
-    let mut in_triple: Option<&str> = None;
     let mut current = 0u32;
     let lines: Vec<&[u8]> = crate::port::lines(source);
+    let info = python_lines(source);
+    // A line's code: before its comment, without the line break or a joining backslash.
+    let code_of = |l: usize| -> String {
+        let raw = lines.get(l).copied().unwrap_or_default();
+        let len = info.get(l).map_or(raw.len(), |x| x.1).min(raw.len());
+        let code = String::from_utf8_lossy(&raw[..len]);
+        let code = code.trim();
+        code.strip_suffix('\\').unwrap_or(code).trim().to_owned()
+    };
     for (i, raw) in lines.iter().enumerate() {
-        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-        let text = String::from_utf8_lossy(raw);
-        let t = text.trim();
-        if let Some(q) = in_triple {
-            if t.matches(q).count() % 2 == 1 {
-                in_triple = None;
-            }
+        if info.get(i).is_some_and(|x| x.0) {
             out.chain.push(current);
             continue;
         }
-        for q in ["\"\"\"", "'''"] {
-            if t.matches(q).count() % 2 == 1 {
-                in_triple = Some(q);
-            }
-        }
-        if t.is_empty() || t.starts_with('#') {
+        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let text = String::from_utf8_lossy(raw);
+        let first = code_of(i);
+        if first.is_empty() {
             out.chain.push(current);
             continue;
         }
@@ -575,14 +620,26 @@ pub fn scan_python(source: &[u8]) -> PyScan {
             }
         };
         out.chain.push(current);
-        let code = t.split(" #").next().unwrap_or(t).trim_end();
-        let word = code.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default();
-        if code.ends_with(':') && matches!(word, "if" | "elif" | "else") {
-            let text = match (&joined, word) {
+        let word =
+            first.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default().to_owned();
+        if !matches!(word.as_str(), "if" | "elif" | "else") {
+            continue;
+        }
+        // The header's logical line: this line's code and its continuation lines'.
+        let mut code = first;
+        for l in (i + 1..lines.len()).take_while(|&l| info.get(l).is_some_and(|x| x.0)) {
+            let more = code_of(l);
+            if !more.is_empty() {
+                code.push(' ');
+                code.push_str(&more);
+            }
+        }
+        if code.ends_with(':') {
+            let text = match (&joined, word.as_str()) {
                 (Some(j), "elif" | "else") => {
                     format!("{} … {}", j.text.split(" … ").next().unwrap_or_default(), code)
                 }
-                _ => code.to_owned(),
+                _ => code,
             };
             stack.push((indent, BuildLine { line: i as u32 + 1, text }));
         }
@@ -1182,6 +1239,27 @@ mod tests {
             }
         }
         assert!(checked.0 > 100 && checked.1 > 100, "{checked:?}");
+    }
+
+    /// Hostile Python: quotes in strings and comments that a count of `"""` per line, or a split at
+    /// ` #`, misreads; a header over several lines. Read by `lexis::python_token_at`.
+    #[test]
+    fn python_conditionals_are_found_past_hostile_strings_and_comments() {
+        let t =
+            |src: &[u8], l: usize| scan_python(src).at(l).iter().map(|b| b.text.clone()).collect::<Vec<_>>();
+        let src = b"x = '\"\"\"'\nif False:\n    def f():\n        return 1\n";
+        assert_eq!(t(src, 3), ["if False:"], "a triple quote inside a string");
+        let src = b"s = \"\"\"a\"\"\" + '\"\"\"'\nif False:\n    run()\n";
+        assert_eq!(t(src, 2), ["if False:"], "three triple quotes, one of them in a string");
+        let src = b"# \"\"\" note\nif TYPE_CHECKING:\n    import x\n";
+        assert_eq!(t(src, 2), ["if TYPE_CHECKING:"], "a triple quote in a comment");
+        let src = b"if sep == \" #\":  # the separator\n    run()\n";
+        assert_eq!(t(src, 1), ["if sep == \" #\":"], "` #` inside a string");
+        let src = b"if (False or\n        DEBUG):\n    run()\nlive()\n";
+        assert_eq!(t(src, 2), ["if (False or DEBUG):"], "a header over two lines");
+        assert!(t(src, 3).is_empty());
+        let src = b"doc = \"\"\"\nif False:\n    x\n\"\"\"\nrun()\n";
+        assert!(t(src, 2).is_empty() && t(src, 4).is_empty(), "a header inside a string is text");
     }
 
     #[test]
