@@ -745,10 +745,11 @@ fn scan_hash(text: &[u8], triple: bool) -> Vec<(usize, usize, Region)> {
         let b = text.get(i).copied().unwrap_or_default();
         match b {
             b'#' => {
-                // `$#` and `${#x}` in shells are not comments: a comment starts a word.
+                // `$#` and `${#x}` in shells are not comments: a comment starts a word. In Python
+                // (`lexis::python_token_at`) a `#` outside a string starts one anywhere: `x = y#'''`.
                 let starts_word =
                     i == 0 || text.get(i - 1).is_some_and(|p| p.is_ascii_whitespace() || *p == b';');
-                if !starts_word {
+                if !starts_word && !triple {
                     i += 1;
                     continue;
                 }
@@ -852,8 +853,12 @@ mod tests {
                 ("string", "\"a # b\"".to_owned()),
                 ("comment", "# tail".to_owned()),
                 ("string", "'''doc\n# in doc'''".to_owned()),
+                // Python: a `#` outside a string is a comment wherever it is.
+                ("comment", "# ${#x}".to_owned()),
             ]
         );
+        // A shell: `$#` and `${#x}` are no comments.
+        assert_eq!(texts("a.sh", "echo $# ${#x} # c\n"), vec![("comment", "# c".to_owned())]);
         assert_eq!(Family::of_path(b"drivers/net/Kconfig"), Family::Hash { triple: false });
     }
 
@@ -995,6 +1000,9 @@ mod other_languages {
     const JAVA: &str = "public class Auth {\n    static boolean check(String user, int uid) {\n        String banner = \"login for \\u0022; grantRoot(uid); String tail = \\u0022 ok\";\n        /* audit hook disabled \\u002a/ grantRoot(uid + 1); /* see AUDIT.md */\n        String usage = \"\"\"\n            usage: login \"user\" \\\"\"\"\n            \"\"\"; grantRoot(uid + 2); String more = \"\"\"\n            see README\n            \"\"\";\n        // note \\u000a grantRoot(uid + 3);\n        return user.equals(\"admin\");\n    }\n}\n";
     const JS: &str = "function check(u) {\n  if (u) /\"/.test(u); const x = execSync; grantRoot(u); var note = \"/\";\n  while (f(u)) /'/.exec(u); grantRoot(2); var y = (a) / 2; var z = 'k';\n  /* Only administrators.\n   */ --> if (!isAdmin(u)) return deny(u);\n  var checked = 1 <!-- if (u === \"guest\") return deny(u);\n  while (n-->0) live();\n  return grant(u);\n}\n";
     const RUST: &str = "fn check(uid: u32) -> bool {\n    /* Policy: see docs/policy/*.md; only root. */\n    if uid != 0 { return deny(uid); }\n    // end of policy check */\n    let quote = b'\"'; grant_root(uid); let end = \"\";\n    true\n}\n";
+    /// Python: PEP 701 f-strings that reuse their quotes inside fields, a `#` glued to code, quotes in
+    /// strings (`lexis::python_token_at` for both readers).
+    const PYTHON: &str = "def check(user, uid):\n    label = f\"{user[\"name\"]} as {uid}\"  # note \"\"\"\n    mark = uid#'''\n    grant_root(uid)\n    quote = rb'\\'' + '\"\"\"'\n    return deny(user) if uid else allow(user)\n";
     /// Round 24: Rust read by `lexis::rust_token_at` (a lifetime takes its name: `'r"…"` is no raw
     /// string; a literal takes its suffix; `cr##"…"##` is a raw C string).
     const RUST_TOKENS: &str = "fn f<'a>(x: &'a str) {\n    m!('r\"\\\" hidden_a(); \\\"\");\n    let c = cr##\"x \"# hidden_b(); \"##; let q = '\"'; live_a();\n    let s = m!(\"a\"r\"\\\" hidden_c(); \\\"\"); live_b(); /* /* */ hidden_d(); */ live_c();\n}\n";
@@ -1058,6 +1066,36 @@ mod other_languages {
         }
     }
 
+    /// Python: a `#` glued to code starts a comment; each string ends where
+    /// `lexis::python_string_end` ends it (the span reader here and the one rule agree).
+    #[test]
+    fn python_comments_and_strings_as_lexis_reads_them() {
+        let py = "x = y#'''\ngrant_root()\ns = f'{d['k']}' + r\"\\\"\" + '\"\"\"'\nlive()\n";
+        assert_eq!(region("a.py", py, "grant_root", 0), Region::Code);
+        assert_eq!(region("a.py", py, "'''", 0), Region::Comment);
+        assert_eq!(region("a.py", py, "live", 0), Region::Code);
+        for sample in [
+            "f'{d['k']}' x",
+            "r\"\\\"\" x",
+            "'\"\"\"' x",
+            "\"\"\"a\n\" b\"\"\" x",
+            "F\"{'}'}\" x",
+            "f'{{' x '}}'",
+            "rb'\\'' x",
+            "'a\nb'",
+            "xf'{'}' x",
+        ] {
+            let t = sample.as_bytes();
+            let q = t.iter().position(|&b| b == b'"' || b == b'\'').unwrap();
+            let mut spans = Vec::new();
+            assert_eq!(
+                python_string(t, q, 0, &mut spans),
+                vitrine_snapshot::lexis::python_string_end(t, q),
+                "{sample:?}"
+            );
+        }
+    }
+
     #[test]
     fn csharp_verbatim_and_raw_strings() {
         for n in 0..3 {
@@ -1077,6 +1115,7 @@ mod other_languages {
             ("main.rs", RUST),
             ("lib.rs", RUST_TOKENS),
             ("Tool.cs", CSHARP),
+            ("auth.py", PYTHON),
         ] {
             let r = Regions::of_file(path.as_bytes(), text.as_bytes());
             let idents = vitrine_snapshot::lexis::code_identifiers(path, text).unwrap();

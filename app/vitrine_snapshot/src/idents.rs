@@ -33,8 +33,9 @@ use crate::health::{FileFindings, FindingKind};
 /// How one language writes what is not code.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Syntax {
-    /// `#` starts a comment (Python); otherwise `//` and `/* */` do.
-    hash_comments: bool,
+    /// Python: its comments and strings are [`crate::lexis::python_token_at`]'s (`#` to the end of the
+    /// line, string prefixes, triple quotes, f-string fields); otherwise `//` and `/* */` are comments.
+    python: bool,
     /// Rust: its comments, literals and lifetimes are [`crate::lexis::rust_token_at`]'s (block comments
     /// nest, strings run over lines, `r#"…"#` raw strings, `'a` a lifetime, `b'"'` a byte literal).
     rust: bool,
@@ -77,7 +78,7 @@ enum Raw {
 }
 
 const C_LIKE: Syntax = Syntax {
-    hash_comments: false,
+    python: false,
     rust: false,
     splice_comments: false,
     escapes: None,
@@ -106,7 +107,7 @@ const JS: Syntax = Syntax { html_comments: true, ..JS_MODULE };
 const RUST: Syntax = Syntax { rust: true, ..C_LIKE };
 const GO: Syntax = Syntax { backquote: Backquote::Raw, ..C_LIKE };
 const PYTHON: Syntax =
-    Syntax { hash_comments: true, triple_quotes: true, nfkc_names: true, reader: "Python", ..C_LIKE };
+    Syntax { python: true, triple_quotes: true, nfkc_names: true, reader: "Python", ..C_LIKE };
 
 /// The syntax of a file, by its extension (or, for a script without one, its `#!` line); `None` for
 /// prose and for languages not known here.
@@ -443,12 +444,17 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
             i = end;
             continue;
         }
+        if syn.python
+            && let Some((token, end)) = lexis::python_token_at(s, i)
+        {
+            let end = end.clamp(i + 1, n);
+            let kind = if token == lexis::PythonToken::Comment { Lexeme::Comment } else { Lexeme::Literal };
+            on(kind, from, end);
+            i = end;
+            continue;
+        }
         match c {
-            b'#' if syn.hash_comments => {
-                i = find_byte(s, i, b'\n');
-                on(Lexeme::Comment, from, i);
-            }
-            b'/' if !syn.hash_comments && at(i + 1) == b'/' => {
+            b'/' if !syn.python && at(i + 1) == b'/' => {
                 let mut end = find_byte(s, i, b'\n');
                 while syn.splice_comments && end < n && splice_before(s, end) {
                     end = find_byte(s, end + 1, b'\n');
@@ -456,7 +462,7 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
                 i = end;
                 on(Lexeme::Comment, from, i);
             }
-            b'/' if !syn.hash_comments && at(i + 1) == b'*' => {
+            b'/' if !syn.python && at(i + 1) == b'*' => {
                 i = lexis::block_comment_end(s, i, false);
                 on(Lexeme::Comment, from, i);
             }
@@ -485,25 +491,16 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
                 i = lexis::csharp_raw_end(s, i);
                 on(Lexeme::Literal, from, i);
             }
-            b'"' if syn.triple_quotes && !syn.hash_comments && at(i + 1) == b'"' && at(i + 2) == b'"' => {
+            b'"' if syn.triple_quotes && at(i + 1) == b'"' && at(i + 2) == b'"' => {
                 // A Java text block.
                 i = lexis::text_block_end(s, i, true);
-                on(Lexeme::Literal, from, i);
-            }
-            b'"' | b'\''
-                if syn.triple_quotes
-                    && at(i + 1) == c
-                    && at(i + 2) == c
-                    && (c == b'"' || syn.hash_comments) =>
-            {
-                i = triple_end(s, i + 3, c);
                 on(Lexeme::Literal, from, i);
             }
             b'"' => {
                 i = string_end(s, i + 1, b'"');
                 on(Lexeme::Literal, from, i);
             }
-            b'\'' if syn.hash_comments || syn.backquote == Backquote::Template => {
+            b'\'' if syn.backquote == Backquote::Template => {
                 i = string_end(s, i + 1, b'\'');
                 on(Lexeme::Literal, from, i);
             }
@@ -605,18 +602,6 @@ fn string_end(s: &[u8], from: usize, quote: u8) -> usize {
             b'\\' => i += 2,
             b'\n' => return i,
             _ if b == quote => return i + 1,
-            _ => i += 1,
-        }
-    }
-    s.len()
-}
-
-fn triple_end(s: &[u8], from: usize, quote: u8) -> usize {
-    let mut i = from;
-    while let Some(&b) = s.get(i) {
-        match b {
-            b'\\' => i += 2,
-            _ if b == quote && s.get(i + 1) == Some(&quote) && s.get(i + 2) == Some(&quote) => return i + 3,
             _ => i += 1,
         }
     }
