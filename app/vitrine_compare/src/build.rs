@@ -216,19 +216,57 @@ pub struct BuildLine {
     pub text: String,
 }
 
-/// Go build constraint lines (`//go:build …`, `// +build …`) in the header before the `package` clause.
+/// Go build constraint lines (`//go:build …`, `// +build …`), read as go/build reads a file's header
+/// (`parseFileHeader`, `shouldBuild`): the header runs to the first text that is neither blank nor a
+/// comment (a `package` inside a `/* */` comment does not end it); a `//go:build` line counts when it
+/// starts its line outside a `/* */` comment; a `// +build` line only before the header's last blank
+/// line.
 fn go_constraints(source: &[u8]) -> Vec<BuildLine> {
+    let word_after = |line: &[u8], prefix: &[u8]| {
+        line.strip_prefix(prefix).is_some_and(|r| r.first().is_none_or(|c| matches!(c, b' ' | b'\t')))
+    };
     let mut out = Vec::new();
-    for (i, line) in source.split(|&b| b == b'\n').enumerate() {
-        let t = String::from_utf8_lossy(line);
-        let t = t.trim();
-        if t.starts_with("package ") || t == "package" {
-            break;
+    let mut plus = Vec::new(); // `+build` lines: (line, offset after it)
+    let (mut end, mut ended, mut in_comment, mut offset) = (0usize, false, false, 0usize);
+    'lines: for (i, raw) in source.split_inclusive(|&b| b == b'\n').enumerate() {
+        offset += raw.len();
+        let line = raw.trim_ascii();
+        if line.is_empty() && !ended {
+            end = offset;
+            continue;
         }
-        if t.starts_with("//go:build") || t.starts_with("// +build") || t.starts_with("//+build") {
-            out.push(BuildLine { line: i as u32 + 1, text: collapse(t) });
+        if !line.starts_with(b"//") {
+            ended = true;
+        }
+        let text = || collapse(&String::from_utf8_lossy(line));
+        if !in_comment && word_after(line, b"//go:build") {
+            out.push(BuildLine { line: i as u32 + 1, text: text() });
+        }
+        if line.starts_with(b"//") && word_after(line[2..].trim_ascii(), b"+build") {
+            plus.push((BuildLine { line: i as u32 + 1, text: text() }, offset));
+        }
+        let mut rest = line;
+        loop {
+            if in_comment {
+                match rest.windows(2).position(|w| w == b"*/") {
+                    Some(k) => {
+                        in_comment = false;
+                        rest = rest[k + 2..].trim_ascii();
+                    }
+                    None => continue 'lines,
+                }
+            } else if rest.is_empty() || rest.starts_with(b"//") {
+                continue 'lines;
+            } else if let Some(r) = rest.strip_prefix(b"/*") {
+                in_comment = true;
+                rest = r.trim_ascii();
+            } else {
+                break 'lines;
+            }
         }
     }
+    out.extend(plus.into_iter().filter(|(_, after)| *after <= end).map(|(l, _)| l));
+    out.sort_by_key(|l| l.line);
     out
 }
 
@@ -1260,6 +1298,26 @@ mod tests {
         assert!(t(src, 3).is_empty());
         let src = b"doc = \"\"\"\nif False:\n    x\n\"\"\"\nrun()\n";
         assert!(t(src, 2).is_empty() && t(src, 4).is_empty(), "a header inside a string is text");
+    }
+
+    /// Go's build constraints, read as go/build reads a file's header: a `//go:build` line in a
+    /// `/* */` comment is none, one after a block comment that holds the word `package` is one, and a
+    /// `// +build` line counts only when a blank line follows it in the header.
+    #[test]
+    fn go_constraints_are_read_as_go_build_reads_the_header() {
+        let texts =
+            |src: &[u8]| go_constraints(src).into_iter().map(|l| (l.line, l.text)).collect::<Vec<_>>();
+        let src = b"/*\npackage docs\n*/\n//go:build ignore\n\npackage x\n";
+        assert_eq!(texts(src), [(4, "//go:build ignore".to_owned())]);
+        assert!(texts(b"/*\n//go:build ignore\n*/\npackage x\n").is_empty());
+        assert!(texts(b"/* a */ //go:build ignore\npackage x\n").is_empty(), "not first on its line");
+        assert!(texts(b"// +build linux\npackage x\n").is_empty(), "no blank line after it");
+        assert_eq!(texts(b"// +build linux\n\npackage x\n"), [(1, "// +build linux".to_owned())]);
+        assert_eq!(
+            texts(b"// Copyright\n\n//go:build linux\n// +build linux\n\n// Package x.\npackage x\n"),
+            [(3, "//go:build linux".to_owned()), (4, "// +build linux".to_owned())]
+        );
+        assert!(texts(b"package x\n\nvar s = `\n//go:build ignore\n`\n").is_empty());
     }
 
     #[test]
