@@ -655,83 +655,12 @@ impl CLexer<'_> {
 }
 
 /// A Python string literal whose first quote is at `q`: pushes its spans (an f-string's or
-/// t-string's `{…}` replacement fields as code, their own literals included) and returns its end.
-fn python_string(text: &[u8], q: usize, depth: usize, spans: &mut Vec<(usize, usize, Region)>) -> usize {
-    let quote = text.get(q).copied().unwrap_or(b'"');
-    let tripled = text.get(q..q + 3).is_some_and(|t| t.iter().all(|&c| c == quote));
-    // The prefix: up to two letters right before the quote, not part of a longer name.
-    let mut p = q;
-    while p > 0 && q - p < 2 && text.get(p - 1).is_some_and(|c| b"rRbBfFuUtT".contains(c)) {
-        p -= 1;
-    }
-    if p > 0 && text.get(p - 1).is_some_and(|&c| is_ident(c)) {
-        p = q;
-    }
-    let prefix = text.get(p..q).unwrap_or_default();
-    let fields = prefix.iter().any(|c| b"fFtT".contains(c)) && depth < MAX_NESTING;
-    let raw = prefix.iter().any(|c| b"rR".contains(c));
-    let open_len = if tripled { 3 } else { 1 };
-    let mut seg = q;
-    let mut i = q + open_len;
-    while let Some(b) = text.get(i).copied() {
-        match b {
-            b'\\' if fields && !raw && text.get(i + 1) == Some(&b'N') && text.get(i + 2) == Some(&b'{') => {
-                // A named character escape `\N{…}`, not a field.
-                i = text.get(i..).and_then(|t| memchr::memchr(b'}', t)).map_or(text.len(), |j| i + j + 1);
-            }
-            b'\\' if text.get(i + 1) == Some(&b'{') && fields => i += 1,
-            b'\\' => i += 2,
-            b'\n' if !tripled => {
-                push(spans, seg, i, Region::String);
-                return i;
-            }
-            b'{' if fields => {
-                if text.get(i + 1) == Some(&b'{') {
-                    i += 2;
-                    continue;
-                }
-                push(spans, seg, i, Region::String);
-                let close = python_field(text, i + 1, depth + 1, spans);
-                i = (close + 1).min(text.len());
-                seg = i;
-            }
-            _ if b == quote
-                && (!tripled || text.get(i..i + 3).is_some_and(|t| t.iter().all(|&c| c == quote))) =>
-            {
-                let end = i + open_len;
-                push(spans, seg, end, Region::String);
-                return end;
-            }
-            _ => i += 1,
-        }
-    }
-    push(spans, seg, text.len(), Region::String);
-    text.len()
-}
-
-/// The code of a replacement field from `from`: literals inside it are read (nested f-strings too),
-/// brackets counted; returns the index of the `}` that closes the field.
-fn python_field(text: &[u8], from: usize, depth: usize, spans: &mut Vec<(usize, usize, Region)>) -> usize {
-    let mut nesting = 0usize;
-    let mut i = from;
-    while let Some(off) = text.get(i..).and_then(|t| {
-        t.iter().position(|&b| matches!(b, b'"' | b'\'' | b'(' | b'[' | b'{' | b')' | b']' | b'}'))
-    }) {
-        i += off;
-        match text.get(i).copied().unwrap_or_default() {
-            b'"' | b'\'' => i = python_string(text, i, depth, spans).max(i + 1),
-            b'(' | b'[' | b'{' => {
-                nesting += 1;
-                i += 1;
-            }
-            b'}' if nesting == 0 => return i,
-            _ => {
-                nesting = nesting.saturating_sub(1);
-                i += 1;
-            }
-        }
-    }
-    text.len()
+/// t-string's `{…}` replacement fields as code, their own literals included) and returns its end
+/// (`lexis::python_string_pieces`, the one reading of Python's strings).
+fn python_string(text: &[u8], q: usize, spans: &mut Vec<(usize, usize, Region)>) -> usize {
+    vitrine_snapshot::lexis::python_string_pieces(text, q, &mut |start, end| {
+        push(spans, start, end, Region::String)
+    })
 }
 
 fn scan_hash(text: &[u8], triple: bool) -> Vec<(usize, usize, Region)> {
@@ -759,7 +688,7 @@ fn scan_hash(text: &[u8], triple: bool) -> Vec<(usize, usize, Region)> {
             }
             _ if triple => {
                 // Python: triple quotes, prefixes, f-string fields.
-                i = python_string(text, i, 0, &mut spans).max(i + 1);
+                i = python_string(text, i, &mut spans).max(i + 1);
             }
             _ => {
                 // An apostrophe inside a word (`don't` in a make recipe) opens nothing.
@@ -1066,34 +995,17 @@ mod other_languages {
         }
     }
 
-    /// Python: a `#` glued to code starts a comment; each string ends where
-    /// `lexis::python_string_end` ends it (the span reader here and the one rule agree).
+    /// Python: a `#` glued to code starts a comment; strings are `lexis::python_string_pieces`'s.
     #[test]
     fn python_comments_and_strings_as_lexis_reads_them() {
         let py = "x = y#'''\ngrant_root()\ns = f'{d['k']}' + r\"\\\"\" + '\"\"\"'\nlive()\n";
         assert_eq!(region("a.py", py, "grant_root", 0), Region::Code);
         assert_eq!(region("a.py", py, "'''", 0), Region::Comment);
         assert_eq!(region("a.py", py, "live", 0), Region::Code);
-        for sample in [
-            "f'{d['k']}' x",
-            "r\"\\\"\" x",
-            "'\"\"\"' x",
-            "\"\"\"a\n\" b\"\"\" x",
-            "F\"{'}'}\" x",
-            "f'{{' x '}}'",
-            "rb'\\'' x",
-            "'a\nb'",
-            "xf'{'}' x",
-        ] {
-            let t = sample.as_bytes();
-            let q = t.iter().position(|&b| b == b'"' || b == b'\'').unwrap();
-            let mut spans = Vec::new();
-            assert_eq!(
-                python_string(t, q, 0, &mut spans),
-                vitrine_snapshot::lexis::python_string_end(t, q),
-                "{sample:?}"
-            );
-        }
+        // PEP 701: the field's string reuses the quote; the field is code.
+        assert_eq!(region("a.py", py, "d[", 0), Region::Code);
+        assert_eq!(region("a.py", py, "'k'", 0), Region::String);
+        assert_eq!(region("a.py", py, "\\\"", 0), Region::String);
     }
 
     #[test]

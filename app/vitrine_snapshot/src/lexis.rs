@@ -552,10 +552,17 @@ fn python_prefix_valid(p: &[u8]) -> bool {
 /// a field of an f-string or t-string is code, whose strings may use the same quotes (PEP 701:
 /// `f"{x["k"]}"` is one string), to its `}`.
 pub fn python_string_end(s: &[u8], q: usize) -> usize {
-    python_string_end_at(s, q, 0)
+    python_string_walk(s, q, 0, &mut |_, _| {})
 }
 
-fn python_string_end_at(s: &[u8], q: usize, depth: usize) -> usize {
+/// [`python_string_end`], calling `text(start, end)` for each piece of the string that is text, in
+/// order: from the quote to the first field's `{`, from after its `}` to the next, … to after the
+/// closing quote; a field is code, and the strings inside it give their own pieces.
+pub fn python_string_pieces(s: &[u8], q: usize, text: &mut dyn FnMut(usize, usize)) -> usize {
+    python_string_walk(s, q, 0, text)
+}
+
+fn python_string_walk(s: &[u8], q: usize, depth: usize, text: &mut dyn FnMut(usize, usize)) -> usize {
     let quote = s.get(q).copied().unwrap_or(b'"');
     let tripled = s.get(q..q + 3).is_some_and(|t| t.iter().all(|&c| c == quote));
     let mut p = q;
@@ -568,6 +575,7 @@ fn python_string_end_at(s: &[u8], q: usize, depth: usize) -> usize {
     let fields = prefix.iter().any(|c| b"fFtT".contains(c)) && depth < MAX_PY_NESTING;
     let raw = prefix.iter().any(|c| b"rR".contains(c));
     let open_len = if tripled { 3 } else { 1 };
+    let mut seg = q;
     let mut i = q + open_len;
     while let Some(b) = s.get(i).copied() {
         match b {
@@ -577,28 +585,35 @@ fn python_string_end_at(s: &[u8], q: usize, depth: usize) -> usize {
             }
             b'\\' if s.get(i + 1) == Some(&b'{') && fields => i += 1,
             b'\\' => i += 2,
-            b'\n' if !tripled => return i,
+            b'\n' if !tripled => {
+                text(seg, i);
+                return i;
+            }
             b'{' if fields => {
                 if s.get(i + 1) == Some(&b'{') {
                     i += 2;
                     continue;
                 }
-                i = (python_field_end(s, i + 1, depth + 1) + 1).min(s.len());
+                text(seg, i);
+                i = (python_field_end(s, i + 1, depth + 1, text) + 1).min(s.len());
+                seg = i;
             }
             _ if b == quote
                 && (!tripled || s.get(i..i + 3).is_some_and(|t| t.iter().all(|&c| c == quote))) =>
             {
+                text(seg, i + open_len);
                 return i + open_len;
             }
             _ => i += 1,
         }
     }
+    text(seg, s.len());
     s.len()
 }
 
 /// The offset of the `}` that closes an f-string field whose code starts at `from` (the end of the
 /// text when none does): brackets counted, strings skipped.
-fn python_field_end(s: &[u8], from: usize, depth: usize) -> usize {
+fn python_field_end(s: &[u8], from: usize, depth: usize, text: &mut dyn FnMut(usize, usize)) -> usize {
     let mut nesting = 0usize;
     let mut i = from;
     while let Some(off) = s.get(i..).and_then(|t| {
@@ -606,7 +621,7 @@ fn python_field_end(s: &[u8], from: usize, depth: usize) -> usize {
     }) {
         i += off;
         match s.get(i).copied().unwrap_or_default() {
-            b'"' | b'\'' => i = python_string_end_at(s, i, depth).max(i + 1),
+            b'"' | b'\'' => i = python_string_walk(s, i, depth, text).max(i + 1),
             b'(' | b'[' | b'{' => {
                 nesting += 1;
                 i += 1;
@@ -821,6 +836,20 @@ mod tests {
         assert_eq!(nested_comment_differs(b"/* a */ b", 0), None);
     }
 
+    /// Each row: a text, the token a reader finds at its start, and the text of that token.
+    fn check_tokens<T: PartialEq + std::fmt::Debug + Copy>(
+        table: &[(&str, Option<T>, &str)],
+        read: impl Fn(&[u8], usize) -> Option<(T, usize)>,
+    ) {
+        for &(src, token, text) in table {
+            let got = read(src.as_bytes(), 0);
+            assert_eq!(got.map(|g| g.0), token, "{src:?}");
+            if let Some((_, end)) = got {
+                assert_eq!(&src[..end], text, "{src:?}");
+            }
+        }
+    }
+
     /// Each Rust form, as rustc's lexer reads it: what starts at the first byte and the text it spans
     /// (the rest of each sample is what follows it).
     #[test]
@@ -856,13 +885,7 @@ mod tests {
             ("'/ x'", Some(Char), "'"),
             ("x", None, ""),
         ];
-        for &(src, token, text) in table {
-            let got = rust_token_at(src.as_bytes(), 0);
-            assert_eq!(got.map(|g| g.0), token, "{src:?}");
-            if let Some((_, end)) = got {
-                assert_eq!(&src[..end], text, "{src:?}");
-            }
-        }
+        check_tokens(table, rust_token_at);
         // A prefix counts only at the start of a name.
         assert_eq!(rust_token_at(b"xr\"a\"", 1), None);
         assert_eq!(rust_token_at(b"xr\"a\"", 2).map(|t| t.0), Some(Str));
@@ -907,13 +930,7 @@ mod tests {
             ("ub'x'", None, ""),
             ("x", None, ""),
         ];
-        for &(src, token, text) in table {
-            let got = python_token_at(src.as_bytes(), 0);
-            assert_eq!(got.map(|g| g.0), token, "{src:?}");
-            if let Some((_, end)) = got {
-                assert_eq!(&src[..end], text, "{src:?}");
-            }
-        }
+        check_tokens(table, python_token_at);
         // A prefix only at the start of a name; a `#` anywhere outside a string.
         assert_eq!(python_token_at(b"xf'a'", 1), None);
         assert_eq!(python_string_end(b"xf'{'}'", 2), 5, "no fields: `xf` is a name");
