@@ -52,8 +52,9 @@ pub use vitrine_search::Opened;
 
 /// Bumped whenever the documents or the analyzer change: an index of another format is rebuilt (4: the
 /// regions of Java, JavaScript, Rust and C# files are read with their own literal and comment rules;
-/// 5: a Go file's cgo preamble is code, not comment).
-pub const FORMAT: u32 = 5;
+/// 5: a Go file's cgo preamble is code, not comment; 6: Rust's and Python's comments and literals are
+/// read by `lexis`'s rules: lifetimes, raw C strings and literal suffixes, `#` anywhere in Python).
+pub const FORMAT: u32 = 6;
 /// Files larger than this are left out (generated register tables, not prose).
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
 /// The most segments a build leaves. A query reads each; more are merged, in at most this many merges
