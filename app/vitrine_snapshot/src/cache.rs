@@ -68,7 +68,7 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
 ];
 
 /// What a file looked like on disk when it was hashed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct StatKey {
     dev: u64,
     ino: u64,
