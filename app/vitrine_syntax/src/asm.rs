@@ -508,7 +508,7 @@ fn binding_attribute(text: &[u8]) -> Option<(&'static str, usize, usize)> {
 
 /// The `asm`/`__asm`/`__asm__` statements of a C text, outside comments and literals: the spans of their
 /// template's string literals (before the first `:`) and where each statement ends.
-/// Whether `source` holds the word `asm`, `__asm` or `__asm__` followed (after blanks) by `(` or a word,
+/// Whether `source` holds the word `asm`, `__asm` or `__asm__` followed (after blanks and comments) by `(` or a word,
 /// as [`asm_statements`] needs: not `#include <asm/io.h>`, which nearly every Linux file has.
 fn may_hold_asm_statement(source: &[u8]) -> bool {
     let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
@@ -520,9 +520,26 @@ fn may_hold_asm_statement(source: &[u8]) -> bool {
         {
             return false;
         }
-        let rest = source.get(end..).unwrap_or_default();
-        rest.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'(' || word(b))
+        source.get(skip_blanks(source, end)).is_some_and(|b| *b == b'(' || word(b))
     })
+}
+
+/// Past the blanks and comments from `i` (`/* … */`, `// …`): what GCC reads as one blank between `asm`,
+/// its qualifiers and `(`.
+fn skip_blanks(source: &[u8], mut i: usize) -> usize {
+    loop {
+        while source.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let rest = source.get(i..).unwrap_or_default();
+        i = match rest {
+            [b'/', b'*', body @ ..] => {
+                memchr::memmem::find(body, b"*/").map_or(source.len(), |n| i + 2 + n + 2)
+            }
+            [b'/', b'/', ..] => memchr::memchr(b'\n', rest).map_or(source.len(), |n| i + n),
+            _ => return i,
+        };
+    }
 }
 
 fn asm_statements(source: &[u8]) -> Vec<(Vec<(usize, usize)>, u32)> {
@@ -576,9 +593,7 @@ fn literal_end(source: &[u8], at: usize) -> usize {
 /// `)`.
 fn asm_operands(source: &[u8], mut i: usize) -> Option<(Vec<(usize, usize)>, u32)> {
     loop {
-        while source.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
+        i = skip_blanks(source, i);
         let s = i;
         while source.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
             i += 1;
@@ -700,6 +715,24 @@ mod tests {
                 ("bail".into(), 12, Some("kernel_entry".into())),
             ]
         );
+    }
+
+    /// GCC reads a comment as a blank anywhere between `asm`, its qualifiers and `(`: a statement written
+    /// so still defines and calls.
+    #[test]
+    fn comments_between_asm_and_its_operands_hide_nothing() {
+        for (i, src) in [
+            "asm/**/(\".globl hidden\\nhidden:\\n\\tjmp target\");\n",
+            "__asm__ /* a */ __volatile__ // b\n (\".globl hidden\\nhidden:\\n\\tjmp target\");\n",
+            "__asm/*\n*/(\".globl hidden\\nhidden:\\n\\tjmp target\");\n",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (fs, refs) = crate::symbols::extract_raw(Language::C, src.as_bytes(), &Default::default());
+            assert!(names(&fs).iter().any(|(name, ..)| name == "hidden"), "{i}: {src:?}: {:?}", names(&fs));
+            assert!(calls(&refs, &fs).iter().any(|(name, ..)| name == "target"), "{i}: {src:?}");
+        }
     }
 
     #[test]

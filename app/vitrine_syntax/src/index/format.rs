@@ -9,8 +9,9 @@ use crate::error::SyntaxError;
 /// after keywords; Rust raw and Java escaped names decoded. 8: Java files read with javac's escapes of
 /// quotes and comment delimiters, JavaScript scripts with their HTML-like comments. 9: a Go file's cgo
 /// preamble is read as C, and files Rust, Node and GNU as include as code are read in their includer's
-/// language); an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 9;
+/// language. 10: includes through the snapshot's links also name the file they open; asm statements with
+/// comments between `asm`, its qualifiers and `(`); an index of another version is rebuilt.
+pub const FORMAT_VERSION: u32 = 10;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;
