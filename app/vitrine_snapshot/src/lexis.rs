@@ -768,6 +768,73 @@ pub fn code_identifiers(path: &str, text: &str) -> Option<Vec<(usize, usize)>> {
     Some(out)
 }
 
+/// `s` with each C or C++ comment (`/* … */`, and `// …` to its line's end, spliced lines included)
+/// blanked to spaces, newlines kept and literals left alone: the same offsets, and every place GCC reads
+/// as a blank is blank, for the readers that look for words and punctuation in a declaration or a
+/// directive (`__attribute__ /**/ ((alias /* */ ("x")))` is an alias). Borrowed when `s` holds no `/`.
+pub fn c_comments_blanked(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if memchr::memchr(b'/', s).is_none() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = s.to_vec();
+    let mut i = 0;
+    while i < s.len() {
+        let end = match (s.get(i), s.get(i + 1)) {
+            (Some(&q @ (b'"' | b'\'')), _) => {
+                i = c_literal_end(s, i, q);
+                continue;
+            }
+            (Some(b'/'), Some(b'*')) => memchr::memmem::find(s.get(i + 2..).unwrap_or_default(), b"*/")
+                .map_or(s.len(), |k| i + 2 + k + 2),
+            (Some(b'/'), Some(b'/')) => {
+                // A backslash before the newline continues the comment onto the next line.
+                let mut end = i;
+                loop {
+                    match memchr::memchr(b'\n', s.get(end..).unwrap_or_default()) {
+                        Some(k) => {
+                            end += k;
+                            let body = s.get(..end).unwrap_or_default();
+                            let body = body.strip_suffix(b"\r").unwrap_or(body);
+                            if body.trim_ascii_end().ends_with(b"\\") {
+                                end += 1;
+                                continue;
+                            }
+                            break end;
+                        }
+                        None => break s.len(),
+                    }
+                }
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        for b in out.get_mut(i..end).unwrap_or_default() {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        i = end;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Just past a C character or string literal opening at `at` with quote `q` (at its newline when it is
+/// not closed on its line).
+fn c_literal_end(s: &[u8], at: usize, q: u8) -> usize {
+    let mut i = at + 1;
+    while let Some(&c) = s.get(i) {
+        match c {
+            b'\\' => i += 2,
+            b'\n' => return i,
+            c if c == q => return i + 1,
+            _ => i += 1,
+        }
+    }
+    s.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -960,5 +1027,17 @@ mod tests {
         assert_eq!(csharp_raw_end(b"\"\"\"\" a \"\"\" b \"\"\"\"; f", 0), 17);
         assert_eq!(verbatim_end(b"C:\\tools\\\"; f", 0), 10);
         assert_eq!(verbatim_end(b"a \"\"q\"\" b\"; f", 0), 10);
+    }
+
+    #[test]
+    fn c_comments_are_blanked_where_gcc_reads_blanks_and_nowhere_else() {
+        let blank =
+            |s: &str| String::from_utf8(super::c_comments_blanked(s.as_bytes()).into_owned()).unwrap();
+        assert_eq!(blank("a /* b */ c"), "a         c");
+        assert_eq!(blank("x(\"/* kept */\") '/' // gone\ny"), "x(\"/* kept */\") '/'        \ny");
+        // A spliced line comment runs on; a comment never closed runs to the end; lengths never change.
+        assert_eq!(blank("a // b \\\nc\nd"), "a       \n \nd");
+        assert_eq!(blank("a /* b\nc"), "a     \n ");
+        assert!(matches!(super::c_comments_blanked(b"no slash"), std::borrow::Cow::Borrowed(_)));
     }
 }

@@ -436,7 +436,10 @@ fn bind_attributes(source: &[u8], lines: &Lines, fs: &mut FileSymbols, refs: &mu
     let mut kept = Vec::with_capacity(fs.declarations.len());
     for mut d in std::mem::take(&mut fs.declarations) {
         let text = source.get(d.range.start_byte as usize..d.range.end_byte as usize).unwrap_or_default();
-        let Some((attr, lit_start, lit_end)) = binding_attribute(text) else {
+        // Comments are blanks to GCC, inside an attribute too.
+        let Some((attr, lit_start, lit_end)) =
+            binding_attribute(&vitrine_snapshot::lexis::c_comments_blanked(text))
+        else {
             kept.push(d);
             continue;
         };

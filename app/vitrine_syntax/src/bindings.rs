@@ -50,10 +50,18 @@ fn ident_at(text: &[u8], at: usize) -> Option<usize> {
 }
 
 fn skip_blanks(text: &[u8], mut i: usize) -> usize {
-    while text.get(i).is_some_and(|&b| b == b' ' || b == b'\t') {
-        i += 1;
+    loop {
+        while text.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        // A comment is a blank to GCC (`cleanup /* */ (f)`).
+        match text.get(i..).unwrap_or_default() {
+            [b'/', b'*', body @ ..] => {
+                i = memchr::memmem::find(body, b"*/").map_or(text.len(), |k| i + 2 + k + 2);
+            }
+            _ => return i,
+        }
     }
-    i
 }
 
 /// Whether the word `word` is at `at` of `text` as a whole word.
@@ -197,7 +205,10 @@ fn pragmas(source: &[u8], out: &mut Out<'_>) {
         last_line = at;
         let end =
             memchr::memchr(b'\n', source.get(hit..).unwrap_or_default()).map_or(source.len(), |n| hit + n);
-        let line = source.get(at..end).unwrap_or_default();
+        let written_line = source.get(at..end).unwrap_or_default();
+        // Comments are blanks to GCC, between a pragma's words too.
+        let view = vitrine_snapshot::lexis::c_comments_blanked(written_line);
+        let line: &[u8] = &view;
         let mut i = skip_blanks(line, 0);
         if line.get(i) != Some(&b'#') {
             continue;
@@ -226,7 +237,8 @@ fn pragmas(source: &[u8], out: &mut Out<'_>) {
         let name = String::from_utf8_lossy(line.get(ns..ne).unwrap_or_default()).into_owned();
         let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(line.len(), |p| p + 1);
         let written =
-            String::from_utf8_lossy(line.get(skip_blanks(line, 0)..end).unwrap_or_default()).into_owned();
+            String::from_utf8_lossy(written_line.get(skip_blanks(line, 0)..end).unwrap_or_default())
+                .into_owned();
         let (a, n, t) = (at as u32, (at + ns) as u32, (at + ts) as u32);
         let index =
             out.define(&name, SymbolKind::Function, (a, (at + end) as u32), (n, (at + ne) as u32), written);
@@ -295,7 +307,7 @@ fn asm_labels(source: &[u8], out: &mut Out<'_>) {
             if memchr::memmem::find(text, b"register").is_some() {
                 return None;
             }
-            let (at, s, e) = asm_label(text.get(after..)?)?;
+            let (at, s, e) = asm_label(&vitrine_snapshot::lexis::c_comments_blanked(text.get(after..)?))?;
             Some((d.name.clone(), d.kind, d.range, base + after + at, base + after + s, base + after + e))
         })
         .collect();
@@ -358,6 +370,7 @@ fn implicit_calls(source: &[u8], out: &mut Out<'_>) {
             Some(b) => text.get(..b).unwrap_or_default(),
             None => text,
         };
+        let head: &[u8] = &vitrine_snapshot::lexis::c_comments_blanked(head);
         if memchr::memmem::find(head, b"__attribute").is_none() && memchr::memmem::find(head, b"[[").is_none()
         {
             continue;

@@ -245,3 +245,25 @@ fn a_loader_attribute_on_any_declaration_joins_the_definition_of_the_same_name()
     assert_eq!(shown("plain"), [("hooks.h".into(), 4, None, None), ("util.c".into(), 4, None, None)]);
     assert_eq!(shown("own"), [("util.c".into(), 5, before, None)]);
 }
+
+/// A comment is a blank to GCC wherever a blank may be: inside `__attribute__((…))`, between a pragma's
+/// words, before an asm label's `(`, in `cleanup (f)`. None of them may hide a binding.
+#[test]
+fn comments_where_blanks_may_be_hide_no_binding() {
+    let src = b"int impl(int x) { return x; }\n\
+int pw(int) __attribute__ /**/ ((weak, alias /* c */ (\"impl\")));\n\
+static void boot(void) __attribute__((/**/constructor));\n\
+static void boot(void) { }\n\
+#pragma /* x */ weak hidden_alias = impl\n\
+int renamed(int) __asm__ /* y */ (\"hidden_label\");\n\
+static void release(int *p) { }\n\
+int use(void) { int v __attribute__((cleanup /* z */ (release))) = 0; return v; }\n";
+    let fs = extract(Language::C, src);
+    assert_eq!(defined_by(&fs, "pw").map(|s| s.contains("alias")), Some(true), "{:?}", fs.definitions);
+    assert!(defined_by(&fs, "hidden_alias").is_some(), "{:?}", fs.definitions);
+    assert!(defined_by(&fs, "hidden_label").is_some(), "{:?}", fs.definitions);
+    let calls = calls(&fs);
+    for callee in ["impl", "boot", "release"] {
+        assert!(calls.iter().any(|(name, ..)| name == callee), "{callee}: {calls:?}");
+    }
+}

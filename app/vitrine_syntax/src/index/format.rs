@@ -10,7 +10,8 @@ use crate::error::SyntaxError;
 /// quotes and comment delimiters, JavaScript scripts with their HTML-like comments. 9: a Go file's cgo
 /// preamble is read as C, and files Rust, Node and GNU as include as code are read in their includer's
 /// language. 10: includes through the snapshot's links also name the file they open; asm statements with
-/// comments between `asm`, its qualifiers and `(`); an index of another version is rebuilt.
+/// comments between `asm`, its qualifiers and `(`, and comments anywhere in attributes, pragmas and asm
+/// labels); an index of another version is rebuilt.
 pub const FORMAT_VERSION: u32 = 10;
 
 pub(super) const NAME_ENTRY: usize = 40;
