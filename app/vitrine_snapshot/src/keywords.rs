@@ -70,55 +70,41 @@ fn standard_value(name: &str, value: &str) -> Option<bool> {
     })
 }
 
-/// Reports each `#define` of a keyword or standard value as above in a C or C++ text.
+/// Reports each `#define` of a keyword or standard value as above in a C or C++ text. A line holding a
+/// `/` is read with the file's comments blanked (`lexis::c_comments_blanked`, same offsets): to GCC a
+/// comment is a blank before `#`, between `#`, `define` and the name, and in the value.
 pub(crate) fn scan(text: &str, out: &mut FileFindings<'_>) {
     let bytes = text.as_bytes();
+    let comments =
+        memchr::memmem::find(bytes, b"/*").is_some() || memchr::memmem::find(bytes, b"//").is_some();
+    let mut blanked: Option<String> = None;
     for at in memchr::memmem::find_iter(bytes, b"define") {
-        // `#define` or `# define`, first on its line.
         let line_start = memchr::memrchr(b'\n', bytes.get(..at).unwrap_or_default()).map_or(0, |n| n + 1);
-        let before = bytes.get(line_start..at).unwrap_or_default();
-        let mut lead = before.iter().filter(|b| !matches!(b, b' ' | b'\t'));
-        if lead.next() != Some(&b'#') || lead.next().is_some() {
-            continue;
-        }
-        let mut i = at + b"define".len();
-        if !bytes.get(i).is_some_and(|b| *b == b' ' || *b == b'\t') {
-            continue;
-        }
-        while bytes.get(i).is_some_and(|b| *b == b' ' || *b == b'\t') {
-            i += 1;
-        }
-        let s = i;
-        while bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
-            i += 1;
-        }
-        let Some(name) = text.get(s..i) else { continue };
         let line_end =
-            memchr::memchr(b'\n', bytes.get(i..).unwrap_or_default()).map_or(bytes.len(), |n| i + n);
-        let rest = text.get(i..line_end).unwrap_or_default().trim_end_matches('\r');
-        let function_like = rest.starts_with('(');
-        let deceptive = if CONTROL.contains(&name) {
-            true
-        } else if !matches!(name, "true" | "false" | "NULL" | "nullptr") {
-            // The only names `standard_value` knows: the millions of other `#define`s of a tree (a
-            // register map's) cost no copy of their value.
-            false
-        } else {
-            match standard_value(
-                name,
-                rest.split("//").next().unwrap_or(rest).split("/*").next().unwrap_or(rest),
-            ) {
-                Some(standard) => function_like || !standard,
-                None => false,
-            }
+            memchr::memchr(b'\n', bytes.get(at..).unwrap_or_default()).map_or(bytes.len(), |n| at + n);
+        let raw = define_at(text, at);
+        // The file's comments blanked are read where they may matter: a line holding a `/` that did not
+        // read as a definition with a name (a comment before `#` or the name), and any definition about
+        // to be reported (it may sit inside a comment opened lines above).
+        let slash = || memchr::memchr(b'/', bytes.get(line_start..line_end).unwrap_or_default()).is_some();
+        let doubt = match &raw {
+            Some(d) => d.deceptive() || (d.name.is_empty() && slash()),
+            None => slash(),
         };
-        if !deceptive {
-            continue;
-        }
+        let found = if comments && doubt {
+            let read: &str = blanked.get_or_insert_with(|| {
+                String::from_utf8(crate::lexis::c_comments_blanked(bytes).into_owned()).unwrap_or_default()
+            });
+            define_at(read, at)
+        } else {
+            raw
+        };
+        let Some(found) = found.filter(Define::deceptive) else { continue };
+        let name = found.name;
         let line = bytes.get(..at).map_or(0, |b| memchr::memchr_iter(b'\n', b).count()) as u64 + 1;
-        let column = text.get(line_start..s).map_or(0, |t| t.chars().count()) as u64 + 1;
+        let column = text.get(line_start..found.name_at).map_or(0, |t| t.chars().count()) as u64 + 1;
         // One line as written, blanks squeezed (tabs would print as escapes), at most 120 characters.
-        let written = text.get(line_start..line_end).unwrap_or_default();
+        let written = text.get(line_start..found.line_end).unwrap_or_default();
         let written: String =
             written.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
         out.push(Some(line), Some(column), FindingKind::KeywordMacro, || {
@@ -133,6 +119,60 @@ pub(crate) fn scan(text: &str, out: &mut FileFindings<'_>) {
             }
         });
     }
+}
+
+/// A `#define` whose word is at `at` of `text`: `#define` or `# define`, first on its line.
+struct Define<'a> {
+    name: &'a str,
+    name_at: usize,
+    /// The value as written after the name (a function-like macro's parameters included), comments cut.
+    value: &'a str,
+    function_like: bool,
+    line_end: usize,
+}
+
+impl Define<'_> {
+    /// A control-flow keyword, or a standard value given another value (or made function-like).
+    fn deceptive(&self) -> bool {
+        if CONTROL.contains(&self.name) {
+            return true;
+        }
+        // The only names `standard_value` knows: the millions of other `#define`s of a tree (a register
+        // map's) cost no copy of their value.
+        if !matches!(self.name, "true" | "false" | "NULL" | "nullptr") {
+            return false;
+        }
+        standard_value(self.name, self.value).is_some_and(|standard| self.function_like || !standard)
+    }
+}
+
+fn define_at(text: &str, at: usize) -> Option<Define<'_>> {
+    let bytes = text.as_bytes();
+    if bytes.get(at..at + b"define".len()) != Some(b"define") {
+        return None;
+    }
+    let line_start = memchr::memrchr(b'\n', bytes.get(..at).unwrap_or_default()).map_or(0, |n| n + 1);
+    let before = bytes.get(line_start..at).unwrap_or_default();
+    let mut lead = before.iter().filter(|b| !matches!(b, b' ' | b'\t'));
+    if lead.next() != Some(&b'#') || lead.next().is_some() {
+        return None;
+    }
+    let mut i = at + b"define".len();
+    if !bytes.get(i).is_some_and(|b| *b == b' ' || *b == b'\t') {
+        return None;
+    }
+    while bytes.get(i).is_some_and(|b| *b == b' ' || *b == b'\t') {
+        i += 1;
+    }
+    let s = i;
+    while bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        i += 1;
+    }
+    let name = text.get(s..i)?;
+    let line_end = memchr::memchr(b'\n', bytes.get(i..).unwrap_or_default()).map_or(bytes.len(), |n| i + n);
+    let rest = text.get(i..line_end).unwrap_or_default().trim_end_matches('\r');
+    let value = rest.split("//").next().unwrap_or(rest).split("/*").next().unwrap_or(rest);
+    Some(Define { name, name_at: s, value, function_like: rest.starts_with('('), line_end })
 }
 
 #[cfg(test)]
@@ -174,5 +214,23 @@ mod tests {
         // Not C: a Python file's `#define` is a comment.
         assert_eq!(keyword_findings("a.py", "#define if(c) x\n"), []);
         assert_eq!(keyword_findings("a.cc", "#define while(x) while(!(x))\n").len(), 1);
+    }
+
+    /// A comment is a blank to GCC before `#`, between `#`, `define` and the name: such a definition is
+    /// flagged like any; one inside a comment is none, however the lines around it look.
+    #[test]
+    fn comments_around_a_keyword_macro_neither_hide_nor_invent_it() {
+        for text in [
+            "#/**/define if(c) if (!(c))\n",
+            "# define /* x */ if(c) if (!(c))\n",
+            "/* a */ #define if(c) if (!(c))\n",
+            "/* a\n b */ #define if(c) if (!(c))\n",
+            "#define /**/ true 0 // not a comment in a comment\n",
+        ] {
+            assert_eq!(keyword_findings("a.h", text).len(), 1, "{text:?}");
+        }
+        for text in ["/*\n#define if(c) if (!(c))\n*/\n", "// \\\n#define while(x) while(!(x))\n"] {
+            assert_eq!(keyword_findings("a.h", text), [], "{text:?}");
+        }
     }
 }
