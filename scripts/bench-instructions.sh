@@ -25,9 +25,10 @@ profile() { # LABEL BIN
   local data=$work/data-$1 i=0 c
   for c in "health" "index" "def kmalloc" "search ~upload_telemetry"; do
     i=$((i + 1))
-    # shellcheck disable=SC2086 # the command and its argument
-    valgrind --tool=callgrind --callgrind-out-file="$work/$1-$i.cg" "$2" --data "$data" -q $c "$work/slice" \
-      >/dev/null 2>"$work/$1-$i.log" || true
+    # The command, the snapshot, then the command's argument (if any).
+    # shellcheck disable=SC2086 # the argument is empty or one word
+    valgrind --tool=callgrind --callgrind-out-file="$work/$1-$i.cg" "$2" --data "$data" -q ${c%% *} \
+      "$work/slice" $([ "${c#* }" = "$c" ] || echo "${c#* }") >/dev/null 2>"$work/$1-$i.log" || true
   done
 }
 profile base "$BASE"
