@@ -512,22 +512,56 @@ fn go_linknames(source: &[u8], out: &mut Out<'_>) {
 
 /// Rust `#[export_name = "x"]` (the function is the symbol `x`) and `#[link_name = "x"]` on a foreign
 /// function (the declared name is the symbol `x`).
+/// Past the blanks and comments (nested, as rustc reads them) from `i`.
+fn rust_skip_blanks(source: &[u8], mut i: usize) -> usize {
+    loop {
+        while source.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        match source.get(i..).unwrap_or_default() {
+            [b'/', b'*', ..] => i = vitrine_snapshot::lexis::block_comment_end(source, i, true),
+            [b'/', b'/', ..] => {
+                i = memchr::memchr(b'\n', source.get(i..).unwrap_or_default()).map_or(source.len(), |n| i + n)
+            }
+            _ => return i,
+        }
+    }
+}
+
+/// Whether the word at `at` is the first inside an attribute: `#[`, or `#[unsafe(`, then only blanks
+/// and comments up to it (each `#[` of the 4 KiB before is tried, so one inside a comment misleads
+/// nothing).
+fn opens_rust_attribute(source: &[u8], at: usize) -> bool {
+    let window = at.saturating_sub(4096);
+    let head = source.get(window..at).unwrap_or_default();
+    memchr::memmem::rfind_iter(head, b"#[").any(|k| {
+        let mut i = rust_skip_blanks(source, window + k + 2);
+        if source.get(i..).is_some_and(|t| t.starts_with(b"unsafe")) {
+            i = rust_skip_blanks(source, i + b"unsafe".len());
+            if source.get(i) != Some(&b'(') {
+                return false;
+            }
+            i = rust_skip_blanks(source, i + 1);
+        }
+        i == at
+    })
+}
+
 fn rust_link_names(source: &[u8], out: &mut Out<'_>) {
     for (attr, export) in [(&b"export_name"[..], true), (&b"link_name"[..], false)] {
         for at in memchr::memmem::find_iter(source, attr) {
             if !word_at(source, at, attr) {
                 continue;
             }
-            // `#[export_name = "x"]`, also inside `#[unsafe(export_name = "x")]`.
-            let head = source.get(at.saturating_sub(16)..at).unwrap_or_default();
-            if memchr::memmem::rfind(head, b"#[").is_none() {
+            // `#[export_name = "x"]`, also inside `#[unsafe(export_name = "x")]`, comments anywhere.
+            if !opens_rust_attribute(source, at) {
                 continue;
             }
-            let i = skip_blanks(source, at + attr.len());
+            let i = rust_skip_blanks(source, at + attr.len());
             if source.get(i) != Some(&b'=') {
                 continue;
             }
-            let q = skip_blanks(source, i + 1);
+            let q = rust_skip_blanks(source, i + 1);
             if source.get(q) != Some(&b'"') {
                 continue;
             }

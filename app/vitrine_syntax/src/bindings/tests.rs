@@ -267,3 +267,18 @@ int use(void) { int v __attribute__((cleanup /* z */ (release))) = 0; return v; 
         assert!(calls.iter().any(|(name, ..)| name == callee), "{callee}: {calls:?}");
     }
 }
+
+/// rustc reads comments (nested ones too) as blanks inside an attribute: a long one between `#[` and
+/// `export_name`, or around `=`, hides no exported symbol.
+#[test]
+fn comments_inside_a_rust_attribute_hide_no_exported_name() {
+    let src = b"#[ /* a comment longer than the sixteen bytes looked back /* nested */ */ export_name /* b */ = \"check_password\"]\n\
+pub extern \"C\" fn legacy_accept() -> bool { true }\n\
+#[unsafe( /* c, long enough to pass the window */ export_name = \"other_symbol\")]\n\
+pub extern \"C\" fn other() -> bool { true }\n\
+fn not_an_attribute() { let export_name = \"nope\"; }\n";
+    let fs = extract(Language::Rust, src);
+    assert!(defined_by(&fs, "check_password").is_some(), "{:?}", fs.definitions);
+    assert!(defined_by(&fs, "other_symbol").is_some(), "{:?}", fs.definitions);
+    assert!(defined_by(&fs, "nope").is_none(), "{:?}", fs.definitions);
+}
