@@ -497,11 +497,11 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
                 on(Lexeme::Literal, from, i);
             }
             b'"' => {
-                i = string_end(s, i + 1, b'"');
+                i = crate::lexis::quoted_end(s, i + 1, b'"');
                 on(Lexeme::Literal, from, i);
             }
             b'\'' if syn.backquote == Backquote::Template => {
-                i = string_end(s, i + 1, b'\'');
+                i = crate::lexis::quoted_end(s, i + 1, b'\'');
                 on(Lexeme::Literal, from, i);
             }
             b'\'' => {
@@ -591,21 +591,6 @@ fn splice_before(s: &[u8], nl: usize) -> bool {
     let before = s.get(..nl).unwrap_or_default();
     let before = before.strip_suffix(b"\r").unwrap_or(before);
     before.last() == Some(&b'\\')
-}
-
-/// The end of a quoted literal whose text starts at `from`: after the closing `quote`, or at the
-/// newline where it stops (a literal of these languages does not run over lines).
-fn string_end(s: &[u8], from: usize, quote: u8) -> usize {
-    let mut i = from;
-    while let Some(&b) = s.get(i) {
-        match b {
-            b'\\' => i += 2,
-            b'\n' => return i,
-            _ if b == quote => return i + 1,
-            _ => i += 1,
-        }
-    }
-    s.len()
 }
 
 /// A character literal at `open` (a `'`): its end, or `open + 1` when the quote starts none (an

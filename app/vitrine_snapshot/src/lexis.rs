@@ -781,7 +781,7 @@ pub fn c_comments_blanked(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     while i < s.len() {
         let end = match (s.get(i), s.get(i + 1)) {
             (Some(&q @ (b'"' | b'\'')), _) => {
-                i = c_literal_end(s, i, q);
+                i = quoted_end(s, i + 1, q);
                 continue;
             }
             (Some(b'/'), Some(b'*')) => memchr::memmem::find(s.get(i + 2..).unwrap_or_default(), b"*/")
@@ -820,15 +820,16 @@ pub fn c_comments_blanked(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Just past a C character or string literal opening at `at` with quote `q` (at its newline when it is
-/// not closed on its line).
-fn c_literal_end(s: &[u8], at: usize, q: u8) -> usize {
-    let mut i = at + 1;
+/// The end of a quoted literal whose text starts at `from` (C's, and the C-like languages' that do not
+/// run a literal over lines): just past the closing `quote`, a backslash escaping the byte after it, or
+/// at the newline where an unclosed one stops.
+pub fn quoted_end(s: &[u8], from: usize, quote: u8) -> usize {
+    let mut i = from;
     while let Some(&c) = s.get(i) {
         match c {
             b'\\' => i += 2,
             b'\n' => return i,
-            c if c == q => return i + 1,
+            c if c == quote => return i + 1,
             _ => i += 1,
         }
     }
