@@ -82,14 +82,23 @@ pub(crate) fn scan(text: &str, out: &mut FileFindings<'_>) {
         let line_start = memchr::memrchr(b'\n', bytes.get(..at).unwrap_or_default()).map_or(0, |n| n + 1);
         let line_end =
             memchr::memchr(b'\n', bytes.get(at..).unwrap_or_default()).map_or(bytes.len(), |n| at + n);
+        // Only the word itself (`defined(X)` in an `#if`, `undefined` are other words).
+        let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+        if at.checked_sub(1).and_then(|k| bytes.get(k)).is_some_and(word)
+            || bytes.get(at + b"define".len()).is_some_and(word)
+        {
+            continue;
+        }
         let raw = define_at(text, at);
-        // The file's comments blanked are read where they may matter: a line holding a `/` that did not
-        // read as a definition with a name (a comment before `#` or the name), and any definition about
-        // to be reported (it may sit inside a comment opened lines above).
+        // The file's comments blanked are read where they may matter: a line with a `#` before the word
+        // and a `/` that did not read as a definition with a name (a comment before or after `#`, or
+        // before the name), and any definition about to be reported (it may sit inside a comment opened
+        // lines above). Prose that says "define" in a comment costs nothing.
         let slash = || memchr::memchr(b'/', bytes.get(line_start..line_end).unwrap_or_default()).is_some();
+        let hash = || memchr::memchr(b'#', bytes.get(line_start..at).unwrap_or_default()).is_some();
         let doubt = match &raw {
             Some(d) => d.deceptive() || (d.name.is_empty() && slash()),
-            None => slash(),
+            None => hash() && slash(),
         };
         let found = if comments && doubt {
             let read: &str = blanked.get_or_insert_with(|| {
