@@ -293,16 +293,7 @@ fn push(spans: &mut Vec<(usize, usize, Region)>, start: usize, end: usize, regio
 /// The end of a quoted literal opened at `open` (the index after its closing quote): backslash
 /// escapes; it stops at an unescaped newline.
 fn quoted_end(text: &[u8], open: usize, quote: u8) -> usize {
-    let mut i = open + 1;
-    while let Some(&b) = text.get(i) {
-        match b {
-            b'\\' => i += 2,
-            b'\n' => return i,
-            _ if b == quote => return i + 1,
-            _ => i += 1,
-        }
-    }
-    text.len()
+    vitrine_snapshot::lexis::quoted_end(text, open + 1, quote)
 }
 
 fn line_end(text: &[u8], from: usize) -> usize {
