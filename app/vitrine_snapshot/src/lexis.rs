@@ -820,6 +820,22 @@ pub fn c_comments_blanked(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Past the blanks and comments from `i` (`/* … */`, nested when `nested` as Rust's are, and `// …` to
+/// its newline): what a compiler reads as one blank between two tokens.
+pub fn blanks_end(s: &[u8], mut i: usize, nested: bool) -> usize {
+    loop {
+        while s.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let rest = s.get(i..).unwrap_or_default();
+        i = match rest {
+            [b'/', b'*', ..] => block_comment_end(s, i, nested),
+            [b'/', b'/', ..] => memchr::memchr(b'\n', rest).map_or(s.len(), |n| i + n),
+            _ => return i,
+        };
+    }
+}
+
 /// The end of a quoted literal whose text starts at `from` (C's, and the C-like languages' that do not
 /// run a literal over lines): just past the closing `quote`, a backslash escaping the byte after it, or
 /// at the newline where an unclosed one stops.

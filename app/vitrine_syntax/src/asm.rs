@@ -523,26 +523,10 @@ fn may_hold_asm_statement(source: &[u8]) -> bool {
         {
             return false;
         }
-        source.get(skip_blanks(source, end)).is_some_and(|b| *b == b'(' || word(b))
+        source
+            .get(vitrine_snapshot::lexis::blanks_end(source, end, false))
+            .is_some_and(|b| *b == b'(' || word(b))
     })
-}
-
-/// Past the blanks and comments from `i` (`/* … */`, `// …`): what GCC reads as one blank between `asm`,
-/// its qualifiers and `(`.
-fn skip_blanks(source: &[u8], mut i: usize) -> usize {
-    loop {
-        while source.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        let rest = source.get(i..).unwrap_or_default();
-        i = match rest {
-            [b'/', b'*', body @ ..] => {
-                memchr::memmem::find(body, b"*/").map_or(source.len(), |n| i + 2 + n + 2)
-            }
-            [b'/', b'/', ..] => memchr::memchr(b'\n', rest).map_or(source.len(), |n| i + n),
-            _ => return i,
-        };
-    }
 }
 
 fn asm_statements(source: &[u8]) -> Vec<(Vec<(usize, usize)>, u32)> {
@@ -579,24 +563,14 @@ fn asm_statements(source: &[u8]) -> Vec<(Vec<(usize, usize)>, u32)> {
 
 /// Past a `"…"` or `'…'` literal opening at `at`.
 fn literal_end(source: &[u8], at: usize) -> usize {
-    let q = source[at];
-    let mut i = at + 1;
-    while let Some(&c) = source.get(i) {
-        match c {
-            b'\\' => i += 2,
-            b'\n' => return i,
-            c if c == q => return i + 1,
-            _ => i += 1,
-        }
-    }
-    source.len()
+    vitrine_snapshot::lexis::quoted_end(source, at + 1, source.get(at).copied().unwrap_or(b'"'))
 }
 
 /// After the `asm` keyword at `from`: qualifiers, `(`, the template's literals up to `:` or the closing
 /// `)`.
 fn asm_operands(source: &[u8], mut i: usize) -> Option<(Vec<(usize, usize)>, u32)> {
     loop {
-        i = skip_blanks(source, i);
+        i = vitrine_snapshot::lexis::blanks_end(source, i, false);
         let s = i;
         while source.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
             i += 1;

@@ -49,19 +49,9 @@ fn ident_at(text: &[u8], at: usize) -> Option<usize> {
     Some(e)
 }
 
-fn skip_blanks(text: &[u8], mut i: usize) -> usize {
-    loop {
-        while text.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        // A comment is a blank to GCC (`cleanup /* */ (f)`).
-        match text.get(i..).unwrap_or_default() {
-            [b'/', b'*', body @ ..] => {
-                i = memchr::memmem::find(body, b"*/").map_or(text.len(), |k| i + 2 + k + 2);
-            }
-            _ => return i,
-        }
-    }
+/// Past the blanks and comments from `i` (a comment is a blank to GCC: `cleanup /* */ (f)`).
+fn skip_blanks(text: &[u8], i: usize) -> usize {
+    vitrine_snapshot::lexis::blanks_end(text, i, false)
 }
 
 /// Whether the word `word` is at `at` of `text` as a whole word.
@@ -510,58 +500,48 @@ fn go_linknames(source: &[u8], out: &mut Out<'_>) {
     }
 }
 
+/// Where the first word inside each attribute of a Rust text is: after `#[`, or `#[unsafe(`, and the
+/// blanks and comments (nested) that follow. One pass: a `#[` inside the blanks and comments of an
+/// earlier one is comment text and is passed over, so no run of `#[/*#[/*…` is read more than once.
+fn attribute_first_words(source: &[u8]) -> std::collections::HashSet<usize> {
+    use vitrine_snapshot::lexis::blanks_end;
+    let mut out = std::collections::HashSet::new();
+    let mut covered = 0usize;
+    for k in memchr::memmem::find_iter(source, b"#[") {
+        if k < covered {
+            continue;
+        }
+        let mut i = blanks_end(source, k + 2, true);
+        if source.get(i..).is_some_and(|t| t.starts_with(b"unsafe")) {
+            let open = blanks_end(source, i + b"unsafe".len(), true);
+            if source.get(open) == Some(&b'(') {
+                i = blanks_end(source, open + 1, true);
+            }
+        }
+        covered = i;
+        out.insert(i);
+    }
+    out
+}
+
 /// Rust `#[export_name = "x"]` (the function is the symbol `x`) and `#[link_name = "x"]` on a foreign
 /// function (the declared name is the symbol `x`).
-/// Past the blanks and comments (nested, as rustc reads them) from `i`.
-fn rust_skip_blanks(source: &[u8], mut i: usize) -> usize {
-    loop {
-        while source.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        match source.get(i..).unwrap_or_default() {
-            [b'/', b'*', ..] => i = vitrine_snapshot::lexis::block_comment_end(source, i, true),
-            [b'/', b'/', ..] => {
-                i = memchr::memchr(b'\n', source.get(i..).unwrap_or_default()).map_or(source.len(), |n| i + n)
-            }
-            _ => return i,
-        }
-    }
-}
-
-/// Whether the word at `at` is the first inside an attribute: `#[`, or `#[unsafe(`, then only blanks
-/// and comments up to it (each `#[` of the 4 KiB before is tried, so one inside a comment misleads
-/// nothing).
-fn opens_rust_attribute(source: &[u8], at: usize) -> bool {
-    let window = at.saturating_sub(4096);
-    let head = source.get(window..at).unwrap_or_default();
-    memchr::memmem::rfind_iter(head, b"#[").any(|k| {
-        let mut i = rust_skip_blanks(source, window + k + 2);
-        if source.get(i..).is_some_and(|t| t.starts_with(b"unsafe")) {
-            i = rust_skip_blanks(source, i + b"unsafe".len());
-            if source.get(i) != Some(&b'(') {
-                return false;
-            }
-            i = rust_skip_blanks(source, i + 1);
-        }
-        i == at
-    })
-}
-
 fn rust_link_names(source: &[u8], out: &mut Out<'_>) {
+    let first_words = attribute_first_words(source);
     for (attr, export) in [(&b"export_name"[..], true), (&b"link_name"[..], false)] {
         for at in memchr::memmem::find_iter(source, attr) {
             if !word_at(source, at, attr) {
                 continue;
             }
             // `#[export_name = "x"]`, also inside `#[unsafe(export_name = "x")]`, comments anywhere.
-            if !opens_rust_attribute(source, at) {
+            if !first_words.contains(&at) {
                 continue;
             }
-            let i = rust_skip_blanks(source, at + attr.len());
+            let i = vitrine_snapshot::lexis::blanks_end(source, at + attr.len(), true);
             if source.get(i) != Some(&b'=') {
                 continue;
             }
-            let q = rust_skip_blanks(source, i + 1);
+            let q = vitrine_snapshot::lexis::blanks_end(source, i + 1, true);
             if source.get(q) != Some(&b'"') {
                 continue;
             }

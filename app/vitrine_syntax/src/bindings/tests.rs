@@ -282,3 +282,27 @@ fn not_an_attribute() { let export_name = \"nope\"; }\n";
     assert!(defined_by(&fs, "other_symbol").is_some(), "{:?}", fs.definitions);
     assert!(defined_by(&fs, "nope").is_none(), "{:?}", fs.definitions);
 }
+
+/// Crafted input for the attribute and comment readers: truncations of a sample, and long runs of
+/// nested `#[/*`, of `#[` and of comments, all read to the end (each reader passes each byte a bounded
+/// number of times; a quadratic one would not finish in the test's run).
+#[test]
+fn crafted_attributes_and_comments_end() {
+    let rust = "#[ /* a /* b */ */ unsafe( export_name /**/ = \"x\")]\npub extern \"C\" fn f() {}\n";
+    let c = "int p(int) __attribute__ /**/ ((alias /* c */ (\"q\")));\n#pragma /**/ weak w = q\nasm/**/(\"nop\");\n";
+    for (lang, sample) in [(Language::Rust, rust), (Language::C, c)] {
+        for end in 0..=sample.len() {
+            let _ = extract(lang, &sample.as_bytes()[..end]);
+        }
+    }
+    let n = 20_000;
+    let nested = format!("{}{} export_name = \"deep\"]\nfn g() {{}}\n", "#[/*".repeat(n), "*/".repeat(n));
+    let fs = extract(Language::Rust, nested.as_bytes());
+    assert!(defined_by(&fs, "deep").is_some());
+    let many = format!("{}export_name = \"z\"]\nfn h() {{}}\n", "#[ ".repeat(n));
+    let _ = extract(Language::Rust, many.as_bytes());
+    let comments = format!("int v __attribute__(({}constructor));\n", "/**/".repeat(n));
+    let _ = extract(Language::C, comments.as_bytes());
+    let open = format!("int v __attribute__((cleanup /* {}", "x".repeat(n));
+    let _ = extract(Language::C, open.as_bytes());
+}
