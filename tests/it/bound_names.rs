@@ -160,6 +160,67 @@ fn calls_made_by_the_loader_or_at_scope_exit_are_listed() {
     assert!(out.contains("util.c:5:5: function parse\n"), "{out}");
 }
 
+/// Each line of `--json` output, parsed.
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+/// The `--json` of `def`, `refs` and `callers` carries what their text says of a call no expression
+/// makes (a script reading it must not take a loader's call for an ordinary one, nor miss which
+/// definition the loader runs).
+#[test]
+fn the_json_says_who_makes_a_call_no_expression_makes() {
+    let t = TempTree::new();
+    t.file(
+        "hooks.h",
+        "__attribute__((constructor(101))) void locale_setup(void);\n__attribute__((destructor)) void flush_stats(void);\n",
+    );
+    t.file(
+        "util.c",
+        "#include \"hooks.h\"\nvoid locale_setup(void) { }\nvoid flush_stats(void) { }\nstatic void release_buf(char **p) { }\nint parse(const char *s) {\n    __attribute__((cleanup(release_buf))) char *buf = 0;\n    return s[0];\n}\n",
+    );
+    let (_d, data) = data_dir();
+    let place = |path: &str, line: u64, column: u64| serde_json::json!({"path": path, "line": line, "column": column});
+    let (code, out, err) = run(&data, "def", t.path(), &["--json", "locale_setup"]);
+    assert_eq!(code, 0, "{err}");
+    let defs = json_lines(&out);
+    let by_path =
+        |path: &str| defs.iter().find(|j| j["path"] == path).unwrap_or_else(|| panic!("{out}")).clone();
+    let util = by_path("util.c");
+    assert_eq!(util["loader"]["what"], "run by the loader before main: constructor attribute", "{out}");
+    assert_eq!(util["loader"]["on"], place("hooks.h", 1, 40), "{out}");
+    let header = by_path("hooks.h");
+    assert_eq!(header["loader"]["what"], "run by the loader before main: constructor attribute", "{out}");
+    assert!(header["loader"].get("on").is_none(), "{out}");
+    let (_, out, _) = run(&data, "def", t.path(), &["--json", "parse"]);
+    assert!(json_lines(&out).iter().all(|j| j.get("loader").is_none()), "{out}");
+
+    let (code, out, err) = run(&data, "refs", t.path(), &["--json", "locale_setup"]);
+    assert_eq!(code, 0, "{err}");
+    let refs = json_lines(&out);
+    let call = refs.iter().find(|j| j["path"] == "hooks.h").unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(call["called_by"], "by the loader before main (constructor attribute)", "{out}");
+    assert_eq!(call["runs"], serde_json::json!([place("util.c", 2, 6)]), "{out}");
+
+    let (code, out, err) = run(&data, "callers", t.path(), &["--json", "flush_stats"]);
+    assert_eq!(code, 0, "{err}");
+    let callers = json_lines(&out);
+    assert_eq!(callers.len(), 1, "{out}");
+    assert_eq!(callers[0]["called_by"], "by the loader after main (destructor attribute)", "{out}");
+    assert_eq!(callers[0]["runs"], serde_json::json!([place("util.c", 3, 6)]), "{out}");
+
+    let (code, out, err) = run(&data, "callers", t.path(), &["--json", "release_buf"]);
+    assert_eq!(code, 0, "{err}");
+    let callers = json_lines(&out);
+    assert_eq!(callers.len(), 1, "{out}");
+    assert_eq!(callers[0]["name"], "parse", "{out}");
+    assert_eq!(callers[0]["called_by"], "at scope exit (cleanup attribute of a variable)", "{out}");
+    assert!(callers[0].get("runs").is_none(), "{out}");
+    // An ordinary call says nothing of either.
+    let (_, out, _) = run(&data, "refs", t.path(), &["--json", "release_buf"]);
+    assert!(json_lines(&out).iter().all(|j| j.get("runs").is_none()), "{out}");
+}
+
 /// f12: `r#verify` is `verify` to `def` (asked either way); a Java call spelled with escapes is a call
 /// of the decoded name.
 #[test]

@@ -112,6 +112,33 @@ struct SymbolJson<'a> {
     /// The index's limit cut the results: more names match than are listed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     truncated: bool,
+    /// The attribute that makes the loader run this function (`constructor`, `destructor`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loader: Option<LoaderJson>,
+}
+
+/// A loader attribute as `--json` prints it.
+#[derive(Serialize)]
+struct LoaderJson {
+    /// What it does: `run by the loader before main: constructor attribute`.
+    what: &'static str,
+    /// The declaration that carries it, when it is not the symbol itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on: Option<PlaceJson>,
+}
+
+/// A place in the snapshot (1-based line and column).
+#[derive(Serialize)]
+struct PlaceJson {
+    path: String,
+    line: u32,
+    column: u32,
+}
+
+impl PlaceJson {
+    fn at(path: &str, at: Point) -> PlaceJson {
+        PlaceJson { path: path.to_string(), line: at.line + 1, column: at.column + 1 }
+    }
 }
 
 impl<'a> SymbolJson<'a> {
@@ -133,6 +160,7 @@ impl<'a> SymbolJson<'a> {
             proximity: None,
             confidence: None,
             truncated: false,
+            loader: None,
         }
     }
 }
@@ -181,6 +209,7 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 proximity: None,
                 confidence: None,
                 truncated: false,
+                loader: None,
             })?;
         } else {
             let decl = if *role == Role::Declaration { " (declaration)" } else { "" };
@@ -289,6 +318,10 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
                 j.confidence = Some(c.confidence);
             }
             j.truncated = truncated;
+            j.loader = run.as_ref().map(|l| LoaderJson {
+                what: l.what,
+                on: l.on.as_ref().map(|(path, at)| PlaceJson::at(path, *at)),
+            });
             ctx.json(&j)?;
         } else {
             let decl = if c.hit.role == Role::Declaration { " (declaration)" } else { "" };
@@ -343,6 +376,13 @@ struct RefJson<'a> {
     name: &'a str,
     /// The enclosing definition.
     scope: &'a str,
+    /// Who makes a call no expression makes (`by the loader before main (constructor attribute)`,
+    /// `at scope exit (cleanup attribute of a variable)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    called_by: Option<&'static str>,
+    /// For a call the loader makes, the definitions elsewhere of the function it runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    runs: Vec<PlaceJson>,
 }
 
 fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
@@ -370,6 +410,7 @@ fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     for h in &hits {
         let enclosing = h.enclosing.as_deref().unwrap_or("");
         let implicit = if h.kind == RefKind::Call { lines.caller(&h.path, h.at, &read) } else { None };
+        let runs = implicit.map(|by| loader_runs(&index, &h.name, &h.path, h.at, by)).unwrap_or_default();
         if a.json {
             ctx.json(&RefJson {
                 path: &h.path,
@@ -378,13 +419,15 @@ fn refs(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 kind: h.kind.as_str(),
                 name: &h.name,
                 scope: enclosing,
+                called_by: implicit,
+                runs,
             })?;
         } else {
             let mut within =
                 if enclosing.is_empty() { String::new() } else { format!(" in {}", term(enclosing)) };
             if let Some(by) = implicit {
                 within.push_str(&format!(" {by}"));
-                within.push_str(&loader_runs(&index, &h.name, &h.path, h.at, by));
+                within.push_str(&runs_text(&runs));
             }
             writeln!(
                 ctx.out,
@@ -414,6 +457,12 @@ struct CallerJson<'a> {
     scope: &'a str,
     /// Each call site of the callee inside this caller (1-based).
     calls: Vec<[u32; 2]>,
+    /// Who makes the calls when no expression does (see `RefJson`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    called_by: Option<&'static str>,
+    /// For calls the loader makes, the definitions elsewhere of the function it runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    runs: Vec<PlaceJson>,
 }
 
 fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
@@ -428,10 +477,25 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             Some(c) => (c.at.line + 1, c.at.column + 1, c.kind.as_str(), c.name.as_str(), c.scope.as_str()),
             None => (first.line + 1, first.column + 1, "file", "", ""),
         };
+        let implicit = lines.caller(&g.path, first, &|p: &str| read_file(&snap, p));
+        // The loader runs the definitions elsewhere of a function it calls at file level.
+        let runs = match implicit {
+            Some(by) if name.is_empty() => loader_runs(&index, &callee, &g.path, first, by),
+            _ => Vec::new(),
+        };
         if a.json {
-            ctx.json(&CallerJson { path: &g.path, line, column, kind, name, scope, calls })?;
+            ctx.json(&CallerJson {
+                path: &g.path,
+                line,
+                column,
+                kind,
+                name,
+                scope,
+                calls,
+                called_by: implicit,
+                runs,
+            })?;
         } else {
-            let implicit = lines.caller(&g.path, first, &|p: &str| read_file(&snap, p));
             let who = match (name.is_empty(), implicit) {
                 (true, Some(by)) => format!("(file level) called {by}"),
                 (true, None) => "(file level)".to_string(),
@@ -440,7 +504,7 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
             let sites: Vec<String> = calls.iter().map(|[l, c]| format!("{l}:{c}")).collect();
             let at_exit = match implicit {
                 Some(by) if !name.is_empty() => format!(" {by}"),
-                Some(by) => loader_runs(&index, &callee, &g.path, first, by),
+                Some(_) => runs_text(&runs),
                 None => String::new(),
             };
             writeln!(
@@ -461,27 +525,32 @@ fn callers(a: NameArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
 /// For a call the loader makes because of a `constructor` or `destructor` attribute on a declaration
 /// (`by`, as [`vitrine_syntax::implicit_caller`] says it), the definitions of the function it runs
 /// that are elsewhere (GCC merges the attribute into the function: the plain definition in a `.c` is
-/// what runs): ` (runs the definition at util.c:10:6)`, or nothing.
-fn loader_runs(index: &SymbolIndex, name: &str, path: &str, at: Point, by: &str) -> String {
+/// what runs); none for other calls.
+fn loader_runs(index: &SymbolIndex, name: &str, path: &str, at: Point, by: &str) -> Vec<PlaceJson> {
     if !by.starts_with("by the loader before main") && !by.starts_with("by the loader after main") {
-        return String::new();
+        return Vec::new();
     }
-    let Ok(hits) = index.lookup(name, Match::Exact) else { return String::new() };
-    let defs: Vec<String> = hits
-        .iter()
+    let Ok(hits) = index.lookup(name, Match::Exact) else { return Vec::new() };
+    hits.iter()
         .filter(|h| {
             h.role == Role::Definition
                 && h.kind.is_function_like()
                 && matches!(h.language, Some(vitrine_syntax::Language::C | vitrine_syntax::Language::Cpp))
                 && !(h.path == path && (h.start_line..=h.end_line).contains(&at.line))
         })
-        .map(|h| format!("{}:{}:{}", term(&h.path), h.at.line + 1, h.at.column + 1))
-        .collect();
-    if defs.is_empty() {
+        .map(|h| PlaceJson::at(&h.path, h.at))
+        .collect()
+}
+
+/// What [`loader_runs`] found, as the text output says it: ` (runs the definition at util.c:10:6)`,
+/// or nothing.
+fn runs_text(runs: &[PlaceJson]) -> String {
+    if runs.is_empty() {
         return String::new();
     }
-    let s = if defs.len() == 1 { "" } else { "s" };
-    format!(" (runs the definition{s} at {})", defs.join(", "))
+    let at: Vec<String> = runs.iter().map(|p| format!("{}:{}:{}", term(&p.path), p.line, p.column)).collect();
+    let s = if runs.len() == 1 { "" } else { "s" };
+    format!(" (runs the definition{s} at {})", at.join(", "))
 }
 
 /// A file of the snapshot, if it can be read.
