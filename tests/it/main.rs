@@ -20,6 +20,7 @@ mod gui_friction;
 mod gui_ranked;
 mod hostile;
 mod latency;
+mod loaded;
 mod network;
 mod provenance;
 mod ranked;

@@ -296,10 +296,6 @@ fn quoted_end(text: &[u8], open: usize, quote: u8) -> usize {
     vitrine_snapshot::lexis::quoted_end(text, open + 1, quote)
 }
 
-fn line_end(text: &[u8], from: usize) -> usize {
-    text.get(from..).and_then(|t| memchr::memchr(b'\n', t)).map_or(text.len(), |i| from + i)
-}
-
 fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
@@ -348,11 +344,22 @@ impl CLexer<'_> {
         i
     }
 
-    /// The end of a `//` comment at `i`: the newline that no splice continues.
+    /// The line terminators of this language besides LF ([`vitrine_snapshot::lexis::line_end`]: the
+    /// compilers' and ECMA-262's, as `terminators` reports them).
+    fn line_ends(&self) -> vitrine_snapshot::lexis::LineEnds {
+        vitrine_snapshot::lexis::LineEnds {
+            lone_cr: self.cpp || self.template || self.java || self.csharp,
+            separators: self.template || self.csharp,
+            nel: self.csharp,
+        }
+    }
+
+    /// The end of a `//` comment at `i`: the line terminator that no splice continues.
     fn line_comment_end(&self, i: usize) -> usize {
+        let ends = self.line_ends();
         let mut from = i;
         loop {
-            let end = line_end(self.text, from);
+            let end = vitrine_snapshot::lexis::line_end(self.text, from, ends);
             if !self.cpp || end >= self.text.len() {
                 return end;
             }
@@ -578,7 +585,7 @@ impl CLexer<'_> {
                         && (vitrine_snapshot::lexis::html_open_comment(text, i)
                             || vitrine_snapshot::lexis::html_close_comment(text, i)) =>
                 {
-                    let end = line_end(text, i);
+                    let end = vitrine_snapshot::lexis::line_end(text, i, self.line_ends());
                     push(spans, i, end, Region::Comment);
                     i = end;
                 }
@@ -673,7 +680,9 @@ fn scan_hash(text: &[u8], triple: bool) -> Vec<(usize, usize, Region)> {
                     i += 1;
                     continue;
                 }
-                let end = line_end(text, i);
+                // Python ends a line at a lone CR too (its tokenizer's newline).
+                let ends = vitrine_snapshot::lexis::LineEnds { lone_cr: triple, ..Default::default() };
+                let end = vitrine_snapshot::lexis::line_end(text, i, ends);
                 push(&mut spans, i, end, Region::Comment);
                 i = end;
             }
@@ -725,6 +734,35 @@ mod tests {
             .iter()
             .map(|&(s, e, r)| (r.name(), text[s..e].to_owned()))
             .collect()
+    }
+
+    /// snap F7 (round 9): a line comment ends at the line terminators of its language (ECMA-262's lone
+    /// CR, U+2028 and U+2029 in JavaScript; a lone CR for C, Java, C# and Python; NEL for C#), so the
+    /// code after one is `in:code`; where the language runs a comment to LF (Rust, Go, shell), it does.
+    #[test]
+    fn line_comments_end_where_the_language_ends_lines() {
+        for (path, src) in [
+            ("a.js", "// x\rcall();\n"),
+            ("a.js", "// x\u{2028}call();\n"),
+            ("a.ts", "// x\u{2029}call();\n"),
+            ("a.js", "<!-- x\rcall();\n"),
+            ("a.c", "// x\rcall();\n"),
+            ("a.java", "// x\rcall();\n"),
+            ("a.cs", "// x\u{85}call();\n"),
+            ("a.py", "# x\rcall()\n"),
+        ] {
+            let t = texts(path, src);
+            assert_eq!(t.len(), 1, "{path} {src:?}: {t:?}");
+            assert!(!t[0].1.contains("call"), "{path} {src:?}: {t:?}");
+        }
+        for (path, src) in [("a.rs", "// x\rcall();\n"), ("a.go", "// x\rcall()\n"), ("a.sh", "# x\rcall\n")]
+        {
+            let t = texts(path, src);
+            assert!(t[0].1.contains("call"), "{path}: {t:?}");
+        }
+        // A CRLF ends the comment at its LF, as before; a splice before a lone CR continues a C comment.
+        assert_eq!(texts("a.js", "// x\r\ncall();\n"), vec![("comment", "// x\r".to_owned())]);
+        assert!(texts("a.c", "// x \\\rcall();\n")[0].1.contains("call"));
     }
 
     #[test]

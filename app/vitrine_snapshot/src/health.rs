@@ -470,14 +470,16 @@ impl<'a> FileFindings<'a> {
 /// viewer does not, mixed-script identifiers and long lines.
 pub fn scan_text(text: &str, out: &mut FileFindings<'_>) {
     let syntax = crate::idents::syntax_for(out.path, text);
-    scan_text_with(text, line_rules(out.path, text), syntax, out);
+    let path = out.path;
+    scan_text_with(text, path, line_rules(path, text), syntax, out);
 }
 
-/// [`scan_text`] with the line rules of a language given, not taken from the file's name (a file
-/// another includes as code, [`crate::includes`]): its identifiers are read as C's.
-pub fn scan_text_as(text: &str, rules: Option<LineRules>, out: &mut FileFindings<'_>) {
-    let syntax = crate::idents::syntax_for(out.path, text).or(Some(crate::idents::C));
-    scan_text_with(text, rules, syntax, out);
+/// [`scan_text`] as if the file were named `as_named` (a file another loads as code under a data
+/// name, [`crate::includes`]: `CodeLanguage::as_named`): every rule chosen by a name (line rules,
+/// identifier syntax, make's and Tcl's continued comments) is the one a file so named gets.
+pub fn scan_text_as(text: &str, as_named: &str, out: &mut FileFindings<'_>) {
+    let syntax = crate::idents::syntax_for(as_named, text);
+    scan_text_with(text, as_named, line_rules(as_named, text), syntax, out);
 }
 
 /// C's checks that a C text embedded in a file of another language needs beyond that file's own scan
@@ -496,6 +498,7 @@ pub(crate) fn scan_embedded_c(view: &str, out: &mut FileFindings<'_>) {
 
 fn scan_text_with(
     text: &str,
+    named: &str,
     rules: Option<LineRules>,
     syntax: Option<crate::idents::Syntax>,
     out: &mut FileFindings<'_>,
@@ -507,7 +510,7 @@ fn scan_text_with(
     if let Some(syntax) = syntax {
         push_disguises(text, crate::idents::lexical_disguises(text.as_bytes(), syntax), out);
     }
-    scan_continued_comments(text, rules, out);
+    scan_continued_comments(text, named, rules, out);
     if text.is_ascii() {
         scan_ascii(text.as_bytes(), rules, out);
         if let Some(syntax) = syntax.filter(|&s| crate::idents::ascii_needs_scan(s, text.as_bytes())) {
@@ -593,8 +596,8 @@ fn push_disguises(text: &str, found: Vec<(usize, String)>, out: &mut FileFinding
 
 /// Reports comments that a backslash-newline continues onto a line that reads as code, in makefiles
 /// (by name) and Tcl (see `crate::continued`); other files are not read for it.
-fn scan_continued_comments(text: &str, rules: Option<LineRules>, out: &mut FileFindings<'_>) {
-    let lang = if crate::shipped::is_make_file(out.path.as_bytes()) {
+fn scan_continued_comments(text: &str, named: &str, rules: Option<LineRules>, out: &mut FileFindings<'_>) {
+    let lang = if crate::shipped::is_make_file(named.as_bytes()) {
         crate::continued::Lang::Make
     } else if rules.is_some_and(|r| r.language == "Tcl") {
         crate::continued::Lang::Tcl

@@ -91,6 +91,16 @@ pub enum CodeLanguage {
     Assembly,
     /// Go: an includer only, through its cgo preamble, whose includes are C.
     Go,
+    /// GNU make (`Makefile`, `*.mk`): `include`, `-include`, `sinclude` read the file as makefile text.
+    Make,
+    /// PHP: `require`, `include`, `require_once`, `include_once` run the file as PHP.
+    Php,
+    /// Tcl: `source` runs the file as Tcl.
+    Tcl,
+    /// Lua: `dofile` and `loadfile` run the file as Lua.
+    Lua,
+    /// POSIX shell: `.` and `source` run the file in the shell.
+    Shell,
 }
 
 impl CodeLanguage {
@@ -103,13 +113,54 @@ impl CodeLanguage {
             CodeLanguage::JavaScript => "JavaScript",
             CodeLanguage::Assembly => "assembly",
             CodeLanguage::Go => "Go",
+            CodeLanguage::Make => "make",
+            CodeLanguage::Php => "PHP",
+            CodeLanguage::Tcl => "Tcl",
+            CodeLanguage::Lua => "Lua",
+            CodeLanguage::Shell => "shell",
         }
     }
+
+    /// A file name that gives this language to every name-based reader (line rules, identifier syntax,
+    /// `in:` family, make's comment rules): a file read in this language under another name is read
+    /// exactly as a file so named, by every check and view (one table, so that they cannot disagree).
+    pub fn as_named(self) -> &'static str {
+        match self {
+            CodeLanguage::C | CodeLanguage::Go => "included.c",
+            CodeLanguage::Cpp => "included.cpp",
+            CodeLanguage::Rust => "included.rs",
+            CodeLanguage::JavaScript => "included.js",
+            CodeLanguage::Assembly => "included.S",
+            CodeLanguage::Make => "included.mk",
+            CodeLanguage::Php => "included.php",
+            CodeLanguage::Tcl => "included.tcl",
+            CodeLanguage::Lua => "included.lua",
+            CodeLanguage::Shell => "included.sh",
+        }
+    }
+
+    /// Every language a file may be read as because another loads it (the names [`languages`] reads
+    /// back from findings; C++ before C, whose name is its prefix).
+    pub const LOADED: [CodeLanguage; 10] = [
+        CodeLanguage::Cpp,
+        CodeLanguage::C,
+        CodeLanguage::Rust,
+        CodeLanguage::JavaScript,
+        CodeLanguage::Assembly,
+        CodeLanguage::Make,
+        CodeLanguage::Php,
+        CodeLanguage::Tcl,
+        CodeLanguage::Lua,
+        CodeLanguage::Shell,
+    ];
 
     /// The language a file's name gives it among those that include files as code, if any.
     pub fn of_path(path: &[u8]) -> Option<CodeLanguage> {
         if let Some(f) = c_family(path) {
             return Some(f.into());
+        }
+        if crate::shipped::is_make_file(path) {
+            return Some(CodeLanguage::Make);
         }
         let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
         let dot = name.iter().rposition(|&b| b == b'.')?;
@@ -133,6 +184,12 @@ impl CodeLanguage {
             b"js" | b"mjs" | b"cjs" | b"jsx" | b"ts" | b"mts" | b"cts" | b"tsx" => {
                 Some(CodeLanguage::JavaScript)
             }
+            b"php" | b"phtml" | b"php3" | b"php4" | b"php5" | b"php7" | b"php8" | b"phps" | b"phpt" => {
+                Some(CodeLanguage::Php)
+            }
+            b"tcl" | b"tk" | b"tm" | b"itcl" | b"exp" => Some(CodeLanguage::Tcl),
+            b"lua" => Some(CodeLanguage::Lua),
+            b"sh" | b"bash" | b"ksh" | b"zsh" => Some(CodeLanguage::Shell),
             _ => None,
         }
     }
@@ -148,7 +205,12 @@ impl CodeLanguage {
             (CodeLanguage::Assembly, Form::Preprocessor) => (!includer.ends_with(b".s")).then_some(self),
             (CodeLanguage::Assembly, Form::AsmInclude) => Some(self),
             (CodeLanguage::Rust, Form::RustModule | Form::RustInclude) => Some(self),
-            (CodeLanguage::JavaScript, Form::Require | Form::Import) => Some(self),
+            (CodeLanguage::JavaScript, Form::Require | Form::Import | Form::PackageMain) => Some(self),
+            (CodeLanguage::Make, Form::MakeInclude)
+            | (CodeLanguage::Php, Form::PhpInclude)
+            | (CodeLanguage::Tcl, Form::TclSource)
+            | (CodeLanguage::Lua, Form::LuaDofile)
+            | (CodeLanguage::Shell, Form::ShellSource) => Some(self),
             _ => None,
         }
     }
@@ -178,17 +240,37 @@ pub enum Form {
     Import,
     /// GNU as's `.include "…"`.
     AsmInclude,
+    /// The `"main"` of a `package.json`: what `require("./dir")` loads when `dir/` holds it (Node's
+    /// directory resolution, before `index.js`). Recorded for the `package.json`; followed from the
+    /// directory a `require` names.
+    PackageMain,
+    /// GNU make's `include`, `-include`, `sinclude`.
+    MakeInclude,
+    /// PHP's `require`, `include`, `require_once`, `include_once`.
+    PhpInclude,
+    /// Tcl's `source`.
+    TclSource,
+    /// Lua's `dofile`, `loadfile`.
+    LuaDofile,
+    /// The shell's `.` and `source`.
+    ShellSource,
 }
 
 impl Form {
     /// Every form, in declaration order (the ingest cache stores a form by its place here).
-    pub const ALL: [Form; 6] = [
+    pub const ALL: [Form; 12] = [
         Form::Preprocessor,
         Form::RustModule,
         Form::RustInclude,
         Form::Require,
         Form::Import,
         Form::AsmInclude,
+        Form::PackageMain,
+        Form::MakeInclude,
+        Form::PhpInclude,
+        Form::TclSource,
+        Form::LuaDofile,
+        Form::ShellSource,
     ];
 
     /// The directive as findings name it.
@@ -200,6 +282,12 @@ impl Form {
             Form::Require => "require",
             Form::Import => "import",
             Form::AsmInclude => ".include",
+            Form::PackageMain => "require of a directory, through package.json \"main\",",
+            Form::MakeInclude => "make include",
+            Form::PhpInclude => "PHP require/include",
+            Form::TclSource => "Tcl source",
+            Form::LuaDofile => "Lua dofile",
+            Form::ShellSource => "shell source (.)",
         }
     }
 
@@ -224,6 +312,11 @@ impl Form {
                 c_family(target).is_some() || CodeLanguage::of_path(target) == Some(CodeLanguage::Assembly)
             }
             CodeLanguage::Rust => ext == b"rs",
+            CodeLanguage::Make
+            | CodeLanguage::Php
+            | CodeLanguage::Tcl
+            | CodeLanguage::Lua
+            | CodeLanguage::Shell => CodeLanguage::of_path(target) == Some(lang),
             CodeLanguage::JavaScript => {
                 CodeLanguage::of_path(target) == Some(CodeLanguage::JavaScript)
                     || matches!(ext.as_slice(), b"json" | b"node" | b"wasm")
@@ -460,6 +553,10 @@ impl<'a> Cursor<'a> {
 /// itself be included as code by any of them, so every form is read in it. Each form costs one search
 /// for its directive's word in a file without it.
 pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    if name == b"package.json" {
+        return package_main(text);
+    }
     let mut out = match CodeLanguage::of_path(path) {
         Some(CodeLanguage::C | CodeLanguage::Cpp) => return code_includes(text),
         Some(CodeLanguage::Go) => {
@@ -467,6 +564,11 @@ pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
         }
         Some(CodeLanguage::Rust) => return rust_includes(text),
         Some(CodeLanguage::JavaScript) => return js_includes(text),
+        Some(CodeLanguage::Make) => return make_includes(text),
+        Some(CodeLanguage::Php) => return php_includes(text),
+        Some(CodeLanguage::Tcl) => return tcl_sources(text),
+        Some(CodeLanguage::Lua) => return lua_dofiles(text),
+        Some(CodeLanguage::Shell) => return shell_sources(text),
         Some(CodeLanguage::Assembly) => {
             let mut out = asm_includes(text);
             out.extend(code_includes(text));
@@ -477,11 +579,245 @@ pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
             out.extend(rust_includes(text));
             out.extend(js_includes(text));
             out.extend(asm_includes(text));
+            out.extend(make_includes(text));
+            out.extend(php_includes(text));
+            out.extend(tcl_sources(text));
+            out.extend(lua_dofiles(text));
+            out.extend(shell_sources(text));
             out
         }
     };
     out.sort();
     out.dedup();
+    out
+}
+
+/// Whether a name read from a script is a literal path (no variable, command substitution or glob).
+fn literal_path(t: &[u8]) -> bool {
+    !t.is_empty()
+        && t.len() <= MAX_TARGET
+        && !t.iter().any(|b| matches!(b, b'$' | b'`' | b'*' | b'?' | b'[' | b'(' | b'\\' | 0))
+}
+
+/// The `"main"` of a `package.json` (the file `require("./dir")` loads when `dir/` holds it), as a
+/// [`Form::PackageMain`] include; one search for `"main"` before the JSON is parsed.
+fn package_main(text: &[u8]) -> Vec<Include> {
+    if memchr::memmem::find(text, b"\"main\"").is_none() {
+        return Vec::new();
+    }
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(text) else {
+        return Vec::new();
+    };
+    let Some(serde_json::Value::String(main)) = o.get("main") else { return Vec::new() };
+    let main = main.as_bytes();
+    if main.is_empty() || main.len() > MAX_TARGET || main.first() == Some(&b'/') {
+        return Vec::new();
+    }
+    let line = memchr::memmem::find(text, b"\"main\"").map_or(1, |at| lines_of(text, &[at])[0]);
+    vec![Include { line, target: main.to_vec(), form: Form::PackageMain }]
+}
+
+/// The physical lines of `text` with their 1-based numbers and start offsets.
+fn numbered_lines(text: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
+    text.split(|&b| b == b'\n').enumerate().map(|(i, l)| (i as u32 + 1, l.strip_suffix(b"\r").unwrap_or(l)))
+}
+
+/// GNU make's `include`, `-include` and `sinclude` lines (not a recipe line, which starts with a tab):
+/// every literal name of the list, up to a `#` comment. One search for `include` first.
+fn make_includes(text: &[u8]) -> Vec<Include> {
+    if memchr::memmem::find(text, b"include").is_none() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (line, l) in numbered_lines(text) {
+        if l.first() == Some(&b'\t') {
+            continue;
+        }
+        let l = l.trim_ascii_start();
+        let Some(rest) =
+            [b"include".as_slice(), b"-include", b"sinclude"].iter().find_map(|w| l.strip_prefix(*w))
+        else {
+            continue;
+        };
+        if !rest.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+            continue;
+        }
+        let rest = rest.split(|&b| b == b'#').next().unwrap_or_default();
+        for name in rest.split(|b| b.is_ascii_whitespace()).filter(|n| !n.is_empty()) {
+            if literal_path(name) && !Form::MakeInclude.skips(CodeLanguage::Make, name) {
+                out.push(Include { line, target: name.to_vec(), form: Form::MakeInclude });
+            }
+        }
+    }
+    out
+}
+
+/// PHP's `require`, `include`, `require_once`, `include_once` (any case, as PHP reads keywords) of a
+/// literal name, or of `__DIR__ . "/…"` / `dirname(__FILE__) . "/…"` (the includer's directory), outside
+/// `//` and `#` comments. Only text with a `<?` (PHP code starts there) is read.
+fn php_includes(text: &[u8]) -> Vec<Include> {
+    if memchr::memmem::find(text, b"<?").is_none() {
+        return Vec::new();
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut hits: Vec<(usize, usize)> = Vec::new();
+    for word in [b"require".as_slice(), b"include"] {
+        for at in memchr::memmem::find_iter(&lower, word) {
+            let mut end = at + word.len();
+            if lower.get(end..).is_some_and(|r| r.starts_with(b"_once")) {
+                end += 5;
+            }
+            if word_starts(&lower, at)
+                && lower.get(end).is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80))
+            {
+                hits.push((at, end));
+            }
+        }
+    }
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    hits.sort();
+    let lines = lines_of(text, &hits.iter().map(|h| h.0).collect::<Vec<_>>());
+    let mut out = Vec::new();
+    for (&(at, end), line) in hits.iter().zip(lines) {
+        if after_on_line(text, at, b"//") || after_on_line(text, at, b"#") {
+            continue;
+        }
+        let mut r = Cursor { s: &lower, i: end };
+        blank_code(&mut r);
+        if r.eat(b"(") {
+            blank_code(&mut r);
+        }
+        let dir = r.eat(b"__dir__") || r.eat(b"dirname(__file__)");
+        if dir {
+            blank_code(&mut r);
+            if !r.eat(b".") {
+                continue;
+            }
+            blank_code(&mut r);
+        }
+        let from = r.i;
+        // Read the literal from the original text (the name's case matters).
+        let mut o = Cursor { s: text, i: from };
+        let Some(mut t) =
+            quoted(&mut o, true).filter(|t| !(text.get(from) == Some(&b'"') && t.contains(&b'$')))
+        else {
+            continue;
+        };
+        if dir {
+            let Some(rel) = t.strip_prefix(b"/") else { continue };
+            t = [b"./".as_slice(), rel].concat();
+        }
+        if !t.is_empty() && t.first() != Some(&b'/') && !Form::PhpInclude.skips(CodeLanguage::Php, &t) {
+            out.push(Include { line, target: t, form: Form::PhpInclude });
+        }
+    }
+    out
+}
+
+/// The literal word after a command name on a script line: `{…}`, `"…"`, `'…'` or a bare word.
+fn script_word(rest: &[u8]) -> Option<&[u8]> {
+    let rest = rest.trim_ascii_start();
+    let (open, close) = match rest.first()? {
+        b'{' => (b'{', b'}'),
+        b'"' => (b'"', b'"'),
+        b'\'' => (b'\'', b'\''),
+        _ => {
+            let n = rest
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || matches!(b, b';' | b'&' | b'|' | b']'))
+                .unwrap_or(rest.len());
+            return rest.get(..n);
+        }
+    };
+    let _ = open;
+    let body = rest.get(1..)?;
+    body.get(..memchr::memchr(close, body)?)
+}
+
+/// Lines of a script whose command (first word, after blanks and an optional `[`) is one of `words`,
+/// with the literal name after it (options starting with `-` and their value skipped, as Tcl's
+/// `source -encoding utf-8 x.tcl`).
+fn command_sources(text: &[u8], words: &[&[u8]], form: Form, lang: CodeLanguage) -> Vec<Include> {
+    let mut out = Vec::new();
+    for (line, l) in numbered_lines(text) {
+        let l = l.trim_ascii_start();
+        let l = l.strip_prefix(b"[").unwrap_or(l);
+        let Some(mut rest) = words.iter().find_map(|w| l.strip_prefix(*w)) else { continue };
+        if !rest.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+            continue;
+        }
+        let mut name = script_word(rest);
+        while let Some(opt) = name.filter(|n| n.starts_with(b"-") && form == Form::TclSource) {
+            // `-encoding name`: skip the option and its value.
+            let after = rest.trim_ascii_start().get(opt.len()..).unwrap_or_default();
+            let value = script_word(after).unwrap_or_default();
+            rest = after.trim_ascii_start().get(value.len()..).unwrap_or_default();
+            name = script_word(rest);
+        }
+        if let Some(t) = name.filter(|t| literal_path(t) && t.first() != Some(&b'/') && !form.skips(lang, t))
+        {
+            out.push(Include { line, target: t.to_vec(), form });
+        }
+    }
+    out
+}
+
+/// Tcl's `source` of a literal name (one search for `source` first).
+fn tcl_sources(text: &[u8]) -> Vec<Include> {
+    if memchr::memmem::find(text, b"source").is_none() {
+        return Vec::new();
+    }
+    command_sources(text, &[b"source"], Form::TclSource, CodeLanguage::Tcl)
+}
+
+/// The shell's `.` and `source` of a literal name (a few searches for `source` and a line's `. ` first).
+fn shell_sources(text: &[u8]) -> Vec<Include> {
+    // `. ` is common in prose: only a `.` first on a line, after blanks, counts.
+    let dot = text.starts_with(b". ")
+        || [b"\n. ".as_slice(), b" . ", b"\t. "].iter().any(|w| memchr::memmem::find(text, w).is_some());
+    if !dot && memchr::memmem::find(text, b"source").is_none() {
+        return Vec::new();
+    }
+    command_sources(text, &[b"source", b"."], Form::ShellSource, CodeLanguage::Shell)
+}
+
+/// Lua's `dofile("…")`, `dofile "…"`, `loadfile("…")` of a literal name, outside `--` comments (one
+/// search for `file` first).
+fn lua_dofiles(text: &[u8]) -> Vec<Include> {
+    if memchr::memmem::find(text, b"dofile").is_none() && memchr::memmem::find(text, b"loadfile").is_none() {
+        return Vec::new();
+    }
+    let mut hits: Vec<(usize, usize)> = Vec::new();
+    for word in [b"dofile".as_slice(), b"loadfile"] {
+        for at in memchr::memmem::find_iter(text, word) {
+            if word_starts(text, at) {
+                hits.push((at, at + word.len()));
+            }
+        }
+    }
+    hits.sort();
+    let lines = lines_of(text, &hits.iter().map(|h| h.0).collect::<Vec<_>>());
+    let mut out = Vec::new();
+    for (&(at, end), line) in hits.iter().zip(lines) {
+        if after_on_line(text, at, b"--") {
+            continue;
+        }
+        let mut r = Cursor { s: text, i: end };
+        while r.peek().is_some_and(|b| b == b' ' || b == b'\t') {
+            r.i += 1;
+        }
+        if r.eat(b"(") {
+            while r.peek().is_some_and(|b| b == b' ' || b == b'\t') {
+                r.i += 1;
+            }
+        }
+        let Some(t) = quoted(&mut r, true) else { continue };
+        if literal_path(&t) && t.first() != Some(&b'/') && !Form::LuaDofile.skips(CodeLanguage::Lua, &t) {
+            out.push(Include { line, target: t, form: Form::LuaDofile });
+        }
+    }
     out
 }
 
@@ -823,8 +1159,19 @@ pub fn candidates(links: &Links, includer: &[u8], target: &[u8]) -> [Option<Vec<
 pub fn candidates_for(links: &Links, form: Form, includer: &[u8], target: &[u8]) -> [Option<Vec<u8>>; 2] {
     let [beside, root] = candidates(links, includer, target);
     match form {
-        Form::Preprocessor | Form::AsmInclude => [beside, root],
-        Form::RustModule | Form::RustInclude | Form::Require | Form::Import => [beside, None],
+        // make, PHP, Tcl, Lua and the shell open a relative name from the working directory (PHP first
+        // through its include path, whose default is `.`): the includer's directory or the root are
+        // where a build or a server runs them from.
+        Form::Preprocessor
+        | Form::AsmInclude
+        | Form::MakeInclude
+        | Form::PhpInclude
+        | Form::TclSource
+        | Form::LuaDofile
+        | Form::ShellSource => [beside, root],
+        Form::RustModule | Form::RustInclude | Form::Require | Form::Import | Form::PackageMain => {
+            [beside, None]
+        }
     }
 }
 
@@ -870,10 +1217,23 @@ pub fn included_as_code<'a>(
         for (includer, lang) in round {
             for inc in includes_of(&includer) {
                 let Some(read_as) = lang.reads(inc.form, &includer) else { continue };
-                let Some(path) = links.open(inc.form, &includer, &inc.target, &exists) else {
-                    continue;
+                let mut form = inc.form;
+                let path = match links.open(inc.form, &includer, &inc.target, &exists) {
+                    Some(path) => path,
+                    // Node's `require("./dir")`: no file of that name, so the directory's
+                    // `package.json` `"main"` (then `index.js`, a JavaScript name already).
+                    None if inc.form == Form::Require => {
+                        let Some(main) =
+                            package_main_of(links, &includer, &inc.target, &exists, &includes_of)
+                        else {
+                            continue;
+                        };
+                        form = Form::PackageMain;
+                        main
+                    }
+                    None => continue,
                 };
-                if inc.form.skips(read_as, &path) || found.contains_key(&path) {
+                if form.skips(read_as, &path) || found.contains_key(&path) {
                     continue;
                 }
                 next.push((path.clone(), read_as));
@@ -884,7 +1244,7 @@ pub fn included_as_code<'a>(
                         language: read_as,
                         includer: includer.clone(),
                         line: inc.line,
-                        form: inc.form,
+                        form,
                     },
                 );
             }
@@ -894,19 +1254,53 @@ pub fn included_as_code<'a>(
     found.into_values().collect()
 }
 
+/// The file Node loads for `require(target)` in `includer` when `target` names a directory of the
+/// snapshot holding a `package.json` with a `"main"`: that name, opened from the directory.
+fn package_main_of(
+    links: &Links,
+    includer: &[u8],
+    target: &[u8],
+    exists: &impl Fn(&[u8]) -> bool,
+    includes_of: &impl Fn(&[u8]) -> Vec<Include>,
+) -> Option<Vec<u8>> {
+    let [dir, _] = candidates_for(links, Form::Require, includer, target);
+    let manifest = [dir?.as_slice(), b"/package.json"].concat();
+    if !exists(&manifest) {
+        return None;
+    }
+    let main = includes_of(&manifest).into_iter().find(|i| i.form == Form::PackageMain)?;
+    links.open(Form::PackageMain, &manifest, &main.target, exists)
+}
+
 impl IncludedAsCode {
     /// The detail of the file's [`FindingKind::IncludedAsCode`] finding, which [`languages`] reads back.
     pub fn detail(&self) -> String {
         let lang = self.language.name();
-        let how = if self.language == CodeLanguage::JavaScript { "loaded" } else { "compiled" };
+        let how = match self.language {
+            CodeLanguage::C
+            | CodeLanguage::Cpp
+            | CodeLanguage::Rust
+            | CodeLanguage::Assembly
+            | CodeLanguage::Go => "compiled",
+            _ => "loaded",
+        };
         let preamble = if CodeLanguage::of_path(&self.includer) == Some(CodeLanguage::Go) {
             " in its cgo preamble"
         } else {
             ""
         };
-        let a = if self.language == CodeLanguage::Assembly { "an" } else { "a" };
+        let a = if matches!(self.language, CodeLanguage::Assembly) { "an" } else { "a" };
+        // The languages the symbol index has no grammar for are read by the checks and `in:` only.
+        let read = match self.language {
+            CodeLanguage::Make
+            | CodeLanguage::Php
+            | CodeLanguage::Tcl
+            | CodeLanguage::Lua
+            | CodeLanguage::Shell => "its checks, in:code",
+            _ => "definitions, calls, in:code",
+        };
         format!(
-            "{how} as {lang} by the {} at {}:{}{preamble}, though its name is not {a} {lang} source's: Vitrine reads it as {lang} too (definitions, calls, in:code)",
+            "{how} as {lang} by the {} at {}:{}{preamble}, though its name is not {a} {lang} source's: Vitrine reads it as {lang} too ({read})",
             self.form.directive(),
             crate::path::display_bytes(&self.includer),
             self.line
@@ -924,15 +1318,9 @@ pub fn languages(findings: &[Finding]) -> HashMap<String, CodeLanguage> {
             // `detail` wrote "compiled as C++ by", "loaded as JavaScript by", ….
             let rest =
                 f.detail.strip_prefix("compiled as ").or_else(|| f.detail.strip_prefix("loaded as "))?;
-            let lang = [
-                CodeLanguage::Cpp,
-                CodeLanguage::C,
-                CodeLanguage::Rust,
-                CodeLanguage::JavaScript,
-                CodeLanguage::Assembly,
-            ]
-            .into_iter()
-            .find(|l| rest.strip_prefix(l.name()).is_some_and(|r| r.starts_with(' ')))?;
+            let lang = CodeLanguage::LOADED
+                .into_iter()
+                .find(|l| rest.strip_prefix(l.name()).is_some_and(|r| r.starts_with(' ')))?;
             Some((f.path.clone(), lang))
         })
         .collect()
@@ -983,6 +1371,92 @@ mod tests {
         assert!(!may_include_code(b"/* important: included by reimport */\n#include_next <a.h>\n"));
     }
     use super::*;
+
+    fn read(path: &str, text: &str) -> Vec<(u32, String, Form)> {
+        includes_for(path.as_bytes(), text.as_bytes())
+            .into_iter()
+            .map(|i| (i.line, String::from_utf8(i.target).unwrap(), i.form))
+            .collect()
+    }
+
+    /// snap F5 and F7 (round 9): the script loaders' literal names are read as make, PHP, Tcl, Lua, the
+    /// shell and Node's `package.json` read them; names computed at run time, comments, recipe lines and
+    /// names already of the loader's language are not.
+    #[test]
+    fn script_loaders_name_the_files_they_run() {
+        use Form::*;
+        let make = "include a.conf b.conf # c.conf\n-include d.conf\nsinclude $(X).conf e.mk\n\tinclude f.conf\nincluded g\n";
+        assert_eq!(
+            read("Makefile", make),
+            vec![
+                (1, "a.conf".into(), MakeInclude),
+                (1, "b.conf".into(), MakeInclude),
+                (2, "d.conf".into(), MakeInclude)
+            ]
+        );
+        let php = "<?php\nrequire __DIR__ . '/lib/a.inc';\nInclude_Once(\"b.tpl\");\n// require 'c.inc';\nrequire \"$d.inc\";\nrequire 'e.php';\nrequire dirname(__FILE__) . \"/f.inc\";\n";
+        assert_eq!(
+            read("index.php", php),
+            vec![
+                (2, "./lib/a.inc".into(), PhpInclude),
+                (3, "b.tpl".into(), PhpInclude),
+                (7, "./f.inc".into(), PhpInclude)
+            ]
+        );
+        assert!(read("notes.txt", "require 'x.inc';\n").iter().all(|i| i.2 != PhpInclude), "no `<?`: no PHP");
+        assert_eq!(
+            read(
+                "run.tcl",
+                "source -encoding utf-8 lib.cfg\n  [source {b.cfg}]\nsource $dir/c.cfg\nsource d.tcl\n"
+            ),
+            vec![(1, "lib.cfg".into(), TclSource), (2, "b.cfg".into(), TclSource)]
+        );
+        assert_eq!(
+            read(
+                "main.lua",
+                "dofile(\"a.dat\")\nlocal f = loadfile 'b.dat'\n-- dofile('c.dat')\ndofile('d.lua')\n"
+            ),
+            vec![(1, "a.dat".into(), LuaDofile), (2, "b.dat".into(), LuaDofile)]
+        );
+        assert_eq!(
+            read(
+                "start.sh",
+                ". ./env.conf\nsource \"lib.conf\"\nsource \"$HOME/x\"\n. /etc/profile\n. ./x.sh\n"
+            ),
+            vec![(1, "./env.conf".into(), ShellSource), (2, "lib.conf".into(), ShellSource)]
+        );
+        assert_eq!(
+            read("lib/package.json", "{ \"name\": \"lib\", \"main\": \"compat.dat\" }\n"),
+            vec![(1, "compat.dat".into(), PackageMain)]
+        );
+        assert!(read("lib/package.json", "{ \"main\": 3 }").is_empty());
+    }
+
+    /// `require("./dir")` with no file of that name loads the directory's `package.json` `"main"`.
+    #[test]
+    fn a_required_directory_loads_its_package_main() {
+        let files: HashMap<&[u8], &str> = [
+            (b"server.js".as_slice(), "require('./lib');\nrequire('./other');\n"),
+            (b"lib/package.json", "{\"main\": \"compat.dat\"}"),
+            (b"lib/compat.dat", "exports.check = () => true;\n"),
+            (b"lib/index.js", "exports.check = () => false;\n"),
+            (b"other/index.js", ""),
+        ]
+        .into_iter()
+        .collect();
+        let found = included_as_code(
+            files.keys().copied(),
+            &Links::none(),
+            |p| files.contains_key(p),
+            |p| files.get(p).map(|t| includes_for(p, t.as_bytes())).unwrap_or_default(),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].path, b"lib/compat.dat");
+        assert_eq!(
+            (found[0].form, found[0].language, found[0].line),
+            (Form::PackageMain, CodeLanguage::JavaScript, 1)
+        );
+    }
 
     fn targets(text: &str) -> Vec<(u32, String)> {
         code_includes(text.as_bytes())

@@ -900,7 +900,7 @@ fn finish_dir(
         source,
         done.into_iter().map(|(_, a)| a).collect(),
         extra,
-        &config.health,
+        config,
     );
     snap.cached_files = hits.into_inner();
     if let Some(file) = &table {
@@ -1304,7 +1304,7 @@ fn ingest_archive(
         });
         if complete {
             let cached = analysed.len() as u64;
-            let mut snap = assemble(origin, source(), analysed, Vec::new(), &config.health);
+            let mut snap = assemble(origin, source(), analysed, Vec::new(), config);
             snap.cached_files = cached;
             return Ok(snap);
         }
@@ -1324,7 +1324,7 @@ fn ingest_archive(
         let _ = cache::store(file, config, cache::now_ns(), analysed.iter().map(|a| (None, a)));
     }
     // The blobs are in the store now, so `assemble` can read the archive's `.git` from them.
-    Ok(assemble(origin, source(), analysed, directories, &config.health))
+    Ok(assemble(origin, source(), analysed, directories, config))
 }
 
 /// An archive member waiting for analysis: its whole content (at most [`STREAM_THRESHOLD`] bytes).
@@ -1566,8 +1566,9 @@ fn assemble(
     source: Source,
     analysed: Vec<Analysed>,
     mut findings: Vec<Finding>,
-    config: &HealthConfig,
+    ingest: &IngestConfig,
 ) -> Snapshot {
+    let config = &ingest.health;
     let mut files = Vec::with_capacity(analysed.len());
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     // Findings passed in come from the walk (special files); count them too.
@@ -1586,13 +1587,28 @@ fn assemble(
         files.push(a.entry);
     }
     files.sort_by(|a: &FileEntry, b: &FileEntry| a.path.cmp(&b.path));
-    for (raw, lang, f) in included_as_code_findings(&files, &includes) {
+    let loaded = included_as_code_findings(&files, &includes);
+    // An archive whose content is not kept (`vitrine health x.tar`) is read once more for the files
+    // loaded as code only: their findings must not depend on whether the content was kept.
+    let reread = if matches!(source, Source::Digested) && !loaded.is_empty() {
+        reread_members(&origin, &ingest.archive, &files, loaded.iter().map(|l| l.0.as_slice()))
+    } else {
+        HashMap::new()
+    };
+    for (raw, lang, f) in loaded {
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
-        // The compiler's line rules apply to it: a lone CR ends a `//` comment there as in a `.c`.
+        // The loader's rules apply to it: a lone CR ends a `//` comment there as in a `.c`, a `.js`
+        // or a `.php`, a make comment continues as in a `.mk`.
         let at = files.binary_search_by(|e| e.path.as_bytes().cmp(raw.as_slice()));
-        let c_like = matches!(lang, includes::CodeLanguage::C | includes::CodeLanguage::Cpp);
-        if let Some(entry) = at.ok().and_then(|i| files.get(i)).filter(|_| c_like) {
-            for (g, n) in rescan_as_c(&source, entry, &f.path, config) {
+        if let Some(entry) = at.ok().and_then(|i| files.get(i)) {
+            let bytes = match reread.get(&raw) {
+                Some(b) => Some(b.clone()),
+                None => crate::content::read(&source, entry).ok(),
+            };
+            for (g, n) in bytes
+                .map(|b: Vec<u8>| rescan_as(&b, entry, &f.path, lang, &findings, config))
+                .unwrap_or_default()
+            {
                 *counts.entry(g.kind.as_str().to_owned()).or_default() += n;
                 findings.extend(g.finding);
             }
@@ -1767,44 +1783,88 @@ fn included_as_code_findings(
         .collect()
 }
 
-/// A finding (or only a count past the cap) of [`rescan_as_c`].
+/// The bytes of `wanted` members of the archive a snapshot was read from without keeping its content,
+/// read again from the archive (each checked against its manifest SHA-256; a member that does not match,
+/// or an archive that cannot be read again, gives nothing).
+fn reread_members<'a>(
+    origin: &Origin,
+    limits: &archive::ArchiveLimits,
+    files: &[FileEntry],
+    wanted: impl Iterator<Item = &'a [u8]>,
+) -> HashMap<Vec<u8>, Vec<u8>> {
+    let Origin::Archive { path, format, .. } = origin else { return HashMap::new() };
+    let wanted: std::collections::HashSet<&[u8]> = wanted.collect();
+    let mut out = HashMap::new();
+    let _ = archive::read(path, *format, limits, &mut |item: ArchiveItem<'_>| {
+        if !matches!(item.kind, ItemKind::File { .. }) || !wanted.contains(item.path.as_slice()) {
+            return Ok(());
+        }
+        let Ok(i) = files.binary_search_by(|e| e.path.as_bytes().cmp(item.path.as_slice())) else {
+            return Ok(());
+        };
+        let Some(entry) = files.get(i) else { return Ok(()) };
+        let mut buf = Vec::new();
+        if item.content.take(entry.size_bytes.saturating_add(1)).read_to_end(&mut buf).is_ok()
+            && Sha256::digest(&buf).as_slice() == entry.sha256.as_bytes()
+        {
+            out.insert(item.path.clone(), buf);
+        }
+        Ok(())
+    });
+    out
+}
+
+/// A finding (or only a count past the cap) of [`rescan_as`].
 struct Rescanned {
     kind: FindingKind,
     finding: Option<Finding>,
 }
 
-/// The findings that only C's reading gives (a lone CR ends a line for the compiler, splices, escaped
-/// names: [`C_READING_ONLY`]), for a file read as C because another includes it: its own scan went by its name. Nothing when it cannot be read
-/// (a snapshot only digested, or a file changed since it was hashed: the index build then reports it).
-fn rescan_as_c(
-    source: &Source,
+/// The findings that only the loading language's reading gives ([`LOADER_READING_ONLY`]: a lone CR or
+/// U+2028 ending a line for the compiler, splices, continued make comments, escaped names), for a file
+/// read as `lang` because another loads it: its own scan went by its name, this one goes by the name
+/// `lang` gives ([`includes::CodeLanguage::as_named`]), so the file gets exactly what the same bytes
+/// named as that language get. A finding its own scan already made (same place and kind) is not
+/// repeated. Nothing when it cannot be read (a snapshot only digested, or a file changed since it was
+/// hashed: the index build then reports it).
+fn rescan_as(
+    bytes: &[u8],
     entry: &FileEntry,
     shown: &str,
+    lang: includes::CodeLanguage,
+    already: &[Finding],
     config: &HealthConfig,
 ) -> Vec<(Rescanned, u64)> {
     let Some(enc) = entry.encoding else { return Vec::new() };
-    let Ok(bytes) = crate::content::read(source, entry) else { return Vec::new() };
-    let text = text::decode(&bytes, enc);
+    let text = text::decode(bytes, enc);
     let mut ff = FileFindings::new(shown, config);
-    health::scan_text_as(&text, Some(crate::terminators::c_rules()), &mut ff);
+    health::scan_text_as(&text, lang.as_named(), &mut ff);
     let (listed, counts) = ff.finish();
-    let mut out: Vec<(Rescanned, u64)> = listed
-        .into_iter()
-        .filter(|f| C_READING_ONLY.contains(&f.kind))
-        .map(|f| (Rescanned { kind: f.kind, finding: Some(f) }, 0))
-        .collect();
-    for kind in C_READING_ONLY {
+    let own: std::collections::HashSet<(Option<u64>, Option<u64>, FindingKind)> =
+        already.iter().filter(|f| f.path == shown).map(|f| (f.line, f.column, f.kind)).collect();
+    let mut repeated: HashMap<FindingKind, u64> = HashMap::new();
+    let mut out: Vec<(Rescanned, u64)> = Vec::new();
+    for f in listed.into_iter().filter(|f| LOADER_READING_ONLY.contains(&f.kind)) {
+        if f.line.is_some() && own.contains(&(f.line, f.column, f.kind)) {
+            *repeated.entry(f.kind).or_default() += 1;
+            continue;
+        }
+        out.push((Rescanned { kind: f.kind, finding: Some(f) }, 0));
+    }
+    for kind in LOADER_READING_ONLY {
         if let Some(&n) = counts.get(&kind) {
+            let n = n.saturating_sub(repeated.get(&kind).copied().unwrap_or(0));
             out.push((Rescanned { kind, finding: None }, n));
         }
     }
     out
 }
 
-/// The kinds only C's reading of a file gives (its own scan, by a name that is not C's, gives the
-/// others: control characters, bidi, invisible characters): a lone CR ending a line, the translation
-/// phases' disguises, keyword macros, names spelled with escapes or as look-alikes of ASCII ones.
-const C_READING_ONLY: [FindingKind; 5] = [
+/// The kinds only a language's reading of a file gives (its own scan, by a name that is not that
+/// language's, gives the others: control characters, bidi, invisible characters): a lone CR (or
+/// U+2028…) ending a line, the translation phases' and the lexers' disguises (make's continued
+/// comments among them), keyword macros, names spelled with escapes or as look-alikes of ASCII ones.
+const LOADER_READING_ONLY: [FindingKind; 5] = [
     FindingKind::LineTerminator,
     FindingKind::LexicalDisguise,
     FindingKind::KeywordMacro,

@@ -836,6 +836,52 @@ pub fn blanks_end(s: &[u8], mut i: usize, nested: bool) -> usize {
     }
 }
 
+/// Which characters end a line comment, besides LF (see [`crate::terminators`]'s table).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineEnds {
+    /// A CR not followed by LF (C, C++, Java, JavaScript, C#, Python, PHP, Lua, Tcl).
+    pub lone_cr: bool,
+    /// U+2028 and U+2029 (JavaScript, TypeScript, C#).
+    pub separators: bool,
+    /// U+0085 NEXT LINE (C#).
+    pub nel: bool,
+}
+
+/// Where a line comment (or anything read to the end of its line) starting at `from` ends: the first
+/// LF, or the first other line terminator of `ends` (a CR of a CRLF is not one: the LF is). The one
+/// rule for every lexical view, so that a `// …<CR>code` is code for `in:` where the compiler reads it.
+pub fn line_end(s: &[u8], from: usize, ends: LineEnds) -> usize {
+    let rest = s.get(from..).unwrap_or_default();
+    if !ends.lone_cr && !ends.separators && !ends.nel {
+        return memchr::memchr(b'\n', rest).map_or(s.len(), |n| from + n);
+    }
+    let lead = if ends.separators { 0xE2 } else { 0xC2 };
+    let next = |t: &[u8]| {
+        if ends.separators && ends.nel {
+            t.iter().position(|&b| matches!(b, b'\n' | b'\r' | 0xE2 | 0xC2))
+        } else {
+            memchr::memchr3(b'\n', b'\r', lead, t)
+        }
+    };
+    let mut i = 0usize;
+    while let Some(off) = rest.get(i..).and_then(next) {
+        let at = i + off;
+        let ended = match rest.get(at..).unwrap_or_default() {
+            [b'\n', ..] => true,
+            [b'\r', b'\n', ..] => false,
+            [b'\r', ..] => ends.lone_cr,
+            [0xE2, 0x80, 0xA8 | 0xA9, ..] => ends.separators,
+            [0xC2, 0x85, ..] => ends.nel,
+            _ => false,
+        };
+        if ended {
+            return from + at;
+        }
+        i = at + 1;
+    }
+    s.len()
+}
+
 /// The end of a quoted literal whose text starts at `from` (C's, and the C-like languages' that do not
 /// run a literal over lines): just past the closing `quote`, a backslash escaping the byte after it, or
 /// at the newline where an unclosed one stops.

@@ -145,7 +145,13 @@ pub fn from_included(lang: vitrine_snapshot::includes::CodeLanguage) -> Option<L
         CodeLanguage::Cpp => Some(Language::Cpp),
         CodeLanguage::Rust => Some(Language::Rust),
         CodeLanguage::JavaScript => Some(Language::JavaScript),
-        CodeLanguage::Assembly | CodeLanguage::Go => None,
+        CodeLanguage::Assembly
+        | CodeLanguage::Go
+        | CodeLanguage::Make
+        | CodeLanguage::Php
+        | CodeLanguage::Tcl
+        | CodeLanguage::Lua
+        | CodeLanguage::Shell => None,
     }
 }
 

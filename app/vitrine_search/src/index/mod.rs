@@ -273,18 +273,12 @@ impl Index {
     /// The lexical family of file `path` for the `in:` filter: by its name, except that a file another
     /// includes as code is read in its includer's language whatever its name (`data/table.txt`).
     pub fn family_of(&self, path: &[u8]) -> crate::regions::Family {
-        use vitrine_snapshot::includes::CodeLanguage;
         if !self.included_as_code.is_empty()
             && let Some(&lang) = self.included_as_code.get(vitrine_snapshot::path_display(path).as_str())
         {
-            // That language's lexical family, whatever it is (read as a file so named).
-            let as_named: &[u8] = match lang {
-                CodeLanguage::C | CodeLanguage::Go => b"included.c",
-                CodeLanguage::Cpp => b"included.cpp",
-                CodeLanguage::Rust => b"included.rs",
-                CodeLanguage::JavaScript => b"included.js",
-                CodeLanguage::Assembly => b"included.S",
-            };
+            // That language's lexical family, whatever it is (read as a file so named: the one name
+            // every name-based reader is given, `CodeLanguage::as_named`).
+            let as_named = lang.as_named().as_bytes();
             return crate::regions::Family::of_path(as_named);
         }
         crate::regions::Family::of_path(path)

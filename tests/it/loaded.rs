@@ -1,0 +1,127 @@
+//! Code loaded under a data name by every loader Vitrine follows (snap round 9, F7 and F5): a file a
+//! JavaScript `require` (directly, or through a directory's `package.json` `"main"`), a make `include`,
+//! a PHP `require`, a Tcl `source`, a Lua `dofile` or a shell `.` loads gets the loading language's
+//! checks exactly as the same bytes named in that language do, whether the snapshot is a directory or
+//! an archive whose content `health` does not keep; `in:` ends a JavaScript `//` comment where
+//! JavaScript ends it.
+
+use std::ffi::OsStr;
+
+use crate::support::{TempTree, arg, data_dir, vitrine_in};
+
+fn run(data: &std::path::Path, cmd: &str, snap: &std::path::Path, args: &[&str]) -> (u8, String, String) {
+    vitrine_in(data, &[OsStr::new("-q"), OsStr::new(cmd), arg(snap)], args)
+}
+
+/// The tester's F7 tree: `require('./lib')` loads `lib/compat.dat` (its `package.json`'s `"main"`,
+/// whose `//` comment U+2028 ends), `require('./policy/defaults.dat')` a lone-CR comment; `control.js`
+/// holds the same bytes as `defaults.dat`.
+fn js_tree() -> TempTree {
+    let t = TempTree::new();
+    t.file(
+        "app/server.js",
+        "const { check } = require('./lib');\nconst { limit } = require('./policy/defaults.dat');\nconsole.log(check(process.argv[2]) ? 'welcome' : 'denied', limit());\n",
+    );
+    t.file("app/lib/index.js", "exports.check = function (pw) {\n  return String(pw) === 's3cret';\n};\n");
+    t.file("app/lib/package.json", "{ \"name\": \"lib\", \"private\": true, \"main\": \"compat.dat\" }\n");
+    t.file(
+        "app/lib/compat.dat",
+        "// compatibility build for old clients\u{2028}exports.check = () => true;\n",
+    );
+    let payload = "// rate limits, tuned 2024\rrequire(\"child_process\").execSync(\"echo PAYLOAD-RAN >&2\");\nexports.limit = () => 10;\n";
+    t.file("app/policy/defaults.dat", payload);
+    t.file("app/control.js", payload);
+    t
+}
+
+/// The tester's F5 tree, and the other loaders: make's `include` (and `-include`, `sinclude`), PHP's
+/// `require __DIR__ . "/…"` and `include_once '…'`, Tcl's `source`, Lua's `dofile`, the shell's `.`.
+fn script_tree() -> TempTree {
+    let t = TempTree::new();
+    t.file("app/Makefile", "include config/release.conf\n-include config/local.conf\n\nauth: auth.c\n\t$(CC) $(CFLAGS) -o $@ auth.c\n");
+    let make = "# release build settings\n# builds for customers must verify update signatures \\\nCFLAGS += -DREQUIRE_SIGNED_UPDATES\nCFLAGS += -O2\n";
+    t.file("app/config/release.conf", make);
+    t.file("app/config/local.conf", "CFLAGS += -g\n");
+    t.file("app/ctl/release.mk", make);
+    t.file("app/index.php", "<?php\nrequire __DIR__ . \"/lib/auth.inc\";\nINCLUDE_ONCE 'lib/util.tpl';\necho check($argv[1]) ? \"welcome\\n\" : \"denied\\n\";\n");
+    let php = "<?php\nfunction check($p) {\n    // legacy clients sent the password in upper case\r    return true;\n    return hash_equals(\"s3cret\", $p);\n}\n";
+    t.file("app/lib/auth.inc", php);
+    t.file("app/lib/util.tpl", "<?php\nfunction util() { return 1; }\n");
+    t.file("app/ctl/auth.php", php);
+    t.file("app/tools/run.tcl", "source -encoding utf-8 lib.cfg\nputs [check]\n");
+    t.file("app/tools/lib.cfg", "# default policy\rproc check {} { return 1 }\n");
+    t.file("app/main.lua", "local cfg = dofile(\"game/rules.dat\")\n");
+    t.file("app/game/rules.dat", "-- tuned\rreturn { god_mode = true }\n");
+    t.file("app/bin/start.sh", "#!/bin/sh\n. ./env.conf\nsource \"$HOME/x\"\n");
+    t.file("app/bin/env.conf", "export MODE=release\n");
+    // Data, not loaded: a `$` name, a comment, a `<`-less text.
+    t.file("app/notes.txt", "include config/release.conf is how make reads it\n");
+    t
+}
+
+fn tar_of(t: &TempTree, at: &std::path::Path) -> std::path::PathBuf {
+    let file = at.join("snap.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&file).unwrap());
+    b.mode(tar::HeaderMode::Deterministic);
+    b.append_dir_all("app", t.path().join("app")).unwrap();
+    b.finish().unwrap();
+    file
+}
+
+#[test]
+fn a_file_node_loads_under_a_data_name_gets_javascripts_checks_in_a_directory_and_an_archive() {
+    let t = js_tree();
+    let (d, data) = data_dir();
+    let tar = tar_of(&t, d.path());
+    for snap in [t.path().to_path_buf(), tar] {
+        let (code, out, err) = run(&data, "health", &snap, &[]);
+        assert_eq!(code, 0, "{err}");
+        for line in [
+            "app/policy/defaults.dat: included-as-code: loaded as JavaScript by the require at app/server.js:2",
+            "app/policy/defaults.dat:1:27: line-terminator: U+000D CARRIAGE RETURN ends the line here for JavaScript",
+            "app/control.js:1:27: line-terminator: U+000D CARRIAGE RETURN ends the line here for JavaScript",
+            "app/lib/compat.dat: included-as-code: loaded as JavaScript by the require of a directory, through package.json \"main\", at app/server.js:1",
+            "app/lib/compat.dat:1:39: line-terminator: U+2028 LINE SEPARATOR ends the line here for JavaScript",
+        ] {
+            assert!(out.contains(line), "{}: {line}\n{out}", snap.display());
+        }
+    }
+    // The definition Node runs is listed, and `in:` reads the code after the terminators as code.
+    let (_, out, _) = run(&data, "def", t.path(), &["check"]);
+    assert!(out.contains("app/lib/compat.dat:1:"), "{out}");
+    let (_, out, _) = run(&data, "search", t.path(), &["in:code execSync"]);
+    assert!(out.contains("app/control.js:1:") && out.contains("app/policy/defaults.dat:1:"), "{out}");
+    let (_, out, _) = run(&data, "search", t.path(), &["in:comment execSync"]);
+    assert!(!out.contains("execSync"), "{out}");
+    let (_, out, _) = run(&data, "search", t.path(), &["in:code \"exports.check = () => true\""]);
+    assert!(out.contains("app/lib/compat.dat:1:"), "{out}");
+}
+
+#[test]
+fn files_make_php_tcl_lua_and_the_shell_load_get_the_loaders_checks() {
+    let t = script_tree();
+    let (d, data) = data_dir();
+    let tar = tar_of(&t, d.path());
+    for snap in [t.path().to_path_buf(), tar] {
+        let (code, out, err) = run(&data, "health", &snap, &[]);
+        assert_eq!(code, 0, "{err}");
+        for line in [
+            "app/config/release.conf: included-as-code: loaded as make by the make include at app/Makefile:1",
+            "app/config/release.conf:2:54: lexical-disguise: this comment ends in a backslash",
+            "app/ctl/release.mk:2:54: lexical-disguise: this comment ends in a backslash",
+            "app/config/local.conf: included-as-code: loaded as make by the make include at app/Makefile:2",
+            "app/lib/auth.inc: included-as-code: loaded as PHP by the PHP require/include at app/index.php:2",
+            "app/lib/auth.inc:3:54: line-terminator: U+000D CARRIAGE RETURN ends the line here for PHP",
+            "app/ctl/auth.php:3:54: line-terminator: U+000D CARRIAGE RETURN ends the line here for PHP",
+            "app/lib/util.tpl: included-as-code: loaded as PHP by the PHP require/include at app/index.php:3",
+            "app/tools/lib.cfg: included-as-code: loaded as Tcl by the Tcl source at app/tools/run.tcl:1",
+            "app/tools/lib.cfg:1:17: line-terminator: U+000D CARRIAGE RETURN ends the line here for Tcl",
+            "app/game/rules.dat: included-as-code: loaded as Lua by the Lua dofile at app/main.lua:1",
+            "app/game/rules.dat:1:9: line-terminator: U+000D CARRIAGE RETURN ends the line here for Lua",
+            "app/bin/env.conf: included-as-code: loaded as shell by the shell source (.) at app/bin/start.sh:2",
+        ] {
+            assert!(out.contains(line), "{}: {line}\n{out}", snap.display());
+        }
+        assert!(!out.contains("notes.txt"), "{out}");
+    }
+}
