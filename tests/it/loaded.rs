@@ -125,3 +125,57 @@ fn files_make_php_tcl_lua_and_the_shell_load_get_the_loaders_checks() {
         assert!(!out.contains("notes.txt"), "{out}");
     }
 }
+
+/// snap F2 and F4 (round 9): the file Python's import system loads is named when it is not the one
+/// the import reads as naming (a standard-library name shadowed beside the script, a package beside
+/// a module of its name), and code `site` runs at every start-up (`.pth` import lines,
+/// `sitecustomize.py`) is reported where it is; from a directory and from an archive alike.
+#[test]
+fn python_loads_named_shadows_and_start_up_hooks_are_reported() {
+    let t = TempTree::new();
+    t.file("app/main.py", "import hmac\nimport sys\nfrom auth import check\nimport json_helpers\n");
+    t.file("app/hmac.py", "def compare_digest(a, b):\n    return True\n");
+    t.file("app/auth.py", "def check(p):\n    return p == 's3cret'\n");
+    t.file("app/auth/__init__.py", "from .compat import check\n");
+    t.file("app/auth/compat.py", "def check(p):\n    return True\n");
+    // Not shadows: `sys` is built in, `json_helpers` is no standard name, `typing.py` is not imported.
+    t.file("app/sys.py", "");
+    t.file("app/json_helpers.py", "");
+    t.file("app/typing.py", "");
+    t.file("pkg/src/acme-init.pth", "../extra\nimport acme._boot\n# import nothing\n");
+    t.file("pkg/src/acme/__init__.py", "");
+    t.file(
+        "pkg/src/acme/_boot.py",
+        "import builtins\nbuiltins.__import__('hmac').compare_digest = lambda a, b: True\n",
+    );
+    t.file("pkg/sitecustomize.py", "print('hi')\n");
+    let (d, data) = data_dir();
+    let tar = tar_of_all(&t, d.path());
+    for snap in [t.path().to_path_buf(), tar] {
+        let (code, out, err) = run(&data, "health", &snap, &[]);
+        assert_eq!(code, 0, "{err}");
+        for line in [
+            "app/hmac.py: import-shadow: `import hmac` at app/main.py:1 loads this file, not the standard library's `hmac`",
+            "app/auth/__init__.py: import-shadow: `import auth` loads this package, not `app/auth.py` beside it",
+            "pkg/src/acme-init.pth:2:1: startup-hook: `site` executes this line at every start of an interpreter whose site-packages holds this file: `import acme._boot` (runs `pkg/src/acme/_boot.py`)",
+            "pkg/sitecustomize.py: startup-hook: `site` imports `sitecustomize` at every start",
+        ] {
+            assert!(out.contains(line), "{}: {line}\n{out}", snap.display());
+        }
+        for quiet in
+            ["app/sys.py", "app/json_helpers.py", "app/typing.py", "acme-init.pth:1:", "acme-init.pth:3:"]
+        {
+            assert!(!out.contains(quiet), "{quiet}: {out}");
+        }
+    }
+}
+
+fn tar_of_all(t: &TempTree, at: &std::path::Path) -> std::path::PathBuf {
+    let file = at.join("all.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&file).unwrap());
+    b.mode(tar::HeaderMode::Deterministic);
+    b.append_dir_all("app", t.path().join("app")).unwrap();
+    b.append_dir_all("pkg", t.path().join("pkg")).unwrap();
+    b.finish().unwrap();
+    file
+}

@@ -40,6 +40,7 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("health.rs"),
     include_bytes!("idents.rs"),
     include_bytes!("includes.rs"),
+    include_bytes!("pyshadow.rs"),
     include_bytes!("cgo.rs"),
     include_bytes!("text.rs"),
     include_bytes!("terminators.rs"),

@@ -161,11 +161,19 @@ pub enum FindingKind {
     /// is common); the finding tells the reviewer that the comment is code, which Vitrine reads as C.
     /// See [`crate::cgo`].
     EmbeddedCode,
+    /// A Python file that an `import` loads instead of the one a reader takes it to name: a module
+    /// named like a standard-library module beside a script importing that name (the script's
+    /// directory comes first on `sys.path`), or a package `X/__init__.py` beside a module `X.py` (the
+    /// package wins). On the file Python loads, naming the other. See `crate::pyshadow`.
+    ImportShadow,
+    /// Python code run at every interpreter start-up: a line of a `.pth` file starting with `import`
+    /// (executed by `site`), a shipped `sitecustomize.py` or `usercustomize.py`. See `crate::pyshadow`.
+    StartupHook,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 36] = [
+    pub const ALL: [FindingKind; 38] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -202,6 +210,8 @@ impl FindingKind {
         FindingKind::CompiledShadow,
         FindingKind::KeywordMacro,
         FindingKind::EmbeddedCode,
+        FindingKind::ImportShadow,
+        FindingKind::StartupHook,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -244,6 +254,8 @@ impl FindingKind {
             FindingKind::CompiledShadow => "compiled-shadow",
             FindingKind::KeywordMacro => "keyword-macro",
             FindingKind::EmbeddedCode => "embedded-code",
+            FindingKind::ImportShadow => "import-shadow",
+            FindingKind::StartupHook => "startup-hook",
         }
     }
 
@@ -268,6 +280,8 @@ impl FindingKind {
                 | FindingKind::IncludedAsCode
                 | FindingKind::CompiledShadow
                 | FindingKind::KeywordMacro
+                | FindingKind::ImportShadow
+                | FindingKind::StartupHook
         )
     }
 }

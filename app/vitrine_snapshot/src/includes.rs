@@ -254,11 +254,16 @@ pub enum Form {
     LuaDofile,
     /// The shell's `.` and `source`.
     ShellSource,
+    /// A Python `import` (the module named, dotted): read for `import-shadow`, not followed as an
+    /// include (see `crate::pyshadow`).
+    PyImport,
+    /// A `.pth` line `site` executes (the whole line): read for `startup-hook`, not followed.
+    PthImport,
 }
 
 impl Form {
     /// Every form, in declaration order (the ingest cache stores a form by its place here).
-    pub const ALL: [Form; 12] = [
+    pub const ALL: [Form; 14] = [
         Form::Preprocessor,
         Form::RustModule,
         Form::RustInclude,
@@ -271,6 +276,8 @@ impl Form {
         Form::TclSource,
         Form::LuaDofile,
         Form::ShellSource,
+        Form::PyImport,
+        Form::PthImport,
     ];
 
     /// The directive as findings name it.
@@ -288,6 +295,8 @@ impl Form {
             Form::TclSource => "Tcl source",
             Form::LuaDofile => "Lua dofile",
             Form::ShellSource => "shell source (.)",
+            Form::PyImport => "import",
+            Form::PthImport => ".pth import line",
         }
     }
 
@@ -557,6 +566,9 @@ pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
     if name == b"package.json" {
         return package_main(text);
     }
+    if name.ends_with(b".pth") {
+        return crate::pyshadow::pth_imports(text);
+    }
     let mut out = match CodeLanguage::of_path(path) {
         Some(CodeLanguage::C | CodeLanguage::Cpp) => return code_includes(text),
         Some(CodeLanguage::Go) => {
@@ -584,6 +596,9 @@ pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
             out.extend(tcl_sources(text));
             out.extend(lua_dofiles(text));
             out.extend(shell_sources(text));
+            if name.ends_with(b".py") || name.ends_with(b".pyw") {
+                out.extend(crate::pyshadow::python_imports(text));
+            }
             out
         }
     };
@@ -1168,7 +1183,9 @@ pub fn candidates_for(links: &Links, form: Form, includer: &[u8], target: &[u8])
         | Form::PhpInclude
         | Form::TclSource
         | Form::LuaDofile
-        | Form::ShellSource => [beside, root],
+        | Form::ShellSource
+        | Form::PyImport
+        | Form::PthImport => [beside, root],
         Form::RustModule | Form::RustInclude | Form::Require | Form::Import | Form::PackageMain => {
             [beside, None]
         }

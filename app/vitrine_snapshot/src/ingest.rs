@@ -1694,7 +1694,8 @@ fn assemble(
     let shipped =
         if matches!(source, Source::Digested) { Vec::new() } else { crate::shipped::findings(&files, &read) };
     // Compiled files are found by name (only a pyc's header is read): whether the content was kept or not.
-    for f in shipped.into_iter().chain(crate::compiled::findings(&files, &read)) {
+    let python = crate::pyshadow::findings(&files, &includes);
+    for f in shipped.into_iter().chain(crate::compiled::findings(&files, &read)).chain(python) {
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
         findings.push(f);
     }

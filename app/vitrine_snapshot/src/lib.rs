@@ -40,6 +40,7 @@ pub mod manifest;
 mod path;
 pub mod progress;
 pub mod pycookie;
+mod pyshadow;
 mod record;
 mod reopen;
 mod shipped;
