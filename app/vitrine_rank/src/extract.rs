@@ -74,7 +74,7 @@ pub fn extract_into(
     norm: &mut Normalizer,
     docs: &mut Vec<DocText>,
 ) -> usize {
-    let family = Family::of_path(path);
+    let family = Family::of_file(path, text);
     let regions = Regions::scan(family, text);
     let c_like = matches!(family, Family::CLike { .. });
     let mut line_starts = vec![0usize];

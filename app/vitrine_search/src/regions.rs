@@ -16,11 +16,19 @@
 //!   preprocessor, backslash-newline splices as the compiler reads them (before comments: a `//`
 //!   comment whose line ends in `\` runs on, a `*\`-newline-`/` closes a comment) and C++ raw strings
 //!   `R"x(…)x"`;
-//! - hash (Python, shell, Perl, Ruby, make, Kconfig, YAML, TOML, CMake): `#` comments, `"…"` and `'…'`
+//!   Kotlin, Swift and Scala block comments nest, and their `"""…"""` strings run over lines;
+//! - hash (Python, Perl, Ruby, make, Kconfig, YAML, TOML): `#` comments, `"…"` and `'…'`
 //!   strings; Python's triple-quoted strings, and the `{…}` replacement fields of its f-strings (and
 //!   t-strings) as code;
+//! - shell, CMake and Lua (`vitrine_snapshot::scriptlex`, which the health check reads too): shell
+//!   quotes over lines (an apostrophe inside a word opens one, `\'` outside quotes is a character,
+//!   `$(…)` inside `"…"` is code) and here-document bodies as string; CMake bracket comments
+//!   `#[=[…]=]`, bracket arguments and quoted arguments over lines; Lua long comments `--[[…]]` and
+//!   long strings;
 //! - prose (Markdown, reStructuredText, plain text): the whole file is comment;
 //! - anything else: the whole file is code.
+//!
+//! A `#!` line naming another language than the extension decides the family ([`Family::of_file`]).
 //!
 //! A literal or comment left open runs to the end of the file, as a compiler reads it; a `"` or `'`
 //! literal also ends at the end of its line (C and the shells do not continue them without `\`), so one
@@ -83,12 +91,21 @@ pub enum Family {
         /// A JavaScript script: `<!--`, and `-->` first on a line, start line comments (ECMA-262
         /// Annex B).
         html_comments: bool,
+        /// Block comments nest (Kotlin, Swift, Scala) and `"""` opens a multi-line string.
+        nested: bool,
     },
     /// `#` comments, `"…"` and `'…'` strings.
     Hash {
         /// Python: triple-quoted strings too, and f-strings' `{…}` fields as code.
         triple: bool,
     },
+    /// Shell scripts (`vitrine_snapshot::scriptlex::shell_pieces`): quotes over lines, here-documents,
+    /// `#` comments where a word starts.
+    Shell,
+    /// CMake (`scriptlex::cmake_pieces`): bracket comments and arguments, quoted arguments over lines.
+    CMake,
+    /// Lua (`scriptlex::lua_pieces`): `--` and long comments, long strings.
+    Lua,
     /// The whole file is comment (Markdown, reStructuredText, plain text).
     Prose,
     /// The whole file is code (a format none of the others describes).
@@ -97,18 +114,19 @@ pub enum Family {
 
 /// The C-like family with these options.
 fn c_like(f: Flags) -> Family {
-    let Flags { backquote, rust, cpp, template, java, csharp, html_comments } = f;
-    Family::CLike { backquote, rust, cpp, template, java, csharp, html_comments }
+    let Flags { backquote, rust, cpp, template, java, csharp, html_comments, nested } = f;
+    Family::CLike { backquote, rust, cpp, template, java, csharp, html_comments, nested }
 }
 
 impl Family {
     /// The family of a path, from its name.
     pub fn of_path(path: &[u8]) -> Family {
         let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
-        if matches!(
-            name,
-            b"Makefile" | b"makefile" | b"GNUmakefile" | b"Kbuild" | b"Kconfig" | b"CMakeLists.txt"
-        ) || name.starts_with(b"Kconfig.")
+        if name == b"CMakeLists.txt" {
+            return Family::CMake;
+        }
+        if matches!(name, b"Makefile" | b"makefile" | b"GNUmakefile" | b"Kbuild" | b"Kconfig")
+            || name.starts_with(b"Kconfig.")
             || name.starts_with(b"Makefile.")
         {
             return Family::Hash { triple: false };
@@ -124,7 +142,10 @@ impl Family {
             }
             b"java" => c_like(Flags { java: true, ..Flags::default() }),
             b"cs" => c_like(Flags { csharp: true, ..Flags::default() }),
-            b"css" | b"kt" | b"swift" | b"scala" | b"proto" => c_like(Flags::default()),
+            b"css" | b"proto" => c_like(Flags::default()),
+            b"kt" | b"kts" | b"swift" | b"scala" | b"sc" => {
+                c_like(Flags { nested: true, ..Flags::default() })
+            }
             b"go" => c_like(Flags { backquote: true, ..Flags::default() }),
             b"js" | b"cjs" | b"jsx" => {
                 c_like(Flags { backquote: true, template: true, html_comments: true, ..Flags::default() })
@@ -134,10 +155,39 @@ impl Family {
             }
             b"rs" => c_like(Flags { rust: true, ..Flags::default() }),
             b"py" | b"pyi" => Family::Hash { triple: true },
-            b"sh" | b"bash" | b"pl" | b"pm" | b"rb" | b"mk" | b"mak" | b"yaml" | b"yml" | b"toml"
-            | b"cmake" | b"awk" | b"tcl" | b"conf" => Family::Hash { triple: false },
+            b"sh" | b"bash" | b"ksh" | b"zsh" => Family::Shell,
+            b"cmake" => Family::CMake,
+            b"lua" => Family::Lua,
+            b"pl" | b"pm" | b"rb" | b"mk" | b"mak" | b"yaml" | b"yml" | b"toml" | b"awk" | b"tcl"
+            | b"conf" => Family::Hash { triple: false },
             b"md" | b"rst" | b"txt" | b"adoc" => Family::Prose,
             _ => Family::Plain,
+        }
+    }
+
+    /// The family of a file from its name and its text: a `#!` line naming another language than the
+    /// extension decides (the kernel runs that interpreter: a `.js` file starting
+    /// `#!/usr/bin/env python3` is Python, and its `//` floor division no comment); a script without
+    /// an extension is its `#!` language's. One look at the first bytes.
+    pub fn of_file(path: &[u8], text: &[u8]) -> Family {
+        let by_path = Family::of_path(path);
+        if !text.starts_with(b"#!") {
+            return by_path;
+        }
+        let Some(bang) = vitrine_snapshot::scriptlex::shebang_language(text) else { return by_path };
+        let ext = vitrine_snapshot::scriptlex::extension_language(path);
+        if ext == Some(bang) {
+            return by_path;
+        }
+        match bang {
+            "Python" => Family::Hash { triple: true },
+            "shell" => Family::Shell,
+            "JavaScript" => {
+                c_like(Flags { backquote: true, template: true, html_comments: true, ..Flags::default() })
+            }
+            "Perl" | "Ruby" | "PHP" => Family::Hash { triple: false },
+            "Lua" => Family::Lua,
+            _ => by_path,
         }
     }
 }
@@ -187,8 +237,8 @@ impl Regions {
     /// Reads the regions of `text` as written in `family`.
     pub fn scan(family: Family, text: &[u8]) -> Regions {
         let spans = match family {
-            Family::CLike { backquote, rust, cpp, template, java, csharp, html_comments } => {
-                let flags = Flags { backquote, rust, cpp, template, java, csharp, html_comments };
+            Family::CLike { backquote, rust, cpp, template, java, csharp, html_comments, nested } => {
+                let flags = Flags { backquote, rust, cpp, template, java, csharp, html_comments, nested };
                 // Java: javac lexes the text with its Unicode escapes translated; the spans found
                 // there are mapped back to the file's bytes.
                 if java && let Some(t) = vitrine_snapshot::lexis::java_translate(text) {
@@ -209,15 +259,29 @@ impl Regions {
                 spans
             }
             Family::Hash { triple } => scan_hash(text, triple),
+            Family::Shell | Family::CMake | Family::Lua => {
+                use vitrine_snapshot::scriptlex::{Piece, cmake_pieces, lua_pieces, shell_pieces};
+                let mut spans = Vec::new();
+                let mut on = |piece: Piece, start: usize, end: usize| {
+                    let region = if piece == Piece::Comment { Region::Comment } else { Region::String };
+                    push(&mut spans, start, end.min(text.len()), region);
+                };
+                match family {
+                    Family::Shell => shell_pieces(text, &mut on),
+                    Family::CMake => cmake_pieces(text, &mut on),
+                    _ => lua_pieces(text, &mut on),
+                }
+                spans
+            }
             Family::Prose if !text.is_empty() => vec![(0, text.len(), Region::Comment)],
             Family::Prose | Family::Plain => Vec::new(),
         };
         Regions { spans }
     }
 
-    /// The regions of a file, its family taken from its path.
+    /// The regions of a file, its family taken from its path and its `#!` line ([`Family::of_file`]).
     pub fn of_file(path: &[u8], text: &[u8]) -> Regions {
-        Regions::scan(Family::of_path(path), text)
+        Regions::scan(Family::of_file(path, text), text)
     }
 
     /// The comment and string spans, in order.
@@ -314,6 +378,7 @@ struct Flags {
     java: bool,
     csharp: bool,
     html_comments: bool,
+    nested: bool,
 }
 
 /// The C-like lexer of one file.
@@ -501,7 +566,7 @@ impl CLexer<'_> {
                     t.iter().position(|&b| match b {
                         b'/' | b'"' | b'\'' => true,
                         b'`' => self.backquote,
-                        b'{' | b'}' => in_field,
+                        b'{' | b'}' => in_field || self.template,
                         b'(' | b')' => self.template,
                         b'<' | b'-' => self.html_comments,
                         b'@' => self.csharp,
@@ -546,18 +611,29 @@ impl CLexer<'_> {
             let next = text.get(next_at).copied();
             match (b, next) {
                 (b'{', _) => {
+                    if self.template {
+                        slash.open_brace(text, i);
+                    }
                     braces += 1;
                     i += 1;
                 }
                 (b'}', _) => {
-                    if braces == 0 {
+                    if braces == 0 && in_field {
                         return i;
                     }
-                    braces -= 1;
+                    if self.template {
+                        slash.close_brace(i);
+                    }
+                    braces = braces.saturating_sub(1);
                     i += 1;
                 }
                 (b'/', Some(b'/')) => {
                     let end = self.line_comment_end(i);
+                    push(spans, i, end, Region::Comment);
+                    i = end;
+                }
+                (b'/', Some(b'*')) if self.nested => {
+                    let end = vitrine_snapshot::lexis::block_comment_end(text, i, true);
                     push(spans, i, end, Region::Comment);
                     i = end;
                 }
@@ -600,9 +676,12 @@ impl CLexer<'_> {
                     push(spans, start, end, Region::String);
                     i = end;
                 }
-                (b'"', Some(b'"')) if (self.java || self.csharp) && text.get(i + 2) == Some(&b'"') => {
-                    // A Java text block (escapes), a C# raw string (none, closed by as many quotes).
-                    let end = if self.java {
+                (b'"', Some(b'"'))
+                    if (self.java || self.csharp || self.nested) && text.get(i + 2) == Some(&b'"') =>
+                {
+                    // A Java text block (escapes), a C# raw string (none, closed by as many quotes), a
+                    // Kotlin, Scala or Swift multi-line string.
+                    let end = if self.java || self.nested {
                         vitrine_snapshot::lexis::text_block_end(text, i, true)
                     } else {
                         vitrine_snapshot::lexis::csharp_raw_end(text, i)
@@ -1065,5 +1144,87 @@ mod other_languages {
                 assert!(r.contains(Region::Code, s, e), "{path}: `{}` at {s} is {:?}", &text[s..e], r.at(s));
             }
         }
+    }
+}
+
+/// Round 25 (obf f1, f2, f8, f12, f14): comments and literals that span lines or nest otherwise than
+/// a line-by-line or C-like reading shows them, read as the language reads them
+/// (`vitrine_snapshot::scriptlex`, shared with the health check).
+#[cfg(test)]
+mod spanning {
+    use super::*;
+
+    fn region(path: &str, text: &str, needle: &str, nth: usize) -> Region {
+        let at = text.match_indices(needle).nth(nth).map(|(i, _)| i).unwrap();
+        Regions::of_file(path.as_bytes(), text.as_bytes()).at(at)
+    }
+
+    #[test]
+    fn kotlin_swift_and_scala_comments_nest() {
+        let kt = "fun login(uid: Int): Boolean {\n    /* Policy: see docs/policy/*.md; only root. */\n    if (uid != 0) return deny(uid)\n    // end of policy */\n    println(\"ROOT $uid\")\n}\n";
+        for path in ["Auth.kt", "b.kts", "Auth.swift", "Auth.scala"] {
+            assert_eq!(region(path, kt, "return deny", 0), Region::Comment, "{path}");
+            assert_eq!(region(path, kt, "println", 0), Region::Code, "{path}");
+        }
+        assert_eq!(region("Auth.java", kt, "return deny", 0), Region::Code);
+    }
+
+    #[test]
+    fn cmake_brackets_and_lua_long_brackets() {
+        let cm = "project(x NONE)\n#[=[ Release builds must be signed.\nif(NOT DEFINED SIGNING_KEY)\n  message(FATAL_ERROR \"unsigned\")\nendif()\n# end ]=]\nmessage(STATUS [[a\n# c]] \"x\ny\") # d\nset(E 1)\n";
+        assert_eq!(region("CMakeLists.txt", cm, "FATAL_ERROR", 0), Region::Comment);
+        assert_eq!(region("x.cmake", cm, "FATAL_ERROR", 0), Region::Comment);
+        assert_eq!(region("CMakeLists.txt", cm, "STATUS", 0), Region::Code);
+        assert_eq!(region("CMakeLists.txt", cm, "# c", 0), Region::String, "a bracket argument");
+        assert_eq!(region("CMakeLists.txt", cm, "y\"", 0), Region::String, "a quoted argument over lines");
+        assert_eq!(region("CMakeLists.txt", cm, "# d", 0), Region::Comment);
+        assert_eq!(region("CMakeLists.txt", cm, "set(E", 0), Region::Code);
+        let lua = "local function login(uid)\n  --[==[ Policy\n  if uid ~= 0 then return deny(uid) end\n  -- end ]]\n  ]==] print(\"ROOT \" .. uid)\n  local s = [[\n-- not a comment ]] .. 'x' -- c\nend\n";
+        assert_eq!(region("auth.lua", lua, "return deny", 0), Region::Comment);
+        assert_eq!(region("auth.lua", lua, "print", 0), Region::Code);
+        assert_eq!(region("auth.lua", lua, "-- not", 0), Region::String);
+        assert_eq!(region("auth.lua", lua, "'x'", 0), Region::String);
+        assert_eq!(region("auth.lua", lua, "-- c", 0), Region::Comment);
+        assert_eq!(region("auth.lua", lua, "end\n", 1), Region::Code);
+    }
+
+    #[test]
+    fn shell_quotes_span_lines() {
+        let sh = "#!/bin/sh\nMSG='deploy notes:\n# rotate logs'; echo PAYLOAD-A; echo '\n'\necho Starting deploy, it's quick\n# keep quiet'; echo PAYLOAD-B; echo '\n'\necho Don\\'t panic; echo PAYLOAD-D # '\ncat <<EOF\nit's here\nEOF\necho PAYLOAD-E \"$(f \")\")\" # x\n";
+        for path in ["deploy.sh", "deploy.bash", "bin/deploy"] {
+            for p in ["PAYLOAD-A", "PAYLOAD-B", "PAYLOAD-D", "PAYLOAD-E"] {
+                assert_eq!(region(path, sh, p, 0), Region::Code, "{path} {p}");
+            }
+            assert_eq!(region(path, sh, "# rotate", 0), Region::String, "{path}");
+            assert_eq!(region(path, sh, "# keep", 0), Region::String, "{path}");
+            assert_eq!(region(path, sh, "it's here", 0), Region::String, "{path}");
+            assert_eq!(region(path, sh, "# '", 0), Region::Comment, "{path}");
+            assert_eq!(region(path, sh, "# x", 0), Region::Comment, "{path}");
+        }
+    }
+
+    #[test]
+    fn javascript_slash_after_a_block_starts_a_regex() {
+        let js = "function login(u){\n  if (u === \"svc\") { u = u.trim() }\n  /\"/.test(u); grantRoot(u); var note = \"/\";\n  var o = { a: 1 } / 2; var p = 'k';\n  try { f() } finally { g() } /'/.exec(u); grantRoot(2);\n  x = () => { }\n  /\"/.test(u); grantRoot(3);\n}\n";
+        for path in ["auth.js", "auth.ts", "auth.mjs"] {
+            for n in 0..3 {
+                assert_eq!(region(path, js, "grantRoot", n), Region::Code, "{path} {n}");
+            }
+            assert_eq!(region(path, js, "/\"/", 0), Region::String, "{path}");
+            assert_eq!(region(path, js, "'k'", 0), Region::String, "{path}: after an object, division");
+            assert_eq!(region(path, js, "\"/\"", 0), Region::String, "{path}");
+        }
+    }
+
+    #[test]
+    fn a_shebang_decides_the_language() {
+        let py =
+            "#!/usr/bin/env python3\nimport os\nkeep = len(logs) // 4; os.system(\"x\")\ndef f(): pass # c\n";
+        assert_eq!(region("tools/rotate_logs.js", py, "system", 0), Region::Code);
+        assert_eq!(region("tools/rotate_logs.js", py, "# c", 0), Region::Comment);
+        assert_eq!(region("tools/rotate", py, "# c", 0), Region::Comment);
+        // By name alone the extension decides.
+        assert!(matches!(Family::of_path(b"tools/rotate_logs.js"), Family::CLike { .. }));
+        assert_eq!(Family::of_file(b"tools/rotate_logs.js", py.as_bytes()), Family::Hash { triple: true });
     }
 }

@@ -524,6 +524,7 @@ fn scan_text_with(
     if let Some(syntax) = syntax {
         push_disguises(text, crate::idents::lexical_disguises(text.as_bytes(), syntax), out);
     }
+    push_disguises(text, crate::scriptlex::disguises(named, text.as_bytes()), out);
     scan_continued_comments(text, named, rules, out);
     if text.is_ascii() {
         scan_ascii(text.as_bytes(), rules, out);

@@ -113,6 +113,14 @@ const PYTHON: Syntax =
 /// prose and for languages not known here.
 pub(crate) fn syntax_for(path: &str, text: &str) -> Option<Syntax> {
     let name = path.rsplit('/').next().unwrap_or(path);
+    // A `#!` line naming another language than the extension: the file is that language's.
+    if let Some((bang, _)) = crate::scriptlex::shebang_mismatch(path.as_bytes(), text.as_bytes()) {
+        return match bang {
+            "Python" => Some(PYTHON),
+            "JavaScript" => Some(JS),
+            _ => None,
+        };
+    }
     if let Some((_, ext)) = name.rsplit_once('.') {
         let by_ext = match ext.to_ascii_lowercase().as_str() {
             "c" | "h" | "cc" | "cpp" | "cxx" | "c++" | "cp" | "hh" | "hpp" | "hxx" | "h++" | "ipp"
@@ -522,13 +530,16 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
                     templates.push(0);
                 }
             }
-            b'{' if !templates.is_empty() => {
+            b'{' if js || !templates.is_empty() => {
+                if js {
+                    slash.open_brace(s, i);
+                }
                 if let Some(d) = templates.last_mut() {
                     *d += 1;
                 }
                 i += 1;
             }
-            b'}' if !templates.is_empty() => match templates.last_mut() {
+            b'}' if js || !templates.is_empty() => match templates.last_mut() {
                 Some(0) => {
                     templates.pop();
                     let (end, code) = template_end(s, i + 1);
@@ -540,9 +551,13 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
                 }
                 Some(d) => {
                     *d -= 1;
+                    slash.close_brace(i);
                     i += 1;
                 }
-                None => i += 1,
+                None => {
+                    slash.close_brace(i);
+                    i += 1;
+                }
             },
             b'@' if syn.raw == Raw::CSharp
                 && (at(i + 1) == b'"' || (at(i + 1) == b'$' && at(i + 2) == b'"')) =>

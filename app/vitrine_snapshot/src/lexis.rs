@@ -126,6 +126,12 @@ pub struct JsSlash {
     deep: usize,
     /// The offset of the last `)` that closed such a head.
     head_close: Option<usize>,
+    /// For each open `{`: whether it opens a block (a statement list), not an object literal.
+    braces: Vec<bool>,
+    /// Open braces beyond [`MAX_PARENS`].
+    deep_braces: usize,
+    /// The offset of the last `}` that closed a block.
+    block_close: Option<usize>,
 }
 
 impl JsSlash {
@@ -150,10 +156,47 @@ impl JsSlash {
         }
     }
 
+    /// A `{` of code at `at` (not a template's `${`): a block where a statement starts (after `)`,
+    /// `;`, `{`, `}`, `=>`, `else`/`do`/`try`/`finally`, a class or type name, a label's or a case's
+    /// `:` outside an object), an object literal where an expression starts (after `=`, `(`, `,`,
+    /// `return`, an operator, a property's `:`).
+    pub fn open_brace(&mut self, s: &[u8], at: usize) {
+        if self.braces.len() >= MAX_PARENS {
+            self.deep_braces += 1;
+            return;
+        }
+        let before = s.get(..at).unwrap_or_default();
+        let end = before.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |k| k + 1);
+        let block = match before.get(end.wrapping_sub(1)) {
+            None => true,
+            Some(b')' | b';' | b'{' | b'}') => true,
+            Some(b'>') => end >= 2 && before.get(end - 2) == Some(&b'='),
+            Some(b':') => self.braces.last() != Some(&false),
+            Some(&b) if is_word(b) => {
+                let (_, word) = word_before(s, end);
+                // `do {` and `else {` open blocks (a `/` after the word alone starts a regex).
+                !is_expression_keyword(word) || matches!(word, b"do" | b"else")
+            }
+            Some(_) => false,
+        };
+        self.braces.push(block);
+    }
+
+    /// A `}` of code at `at` (not one closing a template's `${`).
+    pub fn close_brace(&mut self, at: usize) {
+        if self.deep_braces > 0 {
+            self.deep_braces -= 1;
+            return;
+        }
+        if self.braces.pop() == Some(true) {
+            self.block_close = Some(at);
+        }
+    }
+
     /// Whether the `/` at `slash` (which opens no comment) starts a regular expression literal: what
     /// comes before it (blanks skipped) is no operand: an operator or punctuator other than `)`, `]`
-    /// and `}`; a keyword after which an expression starts (`return /x/`); or a `)` closing the head
-    /// of `if`/`while`/`for`/`with`.
+    /// and `}`; a keyword after which an expression starts (`return /x/`); a `)` closing the head
+    /// of `if`/`while`/`for`/`with`; or a `}` closing a block (a statement follows it).
     pub fn starts_regex(&self, s: &[u8], slash: usize) -> bool {
         let before = s.get(..slash).unwrap_or_default();
         let end = before.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |k| k + 1);
@@ -161,31 +204,40 @@ impl JsSlash {
         if last == b')' {
             return self.head_close == Some(end - 1);
         }
-        if matches!(last, b']' | b'}' | b'"' | b'\'' | b'`') {
+        if last == b'}' {
+            return self.block_close == Some(end - 1);
+        }
+        if matches!(last, b']' | b'"' | b'\'' | b'`') {
             return false;
         }
         if !is_word(last) {
             return true;
         }
         let (_, word) = word_before(s, end);
-        matches!(
-            word,
-            b"return"
-                | b"typeof"
-                | b"case"
-                | b"in"
-                | b"of"
-                | b"delete"
-                | b"void"
-                | b"throw"
-                | b"new"
-                | b"instanceof"
-                | b"do"
-                | b"else"
-                | b"yield"
-                | b"await"
-        )
+        is_expression_keyword(word)
     }
+}
+
+/// A keyword after which an expression starts (a `/` there starts a regular expression, a `{` an
+/// object literal).
+fn is_expression_keyword(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"return"
+            | b"typeof"
+            | b"case"
+            | b"in"
+            | b"of"
+            | b"delete"
+            | b"void"
+            | b"throw"
+            | b"new"
+            | b"instanceof"
+            | b"do"
+            | b"else"
+            | b"yield"
+            | b"await"
+    )
 }
 
 /// The end of a regular expression literal whose text starts at `from` (after its opening `/`): after
@@ -1102,5 +1154,36 @@ mod tests {
         assert_eq!(blank("a // b \\\nc\nd"), "a       \n \nd");
         assert_eq!(blank("a /* b\nc"), "a     \n ");
         assert!(matches!(super::c_comments_blanked(b"no slash"), std::borrow::Cow::Borrowed(_)));
+    }
+}
+
+/// Round 25 (obf f2): a `/` after the `}` that closes a block starts a regular expression (a statement
+/// follows), after an object literal's `}` it is division: the identifier scan reads the names after
+/// such a regex as code and checks them.
+#[cfg(test)]
+mod block_braces {
+    use crate::health::{FileFindings, FindingKind, HealthConfig, scan_text};
+
+    fn kinds(path: &str, text: &str) -> Vec<(u64, FindingKind)> {
+        let config = HealthConfig::default();
+        let mut f = FileFindings::new(path, &config);
+        scan_text(text, &mut f);
+        f.finish().0.into_iter().map(|f| (f.line.unwrap_or(0), f.kind)).collect()
+    }
+
+    #[test]
+    fn names_after_a_regex_after_a_block_are_checked() {
+        use FindingKind::{ConfusableIdentifier as C, EscapedIdentifier as E};
+        let js = "function login(u){\n  if (u === \"svc-backup\") { u = u.trim() }\n  /\"/.test(u); const \u{435}\u{445}\u{435}\u{441} = execSync; gr\\u0061ntRoot(u); var note = \"/\";\n  return u;\n}\n";
+        for path in ["auth.js", "auth.ts", "auth.mjs"] {
+            assert_eq!(kinds(path, js), [(3, C), (3, E)], "{path}");
+        }
+        // After an object literal's `}`, `/` divides: the `"` opens a string and nothing is read.
+        let obj = "var o = { a: 1 } / \"x gr\\u0061ntRoot(u)\";\n";
+        assert_eq!(kinds("a.js", obj), []);
+        // `else {`, `do {`, `try {`, arrow bodies and class bodies are blocks.
+        let more =
+            "if (a) { } else { } /\"/.test(u); gr\\u0061ntRoot(1);\nclass K { } /\"/; gr\\u0061ntRoot(2);\n";
+        assert_eq!(kinds("b.js", more), [(1, E), (2, E)]);
     }
 }

@@ -43,6 +43,7 @@ pub mod pycookie;
 mod pyshadow;
 mod record;
 mod reopen;
+pub mod scriptlex;
 mod shipped;
 pub mod store;
 mod stored;

@@ -270,9 +270,10 @@ impl Index {
         }
     }
 
-    /// The lexical family of file `path` for the `in:` filter: by its name, except that a file another
+    /// The lexical family of file `path` (text `text`) for the `in:` filter: by its name and its `#!`
+    /// line (`Family::of_file`), except that a file another
     /// includes as code is read in its includer's language whatever its name (`data/table.txt`).
-    pub fn family_of(&self, path: &[u8]) -> crate::regions::Family {
+    pub fn family_of(&self, path: &[u8], text: &[u8]) -> crate::regions::Family {
         if !self.included_as_code.is_empty()
             && let Some(&lang) = self.included_as_code.get(vitrine_snapshot::path_display(path).as_str())
         {
@@ -281,7 +282,7 @@ impl Index {
             let as_named = lang.as_named().as_bytes();
             return crate::regions::Family::of_path(as_named);
         }
-        crate::regions::Family::of_path(path)
+        crate::regions::Family::of_file(path, text)
     }
 
     /// Whether this is a scan ([`Index::scan`]): no posting file narrows the files read.

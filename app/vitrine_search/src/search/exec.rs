@@ -315,7 +315,7 @@ impl Index {
         let keep = if q.regions.is_empty() {
             Keep::All
         } else {
-            Keep::In(&q.regions, Regions::scan(self.family_of(path), buf))
+            Keep::In(&q.regions, Regions::scan(self.family_of(path, buf), buf))
         };
         // (line_start, match_start, match_end) of the first match of every matching line, per term.
         let mut per_term: Vec<Vec<(usize, usize, usize)>> = Vec::with_capacity(q.matchers.len());
