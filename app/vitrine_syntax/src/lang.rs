@@ -160,6 +160,11 @@ pub fn language_for_path_in(path: &str, head: &[u8], map: &LangMap) -> Option<La
     if let Some(lang) = map.language(path) {
         return Some(lang);
     }
+    // A `#!` line naming another language than the extension: the kernel runs that interpreter, so
+    // the file is read in its language (or in none, for one without a grammar here).
+    if vitrine_snapshot::scriptlex::shebang_mismatch(path.as_bytes(), head).is_some() {
+        return language_from_first_line(head);
+    }
     let name = path.rsplit('/').next().unwrap_or(path);
     if let Some(lang) = language_by_extension(name, head) {
         return Some(lang);
@@ -481,6 +486,12 @@ mod tests {
             Some(Language::JavaScript)
         );
         assert_eq!(language_for_path("bin/tool", b"#!/bin/sh\n"), None);
+        // Round 25 (obf f12): a `#!` naming another language than the extension decides.
+        let py = b"#!/usr/bin/env python3\nkeep = n // 4; import os\n";
+        assert_eq!(language_for_path("tools/rotate_logs.js", py), Some(Language::Python));
+        assert_eq!(language_for_path("tools/run.py", b"#!/bin/sh\necho\n"), None);
+        assert_eq!(language_for_path("a.js", b"#!/usr/bin/env node\n"), Some(Language::JavaScript));
+        assert_eq!(language_for_path("a.ts", b"#!/usr/bin/env node\n"), Some(Language::TypeScript));
         assert_eq!(
             language_for_path("x.inc", b"// -*- mode: c++; indent-tabs-mode: nil -*-\n"),
             Some(Language::Cpp)
