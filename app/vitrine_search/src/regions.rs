@@ -93,6 +93,9 @@ pub enum Family {
         html_comments: bool,
         /// Block comments nest (Kotlin, Swift, Scala) and `"""` opens a multi-line string.
         nested: bool,
+        /// JSX elements where an expression starts (`.js`, `.jsx`, `.mjs`, `.cjs`, `.tsx`): their text
+        /// and quoted attribute values are string, their tags and `{…}` code.
+        jsx: bool,
     },
     /// `#` comments, `"…"` and `'…'` strings.
     Hash {
@@ -114,8 +117,8 @@ pub enum Family {
 
 /// The C-like family with these options.
 fn c_like(f: Flags) -> Family {
-    let Flags { backquote, rust, cpp, template, java, csharp, html_comments, nested } = f;
-    Family::CLike { backquote, rust, cpp, template, java, csharp, html_comments, nested }
+    let Flags { backquote, rust, cpp, template, java, csharp, html_comments, nested, jsx } = f;
+    Family::CLike { backquote, rust, cpp, template, java, csharp, html_comments, nested, jsx }
 }
 
 impl Family {
@@ -147,12 +150,17 @@ impl Family {
                 c_like(Flags { nested: true, ..Flags::default() })
             }
             b"go" => c_like(Flags { backquote: true, ..Flags::default() }),
-            b"js" | b"cjs" | b"jsx" => {
-                c_like(Flags { backquote: true, template: true, html_comments: true, ..Flags::default() })
+            b"js" | b"cjs" | b"jsx" => c_like(Flags {
+                backquote: true,
+                template: true,
+                html_comments: true,
+                jsx: true,
+                ..Flags::default()
+            }),
+            b"mjs" | b"tsx" => {
+                c_like(Flags { backquote: true, template: true, jsx: true, ..Flags::default() })
             }
-            b"mjs" | b"ts" | b"tsx" | b"mts" | b"cts" => {
-                c_like(Flags { backquote: true, template: true, ..Flags::default() })
-            }
+            b"ts" | b"mts" | b"cts" => c_like(Flags { backquote: true, template: true, ..Flags::default() }),
             b"rs" => c_like(Flags { rust: true, ..Flags::default() }),
             b"py" | b"pyi" => Family::Hash { triple: true },
             b"sh" | b"bash" | b"ksh" | b"zsh" => Family::Shell,
@@ -182,9 +190,13 @@ impl Family {
         match bang {
             "Python" => Family::Hash { triple: true },
             "shell" => Family::Shell,
-            "JavaScript" => {
-                c_like(Flags { backquote: true, template: true, html_comments: true, ..Flags::default() })
-            }
+            "JavaScript" => c_like(Flags {
+                backquote: true,
+                template: true,
+                html_comments: true,
+                jsx: true,
+                ..Flags::default()
+            }),
             "Perl" | "Ruby" | "PHP" => Family::Hash { triple: false },
             "Lua" => Family::Lua,
             _ => by_path,
@@ -237,8 +249,9 @@ impl Regions {
     /// Reads the regions of `text` as written in `family`.
     pub fn scan(family: Family, text: &[u8]) -> Regions {
         let spans = match family {
-            Family::CLike { backquote, rust, cpp, template, java, csharp, html_comments, nested } => {
-                let flags = Flags { backquote, rust, cpp, template, java, csharp, html_comments, nested };
+            Family::CLike { backquote, rust, cpp, template, java, csharp, html_comments, nested, jsx } => {
+                let flags =
+                    Flags { backquote, rust, cpp, template, java, csharp, html_comments, nested, jsx };
                 // Java: javac lexes the text with its Unicode escapes translated; the spans found
                 // there are mapped back to the file's bytes.
                 if java && let Some(t) = vitrine_snapshot::lexis::java_translate(text) {
@@ -379,6 +392,7 @@ struct Flags {
     csharp: bool,
     html_comments: bool,
     nested: bool,
+    jsx: bool,
 }
 
 /// The C-like lexer of one file.
@@ -568,7 +582,8 @@ impl CLexer<'_> {
                         b'`' => self.backquote,
                         b'{' | b'}' => in_field || self.template,
                         b'(' | b')' => self.template,
-                        b'<' | b'-' => self.html_comments,
+                        b'<' => self.html_comments || self.jsx,
+                        b'-' => self.html_comments,
                         b'@' => self.csharp,
                         _ => false,
                     })
@@ -655,6 +670,21 @@ impl CLexer<'_> {
                 (b')', _) if self.template => {
                     slash.close(i);
                     i += 1;
+                }
+                (b'<', _)
+                    if self.jsx
+                        && depth < MAX_NESTING
+                        && slash.starts_regex(text, i)
+                        && vitrine_snapshot::lexis::jsx_starts(text, i) =>
+                {
+                    use vitrine_snapshot::lexis::Jsx;
+                    i = vitrine_snapshot::lexis::jsx_element(text, i, &mut |piece| match piece {
+                        Jsx::Text(s, e) => {
+                            push(spans, s, e, Region::String);
+                            0
+                        }
+                        Jsx::Code(from) => self.scan(from, true, depth + 1, spans),
+                    });
                 }
                 (b'<' | b'-', _)
                     if self.html_comments
@@ -1214,6 +1244,43 @@ mod spanning {
             assert_eq!(region(path, js, "'k'", 0), Region::String, "{path}: after an object, division");
             assert_eq!(region(path, js, "\"/\"", 0), Region::String, "{path}");
         }
+    }
+
+    /// Round 25 (obf f13): JSX text and attribute values are string (an apostrophe opens nothing, `</p>`
+    /// is no regex), tags and `{…}` code; TypeScript (not TSX) has no JSX, and a TSX type parameter
+    /// list is none. The identifier scan reads the same code.
+    #[test]
+    fn jsx_elements_are_lexed() {
+        let tsx = "export function Banner(user: string) {\n  const note = <p className=\"it's\">Don't worry, {user.name /* c */}<br/><b>{\"x\"}</b></p>; const a = grantRoot; gr\\u0061ntRoot(user);\n  const f = <T,>(x: T) => x; const g = <>ok's</>; run(1);\n  return note;\n}\n";
+        for path in ["Banner.tsx", "Banner.jsx", "banner.js", "banner.mjs"] {
+            assert_eq!(region(path, tsx, "grantRoot", 0), Region::Code, "{path}");
+            assert_eq!(region(path, tsx, "ntRoot(user)", 0), Region::Code, "{path}");
+            assert_eq!(region(path, tsx, "run(1)", 0), Region::Code, "{path}");
+            assert_eq!(region(path, tsx, "Don't", 0), Region::String, "{path}");
+            assert_eq!(region(path, tsx, "it's", 0), Region::String, "{path}");
+            assert_eq!(region(path, tsx, "user.name", 0), Region::Code, "{path}");
+            assert_eq!(region(path, tsx, "/* c */", 0), Region::Comment, "{path}");
+            assert_eq!(region(path, tsx, "\"x\"", 0), Region::String, "{path}");
+            assert_eq!(region(path, tsx, "className", 0), Region::Code, "{path}");
+            assert_eq!(region(path, tsx, "ok's", 0), Region::String, "{path}");
+            assert_eq!(region(path, tsx, "x: T", 0), Region::Code, "{path}");
+            let r = Regions::of_file(path.as_bytes(), tsx.as_bytes());
+            for (s, e) in vitrine_snapshot::lexis::code_identifiers(path, tsx).unwrap() {
+                assert!(r.contains(Region::Code, s, e), "{path}: `{}` at {s}", &tsx[s..e]);
+            }
+        }
+        // TypeScript proper: `<` is a type assertion or a comparison, never JSX.
+        let ts = "let n = <number>x; let b = a < c; ok();\n";
+        assert_eq!(region("a.ts", ts, "ok()", 0), Region::Code);
+        assert_eq!(region("a.ts", ts, "number", 0), Region::Code);
+        // Hostile nesting of elements and containers stays bounded (no stack exhaustion).
+        let deep = format!("x = {}", "<a>{".repeat(50_000));
+        let _ = Regions::of_file(b"a.jsx", deep.as_bytes());
+        let _ = vitrine_snapshot::lexis::code_identifiers("a.jsx", &deep);
+        // A comparison is no element.
+        let cmp = "if (a <b) { f('x') } g();\n";
+        assert_eq!(region("a.jsx", cmp, "'x'", 0), Region::String);
+        assert_eq!(region("a.jsx", cmp, "g()", 0), Region::Code);
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub(crate) struct Syntax {
     nfkc_names: bool,
     /// `<!--` and a `-->` first on a line start line comments (JavaScript scripts, ECMA-262 Annex B).
     html_comments: bool,
+    /// JSX elements where an expression starts ([`crate::lexis::jsx_element`]: JavaScript, TSX).
+    jsx: bool,
     /// Who reads the name, for the findings.
     reader: &'static str,
 }
@@ -87,6 +89,7 @@ const C_LIKE: Syntax = Syntax {
     triple_quotes: false,
     nfkc_names: false,
     html_comments: false,
+    jsx: false,
     reader: "the compiler",
 };
 pub(crate) const C: Syntax =
@@ -101,9 +104,11 @@ const JS_MODULE: Syntax = Syntax {
     reader: "the JavaScript engine",
     ..C_LIKE
 };
+/// A JavaScript module (`.mjs`) and TSX: JSX elements too.
+const JSX_MODULE: Syntax = Syntax { jsx: true, ..JS_MODULE };
 /// JavaScript read as a script (`.js`, `.cjs`: what node runs as CommonJS): Annex B's HTML-like
-/// comments too.
-const JS: Syntax = Syntax { html_comments: true, ..JS_MODULE };
+/// comments too, and JSX.
+const JS: Syntax = Syntax { html_comments: true, jsx: true, ..JS_MODULE };
 const RUST: Syntax = Syntax { rust: true, ..C_LIKE };
 const GO: Syntax = Syntax { backquote: Backquote::Raw, ..C_LIKE };
 const PYTHON: Syntax =
@@ -128,7 +133,8 @@ pub(crate) fn syntax_for(path: &str, text: &str) -> Option<Syntax> {
             "py" | "pyw" | "pyi" => Some(PYTHON),
             "java" => Some(JAVA),
             "js" | "cjs" | "jsx" => Some(JS),
-            "mjs" | "ts" | "mts" | "cts" | "tsx" => Some(JS_MODULE),
+            "mjs" | "tsx" => Some(JSX_MODULE),
+            "ts" | "mts" | "cts" => Some(JS_MODULE),
             "cs" => Some(CSHARP),
             "rs" => Some(RUST),
             "go" => Some(GO),
@@ -420,14 +426,31 @@ pub(crate) fn each_ident(text: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, 
 
 /// Calls `on(kind, start, end)` for each identifier, comment and literal of `s`, in order.
 pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize)) {
+    lex_from(s, syn, 0, None, on);
+}
+
+/// JSX `{…}` containers nested deeper than this are skipped to the next `}` unread.
+const MAX_JSX_DEPTH: usize = 32;
+
+/// [`lex`] from `from`; with `field` (the nesting of JSX `{…}` containers), stops at the `}` that
+/// closes the container and returns its offset (else the text's length).
+fn lex_from(
+    s: &[u8],
+    syn: Syntax,
+    from: usize,
+    field: Option<usize>,
+    on: &mut dyn FnMut(Lexeme, usize, usize),
+) -> usize {
     use crate::lexis;
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let n = s.len();
+    // Braces open in this container's code (outside templates' `${`).
+    let mut braces = 0usize;
     // Open `${` of template strings: the brace depth inside each.
     let mut templates: Vec<u32> = Vec::new();
     let mut slash = lexis::JsSlash::default();
     let js = syn.backquote == Backquote::Template;
-    let mut i = 0usize;
+    let mut i = from;
     while i < n {
         let c = at(i);
         let from = i;
@@ -534,8 +557,9 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
                 if js {
                     slash.open_brace(s, i);
                 }
-                if let Some(d) = templates.last_mut() {
-                    *d += 1;
+                match templates.last_mut() {
+                    Some(d) => *d += 1,
+                    None => braces += 1,
                 }
                 i += 1;
             }
@@ -555,10 +579,31 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
                     i += 1;
                 }
                 None => {
+                    if braces == 0 && field.is_some() {
+                        return i;
+                    }
+                    braces = braces.saturating_sub(1);
                     slash.close_brace(i);
                     i += 1;
                 }
             },
+            b'<' if syn.jsx
+                && templates.is_empty()
+                && slash.starts_regex(s, i)
+                && lexis::jsx_starts(s, i) =>
+            {
+                let depth = field.map_or(0, |d| d + 1);
+                i = lexis::jsx_element(s, i, &mut |piece| match piece {
+                    lexis::Jsx::Text(start, end) => {
+                        on(Lexeme::Literal, start, end);
+                        0
+                    }
+                    lexis::Jsx::Code(from) if depth < MAX_JSX_DEPTH => {
+                        lex_from(s, syn, from, Some(depth), on)
+                    }
+                    lexis::Jsx::Code(from) => find_byte(s, from, b'}'),
+                });
+            }
             b'@' if syn.raw == Raw::CSharp
                 && (at(i + 1) == b'"' || (at(i + 1) == b'$' && at(i + 2) == b'"')) =>
             {
@@ -585,6 +630,7 @@ pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize
             }
         }
     }
+    n
 }
 
 fn utf8_len(first: u8) -> usize {

@@ -240,6 +240,100 @@ fn is_expression_keyword(word: &[u8]) -> bool {
     )
 }
 
+/// What a JSX element holds, told to [`jsx_element`]'s caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jsx {
+    /// Text: a child's text or an attribute's quoted value (`start`, `end`); the caller answers 0.
+    Text(usize, usize),
+    /// The code of a `{…}` container whose text starts here; the caller lexes it as code and answers
+    /// the offset of the `}` that closes it (the text's length when none does).
+    Code(usize),
+}
+
+/// Whether the `<` at `lt`, where an expression starts (the caller's [`JsSlash::starts_regex`]
+/// position: there `<` is no operator), opens a JSX element: a name or `>` (a fragment) follows, and
+/// not a TSX type parameter list (`<T,>`, `<T extends U>`).
+pub fn jsx_starts(s: &[u8], lt: usize) -> bool {
+    match s.get(lt + 1) {
+        Some(b'>') => true,
+        Some(&b) if b.is_ascii_alphabetic() || b == b'_' || b == b'$' || b >= 0x80 => {
+            let mut i = lt + 1;
+            while s.get(i).is_some_and(|&b| is_word(b) || matches!(b, b'.' | b':' | b'-')) {
+                i += 1;
+            }
+            while s.get(i).is_some_and(u8::is_ascii_whitespace) {
+                i += 1;
+            }
+            let rest = s.get(i..).unwrap_or_default();
+            !(rest.starts_with(b",")
+                || (rest.starts_with(b"extends") && rest.get(7).is_some_and(|b| !is_word(*b))))
+        }
+        _ => false,
+    }
+}
+
+/// Reads the JSX element whose `<` is at `lt` ([`jsx_starts`]) to its end, as Babel and tsc read it:
+/// tags are code, attribute values in quotes (no escapes, over lines) and the children's text are text
+/// (an apostrophe there opens nothing, a `/` in `</p>` is no regular expression), `{…}` containers
+/// are code the caller lexes ([`Jsx::Code`]), nested elements too. Returns the offset after the
+/// element.
+pub fn jsx_element(s: &[u8], lt: usize, on: &mut dyn FnMut(Jsx) -> usize) -> usize {
+    let n = s.len();
+    let mut open = 0usize;
+    let mut i = lt;
+    loop {
+        // A tag at `i`.
+        if s.get(i + 1) == Some(&b'/') {
+            i = s.get(i..).and_then(|t| memchr::memchr(b'>', t)).map_or(n, |k| i + k + 1);
+            open = open.saturating_sub(1);
+            if open == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+            let self_closing = loop {
+                match s.get(i) {
+                    None => return n,
+                    Some(b'{') => i = on(Jsx::Code(i + 1)).saturating_add(1),
+                    Some(&q @ (b'"' | b'\'')) => {
+                        let end =
+                            s.get(i + 1..).and_then(|t| memchr::memchr(q, t)).map_or(n, |k| i + 1 + k + 1);
+                        on(Jsx::Text(i, end));
+                        i = end;
+                    }
+                    Some(b'/') if s.get(i + 1) == Some(&b'>') => {
+                        i += 2;
+                        break true;
+                    }
+                    Some(b'>') => {
+                        i += 1;
+                        break false;
+                    }
+                    Some(_) => i += 1,
+                }
+            };
+            if !self_closing {
+                open += 1;
+            } else if open == 0 {
+                return i;
+            }
+        }
+        // Children to the next tag.
+        loop {
+            match s.get(i) {
+                None => return n,
+                Some(b'{') => i = on(Jsx::Code(i + 1)).saturating_add(1),
+                Some(b'<') => break,
+                Some(_) => {
+                    let end = s.get(i..).and_then(|t| memchr::memchr2(b'{', b'<', t)).map_or(n, |k| i + k);
+                    on(Jsx::Text(i, end));
+                    i = end;
+                }
+            }
+        }
+    }
+}
+
 /// The end of a regular expression literal whose text starts at `from` (after its opening `/`): after
 /// the closing `/` (not one inside a `[…]` class) and its flags, or at the end of the line.
 pub fn regex_end(s: &[u8], from: usize) -> usize {
@@ -1185,5 +1279,18 @@ mod block_braces {
         let more =
             "if (a) { } else { } /\"/.test(u); gr\\u0061ntRoot(1);\nclass K { } /\"/; gr\\u0061ntRoot(2);\n";
         assert_eq!(kinds("b.js", more), [(1, E), (2, E)]);
+    }
+
+    /// Round 25 (obf f13): JSX text (`Don't`) and closing tags (`</p>`) are neither string nor regex:
+    /// the names after an element are read and checked.
+    #[test]
+    fn names_after_a_jsx_element_are_checked() {
+        use FindingKind::{ConfusableIdentifier as C, EscapedIdentifier as E};
+        let tsx = "export function Banner(user: string) {\n  const note = <p>Don't worry, {user}</p>; const \u{435}\u{445}\u{435}\u{441} = grantRoot; \u{435}\u{445}\u{435}\u{441}(user); gr\\u0061ntRoot(user);\n  return note;\n}\n";
+        for path in ["Banner.tsx", "Banner.jsx", "banner.js"] {
+            assert_eq!(kinds(path, tsx), [(2, C), (2, C), (2, E)], "{path}");
+        }
+        // Inside a JSX text, an escape is text.
+        assert_eq!(kinds("a.jsx", "x = <p>gr\\u0061nt it's</p>;\n"), []);
     }
 }
