@@ -1232,3 +1232,23 @@ fn members_that_collide_once_the_first_component_is_stripped_are_a_finding() {
     }
     assert!(strip(&open(t.path())).is_empty());
 }
+
+/// F3 (round 9): `digest --files` listed `src/Kconfig` twice for `src/Kconfig` and `src/\u{212A}config`
+/// (KELVIN SIGN): a name holding non-ASCII characters is followed by its spelling with each of them as
+/// `<U+XXXX>`, so two names a terminal draws alike are printed differently.
+#[test]
+fn digest_files_shows_names_that_print_alike_differently() {
+    let t = TempTree::new();
+    t.file("src/Kconfig", "config A\n")
+        .file("src/\u{212A}config", "config B\n")
+        .file("src/caf\u{e9}.c", "1\n");
+    let (code, out, err) = vitrine_os(&["digest".as_ref(), arg(t.path()), "--files".as_ref()]);
+    assert_eq!(code, 0, "{err}");
+    let shown: Vec<&str> = out.lines().map(|l| l.splitn(4, ' ').nth(3).unwrap()).collect();
+    assert!(shown.contains(&"src/Kconfig"), "{out}");
+    assert!(shown.contains(&"src/\u{212A}config  [src/<U+212A>config]"), "{out}");
+    assert!(shown.contains(&"src/caf\u{e9}.c  [src/caf<U+00E9>.c]"), "{out}");
+    let distinct: std::collections::HashSet<String> =
+        shown.iter().map(|s| s.chars().map(|c| if c == '\u{212A}' { 'K' } else { c }).collect()).collect();
+    assert_eq!(distinct.len(), 3, "two lines read alike: {out}");
+}

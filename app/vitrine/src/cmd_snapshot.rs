@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::common::{Ctx, Exit, term};
+use crate::common::{Ctx, Exit, term, term_name};
 
 #[derive(Debug, Subcommand)]
 pub enum SnapshotCmd {
@@ -124,7 +124,7 @@ fn digest(a: DigestArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                     f.kind.git_mode(),
                     f.blob_sha256,
                     f.sha256,
-                    term(&f.path.display())
+                    term_name(&f.path.display())
                 )?;
             }
         }

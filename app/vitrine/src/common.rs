@@ -229,6 +229,21 @@ pub fn term(s: &str) -> Cow<'_, str> {
     vitrine_record::shown::escape(s)
 }
 
+/// [`term`] for a snapshot name listed where two names must never print alike (`digest --files`): a name
+/// holding a non-ASCII character is followed by its spelling with each of them written `<U+XXXX>`, as a
+/// principal is on the command line (`vitrine_record::principal::annotated`): `src/\u{212A}config` (KELVIN
+/// SIGN) is drawn as `src/Kconfig` by a terminal, and is listed `src/Kconfig  [src/<U+212A>config]`.
+pub fn term_name(shown: &str) -> Cow<'_, str> {
+    if shown.is_ascii() {
+        return term(shown);
+    }
+    let spelled: String = shown
+        .chars()
+        .map(|c| if c.is_ascii() { c.to_string() } else { vitrine_record::principal::marker(c) })
+        .collect();
+    Cow::Owned(format!("{}  [{}]", term(shown), term(&spelled)))
+}
+
 /// [`term`] for a line of source text: a tab stays a tab (it is layout, and every C file has them), and so
 /// does the CR of a CRLF line end (the terminal's newline follows it at once, so it hides nothing); every
 /// other control, bidi and invisible character is escaped as in [`term`], a lone CR inside the line too.

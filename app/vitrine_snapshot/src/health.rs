@@ -765,11 +765,11 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
     struct Node<'p> {
         path: &'p [u8],
         is_dir: bool,
-        /// Whether the whole path holds non-ASCII bytes.
-        non_ascii: bool,
-        /// Interned id of the NFC form of the whole path, and of its lower-cased NFC form.
+        /// Interned id of the NFC form of the whole path, of its case key ([`case_key`]) and of its
+        /// compatibility key ([`compat_key`]).
         nfc: usize,
         case: usize,
+        compat: usize,
         /// Interned id of the confusable skeleton of the whole path.
         look: usize,
     }
@@ -778,6 +778,7 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
     let mut index: HashMap<(usize, &'a [u8]), usize> = HashMap::new();
     let mut nfc_ids: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
     let mut case_ids: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
+    let mut compat_ids: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
     let mut look_ids: HashMap<(usize, Vec<u8>), usize> = HashMap::new();
     for p in paths {
         let bytes = p.as_bytes();
@@ -793,23 +794,18 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
                 parent = id;
                 continue;
             }
-            let (up_nfc, up_case, up_look, up_non_ascii) =
-                nodes.get(parent).map_or((ROOT, ROOT, ROOT, false), |n| (n.nfc, n.case, n.look, n.non_ascii));
+            let (up_nfc, up_case, up_compat, up_look) =
+                nodes.get(parent).map_or((ROOT, ROOT, ROOT, ROOT), |n| (n.nfc, n.case, n.compat, n.look));
             let next = nfc_ids.len();
             let nfc = *nfc_ids.entry((up_nfc, nfc_key(name))).or_insert(next);
             let next = case_ids.len();
             let case = *case_ids.entry((up_case, case_key(name))).or_insert(next);
+            let next = compat_ids.len();
+            let compat = *compat_ids.entry((up_compat, compat_key(name))).or_insert(next);
             let next = look_ids.len();
             let look = *look_ids.entry((up_look, skeleton(name))).or_insert(next);
             let id = nodes.len();
-            nodes.push(Node {
-                path: bytes.get(..end).unwrap_or_default(),
-                is_dir,
-                non_ascii: up_non_ascii || !name.is_ascii(),
-                nfc,
-                case,
-                look,
-            });
+            nodes.push(Node { path: bytes.get(..end).unwrap_or_default(), is_dir, nfc, case, compat, look });
             index.insert((parent, name), id);
             parent = id;
         }
@@ -822,12 +818,16 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
     short_name_findings(nodes.iter().map(|n| (n.path, n.is_dir)), &mut findings);
     let mut by_nfc: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut by_case: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut by_compat: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut by_look: HashMap<usize, Vec<usize>> = HashMap::new();
+    // Only paths holding a non-ASCII byte can share a key with another path (distinct ASCII paths
+    // differ in NFC and NFKC, and ASCII case is folded alike), but which of two names is the ASCII one
+    // does not matter: `Kconfig` and `\u{212A}config` (KELVIN SIGN) are one NFC name. So every path
+    // takes part; a group is reported when it holds two distinct names, whatever its folded form.
     for (i, node) in nodes.iter().enumerate() {
-        if node.non_ascii {
-            by_nfc.entry(node.nfc).or_default().push(i);
-        }
+        by_nfc.entry(node.nfc).or_default().push(i);
         by_case.entry(node.case).or_default().push(i);
+        by_compat.entry(node.compat).or_default().push(i);
         by_look.entry(node.look).or_default().push(i);
     }
     // A group's names in path order (only groups of two or more are sorted, listed and counted).
@@ -842,7 +842,7 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
             .iter()
             .take(MAX_LISTED_NAMES)
             .filter_map(|&i| nodes.get(i))
-            .map(|n| format!("`{}{}`", crate::path::display_bytes(n.path), if n.is_dir { "/" } else { "" }))
+            .map(|n| spelled_name(n.path, n.is_dir))
             .collect();
         if group.len() > MAX_LISTED_NAMES {
             names.push(format!("and {} more", group.len() - MAX_LISTED_NAMES));
@@ -880,10 +880,28 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
             ),
         ));
     }
-    for group in by_look.values_mut().filter(|g| g.len() > 1) {
-        // Names that are one name but for case or normalisation are reported as such, above.
+    for group in by_compat.values_mut().filter(|g| g.len() > 1) {
+        // A group whose names are one name on a case-insensitive file system is reported as such, above.
         let distinct: HashSet<usize> = group.iter().filter_map(|&i| nodes.get(i)).map(|n| n.case).collect();
         if distinct.len() < 2 {
+            continue;
+        }
+        sorted(group);
+        findings.push(Finding::file_level(
+            &crate::path::display_bytes(first(group)),
+            FindingKind::NormalizationCollision,
+            format!(
+                "{} names differ only by Unicode compatibility forms (NFKC: one name on ZFS with normalization=formKC or formKD): {}",
+                group.len(),
+                listed(group)
+            ),
+        ));
+    }
+    for group in by_look.values_mut().filter(|g| g.len() > 1) {
+        // Names that are one name but for case or normalisation are reported as such, above.
+        let case: HashSet<usize> = group.iter().filter_map(|&i| nodes.get(i)).map(|n| n.case).collect();
+        let compat: HashSet<usize> = group.iter().filter_map(|&i| nodes.get(i)).map(|n| n.compat).collect();
+        if case.len() < 2 || compat.len() < 2 {
             continue;
         }
         sorted(group);
@@ -899,6 +917,22 @@ pub fn path_findings<'a>(paths: impl IntoIterator<Item = &'a RelPath>) -> Vec<Fi
     }
     findings.sort_by(|a, b| (&a.path, a.kind).cmp(&(&b.path, b.kind)));
     findings
+}
+
+/// A name listed in a collision or look-alike finding: quoted, and when it holds a non-ASCII character,
+/// followed by its spelling with each of them as `<U+XXXX>`, since the names of such a group are drawn
+/// alike (`` `src/Kconfig` [src/<U+212A>config] `` for KELVIN SIGN beside `` `src/Kconfig` ``).
+fn spelled_name(path: &[u8], is_dir: bool) -> String {
+    let shown = crate::path::display_bytes(path);
+    let slash = if is_dir { "/" } else { "" };
+    if shown.is_ascii() {
+        return format!("`{shown}{slash}`");
+    }
+    let spelled: String = shown
+        .chars()
+        .map(|c| if c.is_ascii() { c.to_string() } else { format!("<U+{:04X}>", u32::from(c)) })
+        .collect();
+    format!("`{shown}{slash}` [{spelled}{slash}]")
 }
 
 /// The UTS #39 confusable skeleton of a name (default-ignorable characters dropped, each character
@@ -958,6 +992,12 @@ fn case_key(name: &[u8]) -> Vec<u8> {
         Some(stripped) if !stripped.is_empty() => stripped,
         _ => name,
     };
+    case_fold(name)
+}
+
+/// The case-folding half of [`case_key`] (default-ignorable characters dropped, NFD, upper then lower
+/// case, full case folding, NFC; invalid bytes behind 0xFF), without Win32's name rewriting.
+fn case_fold(name: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len());
     for chunk in name.utf8_chunks() {
         let valid = chunk.valid();
@@ -979,6 +1019,23 @@ fn case_key(name: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// A name as a file system that applies compatibility normalisation sees it (ZFS
+/// `normalization=formKC`/`formKD`, with or without `casesensitivity=insensitive`): NFKC, then
+/// [`case_fold`] (full-width `\u{FF41}uth.c` is `auth.c`, `x\u{B2}.c` is `x2.c`, `\u{2460}.c` is
+/// `1.c`). Win32's rewriting is not applied: no file system does both. Invalid bytes stay as they are
+/// here (the fold marks them behind 0xFF).
+fn compat_key(name: &[u8]) -> Vec<u8> {
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
+    let mut nfkc = Vec::with_capacity(name.len());
+    for chunk in name.utf8_chunks() {
+        nfkc.extend(chunk.valid().nfkc().collect::<String>().bytes());
+        nfkc.extend_from_slice(chunk.invalid());
+    }
+    case_fold(&nfkc)
 }
 
 /// Why Windows cannot create `name` as written, if it cannot: Git for Windows refuses such a path
@@ -1598,10 +1655,39 @@ mod tests {
                 (
                     "cafe\u{301}.c",
                     FindingKind::NormalizationCollision,
-                    "2 names differ only by Unicode normalisation (one name on macOS): `cafe\u{301}.c`, `caf\u{e9}.c`"
+                    "2 names differ only by Unicode normalisation (one name on macOS): `cafe\u{301}.c` [cafe<U+0301>.c], `caf\u{e9}.c` [caf<U+00E9>.c]"
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn names_whose_folded_form_is_ascii_still_collide() {
+        // KELVIN SIGN is `K` under NFC (and NFD, and case folding), GREEK QUESTION MARK is `;`: the
+        // folded form being ASCII does not make the two names two files on APFS or a casefold volume.
+        for (a, b) in [("src/Kconfig", "src/\u{212A}config"), ("src/a;b.c", "src/a\u{37E}b.c")] {
+            let f = path_findings(&rel(&[a.as_bytes(), b.as_bytes(), b"src/other.c"]));
+            let kinds: Vec<_> = summary(&f).iter().map(|s| s.1).collect();
+            assert_eq!(kinds, [FindingKind::NormalizationCollision], "{a} {b}: {f:?}");
+            assert!(
+                f[0].detail.contains(&format!("`{b}`")) && f[0].detail.contains(&format!("`{a}`")),
+                "{f:?}"
+            );
+        }
+        // A case collision whose folded form is ASCII through a non-ASCII letter.
+        let f = path_findings(&rel(&[b"kconfig", "\u{212A}CONFIG".as_bytes()]));
+        assert_eq!(
+            summary(&f).iter().map(|s| s.1).collect::<Vec<_>>(),
+            [FindingKind::CaseCollision],
+            "{f:?}"
+        );
+        // Compatibility forms are one name where NFKC is applied (ZFS `normalization=formKC`/`formKD`).
+        for (a, b) in [("1.c", "\u{2460}.c"), ("auth.c", "\u{FF41}uth.c"), ("x2.c", "x\u{B2}.c")] {
+            let f = path_findings(&rel(&[a.as_bytes(), b.as_bytes()]));
+            let kinds: Vec<_> = summary(&f).iter().map(|s| s.1).collect();
+            assert_eq!(kinds, [FindingKind::NormalizationCollision], "{a} {b}: {f:?}");
+            assert!(f[0].detail.contains("NFKC"), "{f:?}");
+        }
     }
 
     #[test]
@@ -1834,7 +1920,7 @@ mod tests {
         let detail = |p: &str, k| f.iter().find(|f| f.path == p && f.kind == k).unwrap().detail.as_str();
         assert_eq!(
             detail("src/auth.py", LookalikeNames),
-            "2 names look alike (the same Unicode confusable skeleton, UTS #39) but are different names: `src/auth.py`, `src/\u{430}uth.py`"
+            "2 names look alike (the same Unicode confusable skeleton, UTS #39) but are different names: `src/auth.py`, `src/\u{430}uth.py` [src/<U+0430>uth.py]"
         );
         assert_eq!(
             detail("src/login.py\u{A0}", InvisibleChar),
