@@ -662,6 +662,7 @@ fn the_snapshot_limits_are_listed_once_at_the_top_and_taken_after_any_subcommand
     let limits = [
         "--max-text-bytes <BYTES>",
         "--archive-max-bytes <BYTES>",
+        "--max-file-bytes <BYTES>",
         "--archive-max-entries <N>",
         "--archive-max-ratio <N>",
     ];
@@ -674,7 +675,9 @@ fn the_snapshot_limits_are_listed_once_at_the_top_and_taken_after_any_subcommand
         let (code, help, _) = vitrine_os(&[sub.as_ref(), "--help".as_ref()]);
         assert_eq!(code, 0, "{sub}");
         assert!(
-            !help.contains("--max-text-bytes") && !help.contains("--archive-max"),
+            !help.contains("--max-text-bytes")
+                && !help.contains("--archive-max")
+                && !help.contains("--max-file-bytes"),
             "{sub} --help:\n{help}"
         );
     }
@@ -1251,4 +1254,61 @@ fn digest_files_shows_names_that_print_alike_differently() {
     let distinct: std::collections::HashSet<String> =
         shown.iter().map(|s| s.chars().map(|c| if c == '\u{212A}' { 'K' } else { c }).collect()).collect();
     assert_eq!(distinct.len(), 3, "two lines read alike: {out}");
+}
+
+/// F6 (round 9): the limits that bound an archive did not bind a directory, and a sparse file (1 TiB
+/// apparent, a few KB on disk) was hashed for an hour. A directory is now refused, before any file is
+/// read, when it holds more bytes or entries than the limits, a file larger than the per-file limit, or
+/// a large file that is mostly holes; each refusal names the file and the limit.
+#[test]
+fn directory_snapshots_are_bounded_like_archives() {
+    let t = TempTree::new();
+    t.file("src/main.c", "int main(void) { return 0; }\n");
+    let sparse = t.path().join("src/testdata.bin");
+    std::fs::File::create(&sparse).unwrap().set_len(1 << 40).unwrap();
+    let started = std::time::Instant::now();
+    let (code, _, err) = vitrine_os(&["-q".as_ref(), "digest".as_ref(), arg(t.path())]);
+    assert_ne!(code, 0, "a 1 TiB sparse file was accepted");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "took {:?}", started.elapsed());
+    assert!(err.contains("src/testdata.bin") && err.contains("sparse"), "{err}");
+    // Under the per-file and total limits, still sparse.
+    std::fs::File::create(&sparse).unwrap().set_len(1 << 30).unwrap();
+    let (code, _, err) = vitrine_os(&["-q".as_ref(), "digest".as_ref(), arg(t.path())]);
+    assert_ne!(code, 0, "a 1 GiB sparse file was accepted");
+    assert!(err.contains("src/testdata.bin") && err.contains("sparse"), "{err}");
+    // Not sparse, but larger than the per-file limit.
+    std::fs::remove_file(&sparse).unwrap();
+    t.file("src/blob.bin", vec![7u8; 5000]);
+    let (code, _, err) = vitrine_os(&[
+        "-q".as_ref(),
+        "--max-file-bytes".as_ref(),
+        "4096".as_ref(),
+        "digest".as_ref(),
+        arg(t.path()),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("src/blob.bin") && err.contains("4096"), "{err}");
+    // The total, as for an archive.
+    let (code, _, err) = vitrine_os(&[
+        "-q".as_ref(),
+        "--archive-max-bytes".as_ref(),
+        "3000".as_ref(),
+        "digest".as_ref(),
+        arg(t.path()),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("src/blob.bin") && err.contains("3000"), "{err}");
+    // Entries, as for an archive.
+    let (code, _, err) = vitrine_os(&[
+        "-q".as_ref(),
+        "--archive-max-entries".as_ref(),
+        "2".as_ref(),
+        "digest".as_ref(),
+        arg(t.path()),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("more than 2 entries"), "{err}");
+    // Within the limits (and by default) the same tree opens.
+    let (code, _, err) = vitrine_os(&["-q".as_ref(), "digest".as_ref(), arg(t.path())]);
+    assert_eq!(code, 0, "{err}");
 }

@@ -65,10 +65,13 @@ pub struct IngestArgs {
     /// Text files larger than this are hashed and listed but not indexed [default: 67108864]
     #[arg(long, global = true, hide = true, value_name = "BYTES")]
     pub max_text_bytes: Option<u64>,
-    /// Refuse an archive that unpacks to more bytes than this [default: 34359738368]
+    /// Refuse an archive that unpacks to, or a directory whose files hold, more bytes than this [default: 34359738368]
     #[arg(long, global = true, hide = true, value_name = "BYTES")]
     pub archive_max_bytes: Option<u64>,
-    /// Refuse an archive with more entries than this [default: 2000000]
+    /// Refuse an archive or a directory holding a file larger than this (a directory: also a file of 64 MiB or more with under an eighth of it on disk, sparse) [default: 8589934592]
+    #[arg(long, global = true, hide = true, value_name = "BYTES")]
+    pub max_file_bytes: Option<u64>,
+    /// Refuse an archive or a directory with more entries than this [default: 2000000]
     #[arg(long, global = true, hide = true, value_name = "N")]
     pub archive_max_entries: Option<u64>,
     /// Refuse an archive that unpacks to more than N bytes per archive byte (past 64 MiB) [default: 100]
@@ -104,6 +107,9 @@ impl IngestArgs {
         }
         if let Some(n) = self.archive_max_bytes {
             c.archive.max_total_bytes = n;
+        }
+        if let Some(n) = self.max_file_bytes {
+            c.archive.max_file_bytes = n;
         }
         if let Some(n) = self.archive_max_entries {
             c.archive.max_entries = n;

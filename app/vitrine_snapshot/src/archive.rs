@@ -52,12 +52,17 @@ pub enum ArchiveFormat {
     Zip,
 }
 
-/// Limits that stop decompression bombs. All are checked while streaming, before the bytes are kept.
+/// Limits that stop decompression bombs, and bound what a directory snapshot makes Vitrine read. For an
+/// archive all are checked while streaming, before the bytes are kept; for a directory the byte, file
+/// and entry limits are checked on the walk's `lstat`, before any file is read (the ratio does not apply),
+/// and so is [`SPARSE_MIN_BYTES`].
 #[derive(Debug, Clone)]
 pub struct ArchiveLimits {
-    /// Total unpacked bytes.
+    /// Total unpacked bytes (a directory: the sum of its regular files' sizes).
     pub max_total_bytes: u64,
-    /// Number of entries.
+    /// Bytes of any one file.
+    pub max_file_bytes: u64,
+    /// Number of entries (a directory: files, links, directories and special files below the root).
     pub max_entries: u64,
     /// Unpacked bytes per archive byte, enforced once more than `ratio_floor_bytes` are unpacked.
     pub max_ratio: u64,
@@ -70,11 +75,48 @@ impl Default for ArchiveLimits {
     fn default() -> Self {
         ArchiveLimits {
             max_total_bytes: 32 * 1024 * 1024 * 1024,
+            max_file_bytes: 8 * 1024 * 1024 * 1024,
             max_entries: 2_000_000,
             max_ratio: 100,
             ratio_floor_bytes: 64 * 1024 * 1024,
         }
     }
+}
+
+/// A file of a directory snapshot at least this large whose blocks on disk hold less than an eighth of
+/// its size is refused as sparse before it is read: its holes read as zeros, and a 1 TiB file that takes
+/// 12 KB on disk (`truncate -s 1T`) would be hashed for an hour. (A file system that compresses, such as
+/// btrfs or ZFS, also reports fewer blocks; source files rarely compress 8:1, and below this size a file
+/// is read in well under a second anyway.)
+pub const SPARSE_MIN_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why a directory snapshot's file of `size` bytes, `allocated` of them on disk, counted after
+/// `total_before` bytes of the files before it, is refused, if it is: [`SPARSE_MIN_BYTES`], then the
+/// per-file and total limits of `limits`.
+pub fn dir_file_refusal(
+    limits: &ArchiveLimits,
+    size: u64,
+    allocated: u64,
+    total_before: u64,
+) -> Option<String> {
+    if size >= SPARSE_MIN_BYTES && allocated.saturating_mul(8) < size {
+        return Some(format!(
+            "a sparse file: {size} bytes, of which {allocated} are on disk (its holes read as zeros and would be hashed byte by byte); refused before it is read"
+        ));
+    }
+    if size > limits.max_file_bytes {
+        return Some(format!(
+            "a file of {size} bytes, more than the limit of {} bytes per file (`--max-file-bytes`)",
+            limits.max_file_bytes
+        ));
+    }
+    if total_before.saturating_add(size) > limits.max_total_bytes {
+        return Some(format!(
+            "the directory's files come to more than {} bytes with this one (`--archive-max-bytes`)",
+            limits.max_total_bytes
+        ));
+    }
+    None
 }
 
 /// What an archive entry is, once checked.
@@ -644,6 +686,18 @@ impl<'a> Guard<'a> {
         SnapshotError::hostile(self.archive, reason)
     }
 
+    /// [`Guard::admit`] for a file's content: also its own size against the per-file limit.
+    fn admit_file(&mut self, size: u64, name: &[u8]) -> Result<(), SnapshotError> {
+        if size > self.limits.max_file_bytes {
+            return Err(self.refuse(format!(
+                "`{}` unpacks to {size} bytes, more than the limit of {} bytes per file",
+                shortened(name),
+                self.limits.max_file_bytes
+            )));
+        }
+        self.admit(size)
+    }
+
     /// Counts an entry and its declared size against the limits, before its content is read.
     fn admit(&mut self, size: u64) -> Result<(), SnapshotError> {
         self.entries += 1;
@@ -944,7 +998,7 @@ fn read_tar<R: Read>(
             }
             MemberKind::File => {
                 let size = member.size_bytes;
-                guard.admit(size)?;
+                guard.admit_file(size, &raw_path)?;
                 let Some(path) = guard.path(&raw_path, Seen::File)? else { continue };
                 guard.set_mode(&path, member.mode);
                 let executable = member.mode & 0o100 != 0;
@@ -1092,7 +1146,7 @@ fn read_zip(
             }
             continue;
         }
-        guard.admit(entry.size_bytes)?;
+        guard.admit_file(entry.size_bytes, &entry.name)?;
         // Reading an entry to its end runs the size, CRC and compressed-length checks.
         let mut data = zip.data(i).map_err(|e| zip_error(archive, e))?;
         // The zip reader yields files and directories only (it refuses symlink entries).

@@ -72,6 +72,16 @@ pub enum SnapshotError {
         #[source]
         source: std::io::Error,
     },
+    /// A directory snapshot exceeds a limit of [`crate::archive::ArchiveLimits`] (total bytes, bytes per
+    /// file, entries) or holds a sparse file ([`crate::archive::SPARSE_MIN_BYTES`]): refused after the
+    /// walk's `lstat`, before any file is read.
+    #[error("{path}: refused: {reason}")]
+    OverLimit {
+        /// The file (or, for the entry count, the entry) that crossed the limit.
+        path: PathBuf,
+        /// Which limit, with the numbers.
+        reason: String,
+    },
     /// A file kept changing (or was replaced by something else) while it was read.
     #[error("{path}: changed while it was read ({detail}); refused rather than mixing two versions")]
     ChangedWhileRead {

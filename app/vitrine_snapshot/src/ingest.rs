@@ -40,7 +40,8 @@ pub struct IngestConfig {
     pub classify: ClassifyConfig,
     /// Thresholds of the health scan (long lines, findings listed per file and kind).
     pub health: HealthConfig,
-    /// Limits that refuse an archive as a decompression bomb (unused for a directory).
+    /// Limits that refuse an archive as a decompression bomb, and a directory that would make Vitrine
+    /// read more than they allow (bytes, bytes per file, entries, sparse files; checked on the walk).
     pub archive: ArchiveLimits,
     /// The blob store an archive's files are kept in so they can be read later (the data directory's
     /// `blobs/`). `None`: an archive is only digested. A directory is always read in place.
@@ -538,12 +539,16 @@ impl Walked {
 
 /// Lists the tree without following links; also returns every directory below the root with the
 /// `lstat` taken before it was listed (for the reopen table). A directory that cannot be listed, or an
-/// entry that cannot be examined, refuses the snapshot.
+/// entry that cannot be examined, refuses the snapshot; so does one past `limits` (entries, bytes, bytes
+/// per file, a sparse file: [`archive::dir_file_refusal`]), before any file is read.
 fn walk(
     root: &Path,
+    limits: &ArchiveLimits,
     progress: &Progress,
     hooks: Hooks<'_>,
 ) -> Result<(Vec<Walked>, Vec<Seen>), SnapshotError> {
+    let mut entries_seen: u64 = 0;
+    let mut total_bytes: u64 = 0;
     let mut out = Vec::new();
     let mut dirs = Vec::new();
     let mut stack: Vec<Vec<u8>> = vec![Vec::new()];
@@ -569,6 +574,23 @@ fn walk(
             // `lstat` relative to the listed directory's descriptor (no path walk from the root).
             let meta = entry.metadata().map_err(|e| unreadable("examine", entry.path(), e))?;
             let ft = meta.file_type();
+            entries_seen += 1;
+            if entries_seen > limits.max_entries {
+                return Err(SnapshotError::OverLimit {
+                    path: entry.path(),
+                    reason: format!(
+                        "the directory holds more than {} entries (`--archive-max-entries`)",
+                        limits.max_entries
+                    ),
+                });
+            }
+            if ft.is_file() {
+                let allocated = meta.blocks().saturating_mul(512);
+                if let Some(reason) = archive::dir_file_refusal(limits, meta.len(), allocated, total_bytes) {
+                    return Err(SnapshotError::OverLimit { path: entry.path(), reason });
+                }
+                total_bytes = total_bytes.saturating_add(meta.len());
+            }
             if ft.is_dir() {
                 dirs.push(Seen { path: child.clone(), stat: StatKey::of(&meta) });
                 stack.push(child);
@@ -654,7 +676,7 @@ impl DirSide {
             path: root.clone(),
             source: e,
         })?;
-        let (walked, dirs) = walk(&root, progress, hooks)?;
+        let (walked, dirs) = walk(&root, &config.archive, progress, hooks)?;
         Ok(DirSide {
             root,
             dir,
@@ -932,6 +954,8 @@ pub(crate) enum ReadFailure {
     Size {
         got: u64,
     },
+    /// Refused before it was read, by a limit ([`archive::dir_file_refusal`]): why.
+    Refused(String),
 }
 
 /// Reads and analyses one regular file of a directory, as [`read_checked`] reads it. `cached` may supply
@@ -945,6 +969,12 @@ pub(crate) fn read_dir_file(
     cached: impl Fn(&StatKey, bool) -> Option<Analysed>,
 ) -> Result<(StatKey, Analysed), SnapshotError> {
     read_checked(root, rel, hooks, cached, |executable, size, file| {
+        // The walk checked the limits on its `lstat`; the file read may be another one since (or the
+        // walk stated nothing: `changed`), so the per-file and sparse limits are checked on its `fstat`.
+        let allocated = file.metadata().map_err(ReadFailure::Io)?.blocks().saturating_mul(512);
+        if let Some(reason) = archive::dir_file_refusal(&config.archive, size, allocated, 0) {
+            return Err(ReadFailure::Refused(reason));
+        }
         analyse_reader(RelPath::from_bytes(rel.to_vec()), executable, size, file, buf, config, hooks)
     })
 }
@@ -1020,6 +1050,7 @@ pub(crate) fn read_checked<T>(
             Err(ReadFailure::Size { got }) => {
                 last = format!("{got} bytes read where fstat said {}", before.len());
             }
+            Err(ReadFailure::Refused(reason)) => return Err(SnapshotError::OverLimit { path: disk, reason }),
             Ok(a) if StatKey::of(&after) == stat => return Ok((stat, a)),
             Ok(_) => last = "size or times differ after the read".into(),
         }
@@ -1539,6 +1570,7 @@ fn stream_member(
         ReadFailure::Size { got } => {
             SnapshotError::corrupt(archive, format!("{got} bytes where {size} were declared"))
         }
+        ReadFailure::Refused(reason) => SnapshotError::hostile(archive, reason),
     })?;
     let a = analyse_large(RelPath::from_bytes(member), executable, size, hashes, binary);
     if let (Some(spool), Some(s)) = (spool, store) {
