@@ -1312,3 +1312,90 @@ fn directory_snapshots_are_bounded_like_archives() {
     let (code, _, err) = vitrine_os(&["-q".as_ref(), "digest".as_ref(), arg(t.path())]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// F1 (round 9): `CFLAGS = -O2 -finput-charset=UTF-7` in a Makefile makes GCC read `auth.c` through
+/// iconv's UTF-7, where the ASCII comment `// … +AAo-\treturn 1;` holds a line feed and `return 1;` is
+/// code; Vitrine read the file as UTF-8 and said nothing. A build's declared input charset that does not
+/// read ASCII as itself is an `encoding-disguise` at the build line, and each line of the C sources it
+/// builds that reads otherwise is one more, quoting what GCC reads; the same in CMake, meson and response
+/// files, through a variable, and not for `-fexec-charset` or an ASCII-compatible charset.
+#[test]
+fn a_build_declared_input_charset_that_does_not_read_ascii_is_reported() {
+    let auth = "int check(const char *p)\n{\n\t// only the real password passes +AAo-\treturn 1;\n\treturn p[0] == 's';\n}\n";
+    let disguised = |build: &str, text: &str| {
+        let t = TempTree::new();
+        t.file("src/auth.c", auth)
+            .file("src/other.c", "int other;\n")
+            .file("README", "+AAo- not C\n")
+            .file(build, text);
+        let f = open(t.path()).health().findings.clone();
+        f.into_iter()
+            .filter(|f| f.kind == FindingKind::EncodingDisguise)
+            .map(|f| (f.path, f.line, f.detail))
+            .collect::<Vec<_>>()
+    };
+    for (build, text, line) in [
+        (
+            "Makefile",
+            "CFLAGS = -O2 -finput-charset=UTF-7\nauth: src/auth.c\n\t$(CC) $(CFLAGS) -o $@ src/auth.c\n",
+            1,
+        ),
+        ("Makefile", "CS := utf7\nCFLAGS += -finput-charset=$(CS)\n", 2),
+        ("CMakeLists.txt", "project(a C)\nadd_compile_options(\"-finput-charset=UTF-7\")\n", 2),
+        ("CMakeLists.txt", "set(CMAKE_C_FLAGS \"${CMAKE_C_FLAGS} -finput-charset=utf-7\")\n", 1),
+        (
+            "meson.build",
+            "project('a', 'c',\n  default_options: [],\n)\nadd_project_arguments('-finput-charset=UTF-7', language: 'c')\n",
+            4,
+        ),
+        (
+            "meson.build",
+            "project('a', 'c')\nexecutable('a', 'src/auth.c', c_args: ['-finput-charset=UTF-7'])\n",
+            2,
+        ),
+        ("build.rsp", "-O2\n-finput-charset=UTF-7\n", 2),
+    ] {
+        let f = disguised(build, text);
+        let at_build: Vec<_> = f.iter().filter(|x| x.0 == build).collect();
+        assert_eq!(at_build.len(), 1, "{build}: {f:#?}");
+        assert_eq!(at_build[0].1, Some(line), "{build}: {f:#?}");
+        assert!(at_build[0].2.contains("UTF-7") || at_build[0].2.contains("utf-7"), "{f:#?}");
+        let at_source: Vec<_> = f.iter().filter(|x| x.0 == "src/auth.c").collect();
+        assert_eq!(at_source.len(), 1, "{build}: {f:#?}");
+        assert_eq!(at_source[0].1, Some(3), "{f:#?}");
+        assert!(at_source[0].2.contains("return 1;") && at_source[0].2.contains(build), "{f:#?}");
+        // Lines that read the same, and files that are not C, get nothing.
+        assert!(f.iter().all(|x| x.0 != "src/other.c" && x.0 != "README"), "{f:#?}");
+    }
+    // EBCDIC and UTF-16: the declaration alone (no line reads as shown).
+    for cs in ["IBM037", "EBCDIC-US", "UTF-16LE", "UCS-2"] {
+        let f = disguised("Makefile", &format!("CFLAGS = -finput-charset={cs}\n"));
+        assert_eq!(f.iter().filter(|x| x.0 == "Makefile").count(), 1, "{cs}: {f:#?}");
+    }
+    // An archive whose content `health` does not keep: the same findings, from what ingest recorded.
+    let t = TempTree::new();
+    t.file("auth.c", auth).file("Makefile", "CFLAGS = -O2 -finput-charset=UTF-7\n");
+    let work = tempfile::tempdir().unwrap();
+    let tar = work.path().join("s.tar");
+    stock_tar(t.path(), &tar);
+    let (code, out, err) = vitrine_os(&["health".as_ref(), arg(&tar), "--json".as_ref()]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let at: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "encoding-disguise")
+        .map(|f| (f["path"].as_str().unwrap().to_owned(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(at, [("Makefile".to_owned(), 1), ("auth.c".to_owned(), 3)], "{out}");
+    // Not about reading, or reading ASCII as itself: nothing.
+    for text in [
+        "CFLAGS = -fexec-charset=UTF-7 -fwide-exec-charset=UTF-16\n",
+        "CFLAGS = -finput-charset=UTF-8\n",
+        "CFLAGS = -finput-charset=ISO-8859-1\n",
+        "CFLAGS = -finput-charset=latin1 -finput-charset=CP1252\n",
+    ] {
+        assert_eq!(disguised("Makefile", text), [], "{text}");
+    }
+}

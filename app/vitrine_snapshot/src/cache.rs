@@ -48,6 +48,7 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("keywords.rs"),
     include_bytes!("encoded.rs"),
     include_bytes!("pycookie.rs"),
+    include_bytes!("buildcharset.rs"),
     include_bytes!("lines.rs"),
     include_bytes!("ingest.rs"),
     include_bytes!("gitid.rs"),
@@ -261,6 +262,29 @@ fn write_entry(buf: &mut Vec<u8>, stat: Option<StatKey>, a: &Analysed) {
         buf.push(inc.form.index());
         put_bytes(buf, &inc.target);
     }
+    buf.extend_from_slice(&(a.charsets.len() as u64).to_le_bytes());
+    for fact in &a.charsets {
+        match fact {
+            crate::buildcharset::Fact::Declared { line, column, option, charset } => {
+                buf.push(0);
+                buf.extend_from_slice(&line.to_le_bytes());
+                buf.extend_from_slice(&column.to_le_bytes());
+                put_bytes(buf, option.as_bytes());
+                match charset {
+                    Some(c) => {
+                        buf.push(1);
+                        put_bytes(buf, c.as_bytes());
+                    }
+                    None => buf.push(0),
+                }
+            }
+            crate::buildcharset::Fact::Utf7Line { line, read } => {
+                buf.push(1);
+                buf.extend_from_slice(&line.to_le_bytes());
+                put_bytes(buf, read.as_bytes());
+            }
+        }
+    }
 }
 
 /// Appends a stat key: six little-endian 64-bit fields.
@@ -416,7 +440,29 @@ fn read_entry(r: &mut Reader<'_>) -> Option<Cached> {
         let form = *crate::includes::Form::ALL.get(usize::from(r.u8()?))?;
         includes.push(crate::includes::Include { line, target: r.bytes()?.to_vec(), form });
     }
-    Some(Cached { stat, analysed: Analysed { entry, findings, counts, includes } })
+    let n = r.u64()?;
+    let mut charsets = Vec::new();
+    let text = |b: &[u8]| String::from_utf8(b.to_vec()).ok();
+    for _ in 0..n {
+        charsets.push(match r.u8()? {
+            0 => {
+                let (line, column) = (r.u64()?, r.u64()?);
+                let option = text(r.bytes()?)?;
+                let charset = match r.u8()? {
+                    0 => None,
+                    1 => Some(text(r.bytes()?)?),
+                    _ => return None,
+                };
+                crate::buildcharset::Fact::Declared { line, column, option, charset }
+            }
+            1 => {
+                let line = r.u64()?;
+                crate::buildcharset::Fact::Utf7Line { line, read: text(r.bytes()?)? }
+            }
+            _ => return None,
+        });
+    }
+    Some(Cached { stat, analysed: Analysed { entry, findings, counts, includes, charsets } })
 }
 
 pub(crate) fn get_file_entry(r: &mut Reader<'_>) -> Option<FileEntry> {

@@ -625,6 +625,9 @@ pub(crate) struct Analysed {
     /// The file's quoted includes of names that are not C or C++ sources ([`crate::includes`]),
     /// resolved against the whole snapshot when it is assembled.
     pub(crate) includes: Vec<crate::includes::Include>,
+    /// What [`crate::buildcharset`] needs of the file: a build file's declared input charsets, a C or
+    /// C++ source's lines that UTF-7 reads otherwise (both rare: nearly always empty).
+    pub(crate) charsets: Vec<crate::buildcharset::Fact>,
 }
 
 /// A walked entry's outcome: `None` for a special file (only a finding), else the `fstat` it was read
@@ -785,12 +788,14 @@ fn analyse_or_reuse(
     if Sha256::digest(bytes).as_slice() == known.sha256.as_bytes() {
         let entry = FileEntry { kind: EntryKind::File { executable }, ..known.clone() };
         // The includes are a function of the bytes too, and cheap to read again.
-        let includes = if known.class == ContentClass::Binary {
-            Vec::new()
+        let (includes, charsets) = if known.class == ContentClass::Binary {
+            (Vec::new(), Vec::new())
         } else {
-            includes::includes_for(path, bytes)
+            let text = known.encoding.map(|enc| text::decode(bytes, enc));
+            let text = text.as_deref().map_or(bytes, str::as_bytes);
+            (includes::includes_for(path, bytes), crate::buildcharset::facts(path, text))
         };
-        return Analysed { entry, findings: Vec::new(), counts: Vec::new(), includes };
+        return Analysed { entry, findings: Vec::new(), counts: Vec::new(), includes, charsets };
     }
     if let Some(analysed) = hooks.analysed {
         analysed(path);
@@ -1132,6 +1137,7 @@ fn analyse_large(path: RelPath, executable: bool, size: u64, hashes: Hashes, bin
         findings: vec![Finding::file_level(&shown, kind, detail)],
         counts: vec![(kind, 1)],
         includes: Vec::new(),
+        charsets: Vec::new(),
     }
 }
 
@@ -1204,6 +1210,7 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
         ff.push(Some(1), Some(1), FindingKind::EncodingDisguise, || detail);
     }
     let mut includes = Vec::new();
+    let mut charsets = Vec::new();
     match (c.class, c.encoding) {
         (ContentClass::Binary, _) => {
             ff.push(None, None, FindingKind::Binary, || {
@@ -1236,6 +1243,7 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
             line_count = lines::count_lines(decoded.as_bytes());
             health::scan_text(&decoded, &mut ff);
             includes = includes::includes_for(path.as_bytes(), decoded.as_bytes());
+            charsets = crate::buildcharset::facts(path.as_bytes(), decoded.as_bytes());
             if crate::cgo::is_go(path.as_bytes()) {
                 embedded_c(decoded.as_bytes(), &mut ff);
             }
@@ -1255,7 +1263,7 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
         encoding: c.encoding,
         lines: line_count,
     };
-    Analysed { entry, findings, counts: counts.into_iter().collect(), includes }
+    Analysed { entry, findings, counts: counts.into_iter().collect(), includes, charsets }
 }
 
 pub(crate) fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
@@ -1290,6 +1298,7 @@ pub(crate) fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
         findings: vec![Finding::file_level(&shown, kind, detail)],
         counts: vec![(kind, 1)],
         includes: Vec::new(),
+        charsets: Vec::new(),
     }
 }
 
@@ -1515,10 +1524,11 @@ fn read_members(
                 original.findings.iter().cloned().map(|f| Finding { path: shown.clone(), ..f }).collect();
             let counts = original.counts.clone();
             let includes = original.includes.clone();
+            let charsets = original.charsets.clone();
             entry.in_tree = !gitid::git_refuses_path(&link);
             entry.path = RelPath::from_bytes(link.clone());
             by_path.insert(link, analysed.len());
-            analysed.push(Analysed { entry, findings, counts, includes });
+            analysed.push(Analysed { entry, findings, counts, includes, charsets });
         }
     }
     Ok((analysed, directories))
@@ -1608,6 +1618,7 @@ fn assemble(
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
     }
     let mut includes: HashMap<Vec<u8>, Vec<includes::Include>> = HashMap::new();
+    let mut charsets: HashMap<Vec<u8>, Vec<crate::buildcharset::Fact>> = HashMap::new();
     for a in analysed {
         findings.extend(a.findings);
         for (k, n) in a.counts {
@@ -1615,6 +1626,9 @@ fn assemble(
         }
         if !a.includes.is_empty() {
             includes.insert(a.entry.path.as_bytes().to_vec(), a.includes);
+        }
+        if !a.charsets.is_empty() {
+            charsets.insert(a.entry.path.as_bytes().to_vec(), a.charsets);
         }
         files.push(a.entry);
     }
@@ -1723,8 +1737,11 @@ fn assemble(
     // `.gitattributes` lines and build files that change what is shipped or built, read again through
     // the verified reader (not when the content was not kept).
     let read = |e: &FileEntry| crate::content::read(&source, e).map_err(|e| e.to_string());
-    let shipped =
+    let mut shipped =
         if matches!(source, Source::Digested) { Vec::new() } else { crate::shipped::findings(&files, &read) };
+    // The compiler's input charset a build file declares for the sources it builds: from what each
+    // file's analysis recorded, so also for a snapshot whose content was not kept.
+    shipped.extend(crate::buildcharset::findings(&files, &charsets));
     // Compiled files are found by name (only a pyc's header is read): whether the content was kept or not.
     let python = crate::pyshadow::findings(&files, &includes);
     for f in shipped.into_iter().chain(crate::compiled::findings(&files, &read)).chain(python) {

@@ -15,6 +15,7 @@
 
 pub mod archive;
 pub mod blobs;
+mod buildcharset;
 mod buildhooks;
 mod cache;
 pub mod cgo;
