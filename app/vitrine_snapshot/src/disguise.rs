@@ -312,8 +312,9 @@ fn lex(s: &[u8]) -> Vec<(usize, Kind)> {
                         _ => {}
                     }
                 }
-                // A quote after a digit is a C++14 digit separator (`1'000`).
-                b'"' | b'\'' if !(b == b'\'' && prev.is_ascii_alphanumeric()) => {
+                // A quote inside a number is a C++14 digit separator (`1'000`); after a prefix
+                // (`u8'x'`, `L'x'`) it opens a literal.
+                b'"' | b'\'' if !(b == b'\'' && crate::lexis::c_quote_in_number(s, i)) => {
                     if b == b'"' && prev == b'R' {
                         // A raw string `R"delim(…)delim"`: no escapes, no splices inside.
                         let open = s.get(i + 1..).and_then(|r| memchr::memchr(b'(', r));
@@ -570,6 +571,15 @@ mod tests {
         assert!(found[0].1.contains("joins the next line"), "{found:?}");
         assert!(!found[1].1.contains("joins the next line"), "{found:?}");
         assert_eq!(offsets("/* x *??/\n/ live(); */\n"), [6]);
+    }
+
+    #[test]
+    fn a_quote_after_a_literal_prefix_opens_a_literal_and_one_in_a_number_does_not() {
+        // `u8'"'` is a character literal (its `"` opens nothing): the split `*/` after it is found.
+        let src = "char c = u8'\"'; /* x *\\\n/ live(); */\n";
+        assert_eq!(offsets(src), [src.find('\\').unwrap()]);
+        let src = "long t = 3'600; /* x *\\\n/ live(); */ char d = '\"';\n";
+        assert_eq!(offsets(src), [src.find('\\').unwrap()]);
     }
 
     #[test]

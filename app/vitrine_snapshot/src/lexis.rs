@@ -925,6 +925,10 @@ pub fn c_comments_blanked(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let mut out = s.to_vec();
     let mut i = 0;
     while i < s.len() {
+        if let Some(end) = c_number_at(s, i) {
+            i = end;
+            continue;
+        }
         let end = match (s.get(i), s.get(i + 1)) {
             (Some(&q @ (b'"' | b'\'')), _) => {
                 i = quoted_end(s, i + 1, q);
@@ -1028,6 +1032,65 @@ pub fn line_end(s: &[u8], from: usize, ends: LineEnds) -> usize {
     s.len()
 }
 
+/// Whether `b` continues a C or C++ name (GCC also takes `$` and any byte of a UTF-8 letter).
+fn c_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// The end of the C/C++ preprocessing number that starts at `i`, if one does: a digit (or `.` and a
+/// digit) not inside a name, then digits, letters, `_`, `.`, a sign after `e`/`E`/`p`/`P`, and a `'`
+/// before a digit, letter or `_` (C++14 and C23 digit separators: `3'600`). Every lexical reader of C
+/// asks it before it reads a `'` as a character literal's quote: a separator read as a quote hid the
+/// rest of the line (`long ttl = 3'600; if (u == 4242) return debug_hook(u); char c = 'x';` lost its
+/// call); `u8'x'`, `L'x'` and `u'x'` stay literals (a name, not a number, precedes their quote).
+pub fn c_number_at(s: &[u8], i: usize) -> Option<usize> {
+    let first = *s.get(i)?;
+    let digit_start =
+        first.is_ascii_digit() || (first == b'.' && s.get(i + 1).is_some_and(u8::is_ascii_digit));
+    if !digit_start || (i > 0 && s.get(i - 1).is_some_and(|&p| c_name_byte(p))) {
+        return None;
+    }
+    let mut j = i + 1;
+    while let Some(&b) = s.get(j) {
+        let ok = match b {
+            b'+' | b'-' => matches!(s.get(j - 1), Some(b'e' | b'E' | b'p' | b'P')),
+            b'\'' => s.get(j + 1).is_some_and(|&n| n.is_ascii_alphanumeric() || n == b'_'),
+            _ => b.is_ascii_alphanumeric() || b == b'_' || b == b'.',
+        };
+        if !ok {
+            break;
+        }
+        j += 1;
+    }
+    Some(j)
+}
+
+/// Whether the `'` at `quote` is a digit separator inside a C/C++ number (`c_number_at`), for readers
+/// that jump over digits: the names, numbers and signs just before it are read again as tokens. Each
+/// call reads back only to the previous byte that is none of those (a quote is one), so a file's calls
+/// read each byte at most twice.
+pub fn c_quote_in_number(s: &[u8], quote: usize) -> bool {
+    let mut k = quote;
+    while k > 0 && s.get(k - 1).is_some_and(|&c| c_name_byte(c) || matches!(c, b'.' | b'+' | b'-')) {
+        k -= 1;
+    }
+    while k < quote {
+        if let Some(end) = c_number_at(s, k) {
+            if end > quote {
+                return true;
+            }
+            k = end;
+        } else if s.get(k).is_some_and(|&c| c_name_byte(c)) {
+            while s.get(k).is_some_and(|&c| c_name_byte(c)) {
+                k += 1;
+            }
+        } else {
+            k += 1;
+        }
+    }
+    false
+}
+
 /// The end of a quoted literal whose text starts at `from` (C's, and the C-like languages' that do not
 /// run a literal over lines): just past the closing `quote`, a backslash escaping the byte after it, or
 /// at the newline where an unclosed one stops.
@@ -1047,6 +1110,33 @@ pub fn quoted_end(s: &[u8], from: usize, quote: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c_digit_separators_are_part_of_the_number() {
+        let s = b"long t = 3'600; f(u); char c = 'x'; 0x1'ff; 1.5e+1'0; u8'x'; L'\"'; a1'";
+        let at = |pat: &[u8]| s.windows(pat.len()).position(|w| w == pat).unwrap();
+        assert_eq!(c_number_at(s, at(b"3'600")), Some(at(b"3'600") + 5));
+        assert_eq!(c_number_at(s, at(b"0x1'ff")), Some(at(b"0x1'ff") + 6), "a `'` before a letter");
+        assert_eq!(c_number_at(s, at(b"1.5e+1'0")), Some(at(b"1.5e+1'0") + 8));
+        // A prefix's digit is part of a name: `u8'x'` is a literal.
+        assert_eq!(c_number_at(s, at(b"8'x'")), None);
+        assert_eq!(c_number_at(s, s.len() - 2), None, "a name's digit");
+        // `'x'` is no number, and the quote ending `3'600;` is not swallowed past the `;`.
+        assert_eq!(c_number_at(s, at(b"'x'")), None);
+        assert_eq!(c_number_at(b"x = .5'0;", 4), Some(8));
+        for (src, quote, separator) in [
+            ("size+5'000", 6, true),
+            ("u8'x'", 2, false),
+            ("1e+5'0", 4, true),
+            ("a1'", 2, false),
+            ("'x'", 0, false),
+        ] {
+            assert_eq!(c_quote_in_number(src.as_bytes(), quote), separator, "{src}");
+        }
+        // The comment blanker reads the separator too: the call after it is not inside a literal.
+        let b = c_comments_blanked(b"n = 3'600; g(); /* c */ char d = '/';");
+        assert_eq!(&b[..], b"n = 3'600; g();         char d = '/';".as_slice());
+    }
 
     #[test]
     fn java_escapes_are_translated_with_a_map_back() {

@@ -541,7 +541,9 @@ fn asm_statements(source: &[u8]) -> Vec<(Vec<(usize, usize)>, u32)> {
             b'/' if source.get(i + 1) == Some(&b'*') => {
                 i = memchr::memmem::find(&source[i + 2..], b"*/").map_or(source.len(), |n| i + 2 + n + 2);
             }
-            b'"' | b'\'' => i = literal_end(source, i),
+            b'"' | b'\'' if !vitrine_snapshot::lexis::c_quote_in_number(source, i) => {
+                i = literal_end(source, i)
+            }
             _ if b.is_ascii_alphabetic() || b == b'_' => {
                 let s = i;
                 while source.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {

@@ -254,7 +254,7 @@ impl<'a> Scanner<'a> {
                     }
                 }
                 b'/' if self.peek_at(1) == Some(b'/') => self.line_comment(),
-                b'"' | b'\'' => {
+                b'"' | b'\'' if !vitrine_snapshot::lexis::c_quote_in_number(self.src, self.pos) => {
                     self.pos += 1;
                     while let Some(c) = self.peek() {
                         if c == b || c == b'\n' {

@@ -226,7 +226,7 @@ fn lex(s: &[u8], cpp: bool) -> Vec<Tok> {
                     Kind::Punct
                 }
             }
-        } else if c == b'"' || c == b'\'' {
+        } else if c == b'"' || (c == b'\'' && !vitrine_snapshot::lexis::c_quote_in_number(s, i)) {
             i = crate::skim::literal_end(s, i, s.len()).min(s.len());
             Kind::Literal
         } else if is_class(c, WORD | HIGH) {
@@ -299,7 +299,9 @@ fn directive_comments(s: &[u8], start: usize, end: usize, out: &mut Vec<Range<u3
     let mut i = start;
     while i < end {
         match (s.get(i), s.get(i + 1)) {
-            (Some(b'"' | b'\''), _) => i = crate::skim::literal_end(s, i, end).max(i + 1),
+            (Some(b'"' | b'\''), _) if !vitrine_snapshot::lexis::c_quote_in_number(s, i) => {
+                i = crate::skim::literal_end(s, i, end).max(i + 1)
+            }
             (Some(b'/'), Some(b'*')) => {
                 let e = block_comment_end(s, i).min(end);
                 if !s.get(i..e).unwrap_or_default().contains(&b'\n') {

@@ -424,7 +424,8 @@ fn find_into(s: &[u8], comments: &mut Vec<(usize, usize)>, squeeze: &mut bool) -
             bol = first_on_line;
             continue;
         }
-        if c == b'"' || c == b'\'' {
+        // A `'` inside a number is a digit separator (`3'600`), not a literal's quote.
+        if c == b'"' || (c == b'\'' && !vitrine_snapshot::lexis::c_quote_in_number(s, i)) {
             let end = literal_end(s, i, s.len());
             // A backslash-newline inside a literal continues it on the next line.
             if let Some(last) = memchr::memrchr(b'\n', s.get(i..end.min(s.len())).unwrap_or_default()) {
@@ -604,9 +605,8 @@ fn read_body(s: &[u8], b: &Body, signatures: bool, refs: &mut Vec<RawRef>) {
             continue;
         }
         if c.is_ascii_digit() {
-            while i < b.end && (at(i).is_ascii_alphanumeric() || matches!(at(i), b'_' | b'.')) {
-                i += 1;
-            }
+            // A number, its digit separators included (`3'600`).
+            i = vitrine_snapshot::lexis::c_number_at(s, i).unwrap_or(i + 1).min(b.end);
             continue;
         }
         if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 || ucn_at(s, i, b.end).is_some() {

@@ -428,7 +428,7 @@ fn inside_parentheses(s: &[u8], node: Node<'_>) -> bool {
     let mut i = 0;
     while i < text.len() {
         match (text.get(i), text.get(i + 1)) {
-            (Some(b'"' | b'\''), _) => {
+            (Some(b'"' | b'\''), _) if !vitrine_snapshot::lexis::c_quote_in_number(text, i) => {
                 i = crate::skim::literal_end(text, i, text.len()).max(i + 1);
                 continue;
             }

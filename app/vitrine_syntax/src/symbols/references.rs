@@ -220,8 +220,8 @@ pub(super) fn macro_body_references(fs: &FileSymbols, source: &[u8], refs: &mut 
                 }
                 continue;
             }
-            if b == b'"' || b == b'\'' {
-                // Skip string and character literals.
+            if b == b'"' || (b == b'\'' && !vitrine_snapshot::lexis::c_quote_in_number(body, i)) {
+                // Skip string and character literals (a `'` in a number separates digits).
                 let quote = b;
                 i += 1;
                 while i < body.len() && body.get(i) != Some(&quote) && body.get(i) != Some(&b'\n') {

@@ -907,3 +907,24 @@ fn a_function_assigned_to_a_property_is_a_javascript_function() {
     assert_eq!(names, ["verifySignature", "check"]);
     assert_eq!(calls_in(&fs), [("grantRoot", 0, Some("verifySignature")), ("grantRoot", 1, Some("check"))]);
 }
+
+/// f3 (session 25): a C++14 digit separator is no character literal in any lexical reader: the
+/// skimmed body, the unskimmed walk, the macro body reader and the `#if` reader all keep the call
+/// after `3'600` on its line, and `u8'"'` stays a literal.
+#[test]
+fn a_digit_separator_does_not_open_a_character_literal() {
+    let src = b"int debug_hook(int u);\nint check_session(int u) {\n    long ttl = 3'600; if (u == 4242) return debug_hook(u); char c = 'x';\n    return 0x1'ff + size+5'000 + debug_hook(2);\n}\n#define M(u) (1'000 + debug_hook(u))\nint k(int u) { char d = u8'\"'; return debug_hook(u); }\n";
+    for (skimmed, fs) in each_way(Language::Cpp, src) {
+        let calls: Vec<_> = calls_in(&fs).into_iter().filter(|c| c.0 == "debug_hook").collect();
+        assert_eq!(
+            calls,
+            [
+                ("debug_hook", 2, Some("check_session")),
+                ("debug_hook", 3, Some("check_session")),
+                ("debug_hook", 5, Some("M")),
+                ("debug_hook", 6, Some("k"))
+            ],
+            "skimmed: {skimmed}"
+        );
+    }
+}
