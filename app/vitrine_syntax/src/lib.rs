@@ -31,7 +31,7 @@ pub use crate::index::{
 };
 pub use crate::lang::{LangMap, Language, language_for_path, language_in_snapshot, set_user_map, user_map};
 pub use crate::nav::{Candidate, Confidence, Proximity, definition};
-pub use crate::preproc::{Inactive, InactiveRange, inactive_ranges};
+pub use crate::preproc::{Inactive, InactiveRange, cplusplus_by_name, inactive_ranges, inactive_ranges_at};
 pub use crate::symbols::{
     ExtractOptions, FileSymbols, OutlineNode, Point, RefKind, Reference, Symbol, SymbolKind, TextRange,
     extract, extract_definitions, extract_with,

@@ -61,19 +61,50 @@ pub(crate) struct Prepared {
     pub inactive: Vec<InactiveRange>,
 }
 
-/// The ranges of a C or C++ file left out of the parse (empty for other languages), in file order.
+/// The ranges of a C or C++ file left out of the parse (empty for other languages), in file order,
+/// for a file of unknown name: `__cplusplus` is then decided by nothing ([`inactive_ranges_at`]).
 pub fn inactive_ranges(lang: Language, source: &[u8]) -> Vec<InactiveRange> {
-    // Read as the symbol pipeline reads it (`%:else`, `#en\` + newline + `dif`: see `disguise`).
-    let normalized = crate::symbols::as_compiled(lang, source);
-    prepare(lang, normalized.as_deref().unwrap_or(source)).map(|p| p.inactive).unwrap_or_default()
+    inactive_ranges_with(lang, source, None)
 }
 
-/// `None` when nothing needs to be left out (or the file is not C or C++).
-pub(crate) fn prepare(lang: Language, source: &[u8]) -> Option<Prepared> {
+/// [`inactive_ranges`] of the file at `path`, whose name may decide `__cplusplus` ([`cplusplus_by_name`]).
+pub fn inactive_ranges_at(path: &str, lang: Language, source: &[u8]) -> Vec<InactiveRange> {
+    inactive_ranges_with(lang, source, cplusplus_by_name(path))
+}
+
+fn inactive_ranges_with(lang: Language, source: &[u8], cplusplus: Option<bool>) -> Vec<InactiveRange> {
+    // Read as the symbol pipeline reads it (`%:else`, `#en\` + newline + `dif`: see `disguise`).
+    let normalized = crate::symbols::as_compiled(lang, source);
+    prepare(lang, normalized.as_deref().unwrap_or(source), cplusplus).map(|p| p.inactive).unwrap_or_default()
+}
+
+/// Whether `__cplusplus` is defined when the file at `path` is compiled, when its name decides it:
+/// `Some(false)` for a C source (`.c`), `Some(true)` for a C++ source or header (`.cpp`, `.hpp`, …),
+/// `None` for everything else. A `.h` (or `.inc`, or a file included as code) is compiled in each of its
+/// includers' languages, and a header that guards `extern "C"` by `#ifdef __cplusplus` says itself that
+/// C++ files include it: its text (C++ markers, a `-*- C -*-` modeline) does not tell which, so both
+/// branches are read (`def` lists the C++ body beside the C one; neither is dimmed). Deciding it by the
+/// guessed language hid the body g++ compiled in a header only a `.cpp` included.
+pub fn cplusplus_by_name(path: &str) -> Option<bool> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let name = crate::lang::guest_name(name).unwrap_or(name);
+    let (_, ext) = name.rsplit_once('.')?;
+    if ext.eq_ignore_ascii_case("h") {
+        return None;
+    }
+    match vitrine_snapshot::includes::c_family(name.as_bytes())? {
+        vitrine_snapshot::includes::CFamily::C => Some(false),
+        vitrine_snapshot::includes::CFamily::Cpp => Some(true),
+    }
+}
+
+/// `None` when nothing needs to be left out (or the file is not C or C++). `cplusplus`: whether
+/// `__cplusplus` is defined, when known ([`cplusplus_by_name`]).
+pub(crate) fn prepare(lang: Language, source: &[u8], cplusplus: Option<bool>) -> Option<Prepared> {
     if !matches!(lang, Language::C | Language::Cpp) || u32::try_from(source.len()).is_err() {
         return None;
     }
-    let toks = &mut lex(source, lang == Language::Cpp);
+    let toks = &mut lex(source, cplusplus);
     let mut plan = Plan::default();
     resolve_conditionals(toks, &mut plan)?;
     // One pass: what is blanked besides the branches, and the list compacted in place to the code
@@ -165,7 +196,7 @@ struct Tok {
 
 /// The tokens of a C or C++ file that matter here: words, punctuation, literals, directives and
 /// template blocks; comments and blanks are skipped.
-fn lex(s: &[u8], cpp: bool) -> Vec<Tok> {
+fn lex(s: &[u8], cpp: Option<bool>) -> Vec<Tok> {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let mut toks = Vec::with_capacity(s.len() / 6);
     let (mut i, mut line) = (0usize, 0u32);
@@ -326,7 +357,7 @@ fn block_comment_end(s: &[u8], i: usize) -> usize {
 
 /// The directive whose `#` is at `hash`, and the offset of the newline that ends its logical line
 /// (continuations and block comments included).
-fn directive(s: &[u8], hash: usize, cpp: bool) -> (Dir, usize) {
+fn directive(s: &[u8], hash: usize, cpp: Option<bool>) -> (Dir, usize) {
     let at = |i: usize| s.get(i).copied().unwrap_or(0);
     let mut j = hash + 1;
     while matches!(at(j), b' ' | b'\t') {
@@ -375,7 +406,7 @@ fn directive(s: &[u8], hash: usize, cpp: bool) -> (Dir, usize) {
 }
 
 /// The value of an `#if` condition (blanks removed), when it is one of the few known here.
-fn condition(c: &[u8], cpp: bool) -> Cond {
+fn condition(c: &[u8], cpp: Option<bool>) -> Cond {
     match c {
         b"0" | b"false" => Cond::False,
         b"1" | b"true" => Cond::True,
@@ -385,11 +416,12 @@ fn condition(c: &[u8], cpp: bool) -> Cond {
     }
 }
 
-/// Whether a macro is defined, when known: only `__cplusplus`, by the language.
-fn defined(name: &[u8], cpp: bool) -> Cond {
-    match name {
-        b"__cplusplus" if cpp => Cond::True,
-        b"__cplusplus" => Cond::False,
+/// Whether a macro is defined, when known: only `__cplusplus`, and only where the file's name decides
+/// its language (`cpp`, [`cplusplus_by_name`]).
+fn defined(name: &[u8], cpp: Option<bool>) -> Cond {
+    match (name, cpp) {
+        (b"__cplusplus", Some(true)) => Cond::True,
+        (b"__cplusplus", Some(false)) => Cond::False,
         _ => Cond::Unknown,
     }
 }
@@ -810,7 +842,7 @@ mod tests {
 
     /// The prepared text with blanked lines shown as `~` (and blank lines dropped), for asserting.
     fn kept(lang: Language, src: &str) -> String {
-        let p = prepare(lang, src.as_bytes());
+        let p = prepare(lang, src.as_bytes(), Some(lang == Language::Cpp));
         let text = p.map_or(src.to_string(), |p| String::from_utf8(p.source).unwrap());
         assert_eq!(text.len(), src.len());
         assert_eq!(text.matches('\n').count(), src.matches('\n').count());
@@ -841,7 +873,7 @@ mod tests {
     #[test]
     fn balanced_chains_are_left_to_the_grammar() {
         let src = "#ifdef A\nint a(void) { return 1; }\n#else\nint a(void) { return 2; }\n#endif\n";
-        assert!(prepare(Language::C, src.as_bytes()).is_none());
+        assert!(prepare(Language::C, src.as_bytes(), Some(false)).is_none());
         assert!(inactive_ranges(Language::C, src.as_bytes()).is_empty());
     }
 
@@ -850,12 +882,40 @@ mod tests {
         let src = "#ifdef __cplusplus\nextern \"C\" {\n#endif\nint f(void);\n#ifdef __cplusplus\n}\n#endif\n#if 0\nint dead(void) { }\n#else\nint live(void) { }\n#endif\n";
         assert_eq!(kept(Language::C, src), "int f(void);\nint live(void) { }");
         assert_eq!(kept(Language::Cpp, src), "extern \"C\" {\nint f(void);\n}\nint live(void) { }");
-        let whys: Vec<_> =
-            inactive_ranges(Language::C, src.as_bytes()).iter().map(|r| (r.lines.clone(), r.why)).collect();
+        let whys: Vec<_> = inactive_ranges_at("src/x.c", Language::C, src.as_bytes())
+            .iter()
+            .map(|r| (r.lines.clone(), r.why))
+            .collect();
         assert_eq!(
             whys,
             [(0..2, Inactive::Disabled), (4..6, Inactive::Disabled), (7..9, Inactive::Disabled)]
         );
+    }
+
+    /// f4 (session 25): a header's language is its includers', which its text does not give: in a
+    /// `.h`, `#ifdef __cplusplus` decides nothing, whatever the header looks like (no C++ marker, a
+    /// `-*- C -*-` modeline), so the C++ body g++ compiles is neither blanked nor dimmed.
+    #[test]
+    fn cplusplus_is_decided_only_by_a_source_name() {
+        let src = "/* -*- C -*- */\n#ifdef __cplusplus\nextern \"C\" {\nstatic int ok(void) { return 1; }\n}\n#else\nstatic int ok(void) { return 0; }\n#endif\n";
+        for path in ["include/auth_policy.h", "auth.H", "policy.h.in", "table.inc", "noext"] {
+            assert_eq!(cplusplus_by_name(path), None, "{path}");
+            assert!(inactive_ranges_at(path, Language::C, src.as_bytes()).is_empty(), "{path}");
+        }
+        assert!(inactive_ranges(Language::C, src.as_bytes()).is_empty());
+        assert_eq!(cplusplus_by_name("a.c"), Some(false));
+        assert_eq!(cplusplus_by_name("a.cpp"), Some(true));
+        assert_eq!(cplusplus_by_name("a.hpp"), Some(true));
+        assert_eq!(inactive_ranges_at("src/a.c", Language::C, src.as_bytes()).len(), 1);
+        // The index reads both bodies of such a header.
+        let (fs, _) = crate::symbols::extract_raw(
+            Language::C,
+            src.as_bytes(),
+            &crate::symbols::ExtractOptions::default(),
+        );
+        let lines: Vec<u32> =
+            fs.definitions.iter().filter(|d| d.name == "ok").map(|d| d.name_range.start.line).collect();
+        assert_eq!(lines, [3, 6]);
     }
 
     #[test]
@@ -872,7 +932,7 @@ mod tests {
         let out = kept(Language::C, src);
         assert!(!out.contains("IMPLEMENT") && !out.contains("X(ONE)") && !out.contains("X(TWO)"), "{out}");
         assert!(out.contains("static int v2i(void *a)") && out.contains("#define X(n)"), "{out}");
-        let p = prepare(Language::C, src.as_bytes()).unwrap();
+        let p = prepare(Language::C, src.as_bytes(), Some(false)).unwrap();
         assert_eq!(p.text.len(), 3);
         assert!(p.inactive.is_empty());
     }
@@ -925,7 +985,7 @@ mod tests {
             "{-\n".repeat(n),
         ] {
             // Completes (in milliseconds) and keeps the length.
-            if let Some(p) = prepare(Language::C, src.as_bytes()) {
+            if let Some(p) = prepare(Language::C, src.as_bytes(), Some(false)) {
                 assert_eq!(p.source.len(), src.len());
             }
         }
@@ -934,9 +994,9 @@ mod tests {
     #[test]
     fn hostile_nesting_and_strays_are_harmless() {
         let deep = "#if A\n".repeat(10_000) + "int x;\n";
-        assert!(prepare(Language::C, deep.as_bytes()).is_none());
+        assert!(prepare(Language::C, deep.as_bytes(), Some(false)).is_none());
         let strays = "#endif\n#else\nint x;\n#elif 0\n";
-        assert!(prepare(Language::C, strays.as_bytes()).is_none());
+        assert!(prepare(Language::C, strays.as_bytes(), Some(false)).is_none());
         // An `#if` left open at the end of the file ends there.
         let open = "#if 0\nint dead;\n";
         assert_eq!(kept(Language::C, open), "");

@@ -138,12 +138,12 @@ impl Document {
             let head = t.text.as_bytes().get(..t.text.len().min(512)).unwrap_or_default();
             // A file included as code (`#include "table.txt"`) is outlined as its includer's language.
             if let Some(lang) = vitrine_syntax::language_in_snapshot(snapshot, &shown, head) {
-                let (text, slot) = (t.text.clone(), outline.clone());
+                let (text, slot, path) = (t.text.clone(), outline.clone(), shown.clone());
                 let _ = std::thread::Builder::new().name("outline".into()).spawn(move || {
                     let (fs, tree) = vitrine_syntax::nav::outline(lang, text.as_bytes());
                     let mut rows = Vec::new();
                     flatten(&tree, 0, &mut rows);
-                    let inactive = vitrine_syntax::inactive_ranges(lang, text.as_bytes());
+                    let inactive = vitrine_syntax::inactive_ranges_at(&path, lang, text.as_bytes());
                     let _ = slot.set(Outline {
                         symbols: fs.definitions,
                         tree,

@@ -534,7 +534,13 @@ fn extract_file(
     // Read as the compiler reads it (splices, digraphs): same length, same lines.
     let compiled = crate::symbols::as_compiled(lang, bytes);
     let bytes = compiled.as_deref().unwrap_or(bytes);
-    let (mut fs, refs) = extract_raw(lang, bytes, options);
+    // `__cplusplus` is decided only where the file's name decides the language (not in a `.h`).
+    let cplusplus = crate::preproc::cplusplus_by_name(&f.path);
+    let (mut fs, refs) = if cplusplus == options.cplusplus {
+        extract_raw(lang, bytes, options)
+    } else {
+        extract_raw(lang, bytes, &ExtractOptions { cplusplus, ..options.clone() })
+    };
     if let Some(links) = links {
         links.add_resolved(&f.path, &mut fs.includes);
     }

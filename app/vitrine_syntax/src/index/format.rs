@@ -11,8 +11,9 @@ use crate::error::SyntaxError;
 /// preamble is read as C, and files Rust, Node and GNU as include as code are read in their includer's
 /// language. 10: includes through the snapshot's links also name the file they open; asm statements with
 /// comments between `asm`, its qualifiers and `(`, and comments anywhere in attributes, pragmas and asm
-/// labels); an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 10;
+/// labels. 11: a C++14 digit separator is no quote in skimmed bodies, and `#ifdef __cplusplus` is
+/// undecided in headers, both branches read); an index of another version is rebuilt.
+pub const FORMAT_VERSION: u32 = 11;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;

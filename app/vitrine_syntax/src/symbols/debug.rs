@@ -54,7 +54,7 @@ pub fn debug_skim(source: &[u8]) -> Option<Vec<u8>> {
 /// A C or C++ source as the grammar first reads it: preprocessor branches and statement-like macro
 /// invocations blanked, bodies skimmed when `skim` is set, attribute-like macros blanked.
 pub fn debug_prepared(lang: Language, source: &[u8], skim: bool) -> Vec<u8> {
-    let prepared = crate::preproc::prepare(lang, source).map_or_else(|| source.to_vec(), |p| p.source);
+    let prepared = crate::preproc::prepare(lang, source, None).map_or_else(|| source.to_vec(), |p| p.source);
     let skimmed = if skim { crate::skim::skim(&prepared).map(|s| s.source) } else { None };
     let first = skimmed.unwrap_or(prepared);
     crate::macros::neutralize(&first).unwrap_or(first)
@@ -113,7 +113,7 @@ pub fn debug_step_times(lang: Language, source: &[u8]) -> Option<StepTimes> {
         return Some(t);
     }
     let clock = Instant::now();
-    let prepared = crate::preproc::prepare(lang, source);
+    let prepared = crate::preproc::prepare(lang, source, None);
     t.prepare = clock.elapsed().as_secs_f64();
     let original: &[u8] = prepared.as_ref().map_or(source, |p| p.source.as_slice());
     let clock = Instant::now();
@@ -161,7 +161,7 @@ pub fn debug_first_error(lang: Language, source: &[u8]) -> Option<FirstError> {
     if !matches!(lang, Language::C | Language::Cpp) || crate::defines::scan(source).is_some() {
         return None;
     }
-    let prepared = crate::preproc::prepare(lang, source);
+    let prepared = crate::preproc::prepare(lang, source, None);
     let original: &[u8] = prepared.as_ref().map_or(source, |p| p.source.as_slice());
     let skimmed = crate::skim::skim(original);
     let first = skimmed.as_ref().map_or(original, |s| s.source.as_slice());

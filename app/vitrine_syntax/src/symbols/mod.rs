@@ -211,6 +211,9 @@ pub struct ExtractOptions {
     /// Parsing one file stops after this long (a pathological file cannot hold up a whole
     /// snapshot); the file is then reported with `FileSymbols::parse_timed_out`.
     pub parse_timeout: Option<std::time::Duration>,
+    /// C and C++: whether `__cplusplus` is defined, when the file's name decides it
+    /// ([`crate::preproc::cplusplus_by_name`]); `None` reads both branches of `#ifdef __cplusplus`.
+    pub cplusplus: Option<bool>,
 }
 
 impl Default for ExtractOptions {
@@ -220,6 +223,7 @@ impl Default for ExtractOptions {
             max_file_bytes: 32 * 1024 * 1024,
             skim_bodies: false,
             parse_timeout: None,
+            cplusplus: None,
         }
     }
 }

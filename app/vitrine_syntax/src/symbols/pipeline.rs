@@ -102,7 +102,7 @@ fn extract_grammar(
     }
     // Preprocessor branches the grammar cannot read together, and macro invocations written as
     // statements, are blanked (same length): `original` is the file as the grammar should see it.
-    let prepared = if is_c { crate::preproc::prepare(lang, source) } else { None };
+    let prepared = if is_c { crate::preproc::prepare(lang, source, options.cplusplus) } else { None };
     let original: &[u8] = prepared.as_ref().map_or(source, |p| p.source.as_slice());
     let mut parsed = Parsed::first(lang, original, options, walk);
     if lang == Language::C {
