@@ -169,11 +169,20 @@ pub enum FindingKind {
     /// Python code run at every interpreter start-up: a line of a `.pth` file starting with `import`
     /// (executed by `site`), a shipped `sitecustomize.py` or `usercustomize.py`. See `crate::pyshadow`.
     StartupHook,
+    /// A C or C++ `#include` whose operand is neither `"…"` nor `<…>` after the file's own macros are
+    /// expanded (`#include TRACE_INCLUDE(TRACE_FILE)` with a macro of another file): the file it opens
+    /// is not followed, so code it brings is neither `included-as-code` nor read. See
+    /// [`crate::includes::unresolved_includes`].
+    UnresolvedInclude,
+    /// Two headers guarded by the same macro (`#ifndef X` / `#define X` … `#endif` around the whole
+    /// file): in a translation unit that includes both, the second one included is empty to the
+    /// compiler, so its definitions, shown as live, are not compiled (a fallback elsewhere applies).
+    SharedIncludeGuard,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 38] = [
+    pub const ALL: [FindingKind; 40] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -212,6 +221,8 @@ impl FindingKind {
         FindingKind::EmbeddedCode,
         FindingKind::ImportShadow,
         FindingKind::StartupHook,
+        FindingKind::UnresolvedInclude,
+        FindingKind::SharedIncludeGuard,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -256,6 +267,8 @@ impl FindingKind {
             FindingKind::EmbeddedCode => "embedded-code",
             FindingKind::ImportShadow => "import-shadow",
             FindingKind::StartupHook => "startup-hook",
+            FindingKind::UnresolvedInclude => "unresolved-include",
+            FindingKind::SharedIncludeGuard => "shared-include-guard",
         }
     }
 
@@ -282,6 +295,7 @@ impl FindingKind {
                 | FindingKind::KeywordMacro
                 | FindingKind::ImportShadow
                 | FindingKind::StartupHook
+                | FindingKind::SharedIncludeGuard
         )
     }
 }

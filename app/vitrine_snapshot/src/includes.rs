@@ -440,8 +440,189 @@ pub fn code_includes(text: &[u8]) -> Vec<Include> {
 
 /// [`code_includes`], reading every line.
 fn scan_includes(text: &[u8]) -> Vec<Include> {
+    scan_includes_and_unresolved(text).0
+}
+
+/// The `#include` lines of a C-like text whose operand is neither `"…"` nor `<…>` once the macros the
+/// file defines are expanded (`#include STR(CRC_TABLE)` with `STR` defined elsewhere, or a macro of
+/// another file): 1-based line and the operand as written. Cheap on text without `include`.
+pub fn unresolved_includes(text: &[u8]) -> Vec<(u32, Vec<u8>)> {
+    if !may_include_code(text) {
+        return Vec::new();
+    }
+    scan_includes_and_unresolved(text).1
+}
+
+/// A macro as `#define` wrote it: its parameters (`None` for an object-like macro) and its body.
+struct Macro {
+    params: Option<Vec<Vec<u8>>>,
+    body: Vec<u8>,
+}
+
+/// Bounds of the macro expansion of an include's operand: nesting, and bytes produced.
+const MAX_EXPANSION_DEPTH: usize = 32;
+const MAX_EXPANSION_BYTES: usize = 16 * 1024;
+
+/// The tokens of a directive's text as the preprocessor reads them: names, pp-numbers, string and
+/// character literals, and single punctuators; `true` when blanks came before the token.
+fn pp_tokens(s: &[u8]) -> Vec<(bool, &[u8])> {
     let mut out = Vec::new();
-    let mut macros: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+    let mut i = 0;
+    let mut space = false;
+    while let Some(&b) = s.get(i) {
+        let start = i;
+        if b.is_ascii_whitespace() {
+            space = true;
+            i += 1;
+            continue;
+        }
+        if b == b'/' && s.get(i + 1) == Some(&b'*') {
+            i = memchr::memmem::find(s.get(i + 2..).unwrap_or_default(), b"*/")
+                .map_or(s.len(), |k| i + 4 + k);
+            space = true;
+            continue;
+        }
+        if b == b'/' && s.get(i + 1) == Some(&b'/') {
+            break;
+        }
+        if let Some(end) = crate::lexis::c_number_at(s, i) {
+            i = end;
+        } else if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            while s.get(i).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80) {
+                i += 1;
+            }
+        } else if b == b'"' || b == b'\'' {
+            i = crate::lexis::quoted_end(s, i + 1, b);
+        } else if b == b'#' && s.get(i + 1) == Some(&b'#') {
+            i += 2;
+        } else {
+            i += 1;
+        }
+        out.push((space, s.get(start..i).unwrap_or_default()));
+        space = false;
+    }
+    out
+}
+
+/// Appends tokens to `out` as text, a blank where one separated them.
+fn push_tokens(out: &mut Vec<u8>, toks: &[(bool, &[u8])]) {
+    for (k, (space, t)) in toks.iter().enumerate() {
+        if *space && k > 0 {
+            out.push(b' ');
+        }
+        out.extend_from_slice(t);
+    }
+}
+
+/// The text `s` with the macros of `defs` expanded as cpp expands them (object-like and function-like,
+/// `#` stringizing and `##` pasting, a macro not expanded inside its own expansion), within
+/// [`MAX_EXPANSION_DEPTH`] and [`MAX_EXPANSION_BYTES`]: `None` past them.
+fn expand(
+    s: &[u8],
+    defs: &HashMap<Vec<u8>, Macro>,
+    active: &mut Vec<Vec<u8>>,
+    budget: &mut usize,
+) -> Option<Vec<u8>> {
+    if active.len() > MAX_EXPANSION_DEPTH {
+        return None;
+    }
+    let toks = pp_tokens(s);
+    let mut out = Vec::new();
+    let mut k = 0;
+    while let Some(&(space, t)) = toks.get(k) {
+        k += 1;
+        if space && !out.is_empty() {
+            out.push(b' ');
+        }
+        let Some(m) = defs.get(t).filter(|_| !active.iter().any(|a| a == t)) else {
+            out.extend_from_slice(t);
+            continue;
+        };
+        let replaced = match &m.params {
+            None => m.body.clone(),
+            Some(params) => {
+                if toks.get(k).map(|t| t.1) != Some(b"(") {
+                    out.extend_from_slice(t);
+                    continue;
+                }
+                // The arguments: split at top-level commas, up to the matching `)`.
+                let mut args: Vec<Vec<(bool, &[u8])>> = vec![Vec::new()];
+                let mut depth = 0usize;
+                k += 1;
+                loop {
+                    let &(sp, a) = toks.get(k)?;
+                    k += 1;
+                    match a {
+                        b")" if depth == 0 => break,
+                        b"," if depth == 0 => {
+                            args.push(Vec::new());
+                            continue;
+                        }
+                        b"(" => depth += 1,
+                        b")" => depth -= 1,
+                        _ => {}
+                    }
+                    args.last_mut()?.push((sp, a));
+                }
+                let arg_of = |name: &[u8]| params.iter().position(|p| p == name).and_then(|i| args.get(i));
+                let body = pp_tokens(&m.body);
+                let mut r = Vec::new();
+                let mut j = 0;
+                while let Some(&(sp, bt)) = body.get(j) {
+                    j += 1;
+                    if sp && !r.is_empty() {
+                        r.push(b' ');
+                    }
+                    let pasted = body.get(j).is_some_and(|n| n.1 == b"##")
+                        || j >= 2 && body.get(j - 2).is_some_and(|p| p.1 == b"##");
+                    if bt == b"#"
+                        && let Some(arg) = body.get(j).and_then(|n| arg_of(n.1))
+                    {
+                        // `#param`: the argument as written, quoted.
+                        let mut raw = Vec::new();
+                        push_tokens(&mut raw, arg);
+                        r.push(b'"');
+                        for c in raw {
+                            if matches!(c, b'"' | b'\\') {
+                                r.push(b'\\');
+                            }
+                            r.push(c);
+                        }
+                        r.push(b'"');
+                        j += 1;
+                    } else if bt == b"##" {
+                        while r.last() == Some(&b' ') {
+                            r.pop();
+                        }
+                    } else if let Some(arg) = arg_of(bt) {
+                        let mut raw = Vec::new();
+                        push_tokens(&mut raw, arg);
+                        if pasted {
+                            r.extend_from_slice(&raw);
+                        } else {
+                            r.extend(expand(&raw, defs, active, budget)?);
+                        }
+                    } else {
+                        r.extend_from_slice(bt);
+                    }
+                }
+                r
+            }
+        };
+        *budget = budget.checked_sub(replaced.len() + 1)?;
+        active.push(t.to_vec());
+        let again = expand(&replaced, defs, active, budget);
+        active.pop();
+        out.extend(again?);
+    }
+    Some(out)
+}
+
+/// [`code_includes`] and [`unresolved_includes`], reading every line.
+fn scan_includes_and_unresolved(text: &[u8]) -> (Vec<Include>, Vec<(u32, Vec<u8>)>) {
+    let mut out = Vec::new();
+    let mut unresolved = Vec::new();
+    let mut defs: HashMap<Vec<u8>, Macro> = HashMap::new();
     let mut lines = text.split(|&b| b == b'\n');
     let mut line_no = 0u32;
     while let Some(first) = lines.next() {
@@ -472,33 +653,63 @@ fn scan_includes(text: &[u8]) -> Vec<Include> {
             b"include" | b"include_next" | b"import" => {}
             b"define" => {
                 let name = r.ident();
-                if !name.is_empty() && r.peek() != Some(b'(') {
-                    r.blank();
-                    if let Some(lit) = r.string() {
-                        macros.insert(name.to_vec(), lit.to_vec());
-                    }
+                if name.is_empty() {
+                    continue;
                 }
+                let params = if r.peek() == Some(b'(') {
+                    let close = r.s.get(r.i..).and_then(|t| memchr::memchr(b')', t)).map(|k| r.i + k);
+                    let Some(close) = close else { continue };
+                    let list = r.s.get(r.i + 1..close).unwrap_or_default();
+                    r.i = close + 1;
+                    Some(
+                        list.split(|&b| b == b',')
+                            .map(|p| p.trim_ascii().to_vec())
+                            .filter(|p| !p.is_empty())
+                            .collect(),
+                    )
+                } else {
+                    None
+                };
+                r.blank();
+                let body = r.s.get(r.i..).unwrap_or_default();
+                let body = crate::lexis::c_comments_blanked(body).trim_ascii().to_vec();
+                defs.insert(name.to_vec(), Macro { params, body });
                 continue;
             }
             b"undef" => {
-                macros.remove(r.ident());
+                defs.remove(r.ident());
                 continue;
             }
             _ => continue,
         }
         let target = match r.peek() {
-            Some(b'"') => r.string(),
+            Some(b'"') => r.string().map(<[u8]>::to_vec),
             Some(b'<') | None => None,
             Some(_) => {
-                let name = r.ident();
-                macros.get(name).map(Vec::as_slice)
+                // A computed include: the operand with the file's macros expanded (bounded).
+                let operand = r.s.get(r.i..).unwrap_or_default();
+                let mut budget = MAX_EXPANSION_BYTES;
+                let expanded = expand(operand, &defs, &mut Vec::new(), &mut budget).unwrap_or_default();
+                let expanded = expanded.trim_ascii();
+                match expanded.first() {
+                    Some(b'"') => {
+                        let rest = expanded.get(1..).unwrap_or_default();
+                        memchr::memchr(b'"', rest).and_then(|n| rest.get(..n)).map(<[u8]>::to_vec)
+                    }
+                    Some(b'<') => None,
+                    _ => {
+                        let written = crate::lexis::c_comments_blanked(operand).trim_ascii().to_vec();
+                        unresolved.push((this_line, written));
+                        None
+                    }
+                }
             }
         };
         if let Some(t) = target.filter(|t| !t.is_empty() && t.len() <= MAX_TARGET && c_family(t).is_none()) {
-            out.push(Include { line: this_line, target: t.to_vec(), form: Form::Preprocessor });
+            out.push(Include { line: this_line, target: t, form: Form::Preprocessor });
         }
     }
-    out
+    (out, unresolved)
 }
 
 struct Cursor<'a> {
@@ -1518,6 +1729,31 @@ mod tests {
         // An #undef'd macro names nothing; text without directives costs one search.
         assert!(targets("#define T \"t.txt\"\n#undef T\n#include T\n").is_empty());
         assert!(targets("int x; /* include */\n").is_empty());
+    }
+
+    /// f7 (session 25): an include's name built by function-like macros (stringizing, pasting,
+    /// nested) is followed; an operand no macro of the file makes a name of is reported.
+    #[test]
+    fn includes_named_by_function_like_macros_are_expanded() {
+        let src = "#define STR_(x) #x\n#define STR(x) STR_(x)\n#define CRC_TABLE data/crc_table.txt\n#include STR(CRC_TABLE)\n\
+                   #define CAT(a, b) a##b\n#define Q(x) STR(x)\n#include Q(CAT(tab, le.inc))\n\
+                   #define SELF SELF\n#include SELF\n#include TRACE_INCLUDE(TRACE_FILE)\n#include <sys/x.h>\n";
+        assert_eq!(
+            targets(src),
+            [(4, "data/crc_table.txt"), (7, "table.inc")].map(|(l, s)| (l, s.to_string()))
+        );
+        let unresolved: Vec<(u32, String)> = unresolved_includes(src.as_bytes())
+            .into_iter()
+            .map(|(l, o)| (l, String::from_utf8(o).unwrap()))
+            .collect();
+        assert_eq!(unresolved, [(9, "SELF".to_string()), (10, "TRACE_INCLUDE(TRACE_FILE)".to_string())]);
+        // Expansion is bounded: a macro doubling its text at each level ends, unresolved.
+        let mut bomb = String::from("#define M0 x\n");
+        for k in 1..40 {
+            bomb.push_str(&format!("#define M{k} M{} M{}\n", k - 1, k - 1));
+        }
+        bomb.push_str("#include M39\n");
+        assert_eq!(unresolved_includes(bomb.as_bytes()).len(), 1);
     }
 
     #[test]

@@ -1244,6 +1244,16 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
             health::scan_text(&decoded, &mut ff);
             includes = includes::includes_for(path.as_bytes(), decoded.as_bytes());
             charsets = crate::buildcharset::facts(path.as_bytes(), decoded.as_bytes());
+            if includes::c_family(path.as_bytes()).is_some() {
+                for (line, operand) in includes::unresolved_includes(decoded.as_bytes()) {
+                    ff.push(Some(u64::from(line)), Some(1), FindingKind::UnresolvedInclude, || {
+                        format!(
+                            "`#include {}` names no file Vitrine can find: its operand is neither \"…\" nor <…> once this file's macros are expanded (a macro of another file, or an -D flag, makes the name), so the file the compiler opens here is not followed, and any code it brings is read by no one here",
+                            String::from_utf8_lossy(&operand)
+                        )
+                    });
+                }
+            }
             if crate::cgo::is_go(path.as_bytes()) {
                 embedded_c(decoded.as_bytes(), &mut ff);
             }
