@@ -22,6 +22,79 @@ const CONTROL: [&str; 16] = [
     "sizeof", "try", "catch", "throw",
 ];
 
+/// C standard-library and POSIX functions a check decides by: comparisons, identities, permissions,
+/// the environment. A macro of the name decides what every call after it answers
+/// (`#define strcmp(a, b) (strcmp((a), (b)) && 0)` makes every password compare equal). Copies,
+/// allocation, `assert` and `abort` are left out: freestanding code (Linux: `malloc` as `kmalloc`,
+/// fortified `memcpy`, `assert` disabled) redefines them as a matter of course.
+const LIBRARY: [&str; 20] = [
+    "strcmp",
+    "strncmp",
+    "strcasecmp",
+    "strncasecmp",
+    "memcmp",
+    "bcmp",
+    "strcoll",
+    "wcscmp",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "setuid",
+    "seteuid",
+    "setgid",
+    "setegid",
+    "access",
+    "getenv",
+    "secure_getenv",
+    "system",
+];
+
+/// The values POSIX systems (and Windows) agree on for errno names and `<stdlib.h>`'s exit values.
+const STANDARD_NUMBERS: [(&str, u64); 19] = [
+    ("EPERM", 1),
+    ("ENOENT", 2),
+    ("ESRCH", 3),
+    ("EINTR", 4),
+    ("EIO", 5),
+    ("ENXIO", 6),
+    ("E2BIG", 7),
+    ("ENOEXEC", 8),
+    ("EBADF", 9),
+    ("ECHILD", 10),
+    ("ENOMEM", 12),
+    ("EACCES", 13),
+    ("EFAULT", 14),
+    ("EBUSY", 16),
+    ("EEXIST", 17),
+    ("EINVAL", 22),
+    ("ENOSPC", 28),
+    ("EXIT_SUCCESS", 0),
+    ("EXIT_FAILURE", 1),
+];
+
+/// Whether a library function's macro is plumbing, not a new meaning: its value is one name ending
+/// with the macro's (`#define strdup _strdup`, `#define memcpy __builtin_memcpy`), alone or called
+/// with the parameters passed through (`#define memcpy(d, s, n) __memcpy(d, s, n)`).
+fn library_plumbing(name: &str, rest: &str, function_like: bool) -> bool {
+    let (params, value) = match (function_like, rest.find(')')) {
+        (true, Some(close)) => {
+            (rest.get(1..close).unwrap_or_default(), rest.get(close + 1..).unwrap_or_default())
+        }
+        (true, None) => return false,
+        _ => ("", rest),
+    };
+    let value: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+    let params: String = params.chars().filter(|c| !c.is_whitespace()).collect();
+    let (callee, args) = match value.find('(') {
+        Some(open) => (&value[..open], value.get(open..).unwrap_or_default()),
+        None => (value.as_str(), ""),
+    };
+    let renamed = callee.ends_with(name) && callee.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let passed = args.is_empty() || args == format!("({params})");
+    renamed && passed && (!function_like || !args.is_empty())
+}
+
 /// The value of an integer literal, in parentheses or not (`0x00`, `(0UL)`, `1`).
 fn integer(v: &str) -> Option<u64> {
     let mut v = v;
@@ -117,7 +190,11 @@ pub(crate) fn scan(text: &str, out: &mut FileFindings<'_>) {
         let written: String =
             written.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
         out.push(Some(line), Some(column), FindingKind::KeywordMacro, || {
-            if CONTROL.contains(&name) {
+            if LIBRARY.contains(&name) {
+                format!(
+                    "`{written}` redefines the standard function `{name}`: every call of `{name}` after it, here and in each file that includes this one, does what the macro says, not what the library does"
+                )
+            } else if CONTROL.contains(&name) {
                 format!(
                     "`{written}` redefines the keyword `{name}`: every `{name}` after it, here and in each file that includes this one, is compiled as the macro says, not as written"
                 )
@@ -145,6 +222,20 @@ impl Define<'_> {
     fn deceptive(&self) -> bool {
         if CONTROL.contains(&self.name) {
             return true;
+        }
+        if LIBRARY.contains(&self.name) {
+            let value = self.rest.split("//").next().unwrap_or(self.rest);
+            let value = value.split("/*").next().unwrap_or(value);
+            return !library_plumbing(self.name, value, self.function_like);
+        }
+        if let Some(&(_, number)) = STANDARD_NUMBERS.iter().find(|(n, _)| *n == self.name) {
+            let value = self.rest.split("//").next().unwrap_or(self.rest);
+            let value: String = value.split("/*").next().unwrap_or(value).split_whitespace().collect();
+            // Another integer, or a function-like macro; a name (`WSAEACCES`) is left to the reader.
+            return self.function_like
+                || integer(&value).is_some_and(|v| v != number)
+                || value.starts_with('-')
+                || value.starts_with("(-");
         }
         // The only names `standard_value` knows: the millions of other `#define`s of a tree (a register
         // map's) cost no copy of their value.
@@ -225,6 +316,18 @@ mod tests {
         // Not C: a Python file's `#define` is a comment.
         assert_eq!(keyword_findings("a.py", "#define if(c) x\n"), []);
         assert_eq!(keyword_findings("a.cc", "#define while(x) while(!(x))\n").len(), 1);
+    }
+
+    /// f5 (session 25): a standard function or an errno/exit value redefined in a header inverts the
+    /// checks that use it; renames to the platform's spelling are plumbing.
+    #[test]
+    fn library_names_and_standard_numbers_redefined_are_flagged() {
+        let bad = "#include <string.h>\n#define strcmp(a, b) (strcmp((a), (b)) && 0)\n#define EPERM 0\n#define EXIT_FAILURE 0\n#define memcmp(a,b,n) 0\n#define getuid() 0\n#define EACCES (-1)\n";
+        let found = keyword_findings("compat.h", bad);
+        assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), [2, 3, 4, 5, 6, 7], "{found:?}");
+        assert!(found[0].2.contains("standard function `strcmp`"), "{found:?}");
+        let fine = "#define strcasecmp _stricmp_x_strcasecmp\n#define memcmp __builtin_memcmp\n#define memcmp(d, s, n) __builtin_memcmp(d, s, n)\n#define memcmp memcmp\n#define assert(x) ((void)0)\n#define EPERM 1\n#define EXIT_FAILURE 1\n#define EACCES WSAEACCES\n#define strcmp_ok 0\n";
+        assert_eq!(keyword_findings("compat.h", fine), []);
     }
 
     /// A comment is a blank to GCC before `#`, between `#`, `define` and the name: such a definition is
