@@ -207,6 +207,123 @@ pub(crate) fn scan(text: &str, out: &mut FileFindings<'_>) {
     }
 }
 
+/// A macro a build file defines for the compiler: `-DNAME`, `-DNAME=value`, `'-Dif(c)=if(!(c))'` in
+/// any command or flags variable (make, shell, meson's `c_args`), and the names of CMake's
+/// `add_compile_definitions` / `target_compile_definitions` (`add_definitions` takes `-D` words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildDefine {
+    /// 1-based line of the build file.
+    pub line: u32,
+    /// Byte offset of the name in the file.
+    pub offset: usize,
+    /// The macro's name.
+    pub name: String,
+    /// `(params)` of a function-like macro, then a blank and the value (`1` when none is given), as a
+    /// `#define` line would hold them after the name.
+    pub rest: String,
+}
+
+impl BuildDefine {
+    /// Why the definition changes what checks mean (as [`FindingKind::KeywordMacro`] words it), if it
+    /// does: a control-flow keyword, a standard function or value redefined.
+    pub fn deceptive(&self) -> bool {
+        let function_like = self.rest.starts_with('(');
+        Define { name: &self.name, name_at: 0, rest: &self.rest, function_like, line_end: 0 }.deceptive()
+    }
+}
+
+/// Whether `path` is a build file whose `-D` flags [`build_defines`] reads (makefiles, CMake, meson, shell).
+pub fn reads_build_defines(path: &[u8]) -> bool {
+    crate::shipped::defines_compiler_flags(path)
+}
+
+/// The macro definitions of a build file's text (one search for `-D` and for CMake's two commands
+/// when absent). `-U` is not read; a definition inside a comment of the build language is still read
+/// (a commented flag is rare, and reading it costs a false finding, not a missed one).
+pub fn build_defines(text: &str) -> Vec<BuildDefine> {
+    let bytes = text.as_bytes();
+    let cmake = memchr::memmem::find(bytes, b"compile_definitions").is_some();
+    if memchr::memmem::find(bytes, b"-D").is_none() && !cmake {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut push = |line: u32, offset: usize, def: &str| {
+        let (head, value) = match def.split_once('=') {
+            Some((h, v)) => (h, v),
+            None => (def, "1"),
+        };
+        let name_end = head.find('(').unwrap_or(head.len());
+        let name = &head[..name_end];
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return;
+        }
+        out.push(BuildDefine {
+            line,
+            offset,
+            name: name.to_owned(),
+            rest: format!("{} {value}", &head[name_end..]),
+        });
+    };
+    let mut line_start = 0usize;
+    for (idx, line) in text.split('\n').enumerate() {
+        let line_no = idx as u32 + 1;
+        let base = line_start;
+        line_start += line.len() + 1;
+        let lb = line.as_bytes();
+        for at in memchr::memmem::find_iter(lb, b"-D") {
+            let before = at.checked_sub(1).and_then(|k| lb.get(k)).copied();
+            if !matches!(before, None | Some(b' ' | b'\t' | b'\'' | b'"' | b'(' | b'[' | b',' | b'=')) {
+                continue;
+            }
+            let from = at + 2;
+            let end = match before {
+                Some(q @ (b'\'' | b'"')) => {
+                    lb.get(from..).and_then(|r| memchr::memchr(q, r)).map_or(lb.len(), |n| from + n)
+                }
+                _ => {
+                    // Unquoted: to a blank, or a `)`/`]`/`,` outside the macro's own parentheses.
+                    let mut depth = 0usize;
+                    let mut k = from;
+                    while let Some(&c) = lb.get(k) {
+                        match c {
+                            b' ' | b'\t' | b'\r' => break,
+                            b'(' => depth += 1,
+                            b')' if depth > 0 => depth -= 1,
+                            b')' | b']' | b',' | b'\'' | b'"' => break,
+                            _ => {}
+                        }
+                        k += 1;
+                    }
+                    k
+                }
+            };
+            if let Some(def) = line.get(from..end) {
+                push(line_no, base + from, def);
+            }
+        }
+        if cmake {
+            let t = line.trim_start();
+            for cmd in ["add_compile_definitions(", "target_compile_definitions("] {
+                let Some(args) = t.strip_prefix(cmd) else { continue };
+                let args = args.rsplit_once(')').map_or(args, |(a, _)| a);
+                let mut words = args.split_whitespace();
+                if cmd.starts_with("target") {
+                    words.next();
+                }
+                for w in words {
+                    let w = w.trim_matches(|c| c == '"' || c == '\'');
+                    if matches!(w, "PUBLIC" | "PRIVATE" | "INTERFACE") || w.starts_with("-D") {
+                        continue;
+                    }
+                    let at = base + (w.as_ptr() as usize).saturating_sub(line.as_ptr() as usize);
+                    push(line_no, at, w);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A `#define` whose word is at `at` of `text`: `#define` or `# define`, first on its line.
 struct Define<'a> {
     name: &'a str,
@@ -316,6 +433,37 @@ mod tests {
         // Not C: a Python file's `#define` is a comment.
         assert_eq!(keyword_findings("a.py", "#define if(c) x\n"), []);
         assert_eq!(keyword_findings("a.cc", "#define while(x) while(!(x))\n").len(), 1);
+    }
+
+    /// f5 (session 25): macros defined by build flags are read: keywords, standard functions and
+    /// values redefined there are deceptive; ordinary flags are not.
+    #[test]
+    fn build_file_definitions_are_read() {
+        let make = "CFLAGS += -O2 -Wall -D_FORTIFY_SOURCE=2 '-Dif(c)=if(!(c))' -DNDEBUG\nCPPFLAGS = -DREQUIRE_SIGNATURE=0 \"-DEPERM=0\"\n";
+        let defs = super::build_defines(make);
+        let names: Vec<(u32, &str, &str, bool)> =
+            defs.iter().map(|d| (d.line, d.name.as_str(), d.rest.as_str(), d.deceptive())).collect();
+        assert_eq!(
+            names,
+            [
+                (1, "_FORTIFY_SOURCE", " 2", false),
+                (1, "if", "(c) if(!(c))", true),
+                (1, "NDEBUG", " 1", false),
+                (2, "REQUIRE_SIGNATURE", " 0", false),
+                (2, "EPERM", " 0", true)
+            ]
+        );
+        let cmake = "add_compile_definitions(while(x)=while(!(x)) FOO)\ntarget_compile_definitions(login PRIVATE strcmp(a,b)=0)\nadd_definitions(-Dreturn=)\n";
+        let found: Vec<(u32, String)> = super::build_defines(cmake)
+            .into_iter()
+            .filter(|d| d.deceptive())
+            .map(|d| (d.line, d.name))
+            .collect();
+        assert_eq!(found, [(1, "while".to_string()), (2, "strcmp".to_string()), (3, "return".to_string())]);
+        let meson =
+            "project('x', 'c')\nexecutable('login', 'login.c', c_args: ['-Dif(c)=if(!(c))', '-DX=1'])\n";
+        assert_eq!(super::build_defines(meson).iter().filter(|d| d.deceptive()).count(), 1);
+        assert!(super::build_defines("all:\n\tcc -o x x.c\n").is_empty());
     }
 
     /// f5 (session 25): a standard function or an errno/exit value redefined in a header inverts the

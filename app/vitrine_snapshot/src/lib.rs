@@ -34,7 +34,7 @@ pub mod health;
 mod idents;
 pub mod includes;
 mod ingest;
-mod keywords;
+pub mod keywords;
 pub mod lexis;
 pub mod lines;
 pub mod manifest;

@@ -828,6 +828,11 @@ enum BuildLang {
     CargoBuild,
 }
 
+/// Whether `path` is a build file that may give the compiler `-D` flags (make, CMake, meson, shell).
+pub(crate) fn defines_compiler_flags(path: &[u8]) -> bool {
+    matches!(build_lang(path), Some(BuildLang::Make | BuildLang::CMake | BuildLang::Meson | BuildLang::Shell))
+}
+
 fn build_lang(path: &[u8]) -> Option<BuildLang> {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     let ext = name.rsplit(|&b| b == b'.').next().filter(|_| name.contains(&b'.')).unwrap_or_default();
@@ -1594,6 +1599,28 @@ fn build_findings(files: &[FileEntry], read: &dyn Fn(&FileEntry) -> Result<Vec<u
             }
         };
         let text = String::from_utf8_lossy(&bytes);
+        // Macros the compiler is given here: a keyword or standard name redefined is `keyword-macro`,
+        // as a `#define` of it in a header is.
+        if matches!(lang, BuildLang::Make | BuildLang::CMake | BuildLang::Meson | BuildLang::Shell) {
+            for d in crate::keywords::build_defines(&text)
+                .into_iter()
+                .filter(crate::keywords::BuildDefine::deceptive)
+            {
+                out.push(Finding {
+                    path: shown.clone(),
+                    line: Some(u64::from(d.line)),
+                    column: Some(1),
+                    kind: FindingKind::KeywordMacro,
+                    detail: format!(
+                        "defines `{}{}` for the compiler (`-D` or a compile definition): every `{}` in the sources it builds means what the macro says, not what is written (Vitrine's `def {}` lists it here)",
+                        d.name,
+                        if d.rest.starts_with('(') { d.rest.replacen(' ', "=", 1) } else { format!("={}", d.rest.trim()) },
+                        d.name,
+                        d.name
+                    ),
+                });
+            }
+        }
         let found = scan_build_file(f.path.as_bytes(), lang, &text, &r);
         let Some((first, _, _)) = found.first() else { continue };
         let n = found.len();

@@ -247,6 +247,43 @@ mod tests {
         build(&sources, None, read, dir, &Sha256Id::default(), &Progress::default()).unwrap()
     }
 
+    /// f5 (session 25): a macro a build file defines (`-DNAME=0`, `'-Dif(c)=…'`, CMake's compile
+    /// definitions) is a definition of NAME at its line, so `def` lists it beside the headers'.
+    #[test]
+    fn build_file_definitions_are_macros_of_the_index() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files = [
+            ("Makefile", "CFLAGS += -O2 '-Dif(c)=if(!(c))'\nCPPFLAGS += -DREQUIRE_SIGNATURE=0\n"),
+            ("CMakeLists.txt", "target_compile_definitions(login PRIVATE CHECK=0)\n"),
+            ("config.h", "#ifndef REQUIRE_SIGNATURE\n#define REQUIRE_SIGNATURE 1\n#endif\n"),
+        ];
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .map(|(p, _)| SourceFile { path: p.to_string(), language: None, assembly: false })
+            .collect();
+        let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
+        let idx =
+            build(&sources, None, read, &tmp.path().join("sym"), &Sha256Id::default(), &Progress::default())
+                .unwrap();
+        let at = |name: &str| -> Vec<(String, u32, u32)> {
+            let mut v: Vec<_> = idx
+                .lookup(name, Match::Exact)
+                .unwrap()
+                .into_iter()
+                .filter(|h| h.role == Role::Definition)
+                .map(|h| (h.path, h.at.line, h.at.column))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(at("if"), [("Makefile".to_string(), 0, 17)]);
+        assert_eq!(
+            at("REQUIRE_SIGNATURE"),
+            [("Makefile".to_string(), 1, 14), ("config.h".to_string(), 1, 8)]
+        );
+        assert_eq!(at("CHECK"), [("CMakeLists.txt".to_string(), 0, 41)]);
+    }
+
     /// With windows of a few records (the test build), the index must still hold exactly what
     /// per-file extraction finds: every definition and declaration, every call with its caller,
     /// every file a name occurs in.
