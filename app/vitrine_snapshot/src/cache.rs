@@ -285,6 +285,13 @@ fn write_entry(buf: &mut Vec<u8>, stat: Option<StatKey>, a: &Analysed) {
             }
         }
     }
+    match &a.guard {
+        Some(g) => {
+            buf.push(1);
+            put_bytes(buf, g);
+        }
+        None => buf.push(0),
+    }
 }
 
 /// Appends a stat key: six little-endian 64-bit fields.
@@ -462,7 +469,11 @@ fn read_entry(r: &mut Reader<'_>) -> Option<Cached> {
             _ => return None,
         });
     }
-    Some(Cached { stat, analysed: Analysed { entry, findings, counts, includes, charsets } })
+    let guard = match r.u8()? {
+        0 => None,
+        _ => Some(r.bytes()?.to_vec()),
+    };
+    Some(Cached { stat, analysed: Analysed { entry, findings, counts, includes, charsets, guard } })
 }
 
 pub(crate) fn get_file_entry(r: &mut Reader<'_>) -> Option<FileEntry> {

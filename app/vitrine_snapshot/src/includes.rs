@@ -712,6 +712,138 @@ fn scan_includes_and_unresolved(text: &[u8]) -> (Vec<Include>, Vec<(u32, Vec<u8>
     (out, unresolved)
 }
 
+/// [`include_guard`] of a file whose name is a C or C++ source's or header's; `None` for others.
+pub fn guard_of(path: &[u8], text: &[u8]) -> Option<Vec<u8>> {
+    c_family(path)?;
+    include_guard(text)
+}
+
+/// The macro that guards the whole of a C or C++ text, if one does: the first directive (after blanks
+/// and comments) is `#ifndef X` or `#if !defined(X)`, the next one `#define X` with no value or `1`,
+/// and the `#endif` closing the first is the file's last directive, with nothing but blanks and
+/// comments after it. Costs a look at the text's start for a file without one, and one reading of the
+/// directives (comments blanked: a `#endif` inside one is none) for a file with one.
+pub fn include_guard(text: &[u8]) -> Option<Vec<u8>> {
+    // The quick look: the first token is `#` and the word after it `if…` (most C files stop here).
+    let mut r = Cursor { s: text, i: 0 };
+    loop {
+        r.blank();
+        if r.s.get(r.i..).is_some_and(|t| t.starts_with(b"//")) {
+            r.i = memchr::memchr(b'\n', r.s.get(r.i..)?).map_or(r.s.len(), |n| r.i + n);
+            continue;
+        }
+        break;
+    }
+    if !r.eat(b"#") {
+        return None;
+    }
+    r.blank();
+    if !r.ident().starts_with(b"if") {
+        return None;
+    }
+    let blanked = crate::lexis::c_comments_blanked(text);
+    let t: &[u8] = &blanked;
+    let mut lines = directive_lines(t);
+    let (first_at, first) = lines.next()?;
+    // Only blanks before the first directive.
+    if !t.get(..first_at)?.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let mut r = Cursor { s: first, i: 0 };
+    r.blank();
+    let name = match r.ident() {
+        b"ifndef" => {
+            r.blank();
+            r.ident().to_vec()
+        }
+        b"if" => {
+            r.blank();
+            if !r.eat(b"!") {
+                return None;
+            }
+            r.blank();
+            if r.ident() != b"defined" {
+                return None;
+            }
+            r.blank();
+            let paren = r.eat(b"(");
+            r.blank();
+            let name = r.ident().to_vec();
+            r.blank();
+            if paren && !r.eat(b")") {
+                return None;
+            }
+            name
+        }
+        _ => return None,
+    };
+    r.blank();
+    if name.is_empty() || r.peek().is_some() {
+        return None;
+    }
+    let (_, second) = lines.next()?;
+    let mut r = Cursor { s: second, i: 0 };
+    r.blank();
+    if r.ident() != b"define" {
+        return None;
+    }
+    r.blank();
+    if r.ident() != name.as_slice() || r.peek() == Some(b'(') {
+        return None;
+    }
+    r.blank();
+    let value = r.s.get(r.i..).unwrap_or_default().trim_ascii();
+    if !(value.is_empty() || value == b"1") {
+        return None;
+    }
+    // The chain opened first closes at the last directive.
+    let mut depth = 1usize;
+    let mut closed_at = None;
+    for (at, d) in lines {
+        if closed_at.is_some() {
+            return None;
+        }
+        let mut r = Cursor { s: d, i: 0 };
+        r.blank();
+        match r.ident() {
+            b"if" | b"ifdef" | b"ifndef" => depth += 1,
+            b"endif" => {
+                depth -= 1;
+                if depth == 0 {
+                    closed_at = Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+    let end = closed_at?;
+    let after = t.get(end..)?;
+    let after = after.get(memchr::memchr(b'\n', after).map_or(after.len(), |n| n + 1)..).unwrap_or_default();
+    after.iter().all(u8::is_ascii_whitespace).then_some(name)
+}
+
+/// The directives of a text (comments already blanked): the offset of each `#` first on its line and
+/// the text after it to the end of the logical line (splices joined only where they are: rare).
+fn directive_lines(t: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut at = 0usize;
+    std::iter::from_fn(move || {
+        while at < t.len() {
+            let line_end = memchr::memchr(b'\n', t.get(at..)?).map_or(t.len(), |n| at + n);
+            let line = t.get(at..line_end)?;
+            let start = at;
+            at = line_end + 1;
+            let lead = line.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+            if line.get(lead) == Some(&b'#') {
+                return Some((
+                    start + lead,
+                    line.get(lead + 1..)?.strip_suffix(b"\r").unwrap_or(line.get(lead + 1..)?),
+                ));
+            }
+        }
+        None
+    })
+}
+
 struct Cursor<'a> {
     s: &'a [u8],
     i: usize,
@@ -1754,6 +1886,25 @@ mod tests {
         }
         bomb.push_str("#include M39\n");
         assert_eq!(unresolved_includes(bomb.as_bytes()).len(), 1);
+    }
+
+    /// f16 (session 25): the macro guarding a whole header; a `#ifndef` that closes early, a value
+    /// other than `1`, code before or after, or an `#endif` inside a comment is none.
+    #[test]
+    fn include_guards_cover_the_whole_file() {
+        let guard = |t: &str| include_guard(t.as_bytes()).map(|g| String::from_utf8(g).unwrap());
+        assert_eq!(
+            guard(
+                "/* log.h */\n#ifndef VENDOR_CONFIG_H\n#define VENDOR_CONFIG_H\n#include <stdio.h>\n#if X\n#endif\n#endif /* x */\n"
+            ),
+            Some("VENDOR_CONFIG_H".into())
+        );
+        assert_eq!(guard("#if !defined(A_H)\n# define A_H 1\nint a;\n#endif\n// end\n"), Some("A_H".into()));
+        assert_eq!(guard("#ifndef A\n#define A 0\n#endif\nint a;\n"), None, "a default value");
+        assert_eq!(guard("#ifndef A\n#define A\n#endif\nint a;\n"), None, "closes early");
+        assert_eq!(guard("int x;\n#ifndef A\n#define A\n#endif\n"), None, "code before");
+        assert_eq!(guard("#ifndef A\n#define A\n/*\n#endif\n*/\nint a;\n#endif\n"), Some("A".into()));
+        assert_eq!(guard_of(b"src/a.txt", b"#ifndef A\n#define A\n#endif\n"), None);
     }
 
     #[test]

@@ -628,6 +628,9 @@ pub(crate) struct Analysed {
     /// What [`crate::buildcharset`] needs of the file: a build file's declared input charsets, a C or
     /// C++ source's lines that UTF-7 reads otherwise (both rare: nearly always empty).
     pub(crate) charsets: Vec<crate::buildcharset::Fact>,
+    /// The macro guarding the whole file, for a C or C++ file that has one
+    /// ([`crate::includes::include_guard`]).
+    pub(crate) guard: Option<Vec<u8>>,
 }
 
 /// A walked entry's outcome: `None` for a special file (only a finding), else the `fstat` it was read
@@ -795,7 +798,8 @@ fn analyse_or_reuse(
             let text = text.as_deref().map_or(bytes, str::as_bytes);
             (includes::includes_for(path, bytes), crate::buildcharset::facts(path, text))
         };
-        return Analysed { entry, findings: Vec::new(), counts: Vec::new(), includes, charsets };
+        let guard = if known.class == ContentClass::Binary { None } else { includes::guard_of(path, bytes) };
+        return Analysed { entry, findings: Vec::new(), counts: Vec::new(), includes, charsets, guard };
     }
     if let Some(analysed) = hooks.analysed {
         analysed(path);
@@ -1138,6 +1142,7 @@ fn analyse_large(path: RelPath, executable: bool, size: u64, hashes: Hashes, bin
         counts: vec![(kind, 1)],
         includes: Vec::new(),
         charsets: Vec::new(),
+        guard: None,
     }
 }
 
@@ -1211,6 +1216,7 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
     }
     let mut includes = Vec::new();
     let mut charsets = Vec::new();
+    let mut guard = None;
     match (c.class, c.encoding) {
         (ContentClass::Binary, _) => {
             ff.push(None, None, FindingKind::Binary, || {
@@ -1244,6 +1250,7 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
             health::scan_text(&decoded, &mut ff);
             includes = includes::includes_for(path.as_bytes(), decoded.as_bytes());
             charsets = crate::buildcharset::facts(path.as_bytes(), decoded.as_bytes());
+            guard = includes::guard_of(path.as_bytes(), decoded.as_bytes());
             if includes::c_family(path.as_bytes()).is_some() {
                 for (line, operand) in includes::unresolved_includes(decoded.as_bytes()) {
                     ff.push(Some(u64::from(line)), Some(1), FindingKind::UnresolvedInclude, || {
@@ -1273,7 +1280,7 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
         encoding: c.encoding,
         lines: line_count,
     };
-    Analysed { entry, findings, counts: counts.into_iter().collect(), includes, charsets }
+    Analysed { entry, findings, counts: counts.into_iter().collect(), includes, charsets, guard }
 }
 
 pub(crate) fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
@@ -1309,6 +1316,7 @@ pub(crate) fn analyse_symlink(path: RelPath, target: Vec<u8>) -> Analysed {
         counts: vec![(kind, 1)],
         includes: Vec::new(),
         charsets: Vec::new(),
+        guard: None,
     }
 }
 
@@ -1535,10 +1543,11 @@ fn read_members(
             let counts = original.counts.clone();
             let includes = original.includes.clone();
             let charsets = original.charsets.clone();
+            let guard = original.guard.clone();
             entry.in_tree = !gitid::git_refuses_path(&link);
             entry.path = RelPath::from_bytes(link.clone());
             by_path.insert(link, analysed.len());
-            analysed.push(Analysed { entry, findings, counts, includes, charsets });
+            analysed.push(Analysed { entry, findings, counts, includes, charsets, guard });
         }
     }
     Ok((analysed, directories))
@@ -1629,7 +1638,13 @@ fn assemble(
     }
     let mut includes: HashMap<Vec<u8>, Vec<includes::Include>> = HashMap::new();
     let mut charsets: HashMap<Vec<u8>, Vec<crate::buildcharset::Fact>> = HashMap::new();
+    // Include guards by (directory, macro): two files of one directory guarded alike.
+    let mut guards: BTreeMap<(Vec<u8>, Vec<u8>), Vec<String>> = BTreeMap::new();
     for a in analysed {
+        if let Some(g) = a.guard {
+            let dir = crate::shipped::parent(a.entry.path.as_bytes()).to_vec();
+            guards.entry((dir, g)).or_default().push(a.entry.path.display());
+        }
         findings.extend(a.findings);
         for (k, n) in a.counts {
             *counts.entry(k.as_str().to_owned()).or_default() += n;
@@ -1669,6 +1684,10 @@ fn assemble(
                 findings.extend(g.finding);
             }
         }
+        findings.push(f);
+    }
+    for f in shared_guard_findings(guards) {
+        *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
         findings.push(f);
     }
 
@@ -1874,6 +1893,34 @@ fn reread_members<'a>(
     out
 }
 
+/// The [`FindingKind::SharedIncludeGuard`] findings: for each macro guarding the whole of two or more
+/// headers of one directory (headers of one directory are included together; copies of a header for
+/// other architectures or tools, in other directories, are alternatives and share guards as a matter
+/// of course: Linux 6.1 has 584 such macros, 30 within a directory), a finding on each file naming the
+/// others.
+fn shared_guard_findings(guards: BTreeMap<(Vec<u8>, Vec<u8>), Vec<String>>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for ((_, guard), mut paths) in guards {
+        if paths.len() < 2 {
+            continue;
+        }
+        paths.sort();
+        let guard = String::from_utf8_lossy(&guard);
+        for p in &paths {
+            let others: Vec<String> = paths.iter().filter(|o| *o != p).map(|o| format!("`{o}`")).collect();
+            out.push(Finding::file_level(
+                p,
+                FindingKind::SharedIncludeGuard,
+                format!(
+                    "guarded by `{guard}`, as {} is: in a translation unit that includes both, the one included second is empty to the compiler (its `#ifndef {guard}` is false), so its definitions shown here are not compiled and any fallback (`#ifndef X` / `#define X 0`) applies instead",
+                    others.join(" and ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
 /// A finding (or only a count past the cap) of [`rescan_as`].
 struct Rescanned {
     kind: FindingKind,
@@ -1972,6 +2019,48 @@ mod tests {
 
     fn eacces(name: &'static [u8]) -> impl Fn(&[u8]) -> Option<std::io::Error> + Sync {
         move |rel: &[u8]| (rel == name).then(|| std::io::Error::from_raw_os_error(libc::EACCES))
+    }
+
+    /// f16 (session 25), end to end: two headers of one directory guarded by one macro are each a
+    /// `shared-include-guard` naming the other; the same guard in another directory (a per-architecture
+    /// copy) and an unresolved computed include are counted apart.
+    #[test]
+    fn headers_sharing_a_guard_in_one_directory_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("include")).unwrap();
+        std::fs::create_dir_all(dir.path().join("arch/x")).unwrap();
+        let put = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        put(
+            "include/log.h",
+            "/* log.h */\n#ifndef VENDOR_CONFIG_H\n#define VENDOR_CONFIG_H\n#define LOG(m) m\n#endif\n",
+        );
+        put(
+            "include/config.h",
+            "#ifndef VENDOR_CONFIG_H\n#define VENDOR_CONFIG_H\n#define REQUIRE_SIGNATURE 1\n#endif\n",
+        );
+        put("arch/x/config.h", "#ifndef VENDOR_CONFIG_H\n#define VENDOR_CONFIG_H\n#endif\n");
+        put("src.c", "#include TRACE_INCLUDE(TRACE_FILE)\nint x;\n");
+        let snap = open_with(dir.path(), Hooks::default()).unwrap();
+        let shared: Vec<(String, String)> = snap
+            .health()
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::SharedIncludeGuard)
+            .map(|f| (f.path.clone(), f.detail.clone()))
+            .collect();
+        assert_eq!(
+            shared.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+            ["include/config.h", "include/log.h"]
+        );
+        assert!(shared[0].1.contains("`VENDOR_CONFIG_H`, as `include/log.h`"), "{shared:?}");
+        let unresolved: Vec<(String, Option<u64>)> = snap
+            .health()
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::UnresolvedInclude)
+            .map(|f| (f.path.clone(), f.line))
+            .collect();
+        assert_eq!(unresolved, [("src.c".to_string(), Some(1))]);
     }
 
     // Tests run as root here, where mode 000 does not stop a read: the `fail` seam makes the open (or
