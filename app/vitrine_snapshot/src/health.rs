@@ -1634,6 +1634,71 @@ mod tests {
         );
     }
 
+    /// f9 (round 25): the look-alike check runs wherever the mixed-script check runs, not only in the
+    /// languages with a dedicated lexer: PHP, Ruby, Kotlin, Swift, Scala, Perl, Lua, shell… read their
+    /// identifiers in code (their comments and strings left out), and a file of a language Vitrine does
+    /// not know is read whole, reporting a look-alike whose ASCII twin the file also uses. Prose is left
+    /// alone, as before.
+    #[test]
+    fn lookalike_identifiers_are_checked_in_every_code_language() {
+        use FindingKind::ConfusableIdentifier as L;
+        let fw = "\u{FF49}\u{FF53}_\u{FF41}\u{FF44}\u{FF4D}\u{FF49}\u{FF4E}";
+        let cyr = "\u{435}\u{445}\u{435}\u{441}";
+        let cases: Vec<(&str, String)> = vec![
+            (
+                "admin.php",
+                format!(
+                    "<?php\nfunction is_admin($u) {{ return $u === 1; }}\nfunction {fw}($u) {{ return true; }}\n"
+                ),
+            ),
+            ("admin.rb", format!("def is_admin(u) = u == 1\ndef {fw}(u) = true\n")),
+            ("Admin.kt", format!("fun is_admin(u: String) = u == \"r\"\nfun {fw}(u: String) = true\n")),
+            ("Admin.kts", format!("fun is_admin(u: String) = u == \"r\"\nfun {fw}(u: String) = true\n")),
+            (
+                "a.swift",
+                format!(
+                    "func is_admin(_ u: String) -> Bool {{ u == \"r\" }}\nfunc {fw}(_ u: String) -> Bool {{ true }}\n"
+                ),
+            ),
+            ("a.scala", format!("def is_admin(u: String) = u == \"r\"\ndef {fw}(u: String) = true\n")),
+            ("a.pl", format!("sub is_admin {{ $_[0] eq 'r' }}\nsub {fw} {{ 1 }}\n")),
+            (
+                "a.lua",
+                format!("function is_admin(u) return u == 'r' end\nfunction {fw}(u) return true end\n"),
+            ),
+            ("a.sh", format!("is_admin() {{ [ \"$1\" = r ]; }}\n{cyr}() {{ exec \"$@\"; }}\n")),
+            ("a.dart", format!("bool is_admin(String u) => u == 'r';\nbool {fw}(String u) => true;\n")),
+            ("a.m", format!("int is_admin(int u) {{ return u == 0; }}\nint {fw}(int u) {{ return 1; }}\n")),
+            // A language Vitrine has no lexer for, read whole: the twin is used here.
+            ("policy.zig2", format!("fn is_admin(u) {{ u == 0 }}\nfn {fw}(u) {{ true }}\n")),
+            // A script named by its `#!` line only.
+            ("bin/check", format!("#!/usr/bin/env ruby\ndef is_admin(u) = u == 1\ndef {fw}(u) = true\n")),
+        ];
+        for (path, src) in &cases {
+            let found = scan_as(path, src);
+            assert!(found.iter().any(|&(_, _, k)| k == L), "{path}: {found:?}");
+        }
+        // Comments and strings of these languages are left alone (Russian words there are prose).
+        let quiet: Vec<(&str, String)> = vec![
+            ("a.rb", format!("# {cyr} {fw}\nputs '{cyr}', \"{fw}\"\n")),
+            ("a.php", format!("<?php\n// {cyr}\n# {fw}\n/* {cyr} */ echo '{cyr}', \"{fw}\";\n")),
+            ("a.kt", format!("// {cyr}\n/* {fw} */ val s = \"{cyr}\"\n")),
+            ("a.lua", format!("-- {cyr}\nprint('{fw}', \"{cyr}\")\n")),
+            ("a.sh", format!("# {cyr}\necho '{fw}' \"{cyr}\"\n")),
+            // An unknown language: a look-alike with no ASCII twin in the file is not reported.
+            ("notes.zz", format!("{cyr} {fw}\n")),
+            ("README.md", format!("{fw} is not is_admin\n")),
+        ];
+        for (path, src) in &quiet {
+            assert_eq!(scan_as(path, src), [], "{path}");
+        }
+        let d = details_as("admin.php", &cases[0].1);
+        assert!(
+            d.iter().any(|(_, k, t)| *k == L && t.contains("looks like `is_admin`") && t.contains("PHP")),
+            "{d:?}"
+        );
+    }
+
     #[test]
     fn caps_findings_per_kind_and_counts_the_rest() {
         let found = scan("\x01\x01\x01\x01\x01\n");

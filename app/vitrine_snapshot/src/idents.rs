@@ -56,6 +56,20 @@ pub(crate) struct Syntax {
     html_comments: bool,
     /// JSX elements where an expression starts ([`crate::lexis::jsx_element`]: JavaScript, TSX).
     jsx: bool,
+    /// `//` and `/* */` are comments (C-like languages, PHP).
+    slash_comments: bool,
+    /// `#` starts a comment to the end of the line where it begins a word (shell, Ruby, Perl, PHP,
+    /// Tcl…): after a blank, `;`, a bracket or at the start of a line (`$#`, `${#x}` and PHP 8's `#[`
+    /// stay code).
+    hash_comments: bool,
+    /// `--` starts a comment to the end of the line (Lua, SQL).
+    dash_comments: bool,
+    /// `'…'` is a string (shell, Ruby, Perl, PHP, Lua), not a character literal.
+    single_quoted_strings: bool,
+    /// A language without a lexer here: every identifier of the file is read as code, and a look-alike
+    /// is reported only when its ASCII twin is an identifier of the same file (the attack: `is_admin`
+    /// beside `ｉｓ_ａｄｍｉｎ`), so that prose in a format of its own does not flood the report.
+    whole: bool,
     /// Who reads the name, for the findings.
     reader: &'static str,
 }
@@ -90,6 +104,11 @@ const C_LIKE: Syntax = Syntax {
     nfkc_names: false,
     html_comments: false,
     jsx: false,
+    slash_comments: true,
+    hash_comments: false,
+    dash_comments: false,
+    single_quoted_strings: false,
+    whole: false,
     reader: "the compiler",
 };
 pub(crate) const C: Syntax =
@@ -111,12 +130,92 @@ const JSX_MODULE: Syntax = Syntax { jsx: true, ..JS_MODULE };
 const JS: Syntax = Syntax { html_comments: true, jsx: true, ..JS_MODULE };
 const RUST: Syntax = Syntax { rust: true, ..C_LIKE };
 const GO: Syntax = Syntax { backquote: Backquote::Raw, ..C_LIKE };
-const PYTHON: Syntax =
-    Syntax { python: true, triple_quotes: true, nfkc_names: true, reader: "Python", ..C_LIKE };
+const PYTHON: Syntax = Syntax {
+    python: true,
+    triple_quotes: true,
+    nfkc_names: true,
+    slash_comments: false,
+    reader: "Python",
+    ..C_LIKE
+};
+/// The languages with no lexer of their own here, read by the conventions of their family: enough to
+/// leave their comments and strings out of the look-alike check (a reading that takes a comment or a
+/// string for code only adds findings; none takes code for a comment). Identifiers have no escapes in
+/// these languages, so an ASCII file of them needs no scan.
+const OTHER_C_LIKE: Syntax = Syntax { reader: "the compiler", ..C_LIKE };
+const PHP: Syntax =
+    Syntax { hash_comments: true, single_quoted_strings: true, reader: "the PHP interpreter", ..C_LIKE };
+const HASH: Syntax = Syntax {
+    slash_comments: false,
+    hash_comments: true,
+    single_quoted_strings: true,
+    reader: "the interpreter",
+    ..C_LIKE
+};
+const DASH: Syntax = Syntax {
+    slash_comments: false,
+    dash_comments: true,
+    single_quoted_strings: true,
+    reader: "the interpreter",
+    ..C_LIKE
+};
+/// A file of a language not known here (and not prose): read whole, see [`Syntax::whole`].
+const WHOLE: Syntax = Syntax { slash_comments: false, whole: true, reader: "its language", ..C_LIKE };
 
-/// The syntax of a file, by its extension (or, for a script without one, its `#!` line); `None` for
-/// prose and for languages not known here.
+/// The syntax of a file, by its extension (or, for a script without one, its `#!` line): the
+/// languages with a lexer of their own, then the others by family, then [`WHOLE`] for any other text;
+/// `None` only for prose (Markdown, reStructuredText, plain text), whose words are not names.
+///
+/// This is the one rule for which files have their identifiers checked: the line scan's
+/// mixed-script check reads every text file, so the look-alike check must read every file that holds
+/// code, whatever its language (round 25: PHP, Ruby and Kotlin got only the first).
 pub(crate) fn syntax_for(path: &str, text: &str) -> Option<Syntax> {
+    if let Some(known) = lexed_syntax_for(path, text) {
+        return Some(known);
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if let Some((_, ext)) = name.rsplit_once('.') {
+        match ext.to_ascii_lowercase().as_str() {
+            "md" | "markdown" | "rst" | "txt" | "adoc" | "asciidoc" | "text" | "rtf" => return None,
+            "m" | "mm" | "cu" | "cuh" | "ino" | "kt" | "kts" | "swift" | "scala" | "sc" | "dart"
+            | "groovy" | "gradle" | "zig" | "v" | "proto" | "hx" | "fs" | "fsx" | "sol" | "vala" => {
+                return Some(OTHER_C_LIKE);
+            }
+            "php" | "phtml" | "php3" | "php4" | "php5" | "php7" | "php8" | "phps" | "phpt" => {
+                return Some(PHP);
+            }
+            "rb" | "rake" | "gemspec" | "ru" | "erb" | "pl" | "pm" | "t" | "sh" | "bash" | "zsh" | "ksh"
+            | "fish" | "tcl" | "tk" | "tm" | "exp" | "awk" | "r" | "jl" | "nim" | "cr" | "ex" | "exs"
+            | "ps1" | "psm1" | "mk" | "mak" | "cmake" | "coffee" | "raku" | "p6" => {
+                return Some(HASH);
+            }
+            "lua" | "sql" => return Some(DASH),
+            _ => {}
+        }
+    }
+    if matches!(name, "Rakefile" | "Gemfile" | "Makefile" | "makefile" | "GNUmakefile" | "CMakeLists.txt") {
+        return Some(HASH);
+    }
+    let first =
+        text.get(..text.len().min(256)).unwrap_or(text).split(['\n', '\r']).next().unwrap_or_default();
+    if let Some(rest) = first.strip_prefix("#!") {
+        let mut words = rest.split_whitespace();
+        let mut prog = words.next().unwrap_or_default().rsplit('/').next().unwrap_or_default();
+        if prog == "env" {
+            prog = words.find(|w| !w.starts_with('-')).unwrap_or_default();
+        }
+        return Some(match prog.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.') {
+            "php" | "php-cgi" => PHP,
+            "lua" | "luajit" => DASH,
+            _ => HASH,
+        });
+    }
+    Some(WHOLE)
+}
+
+/// The syntax of a file of a language with a lexer of its own here (the compiler's rules for
+/// comments, literals and escapes), by its extension or its `#!` line.
+pub(crate) fn lexed_syntax_for(path: &str, text: &str) -> Option<Syntax> {
     let name = path.rsplit('/').next().unwrap_or(path);
     // A `#!` line naming another language than the extension: the file is that language's.
     if let Some((bang, _)) = crate::scriptlex::shebang_mismatch(path.as_bytes(), text.as_bytes()) {
@@ -291,6 +390,12 @@ pub(crate) fn scan(text: &str, syntax: Syntax, out: &mut FileFindings<'_>) {
     });
     let lines = LineIndex::new(text);
     for c in listed {
+        if syntax.whole
+            && c.look.as_ref().and_then(|(ascii, _)| wanted.get(ascii).copied().flatten()).is_none()
+        {
+            // A language not read here: only a look-alike of a name the file uses is reported.
+            continue;
+        }
         let (line, column) = lines.position(text, c.start);
         let used = |name: &str| -> Option<u64> {
             wanted.get(name).copied().flatten().map(|at| lines.position(text, at).0)
@@ -426,6 +531,23 @@ pub(crate) fn each_ident(text: &[u8], syn: Syntax, ident: &mut dyn FnMut(usize, 
 
 /// Calls `on(kind, start, end)` for each identifier, comment and literal of `s`, in order.
 pub(crate) fn lex(s: &[u8], syn: Syntax, on: &mut dyn FnMut(Lexeme, usize, usize)) {
+    if syn.whole {
+        let at = |i: usize| s.get(i).copied().unwrap_or(0);
+        let mut i = 0usize;
+        while i < s.len() {
+            let end = ident_end(s, i, None);
+            if end > i {
+                on(Lexeme::Ident, i, end);
+                i = end;
+            } else if at(i).is_ascii_digit() {
+                // Past a number (`9abc`).
+                i = number_end(s, i);
+            } else {
+                i += utf8_len(at(i));
+            }
+        }
+        return;
+    }
     lex_from(s, syn, 0, None, on);
 }
 
@@ -485,7 +607,15 @@ fn lex_from(
             continue;
         }
         match c {
-            b'/' if !syn.python && at(i + 1) == b'/' => {
+            b'#' if syn.hash_comments && hash_starts_comment(s, i) => {
+                i = find_byte(s, i, b'\n');
+                on(Lexeme::Comment, from, i);
+            }
+            b'-' if syn.dash_comments && at(i + 1) == b'-' => {
+                i = find_byte(s, i, b'\n');
+                on(Lexeme::Comment, from, i);
+            }
+            b'/' if syn.slash_comments && at(i + 1) == b'/' => {
                 let mut end = find_byte(s, i, b'\n');
                 while syn.splice_comments && end < n && splice_before(s, end) {
                     end = find_byte(s, end + 1, b'\n');
@@ -493,7 +623,7 @@ fn lex_from(
                 i = end;
                 on(Lexeme::Comment, from, i);
             }
-            b'/' if !syn.python && at(i + 1) == b'*' => {
+            b'/' if syn.slash_comments && at(i + 1) == b'*' => {
                 i = lexis::block_comment_end(s, i, false);
                 on(Lexeme::Comment, from, i);
             }
@@ -531,7 +661,7 @@ fn lex_from(
                 i = crate::lexis::quoted_end(s, i + 1, b'"');
                 on(Lexeme::Literal, from, i);
             }
-            b'\'' if syn.backquote == Backquote::Template => {
+            b'\'' if syn.backquote == Backquote::Template || syn.single_quoted_strings => {
                 i = crate::lexis::quoted_end(s, i + 1, b'\'');
                 on(Lexeme::Literal, from, i);
             }
@@ -631,6 +761,15 @@ fn lex_from(
         }
     }
     n
+}
+
+/// Whether the `#` at `i` starts a comment in a language of `#` comments: where it begins a word (at
+/// a line's start, after a blank, `;` or a bracket), and not PHP 8's `#[` attribute. Elsewhere
+/// (`$#`, `${#x}`, `a#b` in the shell) it is code: a reading that errs this way only adds findings.
+fn hash_starts_comment(s: &[u8], i: usize) -> bool {
+    let before = if i == 0 { b'\n' } else { s.get(i - 1).copied().unwrap_or(b'\n') };
+    s.get(i + 1) != Some(&b'[')
+        && matches!(before, b' ' | b'\t' | b'\n' | b'\r' | b';' | b'(' | b')' | b'{' | b'}')
 }
 
 fn utf8_len(first: u8) -> usize {
