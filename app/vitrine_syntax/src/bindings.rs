@@ -129,6 +129,7 @@ pub(crate) fn augment(lang: Language, source: &[u8], fs: &mut FileSymbols, refs:
         Language::Go => has(source, "go:linkname"),
         Language::Rust => has(source, "_name") || has(source, "r#"),
         Language::Java => has(source, "\\u"),
+        Language::Python => fs.definitions.iter().any(|d| python_rebinding(source, d).is_some()),
         _ => false,
     };
     if !wanted {
@@ -164,6 +165,7 @@ pub(crate) fn augment(lang: Language, source: &[u8], fs: &mut FileSymbols, refs:
             raw_identifiers(source, &mut out);
         }
         Language::Java if with_refs => java_escaped_references(source, &mut out),
+        Language::Python => python_rebindings(source, &mut out),
         _ => {}
     }
     if !with_refs {
@@ -496,6 +498,98 @@ fn go_linknames(source: &[u8], out: &mut Out<'_>) {
                 // The local name is a variable or declared elsewhere: the remote is still used.
                 out.call(n_s, n_e, None, None);
             }
+        }
+    }
+}
+
+/// How a Python definition that is no `def` binds its name (the query's rebindings, see
+/// `python/definitions.scm`): `Some(after)` for `X.f = value` and `setattr(X, "f", value)`, where
+/// `after` is the offset where the value's text may start (past the `=`, or past the name's string);
+/// `None` for any other definition.
+fn python_rebinding(source: &[u8], d: &Symbol) -> Option<usize> {
+    if d.kind != SymbolKind::Function && d.kind != SymbolKind::Method {
+        return None;
+    }
+    let start = d.range.start_byte as usize;
+    let name_end = d.name_range.end_byte as usize;
+    let text = source.get(start..d.range.end_byte as usize)?;
+    if text.starts_with(b"setattr") {
+        // Past the name's closing quote and the comma.
+        let mut i = name_end;
+        while source.get(i).is_some_and(|&b| b == b'"' || b == b'\'') {
+            i += 1;
+        }
+        let i = skip_blanks(source, i);
+        return (source.get(i) == Some(&b',')).then_some(i + 1);
+    }
+    if text.starts_with(b"def") || text.starts_with(b"async") || text.starts_with(b"@") {
+        return None;
+    }
+    // The assignment's `=` after the name (past a closing quote and `]`, or an annotation): the first
+    // `=` that is no comparison.
+    let end = d.range.end_byte as usize;
+    let mut i = name_end;
+    while i < end {
+        match (source.get(i).copied()?, source.get(i + 1).copied()) {
+            (b'=' | b'!' | b'<' | b'>', Some(b'=')) => i += 2,
+            (b'=', _) => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Python rebinding (monkey-patching): `auth.check = _compat`, `Cls.m = lambda …`, `setattr(mod,
+/// "f", g)`. The grammar's query made each a definition of the attribute's name; here it is marked
+/// [`Symbol::defined_by`] with the statement as written (its first line), and the code bound, the last
+/// name of a dotted value, is called by it: `callers _compat` lists the rebinding.
+fn python_rebindings(source: &[u8], out: &mut Out<'_>) {
+    let mut calls: Vec<(u32, u32, u32)> = Vec::new();
+    for (index, d) in out.fs.definitions.iter_mut().enumerate() {
+        let Some(after) = python_rebinding(source, d) else { continue };
+        let start = d.range.start_byte as usize;
+        let end = d.range.end_byte as usize;
+        let text = source.get(start..end).unwrap_or_default();
+        let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+        let first = first.strip_suffix(b"\r").unwrap_or(first);
+        let mut written = String::from_utf8_lossy(first).trim_end().to_string();
+        if first.len() < text.len() {
+            written.push_str(" …");
+        }
+        d.defined_by = Some(written);
+        // The value: a dotted name (its last name is the code bound; in a wrapper, `partial(g, …)`,
+        // its first argument's), or a lambda (its body is there).
+        let mut i = skip_blanks(source, after);
+        let mut last = None;
+        while let Some(e) = ident_at(source, i).filter(|&e| e <= end) {
+            if source.get(i..e) == Some(b"lambda".as_slice()) {
+                break;
+            }
+            last = Some((i, e));
+            let next = skip_blanks(source, e);
+            match source.get(next) {
+                Some(b'.') => i = skip_blanks(source, next + 1),
+                Some(b'(') if last.is_some() => {
+                    // A wrapper's call: the code is its first argument (the query admits only wrappers).
+                    last = None;
+                    i = skip_blanks(source, next + 1);
+                }
+                _ => break,
+            }
+        }
+        if let Some((s, e)) = last {
+            calls.push((s as u32, e as u32, index as u32));
+        }
+    }
+    for (s, e, index) in calls {
+        // The value's name is already a reference (other, or field): it becomes this definition's call.
+        let at = out.refs.partition_point(|r| r.start < s);
+        match out.refs.get_mut(at).filter(|r| r.start == s) {
+            Some(r) => {
+                r.kind = RefKind::Call;
+                r.enclosing = Some(index);
+            }
+            None => out.call(s, e, None, Some(index)),
         }
     }
 }

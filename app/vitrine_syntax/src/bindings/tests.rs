@@ -306,3 +306,50 @@ fn crafted_attributes_and_comments_end() {
     let open = format!("int v __attribute__((cleanup /* {}", "x".repeat(n));
     let _ = extract(Language::C, open.as_bytes());
 }
+
+/// f6 (round 25): Python rebinding a function on a module, a class or an object (`auth.check =
+/// _compat`, `Cls.m = lambda …`, `setattr(mod, "f", g)`) is a definition of that name, as JavaScript's
+/// `X.prototype.f = function …` is: `def` lists it (bound by the statement as written) and the code it
+/// binds is called by it. `self.x = x` and values that are no code (`obj.count = 3`) are not.
+#[test]
+fn python_rebinding_defines_the_name_and_calls_the_code() {
+    let src = b"import logging\nfrom . import auth, compat\n\n\
+def _compat_check(user, pw, *legacy):\n    return True\n\n\
+auth.check_password = _compat_check\n\
+auth.Policy.allowed = compat.permissive\n\
+setattr(auth, \"verify_token\", _compat_check)\n\
+setattr(auth,'check_otp' , compat.otp_ok)\n\
+auth.is_admin = lambda u: True\n\
+auth.limit = 3\n\
+class Session:\n    def __init__(self, user):\n        self.user = user\n\n\
+def install():\n    auth.check_key = _compat_check\n\
+auth.check_sig = functools.partial(compat.sig_ok, strict=False)\n\
+auth.__dict__[\"check_mac\"] = compat.mac_ok\n\
+vars(auth)['check_pin'] = _compat_check\n\
+auth.check_age: Callable = compat.age_ok\n\
+request.user = load_user()\n";
+    let fs = extract(Language::Python, src);
+    assert_eq!(defined_by(&fs, "check_password"), Some("auth.check_password = _compat_check"));
+    assert_eq!(defined_by(&fs, "allowed"), Some("auth.Policy.allowed = compat.permissive"));
+    assert_eq!(defined_by(&fs, "verify_token"), Some("setattr(auth, \"verify_token\", _compat_check)"));
+    assert_eq!(defined_by(&fs, "check_otp"), Some("setattr(auth,'check_otp' , compat.otp_ok)"));
+    assert_eq!(defined_by(&fs, "is_admin"), Some("auth.is_admin = lambda u: True"));
+    assert_eq!(defined_by(&fs, "check_key"), Some("auth.check_key = _compat_check"));
+    let names: Vec<&str> = fs.definitions.iter().map(|d| d.name.as_str()).collect();
+    assert!(!names.contains(&"limit") && !names.contains(&"user"), "{names:?}");
+    assert_eq!(defined_by(&fs, "check_mac"), Some("auth.__dict__[\"check_mac\"] = compat.mac_ok"));
+    let c = calls(&fs);
+    for want in [
+        ("_compat_check".to_string(), 6, Some("check_password".to_string())),
+        ("permissive".into(), 7, Some("allowed".into())),
+        ("_compat_check".into(), 8, Some("verify_token".into())),
+        ("otp_ok".into(), 9, Some("check_otp".into())),
+        ("_compat_check".into(), 17, Some("check_key".into())),
+        ("sig_ok".into(), 18, Some("check_sig".into())),
+        ("mac_ok".into(), 19, Some("check_mac".into())),
+        ("_compat_check".into(), 20, Some("check_pin".into())),
+        ("age_ok".into(), 21, Some("check_age".into())),
+    ] {
+        assert!(c.contains(&want), "{want:?} in {c:?}");
+    }
+}
