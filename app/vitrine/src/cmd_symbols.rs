@@ -171,9 +171,14 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let entry =
         snap.file_entry(rel.as_bytes())?.with_context(|| format!("{rel}: no such file in the snapshot"))?;
     let bytes = snap.read(&entry).with_context(|| format!("cannot read {rel}"))?;
-    let lang = vitrine_syntax::language_in_snapshot(&snap, &rel, &bytes)
-        .with_context(|| format!("{rel}: no grammar for this file type"))?;
-    let fs = vitrine_syntax::extract(lang, &bytes);
+    // An assembly file has no grammar: its labels and Go `TEXT` symbols are read as the index reads them.
+    let (lang, fs) = match vitrine_syntax::language_in_snapshot(&snap, &rel, &bytes) {
+        Some(lang) => (Some(lang), vitrine_syntax::extract(lang, &bytes)),
+        None if vitrine_syntax::asm::is_assembly(&rel) => {
+            (None, vitrine_syntax::asm::assembly_definitions(&bytes))
+        }
+        None => anyhow::bail!("{rel}: no grammar for this file type"),
+    };
     let mut rows: Vec<(usize, &vitrine_syntax::Symbol, Role)> = Vec::new();
     fn walk<'s>(
         nodes: &[vitrine_syntax::OutlineNode],
@@ -202,7 +207,7 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 scope: &s.scope,
                 role: *role,
                 depth: Some(*depth),
-                language: Some(lang.as_str()),
+                language: lang.map(|l| l.as_str()),
                 via_macro: s.via_macro.is_some(),
                 found_as_macro: None,
                 defined_by: s.defined_by.as_deref(),
@@ -227,7 +232,7 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 s.name_range.start.line + 1,
                 "  ".repeat(*depth),
                 s.kind.as_str(),
-                term(&s.qualified_name(Some(lang)))
+                term(&s.qualified_name(lang))
             )?;
         }
     }

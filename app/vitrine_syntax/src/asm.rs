@@ -47,8 +47,8 @@ impl Lines {
 /// What one piece of assembly holds, in its own coordinates.
 #[derive(Debug, Default)]
 struct Scanned {
-    /// Labels: (name start, name end, whether made global by a kernel macro).
-    labels: Vec<(usize, usize, bool)>,
+    /// Labels: (name start, name end, what makes it one).
+    labels: Vec<(usize, usize, LabelKind)>,
     /// Names made global by `.globl`/`.global`.
     globals: HashSet<Vec<u8>>,
     /// Call targets: (start, end).
@@ -56,6 +56,17 @@ struct Scanned {
     /// `.set name, target` (`.equ`, `.equiv`): (statement start, name start, name end, target start,
     /// target end, statement end).
     sets: Vec<[usize; 6]>,
+}
+
+/// What makes a name a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LabelKind {
+    /// `name:`, global when a `.globl` names it.
+    Plain,
+    /// A kernel macro (`SYM_FUNC_START(name)`): global.
+    Macro,
+    /// Go assembly's `TEXT ·name(SB)`: a function's body, global.
+    GoText,
 }
 
 /// The kernel's macros that open a global function or code label (`SYM_FUNC_START(name)`).
@@ -181,7 +192,7 @@ fn statement(stmt: &[u8], at: usize, out: &mut Scanned) {
         match stmt.get(i) {
             // `name:` (a label; more may follow on the line)
             Some(b':') => {
-                out.labels.push((at + word_start, at + i, false));
+                out.labels.push((at + word_start, at + i, LabelKind::Plain));
                 i += 1;
                 continue;
             }
@@ -192,11 +203,17 @@ fn statement(stmt: &[u8], at: usize, out: &mut Scanned) {
                     e += 1;
                 }
                 if e > s {
-                    out.labels.push((at + s, at + e, true));
+                    out.labels.push((at + s, at + e, LabelKind::Macro));
                 }
                 return;
             }
             _ => {}
+        }
+        if word == b"TEXT" {
+            if let Some((s, e)) = go_symbol(stmt, i) {
+                out.labels.push((at + s, at + e, LabelKind::GoText));
+            }
+            return;
         }
         let rest = stmt.get(i..).unwrap_or_default();
         if [&b".set"[..], b".equ", b".equiv"].iter().any(|w| word.eq_ignore_ascii_case(w)) {
@@ -229,6 +246,11 @@ fn statement(stmt: &[u8], at: usize, out: &mut Scanned) {
         let lead = op.iter().take_while(|b| b.is_ascii_whitespace()).count();
         let s = off + lead;
         let mut e = s;
+        if let Some((gs, ge)) = go_symbol(stmt, s) {
+            // Go assembly: `CALL ·f(SB)`, `JMP pkg·f<ABIInternal>(SB)`.
+            out.calls.push((at + gs, at + ge));
+            return;
+        }
         if !stmt.get(s).copied().is_some_and(is_sym_start) {
             return;
         }
@@ -243,6 +265,28 @@ fn statement(stmt: &[u8], at: usize, out: &mut Scanned) {
         out.calls.push((at + s, at + e));
         return;
     }
+}
+
+/// A Go assembly symbol operand at `from` (blanks first): `·name(SB)`, `pkg·name(SB)`,
+/// `a∕b·name<ABIInternal>(SB)`, `·name+8(SB)`, or a name without `·` (`_rt0_amd64(SB)`). Returns the
+/// function's name (after the last `·`), or `None` when the operand is not one (no `(SB)`).
+fn go_symbol(stmt: &[u8], from: usize) -> Option<(usize, usize)> {
+    const DOT: &[u8] = "\u{b7}".as_bytes();
+    let s = from + stmt.get(from..)?.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let operand = stmt.get(s..)?;
+    let operand = operand.split(|&b| b == b',').next().unwrap_or_default();
+    let sb = memchr::memmem::find(operand, b"(SB)")?;
+    let symbol = operand.get(..sb)?;
+    // The name ends at an offset (`+8`) or an ABI selector (`<ABIInternal>`).
+    let symbol = symbol.split(|&b| b == b'+' || b == b'<').next().unwrap_or_default();
+    let name_from = memchr::memmem::rfind(symbol, DOT).map_or(0, |k| k + DOT.len());
+    let name = symbol.get(name_from..)?;
+    let ident = |c: char| c == '_' || c.is_alphanumeric();
+    let text = std::str::from_utf8(name).ok()?;
+    if text.is_empty() || text.starts_with(|c: char| c.is_ascii_digit()) || !text.chars().all(ident) {
+        return None;
+    }
+    Some((s + name_from, s + name_from + name.len()))
 }
 
 /// `.set name, target`: recorded when both are symbols (not `.set X, 0x10` or an expression).
@@ -287,21 +331,23 @@ fn add_piece(
     let s = scan(text);
     // (start in text, definition index)
     let mut defs: Vec<(usize, u32)> = Vec::new();
-    let globals: Vec<(usize, usize)> = s
+    let globals: Vec<(usize, usize, LabelKind)> = s
         .labels
         .iter()
-        .filter(|(a, b, by_macro)| *by_macro || text.get(*a..*b).is_some_and(|n| s.globals.contains(n)))
-        .map(|&(a, b, _)| (a, b))
+        .filter(|(a, b, kind)| {
+            *kind != LabelKind::Plain || text.get(*a..*b).is_some_and(|n| s.globals.contains(n))
+        })
+        .map(|&(a, b, kind)| (a, b, kind))
         .collect();
-    for (k, &(a, b)) in globals.iter().enumerate() {
+    for (k, &(a, b, kind)) in globals.iter().enumerate() {
         let name = String::from_utf8_lossy(text.get(a..b).unwrap_or_default()).into_owned();
         let start = map(a);
-        let stop = globals.get(k + 1).map_or(end, |&(next, _)| map(next)).max(start);
+        let stop = globals.get(k + 1).map_or(end, |&(next, _, _)| map(next)).max(start);
         let name_end = map(b.saturating_sub(1)) + 1;
         defs.push((a, fs.definitions.len() as u32));
         fs.definitions.push(Symbol {
             name,
-            kind: SymbolKind::Label,
+            kind: if kind == LabelKind::GoText { SymbolKind::Function } else { SymbolKind::Label },
             scope: String::new(),
             range: lines.range(start, stop),
             name_range: lines.range(start, name_end),
@@ -356,6 +402,12 @@ fn add_piece(
             owned: Some(String::from_utf8_lossy(name).into()),
         });
     }
+}
+
+/// The definitions of an assembly file (`.S`, `.s`, Go assembly), for its outline: its global labels
+/// and Go `TEXT` symbols (no grammar reads it; the symbol index reads it the same way).
+pub fn assembly_definitions(source: &[u8]) -> FileSymbols {
+    extract_assembly(source, false).0
 }
 
 /// The symbols of an assembly file (`.S`, `.s`): its global labels and its calls.
@@ -692,6 +744,34 @@ mod tests {
                 ("fail_path".into(), 6, Some("check_license".into())),
                 ("do_thing".into(), 11, Some("kernel_entry".into())),
                 ("bail".into(), 12, Some("kernel_entry".into())),
+            ]
+        );
+    }
+
+    /// f15 (round 25): Go assembly (Plan 9 syntax). `TEXT ·name(SB)` (or `pkg·name`, a path with `∕`,
+    /// an ABI suffix `<ABIInternal>`) defines `name`: the body of a Go function declared without one;
+    /// `CALL`/`JMP`/`BL`/`B` to `·f(SB)` or `pkg·f(SB)` call `f`. A data symbol (`DATA`/`GLOBL`) and a
+    /// branch to a label or a register are not calls.
+    #[test]
+    fn go_assembly_text_symbols_define_and_calls_call() {
+        let src = "#include \"textflag.h\"\n\n// func checkPassword(user, pw string) bool\nTEXT \u{b7}checkPassword(SB), NOSPLIT, $0-33\n\tMOVB $1, ret+32(FP)\n\tCALL runtime\u{b7}grantRoot(SB)\n\tJMP  \u{b7}helper<ABIInternal>(SB)\n\tRET\n\nTEXT crypto\u{2215}auth\u{b7}verify<ABIInternal>(SB),NOSPLIT,$0\n\tBL \u{b7}other+0(SB)\n\tB loop\n\tJMP (R1)\n\tRET\nDATA \u{b7}table+0(SB)/8, $0\nGLOBL \u{b7}table(SB), RODATA, $8\n";
+        let (fs, refs) = extract_assembly(src.as_bytes(), true);
+        assert_eq!(
+            names(&fs),
+            [
+                ("checkPassword".to_string(), SymbolKind::Function, 4),
+                ("verify".into(), SymbolKind::Function, 10)
+            ]
+        );
+        let d = &fs.definitions[0];
+        assert_eq!(&src[d.name_range.start_byte as usize..d.name_range.end_byte as usize], "checkPassword");
+        assert_eq!(
+            calls(&refs, &fs),
+            [
+                ("grantRoot".to_string(), 6, Some("checkPassword".to_string())),
+                ("helper".into(), 7, Some("checkPassword".into())),
+                ("other".into(), 11, Some("verify".into())),
+                ("loop".into(), 12, Some("verify".into())),
             ]
         );
     }

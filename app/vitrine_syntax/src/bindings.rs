@@ -472,6 +472,14 @@ fn go_linknames(source: &[u8], out: &mut Out<'_>) {
         let written = String::from_utf8_lossy(line.get(2..end).unwrap_or_default()).into_owned();
         let (n_s, n_e) = ((base + name_start) as u32, (base + name_end) as u32);
         // The local function of this file, by name; which way the binding goes is whether it has a body.
+        // A body-less one is a declaration (its body is elsewhere): bound here, it is defined here.
+        if !out.fs.definitions.iter().any(|d| d.name == local && d.kind.is_function_like())
+            && let Some(k) =
+                out.fs.declarations.iter().position(|d| d.name == local && d.kind.is_function_like())
+        {
+            let d = out.fs.declarations.remove(k);
+            out.fs.definitions.push(d);
+        }
         let local_def = out.fs.definitions.iter().position(|d| d.name == local && d.kind.is_function_like());
         let has_body = local_def.and_then(|i| out.fs.definitions.get(i)).is_some_and(|d| {
             let text = source.get(d.range.start_byte as usize..d.range.end_byte as usize).unwrap_or_default();

@@ -353,3 +353,15 @@ request.user = load_user()\n";
         assert!(c.contains(&want), "{want:?} in {c:?}");
     }
 }
+
+/// f15 (round 25): a Go function declared without a body is a declaration (its body is elsewhere:
+/// Go assembly, `//go:linkname`), not a definition.
+#[test]
+fn a_body_less_go_function_is_a_declaration() {
+    let src = b"package auth\n\n// checkPassword has an assembly body.\nfunc checkPassword(user, pw string) bool\n\nfunc CheckPassword(u, p string) bool {\n\treturn checkPassword(u, p)\n}\n";
+    let fs = extract(Language::Go, src);
+    let defs: Vec<&str> = fs.definitions.iter().map(|d| d.name.as_str()).collect();
+    let decls: Vec<&str> = fs.declarations.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(defs, ["CheckPassword"]);
+    assert_eq!(decls, ["checkPassword"]);
+}
