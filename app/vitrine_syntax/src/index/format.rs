@@ -12,9 +12,11 @@ use crate::error::SyntaxError;
 /// language. 10: includes through the snapshot's links also name the file they open; asm statements with
 /// comments between `asm`, its qualifiers and `(`, and comments anywhere in attributes, pragmas and asm
 /// labels. 11: a C++14 digit separator is no quote in skimmed bodies, and `#ifdef __cplusplus` is
-/// undecided in headers, both branches read; a build file's `-D` flags are macro definitions); an index
-/// of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 11;
+/// undecided in headers, both branches read; a build file's `-D` flags are macro definitions. 12: Python
+/// rebinding (`mod.f = g`, `setattr`) defines `f` and calls `g`; a body-less Go func is a declaration; Go
+/// assembly `TEXT ·f(SB)` defines `f` and `CALL ·f(SB)` calls it); an index of another version is
+/// rebuilt.
+pub const FORMAT_VERSION: u32 = 12;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;
