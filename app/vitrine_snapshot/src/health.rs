@@ -1687,6 +1687,8 @@ mod tests {
             ("a.sh", format!("# {cyr}\necho '{fw}' \"{cyr}\"\n")),
             // An unknown language: a look-alike with no ASCII twin in the file is not reported.
             ("notes.zz", format!("{cyr} {fw}\n")),
+            // Nor is it counted among the capped ones: many look-alikes without a twin, no summary.
+            ("table.zz", format!("{cyr}\n").repeat(300)),
             ("README.md", format!("{fw} is not is_admin\n")),
         ];
         for (path, src) in &quiet {

@@ -340,6 +340,9 @@ pub(crate) fn scan(text: &str, syntax: Syntax, out: &mut FileFindings<'_>) {
     let mut listed: Vec<Candidate> = Vec::new();
     let mut listed_per_kind: HashMap<FindingKind, usize> = HashMap::new();
     let mut extra: Vec<FindingKind> = Vec::new();
+    // A language not read here (`whole`): only look-alikes of names the file uses count, so they are
+    // known before the cap (two more passes, for such files with non-ASCII names only).
+    let twins = syntax.whole.then(|| used_twins(text, syntax));
     each_ident(text.as_bytes(), syntax, &mut |start, end| {
         let Some(spelled) = text.get(start..end) else { return };
         let decoded = syntax.escapes.and_then(|e| decode_identifier(spelled, e));
@@ -348,6 +351,11 @@ pub(crate) fn scan(text: &str, syntax: Syntax, out: &mut FileFindings<'_>) {
         }
         let name = decoded.as_deref().unwrap_or(spelled);
         let look = ascii_lookalike(name);
+        if let Some(twins) = &twins
+            && !look.as_ref().is_some_and(|(ascii, _)| twins.contains(ascii))
+        {
+            return;
+        }
         let kind = if decoded.is_some() {
             FindingKind::EscapedIdentifier
         } else if is_mixed_script(name) {
@@ -390,12 +398,6 @@ pub(crate) fn scan(text: &str, syntax: Syntax, out: &mut FileFindings<'_>) {
     });
     let lines = LineIndex::new(text);
     for c in listed {
-        if syntax.whole
-            && c.look.as_ref().and_then(|(ascii, _)| wanted.get(ascii).copied().flatten()).is_none()
-        {
-            // A language not read here: only a look-alike of a name the file uses is reported.
-            continue;
-        }
         let (line, column) = lines.position(text, c.start);
         let used = |name: &str| -> Option<u64> {
             wanted.get(name).copied().flatten().map(|at| lines.position(text, at).0)
@@ -405,6 +407,31 @@ pub(crate) fn scan(text: &str, syntax: Syntax, out: &mut FileFindings<'_>) {
     for kind in extra {
         out.push(None, None, kind, String::new);
     }
+}
+
+/// The ASCII names that a non-ASCII identifier of `text` looks like and that `text` also uses as
+/// identifiers: the look-alikes worth reporting in a language not read here.
+fn used_twins(text: &str, syntax: Syntax) -> std::collections::HashSet<String> {
+    let mut looks: std::collections::HashSet<String> = std::collections::HashSet::new();
+    each_ident(text.as_bytes(), syntax, &mut |start, end| {
+        if let Some(name) = text.get(start..end).filter(|n| !n.is_ascii())
+            && let Some((ascii, _)) = ascii_lookalike(name)
+        {
+            looks.insert(ascii);
+        }
+    });
+    let mut used = std::collections::HashSet::new();
+    if looks.is_empty() {
+        return used;
+    }
+    each_ident(text.as_bytes(), syntax, &mut |start, end| {
+        if let Some(name) = text.get(start..end).filter(|n| n.is_ascii())
+            && looks.contains(name)
+        {
+            used.insert(name.to_owned());
+        }
+    });
+    used
 }
 
 fn describe(c: &Candidate, syntax: Syntax, used: &dyn Fn(&str) -> Option<u64>) -> String {
