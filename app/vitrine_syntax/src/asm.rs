@@ -268,8 +268,9 @@ fn statement(stmt: &[u8], at: usize, out: &mut Scanned) {
 }
 
 /// A Go assembly symbol operand at `from` (blanks first): `·name(SB)`, `pkg·name(SB)`,
-/// `a∕b·name<ABIInternal>(SB)`, `·name+8(SB)`, or a name without `·` (`_rt0_amd64(SB)`). Returns the
-/// function's name (after the last `·`), or `None` when the operand is not one (no `(SB)`).
+/// `a∕b·name<ABIInternal>(SB)`, `·name+8(SB)`, a method `·(*T).name(SB)`, or a name without `·`
+/// (`_rt0_amd64(SB)`). Returns the function's name (after the last `·` and `.`), or `None` when the
+/// operand is not one (no `(SB)`).
 fn go_symbol(stmt: &[u8], from: usize) -> Option<(usize, usize)> {
     const DOT: &[u8] = "\u{b7}".as_bytes();
     let s = from + stmt.get(from..)?.iter().take_while(|b| b.is_ascii_whitespace()).count();
@@ -279,7 +280,11 @@ fn go_symbol(stmt: &[u8], from: usize) -> Option<(usize, usize)> {
     let symbol = operand.get(..sb)?;
     // The name ends at an offset (`+8`) or an ABI selector (`<ABIInternal>`).
     let symbol = symbol.split(|&b| b == b'+' || b == b'<').next().unwrap_or_default();
-    let name_from = memchr::memmem::rfind(symbol, DOT).map_or(0, |k| k + DOT.len());
+    let mut name_from = memchr::memmem::rfind(symbol, DOT).map_or(0, |k| k + DOT.len());
+    // A method: `·(*T).m`, `·T.m`.
+    if let Some(dot) = memchr::memrchr(b'.', symbol.get(name_from..)?) {
+        name_from += dot + 1;
+    }
     let name = symbol.get(name_from..)?;
     let ident = |c: char| c == '_' || c.is_alphanumeric();
     let text = std::str::from_utf8(name).ok()?;
@@ -754,13 +759,14 @@ mod tests {
     /// branch to a label or a register are not calls.
     #[test]
     fn go_assembly_text_symbols_define_and_calls_call() {
-        let src = "#include \"textflag.h\"\n\n// func checkPassword(user, pw string) bool\nTEXT \u{b7}checkPassword(SB), NOSPLIT, $0-33\n\tMOVB $1, ret+32(FP)\n\tCALL runtime\u{b7}grantRoot(SB)\n\tJMP  \u{b7}helper<ABIInternal>(SB)\n\tRET\n\nTEXT crypto\u{2215}auth\u{b7}verify<ABIInternal>(SB),NOSPLIT,$0\n\tBL \u{b7}other+0(SB)\n\tB loop\n\tJMP (R1)\n\tRET\nDATA \u{b7}table+0(SB)/8, $0\nGLOBL \u{b7}table(SB), RODATA, $8\n";
+        let src = "#include \"textflag.h\"\n\n// func checkPassword(user, pw string) bool\nTEXT \u{b7}checkPassword(SB), NOSPLIT, $0-33\n\tMOVB $1, ret+32(FP)\n\tCALL runtime\u{b7}grantRoot(SB)\n\tJMP  \u{b7}helper<ABIInternal>(SB)\n\tRET\n\nTEXT crypto\u{2215}auth\u{b7}verify<ABIInternal>(SB),NOSPLIT,$0\n\tBL \u{b7}other+0(SB)\n\tB loop\n\tJMP (R1)\n\tRET\nTEXT \u{b7}(*Checker).allow(SB), NOSPLIT, $0\n\tRET\nDATA \u{b7}table+0(SB)/8, $0\nGLOBL \u{b7}table(SB), RODATA, $8\n";
         let (fs, refs) = extract_assembly(src.as_bytes(), true);
         assert_eq!(
             names(&fs),
             [
                 ("checkPassword".to_string(), SymbolKind::Function, 4),
-                ("verify".into(), SymbolKind::Function, 10)
+                ("verify".into(), SymbolKind::Function, 10),
+                ("allow".into(), SymbolKind::Function, 15)
             ]
         );
         let d = &fs.definitions[0];
