@@ -215,7 +215,7 @@ pub(crate) fn syntax_for(path: &str, text: &str) -> Option<Syntax> {
 
 /// The syntax of a file of a language with a lexer of its own here (the compiler's rules for
 /// comments, literals and escapes), by its extension or its `#!` line.
-pub(crate) fn lexed_syntax_for(path: &str, text: &str) -> Option<Syntax> {
+fn lexed_syntax_for(path: &str, text: &str) -> Option<Syntax> {
     let name = path.rsplit('/').next().unwrap_or(path);
     // A `#!` line naming another language than the extension: the file is that language's.
     if let Some((bang, _)) = crate::scriptlex::shebang_mismatch(path.as_bytes(), text.as_bytes()) {
