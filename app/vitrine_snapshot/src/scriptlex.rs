@@ -12,7 +12,7 @@
 //! - a `#!` line naming another language than the file's extension ([`shebang_mismatch`]): the
 //!   kernel runs the interpreter it names, so the file is read in that language.
 //!
-//! [`disguises`] is the health check over them: each place where the language reads comments or
+//! `disguises` (crate-private) is the health check over them: each place where the language reads comments or
 //! literals elsewhere than a line-by-line (or non-nesting) eye does. Every pass runs only when its
 //! trigger bytes are in the file (one `memchr`/`memmem`).
 
