@@ -285,12 +285,29 @@ pub(crate) fn facts(path: &[u8], text: &[u8]) -> Vec<Fact> {
     if crate::includes::c_family(path).is_none() || memchr::memchr(b'+', text).is_none() {
         return Vec::new();
     }
+    // Each `+` of the text, not each line: a run never crosses a newline (not base64), and the lines
+    // are counted only up to a run that hides ASCII (rare), so a C file costs one `memchr` pass.
     let mut out = Vec::new();
-    for (i, raw) in text.split(|&b| b == b'\n').enumerate() {
-        let line_no = i as u64 + 1;
-        if !utf7_hides_ascii(raw) {
+    let (mut resume, mut counted, mut line_no, mut last) = (0usize, 0usize, 1u64, 0u64);
+    for plus in memchr::memchr_iter(b'+', text) {
+        if plus < resume {
             continue;
         }
+        let (hides, next) = utf7_run_at(text, plus);
+        resume = next;
+        if !hides {
+            continue;
+        }
+        line_no += memchr::memchr_iter(b'\n', text.get(counted..plus).unwrap_or_default()).count() as u64;
+        counted = plus;
+        if line_no == last {
+            continue;
+        }
+        last = line_no;
+        let start = memchr::memrchr(b'\n', text.get(..plus).unwrap_or_default()).map_or(0, |i| i + 1);
+        let end =
+            memchr::memchr(b'\n', text.get(plus..).unwrap_or_default()).map_or(text.len(), |i| plus + i);
+        let raw = text.get(start..end).unwrap_or_default();
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let read: String = crate::pycookie::decode_utf7(raw)
             .replace('\n', "⏎")
@@ -305,7 +322,22 @@ pub(crate) fn facts(path: &[u8], text: &[u8]) -> Vec<Fact> {
 
 /// Whether a run of `line` (`+` then modified base64) decodes, in UTF-7, to a character below U+0080:
 /// ASCII that the bytes do not show (`+AAo-` a line feed, `+ACo-` a `*`).
+#[cfg(test)]
 fn utf7_hides_ascii(line: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(i) = line.get(from..).and_then(|l| memchr::memchr(b'+', l)) {
+        let (hides, next) = utf7_run_at(line, from + i);
+        if hides {
+            return true;
+        }
+        from = next;
+    }
+    false
+}
+
+/// The UTF-7 run that the `+` at `plus` of `s` opens: whether it decodes to a character below U+0080,
+/// and where the search for the next run resumes (past this run: a `+` inside it is base64).
+fn utf7_run_at(s: &[u8], plus: usize) -> (bool, usize) {
     let b64 = |c: u8| -> Option<u32> {
         Some(u32::from(match c {
             b'A'..=b'Z' => c - b'A',
@@ -316,29 +348,24 @@ fn utf7_hides_ascii(line: &[u8]) -> bool {
             _ => return None,
         }))
     };
-    let mut from = 0;
-    while let Some(i) = line.get(from..).and_then(|l| memchr::memchr(b'+', l)) {
-        let mut k = from + i + 1;
-        // A unit needs 16 bits: three base64 characters at least.
-        if !line.get(k..k + 3).is_some_and(|w| w.iter().all(|&c| b64(c).is_some())) {
-            from = from + i + 1;
-            continue;
-        }
-        let (mut acc, mut bits) = (0u32, 0u32);
-        while let Some(v) = line.get(k).and_then(|&c| b64(c)) {
-            acc = ((acc << 6) | v) & 0xFF_FFFF;
-            bits += 6;
-            if bits >= 16 {
-                bits -= 16;
-                if (acc >> bits) & 0xFFFF < 0x80 {
-                    return true;
-                }
-            }
-            k += 1;
-        }
-        from = k.max(from + i + 1);
+    let mut k = plus + 1;
+    // A unit needs 16 bits: three base64 characters at least.
+    if !s.get(k..k + 3).is_some_and(|w| w.iter().all(|&c| b64(c).is_some())) {
+        return (false, plus + 1);
     }
-    false
+    let (mut acc, mut bits) = (0u32, 0u32);
+    while let Some(v) = s.get(k).and_then(|&c| b64(c)) {
+        acc = ((acc << 6) | v) & 0xFF_FFFF;
+        bits += 6;
+        if bits >= 16 {
+            bits -= 16;
+            if (acc >> bits) & 0xFFFF < 0x80 {
+                return (true, k + 1);
+            }
+        }
+        k += 1;
+    }
+    (false, k.max(plus + 1))
 }
 
 /// The findings of this module, from the facts each file's analysis recorded (`facts`: path → facts)
@@ -494,6 +521,27 @@ mod tests {
         let f = facts(b"src/a.c", b"int a;\n// x +AAo-return 1;\nint b = a+1;\n");
         assert_eq!(f, [Fact::Utf7Line { line: 2, read: "// x ⏎return 1;".into() }]);
         assert_eq!(facts(b"README", b"+AAo-\n"), []);
+    }
+
+    /// `facts` reads each `+` of the text once; it finds the lines a per-line reading finds, each once.
+    #[test]
+    fn utf7_lines_are_the_lines_a_line_by_line_reading_finds() {
+        let text = b"int a = b+c;\r\n// x +AAo-return 1; +ACo-\n+AAo-\n\n/* +TgAACg- */ i++;\r\n+++AAo-\ns = \"+\";\n// +AGE-";
+        let by_line: Vec<u64> = text
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .filter(|(_, l)| utf7_hides_ascii(l))
+            .map(|(i, _)| i as u64 + 1)
+            .collect();
+        let found: Vec<u64> = facts(b"src/a.c", text)
+            .iter()
+            .map(|f| match f {
+                Fact::Utf7Line { line, .. } => *line,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(found, by_line);
+        assert_eq!(found, [2, 3, 5, 8]);
     }
 
     #[test]
