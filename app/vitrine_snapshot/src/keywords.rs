@@ -183,6 +183,11 @@ pub(crate) fn scan(text: &str, out: &mut FileFindings<'_>) {
         };
         let Some(found) = found.filter(Define::deceptive) else { continue };
         let name = found.name;
+        // An errno or exit value given only where the platform gives none (`#ifndef EINVAL` first:
+        // Boost's `cerrno.hpp` numbers each name a platform lacks) changes no value the system has.
+        if STANDARD_NUMBERS.iter().any(|(n, _)| *n == name) && fallback_for(bytes, line_start, name) {
+            continue;
+        }
         let line = bytes.get(..at).map_or(0, |b| memchr::memchr_iter(b'\n', b).count()) as u64 + 1;
         let column = text.get(line_start..found.name_at).map_or(0, |t| t.chars().count()) as u64 + 1;
         // One line as written, blanks squeezed (tabs would print as escapes), at most 120 characters.
@@ -205,6 +210,28 @@ pub(crate) fn scan(text: &str, out: &mut FileFindings<'_>) {
             }
         });
     }
+}
+
+/// Whether the line before `line_start` (blank lines skipped) is `#ifndef NAME` or `#if !defined(NAME)`
+/// (or `!defined NAME`): the definition on `line_start`'s line applies only where `NAME` has none.
+fn fallback_for(bytes: &[u8], line_start: usize, name: &str) -> bool {
+    let before = bytes.get(..line_start).unwrap_or_default();
+    let Some(prev) = before.split(|&b| b == b'\n').rev().find(|l| !l.trim_ascii().is_empty()) else {
+        return false;
+    };
+    let Ok(prev) = std::str::from_utf8(prev) else { return false };
+    let Some(rest) = prev.trim().strip_prefix('#') else { return false };
+    let rest = rest.trim_start();
+    if let Some(tested) = rest.strip_prefix("ifndef") {
+        return tested.trim() == name;
+    }
+    let Some(cond) = rest.strip_prefix("if").map(str::trim).and_then(|c| c.strip_prefix('!')) else {
+        return false;
+    };
+    let Some(arg) = cond.trim_start().strip_prefix("defined") else { return false };
+    let arg = arg.trim();
+    let arg = arg.strip_prefix('(').and_then(|a| a.strip_suffix(')')).unwrap_or(arg);
+    arg.trim() == name
 }
 
 /// A macro a build file defines for the compiler: `-DNAME`, `-DNAME=value`, `'-Dif(c)=if(!(c))'` in
@@ -476,6 +503,18 @@ mod tests {
         assert!(found[0].2.contains("standard function `strcmp`"), "{found:?}");
         let fine = "#define strcasecmp _stricmp_x_strcasecmp\n#define memcmp __builtin_memcmp\n#define memcmp(d, s, n) __builtin_memcmp(d, s, n)\n#define memcmp memcmp\n#define assert(x) ((void)0)\n#define EPERM 1\n#define EXIT_FAILURE 1\n#define EACCES WSAEACCES\n#define strcmp_ok 0\n";
         assert_eq!(keyword_findings("compat.h", fine), []);
+    }
+
+    /// An errno or exit value defined only where the platform defines none (Boost's `cerrno.hpp`) is
+    /// no finding; the same value unguarded, or guarded by another name, is.
+    #[test]
+    fn errno_fallbacks_under_their_own_ifndef_are_not_flagged() {
+        let scan =
+            |text: &str| -> Vec<u64> { keyword_findings("x.h", text).into_iter().map(|f| f.0).collect() };
+        let fallback = "#include <cerrno>\n#ifndef EINVAL\n#define EINVAL 9943\n#endif\n#if !defined(EPERM)\n\n#  define EPERM 9900\n#endif\n#if ! defined EIO\n#define EIO 9961\n#endif\n";
+        assert_eq!(scan(fallback), Vec::<u64>::new());
+        let flagged = "#ifndef OTHER\n#define EINVAL 0\n#endif\n#define EPERM 0\n#ifndef strcmp\n#define strcmp(a, b) 0\n#endif\n#ifndef EIO\nint x;\n#define EIO 0\n#endif\n";
+        assert_eq!(scan(flagged), [2, 4, 6, 10]);
     }
 
     /// A comment is a blank to GCC before `#`, between `#`, `define` and the name: such a definition is
