@@ -338,16 +338,7 @@ fn utf7_hides_ascii(line: &[u8]) -> bool {
 /// The UTF-7 run that the `+` at `plus` of `s` opens: whether it decodes to a character below U+0080,
 /// and where the search for the next run resumes (past this run: a `+` inside it is base64).
 fn utf7_run_at(s: &[u8], plus: usize) -> (bool, usize) {
-    let b64 = |c: u8| -> Option<u32> {
-        Some(u32::from(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        }))
-    };
+    let b64 = crate::pycookie::utf7_base64;
     let mut k = plus + 1;
     // A unit needs 16 bits: three base64 characters at least.
     if !s.get(k..k + 3).is_some_and(|w| w.iter().all(|&c| b64(c).is_some())) {

@@ -959,8 +959,10 @@ pub fn c_comments_blanked(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The end of the C/C++ number (`c_number_at`) that holds the `'` at `quote`, if one does, read from
-/// `from` (where the bytes not yet read as tokens start: no quote lies between it and `quote`).
+/// The end of the C/C++ number (`c_number_at`) that holds the `'` at `quote`, if one does: the names,
+/// numbers and signs just before it are read again as tokens, back to the first byte that is none of
+/// those (a quote is one) or to `from` (a reader that knows where its last token ended passes it, so a
+/// number with separators before this one, `0x1'F3'600`, is read whole).
 fn number_over(s: &[u8], from: usize, quote: usize) -> Option<usize> {
     let mut k = quote;
     while k > from && s.get(k - 1).is_some_and(|&c| c_name_byte(c) || matches!(c, b'.' | b'+' | b'-')) {
@@ -1104,25 +1106,7 @@ pub fn c_number_at(s: &[u8], i: usize) -> Option<usize> {
 /// call reads back only to the previous byte that is none of those (a quote is one), so a file's calls
 /// read each byte at most twice.
 pub fn c_quote_in_number(s: &[u8], quote: usize) -> bool {
-    let mut k = quote;
-    while k > 0 && s.get(k - 1).is_some_and(|&c| c_name_byte(c) || matches!(c, b'.' | b'+' | b'-')) {
-        k -= 1;
-    }
-    while k < quote {
-        if let Some(end) = c_number_at(s, k) {
-            if end > quote {
-                return true;
-            }
-            k = end;
-        } else if s.get(k).is_some_and(|&c| c_name_byte(c)) {
-            while s.get(k).is_some_and(|&c| c_name_byte(c)) {
-                k += 1;
-            }
-        } else {
-            k += 1;
-        }
-    }
-    false
+    number_over(s, 0, quote).is_some()
 }
 
 /// The end of a quoted literal whose text starts at `from` (C's, and the C-like languages' that do not

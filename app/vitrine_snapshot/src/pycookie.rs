@@ -347,20 +347,23 @@ fn ends_with_odd_backslashes(line: &[u8]) -> bool {
     line.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
 }
 
+/// The value of a modified-base64 character of UTF-7 (`A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`).
+pub(crate) fn utf7_base64(c: u8) -> Option<u32> {
+    Some(u32::from(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => return None,
+    }))
+}
+
 /// Python's `utf-7` decoder (RFC 2152), lenient: `+-` is `+`; `+` starts a run of modified base64
 /// ending at the first other character (a `-` ending it is dropped); its bits are UTF-16 code units.
 /// An invalid unit is U+FFFD.
 pub fn decode_utf7(bytes: &[u8]) -> String {
-    let b64 = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
+    let b64 = utf7_base64;
     let mut out = String::new();
     let mut i = 0;
     while let Some(&c) = bytes.get(i) {
