@@ -1179,6 +1179,22 @@ fn stream_hash(
     Ok((hasher.finish(), binary))
 }
 
+/// The other computed includes of a file, for its one `unresolved-include` finding: `; so are the
+/// includes at lines 12, 40 and 3 more` (eight lines at most), `; so is the include at line 12`, or
+/// nothing.
+fn more_lines(others: &[(u32, Vec<u8>)]) -> String {
+    if others.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = others.iter().take(8).map(|(line, _)| line.to_string()).collect();
+    let rest = others.len() - shown.len();
+    let tail = if rest == 0 { String::new() } else { format!(" and {rest} more") };
+    if others.len() == 1 {
+        return format!("; so is the include at line {}", shown.join(", "));
+    }
+    format!("; so are the includes at lines {}{tail}", shown.join(", "))
+}
+
 /// Hashes, classifies and scans one regular file's full content.
 /// A Go file's cgo preambles ([`crate::cgo`]): a finding for each (the reviewer is told the comment is C
 /// code that is compiled), and C's checks over their C text (lexical disguises, identifiers), at the Go
@@ -1252,11 +1268,15 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
             charsets = crate::buildcharset::facts(path.as_bytes(), decoded.as_bytes());
             guard = includes::guard_of(path.as_bytes(), decoded.as_bytes());
             if includes::c_family(path.as_bytes()).is_some() {
-                for (line, operand) in includes::unresolved_includes(decoded.as_bytes()) {
-                    ff.push(Some(u64::from(line)), Some(1), FindingKind::UnresolvedInclude, || {
+                // One finding per file, at its first such include, naming the others' lines (a
+                // preprocessor library iterates through `#include BOOST_PP_ITERATE()` hundreds of times).
+                let unresolved = includes::unresolved_includes(decoded.as_bytes());
+                if let Some((line, operand)) = unresolved.first() {
+                    ff.push(Some(u64::from(*line)), Some(1), FindingKind::UnresolvedInclude, || {
                         format!(
-                            "`#include {}` names no file Vitrine can find: its operand is neither \"…\" nor <…> once this file's macros are expanded (a macro of another file, or an -D flag, makes the name), so the file the compiler opens here is not followed, and any code it brings is read by no one here",
-                            String::from_utf8_lossy(&operand)
+                            "`#include {}` names no file Vitrine can find: its operand is neither \"…\" nor <…> once this file's macros are expanded (a macro of another file, or an -D flag, makes the name), so the file the compiler opens here is not followed, and any code it brings is read by no one here{}",
+                            String::from_utf8_lossy(operand),
+                            more_lines(unresolved.get(1..).unwrap_or_default())
                         )
                     });
                 }
@@ -2040,6 +2060,7 @@ mod tests {
         );
         put("arch/x/config.h", "#ifndef VENDOR_CONFIG_H\n#define VENDOR_CONFIG_H\n#endif\n");
         put("src.c", "#include TRACE_INCLUDE(TRACE_FILE)\nint x;\n");
+        put("iterate.h", "#include ITERATE()\n#include ITERATE()\nint y;\n#include NEXT(2)\n");
         let snap = open_with(dir.path(), Hooks::default()).unwrap();
         let shared: Vec<(String, String)> = snap
             .health()
@@ -2060,7 +2081,14 @@ mod tests {
             .filter(|f| f.kind == FindingKind::UnresolvedInclude)
             .map(|f| (f.path.clone(), f.line))
             .collect();
-        assert_eq!(unresolved, [("src.c".to_string(), Some(1))]);
+        // One finding per file, at its first computed include, naming the others' lines.
+        assert_eq!(unresolved, [("iterate.h".to_string(), Some(1)), ("src.c".to_string(), Some(1))]);
+        let iterate = snap.health().findings.iter().find(|f| f.path == "iterate.h").map(|f| f.detail.clone());
+        assert!(
+            iterate.is_some_and(|d| d.ends_with("; so are the includes at lines 2, 4")),
+            "{:?}",
+            snap.health().findings
+        );
     }
 
     // Tests run as root here, where mode 000 does not stop a read: the `fail` seam makes the open (or
