@@ -453,6 +453,19 @@ pub fn unresolved_includes(text: &[u8]) -> Vec<(u32, Vec<u8>)> {
     scan_includes_and_unresolved(text).1
 }
 
+/// [`includes_for`] and, for a C or C++ file (by [`c_family`]), [`unresolved_includes`] too, from one
+/// reading of the text (both come from the same walk of its directives; other files have none
+/// unresolved).
+pub fn includes_and_unresolved_for(path: &[u8], text: &[u8]) -> (Vec<Include>, Vec<(u32, Vec<u8>)>) {
+    if c_family(path).is_none() {
+        return (includes_for(path, text), Vec::new());
+    }
+    if !may_include_code(text) {
+        return (Vec::new(), Vec::new());
+    }
+    scan_includes_and_unresolved(text)
+}
+
 /// A macro as `#define` wrote it: its parameters (`None` for an object-like macro) and its body.
 struct Macro {
     params: Option<Vec<Vec<u8>>>,

@@ -1264,22 +1264,21 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
             let decoded = text::decode(bytes, enc);
             line_count = lines::count_lines(decoded.as_bytes());
             health::scan_text(&decoded, &mut ff);
-            includes = includes::includes_for(path.as_bytes(), decoded.as_bytes());
+            let unresolved;
+            (includes, unresolved) =
+                includes::includes_and_unresolved_for(path.as_bytes(), decoded.as_bytes());
             charsets = crate::buildcharset::facts(path.as_bytes(), decoded.as_bytes());
             guard = includes::guard_of(path.as_bytes(), decoded.as_bytes());
-            if includes::c_family(path.as_bytes()).is_some() {
-                // One finding per file, at its first such include, naming the others' lines (a
-                // preprocessor library iterates through `#include BOOST_PP_ITERATE()` hundreds of times).
-                let unresolved = includes::unresolved_includes(decoded.as_bytes());
-                if let Some((line, operand)) = unresolved.first() {
-                    ff.push(Some(u64::from(*line)), Some(1), FindingKind::UnresolvedInclude, || {
-                        format!(
-                            "`#include {}` names no file Vitrine can find: its operand is neither \"…\" nor <…> once this file's macros are expanded (a macro of another file, or an -D flag, makes the name), so the file the compiler opens here is not followed, and any code it brings is read by no one here{}",
-                            String::from_utf8_lossy(operand),
-                            more_lines(unresolved.get(1..).unwrap_or_default())
-                        )
-                    });
-                }
+            // One finding per file, at its first such include, naming the others' lines (a
+            // preprocessor library iterates through `#include BOOST_PP_ITERATE()` hundreds of times).
+            if let Some((line, operand)) = unresolved.first() {
+                ff.push(Some(u64::from(*line)), Some(1), FindingKind::UnresolvedInclude, || {
+                    format!(
+                        "`#include {}` names no file Vitrine can find: its operand is neither \"…\" nor <…> once this file's macros are expanded (a macro of another file, or an -D flag, makes the name), so the file the compiler opens here is not followed, and any code it brings is read by no one here{}",
+                        String::from_utf8_lossy(operand),
+                        more_lines(unresolved.get(1..).unwrap_or_default())
+                    )
+                });
             }
             if crate::cgo::is_go(path.as_bytes()) {
                 embedded_c(decoded.as_bytes(), &mut ff);
