@@ -631,33 +631,47 @@ fn expand(
     Some(out)
 }
 
-/// [`code_includes`] and [`unresolved_includes`], reading every line.
+/// [`code_includes`] and [`unresolved_includes`], reading every directive.
 fn scan_includes_and_unresolved(text: &[u8]) -> (Vec<Include>, Vec<(u32, Vec<u8>)>) {
-    let mut out = Vec::new();
-    let mut unresolved = Vec::new();
-    let mut defs: HashMap<Vec<u8>, Macro> = HashMap::new();
-    let mut lines = text.split(|&b| b == b'\n');
-    let mut line_no = 0u32;
-    while let Some(first) = lines.next() {
-        line_no += 1;
-        let this_line = line_no;
-        // The logical line: physical lines joined where one ends with `\` (rare: copied only then).
-        let mut line = std::borrow::Cow::Borrowed(first);
-        while let Some(cut) = continued(&line) {
-            let Some(next) = lines.next() else { break };
-            line_no += 1;
-            let mut joined = line.into_owned();
-            joined.truncate(cut);
-            joined.extend_from_slice(next);
-            line = std::borrow::Cow::Owned(joined);
-        }
-        if !line.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'#' || b == b'%') {
-            continue;
-        }
-        let mut r = Cursor { s: &line, i: 0 };
+    let mut scan = DirectiveScan {
+        text,
+        counted: 0,
+        lines: 1,
+        out: Vec::new(),
+        unresolved: Vec::new(),
+        defs: HashMap::new(),
+    };
+    each_directive_line(text, &mut |line, at| scan.directive(line, at));
+    (scan.out, scan.unresolved)
+}
+
+/// One reading of a C-like text's directives: the macros defined so far, and what was found.
+struct DirectiveScan<'t> {
+    text: &'t [u8],
+    /// The 1-based line number at the offset `counted` (counted only as far as a finding needs).
+    counted: usize,
+    lines: u32,
+    out: Vec<Include>,
+    unresolved: Vec<(u32, Vec<u8>)>,
+    defs: HashMap<Vec<u8>, Macro>,
+}
+
+impl DirectiveScan<'_> {
+    /// The 1-based line number of the offset `at`, at or past the last one asked for.
+    fn line_at(&mut self, at: usize) -> u32 {
+        let newlines = self.text.get(self.counted..at).map_or(0, |t| memchr::memchr_iter(b'\n', t).count());
+        self.lines = self.lines.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.counted = at.max(self.counted);
+        self.lines
+    }
+
+    /// Reads a logical line (splices joined) that begins at the offset `at` and whose first non-blank
+    /// byte is `#` or `%`.
+    fn directive(&mut self, line: &[u8], at: usize) {
+        let mut r = Cursor { s: line, i: 0 };
         r.blank();
         if !r.eat(b"#") && !r.eat(b"%:") {
-            continue;
+            return;
         }
         r.blank();
         let word = r.ident();
@@ -667,11 +681,11 @@ fn scan_includes_and_unresolved(text: &[u8]) -> (Vec<Include>, Vec<(u32, Vec<u8>
             b"define" => {
                 let name = r.ident();
                 if name.is_empty() {
-                    continue;
+                    return;
                 }
                 let params = if r.peek() == Some(b'(') {
                     let close = r.s.get(r.i..).and_then(|t| memchr::memchr(b')', t)).map(|k| r.i + k);
-                    let Some(close) = close else { continue };
+                    let Some(close) = close else { return };
                     let list = r.s.get(r.i + 1..close).unwrap_or_default();
                     r.i = close + 1;
                     Some(
@@ -686,14 +700,14 @@ fn scan_includes_and_unresolved(text: &[u8]) -> (Vec<Include>, Vec<(u32, Vec<u8>
                 r.blank();
                 let body = r.s.get(r.i..).unwrap_or_default();
                 let body = crate::lexis::c_comments_blanked(body).trim_ascii().to_vec();
-                defs.insert(name.to_vec(), Macro { params, body });
-                continue;
+                self.defs.insert(name.to_vec(), Macro { params, body });
+                return;
             }
             b"undef" => {
-                defs.remove(r.ident());
-                continue;
+                self.defs.remove(r.ident());
+                return;
             }
-            _ => continue,
+            _ => return,
         }
         let target = match r.peek() {
             Some(b'"') => r.string().map(<[u8]>::to_vec),
@@ -702,7 +716,7 @@ fn scan_includes_and_unresolved(text: &[u8]) -> (Vec<Include>, Vec<(u32, Vec<u8>
                 // A computed include: the operand with the file's macros expanded (bounded).
                 let operand = r.s.get(r.i..).unwrap_or_default();
                 let mut budget = MAX_EXPANSION_BYTES;
-                let expanded = expand(operand, &defs, &mut Vec::new(), &mut budget).unwrap_or_default();
+                let expanded = expand(operand, &self.defs, &mut Vec::new(), &mut budget).unwrap_or_default();
                 let expanded = expanded.trim_ascii();
                 match expanded.first() {
                     Some(b'"') => {
@@ -712,17 +726,97 @@ fn scan_includes_and_unresolved(text: &[u8]) -> (Vec<Include>, Vec<(u32, Vec<u8>
                     Some(b'<') => None,
                     _ => {
                         let written = crate::lexis::c_comments_blanked(operand).trim_ascii().to_vec();
-                        unresolved.push((this_line, written));
+                        let line_no = self.line_at(at);
+                        self.unresolved.push((line_no, written));
                         None
                     }
                 }
             }
         };
         if let Some(t) = target.filter(|t| !t.is_empty() && t.len() <= MAX_TARGET && c_family(t).is_none()) {
-            out.push(Include { line: this_line, target: t, form: Form::Preprocessor });
+            let line_no = self.line_at(at);
+            self.out.push(Include { line: line_no, target: t, form: Form::Preprocessor });
         }
     }
-    (out, unresolved)
+}
+
+/// Whether a logical line begins a directive after blanks: `#`, or its digraph `%:`.
+fn may_be_directive(line: &[u8]) -> bool {
+    let lead = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    line.get(lead..).is_some_and(|t| t.starts_with(b"#") || t.starts_with(b"%:"))
+}
+
+/// The physical line of `text` that starts at `at`: its end (the `\n` or the text's end).
+fn physical_end(text: &[u8], at: usize) -> usize {
+    text.get(at..).and_then(|t| memchr::memchr(b'\n', t)).map_or(text.len(), |n| at + n)
+}
+
+/// The logical line of `text` that starts at `at` (physical lines joined where one ends with `\`, each
+/// splice read once, as the compiler reads it; copied only then) and the offset just past it.
+fn logical_line(text: &[u8], at: usize) -> (std::borrow::Cow<'_, [u8]>, usize) {
+    let mut end = physical_end(text, at);
+    let first = text.get(at..end).unwrap_or_default();
+    let Some(cut) = continued(first).filter(|_| end < text.len()) else {
+        return (std::borrow::Cow::Borrowed(first), end + 1);
+    };
+    let mut joined = first.get(..cut).unwrap_or_default().to_vec();
+    loop {
+        let start = end + 1;
+        end = physical_end(text, start);
+        let line = text.get(start..end).unwrap_or_default();
+        match continued(line).filter(|_| end < text.len()) {
+            Some(cut) => joined.extend_from_slice(line.get(..cut).unwrap_or_default()),
+            None => {
+                joined.extend_from_slice(line);
+                return (std::borrow::Cow::Owned(joined), end + 1);
+            }
+        }
+    }
+}
+
+/// Calls `on(line, at)` for each logical line of `text` that [`may_be_directive`], with the offset it
+/// starts at: the reading of every line, which [`each_directive_line`] equals.
+fn each_logical_directive(text: &[u8], on: &mut dyn FnMut(&[u8], usize)) {
+    let mut at = 0usize;
+    while at < text.len() {
+        let (line, next) = logical_line(text, at);
+        if may_be_directive(&line) {
+            on(&line, at);
+        }
+        at = next;
+    }
+}
+
+/// [`each_logical_directive`] without reading the lines between directives: a search for the next
+/// `#` skips every logical line without one (none of them is a directive), and only the line holding
+/// it is read. A text with the digraph `%:` (or a `%` before a splice that may make one) is read
+/// line by line.
+fn each_directive_line(text: &[u8], on: &mut dyn FnMut(&[u8], usize)) {
+    if memchr::memmem::find(text, b"%:").is_some() || memchr::memmem::find(text, b"%\\").is_some() {
+        return each_logical_directive(text, on);
+    }
+    // Always a logical line's start.
+    let mut pos = 0usize;
+    while let Some(k) = text.get(pos..).and_then(|t| memchr::memchr(b'#', t)) {
+        let hash = pos + k;
+        // The logical line holding the `#`: it begins on the `#`'s physical line unless the physical
+        // line before that one is continued.
+        let mut start =
+            text.get(pos..hash).and_then(|t| memchr::memrchr(b'\n', t)).map_or(pos, |n| pos + n + 1);
+        while start > pos {
+            let before = text.get(pos..start - 1).unwrap_or_default();
+            let prev = memchr::memrchr(b'\n', before).map_or(pos, |n| pos + n + 1);
+            if continued(text.get(prev..start - 1).unwrap_or_default()).is_none() {
+                break;
+            }
+            start = prev;
+        }
+        let (line, next) = logical_line(text, start);
+        if may_be_directive(&line) {
+            on(&line, start);
+        }
+        pos = next;
+    }
 }
 
 /// [`include_guard`] of a file whose name is a C or C++ source's or header's; `None` for others.
@@ -835,22 +929,22 @@ pub fn include_guard(text: &[u8]) -> Option<Vec<u8>> {
     after.iter().all(u8::is_ascii_whitespace).then_some(name)
 }
 
-/// The directives of a text (comments already blanked): the offset of each `#` first on its line and
-/// the text after it to the end of the logical line (splices joined only where they are: rare).
+/// The directives of a text (comments already blanked): the offset of each `#` first on its line (after
+/// spaces and tabs) and the rest of its physical line. A search for the next `#` skips the lines without
+/// one.
 fn directive_lines(t: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    // Always a physical line's start.
     let mut at = 0usize;
     std::iter::from_fn(move || {
-        while at < t.len() {
-            let line_end = memchr::memchr(b'\n', t.get(at..)?).map_or(t.len(), |n| at + n);
-            let line = t.get(at..line_end)?;
-            let start = at;
+        while let Some(k) = t.get(at..).and_then(|rest| memchr::memchr(b'#', rest)) {
+            let hash = at + k;
+            let line_start =
+                t.get(at..hash).and_then(|r| memchr::memrchr(b'\n', r)).map_or(at, |n| at + n + 1);
+            let line_end = t.get(hash..).and_then(|r| memchr::memchr(b'\n', r)).map_or(t.len(), |n| hash + n);
             at = line_end + 1;
-            let lead = line.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
-            if line.get(lead) == Some(&b'#') {
-                return Some((
-                    start + lead,
-                    line.get(lead + 1..)?.strip_suffix(b"\r").unwrap_or(line.get(lead + 1..)?),
-                ));
+            if t.get(line_start..hash)?.iter().all(|b| matches!(b, b' ' | b'\t')) {
+                let rest = t.get(hash + 1..line_end)?;
+                return Some((hash, rest.strip_suffix(b"\r").unwrap_or(rest)));
             }
         }
         None
@@ -1701,6 +1795,93 @@ pub fn languages(findings: &[Finding]) -> HashMap<String, CodeLanguage> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A text of fragments that matter to reading directives (splices, digraphs, blanks, comments),
+    /// from a fixed-seed generator: the same texts on every run.
+    fn directive_texts() -> Vec<Vec<u8>> {
+        const PARTS: &[&[u8]] = &[
+            b"#",
+            b"%:",
+            b"%",
+            b"\\\n",
+            b"\\\r\n",
+            b"\\ \n",
+            b"\\",
+            b"\n",
+            b"\n",
+            b"\r\n",
+            b" ",
+            b"\t",
+            b"\x0b",
+            b"\x0c",
+            b"include",
+            b"define X ",
+            b"\"a.inc\"",
+            b"x",
+            b"/*",
+            b"*/",
+            b"ifndef G",
+            b"endif",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        (0..20_000)
+            .map(|_| {
+                let len = next() % 24;
+                (0..len).flat_map(|_| PARTS[(next() % PARTS.len() as u64) as usize].to_vec()).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_directive_search_reads_the_lines_that_reading_every_line_reads() {
+        for text in directive_texts() {
+            let mut every = Vec::new();
+            each_logical_directive(&text, &mut |line, at| every.push((line.to_vec(), at)));
+            let mut searched = Vec::new();
+            each_directive_line(&text, &mut |line, at| searched.push((line.to_vec(), at)));
+            assert_eq!(searched, every, "{:?}", String::from_utf8_lossy(&text));
+        }
+    }
+
+    #[test]
+    fn the_guard_s_directive_search_finds_the_lines_that_reading_every_line_finds() {
+        for text in directive_texts() {
+            let mut every = Vec::new();
+            let mut at = 0usize;
+            for line in text.split(|&b| b == b'\n') {
+                let lead = line.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+                if line.get(lead) == Some(&b'#') {
+                    let rest = &line[lead + 1..];
+                    every.push((at + lead, rest.strip_suffix(b"\r").unwrap_or(rest).to_vec()));
+                }
+                at += line.len() + 1;
+            }
+            let searched: Vec<_> = directive_lines(&text).map(|(at, line)| (at, line.to_vec())).collect();
+            assert_eq!(searched, every, "{:?}", String::from_utf8_lossy(&text));
+        }
+    }
+
+    #[test]
+    fn a_splice_is_read_once() {
+        // `a\\` then a blank line: the compiler removes one backslash-newline; the `\` left before the
+        // next newline splices nothing, so `#include` below starts its own directive.
+        let text = b"#define A a\\\\\n\n#include \"x.inc\"\n";
+        let (includes, _) = scan_includes_and_unresolved(text);
+        assert_eq!(includes.iter().map(|i| i.line).collect::<Vec<_>>(), [3]);
+        // A directive after a splice at the start of its logical line is one.
+        let text = b"int a;\n  \\\n#include \"y.inc\"\n";
+        let (includes, _) = scan_includes_and_unresolved(text);
+        assert_eq!(
+            includes.iter().map(|i| (i.line, i.target.as_slice())).collect::<Vec<_>>(),
+            [(2, &b"y.inc"[..])]
+        );
+    }
 
     /// Texts whose includes the quick look passes over give what reading every line gives: none.
     #[test]
