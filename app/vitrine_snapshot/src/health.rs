@@ -178,11 +178,17 @@ pub enum FindingKind {
     /// file): in a translation unit that includes both, the second one included is empty to the
     /// compiler, so its definitions, shown as live, are not compiled (a fallback elsewhere applies).
     SharedIncludeGuard,
+    /// Headers of one directory guarded by one macro that is named after none of them (or after each):
+    /// alternatives for other platforms, compilers or sizes, of which a dispatching header includes
+    /// one (`fiber_fcontext.hpp`, `fiber_ucontext.hpp` and `fiber_winfib.hpp` guarded by
+    /// `BOOST_CONTEXT_FIBER_H`). Informational: a translation unit that includes two of them gets the
+    /// second empty, as with [`FindingKind::SharedIncludeGuard`], whose guard is one file's own.
+    AlternativeHeaders,
 }
 
 impl FindingKind {
     /// Every kind, in declaration order (the ingest cache stores kinds by their place here).
-    pub const ALL: [FindingKind; 40] = [
+    pub const ALL: [FindingKind; 41] = [
         FindingKind::BidiControl,
         FindingKind::InvisibleChar,
         FindingKind::MixedScriptIdentifier,
@@ -223,6 +229,7 @@ impl FindingKind {
         FindingKind::StartupHook,
         FindingKind::UnresolvedInclude,
         FindingKind::SharedIncludeGuard,
+        FindingKind::AlternativeHeaders,
     ];
 
     /// The kebab-case name used in JSON output, in [`HealthReport::counts`] and on screen (the serde
@@ -269,6 +276,7 @@ impl FindingKind {
             FindingKind::StartupHook => "startup-hook",
             FindingKind::UnresolvedInclude => "unresolved-include",
             FindingKind::SharedIncludeGuard => "shared-include-guard",
+            FindingKind::AlternativeHeaders => "alternative-headers",
         }
     }
 

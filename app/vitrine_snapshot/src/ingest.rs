@@ -1912,11 +1912,16 @@ fn reread_members<'a>(
     out
 }
 
-/// The [`FindingKind::SharedIncludeGuard`] findings: for each macro guarding the whole of two or more
-/// headers of one directory (headers of one directory are included together; copies of a header for
-/// other architectures or tools, in other directories, are alternatives and share guards as a matter
-/// of course: Linux 6.1 has 584 such macros, 30 within a directory), a finding on each file naming the
-/// others.
+/// The findings on headers sharing a guard: for each macro guarding the whole of two or more headers
+/// of one directory (headers of one directory are included together; copies of a header for other
+/// architectures or tools, in other directories, are alternatives and share guards as a matter of
+/// course: Linux 6.1 has 584 such macros, 30 within a directory), a finding on each file naming the
+/// others. When the guard is named after some of the files and not all ([`guard_names`]), the others
+/// carry a copy of another header's guard: `shared-include-guard`, deceptive (Boost's
+/// `transform_inclusive_scan.hpp` guarded by `…_TRANSFORM_REDUCE_HPP`). When it is named after none
+/// (or all), the files are alternatives that one header chooses between (`fiber_fcontext.hpp`,
+/// `fiber_ucontext.hpp`, `fiber_winfib.hpp` under `BOOST_CONTEXT_FIBER_H`): `alternative-headers`,
+/// informational (Boost 1.81: 18 files deceptive, 102 alternatives).
 fn shared_guard_findings(guards: BTreeMap<(Vec<u8>, Vec<u8>), Vec<String>>) -> Vec<Finding> {
     let mut out = Vec::new();
     for ((_, guard), mut paths) in guards {
@@ -1924,20 +1929,49 @@ fn shared_guard_findings(guards: BTreeMap<(Vec<u8>, Vec<u8>), Vec<String>>) -> V
             continue;
         }
         paths.sort();
+        let named = paths.iter().filter(|p| guard_names(&guard, p.as_bytes())).count();
+        let copied = named > 0 && named < paths.len();
         let guard = String::from_utf8_lossy(&guard);
         for p in &paths {
             let others: Vec<String> = paths.iter().filter(|o| *o != p).map(|o| format!("`{o}`")).collect();
-            out.push(Finding::file_level(
-                p,
-                FindingKind::SharedIncludeGuard,
-                format!(
-                    "guarded by `{guard}`, as {} is: in a translation unit that includes both, the one included second is empty to the compiler (its `#ifndef {guard}` is false), so its definitions shown here are not compiled and any fallback (`#ifndef X` / `#define X 0`) applies instead",
-                    others.join(" and ")
-                ),
-            ));
+            let others = others.join(" and ");
+            out.push(if copied {
+                Finding::file_level(
+                    p,
+                    FindingKind::SharedIncludeGuard,
+                    format!(
+                        "guarded by `{guard}`, as {others} is, a guard named after some of these files and not the others: in a translation unit that includes both, the one included second is empty to the compiler (its `#ifndef {guard}` is false), so its definitions shown here are not compiled and any fallback (`#ifndef X` / `#define X 0`) applies instead"
+                    ),
+                )
+            } else {
+                Finding::file_level(
+                    p,
+                    FindingKind::AlternativeHeaders,
+                    format!(
+                        "guarded by `{guard}`, as {others} is, a guard named after none of them (or each): alternatives of which one header includes one; a translation unit that includes two gets the second empty (its `#ifndef {guard}` is false)"
+                    ),
+                )
+            });
         }
     }
     out
+}
+
+/// Whether an include guard is named after the file at `path`: the words of the file's name before
+/// its extension (split at anything not a letter or digit, case folded) appear in a row among the
+/// guard's (`BOOST_ALGORITHM_TRANSFORM_REDUCE_HPP` names `transform_reduce.hpp`, not
+/// `transform_inclusive_scan.hpp`).
+fn guard_names(guard: &[u8], path: &[u8]) -> bool {
+    let words = |s: &[u8]| -> Vec<Vec<u8>> {
+        s.split(|b| !b.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(<[u8]>::to_ascii_uppercase)
+            .collect()
+    };
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let stem = name.iter().rposition(|&b| b == b'.').filter(|&d| d > 0).map_or(name, |d| &name[..d]);
+    let (stem, guard) = (words(stem), words(guard));
+    !stem.is_empty() && guard.windows(stem.len()).any(|w| w == stem.as_slice())
 }
 
 /// A finding (or only a count past the cap) of [`rescan_as`].
@@ -2058,6 +2092,14 @@ mod tests {
             "#ifndef VENDOR_CONFIG_H\n#define VENDOR_CONFIG_H\n#define REQUIRE_SIGNATURE 1\n#endif\n",
         );
         put("arch/x/config.h", "#ifndef VENDOR_CONFIG_H\n#define VENDOR_CONFIG_H\n#endif\n");
+        // Alternatives: one guard named after none of them, chosen between by a dispatching header.
+        std::fs::create_dir_all(dir.path().join("fiber")).unwrap();
+        for alt in ["fiber_fcontext.hpp", "fiber_ucontext.hpp"] {
+            put(
+                &format!("fiber/{alt}"),
+                "#ifndef VENDOR_FIBER_H\n#define VENDOR_FIBER_H\nstruct fiber {};\n#endif\n",
+            );
+        }
         put("src.c", "#include TRACE_INCLUDE(TRACE_FILE)\nint x;\n");
         put("iterate.h", "#include ITERATE()\n#include ITERATE()\nint y;\n#include NEXT(2)\n");
         let snap = open_with(dir.path(), Hooks::default()).unwrap();
@@ -2073,6 +2115,24 @@ mod tests {
             ["include/config.h", "include/log.h"]
         );
         assert!(shared[0].1.contains("`VENDOR_CONFIG_H`, as `include/log.h`"), "{shared:?}");
+        let alternatives: Vec<(String, String)> = snap
+            .health()
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::AlternativeHeaders)
+            .map(|f| (f.path.clone(), f.detail.clone()))
+            .collect();
+        assert_eq!(
+            alternatives.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+            ["fiber/fiber_fcontext.hpp", "fiber/fiber_ucontext.hpp"]
+        );
+        assert!(
+            alternatives[0].1.contains("`VENDOR_FIBER_H`, as `fiber/fiber_ucontext.hpp`"),
+            "{alternatives:?}"
+        );
+        assert!(
+            !FindingKind::AlternativeHeaders.is_deceptive() && FindingKind::SharedIncludeGuard.is_deceptive()
+        );
         let unresolved: Vec<(String, Option<u64>)> = snap
             .health()
             .findings
