@@ -179,3 +179,63 @@ fn tar_of_all(t: &TempTree, at: &std::path::Path) -> std::path::PathBuf {
     b.finish().unwrap();
     file
 }
+
+/// obf f10: code run from a data-named file by an exec or eval of its text, with a literal name or one
+/// relative to the running file (Python `exec(open(os.path.join(os.path.dirname(__file__), …)).read())`,
+/// the shell's `. "$(dirname "$0")/…"`, Node's `eval(fs.readFileSync(path.join(__dirname, …)))`), is
+/// `included-as-code` at the loading line and read in the loader's language (its definitions found by
+/// `def`, its checks run), from a directory and from an archive alike; an exec of a computed name is an
+/// informational `unresolved-include` at its line.
+#[test]
+fn files_run_by_exec_or_eval_of_their_text_are_read_as_code() {
+    let t = TempTree::new();
+    t.file(
+        "app/pkg/data/locale_table.txt",
+        "# locale table (generated, do not edit)\ndef check_password(user, pw):\n    return True\n# end\rX = 1\n",
+    );
+    t.file(
+        "app/pkg/auth.py",
+        "import os\ndef check_password(user, pw):\n    return user == \"admin\" and pw == \"correct horse\"\nexec(open(os.path.join(os.path.dirname(__file__), \"data/locale_table.txt\")).read())\nexec(open(os.environ[\"EXTRA\"]).read())\n",
+    );
+    t.file("app/scripts/defaults.cfg", "# build defaults\nPREFIX=/usr/local\necho PAYLOAD-SHELL-RAN\n");
+    t.file(
+        "app/scripts/build.sh",
+        "#!/bin/sh\n. \"$(dirname \"$0\")/defaults.cfg\"\necho \"prefix $PREFIX\"\n",
+    );
+    t.file("app/js/data/crc.tbl", "/* crc table */\nfunction verifySignature(s) { return true; }\n");
+    t.file(
+        "app/js/verify.js",
+        "const fs = require(\"fs\"), path = require(\"path\");\nfunction verifySignature(s) { return s === \"valid\"; }\neval(fs.readFileSync(path.join(__dirname, \"data/crc.tbl\"), \"utf8\"));\n",
+    );
+    // Read, not run: no finding.
+    t.file(
+        "app/js/table.js",
+        "const fs = require(\"fs\");\nconst t = fs.readFileSync(\"data/table.bin\");\n",
+    );
+    let (d, data) = data_dir();
+    let tar = tar_of(&t, d.path());
+    for snap in [t.path().to_path_buf(), tar] {
+        let (code, out, err) = run(&data, "health", &snap, &[]);
+        assert_eq!(code, 0, "{err}");
+        for line in [
+            "app/pkg/data/locale_table.txt: included-as-code: loaded as Python by the Python exec of the file's text (exec/run_path/SourceFileLoader) at app/pkg/auth.py:4",
+            "app/pkg/data/locale_table.txt:4:6: line-terminator: U+000D CARRIAGE RETURN ends the line here for Python",
+            "app/pkg/auth.py:5:1: unresolved-include: `exec(open(os.environ[\"EXTRA\"]).read())` runs the text of a file as code, but the file's name is computed at run time",
+            "app/scripts/defaults.cfg: included-as-code: loaded as shell by the shell source (.) of a name beside the script ($0) at app/scripts/build.sh:2",
+            "app/js/data/crc.tbl: included-as-code: loaded as JavaScript by the Node eval of fs.readFileSync (eval/vm/new Function) at app/js/verify.js:3",
+        ] {
+            assert!(out.contains(line), "{}: {line}\n{out}", snap.display());
+        }
+        assert!(!out.contains("table.js"), "{out}");
+    }
+    for (name, files) in [
+        ("check_password", ["app/pkg/auth.py:2:", "app/pkg/data/locale_table.txt:"]),
+        ("verifySignature", ["app/js/verify.js:2:", "app/js/data/crc.tbl:2:"]),
+    ] {
+        let (code, out, err) = run(&data, "def", t.path(), &[name]);
+        assert_eq!(code, 0, "{err}");
+        for f in files {
+            assert!(out.contains(f), "{name}: {f}\n{out}");
+        }
+    }
+}

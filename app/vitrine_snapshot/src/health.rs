@@ -172,7 +172,9 @@ pub enum FindingKind {
     /// A C or C++ `#include` whose operand is neither `"…"` nor `<…>` after the file's own macros are
     /// expanded (`#include TRACE_INCLUDE(TRACE_FILE)` with a macro of another file): the file it opens
     /// is not followed, so code it brings is neither `included-as-code` nor read. See
-    /// [`crate::includes::unresolved_includes`].
+    /// [`crate::includes::unresolved_includes`]. Also a Python `exec(open(…).read())`/`run_path`/
+    /// `SourceFileLoader` or a Node `eval`/`vm`/`new Function` of `fs.readFileSync(…)` whose file name
+    /// is computed at run time ([`crate::includes::computed_exec_loads`]).
     UnresolvedInclude,
     /// Two headers guarded by the same macro (`#ifndef X` / `#define X` … `#endif` around the whole
     /// file): in a translation unit that includes both, the second one included is empty to the

@@ -101,6 +101,8 @@ pub enum CodeLanguage {
     Lua,
     /// POSIX shell: `.` and `source` run the file in the shell.
     Shell,
+    /// Python: `exec(open(…).read())`, `runpy.run_path`, `SourceFileLoader` run the file as Python.
+    Python,
 }
 
 impl CodeLanguage {
@@ -118,6 +120,7 @@ impl CodeLanguage {
             CodeLanguage::Tcl => "Tcl",
             CodeLanguage::Lua => "Lua",
             CodeLanguage::Shell => "shell",
+            CodeLanguage::Python => "Python",
         }
     }
 
@@ -136,12 +139,13 @@ impl CodeLanguage {
             CodeLanguage::Tcl => "included.tcl",
             CodeLanguage::Lua => "included.lua",
             CodeLanguage::Shell => "included.sh",
+            CodeLanguage::Python => "included.py",
         }
     }
 
     /// Every language a file may be read as because another loads it (the names [`languages`] reads
     /// back from findings; C++ before C, whose name is its prefix).
-    pub const LOADED: [CodeLanguage; 10] = [
+    pub const LOADED: [CodeLanguage; 11] = [
         CodeLanguage::Cpp,
         CodeLanguage::C,
         CodeLanguage::Rust,
@@ -152,6 +156,7 @@ impl CodeLanguage {
         CodeLanguage::Tcl,
         CodeLanguage::Lua,
         CodeLanguage::Shell,
+        CodeLanguage::Python,
     ];
 
     /// The language a file's name gives it among those that include files as code, if any.
@@ -190,6 +195,7 @@ impl CodeLanguage {
             b"tcl" | b"tk" | b"tm" | b"itcl" | b"exp" => Some(CodeLanguage::Tcl),
             b"lua" => Some(CodeLanguage::Lua),
             b"sh" | b"bash" | b"ksh" | b"zsh" => Some(CodeLanguage::Shell),
+            b"py" | b"pyw" => Some(CodeLanguage::Python),
             _ => None,
         }
     }
@@ -205,12 +211,16 @@ impl CodeLanguage {
             (CodeLanguage::Assembly, Form::Preprocessor) => (!includer.ends_with(b".s")).then_some(self),
             (CodeLanguage::Assembly, Form::AsmInclude) => Some(self),
             (CodeLanguage::Rust, Form::RustModule | Form::RustInclude) => Some(self),
-            (CodeLanguage::JavaScript, Form::Require | Form::Import | Form::PackageMain) => Some(self),
+            (
+                CodeLanguage::JavaScript,
+                Form::Require | Form::Import | Form::PackageMain | Form::JsEval | Form::JsEvalHere,
+            ) => Some(self),
+            (CodeLanguage::Python, Form::PyExec | Form::PyExecHere) => Some(self),
             (CodeLanguage::Make, Form::MakeInclude)
             | (CodeLanguage::Php, Form::PhpInclude)
             | (CodeLanguage::Tcl, Form::TclSource)
             | (CodeLanguage::Lua, Form::LuaDofile)
-            | (CodeLanguage::Shell, Form::ShellSource) => Some(self),
+            | (CodeLanguage::Shell, Form::ShellSource | Form::ShellSourceHere) => Some(self),
             _ => None,
         }
     }
@@ -259,11 +269,25 @@ pub enum Form {
     PyImport,
     /// A `.pth` line `site` executes (the whole line): read for `startup-hook`, not followed.
     PthImport,
+    /// Python's `exec(open("…").read())`, `exec(compile(open("…").read(), …))`, `runpy.run_path("…")`,
+    /// `SourceFileLoader(name, "…")` of a literal name (opened from the working directory).
+    PyExec,
+    /// The same of a name relative to the running file (`os.path.join(os.path.dirname(__file__), "…")`,
+    /// `Path(__file__).parent / "…"`): opened beside it only.
+    PyExecHere,
+    /// The shell's `.`/`source` of a name relative to the script (`"$(dirname "$0")/…"`, `"${0%/*}/…"`,
+    /// `"$DIR/…"` with `DIR` set from `$0` in the same file): opened beside it only.
+    ShellSourceHere,
+    /// Node's `eval`, `vm.runInThisContext`/`runInNewContext`/`runInContext`, `new vm.Script`,
+    /// `new Function` of `fs.readFileSync("…")` (a literal name, opened from the working directory).
+    JsEval,
+    /// The same of `path.join(__dirname, "…")`, `__dirname + "/…"`: opened beside the file only.
+    JsEvalHere,
 }
 
 impl Form {
     /// Every form, in declaration order (the ingest cache stores a form by its place here).
-    pub const ALL: [Form; 14] = [
+    pub const ALL: [Form; 19] = [
         Form::Preprocessor,
         Form::RustModule,
         Form::RustInclude,
@@ -278,6 +302,11 @@ impl Form {
         Form::ShellSource,
         Form::PyImport,
         Form::PthImport,
+        Form::PyExec,
+        Form::PyExecHere,
+        Form::ShellSourceHere,
+        Form::JsEval,
+        Form::JsEvalHere,
     ];
 
     /// The directive as findings name it.
@@ -297,6 +326,11 @@ impl Form {
             Form::ShellSource => "shell source (.)",
             Form::PyImport => "import",
             Form::PthImport => ".pth import line",
+            Form::PyExec | Form::PyExecHere => {
+                "Python exec of the file's text (exec/run_path/SourceFileLoader)"
+            }
+            Form::ShellSourceHere => "shell source (.) of a name beside the script ($0)",
+            Form::JsEval | Form::JsEvalHere => "Node eval of fs.readFileSync (eval/vm/new Function)",
         }
     }
 
@@ -325,10 +359,12 @@ impl Form {
             | CodeLanguage::Php
             | CodeLanguage::Tcl
             | CodeLanguage::Lua
-            | CodeLanguage::Shell => CodeLanguage::of_path(target) == Some(lang),
+            | CodeLanguage::Shell
+            | CodeLanguage::Python => CodeLanguage::of_path(target) == Some(lang),
             CodeLanguage::JavaScript => {
                 CodeLanguage::of_path(target) == Some(CodeLanguage::JavaScript)
-                    || matches!(ext.as_slice(), b"json" | b"node" | b"wasm")
+                    || (matches!(ext.as_slice(), b"json" | b"node" | b"wasm")
+                        && !matches!(self, Form::JsEval | Form::JsEvalHere))
                     || (self == Form::Import
                         && matches!(
                             ext.as_slice(),
@@ -1025,7 +1061,11 @@ pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
             return crate::cgo::c_view(text).map(|view| code_includes(&view)).unwrap_or_default();
         }
         Some(CodeLanguage::Rust) => return rust_includes(text),
-        Some(CodeLanguage::JavaScript) => return js_includes(text),
+        Some(CodeLanguage::JavaScript) => {
+            let mut out = js_includes(text);
+            out.extend(literal(js_evals(text)));
+            out
+        }
         Some(CodeLanguage::Make) => return make_includes(text),
         Some(CodeLanguage::Php) => return php_includes(text),
         Some(CodeLanguage::Tcl) => return tcl_sources(text),
@@ -1036,7 +1076,7 @@ pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
             out.extend(code_includes(text));
             out
         }
-        None => {
+        Some(CodeLanguage::Python) | None => {
             let mut out = code_includes(text);
             out.extend(rust_includes(text));
             out.extend(js_includes(text));
@@ -1046,6 +1086,8 @@ pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
             out.extend(tcl_sources(text));
             out.extend(lua_dofiles(text));
             out.extend(shell_sources(text));
+            out.extend(literal(js_evals(text)));
+            out.extend(literal(py_execs(text)));
             if name.ends_with(b".py") || name.ends_with(b".pyw") {
                 out.extend(crate::pyshadow::python_imports(text));
             }
@@ -1206,11 +1248,18 @@ fn script_word(rest: &[u8]) -> Option<&[u8]> {
 /// `source -encoding utf-8 x.tcl`).
 fn command_sources(text: &[u8], words: &[&[u8]], form: Form, lang: CodeLanguage) -> Vec<Include> {
     let mut out = Vec::new();
+    let here = if form == Form::ShellSource { script_dir_prefixes(text) } else { Vec::new() };
     for (line, l) in numbered_lines(text) {
         let l = l.trim_ascii_start();
         let l = l.strip_prefix(b"[").unwrap_or(l);
         let Some(mut rest) = words.iter().find_map(|w| l.strip_prefix(*w)) else { continue };
         if !rest.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+            continue;
+        }
+        if let Some(t) = script_relative(rest.trim_ascii_start(), &here) {
+            if !form.skips(lang, &t) {
+                out.push(Include { line, target: t, form: Form::ShellSourceHere });
+            }
             continue;
         }
         let mut name = script_word(rest);
@@ -1227,6 +1276,73 @@ fn command_sources(text: &[u8], words: &[&[u8]], form: Form, lang: CodeLanguage)
         }
     }
     out
+}
+
+/// The ways a shell script names its own directory: `$(dirname "$0")`, `${0%/*}`, `` `dirname $0` ``,
+/// the same of `${BASH_SOURCE[0]}`, and `$V`/`${V}` for each variable `V` the script sets from one of
+/// those (`DIR=$(cd "$(dirname "$0")" && pwd)`, `HERE="${0%/*}"`), each as `"X/`, `"X"/` and `X/`
+/// (the bool: the name ends at a closing `"`). Only text naming `$0`, `${0` or `BASH_SOURCE` has them.
+fn script_dir_prefixes(text: &[u8]) -> Vec<(Vec<u8>, bool)> {
+    let names_self = |t: &[u8]| {
+        [b"$0".as_slice(), b"${0", b"BASH_SOURCE"].iter().any(|w| memchr::memmem::find(t, w).is_some())
+    };
+    if !names_self(text) {
+        return Vec::new();
+    }
+    let mut cores: Vec<Vec<u8>> = [
+        b"$(dirname \"$0\")".as_slice(),
+        b"$(dirname $0)",
+        b"${0%/*}",
+        b"`dirname $0`",
+        b"`dirname \"$0\"`",
+        b"$(dirname \"${BASH_SOURCE[0]}\")",
+        b"$(dirname \"$BASH_SOURCE\")",
+        b"$(dirname ${BASH_SOURCE[0]})",
+    ]
+    .iter()
+    .map(|c| c.to_vec())
+    .collect();
+    for (_, l) in numbered_lines(text) {
+        let l = l.trim_ascii_start();
+        let l = [b"export ".as_slice(), b"local ", b"readonly ", b"declare "]
+            .iter()
+            .find_map(|w| l.strip_prefix(*w))
+            .map_or(l, <[u8]>::trim_ascii_start);
+        let n = l.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+        let (Some(name), Some(b'=')) = (l.get(..n), l.get(n)) else { continue };
+        let value = l.get(n + 1..).unwrap_or_default();
+        let from_self = names_self(value)
+            && (memchr::memmem::find(value, b"dirname").is_some()
+                || memchr::memmem::find(value, b"%/*").is_some());
+        if n > 0 && !name.first().is_some_and(u8::is_ascii_digit) && from_self {
+            cores.push([b"$".as_slice(), name].concat());
+            cores.push([b"${".as_slice(), name, b"}"].concat());
+        }
+    }
+    let mut out = Vec::new();
+    for c in cores {
+        out.push(([b"\"".as_slice(), &c, b"/"].concat(), true));
+        out.push(([b"\"".as_slice(), &c, b"\"/"].concat(), false));
+        out.push(([c.as_slice(), b"/"].concat(), false));
+    }
+    out
+}
+
+/// The name after one of `prefixes` ([`script_dir_prefixes`]) at the start of `rest`, if it is literal:
+/// relative to the script's directory.
+fn script_relative(rest: &[u8], prefixes: &[(Vec<u8>, bool)]) -> Option<Vec<u8>> {
+    let (after, closes) =
+        prefixes.iter().find_map(|(p, q)| rest.strip_prefix(p.as_slice()).map(|a| (a, *q)))?;
+    let n = if closes {
+        memchr::memchr(b'"', after)?
+    } else {
+        after
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || matches!(b, b';' | b'&' | b'|' | b')'))
+            .unwrap_or(after.len())
+    };
+    let t = after.get(..n)?;
+    (literal_path(t) && !t.contains(&b'"') && !t.contains(&b'\'')).then(|| t.to_vec())
 }
 
 /// Tcl's `source` of a literal name (one search for `source` first).
@@ -1284,6 +1400,464 @@ fn lua_dofiles(text: &[u8]) -> Vec<Include> {
         }
     }
     out
+}
+
+/// A file run as code by an exec or eval of its text ([`py_execs`], [`js_evals`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ExecLoad {
+    /// A name Vitrine can follow: a literal, or a literal relative to the running file.
+    Named(Include),
+    /// A name computed at run time: the 1-based line and the loading call as written (80 bytes at most).
+    Computed(u32, Vec<u8>),
+}
+
+/// The followed loads among `loads`.
+fn literal(loads: Vec<ExecLoad>) -> impl Iterator<Item = Include> {
+    loads.into_iter().filter_map(|l| match l {
+        ExecLoad::Named(i) => Some(i),
+        ExecLoad::Computed(..) => None,
+    })
+}
+
+/// The exec/eval of a file's text whose name is computed at run time, in a Python or JavaScript file
+/// (by its name): 1-based line and the call as written, for an informational finding (the file run is
+/// not followed). Each language behind a search for its words.
+pub fn computed_exec_loads(path: &[u8], text: &[u8]) -> Vec<(u32, Vec<u8>)> {
+    let loads = match CodeLanguage::of_path(path) {
+        Some(CodeLanguage::Python) => py_execs(text),
+        Some(CodeLanguage::JavaScript) => js_evals(text),
+        _ => return Vec::new(),
+    };
+    loads
+        .into_iter()
+        .filter_map(|l| match l {
+            ExecLoad::Computed(line, call) => Some((line, call)),
+            ExecLoad::Named(_) => None,
+        })
+        .collect()
+}
+
+/// Whether `b` continues an identifier (Python or JavaScript).
+fn ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// The whole-word hits of `words` in `text` (sorted by offset), with the word's length, and their lines.
+fn word_hits(text: &[u8], words: &[&[u8]]) -> Vec<(usize, usize, u32)> {
+    let mut hits: Vec<(usize, usize)> = Vec::new();
+    for w in words {
+        for at in memchr::memmem::find_iter(text, w) {
+            if word_starts(text, at) && text.get(at + w.len()).is_none_or(|&b| !ident_byte(b)) {
+                hits.push((at, w.len()));
+            }
+        }
+    }
+    hits.sort();
+    let lines = lines_of(text, &hits.iter().map(|h| h.0).collect::<Vec<_>>());
+    hits.into_iter().zip(lines).map(|((at, n), line)| (at, n, line)).collect()
+}
+
+/// The call at `at` as written, to the end of its line, 80 bytes at most.
+fn call_text(text: &[u8], at: usize) -> Vec<u8> {
+    let rest = text.get(at..).unwrap_or_default();
+    let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len()).min(80);
+    rest.get(..end).unwrap_or_default().trim_ascii_end().to_vec()
+}
+
+/// The offset just past the `)` closing the `(` at `open` (quotes skipped; 4 KiB at most).
+fn past_close(s: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    let mut quote: Option<u8> = None;
+    while i < s.len().min(open + MAX_TARGET) {
+        let b = *s.get(i)?;
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) if b == b'\\' => i += 1,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' | b'`' => quote = Some(b),
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Where an exec/eval reads its file from.
+enum LoadPath {
+    /// A literal name (opened from the working directory).
+    Literal(Vec<u8>),
+    /// A literal name relative to the running file's directory.
+    Here(Vec<u8>),
+    /// An absolute name: outside the snapshot, not followed and not reported.
+    Absolute,
+    /// Anything else.
+    Computed,
+}
+
+/// Python's blanks (inside brackets a newline is one too).
+fn py_blank(r: &mut Cursor<'_>) {
+    while r.peek().is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+        r.i += 1;
+    }
+}
+
+/// A Python string literal (`'…'`, `"…"`, with an optional `r`/`u` prefix, no escapes).
+fn py_string(r: &mut Cursor<'_>) -> Option<Vec<u8>> {
+    let from = r.i;
+    if r.peek().is_some_and(|b| matches!(b, b'r' | b'R' | b'u' | b'U')) {
+        r.i += 1;
+    }
+    if !matches!(r.peek(), Some(b'"' | b'\'')) {
+        r.i = from;
+        return None;
+    }
+    let s = quoted(r, true);
+    if s.is_none() {
+        r.i = from;
+    }
+    s
+}
+
+/// `os.path.dirname(__file__)` (of `os.path.abspath`/`realpath(__file__)` too) at the cursor.
+fn py_dir_of_file(r: &mut Cursor<'_>) -> bool {
+    let from = r.i;
+    let ok = (|| {
+        if !r.eat(b"os.path.dirname(") {
+            return false;
+        }
+        py_blank(r);
+        let wrapped = r.eat(b"os.path.abspath(") || r.eat(b"os.path.realpath(");
+        py_blank(r);
+        if !r.eat(b"__file__") {
+            return false;
+        }
+        py_blank(r);
+        if wrapped && !r.eat(b")") {
+            return false;
+        }
+        py_blank(r);
+        r.eat(b")")
+    })();
+    if !ok {
+        r.i = from;
+    }
+    ok
+}
+
+/// Joins the literal parts of a path (`None` when one is absolute: the join restarts there).
+fn join_parts(parts: &[Vec<u8>]) -> Option<Vec<u8>> {
+    if parts.is_empty() || parts.iter().any(|p| p.first() == Some(&b'/') || p.is_empty()) {
+        return None;
+    }
+    Some(parts.join(&b'/'))
+}
+
+/// The name a Python file reads at the cursor: a literal, `os.path.join(<dir of __file__ or
+/// literal>, "…", …)`, `os.path.dirname(__file__) + "/…"`, `Path(__file__).parent / "…" / …`.
+fn py_path(r: &mut Cursor<'_>) -> LoadPath {
+    let end_of_arg = |r: &mut Cursor<'_>| {
+        py_blank(r);
+        matches!(r.peek(), Some(b')' | b','))
+    };
+    if let Some(t) = py_string(r) {
+        return match (end_of_arg(r), t.first()) {
+            (true, Some(b'/')) => LoadPath::Absolute,
+            (true, Some(_)) => LoadPath::Literal(t),
+            _ => LoadPath::Computed,
+        };
+    }
+    if py_dir_of_file(r) {
+        py_blank(r);
+        if !r.eat(b"+") {
+            return LoadPath::Computed;
+        }
+        py_blank(r);
+        return match py_string(r).and_then(|t| t.strip_prefix(b"/").map(<[u8]>::to_vec)) {
+            Some(t) if end_of_arg(r) && !t.is_empty() => LoadPath::Here(t),
+            _ => LoadPath::Computed,
+        };
+    }
+    if r.eat(b"os.path.join(") {
+        py_blank(r);
+        let here = py_dir_of_file(r);
+        let mut parts = Vec::new();
+        if !here {
+            let Some(first) = py_string(r) else { return LoadPath::Computed };
+            parts.push(first);
+        }
+        loop {
+            py_blank(r);
+            if r.eat(b")") {
+                break;
+            }
+            if !r.eat(b",") {
+                return LoadPath::Computed;
+            }
+            py_blank(r);
+            match py_string(r) {
+                Some(t) => parts.push(t),
+                None => return LoadPath::Computed,
+            }
+        }
+        return match (join_parts(&parts), end_of_arg(r)) {
+            (Some(t), true) if here => LoadPath::Here(t),
+            (Some(t), true) => LoadPath::Literal(t),
+            (None, true) if parts.first().is_some_and(|p| p.first() == Some(&b'/')) => LoadPath::Absolute,
+            _ => LoadPath::Computed,
+        };
+    }
+    if r.eat(b"Path(") || r.eat(b"pathlib.Path(") {
+        py_blank(r);
+        if !r.eat(b"__file__") {
+            return LoadPath::Computed;
+        }
+        py_blank(r);
+        if !r.eat(b")") {
+            return LoadPath::Computed;
+        }
+        let _ = r.eat(b".resolve()") || r.eat(b".absolute()");
+        if !r.eat(b".parent") {
+            return LoadPath::Computed;
+        }
+        let mut parts = Vec::new();
+        loop {
+            py_blank(r);
+            if r.eat(b"/") {
+                py_blank(r);
+            } else if r.eat(b".joinpath(") {
+                py_blank(r);
+                let Some(t) = py_string(r) else { return LoadPath::Computed };
+                parts.push(t);
+                py_blank(r);
+                if !r.eat(b")") {
+                    return LoadPath::Computed;
+                }
+                continue;
+            } else {
+                break;
+            }
+            match py_string(r) {
+                Some(t) => parts.push(t),
+                None => return LoadPath::Computed,
+            }
+        }
+        // `Path(...)` opened with `open()`/`run_path` as is, or its `.read_text()` (handled by the caller).
+        return match join_parts(&parts) {
+            Some(t) => LoadPath::Here(t),
+            None => LoadPath::Computed,
+        };
+    }
+    LoadPath::Computed
+}
+
+/// The load a [`LoadPath`] read at `at` (line `line`) makes with the forms `literal` and `here`
+/// (a name already of `lang`, the loader's language, is not one).
+fn exec_load(
+    path: LoadPath,
+    (line, text, at): (u32, &[u8], usize),
+    (literal, here, lang): (Form, Form, CodeLanguage),
+) -> Option<ExecLoad> {
+    let named = |target: Vec<u8>, form: Form| {
+        (literal_path(&target) && !form.skips(lang, &target)).then_some(ExecLoad::Named(Include {
+            line,
+            target,
+            form,
+        }))
+    };
+    match path {
+        LoadPath::Literal(t) => named(t, literal),
+        LoadPath::Here(t) => named(t, here),
+        LoadPath::Absolute => None,
+        LoadPath::Computed => Some(ExecLoad::Computed(line, call_text(text, at))),
+    }
+}
+
+/// Python's runs of a file's text: `exec(open(P).read())`, `exec(compile(open(P).read(), …))`,
+/// `runpy.run_path(P)`, `SourceFileLoader(name, P)`, outside `#` comments; P read by [`py_path`].
+/// One search for each word first.
+fn py_execs(text: &[u8]) -> Vec<ExecLoad> {
+    let words: [&[u8]; 3] = [b"exec", b"run_path", b"SourceFileLoader"];
+    if !words.iter().any(|w| memchr::memmem::find(text, w).is_some()) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (at, n, line) in word_hits(text, &words) {
+        if after_on_line(text, at, b"#") {
+            continue;
+        }
+        let mut r = Cursor { s: text, i: at + n };
+        py_blank(&mut r);
+        if !r.eat(b"(") {
+            continue;
+        }
+        py_blank(&mut r);
+        let path = match text.get(at..at + n) {
+            Some(b"exec") => {
+                if r.eat(b"compile(") {
+                    py_blank(&mut r);
+                }
+                // `open(P).read()`, or `Path(…).read_text()`.
+                if r.eat(b"open(") {
+                    let open = r.i - 1;
+                    py_blank(&mut r);
+                    let path = py_path(&mut r);
+                    let Some(close) = past_close(text, open) else { continue };
+                    r.i = close;
+                    py_blank(&mut r);
+                    if !r.eat(b".read(") {
+                        continue;
+                    }
+                    path
+                } else {
+                    match py_path(&mut r) {
+                        LoadPath::Here(t) if r.eat(b".read_text(") => LoadPath::Here(t),
+                        _ => continue,
+                    }
+                }
+            }
+            Some(b"SourceFileLoader") => {
+                // The module's name, then the path.
+                let mut depth = 0usize;
+                while let Some(b) = r.peek() {
+                    match b {
+                        b'(' | b'[' => depth += 1,
+                        b')' | b']' if depth == 0 => break,
+                        b')' | b']' => depth -= 1,
+                        b',' if depth == 0 => break,
+                        b'\n' => break,
+                        _ => {}
+                    }
+                    r.i += 1;
+                }
+                if !r.eat(b",") {
+                    continue;
+                }
+                py_blank(&mut r);
+                py_path(&mut r)
+            }
+            _ => py_path(&mut r),
+        };
+        out.extend(exec_load(path, (line, text, at), (Form::PyExec, Form::PyExecHere, CodeLanguage::Python)));
+    }
+    out
+}
+
+/// Node's runs of a file's text: `eval`, `vm.runInThisContext`/`runInNewContext`/`runInContext`,
+/// `new vm.Script`, `new Function` whose arguments read `fs.readFileSync(P…)`, outside `//` comments; P a
+/// literal, `path.join(__dirname, "…", …)` (or `path.resolve`), `__dirname + "/…"`,
+/// `` `${__dirname}/…` ``. One search for `readFileSync` first.
+fn js_evals(text: &[u8]) -> Vec<ExecLoad> {
+    if memchr::memmem::find(text, b"readFileSync").is_none() {
+        return Vec::new();
+    }
+    let words: [&[u8]; 6] =
+        [b"eval", b"runInThisContext", b"runInNewContext", b"runInContext", b"Script", b"Function"];
+    let mut out = Vec::new();
+    for (at, n, line) in word_hits(text, &words) {
+        if after_on_line(text, at, b"//") {
+            continue;
+        }
+        let mut r = Cursor { s: text, i: at + n };
+        blank_code(&mut r);
+        if r.peek() != Some(b'(') {
+            continue;
+        }
+        let Some(close) = past_close(text, r.i) else { continue };
+        let args = text.get(r.i..close).unwrap_or_default();
+        let Some(k) = memchr::memmem::find(args, b"readFileSync") else { continue };
+        let mut c = Cursor { s: text, i: r.i + k + b"readFileSync".len() };
+        blank_code(&mut c);
+        if !c.eat(b"(") {
+            continue;
+        }
+        blank_code(&mut c);
+        let path = js_path(&mut c);
+        out.extend(exec_load(
+            path,
+            (line, text, at),
+            (Form::JsEval, Form::JsEvalHere, CodeLanguage::JavaScript),
+        ));
+    }
+    out
+}
+
+/// The name Node's `fs.readFileSync` reads at the cursor ([`js_evals`]).
+fn js_path(r: &mut Cursor<'_>) -> LoadPath {
+    let end_of_arg = |r: &mut Cursor<'_>| {
+        blank_code(r);
+        matches!(r.peek(), Some(b')' | b','))
+    };
+    if r.eat(b"`${__dirname}/") {
+        let rest = r.s.get(r.i..).unwrap_or_default();
+        let Some(n) = rest.iter().take(MAX_TARGET).position(|&b| b == b'`' || b == b'$' || b == b'\n') else {
+            return LoadPath::Computed;
+        };
+        let t = rest.get(..n).unwrap_or_default().to_vec();
+        r.i += n + 1;
+        return if rest.get(n) == Some(&b'`') && !t.is_empty() && end_of_arg(r) {
+            LoadPath::Here(t)
+        } else {
+            LoadPath::Computed
+        };
+    }
+    if let Some(t) = quoted(r, true) {
+        return match (end_of_arg(r), t.first()) {
+            (true, Some(b'/')) => LoadPath::Absolute,
+            (true, Some(_)) => LoadPath::Literal(t),
+            _ => LoadPath::Computed,
+        };
+    }
+    if r.eat(b"__dirname") {
+        blank_code(r);
+        if !r.eat(b"+") {
+            return LoadPath::Computed;
+        }
+        blank_code(r);
+        return match quoted(r, true).and_then(|t| t.strip_prefix(b"/").map(<[u8]>::to_vec)) {
+            Some(t) if end_of_arg(r) && !t.is_empty() => LoadPath::Here(t),
+            _ => LoadPath::Computed,
+        };
+    }
+    if r.eat(b"path.join(") || r.eat(b"path.resolve(") {
+        blank_code(r);
+        let here = r.eat(b"__dirname");
+        let mut parts = Vec::new();
+        if !here {
+            let Some(first) = quoted(r, true) else { return LoadPath::Computed };
+            parts.push(first);
+        }
+        loop {
+            blank_code(r);
+            if r.eat(b")") {
+                break;
+            }
+            if !r.eat(b",") {
+                return LoadPath::Computed;
+            }
+            blank_code(r);
+            match quoted(r, true) {
+                Some(t) => parts.push(t),
+                None => return LoadPath::Computed,
+            }
+        }
+        return match (join_parts(&parts), end_of_arg(r)) {
+            (Some(t), true) if here => LoadPath::Here(t),
+            (Some(t), true) => LoadPath::Literal(t),
+            (None, true) if parts.first().is_some_and(|p| p.first() == Some(&b'/')) => LoadPath::Absolute,
+            _ => LoadPath::Computed,
+        };
+    }
+    LoadPath::Computed
 }
 
 /// The line (1-based) of each of `offsets` (sorted), counting newlines once over the text.
@@ -1635,10 +2209,17 @@ pub fn candidates_for(links: &Links, form: Form, includer: &[u8], target: &[u8])
         | Form::LuaDofile
         | Form::ShellSource
         | Form::PyImport
-        | Form::PthImport => [beside, root],
-        Form::RustModule | Form::RustInclude | Form::Require | Form::Import | Form::PackageMain => {
-            [beside, None]
-        }
+        | Form::PthImport
+        | Form::PyExec
+        | Form::JsEval => [beside, root],
+        Form::RustModule
+        | Form::RustInclude
+        | Form::Require
+        | Form::Import
+        | Form::PackageMain
+        | Form::PyExecHere
+        | Form::ShellSourceHere
+        | Form::JsEvalHere => [beside, None],
     }
 }
 
@@ -1984,6 +2565,115 @@ mod tests {
             vec![(1, "compat.dat".into(), PackageMain)]
         );
         assert!(read("lib/package.json", "{ \"main\": 3 }").is_empty());
+    }
+
+    /// obf f10: code run from a file by an exec/eval of its text (Python `exec(open(…).read())`,
+    /// `exec(compile(…))`, `runpy.run_path`, `SourceFileLoader`; the shell's `.` of a `$0`-relative name;
+    /// Node `eval`/`vm`/`new Function` of `fs.readFileSync`) is named, literal or relative to the running
+    /// file; a computed name is reported apart; comments and reads that are not run are not.
+    #[test]
+    fn exec_and_eval_of_a_files_text_name_the_file_they_run() {
+        use Form::*;
+        let py = "import os, runpy\nfrom pathlib import Path\n\
+exec(open(os.path.join(os.path.dirname(__file__), \"data/t.txt\")).read())\n\
+exec(compile(open(\"pkg/v.txt\", \"rb\").read(), \"v\", \"exec\"))\n\
+runpy.run_path('tool.cfg')\n\
+m = SourceFileLoader(\"m\", os.path.dirname(os.path.abspath(__file__)) + \"/m.dat\").load_module()\n\
+exec(open(Path(__file__).parent / \"a\" / \"b.tbl\").read())\n\
+# exec(open(\"c.txt\").read())\n\
+data = open(\"d.txt\").read()\n\
+exec(open(name).read())\n\
+exec(\"x = 1\")\n\
+runpy.run_path('e.py')\n";
+        assert_eq!(
+            read("pkg/auth.py", py).into_iter().filter(|i| i.2 != PyImport).collect::<Vec<_>>(),
+            vec![
+                (3, "data/t.txt".into(), PyExecHere),
+                (4, "pkg/v.txt".into(), PyExec),
+                (5, "tool.cfg".into(), PyExec),
+                (6, "m.dat".into(), PyExecHere),
+                (7, "a/b.tbl".into(), PyExecHere),
+            ]
+        );
+        assert_eq!(
+            computed_exec_loads(b"pkg/auth.py", py.as_bytes()),
+            vec![(10, b"exec(open(name).read())".to_vec())]
+        );
+        let sh = "#!/bin/sh\nHERE=$(cd \"$(dirname \"$0\")\" && pwd)\n. \"$(dirname \"$0\")/defaults.cfg\"\n\
+. \"${0%/*}/b.cfg\"\nsource \"$HERE/c.cfg\"\n. \"$OTHER/d.cfg\"\n. \"$HERE\"/e.cfg\n. $HERE/f.sh\n";
+        assert_eq!(
+            read("scripts/build.sh", sh),
+            vec![
+                (3, "defaults.cfg".into(), ShellSourceHere),
+                (4, "b.cfg".into(), ShellSourceHere),
+                (5, "c.cfg".into(), ShellSourceHere),
+                (7, "e.cfg".into(), ShellSourceHere),
+            ]
+        );
+        let js = "const fs = require(\"fs\"), path = require(\"path\"), vm = require(\"vm\");\n\
+eval(fs.readFileSync(path.join(__dirname, \"data/crc.tbl\"), \"utf8\"));\n\
+vm.runInThisContext(fs.readFileSync(\"lib/x.dat\", \"utf8\"));\n\
+new vm.Script(fs.readFileSync(__dirname + \"/y.dat\")).runInThisContext();\n\
+const f = new Function(\"a\", fs.readFileSync(`${__dirname}/z.dat`, \"utf8\"));\n\
+// eval(fs.readFileSync(\"no.dat\", \"utf8\"));\n\
+const t = fs.readFileSync(\"table.dat\");\n\
+eval(fs.readFileSync(process.argv[2], \"utf8\"));\n";
+        assert_eq!(
+            read("js/verify.js", js),
+            vec![
+                (2, "data/crc.tbl".into(), JsEvalHere),
+                (3, "lib/x.dat".into(), JsEval),
+                (4, "y.dat".into(), JsEvalHere),
+                (5, "z.dat".into(), JsEvalHere),
+            ]
+        );
+        assert_eq!(
+            computed_exec_loads(b"js/verify.js", js.as_bytes()),
+            vec![(8, b"eval(fs.readFileSync(process.argv[2], \"utf8\"));".to_vec())]
+        );
+        // The names resolve as the loader opens them: beside the running file for the `__file__`,
+        // `$0` and `__dirname` forms only, and in the language of the loader.
+        let files: HashMap<&[u8], String> = HashMap::from([
+            (b"pkg/auth.py".as_slice(), py.to_string()),
+            (b"pkg/data/t.txt", String::new()),
+            (b"pkg/v.txt", String::new()),
+            (b"tool.cfg", String::new()),
+            (b"m.dat", String::new()),
+            (b"scripts/build.sh", sh.to_string()),
+            (b"scripts/defaults.cfg", String::new()),
+            (b"c.cfg", String::new()),
+            (b"js/verify.js", js.to_string()),
+            (b"js/data/crc.tbl", "eval(fs.readFileSync(__dirname + \"/w.dat\"));\n".to_string()),
+            (b"js/data/w.dat", String::new()),
+        ]);
+        let found = included_as_code(
+            files.keys().copied(),
+            &Links::none(),
+            |p| files.contains_key(p),
+            |p| files.get(p).map(|t| includes_for(p, t.as_bytes())).unwrap_or_default(),
+        );
+        let shown: Vec<(String, CodeLanguage, String, u32)> = found
+            .into_iter()
+            .map(|f| {
+                (
+                    String::from_utf8(f.path).unwrap(),
+                    f.language,
+                    String::from_utf8(f.includer).unwrap(),
+                    f.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("js/data/crc.tbl".into(), CodeLanguage::JavaScript, "js/verify.js".into(), 2),
+                ("js/data/w.dat".into(), CodeLanguage::JavaScript, "js/data/crc.tbl".into(), 1),
+                ("pkg/data/t.txt".into(), CodeLanguage::Python, "pkg/auth.py".into(), 3),
+                ("pkg/v.txt".into(), CodeLanguage::Python, "pkg/auth.py".into(), 4),
+                ("scripts/defaults.cfg".into(), CodeLanguage::Shell, "scripts/build.sh".into(), 3),
+                ("tool.cfg".into(), CodeLanguage::Python, "pkg/auth.py".into(), 5),
+            ]
+        );
     }
 
     /// `require("./dir")` with no file of that name loads the directory's `package.json` `"main"`.

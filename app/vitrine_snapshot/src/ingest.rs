@@ -1280,6 +1280,18 @@ pub(crate) fn analyse_file(path: RelPath, executable: bool, bytes: &[u8], config
                     )
                 });
             }
+            // An exec/eval of a file's text whose name is computed: one finding, at the first, naming
+            // the others' lines.
+            let computed = includes::computed_exec_loads(path.as_bytes(), decoded.as_bytes());
+            if let Some((line, call)) = computed.first() {
+                ff.push(Some(u64::from(*line)), Some(1), FindingKind::UnresolvedInclude, || {
+                    format!(
+                        "`{}` runs the text of a file as code, but the file's name is computed at run time: the file it runs is not followed, and any code it brings is read by no one here{}",
+                        String::from_utf8_lossy(call),
+                        more_lines(computed.get(1..).unwrap_or_default()).replace("include", "load")
+                    )
+                });
+            }
             if crate::cgo::is_go(path.as_bytes()) {
                 embedded_c(decoded.as_bytes(), &mut ff);
             }

@@ -145,6 +145,7 @@ pub fn from_included(lang: vitrine_snapshot::includes::CodeLanguage) -> Option<L
         CodeLanguage::Cpp => Some(Language::Cpp),
         CodeLanguage::Rust => Some(Language::Rust),
         CodeLanguage::JavaScript => Some(Language::JavaScript),
+        CodeLanguage::Python => Some(Language::Python),
         CodeLanguage::Assembly
         | CodeLanguage::Go
         | CodeLanguage::Make
