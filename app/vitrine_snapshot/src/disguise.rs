@@ -580,6 +580,14 @@ mod tests {
         assert_eq!(offsets(src), [src.find('\\').unwrap()]);
         let src = "long t = 3'600; /* x *\\\n/ live(); */ char d = '\"';\n";
         assert_eq!(offsets(src), [src.find('\\').unwrap()]);
+        // exec26: separators inside hex, binary and octal digits: the number's start decides.
+        for src in [
+            "long t = 0x1'F3'600; /* x *\\\n/ live(); */ char d = '\"';\n",
+            "long t = 0b1'0'1; /* x *\\\n/ live(); */ char d = '\"';\n",
+            "long t = 017'7'7; /* x *\\\n/ live(); */ char d = '\"';\n",
+        ] {
+            assert_eq!(offsets(src), [src.find('\\').unwrap()], "{src}");
+        }
     }
 
     #[test]

@@ -1086,7 +1086,11 @@ pub fn c_number_at(s: &[u8], i: usize) -> Option<usize> {
     if !digit_start || (i > 0 && s.get(i - 1).is_some_and(|&p| c_name_byte(p))) {
         return None;
     }
-    let mut j = i + 1;
+    Some(number_rest(s, i + 1))
+}
+
+/// The end of a C/C++ preprocessing number whose bytes before `j` are read ([`c_number_at`]).
+fn number_rest(s: &[u8], mut j: usize) -> usize {
     while let Some(&b) = s.get(j) {
         let ok = match b {
             b'+' | b'-' => matches!(s.get(j - 1), Some(b'e' | b'E' | b'p' | b'P')),
@@ -1098,15 +1102,67 @@ pub fn c_number_at(s: &[u8], i: usize) -> Option<usize> {
         }
         j += 1;
     }
-    Some(j)
+    j
 }
 
-/// Whether the `'` at `quote` is a digit separator inside a C/C++ number (`c_number_at`), for readers
-/// that jump over digits: the names, numbers and signs just before it are read again as tokens. Each
-/// call reads back only to the previous byte that is none of those (a quote is one), so a file's calls
-/// read each byte at most twice.
+/// Whether the `'` at `quote` is a digit separator inside a C/C++ number (`c_number_at`), for the
+/// readers that ask at each quote without remembering where their last token ended (the skimmed body,
+/// macro bodies, `#if`, defines, recovery, asm, the disguise scan): decided exactly as
+/// [`c_comments_blanked`] decides it ([`c_number_over_quote`]).
 pub fn c_quote_in_number(s: &[u8], quote: usize) -> bool {
-    number_over(s, 0, quote).is_some()
+    c_number_over_quote(s, quote).is_some()
+}
+
+/// How far back [`c_number_over_quote`] reads a run of names, numbers, signs and separators (no C or
+/// C++ number is this long; a longer run is decided by the separator's shape, on the side that hides
+/// nothing).
+const NUMBER_RUN_BACK: usize = 256;
+
+/// The end of the C/C++ number holding the `'` at `quote`, if one does, read without a reader's state:
+/// back to the start of the run of names, numbers, signs and separator-shaped quotes (a `'` between a
+/// name byte or `.` and a letter, digit or `_`) before it, then forward as [`c_comments_blanked`] reads
+/// it (numbers by [`c_number_at`], names, a `'` at a token's start a character literal). A digit run
+/// after a separator (`F3` in `0x1'F3'600`, `0` in `0b1'0'1`) looks like a name or a number of its own
+/// from the quote's left: the number's start decides. A run longer than 256 bytes is decided by the
+/// quote's shape (between a name byte and a letter, digit or `_`: a separator), which never opens a
+/// literal that would hide code.
+pub fn c_number_over_quote(s: &[u8], quote: usize) -> Option<usize> {
+    let sep_after = |j: usize| s.get(j + 1).is_some_and(|&n| n.is_ascii_alphanumeric() || n == b'_');
+    let in_run = |j: usize| match s.get(j) {
+        Some(b'\'') => j > 0 && s.get(j - 1).is_some_and(|&p| c_name_byte(p) || p == b'.') && sep_after(j),
+        Some(&c) => c_name_byte(c) || matches!(c, b'.' | b'+' | b'-'),
+        None => false,
+    };
+    let floor = quote.saturating_sub(NUMBER_RUN_BACK);
+    let mut k = quote;
+    while k > floor && in_run(k - 1) {
+        k -= 1;
+    }
+    if k == floor && k > 0 && in_run(k - 1) {
+        let shaped =
+            quote > 0 && s.get(quote - 1).is_some_and(|&p| c_name_byte(p) || p == b'.') && sep_after(quote);
+        return shaped.then(|| number_rest(s, quote + 1));
+    }
+    while k < quote {
+        if let Some(end) = c_number_at(s, k) {
+            if end > quote {
+                return Some(end);
+            }
+            k = end;
+        } else if s.get(k) == Some(&b'\'') {
+            k = quoted_end(s, k + 1, b'\'');
+            if k > quote {
+                return None;
+            }
+        } else if s.get(k).is_some_and(|&c| c_name_byte(c)) {
+            while s.get(k).is_some_and(|&c| c_name_byte(c)) {
+                k += 1;
+            }
+        } else {
+            k += 1;
+        }
+    }
+    None
 }
 
 /// The end of a quoted literal whose text starts at `from` (C's, and the C-like languages' that do not
@@ -1239,6 +1295,58 @@ mod tests {
             ("'x'", 0, false),
         ] {
             assert_eq!(c_quote_in_number(src.as_bytes(), quote), separator, "{src}");
+        }
+        // Separators inside hex, binary and octal digits (exec26): the digits after a separator look like
+        // a name (`F3`) or a number of their own (`0`) from the quote's left; the number's start decides,
+        // as the comment blanker does.
+        for (src, quote, separator) in [
+            ("x = 0x1'F3'600;", 9, true),
+            ("x = 0x1'F3'600;", 6, true),
+            ("x = 0b1'0'1;", 8, true),
+            ("x = 017'7'7;", 8, true),
+            ("x = 0xA'b'C'd;", 10, true),
+            ("c = ' '+1'0;", 9, true),
+            ("c = 'x'+1'0;", 9, true),
+            ("f(u8'x', 'y');", 4, false),
+            ("f(u8'x', 'y');", 9, false),
+            ("a1'b'", 2, false),
+        ] {
+            assert_eq!(c_quote_in_number(src.as_bytes(), quote), separator, "{src} at {quote}");
+        }
+        // A reader that asks at each quote, stepping byte by byte and skipping the literals it opens,
+        // blanks the comments the blanker blanks (the one that remembers where its last token ended).
+        for src in [
+            "n = 0x1'F3'600; g(); /* c */ char d = '/';",
+            "n = 0b1'0'1 + 0x1'F'F; g(); char e = 'x'; /* c */ h('/');",
+            "n = 0xAB'CD'EF'01'23; char z = u8'\\''; k = 1'0'0'0; /* c */ g('/');",
+            "c = ' '+1'0; /* c */ d = 'x'+0x1'F'2; // e\n f('/*');",
+        ] {
+            let s = src.as_bytes();
+            let mut out = s.to_vec();
+            let mut i = 0;
+            while i < s.len() {
+                match (s[i], s.get(i + 1)) {
+                    (b'\'', _) if c_quote_in_number(s, i) => i += 1,
+                    (q @ (b'"' | b'\''), _) => i = quoted_end(s, i + 1, q),
+                    (b'/', Some(b'*')) => {
+                        let end = memchr::memmem::find(&s[i + 2..], b"*/").map_or(s.len(), |k| i + 4 + k);
+                        out[i..end].fill(b' ');
+                        i = end;
+                    }
+                    (b'/', Some(b'/')) => {
+                        let end = memchr::memchr(b'\n', &s[i..]).map_or(s.len(), |k| i + k);
+                        out[i..end].fill(b' ');
+                        i = end;
+                    }
+                    _ => i += 1,
+                }
+            }
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&c_comments_blanked(s)),
+                "{src}"
+            );
+            assert!(!out.windows(7).any(|w| w == b"/* c */"), "{src}");
         }
         // The comment blanker reads the separator too: the call after it is not inside a literal.
         let b = c_comments_blanked(b"n = 3'600; g(); /* c */ char d = '/';");

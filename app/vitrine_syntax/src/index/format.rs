@@ -14,9 +14,10 @@ use crate::error::SyntaxError;
 /// labels. 11: a C++14 digit separator is no quote in skimmed bodies, and `#ifdef __cplusplus` is
 /// undecided in headers, both branches read; a build file's `-D` flags are macro definitions. 12: Python
 /// rebinding (`mod.f = g`, `setattr`) defines `f` and calls `g`; a body-less Go func is a declaration; Go
-/// assembly `TEXT ·f(SB)` defines `f` and `CALL ·f(SB)` calls it); an index of another version is
-/// rebuilt.
-pub const FORMAT_VERSION: u32 = 12;
+/// assembly `TEXT ·f(SB)` defines `f` and `CALL ·f(SB)` calls it. 13: a separator inside hex, binary or
+/// octal digits (`0x1'F3'600`) is no quote for any reader; files Python runs by `exec`/`run_path`/
+/// `SourceFileLoader` are read as Python); an index of another version is rebuilt.
+pub const FORMAT_VERSION: u32 = 13;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;

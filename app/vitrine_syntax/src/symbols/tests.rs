@@ -928,3 +928,38 @@ fn a_digit_separator_does_not_open_a_character_literal() {
         );
     }
 }
+
+/// exec26: a digit separator inside hex, binary or octal digits (`0x1'F3'600`, `0b1'0'1`, `017'7'7`) is
+/// no character literal for any reader that asks at each quote: the digits after the first separator
+/// look like a name (`F3`) or a number of their own, but the number's start decides, as the comment
+/// blanker decides. The skimmed body, the unskimmed walk, the macro body reader, the `#if` reader and
+/// the asm reader all keep the call after such a number on its line; a header of directives only
+/// keeps its definitions and the references after it.
+#[test]
+fn a_separator_inside_hex_binary_or_octal_digits_opens_no_literal() {
+    let src = b"int debug_hook(int u);\nint check_session(int u) {\n    long ttl = 0x1'F3'600; if (u == 4242) return debug_hook(u); char c = 'x';\n    return 0b1'0'1 + 017'7'7 + debug_hook(2);\n}\n#define M(u) (0xA'b'C + debug_hook(u))\n#if 0x1'F3'600 > 1 && defined(debug_hook_on)\n#endif\nint k(int u) { asm(\"nop\"); long x = 0x1'F3'600; asm volatile(\"call debug_hook\"); return debug_hook(u); }\n";
+    for (skimmed, fs) in each_way(Language::Cpp, src) {
+        let calls: Vec<_> = calls_in(&fs).into_iter().filter(|c| c.0 == "debug_hook").collect();
+        assert_eq!(
+            calls,
+            [
+                ("debug_hook", 2, Some("check_session")),
+                ("debug_hook", 3, Some("check_session")),
+                ("debug_hook", 5, Some("M")),
+                ("debug_hook", 8, Some("k")),
+                ("debug_hook", 8, Some("k")),
+            ],
+            "skimmed: {skimmed}"
+        );
+        let refs: Vec<_> =
+            fs.references.iter().filter(|r| r.name == "debug_hook_on").map(|r| r.at.line).collect();
+        assert_eq!(refs, [6], "skimmed: {skimmed}");
+    }
+    // A header of directives only (the directives scan): the definition after the number is found, and
+    // the reference in its body.
+    let header = b"#define BASE 0x1'F3'600 /* base */\n#define LIMIT (BASE + 0b1'0'1) /* x */ + debug_limit\n#define AFTER 1\n";
+    let fs = extract_with(Language::Cpp, header, &ExtractOptions::default());
+    let names: Vec<&str> = fs.definitions.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["BASE", "LIMIT", "AFTER"]);
+    assert!(fs.references.iter().any(|r| r.name == "debug_limit" && r.at.line == 1), "{:?}", fs.references);
+}
