@@ -105,6 +105,12 @@ struct SymbolJson<'a> {
     /// The attribute that binds the declaration to other code (`alias("x")`).
     #[serde(skip_serializing_if = "Option::is_none")]
     defined_by: Option<&'a str>,
+    /// The line (1-based) of a later definition in the same scope that replaces this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaced_by: Option<u32>,
+    /// Local to the function `depth` scopes out of the use asked from (0: the innermost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    local_depth: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     proximity: Option<vitrine_syntax::Proximity>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -157,6 +163,8 @@ impl<'a> SymbolJson<'a> {
             via_macro: hit.via_macro,
             found_as_macro: hit.found_as_macro.as_deref(),
             defined_by: hit.defined_by.as_deref(),
+            replaced_by: None,
+            local_depth: None,
             proximity: None,
             confidence: None,
             truncated: false,
@@ -211,6 +219,8 @@ fn outline(a: SymbolsArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
                 via_macro: s.via_macro.is_some(),
                 found_as_macro: None,
                 defined_by: s.defined_by.as_deref(),
+                replaced_by: None,
+                local_depth: None,
                 proximity: None,
                 confidence: None,
                 truncated: false,
@@ -273,7 +283,7 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
                 .file_entry(file.as_bytes())?
                 .with_context(|| format!("{file}: no such file in the snapshot"))?;
             let source = snap.read(&entry).with_context(|| format!("cannot read {file}"))?;
-            vitrine_syntax::definition(index, &file, &source, at)?
+            vitrine_syntax::nav::definition_reading(index, &file, &source, at, &|p: &str| read_file(snap, p))?
         }
         None => {
             let hits = index.lookup(&name, how)?;
@@ -283,7 +293,10 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
                 member: false,
                 call: false,
             };
-            let mut ranked = vitrine_syntax::nav::rank(hits, "", &[], &target);
+            let mut ranked =
+                vitrine_syntax::nav::rank_with_locals(hits, "", &[], &target, &[], &|p: &str| {
+                    read_file(snap, p)
+                });
             if let Some(q) = &qualifier {
                 ranked.retain(|c| {
                     c.confidence == vitrine_syntax::Confidence::ExactScope
@@ -318,6 +331,8 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
     for (c, run) in candidates.iter().zip(&loader) {
         if a.json {
             let mut j = SymbolJson::of(&c.hit);
+            j.replaced_by = c.replaced_by.map(|l| l + 1);
+            j.local_depth = c.local_depth;
             if a.from.is_some() {
                 j.proximity = Some(c.proximity);
                 j.confidence = Some(c.confidence);
@@ -334,6 +349,12 @@ fn def_in(a: DefArgs, snap: &Snapshot, index: &SymbolIndex, ctx: &mut Ctx<'_>) -
                 c.hit.found_as_macro.as_deref().map(|m| format!(" (via {})", term(m))).unwrap_or_default();
             if let Some(attr) = &c.hit.defined_by {
                 via.push_str(&format!(" (defined by {})", term(attr)));
+            }
+            if let Some(line) = c.replaced_by {
+                via.push_str(&format!(" (replaced by line {})", line + 1));
+            }
+            if c.local_depth.is_some() {
+                via.push_str(" (local: shadows the outer definitions)");
             }
             match run {
                 Some(vitrine_syntax::LoaderAttribute { what, on: None }) => {
