@@ -465,8 +465,10 @@ fn find_into(s: &[u8], comments: &mut Vec<(usize, usize)>, squeeze: &mut bool) -
         match c {
             b'{' => {
                 if body_at.is_some() {
-                    if type_head {
-                        // A type defined inside the body: the grammar must see it.
+                    if type_head || (prev == b')' && nested_function_head(s, i)) {
+                        // A type or a GNU C nested function defined inside the body: the grammar
+                        // must see it (the nested function is a definition, and it shadows a global
+                        // one of its name in the body).
                         unsafe_body = true;
                     }
                     stack.push(Open::Other);
@@ -545,6 +547,74 @@ fn find_into(s: &[u8], comments: &mut Vec<(usize, usize)>, squeeze: &mut bool) -
         i += 1;
     }
     bodies
+}
+
+/// Whether the `{` at `brace`, inside a body and after a `)`, opens a GNU C nested function: the
+/// `)` closes a parenthesis that a name follows, itself after a type's last word or a `*` (`int
+/// check(const char *p) {`), and the name is no keyword (`if (…) {`, `while (…) {`) and the word
+/// before it none that ends a statement's head (`else each(x) {`). Read backwards from the `)`:
+/// only at `) {` inside a body.
+pub(crate) fn nested_function_head(s: &[u8], brace: usize) -> bool {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let back_blanks = |mut i: usize| {
+        while i > 0 && at(i - 1).is_ascii_whitespace() {
+            i -= 1;
+        }
+        i
+    };
+    let close = back_blanks(brace);
+    if close == 0 || at(close - 1) != b')' {
+        return false;
+    }
+    let mut depth = 0u32;
+    let mut i = close;
+    let open = loop {
+        if i == 0 {
+            return false;
+        }
+        i -= 1;
+        match at(i) {
+            b')' => depth += 1,
+            b'(' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break i;
+                }
+            }
+            b';' | b'{' | b'}' => return false,
+            _ => {}
+        }
+    };
+    let name_end = back_blanks(open);
+    let mut name_start = name_end;
+    while name_start > 0 && is_class(at(name_start - 1), WORD) {
+        name_start -= 1;
+    }
+    let name = s.get(name_start..name_end).unwrap_or_default();
+    if name.is_empty()
+        || name.first().is_some_and(u8::is_ascii_digit)
+        || matches!(
+            name,
+            b"if" | b"while" | b"for" | b"switch" | b"catch" | b"sizeof" | b"return" | b"__attribute__"
+        )
+    {
+        return false;
+    }
+    let before = back_blanks(name_start);
+    if before == 0 {
+        return false;
+    }
+    match at(before - 1) {
+        b'*' => true,
+        c if is_class(c, WORD) => {
+            let mut w = before;
+            while w > 0 && is_class(at(w - 1), WORD) {
+                w -= 1;
+            }
+            !matches!(s.get(w..before).unwrap_or_default(), b"else" | b"do" | b"return" | b"case" | b"goto")
+        }
+        _ => false,
+    }
 }
 
 /// The identifiers of one body, as references (kinds from the neighbouring bytes). With

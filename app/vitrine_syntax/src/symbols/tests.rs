@@ -963,3 +963,21 @@ fn a_separator_inside_hex_binary_or_octal_digits_opens_no_literal() {
     assert_eq!(names, ["BASE", "LIMIT", "AFTER"]);
     assert!(fs.references.iter().any(|r| r.name == "debug_limit" && r.at.line == 1), "{:?}", fs.references);
 }
+
+/// A GNU C nested function is a definition, read the same with bodies skimmed (as the index reads
+/// them) or not, and its head is not a call; `if (…) {` and a loop macro after `else` are no heads.
+#[test]
+fn gnu_nested_functions_are_definitions_each_way() {
+    let source = b"int check(const char *pw) { return strict(pw); }\n\nint login(const char *pw)\n{\n    int tries = 0;\n    int check(const char *p) { tries++; return p != 0; }\n    static char *pick(int n) { return 0; }\n    if (!check(pw)) { return -1; }\n    if (tries) x(); else each(tries) { y(); }\n    return 0;\n}\n";
+    for (skim_bodies, fs) in each_way(Language::C, source) {
+        let functions = function_extents(&fs);
+        assert!(functions.contains(&("check", 5, 5)), "skim {skim_bodies}: {functions:?}");
+        assert!(functions.contains(&("pick", 6, 6)), "skim {skim_bodies}: {functions:?}");
+        let calls = calls_in(&fs);
+        assert!(!calls.iter().any(|(n, l, _)| *n == "check" && *l == 5), "skim {skim_bodies}: {calls:?}");
+        assert!(calls.iter().any(|(n, l, _)| *n == "check" && *l == 7), "skim {skim_bodies}: {calls:?}");
+    }
+    assert!(!crate::skim::nested_function_head(b"{ if (a(b)) {", 12));
+    assert!(!crate::skim::nested_function_head(b"{ else each(t) {", 15));
+    assert!(crate::skim::nested_function_head(b"{ int *f(int a) {", 16));
+}
