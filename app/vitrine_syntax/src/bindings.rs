@@ -130,6 +130,9 @@ pub(crate) fn augment(lang: Language, source: &[u8], fs: &mut FileSymbols, refs:
         Language::Rust => has(source, "_name") || has(source, "r#"),
         Language::Java => has(source, "\\u"),
         Language::Python => fs.definitions.iter().any(|d| python_rebinding(source, d).is_some()),
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            fs.definitions.iter().any(|d| js_rebinding(source, d).is_some())
+        }
         _ => false,
     };
     if !wanted {
@@ -166,6 +169,7 @@ pub(crate) fn augment(lang: Language, source: &[u8], fs: &mut FileSymbols, refs:
         }
         Language::Java if with_refs => java_escaped_references(source, &mut out),
         Language::Python => python_rebindings(source, &mut out),
+        Language::JavaScript | Language::TypeScript | Language::Tsx => js_rebindings(source, &mut out),
         _ => {}
     }
     if !with_refs {
@@ -591,6 +595,97 @@ fn python_rebindings(source: &[u8], out: &mut Out<'_>) {
     }
     for (s, e, index) in calls {
         // The value's name is already a reference (other, or field): it becomes this definition's call.
+        let at = out.refs.partition_point(|r| r.start < s);
+        match out.refs.get_mut(at).filter(|r| r.start == s) {
+            Some(r) => {
+                r.kind = RefKind::Call;
+                r.enclosing = Some(index);
+            }
+            None => out.call(s, e, None, Some(index)),
+        }
+    }
+}
+
+/// Where the value of a JavaScript/TypeScript rebinding starts (see [`js_rebindings`]), if `d` is one:
+/// the value is a name or a dotted name (a function expression bound to a property is a definition
+/// with its own body, not a rebinding).
+fn js_rebinding(source: &[u8], d: &Symbol) -> Option<usize> {
+    if d.kind != SymbolKind::Function {
+        return None;
+    }
+    let start = d.range.start_byte as usize;
+    let end = d.range.end_byte as usize;
+    let text = source.get(start..end)?;
+    let mut i = d.name_range.end_byte as usize;
+    while source.get(i).is_some_and(|&b| b == b'"' || b == b'\'' || b == b'`') {
+        i += 1;
+    }
+    i = skip_blanks(source, i);
+    let value = if text.starts_with(b"Object.defineProperty") {
+        // The descriptor's `value:` or `get:`.
+        (i..end).find_map(|j| {
+            let key = [b"value".as_slice(), b"get"].into_iter().find(|k| word_at(source, j, k))?;
+            let k = skip_blanks(source, j + key.len());
+            (source.get(k) == Some(&b':')).then_some(k + 1)
+        })?
+    } else if text.starts_with(b"Object.assign") {
+        (source.get(i) == Some(&b':')).then_some(i + 1)?
+    } else if text.starts_with(b"Reflect.set") {
+        (source.get(i) == Some(&b',')).then_some(i + 1)?
+    } else {
+        if source.get(i) == Some(&b']') {
+            i = skip_blanks(source, i + 1);
+        }
+        let assign = source.get(i) == Some(&b'=') && !matches!(source.get(i + 1), Some(b'=' | b'>'));
+        assign.then_some(i + 1)?
+    };
+    let v = skip_blanks(source, value);
+    let e = ident_at(source, v).filter(|&e| e <= end)?;
+    let word = source.get(v..e)?;
+    let after = skip_blanks(source, e);
+    let arrow = source.get(after..after + 2) == Some(b"=>".as_slice());
+    if matches!(word, b"function" | b"async" | b"class" | b"new" | b"this")
+        || arrow
+        || source.get(after) == Some(&b'(')
+    {
+        return None;
+    }
+    Some(v)
+}
+
+/// JavaScript/TypeScript rebinding (round 26, round 9's rule for Python): `auth.f = g`, `auth["f"] =
+/// g`, `Object.defineProperty(auth, "f", {value: g})`, `Object.assign(auth, {f: g})`, `Reflect.set(auth,
+/// "f", g)` (the query made each a definition of `f`): marked [`Symbol::defined_by`] with the statement
+/// as written (its first line), and the code bound, the dotted value's last name, is called by it.
+fn js_rebindings(source: &[u8], out: &mut Out<'_>) {
+    let mut calls: Vec<(u32, u32, u32)> = Vec::new();
+    for (index, d) in out.fs.definitions.iter_mut().enumerate() {
+        let Some(value) = js_rebinding(source, d) else { continue };
+        let start = d.range.start_byte as usize;
+        let end = d.range.end_byte as usize;
+        let text = source.get(start..end).unwrap_or_default();
+        let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+        let first = first.strip_suffix(b"\r").unwrap_or(first);
+        let mut written = String::from_utf8_lossy(first).trim_end().to_string();
+        if first.len() < text.len() {
+            written.push_str(" …");
+        }
+        d.defined_by = Some(written);
+        let mut i = value;
+        let mut last = None;
+        while let Some(e) = ident_at(source, i).filter(|&e| e <= end) {
+            last = Some((i, e));
+            let next = skip_blanks(source, e);
+            match source.get(next) {
+                Some(b'.') => i = skip_blanks(source, next + 1),
+                _ => break,
+            }
+        }
+        if let Some((s, e)) = last {
+            calls.push((s as u32, e as u32, index as u32));
+        }
+    }
+    for (s, e, index) in calls {
         let at = out.refs.partition_point(|r| r.start < s);
         match out.refs.get_mut(at).filter(|r| r.start == s) {
             Some(r) => {

@@ -365,3 +365,63 @@ fn a_body_less_go_function_is_a_declaration() {
     assert_eq!(defs, ["CheckPassword"]);
     assert_eq!(decls, ["checkPassword"]);
 }
+
+/// f6 (round 26): round 9's rule in JavaScript and TypeScript. Binding an existing function to a
+/// property (`auth.f = g`, `auth["f"] = g`, `Object.defineProperty(auth, "f", {value: g})`,
+/// `Object.assign(auth, {f: g})`, `Reflect.set(auth, "f", g)`) defines `f`, defined by the
+/// statement, and calls `g`; `exports.f = f`, `this.x = y` and `X.f = function …` are not rebindings.
+#[test]
+fn javascript_rebinding_defines_the_name_and_calls_the_code() {
+    let src = "const auth = require(\"./auth\");\n\
+function legacyVerify(b, s, k) { return true; }\n\
+auth.verifySignature = legacyVerify;\n\
+Object.defineProperty(auth, \"verifyToken\", { value: legacyVerify });\n\
+Object.assign(auth, { verifyMac: compat.macOk, other: 3 });\n\
+Reflect.set(auth, 'verifyPin', legacyVerify);\n\
+auth[\"verifyOtp\"] = compat.otpOk;\n\
+exports.legacyVerify = legacyVerify;\n\
+class S { constructor(u) { this.user = u; } }\n\
+auth.fresh = function (b) { return b; };\n";
+    for lang in [Language::JavaScript, Language::TypeScript] {
+        let fs = extract(lang, src.as_bytes());
+        assert_eq!(
+            defined_by(&fs, "verifySignature"),
+            Some("auth.verifySignature = legacyVerify;"),
+            "{lang:?}"
+        );
+        assert_eq!(
+            defined_by(&fs, "verifyToken"),
+            Some("Object.defineProperty(auth, \"verifyToken\", { value: legacyVerify });"),
+            "{lang:?}"
+        );
+        assert_eq!(
+            defined_by(&fs, "verifyMac"),
+            Some("Object.assign(auth, { verifyMac: compat.macOk, other: 3 });"),
+            "{lang:?}"
+        );
+        assert_eq!(
+            defined_by(&fs, "verifyPin"),
+            Some("Reflect.set(auth, 'verifyPin', legacyVerify);"),
+            "{lang:?}"
+        );
+        assert_eq!(defined_by(&fs, "verifyOtp"), Some("auth[\"verifyOtp\"] = compat.otpOk;"), "{lang:?}");
+        let names: Vec<&str> = fs.definitions.iter().map(|d| d.name.as_str()).collect();
+        assert!(!names.contains(&"other") && !names.contains(&"user"), "{lang:?} {names:?}");
+        assert_eq!(
+            fs.definitions.iter().filter(|d| d.name == "legacyVerify").count(),
+            1,
+            "{lang:?} {names:?}"
+        );
+        assert_eq!(defined_by(&fs, "fresh"), None, "{lang:?}");
+        let c = calls(&fs);
+        for want in [
+            ("legacyVerify".to_string(), 2, Some("verifySignature".to_string())),
+            ("legacyVerify".into(), 3, Some("verifyToken".into())),
+            ("macOk".into(), 4, Some("verifyMac".into())),
+            ("legacyVerify".into(), 5, Some("verifyPin".into())),
+            ("otpOk".into(), 6, Some("verifyOtp".into())),
+        ] {
+            assert!(c.contains(&want), "{lang:?}: {want:?} in {c:?}");
+        }
+    }
+}

@@ -16,8 +16,10 @@ use crate::error::SyntaxError;
 /// rebinding (`mod.f = g`, `setattr`) defines `f` and calls `g`; a body-less Go func is a declaration; Go
 /// assembly `TEXT ·f(SB)` defines `f` and `CALL ·f(SB)` calls it. 13: a separator inside hex, binary or
 /// octal digits (`0x1'F3'600`) is no quote for any reader; files Python runs by `exec`/`run_path`/
-/// `SourceFileLoader` are read as Python); an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 13;
+/// `SourceFileLoader` are read as Python. 14: JavaScript/TypeScript rebinding (`obj.f = g`,
+/// `Object.defineProperty`/`assign`, `Reflect.set`) defines `f` and calls `g`; a GNU C nested function is
+/// a definition in skimmed bodies too); an index of another version is rebuilt.
+pub const FORMAT_VERSION: u32 = 14;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;
