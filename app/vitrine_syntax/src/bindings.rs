@@ -112,22 +112,27 @@ impl Out<'_> {
 /// are not extracted).
 pub(crate) fn augment(lang: Language, source: &[u8], fs: &mut FileSymbols, refs: Option<&mut Vec<RawRef>>) {
     let c = matches!(lang, Language::C | Language::Cpp);
+    // The file's macros that write a function through a parameter (f5, round 26).
+    let c_macros = if c && has(source, "define") { c_function_macros(source) } else { Vec::new() };
     let wanted = match lang {
-        Language::C | Language::Cpp => [
-            "pragma",
-            "asm",
-            "constructor",
-            "destructor",
-            "cleanup",
-            "init_array",
-            "fini_array",
-            ".ctors",
-            ".dtors",
-        ]
-        .iter()
-        .any(|w| has(source, w)),
+        Language::C | Language::Cpp => {
+            [
+                "pragma",
+                "asm",
+                "constructor",
+                "destructor",
+                "cleanup",
+                "init_array",
+                "fini_array",
+                ".ctors",
+                ".dtors",
+            ]
+            .iter()
+            .any(|w| has(source, w))
+                || !c_macros.is_empty()
+        }
         Language::Go => has(source, "go:linkname"),
-        Language::Rust => has(source, "_name") || has(source, "r#"),
+        Language::Rust => has(source, "_name") || has(source, "r#") || has(source, "macro_rules"),
         Language::Java => has(source, "\\u"),
         Language::Python => fs.definitions.iter().any(|d| python_rebinding(source, d).is_some()),
         Language::JavaScript | Language::TypeScript | Language::Tsx => {
@@ -159,6 +164,9 @@ pub(crate) fn augment(lang: Language, source: &[u8], fs: &mut FileSymbols, refs:
             {
                 implicit_calls(source, &mut out);
             }
+            if !c_macros.is_empty() {
+                macro_written_functions(source, &c_macros, false, &mut out);
+            }
         }
         Language::Go => go_linknames(source, &mut out),
         Language::Rust => {
@@ -166,6 +174,10 @@ pub(crate) fn augment(lang: Language, source: &[u8], fs: &mut FileSymbols, refs:
                 rust_link_names(source, &mut out);
             }
             raw_identifiers(source, &mut out);
+            if has(source, "macro_rules") {
+                let macros = rust_function_macros(source);
+                macro_written_functions(source, &macros, true, &mut out);
+            }
         }
         Language::Java if with_refs => java_escaped_references(source, &mut out),
         Language::Python => python_rebindings(source, &mut out),
@@ -693,6 +705,292 @@ fn js_rebindings(source: &[u8], out: &mut Out<'_>) {
                 r.enclosing = Some(index);
             }
             None => out.call(s, e, None, Some(index)),
+        }
+    }
+}
+
+/// The index of the bracket that closes the one at `open` (`(`, `[` or `{`), past quoted literals,
+/// read no further than `limit`: `Err(where the reading stopped)` when it is not closed there.
+fn close_within(s: &[u8], open: usize, limit: usize) -> Result<usize, usize> {
+    let mut depth = 0u32;
+    let mut i = open;
+    while i < limit {
+        let Some(&c) = s.get(i) else { break };
+        match c {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth = depth.checked_sub(1).ok_or(i)?;
+                if depth == 0 {
+                    return Ok(i);
+                }
+            }
+            b'"' => {
+                i += 1;
+                while let Some(&q) = s.get(i).filter(|_| i < limit) {
+                    match q {
+                        b'\\' => i += 1,
+                        b'"' => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Err(i.min(limit))
+}
+
+/// The start of the line holding `k`, found from the previous answer (`prev`: an offset before `k`
+/// and its line's start), so that the hits of one pass read each byte once.
+fn line_start(s: &[u8], prev: &mut (usize, usize), k: usize) -> usize {
+    let from = prev.0.min(k);
+    let start = memchr::memrchr(b'\n', s.get(from..k).unwrap_or_default()).map_or(prev.1, |n| from + n + 1);
+    *prev = (k, start);
+    start
+}
+
+/// The top-level comma-separated pieces of `s[from..to]`, trimmed of blanks.
+fn pieces(s: &[u8], from: usize, to: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = from;
+    let mut i = from;
+    while i < to {
+        match s.get(i).copied().unwrap_or(0) {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            b'"' => {
+                if let Some(e) = close_of_quote(s, i, to) {
+                    i = e;
+                }
+            }
+            b',' if depth == 0 => {
+                out.push((start, i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push((start, to));
+    out.into_iter()
+        .map(|(a, b)| {
+            let text = s.get(a..b).unwrap_or_default();
+            let lead = text.iter().take_while(|c| c.is_ascii_whitespace()).count();
+            let trail = text.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
+            (a + lead, (b - trail).max(a + lead))
+        })
+        .collect()
+}
+
+/// The closing quote of the literal opened at `open` (before `limit`).
+fn close_of_quote(s: &[u8], open: usize, limit: usize) -> Option<usize> {
+    let mut i = open + 1;
+    while i < limit {
+        match s.get(i)? {
+            b'\\' => i += 1,
+            b'"' => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The `macro_rules!` of a Rust file whose expansion writes `fn $p` for a parameter `$p` matched at
+/// the top level of a rule's matcher: (macro name, the argument's place).
+fn rust_function_macros(s: &[u8]) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    // Past the last macro read (a `macro_rules!` inside another one is not read again).
+    let mut covered = 0usize;
+    for k in memchr::memmem::find_iter(s, b"macro_rules!") {
+        if k < covered {
+            continue;
+        }
+        let n = skip_blanks(s, k + b"macro_rules!".len());
+        let Some(ne) = ident_at(s, n) else { continue };
+        let open = skip_blanks(s, ne);
+        if !matches!(s.get(open), Some(b'{' | b'(' | b'[')) {
+            continue;
+        }
+        let close = match close_within(s, open, s.len()) {
+            Ok(close) => close,
+            Err(stop) => {
+                covered = stop;
+                continue;
+            }
+        };
+        covered = close;
+        // The rules: `(matcher) => {transcriber}`, separated by `;`.
+        let mut i = skip_blanks(s, open + 1);
+        let mut found = None;
+        while i < close && found.is_none() {
+            let Ok(m_end) = close_within(s, i, close) else { break };
+            let arrow = skip_blanks(s, m_end + 1);
+            if s.get(arrow..arrow + 2) != Some(b"=>".as_slice()) {
+                break;
+            }
+            let t = skip_blanks(s, arrow + 2);
+            let Ok(t_end) = close_within(s, t, close) else { break };
+            let body = s.get(t..t_end).unwrap_or_default();
+            for f in memchr::memmem::find_iter(body, b"fn") {
+                if !word_at(s, t + f, b"fn") {
+                    continue;
+                }
+                let d = skip_blanks(s, t + f + 2);
+                if s.get(d) != Some(&b'$') {
+                    continue;
+                }
+                let Some(pe) = ident_at(s, d + 1) else { continue };
+                let param = s.get(d..pe).unwrap_or_default();
+                // Its place among the matcher's top-level pieces.
+                found = pieces(s, i + 1, m_end).iter().position(|&(a, b)| {
+                    s.get(a..b).is_some_and(|p| {
+                        p.starts_with(param)
+                            && p.get(param.len()..).is_some_and(|r| r.trim_ascii_start().starts_with(b":"))
+                    })
+                });
+                if found.is_some() {
+                    break;
+                }
+            }
+            i = skip_blanks(s, t_end + 1);
+            if s.get(i) == Some(&b';') {
+                i = skip_blanks(s, i + 1);
+            }
+        }
+        if let (Some(place), Some(name)) = (found, s.get(n..ne)) {
+            out.push((String::from_utf8_lossy(name).into_owned(), place));
+        }
+    }
+    out
+}
+
+/// The function-like `#define`s of a C file whose replacement is a function head through a parameter
+/// (`int name(…) {`: the parameter, not pasted, after a type's word or a `*`, before `(`, the `)` that
+/// closes it followed by `{`): (macro name, the parameter's place). Only the lines a `#` starts are read.
+fn c_function_macros(s: &[u8]) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut prev = (0usize, 0usize);
+    for k in memchr::memmem::find_iter(s, b"define") {
+        let line = line_start(s, &mut prev, k);
+        let head = s.get(line..k).unwrap_or_default();
+        if head.iter().filter(|c| !c.is_ascii_whitespace()).copied().ne([b'#']) {
+            continue;
+        }
+        let n = skip_blanks(s, k + b"define".len());
+        let Some(ne) = ident_at(s, n) else { continue };
+        if s.get(ne) != Some(&b'(') {
+            continue;
+        }
+        let Some(pclose) = memchr::memchr(b')', s.get(ne..).unwrap_or_default()).map(|p| ne + p) else {
+            continue;
+        };
+        // The replacement: to the end of the line, with its `\`-newline continuations.
+        let mut end = pclose;
+        while let Some(nl) = memchr::memchr(b'\n', s.get(end..).unwrap_or_default()).map(|p| end + p) {
+            end = nl;
+            let before = s.get(..nl).unwrap_or_default();
+            let before = before.strip_suffix(b"\r").unwrap_or(before);
+            if !before.ends_with(b"\\") {
+                break;
+            }
+            end = nl + 1;
+        }
+        if end <= pclose {
+            end = s.len();
+        }
+        let body = s.get(pclose + 1..end).unwrap_or_default();
+        if memchr::memchr(b'{', body).is_none() {
+            continue;
+        }
+        // The first parameters only, and for each its first place before a `(`: linear in the define.
+        let params = pieces(s, ne + 1, pclose);
+        let place = params.iter().take(8).position(|&(a, b)| {
+            let Some(p) = s.get(a..b).filter(|p| !p.is_empty() && ident_at(p, 0) == Some(p.len())) else {
+                return false;
+            };
+            let head = memchr::memmem::find_iter(body, p).map(|o| pclose + 1 + o).find(|&at| {
+                let before = s.get(pclose + 1..at).unwrap_or_default().trim_ascii_end();
+                word_at(s, at, p)
+                    && before.last().is_some_and(|&c| c == b'*' || is_ident(c))
+                    && !before.ends_with(b"##")
+                    && s.get(skip_blanks(s, at + p.len())) == Some(&b'(')
+            });
+            head.is_some_and(|at| {
+                let open = skip_blanks(s, at + p.len());
+                close_within(s, open, end).is_ok_and(|c| s.get(skip_blanks(s, c + 1)) == Some(&b'{'))
+            })
+        });
+        if let (Some(place), Some(name)) = (place, s.get(n..ne)) {
+            out.push((String::from_utf8_lossy(name).into_owned(), place));
+        }
+    }
+    out
+}
+
+/// Each invocation of one of `macros` (name, the argument's place) whose argument there is a name
+/// defines a function of that name, defined by the invocation as written (its first line). Rust
+/// invocations are `m!(…)`, `m![…]`, `m! {…}`; C ones start their line (file level), outside
+/// directives.
+fn macro_written_functions(s: &[u8], macros: &[(String, usize)], rust: bool, out: &mut Out<'_>) {
+    for (name, place) in macros {
+        // Past the last invocation read: an invocation inside another's arguments is not read again,
+        // so each byte is read once per macro.
+        let mut covered = 0usize;
+        let mut prev = (0usize, 0usize);
+        for k in memchr::memmem::find_iter(s, name.as_bytes()) {
+            if k < covered || !word_at(s, k, name.as_bytes()) {
+                continue;
+            }
+            let mut open = k + name.len();
+            if rust {
+                if s.get(open) != Some(&b'!') {
+                    continue;
+                }
+                open = skip_blanks(s, open + 1);
+                if !matches!(s.get(open), Some(b'(' | b'[' | b'{')) {
+                    continue;
+                }
+            } else {
+                let line = line_start(s, &mut prev, k);
+                if !s.get(line..k).unwrap_or_default().iter().all(|c| c.is_ascii_whitespace()) {
+                    continue;
+                }
+                open = skip_blanks(s, open);
+                if s.get(open) != Some(&b'(') {
+                    continue;
+                }
+            }
+            let close = match close_within(s, open, s.len()) {
+                Ok(close) => close,
+                Err(stop) => {
+                    covered = stop;
+                    continue;
+                }
+            };
+            covered = close;
+            let Some(&(a, b)) = pieces(s, open + 1, close).get(*place) else { continue };
+            let Some(arg) = s.get(a..b).filter(|p| !p.is_empty() && ident_at(p, 0) == Some(p.len())) else {
+                continue;
+            };
+            let text = s.get(k..=close).unwrap_or_default();
+            let first = text.split(|&c| c == b'\n').next().unwrap_or_default();
+            let first = first.strip_suffix(b"\r").unwrap_or(first);
+            let mut written = String::from_utf8_lossy(first).trim_end().to_string();
+            if first.len() < text.len() {
+                written.push_str(" …");
+            }
+            let arg = String::from_utf8_lossy(arg).into_owned();
+            out.define(
+                &arg,
+                SymbolKind::Function,
+                (k as u32, close as u32 + 1),
+                (a as u32, b as u32),
+                written,
+            );
         }
     }
 }

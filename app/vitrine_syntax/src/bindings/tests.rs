@@ -425,3 +425,54 @@ auth.fresh = function (b) { return b; };\n";
         }
     }
 }
+
+/// f5 (round 26): a function a macro's expansion writes through a parameter (`fn $name` in a
+/// `macro_rules!`, `int name(…) {` in a C `#define`) is defined by each invocation, under the
+/// argument written at that parameter's place; a pasted name (`name ## _open`) or an argument that
+/// is no name defines nothing.
+#[test]
+fn a_function_written_by_a_macro_is_defined_by_the_invocation() {
+    let rust = b"macro_rules! realm_check {\n    ($name:ident, $realm:expr) => {\n        pub fn $name(user: &str) -> bool { user.ends_with($realm) || !user.is_empty() }\n    };\n}\nrealm_check!(check_password, \"@corp\");\nrealm_check! { check_token, \"@corp\" }\nfn main() { realm_check!(1 + 2, \"x\"); }\n";
+    let fs = extract(Language::Rust, rust);
+    let got: Vec<(&str, u32, Option<&str>)> = fs
+        .definitions
+        .iter()
+        .filter(|d| d.defined_by.is_some())
+        .map(|d| (d.name.as_str(), d.name_range.start.line, d.defined_by.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("check_password", 5, Some("realm_check!(check_password, \"@corp\")")),
+            ("check_token", 6, Some("realm_check! { check_token, \"@corp\" }"))
+        ]
+    );
+    let c = b"#include <string.h>\n#define REALM_CHECK(name, realm) \\\n    int name(const char *u, const char *p) { (void)p; return strstr(u, realm) != 0 || *u; }\n#define SHOW(name) static int name ## _open(void) { return 0; }\n#define CALL(f, x) f(x)\n\nREALM_CHECK(verify_user, \"@corp\")\nSHOW(debug)\nint main(void) { return CALL(verify_user, 1); }\n";
+    let fs = extract(Language::C, c);
+    let got: Vec<(&str, u32, Option<&str>)> = fs
+        .definitions
+        .iter()
+        .filter(|d| d.defined_by.is_some())
+        .map(|d| (d.name.as_str(), d.name_range.start.line, d.defined_by.as_deref()))
+        .collect();
+    assert_eq!(got, [("verify_user", 6, Some("REALM_CHECK(verify_user, \"@corp\")"))]);
+}
+
+/// The macro readers of f5 read each byte a bounded number of times: a megabyte of `define` words on
+/// one line, of unclosed invocations, or of nested `macro_rules!`, is read in linear time.
+#[test]
+fn macro_written_functions_are_read_in_linear_time() {
+    let n = 30_000;
+    let mut c = String::from("#define M(name) int name(void) { return 0; }\n");
+    c.push_str(&"define ".repeat(n));
+    c.push('\n');
+    c.push_str(&"M(a, (\n".repeat(n));
+    let mut rust = String::from("macro_rules! m { ($n:ident) => { fn $n() {} }; }\n");
+    rust.push_str(&"m!(a, (".repeat(n));
+    rust.push('\n');
+    rust.push_str(&"macro_rules! x { ".repeat(n));
+    let started = std::time::Instant::now();
+    let _ = extract(Language::C, c.as_bytes());
+    let _ = extract(Language::Rust, rust.as_bytes());
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
