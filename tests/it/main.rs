@@ -19,6 +19,7 @@ mod gui_compare;
 mod gui_friction;
 mod gui_ranked;
 mod hostile;
+mod in_force;
 mod latency;
 mod loaded;
 mod network;
