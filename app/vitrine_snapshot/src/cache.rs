@@ -41,6 +41,8 @@ const ANALYSIS_SOURCES: &[&[u8]] = &[
     include_bytes!("idents.rs"),
     include_bytes!("includes.rs"),
     include_bytes!("pyshadow.rs"),
+    include_bytes!("toolruns.rs"),
+    include_bytes!("shellnames.rs"),
     include_bytes!("cgo.rs"),
     include_bytes!("text.rs"),
     include_bytes!("terminators.rs"),

@@ -108,7 +108,10 @@ pub enum FindingKind {
     AttributeConversion,
     /// A build file read before another in its directory (`GNUmakefile` before `makefile` and
     /// `Makefile`, `makefile` before `Makefile`, `BSDmakefile` under BSD make): the file beside it is
-    /// not the one `make` runs.
+    /// not the one `make` runs. Also a tool's configuration that runs a file of the snapshot in place of
+    /// the program its recipes or scripts name (make's `SHELL`, `.SHELLFLAGS`, `CC`…, CMake's compiler
+    /// launchers, npm's `script-shell`) and `pyproject.toml`'s in-tree build backend, on the setting's
+    /// line, naming the file (see `crate::toolruns`).
     BuildShadow,
     /// A build file (makefile, CMake, meson, shell script) whose commands edit a source of the snapshot
     /// in place, write over one, or generate a source that is compiled (`sed -i`, `perl -pi`, `patch`,
@@ -155,6 +158,8 @@ pub enum FindingKind {
     /// (!(c))`, `return`, `sizeof`, …) or of `true`, `false`, `NULL` with another value than the standard
     /// one: every use after it, in this file and in those that include it, means what the macro says.
     /// See `crate::keywords` (portability spellings such as `#define inline __inline__` are left out).
+    /// In a shell script, a function or alias named like a builtin or a command checks rely on
+    /// (`gpg() {…}`, `alias openssl=true`, `test() { return 0; }`; see `crate::shellnames`).
     KeywordMacro,
     /// Code of another language inside a file, compiled with it: the cgo preamble of a Go file (the
     /// comment right above `import "C"`, which `go build` compiles as C). Not deceptive by itself (cgo
@@ -168,6 +173,8 @@ pub enum FindingKind {
     ImportShadow,
     /// Python code run at every interpreter start-up: a line of a `.pth` file starting with `import`
     /// (executed by `site`), a shipped `sitecustomize.py` or `usercustomize.py`. See `crate::pyshadow`.
+    /// Also a file of the snapshot a tool's configuration loads before any program: make's exported
+    /// `BASH_ENV`/`ENV`, `.npmrc` `node-options` `--require`/`--import`/`--loader` (`crate::toolruns`).
     StartupHook,
     /// A C or C++ `#include` whose operand is neither `"…"` nor `<…>` after the file's own macros are
     /// expanded (`#include TRACE_INCLUDE(TRACE_FILE)` with a macro of another file): the file it opens
@@ -549,6 +556,7 @@ fn scan_text_with(
         push_disguises(text, crate::idents::lexical_disguises(text.as_bytes(), syntax), out);
     }
     push_disguises(text, crate::scriptlex::disguises(named, text.as_bytes()), out);
+    crate::shellnames::scan(named, text, out);
     scan_continued_comments(text, named, rules, out);
     if text.is_ascii() {
         scan_ascii(text.as_bytes(), rules, out);

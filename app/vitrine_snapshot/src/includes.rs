@@ -283,11 +283,21 @@ pub enum Form {
     JsEval,
     /// The same of `path.join(__dirname, "…")`, `__dirname + "/…"`: opened beside the file only.
     JsEvalHere,
+    /// A program of the snapshot a build tool's configuration runs in place of the one its recipes
+    /// name: make's `SHELL`, `.SHELLFLAGS`, `CC`…, CMake's launchers, npm's `script-shell` (read as
+    /// shell; see `crate::toolruns`).
+    ToolProgram,
+    /// A file a tool's configuration loads before any program: make's exported `BASH_ENV`/`ENV`
+    /// (shell), `.npmrc` `node-options` `--require` (JavaScript).
+    ToolStartup,
+    /// `pyproject.toml`'s in-tree build backend (`backend-path`): Python build code, read by
+    /// `crate::shipped` with `setup.py`'s rules, not followed here.
+    BuildBackend,
 }
 
 impl Form {
     /// Every form, in declaration order (the ingest cache stores a form by its place here).
-    pub const ALL: [Form; 19] = [
+    pub const ALL: [Form; 22] = [
         Form::Preprocessor,
         Form::RustModule,
         Form::RustInclude,
@@ -307,6 +317,9 @@ impl Form {
         Form::ShellSourceHere,
         Form::JsEval,
         Form::JsEvalHere,
+        Form::ToolProgram,
+        Form::ToolStartup,
+        Form::BuildBackend,
     ];
 
     /// The directive as findings name it.
@@ -331,6 +344,22 @@ impl Form {
             }
             Form::ShellSourceHere => "shell source (.) of a name beside the script ($0)",
             Form::JsEval | Form::JsEvalHere => "Node eval of fs.readFileSync (eval/vm/new Function)",
+            Form::ToolProgram => "build setting that runs it (shell, compiler, launcher)",
+            Form::ToolStartup => "start-up setting (BASH_ENV, node-options)",
+            Form::BuildBackend => "pyproject.toml build-backend",
+        }
+    }
+
+    /// The language a file named by this form is run as whatever the language of the file naming it
+    /// (a tool's configuration, not a loader of its language), if the form is such a one.
+    pub fn runs_as(self, includer: &[u8]) -> Option<CodeLanguage> {
+        match self {
+            Form::ToolProgram => Some(CodeLanguage::Shell),
+            Form::ToolStartup if includer == b".npmrc" || includer.ends_with(b"/.npmrc") => {
+                Some(CodeLanguage::JavaScript)
+            }
+            Form::ToolStartup => Some(CodeLanguage::Shell),
+            _ => None,
         }
     }
 
@@ -1066,7 +1095,11 @@ pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
             out.extend(literal(js_evals(text)));
             out
         }
-        Some(CodeLanguage::Make) => return make_includes(text),
+        Some(CodeLanguage::Make) => {
+            let mut out = make_includes(text);
+            out.extend(crate::toolruns::make_programs(text));
+            return out;
+        }
         Some(CodeLanguage::Php) => return php_includes(text),
         Some(CodeLanguage::Tcl) => return tcl_sources(text),
         Some(CodeLanguage::Lua) => return lua_dofiles(text),
@@ -1090,6 +1123,9 @@ pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
             out.extend(literal(py_execs(text)));
             if name.ends_with(b".py") || name.ends_with(b".pyw") {
                 out.extend(crate::pyshadow::python_imports(text));
+            }
+            if crate::toolruns::is_tool_config(path) {
+                out.extend(crate::toolruns::config_runs(path, text));
             }
             out
         }
@@ -2211,7 +2247,9 @@ pub fn candidates_for(links: &Links, form: Form, includer: &[u8], target: &[u8])
         | Form::PyImport
         | Form::PthImport
         | Form::PyExec
-        | Form::JsEval => [beside, root],
+        | Form::JsEval
+        | Form::ToolProgram
+        | Form::ToolStartup => [beside, root],
         Form::RustModule
         | Form::RustInclude
         | Form::Require
@@ -2219,7 +2257,8 @@ pub fn candidates_for(links: &Links, form: Form, includer: &[u8], target: &[u8])
         | Form::PackageMain
         | Form::PyExecHere
         | Form::ShellSourceHere
-        | Form::JsEvalHere => [beside, None],
+        | Form::JsEvalHere
+        | Form::BuildBackend => [beside, None],
     }
 }
 
@@ -2253,18 +2292,27 @@ pub fn included_as_code<'a>(
     includes_of: impl Fn(&[u8]) -> Vec<Include>,
 ) -> Vec<IncludedAsCode> {
     let mut found: BTreeMap<Vec<u8>, IncludedAsCode> = BTreeMap::new();
-    let mut queue: VecDeque<(Vec<u8>, CodeLanguage)> =
-        paths.into_iter().filter_map(|p| CodeLanguage::of_path(p).map(|l| (p.to_vec(), l))).collect();
+    // A tool's configuration (`.npmrc`, CMake) is no language's includer: only the forms that decide
+    // their own language ([`Form::runs_as`]) are followed from it.
+    let mut queue: VecDeque<(Vec<u8>, Option<CodeLanguage>)> = paths
+        .into_iter()
+        .filter_map(|p| match CodeLanguage::of_path(p) {
+            Some(l) => Some((p.to_vec(), Some(l))),
+            None => crate::toolruns::is_tool_config(p).then(|| (p.to_vec(), None)),
+        })
+        .collect();
     // Sorted, so that the first includer of a file does not depend on the caller's order.
     queue.make_contiguous().sort();
     while !queue.is_empty() {
         // One round: every includer of this depth, in path order.
-        let mut round: Vec<(Vec<u8>, CodeLanguage)> = queue.drain(..).collect();
+        let mut round: Vec<(Vec<u8>, Option<CodeLanguage>)> = queue.drain(..).collect();
         round.sort();
-        let mut next: Vec<(Vec<u8>, CodeLanguage)> = Vec::new();
+        let mut next: Vec<(Vec<u8>, Option<CodeLanguage>)> = Vec::new();
         for (includer, lang) in round {
             for inc in includes_of(&includer) {
-                let Some(read_as) = lang.reads(inc.form, &includer) else { continue };
+                let read_as =
+                    inc.form.runs_as(&includer).or_else(|| lang.and_then(|l| l.reads(inc.form, &includer)));
+                let Some(read_as) = read_as else { continue };
                 let mut form = inc.form;
                 let path = match links.open(inc.form, &includer, &inc.target, &exists) {
                     Some(path) => path,
@@ -2284,7 +2332,7 @@ pub fn included_as_code<'a>(
                 if form.skips(read_as, &path) || found.contains_key(&path) {
                     continue;
                 }
-                next.push((path.clone(), read_as));
+                next.push((path.clone(), Some(read_as)));
                 found.insert(
                     path.clone(),
                     IncludedAsCode {

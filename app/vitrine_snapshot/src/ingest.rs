@@ -1804,6 +1804,8 @@ fn assemble(
     shipped.extend(crate::buildcharset::findings(&files, &charsets));
     // Compiled files are found by name (only a pyc's header is read): whether the content was kept or not.
     let python = crate::pyshadow::findings(&files, &includes);
+    // Files of the snapshot a tool's configuration runs (make's SHELL, `.npmrc` node-options, …).
+    let python = python.into_iter().chain(crate::toolruns::findings(&files, &includes));
     for f in shipped.into_iter().chain(crate::compiled::findings(&files, &read)).chain(python) {
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
         findings.push(f);

@@ -1472,11 +1472,11 @@ fn cmake_edits(line: &str, dir: &[u8], r: &Resolver<'_>, out: &mut Vec<Edit>) {
 /// One build file's edits: (line, the line's text, edits).
 fn scan_build_file(
     path: &[u8],
+    dir: &[u8],
     lang: BuildLang,
     text: &str,
     r: &Resolver<'_>,
 ) -> Vec<(u64, String, Vec<Edit>)> {
-    let dir = parent(path);
     match lang {
         BuildLang::GoGenerate => return crate::buildhooks::go_generate(path, text, r),
         BuildLang::PackageJson => return crate::buildhooks::npm_scripts(dir, text, r),
@@ -1577,8 +1577,14 @@ fn build_findings(files: &[FileEntry], read: &dyn Fn(&FileEntry) -> Result<Vec<u
     // Commands that edit or generate sources.
     let paths: HashSet<&[u8]> = files.iter().map(|f| f.path.as_bytes()).collect();
     let r = Resolver { paths: &paths };
+    // In-tree PEP 517 backends (`backend-path`) are build code like `setup.py`, run in their
+    // pyproject's directory.
+    let backends = crate::toolruns::build_backends(files, &|p: &[u8]| paths.contains(p), read);
     for f in files.iter().filter(|f| f.in_tree && matches!(f.kind, crate::EntryKind::File { .. })) {
-        let Some(lang) = build_lang(f.path.as_bytes()) else { continue };
+        let backend_dir = backends.get(f.path.as_bytes());
+        let Some(lang) = build_lang(f.path.as_bytes()).or(backend_dir.map(|_| BuildLang::PythonHook)) else {
+            continue;
+        };
         // `go generate ./...` leaves vendored packages alone.
         if lang == BuildLang::GoGenerate && matches!(f.class, ContentClass::Vendored) {
             continue;
@@ -1621,7 +1627,8 @@ fn build_findings(files: &[FileEntry], read: &dyn Fn(&FileEntry) -> Result<Vec<u
                 });
             }
         }
-        let found = scan_build_file(f.path.as_bytes(), lang, &text, &r);
+        let dir = backend_dir.map_or(parent(f.path.as_bytes()), Vec::as_slice);
+        let found = scan_build_file(f.path.as_bytes(), dir, lang, &text, &r);
         let Some((first, _, _)) = found.first() else { continue };
         let n = found.len();
         let mut parts: Vec<String> = found
