@@ -239,3 +239,46 @@ fn files_run_by_exec_or_eval_of_their_text_are_read_as_code() {
         }
     }
 }
+
+/// obf f3, f4, f2 (round 26), from the command line, from a directory and from an archive whose
+/// content `health` does not keep: a makefile's `SHELL`, an exported `BASH_ENV` and `.npmrc`'s
+/// `node-options` name the file they run, which is read in the language it runs as; a shell function
+/// named like a command a script's checks rely on is reported, and `def` finds it.
+#[test]
+fn files_a_tools_configuration_runs_and_shadowing_shell_functions_are_reported() {
+    let t = TempTree::new();
+    t.file(
+        "app/m/Makefile",
+        "SHELL := tools/farmsh\nexport BASH_ENV := tools/farm.env\napp: auth.c\n\tcc -o app auth.c\n",
+    );
+    t.file("app/m/tools/farmsh", "#!/bin/sh\nexec /bin/sh -c \"$2\"\n");
+    t.file("app/m/tools/farm.env", "cc() { command cc \"$@\"; }\n");
+    t.file("app/n/.npmrc", "node-options=--require ./tools/metrics.dat\n");
+    t.file("app/n/tools/metrics.dat", "require('module')._load = null;\n");
+    t.file(
+        "app/s/lib/common.sh",
+        "log() { :; }\ngpg() { command gpg \"$@\" 2>/dev/null; return 0; }\nalias openssl=true\n",
+    );
+    t.file("app/s/install.sh", "#!/bin/sh\n. ./lib/common.sh\ngpg --verify x.sig x || exit 1\n");
+    let (d, data) = data_dir();
+    let tar = tar_of(&t, d.path());
+    for snap in [t.path().to_path_buf(), tar] {
+        let (code, out, err) = run(&data, "health", &snap, &[]);
+        assert_eq!(code, 0, "{err}");
+        for line in [
+            "app/m/Makefile:1:1: build-shadow: make runs `app/m/tools/farmsh`",
+            "app/m/Makefile:2:1: startup-hook: every shell make starts for a recipe line sources `app/m/tools/farm.env` first",
+            "app/m/tools/farmsh: included-as-code: loaded as shell by the build setting that runs it",
+            "app/m/tools/farm.env:1:1: keyword-macro: `cc() { command cc \"$@\"; }` defines a function `cc`",
+            "app/n/.npmrc:1:1: startup-hook: every node that npm starts",
+            "app/n/tools/metrics.dat: included-as-code: loaded as JavaScript by the start-up setting",
+            "app/s/lib/common.sh:2:1: keyword-macro: `gpg() {",
+            "app/s/lib/common.sh:3:7: keyword-macro: `alias openssl=true` defines an alias `openssl`",
+        ] {
+            assert!(out.contains(line), "{}: {line}\n{out}", snap.display());
+        }
+        assert!(!out.contains("`log`"), "{out}");
+    }
+    let (_, out, _) = run(&data, "def", t.path(), &["gpg"]);
+    assert!(out.contains("app/s/lib/common.sh:2:1: function gpg"), "{out}");
+}

@@ -45,7 +45,7 @@ mod pyshadow;
 mod record;
 mod reopen;
 pub mod scriptlex;
-mod shellnames;
+pub mod shellnames;
 mod shipped;
 pub mod store;
 mod stored;

@@ -74,8 +74,9 @@ pub const SHADOWED: &[&str] = &[
     "gcc",
 ];
 
-/// Whether a file named `named` (or loaded under that name) with this text is a shell script.
-fn is_shell(named: &str, text: &[u8]) -> bool {
+/// Whether a file named `named` (or loaded under that name) with this text is a shell script: by its
+/// extension, or, without a known one, by its `#!` line.
+pub fn is_shell(named: &str, text: &[u8]) -> bool {
     match crate::scriptlex::extension_language(named.as_bytes()) {
         Some(lang) => lang == "shell",
         None => crate::scriptlex::shebang_language(text) == Some("shell"),
@@ -134,6 +135,40 @@ fn defined(line: &str) -> Vec<(&str, usize)> {
         return vec![(&l[..n], start)];
     }
     Vec::new()
+}
+
+/// A shell function defined in a script (`name() {…}`, `function name {…}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellFunction {
+    /// Its name as written.
+    pub name: String,
+    /// 1-based line of the definition.
+    pub line: u32,
+    /// Byte offset of the name in the text.
+    pub offset: usize,
+}
+
+/// The functions a shell script defines, read as [`scan`] reads them (lines whose first word defines
+/// one, comment lines skipped), for the symbol index (`def NAME`). One search for `()` and `function`
+/// first.
+pub fn functions(text: &str) -> Vec<ShellFunction> {
+    let bytes = text.as_bytes();
+    if memchr::memmem::find(bytes, b"()").is_none() && memchr::memmem::find(bytes, b"function").is_none() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    for (idx, raw) in text.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let alias = line.trim_start().starts_with("alias");
+        if !line.trim_start().starts_with('#') && !alias {
+            for (name, at) in defined(line) {
+                out.push(ShellFunction { name: name.to_owned(), line: idx as u32 + 1, offset: start + at });
+            }
+        }
+        start += raw.len() + 1;
+    }
+    out
 }
 
 /// Reports each function or alias of a shell file named in [`SHADOWED`] (see the module documentation).

@@ -526,9 +526,15 @@ fn extract_file(
     let lang = f.language.or_else(|| language_for_path(&f.path, bytes));
     // An assembly file has no grammar here: its global labels and branches are read lexically.
     let Some(lang) = lang else {
-        // A build file's `-DNAME=value` defines NAME for the sources it builds: `def NAME` lists it.
-        if vitrine_snapshot::keywords::reads_build_defines(f.path.as_bytes()) {
-            let fs = build_file_defines(bytes);
+        // A build file's `-DNAME=value` defines NAME for the sources it builds: `def NAME` lists it;
+        // a shell script's functions (`gpg() {…}`, read lexically) are definitions too.
+        let build = vitrine_snapshot::keywords::reads_build_defines(f.path.as_bytes());
+        let shell = !f.assembly && vitrine_snapshot::shellnames::is_shell(&f.path, bytes);
+        if build || shell {
+            let mut fs = if build { build_file_defines(bytes) } else { Default::default() };
+            if shell {
+                fs.definitions.extend(shell_functions(bytes).definitions);
+            }
             return (!fs.definitions.is_empty()).then(|| file_out(bytes, i, None, fs, Vec::new()));
         }
         return (f.assembly || crate::asm::is_assembly(&f.path)).then(|| {
@@ -550,6 +556,36 @@ fn extract_file(
         links.add_resolved(&f.path, &mut fs.includes);
     }
     Some(file_out(bytes, i, Some(lang), fs, refs))
+}
+
+/// The functions a shell script defines, as definitions of kind function at their name.
+fn shell_functions(bytes: &[u8]) -> crate::symbols::FileSymbols {
+    use crate::symbols::{Point, Symbol, SymbolKind, TextRange};
+    let text = String::from_utf8_lossy(bytes);
+    let mut fs = crate::symbols::FileSymbols::default();
+    for d in vitrine_snapshot::shellnames::functions(&text) {
+        let line_start = text.get(..d.offset).and_then(|t| t.rfind('\n')).map_or(0, |n| n + 1);
+        let column = (d.offset - line_start) as u32;
+        let line = d.line.saturating_sub(1);
+        let end = d.offset + d.name.len();
+        let name_range = TextRange {
+            start: Point { line, column },
+            end: Point { line, column: column + d.name.len() as u32 },
+            start_byte: d.offset as u32,
+            end_byte: end as u32,
+        };
+        fs.definitions.push(Symbol {
+            name: d.name,
+            kind: SymbolKind::Function,
+            scope: String::new(),
+            range: name_range,
+            name_range,
+            parent: None,
+            via_macro: None,
+            defined_by: None,
+        });
+    }
+    fs
 }
 
 /// The macros a build file defines for the compiler, as definitions of kind macro at their `-D`.

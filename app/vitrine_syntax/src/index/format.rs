@@ -18,8 +18,9 @@ use crate::error::SyntaxError;
 /// octal digits (`0x1'F3'600`) is no quote for any reader; files Python runs by `exec`/`run_path`/
 /// `SourceFileLoader` are read as Python. 14: JavaScript/TypeScript rebinding (`obj.f = g`,
 /// `Object.defineProperty`/`assign`, `Reflect.set`) defines `f` and calls `g`; a GNU C nested function is
-/// a definition in skimmed bodies too); an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 14;
+/// a definition in skimmed bodies too. 15: a shell script's functions (`name() {…}`, `function name`)
+/// are definitions); an index of another version is rebuilt.
+pub const FORMAT_VERSION: u32 = 15;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;

@@ -247,6 +247,45 @@ mod tests {
         build(&sources, None, read, dir, &Sha256Id::default(), &Progress::default()).unwrap()
     }
 
+    /// obf f2 (round 26): a shell script's functions (`gpg() {…}`, `function test {…}`) are
+    /// definitions, so `def gpg` finds the one a sourced library defines; an alias, a comment and a
+    /// call are not.
+    #[test]
+    fn shell_functions_are_definitions_of_the_index() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files = [
+            (
+                "lib/common.sh",
+                "# gpg() {\nlog() { :; }\ngpg() { command gpg \"$@\"; return 0; }\nfunction test {\n  return 0\n}\nalias openssl=true\ngpg --verify x\n",
+            ),
+            ("bin/install", "#!/bin/sh\nsha256sum () { return 0; }\n"),
+            ("notes.txt", "gpg() { :; }\n"),
+        ];
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .map(|(p, _)| SourceFile { path: p.to_string(), language: None, assembly: false })
+            .collect();
+        let read = |i: usize| files.get(i).map(|(_, c)| c.as_bytes().to_vec());
+        let idx =
+            build(&sources, None, read, &tmp.path().join("sym"), &Sha256Id::default(), &Progress::default())
+                .unwrap();
+        let at = |name: &str| -> Vec<(String, u32, u32)> {
+            let mut v: Vec<_> = idx
+                .lookup(name, Match::Exact)
+                .unwrap()
+                .into_iter()
+                .filter(|h| h.role == Role::Definition)
+                .map(|h| (h.path, h.at.line, h.at.column))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(at("gpg"), [("lib/common.sh".to_string(), 2, 0)]);
+        assert_eq!(at("test"), [("lib/common.sh".to_string(), 3, 9)]);
+        assert_eq!(at("sha256sum"), [("bin/install".to_string(), 1, 0)]);
+        assert!(at("openssl").is_empty());
+    }
+
     /// f5 (session 25): a macro a build file defines (`-DNAME=0`, `'-Dif(c)=…'`, CMake's compile
     /// definitions) is a definition of NAME at its line, so `def` lists it beside the headers'.
     #[test]
