@@ -5,8 +5,9 @@
 //!
 //! Read in shell files (by name: `.sh`, `.bash`, `.ksh`, `.zsh`; by a shell `#!` line; or loaded as
 //! shell, `included.sh`): lines whose first word defines a function (`name()`, `name ()`,
-//! `function name`) or an alias (`alias name=…`, each of its words), outside comment lines. One
-//! search for `()`, `function` and `alias` first. The names are [`SHADOWED`], data. A definition in a
+//! `function name`) or an alias (`alias name=…`, each of its words), outside comment lines. A file
+//! of another language costs a look at its name and first line; a shell file one search for `()`,
+//! `function` and `alias` first. The names are [`SHADOWED`], data. A definition in a
 //! multi-line string or a here-document starting a line is read as one too.
 
 use crate::health::{FileFindings, FindingKind};
@@ -174,13 +175,14 @@ pub fn functions(text: &str) -> Vec<ShellFunction> {
 /// Reports each function or alias of a shell file named in [`SHADOWED`] (see the module documentation).
 pub(crate) fn scan(named: &str, text: &str, out: &mut FileFindings<'_>) {
     let bytes = text.as_bytes();
+    // The name (or the first line) first: a file of another language costs no search.
+    if !is_shell(named, bytes) {
+        return;
+    }
     if memchr::memmem::find(bytes, b"()").is_none()
         && memchr::memmem::find(bytes, b"function").is_none()
         && memchr::memmem::find(bytes, b"alias").is_none()
     {
-        return;
-    }
-    if !is_shell(named, bytes) {
         return;
     }
     for (idx, line) in text.split('\n').enumerate() {
