@@ -27,6 +27,7 @@ mod provenance;
 mod ranked;
 mod record;
 mod record_terminal;
+mod registry;
 mod rewritten;
 mod search;
 mod shipped;

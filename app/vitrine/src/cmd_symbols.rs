@@ -599,7 +599,11 @@ impl ImplicitCalls {
         at: Point,
         read: &dyn Fn(&str) -> Option<Vec<u8>>,
     ) -> Option<&'static str> {
-        // Only C and C++ have such calls.
+        // A registry file's calls are made by the loader that reads it (`META-INF/services`).
+        if let Some(by) = vitrine_syntax::registry_loader(path) {
+            return Some(by);
+        }
+        // Otherwise only C and C++ have such calls.
         if !matches!(
             vitrine_syntax::language_for_path(path, b""),
             Some(vitrine_syntax::Language::C | vitrine_syntax::Language::Cpp)

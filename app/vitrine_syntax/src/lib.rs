@@ -18,6 +18,8 @@ pub mod lang;
 mod macros;
 pub mod nav;
 pub mod preproc;
+mod registry;
+pub use registry::loader_of as registry_loader;
 mod skim;
 pub mod symbols;
 

@@ -525,7 +525,12 @@ fn extract_file(
 ) -> Option<FileOut> {
     let lang = f.language.or_else(|| language_for_path(&f.path, bytes));
     // An assembly file has no grammar here: its global labels and branches are read lexically.
+    // A registry file names code a loader runs (`META-INF/services`, entry points): calls by the loader.
+    let registry = crate::registry::named(&f.path, bytes);
     let Some(lang) = lang else {
+        if !registry.is_empty() {
+            return Some(file_out(bytes, i, None, Default::default(), registry_refs(&registry, Vec::new())));
+        }
         // A build file's `-DNAME=value` defines NAME for the sources it builds: `def NAME` lists it;
         // a shell script's functions (`gpg() {…}`, read lexically) are definitions too.
         let build = vitrine_snapshot::keywords::reads_build_defines(f.path.as_bytes());
@@ -555,6 +560,7 @@ fn extract_file(
     if let Some(links) = links {
         links.add_resolved(&f.path, &mut fs.includes);
     }
+    let refs = if registry.is_empty() { refs } else { registry_refs(&registry, refs) };
     Some(file_out(bytes, i, Some(lang), fs, refs))
 }
 
@@ -586,6 +592,24 @@ fn shell_functions(bytes: &[u8]) -> crate::symbols::FileSymbols {
         });
     }
     fs
+}
+
+/// A file's references with the names its registry lines give a loader as calls at file level (a
+/// reference the grammar read at the same place is replaced).
+fn registry_refs(
+    named: &[crate::registry::Named],
+    mut refs: Vec<crate::symbols::RawRef>,
+) -> Vec<crate::symbols::RawRef> {
+    refs.retain(|r| !named.iter().any(|n| n.byte == r.start));
+    refs.extend(named.iter().map(|n| crate::symbols::RawRef {
+        start: n.byte,
+        end: n.byte + n.name.len() as u32,
+        kind: crate::symbols::RefKind::Call,
+        at: n.at,
+        enclosing: None,
+        owned: Some(n.name.as_str().into()),
+    }));
+    refs
 }
 
 /// The macros a build file defines for the compiler, as definitions of kind macro at their `-D`.

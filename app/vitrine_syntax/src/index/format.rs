@@ -19,8 +19,11 @@ use crate::error::SyntaxError;
 /// `SourceFileLoader` are read as Python. 14: JavaScript/TypeScript rebinding (`obj.f = g`,
 /// `Object.defineProperty`/`assign`, `Reflect.set`) defines `f` and calls `g`; a GNU C nested function is
 /// a definition in skimmed bodies too. 15: a shell script's functions (`name() {…}`, `function name`)
-/// are definitions); an index of another version is rebuilt.
-pub const FORMAT_VERSION: u32 = 15;
+/// are definitions. 16: the classes and functions a registry file names (`META-INF/services`,
+/// `provides … with`, `spring.factories`, Python entry points) are calls by its loader; a Go file's
+/// imports also name the package directory the go command builds (`dir/`). An index of another
+/// version is rebuilt.
+pub const FORMAT_VERSION: u32 = 16;
 
 pub(super) const NAME_ENTRY: usize = 40;
 pub(super) const DEF_RECORD: usize = 28;

@@ -428,14 +428,24 @@ impl SymbolIndex {
             |_, _, &f| -> Result<Vec<RefHit>, SyntaxError> {
                 let (path, lang) = self.file_of(f, &self.occ)?;
                 let Some(bytes) = read(&path) else { return Ok(Vec::new()) };
+                // Names a registry file gives a loader are its calls (as the build recorded them).
+                let registry = crate::registry::named(&path, &bytes);
+                let loaded = registry.iter().filter(|n| n.name == name).map(|n| RefHit {
+                    path: path.clone(),
+                    name: n.name.clone(),
+                    kind: crate::symbols::RefKind::Call,
+                    at: n.at,
+                    enclosing: None,
+                });
+                let loaded: Vec<RefHit> = loaded.collect();
                 let Some(lang) = lang.or_else(|| language_for_path(&path, &bytes)) else {
-                    return Ok(Vec::new());
+                    return Ok(loaded);
                 };
                 let fs = crate::symbols::extract(lang, &bytes);
                 Ok(fs
                     .references
                     .iter()
-                    .filter(|r| r.name == name)
+                    .filter(|r| r.name == name && !registry.iter().any(|n| n.byte == r.byte))
                     .map(|r: &Reference| RefHit {
                         path: path.clone(),
                         name: r.name.clone(),
@@ -446,6 +456,7 @@ impl SymbolIndex {
                             .and_then(|e| fs.definitions.get(e as usize))
                             .map(|d| d.name.clone()),
                     })
+                    .chain(loaded)
                     .collect())
             },
         )
