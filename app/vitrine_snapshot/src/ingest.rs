@@ -1802,6 +1802,11 @@ fn assemble(
     // The compiler's input charset a build file declares for the sources it builds: from what each
     // file's analysis recorded, so also for a snapshot whose content was not kept.
     shipped.extend(crate::buildcharset::findings(&files, &charsets));
+    // The vendored copy of a Go package that `go build` compiles instead of the one a reviewer reads
+    // (only in snapshots holding a `vendor/modules.txt`; go.mod is read through the verified reader).
+    if !matches!(source, Source::Digested) {
+        shipped.extend(crate::gomod::findings(&files, &read));
+    }
     // Compiled files are found by name (only a pyc's header is read): whether the content was kept or not.
     let python = crate::pyshadow::findings(&files, &includes);
     // Files of the snapshot a tool's configuration runs (make's SHELL, `.npmrc` node-options, …).

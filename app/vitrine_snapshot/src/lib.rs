@@ -30,6 +30,7 @@ mod error;
 mod files;
 pub mod gitid;
 pub mod gitrepo;
+pub mod gomod;
 pub mod health;
 mod idents;
 pub mod includes;

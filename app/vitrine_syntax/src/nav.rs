@@ -332,8 +332,13 @@ fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
-/// `#include "net/sock.h"` names `include/net/sock.h`, `net/sock.h`, ...
+/// `#include "net/sock.h"` names `include/net/sock.h`, `net/sock.h`, ...; a directory the index
+/// recorded for a Go import (`vendor/corp/auth/`: the package the go command builds) names the files
+/// directly in it.
 fn includes_path(include: &str, path: &str) -> bool {
+    if let Some(dir) = include.strip_suffix('/') {
+        return parent_dir(path) == dir;
+    }
     let inc = include.trim_start_matches("./");
     path == inc || path.ends_with(&format!("/{inc}"))
 }

@@ -180,6 +180,9 @@ where
 pub(super) struct IncludeLinks {
     links: vitrine_snapshot::includes::Links,
     files: std::collections::HashSet<Vec<u8>>,
+    /// The snapshot's Go modules: a Go file's import also names the directory the go command builds
+    /// the package from (`vendor/<path>/` under `-mod=vendor`, a `replace` target), as `dir/`.
+    go: vitrine_snapshot::gomod::GoModules,
 }
 
 impl IncludeLinks {
@@ -189,6 +192,15 @@ impl IncludeLinks {
     /// search per component of each include's name when the snapshot has links, nothing otherwise.
     fn add_resolved(&self, path: &str, includes: &mut Vec<String>) {
         let mut resolved = Vec::new();
+        if !self.go.is_empty() && path.ends_with(".go") {
+            for inc in includes.iter() {
+                if let Some(dir) = self.go.built_dir(path.as_bytes(), inc.as_bytes())
+                    && let Ok(dir) = String::from_utf8(dir)
+                {
+                    resolved.push(format!("{dir}/"));
+                }
+            }
+        }
         for inc in includes.iter() {
             if !self.links.may_meet_a_link(inc.as_bytes()) {
                 continue;
@@ -273,8 +285,20 @@ fn build_snapshot_reporting(
     // they open, resolved as the health report's `included-as-code` resolves them.
     let all = snap.try_files().map_err(|e| SyntaxError::Snapshot(e.to_string()))?;
     let links = vitrine_snapshot::includes::Links::of_manifest(all.iter());
-    let links = (!links.is_empty())
-        .then(|| IncludeLinks { links, files: entries.iter().map(|e| e.path.as_bytes().to_vec()).collect() });
+    // Go imports also name the package directory the go command builds (`go.mod` read only when the
+    // snapshot has one).
+    let go = {
+        let index: std::collections::HashMap<&[u8], usize> =
+            entries.iter().enumerate().map(|(i, e)| (e.path.as_bytes(), i)).collect();
+        vitrine_snapshot::gomod::GoModules::of(all.iter().map(|e| e.path.as_bytes()), |p| {
+            index.get(p).and_then(|&i| read(i))
+        })
+    };
+    let links = (!links.is_empty() || !go.is_empty()).then(|| IncludeLinks {
+        links,
+        files: entries.iter().map(|e| e.path.as_bytes().to_vec()).collect(),
+        go,
+    });
     let built = build_reporting(
         &files,
         read,
@@ -874,7 +898,7 @@ mod tests {
             .map(|f| f.as_bytes().to_vec())
             .into_iter()
             .collect();
-        let il = IncludeLinks { links, files };
+        let il = IncludeLinks { links, files, go: Default::default() };
         let mut includes: Vec<String> =
             ["data/api.h", "plain.h", "stdio.h", "out/etc/passwd", "data/missing.h", "data/../src/plain.h"]
                 .map(String::from)
