@@ -57,6 +57,25 @@ fn go_def_ranks_the_vendored_copy_go_builds_and_health_names_the_difference() {
     let (code, out, err) = run(&data, "health", same.path(), &[]);
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("import-shadow"), "{out}");
+    // No replace: an in-tree directory named like the import path is the copy a reviewer reads.
+    let named = TempTree::new();
+    named.file("go.mod", "module corp.example/updater\n\ngo 1.21\n\nrequire corp.example/auth v0.0.0\n");
+    named.file("vendor/modules.txt", "# corp.example/auth v0.0.0\n## explicit\ncorp.example/auth\n");
+    named.file(
+        "vendor/corp.example/auth/auth.go",
+        "package auth\n\nfunc CheckPassword(u, p string) bool { return true }\n",
+    );
+    named.file(
+        "third_party/corp.example/auth/auth.go",
+        "package auth\n\nfunc CheckPassword(u, p string) bool { return false }\n",
+    );
+    named.file("main.go", std::fs::read(t.path().join("main.go")).unwrap());
+    let (code, out, err) = run(&data, "health", named.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("vendor/corp.example/auth/auth.go: import-shadow: `go build` compiles this vendored file for `corp.example/auth` (vendor/modules.txt, go 1.21), not `third_party/corp.example/auth/auth.go`"),
+        "{out}"
+    );
     // Without modules.txt the go command builds the replace target: it is ranked first.
     std::fs::remove_file(t.path().join("vendor/modules.txt")).unwrap();
     let (_d2, data2) = data_dir();

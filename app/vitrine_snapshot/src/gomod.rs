@@ -257,7 +257,7 @@ pub fn findings(files: &[FileEntry], read: &dyn Fn(&FileEntry) -> Result<Vec<u8>
             let mut copies = modules.reviewed_dirs(m, import);
             // Another in-tree directory named like the import path (not a vendor copy).
             let suffix = [b"/", import].concat();
-            for (other, _) in &dirs {
+            for other in dirs.keys() {
                 let named = *other == import || other.ends_with(&suffix);
                 let vendored =
                     other.starts_with(b"vendor/") || memchr::memmem::find(other, b"/vendor/").is_some();
