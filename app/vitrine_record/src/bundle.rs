@@ -1159,9 +1159,13 @@ fn rederive_views(
         (_, claims) => crate::sarif::render_as(&view, claims.as_ref(), text).map(|ours| ours == theirs_sarif),
     };
     let sarif_same = sarif_as(crate::sarif::Text::ESCAPED);
+    // An earlier renderer is granted only to a record written before its replacement: exported before it
+    // and holding nothing dated since (every entry, every checkpoint carried), as `FORMAT_2_SINCE` is
+    // judged. `exported_at` alone is the exporter's word, and may be up to the clocks' skew before the
+    // newest entry.
+    let latest = latest_time(files, h, &r.accepted);
     let exported_before = |since: &str| {
-        OffsetDateTime::parse(&h.exported_at, &time::format_description::well_known::Rfc3339)
-            .ok()
+        latest
             .zip(OffsetDateTime::parse(since, &time::format_description::well_known::Rfc3339).ok())
             .is_some_and(|(at, since)| at < since)
     };
@@ -1199,6 +1203,23 @@ fn rederive_views(
         verdict(sarif_same)
     };
     vec![(names[0].to_owned(), sarif), (names[1].to_owned(), verdict(Ok(html_same)))]
+}
+
+/// The latest time a record states: its `exported_at`, every accepted entry's signed time and the
+/// `exported` line of every checkpoint it carries; `None` when one of them cannot be read (then no
+/// earlier renderer is granted).
+fn latest_time(files: &BundleFiles, h: &RecordHeader, accepted: &[Verified]) -> Option<OffsetDateTime> {
+    let mut latest = OffsetDateTime::parse(&h.exported_at, &Rfc3339).ok()?;
+    for v in accepted {
+        latest = latest.max(v.entry.parsed_time().ok()?);
+    }
+    let carried = files.files.iter().filter(|(n, _)| n.starts_with("checkpoints/") && !n.ends_with(".sig"));
+    for (_, text) in carried {
+        let cp = Checkpoint::parse(text).ok()?;
+        let at = cp.extension("exported")?;
+        latest = latest.max(OffsetDateTime::parse(at, &Rfc3339).ok()?);
+    }
+    Some(latest)
 }
 
 /// Whether `theirs` is the report `ours` (rendered without the snapshot, so with no quoted source) with

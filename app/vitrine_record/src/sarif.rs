@@ -913,4 +913,81 @@ mod tests {
         );
         assert!(SourceClaims::of(twice.as_bytes()).is_none());
     }
+
+    /// The export of a one-person review of `src/a.c`: a note signed at `signed` whose text is SARIF
+    /// syntax, exported at `exported`, its results.sarif then written as a Vitrine before
+    /// [`SARIF_ESCAPED_SINCE`] wrote it (text and URIs as written) and signed again by the exporter.
+    fn legacy_log_export(signed: &str, exported: &str) -> crate::bundle::BundleFiles {
+        use time::format_description::well_known::Rfc3339;
+        let tmp = tempfile::tempdir().unwrap();
+        let snapshot = "cd".repeat(32);
+        let content = b"int a;\nint b = a / 0;\nint c;\n".as_slice();
+        let rev = Signer::generate("r").unwrap();
+        let mut review = Review::open(tmp.path(), &snapshot).unwrap();
+        review
+            .add_person(allowed::person("rev@x", "reviewer", &rev.public_openssh().unwrap()).unwrap())
+            .unwrap();
+        let mut d = Draft::new(Kind::Annotation);
+        d.target = Some(Target {
+            path: "src/a.c".into(),
+            path_bytes: None,
+            blob: blob_id(content),
+            lines: Some([2, 2]),
+            quote: quote_lines(content, 2, 2),
+        });
+        d.class = Some(Class::Note);
+        d.severity = Some(Severity::Info);
+        d.body = Some("See [the fix](https://example.com/pr/42) {0} \u{202E}closed\u{202C}".into());
+        review.append(&rev, d, time::OffsetDateTime::parse(signed, &Rfc3339).unwrap()).unwrap();
+        let read = |p: &[u8]| (p == b"src/a.c").then(|| content.to_vec());
+        let config = ExportConfig {
+            snapshot: SnapshotData {
+                tree_sha256: snapshot.clone(),
+                tree_sha1: "ab".repeat(20),
+                swhid: format!("swh:1:dir:{}", "ab".repeat(20)),
+                manifest: b"".to_vec(),
+                read: &read,
+            },
+            health_json: b"{\"counts\":{}}".to_vec(),
+            tool: "test".into(),
+            questions_only: false,
+            now: time::OffsetDateTime::parse(exported, &Rfc3339).unwrap(),
+        };
+        let mut files = export(&mut review, &rev, &config).unwrap();
+        let report = crate::bundle::verify(&files, None);
+        let header = report.header.as_ref().unwrap();
+        let contents = crate::bundle::view_contents(&report.accepted, &read);
+        let view = ViewInput {
+            header,
+            entries: &report.accepted,
+            contents: Some(&contents),
+            health: files.get("health.json"),
+        };
+        let legacy = render_as(&view, None, Text::AS_WRITTEN).unwrap();
+        assert!(String::from_utf8_lossy(&legacy).contains("[the fix](https://example.com/pr/42) {0}"));
+        files.files.insert("results.sarif".into(), legacy);
+        let statement = crate::bundle::files_statement(&files);
+        let sig = rev.sign(crate::keys::NS_BUNDLE, statement.as_bytes()).unwrap();
+        files.files.insert("FILES.sha256".into(), statement.into_bytes());
+        files.files.insert("FILES.sha256.sig".into(), sig.into_bytes());
+        files
+    }
+
+    /// h26 F4: a log as an earlier Vitrine wrote it (text as written) is granted only to a record whose
+    /// every entry is dated before the fix, never on `exported_at` alone, which its exporter writes: an
+    /// export dated 05:00 holding a note signed at 10:00, after the 06:00 cutoff, was written after it.
+    #[test]
+    fn a_log_as_written_before_the_fix_is_refused_in_a_record_holding_an_entry_signed_after_it() {
+        let old = legacy_log_export("2026-12-07T04:10:00Z", "2026-12-07T05:00:00Z");
+        let report = crate::bundle::verify(&old, None);
+        assert!(report.is_valid(), "{:?}", report.problems);
+        let row = report.files.iter().find(|f| f.name == "results.sarif").unwrap();
+        assert!(row.how.contains("as an earlier Vitrine wrote it"), "{}", row.how);
+
+        let late = legacy_log_export("2026-12-07T10:00:00Z", "2026-12-07T05:00:00Z");
+        let report = crate::bundle::verify(&late, None);
+        assert!(!report.is_valid());
+        let row = report.files.iter().find(|f| f.name == "results.sarif").unwrap();
+        assert!(!row.ok && row.how.contains("says something the entries do not"), "{}", row.how);
+    }
 }
