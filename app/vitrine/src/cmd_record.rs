@@ -1141,6 +1141,10 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let read_prev = |p: &[u8]| prev.as_ref().and_then(|s| vitrine_gui::records::anchor_content(s, p));
     let prev_data = prev.as_ref().map(|s| vitrine_gui::records::snapshot_data(s, &read_prev));
     let mut report = bundle::verify_with_previous(&files, data.as_ref(), prev_data.as_ref());
+    // The record's health.json is its exporter's word until computed again from the snapshot.
+    if let Some(s) = &snap {
+        report.check_health(files.get("health.json"), &serde_json::to_vec_pretty(s.health())?);
+    }
     // An `outdated` claim is checked by porting the thread again between the two snapshots.
     if let (Some(new), Some(old)) = (&snap, &prev) {
         let ported = report.accepted.iter().map(|v| (v.name.as_str(), &v.entry));

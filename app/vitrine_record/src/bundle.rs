@@ -633,6 +633,34 @@ impl VerifyReport {
             .collect()
     }
 
+    /// Compares the record's health.json with `ours`, the health report this Vitrine computes from the
+    /// snapshot the record was verified against (`serde_json::to_vec_pretty` of it): a record's report
+    /// is its exporter's word until then. Every finding one lists and the other does not is named (by
+    /// path, line, column and kind; the first few), and a difference in the counts too. A record without
+    /// health.json (a questions-only packet) has nothing to compare.
+    pub fn check_health(&mut self, theirs: Option<&[u8]>, ours: &[u8]) {
+        let Some(theirs) = theirs else { return };
+        let (Ok(t), Ok(o)) = (read_health(theirs), read_health(ours)) else { return };
+        let how = match health_difference(&t, &o) {
+            None => Ok("computed again from the snapshot: identical".to_owned()),
+            Some(d) => Err(format!(
+                "differs from the health report computed again from the snapshot: {d} (the report.html health table is rendered from it)"
+            )),
+        };
+        if let Err(why) = &how {
+            self.problems.push(Problem::new(ProblemKind::Snapshot, HEALTH, why.as_str()));
+        }
+        for f in self.files.iter_mut().filter(|f| f.name == HEALTH) {
+            match &how {
+                Ok(same) => f.how = f.how.replace(HEALTH_CLAIM, same),
+                Err(why) => {
+                    f.ok = false;
+                    f.how.clone_from(why);
+                }
+            }
+        }
+    }
+
     /// Pins the signers to `trusted` (an `allowed_signers` file from outside the bundle, `label` naming
     /// it): the record's own `allowed_signers` is the exporter's word, so everything it decides is decided
     /// again by `trusted`. Every key that signed anything must be listed there under the same principal
@@ -838,6 +866,9 @@ pub fn verify_with_previous(
             principal_roles_problem(&who, &roles),
         ));
     }
+    if let Some(h) = &header {
+        check_header_claims(h, &people, &mut r.problems);
+    }
     let snapshot_id = header.as_ref().map(|h| h.snapshot.tree_sha256.clone()).unwrap_or_default();
 
     // Entries, in file-name order; numbering must run 1..n without gaps.
@@ -993,6 +1024,40 @@ pub fn verify_with_previous(
     r
 }
 
+/// What record.json says that no view re-derives (the views render it from the header): `swhid` is
+/// `swh:1:dir:` and the SHA-1 tree id (which the snapshot checks), and `participants` are the
+/// principal, role and key of each line of allowed_signers, in its order, as `export` writes them.
+/// verify.sh checks the same.
+fn check_header_claims(h: &RecordHeader, people: &AllowedSigners, problems: &mut Vec<Problem>) {
+    let ids = &h.snapshot;
+    if ids.tree_sha1.len() != 40 || !ids.tree_sha1.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        problems.push(Problem::new(
+            ProblemKind::Unreadable,
+            "record.json",
+            "snapshot.tree_sha1 is not a SHA-1 tree id (40 lowercase hex digits)",
+        ));
+    } else if ids.swhid != format!("swh:1:dir:{}", ids.tree_sha1) {
+        problems.push(Problem::new(
+            ProblemKind::Snapshot,
+            "record.json",
+            format!(
+                "snapshot.swhid {} is not swh:1:dir: and the record's SHA-1 tree id {}: it names another directory",
+                crate::principal::escape(&ids.swhid),
+                ids.tree_sha1
+            ),
+        ));
+    }
+    let listed = h.participants.iter().map(|p| (&p.principal, &p.role, &p.fingerprint));
+    let signers = people.people.iter().map(|p| (&p.principal, &p.role, &p.fingerprint));
+    if !listed.eq(signers) {
+        problems.push(Problem::new(
+            ProblemKind::People,
+            "record.json",
+            "participants are not allowed_signers' people (the principal, role and key of each line, in its order): the record lists its people otherwise than the file that decides who signed",
+        ));
+    }
+}
+
 /// What binds each file: the checkpoint (entries through the Merkle root, the files on its extension
 /// lines), the statement of files (format 2), and for the views, their rendering from the entries.
 fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&SnapshotData<'_>>) -> Vec<FileCheck> {
@@ -1005,7 +1070,10 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
         _ => HashMap::new(),
     };
     // The views say what the entries say, whatever the format: rendered again and compared.
-    let views = rederive_views(files, r, snapshot);
+    let mut views = rederive_views(files, r, snapshot);
+    if let Some(b) = files.get(HEALTH) {
+        views.push((HEALTH.to_owned(), read_health(b).map(|_| HEALTH_CLAIM.to_owned())));
+    }
     let view = |name: &str| views.iter().find(|(n, _)| n == name).map(|(_, v)| v);
     for name in files.files.keys() {
         let check = |ok: bool, how: String| FileCheck { name: name.clone(), ok, how };
@@ -1033,6 +1101,7 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
                         "record.json" | "allowed_signers" | "MANIFEST.sha256" | "health.json"
                     );
                 match (bound, view(name), script_problem) {
+                    (true, Some(Err(why)), _) => check(false, why.clone()),
                     (true, _, _) => check(true, "bound by the checkpoint".into()),
                     (false, Some(Ok(how)), _) => check(true, format!("not bound (format 1); {how}")),
                     // A view of an earlier renderer: honest records of format 1 were exported before
@@ -1050,8 +1119,12 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
                     }
                 }
             }
-            Some(Err(why)) if name == FILES_STATEMENT || name == FILES_STATEMENT_SIG => {
-                check(false, why.clone())
+            Some(Err(e)) if e.text_at_fault && name == FILES_STATEMENT_SIG => check(
+                true,
+                format!("a signature of the exporter ({NS_BUNDLE}) over a {FILES_STATEMENT} that is refused"),
+            ),
+            Some(Err(e)) if name == FILES_STATEMENT || name == FILES_STATEMENT_SIG => {
+                check(false, e.why.clone())
             }
             Some(Err(_)) => check(false, format!("not bound: {FILES_STATEMENT} does not verify")),
             Some(Ok(_)) if name == FILES_STATEMENT || name == FILES_STATEMENT_SIG => {
@@ -1096,12 +1169,29 @@ fn check_files(files: &BundleFiles, r: &VerifyReport, snapshot: Option<&Snapshot
 fn check_statement<'a>(
     files: &'a BundleFiles,
     r: &VerifyReport,
-) -> Result<BTreeMap<&'a str, String>, String> {
-    let text = files.get(FILES_STATEMENT).ok_or_else(|| "missing (format 2 binds every file)".to_owned())?;
-    let sig = files.get(FILES_STATEMENT_SIG).ok_or_else(|| format!("{FILES_STATEMENT_SIG} missing"))?;
-    let h = r.header.as_ref().ok_or_else(|| "cannot tell who exported the record".to_owned())?;
+) -> Result<BTreeMap<&'a str, String>, StatementRefused> {
+    let signature = |why: String| StatementRefused { text_at_fault: false, why };
+    let text = files
+        .get(FILES_STATEMENT)
+        .ok_or_else(|| signature("missing (format 2 binds every file)".to_owned()))?;
+    let sig =
+        files.get(FILES_STATEMENT_SIG).ok_or_else(|| signature(format!("{FILES_STATEMENT_SIG} missing")))?;
+    let h = r.header.as_ref().ok_or_else(|| signature("cannot tell who exported the record".to_owned()))?;
     check_signed_by_exporter(sig, text, h, &r.people, NS_BUNDLE)
-        .map_err(|m| format!("{FILES_STATEMENT_SIG}: {m}"))?;
+        .map_err(|m| signature(format!("{FILES_STATEMENT_SIG}: {m}")))?;
+    read_statement(text).map_err(|why| StatementRefused { text_at_fault: true, why })
+}
+
+/// Why `FILES.sha256` binds nothing: its signature (or who signed it), or its own text, which the
+/// signature verifies but which is not a statement as Vitrine writes it (then the message names
+/// `FILES.sha256`, not its signature).
+struct StatementRefused {
+    text_at_fault: bool,
+    why: String,
+}
+
+/// Reads a signed `FILES.sha256`: `SHA256  NAME` lines, each name once, each line ending in a newline.
+fn read_statement(text: &[u8]) -> Result<BTreeMap<&str, String>, String> {
     let text = std::str::from_utf8(text).map_err(|_| "not UTF-8".to_owned())?;
     let mut listed = BTreeMap::new();
     for (i, line) in text.split_terminator('\n').enumerate() {
@@ -1181,6 +1271,10 @@ fn rederive_views(
     let ours_html = crate::report::render(&view, REPORT_VERIFICATION).into_bytes();
     let html_same =
         if exact { ours_html == theirs_html } else { same_but_for_snippets(&ours_html, theirs_html) };
+    // Its health table is rendered from health.json: a health.json that is refused is named (by
+    // `check_files`), not the report rendered from it.
+    let health_refused = view.health.is_some_and(|b| read_health(b).is_err());
+
     let verdict = |same: Result<bool, RecordError>| {
         match same {
         Ok(true) if exact => Ok("re-derived from the entries: identical".to_owned()),
@@ -1189,20 +1283,106 @@ fn rederive_views(
         Err(e) => Err(format!("cannot render: {e}")),
     }
     };
-    let sarif = if sarif_uris_as_written {
+    let sarif = sarif_verdict(sarif_same, sarif_uris_as_written, sarif_as_written, &verdict);
+    let html = if !html_same && health_refused {
+        Ok("not re-derived: its health table is rendered from health.json, which is refused".to_owned())
+    } else {
+        verdict(Ok(html_same))
+    };
+    vec![(names[0].to_owned(), sarif), (names[1].to_owned(), html)]
+}
+
+/// What is said of results.sarif: the rendering it matched, if an earlier one, or `verdict` of this one.
+fn sarif_verdict(
+    same: Result<bool, RecordError>,
+    uris_as_written: bool,
+    as_written: bool,
+    verdict: &dyn Fn(Result<bool, RecordError>) -> Result<String, String>,
+) -> Result<String, String> {
+    if uris_as_written {
         Ok(format!(
             "re-derived from the entries: identical as an earlier Vitrine wrote it, before {}, with its artifact URIs as written: a SARIF viewer may read a file name as URI syntax (%XX, a scheme, ?, #) and show a result on another file",
             crate::sarif::SARIF_URIS_ENCODED_SINCE
         ))
-    } else if sarif_as_written {
+    } else if as_written {
         Ok(format!(
             "re-derived from the entries: identical as an earlier Vitrine wrote it, before {}, with the text as written: do not open it in a SARIF viewer (a message may hold links, placeholders or characters that reorder it)",
             crate::sarif::SARIF_ESCAPED_SINCE
         ))
     } else {
-        verdict(sarif_same)
+        verdict(same)
+    }
+}
+
+/// How health report `theirs` differs from `ours`: the findings each lists that the other does not
+/// (by path, line, column and kind), then whether anything else differs; `None` when they are equal.
+fn health_difference(
+    theirs: &serde_json::Map<String, serde_json::Value>,
+    ours: &serde_json::Map<String, serde_json::Value>,
+) -> Option<String> {
+    if theirs == ours {
+        return None;
+    }
+    let keys = |m: &serde_json::Map<String, serde_json::Value>| -> Vec<String> {
+        let list = m.get("findings").and_then(|f| f.as_array()).cloned().unwrap_or_default();
+        let mut out: Vec<String> = list
+            .iter()
+            .map(|f| {
+                let text = |k: &str| f.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_owned();
+                let num = |k: &str| f.get(k).and_then(serde_json::Value::as_u64).map(|n| format!(":{n}"));
+                format!(
+                    "{}{}{} {}",
+                    crate::principal::escape(&text("path")),
+                    num("line").unwrap_or_default(),
+                    num("column").unwrap_or_default(),
+                    crate::principal::escape(&text("kind"))
+                )
+            })
+            .collect();
+        out.sort();
+        out
     };
-    vec![(names[0].to_owned(), sarif), (names[1].to_owned(), verdict(Ok(html_same)))]
+    let (t, o) = (keys(theirs), keys(ours));
+    let only = |a: &[String], b: &[String]| -> Vec<String> {
+        let mut b = b.to_vec();
+        a.iter()
+            .filter(|x| match b.iter().position(|y| y == *x) {
+                Some(i) => {
+                    b.swap_remove(i);
+                    false
+                }
+                None => true,
+            })
+            .cloned()
+            .collect()
+    };
+    let (missing, extra) = (only(&o, &t), only(&t, &o));
+    let list = |v: &[String]| {
+        format!("{}{}", v[..v.len().min(5)].join(", "), if v.len() > 5 { ", ..." } else { "" })
+    };
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("{} missing ({})", missing.len(), list(&missing)));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("{} extra ({})", extra.len(), list(&extra)));
+    }
+    if parts.is_empty() {
+        parts.push("the same findings, but other counts, classes or details".to_owned());
+    }
+    Some(parts.join("; "))
+}
+
+/// The name of the snapshot health report in a record.
+const HEALTH: &str = "health.json";
+
+/// What `vitrine verify` says of a health.json it has not computed again (no snapshot given).
+const HEALTH_CLAIM: &str = "the exporter's report of the snapshot's health, not checked against the snapshot (give --snapshot to compute it again)";
+
+/// A record's health.json: one JSON object (as `jq -s -e 'length == 1 and (.[0] | type == "object")'`
+/// reads it in verify.sh).
+fn read_health(bytes: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("not one JSON object: {e}"))
 }
 
 /// The latest time a record states: its `exported_at`, every accepted entry's signed time and the
