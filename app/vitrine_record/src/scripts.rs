@@ -34,6 +34,7 @@ const EARLIER_VERIFY_SH: &[&str] = &[
     "25907c4f09205eaeb2dc6b190c07a9abd6e423b5f9fb562b77ddfcbab1a7e754",
     "ae0d9ff22b17ff6091de3b75d06c22812d22fcdf350a7207716d017db081bc39",
     "712e8bd8744464c365fd14b7a980f171367e86752207bcb5f7c7fe1ab6bde702",
+    "66fa35f0a9c8ca405821cdfc10000f7552a473918f76fd538d3dc0259471a78e",
 ];
 
 /// SHA-256 (hex) of every earlier `VERIFY.md`.
@@ -54,6 +55,7 @@ const EARLIER_VERIFY_MD: &[&str] = &[
     "97c8b8f084a75e5a51c54d29c68a9ed8387262f0ea200a3b5a552e8ec9b75135",
     "e6938834c68cde96a1fa36e48298cb0856b41c8e8bc9ab031630369f0774e02c",
     "f320902588d4a9c0c7d5c27c7aa438e0623b05a5c77720f6d96fede13519b862",
+    "44effc4e3755570e80c1d32cfb5777e4cdb3f44ea723ec1c9f0b20484a1668ac",
 ];
 
 /// Which version of Vitrine's a record's `verify.sh` or `VERIFY.md` is.

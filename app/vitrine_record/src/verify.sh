@@ -12,10 +12,13 @@
 # It checks every entry (size, then signature, then canonical JSON form, fields, signer and role, each
 # author's seq/prev chain, the status policy), the Merkle root and size against the signed checkpoint,
 # the earlier checkpoints, the files the checkpoint binds, the signed statement of every file of the
-# bundle (FILES.sha256, format 2), that the record holds only regular files and directories, and, given
-# the snapshot directory, its git tree id, its manifest and every anchor; given the snapshot of the
-# version this record continues (`vitrine port`), its git tree id and where every ported thread pointed
-# there (same blob, the quote's hash at the old lines). Each port entry's claim (exact, moved; changed: a confidence)
+# bundle (FILES.sha256, format 2), that the record holds only regular files and directories, what
+# record.json says of the snapshot and the people (swhid made of the SHA-1 tree id, participants as in
+# allowed_signers, the exporter's key the one that signed), and, given the snapshot directory, its git tree
+# ids (SHA-256 and SHA-1), its manifest and every anchor; given the snapshot of the version this record
+# continues (`vitrine port`), its git tree ids and where every ported thread pointed there (same blob, the
+# quote's hash at the old lines). health.json, the snapshot health report, is only read as JSON: it is the
+# exporter's claim here (a note says so), which vitrine verify --snapshot computes again. Each port entry's claim (exact, moved; changed: a confidence)
 # is checked against its own hashes. Prints one line per problem ("entries/000003.json: ...") and exits
 # 0 when valid, 1 when not, 2 when it cannot run.
 #
@@ -117,6 +120,7 @@ MAX_SIG=4096
 MAX_META=16777216
 sha() { sha256sum < "$1" | cut -d' ' -f1; }
 size() { wc -c < "$1" | tr -d ' '; }
+b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
 # A file name shown in a message: only its safe characters.
 shown() { printf '%s' "$1" | tr -c 'A-Za-z0-9._/-' '?'; }
 # An RFC 3339 UTC time (2026-01-31T12:00:00Z, already checked) as ssh-keygen takes it (20260131120000Z).
@@ -225,7 +229,13 @@ if type == "object" and .format == "vitrine-record" and (.v == 1 or .v == 2)
   and (.continues | if type == "object" then .checkpoint | only(continued_checkpoint_keys) else true end)
 then .v, .snapshot.tree_sha256, .exported_by.principal, .exported_at, .entries
 else error("record.json") end'
+# One grammar with vitrine verify for the exporter's own record.json: no byte order mark (jq skips one,
+# serde refuses it) and every number an integer as Vitrine writes it: with the strings taken out, no digit
+# is followed by a fraction or an exponent and there is no minus sign (jq reads 2.0 and 2e0 as 2, serde
+# refuses them where it wants an unsigned integer). A string cannot span lines, so sed sees each whole.
 if [ ! -f record.json ] || [ "$(size record.json)" -gt "$MAX_META" ] \
+    || [ "$(head -c 3 record.json | xxd -p)" = efbbbf ] \
+    || sed -E 's/"([^"\\]|\\.)*"//g' record.json | grep -Eq '[0-9][.eE]|-' \
     || [ "$(jq -s length record.json 2> /dev/null)" != 1 ] \
     || [ -n "$(jq -n --stream -r "$DUPKEYS" record.json 2> /dev/null || echo error)" ] \
     || ! jq -r "$HEADER" record.json > "$T/header" 2> /dev/null; then
@@ -353,6 +363,44 @@ def esc: explode | map(if . > 32 and . < 127 then [.] | implode else marker end)
     | "principal \(.[0][2] | @base64d | esc) is listed with the roles \(map(.[1]) | unique | map(esc) | join(" and ")): one principal has one role (a second key inherits none of its own)")'
 jq -Rnr "$CONFLICTS" < "$T/people" > "$T/conflicts" 2> /dev/null || problem allowed_signers "unreadable"
 while IFS= read -r c; do problem allowed_signers "$c"; done < "$T/conflicts"
+# What record.json says that no view re-derives (the views render it from the header), checked as vitrine
+# verify checks it: swhid is swh:1:dir: and the SHA-1 tree id (which the snapshot, when given, checks
+# below), participants are allowed_signers' people (principal, role, key of each line, in its order, as
+# Vitrine exports them), and the exporter's key is the one that signed the checkpoint and FILES.sha256.
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+CLAIMS='
+(.snapshot.tree_sha1 | if type == "string" and test("^[0-9a-f]{40}$") then . else "-" end),
+(.snapshot.swhid | tostring | @base64),
+(.exported_by.fingerprint | if type == "string" and test("^SHA256:[A-Za-z0-9+/]{43}$") then . else "-" end),
+(.continues.tree_sha1 // "-" | tostring | @base64)'
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+PARTICIPANTS='
+if (.participants | type) == "array" then .participants[]
+  | if type == "object" and (.fingerprint | type == "string" and test("^SHA256:[A-Za-z0-9+/]{43}$"))
+      and (.role | type == "string" and test("^[^ \t\n]*$") and . != "(none)") and (.principal | type == "string")
+    then "\(.fingerprint) \(if .role == "" then "(none)" else .role end) \(.principal | @base64)"
+    else "malformed" end
+else "malformed" end'
+if jq -r "$CLAIMS" record.json > "$T/claims" 2> /dev/null; then
+  { read -r snap1; read -r swhid64; read -r exp_fp; read -r cont1_64; } < "$T/claims"
+else
+  snap1=-; swhid64=; exp_fp=-; cont1_64=
+fi
+if [ "$snap1" = - ]; then
+  problem record.json "snapshot.tree_sha1 is not a SHA-1 tree id (40 lowercase hex digits)"
+elif [ "$swhid64" != "$(b64 "swh:1:dir:$snap1")" ]; then
+  problem record.json "snapshot.swhid $(shown "$(printf '%s' "$swhid64" | base64 -d 2> /dev/null)") is not swh:1:dir: and the record's SHA-1 tree id $snap1: it names another directory"
+fi
+if ! jq -r "$PARTICIPANTS" record.json > "$T/participants" 2> /dev/null || ! cmp -s "$T/participants" "$T/people"; then
+  problem record.json "participants are not allowed_signers' people (the principal, role and key of each line, in its order): the record lists its people otherwise than the file that decides who signed"
+fi
+# Whether the output $1 of ssh-keygen -Y verify names the exporter's key (it ends with the signing key's
+# fingerprint) as record.json does; says which key signed when not.
+exporter_key() {
+  [ "${1##* }" = "$exp_fp" ] && return 0
+  echo "made by key $(shown "${1##* }"), but record.json names the exporter's key $(shown "$exp_fp")"
+  return 1
+}
 # The trusted signers (-t): the caller's own allowed_signers, from outside the record. Every signature
 # must verify against it too, and an entry's role must be the one it gives that key and principal.
 if [ -n "$TRUSTED" ]; then
@@ -376,7 +424,6 @@ trusted_role() {
 trusted_sig() {
   [ -z "$TRUSTED" ] || ssh-keygen -Y verify -f "$TRUSTED" -I "$3" -n "$4" -s "$2" -Overify-time="$5" < "$1" > /dev/null 2>&1
 }
-b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
 # What vitrine verify says of a signature whose Ed25519 scalar S is not below the group order L.
 NOT_CANONICAL="is not canonical Ed25519 (S >= L): a signature altered without its key, refused"
 # What vitrine verify says of a signature file in any layout but the one ssh-keygen -Y sign writes.
@@ -439,17 +486,33 @@ path_of() {
   p=${p%x}
 }
 
+# Whether checkpoint file $1 is one as Vitrine writes and reads it (prints why not): UTF-8, every line
+# ending in a newline and none empty, the size a decimal number without leading zeros, the root 32 bytes
+# of canonical Base64. vitrine verify reads nothing else of a checkpoint that is not.
+checkpoint_ok() {
+  if [ "$(tail -c 1 "$1" | xxd -p)" != 0a ]; then echo "does not end with a newline"; return 1; fi
+  if grep -q '^$' "$1"; then echo "empty line"; return 1; fi
+  if ! utf8_file "$1"; then echo "not UTF-8"; return 1; fi
+  if ! sed -n 2p "$1" | grep -Eqx '0|[1-9][0-9]*'; then echo "size is not a decimal number"; return 1; fi
+  if ! sed -n 3p "$1" | grep -Eqx '[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]='; then echo "root is not base64 of 32 bytes"; return 1; fi
+}
 # The checkpoint: its signature, then the files its extension lines bind.
+cp_ok=0
 if [ ! -f checkpoint ]; then
   problem checkpoint missing
+elif ! cp_why=$(checkpoint_ok checkpoint); then
+  problem checkpoint "$cp_why"
 else
+  cp_ok=1
   if [ ! -f checkpoint.sig ]; then
     problem checkpoint.sig missing
   elif ! armor_ok checkpoint.sig; then
     problem checkpoint.sig "unreadable SSHSIG: $NOT_AS_WRITTEN"
-  elif ! ssh-keygen -Y verify -f "$SIGNERS" -I "$exporter" -n checkpoint@vitrine -s checkpoint.sig \
-      -Overify-time="$(sshtime "$exported_at")" < checkpoint > /dev/null 2>&1; then
+  elif ! out=$(ssh-keygen -Y verify -f "$SIGNERS" -I "$exporter" -n checkpoint@vitrine -s checkpoint.sig \
+      -Overify-time="$(sshtime "$exported_at")" < checkpoint 2>&1); then
     problem checkpoint.sig "does not verify for the exporter (namespace checkpoint@vitrine)"
+  elif ! why=$(exporter_key "$out"); then
+    problem checkpoint.sig "$why"
   elif ! trusted_sig checkpoint checkpoint.sig "$exporter" checkpoint@vitrine "$(sshtime "$exported_at")"; then
     problem checkpoint.sig "does not verify for the exporter against the trusted signers file (namespace checkpoint@vitrine)"
   elif ! canonical_sig checkpoint.sig; then
@@ -835,7 +898,7 @@ root_of() {
   done
   cat "$T/level"
 }
-if [ -f checkpoint ]; then
+if [ "$cp_ok" = 1 ]; then
   covers=$(head -n 2 checkpoint | tail -n 1)
   [ "$covers" = "$n" ] || problem checkpoint "covers $(shown "$covers") entries, the bundle has $n"
   [ "$(root_of "$n" | xxd -r -p | base64)" = "$(head -n 3 checkpoint | tail -n 1)" ] \
@@ -854,6 +917,7 @@ for c in checkpoints/*; do
   if [ "$(size "$c")" -gt "$MAX_META" ] || { [ -f "$c.sig" ] && [ "$(size "$c.sig")" -gt "$MAX_SIG" ]; }; then
     problem "$c" "larger than allowed"; continue
   fi
+  if ! why=$(checkpoint_ok "$c"); then problem "$c" "$why"; continue; fi
   at=$(tail -n +4 "$c" | jq -Rr 'select(startswith("exported ")) | .[9:]' | head -n 1)
   case $at in
     [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z) when=$(sshtime "$at") ;;
@@ -917,14 +981,20 @@ if [ "$format" = 2 ]; then
   elif ! armor_ok FILES.sha256.sig; then
     problem FILES.sha256 "FILES.sha256.sig: unreadable SSHSIG: $NOT_AS_WRITTEN"
     unbound_all
-  elif ! ssh-keygen -Y verify -f "$SIGNERS" -I "$exporter" -n bundle@vitrine -s FILES.sha256.sig \
-      -Overify-time="$(sshtime "$exported_at")" < FILES.sha256 > /dev/null 2>&1; then
+  elif ! out=$(ssh-keygen -Y verify -f "$SIGNERS" -I "$exporter" -n bundle@vitrine -s FILES.sha256.sig \
+      -Overify-time="$(sshtime "$exported_at")" < FILES.sha256 2>&1); then
     problem FILES.sha256 "signature does not verify for the exporter (namespace bundle@vitrine)"
+    unbound_all
+  elif ! why=$(exporter_key "$out"); then
+    problem FILES.sha256 "FILES.sha256.sig: $why"
     unbound_all
   elif ! trusted_sig FILES.sha256 FILES.sha256.sig "$exporter" bundle@vitrine "$(sshtime "$exported_at")"; then
     problem FILES.sha256 "signature does not verify for the exporter against the trusted signers file (namespace bundle@vitrine)"
   elif ! canonical_sig FILES.sha256.sig; then
     problem FILES.sha256 "FILES.sha256.sig: signature: $NOT_CANONICAL"
+    unbound_all
+  elif [ -s FILES.sha256 ] && [ "$(tail -c 1 FILES.sha256 | xxd -p)" != 0a ]; then
+    problem FILES.sha256 "does not end with a newline"
     unbound_all
   elif grep -Evxq -e '[0-9a-f]{64}  [A-Za-z0-9_][A-Za-z0-9._/-]*' FILES.sha256 \
       || grep -Eq -e '(^|/)\.\.?(/|$)' FILES.sha256; then
@@ -997,7 +1067,8 @@ quote_of() {
   fi
   printf '%s %s %s' "$q" "$pre" "$suf"
 }
-# The SHA-256 git tree id of directory $1 (in $tree_id), its objects written to the bare repository $2:
+# The git tree id of directory $1 (in $tree_id) in object format $3 (sha256 or sha1), its objects written
+# to the bare repository $2:
 # every regular file and symbolic link, each named to `git update-index` (NUL-terminated, so any byte
 # may be in a name), never a walk of git's own. So the tree holds the files Vitrine's tree ids hold and
 # no other: git ignores, with a message and no failure, a path it refuses to track (a component `.git`
@@ -1006,7 +1077,7 @@ quote_of() {
 # a nested repository's work tree are files like any other (where `git add` would record a gitlink).
 # Any failure (a file that cannot be read) stops the script.
 tree_of() {
-  git init -q --bare --object-format=sha256 "$2" > /dev/null 2>&1 \
+  git init -q --bare --object-format="$3" "$2" > /dev/null 2>&1 \
     || { echo "verify.sh: git init failed (git 2.29 or later is needed for the SHA-256 object format)" >&2; exit 2; }
   printf '* -text -eol -filter -ident -working-tree-encoding\n' > "$2/info/attributes"
   (cd "$1" && find . \( -type f -o -type l \) -print0 \
@@ -1018,7 +1089,7 @@ tree_of() {
     echo "verify.sh: git update-index failed on $(shown "$1") (a file that cannot be read?):" >&2
     head -n 5 "$T/git-add.err" | tr -c 'A-Za-z0-9 ._/:,()\n-' '?' >&2; exit 2
   fi
-  if [ -s "$T/git-add.err" ]; then
+  if [ -s "$T/git-add.err" ] && [ "$3" = sha256 ]; then
     echo "note: $(shown "${1##*/}"): git refuses some of its paths (.git in any case or an alias of it): left out of the tree id, as Vitrine leaves them out (health.json lists them)"
   fi
   tree_id=$(GIT_DIR=$2 GIT_INDEX_FILE=$2/idx git write-tree) && [ -n "$tree_id" ] \
@@ -1039,11 +1110,15 @@ if [ -n "$SNAP_DIR" ]; then
   command -v git > /dev/null 2>&1 || { echo "verify.sh: git is needed to check a snapshot" >&2; exit 2; }
   S=$(cd "$SNAP_DIR" && pwd) || exit 2
   manifest_of "$S" "$T/snapmanifest"
-  tree_of "$S" "$T/git"
+  tree_of "$S" "$T/git" sha256
   tree=$tree_id
   if [ "$tree" != "$snap" ]; then
     problem record.json "is a record of snapshot $snap, the snapshot given is $tree"
   else
+    # The SHA-1 tree id (and so the swhid, checked above to be made of it), with git's default object
+    # format, as vitrine verify compares it.
+    tree_of "$S" "$T/git1" sha1
+    [ "$tree_id" = "$snap1" ] || problem record.json "SHA-1 tree id differs from the snapshot's"
     # The record's manifest must be the snapshot's, byte for byte, as vitrine verify compares them.
     [ -f MANIFEST.sha256 ] && ! cmp -s MANIFEST.sha256 "$T/snapmanifest" \
       && problem MANIFEST.sha256 "differs from the snapshot's manifest"
@@ -1092,10 +1167,16 @@ if [ -n "$PREV_DIR" ]; then
   command -v git > /dev/null 2>&1 || { echo "verify.sh: git is needed to check a snapshot" >&2; exit 2; }
   P=$(cd "$PREV_DIR" && pwd) || exit 2
   PG="$T/prev"
-  tree_of "$P" "$PG"
+  tree_of "$P" "$PG" sha256
   ptree=$tree_id
   cont=$(jq -r '.continues.tree_sha256 // "-" | tostring' record.json 2> /dev/null)
-  [ "$cont" = "$ptree" ] || problem record.json "continues snapshot $(shown "$cont"), the previous snapshot given is $ptree"
+  if [ "$cont" != "$ptree" ]; then
+    problem record.json "continues snapshot $(shown "$cont"), the previous snapshot given is $ptree"
+  else
+    tree_of "$P" "$T/prev1" sha1
+    [ "$cont1_64" = "$(b64 "$tree_id")" ] \
+      || problem record.json "continues a snapshot whose SHA-1 tree id differs from the previous snapshot's"
+  fi
   while read -r e; do
     if ! jq -r "$FROM" "$e" > "$T/from" 2> /dev/null; then problem "$e" "port: malformed from"; continue; fi
     [ -s "$T/from" ] || continue
@@ -1138,6 +1219,15 @@ if [ -n "$PREV_DIR" ]; then
   done < "$T/ok"
 fi
 
+# health.json is one JSON object (as vitrine verify reads it), and the exporter's claim: this script cannot
+# compute a snapshot's health report (vitrine verify --snapshot computes it again and compares).
+if [ -f health.json ]; then
+  if [ "$(size health.json)" -gt "$MAX_META" ] || [ "$(head -c 3 health.json | xxd -p)" = efbbbf ] \
+      || [ "$(jq -s -e 'length == 1 and (.[0] | type == "object")' health.json 2> /dev/null)" != true ]; then
+    problem health.json "not one JSON object"
+  fi
+  echo "note: health.json (the snapshot health report, and report.html's health table) is the exporter's claim: this script does not compute it from the snapshot (vitrine verify --snapshot does)"
+fi
 if [ -z "$TRUSTED" ]; then
   echo "note: no trusted signers file (-t FILE): who signed and each signer's role are only what the record's own allowed_signers says, that is the exporter's word"
 fi
