@@ -636,7 +636,7 @@ impl VerifyReport {
     /// Compares the record's health.json with `ours`, the health report this Vitrine computes from the
     /// snapshot the record was verified against (`serde_json::to_vec_pretty` of it): a record's report
     /// is its exporter's word until then. Every finding one lists and the other does not is named (by
-    /// path, line, column and kind; the first few), and a difference in the counts too. A record without
+    /// path, line, column and kind; the first few), and a difference in the counts per kind too. A record without
     /// health.json (a questions-only packet) has nothing to compare.
     pub fn check_health(&mut self, theirs: Option<&[u8]>, ours: &[u8]) {
         let Some(theirs) = theirs else { return };
@@ -1315,14 +1315,14 @@ fn sarif_verdict(
 }
 
 /// How health report `theirs` differs from `ours`: the findings each lists that the other does not
-/// (by path, line, column and kind), then whether anything else differs; `None` when they are equal.
+/// (by path, line, column and kind), then whether the counts per kind differ; `None` when neither does.
+/// A finding's `detail` sentence and the file classes are not compared: their wording and rules are
+/// the renderer's and change between versions, where what was found, and where, does not (an honest
+/// record of an earlier version must still verify).
 fn health_difference(
     theirs: &serde_json::Map<String, serde_json::Value>,
     ours: &serde_json::Map<String, serde_json::Value>,
 ) -> Option<String> {
-    if theirs == ours {
-        return None;
-    }
     let keys = |m: &serde_json::Map<String, serde_json::Value>| -> Vec<String> {
         let list = m.get("findings").and_then(|f| f.as_array()).cloned().unwrap_or_default();
         let mut out: Vec<String> = list
@@ -1367,10 +1367,10 @@ fn health_difference(
     if !extra.is_empty() {
         parts.push(format!("{} extra ({})", extra.len(), list(&extra)));
     }
-    if parts.is_empty() {
-        parts.push("the same findings, but other counts, classes or details".to_owned());
+    if parts.is_empty() && theirs.get("counts") != ours.get("counts") {
+        parts.push("the same findings, but other counts per kind".to_owned());
     }
-    Some(parts.join("; "))
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// The name of the snapshot health report in a record.
