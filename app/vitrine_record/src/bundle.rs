@@ -672,6 +672,20 @@ impl VerifyReport {
         let mut problems = Vec::new();
         for row in self.signers() {
             if !row.signed_anything() {
+                // Who signed nothing is still one of the record's participants, with the role it
+                // shows: a key `trusted` lists must have the role it gives there.
+                let roles: std::collections::BTreeSet<&str> =
+                    trusted.by_fingerprint(&row.fingerprint).map(|p| p.role.as_str()).collect();
+                if !roles.is_empty() && (roles.len() != 1 || !roles.contains(row.role.as_str())) {
+                    problems.push(Problem::new(
+                        ProblemKind::People,
+                        "record.json",
+                        format!(
+                            "participant {} key {} has the role {} in the record but another in {label}",
+                            row.shown, row.fingerprint, row.role
+                        ),
+                    ));
+                }
                 continue;
             }
             let lines: Vec<&crate::allowed::Person> =

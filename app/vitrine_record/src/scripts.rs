@@ -35,6 +35,7 @@ const EARLIER_VERIFY_SH: &[&str] = &[
     "ae0d9ff22b17ff6091de3b75d06c22812d22fcdf350a7207716d017db081bc39",
     "712e8bd8744464c365fd14b7a980f171367e86752207bcb5f7c7fe1ab6bde702",
     "66fa35f0a9c8ca405821cdfc10000f7552a473918f76fd538d3dc0259471a78e",
+    "4e9e521fdeb3650ecaf4f0ec0a8fa934fb4dd7d6bc1e0b4a5bba068476531b41",
 ];
 
 /// SHA-256 (hex) of every earlier `VERIFY.md`.

@@ -419,6 +419,16 @@ trusted_role() {
   done < "$T/trusted"
   printf '%s' "${tr_role:-(none)}"
 }
+# With trusted signers: each of the record's people (its participants, checked above to be these) has the
+# role the trusted file gives its key, whoever signed anything (vitrine verify's pin_signers), when it
+# lists that key at all.
+if [ -n "$TRUSTED" ]; then
+  while read -r pfp prole _; do
+    troles=$(while read -r tfp trole _; do [ "$tfp" = "$pfp" ] && printf '%s\n' "$trole"; done < "$T/trusted" | sort -u)
+    [ -z "$troles" ] || [ "$troles" = "$prole" ] \
+      || problem record.json "participant key $pfp has the role $(shown "$prole") in the record but another in the trusted signers file"
+  done < "$T/people"
+fi
 # Whether signature $2 over file $1 verifies for principal $3, namespace $4, at time $5 (ssh-keygen's
 # form) against the trusted signers; true when none were given.
 trusted_sig() {
