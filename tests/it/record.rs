@@ -3783,3 +3783,5 @@ fn reseal_statement(dir: &Path, key: &Path) {
         .arg(&statement));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+mod claims;
