@@ -980,7 +980,7 @@ fn export(a: ExportArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let read = |p: &[u8]| vitrine_gui::records::anchor_content(&snap, p);
     let config = ExportConfig {
         snapshot: vitrine_gui::records::snapshot_data(&snap, &read),
-        health_json: serde_json::to_vec_pretty(snap.health())?,
+        health_json: vitrine_snapshot::recorded_health(snap.health(), &ctx.ingest)?,
         tool: format!("vitrine {}", env!("CARGO_PKG_VERSION")),
         questions_only: a.questions_only,
         now: OffsetDateTime::now_utc(),
@@ -1143,7 +1143,10 @@ fn verify(a: VerifyArgs, ctx: &mut Ctx<'_>) -> anyhow::Result<Exit> {
     let mut report = bundle::verify_with_previous(&files, data.as_ref(), prev_data.as_ref());
     // The record's health.json is its exporter's word until computed again from the snapshot.
     if let Some(s) = &snap {
-        report.check_health(files.get("health.json"), &serde_json::to_vec_pretty(s.health())?);
+        report.check_health(
+            files.get("health.json"),
+            &vitrine_snapshot::recorded_health(s.health(), &ctx.ingest)?,
+        );
     }
     // An `outdated` claim is checked by porting the thread again between the two snapshots.
     if let (Some(new), Some(old)) = (&snap, &prev) {

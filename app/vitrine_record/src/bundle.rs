@@ -641,10 +641,24 @@ impl VerifyReport {
     pub fn check_health(&mut self, theirs: Option<&[u8]>, ours: &[u8]) {
         let Some(theirs) = theirs else { return };
         let (Ok(t), Ok(o)) = (read_health(theirs), read_health(ours)) else { return };
+        // The same rules give the same report: a difference is then the exporter's doing. Other rules
+        // (a record exported by another version of Vitrine, or one that names none) find otherwise as
+        // a matter of course: the differences are listed for the reader, not judged.
+        let rules = |m: &serde_json::Map<String, serde_json::Value>| {
+            m.get("rules").and_then(|r| r.as_str()).map(str::to_owned)
+        };
+        let same_rules = rules(&t).is_some() && rules(&t) == rules(&o);
         let how = match health_difference(&t, &o) {
             None => Ok("computed again from the snapshot: identical".to_owned()),
-            Some(d) => Err(format!(
-                "differs from the health report computed again from the snapshot: {d} (the report.html health table is rendered from it)"
+            Some(d) if same_rules => Err(format!(
+                "differs from the health report computed again from the snapshot by the same rules: {d} (the report.html health table is rendered from it)"
+            )),
+            Some(d) => Ok(format!(
+                "the exporter's claim, made by other rules than this Vitrine's ({}): computed again from the snapshot by this Vitrine's rules, it differs: {d}",
+                rules(&t).map_or_else(
+                    || "it names none".to_owned(),
+                    |r| format!("rules {}", r.get(..12).unwrap_or(&r))
+                )
             )),
         };
         if let Err(why) = &how {

@@ -148,6 +148,24 @@ pub fn indexable_paths_digest<S: AsRef<str>>(paths: impl IntoIterator<Item = S>)
     Sha256Id::from_bytes(h.finalize().into())
 }
 
+/// The rules a health report was made by: the fingerprint of the analysis code and of the settings
+/// that decide its findings (the ingest cache's key), hex. Two reports of one snapshot with equal rules
+/// are equal; a later Vitrine (new checks, other wording) makes other rules.
+pub fn health_rules(config: &IngestConfig) -> String {
+    hex::encode(cache::fingerprint(config))
+}
+
+/// A health report as a record holds it (`health.json`): the report's fields and `rules`
+/// ([`health_rules`]), so that a verifier computing the report again knows whether a difference is a
+/// forgery (same rules) or a change of rules since the export.
+pub fn recorded_health(report: &HealthReport, config: &IngestConfig) -> serde_json::Result<Vec<u8>> {
+    let mut value = serde_json::to_value(report)?;
+    if let Some(fields) = value.as_object_mut() {
+        fields.insert("rules".into(), health_rules(config).into());
+    }
+    serde_json::to_vec_pretty(&value)
+}
+
 pub(crate) fn indexable(regular: bool, class: ContentClass) -> bool {
     regular && matches!(class, ContentClass::Text | ContentClass::Generated | ContentClass::Vendored)
 }

@@ -86,6 +86,39 @@ fn health_json_is_computed_again_from_the_snapshot_or_called_the_exporters_claim
     // verify.sh cannot tell: it says OK, and that it did not check health.json.
     assert_eq!(sc, 0, "{sh_out}");
     assert!(sh_out.lines().any(|l| l.starts_with("note: health.json") && l.contains("exporter")), "{sh_out}");
+
+    // A record exported by another version of Vitrine (other rules: new checks, other wording) is
+    // not made invalid by what this version finds otherwise: the differences are listed, not judged.
+    // The exported report names its rules; the honest one has this build's.
+    let honest_rules =
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(honest.join("health.json")).unwrap())
+            .unwrap()["rules"]
+            .as_str()
+            .map(str::to_owned);
+    assert!(honest_rules.as_ref().is_some_and(|r| r.len() == 64), "{honest_rules:?}");
+    let y = fx.tmp.path().join("other-rules");
+    unpack(&fx.bundle, &y);
+    let hp = y.join("health.json");
+    let mut h: serde_json::Value = serde_json::from_slice(&std::fs::read(&hp).unwrap()).unwrap();
+    h["rules"] = "0".repeat(64).into();
+    h["findings"] = serde_json::json!([{
+        "path": "src/util.h", "line": 3, "column": 1, "kind": "a-check-of-another-version",
+        "detail": "found by rules this version does not have"
+    }]);
+    // (report.html's health table, rendered from `counts`, stays as exported.)
+    std::fs::write(&hp, serde_json::to_vec_pretty(&h).unwrap()).unwrap();
+    rebind(&y, &fx.rev, "health", "health.json");
+    reseal_statement(&y, &fx.rev);
+    let (c, out, sc, sh_out) = judge(&fx, &y, "sh", Some(&s), None);
+    assert_eq!((c, sc), (0, 0), "{out}\n{sh_out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("health.json") && l.contains("other rules"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("1 extra") && line.contains("src/util.h:3"), "{line}");
+    if !real.is_empty() {
+        assert!(line.contains(&format!("{} missing", real.len())), "{line}");
+    }
 }
 
 /// F2: record.json's snapshot ids, participants and exporter key are bound to what each verifier checks,

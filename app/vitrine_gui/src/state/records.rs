@@ -185,7 +185,8 @@ pub(crate) fn run(
             let read = |p: &[u8]| anchor_content(snap, p);
             let config = ExportConfig {
                 snapshot: snapshot_data(&fresh, &read),
-                health_json: serde_json::to_vec_pretty(fresh.health()).map_err(|e| error_chain(&e))?,
+                health_json: vitrine_snapshot::recorded_health(fresh.health(), &IngestConfig::default())
+                    .map_err(|e| error_chain(&e))?,
                 tool: format!("vitrine {}", env!("CARGO_PKG_VERSION")),
                 questions_only,
                 now,
