@@ -29,6 +29,7 @@ mod record;
 mod record_terminal;
 mod registry;
 mod rewritten;
+mod same_findings;
 mod search;
 mod shipped;
 mod snapshot;

@@ -226,3 +226,107 @@ fn the_repositorys_info_attributes_count_and_win() {
     at(&found, "a.c", 1);
     assert!(!found.iter().any(|f| f.path == "keep.c"), "{found:#?}");
 }
+
+/// snap round 10 F3: git expands `[attr]` macros to any depth (each attribute is decided once, so a
+/// cycle ends): an 18-deep chain ending in `export-ignore` drops the header from `git archive`, and
+/// a cycle of macros is read as git reads it. `git check-attr` is asked too, when git is installed.
+#[test]
+fn macros_are_expanded_to_any_depth_as_git_expands_them() {
+    let t = TempTree::new();
+    let mut attrs = String::new();
+    for i in 1..18 {
+        attrs.push_str(&format!("[attr]packaging{i} packaging{}\n", i + 1));
+    }
+    attrs.push_str("[attr]packaging18 export-ignore\n[attr]loopa loopb export-subst\n[attr]loopb loopa\n");
+    attrs.push_str("src/require_signature.h packaging1\nsrc/version.c loopb\n");
+    t.file(".gitattributes", &attrs)
+        .file("src/require_signature.h", "#define REQUIRE_SIGNED_UPDATES 1\n")
+        .file("src/version.c", "const char *v = \"$Format:%H$\";\n");
+    let found = findings(t.path(), "attribute-rewrite");
+    let ignore = at(&found, ".gitattributes", 21);
+    assert!(
+        ignore.detail.contains("export-ignore") && ignore.detail.contains("src/require_signature.h"),
+        "{}",
+        ignore.detail
+    );
+    let cycle = at(&found, ".gitattributes", 22);
+    assert!(
+        cycle.detail.contains("export-subst") && cycle.detail.contains("src/version.c"),
+        "{}",
+        cycle.detail
+    );
+    at(&found, "src/version.c", 1);
+    if let Ok(out) = std::process::Command::new("git").arg("init").arg("-q").current_dir(t.path()).output()
+        && out.status.success()
+    {
+        let out = std::process::Command::new("git")
+            .args([
+                "check-attr",
+                "export-ignore",
+                "export-subst",
+                "--",
+                "src/require_signature.h",
+                "src/version.c",
+            ])
+            .current_dir(t.path())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(said.contains("src/require_signature.h: export-ignore: set"), "{said}");
+        assert!(said.contains("src/version.c: export-subst: set"), "{said}");
+    }
+}
+
+/// snap round 10 F4: a build file of any size the text limit admits is read (a 4.4 MB Makefile, a
+/// generated dependency list, was skipped silently), and one over the limit is a finding naming the
+/// file and the limit.
+#[test]
+fn a_build_file_of_any_size_is_read_or_named_as_not_read() {
+    let t = TempTree::new();
+    let mut make = String::from(
+        "auth: src/auth.c\n\tsed -i \"s/&& !strcmp/|| !strcmp/\" src/auth.c\n\tcc -o auth src/auth.c\n",
+    );
+    while make.len() < 4_400_000 {
+        make.push_str("# src/auth.o: src/auth.c include/config.h include/platform/generated/dependency.h\n");
+    }
+    t.file("Makefile", &make).file("src/auth.c", "int check(const char *p);\n");
+    let rewrite = findings(t.path(), "build-rewrite");
+    let f = at(&rewrite, "Makefile", 2);
+    assert!(f.detail.contains("sed -i"), "{}", f.detail);
+    // Under a text limit below its size: named, with the limit.
+    let mut config = IngestConfig::default();
+    config.classify.max_text_bytes = 1_000_000;
+    let snap = Snapshot::open(t.path(), &config, &Progress::default()).unwrap();
+    let named: Vec<&Finding> = snap
+        .health()
+        .findings
+        .iter()
+        .filter(|f| f.kind.as_str() == "build-rewrite" && f.path == "Makefile")
+        .collect();
+    assert_eq!(named.len(), 1, "{named:#?}");
+    assert!(
+        named[0].detail.contains("1000000 bytes") && named[0].detail.contains("not read"),
+        "{}",
+        named[0].detail
+    );
+}
+
+/// The bound on macro expansion is on the work for one file, not on a depth, and reaching it is a
+/// finding naming the line (never a silent stop).
+#[test]
+fn macro_expansion_past_its_work_bound_is_a_finding_naming_the_line() {
+    let t = TempTree::new();
+    let mut attrs = String::from("[attr]huge");
+    for i in 0..70_000 {
+        attrs.push_str(&format!(" a{i}"));
+    }
+    attrs.push_str(" export-ignore\nsrc/require_signature.h huge\n");
+    t.file(".gitattributes", &attrs).file("src/require_signature.h", "#define REQUIRE_SIGNED_UPDATES 1\n");
+    let found = findings(t.path(), "attribute-rewrite");
+    assert!(
+        found.iter().any(|f| f.path == ".gitattributes"
+            && f.line == Some(2)
+            && f.detail.contains("not expanded to the end")),
+        "{found:#?}"
+    );
+}

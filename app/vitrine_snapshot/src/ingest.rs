@@ -931,6 +931,7 @@ fn finish_dir(
         source,
         done.into_iter().map(|(_, a)| a).collect(),
         extra,
+        Kept::default(),
         config,
     );
     snap.cached_files = hits.into_inner();
@@ -1393,7 +1394,7 @@ fn ingest_archive(
         });
         if complete {
             let cached = analysed.len() as u64;
-            let mut snap = assemble(origin, source(), analysed, Vec::new(), config);
+            let mut snap = assemble(origin, source(), analysed, Vec::new(), Kept::default(), config);
             snap.cached_files = cached;
             return Ok(snap);
         }
@@ -1401,7 +1402,7 @@ fn ingest_archive(
     let compressed = std::fs::metadata(path).map_err(|e| SnapshotError::io("examine", path, e))?.len();
     progress.set_phase("reading the archive", compressed);
     let batch = store.as_ref().map(BlobStore::batch).transpose()?;
-    let (analysed, directories) = read_members(path, format, config, progress, batch.as_ref())?;
+    let (analysed, directories, kept) = read_members(path, format, config, progress, batch.as_ref())?;
     if let Some(b) = batch {
         b.finish()?;
     }
@@ -1413,7 +1414,7 @@ fn ingest_archive(
         let _ = cache::store(file, config, cache::now_ns(), analysed.iter().map(|a| (None, a)));
     }
     // The blobs are in the store now, so `assemble` can read the archive's `.git` from them.
-    Ok(assemble(origin, source(), analysed, directories, config))
+    Ok(assemble(origin, source(), analysed, directories, kept, config))
 }
 
 /// An archive member waiting for analysis: its whole content (at most [`STREAM_THRESHOLD`] bytes).
@@ -1474,8 +1475,11 @@ fn read_members(
     config: &IngestConfig,
     progress: &Progress,
     store: Option<&Batch>,
-) -> Result<(Vec<Analysed>, Vec<Finding>), SnapshotError> {
+) -> Result<(Vec<Analysed>, Vec<Finding>, Kept), SnapshotError> {
     let budget = Budget { used: Mutex::new(0), freed: Condvar::new() };
+    // Without a blob store, the members the checks after the per-file scan read by name are kept from
+    // this one pass (they are few and small: attribute files, build files, `.pyc` headers).
+    let mut kept = Kept::default();
     let mut direct: Vec<Analysed> = Vec::new();
     let mut directories: Vec<Finding> = Vec::new();
     let mut hard_links: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
@@ -1537,6 +1541,9 @@ fn read_members(
                         // The archive reader reports the short or failed read as a corrupt archive.
                         return Err(SnapshotError::corrupt(path, e));
                     }
+                    if store.is_none() {
+                        kept.keep(&member, &bytes);
+                    }
                     if tx.send(Pending { path: member, executable, mode, bytes }).is_err() {
                         budget.release(size);
                         return Err(SnapshotError::Cancelled);
@@ -1581,7 +1588,7 @@ fn read_members(
             analysed.push(Analysed { entry, findings, counts, includes, charsets, guard });
         }
     }
-    Ok((analysed, directories))
+    Ok((analysed, directories, kept))
 }
 
 /// Analyses a member held in memory and stores its blob when the content is kept.
@@ -1658,6 +1665,7 @@ fn assemble(
     source: Source,
     analysed: Vec<Analysed>,
     mut findings: Vec<Finding>,
+    kept: Kept,
     ingest: &IngestConfig,
 ) -> Snapshot {
     let config = &ingest.health;
@@ -1690,23 +1698,31 @@ fn assemble(
     }
     files.sort_by(|a: &FileEntry, b: &FileEntry| a.path.cmp(&b.path));
     let loaded = included_as_code_findings(&files, &includes);
-    // An archive whose content is not kept (`vitrine health x.tar`) is read once more for the files
-    // loaded as code only: their findings must not depend on whether the content was kept.
-    let reread = if matches!(source, Source::Digested) && !loaded.is_empty() {
-        reread_members(&origin, &ingest.archive, &files, loaded.iter().map(|l| l.0.as_slice()))
-    } else {
-        HashMap::new()
-    };
+    // Every check below reads through this one reader: in place, from the blob store, or (an archive
+    // whose content is not kept: `vitrine health x.tar`) from what the one pass kept and one more pass
+    // for the rest, so that no finding depends on whether the content was kept.
+    let reader = Reader { source: &source, origin: &origin, limits: &ingest.archive, files: &files, kept };
+    if matches!(source, Source::Digested) {
+        // What the one pass did not keep (members streamed past the memory bound, or none at all when
+        // the analyses came from the ingest cache), read again together in one more pass.
+        use crate::shipped::ContentReader;
+        let mut wanted: Vec<&FileEntry> = loaded
+            .iter()
+            .filter_map(|l| files.binary_search_by(|e| e.path.as_bytes().cmp(l.0.as_slice())).ok())
+            .filter_map(|i| files.get(i))
+            .collect();
+        wanted.extend(files.iter().filter(|f| {
+            matches!(f.kind, EntryKind::File { .. }) && crate::shipped::read_by_name(f.path.as_bytes())
+        }));
+        reader.prefetch(&wanted, true);
+    }
     for (raw, lang, f) in loaded {
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
         // The loader's rules apply to it: a lone CR ends a `//` comment there as in a `.c`, a `.js`
         // or a `.php`, a make comment continues as in a `.mk`.
         let at = files.binary_search_by(|e| e.path.as_bytes().cmp(raw.as_slice()));
         if let Some(entry) = at.ok().and_then(|i| files.get(i)) {
-            let bytes = match reread.get(&raw) {
-                Some(b) => Some(b.clone()),
-                None => crate::content::read(&source, entry).ok(),
-            };
+            let bytes = crate::shipped::ContentReader::read(&reader, entry).ok();
             for (g, n) in bytes
                 .map(|b: Vec<u8>| rescan_as(&b, entry, &f.path, lang, &findings, config))
                 .unwrap_or_default()
@@ -1795,10 +1811,9 @@ fn assemble(
         findings.push(f);
     }
     // `.gitattributes` lines and build files that change what is shipped or built, read again through
-    // the verified reader (not when the content was not kept).
-    let read = |e: &FileEntry| crate::content::read(&source, e).map_err(|e| e.to_string());
-    let mut shipped =
-        if matches!(source, Source::Digested) { Vec::new() } else { crate::shipped::findings(&files, &read) };
+    // the verified reader (whether the content was kept or not).
+    let read = |e: &FileEntry| crate::shipped::ContentReader::read(&reader, e);
+    let mut shipped = crate::shipped::findings(&files, &reader, ingest.classify.max_text_bytes);
     // The compiler's input charset a build file declares for the sources it builds: from what each
     // file's analysis recorded, so also for a snapshot whose content was not kept.
     shipped.extend(crate::buildcharset::findings(&files, &charsets));
@@ -1815,6 +1830,7 @@ fn assemble(
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
         findings.push(f);
     }
+    drop(reader);
     findings.sort_by(|a, b| (&a.path, a.line, a.column, a.kind).cmp(&(&b.path, b.line, b.column, b.kind)));
 
     let items: Vec<TreeItem<'_>> = files
@@ -1851,7 +1867,9 @@ fn assemble(
             &ids,
             &gitrepo::GitLimits::default(),
         ),
-        Source::Digested => None,
+        // Read from a temporary blob store holding the archive's `.git` members only, read again: the
+        // `git-metadata` finding must not depend on whether the content was kept either.
+        Source::Digested => digested_git(&origin, &ingest.archive, &files, &ids),
     };
     if let Some(f) = git.as_ref().and_then(gitrepo::GitCheckout::finding) {
         *counts.entry(f.kind.as_str().to_owned()).or_default() += 1;
@@ -1900,17 +1918,164 @@ fn included_as_code_findings(
         .collect()
 }
 
+/// What the checks after the per-file scan read of an archive whose content is not kept: the members
+/// [`crate::shipped::read_by_name`] selects, kept during the one pass (or read again), and the build
+/// files seen to hold nothing those checks read.
+#[derive(Default)]
+pub(crate) struct Kept {
+    bytes: Mutex<HashMap<Vec<u8>, Vec<u8>>>,
+    nothing: Mutex<std::collections::HashSet<Vec<u8>>>,
+    /// Members asked for and read again (found or not): never read again twice.
+    tried: Mutex<std::collections::HashSet<Vec<u8>>>,
+}
+
+impl Kept {
+    /// Keeps `bytes` of the member `path` when the checks read it by name.
+    fn keep(&mut self, path: &[u8], bytes: &[u8]) {
+        if !crate::shipped::read_by_name(path) {
+            return;
+        }
+        if crate::shipped::holds_nothing_to_check(path, bytes) {
+            self.nothing.get_mut().unwrap_or_else(|p| p.into_inner()).insert(path.to_vec());
+        } else {
+            self.bytes.get_mut().unwrap_or_else(|p| p.into_inner()).insert(path.to_vec(), bytes.to_vec());
+        }
+    }
+}
+
+/// The one reader of content for the checks run once per snapshot (see [`Kept`]).
+struct Reader<'a> {
+    source: &'a Source,
+    origin: &'a Origin,
+    limits: &'a ArchiveLimits,
+    files: &'a [FileEntry],
+    kept: Kept,
+}
+
+impl crate::shipped::ContentReader for Reader<'_> {
+    fn read(&self, f: &FileEntry) -> Result<Vec<u8>, String> {
+        if !matches!(self.source, Source::Digested) {
+            return crate::content::read(self.source, f).map_err(|e| e.to_string());
+        }
+        let got =
+            |k: &Kept| k.bytes.lock().unwrap_or_else(|p| p.into_inner()).get(f.path.as_bytes()).cloned();
+        if let Some(b) = got(&self.kept) {
+            return Ok(b);
+        }
+        self.prefetch(&[f], false);
+        got(&self.kept).ok_or_else(|| "the member could not be read again from the archive".to_owned())
+    }
+
+    fn prefetch(&self, files: &[&FileEntry], build: bool) {
+        if !matches!(self.source, Source::Digested) {
+            return;
+        }
+        let wanted: std::collections::HashSet<&[u8]> = {
+            let bytes = self.kept.bytes.lock().unwrap_or_else(|p| p.into_inner());
+            let nothing = self.kept.nothing.lock().unwrap_or_else(|p| p.into_inner());
+            let mut tried = self.kept.tried.lock().unwrap_or_else(|p| p.into_inner());
+            files
+                .iter()
+                .map(|f| f.path.as_bytes())
+                .filter(|p| !bytes.contains_key(*p) && (!build || !nothing.contains(*p)))
+                .filter(|p| tried.insert(p.to_vec()))
+                .collect()
+        };
+        if wanted.is_empty() {
+            return;
+        }
+        for (p, b) in reread_members(self.origin, self.limits, self.files, &wanted) {
+            if build && crate::shipped::holds_nothing_to_check(&p, &b) {
+                // Noted, and readable again if another check asks for its bytes.
+                self.kept.tried.lock().unwrap_or_else(|e| e.into_inner()).remove(&p);
+                self.kept.nothing.lock().unwrap_or_else(|e| e.into_inner()).insert(p);
+            } else {
+                self.kept.bytes.lock().unwrap_or_else(|e| e.into_inner()).insert(p, b);
+            }
+        }
+    }
+
+    fn holds_nothing(&self, f: &FileEntry) -> bool {
+        matches!(self.source, Source::Digested)
+            && self.kept.nothing.lock().unwrap_or_else(|p| p.into_inner()).contains(f.path.as_bytes())
+    }
+}
+
+/// The root `.git` of an archive whose content was not kept, inspected as [`gitrepo::inspect_files`]
+/// inspects a kept one: its `.git/` members are read again from the archive (streamed, each checked
+/// against its manifest SHA-256) into a temporary blob store, removed afterwards. `None` without a
+/// `.git`, or when it cannot be staged.
+fn digested_git(
+    origin: &Origin,
+    limits: &ArchiveLimits,
+    files: &Files,
+    ids: &TreeIds,
+) -> Option<gitrepo::GitCheckout> {
+    let Origin::Archive { path, format, .. } = origin else { return None };
+    let in_git = |p: &[u8]| p == b".git" || p.starts_with(b".git/");
+    if !files.all().iter().any(|f| in_git(f.path.as_bytes())) {
+        return None;
+    }
+    let n = GIT_STAGING.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("vitrine-git-{}-{n}", std::process::id()));
+    let store = BlobStore::at(&dir);
+    let staged = (|| -> Result<(), SnapshotError> {
+        let batch = store.batch()?;
+        archive::read(path, *format, limits, &mut |item: ArchiveItem<'_>| {
+            if !matches!(item.kind, ItemKind::File { .. }) || !in_git(&item.path) {
+                return Ok(());
+            }
+            let Some(entry) = files
+                .all()
+                .binary_search_by(|e| e.path.as_bytes().cmp(&item.path))
+                .ok()
+                .and_then(|i| files.all().get(i))
+            else {
+                return Ok(());
+            };
+            let mut spool = batch.spool()?;
+            let mut h = Sha256::new();
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let k = item.content.read(&mut buf).map_err(|e| SnapshotError::corrupt(path, e))?;
+                if k == 0 {
+                    break;
+                }
+                let part = buf.get(..k).unwrap_or_default();
+                h.update(part);
+                spool.write_all(part)?;
+            }
+            if h.finalize().as_slice() == entry.sha256.as_bytes() {
+                spool.commit(&batch, &entry.sha256)?;
+            }
+            Ok(())
+        })?;
+        batch.finish()
+    })();
+    let git = staged.ok().and_then(|()| {
+        gitrepo::inspect_files(
+            &gitrepo::ArchiveFiles::new(files, &store),
+            ids,
+            &gitrepo::GitLimits::default(),
+        )
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    git
+}
+
+/// Numbers the temporary stores of [`digested_git`] within one process.
+static GIT_STAGING: AtomicU64 = AtomicU64::new(0);
+
 /// The bytes of `wanted` members of the archive a snapshot was read from without keeping its content,
-/// read again from the archive (each checked against its manifest SHA-256; a member that does not match,
-/// or an archive that cannot be read again, gives nothing).
-fn reread_members<'a>(
+/// read again from the archive in one pass (each checked against its manifest SHA-256; a member that
+/// does not match, or an archive that cannot be read again, gives nothing).
+fn reread_members(
     origin: &Origin,
     limits: &archive::ArchiveLimits,
     files: &[FileEntry],
-    wanted: impl Iterator<Item = &'a [u8]>,
+    wanted: &std::collections::HashSet<&[u8]>,
 ) -> HashMap<Vec<u8>, Vec<u8>> {
     let Origin::Archive { path, format, .. } = origin else { return HashMap::new() };
-    let wanted: std::collections::HashSet<&[u8]> = wanted.collect();
     let mut out = HashMap::new();
     let _ = archive::read(path, *format, limits, &mut |item: ArchiveItem<'_>| {
         if !matches!(item.kind, ItemKind::File { .. }) || !wanted.contains(item.path.as_slice()) {

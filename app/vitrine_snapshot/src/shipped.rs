@@ -19,7 +19,9 @@
 //!   so that `sed` writing a header to `$@` of an unknown target or a text file is not listed.
 //!
 //! The few files this needs are read again through the snapshot's verified reader (size and SHA-256
-//! checked); a snapshot whose content was not kept (an archive only digested) is not checked.
+//! checked); for an archive whose content was not kept, the files selected by name ([`read_by_name`])
+//! are kept during the one read of the archive and the others are read again from it (snap round 10,
+//! F5: the findings must not depend on the command).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -28,21 +30,61 @@ use crate::{ContentClass, FileEntry};
 
 /// Bytes of `$Format:` scanning at most (files under `export-subst`, read again).
 const FORMAT_SCAN_BUDGET: u64 = 512 << 20;
+/// `$Format:` placeholders of one file listed as findings before the rest are counted in one.
+const MAX_PLACEHOLDERS: usize = 50;
 /// Names listed in one finding before the rest are counted.
 const MAX_NAMED: usize = 20;
 /// Build lines listed in one finding before the rest are counted.
 const MAX_LINES: usize = 12;
-/// Build files (makefiles, CMake, shell scripts) larger than this are not scanned.
-const MAX_BUILD_FILE: u64 = 4 << 20;
+/// Work (attributes filled, macros included) allowed for the attributes of one path: git fills each
+/// attribute once, so this is reached only by a `.gitattributes` built to be slow, and then reported.
+const MAX_FILL_STEPS: usize = 1 << 16;
+
+/// How the checks after the per-file scan read the files they need.
+pub(crate) trait ContentReader {
+    /// A file's verified bytes, or why they could not be read.
+    fn read(&self, f: &FileEntry) -> Result<Vec<u8>, String>;
+    /// Reads these files ahead, together (one more pass over an archive whose content was not kept);
+    /// with `build`, a file [`holds_nothing_to_check`] is only noted as such.
+    fn prefetch(&self, _files: &[&FileEntry], _build: bool) {}
+    /// Whether this build file was seen to hold nothing the build checks read (so it is not read).
+    fn holds_nothing(&self, _f: &FileEntry) -> bool {
+        false
+    }
+}
+
+impl<F: Fn(&FileEntry) -> Result<Vec<u8>, String>> ContentReader for F {
+    fn read(&self, f: &FileEntry) -> Result<Vec<u8>, String> {
+        self(f)
+    }
+}
+
+/// Whether the checks of this module (and `compiled`'s `.pyc` header) read the file at `path`, by its
+/// name alone: attribute files, build files, `pyproject.toml` (for its in-tree build backend).
+pub(crate) fn read_by_name(path: &[u8]) -> bool {
+    is_attr_path(path)
+        || build_lang(path).is_some()
+        || path.ends_with(b".pyc")
+        || path.rsplit(|&b| b == b'/').next() == Some(b"pyproject.toml")
+}
+
+/// Whether a file [`read_by_name`] holds nothing the build checks read: a Go file without
+/// `//go:generate` (every Go file is a build file by name; only those lines are read).
+pub(crate) fn holds_nothing_to_check(path: &[u8], bytes: &[u8]) -> bool {
+    build_lang(path) == Some(BuildLang::GoGenerate)
+        && !is_attr_path(path)
+        && memchr::memmem::find(bytes, b"//go:generate").is_none()
+}
+
+fn is_attr_path(p: &[u8]) -> bool {
+    p == b".git/info/attributes" || p == b".gitattributes" || p.ends_with(b"/.gitattributes")
+}
 
 /// The findings of this module for the snapshot's `files` (sorted by path); `read` gives a file's
 /// verified bytes, or why it could not.
-pub(crate) fn findings(
-    files: &[FileEntry],
-    read: &dyn Fn(&FileEntry) -> Result<Vec<u8>, String>,
-) -> Vec<Finding> {
+pub(crate) fn findings(files: &[FileEntry], read: &dyn ContentReader, max_text_bytes: u64) -> Vec<Finding> {
     let mut out = attribute_findings(files, read);
-    out.extend(build_findings(files, read));
+    out.extend(build_findings(files, read, max_text_bytes));
     out
 }
 
@@ -465,7 +507,9 @@ type Filled = HashMap<String, (State, Origin, Option<String>)>;
 
 /// Fills the attributes of one path from the files that apply to it (`stack`: highest precedence
 /// first), git's `fill`: the first line (latest, deepest) to state an attribute decides it; a macro set
-/// there states its own attributes at that point.
+/// there states its own attributes at that point, and so on through macros of macros, to any depth, as
+/// git does (each attribute is decided once, so a cycle ends). The work is bounded by
+/// [`MAX_FILL_STEPS`] rather than by a depth: the line where the bound was reached is put in `stopped`.
 fn fill(
     stack: &[usize],
     files: &[AttrFile],
@@ -473,29 +517,10 @@ fn fill(
     path: &[u8],
     is_dir: bool,
     wanted: &dyn Fn(&str) -> bool,
+    stopped: &mut HashSet<Origin>,
 ) -> Filled {
     let mut decided: Filled = HashMap::new();
-    fn fill_one(
-        decided: &mut Filled,
-        macros: &Macros,
-        name: &str,
-        state: &State,
-        origin: (usize, usize),
-        via: Option<&str>,
-        depth: usize,
-    ) {
-        if decided.contains_key(name) || depth > 16 {
-            return;
-        }
-        decided.insert(name.to_owned(), (state.clone(), origin, via.map(str::to_owned)));
-        if *state == State::Set
-            && let Some((attrs, _, _)) = macros.get(name)
-        {
-            for (n, s) in attrs.iter().rev() {
-                fill_one(decided, macros, n, s, origin, Some(via.unwrap_or(name)), depth + 1);
-            }
-        }
-    }
+    let mut steps = 0usize;
     for &fi in stack {
         let Some(f) = files.get(fi) else { continue };
         for (li, l) in f.lines.iter().enumerate().rev() {
@@ -503,12 +528,50 @@ fn fill(
                 continue;
             }
             for (n, s) in l.attrs.iter().rev() {
-                fill_one(&mut decided, macros, n, s, (fi, li), None, 0);
+                if !expand(macros, n, s, &mut steps, &mut |name, state, via| {
+                    if decided.contains_key(name) {
+                        return false;
+                    }
+                    decided.insert(name.to_owned(), (state.clone(), (fi, li), via.map(str::to_owned)));
+                    true
+                }) {
+                    stopped.insert((fi, li));
+                }
             }
         }
     }
     decided.retain(|name, _| wanted(name));
     decided
+}
+
+/// Git's `fill_one` without recursion: states `name` (via `decide`, which says whether it was not yet
+/// decided) and, when it is a macro set here, its attributes in git's order (last first, depth first),
+/// naming the first macro as the one they come through. False when [`MAX_FILL_STEPS`] was reached.
+fn expand(
+    macros: &Macros,
+    name: &str,
+    state: &State,
+    steps: &mut usize,
+    decide: &mut dyn FnMut(&str, &State, Option<&str>) -> bool,
+) -> bool {
+    let mut todo: Vec<(&str, &State, Option<&str>)> = vec![(name, state, None)];
+    while let Some((n, s, via)) = todo.pop() {
+        *steps += 1;
+        if *steps > MAX_FILL_STEPS {
+            return false;
+        }
+        if !decide(n, s, via) {
+            continue;
+        }
+        if *s == State::Set
+            && let Some((attrs, _, _)) = macros.get(n)
+        {
+            let via = Some(via.unwrap_or(n));
+            // Pushed in order, so popped last first: git's `for (i = nr - 1; 0 <= i; i--)`.
+            todo.extend(attrs.iter().map(|(n2, s2)| (n2.as_str(), s2, via)));
+        }
+    }
+    true
 }
 
 pub(crate) fn parent(path: &[u8]) -> &[u8] {
@@ -518,14 +581,10 @@ pub(crate) fn parent(path: &[u8]) -> &[u8] {
     }
 }
 
-fn attribute_findings(
-    files: &[FileEntry],
-    read: &dyn Fn(&FileEntry) -> Result<Vec<u8>, String>,
-) -> Vec<Finding> {
+fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader) -> Vec<Finding> {
     let is_attr_file = |f: &FileEntry| {
         let p = f.path.as_bytes();
-        p == b".git/info/attributes"
-            || (f.in_tree && (p == b".gitattributes" || p.ends_with(b"/.gitattributes")))
+        is_attr_path(p) && (f.in_tree || p == b".git/info/attributes")
     };
     let sources: Vec<&FileEntry> =
         files.iter().filter(|f| is_attr_file(f) && matches!(f.kind, crate::EntryKind::File { .. })).collect();
@@ -550,12 +609,13 @@ fn attribute_findings(
     // The root file's macros first, then `.git/info/attributes` (which wins).
     let mut ordered = sources.clone();
     ordered.sort_by_key(|f| (f.path.as_bytes() == b".git/info/attributes", f.path.as_bytes().to_vec()));
+    read.prefetch(&ordered, false);
     let mut attr_files: Vec<AttrFile> = Vec::new();
     let mut info: Option<usize> = None;
     let mut by_dir: HashMap<Vec<u8>, usize> = HashMap::new();
     for f in ordered {
         let shown = f.path.display();
-        let bytes = match read(f) {
+        let bytes = match read.read(f) {
             Ok(b) => b,
             Err(e) => {
                 out.push(Finding::file_level(
@@ -616,6 +676,8 @@ fn attribute_findings(
     let mut dir_ignored: HashMap<Vec<u8>, Option<(usize, usize)>> = HashMap::new();
     let mut decided = Decided { by_line: BTreeMap::new(), subst: Vec::new() };
     let mut stacks: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+    // Lines whose macros were not expanded to the end ([`MAX_FILL_STEPS`]).
+    let mut stopped: HashSet<Origin> = HashSet::new();
     for (pi, f) in files.iter().enumerate() {
         if !f.in_tree {
             continue;
@@ -637,7 +699,15 @@ fn attribute_findings(
                     Some(x) => *x,
                     None => {
                         let dstack = stack_of(parent(d));
-                        let a = fill(&dstack, &attr_files, &macros, d, true, &|n| n == "export-ignore");
+                        let a = fill(
+                            &dstack,
+                            &attr_files,
+                            &macros,
+                            d,
+                            true,
+                            &|n| n == "export-ignore",
+                            &mut stopped,
+                        );
                         let x =
                             a.get("export-ignore").filter(|(s, _, _)| *s == State::Set).map(|(_, o, _)| *o);
                         dir_ignored.insert(d.to_vec(), x);
@@ -651,7 +721,7 @@ fn attribute_findings(
             }
         }
         let shown = f.path.display();
-        let a = fill(stack, &attr_files, &macros, p, false, &reported);
+        let a = fill(stack, &attr_files, &macros, p, false, &reported, &mut stopped);
         if let Some(origin) = dropped_by {
             let slot =
                 decided.by_line.entry(origin).or_default().entry(FindingKind::AttributeRewrite).or_default();
@@ -686,13 +756,19 @@ fn attribute_findings(
     // Lines that set a rewriting attribute but decide for no file are listed too.
     for (fi, f) in attr_files.iter().enumerate() {
         for (li, l) in f.lines.iter().enumerate() {
+            // Each attribute the line states, through macros of macros as `fill` reads them.
             let mut expanded: Vec<(String, State, Option<String>)> = Vec::new();
+            let mut steps = 0usize;
             for (n, s) in &l.attrs {
-                expanded.push((n.clone(), s.clone(), None));
-                if *s == State::Set
-                    && let Some((m, _, _)) = macros.get(n)
-                {
-                    expanded.extend(m.iter().map(|(n2, s2)| (n2.clone(), s2.clone(), Some(n.clone()))));
+                let mut seen: HashSet<String> = HashSet::new();
+                if !expand(&macros, n, s, &mut steps, &mut |n2, s2, via| {
+                    if !seen.insert(n2.to_owned()) {
+                        return false;
+                    }
+                    expanded.push((n2.to_owned(), s2.clone(), via.map(str::to_owned)));
+                    true
+                }) {
+                    stopped.insert((fi, li));
                 }
             }
             for (n, s, via) in expanded {
@@ -751,18 +827,61 @@ fn attribute_findings(
             });
         }
     }
-    // Each `$Format:…$` placeholder `git archive` replaces.
+    for (fi, li) in stopped {
+        let (Some(f), Some(l)) = (attr_files.get(fi), attr_files.get(fi).and_then(|f| f.lines.get(li)))
+        else {
+            continue;
+        };
+        out.push(Finding {
+            path: f.shown.clone(),
+            line: Some(l.line),
+            column: Some(1),
+            kind: FindingKind::AttributeRewrite,
+            detail: format!(
+                "`{}`: its macros were not expanded to the end (Vitrine stops after {MAX_FILL_STEPS} steps for one file; git expands them all): the attributes git gives the files it matches are not all known, so what `git archive` or a checkout does to them is not checked",
+                l.text
+            ),
+        });
+    }
+    // Each `$Format:…$` placeholder `git archive` replaces, within a scanning budget: a file past it
+    // is a finding saying it was not scanned.
     let mut budget = FORMAT_SCAN_BUDGET;
+    let mut scanned: Vec<(&FileEntry, Origin)> = Vec::new();
     for (pi, (fi, li)) in &decided.subst {
         let Some(f) = files.get(*pi) else { continue };
-        if f.size_bytes > budget || !matches!(f.kind, crate::EntryKind::File { .. }) {
+        if !matches!(f.kind, crate::EntryKind::File { .. }) {
+            continue;
+        }
+        if f.size_bytes > budget {
+            out.push(Finding::file_level(
+                &f.path.display(),
+                FindingKind::AttributeRewrite,
+                format!(
+                    "under export-subst, but not scanned for `$Format:` placeholders: the files under export-subst hold more than {} MiB, Vitrine's scanning bound",
+                    FORMAT_SCAN_BUDGET >> 20
+                ),
+            ));
             continue;
         }
         budget -= f.size_bytes;
-        let Ok(bytes) = read(f) else { continue };
-        let origin = attr_files.get(*fi).zip(attr_files.get(*fi).and_then(|a| a.lines.get(*li)));
-        let from = origin.map(|(a, l)| format!("{}:{}", a.shown, l.line)).unwrap_or_default();
+        scanned.push((f, (*fi, *li)));
+    }
+    read.prefetch(&scanned.iter().map(|(f, _)| *f).collect::<Vec<_>>(), false);
+    for (f, (fi, li)) in scanned {
         let shown = f.path.display();
+        let bytes = match read.read(f) {
+            Ok(b) => b,
+            Err(e) => {
+                out.push(Finding::file_level(
+                    &shown,
+                    FindingKind::AttributeRewrite,
+                    format!("under export-subst, but could not be read again to find its `$Format:` placeholders: {e}"),
+                ));
+                continue;
+            }
+        };
+        let origin = attr_files.get(fi).zip(attr_files.get(fi).and_then(|a| a.lines.get(li)));
+        let from = origin.map(|(a, l)| format!("{}:{}", a.shown, l.line)).unwrap_or_default();
         let mut at = 0usize;
         let mut n = 0usize;
         while let Some(i) = memchr::memmem::find(bytes.get(at..).unwrap_or_default(), b"$Format:") {
@@ -770,8 +889,10 @@ fn attribute_findings(
             let Some(end) = memchr::memchr(b'$', bytes.get(start + 8..).unwrap_or_default()) else { break };
             let end = start + 8 + end;
             n += 1;
-            if n > 50 {
-                break;
+            if n > MAX_PLACEHOLDERS {
+                // Counted, not listed: one finding below says how many more there are.
+                at = end + 1;
+                continue;
             }
             let before = bytes.get(..start).unwrap_or_default();
             let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
@@ -796,6 +917,16 @@ fn attribute_findings(
                 ),
             });
             at = end + 1;
+        }
+        if n > MAX_PLACEHOLDERS {
+            out.push(Finding::file_level(
+                &shown,
+                FindingKind::AttributeRewrite,
+                format!(
+                    "and {} more `$Format:` placeholders `git archive` replaces (export-subst from {from}), not listed one by one",
+                    n - MAX_PLACEHOLDERS
+                ),
+            ));
         }
     }
     out
@@ -1534,7 +1665,7 @@ fn scan_build_file(
     found
 }
 
-fn build_findings(files: &[FileEntry], read: &dyn Fn(&FileEntry) -> Result<Vec<u8>, String>) -> Vec<Finding> {
+fn build_findings(files: &[FileEntry], read: &dyn ContentReader, max_text_bytes: u64) -> Vec<Finding> {
     let mut out = Vec::new();
     // Shadowing entry points, per directory.
     let mut dirs: BTreeMap<&[u8], Vec<&[u8]>> = BTreeMap::new();
@@ -1579,7 +1710,9 @@ fn build_findings(files: &[FileEntry], read: &dyn Fn(&FileEntry) -> Result<Vec<u
     let r = Resolver { paths: &paths };
     // In-tree PEP 517 backends (`backend-path`) are build code like `setup.py`, run in their
     // pyproject's directory.
-    let backends = crate::toolruns::build_backends(files, &|p: &[u8]| paths.contains(p), read);
+    let backends =
+        crate::toolruns::build_backends(files, &|p: &[u8]| paths.contains(p), &|f: &FileEntry| read.read(f));
+    let mut build: Vec<(&FileEntry, BuildLang, Option<&Vec<u8>>)> = Vec::new();
     for f in files.iter().filter(|f| f.in_tree && matches!(f.kind, crate::EntryKind::File { .. })) {
         let backend_dir = backends.get(f.path.as_bytes());
         let Some(lang) = build_lang(f.path.as_bytes()).or(backend_dir.map(|_| BuildLang::PythonHook)) else {
@@ -1589,11 +1722,32 @@ fn build_findings(files: &[FileEntry], read: &dyn Fn(&FileEntry) -> Result<Vec<u
         if lang == BuildLang::GoGenerate && matches!(f.class, ContentClass::Vendored) {
             continue;
         }
-        if f.size_bytes > MAX_BUILD_FILE || matches!(f.class, ContentClass::Binary) {
+        // Binary by its bytes (a NUL): make, cmake and the shell do not read it as a script either.
+        if matches!(f.class, ContentClass::Binary) {
+            continue;
+        }
+        // Any size the text limit admits is read (round 10 F4: a 4 MiB bound skipped a generated
+        // Makefile silently); past it, the file is a finding, never a silent skip.
+        if f.size_bytes > max_text_bytes {
+            out.push(Finding::file_level(
+                &f.path.display(),
+                FindingKind::BuildRewrite,
+                format!(
+                    "a build file of {} bytes, over the text limit ({max_text_bytes} bytes, `--max-text-bytes`): its commands were not read, so an edit of a source at build time would not be found",
+                    f.size_bytes
+                ),
+            ));
+            continue;
+        }
+        build.push((f, lang, backend_dir));
+    }
+    read.prefetch(&build.iter().map(|(f, _, _)| *f).collect::<Vec<_>>(), true);
+    for (f, lang, backend_dir) in build {
+        if read.holds_nothing(f) {
             continue;
         }
         let shown = f.path.display();
-        let bytes = match read(f) {
+        let bytes = match read.read(f) {
             Ok(b) => b,
             Err(e) => {
                 out.push(Finding::file_level(
