@@ -157,8 +157,9 @@ fn every_storage_mode_of_every_archive_format_reports_the_directorys_findings() 
     }
 }
 
-/// The CLI's commands that report findings agree too: `health` (content not kept), `index` (kept)
-/// and `health` again after it, `export`'s bundle health, on the directory and each archive.
+/// The CLI agrees too: `health` (content not kept) before and after `index` (which keeps it, as
+/// `open` and `export` do: the library test above covers those opens), on the directory and each
+/// archive.
 #[test]
 fn health_index_and_export_report_the_same_findings_for_a_directory_and_its_archives() {
     let t = tree();
