@@ -53,6 +53,15 @@ const FILES: &[(&str, &[u8])] = &[
     ),
     ("app/main.c", b"#include \"table.dat\"\nint main(void) { return 0; }\n"),
     ("app/table.dat", b"// generated table\rint backdoor = 1;\n"),
+    // An in-tree PEP 517 backend (read from `pyproject.toml`) that writes over a source.
+    (
+        "pyproject.toml",
+        b"[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\"_build\"]\n",
+    ),
+    (
+        "_build/backend.py",
+        b"import os\n\ndef _stamp():\n    src = os.path.join(\"pkg\", \"mod.py\")\n    text = open(src).read()\n    with open(src, \"w\") as f:\n        f.write(text)\n\ndef build_wheel(d, c=None, m=None):\n    _stamp()\n",
+    ),
     // A checkout whose HEAD names a branch without commits: `git-metadata` (read from `.git`).
     (".git/HEAD", b"ref: refs/heads/main\n"),
     (".git/config", b"[core]\n\trepositoryformatversion = 0\n"),
@@ -130,6 +139,8 @@ fn every_storage_mode_of_every_archive_format_reports_the_directorys_findings() 
         "{:#?}",
         want.0
     );
+    // The in-tree backend is build code (`build-rewrite` on it).
+    assert!(want.0.iter().any(|f| f.0 == "_build/backend.py" && f.3 == "build-rewrite"), "{:#?}", want.0);
     // The pyc's header was read.
     assert!(want.0.iter().any(|f| f.0.ends_with(".pyc") && !f.4.contains("not read")), "{:#?}", want.0);
     let d = tempfile::tempdir().unwrap();
