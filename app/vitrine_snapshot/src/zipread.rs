@@ -19,7 +19,8 @@
 //! Header fields that unzip and bsdtar interpret differently are refused rather than read one way: a
 //! Unix mode in the attributes of an entry made on a non-Unix host (unzip reads one for VMS, Atari,
 //! BeOS, Amiga, … and for MS-DOS when the owner bits agree with the DOS attributes; bsdtar for Unix
-//! only), except a plain file's or a directory's on MS-DOS, which reads the same either way; the MS-DOS
+//! only), except a plain file's or a directory's on MS-DOS without execute or special bits, which reads
+//! the same either way (pip and 7-Zip apply those bits; no mode is shown for such an entry); the MS-DOS
 //! volume-label attribute (unzip skips the entry); a "version needed to extract" above unzip's 4.6 or
 //! marked VMS (unzip skips or asks); and any extra field but zip64 sizes, times, owners, the Unicode
 //! path and comment and padding (the ASi Unix field gives unzip a mode, libarchive's 'xl' field the
@@ -710,7 +711,8 @@ fn check_entry(
         name: c.name.clone(),
         kind,
         executable,
-        mode: (c.external >> 16) & 0o7777,
+        // An MS-DOS entry's mode is applied by some extractors only: none is shown.
+        mode: if c.made_by_host == HOST_UNIX { (c.external >> 16) & 0o7777 } else { 0 },
         size_bytes: c.size,
         compressed_bytes: c.compressed,
         crc32: c.crc32,
@@ -960,8 +962,18 @@ fn entry_kind(c: &Central, refuse: &dyn Fn(String) -> ZipError) -> Result<(ZipKi
             )));
         }
         // MS-DOS: unzip takes the mode when its owner bits agree with the DOS attributes (so a file's is
-        // never executable), bsdtar never. Only a plain file, or a directory named with `/`, reads the
-        // same either way.
+        // never executable), bsdtar never; pip (any execute bit of a regular mode, no host test) and
+        // 7-Zip (when 0x8000 is set) apply it. Only a plain file, or a directory named with `/`, without
+        // execute or special bits reads the same everywhere.
+        let dir_mode = mode & 0o170000 == 0o040000 && slash;
+        let differing = if dir_mode { mode & 0o7000 } else { mode & 0o7111 };
+        if differing != 0 {
+            return Err(refuse(format!(
+                "the Unix mode {mode:o} in the attributes of an MS-DOS entry has {} bits: pip and 7-Zip write \
+                 it with them, unzip and bsdtar without (repack on Unix, or as a tar)",
+                if differing & 0o7000 != 0 { "setuid, setgid or sticky" } else { "execute" }
+            )));
+        }
         match mode & 0o170000 {
             0 | 0o100000 => {}
             0o040000 if slash => {}

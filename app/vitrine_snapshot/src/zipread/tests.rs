@@ -300,14 +300,35 @@ fn an_ms_dos_entry_with_a_plain_file_mode_reads_the_same_everywhere() {
     let bytes = build(
         &[
             E { host: 0, external: 0o100666 << 16, ..e("py.txt", b"x") },
-            E { host: 0, external: 0o100777 << 16, ..e("tool.exe", b"x") },
+            E { host: 0, external: (0o100644 << 16) | 0x8000 | 0x20, ..e("p7.txt", b"x") },
             E { host: 0, external: (0o040777 << 16) | 0x10, ..e("d/", b"") },
         ],
         b"",
     );
     let all = read_all(&bytes).unwrap();
-    let kinds: Vec<(ZipKind, bool)> = all.iter().map(|(e, _)| (e.kind, e.executable)).collect();
-    assert_eq!(kinds, vec![(ZipKind::File, false), (ZipKind::File, false), (ZipKind::Directory, false)]);
+    let kinds: Vec<(ZipKind, bool, u32)> = all.iter().map(|(e, _)| (e.kind, e.executable, e.mode)).collect();
+    // No extractor applies an MS-DOS entry's mode alike, so none is shown (the special-mode finding
+    // and `digest` read this one field).
+    assert_eq!(kinds, vec![(ZipKind::File, false, 0), (ZipKind::File, false, 0), (ZipKind::Directory, false, 0)]);
+}
+
+#[test]
+fn an_ms_dos_entry_with_execute_or_special_bits_in_its_unix_mode_is_refused() {
+    // pip (`zip_item_is_executable`: any execute bit of a regular mode, no host test) and 7-Zip (the
+    // upper half when 0x8000 is set) write these 0755; unzip and bsdtar 0644: two trees, so no view.
+    for (external, name) in [
+        ((0o100755 << 16) | 0x8000 | 0x20, "bin/acme-post"),
+        (0o100777 << 16, "tool.exe"),
+        (0o100611 << 16, "gen.sh"),
+        ((0o104755 << 16) | 0x8000 | 0x20, "su"),
+        (0o104644 << 16, "su2"),
+        (0o000755 << 16, "typeless"),
+        ((0o042777 << 16) | 0x10, "sgid/"),
+    ] {
+        let message = refusal(&build(&[E { host: 0, external, ..e(name, b"") }], b""));
+        assert!(message.contains(name), "{message}");
+        assert!(message.contains("MS-DOS") && message.contains("pip") && message.contains("7-Zip"), "{message}");
+    }
 }
 
 #[test]
