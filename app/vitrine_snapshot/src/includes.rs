@@ -32,6 +32,7 @@
 //! Everything is lexical; each form has a cheap search for its directive's word before any reading,
 //! and the reading is linear in the bytes of the files it reads.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::health::{Finding, FindingKind};
@@ -293,11 +294,16 @@ pub enum Form {
     /// `pyproject.toml`'s in-tree build backend (`backend-path`): Python build code, read by
     /// `crate::shipped` with `setup.py`'s rules, not followed here.
     BuildBackend,
+    /// What Node's package resolution reads in a `package.json` besides `"main"`: its `"name"`, and each
+    /// `"exports"`/`"imports"` key with the target Node picks for `require` and for `import` (conditions
+    /// read in the order written). Recorded for the `package.json` (see [`PackageField`]), read when a
+    /// bare or `#` specifier is resolved ([`included_as_code`]); never followed itself.
+    PackageField,
 }
 
 impl Form {
     /// Every form, in declaration order (the ingest cache stores a form by its place here).
-    pub const ALL: [Form; 22] = [
+    pub const ALL: [Form; 23] = [
         Form::Preprocessor,
         Form::RustModule,
         Form::RustInclude,
@@ -320,6 +326,7 @@ impl Form {
         Form::ToolProgram,
         Form::ToolStartup,
         Form::BuildBackend,
+        Form::PackageField,
     ];
 
     /// The directive as findings name it.
@@ -347,6 +354,7 @@ impl Form {
             Form::ToolProgram => "build setting that runs it (shell, compiler, launcher)",
             Form::ToolStartup => "start-up setting (BASH_ENV, node-options)",
             Form::BuildBackend => "pyproject.toml build-backend",
+            Form::PackageField => "package.json exports/imports",
         }
     }
 
@@ -1079,7 +1087,9 @@ impl<'a> Cursor<'a> {
 pub fn includes_for(path: &[u8], text: &[u8]) -> Vec<Include> {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     if name == b"package.json" {
-        return package_main(text);
+        let mut out = package_main(text);
+        out.extend(package_fields(text));
+        return out;
     }
     if name.ends_with(b".pth") {
         return crate::pyshadow::pth_imports(text);
@@ -1158,6 +1168,164 @@ fn package_main(text: &[u8]) -> Vec<Include> {
     }
     let line = memchr::memmem::find(text, b"\"main\"").map_or(1, |at| lines_of(text, &[at])[0]);
     vec![Include { line, target: main.to_vec(), form: Form::PackageMain }]
+}
+
+/// A JSON value with objects in the order written (Node reads `"exports"` conditions in that order;
+/// `serde_json`'s map sorts them).
+enum Json {
+    Str(String),
+    Null,
+    Arr(Vec<Json>),
+    Obj(Vec<(String, Json)>),
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Json {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Json;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+                Ok(Json::Str(v.to_owned()))
+            }
+            fn visit_unit<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_none<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Json, E> {
+                Ok(Json::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Json, E> {
+                Ok(Json::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Json, E> {
+                Ok(Json::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Json, E> {
+                Ok(Json::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Json, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(Json::Arr(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Json, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_entry()? {
+                    v.push(x);
+                }
+                Ok(Json::Obj(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// At most this many `"exports"`/`"imports"` keys are recorded per `package.json`, and condition objects
+/// are read this deep.
+const MAX_PACKAGE_KEYS: usize = 1024;
+const MAX_CONDITION_DEPTH: usize = 16;
+
+/// The conditions Node (22, 24) matches for `require` and for `import` (`"default"` always matches).
+const REQUIRE_CONDITIONS: &[&str] = &["require", "node", "node-addons", "module-sync", "default"];
+const IMPORT_CONDITIONS: &[&str] = &["import", "node", "node-addons", "module-sync", "default"];
+
+/// What a target of `"exports"`/`"imports"` resolves to under `conditions`, as Node's
+/// `resolvePackageTarget`: a string is the target; an array's first entry that resolves; an object's
+/// first key (in the order written) among the conditions whose value resolves (a `null` there stops:
+/// excluded); `None` for nothing (`Some(None)`: excluded by a `null`).
+fn package_target(v: &Json, conditions: &[&str], depth: usize) -> Option<Option<String>> {
+    if depth > MAX_CONDITION_DEPTH {
+        return None;
+    }
+    match v {
+        Json::Str(t) => Some(Some(t.clone())),
+        Json::Null => Some(None),
+        Json::Arr(items) => items.iter().find_map(|x| match package_target(x, conditions, depth + 1) {
+            Some(Some(t)) => Some(Some(t)),
+            _ => None,
+        }),
+        Json::Obj(entries) => entries
+            .iter()
+            .filter(|(k, _)| conditions.contains(&k.as_str()))
+            .find_map(|(_, x)| package_target(x, conditions, depth + 1)),
+        Json::Other => None,
+    }
+}
+
+/// A [`Form::PackageField`] record: `kind` (`n` name; `r`/`i` an `"exports"` key for require/import;
+/// `R`/`I` an `"imports"` key), the key and the value, NUL-separated.
+fn package_field(line: u32, kind: u8, key: &str, value: &str) -> Include {
+    let target = [&[kind, 0][..], key.as_bytes(), &[0], value.as_bytes()].concat();
+    Include { line, target, form: Form::PackageField }
+}
+
+/// The parts of a [`Form::PackageField`] record: kind, key, value.
+fn field_parts(inc: &Include) -> Option<(u8, &[u8], &[u8])> {
+    if inc.form != Form::PackageField {
+        return None;
+    }
+    let (&kind, rest) = inc.target.split_first()?;
+    let rest = rest.strip_prefix(&[0])?;
+    let cut = memchr::memchr(0, rest)?;
+    Some((kind, rest.get(..cut)?, rest.get(cut + 1..)?))
+}
+
+/// The `"name"`, `"exports"` and `"imports"` of a `package.json` as Node's resolution reads them, as
+/// [`Form::PackageField`] records; one search for each key's word before the JSON is parsed.
+fn package_fields(text: &[u8]) -> Vec<Include> {
+    let at = |key: &[u8]| memchr::memmem::find(text, key);
+    let (exports_at, imports_at) = (at(b"\"exports\""), at(b"\"imports\""));
+    if exports_at.is_none() && imports_at.is_none() {
+        return Vec::new();
+    }
+    let Ok(Json::Obj(top)) = serde_json::from_slice::<Json>(text) else { return Vec::new() };
+    let line = |at: Option<usize>| at.map_or(1, |a| lines_of(text, &[a])[0]);
+    let mut out = Vec::new();
+    for (key, value) in &top {
+        match key.as_str() {
+            "name" => {
+                if let Json::Str(name) = value {
+                    out.push(package_field(line(at(b"\"name\"")), b'n', "", name));
+                }
+            }
+            "exports" | "imports" => {
+                let imports = key == "imports";
+                let line = line(if imports { imports_at } else { exports_at });
+                // `"exports": "./x"`, an array, or an object of conditions is the `"."` entry.
+                let sugar = match value {
+                    Json::Obj(e) => !imports && e.first().is_some_and(|(k, _)| !k.starts_with('.')),
+                    _ => !imports,
+                };
+                let entries: Vec<(&str, &Json)> = if sugar {
+                    vec![(".", value)]
+                } else if let Json::Obj(e) = value {
+                    e.iter().map(|(k, v)| (k.as_str(), v)).collect()
+                } else {
+                    Vec::new()
+                };
+                for (k, v) in entries.into_iter().take(MAX_PACKAGE_KEYS) {
+                    for (conditions, kind) in [(REQUIRE_CONDITIONS, b'r'), (IMPORT_CONDITIONS, b'i')] {
+                        let kind = if imports { kind.to_ascii_uppercase() } else { kind };
+                        // An excluded key (`null`) is recorded with an empty target: it hides patterns.
+                        let t = package_target(v, conditions, 0).flatten().unwrap_or_default();
+                        if t.len() <= MAX_TARGET && !t.contains('\0') && !k.contains('\0') {
+                            out.push(package_field(line, kind, k, &t));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The physical lines of `text` with their 1-based numbers and start offsets.
@@ -2022,12 +2190,11 @@ fn rust_includes(text: &[u8]) -> Vec<Include> {
     out
 }
 
-/// JavaScript's forms naming a relative file (`./…`, `../…`): `require(…)`, `import(…)`,
-/// `import "…"`, `import … from "…"`, `export … from "…"`, outside `//` comments.
+/// JavaScript's forms naming a relative file (`./…`, `../…`), a package (`pkg`, `@scope/pkg/sub`) or a
+/// package import (`#name`): `require(…)`, `import(…)`, `import "…"`, `import … from "…"`,
+/// `export … from "…"`, outside `//` comments; Node's built-in modules (`fs`, `node:…`) are not
+/// recorded (Node never looks them up).
 fn js_includes(text: &[u8]) -> Vec<Include> {
-    if memchr::memmem::find(text, b"./").is_none() {
-        return Vec::new();
-    }
     let mut hits: Vec<(usize, &[u8])> = Vec::new();
     for word in [b"require".as_slice(), b"import", b"from"] {
         for at in memchr::memmem::find_iter(text, word) {
@@ -2061,12 +2228,72 @@ fn js_includes(text: &[u8]) -> Vec<Include> {
             _ => continue,
         };
         let Some(t) = quoted(&mut r, true) else { continue };
-        if !(t.starts_with(b"./") || t.starts_with(b"../")) || form.skips(CodeLanguage::JavaScript, &t) {
+        let relative = t.starts_with(b"./") || t.starts_with(b"../");
+        if !(relative || node_specifier(&t)) || form.skips(CodeLanguage::JavaScript, &t) {
             continue;
         }
         out.push(Include { line, target: t, form });
     }
     out
+}
+
+/// Node's built-in modules, which `require`/`import` of the bare name loads whatever `node_modules` holds.
+const NODE_BUILTINS: &[&[u8]] = &[
+    b"assert",
+    b"async_hooks",
+    b"buffer",
+    b"child_process",
+    b"cluster",
+    b"console",
+    b"constants",
+    b"crypto",
+    b"dgram",
+    b"diagnostics_channel",
+    b"dns",
+    b"domain",
+    b"events",
+    b"fs",
+    b"http",
+    b"http2",
+    b"https",
+    b"inspector",
+    b"module",
+    b"net",
+    b"os",
+    b"path",
+    b"perf_hooks",
+    b"process",
+    b"punycode",
+    b"querystring",
+    b"readline",
+    b"repl",
+    b"stream",
+    b"string_decoder",
+    b"sys",
+    b"timers",
+    b"tls",
+    b"trace_events",
+    b"tty",
+    b"url",
+    b"util",
+    b"v8",
+    b"vm",
+    b"wasi",
+    b"worker_threads",
+    b"zlib",
+];
+
+/// Whether `t` is a specifier Node resolves through packages: a bare name (`pkg`, `pkg/sub`, `@s/pkg`)
+/// that is not a built-in module or a URL, or a package import (`#name`).
+fn node_specifier(t: &[u8]) -> bool {
+    let first = t.split(|&b| b == b'/').next().unwrap_or_default();
+    !t.is_empty()
+        && t.len() <= MAX_TARGET
+        && !matches!(t.first(), Some(b'.' | b'/'))
+        && !t.contains(&b':')
+        && !t.contains(&b'\\')
+        && !t.iter().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        && !NODE_BUILTINS.contains(&first)
 }
 
 /// GNU as's `.include "…"` first on its line (after an optional label); `.incbin` is data.
@@ -2258,7 +2485,8 @@ pub fn candidates_for(links: &Links, form: Form, includer: &[u8], target: &[u8])
         | Form::PyExecHere
         | Form::ShellSourceHere
         | Form::JsEvalHere
-        | Form::BuildBackend => [beside, None],
+        | Form::BuildBackend
+        | Form::PackageField => [beside, None],
     }
 }
 
@@ -2314,20 +2542,35 @@ pub fn included_as_code<'a>(
                     inc.form.runs_as(&includer).or_else(|| lang.and_then(|l| l.reads(inc.form, &includer)));
                 let Some(read_as) = read_as else { continue };
                 let mut form = inc.form;
-                let path = match links.open(inc.form, &includer, &inc.target, &exists) {
-                    Some(path) => path,
-                    // Node's `require("./dir")`: no file of that name, so the directory's
-                    // `package.json` `"main"` (then `index.js`, a JavaScript name already).
-                    None if inc.form == Form::Require => {
-                        let Some(main) =
-                            package_main_of(links, &includer, &inc.target, &exists, &includes_of)
-                        else {
-                            continue;
-                        };
-                        form = Form::PackageMain;
-                        main
+                let node = || NodeResolve {
+                    links,
+                    exists: &exists,
+                    includes_of: &includes_of,
+                    budget: Cell::new(0),
+                };
+                let path = if matches!(inc.form, Form::Require | Form::Import) && node_specifier(&inc.target)
+                {
+                    // A package or a package import: Node's resolution within the snapshot.
+                    let Some(path) = node().resolve(&includer, &inc.target, inc.form == Form::Import) else {
+                        continue;
+                    };
+                    path
+                } else {
+                    match links.open(inc.form, &includer, &inc.target, &exists) {
+                        Some(path) => path,
+                        // Node's `require("./dir")`: no file of that name, so the directory's
+                        // `package.json` `"main"` (then `index.js`, a JavaScript name already).
+                        None if inc.form == Form::Require => {
+                            let [Some(dir), _] = candidates_for(links, Form::Require, &includer, &inc.target)
+                            else {
+                                continue;
+                            };
+                            let Some(main) = node().main(&dir) else { continue };
+                            form = Form::PackageMain;
+                            main
+                        }
+                        None => continue,
                     }
-                    None => continue,
                 };
                 if form.skips(read_as, &path) || found.contains_key(&path) {
                     continue;
@@ -2350,22 +2593,192 @@ pub fn included_as_code<'a>(
     found.into_values().collect()
 }
 
-/// The file Node loads for `require(target)` in `includer` when `target` names a directory of the
-/// snapshot holding a `package.json` with a `"main"`: that name, opened from the directory.
-fn package_main_of(
-    links: &Links,
-    includer: &[u8],
-    target: &[u8],
-    exists: &impl Fn(&[u8]) -> bool,
-    includes_of: &impl Fn(&[u8]) -> Vec<Include>,
-) -> Option<Vec<u8>> {
-    let [dir, _] = candidates_for(links, Form::Require, includer, target);
-    let manifest = [dir?.as_slice(), b"/package.json"].concat();
-    if !exists(&manifest) {
-        return None;
+/// At most this many files are looked up to resolve one Node specifier.
+const MAX_NODE_LOOKUPS: u32 = 256;
+
+/// Node's module resolution (its `require.resolve` algorithm and the ESM resolver's package part) over
+/// the snapshot's files: `exists` says whether a file is there, `includes_of` gives a `package.json`'s
+/// [`Form::PackageMain`] and [`Form::PackageField`] records. Each resolution looks up at most
+/// [`MAX_NODE_LOOKUPS`] files.
+struct NodeResolve<'a, E, I> {
+    links: &'a Links,
+    exists: &'a E,
+    includes_of: &'a I,
+    budget: Cell<u32>,
+}
+
+fn join_path(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    if dir.is_empty() { name.to_vec() } else { [dir, b"/", name].concat() }
+}
+
+fn parent_dir(p: &[u8]) -> &[u8] {
+    p.iter().rposition(|&b| b == b'/').map_or(&[][..], |n| p.get(..n).unwrap_or_default())
+}
+
+fn last_component(p: &[u8]) -> &[u8] {
+    p.rsplit(|&b| b == b'/').next().unwrap_or(p)
+}
+
+impl<E: Fn(&[u8]) -> bool, I: Fn(&[u8]) -> Vec<Include>> NodeResolve<'_, E, I> {
+    fn file(&self, p: &[u8]) -> bool {
+        let used = self.budget.get();
+        if used >= MAX_NODE_LOOKUPS {
+            return false;
+        }
+        self.budget.set(used + 1);
+        (self.exists)(p)
     }
-    let main = includes_of(&manifest).into_iter().find(|i| i.form == Form::PackageMain)?;
-    links.open(Form::PackageMain, &manifest, &main.target, exists)
+
+    /// LOAD_AS_FILE: `X`, `X.js`, `X.json`, `X.node` (the last two are data or binary: not followed).
+    fn load_file(&self, x: &[u8]) -> Option<Vec<u8>> {
+        [&b""[..], b".js", b".json", b".node"].into_iter().map(|ext| [x, ext].concat()).find(|p| self.file(p))
+    }
+
+    fn load_index(&self, x: &[u8]) -> Option<Vec<u8>> {
+        [&b"index.js"[..], b"index.json", b"index.node"]
+            .into_iter()
+            .map(|n| join_path(x, n))
+            .find(|p| self.file(p))
+    }
+
+    /// What a directory's `package.json` `"main"` loads (probed as a file, then as a directory's index).
+    fn main(&self, x: &[u8]) -> Option<Vec<u8>> {
+        let manifest = join_path(x, b"package.json");
+        if !self.file(&manifest) {
+            return None;
+        }
+        let main = (self.includes_of)(&manifest).into_iter().find(|i| i.form == Form::PackageMain)?;
+        let m = self.links.resolve(x, &main.target)?;
+        self.load_file(&m).or_else(|| self.load_index(&m))
+    }
+
+    /// LOAD_AS_DIRECTORY: the `"main"`, then `index.js`.
+    fn load_dir(&self, x: &[u8]) -> Option<Vec<u8>> {
+        self.main(x).or_else(|| self.load_index(x))
+    }
+
+    /// The nearest `package.json` at or above `dir` (not above a `node_modules` directory) and its records.
+    fn scope(&self, dir: &[u8]) -> Option<(Vec<u8>, Vec<Include>)> {
+        let mut d = dir;
+        loop {
+            if last_component(d) == b"node_modules" {
+                return None;
+            }
+            let manifest = join_path(d, b"package.json");
+            if self.file(&manifest) {
+                return Some((d.to_vec(), (self.includes_of)(&manifest)));
+            }
+            if d.is_empty() {
+                return None;
+            }
+            d = parent_dir(d);
+        }
+    }
+
+    /// The target of `key` in an `"exports"` (`kind` `r`/`i`) or `"imports"` (`R`/`I`) map: the exact
+    /// key, else the pattern (one `*`) with the longest prefix that matches, its `*` replaced.
+    fn map_target(fields: &[Include], kind: u8, key: &[u8]) -> Option<Vec<u8>> {
+        let entries = || fields.iter().filter_map(field_parts).filter(|&(k, _, _)| k == kind);
+        if let Some((_, _, value)) = entries().find(|&(_, k, _)| k == key) {
+            return (!value.is_empty()).then(|| value.to_vec());
+        }
+        let mut best: Option<(usize, Vec<u8>)> = None;
+        for (_, k, value) in entries() {
+            let Some(star) = memchr::memchr(b'*', k) else { continue };
+            let (pre, post) = (k.get(..star).unwrap_or_default(), k.get(star + 1..).unwrap_or_default());
+            if key.len() > pre.len() + post.len()
+                && key.starts_with(pre)
+                && key.ends_with(post)
+                && best.as_ref().is_none_or(|(n, _)| pre.len() > *n)
+            {
+                let matched = key.get(pre.len()..key.len() - post.len()).unwrap_or_default();
+                let mut t = Vec::new();
+                for (i, part) in value.split(|&b| b == b'*').enumerate() {
+                    if i > 0 {
+                        t.extend_from_slice(matched);
+                    }
+                    t.extend_from_slice(part);
+                }
+                best = Some((pre.len(), if value.is_empty() { Vec::new() } else { t }));
+            }
+        }
+        best.map(|(_, t)| t).filter(|t| !t.is_empty())
+    }
+
+    /// A target of `"exports"`/`"imports"` inside the package directory `pkg` (`./…`, never above it).
+    fn package_file(&self, pkg: &[u8], target: &[u8]) -> Option<Vec<u8>> {
+        if !target.starts_with(b"./") {
+            return None;
+        }
+        let p = self.links.resolve(pkg, target)?;
+        let inside = pkg.is_empty() || (p.starts_with(pkg) && p.get(pkg.len()) == Some(&b'/'));
+        (inside && self.file(&p)).then_some(p)
+    }
+
+    fn has_exports(fields: &[Include]) -> bool {
+        fields.iter().filter_map(field_parts).any(|(k, _, _)| k == b'r' || k == b'i')
+    }
+
+    /// A bare specifier from `dir`: the package's self-reference, then `node_modules` up the tree.
+    fn bare(&self, dir: &[u8], spec: &[u8], import: bool) -> Option<Vec<u8>> {
+        // The package name is the first component, or the first two for a scope (`@scope/pkg`).
+        let n = if spec.starts_with(b"@") { 2 } else { 1 };
+        let comps: Vec<&[u8]> = spec.splitn(n + 1, |&b| b == b'/').collect();
+        if comps.len() < n || comps.iter().take(n).any(|c| c.is_empty() || *c == b"." || *c == b"..") {
+            return None;
+        }
+        let name_len = comps.iter().take(n).map(|c| c.len()).sum::<usize>() + n - 1;
+        let name = spec.get(..name_len)?;
+        let rest = spec.get(name_len + 1..).unwrap_or_default();
+        let sub = if rest.is_empty() { b".".to_vec() } else { [b"./", rest].concat() };
+        let kind = if import { b'i' } else { b'r' };
+        if let Some((pkg, fields)) = self.scope(dir) {
+            let named = fields.iter().filter_map(field_parts).any(|(k, _, v)| k == b'n' && v == name);
+            if named && Self::has_exports(&fields) {
+                return self.package_file(&pkg, &Self::map_target(&fields, kind, &sub)?);
+            }
+        }
+        let mut d = dir;
+        loop {
+            if last_component(d) != b"node_modules" {
+                if let Some(pkg) = self.links.resolve(d, &[b"node_modules/", name].concat()) {
+                    let manifest = join_path(&pkg, b"package.json");
+                    if self.file(&manifest) {
+                        let fields = (self.includes_of)(&manifest);
+                        if Self::has_exports(&fields) {
+                            return self.package_file(&pkg, &Self::map_target(&fields, kind, &sub)?);
+                        }
+                    }
+                    let x = if rest.is_empty() { pkg.clone() } else { join_path(&pkg, rest) };
+                    let found = self.load_file(&x).or_else(|| self.load_dir(&x));
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+            }
+            if d.is_empty() || self.budget.get() >= MAX_NODE_LOOKUPS {
+                return None;
+            }
+            d = parent_dir(d);
+        }
+    }
+
+    /// The file `require(spec)` (`import` when `import`) in `includer` loads, for a bare or `#` specifier.
+    fn resolve(&self, includer: &[u8], spec: &[u8], import: bool) -> Option<Vec<u8>> {
+        let dir = parent_dir(includer);
+        if !spec.starts_with(b"#") {
+            return self.bare(dir, spec, import);
+        }
+        let (pkg, fields) = self.scope(dir)?;
+        let target = Self::map_target(&fields, if import { b'I' } else { b'R' }, spec)?;
+        if target.starts_with(b"./") {
+            self.package_file(&pkg, &target)
+        } else if node_specifier(&target) && !target.starts_with(b"#") {
+            self.bare(&pkg, &target, import)
+        } else {
+            None
+        }
+    }
 }
 
 impl IncludedAsCode {
@@ -2750,6 +3163,93 @@ eval(fs.readFileSync(process.argv[2], \"utf8\"));\n";
         );
     }
 
+    fn node_found(files: &[(&str, &str)]) -> Vec<(String, String, Form)> {
+        let files: HashMap<&[u8], &str> = files.iter().map(|(p, t)| (p.as_bytes(), *t)).collect();
+        included_as_code(
+            files.keys().copied(),
+            &Links::none(),
+            |p| files.contains_key(p),
+            |p| files.get(p).map(|t| includes_for(p, t.as_bytes())).unwrap_or_default(),
+        )
+        .into_iter()
+        .map(|f| (String::from_utf8(f.path).unwrap(), String::from_utf8(f.includer).unwrap(), f.form))
+        .collect()
+    }
+
+    #[test]
+    fn packages_resolve_as_node_resolves_them() {
+        // snap r10 F2: a self-reference through "exports", a bare name into node_modules whose "main"
+        // is a data name, "imports" (`#auth`), conditions in the order written, patterns, subpaths
+        // without "exports", extension probing, `index.js`, a walk up from a nested file.
+        let pkg = r##"{
+          "name": "authlib", "main": "index.js",
+          "exports": {
+            ".": "./index.js",
+            "./auth": { "import": "./lib/auth.mjs.txt", "require": "./lib/compat.dat", "default": "./lib/auth.js" },
+            "./nested": { "node": { "require": ["./lib/nested.dat"], "default": "./lib/auth.js" } },
+            "./first": { "default": "./lib/first.dat", "require": "./lib/never.dat" },
+            "./feat/*": "./lib/feat/*.tpl",
+            "./gone": null
+          },
+          "imports": { "#auth": { "require": "./lib/imp.dat", "default": "./lib/auth.js" }, "#dep": "dep-pkg" }
+        }"##;
+        let found = node_found(&[
+            ("package.json", pkg),
+            ("index.js", ""),
+            ("lib/auth.js", ""),
+            ("lib/compat.dat", ""),
+            ("lib/auth.mjs.txt", ""),
+            ("lib/nested.dat", ""),
+            ("lib/first.dat", ""),
+            ("lib/never.dat", ""),
+            ("lib/feat/x.tpl", ""),
+            ("lib/imp.dat", ""),
+            ("lib/gone.dat", ""),
+            (
+                "server.js",
+                "require('authlib/auth');\nrequire('acme-session');\nrequire('#auth');\nimport a from 'authlib/auth';\nrequire('authlib/nested');\nrequire('authlib/first');\nrequire('authlib/feat/x');\nrequire('authlib/gone.dat');\nrequire('fs');\nrequire('node:fs');\n",
+            ),
+            ("src/deep/a.js", "require('plain/sub/util');\nrequire('#dep');\nrequire('@sc/pk');\n"),
+            (
+                "node_modules/acme-session/package.json",
+                r#"{ "name": "acme-session", "main": "lib/session" }"#,
+            ),
+            ("node_modules/acme-session/index.js", ""),
+            ("node_modules/acme-session/lib/session.cfg", ""),
+            ("node_modules/acme-session/lib/session.js", ""),
+            ("node_modules/plain/sub/util.tbl", ""),
+            ("node_modules/plain/sub/util", ""),
+            ("node_modules/dep-pkg/package.json", r#"{ "main": "main.dat" }"#),
+            ("node_modules/dep-pkg/main.dat", ""),
+            ("node_modules/@sc/pk/index.js", "require('./x.cfg');\n"),
+            ("node_modules/@sc/pk/x.cfg", ""),
+            ("node_modules/fs/index.dat", ""),
+        ]);
+        let r = |p: &str, i: &str, f: Form| (p.to_string(), i.to_string(), f);
+        assert_eq!(
+            found,
+            vec![
+                r("lib/auth.mjs.txt", "server.js", Form::Import),
+                r("lib/compat.dat", "server.js", Form::Require),
+                r("lib/feat/x.tpl", "server.js", Form::Require),
+                r("lib/first.dat", "server.js", Form::Require),
+                r("lib/imp.dat", "server.js", Form::Require),
+                r("lib/nested.dat", "server.js", Form::Require),
+                r("node_modules/@sc/pk/x.cfg", "node_modules/@sc/pk/index.js", Form::Require),
+                r("node_modules/dep-pkg/main.dat", "src/deep/a.js", Form::Require),
+                r("node_modules/plain/sub/util", "src/deep/a.js", Form::Require),
+            ],
+        );
+        // "main": "lib/session" probes `lib/session.js` (a JavaScript name: no finding) before `.cfg`
+        // is ever tried; with the `.js` gone, Node throws, it does not load the `.cfg`.
+        let found = node_found(&[
+            ("a.js", "require('s');\n"),
+            ("node_modules/s/package.json", r#"{ "main": "lib/session.cfg" }"#),
+            ("node_modules/s/lib/session.cfg", ""),
+        ]);
+        assert_eq!(found, vec![r("node_modules/s/lib/session.cfg", "a.js", Form::Require)]);
+    }
+
     fn targets(text: &str) -> Vec<(u32, String)> {
         code_includes(text.as_bytes())
             .into_iter()
@@ -3041,20 +3541,24 @@ eval(fs.readFileSync(process.argv[2], \"utf8\"));\n";
 
     #[test]
     fn relative_requires_and_imports_name_code_but_packages_json_and_styles_do_not() {
-        let src = "const t = require(\"./data/crc32.tbl\");\nconst u = require('../lib/table');\nimport s from './look.css';\nconst c = require(\"./conf.json\");\nconst l = require(\"lodash\");\nimport { k } from \"./keys.dat\";\nexport * from './more.txt';\nconst d = await import(`./dyn.tbl`);\n// require(\"./old.tbl\")\nconst j = require(\"./x.js\");\nconst w = require(\"./st.css\");\n";
+        let src = "const t = require(\"./data/crc32.tbl\");\nconst u = require('../lib/table');\nimport s from './look.css';\nconst c = require(\"./conf.json\");\nconst l = require(\"lodash\");\nconst f = require(\"fs\");\nimport { k } from \"./keys.dat\";\nexport * from './more.txt';\nconst d = await import(`./dyn.tbl`);\n// require(\"./old.tbl\")\nconst j = require(\"./x.js\");\nconst w = require(\"./st.css\");\n";
         assert_eq!(
             forms("js/index.js", src),
             [
                 (1, "./data/crc32.tbl".to_string(), Form::Require),
                 (2, "../lib/table".to_string(), Form::Require),
-                (6, "./keys.dat".to_string(), Form::Import),
-                (7, "./more.txt".to_string(), Form::Import),
-                (8, "./dyn.tbl".to_string(), Form::Import),
-                (11, "./st.css".to_string(), Form::Require),
+                (5, "lodash".to_string(), Form::Require),
+                (7, "./keys.dat".to_string(), Form::Import),
+                (8, "./more.txt".to_string(), Form::Import),
+                (9, "./dyn.tbl".to_string(), Form::Import),
+                (12, "./st.css".to_string(), Form::Require),
             ]
         );
-        // Prose without a relative name costs one search.
-        assert!(forms("js/a.js", "import x from 'y';\n").is_empty());
+        // Node's built-in modules are never looked up in node_modules.
+        assert_eq!(
+            forms("js/a.js", "import x from 'y';\nimport p from 'node:path';\nrequire('path');\n").len(),
+            1
+        );
     }
 
     #[test]

@@ -309,7 +309,10 @@ fn an_ms_dos_entry_with_a_plain_file_mode_reads_the_same_everywhere() {
     let kinds: Vec<(ZipKind, bool, u32)> = all.iter().map(|(e, _)| (e.kind, e.executable, e.mode)).collect();
     // No extractor applies an MS-DOS entry's mode alike, so none is shown (the special-mode finding
     // and `digest` read this one field).
-    assert_eq!(kinds, vec![(ZipKind::File, false, 0), (ZipKind::File, false, 0), (ZipKind::Directory, false, 0)]);
+    assert_eq!(
+        kinds,
+        vec![(ZipKind::File, false, 0), (ZipKind::File, false, 0), (ZipKind::Directory, false, 0)]
+    );
 }
 
 #[test]
@@ -327,7 +330,10 @@ fn an_ms_dos_entry_with_execute_or_special_bits_in_its_unix_mode_is_refused() {
     ] {
         let message = refusal(&build(&[E { host: 0, external, ..e(name, b"") }], b""));
         assert!(message.contains(name), "{message}");
-        assert!(message.contains("MS-DOS") && message.contains("pip") && message.contains("7-Zip"), "{message}");
+        assert!(
+            message.contains("MS-DOS") && message.contains("pip") && message.contains("7-Zip"),
+            "{message}"
+        );
     }
 }
 
