@@ -83,7 +83,7 @@ fn is_attr_path(p: &[u8]) -> bool {
 /// The findings of this module for the snapshot's `files` (sorted by path); `read` gives a file's
 /// verified bytes, or why it could not.
 pub(crate) fn findings(files: &[FileEntry], read: &dyn ContentReader, max_text_bytes: u64) -> Vec<Finding> {
-    let mut out = attribute_findings(files, read);
+    let mut out = attribute_findings(files, read, MAX_ATTR_WORK);
     out.extend(build_findings(files, read, max_text_bytes));
     out
 }
@@ -344,6 +344,93 @@ struct AttrFile {
     /// The directory its patterns are relative to (`""` for the root and `.git/info/attributes`).
     base: Vec<u8>,
     lines: Vec<AttrLine>,
+    /// Its lines by what the last name of a matching path must start or end with.
+    index: AttrIndex,
+}
+
+/// Pattern tests (lines tried on a path) at most in one snapshot's attribute pass; past it the pass
+/// stops and says so on each attributes file (a 6,000-line file on 6,000 files of a name its lines'
+/// literal parts do not rule out is 36 million).
+const MAX_ATTR_WORK: u64 = 50_000_000;
+
+/// What the last component of a path a pattern matches must start with (`Prefix`), or else end with
+/// (`Suffix`); `Any` when the pattern does not say. With `WM_PATHNAME` nothing but a `**` component
+/// crosses a `/`, so a pattern's last component (after its last `/`; the whole pattern when it has
+/// none, which is matched against the name) matches exactly the path's last component.
+#[derive(Debug, PartialEq, Eq)]
+enum NameKey {
+    Prefix(Vec<u8>),
+    Suffix(Vec<u8>),
+    Any,
+}
+
+fn name_key(p: &Pattern) -> NameKey {
+    // An escaped character (`\/`, `\*`) is left to the full scan.
+    if p.body.contains(&b'\\') {
+        return NameKey::Any;
+    }
+    let last = p.body.rsplit(|&b| b == b'/').next().unwrap_or(&p.body);
+    let special = |b: &u8| matches!(b, b'*' | b'?' | b'[');
+    let pre = last.iter().position(special).unwrap_or(last.len());
+    if pre > 0 {
+        return NameKey::Prefix(last.get(..pre).unwrap_or_default().to_vec());
+    }
+    if last.contains(&b'[') {
+        return NameKey::Any;
+    }
+    let post = last.iter().rposition(special).map_or(0, |i| i + 1);
+    match last.get(post..) {
+        Some(suffix) if !suffix.is_empty() => NameKey::Suffix(suffix.to_vec()),
+        _ => NameKey::Any,
+    }
+}
+
+/// The lines of one attributes file bucketed by [`NameKey`], so that a path is tried only against the
+/// lines whose literal start or end its name has, and the lines that have none.
+#[derive(Debug, Default)]
+struct AttrIndex {
+    prefix: HashMap<Vec<u8>, Vec<usize>>,
+    prefix_lens: Vec<usize>,
+    suffix: HashMap<Vec<u8>, Vec<usize>>,
+    suffix_lens: Vec<usize>,
+    any: Vec<usize>,
+}
+
+impl AttrIndex {
+    fn new(lines: &[AttrLine]) -> AttrIndex {
+        let mut ix = AttrIndex::default();
+        for (li, l) in lines.iter().enumerate() {
+            match name_key(&l.pattern) {
+                NameKey::Prefix(k) => {
+                    ix.prefix_lens.push(k.len());
+                    ix.prefix.entry(k).or_default().push(li);
+                }
+                NameKey::Suffix(k) => {
+                    ix.suffix_lens.push(k.len());
+                    ix.suffix.entry(k).or_default().push(li);
+                }
+                NameKey::Any => ix.any.push(li),
+            }
+        }
+        for lens in [&mut ix.prefix_lens, &mut ix.suffix_lens] {
+            lens.sort_unstable();
+            lens.dedup();
+        }
+        ix
+    }
+
+    /// The lines that may match a path whose last component is `name`, latest first (git's order).
+    fn candidates(&self, name: &[u8]) -> Vec<usize> {
+        let mut out = self.any.clone();
+        for &n in self.prefix_lens.iter().take_while(|&&n| n <= name.len()) {
+            out.extend(name.get(..n).and_then(|k| self.prefix.get(k)).into_iter().flatten());
+        }
+        for &n in self.suffix_lens.iter().take_while(|&&n| n <= name.len()) {
+            out.extend(name.get(name.len() - n..).and_then(|k| self.suffix.get(k)).into_iter().flatten());
+        }
+        out.sort_unstable_by(|a, b| b.cmp(a));
+        out
+    }
 }
 
 /// Git's C-style unquoting of a `"…"` pattern; returns the pattern and the rest of the line.
@@ -518,12 +605,17 @@ fn fill(
     is_dir: bool,
     wanted: &dyn Fn(&str) -> bool,
     stopped: &mut HashSet<Origin>,
+    work: &mut u64,
 ) -> Filled {
     let mut decided: Filled = HashMap::new();
     let mut steps = 0usize;
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     for &fi in stack {
         let Some(f) = files.get(fi) else { continue };
-        for (li, l) in f.lines.iter().enumerate().rev() {
+        let candidates = f.index.candidates(name);
+        *work += candidates.len() as u64;
+        for li in candidates {
+            let Some(l) = f.lines.get(li) else { continue };
             if !l.pattern.matches(&f.base, path, is_dir) {
                 continue;
             }
@@ -581,7 +673,8 @@ pub(crate) fn parent(path: &[u8]) -> &[u8] {
     }
 }
 
-fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader) -> Vec<Finding> {
+/// The attribute findings; matching stops after `max_work` pattern tests ([`MAX_ATTR_WORK`]) and says so.
+fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader, max_work: u64) -> Vec<Finding> {
     let is_attr_file = |f: &FileEntry| {
         let p = f.path.as_bytes();
         is_attr_path(p) && (f.in_tree || p == b".git/info/attributes")
@@ -631,7 +724,8 @@ fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader) -> Vec<Find
         let base = if is_info { Vec::new() } else { parent(p).to_vec() };
         let lines = parse_attr_file(&bytes, is_info || p == b".gitattributes", &mut macros, &shown);
         let idx = attr_files.len();
-        attr_files.push(AttrFile { shown, base: base.clone(), lines });
+        let index = AttrIndex::new(&lines);
+        attr_files.push(AttrFile { shown, base: base.clone(), lines, index });
         if is_info {
             info = Some(idx);
         } else {
@@ -678,9 +772,16 @@ fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader) -> Vec<Find
     let mut stacks: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
     // Lines whose macros were not expanded to the end ([`MAX_FILL_STEPS`]).
     let mut stopped: HashSet<Origin> = HashSet::new();
+    let mut work = 0u64;
+    let mut work_stopped: Option<(String, usize)> = None;
     for (pi, f) in files.iter().enumerate() {
         if !f.in_tree {
             continue;
+        }
+        if work > max_work {
+            let left = files.get(pi..).unwrap_or_default().iter().filter(|f| f.in_tree).count();
+            work_stopped = Some((f.path.display(), left));
+            break;
         }
         let p = f.path.as_bytes();
         let dir = parent(p);
@@ -707,6 +808,7 @@ fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader) -> Vec<Find
                             true,
                             &|n| n == "export-ignore",
                             &mut stopped,
+                            &mut work,
                         );
                         let x =
                             a.get("export-ignore").filter(|(s, _, _)| *s == State::Set).map(|(_, o, _)| *o);
@@ -721,7 +823,7 @@ fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader) -> Vec<Find
             }
         }
         let shown = f.path.display();
-        let a = fill(stack, &attr_files, &macros, p, false, &reported, &mut stopped);
+        let a = fill(stack, &attr_files, &macros, p, false, &reported, &mut stopped, &mut work);
         if let Some(origin) = dropped_by {
             let slot =
                 decided.by_line.entry(origin).or_default().entry(FindingKind::AttributeRewrite).or_default();
@@ -751,6 +853,21 @@ fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader) -> Vec<Find
             if listed.insert((*origin, kind)) {
                 slot.1.push(shown.clone());
             }
+        }
+    }
+    // The bound on the work, reached: said on each attributes file, whose lines were not matched against
+    // the files left.
+    if let Some((from, left)) = &work_stopped {
+        for f in &attr_files {
+            out.push(Finding::file_level(
+                &f.shown,
+                FindingKind::AttributeRewrite,
+                format!(
+                    "the attributes were not checked for {left} files (from `{from}` on): matching the \
+                     attributes files' lines against the snapshot's files stopped after {max_work} pattern \
+                     tests; what this file's lines do to those files is not reported"
+                ),
+            ));
         }
     }
     // Lines that set a rewriting attribute but decide for no file are listed too.
@@ -1838,6 +1955,142 @@ mod tests {
         assert!(!wildmatch(b"a**b", b"ax/xb"));
         assert!(wildmatch(b"\\*.c", b"*.c"));
         assert!(!wildmatch(b"\\*.c", b"a.c"));
+    }
+
+    /// A tiny deterministic generator (xorshift).
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+            xs[(self.next() % xs.len() as u64) as usize]
+        }
+    }
+
+    #[test]
+    fn the_indexed_matcher_tries_every_line_that_matches() {
+        // Generated patterns and paths: every line that matches a path (the plain scan over all lines)
+        // is among the index's candidates for the path's last name, and the candidates come latest first.
+        let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+        let parts = [
+            "a", "ab", "b", "gen_1", "gen_12", ".c", "c", "*", "**", "?", "[a-c]", "[!a]", "\\*", "x*y",
+            "*.c", "gen_*", "*_1.c", "a**b", "***", "m?.c", "",
+        ];
+        let names =
+            ["a", "ab", "b.c", "gen_1.c", "gen_12_x.c", "m1.c", "*.c", "x", "xay", "ab.c", "c", "_1.c"];
+        for round in 0..400 {
+            let mut lines = Vec::new();
+            for _ in 0..12 {
+                let comps = 1 + g.next() % 3;
+                let mut pat: Vec<String> = (0..comps)
+                    .map(|_| {
+                        let mut c = g.pick(&parts).to_string();
+                        if g.next() % 2 == 0 {
+                            c.push_str(g.pick(&parts));
+                        }
+                        c
+                    })
+                    .collect();
+                if g.next() % 5 == 0 {
+                    pat.insert(0, String::new());
+                }
+                let mut text = pat.join("/");
+                if g.next() % 7 == 0 {
+                    text.push('/');
+                }
+                if text.is_empty() {
+                    continue;
+                }
+                lines.push(AttrLine {
+                    line: lines.len() as u64 + 1,
+                    pattern: Pattern::parse(text.as_bytes()),
+                    attrs: vec![("diff".into(), State::Unset)],
+                    text,
+                });
+            }
+            let index = AttrIndex::new(&lines);
+            for _ in 0..40 {
+                let depth = g.next() % 3;
+                let mut path: Vec<&str> = (0..depth).map(|_| g.pick(&["a", "src", "ab", "x"])).collect();
+                path.push(g.pick(&names));
+                let path = path.join("/");
+                let is_dir = g.next() % 4 == 0;
+                let name = path.rsplit('/').next().unwrap();
+                let candidates = index.candidates(name.as_bytes());
+                assert!(candidates.windows(2).all(|w| w[0] > w[1]), "{candidates:?}");
+                for base in ["", "a", "src"] {
+                    let plain: Vec<usize> = (0..lines.len())
+                        .rev()
+                        .filter(|&li| lines[li].pattern.matches(base.as_bytes(), path.as_bytes(), is_dir))
+                        .collect();
+                    let indexed: Vec<usize> = candidates
+                        .iter()
+                        .copied()
+                        .filter(|&li| lines[li].pattern.matches(base.as_bytes(), path.as_bytes(), is_dir))
+                        .collect();
+                    assert_eq!(
+                        plain,
+                        indexed,
+                        "round {round}: `{path}` from `{base}` against {:?}",
+                        lines.iter().map(|l| &l.text).collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
+        // The common cases are looked up, not scanned.
+        let key = |p: &str| name_key(&Pattern::parse(p.as_bytes()));
+        assert_eq!(key("src/**/gen_12_*.c"), NameKey::Prefix(b"gen_12_".to_vec()));
+        assert_eq!(key("*.c"), NameKey::Suffix(b".c".to_vec()));
+        assert_eq!(key("Makefile"), NameKey::Prefix(b"Makefile".to_vec()));
+        assert_eq!(key("docs/**"), NameKey::Any);
+        assert_eq!(key("*.[ch]"), NameKey::Any);
+        assert_eq!(key("a\\*b"), NameKey::Any);
+    }
+
+    fn attr_entry(path: &str, content: &[u8]) -> FileEntry {
+        FileEntry {
+            path: crate::RelPath::from_bytes(path.as_bytes().to_vec()),
+            kind: crate::EntryKind::File { executable: false },
+            size_bytes: content.len() as u64,
+            sha256: [0; 32].into(),
+            blob_sha256: [0; 32].into(),
+            blob_sha1: [0; 20].into(),
+            class: ContentClass::Text,
+            encoding: Some(crate::TextEncoding::Utf8),
+            lines: 1,
+            in_tree: true,
+        }
+    }
+
+    #[test]
+    fn attribute_matching_is_bounded_and_says_where_it_stopped() {
+        // 300 wildcard-only lines (no literal part to look up) on 400 files: 120,000 pattern tests.
+        let mut attrs = String::new();
+        for i in 0..300 {
+            attrs.push_str(&format!("*_{i}/* -diff\n"));
+        }
+        attrs.push_str("src/*.c export-ignore\n");
+        let mut files = vec![attr_entry(".gitattributes", attrs.as_bytes())];
+        for i in 0..400 {
+            files.push(attr_entry(&format!("src/f{i:03}.c"), b"int x;\n"));
+        }
+        files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+        let read = |f: &FileEntry| -> Result<Vec<u8>, String> {
+            Ok(if f.path.as_bytes() == b".gitattributes" { attrs.as_bytes().to_vec() } else { Vec::new() })
+        };
+        let whole = attribute_findings(&files, &read, MAX_ATTR_WORK);
+        assert!(whole.iter().all(|f| !f.detail.contains("not checked")), "{whole:?}");
+        assert!(whole.iter().any(|f| f.detail.contains("400 files")), "{whole:?}");
+        let cut = attribute_findings(&files, &read, 30_000);
+        let stop: Vec<&Finding> = cut.iter().filter(|f| f.detail.contains("were not checked")).collect();
+        assert_eq!(stop.len(), 1, "{cut:?}");
+        assert_eq!(stop[0].path, ".gitattributes");
+        assert_eq!(stop[0].kind, FindingKind::AttributeRewrite);
+        assert!(stop[0].detail.contains("(from `src/f"), "{}", stop[0].detail);
     }
 
     #[test]
