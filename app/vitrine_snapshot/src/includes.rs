@@ -2740,20 +2740,21 @@ impl<E: Fn(&[u8]) -> bool, I: Fn(&[u8]) -> Vec<Include>> NodeResolve<'_, E, I> {
         }
         let mut d = dir;
         loop {
-            if last_component(d) != b"node_modules" {
-                if let Some(pkg) = self.links.resolve(d, &[b"node_modules/", name].concat()) {
-                    let manifest = join_path(&pkg, b"package.json");
-                    if self.file(&manifest) {
-                        let fields = (self.includes_of)(&manifest);
-                        if Self::has_exports(&fields) {
-                            return self.package_file(&pkg, &Self::map_target(&fields, kind, &sub)?);
-                        }
+            // Node skips `…/node_modules/node_modules`.
+            if last_component(d) != b"node_modules"
+                && let Some(pkg) = self.links.resolve(d, &[b"node_modules/", name].concat())
+            {
+                let manifest = join_path(&pkg, b"package.json");
+                if self.file(&manifest) {
+                    let fields = (self.includes_of)(&manifest);
+                    if Self::has_exports(&fields) {
+                        return self.package_file(&pkg, &Self::map_target(&fields, kind, &sub)?);
                     }
-                    let x = if rest.is_empty() { pkg.clone() } else { join_path(&pkg, rest) };
-                    let found = self.load_file(&x).or_else(|| self.load_dir(&x));
-                    if found.is_some() {
-                        return found;
-                    }
+                }
+                let x = if rest.is_empty() { pkg.clone() } else { join_path(&pkg, rest) };
+                let found = self.load_file(&x).or_else(|| self.load_dir(&x));
+                if found.is_some() {
+                    return found;
                 }
             }
             if d.is_empty() || self.budget.get() >= MAX_NODE_LOOKUPS {

@@ -1989,17 +1989,17 @@ mod tests {
                 let mut pat: Vec<String> = (0..comps)
                     .map(|_| {
                         let mut c = g.pick(&parts).to_string();
-                        if g.next() % 2 == 0 {
+                        if g.next().is_multiple_of(2) {
                             c.push_str(g.pick(&parts));
                         }
                         c
                     })
                     .collect();
-                if g.next() % 5 == 0 {
+                if g.next().is_multiple_of(5) {
                     pat.insert(0, String::new());
                 }
                 let mut text = pat.join("/");
-                if g.next() % 7 == 0 {
+                if g.next().is_multiple_of(7) {
                     text.push('/');
                 }
                 if text.is_empty() {
@@ -2018,7 +2018,7 @@ mod tests {
                 let mut path: Vec<&str> = (0..depth).map(|_| g.pick(&["a", "src", "ab", "x"])).collect();
                 path.push(g.pick(&names));
                 let path = path.join("/");
-                let is_dir = g.next() % 4 == 0;
+                let is_dir = g.next().is_multiple_of(4);
                 let name = path.rsplit('/').next().unwrap();
                 let candidates = index.candidates(name.as_bytes());
                 assert!(candidates.windows(2).all(|w| w[0] > w[1]), "{candidates:?}");
