@@ -97,6 +97,52 @@ fn a_file_node_loads_under_a_data_name_gets_javascripts_checks_in_a_directory_an
     assert!(out.contains("app/lib/compat.dat:1:"), "{out}");
 }
 
+/// snap r10 F2: code Node loads through its package resolution: the package's self-reference through
+/// its `"exports"` (the `require` condition), a bare name into `node_modules` whose `"main"` is a data
+/// name, and `"imports"` (`#auth`); from a directory and from an archive alike.
+#[test]
+fn files_node_loads_through_packages_exports_and_imports_get_javascripts_checks() {
+    let t = TempTree::new();
+    t.file(
+        "app/package.json",
+        "{ \"name\": \"authlib\", \"main\": \"index.js\",\n  \"exports\": { \".\": \"./index.js\", \"./auth\": { \"require\": \"./lib/compat.dat\", \"default\": \"./lib/auth.js\" } },\n  \"imports\": { \"#auth\": { \"node\": \"./lib/imp.dat\", \"default\": \"./lib/auth.js\" } } }\n",
+    );
+    t.file("app/index.js", "module.exports = require('./lib/auth.js');\n");
+    t.file("app/lib/auth.js", "exports.check = (pw) => pw === process.env.ADMIN_PASSWORD;\n");
+    t.file("app/lib/compat.dat", "// legacy client table\u{2028}exports.check = () => true;\n");
+    t.file("app/lib/imp.dat", "// imports table\rexports.check = () => true;\n");
+    t.file(
+        "app/server.js",
+        "const { check } = require('authlib/auth');\nconst session = require('acme-session');\nconst other = require('#auth');\n",
+    );
+    t.file(
+        "app/node_modules/acme-session/package.json",
+        "{ \"name\": \"acme-session\", \"main\": \"lib/session.cfg\" }\n",
+    );
+    t.file("app/node_modules/acme-session/index.js", "exports.valid = (pw) => pw.length >= 12;\n");
+    t.file(
+        "app/node_modules/acme-session/lib/session.cfg",
+        "// minimum length 12\rexports.valid = () => true;\n",
+    );
+    let (d, data) = data_dir();
+    let tar = tar_of(&t, d.path());
+    for snap in [t.path().to_path_buf(), tar] {
+        let (code, out, err) = run(&data, "health", &snap, &[]);
+        assert_eq!(code, 0, "{err}");
+        for line in [
+            "app/lib/compat.dat: included-as-code: loaded as JavaScript by the require at app/server.js:1",
+            "app/lib/compat.dat:1:23: line-terminator: U+2028 LINE SEPARATOR",
+            "app/node_modules/acme-session/lib/session.cfg: included-as-code: loaded as JavaScript by the require at app/server.js:2",
+            "app/node_modules/acme-session/lib/session.cfg:1:21: line-terminator: U+000D CARRIAGE RETURN",
+            "app/lib/imp.dat: included-as-code: loaded as JavaScript by the require at app/server.js:3",
+        ] {
+            assert!(out.contains(line), "{}: {line}\n{out}", snap.display());
+        }
+    }
+    let (_, out, _) = run(&data, "def", t.path(), &["valid"]);
+    assert!(out.contains("app/node_modules/acme-session/lib/session.cfg:1:"), "{out}");
+}
+
 #[test]
 fn files_make_php_tcl_lua_and_the_shell_load_get_the_loaders_checks() {
     let t = script_tree();
