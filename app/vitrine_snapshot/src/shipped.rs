@@ -592,6 +592,14 @@ type PerLine = BTreeMap<FindingKind, (BTreeMap<String, String>, Vec<String>)>;
 /// Attribute name -> its state, the line that decided it and the macro it came through.
 type Filled = HashMap<String, (State, Origin, Option<String>)>;
 
+/// What [`fill`] spends and where it stopped: the lines whose macros were not expanded to the end
+/// ([`MAX_FILL_STEPS`]), and the pattern tests made so far (bounded by [`MAX_ATTR_WORK`]).
+#[derive(Default)]
+struct FillBudget {
+    stopped: HashSet<Origin>,
+    work: u64,
+}
+
 /// Fills the attributes of one path from the files that apply to it (`stack`: highest precedence
 /// first), git's `fill`: the first line (latest, deepest) to state an attribute decides it; a macro set
 /// there states its own attributes at that point, and so on through macros of macros, to any depth, as
@@ -604,8 +612,7 @@ fn fill(
     path: &[u8],
     is_dir: bool,
     wanted: &dyn Fn(&str) -> bool,
-    stopped: &mut HashSet<Origin>,
-    work: &mut u64,
+    budget: &mut FillBudget,
 ) -> Filled {
     let mut decided: Filled = HashMap::new();
     let mut steps = 0usize;
@@ -613,7 +620,7 @@ fn fill(
     for &fi in stack {
         let Some(f) = files.get(fi) else { continue };
         let candidates = f.index.candidates(name);
-        *work += candidates.len() as u64;
+        budget.work += candidates.len() as u64;
         for li in candidates {
             let Some(l) = f.lines.get(li) else { continue };
             if !l.pattern.matches(&f.base, path, is_dir) {
@@ -627,7 +634,7 @@ fn fill(
                     decided.insert(name.to_owned(), (state.clone(), (fi, li), via.map(str::to_owned)));
                     true
                 }) {
-                    stopped.insert((fi, li));
+                    budget.stopped.insert((fi, li));
                 }
             }
         }
@@ -770,15 +777,13 @@ fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader, max_work: u
     let mut dir_ignored: HashMap<Vec<u8>, Option<(usize, usize)>> = HashMap::new();
     let mut decided = Decided { by_line: BTreeMap::new(), subst: Vec::new() };
     let mut stacks: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-    // Lines whose macros were not expanded to the end ([`MAX_FILL_STEPS`]).
-    let mut stopped: HashSet<Origin> = HashSet::new();
-    let mut work = 0u64;
+    let mut budget = FillBudget::default();
     let mut work_stopped: Option<(String, usize)> = None;
     for (pi, f) in files.iter().enumerate() {
         if !f.in_tree {
             continue;
         }
-        if work > max_work {
+        if budget.work > max_work {
             let left = files.get(pi..).unwrap_or_default().iter().filter(|f| f.in_tree).count();
             work_stopped = Some((f.path.display(), left));
             break;
@@ -807,8 +812,7 @@ fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader, max_work: u
                             d,
                             true,
                             &|n| n == "export-ignore",
-                            &mut stopped,
-                            &mut work,
+                            &mut budget,
                         );
                         let x =
                             a.get("export-ignore").filter(|(s, _, _)| *s == State::Set).map(|(_, o, _)| *o);
@@ -823,7 +827,7 @@ fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader, max_work: u
             }
         }
         let shown = f.path.display();
-        let a = fill(stack, &attr_files, &macros, p, false, &reported, &mut stopped, &mut work);
+        let a = fill(stack, &attr_files, &macros, p, false, &reported, &mut budget);
         if let Some(origin) = dropped_by {
             let slot =
                 decided.by_line.entry(origin).or_default().entry(FindingKind::AttributeRewrite).or_default();
@@ -885,7 +889,7 @@ fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader, max_work: u
                     expanded.push((n2.to_owned(), s2.clone(), via.map(str::to_owned)));
                     true
                 }) {
-                    stopped.insert((fi, li));
+                    budget.stopped.insert((fi, li));
                 }
             }
             for (n, s, via) in expanded {
@@ -944,7 +948,7 @@ fn attribute_findings(files: &[FileEntry], read: &dyn ContentReader, max_work: u
             });
         }
     }
-    for (fi, li) in stopped {
+    for (fi, li) in budget.stopped {
         let (Some(f), Some(l)) = (attr_files.get(fi), attr_files.get(fi).and_then(|f| f.lines.get(li)))
         else {
             continue;
