@@ -296,8 +296,8 @@ pub enum Form {
     BuildBackend,
     /// What Node's package resolution reads in a `package.json` besides `"main"`: its `"name"`, and each
     /// `"exports"`/`"imports"` key with the target Node picks for `require` and for `import` (conditions
-    /// read in the order written). Recorded for the `package.json` (see [`PackageField`]), read when a
-    /// bare or `#` specifier is resolved ([`included_as_code`]); never followed itself.
+    /// read in the order written). Recorded for the `package.json`, read when a
+    /// bare or `#` specifier is resolved (`included_as_code`); never followed itself.
     PackageField,
 }
 

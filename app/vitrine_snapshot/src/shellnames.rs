@@ -149,7 +149,7 @@ pub struct ShellFunction {
     pub offset: usize,
 }
 
-/// The functions a shell script defines, read as [`scan`] reads them (lines whose first word defines
+/// The functions a shell script defines, read as `scan` reads them (lines whose first word defines
 /// one, comment lines skipped), for the symbol index (`def NAME`). One search for `()` and `function`
 /// first.
 pub fn functions(text: &str) -> Vec<ShellFunction> {
