@@ -647,9 +647,20 @@ impl VerifyReport {
         let rules = |m: &serde_json::Map<String, serde_json::Value>| {
             m.get("rules").and_then(|r| r.as_str()).map(str::to_owned)
         };
-        let same_rules = rules(&t).is_some() && rules(&t) == rules(&o);
+        // Every health.json exported since [`HEALTH_RULES_SINCE`] names its rules: one that names none
+        // in a record stating a later time (its export, or any entry's signed time, which the exporter
+        // cannot move for another signer) dropped them to escape the comparison.
+        let since = OffsetDateTime::parse(HEALTH_RULES_SINCE, &Rfc3339).ok();
+        let stated = self.header.as_ref().and_then(|h| OffsetDateTime::parse(&h.exported_at, &Rfc3339).ok());
+        let latest = self.accepted.iter().filter_map(|v| v.entry.parsed_time().ok()).chain(stated).max();
+        let must_name = latest.zip(since).is_some_and(|(l, s)| l >= s);
+        let same_rules =
+            (rules(&t).is_some() && rules(&t) == rules(&o)) || (rules(&t).is_none() && must_name);
         let how = match health_difference(&t, &o) {
             None => Ok("computed again from the snapshot: identical".to_owned()),
+            Some(d) if rules(&t).is_none() && must_name => Err(format!(
+                "names no rules, as only a record made before {HEALTH_RULES_SINCE} may, and differs from the health report computed again from the snapshot: {d} (the report.html health table is rendered from it)"
+            )),
             Some(d) if same_rules => Err(format!(
                 "differs from the health report computed again from the snapshot by the same rules: {d} (the report.html health table is rendered from it)"
             )),
@@ -1403,6 +1414,10 @@ fn health_difference(
 
 /// The name of the snapshot health report in a record.
 const HEALTH: &str = "health.json";
+
+/// Since when every exported health.json names the rules it was made by (`rules`): a record stating a
+/// later time whose health.json names none is judged as if made by this Vitrine's rules.
+pub const HEALTH_RULES_SINCE: &str = "2026-12-08T04:30:00Z";
 
 /// What `vitrine verify` says of a health.json it has not computed again (no snapshot given).
 const HEALTH_CLAIM: &str = "the exporter's report of the snapshot's health, not checked against the snapshot (give --snapshot to compute it again)";

@@ -119,6 +119,24 @@ fn health_json_is_computed_again_from_the_snapshot_or_called_the_exporters_claim
     if !real.is_empty() {
         assert!(line.contains(&format!("{} missing", real.len())), "{line}");
     }
+
+    // Dropping `rules` does not pass for an old record: this one's entries are signed after the day
+    // from which every export names its rules.
+    let z = fx.tmp.path().join("no-rules");
+    unpack(&fx.bundle, &z);
+    let hp = z.join("health.json");
+    let mut h: serde_json::Value = serde_json::from_slice(&std::fs::read(&hp).unwrap()).unwrap();
+    h.as_object_mut().unwrap().remove("rules");
+    h["findings"] = serde_json::json!([{
+        "path": "src/util.h", "line": 3, "column": 1, "kind": "a-check-of-another-version",
+        "detail": "found by rules this version does not have"
+    }]);
+    std::fs::write(&hp, serde_json::to_vec_pretty(&h).unwrap()).unwrap();
+    rebind(&z, &fx.rev, "health", "health.json");
+    reseal_statement(&z, &fx.rev);
+    let (c, out, _, _) = judge(&fx, &z, "sh", Some(&s), None);
+    assert_eq!(c, 1, "{out}");
+    assert!(out.lines().any(|l| l.starts_with("health.json: ") && l.contains("names no rules")), "{out}");
 }
 
 /// F2: record.json's snapshot ids, participants and exporter key are bound to what each verifier checks,
