@@ -590,32 +590,50 @@ fn extract_file(
 
 /// The functions a shell script defines, as definitions of kind function at their name.
 fn shell_functions(bytes: &[u8]) -> crate::symbols::FileSymbols {
-    use crate::symbols::{Point, Symbol, SymbolKind, TextRange};
     let text = String::from_utf8_lossy(bytes);
     let mut fs = crate::symbols::FileSymbols::default();
     for d in vitrine_snapshot::shellnames::functions(&text) {
-        let line_start = text.get(..d.offset).and_then(|t| t.rfind('\n')).map_or(0, |n| n + 1);
-        let column = (d.offset - line_start) as u32;
-        let line = d.line.saturating_sub(1);
-        let end = d.offset + d.name.len();
-        let name_range = TextRange {
-            start: Point { line, column },
-            end: Point { line, column: column + d.name.len() as u32 },
-            start_byte: d.offset as u32,
-            end_byte: end as u32,
-        };
-        fs.definitions.push(Symbol {
-            name: d.name,
-            kind: SymbolKind::Function,
-            scope: String::new(),
-            range: name_range,
-            name_range,
-            parent: None,
-            via_macro: None,
-            defined_by: None,
-        });
+        fs.definitions.push(lexical_definition(
+            &text,
+            d.offset,
+            d.line,
+            d.name,
+            crate::symbols::SymbolKind::Function,
+        ));
     }
     fs
+}
+
+/// A definition read lexically (no grammar): `name` at the byte `offset` of `text`, on the 1-based
+/// `line`, its range the name's.
+fn lexical_definition(
+    text: &str,
+    offset: usize,
+    line: u32,
+    name: String,
+    kind: crate::symbols::SymbolKind,
+) -> crate::symbols::Symbol {
+    use crate::symbols::{Point, Symbol, TextRange};
+    let line_start = text.get(..offset).and_then(|t| t.rfind('\n')).map_or(0, |n| n + 1);
+    let column = (offset - line_start) as u32;
+    let line = line.saturating_sub(1);
+    let end = offset + name.len();
+    let name_range = TextRange {
+        start: Point { line, column },
+        end: Point { line, column: column + name.len() as u32 },
+        start_byte: offset as u32,
+        end_byte: end as u32,
+    };
+    Symbol {
+        name,
+        kind,
+        scope: String::new(),
+        range: name_range,
+        name_range,
+        parent: None,
+        via_macro: None,
+        defined_by: None,
+    }
 }
 
 /// A file's references with the names its registry lines give a loader as calls at file level (a
@@ -638,30 +656,16 @@ fn registry_refs(
 
 /// The macros a build file defines for the compiler, as definitions of kind macro at their `-D`.
 fn build_file_defines(bytes: &[u8]) -> crate::symbols::FileSymbols {
-    use crate::symbols::{Point, Symbol, SymbolKind, TextRange};
     let text = String::from_utf8_lossy(bytes);
     let mut fs = crate::symbols::FileSymbols::default();
     for d in vitrine_snapshot::keywords::build_defines(&text) {
-        let line_start = text.get(..d.offset).and_then(|t| t.rfind('\n')).map_or(0, |n| n + 1);
-        let column = (d.offset - line_start) as u32;
-        let line = d.line.saturating_sub(1);
-        let end = d.offset + d.name.len();
-        let name_range = TextRange {
-            start: Point { line, column },
-            end: Point { line, column: column + d.name.len() as u32 },
-            start_byte: d.offset as u32,
-            end_byte: end as u32,
-        };
-        fs.definitions.push(Symbol {
-            name: d.name,
-            kind: SymbolKind::Macro,
-            scope: String::new(),
-            range: name_range,
-            name_range,
-            parent: None,
-            via_macro: None,
-            defined_by: None,
-        });
+        fs.definitions.push(lexical_definition(
+            &text,
+            d.offset,
+            d.line,
+            d.name,
+            crate::symbols::SymbolKind::Macro,
+        ));
     }
     fs
 }
