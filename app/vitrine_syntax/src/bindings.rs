@@ -605,17 +605,7 @@ fn python_rebindings(source: &[u8], out: &mut Out<'_>) {
             calls.push((s as u32, e as u32, index as u32));
         }
     }
-    for (s, e, index) in calls {
-        // The value's name is already a reference (other, or field): it becomes this definition's call.
-        let at = out.refs.partition_point(|r| r.start < s);
-        match out.refs.get_mut(at).filter(|r| r.start == s) {
-            Some(r) => {
-                r.kind = RefKind::Call;
-                r.enclosing = Some(index);
-            }
-            None => out.call(s, e, None, Some(index)),
-        }
-    }
+    rebound_calls(out, calls);
 }
 
 /// Where the value of a JavaScript/TypeScript rebinding starts (see [`js_rebindings`]), if `d` is one:
@@ -697,16 +687,7 @@ fn js_rebindings(source: &[u8], out: &mut Out<'_>) {
             calls.push((s as u32, e as u32, index as u32));
         }
     }
-    for (s, e, index) in calls {
-        let at = out.refs.partition_point(|r| r.start < s);
-        match out.refs.get_mut(at).filter(|r| r.start == s) {
-            Some(r) => {
-                r.kind = RefKind::Call;
-                r.enclosing = Some(index);
-            }
-            None => out.call(s, e, None, Some(index)),
-        }
-    }
+    rebound_calls(out, calls);
 }
 
 /// The index of the bracket that closes the one at `open` (`(`, `[` or `{`), past quoted literals,
@@ -1313,3 +1294,18 @@ pub fn loader_attributes(
 
 #[cfg(test)]
 mod tests;
+
+/// Makes each rebinding's value (`(start, end, definition index)`) a call by that definition: the
+/// value's name is already a reference (other, or field) where the grammar read one.
+fn rebound_calls(out: &mut Out<'_>, calls: Vec<(u32, u32, u32)>) {
+    for (s, e, index) in calls {
+        let at = out.refs.partition_point(|r| r.start < s);
+        match out.refs.get_mut(at).filter(|r| r.start == s) {
+            Some(r) => {
+                r.kind = RefKind::Call;
+                r.enclosing = Some(index);
+            }
+            None => out.call(s, e, None, Some(index)),
+        }
+    }
+}
